@@ -2,6 +2,7 @@ package dev.kindling.tokenizer;
 
 import dev.kindling.formats.ModelFormatException;
 import dev.kindling.formats.gguf.GgufFile;
+import dev.kindling.tokenizer.hf.HfTokenizerJson;
 import dev.kindling.tokenizer.spm.Llama2cTokenizerFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,13 +20,22 @@ final class TokenizerLoader {
             throw new ModelFormatException(path, "no such file or directory");
         }
         if (Files.isDirectory(path)) {
-            throw new ModelFormatException(path, "directory holds no tokenizer.json, tokenizer.json.gz, *.gguf, *.tiktoken or tokenizer.bin");
+            for (String f : new String[] {"tokenizer.json", "tokenizer.json.gz"}) {
+                if (Files.exists(path.resolve(f))) {
+                    return HfTokenizerJson.load(path.resolve(f));
+                }
+            }
+            throw new ModelFormatException(path, "directory holds no tokenizer.json or tokenizer.json.gz");
         }
         String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
         if (GgufFile.looksLikeGguf(path)) {
             try (GgufFile gguf = GgufFile.open(path)) {
                 return Tokenizer.fromGguf(gguf);
             }
+        }
+        if (name.endsWith(".json") || name.endsWith(".json.gz") || (!name.endsWith(".bin") && !name.endsWith(".tiktoken")
+                && HfTokenizerJson.looksLike(path))) {
+            return HfTokenizerJson.load(path);
         }
         if (name.endsWith(".bin") && Llama2cTokenizerFile.looksLike(path)) {
             return Llama2cTokenizerFile.read(path);

@@ -30,6 +30,14 @@ public final class IntBuffer {
         n += len;
     }
 
+    /** Drops everything after the first {@code size} ids. */
+    public void truncate(int size) {
+        if (size < 0 || size > n) {
+            throw new IndexOutOfBoundsException(size);
+        }
+        n = size;
+    }
+
     public int get(int i) {
         return a[i];
     }

@@ -120,4 +120,32 @@ public final class StringTrie {
         }
         return best;
     }
+
+    /**
+     * Every key that starts at {@code pos} (ending at or before {@code end}), shortest first: lengths
+     * into {@code lens}, values into {@code vals}. Returns the number of keys, which may exceed the
+     * arrays' length (then only that many were written; call again with larger arrays).
+     */
+    public int allPrefixes(CharSequence s, int pos, int end, int[] lens, int[] vals) {
+        if (pos >= end || !firstChar[s.charAt(pos)]) {
+            return 0;
+        }
+        int node = 0;
+        int n = 0;
+        for (int i = pos; i < end; i++) {
+            int k = Arrays.binarySearch(childChars, childStart[node], childStart[node + 1], s.charAt(i));
+            if (k < 0) {
+                break;
+            }
+            node = childNode[k];
+            if (value[node] >= 0) {
+                if (n < lens.length) {
+                    lens[n] = i + 1 - pos;
+                    vals[n] = value[node];
+                }
+                n++;
+            }
+        }
+        return n;
+    }
 }
