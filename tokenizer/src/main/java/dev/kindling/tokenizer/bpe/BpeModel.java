@@ -56,7 +56,14 @@ public final class BpeModel implements Model {
     /** The tokenizer.json {@code model} section. */
     public record Spec(Map<String, Integer> vocab, String[] mergeLeft, String[] mergeRight, String unkToken,
             boolean fuseUnk, boolean byteFallback, boolean ignoreMerges, String continuingSubwordPrefix,
-            String endOfWordSuffix) {}
+            String endOfWordSuffix, boolean skipBadMerges) {
+        /** A tokenizer.json model: a merge outside the vocabulary is an error, as in HF. */
+        public Spec(Map<String, Integer> vocab, String[] mergeLeft, String[] mergeRight, String unkToken, boolean fuseUnk,
+                boolean byteFallback, boolean ignoreMerges, String continuingSubwordPrefix, String endOfWordSuffix) {
+            this(vocab, mergeLeft, mergeRight, unkToken, fuseUnk, byteFallback, ignoreMerges, continuingSubwordPrefix,
+                    endOfWordSuffix, false);
+        }
+    }
 
     /**
      * @param byteLevel whether the pipeline maps text to GPT-2 byte characters (a ByteLevel pre-tokenizer)
@@ -93,12 +100,18 @@ public final class BpeModel implements Model {
             Integer a = ids.get(ml[i]);
             Integer b = ids.get(mr[i]);
             if (a == null || b == null) {
+                if (spec.skipBadMerges()) {
+                    continue;
+                }
                 throw new IllegalArgumentException("merge " + i + " (\"" + ml[i] + "\" \"" + mr[i] + "\") uses "
                         + (a == null ? ml[i] : mr[i]) + ", which is not in the vocab");
             }
             String right = prefixLen > 0 && mr[i].startsWith(prefix) ? mr[i].substring(prefixLen) : mr[i];
             Integer m = ids.get(ml[i] + right);
             if (m == null) {
+                if (spec.skipBadMerges()) {
+                    continue; // llama.cpp never forms a symbol it cannot look up
+                }
                 throw new IllegalArgumentException("merge " + i + " (\"" + ml[i] + "\" \"" + mr[i] + "\") produces \""
                         + ml[i] + right + "\", which is not in the vocab");
             }

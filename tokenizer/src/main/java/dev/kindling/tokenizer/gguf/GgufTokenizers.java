@@ -40,9 +40,11 @@ public final class GgufTokenizers {
         String model = gguf.getString(KEY_MODEL);
         return switch (model) {
             case "llama" -> spm(gguf);
+            case "gpt2" -> GgufBpe.load(gguf);
+            case "bert" -> WpmTokenizer.load(gguf);
             case "no_vocab", "none" -> throw new ModelFormatException(path, KEY_MODEL + " = " + model + ": this GGUF has no vocabulary");
             default -> throw new ModelFormatException(path, KEY_MODEL + " = \"" + model
-                    + "\" is not supported (supported: llama)");
+                    + "\" is not supported (supported: llama, gpt2, bert)");
         };
     }
 

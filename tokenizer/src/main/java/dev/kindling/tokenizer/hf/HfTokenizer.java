@@ -189,8 +189,8 @@ public final class HfTokenizer extends AbstractTokenizer {
     public byte[] tokenBytes(int id) {
         checkId(id);
         AddedToken a = added.byId(id);
-        if (a != null && !a.content().equals(model.idToToken(id))) {
-            return a.content().getBytes(StandardCharsets.UTF_8);
+        if (a != null) {
+            return a.content().getBytes(StandardCharsets.UTF_8); // added tokens hold raw text
         }
         byte[] b = model.tokenBytes(id);
         return b == null ? new byte[0] : b.clone();
