@@ -4,6 +4,7 @@ import dev.kindling.formats.ModelFormatException;
 import dev.kindling.formats.gguf.GgufFile;
 import dev.kindling.tokenizer.hf.HfTokenizerJson;
 import dev.kindling.tokenizer.spm.Llama2cTokenizerFile;
+import dev.kindling.tokenizer.tiktoken.TiktokenTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -36,6 +37,9 @@ final class TokenizerLoader {
         if (name.endsWith(".json") || name.endsWith(".json.gz") || (!name.endsWith(".bin") && !name.endsWith(".tiktoken")
                 && HfTokenizerJson.looksLike(path))) {
             return HfTokenizerJson.load(path);
+        }
+        if (name.endsWith(".tiktoken")) {
+            return TiktokenTokenizer.load(path);
         }
         if (name.endsWith(".bin") && Llama2cTokenizerFile.looksLike(path)) {
             return Llama2cTokenizerFile.read(path);
