@@ -23,13 +23,12 @@ public final class ChatTemplate {
     private final String source;
     private final String bosToken;
     private final String eosToken;
-    private final JinjaChatRenderer renderer;
+    private volatile JinjaChatRenderer renderer; // built on first use: Jinjava takes a while to start
 
     public ChatTemplate(String source, String bosToken, String eosToken) {
         this.source = Objects.requireNonNull(source, "chat template source");
         this.bosToken = bosToken == null ? "" : bosToken;
         this.eosToken = eosToken == null ? "" : eosToken;
-        this.renderer = new JinjaChatRenderer(source);
     }
 
     /** The Jinja source as stored in the file. */
@@ -59,6 +58,15 @@ public final class ChatTemplate {
         vars.putAll(extraVariables);
         vars.put("messages", messages);
         vars.put("add_generation_prompt", addGenerationPrompt);
-        return renderer.render(vars);
+        JinjaChatRenderer r = renderer;
+        if (r == null) {
+            synchronized (this) {
+                if (renderer == null) {
+                    renderer = new JinjaChatRenderer(source);
+                }
+                r = renderer;
+            }
+        }
+        return r.render(vars);
     }
 }

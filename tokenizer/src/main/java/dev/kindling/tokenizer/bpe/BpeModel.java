@@ -30,7 +30,7 @@ import java.util.Map;
  */
 public final class BpeModel implements Model {
     private final String[] vocab;
-    private final Map<String, Integer> ids;
+    private final VocabMap ids;
     private final BpeMerger merger;
     private final boolean byteLevel;
     private final boolean ignoreMerges;
@@ -54,11 +54,11 @@ public final class BpeModel implements Model {
     private final ThreadLocal<WordCache> cache = ThreadLocal.withInitial(WordCache::new);
 
     /** The tokenizer.json {@code model} section. */
-    public record Spec(Map<String, Integer> vocab, String[] mergeLeft, String[] mergeRight, String unkToken,
+    public record Spec(VocabMap vocab, String[] mergeLeft, String[] mergeRight, String unkToken,
             boolean fuseUnk, boolean byteFallback, boolean ignoreMerges, String continuingSubwordPrefix,
             String endOfWordSuffix, boolean skipBadMerges) {
         /** A tokenizer.json model: a merge outside the vocabulary is an error, as in HF. */
-        public Spec(Map<String, Integer> vocab, String[] mergeLeft, String[] mergeRight, String unkToken, boolean fuseUnk,
+        public Spec(VocabMap vocab, String[] mergeLeft, String[] mergeRight, String unkToken, boolean fuseUnk,
                 boolean byteFallback, boolean ignoreMerges, String continuingSubwordPrefix, String endOfWordSuffix) {
             this(vocab, mergeLeft, mergeRight, unkToken, fuseUnk, byteFallback, ignoreMerges, continuingSubwordPrefix,
                     endOfWordSuffix, false);
@@ -77,19 +77,10 @@ public final class BpeModel implements Model {
         this.prefix = emptyToNull(spec.continuingSubwordPrefix());
         this.suffix = emptyToNull(spec.endOfWordSuffix());
         this.ids = spec.vocab();
-        int size = 0;
-        for (int id : ids.values()) {
-            if (id < 0) {
-                throw new IllegalArgumentException("negative id " + id + " in vocab");
-            }
-            size = Math.max(size, id + 1);
-        }
-        this.vocab = new String[size];
-        for (Map.Entry<String, Integer> e : ids.entrySet()) {
-            vocab[e.getValue()] = e.getKey();
-        }
-        Integer unk = spec.unkToken() == null ? null : ids.get(spec.unkToken());
-        this.unkId = unk == null ? -1 : unk;
+        int size = ids.idLimit();
+        this.vocab = ids.byId();
+        int unk = spec.unkToken() == null ? -1 : ids.get(spec.unkToken());
+        this.unkId = unk;
 
         // merges: (left, right) -> (rank, id of left + right without the right's subword prefix)
         int prefixLen = prefix == null ? 0 : prefix.length();
@@ -97,23 +88,23 @@ public final class BpeModel implements Model {
         String[] mr = spec.mergeRight();
         PairTable.Builder pb = new PairTable.Builder(ml.length, PairTable.OnDuplicate.LAST_WINS);
         for (int i = 0; i < ml.length; i++) {
-            Integer a = ids.get(ml[i]);
-            Integer b = ids.get(mr[i]);
-            if (a == null || b == null) {
+            int a = ids.get(ml[i]);
+            int b = ids.get(mr[i]);
+            if (a < 0 || b < 0) {
                 if (spec.skipBadMerges()) {
                     continue;
                 }
                 throw new IllegalArgumentException("merge " + i + " (\"" + ml[i] + "\" \"" + mr[i] + "\") uses "
-                        + (a == null ? ml[i] : mr[i]) + ", which is not in the vocab");
+                        + (a < 0 ? ml[i] : mr[i]) + ", which is not in the vocab");
             }
-            String right = prefixLen > 0 && mr[i].startsWith(prefix) ? mr[i].substring(prefixLen) : mr[i];
-            Integer m = ids.get(ml[i] + right);
-            if (m == null) {
+            int from = prefixLen > 0 && mr[i].startsWith(prefix) ? prefixLen : 0;
+            int m = ids.getConcat(ml[i], mr[i], from);
+            if (m < 0) {
                 if (spec.skipBadMerges()) {
                     continue; // llama.cpp never forms a symbol it cannot look up
                 }
                 throw new IllegalArgumentException("merge " + i + " (\"" + ml[i] + "\" \"" + mr[i] + "\") produces \""
-                        + ml[i] + right + "\", which is not in the vocab");
+                        + ml[i] + mr[i].substring(from) + "\", which is not in the vocab");
             }
             pb.put(a, b, i, m);
         }
@@ -130,8 +121,7 @@ public final class BpeModel implements Model {
         java.util.Arrays.fill(fallbackIds, -1);
         if (byteLevel) {
             for (int b = 0; b < 256; b++) {
-                Integer id = ids.get(String.valueOf(ByteLevel.toChar(b)));
-                byteIds[b] = id == null ? -1 : id;
+                byteIds[b] = ids.get(String.valueOf(ByteLevel.toChar(b)));
             }
             this.wholeWords = ignoreMerges ? BytesMap.of(tokenBytes) : null;
             this.bmpIds = null;
@@ -143,19 +133,17 @@ public final class BpeModel implements Model {
             this.bmpIds = new int[65536];
             java.util.Arrays.fill(bmpIds, -1);
             this.supplementaryIds = new HashMap<>();
-            for (Map.Entry<String, Integer> e : ids.entrySet()) {
-                String k = e.getKey();
+            ids.forEach((k, id) -> {
                 if (k.length() == 1) {
-                    bmpIds[k.charAt(0)] = e.getValue();
+                    bmpIds[k.charAt(0)] = id;
                 } else if (k.length() == 2 && k.codePointCount(0, 2) == 1) {
-                    supplementaryIds.put(k.codePointAt(0), e.getValue());
+                    supplementaryIds.put(k.codePointAt(0), id);
                 }
-            }
+            });
             boolean all = true;
             for (int b = 0; b < 256; b++) {
-                Integer id = ids.get(String.format("<0x%02X>", b));
-                fallbackIds[b] = id == null ? -1 : id;
-                all &= id != null;
+                fallbackIds[b] = ids.get(String.format("<0x%02X>", b));
+                all &= fallbackIds[b] >= 0;
             }
             this.allFallbackBytes = all;
             this.adjacentPairs = prefix == null && suffix == null && !mergesTouch(ml, mr) ? adjacentPairsOf(vocab) : null;
@@ -234,8 +222,7 @@ public final class BpeModel implements Model {
 
     @Override
     public int tokenToId(String token) {
-        Integer id = ids.get(token);
-        return id == null ? -1 : id;
+        return ids.get(token);
     }
 
     @Override

@@ -4,6 +4,7 @@ import dev.kindling.formats.ModelFormatException;
 import dev.kindling.formats.gguf.GgufFile;
 import dev.kindling.tokenizer.Tokenizer;
 import dev.kindling.tokenizer.bpe.BpeModel;
+import dev.kindling.tokenizer.bpe.VocabMap;
 import dev.kindling.tokenizer.decode.Decoders;
 import dev.kindling.tokenizer.hf.AddedToken;
 import dev.kindling.tokenizer.hf.AddedVocabulary;
@@ -16,9 +17,7 @@ import dev.kindling.tokenizer.pretokenize.SequencePreTokenizer;
 import dev.kindling.tokenizer.pretokenize.Split;
 import dev.kindling.tokenizer.spm.SpmTokenizer;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * GGUF {@code tokenizer.ggml.model = gpt2}: byte-level BPE with merges, pre-tokenized by the
@@ -70,7 +69,7 @@ final class GgufBpe {
         List<String> regexes = regexes(pre, gguf);
         boolean ignoreMerges = List.of("llama3", "llama-v3", "llama-bpe", "falcon3").contains(pre);
 
-        Map<String, Integer> vocab = new HashMap<>(n * 2);
+        VocabMap vocab = new VocabMap(n);
         for (int i = 0; i < n; i++) {
             vocab.put(tokens[i], i); // a duplicate text maps to its last id, as llama.cpp's token_to_id
         }

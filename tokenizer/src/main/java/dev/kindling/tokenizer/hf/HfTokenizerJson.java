@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kindling.formats.ModelFormatException;
 import dev.kindling.tokenizer.ChatTemplate;
 import dev.kindling.tokenizer.bpe.BpeModel;
+import dev.kindling.tokenizer.bpe.VocabMap;
 import dev.kindling.tokenizer.decode.Decoder;
 import dev.kindling.tokenizer.decode.Decoders;
 import dev.kindling.tokenizer.normalize.Normalizer;
@@ -46,6 +47,9 @@ import java.util.zip.GZIPInputStream;
  */
 public final class HfTokenizerJson {
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** Vocabulary keys are JSON field names: interning 200k of them would only cost time. */
+    private static final JsonFactory JSON = JsonFactory.builder().disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
+            .disable(JsonFactory.Feature.INTERN_FIELD_NAMES).build().setCodec(MAPPER);
 
     private final Path path;
 
@@ -97,7 +101,7 @@ public final class HfTokenizerJson {
     /** The streamed model section. */
     private static final class ModelSection {
         String type;
-        Map<String, Integer> vocab;
+        VocabMap vocab;
         List<String> unigramPieces;
         List<Double> unigramScores;
         List<String> mergeLeft = new ArrayList<>();
@@ -108,7 +112,7 @@ public final class HfTokenizerJson {
     private HfTokenizer read() {
         ModelSection model = null;
         Map<String, JsonNode> sections = new HashMap<>();
-        try (InputStream in = open(path); JsonParser p = new JsonFactory().setCodec(MAPPER).createParser(in)) {
+        try (InputStream in = open(path); JsonParser p = JSON.createParser(in)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw error("(top level)", "expected a JSON object");
             }
@@ -243,11 +247,11 @@ public final class HfTokenizerJson {
             switch (f) {
                 case "vocab" -> {
                     if (t == JsonToken.START_OBJECT) {
-                        Map<String, Integer> v = new HashMap<>(1 << 17);
+                        VocabMap v = new VocabMap(1 << 17);
                         while (p.nextToken() == JsonToken.FIELD_NAME) {
                             String k = p.currentName();
-                            if (p.nextToken() != JsonToken.VALUE_NUMBER_INT) {
-                                throw error("model.vocab[\"" + k + "\"]", "expected an integer id");
+                            if (p.nextToken() != JsonToken.VALUE_NUMBER_INT || p.getIntValue() < 0) {
+                                throw error("model.vocab[\"" + k + "\"]", "expected a non-negative integer id");
                             }
                             v.put(k, p.getIntValue());
                         }
@@ -337,14 +341,14 @@ public final class HfTokenizerJson {
                     if (m.vocab == null) {
                         throw error("model.vocab", "missing");
                     }
-                    return new WordPieceModel(m.vocab, textOr(m.options.get("unk_token"), "[UNK]"),
+                    return new WordPieceModel(m.vocab.toMap(), textOr(m.options.get("unk_token"), "[UNK]"),
                             textOr(m.options.get("continuing_subword_prefix"), "##"),
                             m.options.containsKey("max_input_chars_per_word") ? m.options.get("max_input_chars_per_word").asInt() : 100);
                 case "WordLevel":
                     if (m.vocab == null) {
                         throw error("model.vocab", "missing");
                     }
-                    return new WordLevelModel(m.vocab, text(m.options.get("unk_token")));
+                    return new WordLevelModel(m.vocab.toMap(), text(m.options.get("unk_token")));
                 case "Unigram": {
                     if (m.unigramPieces == null) {
                         throw error("model.vocab", "a Unigram model needs a [piece, score] array");

@@ -12,14 +12,13 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Token ids over data/corpus identical to Hugging Face tokenizers (Rust) for every document: the
  * reference ids are data/tokenizers/reference-ids (made with shared/tools/ref/hf_tokenizers.mjs
- * --impl native, see its README). Moby Dick runs by default; SOTU (10.8 MB) is tagged slow.
+ * --impl native, see its README). Both corpora run by default (about 30 s with the loads).
  */
 class CorpusParityTest {
     static final Map<String, String> FILES = Map.of(
@@ -79,7 +78,6 @@ class CorpusParityTest {
         parity("moby-dick", "moby-dick.jsonl", tok, mode);
     }
 
-    @Tag("slow")
     @ParameterizedTest(name = "sotu {0} {1}")
     @CsvSource({"llama3,plain", "llama3,special", "qwen3,plain", "qwen3,special", "gemma3,plain", "gemma3,special",
             "gpt4o,plain", "gpt4o,special", "spm,plain", "spm,special"})
