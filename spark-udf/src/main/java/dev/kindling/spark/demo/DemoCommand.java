@@ -39,9 +39,21 @@ public final class DemoCommand extends SparkCommand {
         }
     }
 
+    private static Path temporaryDirectory() throws IOException {
+        Path dir = Files.createTempDirectory("kindling-demo");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try (var walk = Files.walk(dir)) {
+                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException ignored) {
+                // best effort: it is a temporary directory
+            }
+        }));
+        return dir;
+    }
+
     @Override
     protected int run(JobRun run) throws IOException {
-        Path work = job.output != null ? Path.of(job.output) : Files.createTempDirectory("kindling-demo");
+        Path work = job.output != null ? Path.of(job.output) : temporaryDirectory();
         Path input = work.resolve("sample-input").resolve("corpus.jsonl");
         if (job.input.isEmpty()) {
             SampleCorpus.load().writeJsonl(input, seed);
