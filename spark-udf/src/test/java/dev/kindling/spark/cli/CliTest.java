@@ -75,6 +75,15 @@ class CliTest {
     }
 
     @Test
+    void verboseShowsTheStackTrace() throws Exception {
+        Path in = jsonl("bad2.jsonl", "{\"id\":\"a\",\"text\": nope}");
+        Cli.Result r = Cli.run("convert", "--no-progress", "--verbose", "-i", in.toString(), "-o", tmp.resolve("o").toString());
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.err().startsWith("kindling: error: ") && r.err().contains("bad2.jsonl: line 1"), r.err());
+        assertTrue(r.err().contains("\tat "), "stack trace with --verbose: " + r.err());
+    }
+
+    @Test
     void skipCountsAndQuarantineWritesBadRowsAside() throws Exception {
         Path in = jsonl("bad.jsonl", "{\"id\":\"a\",\"text\":\"one\"}", "[1,2,3]", "{\"id\":\"c\",\"text\": oops}",
                 "", "{\"id\":\"d\",\"text\":\"four\"}", "{\"id\":\"e\",\"text\":\"  \"}");
