@@ -86,36 +86,47 @@ public final class BpeModel implements Model {
         int prefixLen = prefix == null ? 0 : prefix.length();
         String[] ml = spec.mergeLeft();
         String[] mr = spec.mergeRight();
-        PairTable.Builder pb = new PairTable.Builder(ml.length, PairTable.OnDuplicate.LAST_WINS);
-        for (int i = 0; i < ml.length; i++) {
-            int a = ids.get(ml[i]);
-            int b = ids.get(mr[i]);
-            if (a < 0 || b < 0) {
+        // resolving 100k-500k merges to ids is most of a load: do it on all cores, then insert in order
+        int nm = ml.length;
+        int[] left = new int[nm];
+        int[] right = new int[nm];
+        int[] merged = new int[nm];
+        int[] fromIdx = new int[nm];
+        java.util.stream.IntStream.range(0, (nm + 8191) / 8192).parallel().forEach(chunk -> {
+            for (int i = chunk * 8192, end = Math.min(nm, i + 8192); i < end; i++) {
+                left[i] = ids.get(ml[i]);
+                right[i] = ids.get(mr[i]);
+                int from = prefixLen > 0 && mr[i].startsWith(prefix) ? prefixLen : 0;
+                fromIdx[i] = from;
+                merged[i] = left[i] < 0 || right[i] < 0 ? -1 : ids.getConcat(ml[i], mr[i], from);
+            }
+        });
+        PairTable.Builder pb = new PairTable.Builder(nm, PairTable.OnDuplicate.LAST_WINS);
+        for (int i = 0; i < nm; i++) {
+            if (left[i] < 0 || right[i] < 0) {
                 if (spec.skipBadMerges()) {
                     continue;
                 }
                 throw new IllegalArgumentException("merge " + i + " (\"" + ml[i] + "\" \"" + mr[i] + "\") uses "
-                        + (a < 0 ? ml[i] : mr[i]) + ", which is not in the vocab");
+                        + (left[i] < 0 ? ml[i] : mr[i]) + ", which is not in the vocab");
             }
-            int from = prefixLen > 0 && mr[i].startsWith(prefix) ? prefixLen : 0;
-            int m = ids.getConcat(ml[i], mr[i], from);
-            if (m < 0) {
+            if (merged[i] < 0) {
                 if (spec.skipBadMerges()) {
                     continue; // llama.cpp never forms a symbol it cannot look up
                 }
                 throw new IllegalArgumentException("merge " + i + " (\"" + ml[i] + "\" \"" + mr[i] + "\") produces \""
-                        + ml[i] + mr[i].substring(from) + "\", which is not in the vocab");
+                        + ml[i] + mr[i].substring(fromIdx[i]) + "\", which is not in the vocab");
             }
-            pb.put(a, b, i, m);
+            pb.put(left[i], right[i], i, merged[i]);
         }
         this.merger = new BpeMerger(pb.build());
 
         this.tokenBytes = new byte[size][];
-        for (int i = 0; i < size; i++) {
+        java.util.stream.IntStream.range(0, size).parallel().forEach(i -> {
             if (vocab[i] != null) {
                 tokenBytes[i] = bytesOf(vocab[i]);
             }
-        }
+        });
 
         java.util.Arrays.fill(byteIds, -1);
         java.util.Arrays.fill(fallbackIds, -1);

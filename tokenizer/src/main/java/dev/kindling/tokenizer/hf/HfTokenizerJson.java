@@ -1,8 +1,5 @@
 package dev.kindling.tokenizer.hf;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kindling.formats.ModelFormatException;
@@ -42,14 +39,12 @@ import java.util.zip.GZIPInputStream;
 /**
  * Reads a Hugging Face {@code tokenizer.json} (plain or gzipped) and the {@code tokenizer_config.json}
  * beside it (BOS/EOS names and the chat template). The large {@code model} section (vocab, merges)
- * is streamed; the rest is read as a tree. Anything unsupported or malformed is a
+ * is read by a small byte-level scanner ({@link JsonScanner}: quick in a cold JVM); the rest is
+ * read as Jackson trees. Anything unsupported or malformed is a
  * {@link ModelFormatException} naming the file and the JSON field.
  */
 public final class HfTokenizerJson {
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    /** Vocabulary keys are JSON field names: interning 200k of them would only cost time. */
-    private static final JsonFactory JSON = JsonFactory.builder().disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
-            .disable(JsonFactory.Feature.INTERN_FIELD_NAMES).build().setCodec(MAPPER);
 
     private final Path path;
 
@@ -112,23 +107,31 @@ public final class HfTokenizerJson {
     private HfTokenizer read() {
         ModelSection model = null;
         Map<String, JsonNode> sections = new HashMap<>();
-        try (InputStream in = open(path); JsonParser p = JSON.createParser(in)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                throw error("(top level)", "expected a JSON object");
-            }
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String field = p.currentName();
-                p.nextToken();
-                if (field.equals("model")) {
-                    model = readModel(p);
-                } else {
-                    sections.put(field, p.readValueAsTree());
-                }
-            }
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new ModelFormatException(path, "malformed JSON: " + e.getOriginalMessage() + " at " + e.getLocation(), e);
+        byte[] bytes;
+        try (InputStream in = open(path)) {
+            bytes = in.readAllBytes();
         } catch (IOException e) {
             throw new ModelFormatException(path, "cannot read: " + e, e);
+        }
+        JsonScanner js = new JsonScanner(bytes);
+        String field = "(top level)";
+        try {
+            js.expect('{');
+            if (!js.accept('}')) {
+                do {
+                    field = js.string();
+                    js.expect(':');
+                    if (field.equals("model")) {
+                        model = readModel(js);
+                    } else {
+                        int start = js.skipValue();
+                        sections.put(field, MAPPER.readTree(bytes, start, js.pos() - start));
+                    }
+                } while (js.accept(','));
+                js.expect('}');
+            }
+        } catch (IllegalArgumentException | IOException e) {
+            throw new ModelFormatException(path, "malformed JSON in " + field + ": " + e.getMessage(), e);
         }
         if (model == null) {
             throw error("model", "missing");
@@ -236,80 +239,82 @@ public final class HfTokenizerJson {
 
     // ---------------------------------------------------------------- model
 
-    private ModelSection readModel(JsonParser p) throws IOException {
-        if (p.currentToken() != JsonToken.START_OBJECT) {
-            throw error("model", "expected an object");
-        }
+    private ModelSection readModel(JsonScanner js) throws IOException {
         ModelSection m = new ModelSection();
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String f = p.currentName();
-            JsonToken t = p.nextToken();
+        js.expect('{');
+        if (js.accept('}')) {
+            return m;
+        }
+        do {
+            String f = js.string();
+            js.expect(':');
             switch (f) {
                 case "vocab" -> {
-                    if (t == JsonToken.START_OBJECT) {
+                    if (js.peek() == '{') {
+                        js.expect('{');
                         VocabMap v = new VocabMap(1 << 17);
-                        while (p.nextToken() == JsonToken.FIELD_NAME) {
-                            String k = p.currentName();
-                            if (p.nextToken() != JsonToken.VALUE_NUMBER_INT || p.getIntValue() < 0) {
-                                throw error("model.vocab[\"" + k + "\"]", "expected a non-negative integer id");
-                            }
-                            v.put(k, p.getIntValue());
+                        if (!js.accept('}')) {
+                            do {
+                                String k = js.string();
+                                js.expect(':');
+                                long id = js.integer();
+                                if (id < 0 || id > Integer.MAX_VALUE) {
+                                    throw error("model.vocab[\"" + k + "\"]", "id " + id + " is not a valid token id");
+                                }
+                                v.put(k, (int) id);
+                            } while (js.accept(','));
+                            js.expect('}');
                         }
                         m.vocab = v;
-                    } else if (t == JsonToken.START_ARRAY) { // Unigram: [[piece, score], ...]
+                    } else if (js.peek() == '[') { // Unigram: [[piece, score], ...]
+                        js.expect('[');
                         m.unigramPieces = new ArrayList<>();
                         m.unigramScores = new ArrayList<>();
-                        while (p.nextToken() == JsonToken.START_ARRAY) {
-                            int i = m.unigramPieces.size();
-                            if (p.nextToken() != JsonToken.VALUE_STRING) {
-                                throw error("model.vocab[" + i + "]", "expected [piece, score]");
-                            }
-                            m.unigramPieces.add(p.getText());
-                            p.nextToken();
-                            if (!p.currentToken().isNumeric()) {
-                                throw error("model.vocab[" + i + "]", "expected a numeric score");
-                            }
-                            m.unigramScores.add(p.getDoubleValue());
-                            if (p.nextToken() != JsonToken.END_ARRAY) {
-                                throw error("model.vocab[" + i + "]", "expected [piece, score]");
-                            }
+                        if (!js.accept(']')) {
+                            do {
+                                js.expect('[');
+                                m.unigramPieces.add(js.string());
+                                js.expect(',');
+                                m.unigramScores.add(js.number());
+                                js.expect(']');
+                            } while (js.accept(','));
+                            js.expect(']');
                         }
                     } else {
                         throw error("model.vocab", "expected an object or an array");
                     }
                 }
                 case "merges" -> {
-                    if (t != JsonToken.START_ARRAY) {
-                        throw error("model.merges", "expected an array");
-                    }
-                    while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
-                        int i = m.mergeLeft.size();
-                        if (t == JsonToken.VALUE_STRING) {
-                            String s = p.getText();
-                            int sp = s.indexOf(' ');
-                            if (sp < 0) {
-                                throw error("model.merges[" + i + "]", "\"" + s + "\" is not \"left right\"");
+                    js.expect('[');
+                    if (!js.accept(']')) {
+                        do {
+                            int i = m.mergeLeft.size();
+                            if (js.peek() == '"') {
+                                String s = js.string();
+                                int sp = s.indexOf(' ');
+                                if (sp < 0) {
+                                    throw error("model.merges[" + i + "]", "\"" + s + "\" is not \"left right\"");
+                                }
+                                m.mergeLeft.add(s.substring(0, sp));
+                                m.mergeRight.add(s.substring(sp + 1));
+                            } else {
+                                js.expect('[');
+                                m.mergeLeft.add(js.string());
+                                js.expect(',');
+                                m.mergeRight.add(js.string());
+                                js.expect(']');
                             }
-                            m.mergeLeft.add(s.substring(0, sp));
-                            m.mergeRight.add(s.substring(sp + 1));
-                        } else if (t == JsonToken.START_ARRAY) {
-                            p.nextToken();
-                            String a = p.getValueAsString();
-                            p.nextToken();
-                            String b = p.getValueAsString();
-                            if (a == null || b == null || p.nextToken() != JsonToken.END_ARRAY) {
-                                throw error("model.merges[" + i + "]", "expected [left, right]");
-                            }
-                            m.mergeLeft.add(a);
-                            m.mergeRight.add(b);
-                        } else {
-                            throw error("model.merges[" + i + "]", "expected a string or a pair");
-                        }
+                        } while (js.accept(','));
+                        js.expect(']');
                     }
                 }
-                default -> m.options.put(f, p.readValueAsTree());
+                default -> {
+                    int start = js.skipValue();
+                    m.options.put(f, MAPPER.readTree(js.bytes(), start, js.pos() - start));
+                }
             }
-        }
+        } while (js.accept(','));
+        js.expect('}');
         JsonNode type = m.options.get("type");
         m.type = type == null ? null : type.asText();
         return m;
