@@ -1,7 +1,6 @@
 package dev.kindling.tokenizer.hf;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kindling.formats.ModelFormatException;
 import dev.kindling.tokenizer.ChatTemplate;
 import dev.kindling.tokenizer.bpe.BpeModel;
@@ -44,7 +43,6 @@ import java.util.zip.GZIPInputStream;
  * {@link ModelFormatException} naming the file and the JSON field.
  */
 public final class HfTokenizerJson {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private final Path path;
 
@@ -124,13 +122,12 @@ public final class HfTokenizerJson {
                     if (field.equals("model")) {
                         model = readModel(js);
                     } else {
-                        int start = js.skipValue();
-                        sections.put(field, MAPPER.readTree(bytes, start, js.pos() - start));
+                        sections.put(field, js.tree());
                     }
                 } while (js.accept(','));
                 js.expect('}');
             }
-        } catch (IllegalArgumentException | IOException e) {
+        } catch (IllegalArgumentException e) {
             throw new ModelFormatException(path, "malformed JSON in " + field + ": " + e.getMessage(), e);
         }
         if (model == null) {
@@ -200,8 +197,15 @@ public final class HfTokenizerJson {
             return null;
         }
         try {
-            return MAPPER.readTree(cfg.toFile());
+            JsonScanner js = new JsonScanner(Files.readAllBytes(cfg));
+            JsonNode n = js.tree();
+            if (js.peek() != -1) {
+                throw js.error("unexpected data after the JSON value");
+            }
+            return n;
         } catch (IOException e) {
+            throw new ModelFormatException(cfg, "cannot read: " + e, e);
+        } catch (IllegalArgumentException e) {
             throw new ModelFormatException(cfg, "malformed JSON: " + e.getMessage(), e);
         }
     }
@@ -239,7 +243,7 @@ public final class HfTokenizerJson {
 
     // ---------------------------------------------------------------- model
 
-    private ModelSection readModel(JsonScanner js) throws IOException {
+    private ModelSection readModel(JsonScanner js) {
         ModelSection m = new ModelSection();
         js.expect('{');
         if (js.accept('}')) {
@@ -308,10 +312,7 @@ public final class HfTokenizerJson {
                         js.expect(']');
                     }
                 }
-                default -> {
-                    int start = js.skipValue();
-                    m.options.put(f, MAPPER.readTree(js.bytes(), start, js.pos() - start));
-                }
+                default -> m.options.put(f, js.tree());
             }
         } while (js.accept(','));
         js.expect('}');

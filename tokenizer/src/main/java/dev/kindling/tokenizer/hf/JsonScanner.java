@@ -6,7 +6,7 @@ import java.nio.charset.StandardCharsets;
  * A small JSON reader over the bytes of a tokenizer.json, for the one part that is large: the
  * model's vocabulary (hundreds of thousands of {@code "token": id} pairs) and merges. A tight loop
  * over bytes starts fast in a cold JVM, which is most of a tokenizer's load time; everything else
- * in the file is handed to Jackson by byte range ({@link #skipValue}). Strings without escapes are
+ * in the file becomes a Jackson tree ({@link #tree}) built without an ObjectMapper. Strings without escapes are
  * decoded straight from the UTF-8 bytes. Errors are {@link IllegalArgumentException}s that give the
  * byte offset.
  */
@@ -20,10 +20,6 @@ final class JsonScanner {
 
     int pos() {
         return pos;
-    }
-
-    byte[] bytes() {
-        return b;
     }
 
     IllegalArgumentException error(String what) {
@@ -185,50 +181,70 @@ final class JsonScanner {
         }
     }
 
-    /** Skips one value of any kind and returns its start offset. */
-    int skipValue() {
-        skipWhitespace();
-        int start = pos;
-        if (pos >= b.length) {
-            throw error("expected a value");
-        }
-        byte c = b[pos];
-        if (c == '"') {
-            string();
-            return start;
-        }
-        if (c == '{' || c == '[') {
-            int depth = 0;
-            while (pos < b.length) {
-                byte x = b[pos];
-                if (x == '"') {
-                    string();
-                    continue;
+    /** The next value as a Jackson tree, built without an ObjectMapper (which is slow to start). */
+    com.fasterxml.jackson.databind.JsonNode tree() {
+        com.fasterxml.jackson.databind.node.JsonNodeFactory f = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
+        int c = peek();
+        switch (c) {
+            case '{': {
+                pos++;
+                com.fasterxml.jackson.databind.node.ObjectNode o = f.objectNode();
+                if (accept('}')) {
+                    return o;
                 }
-                if (x == '{' || x == '[') {
-                    depth++;
-                } else if (x == '}' || x == ']') {
-                    depth--;
-                    if (depth == 0) {
-                        pos++;
-                        return start;
+                do {
+                    String k = string();
+                    expect(':');
+                    o.set(k, tree());
+                } while (accept(','));
+                expect('}');
+                return o;
+            }
+            case '[': {
+                pos++;
+                com.fasterxml.jackson.databind.node.ArrayNode a = f.arrayNode();
+                if (accept(']')) {
+                    return a;
+                }
+                do {
+                    a.add(tree());
+                } while (accept(','));
+                expect(']');
+                return a;
+            }
+            case '"':
+                return f.textNode(string());
+            case 't':
+                literal("true");
+                return f.booleanNode(true);
+            case 'f':
+                literal("false");
+                return f.booleanNode(false);
+            case 'n':
+                literal("null");
+                return f.nullNode();
+            default: {
+                int start = pos;
+                double d = number();
+                String text = new String(b, start, pos - start, StandardCharsets.US_ASCII);
+                if (text.indexOf('.') < 0 && text.indexOf('e') < 0 && text.indexOf('E') < 0) {
+                    long l = (long) d;
+                    if (l == d && text.length() < 19) {
+                        long v = Long.parseLong(text);
+                        return v == (int) v ? f.numberNode((int) v) : f.numberNode(v);
                     }
                 }
-                pos++;
+                return f.numberNode(d);
             }
-            throw error("unterminated " + (c == '{' ? "object" : "array"));
         }
-        // number, true, false, null
-        while (pos < b.length) {
-            byte x = b[pos];
-            if (x == ',' || x == '}' || x == ']' || x == ' ' || x == '\n' || x == '\r' || x == '\t') {
-                break;
+    }
+
+    private void literal(String word) {
+        for (int i = 0; i < word.length(); i++) {
+            if (pos + i >= b.length || b[pos + i] != word.charAt(i)) {
+                throw error("expected " + word);
             }
-            pos++;
         }
-        if (pos == start) {
-            throw error("expected a value");
-        }
-        return start;
+        pos += word.length();
     }
 }
