@@ -75,7 +75,13 @@ class TensorKernelTest {
                     assertEquals(Float.floatToIntBits(one[row]), Float.floatToIntBits(all[tok * ROWS + row]),
                             "token " + tok + " row " + row + ": " + one[row] + " vs " + all[tok * ROWS + row]);
                     float oracle = t.dotScalar(row, xi, 0);
-                    assertEquals(oracle, one[row], 1e-5f * Math.max(1f, Math.abs(oracle)) * 10);
+                    float[] w = new float[COLS];
+                    t.dequantizeRowScalar(row, w, 0);
+                    double norm = 0;
+                    for (int i = 0; i < COLS; i++) {
+                        norm += Math.abs(w[i] * xi[i]);
+                    }
+                    assertEquals(oracle, one[row], 1e-5 * norm + 1e-6);
                 }
             }
         }
