@@ -31,7 +31,7 @@ public final class MatMul {
     /** Per-thread scratch: a tile of dequantized rows and a lane buffer. */
     public static final class Scratch {
         final float[] tile;
-        final float[] lanes = new float[Math.max(16, Simd.L)];
+        final float[] lanes = new float[64 * Math.max(16, Simd.L)];
 
         public Scratch(int maxCols) {
             tile = new float[TILE_ROWS * maxCols];
@@ -65,11 +65,8 @@ public final class MatMul {
             for (int t = 0; t < nTokens; t++) {
                 int xo = t * job.xStride;
                 int oo = t * job.outStride + job.outOff;
-                int r = r0;
-                for (; r + 4 <= r1; r += 4) {
-                    w.dot4(r, x, xo, out, oo + r, s.lanes);
-                }
-                for (; r < r1; r++) {
+                // one row at a time: on JDK 17 the one-row kernel compiles well, a four-row one does not
+                for (int r = r0; r < r1; r++) {
                     out[oo + r] = w.dot(r, x, xo, s.lanes);
                 }
             }
@@ -89,27 +86,25 @@ public final class MatMul {
         }
         int nr = r1 - r0;
         int t = 0;
-        for (; t + 4 <= nTokens; t += 4) {
-            int xo = t * job.xStride;
-            int oo = t * job.outStride + job.outOff + r0;
-            int i = 0;
-            for (; i + 4 <= nr; i += 4) {
-                VectorKernels.dot4x4(wa, wo + i * cols, cols, x, xo, job.xStride, cols, out, oo + i, job.outStride, s.lanes);
-            }
-            for (; i < nr; i++) {
-                for (int tt = 0; tt < 4; tt++) {
-                    out[oo + tt * job.outStride + i] = VectorKernels.dot(wa, wo + i * cols, x, xo + tt * job.xStride, cols, s.lanes);
+        if (Simd.enabled()) {
+            for (; t + 4 <= nTokens; t += 4) {
+                int xo = t * job.xStride;
+                int oo = t * job.outStride + job.outOff + r0;
+                int i = 0;
+                for (; i + 4 <= nr; i += 4) {
+                    VectorKernels.dot4x4(wa, wo + i * cols, cols, x, xo, job.xStride, cols, out, oo + i, job.outStride, s.lanes);
+                }
+                for (; i < nr; i++) {
+                    for (int tt = 0; tt < 4; tt++) {
+                        out[oo + tt * job.outStride + i] = VectorKernels.dot(wa, wo + i * cols, x, xo + tt * job.xStride, cols, s.lanes);
+                    }
                 }
             }
         }
         for (; t < nTokens; t++) {
             int xo = t * job.xStride;
             int oo = t * job.outStride + job.outOff + r0;
-            int i = 0;
-            for (; i + 4 <= nr; i += 4) {
-                VectorKernels.dot4x1(wa, wo + i * cols, cols, x, xo, cols, out, oo + i, s.lanes);
-            }
-            for (; i < nr; i++) {
+            for (int i = 0; i < nr; i++) {
                 out[oo + i] = VectorKernels.dot(wa, wo + i * cols, x, xo, cols, s.lanes);
             }
         }

@@ -70,20 +70,18 @@ public abstract class Tensor {
     public abstract void dequantizeRowScalar(int row, float[] dst, int off);
 
     /**
-     * True when {@link #dot} and {@link #dot4} read the stored form directly (no dequantized copy):
+     * True when {@link #dot} reads the stored form directly (no dequantized copy):
      * the decode path for the types that matter for speed.
      */
     public boolean hasFusedDot() {
         return false;
     }
 
-    /** Row {@code row} times {@code x[xOff..xOff+cols)}; only when {@link #hasFusedDot()}. */
-    public float dot(int row, float[] x, int xOff, float[] tmp) {
-        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no fused dot");
-    }
-
-    /** Rows {@code row..row+3} times {@code x}, into {@code out[outOff..outOff+4)}; only when fused. */
-    public void dot4(int row, float[] x, int xOff, float[] out, int outOff, float[] tmp) {
+    /**
+     * Row {@code row} times {@code x[xOff..xOff+cols)}, only when {@link #hasFusedDot()}; follows the
+     * contract of {@link dev.kindling.inference.cpu.Simd} ({@code spill}: at least 4 x lanes floats).
+     */
+    public float dot(int row, float[] x, int xOff, float[] spill) {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " has no fused dot");
     }
 
