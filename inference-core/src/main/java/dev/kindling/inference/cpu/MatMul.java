@@ -38,7 +38,8 @@ public final class MatMul {
         }
     }
 
-    public static void run(WorkerPool pool, Scratch[] scratch, int nTokens, Job... jobs) {
+    public static void run(WorkerPool pool, Scratch[] scratch, int nTokens, Job... given) {
+        Job[] jobs = roundInputs(pool, nTokens, given);
         int[] firstTile = new int[jobs.length + 1];
         for (int j = 0; j < jobs.length; j++) {
             firstTile[j + 1] = firstTile[j] + (jobs[j].w.rows() + TILE_ROWS - 1) / TILE_ROWS;
@@ -53,6 +54,33 @@ public final class MatMul {
             int r1 = Math.min(job.w.rows(), r0 + TILE_ROWS);
             rows(job, r0, r1, nTokens, scratch[worker]);
         });
+    }
+
+    /**
+     * Replaces each job's input by its {@link ActivationFormat} rounding (jobs with the same input and
+     * format share one copy); F32 inputs stay as they are.
+     */
+    private static Job[] roundInputs(WorkerPool pool, int nTokens, Job[] jobs) {
+        Job[] out = jobs.clone();
+        for (int j = 0; j < jobs.length; j++) {
+            ActivationFormat f = jobs[j].w.activationFormat();
+            if (f == ActivationFormat.F32) {
+                continue;
+            }
+            float[] rounded = null;
+            for (int i = 0; i < j; i++) {
+                if (jobs[i].x == jobs[j].x && jobs[i].w.activationFormat() == f && jobs[i].xStride == jobs[j].xStride) {
+                    rounded = out[i].x;
+                }
+            }
+            if (rounded == null) {
+                Job job = jobs[j];
+                float[] buf = rounded = new float[(nTokens - 1) * job.xStride + job.w.cols()];
+                pool.run(nTokens, (worker, t) -> f.roundTrip(job.x, t * job.xStride, job.w.cols(), buf));
+            }
+            out[j] = new Job(jobs[j].w, rounded, jobs[j].xStride, jobs[j].out, jobs[j].outStride, jobs[j].outOff);
+        }
+        return out;
     }
 
     /** Rows {@code [r0, r1)} of one job for all tokens (single-threaded). */

@@ -1,6 +1,7 @@
 package dev.kindling.inference.tensor;
 
 import dev.kindling.formats.gguf.GgmlType;
+import dev.kindling.inference.cpu.ActivationFormat;
 import dev.kindling.inference.cpu.ScalarKernels;
 
 /**
@@ -61,6 +62,11 @@ public abstract class Tensor {
 
     protected final int rowsInChunk(int chunk) {
         return Math.min(rowsPerChunk, rows - chunk * rowsPerChunk);
+    }
+
+    /** How llama.cpp rounds this tensor's input activations (see {@link ActivationFormat}). */
+    public ActivationFormat activationFormat() {
+        return ActivationFormat.F32;
     }
 
     /** Writes row {@code row} as floats to {@code dst[off..off+cols)} (vector kernel). */
