@@ -23,7 +23,7 @@ M2=$HOME/.m2/repository
 CP="$ROOT/inference-core/target/test-classes:$ROOT/inference-core/target/classes:$ROOT/model-formats/target/classes:$ROOT/tokenizer/target/classes"
 CP="$CP:$(ls $M2/org/slf4j/slf4j-api/2.0.17/slf4j-api-2.0.17.jar)"
 java --add-modules jdk.incubator.vector -cp "$CP" dev.kindling.inference.gguf.TinyModels "$WORK" "$REF/make_gguf.py"
-for t in f32 f16 q8_0 q4_0 q4_1 q4_k q5_k q6_k bf16; do
+for t in ${TYPES:-f32 f16 q8_0 q4_0 q4_1 q4_k q5_k q6_k bf16}; do
   M=$WORK/tiny-$t.gguf
   EXACT=$M
   EXACT=$WORK/tiny-$t.dequant.gguf

@@ -161,7 +161,7 @@ public final class TinyModels {
                     }
                     for (int j = 0; j < 16; j++) {
                         int s = 16 + r.nextInt(49);
-                        b.put((byte) (r.nextBoolean() ? s : -s));
+                        b.put((byte) s);
                     }
                     b.putShort(ScalarKernels.floatToHalf((float) (std / (18.5 * 40))));
                 }
