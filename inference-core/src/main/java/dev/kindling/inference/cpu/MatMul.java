@@ -2,6 +2,7 @@ package dev.kindling.inference.cpu;
 
 import dev.kindling.inference.tensor.F32Tensor;
 import dev.kindling.inference.tensor.Tensor;
+import java.util.Arrays;
 
 /**
  * Matrix products {@code out = W x} for a batch of tokens, the rows of W split over a
@@ -75,12 +76,27 @@ public final class MatMul {
             }
             if (rounded == null) {
                 Job job = jobs[j];
-                float[] buf = rounded = new float[(nTokens - 1) * job.xStride + job.w.cols()];
+                float[] buf = rounded = roundedBuffer(j, (nTokens - 1) * job.xStride + job.w.cols());
                 pool.run(nTokens, (worker, t) -> f.roundTrip(job.x, t * job.xStride, job.w.cols(), buf));
             }
             out[j] = new Job(jobs[j].w, rounded, jobs[j].xStride, jobs[j].out, jobs[j].outStride, jobs[j].outOff);
         }
         return out;
+    }
+
+    /** Per calling thread (an engine's step thread), one reusable input buffer per job slot. */
+    private static final ThreadLocal<float[][]> ROUNDED = ThreadLocal.withInitial(() -> new float[4][]);
+
+    private static float[] roundedBuffer(int slot, int size) {
+        float[][] bufs = ROUNDED.get();
+        if (slot >= bufs.length) {
+            bufs = Arrays.copyOf(bufs, slot + 1);
+            ROUNDED.set(bufs);
+        }
+        if (bufs[slot] == null || bufs[slot].length < size) {
+            bufs[slot] = new float[size];
+        }
+        return bufs[slot];
     }
 
     /** Rows {@code [r0, r1)} of one job for all tokens (single-threaded). */
