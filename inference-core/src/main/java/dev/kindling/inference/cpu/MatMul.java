@@ -32,7 +32,7 @@ public final class MatMul {
     /** Per-thread scratch: a tile of dequantized rows and a lane buffer. */
     public static final class Scratch {
         final float[] tile;
-        final float[] lanes = new float[64 * Math.max(16, Simd.L)];
+        final float[] lanes = new float[80 * Math.max(16, Simd.L)];
 
         public Scratch(int maxCols) {
             tile = new float[TILE_ROWS * maxCols];

@@ -23,10 +23,10 @@ import jdk.incubator.vector.VectorSpecies;
  *   <li>the vector part {@code [0, n - n % L)} is cut into four equal segments of
  *       {@link #segmentLength} elements, plus a rest (fewer than 8 chunks of L) after them;</li>
  *   <li>segment {@code s} is accumulated by its own vector {@code acc[s]} with
- *       {@code acc = fma(w[k..k+L], x[k..k+L], acc)}, chunk after chunk, and the rest continues
- *       {@code acc[0]}; four independent chains keep the FMA units busy;</li>
- *   <li>{@link #finish} combines the lanes as {@code (acc0 + acc1) + (acc2 + acc3)}, sums them left to
- *       right, then adds the scalar tail with {@code fma}.</li>
+ *       {@code acc = fma(w[k..k+L], x[k..k+L], acc)}, chunk after chunk, and the rest by a fifth,
+ *       {@code acc[4]}; four independent chains keep the FMA units busy;</li>
+ *   <li>{@link #finish} combines the lanes as {@code ((acc0 + acc1) + (acc2 + acc3)) + acc4}, sums them
+ *       left to right, then adds the scalar tail with {@code fma}.</li>
  * </ol>
  * Decode kernels run the four segments side by side for one row; the prefill/batch kernel runs a
  * 4x4 tile of rows and tokens over one segment at a time (K-blocking) — the same sums in the same
@@ -85,24 +85,17 @@ public final class Simd {
     }
 
     /**
-     * Step 3 of the contract: {@code spill} holds the four accumulators of one output at
-     * {@code spill[off + s*L ..]}; returns their combined lane sum.
+     * Step 3 of the contract: {@code spill} holds the five accumulators of one output at
+     * {@code spill[off + s*L ..]}; returns their combined lane sum. (Kernels spill their vectors
+     * themselves: on JDK 17, passing vectors to a method that is not inlined boxes them.)
      */
     public static float finish(float[] spill, int off) {
         float s = 0f;
         for (int j = 0; j < L; j++) {
-            s += (spill[off + j] + spill[off + L + j]) + (spill[off + 2 * L + j] + spill[off + 3 * L + j]);
+            s += ((spill[off + j] + spill[off + L + j]) + (spill[off + 2 * L + j] + spill[off + 3 * L + j]))
+                    + spill[off + 4 * L + j];
         }
         return s;
-    }
-
-    /** Spills four accumulators to {@code spill[0 .. 4L)} and finishes them. */
-    public static float finish(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3, float[] spill) {
-        a0.intoArray(spill, 0);
-        a1.intoArray(spill, L);
-        a2.intoArray(spill, 2 * L);
-        a3.intoArray(spill, 3 * L);
-        return finish(spill, 0);
     }
 
     /** Loads {@link #L} bytes and widens them to floats. */

@@ -21,7 +21,7 @@ public final class VectorKernels {
         }
         int seg = Simd.segmentLength(n);
         int vecEnd = n - n % L;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0;
         for (int k = 0; k < seg; k += L) {
             a0 = FloatVector.fromArray(F, w, wOff + k).fma(FloatVector.fromArray(F, x, xOff + k), a0);
             a1 = FloatVector.fromArray(F, w, wOff + seg + k).fma(FloatVector.fromArray(F, x, xOff + seg + k), a1);
@@ -29,9 +29,14 @@ public final class VectorKernels {
             a3 = FloatVector.fromArray(F, w, wOff + 3 * seg + k).fma(FloatVector.fromArray(F, x, xOff + 3 * seg + k), a3);
         }
         for (int k = 4 * seg; k < vecEnd; k += L) {
-            a0 = FloatVector.fromArray(F, w, wOff + k).fma(FloatVector.fromArray(F, x, xOff + k), a0);
+            a4 = FloatVector.fromArray(F, w, wOff + k).fma(FloatVector.fromArray(F, x, xOff + k), a4);
         }
-        return tail(w, wOff, x, xOff, vecEnd, n, Simd.finish(a0, a1, a2, a3, spill));
+        a0.intoArray(spill, 0);
+        a1.intoArray(spill, L);
+        a2.intoArray(spill, 2 * L);
+        a3.intoArray(spill, 3 * L);
+        a4.intoArray(spill, 4 * L);
+        return tail(w, wOff, x, xOff, vecEnd, n, Simd.finish(spill, 0));
     }
 
     static float tail(float[] w, int wOff, float[] x, int xOff, int k, int n, float s) {
@@ -43,14 +48,13 @@ public final class VectorKernels {
 
     /**
      * A 4x4 tile of a matrix product — rows {@code i < 4} of {@code w} (at {@code wOff + i*ldw})
-     * against tokens {@code t < 4} of {@code x} (at {@code xOff + t*ldx}) — over the columns of one
-     * segment of the contract: {@code [from, to)} then {@code [from2, to2)} with the same
-     * accumulators (segment 0 also takes the rest). The 16 accumulators are spilled to
-     * {@code parts[partOff + (t*4 + i)*4L ..]}, at lane block {@code seg}; {@link #finishTile}
+     * against tokens {@code t < 4} of {@code x} (at {@code xOff + t*ldx}) — over the columns
+     * {@code [from, to)} of one part of the contract (a segment, or the rest). The 16 accumulators are
+     * spilled to {@code parts[(t*4 + i)*5L + seg*L ..]}; {@link #finishTile}
      * completes them. Each loaded vector is used four times: the compute-bound inner loop of prefill.
      */
     public static void tile4x4(float[] w, int wOff, int ldw, float[] x, int xOff, int ldx,
-            int from, int to, int from2, int to2, float[] parts, int seg) {
+            int from, int to, float[] parts, int seg) {
         FloatVector z = FloatVector.zero(F);
         FloatVector a00 = z, a01 = z, a02 = z, a03 = z;
         FloatVector a10 = z, a11 = z, a12 = z, a13 = z;
@@ -58,10 +62,8 @@ public final class VectorKernels {
         FloatVector a30 = z, a31 = z, a32 = z, a33 = z;
         int w0 = wOff, w1 = wOff + ldw, w2 = wOff + 2 * ldw, w3 = wOff + 3 * ldw;
         int x0 = xOff, x1 = xOff + ldx, x2 = xOff + 2 * ldx, x3 = xOff + 3 * ldx;
-        for (int pass = 0; pass < 2; pass++) {
-            int lo = pass == 0 ? from : from2;
-            int hi = pass == 0 ? to : to2;
-            for (int k = lo; k < hi; k += L) {
+        {
+            for (int k = from; k < to; k += L) {
                 FloatVector v0 = FloatVector.fromArray(F, w, w0 + k);
                 FloatVector v1 = FloatVector.fromArray(F, w, w1 + k);
                 FloatVector v2 = FloatVector.fromArray(F, w, w2 + k);
@@ -91,7 +93,7 @@ public final class VectorKernels {
         // spilled, and finished in another method: keeps this one within C2's node budget on JDK 17
         // (otherwise the vector intrinsics fall back to boxed objects)
         int b = seg * L;
-        int o = 4 * L;
+        int o = 5 * L;
         a00.intoArray(parts, b);
         a10.intoArray(parts, b + o);
         a20.intoArray(parts, b + 2 * o);
@@ -113,16 +115,17 @@ public final class VectorKernels {
     /**
      * The full 4x4 tile over {@code n} columns: four segment passes of {@link #tile4x4}, then the
      * contract's combination and tails; result for row i and token t to {@code out[outOff + t*ldo + i]}.
-     * {@code parts} holds at least {@code 64L} floats.
+     * {@code parts} holds at least {@code 80L} floats.
      */
     public static void dot4x4(float[] w, int wOff, int ldw, float[] x, int xOff, int ldx, int n,
             float[] out, int outOff, int ldo, float[] parts) {
         int seg = Simd.segmentLength(n);
         int vecEnd = n - n % L;
-        tile4x4(w, wOff, ldw, x, xOff, ldx, 0, seg, 4 * seg, vecEnd, parts, 0);
-        tile4x4(w, wOff, ldw, x, xOff, ldx, seg, 2 * seg, 0, 0, parts, 1);
-        tile4x4(w, wOff, ldw, x, xOff, ldx, 2 * seg, 3 * seg, 0, 0, parts, 2);
-        tile4x4(w, wOff, ldw, x, xOff, ldx, 3 * seg, 4 * seg, 0, 0, parts, 3);
+        tile4x4(w, wOff, ldw, x, xOff, ldx, 0, seg, parts, 0);
+        tile4x4(w, wOff, ldw, x, xOff, ldx, seg, 2 * seg, parts, 1);
+        tile4x4(w, wOff, ldw, x, xOff, ldx, 2 * seg, 3 * seg, parts, 2);
+        tile4x4(w, wOff, ldw, x, xOff, ldx, 3 * seg, 4 * seg, parts, 3);
+        tile4x4(w, wOff, ldw, x, xOff, ldx, 4 * seg, vecEnd, parts, 4);
         finishTile(parts, w, wOff, ldw, x, xOff, ldx, vecEnd, n, out, outOff, ldo);
     }
 
@@ -130,7 +133,7 @@ public final class VectorKernels {
             int vecEnd, int n, float[] out, int outOff, int ldo) {
         for (int t = 0; t < 4; t++) {
             for (int i = 0; i < 4; i++) {
-                float s = Simd.finish(parts, (t * 4 + i) * 4 * L);
+                float s = Simd.finish(parts, (t * 4 + i) * 5 * L);
                 out[outOff + t * ldo + i] = tail(w, wOff + i * ldw, x, xOff + t * ldx, vecEnd, n, s);
             }
         }

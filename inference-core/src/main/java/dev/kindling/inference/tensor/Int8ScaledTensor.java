@@ -58,7 +58,7 @@ abstract class Int8ScaledTensor extends Tensor {
         int qo = (row % rowsPerChunk) * cols;
         int so = (row % rowsPerChunk) * groupsPerRow;
         for (int k = 0; k < cols; k += L) {
-            weights(qa, qo + k, sa[so + (k >> groupShift)]).intoArray(dst, off + k);
+            Simd.bytesToFloats(qa, qo + k).mul(sa[so + (k >> groupShift)]).intoArray(dst, off + k);
         }
     }
 
@@ -85,22 +85,23 @@ abstract class Int8ScaledTensor extends Tensor {
         int qo = (row % rowsPerChunk) * cols;
         int so = (row % rowsPerChunk) * groupsPerRow;
         int seg = Simd.segmentLength(cols);
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int gs = groupShift;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0;
         for (int k = 0; k < seg; k += L) {
             int k1 = k + seg, k2 = k + 2 * seg, k3 = k + 3 * seg;
-            a0 = weights(qa, qo + k, sa[so + (k >> groupShift)]).fma(FloatVector.fromArray(F, x, xOff + k), a0);
-            a1 = weights(qa, qo + k1, sa[so + (k1 >> groupShift)]).fma(FloatVector.fromArray(F, x, xOff + k1), a1);
-            a2 = weights(qa, qo + k2, sa[so + (k2 >> groupShift)]).fma(FloatVector.fromArray(F, x, xOff + k2), a2);
-            a3 = weights(qa, qo + k3, sa[so + (k3 >> groupShift)]).fma(FloatVector.fromArray(F, x, xOff + k3), a3);
+            a0 = Simd.bytesToFloats(qa, qo + k).mul(sa[so + (k >> gs)]).fma(FloatVector.fromArray(F, x, xOff + k), a0);
+            a1 = Simd.bytesToFloats(qa, qo + k1).mul(sa[so + (k1 >> gs)]).fma(FloatVector.fromArray(F, x, xOff + k1), a1);
+            a2 = Simd.bytesToFloats(qa, qo + k2).mul(sa[so + (k2 >> gs)]).fma(FloatVector.fromArray(F, x, xOff + k2), a2);
+            a3 = Simd.bytesToFloats(qa, qo + k3).mul(sa[so + (k3 >> gs)]).fma(FloatVector.fromArray(F, x, xOff + k3), a3);
         }
         for (int k = 4 * seg; k < cols; k += L) {
-            a0 = weights(qa, qo + k, sa[so + (k >> groupShift)]).fma(FloatVector.fromArray(F, x, xOff + k), a0);
+            a4 = Simd.bytesToFloats(qa, qo + k).mul(sa[so + (k >> gs)]).fma(FloatVector.fromArray(F, x, xOff + k), a4);
         }
-        return Simd.finish(a0, a1, a2, a3, spill);
-    }
-
-    /** The dequantization formula: {@code L} int8 values times their group's scale. */
-    private static FloatVector weights(byte[] q, int off, float scale) {
-        return Simd.bytesToFloats(q, off).mul(scale);
+        a0.intoArray(spill, 0);
+        a1.intoArray(spill, L);
+        a2.intoArray(spill, 2 * L);
+        a3.intoArray(spill, 3 * L);
+        a4.intoArray(spill, 4 * L);
+        return Simd.finish(spill, 0);
     }
 }

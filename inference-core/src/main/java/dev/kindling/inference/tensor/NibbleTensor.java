@@ -125,27 +125,46 @@ abstract class NibbleTensor extends Tensor {
         int qo = (row % rowsPerChunk) * cols / 2;
         int bo = (row % rowsPerChunk) * blocksPerRow;
         int seg = Simd.segmentLength(cols);
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0;
         for (int k = 0; k < seg; k += 2 * L) {
-            a0 = pairFma(qa, qo, sa, oa, bo, k, x, xOff, a0);
-            a1 = pairFma(qa, qo, sa, oa, bo, k + seg, x, xOff, a1);
-            a2 = pairFma(qa, qo, sa, oa, bo, k + 2 * seg, x, xOff, a2);
-            a3 = pairFma(qa, qo, sa, oa, bo, k + 3 * seg, x, xOff, a3);
+            // written out four times (one per segment): helper methods taking vectors box them on JDK 17
+            int k0 = k;
+            ByteVector v = ByteVector.fromArray(B, qa, qo + k0 / 2);
+            FloatVector sc = FloatVector.broadcast(F, sa[bo + (k0 >> 5)]);
+            FloatVector of = FloatVector.broadcast(F, oa[bo + (k0 >> 5)]);
+            a0 = ((FloatVector) v.and((byte) 0x0F).castShape(F, 0)).fma(sc, of).fma(FloatVector.fromArray(F, x, xOff + k0), a0);
+            a0 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).castShape(F, 0)).fma(sc, of).fma(FloatVector.fromArray(F, x, xOff + k0 + L), a0);
+            int k1 = k + seg;
+            v = ByteVector.fromArray(B, qa, qo + k1 / 2);
+            sc = FloatVector.broadcast(F, sa[bo + (k1 >> 5)]);
+            of = FloatVector.broadcast(F, oa[bo + (k1 >> 5)]);
+            a1 = ((FloatVector) v.and((byte) 0x0F).castShape(F, 0)).fma(sc, of).fma(FloatVector.fromArray(F, x, xOff + k1), a1);
+            a1 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).castShape(F, 0)).fma(sc, of).fma(FloatVector.fromArray(F, x, xOff + k1 + L), a1);
+            int k2 = k + 2 * seg;
+            v = ByteVector.fromArray(B, qa, qo + k2 / 2);
+            sc = FloatVector.broadcast(F, sa[bo + (k2 >> 5)]);
+            of = FloatVector.broadcast(F, oa[bo + (k2 >> 5)]);
+            a2 = ((FloatVector) v.and((byte) 0x0F).castShape(F, 0)).fma(sc, of).fma(FloatVector.fromArray(F, x, xOff + k2), a2);
+            a2 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).castShape(F, 0)).fma(sc, of).fma(FloatVector.fromArray(F, x, xOff + k2 + L), a2);
+            int k3 = k + 3 * seg;
+            v = ByteVector.fromArray(B, qa, qo + k3 / 2);
+            sc = FloatVector.broadcast(F, sa[bo + (k3 >> 5)]);
+            of = FloatVector.broadcast(F, oa[bo + (k3 >> 5)]);
+            a3 = ((FloatVector) v.and((byte) 0x0F).castShape(F, 0)).fma(sc, of).fma(FloatVector.fromArray(F, x, xOff + k3), a3);
+            a3 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).castShape(F, 0)).fma(sc, of).fma(FloatVector.fromArray(F, x, xOff + k3 + L), a3);
         }
         for (int k = 4 * seg; k < cols; k += 2 * L) {
-            a0 = pairFma(qa, qo, sa, oa, bo, k, x, xOff, a0);
+            ByteVector v = ByteVector.fromArray(B, qa, qo + k / 2);
+            FloatVector sc = FloatVector.broadcast(F, sa[bo + (k >> 5)]);
+            FloatVector of = FloatVector.broadcast(F, oa[bo + (k >> 5)]);
+            a4 = ((FloatVector) v.and((byte) 0x0F).castShape(F, 0)).fma(sc, of).fma(FloatVector.fromArray(F, x, xOff + k), a4);
+            a4 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).castShape(F, 0)).fma(sc, of).fma(FloatVector.fromArray(F, x, xOff + k + L), a4);
         }
-        return Simd.finish(a0, a1, a2, a3, spill);
-    }
-
-    /** Values {@code [k, k+2L)} of a row: one byte load, two float vectors, two fmas in order. */
-    private static FloatVector pairFma(byte[] qa, int qo, float[] sa, float[] oa, int bo, int k, float[] x, int xOff,
-            FloatVector acc) {
-        ByteVector v = ByteVector.fromArray(B, qa, qo + k / 2);
-        FloatVector a = FloatVector.broadcast(F, sa[bo + (k >> 5)]);
-        FloatVector b = FloatVector.broadcast(F, oa[bo + (k >> 5)]);
-        FloatVector lo = ((FloatVector) v.and((byte) 0x0F).castShape(F, 0)).fma(a, b);
-        FloatVector hi = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).castShape(F, 0)).fma(a, b);
-        return hi.fma(FloatVector.fromArray(F, x, xOff + k + L), lo.fma(FloatVector.fromArray(F, x, xOff + k), acc));
+        a0.intoArray(spill, 0);
+        a1.intoArray(spill, L);
+        a2.intoArray(spill, 2 * L);
+        a3.intoArray(spill, 3 * L);
+        a4.intoArray(spill, 4 * L);
+        return Simd.finish(spill, 0);
     }
 }
