@@ -1,0 +1,24 @@
+package dev.kindling.spark.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code kindling bench ...}: benchmarks that print one JSON line with their measurements and, where
+ * a reference exists, the ratio against it measured in the same run. Speed is measured here, not
+ * asserted in tests.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Benchmarks (one JSON line of results each).",
+        subcommands = {})
+public final class BenchCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing benchmark name");
+    }
+}

@@ -1,0 +1,120 @@
+package dev.kindling.spark.cli;
+
+import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.io.DatasetReader;
+import dev.kindling.spark.io.DatasetWriter;
+import dev.kindling.spark.io.WriteOptions;
+import dev.kindling.spark.progress.ProgressBar;
+import dev.kindling.spark.stage.PipelineOutput;
+import dev.kindling.spark.stage.PipelineStage;
+import dev.kindling.spark.stage.RunReport;
+import dev.kindling.spark.stage.StageContext;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * One run of a Spark subcommand: the session, the shared options, the progress display, and the
+ * common read → stages → write-and-account sequence.
+ */
+public final class JobRun {
+    private final SparkSession spark;
+    private final SparkJobOptions options;
+    private final ProgressBar progress;
+    private final long startNanos;
+    private final PrintStream out;
+
+    JobRun(SparkSession spark, SparkJobOptions options, ProgressBar progress, long startNanos, PrintStream out) {
+        this.spark = spark;
+        this.options = options;
+        this.progress = progress;
+        this.startNanos = startNanos;
+        this.out = out;
+    }
+
+    public SparkSession spark() {
+        return spark;
+    }
+
+    public SparkJobOptions options() {
+        return options;
+    }
+
+    /** The progress display, or null with {@code --no-progress}. */
+    public ProgressBar progress() {
+        return progress;
+    }
+
+    public long startNanos() {
+        return startNanos;
+    }
+
+    /** Where the run's summary goes (stdout). */
+    public PrintStream out() {
+        return out;
+    }
+
+    /** Reads {@code --input}; an empty input is an error (never a silently empty output). */
+    public Dataset<Row> readInput() {
+        Dataset<Row> docs = DatasetReader.read(spark, options.readOptions());
+        if (docs.isEmpty()) {
+            throw new KindlingException(KindlingException.FAILURE,
+                    "input " + String.join(",", options.input) + " holds no documents");
+        }
+        return docs;
+    }
+
+    /** Checks {@code --output} (and the other targets) can be written before any work starts. */
+    public WriteOptions checkOutput(PipelineOptions p) {
+        WriteOptions w = options.writeOptions();
+        DatasetWriter.checkWritable(spark, w);
+        if (p != null && p.rejected != null) {
+            DatasetWriter.checkWritable(spark, w.withPath(p.rejected));
+        }
+        String q = options.quarantinePath(w.path());
+        if (q != null) {
+            DatasetWriter.checkWritable(spark, w.withPath(q));
+        }
+        return w;
+    }
+
+    /**
+     * Runs {@code stages} over the input, writes the results and prints the accounting table.
+     *
+     * @param output where kept documents go, or null to only count
+     */
+    public RunReport runPipeline(Dataset<Row> docs, List<PipelineStage> stages, WriteOptions output, PipelineOptions p) {
+        StageContext ctx = new StageContext(spark, options.idColumn, options.textColumn);
+        List<String> names = new ArrayList<>();
+        names.add("read");
+        for (PipelineStage s : stages) {
+            docs = s.apply(docs, ctx);
+            names.add(s.name());
+        }
+        String quarantine = options.quarantinePath(output == null ? null : output.path());
+        PipelineOutput.Targets targets = new PipelineOutput.Targets(output, p != null && p.keepRejected,
+                p == null ? null : p.rejected, quarantine);
+        RunReport report = PipelineOutput.write(spark, docs, targets, names, ctx.sums(), startNanos);
+        if (progress != null) {
+            progress.close();
+        }
+        out.print(report.toTable());
+        if (output != null) {
+            out.println("output: " + output.path() + (quarantine != null ? " (bad rows: " + quarantine + ")" : "")
+                    + (p != null && p.rejected != null ? " (rejected: " + p.rejected + ")" : ""));
+        }
+        if (p != null && p.stats != null) {
+            try {
+                report.writeJson(Path.of(p.stats));
+            } catch (IOException e) {
+                throw new KindlingException(KindlingException.FAILURE, "cannot write --stats " + p.stats + ": " + e.getMessage(), e);
+            }
+        }
+        return report;
+    }
+}

@@ -1,0 +1,154 @@
+package dev.kindling.spark.cli;
+
+import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.demo.DemoCommand;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.util.Properties;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code kindling}: the command line, also the {@code spark-submit --class} main class.
+ *
+ * <p>Exit codes: 0 success, 1 failure (bad data, I/O), 2 usage (bad option, missing input or column).
+ * Errors are one line on stderr; stack traces only with {@code --verbose}.
+ */
+@Command(name = "kindling", mixinStandardHelpOptions = true, versionProvider = KindlingCli.Version.class,
+        sortOptions = false, usageHelpAutoWidth = true,
+        description = "LLM data work as Spark jobs: read, curate, tokenize, score and distill text datasets.",
+        footer = {"", "Run 'kindling <command> --help' for a command's options.",
+                "Exit codes: 0 ok, 1 failure, 2 usage error."},
+        subcommands = {DemoCommand.class, ConvertCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+public final class KindlingCli implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command");
+    }
+
+    public static void main(String[] args) {
+        // before anything touches log4j: Kindling's quiet console configuration, unless one is given
+        if (System.getProperty("log4j2.configurationFile") == null && System.getProperty("log4j.configurationFile") == null) {
+            System.setProperty("log4j2.configurationFile", "classpath:kindling-log4j2.properties");
+        }
+        System.exit(run(args));
+    }
+
+    /** Runs the CLI in this JVM and returns the exit code (tests call this). */
+    public static int run(String... args) {
+        return commandLine().execute(args);
+    }
+
+    /** The configured picocli command line. */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new KindlingCli());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setExecutionExceptionHandler(KindlingCli::handle);
+        return cl;
+    }
+
+    private static int handle(Exception e, CommandLine cl, ParseResult parsed) {
+        PrintWriter err = cl.getErr();
+        boolean verbose = verbose(parsed);
+        KindlingException k = findKindling(e);
+        String message;
+        int code;
+        if (k != null) {
+            message = k.getMessage();
+            code = k.exitCode();
+        } else {
+            String fromText = kindlingMessageInText(e);
+            message = fromText != null ? fromText : describe(e);
+            code = KindlingException.FAILURE;
+        }
+        err.println("kindling: error: " + message);
+        if (verbose) {
+            e.printStackTrace(err);
+        } else if (k == null) {
+            err.println("kindling: (run with --verbose for the stack trace)");
+        }
+        err.flush();
+        return code;
+    }
+
+    private static boolean verbose(ParseResult p) {
+        for (ParseResult r = p; r != null; r = r.subcommand()) {
+            if (r.hasMatchedOption("--verbose")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The first KindlingException in the cause chain (Spark wraps task failures). */
+    static KindlingException findKindling(Throwable t) {
+        for (int depth = 0; t != null && depth < 20; t = t.getCause(), depth++) {
+            if (t instanceof KindlingException k) {
+                return k;
+            }
+        }
+        return null;
+    }
+
+    /** When a task's exception did not travel as a cause, its text still names it. */
+    static String kindlingMessageInText(Throwable t) {
+        for (int depth = 0; t != null && depth < 20; t = t.getCause(), depth++) {
+            String m = t.getMessage();
+            if (m == null) {
+                continue;
+            }
+            int i = m.indexOf("BadInputException: ");
+            if (i >= 0) {
+                String rest = m.substring(i + "BadInputException: ".length());
+                int nl = rest.indexOf('\n');
+                return nl >= 0 ? rest.substring(0, nl) : rest;
+            }
+        }
+        return null;
+    }
+
+    private static String describe(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String m = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+        int nl = m.indexOf('\n');
+        if (nl > 0) {
+            m = m.substring(0, nl);
+        }
+        if (root != e && root.getMessage() != null && !m.contains(root.getMessage())) {
+            m += " (caused by " + root.getClass().getSimpleName() + ": " + root.getMessage().lines().findFirst().orElse("") + ")";
+        }
+        return m;
+    }
+
+    /** Version from the build (kindling-build.properties). */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            Properties p = buildProperties();
+            return new String[] {"kindling " + p.getProperty("version", "unknown"),
+                    "Spark " + p.getProperty("spark.version", "?") + " (built against), Java " + System.getProperty("java.version")};
+        }
+    }
+
+    static Properties buildProperties() {
+        Properties p = new Properties();
+        try (InputStream in = KindlingCli.class.getResourceAsStream("/kindling-build.properties")) {
+            if (in != null) {
+                p.load(in);
+            }
+        } catch (IOException ignored) {
+            // version unknown
+        }
+        return p;
+    }
+}

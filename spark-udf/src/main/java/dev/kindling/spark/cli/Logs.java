@@ -1,0 +1,32 @@
+package dev.kindling.spark.cli;
+
+/**
+ * Console logging for the CLI. Without {@code --verbose}, Spark's and Hadoop's own logs are off: a
+ * failed task would otherwise print pages of stack traces before Kindling's one-line error.: Spark's INFO chatter is quiet unless {@code --verbose}. The log4j2
+ * configuration ({@code kindling-log4j2.properties}) is chosen in {@link KindlingCli#main} before
+ * anything logs; here only levels change. Works without log4j-core (levels are then left alone).
+ */
+final class Logs {
+    private static final String[] QUIET = {
+        "org.apache.spark", "org.apache.hadoop", "org.sparkproject", "org.apache.parquet", "io.netty",
+        "org.apache.hadoop.util.NativeCodeLoader", "org.apache.hadoop.fs.s3a", "org.apache.hadoop.metrics2",
+    };
+
+    private Logs() {}
+
+    static void configure(boolean verbose) {
+        try {
+            Class.forName("org.apache.logging.log4j.core.config.Configurator");
+        } catch (ClassNotFoundException | LinkageError e) {
+            return;
+        }
+        org.apache.logging.log4j.Level level = verbose ? org.apache.logging.log4j.Level.INFO : org.apache.logging.log4j.Level.WARN;
+        org.apache.logging.log4j.core.config.Configurator.setRootLevel(level);
+        for (String l : QUIET) {
+            org.apache.logging.log4j.core.config.Configurator.setLevel(l,
+                    verbose ? org.apache.logging.log4j.Level.INFO : org.apache.logging.log4j.Level.OFF);
+        }
+        org.apache.logging.log4j.core.config.Configurator.setLevel("dev.kindling", verbose
+                ? org.apache.logging.log4j.Level.DEBUG : org.apache.logging.log4j.Level.INFO);
+    }
+}

@@ -1,0 +1,75 @@
+package dev.kindling.spark.cli;
+
+import dev.kindling.spark.progress.ProgressBar;
+import dev.kindling.spark.session.SparkSessions;
+import java.io.PrintStream;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * Base of the subcommands that run a Spark job: quiets the logs, validates options before Spark
+ * starts, creates (or joins) the session, shows progress, and stops the session it created.
+ */
+public abstract class SparkCommand implements Callable<Integer> {
+    @Mixin
+    public SparkJobOptions job;
+
+    @Spec
+    protected CommandSpec spec;
+
+    /** Checks the options; throw {@link dev.kindling.spark.KindlingException#usage} before Spark starts. */
+    protected void validate() {}
+
+    /** The job itself. Returns the exit code. */
+    protected abstract int run(JobRun run) throws Exception;
+
+    @Override
+    public final Integer call() throws Exception {
+        Logs.configure(job.verbose);
+        validate();
+        boolean joined = SparkSession.getActiveSession().isDefined() || SparkSession.getDefaultSession().isDefined();
+        SparkSession spark = SparkSessions.getOrCreate(job.master, job.conf);
+        ProgressBar bar = job.noProgress ? null : ProgressBar.start(spark.sparkContext(), spec.name());
+        PrintStream out = spec.commandLine().getOut() != null
+                ? new PrintStream(new WriterOutputStream(spec.commandLine().getOut()), true) : System.out;
+        try {
+            return run(new JobRun(spark, job, bar, System.nanoTime(), out));
+        } finally {
+            if (bar != null) {
+                bar.close();
+            }
+            out.flush();
+            if (!joined) {
+                spark.stop();
+            }
+        }
+    }
+
+    /** Adapts picocli's output writer (tests capture it) to a PrintStream. */
+    private static final class WriterOutputStream extends java.io.OutputStream {
+        private final java.io.PrintWriter w;
+        private final java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream();
+
+        WriterOutputStream(java.io.PrintWriter w) {
+            this.w = w;
+        }
+
+        @Override
+        public void write(int b) {
+            pending.write(b);
+            if (b == '\n') {
+                flush();
+            }
+        }
+
+        @Override
+        public void flush() {
+            w.print(pending.toString(java.nio.charset.StandardCharsets.UTF_8));
+            pending.reset();
+            w.flush();
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package dev.kindling.spark.cli;
+
+import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.io.DataFormat;
+import dev.kindling.spark.io.OnError;
+import dev.kindling.spark.io.ReadOptions;
+import dev.kindling.spark.io.WriteOptions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/**
+ * The options every Spark subcommand shares (a picocli mixin): where Spark runs, what it reads,
+ * where it writes, and what happens to bad rows.
+ */
+public class SparkJobOptions {
+    @Option(names = "--master", defaultValue = "local[*]", paramLabel = "URL",
+            description = "Spark master (default: ${DEFAULT-VALUE}; under spark-submit the submitted master wins).")
+    public String master;
+
+    @Option(names = "--conf", paramLabel = "KEY=VALUE",
+            description = "Spark or Hadoop setting, repeatable, e.g. --conf spark.hadoop.fs.s3a.endpoint=http://minio:9000")
+    public Map<String, String> conf = new LinkedHashMap<>();
+
+    @Option(names = {"-i", "--input"}, split = ",", paramLabel = "PATH",
+            description = "Input files, directories or globs (local or s3a://); repeatable or comma-separated.")
+    public List<String> input = new ArrayList<>();
+
+    @Option(names = "--input-format", paramLabel = "FORMAT",
+            description = "jsonl, parquet, text-lines (a document per line) or text-files (a document per file); "
+                    + "default: from the file names.")
+    public String inputFormat;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "PATH", description = "Output directory (local or s3a://).")
+    public String output;
+
+    @Option(names = "--format", paramLabel = "FORMAT",
+            description = "Output format: jsonl or parquet (default: parquet when the output name ends in .parquet, else jsonl).")
+    public String format;
+
+    @Option(names = "--compression", paramLabel = "CODEC", description = "Output compression (gzip, zstd, snappy, none...).")
+    public String compression;
+
+    @Option(names = "--overwrite", description = "Replace an existing output (otherwise an existing output is an error).")
+    public boolean overwrite;
+
+    @Option(names = "--id-column", defaultValue = "id", paramLabel = "NAME",
+            description = "Id column (default: ${DEFAULT-VALUE}); rows without one get a stable id from their text and position.")
+    public String idColumn;
+
+    @Option(names = "--text-column", defaultValue = "text", paramLabel = "NAME", description = "Text column (default: ${DEFAULT-VALUE}).")
+    public String textColumn;
+
+    @Option(names = "--on-error", defaultValue = "fail", paramLabel = "POLICY",
+            description = "Unreadable input rows: fail (stop, naming file and line), skip (drop and count) or quarantine "
+                    + "(write them aside to --quarantine). Default: ${DEFAULT-VALUE}.")
+    public String onError;
+
+    @Option(names = "--quarantine", paramLabel = "PATH",
+            description = "Where --on-error quarantine writes bad rows (default: <output>.quarantine).")
+    public String quarantine;
+
+    @Option(names = {"-v", "--verbose"}, description = "Spark's INFO logs and full stack traces.")
+    public boolean verbose;
+
+    @Option(names = "--no-progress", description = "No progress bar on the terminal.")
+    public boolean noProgress;
+
+    public OnError onErrorPolicy() {
+        return OnError.parse(onError);
+    }
+
+    public ReadOptions readOptions() {
+        if (input.isEmpty()) {
+            throw KindlingException.usage("missing --input");
+        }
+        DataFormat f = inputFormat == null ? null : DataFormat.parse(inputFormat);
+        return new ReadOptions(input, f, idColumn, textColumn, onErrorPolicy());
+    }
+
+    /** The output, or a usage error when it is missing. */
+    public WriteOptions writeOptions() {
+        if (output == null) {
+            throw KindlingException.usage("missing --output");
+        }
+        return writeOptions(output);
+    }
+
+    public WriteOptions writeOptions(String path) {
+        DataFormat f;
+        if (format != null) {
+            f = DataFormat.parse(format);
+        } else {
+            f = DataFormat.fromName(path) == DataFormat.PARQUET ? DataFormat.PARQUET : DataFormat.JSONL;
+        }
+        if (f != DataFormat.JSONL && f != DataFormat.PARQUET) {
+            throw KindlingException.usage("--format must be jsonl or parquet, not " + format);
+        }
+        return new WriteOptions(path, f, overwrite, compression);
+    }
+
+    /** Where quarantined rows go with {@code --on-error quarantine}, else null. */
+    public String quarantinePath(String outputPath) {
+        if (onErrorPolicy() != OnError.QUARANTINE) {
+            return null;
+        }
+        if (quarantine != null) {
+            return quarantine;
+        }
+        if (outputPath == null) {
+            throw KindlingException.usage("--on-error quarantine needs --quarantine PATH (or --output)");
+        }
+        return stripSlash(outputPath) + ".quarantine";
+    }
+
+    static String stripSlash(String p) {
+        return p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
+    }
+}

@@ -1,0 +1,82 @@
+package dev.kindling.spark.demo;
+
+import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.cli.JobRun;
+import dev.kindling.spark.cli.PipelineOptions;
+import dev.kindling.spark.cli.SparkCommand;
+import dev.kindling.spark.io.WriteOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code kindling demo}: the whole pipeline on the embedded default — local Spark, local files and
+ * the sample corpus — ending with the accounting table. {@code --output DIR} keeps the results.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Run every Kindling stage on a built-in sample corpus (a few hundred documents with duplicates, "
+                + "boilerplate and junk) on local Spark, and print what each stage kept and dropped.",
+                "With --output DIR the sample input, the kept documents, the rejected ones and stats.json are kept in DIR."})
+public final class DemoCommand extends SparkCommand {
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of the sample corpus (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--tokenizer", paramLabel = "PATH",
+            description = "Tokenizer for the token counts (tokenizer.json, .gguf, .tiktoken; default: the model's, else GPT-2 style byte-level from the sample).")
+    String tokenizer;
+
+    @Option(names = "--model", paramLabel = "GGUF",
+            description = "A GGUF model for the scoring and generation stages (without one they are skipped; see the README for a small model).")
+    String model;
+
+    @Override
+    protected void validate() {
+        if (job.output != null && !job.overwrite && Files.exists(Path.of(job.output))) {
+            throw KindlingException.usage("output " + job.output + " already exists; pass --overwrite to replace it");
+        }
+    }
+
+    private static Path temporaryDirectory() throws IOException {
+        Path dir = Files.createTempDirectory("kindling-demo");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try (var walk = Files.walk(dir)) {
+                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException ignored) {
+                // best effort: it is a temporary directory
+            }
+        }));
+        return dir;
+    }
+
+    @Override
+    protected int run(JobRun run) throws IOException {
+        Path work = job.output != null ? Path.of(job.output) : temporaryDirectory();
+        Path input = work.resolve("sample-input").resolve("corpus.jsonl");
+        if (job.input.isEmpty()) {
+            SampleCorpus.load().writeJsonl(input, seed);
+            job.input.add(input.toString());
+        }
+        // the sample holds a malformed line on purpose: count it instead of stopping, unless asked otherwise
+        if (!spec.commandLine().getParseResult().hasMatchedOption("--on-error")) {
+            job.onError = "skip";
+        }
+        PipelineOptions p = new PipelineOptions();
+        WriteOptions out = null;
+        if (job.output != null) {
+            out = new WriteOptions(work.resolve("documents").toString(), dev.kindling.spark.io.DataFormat.JSONL,
+                    job.overwrite, null);
+            p.rejected = work.resolve("rejected").toString();
+            p.stats = work.resolve("stats.json").toString();
+        }
+        run.out().println("kindling demo: " + (job.input.size() == 1 ? job.input.get(0) : job.input) + " on " + run.spark().sparkContext().master());
+        List<dev.kindling.spark.stage.PipelineStage> stages = DemoPipeline.stages(new DemoPipeline.Settings(tokenizer, model, seed));
+        run.runPipeline(run.readInput(), stages, out, p);
+        if (job.output == null) {
+            run.out().println("(pass --output DIR to keep the documents, the rejected rows and stats.json)");
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,163 @@
+package dev.kindling.spark.executor;
+
+import dev.kindling.spark.KindlingException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.SparkFiles;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes a file or directory given as a local path, a {@code SparkFiles} name or any Hadoop URI
+ * ({@code s3a://}, {@code hdfs://}) available on this machine's disk, so it can be memory-mapped.
+ *
+ * <p>Remote files are copied once per machine into {@code <cache>/<sha256 of the URI>/} (cache:
+ * {@code kindling.cache.dir}, default {@code <java.io.tmpdir>/kindling-cache}). Tasks of one executor
+ * wait for a single copy (in-JVM), executors on the same host share it (a file lock). A copy is
+ * reused only when its recorded size and modification time equal the remote's, and every copied
+ * file's size is checked after the copy; a partial copy is never used.
+ */
+public final class LocalFiles {
+    private static final Logger LOG = LoggerFactory.getLogger(LocalFiles.class);
+    private static final ConcurrentHashMap<String, Path> DONE = new ConcurrentHashMap<>();
+
+    private LocalFiles() {}
+
+    /** Localizes with the active Spark Hadoop configuration (or a default one outside Spark). */
+    public static Path localize(String uri) {
+        Configuration conf = SparkEnv.get() != null ? org.apache.spark.deploy.SparkHadoopUtil.get().conf() : new Configuration();
+        return localize(uri, conf);
+    }
+
+    public static Path localize(String uri, Configuration conf) {
+        if (uri == null || uri.isBlank()) {
+            throw KindlingException.usage("empty path");
+        }
+        if (!uri.contains("://") && !uri.startsWith("file:")) {
+            Path local = Path.of(uri);
+            if (Files.exists(local)) {
+                return local.toAbsolutePath();
+            }
+            if (!uri.contains("/") && SparkEnv.get() != null) {
+                Path added = Path.of(SparkFiles.get(uri));
+                if (Files.exists(added)) {
+                    return added;
+                }
+            }
+            throw KindlingException.usage(uri + " does not exist");
+        }
+        if (uri.startsWith("file:")) {
+            Path local = Path.of(java.net.URI.create(uri));
+            if (!Files.exists(local)) {
+                throw KindlingException.usage(uri + " does not exist");
+            }
+            return local;
+        }
+        return DONE.computeIfAbsent(uri, u -> copy(u, conf));
+    }
+
+    private static Path copy(String uri, Configuration conf) {
+        org.apache.hadoop.fs.Path remote = new org.apache.hadoop.fs.Path(uri);
+        try {
+            FileSystem fs = remote.getFileSystem(conf);
+            FileStatus st;
+            try {
+                st = fs.getFileStatus(remote);
+            } catch (java.io.FileNotFoundException e) {
+                throw KindlingException.usage(uri + " does not exist");
+            }
+            Path root = Path.of(System.getProperty("kindling.cache.dir",
+                    Path.of(System.getProperty("java.io.tmpdir"), "kindling-cache").toString()));
+            Path dir = root.resolve(sha256(uri));
+            Files.createDirectories(dir);
+            Path target = dir.resolve(remote.getName());
+            Path marker = dir.resolve(".complete");
+            String stamp = stamp(fs, st);
+            try (FileChannel lockFile = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                 FileLock lock = lockFile.lock()) {
+                if (Files.exists(marker) && Files.readString(marker, StandardCharsets.UTF_8).equals(stamp) && Files.exists(target)) {
+                    return target;
+                }
+                Files.deleteIfExists(marker);
+                long t0 = System.nanoTime();
+                Path tmp = dir.resolve(remote.getName() + ".partial");
+                deleteRecursively(tmp);
+                long bytes = download(fs, st, tmp);
+                deleteRecursively(target);
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+                Files.writeString(marker, stamp, StandardCharsets.UTF_8);
+                LOG.info("copied {} ({} bytes) to {} in {} s", uri, bytes, target, String.format("%.1f", (System.nanoTime() - t0) / 1e9));
+                return target;
+            }
+        } catch (IOException e) {
+            throw new KindlingException(KindlingException.FAILURE, "cannot copy " + uri + " to local disk: " + e.getMessage(), e);
+        }
+    }
+
+    /** Size and modification time of every file under {@code st}: what must match for a copy to be reused. */
+    private static String stamp(FileSystem fs, FileStatus st) throws IOException {
+        if (st.isFile()) {
+            return st.getLen() + "@" + st.getModificationTime();
+        }
+        StringBuilder sb = new StringBuilder();
+        for (FileStatus c : fs.listStatus(st.getPath())) {
+            sb.append(c.getPath().getName()).append('=').append(stamp(fs, c)).append(';');
+        }
+        return sb.toString();
+    }
+
+    private static long download(FileSystem fs, FileStatus st, Path to) throws IOException {
+        if (st.isDirectory()) {
+            Files.createDirectories(to);
+            long total = 0;
+            for (FileStatus c : fs.listStatus(st.getPath())) {
+                total += download(fs, c, to.resolve(c.getPath().getName()));
+            }
+            return total;
+        }
+        try (InputStream in = fs.open(st.getPath());
+             OutputStream out = Files.newOutputStream(to)) {
+            in.transferTo(out);
+        }
+        long size = Files.size(to);
+        if (size != st.getLen()) {
+            throw new IOException("copied " + size + " bytes of " + st.getPath() + ", expected " + st.getLen());
+        }
+        return size;
+    }
+
+    private static void deleteRecursively(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (var walk = Files.walk(p)) {
+            for (Path q : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(q);
+            }
+        }
+    }
+
+    private static String sha256(String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,23 @@
+package dev.kindling.spark.io;
+
+/** Column names Kindling adds to datasets. */
+public final class Columns {
+    private Columns() {}
+
+    /**
+     * Why a row was rejected, as {@code "<stage>:<why>"} (e.g. {@code read:malformed_json},
+     * {@code exact_dedup:duplicate}); null while the row is kept. Every stage only looks at rows whose
+     * reason is still null, so the first stage to reject a row is the one that is counted.
+     */
+    public static final String REASON = "reason";
+    /** Where an input row came from: file path. */
+    public static final String SOURCE_FILE = "source_file";
+    /** Byte offset of the row's line in its (uncompressed) file; row index for Parquet. */
+    public static final String SOURCE_OFFSET = "source_offset";
+    /** 1-based line number when known (always for files read in one split). */
+    public static final String SOURCE_LINE = "source_line";
+    /** The raw input line of a row that could not be parsed. */
+    public static final String RAW = "raw";
+    /** A human-readable description of a row-level error. */
+    public static final String ERROR = "error";
+}

@@ -1,0 +1,108 @@
+package dev.kindling.spark.io;
+
+import dev.kindling.spark.KindlingException;
+import java.io.IOException;
+import java.util.Locale;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
+
+/** The dataset formats Kindling reads and writes. */
+public enum DataFormat {
+    /** JSON Lines: one JSON object per line (also {@code .gz}/{@code .bz2} compressed). */
+    JSONL,
+    /** Apache Parquet. */
+    PARQUET,
+    /** Plain text, one document per line. */
+    TEXT_LINES,
+    /** Plain text, one document per file. */
+    TEXT_FILES;
+
+    /** Parses a {@code --format}/{@code --input-format} value. */
+    public static DataFormat parse(String s) {
+        return switch (s.toLowerCase(Locale.ROOT)) {
+            case "jsonl", "json", "ndjson", "json-lines" -> JSONL;
+            case "parquet" -> PARQUET;
+            case "text", "text-lines", "lines", "txt" -> TEXT_LINES;
+            case "text-files", "files" -> TEXT_FILES;
+            default -> throw KindlingException.usage("unknown format '" + s
+                    + "' (expected jsonl, parquet, text-lines or text-files)");
+        };
+    }
+
+    /** The format a path's name suggests, or null when the name says nothing. */
+    public static DataFormat fromName(String name) {
+        String n = name.toLowerCase(Locale.ROOT);
+        for (String c : new String[] {".gz", ".bz2", ".deflate"}) {
+            if (n.endsWith(c)) {
+                n = n.substring(0, n.length() - c.length());
+            }
+        }
+        if (n.endsWith(".jsonl") || n.endsWith(".json") || n.endsWith(".ndjson")) {
+            return JSONL;
+        }
+        if (n.endsWith(".parquet") || n.endsWith(".pq")) {
+            return PARQUET;
+        }
+        if (n.endsWith(".txt") || n.endsWith(".text")) {
+            return TEXT_LINES;
+        }
+        return null;
+    }
+
+    /**
+     * Infers the format of an input: from its name, else (a directory) from the first data file in
+     * it. Fails with a usage error naming the path when the path does not exist or nothing can be
+     * inferred.
+     */
+    public static DataFormat infer(String input, Configuration conf) {
+        DataFormat byName = fromName(input);
+        Path p = new Path(input);
+        try {
+            FileSystem fs = p.getFileSystem(conf);
+            FileStatus[] matches = fs.globStatus(p);
+            if (matches == null || matches.length == 0) {
+                throw KindlingException.usage("input " + input + " does not exist");
+            }
+            if (byName != null) {
+                return byName;
+            }
+            for (FileStatus st : matches) {
+                if (st.isFile()) {
+                    DataFormat f = fromName(st.getPath().getName());
+                    if (f != null) {
+                        return f;
+                    }
+                    continue;
+                }
+                RemoteIterator<org.apache.hadoop.fs.LocatedFileStatus> it = fs.listFiles(st.getPath(), true);
+                while (it.hasNext()) {
+                    Path f = it.next().getPath();
+                    String name = f.getName();
+                    if (name.startsWith("_") || name.startsWith(".")) {
+                        continue;
+                    }
+                    DataFormat df = fromName(name);
+                    if (df != null) {
+                        return df;
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new KindlingException(KindlingException.FAILURE, "cannot list input " + input + ": " + e.getMessage(), e);
+        }
+        throw KindlingException.usage("cannot tell the format of " + input
+                + " from its file names; pass --input-format jsonl|parquet|text-lines|text-files");
+    }
+
+    /** The file extension Kindling uses when it writes this format. */
+    public String sparkSource() {
+        return switch (this) {
+            case JSONL -> "json";
+            case PARQUET -> "parquet";
+            case TEXT_LINES, TEXT_FILES -> "text";
+        };
+    }
+}

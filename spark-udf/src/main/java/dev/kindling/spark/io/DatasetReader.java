@@ -1,0 +1,239 @@
+package dev.kindling.spark.io;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat_ws;
+import static org.apache.spark.sql.functions.element_at;
+import static org.apache.spark.sql.functions.from_json;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sha2;
+import static org.apache.spark.sql.functions.split;
+import static org.apache.spark.sql.functions.substring;
+import static org.apache.spark.sql.functions.when;
+
+import dev.kindling.spark.KindlingException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.api.java.UDF5;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Reads JSON Lines, Parquet and plain text into a DataFrame of documents.
+ *
+ * <p>The result has the input's columns, with {@code id} (a string) and {@code text} under the names
+ * the options give, plus {@link Columns#REASON} (null for readable rows) and the row's source
+ * ({@link Columns#SOURCE_FILE}, {@link Columns#SOURCE_OFFSET}, {@link Columns#SOURCE_LINE}) and, for
+ * rows that could not be read, {@link Columns#RAW} and {@link Columns#ERROR}. Rows that cannot be read
+ * are never silently lost: with {@link OnError#FAIL} the job stops at the first one naming file and
+ * line; otherwise they carry {@code read:malformed_json}, {@code read:not_an_object} or
+ * {@code read:invalid_utf8} and are counted (and written aside with {@code quarantine}).
+ * Documents with a null or blank text carry {@code read:null_text} / {@code read:empty_text}.
+ *
+ * <p>A missing or null id becomes a stable id: the first 24 hex digits of
+ * SHA-256(file name, ':', source offset, ':', text), the same on every run over the same files.
+ */
+public final class DatasetReader {
+    /** Reasons for rows that could not be read at all (subject to {@code --on-error}). */
+    public static final Set<String> READ_ERRORS = Set.of("read:malformed_json", "read:not_an_object", "read:invalid_utf8");
+    static final String CORRUPT = "_corrupt_record";
+
+    private DatasetReader() {}
+
+    public static Dataset<Row> read(SparkSession spark, ReadOptions o) {
+        if (o.paths().isEmpty()) {
+            throw KindlingException.usage("no input given (--input)");
+        }
+        DataFormat format = o.format();
+        Set<DataFormat> formats = new LinkedHashSet<>();
+        for (String p : o.paths()) {
+            DataFormat f = DataFormat.infer(p, spark.sparkContext().hadoopConfiguration()); // also checks existence
+            formats.add(format != null ? format : f);
+        }
+        if (formats.size() > 1) {
+            throw KindlingException.usage("inputs mix formats " + formats + "; pass --input-format or read them separately");
+        }
+        format = formats.iterator().next();
+        Dataset<Row> raw = switch (format) {
+            case JSONL -> readJsonLines(spark, o.paths());
+            case PARQUET -> readParquet(spark, o.paths());
+            case TEXT_LINES -> readTextLines(spark, o.paths(), o.textColumn());
+            case TEXT_FILES -> readTextFiles(spark, o.paths(), o.textColumn());
+        };
+        return finish(raw, o);
+    }
+
+    private static Dataset<Row> readJsonLines(SparkSession spark, List<String> paths) {
+        Dataset<Row> lines = LineSource.read(spark, paths)
+                // blank lines separate nothing in JSON Lines; they are not documents
+                .filter(col("value").isNull().or(functions.trim(col("value")).notEqual("")));
+        Column isObject = functions.ltrim(col("value")).startsWith("{");
+        Dataset<String> objects = lines.filter(col(Columns.ERROR).isNull().and(isObject))
+                .select("value").as(Encoders.STRING());
+        StructType inferred = spark.read().option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", CORRUPT)
+                .json(objects).schema();
+        StructType schema = new StructType();
+        for (StructField f : inferred.fields()) {
+            if (!f.name().equals(CORRUPT)) {
+                schema = schema.add(f);
+            }
+        }
+        StructType withCorrupt = schema.add(CORRUPT, DataTypes.StringType, true);
+        Column parsed = from_json(col("value"), withCorrupt,
+                Map.of("mode", "PERMISSIVE", "columnNameOfCorruptRecord", CORRUPT));
+        Dataset<Row> p = lines.withColumn("_parsed", when(col(Columns.ERROR).isNull().and(isObject), parsed));
+        Column reason = when(col(Columns.ERROR).isNotNull(), lit("read:invalid_utf8"))
+                .when(functions.not(isObject), lit("read:not_an_object"))
+                .when(col("_parsed." + CORRUPT).isNotNull().or(col("_parsed").isNull()), lit("read:malformed_json"));
+        Column error = when(col(Columns.ERROR).isNotNull(), col(Columns.ERROR))
+                .when(functions.not(isObject), lit("not a JSON object"))
+                .when(col("_parsed." + CORRUPT).isNotNull().or(col("_parsed").isNull()), lit("malformed JSON"));
+        List<Column> out = new ArrayList<>();
+        for (StructField f : schema.fields()) {
+            out.add(when(reason.isNull(), col("_parsed.`" + f.name() + "`")).as(f.name()));
+        }
+        out.add(reason.as(Columns.REASON));
+        out.add(col(Columns.SOURCE_FILE));
+        out.add(col(Columns.SOURCE_OFFSET));
+        out.add(col(Columns.SOURCE_LINE));
+        out.add(when(reason.isNotNull(), col("value")).as(Columns.RAW));
+        out.add(error.as(Columns.ERROR));
+        return p.select(out.toArray(new Column[0]));
+    }
+
+    private static Dataset<Row> readParquet(SparkSession spark, List<String> paths) {
+        Dataset<Row> df = spark.read().option("recursiveFileLookup", "true").parquet(paths.toArray(new String[0]));
+        return df.withColumn(Columns.REASON, lit(null).cast(DataTypes.StringType))
+                .withColumn(Columns.SOURCE_FILE, col("_metadata.file_path"))
+                .withColumn(Columns.SOURCE_OFFSET, col("_metadata.row_index"))
+                .withColumn(Columns.SOURCE_LINE, lit(null).cast(DataTypes.LongType))
+                .withColumn(Columns.RAW, lit(null).cast(DataTypes.StringType))
+                .withColumn(Columns.ERROR, lit(null).cast(DataTypes.StringType));
+    }
+
+    private static Dataset<Row> readTextLines(SparkSession spark, List<String> paths, String textColumn) {
+        Dataset<Row> lines = LineSource.read(spark, paths);
+        Column bad = col(Columns.ERROR).isNotNull();
+        return lines.select(
+                col("value").as(textColumn),
+                when(bad, lit("read:invalid_utf8")).as(Columns.REASON),
+                col(Columns.SOURCE_FILE), col(Columns.SOURCE_OFFSET), col(Columns.SOURCE_LINE),
+                lit(null).cast(DataTypes.StringType).as(Columns.RAW),
+                col(Columns.ERROR));
+    }
+
+    private static Dataset<Row> readTextFiles(SparkSession spark, List<String> paths, String textColumn) {
+        Dataset<Row> files = spark.read().format("binaryFile").option("recursiveFileLookup", "true")
+                .load(paths.toArray(new String[0]));
+        UserDefinedFunction decode = functions.udf((UDF1<byte[], String>) DatasetReader::strictUtf8, DataTypes.StringType);
+        Column text = decode.apply(col("content"));
+        Column bad = text.isNull().and(col("content").isNotNull());
+        return files.select(
+                text.as(textColumn),
+                when(bad, lit("read:invalid_utf8")).as(Columns.REASON),
+                col("path").as(Columns.SOURCE_FILE),
+                lit(0L).as(Columns.SOURCE_OFFSET),
+                lit(1L).as(Columns.SOURCE_LINE),
+                lit(null).cast(DataTypes.StringType).as(Columns.RAW),
+                when(bad, lit("invalid UTF-8")).as(Columns.ERROR));
+    }
+
+    static String strictUtf8(byte[] b) {
+        if (b == null) {
+            return null;
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b)).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+    }
+
+    /** Checks the text column, fills ids, marks unreadable/empty rows, applies the on-error policy. */
+    private static Dataset<Row> finish(Dataset<Row> df, ReadOptions o) {
+        Set<String> cols = new LinkedHashSet<>(Arrays.asList(df.columns()));
+        Set<String> internal = Set.of(Columns.REASON, Columns.SOURCE_FILE, Columns.SOURCE_OFFSET, Columns.SOURCE_LINE,
+                Columns.RAW, Columns.ERROR);
+        List<String> userCols = cols.stream().filter(c -> !internal.contains(c)).collect(Collectors.toList());
+        String text = o.textColumn();
+        boolean onlyBadRows = userCols.isEmpty();
+        if (!cols.contains(text)) {
+            if (!onlyBadRows) {
+                throw KindlingException.usage("input " + String.join(",", o.paths()) + " has no column '" + text
+                        + "' (columns: " + String.join(", ", userCols) + "); choose one with --text-column");
+            }
+            df = df.withColumn(text, lit(null).cast(DataTypes.StringType));
+        }
+        StructField tf = df.schema().apply(text);
+        if (!tf.dataType().equals(DataTypes.StringType)) {
+            throw KindlingException.usage("column '" + text + "' of " + String.join(",", o.paths()) + " is "
+                    + tf.dataType().simpleString() + ", expected a string; choose the text with --text-column");
+        }
+        String id = o.idColumn();
+        Column generated = substring(sha2(concat_ws(":",
+                element_at(split(col(Columns.SOURCE_FILE), "/"), -1),
+                col(Columns.SOURCE_OFFSET).cast(DataTypes.StringType),
+                functions.coalesce(col(text), lit(""))), 256), 1, 24);
+        if (cols.contains(id)) {
+            df = df.withColumn(id, functions.coalesce(col(id).cast(DataTypes.StringType), generated));
+        } else {
+            df = df.withColumn(id, generated);
+        }
+        Column reason = col(Columns.REASON);
+        df = df.withColumn(Columns.REASON,
+                when(reason.isNotNull(), reason)
+                        .when(col(text).isNull(), lit("read:null_text"))
+                        .when(col(text).rlike("^[\\s\\p{Z}\\x{FEFF}]*$"), lit("read:empty_text")));
+        if (o.onError() == OnError.FAIL) {
+            UserDefinedFunction check = functions.udf((UDF5<String, String, Long, Long, String, Boolean>)
+                    DatasetReader::failOnReadError, DataTypes.BooleanType);
+            df = df.filter(check.apply(col(Columns.REASON), col(Columns.SOURCE_FILE), col(Columns.SOURCE_OFFSET),
+                    col(Columns.SOURCE_LINE), col(Columns.ERROR)));
+        }
+        // id and text first, then the rest of the user's columns, then ours
+        List<Column> order = new ArrayList<>();
+        order.add(col(id));
+        order.add(col(text));
+        for (String c : userCols) {
+            if (!c.equals(id) && !c.equals(text)) {
+                order.add(col("`" + c + "`"));
+            }
+        }
+        for (String c : List.of(Columns.REASON, Columns.SOURCE_FILE, Columns.SOURCE_OFFSET, Columns.SOURCE_LINE,
+                Columns.RAW, Columns.ERROR)) {
+            order.add(col(c));
+        }
+        return df.select(order.toArray(new Column[0]));
+    }
+
+    private static Boolean failOnReadError(String reason, String file, Long offset, Long line, String error) {
+        if (reason != null && READ_ERRORS.contains(reason)) {
+            throw new BadInputException(BadInputException.describe(file, offset, line, error)
+                    + " (use --on-error skip or quarantine to continue past bad rows)");
+        }
+        return true;
+    }
+
+    /** The columns Kindling adds while reading, dropped from the kept output. */
+    public static String[] internalColumns() {
+        return new String[] {Columns.SOURCE_FILE, Columns.SOURCE_OFFSET, Columns.SOURCE_LINE, Columns.RAW, Columns.ERROR};
+    }
+}

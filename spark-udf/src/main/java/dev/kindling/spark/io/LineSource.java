@@ -1,0 +1,133 @@
+package dev.kindling.spark.io;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.io.LongWritable;
+import org.apache.hadoop.io.Text;
+import org.apache.hadoop.mapreduce.lib.input.FileSplit;
+import org.apache.hadoop.mapreduce.lib.input.TextInputFormat;
+import org.apache.spark.api.java.JavaNewHadoopRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import scala.Tuple2;
+
+/**
+ * Reads text files line by line through Hadoop's {@code TextInputFormat} (splittable, any Hadoop
+ * filesystem, {@code .gz}/{@code .bz2} decompressed) and keeps where each line came from: file,
+ * byte offset and, when the file's split starts at byte 0 (every file smaller than a split, every
+ * compressed file), the exact 1-based line number. Lines are decoded as strict UTF-8: a line that is
+ * not valid UTF-8 keeps a null value and an error saying where, instead of being silently altered.
+ */
+final class LineSource {
+    static final StructType SCHEMA = new StructType()
+            .add(Columns.SOURCE_FILE, DataTypes.StringType, false)
+            .add(Columns.SOURCE_OFFSET, DataTypes.LongType, false)
+            .add(Columns.SOURCE_LINE, DataTypes.LongType, true)
+            .add("value", DataTypes.StringType, true)
+            .add(Columns.ERROR, DataTypes.StringType, true);
+
+    private LineSource() {}
+
+    static Dataset<Row> read(SparkSession spark, List<String> paths) {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Configuration conf = new Configuration(spark.sparkContext().hadoopConfiguration());
+        conf.setBoolean("mapreduce.input.fileinputformat.input.dir.recursive", true);
+        String joined = String.join(",", paths);
+        @SuppressWarnings("unchecked")
+        JavaNewHadoopRDD<LongWritable, Text> rdd = (JavaNewHadoopRDD<LongWritable, Text>) jsc.newAPIHadoopFile(
+                joined, TextInputFormat.class, LongWritable.class, Text.class, conf);
+        JavaRDD<Row> rows = rdd.mapPartitionsWithInputSplit((split, it) -> {
+            FileSplit fs = (FileSplit) split;
+            return new LineIterator(fs.getPath().toString(), fs.getStart() == 0, it);
+        }, true);
+        return spark.createDataFrame(rows, SCHEMA);
+    }
+
+    private static final class LineIterator implements Iterator<Row> {
+        private final String file;
+        private final boolean exactLines;
+        private final Iterator<Tuple2<LongWritable, Text>> in;
+        private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        private long line;
+
+        LineIterator(String file, boolean exactLines, Iterator<Tuple2<LongWritable, Text>> in) {
+            this.file = file;
+            this.exactLines = exactLines;
+            this.in = in;
+        }
+
+        @Override
+        public boolean hasNext() {
+            return in.hasNext();
+        }
+
+        @Override
+        public Row next() {
+            Tuple2<LongWritable, Text> t = in.next();
+            line++;
+            long offset = t._1().get();
+            Text text = t._2();
+            Long lineNo = exactLines ? line : null;
+            try {
+                String s = utf8.decode(ByteBuffer.wrap(text.getBytes(), 0, text.getLength())).toString();
+                return RowFactory.create(file, offset, lineNo, s, null);
+            } catch (CharacterCodingException e) {
+                int bad = firstInvalidUtf8(text.getBytes(), text.getLength());
+                return RowFactory.create(file, offset, lineNo, null,
+                        "invalid UTF-8 at byte " + bad + " of the line");
+            }
+        }
+    }
+
+    /** Index of the first byte that does not start or continue a valid UTF-8 sequence. */
+    static int firstInvalidUtf8(byte[] b, int len) {
+        int i = 0;
+        while (i < len) {
+            int c = b[i] & 0xFF;
+            int n;
+            if (c < 0x80) {
+                n = 0;
+            } else if (c >= 0xC2 && c <= 0xDF) {
+                n = 1;
+            } else if (c >= 0xE0 && c <= 0xEF) {
+                n = 2;
+            } else if (c >= 0xF0 && c <= 0xF4) {
+                n = 3;
+            } else {
+                return i;
+            }
+            for (int k = 1; k <= n; k++) {
+                if (i + k >= len || (b[i + k] & 0xC0) != 0x80) {
+                    return i;
+                }
+            }
+            // overlongs and surrogates: let the strict decoder's verdict stand, point at the lead byte
+            if (n == 2) {
+                int c1 = b[i + 1] & 0xFF;
+                if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 >= 0xA0)) {
+                    return i;
+                }
+            } else if (n == 3) {
+                int c1 = b[i + 1] & 0xFF;
+                if ((c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 >= 0x90)) {
+                    return i;
+                }
+            }
+            i += n + 1;
+        }
+        return len;
+    }
+}

@@ -1,0 +1,173 @@
+package dev.kindling.spark.progress;
+
+import java.io.PrintStream;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.spark.SparkContext;
+import org.apache.spark.SparkStageInfo;
+import org.apache.spark.SparkStatusTracker;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+
+/**
+ * A one-line progress display for long jobs, from Spark's status tracker (stages, tasks) and task
+ * metrics (rows read): {@code [stage 4] 12/16 tasks | 1,204,331 rows | 45.1k rows/s | 0:27}.
+ *
+ * <p>On a terminal the line redraws in place every 250 ms; otherwise (logs of Airflow, a CI job) a
+ * plain line is printed every 30 s. Extra counters (tokens, documents) can be shown with
+ * {@link #counter}.
+ */
+public final class ProgressBar extends SparkListener implements AutoCloseable {
+    private final SparkContext sc;
+    private final PrintStream out;
+    private final boolean terminal;
+    private final String label;
+    private final AtomicLong rowsRead = new AtomicLong();
+    private final AtomicLong rowsWritten = new AtomicLong();
+    private volatile String counterName;
+    private volatile AtomicLong counter;
+    private final long start = System.nanoTime();
+    private final Thread thread;
+    private volatile boolean running = true;
+    private int lastWidth;
+
+    private ProgressBar(SparkContext sc, PrintStream out, boolean terminal, String label) {
+        this.sc = sc;
+        this.out = out;
+        this.terminal = terminal;
+        this.label = label;
+        sc.addSparkListener(this);
+        thread = new Thread(this::loop, "kindling-progress");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Starts a progress display on stderr; terminal rendering when a console is attached. */
+    public static ProgressBar start(SparkContext sc, String label) {
+        return new ProgressBar(sc, System.err, System.console() != null, label);
+    }
+
+    /** Shows {@code value} as {@code name} (e.g. tokens) beside the row count. */
+    public void counter(String name, AtomicLong value) {
+        this.counterName = name;
+        this.counter = value;
+    }
+
+    @Override
+    public void onTaskEnd(SparkListenerTaskEnd end) {
+        if (end.taskMetrics() != null) {
+            rowsRead.addAndGet(end.taskMetrics().inputMetrics().recordsRead());
+            rowsWritten.addAndGet(end.taskMetrics().outputMetrics().recordsWritten());
+        }
+    }
+
+    private void loop() {
+        long lastPlain = System.nanoTime();
+        while (running) {
+            try {
+                Thread.sleep(terminal ? 250 : 1000);
+            } catch (InterruptedException e) {
+                return;
+            }
+            String line = render();
+            if (line == null) {
+                continue;
+            }
+            if (terminal) {
+                draw(line);
+            } else if (System.nanoTime() - lastPlain > 30_000_000_000L) {
+                out.println("kindling: " + line);
+                lastPlain = System.nanoTime();
+            }
+        }
+    }
+
+    private synchronized void draw(String line) {
+        StringBuilder sb = new StringBuilder("\r").append(line);
+        for (int i = line.length(); i < lastWidth; i++) {
+            sb.append(' ');
+        }
+        lastWidth = line.length();
+        out.print(sb);
+        out.flush();
+    }
+
+    /** The current line, or null when no stage is running. */
+    String render() {
+        SparkStatusTracker st = sc.statusTracker();
+        int[] active = st.getActiveStageIds();
+        if (active.length == 0) {
+            return null;
+        }
+        int tasks = 0;
+        int done = 0;
+        int running = 0;
+        int stageId = Integer.MAX_VALUE;
+        for (int id : active) {
+            SparkStageInfo info = st.getStageInfo(id).getOrElse(() -> null);
+            if (info == null) {
+                continue;
+            }
+            stageId = Math.min(stageId, id);
+            tasks += info.numTasks();
+            done += info.numCompletedTasks();
+            running += info.numActiveTasks();
+        }
+        double secs = (System.nanoTime() - start) / 1e9;
+        long rows = rowsRead.get();
+        StringBuilder sb = new StringBuilder();
+        sb.append(label).append(" [stage ").append(stageId == Integer.MAX_VALUE ? "?" : stageId)
+                .append(active.length > 1 ? "+" + (active.length - 1) : "").append("] ");
+        int width = 20;
+        int filled = tasks == 0 ? 0 : (int) Math.round(width * (double) done / tasks);
+        sb.append('[');
+        for (int i = 0; i < width; i++) {
+            sb.append(i < filled ? '=' : i == filled && running > 0 ? '>' : ' ');
+        }
+        sb.append("] ").append(done).append('/').append(tasks).append(" tasks");
+        sb.append(String.format(Locale.ROOT, " | %,d rows | %s rows/s", rows, human(rows / Math.max(secs, 1e-3))));
+        AtomicLong c = counter;
+        if (c != null) {
+            sb.append(String.format(Locale.ROOT, " | %,d %s", c.get(), counterName));
+        }
+        sb.append(String.format(Locale.ROOT, " | %d:%02d", (long) secs / 60, (long) secs % 60));
+        return sb.toString();
+    }
+
+    static String human(double v) {
+        if (v >= 1e6) {
+            return String.format(Locale.ROOT, "%.1fM", v / 1e6);
+        }
+        if (v >= 1e3) {
+            return String.format(Locale.ROOT, "%.1fk", v / 1e3);
+        }
+        return String.format(Locale.ROOT, "%.0f", v);
+    }
+
+    /** Rows read by finished tasks so far. */
+    public long rowsRead() {
+        return rowsRead.get();
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        thread.interrupt();
+        try {
+            thread.join(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        sc.removeSparkListener(this);
+        if (terminal && lastWidth > 0) {
+            synchronized (this) {
+                StringBuilder sb = new StringBuilder("\r");
+                for (int i = 0; i < lastWidth; i++) {
+                    sb.append(' ');
+                }
+                out.print(sb.append('\r'));
+                out.flush();
+            }
+        }
+    }
+}

@@ -1,0 +1,22 @@
+package dev.kindling.spark.sql;
+
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Registers Kindling's SQL functions ({@code kindling_*}) in a session, so SQL users and
+ * notebooks get the same operations as the Java API and the CLI:
+ *
+ * <pre>{@code
+ * KindlingFunctions.register(spark);
+ * spark.sql("SELECT kindling_count_tokens(text, '/models/tokenizer.json') FROM docs");
+ * }</pre>
+ *
+ * Each feature area contributes its functions here; the CLI registers them for every job.
+ */
+public final class KindlingFunctions {
+    private KindlingFunctions() {}
+
+    public static void register(SparkSession spark) {
+        // the tokenizer, curation and inference areas register their functions here
+    }
+}

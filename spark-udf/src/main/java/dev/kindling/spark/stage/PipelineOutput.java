@@ -1,0 +1,132 @@
+package dev.kindling.spark.stage;
+
+import static org.apache.spark.sql.functions.col;
+
+import dev.kindling.spark.io.Columns;
+import dev.kindling.spark.io.DataFormat;
+import dev.kindling.spark.io.DatasetReader;
+import dev.kindling.spark.io.DatasetWriter;
+import dev.kindling.spark.io.WriteOptions;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.LongAccumulator;
+
+/**
+ * The end of a pipeline: counts every row by reason (a Spark accumulator filled during the write of
+ * the kept rows), writes the kept rows, the rejected rows ({@code --rejected}) and the unreadable
+ * input rows ({@code --on-error quarantine}) and returns the {@link RunReport}.
+ */
+public final class PipelineOutput {
+    private PipelineOutput() {}
+
+    /**
+     * @param kept          where the kept rows go, or null to only count
+     * @param keepRejected  write every row to {@code kept}, with its {@code reason} column, instead of
+     *                      dropping the rejected ones
+     * @param rejectedPath  where rejected rows go (with reason and source), or null
+     * @param quarantinePath where unreadable input rows go (raw line, file, line, error), or null
+     */
+    public record Targets(WriteOptions kept, boolean keepRejected, String rejectedPath, String quarantinePath) {}
+
+    public static RunReport write(SparkSession spark, Dataset<Row> annotated, Targets targets, List<String> stageOrder,
+            Map<String, String> sumsOverKept, long startNanos) {
+        Dataset<Row> docs = annotated.persist(StorageLevel.MEMORY_AND_DISK());
+        try {
+            ReasonCounts counts = new ReasonCounts();
+            spark.sparkContext().register(counts, "kindling rows by reason");
+            Map<String, LongAccumulator> sums = new LinkedHashMap<>();
+            Map<String, Integer> sumIndex = new LinkedHashMap<>();
+            List<String> cols = Arrays.asList(docs.columns());
+            for (Map.Entry<String, String> e : sumsOverKept.entrySet()) {
+                int idx = cols.indexOf(e.getKey());
+                if (idx >= 0) {
+                    sums.put(e.getValue(), spark.sparkContext().longAccumulator("kindling " + e.getValue()));
+                    sumIndex.put(e.getValue(), idx);
+                }
+            }
+            int reasonIdx = cols.indexOf(Columns.REASON);
+            CountingPass pass = new CountingPass(counts, reasonIdx, sums, sumIndex);
+            Dataset<Row> counted = docs.mapPartitions(pass, Encoders.row(docs.schema()));
+            String[] internal = DatasetReader.internalColumns();
+            if (targets.kept() != null) {
+                Dataset<Row> out = targets.keepRejected()
+                        ? counted.drop(internal)
+                        : counted.filter(col(Columns.REASON).isNull()).drop(Columns.REASON).drop(internal);
+                DatasetWriter.write(out, targets.kept());
+            } else {
+                counted.foreach(r -> { });
+            }
+            if (targets.rejectedPath() != null) {
+                WriteOptions ro = targets.kept() != null ? targets.kept().withPath(targets.rejectedPath())
+                        : new WriteOptions(targets.rejectedPath(), DataFormat.JSONL, false, null);
+                DatasetWriter.write(docs.filter(col(Columns.REASON).isNotNull()).drop(Columns.RAW), ro);
+            }
+            if (targets.quarantinePath() != null) {
+                Dataset<Row> bad = docs.filter(col(Columns.REASON).isin(DatasetReader.READ_ERRORS.toArray()))
+                        .select(Columns.SOURCE_FILE, Columns.SOURCE_OFFSET, Columns.SOURCE_LINE, Columns.RAW,
+                                Columns.REASON, Columns.ERROR);
+                boolean overwrite = targets.kept() != null && targets.kept().overwrite();
+                DatasetWriter.write(bad, new WriteOptions(targets.quarantinePath(), DataFormat.JSONL, overwrite, null));
+            }
+            Map<String, Long> metrics = new LinkedHashMap<>();
+            sums.forEach((k, v) -> metrics.put(k, v.value()));
+            double seconds = (System.nanoTime() - startNanos) / 1e9;
+            List<String> order = new ArrayList<>(stageOrder);
+            return RunReport.of(order, counts.value(), metrics, seconds);
+        } finally {
+            docs.unpersist(false);
+        }
+    }
+
+    /** Counts rows by reason and sums numeric columns over kept rows while passing rows through. */
+    private static final class CountingPass implements MapPartitionsFunction<Row, Row> {
+        private static final long serialVersionUID = 1L;
+        private final ReasonCounts counts;
+        private final int reasonIdx;
+        private final Map<String, LongAccumulator> sums;
+        private final Map<String, Integer> sumIndex;
+
+        CountingPass(ReasonCounts counts, int reasonIdx, Map<String, LongAccumulator> sums, Map<String, Integer> sumIndex) {
+            this.counts = counts;
+            this.reasonIdx = reasonIdx;
+            this.sums = sums;
+            this.sumIndex = sumIndex;
+        }
+
+        @Override
+        public Iterator<Row> call(Iterator<Row> in) {
+            return new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return in.hasNext();
+                }
+
+                @Override
+                public Row next() {
+                    Row r = in.next();
+                    String reason = reasonIdx >= 0 ? r.getString(reasonIdx) : null;
+                    counts.add(reason);
+                    if (reason == null) {
+                        for (Map.Entry<String, LongAccumulator> e : sums.entrySet()) {
+                            int i = sumIndex.get(e.getKey());
+                            if (!r.isNullAt(i)) {
+                                e.getValue().add(((Number) r.get(i)).longValue());
+                            }
+                        }
+                    }
+                    return r;
+                }
+            };
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package dev.kindling.spark.stage;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What a pipeline run did to the data, datatrove-style: per stage, documents in, kept and dropped by
+ * reason, plus run metrics (e.g. tokens). Built from the reason counts of the final pass, so the
+ * numbers add up: {@code in(stage i+1) = kept(stage i)} and {@code documents_in = kept + dropped}.
+ */
+public record RunReport(long documentsIn, long documentsKept, List<StageReport> stages, Map<String, Long> metrics,
+        double seconds) {
+
+    /** One stage's accounting. */
+    public record StageReport(String stage, long in, long kept, Map<String, Long> dropped) {
+        public long droppedTotal() {
+            return dropped.values().stream().mapToLong(Long::longValue).sum();
+        }
+    }
+
+    /**
+     * @param stageOrder stage names in pipeline order ({@code read} first)
+     * @param counts     rows by reason ({@link ReasonCounts#KEPT} for kept rows), reasons as
+     *                   {@code "stage:why"}
+     */
+    public static RunReport of(List<String> stageOrder, Map<String, Long> counts, Map<String, Long> metrics, double seconds) {
+        Map<String, Map<String, Long>> byStage = new LinkedHashMap<>();
+        for (String s : stageOrder) {
+            byStage.put(s, new TreeMap<>());
+        }
+        long total = 0;
+        long kept = 0;
+        for (Map.Entry<String, Long> e : counts.entrySet()) {
+            total += e.getValue();
+            if (e.getKey().equals(ReasonCounts.KEPT)) {
+                kept += e.getValue();
+                continue;
+            }
+            int colon = e.getKey().indexOf(':');
+            String stage = colon > 0 ? e.getKey().substring(0, colon) : e.getKey();
+            String why = colon > 0 ? e.getKey().substring(colon + 1) : e.getKey();
+            byStage.computeIfAbsent(stage, k -> new TreeMap<>()).merge(why, e.getValue(), Long::sum);
+        }
+        List<StageReport> stages = new ArrayList<>();
+        long in = total;
+        for (Map.Entry<String, Map<String, Long>> e : byStage.entrySet()) {
+            long dropped = e.getValue().values().stream().mapToLong(Long::longValue).sum();
+            stages.add(new StageReport(e.getKey(), in, in - dropped, e.getValue()));
+            in -= dropped;
+        }
+        return new RunReport(total, kept, List.copyOf(stages), Map.copyOf(metrics), seconds);
+    }
+
+    public long documentsDropped() {
+        return documentsIn - documentsKept;
+    }
+
+    /** The summary table printed at the end of a run. */
+    public String toTable() {
+        StringBuilder sb = new StringBuilder();
+        int w = Math.max(12, stages.stream().mapToInt(s -> s.stage().length()).max().orElse(0) + 2);
+        sb.append(String.format(Locale.ROOT, "%-" + w + "s %10s %10s %10s  %s%n", "stage", "in", "kept", "dropped", "dropped by reason"));
+        for (StageReport s : stages) {
+            StringBuilder reasons = new StringBuilder();
+            s.dropped().forEach((k, v) -> reasons.append(reasons.length() == 0 ? "" : ", ").append(k).append(' ').append(fmt(v)));
+            sb.append(String.format(Locale.ROOT, "%-" + w + "s %10s %10s %10s  %s%n", s.stage(), fmt(s.in()), fmt(s.kept()),
+                    fmt(s.droppedTotal()), reasons));
+        }
+        sb.append(String.format(Locale.ROOT, "documents: %s in, %s kept, %s dropped", fmt(documentsIn), fmt(documentsKept),
+                fmt(documentsDropped())));
+        new TreeMap<>(metrics).forEach((k, v) -> sb.append(", ").append(fmt(v)).append(' ').append(k));
+        sb.append(String.format(Locale.ROOT, " (%.1f s)%n", seconds));
+        return sb.toString();
+    }
+
+    private static String fmt(long v) {
+        return String.format(Locale.ROOT, "%,d", v);
+    }
+
+    /** {@code --stats FILE.json}. */
+    public Map<String, Object> toJsonMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("documents_in", documentsIn);
+        m.put("documents_kept", documentsKept);
+        m.put("documents_dropped", documentsDropped());
+        List<Map<String, Object>> st = new ArrayList<>();
+        for (StageReport s : stages) {
+            Map<String, Object> sm = new LinkedHashMap<>();
+            sm.put("stage", s.stage());
+            sm.put("in", s.in());
+            sm.put("kept", s.kept());
+            sm.put("dropped", s.droppedTotal());
+            sm.put("reasons", s.dropped());
+            st.add(sm);
+        }
+        m.put("stages", st);
+        m.put("metrics", new TreeMap<>(metrics));
+        m.put("seconds", seconds);
+        return m;
+    }
+
+    public String toJson() {
+        try {
+            return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(toJsonMap());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public void writeJson(Path file) throws IOException {
+        if (file.getParent() != null) {
+            Files.createDirectories(file.getParent());
+        }
+        Files.writeString(file, toJson() + "\n");
+    }
+}

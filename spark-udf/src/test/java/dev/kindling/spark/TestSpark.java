@@ -1,0 +1,36 @@
+package dev.kindling.spark;
+
+import java.nio.file.Path;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * One local[2] SparkSession for all tests of a surefire JVM (starting Spark takes seconds). CLI
+ * commands run in-process join it instead of starting their own, and do not stop it.
+ */
+public final class TestSpark {
+    private static SparkSession session;
+
+    private TestSpark() {}
+
+    public static synchronized SparkSession session() {
+        if (session == null) {
+            Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+            session = SparkSession.builder()
+                    .master("local[2]")
+                    .appName("kindling-tests")
+                    .config("spark.ui.enabled", "false")
+                    .config("spark.sql.shuffle.partitions", "4")
+                    .config("spark.driver.host", "127.0.0.1")
+                    .config("spark.driver.bindAddress", "127.0.0.1")
+                    .config("spark.sql.session.timeZone", "UTC")
+                    .config("spark.hadoop.hadoop.tmp.dir", tmp.resolve("hadoop").toString())
+                    .config("spark.local.dir", tmp.resolve("spark-local").toString())
+                    .config("spark.sql.warehouse.dir", tmp.resolve("spark-warehouse").toString())
+                    .getOrCreate();
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> session.stop()));
+        }
+        SparkSession.setActiveSession(session);
+        SparkSession.setDefaultSession(session);
+        return session;
+    }
+}

@@ -1,0 +1,180 @@
+package dev.kindling.spark.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kindling.spark.TestSpark;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.zip.GZIPOutputStream;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line's contract: help, exit codes, one-line errors naming file and line, no silent loss. */
+class CliTest {
+    @TempDir Path tmp;
+
+    private Path jsonl(String name, String... lines) throws Exception {
+        Path p = tmp.resolve(name);
+        Files.write(p, List.of(lines), StandardCharsets.UTF_8);
+        return p;
+    }
+
+    @Test
+    void helpListsCommandsAndExitsZero() {
+        Cli.Result r = Cli.run("--help");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("demo") && r.out().contains("convert"), r.out());
+        Cli.Result sub = Cli.run("convert", "--help");
+        assertEquals(0, sub.code());
+        for (String opt : List.of("--master", "--conf", "--input", "--output", "--format", "--overwrite", "--verbose",
+                "--id-column", "--text-column", "--on-error")) {
+            assertTrue(sub.out().contains(opt), opt + " missing from:\n" + sub.out());
+        }
+    }
+
+    @Test
+    void usageErrorsExitTwo() throws Exception {
+        assertEquals(2, Cli.run("--no-such-option").code());
+        assertEquals(2, Cli.run("convert", "--no-such-option").code());
+        Cli.Result missing = Cli.run("convert", "--no-progress", "--input", tmp.resolve("nope.jsonl").toString(),
+                "--output", tmp.resolve("out").toString());
+        assertEquals(2, missing.code(), missing.toString());
+        assertTrue(missing.err().contains("nope.jsonl") && missing.err().contains("does not exist"), missing.err());
+        assertEquals(1, missing.err().strip().lines().count(), "one line on stderr: " + missing.err());
+    }
+
+    @Test
+    void refusesToOverwriteUnlessAsked() throws Exception {
+        Path in = jsonl("in.jsonl", "{\"id\":\"a\",\"text\":\"hello there\"}");
+        Path out = Files.createDirectories(tmp.resolve("out"));
+        Cli.Result r = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", out.toString());
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("already exists") && r.err().contains("--overwrite"), r.err());
+        Cli.Result ok = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", out.toString(), "--overwrite");
+        assertEquals(0, ok.code(), ok.toString());
+    }
+
+    @Test
+    void malformedLineFailsNamingFileAndLine() throws Exception {
+        Path in = jsonl("bad.jsonl", "{\"id\":\"a\",\"text\":\"one\"}", "{\"id\":\"b\",\"text\":\"two\"}",
+                "{\"id\":\"c\",\"text\": oops}", "{\"id\":\"d\",\"text\":\"four\"}");
+        Cli.Result r = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", tmp.resolve("o").toString());
+        assertEquals(1, r.code(), r.toString());
+        String first = r.err().lines().findFirst().orElse("");
+        assertTrue(first.contains("bad.jsonl") && first.contains("line 3") && first.contains("malformed JSON"), r.err());
+        assertFalse(r.err().contains("\tat "), "no stack trace without --verbose: " + r.err());
+    }
+
+    @Test
+    void verboseShowsTheStackTrace() throws Exception {
+        Path in = jsonl("bad2.jsonl", "{\"id\":\"a\",\"text\": nope}");
+        Cli.Result r = Cli.run("convert", "--no-progress", "--verbose", "-i", in.toString(), "-o", tmp.resolve("o").toString());
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.err().startsWith("kindling: error: ") && r.err().contains("bad2.jsonl: line 1"), r.err());
+        assertTrue(r.err().contains("\tat "), "stack trace with --verbose: " + r.err());
+    }
+
+    @Test
+    void skipCountsAndQuarantineWritesBadRowsAside() throws Exception {
+        Path in = jsonl("bad.jsonl", "{\"id\":\"a\",\"text\":\"one\"}", "[1,2,3]", "{\"id\":\"c\",\"text\": oops}",
+                "", "{\"id\":\"d\",\"text\":\"four\"}", "{\"id\":\"e\",\"text\":\"  \"}");
+        Path stats = tmp.resolve("stats.json");
+        Cli.Result skip = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", tmp.resolve("skip").toString(),
+                "--on-error", "skip", "--stats", stats.toString());
+        assertEquals(0, skip.code(), skip.toString());
+        assertTrue(skip.out().contains("malformed_json 1") && skip.out().contains("not_an_object 1")
+                && skip.out().contains("empty_text 1"), skip.out());
+        JsonNode s = new ObjectMapper().readTree(stats.toFile());
+        assertEquals(5, s.get("documents_in").asLong());
+        assertEquals(2, s.get("documents_kept").asLong());
+        assertEquals(1, s.get("stages").get(0).get("reasons").get("malformed_json").asLong());
+
+        Path out = tmp.resolve("q");
+        Cli.Result q = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", out.toString(), "--on-error", "quarantine");
+        assertEquals(0, q.code(), q.toString());
+        Dataset<Row> bad = TestSpark.session().read().json(out + ".quarantine");
+        assertEquals(2, bad.count());
+        Row row = bad.filter("reason = 'read:malformed_json'").first();
+        assertEquals(3L, row.getLong(row.fieldIndex("source_line")));
+        assertEquals("{\"id\":\"c\",\"text\": oops}", row.getString(row.fieldIndex("raw")));
+        Dataset<Row> kept = TestSpark.session().read().json(out.toString());
+        assertEquals(2, kept.count());
+        assertFalse(List.of(kept.columns()).contains("reason"));
+    }
+
+    @Test
+    void invalidUtf8IsReportedNotAltered() throws Exception {
+        Path in = tmp.resolve("latin1.jsonl");
+        try (OutputStream os = Files.newOutputStream(in)) {
+            os.write("{\"id\":\"a\",\"text\":\"ok\"}\n".getBytes(StandardCharsets.UTF_8));
+            os.write(new byte[] {'{', '"', 'i', 'd', '"', ':', '"', 'b', '"', ',', '"', 't', 'e', 'x', 't', '"', ':', '"',
+                'F', (byte) 0xFC, 'h', 'r', 'e', 'r', '"', '}', '\n'});
+        }
+        Cli.Result r = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", tmp.resolve("o").toString());
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.err().contains("latin1.jsonl: line 2: invalid UTF-8 at byte 19"), r.err());
+    }
+
+    @Test
+    void missingTextColumnAndEmptyInputAreClearErrors() throws Exception {
+        Path in = jsonl("notext.jsonl", "{\"id\":\"a\",\"body\":\"one\"}");
+        Cli.Result r = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", tmp.resolve("o1").toString());
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("no column 'text'") && r.err().contains("body") && r.err().contains("--text-column"), r.err());
+        Cli.Result renamed = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", tmp.resolve("o2").toString(),
+                "--text-column", "body");
+        assertEquals(0, renamed.code(), renamed.toString());
+
+        Path empty = Files.writeString(tmp.resolve("empty.jsonl"), "");
+        Cli.Result e = Cli.run("convert", "--no-progress", "-i", empty.toString(), "-o", tmp.resolve("o3").toString());
+        assertTrue(e.code() == 1 || e.code() == 2, e.toString());
+        assertTrue(e.err().contains("empty.jsonl"), e.err());
+        assertFalse(Files.exists(tmp.resolve("o3")), "no output written for an empty input");
+    }
+
+    @Test
+    void readsGzipTextAndParquetAndAssignsStableIds() throws Exception {
+        Path gz = tmp.resolve("in.jsonl.gz");
+        try (OutputStream os = new GZIPOutputStream(Files.newOutputStream(gz))) {
+            os.write("{\"text\":\"first document\"}\n{\"text\":\"second document\",\"lang\":\"en\"}\n".getBytes(StandardCharsets.UTF_8));
+        }
+        Path pq = tmp.resolve("out.parquet");
+        assertEquals(0, Cli.run("convert", "--no-progress", "-i", gz.toString(), "-o", pq.toString()).code());
+        Dataset<Row> a = TestSpark.session().read().parquet(pq.toString()).orderBy("text");
+        List<Row> rows = a.collectAsList();
+        assertEquals(2, rows.size());
+        assertEquals(24, rows.get(0).getString(rows.get(0).fieldIndex("id")).length());
+        assertEquals("en", rows.get(1).getString(rows.get(1).fieldIndex("lang")));
+        Path pq2 = tmp.resolve("again.parquet");
+        assertEquals(0, Cli.run("convert", "--no-progress", "-i", gz.toString(), "-o", pq2.toString()).code());
+        assertEquals(a.select("id").collectAsList(), TestSpark.session().read().parquet(pq2.toString()).orderBy("text").select("id").collectAsList(),
+                "ids are stable across runs");
+
+        Path back = tmp.resolve("back.jsonl");
+        assertEquals(0, Cli.run("convert", "--no-progress", "-i", pq.toString(), "-o", back.toString()).code());
+        assertEquals(2, TestSpark.session().read().json(back.toString()).count());
+
+        Path txt = Files.writeString(tmp.resolve("lines.txt"), "alpha beta\ngamma delta\n\nepsilon\n");
+        Path tout = tmp.resolve("t.jsonl");
+        Cli.Result t = Cli.run("convert", "--no-progress", "-i", txt.toString(), "-o", tout.toString());
+        assertEquals(0, t.code(), t.toString());
+        assertEquals(3, TestSpark.session().read().json(tout.toString()).count());
+        assertTrue(t.out().contains("empty_text 1"), t.out());
+
+        Path dir = Files.createDirectories(tmp.resolve("docs"));
+        Files.writeString(dir.resolve("a.txt"), "A whole file\nwith two lines.");
+        Files.writeString(dir.resolve("b.txt"), "Another file.");
+        Path fout = tmp.resolve("f.jsonl");
+        assertEquals(0, Cli.run("convert", "--no-progress", "-i", dir.toString(), "--input-format", "text-files", "-o", fout.toString()).code());
+        assertEquals(2, TestSpark.session().read().json(fout.toString()).count());
+    }
+}

@@ -1,0 +1,48 @@
+package dev.kindling.spark.demo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kindling.spark.TestSpark;
+import dev.kindling.spark.cli.Cli;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DemoCommandTest {
+    @TempDir Path tmp;
+
+    @Test
+    void sampleCorpusHasWhatTheStagesNeed() {
+        List<SampleCorpus.Doc> docs = SampleCorpus.load().documents(42);
+        assertTrue(docs.size() > 300, "a few hundred documents: " + docs.size());
+        assertEquals(docs, SampleCorpus.load().documents(42), "deterministic");
+        for (SampleCorpus.Kind k : SampleCorpus.Kind.values()) {
+            assertTrue(docs.stream().anyMatch(d -> d.kind() == k), "has " + k);
+        }
+        SampleCorpus.Doc dup = docs.stream().filter(d -> d.kind() == SampleCorpus.Kind.EXACT_DUPLICATE).findFirst().orElseThrow();
+        assertTrue(docs.stream().anyMatch(d -> d.id() != null && d.id().equals(dup.duplicateOf()) && d.text().equals(dup.text())));
+    }
+
+    @Test
+    void demoRunsAndAccountsForEveryDocument() throws Exception {
+        Path out = tmp.resolve("demo");
+        Cli.Result r = Cli.run("demo", "--no-progress", "--output", out.toString());
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("stage") && r.out().contains("read") && r.out().contains("malformed_json 1"), r.out());
+        JsonNode stats = new ObjectMapper().readTree(out.resolve("stats.json").toFile());
+        long in = stats.get("documents_in").asLong();
+        long kept = stats.get("documents_kept").asLong();
+        assertEquals(SampleCorpus.load().documents(42).size() + 1, in, "every generated row and the malformed line");
+        long written = TestSpark.session().read().json(out.resolve("documents").toString()).count();
+        long rejected = TestSpark.session().read().json(out.resolve("rejected").toString()).count();
+        assertEquals(kept, written);
+        assertEquals(in, written + rejected, "nothing leaves without a trace");
+        assertTrue(Files.exists(out.resolve("sample-input/corpus.jsonl")));
+        assertEquals(2, Cli.run("demo", "--no-progress", "--output", out.toString()).code(), "refuses an existing output");
+    }
+}

@@ -1,0 +1,109 @@
+package dev.kindling.spark.s3;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kindling.spark.TestSpark;
+import dev.kindling.spark.cli.Cli;
+import dev.kindling.spark.demo.SampleCorpus;
+import dev.kindling.spark.session.SparkSessions;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Writes datasets to a real S3 API (s3proxy on 127.0.0.1) through Kindling's CLI and the s3a
+ * connector with Kindling's default settings (S3A magic committer, not rename), reads them back,
+ * and compares.
+ */
+class S3RoundTripTest {
+    static S3Server s3;
+    static final Map<String, String> saved = new HashMap<>();
+    @TempDir static Path tmp;
+
+    @BeforeAll
+    static void start() throws Exception {
+        s3 = S3Server.start("testbucket");
+        SparkSession spark = TestSpark.session();
+        Map<String, String> conf = new HashMap<>(SparkSessions.defaults("local[2]"));
+        conf.putAll(s3.sparkConf());
+        Configuration hc = spark.sparkContext().hadoopConfiguration();
+        hc.set("hadoop.tmp.dir", tmp.resolve("hadoop").toString());
+        hc.set("fs.s3a.buffer.dir", tmp.resolve("s3a").toString());
+        for (Map.Entry<String, String> e : conf.entrySet()) {
+            if (e.getKey().startsWith("spark.hadoop.")) {
+                hc.set(e.getKey().substring("spark.hadoop.".length()), e.getValue());
+            } else if (e.getKey().startsWith("spark.sql.")) {
+                saved.put(e.getKey(), spark.conf().get(e.getKey(), null));
+                spark.conf().set(e.getKey(), e.getValue());
+            }
+        }
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        SparkSession spark = TestSpark.session();
+        saved.forEach((k, v) -> {
+            if (v == null) {
+                spark.conf().unset(k);
+            } else {
+                spark.conf().set(k, v);
+            }
+        });
+        FileSystem.closeAll();
+        if (s3 != null) {
+            s3.close();
+        }
+    }
+
+    @Test
+    void writesThroughTheS3aCommitterAndReadsBack() throws Exception {
+        Path local = tmp.resolve("corpus.jsonl");
+        SampleCorpus.load().writeJsonl(local, 7);
+        SparkSession spark = TestSpark.session();
+
+        Cli.Result up = Cli.run("convert", "--no-progress", "--on-error", "skip", "-i", local.toString(),
+                "-o", "s3a://testbucket/corpus/jsonl");
+        assertEquals(0, up.code(), up.toString());
+        Cli.Result pq = Cli.run("convert", "--no-progress", "-i", "s3a://testbucket/corpus/jsonl",
+                "-o", "s3a://testbucket/corpus/parquet", "--format", "parquet");
+        assertEquals(0, pq.code(), pq.toString());
+
+        Dataset<Row> expected = spark.read().json(local.toString())
+                .filter("text is not null and text rlike '\\S'").select("id", "text").na().drop(new String[] {"id"});
+        Dataset<Row> fromJson = spark.read().json("s3a://testbucket/corpus/jsonl").select("id", "text");
+        Dataset<Row> fromParquet = spark.read().parquet("s3a://testbucket/corpus/parquet").select("id", "text");
+        long n = fromJson.count();
+        assertTrue(n > 300, "documents written: " + n);
+        assertEquals(n, fromParquet.count());
+        assertEquals(0, fromJson.except(fromParquet).count());
+        assertEquals(0, expected.except(fromJson).count(), "every readable input row with an id arrived");
+
+        // the S3A committers write a JSON _SUCCESS manifest naming the committer; a rename-based
+        // FileOutputCommitter writes an empty one
+        for (String out : List.of("s3a://testbucket/corpus/jsonl", "s3a://testbucket/corpus/parquet")) {
+            org.apache.hadoop.fs.Path success = new org.apache.hadoop.fs.Path(out + "/_SUCCESS");
+            FileSystem fs = success.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            try (FSDataInputStream in = fs.open(success)) {
+                String manifest = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                assertTrue(manifest.contains("\"committer\" : \"magic\"") || manifest.contains("\"committer\":\"magic\""),
+                        out + " _SUCCESS: " + manifest);
+            }
+        }
+        Cli.Result again = Cli.run("convert", "--no-progress", "-i", local.toString(), "--on-error", "skip",
+                "-o", "s3a://testbucket/corpus/jsonl");
+        assertEquals(2, again.code(), "an existing s3a output is refused: " + again);
+    }
+}
