@@ -119,17 +119,19 @@ public final class WorkerPool implements AutoCloseable {
 
     private final class Worker extends Thread {
         private final int index;
+        /** The generation this worker last served; starts at the pool's (0), before any run. */
+        private int seen;
         volatile boolean parked;
 
         Worker(int index) {
             super("kindling-cpu-" + index);
             this.index = index;
+            this.seen = generation;
             setDaemon(true);
         }
 
         @Override
         public void run() {
-            int seen = generation;
             while (true) {
                 int g;
                 long spinStart = System.nanoTime();
