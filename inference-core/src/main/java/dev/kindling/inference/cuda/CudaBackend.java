@@ -142,6 +142,9 @@ public final class CudaBackend implements Backend {
         long blockBytes = (long) c.layers() * 2 * blockSize * c.kvDim() * (w.kv == Kind.F32 ? 4 : 2);
         long free = ctx.memoryInfo()[0];
         long budget = (long) (free * o.memoryFraction());
+        if (o.kvBudgetBytes() > 0) {
+            budget = Math.min(budget, o.kvBudgetBytes());
+        }
         long blocks = Math.min(budget / blockBytes, Integer.MAX_VALUE / Math.max(1, blockSize));
         if (blocks < 1) {
             throw new CudaException(jcuda.driver.CUresult.CUDA_ERROR_OUT_OF_MEMORY, "sizing the KV cache",
