@@ -18,6 +18,7 @@ import dev.kindling.inference.model.ModelConfig;
 import dev.kindling.inference.model.RopeStyle;
 import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import jcuda.driver.CUgraph;
 import jcuda.driver.CUgraphExec;
@@ -126,16 +127,24 @@ public final class CudaBackend implements Backend {
         pinnedOut = ctx.pinned(12L * T);
         layoutInts(4 * T);
         ensurePartials((long) T * c.heads() * (hd + 2) * 4);
-        for (Kind kind : Kind.values()) {
-            if (kind != Kind.F32) {
-                for (GemmConfig g : new GemmConfig[] {GemmConfig.S, GemmConfig.M, GemmConfig.L}) {
-                    k.allowSharedMemory(g.kernel(kind), g.sharedBytes(kind));
-                }
+        // the product kernels this model uses (their modules are JIT compiled now, not mid-capture)
+        java.util.Set<Kind> kinds = java.util.EnumSet.of(w.output.kind());
+        for (DeviceWeights.Layer L : w.layers) {
+            kinds.addAll(List.of(L.qkv().kind(), L.wo().kind(), L.gateUp().kind(), L.down().kind()));
+        }
+        for (Kind kind : kinds) {
+            if (kind == Kind.F32) {
+                k.function("gemm_f32");
+                continue;
+            }
+            for (GemmConfig g : new GemmConfig[] {GemmConfig.S, GemmConfig.M, GemmConfig.L}) {
+                k.allowSharedMemory(g.kernel(kind), g.sharedBytes(kind));
+                k.function(g.kernel(kind));
             }
         }
         k.allowSharedMemory("attention", attSmem);
         // resolved now: nothing but launches may happen while a decode step is being captured
-        for (String f : new String[] {"embed", "rmsnorm", "rope_store_kv", "attention_combine", "logits_reduce", "gemm_f32"}) {
+        for (String f : new String[] {"embed", "rmsnorm", "rope_store_kv", "attention_combine", "logits_reduce"}) {
             k.function(f);
         }
         // the KV cache: a fraction of what is left
@@ -555,17 +564,22 @@ public final class CudaBackend implements Backend {
 
     /** out (+)= in . W^T for M tokens, with the epilogue; the kernel by weight kind and M. */
     private void gemm(DeviceMatrix wm, DeviceBuffer in, int m, DeviceBuffer out, int epilogue, Kind outKind) {
+        gemm(k, wm, in, m, out, epilogue, outKind, GemmConfig.choose(m, wm.rows(), ctx.info.multiprocessors()));
+    }
+
+    /** One product with the given tile configuration (GpuCheck forces each in turn). */
+    static void gemm(Kernels k, DeviceMatrix wm, DeviceBuffer in, int m, DeviceBuffer out, int epilogue, Kind outKind,
+            GemmConfig g) {
         int n = wm.rows(), kk = wm.cols();
         if (wm.kind() == Kind.F32) {
             k.launch("gemm_f32", (n + 7) / 8, (m + 7) / 8, 1, 128, 0, in, wm.data(), out, m, n, kk, epilogue, outKind.ordinal());
             return;
         }
-        GemmConfig g = GemmConfig.choose(m, n, ctx.info.multiprocessors());
         k.launch(g.kernel(wm.kind()), (n + g.bn() - 1) / g.bn(), (m + g.bm() - 1) / g.bm(), 1, g.threads(),
                 g.sharedBytes(wm.kind()), in, wm.data(), wm.scales(), wm.dm(), out, m, n, kk, epilogue, outKind.ordinal());
     }
 
-    /** Runs one product on its own (GpuCheck's kernel checks and timings). */
+    /** Runs one product on its own (GpuCheck's timings of the projections). */
     public void product(DeviceMatrix wm, DeviceBuffer in, int m, DeviceBuffer out, int epilogue, Kind outKind) {
         ctx.makeCurrent();
         gemm(wm, in, m, out, epilogue, outKind);

@@ -174,6 +174,11 @@ public final class CudaContext implements AutoCloseable {
                 "cuMemcpyDtoH(" + src.what + ")");
     }
 
+    public void download(byte[] dst, DeviceBuffer src, long srcOffset, int len) {
+        checkRange(src, srcOffset, len);
+        CudaException.check(cuMemcpyDtoH(Pointer.to(dst), src.at(srcOffset), len), "cuMemcpyDtoH(" + src.what + ")");
+    }
+
     public void download(int[] dst, DeviceBuffer src, long srcOffset, int count) {
         checkRange(src, srcOffset, 4L * count);
         CudaException.check(cuMemcpyDtoH(Pointer.to(dst), src.at(srcOffset), 4L * count), "cuMemcpyDtoH(" + src.what + ")");

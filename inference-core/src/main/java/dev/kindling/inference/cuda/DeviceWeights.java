@@ -112,7 +112,7 @@ public final class DeviceWeights {
         DeviceMatrix embedding = c.tiedEmbeddings() ? output
                 : random(ctx, k, "token_embd", kind, c.vocabSize(), c.dim(), 1.0, s[0]++);
         ctx.synchronize("generating synthetic weights");
-        return new DeviceWeights(c, act, act == Kind.F32 ? Kind.F32 : Kind.F16, embedding, output, layers,
+        return new DeviceWeights(c, act, act == Kind.F32 || c.headDim() % 8 != 0 ? Kind.F32 : Kind.F16, embedding, output, layers,
                 norm(ctx, k, "output_norm", c.dim(), s[0]++));
     }
 

@@ -42,20 +42,37 @@ public final class Kernels implements AutoCloseable {
     /** Milliseconds the driver took to load (JIT) each module. */
     public final Map<String, Long> loadMillis = new LinkedHashMap<>();
 
+    /** Loads the ops and sample modules now; a product module when its first kernel is asked for. */
     public Kernels(CudaContext ctx, String variant) {
         this.ctx = ctx;
         this.variant = variant;
         try {
-            for (String m : Ptx.MODULES) {
-                long t0 = System.nanoTime();
-                modules.put(m, loadModule(m, Ptx.load(m, variant)));
-                loadMillis.put(m, (System.nanoTime() - t0) / 1_000_000);
-            }
+            module("ops");
+            module("sample");
         } catch (RuntimeException e) {
             close();
             throw e;
         }
-        LOG.info("CUDA kernels: {} PTX loaded in {} ms", variant, loadMillis);
+    }
+
+    /** Loads (JIT compiles) every module now; returns the milliseconds each took. */
+    public Map<String, Long> loadAll() {
+        for (String m : Ptx.MODULES) {
+            module(m);
+        }
+        return loadMillis;
+    }
+
+    private CUmodule module(String name) {
+        CUmodule m = modules.get(name);
+        if (m == null) {
+            long t0 = System.nanoTime();
+            m = loadModule(name, Ptx.load(name, variant));
+            modules.put(name, m);
+            loadMillis.put(name, (System.nanoTime() - t0) / 1_000_000);
+            LOG.info("CUDA module {} ({} PTX) loaded in {} ms", name, variant, loadMillis.get(name));
+        }
+        return m;
     }
 
     private static CUmodule loadModule(String name, byte[] ptx) {
@@ -78,12 +95,13 @@ public final class Kernels implements AutoCloseable {
     }
 
     CUfunction function(String name) {
-        return functions.computeIfAbsent(name, n -> {
-            String module = n.startsWith("gemm") ? "gemm" : n.startsWith("logits") ? "sample" : "ops";
-            CUfunction f = new CUfunction();
-            CudaException.check(cuModuleGetFunction(f, modules.get(module), n), "cuModuleGetFunction(" + n + ")");
-            return f;
-        });
+        CUfunction f = functions.get(name);
+        if (f == null) {
+            f = new CUfunction();
+            CudaException.check(cuModuleGetFunction(f, module(Ptx.moduleOf(name)), name), "cuModuleGetFunction(" + name + ")");
+            functions.put(name, f);
+        }
+        return f;
     }
 
     /** Lets {@code name} use up to {@code bytes} of dynamic shared memory (needed above 48 KiB). */

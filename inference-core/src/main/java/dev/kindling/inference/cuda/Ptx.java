@@ -16,7 +16,20 @@ import java.util.List;
 public final class Ptx {
     private Ptx() {}
 
-    public static final List<String> MODULES = List.of("gemm", "ops", "sample");
+    /** Every module: the per-token ops, the sampling reductions, and one product module per weight kind. */
+    public static final List<String> MODULES = List.of("ops", "sample", "gemm_f32", "gemm_f16", "gemm_bf16", "gemm_q8_0",
+            "gemm_q4_0", "gemm_q4_k");
+
+    /** The module holding kernel {@code name} ({@code gemm_q4_k_l} is in {@code gemm_q4_k}). */
+    public static String moduleOf(String name) {
+        if (name.equals("gemm_f32")) {
+            return name;
+        }
+        if (name.startsWith("gemm_")) {
+            return name.substring(0, name.lastIndexOf('_')); // gemm_<kind>_<config>
+        }
+        return name.startsWith("logits") ? "sample" : "ops";
+    }
 
     /** The PTX variant for a device, or null when it is too old. */
     public static String variantFor(int major, int minor) {

@@ -43,16 +43,23 @@ class PtxTest {
     @Test
     void everyKernelTheBackendLaunchesIsInItsModule() {
         for (String v : List.of("sm_90", "compute_80")) {
-            Set<String> gemm = entries("gemm", v);
             for (Kind k : List.of(Kind.F16, Kind.BF16, Kind.Q8_0, Kind.Q4_0, Kind.Q4_K)) {
                 for (GemmConfig g : List.of(GemmConfig.S, GemmConfig.M, GemmConfig.L)) {
-                    assertTrue(gemm.contains(g.kernel(k)), g.kernel(k) + " in gemm." + v);
+                    String module = Ptx.moduleOf(g.kernel(k));
+                    assertEquals("gemm_" + k.name().toLowerCase(), module);
+                    assertTrue(entries(module, v).contains(g.kernel(k)), g.kernel(k) + " in " + module + "." + v);
                 }
             }
-            assertTrue(gemm.contains("gemm_f32"));
+            assertEquals("gemm_f32", Ptx.moduleOf("gemm_f32"));
+            assertTrue(entries("gemm_f32", v).contains("gemm_f32"));
+            assertEquals("ops", Ptx.moduleOf("rope_store_kv"));
             assertTrue(entries("ops", v).containsAll(List.of("embed", "rmsnorm", "rope_store_kv", "attention",
                     "attention_combine", "fill_random_16", "fill_random_bytes", "fill_random_f32")), "ops." + v);
+            assertEquals("sample", Ptx.moduleOf("logits_reduce"));
             assertTrue(entries("sample", v).contains("logits_reduce"), "sample." + v);
+            for (String m : Ptx.MODULES) {
+                assertTrue(!entries(m, v).isEmpty(), m + "." + v);
+            }
         }
     }
 }

@@ -23,7 +23,10 @@ public final class ModelPlan {
     public final ModelConfig config;
     /** Kind of the matrix inputs (F32, F16 or BF16). */
     public final Kind act;
-    /** Kind of the KV cache: F32 for F32 models (exact checks), else F16. */
+    /**
+     * Kind of the KV cache: F32 for F32 models (exact checks) and for head sizes that are not a
+     * multiple of 8 (the attention kernel moves 16 bytes at a time), else F16.
+     */
     public final Kind kv;
     public final MatrixPlan embedding;
     public final List<Layer> layers;
@@ -35,7 +38,7 @@ public final class ModelPlan {
             MatrixPlan output) {
         this.config = config;
         this.act = act;
-        this.kv = act == Kind.F32 ? Kind.F32 : Kind.F16;
+        this.kv = act == Kind.F32 || config.headDim() % 8 != 0 ? Kind.F32 : Kind.F16;
         this.embedding = embedding;
         this.layers = layers;
         this.outputNorm = outputNorm;

@@ -1,4 +1,5 @@
-// Matrix products of the forward pass: out[M][N] (+)= A[M][K] . W[N][K]^T, W a packed weight matrix
+// Matrix products of the forward pass (included by gemm_<kind>.cu: one PTX module per weight kind,
+// so a model's driver JIT compiles only the kernels it uses): out[M][N] (+)= A[M][K] . W[N][K]^T, W a packed weight matrix
 // (common.cuh), A the activations of the step's tokens.
 //
 // Tensor-core kernels (gemm_<kind>_<config>): A in F16 or BF16, W in F16/BF16 or dequantized
@@ -13,6 +14,7 @@
 // Epilogues: EPI_STORE out = acc (F32); EPI_ACCUM out += acc (F32, the residual stream);
 // EPI_SWIGLU: W holds gate and up rows interleaved (row 2i = gate i, row 2i+1 = up i), and
 // out[m][i] = silu(gate) * up, written in the activation kind of the next product.
+#pragma once
 #include "common.cuh"
 
 #define EPI_STORE 0
@@ -310,62 +312,4 @@ KD void gemm_tc(const uint16_t* __restrict__ A, const uint8_t* __restrict__ W, c
     GEMM_KERNEL(gemm_##KNAME##_m, WKIND, BF16, CFG_M, 128) \
     GEMM_KERNEL(gemm_##KNAME##_l, WKIND, BF16, CFG_L, 256)
 
-GEMM_KIND(f16, KIND_F16, false)
-GEMM_KIND(bf16, KIND_BF16, true)
-GEMM_KIND(q8_0, KIND_Q8_0, false)
-GEMM_KIND(q4_0, KIND_Q4_0, false)
-GEMM_KIND(q4_k, KIND_Q4_K, false)
 
-/**
- * All-F32 models: a warp computes columns n, n+1 for 8 rows; lane l sums k = l, l+32, ... in
- * order (fmaf), then the lanes are combined by the xor butterfly (16, 8, 4, 2, 1); the value of
- * lane 0 is written. The order does not depend on M. Grid (ceil(N/8), ceil(M/8)), 128 threads.
- */
-extern "C" __global__ void __launch_bounds__(128)
-    gemm_f32(const float* __restrict__ A, const float* __restrict__ W, void* out, int M, int N, int K, int epilogue,
-             int out_kind) {
-    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-    const int n = (blockIdx.x * 4 + warp) * 2;
-    const int mBase = blockIdx.y * 8;
-    if (n >= N) return;
-    const bool two = n + 1 < N;
-    float acc[8][2];
-#pragma unroll
-    for (int i = 0; i < 8; i++) acc[i][0] = acc[i][1] = 0.0f;
-    const float* w0 = W + (size_t)n * K;
-    const float* w1 = W + (size_t)(two ? n + 1 : n) * K;
-    for (int k = lane; k < K; k += 32) {
-        float a0 = w0[k], a1 = w1[k];
-#pragma unroll
-        for (int i = 0; i < 8; i++) {
-            int m = mBase + i;
-            if (m < M) {
-                float x = A[(size_t)m * K + k];
-                acc[i][0] = fmaf(a0, x, acc[i][0]);
-                acc[i][1] = fmaf(a1, x, acc[i][1]);
-            }
-        }
-    }
-#pragma unroll
-    for (int i = 0; i < 8; i++) {
-        acc[i][0] = warp_sum(acc[i][0]);
-        acc[i][1] = warp_sum(acc[i][1]);
-    }
-    if (lane != 0) return;
-    for (int i = 0; i < 8; i++) {
-        int m = mBase + i;
-        if (m >= M) break;
-        if (epilogue == EPI_SWIGLU) {
-            store_act(out, out_kind, (size_t)m * (N / 2) + n / 2, silu_mul(acc[i][0], acc[i][1]));
-        } else {
-            float* o = (float*)out + (size_t)m * N + n;
-            if (epilogue == EPI_ACCUM) {
-                o[0] += acc[i][0];
-                if (two) o[1] += acc[i][1];
-            } else {
-                o[0] = acc[i][0];
-                if (two) o[1] = acc[i][1];
-            }
-        }
-    }
-}
