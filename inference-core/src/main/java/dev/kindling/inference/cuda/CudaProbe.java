@@ -87,7 +87,16 @@ public final class CudaProbe {
         }
     }
 
-    private static String firstLine(String s) {
+    /**
+     * JCuda's message lists every way it tried to load its library, one per line; the line that
+     * names libcuda (the usual cause) says most, else the first.
+     */
+    static String firstLine(String s) {
+        for (String line : s.split("\n")) {
+            if (line.contains("libcuda")) {
+                return line.strip();
+            }
+        }
         int nl = s.indexOf('\n');
         return nl < 0 ? s : s.substring(0, nl);
     }

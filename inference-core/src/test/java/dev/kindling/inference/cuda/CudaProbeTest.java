@@ -46,6 +46,15 @@ class CudaProbeTest {
     }
 
     @Test
+    void jcudasMultiLineMessageIsReducedToTheLibcudaLine() {
+        String msg = "Error while loading native library \"JCudaDriver-12.6.0-linux-x86_64\"\nOperating system name: Linux\n"
+                + "Stack trace from the attempt to load the library as a resource:\njava.lang.UnsatisfiedLinkError: "
+                + "/tmp/libJCudaDriver-12.6.0-linux-x86_64.so: libcuda.so.1: cannot open shared object file: No such file or directory\n";
+        CudaProbe.Result r = CudaProbe.probe(new Fake(new UnsatisfiedLinkError(msg), 0));
+        assertTrue(r.reason().endsWith("libcuda.so.1: cannot open shared object file: No such file or directory"), r.reason());
+    }
+
+    @Test
     void initErrorsAndNoDevicesAreReasons() {
         CudaProbe.Result r = CudaProbe.probe(new Fake(CUresult.CUDA_ERROR_NO_DEVICE, 0));
         assertFalse(r.available());
