@@ -52,7 +52,21 @@ class ReferenceBackendTest {
             float[] want = Models.prefillLogits(cpu, tokens);
             float[] got = Models.prefillLogits(ref, tokens);
             double err = Models.worstRowError(got, want, m.config().vocabSize());
+            System.out.printf("%s: worst row relative error %.3e%n", file, err);
             assertTrue(err < 1e-3, "F32 model: worst row relative error " + err);
+        }
+    }
+
+    @Test
+    void llama2TinyRandomWithHeadSize4MatchesTheCpu() {
+        // head size 4: the KV cache is F32 (the attention kernel moves 16 bytes at a time), F16 activations
+        Model m = Models.load(SharedData.require("gguf-models/llama-2-tiny-random.gguf"));
+        int[] tokens = prompt(30, m.config().vocabSize(), 11);
+        try (CpuBackend cpu = new CpuBackend(m, 2, 64, 16, 64L << 20); ReferenceBackend ref = Models.reference(m, 64, 64)) {
+            assertTrue(ref.describe().contains("F16 activations, F32 KV"), ref.describe());
+            double err = Models.worstRowError(Models.prefillLogits(ref, tokens), Models.prefillLogits(cpu, tokens), m.config().vocabSize());
+            System.out.printf("llama-2-tiny-random: worst row relative error %.3e%n", err);
+            assertTrue(err < 1e-2, "worst row relative error " + err);
         }
     }
 
@@ -85,6 +99,7 @@ class ReferenceBackendTest {
             float[] want = Models.prefillLogits(cpu, tokens);
             float[] got = Models.prefillLogits(ref, tokens);
             double err = Models.worstRowError(got, want, m.config().vocabSize());
+            System.out.printf("random %s: worst row relative error %.3e%n", type, err);
             assertTrue(err < 1e-2, type + ": worst row relative error " + err);
             int vocab = m.config().vocabSize();
             int same = 0;
@@ -107,6 +122,7 @@ class ReferenceBackendTest {
                 float[] want = Models.prefillLogits(cpu, tokens);
                 float[] got = Models.prefillLogits(ref, tokens);
                 double err = Models.worstRowError(got, want, m.config().vocabSize());
+                System.out.printf("1100 positions, window %d: worst row relative error %.3e%n", window, err);
                 assertTrue(err < 1e-3, "window " + window + ": worst row relative error " + err);
             }
         }
