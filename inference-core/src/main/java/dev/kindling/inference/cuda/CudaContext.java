@@ -21,7 +21,6 @@ import static jcuda.driver.JCudaDriver.cuStreamCreate;
 import static jcuda.driver.JCudaDriver.cuStreamDestroy;
 import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -147,12 +146,7 @@ public final class CudaContext implements AutoCloseable {
         }
     }
 
-    /** Synchronous copy of {@code bytes} from a host buffer (direct or heap) to {@code dst + offset}. */
-    public void upload(DeviceBuffer dst, long offset, ByteBuffer src, long bytes) {
-        checkRange(dst, offset, bytes);
-        CudaException.check(cuMemcpyHtoD(dst.at(offset), Pointer.to(src.slice()), bytes), "cuMemcpyHtoD(" + dst.what + ")");
-    }
-
+    /** Synchronous copy of {@code len} bytes of {@code src} from {@code off} to {@code dst + offset}. */
     public void upload(DeviceBuffer dst, long offset, byte[] src, int off, int len) {
         checkRange(dst, offset, len);
         CudaException.check(cuMemcpyHtoD(dst.at(offset), Pointer.to(src).withByteOffset(off), len), "cuMemcpyHtoD(" + dst.what + ")");

@@ -50,8 +50,10 @@ public final class Devices {
                 }
                 try {
                     yield CudaBackend.open(model, cudaOptions(o));
-                } catch (CudaUnavailableException | CudaException | UnsupportedOperationException | LinkageError e) {
-                    logOnce("CUDA is not used for " + model.source().getFileName() + ": " + e.getMessage() + "; running on the CPU");
+                } catch (RuntimeException | LinkageError e) {
+                    // any failure to bring the model up on the GPU (an init error, out of memory, a
+                    // shape the kernels do not take) leaves the CPU, which always works
+                    logOnce("CUDA is not used for " + model.source().getFileName() + ": " + e + "; running on the CPU");
                     yield cpu.get();
                 }
             }
