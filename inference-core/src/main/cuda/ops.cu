@@ -100,10 +100,6 @@ extern "C" __global__ void __launch_bounds__(128)
 #define ATT_CHUNK 32   // positions per online-softmax step
 #define ATT_ROWS 32    // most query rows (tokens x heads of one KV head) per CTA
 
-KD float kv_load(const void* kv, int kind, size_t i) {
-    return kind == KIND_F32 ? ((const float*)kv)[i] : half_to_float(((const uint16_t*)kv)[i]);
-}
-
 /**
  * Causal attention of a tile of consecutive tokens of one sequence (all query heads that share KV
  * head blockIdx.y) over the positions of split blockIdx.z: [z*SPLIT, (z+1)*SPLIT). Each query row
@@ -115,7 +111,7 @@ KD float kv_load(const void* kv, int kind, size_t i) {
  * whether its tile holds 1 token or 32 (chunks that are fully masked for it leave its state
  * exactly unchanged), so prefill and decode give identical values for a token.
  *
- * Dynamic shared memory: attention_smem_bytes(hd, kv_kind) on the host (AttentionConfig).
+ * Dynamic shared memory: GemmConfig.attentionSharedBytes(hd, kv kind) on the host.
  */
 extern "C" __global__ void __launch_bounds__(128)
     attention(const float* __restrict__ qkv, const void* __restrict__ kv, int kv_kind, int layer, int layers,
