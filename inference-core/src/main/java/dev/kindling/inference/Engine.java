@@ -11,6 +11,8 @@ import dev.kindling.inference.gguf.GgufModelLoader;
 import dev.kindling.inference.llama2c.Llama2cLoader;
 import dev.kindling.inference.model.Model;
 import dev.kindling.inference.model.ModelConfig;
+import dev.kindling.tokenizer.StreamingDecoder;
+import dev.kindling.tokenizer.Tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -124,6 +126,11 @@ public final class Engine implements AutoCloseable {
     /** True when the engine can turn text into tokens and back. */
     public boolean hasTokenizer() {
         return codec != null;
+    }
+
+    /** The tokenizer (the model's vocabulary, or {@link EngineOptions#tokenizer()}); empty without one. */
+    public java.util.Optional<Tokenizer> tokenizer() {
+        return codec == null ? java.util.Optional.empty() : java.util.Optional.of(codec.tokenizer());
     }
 
     /** Encodes a prompt as the model expects it (BOS when the vocabulary adds one). */
@@ -283,24 +290,50 @@ public final class Engine implements AutoCloseable {
         backend.close();
     }
 
-    /** Adapter over the tokenizer module (text in and out). */
-    interface TextCodec {
-        int[] encode(String text);
-
-        String decode(int[] ids);
-
-        int[] stopIds();
-
-        int bosId();
-
-        TextSupport textSupport();
-
+    /** The tokenizer as the engine uses it: prompts in, text out, end tokens. */
+    record TextCodec(Tokenizer tokenizer) {
         static TextCodec fromGguf(GgufFile gguf) {
-            return null;
+            return new TextCodec(Tokenizer.fromGguf(gguf));
         }
 
         static TextCodec load(Path path) {
-            return null;
+            return new TextCodec(Tokenizer.load(path));
+        }
+
+        int[] encode(String text) {
+            return tokenizer.encode(text, true);
+        }
+
+        String decode(int[] ids) {
+            return tokenizer.decode(ids, true);
+        }
+
+        int[] stopIds() {
+            return tokenizer.stopIds();
+        }
+
+        int bosId() {
+            return tokenizer.bosId();
+        }
+
+        TextSupport textSupport() {
+            return new TextSupport() {
+                @Override
+                public byte[] tokenBytes(int id) {
+                    return tokenizer.tokenBytes(id);
+                }
+
+                @Override
+                public boolean isSpecial(int id) {
+                    return tokenizer.isSpecial(id);
+                }
+
+                @Override
+                public PieceDecoder newDecoder(boolean stripLeadingSpace) {
+                    StreamingDecoder d = new StreamingDecoder(tokenizer, true, stripLeadingSpace);
+                    return d::next;
+                }
+            };
         }
     }
 }

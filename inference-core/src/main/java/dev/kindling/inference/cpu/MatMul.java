@@ -2,6 +2,7 @@ package dev.kindling.inference.cpu;
 
 import dev.kindling.inference.tensor.F32Tensor;
 import dev.kindling.inference.tensor.Tensor;
+import java.util.Arrays;
 
 /**
  * Matrix products {@code out = W x} for a batch of tokens, the rows of W split over a
@@ -31,14 +32,15 @@ public final class MatMul {
     /** Per-thread scratch: a tile of dequantized rows and a lane buffer. */
     public static final class Scratch {
         final float[] tile;
-        final float[] lanes = new float[Math.max(16, Simd.L)];
+        final float[] lanes = new float[64 * Math.max(16, Simd.L)];
 
         public Scratch(int maxCols) {
             tile = new float[TILE_ROWS * maxCols];
         }
     }
 
-    public static void run(WorkerPool pool, Scratch[] scratch, int nTokens, Job... jobs) {
+    public static void run(WorkerPool pool, Scratch[] scratch, int nTokens, Job... given) {
+        Job[] jobs = roundInputs(pool, nTokens, given);
         int[] firstTile = new int[jobs.length + 1];
         for (int j = 0; j < jobs.length; j++) {
             firstTile[j + 1] = firstTile[j] + (jobs[j].w.rows() + TILE_ROWS - 1) / TILE_ROWS;
@@ -55,6 +57,48 @@ public final class MatMul {
         });
     }
 
+    /**
+     * Replaces each job's input by its {@link ActivationFormat} rounding (jobs with the same input and
+     * format share one copy); F32 inputs stay as they are.
+     */
+    private static Job[] roundInputs(WorkerPool pool, int nTokens, Job[] jobs) {
+        Job[] out = jobs.clone();
+        for (int j = 0; j < jobs.length; j++) {
+            ActivationFormat f = jobs[j].w.activationFormat();
+            if (f == ActivationFormat.F32) {
+                continue;
+            }
+            float[] rounded = null;
+            for (int i = 0; i < j; i++) {
+                if (jobs[i].x == jobs[j].x && jobs[i].w.activationFormat() == f && jobs[i].xStride == jobs[j].xStride) {
+                    rounded = out[i].x;
+                }
+            }
+            if (rounded == null) {
+                Job job = jobs[j];
+                float[] buf = rounded = roundedBuffer(j, (nTokens - 1) * job.xStride + job.w.cols());
+                pool.run(nTokens, (worker, t) -> f.roundTrip(job.x, t * job.xStride, job.w.cols(), buf));
+            }
+            out[j] = new Job(jobs[j].w, rounded, jobs[j].xStride, jobs[j].out, jobs[j].outStride, jobs[j].outOff);
+        }
+        return out;
+    }
+
+    /** Per calling thread (an engine's step thread), one reusable input buffer per job slot. */
+    private static final ThreadLocal<float[][]> ROUNDED = ThreadLocal.withInitial(() -> new float[4][]);
+
+    private static float[] roundedBuffer(int slot, int size) {
+        float[][] bufs = ROUNDED.get();
+        if (slot >= bufs.length) {
+            bufs = Arrays.copyOf(bufs, slot + 1);
+            ROUNDED.set(bufs);
+        }
+        if (bufs[slot] == null || bufs[slot].length < size) {
+            bufs[slot] = new float[size];
+        }
+        return bufs[slot];
+    }
+
     /** Rows {@code [r0, r1)} of one job for all tokens (single-threaded). */
     static void rows(Job job, int r0, int r1, int nTokens, Scratch s) {
         Tensor w = job.w;
@@ -65,11 +109,8 @@ public final class MatMul {
             for (int t = 0; t < nTokens; t++) {
                 int xo = t * job.xStride;
                 int oo = t * job.outStride + job.outOff;
-                int r = r0;
-                for (; r + 4 <= r1; r += 4) {
-                    w.dot4(r, x, xo, out, oo + r, s.lanes);
-                }
-                for (; r < r1; r++) {
+                // one row at a time: on JDK 17 the one-row kernel compiles well, a four-row one does not
+                for (int r = r0; r < r1; r++) {
                     out[oo + r] = w.dot(r, x, xo, s.lanes);
                 }
             }
@@ -89,27 +130,25 @@ public final class MatMul {
         }
         int nr = r1 - r0;
         int t = 0;
-        for (; t + 4 <= nTokens; t += 4) {
-            int xo = t * job.xStride;
-            int oo = t * job.outStride + job.outOff + r0;
-            int i = 0;
-            for (; i + 4 <= nr; i += 4) {
-                VectorKernels.dot4x4(wa, wo + i * cols, cols, x, xo, job.xStride, cols, out, oo + i, job.outStride, s.lanes);
-            }
-            for (; i < nr; i++) {
-                for (int tt = 0; tt < 4; tt++) {
-                    out[oo + tt * job.outStride + i] = VectorKernels.dot(wa, wo + i * cols, x, xo + tt * job.xStride, cols, s.lanes);
+        if (Simd.enabled()) {
+            for (; t + 4 <= nTokens; t += 4) {
+                int xo = t * job.xStride;
+                int oo = t * job.outStride + job.outOff + r0;
+                int i = 0;
+                for (; i + 4 <= nr; i += 4) {
+                    VectorKernels.dot4x4(wa, wo + i * cols, cols, x, xo, job.xStride, cols, out, oo + i, job.outStride, s.lanes);
+                }
+                for (; i < nr; i++) {
+                    for (int tt = 0; tt < 4; tt++) {
+                        out[oo + tt * job.outStride + i] = VectorKernels.dot(wa, wo + i * cols, x, xo + tt * job.xStride, cols, s.lanes);
+                    }
                 }
             }
         }
         for (; t < nTokens; t++) {
             int xo = t * job.xStride;
             int oo = t * job.outStride + job.outOff + r0;
-            int i = 0;
-            for (; i + 4 <= nr; i += 4) {
-                VectorKernels.dot4x1(wa, wo + i * cols, cols, x, xo, cols, out, oo + i, s.lanes);
-            }
-            for (; i < nr; i++) {
+            for (int i = 0; i < nr; i++) {
                 out[oo + i] = VectorKernels.dot(wa, wo + i * cols, x, xo, cols, s.lanes);
             }
         }

@@ -17,12 +17,21 @@ import jdk.incubator.vector.VectorSpecies;
  * byte/short/int species hold as many lanes as {@link #F}, so one byte load widens to one float
  * vector.
  *
- * <p>Every vector kernel in this package follows one arithmetic contract so that a result never
- * depends on batch size, tiling or thread split: a dot product keeps ONE accumulator vector per
- * output, adds {@code fma(w[k..k+L], x[k..k+L], acc)} for consecutive chunks in order, then sums
- * the lanes left to right in scalar code ({@link #sumLanes}), then the scalar tail. Dequantized
- * weights are always computed by the same formula. (The Vector API's {@code reduceLanes(ADD)} is
- * deliberately avoided: its order may differ between the interpreter and compiled code.)
+ * <p>Every dot product follows one arithmetic contract, so that a result never depends on batch
+ * size, tiling or thread split (the engine promises the same tokens whatever the batch):
+ * <ol>
+ *   <li>the vector part {@code [0, n - n % L)} is cut into four equal segments of
+ *       {@link #segmentLength} elements, plus a rest (fewer than 8 chunks of L) after them;</li>
+ *   <li>segment {@code s} is accumulated by its own vector {@code acc[s]} with
+ *       {@code acc = fma(w[k..k+L], x[k..k+L], acc)}, chunk after chunk, and the rest continues
+ *       {@code acc[0]}; four independent chains keep the FMA units busy;</li>
+ *   <li>{@link #finish} combines the lanes as {@code (acc0 + acc1) + (acc2 + acc3)}, sums them left to
+ *       right, then adds the scalar tail with {@code fma}.</li>
+ * </ol>
+ * Decode kernels run the four segments side by side for one row; the prefill/batch kernel runs a
+ * 4x4 tile of rows and tokens over one segment at a time (K-blocking) — the same sums in the same
+ * order. Dequantized weights are always computed by one formula per type. The Vector API's
+ * {@code reduceLanes(ADD)} is avoided: its order may differ between interpreter and compiled code.
  */
 public final class Simd {
     private Simd() {}
@@ -70,14 +79,30 @@ public final class Simd {
         return enabled() ? (L * 32) + "-bit" : "scalar";
     }
 
-    /** The lanes of {@code v} summed left to right (deterministic, unlike reduceLanes). */
-    public static float sumLanes(FloatVector v, float[] tmp) {
-        v.intoArray(tmp, 0);
+    /** Elements per segment of the contract above (a multiple of {@code 2L}; 0 for short rows). */
+    public static int segmentLength(int n) {
+        return L == 0 ? 0 : (n / L / 8) * 2 * L;
+    }
+
+    /**
+     * Step 3 of the contract: {@code spill} holds the four accumulators of one output at
+     * {@code spill[off + s*L ..]}; returns their combined lane sum.
+     */
+    public static float finish(float[] spill, int off) {
         float s = 0f;
-        for (int i = 0; i < L; i++) {
-            s += tmp[i];
+        for (int j = 0; j < L; j++) {
+            s += (spill[off + j] + spill[off + L + j]) + (spill[off + 2 * L + j] + spill[off + 3 * L + j]);
         }
         return s;
+    }
+
+    /** Spills four accumulators to {@code spill[0 .. 4L)} and finishes them. */
+    public static float finish(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3, float[] spill) {
+        a0.intoArray(spill, 0);
+        a1.intoArray(spill, L);
+        a2.intoArray(spill, 2 * L);
+        a3.intoArray(spill, 3 * L);
+        return finish(spill, 0);
     }
 
     /** Loads {@link #L} bytes and widens them to floats. */

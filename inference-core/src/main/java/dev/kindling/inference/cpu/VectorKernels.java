@@ -7,25 +7,34 @@ import jdk.incubator.vector.FloatVector;
 
 /**
  * Float32 kernels on heap arrays (Vector API), each with a scalar twin in {@link ScalarKernels}.
- * All dot products follow the arithmetic contract of {@link Simd}: one accumulator vector per
- * output, chunks in order, lanes summed left to right, then the tail — so {@link #dot},
- * {@link #dot4x4} and {@link #dot4x1} give bit-identical results for the same row and token.
+ * Dot products follow the arithmetic contract of {@link Simd} (four segment accumulators, fixed
+ * combination), so {@link #dot} and the tiled product {@link #tile4x4} give bit-identical results
+ * for the same row and token.
  */
 public final class VectorKernels {
     private VectorKernels() {}
 
-    /** {@code sum_k w[wOff+k] * x[xOff+k]} for {@code k < n}. */
-    public static float dot(float[] w, int wOff, float[] x, int xOff, int n, float[] tmp) {
+    /** {@code sum_k w[wOff+k] * x[xOff+k]} for {@code k < n}; {@code spill} holds at least {@code 4L} floats. */
+    public static float dot(float[] w, int wOff, float[] x, int xOff, int n, float[] spill) {
         if (L == 0) {
             return ScalarKernels.dot(w, wOff, x, xOff, n);
         }
-        int upper = n - n % L;
-        FloatVector acc = FloatVector.zero(F);
-        int k = 0;
-        for (; k < upper; k += L) {
-            acc = FloatVector.fromArray(F, w, wOff + k).fma(FloatVector.fromArray(F, x, xOff + k), acc);
+        int seg = Simd.segmentLength(n);
+        int vecEnd = n - n % L;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int k = 0; k < seg; k += L) {
+            a0 = FloatVector.fromArray(F, w, wOff + k).fma(FloatVector.fromArray(F, x, xOff + k), a0);
+            a1 = FloatVector.fromArray(F, w, wOff + seg + k).fma(FloatVector.fromArray(F, x, xOff + seg + k), a1);
+            a2 = FloatVector.fromArray(F, w, wOff + 2 * seg + k).fma(FloatVector.fromArray(F, x, xOff + 2 * seg + k), a2);
+            a3 = FloatVector.fromArray(F, w, wOff + 3 * seg + k).fma(FloatVector.fromArray(F, x, xOff + 3 * seg + k), a3);
         }
-        float s = Simd.sumLanes(acc, tmp);
+        for (int k = 4 * seg; k < vecEnd; k += L) {
+            a0 = FloatVector.fromArray(F, w, wOff + k).fma(FloatVector.fromArray(F, x, xOff + k), a0);
+        }
+        return tail(w, wOff, x, xOff, vecEnd, n, Simd.finish(a0, a1, a2, a3, spill));
+    }
+
+    static float tail(float[] w, int wOff, float[] x, int xOff, int k, int n, float s) {
         for (; k < n; k++) {
             s = Math.fma(w[wOff + k], x[xOff + k], s);
         }
@@ -33,51 +42,15 @@ public final class VectorKernels {
     }
 
     /**
-     * Four rows of {@code w} (row i at {@code wOff + i*ldw}) times one vector {@code x}:
-     * {@code out[outOff + i] = dot(row i, x)} for i in 0..3, sharing the loads of {@code x}.
+     * A 4x4 tile of a matrix product — rows {@code i < 4} of {@code w} (at {@code wOff + i*ldw})
+     * against tokens {@code t < 4} of {@code x} (at {@code xOff + t*ldx}) — over the columns of one
+     * segment of the contract: {@code [from, to)} then {@code [from2, to2)} with the same
+     * accumulators (segment 0 also takes the rest). The 16 accumulators are spilled to
+     * {@code parts[partOff + (t*4 + i)*4L ..]}, at lane block {@code seg}; {@link #finishTile}
+     * completes them. Each loaded vector is used four times: the compute-bound inner loop of prefill.
      */
-    public static void dot4x1(float[] w, int wOff, int ldw, float[] x, int xOff, int n,
-            float[] out, int outOff, float[] tmp) {
-        if (L == 0) {
-            for (int i = 0; i < 4; i++) {
-                out[outOff + i] = ScalarKernels.dot(w, wOff + i * ldw, x, xOff, n);
-            }
-            return;
-        }
-        int upper = n - n % L;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        int w0 = wOff, w1 = wOff + ldw, w2 = wOff + 2 * ldw, w3 = wOff + 3 * ldw;
-        int k = 0;
-        for (; k < upper; k += L) {
-            FloatVector xv = FloatVector.fromArray(F, x, xOff + k);
-            a0 = FloatVector.fromArray(F, w, w0 + k).fma(xv, a0);
-            a1 = FloatVector.fromArray(F, w, w1 + k).fma(xv, a1);
-            a2 = FloatVector.fromArray(F, w, w2 + k).fma(xv, a2);
-            a3 = FloatVector.fromArray(F, w, w3 + k).fma(xv, a3);
-        }
-        out[outOff] = tail(w, w0, x, xOff, k, n, Simd.sumLanes(a0, tmp));
-        out[outOff + 1] = tail(w, w1, x, xOff, k, n, Simd.sumLanes(a1, tmp));
-        out[outOff + 2] = tail(w, w2, x, xOff, k, n, Simd.sumLanes(a2, tmp));
-        out[outOff + 3] = tail(w, w3, x, xOff, k, n, Simd.sumLanes(a3, tmp));
-    }
-
-    /**
-     * A 4x4 tile of a matrix product: rows {@code i < 4} of {@code w} (at {@code wOff + i*ldw})
-     * against tokens {@code t < 4} of {@code x} (at {@code xOff + t*ldx}); the result for row i and
-     * token t goes to {@code out[outOff + t*ldo + i]}. Sixteen accumulators, each loaded vector used
-     * four times: the compute-bound inner loop of prefill and batched decode.
-     */
-    public static void dot4x4(float[] w, int wOff, int ldw, float[] x, int xOff, int ldx, int n,
-            float[] out, int outOff, int ldo, float[] tmp) {
-        if (L == 0) {
-            for (int t = 0; t < 4; t++) {
-                for (int i = 0; i < 4; i++) {
-                    out[outOff + t * ldo + i] = ScalarKernels.dot(w, wOff + i * ldw, x, xOff + t * ldx, n);
-                }
-            }
-            return;
-        }
-        int upper = n - n % L;
+    public static void tile4x4(float[] w, int wOff, int ldw, float[] x, int xOff, int ldx,
+            int from, int to, int from2, int to2, float[] parts, int seg) {
         FloatVector z = FloatVector.zero(F);
         FloatVector a00 = z, a01 = z, a02 = z, a03 = z;
         FloatVector a10 = z, a11 = z, a12 = z, a13 = z;
@@ -85,59 +58,82 @@ public final class VectorKernels {
         FloatVector a30 = z, a31 = z, a32 = z, a33 = z;
         int w0 = wOff, w1 = wOff + ldw, w2 = wOff + 2 * ldw, w3 = wOff + 3 * ldw;
         int x0 = xOff, x1 = xOff + ldx, x2 = xOff + 2 * ldx, x3 = xOff + 3 * ldx;
-        int k = 0;
-        for (; k < upper; k += L) {
-            FloatVector v0 = FloatVector.fromArray(F, w, w0 + k);
-            FloatVector v1 = FloatVector.fromArray(F, w, w1 + k);
-            FloatVector v2 = FloatVector.fromArray(F, w, w2 + k);
-            FloatVector v3 = FloatVector.fromArray(F, w, w3 + k);
-            FloatVector t = FloatVector.fromArray(F, x, x0 + k);
-            a00 = v0.fma(t, a00);
-            a10 = v1.fma(t, a10);
-            a20 = v2.fma(t, a20);
-            a30 = v3.fma(t, a30);
-            t = FloatVector.fromArray(F, x, x1 + k);
-            a01 = v0.fma(t, a01);
-            a11 = v1.fma(t, a11);
-            a21 = v2.fma(t, a21);
-            a31 = v3.fma(t, a31);
-            t = FloatVector.fromArray(F, x, x2 + k);
-            a02 = v0.fma(t, a02);
-            a12 = v1.fma(t, a12);
-            a22 = v2.fma(t, a22);
-            a32 = v3.fma(t, a32);
-            t = FloatVector.fromArray(F, x, x3 + k);
-            a03 = v0.fma(t, a03);
-            a13 = v1.fma(t, a13);
-            a23 = v2.fma(t, a23);
-            a33 = v3.fma(t, a33);
+        for (int pass = 0; pass < 2; pass++) {
+            int lo = pass == 0 ? from : from2;
+            int hi = pass == 0 ? to : to2;
+            for (int k = lo; k < hi; k += L) {
+                FloatVector v0 = FloatVector.fromArray(F, w, w0 + k);
+                FloatVector v1 = FloatVector.fromArray(F, w, w1 + k);
+                FloatVector v2 = FloatVector.fromArray(F, w, w2 + k);
+                FloatVector v3 = FloatVector.fromArray(F, w, w3 + k);
+                FloatVector t = FloatVector.fromArray(F, x, x0 + k);
+                a00 = v0.fma(t, a00);
+                a10 = v1.fma(t, a10);
+                a20 = v2.fma(t, a20);
+                a30 = v3.fma(t, a30);
+                t = FloatVector.fromArray(F, x, x1 + k);
+                a01 = v0.fma(t, a01);
+                a11 = v1.fma(t, a11);
+                a21 = v2.fma(t, a21);
+                a31 = v3.fma(t, a31);
+                t = FloatVector.fromArray(F, x, x2 + k);
+                a02 = v0.fma(t, a02);
+                a12 = v1.fma(t, a12);
+                a22 = v2.fma(t, a22);
+                a32 = v3.fma(t, a32);
+                t = FloatVector.fromArray(F, x, x3 + k);
+                a03 = v0.fma(t, a03);
+                a13 = v1.fma(t, a13);
+                a23 = v2.fma(t, a23);
+                a33 = v3.fma(t, a33);
+            }
         }
-        out[outOff] = tail(w, w0, x, x0, k, n, Simd.sumLanes(a00, tmp));
-        out[outOff + 1] = tail(w, w1, x, x0, k, n, Simd.sumLanes(a10, tmp));
-        out[outOff + 2] = tail(w, w2, x, x0, k, n, Simd.sumLanes(a20, tmp));
-        out[outOff + 3] = tail(w, w3, x, x0, k, n, Simd.sumLanes(a30, tmp));
-        int o = outOff + ldo;
-        out[o] = tail(w, w0, x, x1, k, n, Simd.sumLanes(a01, tmp));
-        out[o + 1] = tail(w, w1, x, x1, k, n, Simd.sumLanes(a11, tmp));
-        out[o + 2] = tail(w, w2, x, x1, k, n, Simd.sumLanes(a21, tmp));
-        out[o + 3] = tail(w, w3, x, x1, k, n, Simd.sumLanes(a31, tmp));
-        o += ldo;
-        out[o] = tail(w, w0, x, x2, k, n, Simd.sumLanes(a02, tmp));
-        out[o + 1] = tail(w, w1, x, x2, k, n, Simd.sumLanes(a12, tmp));
-        out[o + 2] = tail(w, w2, x, x2, k, n, Simd.sumLanes(a22, tmp));
-        out[o + 3] = tail(w, w3, x, x2, k, n, Simd.sumLanes(a32, tmp));
-        o += ldo;
-        out[o] = tail(w, w0, x, x3, k, n, Simd.sumLanes(a03, tmp));
-        out[o + 1] = tail(w, w1, x, x3, k, n, Simd.sumLanes(a13, tmp));
-        out[o + 2] = tail(w, w2, x, x3, k, n, Simd.sumLanes(a23, tmp));
-        out[o + 3] = tail(w, w3, x, x3, k, n, Simd.sumLanes(a33, tmp));
+        // spilled, and finished in another method: keeps this one within C2's node budget on JDK 17
+        // (otherwise the vector intrinsics fall back to boxed objects)
+        int b = seg * L;
+        int o = 4 * L;
+        a00.intoArray(parts, b);
+        a10.intoArray(parts, b + o);
+        a20.intoArray(parts, b + 2 * o);
+        a30.intoArray(parts, b + 3 * o);
+        a01.intoArray(parts, b + 4 * o);
+        a11.intoArray(parts, b + 5 * o);
+        a21.intoArray(parts, b + 6 * o);
+        a31.intoArray(parts, b + 7 * o);
+        a02.intoArray(parts, b + 8 * o);
+        a12.intoArray(parts, b + 9 * o);
+        a22.intoArray(parts, b + 10 * o);
+        a32.intoArray(parts, b + 11 * o);
+        a03.intoArray(parts, b + 12 * o);
+        a13.intoArray(parts, b + 13 * o);
+        a23.intoArray(parts, b + 14 * o);
+        a33.intoArray(parts, b + 15 * o);
     }
 
-    private static float tail(float[] w, int wOff, float[] x, int xOff, int k, int n, float s) {
-        for (; k < n; k++) {
-            s = Math.fma(w[wOff + k], x[xOff + k], s);
+    /**
+     * The full 4x4 tile over {@code n} columns: four segment passes of {@link #tile4x4}, then the
+     * contract's combination and tails; result for row i and token t to {@code out[outOff + t*ldo + i]}.
+     * {@code parts} holds at least {@code 64L} floats.
+     */
+    public static void dot4x4(float[] w, int wOff, int ldw, float[] x, int xOff, int ldx, int n,
+            float[] out, int outOff, int ldo, float[] parts) {
+        int seg = Simd.segmentLength(n);
+        int vecEnd = n - n % L;
+        tile4x4(w, wOff, ldw, x, xOff, ldx, 0, seg, 4 * seg, vecEnd, parts, 0);
+        tile4x4(w, wOff, ldw, x, xOff, ldx, seg, 2 * seg, 0, 0, parts, 1);
+        tile4x4(w, wOff, ldw, x, xOff, ldx, 2 * seg, 3 * seg, 0, 0, parts, 2);
+        tile4x4(w, wOff, ldw, x, xOff, ldx, 3 * seg, 4 * seg, 0, 0, parts, 3);
+        finishTile(parts, w, wOff, ldw, x, xOff, ldx, vecEnd, n, out, outOff, ldo);
+    }
+
+    private static void finishTile(float[] parts, float[] w, int wOff, int ldw, float[] x, int xOff, int ldx,
+            int vecEnd, int n, float[] out, int outOff, int ldo) {
+        for (int t = 0; t < 4; t++) {
+            for (int i = 0; i < 4; i++) {
+                float s = Simd.finish(parts, (t * 4 + i) * 4 * L);
+                out[outOff + t * ldo + i] = tail(w, wOff + i * ldw, x, xOff + t * ldx, vecEnd, n, s);
+            }
         }
-        return s;
     }
 
     /** {@code y[yOff+i] += a * x[xOff+i]} (attention's weighted sum of values). */

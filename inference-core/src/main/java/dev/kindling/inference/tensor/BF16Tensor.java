@@ -16,6 +16,11 @@ public final class BF16Tensor extends HalfTensor {
     }
 
     @Override
+    public dev.kindling.inference.cpu.ActivationFormat activationFormat() {
+        return dev.kindling.inference.cpu.ActivationFormat.BF16;
+    }
+
+    @Override
     public GgmlType type() {
         return GgmlType.BF16;
     }

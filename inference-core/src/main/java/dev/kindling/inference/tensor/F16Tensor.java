@@ -16,6 +16,11 @@ public final class F16Tensor extends HalfTensor {
     }
 
     @Override
+    public dev.kindling.inference.cpu.ActivationFormat activationFormat() {
+        return dev.kindling.inference.cpu.ActivationFormat.F16;
+    }
+
+    @Override
     public GgmlType type() {
         return GgmlType.F16;
     }

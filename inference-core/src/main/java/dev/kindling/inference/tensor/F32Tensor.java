@@ -83,17 +83,6 @@ public final class F32Tensor extends Tensor {
         return VectorKernels.dot(array(row), offset(row), x, xOff, cols, tmp);
     }
 
-    @Override
-    public void dot4(int row, float[] x, int xOff, float[] out, int outOff, float[] tmp) {
-        if (contiguous(row, 4)) {
-            VectorKernels.dot4x1(array(row), offset(row), cols, x, xOff, cols, out, outOff, tmp);
-        } else {
-            for (int i = 0; i < 4; i++) {
-                out[outOff + i] = dot(row + i, x, xOff, tmp);
-            }
-        }
-    }
-
     static F32Tensor read(String name, int rows, int cols, RowSource src) {
         int rpc = chunkRows(rows, cols);
         int chunks = (rows + rpc - 1) / rpc;

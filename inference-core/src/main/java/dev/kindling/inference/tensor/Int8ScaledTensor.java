@@ -58,7 +58,7 @@ abstract class Int8ScaledTensor extends Tensor {
         int qo = (row % rowsPerChunk) * cols;
         int so = (row % rowsPerChunk) * groupsPerRow;
         for (int k = 0; k < cols; k += L) {
-            Simd.bytesToFloats(qa, qo + k).mul(sa[so + (k >> groupShift)]).intoArray(dst, off + k);
+            weights(qa, qo + k, sa[so + (k >> groupShift)]).intoArray(dst, off + k);
         }
     }
 
@@ -79,46 +79,28 @@ abstract class Int8ScaledTensor extends Tensor {
     }
 
     @Override
-    public float dot(int row, float[] x, int xOff, float[] tmp) {
+    public float dot(int row, float[] x, int xOff, float[] spill) {
         byte[] qa = q[row / rowsPerChunk];
         float[] sa = scale[row / rowsPerChunk];
         int qo = (row % rowsPerChunk) * cols;
         int so = (row % rowsPerChunk) * groupsPerRow;
-        FloatVector acc = FloatVector.zero(F);
-        for (int k = 0; k < cols; k += L) {
-            FloatVector w = Simd.bytesToFloats(qa, qo + k).mul(sa[so + (k >> groupShift)]);
-            acc = w.fma(FloatVector.fromArray(F, x, xOff + k), acc);
+        int seg = Simd.segmentLength(cols);
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int k = 0; k < seg; k += L) {
+            int k1 = k + seg, k2 = k + 2 * seg, k3 = k + 3 * seg;
+            a0 = weights(qa, qo + k, sa[so + (k >> groupShift)]).fma(FloatVector.fromArray(F, x, xOff + k), a0);
+            a1 = weights(qa, qo + k1, sa[so + (k1 >> groupShift)]).fma(FloatVector.fromArray(F, x, xOff + k1), a1);
+            a2 = weights(qa, qo + k2, sa[so + (k2 >> groupShift)]).fma(FloatVector.fromArray(F, x, xOff + k2), a2);
+            a3 = weights(qa, qo + k3, sa[so + (k3 >> groupShift)]).fma(FloatVector.fromArray(F, x, xOff + k3), a3);
         }
-        return Simd.sumLanes(acc, tmp);
+        for (int k = 4 * seg; k < cols; k += L) {
+            a0 = weights(qa, qo + k, sa[so + (k >> groupShift)]).fma(FloatVector.fromArray(F, x, xOff + k), a0);
+        }
+        return Simd.finish(a0, a1, a2, a3, spill);
     }
 
-    @Override
-    public void dot4(int row, float[] x, int xOff, float[] out, int outOff, float[] tmp) {
-        int c = row / rowsPerChunk;
-        if (c != (row + 3) / rowsPerChunk) {
-            for (int i = 0; i < 4; i++) {
-                out[outOff + i] = dot(row + i, x, xOff, tmp);
-            }
-            return;
-        }
-        byte[] qa = q[c];
-        float[] sa = scale[c];
-        int q0 = (row % rowsPerChunk) * cols;
-        int q1 = q0 + cols, q2 = q1 + cols, q3 = q2 + cols;
-        int s0 = (row % rowsPerChunk) * groupsPerRow;
-        int s1 = s0 + groupsPerRow, s2 = s1 + groupsPerRow, s3 = s2 + groupsPerRow;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int k = 0; k < cols; k += L) {
-            FloatVector xv = FloatVector.fromArray(F, x, xOff + k);
-            int g = k >> groupShift;
-            a0 = Simd.bytesToFloats(qa, q0 + k).mul(sa[s0 + g]).fma(xv, a0);
-            a1 = Simd.bytesToFloats(qa, q1 + k).mul(sa[s1 + g]).fma(xv, a1);
-            a2 = Simd.bytesToFloats(qa, q2 + k).mul(sa[s2 + g]).fma(xv, a2);
-            a3 = Simd.bytesToFloats(qa, q3 + k).mul(sa[s3 + g]).fma(xv, a3);
-        }
-        out[outOff] = Simd.sumLanes(a0, tmp);
-        out[outOff + 1] = Simd.sumLanes(a1, tmp);
-        out[outOff + 2] = Simd.sumLanes(a2, tmp);
-        out[outOff + 3] = Simd.sumLanes(a3, tmp);
+    /** The dequantization formula: {@code L} int8 values times their group's scale. */
+    private static FloatVector weights(byte[] q, int off, float scale) {
+        return Simd.bytesToFloats(q, off).mul(scale);
     }
 }

@@ -117,65 +117,35 @@ abstract class NibbleTensor extends Tensor {
     }
 
     @Override
-    public float dot(int row, float[] x, int xOff, float[] tmp) {
+    public float dot(int row, float[] x, int xOff, float[] spill) {
         int c = row / rowsPerChunk;
         byte[] qa = q[c];
         float[] sa = scale[c];
         float[] oa = offset[c];
         int qo = (row % rowsPerChunk) * cols / 2;
         int bo = (row % rowsPerChunk) * blocksPerRow;
-        FloatVector acc = FloatVector.zero(F);
-        for (int k = 0; k < cols; k += 2 * L) {
-            ByteVector v = ByteVector.fromArray(B, qa, qo + k / 2);
-            FloatVector a = FloatVector.broadcast(F, sa[bo + (k >> 5)]);
-            FloatVector b = FloatVector.broadcast(F, oa[bo + (k >> 5)]);
-            FloatVector lo = ((FloatVector) v.and((byte) 0x0F).castShape(F, 0)).fma(a, b);
-            FloatVector hi = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).castShape(F, 0)).fma(a, b);
-            acc = lo.fma(FloatVector.fromArray(F, x, xOff + k), acc);
-            acc = hi.fma(FloatVector.fromArray(F, x, xOff + k + L), acc);
-        }
-        return Simd.sumLanes(acc, tmp);
-    }
-
-    @Override
-    public void dot4(int row, float[] x, int xOff, float[] out, int outOff, float[] tmp) {
-        int c = row / rowsPerChunk;
-        if (c != (row + 3) / rowsPerChunk) {
-            for (int i = 0; i < 4; i++) {
-                out[outOff + i] = dot(row + i, x, xOff, tmp);
-            }
-            return;
-        }
-        byte[] qa = q[c];
-        float[] sa = scale[c];
-        float[] oa = offset[c];
-        int half = cols / 2;
-        int q0 = (row % rowsPerChunk) * half;
-        int b0 = (row % rowsPerChunk) * blocksPerRow;
-        int bpr = blocksPerRow;
+        int seg = Simd.segmentLength(cols);
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int k = 0; k < cols; k += 2 * L) {
-            FloatVector xl = FloatVector.fromArray(F, x, xOff + k);
-            FloatVector xh = FloatVector.fromArray(F, x, xOff + k + L);
-            int qk = q0 + k / 2;
-            int bk = b0 + (k >> 5);
-            a0 = nibbleFma(qa, qk, sa[bk], oa[bk], xl, xh, a0);
-            a1 = nibbleFma(qa, qk + half, sa[bk + bpr], oa[bk + bpr], xl, xh, a1);
-            a2 = nibbleFma(qa, qk + 2 * half, sa[bk + 2 * bpr], oa[bk + 2 * bpr], xl, xh, a2);
-            a3 = nibbleFma(qa, qk + 3 * half, sa[bk + 3 * bpr], oa[bk + 3 * bpr], xl, xh, a3);
+        for (int k = 0; k < seg; k += 2 * L) {
+            a0 = pairFma(qa, qo, sa, oa, bo, k, x, xOff, a0);
+            a1 = pairFma(qa, qo, sa, oa, bo, k + seg, x, xOff, a1);
+            a2 = pairFma(qa, qo, sa, oa, bo, k + 2 * seg, x, xOff, a2);
+            a3 = pairFma(qa, qo, sa, oa, bo, k + 3 * seg, x, xOff, a3);
         }
-        out[outOff] = Simd.sumLanes(a0, tmp);
-        out[outOff + 1] = Simd.sumLanes(a1, tmp);
-        out[outOff + 2] = Simd.sumLanes(a2, tmp);
-        out[outOff + 3] = Simd.sumLanes(a3, tmp);
+        for (int k = 4 * seg; k < cols; k += 2 * L) {
+            a0 = pairFma(qa, qo, sa, oa, bo, k, x, xOff, a0);
+        }
+        return Simd.finish(a0, a1, a2, a3, spill);
     }
 
-    private static FloatVector nibbleFma(byte[] qa, int qOff, float s, float o, FloatVector xl, FloatVector xh, FloatVector acc) {
-        ByteVector v = ByteVector.fromArray(B, qa, qOff);
-        FloatVector a = FloatVector.broadcast(F, s);
-        FloatVector b = FloatVector.broadcast(F, o);
+    /** Values {@code [k, k+2L)} of a row: one byte load, two float vectors, two fmas in order. */
+    private static FloatVector pairFma(byte[] qa, int qo, float[] sa, float[] oa, int bo, int k, float[] x, int xOff,
+            FloatVector acc) {
+        ByteVector v = ByteVector.fromArray(B, qa, qo + k / 2);
+        FloatVector a = FloatVector.broadcast(F, sa[bo + (k >> 5)]);
+        FloatVector b = FloatVector.broadcast(F, oa[bo + (k >> 5)]);
         FloatVector lo = ((FloatVector) v.and((byte) 0x0F).castShape(F, 0)).fma(a, b);
         FloatVector hi = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).castShape(F, 0)).fma(a, b);
-        return hi.fma(xh, lo.fma(xl, acc));
+        return hi.fma(FloatVector.fromArray(F, x, xOff + k + L), lo.fma(FloatVector.fromArray(F, x, xOff + k), acc));
     }
 }

@@ -16,6 +16,11 @@ public final class Q4KTensor extends NibbleTensor {
     }
 
     @Override
+    public dev.kindling.inference.cpu.ActivationFormat activationFormat() {
+        return dev.kindling.inference.cpu.ActivationFormat.Q8_K;
+    }
+
+    @Override
     public GgmlType type() {
         return GgmlType.Q4_K;
     }

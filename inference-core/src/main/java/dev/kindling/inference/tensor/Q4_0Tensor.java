@@ -15,6 +15,11 @@ public final class Q4_0Tensor extends NibbleTensor {
     }
 
     @Override
+    public dev.kindling.inference.cpu.ActivationFormat activationFormat() {
+        return dev.kindling.inference.cpu.ActivationFormat.Q8_0;
+    }
+
+    @Override
     public GgmlType type() {
         return GgmlType.Q4_0;
     }

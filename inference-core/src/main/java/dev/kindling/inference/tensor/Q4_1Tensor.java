@@ -4,7 +4,11 @@ import dev.kindling.formats.gguf.GgmlType;
 import dev.kindling.inference.cpu.ScalarKernels;
 import java.nio.ByteBuffer;
 
-/** ggml Q4_1: blocks of 32 (20 bytes: f16 {@code d}, f16 {@code m}, 16 bytes of nibbles); {@code w = q*d + m}. */
+/**
+ * ggml Q4_1: blocks of 32 (20 bytes: f16 {@code d}, f16 {@code m}, 16 bytes of nibbles); {@code w = q*d + m}.
+ * Activations stay F32: llama.cpp's Q8_1 partner also rounds each block's {@code d * sum(q)} to f16,
+ * which rounding the activations alone cannot reproduce, so exact activations are closer to it.
+ */
 public final class Q4_1Tensor extends NibbleTensor {
     Q4_1Tensor(String name, int rows, int cols, RowSource src) {
         super(name, rows, cols, cols / 32 * 20L, src);

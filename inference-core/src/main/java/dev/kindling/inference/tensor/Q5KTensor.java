@@ -69,6 +69,11 @@ public final class Q5KTensor extends Tensor {
     }
 
     @Override
+    public dev.kindling.inference.cpu.ActivationFormat activationFormat() {
+        return dev.kindling.inference.cpu.ActivationFormat.Q8_K;
+    }
+
+    @Override
     public GgmlType type() {
         return GgmlType.Q5_K;
     }

@@ -15,6 +15,11 @@ public final class Q6KTensor extends Int8ScaledTensor {
     }
 
     @Override
+    public dev.kindling.inference.cpu.ActivationFormat activationFormat() {
+        return dev.kindling.inference.cpu.ActivationFormat.Q8_K;
+    }
+
+    @Override
     public GgmlType type() {
         return GgmlType.Q6_K;
     }

@@ -11,6 +11,11 @@ public final class Q8_0Tensor extends Int8ScaledTensor {
     }
 
     @Override
+    public dev.kindling.inference.cpu.ActivationFormat activationFormat() {
+        return dev.kindling.inference.cpu.ActivationFormat.Q8_0;
+    }
+
+    @Override
     public GgmlType type() {
         return GgmlType.Q8_0;
     }

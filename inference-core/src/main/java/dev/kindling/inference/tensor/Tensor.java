@@ -1,6 +1,7 @@
 package dev.kindling.inference.tensor;
 
 import dev.kindling.formats.gguf.GgmlType;
+import dev.kindling.inference.cpu.ActivationFormat;
 import dev.kindling.inference.cpu.ScalarKernels;
 
 /**
@@ -63,6 +64,11 @@ public abstract class Tensor {
         return Math.min(rowsPerChunk, rows - chunk * rowsPerChunk);
     }
 
+    /** How llama.cpp rounds this tensor's input activations (see {@link ActivationFormat}). */
+    public ActivationFormat activationFormat() {
+        return ActivationFormat.F32;
+    }
+
     /** Writes row {@code row} as floats to {@code dst[off..off+cols)} (vector kernel). */
     public abstract void dequantizeRow(int row, float[] dst, int off);
 
@@ -70,20 +76,18 @@ public abstract class Tensor {
     public abstract void dequantizeRowScalar(int row, float[] dst, int off);
 
     /**
-     * True when {@link #dot} and {@link #dot4} read the stored form directly (no dequantized copy):
+     * True when {@link #dot} reads the stored form directly (no dequantized copy):
      * the decode path for the types that matter for speed.
      */
     public boolean hasFusedDot() {
         return false;
     }
 
-    /** Row {@code row} times {@code x[xOff..xOff+cols)}; only when {@link #hasFusedDot()}. */
-    public float dot(int row, float[] x, int xOff, float[] tmp) {
-        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no fused dot");
-    }
-
-    /** Rows {@code row..row+3} times {@code x}, into {@code out[outOff..outOff+4)}; only when fused. */
-    public void dot4(int row, float[] x, int xOff, float[] out, int outOff, float[] tmp) {
+    /**
+     * Row {@code row} times {@code x[xOff..xOff+cols)}, only when {@link #hasFusedDot()}; follows the
+     * contract of {@link dev.kindling.inference.cpu.Simd} ({@code spill}: at least 4 x lanes floats).
+     */
+    public float dot(int row, float[] x, int xOff, float[] spill) {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " has no fused dot");
     }
 

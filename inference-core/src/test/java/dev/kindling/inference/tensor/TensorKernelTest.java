@@ -33,7 +33,7 @@ class TensorKernelTest {
         for (int i = 0; i < COLS; i++) {
             x[i] = (float) r.nextGaussian();
         }
-        float[] lanes = new float[16];
+        float[] lanes = new float[256];
         for (int row = 0; row < ROWS; row++) {
             t.dequantizeRow(row, a, 0);
             t.dequantizeRowScalar(row, b, 0);

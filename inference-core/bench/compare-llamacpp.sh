@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Side-by-side speed of Kindling's engine and llama.cpp on the same GGUF, same threads, run back to
+# back ROUNDS times (the machine is shared and noisy: medians and ratios are what count).
+#
+#   bash inference-core/bench/compare-llamacpp.sh MODEL.gguf [ROUNDS=3] [THREADS=2] [BATCH=1]
+#
+# Kindling: dev.kindling.inference.bench.GenerateBench (--prompt-tokens 128 --gen 64, 1 warm-up rep);
+# llama.cpp: node ~/.cache/kindling-ref/llamacpp.mjs bench (same sizes; node-llama-cpp 3.21.1, CPU).
+# JAVA (default: java on the PATH) picks the JVM, e.g. JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java.
+# Needs: mvn -pl inference-core -am compile; the reference tools (bash shared/tools/ref/setup.sh).
+set -euo pipefail
+MODEL=$1; ROUNDS=${2:-3}; THREADS=${3:-2}; BATCH=${4:-1}
+REF=${KINDLING_REF:-$HOME/.cache/kindling-ref}
+JAVA=${JAVA:-java}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+M2=$HOME/.m2/repository
+CP="$ROOT/inference-core/target/classes:$ROOT/model-formats/target/classes:$ROOT/tokenizer/target/classes"
+for j in org/slf4j/slf4j-api/2.0.17/slf4j-api-2.0.17.jar; do CP="$CP:$M2/$j"; done
+for j in $(find "$M2/com/fasterxml/jackson/core" -name '*2.21.2.jar' 2>/dev/null); do CP="$CP:$j"; done
+for j in $(find "$M2/com/hubspot/jinjava" -name '*.jar' 2>/dev/null | head -1); do CP="$CP:$j"; done
+OUT=$(mktemp)
+for r in $(seq 1 "$ROUNDS"); do
+  "$JAVA" --add-modules jdk.incubator.vector -Xmx12g -cp "$CP" dev.kindling.inference.bench.GenerateBench \
+      --model "$MODEL" --prompt-tokens 128 --gen 64 --threads "$THREADS" --batch "$BATCH" --reps 1 --warmup 1 2>/dev/null \
+      | sed 's/^/kindling /' >> "$OUT"
+  if [ "$BATCH" = 1 ]; then
+    node "$REF/llamacpp.mjs" bench --model "$MODEL" --prompt-tokens 128 --gen 64 --threads "$THREADS" --reps 1 --warmup 1 2>/dev/null \
+        | sed 's/^/llamacpp /' >> "$OUT"
+  fi
+done
+python3 - "$OUT" "$MODEL" "$THREADS" "$BATCH" <<'PY'
+import json, statistics, sys
+out, model, threads, batch = sys.argv[1:]
+k = {"prefill": [], "decode": [], "gbps": []}; l = {"prefill": [], "decode": []}
+for line in open(out):
+    who, js = line.split(" ", 1)
+    d = json.loads(js)
+    if who == "kindling":
+        k["prefill"].append(d["prefill_tok_s"]); k["decode"].append(d["decode_tok_s"]); k["gbps"].append(d["decode_GBps"])
+        simd, java = d["simd"], d["java"]
+    else:
+        l["prefill"].append(d["ppTokensPerSecond"]); l["decode"].append(d["tgTokensPerSecond"])
+med = lambda a: statistics.median(a) if a else float("nan")
+res = {"model": model, "threads": int(threads), "batch": int(batch), "rounds": len(k["decode"]),
+       "kindling_prefill_tok_s": med(k["prefill"]), "kindling_decode_tok_s": med(k["decode"]), "kindling_decode_GBps": med(k["gbps"]),
+       "kindling_runs": k, "java": java, "simd": simd}
+if l["decode"]:
+    res.update({"llamacpp_prefill_tok_s": med(l["prefill"]), "llamacpp_decode_tok_s": med(l["decode"]), "llamacpp_runs": l,
+                "prefill_ratio": med(k["prefill"]) / med(l["prefill"]), "decode_ratio": med(k["decode"]) / med(l["decode"])})
+print(json.dumps(res))
+PY
+rm -f "$OUT"

@@ -1,0 +1,63 @@
+package dev.kindling.inference.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kindling.testing.SharedData;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CommandsTest {
+    @Test
+    void generatePromptPrintsOnlyTheCompletion() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int rc = GenerateCommand.run(new String[] {"--model", SharedData.require("llama2c/stories260K.bin").toString(),
+                "--tokenizer", SharedData.require("llama2c/tok512.bin").toString(), "--prompt", "", "--max-tokens", "200",
+                "--threads", "1"}, new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
+        assertEquals(0, rc);
+        String expected = Files.readString(SharedData.require("llama2c/stories260K.expected-greedy-200steps.txt"));
+        // EOS ends it here (run.c continues past EOS): the text is the expected one up to there
+        String got = out.toString(StandardCharsets.UTF_8).stripTrailing();
+        assertTrue(expected.startsWith(got) && got.length() > 50, got);
+    }
+
+    @Test
+    void generateRowsInAndOut(@TempDir Path dir) throws Exception {
+        Path in = Files.write(dir.resolve("in.jsonl"), List.of("{\"id\":1,\"prompt\":\"Once upon\"}", "{\"id\":\"b\",\"prompt\":\"Tom\"}",
+                "{\"id\":3}"));
+        Path outFile = dir.resolve("out.jsonl");
+        int rc = GenerateCommand.run(new String[] {"--model", SharedData.require("llama2c/stories260K.gguf").toString(),
+                "--input", in.toString(), "--output", outFile.toString(), "--max-tokens", "16"}, System.out, System.err);
+        assertEquals(0, rc);
+        List<String> lines = Files.readAllLines(outFile);
+        assertEquals(3, lines.size());
+        ObjectMapper json = new ObjectMapper();
+        JsonNode a = json.readTree(lines.get(0));
+        assertEquals(1, a.get("id").asInt());
+        assertEquals("Once upon", a.get("prompt").asText());
+        assertTrue(a.get("n_tokens").asInt() > 0 && a.has("completion") && a.has("finish_reason"));
+        assertEquals("b", json.readTree(lines.get(1)).get("id").asText());
+        assertTrue(json.readTree(lines.get(2)).has("error"));
+    }
+
+    @Test
+    void logitsPrintsTokensAndTheFullLastRow() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int rc = LogitsCommand.run(new String[] {"--model", SharedData.require("llama2c/stories260K.gguf").toString(),
+                "--prompt", "Once upon a time", "--top", "5"}, new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
+        assertEquals(0, rc);
+        JsonNode j = new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8));
+        assertEquals(1, j.get("tokens").get(0).asInt());
+        assertEquals(512, j.get("logits").size());
+        assertEquals(5, j.get("top").size());
+        assertEquals(2, GenerateCommand.run(new String[] {"--prompt", "x"}, System.out, new PrintStream(new ByteArrayOutputStream())));
+    }
+}

@@ -1,0 +1,176 @@
+package dev.kindling.inference.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kindling.inference.Completion;
+import dev.kindling.inference.Engine;
+import dev.kindling.inference.EngineOptions;
+import dev.kindling.inference.FinishReason;
+import dev.kindling.inference.GenerationRequest;
+import dev.kindling.inference.ScoreResult;
+import dev.kindling.inference.sample.LogProbs;
+import dev.kindling.inference.sample.SamplingParams;
+import dev.kindling.inference.sample.TokenLogprob;
+import dev.kindling.testing.SharedData;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Sampling options, stops, log-probs, scoring, embeddings, KV budget and concurrency on stories260K. */
+class EngineFeaturesTest {
+    static Engine engine;
+
+    @BeforeAll
+    static void open() {
+        engine = Engine.open(SharedData.require("llama2c/stories260K.gguf"),
+                EngineOptions.defaults().withThreads(2).withKvBudgetBytes(4L << 20).withKvBlockSize(16));
+    }
+
+    @AfterAll
+    static void close() {
+        engine.close();
+    }
+
+    @Test
+    void seedsReproduceAndDiffer() {
+        GenerationRequest r = GenerationRequest.of("Once upon a time").withMaxTokens(60)
+                .withSampling(SamplingParams.temperature(1.0f, 7).withTopK(20).withTopP(0.9f).withMinP(0.05f));
+        Completion a = engine.generate(r);
+        Completion b = engine.generate(r);
+        Completion c = engine.generate(r.withSampling(r.sampling().withSeed(8)));
+        assertArrayEquals(a.tokens(), b.tokens());
+        assertFalse(java.util.Arrays.equals(a.tokens(), c.tokens()));
+    }
+
+    @Test
+    void topKOneIsGreedyAndPenaltiesChangeTheText() {
+        GenerationRequest g = GenerationRequest.of("The cat").withMaxTokens(50);
+        Completion greedy = engine.generate(g);
+        Completion k1 = engine.generate(g.withSampling(SamplingParams.temperature(1.5f, 3).withTopK(1)));
+        assertArrayEquals(greedy.tokens(), k1.tokens());
+        Completion pen = engine.generate(g.withSampling(SamplingParams.greedy().withPenalties(1.5f, 0.5f, 0.5f)));
+        assertFalse(java.util.Arrays.equals(greedy.tokens(), pen.tokens()));
+    }
+
+    @Test
+    void stopStringsStopTokensAndMaxTokens() {
+        Completion full = engine.generate(GenerationRequest.of("").withMaxTokens(120));
+        String text = full.text();
+        int dot = text.indexOf('.');
+        assertTrue(dot > 0, text);
+        Completion stopped = engine.generate(GenerationRequest.of("").withMaxTokens(120).withStopStrings(List.of(".")));
+        assertEquals(text.substring(0, dot), stopped.text());
+        assertEquals(FinishReason.STOP, stopped.finishReason());
+        Completion byToken = engine.generate(GenerationRequest.of("").withMaxTokens(120).withStopTokens(full.tokens()[3]));
+        assertEquals(4, byToken.tokens().length);
+        Completion len = engine.generate(GenerationRequest.of("").withMaxTokens(5));
+        assertEquals(5, len.tokens().length);
+        assertEquals(FinishReason.LENGTH, len.finishReason());
+    }
+
+    @Test
+    void logprobsOfChosenTokensAndAlternatives() {
+        Completion c = engine.generate(GenerationRequest.of("Lily").withMaxTokens(10).withLogprobs(3));
+        assertEquals(10, c.logprobs().size());
+        int[] ctx = c.promptTokens();
+        for (int i = 0; i < 10; i++) {
+            TokenLogprob lp = c.logprobs().get(i);
+            assertEquals(c.tokens()[i], lp.token());
+            assertEquals(lp.topTokens()[0], lp.token(), "greedy picks the most likely");
+            assertTrue(lp.topLogprobs()[0] >= lp.topLogprobs()[1] && lp.topLogprobs()[1] >= lp.topLogprobs()[2]);
+            float[] logits = engine.logits(ctx);
+            assertEquals(LogProbs.of(logits, 0, logits.length, lp.token(), 0).logprob(), lp.logprob(), 1e-5);
+            ctx = java.util.Arrays.copyOf(ctx, ctx.length + 1);
+            ctx[ctx.length - 1] = c.tokens()[i];
+        }
+    }
+
+    @Test
+    void scoringMatchesStepwiseLogits() {
+        List<ScoreResult> s = engine.score(List.of("Once upon a time there was a girl.", "zq xv"));
+        ScoreResult r = s.get(0);
+        assertEquals(r.tokens().length - 1, r.logprobs().length);
+        for (int i = 0; i + 1 < r.tokens().length; i++) {
+            float[] logits = engine.logits(java.util.Arrays.copyOf(r.tokens(), i + 1));
+            assertEquals(LogProbs.of(logits, 0, logits.length, r.tokens()[i + 1], 0).logprob(), r.logprobs()[i], 1e-5);
+        }
+        assertTrue(s.get(1).perplexity() > r.perplexity(), "gibberish is less likely than a story");
+    }
+
+    @Test
+    void embeddingsAreMeanPooledHiddenStates() {
+        float[][] e = engine.embed(List.of("hello", "hello", "a dog ran"));
+        assertEquals(64, e[0].length);
+        assertArrayEquals(e[0], e[1]);
+        assertNotEquals(e[0][0], e[2][0]);
+    }
+
+    @Test
+    void requestsThatCannotFitTheKvBudgetFailAndOthersWait() {
+        // 4 MiB budget = 64 blocks of 16 positions (5 layers x K,V x 32 floats x 16 x 4 B = 20 KiB... see below)
+        IllegalArgumentException x = assertThrows(IllegalArgumentException.class,
+                () -> Engine.open(SharedData.require("llama2c/stories260K.gguf"),
+                        EngineOptions.defaults().withThreads(1).withKvBudgetBytes(1000)).close());
+        assertTrue(x.getMessage().contains("less than one block"), x.getMessage());
+        try (Engine small = Engine.open(SharedData.require("llama2c/stories260K.gguf"),
+                EngineOptions.defaults().withThreads(1).withKvBudgetBytes(3 * 16 * 5 * 2 * 32 * 4))) {
+            // 3 blocks = 48 positions: a 100-token request can never fit
+            assertThrows(IllegalArgumentException.class, () -> small.generate(GenerationRequest.of("").withMaxTokens(100)));
+            // 8 requests of 20 positions: only two fit at once, the others wait, all finish
+            List<GenerationRequest> reqs = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                reqs.add(GenerationRequest.of("").withMaxTokens(20).withIgnoreEos(true)
+                        .withSampling(SamplingParams.temperature(1f, i)));
+            }
+            List<Completion> out = small.generate(reqs);
+            for (int i = 0; i < 8; i++) {
+                assertArrayEquals(small.generate(reqs.get(i)).tokens(), out.get(i).tokens());
+            }
+        }
+    }
+
+    @Test
+    void concurrentCallersJoinOneBatchAndGetTheirOwnResults() throws Exception {
+        GenerationRequest base = GenerationRequest.of("The sun").withMaxTokens(30).withIgnoreEos(true);
+        List<int[]> single = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            single.add(engine.generate(base.withSampling(SamplingParams.temperature(0.8f, 100 + i))).tokens());
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(6);
+        try {
+            List<Future<int[]>> fs = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                int seed = 100 + i;
+                fs.add(pool.submit(() -> engine.generate(base.withSampling(SamplingParams.temperature(0.8f, seed))).tokens()));
+            }
+            for (int i = 0; i < 6; i++) {
+                assertArrayEquals(single.get(i), fs.get(i).get());
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    @Test
+    void sharedPrefixIsComputedOnce() {
+        String system = "Once upon a time, there was a little girl named Lily. She liked to play in the park with her friends. ";
+        long before = engine.stats().cachedPromptTokens;
+        Completion first = engine.generate(GenerationRequest.of(system + "One day").withMaxTokens(20));
+        Completion second = engine.generate(GenerationRequest.of(system + "One day").withMaxTokens(20));
+        assertTrue(engine.stats().cachedPromptTokens - before >= 16, "the second request reuses the prompt's full blocks");
+        assertArrayEquals(first.tokens(), second.tokens());
+        CompletableFuture<Completion> streamed = engine.submit(GenerationRequest.of(system).withMaxTokens(5), null);
+        assertEquals(5, streamed.join().tokens().length);
+    }
+}
