@@ -1,0 +1,115 @@
+package dev.kindling.dedup.filter;
+
+import dev.kindling.dedup.text.SentenceSplitter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * C4's cleaning rules (Raffel et al. 2020, "Exploring the Limits of Transfer Learning with a Unified
+ * Text-to-Text Transformer", JMLR 21, section 2.2; TensorFlow Datasets' {@code c4_utils}) with the
+ * defaults and reason names of datatrove's {@code C4QualityFilter}. Works line by line and returns
+ * the kept lines:
+ * <ul>
+ *   <li>lines with a word over 1000 characters are dropped;</li>
+ *   <li>Wikipedia-style citations ({@code [1]}, {@code [edit]}, {@code [citation needed]}) are removed;</li>
+ *   <li>lines not ending in {@code . ? ! " '} (or ending in "...") are dropped;</li>
+ *   <li>lines with fewer than 3 words are dropped;</li>
+ *   <li>{@code lorem_ipsum}: a kept line containing "lorem ipsum" drops the document;</li>
+ *   <li>lines mentioning "javascript" are dropped;</li>
+ *   <li>{@code curly_bracket}: a kept line containing "{" drops the document;</li>
+ *   <li>lines with "terms of use", "privacy policy", "cookie policy", "uses cookies",
+ *       "use of cookies" or "use cookies" are dropped;</li>
+ *   <li>{@code too_few_sentences}: fewer than 5 sentences in the kept lines.</li>
+ * </ul>
+ * The bad-words list of C4 is not applied (datatrove keeps it as a separate filter; the list is
+ * not shipped here). Sentences are counted with {@link SentenceSplitter} (datatrove uses Punkt).
+ */
+public final class C4QualityFilter implements DocumentFilter {
+    /** Options, datatrove's defaults in {@link #DEFAULT}; -1 disables a numeric rule. */
+    public record Config(boolean removeCitations, boolean filterNoTerminalPunct, int minNumSentences,
+                         int minWordsPerLine, int maxWordLength, boolean filterLoremIpsum,
+                         boolean filterJavascript, boolean filterCurlyBracket, boolean filterPolicy) {
+        public static final Config DEFAULT = new Config(true, true, 5, 3, 1000, true, true, true, true);
+    }
+
+    private static final Pattern CITATION = Pattern.compile("\\[\\d*]|\\[edit]|\\[citation needed]");
+    private static final String[] END_PUNCTUATION = {".", "?", "!", "\"", "'"};
+    private static final String[] POLICY = {"terms of use", "privacy policy", "cookie policy", "uses cookies",
+        "use of cookies", "use cookies"};
+
+    private final Config c;
+
+    public C4QualityFilter() {
+        this(Config.DEFAULT);
+    }
+
+    public C4QualityFilter(Config config) {
+        this.c = config;
+    }
+
+    @Override
+    public String name() {
+        return "c4";
+    }
+
+    @Override
+    public FilterResult apply(String text) {
+        int sentences = 0;
+        List<String> kept = new ArrayList<>();
+        for (String raw : TextStats.splitlines(text)) {
+            String line = TextStats.strip(raw);
+            List<String> words = TextStats.splitWhitespace(line);
+            if (c.maxWordLength() != -1 && words.stream().anyMatch(w -> TextStats.len(w) > c.maxWordLength())) {
+                continue;
+            }
+            if (c.removeCitations()) {
+                line = CITATION.matcher(line).replaceAll("");
+            }
+            if (c.filterNoTerminalPunct() && (!endsWithAny(line) || line.endsWith("..."))) {
+                continue;
+            }
+            if (words.size() < c.minWordsPerLine()) {
+                continue;
+            }
+            String lower = line.toLowerCase(Locale.ROOT);
+            if (c.filterLoremIpsum() && lower.contains("lorem ipsum")) {
+                return FilterResult.drop("lorem_ipsum");
+            }
+            if (c.filterJavascript() && lower.contains("javascript")) {
+                continue;
+            }
+            if (c.filterCurlyBracket() && line.contains("{")) {
+                return FilterResult.drop("curly_bracket");
+            }
+            if (c.filterPolicy() && containsAny(lower)) {
+                continue;
+            }
+            sentences += SentenceSplitter.spans(line).length / 2;
+            kept.add(line);
+        }
+        if (sentences < c.minNumSentences()) {
+            return FilterResult.drop("too_few_sentences");
+        }
+        return FilterResult.keep(TextStats.strip(String.join("\n", kept)));
+    }
+
+    private static boolean endsWithAny(String line) {
+        for (String p : END_PUNCTUATION) {
+            if (line.endsWith(p)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean containsAny(String lower) {
+        for (String p : POLICY) {
+            if (lower.contains(p)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,75 @@
+package dev.kindling.dedup.filter;
+
+import dev.kindling.dedup.text.WordTokenizer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * FineWeb's extra quality rules (Penedo et al. 2024, "The FineWeb Datasets", arXiv:2406.17557)
+ * with the defaults and reason names of datatrove's {@code FineWebQualityFilter}; lines are the
+ * text split on "\n":
+ * <ul>
+ *   <li>{@code line_punct_ratio}: share of lines ending in {@code . ' " ! ?} at most 0.12;</li>
+ *   <li>{@code short_line_ratio}: share of lines of at most 30 characters at least 0.67;</li>
+ *   <li>{@code char_dup_ratio}: characters in non-empty lines that repeat an earlier line, over the
+ *       characters outside newlines, at least 0.01;</li>
+ *   <li>{@code list_ratio}: newlines per word token above 0.3.</li>
+ * </ul>
+ */
+public final class FineWebQualityFilter implements DocumentFilter {
+    /** Thresholds (datatrove's defaults in {@link #DEFAULT}). */
+    public record Config(double linePunctThreshold, boolean linePunctExcludeZero, double shortLineThreshold,
+                         int shortLineLength, double charDuplicatesRatio, double newLineRatio) {
+        public static final Config DEFAULT = new Config(0.12, false, 0.67, 30, 0.01, 0.3);
+    }
+
+    private final Config c;
+
+    public FineWebQualityFilter() {
+        this(Config.DEFAULT);
+    }
+
+    public FineWebQualityFilter(Config config) {
+        this.c = config;
+    }
+
+    @Override
+    public String name() {
+        return "fineweb";
+    }
+
+    @Override
+    public FilterResult apply(String text) {
+        String[] lines = text.split("\n", -1);
+        int punct = 0;
+        int shortLines = 0;
+        List<String> nonEmpty = new ArrayList<>();
+        for (String line : lines) {
+            if (line.endsWith(".") || line.endsWith("'") || line.endsWith("\"") || line.endsWith("!") || line.endsWith("?")) {
+                punct++;
+            }
+            if (TextStats.len(line) <= c.shortLineLength()) {
+                shortLines++;
+            }
+            if (!TextStats.strip(line).isEmpty()) {
+                nonEmpty.add(line);
+            }
+        }
+        double ratio = (double) punct / lines.length;
+        if (ratio <= c.linePunctThreshold() && !(ratio == 0 && c.linePunctExcludeZero())) {
+            return FilterResult.drop("line_punct_ratio");
+        }
+        if ((double) shortLines / lines.length >= c.shortLineThreshold()) {
+            return FilterResult.drop("short_line_ratio");
+        }
+        int chars = TextStats.len(text) - TextStats.count(text, "\n");
+        if (chars == 0 || (double) TextStats.findDuplicates(nonEmpty)[1] / chars >= c.charDuplicatesRatio()) {
+            return FilterResult.drop("char_dup_ratio");
+        }
+        int words = WordTokenizer.wordTokenize(text).size();
+        if (words == 0 || (double) TextStats.count(text, "\n") / words > c.newLineRatio()) {
+            return FilterResult.drop("list_ratio");
+        }
+        return FilterResult.keep(text);
+    }
+}

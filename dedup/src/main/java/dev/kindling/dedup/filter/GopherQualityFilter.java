@@ -1,0 +1,124 @@
+package dev.kindling.dedup.filter;
+
+import dev.kindling.dedup.text.WordTokenizer;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Gopher's quality rules (Rae et al. 2021, "Scaling Language Models: Methods, Analysis &amp;
+ * Insights from Training Gopher", appendix A, arXiv:2112.11446) with the defaults and reason names
+ * of datatrove's {@code GopherQualityFilter}:
+ * <ul>
+ *   <li>{@code gopher_short_doc} / {@code gopher_long_doc}: fewer than 50 or more than 100,000 words
+ *       (words = tokens with at least one character that is not punctuation or a symbol);</li>
+ *   <li>{@code gopher_below_avg_threshold} / {@code gopher_above_avg_threshold}: mean word length
+ *       outside [3, 10];</li>
+ *   <li>{@code gopher_too_many_hashes} / {@code gopher_too_many_ellipsis}: "#" or "..."/"…" per
+ *       token above 0.1;</li>
+ *   <li>{@code gopher_too_many_bullets}: more than 90% of lines start with "•" or "-";</li>
+ *   <li>{@code gopher_too_many_end_ellipsis}: more than 30% of lines end with "..." or "…";</li>
+ *   <li>{@code gopher_below_alpha_threshold}: fewer than 80% of tokens contain a letter;</li>
+ *   <li>{@code gopher_enough_stop_words}: fewer than 2 of the stop words the, be, to, of, and,
+ *       that, have, with (case-sensitive, as datatrove).</li>
+ * </ul>
+ * Tokens come from {@link WordTokenizer#wordTokenize} (NLTK's rules). "Punctuation" is Unicode P*,
+ * S* and control characters, where datatrove lists characters by hand; they agree on ASCII.
+ */
+public final class GopherQualityFilter implements DocumentFilter {
+    /** Thresholds; a null disables that rule. */
+    public record Config(Integer minDocWords, Integer maxDocWords, Double minAvgWordLength, Double maxAvgWordLength,
+                         Double maxSymbolWordRatio, Double maxBulletLinesRatio, Double maxEllipsisLinesRatio,
+                         Double minAlphaWordsRatio, Integer minStopWords, Set<String> stopWords) {
+        public static final Config DEFAULT = new Config(50, 100_000, 3.0, 10.0, 0.1, 0.9, 0.3, 0.8, 2,
+                Set.of("the", "be", "to", "of", "and", "that", "have", "with"));
+    }
+
+    private final Config c;
+
+    public GopherQualityFilter() {
+        this(Config.DEFAULT);
+    }
+
+    public GopherQualityFilter(Config config) {
+        this.c = config;
+    }
+
+    @Override
+    public String name() {
+        return "gopher_quality";
+    }
+
+    @Override
+    public FilterResult apply(String text) {
+        List<String> words = WordTokenizer.wordTokenize(text);
+        int nWords = words.size();
+        long nonSymbol = 0;
+        long nonSymbolChars = 0;
+        long alpha = 0;
+        long stop = 0;
+        for (String w : words) {
+            if (!TextStats.isSymbolOnly(w)) {
+                nonSymbol++;
+                nonSymbolChars += TextStats.len(w);
+            }
+            if (TextStats.hasLetter(w)) {
+                alpha++;
+            }
+            if (c.stopWords().contains(w)) {
+                stop++;
+            }
+        }
+        if (c.minDocWords() != null && nonSymbol < c.minDocWords()) {
+            return FilterResult.drop("gopher_short_doc");
+        }
+        if (c.maxDocWords() != null && nonSymbol > c.maxDocWords()) {
+            return FilterResult.drop("gopher_long_doc");
+        }
+        if (nonSymbol == 0 || nWords == 0) {
+            return FilterResult.drop("gopher_short_doc");   // every ratio below divides by these
+        }
+        double avg = (double) nonSymbolChars / nonSymbol;
+        if (c.minAvgWordLength() != null && avg < c.minAvgWordLength()) {
+            return FilterResult.drop("gopher_below_avg_threshold");
+        }
+        if (c.maxAvgWordLength() != null && avg > c.maxAvgWordLength()) {
+            return FilterResult.drop("gopher_above_avg_threshold");
+        }
+        if (c.maxSymbolWordRatio() != null) {
+            if ((double) TextStats.count(text, "#") / nWords > c.maxSymbolWordRatio()) {
+                return FilterResult.drop("gopher_too_many_hashes");
+            }
+            if ((double) (TextStats.count(text, "...") + TextStats.count(text, "…")) / nWords > c.maxSymbolWordRatio()) {
+                return FilterResult.drop("gopher_too_many_ellipsis");
+            }
+        }
+        List<String> lines = TextStats.splitlines(text);
+        if (!lines.isEmpty()) {
+            int bullets = 0;
+            int ellipsis = 0;
+            for (String line : lines) {
+                String l = TextStats.lstrip(line);
+                if (l.startsWith("•") || l.startsWith("-")) {
+                    bullets++;
+                }
+                String r = TextStats.rstrip(line);
+                if (r.endsWith("...") || r.endsWith("…")) {
+                    ellipsis++;
+                }
+            }
+            if (c.maxBulletLinesRatio() != null && (double) bullets / lines.size() > c.maxBulletLinesRatio()) {
+                return FilterResult.drop("gopher_too_many_bullets");
+            }
+            if (c.maxEllipsisLinesRatio() != null && (double) ellipsis / lines.size() > c.maxEllipsisLinesRatio()) {
+                return FilterResult.drop("gopher_too_many_end_ellipsis");
+            }
+        }
+        if (c.minAlphaWordsRatio() != null && (double) alpha / nWords < c.minAlphaWordsRatio()) {
+            return FilterResult.drop("gopher_below_alpha_threshold");
+        }
+        if (c.minStopWords() != null && stop < c.minStopWords()) {
+            return FilterResult.drop("gopher_enough_stop_words");
+        }
+        return FilterResult.keep(text);
+    }
+}

@@ -1,0 +1,138 @@
+package dev.kindling.dedup.filter;
+
+import dev.kindling.dedup.text.WordTokenizer;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Gopher's repetition rules (Rae et al. 2021, arXiv:2112.11446, table A1) with the defaults and
+ * reason names of datatrove's {@code GopherRepetitionFilter}:
+ * <ul>
+ *   <li>{@code dup_para_frac} / {@code dup_para_char_frac}: paragraphs (split on 2+ newlines) that
+ *       repeat an earlier one, above 30% of paragraphs or 20% of characters;</li>
+ *   <li>{@code dup_line_frac} / {@code dup_line_char_frac}: the same for lines (split on 1+
+ *       newlines), 30% and 20%;</li>
+ *   <li>{@code top_2_gram}, {@code top_3_gram}, {@code top_4_gram}: the most frequent word n-gram
+ *       (joined by spaces; first seen wins a tie) times its count, over the text's length, above
+ *       0.20, 0.18, 0.16;</li>
+ *   <li>{@code duplicated_5_n_grams} ... {@code duplicated_10_n_grams}: characters of n-grams
+ *       (words concatenated) that repeat an earlier n-gram, scanning and skipping n words after a
+ *       repeat, above 0.15, 0.14, 0.13, 0.12, 0.11, 0.10.</li>
+ * </ul>
+ * Lengths are Python lengths (code points). Tokens come from {@link WordTokenizer#wordTokenize}.
+ */
+public final class GopherRepetitionFilter implements DocumentFilter {
+    /** Thresholds; a null disables that rule. {@code topNGrams[i] = {n, fraction}}. */
+    public record Config(Double dupLineFrac, Double dupParaFrac, Double dupLineCharFrac, Double dupParaCharFrac,
+                         double[][] topNGrams, double[][] dupNGrams) {
+        public static final Config DEFAULT = new Config(0.3, 0.3, 0.2, 0.2,
+                new double[][] {{2, 0.2}, {3, 0.18}, {4, 0.16}},
+                new double[][] {{5, 0.15}, {6, 0.14}, {7, 0.13}, {8, 0.12}, {9, 0.11}, {10, 0.10}});
+    }
+
+    private static final Pattern PARAGRAPHS = Pattern.compile("\n{2,}");
+    private static final Pattern LINES = Pattern.compile("\n+");
+    private final Config c;
+
+    public GopherRepetitionFilter() {
+        this(Config.DEFAULT);
+    }
+
+    public GopherRepetitionFilter(Config config) {
+        this.c = config;
+    }
+
+    @Override
+    public String name() {
+        return "gopher_repetition";
+    }
+
+    @Override
+    public FilterResult apply(String text) {
+        int textLen = TextStats.len(text);
+        if (textLen == 0) {
+            return FilterResult.drop("empty_text");
+        }
+        List<String> paragraphs = List.of(PARAGRAPHS.split(TextStats.strip(text), -1));
+        long[] pd = TextStats.findDuplicates(paragraphs);
+        if (c.dupParaFrac() != null && (double) pd[0] / paragraphs.size() > c.dupParaFrac()) {
+            return FilterResult.drop("dup_para_frac");
+        }
+        if (c.dupParaCharFrac() != null && (double) pd[1] / textLen > c.dupParaCharFrac()) {
+            return FilterResult.drop("dup_para_char_frac");
+        }
+        List<String> lines = List.of(LINES.split(text, -1));
+        long[] ld = TextStats.findDuplicates(lines);
+        if (c.dupLineFrac() != null && (double) ld[0] / lines.size() > c.dupLineFrac()) {
+            return FilterResult.drop("dup_line_frac");
+        }
+        if (c.dupLineCharFrac() != null && (double) ld[1] / textLen > c.dupLineCharFrac()) {
+            return FilterResult.drop("dup_line_char_frac");
+        }
+        List<String> words = WordTokenizer.wordTokenize(text);
+        for (double[] t : c.topNGrams()) {
+            int n = (int) t[0];
+            if (words.size() < n) {
+                continue;
+            }
+            if ((double) topDuplicate(words, n) / textLen > t[1]) {
+                return FilterResult.drop("top_" + n + "_gram");
+            }
+        }
+        for (double[] t : c.dupNGrams()) {
+            int n = (int) t[0];
+            if ((double) allDuplicate(words, n) / textLen > t[1]) {
+                return FilterResult.drop("duplicated_" + n + "_n_grams");
+            }
+        }
+        return FilterResult.keep(text);
+    }
+
+    /** Length of the most common space-joined n-gram times its count (first seen wins ties). */
+    static long topDuplicate(List<String> words, int n) {
+        Map<String, int[]> counts = new HashMap<>();
+        String best = null;
+        int bestCount = 0;
+        for (int i = 0; i + n <= words.size(); i++) {
+            String g = String.join(" ", words.subList(i, i + n));
+            int[] cnt = counts.computeIfAbsent(g, k -> new int[1]);
+            cnt[0]++;
+        }
+        // Counter.most_common keeps insertion order among equal counts: scan in text order.
+        Set<String> visited = new HashSet<>();
+        for (int i = 0; i + n <= words.size(); i++) {
+            String g = String.join(" ", words.subList(i, i + n));
+            if (!visited.add(g)) {
+                continue;
+            }
+            int cnt = counts.get(g)[0];
+            if (cnt > bestCount) {
+                best = g;
+                bestCount = cnt;
+            }
+        }
+        return best == null ? 0 : (long) TextStats.len(best) * bestCount;
+    }
+
+    /** datatrove's {@code find_all_duplicate}: characters of repeated (concatenated) n-grams. */
+    static long allDuplicate(List<String> words, int n) {
+        Set<String> unique = new HashSet<>();
+        long repeated = 0;
+        int idx = 0;
+        while (idx < words.size() - n + 1) {
+            String g = String.join("", words.subList(idx, idx + n));
+            if (unique.contains(g)) {
+                repeated += TextStats.len(g);
+                idx += n;
+            } else {
+                unique.add(g);
+                idx++;
+            }
+        }
+        return repeated;
+    }
+}

@@ -1,0 +1,144 @@
+package dev.kindling.dedup.filter;
+
+import dev.kindling.dedup.normalize.TextNormalizer;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/** Python string semantics the filters are defined with (str.splitlines, str.strip, len, count). */
+final class TextStats {
+    private TextStats() {}
+
+    /** Python's {@code str.isspace} for one char. */
+    static boolean isPySpace(char c) {
+        return Character.isWhitespace(c) || Character.isSpaceChar(c) || c == 0x85 || (c >= 0x1c && c <= 0x1f);
+    }
+
+    static String strip(String s) {
+        int a = 0;
+        int b = s.length();
+        while (a < b && isPySpace(s.charAt(a))) {
+            a++;
+        }
+        while (b > a && isPySpace(s.charAt(b - 1))) {
+            b--;
+        }
+        return s.substring(a, b);
+    }
+
+    static String lstrip(String s) {
+        int a = 0;
+        while (a < s.length() && isPySpace(s.charAt(a))) {
+            a++;
+        }
+        return s.substring(a);
+    }
+
+    static String rstrip(String s) {
+        int b = s.length();
+        while (b > 0 && isPySpace(s.charAt(b - 1))) {
+            b--;
+        }
+        return s.substring(0, b);
+    }
+
+    /** Python's {@code str.splitlines()} (no trailing empty line, every Unicode line boundary). */
+    static List<String> splitlines(String s) {
+        List<String> out = new ArrayList<>();
+        int start = 0;
+        int i = 0;
+        int n = s.length();
+        while (i < n) {
+            char c = s.charAt(i);
+            boolean br = c == '\n' || c == '\r' || c == 0x0b || c == 0x0c || (c >= 0x1c && c <= 0x1e)
+                    || c == 0x85 || c == 0x2028 || c == 0x2029;
+            if (br) {
+                out.add(s.substring(start, i));
+                if (c == '\r' && i + 1 < n && s.charAt(i + 1) == '\n') {
+                    i++;
+                }
+                start = i + 1;
+            }
+            i++;
+        }
+        if (start < n) {
+            out.add(s.substring(start));
+        }
+        return out;
+    }
+
+    /** Python's {@code str.split()} with no argument. */
+    static List<String> splitWhitespace(String s) {
+        List<String> out = new ArrayList<>();
+        int i = 0;
+        int n = s.length();
+        while (i < n) {
+            while (i < n && isPySpace(s.charAt(i))) {
+                i++;
+            }
+            int st = i;
+            while (i < n && !isPySpace(s.charAt(i))) {
+                i++;
+            }
+            if (i > st) {
+                out.add(s.substring(st, i));
+            }
+        }
+        return out;
+    }
+
+    /** Python's {@code len}: code points. */
+    static int len(String s) {
+        return s.codePointCount(0, s.length());
+    }
+
+    /** Non-overlapping occurrences, as Python's {@code str.count}. */
+    static int count(String s, String sub) {
+        int c = 0;
+        int i = 0;
+        while ((i = s.indexOf(sub, i)) >= 0) {
+            c++;
+            i += sub.length();
+        }
+        return c;
+    }
+
+    /** datatrove's {@code find_duplicates}: elements seen before, and their total length. */
+    static long[] findDuplicates(List<String> items) {
+        Set<String> seen = new HashSet<>();
+        long dupElements = 0;
+        long dupChars = 0;
+        for (String x : items) {
+            if (!seen.add(x)) {
+                dupElements++;
+                dupChars += len(x);
+            }
+        }
+        return new long[] {dupElements, dupChars};
+    }
+
+    /** A token made only of punctuation, symbols or control characters (Gopher's "symbol words"). */
+    static boolean isSymbolOnly(String w) {
+        for (int i = 0; i < w.length(); ) {
+            int cp = w.codePointAt(i);
+            i += Character.charCount(cp);
+            if (!TextNormalizer.isPunctuationOrSymbol(cp)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Python's {@code any(c.isalpha() for c in w)}. */
+    static boolean hasLetter(String w) {
+        for (int i = 0; i < w.length(); ) {
+            int cp = w.codePointAt(i);
+            i += Character.charCount(cp);
+            if (Character.isLetter(cp)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

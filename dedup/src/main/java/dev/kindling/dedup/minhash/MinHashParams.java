@@ -1,0 +1,44 @@
+package dev.kindling.dedup.minhash;
+
+import dev.kindling.dedup.lsh.OptimalParam;
+
+/**
+ * The shape of a MinHash LSH run.
+ *
+ * @param numPerm number of hash permutations (signature length)
+ * @param bands   LSH bands; two documents become candidates when all rows of one band agree
+ * @param rows    rows (signature values) per band; {@code bands * rows <= numPerm}
+ * @param ngram   word n-gram (shingle) size
+ * @param seed    seed of the permutation coefficients; signatures are comparable only under equal
+ *                seeds and numPerm
+ */
+public record MinHashParams(int numPerm, int bands, int rows, int ngram, long seed) {
+
+    /** Seed used when none is given (any fixed value; it only has to be the same for every row). */
+    public static final long DEFAULT_SEED = 42L;
+
+    /** datatrove's defaults: 112 permutations as 14 bands of 8 rows, 5-grams. */
+    public static final MinHashParams DEFAULT = new MinHashParams(112, 14, 8, 5, DEFAULT_SEED);
+
+    public MinHashParams {
+        if (numPerm < 1) {
+            throw new IllegalArgumentException("numPerm must be at least 1, got " + numPerm);
+        }
+        if (bands < 1 || rows < 1 || (long) bands * rows > numPerm) {
+            throw new IllegalArgumentException("bands x rows must fit in numPerm: bands=" + bands
+                    + " rows=" + rows + " numPerm=" + numPerm);
+        }
+        if (ngram < 1) {
+            throw new IllegalArgumentException("ngram must be at least 1, got " + ngram);
+        }
+    }
+
+    /**
+     * Bands and rows for a Jaccard {@code threshold}, chosen by {@link OptimalParam} (text-dedup's
+     * {@code optimal_param}, false positive and false negative weights 0.5 each).
+     */
+    public static MinHashParams forThreshold(double threshold, int numPerm, int ngram, long seed) {
+        OptimalParam.BandsRows br = OptimalParam.optimal(threshold, numPerm, 0.5, 0.5);
+        return new MinHashParams(numPerm, br.bands(), br.rows(), ngram, seed);
+    }
+}

@@ -1,0 +1,122 @@
+package dev.kindling.dedup.minhash;
+
+import dev.kindling.dedup.normalize.NormalizeOptions;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * MinHash signatures of texts: shingle ({@link Shingler}), then keep, per permutation, the minimum
+ * permuted shingle hash ({@link MinHashKernel}).
+ *
+ * <p>A text without any word has no shingles; its signature is all {@link Long#MAX_VALUE}
+ * ({@link #isEmpty}) and it takes no part in near dedup (exact dedup still sees it).
+ *
+ * <p>Not thread-safe (it owns a {@link Shingler}); make one per thread — they are cheap and two
+ * made with equal params give equal signatures.
+ *
+ * <pre>{@code
+ * MinHasher mh = new MinHasher(MinHashParams.DEFAULT, NormalizeOptions.NEAR);
+ * long[] s1 = mh.signature(textA), s2 = mh.signature(textB);
+ * double j = MinHasher.estimateJaccard(s1, s2);
+ * }</pre>
+ */
+public final class MinHasher {
+    private final MinHashParams params;
+    private final Shingler shingler;
+    private final Kernel kernel;
+    private final long[] a;
+    private final long[] b;
+    private final long[] mins;
+
+    /** Which permutation kernel computes the signatures (all give identical signatures). */
+    public enum Kernel {
+        /** Vector API at the platform's preferred width (the default) */
+        VECTOR,
+        /** Vector API at 256 bits */
+        VECTOR_256,
+        /** plain Java loops: the oracle */
+        SCALAR
+    }
+
+    public MinHasher(MinHashParams params, NormalizeOptions options) {
+        this(params, options, Kernel.VECTOR);
+    }
+
+    public MinHasher(MinHashParams params, NormalizeOptions options, Kernel kernel) {
+        this.params = params;
+        this.shingler = new Shingler(params.ngram(), options);
+        this.kernel = kernel;
+        long[][] ab = coefficients(params.numPerm(), params.seed());
+        this.a = ab[0];
+        this.b = ab[1];
+        this.mins = new long[params.numPerm()];
+    }
+
+    /** The permutation coefficients {a (odd), b} for a seed: the same on every executor. */
+    public static long[][] coefficients(int numPerm, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        long[] a = new long[numPerm];
+        long[] b = new long[numPerm];
+        for (int i = 0; i < numPerm; i++) {
+            a[i] = r.nextLong() | 1L;
+            b[i] = r.nextLong();
+        }
+        return new long[][] {a, b};
+    }
+
+    public MinHashParams params() {
+        return params;
+    }
+
+    public Shingler shingler() {
+        return shingler;
+    }
+
+    /** The signature of {@code text} (a fresh array of {@code numPerm} values). */
+    public long[] signature(String text) {
+        int count = shingler.shingle(text);
+        return signatureOf(shingler.buffer(), count);
+    }
+
+    /** The signature of the first {@code count} shingle hashes in {@code hashes}. */
+    public long[] signatureOf(long[] hashes, int count) {
+        Arrays.fill(mins, Long.MAX_VALUE);
+        switch (kernel) {
+            case VECTOR -> MinHashKernel.updateVector(a, b, mins, params.numPerm(), hashes, count);
+            case VECTOR_256 -> MinHashKernel.updateVector256(a, b, mins, params.numPerm(), hashes, count);
+            case SCALAR -> MinHashKernel.updateScalar(a, b, mins, params.numPerm(), hashes, count);
+        }
+        return mins.clone();
+    }
+
+    /** True for the signature of a text without shingles. */
+    public static boolean isEmpty(long[] signature) {
+        for (long v : signature) {
+            if (v != Long.MAX_VALUE) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Fraction of positions where two signatures agree: an unbiased estimate of the Jaccard
+     * similarity of the two shingle sets. Empty signatures are similar to nothing (0).
+     */
+    public static double estimateJaccard(long[] s1, long[] s2) {
+        if (s1.length != s2.length) {
+            throw new IllegalArgumentException("signatures of different lengths: " + s1.length + " vs " + s2.length
+                    + " (made with different numPerm)");
+        }
+        if (isEmpty(s1) || isEmpty(s2)) {
+            return 0.0;
+        }
+        int eq = 0;
+        for (int i = 0; i < s1.length; i++) {
+            if (s1[i] == s2[i]) {
+                eq++;
+            }
+        }
+        return (double) eq / s1.length;
+    }
+}

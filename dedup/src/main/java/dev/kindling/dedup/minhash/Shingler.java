@@ -1,0 +1,145 @@
+package dev.kindling.dedup.minhash;
+
+import dev.kindling.dedup.hash.WordHash;
+import dev.kindling.dedup.normalize.NormalizeOptions;
+import dev.kindling.dedup.normalize.TextNormalizer;
+import dev.kindling.dedup.text.Scripts;
+import java.util.Arrays;
+
+/**
+ * Turns a text into the 64-bit hashes of its word n-grams ("shingles"), the set MinHash and Jaccard
+ * work on.
+ *
+ * <p>Words are the white-space separated tokens of the {@linkplain TextNormalizer normalised} text,
+ * except that every character of a script written without spaces (Chinese, Japanese, Thai...) is a
+ * token of its own, so such text is shingled as character n-grams. Each word is hashed once
+ * ({@link WordHash}) while it is read; a shingle's hash combines the last n word hashes from a ring
+ * buffer, so no String is made per word or per shingle.
+ *
+ * <p>A text with at least one word but fewer than n words gives one shingle made of all its words
+ * (short texts can still match each other); an empty or white-space-only text gives none.
+ *
+ * <p>Not thread-safe: it reuses its buffers. Use one per thread.
+ *
+ * <pre>{@code
+ * Shingler sh = new Shingler(5, NormalizeOptions.NEAR);
+ * long[] set = sh.shingleSet("the quick brown fox jumps over the lazy dog");   // sorted, distinct
+ * }</pre>
+ */
+public final class Shingler {
+    private final int n;
+    private final NormalizeOptions options;
+    private final long[] ring;
+    private final int mask;
+    private long[] out = new long[256];
+    private int count;
+
+    public Shingler(int n, NormalizeOptions options) {
+        if (n < 1) {
+            throw new IllegalArgumentException("n-gram size must be at least 1, got " + n);
+        }
+        this.n = n;
+        this.options = options;
+        int cap = Integer.highestOneBit(Math.max(1, n - 1)) << 1;
+        this.ring = new long[cap];
+        this.mask = cap - 1;
+    }
+
+    public int ngram() {
+        return n;
+    }
+
+    public NormalizeOptions options() {
+        return options;
+    }
+
+    /**
+     * Computes the shingle hashes of {@code text} into an internal buffer (duplicates included, in
+     * text order) and returns how many there are; read them with {@link #buffer()}.
+     */
+    public int shingle(String text) {
+        String s = TextNormalizer.normalize(text, options);
+        count = 0;
+        int words = 0;
+        long h = WordHash.START;
+        boolean inWord = false;
+        for (int i = 0, len = s.length(); i < len; ) {
+            int cp = s.charAt(i);
+            if (cp < 128) {
+                i++;
+                if (cp == ' ' || (cp <= ' ' && Character.isWhitespace(cp))) {
+                    if (inWord) {
+                        words = endWord(h, words);
+                        inWord = false;
+                    }
+                    continue;
+                }
+            } else {
+                cp = s.codePointAt(i);
+                i += Character.charCount(cp);
+                if (Character.isWhitespace(cp) || Character.isSpaceChar(cp)) {
+                    if (inWord) {
+                        words = endWord(h, words);
+                        inWord = false;
+                    }
+                    continue;
+                }
+                if (Scripts.isUnspaced(cp)) {
+                    if (inWord) {
+                        words = endWord(h, words);
+                        inWord = false;
+                    }
+                    words = endWord(WordHash.update(WordHash.START, cp), words);
+                    continue;
+                }
+            }
+            if (!inWord) {
+                h = WordHash.START;
+                inWord = true;
+            }
+            h = WordHash.update(h, cp);
+        }
+        if (inWord) {
+            words = endWord(h, words);
+        }
+        if (words > 0 && words < n) {
+            emit(WordHash.combine(ring, 0, words, mask));
+        }
+        return count;
+    }
+
+    private int endWord(long fnvState, int words) {
+        ring[words & mask] = WordHash.finish(fnvState);
+        words++;
+        if (words >= n) {
+            emit(WordHash.combine(ring, words - n, n, mask));
+        }
+        return words;
+    }
+
+    private void emit(long shingle) {
+        if (count == out.length) {
+            out = Arrays.copyOf(out, out.length * 2);
+        }
+        out[count++] = shingle;
+    }
+
+    /** The buffer filled by the last {@link #shingle} call (valid up to its return value). */
+    public long[] buffer() {
+        return out;
+    }
+
+    /** The sorted, distinct shingle hashes of {@code text} (a fresh array). */
+    public long[] shingleSet(String text) {
+        int c = shingle(text);
+        long[] set = Arrays.copyOf(out, c);
+        Arrays.sort(set);
+        int w = 0;
+        for (int i = 0; i < set.length; i++) {
+            if (i == 0 || set[i] != set[i - 1]) {
+                set[w++] = set[i];
+            }
+        }
+        return Arrays.copyOf(set, w);
+    }
+}

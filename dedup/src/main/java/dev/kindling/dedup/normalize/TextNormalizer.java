@@ -1,0 +1,166 @@
+package dev.kindling.dedup.normalize;
+
+import java.text.Normalizer;
+
+/**
+ * The one normalisation shared by exact dedup, MinHash shingling, sentence dedup and
+ * decontamination, so that every stage agrees on what "the same text" means.
+ *
+ * <pre>{@code
+ * String n = TextNormalizer.normalize("  Ｔhe  café — 2024!", NormalizeOptions.NEAR);   // "the cafe 0"
+ * }</pre>
+ *
+ * <p>ASCII text skips the Unicode normalisers (it is already NFKC and has no marks), which keeps the
+ * common case to one pass over the characters.
+ */
+public final class TextNormalizer {
+    private TextNormalizer() {}
+
+    // Classes of ASCII characters, looked up instead of Character.getType in the hot loop.
+    private static final byte OTHER = 0;
+    private static final byte SPACE = 1;
+    private static final byte PUNCT = 2;
+    private static final byte DIGIT = 3;
+    private static final byte UPPER = 4;
+    private static final byte[] ASCII = new byte[128];
+
+    static {
+        for (int c = 0; c < 128; c++) {
+            byte k;
+            if (Character.isWhitespace(c)) {
+                k = SPACE;
+            } else if (c >= '0' && c <= '9') {
+                k = DIGIT;
+            } else if (c >= 'A' && c <= 'Z') {
+                k = UPPER;
+            } else if (Character.isLetter(c)) {
+                k = OTHER;
+            } else {
+                k = PUNCT;   // ASCII punctuation, symbols and controls
+            }
+            ASCII[c] = k;
+        }
+    }
+
+    /** Normalises {@code text} (null is rejected: callers say which row it came from). */
+    public static String normalize(String text, NormalizeOptions o) {
+        if (text == null) {
+            throw new IllegalArgumentException("text is null");
+        }
+        String s = text;
+        boolean ascii = isAscii(s);
+        if (!ascii) {
+            if (o.nfkc() && !Normalizer.isNormalized(s, Normalizer.Form.NFKC)) {
+                s = Normalizer.normalize(s, Normalizer.Form.NFKC);
+            }
+            if (o.stripDiacritics()) {
+                s = stripMarks(s);
+            }
+        }
+        if (!o.caseFold() && !o.collapseWhitespace() && !o.removePunctuation() && o.digits() == NormalizeOptions.Digits.KEEP) {
+            return s;
+        }
+        StringBuilder out = new StringBuilder(s.length());
+        boolean pendingSpace = false;
+        boolean inDigitRun = false;
+        for (int i = 0; i < s.length(); ) {
+            int cp = s.charAt(i);
+            byte kind;
+            if (cp < 128) {
+                kind = ASCII[cp];
+                i++;
+            } else {
+                cp = s.codePointAt(i);
+                i += Character.charCount(cp);
+                kind = classify(cp);
+            }
+            if (kind == SPACE) {
+                inDigitRun = false;
+                if (o.collapseWhitespace()) {
+                    pendingSpace = true;
+                } else {
+                    out.appendCodePoint(cp);
+                }
+                continue;
+            }
+            if (kind == PUNCT && o.removePunctuation()) {
+                continue;   // a digit run goes on across removed punctuation: "1,000" -> "0"
+            }
+            if (kind == DIGIT) {
+                if (o.digits() == NormalizeOptions.Digits.REMOVE) {
+                    continue;
+                }
+                if (o.digits() == NormalizeOptions.Digits.ZERO) {
+                    if (inDigitRun) {
+                        continue;
+                    }
+                    cp = '0';
+                    inDigitRun = true;
+                }
+            } else {
+                inDigitRun = false;
+            }
+            if (pendingSpace) {
+                if (out.length() > 0) {
+                    out.append(' ');
+                }
+                pendingSpace = false;
+            }
+            if (o.caseFold()) {
+                cp = kind == UPPER ? cp + 32 : (cp < 128 ? cp : fold(cp));
+            }
+            out.appendCodePoint(cp);
+        }
+        return out.toString();
+    }
+
+    /** Simple case folding of one code point. */
+    public static int fold(int cp) {
+        return Character.toLowerCase(Character.toUpperCase(cp));
+    }
+
+    private static byte classify(int cp) {
+        if (Character.isWhitespace(cp) || Character.isSpaceChar(cp) || cp == 0x85) {
+            return SPACE;
+        }
+        if (Character.isDigit(cp)) {
+            return DIGIT;
+        }
+        return switch (Character.getType(cp)) {
+            case Character.CONNECTOR_PUNCTUATION, Character.DASH_PUNCTUATION, Character.START_PUNCTUATION,
+                 Character.END_PUNCTUATION, Character.INITIAL_QUOTE_PUNCTUATION, Character.FINAL_QUOTE_PUNCTUATION,
+                 Character.OTHER_PUNCTUATION, Character.MATH_SYMBOL, Character.CURRENCY_SYMBOL,
+                 Character.MODIFIER_SYMBOL, Character.OTHER_SYMBOL, Character.CONTROL -> PUNCT;
+            default -> OTHER;
+        };
+    }
+
+    /** True for a Unicode punctuation, symbol or control character (what removePunctuation drops). */
+    public static boolean isPunctuationOrSymbol(int cp) {
+        return cp < 128 ? ASCII[cp] == PUNCT : classify(cp) == PUNCT;
+    }
+
+    private static String stripMarks(String s) {
+        String d = Normalizer.normalize(s, Normalizer.Form.NFD);
+        StringBuilder sb = new StringBuilder(d.length());
+        for (int i = 0; i < d.length(); ) {
+            int cp = d.codePointAt(i);
+            i += Character.charCount(cp);
+            if (Character.getType(cp) != Character.NON_SPACING_MARK) {
+                sb.appendCodePoint(cp);
+            }
+        }
+        // Recompose what is left (Hangul syllables, for instance) so lengths stay as users expect.
+        return Normalizer.normalize(sb, Normalizer.Form.NFC);
+    }
+
+    /** True when every char is below 128. */
+    public static boolean isAscii(CharSequence s) {
+        for (int i = 0, n = s.length(); i < n; i++) {
+            if (s.charAt(i) >= 128) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,162 @@
+package dev.kindling.dedup.pii;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Finds and replaces e-mail addresses, IPv4 and IPv6 addresses and phone numbers.
+ *
+ * <ul>
+ *   <li>e-mail: {@code local@domain.tld} with a letters-only TLD of 2+ characters;</li>
+ *   <li>IPv4: four dotted numbers 0–255 that are not part of a longer dotted number (a version
+ *       string like 1.2.3.4.5 is left alone);</li>
+ *   <li>IPv6: candidates of hex groups and colons, validated by a parser (8 groups, or fewer with
+ *       one "::", optionally ending in an IPv4 part) and needing 2+ groups, so "std::vector" and
+ *       times like 10:30:00 are not addresses;</li>
+ *   <li>phone: North American numbers with separators ({@code (555) 123-4567}, {@code 555.123.4567},
+ *       {@code +1 555 123 4567}) and international numbers starting with {@code +} and a country
+ *       code, 8 to 15 digits in all. Bare digit runs (years, amounts) are not phones.</li>
+ * </ul>
+ * Kinds are applied in that order on the text left by the previous one. Replacements are
+ * configurable per kind; counts per kind come back with the text.
+ *
+ * <pre>{@code
+ * PiiRedactor.Result r = PiiRedactor.defaults().redact("mail me: a.b@example.org");
+ * r.text();                       // "mail me: <EMAIL>"
+ * r.counts().get(PiiKind.EMAIL);  // 1
+ * }</pre>
+ */
+public final class PiiRedactor {
+    private static final Pattern EMAIL = Pattern.compile(
+            "(?<![\\w.%+-])[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z]{2,24}(?![\\w-])");
+    private static final String OCTET = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
+    private static final Pattern IPV4 = Pattern.compile(
+            "(?<![\\d.])" + OCTET + "(?:\\." + OCTET + "){3}(?!\\.?\\d)");
+    private static final Pattern IPV6_CANDIDATE = Pattern.compile(
+            "(?<![\\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|(?:\\d{1,3}\\.){3}\\d{1,3})?(?![\\w:])");
+    private static final Pattern PHONE = Pattern.compile(
+            "(?<![\\w+])(?:(?:\\+?1[ .-]?)?(?:\\(\\d{3}\\)[ .-]?|\\d{3}[ .-])\\d{3}[ .-]\\d{4}"
+                    + "|\\+\\d{1,3}(?:[ .-]?\\(?\\d{1,4}\\)?){2,5})(?![\\w])");
+
+    /** Text after redaction and the number of matches per kind. */
+    public record Result(String text, Map<PiiKind, Integer> counts) {
+        public int total() {
+            return counts.values().stream().mapToInt(Integer::intValue).sum();
+        }
+    }
+
+    private final Map<PiiKind, String> replacements;
+
+    /**
+     * @param replacements kinds to redact and what replaces them; kinds absent are left alone
+     */
+    public PiiRedactor(Map<PiiKind, String> replacements) {
+        this.replacements = new EnumMap<>(replacements);
+    }
+
+    /** Every kind, with the default replacements. */
+    public static PiiRedactor defaults() {
+        Map<PiiKind, String> m = new EnumMap<>(PiiKind.class);
+        for (PiiKind k : PiiKind.values()) {
+            m.put(k, k.defaultReplacement());
+        }
+        return new PiiRedactor(m);
+    }
+
+    public Result redact(String text) {
+        Map<PiiKind, Integer> counts = new EnumMap<>(PiiKind.class);
+        String t = text;
+        for (PiiKind kind : PiiKind.values()) {
+            String rep = replacements.get(kind);
+            if (rep == null) {
+                continue;
+            }
+            Pattern p = switch (kind) {
+                case EMAIL -> EMAIL;
+                case IPV4 -> IPV4;
+                case IPV6 -> IPV6_CANDIDATE;
+                case PHONE -> PHONE;
+            };
+            Matcher m = p.matcher(t);
+            StringBuilder sb = null;
+            int last = 0;
+            int n = 0;
+            while (m.find()) {
+                String g = m.group();
+                if (kind == PiiKind.IPV6 && !isIpv6(g) || kind == PiiKind.PHONE && !phoneDigitsOk(g)) {
+                    continue;
+                }
+                if (sb == null) {
+                    sb = new StringBuilder(t.length());
+                }
+                sb.append(t, last, m.start()).append(rep);
+                last = m.end();
+                n++;
+            }
+            if (sb != null) {
+                sb.append(t, last, t.length());
+                t = sb.toString();
+            }
+            counts.put(kind, n);
+        }
+        return new Result(t, counts);
+    }
+
+    private static boolean phoneDigitsOk(String s) {
+        int d = 0;
+        for (int i = 0; i < s.length(); i++) {
+            if (Character.isDigit(s.charAt(i))) {
+                d++;
+            }
+        }
+        return d >= 8 && d <= 15;
+    }
+
+    /** RFC 4291 text forms: 8 groups, or one "::" standing for one or more zero groups; at least 2 groups written. */
+    static boolean isIpv6(String s) {
+        String body = s;
+        int v4Groups = 0;
+        int lastColon = s.lastIndexOf(':');
+        if (s.indexOf('.', lastColon) > 0) {
+            String v4 = s.substring(lastColon + 1);
+            if (!IPV4.matcher(v4).matches()) {
+                return false;
+            }
+            body = s.substring(0, lastColon + 1) + "0";   // placeholder group, the IPv4 part counts as 2
+            v4Groups = 1;
+        }
+        int dc = body.indexOf("::");
+        if (dc >= 0 && body.indexOf("::", dc + 1) >= 0) {
+            return false;
+        }
+        List<String> groups = new ArrayList<>();
+        if (dc >= 0) {
+            String left = body.substring(0, dc);
+            String right = body.substring(dc + 2);
+            if (!left.isEmpty() && !addGroups(left, groups) || !right.isEmpty() && !addGroups(right, groups)) {
+                return false;
+            }
+            return groups.size() + v4Groups <= 7 && groups.size() >= 2;
+        }
+        return addGroups(body, groups) && groups.size() + v4Groups == 8;
+    }
+
+    private static boolean addGroups(String part, List<String> groups) {
+        for (String g : part.split(":", -1)) {
+            if (g.isEmpty() || g.length() > 4) {
+                return false;
+            }
+            for (int i = 0; i < g.length(); i++) {
+                if (Character.digit(g.charAt(i), 16) < 0) {
+                    return false;
+                }
+            }
+            groups.add(g);
+        }
+        return true;
+    }
+}

@@ -1,0 +1,121 @@
+package dev.kindling.dedup.text;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * English word tokenizer with the rules of NLTK's {@code NLTKWordTokenizer} (the improved Penn
+ * Treebank tokenizer behind {@code nltk.word_tokenize}, Apache-2.0), which datatrove's quality
+ * filters count words with. Quotes, punctuation, brackets, double dashes and contractions are split
+ * off ("don't" becomes "do", "n't"); tokens are then the white-space separated pieces.
+ *
+ * <p>{@link #tokenize(String)} treats its input as one sentence; {@link #wordTokenize(String)}
+ * first splits sentences ({@link SentenceSplitter}) as {@code word_tokenize} does with Punkt.
+ * Punkt's trained model is not shipped here, so sentence boundaries come from Kindling's rule-based
+ * splitter: this matters only for where a sentence-final period is split off ("end." vs "end",
+ * "."). Token-for-token agreement of {@link #tokenize} with NLTK 3.8 is tested on corpus lines.
+ *
+ * <pre>{@code
+ * List<String> t = WordTokenizer.tokenize("They'll pay $3.88 (roughly).");
+ * // [They, 'll, pay, $, 3.88, (, roughly, ), .]
+ * }</pre>
+ */
+public final class WordTokenizer {
+    private WordTokenizer() {}
+
+    private record Rule(Pattern p, String replacement) {
+        String apply(String s) {
+            return p.matcher(s).replaceAll(replacement);
+        }
+    }
+
+    private static final int U = Pattern.UNICODE_CHARACTER_CLASS;
+
+    private static Rule rule(String regex, String replacement) {
+        return new Rule(Pattern.compile(regex, U), replacement);
+    }
+
+    private static Rule ruleCi(String regex, String replacement) {
+        return new Rule(Pattern.compile(regex, U | Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE), replacement);
+    }
+
+    private static final List<Rule> STARTING_QUOTES = List.of(
+            rule("([«“‘„]|[`]+)", " $1 "),
+            rule("^\"", "``"),
+            rule("(``)", " $1 "),
+            rule("([ (\\[{<])(\"|'{2})", "$1 `` "),
+            ruleCi("(')(?!re|ve|ll|m|t|s|d|n)(\\w)\\b", "$1 $2"));
+
+    private static final List<Rule> PUNCTUATION = List.of(
+            rule("([^.])(\\.)([\\])}>\"'»”’ ]*)\\s*$", "$1 $2 $3 "),
+            rule("([:,])([^\\d])", " $1 $2"),
+            rule("([:,])$", " $1 "),
+            rule("\\.{2,}", " $0 "),
+            rule("[;@#$%&]", " $0 "),
+            rule("([^.])(\\.)([\\])}>\"']*)\\s*$", "$1 $2$3 "),
+            rule("[?!]", " $0 "),
+            rule("([^'])' ", "$1 ' "),
+            rule("[*]", " $0 "));
+
+    private static final Rule PARENS_BRACKETS = rule("[\\]\\[(){}<>]", " $0 ");
+    private static final Rule DOUBLE_DASHES = rule("--", " -- ");
+
+    private static final List<Rule> ENDING_QUOTES = List.of(
+            rule("([»”’])", " $1 "),
+            rule("''", " '' "),
+            rule("\"", " '' "),
+            rule("([^' ])('[sS]|'[mM]|'[dD]|') ", "$1 $2 "),
+            rule("([^' ])('ll|'LL|'re|'RE|'ve|'VE|n't|N'T) ", "$1 $2 "));
+
+    private static final List<Rule> CONTRACTIONS = List.of(
+            ruleCi("\\b(can)(not)\\b", " $1 $2 "),
+            ruleCi("\\b(d)('ye)\\b", " $1 $2 "),
+            ruleCi("\\b(gim)(me)\\b", " $1 $2 "),
+            ruleCi("\\b(gon)(na)\\b", " $1 $2 "),
+            ruleCi("\\b(got)(ta)\\b", " $1 $2 "),
+            ruleCi("\\b(lem)(me)\\b", " $1 $2 "),
+            ruleCi("\\b(more)('n)\\b", " $1 $2 "),
+            ruleCi("\\b(wan)(na)(?=\\s)", " $1 $2 "),
+            ruleCi(" ('t)(is)\\b", " $1 $2 "),
+            ruleCi(" ('t)(was)\\b", " $1 $2 "));
+
+    private static final Pattern WHITESPACE = Pattern.compile("\\s+", U);
+
+    /** Tokens of one sentence (NLTK's {@code NLTKWordTokenizer().tokenize}). */
+    public static List<String> tokenize(String sentence) {
+        String text = sentence;
+        for (Rule r : STARTING_QUOTES) {
+            text = r.apply(text);
+        }
+        for (Rule r : PUNCTUATION) {
+            text = r.apply(text);
+        }
+        text = PARENS_BRACKETS.apply(text);
+        text = DOUBLE_DASHES.apply(text);
+        text = " " + text + " ";
+        for (Rule r : ENDING_QUOTES) {
+            text = r.apply(text);
+        }
+        for (Rule r : CONTRACTIONS) {
+            text = r.apply(text);
+        }
+        List<String> out = new ArrayList<>();
+        for (String t : WHITESPACE.split(text)) {
+            if (!t.isEmpty()) {
+                out.add(t);
+            }
+        }
+        return out;
+    }
+
+    /** Tokens of a whole text: sentences first, then {@link #tokenize} on each (datatrove's word_tokenize). */
+    public static List<String> wordTokenize(String text) {
+        List<String> out = new ArrayList<>();
+        int[] spans = SentenceSplitter.spans(text);
+        for (int i = 0; i < spans.length; i += 2) {
+            out.addAll(tokenize(text.substring(spans[i], spans[i + 1])));
+        }
+        return out;
+    }
+}

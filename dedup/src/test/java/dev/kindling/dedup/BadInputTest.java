@@ -1,0 +1,98 @@
+package dev.kindling.dedup;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kindling.dedup.filter.Filters;
+import dev.kindling.dedup.hash.MurmurHash3;
+import dev.kindling.dedup.io.JsonlDocuments;
+import dev.kindling.dedup.lsh.NearDuplicateFinder;
+import dev.kindling.dedup.minhash.MinHashParams;
+import dev.kindling.dedup.minhash.MinHasher;
+import dev.kindling.dedup.normalize.NormalizeOptions;
+import dev.kindling.dedup.normalize.TextNormalizer;
+import dev.kindling.dedup.pii.PiiRedactor;
+import dev.kindling.dedup.sentence.SentenceDedup;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Empty and white-space-only texts, huge documents, null ids, non-Latin scripts, broken input files. */
+class BadInputTest {
+
+    @Test
+    void emptyAndWhitespaceOnly() {
+        MinHasher mh = new MinHasher(MinHashParams.DEFAULT, NormalizeOptions.NEAR);
+        for (String t : new String[] {"", " ", "\n\n\t", "\u3000\u00A0"}) {
+            assertTrue(MinHasher.isEmpty(mh.signature(t)));
+            assertFalse(Filters.apply(Filters.parse("gopher,c4,fineweb"), t).keep());
+            assertEquals(0, PiiRedactor.defaults().redact(t).total());
+            assertTrue(new SentenceDedup().spanHashes(t).isEmpty());
+        }
+        // exact dedup: all white-space-only texts normalise to "" and hash alike
+        assertEquals(MurmurHash3.hash128(TextNormalizer.normalize(" \n", NormalizeOptions.EXACT)),
+                MurmurHash3.hash128(TextNormalizer.normalize("\t", NormalizeOptions.EXACT)));
+        // empty documents take no part in near dedup: each stays its own cluster
+        var r = new NearDuplicateFinder(NearDuplicateFinder.Config.defaults(0.8))
+                .find(List.of(new Document("a", ""), new Document("b", "  "), new Document("c", "")));
+        assertEquals(0, r.duplicates());
+    }
+
+    @Test
+    void nullIdsAndDuplicateIds() {
+        var e = assertThrows(IllegalArgumentException.class, () -> new Document(null, "some text"));
+        assertTrue(e.getMessage().contains("id is null") && e.getMessage().contains("some text"));
+        assertThrows(IllegalArgumentException.class, () -> new Document("x", null));
+        var dup = assertThrows(IllegalArgumentException.class, () -> new NearDuplicateFinder(
+                NearDuplicateFinder.Config.defaults(0.8)).find(List.of(new Document("x", "a"), new Document("x", "b"))));
+        assertTrue(dup.getMessage().contains("'x'"));
+    }
+
+    /** A 4 MB document (about 600k words): signatures, filters and PII finish without trouble in the test heap. */
+    @Test
+    void hugeDocument() {
+        StringBuilder sb = new StringBuilder(4_000_000);
+        int i = 0;
+        while (sb.length() < 4_000_000) {
+            sb.append("word").append((char) ('a' + i % 26)).append((char) ('a' + (i / 26) % 26)).append(i % 7 == 6 ? ".\n" : " ");
+            i++;
+        }
+        String huge = sb.toString();
+        long t0 = System.nanoTime();
+        long[] sig = new MinHasher(MinHashParams.DEFAULT, NormalizeOptions.NEAR).signature(huge);
+        assertFalse(MinHasher.isEmpty(sig));
+        assertEquals("gopher_long_doc", Filters.apply(Filters.parse("gopher_quality"), huge).reason());
+        assertEquals(0, PiiRedactor.defaults().redact(huge).total());
+        System.out.printf("4 MB document: %.2f s%n", (System.nanoTime() - t0) / 1e9);
+    }
+
+    @Test
+    void nonLatinScripts() {
+        MinHasher mh = new MinHasher(MinHashParams.DEFAULT, NormalizeOptions.NEAR);
+        String zh = "北京是中华人民共和国的首都，也是全国的政治中心和文化中心，有着三千多年的建城史。";
+        String zh2 = "北京是中华人民共和国的首都，也是全国的政治中心和文化中心，有着三千多年的建都史。";
+        double j = MinHasher.estimateJaccard(mh.signature(zh), mh.signature(zh2));
+        assertTrue(j > 0.7, "one changed character leaves most character 5-grams: " + j);
+        String ru = "Москва — столица России, крупнейший по численности населения город страны и её политический центр.";
+        assertEquals(1.0, MinHasher.estimateJaccard(mh.signature(ru), mh.signature(ru.toUpperCase())));
+        String ar = "القاهرة هي عاصمة جمهورية مصر العربية وأكبر مدنها من حيث عدد السكان";
+        assertFalse(MinHasher.isEmpty(mh.signature(ar)));
+        // emoji and astral characters survive normalisation and hashing
+        assertEquals("hi 😀 u", TextNormalizer.normalize("Hi 😀 𝔘", NormalizeOptions.EXACT));   // NFKC: fraktur U -> U
+    }
+
+    @Test
+    void brokenJsonlNamesFileAndLine(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("bad.jsonl");
+        Files.writeString(f, "{\"id\":\"a\",\"text\":\"ok\"}\n{\"id\":\"b\",\"text\":\n{\"text\":\"no id\"}\n");
+        var e = assertThrows(RuntimeException.class, () -> JsonlDocuments.read(f, "id", "text"));
+        assertTrue(e.getMessage().contains("bad.jsonl line 2"), e.getMessage());
+        Files.writeString(f, "{\"text\":\"no id\"}\n");
+        e = assertThrows(RuntimeException.class, () -> JsonlDocuments.read(f, "id", "text"));
+        assertTrue(e.getMessage().contains("line 1: field 'id' is missing or null"), e.getMessage());
+    }
+}

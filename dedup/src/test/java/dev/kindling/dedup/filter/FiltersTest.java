@@ -1,0 +1,150 @@
+package dev.kindling.dedup.filter;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kindling.dedup.Document;
+import dev.kindling.dedup.io.JsonlDocuments;
+import dev.kindling.testing.SharedData;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+class FiltersTest {
+    private static final String[] VOCAB = ("river market harbor village library mountain station garden window morning "
+            + "evening winter summer letter story people money water family friend answer question country "
+            + "history nature power reason number memory spirit season animal forest island bridge street "
+            + "kitchen doctor teacher student farmer sailor captain writer painter singer worker soldier "
+            + "walked looked talked waited thought worked carried opened closed watched followed believed "
+            + "quiet young early heavy bright simple careful strong gentle silent distant ancient").split(" ");
+
+    /** Varied synthetic English: each line one sentence of 12 words with stop words, no repeated phrases. */
+    static String prose(int sentences) {
+        StringBuilder sb = new StringBuilder();
+        long x = 12345;
+        for (int i = 0; i < sentences; i++) {
+            sb.append("The");
+            for (int k = 0; k < 10; k++) {
+                x = x * 6364136223846793005L + 1442695040888963407L;
+                sb.append(' ').append(VOCAB[(int) ((x >>> 33) % VOCAB.length)]);
+                if (k == 4) {
+                    sb.append(" and");
+                }
+            }
+            sb.append(".\n");
+        }
+        return sb.toString();
+    }
+
+    static String word(int i) {
+        return "abcdefghijklmnopqrstuvwxyz".charAt(i % 26) + "x" + "abcdefghijklmnopqrstuvwxyz".charAt((i / 26) % 26);
+    }
+
+    @Test
+    void goodProsePassesEveryFilter() {
+        String text = prose(12);
+        for (DocumentFilter f : Filters.parse("gopher,c4,fineweb")) {
+            FilterResult r = f.apply(text);
+            assertTrue(r.keep(), f.name() + " dropped good prose: " + r.reason());
+        }
+    }
+
+    @Test
+    void gopherQualityReasons() {
+        GopherQualityFilter g = new GopherQualityFilter();
+        // 49 vs 50 words (symbol-only tokens do not count)
+        String words49 = "the and " + "house ".repeat(47) + ". , !";
+        assertEquals("gopher_short_doc", g.apply(words49).reason());
+        assertEquals("gopher_below_avg_threshold", g.apply("the and " + "ab ".repeat(60)).reason());
+        assertEquals("gopher_above_avg_threshold", g.apply("the and " + "extraordinarily ".repeat(60)).reason());
+        assertEquals("gopher_too_many_hashes", g.apply(prose(10) + "#tag ".repeat(30)).reason());
+        assertEquals("gopher_too_many_ellipsis", g.apply(prose(10) + "... ".repeat(40)).reason());
+        StringBuilder bullets = new StringBuilder();
+        for (int i = 0; i < 20; i++) {
+            bullets.append("• the item and something with value ").append(word(i)).append('\n');
+        }
+        assertEquals("gopher_too_many_bullets", g.apply(bullets.toString()).reason());
+        assertEquals("gopher_below_alpha_threshold", g.apply(prose(10) + " 123".repeat(100)).reason());
+        assertEquals("gopher_enough_stop_words", g.apply("Houses gardens ".repeat(40)).reason());
+        assertEquals("gopher_short_doc", g.apply("").reason());
+        assertEquals("gopher_short_doc", g.apply(" \n\t ").reason());
+    }
+
+    @Test
+    void gopherRepetitionReasons() {
+        GopherRepetitionFilter g = new GopherRepetitionFilter();
+        assertTrue(g.apply(prose(12)).keep());
+        String para = "The same paragraph of text appears here again.";
+        assertEquals("dup_para_frac", g.apply(para + "\n\n" + para + "\n\nanother one\n\n" + para).reason());
+        assertEquals("dup_line_frac", g.apply(prose(6) + "repeat me\n".repeat(6)).reason());
+        // hand-derived: words "a b a b a b" -> top 2-gram "a b" x3 = 9 chars of 11 -> 0.82 > 0.2
+        assertEquals(9, GopherRepetitionFilter.topDuplicate(List.of("a", "b", "a", "b", "a", "b"), 2));
+        // find_all_duplicate on 1..5 then 1..5 with n=5: first 5-gram seen at 0 and again at 5 -> 5 chars
+        assertEquals(5, GopherRepetitionFilter.allDuplicate(List.of("1", "2", "3", "4", "5", "1", "2", "3", "4", "5"), 5));
+        assertEquals("empty_text", g.apply("").reason());
+    }
+
+    @Test
+    void c4ReasonsAndLineRemoval() {
+        C4QualityFilter c4 = new C4QualityFilter();
+        String text = prose(6) + "Enable javascript to see this page.\nMenu\nRead our privacy policy here.\n"
+                + "It was cited here [1] and there [citation needed].";
+        FilterResult r = c4.apply(text);
+        assertTrue(r.keep());
+        assertTrue(!r.text().contains("javascript") && !r.text().contains("Menu") && !r.text().contains("privacy"));
+        assertTrue(r.text().endsWith("It was cited here  and there ."), r.text());
+        assertEquals("lorem_ipsum", c4.apply(prose(6) + "Lorem ipsum dolor sit amet.").reason());
+        assertEquals("curly_bracket", c4.apply(prose(6) + "function f() { return 1; }.").reason());
+        assertEquals("too_few_sentences", c4.apply(prose(4)).reason());
+        assertEquals("too_few_sentences", c4.apply("").reason());
+    }
+
+    @Test
+    void fineWebReasons() {
+        FineWebQualityFilter f = new FineWebQualityFilter();
+        assertEquals("line_punct_ratio", f.apply("no punctuation here\nnor here at all\nstill none").reason());
+        assertEquals("short_line_ratio", f.apply("Short one.\nTiny.\nSmall.\nA line long enough to pass the check, surely.").reason());
+        assertEquals("char_dup_ratio", f.apply(prose(8) + prose(1)).reason());
+        StringBuilder list = new StringBuilder();
+        for (int i = 0; i < 12; i++) {
+            list.append("Internationalization").append(word(i)).append(" considerations.\n");
+        }
+        assertEquals("list_ratio", f.apply(list.toString()).reason());
+        assertEquals("line_punct_ratio", f.apply("").reason());
+    }
+
+    @Test
+    void chainAndNames() {
+        List<DocumentFilter> chain = Filters.parse("gopher, c4,fineweb");
+        assertEquals(4, chain.size());
+        FilterResult r = Filters.apply(chain, "short");
+        assertEquals("gopher_short_doc", r.reason());
+        assertNull(r.text());
+        assertThrows(IllegalArgumentException.class, () -> Filters.parse("gopher,langid"));
+    }
+
+    /** Real prose: the reasons the filters give on the corpora (printed; most must pass Gopher quality). */
+    @Test
+    void corpusReasons() {
+        for (String file : new String[] {"corpus/moby-dick.jsonl", "corpus/sotu.jsonl.gz"}) {
+            List<Document> docs = JsonlDocuments.read(SharedData.require(file), "id", "text");
+            docs = docs.subList(0, Math.min(docs.size(), 60));   // keeps the default test run short
+            for (DocumentFilter f : Filters.parse("gopher,c4,fineweb")) {
+                Map<String, Integer> reasons = new TreeMap<>();
+                for (Document d : docs) {
+                    FilterResult r = f.apply(d.text());
+                    reasons.merge(r.keep() ? "kept" : r.reason(), 1, Integer::sum);
+                }
+                System.out.println(file + " " + f.name() + " " + reasons);
+                if (f.name().equals("gopher_quality")) {
+                    // datatrove counts punctuation tokens in the alphabetic-word ratio, so some
+                    // comma-and-dash-heavy Melville chapters fall below 0.8
+                    assertTrue(reasons.getOrDefault("kept", 0) >= docs.size() * 0.85, reasons.toString());
+                }
+            }
+        }
+    }
+}

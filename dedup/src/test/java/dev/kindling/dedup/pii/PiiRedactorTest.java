@@ -1,0 +1,60 @@
+package dev.kindling.dedup.pii;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kindling.dedup.Document;
+import dev.kindling.dedup.io.JsonlDocuments;
+import dev.kindling.testing.SharedData;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class PiiRedactorTest {
+    private final PiiRedactor pii = PiiRedactor.defaults();
+
+    @Test
+    void redactsEachKindAndCounts() {
+        var r = pii.redact("Write to jane.doe+news@mail.example.co.uk or bob@example.org. Server 192.168.1.20 and "
+                + "2001:db8::8a2e:370:7334, loopback ::1 or fe80::1. Call (555) 123-4567, 555.987.6543, +1 555 222 3333 "
+                + "or +44 20 7946 0958.");
+        assertEquals("Write to <EMAIL> or <EMAIL>. Server <IP_ADDRESS> and <IP_ADDRESS>, loopback ::1 or "
+                + "<IP_ADDRESS>. Call <PHONE_NUMBER>, <PHONE_NUMBER>, <PHONE_NUMBER> or <PHONE_NUMBER>.", r.text());
+        assertEquals(2, r.counts().get(PiiKind.EMAIL));
+        assertEquals(1, r.counts().get(PiiKind.IPV4));
+        assertEquals(2, r.counts().get(PiiKind.IPV6));
+        assertEquals(4, r.counts().get(PiiKind.PHONE));
+    }
+
+    @Test
+    void leavesLookalikesAlone() {
+        String text = "Version 1.2.3.4.5, at 10:30:00 in 1999 2000 2001, std::vector, $1,000,000, 3.14159, "
+                + "999.1.1.1, user@localhost, ISBN 978-3-16-148410-0.";
+        var r = pii.redact(text);
+        assertEquals(text, r.text());
+        assertEquals(0, r.total());
+    }
+
+    @Test
+    void configurableReplacementsAndKinds() {
+        var onlyMail = new PiiRedactor(Map.of(PiiKind.EMAIL, "[redacted]"));
+        var r = onlyMail.redact("a@b.io at 10.0.0.1");
+        assertEquals("[redacted] at 10.0.0.1", r.text());
+        assertFalse(r.counts().containsKey(PiiKind.IPV4));
+        assertTrue(PiiRedactor.isIpv6("::ffff:192.0.2.128") && PiiRedactor.isIpv6("1:2:3:4:5:6:7:8"));
+        assertFalse(PiiRedactor.isIpv6("1:2:3:4:5:6:7:8:9") || PiiRedactor.isIpv6("1::2::3") || PiiRedactor.isIpv6("12345::1"));
+        assertEquals("", pii.redact("").text());
+    }
+
+    /** 230 years of speeches: print what is flagged (numbers of the speeches must not look like phones). */
+    @Test
+    void fewFalsePositivesOnSotu() {
+        int total = 0;
+        for (Document d : JsonlDocuments.read(SharedData.require("corpus/sotu.jsonl.gz"), "id", "text")) {
+            var r = pii.redact(d.text());
+            total += r.total();
+        }
+        System.out.println("PII matches in the State of the Union corpus: " + total);
+        assertTrue(total <= 5, "suspicious number of PII matches in speeches: " + total);
+    }
+}

@@ -1,0 +1,93 @@
+package dev.kindling.dedup.text;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kindling.dedup.Document;
+import dev.kindling.dedup.io.JsonlDocuments;
+import dev.kindling.testing.SharedData;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class WordTokenizerTest {
+
+    /** NLTK's own docstring example. */
+    @Test
+    void nltkDocstringExample() {
+        String s = "Good muffins cost $3.88 (roughly 3,36 euros)\nin New York.  Please buy me\ntwo of them.\nThanks.";
+        assertEquals(List.of("Good", "muffins", "cost", "$", "3.88", "(", "roughly", "3,36", "euros", ")", "in", "New",
+                "York.", "Please", "buy", "me", "two", "of", "them.", "Thanks", "."), WordTokenizer.tokenize(s));
+        assertEquals(List.of("They", "'ll", "pay", "$", "3.88", "(", "roughly", ")", "."),
+                WordTokenizer.tokenize("They'll pay $3.88 (roughly)."));
+        assertEquals(List.of("I", "ca", "n't", "``", "go", "''", "--", "gon", "na", "stay", "!"),
+                WordTokenizer.tokenize("I can't \"go\" -- gonna stay!"));
+    }
+
+    /** Token-for-token agreement with NLTK 3.8 on corpus lines (src/test/python/word_tokenizer_reference.py). */
+    @Test
+    void agreesWithNltkOnCorpusLines() throws Exception {
+        List<String[]> ref = new ArrayList<>();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(getClass().getResourceAsStream(
+                "/dev/kindling/dedup/word_tokenizer_reference.tsv"), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                if (!line.startsWith("#")) {
+                    ref.add(line.split("\t"));
+                }
+            }
+        }
+        int checked = 0;
+        int mismatched = 0;
+        List<String> examples = new ArrayList<>();
+        for (String file : new String[] {"moby-dick.jsonl", "sotu.jsonl.gz"}) {
+            List<String> lines = new ArrayList<>();
+            for (Document d : JsonlDocuments.read(SharedData.require("corpus/" + file), "id", "text")) {
+                for (String l : d.text().split("\n", -1)) {
+                    if (lines.size() < 1500 && !l.strip().isEmpty()) {
+                        lines.add(l);
+                    }
+                }
+            }
+            for (String[] row : ref) {
+                if (!row[0].equals(file)) {
+                    continue;
+                }
+                List<String> tokens = WordTokenizer.tokenize(lines.get(Integer.parseInt(row[1])));
+                String digest = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1")
+                        .digest(String.join("\u0001", tokens).getBytes(StandardCharsets.UTF_8))).substring(0, 12);
+                checked++;
+                if (!digest.equals(row[3]) || tokens.size() != Integer.parseInt(row[2])) {
+                    mismatched++;
+                    if (examples.size() < 3) {
+                        examples.add(file + "#" + row[1] + " nltk " + row[2] + " tokens, ours " + tokens.size());
+                    }
+                }
+            }
+        }
+        System.out.println("word tokenizer vs NLTK: " + checked + " lines, " + mismatched + " differ " + examples);
+        assertTrue(checked > 1500);
+        assertEquals(0, mismatched, examples.toString());
+    }
+
+    @Test
+    void sentenceSplitter() {
+        String t = "Mr. Smith came home. He sat down! Did he? Yes... \"Quite so.\" e.g. this stays.\nNext line\n\n  Last one";
+        int[] s = SentenceSplitter.spans(t);
+        List<String> sents = new ArrayList<>();
+        for (int i = 0; i < s.length; i += 2) {
+            sents.add(t.substring(s[i], s[i + 1]));
+        }
+        assertEquals(List.of("Mr. Smith came home.", "He sat down!", "Did he?", "Yes...", "\"Quite so.\" e.g. this stays.",
+                "Next line", "Last one"), sents);
+        assertArrayEquals(new int[0], SentenceSplitter.spans(" \n\t "));
+        assertEquals(3, SentenceSplitter.spans("我们去公园。然后回家！好吗？").length / 2);
+        assertEquals(List.of("They", "left", ".", "Then", "rain", "."), WordTokenizer.wordTokenize("They left. Then rain."));
+    }
+}
