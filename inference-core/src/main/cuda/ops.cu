@@ -96,6 +96,82 @@ extern "C" __global__ void __launch_bounds__(128)
     }
 }
 
+/**
+ * Rounds product inputs as the CPU engine and llama.cpp round them for the weights' type
+ * (dev.kindling.inference.cpu.ActivationFormat): format 1 F16, 2 BF16 (each value), 3 Q8_0 (blocks of
+ * 32: d = amax/127 stored as f16, q = rint(x * 127/amax)), 4 Q8_K (blocks of 256: iscale = -127/max
+ * with max the value of largest magnitude, first one on ties, q = min(127, rint(iscale * x)),
+ * value q/iscale); a tail shorter than a block is kept. The rounded value is then stored in out_kind
+ * for the tensor cores. x is [M][K] floats; grid (M, ceil(K/256)), 256 threads.
+ */
+extern "C" __global__ void __launch_bounds__(256)
+    quantize_act(const float* __restrict__ x, int K, int format, void* out, int out_kind) {
+    __shared__ float s_ax[8];
+    __shared__ int s_idx[8];
+    __shared__ float s_max;
+    const size_t row = blockIdx.x;
+    const int k0 = blockIdx.y * 256, i = threadIdx.x, k = k0 + i;
+    const int lane = i % 32, warp = i / 32;
+    const float v = k < K ? x[row * K + k] : 0.0f;
+    float o = v;
+    if (format == 1) {
+        o = half_to_float(float_to_half(v));
+    } else if (format == 2) {
+        o = bf16_to_float(float_to_bf16(v));
+    } else if (format == 3) {
+        const bool whole = k0 + warp * 32 + 32 <= K;
+        float amax = whole ? fabsf(v) : 0.0f;
+        for (int off = 16; off > 0; off >>= 1) amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, off));
+        if (whole) {
+            float d = amax / 127.0f;
+            float dh = half_to_float(float_to_half(d));
+            float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+            o = rintf(v * id) * dh;
+        }
+    } else if (format == 4) {
+        const bool whole = k0 + 256 <= K;
+        float ax = fabsf(v);
+        int idx = i;
+        for (int off = 16; off > 0; off >>= 1) {
+            float oa = __shfl_xor_sync(0xffffffffu, ax, off);
+            int oi = __shfl_xor_sync(0xffffffffu, idx, off);
+            if (oa > ax || (oa == ax && oi < idx)) {
+                ax = oa;
+                idx = oi;
+            }
+        }
+        if (lane == 0) {
+            s_ax[warp] = ax;
+            s_idx[warp] = idx;
+        }
+        __syncthreads();
+        if (i == 0) {
+            float ba = s_ax[0];
+            int bi = s_idx[0];
+            for (int w = 1; w < 8; w++) {
+                if (s_ax[w] > ba || (s_ax[w] == ba && s_idx[w] < bi)) {
+                    ba = s_ax[w];
+                    bi = s_idx[w];
+                }
+            }
+            s_max = ba == 0.0f ? 0.0f : x[row * K + k0 + bi];
+        }
+        __syncthreads();
+        if (whole) {
+            float mx = s_max;
+            if (mx == 0.0f) {
+                o = 0.0f;
+            } else {
+                float iscale = -127.0f / mx;
+                float d = 1.0f / iscale;
+                int q = (int)rintf(iscale * v);
+                o = (float)min(127, q) * d;
+            }
+        }
+    }
+    if (k < K) store_act(out, out_kind, row * K + k, o);
+}
+
 #define ATT_SPLIT 512  // positions per flash-decoding split (a multiple of ATT_CHUNK)
 #define ATT_CHUNK 32   // positions per online-softmax step
 #define ATT_ROWS 32    // most query rows (tokens x heads of one KV head) per CTA

@@ -69,6 +69,8 @@ public final class CudaBackend implements Backend {
     private final int actBytes;
     // device buffers
     private final DeviceBuffer x, a, hb, qkv, logits, scratch, rope, kvPool, reqI, reqF, outTok, outVal, status;
+    /** F32 inputs of products whose input is rounded in blocks (Q8_0/Q8_K) first; null when none is. */
+    private final DeviceBuffer af;
     private DeviceBuffer ints;
     private int intsCapacity;
     private DeviceBuffer part;
@@ -112,6 +114,11 @@ public final class CudaBackend implements Backend {
         a = ctx.alloc((long) actBytes * T * Math.max(c.dim(), c.qDim()), "matrix inputs");
         hb = ctx.alloc((long) actBytes * T * c.hiddenDim(), "feed-forward activations");
         qkv = ctx.alloc(4L * T * Math.max(qkvN, c.dim()), "q, k, v");
+        boolean rounding = rounds(w.output);
+        for (DeviceWeights.Layer L : w.layers) {
+            rounding |= rounds(L.qkv()) || rounds(L.wo()) || rounds(L.gateUp()) || rounds(L.down());
+        }
+        af = rounding ? ctx.alloc(4L * T * Math.max(Math.max(c.dim(), c.qDim()), c.hiddenDim()), "inputs before rounding") : null;
         logits = ctx.alloc(4L * logitChunk * vocab, "logits");
         scratch = ctx.alloc(4L * logitChunk * vocab, "sampling scratch");
         int ropeRows = c.contextLength();
@@ -144,7 +151,7 @@ public final class CudaBackend implements Backend {
         }
         k.allowSharedMemory("attention", attSmem);
         // resolved now: nothing but launches may happen while a decode step is being captured
-        for (String f : new String[] {"embed", "rmsnorm", "rope_store_kv", "attention_combine", "logits_reduce"}) {
+        for (String f : new String[] {"embed", "rmsnorm", "rope_store_kv", "attention_combine", "logits_reduce", "quantize_act"}) {
             k.function(f);
         }
         // the KV cache: a fraction of what is left
@@ -476,7 +483,6 @@ public final class CudaBackend implements Backend {
     /** The transformer blocks over the step's tokens (everything up to the final norm). */
     private void enqueueBlocks(StepPlan p, int splitsGrid) {
         int n = p.tokens;
-        int act = w.act.ordinal();
         int hd = c.headDim();
         DeviceMatrix e = w.embedding;
         k.launch("embed", n, 1, 1, 256, 0, ints.at(4L * oTok), e.kind().ordinal(), e.data(), e.scales(), e.dm(), c.dim(), x);
@@ -484,7 +490,8 @@ public final class CudaBackend implements Backend {
         boolean neox = c.rope().style() == RopeStyle.NEOX;
         for (int l = 0; l < c.layers(); l++) {
             DeviceWeights.Layer L = w.layers.get(l);
-            k.launch("rmsnorm", n, 1, 1, 256, 0, x, null, L.attnNorm(), a, act, c.dim(), c.normEps());
+            k.launch("rmsnorm", n, 1, 1, 256, 0, x, null, L.attnNorm(), target(L.qkv(), a), kindFor(L.qkv()), c.dim(), c.normEps());
+            round(L.qkv(), n, c.dim(), a);
             gemm(L.qkv(), a, n, qkv, EPI_STORE, Kind.F32);
             k.launch("rope_store_kv", n, 1, 1, 128, 0, qkv, ints.at(4L * oPos), ints.at(4L * oSlot), rope,
                     c.rope().dims(), neox ? 1 : 0, c.heads(), c.kvHeads(), hd, L.bq(), L.bk(), L.bv(), kvPool,
@@ -494,11 +501,39 @@ public final class CudaBackend implements Backend {
                     ints.at(4L * oTileLen), ints.at(4L * oTileSeq), ints.at(4L * oPos), ints.at(4L * oPartBase), c.heads(),
                     c.kvHeads(), hd, c.slidingWindow(), scale, part);
             k.launch("attention_combine", n, c.heads(), 1, 128, 0, part, ints.at(4L * oPartBase), ints.at(4L * oPos),
-                    c.heads(), hd, a, act);
+                    c.heads(), hd, target(L.wo(), a), kindFor(L.wo()));
+            round(L.wo(), n, c.qDim(), a);
             gemm(L.wo(), a, n, x, EPI_ACCUM, Kind.F32);
-            k.launch("rmsnorm", n, 1, 1, 256, 0, x, null, L.ffnNorm(), a, act, c.dim(), c.normEps());
-            gemm(L.gateUp(), a, n, hb, EPI_SWIGLU, w.act);
+            k.launch("rmsnorm", n, 1, 1, 256, 0, x, null, L.ffnNorm(), target(L.gateUp(), a), kindFor(L.gateUp()), c.dim(), c.normEps());
+            round(L.gateUp(), n, c.dim(), a);
+            gemm(L.gateUp(), a, n, target(L.down(), hb), EPI_SWIGLU, rounds(L.down()) ? Kind.F32 : w.act);
+            round(L.down(), n, c.hiddenDim(), hb);
             gemm(L.down(), hb, n, x, EPI_ACCUM, Kind.F32);
+        }
+    }
+
+    /**
+     * Whether the input of {@code m} is rounded in a separate pass: its format (the CPU engine's
+     * rounding for the weights' type) is neither F32 nor the storage kind itself, i.e. Q8_0/Q8_K blocks
+     * (or F16 rounding before BF16 storage).
+     */
+    private boolean rounds(DeviceMatrix m) {
+        return m.formatCode() != 0 && !m.format().name().equals(w.act.name());
+    }
+
+    /** Where the producer of {@code m}'s input writes: F32 staging when it is rounded in blocks after. */
+    private DeviceBuffer target(DeviceMatrix m, DeviceBuffer input) {
+        return rounds(m) ? af : input;
+    }
+
+    private int kindFor(DeviceMatrix m) {
+        return rounds(m) ? Kind.F32.ordinal() : w.act.ordinal();
+    }
+
+    /** Rounds the F32 staging rows into {@code input} as the CPU engine rounds them, when {@code m} needs it. */
+    private void round(DeviceMatrix m, int rows, int cols, DeviceBuffer input) {
+        if (rounds(m)) {
+            k.launch("quantize_act", rows, (cols + 255) / 256, 1, 256, 0, af, cols, m.formatCode(), input, w.act.ordinal());
         }
     }
 
@@ -507,8 +542,9 @@ public final class CudaBackend implements Backend {
         if (rows == 0) {
             return;
         }
-        k.launch("rmsnorm", rows, 1, 1, 256, 0, x, ints.at(4L * (oLogitRows + first)), w.outputNorm, a, w.act.ordinal(),
-                c.dim(), c.normEps());
+        k.launch("rmsnorm", rows, 1, 1, 256, 0, x, ints.at(4L * (oLogitRows + first)), w.outputNorm, target(w.output, a),
+                kindFor(w.output), c.dim(), c.normEps());
+        round(w.output, rows, c.dim(), a);
         gemm(w.output, a, rows, logits, EPI_STORE, Kind.F32);
         if (reduce) {
             k.launch("logits_reduce", rows, 1, 1, 1024, 0, logits, c.vocabSize(), reqI.at(12L * first), reqF.at(16L * first),

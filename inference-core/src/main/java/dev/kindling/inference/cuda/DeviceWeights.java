@@ -1,5 +1,6 @@
 package dev.kindling.inference.cuda;
 
+import dev.kindling.inference.cpu.ActivationFormat;
 import dev.kindling.inference.cuda.pack.Kind;
 import dev.kindling.inference.cuda.pack.MatrixPlan;
 import dev.kindling.inference.cuda.pack.ModelPlan;
@@ -62,7 +63,7 @@ public final class DeviceWeights {
     }
 
     static DeviceMatrix upload(CudaContext ctx, MatrixPlan m) {
-        DeviceMatrix d = DeviceMatrix.allocate(ctx, m.name(), m.kind(), m.rows(), m.cols());
+        DeviceMatrix d = DeviceMatrix.allocate(ctx, m.name(), m.kind(), m.format(), m.rows(), m.cols());
         int step = m.rowsPerChunk(64L << 20);
         for (int first = 0; first < m.rows(); first += step) {
             int n = Math.min(step, m.rows() - first);
@@ -118,7 +119,14 @@ public final class DeviceWeights {
 
     private static DeviceMatrix random(CudaContext ctx, Kernels k, String name, Kind kind, int rows, int cols, double std,
             long seed) {
-        DeviceMatrix m = DeviceMatrix.allocate(ctx, name, kind, rows, cols);
+        ActivationFormat format = switch (kind) {
+            case F16 -> ActivationFormat.F16;
+            case BF16 -> ActivationFormat.BF16;
+            case Q8_0, Q4_0 -> ActivationFormat.Q8_0;
+            case Q4_K -> ActivationFormat.Q8_K;
+            default -> ActivationFormat.F32;
+        };
+        DeviceMatrix m = DeviceMatrix.allocate(ctx, name, kind, format, rows, cols);
         long n = (long) rows * cols;
         int grid = 4096;
         switch (kind) {

@@ -214,7 +214,7 @@ public final class GpuCheck {
                 guard("model", name, () -> {
                     Path f = work.resolve("small-" + t + ".gguf");
                     RandomModels.small().write(f, t, 42, t == GgmlType.Q4_0);
-                    compareWithCpu(f, t == GgmlType.F32 ? 1e-3 : 1e-2, 48);
+                    compareWithCpu(f, t == GgmlType.F32 ? 1e-3 : quantized(t) ? 5e-2 : 1e-2, 48);
                 });
             }
         }
@@ -225,7 +225,7 @@ public final class GpuCheck {
                 guard("model", name, () -> {
                     Path f = work.resolve("mid-" + t + ".gguf");
                     mid.write(f, t, 7, false);
-                    compareWithCpu(f, 1e-2, 24);
+                    compareWithCpu(f, quantized(t) ? 5e-2 : 1e-2, 24);
                     if (t == GgmlType.F16) {
                         batchedVsSingle(f);
                     }
@@ -256,6 +256,10 @@ public final class GpuCheck {
         } catch (Exception | Error e) {
             r.fail(section, name, e);
         }
+    }
+
+    static boolean quantized(GgmlType t) {
+        return t != GgmlType.F32 && t != GgmlType.F16 && t != GgmlType.BF16;
     }
 
     static int[] prompt(int n, int vocab, long seed) {
@@ -319,8 +323,10 @@ public final class GpuCheck {
         String name = file.getFileName().toString();
         r.check("model", name + " logits vs CPU", worst < limit, String.format(Locale.ROOT, "worst row %.2e", worst),
                 "limit " + limit + ", " + tokens + " positions, " + describe);
-        r.check("model", name + " argmax vs CPU", argmaxSame >= tokens - (limit < 1e-2 ? 0 : 1), argmaxSame + "/" + tokens,
-                "same next token");
+        // quantized weights: inputs rounded to Q8 blocks on both sides, a discontinuous rounding that
+        // can resolve a near-tie of a random model the other way (see ReferenceBackendTest)
+        r.check("model", name + " argmax vs CPU", argmaxSame >= (limit > 1e-2 ? 0.9 : 1.0) * tokens, argmaxSame + "/" + tokens,
+                "same next token" + (limit > 1e-2 ? " (at least 90%)" : ""));
     }
 
     static int[] expectedGreedyIds(Path provenance) throws IOException {

@@ -49,6 +49,7 @@ final class GpuKernelChecks {
         guard("embed", this::embed);
         guard("rmsnorm", this::rmsnorm);
         guard("rope_store_kv", this::rope);
+        guard("quantize_act", this::quantizeAct);
         for (int hd : new int[] {8, 64, 128}) {
             for (Kind kv : new Kind[] {Kind.F16, Kind.F32}) {
                 for (int window : new int[] {0, 200}) {
@@ -345,6 +346,40 @@ final class GpuKernelChecks {
                 }
             }
             r.check(SEC, "rmsnorm -> " + out + " (gathering rows)", bad == 0, bad + " over", "relative limit " + tol);
+        }
+    }
+
+    private void quantizeAct() {
+        int rows = 5, cols = 2048 + 256 + 40; // whole blocks and a tail
+        float[] x = normal(rows * cols, 2);
+        x[3] = 9f;
+        x[200] = -9f; // equal magnitudes in one Q8_K block: the first (+9) wins
+        x[500] = 0f;
+        DeviceBuffer dx = upload(x, Kind.F32, "x");
+        for (dev.kindling.inference.cpu.ActivationFormat f : dev.kindling.inference.cpu.ActivationFormat.values()) {
+            int code = switch (f) {
+                case F32 -> 0;
+                case F16 -> 1;
+                case BF16 -> 2;
+                case Q8_0 -> 3;
+                case Q8_K -> 4;
+            };
+            for (Kind storage : new Kind[] {Kind.F16, Kind.BF16}) {
+                DeviceBuffer o = buffer(2L * rows * cols, "out");
+                k.launch("quantize_act", rows, (cols + 255) / 256, 1, 256, 0, dx, cols, code, o, storage.ordinal());
+                ctx.synchronize("quantize_act");
+                float[] got = download(o, rows * cols, storage);
+                float[] want = x.clone();
+                for (int r0 = 0; r0 < rows; r0++) {
+                    KernelMath.roundInput(want, r0 * cols, cols, f, storage);
+                }
+                int bad = 0;
+                for (int i = 0; i < want.length; i++) {
+                    bad += Float.floatToRawIntBits(got[i]) == Float.floatToRawIntBits(want[i]) ? 0 : 1;
+                }
+                r.check(SEC, "quantize_act " + f + " -> " + storage, bad == 0, bad == 0 ? "bit-identical" : bad + " differ",
+                        "as the CPU engine rounds inputs (ActivationFormat)");
+            }
         }
     }
 

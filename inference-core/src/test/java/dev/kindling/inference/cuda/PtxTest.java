@@ -54,7 +54,7 @@ class PtxTest {
             assertTrue(entries("gemm_f32", v).contains("gemm_f32"));
             assertEquals("ops", Ptx.moduleOf("rope_store_kv"));
             assertTrue(entries("ops", v).containsAll(List.of("embed", "rmsnorm", "rope_store_kv", "attention",
-                    "attention_combine", "fill_random_16", "fill_random_bytes", "fill_random_f32")), "ops." + v);
+                    "attention_combine", "quantize_act", "fill_random_16", "fill_random_bytes", "fill_random_f32")), "ops." + v);
             assertEquals("sample", Ptx.moduleOf("logits_reduce"));
             assertTrue(entries("sample", v).contains("logits_reduce"), "sample." + v);
             for (String m : Ptx.MODULES) {

@@ -52,6 +52,11 @@ public final class MatrixPlan {
         return kind;
     }
 
+    /** How the product's input is rounded: as the CPU engine rounds it for the (first) source's type. */
+    public dev.kindling.inference.cpu.ActivationFormat format() {
+        return WeightPacker.activationFormat(parts.get(0).type());
+    }
+
     public Layout layout() {
         return layout;
     }

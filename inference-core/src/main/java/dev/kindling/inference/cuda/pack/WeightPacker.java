@@ -1,6 +1,7 @@
 package dev.kindling.inference.cuda.pack;
 
 import dev.kindling.formats.gguf.GgmlType;
+import dev.kindling.inference.cpu.ActivationFormat;
 import dev.kindling.inference.cpu.ScalarKernels;
 import dev.kindling.inference.tensor.Tensor;
 import dev.kindling.inference.tensor.Tensors;
@@ -55,6 +56,21 @@ public final class WeightPacker {
             case Q8_0, Q4_0 -> cols % 64 == 0 ? Kind.of(src) : Kind.F16;
             case Q4_K -> Kind.Q4_K;
             default -> Kind.F16;
+        };
+    }
+
+    /**
+     * How the CPU engine (and llama.cpp) rounds a product's input for weights of {@code src}
+     * ({@code Tensor.activationFormat()}): the GPU rounds the same way before its product, so both
+     * backends see the same activations whatever the GPU stores the weights as.
+     */
+    public static ActivationFormat activationFormat(GgmlType src) {
+        return switch (src) {
+            case F16 -> ActivationFormat.F16;
+            case BF16 -> ActivationFormat.BF16;
+            case Q8_0, Q4_0 -> ActivationFormat.Q8_0;
+            case Q4_K, Q5_K, Q6_K -> ActivationFormat.Q8_K;
+            default -> ActivationFormat.F32;
         };
     }
 

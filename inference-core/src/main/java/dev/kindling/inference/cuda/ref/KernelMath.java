@@ -1,5 +1,6 @@
 package dev.kindling.inference.cuda.ref;
 
+import dev.kindling.inference.cpu.ActivationFormat;
 import dev.kindling.inference.cpu.ScalarKernels;
 import dev.kindling.inference.cuda.StepPlan;
 import dev.kindling.inference.cuda.pack.HalfFloats;
@@ -71,6 +72,18 @@ public final class KernelMath {
     /** {@code store_act}: the value an activation buffer of {@code kind} holds after storing {@code v}. */
     public static float act(float v, Kind kind) {
         return HalfFloats.round(v, kind);
+    }
+
+    /**
+     * A product's input as the kernels prepare it ({@code quantize_act}, or the producer's own
+     * store): rounded as the CPU engine rounds it for the weights' type ({@code format}), then stored
+     * in {@code storage} (the tensor cores' F16/BF16, or F32).
+     */
+    public static void roundInput(float[] x, int off, int n, ActivationFormat format, Kind storage) {
+        format.roundTrip(x, off, n, x);
+        for (int i = off; i < off + n; i++) {
+            x[i] = HalfFloats.round(x[i], storage);
+        }
     }
 
     /** silu(g) * u as the epilogue computes it. */

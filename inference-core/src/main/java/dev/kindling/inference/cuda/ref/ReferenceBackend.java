@@ -110,7 +110,8 @@ public final class ReferenceBackend implements Backend {
             ModelPlan.Layer lp = plan.layers.get(l);
             PackedChunk[] w = layers.get(l);
             for (int t = 0; t < n; t++) {
-                KernelMath.rmsnorm(x, t * dim, lp.attnNorm(), c.normEps(), xb, t * dim, act);
+                KernelMath.rmsnorm(x, t * dim, lp.attnNorm(), c.normEps(), xb, t * dim, Kind.F32);
+                KernelMath.roundInput(xb, t * dim, dim, lp.qkv().format(), act);
             }
             KernelMath.gemm(w[0], xb, n, qkv, KernelMath.EPI_STORE, Kind.F32);
             for (int t = 0; t < n; t++) {
@@ -120,12 +121,19 @@ public final class ReferenceBackend implements Backend {
                         KernelMath.kvOffset(p.slots[t], blockSize, l, c.layers(), 0, kvDim),
                         KernelMath.kvOffset(p.slots[t], blockSize, l, c.layers(), 1, kvDim), plan.kv);
             }
-            KernelMath.attention(p, qkv, kv, l, c.layers(), blockSize, c.heads(), c.kvHeads(), hd, c.slidingWindow(), att, act);
+            KernelMath.attention(p, qkv, kv, l, c.layers(), blockSize, c.heads(), c.kvHeads(), hd, c.slidingWindow(), att, Kind.F32);
+            for (int t = 0; t < n; t++) {
+                KernelMath.roundInput(att, t * qDim, qDim, lp.wo().format(), act);
+            }
             KernelMath.gemm(w[1], att, n, x, KernelMath.EPI_ACCUM, Kind.F32);
             for (int t = 0; t < n; t++) {
-                KernelMath.rmsnorm(x, t * dim, lp.ffnNorm(), c.normEps(), xb, t * dim, act);
+                KernelMath.rmsnorm(x, t * dim, lp.ffnNorm(), c.normEps(), xb, t * dim, Kind.F32);
+                KernelMath.roundInput(xb, t * dim, dim, lp.gateUp().format(), act);
             }
-            KernelMath.gemm(w[2], xb, n, hb, KernelMath.EPI_SWIGLU, act);
+            KernelMath.gemm(w[2], xb, n, hb, KernelMath.EPI_SWIGLU, Kind.F32);
+            for (int t = 0; t < n; t++) {
+                KernelMath.roundInput(hb, t * hidden, hidden, lp.down().format(), act);
+            }
             KernelMath.gemm(w[3], hb, n, x, KernelMath.EPI_ACCUM, Kind.F32);
         }
         if (step.wantHidden) {
@@ -142,7 +150,8 @@ public final class ReferenceBackend implements Backend {
         }
         float[] xl = new float[m * dim];
         for (int i = 0; i < m; i++) {
-            KernelMath.rmsnorm(x, p.logitTokens[i] * dim, plan.outputNorm, c.normEps(), xl, i * dim, act);
+            KernelMath.rmsnorm(x, p.logitTokens[i] * dim, plan.outputNorm, c.normEps(), xl, i * dim, Kind.F32);
+            KernelMath.roundInput(xl, i * dim, dim, plan.output.format(), act);
         }
         int vocab = c.vocabSize();
         if (step.logits.length < m * vocab) {

@@ -93,6 +93,13 @@ class WeightPackerTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q5_K", "Q6_K"})
+    void inputsAreRoundedAsTheCpuRoundsThem(GgmlType type) {
+        Tensor cpu = RandomBlocks.tensor(type, 1, 256, RandomBlocks.bytes(type, 1, 256, 1));
+        assertEquals(cpu.activationFormat(), WeightPacker.activationFormat(type), type.toString());
+    }
+
     @Test
     void nothingIsRequantized() {
         byte[] data = RandomBlocks.bytes(GgmlType.F16, 2, 64, 1);
