@@ -4,6 +4,7 @@ import dev.kindling.formats.ModelFormatException;
 import dev.kindling.formats.gguf.GgufFile;
 import dev.kindling.inference.backend.Backend;
 import dev.kindling.inference.cpu.CpuBackend;
+import dev.kindling.inference.cuda.Devices;
 import dev.kindling.inference.engine.Scheduler;
 import dev.kindling.inference.engine.TextSupport;
 import dev.kindling.inference.gguf.GgufModelLoader;
@@ -83,21 +84,21 @@ public final class Engine implements AutoCloseable {
         if (options.tokenizer() != null) {
             codec = TextCodec.load(options.tokenizer());
         }
-        if ("cuda".equals(options.device())) {
-            LOG.warn("device cuda requested but this build has no CUDA backend; using the CPU");
-        }
+        Model loaded = model;
+        Backend backend = Devices.open(model, options, () -> cpuBackend(loaded, options));
+        LOG.info("engine: {} on {}, KV cache {} blocks x {} positions", path.getFileName(), backend.describe(),
+                backend.kvBlockCount(), backend.kvBlockSize());
+        return new Engine(model, backend, codec, options);
+    }
+
+    private static Backend cpuBackend(Model model, EngineOptions options) {
         long budget = options.kvBudgetBytes();
         if (budget == 0) {
             Runtime rt = Runtime.getRuntime();
             long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
             budget = Math.max(64L << 20, Math.min(4L << 30, free / 4));
         }
-        ModelConfig c = model.config();
-        CpuBackend backend = new CpuBackend(model, options.threads(), options.maxBatchTokens(), options.kvBlockSize(), budget);
-        LOG.info("engine: {} on {}, KV cache {} blocks x {} positions ({} MiB)", path.getFileName(), backend.describe(),
-                backend.kvBlockCount(), backend.kvBlockSize(),
-                (long) backend.kvBlockCount() * backend.kvBlockSize() * c.layers() * 2 * c.kvDim() * 4 >> 20);
-        return new Engine(model, backend, codec, options);
+        return new CpuBackend(model, options.threads(), options.maxBatchTokens(), options.kvBlockSize(), budget);
     }
 
     public ModelConfig config() {

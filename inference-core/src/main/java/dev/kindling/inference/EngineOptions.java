@@ -11,8 +11,9 @@ import java.nio.file.Path;
  *
  * @param threads          compute threads (the caller's step thread plus {@code threads-1} workers);
  *                         default: available processors (in Spark: the executor's cores)
- * @param device           {@code "cpu"}, {@code "cuda"} or {@code "auto"} (CUDA when present, else CPU;
- *                         this build has the CPU backend only, so auto means CPU)
+ * @param device           {@code "cpu"}, {@code "cuda"} or {@code "auto"} (default: CUDA when a usable
+ *                         GPU is present, else the CPU, the reason logged once; {@code "cuda"} when
+ *                         CUDA cannot be used is an error)
  * @param kvBudgetBytes    memory for the KV cache; requests that do not fit wait; 0 = a quarter of the
  *                         free heap after loading, at most 4 GiB
  * @param kvBlockSize      positions per KV block
@@ -22,9 +23,13 @@ import java.nio.file.Path;
  *                         llama2.c checkpoints, e.g. {@code tok512.bin}); null = the model's
  * @param truncatePrompts  prompts longer than the context keep their last tokens (room left for
  *                         {@code maxTokens}) instead of failing
+ * @param gpuDevice        CUDA device ordinal to use (in Spark: the GPU the task was assigned, see
+ *                         {@code dev.kindling.spark.executor.GpuAssignment}); -1 = the first visible
+ * @param gpuMemoryFraction share of the GPU memory left after weights and buffers that the KV cache
+ *                         takes (0, 1]
  */
 public record EngineOptions(int threads, String device, long kvBudgetBytes, int kvBlockSize, int maxBatchTokens,
-        int maxSequences, Path tokenizer, boolean truncatePrompts) {
+        int maxSequences, Path tokenizer, boolean truncatePrompts, int gpuDevice, double gpuMemoryFraction) {
 
     public EngineOptions {
         if (threads < 1) {
@@ -36,41 +41,55 @@ public record EngineOptions(int threads, String device, long kvBudgetBytes, int 
         if (kvBudgetBytes < 0 || kvBlockSize < 1 || maxBatchTokens < 1 || maxSequences < 1) {
             throw new IllegalArgumentException("kv budget, block size, batch tokens and sequences must be positive");
         }
+        if (gpuDevice < -1) {
+            throw new IllegalArgumentException("GPU device must be an ordinal >= 0 (or -1 for the first visible), got " + gpuDevice);
+        }
+        if (!(gpuMemoryFraction > 0 && gpuMemoryFraction <= 1)) {
+            throw new IllegalArgumentException("GPU memory fraction must be in (0, 1], got " + gpuMemoryFraction);
+        }
     }
 
     public static EngineOptions defaults() {
-        return new EngineOptions(Runtime.getRuntime().availableProcessors(), "auto", 0L, 16, 256, 64, null, false);
+        return new EngineOptions(Runtime.getRuntime().availableProcessors(), "auto", 0L, 16, 256, 64, null, false, -1, 0.9);
     }
 
     public EngineOptions withThreads(int n) {
-        return new EngineOptions(n, device, kvBudgetBytes, kvBlockSize, maxBatchTokens, maxSequences, tokenizer, truncatePrompts);
+        return new EngineOptions(n, device, kvBudgetBytes, kvBlockSize, maxBatchTokens, maxSequences, tokenizer, truncatePrompts, gpuDevice, gpuMemoryFraction);
     }
 
     public EngineOptions withDevice(String d) {
-        return new EngineOptions(threads, d, kvBudgetBytes, kvBlockSize, maxBatchTokens, maxSequences, tokenizer, truncatePrompts);
+        return new EngineOptions(threads, d, kvBudgetBytes, kvBlockSize, maxBatchTokens, maxSequences, tokenizer, truncatePrompts, gpuDevice, gpuMemoryFraction);
     }
 
     public EngineOptions withKvBudgetBytes(long b) {
-        return new EngineOptions(threads, device, b, kvBlockSize, maxBatchTokens, maxSequences, tokenizer, truncatePrompts);
+        return new EngineOptions(threads, device, b, kvBlockSize, maxBatchTokens, maxSequences, tokenizer, truncatePrompts, gpuDevice, gpuMemoryFraction);
     }
 
     public EngineOptions withKvBlockSize(int n) {
-        return new EngineOptions(threads, device, kvBudgetBytes, n, maxBatchTokens, maxSequences, tokenizer, truncatePrompts);
+        return new EngineOptions(threads, device, kvBudgetBytes, n, maxBatchTokens, maxSequences, tokenizer, truncatePrompts, gpuDevice, gpuMemoryFraction);
     }
 
     public EngineOptions withMaxBatchTokens(int n) {
-        return new EngineOptions(threads, device, kvBudgetBytes, kvBlockSize, n, maxSequences, tokenizer, truncatePrompts);
+        return new EngineOptions(threads, device, kvBudgetBytes, kvBlockSize, n, maxSequences, tokenizer, truncatePrompts, gpuDevice, gpuMemoryFraction);
     }
 
     public EngineOptions withMaxSequences(int n) {
-        return new EngineOptions(threads, device, kvBudgetBytes, kvBlockSize, maxBatchTokens, n, tokenizer, truncatePrompts);
+        return new EngineOptions(threads, device, kvBudgetBytes, kvBlockSize, maxBatchTokens, n, tokenizer, truncatePrompts, gpuDevice, gpuMemoryFraction);
     }
 
     public EngineOptions withTokenizer(Path p) {
-        return new EngineOptions(threads, device, kvBudgetBytes, kvBlockSize, maxBatchTokens, maxSequences, p, truncatePrompts);
+        return new EngineOptions(threads, device, kvBudgetBytes, kvBlockSize, maxBatchTokens, maxSequences, p, truncatePrompts, gpuDevice, gpuMemoryFraction);
     }
 
     public EngineOptions withTruncatePrompts(boolean t) {
-        return new EngineOptions(threads, device, kvBudgetBytes, kvBlockSize, maxBatchTokens, maxSequences, tokenizer, t);
+        return new EngineOptions(threads, device, kvBudgetBytes, kvBlockSize, maxBatchTokens, maxSequences, tokenizer, t, gpuDevice, gpuMemoryFraction);
+    }
+
+    public EngineOptions withGpuDevice(int d) {
+        return new EngineOptions(threads, device, kvBudgetBytes, kvBlockSize, maxBatchTokens, maxSequences, tokenizer, truncatePrompts, d, gpuMemoryFraction);
+    }
+
+    public EngineOptions withGpuMemoryFraction(double f) {
+        return new EngineOptions(threads, device, kvBudgetBytes, kvBlockSize, maxBatchTokens, maxSequences, tokenizer, truncatePrompts, gpuDevice, f);
     }
 }

@@ -41,6 +41,15 @@ public interface Backend extends AutoCloseable {
     /** Runs the model over the step's tokens; see the class comment. */
     void forward(Step step);
 
+    /**
+     * True when {@link #forward} honours {@link Step#reductions} (computes them where the logits
+     * are instead of returning full rows). The CPU backend returns false: its logits are already
+     * on the host.
+     */
+    default boolean reducesLogits() {
+        return false;
+    }
+
     @Override
     void close();
 }

@@ -26,6 +26,16 @@ public final class Step {
     public boolean wantHidden;
     /** {@code tokenCount x dim} when {@link #wantHidden}. */
     public float[] hidden = new float[0];
+    /**
+     * Set by the scheduler only when {@link Backend#reducesLogits()}: per logit row, a reduction
+     * (argmax, sample with a given coin, log-prob of a target) the backend computes where the
+     * logits are, so a GPU copies back one id or value per row instead of a vocabulary of floats.
+     * Results go to {@link #reducedTokens} and {@link #reducedValues} (row i at index i); those
+     * rows of {@link #logits} are then unspecified. A null array or entry asks for the full row.
+     */
+    public LogitReduction[] reductions;
+    public int[] reducedTokens = new int[0];
+    public float[] reducedValues = new float[0];
 
     public Step(int capacity) {
         this.capacity = capacity;
@@ -40,6 +50,7 @@ public final class Step {
         sequenceCount = 0;
         logitCount = 0;
         wantHidden = false;
+        reductions = null;
     }
 
     /** Registers a sequence by its KV block table (block ids in position order); returns its index. */

@@ -55,6 +55,17 @@ final class CliArgs {
         return values.containsKey(key) ? Long.parseLong(values.get(key)) : def;
     }
 
+    /** {@code --device auto|cpu|cuda} and {@code --gpu N} (a CUDA device ordinal) applied to {@code o}. */
+    dev.kindling.inference.EngineOptions device(dev.kindling.inference.EngineOptions o) {
+        if (has("device")) {
+            o = o.withDevice(get("device"));
+        }
+        if (has("gpu")) {
+            o = o.withGpuDevice(getInt("gpu", -1));
+        }
+        return o;
+    }
+
     float getFloat(String key, float def) {
         return values.containsKey(key) ? Float.parseFloat(values.get(key)) : def;
     }

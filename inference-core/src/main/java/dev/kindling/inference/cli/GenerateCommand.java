@@ -24,7 +24,7 @@ import java.util.Set;
  * <pre>
  *   generate --model M (--prompt TEXT | --input IN.jsonl --output OUT.jsonl) [--max-tokens N]
  *            [--temperature T] [--top-p P] [--top-k K] [--min-p P] [--seed S] [--threads N]
- *            [--tokenizer FILE] [--llama2c-sampler] [--stop STRING]
+ *            [--tokenizer FILE] [--llama2c-sampler] [--stop STRING] [--device auto|cpu|cuda] [--gpu N]
  * </pre>
  * With {@code --prompt} only the completion goes to stdout, streamed ({@code --prompt ""} starts
  * from BOS alone). With {@code --input} (JSON lines {@code {id, prompt}}) all rows are generated in
@@ -33,7 +33,7 @@ import java.util.Set;
  */
 public final class GenerateCommand {
     static final Set<String> OPTIONS = Set.of("model", "prompt", "input", "output", "max-tokens", "temperature", "top-p",
-            "top-k", "min-p", "seed", "threads", "tokenizer", "stop");
+            "top-k", "min-p", "seed", "threads", "tokenizer", "stop", "device", "gpu");
     static final Set<String> FLAGS = Set.of("llama2c-sampler");
 
     private GenerateCommand() {}
@@ -55,7 +55,13 @@ public final class GenerateCommand {
             err.println("generate: " + e.getMessage());
             return 2;
         }
-        EngineOptions o = EngineOptions.defaults();
+        EngineOptions o;
+        try {
+            o = a.device(EngineOptions.defaults());
+        } catch (IllegalArgumentException e) {
+            err.println("generate: " + e.getMessage());
+            return 2;
+        }
         if (a.has("threads")) {
             o = o.withThreads(a.getInt("threads", 1));
         }

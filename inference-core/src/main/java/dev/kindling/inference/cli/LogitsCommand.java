@@ -12,7 +12,7 @@ import java.nio.file.Path;
 import java.util.Set;
 
 /**
- * {@code kindling logits --model M --prompt TEXT [--top 50] [--threads N] [--tokenizer FILE]}: one
+ * {@code kindling logits --model M --prompt TEXT [--top 50] [--threads N] [--tokenizer FILE] [--device D] [--gpu N]}: one
  * JSON object {@code {"tokens":[...],"logits":[... full vocabulary at the last position ...],
  * "top":[{"id","piece","logit"}...]}} (the prompt is encoded with BOS as the vocabulary says).
  */
@@ -25,15 +25,16 @@ public final class LogitsCommand {
 
     public static int run(String[] args, PrintStream out, PrintStream err) throws IOException {
         CliArgs a;
+        EngineOptions o;
         try {
-            a = new CliArgs(args, Set.of("model", "prompt", "top", "threads", "tokenizer"), Set.of());
+            a = new CliArgs(args, Set.of("model", "prompt", "top", "threads", "tokenizer", "device", "gpu"), Set.of());
             a.require("model");
             a.require("prompt");
+            o = a.device(EngineOptions.defaults());
         } catch (IllegalArgumentException e) {
             err.println("logits: " + e.getMessage());
             return 2;
         }
-        EngineOptions o = EngineOptions.defaults();
         if (a.has("threads")) {
             o = o.withThreads(a.getInt("threads", 1));
         }

@@ -6,6 +6,7 @@ import dev.kindling.inference.GenerationRequest;
 import dev.kindling.inference.ScoreResult;
 import dev.kindling.inference.TokenListener;
 import dev.kindling.inference.backend.Backend;
+import dev.kindling.inference.backend.LogitReduction;
 import dev.kindling.inference.backend.Step;
 import dev.kindling.inference.model.ModelConfig;
 import dev.kindling.inference.sample.LogProbs;
@@ -233,6 +234,9 @@ public final class Scheduler implements AutoCloseable {
                 inStep.add(s);
             }
         }
+        if (backend.reducesLogits()) {
+            step.reductions = reductions(logitOwners);
+        }
         backend.forward(step);
         stats.steps++;
         int vocab = config.vocabSize();
@@ -248,7 +252,8 @@ public final class Scheduler implements AutoCloseable {
                         for (int i = 0; i < s.stepTokens; i++) {
                             int pos = firstPos + i;
                             if (pos < s.promptLength - 1) {
-                                s.scoreLogprobs[pos] = (float) (step.logits[row * vocab + s.tokens[pos + 1]]
+                                s.scoreLogprobs[pos] = reduced(row) ? step.reducedValues[row]
+                                        : (float) (step.logits[row * vocab + s.tokens[pos + 1]]
                                         - LogProbs.logSumExp(step.logits, row * vocab, vocab));
                                 row++;
                             }
@@ -278,14 +283,14 @@ public final class Scheduler implements AutoCloseable {
                     }
                     case GENERATE -> {
                         if (s.computed == s.promptLength) {
-                            s.sampleNext(step.logits, row * vocab, vocab);
+                            s.sampleNext(step, row, vocab);
                             row++;
                         }
                     }
                 }
             } else {
                 s.computed++;
-                s.sampleNext(step.logits, row * vocab, vocab);
+                s.sampleNext(step, row, vocab);
                 row++;
             }
         }
@@ -297,6 +302,31 @@ public final class Scheduler implements AutoCloseable {
                 it.remove();
             }
         }
+    }
+
+    /**
+     * What a backend that reduces logits where they are (a GPU) should compute per logit row: the
+     * sampler's choice where it can be made from the row alone (greedy or temperature/top-k/top-p/
+     * min-p, its random draw made here, in the same order as the host sampler would), the
+     * log-probability of the next prompt token when scoring; null (the full row) otherwise.
+     */
+    private LogitReduction[] reductions(List<Sequence> owners) {
+        LogitReduction[] r = new LogitReduction[owners.size()];
+        int inSequence = 0; // rows of the same sequence so far (a scoring chunk has one per position)
+        for (int i = 0; i < owners.size(); i++) {
+            Sequence s = owners.get(i);
+            inSequence = i > 0 && owners.get(i - 1) == s ? inSequence + 1 : 0;
+            r[i] = switch (s.kind) {
+                case GENERATE -> s.request.topLogprobs() < 0 && !s.finished ? s.sampler.reduction() : null;
+                case SCORE -> LogitReduction.logprob(s.tokens[s.computed + inSequence + 1]);
+                default -> null;
+            };
+        }
+        return r;
+    }
+
+    private boolean reduced(int row) {
+        return step.reductions != null && row < step.reductions.length && step.reductions[row] != null;
     }
 
     @Override
@@ -396,11 +426,13 @@ public final class Scheduler implements AutoCloseable {
             }
         }
 
-        void sampleNext(float[] logits, int off, int vocab) {
+        void sampleNext(Step step, int row, int vocab) {
             if (finished) {
                 return;
             }
-            int next = sampler.sample(logits, off, vocab);
+            float[] logits = step.logits;
+            int off = row * vocab;
+            int next = reduced(row) ? step.reducedTokens[row] : sampler.sample(logits, off, vocab);
             TokenLogprob lp = request.topLogprobs() >= 0 ? LogProbs.of(logits, off, vocab, next, request.topLogprobs()) : null;
             if (lp != null) {
                 logprobs.add(lp);

@@ -1,5 +1,7 @@
 package dev.kindling.inference.sample;
 
+import dev.kindling.inference.backend.LogitReduction;
+
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -31,6 +33,17 @@ final class DefaultSampler implements Sampler {
                 c[1]++;
             }
         }
+    }
+
+    @Override
+    public LogitReduction reduction() {
+        if (penalties()) {
+            return null;
+        }
+        if (p.temperature() == 0f) {
+            return LogitReduction.argmax();
+        }
+        return LogitReduction.sample(p.temperature(), p.topK(), p.topP(), p.minP(), rng.nextFloat());
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.kindling.inference.sample;
 
+import dev.kindling.inference.backend.LogitReduction;
+
 /**
  * Picks the next token from a row of logits. One instance per sequence: it holds the request's
  * random generator and the token counts the penalties need, so results never depend on other
@@ -13,6 +15,16 @@ public interface Sampler {
 
     /** Tells the sampler a token was appended to the sequence (prompt tokens first, then outputs). */
     default void accept(int token, boolean generated) {}
+
+    /**
+     * The next choice as a {@link LogitReduction} a backend can compute where the logits are, with
+     * this sampler's random draw made now (exactly the draw {@link #sample} would make), or null
+     * when the choice needs more than the row (penalties, another algorithm). Called instead of
+     * {@link #sample}, never in addition to it.
+     */
+    default LogitReduction reduction() {
+        return null;
+    }
 
     static Sampler create(SamplingParams p) {
         return p.kind() == SamplingParams.Kind.LLAMA2C ? new Llama2cSampler(p) : new DefaultSampler(p);

@@ -1,0 +1,149 @@
+package dev.kindling.inference.backend;
+
+import java.util.Arrays;
+
+/**
+ * What the scheduler needs from a row of logits when it does not need the row itself: the argmax,
+ * a sample, or the log-probability of a given token. A backend whose {@link Backend#reducesLogits()}
+ * is true computes these where the logits are (the CUDA backend: on the device, so a decode step
+ * copies back one id per sequence instead of a vocabulary of floats); {@link #reduce} is the
+ * same computation on the host, used by such backends when the device cannot (and as the oracle).
+ *
+ * <p>{@link Kind#SAMPLE} is the engine's default sampler without penalties, with its random draw
+ * made by the caller: the {@code coin} is the uniform float the sequence's own generator returns,
+ * so the result equals {@code Sampler.create(params).sample(row)} for the same generator state.
+ *
+ * @param kind        what to compute
+ * @param temperature SAMPLE: softmax temperature (0 = argmax)
+ * @param topK        SAMPLE: keep the k most likely tokens (0 = all)
+ * @param topP        SAMPLE: nucleus mass in (0, 1] (1 = off)
+ * @param minP        SAMPLE: minimum probability relative to the top token (0 = off)
+ * @param coin        SAMPLE: a uniform draw in [0, 1)
+ * @param target      LOGPROB: the token whose log-probability is wanted
+ */
+public record LogitReduction(Kind kind, float temperature, int topK, float topP, float minP, float coin, int target) {
+    public enum Kind {
+        /** The largest logit (lowest id among ties): token only. */
+        ARGMAX,
+        /** A token drawn as described above. */
+        SAMPLE,
+        /** {@code logit[target] - logSumExp(logits)} in double: value only (the argmax as token). */
+        LOGPROB
+    }
+
+    public static LogitReduction argmax() {
+        return new LogitReduction(Kind.ARGMAX, 0f, 0, 1f, 0f, 0f, -1);
+    }
+
+    public static LogitReduction sample(float temperature, int topK, float topP, float minP, float coin) {
+        return new LogitReduction(Kind.SAMPLE, temperature, topK, topP, minP, coin, -1);
+    }
+
+    public static LogitReduction logprob(int target) {
+        return new LogitReduction(Kind.LOGPROB, 0f, 0, 1f, 0f, 0f, target);
+    }
+
+    /** The token of ARGMAX/SAMPLE (the argmax for LOGPROB). */
+    public int token(float[] logits, int off, int n) {
+        if (kind == Kind.SAMPLE && temperature != 0f) {
+            return sample(logits, off, n);
+        }
+        return argmax(logits, off, n);
+    }
+
+    /** The value of LOGPROB ({@code logit[target] - logSumExp}). */
+    public float value(float[] logits, int off, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, logits[off + i]);
+        }
+        double s = 0;
+        for (int i = 0; i < n; i++) {
+            s += Math.exp(logits[off + i] - (double) max);
+        }
+        return (float) (logits[off + target] - (max + Math.log(s)));
+    }
+
+    /** Writes {@link #token} to {@code tokens[i]} and, for LOGPROB, {@link #value} to {@code values[i]}. */
+    public void reduce(float[] logits, int off, int n, int[] tokens, float[] values, int i) {
+        tokens[i] = token(logits, off, n);
+        if (kind == Kind.LOGPROB) {
+            values[i] = value(logits, off, n);
+        }
+    }
+
+    static int argmax(float[] a, int off, int n) {
+        int best = 0;
+        float bv = a[off];
+        for (int i = 1; i < n; i++) {
+            if (a[off + i] > bv) {
+                bv = a[off + i];
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /** The default sampler's algorithm (dev.kindling.inference.sample), drawing with {@link #coin}. */
+    private int sample(float[] logits, int off, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, logits[off + i]);
+        }
+        float[] z = new float[n];
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            float e = (float) Math.exp((logits[off + i] - max) / temperature);
+            z[i] = e;
+            sum += e;
+        }
+        if (topK == 0 && topP >= 1f && minP == 0f) {
+            double r = coin * sum;
+            double cdf = 0;
+            for (int i = 0; i < n; i++) {
+                cdf += z[i];
+                if (r < cdf) {
+                    return i;
+                }
+            }
+            return argmax(z, 0, n);
+        }
+        double cutoff = topP < 1f ? (1.0 - topP) / (n - 1) * sum : 0;
+        long[] keys = new long[n];
+        int m = 0;
+        for (int i = 0; i < n; i++) {
+            if (z[i] >= cutoff && z[i] >= minP) {
+                keys[m++] = ((long) (0x7FFFFFFF - Float.floatToRawIntBits(z[i])) << 32) | i;
+            }
+        }
+        if (m == 0) {
+            return argmax(z, 0, n);
+        }
+        Arrays.sort(keys, 0, m);
+        int keep = topK > 0 ? Math.min(m, topK) : m;
+        if (topP < 1f) {
+            double goal = topP * sum;
+            double cum = 0;
+            for (int i = 0; i < keep; i++) {
+                cum += z[(int) keys[i]];
+                if (cum >= goal) {
+                    keep = i + 1;
+                    break;
+                }
+            }
+        }
+        double mass = 0;
+        for (int i = 0; i < keep; i++) {
+            mass += z[(int) keys[i]];
+        }
+        double r = coin * mass;
+        double cdf = 0;
+        for (int i = 0; i < keep; i++) {
+            cdf += z[(int) keys[i]];
+            if (r < cdf) {
+                return (int) keys[i];
+            }
+        }
+        return (int) keys[keep - 1];
+    }
+}

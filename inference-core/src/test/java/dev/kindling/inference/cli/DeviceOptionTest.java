@@ -1,0 +1,33 @@
+package dev.kindling.inference.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kindling.inference.cuda.CudaProbe;
+import dev.kindling.inference.cuda.CudaUnavailableException;
+import dev.kindling.testing.SharedData;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/** {@code --device auto|cpu|cuda} and {@code --gpu N} on the engine commands. */
+class DeviceOptionTest {
+    @Test
+    void deviceOptions() throws Exception {
+        String model = SharedData.require("llama2c/stories260K.gguf").toString();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream errs = new PrintStream(err, true, StandardCharsets.UTF_8);
+        assertEquals(2, LogitsCommand.run(new String[] {"--model", model, "--prompt", "Once", "--device", "gpu"}, System.out, errs));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("device must be cpu, cuda or auto"), err.toString(StandardCharsets.UTF_8));
+        assertEquals(2, GenerateCommand.run(new String[] {"--model", model, "--prompt", "Once", "--gpu", "-5"}, System.out, errs));
+        assertEquals(0, LogitsCommand.run(new String[] {"--model", model, "--prompt", "Once", "--device", "cpu", "--gpu", "0", "--top", "1"},
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), errs));
+        Assumptions.assumeFalse(CudaProbe.get().available(), "checked where CUDA is missing");
+        CudaUnavailableException e = assertThrows(CudaUnavailableException.class,
+                () -> GenerateCommand.run(new String[] {"--model", model, "--prompt", "Once", "--device", "cuda"}, System.out, errs));
+        assertEquals(CudaProbe.get().reason(), e.getMessage());
+    }
+}
