@@ -1,0 +1,338 @@
+package dev.kindling.inference;
+
+import dev.kindling.formats.ModelFormatException;
+import dev.kindling.formats.gguf.GgufFile;
+import dev.kindling.inference.backend.Backend;
+import dev.kindling.inference.cpu.CpuBackend;
+import dev.kindling.inference.engine.Scheduler;
+import dev.kindling.inference.engine.TextSupport;
+import dev.kindling.inference.gguf.GgufModelLoader;
+import dev.kindling.inference.llama2c.Llama2cLoader;
+import dev.kindling.inference.model.Model;
+import dev.kindling.inference.model.ModelConfig;
+import dev.kindling.tokenizer.StreamingDecoder;
+import dev.kindling.tokenizer.Tokenizer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The inference engine: a model, a backend and a continuous-batching scheduler. Thread-safe: any
+ * number of threads (Spark tasks) may call it at once, and their requests join one batch.
+ *
+ * <pre>{@code
+ * try (Engine engine = Engine.open(Path.of("model.gguf"), EngineOptions.defaults().withThreads(4))) {
+ *     Completion c = engine.generate(GenerationRequest.of("Once upon a time").withMaxTokens(64));
+ *     System.out.println(c.text());
+ *     List<ScoreResult> scores = engine.score(List.of("The cat sat on the mat."));
+ *     float[][] vectors = engine.embed(List.of("hello", "world"));
+ * }
+ * }</pre>
+ */
+public final class Engine implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
+
+    private final Model model;
+    private final Backend backend;
+    private final Scheduler scheduler;
+    private final EngineOptions options;
+    private final TextCodec codec;
+
+    private Engine(Model model, Backend backend, TextCodec codec, EngineOptions options) {
+        this.model = model;
+        this.backend = backend;
+        this.codec = codec;
+        this.options = options;
+        int[] ends = codec != null ? codec.stopIds() : new int[0];
+        int bos = codec != null ? codec.bosId() : 1;
+        this.scheduler = new Scheduler(backend, codec != null ? codec.textSupport() : null, ends, bos, options.maxSequences());
+    }
+
+    /**
+     * Opens a GGUF file or a llama2.c checkpoint (detected from the content) and starts the engine.
+     *
+     * @throws ModelFormatException naming the file (and tensor or key) when it cannot be used
+     */
+    public static Engine open(Path path, EngineOptions options) {
+        if (!Files.isRegularFile(path)) {
+            throw new ModelFormatException(path, "no such model file");
+        }
+        Model model;
+        TextCodec codec = null;
+        if (GgufFile.looksLikeGguf(path)) {
+            try (GgufFile gguf = GgufFile.open(path)) {
+                model = GgufModelLoader.load(gguf);
+                if (options.tokenizer() == null) {
+                    codec = TextCodec.fromGguf(gguf);
+                }
+            }
+        } else if (Llama2cLoader.looksLikeLlama2c(path)) {
+            model = Llama2cLoader.load(path);
+        } else {
+            throw new ModelFormatException(path, "neither a GGUF file nor a llama2.c checkpoint");
+        }
+        if (options.tokenizer() != null) {
+            codec = TextCodec.load(options.tokenizer());
+        }
+        if ("cuda".equals(options.device())) {
+            LOG.warn("device cuda requested but this build has no CUDA backend; using the CPU");
+        }
+        long budget = options.kvBudgetBytes();
+        if (budget == 0) {
+            Runtime rt = Runtime.getRuntime();
+            long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+            budget = Math.max(64L << 20, Math.min(4L << 30, free / 4));
+        }
+        ModelConfig c = model.config();
+        CpuBackend backend = new CpuBackend(model, options.threads(), options.maxBatchTokens(), options.kvBlockSize(), budget);
+        LOG.info("engine: {} on {}, KV cache {} blocks x {} positions ({} MiB)", path.getFileName(), backend.describe(),
+                backend.kvBlockCount(), backend.kvBlockSize(),
+                (long) backend.kvBlockCount() * backend.kvBlockSize() * c.layers() * 2 * c.kvDim() * 4 >> 20);
+        return new Engine(model, backend, codec, options);
+    }
+
+    public ModelConfig config() {
+        return model.config();
+    }
+
+    public Model model() {
+        return model;
+    }
+
+    public EngineOptions options() {
+        return options;
+    }
+
+    /** The backend description, e.g. {@code "cpu (2 threads, 512-bit vectors)"}. */
+    public String device() {
+        return backend.describe();
+    }
+
+    /** Counters (steps, prompt/generated tokens, prompt tokens served from the prefix cache). */
+    public Scheduler.Stats stats() {
+        return scheduler.stats();
+    }
+
+    /** True when the engine can turn text into tokens and back. */
+    public boolean hasTokenizer() {
+        return codec != null;
+    }
+
+    /** The tokenizer (the model's vocabulary, or {@link EngineOptions#tokenizer()}); empty without one. */
+    public java.util.Optional<Tokenizer> tokenizer() {
+        return codec == null ? java.util.Optional.empty() : java.util.Optional.of(codec.tokenizer());
+    }
+
+    /** Encodes a prompt as the model expects it (BOS when the vocabulary adds one). */
+    public int[] encode(String text) {
+        return requireCodec().encode(text);
+    }
+
+    /** Decodes ids to text (special tokens left out). */
+    public String decode(int[] ids) {
+        return requireCodec().decode(ids);
+    }
+
+    private TextCodec requireCodec() {
+        if (codec == null) {
+            throw new IllegalStateException("this engine has no tokenizer: give token ids, or EngineOptions.withTokenizer(path)");
+        }
+        return codec;
+    }
+
+    /** The prompt of a request as ids, checked against the vocabulary and the context length. */
+    int[] promptIds(GenerationRequest r) {
+        int[] ids = r.promptTokens() != null ? r.promptTokens() : requireCodec().encode(r.prompt());
+        if (ids.length == 0) {
+            throw new IllegalArgumentException("the prompt is empty (use \"\" with a tokenizer that adds BOS, or give tokens)");
+        }
+        return checkTokens(ids, r.maxTokens());
+    }
+
+    private int[] checkTokens(int[] ids, int reserve) {
+        ModelConfig c = model.config();
+        for (int id : ids) {
+            if (id < 0 || id >= c.vocabSize()) {
+                throw new IllegalArgumentException("token id " + id + " is outside the vocabulary (0.." + (c.vocabSize() - 1) + ")");
+            }
+        }
+        if (ids.length >= c.contextLength()) {
+            if (!options.truncatePrompts()) {
+                throw new IllegalArgumentException("the prompt has " + ids.length + " tokens but the context holds "
+                        + c.contextLength() + " (shorten it, or EngineOptions.withTruncatePrompts(true) to keep its end)");
+            }
+            int keep = Math.max(1, c.contextLength() - Math.max(1, Math.min(reserve, c.contextLength() / 2)));
+            ids = Arrays.copyOfRange(ids, ids.length - keep, ids.length);
+        }
+        return ids;
+    }
+
+    // ---------------------------------------------------------------- generation
+
+    /** Starts a generation; tokens stream to {@code listener} (may be null) as they are made. */
+    public CompletableFuture<Completion> submit(GenerationRequest request, TokenListener listener) {
+        try {
+            return scheduler.generate(promptIds(request), request, listener);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** Generates one completion (blocking). */
+    public Completion generate(GenerationRequest request) {
+        return await(submit(request, null));
+    }
+
+    /** Generates completions for all requests, batched together; results in request order. */
+    public List<Completion> generate(List<GenerationRequest> requests) {
+        List<CompletableFuture<Completion>> fs = new ArrayList<>();
+        for (GenerationRequest r : requests) {
+            fs.add(submit(r, null));
+        }
+        return awaitAll(fs);
+    }
+
+    // ---------------------------------------------------------------- scoring, embeddings, logits
+
+    /** Per-token log-probabilities and perplexity of each text (BOS added as the vocabulary says). */
+    public List<ScoreResult> score(List<String> texts) {
+        List<int[]> ids = new ArrayList<>();
+        for (String t : texts) {
+            ids.add(requireCodec().encode(t));
+        }
+        return scoreTokens(ids);
+    }
+
+    /** Scores token sequences as given (batched prefill only). */
+    public List<ScoreResult> scoreTokens(List<int[]> sequences) {
+        List<CompletableFuture<ScoreResult>> fs = new ArrayList<>();
+        for (int[] s : sequences) {
+            fs.add(scheduler.score(checkNotTruncated(s)));
+        }
+        return awaitAll(fs);
+    }
+
+    /** Mean-pooled final hidden states (after the final norm), one vector per text. */
+    public float[][] embed(List<String> texts) {
+        List<int[]> ids = new ArrayList<>();
+        for (String t : texts) {
+            ids.add(requireCodec().encode(t));
+        }
+        return embedTokens(ids);
+    }
+
+    public float[][] embedTokens(List<int[]> sequences) {
+        List<CompletableFuture<float[]>> fs = new ArrayList<>();
+        for (int[] s : sequences) {
+            fs.add(scheduler.embed(checkNotTruncated(s)));
+        }
+        return awaitAll(fs).toArray(new float[0][]);
+    }
+
+    /** Logits after the last of {@code tokens} (the full vocabulary). */
+    public float[] logits(int[] tokens) {
+        return await(scheduler.logits(checkNotTruncated(tokens)));
+    }
+
+    private int[] checkNotTruncated(int[] ids) {
+        if (ids.length == 0) {
+            throw new IllegalArgumentException("empty token sequence");
+        }
+        ModelConfig c = model.config();
+        if (ids.length > c.contextLength()) {
+            throw new IllegalArgumentException("the text has " + ids.length + " tokens but the context holds " + c.contextLength());
+        }
+        for (int id : ids) {
+            if (id < 0 || id >= c.vocabSize()) {
+                throw new IllegalArgumentException("token id " + id + " is outside the vocabulary (0.." + (c.vocabSize() - 1) + ")");
+            }
+        }
+        return ids;
+    }
+
+    private static <T> T await(Future<T> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            f.cancel(true);
+            throw new CancellationException("interrupted");
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new CompletionException(c);
+        }
+    }
+
+    private static <T> List<T> awaitAll(List<CompletableFuture<T>> fs) {
+        List<T> out = new ArrayList<>(fs.size());
+        for (CompletableFuture<T> f : fs) {
+            out.add(await(f));
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        scheduler.close();
+        backend.close();
+    }
+
+    /** The tokenizer as the engine uses it: prompts in, text out, end tokens. */
+    record TextCodec(Tokenizer tokenizer) {
+        static TextCodec fromGguf(GgufFile gguf) {
+            return new TextCodec(Tokenizer.fromGguf(gguf));
+        }
+
+        static TextCodec load(Path path) {
+            return new TextCodec(Tokenizer.load(path));
+        }
+
+        int[] encode(String text) {
+            return tokenizer.encode(text, true);
+        }
+
+        String decode(int[] ids) {
+            return tokenizer.decode(ids, true);
+        }
+
+        int[] stopIds() {
+            return tokenizer.stopIds();
+        }
+
+        int bosId() {
+            return tokenizer.bosId();
+        }
+
+        TextSupport textSupport() {
+            return new TextSupport() {
+                @Override
+                public byte[] tokenBytes(int id) {
+                    return tokenizer.tokenBytes(id);
+                }
+
+                @Override
+                public boolean isSpecial(int id) {
+                    return tokenizer.isSpecial(id);
+                }
+
+                @Override
+                public PieceDecoder newDecoder(boolean stripLeadingSpace) {
+                    StreamingDecoder d = new StreamingDecoder(tokenizer, true, stripLeadingSpace);
+                    return d::next;
+                }
+            };
+        }
+    }
+}

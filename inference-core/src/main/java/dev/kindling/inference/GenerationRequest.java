@@ -1,0 +1,79 @@
+package dev.kindling.inference;
+
+import dev.kindling.inference.sample.SamplingParams;
+import java.util.List;
+
+/**
+ * One generation: a prompt (text, or token ids), how to sample, and when to stop.
+ *
+ * <pre>{@code
+ * GenerationRequest r = GenerationRequest.of("Once upon a time")
+ *         .withSampling(SamplingParams.temperature(0.8f, 42).withTopP(0.95f))
+ *         .withMaxTokens(128)
+ *         .withStopStrings(List.of("\n\n"));
+ * }</pre>
+ *
+ * @param prompt        prompt text (encoded with the model's tokenizer, BOS added as the vocabulary
+ *                      says); {@code ""} = BOS alone. Ignored when {@code promptTokens} is given.
+ * @param promptTokens  prompt as token ids, used as they are (no BOS added), or null
+ * @param sampling      how to pick tokens
+ * @param maxTokens     most tokens to generate (the context length also ends a generation)
+ * @param stopStrings   generation ends when the output text contains one; it is cut before it
+ * @param stopTokens    extra token ids that end generation (besides the vocabulary's EOS/EOT)
+ * @param ignoreEos     keep going past the vocabulary's end tokens
+ * @param topLogprobs   -1: no log-probs; 0: the chosen token's; n: also the n most likely
+ */
+public record GenerationRequest(String prompt, int[] promptTokens, SamplingParams sampling, int maxTokens,
+        List<String> stopStrings, int[] stopTokens, boolean ignoreEos, int topLogprobs) {
+
+    public GenerationRequest {
+        if (prompt == null && promptTokens == null) {
+            throw new IllegalArgumentException("a request needs a prompt or prompt tokens");
+        }
+        if (maxTokens < 0) {
+            throw new IllegalArgumentException("max tokens must be >= 0, got " + maxTokens);
+        }
+        sampling = sampling == null ? SamplingParams.greedy() : sampling;
+        stopStrings = stopStrings == null ? List.of() : List.copyOf(stopStrings);
+        stopTokens = stopTokens == null ? new int[0] : stopTokens.clone();
+        for (String s : stopStrings) {
+            if (s.isEmpty()) {
+                throw new IllegalArgumentException("stop strings must not be empty");
+            }
+        }
+    }
+
+    /** Greedy, 256 tokens at most. */
+    public static GenerationRequest of(String prompt) {
+        return new GenerationRequest(prompt, null, SamplingParams.greedy(), 256, List.of(), null, false, -1);
+    }
+
+    /** From token ids (no BOS added). */
+    public static GenerationRequest ofTokens(int... tokens) {
+        return new GenerationRequest(null, tokens, SamplingParams.greedy(), 256, List.of(), null, false, -1);
+    }
+
+    public GenerationRequest withSampling(SamplingParams s) {
+        return new GenerationRequest(prompt, promptTokens, s, maxTokens, stopStrings, stopTokens, ignoreEos, topLogprobs);
+    }
+
+    public GenerationRequest withMaxTokens(int n) {
+        return new GenerationRequest(prompt, promptTokens, sampling, n, stopStrings, stopTokens, ignoreEos, topLogprobs);
+    }
+
+    public GenerationRequest withStopStrings(List<String> stops) {
+        return new GenerationRequest(prompt, promptTokens, sampling, maxTokens, stops, stopTokens, ignoreEos, topLogprobs);
+    }
+
+    public GenerationRequest withStopTokens(int... ids) {
+        return new GenerationRequest(prompt, promptTokens, sampling, maxTokens, stopStrings, ids, ignoreEos, topLogprobs);
+    }
+
+    public GenerationRequest withIgnoreEos(boolean ignore) {
+        return new GenerationRequest(prompt, promptTokens, sampling, maxTokens, stopStrings, stopTokens, ignore, topLogprobs);
+    }
+
+    public GenerationRequest withLogprobs(int top) {
+        return new GenerationRequest(prompt, promptTokens, sampling, maxTokens, stopStrings, stopTokens, ignoreEos, top);
+    }
+}

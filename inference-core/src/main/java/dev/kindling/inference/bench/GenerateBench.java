@@ -1,0 +1,131 @@
+package dev.kindling.inference.bench;
+
+import dev.kindling.inference.Engine;
+import dev.kindling.inference.EngineOptions;
+import dev.kindling.inference.GenerationRequest;
+import dev.kindling.inference.cpu.Simd;
+import dev.kindling.inference.model.ModelConfig;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * {@code bench generate}: prefill and decode speed on a model, measured the way
+ * {@code llamacpp.mjs bench} measures llama.cpp, so the two can run back to back.
+ *
+ * <pre>
+ *   java --add-modules jdk.incubator.vector -cp ... dev.kindling.inference.bench.GenerateBench \
+ *       --model M.gguf --prompt-tokens 128 --gen 64 --threads 2 [--batch B] [--reps 3] [--warmup 1]
+ * </pre>
+ *
+ * Prompt: BOS then pseudo-random ids (the same generator as {@code llamacpp.mjs}). Prefill = time
+ * from submitting to the first generated token (one batched pass over the prompt, plus sampling);
+ * decode = {@code gen} further single-token steps, greedy. With {@code --batch B}, B sequences
+ * (different prompts) are submitted together and prefilled in one step; decode tok/s is then the
+ * aggregate over all sequences after that step. Prints one JSON line with the
+ * median over the repetitions, and the weight bytes streamed per second during decode.
+ */
+public final class GenerateBench {
+    private GenerateBench() {}
+
+    public record Result(String model, String type, int threads, int batch, double prefillTokS, double decodeTokS,
+            double decodeGBps, long weightBytes) {
+        public String toJson() {
+            return String.format(Locale.ROOT, "{\"model\":\"%s\",\"type\":\"%s\",\"threads\":%d,\"batch\":%d,"
+                    + "\"prefill_tok_s\":%.2f,\"decode_tok_s\":%.2f,\"decode_GBps\":%.2f,\"weight_bytes\":%d,"
+                    + "\"simd\":\"%s\",\"java\":\"%s\"}", model.replace("\\", "/").replace("\"", "'"), type, threads, batch,
+                    prefillTokS, decodeTokS, decodeGBps, weightBytes, Simd.describe(), System.getProperty("java.version"));
+        }
+    }
+
+    public static void main(String[] args) {
+        String model = null;
+        int promptTokens = 128, gen = 64, threads = Runtime.getRuntime().availableProcessors(), batch = 1, reps = 3, warmup = 1;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            String v = i + 1 < args.length ? args[i + 1] : null;
+            switch (a) {
+                case "--model" -> { model = v; i++; }
+                case "--prompt-tokens" -> { promptTokens = Integer.parseInt(v); i++; }
+                case "--gen" -> { gen = Integer.parseInt(v); i++; }
+                case "--threads" -> { threads = Integer.parseInt(v); i++; }
+                case "--batch" -> { batch = Integer.parseInt(v); i++; }
+                case "--reps" -> { reps = Integer.parseInt(v); i++; }
+                case "--warmup" -> { warmup = Integer.parseInt(v); i++; }
+                default -> {
+                    System.err.println("unknown argument " + a);
+                    System.exit(2);
+                }
+            }
+        }
+        if (model == null) {
+            System.err.println("usage: GenerateBench --model M --prompt-tokens 128 --gen 64 --threads 2 [--batch B] [--reps 3] [--warmup 1]");
+            System.exit(2);
+        }
+        System.out.println(run(Path.of(model), promptTokens, gen, threads, batch, reps, warmup).toJson());
+    }
+
+    public static Result run(Path model, int promptTokens, int gen, int threads, int batch, int reps, int warmup) {
+        EngineOptions o = EngineOptions.defaults().withThreads(threads).withMaxSequences(Math.max(batch, 1))
+                .withMaxBatchTokens(Math.max(256, Math.min(8192, promptTokens * batch)));
+        try (Engine e = Engine.open(model, o)) {
+            ModelConfig c = e.config();
+            long bytes = e.model().weights().bytesPerToken();
+            double[] pre = new double[reps];
+            double[] dec = new double[reps];
+            for (int r = 0; r < warmup + reps; r++) {
+                double[] m = once(e, c, promptTokens, gen, batch, r);
+                if (r >= warmup) {
+                    pre[r - warmup] = m[0];
+                    dec[r - warmup] = m[1];
+                }
+            }
+            double p = median(pre), d = median(dec);
+            return new Result(model.toString(), e.model().fileType(), threads, batch, p, d, bytes * d / batch / 1e9, bytes);
+        }
+    }
+
+    /** One repetition: {prefill tok/s, decode tok/s (aggregate)}. */
+    private static double[] once(Engine e, ModelConfig c, int promptTokens, int gen, int batch, int rep) {
+        int lo = Math.min(259, c.vocabSize() - 1);
+        long[] firstAt = new long[batch];
+        long[] lastAt = new long[batch];
+        List<CompletableFuture<?>> fs = new ArrayList<>();
+        long t0 = System.nanoTime();
+        for (int b = 0; b < batch; b++) {
+            int[] prompt = new int[promptTokens];
+            long s = 12345 + 7919L * b + 104729L * rep;
+            prompt[0] = 1;
+            for (int i = 1; i < promptTokens; i++) {
+                s = (s * 1103515245L + 12345L) % 2147483648L;
+                prompt[i] = lo + (int) (s / 2147483648.0 * (c.vocabSize() - lo));
+            }
+            int seq = b;
+            GenerationRequest req = GenerationRequest.ofTokens(prompt).withMaxTokens(gen + 1).withIgnoreEos(true);
+            fs.add(e.submit(req, (index, token, text, lp) -> {
+                long now = System.nanoTime();
+                if (index == 0) {
+                    firstAt[seq] = now;
+                }
+                lastAt[seq] = now;
+            }));
+        }
+        CompletableFuture.allOf(fs.toArray(new CompletableFuture[0])).join();
+        long allFirst = Arrays.stream(firstAt).max().orElse(t0);
+        long allLast = Arrays.stream(lastAt).max().orElse(t0);
+        double prefill = (double) promptTokens * batch / ((allFirst - t0) / 1e9);
+        // all prompts go through in one step (maxBatchTokens covers them), so every sequence gets its
+        // first token at the same moment and the decode steps that follow hold all of them
+        double decode = (double) gen * batch / ((allLast - allFirst) / 1e9);
+        return new double[] {prefill, decode};
+    }
+
+    static double median(double[] a) {
+        double[] s = a.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+}

@@ -1,0 +1,88 @@
+package dev.kindling.inference.cpu;
+
+/**
+ * How llama.cpp rounds the input of a matrix product for a given weight type (ggml's
+ * {@code vec_dot_type}): F32 stays, F16/BF16 weights see activations rounded to F16/BF16, Q8_0
+ * and Q4_0 weights see 32-value blocks of int8 with an f16 scale (Q8_0), K-quants see
+ * 256-value blocks of int8 with a float scale (Q8_K).
+ *
+ * <p>The engine reproduces that rounding ({@link #roundTrip}) and then multiplies exact floats: for
+ * quantized pairs the result equals llama.cpp's integer block sums times the two scales up to float
+ * rounding, so greedy text follows llama.cpp's instead of drifting at near-ties. (Q4_1 keeps F32
+ * activations: see {@link dev.kindling.inference.tensor.Q4_1Tensor}.)
+ */
+public enum ActivationFormat {
+    F32, F16, BF16, Q8_0, Q8_K;
+
+    /** Rounds {@code n} values {@code x[off..]} into {@code out[off..]} as this format would. */
+    public void roundTrip(float[] x, int off, int n, float[] out) {
+        switch (this) {
+            case F32 -> System.arraycopy(x, off, out, off, n);
+            case F16 -> {
+                for (int i = 0; i < n; i++) {
+                    out[off + i] = ScalarKernels.halfToFloat(ScalarKernels.floatToHalf(x[off + i]));
+                }
+            }
+            case BF16 -> {
+                for (int i = 0; i < n; i++) {
+                    int u = Float.floatToRawIntBits(x[off + i]);
+                    int bits = (u & 0x7FFFFFFF) > 0x7F800000 ? (u >>> 16) | 64 : (u + (0x7FFF + ((u >>> 16) & 1))) >>> 16;
+                    out[off + i] = Float.intBitsToFloat(bits << 16);
+                }
+            }
+            case Q8_0 -> {
+                for (int b = 0; b + 32 <= n; b += 32) {
+                    q8_0Block(x, off + b, out);
+                }
+                if (n % 32 != 0) {
+                    System.arraycopy(x, off + n - n % 32, out, off + n - n % 32, n % 32);
+                }
+            }
+            case Q8_K -> {
+                for (int b = 0; b + 256 <= n; b += 256) {
+                    q8_kBlock(x, off + b, out);
+                }
+                if (n % 256 != 0) {
+                    System.arraycopy(x, off + n - n % 256, out, off + n - n % 256, n % 256);
+                }
+            }
+        }
+    }
+
+    /** ggml's x86 {@code quantize_row_q8_0}: d = amax/127 stored as f16, q = round-half-even(x * 127/amax). */
+    private static void q8_0Block(float[] x, int off, float[] out) {
+        float amax = 0f;
+        for (int i = 0; i < 32; i++) {
+            amax = Math.max(amax, Math.abs(x[off + i]));
+        }
+        float d = amax / 127f;
+        float dh = ScalarKernels.halfToFloat(ScalarKernels.floatToHalf(d));
+        float id = amax != 0f ? 127f / amax : 0f;
+        for (int i = 0; i < 32; i++) {
+            out[off + i] = (float) Math.rint(x[off + i] * id) * dh;
+        }
+    }
+
+    /** ggml's {@code quantize_row_q8_K_ref}: iscale = -127/max (max = value of largest magnitude), d = 1/iscale. */
+    private static void q8_kBlock(float[] x, int off, float[] out) {
+        float amax = 0f;
+        float max = 0f;
+        for (int i = 0; i < 256; i++) {
+            float ax = Math.abs(x[off + i]);
+            if (ax > amax) {
+                amax = ax;
+                max = x[off + i];
+            }
+        }
+        if (amax == 0f) {
+            java.util.Arrays.fill(out, off, off + 256, 0f);
+            return;
+        }
+        float iscale = -127f / max;
+        float d = 1f / iscale;
+        for (int i = 0; i < 256; i++) {
+            int v = (int) Math.rint(iscale * x[off + i]);
+            out[off + i] = Math.min(127, v) * d;
+        }
+    }
+}

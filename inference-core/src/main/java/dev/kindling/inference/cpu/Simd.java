@@ -1,0 +1,136 @@
+package dev.kindling.inference.cpu;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The vector shapes the CPU kernels use, fixed once per JVM.
+ *
+ * <p>{@link #F} is {@code FloatVector.SPECIES_PREFERRED} (512 bits with AVX-512, 256 with AVX2)
+ * unless the system property {@code kindling.simd.bits} (256 or 512, or 0 = scalar only) asks for
+ * another width; tests use that to check the AVX2 shape on an AVX-512 machine. The companion
+ * byte/short/int species hold as many lanes as {@link #F}, so one byte load widens to one float
+ * vector.
+ *
+ * <p>Every dot product follows one arithmetic contract, so that a result never depends on batch
+ * size, tiling or thread split (the engine promises the same tokens whatever the batch):
+ * <ol>
+ *   <li>the vector part {@code [0, n - n % L)} is cut into four equal segments of
+ *       {@link #segmentLength} elements, plus a rest (fewer than 8 chunks of L) after them;</li>
+ *   <li>segment {@code s} is accumulated by its own vector {@code acc[s]} with
+ *       {@code acc = fma(w[k..k+L], x[k..k+L], acc)}, chunk after chunk, and the rest continues
+ *       {@code acc[0]}; four independent chains keep the FMA units busy;</li>
+ *   <li>{@link #finish} combines the lanes as {@code (acc0 + acc1) + (acc2 + acc3)}, sums them left to
+ *       right, then adds the scalar tail with {@code fma}.</li>
+ * </ol>
+ * Decode kernels run the four segments side by side for one row; the prefill/batch kernel runs a
+ * 4x4 tile of rows and tokens over one segment at a time (K-blocking) — the same sums in the same
+ * order. Dequantized weights are always computed by one formula per type. The Vector API's
+ * {@code reduceLanes(ADD)} is avoided: its order may differ between interpreter and compiled code.
+ */
+public final class Simd {
+    private Simd() {}
+
+    /** Float lanes per vector, or 0 when the kernels run scalar. */
+    public static final int L;
+    public static final VectorSpecies<Float> F;
+    public static final VectorSpecies<Byte> B;
+    public static final VectorSpecies<Short> S;
+    public static final VectorSpecies<Integer> I;
+
+    static {
+        int preferred = FloatVector.SPECIES_PREFERRED.vectorBitSize();
+        int bits = Integer.getInteger("kindling.simd.bits", preferred);
+        if (bits > preferred) {
+            bits = preferred;
+        }
+        if (bits >= 512) {
+            F = FloatVector.SPECIES_512;
+        } else if (bits >= 256) {
+            F = FloatVector.SPECIES_256;
+        } else {
+            F = null;
+        }
+        if (F != null) {
+            L = F.length();
+            B = VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8));
+            S = VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16));
+            I = VectorSpecies.of(int.class, VectorShape.forBitSize(L * 32));
+        } else {
+            L = 0;
+            B = null;
+            S = null;
+            I = null;
+        }
+    }
+
+    /** True when vector kernels are used (256 or 512 bits). */
+    public static boolean enabled() {
+        return L > 0;
+    }
+
+    /** A description for logs and benchmark output, e.g. {@code "512-bit"}. */
+    public static String describe() {
+        return enabled() ? (L * 32) + "-bit" : "scalar";
+    }
+
+    /** Elements per segment of the contract above (a multiple of {@code 2L}; 0 for short rows). */
+    public static int segmentLength(int n) {
+        return L == 0 ? 0 : (n / L / 8) * 2 * L;
+    }
+
+    /**
+     * Step 3 of the contract: {@code spill} holds the four accumulators of one output at
+     * {@code spill[off + s*L ..]}; returns their combined lane sum.
+     */
+    public static float finish(float[] spill, int off) {
+        float s = 0f;
+        for (int j = 0; j < L; j++) {
+            s += (spill[off + j] + spill[off + L + j]) + (spill[off + 2 * L + j] + spill[off + 3 * L + j]);
+        }
+        return s;
+    }
+
+    /** Spills four accumulators to {@code spill[0 .. 4L)} and finishes them. */
+    public static float finish(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3, float[] spill) {
+        a0.intoArray(spill, 0);
+        a1.intoArray(spill, L);
+        a2.intoArray(spill, 2 * L);
+        a3.intoArray(spill, 3 * L);
+        return finish(spill, 0);
+    }
+
+    /** Loads {@link #L} bytes and widens them to floats. */
+    public static FloatVector bytesToFloats(byte[] a, int off) {
+        return (FloatVector) ByteVector.fromArray(B, a, off).castShape(F, 0);
+    }
+
+    /** Loads {@link #L} int16 values and widens them to int lanes. */
+    static IntVector shortsToInts(short[] a, int off) {
+        return (IntVector) ShortVector.fromArray(S, a, off).castShape(I, 0);
+    }
+
+    /**
+     * Loads {@link #L} IEEE halves and converts them exactly (same values as
+     * {@link ScalarKernels#halfToFloat}: the exponent is moved into place and re-biased by a
+     * multiplication with 2^112, which is exact for normal and subnormal halves; inf/NaN patched).
+     */
+    public static FloatVector halvesToFloats(short[] a, int off) {
+        IntVector h = shortsToInts(a, off);
+        IntVector em = h.and(0x7FFF);
+        IntVector shifted = em.lanewise(VectorOperators.LSHL, 13);
+        IntVector bits = shifted.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
+        bits = bits.blend(shifted.or(0x7F800000), em.compare(VectorOperators.GE, 0x7C00));
+        return bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+    }
+
+    /** Loads {@link #L} bfloat16 values as floats (exact). */
+    public static FloatVector bf16ToFloats(short[] a, int off) {
+        return shortsToInts(a, off).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+}

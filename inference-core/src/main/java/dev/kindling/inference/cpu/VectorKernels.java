@@ -1,0 +1,153 @@
+package dev.kindling.inference.cpu;
+
+import static dev.kindling.inference.cpu.Simd.F;
+import static dev.kindling.inference.cpu.Simd.L;
+
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * Float32 kernels on heap arrays (Vector API), each with a scalar twin in {@link ScalarKernels}.
+ * Dot products follow the arithmetic contract of {@link Simd} (four segment accumulators, fixed
+ * combination), so {@link #dot} and the tiled product {@link #tile4x4} give bit-identical results
+ * for the same row and token.
+ */
+public final class VectorKernels {
+    private VectorKernels() {}
+
+    /** {@code sum_k w[wOff+k] * x[xOff+k]} for {@code k < n}; {@code spill} holds at least {@code 4L} floats. */
+    public static float dot(float[] w, int wOff, float[] x, int xOff, int n, float[] spill) {
+        if (L == 0) {
+            return ScalarKernels.dot(w, wOff, x, xOff, n);
+        }
+        int seg = Simd.segmentLength(n);
+        int vecEnd = n - n % L;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int k = 0; k < seg; k += L) {
+            a0 = FloatVector.fromArray(F, w, wOff + k).fma(FloatVector.fromArray(F, x, xOff + k), a0);
+            a1 = FloatVector.fromArray(F, w, wOff + seg + k).fma(FloatVector.fromArray(F, x, xOff + seg + k), a1);
+            a2 = FloatVector.fromArray(F, w, wOff + 2 * seg + k).fma(FloatVector.fromArray(F, x, xOff + 2 * seg + k), a2);
+            a3 = FloatVector.fromArray(F, w, wOff + 3 * seg + k).fma(FloatVector.fromArray(F, x, xOff + 3 * seg + k), a3);
+        }
+        for (int k = 4 * seg; k < vecEnd; k += L) {
+            a0 = FloatVector.fromArray(F, w, wOff + k).fma(FloatVector.fromArray(F, x, xOff + k), a0);
+        }
+        return tail(w, wOff, x, xOff, vecEnd, n, Simd.finish(a0, a1, a2, a3, spill));
+    }
+
+    static float tail(float[] w, int wOff, float[] x, int xOff, int k, int n, float s) {
+        for (; k < n; k++) {
+            s = Math.fma(w[wOff + k], x[xOff + k], s);
+        }
+        return s;
+    }
+
+    /**
+     * A 4x4 tile of a matrix product — rows {@code i < 4} of {@code w} (at {@code wOff + i*ldw})
+     * against tokens {@code t < 4} of {@code x} (at {@code xOff + t*ldx}) — over the columns of one
+     * segment of the contract: {@code [from, to)} then {@code [from2, to2)} with the same
+     * accumulators (segment 0 also takes the rest). The 16 accumulators are spilled to
+     * {@code parts[partOff + (t*4 + i)*4L ..]}, at lane block {@code seg}; {@link #finishTile}
+     * completes them. Each loaded vector is used four times: the compute-bound inner loop of prefill.
+     */
+    public static void tile4x4(float[] w, int wOff, int ldw, float[] x, int xOff, int ldx,
+            int from, int to, int from2, int to2, float[] parts, int seg) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z;
+        FloatVector a10 = z, a11 = z, a12 = z, a13 = z;
+        FloatVector a20 = z, a21 = z, a22 = z, a23 = z;
+        FloatVector a30 = z, a31 = z, a32 = z, a33 = z;
+        int w0 = wOff, w1 = wOff + ldw, w2 = wOff + 2 * ldw, w3 = wOff + 3 * ldw;
+        int x0 = xOff, x1 = xOff + ldx, x2 = xOff + 2 * ldx, x3 = xOff + 3 * ldx;
+        for (int pass = 0; pass < 2; pass++) {
+            int lo = pass == 0 ? from : from2;
+            int hi = pass == 0 ? to : to2;
+            for (int k = lo; k < hi; k += L) {
+                FloatVector v0 = FloatVector.fromArray(F, w, w0 + k);
+                FloatVector v1 = FloatVector.fromArray(F, w, w1 + k);
+                FloatVector v2 = FloatVector.fromArray(F, w, w2 + k);
+                FloatVector v3 = FloatVector.fromArray(F, w, w3 + k);
+                FloatVector t = FloatVector.fromArray(F, x, x0 + k);
+                a00 = v0.fma(t, a00);
+                a10 = v1.fma(t, a10);
+                a20 = v2.fma(t, a20);
+                a30 = v3.fma(t, a30);
+                t = FloatVector.fromArray(F, x, x1 + k);
+                a01 = v0.fma(t, a01);
+                a11 = v1.fma(t, a11);
+                a21 = v2.fma(t, a21);
+                a31 = v3.fma(t, a31);
+                t = FloatVector.fromArray(F, x, x2 + k);
+                a02 = v0.fma(t, a02);
+                a12 = v1.fma(t, a12);
+                a22 = v2.fma(t, a22);
+                a32 = v3.fma(t, a32);
+                t = FloatVector.fromArray(F, x, x3 + k);
+                a03 = v0.fma(t, a03);
+                a13 = v1.fma(t, a13);
+                a23 = v2.fma(t, a23);
+                a33 = v3.fma(t, a33);
+            }
+        }
+        // spilled, and finished in another method: keeps this one within C2's node budget on JDK 17
+        // (otherwise the vector intrinsics fall back to boxed objects)
+        int b = seg * L;
+        int o = 4 * L;
+        a00.intoArray(parts, b);
+        a10.intoArray(parts, b + o);
+        a20.intoArray(parts, b + 2 * o);
+        a30.intoArray(parts, b + 3 * o);
+        a01.intoArray(parts, b + 4 * o);
+        a11.intoArray(parts, b + 5 * o);
+        a21.intoArray(parts, b + 6 * o);
+        a31.intoArray(parts, b + 7 * o);
+        a02.intoArray(parts, b + 8 * o);
+        a12.intoArray(parts, b + 9 * o);
+        a22.intoArray(parts, b + 10 * o);
+        a32.intoArray(parts, b + 11 * o);
+        a03.intoArray(parts, b + 12 * o);
+        a13.intoArray(parts, b + 13 * o);
+        a23.intoArray(parts, b + 14 * o);
+        a33.intoArray(parts, b + 15 * o);
+    }
+
+    /**
+     * The full 4x4 tile over {@code n} columns: four segment passes of {@link #tile4x4}, then the
+     * contract's combination and tails; result for row i and token t to {@code out[outOff + t*ldo + i]}.
+     * {@code parts} holds at least {@code 64L} floats.
+     */
+    public static void dot4x4(float[] w, int wOff, int ldw, float[] x, int xOff, int ldx, int n,
+            float[] out, int outOff, int ldo, float[] parts) {
+        int seg = Simd.segmentLength(n);
+        int vecEnd = n - n % L;
+        tile4x4(w, wOff, ldw, x, xOff, ldx, 0, seg, 4 * seg, vecEnd, parts, 0);
+        tile4x4(w, wOff, ldw, x, xOff, ldx, seg, 2 * seg, 0, 0, parts, 1);
+        tile4x4(w, wOff, ldw, x, xOff, ldx, 2 * seg, 3 * seg, 0, 0, parts, 2);
+        tile4x4(w, wOff, ldw, x, xOff, ldx, 3 * seg, 4 * seg, 0, 0, parts, 3);
+        finishTile(parts, w, wOff, ldw, x, xOff, ldx, vecEnd, n, out, outOff, ldo);
+    }
+
+    private static void finishTile(float[] parts, float[] w, int wOff, int ldw, float[] x, int xOff, int ldx,
+            int vecEnd, int n, float[] out, int outOff, int ldo) {
+        for (int t = 0; t < 4; t++) {
+            for (int i = 0; i < 4; i++) {
+                float s = Simd.finish(parts, (t * 4 + i) * 4 * L);
+                out[outOff + t * ldo + i] = tail(w, wOff + i * ldw, x, xOff + t * ldx, vecEnd, n, s);
+            }
+        }
+    }
+
+    /** {@code y[yOff+i] += a * x[xOff+i]} (attention's weighted sum of values). */
+    public static void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
+        int i = 0;
+        if (L > 0) {
+            int upper = n - n % L;
+            FloatVector av = FloatVector.broadcast(F, a);
+            for (; i < upper; i += L) {
+                FloatVector.fromArray(F, x, xOff + i).fma(av, FloatVector.fromArray(F, y, yOff + i)).intoArray(y, yOff + i);
+            }
+        }
+        for (; i < n; i++) {
+            y[yOff + i] = Math.fma(x[xOff + i], a, y[yOff + i]);
+        }
+    }
+}

@@ -1,0 +1,163 @@
+package dev.kindling.inference.cpu;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A fixed pool of {@code threads - 1} daemon workers plus the calling thread, for data-parallel
+ * loops ({@link #run}): matmul row tiles, attention heads. Tasks are handed out one index at a
+ * time from a shared counter, so a core slowed by another process simply takes fewer.
+ *
+ * <p>Hand-off cost matters (a decode step runs ~100 loops of a few hundred microseconds each), so
+ * idle workers spin for {@link #SPIN_NANOS} before parking, and the caller spins while the last
+ * tasks finish. One loop runs at a time; {@link #run} is not re-entrant and must be called from a
+ * single thread at a time (the engine's step thread).
+ */
+public final class WorkerPool implements AutoCloseable {
+    /** A loop body: {@code worker} in {@code [0, threads)} (0 = the caller) selects per-thread scratch. */
+    @FunctionalInterface
+    public interface Task {
+        void run(int worker, int index);
+    }
+
+    static final long SPIN_NANOS = 200_000;
+
+    private final int threads;
+    private final Worker[] workers;
+    private volatile int generation;
+    private volatile boolean closed;
+    private volatile Task task;
+    private volatile int taskCount;
+    private final AtomicInteger next = new AtomicInteger();
+    private final AtomicInteger active = new AtomicInteger();
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+    public WorkerPool(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
+        this.threads = threads;
+        this.workers = new Worker[threads - 1];
+        for (int i = 0; i < workers.length; i++) {
+            workers[i] = new Worker(i + 1);
+            workers[i].start();
+        }
+    }
+
+    public int threads() {
+        return threads;
+    }
+
+    /** Runs {@code body(worker, i)} for every {@code i < count}, in parallel; returns when all are done. */
+    public void run(int count, Task body) {
+        if (count <= 0) {
+            return;
+        }
+        if (workers.length == 0 || count == 1) {
+            for (int i = 0; i < count; i++) {
+                body.run(0, i);
+            }
+            return;
+        }
+        if (closed) {
+            throw new IllegalStateException("worker pool is closed");
+        }
+        task = body;
+        taskCount = count;
+        next.set(0);
+        failure.set(null);
+        active.set(workers.length);
+        generation = generation + 1; // publishes the fields above
+        for (Worker w : workers) {
+            if (w.parked) {
+                LockSupport.unpark(w);
+            }
+        }
+        work(0, body, count);
+        long spinStart = System.nanoTime();
+        int spins = 0;
+        while (active.get() > 0) {
+            if (++spins < 1 << 14 || System.nanoTime() - spinStart < SPIN_NANOS) {
+                Thread.onSpinWait();
+            } else {
+                LockSupport.parkNanos(20_000);
+            }
+        }
+        task = null;
+        Throwable t = failure.get();
+        if (t != null) {
+            if (t instanceof RuntimeException re) {
+                throw re;
+            }
+            if (t instanceof Error e) {
+                throw e;
+            }
+            throw new IllegalStateException(t);
+        }
+    }
+
+    private void work(int worker, Task body, int count) {
+        int i;
+        while ((i = next.getAndIncrement()) < count) {
+            try {
+                body.run(worker, i);
+            } catch (Throwable t) {
+                failure.compareAndSet(null, t);
+                next.set(count); // stop handing out work
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        for (Worker w : workers) {
+            LockSupport.unpark(w);
+        }
+    }
+
+    private final class Worker extends Thread {
+        private final int index;
+        /** The generation this worker last served; starts at the pool's (0), before any run. */
+        private int seen;
+        volatile boolean parked;
+
+        Worker(int index) {
+            super("kindling-cpu-" + index);
+            this.index = index;
+            this.seen = generation;
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            while (true) {
+                int g;
+                long spinStart = System.nanoTime();
+                int spins = 0;
+                while ((g = generation) == seen) {
+                    if (closed) {
+                        return;
+                    }
+                    if (++spins < 1 << 12 || System.nanoTime() - spinStart < SPIN_NANOS) {
+                        Thread.onSpinWait();
+                    } else {
+                        parked = true;
+                        if (generation == seen && !closed) {
+                            LockSupport.park(this);
+                        }
+                        parked = false;
+                    }
+                }
+                seen = g;
+                Task body = task;
+                int count = taskCount;
+                if (body != null) {
+                    work(index, body, count);
+                }
+                active.decrementAndGet();
+            }
+        }
+    }
+}

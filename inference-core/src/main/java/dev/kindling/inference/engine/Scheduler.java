@@ -1,0 +1,513 @@
+package dev.kindling.inference.engine;
+
+import dev.kindling.inference.Completion;
+import dev.kindling.inference.FinishReason;
+import dev.kindling.inference.GenerationRequest;
+import dev.kindling.inference.ScoreResult;
+import dev.kindling.inference.TokenListener;
+import dev.kindling.inference.backend.Backend;
+import dev.kindling.inference.backend.Step;
+import dev.kindling.inference.model.ModelConfig;
+import dev.kindling.inference.sample.LogProbs;
+import dev.kindling.inference.sample.Sampler;
+import dev.kindling.inference.sample.TokenLogprob;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Continuous batching over one {@link Backend}: requests from any thread queue up; one step thread
+ * repeatedly builds a {@link Step} from every running sequence (one decode token each, then prompt
+ * chunks of sequences still in prefill, up to the backend's token budget), runs it, samples, and
+ * retires finished sequences so waiting ones can join mid-flight.
+ *
+ * <p>Memory: a sequence is admitted only when KV blocks for its prompt plus its maximum output
+ * (capped at the context length) can be reserved, so a running batch never runs out; requests that
+ * do not fit wait in arrival order. Full prompt blocks are shared between sequences with the same
+ * prefix ({@link KvBlockManager}).
+ *
+ * <p>Determinism: each sequence has its own sampler and random generator, and the backend's results
+ * for a token do not depend on the rest of the step, so a seed gives the same tokens whatever the
+ * batch.
+ */
+public final class Scheduler implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
+
+    private final Backend backend;
+    private final ModelConfig config;
+    private final TextSupport text;
+    private final int[] endTokens;
+    private final int bosId;
+    private final int maxSequences;
+    private final KvBlockManager blocks;
+    private final LinkedBlockingQueue<Sequence> incoming = new LinkedBlockingQueue<>();
+    private final List<Sequence> waiting = new ArrayList<>();
+    private final List<Sequence> running = new ArrayList<>();
+    private final Step step;
+    private final Thread thread;
+    private volatile boolean closed;
+    private final Stats stats = new Stats();
+
+    /** Counters for benchmarks and logs (read from any thread; written by the step thread). */
+    public static final class Stats {
+        public volatile long steps;
+        public volatile long promptTokens;
+        public volatile long generatedTokens;
+        public volatile long cachedPromptTokens;
+    }
+
+    public Scheduler(Backend backend, TextSupport text, int[] endTokens, int bosId, int maxSequences) {
+        this.backend = backend;
+        this.config = backend.config();
+        this.text = text;
+        this.endTokens = endTokens.clone();
+        this.bosId = bosId;
+        this.maxSequences = maxSequences;
+        this.blocks = new KvBlockManager(backend.kvBlockSize(), backend.kvBlockCount());
+        this.step = new Step(backend.maxBatchTokens());
+        this.thread = new Thread(this::loop, "kindling-engine");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    public Stats stats() {
+        return stats;
+    }
+
+    enum Kind { GENERATE, SCORE, EMBED, LOGITS }
+
+    /** Queues a generation of {@code prompt} (ids, validated). */
+    public CompletableFuture<Completion> generate(int[] prompt, GenerationRequest request, TokenListener listener) {
+        Sequence s = new Sequence(Kind.GENERATE, prompt, request, listener);
+        return submit(s, s.completion);
+    }
+
+    /** Queues scoring of {@code tokens}. */
+    public CompletableFuture<ScoreResult> score(int[] tokens) {
+        Sequence s = new Sequence(Kind.SCORE, tokens, null, null);
+        return submit(s, s.score);
+    }
+
+    /** Queues a mean-pooled embedding of {@code tokens}. */
+    public CompletableFuture<float[]> embed(int[] tokens) {
+        Sequence s = new Sequence(Kind.EMBED, tokens, null, null);
+        return submit(s, s.vector);
+    }
+
+    /** Queues a forward pass returning the logits after the last token (full vocabulary). */
+    public CompletableFuture<float[]> logits(int[] tokens) {
+        Sequence s = new Sequence(Kind.LOGITS, tokens, null, null);
+        return submit(s, s.vector);
+    }
+
+    private <T> CompletableFuture<T> submit(Sequence s, CompletableFuture<T> f) {
+        if (closed) {
+            f.completeExceptionally(new IllegalStateException("engine is closed"));
+            return f;
+        }
+        int need = KvBlockManager.blocksFor(s.reservedPositions(), blocks.blockSize());
+        if (need > blocks.capacity()) {
+            f.completeExceptionally(new IllegalArgumentException("a sequence of " + s.reservedPositions()
+                    + " positions needs " + need + " KV blocks but the KV budget holds " + blocks.capacity()
+                    + " (raise the KV budget or lower max tokens)"));
+            return f;
+        }
+        incoming.add(s);
+        return f;
+    }
+
+    // ---------------------------------------------------------------- the step thread
+
+    private void loop() {
+        while (!closed) {
+            try {
+                if (running.isEmpty() && waiting.isEmpty()) {
+                    Sequence s = incoming.poll(100, TimeUnit.MILLISECONDS);
+                    if (s == null) {
+                        continue;
+                    }
+                    waiting.add(s);
+                }
+                incoming.drainTo(waiting);
+                admit();
+                if (running.isEmpty()) {
+                    // waiting sequences that do not fit although nothing runs cannot happen (checked at submit)
+                    Thread.sleep(1);
+                    continue;
+                }
+                runStep();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (Throwable t) {
+                LOG.error("engine step failed; failing the sequences in it", t);
+                for (Sequence s : running) {
+                    s.fail(t);
+                    blocks.release(s.table);
+                }
+                running.clear();
+            }
+        }
+        IllegalStateException closedError = new IllegalStateException("engine closed");
+        incoming.drainTo(waiting);
+        for (Sequence s : waiting) {
+            s.fail(closedError);
+        }
+        for (Sequence s : running) {
+            s.fail(closedError);
+        }
+    }
+
+    private void admit() {
+        Iterator<Sequence> it = waiting.iterator();
+        while (it.hasNext() && running.size() < maxSequences) {
+            Sequence s = it.next();
+            if (s.cancelled()) {
+                it.remove();
+                continue;
+            }
+            boolean share = s.kind == Kind.GENERATE || s.kind == Kind.LOGITS;
+            int maxShared = share ? (s.promptLength - 1) / blocks.blockSize() : 0;
+            KvBlockManager.Reservation r = blocks.reserve(s.tokens, s.reservedPositions(), maxShared);
+            if (r == null) {
+                break; // first come, first served: later requests wait behind this one
+            }
+            it.remove();
+            s.start(r);
+            stats.cachedPromptTokens += r.cachedPositions();
+            if (s.finished) {
+                blocks.release(s.table);
+            } else {
+                running.add(s);
+            }
+        }
+    }
+
+    private void runStep() {
+        step.clear();
+        List<Sequence> logitOwners = new ArrayList<>();
+        List<Sequence> inStep = new ArrayList<>();
+        int[] stepSeq = new int[running.size()];
+        // decode tokens first: one per generating sequence
+        for (Sequence s : running) {
+            if (s.computed >= s.promptLength && s.kind == Kind.GENERATE && step.remaining() > 0) {
+                int seq = step.addSequence(s.table);
+                step.addToken(seq, s.tokens[s.length - 1], s.length - 1, true);
+                logitOwners.add(s);
+                inStep.add(s);
+                s.stepFirstToken = step.tokenCount() - 1;
+                s.stepTokens = 1;
+            }
+        }
+        // then prompt chunks
+        for (Sequence s : running) {
+            if (s.computed < s.promptLength && step.remaining() > 0) {
+                int seq = step.addSequence(s.table);
+                int chunk = Math.min(s.promptLength - s.computed, step.remaining());
+                s.stepFirstToken = step.tokenCount();
+                s.stepTokens = chunk;
+                for (int i = 0; i < chunk; i++) {
+                    int pos = s.computed + i;
+                    boolean last = pos == s.promptLength - 1;
+                    boolean want = switch (s.kind) {
+                        case GENERATE, LOGITS -> last;
+                        case SCORE -> !last;
+                        case EMBED -> false;
+                    };
+                    step.addToken(seq, s.tokens[pos], pos, want);
+                    if (want) {
+                        logitOwners.add(s);
+                    }
+                }
+                if (s.kind == Kind.EMBED) {
+                    step.wantHidden = true;
+                }
+                inStep.add(s);
+            }
+        }
+        backend.forward(step);
+        stats.steps++;
+        int vocab = config.vocabSize();
+        int row = 0;
+        for (Sequence s : inStep) {
+            if (s.computed < s.promptLength) {
+                int firstPos = s.computed;
+                s.computed += s.stepTokens;
+                stats.promptTokens += s.stepTokens;
+                s.registerPromptBlocks();
+                switch (s.kind) {
+                    case SCORE -> {
+                        for (int i = 0; i < s.stepTokens; i++) {
+                            int pos = firstPos + i;
+                            if (pos < s.promptLength - 1) {
+                                s.scoreLogprobs[pos] = (float) (step.logits[row * vocab + s.tokens[pos + 1]]
+                                        - LogProbs.logSumExp(step.logits, row * vocab, vocab));
+                                row++;
+                            }
+                        }
+                        if (s.computed == s.promptLength) {
+                            s.finishScore();
+                        }
+                    }
+                    case EMBED -> {
+                        int dim = config.dim();
+                        for (int i = 0; i < s.stepTokens; i++) {
+                            int t = s.stepFirstToken + i;
+                            for (int d = 0; d < dim; d++) {
+                                s.embedding[d] += step.hidden[t * dim + d];
+                            }
+                        }
+                        if (s.computed == s.promptLength) {
+                            s.finishEmbed();
+                        }
+                    }
+                    case LOGITS -> {
+                        if (s.computed == s.promptLength) {
+                            s.vector.complete(Arrays.copyOfRange(step.logits, row * vocab, (row + 1) * vocab));
+                            s.finished = true;
+                            row++;
+                        }
+                    }
+                    case GENERATE -> {
+                        if (s.computed == s.promptLength) {
+                            s.sampleNext(step.logits, row * vocab, vocab);
+                            row++;
+                        }
+                    }
+                }
+            } else {
+                s.computed++;
+                s.sampleNext(step.logits, row * vocab, vocab);
+                row++;
+            }
+        }
+        Iterator<Sequence> it = running.iterator();
+        while (it.hasNext()) {
+            Sequence s = it.next();
+            if (s.finished || s.cancelled()) {
+                blocks.release(s.table);
+                it.remove();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A request in flight: its tokens so far, KV blocks, sampler and result. */
+    private final class Sequence {
+        final Kind kind;
+        final GenerationRequest request;
+        final TokenListener listener;
+        final CompletableFuture<Completion> completion = new CompletableFuture<>();
+        final CompletableFuture<ScoreResult> score = new CompletableFuture<>();
+        final CompletableFuture<float[]> vector = new CompletableFuture<>();
+        final int promptLength;
+        int[] tokens;
+        int length;
+        int computed;
+        int[] table;
+        long prefixKey;
+        int registeredBlocks;
+        int stepFirstToken;
+        int stepTokens;
+        boolean finished;
+        Sampler sampler;
+        TextSupport.PieceDecoder decoder;
+        ByteArrayOutputStream outBytes;
+        List<TokenLogprob> logprobs;
+        float[] scoreLogprobs;
+        float[] embedding;
+        int stopCut = -1;
+
+        Sequence(Kind kind, int[] prompt, GenerationRequest request, TokenListener listener) {
+            this.kind = kind;
+            this.request = request;
+            this.listener = listener;
+            this.promptLength = prompt.length;
+            int cap = kind == Kind.GENERATE
+                    ? (int) Math.min(config.contextLength(), (long) prompt.length + request.maxTokens()) : prompt.length;
+            this.tokens = Arrays.copyOf(prompt, Math.max(cap, prompt.length));
+            this.length = prompt.length;
+        }
+
+        private int reservedPositionsFor(int prompt, int maxTokens) {
+            // positions that get KV entries: the prompt and every generated token but the last
+            return (int) Math.min(config.contextLength(), (long) prompt + Math.max(0, maxTokens - 1));
+        }
+
+        int reservedPositions() {
+            return kind == Kind.GENERATE ? reservedPositionsFor(promptLength, request.maxTokens()) : promptLength;
+        }
+
+        boolean cancelled() {
+            return completion.isDone() && !finished || score.isCancelled() || vector.isCancelled();
+        }
+
+        void start(KvBlockManager.Reservation r) {
+            table = r.table();
+            computed = r.cachedPositions();
+            prefixKey = r.lastKey();
+            registeredBlocks = r.cachedPositions() / blocks.blockSize();
+            switch (kind) {
+                case GENERATE -> {
+                    sampler = Sampler.create(request.sampling());
+                    for (int i = 0; i < promptLength; i++) {
+                        sampler.accept(tokens[i], false);
+                    }
+                    if (text != null) {
+                        decoder = text.newDecoder(promptLength > 0 && tokens[promptLength - 1] == bosId);
+                        outBytes = new ByteArrayOutputStream();
+                    }
+                    logprobs = request.topLogprobs() >= 0 ? new ArrayList<>() : List.of();
+                    if (request.maxTokens() == 0) {
+                        finishGeneration(FinishReason.LENGTH);
+                    }
+                }
+                case SCORE -> scoreLogprobs = new float[Math.max(0, promptLength - 1)];
+                case EMBED -> embedding = new float[config.dim()];
+                case LOGITS -> { }
+            }
+        }
+
+        void registerPromptBlocks() {
+            if (kind != Kind.GENERATE && kind != Kind.LOGITS) {
+                return;
+            }
+            int bs = blocks.blockSize();
+            while ((registeredBlocks + 1) * bs <= Math.min(computed, promptLength)) {
+                prefixKey = blocks.register(table, registeredBlocks, tokens, prefixKey);
+                registeredBlocks++;
+            }
+        }
+
+        void sampleNext(float[] logits, int off, int vocab) {
+            if (finished) {
+                return;
+            }
+            int next = sampler.sample(logits, off, vocab);
+            TokenLogprob lp = request.topLogprobs() >= 0 ? LogProbs.of(logits, off, vocab, next, request.topLogprobs()) : null;
+            if (lp != null) {
+                logprobs.add(lp);
+            }
+            sampler.accept(next, true);
+            tokens[length++] = next;
+            stats.generatedTokens++;
+            int generated = length - promptLength;
+            boolean end = !request.ignoreEos() && contains(endTokens, next) || contains(request.stopTokens(), next);
+            String piece = "";
+            if (text != null && !end) {
+                piece = decoder.next(next);
+                if (!text.isSpecial(next)) {
+                    byte[] b = text.tokenBytes(next);
+                    outBytes.write(b, 0, b.length);
+                }
+            }
+            if (listener != null) {
+                try {
+                    listener.onToken(generated - 1, next, piece, lp);
+                } catch (RuntimeException e) {
+                    LOG.warn("token listener failed; the generation continues", e);
+                }
+            }
+            if (end) {
+                finishGeneration(FinishReason.STOP);
+            } else if (stopStringHit()) {
+                finishGeneration(FinishReason.STOP);
+            } else if (generated >= request.maxTokens() || length >= config.contextLength()) {
+                finishGeneration(FinishReason.LENGTH);
+            }
+        }
+
+        private boolean stopStringHit() {
+            if (request.stopStrings().isEmpty() || outBytes == null) {
+                return false;
+            }
+            byte[] out = outBytes.toByteArray();
+            int best = -1;
+            for (String s : request.stopStrings()) {
+                byte[] b = s.getBytes(StandardCharsets.UTF_8);
+                int at = indexOf(out, b);
+                if (at >= 0 && (best < 0 || at < best)) {
+                    best = at;
+                }
+            }
+            stopCut = best;
+            return best >= 0;
+        }
+
+        void finishGeneration(FinishReason reason) {
+            finished = true;
+            String t = null;
+            if (outBytes != null) {
+                byte[] out = outBytes.toByteArray();
+                int n = stopCut >= 0 ? stopCut : out.length;
+                int start = 0;
+                if (promptLength > 0 && tokens[promptLength - 1] == bosId && n > 0 && out[0] == ' ') {
+                    start = 1; // SentencePiece: no leading space right after BOS (as llama2.c prints)
+                }
+                t = new String(out, start, n - start, StandardCharsets.UTF_8);
+            }
+            completion.complete(new Completion(Arrays.copyOf(tokens, promptLength),
+                    Arrays.copyOfRange(tokens, promptLength, length), t, reason, logprobs));
+        }
+
+        void finishScore() {
+            finished = true;
+            score.complete(new ScoreResult(Arrays.copyOf(tokens, promptLength), scoreLogprobs));
+        }
+
+        void finishEmbed() {
+            finished = true;
+            float inv = 1f / Math.max(1, promptLength);
+            for (int d = 0; d < embedding.length; d++) {
+                embedding[d] *= inv;
+            }
+            vector.complete(embedding);
+        }
+
+        void fail(Throwable t) {
+            finished = true;
+            completion.completeExceptionally(t);
+            score.completeExceptionally(t);
+            vector.completeExceptionally(t);
+        }
+    }
+
+    private static boolean contains(int[] a, int v) {
+        for (int x : a) {
+            if (x == v) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+}

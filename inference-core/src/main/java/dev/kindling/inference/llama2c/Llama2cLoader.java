@@ -1,0 +1,233 @@
+package dev.kindling.inference.llama2c;
+
+import dev.kindling.formats.ModelFormatException;
+import dev.kindling.inference.model.Architecture;
+import dev.kindling.inference.model.LayerWeights;
+import dev.kindling.inference.model.Model;
+import dev.kindling.inference.model.ModelConfig;
+import dev.kindling.inference.model.Rope;
+import dev.kindling.inference.model.RopeStyle;
+import dev.kindling.inference.model.Weights;
+import dev.kindling.inference.tensor.F32Tensor;
+import dev.kindling.inference.tensor.Tensor;
+import dev.kindling.inference.tensor.Tensors;
+import dev.kindling.formats.gguf.GgmlType;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Karpathy's llama2.c checkpoints ({@code .bin}, float32):
+ * <ul>
+ *   <li>legacy: 7 int32 {@code dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size, seq_len}
+ *       (a negative vocab size means a separate classifier follows), then {@code token_embedding,
+ *       rms_att[L], wq[L], wk[L], wv[L], wo[L], rms_ffn[L], w1[L], w2[L], w3[L], rms_final,
+ *       freq_cis_real, freq_cis_imag[, wcls]} ({@code run.c}'s order);</li>
+ *   <li>version 1 ({@code export.py --version 1}): magic {@code "ak42"}, int version = 1, the same
+ *       7 ints, a byte {@code shared_classifier}, zero padding to 256 bytes, then all norms first
+ *       ({@code rms_att[L], rms_ffn[L], rms_final}), {@code token_embedding, wq[L], wk[L], wv[L],
+ *       wo[L], w1[L], w2[L], w3[L][, wcls]}.</li>
+ * </ul>
+ * Matrices are row-major {@code [out][in]}; RoPE pairs adjacent elements with base 10000.
+ */
+public final class Llama2cLoader {
+    static final int MAGIC_V1 = 0x616b3432; // "ak42"
+
+    private Llama2cLoader() {}
+
+    /** True when the file looks like a llama2.c checkpoint (v1 magic, or a plausible legacy header). */
+    public static boolean looksLikeLlama2c(Path path) {
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            if (ch.size() < 28) {
+                return false;
+            }
+            ByteBuffer b = ByteBuffer.allocate(28).order(ByteOrder.LITTLE_ENDIAN);
+            while (b.hasRemaining() && ch.read(b) >= 0) { /* fill */ }
+            if (b.getInt(0) == MAGIC_V1) {
+                return true;
+            }
+            int dim = b.getInt(0), hidden = b.getInt(4), layers = b.getInt(8), heads = b.getInt(12), kv = b.getInt(16);
+            return dim > 0 && hidden > 0 && layers > 0 && heads > 0 && kv > 0 && dim % heads == 0 && dim < 1 << 16;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    public static Model load(Path path) {
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            return read(path, ch);
+        } catch (IOException e) {
+            throw new ModelFormatException(path, "cannot read: " + e, e);
+        }
+    }
+
+    private static Model read(Path path, FileChannel ch) throws IOException {
+        long size = ch.size();
+        if (size < 28) {
+            throw new ModelFormatException(path, "not a llama2.c checkpoint: only " + size + " bytes");
+        }
+        ByteBuffer h = ByteBuffer.allocate(36).order(ByteOrder.LITTLE_ENDIAN);
+        while (h.hasRemaining() && ch.read(h, h.position()) > 0) { /* fill */ }
+        boolean v1 = h.getInt(0) == MAGIC_V1;
+        int p = 0;
+        if (v1) {
+            int version = h.getInt(4);
+            if (version != 1) {
+                throw new ModelFormatException(path, "llama2.c checkpoint version " + version
+                        + " is not supported (supported: legacy and version 1, float32)");
+            }
+            p = 8;
+        }
+        int dim = h.getInt(p), hidden = h.getInt(p + 4), layers = h.getInt(p + 8), heads = h.getInt(p + 12);
+        int kvHeads = h.getInt(p + 16), vocabRaw = h.getInt(p + 20), seqLen = h.getInt(p + 24);
+        boolean shared;
+        long offset;
+        if (v1) {
+            if (size < 256) {
+                throw new ModelFormatException(path, "truncated version-1 header (" + size + " bytes, 256 needed)");
+            }
+            ByteBuffer flag = ByteBuffer.allocate(1);
+            ch.read(flag, 36);
+            shared = flag.get(0) != 0;
+            offset = 256;
+        } else {
+            shared = vocabRaw > 0;
+            offset = 28;
+        }
+        int vocab = Math.abs(vocabRaw);
+        String header = "dim=" + dim + " hidden_dim=" + hidden + " n_layers=" + layers + " n_heads=" + heads
+                + " n_kv_heads=" + kvHeads + " vocab_size=" + vocabRaw + " seq_len=" + seqLen;
+        if (dim <= 0 || hidden <= 0 || layers <= 0 || heads <= 0 || kvHeads <= 0 || vocab <= 0 || seqLen <= 0
+                || dim % heads != 0 || heads % kvHeads != 0 || dim > 1 << 16 || hidden > 1 << 18 || layers > 1024) {
+            throw new ModelFormatException(path, "implausible llama2.c header: " + header);
+        }
+        int headDim = dim / heads;
+        int kvDim = kvHeads * headDim;
+        long floats = (long) vocab * dim + 2L * layers * dim + dim
+                + (long) layers * ((long) dim * dim * 2 + (long) dim * kvDim * 2 + 3L * dim * hidden)
+                + (v1 ? 0 : (long) seqLen * headDim) + (shared ? 0 : (long) vocab * dim);
+        if (offset + floats * 4 > size) {
+            throw new ModelFormatException(path, "truncated: the header (" + header + ") needs " + (offset + floats * 4)
+                    + " bytes, the file has " + size);
+        }
+        Reader r = new Reader(path, ch, offset);
+        Tensor embd;
+        float[][] attNorm = new float[layers][], ffnNorm = new float[layers][];
+        float[] finalNorm;
+        Tensor[] wq = new Tensor[layers], wk = new Tensor[layers], wv = new Tensor[layers], wo = new Tensor[layers];
+        Tensor[] w1 = new Tensor[layers], w2 = new Tensor[layers], w3 = new Tensor[layers];
+        if (v1) {
+            for (int l = 0; l < layers; l++) {
+                attNorm[l] = r.vector(dim);
+            }
+            for (int l = 0; l < layers; l++) {
+                ffnNorm[l] = r.vector(dim);
+            }
+            finalNorm = r.vector(dim);
+            embd = r.matrix("token_embedding", vocab, dim);
+            matrices(r, layers, dim, kvDim, hidden, wq, wk, wv, wo, w1, w2, w3);
+        } else {
+            embd = r.matrix("token_embedding", vocab, dim);
+            for (int l = 0; l < layers; l++) {
+                attNorm[l] = r.vector(dim);
+            }
+            for (int l = 0; l < layers; l++) {
+                wq[l] = r.matrix("wq." + l, dim, dim);
+            }
+            for (int l = 0; l < layers; l++) {
+                wk[l] = r.matrix("wk." + l, kvDim, dim);
+            }
+            for (int l = 0; l < layers; l++) {
+                wv[l] = r.matrix("wv." + l, kvDim, dim);
+            }
+            for (int l = 0; l < layers; l++) {
+                wo[l] = r.matrix("wo." + l, dim, dim);
+            }
+            for (int l = 0; l < layers; l++) {
+                ffnNorm[l] = r.vector(dim);
+            }
+            for (int l = 0; l < layers; l++) {
+                w1[l] = r.matrix("w1." + l, hidden, dim);
+            }
+            for (int l = 0; l < layers; l++) {
+                w2[l] = r.matrix("w2." + l, dim, hidden);
+            }
+            for (int l = 0; l < layers; l++) {
+                w3[l] = r.matrix("w3." + l, hidden, dim);
+            }
+            finalNorm = r.vector(dim);
+            r.skip(2L * seqLen * (headDim / 2) * 4); // freq_cis_real, freq_cis_imag (recomputed)
+        }
+        Tensor output = shared ? embd : r.matrix("wcls", vocab, dim);
+        LayerWeights[] lw = new LayerWeights[layers];
+        for (int l = 0; l < layers; l++) {
+            lw[l] = LayerWeights.llama(attNorm[l], wq[l], wk[l], wv[l], wo[l], ffnNorm[l], w1[l], w3[l], w2[l]);
+        }
+        ModelConfig config = new ModelConfig(Architecture.LLAMA, dim, hidden, layers, heads, kvHeads, headDim, vocab,
+                seqLen, 1e-5f, new Rope(RopeStyle.ADJACENT, headDim, 10000.0, 1.0, null), 0, shared);
+        return new Model(path, "llama2c", "F32", config, new Weights(embd, lw, finalNorm, output));
+    }
+
+    private static void matrices(Reader r, int layers, int dim, int kvDim, int hidden, Tensor[] wq, Tensor[] wk,
+            Tensor[] wv, Tensor[] wo, Tensor[] w1, Tensor[] w2, Tensor[] w3) {
+        for (int l = 0; l < layers; l++) {
+            wq[l] = r.matrix("wq." + l, dim, dim);
+        }
+        for (int l = 0; l < layers; l++) {
+            wk[l] = r.matrix("wk." + l, kvDim, dim);
+        }
+        for (int l = 0; l < layers; l++) {
+            wv[l] = r.matrix("wv." + l, kvDim, dim);
+        }
+        for (int l = 0; l < layers; l++) {
+            wo[l] = r.matrix("wo." + l, dim, dim);
+        }
+        for (int l = 0; l < layers; l++) {
+            w1[l] = r.matrix("w1." + l, hidden, dim);
+        }
+        for (int l = 0; l < layers; l++) {
+            w2[l] = r.matrix("w2." + l, dim, hidden);
+        }
+        for (int l = 0; l < layers; l++) {
+            w3[l] = r.matrix("w3." + l, hidden, dim);
+        }
+    }
+
+    /** Sequential reader of float32 tensors, mapping row ranges of the file. */
+    private static final class Reader {
+        private final Path path;
+        private final FileChannel ch;
+        private long pos;
+
+        Reader(Path path, FileChannel ch, long pos) {
+            this.path = path;
+            this.ch = ch;
+            this.pos = pos;
+        }
+
+        void skip(long bytes) {
+            pos += bytes;
+        }
+
+        Tensor matrix(String name, int rows, int cols) {
+            long start = pos;
+            long rowBytes = 4L * cols;
+            pos += rowBytes * rows;
+            return Tensors.read(name, GgmlType.F32, rows, cols, (first, count) -> {
+                try {
+                    return ch.map(FileChannel.MapMode.READ_ONLY, start + first * rowBytes, count * rowBytes)
+                            .order(ByteOrder.LITTLE_ENDIAN);
+                } catch (IOException e) {
+                    throw new ModelFormatException(path, "cannot map " + name + ": " + e, e);
+                }
+            });
+        }
+
+        float[] vector(int n) {
+            return ((F32Tensor) matrix("norm", 1, n)).toFloatArray();
+        }
+    }
+}

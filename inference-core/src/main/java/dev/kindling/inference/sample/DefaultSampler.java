@@ -1,0 +1,124 @@
+package dev.kindling.inference.sample;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+
+/** The default sampler: penalties, greedy or temperature + top-k + top-p + min-p (see {@link SamplingParams}). */
+final class DefaultSampler implements Sampler {
+    private final SamplingParams p;
+    private final Xorshift rng;
+    /** token -> [count in prompt+output, count in output] for the penalties. */
+    private final Map<Integer, int[]> counts = new HashMap<>();
+    private float[] work = new float[0];
+    private long[] keys = new long[0];
+
+    DefaultSampler(SamplingParams p) {
+        this.p = p;
+        this.rng = Xorshift.mixed(p.seed());
+    }
+
+    private boolean penalties() {
+        return p.repetitionPenalty() != 1f || p.frequencyPenalty() != 0f || p.presencePenalty() != 0f;
+    }
+
+    @Override
+    public void accept(int token, boolean generated) {
+        if (penalties()) {
+            int[] c = counts.computeIfAbsent(token, t -> new int[2]);
+            c[0]++;
+            if (generated) {
+                c[1]++;
+            }
+        }
+    }
+
+    @Override
+    public int sample(float[] logits, int off, int n) {
+        if (work.length < n) {
+            work = new float[n];
+        }
+        float[] z = work;
+        System.arraycopy(logits, off, z, 0, n);
+        if (penalties()) {
+            for (Map.Entry<Integer, int[]> e : counts.entrySet()) {
+                int t = e.getKey();
+                if (t < 0 || t >= n) {
+                    continue;
+                }
+                int[] c = e.getValue();
+                if (p.repetitionPenalty() != 1f && c[0] > 0) {
+                    z[t] = z[t] > 0 ? z[t] / p.repetitionPenalty() : z[t] * p.repetitionPenalty();
+                }
+                z[t] -= c[1] * p.frequencyPenalty() + (c[1] > 0 ? p.presencePenalty() : 0f);
+            }
+        }
+        if (p.temperature() == 0f) {
+            return Sampler.argmax(z, 0, n);
+        }
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, z[i]);
+        }
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            float e = (float) Math.exp((z[i] - max) / p.temperature());
+            z[i] = e;
+            sum += e;
+        }
+        if (p.topK() == 0 && p.topP() >= 1f && p.minP() == 0f) {
+            double r = rng.nextFloat() * sum;
+            double cdf = 0;
+            for (int i = 0; i < n; i++) {
+                cdf += z[i];
+                if (r < cdf) {
+                    return i;
+                }
+            }
+            return Sampler.argmax(z, 0, n);
+        }
+        // candidates: tokens that can survive min-p (z is probability / top probability) and top-p
+        // (a token under (1-p)/(n-1) of the mass cannot be in the nucleus, run.c's trick), sorted
+        // by probability, then lowest id
+        double cutoff = p.topP() < 1f ? (1.0 - p.topP()) / (n - 1) * sum : 0;
+        if (keys.length < n) {
+            keys = new long[n];
+        }
+        int m = 0;
+        for (int i = 0; i < n; i++) {
+            if (z[i] >= cutoff && z[i] >= p.minP()) {
+                // non-negative floats order like their bits: descending probability, then ascending id
+                keys[m++] = ((long) (0x7FFFFFFF - Float.floatToRawIntBits(z[i])) << 32) | i;
+            }
+        }
+        if (m == 0) {
+            return Sampler.argmax(z, 0, n);
+        }
+        Arrays.sort(keys, 0, m);
+        int keep = p.topK() > 0 ? Math.min(m, p.topK()) : m;
+        if (p.topP() < 1f) {
+            double target = p.topP() * sum;
+            double cum = 0;
+            for (int i = 0; i < keep; i++) {
+                cum += z[(int) keys[i]];
+                if (cum >= target) {
+                    keep = i + 1;
+                    break;
+                }
+            }
+        }
+        double mass = 0;
+        for (int i = 0; i < keep; i++) {
+            mass += z[(int) keys[i]];
+        }
+        double r = rng.nextFloat() * mass;
+        double cdf = 0;
+        for (int i = 0; i < keep; i++) {
+            cdf += z[(int) keys[i]];
+            if (r < cdf) {
+                return (int) keys[i];
+            }
+        }
+        return (int) keys[keep - 1];
+    }
+}

@@ -1,0 +1,92 @@
+package dev.kindling.inference.sample;
+
+/**
+ * How the next token is chosen.
+ *
+ * <p>Default sampler, in this order: penalties on the logits (repetition over the prompt and the
+ * output, as Hugging Face / vLLM; frequency and presence over the output, as OpenAI); then
+ * {@code temperature == 0} picks the argmax (ties: lowest id); otherwise softmax of
+ * {@code logits / temperature}, keep the {@code topK} most likely (0 = all), then the smallest set
+ * whose mass reaches {@code topP} (1 = all), then drop tokens below {@code minP} x the top
+ * probability (0 = none), renormalise and draw with the request's own generator seeded by
+ * {@code seed} — so a seed gives the same text whatever else is in the batch.
+ *
+ * <p>{@link Kind#LLAMA2C} is llama2.c's sampler exactly ({@code run.c}: temperature, then top-p with
+ * its cutoff, xorshift generator seeded with the raw seed, one coin per step); it ignores top-k,
+ * min-p and penalties.
+ *
+ * @param temperature       0 = greedy
+ * @param topK              keep the k most likely tokens; 0 = off
+ * @param topP              nucleus mass in (0, 1]; 1 = off
+ * @param minP              minimum probability relative to the most likely token; 0 = off
+ * @param repetitionPenalty > 1 discourages tokens already in prompt or output; 1 = off
+ * @param frequencyPenalty  subtracted per occurrence in the output; 0 = off
+ * @param presencePenalty   subtracted once if present in the output; 0 = off
+ * @param seed              the request's random seed
+ * @param kind              which sampler
+ */
+public record SamplingParams(float temperature, int topK, float topP, float minP, float repetitionPenalty,
+        float frequencyPenalty, float presencePenalty, long seed, Kind kind) {
+
+    public enum Kind { DEFAULT, LLAMA2C }
+
+    public SamplingParams {
+        if (!(temperature >= 0) || Float.isInfinite(temperature)) {
+            throw new IllegalArgumentException("temperature must be >= 0, got " + temperature);
+        }
+        if (topK < 0) {
+            throw new IllegalArgumentException("top-k must be >= 0, got " + topK);
+        }
+        if (!(topP > 0 && topP <= 1)) {
+            throw new IllegalArgumentException("top-p must be in (0, 1], got " + topP);
+        }
+        if (!(minP >= 0 && minP <= 1)) {
+            throw new IllegalArgumentException("min-p must be in [0, 1], got " + minP);
+        }
+        if (!(repetitionPenalty > 0)) {
+            throw new IllegalArgumentException("repetition penalty must be > 0, got " + repetitionPenalty);
+        }
+        if (kind == null) {
+            kind = Kind.DEFAULT;
+        }
+    }
+
+    /** Argmax decoding. */
+    public static SamplingParams greedy() {
+        return new SamplingParams(0f, 0, 1f, 0f, 1f, 0f, 0f, 0L, Kind.DEFAULT);
+    }
+
+    /** Temperature sampling with a seed, nothing else. */
+    public static SamplingParams temperature(float t, long seed) {
+        return new SamplingParams(t, 0, 1f, 0f, 1f, 0f, 0f, seed, Kind.DEFAULT);
+    }
+
+    /** llama2.c's sampler ({@code run -t T -p P -s SEED}). */
+    public static SamplingParams llama2c(float temperature, float topP, long seed) {
+        return new SamplingParams(temperature, 0, topP, 0f, 1f, 0f, 0f, seed, Kind.LLAMA2C);
+    }
+
+    public SamplingParams withTopK(int k) {
+        return new SamplingParams(temperature, k, topP, minP, repetitionPenalty, frequencyPenalty, presencePenalty, seed, kind);
+    }
+
+    public SamplingParams withTopP(float p) {
+        return new SamplingParams(temperature, topK, p, minP, repetitionPenalty, frequencyPenalty, presencePenalty, seed, kind);
+    }
+
+    public SamplingParams withMinP(float p) {
+        return new SamplingParams(temperature, topK, topP, p, repetitionPenalty, frequencyPenalty, presencePenalty, seed, kind);
+    }
+
+    public SamplingParams withPenalties(float repetition, float frequency, float presence) {
+        return new SamplingParams(temperature, topK, topP, minP, repetition, frequency, presence, seed, kind);
+    }
+
+    public SamplingParams withSeed(long s) {
+        return new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, frequencyPenalty, presencePenalty, s, kind);
+    }
+
+    public SamplingParams withTemperature(float t) {
+        return new SamplingParams(t, topK, topP, minP, repetitionPenalty, frequencyPenalty, presencePenalty, seed, kind);
+    }
+}

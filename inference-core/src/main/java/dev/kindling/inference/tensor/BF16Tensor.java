@@ -1,0 +1,37 @@
+package dev.kindling.inference.tensor;
+
+import dev.kindling.formats.gguf.GgmlType;
+import dev.kindling.inference.cpu.ScalarKernels;
+import dev.kindling.inference.cpu.Simd;
+import jdk.incubator.vector.FloatVector;
+
+/** bfloat16 weights (the top 16 bits of a float32), converted on the fly. */
+public final class BF16Tensor extends HalfTensor {
+    BF16Tensor(String name, int rows, int cols, short[][] data) {
+        super(name, rows, cols, data);
+    }
+
+    static BF16Tensor read(String name, int rows, int cols, RowSource src) {
+        return new BF16Tensor(name, rows, cols, HalfTensor.read(rows, cols, src));
+    }
+
+    @Override
+    public dev.kindling.inference.cpu.ActivationFormat activationFormat() {
+        return dev.kindling.inference.cpu.ActivationFormat.BF16;
+    }
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.BF16;
+    }
+
+    @Override
+    FloatVector load(short[] a, int off) {
+        return Simd.bf16ToFloats(a, off);
+    }
+
+    @Override
+    float convert(short h) {
+        return ScalarKernels.bf16ToFloat(h);
+    }
+}

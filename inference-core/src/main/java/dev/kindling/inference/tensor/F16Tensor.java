@@ -1,0 +1,37 @@
+package dev.kindling.inference.tensor;
+
+import dev.kindling.formats.gguf.GgmlType;
+import dev.kindling.inference.cpu.ScalarKernels;
+import dev.kindling.inference.cpu.Simd;
+import jdk.incubator.vector.FloatVector;
+
+/** IEEE half-precision weights, converted to float on the fly. */
+public final class F16Tensor extends HalfTensor {
+    F16Tensor(String name, int rows, int cols, short[][] data) {
+        super(name, rows, cols, data);
+    }
+
+    static F16Tensor read(String name, int rows, int cols, RowSource src) {
+        return new F16Tensor(name, rows, cols, HalfTensor.read(rows, cols, src));
+    }
+
+    @Override
+    public dev.kindling.inference.cpu.ActivationFormat activationFormat() {
+        return dev.kindling.inference.cpu.ActivationFormat.F16;
+    }
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.F16;
+    }
+
+    @Override
+    FloatVector load(short[] a, int off) {
+        return Simd.halvesToFloats(a, off);
+    }
+
+    @Override
+    float convert(short h) {
+        return ScalarKernels.halfToFloat(h);
+    }
+}

@@ -1,0 +1,118 @@
+package dev.kindling.inference.tensor;
+
+import dev.kindling.formats.gguf.GgmlType;
+import dev.kindling.inference.cpu.ActivationFormat;
+import dev.kindling.inference.cpu.ScalarKernels;
+
+/**
+ * A weight matrix of {@code rows} x {@code cols} (a row = one output, {@code cols} = the input
+ * size), held in Java heap arrays in a layout chosen for the vector kernels, one subclass per
+ * element type: {@link F32Tensor}, {@link F16Tensor}, {@link BF16Tensor}, {@link Q8_0Tensor},
+ * {@link Q4_0Tensor}, {@link Q4_1Tensor}, {@link Q4KTensor}, {@link Q5KTensor}, {@link Q6KTensor}.
+ * A 1-D tensor (a norm weight) is a single row.
+ *
+ * <p>Heap arrays, not the mapped file: the Vector API can load from a {@code ByteBuffer} only on JDK
+ * 17-19 ({@code fromByteBuffer} is gone in 20+), so weights are copied (and repacked) once at load.
+ * Arrays hold whole rows and at most {@link #MAX_CHUNK_BYTES} each, so tensors over 2 GiB work.
+ *
+ * <p>Every type defines its value exactly once, in {@link #dequantizeRow} (vector) and
+ * {@link #dequantizeRowScalar} (its scalar twin, the test oracle; both produce bit-identical
+ * floats). Dot products — fused here for the hot types, or over a dequantized row — follow the
+ * arithmetic contract of {@link dev.kindling.inference.cpu.Simd}, so a result does not depend on
+ * how many tokens share the pass over the weights.
+ */
+public abstract class Tensor {
+    /** Largest array a tensor allocates (whole rows per array). */
+    public static final int MAX_CHUNK_BYTES = 1 << 30;
+
+    protected final String name;
+    protected final int rows;
+    protected final int cols;
+    /** Rows per backing array (all arrays but the last hold exactly this many). */
+    protected final int rowsPerChunk;
+
+    protected Tensor(String name, int rows, int cols, long storedBytesPerRow) {
+        this.name = name;
+        this.rows = rows;
+        this.cols = cols;
+        this.rowsPerChunk = (int) Math.max(1, Math.min(rows, MAX_CHUNK_BYTES / Math.max(1, storedBytesPerRow)));
+    }
+
+    public final String name() {
+        return name;
+    }
+
+    public final int rows() {
+        return rows;
+    }
+
+    public final int cols() {
+        return cols;
+    }
+
+    /** The GGML element type this tensor was loaded from. */
+    public abstract GgmlType type();
+
+    /** Bytes of weights a full pass over this tensor reads (the benchmark's GB/s counts these). */
+    public abstract long storedBytes();
+
+    protected final int chunkCount() {
+        return (rows + rowsPerChunk - 1) / rowsPerChunk;
+    }
+
+    protected final int rowsInChunk(int chunk) {
+        return Math.min(rowsPerChunk, rows - chunk * rowsPerChunk);
+    }
+
+    /** How llama.cpp rounds this tensor's input activations (see {@link ActivationFormat}). */
+    public ActivationFormat activationFormat() {
+        return ActivationFormat.F32;
+    }
+
+    /** Writes row {@code row} as floats to {@code dst[off..off+cols)} (vector kernel). */
+    public abstract void dequantizeRow(int row, float[] dst, int off);
+
+    /** Scalar twin of {@link #dequantizeRow}; must give bit-identical values. */
+    public abstract void dequantizeRowScalar(int row, float[] dst, int off);
+
+    /**
+     * True when {@link #dot} reads the stored form directly (no dequantized copy):
+     * the decode path for the types that matter for speed.
+     */
+    public boolean hasFusedDot() {
+        return false;
+    }
+
+    /**
+     * Row {@code row} times {@code x[xOff..xOff+cols)}, only when {@link #hasFusedDot()}; follows the
+     * contract of {@link dev.kindling.inference.cpu.Simd} ({@code spill}: at least 4 x lanes floats).
+     */
+    public float dot(int row, float[] x, int xOff, float[] spill) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no fused dot");
+    }
+
+    /** The scalar oracle for a dot product of one row: dequantize, then a sequential sum. */
+    public float dotScalar(int row, float[] x, int xOff) {
+        float[] w = new float[cols];
+        dequantizeRowScalar(row, w, 0);
+        return ScalarKernels.dot(w, 0, x, xOff, cols);
+    }
+
+    /** All values as floats (for small tensors: norms, biases, rope factors). */
+    public float[] toFloatArray() {
+        long n = (long) rows * cols;
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new IllegalStateException(name + " is too large for one float array");
+        }
+        float[] out = new float[(int) n];
+        for (int r = 0; r < rows; r++) {
+            dequantizeRow(r, out, r * cols);
+        }
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return name + " " + type() + " [" + rows + " x " + cols + "]";
+    }
+}

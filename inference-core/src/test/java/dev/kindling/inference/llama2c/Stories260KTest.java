@@ -1,0 +1,105 @@
+package dev.kindling.inference.llama2c;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.kindling.inference.Completion;
+import dev.kindling.inference.Engine;
+import dev.kindling.inference.EngineOptions;
+import dev.kindling.inference.FinishReason;
+import dev.kindling.inference.GenerationRequest;
+import dev.kindling.inference.sample.SamplingParams;
+import dev.kindling.testing.SharedData;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * stories260K reproduces llama2.c ({@code run.c}) exactly: greedy token ids from BOS (listed in
+ * llama2c/PROVENANCE.md), the greedy texts for 200 and 256 steps, and the sampled text of
+ * {@code -t 1.0 -p 0.9 -s 133742} — from the llama2.c checkpoint (+ tok512.bin) and from the GGUF.
+ */
+class Stories260KTest {
+    static int[] expectedGreedyIds() throws IOException {
+        String md = Files.readString(SharedData.require("llama2c/PROVENANCE.md"));
+        int at = md.indexOf("Greedy token ids for the first 256");
+        int start = md.indexOf("```", at) + 3;
+        int end = md.indexOf("```", start);
+        return Arrays.stream(md.substring(start, end).trim().split("\\s+")).mapToInt(Integer::parseInt).toArray();
+    }
+
+    static Engine open(String file) {
+        Path model = SharedData.require(file);
+        EngineOptions o = EngineOptions.defaults().withThreads(2);
+        if (file.endsWith(".bin")) {
+            o = o.withTokenizer(SharedData.require("llama2c/tok512.bin"));
+        }
+        return Engine.open(model, o);
+    }
+
+    static String expected(String name) throws IOException {
+        return Files.readString(SharedData.require("llama2c/" + name), StandardCharsets.UTF_8);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"llama2c/stories260K.bin", "llama2c/stories260K.gguf"})
+    void greedyMatchesLlama2c(String file) throws IOException {
+        try (Engine e = open(file)) {
+            // run.c stops only if it samples BOS; EOS is an ordinary token there
+            Completion c256 = e.generate(GenerationRequest.of("").withMaxTokens(256).withIgnoreEos(true));
+            assertArrayEquals(expectedGreedyIds(), c256.tokens());
+            assertEquals(expected("stories260K.expected-greedy-256steps.txt"), c256.text());
+            assertEquals(FinishReason.LENGTH, c256.finishReason());
+            Completion c200 = e.generate(GenerationRequest.of("").withMaxTokens(200).withIgnoreEos(true));
+            assertEquals(expected("stories260K.expected-greedy-200steps.txt"), c200.text());
+            assertEquals(1, c200.promptTokens().length, "an empty prompt is BOS alone");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"llama2c/stories260K.bin", "llama2c/stories260K.gguf"})
+    void llama2cSamplerReproducesSeed133742(String file) throws IOException {
+        try (Engine e = open(file)) {
+            GenerationRequest r = GenerationRequest.of("").withMaxTokens(256).withIgnoreEos(true)
+                    .withSampling(SamplingParams.llama2c(1.0f, 0.9f, 133742));
+            assertEquals(expected("stories260K.expected-t1.0-p0.9-s133742-256steps.txt"), e.generate(r).text());
+        }
+    }
+
+    @Test
+    void versionOneHeaderGivesTheSameModel(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+        Path legacy = SharedData.require("llama2c/stories260K.bin");
+        Path v1 = Llama2cFiles.toVersion1(legacy, dir.resolve("stories260K-v1.bin"));
+        try (Engine a = Engine.open(legacy, EngineOptions.defaults().withThreads(1));
+                Engine b = Engine.open(v1, EngineOptions.defaults().withThreads(1))) {
+            int[] prompt = {1, 403, 407, 261};
+            assertArrayEquals(a.logits(prompt), b.logits(prompt));
+        }
+    }
+
+    @Test
+    void batchedGenerationsEqualSingleOnes() {
+        try (Engine e = open("llama2c/stories260K.gguf")) {
+            List<GenerationRequest> reqs = new java.util.ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                SamplingParams sp = i % 3 == 0 ? SamplingParams.greedy()
+                        : SamplingParams.temperature(0.9f, 1000 + i).withTopP(0.95f).withTopK(40);
+                String prompt = i % 2 == 0 ? "Once upon a time" : "The little dog";
+                reqs.add(GenerationRequest.of(prompt).withMaxTokens(40 + 7 * i).withSampling(sp));
+            }
+            List<Completion> batched = e.generate(reqs);
+            for (int i = 0; i < reqs.size(); i++) {
+                Completion single = e.generate(reqs.get(i));
+                assertArrayEquals(single.tokens(), batched.get(i).tokens(), "request " + i);
+                assertEquals(single.text(), batched.get(i).text());
+            }
+            assertEquals(true, e.stats().cachedPromptTokens >= 0);
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package dev.kindling.tokenizer;
+
+import dev.kindling.tokenizer.chat.JinjaChatRenderer;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A Hugging Face / GGUF chat template (Jinja), rendered with Jinjava the way
+ * {@code transformers.apply_chat_template} renders it.
+ *
+ * <pre>{@code
+ * ChatTemplate t = tokenizer.chatTemplate().orElseThrow();
+ * String prompt = t.render(List.of(Map.of("role", "user", "content", "Hi!")), true);
+ * int[] ids = tokenizer.encode(prompt, false);   // the template already holds BOS where the model wants it
+ * }</pre>
+ *
+ * <p>Variables: {@code messages} (a list of {@code {role, content}} maps; content may also be a
+ * list of parts), {@code add_generation_prompt}, {@code bos_token}, {@code eos_token}, plus any
+ * extra variables ({@code tools}, {@code enable_thinking}, ...). Thread-safe.
+ */
+public final class ChatTemplate {
+    private final String source;
+    private final String bosToken;
+    private final String eosToken;
+    private volatile JinjaChatRenderer renderer; // built on first use: Jinjava takes a while to start
+
+    public ChatTemplate(String source, String bosToken, String eosToken) {
+        this.source = Objects.requireNonNull(source, "chat template source");
+        this.bosToken = bosToken == null ? "" : bosToken;
+        this.eosToken = eosToken == null ? "" : eosToken;
+    }
+
+    /** The Jinja source as stored in the file. */
+    public String source() {
+        return source;
+    }
+
+    public String bosToken() {
+        return bosToken;
+    }
+
+    public String eosToken() {
+        return eosToken;
+    }
+
+    /** Renders {@code messages}; with {@code addGenerationPrompt} the assistant header is appended. */
+    public String render(List<? extends Map<String, ?>> messages, boolean addGenerationPrompt) {
+        return render(messages, addGenerationPrompt, Map.of());
+    }
+
+    /** Renders with extra template variables (they may override {@code bos_token}/{@code eos_token}). */
+    public String render(List<? extends Map<String, ?>> messages, boolean addGenerationPrompt, Map<String, ?> extraVariables) {
+        Objects.requireNonNull(messages, "messages");
+        java.util.Map<String, Object> vars = new java.util.HashMap<>();
+        vars.put("bos_token", bosToken);
+        vars.put("eos_token", eosToken);
+        vars.putAll(extraVariables);
+        vars.put("messages", messages);
+        vars.put("add_generation_prompt", addGenerationPrompt);
+        JinjaChatRenderer r = renderer;
+        if (r == null) {
+            synchronized (this) {
+                if (renderer == null) {
+                    renderer = new JinjaChatRenderer(source);
+                }
+                r = renderer;
+            }
+        }
+        return r.render(vars);
+    }
+}

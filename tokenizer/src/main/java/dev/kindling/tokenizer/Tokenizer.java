@@ -1,0 +1,125 @@
+package dev.kindling.tokenizer;
+
+import dev.kindling.formats.gguf.GgufFile;
+import dev.kindling.tokenizer.gguf.GgufTokenizers;
+import dev.kindling.tokenizer.text.Utf8;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * Text to token ids and back, for every vocabulary format Kindling reads.
+ *
+ * <pre>{@code
+ * Tokenizer tok = Tokenizer.load(Path.of("llama3/tokenizer.json"));   // or .json.gz, .gguf, .tiktoken, tokenizer.bin
+ * int[] ids = tok.encode("Hello world", true);                        // BOS/EOS/template as the file says
+ * String back = tok.decode(ids, true);                                // "Hello world"
+ * }</pre>
+ *
+ * <p><b>Special-token text in the input.</b> {@link #encode(String, boolean)} recognises the text of
+ * added/special tokens (for example {@code <|im_end|>}) and emits their ids, as Hugging Face
+ * {@code tokenizers} and llama.cpp with {@code parse_special=true} do; this is what a rendered chat
+ * prompt needs. {@link #encode(String, boolean, boolean)} with {@code parseSpecialTokens=false}
+ * treats special-token text as ordinary text (HF {@code encode_special_tokens}, llama.cpp
+ * {@code parse_special=false}, tiktoken {@code encode_ordinary}); non-special added tokens
+ * (llama.cpp "user defined") are still matched, as in those libraries.
+ *
+ * <p><b>Text that is not valid Unicode.</b> A Java string cannot hold invalid UTF-8, but it can
+ * hold unpaired surrogates: they are encoded as U+FFFD. {@link #encode(byte[], boolean)} decodes
+ * bytes the way Rust's {@code String::from_utf8_lossy} does (each maximal invalid subsequence becomes
+ * one U+FFFD) before encoding; {@code null} text is an error, empty text gives no tokens (or only
+ * BOS/EOS when {@code addSpecialTokens}).
+ *
+ * <p>Implementations are immutable and thread-safe: Spark task threads share one instance.
+ */
+public interface Tokenizer {
+
+    /**
+     * Loads a tokenizer, detecting the format: a Hugging Face {@code tokenizer.json} (also
+     * {@code .json.gz}, or a directory holding one, with {@code tokenizer_config.json} beside it for
+     * the chat template and the BOS/EOS flags), a {@code .gguf} (the vocabulary inside), a tiktoken
+     * rank file ({@code *.tiktoken}; the encoding name comes from the file name), or a llama2.c
+     * {@code tokenizer.bin}.
+     *
+     * @throws dev.kindling.formats.ModelFormatException naming the file and field when it cannot be read
+     */
+    static Tokenizer load(Path path) {
+        return TokenizerLoader.load(path);
+    }
+
+    /** The vocabulary inside an already opened GGUF ({@code tokenizer.ggml.*}), as llama.cpp reads it. */
+    static Tokenizer fromGguf(GgufFile gguf) {
+        return GgufTokenizers.fromGguf(gguf);
+    }
+
+    /** A short name (file or model name) for logs and benchmark output. */
+    String name();
+
+    /** Number of ids, including added and special tokens (the largest id + 1). */
+    int vocabSize();
+
+    /** Encodes {@code text}; {@code addSpecialTokens} adds BOS/EOS/template tokens as the file says. */
+    default int[] encode(String text, boolean addSpecialTokens) {
+        return encode(text, addSpecialTokens, true);
+    }
+
+    /**
+     * Encodes {@code text}. With {@code parseSpecialTokens=false}, the text of special tokens is
+     * tokenized as ordinary text (see the class comment).
+     */
+    int[] encode(String text, boolean addSpecialTokens, boolean parseSpecialTokens);
+
+    /** Encodes UTF-8 bytes; invalid sequences become U+FFFD (see the class comment). */
+    default int[] encode(byte[] utf8, boolean addSpecialTokens) {
+        return encode(Utf8.decodeLossy(utf8), addSpecialTokens);
+    }
+
+    /** Encodes several texts; the result is in input order. */
+    default List<int[]> encodeBatch(List<String> texts, boolean addSpecialTokens) {
+        List<int[]> out = new ArrayList<>(texts.size());
+        for (String t : texts) {
+            out.add(encode(t, addSpecialTokens));
+        }
+        return out;
+    }
+
+    default int count(String text, boolean addSpecialTokens) {
+        return encode(text, addSpecialTokens).length;
+    }
+
+    /** Ids back to text; {@code skipSpecialTokens} drops control/special tokens. */
+    String decode(int[] ids, boolean skipSpecialTokens);
+
+    /**
+     * The exact bytes this token contributes when decoded (byte-level characters and {@code <0xXX>}
+     * tokens resolved, the SentencePiece space marker as a space). Used for streaming decode and stop
+     * strings in generation. Special tokens give the UTF-8 of their text.
+     */
+    byte[] tokenBytes(int id);
+
+    /** The raw vocabulary string (piece), for logits and debug output. */
+    String tokenText(int id);
+
+    /** The id of a vocabulary string (piece or added token), if there is one. */
+    OptionalInt tokenId(String tokenText);
+
+    /** Control / special added tokens. */
+    boolean isSpecial(int id);
+
+    /** -1 when none. */
+    int bosId();
+
+    /** -1 when none. */
+    int eosId();
+
+    /** Ids that end generation (EOS, {@code <|eot_id|>}, {@code <|im_end|>}, {@code <end_of_turn>} ... as the file says). */
+    int[] stopIds();
+
+    /** Whether {@code encode(text, true)} prepends BOS. */
+    boolean addsBos();
+
+    /** The Jinja chat template, when the file has one. */
+    Optional<ChatTemplate> chatTemplate();
+}

@@ -1,0 +1,186 @@
+package dev.kindling.tokenizer.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kindling.tokenizer.Tokenizer;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Tokenizer throughput, measured the way {@code shared/tools/ref/hf_tokenizers.mjs} measures the
+ * reference: load, read a JSONL corpus, encode every document once untimed (warm-up), then time
+ * {@code --repeat} passes of encoding only and report the best one, as one JSON line:
+ *
+ * <pre>
+ * java -cp ... dev.kindling.tokenizer.bench.TokenizerBench --tokenizer T --input corpus.jsonl[.gz]
+ *      [--threads N] [--add-special] [--repeat 3] [--warmup 1] [--field text]
+ * {"tokenizer":..,"docs":..,"bytes":..,"tokens":..,"seconds":..,"tokens_per_s":..,"mb_per_s":..,...}
+ * </pre>
+ *
+ * MB = 10^6 bytes of UTF-8 text. With {@code --threads N} the documents are shared out to N threads
+ * (one tokenizer instance, as Spark task threads share it); seconds is wall time.
+ */
+public final class TokenizerBench {
+    private TokenizerBench() {}
+
+    public record Result(String tokenizer, int docs, long bytes, long tokens, double seconds, double loadSeconds,
+            int threads, List<Double> runs) {
+        public double tokensPerSecond() {
+            return tokens / seconds;
+        }
+
+        public double mbPerSecond() {
+            return bytes / 1e6 / seconds;
+        }
+
+        public String toJson() {
+            ObjectNode o = new ObjectMapper().createObjectNode();
+            o.put("tokenizer", tokenizer);
+            o.put("docs", docs);
+            o.put("bytes", bytes);
+            o.put("tokens", tokens);
+            o.put("seconds", seconds);
+            o.put("tokens_per_s", tokensPerSecond());
+            o.put("mb_per_s", mbPerSecond());
+            o.put("threads", threads);
+            o.put("load_seconds", loadSeconds);
+            var a = o.putArray("runs");
+            runs.forEach(a::add);
+            return o.toString();
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        String tokenizer = null;
+        String input = null;
+        String field = "text";
+        int threads = 1;
+        int repeat = 3;
+        int warmup = 1;
+        boolean addSpecial = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--tokenizer" -> tokenizer = args[++i];
+                case "--input" -> input = args[++i];
+                case "--field" -> field = args[++i];
+                case "--threads" -> threads = Integer.parseInt(args[++i]);
+                case "--repeat" -> repeat = Integer.parseInt(args[++i]);
+                case "--warmup" -> warmup = Integer.parseInt(args[++i]);
+                case "--add-special" -> addSpecial = true;
+                default -> {
+                    System.err.println("unknown argument " + args[i]);
+                    usage();
+                }
+            }
+        }
+        if (tokenizer == null || input == null) {
+            usage();
+        }
+        Result r = run(Path.of(tokenizer), Path.of(input), field, threads, repeat, warmup, addSpecial);
+        System.out.println(r.toJson());
+    }
+
+    private static void usage() {
+        System.err.println("usage: TokenizerBench --tokenizer PATH --input FILE.jsonl[.gz] [--threads N] [--add-special] "
+                + "[--repeat 3] [--warmup 1] [--field text]");
+        System.exit(2);
+    }
+
+    public static List<String> readTexts(Path input, String field) throws IOException {
+        ObjectMapper m = new ObjectMapper();
+        List<String> texts = new ArrayList<>();
+        try (InputStream raw = Files.newInputStream(input);
+                InputStream in = input.toString().endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw;
+                BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16)) {
+            String line;
+            int n = 0;
+            while ((line = r.readLine()) != null) {
+                n++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                JsonNode row = m.readTree(line);
+                JsonNode t = row.get(field);
+                if (t == null) {
+                    throw new IOException(input + " line " + n + ": no \"" + field + "\" field");
+                }
+                texts.add(t.isNull() ? "" : t.asText());
+            }
+        }
+        return texts;
+    }
+
+    public static Result run(Path tokenizerPath, Path input, String field, int threads, int repeat, int warmup,
+            boolean addSpecial) throws Exception {
+        List<String> texts = readTexts(input, field);
+        long bytes = 0;
+        for (String t : texts) {
+            bytes += t.getBytes(StandardCharsets.UTF_8).length;
+        }
+        long t0 = System.nanoTime();
+        Tokenizer tok = Tokenizer.load(tokenizerPath);
+        double load = (System.nanoTime() - t0) / 1e9;
+        ExecutorService pool = threads > 1 ? Executors.newFixedThreadPool(threads) : null;
+        try {
+            for (int i = 0; i < warmup; i++) {
+                pass(tok, texts, addSpecial, threads, pool);
+            }
+            List<Double> runs = new ArrayList<>();
+            long tokens = 0;
+            double best = Double.MAX_VALUE;
+            for (int i = 0; i < repeat; i++) {
+                long s = System.nanoTime();
+                tokens = pass(tok, texts, addSpecial, threads, pool);
+                double sec = (System.nanoTime() - s) / 1e9;
+                runs.add(sec);
+                best = Math.min(best, sec);
+            }
+            return new Result(tok.name(), texts.size(), bytes, tokens, best, load, threads, runs);
+        } finally {
+            if (pool != null) {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    private static long pass(Tokenizer tok, List<String> texts, boolean addSpecial, int threads, ExecutorService pool)
+            throws Exception {
+        if (threads <= 1) {
+            long n = 0;
+            for (String t : texts) {
+                n += tok.encode(t, addSpecial).length;
+            }
+            return n;
+        }
+        AtomicInteger next = new AtomicInteger();
+        AtomicLong total = new AtomicLong();
+        List<Future<?>> fs = new ArrayList<>();
+        for (int k = 0; k < threads; k++) {
+            fs.add(pool.submit(() -> {
+                long n = 0;
+                for (int i = next.getAndIncrement(); i < texts.size(); i = next.getAndIncrement()) {
+                    n += tok.encode(texts.get(i), addSpecial).length;
+                }
+                total.addAndGet(n);
+            }));
+        }
+        for (Future<?> f : fs) {
+            f.get();
+        }
+        return total.get();
+    }
+}

@@ -1,0 +1,163 @@
+package dev.kindling.tokenizer.chat;
+
+import com.hubspot.jinjava.Jinjava;
+import com.hubspot.jinjava.JinjavaConfig;
+import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
+import com.hubspot.jinjava.interpret.RenderResult;
+import com.hubspot.jinjava.interpret.TemplateError;
+import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import jinjava.javax.el.CompositeELResolver;
+
+/**
+ * Renders a chat template with Jinjava, configured to behave like the environment
+ * {@code transformers} renders chat templates in: {@code trim_blocks} and {@code lstrip_blocks}
+ * on, loop controls, the globals {@code raise_exception(msg)} and {@code strftime_now(fmt)}, and
+ * {@code tojson} as Python's {@code json.dumps} ({@link PyJson}), the Python string methods templates call ({@code .startswith()}, {@code .strip('\n')},
+ * {@code .split()} ...; see {@link PyStringMethods}). The one syntax Jinjava does not parse,
+ * reversed slices {@code xs[::-1]}, is rewritten to the {@code reverse} filter.
+ * Errors (including the template's own {@code raise_exception}) become {@link ChatTemplateException}.
+ */
+public final class JinjaChatRenderer {
+    private static final Pattern REVERSED_SLICE = Pattern.compile("\\[\\s*:\\s*:\\s*-1\\s*\\]");
+
+    private final String source;
+    private final Jinjava jinjava;
+
+    public JinjaChatRenderer(String template) {
+        this.source = rewrite(template);
+        CompositeELResolver resolver = new CompositeELResolver();
+        resolver.add(new PyStringMethods());
+        resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_WRITE);
+        this.jinjava = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(false).withLstripBlocks(false)
+                .withElResolver(resolver).build());
+        jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
+                ChatFunctions.class, "raiseException", Object.class));
+        jinjava.getGlobalContext().registerFilter(new PyJson());
+        jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now",
+                ChatFunctions.class, "strftimeNow", String.class));
+    }
+
+    /**
+     * The source as Jinjava should see it: Jinja2's whitespace control, trim_blocks and
+     * lstrip_blocks applied ({@link WhitespaceControl}), {@code [::-1]} as {@code |reverse}, and keyword
+     * arguments of {@code namespace(...)} parenthesised (Jinjava would apply a filter in
+     * {@code namespace(n=xs|length - 1)} to the whole named parameter).
+     */
+    static String rewrite(String template) {
+        String s = WhitespaceControl.apply(template, true, true);
+        s = REVERSED_SLICE.matcher(s).replaceAll("|reverse");
+        StringBuilder out = new StringBuilder(s.length() + 16);
+        int i = 0;
+        while (true) {
+            int k = s.indexOf("namespace(", i);
+            if (k < 0) {
+                out.append(s, i, s.length());
+                return out.toString();
+            }
+            int open = k + "namespace(".length();
+            out.append(s, i, open);
+            int close = matching(s, open - 1);
+            if (close < 0) {
+                out.append(s, open, s.length());
+                return out.toString();
+            }
+            List<String> args = splitArgs(s.substring(open, close));
+            for (int a = 0; a < args.size(); a++) {
+                String arg = args.get(a);
+                java.util.regex.Matcher m = KWARG.matcher(arg);
+                out.append(a > 0 ? "," : "").append(m.matches() ? m.group(1) + "=(" + m.group(2) + ")" : arg);
+            }
+            out.append(')');
+            i = close + 1;
+        }
+    }
+
+    private static final Pattern KWARG = Pattern.compile("(?s)(\\s*[A-Za-z_][A-Za-z0-9_]*\\s*)=(?!=)(.*)");
+
+    /** Index of the parenthesis closing the one at {@code open}, skipping strings; -1 if none. */
+    private static int matching(String s, int open) {
+        int depth = 0;
+        char quote = 0;
+        for (int i = open; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (quote != 0) {
+                if (c == '\\') {
+                    i++;
+                } else if (c == quote) {
+                    quote = 0;
+                }
+            } else if (c == '\'' || c == '"') {
+                quote = c;
+            } else if (c == '(' || c == '[' || c == '{') {
+                depth++;
+            } else if (c == ')' || c == ']' || c == '}') {
+                if (--depth == 0) {
+                    return i;
+                }
+            }
+        }
+        return -1;
+    }
+
+    private static List<String> splitArgs(String s) {
+        List<String> out = new ArrayList<>();
+        int depth = 0;
+        char quote = 0;
+        int start = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (quote != 0) {
+                if (c == '\\') {
+                    i++;
+                } else if (c == quote) {
+                    quote = 0;
+                }
+            } else if (c == '\'' || c == '"') {
+                quote = c;
+            } else if (c == '(' || c == '[' || c == '{') {
+                depth++;
+            } else if (c == ')' || c == ']' || c == '}') {
+                depth--;
+            } else if (c == ',' && depth == 0) {
+                out.add(s.substring(start, i));
+                start = i + 1;
+            }
+        }
+        out.add(s.substring(start));
+        return out;
+    }
+
+    public String render(Map<String, Object> vars) {
+        RenderResult r;
+        try {
+            r = jinjava.renderForResult(source, vars);
+        } catch (RuntimeException e) {
+            throw new ChatTemplateException("chat template failed: " + rootMessage(e), e);
+        }
+        for (TemplateError e : r.getErrors()) {
+            if (e.getSeverity() == TemplateError.ErrorType.FATAL) {
+                String msg = e.getMessage();
+                if (e.getException() != null) {
+                    msg = rootMessage(e.getException());
+                }
+                throw new ChatTemplateException("chat template failed at line " + e.getLineno() + ": " + msg);
+            }
+        }
+        return r.getOutput();
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null && c.getCause() != c) {
+            if (c instanceof ChatTemplateException) {
+                break;
+            }
+            c = c.getCause();
+        }
+        return c.getMessage();
+    }
+}

@@ -1,0 +1,137 @@
+package dev.kindling.tokenizer.chat;
+
+/**
+ * Jinja2's whitespace handling, applied to the template source before Jinjava parses it, so it
+ * behaves exactly as in {@code transformers}: {@code {%-}/{{-}/{#-} strip all whitespace before the
+ * tag, {@code -%}}/{@code -}}}/{@code -#}} all whitespace after it; {@code trim_blocks} removes the
+ * first newline after a block or comment tag; {@code lstrip_blocks} removes spaces and tabs between
+ * the start of a line and a block or comment tag ({@code {%+} opts out). The output has the same
+ * tags without the {@code -}/{@code +} markers, and Jinjava's own trimming is switched off.
+ */
+final class WhitespaceControl {
+    private WhitespaceControl() {}
+
+    static String apply(String src, boolean trimBlocks, boolean lstripBlocks) {
+        StringBuilder out = new StringBuilder(src.length());
+        int i = 0;
+        int n = src.length();
+        boolean stripNext = false; // the previous tag ended with '-'
+        boolean trimNewline = false; // the previous tag was a block/comment tag (trim_blocks)
+        while (i < n) {
+            int open = nextOpen(src, i);
+            String raw = src.substring(i, open < 0 ? n : open);
+            String text = raw;
+            if (stripNext) {
+                text = stripLeading(text);
+            } else if (trimNewline && trimBlocks) {
+                if (text.startsWith("\r\n")) {
+                    text = text.substring(2);
+                } else if (text.startsWith("\n")) {
+                    text = text.substring(1);
+                }
+            }
+            if (open < 0) {
+                out.append(text);
+                break;
+            }
+            char kind = src.charAt(open + 1); // '{', '%' or '#'
+            char marker = open + 2 < n ? src.charAt(open + 2) : ' ';
+            boolean block = kind == '%' || kind == '#';
+            if (marker == '-') {
+                text = stripTrailing(text);
+            } else if (block && lstripBlocks && marker != '+') {
+                text = stripLineIndent(text, raw, i == 0);
+            }
+            out.append(text);
+            int close = closeOf(src, open, kind);
+            if (close < 0) {
+                out.append(src, open, n);
+                break;
+            }
+            // the tag, without its whitespace markers
+            int bodyStart = open + 2 + ((marker == '-' || marker == '+') ? 1 : 0);
+            boolean rightStrip = src.charAt(close - 1) == '-';
+            boolean rightKeep = src.charAt(close - 1) == '+';
+            int bodyEnd = (rightStrip || rightKeep) ? close - 1 : close;
+            char closer = kind == '{' ? '}' : kind;
+            out.append('{').append(kind).append(src, bodyStart, bodyEnd).append(closer).append('}');
+            stripNext = rightStrip;
+            trimNewline = block && !rightKeep;
+            i = close + 2;
+        }
+        return out.toString();
+    }
+
+    private static int nextOpen(String s, int from) {
+        for (int i = s.indexOf('{', from); i >= 0 && i + 1 < s.length(); i = s.indexOf('{', i + 1)) {
+            char c = s.charAt(i + 1);
+            if (c == '{' || c == '%' || c == '#') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Index of the closing "}}", "%}" or "#}" of the tag opened at {@code open}, skipping string literals. */
+    private static int closeOf(String s, int open, char kind) {
+        char closer = kind == '{' ? '}' : kind;
+        char quote = 0;
+        for (int i = open + 2; i + 1 < s.length(); i++) {
+            char c = s.charAt(i);
+            if (kind != '#') {
+                if (quote != 0) {
+                    if (c == '\\') {
+                        i++;
+                    } else if (c == quote) {
+                        quote = 0;
+                    }
+                    continue;
+                }
+                if (c == '\'' || c == '"') {
+                    quote = c;
+                    continue;
+                }
+            }
+            if (c == closer && s.charAt(i + 1) == '}') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static String stripLeading(String t) {
+        int k = 0;
+        while (k < t.length() && Character.isWhitespace(t.charAt(k))) {
+            k++;
+        }
+        return t.substring(k);
+    }
+
+    private static String stripTrailing(String t) {
+        int k = t.length();
+        while (k > 0 && Character.isWhitespace(t.charAt(k - 1))) {
+            k--;
+        }
+        return t.substring(0, k);
+    }
+
+    /**
+     * Drops trailing spaces/tabs of {@code t} when, in the source ({@code raw}, the same text before
+     * trim_blocks), only they separate the tag from the start of its line.
+     */
+    private static String stripLineIndent(String t, String raw, boolean templateStart) {
+        int k = raw.length();
+        while (k > 0 && (raw.charAt(k - 1) == ' ' || raw.charAt(k - 1) == '\t')) {
+            k--;
+        }
+        boolean lineStart = k > 0 ? raw.charAt(k - 1) == '\n' : templateStart;
+        if (!lineStart) {
+            return t;
+        }
+        int j = t.length();
+        while (j > 0 && (t.charAt(j - 1) == ' ' || t.charAt(j - 1) == '\t')) {
+            j--;
+        }
+        return t.substring(0, j);
+    }
+}

@@ -1,0 +1,173 @@
+package dev.kindling.tokenizer.decode;
+
+import dev.kindling.tokenizer.bpe.ByteLevel;
+import dev.kindling.tokenizer.text.Utf8;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** The decoders of Hugging Face {@code tokenizers}, each as its {@code decode_chain}. */
+public final class Decoders {
+    private Decoders() {}
+
+    /** ByteLevel: byte characters back to bytes (a token with other characters keeps its UTF-8), then lossy UTF-8. */
+    public static Decoder byteLevel() {
+        return tokens -> {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            for (String t : tokens) {
+                byte[] b = ByteLevel.decode(t);
+                if (b == null) {
+                    b = t.getBytes(StandardCharsets.UTF_8);
+                }
+                bytes.writeBytes(b);
+            }
+            return List.of(Utf8.decodeLossy(bytes.toByteArray()));
+        };
+    }
+
+    /** Metaspace: the replacement becomes a space; in the first token it is dropped (unless prepend_scheme = never). */
+    public static Decoder metaspace(char replacement, boolean stripFirst) {
+        return tokens -> {
+            List<String> out = new ArrayList<>(tokens.size());
+            for (int i = 0; i < tokens.size(); i++) {
+                String t = tokens.get(i);
+                StringBuilder sb = new StringBuilder(t.length());
+                for (int k = 0; k < t.length(); k++) {
+                    char c = t.charAt(k);
+                    if (c == replacement) {
+                        if (!(i == 0 && stripFirst)) {
+                            sb.append(' ');
+                        }
+                    } else {
+                        sb.append(c);
+                    }
+                }
+                out.add(sb.toString());
+            }
+            return out;
+        };
+    }
+
+    public static Decoder replaceLiteral(String pattern, String content) {
+        return tokens -> tokens.stream().map(t -> pattern.isEmpty() ? t : t.replace(pattern, content)).toList();
+    }
+
+    public static Decoder replaceRegex(Pattern pattern, String content) {
+        String q = Matcher.quoteReplacement(content);
+        return tokens -> tokens.stream().map(t -> pattern.matcher(t).replaceAll(q)).toList();
+    }
+
+    /**
+     * ByteFallback: runs of {@code <0xXX>} tokens become the text of their bytes; bytes that are not
+     * valid UTF-8 become one U+FFFD per byte (as HF does).
+     */
+    public static Decoder byteFallback() {
+        return tokens -> {
+            List<String> out = new ArrayList<>(tokens.size());
+            ByteArrayOutputStream pending = new ByteArrayOutputStream();
+            for (String t : tokens) {
+                int b = byteToken(t);
+                if (b >= 0) {
+                    pending.write(b);
+                    continue;
+                }
+                flush(pending, out);
+                out.add(t);
+            }
+            flush(pending, out);
+            return out;
+        };
+    }
+
+    private static void flush(ByteArrayOutputStream pending, List<String> out) {
+        if (pending.size() == 0) {
+            return;
+        }
+        byte[] b = pending.toByteArray();
+        pending.reset();
+        try {
+            out.add(StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(b)).toString());
+        } catch (java.nio.charset.CharacterCodingException e) {
+            out.add("\uFFFD".repeat(b.length));
+        }
+    }
+
+    static int byteToken(String t) {
+        if (t.length() == 6 && t.startsWith("<0x") && t.charAt(5) == '>') {
+            int hi = Character.digit(t.charAt(3), 16);
+            int lo = Character.digit(t.charAt(4), 16);
+            if (hi >= 0 && lo >= 0) {
+                return hi * 16 + lo;
+            }
+        }
+        return -1;
+    }
+
+    /** Fuse: everything into one string. */
+    public static Decoder fuse() {
+        return tokens -> List.of(String.join("", tokens));
+    }
+
+    /** Strip: up to {@code start} leading and {@code stop} trailing {@code content} characters of each token. */
+    public static Decoder strip(char content, int start, int stop) {
+        return tokens -> tokens.stream().map(t -> {
+            int a = 0;
+            while (a < start && a < t.length() && t.charAt(a) == content) {
+                a++;
+            }
+            int b = t.length();
+            int cut = 0;
+            while (cut < stop && b > a && t.charAt(b - 1) == content) {
+                b--;
+                cut++;
+            }
+            return t.substring(a, b);
+        }).toList();
+    }
+
+    /** WordPiece: tokens without the prefix get a leading space (except the first); optional cleanup. */
+    public static Decoder wordPiece(String prefix, boolean cleanup) {
+        return tokens -> {
+            List<String> out = new ArrayList<>(tokens.size());
+            for (int i = 0; i < tokens.size(); i++) {
+                String t = tokens.get(i);
+                if (i != 0) {
+                    t = t.startsWith(prefix) ? t.substring(prefix.length()) : " " + t;
+                }
+                out.add(cleanup ? cleanup(t) : t);
+            }
+            return out;
+        };
+    }
+
+    /** HF's {@code cleanup}: removes spaces before punctuation and in common English contractions. */
+    public static String cleanup(String s) {
+        return s.replace(" .", ".").replace(" ?", "?").replace(" !", "!").replace(" ,", ",").replace(" ' ", "'")
+                .replace(" n't", "n't").replace(" 'm", "'m").replace(" do not", " don't").replace(" 's", "'s")
+                .replace(" 've", "'ve").replace(" 're", "'re");
+    }
+
+    /** BPEDecoder: the end-of-word suffix becomes a space (nothing after the last token). */
+    public static Decoder bpe(String suffix) {
+        return tokens -> {
+            List<String> out = new ArrayList<>(tokens.size());
+            for (int i = 0; i < tokens.size(); i++) {
+                out.add(tokens.get(i).replace(suffix, i == tokens.size() - 1 ? "" : " "));
+            }
+            return out;
+        };
+    }
+
+    public static Decoder sequence(List<Decoder> steps) {
+        Decoder[] d = steps.toArray(Decoder[]::new);
+        return tokens -> {
+            for (Decoder x : d) {
+                tokens = x.decodeChain(tokens);
+            }
+            return tokens;
+        };
+    }
+}

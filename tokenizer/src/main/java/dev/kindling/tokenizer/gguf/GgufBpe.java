@@ -1,0 +1,111 @@
+package dev.kindling.tokenizer.gguf;
+
+import dev.kindling.formats.ModelFormatException;
+import dev.kindling.formats.gguf.GgufFile;
+import dev.kindling.tokenizer.Tokenizer;
+import dev.kindling.tokenizer.bpe.BpeModel;
+import dev.kindling.tokenizer.bpe.VocabMap;
+import dev.kindling.tokenizer.decode.Decoders;
+import dev.kindling.tokenizer.hf.AddedToken;
+import dev.kindling.tokenizer.hf.AddedVocabulary;
+import dev.kindling.tokenizer.hf.HfTokenizer;
+import dev.kindling.tokenizer.hf.PostProcessor;
+import dev.kindling.tokenizer.pretokenize.PreTokenizer;
+import dev.kindling.tokenizer.pretokenize.RegexPattern;
+import dev.kindling.tokenizer.pretokenize.Scanners;
+import dev.kindling.tokenizer.pretokenize.SequencePreTokenizer;
+import dev.kindling.tokenizer.pretokenize.Split;
+import dev.kindling.tokenizer.spm.SpmTokenizer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * GGUF {@code tokenizer.ggml.model = gpt2}: byte-level BPE with merges, pre-tokenized by the
+ * regexes llama.cpp's {@code llm_tokenizer_bpe} uses for the {@code tokenizer.ggml.pre} name, each
+ * applied in turn (every regex splits the pieces of the previous one, keeping unmatched text).
+ * Control, unknown and user-defined tokens are split off first (user-defined ones even when special
+ * parsing is off, as llama.cpp does).
+ */
+final class GgufBpe {
+    private GgufBpe() {}
+
+    /** llama.cpp's regex lists per pre-tokenizer type (llama-vocab.cpp, llm_tokenizer_bpe). */
+    static List<String> regexes(String pre, GgufFile gguf) {
+        String gpt2 = Scanners.GPT2_LLAMACPP_PATTERN;
+        return switch (pre) {
+            case "llama3", "llama-v3", "llama-bpe", "falcon3", "dbrx", "smaug-bpe", "chatglm-bpe" -> List.of(Scanners.LLAMA3_LLAMACPP_PATTERN);
+            // the ranges are the cased letters; a few ends are written as \\u escapes because they are
+            // Unicode singletons that NFC would silently change (U+1F7D, U+1FBE, U+1FD3, U+1FDB, U+2126, U+212A)
+            case "deepseek-llm" -> List.of("[\r\n]",
+                    "\\s?[A-Za-zµÀ-ÖØ-öø-ƺƼ-ƿǄ-ʓʕ-ʯͰ-ͳͶͷͻ-ͽͿΆΈ-ΊΌΎ-ΡΣ-ϵϷ-ҁҊ-ԯԱ-ՖႠ-ჅᎠ-Ᏽᏸ-ᏽᲐ-ᲺᲽ-Ჿᴀ-ᴫᵫ-ᵷᵹ-ᶚḀ-ἕἘ-Ἕἠ-ὅὈ-Ὅὐ-ὗὙὛὝὟ-\u1F7Dᾀ-ᾴᾶ-ᾼ\u1FBEῂ-ῄῆ-ῌῐ-\u1FD3ῖ-\u1FDBῠ-Ῥῲ-ῴῶ-ῼℂℇℊ-ℓℕℙ-ℝℤ\u2126ℨ\u212A-ℭℯ-ℴℹℼ-ℿⅅ-ⅉⅎↃↄⰀ-ⱻⱾ-ⳤⳫ-ⳮⳲⳳꙀ-ꙭꚀ-ꚛꜢ-ꝯꝱ-ꞇꞋ-ꞎꭰ-ꮿﬀ-ﬆﬓ-ﬗＡ-Ｚａ-ｚ𐐀-𐑏𐒰-𐓓𐓘-𐓻𐲀-𐲲𐳀-𐳲𑢠-𑣟𞤀-𞥃]+",
+                    "\\s?[!-/:-~！-／：-～‘-‟　-。]+", "\\s+\\z", "[一-龥ࠀ-一가-퟿]+", "\\p{N}+");
+            case "deepseek-coder" -> List.of("[\r\n]", "\\s?\\p{L}+", "\\s?\\p{P}+", "[一-龥ࠀ-一가-퟿]+", "\\p{N}");
+            case "deepseek-v3" -> List.of("\\p{N}{1,3}", "[一-龥぀-ゟ゠-ヿ]+",
+                    "[!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+|[^\r\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+| ?[\\p{P}\\p{S}]+[\r\n]*|\\s*[\r\n]+|\\s+(?!\\S)|\\s+");
+            case "falcon" -> List.of("[\\p{P}\\$\\+<=>\\^~\\|`]+", gpt2, "[0-9][0-9][0-9]");
+            case "starcoder", "refact", "command-r", "smollm", "codeshell", "exaone", "minerva-7b" -> List.of("\\p{N}", gpt2);
+            case "gpt-2", "phi-2", "jina-es", "jina-de", "gigachat", "jina-v1-en", "jina-v2-es", "jina-v2-de", "jina-v2-code",
+                    "roberta-bpe", "mpt", "olmo", "jais" -> List.of(gpt2);
+            case "qwen2", "deepseek-r1-qwen", "stablelm2" -> List.of(
+                    "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+");
+            case "poro-chat", "bloom", "gpt3-finnish" -> List.of(" ?[^(\\s|.,!?…。，、।۔،)]+");
+            case "viking" -> List.of(" ?[^(\\s|.,!?…。，、।۔،)]+", "\\p{N}");
+            case "tekken" -> List.of("[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+");
+            case "gpt-4o" -> List.of(Scanners.O200K_PATTERN);
+            case "chameleon" -> List.of("<sentinel:[0-9]+>", "(IMGIMG)((A|B|C|D|E|F|G|H|I){1,4})Z", "([\\t\\n]|    |  )", "\\p{N}",
+                    "[\\p{P}!-/:-@\\[-`{-~]", gpt2);
+            case "default" -> List.of("[\\p{P}\\$\\+<=>\\^~\\|]+", gpt2, "\\p{N}+", "[0-9][0-9][0-9]");
+            default -> throw new ModelFormatException(gguf.path(), "tokenizer.ggml.pre = \"" + pre
+                    + "\" is not a pre-tokenizer llama.cpp knows");
+        };
+    }
+
+    static Tokenizer load(GgufFile gguf) {
+        String[] tokens = GgufTokenizers.tokens(gguf);
+        int n = tokens.length;
+        int[] types = GgufTokenizers.tokenTypes(gguf, n);
+        String[] merges = gguf.has("tokenizer.ggml.merges") ? gguf.getStringArray("tokenizer.ggml.merges") : new String[0];
+        String pre = gguf.getString("tokenizer.ggml.pre", "default");
+        List<String> regexes = regexes(pre, gguf);
+        boolean ignoreMerges = List.of("llama3", "llama-v3", "llama-bpe", "falcon3").contains(pre);
+
+        VocabMap vocab = new VocabMap(n);
+        for (int i = 0; i < n; i++) {
+            vocab.put(tokens[i], i); // a duplicate text maps to its last id, as llama.cpp's token_to_id
+        }
+        String[] left = new String[merges.length];
+        String[] right = new String[merges.length];
+        for (int i = 0; i < merges.length; i++) {
+            int sp = merges[i].indexOf(' ', 1);
+            if (sp < 0) {
+                throw new ModelFormatException(gguf.path(), "tokenizer.ggml.merges[" + i + "] = \"" + merges[i] + "\" is not \"left right\"");
+            }
+            left[i] = merges[i].substring(0, sp);
+            right[i] = merges[i].substring(sp + 1);
+        }
+        BpeModel model = new BpeModel(new BpeModel.Spec(vocab, left, right, null, false, false, ignoreMerges, null, null, true), true);
+
+        List<PreTokenizer> stages = new ArrayList<>();
+        for (String re : regexes) {
+            stages.add(new Split(Scanners.hasScanner(re) ? Scanners.forPattern(re) : new RegexPattern(re), Split.Behavior.ISOLATED, false));
+        }
+        PreTokenizer preTokenizer = stages.size() == 1 ? stages.get(0) : new SequencePreTokenizer(stages);
+
+        List<AddedToken> specials = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int t = types[i];
+            if (t == SpmTokenizer.CONTROL || t == SpmTokenizer.UNKNOWN || t == SpmTokenizer.USER_DEFINED) {
+                specials.add(new AddedToken(i, tokens[i], false, false, false, false, t != SpmTokenizer.USER_DEFINED));
+            }
+        }
+        int bos = GgufTokenizers.optionalId(gguf, "tokenizer.ggml.bos_token_id", n, -1);
+        int eos = GgufTokenizers.optionalId(gguf, "tokenizer.ggml.eos_token_id", n, -1);
+        boolean addBos = gguf.getBool("tokenizer.ggml.add_bos_token", ignoreMerges);
+        boolean addEos = gguf.getBool("tokenizer.ggml.add_eos_token", false);
+        PostProcessor post = new PostProcessor(addBos && bos >= 0 ? new int[] {bos} : new int[0],
+                addEos && eos >= 0 ? new int[] {eos} : new int[0]);
+        return new HfTokenizer(GgufTokenizers.name(gguf), model, null, preTokenizer, post, Decoders.byteLevel(),
+                new AddedVocabulary(specials), bos, eos, GgufTokenizers.stopIds(gguf, tokens, eos),
+                GgufTokenizers.chatTemplate(gguf, tokens, bos, eos));
+    }
+}

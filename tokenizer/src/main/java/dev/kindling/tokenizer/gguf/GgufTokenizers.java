@@ -1,0 +1,153 @@
+package dev.kindling.tokenizer.gguf;
+
+import dev.kindling.formats.ModelFormatException;
+import dev.kindling.formats.gguf.GgufFile;
+import dev.kindling.formats.gguf.GgufValue;
+import dev.kindling.tokenizer.ChatTemplate;
+import dev.kindling.tokenizer.Tokenizer;
+import dev.kindling.tokenizer.spm.SpmTokenizer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The vocabulary stored in a GGUF file ({@code tokenizer.ggml.*}), read the way llama.cpp's
+ * {@code llama_vocab::load} reads it: {@code tokenizer.ggml.model} selects the algorithm
+ * ({@code llama} = SentencePiece, {@code gpt2} = byte-level BPE with the pre-tokenizer named by
+ * {@code tokenizer.ggml.pre}, {@code bert} = WordPiece), token types, scores, merges, special ids,
+ * {@code add_bos_token}/{@code add_eos_token}/{@code add_space_prefix} and the chat template.
+ */
+public final class GgufTokenizers {
+    private GgufTokenizers() {}
+
+    public static final String KEY_MODEL = "tokenizer.ggml.model";
+
+    /** Token texts llama.cpp treats as end of generation (llama_vocab::load, "special_eog_ids"). */
+    static final Set<String> EOG_TEXTS = Set.of("<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>",
+            "<|endoftext|>", "<|eom_id|>", "<EOT>", "_<EOT>");
+    /** Texts llama.cpp recognises as the end-of-turn token when no eot id is given. */
+    static final Set<String> EOT_TEXTS = Set.of("<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>",
+            "<|endoftext|>", "<EOT>", "_<EOT>", "<\uFF5Cend\u2581of\u2581sentence\uFF5C>");
+
+    public static Tokenizer fromGguf(GgufFile gguf) {
+        Path path = gguf.path();
+        if (!gguf.has(KEY_MODEL)) {
+            throw new ModelFormatException(path, "metadata key " + KEY_MODEL + " is missing: this GGUF has no vocabulary");
+        }
+        String model = gguf.getString(KEY_MODEL);
+        return switch (model) {
+            case "llama" -> spm(gguf);
+            case "gpt2" -> GgufBpe.load(gguf);
+            case "bert" -> WpmTokenizer.load(gguf);
+            case "no_vocab", "none" -> throw new ModelFormatException(path, KEY_MODEL + " = " + model + ": this GGUF has no vocabulary");
+            default -> throw new ModelFormatException(path, KEY_MODEL + " = \"" + model
+                    + "\" is not supported (supported: llama, gpt2, bert)");
+        };
+    }
+
+    /** Reads the token texts, checking for empty ones as llama.cpp does ("[EMPTY_i]"). */
+    static String[] tokens(GgufFile gguf) {
+        String[] tokens = gguf.getStringArray("tokenizer.ggml.tokens");
+        if (tokens.length == 0) {
+            throw new ModelFormatException(gguf.path(), "tokenizer.ggml.tokens is empty");
+        }
+        String[] t = tokens.clone();
+        for (int i = 0; i < t.length; i++) {
+            if (t[i].isEmpty()) {
+                t[i] = "[EMPTY_" + i + "]";
+            }
+        }
+        return t;
+    }
+
+    static int[] tokenTypes(GgufFile gguf, int n) {
+        if (!gguf.has("tokenizer.ggml.token_type")) {
+            int[] a = new int[n];
+            Arrays.fill(a, SpmTokenizer.NORMAL);
+            return a;
+        }
+        int[] types = gguf.getIntArray("tokenizer.ggml.token_type");
+        if (types.length != n) {
+            throw new ModelFormatException(gguf.path(), "tokenizer.ggml.token_type has " + types.length
+                    + " entries, expected " + n + " (one per token)");
+        }
+        return types;
+    }
+
+    /** An optional token id; -1 when absent or out of range (some files store 0xFFFFFFFF for "none"). */
+    static int optionalId(GgufFile gguf, String key, int n, int dflt) {
+        if (!gguf.has(key)) {
+            return dflt;
+        }
+        GgufValue v = gguf.get(key).orElseThrow();
+        if (!(v.value() instanceof Long l)) {
+            throw new ModelFormatException(gguf.path(), "metadata " + key + " is " + v.type() + ", expected an integer token id");
+        }
+        return l >= 0 && l < n ? (int) (long) l : -1;
+    }
+
+    static ChatTemplate chatTemplate(GgufFile gguf, String[] tokens, int bos, int eos) {
+        if (!gguf.has("tokenizer.chat_template")) {
+            return null;
+        }
+        return new ChatTemplate(gguf.getString("tokenizer.chat_template"), bos >= 0 ? tokens[bos] : "", eos >= 0 ? tokens[eos] : "");
+    }
+
+    /** EOS, EOT, EOM and every token whose text llama.cpp treats as end of generation. */
+    static int[] stopIds(GgufFile gguf, String[] tokens, int eos) {
+        int n = tokens.length;
+        List<Integer> ids = new ArrayList<>();
+        ids.add(eos);
+        ids.add(optionalId(gguf, "tokenizer.ggml.eot_token_id", n, -1));
+        ids.add(optionalId(gguf, "tokenizer.ggml.eom_token_id", n, -1));
+        for (int i = 0; i < n; i++) {
+            if (EOG_TEXTS.contains(tokens[i])) {
+                ids.add(i);
+            }
+        }
+        return ids.stream().mapToInt(Integer::intValue).filter(i -> i >= 0).distinct().toArray();
+    }
+
+    static String name(GgufFile gguf) {
+        String file = gguf.path() == null ? "gguf" : gguf.path().getFileName().toString();
+        return gguf.getString("general.name", file);
+    }
+
+    private static Tokenizer spm(GgufFile gguf) {
+        String[] tokens = tokens(gguf);
+        int n = tokens.length;
+        float[] scores = gguf.has("tokenizer.ggml.scores") ? gguf.getFloatArray("tokenizer.ggml.scores") : new float[n];
+        if (scores.length != n) {
+            throw new ModelFormatException(gguf.path(), "tokenizer.ggml.scores has " + scores.length + " entries, expected " + n);
+        }
+        int[] types = tokenTypes(gguf, n);
+        int bos = optionalId(gguf, "tokenizer.ggml.bos_token_id", n, 1 < n ? 1 : -1);
+        int eos = optionalId(gguf, "tokenizer.ggml.eos_token_id", n, 2 < n ? 2 : -1);
+        int unk = optionalId(gguf, "tokenizer.ggml.unknown_token_id", n, 0);
+        boolean addBos = gguf.getBool("tokenizer.ggml.add_bos_token", true);
+        boolean addEos = gguf.getBool("tokenizer.ggml.add_eos_token", false);
+        boolean addSpacePrefix = gguf.getBool("tokenizer.ggml.add_space_prefix", true);
+
+        // llama.cpp sets attributes by model name: Phi-3 strips whitespace after its special tokens
+        int[] rstrip = null;
+        String modelName = gguf.getString("general.name", "").toLowerCase(Locale.ROOT);
+        if (modelName.contains("phi-3") || modelName.contains("phi3")) {
+            List<Integer> r = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                boolean special = types[i] == SpmTokenizer.CONTROL || types[i] == SpmTokenizer.USER_DEFINED
+                        || types[i] == SpmTokenizer.UNKNOWN;
+                if ((special || tokens[i].equals("</s>"))
+                        && !Set.of("<unk>", "<s>", "<|endoftext|>").contains(tokens[i])) {
+                    r.add(i);
+                }
+            }
+            rstrip = r.stream().mapToInt(Integer::intValue).toArray();
+        }
+        return new SpmTokenizer(new SpmTokenizer.Spec(name(gguf), SpmTokenizer.Algorithm.LLAMA_CPP, tokens, scores, types,
+                bos, eos, unk, stopIds(gguf, tokens, eos), addBos, addEos, addSpacePrefix,
+                chatTemplate(gguf, tokens, bos, eos), rstrip, null));
+    }
+}

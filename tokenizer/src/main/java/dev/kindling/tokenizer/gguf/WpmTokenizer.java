@@ -1,0 +1,212 @@
+package dev.kindling.tokenizer.gguf;
+
+import dev.kindling.formats.gguf.GgufFile;
+import dev.kindling.tokenizer.AbstractTokenizer;
+import dev.kindling.tokenizer.ChatTemplate;
+import dev.kindling.tokenizer.bpe.IntBuffer;
+import dev.kindling.tokenizer.spm.SpmTokenizer;
+import dev.kindling.tokenizer.text.StringTrie;
+import dev.kindling.tokenizer.text.Unicode;
+import dev.kindling.tokenizer.text.Utf8;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+
+/**
+ * GGUF {@code tokenizer.ggml.model = bert}: llama.cpp's WordPiece ({@code llm_tokenizer_wpm}). The
+ * converter stores the vocabulary with a "phantom space": word-initial pieces start with U+2581 and
+ * {@code ##} continuations lose their prefix. Text is NFD-normalized and lowercased, control characters dropped, split at whitespace, and punctuation, ASCII symbols and
+ * CJK ideographs become one-character words (non-spacing marks are dropped, as HF strips accents); each word, with U+2581 prepended, is covered greedily
+ * by the longest pieces, or becomes {@code [UNK]} as a whole. Special text is split off first;
+ * {@code addSpecialTokens} wraps the ids in CLS ... SEP.
+ */
+final class WpmTokenizer extends AbstractTokenizer {
+    private static final char PHANTOM = '\u2581';
+
+    private final String[] tokens;
+    private final int[] types;
+    private final Map<String, Integer> ids;
+    private final int maxTokenChars;
+    private final int unkId;
+    private final int clsId;
+    private final int sepId;
+    private final StringTrie specialTrie;
+
+    private WpmTokenizer(String name, String[] tokens, int[] types, int unk, int cls, int sep, int[] stops, ChatTemplate t) {
+        super(name, cls, sep, stops, t);
+        this.tokens = tokens;
+        this.types = types;
+        this.unkId = unk;
+        this.clsId = cls;
+        this.sepId = sep;
+        this.ids = new HashMap<>(tokens.length * 2);
+        int max = 0;
+        List<String> keys = new ArrayList<>();
+        List<Integer> vals = new ArrayList<>();
+        for (int i = 0; i < tokens.length; i++) {
+            ids.put(tokens[i], i);
+            max = Math.max(max, tokens[i].length());
+            if (types[i] == SpmTokenizer.CONTROL || types[i] == SpmTokenizer.USER_DEFINED || types[i] == SpmTokenizer.UNKNOWN) {
+                keys.add(tokens[i]);
+                vals.add(i);
+            }
+        }
+        this.maxTokenChars = max;
+        this.specialTrie = StringTrie.build(keys, vals.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    static WpmTokenizer load(GgufFile gguf) {
+        String[] tokens = GgufTokenizers.tokens(gguf);
+        int n = tokens.length;
+        int[] types = GgufTokenizers.tokenTypes(gguf, n);
+        int unk = GgufTokenizers.optionalId(gguf, "tokenizer.ggml.unknown_token_id", n, 100 < n ? 100 : -1);
+        int cls = GgufTokenizers.optionalId(gguf, "tokenizer.ggml.cls_token_id", n,
+                GgufTokenizers.optionalId(gguf, "tokenizer.ggml.bos_token_id", n, 101 < n ? 101 : -1));
+        int sep = GgufTokenizers.optionalId(gguf, "tokenizer.ggml.seperator_token_id", n,
+                GgufTokenizers.optionalId(gguf, "tokenizer.ggml.eos_token_id", n, 102 < n ? 102 : -1));
+        return new WpmTokenizer(GgufTokenizers.name(gguf), tokens, types, unk, cls, sep,
+                GgufTokenizers.stopIds(gguf, tokens, sep), GgufTokenizers.chatTemplate(gguf, tokens, cls, sep));
+    }
+
+    @Override
+    public int vocabSize() {
+        return tokens.length;
+    }
+
+    @Override
+    public int[] encode(String text, boolean addSpecialTokens, boolean parseSpecialTokens) {
+        requireText(text);
+        text = Utf8.scrubSurrogates(text);
+        IntBuffer out = new IntBuffer();
+        if (addSpecialTokens && clsId >= 0) {
+            out.add(clsId);
+        }
+        int start = 0;
+        int i = 0;
+        while (i < text.length()) {
+            long m = specialTrie.longestAt(text, i, text.length());
+            if (m < 0 || (!parseSpecialTokens && types[(int) m] != SpmTokenizer.USER_DEFINED)) {
+                i++;
+                continue;
+            }
+            encodeText(text.substring(start, i), out);
+            out.add((int) m);
+            i += (int) (m >>> 32);
+            start = i;
+        }
+        encodeText(text.substring(start), out);
+        if (addSpecialTokens && sepId >= 0) {
+            out.add(sepId);
+        }
+        return out.toArray();
+    }
+
+    private void encodeText(String text, IntBuffer out) {
+        for (String word : preprocess(text)) {
+            String w = PHANTOM + word;
+            int mark = out.size();
+            boolean ok = true;
+            for (int i = 0; i < w.length(); ) {
+                boolean match = false;
+                for (int j = Math.min(w.length(), i + maxTokenChars); j > i; j--) {
+                    Integer id = ids.get(w.substring(i, j));
+                    if (id != null) {
+                        out.add(id);
+                        i = j;
+                        match = true;
+                        break;
+                    }
+                }
+                if (!match) {
+                    ok = false;
+                    break;
+                }
+            }
+            if (!ok) {
+                out.truncate(mark);
+            }
+            if (out.size() == mark) {
+                out.add(unkId);
+            }
+        }
+    }
+
+    /** llama.cpp's {@code llm_tokenizer_wpm_session::preprocess}. */
+    static List<String> preprocess(String text) {
+        String nfd = java.text.Normalizer.normalize(text, java.text.Normalizer.Form.NFD);
+        List<String> words = new ArrayList<>();
+        StringBuilder cur = new StringBuilder();
+        for (int i = 0; i < nfd.length(); ) {
+            int cp = nfd.codePointAt(i);
+            i += Character.charCount(cp);
+            if (Unicode.isWhiteSpace(cp)) {
+                flush(cur, words);
+                continue;
+            }
+            int type = Character.getType(cp);
+            boolean control = type == Character.CONTROL || type == Character.FORMAT || type == Character.PRIVATE_USE
+                    || type == Character.SURROGATE;
+            // accents go: the vectors (made by HF's BertNormalizer) strip non-spacing marks after NFD
+            if (cp == 0 || cp == 0xFFFD || control || type == Character.NON_SPACING_MARK) {
+                continue;
+            }
+            int lower = Character.toLowerCase(cp);
+            if (Unicode.isPunctuation(cp) || (cp < 0x7F && Unicode.isSymbol(cp)) || Unicode.isChineseChar(cp)) {
+                flush(cur, words);
+                words.add(new String(Character.toChars(lower)));
+            } else {
+                cur.appendCodePoint(lower);
+            }
+        }
+        flush(cur, words);
+        return words;
+    }
+
+    private static void flush(StringBuilder cur, List<String> words) {
+        if (cur.length() > 0) {
+            words.add(cur.toString());
+            cur.setLength(0);
+        }
+    }
+
+    @Override
+    public String decode(int[] ids, boolean skipSpecialTokens) {
+        return concatDecode(ids, skipSpecialTokens, true);
+    }
+
+    @Override
+    public byte[] tokenBytes(int id) {
+        checkId(id);
+        String t = tokens[id];
+        if (types[id] == SpmTokenizer.NORMAL) {
+            t = t.replace(PHANTOM, ' ');
+        }
+        return t.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public String tokenText(int id) {
+        checkId(id);
+        return tokens[id];
+    }
+
+    @Override
+    public OptionalInt tokenId(String tokenText) {
+        Integer id = ids.get(tokenText);
+        return id == null ? OptionalInt.empty() : OptionalInt.of(id);
+    }
+
+    @Override
+    public boolean isSpecial(int id) {
+        checkId(id);
+        return types[id] == SpmTokenizer.CONTROL || types[id] == SpmTokenizer.UNKNOWN;
+    }
+
+    @Override
+    public boolean addsBos() {
+        return clsId >= 0;
+    }
+}

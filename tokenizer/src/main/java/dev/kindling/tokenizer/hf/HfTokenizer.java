@@ -1,0 +1,231 @@
+package dev.kindling.tokenizer.hf;
+
+import dev.kindling.tokenizer.AbstractTokenizer;
+import dev.kindling.tokenizer.ChatTemplate;
+import dev.kindling.tokenizer.bpe.IntBuffer;
+import dev.kindling.tokenizer.bpe.Workspace;
+import dev.kindling.tokenizer.decode.Decoder;
+import dev.kindling.tokenizer.normalize.Normalizer;
+import dev.kindling.tokenizer.pretokenize.PreTokenizer;
+import dev.kindling.tokenizer.pretokenize.Splits;
+import dev.kindling.tokenizer.text.Utf8;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
+
+/**
+ * A Hugging Face {@code tokenizer.json} pipeline, in the order {@code tokenizers} runs it: split
+ * off added tokens found in the raw text, normalize each remaining piece, split off added tokens
+ * that match normalized text, pre-tokenize, run the model on each piece, and (with special tokens)
+ * apply the post-processor's template. Decoding maps ids to token strings and runs the decoder
+ * chain. Built by {@link HfTokenizerJson}.
+ */
+public final class HfTokenizer extends AbstractTokenizer {
+    private final Model model;
+    private final Normalizer normalizer;
+    private final PreTokenizer preTokenizer;
+    private final PostProcessor postProcessor;
+    private final Decoder decoder;
+    private final AddedVocabulary added;
+    private final int vocabSize;
+    private final boolean[] special;
+    private final ThreadLocal<State> state = ThreadLocal.withInitial(State::new);
+
+    /** Per-thread buffers. */
+    private static final class State {
+        final Splits a = new Splits();
+        final Splits b = new Splits();
+        final IntBuffer segments = new IntBuffer();
+        final IntBuffer normalizedSegments = new IntBuffer();
+        final IntBuffer out = new IntBuffer();
+    }
+
+    public HfTokenizer(String name, Model model, Normalizer normalizer, PreTokenizer preTokenizer,
+            PostProcessor postProcessor, Decoder decoder, AddedVocabulary added, int bosId, int eosId, int[] stopIds,
+            ChatTemplate chatTemplate) {
+        super(name, bosId, eosId, stopIds, chatTemplate);
+        this.model = model;
+        this.normalizer = normalizer;
+        this.preTokenizer = preTokenizer;
+        this.postProcessor = postProcessor == null ? PostProcessor.NONE : postProcessor;
+        this.decoder = decoder;
+        this.added = added;
+        int size = model.vocabSize();
+        for (AddedToken t : added.tokens()) {
+            size = Math.max(size, t.id() + 1);
+        }
+        this.vocabSize = size;
+        this.special = new boolean[size];
+        for (AddedToken t : added.tokens()) {
+            if (t.special()) {
+                special[t.id()] = true;
+            }
+        }
+    }
+
+    public Model model() {
+        return model;
+    }
+
+    public AddedVocabulary addedVocabulary() {
+        return added;
+    }
+
+    public PostProcessor postProcessor() {
+        return postProcessor;
+    }
+
+    @Override
+    public int vocabSize() {
+        return vocabSize;
+    }
+
+    @Override
+    public int[] encode(String text, boolean addSpecialTokens, boolean parseSpecialTokens) {
+        requireText(text);
+        text = Utf8.scrubSurrogates(text);
+        State st = state.get();
+        Workspace ws = Workspace.get();
+        IntBuffer out = st.out;
+        out.clear();
+        if (addSpecialTokens) {
+            for (int id : postProcessor.prefix()) {
+                out.add(id);
+            }
+        }
+        IntBuffer seg = st.segments;
+        seg.clear();
+        added.splitRaw(text, 0, text.length(), parseSpecialTokens, seg);
+        for (int k = 0; k < seg.size(); k += 3) {
+            int s = seg.get(k);
+            int e = seg.get(k + 1);
+            int id = seg.get(k + 2);
+            if (id >= 0) {
+                out.add(id);
+            } else if (normalizer == null) {
+                encodeNormalized(text, s, e, s == 0, parseSpecialTokens, st, ws);
+            } else {
+                String norm = normalizer.normalize(text.substring(s, e));
+                encodeNormalized(norm, 0, norm.length(), s == 0, parseSpecialTokens, st, ws);
+            }
+        }
+        if (addSpecialTokens) {
+            for (int id : postProcessor.suffix()) {
+                out.add(id);
+            }
+        }
+        int[] result = out.toArray();
+        if (out.array().length > (1 << 20)) {
+            st.out.clear(); // let a huge buffer go (a 10 MB document)
+            state.remove();
+        }
+        return result;
+    }
+
+    private void encodeNormalized(CharSequence t, int from, int to, boolean atOrigin, boolean parseSpecial, State st, Workspace ws) {
+        if (!added.hasNormalizedTokens()) {
+            preTokenizeAndEncode(t, from, to, atOrigin, st, ws);
+            return;
+        }
+        IntBuffer seg = st.normalizedSegments;
+        seg.clear();
+        added.splitNormalized(t, from, to, parseSpecial, seg);
+        for (int k = 0; k < seg.size(); k += 3) {
+            int s = seg.get(k);
+            int id = seg.get(k + 2);
+            if (id >= 0) {
+                st.out.add(id);
+            } else {
+                preTokenizeAndEncode(t, s, seg.get(k + 1), atOrigin && s == from, st, ws);
+            }
+        }
+    }
+
+    private void preTokenizeAndEncode(CharSequence t, int from, int to, boolean atOrigin, State st, Workspace ws) {
+        if (from >= to) {
+            return;
+        }
+        if (preTokenizer == null) {
+            model.encode(t, from, to, st.out, ws);
+            return;
+        }
+        Splits in = st.a;
+        in.reset(t);
+        in.add(from, to);
+        in.origin = atOrigin ? 0 : -1;
+        Splits out = st.b;
+        preTokenizer.apply(in, out);
+        for (int i = 0; i < out.count; i++) {
+            model.encode(out.text, out.start[i], out.end[i], st.out, ws);
+        }
+    }
+
+    @Override
+    public String decode(int[] ids, boolean skipSpecialTokens) {
+        List<String> tokens = new ArrayList<>(ids.length);
+        for (int id : ids) {
+            checkId(id);
+            AddedToken a = added.byId(id);
+            if (a != null) {
+                if (skipSpecialTokens && a.special()) {
+                    continue;
+                }
+                tokens.add(a.content());
+                continue;
+            }
+            String t = model.idToToken(id);
+            if (t != null) {
+                tokens.add(t);
+            }
+        }
+        if (decoder == null) {
+            return String.join(" ", tokens);
+        }
+        return String.join("", decoder.decodeChain(tokens));
+    }
+
+    @Override
+    public byte[] tokenBytes(int id) {
+        checkId(id);
+        AddedToken a = added.byId(id);
+        if (a != null) {
+            return a.content().getBytes(StandardCharsets.UTF_8); // added tokens hold raw text
+        }
+        byte[] b = model.tokenBytes(id);
+        return b == null ? new byte[0] : b.clone();
+    }
+
+    @Override
+    public String tokenText(int id) {
+        checkId(id);
+        AddedToken a = added.byId(id);
+        if (a != null) {
+            return a.content();
+        }
+        String t = model.idToToken(id);
+        return t == null ? "" : t;
+    }
+
+    @Override
+    public OptionalInt tokenId(String tokenText) {
+        AddedToken a = added.byContent(tokenText);
+        if (a != null) {
+            return OptionalInt.of(a.id());
+        }
+        int id = model.tokenToId(tokenText);
+        return id < 0 ? OptionalInt.empty() : OptionalInt.of(id);
+    }
+
+    @Override
+    public boolean isSpecial(int id) {
+        checkId(id);
+        return special[id];
+    }
+
+    @Override
+    public boolean addsBos() {
+        int[] p = postProcessor.prefix();
+        return bosId() >= 0 && p.length > 0 && p[0] == bosId();
+    }
+}

@@ -1,0 +1,184 @@
+package dev.kindling.tokenizer.normalize;
+
+import dev.kindling.tokenizer.text.Unicode;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** The normalizers of Hugging Face {@code tokenizers} that tokenizer.json files use. */
+public final class Normalizers {
+    private Normalizers() {}
+
+    /** Unicode normalization form; a fast check skips text that is already normalized. */
+    public static Normalizer unicode(java.text.Normalizer.Form form) {
+        return s -> {
+            // below U+0300 nothing composes or decomposes under NFC/NFD (NFK* also map some Latin-1 chars)
+            boolean simple = true;
+            int limit = (form == java.text.Normalizer.Form.NFC || form == java.text.Normalizer.Form.NFD) ? 0x300 : 0xA0;
+            for (int i = 0; i < s.length(); i++) {
+                if (s.charAt(i) >= limit) {
+                    simple = false;
+                    break;
+                }
+            }
+            if (simple || java.text.Normalizer.isNormalized(s, form)) {
+                return s;
+            }
+            return java.text.Normalizer.normalize(s, form);
+        };
+    }
+
+    /** Rust's {@code str::to_lowercase} (full Unicode mapping, final sigma in context). */
+    public static Normalizer lowercase() {
+        return s -> s.toLowerCase(Locale.ROOT);
+    }
+
+    /** Removes leading and/or trailing Unicode whitespace. */
+    public static Normalizer strip(boolean left, boolean right) {
+        return s -> {
+            int a = 0;
+            int b = s.length();
+            if (left) {
+                while (a < b && Unicode.isWhiteSpace(s.codePointAt(a))) {
+                    a += Character.charCount(s.codePointAt(a));
+                }
+            }
+            if (right) {
+                while (b > a && Unicode.isWhiteSpace(s.codePointBefore(b))) {
+                    b -= Character.charCount(s.codePointBefore(b));
+                }
+            }
+            return s.substring(a, b);
+        };
+    }
+
+    /** Removes non-spacing marks (Mn), as HF's StripAccents (meant to follow NFD). */
+    public static Normalizer stripAccents() {
+        return Normalizers::removeNonSpacingMarks;
+    }
+
+    static String removeNonSpacingMarks(String s) {
+        StringBuilder sb = null;
+        for (int i = 0; i < s.length(); ) {
+            int cp = s.codePointAt(i);
+            int n = Character.charCount(cp);
+            boolean mark = cp >= 0x300 && Character.getType(cp) == Character.NON_SPACING_MARK;
+            if (mark && sb == null) {
+                sb = new StringBuilder(s.length());
+                sb.append(s, 0, i);
+            } else if (!mark && sb != null) {
+                sb.appendCodePoint(cp);
+            }
+            i += n;
+        }
+        return sb == null ? s : sb.toString();
+    }
+
+    /** Replaces every occurrence of a literal string. */
+    public static Normalizer replaceLiteral(String pattern, String content) {
+        if (pattern.isEmpty()) {
+            return Normalizer.NONE;
+        }
+        return s -> s.contains(pattern) ? s.replace(pattern, content) : s;
+    }
+
+    /** Replaces every match of a regex (Java syntax, Unicode classes). */
+    public static Normalizer replaceRegex(Pattern regex, String content) {
+        String quoted = Matcher.quoteReplacement(content);
+        return s -> regex.matcher(s).replaceAll(quoted);
+    }
+
+    /** Prepends {@code prefix} to non-empty text. */
+    public static Normalizer prepend(String prefix) {
+        return s -> s.isEmpty() ? s : prefix + s;
+    }
+
+    public static Normalizer sequence(List<Normalizer> parts) {
+        Normalizer[] p = parts.toArray(Normalizer[]::new);
+        if (p.length == 1) {
+            return p[0];
+        }
+        return s -> {
+            for (Normalizer n : p) {
+                s = n.normalize(s);
+            }
+            return s;
+        };
+    }
+
+    /**
+     * HF's BertNormalizer: {@code cleanText} drops NUL, U+FFFD and control characters and turns
+     * whitespace into spaces; {@code chineseChars} pads CJK ideographs with spaces; then optional
+     * accent stripping (NFD and removal of Mn) and lowercasing.
+     */
+    public static Normalizer bert(boolean cleanText, boolean chineseChars, boolean stripAccents, boolean lowercase) {
+        return s -> {
+            StringBuilder sb = new StringBuilder(s.length() + 8);
+            for (int i = 0; i < s.length(); ) {
+                int cp = s.codePointAt(i);
+                i += Character.charCount(cp);
+                if (cleanText) {
+                    if (cp == 0 || cp == 0xFFFD || (isBertControl(cp))) {
+                        continue;
+                    }
+                    if (isBertWhitespace(cp)) {
+                        sb.append(' ');
+                        continue;
+                    }
+                }
+                if (chineseChars && Unicode.isChineseChar(cp)) {
+                    sb.append(' ').appendCodePoint(cp).append(' ');
+                } else {
+                    sb.appendCodePoint(cp);
+                }
+            }
+            String out = sb.toString();
+            if (stripAccents) {
+                out = removeNonSpacingMarks(java.text.Normalizer.normalize(out, java.text.Normalizer.Form.NFD));
+            }
+            if (lowercase) {
+                out = out.toLowerCase(Locale.ROOT);
+            }
+            return out;
+        };
+    }
+
+    /** HF bert.rs is_whitespace: \t \n \r and Unicode whitespace (Zs). */
+    static boolean isBertWhitespace(int c) {
+        return c == '\t' || c == '\n' || c == '\r' || c == ' ' || Character.getType(c) == Character.SPACE_SEPARATOR
+                || Unicode.isWhiteSpace(c);
+    }
+
+    /** HF bert.rs is_control: not \t \n \r, and category Cc/Cf/Cn/Co (Rust's is_other). */
+    static boolean isBertControl(int c) {
+        if (c == '\t' || c == '\n' || c == '\r') {
+            return false;
+        }
+        int t = Character.getType(c);
+        return t == Character.CONTROL || t == Character.FORMAT || t == Character.UNASSIGNED || t == Character.PRIVATE_USE
+                || t == Character.SURROGATE;
+    }
+
+    /** HF's Nmt normalizer: drops some control characters and maps others to a space. */
+    public static Normalizer nmt() {
+        return s -> {
+            StringBuilder sb = new StringBuilder(s.length());
+            for (int i = 0; i < s.length(); ) {
+                int cp = s.codePointAt(i);
+                i += Character.charCount(cp);
+                if ((cp >= 0x0001 && cp <= 0x0008) || cp == 0x000B || (cp >= 0x000E && cp <= 0x001F) || cp == 0x007F
+                        || cp == 0x008F || cp == 0x009F) {
+                    continue;
+                }
+                if (cp == 0x0009 || cp == 0x000A || cp == 0x000C || cp == 0x000D || cp == 0x1680 || (cp >= 0x200B && cp <= 0x200F)
+                        || cp == 0x2028 || cp == 0x2029 || cp == 0x2581 || cp == 0xFEFF || cp == 0xFFFD) {
+                    sb.append(' ');
+                } else {
+                    sb.appendCodePoint(cp);
+                }
+            }
+            return sb.toString();
+        };
+    }
+}

@@ -1,0 +1,413 @@
+package dev.kindling.tokenizer.pretokenize;
+
+import dev.kindling.tokenizer.text.Unicode;
+import java.util.Map;
+
+/**
+ * Hand-made scanners for the split regexes every popular byte-level BPE uses, so the hot path does
+ * not run {@link java.util.regex}. Each scanner is written from the regex's backtracking semantics
+ * (alternatives tried in order, greedy quantifiers backing off) and is tested to give the same
+ * pieces as the regex (via {@link RegexPattern}) on the corpora and on fuzzed Unicode text.
+ * Unknown patterns fall back to the regex.
+ *
+ * <p>All these patterns match at every position (every character is a letter, number, whitespace
+ * or "other"), so a scanner's match always starts where the search starts.
+ */
+public final class Scanners {
+    private Scanners() {}
+
+    /** GPT-2 (r50k/p50k, ByteLevel use_regex=true). */
+    public static final String GPT2_PATTERN = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+    /** Llama 3 tokenizer.json (and the older cl100k form). */
+    public static final String LLAMA3_PATTERN = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+    /** Qwen2 / Qwen3: as Llama 3 but single digits. */
+    public static final String QWEN2_PATTERN = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+    /** tiktoken cl100k_base (openai_public.py; possessive form with {@code \s++$}). */
+    public static final String CL100K_PATTERN = "'(?i:[sdmt]|ll|ve|re)|[^\\r\\n\\p{L}\\p{N}]?+\\p{L}++|\\p{N}{1,3}+| ?[^\\s\\p{L}\\p{N}]++[\\r\\n]*+|\\s++$|\\s*[\\r\\n]|\\s+(?!\\S)|\\s";
+    /** tiktoken r50k/p50k (openai_public.py; possessive form with {@code \s++$}). */
+    public static final String R50K_PATTERN = "'(?:[sdmt]|ll|ve|re)| ?\\p{L}++| ?\\p{N}++| ?[^\\s\\p{L}\\p{N}]++|\\s++$|\\s+(?!\\S)|\\s";
+    /** o200k_base / GPT-4o. */
+    public static final String O200K_PATTERN = "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+    /** llama.cpp's adapted Llama 3 form (case-insensitive contractions spelled out). */
+    public static final String LLAMA3_LLAMACPP_PATTERN = "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+    /** llama.cpp's GPT-2 form (no final {@code \s+}: leftover whitespace stays a piece anyway). */
+    public static final String GPT2_LLAMACPP_PATTERN = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)";
+
+    enum Kind { GPT2, R50K, LLAMA3, QWEN2, CL100K, O200K }
+
+    private static final Map<String, Kind> KNOWN = Map.of(
+            GPT2_PATTERN, Kind.GPT2,
+            LLAMA3_PATTERN, Kind.LLAMA3,
+            QWEN2_PATTERN, Kind.QWEN2,
+            CL100K_PATTERN, Kind.CL100K,
+            R50K_PATTERN, Kind.R50K,
+            O200K_PATTERN, Kind.O200K);
+
+    /** A scanner when {@code regex} is one of the known patterns, else the regex itself. */
+    public static SplitPattern forPattern(String regex) {
+        Kind k = KNOWN.get(regex);
+        return k != null ? new Scanner(k, regex) : new RegexPattern(regex);
+    }
+
+    /** Whether {@code regex} has a hand-made scanner. */
+    public static boolean hasScanner(String regex) {
+        return KNOWN.containsKey(regex);
+    }
+
+    // character classes, with an ASCII table for speed
+    private static final byte LETTER = 1;
+    private static final byte NUMBER = 2;
+    private static final byte SPACE = 3; // whitespace other than \r \n
+    private static final byte NEWLINE = 4; // \r \n
+    private static final byte OTHER = 5;
+    private static final byte[] ASCII = new byte[128];
+
+    static {
+        for (int c = 0; c < 128; c++) {
+            ASCII[c] = Unicode.isLetter(c) ? LETTER : Unicode.isNumber(c) ? NUMBER
+                    : (c == '\r' || c == '\n') ? NEWLINE : Unicode.isWhiteSpace(c) ? SPACE : OTHER;
+        }
+    }
+
+    static byte classOf(int c) {
+        if (c < 128) {
+            return ASCII[c];
+        }
+        if (Unicode.isWhiteSpace(c)) {
+            return SPACE;
+        }
+        int t = Character.getType(c);
+        switch (t) {
+            case Character.UPPERCASE_LETTER, Character.LOWERCASE_LETTER, Character.TITLECASE_LETTER,
+                    Character.MODIFIER_LETTER, Character.OTHER_LETTER:
+                return LETTER;
+            case Character.DECIMAL_DIGIT_NUMBER, Character.LETTER_NUMBER, Character.OTHER_NUMBER:
+                return NUMBER;
+            default:
+                return OTHER;
+        }
+    }
+
+    /** A scanner for one known pattern. */
+    static final class Scanner implements SplitPattern {
+        private final Kind kind;
+        private final String source;
+
+        Scanner(Kind kind, String source) {
+            this.kind = kind;
+            this.source = source;
+        }
+
+        @Override
+        public String source() {
+            return source;
+        }
+
+        @Override
+        public long find(CharSequence t, int from, int to) {
+            if (from >= to) {
+                return -1;
+            }
+            return ((long) from << 32) | matchAt(t, from, to);
+        }
+
+        /** Adds every piece of {@code t[from, to)} to {@code out} (the Isolated split, without find's overhead). */
+        void splitAll(CharSequence t, int from, int to, Splits out) {
+            int p = from;
+            while (p < to) {
+                int e = matchAt(t, p, to);
+                out.add(p, e);
+                p = e;
+            }
+        }
+
+        int matchAt(CharSequence t, int p, int to) {
+            return kind == Kind.O200K ? o200k(t, p, to) : classic(t, p, to);
+        }
+
+        private int classic(CharSequence t, int p, int to) {
+            int c = cp(t, p);
+            int n1 = p + Character.charCount(c);
+            byte k = classOf(c);
+            boolean gpt2 = kind == Kind.GPT2 || kind == Kind.R50K;
+            if (c == '\'' && n1 < to) {
+                int m = contraction(t, n1, to, !gpt2);
+                if (m > 0) {
+                    return m;
+                }
+            }
+            if (gpt2) {
+                if (c == ' ' && n1 < to) {
+                    byte k1 = classOf(cp(t, n1));
+                    if (k1 == LETTER || k1 == NUMBER || k1 == OTHER) {
+                        return run(t, n1, to, k1);
+                    }
+                }
+                if (k == LETTER || k == NUMBER || k == OTHER) {
+                    return run(t, p, to, k);
+                }
+                int r = run(t, p, to, SPACE, NEWLINE);
+                if (r == to) {
+                    return r;
+                }
+                return r - p >= 2 ? r - 1 : r; // \s+(?!\S) keeps the last space for the next word; else \s
+            }
+            if (k == LETTER) {
+                return run(t, p, to, LETTER);
+            }
+            if (k != NEWLINE && k != NUMBER && n1 < to && classOf(cp(t, n1)) == LETTER) {
+                return run(t, n1, to, LETTER); // [^\r\n\p{L}\p{N}]?\p{L}+
+            }
+            if (k == NUMBER) {
+                int max = kind == Kind.QWEN2 ? 1 : 3;
+                int e = p;
+                for (int i = 0; i < max && e < to; i++) {
+                    int d = cp(t, e);
+                    if (classOf(d) != NUMBER) {
+                        break;
+                    }
+                    e += Character.charCount(d);
+                }
+                return e;
+            }
+            if (c == ' ' && n1 < to && classOf(cp(t, n1)) == OTHER) {
+                return newlines(t, run(t, n1, to, OTHER), to, false);
+            }
+            if (k == OTHER) {
+                return newlines(t, run(t, p, to, OTHER), to, false);
+            }
+            return whitespace(t, p, to, kind == Kind.CL100K);
+        }
+
+        private int o200k(CharSequence t, int p, int to) {
+            int c = cp(t, p);
+            int n1 = p + Character.charCount(c);
+            byte k = classOf(c);
+            boolean prefixOk = k != NEWLINE && k != LETTER && k != NUMBER;
+            boolean mark = k == OTHER && Unicode.isMark(c);
+            // alternative 1: prefix? [U]*[Lw]+ contraction?
+            if (prefixOk && n1 < to) {
+                int e = lettersLowerTail(t, n1, to);
+                if (e > 0) {
+                    return optionalContraction(t, e, to);
+                }
+            }
+            if (k == LETTER || mark) {
+                int e = lettersLowerTail(t, p, to);
+                if (e > 0) {
+                    return optionalContraction(t, e, to);
+                }
+            }
+            // alternative 2: prefix? [U]+[Lw]* contraction?
+            if (prefixOk && n1 < to) {
+                int e = lettersUpperHead(t, n1, to);
+                if (e > 0) {
+                    return optionalContraction(t, e, to);
+                }
+            }
+            if (k == LETTER || mark) {
+                int e = lettersUpperHead(t, p, to);
+                if (e > 0) {
+                    return optionalContraction(t, e, to);
+                }
+            }
+            if (k == NUMBER) {
+                int e = p;
+                for (int i = 0; i < 3 && e < to; i++) {
+                    int d = cp(t, e);
+                    if (classOf(d) != NUMBER) {
+                        break;
+                    }
+                    e += Character.charCount(d);
+                }
+                return e;
+            }
+            if (c == ' ' && n1 < to && classOf(cp(t, n1)) == OTHER) {
+                return newlines(t, run(t, n1, to, OTHER), to, true);
+            }
+            if (k == OTHER) {
+                return newlines(t, run(t, p, to, OTHER), to, true);
+            }
+            return whitespace(t, p, to, false);
+        }
+
+        /** [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+ at q, as backtracking finds it; -1 if none. */
+        private static int lettersLowerTail(CharSequence t, int q, int to) {
+            int ua = q; // end of the maximal U run
+            int lastBoth = -1; // last char in the U run that is also in Lw
+            while (ua < to) {
+                int c = cp(t, ua);
+                int cls = upperLower(c);
+                if ((cls & U) == 0) {
+                    break;
+                }
+                if ((cls & LW) != 0) {
+                    lastBoth = ua;
+                }
+                ua += Character.charCount(c);
+            }
+            if (ua < to && (upperLower(cp(t, ua)) & LW) != 0) {
+                return lowerRun(t, ua, to);
+            }
+            if (lastBoth >= 0) {
+                return lowerRun(t, lastBoth, to);
+            }
+            return -1;
+        }
+
+        /** [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]* at q; -1 if none. */
+        private static int lettersUpperHead(CharSequence t, int q, int to) {
+            int ua = q;
+            while (ua < to) {
+                int c = cp(t, ua);
+                if ((upperLower(c) & U) == 0) {
+                    break;
+                }
+                ua += Character.charCount(c);
+            }
+            if (ua == q) {
+                return -1;
+            }
+            return lowerRun(t, ua, to);
+        }
+
+        private static int lowerRun(CharSequence t, int i, int to) {
+            while (i < to) {
+                int c = cp(t, i);
+                if ((upperLower(c) & LW) == 0) {
+                    break;
+                }
+                i += Character.charCount(c);
+            }
+            return i;
+        }
+
+        private static final int U = 1; // Lu Lt Lm Lo M
+        private static final int LW = 2; // Ll Lm Lo M
+
+        private static int upperLower(int c) {
+            if (c < 128) {
+                return c >= 'A' && c <= 'Z' ? U : c >= 'a' && c <= 'z' ? LW : 0;
+            }
+            switch (Character.getType(c)) {
+                case Character.UPPERCASE_LETTER, Character.TITLECASE_LETTER:
+                    return U;
+                case Character.LOWERCASE_LETTER:
+                    return LW;
+                case Character.MODIFIER_LETTER, Character.OTHER_LETTER, Character.NON_SPACING_MARK,
+                        Character.COMBINING_SPACING_MARK, Character.ENCLOSING_MARK:
+                    return U | LW;
+                default:
+                    return 0;
+            }
+        }
+
+        private static int optionalContraction(CharSequence t, int e, int to) {
+            if (e + 1 < to && t.charAt(e) == '\'') {
+                int m = contraction(t, e + 1, to, true);
+                if (m > 0) {
+                    return m;
+                }
+            }
+            return e;
+        }
+
+        /** After an apostrophe at i-1: 's 't 're 've 'm 'll 'd; returns the end or -1. */
+        private static int contraction(CharSequence t, int i, int to, boolean ignoreCase) {
+            char a = fold(t.charAt(i), ignoreCase);
+            if (a == 's' || a == 't' || a == 'm' || a == 'd') {
+                return i + 1;
+            }
+            if (i + 1 < to) {
+                char b = fold(t.charAt(i + 1), ignoreCase);
+                if ((a == 'r' && b == 'e') || (a == 'v' && b == 'e') || (a == 'l' && b == 'l')) {
+                    return i + 2;
+                }
+            }
+            return -1;
+        }
+
+        /** Case folding for the contraction letters: ASCII, plus U+017F (long s), which folds to s. */
+        private static char fold(char c, boolean ignoreCase) {
+            if (!ignoreCase) {
+                return c;
+            }
+            if (c >= 'A' && c <= 'Z') {
+                return (char) (c + 32);
+            }
+            return c == '\u017F' ? 's' : c;
+        }
+
+        /** Whitespace alternatives at p: {@code [\s++$] | \s*[\r\n]+ | \s+(?!\S) | \s+}. */
+        private static int whitespace(CharSequence t, int p, int to, boolean endRule) {
+            int r = p;
+            int lastNewline = -1;
+            while (r < to) {
+                char c = t.charAt(r);
+                if (c == '\r' || c == '\n') {
+                    lastNewline = r;
+                } else if (!Unicode.isWhiteSpace(c)) {
+                    break;
+                }
+                r++;
+            }
+            if (endRule && r == to) {
+                return r;
+            }
+            if (lastNewline >= 0) {
+                return lastNewline + 1;
+            }
+            if (r == to) {
+                return r;
+            }
+            return r - p >= 2 ? r - 1 : r;
+        }
+
+        /** Extends over [\r\n]* (or [\r\n/]* for o200k). */
+        private static int newlines(CharSequence t, int e, int to, boolean slash) {
+            while (e < to) {
+                char c = t.charAt(e);
+                if (c == '\r' || c == '\n' || (slash && c == '/')) {
+                    e++;
+                } else {
+                    break;
+                }
+            }
+            return e;
+        }
+
+        private static int run(CharSequence t, int i, int to, byte k) {
+            while (i < to) {
+                int c = cp(t, i);
+                if (classOf(c) != k) {
+                    break;
+                }
+                i += Character.charCount(c);
+            }
+            return i;
+        }
+
+        private static int run(CharSequence t, int i, int to, byte k1, byte k2) {
+            while (i < to) {
+                int c = cp(t, i);
+                byte k = classOf(c);
+                if (k != k1 && k != k2) {
+                    break;
+                }
+                i += Character.charCount(c);
+            }
+            return i;
+        }
+
+        private static int cp(CharSequence t, int i) {
+            char c = t.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < t.length()) {
+                char d = t.charAt(i + 1);
+                if (Character.isLowSurrogate(d)) {
+                    return Character.toCodePoint(c, d);
+                }
+            }
+            return c;
+        }
+    }
+}

@@ -1,0 +1,472 @@
+package dev.kindling.tokenizer.spm;
+
+import dev.kindling.tokenizer.AbstractTokenizer;
+import dev.kindling.tokenizer.ChatTemplate;
+import dev.kindling.tokenizer.bpe.BpeMerger;
+import dev.kindling.tokenizer.bpe.IntBuffer;
+import dev.kindling.tokenizer.bpe.PairTable;
+import dev.kindling.tokenizer.bpe.Workspace;
+import dev.kindling.tokenizer.text.StringTrie;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+
+/**
+ * A SentencePiece-style vocabulary of scored pieces, encoded by greedy score merging: start from
+ * single characters and repeatedly merge the adjacent pair whose concatenation is a piece with the
+ * highest score (the leftmost on ties); characters that never form a piece fall back to
+ * {@code <0xXX>} byte pieces. Two flavours of the same rule:
+ *
+ * <ul>
+ *   <li>{@link Algorithm#LLAMA_CPP}: llama.cpp's {@code llm_tokenizer_spm} for GGUF
+ *       {@code tokenizer.ggml.model = llama}: spaces become U+2581, a U+2581 is prepended to the
+ *       first text fragment and to each fragment after a special token ({@code add_space_prefix}),
+ *       control/user-defined token text is split off first, unknown characters become byte tokens
+ *       after merging;</li>
+ *   <li>{@link Algorithm#LLAMA2C}: llama2.c's {@code run.c encode()} for {@code tokenizer.bin}:
+ *       pieces hold plain spaces, a {@code " "} dummy-prefix token starts non-empty text, unknown
+ *       code points become byte ids {@code byte + 3} before merging, BOS is id 1.</li>
+ * </ul>
+ *
+ * <p>Scores are turned into ranks (higher score = lower rank, equal scores = equal rank) so the
+ * shared {@link BpeMerger} runs the loop; ties are broken leftmost exactly as both originals do.
+ */
+public final class SpmTokenizer extends AbstractTokenizer {
+    /** llama.cpp / GGUF token types. */
+    public static final int NORMAL = 1;
+    public static final int UNKNOWN = 2;
+    public static final int CONTROL = 3;
+    public static final int USER_DEFINED = 4;
+    public static final int UNUSED = 5;
+    public static final int BYTE = 6;
+
+    private static final char SPACE_MARK = '\u2581';
+
+    public enum Algorithm { LLAMA_CPP, LLAMA2C }
+
+    private final Algorithm algorithm;
+    private final String[] pieces;
+    private final int[] types;
+    private final Map<String, Integer> pieceIds;
+    private final int[] bmpIds;
+    private final Map<Integer, Integer> supplementaryIds;
+    private final int[] virtualCps;
+    private final Map<Integer, Integer> virtualIds;
+    private final int[] byteIds = new int[256];
+    private final byte[][] tokenBytes;
+    private final BpeMerger merger;
+    private final boolean addSpacePrefix;
+    private final boolean addBos;
+    private final boolean addEos;
+    private final int unkId;
+    private final StringTrie specialTrie;
+    private final boolean[] rstrip;
+    private final boolean[] lstrip;
+
+    /** Everything a vocabulary file says. */
+    public record Spec(String name, Algorithm algorithm, String[] pieces, float[] scores, int[] types,
+            int bosId, int eosId, int unkId, int[] stopIds, boolean addBos, boolean addEos,
+            boolean addSpacePrefix, ChatTemplate chatTemplate, int[] rstripIds, int[] lstripIds) {}
+
+    public SpmTokenizer(Spec s) {
+        super(s.name(), s.bosId(), s.eosId(), s.stopIds(), s.chatTemplate());
+        this.algorithm = s.algorithm();
+        this.pieces = s.pieces();
+        int n = pieces.length;
+        this.types = s.types() != null ? s.types() : filled(n, NORMAL);
+        this.addSpacePrefix = s.addSpacePrefix();
+        this.addBos = s.addBos();
+        this.addEos = s.addEos();
+        this.unkId = s.unkId();
+        this.pieceIds = new HashMap<>(n * 2);
+        for (int i = 0; i < n; i++) {
+            pieceIds.put(pieces[i], i); // a duplicate piece maps to its last id, as llama.cpp's token_to_id
+        }
+        this.bmpIds = new int[65536];
+        Arrays.fill(bmpIds, -1);
+        this.supplementaryIds = new HashMap<>();
+        for (Map.Entry<String, Integer> e : pieceIds.entrySet()) {
+            String p = e.getKey();
+            if (p.length() == 1) {
+                bmpIds[p.charAt(0)] = e.getValue();
+            } else if (p.length() == 2 && p.codePointCount(0, 2) == 1) {
+                supplementaryIds.put(p.codePointAt(0), e.getValue());
+            }
+        }
+        Arrays.fill(byteIds, -1);
+        for (int i = 0; i < n; i++) {
+            int b = parseByteToken(pieces[i]);
+            if (b >= 0 && (algorithm == Algorithm.LLAMA2C || types[i] == BYTE)) {
+                if (byteIds[b] < 0) {
+                    byteIds[b] = i;
+                }
+            }
+        }
+        if (algorithm == Algorithm.LLAMA_CPP) {
+            // llama.cpp's byte_to_token falls back to the byte as a one-character piece
+            for (int b = 0; b < 256; b++) {
+                if (byteIds[b] < 0 && b < 0x80 && bmpIds[b] >= 0) {
+                    byteIds[b] = bmpIds[b];
+                }
+            }
+        }
+        this.tokenBytes = new byte[n][];
+        for (int i = 0; i < n; i++) {
+            tokenBytes[i] = computeTokenBytes(i);
+        }
+
+        // virtual symbols: single code points that occur as one side of a piece split but are not pieces
+        this.virtualIds = new HashMap<>();
+        List<Integer> virt = new ArrayList<>();
+        float[] scores = s.scores() != null ? s.scores() : new float[n];
+        int[] rank = scoreRanks(scores);
+        PairTable.Builder pb = new PairTable.Builder(n * 2, PairTable.OnDuplicate.LOWEST_RANK);
+        for (int t = 0; t < n; t++) {
+            if (pieceIds.get(pieces[t]) != t) {
+                continue; // shadowed duplicate: never produced by a lookup
+            }
+            if (algorithm == Algorithm.LLAMA2C && !(scores[t] > -1e10f)) {
+                continue; // run.c only merges when the score beats its initial best of -1e10
+            }
+            String p = pieces[t];
+            int cps = p.codePointCount(0, p.length());
+            if (cps < 2) {
+                continue;
+            }
+            int k = p.offsetByCodePoints(0, 1);
+            while (k < p.length()) {
+                int left = symbolOf(p, 0, k, virt, true);
+                int right = symbolOf(p, k, p.length(), virt, true);
+                if (left >= 0 && right >= 0) {
+                    pb.put(left, right, rank[t], t);
+                }
+                k = p.offsetByCodePoints(k, 1);
+            }
+        }
+        this.virtualCps = virt.stream().mapToInt(Integer::intValue).toArray();
+        this.merger = new BpeMerger(pb.build());
+
+        // special text split off before merging (llama.cpp: CONTROL, USER_DEFINED and UNKNOWN tokens)
+        List<String> keys = new ArrayList<>();
+        List<Integer> vals = new ArrayList<>();
+        if (algorithm == Algorithm.LLAMA_CPP) {
+            for (int i = 0; i < n; i++) {
+                if (types[i] == CONTROL || types[i] == USER_DEFINED || types[i] == UNKNOWN) {
+                    keys.add(pieces[i]);
+                    vals.add(i);
+                }
+            }
+        }
+        this.specialTrie = StringTrie.build(keys, vals.stream().mapToInt(Integer::intValue).toArray());
+        this.rstrip = new boolean[n];
+        this.lstrip = new boolean[n];
+        if (s.rstripIds() != null) {
+            for (int id : s.rstripIds()) {
+                rstrip[id] = true;
+            }
+        }
+        if (s.lstripIds() != null) {
+            for (int id : s.lstripIds()) {
+                lstrip[id] = true;
+            }
+        }
+    }
+
+    private static int[] filled(int n, int v) {
+        int[] a = new int[n];
+        Arrays.fill(a, v);
+        return a;
+    }
+
+    /** Dense ranks: the highest score gets rank 0; equal scores share a rank. */
+    static int[] scoreRanks(float[] scores) {
+        int n = scores.length;
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = scores[i] == 0f ? 0f : scores[i]; // -0.0 counts as 0.0, as C's comparison does
+        }
+        float[] asc = v.clone();
+        Arrays.sort(asc);
+        float[] desc = new float[n];
+        int m = 0;
+        for (int i = n - 1; i >= 0; i--) {
+            if (m == 0 || Float.compare(desc[m - 1], asc[i]) != 0) {
+                desc[m++] = asc[i];
+            }
+        }
+        int[] rank = new int[n];
+        for (int i = 0; i < n; i++) {
+            int lo = 0;
+            int hi = m - 1;
+            while (lo < hi) { // first index whose value is <= v[i] in the strictly decreasing desc
+                int mid = (lo + hi) >>> 1;
+                if (Float.compare(desc[mid], v[i]) > 0) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            rank[i] = lo;
+        }
+        return rank;
+    }
+
+    /**
+     * The merge symbol of {@code p[from, to)}: the piece id, or for a single code point that is not a
+     * piece, a virtual id (registered when {@code register}); -1 when it can be no symbol.
+     */
+    private int symbolOf(String p, int from, int to, List<Integer> virt, boolean register) {
+        Integer id = pieceIds.get(p.substring(from, to));
+        if (id != null) {
+            return id;
+        }
+        int cp = p.codePointAt(from);
+        if (Character.charCount(cp) != to - from) {
+            return -1;
+        }
+        Integer v = virtualIds.get(cp);
+        if (v == null) {
+            if (!register) {
+                return -1;
+            }
+            v = pieces.length + virt.size();
+            virt.add(cp);
+            virtualIds.put(cp, v);
+        }
+        return v;
+    }
+
+    /** Parses {@code <0xHH>}; -1 when the piece is not a byte piece. */
+    static int parseByteToken(String p) {
+        if (p.length() != 6 || !p.startsWith("<0x") || p.charAt(5) != '>') {
+            return -1;
+        }
+        int hi = Character.digit(p.charAt(3), 16);
+        int lo = Character.digit(p.charAt(4), 16);
+        return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
+    }
+
+    private byte[] computeTokenBytes(int id) {
+        String p = pieces[id];
+        int b = parseByteToken(p);
+        if (algorithm == Algorithm.LLAMA2C) {
+            return b >= 0 ? new byte[] {(byte) b} : p.getBytes(StandardCharsets.UTF_8);
+        }
+        switch (types[id]) {
+            case BYTE:
+                if (b >= 0) {
+                    return new byte[] {(byte) b};
+                }
+                return p.getBytes(StandardCharsets.UTF_8);
+            case NORMAL:
+            case UNUSED:
+                return p.replace(SPACE_MARK, ' ').getBytes(StandardCharsets.UTF_8);
+            default:
+                return p.getBytes(StandardCharsets.UTF_8);
+        }
+    }
+
+    /** The merge symbol of one code point of the text. */
+    private int symbolOfCodePoint(int cp) {
+        int id = cp < 65536 ? bmpIds[cp] : supplementaryIds.getOrDefault(cp, -1);
+        if (id >= 0) {
+            return id;
+        }
+        Integer v = virtualIds.get(cp);
+        return v != null ? v : -(cp + 1);
+    }
+
+    public Algorithm algorithm() {
+        return algorithm;
+    }
+
+    @Override
+    public int vocabSize() {
+        return pieces.length;
+    }
+
+    @Override
+    public int[] encode(String text, boolean addSpecialTokens, boolean parseSpecialTokens) {
+        requireText(text);
+        Workspace ws = Workspace.get();
+        IntBuffer out = new IntBuffer();
+        if (algorithm == Algorithm.LLAMA2C) {
+            encodeLlama2c(text, addSpecialTokens, out, ws);
+        } else {
+            encodeLlamaCpp(text, addSpecialTokens, parseSpecialTokens, out, ws);
+        }
+        return out.toArray();
+    }
+
+    private void encodeLlamaCpp(String text, boolean addSpecial, boolean parseSpecial, IntBuffer out, Workspace ws) {
+        if (addSpecial && addBos && bosId() >= 0) {
+            out.add(bosId());
+        }
+        boolean prevSpecial = true;
+        int n = text.length();
+        int start = 0;
+        int i = 0;
+        while (i < n && !specialTrie.isEmpty()) {
+            long m = specialTrie.longestAt(text, i, n);
+            if (m < 0) {
+                i++;
+                continue;
+            }
+            int id = (int) m;
+            int len = (int) (m >>> 32);
+            if (!parseSpecial && types[id] != USER_DEFINED) {
+                i++;
+                continue;
+            }
+            int fragEnd = i;
+            if (lstrip[id]) {
+                while (fragEnd > start && isAsciiSpace(text.charAt(fragEnd - 1))) {
+                    fragEnd--;
+                }
+            }
+            if (fragEnd > start) {
+                encodeFragment(text, start, fragEnd, prevSpecial, out, ws);
+            }
+            out.add(id);
+            prevSpecial = true;
+            i += len;
+            if (rstrip[id]) {
+                while (i < n && isAsciiSpace(text.charAt(i))) {
+                    i++;
+                }
+            }
+            start = i;
+        }
+        if (n > start) {
+            encodeFragment(text, start, n, prevSpecial, out, ws);
+        }
+        if (addSpecial && addEos && eosId() >= 0) {
+            out.add(eosId());
+        }
+    }
+
+    private static boolean isAsciiSpace(char c) {
+        return c == ' ' || (c >= '\t' && c <= '\r');
+    }
+
+    private void encodeFragment(String text, int from, int to, boolean prependSpace, IntBuffer out, Workspace ws) {
+        int[] sym = ws.symbols(to - from + 1);
+        int k = 0;
+        if (addSpacePrefix && prependSpace) {
+            sym[k++] = symbolOfCodePoint(SPACE_MARK);
+        }
+        for (int i = from; i < to; ) {
+            int cp = text.codePointAt(i);
+            i += Character.charCount(cp);
+            if (Character.isSurrogate((char) cp) && cp < 65536) {
+                cp = 0xFFFD;
+            }
+            sym[k++] = symbolOfCodePoint(cp == ' ' ? SPACE_MARK : cp);
+        }
+        k = merger.merge(sym, k, ws);
+        emit(sym, k, out);
+    }
+
+    private void emit(int[] sym, int k, IntBuffer out) {
+        int n = pieces.length;
+        for (int j = 0; j < k; j++) {
+            int s = sym[j];
+            if (s >= 0 && s < n) {
+                out.add(s);
+                continue;
+            }
+            int cp = s >= n ? virtualCps[s - n] : -(s + 1);
+            byte[] utf8 = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8);
+            for (byte b : utf8) {
+                int id = algorithm == Algorithm.LLAMA2C ? (b & 0xFF) + 3 : byteIds[b & 0xFF];
+                out.add(id >= 0 ? id : unkId);
+            }
+        }
+    }
+
+    private void encodeLlama2c(String text, boolean addSpecial, IntBuffer out, Workspace ws) {
+        int[] sym = ws.symbols(text.length() * 4 + 2);
+        int k = 0;
+        if (addSpecial && addBos) {
+            sym[k++] = bosId(); // run.c keeps BOS in the merge loop
+        }
+        if (!text.isEmpty()) {
+            Integer dummy = pieceIds.get(" ");
+            if (dummy != null) {
+                sym[k++] = dummy;
+            }
+        }
+        for (int i = 0; i < text.length(); ) {
+            int cp = text.codePointAt(i);
+            i += Character.charCount(cp);
+            if (cp < 65536 && Character.isSurrogate((char) cp)) {
+                cp = 0xFFFD;
+            }
+            int id = cp < 65536 ? bmpIds[cp] : supplementaryIds.getOrDefault(cp, -1);
+            if (id >= 0) {
+                sym[k++] = id;
+            } else {
+                for (byte b : new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8)) {
+                    sym[k++] = (b & 0xFF) + 3;
+                }
+            }
+        }
+        k = merger.merge(sym, k, ws);
+        out.add(sym, 0, k);
+        if (addSpecial && addEos && eosId() >= 0) {
+            out.add(eosId());
+        }
+    }
+
+    @Override
+    public String decode(int[] ids, boolean skipSpecialTokens) {
+        return concatDecode(ids, skipSpecialTokens, addSpacePrefix);
+    }
+
+    @Override
+    public byte[] tokenBytes(int id) {
+        checkId(id);
+        return tokenBytes[id].clone();
+    }
+
+    @Override
+    public String tokenText(int id) {
+        checkId(id);
+        return pieces[id];
+    }
+
+    @Override
+    public OptionalInt tokenId(String tokenText) {
+        Integer id = pieceIds.get(tokenText);
+        return id == null ? OptionalInt.empty() : OptionalInt.of(id);
+    }
+
+    /** The llama.cpp token type of {@code id} ({@link #NORMAL}, {@link #CONTROL}, ...). */
+    public int tokenType(int id) {
+        checkId(id);
+        return types[id];
+    }
+
+    @Override
+    public boolean isSpecial(int id) {
+        checkId(id);
+        if (algorithm == Algorithm.LLAMA2C) {
+            return id == unkId || id == bosId() || id == eosId();
+        }
+        return types[id] == CONTROL || types[id] == UNKNOWN;
+    }
+
+    @Override
+    public boolean addsBos() {
+        return addBos && bosId() >= 0;
+    }
+
+    /** Whether {@code encode(text, true)} appends EOS. */
+    public boolean addsEos() {
+        return addEos && eosId() >= 0;
+    }
+}

@@ -1,0 +1,92 @@
+package dev.kindling.tokenizer.text;
+
+/**
+ * The Unicode character classes the tokenizer regexes and normalizers use, defined once so the
+ * hand-made scanners, the regex fallback and the normalizers agree. Categories come from the
+ * JDK's {@link Character#getType} (its Unicode version).
+ */
+public final class Unicode {
+    private Unicode() {}
+
+    /**
+     * The Unicode {@code White_Space} property: what {@code \s} means in Oniguruma and Rust's regex
+     * (and Java's with {@code UNICODE_CHARACTER_CLASS}); includes U+0085 and U+00A0, unlike
+     * {@link Character#isWhitespace}.
+     */
+    public static boolean isWhiteSpace(int c) {
+        if (c <= 0x20) {
+            return c == 0x20 || (c >= 0x09 && c <= 0x0D);
+        }
+        if (c < 0x85) {
+            return false;
+        }
+        return c == 0x85 || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029
+                || c == 0x202F || c == 0x205F || c == 0x3000;
+    }
+
+    /** {@code \p{L}}: Lu, Ll, Lt, Lm, Lo. */
+    public static boolean isLetter(int c) {
+        if (c < 0x80) {
+            return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+        }
+        return Character.isLetter(c);
+    }
+
+    /** {@code \p{N}}: Nd, Nl, No. */
+    public static boolean isNumber(int c) {
+        if (c < 0x80) {
+            return c >= '0' && c <= '9';
+        }
+        int t = Character.getType(c);
+        return t == Character.DECIMAL_DIGIT_NUMBER || t == Character.LETTER_NUMBER || t == Character.OTHER_NUMBER;
+    }
+
+    /** {@code \p{M}}: Mn, Mc, Me. */
+    public static boolean isMark(int c) {
+        if (c < 0x300) {
+            return false;
+        }
+        int t = Character.getType(c);
+        return t == Character.NON_SPACING_MARK || t == Character.COMBINING_SPACING_MARK || t == Character.ENCLOSING_MARK;
+    }
+
+    /** {@code \p{P}}: Pc, Pd, Ps, Pe, Pi, Pf, Po. */
+    public static boolean isPunctuation(int c) {
+        int t = Character.getType(c);
+        return t == Character.CONNECTOR_PUNCTUATION || t == Character.DASH_PUNCTUATION || t == Character.START_PUNCTUATION
+                || t == Character.END_PUNCTUATION || t == Character.INITIAL_QUOTE_PUNCTUATION
+                || t == Character.FINAL_QUOTE_PUNCTUATION || t == Character.OTHER_PUNCTUATION;
+    }
+
+    /** {@code \p{S}}: Sm, Sc, Sk, So. */
+    public static boolean isSymbol(int c) {
+        int t = Character.getType(c);
+        return t == Character.MATH_SYMBOL || t == Character.CURRENCY_SYMBOL || t == Character.MODIFIER_SYMBOL
+                || t == Character.OTHER_SYMBOL;
+    }
+
+    /** Rust's {@code char::is_alphanumeric}: Alphabetic or Numeric. */
+    public static boolean isAlphanumeric(int c) {
+        return Character.isAlphabetic(c) || isNumber(c);
+    }
+
+    /** Rust's {@code char::is_ascii_punctuation} || general category P (HF's BERT/Punctuation rule). */
+    public static boolean isBertPunctuation(int c) {
+        if (c < 0x80) {
+            return (c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126);
+        }
+        return isPunctuation(c);
+    }
+
+    /** Rust's {@code char::is_control} (general category Cc). */
+    public static boolean isControl(int c) {
+        return Character.getType(c) == Character.CONTROL;
+    }
+
+    /** HF's {@code is_chinese_char}: the CJK ideograph blocks BERT pads with spaces. */
+    public static boolean isChineseChar(int c) {
+        return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x20000 && c <= 0x2A6DF)
+                || (c >= 0x2A700 && c <= 0x2B73F) || (c >= 0x2B740 && c <= 0x2B81F) || (c >= 0x2B920 && c <= 0x2CEAF)
+                || (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x2F800 && c <= 0x2FA1F);
+    }
+}

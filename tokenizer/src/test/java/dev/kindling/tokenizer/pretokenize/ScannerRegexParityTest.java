@@ -1,0 +1,72 @@
+package dev.kindling.tokenizer.pretokenize;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.kindling.testing.SharedData;
+import dev.kindling.tokenizer.Corpus;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The hand-made scanners cut text exactly where the regex (java.util.regex with Unicode classes,
+ * the semantics of Oniguruma / Rust regex for these patterns) cuts it: on the corpora and on fuzzed
+ * strings over an alphabet chosen to hit every branch (contractions incl. U+017F, U+0085 and other
+ * Unicode spaces, \r\n runs, marks, Lm/Lo/Lt letters, non-ASCII digits, surrogate pairs, '/').
+ */
+class ScannerRegexParityTest {
+    static final String[] ALPHABET = {"a", "Z", "e", "s", "S", "t", "T", "r", "R", "v", "l", "L", "m", "d", "D", "'", "\u017F",
+            " ", " ", "  ", "\t", "\n", "\r", "\r\n", "\u0085", "\u00A0", "\u2028", "\u3000", "0", "7", "\u0663", "\u2163", "\u00B2",
+            ".", ",", "!", "/", "-", "(", "\"", "\u0301", "\u0903", "\u02B0", "\u4E2D", "\u05D0", "\u01C5", "\u00C9", "\u00E9",
+            "\uD83D\uDE00", "\uD835\uDC00", "\u00AD", "$", "_", "'s", "'RE", "'Ll"};
+
+    static String fuzz(Random rnd, int len) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < len; i++) {
+            sb.append(ALPHABET[rnd.nextInt(ALPHABET.length)]);
+        }
+        return sb.toString();
+    }
+
+    static List<String> pieces(SplitPattern p, String text) {
+        Splits in = new Splits();
+        in.single(text, true);
+        Splits out = new Splits();
+        new Split(p, Split.Behavior.ISOLATED, false).apply(in, out);
+        List<String> r = new ArrayList<>();
+        for (int i = 0; i < out.count; i++) {
+            r.add(out.piece(i));
+        }
+        return r;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"GPT2", "LLAMA3", "QWEN2", "CL100K", "R50K", "O200K"})
+    void scannerEqualsRegex(String kind) throws Exception {
+        String pattern = switch (kind) {
+            case "GPT2" -> Scanners.GPT2_PATTERN;
+            case "LLAMA3" -> Scanners.LLAMA3_PATTERN;
+            case "QWEN2" -> Scanners.QWEN2_PATTERN;
+            case "CL100K" -> Scanners.CL100K_PATTERN;
+            case "R50K" -> Scanners.R50K_PATTERN;
+            default -> Scanners.O200K_PATTERN;
+        };
+        SplitPattern scanner = Scanners.forPattern(pattern);
+        SplitPattern regex = new RegexPattern(pattern);
+        assertEquals(false, scanner instanceof RegexPattern, "a scanner exists for " + kind);
+        Random rnd = new Random(kind.hashCode());
+        for (int i = 0; i < 20000; i++) {
+            String s = fuzz(rnd, 1 + rnd.nextInt(24));
+            assertEquals(pieces(regex, s), pieces(scanner, s), () -> kind + " on " + dev.kindling.tokenizer.LlamaCppVectors.escape(s));
+        }
+        for (String doc : Corpus.texts(SharedData.require("corpus/moby-dick.jsonl"))) {
+            assertEquals(pieces(regex, doc), pieces(scanner, doc), kind + " on Moby Dick");
+        }
+        List<String> sotu = Corpus.texts(SharedData.require("corpus/sotu.jsonl.gz"));
+        for (int i = 0; i < sotu.size(); i += 10) {
+            assertEquals(pieces(regex, sotu.get(i)), pieces(scanner, sotu.get(i)), kind + " on SOTU document " + i);
+        }
+    }
+}
