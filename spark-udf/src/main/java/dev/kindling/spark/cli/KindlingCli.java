@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
         description = "LLM data work as Spark jobs: read, curate, tokenize, score and distill text datasets.",
         footer = {"", "Run 'kindling <command> --help' for a command's options.",
                 "Exit codes: 0 ok, 1 failure, 2 usage error."},
-        subcommands = {DemoCommand.class, ConvertCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, ConvertCommand.class, dev.kindling.spark.tokenize.TokenizeCommand.class,
+                dev.kindling.spark.tokenize.PackCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class KindlingCli implements Runnable {
     @Spec
     CommandSpec spec;

@@ -16,6 +16,11 @@ public final class DemoPipeline {
 
     public static List<PipelineStage> stages(Settings settings) {
         List<PipelineStage> stages = new ArrayList<>();
+        // token counts (n_tokens) and the token total: the given tokenizer, else the model's vocabulary,
+        // else the built-in byte-level one (one token per UTF-8 byte)
+        String tokenizer = settings.tokenizer() != null ? settings.tokenizer()
+                : settings.model() != null ? settings.model() : dev.kindling.spark.tokenize.ExecutorTokenizers.BYTE_LEVEL;
+        stages.add(new dev.kindling.spark.tokenize.TokenizeStage(tokenizer, false, false));
         return stages;
     }
 }

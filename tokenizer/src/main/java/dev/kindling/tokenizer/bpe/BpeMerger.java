@@ -5,14 +5,19 @@ package dev.kindling.tokenizer.bpe;
  * SPM and BPE, llama2.c): repeatedly merge the adjacent pair with the lowest rank, the leftmost one
  * when ranks tie, until no adjacent pair is in the {@link PairTable}.
  *
- * <p>Two implementations of that one rule: a scan over a small array for short words (most
- * pre-tokens), and a binary heap of {@code (rank, position)} over a linked list for long ones, so a
- * 10 MB word costs O(n log n), not O(n^2). Both give identical results (tested against each other).
+ * <p>Three implementations of that one rule, all giving identical results (tested against each
+ * other): a scan over a small array for short words (most pre-tokens); a binary heap of
+ * {@code (rank, position)} over a linked list for long ones, O(n log n); and for very long words
+ * (a 10 MB document without spaces) a bucket queue indexed by rank ({@link #mergeBuckets}): ranks
+ * are visited in increasing order and, within a rank, positions left to right, which bounds the
+ * work per merge to a few array accesses instead of heap operations over a huge heap.
  * All work arrays live in a per-thread {@link Workspace}; nothing is allocated per word.
  */
 public final class BpeMerger {
     /** Words up to this many symbols use the array scan; longer ones the heap. */
     public static final int SCAN_LIMIT = 40;
+    /** Words longer than this use the rank buckets when the table allows it. */
+    public static final int BUCKET_LIMIT = 1 << 15;
 
     private final PairTable pairs;
 
@@ -32,7 +37,129 @@ public final class BpeMerger {
         if (n < 2) {
             return n;
         }
-        return n <= SCAN_LIMIT ? mergeScan(ids, n, ws) : mergeHeap(ids, n, ws);
+        if (n <= SCAN_LIMIT) {
+            return mergeScan(ids, n, ws);
+        }
+        if (n > BUCKET_LIMIT) {
+            return mergeBuckets(ids, n);
+        }
+        return mergeHeap(ids, n, ws);
+    }
+
+    /**
+     * The bucket-queue variant (public for tests); allocates its own arrays. Pairs are kept in one
+     * bucket per rank; buckets are visited in rank order and each is sorted by position. A merge that
+     * creates a pair ranking at or before the bucket being processed (possible when the merge list
+     * is not in training order) puts it on a small heap that is served first whenever it holds the
+     * smaller {@code (rank, position)}, so the order is always exactly "lowest rank, leftmost".
+     */
+    public int mergeBuckets(int[] ids, int n) {
+        if (n < 2) {
+            return n;
+        }
+        int[] next = new int[n];
+        int[] prev = new int[n];
+        int[][] bucket = new int[pairs.maxRank() + 1][]; // positions per rank; [0] holds the count
+        long[] pending = new long[16];
+        int ps = 0;
+        for (int i = 0; i < n; i++) {
+            next[i] = i + 1 < n ? i + 1 : -1;
+            prev[i] = i - 1;
+        }
+        for (int i = 0; i + 1 < n; i++) {
+            int r = pairs.rank(ids[i], ids[i + 1]);
+            if (r != Integer.MAX_VALUE) {
+                addTo(bucket, r, i);
+            }
+        }
+        int[] batch = null;
+        int m = 0;
+        int k = 0;
+        int r = -1;
+        while (true) {
+            while (k == m && r < bucket.length) { // take the next non-empty bucket
+                r++;
+                if (r >= bucket.length) {
+                    break;
+                }
+                if (bucket[r] == null) {
+                    continue;
+                }
+                batch = bucket[r];
+                bucket[r] = null;
+                m = batch[0] + 1;
+                k = 1;
+                java.util.Arrays.sort(batch, 1, m);
+            }
+            boolean haveBatch = k < m;
+            if (!haveBatch && ps == 0) {
+                break;
+            }
+            int pos;
+            int rank;
+            if (ps > 0 && (!haveBatch || pending[0] < (((long) r << 32) | batch[k]))) {
+                pos = (int) pending[0];
+                rank = (int) (pending[0] >>> 32);
+                ps = pop(pending, ps);
+            } else {
+                pos = batch[k++];
+                rank = r;
+            }
+            if (prev[pos] == -2) {
+                continue;
+            }
+            int right = next[pos];
+            if (right < 0) {
+                continue;
+            }
+            int s = pairs.find(ids[pos], ids[right]);
+            if (s < 0 || pairs.rankAt(s) != rank) {
+                continue; // stale
+            }
+            ids[pos] = pairs.resultAt(s);
+            int after = next[right];
+            next[pos] = after;
+            if (after >= 0) {
+                prev[after] = pos;
+            }
+            prev[right] = -2;
+            int before = prev[pos];
+            for (int side = 0; side < 2; side++) {
+                int a = side == 0 ? before : pos;
+                if (a < 0 || next[a] < 0) {
+                    continue;
+                }
+                int nr = pairs.rank(ids[a], ids[next[a]]);
+                if (nr == Integer.MAX_VALUE) {
+                    continue;
+                }
+                if (nr > r) {
+                    addTo(bucket, nr, a);
+                } else {
+                    if (ps == pending.length) {
+                        pending = java.util.Arrays.copyOf(pending, ps * 2);
+                    }
+                    ps = push(pending, ps, ((long) nr << 32) | a);
+                }
+            }
+        }
+        int out = 0;
+        for (int i = 0; i >= 0; i = next[i]) {
+            ids[out++] = ids[i];
+        }
+        return out;
+    }
+
+    private static void addTo(int[][] bucket, int r, int pos) {
+        int[] b = bucket[r];
+        if (b == null) {
+            b = new int[4];
+            bucket[r] = b;
+        } else if (b[0] + 1 == b.length) {
+            b = java.util.Arrays.copyOf(b, b.length * 2);
+            bucket[r] = b;
+        }
+        b[++b[0]] = pos;
     }
 
     /** The O(n^2) variant (public for tests). */

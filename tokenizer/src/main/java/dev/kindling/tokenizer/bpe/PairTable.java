@@ -16,6 +16,8 @@ public final class PairTable {
     private final int mask;
     private final int shift;
     private final int size;
+    private final int maxRank;
+    private final boolean monotone;
 
     private PairTable(long[] keys, int[] ranks, int[] results, int size) {
         this.keys = keys;
@@ -24,6 +26,46 @@ public final class PairTable {
         this.mask = keys.length - 1;
         this.shift = 64 - Integer.numberOfTrailingZeros(keys.length);
         this.size = size;
+        int max = -1;
+        int maxId = -1;
+        for (int i = 0; i < keys.length; i++) {
+            if (keys[i] != EMPTY) {
+                max = Math.max(max, ranks[i]);
+                maxId = Math.max(maxId, Math.max(results[i], Math.max((int) (keys[i] >>> 32), (int) keys[i])));
+            }
+        }
+        this.maxRank = max;
+        // monotone: every merge that uses a merged token ranks after the merge that made it (true for
+        // BPE merge lists in training order); then new pairs never outrank the pair just merged
+        int[] made = new int[maxId + 1];
+        java.util.Arrays.fill(made, -1);
+        for (int i = 0; i < keys.length; i++) {
+            if (keys[i] != EMPTY && (made[results[i]] < 0 || ranks[i] < made[results[i]])) {
+                made[results[i]] = ranks[i];
+            }
+        }
+        boolean mono = true;
+        for (int i = 0; i < keys.length && mono; i++) {
+            if (keys[i] != EMPTY) {
+                int l = (int) (keys[i] >>> 32);
+                int r = (int) keys[i];
+                mono = ranks[i] > made[l] && ranks[i] > made[r];
+            }
+        }
+        this.monotone = mono && max >= 0;
+    }
+
+    /** The largest rank (-1 when empty). */
+    public int maxRank() {
+        return maxRank;
+    }
+
+    /**
+     * Whether every pair ranks strictly after the pairs that produced its two sides, so a merge never
+     * creates a pair that ranks before (or with) the one just merged.
+     */
+    public boolean monotone() {
+        return monotone;
     }
 
     static long key(int left, int right) {

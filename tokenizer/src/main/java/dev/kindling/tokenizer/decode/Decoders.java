@@ -15,17 +15,22 @@ public final class Decoders {
 
     /** ByteLevel: byte characters back to bytes (a token with other characters keeps its UTF-8), then lossy UTF-8. */
     public static Decoder byteLevel() {
-        return tokens -> {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            for (String t : tokens) {
-                byte[] b = ByteLevel.decode(t);
-                if (b == null) {
-                    b = t.getBytes(StandardCharsets.UTF_8);
-                }
-                bytes.writeBytes(b);
-            }
-            return List.of(Utf8.decodeLossy(bytes.toByteArray()));
-        };
+        return BYTE_LEVEL;
+    }
+
+    /** The ByteLevel decoder (a named instance so a pipeline can take its byte-concatenation fast path). */
+    public static final Decoder BYTE_LEVEL = tokens -> {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        for (String t : tokens) {
+            bytes.writeBytes(byteLevelBytes(t));
+        }
+        return List.of(Utf8.decodeLossy(bytes.toByteArray()));
+    };
+
+    /** The bytes the ByteLevel decoder makes of one token string. */
+    public static byte[] byteLevelBytes(String token) {
+        byte[] b = ByteLevel.decode(token);
+        return b != null ? b : token.getBytes(StandardCharsets.UTF_8);
     }
 
     /** Metaspace: the replacement becomes a space; in the first token it is dropped (unless prepend_scheme = never). */

@@ -4,7 +4,9 @@ import dev.kindling.tokenizer.AbstractTokenizer;
 import dev.kindling.tokenizer.ChatTemplate;
 import dev.kindling.tokenizer.bpe.IntBuffer;
 import dev.kindling.tokenizer.bpe.Workspace;
+import dev.kindling.tokenizer.bpe.BpeModel;
 import dev.kindling.tokenizer.decode.Decoder;
+import dev.kindling.tokenizer.decode.Decoders;
 import dev.kindling.tokenizer.normalize.Normalizer;
 import dev.kindling.tokenizer.pretokenize.PreTokenizer;
 import dev.kindling.tokenizer.pretokenize.Splits;
@@ -163,6 +165,9 @@ public final class HfTokenizer extends AbstractTokenizer {
 
     @Override
     public String decode(int[] ids, boolean skipSpecialTokens) {
+        if (decoder == Decoders.BYTE_LEVEL && model instanceof BpeModel bpe && bpe.byteLevel()) {
+            return decodeByteLevel(ids, skipSpecialTokens); // same result without a string per token
+        }
         List<String> tokens = new ArrayList<>(ids.length);
         for (int id : ids) {
             checkId(id);
@@ -183,6 +188,33 @@ public final class HfTokenizer extends AbstractTokenizer {
             return String.join(" ", tokens);
         }
         return String.join("", decoder.decodeChain(tokens));
+    }
+
+    private String decodeByteLevel(int[] ids, boolean skipSpecialTokens) {
+        byte[] buf = new byte[Math.max(16, ids.length * 6)];
+        int n = 0;
+        for (int id : ids) {
+            checkId(id);
+            AddedToken a = added.byId(id);
+            byte[] b;
+            if (a != null) {
+                if (skipSpecialTokens && a.special()) {
+                    continue;
+                }
+                b = Decoders.byteLevelBytes(a.content());
+            } else {
+                b = model.tokenBytes(id);
+                if (b == null) {
+                    continue;
+                }
+            }
+            if (n + b.length > buf.length) {
+                buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, n + b.length));
+            }
+            System.arraycopy(b, 0, buf, n, b.length);
+            n += b.length;
+        }
+        return Utf8.decodeLossy(buf, 0, n);
     }
 
     @Override

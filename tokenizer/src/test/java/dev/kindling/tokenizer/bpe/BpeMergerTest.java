@@ -1,6 +1,7 @@
 package dev.kindling.tokenizer.bpe;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.Random;
@@ -30,9 +31,43 @@ class BpeMergerTest {
                 }
                 int[] a = word.clone();
                 int[] h = word.clone();
+                int[] k = word.clone();
                 int na = m.mergeScan(a, n, ws);
                 int nh = m.mergeHeap(h, n, ws);
+                int nk = m.mergeBuckets(k, n);
                 assertArrayEquals(Arrays.copyOf(a, na), Arrays.copyOf(h, nh), "trial " + trial + " word " + Arrays.toString(word));
+                assertArrayEquals(Arrays.copyOf(a, na), Arrays.copyOf(k, nk), "buckets: trial " + trial + " word " + Arrays.toString(word));
+            }
+        }
+    }
+
+    @Test
+    void bucketsEqualScanOnMonotoneTables() {
+        Random rnd = new Random(43);
+        for (int trial = 0; trial < 200; trial++) {
+            int alphabet = 2 + rnd.nextInt(5);
+            PairTable.Builder b = new PairTable.Builder(64, PairTable.OnDuplicate.LOWEST_RANK);
+            int next = alphabet;
+            int merges = 3 + rnd.nextInt(60);
+            for (int r = 0; r < merges; r++) {
+                // like BPE training: merge two existing tokens into a new one, ranks in order
+                b.put(rnd.nextInt(next), rnd.nextInt(next), r, next++);
+            }
+            PairTable t = b.build();
+            assertTrue(t.monotone());
+            BpeMerger m = new BpeMerger(t);
+            Workspace ws = new Workspace();
+            for (int w = 0; w < 10; w++) {
+                int n = 1 + rnd.nextInt(300);
+                int[] word = new int[n];
+                for (int i = 0; i < n; i++) {
+                    word[i] = rnd.nextInt(alphabet);
+                }
+                int[] a = word.clone();
+                int[] k = word.clone();
+                int na = m.mergeScan(a, n, ws);
+                int nk = m.mergeBuckets(k, n);
+                assertArrayEquals(Arrays.copyOf(a, na), Arrays.copyOf(k, nk), "trial " + trial + " word " + Arrays.toString(word));
             }
         }
     }

@@ -1,0 +1,81 @@
+package dev.kindling.spark.sql;
+
+import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.tokenize.ExecutorTokenizers;
+import dev.kindling.tokenizer.ChatTemplate;
+import dev.kindling.tokenizer.Tokenizer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF2;
+import org.apache.spark.sql.api.java.UDF3;
+import org.apache.spark.sql.types.DataTypes;
+import scala.collection.Seq;
+
+/**
+ * The tokenizer's SQL functions (the tokenizer is a path, loaded once per executor JVM):
+ *
+ * <pre>
+ * kindling_tokenize(text, tokenizer)                -> array&lt;int&gt;   (no special tokens)
+ * kindling_tokenize_ex(text, tokenizer, add_special) -> array&lt;int&gt;
+ * kindling_count_tokens(text, tokenizer)            -> int
+ * kindling_detokenize(ids, tokenizer)               -> string       (special tokens kept)
+ * kindling_apply_chat_template(messages, tokenizer) -> string       (messages: array&lt;struct&lt;role, content&gt;&gt;,
+ *                                                                    with the generation prompt)
+ * </pre>
+ * Null text or ids give null. A registered Spark function has one arity, so the form with the
+ * special-token flag is {@code kindling_tokenize_ex(text, tokenizer, add_special)}.
+ */
+public final class TokenizerFunctions {
+    private TokenizerFunctions() {}
+
+    public static void register(SparkSession spark) {
+        spark.udf().register("kindling_tokenize",
+                (UDF2<String, String, int[]>) (text, tok) -> text == null ? null : ExecutorTokenizers.get(tok).encode(text, false),
+                DataTypes.createArrayType(DataTypes.IntegerType, false));
+        spark.udf().register("kindling_tokenize_ex",
+                (UDF3<String, String, Boolean, int[]>) (text, tok, special) -> text == null ? null
+                        : ExecutorTokenizers.get(tok).encode(text, special != null && special),
+                DataTypes.createArrayType(DataTypes.IntegerType, false));
+        spark.udf().register("kindling_count_tokens",
+                (UDF2<String, String, Integer>) (text, tok) -> text == null ? null : ExecutorTokenizers.get(tok).count(text, false),
+                DataTypes.IntegerType);
+        spark.udf().register("kindling_detokenize",
+                (UDF2<Seq<Integer>, String, String>) (ids, tok) -> ids == null ? null : ExecutorTokenizers.get(tok).decode(toInts(ids), false),
+                DataTypes.StringType);
+        spark.udf().register("kindling_apply_chat_template",
+                (UDF2<Seq<Row>, String, String>) (messages, tok) -> messages == null ? null : applyChatTemplate(messages, tok),
+                DataTypes.StringType);
+    }
+
+    static int[] toInts(Seq<Integer> ids) {
+        int[] a = new int[ids.size()];
+        for (int i = 0; i < a.length; i++) {
+            Integer v = ids.apply(i);
+            if (v == null) {
+                throw new KindlingException(KindlingException.FAILURE, "kindling_detokenize: null id at position " + i);
+            }
+            a[i] = v;
+        }
+        return a;
+    }
+
+    static String applyChatTemplate(Seq<Row> messages, String tok) {
+        Tokenizer t = ExecutorTokenizers.get(tok);
+        ChatTemplate template = t.chatTemplate().orElseThrow(() -> new KindlingException(KindlingException.FAILURE,
+                "kindling_apply_chat_template: tokenizer " + tok + " has no chat template"));
+        List<Map<String, Object>> list = new ArrayList<>(messages.size());
+        for (int i = 0; i < messages.size(); i++) {
+            Row r = messages.apply(i);
+            Map<String, Object> m = new LinkedHashMap<>();
+            for (String field : r.schema().fieldNames()) {
+                m.put(field, r.getAs(field));
+            }
+            list.add(m);
+        }
+        return template.render(list, true);
+    }
+}

@@ -1,0 +1,212 @@
+package dev.kindling.spark.tokenize;
+
+import static org.apache.spark.sql.functions.col;
+
+import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.cli.JobRun;
+import dev.kindling.spark.cli.SparkCommand;
+import dev.kindling.spark.io.Columns;
+import dev.kindling.spark.io.DataFormat;
+import dev.kindling.spark.io.DatasetWriter;
+import dev.kindling.spark.io.WriteOptions;
+import dev.kindling.tokenizer.Tokenizer;
+import dev.kindling.tokenizer.pack.SequencePacker;
+import dev.kindling.tokenizer.pack.TokenShardWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code kindling pack}: pre-training sequences. Each document is tokenized, followed by EOS, and
+ * the stream is cut into sequences of exactly {@code --seq-len} tokens ({@link SequencePacker}),
+ * per Spark partition in input order (a partition's last partial sequence is dropped, or padded
+ * with {@code --pad}). Output: Parquet/JSONL rows {@code {input_ids: array<int>}}, or with
+ * {@code --format megatron} one Megatron-LM indexed shard per partition
+ * ({@code shard-NNNNN.bin/.idx}, uint16 or int32 by vocabulary size; layout in
+ * {@link TokenShardWriter}) in a local output directory.
+ */
+@Command(name = "pack", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Tokenize documents and pack them with EOS into fixed-length sequences for pre-training.",
+                "--format parquet|jsonl writes rows {input_ids}; --format megatron writes Megatron-LM .bin/.idx token shards."})
+public final class PackCommand extends SparkCommand {
+    @Option(names = "--tokenizer", required = true, paramLabel = "PATH", description = "The tokenizer file.")
+    String tokenizer;
+
+    @Option(names = "--seq-len", required = true, paramLabel = "N", description = "Tokens per sequence.")
+    int seqLen;
+
+    @Option(names = "--pad", description = "Pad each partition's last partial sequence (with --pad-id) instead of dropping it.")
+    boolean pad;
+
+    @Option(names = "--pad-id", paramLabel = "ID", description = "Padding id (default: the EOS id).")
+    Integer padId;
+
+    @Option(names = "--eos-id", paramLabel = "ID", description = "Separator after each document (default: the tokenizer's EOS).")
+    Integer eosId;
+
+    @Option(names = "--add-special-tokens", description = "Tokenize with BOS/template tokens too.")
+    boolean addSpecialTokens;
+
+    @Override
+    protected void validate() {
+        if (job.output == null) {
+            throw KindlingException.usage("pack needs --output");
+        }
+        if (seqLen <= 0) {
+            throw KindlingException.usage("--seq-len must be positive, got " + seqLen);
+        }
+    }
+
+    @Override
+    protected int run(JobRun run) throws IOException {
+        Tokenizer tok = ExecutorTokenizers.get(tokenizer);
+        int eos = eosId != null ? eosId : tok.eosId();
+        if (eos < 0) {
+            throw KindlingException.usage("tokenizer " + tokenizer + " has no EOS token; give --eos-id");
+        }
+        int padValue = padId != null ? padId : eos;
+        boolean megatron = "megatron".equalsIgnoreCase(job.format);
+        Dataset<Row> docs = run.readInput();
+        long unreadable = docs.filter(col(Columns.REASON).isNotNull()).count();
+        Dataset<Row> kept = docs.filter(col(Columns.REASON).isNull()).select(col(job.textColumn));
+        StructType stats = new StructType().add("documents", DataTypes.LongType).add("sequences", DataTypes.LongType)
+                .add("tokens", DataTypes.LongType).add("dropped", DataTypes.LongType);
+        long documents = 0;
+        long sequences = 0;
+        long tokens = 0;
+        long dropped = 0;
+        if (megatron) {
+            if (job.output.contains("://") && !job.output.startsWith("file:")) {
+                throw KindlingException.usage("--format megatron writes to a local directory; " + job.output + " is not local");
+            }
+            Path dir = Path.of(job.output.replaceFirst("^file:", ""));
+            if (Files.exists(dir) && !job.overwrite) {
+                throw KindlingException.usage("output " + dir + " already exists; pass --overwrite to replace it");
+            }
+            Files.createDirectories(dir);
+            ShardPartition f = new ShardPartition(tokenizer, addSpecialTokens, seqLen, eos, pad, padValue, dir.toAbsolutePath().toString(),
+                    TokenShardWriter.DType.forVocab(tok.vocabSize()).name());
+            for (Row r : kept.mapPartitions(f, Encoders.row(stats)).collectAsList()) {
+                documents += r.getLong(0);
+                sequences += r.getLong(1);
+                tokens += r.getLong(2);
+                dropped += r.getLong(3);
+            }
+        } else {
+            DataFormat format = job.format == null ? DataFormat.PARQUET : DataFormat.parse(job.format);
+            if (format != DataFormat.PARQUET && format != DataFormat.JSONL) {
+                throw KindlingException.usage("pack writes parquet, jsonl or megatron, not " + job.format);
+            }
+            WriteOptions out = new WriteOptions(job.output, format, job.overwrite, job.compression);
+            DatasetWriter.checkWritable(run.spark(), out);
+            StructType rows = new StructType().add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType, false), false);
+            Dataset<Row> packed = kept.mapPartitions(new PackPartition(tokenizer, addSpecialTokens, seqLen, eos, pad, padValue),
+                    Encoders.row(rows));
+            DatasetWriter.write(packed, out);
+            Dataset<Row> written = run.spark().read().format(format == DataFormat.JSONL ? "json" : "parquet").load(job.output);
+            sequences = written.count();
+            long docCount = kept.count();
+            documents = docCount;
+            tokens = sequences * seqLen;
+        }
+        run.out().printf("pack: %d documents (%d unreadable or empty, counted not packed) -> %d sequences of %d tokens%s%n",
+                documents, unreadable, sequences, seqLen, megatron ? " (" + tokens + " tokens, " + dropped
+                        + " dropped at partition ends)" : "");
+        run.out().println("output: " + job.output);
+        return 0;
+    }
+
+    /** Packs one partition's documents into rows of {@code input_ids}. */
+    static final class PackPartition implements MapPartitionsFunction<Row, Row> {
+        private static final long serialVersionUID = 1L;
+        private final String tokenizer;
+        private final boolean special;
+        private final int seqLen;
+        private final int eos;
+        private final boolean pad;
+        private final int padId;
+
+        PackPartition(String tokenizer, boolean special, int seqLen, int eos, boolean pad, int padId) {
+            this.tokenizer = tokenizer;
+            this.special = special;
+            this.seqLen = seqLen;
+            this.eos = eos;
+            this.pad = pad;
+            this.padId = padId;
+        }
+
+        @Override
+        public Iterator<Row> call(Iterator<Row> rows) {
+            Tokenizer tok = ExecutorTokenizers.get(tokenizer);
+            List<Row> out = new ArrayList<>();
+            SequencePacker p = new SequencePacker(seqLen, eos, seq -> out.add(RowFactory.create((Object) seq)));
+            while (rows.hasNext()) {
+                String text = rows.next().getString(0);
+                p.add(tok.encode(text, special));
+            }
+            p.finish(pad, padId);
+            return out.iterator();
+        }
+    }
+
+    /** Writes one partition's sequences as a Megatron shard; returns its counts. */
+    static final class ShardPartition implements MapPartitionsFunction<Row, Row> {
+        private static final long serialVersionUID = 1L;
+        private final String tokenizer;
+        private final boolean special;
+        private final int seqLen;
+        private final int eos;
+        private final boolean pad;
+        private final int padId;
+        private final String dir;
+        private final String dtype;
+
+        ShardPartition(String tokenizer, boolean special, int seqLen, int eos, boolean pad, int padId, String dir, String dtype) {
+            this.tokenizer = tokenizer;
+            this.special = special;
+            this.seqLen = seqLen;
+            this.eos = eos;
+            this.pad = pad;
+            this.padId = padId;
+            this.dir = dir;
+            this.dtype = dtype;
+        }
+
+        @Override
+        public Iterator<Row> call(Iterator<Row> rows) {
+            Tokenizer tok = ExecutorTokenizers.get(tokenizer);
+            int partition = TaskContext.getPartitionId();
+            Path prefix = Path.of(dir, String.format("shard-%05d", partition));
+            try (TokenShardWriter w = new TokenShardWriter(prefix, TokenShardWriter.DType.valueOf(dtype))) {
+                SequencePacker p = new SequencePacker(seqLen, eos, seq -> {
+                    try {
+                        w.addDocument(seq);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+                while (rows.hasNext()) {
+                    p.add(tok.encode(rows.next().getString(0), special));
+                }
+                p.finish(pad, padId);
+                return List.of(RowFactory.create(p.documents(), p.sequences(), p.tokens(), p.droppedTokens())).iterator();
+            } catch (IOException e) {
+                throw new UncheckedIOException("writing " + prefix + ": " + e.getMessage(), e);
+            }
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package dev.kindling.spark.tokenize;
+
+import static org.apache.spark.sql.functions.col;
+
+import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.cli.JobRun;
+import dev.kindling.spark.cli.PipelineOptions;
+import dev.kindling.spark.cli.SparkCommand;
+import dev.kindling.spark.io.Columns;
+import dev.kindling.spark.io.DatasetReader;
+import dev.kindling.spark.io.WriteOptions;
+import dev.kindling.spark.stage.PipelineStage;
+import dev.kindling.spark.stage.StageContext;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code kindling tokenize}: token ids (or counts) for every document, as rows {@code {id, ids}}
+ * (or {@code {id, n_tokens}}) in input order within each file. Unreadable and empty documents are
+ * counted in the table like every pipeline's, never silently dropped.
+ */
+@Command(name = "tokenize", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Tokenize every document: rows {id, ids} (or {id, n_tokens} with --count-only), in input order.",
+                "The tokenizer is a tokenizer.json (or a directory with one), .gguf, .tiktoken or llama2.c tokenizer.bin; "
+                        + "local, s3a:// or a SparkFiles name; 'byte-level' is the built-in one-token-per-byte tokenizer."})
+public final class TokenizeCommand extends SparkCommand {
+    @Option(names = "--tokenizer", required = true, paramLabel = "PATH", description = "The tokenizer file.")
+    String tokenizer;
+
+    @Option(names = "--add-special-tokens", description = "Add BOS/EOS/template tokens as the tokenizer file says.")
+    boolean addSpecialTokens;
+
+    @Option(names = "--count-only", description = "Write {id, n_tokens} instead of the ids.")
+    boolean countOnly;
+
+    @Mixin
+    PipelineOptions pipeline;
+
+    @Override
+    protected void validate() {
+        if (job.output == null) {
+            throw KindlingException.usage("tokenize needs --output");
+        }
+    }
+
+    @Override
+    protected int run(JobRun run) {
+        WriteOptions out = run.checkOutput(pipeline);
+        String value = countOnly ? TokenizeStage.N_TOKENS : TokenizeStage.IDS;
+        List<PipelineStage> stages = List.of(new TokenizeStage(tokenizer, addSpecialTokens, !countOnly), project(value));
+        run.runPipeline(run.readInput(), stages, out, pipeline);
+        return 0;
+    }
+
+    /** Keeps id, the result column, and what the accounting needs (reason, source, raw line). */
+    static PipelineStage project(String value) {
+        return new PipelineStage() {
+            @Override
+            public String name() {
+                return "select";
+            }
+
+            @Override
+            public Dataset<Row> apply(Dataset<Row> docs, StageContext context) {
+                List<String> have = Arrays.asList(docs.columns());
+                List<Column> keep = new ArrayList<>();
+                keep.add(col(context.idColumn()));
+                keep.add(col(value));
+                keep.add(col(Columns.REASON));
+                for (String c : DatasetReader.internalColumns()) {
+                    if (have.contains(c)) {
+                        keep.add(col(c));
+                    }
+                }
+                return docs.select(keep.toArray(new Column[0]));
+            }
+        };
+    }
+}

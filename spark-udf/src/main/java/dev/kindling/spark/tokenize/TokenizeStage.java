@@ -1,0 +1,72 @@
+package dev.kindling.spark.tokenize;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.size;
+import static org.apache.spark.sql.functions.udf;
+import static org.apache.spark.sql.functions.when;
+
+import dev.kindling.spark.io.Columns;
+import dev.kindling.spark.stage.PipelineStage;
+import dev.kindling.spark.stage.StageContext;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
+import org.apache.spark.sql.types.DataTypes;
+
+/**
+ * The tokenize step of a pipeline: adds {@code ids} (array&lt;int&gt;) and {@code n_tokens} for the
+ * kept rows (rejected rows keep nulls) and reports the token total. Never rejects a row: empty
+ * text has already been set aside by the reader; any text tokenizes.
+ */
+public final class TokenizeStage implements PipelineStage {
+    public static final String IDS = "ids";
+    public static final String N_TOKENS = "n_tokens";
+
+    private final String tokenizer;
+    private final boolean addSpecialTokens;
+    private final boolean keepIds;
+
+    /**
+     * @param keepIds false adds only the count (a pipeline that only wants token totals)
+     */
+    public TokenizeStage(String tokenizer, boolean addSpecialTokens, boolean keepIds) {
+        this.tokenizer = tokenizer;
+        this.addSpecialTokens = addSpecialTokens;
+        this.keepIds = keepIds;
+    }
+
+    @Override
+    public String name() {
+        return "tokenize";
+    }
+
+    /** The UDF text → ids for a tokenizer path (the tokenizer is loaded once per executor). */
+    public static UserDefinedFunction encodeUdf(String tokenizer, boolean addSpecialTokens) {
+        UDF1<String, int[]> f = text -> text == null ? null : ExecutorTokenizers.get(tokenizer).encode(text, addSpecialTokens);
+        return udf(f, DataTypes.createArrayType(DataTypes.IntegerType, false));
+    }
+
+    /** The UDF text → token count. */
+    public static UserDefinedFunction countUdf(String tokenizer, boolean addSpecialTokens) {
+        UDF1<String, Integer> f = text -> text == null ? null : ExecutorTokenizers.get(tokenizer).count(text, addSpecialTokens);
+        return udf(f, DataTypes.IntegerType);
+    }
+
+    @Override
+    public Dataset<Row> apply(Dataset<Row> docs, StageContext context) {
+        ExecutorTokenizers.get(tokenizer); // fail early (on the driver) for a missing or malformed file
+        Column kept = col(Columns.REASON).isNull();
+        Column text = col(context.textColumn());
+        Dataset<Row> out;
+        if (keepIds) {
+            out = docs.withColumn(IDS, when(kept, encodeUdf(tokenizer, addSpecialTokens).apply(text)))
+                    .withColumn(N_TOKENS, when(col(IDS).isNotNull(), size(col(IDS))));
+        } else {
+            out = docs.withColumn(N_TOKENS, when(kept, countUdf(tokenizer, addSpecialTokens).apply(text)));
+        }
+        context.reportSum(N_TOKENS, "tokens");
+        return out;
+    }
+}

@@ -1,0 +1,178 @@
+package dev.kindling.spark.tokenize;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.size;
+import static org.apache.spark.sql.functions.when;
+
+import dev.kindling.spark.KindlingException;
+import java.util.Arrays;
+import org.apache.spark.ml.Transformer;
+import org.apache.spark.ml.param.BooleanParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.util.DefaultParamsReader;
+import org.apache.spark.ml.util.DefaultParamsWritable;
+import org.apache.spark.ml.util.Identifiable;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Tokenization as a Spark ML {@link Transformer}: {@code inputCol} (string) to {@code outputCol}
+ * (array&lt;int&gt;, null for null text), optionally {@code countCol} (int). The tokenizer (a path:
+ * tokenizer.json, .gguf, .tiktoken, tokenizer.bin; local, a SparkFiles name or s3a://) is loaded
+ * once per executor JVM.
+ *
+ * <pre>{@code
+ * Dataset<Row> out = new TokenizerTransformer().setTokenizer("/models/llama3/tokenizer.json")
+ *         .setInputCol("text").setOutputCol("ids").setCountCol("n_tokens").transform(docs);
+ * }</pre>
+ *
+ * Savable in a Pipeline ({@code write().save(path)}, {@link #load(String)}).
+ */
+public final class TokenizerTransformer extends Transformer implements DefaultParamsWritable {
+    private static final long serialVersionUID = 1L;
+
+    private final String uid;
+    // created after uid is set: a Param records its parent's uid
+    private final Param<String> inputCol;
+    private final Param<String> outputCol;
+    private final Param<String> tokenizer;
+    private final BooleanParam addSpecialTokens;
+    private final Param<String> countCol;
+
+    public TokenizerTransformer() {
+        this(Identifiable.randomUID("kindlingTokenizer"));
+    }
+
+    public TokenizerTransformer(String uid) {
+        this.uid = uid;
+        this.inputCol = new Param<>(this, "inputCol", "column of texts to tokenize");
+        this.outputCol = new Param<>(this, "outputCol", "column of token ids (array<int>)");
+        this.tokenizer = new Param<>(this, "tokenizer", "tokenizer path (tokenizer.json, .gguf, .tiktoken, tokenizer.bin)");
+        this.addSpecialTokens = new BooleanParam(this, "addSpecialTokens", "add BOS/EOS/template tokens as the tokenizer file says");
+        this.countCol = new Param<>(this, "countCol", "optional column of token counts (int); empty for none");
+        setDefault(inputCol, "text");
+        setDefault(outputCol, "ids");
+        setDefault(addSpecialTokens, false);
+        setDefault(countCol, "");
+    }
+
+    @Override
+    public String uid() {
+        return uid;
+    }
+
+    public Param<String> inputCol() {
+        return inputCol;
+    }
+
+    public Param<String> outputCol() {
+        return outputCol;
+    }
+
+    public Param<String> tokenizer() {
+        return tokenizer;
+    }
+
+    public BooleanParam addSpecialTokens() {
+        return addSpecialTokens;
+    }
+
+    public Param<String> countCol() {
+        return countCol;
+    }
+
+    public TokenizerTransformer setInputCol(String v) {
+        set(inputCol, v);
+        return this;
+    }
+
+    public TokenizerTransformer setOutputCol(String v) {
+        set(outputCol, v);
+        return this;
+    }
+
+    public TokenizerTransformer setTokenizer(String v) {
+        set(tokenizer, v);
+        return this;
+    }
+
+    public TokenizerTransformer setAddSpecialTokens(boolean v) {
+        set(addSpecialTokens, v);
+        return this;
+    }
+
+    public TokenizerTransformer setCountCol(String v) {
+        set(countCol, v);
+        return this;
+    }
+
+    public String getInputCol() {
+        return getOrDefault(inputCol);
+    }
+
+    public String getOutputCol() {
+        return getOrDefault(outputCol);
+    }
+
+    public String getTokenizer() {
+        if (!isDefined(tokenizer)) {
+            throw KindlingException.usage("TokenizerTransformer: set the tokenizer path with setTokenizer(...)");
+        }
+        return getOrDefault(tokenizer);
+    }
+
+    public boolean getAddSpecialTokens() {
+        return (Boolean) getOrDefault(addSpecialTokens);
+    }
+
+    public String getCountCol() {
+        return getOrDefault(countCol);
+    }
+
+    @Override
+    public StructType transformSchema(StructType schema) {
+        String in = getInputCol();
+        if (!Arrays.asList(schema.fieldNames()).contains(in)) {
+            throw KindlingException.usage("tokenize: the input has no column '" + in + "' (columns: "
+                    + String.join(", ", schema.fieldNames()) + ")");
+        }
+        StructField f = schema.apply(in);
+        if (!f.dataType().equals(DataTypes.StringType)) {
+            throw KindlingException.usage("tokenize: column '" + in + "' is " + f.dataType().simpleString() + ", expected string");
+        }
+        for (String out : new String[] {getOutputCol(), getCountCol()}) {
+            if (!out.isEmpty() && Arrays.asList(schema.fieldNames()).contains(out)) {
+                throw KindlingException.usage("tokenize: output column '" + out + "' already exists");
+            }
+        }
+        StructType s = schema.add(getOutputCol(), DataTypes.createArrayType(DataTypes.IntegerType, false), true);
+        return getCountCol().isEmpty() ? s : s.add(getCountCol(), DataTypes.IntegerType, true);
+    }
+
+    @Override
+    public Dataset<Row> transform(Dataset<?> dataset) {
+        transformSchema(dataset.schema());
+        String path = getTokenizer();
+        ExecutorTokenizers.get(path); // a missing or malformed tokenizer fails here, on the driver
+        Dataset<Row> out = dataset.toDF().withColumn(getOutputCol(),
+                TokenizeStage.encodeUdf(path, getAddSpecialTokens()).apply(col(getInputCol())));
+        if (!getCountCol().isEmpty()) {
+            out = out.withColumn(getCountCol(), when(col(getOutputCol()).isNotNull(), size(col(getOutputCol()))));
+        }
+        return out;
+    }
+
+    @Override
+    public TokenizerTransformer copy(ParamMap extra) {
+        return (TokenizerTransformer) defaultCopy(extra);
+    }
+
+    /** Reads a transformer saved with {@code write().save(path)}. */
+    public static TokenizerTransformer load(String path) {
+        return (TokenizerTransformer) new DefaultParamsReader<TokenizerTransformer>().load(path);
+    }
+}

