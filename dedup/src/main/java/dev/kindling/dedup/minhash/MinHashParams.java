@@ -12,7 +12,7 @@ import dev.kindling.dedup.lsh.OptimalParam;
  * @param seed    seed of the permutation coefficients; signatures are comparable only under equal
  *                seeds and numPerm
  */
-public record MinHashParams(int numPerm, int bands, int rows, int ngram, long seed) {
+public record MinHashParams(int numPerm, int bands, int rows, int ngram, long seed) implements java.io.Serializable {
 
     /** Seed used when none is given (any fixed value; it only has to be the same for every row). */
     public static final long DEFAULT_SEED = 42L;

@@ -18,5 +18,6 @@ public final class KindlingFunctions {
 
     public static void register(SparkSession spark) {
         // the tokenizer, curation and inference areas register their functions here
+        dev.kindling.spark.curate.CurationFunctions.register(spark);
     }
 }
