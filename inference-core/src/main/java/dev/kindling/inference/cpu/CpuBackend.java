@@ -68,7 +68,7 @@ public final class CpuBackend implements Backend {
         this.attScores = new float[threads][];
         for (int i = 0; i < threads; i++) {
             scratch[i] = new MatMul.Scratch(maxCols);
-            attScores[i] = new float[c.contextLength()];
+            attScores[i] = new float[Math.min(c.contextLength(), 4096)];
         }
         int n = maxBatchTokens;
         x = new float[n * c.dim()];
@@ -158,7 +158,7 @@ public final class CpuBackend implements Backend {
             System.arraycopy(k, t * kvDim, block, kvOffset(l, 0, slot), kvDim);
             System.arraycopy(v, t * kvDim, block, kvOffset(l, 1, slot), kvDim);
         });
-        pool.run(n * c.heads(), (worker, task) -> attention(s, l, task / c.heads(), task % c.heads(), attScores[worker], worker));
+        pool.run(n * c.heads(), (worker, task) -> attention(s, l, task / c.heads(), task % c.heads(), worker));
         MatMul.run(pool, scratch, n, new MatMul.Job(lw.wo(), att, qDim, proj, dim, 0));
         // feed-forward
         pool.run(n, (worker, t) -> {
@@ -190,13 +190,17 @@ public final class CpuBackend implements Backend {
     }
 
     /** Causal attention of one query head of token {@code t} over its sequence's cached positions. */
-    private void attention(Step s, int l, int t, int h, float[] scores, int worker) {
+    private void attention(Step s, int l, int t, int h, int worker) {
         int hd = c.headDim();
         int kvDim = c.kvDim();
         int kvh = h / (c.heads() / c.kvHeads());
         int pos = s.position(t);
         int start = c.slidingWindow() > 0 ? Math.max(0, pos - c.slidingWindow() + 1) : 0;
         int[] table = s.blockTable(s.sequenceOf(t));
+        float[] scores = attScores[worker];
+        if (scores.length < pos - start + 1) {
+            scores = attScores[worker] = new float[Math.min(c.contextLength(), Math.max(2 * scores.length, pos - start + 1))];
+        }
         int qOff = t * c.qDim() + h * hd;
         float scale = (float) (1.0 / Math.sqrt(hd));
         float[] tmp = scratch[worker].lanes;

@@ -140,6 +140,7 @@ public final class GgufModelLoader {
 
     static Tensor readMatrix(GgufFile gguf, String name, int rows, int cols) {
         GgufTensorInfo t = gguf.tensor(name);
+        checkType(gguf, t);
         expectShape(gguf, t, cols, rows);
         return readTensor(gguf, t);
     }
@@ -150,11 +151,15 @@ public final class GgufModelLoader {
         return readTensor(gguf, t).toFloatArray();
     }
 
-    static Tensor readTensor(GgufFile gguf, GgufTensorInfo t) {
+    private static void checkType(GgufFile gguf, GgufTensorInfo t) {
         if (!Tensors.supported(t.type())) {
             throw new ModelFormatException(gguf.path(), "tensor " + t.name() + " has type " + t.type()
                     + ", which this engine does not compute with (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K, Q5_K, Q6_K)");
         }
+    }
+
+    static Tensor readTensor(GgufFile gguf, GgufTensorInfo t) {
+        checkType(gguf, t);
         int rows = toInt(gguf, t, t.rows());
         int cols = toInt(gguf, t, t.dim(0));
         try {

@@ -32,6 +32,7 @@ public abstract class SparkCommand implements Callable<Integer> {
         validate();
         boolean joined = SparkSession.getActiveSession().isDefined() || SparkSession.getDefaultSession().isDefined();
         SparkSession spark = SparkSessions.getOrCreate(job.master, job.conf);
+        dev.kindling.spark.sql.KindlingFunctions.register(spark);
         ProgressBar bar = job.noProgress ? null : ProgressBar.start(spark.sparkContext(), spec.name());
         PrintStream out = spec.commandLine().getOut() != null
                 ? new PrintStream(new WriterOutputStream(spec.commandLine().getOut()), true) : System.out;

@@ -1,0 +1,61 @@
+package dev.kindling.inference.cli;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code --key value} / {@code --flag} arguments for the command classes here (the picocli layer of
+ * the {@code kindling} launcher maps its options onto the same names). Unknown options are errors.
+ */
+final class CliArgs {
+    private final Map<String, String> values = new HashMap<>();
+
+    CliArgs(String[] args, Set<String> options, Set<String> flags) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (!a.startsWith("--")) {
+                throw new IllegalArgumentException("unexpected argument " + a);
+            }
+            String key = a.substring(2);
+            if (flags.contains(key)) {
+                values.put(key, "true");
+            } else if (options.contains(key)) {
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException("--" + key + " needs a value");
+                }
+                values.put(key, args[++i]);
+            } else {
+                throw new IllegalArgumentException("unknown option --" + key);
+            }
+        }
+    }
+
+    String get(String key) {
+        return values.get(key);
+    }
+
+    boolean has(String key) {
+        return values.containsKey(key);
+    }
+
+    String require(String key) {
+        String v = values.get(key);
+        if (v == null) {
+            throw new IllegalArgumentException("--" + key + " is required");
+        }
+        return v;
+    }
+
+    int getInt(String key, int def) {
+        return values.containsKey(key) ? Integer.parseInt(values.get(key)) : def;
+    }
+
+    long getLong(String key, long def) {
+        return values.containsKey(key) ? Long.parseLong(values.get(key)) : def;
+    }
+
+    float getFloat(String key, float def) {
+        return values.containsKey(key) ? Float.parseFloat(values.get(key)) : def;
+    }
+}

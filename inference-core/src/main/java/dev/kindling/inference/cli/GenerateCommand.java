@@ -1,0 +1,144 @@
+package dev.kindling.inference.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kindling.inference.Completion;
+import dev.kindling.inference.Engine;
+import dev.kindling.inference.EngineOptions;
+import dev.kindling.inference.GenerationRequest;
+import dev.kindling.inference.sample.SamplingParams;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * {@code kindling generate}:
+ * <pre>
+ *   generate --model M (--prompt TEXT | --input IN.jsonl --output OUT.jsonl) [--max-tokens N]
+ *            [--temperature T] [--top-p P] [--top-k K] [--min-p P] [--seed S] [--threads N]
+ *            [--tokenizer FILE] [--llama2c-sampler] [--stop STRING]
+ * </pre>
+ * With {@code --prompt} only the completion goes to stdout, streamed ({@code --prompt ""} starts
+ * from BOS alone). With {@code --input} (JSON lines {@code {id, prompt}}) all rows are generated in
+ * one continuous batch and written as {@code {id, prompt, completion, n_tokens, finish_reason}} in
+ * input order; a row that fails gets {@code error} instead. Defaults: greedy, 256 tokens.
+ */
+public final class GenerateCommand {
+    static final Set<String> OPTIONS = Set.of("model", "prompt", "input", "output", "max-tokens", "temperature", "top-p",
+            "top-k", "min-p", "seed", "threads", "tokenizer", "stop");
+    static final Set<String> FLAGS = Set.of("llama2c-sampler");
+
+    private GenerateCommand() {}
+
+    public static void main(String[] args) throws IOException {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Runs the command; returns the exit code (0 ok, 1 failure, 2 usage). */
+    public static int run(String[] args, PrintStream out, PrintStream err) throws IOException {
+        CliArgs a;
+        try {
+            a = new CliArgs(args, OPTIONS, FLAGS);
+            a.require("model");
+            if (a.has("prompt") == a.has("input") || a.has("input") != a.has("output")) {
+                throw new IllegalArgumentException("give either --prompt TEXT, or --input IN --output OUT");
+            }
+        } catch (IllegalArgumentException e) {
+            err.println("generate: " + e.getMessage());
+            return 2;
+        }
+        EngineOptions o = EngineOptions.defaults();
+        if (a.has("threads")) {
+            o = o.withThreads(a.getInt("threads", 1));
+        }
+        if (a.has("tokenizer")) {
+            o = o.withTokenizer(Path.of(a.get("tokenizer")));
+        }
+        float temperature = a.getFloat("temperature", 0f);
+        long seed = a.getLong("seed", System.nanoTime());
+        SamplingParams sp = a.has("llama2c-sampler")
+                ? SamplingParams.llama2c(temperature, a.getFloat("top-p", 0.9f), seed)
+                : new SamplingParams(temperature, a.getInt("top-k", 0), a.getFloat("top-p", 1f), a.getFloat("min-p", 0f),
+                        1f, 0f, 0f, seed, SamplingParams.Kind.DEFAULT);
+        int maxTokens = a.getInt("max-tokens", 256);
+        List<String> stops = a.has("stop") ? List.of(a.get("stop")) : List.of();
+        try (Engine engine = Engine.open(Path.of(a.get("model")), o)) {
+            if (a.has("prompt")) {
+                GenerationRequest r = GenerationRequest.of(a.get("prompt")).withSampling(sp).withMaxTokens(maxTokens)
+                        .withStopStrings(stops);
+                if (stops.isEmpty()) {
+                    engine.submit(r, (i, token, text, lp) -> {
+                        out.print(text);
+                        out.flush();
+                    }).join();
+                } else {
+                    out.print(engine.generate(r).text()); // cut before the stop string
+                }
+                out.println();
+                return 0;
+            }
+            return rows(engine, a, sp, maxTokens, stops, err);
+        }
+    }
+
+    private static int rows(Engine engine, CliArgs a, SamplingParams sp, int maxTokens, List<String> stops,
+            PrintStream err) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> rows = new ArrayList<>();
+        try (BufferedReader in = Files.newBufferedReader(Path.of(a.get("input")), StandardCharsets.UTF_8)) {
+            String line;
+            int n = 0;
+            while ((line = in.readLine()) != null) {
+                n++;
+                if (!line.isBlank()) {
+                    try {
+                        rows.add(json.readTree(line));
+                    } catch (IOException e) {
+                        err.println("generate: " + a.get("input") + " line " + n + " is not JSON: " + e.getMessage());
+                        return 1;
+                    }
+                }
+            }
+        }
+        List<java.util.concurrent.CompletableFuture<Completion>> futures = new ArrayList<>();
+        for (JsonNode row : rows) {
+            JsonNode p = row.get("prompt");
+            futures.add(p == null || !p.isTextual()
+                    ? java.util.concurrent.CompletableFuture.failedFuture(new IllegalArgumentException("row has no string field prompt"))
+                    : engine.submit(GenerationRequest.of(p.asText()).withSampling(sp).withMaxTokens(maxTokens)
+                            .withStopStrings(stops), null));
+        }
+        int failed = 0;
+        try (BufferedWriter w = Files.newBufferedWriter(Path.of(a.get("output")), StandardCharsets.UTF_8)) {
+            for (int i = 0; i < rows.size(); i++) {
+                ObjectNode o = json.createObjectNode();
+                o.set("id", rows.get(i).get("id"));
+                o.set("prompt", rows.get(i).get("prompt"));
+                try {
+                    Completion c = futures.get(i).join();
+                    o.put("completion", c.text());
+                    o.put("n_tokens", c.tokens().length);
+                    o.put("finish_reason", c.finishReason().label());
+                } catch (RuntimeException e) {
+                    Throwable cause = e.getCause() != null ? e.getCause() : e;
+                    o.put("error", cause.getMessage());
+                    failed++;
+                }
+                w.write(json.writeValueAsString(o));
+                w.newLine();
+            }
+        }
+        if (failed > 0) {
+            err.println("generate: " + failed + " of " + rows.size() + " rows failed (see their error field)");
+        }
+        return 0;
+    }
+}

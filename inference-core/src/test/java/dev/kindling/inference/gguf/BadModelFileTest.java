@@ -1,0 +1,174 @@
+package dev.kindling.inference.gguf;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.kindling.formats.ModelFormatException;
+import dev.kindling.formats.gguf.GgmlType;
+import dev.kindling.formats.gguf.GgufFile;
+import dev.kindling.formats.gguf.GgufTensorInfo;
+import dev.kindling.formats.gguf.GgufValue;
+import dev.kindling.formats.gguf.GgufWriter;
+import dev.kindling.inference.Engine;
+import dev.kindling.inference.EngineOptions;
+import dev.kindling.inference.GenerationRequest;
+import dev.kindling.testing.SharedData;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Corrupt and unusable model files fail with a {@link ModelFormatException} naming the file (and
+ * the tensor or key), never with an OutOfMemoryError, a crash or a hang; prompts longer than the
+ * context fail clearly or are truncated when asked.
+ */
+class BadModelFileTest {
+    @TempDir
+    Path dir;
+
+    Path stories() {
+        return SharedData.require("llama2c/stories260K.gguf");
+    }
+
+    Path write(String name, byte[] bytes) throws IOException {
+        return Files.write(dir.resolve(name), bytes);
+    }
+
+    static ModelFormatException rejects(Path p) {
+        return assertThrows(ModelFormatException.class, () -> {
+            try (Engine e = Engine.open(p, EngineOptions.defaults().withThreads(1))) {
+                e.logits(new int[] {1});
+            }
+        });
+    }
+
+    @Test
+    void badMagicAndTruncation() throws IOException {
+        byte[] good = Files.readAllBytes(stories());
+        byte[] magic = good.clone();
+        magic[0] = 'X';
+        assertTrue(rejects(write("magic.gguf", magic)).getMessage().contains("magic.gguf"));
+        for (int cut : new int[] {10, 100, 5000, 14000, 14176 + 100, good.length - 1}) {
+            ModelFormatException e = rejects(write("cut" + cut + ".gguf", Arrays.copyOf(good, cut)));
+            assertTrue(e.getMessage().contains("cut" + cut + ".gguf"), e.getMessage());
+        }
+    }
+
+    /** Rewrites stories260K with one tensor changed. */
+    Path withTensor(String name, String tensor, GgmlType type, long[] dims, byte[] data) throws IOException {
+        try (GgufFile in = GgufFile.open(stories())) {
+            GgufWriter w = new GgufWriter();
+            for (Map.Entry<String, GgufValue> e : in.metadata().entrySet()) {
+                w.put(e.getKey(), e.getValue());
+            }
+            for (GgufTensorInfo t : in.tensorList()) {
+                if (t.name().equals(tensor)) {
+                    w.tensor(t.name(), type, dims, data);
+                } else {
+                    byte[] b = new byte[(int) t.byteSize()];
+                    in.map(t).get(b);
+                    w.tensor(t.name(), t.type(), t.dims(), b);
+                }
+            }
+            Path p = dir.resolve(name);
+            w.write(p);
+            return p;
+        }
+    }
+
+    @Test
+    void wrongShapeAndUnsupportedTypeNameTheTensor() throws IOException {
+        Path shape = withTensor("shape.gguf", "blk.2.attn_q.weight", GgmlType.F32, new long[] {64, 32}, new byte[64 * 32 * 4]);
+        ModelFormatException e = rejects(shape);
+        assertTrue(e.getMessage().contains("blk.2.attn_q.weight") && e.getMessage().contains("expected"), e.getMessage());
+        Path q2k = withTensor("q2k.gguf", "blk.0.ffn_up.weight", GgmlType.Q2_K, new long[] {256, 43}, new byte[84 * 43]);
+        e = rejects(q2k);
+        assertTrue(e.getMessage().contains("blk.0.ffn_up.weight") && e.getMessage().contains("Q2_K"), e.getMessage());
+    }
+
+    @Test
+    void offsetsPastTheEndAndAbsurdDimensions() throws IOException {
+        byte[] good = Files.readAllBytes(stories());
+        int at = indexOf(good, "blk.4.ffn_down.weight".getBytes());
+        // name (8-byte length + text), n_dims u32, dims u64 x n, type u32, offset u64
+        ByteBuffer b = ByteBuffer.wrap(good.clone()).order(ByteOrder.LITTLE_ENDIAN);
+        int dimsAt = at + "blk.4.ffn_down.weight".length() + 4;
+        int nDims = b.getInt(dimsAt - 4);
+        b.putLong(dimsAt + 8L * nDims > 0 ? dimsAt + 8 * nDims + 4 : 0, 1L << 40);
+        ModelFormatException e = rejects(write("offset.gguf", b.array()));
+        assertTrue(e.getMessage().contains("blk.4.ffn_down.weight"), e.getMessage());
+        ByteBuffer d = ByteBuffer.wrap(good.clone()).order(ByteOrder.LITTLE_ENDIAN);
+        d.putLong(dimsAt, 1L << 33);
+        e = rejects(write("dims.gguf", d.array()));
+        assertTrue(e.getMessage().contains("blk.4.ffn_down.weight"), e.getMessage());
+        ByteBuffer t = ByteBuffer.wrap(good.clone()).order(ByteOrder.LITTLE_ENDIAN);
+        t.putInt(dimsAt + 8 * nDims, 77);
+        e = rejects(write("type.gguf", t.array()));
+        assertTrue(e.getMessage().contains("blk.4.ffn_down.weight") && e.getMessage().contains("77"), e.getMessage());
+    }
+
+    @Test
+    void fuzzedHeadersFailCleanly() throws IOException {
+        byte[] good = Files.readAllBytes(stories());
+        Random r = new Random(20261130);
+        int headerEnd = 14176;
+        int rejected = 0;
+        for (int i = 0; i < 250; i++) {
+            byte[] m = good.clone();
+            int flips = 1 + r.nextInt(4);
+            for (int f = 0; f < flips; f++) {
+                int pos = r.nextInt(10) == 0 ? r.nextInt(m.length) : r.nextInt(headerEnd);
+                m[pos] = (byte) (r.nextInt(3) == 0 ? 0xFF : r.nextInt(256));
+            }
+            Path p = write("fuzz.gguf", m);
+            try (Engine e = Engine.open(p, EngineOptions.defaults().withThreads(1).withKvBudgetBytes(8 << 20))) {
+                e.generate(GenerationRequest.ofTokens(1).withMaxTokens(4).withIgnoreEos(true));
+            } catch (ModelFormatException | IllegalArgumentException ok) {
+                rejected++;
+            } catch (Throwable t) {
+                fail("mutation " + i + " failed with " + t, t);
+            }
+        }
+        assertTrue(rejected > 50, "most mutations of the header should be rejected, got " + rejected);
+    }
+
+    @Test
+    void promptLongerThanTheContext() {
+        Path m = SharedData.require("llama2c/stories260K.bin");
+        int[] prompt = new int[600];
+        Arrays.fill(prompt, 300);
+        prompt[0] = 1;
+        try (Engine e = Engine.open(m, EngineOptions.defaults().withThreads(1))) {
+            IllegalArgumentException x = assertThrows(IllegalArgumentException.class,
+                    () -> e.generate(GenerationRequest.ofTokens(prompt).withMaxTokens(8)));
+            assertTrue(x.getMessage().contains("600 tokens") && x.getMessage().contains("512"), x.getMessage());
+        }
+        try (Engine e = Engine.open(m, EngineOptions.defaults().withThreads(1).withTruncatePrompts(true))) {
+            var c = e.generate(GenerationRequest.ofTokens(prompt).withMaxTokens(8).withIgnoreEos(true));
+            assertEquals(8, c.tokens().length);
+            assertEquals(512 - 8, c.promptTokens().length, "the end of the prompt is kept, room left for the output");
+        }
+    }
+
+    static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+}
