@@ -100,7 +100,7 @@ public final class JobRun {
         PipelineOutput.Targets targets = new PipelineOutput.Targets(output, p != null && p.keepRejected,
                 p == null ? null : p.rejected, quarantine);
         RunReport report = PipelineOutput.write(spark, docs, targets, names, ctx.sums(), ctx.metricColumns(), ctx.values(),
-                startNanos);
+                ctx.keptInOutput(), startNanos);
         if (progress != null) {
             progress.close();
         }

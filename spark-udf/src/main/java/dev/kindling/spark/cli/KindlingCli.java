@@ -28,6 +28,8 @@ import picocli.CommandLine.Spec;
                 "Exit codes: 0 ok, 1 failure, 2 usage error."},
         subcommands = {DemoCommand.class, ConvertCommand.class, DedupCommand.class, FilterCommand.class, CurateCommand.class,
                 dev.kindling.spark.tokenize.TokenizeCommand.class, dev.kindling.spark.tokenize.PackCommand.class,
+                dev.kindling.spark.inference.GenerateCommand.class, dev.kindling.spark.inference.ScoreCommand.class,
+                dev.kindling.spark.inference.LogitsCommand.class, dev.kindling.spark.distill.DistillCommand.class,
                 BenchCommand.class, CommandLine.HelpCommand.class})
 public final class KindlingCli implements Runnable {
     @Spec

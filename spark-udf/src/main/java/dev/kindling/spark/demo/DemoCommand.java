@@ -82,6 +82,10 @@ public final class DemoCommand extends SparkCommand {
         if (job.output == null) {
             run.out().println("(pass --output DIR to keep the documents, the rejected rows and stats.json)");
         }
+        if (model == null) {
+            run.out().println("(no --model: the perplexity and generation stages were skipped; pass any Llama-family GGUF, e.g. "
+                    + "the 1.2 MB stories260K-f32.gguf from huggingface.co/ggml-org/test-model-stories260K)");
+        }
         return 0;
     }
 }

@@ -47,6 +47,16 @@ public final class DemoPipeline {
         String tokenizer = settings.tokenizer() != null ? settings.tokenizer()
                 : settings.model() != null ? settings.model() : dev.kindling.spark.tokenize.ExecutorTokenizers.BYTE_LEVEL;
         stages.add(new dev.kindling.spark.tokenize.TokenizeStage(tokenizer, false, false));
+        if (settings.model() != null) {
+            // model stages: CCNet-style perplexity filtering (drop the tenth the model finds least
+            // likely), then a short continuation of each kept document's opening words
+            stages.add(new dev.kindling.spark.inference.PerplexityFilter(new dev.kindling.spark.inference.Score()
+                    .setModel(settings.model()).setCountCol("scored_tokens")).setKeepFraction(0.9));
+            stages.add(dev.kindling.spark.inference.Openings.stage("opening", 8));
+            stages.add(new dev.kindling.spark.inference.InferenceStage("generate", new dev.kindling.spark.inference.Generate()
+                    .setModel(settings.model()).setPromptCol("opening").setOutputCol("continuation").setMaxTokens(16)
+                    .setTemperature(0.8).setSeed(settings.seed())));
+        }
         return stages;
     }
 }

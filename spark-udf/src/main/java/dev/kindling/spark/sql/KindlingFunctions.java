@@ -20,5 +20,6 @@ public final class KindlingFunctions {
         // the tokenizer, curation and inference areas register their functions here
         TokenizerFunctions.register(spark);
         dev.kindling.spark.curate.CurationFunctions.register(spark);
+        dev.kindling.spark.inference.InferenceFunctions.register(spark);
     }
 }

@@ -50,6 +50,16 @@ public final class PipelineOutput {
      */
     public static RunReport write(SparkSession spark, Dataset<Row> annotated, Targets targets, List<String> stageOrder,
             Map<String, String> sumsOverKept, Map<String, String> metricColumns, Map<String, Long> values, long startNanos) {
+        return write(spark, annotated, targets, stageOrder, sumsOverKept, metricColumns, values, java.util.Set.of(), startNanos);
+    }
+
+    /**
+     * @param keptInternal  internal column names (e.g. {@code error}) a stage filled for the kept rows,
+     *                      written with them instead of being dropped
+     */
+    public static RunReport write(SparkSession spark, Dataset<Row> annotated, Targets targets, List<String> stageOrder,
+            Map<String, String> sumsOverKept, Map<String, String> metricColumns, Map<String, Long> values,
+            java.util.Set<String> keptInternal, long startNanos) {
         Dataset<Row> docs = annotated.persist(StorageLevel.MEMORY_AND_DISK());
         try {
             ReasonCounts counts = new ReasonCounts();
@@ -77,6 +87,7 @@ public final class PipelineOutput {
             CountingPass pass = new CountingPass(counts, reasonIdx, sums, sumIndex, all, allIndex);
             Dataset<Row> counted = docs.mapPartitions(pass, Encoders.row(docs.schema()));
             List<String> dropped = new ArrayList<>(Arrays.asList(DatasetReader.internalColumns()));
+            dropped.removeAll(keptInternal);
             dropped.addAll(metricColumns.keySet());
             String[] internal = dropped.toArray(new String[0]);
             if (targets.kept() != null) {

@@ -18,6 +18,7 @@ public final class StageContext {
     private final Map<String, String> sumOverKept = new LinkedHashMap<>();
     private final Map<String, String> metricColumns = new LinkedHashMap<>();
     private final Map<String, Long> values = new LinkedHashMap<>();
+    private final java.util.Set<String> keptInternal = new java.util.LinkedHashSet<>();
 
     public StageContext(SparkSession spark, String idColumn, String textColumn) {
         this.spark = spark;
@@ -68,5 +69,19 @@ public final class StageContext {
     /** Values reported with {@link #reportValue}. */
     public Map<String, Long> values() {
         return Map.copyOf(values);
+    }
+
+    /**
+     * Keeps {@code column} in the kept output although the reader uses that name for an internal
+     * column: a stage that reports per-row failures in {@code error} (inference stages) fills it for
+     * the kept rows, where the reader's value is always null.
+     */
+    public void keepInOutput(String column) {
+        keptInternal.add(column);
+    }
+
+    /** Columns named with {@link #keepInOutput}. */
+    public java.util.Set<String> keptInOutput() {
+        return java.util.Set.copyOf(keptInternal);
     }
 }
