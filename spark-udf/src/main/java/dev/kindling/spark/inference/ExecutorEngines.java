@@ -26,11 +26,21 @@ public final class ExecutorEngines {
 
     private ExecutorEngines() {}
 
-    /** The engine for {@code spec} on this JVM (opened on first use). */
+    /** The engine for {@code spec} on this JVM (opened on first use), remote files read with this JVM's Hadoop settings. */
     public static Engine get(EngineSpec spec) {
+        return get(spec, null);
+    }
+
+    /**
+     * The engine for {@code spec} on this JVM (opened on first use).
+     *
+     * @param hadoop the job's Hadoop configuration for a model on {@code s3a://}/{@code hdfs://} (see
+     *               {@link HadoopConf}), or null for this JVM's
+     */
+    public static Engine get(EngineSpec spec, HadoopConf hadoop) {
         int threads = spec.threads() > 0 ? spec.threads() : ExecutorCores.current();
         Placement placement = placement();
-        return PerJvm.get(spec.key(threads) + placement.keySuffix(), k -> open(spec, threads, placement));
+        return PerJvm.get(spec.key(threads) + placement.keySuffix(), k -> open(spec, threads, placement, hadoop));
     }
 
     /**
@@ -66,10 +76,14 @@ public final class ExecutorEngines {
         EngineOptions apply(EngineOptions options);
     }
 
-    private static Engine open(EngineSpec spec, int threads, Placement placement) {
+    private static Path localize(String path, HadoopConf hadoop) {
+        return hadoop != null ? LocalFiles.localize(path, hadoop.get()) : LocalFiles.localize(path);
+    }
+
+    private static Engine open(EngineSpec spec, int threads, Placement placement, HadoopConf hadoop) {
         long t0 = System.nanoTime();
-        Path model = LocalFiles.localize(spec.model());
-        Path tokenizer = spec.tokenizer() == null ? null : LocalFiles.localize(spec.tokenizer());
+        Path model = localize(spec.model(), hadoop);
+        Path tokenizer = spec.tokenizer() == null ? null : localize(spec.tokenizer(), hadoop);
         EngineOptions options = placement.apply(spec.options(threads, tokenizer));
         Engine engine;
         try {

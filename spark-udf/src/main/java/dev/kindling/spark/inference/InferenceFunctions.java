@@ -60,23 +60,25 @@ public final class InferenceFunctions {
     private InferenceFunctions() {}
 
     public static void register(SparkSession spark) {
+        // the session's Hadoop settings travel with the functions, for models on s3a://
+        HadoopConf hadoop = HadoopConf.of(spark);
         spark.udf().register("kindling_generate", (UDF2<String, String, String>) (prompt, model) -> {
             if (prompt == null || model == null) {
                 return null;
             }
-            Completion c = await(ExecutorEngines.get(EngineSpec.of(model)).submit(
+            Completion c = await(ExecutorEngines.get(EngineSpec.of(model), hadoop).submit(
                     new Prompts.Prompt(prompt, null).request().withMaxTokens(256), null));
             return c.text();
         }, DataTypes.StringType);
         spark.udf().register("kindling_generate_ex", (UDF3<String, String, scala.collection.Map<String, String>, Row>)
                 (prompt, model, options) -> prompt == null || model == null ? null
-                        : generation(model, m -> new Prompts.Prompt(prompt, null), options, true), GENERATION);
+                        : generation(hadoop, model, m -> new Prompts.Prompt(prompt, null), options, true), GENERATION);
         spark.udf().register("kindling_chat", (UDF3<Seq<Row>, String, scala.collection.Map<String, String>, Row>)
                 (messages, model, options) -> messages == null || model == null ? null
-                        : generation(model, engine -> chatPrompt(engine, messages, options), options, true), GENERATION);
+                        : generation(hadoop, model, engine -> chatPrompt(engine, messages, options), options, true), GENERATION);
         UserDefinedFunction sample = org.apache.spark.sql.functions.udf(
                 (UDF3<String, String, scala.collection.Map<String, String>, Row>) (prompt, model, options) -> prompt == null
-                        || model == null ? null : generation(model, m -> new Prompts.Prompt(prompt, null), options, false),
+                        || model == null ? null : generation(hadoop, model, m -> new Prompts.Prompt(prompt, null), options, false),
                 GENERATION).asNondeterministic();
         spark.udf().register("kindling_sample", sample);
         spark.udf().register("kindling_score", (UDF2<String, String, Row>) (text, model) -> {
@@ -84,7 +86,7 @@ public final class InferenceFunctions {
                 return null;
             }
             try {
-                Score.TextScore s = await(Score.submit(ExecutorEngines.get(EngineSpec.of(model)), text, "chunk"));
+                Score.TextScore s = await(Score.submit(ExecutorEngines.get(EngineSpec.of(model), hadoop), text, "chunk"));
                 return RowFactory.create(s.logprob(), s.perplexity(), s.predicted(), null);
             } catch (KindlingException e) {
                 throw e;
@@ -93,10 +95,10 @@ public final class InferenceFunctions {
             }
         }, SCORE);
         spark.udf().register("kindling_perplexity", (UDF2<String, String, Double>) (text, model) -> text == null || model == null
-                ? null : await(Score.submit(ExecutorEngines.get(EngineSpec.of(model)), text, "chunk")).perplexity(),
+                ? null : await(Score.submit(ExecutorEngines.get(EngineSpec.of(model), hadoop), text, "chunk")).perplexity(),
                 DataTypes.DoubleType);
         spark.udf().register("kindling_embed", (UDF2<String, String, float[]>) (text, model) -> text == null || model == null
-                ? null : await(Embed.submit(ExecutorEngines.get(EngineSpec.of(model)), text, false, false)),
+                ? null : await(Embed.submit(ExecutorEngines.get(EngineSpec.of(model), hadoop), text, false, false)),
                 DataTypes.createArrayType(DataTypes.FloatType, false));
         spark.udf().register("kindling_judge", (UDF4<String, String, String, String, Row>) (instruction, response, model, rubric) -> {
             if (response == null || model == null) {
@@ -104,7 +106,7 @@ public final class InferenceFunctions {
             }
             Rubric r = RUBRICS.computeIfAbsent(rubric == null ? "helpfulness" : rubric, Rubric::load);
             try {
-                Judging.Judgment j = await(Judging.submit(ExecutorEngines.get(EngineSpec.of(model)), r,
+                Judging.Judgment j = await(Judging.submit(ExecutorEngines.get(EngineSpec.of(model), hadoop), r,
                         instruction == null ? "" : instruction, response, "auto", 128));
                 return RowFactory.create(j.rating(), j.source(), j.text(), j.probabilities(), null);
             } catch (KindlingException e) {
@@ -119,7 +121,7 @@ public final class InferenceFunctions {
         Prompts.Prompt of(Engine engine);
     }
 
-    private static Row generation(String model, PromptOf prompt, scala.collection.Map<String, String> options, boolean needSeed) {
+    private static Row generation(HadoopConf hadoop, String model, PromptOf prompt, scala.collection.Map<String, String> options, boolean needSeed) {
         Map<String, String> o = options(options);
         SamplingSpec s = sampling(o);
         if (needSeed && s.temperature() > 0 && !o.containsKey("seed")) {
@@ -131,7 +133,7 @@ public final class InferenceFunctions {
         }
         int maxTokens = Integer.parseInt(o.getOrDefault("max_tokens", "256"));
         List<String> stop = o.containsKey("stop") ? List.of(o.get("stop")) : List.of();
-        Engine engine = ExecutorEngines.get(EngineSpec.of(model));
+        Engine engine = ExecutorEngines.get(EngineSpec.of(model), hadoop);
         try {
             Prompts.Prompt p = prompt.of(engine);
             Completion c = await(Generate.submit(engine, p, s, 1, maxTokens, stop)).get(0);

@@ -36,6 +36,7 @@ public abstract class RowInference<R> implements Serializable {
     private final EngineSpec engine;
     private final int window;
     private final InferenceMetrics metrics;
+    private HadoopConf hadoop;
     private int inputWidth;
     private int errorIndex;
     private int reasonIndex = -1;
@@ -80,6 +81,7 @@ public abstract class RowInference<R> implements Serializable {
     public final Dataset<Row> apply(Dataset<Row> in, String errorCol, boolean skipRejected) {
         StructType schema = in.schema();
         bind(schema);
+        hadoop = HadoopConf.forSpec(in.sparkSession(), engine);
         StructType out = outputSchema(schema, errorCol);
         inputWidth = schema.size();
         outputWidth = out.size();
@@ -100,7 +102,7 @@ public abstract class RowInference<R> implements Serializable {
         if (!rows.hasNext()) {
             return rows;
         }
-        Engine e = ExecutorEngines.get(engine);
+        Engine e = ExecutorEngines.get(engine, hadoop);
         InferenceMetrics.Task counts = metrics.task();
         InOrderWindow<Row, R> w = new InOrderWindow<>(rows, window, row -> {
             if (reasonIndex >= 0 && !row.isNullAt(reasonIndex)) {

@@ -87,7 +87,7 @@ public final class SparkGenerateBenchCommand extends SparkCommand {
                 .repartition(parts).cache();
         df.count();
         // the engine the Spark tasks use in local mode (same instance: same model, threads and batch)
-        Engine engine = ExecutorEngines.get(engineSpec.withThreads(resolvedThreads));
+        Engine engine = ExecutorEngines.get(engineSpec.withThreads(resolvedThreads), HadoopConf.of(spark));
         List<String> warm = texts.subList(0, Math.min(texts.size(), Math.max(8, texts.size() / 4)));
         engineAlone(engine, warm);
         sparkJob(df.limit(warm.size()), engineSpec.withThreads(resolvedThreads));

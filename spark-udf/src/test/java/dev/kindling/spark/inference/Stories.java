@@ -65,18 +65,37 @@ final class Stories {
 
     /** A copy of stories260K with {@code tokenizer.chat_template} added (the weights unchanged). */
     static Path withChatTemplate(Path dir) throws IOException {
-        Path out = dir.resolve("stories260K-chat.gguf");
+        return variant(dir, "stories260K-chat.gguf", CHAT_TEMPLATE, 0);
+    }
+
+    /**
+     * A copy of stories260K with a shorter context (the weights unchanged; positions below it behave
+     * the same), so tests of texts longer than the context stay small.
+     */
+    static Path withContext(Path dir, int contextLength) throws IOException {
+        return variant(dir, "stories260K-ctx" + contextLength + ".gguf", null, contextLength);
+    }
+
+    private static synchronized Path variant(Path dir, String name, String chatTemplate, int contextLength) throws IOException {
+        Path out = dir.resolve(name);
         if (out.toFile().exists()) {
             return out;
         }
         try (GgufFile in = GgufFile.open(model())) {
             GgufWriter w = new GgufWriter();
             for (Map.Entry<String, GgufValue> e : in.metadata().entrySet()) {
-                if (!e.getKey().equals("general.alignment")) {
+                if (e.getKey().equals("general.alignment")) {
+                    continue;
+                }
+                if (contextLength > 0 && e.getKey().equals("llama.context_length")) {
+                    w.putU32("llama.context_length", contextLength);
+                } else {
                     w.put(e.getKey(), e.getValue());
                 }
             }
-            w.putString("tokenizer.chat_template", CHAT_TEMPLATE);
+            if (chatTemplate != null) {
+                w.putString("tokenizer.chat_template", chatTemplate);
+            }
             for (GgufTensorInfo t : in.tensorList()) {
                 ByteBuffer b = in.map(t);
                 byte[] data = new byte[b.remaining()];
