@@ -72,7 +72,9 @@ class InferenceSqlTest {
         assertTrue(!spark.sql("SELECT kindling_sample('a', '" + m + "', map())").queryExecution().analyzed().deterministic(),
                 "kindling_sample is registered as nondeterministic");
         assertTrue(spark.sql("SELECT kindling_generate('a', '" + m + "')").queryExecution().analyzed().deterministic());
-        Row judged = spark.sql("SELECT kindling_judge('Tell a story.', 'A dog ran.', '" + m + "', 'helpfulness')").first().getStruct(0);
+        Path rubric = tmp.resolve("rubric.txt");
+        java.nio.file.Files.writeString(rubric, "Rate it from 1 to 5.\nQ: {instruction}\nA: {response}\n");
+        Row judged = spark.sql("SELECT kindling_judge('Tell a story.', 'A dog ran.', '" + m + "', '" + rubric + "')").first().getStruct(0);
         double rating = judged.getDouble(0);
         assertTrue(rating >= 1 && rating <= 5, judged.toString());
         // chat messages through the template of a model that has one
