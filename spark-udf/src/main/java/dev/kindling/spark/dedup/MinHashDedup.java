@@ -81,8 +81,8 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
     private static final long serialVersionUID = 1L;
     public static final String NAME = "minhash_dedup";
     private static final String ELIGIBLE = "_kd_minhash_eligible";
-    /** Up to this many clustered documents, their labels are broadcast to the final join (about 40 bytes each). */
-    static final long BROADCAST_MAX_ROWS = 2_000_000;
+    /** Largest label table broadcast to the final joins (rows of vertex, root and id: tens of MB). */
+    static final long BROADCAST_MAX_LABELS = 1_000_000;
 
     private final DoubleParam threshold = new DoubleParam(this, "threshold", "Jaccard similarity of duplicates (0, 1)");
     private final IntParam ngram = new IntParam(this, "ngram", "word n-gram (shingle) size");
@@ -360,14 +360,15 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         Dataset<Row> labels = cc.labels();
         lap(phases, "components", t4);
 
-        boolean small = cc.vertices() <= BROADCAST_MAX_ROWS;
+        // The labels cover only the documents in clusters. While they are few (their number is
+        // known exactly), they are broadcast to the joins with the full dataset, which is then read
+        // in place instead of shuffled with its text; beyond the cap both sides are shuffled.
+        boolean broadcast = cc.vertices() <= BROADCAST_MAX_LABELS;
         Dataset<Row> roots = labels.select(ConnectedComponents.ROOT).distinct();
         Dataset<Row> rootIds = ranked.select(col(rank).as(ConnectedComponents.ROOT), col(id).as("_kd_root_id"))
-                .join(small ? functions.broadcast(roots) : roots, ConnectedComponents.ROOT);
+                .join(broadcast ? functions.broadcast(roots) : roots, ConnectedComponents.ROOT);
         Dataset<Row> assign = labels.join(rootIds, ConnectedComponents.ROOT);
-        if (small) {
-            // the documents in clusters are few next to the dataset: ship their labels to every task
-            // instead of shuffling every document with its text
+        if (broadcast) {
             assign = functions.broadcast(assign);
         }
         Dataset<Row> out = ranked.join(assign, ranked.col(rank).equalTo(assign.col(ConnectedComponents.VERTEX)), "left");

@@ -32,7 +32,7 @@ public final class BenchInputs {
 
     /**
      * {@code n} short synthetic documents (10 to 40 words over a 50,000-word made-up vocabulary with
-     * Zipf-like frequencies; every 10th a near copy of an earlier one with one word changed, every
+     * Zipf-like frequencies; every 10th a near copy of a recent one with its last word changed, every
      * 50th an exact copy; a third end with a shared boilerplate line): the memory benchmark's input,
      * written without holding the documents in memory.
      */
@@ -51,13 +51,13 @@ public final class BenchInputs {
                     text = recent[r.nextInt(recent.length)];
                 } else if (i > 1024 && i % 10 == 0) {
                     String[] words = recent[r.nextInt(recent.length)].split(" ");
-                    words[r.nextInt(words.length)] = vocab[r.nextInt(vocab.length)];
+                    words[words.length - 1] = vocab[r.nextInt(vocab.length)];   // one shingle changes: J >= 0.8
                     text = String.join(" ", words);
                 } else {
                     int len = 10 + r.nextInt(31);
                     StringBuilder sb = new StringBuilder();
                     for (int k = 0; k < len; k++) {
-                        // Zipf-like: the square of a uniform favours the small ranks
+                        // Zipf-like: the cube of a uniform favours the small ranks
                         double u = r.nextDouble();
                         sb.append(k == 0 ? "" : " ").append(vocab[(int) (u * u * u * vocab.length)]);
                     }
