@@ -7,20 +7,17 @@ import dev.kindling.spark.io.Columns;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.functions;
 import org.apache.spark.storage.StorageLevel;
 
 /**
  * The order that makes dedup deterministic: rows sorted by id, then (for rows sharing an id) by
  * source file, source offset and a hash of the text. "Keep the smallest id" means the first row in
- * this order. {@link #rank} numbers the rows 0, 1, 2... in this order: a dense 64-bit vertex id for
- * the joins of near dedup and sentence dedup, the same whatever the partitioning of the input.
+ * this order. {@link #rank} numbers the rows along this order: a 64-bit vertex id for the joins of
+ * near dedup and sentence dedup, whose order (all the stages look at) does not depend on partitioning.
  */
 public final class RowOrder {
     /** The rank column {@link #rank} adds. */
@@ -44,24 +41,20 @@ public final class RowOrder {
     }
 
     /**
-     * Adds {@link #RANK} (0-based position in the order) to every row and materialises the result
-     * ({@link Lineage#cut}). Costs one sort of the data.
+     * Adds {@link #RANK}, a long that orders the rows as {@link #orderColumns} does (unique, increasing
+     * along the order, not dense), and materialises the result ({@link Lineage#cut}). Costs one sort
+     * of the data.
+     *
+     * <p>The numbers come from {@code monotonically_increasing_id} evaluated on the sorted, range-partitioned
+     * rows: (partition index, position in the partition), so a row before another in the order gets
+     * a smaller number. Their values depend on how the sort split the data, their order does not, and
+     * the stages only ever compare them: the outcome is the same for any partitioning.
      */
     public static Dataset<Row> rank(Dataset<Row> docs, String idColumn, String textColumn) {
         Dataset<Row> input = docs.persist(StorageLevel.MEMORY_AND_DISK());
         try {
-            JavaRDD<Row> sorted = input.sort(orderColumns(input, idColumn, textColumn).toArray(new Column[0])).javaRDD();
-            JavaRDD<Row> ranked = sorted.zipWithIndex().map(t -> {
-                Row r = t._1();
-                Object[] v = new Object[r.size() + 1];
-                for (int i = 0; i < r.size(); i++) {
-                    v[i] = r.get(i);
-                }
-                v[r.size()] = t._2();
-                return RowFactory.create(v);
-            });
-            StructType schema = input.schema().add(RANK, DataTypes.LongType, false);
-            return Lineage.cut(input.sparkSession().createDataFrame(ranked, schema));
+            return Lineage.cut(input.sort(orderColumns(input, idColumn, textColumn).toArray(new Column[0]))
+                    .withColumn(RANK, functions.monotonically_increasing_id()));
         } finally {
             input.unpersist(false);
         }

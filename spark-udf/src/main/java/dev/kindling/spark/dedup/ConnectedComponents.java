@@ -7,12 +7,15 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
 
 import dev.kindling.spark.curate.Lineage;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.expressions.WindowSpec;
+import org.apache.spark.sql.functions;
 
 /**
  * Connected components of a graph of 64-bit vertex ids, distributed: the alternating large-star /
@@ -49,32 +52,41 @@ public final class ConnectedComponents {
 
     private ConnectedComponents() {}
 
-    /** What a run did: the labels and the number of rounds it took. */
-    public record Result(Dataset<Row> labels, int rounds) {}
+    /**
+     * What a run did.
+     *
+     * @param labels   {@code (vertex, root)} for every vertex with an edge (derived from the final,
+     *                 materialised edges)
+     * @param rounds   large-star/small-star rounds it took (0 when the edges were stars already)
+     * @param edges    distinct undirected edges of the input (self loops left out)
+     * @param vertices vertices with at least one edge
+     * @param roots    components (of two vertices or more)
+     */
+    public record Result(Dataset<Row> labels, int rounds, long edges, long vertices, long roots) {}
 
     /**
      * @param edges two long columns (any names, in that order): undirected edges; self loops and
-     *              repeats are ignored
-     * @return {@code (vertex, root)} for every vertex with an edge, materialised
+     *              repeats are ignored. Pass a materialised dataset: it is read once or twice.
      */
     public static Result run(Dataset<Row> edges, int maxRounds) {
         String[] c = edges.columns();
         Dataset<Row> e = edges.where(col(c[0]).notEqual(col(c[1])))
                 .select(greatest(col(c[0]), col(c[1])).as(HI), least(col(c[0]), col(c[1])).as(LO))
                 .distinct();
-        e = Lineage.cut(e);
+        Shape shape = shape(e);
+        long inputEdges = shape.edges;
         int rounds = 0;
-        while (!isStars(e)) {
+        while (!shape.stars()) {
             if (rounds == maxRounds) {
                 throw new IllegalStateException("connected components did not converge in " + maxRounds + " rounds");
             }
             e = Lineage.cut(smallStar(largeStar(e)));
+            shape = shape(e);
             rounds++;
         }
         Dataset<Row> labels = e.select(col(HI).as(VERTEX), col(LO).as(ROOT))
-                .union(e.select(col(LO).as(VERTEX), col(LO).as(ROOT)))
-                .distinct();
-        return new Result(Lineage.cut(labels), rounds);
+                .union(e.select(col(LO).as(VERTEX), col(LO).as(ROOT)).distinct());
+        return new Result(labels, rounds, inputEdges, shape.leaves + shape.centres, shape.centres);
     }
 
     public static Result run(Dataset<Row> edges) {
@@ -98,12 +110,29 @@ public final class ConnectedComponents {
         return centre.union(leaves).distinct();
     }
 
-    /** True when every vertex with an edge points to exactly one vertex and no pointed-to vertex points anywhere. */
-    static boolean isStars(Dataset<Row> e) {
+    /**
+     * One aggregation over the edges: how many there are, and whether they form stars — every vertex
+     * with an edge points to exactly one vertex, and no pointed-to vertex points anywhere (then each
+     * star is a component and its centre, the smallest vertex, is the root).
+     */
+    record Shape(long edges, long violations, long leaves, long centres) {
+        boolean stars() {
+            return violations == 0;
+        }
+    }
+
+    static Shape shape(Dataset<Row> e) {
         Dataset<Row> roles = e.select(col(HI).as("n"), lit(1).as("out"), lit(0).as("in"))
                 .union(e.select(col(LO).as("n"), lit(0).as("out"), lit(1).as("in")));
-        return roles.groupBy("n").agg(sum("out").as("outs"), max("in").as("ins"))
-                .where(col("outs").gt(1).or(col("outs").geq(1).and(col("ins").equalTo(1))))
-                .isEmpty();
+        Dataset<Row> perVertex = roles.groupBy("n").agg(sum("out").as("outs"), max("in").as("ins"));
+        Column outs = col("outs");
+        Column ins = col("ins");
+        Row r = perVertex.agg(
+                functions.coalesce(sum(outs), lit(0L)),
+                sum(when(outs.gt(1).or(outs.geq(1).and(ins.equalTo(1))), 1).otherwise(0)),
+                sum(when(outs.equalTo(1).and(ins.equalTo(0)), 1).otherwise(0)),
+                sum(when(outs.equalTo(0), 1).otherwise(0))).first();
+        return new Shape(r.getLong(0), r.isNullAt(1) ? 0 : r.getLong(1), r.isNullAt(2) ? 0 : r.getLong(2),
+                r.isNullAt(3) ? 0 : r.getLong(3));
     }
 }

@@ -41,11 +41,10 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.api.java.UDF2;
-import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.LongAccumulator;
 
 /**
  * Near dedup with MinHash LSH, distributed end to end:
@@ -82,6 +81,8 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
     private static final long serialVersionUID = 1L;
     public static final String NAME = "minhash_dedup";
     private static final String ELIGIBLE = "_kd_minhash_eligible";
+    /** Largest label table broadcast to the final joins (rows of vertex, root and id: tens of MB). */
+    static final long BROADCAST_MAX_LABELS = 1_000_000;
 
     private final DoubleParam threshold = new DoubleParam(this, "threshold", "Jaccard similarity of duplicates (0, 1)");
     private final IntParam ngram = new IntParam(this, "ngram", "word n-gram (shingle) size");
@@ -329,14 +330,17 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         Dataset<Row> ranked = RowOrder.rank(docs, id, text);
         long t1 = lap(phases, "order", t0);
 
+        // counts for the report, from accumulators of jobs that run once each (a retried task could
+        // count twice; they are statistics, never used for a decision)
+        LongAccumulator signed = ctx.spark().sparkContext().longAccumulator("kindling minhash documents");
+        LongAccumulator checked = ctx.spark().sparkContext().longAccumulator("kindling minhash candidate pairs");
         Dataset<Row> texts = ranked.where(col(Columns.REASON).isNull()).select(col(rank), col(text));
-        Dataset<Row> keys = Lineage.cut(texts.mapPartitions(new BandKeys(p, norm), Encoders.row(KEYS)));
+        Dataset<Row> keys = Lineage.cut(texts.mapPartitions(new BandKeys(p, norm, signed), Encoders.row(KEYS)));
         long t2 = lap(phases, "signatures", t1);
 
         Dataset<Row> candidates = Lineage.cut(keys.repartition(col("key")).sortWithinPartitions("key", "v")
                 .mapPartitions(new Buckets(getAllPairsMaxBucket()), Encoders.row(PAIRS))
                 .distinct());
-        long candidateCount = candidates.count();
         long t3 = lap(phases, "candidates", t2);
 
         Dataset<Row> edges = candidates;
@@ -344,25 +348,29 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
             Dataset<Row> involved = candidates.select(col("a").as("v")).union(candidates.select(col("b").as("v"))).distinct();
             Dataset<Row> sets = Lineage.cut(texts.join(involved, texts.col(rank).equalTo(involved.col("v")), "left_semi")
                     .mapPartitions(new ShingleSets(p.ngram(), norm), Encoders.row(SETS)));
-            UserDefinedFunction jaccard = functions.udf((UDF2<byte[], byte[], Double>) MinHashDedup::jaccard, DataTypes.DoubleType);
             edges = Lineage.cut(candidates
                     .join(sets.select(col("v").as("a"), col("set").as("sa")), "a")
                     .join(sets.select(col("v").as("b"), col("set").as("sb")), "b")
-                    .where(jaccard.apply(col("sa"), col("sb")).geq(t))
-                    .select("a", "b"));
+                    .select("a", "b", "sa", "sb")
+                    .mapPartitions(new Verify(t, checked), Encoders.row(PAIRS)));
         }
-        long similarCount = edges.count();
         long t4 = lap(phases, "verification", t3);
 
         ConnectedComponents.Result cc = ConnectedComponents.run(edges);
         Dataset<Row> labels = cc.labels();
-        long clustered = labels.count();
-        long roots = labels.select(ConnectedComponents.ROOT).distinct().count();
         lap(phases, "components", t4);
 
-        Dataset<Row> rootIds = labels.select(ConnectedComponents.ROOT).distinct()
-                .join(ranked.select(col(rank).as(ConnectedComponents.ROOT), col(id).as("_kd_root_id")), ConnectedComponents.ROOT);
+        // The labels cover only the documents in clusters. While they are few (their number is
+        // known exactly), they are broadcast to the joins with the full dataset, which is then read
+        // in place instead of shuffled with its text; beyond the cap both sides are shuffled.
+        boolean broadcast = cc.vertices() <= BROADCAST_MAX_LABELS;
+        Dataset<Row> roots = labels.select(ConnectedComponents.ROOT).distinct();
+        Dataset<Row> rootIds = ranked.select(col(rank).as(ConnectedComponents.ROOT), col(id).as("_kd_root_id"))
+                .join(broadcast ? functions.broadcast(roots) : roots, ConnectedComponents.ROOT);
         Dataset<Row> assign = labels.join(rootIds, ConnectedComponents.ROOT);
+        if (broadcast) {
+            assign = functions.broadcast(assign);
+        }
         Dataset<Row> out = ranked.join(assign, ranked.col(rank).equalTo(assign.col(ConnectedComponents.VERTEX)), "left");
         Column root = col(ConnectedComponents.ROOT);
         // the verdict columns first: "eligible" reads the reason column, which is rewritten next
@@ -372,10 +380,12 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         if (getClusterColumns()) {
             out = clusterColumns(out, docs, id);
         }
-        lastRun = new Run(p, texts.count(), candidateCount, similarCount, clustered, clustered - roots, cc.rounds(), phases);
+        long candidateCount = getVerify() ? checked.value() : cc.edges();
+        lastRun = new Run(p, signed.value(), candidateCount, cc.edges(), cc.vertices(), cc.vertices() - cc.roots(), cc.rounds(),
+                phases);
         ctx.reportValue(NAME + "_candidate_pairs", candidateCount);
-        ctx.reportValue(NAME + "_similar_pairs", similarCount);
-        ctx.reportValue(NAME + "_clusters", roots);
+        ctx.reportValue(NAME + "_similar_pairs", cc.edges());
+        ctx.reportValue(NAME + "_clusters", cc.roots());
         return out.drop(rank, ConnectedComponents.VERTEX, ConnectedComponents.ROOT, "_kd_root_id", ELIGIBLE);
     }
 
@@ -429,15 +439,42 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         return out;
     }
 
+    /** (a, b, set a, set b) → (a, b) when the exact Jaccard similarity reaches the threshold. */
+    static final class Verify implements MapPartitionsFunction<Row, Row> {
+        private static final long serialVersionUID = 1L;
+        private final double threshold;
+        private final LongAccumulator checked;
+
+        Verify(double threshold, LongAccumulator checked) {
+            this.threshold = threshold;
+            this.checked = checked;
+        }
+
+        @Override
+        public Iterator<Row> call(Iterator<Row> in) {
+            return new FlatIterator(in) {
+                @Override
+                void expand(Row r, List<Row> out) {
+                    checked.add(1);
+                    if (jaccard((byte[]) r.get(2), (byte[]) r.get(3)) >= threshold) {
+                        out.add(RowFactory.create(r.getLong(0), r.getLong(1)));
+                    }
+                }
+            };
+        }
+    }
+
     /** (rank, text) → (band key, rank) for each band; texts without shingles yield nothing. */
     static final class BandKeys implements MapPartitionsFunction<Row, Row> {
         private static final long serialVersionUID = 1L;
         private final MinHashParams params;
         private final NormalizeOptions norm;
+        private final LongAccumulator signed;
 
-        BandKeys(MinHashParams params, NormalizeOptions norm) {
+        BandKeys(MinHashParams params, NormalizeOptions norm, LongAccumulator signed) {
             this.params = params;
             this.norm = norm;
+            this.signed = signed;
         }
 
         @Override
@@ -451,6 +488,7 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
                     if (MinHasher.isEmpty(sig)) {
                         return;
                     }
+                    signed.add(1);
                     long v = r.getLong(0);
                     for (long key : LshBands.bandKeys(sig, params.bands(), params.rows())) {
                         out.add(RowFactory.create(key, v));
