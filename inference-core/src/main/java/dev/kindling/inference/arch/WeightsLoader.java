@@ -41,6 +41,9 @@ public final class WeightsLoader {
     }
 
     private Weights load() {
+        if (c.architecture().positions() == Architecture.Positions.ALIBI && !c.hasAlibiSlopes()) {
+            throw bad("an ALiBi model needs one slope per head (" + c.heads() + "); the configuration has none");
+        }
         long[] emb = shape("token_embd.weight");
         int embDim = Math.toIntExact(emb[1]);
         if (emb[0] < c.vocabSize()) {

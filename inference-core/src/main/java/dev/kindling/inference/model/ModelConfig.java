@@ -65,8 +65,9 @@ public record ModelConfig(Architecture architecture, int dim, int hiddenDim, int
         check(experts == 0 || architecture.ffn() == Architecture.Ffn.GATED, "mixture-of-experts layers need gated experts");
         Architecture.Positions pos = architecture.positions();
         check(pos != Architecture.Positions.ROPE || rope != null, "a RoPE architecture needs rope parameters");
-        check(pos != Architecture.Positions.ALIBI || (alibiSlopes != null && alibiSlopes.length == heads),
-                "ALiBi needs one slope per head (" + heads + ")");
+        // an ALiBi family sets its slopes with withAlibi after the shape is known; the weights
+        // loader refuses an ALiBi configuration that still has none
+        check(alibiSlopes == null || alibiSlopes.length == heads, "ALiBi needs one slope per head (" + heads + ")");
         check(clampQkv >= 0, "clamp_kqv must be >= 0: " + clampQkv);
     }
 
@@ -130,6 +131,11 @@ public record ModelConfig(Architecture architecture, int dim, int hiddenDim, int
         return new ModelConfig(architecture, dim, hiddenDim, layers, heads, kvHeads, headDim, vocabSize, contextLength,
                 normEps, rope, slidingWindow, tiedEmbeddings, layerKvHeads, layerHiddenDims, count, used, alibiSlopes,
                 clampQkv);
+    }
+
+    /** True when the positions are ALiBi and there is one slope per head. */
+    public boolean hasAlibiSlopes() {
+        return alibiSlopes != null && alibiSlopes.length == heads;
     }
 
     public ModelConfig withAlibi(float[] slopes) {
