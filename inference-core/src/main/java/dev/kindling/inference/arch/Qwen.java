@@ -58,6 +58,11 @@ final class Qwen implements Family {
 
     @Override
     public ModelConfig fromGguf(GgufFile gguf) {
-        return Llama.llamaGguf(gguf, QWEN, RopeStyle.NEOX);
+        // llama.cpp's qwen keeps intermediate_size (both halves) as feed_forward_length and halves it itself
+        ModelConfig c = Llama.llamaGguf(gguf, QWEN, RopeStyle.NEOX);
+        if (c.hiddenDim() % 2 != 0) {
+            throw new GgufHparams(gguf).fail("qwen.feed_forward_length = " + c.hiddenDim() + " must be even (it counts both MLP halves)");
+        }
+        return c.withHiddenDim(c.hiddenDim() / 2);
     }
 }

@@ -156,6 +156,12 @@ public record ModelConfig(Architecture architecture, int dim, int hiddenDim, int
                 clampQkv);
     }
 
+    public ModelConfig withHiddenDim(int h) {
+        return new ModelConfig(architecture, dim, h, layers, heads, kvHeads, headDim, vocabSize, contextLength,
+                normEps, rope, slidingWindow, tiedEmbeddings, layerKvHeads, layerHiddenDims, experts, expertsUsed,
+                alibiSlopes, clampQkv);
+    }
+
     public ModelConfig withVocabSize(int v) {
         return new ModelConfig(architecture, dim, hiddenDim, layers, heads, kvHeads, headDim, v, contextLength,
                 normEps, rope, slidingWindow, tiedEmbeddings, layerKvHeads, layerHiddenDims, experts, expertsUsed,

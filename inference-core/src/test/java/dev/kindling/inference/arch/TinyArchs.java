@@ -441,10 +441,10 @@ public final class TinyArchs {
 
     /** Qwen v1: fused c_attn (Q, K, V rows, with bias), MLP w1 (up) * silu(w2 (gate)). */
     private void qwen() {
-        ggufCommon("qwen", 0);
+        ggufCommon("qwen", 0, 2 * FF);
         gguf.putU32("qwen.rope.dimension_count", HD).putF32("qwen.rope.freq_base", 10000f)
                 .putF32("qwen.attention.layer_norm_rms_epsilon", EPS);
-        // Qwen's intermediate_size counts both MLP halves; the converter writes half of it
+        // Qwen's intermediate_size counts both MLP halves; llama.cpp keeps it so and halves it itself
         hfCommon("qwen", "QWenLMHeadModel");
         config.put("hidden_size", DIM).put("intermediate_size", 2 * FF).put("num_hidden_layers", LAYERS)
                 .put("num_attention_heads", HEADS).put("kv_channels", HD).put("seq_length", CTX)
