@@ -104,6 +104,43 @@ public final class TinyArchs {
         }
     }
 
+    /**
+     * The case's HF directory with its weights in two shards and {@code model.safetensors.index.json}
+     * (tensors alternate between the shards), as {@code save_pretrained} writes large models.
+     */
+    public static void writeSharded(Case kase, Path hfDir) throws IOException {
+        TinyArchs w = new TinyArchs(kase, true);
+        w.shardOf = new java.util.LinkedHashMap<>();
+        w.shards = new SafetensorsWriter[] {new SafetensorsWriter(), new SafetensorsWriter()};
+        w.build();
+        Files.createDirectories(hfDir);
+        Files.writeString(hfDir.resolve("config.json"), w.config.toPrettyString());
+        String[] names = {"model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"};
+        ObjectNode index = new ObjectMapper().createObjectNode();
+        index.putObject("metadata").put("total_size", 0);
+        ObjectNode map = index.putObject("weight_map");
+        w.shardOf.forEach((tensor, shard) -> map.put(tensor, names[shard]));
+        for (int i = 0; i < 2; i++) {
+            w.shards[i].write(hfDir.resolve(names[i]));
+        }
+        Files.writeString(hfDir.resolve("model.safetensors.index.json"), index.toPrettyString());
+    }
+
+    /** Sharded writing only: the shards and which shard holds each tensor. */
+    private SafetensorsWriter[] shards;
+    private java.util.Map<String, Integer> shardOf;
+
+    private void hfPut(String name, long[] shape, float[] values) {
+        if (shards == null) {
+            st.put(name, kase.dtype, shape, values);
+            return;
+        }
+        int shard = shardOf.size() % 2;
+        shardOf.put(name, shard);
+        shards[shard].put(name, kase.dtype, shape, values);
+    }
+
+
     public static void main(String[] args) throws IOException {
         Path dir = Path.of(args[0]);
         Files.createDirectories(dir);
@@ -162,7 +199,7 @@ public final class TinyArchs {
             ggufMatrix(ggufName, new long[] {cols, rows}, ggufValues);
         }
         if (hfName != null) {
-            st.put(hfName, kase.dtype, new long[] {rows, cols}, hfValues);
+            hfPut(hfName, new long[] {rows, cols}, hfValues);
         }
     }
 
@@ -193,7 +230,7 @@ public final class TinyArchs {
             gguf.tensorF32(ggufName, new long[] {values.length}, values);
         }
         if (hfName != null) {
-            st.put(hfName, kase.dtype, new long[] {values.length}, values);
+            hfPut(hfName, new long[] {values.length}, values);
         }
     }
 
@@ -289,18 +326,36 @@ public final class TinyArchs {
             gguf.putU32(p + "attention.head_count_kv", kvHeads);
         }
         // a small SentencePiece vocabulary: llama.cpp needs one to load the model
-        String[] tokens = new String[VOCAB];
+        String[] tokens = vocabulary();
         float[] scores = new float[VOCAB];
         int[] types = new int[VOCAB];
-        tokens[0] = "<unk>";
-        tokens[1] = "<s>";
-        tokens[2] = "</s>";
         types[0] = 2;
         types[1] = 3;
         types[2] = 3;
         for (int b = 0; b < 256; b++) {
-            tokens[3 + b] = String.format("<0x%02X>", b);
             types[3 + b] = 6;
+        }
+        for (int i = 259; i < VOCAB; i++) {
+            types[i] = 1;
+            scores[i] = -(i - 259);
+        }
+        gguf.putString("tokenizer.ggml.model", "llama").putStrings("tokenizer.ggml.tokens", tokens)
+                .putF32s("tokenizer.ggml.scores", scores).putI32s("tokenizer.ggml.token_type", types)
+                .putU32("tokenizer.ggml.unknown_token_id", 0).putU32("tokenizer.ggml.bos_token_id", 1)
+                .putU32("tokenizer.ggml.eos_token_id", 2);
+    }
+
+    /**
+     * The tiny vocabulary: {@code <unk>}, {@code <s>}, {@code </s>}, the 256 byte tokens
+     * {@code <0xXX>}, then {@code ▁}, {@code a}..{@code z}, {@code ▁a}..{@code ▁z}, {@code ▁aa}...
+     */
+    public static String[] vocabulary() {
+        String[] tokens = new String[VOCAB];
+        tokens[0] = "<unk>";
+        tokens[1] = "<s>";
+        tokens[2] = "</s>";
+        for (int b = 0; b < 256; b++) {
+            tokens[3 + b] = String.format("<0x%02X>", b);
         }
         int id = 259;
         tokens[id++] = "\u2581";
@@ -313,14 +368,7 @@ public final class TinyArchs {
         for (char ch = 'a'; id < VOCAB; ch++) {
             tokens[id++] = "\u2581" + ch + ch;
         }
-        for (int i = 259; i < VOCAB; i++) {
-            types[i] = 1;
-            scores[i] = -(i - 259);
-        }
-        gguf.putString("tokenizer.ggml.model", "llama").putStrings("tokenizer.ggml.tokens", tokens)
-                .putF32s("tokenizer.ggml.scores", scores).putI32s("tokenizer.ggml.token_type", types)
-                .putU32("tokenizer.ggml.unknown_token_id", 0).putU32("tokenizer.ggml.bos_token_id", 1)
-                .putU32("tokenizer.ggml.eos_token_id", 2);
+        return tokens;
     }
 
     private void hfCommon(String modelType, String architecture) {
@@ -503,7 +551,7 @@ public final class TinyArchs {
             float[] kb = bias(DIM);
             float[] vb = bias(DIM);
             gguf.tensorF32(g + "attn_qkv.bias", new long[] {3 * DIM}, concat(qb, kb, vb));
-            st.put(hfName + ".bias", kase.dtype, new long[] {3 * DIM}, interleavePerHead(qb, kb, vb, 1));
+            hfPut(hfName + ".bias", new long[] {3 * DIM}, interleavePerHead(qb, kb, vb, 1));
         }
     }
 
