@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * index, {@code tokenizer.json} + {@code tokenizer_config.json} (BOS, chat template) and
  * {@code generation_config.json} (sampling defaults, end tokens), opened with {@link Engine#open}.
  */
-class HfDirectoryTest {
+public class HfDirectoryTest {
     @TempDir
     Path dir;
 
@@ -54,7 +54,7 @@ class HfDirectoryTest {
     }
 
     /** A llama2-style tokenizer.json over the tiny vocabulary: Prepend/Replace ▁, BPE with byte fallback, one merge. */
-    static void writeTokenizer(Path dir) throws Exception {
+    public static void writeTokenizer(Path dir) throws Exception {
         ObjectMapper m = new ObjectMapper();
         ObjectNode t = m.createObjectNode();
         t.put("version", "1.0");
