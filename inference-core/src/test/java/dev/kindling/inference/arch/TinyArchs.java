@@ -39,8 +39,17 @@ public final class TinyArchs {
     static final int CTX = 64;
     static final float EPS = 1e-5f;
 
-    /** A case: its name, the family's GGUF architecture (null: HF only) and the HF dtype. */
-    public record Case(String name, String ggufArch, SafetensorsDtype dtype) {
+    /**
+     * A case: its name, the GGUF architecture it converts to (null: none) and the HF dtype. With
+     * {@code referenceOnly}, Kindling does not read that GGUF: it exists for llama.cpp to run as the
+     * reference for the HF checkpoint (Galactica's OPT block is llama.cpp's {@code gpt2} block with
+     * OPT's position offset undone).
+     */
+    public record Case(String name, String ggufArch, SafetensorsDtype dtype, boolean referenceOnly) {
+        Case(String name, String ggufArch, SafetensorsDtype dtype) {
+            this(name, ggufArch, dtype, false);
+        }
+
         @Override
         public String toString() {
             return name;
@@ -61,7 +70,8 @@ public final class TinyArchs {
             new Case("falcon40b", "falcon", SafetensorsDtype.F32),
             new Case("mpt", "mpt", SafetensorsDtype.F32),
             new Case("bloom", "bloom", SafetensorsDtype.F32),
-            new Case("opt", null, SafetensorsDtype.F32));
+            new Case("opt", null, SafetensorsDtype.F32),
+            new Case("galactica", "gpt2", SafetensorsDtype.F32, true));
 
     public static Case byName(String name) {
         return CASES.stream().filter(c -> c.name.equals(name)).findFirst().orElseThrow();
@@ -395,7 +405,8 @@ public final class TinyArchs {
             case "falcon40b" -> falcon(true);
             case "mpt" -> mpt();
             case "bloom" -> bloom();
-            case "opt" -> opt();
+            case "opt" -> opt("relu", false);
+            case "galactica" -> opt("gelu", true);
             default -> throw new IllegalArgumentException(kase.name);
         }
     }
@@ -710,24 +721,52 @@ public final class TinyArchs {
         norm("output_norm", "transformer.ln_f", true);
     }
 
-    /** OPT (HF only): learned positions with offset 2, LayerNorms, biases, ReLU, pre-norm, tied embeddings. */
-    private void opt() {
+    /**
+     * OPT (activation ReLU) and Galactica (GELU): learned positions with offset 2, LayerNorms, biases,
+     * pre-norm, tied embeddings. With {@code asGpt2}, also the GGUF llama.cpp runs as its reference:
+     * {@code gpt2} names, Q/K/V fused, position rows from 2 on (OPT's offset), no output matrix.
+     */
+    private void opt(String activation, boolean asGpt2) {
+        String g0 = asGpt2 ? "" : null;
+        if (asGpt2) {
+            ggufCommon("gpt2", 0);
+            gguf.putF32("gpt2.attention.layer_norm_epsilon", EPS);
+        }
         hfCommon("opt", "OPTForCausalLM");
         config.put("hidden_size", DIM).put("ffn_dim", FF).put("num_hidden_layers", LAYERS).put("num_attention_heads", HEADS)
-                .put("max_position_embeddings", CTX).put("activation_function", "relu").put("do_layer_norm_before", true)
+                .put("max_position_embeddings", CTX).put("activation_function", activation).put("do_layer_norm_before", true)
                 .put("word_embed_proj_dim", DIM).put("enable_bias", true).put("tie_word_embeddings", true);
-        both(null, "model.decoder.embed_tokens.weight", matrix(VOCAB, DIM), VOCAB, DIM);
-        both(null, "model.decoder.embed_positions.weight", matrix(CTX + 2, DIM), CTX + 2, DIM);
-        for (int l = 0; l < LAYERS; l++) {
-            String h = "model.decoder.layers." + l + ".";
-            norm(null, h + "self_attn_layer_norm", true);
-            for (String p : new String[] {"q_proj", "k_proj", "v_proj", "out_proj"}) {
-                linear(null, h + "self_attn." + p, DIM, DIM, true);
-            }
-            norm(null, h + "final_layer_norm", true);
-            linear(null, h + "fc1", FF, DIM, true);
-            linear(null, h + "fc2", DIM, FF, true);
+        both(suffix(g0, "token_embd.weight"), "model.decoder.embed_tokens.weight", matrix(VOCAB, DIM), VOCAB, DIM);
+        float[] positions = matrix(CTX + 2, DIM);
+        both(null, "model.decoder.embed_positions.weight", positions, CTX + 2, DIM);
+        if (asGpt2) {
+            ggufMatrix("position_embd.weight", new long[] {DIM, CTX}, rows(positions, DIM, 2, CTX));
         }
-        norm(null, "model.decoder.final_layer_norm", true);
+        for (int l = 0; l < LAYERS; l++) {
+            String g = asGpt2 ? "blk." + l + "." : null;
+            String h = "model.decoder.layers." + l + ".";
+            norm(suffix(g, "attn_norm"), h + "self_attn_layer_norm", true);
+            float[] q = matrix(DIM, DIM);
+            float[] k = matrix(DIM, DIM);
+            float[] v = matrix(DIM, DIM);
+            float[] qb = bias(DIM);
+            float[] kb = bias(DIM);
+            float[] vb = bias(DIM);
+            both(null, h + "self_attn.q_proj.weight", q, DIM, DIM);
+            both(null, h + "self_attn.k_proj.weight", k, DIM, DIM);
+            both(null, h + "self_attn.v_proj.weight", v, DIM, DIM);
+            vector(null, h + "self_attn.q_proj.bias", qb);
+            vector(null, h + "self_attn.k_proj.bias", kb);
+            vector(null, h + "self_attn.v_proj.bias", vb);
+            if (asGpt2) {
+                ggufMatrix(g + "attn_qkv.weight", new long[] {DIM, 3 * DIM}, concat(q, k, v));
+                gguf.tensorF32(g + "attn_qkv.bias", new long[] {3 * DIM}, concat(qb, kb, vb));
+            }
+            linear(suffix(g, "attn_output"), h + "self_attn.out_proj", DIM, DIM, true);
+            norm(suffix(g, "ffn_norm"), h + "final_layer_norm", true);
+            linear(suffix(g, "ffn_up"), h + "fc1", FF, DIM, true);
+            linear(suffix(g, "ffn_down"), h + "fc2", DIM, FF, true);
+        }
+        norm(suffix(g0, "output_norm"), "model.decoder.final_layer_norm", true);
     }
 }
