@@ -141,6 +141,28 @@ public class HfDirectoryTest {
         return false;
     }
 
+    /** The logits command on a directory, with ids and every position (what the Transformers check script reads). */
+    @Test
+    void logitsCommandAllPositions() throws Exception {
+        Path model = dir.resolve("phi2");
+        TinyArchs.write(TinyArchs.byName("phi2"), model, null);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int code = dev.kindling.inference.cli.LogitsCommand.run(new String[] {"--model", model.toString(), "--tokens", "1,300,261",
+                "--all-positions", "--threads", "1"}, new java.io.PrintStream(out), new java.io.PrintStream(err));
+        assertEquals(0, code, err.toString());
+        com.fasterxml.jackson.databind.JsonNode j = new ObjectMapper().readTree(out.toByteArray());
+        assertEquals(3, j.get("positions").size());
+        try (Engine e = Engine.open(model, EngineOptions.defaults().withThreads(1))) {
+            for (int p = 0; p < 3; p++) {
+                float[] want = e.logits(java.util.Arrays.copyOf(new int[] {1, 300, 261}, p + 1));
+                for (int i = 0; i < want.length; i++) {
+                    assertEquals(want[i], j.get("positions").get(p).get(i).floatValue(), 0f);
+                }
+            }
+        }
+    }
+
     @Test
     void greedyUnlessDoSample() throws Exception {
         Files.writeString(dir.resolve("generation_config.json"), "{\"eos_token_id\": 2, \"temperature\": 0.6}");
