@@ -27,6 +27,11 @@ public interface Checkpoint {
     /** Rows {@code [first, first + rows)} of a tensor as a weight matrix (copied to the heap). */
     Tensor matrix(String name, int first, int rows);
 
+    /** The name a canonical tensor has in the file, with the canonical one when they differ (for messages). */
+    default String describe(String name) {
+        return name;
+    }
+
     /** Elements {@code [first, first + count)} of a tensor, as floats. */
     float[] floats(String name, int first, int count);
 }

@@ -49,6 +49,12 @@ public final class HfCheckpoint implements Checkpoint {
     }
 
     @Override
+    public String describe(String name) {
+        TensorNames.Source s = names.resolve(name);
+        return s == null || s.name().equals(name) ? name : s.name() + " (" + name + ")";
+    }
+
+    @Override
     public boolean has(String name) {
         return resolve(name, false) != null;
     }

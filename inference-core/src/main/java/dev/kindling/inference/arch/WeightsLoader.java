@@ -68,7 +68,7 @@ public final class WeightsLoader {
         }
         Norm finalNorm = ck.has("output_norm.weight") ? norm("output_norm", c.dim()) : null;
         if (finalNorm == null && c.architecture().residual() != Architecture.Residual.POST_NORM) {
-            throw bad("missing tensor output_norm.weight");
+            throw bad("missing tensor " + ck.describe("output_norm.weight"));
         }
         Linear projectOut = embDim != c.dim() ? linear("proj_out", embDim, c.dim()) : null;
         Linear classifier;
@@ -101,7 +101,7 @@ public final class WeightsLoader {
         Linear o = linear(b + "attn_output", c.dim(), qDim);
         Norm ffnNorm = ck.has(b + "ffn_norm.weight") ? norm(b + "ffn_norm", c.dim()) : null;
         if (ffnNorm == null && c.architecture().residual() != Architecture.Residual.PARALLEL) {
-            throw bad("missing tensor " + b + "ffn_norm.weight");
+            throw bad("missing tensor " + ck.describe(b + "ffn_norm.weight"));
         }
         if (c.experts() > 0) {
             long[] r = shape(b + "ffn_gate_inp.weight");
@@ -128,14 +128,14 @@ public final class WeightsLoader {
 
     private long[] shape(String name) {
         if (!ck.has(name)) {
-            throw bad("missing tensor " + name);
+            throw bad("missing tensor " + ck.describe(name));
         }
         return ck.shape(name);
     }
 
     private void expect(String name, long[] shape, long rows, long cols) {
         if (shape[0] != rows || shape[1] != cols) {
-            throw bad("tensor " + name + " has " + shape[0] + " x " + shape[1] + " (rows x cols), expected " + rows + " x " + cols
+            throw bad("tensor " + ck.describe(name) + " has " + shape[0] + " x " + shape[1] + " (rows x cols), expected " + rows + " x " + cols
                     + " from the model's hyper-parameters");
         }
     }
@@ -143,14 +143,14 @@ public final class WeightsLoader {
     private Tensor matrix(String name, int rows, int cols) {
         Tensor t = ck.matrix(name, 0, rows);
         if (t.cols() != cols) {
-            throw bad("tensor " + name + " has rows of " + t.cols() + ", expected " + cols + " from the model's hyper-parameters");
+            throw bad("tensor " + ck.describe(name) + " has rows of " + t.cols() + ", expected " + cols + " from the model's hyper-parameters");
         }
         return t;
     }
 
     private Tensor expert(String name, int rows, int cols) {
         if (!ck.has(name)) {
-            throw bad("missing tensor " + name);
+            throw bad("missing tensor " + ck.describe(name));
         }
         return matrix(name, rows, cols);
     }
@@ -178,7 +178,7 @@ public final class WeightsLoader {
     private float[] vector(String name, int n) {
         long[] s = shape(name);
         if (s[0] * s[1] != n) {
-            throw bad("tensor " + name + " has " + s[0] * s[1] + " values, expected " + n);
+            throw bad("tensor " + ck.describe(name) + " has " + s[0] * s[1] + " values, expected " + n);
         }
         return ck.floats(name, 0, n);
     }
