@@ -58,6 +58,7 @@ public final class TinyArchs {
 
     public static final List<Case> CASES = List.of(
             new Case("llama", "llama", SafetensorsDtype.BF16),
+            new Case("llama31", "llama", SafetensorsDtype.F32),
             new Case("deci", "deci", SafetensorsDtype.F32),
             new Case("mistral", "llama", SafetensorsDtype.F32),
             new Case("mixtral", "llama", SafetensorsDtype.F32),
@@ -392,7 +393,7 @@ public final class TinyArchs {
 
     private void build() {
         switch (kase.name) {
-            case "llama" -> llama("llama", 2, null, 0, false);
+            case "llama", "llama31" -> llama("llama", 2, null, 0, false);
             case "deci" -> llama("deci", 0, new int[] {2, 1}, 0, false);
             case "mistral" -> llama("mistral", 2, null, 0, false);
             case "mixtral" -> llama("mixtral", 2, null, 4, false);
@@ -439,6 +440,29 @@ public final class TinyArchs {
             config.putArray("num_key_value_heads_per_layer").add(kvPerLayer[0]).add(kvPerLayer[1]);
         } else {
             config.put("num_key_value_heads", kvHeads);
+        }
+        if (kase.name.equals("llama31")) {
+            // Llama 3.1's RoPE scaling; the converter writes its per-pair divisors as rope_freqs.weight
+            double factor = 8;
+            double low = 1;
+            double high = 4;
+            int old = 16;
+            config.putObject("rope_scaling").put("rope_type", "llama3").put("factor", factor).put("low_freq_factor", low)
+                    .put("high_freq_factor", high).put("original_max_position_embeddings", old);
+            float[] divisors = new float[HD / 2];
+            for (int i = 0; i < HD / 2; i++) {
+                double freq = 1 / Math.pow(10000, 2.0 * i / HD);
+                double wavelen = 2 * Math.PI / freq;
+                if (wavelen < old / high) {
+                    divisors[i] = 1;
+                } else if (wavelen > old / low) {
+                    divisors[i] = (float) factor;
+                } else {
+                    double smooth = (old / wavelen - low) / (high - low);
+                    divisors[i] = (float) (1 / ((1 - smooth) / factor + smooth));
+                }
+            }
+            gguf.tensorF32("rope_freqs.weight", new long[] {HD / 2}, divisors);
         }
         if (type.equals("mistral")) {
             config.put("sliding_window", WINDOW);
