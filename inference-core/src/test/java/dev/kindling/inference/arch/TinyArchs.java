@@ -62,6 +62,7 @@ public final class TinyArchs {
             new Case("deci", "deci", SafetensorsDtype.F32),
             new Case("mistral", "llama", SafetensorsDtype.F32),
             new Case("mixtral", "llama", SafetensorsDtype.F32),
+            new Case("mixtral-stacked", "llama", SafetensorsDtype.F32),
             new Case("qwen2", "qwen2", SafetensorsDtype.F16),
             new Case("qwen", "qwen", SafetensorsDtype.F32),
             new Case("phi2", "phi2", SafetensorsDtype.F32),
@@ -396,7 +397,7 @@ public final class TinyArchs {
             case "llama", "llama31" -> llama("llama", 2, null, 0, false);
             case "deci" -> llama("deci", 0, new int[] {2, 1}, 0, false);
             case "mistral" -> llama("mistral", 2, null, 0, false);
-            case "mixtral" -> llama("mixtral", 2, null, 4, false);
+            case "mixtral", "mixtral-stacked" -> llama("mixtral", 2, null, 4, false);
             case "qwen2" -> llama("qwen2", 2, null, 0, true);
             case "qwen" -> qwen();
             case "phi2" -> phi2();
@@ -498,18 +499,32 @@ public final class TinyArchs {
                 linear(g + "ffn_down", h + "mlp.down_proj", DIM, FF, false);
                 continue;
             }
-            both(g + "ffn_gate_inp.weight", h + "block_sparse_moe.gate.weight", matrix(experts, DIM), experts, DIM);
+            // Transformers 4 saves one module per expert (block_sparse_moe.experts.E.w1/w3/w2); Transformers 5
+            // keeps them stacked: mlp.experts.gate_up_proj [experts, 2 * ff, dim] (gate rows, then up rows)
+            // and mlp.experts.down_proj [experts, dim, ff], with the router at mlp.gate
+            boolean stacked = kase.name.endsWith("-stacked");
+            both(g + "ffn_gate_inp.weight", h + (stacked ? "mlp.gate.weight" : "block_sparse_moe.gate.weight"),
+                    matrix(experts, DIM), experts, DIM);
             float[][] gate = new float[experts][];
             float[][] up = new float[experts][];
             float[][] down = new float[experts][];
+            List<float[]> gateUp = new ArrayList<>();
             for (int e = 0; e < experts; e++) {
                 String x = h + "block_sparse_moe.experts." + e + ".";
                 gate[e] = matrix(FF, DIM);
                 up[e] = matrix(FF, DIM);
                 down[e] = matrix(DIM, FF);
-                both(null, x + "w1.weight", gate[e], FF, DIM);
-                both(null, x + "w3.weight", up[e], FF, DIM);
-                both(null, x + "w2.weight", down[e], DIM, FF);
+                if (!stacked) {
+                    both(null, x + "w1.weight", gate[e], FF, DIM);
+                    both(null, x + "w3.weight", up[e], FF, DIM);
+                    both(null, x + "w2.weight", down[e], DIM, FF);
+                }
+                gateUp.add(gate[e]);
+                gateUp.add(up[e]);
+            }
+            if (stacked) {
+                hfPut(h + "mlp.experts.gate_up_proj", new long[] {experts, 2 * FF, DIM}, concat(gateUp.toArray(new float[0][])));
+                hfPut(h + "mlp.experts.down_proj", new long[] {experts, DIM, FF}, concat(down));
             }
             // llama.cpp stacks the experts: ne = [cols, rows, experts]
             ggufMatrix(g + "ffn_gate_exps.weight", new long[] {DIM, FF, experts}, concat(gate));
