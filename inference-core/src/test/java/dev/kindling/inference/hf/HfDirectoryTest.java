@@ -130,6 +130,26 @@ public class HfDirectoryTest {
             assertEquals(greedy[0], c.tokens()[0]);
             assertTrue(c.tokens().length <= at + 1, java.util.Arrays.toString(c.tokens()));
         }
+        // the generate command without sampling options samples as the author said (seeded: reproducible)
+        Files.writeString(model.resolve("generation_config.json"),
+                "{\"eos_token_id\": 2, \"do_sample\": true, \"temperature\": 0.9, \"top_k\": 20, \"max_new_tokens\": 12}");
+        // (rows mode: the whole completion decoded at once; random weights emit stray byte tokens, which
+        // streamed printing renders piece by piece)
+        Path in = dir.resolve("prompts.jsonl");
+        Path outFile = dir.resolve("out.jsonl");
+        Files.writeString(in, "{\"id\": \"p0\", \"prompt\": \"a b\"}\n");
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int code = dev.kindling.inference.cli.GenerateCommand.run(new String[] {"--model", model.toString(), "--input", in.toString(),
+                "--output", outFile.toString(), "--seed", "5", "--threads", "1"}, System.out, new java.io.PrintStream(err));
+        assertEquals(0, code, err.toString());
+        com.fasterxml.jackson.databind.JsonNode row = new ObjectMapper().readTree(Files.readAllLines(outFile).get(0));
+        try (Engine e = Engine.open(model, EngineOptions.defaults().withThreads(1))) {
+            Completion sampled = e.generate(GenerationRequest.of("a b").withSampling(e.generationConfig().sampling(5L)).withMaxTokens(12));
+            Completion greedyNow = e.generate(GenerationRequest.of("a b").withMaxTokens(12));
+            assertEquals(sampled.text(), row.get("completion").asText());
+            assertEquals(sampled.tokens().length, row.get("n_tokens").asInt());
+            assertFalse(java.util.Arrays.equals(sampled.tokens(), greedyNow.tokens()), "the sample equals the greedy text");
+        }
     }
 
     static boolean seenBefore(int[] a, int i) {
