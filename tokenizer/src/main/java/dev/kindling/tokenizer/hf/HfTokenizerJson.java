@@ -473,9 +473,11 @@ public final class HfTokenizerJson {
             rTo = (int) r;
         }
         RawVocab v = m.rawVocab;
-        int lid = v.get(lFrom, lTo, lTo, lTo);
-        int rid = v.get(rFrom, rTo, rTo, rTo);
-        int mid = lid < 0 || rid < 0 ? -1 : v.get(lFrom, lTo, rFrom, rTo);
+        int lh = v.hash(lFrom, lTo);
+        int rh = v.hash(rFrom, rTo);
+        int lid = v.get(lFrom, lTo, lh);
+        int rid = v.get(rFrom, rTo, rh);
+        int mid = lid < 0 || rid < 0 ? -1 : v.getConcat(lFrom, lTo, lh, rFrom, rTo, rh);
         if (mid < 0) {
             js.seek(start);
             return false;
