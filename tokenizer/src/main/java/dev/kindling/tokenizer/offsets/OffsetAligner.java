@@ -17,7 +17,8 @@ import java.text.Normalizer;
  *   <li>tokens added by the template (BOS/EOS/CLS/SEP: special tokens that are not in the text)
  *       get {@code [0, 0)};</li>
  *   <li>normalized text (lowercased, accents stripped, whitespace and control characters removed:
- *       WordPiece/BERT) is matched character by character modulo those changes;</li>
+ *       WordPiece/BERT) is matched character by character modulo those changes, and a word-start
+ *       marker ({@code ▁} in llama.cpp's WordPiece vocabularies) matches nothing;</li>
  *   <li>an unknown token covers the text up to where the next token matches (or to the end of the
  *       word).</li>
  * </ul>
@@ -199,6 +200,8 @@ public final class OffsetAligner {
                     last = q;
                 } else if (removable(ic) && !Character.isWhitespace(tc)) {
                     q += Character.charCount(ic);
+                } else if ((tc == ' ' || tc == '\u2581') && first < 0) {
+                    k++; // a word-start marker the tokenizer added (llama.cpp's WPM "▁word")
                 } else {
                     return -1;
                 }
