@@ -14,8 +14,9 @@ SHARED=${KINDLING_SHARED:-$(cd .. && pwd)/shared}
 DATA=$SHARED/data
 WORK=${KINDLING_BENCH_DIR:-/tmp/kindling-bench}
 mkdir -p "$WORK"
-mvn -B -q -pl tokenizer -am compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt \
-    -Dmdep.includeScope=runtime >/dev/null
+# test-compile, not compile: the reactor resolves model-formats' test-jar only from test-compile on
+mvn -B -q -pl tokenizer -am test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt \
+    -Dmdep.includeScope=runtime >/dev/null || { echo "load-time.sh: the build failed (run it without -q to see why)" >&2; exit 1; }
 DEPS=$(cat tokenizer/target/cp.txt)
 # the same plain tokenizer.json files as compare-with-reference.sh (unpacked once; no gunzip in the load)
 FILES=()

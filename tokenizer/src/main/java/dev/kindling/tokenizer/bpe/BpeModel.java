@@ -187,7 +187,7 @@ public final class BpeModel implements Model {
             });
             boolean all = true;
             for (int b = 0; b < 256; b++) {
-                fallbackIds[b] = ids.get(String.format("<0x%02X>", b));
+                fallbackIds[b] = ids.get(byteTokenText(b));
                 all &= fallbackIds[b] >= 0;
             }
             this.allFallbackBytes = all;
@@ -201,16 +201,22 @@ public final class BpeModel implements Model {
 
     /** Whether some merge involves a byte-fallback or unknown token (then safe boundaries are not used). */
     private boolean mergesTouch(int[] left, int[] right, int n) {
+        boolean[] touching = new boolean[vocab.length]; // once per id, not once per merge side
+        for (int id = 0; id < vocab.length; id++) {
+            touching[id] = id == unkId || (vocab[id] != null && isByteToken(vocab[id]));
+        }
         for (int i = 0; i < n; i++) {
-            if (touches(left[i]) || touches(right[i])) {
+            if ((left[i] >= 0 && touching[left[i]]) || (right[i] >= 0 && touching[right[i]])) {
                 return true;
             }
         }
         return false;
     }
 
-    private boolean touches(int id) {
-        return id >= 0 && (id == unkId || isByteToken(vocab[id]));
+    /** {@code <0xAB>} (not String.format: the Formatter is slow to start in a cold JVM). */
+    private static String byteTokenText(int b) {
+        String hex = "0123456789ABCDEF";
+        return "<0x" + hex.charAt(b >> 4) + hex.charAt(b & 15) + ">";
     }
 
     private static boolean isByteToken(String s) {

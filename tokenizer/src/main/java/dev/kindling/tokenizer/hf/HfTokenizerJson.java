@@ -308,8 +308,9 @@ public final class HfTokenizerJson {
             switch (f) {
                 case "vocab" -> {
                     if (js.peek() == '{') {
-                        m.rawVocab = new RawVocab(js.bytes(), 1 << 18);
-                        m.vocab = readVocab(js, m.rawVocab);
+                        int expected = expectedVocabSize(js.bytes().length);
+                        m.rawVocab = new RawVocab(js.bytes(), expected);
+                        m.vocab = readVocab(js, m.rawVocab, expected);
                     } else if (js.peek() == '[') { // Unigram: [[piece, score], ...]
                         js.expect('[');
                         m.unigramPieces = new ArrayList<>();
@@ -339,9 +340,17 @@ public final class HfTokenizerJson {
     }
 
     /** Reads {@code model.vocab} as {@code {"token": id, ...}}; a small loop over a small method, for the JIT. */
-    private VocabMap readVocab(JsonScanner js, RawVocab raw) {
+    /**
+     * A guess of the vocabulary size from the file size (a vocab entry and a merge take about 20
+     * bytes each), so the tables start near their final size without over-allocating for small files.
+     */
+    private static int expectedVocabSize(int fileBytes) {
+        return Math.max(1 << 10, Math.min(1 << 19, fileBytes / 40));
+    }
+
+    private VocabMap readVocab(JsonScanner js, RawVocab raw, int expected) {
         js.expect('{');
-        VocabMap v = new VocabMap(1 << 18);
+        VocabMap v = new VocabMap(expected);
         if (!js.accept('}')) {
             do {
                 readVocabEntry(js, v, raw);
