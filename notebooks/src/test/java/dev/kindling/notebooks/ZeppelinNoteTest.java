@@ -160,9 +160,16 @@ class ZeppelinNoteTest {
         assertTrue(outputs.get("2. Write the sample corpus").contains("corpus.jsonl: " + expect.rowsIn() + " lines"),
                 outputs.get("2. Write the sample corpus"));
         assertTrue(outputs.get("3. Read").contains("read:malformed_json"), outputs.get("3. Read"));
+        String filters = outputs.get("5. Filter and redact PII");
+        expect.assertCuration(outputs.get("5. Deduplicate"), filters);
+        Matcher curatedKept = Pattern.compile("kept after curation: (\\d+) of").matcher(filters);
+        assertTrue(curatedKept.find(), filters);
+        assertEquals(curatedKept.group(1), rows(outputs.get("Curation verdicts")).get("kept"), "kept after curation, by SQL");
+        expect.assertModelSections(outputs.get("6. The model"), outputs.get("6. Score"), outputs.get("7. SFT"), outputs.get("7. DPO"));
         long kept = expect.assertReportTable(outputs.get("8. Run the pipeline"));
         Map<String, String> verdicts = rows(outputs.get("Documents by verdict"));
-        assertEquals(String.valueOf(kept), verdicts.get("kept"), "kept documents by SQL: " + verdicts);
+        // the view of paragraph 3 holds the documents as read: kept there = kept by the read stage
+        assertEquals(String.valueOf(expect.rowsIn() - expect.readDropped()), verdicts.get("kept"), "kept documents by SQL: " + verdicts);
         Map<String, String> rejected = rows(outputs.get("Rejected documents by reason"));
         expect.readDrops().forEach((why, n) ->
                 assertEquals(String.valueOf(n), rejected.get("read:" + why), "rejected rows read:" + why + ": " + rejected));
