@@ -151,7 +151,10 @@ class AirflowDagTest {
         for (String required : List.of("--teacher", "--prompts", "--output", "--overwrite")) {
             assertTrue(sft.hasMatchedOption(required), "distill sft needs " + required + ": " + args);
         }
-        String prompts = sft.matchedOptionValue("--prompts", "");
+        // --prompts is repeatable (a list of paths)
+        List<?> promptPaths = sft.matchedOptionValue("--prompts", List.of());
+        assertEquals(1, promptPaths.size(), "distill reads one prompts path: " + promptPaths);
+        String prompts = String.valueOf(promptPaths.get(0));
         String curatedOutput = tasksById().get("curate").path("kwargs").path("application_args").get(
                 strings(tasksById().get("curate").path("kwargs").path("application_args")).indexOf("--output") + 1).asText();
         assertEquals(curatedOutput, prompts, "distill reads what curate wrote");

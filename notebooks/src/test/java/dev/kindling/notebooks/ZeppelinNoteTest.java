@@ -167,8 +167,9 @@ class ZeppelinNoteTest {
         assertEquals(curatedKept.group(1), rows(outputs.get("Curation verdicts")).get("kept"), "kept after curation, by SQL");
         expect.assertModelSections(outputs.get("6. The model"), outputs.get("6. Score"), outputs.get("7. SFT"), outputs.get("7. DPO"));
         long kept = expect.assertReportTable(outputs.get("8. Run the pipeline"));
+        assertTrue(kept < expect.rowsIn() - expect.readDropped(), "the curation stages drop duplicates after reading");
+        // "Documents by verdict" queries the view of what was read (section 3), before the pipeline
         Map<String, String> verdicts = rows(outputs.get("Documents by verdict"));
-        // the view of paragraph 3 holds the documents as read: kept there = kept by the read stage
         assertEquals(String.valueOf(expect.rowsIn() - expect.readDropped()), verdicts.get("kept"), "kept documents by SQL: " + verdicts);
         Map<String, String> rejected = rows(outputs.get("Rejected documents by reason"));
         expect.readDrops().forEach((why, n) ->
