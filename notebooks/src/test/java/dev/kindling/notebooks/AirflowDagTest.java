@@ -8,8 +8,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kindling.spark.cli.KindlingCli;
-import dev.kindling.spark.cli.PipelineOptions;
-import dev.kindling.spark.cli.SparkJobOptions;
 import dev.kindling.spark.session.SparkSessions;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,19 +25,14 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * {@code examples/airflow/kindling_dag.py}, read by {@code python3} with {@code ast} (Airflow is
  * not installed; {@code src/test/python/dag_facts.py} prints the DAG's operator calls, their
  * arguments and the {@code >>} wiring as JSON) and checked here against Kindling itself: the main
  * class, the jar's name for this version, the S3A committer settings Kindling sets, the packages'
- * versions in the root pom, and every task's command line parsed by Kindling's picocli CLI.
- *
- * <p>Commands not in this build yet ({@code curate}, {@code distill sft}) are parsed by a stand-in
- * command: the options their issues specify plus Kindling's real shared option classes
- * ({@link SparkJobOptions}, {@link PipelineOptions}). Once a command lands, the real one parses it.
+ * versions in the root pom, and every task's command line parsed by Kindling's picocli CLI (the
+ * real {@code curate} and {@code distill sft} commands).
  */
 class AirflowDagTest {
     /** SparkSubmitOperator's keyword arguments (apache-airflow-providers-apache-spark) and the
@@ -138,7 +131,7 @@ class AirflowDagTest {
     void curateArgumentsParseWithKindlingsCli() {
         List<String> args = strings(tasksById().get("curate").path("kwargs").path("application_args"));
         assertEquals("curate", args.get(0));
-        CommandLine.ParseResult parsed = parse(args, () -> standIn("curate", List.of("--config")));
+        CommandLine.ParseResult parsed = parse(args);
         CommandLine.ParseResult curate = parsed.subcommand();
         for (String required : List.of("--config", "--input", "--output")) {
             assertTrue(curate.hasMatchedOption(required), "curate needs " + required + ": " + args);
@@ -152,49 +145,30 @@ class AirflowDagTest {
     void distillSftArgumentsParseWithKindlingsCli() {
         List<String> args = strings(tasksById().get("distill_sft").path("kwargs").path("application_args"));
         assertEquals(List.of("distill", "sft"), args.subList(0, 2));
-        CommandLine.ParseResult parsed = parse(args, () -> {
-            CommandSpec distill = CommandSpec.create().name("distill");
-            distill.addSubcommand("sft", new CommandLine(standIn("sft", List.of("--teacher", "--prompts"))));
-            return distill;
-        });
+        CommandLine.ParseResult parsed = parse(args);
         CommandLine.ParseResult sft = parsed.subcommand().subcommand();
         assertEquals("sft", sft.commandSpec().name());
         for (String required : List.of("--teacher", "--prompts", "--output", "--overwrite")) {
             assertTrue(sft.hasMatchedOption(required), "distill sft needs " + required + ": " + args);
         }
-        // --prompts is repeatable (a List) in the real command, a single value in the stand-in
-        Object promptsValue = sft.matchedOptionValue("--prompts", "");
-        String prompts = promptsValue instanceof List<?> list ? String.valueOf(list.get(list.size() - 1)) : String.valueOf(promptsValue);
+        // --prompts is repeatable (a list of paths)
+        List<?> promptPaths = sft.matchedOptionValue("--prompts", List.of());
+        assertEquals(1, promptPaths.size(), "distill reads one prompts path: " + promptPaths);
+        String prompts = String.valueOf(promptPaths.get(0));
         String curatedOutput = tasksById().get("curate").path("kwargs").path("application_args").get(
                 strings(tasksById().get("curate").path("kwargs").path("application_args")).indexOf("--output") + 1).asText();
         assertEquals(curatedOutput, prompts, "distill reads what curate wrote");
     }
 
-    /**
-     * Parses {@code args} with Kindling's CLI: the real one when it has the command, else the CLI
-     * with a stand-in for the missing command.
-     */
-    private static CommandLine.ParseResult parse(List<String> args, java.util.function.Supplier<CommandSpec> standIn) {
+    /** Parses {@code args} with Kindling's CLI, which must have the command. */
+    private static CommandLine.ParseResult parse(List<String> args) {
         CommandLine cli = KindlingCli.commandLine();
-        if (!cli.getSubcommands().containsKey(args.get(0))) {
-            cli.addSubcommand(args.get(0), new CommandLine(standIn.get()));
-        }
+        assertTrue(cli.getSubcommands().containsKey(args.get(0)), "Kindling's CLI has no command " + args.get(0));
         try {
             return cli.parseArgs(args.toArray(new String[0]));
         } catch (CommandLine.ParameterException e) {
             return fail("Kindling's CLI rejects " + args + ": " + e.getMessage());
         }
-    }
-
-    /** A command with the given (value-taking, required) options and Kindling's shared job options. */
-    private static CommandSpec standIn(String name, List<String> options) {
-        CommandSpec spec = CommandSpec.create().name(name);
-        spec.addMixin("job", CommandSpec.forAnnotatedObject(new SparkJobOptions()));
-        spec.addMixin("pipeline", CommandSpec.forAnnotatedObject(new PipelineOptions()));
-        for (String o : options) {
-            spec.addOption(OptionSpec.builder(o).arity("1").required(true).type(String.class).build());
-        }
-        return spec;
     }
 
     private static Properties buildProperties() throws IOException {

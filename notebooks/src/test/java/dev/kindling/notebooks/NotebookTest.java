@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import dev.kindling.testing.SharedData;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -84,6 +85,8 @@ class NotebookTest {
                         "--java", java,
                         "--log-file", kernelLog.toString(),
                         "--jvm-opt", "-Xmx2g",
+                        // where the tour finds its model (stories260K), as the tests find the shared data
+                        "--jvm-opt", "-Dkindling.shared=" + SharedData.root(),
                         "--jvm-opt", "-Djava.io.tmpdir=" + dir.resolve("tmp"),
                         "--jvm-opt", "-Duser.home=" + dir.resolve("home")),
                 module, env, dir.resolve("install-kernel.log"), Duration.ofMinutes(2));
@@ -119,6 +122,8 @@ class NotebookTest {
         assertTrue(stdout.get("spark-session").startsWith("Spark 4."), stdout.get("spark-session"));
         assertTrue(stdout.get("corpus").contains("corpus.jsonl: " + expect.rowsIn() + " lines"), stdout.get("corpus"));
         assertTrue(stdout.get("read-rejected").contains("read:malformed_json"), stdout.get("read-rejected"));
+        expect.assertCuration(stdout.get("curate-dedup"), stdout.get("curate-filter"));
+        expect.assertModelSections(stdout.get("model"), stdout.get("score"), stdout.get("distill-sft"), stdout.get("distill-dpo"));
         long kept = expect.assertReportTable(stdout.get("pipeline"));
         Matcher written = Pattern.compile("written: kept (\\d+), rejected (\\d+) \\(of (\\d+) rows in\\)")
                 .matcher(stdout.get("outputs"));

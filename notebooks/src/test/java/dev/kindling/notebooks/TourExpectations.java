@@ -68,6 +68,86 @@ record TourExpectations(long rowsIn, Map<String, Long> readDrops) {
         return kept;
     }
 
+    /**
+     * The curation section: the exact and near duplicates the corpus was built with are found (at
+     * least one rejection per generated duplicate of each kind), PII was redacted, and every row is
+     * still there (kept + rejected = rows in).
+     */
+    void assertCuration(String dedup, String filters) {
+        var docs = SampleCorpus.load().documents(42);
+        long exact = docs.stream().filter(d -> d.kind() == SampleCorpus.Kind.EXACT_DUPLICATE).count();
+        long near = docs.stream().filter(d -> d.kind() == SampleCorpus.Kind.NEAR_DUPLICATE).count();
+        assertTrue(exact > 0 && near > 0, "the sample corpus has exact and near duplicates");
+        long exactFound = tableCount(dedup, "exact_dedup:duplicate");
+        long nearFound = tableCount(dedup, "minhash_dedup:near_duplicate");
+        assertTrue(exactFound >= exact, "exact duplicates found " + exactFound + ", generated " + exact + ":\n" + dedup);
+        assertTrue(nearFound >= 1, "near duplicates found " + nearFound + " (generated " + near + "):\n" + dedup);
+        assertTrue(filters.contains("<EMAIL>"), "PII redaction shows a redacted e-mail:\n" + filters);
+        assertTrue(filters.contains("gopher_quality:") || filters.contains("c4:") || filters.contains("fineweb:"),
+                "quality filters rejected something:\n" + filters);
+        Matcher kept = Pattern.compile("kept after curation: (\\d+) of (\\d+) rows").matcher(filters);
+        assertTrue(kept.find(), filters);
+        assertEquals(rowsIn, Long.parseLong(kept.group(2)), "curation keeps every row, marked: " + kept.group());
+        assertEquals(rowsIn - sumCounts(filters), Long.parseLong(kept.group(1)), "kept = rows in - rejected by reason:\n" + filters);
+    }
+
+    /**
+     * The score and distill sections: with stories260K in the shared data they ran (12 documents
+     * scored, CCNet rejection of a quarter, 4 SFT rows without errors, every DPO prompt a pair or a
+     * tie); without it they said they skipped.
+     */
+    void assertModelSections(String model, String score, String sft, String dpo) {
+        boolean have = java.nio.file.Files.isRegularFile(dev.kindling.testing.SharedData.root()
+                .resolve("data/llama2c/stories260K.gguf"));
+        if (!have) {
+            assertTrue(model.contains("no model at"), model);
+            for (String s : new String[] {score, sft, dpo}) {
+                assertTrue(s.contains("skipped: no model"), s);
+            }
+            return;
+        }
+        assertTrue(model.contains("model: stories260K.gguf"), model);
+        int rows = 0;
+        for (String line : score.lines().toList()) {
+            String[] f = line.split("\\|", -1);
+            // |id|n_tokens|logprob|perplexity|error|
+            if (f.length != 7 || !f[2].trim().matches("\\d+")) {
+                continue;
+            }
+            long n = Long.parseLong(f[2].trim());
+            double logprob = Double.parseDouble(f[3].trim());
+            double perplexity = Double.parseDouble(f[4].trim());
+            assertTrue(f[5].trim().equalsIgnoreCase("null"), "no error: " + line);
+            assertTrue(n > 0 && logprob < 0, line);
+            assertEquals(Math.exp(-logprob / n), perplexity, perplexity * 1e-4, "perplexity = exp(-logprob/n): " + line);
+            rows++;
+        }
+        assertEquals(12, rows, "12 scored documents without an error:\n" + score);
+        assertEquals(3, tableCount(score, "perplexity:too_high"), "a quarter of 12 rejected by perplexity:\n" + score);
+        assertTrue(sft.contains("sft rows: 4, with an error: 0"), sft);
+        assertTrue(sft.contains("|-- messages: array"), sft);
+        Matcher pairs = Pattern.compile("dpo pairs: (\\d+), tied: (\\d+), of 4 prompts").matcher(dpo);
+        assertTrue(pairs.find(), dpo);
+        assertEquals(4, Long.parseLong(pairs.group(1)) + Long.parseLong(pairs.group(2)), "every prompt a pair or a tie: " + pairs.group());
+        assertTrue(Long.parseLong(pairs.group(1)) >= 1, "at least one DPO pair: " + pairs.group());
+    }
+
+    /** The count of a {@code |reason|count|} row of a {@code show()} table (0 when absent). */
+    static long tableCount(String table, String reason) {
+        Matcher m = Pattern.compile("^\\|" + Pattern.quote(reason) + "\\s*\\|\\s*(\\d+)\\s*\\|$", Pattern.MULTILINE).matcher(table);
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
+    }
+
+    /** The sum of the counts of every non-null reason row of a {@code |reason|count|} table. */
+    static long sumCounts(String table) {
+        Matcher m = Pattern.compile("^\\|([a-z0-9_]+:[a-z0-9_]+)\\s*\\|\\s*(\\d+)\\s*\\|$", Pattern.MULTILINE).matcher(table);
+        long sum = 0;
+        while (m.find()) {
+            sum += Long.parseLong(m.group(2));
+        }
+        return sum;
+    }
+
     static long number(String s) {
         return Long.parseLong(s.replace(",", ""));
     }

@@ -160,6 +160,12 @@ class ZeppelinNoteTest {
         assertTrue(outputs.get("2. Write the sample corpus").contains("corpus.jsonl: " + expect.rowsIn() + " lines"),
                 outputs.get("2. Write the sample corpus"));
         assertTrue(outputs.get("3. Read").contains("read:malformed_json"), outputs.get("3. Read"));
+        String filters = outputs.get("5. Filter and redact PII");
+        expect.assertCuration(outputs.get("5. Deduplicate"), filters);
+        Matcher curatedKept = Pattern.compile("kept after curation: (\\d+) of").matcher(filters);
+        assertTrue(curatedKept.find(), filters);
+        assertEquals(curatedKept.group(1), rows(outputs.get("Curation verdicts")).get("kept"), "kept after curation, by SQL");
+        expect.assertModelSections(outputs.get("6. The model"), outputs.get("6. Score"), outputs.get("7. SFT"), outputs.get("7. DPO"));
         long kept = expect.assertReportTable(outputs.get("8. Run the pipeline"));
         assertTrue(kept < expect.rowsIn() - expect.readDropped(), "the curation stages drop duplicates after reading");
         // "Documents by verdict" queries the view of what was read (section 3), before the pipeline

@@ -91,26 +91,36 @@ public final class SparkGenerateBenchCommand extends SparkCommand {
         List<String> warm = texts.subList(0, Math.min(texts.size(), Math.max(8, texts.size() / 4)));
         engineAlone(engine, warm);
         sparkJob(df.limit(warm.size()), engineSpec.withThreads(resolvedThreads));
+        emptyJob(df);
         double[] e = new double[reps];
         double[] s = new double[reps];
+        double[] es = new double[reps];
+        double[] ss = new double[reps];
+        double[] fixed = new double[reps];
         long engineTokens = 0;
         long sparkTokens = 0;
         for (int r = 0; r < reps; r++) {
             long[] a = engineAlone(engine, texts);
             long[] b = sparkJob(df, engineSpec.withThreads(resolvedThreads));
+            fixed[r] = emptyJob(df) / 1e9;
             engineTokens = a[0];
             sparkTokens = b[0];
             e[r] = a[0] / (a[1] / 1e9);
             s[r] = b[0] / (b[1] / 1e9);
+            es[r] = a[1] / 1e9;
+            ss[r] = b[1] / 1e9;
         }
         double em = median(e);
         double sm = median(s);
+        // where Spark's time goes beyond the engine's: the same job with the engine left out (read the
+        // cached prompts, run the partition loop's Spark side, write to noop) is Spark's fixed cost per job
         run.out().println(String.format(Locale.ROOT, "{\"bench\":\"spark-generate\",\"model\":\"%s\",\"threads\":%d,\"max_sequences\":%d,"
                 + "\"prompts\":%d,\"max_tokens\":%d,\"partitions\":%d,\"master\":\"%s\",\"engine_tokens\":%d,\"spark_tokens\":%d,"
                 + "\"engine_tok_s\":%.1f,\"spark_tok_s\":%.1f,\"spark_vs_engine\":%.3f,\"spark_overhead_pct\":%.1f,"
+                + "\"engine_s\":%.2f,\"spark_s\":%.2f,\"spark_job_without_engine_s\":%.2f,"
                 + "\"engine_tok_s_runs\":%s,\"spark_tok_s_runs\":%s}",
                 engineSpec.modelName(), resolvedThreads, maxSequences, prompts, maxTokens, parts, spark.sparkContext().master(),
-                engineTokens, sparkTokens, em, sm, sm / em, 100 * (1 - sm / em), fmt(e), fmt(s)));
+                engineTokens, sparkTokens, em, sm, sm / em, 100 * (1 - sm / em), median(es), median(ss), median(fixed), fmt(e), fmt(s)));
         df.unpersist();
         return 0;
     }
@@ -135,6 +145,14 @@ public final class SparkGenerateBenchCommand extends SparkCommand {
         g.transform(df).write().format("noop").mode("overwrite").save();
         long ns = System.nanoTime() - t0;
         return new long[] {g.metrics().generatedTokens(), ns};
+    }
+
+    /** Nanoseconds of the Spark job around the engine: the same rows through a partition loop without engine work. */
+    private static long emptyJob(Dataset<Row> df) {
+        long t0 = System.nanoTime();
+        df.mapPartitions((org.apache.spark.api.java.function.MapPartitionsFunction<Row, Row>) rows -> rows,
+                org.apache.spark.sql.Encoders.row(df.schema())).write().format("noop").mode("overwrite").save();
+        return System.nanoTime() - t0;
     }
 
     private static double median(double[] a) {

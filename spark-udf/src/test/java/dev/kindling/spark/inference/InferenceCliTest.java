@@ -171,6 +171,7 @@ class InferenceCliTest {
         JsonNode sj = JSON.readTree(s.out());
         assertEquals(sj.get("engine_tokens").asLong(), sj.get("spark_tokens").asLong(), "the same work: " + s.out());
         assertTrue(sj.get("engine_tok_s").asDouble() > 0 && sj.get("spark_tok_s").asDouble() > 0, s.out());
+        assertTrue(sj.get("spark_job_without_engine_s").asDouble() > 0 && sj.get("engine_s").asDouble() > 0, s.out());
     }
 
     @Test

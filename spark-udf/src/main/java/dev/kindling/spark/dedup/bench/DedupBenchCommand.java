@@ -201,6 +201,11 @@ public final class DedupBenchCommand extends SparkCommand {
                 sink += hasher.signature(d.text())[0];
             }
         } while (System.nanoTime() < warmEnd);
+        // CPU time of this thread beside the wall time: on a shared machine the wall-clock rate says
+        // how much of a core the thread got, the CPU-time rate what one core does
+        java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        boolean cpuTimed = threads.isCurrentThreadCpuTimeSupported();
+        long cpuStart = cpuTimed ? threads.getCurrentThreadCpuTime() : 0;
         long start = System.nanoTime();
         long passes = 0;
         long deadline = start + (long) (seconds * 1e9);
@@ -211,12 +216,17 @@ public final class DedupBenchCommand extends SparkCommand {
             passes++;
         } while (System.nanoTime() < deadline);
         double s = (System.nanoTime() - start) / 1e9;
+        double cpu = cpuTimed ? (threads.getCurrentThreadCpuTime() - cpuStart) / 1e9 : Double.NaN;
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("threads", 1);
         m.put("num_perm", 112);
         m.put("ngram", 5);
         m.put("species", MinHashKernel.PREFERRED.toString());
         m.put("mb_per_s", passes * bytes / 1e6 / s);
+        if (cpuTimed) {
+            m.put("mb_per_cpu_s", passes * bytes / 1e6 / cpu);
+            m.put("cpu_share", cpu / s);
+        }
         m.put("checksum", sink);
         return m;
     }
