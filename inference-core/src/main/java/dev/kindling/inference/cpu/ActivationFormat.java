@@ -61,11 +61,19 @@ public enum ActivationFormat {
      * {@code n} values {@code x[off..]} (a multiple of 32) as Q8_0 blocks, the way the integer products
      * of {@link dev.kindling.inference.tensor.Q8_0Tensor} and {@link dev.kindling.inference.tensor.Q4_0Tensor}
      * take them: the integers {@code q} (as floats, in -127..127) to {@code q[qOff..]}, the f16-valued
-     * block scales to {@code d[dOff..]}; {@code q * d} is {@link #roundTrip}'s value.
+     * block scales to {@code d[dOff..]} and the sums of each block's first 16 integers to
+     * {@code sums[dOff..]} (Q4_0's kernel takes the offset -8 of its low nibbles out of them); {@code q * d} is
+     * {@link #roundTrip}'s value.
      */
-    public static void quantizeQ8_0(float[] x, int off, int n, float[] q, int qOff, float[] d, int dOff) {
+    public static void quantizeQ8_0(float[] x, int off, int n, float[] q, int qOff, float[] d, float[] sums, int dOff) {
         for (int b = 0; b < n / 32; b++) {
-            d[dOff + b] = quantizeQ8_0Block(x, off + 32 * b, q, qOff + 32 * b);
+            int qo = qOff + 32 * b;
+            d[dOff + b] = quantizeQ8_0Block(x, off + 32 * b, q, qo);
+            float s = 0f; // integers, |s| <= 16 * 127: exact
+            for (int i = 0; i < 16; i++) {
+                s += q[qo + i];
+            }
+            sums[dOff + b] = s;
         }
     }
 

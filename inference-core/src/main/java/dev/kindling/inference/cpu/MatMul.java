@@ -35,9 +35,10 @@ public final class MatMul {
     /**
      * A job with its input as the kernels take it: {@code x} rounded by the weights'
      * {@link ActivationFormat} (stride {@code xStride}), or for a {@link Q8BlockTensor} the Q8_0
-     * integers {@code x} (stride {@code cols}) and block scales {@code scales} (stride {@code cols/32}).
+     * integers {@code x} (stride {@code cols}), block scales {@code scales} and block sums {@code sums}
+     * (stride {@code cols/32}).
      */
-    private record Prepared(Job job, float[] x, int xStride, float[] scales) {}
+    private record Prepared(Job job, float[] x, int xStride, float[] scales, float[] sums) {}
 
     /** Per-thread scratch: a tile of dequantized rows and a lane buffer. */
     public static final class Scratch {
@@ -66,7 +67,7 @@ public final class MatMul {
             Prepared p = jobs[j];
             Job job = p.job;
             if (job.w instanceof Q8BlockTensor b) {
-                b.multiplyPanel(task - firstTask[j], p.x, p.scales, nTokens, job.out, job.outStride, job.outOff,
+                b.multiplyPanel(task - firstTask[j], p.x, p.scales, p.sums, nTokens, job.out, job.outStride, job.outOff,
                         scratch[worker].blocks);
                 return;
             }
@@ -88,14 +89,14 @@ public final class MatMul {
             ActivationFormat f = job.w.activationFormat();
             boolean blocks = job.w instanceof Q8BlockTensor;
             if (f == ActivationFormat.F32) {
-                out[j] = new Prepared(job, job.x, job.xStride, null);
+                out[j] = new Prepared(job, job.x, job.xStride, null, null);
                 continue;
             }
             for (int i = 0; i < j && out[j] == null; i++) {
                 Job o = jobs[i];
                 if (o.x == job.x && o.xStride == job.xStride && o.w.cols() == job.w.cols()
                         && o.w.activationFormat() == f && (o.w instanceof Q8BlockTensor) == blocks) {
-                    out[j] = new Prepared(job, out[i].x, out[i].xStride, out[i].scales);
+                    out[j] = new Prepared(job, out[i].x, out[i].xStride, out[i].scales, out[i].sums);
                 }
             }
             if (out[j] != null) {
@@ -103,21 +104,23 @@ public final class MatMul {
             }
             int cols = job.w.cols();
             if (blocks) {
-                float[] q = inputBuffer(2 * j, nTokens * cols);
-                float[] d = inputBuffer(2 * j + 1, nTokens * (cols / 32));
-                pool.run(nTokens, (worker, t) -> ActivationFormat.quantizeQ8_0(job.x, t * job.xStride, cols, q, t * cols, d, t * (cols / 32)));
-                out[j] = new Prepared(job, q, cols, d);
+                float[] q = inputBuffer(3 * j, nTokens * cols);
+                float[] d = inputBuffer(3 * j + 1, nTokens * (cols / 32));
+                float[] sums = inputBuffer(3 * j + 2, nTokens * (cols / 32));
+                pool.run(nTokens, (worker, t) ->
+                        ActivationFormat.quantizeQ8_0(job.x, t * job.xStride, cols, q, t * cols, d, sums, t * (cols / 32)));
+                out[j] = new Prepared(job, q, cols, d, sums);
             } else {
-                float[] buf = inputBuffer(2 * j, (nTokens - 1) * job.xStride + cols);
+                float[] buf = inputBuffer(3 * j, (nTokens - 1) * job.xStride + cols);
                 pool.run(nTokens, (worker, t) -> f.roundTrip(job.x, t * job.xStride, cols, buf));
-                out[j] = new Prepared(job, buf, job.xStride, null);
+                out[j] = new Prepared(job, buf, job.xStride, null, null);
             }
         }
         return out;
     }
 
-    /** Per calling thread (an engine's step thread), reusable input buffers, two per job slot. */
-    private static final ThreadLocal<float[][]> INPUTS = ThreadLocal.withInitial(() -> new float[8][]);
+    /** Per calling thread (an engine's step thread), reusable input buffers, three per job slot. */
+    private static final ThreadLocal<float[][]> INPUTS = ThreadLocal.withInitial(() -> new float[12][]);
 
     private static float[] inputBuffer(int slot, int size) {
         float[][] bufs = INPUTS.get();

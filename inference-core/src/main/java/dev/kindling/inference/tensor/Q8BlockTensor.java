@@ -33,18 +33,21 @@ import jdk.incubator.vector.FloatVector;
  * on its batch. Against llama.cpp the only difference is the order of the per-block float sums.
  *
  * <h2>Layout</h2>
- * Rows are stored in groups of {@link #GROUP} (= the float lane count), the rows of a group
- * interleaved column by column, so that one vector load of {@code GROUP} bytes holds one column of
- * {@code GROUP} rows: a product is a broadcast input value times a weight vector, the lanes of the
- * accumulator are the outputs (no horizontal sums). Four groups form a panel of
- * {@link #PANEL_ROWS} rows, the unit of work: the decode kernel streams the panel's four groups side
- * by side (four independent load streams and FMA chains). Rows are padded with zero weights to whole
- * panels; block scales are kept as f16 bits (as in the file) per group and block.
+ * Rows are stored in panels of {@link #PANEL_ROWS} (= four vectors of {@link #GROUP} float lanes),
+ * the panel's rows interleaved column by column: one column (Q8_0) or one column pair (Q4_0) of the
+ * whole panel is {@code PANEL_ROWS} consecutive bytes, so that a panel is one sequential stream
+ * (what the hardware prefetcher follows best) and one vector load of {@code GROUP} bytes holds one
+ * column of {@code GROUP} rows: a product is a broadcast input value times a weight vector, the
+ * lanes of the accumulator are the outputs (no horizontal sums). The decode kernel keeps four such
+ * accumulator chains (the panel's four groups) side by side. Rows are padded with zero weights to
+ * whole panels; block scales are kept as f16 bits (as in the file), per panel block-major.
+ * Scales are converted in the kernels by bit moves (exact for finite halves); a tensor with a
+ * non-finite scale (a damaged file) is computed by the scalar twin instead, which propagates it.
  */
 public abstract class Q8BlockTensor extends Tensor {
-    /** Rows per group: one vector of outputs (16 with AVX-512, 8 with AVX2; 16 when scalar). */
+    /** Rows per vector of outputs (16 with AVX-512, 8 with AVX2; 16 when scalar). */
     public static final int GROUP = L > 0 ? L : 16;
-    /** Groups per panel. */
+    /** Vectors of outputs per panel. */
     static final int PANEL_GROUPS = 4;
     /** Rows per panel, the unit a thread computes. */
     public static final int PANEL_ROWS = PANEL_GROUPS * GROUP;
@@ -57,24 +60,25 @@ public abstract class Q8BlockTensor extends Tensor {
 
     protected final int blocks;
     protected final int panels;
-    /** Stored bytes of one group (all its rows and columns). */
-    protected final int groupBytes;
+    /** Stored bytes of one panel (all its rows and columns). */
+    protected final int panelBytes;
     private final int panelsPerChunk;
+    /** False when some block scale is inf or NaN: then the scalar twin computes the products. */
+    private final boolean finiteScales;
     private final byte[][] values;
     private final short[][] scales;
     private final long fileBytes;
 
     /**
-     * @param groupBytes  stored bytes of one group of {@link #GROUP} rows
+     * @param rowBytes     stored bytes of one row's integers (cols for Q8_0, cols/2 for Q4_0)
      * @param fileRowBytes bytes of one row in the file
      */
-    Q8BlockTensor(String name, int rows, int cols, int groupBytes, long fileRowBytes, RowSource src) {
-        super(name, rows, cols, (long) groupBytes / GROUP + 2L * (cols / 32));
+    Q8BlockTensor(String name, int rows, int cols, int rowBytes, long fileRowBytes, RowSource src) {
+        super(name, rows, cols, (long) rowBytes + 2L * (cols / 32));
         this.blocks = cols / 32;
         this.panels = (rows + PANEL_ROWS - 1) / PANEL_ROWS;
-        this.groupBytes = groupBytes;
+        this.panelBytes = PANEL_ROWS * rowBytes;
         this.fileBytes = fileRowBytes * rows;
-        long panelBytes = (long) PANEL_GROUPS * groupBytes;
         this.panelsPerChunk = (int) Math.max(1, Math.min(panels, MAX_CHUNK_BYTES / panelBytes));
         int chunks = (panels + panelsPerChunk - 1) / panelsPerChunk;
         values = new byte[chunks][];
@@ -83,66 +87,62 @@ public abstract class Q8BlockTensor extends Tensor {
         short[] rowScales = new short[blocks];
         for (int c = 0; c < chunks; c++) {
             int n = Math.min(panelsPerChunk, panels - c * panelsPerChunk);
-            values[c] = new byte[Math.toIntExact(n * panelBytes)];
-            scales[c] = new short[n * PANEL_GROUPS * blocks * GROUP];
+            values[c] = new byte[Math.toIntExact((long) n * panelBytes)];
+            scales[c] = new short[n * blocks * PANEL_ROWS];
         }
+        boolean finite = true;
         for (int p = 0; p < panels; p++) {
             int first = p * PANEL_ROWS;
             int count = Math.min(PANEL_ROWS, rows - first);
             ByteBuffer b = src.rows(first, count).order(ByteOrder.LITTLE_ENDIAN);
             for (int i = 0; i < count; i++) {
                 unpackRow(b, i * fileRowBytes, rowValues, rowScales);
-                int row = first + i;
-                int g = groupOf(row);
-                int lane = row % GROUP;
-                storeRow(values[p / panelsPerChunk], groupOffset(g), lane, rowValues);
+                storeRow(values[p / panelsPerChunk], valueOffset(p), i, rowValues);
                 short[] sa = scales[p / panelsPerChunk];
-                int so = scaleOffset(g);
+                int so = scaleOffset(p);
                 for (int bl = 0; bl < blocks; bl++) {
-                    sa[so + bl * GROUP + lane] = rowScales[bl];
+                    sa[so + bl * PANEL_ROWS + i] = rowScales[bl];
+                    finite &= (rowScales[bl] & 0x7C00) != 0x7C00;
                 }
             }
         }
+        this.finiteScales = finite;
     }
 
     /** Decodes one file row at {@code src[pos]}: the integer weights (Q8_0: -128..127, Q4_0: -8..7) and the f16 block scales. */
     abstract void unpackRow(ByteBuffer src, long pos, int[] values, short[] scales);
 
-    /** Stores one row's integers as lane {@code lane} of the group at {@code dst[groupOff]}. */
-    abstract void storeRow(byte[] dst, int groupOff, int lane, int[] values);
+    /** Stores one row's integers as row {@code r} of the panel at {@code dst[panelOff]}. */
+    abstract void storeRow(byte[] dst, int panelOff, int r, int[] values);
 
-    /** The integer weight of column {@code k} of lane {@code lane} of the group at {@code src[groupOff]}. */
-    abstract int value(byte[] src, int groupOff, int lane, int k);
+    /** The integer weight of column {@code k} of row {@code r} of the panel at {@code src[panelOff]}. */
+    abstract int value(byte[] src, int panelOff, int r, int k);
 
     /**
-     * Decode kernel: panel {@code panel} times one token, weights read from storage; the
-     * {@link #PANEL_ROWS} results (padding rows included) to {@code out[outOff..]}.
+     * Decode kernel: the panel at {@code q[qOff]} (scales at {@code s[sOff]}) times one token
+     * (integers {@code xq[xOff..]}, block scales {@code dx[dOff..]}, block sums of the integers
+     * {@code xs[dOff..]}); the {@link #PANEL_ROWS} results (padding rows included) to {@code out[outOff..]}.
      */
-    abstract void decodePanel(byte[] q, int qOff, short[] s, int sOff, float[] xq, int xOff, float[] dx, int dOff,
-            float[] out, int outOff);
+    abstract void decodePanel(byte[] q, int qOff, short[] s, int sOff, float[] xq, int xOff, float[] dx, float[] xs,
+            int dOff, float[] out, int outOff);
 
     /**
-     * Writes the integer weights of columns {@code [k0, k0 + n)} of the panel's four groups as floats
-     * to {@code tile[(g * TILE_COLS + k - k0) * GROUP + lane]} (n a multiple of 32).
+     * Writes the integer weights of columns {@code [k0, k0 + n)} of the panel at {@code q[qOff]} as
+     * floats to {@code tile[(g * TILE_COLS + k - k0) * GROUP + lane]} for panel row
+     * {@code g * GROUP + lane} (n a multiple of 32).
      */
     abstract void dequantizeTile(byte[] q, int qOff, int k0, int n, float[] tile);
 
     // ---- layout
 
-    final int groupOf(int row) {
-        return row / GROUP;
+    /** Offset of panel {@code p} in its chunk's value array. */
+    final int valueOffset(int p) {
+        return (p % panelsPerChunk) * panelBytes;
     }
 
-    /** Offset of group {@code g} in its chunk's value array. */
-    final int groupOffset(int g) {
-        int p = g / PANEL_GROUPS;
-        return ((p % panelsPerChunk) * PANEL_GROUPS + g % PANEL_GROUPS) * groupBytes;
-    }
-
-    /** Offset of group {@code g}'s scales (block-major, {@link #GROUP} per block) in its chunk's scale array. */
-    final int scaleOffset(int g) {
-        int p = g / PANEL_GROUPS;
-        return ((p % panelsPerChunk) * PANEL_GROUPS + g % PANEL_GROUPS) * blocks * GROUP;
+    /** Offset of panel {@code p}'s scales (block-major, {@link #PANEL_ROWS} per block) in its chunk's scale array. */
+    final int scaleOffset(int p) {
+        return (p % panelsPerChunk) * blocks * PANEL_ROWS;
     }
 
     /** Panels (groups of {@link #PANEL_ROWS} rows, the last padded). */
@@ -161,14 +161,14 @@ public abstract class Q8BlockTensor extends Tensor {
     }
 
     final float scale(int row, int block) {
-        int g = groupOf(row);
-        return ScalarKernels.halfToFloat(scales[g / PANEL_GROUPS / panelsPerChunk][scaleOffset(g) + block * GROUP + row % GROUP]);
+        int p = row / PANEL_ROWS;
+        return ScalarKernels.halfToFloat(scales[p / panelsPerChunk][scaleOffset(p) + block * PANEL_ROWS + row % PANEL_ROWS]);
     }
 
     /** The integer weight at (row, k). */
     final int value(int row, int k) {
-        int g = groupOf(row);
-        return value(values[g / PANEL_GROUPS / panelsPerChunk], groupOffset(g), row % GROUP, k);
+        int p = row / PANEL_ROWS;
+        return value(values[p / panelsPerChunk], valueOffset(p), row % PANEL_ROWS, k);
     }
 
     /** Rows are read once per token (embedding lookups): the scalar form is the only one. */
@@ -213,15 +213,15 @@ public abstract class Q8BlockTensor extends Tensor {
 
     /**
      * Rows of panel {@code panel} for {@code nTokens} tokens: token {@code t}'s input is
-     * {@code xq[t * cols ..]} with scales {@code dx[t * blocks ..]} (see
-     * {@link ActivationFormat#quantizeQ8_0}); its result for row {@code r} goes to
-     * {@code out[t * outStride + outOff + r]} (rows past {@link #rows()} are not written).
+     * {@code xq[t * cols ..]} with scales {@code dx[t * blocks ..]} and block sums
+     * {@code xs[t * blocks ..]} (see {@link ActivationFormat#quantizeQ8_0}); its result for row
+     * {@code r} goes to {@code out[t * outStride + outOff + r]} (rows past {@link #rows()} are not written).
      */
-    public final void multiplyPanel(int panel, float[] xq, float[] dx, int nTokens, float[] out, int outStride, int outOff,
-            Scratch s) {
+    public final void multiplyPanel(int panel, float[] xq, float[] dx, float[] xs, int nTokens, float[] out, int outStride,
+            int outOff, Scratch s) {
         int r0 = panel * PANEL_ROWS;
         int nr = Math.min(PANEL_ROWS, rows - r0);
-        if (L == 0) {
+        if (L == 0 || !finiteScales) {
             for (int t = 0; t < nTokens; t++) {
                 for (int r = 0; r < nr; r++) {
                     out[t * outStride + outOff + r0 + r] = productScalar(r0 + r, xq, t * cols, dx, t * blocks);
@@ -231,16 +231,15 @@ public abstract class Q8BlockTensor extends Tensor {
         }
         byte[] q = values[panel / panelsPerChunk];
         short[] sc = scales[panel / panelsPerChunk];
-        int g0 = panel * PANEL_GROUPS;
-        int qOff = groupOffset(g0);
-        int sOff = scaleOffset(g0);
+        int qOff = valueOffset(panel);
+        int sOff = scaleOffset(panel);
         if (nTokens < TILED_FROM_TOKENS) {
             for (int t = 0; t < nTokens; t++) {
                 int o = t * outStride + outOff + r0;
                 if (nr == PANEL_ROWS) {
-                    decodePanel(q, qOff, sc, sOff, xq, t * cols, dx, t * blocks, out, o);
+                    decodePanel(q, qOff, sc, sOff, xq, t * cols, dx, xs, t * blocks, out, o);
                 } else {
-                    decodePanel(q, qOff, sc, sOff, xq, t * cols, dx, t * blocks, s.panelOut, 0);
+                    decodePanel(q, qOff, sc, sOff, xq, t * cols, dx, xs, t * blocks, s.panelOut, 0);
                     System.arraycopy(s.panelOut, 0, out, o, nr);
                 }
             }
@@ -270,11 +269,10 @@ public abstract class Q8BlockTensor extends Tensor {
     }
 
     /** Block scales of the tile's columns as floats: {@code dst[(g * TILE_COLS/32 + b) * GROUP + lane]}. */
-    private void tileScales(short[] sc, int sOff, int b0, int nb, float[] dst) {
-        int groupScales = blocks * GROUP;
+    private static void tileScales(short[] sc, int sOff, int b0, int nb, float[] dst) {
         for (int g = 0; g < PANEL_GROUPS; g++) {
             for (int b = 0; b < nb; b++) {
-                Simd.halvesToFloats(sc, sOff + g * groupScales + (b0 + b) * GROUP)
+                Simd.halvesToFloats(sc, sOff + (b0 + b) * PANEL_ROWS + g * GROUP)
                         .intoArray(dst, (g * (TILE_COLS / 32) + b) * GROUP);
             }
         }
