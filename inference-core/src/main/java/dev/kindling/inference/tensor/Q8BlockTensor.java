@@ -1,6 +1,8 @@
 package dev.kindling.inference.tensor;
 
 import static dev.kindling.inference.cpu.Simd.F;
+import static dev.kindling.inference.cpu.Simd.I;
+import static dev.kindling.inference.cpu.Simd.S;
 import static dev.kindling.inference.cpu.Simd.L;
 
 import dev.kindling.inference.cpu.ActivationFormat;
@@ -10,6 +12,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 
 /**
  * Weights made of 32-value blocks of small integers with one f16 scale per block — ggml's Q8_0
@@ -268,11 +272,15 @@ public abstract class Q8BlockTensor extends Tensor {
         }
     }
 
-    /** Block scales of the tile's columns as floats: {@code dst[(g * TILE_COLS/32 + b) * GROUP + lane]}. */
+    /**
+     * Block scales of the tile's columns as floats: {@code dst[(g * TILE_COLS/32 + b) * GROUP + lane]}
+     * (the bit moves of {@link Q8_0Tensor#decodePanel}, then the factor 2^112: exact for finite halves).
+     */
     private static void tileScales(short[] sc, int sOff, int b0, int nb, float[] dst) {
         for (int g = 0; g < PANEL_GROUPS; g++) {
             for (int b = 0; b < nb; b++) {
-                Simd.halvesToFloats(sc, sOff + (b0 + b) * PANEL_ROWS + g * GROUP)
+                IntVector h = (IntVector) ShortVector.fromArray(S, sc, sOff + (b0 + b) * PANEL_ROWS + g * GROUP).castShape(I, 0);
+                h.and(0x7FFF).mul(8192).or(h.and(0x80000000)).reinterpretAsFloats().mul(0x1p112f)
                         .intoArray(dst, (g * (TILE_COLS / 32) + b) * GROUP);
             }
         }
