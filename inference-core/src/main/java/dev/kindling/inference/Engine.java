@@ -244,6 +244,36 @@ public final class Engine implements AutoCloseable {
         return await(scheduler.logits(checkNotTruncated(tokens)));
     }
 
+    /**
+     * Starts scoring one token sequence (as given, no BOS added) and returns at once; the result
+     * joins the same continuous batch as generations (streaming callers keep a window of these).
+     */
+    public CompletableFuture<ScoreResult> submitScore(int[] tokens) {
+        try {
+            return scheduler.score(checkNotTruncated(tokens));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** Starts a mean-pooled embedding of one token sequence and returns at once. */
+    public CompletableFuture<float[]> submitEmbed(int[] tokens) {
+        try {
+            return scheduler.embed(checkNotTruncated(tokens));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** Starts computing the logits after the last of {@code tokens} and returns at once. */
+    public CompletableFuture<float[]> submitLogits(int[] tokens) {
+        try {
+            return scheduler.logits(checkNotTruncated(tokens));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
     private int[] checkNotTruncated(int[] ids) {
         if (ids.length == 0) {
             throw new IllegalArgumentException("empty token sequence");

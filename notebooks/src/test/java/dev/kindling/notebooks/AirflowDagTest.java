@@ -162,7 +162,9 @@ class AirflowDagTest {
         for (String required : List.of("--teacher", "--prompts", "--output", "--overwrite")) {
             assertTrue(sft.hasMatchedOption(required), "distill sft needs " + required + ": " + args);
         }
-        String prompts = sft.matchedOptionValue("--prompts", "");
+        // --prompts is repeatable (a List) in the real command, a single value in the stand-in
+        Object promptsValue = sft.matchedOptionValue("--prompts", "");
+        String prompts = promptsValue instanceof List<?> list ? String.valueOf(list.get(list.size() - 1)) : String.valueOf(promptsValue);
         String curatedOutput = tasksById().get("curate").path("kwargs").path("application_args").get(
                 strings(tasksById().get("curate").path("kwargs").path("application_args")).indexOf("--output") + 1).asText();
         assertEquals(curatedOutput, prompts, "distill reads what curate wrote");

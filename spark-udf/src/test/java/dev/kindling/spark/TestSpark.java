@@ -4,8 +4,10 @@ import java.nio.file.Path;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * One local[2] SparkSession for all tests of a surefire JVM (starting Spark takes seconds). CLI
- * commands run in-process join it instead of starting their own, and do not stop it.
+ * One local SparkSession for all tests of a surefire JVM (starting Spark takes seconds). CLI
+ * commands run in-process join it instead of starting their own, and do not stop it. Master
+ * {@code local[2,2]}: two task threads, and a failed task is tried twice (as on a cluster), which the
+ * tests of task retries rely on.
  */
 public final class TestSpark {
     private static SparkSession session;
@@ -16,7 +18,7 @@ public final class TestSpark {
         if (session == null) {
             Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
             session = SparkSession.builder()
-                    .master("local[2]")
+                    .master("local[2,2]")
                     .appName("kindling-tests")
                     .config("spark.ui.enabled", "false")
                     .config("spark.sql.shuffle.partitions", "4")

@@ -19,7 +19,8 @@ import java.util.Arrays;
  * if (idx.firstMatch(doc) >= 0) { ... contaminated ... }
  * }</pre>
  */
-public final class NgramIndex {
+public final class NgramIndex implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
     private final int n;
     private long[] table;
     private int size;

@@ -27,10 +27,11 @@ import java.util.regex.Pattern;
  * not shipped here). Sentences are counted with {@link SentenceSplitter} (datatrove uses Punkt).
  */
 public final class C4QualityFilter implements DocumentFilter {
+    private static final long serialVersionUID = 1L;
     /** Options, datatrove's defaults in {@link #DEFAULT}; -1 disables a numeric rule. */
     public record Config(boolean removeCitations, boolean filterNoTerminalPunct, int minNumSentences,
                          int minWordsPerLine, int maxWordLength, boolean filterLoremIpsum,
-                         boolean filterJavascript, boolean filterCurlyBracket, boolean filterPolicy) {
+                         boolean filterJavascript, boolean filterCurlyBracket, boolean filterPolicy) implements java.io.Serializable {
         public static final Config DEFAULT = new Config(true, true, 5, 3, 1000, true, true, true, true);
     }
 

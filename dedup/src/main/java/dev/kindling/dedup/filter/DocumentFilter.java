@@ -8,7 +8,7 @@ package dev.kindling.dedup.filter;
  * if (!r.keep()) log(r.reason());
  * }</pre>
  */
-public interface DocumentFilter {
+public interface DocumentFilter extends java.io.Serializable {
     /** Short name used in configs and statistics ({@code gopher_quality}, {@code c4}...). */
     String name();
 

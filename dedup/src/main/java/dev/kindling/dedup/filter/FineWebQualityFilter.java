@@ -17,9 +17,10 @@ import java.util.List;
  * </ul>
  */
 public final class FineWebQualityFilter implements DocumentFilter {
+    private static final long serialVersionUID = 1L;
     /** Thresholds (datatrove's defaults in {@link #DEFAULT}). */
     public record Config(double linePunctThreshold, boolean linePunctExcludeZero, double shortLineThreshold,
-                         int shortLineLength, double charDuplicatesRatio, double newLineRatio) {
+                         int shortLineLength, double charDuplicatesRatio, double newLineRatio) implements java.io.Serializable {
         public static final Config DEFAULT = new Config(0.12, false, 0.67, 30, 0.01, 0.3);
     }
 

@@ -25,10 +25,11 @@ import java.util.Set;
  * S* and control characters, where datatrove lists characters by hand; they agree on ASCII.
  */
 public final class GopherQualityFilter implements DocumentFilter {
+    private static final long serialVersionUID = 1L;
     /** Thresholds; a null disables that rule. */
     public record Config(Integer minDocWords, Integer maxDocWords, Double minAvgWordLength, Double maxAvgWordLength,
                          Double maxSymbolWordRatio, Double maxBulletLinesRatio, Double maxEllipsisLinesRatio,
-                         Double minAlphaWordsRatio, Integer minStopWords, Set<String> stopWords) {
+                         Double minAlphaWordsRatio, Integer minStopWords, Set<String> stopWords) implements java.io.Serializable {
         public static final Config DEFAULT = new Config(50, 100_000, 3.0, 10.0, 0.1, 0.9, 0.3, 0.8, 2,
                 Set.of("the", "be", "to", "of", "and", "that", "have", "with"));
     }

@@ -26,9 +26,10 @@ import java.util.regex.Pattern;
  * Lengths are Python lengths (code points). Tokens come from {@link WordTokenizer#wordTokenize}.
  */
 public final class GopherRepetitionFilter implements DocumentFilter {
+    private static final long serialVersionUID = 1L;
     /** Thresholds; a null disables that rule. {@code topNGrams[i] = {n, fraction}}. */
     public record Config(Double dupLineFrac, Double dupParaFrac, Double dupLineCharFrac, Double dupParaCharFrac,
-                         double[][] topNGrams, double[][] dupNGrams) {
+                         double[][] topNGrams, double[][] dupNGrams) implements java.io.Serializable {
         public static final Config DEFAULT = new Config(0.3, 0.3, 0.2, 0.2,
                 new double[][] {{2, 0.2}, {3, 0.18}, {4, 0.16}},
                 new double[][] {{5, 0.15}, {6, 0.14}, {7, 0.13}, {8, 0.12}, {9, 0.11}, {10, 0.10}});

@@ -20,11 +20,12 @@ import java.util.Set;
  * id). It is the single-machine reference of the Spark stage, which computes the same thing with
  * the same edge rule distributed.
  *
- * <p>Edge rule: documents sharing a band key form a bucket; within a bucket sorted by id, every
- * member is a candidate of the bucket's first (smallest id) member — a star, so a bucket of k
- * documents costs k-1 candidates rather than k²/2 (one boilerplate shingle shared by a third of
- * the corpus must not make the job quadratic). Candidates are kept as edges when their Jaccard
- * similarity (estimated from signatures, or exact on shingle sets) reaches the threshold.
+ * <p>Edge rule ({@link BucketPairs}): documents sharing a band key form a bucket; a bucket of at
+ * most {@code allPairsMaxBucket} members (sorted by id) yields all its pairs, a larger one a star of
+ * every member with the bucket's first (smallest id) member, so a bucket of k documents costs k-1
+ * candidates rather than k²/2 (one boilerplate shingle shared by a third of the corpus must not make
+ * the job quadratic). Candidates are kept as edges when their Jaccard similarity (estimated from
+ * signatures, or exact on shingle sets) reaches the threshold.
  *
  * <pre>{@code
  * var finder = new NearDuplicateFinder(NearDuplicateFinder.Config.defaults(0.8));
@@ -44,8 +45,18 @@ public final class NearDuplicateFinder {
         EXACT
     }
 
-    /** What to run. */
-    public record Config(MinHashParams params, NormalizeOptions normalize, double threshold, Verification verification) {
+    /**
+     * What to run.
+     *
+     * @param allPairsMaxBucket buckets up to this size yield all their pairs, larger ones a star
+     *                          ({@link BucketPairs})
+     */
+    public record Config(MinHashParams params, NormalizeOptions normalize, double threshold, Verification verification,
+                         int allPairsMaxBucket) {
+        public Config(MinHashParams params, NormalizeOptions normalize, double threshold, Verification verification) {
+            this(params, normalize, threshold, verification, BucketPairs.DEFAULT_ALL_PAIRS_MAX);
+        }
+
         /**
          * The default: datatrove's 14 x 8 bands at 5-grams (an S-curve steep near 0.72, so pairs just
          * above the threshold still meet in a band), candidates kept when their exact Jaccard reaches
@@ -56,9 +67,8 @@ public final class NearDuplicateFinder {
         }
 
         /**
-         * Bands and rows from text-dedup's {@code optimal_param} (equal weights) for the threshold,
-         * exact verification. Its S-curve is centred on the threshold, so about half of the pairs
-         * just above it never meet in a band (recall 0.946 on the corpus benchmark at 0.8).
+         * Bands and rows for the threshold by {@link MinHashParams#forThreshold} (text-dedup's
+         * {@code optimal_param} weighted for verified candidates; 14 x 8 at 0.8), exact verification.
          */
         public static Config forThreshold(double threshold) {
             return new Config(MinHashParams.forThreshold(threshold, 112, 5, MinHashParams.DEFAULT_SEED),
@@ -66,7 +76,11 @@ public final class NearDuplicateFinder {
         }
 
         public Config withVerification(Verification v) {
-            return new Config(params, normalize, threshold, v);
+            return new Config(params, normalize, threshold, v, allPairsMaxBucket);
+        }
+
+        public Config withParams(MinHashParams p) {
+            return new Config(p, normalize, threshold, verification, allPairsMaxBucket);
         }
     }
 
@@ -148,27 +162,30 @@ public final class NearDuplicateFinder {
             }
         }
         Set<Long> seen = new HashSet<>();
-        List<long[]> edges = new ArrayList<>();
-        long candidates = 0;
-        UnionFind uf = new UnionFind(n);
+        List<long[]> candidatePairs = new ArrayList<>();
+        BucketPairs pairs = new BucketPairs(config.allPairsMaxBucket(), (a, b) -> {
+            if (seen.add(a * n + b)) {
+                candidatePairs.add(new long[] {a, b});
+            }
+        });
         for (List<Integer> members : buckets.values()) {
             if (members.size() < 2) {
                 continue;
             }
-            int first = members.get(0);   // indices were added in id order
-            for (int m = 1; m < members.size(); m++) {
-                int other = members.get(m);
-                long pairKey = (long) first * n + other;
-                if (!seen.add(pairKey)) {
-                    continue;
-                }
-                candidates++;
-                if (accept(sigs, sets, first, other)) {
-                    edges.add(new long[] {first, other});
-                    uf.union(first, other);
-                }
+            for (int m : members) {   // indices were added in id order
+                pairs.add(m);
+            }
+            pairs.finish();
+        }
+        List<long[]> edges = new ArrayList<>();
+        UnionFind uf = new UnionFind(n);
+        for (long[] c : candidatePairs) {
+            if (accept(sigs, sets, (int) c[0], (int) c[1])) {
+                edges.add(c);
+                uf.union((int) c[0], (int) c[1]);
             }
         }
+        long candidates = candidatePairs.size();
         int[] rep = new int[n];
         for (int i = 0; i < n; i++) {
             rep[i] = uf.find(i);

@@ -12,7 +12,7 @@ import dev.kindling.dedup.lsh.OptimalParam;
  * @param seed    seed of the permutation coefficients; signatures are comparable only under equal
  *                seeds and numPerm
  */
-public record MinHashParams(int numPerm, int bands, int rows, int ngram, long seed) {
+public record MinHashParams(int numPerm, int bands, int rows, int ngram, long seed) implements java.io.Serializable {
 
     /** Seed used when none is given (any fixed value; it only has to be the same for every row). */
     public static final long DEFAULT_SEED = 42L;
@@ -34,11 +34,13 @@ public record MinHashParams(int numPerm, int bands, int rows, int ngram, long se
     }
 
     /**
-     * Bands and rows for a Jaccard {@code threshold}, chosen by {@link OptimalParam} (text-dedup's
-     * {@code optimal_param}, false positive and false negative weights 0.5 each).
+     * Bands and rows for a Jaccard {@code threshold} when candidates are verified (Kindling's
+     * default): text-dedup's {@code optimal_param} with false negatives weighted 19 times more than
+     * false positives ({@link OptimalParam#forVerifiedDedup}). At 0.8 and 112 permutations this is
+     * {@link #DEFAULT}'s 14 x 8.
      */
     public static MinHashParams forThreshold(double threshold, int numPerm, int ngram, long seed) {
-        OptimalParam.BandsRows br = OptimalParam.optimal(threshold, numPerm, 0.5, 0.5);
+        OptimalParam.BandsRows br = OptimalParam.forVerifiedDedup(threshold, numPerm);
         return new MinHashParams(numPerm, br.bands(), br.rows(), ngram, seed);
     }
 }

@@ -21,7 +21,7 @@ public record NormalizeOptions(
         boolean collapseWhitespace,
         boolean removePunctuation,
         boolean stripDiacritics,
-        Digits digits) {
+        Digits digits) implements java.io.Serializable {
 
     /** Decimal digits: kept, each run replaced by one {@code 0} (datatrove), or removed. */
     public enum Digits { KEEP, ZERO, REMOVE }

@@ -30,7 +30,8 @@ import java.util.regex.Pattern;
  * r.counts().get(PiiKind.EMAIL);  // 1
  * }</pre>
  */
-public final class PiiRedactor {
+public final class PiiRedactor implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
     private static final Pattern EMAIL = Pattern.compile(
             "(?<![\\w.%+-])[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z]{2,24}(?![\\w-])");
     private static final String OCTET = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";

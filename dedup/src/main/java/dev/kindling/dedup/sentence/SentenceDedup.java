@@ -31,7 +31,8 @@ import java.util.TreeSet;
  * </ol>
  * Documents with fewer than n sentences have no spans and are never changed.
  */
-public final class SentenceDedup {
+public final class SentenceDedup implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
     /** Reason given to documents left too short. */
     public static final String TOO_SHORT = "sentence_dedup_too_short";
 

@@ -24,61 +24,77 @@ import java.util.regex.Pattern;
 public final class WordTokenizer {
     private WordTokenizer() {}
 
-    private record Rule(Pattern p, String replacement) {
+    /**
+     * One NLTK substitution. {@code needs}: characters of which at least one must occur for the
+     * regex to match at all (null: always run); checking them first skips most regex scans.
+     */
+    private record Rule(Pattern p, String replacement, String needs) {
         String apply(String s) {
+            if (needs != null && !containsAny(s, needs)) {
+                return s;
+            }
             return p.matcher(s).replaceAll(replacement);
         }
     }
 
-    private static final int U = Pattern.UNICODE_CHARACTER_CLASS;
-
-    private static Rule rule(String regex, String replacement) {
-        return new Rule(Pattern.compile(regex, U), replacement);
+    private static boolean containsAny(String s, String chars) {
+        for (int i = 0; i < chars.length(); i++) {
+            if (s.indexOf(chars.charAt(i)) >= 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
-    private static Rule ruleCi(String regex, String replacement) {
-        return new Rule(Pattern.compile(regex, U | Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE), replacement);
+    private static final int U = Pattern.UNICODE_CHARACTER_CLASS;
+
+    private static Rule rule(String regex, String replacement, String needs) {
+        return new Rule(Pattern.compile(regex, U), replacement, needs);
+    }
+
+    private static Rule ruleCi(String regex, String replacement, String needs) {
+        return new Rule(Pattern.compile(regex, U | Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE), replacement, needs);
     }
 
     private static final List<Rule> STARTING_QUOTES = List.of(
-            rule("([«“‘„]|[`]+)", " $1 "),
-            rule("^\"", "``"),
-            rule("(``)", " $1 "),
-            rule("([ (\\[{<])(\"|'{2})", "$1 `` "),
-            ruleCi("(')(?!re|ve|ll|m|t|s|d|n)(\\w)\\b", "$1 $2"));
+            rule("([«“‘„]|[`]+)", " $1 ", "«“‘„`"),
+            rule("^\"", "``", "\""),
+            rule("(``)", " $1 ", "`"),
+            rule("([ (\\[{<])(\"|'{2})", "$1 `` ", "\"'"),
+            ruleCi("(')(?!re|ve|ll|m|t|s|d|n)(\\w)\\b", "$1 $2", "'"));
 
     private static final List<Rule> PUNCTUATION = List.of(
-            rule("([^.])(\\.)([\\])}>\"'»”’ ]*)\\s*$", "$1 $2 $3 "),
-            rule("([:,])([^\\d])", " $1 $2"),
-            rule("([:,])$", " $1 "),
-            rule("\\.{2,}", " $0 "),
-            rule("[;@#$%&]", " $0 "),
-            rule("([^.])(\\.)([\\])}>\"']*)\\s*$", "$1 $2$3 "),
-            rule("[?!]", " $0 "),
-            rule("([^'])' ", "$1 ' "),
-            rule("[*]", " $0 "));
+            rule("([^.])(\\.)([\\])}>\"'»”’ ]*)\\s*$", "$1 $2 $3 ", "."),
+            rule("([:,])([^\\d])", " $1 $2", ":,"),
+            rule("([:,])$", " $1 ", ":,"),
+            rule("\\.{2,}", " $0 ", "."),
+            rule("[;@#$%&]", " $0 ", ";@#$%&"),
+            rule("([^.])(\\.)([\\])}>\"']*)\\s*$", "$1 $2$3 ", "."),
+            rule("[?!]", " $0 ", "?!"),
+            rule("([^'])' ", "$1 ' ", "'"),
+            rule("[*]", " $0 ", "*"));
 
-    private static final Rule PARENS_BRACKETS = rule("[\\]\\[(){}<>]", " $0 ");
-    private static final Rule DOUBLE_DASHES = rule("--", " -- ");
+    private static final Rule PARENS_BRACKETS = rule("[\\]\\[(){}<>]", " $0 ", "[](){}<>");
+    private static final Rule DOUBLE_DASHES = rule("--", " -- ", "-");
 
     private static final List<Rule> ENDING_QUOTES = List.of(
-            rule("([»”’])", " $1 "),
-            rule("''", " '' "),
-            rule("\"", " '' "),
-            rule("([^' ])('[sS]|'[mM]|'[dD]|') ", "$1 $2 "),
-            rule("([^' ])('ll|'LL|'re|'RE|'ve|'VE|n't|N'T) ", "$1 $2 "));
+            rule("([»”’])", " $1 ", "»”’"),
+            rule("''", " '' ", "'"),
+            rule("\"", " '' ", "\""),
+            rule("([^' ])('[sS]|'[mM]|'[dD]|') ", "$1 $2 ", "'"),
+            rule("([^' ])('ll|'LL|'re|'RE|'ve|'VE|n't|N'T) ", "$1 $2 ", "'"));
 
     private static final List<Rule> CONTRACTIONS = List.of(
-            ruleCi("\\b(can)(not)\\b", " $1 $2 "),
-            ruleCi("\\b(d)('ye)\\b", " $1 $2 "),
-            ruleCi("\\b(gim)(me)\\b", " $1 $2 "),
-            ruleCi("\\b(gon)(na)\\b", " $1 $2 "),
-            ruleCi("\\b(got)(ta)\\b", " $1 $2 "),
-            ruleCi("\\b(lem)(me)\\b", " $1 $2 "),
-            ruleCi("\\b(more)('n)\\b", " $1 $2 "),
-            ruleCi("\\b(wan)(na)(?=\\s)", " $1 $2 "),
-            ruleCi(" ('t)(is)\\b", " $1 $2 "),
-            ruleCi(" ('t)(was)\\b", " $1 $2 "));
+            ruleCi("\\b(can)(not)\\b", " $1 $2 ", null),
+            ruleCi("\\b(d)('ye)\\b", " $1 $2 ", null),
+            ruleCi("\\b(gim)(me)\\b", " $1 $2 ", null),
+            ruleCi("\\b(gon)(na)\\b", " $1 $2 ", null),
+            ruleCi("\\b(got)(ta)\\b", " $1 $2 ", null),
+            ruleCi("\\b(lem)(me)\\b", " $1 $2 ", null),
+            ruleCi("\\b(more)('n)\\b", " $1 $2 ", null),
+            ruleCi("\\b(wan)(na)(?=\\s)", " $1 $2 ", null),
+            ruleCi(" ('t)(is)\\b", " $1 $2 ", null),
+            ruleCi(" ('t)(was)\\b", " $1 $2 ", null));
 
     private static final Pattern WHITESPACE = Pattern.compile("\\s+", U);
 
@@ -97,8 +113,10 @@ public final class WordTokenizer {
         for (Rule r : ENDING_QUOTES) {
             text = r.apply(text);
         }
-        for (Rule r : CONTRACTIONS) {
-            text = r.apply(text);
+        if (mayHaveContraction(text)) {
+            for (Rule r : CONTRACTIONS) {
+                text = r.apply(text);
+            }
         }
         List<String> out = new ArrayList<>();
         for (String t : WHITESPACE.split(text)) {
@@ -107,6 +125,27 @@ public final class WordTokenizer {
             }
         }
         return out;
+    }
+
+    private static final String[] CONTRACTION_WORDS = {"cannot", "d'ye", "gimme", "gonna", "gotta", "lemme", "more'n",
+        "wanna", "'tis", "'twas"};
+
+    /**
+     * Whether any contraction rule can match. They are case-insensitive with Unicode case: fold each
+     * char as the regex engine does (upper, then lower: "ſ" is "s", "İ" is "i") before looking.
+     */
+    private static boolean mayHaveContraction(String text) {
+        char[] folded = new char[text.length()];
+        for (int i = 0; i < folded.length; i++) {
+            folded[i] = Character.toLowerCase(Character.toUpperCase(text.charAt(i)));
+        }
+        String lower = new String(folded);
+        for (String w : CONTRACTION_WORDS) {
+            if (lower.contains(w)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Tokens of a whole text: sentences first, then {@link #tokenize} on each (datatrove's word_tokenize). */

@@ -2,6 +2,7 @@ package dev.kindling.dedup.lsh;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindling.dedup.minhash.MinHashParams;
 import java.io.BufferedReader;
@@ -41,6 +42,27 @@ class OptimalParamTest {
         assertEquals(33, rows);
     }
 
+    /**
+     * The weights for verified candidates: 14 x 8 at 0.8 holds for every false-negative weight in
+     * [0.91, 0.965] (0.95 is not on an edge), and the shapes at other thresholds are as documented.
+     */
+    @Test
+    void verifiedWeightsAreCalibratedOnDatatrovesShape() {
+        for (double fn = 0.91; fn <= 0.965; fn += 0.005) {
+            assertEquals(new OptimalParam.BandsRows(14, 8), OptimalParam.optimal(0.8, 112, 1 - fn, fn), "fn weight " + fn);
+        }
+        assertEquals(new OptimalParam.BandsRows(14, 8), OptimalParam.forVerifiedDedup(0.8, 112));
+        assertEquals(new OptimalParam.BandsRows(18, 6), OptimalParam.forVerifiedDedup(0.7, 112));
+        assertEquals(new OptimalParam.BandsRows(16, 7), OptimalParam.forVerifiedDedup(0.75, 112));
+        assertEquals(new OptimalParam.BandsRows(11, 10), OptimalParam.forVerifiedDedup(0.85, 112));
+        assertEquals(new OptimalParam.BandsRows(8, 13), OptimalParam.forVerifiedDedup(0.9, 112));
+        // a pair exactly at the threshold becomes a candidate with probability > 0.9 (0.47 with equal weights)
+        for (double t : new double[] {0.7, 0.75, 0.8, 0.85, 0.9}) {
+            var br = OptimalParam.forVerifiedDedup(t, 112);
+            assertTrue(OptimalParam.collisionProbability(t, br.bands(), br.rows()) > 0.89, "t=" + t);
+        }
+    }
+
     /** By hand: with one permutation the only choice is 1 band of 1 row; the S-curve is 1-(1-s^r)^b. */
     @Test
     void handDerived() {
@@ -50,8 +72,9 @@ class OptimalParamTest {
         assertEquals(0.02, OptimalParam.integrate(0.8, 0.8, 1, 1, 1, false), 1e-12);
         assertEquals(1 - Math.pow(1 - Math.pow(0.8, 8), 14), OptimalParam.collisionProbability(0.8, 14, 8), 1e-15);
         MinHashParams p = MinHashParams.forThreshold(0.8, 112, 5, 1);
-        assertEquals(9, p.bands());
-        assertEquals(12, p.rows());
+        assertEquals(14, p.bands(), "Kindling's weights reproduce datatrove's 14 x 8 at 0.8");
+        assertEquals(8, p.rows());
+        assertEquals(new OptimalParam.BandsRows(9, 12), OptimalParam.optimal(0.8, 112, 0.5, 0.5), "text-dedup's equal weights");
         assertThrows(IllegalArgumentException.class, () -> OptimalParam.optimal(1.0, 112, 0.5, 0.5));
         assertThrows(IllegalArgumentException.class, () -> new MinHashParams(112, 15, 8, 5, 1));
     }

@@ -12,7 +12,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks (one JSON line of results each).",
-        subcommands = {dev.kindling.spark.tokenize.TokenizerBenchCommand.class})
+        subcommands = {dev.kindling.spark.tokenize.TokenizerBenchCommand.class, dev.kindling.spark.inference.GenerateBenchCommand.class,
+                dev.kindling.spark.inference.SparkGenerateBenchCommand.class, dev.kindling.spark.dedup.bench.DedupBenchCommand.class})
 public final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;

@@ -1,7 +1,10 @@
 package dev.kindling.spark.cli;
 
 import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.curate.CurateCommand;
+import dev.kindling.spark.dedup.DedupCommand;
 import dev.kindling.spark.demo.DemoCommand;
+import dev.kindling.spark.filter.FilterCommand;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -23,8 +26,11 @@ import picocli.CommandLine.Spec;
         description = "LLM data work as Spark jobs: read, curate, tokenize, score and distill text datasets.",
         footer = {"", "Run 'kindling <command> --help' for a command's options.",
                 "Exit codes: 0 ok, 1 failure, 2 usage error."},
-        subcommands = {DemoCommand.class, ConvertCommand.class, dev.kindling.spark.tokenize.TokenizeCommand.class,
-                dev.kindling.spark.tokenize.PackCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, ConvertCommand.class, DedupCommand.class, FilterCommand.class, CurateCommand.class,
+                dev.kindling.spark.tokenize.TokenizeCommand.class, dev.kindling.spark.tokenize.PackCommand.class,
+                dev.kindling.spark.inference.GenerateCommand.class, dev.kindling.spark.inference.ScoreCommand.class,
+                dev.kindling.spark.inference.LogitsCommand.class, dev.kindling.spark.distill.DistillCommand.class,
+                BenchCommand.class, CommandLine.HelpCommand.class})
 public final class KindlingCli implements Runnable {
     @Spec
     CommandSpec spec;

@@ -23,6 +23,14 @@ public abstract class SparkCommand implements Callable<Integer> {
     /** Checks the options; throw {@link dev.kindling.spark.KindlingException#usage} before Spark starts. */
     protected void validate() {}
 
+    /**
+     * Work that needs no Spark session (e.g. {@code generate --prompt}): return its exit code to
+     * finish without starting Spark, or null to go on with {@link #run}.
+     */
+    protected Integer runWithoutSpark() throws Exception {
+        return null;
+    }
+
     /** The job itself. Returns the exit code. */
     protected abstract int run(JobRun run) throws Exception;
 
@@ -30,8 +38,13 @@ public abstract class SparkCommand implements Callable<Integer> {
     public final Integer call() throws Exception {
         Logs.configure(job.verbose);
         validate();
+        Integer direct = runWithoutSpark();
+        if (direct != null) {
+            return direct;
+        }
         boolean joined = SparkSession.getActiveSession().isDefined() || SparkSession.getDefaultSession().isDefined();
         SparkSession spark = SparkSessions.getOrCreate(job.master, job.conf);
+        dev.kindling.spark.sql.KindlingFunctions.register(spark);
         ProgressBar bar = job.noProgress ? null : ProgressBar.start(spark.sparkContext(), spec.name());
         PrintStream out = spec.commandLine().getOut() != null
                 ? new PrintStream(new WriterOutputStream(spec.commandLine().getOut()), true) : System.out;

@@ -55,9 +55,14 @@ public final class DemoCommand extends SparkCommand {
     protected int run(JobRun run) throws IOException {
         Path work = job.output != null ? Path.of(job.output) : temporaryDirectory();
         Path input = work.resolve("sample-input").resolve("corpus.jsonl");
+        String benchmark = null;
         if (job.input.isEmpty()) {
-            SampleCorpus.load().writeJsonl(input, seed);
+            SampleCorpus corpus = SampleCorpus.load();
+            corpus.writeJsonl(input, seed);
             job.input.add(input.toString());
+            Path bench = work.resolve("sample-input").resolve("benchmark.jsonl");
+            corpus.writeBenchmark(bench, seed);
+            benchmark = bench.toString();
         }
         // the sample holds a malformed line on purpose: count it instead of stopping, unless asked otherwise
         if (!spec.commandLine().getParseResult().hasMatchedOption("--on-error")) {
@@ -72,10 +77,14 @@ public final class DemoCommand extends SparkCommand {
             p.stats = work.resolve("stats.json").toString();
         }
         run.out().println("kindling demo: " + (job.input.size() == 1 ? job.input.get(0) : job.input) + " on " + run.spark().sparkContext().master());
-        List<dev.kindling.spark.stage.PipelineStage> stages = DemoPipeline.stages(new DemoPipeline.Settings(tokenizer, model, seed));
+        List<dev.kindling.spark.stage.PipelineStage> stages = DemoPipeline.stages(new DemoPipeline.Settings(tokenizer, model, seed, benchmark));
         run.runPipeline(run.readInput(), stages, out, p);
         if (job.output == null) {
             run.out().println("(pass --output DIR to keep the documents, the rejected rows and stats.json)");
+        }
+        if (model == null) {
+            run.out().println("(no --model: the perplexity and generation stages were skipped; pass any Llama-family GGUF, e.g. "
+                    + "the 1.2 MB stories260K-f32.gguf from huggingface.co/ggml-org/test-model-stories260K)");
         }
         return 0;
     }

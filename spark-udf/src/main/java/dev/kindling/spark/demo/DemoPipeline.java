@@ -1,5 +1,11 @@
 package dev.kindling.spark.demo;
 
+import dev.kindling.spark.dedup.ExactDedup;
+import dev.kindling.spark.dedup.MinHashDedup;
+import dev.kindling.spark.dedup.SentenceDedupStage;
+import dev.kindling.spark.filter.Decontamination;
+import dev.kindling.spark.filter.PiiRedaction;
+import dev.kindling.spark.filter.QualityFilter;
 import dev.kindling.spark.stage.PipelineStage;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,16 +17,46 @@ import java.util.List;
 public final class DemoPipeline {
     private DemoPipeline() {}
 
-    /** Settings the demo's stages may use. */
-    public record Settings(String tokenizer, String model, long seed) {}
+    /**
+     * Settings the demo's stages may use.
+     *
+     * @param benchmark a benchmark file for decontamination, or null to leave that stage out
+     */
+    public record Settings(String tokenizer, String model, long seed, String benchmark) {
+        public Settings(String tokenizer, String model, long seed) {
+            this(tokenizer, model, seed, null);
+        }
+    }
 
     public static List<PipelineStage> stages(Settings settings) {
         List<PipelineStage> stages = new ArrayList<>();
+        // curation: cheap exact dedup first, quality filters, PII redaction (its counts cover every
+        // document it saw, also those a later stage drops), near and sentence dedup on what is
+        // left, then decontamination against the sample benchmark
+        stages.add(new ExactDedup());
+        stages.add(new ExactDedup().setColumn("url"));
+        stages.addAll(QualityFilter.stagesFor("gopher,c4,fineweb"));
+        stages.add(new PiiRedaction());
+        stages.add(new MinHashDedup());
+        stages.add(new SentenceDedupStage());
+        if (settings.benchmark() != null) {
+            stages.add(new Decontamination().setBenchmark(settings.benchmark()));
+        }
         // token counts (n_tokens) and the token total: the given tokenizer, else the model's vocabulary,
         // else the built-in byte-level one (one token per UTF-8 byte)
         String tokenizer = settings.tokenizer() != null ? settings.tokenizer()
                 : settings.model() != null ? settings.model() : dev.kindling.spark.tokenize.ExecutorTokenizers.BYTE_LEVEL;
         stages.add(new dev.kindling.spark.tokenize.TokenizeStage(tokenizer, false, false));
+        if (settings.model() != null) {
+            // model stages: CCNet-style perplexity filtering (drop the tenth the model finds least
+            // likely), then a short continuation of each kept document's opening words
+            stages.add(new dev.kindling.spark.inference.PerplexityFilter(new dev.kindling.spark.inference.Score()
+                    .setModel(settings.model()).setCountCol("scored_tokens")).setKeepFraction(0.9));
+            stages.add(dev.kindling.spark.inference.Openings.stage("opening", 8));
+            stages.add(new dev.kindling.spark.inference.InferenceStage("generate", new dev.kindling.spark.inference.Generate()
+                    .setModel(settings.model()).setPromptCol("opening").setOutputCol("continuation").setMaxTokens(16)
+                    .setTemperature(0.8).setSeed(settings.seed())));
+        }
         return stages;
     }
 }

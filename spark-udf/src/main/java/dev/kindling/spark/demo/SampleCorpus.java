@@ -176,6 +176,35 @@ public final class SampleCorpus {
     }
 
     /**
+     * A made-up benchmark ({@code {"id", "text"}} JSON Lines) for the decontamination stage: two test
+     * items whose text appears in sample documents (a "leaked" benchmark), and one that appears
+     * nowhere.
+     */
+    public void writeBenchmark(Path file, long seed) throws IOException {
+        List<Doc> docs = documents(seed);
+        List<String> items = new ArrayList<>();
+        for (Doc d : docs) {
+            if (d.kind() == Kind.ORIGINAL && d.id() != null && items.size() < 2 && (d.id().endsWith("7"))) {
+                String first = d.text().split("(?<=[.!?])\\s+")[0];
+                if (first.split("\\s+").length >= 13) {
+                    items.add(first);
+                }
+            }
+        }
+        items.add("Which of these planets has the shortest year: Mercury, Venus, Earth or Mars? Answer with one word only.");
+        ObjectMapper json = new ObjectMapper();
+        if (file.getParent() != null) {
+            Files.createDirectories(file.getParent());
+        }
+        try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            for (int i = 0; i < items.size(); i++) {
+                w.write(json.writeValueAsString(Map.of("id", "test-" + i, "text", items.get(i))));
+                w.write('\n');
+            }
+        }
+    }
+
+    /**
      * Writes the corpus as JSON Lines (fields {@code id, text, url}), with one malformed line in the
      * middle, as real dumps have.
      */

@@ -20,4 +20,8 @@ public final class Columns {
     public static final String RAW = "raw";
     /** A human-readable description of a row-level error. */
     public static final String ERROR = "error";
+    /** With {@code --keep-duplicates}: the id of the representative of the row's duplicate cluster (its own id when it is one). */
+    public static final String CLUSTER_ID = "cluster_id";
+    /** With {@code --keep-duplicates}: the id of the row this one duplicates (null for kept rows). */
+    public static final String DUPLICATE_OF = "duplicate_of";
 }

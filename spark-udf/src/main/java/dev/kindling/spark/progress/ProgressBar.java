@@ -25,7 +25,7 @@ public final class ProgressBar extends SparkListener implements AutoCloseable {
     private final AtomicLong rowsRead = new AtomicLong();
     private final AtomicLong rowsWritten = new AtomicLong();
     private volatile String counterName;
-    private volatile AtomicLong counter;
+    private volatile java.util.function.LongSupplier counter;
     private final long start = System.nanoTime();
     private final Thread thread;
     private volatile boolean running = true;
@@ -49,6 +49,11 @@ public final class ProgressBar extends SparkListener implements AutoCloseable {
 
     /** Shows {@code value} as {@code name} (e.g. tokens) beside the row count. */
     public void counter(String name, AtomicLong value) {
+        counter(name, value::get);
+    }
+
+    /** Shows {@code value} as {@code name} with its rate (e.g. generated tokens, tokens/s). */
+    public void counter(String name, java.util.function.LongSupplier value) {
         this.counterName = name;
         this.counter = value;
     }
@@ -126,11 +131,17 @@ public final class ProgressBar extends SparkListener implements AutoCloseable {
         }
         sb.append("] ").append(done).append('/').append(tasks).append(" tasks");
         sb.append(String.format(Locale.ROOT, " | %,d rows | %s rows/s", rows, human(rows / Math.max(secs, 1e-3))));
-        AtomicLong c = counter;
+        java.util.function.LongSupplier c = counter;
         if (c != null) {
-            sb.append(String.format(Locale.ROOT, " | %,d %s", c.get(), counterName));
+            long v = c.getAsLong();
+            sb.append(String.format(Locale.ROOT, " | %,d %s (%s/s)", v, counterName, human(v / Math.max(secs, 1e-3))));
         }
         sb.append(String.format(Locale.ROOT, " | %d:%02d", (long) secs / 60, (long) secs % 60));
+        if (done > 0 && done < tasks) {
+            // the remaining tasks at the pace of the finished ones (a rough guide for long jobs)
+            long eta = (long) (secs * (tasks - done) / done);
+            sb.append(String.format(Locale.ROOT, " | ETA %d:%02d", eta / 60, eta % 60));
+        }
         return sb.toString();
     }
 

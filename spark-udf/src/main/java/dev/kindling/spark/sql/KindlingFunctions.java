@@ -19,5 +19,7 @@ public final class KindlingFunctions {
     public static void register(SparkSession spark) {
         // the tokenizer, curation and inference areas register their functions here
         TokenizerFunctions.register(spark);
+        dev.kindling.spark.curate.CurationFunctions.register(spark);
+        dev.kindling.spark.inference.InferenceFunctions.register(spark);
     }
 }

@@ -40,6 +40,26 @@ public final class PipelineOutput {
 
     public static RunReport write(SparkSession spark, Dataset<Row> annotated, Targets targets, List<String> stageOrder,
             Map<String, String> sumsOverKept, long startNanos) {
+        return write(spark, annotated, targets, stageOrder, sumsOverKept, Map.of(), Map.of(), startNanos);
+    }
+
+    /**
+     * @param sumsOverKept  numeric column → metric, summed over the kept rows
+     * @param metricColumns internal numeric column → metric, summed over every row, dropped from the outputs
+     * @param values        metrics the stages computed themselves
+     */
+    public static RunReport write(SparkSession spark, Dataset<Row> annotated, Targets targets, List<String> stageOrder,
+            Map<String, String> sumsOverKept, Map<String, String> metricColumns, Map<String, Long> values, long startNanos) {
+        return write(spark, annotated, targets, stageOrder, sumsOverKept, metricColumns, values, java.util.Set.of(), startNanos);
+    }
+
+    /**
+     * @param keptInternal  internal column names (e.g. {@code error}) a stage filled for the kept rows,
+     *                      written with them instead of being dropped
+     */
+    public static RunReport write(SparkSession spark, Dataset<Row> annotated, Targets targets, List<String> stageOrder,
+            Map<String, String> sumsOverKept, Map<String, String> metricColumns, Map<String, Long> values,
+            java.util.Set<String> keptInternal, long startNanos) {
         Dataset<Row> docs = annotated.persist(StorageLevel.MEMORY_AND_DISK());
         try {
             ReasonCounts counts = new ReasonCounts();
@@ -54,10 +74,22 @@ public final class PipelineOutput {
                     sumIndex.put(e.getValue(), idx);
                 }
             }
+            Map<String, LongAccumulator> all = new LinkedHashMap<>();
+            Map<String, Integer> allIndex = new LinkedHashMap<>();
+            for (Map.Entry<String, String> e : metricColumns.entrySet()) {
+                int idx = cols.indexOf(e.getKey());
+                if (idx >= 0) {
+                    all.put(e.getValue(), spark.sparkContext().longAccumulator("kindling " + e.getValue()));
+                    allIndex.put(e.getValue(), idx);
+                }
+            }
             int reasonIdx = cols.indexOf(Columns.REASON);
-            CountingPass pass = new CountingPass(counts, reasonIdx, sums, sumIndex);
+            CountingPass pass = new CountingPass(counts, reasonIdx, sums, sumIndex, all, allIndex);
             Dataset<Row> counted = docs.mapPartitions(pass, Encoders.row(docs.schema()));
-            String[] internal = DatasetReader.internalColumns();
+            List<String> dropped = new ArrayList<>(Arrays.asList(DatasetReader.internalColumns()));
+            dropped.removeAll(keptInternal);
+            dropped.addAll(metricColumns.keySet());
+            String[] internal = dropped.toArray(new String[0]);
             if (targets.kept() != null) {
                 Dataset<Row> out = targets.keepRejected()
                         ? counted.drop(internal)
@@ -69,7 +101,8 @@ public final class PipelineOutput {
             if (targets.rejectedPath() != null) {
                 WriteOptions ro = targets.kept() != null ? targets.kept().withPath(targets.rejectedPath())
                         : new WriteOptions(targets.rejectedPath(), DataFormat.JSONL, false, null);
-                DatasetWriter.write(docs.filter(col(Columns.REASON).isNotNull()).drop(Columns.RAW), ro);
+                DatasetWriter.write(docs.filter(col(Columns.REASON).isNotNull()).drop(Columns.RAW)
+                        .drop(metricColumns.keySet().toArray(new String[0])), ro);
             }
             if (targets.quarantinePath() != null) {
                 Dataset<Row> bad = docs.filter(col(Columns.REASON).isin(DatasetReader.READ_ERRORS.toArray()))
@@ -78,8 +111,9 @@ public final class PipelineOutput {
                 boolean overwrite = targets.kept() != null && targets.kept().overwrite();
                 DatasetWriter.write(bad, new WriteOptions(targets.quarantinePath(), DataFormat.JSONL, overwrite, null));
             }
-            Map<String, Long> metrics = new LinkedHashMap<>();
+            Map<String, Long> metrics = new LinkedHashMap<>(values);
             sums.forEach((k, v) -> metrics.put(k, v.value()));
+            all.forEach((k, v) -> metrics.put(k, v.value()));
             double seconds = (System.nanoTime() - startNanos) / 1e9;
             List<String> order = new ArrayList<>(stageOrder);
             return RunReport.of(order, counts.value(), metrics, seconds);
@@ -88,19 +122,27 @@ public final class PipelineOutput {
         }
     }
 
-    /** Counts rows by reason and sums numeric columns over kept rows while passing rows through. */
+    /**
+     * Counts rows by reason, sums numeric columns over kept rows and metric columns over all rows
+     * while passing rows through.
+     */
     private static final class CountingPass implements MapPartitionsFunction<Row, Row> {
         private static final long serialVersionUID = 1L;
         private final ReasonCounts counts;
         private final int reasonIdx;
         private final Map<String, LongAccumulator> sums;
         private final Map<String, Integer> sumIndex;
+        private final Map<String, LongAccumulator> all;
+        private final Map<String, Integer> allIndex;
 
-        CountingPass(ReasonCounts counts, int reasonIdx, Map<String, LongAccumulator> sums, Map<String, Integer> sumIndex) {
+        CountingPass(ReasonCounts counts, int reasonIdx, Map<String, LongAccumulator> sums, Map<String, Integer> sumIndex,
+                Map<String, LongAccumulator> all, Map<String, Integer> allIndex) {
             this.counts = counts;
             this.reasonIdx = reasonIdx;
             this.sums = sums;
             this.sumIndex = sumIndex;
+            this.all = all;
+            this.allIndex = allIndex;
         }
 
         @Override
@@ -116,6 +158,12 @@ public final class PipelineOutput {
                     Row r = in.next();
                     String reason = reasonIdx >= 0 ? r.getString(reasonIdx) : null;
                     counts.add(reason);
+                    for (Map.Entry<String, LongAccumulator> e : all.entrySet()) {
+                        int i = allIndex.get(e.getKey());
+                        if (!r.isNullAt(i)) {
+                            e.getValue().add(((Number) r.get(i)).longValue());
+                        }
+                    }
                     if (reason == null) {
                         for (Map.Entry<String, LongAccumulator> e : sums.entrySet()) {
                             int i = sumIndex.get(e.getKey());

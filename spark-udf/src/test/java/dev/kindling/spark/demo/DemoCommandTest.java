@@ -43,6 +43,17 @@ class DemoCommandTest {
         assertEquals(kept, written);
         assertEquals(in, written + rejected, "nothing leaves without a trace");
         assertTrue(Files.exists(out.resolve("sample-input/corpus.jsonl")));
+        // the curation stages run and act on the sample
+        java.util.Map<String, Long> droppedByStage = new java.util.HashMap<>();
+        stats.get("stages").forEach(st -> droppedByStage.put(st.get("stage").asText(), st.get("dropped").asLong()));
+        for (String stage : List.of("exact_dedup", "exact_dedup_url", "gopher_repetition", "gopher_quality", "minhash_dedup",
+                "sentence_dedup", "decontaminate")) {
+            assertTrue(droppedByStage.getOrDefault(stage, 0L) > 0, stage + " drops something: " + r.out());
+        }
+        for (String stage : List.of("c4", "fineweb", "pii")) {
+            assertTrue(droppedByStage.containsKey(stage), stage + " runs: " + r.out());
+        }
+        assertTrue(stats.get("metrics").get("pii_email").asLong() >= 5, "PII found in the sample: " + stats.get("metrics"));
         assertEquals(2, Cli.run("demo", "--no-progress", "--output", out.toString()).code(), "refuses an existing output");
     }
 }

@@ -6,13 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kindling.spark.TestSpark;
 import dev.kindling.spark.cli.Cli;
 import dev.kindling.spark.demo.SampleCorpus;
-import dev.kindling.spark.session.SparkSessions;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.Dataset;
@@ -30,39 +26,16 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class S3RoundTripTest {
     static S3Server s3;
-    static final Map<String, String> saved = new HashMap<>();
     @TempDir static Path tmp;
 
     @BeforeAll
     static void start() throws Exception {
         s3 = S3Server.start("testbucket");
-        SparkSession spark = TestSpark.session();
-        Map<String, String> conf = new HashMap<>(SparkSessions.defaults("local[2]"));
-        conf.putAll(s3.sparkConf());
-        Configuration hc = spark.sparkContext().hadoopConfiguration();
-        hc.set("hadoop.tmp.dir", tmp.resolve("hadoop").toString());
-        hc.set("fs.s3a.buffer.dir", tmp.resolve("s3a").toString());
-        for (Map.Entry<String, String> e : conf.entrySet()) {
-            if (e.getKey().startsWith("spark.hadoop.")) {
-                hc.set(e.getKey().substring("spark.hadoop.".length()), e.getValue());
-            } else if (e.getKey().startsWith("spark.sql.")) {
-                saved.put(e.getKey(), spark.conf().get(e.getKey(), null));
-                spark.conf().set(e.getKey(), e.getValue());
-            }
-        }
+        s3.attach(TestSpark.session(), tmp);
     }
 
     @AfterAll
     static void stop() throws Exception {
-        SparkSession spark = TestSpark.session();
-        saved.forEach((k, v) -> {
-            if (v == null) {
-                spark.conf().unset(k);
-            } else {
-                spark.conf().set(k, v);
-            }
-        });
-        FileSystem.closeAll();
         if (s3 != null) {
             s3.close();
         }

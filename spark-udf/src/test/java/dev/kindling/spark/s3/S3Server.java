@@ -60,8 +60,44 @@ public final class S3Server implements AutoCloseable {
         return m;
     }
 
+    /**
+     * Points the shared test session at this server: its Hadoop configuration gets the s3a settings
+     * (with scratch directories under {@code tmp}) and the {@code spark.sql.*} defaults of
+     * {@link dev.kindling.spark.session.SparkSessions} (the S3A committer) are set until {@link #close()},
+     * which restores the session's previous values.
+     */
+    public void attach(org.apache.spark.sql.SparkSession spark, java.nio.file.Path tmp) {
+        java.util.Map<String, String> conf = new java.util.HashMap<>(dev.kindling.spark.session.SparkSessions.defaults("local[2]"));
+        conf.putAll(sparkConf());
+        org.apache.hadoop.conf.Configuration hc = spark.sparkContext().hadoopConfiguration();
+        hc.set("hadoop.tmp.dir", tmp.resolve("hadoop").toString());
+        hc.set("fs.s3a.buffer.dir", tmp.resolve("s3a").toString());
+        for (java.util.Map.Entry<String, String> e : conf.entrySet()) {
+            if (e.getKey().startsWith("spark.hadoop.")) {
+                hc.set(e.getKey().substring("spark.hadoop.".length()), e.getValue());
+            } else if (e.getKey().startsWith("spark.sql.")) {
+                saved.put(e.getKey(), spark.conf().get(e.getKey(), null));
+                spark.conf().set(e.getKey(), e.getValue());
+            }
+        }
+        attached = spark;
+    }
+
+    private final java.util.Map<String, String> saved = new java.util.HashMap<>();
+    private org.apache.spark.sql.SparkSession attached;
+
     @Override
     public void close() throws Exception {
+        if (attached != null) {
+            saved.forEach((k, v) -> {
+                if (v == null) {
+                    attached.conf().unset(k);
+                } else {
+                    attached.conf().set(k, v);
+                }
+            });
+            org.apache.hadoop.fs.FileSystem.closeAll();
+        }
         proxy.stop();
     }
 }

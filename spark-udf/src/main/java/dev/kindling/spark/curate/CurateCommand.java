@@ -1,0 +1,50 @@
+package dev.kindling.spark.curate;
+
+import dev.kindling.spark.cli.JobRun;
+import dev.kindling.spark.cli.PipelineOptions;
+import dev.kindling.spark.cli.SparkCommand;
+import dev.kindling.spark.io.WriteOptions;
+import dev.kindling.spark.stage.PipelineStage;
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code kindling curate --config pipeline.yaml}: the stages of a config file, in its order. */
+@Command(name = "curate", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Run the curation stages listed in a JSON or YAML config, in its order, e.g.",
+                "  stages:",
+                "    - exact_dedup: {}",
+                "    - gopher: {}",
+                "    - minhash_dedup: {threshold: 0.8}",
+                "    - pii: {kinds: [email, phone]}",
+                "Stage types: exact_dedup, minhash_dedup, sentence_dedup, gopher, gopher_quality, gopher_repetition, c4, "
+                        + "fineweb, pii, decontaminate (see the README for their options)."})
+public final class CurateCommand extends SparkCommand {
+    @Mixin
+    PipelineOptions pipeline;
+
+    @Option(names = "--config", required = true, paramLabel = "FILE", description = "Pipeline config (.json, .yaml or .yml).")
+    Path config;
+
+    @Option(names = "--keep-duplicates", description = "Keep every row, with cluster_id and duplicate_of from the dedup stages.")
+    boolean keepDuplicates;
+
+    private List<PipelineStage> stages;
+
+    @Override
+    protected void validate() {
+        stages = StageConfig.read(config, keepDuplicates);
+    }
+
+    @Override
+    protected int run(JobRun run) {
+        if (keepDuplicates) {
+            pipeline.keepRejected = true;
+        }
+        WriteOptions out = run.checkOutput(pipeline);
+        run.runPipeline(run.readInput(), stages, out, pipeline);
+        return 0;
+    }
+}

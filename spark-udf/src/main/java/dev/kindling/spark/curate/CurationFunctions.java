@@ -1,0 +1,108 @@
+package dev.kindling.spark.curate;
+
+import dev.kindling.dedup.filter.DocumentFilter;
+import dev.kindling.dedup.filter.FilterResult;
+import dev.kindling.dedup.filter.Filters;
+import dev.kindling.dedup.minhash.Jaccard;
+import dev.kindling.dedup.minhash.MinHashParams;
+import dev.kindling.dedup.minhash.MinHasher;
+import dev.kindling.dedup.minhash.Shingler;
+import dev.kindling.dedup.normalize.NormalizeOptions;
+import dev.kindling.dedup.normalize.TextNormalizer;
+import dev.kindling.dedup.pii.PiiRedactor;
+import dev.kindling.spark.dedup.ExactDedup;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.api.java.UDF2;
+import org.apache.spark.sql.types.DataTypes;
+
+/**
+ * The curation SQL functions, registered by {@link dev.kindling.spark.sql.KindlingFunctions}:
+ *
+ * <pre>
+ * kindling_minhash(text)                  array&lt;bigint&gt;: 112 MinHash values of the word 5-gram shingles
+ * kindling_jaccard(text_a, text_b)        double: exact Jaccard similarity of the two shingle sets
+ * kindling_text_hash(text)                string: 128-bit MurmurHash3 (hex) of the exact-dedup normalised text
+ * kindling_normalize(text, 'near')        string: none | exact | near normalisation
+ * kindling_quality_reason(text, 'gopher,c4')  string: "filter:reason" of the first filter that drops it, or NULL
+ * kindling_redact_pii(text)               string: e-mails, IPs and phone numbers replaced
+ * </pre>
+ *
+ * Shingles, normalisation and thresholds are the stages' defaults, so
+ * {@code kindling_jaccard(a, b) >= 0.8} is the test {@code kindling dedup --minhash} verifies.
+ */
+public final class CurationFunctions {
+    private CurationFunctions() {}
+
+    private static final ThreadLocal<MinHasher> HASHER =
+            ThreadLocal.withInitial(() -> new MinHasher(MinHashParams.DEFAULT, NormalizeOptions.NEAR));
+    private static final ThreadLocal<Shingler> SHINGLER =
+            ThreadLocal.withInitial(() -> new Shingler(MinHashParams.DEFAULT.ngram(), NormalizeOptions.NEAR));
+    private static final Map<String, List<DocumentFilter>> FILTERS = new ConcurrentHashMap<>();
+    private static final PiiRedactor PII = PiiRedactor.defaults();
+
+    public static void register(SparkSession spark) {
+        spark.udf().register("kindling_minhash", (UDF1<String, List<Long>>) CurationFunctions::minhash,
+                DataTypes.createArrayType(DataTypes.LongType, false));
+        spark.udf().register("kindling_jaccard", (UDF2<String, String, Double>) CurationFunctions::jaccard, DataTypes.DoubleType);
+        spark.udf().register("kindling_text_hash",
+                (UDF1<String, String>) t -> t == null ? null : ExactDedup.key(t, NormalizeOptions.EXACT).toHex(), DataTypes.StringType);
+        spark.udf().register("kindling_normalize",
+                (UDF2<String, String, String>) (t, mode) -> t == null ? null : TextNormalizer.normalize(t, NormalizeOptions.named(mode)),
+                DataTypes.StringType);
+        spark.udf().register("kindling_quality_reason", (UDF2<String, String, String>) CurationFunctions::qualityReason,
+                DataTypes.StringType);
+        spark.udf().register("kindling_redact_pii", (UDF1<String, String>) t -> t == null ? null : PII.redact(t).text(),
+                DataTypes.StringType);
+    }
+
+    static List<Long> minhash(String text) {
+        if (text == null) {
+            return null;
+        }
+        long[] sig = HASHER.get().signature(text);
+        List<Long> out = new ArrayList<>(sig.length);
+        for (long v : sig) {
+            out.add(v);
+        }
+        return out;
+    }
+
+    static Double jaccard(String a, String b) {
+        if (a == null || b == null) {
+            return null;
+        }
+        Shingler sh = SHINGLER.get();
+        return Jaccard.of(sh.shingleSet(a), sh.shingleSet(b));
+    }
+
+    static String qualityReason(String text, String filters) {
+        if (text == null || filters == null) {
+            return null;
+        }
+        List<DocumentFilter> chain = FILTERS.computeIfAbsent(filters, f -> {
+            List<DocumentFilter> out = new ArrayList<>();
+            for (String n : f.split(",")) {
+                if (!n.isBlank()) {
+                    out.addAll(n.trim().equals("gopher")
+                            ? List.of(Filters.named("gopher_repetition").get(0), Filters.named("gopher_quality").get(0))
+                            : Filters.named(n));
+                }
+            }
+            return out;
+        });
+        String t = text;
+        for (DocumentFilter f : chain) {
+            FilterResult r = f.apply(t);
+            if (!r.keep()) {
+                return f.name() + ":" + r.reason();
+            }
+            t = r.text();
+        }
+        return null;
+    }
+}

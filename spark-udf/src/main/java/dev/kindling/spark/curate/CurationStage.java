@@ -1,0 +1,149 @@
+package dev.kindling.spark.curate;
+
+import static org.apache.spark.sql.functions.lit;
+
+import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.io.Columns;
+import dev.kindling.spark.stage.PipelineStage;
+import dev.kindling.spark.stage.StageContext;
+import java.util.Arrays;
+import org.apache.spark.ml.Transformer;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.util.DefaultParamsWritable;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Base of Kindling's curation stages: each is a {@link PipelineStage} of the CLI's pipelines (it
+ * reads and sets the {@code reason} column: only rows whose reason is null are looked at; a
+ * rejected row gets {@code "<name()>:<why>"} and stays in place) and a Spark ML {@link Transformer}
+ * with typed params, savable with {@code write().save(path)}:
+ *
+ * <pre>{@code
+ * Dataset<Row> out = new MinHashDedup().setThreshold(0.8).setTextCol("content").transform(docs);
+ * out.filter("reason IS NULL");                       // the kept documents
+ * out.groupBy("reason").count();                      // what was dropped and why
+ * }</pre>
+ *
+ * As a Transformer a stage adds a null {@code reason} column when the input has none. In a CLI
+ * pipeline the id and text columns come from {@code --id-column} / {@code --text-column} (the
+ * {@link StageContext}) instead of {@code idCol} / {@code textCol}.
+ */
+public abstract class CurationStage<S extends CurationStage<S>> extends Transformer
+        implements PipelineStage, DefaultParamsWritable {
+    private static final long serialVersionUID = 1L;
+
+    private final String uid;
+    private final Param<String> idCol;
+    private final Param<String> textCol;
+
+    protected CurationStage(String uid) {
+        this.uid = uid;
+        this.idCol = new Param<>(this, "idCol", "column of document ids (a duplicate group keeps its smallest id)");
+        this.textCol = new Param<>(this, "textCol", "column of document texts");
+        setDefault(idCol, "id");
+        setDefault(textCol, "text");
+    }
+
+    @SuppressWarnings("unchecked")
+    protected final S self() {
+        return (S) this;
+    }
+
+    @Override
+    public String uid() {
+        return uid;
+    }
+
+    public Param<String> idCol() {
+        return idCol;
+    }
+
+    public Param<String> textCol() {
+        return textCol;
+    }
+
+    public String getIdCol() {
+        return getOrDefault(idCol);
+    }
+
+    public String getTextCol() {
+        return getOrDefault(textCol);
+    }
+
+    public S setIdCol(String value) {
+        set(idCol, value);
+        return self();
+    }
+
+    public S setTextCol(String value) {
+        set(textCol, value);
+        return self();
+    }
+
+    /** The fields this stage adds to {@code in} (a reason column is already present). */
+    protected StructType addColumns(StructType in, String idColumn, String textColumn) {
+        return in;
+    }
+
+    @Override
+    public StructType transformSchema(StructType schema) {
+        return outputSchema(schema, getIdCol(), getTextCol());
+    }
+
+    /** Checks the input columns and returns the output schema (used by both entry points). */
+    protected StructType outputSchema(StructType schema, String idColumn, String textColumn) {
+        requireColumn(schema, idColumn, null);
+        requireColumn(schema, textColumn, DataTypes.StringType);
+        StructType out = schema;
+        if (Arrays.asList(schema.fieldNames()).contains(Columns.REASON)) {
+            requireColumn(schema, Columns.REASON, DataTypes.StringType);
+        } else {
+            out = out.add(Columns.REASON, DataTypes.StringType, true);
+        }
+        return addColumns(out, idColumn, textColumn);
+    }
+
+    protected void requireColumn(StructType schema, String name, org.apache.spark.sql.types.DataType type) {
+        if (!Arrays.asList(schema.fieldNames()).contains(name)) {
+            throw KindlingException.usage(name() + ": the input has no column '" + name + "' (columns: "
+                    + String.join(", ", schema.fieldNames()) + ")");
+        }
+        StructField f = schema.apply(name);
+        if (type != null && !f.dataType().equals(type)) {
+            throw KindlingException.usage(name() + ": column '" + name + "' is " + f.dataType().simpleString()
+                    + ", expected " + type.simpleString());
+        }
+    }
+
+    @Override
+    public Dataset<Row> transform(Dataset<?> dataset) {
+        transformSchema(dataset.schema());
+        Dataset<Row> df = dataset.toDF();
+        if (!Arrays.asList(df.columns()).contains(Columns.REASON)) {
+            df = df.withColumn(Columns.REASON, lit(null).cast(DataTypes.StringType));
+        }
+        StageContext ctx = new StageContext(df.sparkSession(), getIdCol(), getTextCol());
+        Dataset<Row> out = apply(df, ctx);
+        // metric columns exist for the CLI's accounting; a Transformer's output does not carry them
+        return out.drop(ctx.metricColumns().keySet().toArray(new String[0]));
+    }
+
+    @Override
+    public final Dataset<Row> apply(Dataset<Row> docs, StageContext context) {
+        outputSchema(docs.schema(), context.idColumn(), context.textColumn());
+        return run(docs, context);
+    }
+
+    /** The stage's work on validated input. */
+    protected abstract Dataset<Row> run(Dataset<Row> docs, StageContext context);
+
+    @Override
+    public Transformer copy(ParamMap extra) {
+        return defaultCopy(extra);
+    }
+}

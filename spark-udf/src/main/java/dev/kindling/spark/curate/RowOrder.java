@@ -1,0 +1,62 @@
+package dev.kindling.spark.curate;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.xxhash64;
+
+import dev.kindling.spark.io.Columns;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * The order that makes dedup deterministic: rows sorted by id, then (for rows sharing an id) by
+ * source file, source offset and a hash of the text. "Keep the smallest id" means the first row in
+ * this order. {@link #rank} numbers the rows along this order: a 64-bit vertex id for the joins of
+ * near dedup and sentence dedup, whose order (all the stages look at) does not depend on partitioning.
+ */
+public final class RowOrder {
+    /** The rank column {@link #rank} adds. */
+    public static final String RANK = "_kd_rank";
+
+    private RowOrder() {}
+
+    /** The sort columns for {@code docs}. */
+    public static List<Column> orderColumns(Dataset<Row> docs, String idColumn, String textColumn) {
+        List<String> cols = Arrays.asList(docs.columns());
+        List<Column> order = new ArrayList<>();
+        order.add(col(idColumn).asc_nulls_first());
+        if (cols.contains(Columns.SOURCE_FILE)) {
+            order.add(col(Columns.SOURCE_FILE).asc_nulls_first());
+        }
+        if (cols.contains(Columns.SOURCE_OFFSET)) {
+            order.add(col(Columns.SOURCE_OFFSET).asc_nulls_first());
+        }
+        order.add(xxhash64(col(textColumn)).asc_nulls_first());
+        return order;
+    }
+
+    /**
+     * Adds {@link #RANK}, a long that orders the rows as {@link #orderColumns} does (unique, increasing
+     * along the order, not dense), and materialises the result ({@link Lineage#cut}). Costs one sort
+     * of the data.
+     *
+     * <p>The numbers come from {@code monotonically_increasing_id} evaluated on the sorted, range-partitioned
+     * rows: (partition index, position in the partition), so a row before another in the order gets
+     * a smaller number. Their values depend on how the sort split the data, their order does not, and
+     * the stages only ever compare them: the outcome is the same for any partitioning.
+     */
+    public static Dataset<Row> rank(Dataset<Row> docs, String idColumn, String textColumn) {
+        Dataset<Row> input = docs.persist(StorageLevel.MEMORY_AND_DISK());
+        try {
+            return Lineage.cut(input.sort(orderColumns(input, idColumn, textColumn).toArray(new Column[0]))
+                    .withColumn(RANK, functions.monotonically_increasing_id()));
+        } finally {
+            input.unpersist(false);
+        }
+    }
+}

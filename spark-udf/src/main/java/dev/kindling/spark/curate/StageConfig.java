@@ -1,0 +1,242 @@
+package dev.kindling.spark.curate;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.dedup.ExactDedup;
+import dev.kindling.spark.dedup.MinHashDedup;
+import dev.kindling.spark.dedup.SentenceDedupStage;
+import dev.kindling.spark.filter.Decontamination;
+import dev.kindling.spark.filter.PiiRedaction;
+import dev.kindling.spark.filter.QualityFilter;
+import dev.kindling.spark.stage.PipelineStage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * A curation pipeline written as JSON or YAML ({@code kindling curate --config}): a list of stages
+ * run in order, each a one-key object, the stage type, with its options:
+ *
+ * <pre>
+ * stages:
+ *   - exact_dedup: {}                      # by normalised text
+ *   - exact_dedup: {column: url}           # by URL
+ *   - gopher_repetition: {}
+ *   - gopher_quality: {}
+ *   - c4: {}
+ *   - fineweb: {}
+ *   - minhash_dedup: {threshold: 0.8, ngram: 5, num_perm: 112}
+ *   - sentence_dedup: {span_sentences: 3, min_doc_words: 50}
+ *   - decontaminate: {benchmark: mmlu.jsonl, columns: [question], ngram: 13, mode: drop}
+ *   - pii: {kinds: [email, ipv4, ipv6, phone]}
+ * </pre>
+ *
+ * Types: {@code exact_dedup}, {@code minhash_dedup}, {@code sentence_dedup}, {@code gopher}
+ * (both Gopher filters), {@code gopher_quality}, {@code gopher_repetition}, {@code c4},
+ * {@code fineweb}, {@code pii}, {@code decontaminate}. Unknown types and options are errors naming
+ * the file, the stage's position and what was expected.
+ */
+public final class StageConfig {
+    private StageConfig() {}
+
+    /** Reads {@code file} (YAML when it ends in .yaml/.yml, else JSON). */
+    public static List<PipelineStage> read(Path file, boolean keepDuplicates) {
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        ObjectMapper mapper = name.endsWith(".yaml") || name.endsWith(".yml") ? new ObjectMapper(new YAMLFactory()) : new ObjectMapper();
+        JsonNode root;
+        try {
+            root = mapper.readTree(Files.readAllBytes(file));
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw KindlingException.usage("config " + file + " does not exist");
+        } catch (IOException e) {
+            throw KindlingException.usage("config " + file + " is not valid " + (mapper.getFactory() instanceof YAMLFactory ? "YAML" : "JSON")
+                    + ": " + e.getMessage().lines().findFirst().orElse(""));
+        }
+        return parse(root, file.toString(), keepDuplicates);
+    }
+
+    /** Parses the {@code stages} list of a config tree; {@code source} names it in errors. */
+    public static List<PipelineStage> parse(JsonNode root, String source, boolean keepDuplicates) {
+        if (root == null || !root.isObject() || !root.has("stages") || !root.get("stages").isArray()) {
+            throw KindlingException.usage("config " + source + ": expected an object with a 'stages' list");
+        }
+        List<PipelineStage> out = new ArrayList<>();
+        int i = 0;
+        for (JsonNode item : root.get("stages")) {
+            String where = "config " + source + ": stages[" + i + "]";
+            if (!item.isObject() || item.size() != 1) {
+                throw KindlingException.usage(where + ": expected a one-key object {type: {options}}, got " + item);
+            }
+            String type = item.fieldNames().next();
+            JsonNode opts = item.get(type);
+            if (opts == null || opts.isNull()) {
+                opts = mapper().createObjectNode();
+            }
+            if (!opts.isObject()) {
+                throw KindlingException.usage(where + " (" + type + "): options must be an object, got " + opts);
+            }
+            String named = where + " (" + type + ")";
+            try {
+                out.addAll(stage(type, new Options(opts, named), keepDuplicates));
+            } catch (IllegalArgumentException e) {
+                throw KindlingException.usage(named + ": " + e.getMessage());
+            } catch (KindlingException e) {
+                throw e.getMessage().startsWith("config ") ? e : KindlingException.usage(named + ": " + e.getMessage());
+            }
+            i++;
+        }
+        if (out.isEmpty()) {
+            throw KindlingException.usage("config " + source + ": the 'stages' list is empty");
+        }
+        return out;
+    }
+
+    private static ObjectMapper mapper() {
+        return new ObjectMapper();
+    }
+
+    private static List<PipelineStage> stage(String type, Options o, boolean keepDuplicates) {
+        List<PipelineStage> out = new ArrayList<>();
+        switch (type) {
+            case "exact_dedup" -> {
+                ExactDedup s = new ExactDedup().setClusterColumns(keepDuplicates);
+                o.string("column").ifPresent(s::setColumn);
+                o.string("normalize").ifPresent(s::setNormalize);
+                out.add(s);
+            }
+            case "minhash_dedup" -> {
+                MinHashDedup s = new MinHashDedup().setClusterColumns(keepDuplicates);
+                o.number("threshold").ifPresent(v -> s.setThreshold(v.doubleValue()));
+                o.number("ngram").ifPresent(v -> s.setNgram(v.intValue()));
+                o.number("num_perm").ifPresent(v -> s.setNumPerm(v.intValue()));
+                o.number("bands").ifPresent(v -> s.setBands(v.intValue()));
+                o.number("rows").ifPresent(v -> s.setRows(v.intValue()));
+                o.number("seed").ifPresent(v -> s.setSeed(v.longValue()));
+                o.bool("verify").ifPresent(s::setVerify);
+                o.string("normalize").ifPresent(s::setNormalize);
+                o.number("all_pairs_max_bucket").ifPresent(v -> s.setAllPairsMaxBucket(v.intValue()));
+                s.minHashParams();   // validates bands x rows against num_perm
+                out.add(s);
+            }
+            case "sentence_dedup" -> {
+                SentenceDedupStage s = new SentenceDedupStage();
+                o.number("span_sentences").ifPresent(v -> s.setSpanSentences(v.intValue()));
+                o.number("min_doc_words").ifPresent(v -> s.setMinDocWords(v.intValue()));
+                out.add(s);
+            }
+            case "gopher", "gopher_quality", "gopher_repetition", "c4", "fineweb" -> out.addAll(QualityFilter.stagesFor(type));
+            case "pii" -> {
+                PiiRedaction s = new PiiRedaction();
+                o.strings("kinds").ifPresent(k -> s.setKinds(k.toArray(new String[0])));
+                out.add(s);
+            }
+            case "decontaminate" -> {
+                Decontamination s = new Decontamination();
+                s.setBenchmark(o.string("benchmark").orElseThrow(() -> KindlingException.usage(o.where + ": 'benchmark' (a file) is required")));
+                o.strings("columns").ifPresent(c -> s.setBenchmarkColumns(c.toArray(new String[0])));
+                o.number("ngram").ifPresent(v -> s.setNgram(v.intValue()));
+                o.string("mode").ifPresent(s::setMode);
+                o.string("flag_column").ifPresent(s::setFlagCol);
+                out.add(s);
+            }
+            default -> throw KindlingException.usage(o.where + ": unknown stage type; expected exact_dedup, minhash_dedup, "
+                    + "sentence_dedup, gopher, gopher_quality, gopher_repetition, c4, fineweb, pii or decontaminate");
+        }
+        o.rejectUnknown();
+        return out;
+    }
+
+    /** A stage's options, tracking which were read so that the others are reported as unknown. */
+    private static final class Options {
+        private final JsonNode node;
+        private final String where;
+        private final Set<String> used = new LinkedHashSet<>();
+
+        Options(JsonNode node, String where) {
+            this.node = node;
+            this.where = where;
+        }
+
+        private JsonNode get(String key) {
+            used.add(key);
+            JsonNode v = node.get(key);
+            return v == null || v.isNull() ? null : v;
+        }
+
+        java.util.Optional<String> string(String key) {
+            JsonNode v = get(key);
+            if (v == null) {
+                return java.util.Optional.empty();
+            }
+            if (!v.isTextual()) {
+                throw KindlingException.usage(where + ": '" + key + "' must be a string, got " + v);
+            }
+            return java.util.Optional.of(v.asText());
+        }
+
+        java.util.Optional<Number> number(String key) {
+            JsonNode v = get(key);
+            if (v == null) {
+                return java.util.Optional.empty();
+            }
+            if (!v.isNumber()) {
+                throw KindlingException.usage(where + ": '" + key + "' must be a number, got " + v);
+            }
+            return java.util.Optional.of(v.numberValue());
+        }
+
+        java.util.Optional<Boolean> bool(String key) {
+            JsonNode v = get(key);
+            if (v == null) {
+                return java.util.Optional.empty();
+            }
+            if (!v.isBoolean()) {
+                throw KindlingException.usage(where + ": '" + key + "' must be true or false, got " + v);
+            }
+            return java.util.Optional.of(v.asBoolean());
+        }
+
+        java.util.Optional<List<String>> strings(String key) {
+            JsonNode v = get(key);
+            if (v == null) {
+                return java.util.Optional.empty();
+            }
+            List<String> out = new ArrayList<>();
+            if (v.isTextual()) {
+                for (String s : v.asText().split(",")) {
+                    if (!s.isBlank()) {
+                        out.add(s.trim());
+                    }
+                }
+            } else if (v.isArray()) {
+                for (JsonNode e : v) {
+                    if (!e.isTextual()) {
+                        throw KindlingException.usage(where + ": '" + key + "' must be a list of strings, got " + v);
+                    }
+                    out.add(e.asText());
+                }
+            } else {
+                throw KindlingException.usage(where + ": '" + key + "' must be a list of strings, got " + v);
+            }
+            return java.util.Optional.of(out);
+        }
+
+        void rejectUnknown() {
+            for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+                String k = it.next();
+                if (!used.contains(k)) {
+                    throw KindlingException.usage(where + ": unknown option '" + k + "'" + (used.isEmpty() ? " (it takes none)"
+                            : " (expected " + String.join(", ", used) + ")"));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,131 @@
+package dev.kindling.spark.dedup;
+
+import dev.kindling.dedup.minhash.MinHashParams;
+import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.cli.JobRun;
+import dev.kindling.spark.cli.PipelineOptions;
+import dev.kindling.spark.cli.SparkCommand;
+import dev.kindling.spark.io.WriteOptions;
+import dev.kindling.spark.stage.PipelineStage;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code kindling dedup}: exact dedup, MinHash LSH near dedup and sentence dedup, with every
+ * removed document accounted for.
+ */
+@Command(name = "dedup", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Remove exact duplicates (--exact), near duplicates (--minhash, MinHash LSH + exact Jaccard check) "
+                + "and repeated 3-sentence spans (--sentences). Without any of the three: --exact --minhash.",
+                "Each group keeps its smallest id; --keep-duplicates keeps every row with cluster_id and duplicate_of."})
+public final class DedupCommand extends SparkCommand {
+    @Mixin
+    PipelineOptions pipeline;
+
+    @Option(names = "--exact", description = "Exact dedup on the normalised text (NFKC, case folded, white space collapsed).")
+    boolean exact;
+
+    @Option(names = "--exact-column", paramLabel = "COLUMN", split = ",",
+            description = "Also exact dedup on another column (e.g. url), compared as is; repeatable.")
+    List<String> exactColumns = new ArrayList<>();
+
+    @Option(names = "--minhash", description = "Near dedup with MinHash LSH.")
+    boolean minhash;
+
+    @Option(names = "--sentences", description = "Remove 3-sentence spans seen earlier in the dataset; drop documents left with 50 words or fewer.")
+    boolean sentences;
+
+    @Option(names = "--threshold", paramLabel = "J", defaultValue = "0.8",
+            description = "Jaccard similarity of near duplicates (default: ${DEFAULT-VALUE}; 112 permutations give 14 bands x 8 rows).")
+    double threshold;
+
+    @Option(names = "--ngram", paramLabel = "N", defaultValue = "5", description = "Word n-gram (shingle) size (default: ${DEFAULT-VALUE}).")
+    int ngram;
+
+    @Option(names = "--num-perm", paramLabel = "N", defaultValue = "112", description = "MinHash permutations (default: ${DEFAULT-VALUE}).")
+    int numPerm;
+
+    @Option(names = "--bands", paramLabel = "B", description = "LSH bands (with --rows; default: chosen for --threshold).")
+    Integer bands;
+
+    @Option(names = "--rows", paramLabel = "R", description = "Rows per band (with --bands).")
+    Integer rows;
+
+    @Option(names = "--no-verify", description = "Do not check candidate pairs' exact Jaccard similarity (faster, less precise; "
+            + "bands and rows then weigh false positives and negatives equally).")
+    boolean noVerify;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of the MinHash permutations (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--keep-duplicates", description = "Keep every row, with columns cluster_id and duplicate_of (and reason).")
+    boolean keepDuplicates;
+
+    @Override
+    protected void validate() {
+        if (!(threshold > 0 && threshold < 1)) {
+            throw KindlingException.usage("--threshold must be strictly between 0 and 1, got " + threshold);
+        }
+        if (ngram < 1 || numPerm < 1) {
+            throw KindlingException.usage("--ngram and --num-perm must be at least 1");
+        }
+        if ((bands == null) != (rows == null)) {
+            throw KindlingException.usage("--bands and --rows go together");
+        }
+        try {
+            minHashStage().minHashParams();
+        } catch (IllegalArgumentException e) {
+            throw KindlingException.usage(e.getMessage());
+        }
+    }
+
+    MinHashDedup minHashStage() {
+        MinHashDedup m = new MinHashDedup().setThreshold(threshold).setNgram(ngram).setNumPerm(numPerm)
+                .setVerify(!noVerify).setSeed(seed).setClusterColumns(keepDuplicates);
+        if (bands != null) {
+            m.setBands(bands).setRows(rows);
+        }
+        return m;
+    }
+
+    List<PipelineStage> stages() {
+        boolean any = exact || minhash || sentences || !exactColumns.isEmpty();
+        List<PipelineStage> stages = new ArrayList<>();
+        if (exact || !any) {
+            stages.add(new ExactDedup().setClusterColumns(keepDuplicates));
+        }
+        for (String c : exactColumns) {
+            stages.add(new ExactDedup().setColumn(c).setClusterColumns(keepDuplicates));
+        }
+        if (minhash || !any) {
+            stages.add(minHashStage());
+        }
+        if (sentences) {
+            stages.add(new SentenceDedupStage());
+        }
+        return stages;
+    }
+
+    @Override
+    protected int run(JobRun run) {
+        if (keepDuplicates) {
+            pipeline.keepRejected = true;
+        }
+        WriteOptions out = run.checkOutput(pipeline);
+        List<PipelineStage> stages = stages();
+        for (PipelineStage s : stages) {
+            if (s instanceof MinHashDedup m) {
+                MinHashParams p = m.minHashParams();
+                run.out().println(String.format(Locale.ROOT, "minhash: %d permutations as %d bands x %d rows, %d-grams, "
+                        + "threshold %.2f, %s", p.numPerm(), p.bands(), p.rows(), p.ngram(), m.getThreshold(),
+                        m.getVerify() ? "candidates verified by exact Jaccard" : "no verification"));
+            }
+        }
+        run.runPipeline(run.readInput(), stages, out, pipeline);
+        return 0;
+    }
+}

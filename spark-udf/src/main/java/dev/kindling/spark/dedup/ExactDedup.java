@@ -1,0 +1,190 @@
+package dev.kindling.spark.dedup;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.first;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.row_number;
+import static org.apache.spark.sql.functions.when;
+import static org.apache.spark.sql.functions.xxhash64;
+
+import dev.kindling.dedup.hash.Hash128;
+import dev.kindling.dedup.hash.MurmurHash3;
+import dev.kindling.dedup.normalize.NormalizeOptions;
+import dev.kindling.dedup.normalize.TextNormalizer;
+import dev.kindling.spark.curate.CurationStage;
+import dev.kindling.spark.curate.RowOrder;
+import dev.kindling.spark.io.Columns;
+import dev.kindling.spark.stage.StageContext;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import org.apache.spark.ml.param.BooleanParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.util.DefaultParamsReadable;
+import org.apache.spark.ml.util.Identifiable;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.expressions.WindowSpec;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Exact dedup: rows whose normalised text (or another column, e.g. a URL) has the same 128-bit
+ * MurmurHash3 x64_128 are one group; the group keeps its first row in {@link RowOrder} (the smallest
+ * id) and rejects the others with {@code exact_dedup:duplicate}. One window aggregation (a shuffle
+ * by hash, groups spill to disk when large); nothing goes to the driver.
+ *
+ * <p>Normalisation ({@code normalize}): {@code exact} (default for the text: NFKC, case folding,
+ * white space collapsed), {@code none} (default for other columns) or {@code near}. With
+ * {@code clusterColumns} the rows get {@code cluster_id} (the kept row's id) and {@code duplicate_of}.
+ * Rows with a null value in the column take no part.
+ *
+ * <pre>{@code
+ * new ExactDedup().transform(docs);                        // by text
+ * new ExactDedup().setColumn("url").transform(docs);       // by URL; reasons exact_dedup_url:duplicate
+ * }</pre>
+ */
+public final class ExactDedup extends CurationStage<ExactDedup> {
+    private static final long serialVersionUID = 1L;
+    private static final String KEY = "_kd_exact_key";
+
+    private final Param<String> column = new Param<>(this, "column", "column to compare (empty: the text column)");
+    private final Param<String> normalize = new Param<>(this, "normalize",
+            "normalisation before hashing: none, exact or near (empty: exact for the text, none for other columns)");
+    private final BooleanParam clusterColumns = new BooleanParam(this, "clusterColumns",
+            "add cluster_id and duplicate_of columns (for --keep-duplicates)");
+
+    public ExactDedup() {
+        this(Identifiable.randomUID("kindling_exact_dedup"));
+    }
+
+    public ExactDedup(String uid) {
+        super(uid);
+        setDefault(column, "");
+        setDefault(normalize, "");
+        setDefault(clusterColumns, false);
+    }
+
+    public static MLReader<ExactDedup> read() {
+        return new DefaultParamsReadable<ExactDedup>() { }.read();
+    }
+
+    public static ExactDedup load(String path) {
+        return read().load(path);
+    }
+
+    public Param<String> column() {
+        return column;
+    }
+
+    public Param<String> normalize() {
+        return normalize;
+    }
+
+    public BooleanParam clusterColumns() {
+        return clusterColumns;
+    }
+
+    public ExactDedup setColumn(String v) {
+        set(column, v == null ? "" : v);
+        return this;
+    }
+
+    public ExactDedup setNormalize(String v) {
+        NormalizeOptions.named(v);   // validates
+        set(normalize, v);
+        return this;
+    }
+
+    public ExactDedup setClusterColumns(boolean v) {
+        set(clusterColumns, v);
+        return this;
+    }
+
+    public boolean getClusterColumns() {
+        return (Boolean) getOrDefault(clusterColumns);
+    }
+
+    public String getColumn() {
+        return getOrDefault(column);
+    }
+
+    private boolean byText() {
+        return getOrDefault(column).isEmpty();
+    }
+
+    @Override
+    public String name() {
+        return byText() ? "exact_dedup" : "exact_dedup_" + getOrDefault(column);
+    }
+
+    private NormalizeOptions normalizeOptions() {
+        String n = getOrDefault(normalize);
+        if (n.isEmpty()) {
+            return byText() ? NormalizeOptions.EXACT : NormalizeOptions.NONE;
+        }
+        return NormalizeOptions.named(n);
+    }
+
+    @Override
+    protected StructType addColumns(StructType in, String idColumn, String textColumn) {
+        if (!byText()) {
+            requireColumn(in, getOrDefault(column), null);
+        }
+        if (!getClusterColumns()) {
+            return in;
+        }
+        StructType out = in;
+        for (String c : new String[] {Columns.CLUSTER_ID, Columns.DUPLICATE_OF}) {
+            if (!Arrays.asList(out.fieldNames()).contains(c)) {
+                out = out.add(c, DataTypes.StringType, true);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    protected Dataset<Row> run(Dataset<Row> docs, StageContext ctx) {
+        String target = byText() ? ctx.textColumn() : getOrDefault(column);
+        NormalizeOptions norm = normalizeOptions();
+        UserDefinedFunction hash = functions.udf((UDF1<String, String>) s -> s == null ? null : key(s, norm).toHex(),
+                DataTypes.StringType);
+        Column value = col(target).cast(DataTypes.StringType);
+        Column eligible = col(Columns.REASON).isNull().and(value.isNotNull());
+        // rows that take no part get a key of their own (their row's hash, tagged), so they do not all
+        // land in one window partition; their verdict is never changed
+        Column key = when(eligible, hash.apply(value))
+                .otherwise(functions.concat(lit("-"), xxhash64(col(ctx.idColumn()), col(ctx.textColumn())).cast(DataTypes.StringType)));
+        WindowSpec group = Window.partitionBy(KEY)
+                .orderBy(RowOrder.orderColumns(docs, ctx.idColumn(), ctx.textColumn()).toArray(new Column[0]));
+        Dataset<Row> w = docs.withColumn(KEY, key)
+                .withColumn("_kd_exact_n", row_number().over(group))
+                .withColumn("_kd_exact_first", first(col(ctx.idColumn())).over(group));
+        // verdicts first: the reason column is rewritten below, and "eligible" reads it
+        w = w.withColumn("_kd_exact_eligible", eligible).withColumn("_kd_exact_dup", eligible.and(col("_kd_exact_n").gt(1)));
+        Column isEligible = col("_kd_exact_eligible");
+        Column duplicate = col("_kd_exact_dup");
+        Dataset<Row> out = w.withColumn(Columns.REASON,
+                when(duplicate, lit(name() + ":duplicate")).otherwise(col(Columns.REASON)));
+        if (getClusterColumns()) {
+            Column previousCluster = Arrays.asList(docs.columns()).contains(Columns.CLUSTER_ID)
+                    ? col(Columns.CLUSTER_ID) : lit(null).cast(DataTypes.StringType);
+            Column previousDup = Arrays.asList(docs.columns()).contains(Columns.DUPLICATE_OF)
+                    ? col(Columns.DUPLICATE_OF) : lit(null).cast(DataTypes.StringType);
+            out = out.withColumn(Columns.CLUSTER_ID, when(isEligible, col("_kd_exact_first")).otherwise(previousCluster))
+                    .withColumn(Columns.DUPLICATE_OF, when(duplicate, col("_kd_exact_first")).otherwise(previousDup));
+        }
+        return out.drop(KEY, "_kd_exact_n", "_kd_exact_first", "_kd_exact_eligible", "_kd_exact_dup");
+    }
+
+    /** The MurmurHash3 x64_128 of the normalised value (UTF-8): the exact-dedup key. */
+    public static Hash128 key(String value, NormalizeOptions norm) {
+        byte[] b = TextNormalizer.normalize(value, norm).getBytes(StandardCharsets.UTF_8);
+        return MurmurHash3.hash128(b, 0, b.length, 0);
+    }
+}

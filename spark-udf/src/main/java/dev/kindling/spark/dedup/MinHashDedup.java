@@ -1,0 +1,611 @@
+package dev.kindling.spark.dedup;
+
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.when;
+
+import dev.kindling.dedup.lsh.BucketPairs;
+import dev.kindling.dedup.lsh.LshBands;
+import dev.kindling.dedup.lsh.OptimalParam;
+import dev.kindling.dedup.minhash.Jaccard;
+import dev.kindling.dedup.minhash.MinHashParams;
+import dev.kindling.dedup.minhash.MinHasher;
+import dev.kindling.dedup.minhash.Shingler;
+import dev.kindling.dedup.normalize.NormalizeOptions;
+import dev.kindling.spark.curate.CurationStage;
+import dev.kindling.spark.curate.Lineage;
+import dev.kindling.spark.curate.RowOrder;
+import dev.kindling.spark.io.Columns;
+import dev.kindling.spark.stage.StageContext;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.ml.param.BooleanParam;
+import org.apache.spark.ml.param.DoubleParam;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.LongParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.util.DefaultParamsReadable;
+import org.apache.spark.ml.util.Identifiable;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.LongAccumulator;
+
+/**
+ * Near dedup with MinHash LSH, distributed end to end:
+ * <ol>
+ *   <li><b>order</b>: rows numbered in {@link RowOrder} (by id), so "smallest id" is "smallest number";</li>
+ *   <li><b>signatures</b>: word n-gram shingles, {@code numPerm} MinHash values (Vector API kernel),
+ *       one key per LSH band: rows {@code (band key, document)};</li>
+ *   <li><b>buckets</b>: a shuffle by band key, each bucket streamed in document order through
+ *       {@link BucketPairs}: all pairs of buckets up to {@code allPairsMaxBucket} documents, a star on
+ *       the bucket's first document beyond (memory bounded, no quadratic blow-up); pairs made
+ *       distinct;</li>
+ *   <li><b>verification</b> (on by default): the exact Jaccard similarity of the two shingle sets of
+ *       every candidate pair (sets computed only for documents in a pair, joined to the pairs), kept
+ *       when at least {@code threshold};</li>
+ *   <li><b>clusters</b>: {@link ConnectedComponents} (large-star/small-star on DataFrames, lineage cut
+ *       every round); the representative of a cluster is its smallest document, i.e. smallest id;</li>
+ *   <li>the other members get {@code minhash_dedup:near_duplicate}; with {@code clusterColumns}
+ *       every row gets {@code cluster_id} and duplicates {@code duplicate_of} (representative ids).</li>
+ * </ol>
+ * No step collects pairs, edges or clusters to the driver, and the result depends on the data
+ * only, not on its partitioning.
+ *
+ * <p>Bands and rows: {@code bands}/{@code rows} when both are set; otherwise chosen for
+ * {@code threshold} by text-dedup's {@code optimal_param} — with verification, false negatives
+ * weighted 0.95 and false positives 0.05 ({@link OptimalParam#forVerifiedDedup}; a false positive
+ * only costs a Jaccard check; 14 x 8 at 0.8, datatrove's shape), without it equal weights (both
+ * errors then reach the output; 9 x 12 at 0.8).
+ *
+ * <pre>{@code
+ * Dataset<Row> out = new MinHashDedup().setThreshold(0.8).setClusterColumns(true).transform(docs);
+ * }</pre>
+ */
+public final class MinHashDedup extends CurationStage<MinHashDedup> {
+    private static final long serialVersionUID = 1L;
+    public static final String NAME = "minhash_dedup";
+    private static final String ELIGIBLE = "_kd_minhash_eligible";
+    /** Largest label table broadcast to the final joins (rows of vertex, root and id: tens of MB). */
+    static final long BROADCAST_MAX_LABELS = 1_000_000;
+
+    private final DoubleParam threshold = new DoubleParam(this, "threshold", "Jaccard similarity of duplicates (0, 1)");
+    private final IntParam ngram = new IntParam(this, "ngram", "word n-gram (shingle) size");
+    private final IntParam numPerm = new IntParam(this, "numPerm", "MinHash permutations");
+    private final IntParam bands = new IntParam(this, "bands", "LSH bands (0: chosen for the threshold)");
+    private final IntParam rows = new IntParam(this, "rows", "rows per band (0: chosen for the threshold)");
+    private final LongParam seed = new LongParam(this, "seed", "seed of the permutations");
+    private final BooleanParam verify = new BooleanParam(this, "verify",
+            "keep a candidate pair only when its exact Jaccard similarity reaches the threshold");
+    private final Param<String> normalize = new Param<>(this, "normalize", "normalisation before shingling: none, exact or near");
+    private final IntParam allPairsMaxBucket = new IntParam(this, "allPairsMaxBucket",
+            "buckets up to this size give all their pairs, larger ones a star on their first document");
+    private final BooleanParam clusterColumns = new BooleanParam(this, "clusterColumns",
+            "add cluster_id and duplicate_of columns (for --keep-duplicates)");
+
+    private transient Run lastRun;
+
+    public MinHashDedup() {
+        this(Identifiable.randomUID("kindling_minhash_dedup"));
+    }
+
+    public MinHashDedup(String uid) {
+        super(uid);
+        setDefault(threshold, 0.8);
+        setDefault(ngram, 5);
+        setDefault(numPerm, 112);
+        setDefault(bands, 0);
+        setDefault(rows, 0);
+        setDefault(seed, MinHashParams.DEFAULT_SEED);
+        setDefault(verify, true);
+        setDefault(normalize, "near");
+        setDefault(allPairsMaxBucket, BucketPairs.DEFAULT_ALL_PAIRS_MAX);
+        setDefault(clusterColumns, false);
+    }
+
+    public static MLReader<MinHashDedup> read() {
+        return new DefaultParamsReadable<MinHashDedup>() { }.read();
+    }
+
+    public static MinHashDedup load(String path) {
+        return read().load(path);
+    }
+
+    public DoubleParam threshold() {
+        return threshold;
+    }
+
+    public IntParam ngram() {
+        return ngram;
+    }
+
+    public IntParam numPerm() {
+        return numPerm;
+    }
+
+    public IntParam bands() {
+        return bands;
+    }
+
+    public IntParam rows() {
+        return rows;
+    }
+
+    public LongParam seed() {
+        return seed;
+    }
+
+    public BooleanParam verify() {
+        return verify;
+    }
+
+    public Param<String> normalize() {
+        return normalize;
+    }
+
+    public IntParam allPairsMaxBucket() {
+        return allPairsMaxBucket;
+    }
+
+    public BooleanParam clusterColumns() {
+        return clusterColumns;
+    }
+
+    public double getThreshold() {
+        return (Double) getOrDefault(threshold);
+    }
+
+    public int getNgram() {
+        return (Integer) getOrDefault(ngram);
+    }
+
+    public int getNumPerm() {
+        return (Integer) getOrDefault(numPerm);
+    }
+
+    public int getBands() {
+        return (Integer) getOrDefault(bands);
+    }
+
+    public int getRows() {
+        return (Integer) getOrDefault(rows);
+    }
+
+    public long getSeed() {
+        return (Long) getOrDefault(seed);
+    }
+
+    public boolean getVerify() {
+        return (Boolean) getOrDefault(verify);
+    }
+
+    public int getAllPairsMaxBucket() {
+        return (Integer) getOrDefault(allPairsMaxBucket);
+    }
+
+    public boolean getClusterColumns() {
+        return (Boolean) getOrDefault(clusterColumns);
+    }
+
+    public String getNormalize() {
+        return getOrDefault(normalize);
+    }
+
+    public MinHashDedup setThreshold(double v) {
+        if (!(v > 0 && v < 1)) {
+            throw new IllegalArgumentException("threshold must be strictly between 0 and 1, got " + v);
+        }
+        set(threshold, v);
+        return this;
+    }
+
+    public MinHashDedup setNgram(int v) {
+        set(ngram, v);
+        return this;
+    }
+
+    public MinHashDedup setNumPerm(int v) {
+        set(numPerm, v);
+        return this;
+    }
+
+    public MinHashDedup setBands(int v) {
+        set(bands, v);
+        return this;
+    }
+
+    public MinHashDedup setRows(int v) {
+        set(rows, v);
+        return this;
+    }
+
+    public MinHashDedup setSeed(long v) {
+        set(seed, v);
+        return this;
+    }
+
+    public MinHashDedup setVerify(boolean v) {
+        set(verify, v);
+        return this;
+    }
+
+    public MinHashDedup setNormalize(String v) {
+        NormalizeOptions.named(v);
+        set(normalize, v);
+        return this;
+    }
+
+    public MinHashDedup setAllPairsMaxBucket(int v) {
+        set(allPairsMaxBucket, v);
+        return this;
+    }
+
+    public MinHashDedup setClusterColumns(boolean v) {
+        set(clusterColumns, v);
+        return this;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    /** The MinHash/LSH shape this stage runs with (see the class comment). */
+    public MinHashParams minHashParams() {
+        int b = getBands();
+        int r = getRows();
+        int n = getNumPerm();
+        int g = getNgram();
+        long s = getSeed();
+        double t = getThreshold();
+        if (b > 0 && r > 0) {
+            return new MinHashParams(n, b, r, g, s);
+        }
+        if (b > 0 || r > 0) {
+            throw new IllegalArgumentException("set both bands and rows, or neither (got bands=" + b + ", rows=" + r + ")");
+        }
+        if (getVerify()) {
+            return MinHashParams.forThreshold(t, n, g, s);
+        }
+        OptimalParam.BandsRows br = OptimalParam.optimal(t, n, 0.5, 0.5);
+        return new MinHashParams(n, br.bands(), br.rows(), g, s);
+    }
+
+    /**
+     * What the last {@link #apply} (or {@code transform}) of this instance did: counts, and the
+     * wall time of each phase in milliseconds (each phase is materialised before the next starts).
+     */
+    public record Run(MinHashParams params, long documents, long candidatePairs, long similarPairs, long clusteredDocuments,
+                      long duplicates, int componentRounds, Map<String, Long> phaseMillis) {}
+
+    public Run lastRun() {
+        return lastRun;
+    }
+
+    @Override
+    protected StructType addColumns(StructType in, String idColumn, String textColumn) {
+        minHashParams();   // validates the shape before any work
+        if (!getClusterColumns()) {
+            return in;
+        }
+        StructType out = in;
+        for (String c : new String[] {Columns.CLUSTER_ID, Columns.DUPLICATE_OF}) {
+            if (!Arrays.asList(out.fieldNames()).contains(c)) {
+                out = out.add(c, DataTypes.StringType, true);
+            }
+        }
+        return out;
+    }
+
+    private static final StructType KEYS = new StructType().add("key", DataTypes.LongType, false).add("v", DataTypes.LongType, false);
+    private static final StructType PAIRS = new StructType().add("a", DataTypes.LongType, false).add("b", DataTypes.LongType, false);
+    private static final StructType SETS = new StructType().add("v", DataTypes.LongType, false).add("set", DataTypes.BinaryType, false);
+
+    @Override
+    protected Dataset<Row> run(Dataset<Row> docs, StageContext ctx) {
+        MinHashParams p = minHashParams();
+        NormalizeOptions norm = NormalizeOptions.named(getNormalize());
+        double t = getThreshold();
+        String id = ctx.idColumn();
+        String text = ctx.textColumn();
+        String rank = RowOrder.RANK;
+        Map<String, Long> phases = new LinkedHashMap<>();
+        long t0 = System.nanoTime();
+
+        Dataset<Row> ranked = RowOrder.rank(docs, id, text);
+        long t1 = lap(phases, "order", t0);
+
+        // counts for the report, from accumulators of jobs that run once each (a retried task could
+        // count twice; they are statistics, never used for a decision)
+        LongAccumulator signed = ctx.spark().sparkContext().longAccumulator("kindling minhash documents");
+        LongAccumulator checked = ctx.spark().sparkContext().longAccumulator("kindling minhash candidate pairs");
+        Dataset<Row> texts = ranked.where(col(Columns.REASON).isNull()).select(col(rank), col(text));
+        Dataset<Row> keys = Lineage.cut(texts.mapPartitions(new BandKeys(p, norm, signed), Encoders.row(KEYS)));
+        long t2 = lap(phases, "signatures", t1);
+
+        Dataset<Row> candidates = Lineage.cut(keys.repartition(col("key")).sortWithinPartitions("key", "v")
+                .mapPartitions(new Buckets(getAllPairsMaxBucket()), Encoders.row(PAIRS))
+                .distinct());
+        long t3 = lap(phases, "candidates", t2);
+
+        Dataset<Row> edges = candidates;
+        if (getVerify()) {
+            Dataset<Row> involved = candidates.select(col("a").as("v")).union(candidates.select(col("b").as("v"))).distinct();
+            Dataset<Row> sets = Lineage.cut(texts.join(involved, texts.col(rank).equalTo(involved.col("v")), "left_semi")
+                    .mapPartitions(new ShingleSets(p.ngram(), norm), Encoders.row(SETS)));
+            edges = Lineage.cut(candidates
+                    .join(sets.select(col("v").as("a"), col("set").as("sa")), "a")
+                    .join(sets.select(col("v").as("b"), col("set").as("sb")), "b")
+                    .select("a", "b", "sa", "sb")
+                    .mapPartitions(new Verify(t, checked), Encoders.row(PAIRS)));
+        }
+        long t4 = lap(phases, "verification", t3);
+
+        ConnectedComponents.Result cc = ConnectedComponents.run(edges);
+        Dataset<Row> labels = cc.labels();
+        lap(phases, "components", t4);
+
+        // The labels cover only the documents in clusters. While they are few (their number is
+        // known exactly), they are broadcast to the joins with the full dataset, which is then read
+        // in place instead of shuffled with its text; beyond the cap both sides are shuffled.
+        boolean broadcast = cc.vertices() <= BROADCAST_MAX_LABELS;
+        Dataset<Row> roots = labels.select(ConnectedComponents.ROOT).distinct();
+        Dataset<Row> rootIds = ranked.select(col(rank).as(ConnectedComponents.ROOT), col(id).as("_kd_root_id"))
+                .join(broadcast ? functions.broadcast(roots) : roots, ConnectedComponents.ROOT);
+        Dataset<Row> assign = labels.join(rootIds, ConnectedComponents.ROOT);
+        if (broadcast) {
+            assign = functions.broadcast(assign);
+        }
+        Dataset<Row> out = ranked.join(assign, ranked.col(rank).equalTo(assign.col(ConnectedComponents.VERTEX)), "left");
+        Column root = col(ConnectedComponents.ROOT);
+        // the verdict columns first: "eligible" reads the reason column, which is rewritten next
+        out = out.withColumn(ELIGIBLE, col(Columns.REASON).isNull());
+        Column isDuplicate = col(ELIGIBLE).and(root.isNotNull()).and(col(rank).notEqual(root));
+        out = out.withColumn(Columns.REASON, when(isDuplicate, lit(NAME + ":near_duplicate")).otherwise(col(Columns.REASON)));
+        if (getClusterColumns()) {
+            out = clusterColumns(out, docs, id);
+        }
+        long candidateCount = getVerify() ? checked.value() : cc.edges();
+        lastRun = new Run(p, signed.value(), candidateCount, cc.edges(), cc.vertices(), cc.vertices() - cc.roots(), cc.rounds(),
+                phases);
+        ctx.reportValue(NAME + "_candidate_pairs", candidateCount);
+        ctx.reportValue(NAME + "_similar_pairs", cc.edges());
+        ctx.reportValue(NAME + "_clusters", cc.roots());
+        return out.drop(rank, ConnectedComponents.VERTEX, ConnectedComponents.ROOT, "_kd_root_id", ELIGIBLE);
+    }
+
+    /**
+     * cluster_id / duplicate_of: for rows this stage looked at, the cluster representative's id (own
+     * id when alone); rows an earlier exact dedup grouped under a representative follow it into its
+     * near-duplicate cluster.
+     */
+    private static Dataset<Row> clusterColumns(Dataset<Row> out, Dataset<Row> docs, String id) {
+        boolean hadClusters = Arrays.asList(docs.columns()).contains(Columns.CLUSTER_ID);
+        Column mine = col(ELIGIBLE);
+        Column clusterOf = coalesce(col("_kd_root_id"), col(id));
+        Column dupOf = when(col(ConnectedComponents.ROOT).isNotNull().and(col(RowOrder.RANK).notEqual(col(ConnectedComponents.ROOT))),
+                col("_kd_root_id"));
+        if (!hadClusters) {
+            return out.withColumn(Columns.CLUSTER_ID, when(mine, clusterOf))
+                    .withColumn(Columns.DUPLICATE_OF, when(mine, dupOf));
+        }
+        Dataset<Row> withNew = out.withColumn("_kd_new_cluster", when(mine, clusterOf)).withColumn("_kd_new_dup", when(mine, dupOf));
+        Dataset<Row> map = withNew.where(col("_kd_new_cluster").isNotNull())
+                .groupBy(col(id).as("_kd_map_id")).agg(min("_kd_new_cluster").as("_kd_map_cluster"));
+        Dataset<Row> j = withNew.join(map, withNew.col(Columns.CLUSTER_ID).equalTo(map.col("_kd_map_id")), "left");
+        Column followed = coalesce(col("_kd_map_cluster"), col(Columns.CLUSTER_ID));
+        return j.withColumn(Columns.DUPLICATE_OF, when(mine, col("_kd_new_dup"))
+                        .when(col(Columns.DUPLICATE_OF).isNotNull(), followed).otherwise(col(Columns.DUPLICATE_OF)))
+                .withColumn(Columns.CLUSTER_ID, when(mine, col("_kd_new_cluster")).otherwise(followed))
+                .drop("_kd_new_cluster", "_kd_new_dup", "_kd_map_id", "_kd_map_cluster");
+    }
+
+    private static long lap(Map<String, Long> phases, String name, long since) {
+        long now = System.nanoTime();
+        phases.put(name, (now - since) / 1_000_000);
+        return now;
+    }
+
+    /** Exact Jaccard of two packed shingle sets ({@link #pack}); same arithmetic as {@link Jaccard#of}. */
+    static Double jaccard(byte[] a, byte[] b) {
+        return Jaccard.of(unpack(a), unpack(b));
+    }
+
+    /** A sorted shingle set as little-endian bytes. */
+    static byte[] pack(long[] set) {
+        ByteBuffer bb = ByteBuffer.allocate(set.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+        bb.asLongBuffer().put(set);
+        return bb.array();
+    }
+
+    static long[] unpack(byte[] b) {
+        long[] out = new long[b.length / 8];
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(out);
+        return out;
+    }
+
+    /** (a, b, set a, set b) → (a, b) when the exact Jaccard similarity reaches the threshold. */
+    static final class Verify implements MapPartitionsFunction<Row, Row> {
+        private static final long serialVersionUID = 1L;
+        private final double threshold;
+        private final LongAccumulator checked;
+
+        Verify(double threshold, LongAccumulator checked) {
+            this.threshold = threshold;
+            this.checked = checked;
+        }
+
+        @Override
+        public Iterator<Row> call(Iterator<Row> in) {
+            return new FlatIterator(in) {
+                @Override
+                void expand(Row r, List<Row> out) {
+                    checked.add(1);
+                    if (jaccard((byte[]) r.get(2), (byte[]) r.get(3)) >= threshold) {
+                        out.add(RowFactory.create(r.getLong(0), r.getLong(1)));
+                    }
+                }
+            };
+        }
+    }
+
+    /** (rank, text) → (band key, rank) for each band; texts without shingles yield nothing. */
+    static final class BandKeys implements MapPartitionsFunction<Row, Row> {
+        private static final long serialVersionUID = 1L;
+        private final MinHashParams params;
+        private final NormalizeOptions norm;
+        private final LongAccumulator signed;
+
+        BandKeys(MinHashParams params, NormalizeOptions norm, LongAccumulator signed) {
+            this.params = params;
+            this.norm = norm;
+            this.signed = signed;
+        }
+
+        @Override
+        public Iterator<Row> call(Iterator<Row> in) {
+            MinHasher hasher = new MinHasher(params, norm);
+            return new FlatIterator(in) {
+                @Override
+                void expand(Row r, List<Row> out) {
+                    String text = r.isNullAt(1) ? "" : r.getString(1);
+                    long[] sig = hasher.signature(text);
+                    if (MinHasher.isEmpty(sig)) {
+                        return;
+                    }
+                    signed.add(1);
+                    long v = r.getLong(0);
+                    for (long key : LshBands.bandKeys(sig, params.bands(), params.rows())) {
+                        out.add(RowFactory.create(key, v));
+                    }
+                }
+            };
+        }
+    }
+
+    /** Rows sorted by (key, v) → the candidate pairs of each bucket ({@link BucketPairs}). */
+    static final class Buckets implements MapPartitionsFunction<Row, Row> {
+        private static final long serialVersionUID = 1L;
+        private final int allPairsMax;
+
+        Buckets(int allPairsMax) {
+            this.allPairsMax = allPairsMax;
+        }
+
+        @Override
+        public Iterator<Row> call(Iterator<Row> in) {
+            List<Row> pending = new ArrayList<>();
+            BucketPairs pairs = new BucketPairs(allPairsMax, (a, b) -> pending.add(RowFactory.create(a, b)));
+            return new Iterator<>() {
+                private long currentKey;
+                private boolean open;
+                private int next;
+
+                @Override
+                public boolean hasNext() {
+                    while (next == pending.size()) {
+                        pending.clear();
+                        next = 0;
+                        if (!in.hasNext()) {
+                            if (!open) {
+                                return false;
+                            }
+                            pairs.finish();
+                            open = false;
+                            continue;
+                        }
+                        Row r = in.next();
+                        long key = r.getLong(0);
+                        if (open && key != currentKey) {
+                            pairs.finish();
+                        }
+                        currentKey = key;
+                        open = true;
+                        pairs.add(r.getLong(1));
+                    }
+                    return true;
+                }
+
+                @Override
+                public Row next() {
+                    if (!hasNext()) {
+                        throw new java.util.NoSuchElementException();
+                    }
+                    return pending.get(next++);
+                }
+            };
+        }
+    }
+
+    /** (rank, text) → (rank, packed sorted shingle set). */
+    static final class ShingleSets implements MapPartitionsFunction<Row, Row> {
+        private static final long serialVersionUID = 1L;
+        private final int ngram;
+        private final NormalizeOptions norm;
+
+        ShingleSets(int ngram, NormalizeOptions norm) {
+            this.ngram = ngram;
+            this.norm = norm;
+        }
+
+        @Override
+        public Iterator<Row> call(Iterator<Row> in) {
+            Shingler sh = new Shingler(ngram, norm);
+            return new FlatIterator(in) {
+                @Override
+                void expand(Row r, List<Row> out) {
+                    out.add(RowFactory.create(r.getLong(0), pack(sh.shingleSet(r.isNullAt(1) ? "" : r.getString(1)))));
+                }
+            };
+        }
+    }
+
+    /** An iterator that expands each input row into zero or more output rows, lazily. */
+    abstract static class FlatIterator implements Iterator<Row> {
+        private final Iterator<Row> in;
+        private final List<Row> buffer = new ArrayList<>();
+        private int next;
+
+        FlatIterator(Iterator<Row> in) {
+            this.in = in;
+        }
+
+        abstract void expand(Row r, List<Row> out);
+
+        @Override
+        public boolean hasNext() {
+            while (next == buffer.size()) {
+                if (!in.hasNext()) {
+                    return false;
+                }
+                buffer.clear();
+                next = 0;
+                expand(in.next(), buffer);
+            }
+            return true;
+        }
+
+        @Override
+        public Row next() {
+            if (!hasNext()) {
+                throw new java.util.NoSuchElementException();
+            }
+            return buffer.get(next++);
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package dev.kindling.spark.distill;
+
+import static org.apache.spark.sql.functions.array;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sha2;
+import static org.apache.spark.sql.functions.struct;
+
+import dev.kindling.spark.io.Columns;
+import dev.kindling.spark.io.DatasetReader;
+import dev.kindling.spark.stage.PipelineStage;
+import dev.kindling.spark.stage.StageContext;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataTypes;
+
+/** What the distillation stages share: message structs, the prompt id, and running a stage outside a CLI pipeline. */
+final class Distill {
+    private Distill() {}
+
+    /** {@code {role, content}}. */
+    static Column message(String role, Column content) {
+        return struct(lit(role).as("role"), content.cast(DataTypes.StringType).as("content"));
+    }
+
+    /** {@code [system?], user: prompt, assistant: answer}. */
+    static Column conversation(String system, Column prompt, Column answer) {
+        List<Column> m = new ArrayList<>();
+        if (system != null && !system.isEmpty()) {
+            m.add(message("system", lit(system)));
+        }
+        m.add(message("user", prompt));
+        m.add(message("assistant", answer));
+        return array(m.toArray(new Column[0]));
+    }
+
+    /** SHA-256 of the prompt's UTF-8 bytes, lower-case hex (as {@code hashlib.sha256(p.encode()).hexdigest()}). */
+    static Column promptId(Column prompt) {
+        return sha2(prompt, 256);
+    }
+
+    /** {@code columns} then the accounting columns the pipeline needs (reason, source, raw), when present. */
+    static Dataset<Row> select(Dataset<Row> docs, List<Column> columns) {
+        List<String> have = Arrays.asList(docs.columns());
+        List<Column> keep = new ArrayList<>(columns);
+        keep.add(col(Columns.ERROR));
+        keep.add(col(Columns.REASON));
+        for (String c : DatasetReader.internalColumns()) {
+            if (have.contains(c) && !c.equals(Columns.ERROR)) {
+                keep.add(col(c));
+            }
+        }
+        return docs.select(keep.toArray(new Column[0]));
+    }
+
+    /** Runs {@code stage} on a DataFrame (the API form): the stage's columns plus {@code error} and {@code reason}. */
+    static Dataset<Row> run(PipelineStage stage, Dataset<Row> prompts, String promptColumn) {
+        Dataset<Row> in = prompts;
+        if (!Arrays.asList(in.columns()).contains(Columns.REASON)) {
+            in = in.withColumn(Columns.REASON, lit(null).cast(DataTypes.StringType));
+        }
+        StageContext ctx = new StageContext(in.sparkSession(), "id", promptColumn);
+        Dataset<Row> out = stage.apply(in, ctx);
+        List<String> drop = new ArrayList<>(Arrays.asList(DatasetReader.internalColumns()));
+        drop.remove(Columns.ERROR);
+        return out.drop(drop.toArray(new String[0]));
+    }
+}

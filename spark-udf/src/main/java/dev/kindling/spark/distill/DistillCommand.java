@@ -1,0 +1,246 @@
+package dev.kindling.spark.distill;
+
+import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.cli.JobRun;
+import dev.kindling.spark.cli.PipelineOptions;
+import dev.kindling.spark.cli.SparkCommand;
+import dev.kindling.spark.inference.Generate;
+import dev.kindling.spark.inference.InferenceProgress;
+import dev.kindling.spark.inference.Judge;
+import dev.kindling.spark.inference.SamplingCliOptions;
+import dev.kindling.spark.io.DatasetWriter;
+import dev.kindling.spark.io.WriteOptions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Row;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code kindling distill sft | dpo | self-instruct}: synthetic training data from a teacher model. */
+@Command(name = "distill", mixinStandardHelpOptions = true,
+        description = "Synthetic training data from a teacher model: SFT conversations, DPO preference pairs, Self-Instruct instructions.",
+        subcommands = {DistillCommand.SftCommand.class, DistillCommand.DpoCommand.class, DistillCommand.SelfInstructCommand.class})
+public final class DistillCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing distill command: sft, dpo or self-instruct");
+    }
+
+    /** The prompts input shared by sft and dpo. */
+    abstract static class PromptsCommand extends SparkCommand {
+        @Mixin
+        TeacherOptions teacher;
+
+        @Mixin
+        SamplingCliOptions sampling;
+
+        @Option(names = "--prompts", paramLabel = "PATH", description = "Prompts: JSON Lines/Parquet rows with a prompt column (same as --input).")
+        List<String> prompts = new ArrayList<>();
+
+        @Option(names = "--prompt-column", paramLabel = "NAME", description = "The prompt column (default: prompt).")
+        String promptColumn;
+
+        @Mixin
+        PipelineOptions pipeline;
+
+        @Override
+        protected void validate() {
+            job.input.addAll(prompts);
+            if (job.input.isEmpty() || job.output == null) {
+                throw KindlingException.usage(spec.name() + " needs --prompts IN and --output OUT");
+            }
+            if (!spec.commandLine().getParseResult().hasMatchedOption("--text-column")) {
+                job.textColumn = promptColumn != null ? promptColumn : "prompt";
+            }
+            teacher.teacherSpec();
+        }
+
+        Generate teacherStage() {
+            return sampling.applyTo(teacher.applyTo(new Generate(), teacher.teacherSpec())).setChat(teacher.chat);
+        }
+    }
+
+    @Command(name = "sft", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Answer every prompt with the teacher and write SFT conversations "
+                    + "{prompt_id, prompt, messages:[{role, content}], model, error} (TRL / alignment-handbook layout).",
+                    "Example: kindling distill sft --teacher teacher.gguf --prompts prompts.jsonl --output sft/ --max-tokens 512"})
+    static final class SftCommand extends PromptsCommand {
+        @Option(names = "--drop-truncated", description = "Reject answers cut by --max-tokens (reason sft:truncated).")
+        boolean dropTruncated;
+
+        @Override
+        protected int run(JobRun run) {
+            WriteOptions out = run.checkOutput(pipeline);
+            Generate g = teacherStage();
+            InferenceProgress progress = InferenceProgress.attach(run, g::metrics);
+            Sft sft = new Sft(g, teacher.modelName()).setSystemPrompt(teacher.system).setDropTruncated(dropTruncated);
+            run.runPipeline(run.readInput(), List.of(sft), out, pipeline);
+            run.out().println(progress.summary("teacher"));
+            return 0;
+        }
+    }
+
+    @Command(name = "dpo", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Sample several answers per prompt, rate them with a judge model against a rubric, and write preference pairs "
+                    + "{prompt_id, prompt, chosen, rejected, chosen_rating, rejected_rating, model, error} "
+                    + "(ultrafeedback_binarized layout). Prompts whose answers all rate the same are rejected as dpo:tied_ratings.",
+                    "Example: kindling distill dpo --teacher t.gguf --judge j.gguf --samples 4 --temperature 0.8 --seed 1 "
+                            + "--prompts prompts.jsonl --output dpo/"})
+    static final class DpoCommand extends PromptsCommand {
+        @Option(names = {"-j", "--judge"}, paramLabel = "GGUF", description = "The judge model (default: the teacher).")
+        String judge;
+
+        @Option(names = "--judge-tokenizer", paramLabel = "FILE", description = "A tokenizer file instead of the judge's vocabulary.")
+        String judgeTokenizer;
+
+        @Option(names = {"-n", "--samples"}, defaultValue = "4", paramLabel = "N", description = "Answers per prompt (default: ${DEFAULT-VALUE}).")
+        int samples;
+
+        @Option(names = "--rubric", defaultValue = "helpfulness", paramLabel = "NAME|FILE",
+                description = "helpfulness (default), honesty, instruction_following, truthfulness, or a template file "
+                        + "with {instruction} and {response}.")
+        String rubric;
+
+        @Option(names = "--judge-method", defaultValue = "auto", paramLabel = "M",
+                description = "auto: the judge writes its rating, its probabilities decide when none can be read (default); "
+                        + "logprobs: probabilities only (faster).")
+        String judgeMethod;
+
+        @Option(names = "--judge-max-tokens", defaultValue = "128", paramLabel = "N", description = "Length of the judge's answer (default: ${DEFAULT-VALUE}).")
+        int judgeMaxTokens;
+
+        @Override
+        protected void validate() {
+            super.validate();
+            if (samples < 2) {
+                throw KindlingException.usage("--samples must be >= 2");
+            }
+            if (!spec.commandLine().getParseResult().hasMatchedOption("--temperature")) {
+                sampling.temperature = 0.8; // different answers to choose between
+            }
+        }
+
+        @Override
+        protected int run(JobRun run) {
+            WriteOptions out = run.checkOutput(pipeline);
+            Generate g = teacherStage().setN(samples);
+            Judge j = teacher.applyTo(new Judge(), teacher.spec(judge != null ? judge : teacher.teacher,
+                    judge != null ? judgeTokenizer : teacher.tokenizer))
+                    .setRubric(rubric).setMethod(judgeMethod).setMaxTokens(judgeMaxTokens);
+            j.loadRubric();
+            j.getMethod();
+            InferenceProgress progress = InferenceProgress.attach(run, g::metrics);
+            Dpo dpo = new Dpo(g, j, teacher.modelName()).setSystemPrompt(teacher.system);
+            run.runPipeline(run.readInput(), List.of(dpo), out, pipeline);
+            run.out().println(progress.summary("teacher"));
+            return 0;
+        }
+    }
+
+    @Command(name = "self-instruct", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Bootstrap new instructions from seed tasks (Self-Instruct): few-shot prompts from the seeds, the teacher "
+                    + "continues them, and a new instruction is kept only if of sane length and novel (ROUGE-L below the threshold "
+                    + "against every kept one). Writes {id, instruction, round, max_rouge_l, most_similar, model}.",
+                    "Example: kindling distill self-instruct --teacher t.gguf --seed-tasks seed_tasks.jsonl --num 1000 --output instr/"})
+    static final class SelfInstructCommand extends SparkCommand {
+        @Mixin
+        TeacherOptions teacher;
+
+        @Mixin
+        SamplingCliOptions sampling;
+
+        @Option(names = "--seed-tasks", paramLabel = "PATH", description = "Seed tasks: JSON Lines/Parquet with an instruction column (same as --input).")
+        List<String> seedTasks = new ArrayList<>();
+
+        @Option(names = "--instruction-column", defaultValue = "instruction", paramLabel = "NAME",
+                description = "The seed tasks' instruction column (default: ${DEFAULT-VALUE}).")
+        String instructionColumn;
+
+        @Option(names = "--num", required = true, paramLabel = "N", description = "Instructions to generate.")
+        int num;
+
+        @Option(names = "--prompts-per-round", defaultValue = "16", paramLabel = "N", description = "Teacher prompts per round (default: ${DEFAULT-VALUE}).")
+        int promptsPerRound;
+
+        @Option(names = "--max-rounds", defaultValue = "50", paramLabel = "N", description = "Stop after N rounds (default: ${DEFAULT-VALUE}).")
+        int maxRounds;
+
+        @Option(names = "--shots", defaultValue = "8", paramLabel = "N", description = "Instructions per prompt (default: ${DEFAULT-VALUE}).")
+        int shots;
+
+        @Option(names = "--machine-shots", defaultValue = "2", paramLabel = "N",
+                description = "Of which at most N generated ones (default: ${DEFAULT-VALUE}).")
+        int machineShots;
+
+        @Option(names = "--rouge-threshold", defaultValue = "0.7", paramLabel = "X",
+                description = "Drop an instruction whose ROUGE-L against a kept one is >= X (default: ${DEFAULT-VALUE}).")
+        double rougeThreshold;
+
+        @Option(names = "--min-words", defaultValue = "3", paramLabel = "N", description = "Shortest instruction (default: ${DEFAULT-VALUE}).")
+        int minWords;
+
+        @Option(names = "--max-words", defaultValue = "150", paramLabel = "N", description = "Longest instruction (default: ${DEFAULT-VALUE}).")
+        int maxWords;
+
+        @Option(names = "--no-keyword-filter", description = "Keep instructions about images, files, programs... (the paper drops them).")
+        boolean noKeywordFilter;
+
+        @Override
+        protected void validate() {
+            job.input.addAll(seedTasks);
+            if (job.input.isEmpty() || job.output == null) {
+                throw KindlingException.usage("self-instruct needs --seed-tasks IN and --output OUT");
+            }
+            if (!spec.commandLine().getParseResult().hasMatchedOption("--text-column")) {
+                job.textColumn = instructionColumn;
+            }
+            // the paper's sampling unless given: temperature 0.7, top-p 0.5
+            if (!spec.commandLine().getParseResult().hasMatchedOption("--temperature")) {
+                sampling.temperature = 0.7;
+            }
+            if (!spec.commandLine().getParseResult().hasMatchedOption("--top-p")) {
+                sampling.topP = 0.5;
+            }
+            teacher.teacherSpec();
+        }
+
+        @Override
+        protected int run(JobRun run) {
+            WriteOptions out = run.checkOutput(null);
+            SelfInstruct.Options o = new SelfInstruct.Options(num, promptsPerRound, maxRounds, shots, machineShots, rougeThreshold,
+                    minWords, maxWords, !noKeywordFilter, sampling.seedOrDefault());
+            List<String> seeds = new ArrayList<>();
+            for (Row r : run.readInput().filter(org.apache.spark.sql.functions.col("reason").isNull())
+                    .select(job.textColumn).collectAsList()) {
+                seeds.add(r.getString(0));
+            }
+            Generate g = sampling.applyTo(teacher.applyTo(new Generate(), teacher.teacherSpec()));
+            InferenceProgress progress = InferenceProgress.attach(run, g::metrics);
+            SelfInstruct.Result result = new SelfInstruct(g, teacher.modelName(), o).run(run.spark(), seeds);
+            DatasetWriter.write(result.toDataFrame(run.spark()).coalesce(1), out);
+            if (run.progress() != null) {
+                run.progress().close();
+            }
+            run.out().printf("self-instruct: %d seed tasks, %d rounds, %d candidate instructions, %d kept%n", seeds.size(),
+                    result.rounds(), result.candidates(), result.instructions().size());
+            for (Map.Entry<String, Long> e : result.dropped().entrySet()) {
+                run.out().printf("  dropped %-18s %d%n", e.getKey(), e.getValue());
+            }
+            if (result.instructions().size() < num) {
+                run.out().printf("self-instruct: only %d of %d instructions after %d rounds (raise --max-rounds, or use a stronger "
+                        + "teacher)%n", result.instructions().size(), num, result.rounds());
+            }
+            run.out().println(progress.summary("teacher"));
+            run.out().println("output: " + out.path());
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,177 @@
+package dev.kindling.spark.distill;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.when;
+
+import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.inference.Generate;
+import dev.kindling.spark.inference.InferenceStage;
+import dev.kindling.spark.inference.Judge;
+import dev.kindling.spark.io.Columns;
+import dev.kindling.spark.stage.PipelineStage;
+import dev.kindling.spark.stage.StageContext;
+import java.util.List;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.api.java.UDF2;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import scala.collection.Seq;
+
+/**
+ * Preference (DPO) data, UltraFeedback style: the teacher samples {@code n} answers per prompt, a
+ * judge rates each against a rubric ({@link Judge}), and the best and the worst become
+ * {@code chosen} and {@code rejected} — the layout of HuggingFaceH4/ultrafeedback_binarized, which
+ * TRL's {@code DPOTrainer}, the alignment-handbook and distilabel read:
+ *
+ * <pre>
+ * {"prompt_id": "9f86d0...",
+ *  "prompt": "Name three primes.",
+ *  "chosen":   [{"role": "user", "content": "Name three primes."}, {"role": "assistant", "content": "2, 3 and 5."}],
+ *  "rejected": [{"role": "user", "content": "Name three primes."}, {"role": "assistant", "content": "1, 4, 9."}],
+ *  "chosen_rating": 5.0, "rejected_rating": 1.0,
+ *  "model": "teacher.gguf",
+ *  "error": null}
+ * </pre>
+ *
+ * A candidate's rating is the judge's (read from its answer), or — when the judge's answer held
+ * none — the probability-weighted rating from its probabilities over the rating tokens
+ * ({@link dev.kindling.spark.inference.Judging}). The highest-rated candidate is chosen, the
+ * lowest-rated rejected (ties between equal ratings go to the earlier sample). A prompt whose
+ * candidates all have the same rating carries no preference and is rejected as
+ * {@code dpo:tied_ratings}; fewer than two rated candidates: {@code dpo:too_few_ratings}.
+ */
+public final class Dpo implements PipelineStage {
+    /** What {@link #pick} returns. */
+    static final StructType PAIR = new StructType()
+            .add("chosen", DataTypes.StringType).add("rejected", DataTypes.StringType)
+            .add("chosen_rating", DataTypes.DoubleType).add("rejected_rating", DataTypes.DoubleType)
+            .add("outcome", DataTypes.StringType);
+
+    private final Generate teacher;
+    private final Judge judge;
+    private final String modelName;
+    private String promptColumn;
+    private String systemPrompt;
+
+    /**
+     * @param teacher the teacher's sampling (set {@code n} >= 2 and a temperature)
+     * @param judge   the judge's model and rubric
+     */
+    public Dpo(Generate teacher, Judge judge, String modelName) {
+        this.teacher = teacher;
+        this.judge = judge;
+        this.modelName = modelName;
+    }
+
+    public Dpo setPromptColumn(String c) {
+        promptColumn = c;
+        return this;
+    }
+
+    public Dpo setSystemPrompt(String s) {
+        systemPrompt = s;
+        return this;
+    }
+
+    @Override
+    public String name() {
+        return "dpo";
+    }
+
+    @Override
+    public Dataset<Row> apply(Dataset<Row> docs, StageContext context) {
+        if (teacher.getN() < 2) {
+            throw KindlingException.usage("dpo: sample at least 2 answers per prompt (got " + teacher.getN() + ")");
+        }
+        String prompt = promptColumn != null ? promptColumn : context.textColumn();
+        teacher.setPromptCol(prompt).setSystemPrompt(systemPrompt).setOutputCol("_samples");
+        Dataset<Row> sampled = new InferenceStage("generate", teacher).apply(docs, context)
+                .withColumn("_candidates", col("_samples.text"));
+        judge.setInstructionCol(prompt).setResponseCol("_candidates").setOutputCol("_judgments");
+        Dataset<Row> judged = new InferenceStage("judge", judge).apply(sampled, context);
+        int min = judge.loadRubric().minRating();
+        UserDefinedFunction pick = org.apache.spark.sql.functions.udf(
+                (UDF2<Seq<String>, Seq<Row>, Row>) (c, j) -> pick(c, j, min), PAIR);
+        Dataset<Row> paired = judged.withColumn("_pair", pick.apply(col("_candidates"), col("_judgments")));
+        Column pair = col("_pair");
+        Column reason = col(Columns.REASON);
+        paired = paired.withColumn(Columns.REASON, when(reason.isNotNull(), reason)
+                .when(col(Columns.ERROR).isNull().and(pair.getField("outcome").notEqual("ok")),
+                        functionsConcat(lit("dpo:"), pair.getField("outcome"))));
+        Column ok = pair.getField("outcome").equalTo("ok");
+        return Distill.select(paired, List.of(Distill.promptId(col(prompt)).as("prompt_id"), col(prompt).as("prompt"),
+                when(ok, Distill.conversation(systemPrompt, col(prompt), pair.getField("chosen"))).as("chosen"),
+                when(ok, Distill.conversation(systemPrompt, col(prompt), pair.getField("rejected"))).as("rejected"),
+                when(ok, pair.getField("chosen_rating")).as("chosen_rating"),
+                when(ok, pair.getField("rejected_rating")).as("rejected_rating"),
+                lit(modelName).as("model")));
+    }
+
+    private static Column functionsConcat(Column a, Column b) {
+        return org.apache.spark.sql.functions.concat(a, b);
+    }
+
+    /**
+     * The chosen and rejected candidates: highest and lowest rating (the probability-weighted
+     * rating when the judge's answer held none); the earlier sample wins ties.
+     */
+    static Row pick(Seq<String> candidates, Seq<Row> judgments, int minRating) {
+        if (candidates == null || judgments == null) {
+            return null;
+        }
+        int best = -1;
+        int worst = -1;
+        double hi = Double.NEGATIVE_INFINITY;
+        double lo = Double.POSITIVE_INFINITY;
+        int rated = 0;
+        for (int i = 0; i < candidates.size() && i < judgments.size(); i++) {
+            Row j = judgments.apply(i);
+            if (j == null || j.isNullAt(0) || candidates.apply(i) == null) {
+                continue;
+            }
+            double r = rating(j, minRating);
+            rated++;
+            if (r > hi) {
+                hi = r;
+                best = i;
+            }
+            if (r < lo) {
+                lo = r;
+                worst = i;
+            }
+        }
+        if (rated < 2) {
+            return RowFactory.create(null, null, null, null, "too_few_ratings");
+        }
+        if (hi == lo) {
+            return RowFactory.create(null, null, hi, lo, "tied_ratings");
+        }
+        return RowFactory.create(candidates.apply(best), candidates.apply(worst), hi, lo, "ok");
+    }
+
+    /** The parsed rating, or the expectation over the rating probabilities. */
+    static double rating(Row judgment, int minRating) {
+        if (judgment.isNullAt(3)) {
+            return judgment.getDouble(0);
+        }
+        List<Object> p = judgment.getList(3);
+        double e = 0;
+        for (int i = 0; i < p.size(); i++) {
+            e += ((Number) p.get(i)).doubleValue() * (minRating + i);
+        }
+        return e;
+    }
+
+    /**
+     * The DPO rows for a DataFrame of prompts: {@code prompt_id, prompt, chosen, rejected,
+     * chosen_rating, rejected_rating, model, error, reason} (reason null for a usable pair).
+     */
+    public Dataset<Row> transform(Dataset<Row> prompts) {
+        return Distill.run(this, prompts, promptColumn != null ? promptColumn : "prompt");
+    }
+}

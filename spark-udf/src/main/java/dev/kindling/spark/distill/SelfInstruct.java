@@ -1,0 +1,263 @@
+package dev.kindling.spark.distill;
+
+import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.inference.Generate;
+import dev.kindling.spark.inference.Prompts;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.regex.Pattern;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Self-Instruct (Wang et al., 2023): new instructions bootstrapped from a few seed tasks. Each round
+ * builds prompts of {@code shots} instructions — mostly seeds, a few of the instructions generated so
+ * far — in the paper's format ({@code "Come up with a series of tasks:\n\nTask 1: ...\nTask 9:"}),
+ * the teacher continues them (one Spark job per round, so the executors' engines do the work), and
+ * every new instruction in the answers is kept only if it is of sane length, passes the paper's
+ * filters and is novel: its ROUGE-L ({@link RougeL}) against every instruction kept so far, seeds
+ * included, is below the threshold (0.7 in the paper). Rounds run until {@code count} instructions
+ * are kept or {@code maxRounds} is reached.
+ *
+ * <p>Deterministic for a seed: the few-shot examples are drawn with a generator seeded by
+ * (seed, round, prompt), the teacher samples with per-prompt seeds, and the answers are filtered in
+ * prompt order.
+ *
+ * <p>Drops are counted by reason: {@code empty}, {@code too_short}, {@code too_long},
+ * {@code punctuation} (starts with a non-letter), {@code unsuitable} (asks for images, files,
+ * programs... — the paper's keyword list), {@code similar} (ROUGE-L at or above the threshold).
+ */
+public final class SelfInstruct {
+    /** The paper's keywords for tasks a language model cannot do. */
+    static final List<String> UNSUITABLE = List.of("image", "images", "graph", "graphs", "picture", "pictures", "file", "files",
+            "map", "maps", "draw", "plot", "go to", "video", "audio", "music", "flowchart", "diagram");
+    private static final Pattern TASK = Pattern.compile("\\n?\\s*Task\\s*\\d+\\s*[:.]", Pattern.CASE_INSENSITIVE);
+
+    /**
+     * @param count          instructions to keep
+     * @param promptsPerRound prompts sent to the teacher per round
+     * @param maxRounds      stop after this many rounds even if fewer were kept
+     * @param shots          instructions shown per prompt
+     * @param machineShots   of which at most this many are generated ones (the rest seeds)
+     * @param rougeThreshold an instruction whose ROUGE-L against a kept one is at or above this is dropped
+     * @param minWords       fewer words: dropped
+     * @param maxWords       more words: dropped
+     * @param keywordFilter  drop instructions with the paper's unsuitable keywords
+     * @param seed           the few-shot draws (and, through the teacher's seed, the sampling)
+     */
+    public record Options(int count, int promptsPerRound, int maxRounds, int shots, int machineShots, double rougeThreshold,
+            int minWords, int maxWords, boolean keywordFilter, long seed) {
+        public Options {
+            if (count < 1 || promptsPerRound < 1 || maxRounds < 1 || shots < 1 || machineShots < 0 || machineShots > shots
+                    || minWords < 1 || maxWords < minWords || !(rougeThreshold > 0 && rougeThreshold <= 1)) {
+                throw KindlingException.usage("self-instruct: count, prompts per round, rounds and shots must be >= 1, "
+                        + "0 <= machine shots <= shots, 1 <= min words <= max words, 0 < ROUGE-L threshold <= 1");
+            }
+        }
+
+        /** The paper's settings: 8 shots of which 2 generated, ROUGE-L 0.7, 3 to 150 words. */
+        public static Options paper(int count, long seed) {
+            return new Options(count, 16, 50, 8, 2, 0.7, 3, 150, true, seed);
+        }
+    }
+
+    /** The output rows: {@code id, instruction, round, max_rouge_l, most_similar, model}. */
+    public static final StructType SCHEMA = new StructType()
+            .add("id", DataTypes.StringType, false)
+            .add("instruction", DataTypes.StringType, false)
+            .add("round", DataTypes.IntegerType, false)
+            .add("max_rouge_l", DataTypes.DoubleType, false)
+            .add("most_similar", DataTypes.StringType, true)
+            .add("model", DataTypes.StringType, true);
+
+    /** The kept instructions and the candidates dropped per reason. */
+    public record Result(List<Row> instructions, Map<String, Long> dropped, int rounds, int candidates) {
+        public Dataset<Row> toDataFrame(SparkSession spark) {
+            return spark.createDataFrame(instructions, SCHEMA);
+        }
+    }
+
+    private final Generate teacher;
+    private final String modelName;
+    private final Options options;
+
+    /** @param teacher the teacher's generation settings (model, sampling, max tokens); its prompt column is set here */
+    public SelfInstruct(Generate teacher, String modelName, Options options) {
+        this.teacher = teacher;
+        this.modelName = modelName;
+        this.options = options;
+    }
+
+    /** Runs the rounds on {@code spark}'s executors. */
+    public Result run(SparkSession spark, List<String> seedTasks) {
+        List<String> seeds = new ArrayList<>();
+        for (String s : seedTasks) {
+            if (s != null && !s.isBlank()) {
+                seeds.add(normalize(s));
+            }
+        }
+        if (seeds.isEmpty()) {
+            throw KindlingException.usage("self-instruct: no seed tasks (rows with an instruction)");
+        }
+        Novelty pool = new Novelty(options.rougeThreshold());
+        for (String s : seeds) {
+            pool.add(s);
+        }
+        List<String> generated = new ArrayList<>();
+        List<Row> kept = new ArrayList<>();
+        Map<String, Long> dropped = new LinkedHashMap<>();
+        int candidates = 0;
+        int round = 0;
+        teacher.setPromptCol("prompt").setChat("off").setOutputCol("_answer").setN(1);
+        while (kept.size() < options.count() && round < options.maxRounds()) {
+            List<Row> prompts = new ArrayList<>();
+            for (int p = 0; p < options.promptsPerRound(); p++) {
+                prompts.add(RowFactory.create(String.format(Locale.ROOT, "r%05d-p%04d", round, p), prompt(seeds, generated, round, p)));
+            }
+            Dataset<Row> df = spark.createDataFrame(prompts, new StructType().add("id", DataTypes.StringType).add("prompt", DataTypes.StringType));
+            int partitions = Math.max(1, Math.min(prompts.size(), spark.sparkContext().defaultParallelism()));
+            List<Row> answers = teacher.transform(df.repartition(partitions)).select("id", "_answer.text").orderBy("id").collectAsList();
+            for (Row a : answers) {
+                if (a.isNullAt(1)) {
+                    dropped.merge("generation_failed", 1L, Long::sum);
+                    continue;
+                }
+                for (String c : parse(a.getString(1))) {
+                    if (kept.size() >= options.count()) {
+                        break;
+                    }
+                    candidates++;
+                    String why = filter(c);
+                    Novelty.Match m = why == null ? pool.nearest(c) : null;
+                    if (why == null && m.score() >= options.rougeThreshold()) {
+                        why = "similar";
+                    }
+                    if (why != null) {
+                        dropped.merge(why, 1L, Long::sum);
+                        continue;
+                    }
+                    pool.add(c);
+                    generated.add(c);
+                    kept.add(RowFactory.create(Prompts.sha256Hex(c), c, round, m.score(), m.text(), modelName));
+                }
+            }
+            round++;
+        }
+        return new Result(kept, dropped, round, candidates);
+    }
+
+    /** The few-shot prompt of prompt {@code p} of {@code round}. */
+    String prompt(List<String> seeds, List<String> generated, int round, int p) {
+        Random rng = new Random(options.seed() * 1_000_003L + round * 10_007L + p);
+        List<String> shots = new ArrayList<>(sample(generated, Math.min(options.machineShots(), generated.size()), rng));
+        shots.addAll(sample(seeds, Math.min(options.shots() - shots.size(), seeds.size()), rng));
+        Collections.shuffle(shots, rng);
+        StringBuilder sb = new StringBuilder("Come up with a series of tasks:\n\n");
+        for (int i = 0; i < shots.size(); i++) {
+            sb.append("Task ").append(i + 1).append(": ").append(shots.get(i)).append('\n');
+        }
+        return sb.append("Task ").append(shots.size() + 1).append(':').toString();
+    }
+
+    private static List<String> sample(List<String> from, int k, Random rng) {
+        List<String> copy = new ArrayList<>(from);
+        Collections.shuffle(copy, rng);
+        return copy.subList(0, k);
+    }
+
+    /** The instructions in a continuation of {@code "... Task N:"}: the first, then any further "Task M:" ones. */
+    static List<String> parse(String answer) {
+        List<String> out = new ArrayList<>();
+        for (String part : TASK.split(answer)) {
+            String s = normalize(part);
+            out.add(s);
+        }
+        return out;
+    }
+
+    static String normalize(String s) {
+        return s.strip().replaceAll("\\s+", " ");
+    }
+
+    /** Why {@code c} is dropped before the novelty check, or null. */
+    String filter(String c) {
+        if (c.isEmpty()) {
+            return "empty";
+        }
+        int words = c.split(" ").length;
+        if (words < options.minWords()) {
+            return "too_short";
+        }
+        if (words > options.maxWords()) {
+            return "too_long";
+        }
+        if (!Character.isLetterOrDigit(c.codePointAt(0))) {
+            return "punctuation";
+        }
+        if (options.keywordFilter()) {
+            String lower = " " + c.toLowerCase(Locale.ROOT).replaceAll("[^\\p{L}\\p{N}]+", " ") + " ";
+            for (String k : UNSUITABLE) {
+                if (lower.contains(" " + k + " ")) {
+                    return "unsuitable";
+                }
+            }
+            if (lower.startsWith(" write a program")) {
+                return "unsuitable";
+            }
+        }
+        return null;
+    }
+
+    /** The instructions kept so far, for ROUGE-L against a candidate (length bound first). */
+    static final class Novelty {
+        record Match(double score, String text) {}
+
+        private final double threshold;
+        private final RougeL.Vocabulary vocabulary = new RougeL.Vocabulary();
+        private final List<int[]> tokens = new ArrayList<>();
+        private final List<String> texts = new ArrayList<>();
+
+        Novelty(double threshold) {
+            this.threshold = threshold;
+        }
+
+        void add(String text) {
+            tokens.add(vocabulary.ids(RougeL.tokens(text)));
+            texts.add(text);
+        }
+
+        /**
+         * The most similar kept instruction; once one reaches the threshold the search stops (the
+         * candidate is dropped anyway), so the score is exact below the threshold.
+         */
+        Match nearest(String text) {
+            int[] c = vocabulary.ids(RougeL.tokens(text));
+            double best = 0;
+            String bestText = null;
+            for (int i = 0; i < tokens.size(); i++) {
+                int[] k = tokens.get(i);
+                if (RougeL.upperBound(c.length, k.length) <= best) {
+                    continue;
+                }
+                double f = RougeL.fmeasure(c, k);
+                if (f > best) {
+                    best = f;
+                    bestText = texts.get(i);
+                    if (best >= threshold) {
+                        break;
+                    }
+                }
+            }
+            return new Match(best, bestText);
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package dev.kindling.spark.distill;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.when;
+
+import dev.kindling.spark.io.Columns;
+import dev.kindling.spark.inference.Generate;
+import dev.kindling.spark.inference.InferenceStage;
+import dev.kindling.spark.stage.PipelineStage;
+import dev.kindling.spark.stage.StageContext;
+import java.util.List;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * Supervised fine-tuning data from a teacher: each prompt is answered by the teacher (through its
+ * chat template when it has one) and written as a conversation, in the layout TRL's
+ * {@code SFTTrainer}, the alignment-handbook and distilabel read (HuggingFaceH4/ultrachat_200k):
+ *
+ * <pre>
+ * {"prompt_id": "9f86d0...",            sha256 hex of the prompt
+ *  "prompt": "Name three primes.",
+ *  "messages": [{"role": "user", "content": "Name three primes."},
+ *               {"role": "assistant", "content": "2, 3 and 5."}],
+ *  "model": "teacher.gguf",
+ *  "error": null}                         the reason when the row failed (then messages is null)
+ * </pre>
+ *
+ * With a system prompt, {@code messages} starts with {@code {"role": "system", ...}}. With
+ * {@link #setDropTruncated}, answers cut by the token limit are rejected as {@code sft:truncated}.
+ *
+ * <pre>{@code
+ * Generate teacher = new Generate().setModel("s3a://models/teacher.gguf").setMaxTokens(512).setTemperature(0.7).setSeed(1);
+ * Dataset<Row> sft = new Sft(teacher, "teacher").transform(prompts);   // prompts: a "prompt" column
+ * }</pre>
+ */
+public final class Sft implements PipelineStage {
+    private final Generate teacher;
+    private final String modelName;
+    private String promptColumn;
+    private String systemPrompt;
+    private boolean dropTruncated;
+
+    /** @param teacher the teacher's generation settings (model, sampling, chat mode) */
+    public Sft(Generate teacher, String modelName) {
+        this.teacher = teacher;
+        this.modelName = modelName;
+    }
+
+    public Sft setPromptColumn(String c) {
+        promptColumn = c;
+        return this;
+    }
+
+    public Sft setSystemPrompt(String s) {
+        systemPrompt = s;
+        return this;
+    }
+
+    public Sft setDropTruncated(boolean d) {
+        dropTruncated = d;
+        return this;
+    }
+
+    @Override
+    public String name() {
+        return "sft";
+    }
+
+    @Override
+    public Dataset<Row> apply(Dataset<Row> docs, StageContext context) {
+        String prompt = promptColumn != null ? promptColumn : context.textColumn();
+        teacher.setPromptCol(prompt).setSystemPrompt(systemPrompt).setOutputCol("_answer").setN(1);
+        Dataset<Row> answered = new InferenceStage("generate", teacher).apply(docs, context);
+        Column answer = col("_answer");
+        Column reason = col(Columns.REASON);
+        if (dropTruncated) {
+            reason = when(reason.isNotNull(), reason).when(answer.getField("finish_reason").equalTo("length"), lit("sft:truncated"));
+        }
+        answered = answered.withColumn(Columns.REASON, reason);
+        return Distill.select(answered, List.of(Distill.promptId(col(prompt)).as("prompt_id"), col(prompt).as("prompt"),
+                when(answer.isNotNull(), Distill.conversation(systemPrompt, col(prompt), answer.getField("text"))).as("messages"),
+                lit(modelName).as("model")));
+    }
+
+    /**
+     * The SFT rows for a DataFrame of prompts: {@code prompt_id, prompt, messages, model, error,
+     * reason} (reason null unless rejected, e.g. {@code sft:truncated}).
+     */
+    public Dataset<Row> transform(Dataset<Row> prompts) {
+        return Distill.run(this, prompts, promptColumn != null ? promptColumn : "prompt");
+    }
+}

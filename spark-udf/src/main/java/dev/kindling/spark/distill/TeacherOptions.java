@@ -1,0 +1,62 @@
+package dev.kindling.spark.distill;
+
+import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.inference.EngineSpec;
+import dev.kindling.spark.inference.EngineStage;
+import picocli.CommandLine.Option;
+
+/** The teacher model and how its engine runs, for the distill commands (a picocli mixin). */
+public class TeacherOptions {
+    @Option(names = {"-t", "--teacher"}, required = true, paramLabel = "GGUF",
+            description = "The teacher model: a .gguf file (local, s3a:// or a SparkFiles name), copied once per executor.")
+    public String teacher;
+
+    @Option(names = "--teacher-tokenizer", paramLabel = "FILE", description = "A tokenizer file instead of the teacher's vocabulary.")
+    public String tokenizer;
+
+    @Option(names = "--model-name", paramLabel = "NAME", description = "The model column's value (default: the teacher's file name).")
+    public String modelName;
+
+    @Option(names = "--device", defaultValue = "auto", paramLabel = "DEVICE", description = "auto, cpu or cuda (default: ${DEFAULT-VALUE}).")
+    public String device;
+
+    @Option(names = "--threads", defaultValue = "0", paramLabel = "N", description = "Engine threads per executor (default: the executor's cores).")
+    public int threads;
+
+    @Option(names = "--max-sequences", defaultValue = "64", paramLabel = "N",
+            description = "Sequences an engine decodes together (default: ${DEFAULT-VALUE}).")
+    public int maxSequences;
+
+    @Option(names = "--max-in-flight", defaultValue = "0", paramLabel = "N",
+            description = "Rows a task keeps in the engine at once (default: 2 x --max-sequences).")
+    public int maxInFlight;
+
+    @Option(names = "--chat", defaultValue = "auto", paramLabel = "MODE",
+            description = "Prompts through the teacher's chat template as user messages: auto (when it has one, default), on, off.")
+    public String chat;
+
+    @Option(names = "--system", paramLabel = "TEXT", description = "A system message put first in every conversation.")
+    public String system;
+
+    public EngineSpec spec(String model, String modelTokenizer) {
+        try {
+            return new EngineSpec(model, modelTokenizer, device, threads, maxSequences, 0, 0L, false);
+        } catch (IllegalArgumentException e) {
+            throw KindlingException.usage(e.getMessage());
+        }
+    }
+
+    public EngineSpec teacherSpec() {
+        return spec(teacher, tokenizer);
+    }
+
+    public String modelName() {
+        return modelName != null ? modelName : teacherSpec().modelName();
+    }
+
+    public <S extends EngineStage<S>> S applyTo(S stage, EngineSpec spec) {
+        stage.setEngine(spec);
+        stage.setMaxInFlight(maxInFlight);
+        return stage;
+    }
+}

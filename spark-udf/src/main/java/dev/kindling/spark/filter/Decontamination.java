@@ -1,0 +1,226 @@
+package dev.kindling.spark.filter;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.when;
+
+import dev.kindling.dedup.decontam.NgramIndex;
+import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.curate.CurationStage;
+import dev.kindling.spark.io.Columns;
+import dev.kindling.spark.stage.StageContext;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.StringArrayParam;
+import org.apache.spark.ml.util.DefaultParamsReadable;
+import org.apache.spark.ml.util.Identifiable;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Decontamination: documents sharing a word {@code ngram}-gram (13, GPT-3's rule) with any item of
+ * a benchmark file are dropped ({@code decontaminate:ngram_overlap}) or, with mode {@code flag},
+ * kept with {@code flagCol} = true. The benchmark (JSON Lines, JSON, Parquet or plain text lines;
+ * local or any Hadoop filesystem) is read once on the driver, its n-grams indexed as 64-bit hashes
+ * ({@link NgramIndex}, 16 bytes per n-gram) and broadcast to the executors. Matching documents are
+ * counted as {@code decontaminate_matches}.
+ *
+ * <pre>{@code
+ * new Decontamination().setBenchmark("mmlu_test.jsonl").setBenchmarkColumns(new String[] {"question"}).transform(docs);
+ * }</pre>
+ */
+public final class Decontamination extends CurationStage<Decontamination> {
+    private static final long serialVersionUID = 1L;
+    public static final String NAME = "decontaminate";
+    private static final String MATCH = "_kd_contaminated";
+
+    private final Param<String> benchmark = new Param<>(this, "benchmark", "benchmark file or directory");
+    private final StringArrayParam benchmarkColumns = new StringArrayParam(this, "benchmarkColumns",
+            "text columns of the benchmark (strings or arrays of strings); each value is one item");
+    private final IntParam ngram = new IntParam(this, "ngram", "n-gram size in words");
+    private final Param<String> mode = new Param<>(this, "mode", "drop or flag");
+    private final Param<String> flagCol = new Param<>(this, "flagCol", "column set with mode flag");
+
+    public Decontamination() {
+        this(Identifiable.randomUID("kindling_decontaminate"));
+    }
+
+    public Decontamination(String uid) {
+        super(uid);
+        setDefault(benchmarkColumns, new String[] {"text"});
+        setDefault(ngram, 13);
+        setDefault(mode, "drop");
+        setDefault(flagCol, "contaminated");
+    }
+
+    public static MLReader<Decontamination> read() {
+        return new DefaultParamsReadable<Decontamination>() { }.read();
+    }
+
+    public static Decontamination load(String path) {
+        return read().load(path);
+    }
+
+    public Param<String> benchmark() {
+        return benchmark;
+    }
+
+    public StringArrayParam benchmarkColumns() {
+        return benchmarkColumns;
+    }
+
+    public IntParam ngram() {
+        return ngram;
+    }
+
+    public Param<String> mode() {
+        return mode;
+    }
+
+    public Param<String> flagCol() {
+        return flagCol;
+    }
+
+    public String getBenchmark() {
+        if (!isDefined(benchmark)) {
+            throw KindlingException.usage(NAME + ": no benchmark file given");
+        }
+        return getOrDefault(benchmark);
+    }
+
+    public String[] getBenchmarkColumns() {
+        return getOrDefault(benchmarkColumns);
+    }
+
+    public int getNgram() {
+        return (Integer) getOrDefault(ngram);
+    }
+
+    public String getMode() {
+        return getOrDefault(mode);
+    }
+
+    public String getFlagCol() {
+        return getOrDefault(flagCol);
+    }
+
+    public Decontamination setBenchmark(String v) {
+        set(benchmark, v);
+        return this;
+    }
+
+    public Decontamination setBenchmarkColumns(String[] v) {
+        set(benchmarkColumns, v);
+        return this;
+    }
+
+    public Decontamination setNgram(int v) {
+        if (v < 1) {
+            throw KindlingException.usage(NAME + ": ngram must be at least 1, got " + v);
+        }
+        set(ngram, v);
+        return this;
+    }
+
+    public Decontamination setMode(String v) {
+        String m = v.toLowerCase(Locale.ROOT);
+        if (!m.equals("drop") && !m.equals("flag")) {
+            throw KindlingException.usage(NAME + ": mode must be drop or flag, not " + v);
+        }
+        set(mode, m);
+        return this;
+    }
+
+    public Decontamination setFlagCol(String v) {
+        set(flagCol, v);
+        return this;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    protected StructType addColumns(StructType in, String idColumn, String textColumn) {
+        getBenchmark();
+        return getMode().equals("flag") ? in.add(getFlagCol(), DataTypes.BooleanType, true) : in;
+    }
+
+    /** Reads the benchmark's items on the driver and indexes their n-grams. */
+    public NgramIndex buildIndex(SparkSession spark) {
+        String path = getBenchmark();
+        try {
+            Path p = new Path(path);
+            if (!p.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(p)) {
+                throw KindlingException.usage(NAME + ": benchmark " + path + " does not exist");
+            }
+        } catch (java.io.IOException e) {
+            throw new KindlingException(KindlingException.FAILURE, NAME + ": cannot read benchmark " + path + ": " + e.getMessage(), e);
+        }
+        String lower = path.toLowerCase(Locale.ROOT);
+        Dataset<Row> df;
+        if (lower.endsWith(".parquet")) {
+            df = spark.read().parquet(path);
+        } else if (lower.endsWith(".jsonl") || lower.endsWith(".json") || lower.endsWith(".jsonl.gz") || lower.endsWith(".json.gz")) {
+            df = spark.read().json(path);
+        } else {
+            df = spark.read().text(path).withColumnRenamed("value", "text");
+        }
+        List<String> cols = Arrays.asList(df.columns());
+        List<String> items = new ArrayList<>();
+        for (String c : getBenchmarkColumns()) {
+            if (!cols.contains(c)) {
+                throw KindlingException.usage(NAME + ": benchmark " + path + " has no column '" + c + "' (columns: "
+                        + String.join(", ", cols) + "); choose them with benchmarkColumns / --decontaminate-columns");
+            }
+            boolean array = df.schema().apply(c).dataType() instanceof ArrayType;
+            Dataset<Row> values = array ? df.select(functions.explode(col(c)).cast(DataTypes.StringType))
+                    : df.select(col(c).cast(DataTypes.StringType));
+            for (Row r : values.collectAsList()) {   // a benchmark is small: it is read on the driver on purpose
+                if (!r.isNullAt(0)) {
+                    items.add(r.getString(0));
+                }
+            }
+        }
+        return NgramIndex.build(items, getNgram());
+    }
+
+    @Override
+    protected Dataset<Row> run(Dataset<Row> docs, StageContext ctx) {
+        NgramIndex index = buildIndex(ctx.spark());
+        if (index.size() == 0) {
+            throw KindlingException.usage(NAME + ": benchmark " + getBenchmark() + " has no item of " + getNgram()
+                    + " words or more; nothing to match");
+        }
+        Broadcast<NgramIndex> shared = JavaSparkContext.fromSparkContext(ctx.spark().sparkContext()).broadcast(index);
+        UserDefinedFunction matches = functions.udf((UDF1<String, Boolean>) t -> shared.value().firstMatch(t) >= 0,
+                DataTypes.BooleanType);
+        String text = ctx.textColumn();
+        Column eligible = col(Columns.REASON).isNull().and(col(text).isNotNull());
+        Dataset<Row> d = docs.withColumn(MATCH, when(eligible, matches.apply(col(text)).cast(DataTypes.IntegerType)));
+        ctx.reportValue(NAME + "_benchmark_ngrams", index.size());
+        ctx.reportMetricColumn(MATCH, NAME + "_matches");
+        if (getMode().equals("flag")) {
+            return d.withColumn(getFlagCol(), when(eligible, col(MATCH).equalTo(1)));
+        }
+        return d.withColumn(Columns.REASON, when(eligible.and(col(MATCH).equalTo(1)), lit(NAME + ":ngram_overlap"))
+                .otherwise(col(Columns.REASON)));
+    }
+}

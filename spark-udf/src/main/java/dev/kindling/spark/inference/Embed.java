@@ -1,0 +1,158 @@
+package dev.kindling.spark.inference;
+
+import dev.kindling.inference.Engine;
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import org.apache.spark.ml.param.BooleanParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.util.DefaultParamsReader;
+import org.apache.spark.ml.util.Identifiable;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Text embeddings: the mean over the text's tokens (BOS included, as the vocabulary encodes it) of
+ * the model's final hidden state after the last norm, as {@code array<float>}; L2-normalised with
+ * {@code normalize}. Texts longer than the context fail the row unless {@code truncate} (then the
+ * first context-length tokens are used).
+ *
+ * <pre>{@code
+ * Dataset<Row> withVectors = new Embed().setModel("/models/model.gguf").setInputCol("text")
+ *         .setOutputCol("embedding").setNormalize(true).transform(docs);
+ * }</pre>
+ */
+public final class Embed extends EngineStage<Embed> {
+    private static final long serialVersionUID = 1L;
+
+    private final Param<String> inputCol;
+    private final Param<String> outputCol;
+    private final BooleanParam normalize;
+    private final BooleanParam truncate;
+
+    public Embed() {
+        this(Identifiable.randomUID("kindlingEmbed"));
+    }
+
+    public Embed(String uid) {
+        super(uid);
+        inputCol = new Param<>(this, "inputCol", "column of texts");
+        outputCol = new Param<>(this, "outputCol", "output column (array<float>)");
+        normalize = new BooleanParam(this, "normalize", "scale each vector to unit L2 norm");
+        truncate = new BooleanParam(this, "truncate", "use the first context-length tokens of longer texts instead of failing the row");
+        setDefault(inputCol, "text");
+        setDefault(outputCol, "embedding");
+        setDefault(normalize, false);
+        setDefault(truncate, false);
+    }
+
+    @Override
+    protected String stageName() {
+        return "embed";
+    }
+
+    public Param<String> inputCol() { return inputCol; }
+    public Param<String> outputCol() { return outputCol; }
+    public BooleanParam normalize() { return normalize; }
+    public BooleanParam truncate() { return truncate; }
+
+    public Embed setInputCol(String v) { set(inputCol, v); return this; }
+    public Embed setOutputCol(String v) { set(outputCol, v); return this; }
+    public Embed setNormalize(boolean v) { set(normalize, v); return this; }
+    public Embed setTruncate(boolean v) { set(truncate, v); return this; }
+
+    @Override
+    public StructType transformSchema(StructType schema) {
+        requireColumn(schema, getOrDefault(inputCol), DataTypes.StringType);
+        requireAbsent(schema, getOrDefault(outputCol));
+        return job(schema, null).outputSchema(schema, getErrorCol());
+    }
+
+    @Override
+    public Dataset<Row> transform(Dataset<?> dataset) {
+        transformSchema(dataset.schema());
+        InferenceMetrics metrics = newMetrics(dataset);
+        return job(dataset.schema(), metrics).apply(dataset.toDF(), getErrorCol(), getSkipRejected());
+    }
+
+    private Job job(StructType schema, InferenceMetrics metrics) {
+        return new Job(engineSpec(), window(), metrics, Arrays.asList(schema.fieldNames()).indexOf(getOrDefault(inputCol)),
+                new StructType().add(getOrDefault(outputCol), DataTypes.createArrayType(DataTypes.FloatType, false), true),
+                (Boolean) getOrDefault(normalize), (Boolean) getOrDefault(truncate));
+    }
+
+    /** Starts embedding {@code text}. */
+    public static CompletableFuture<float[]> submit(Engine engine, String text, boolean normalize, boolean truncate) {
+        int[] ids = engine.encode(text);
+        int ctx = engine.config().contextLength();
+        if (ids.length > ctx) {
+            if (!truncate) {
+                throw new IllegalArgumentException("the text has " + ids.length + " tokens but the context holds " + ctx
+                        + " (truncate embeds its first " + ctx + ")");
+            }
+            ids = Arrays.copyOf(ids, ctx);
+        }
+        if (ids.length == 0) {
+            throw new IllegalArgumentException("the text has no tokens");
+        }
+        return engine.submitEmbed(ids).thenApply(v -> normalize ? unit(v) : v);
+    }
+
+    static float[] unit(float[] v) {
+        double s = 0;
+        for (float x : v) {
+            s += (double) x * x;
+        }
+        if (s == 0) {
+            return v;
+        }
+        float inv = (float) (1 / Math.sqrt(s));
+        float[] out = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = v[i] * inv;
+        }
+        return out;
+    }
+
+    private static final class Job extends RowInference<float[]> {
+        private static final long serialVersionUID = 1L;
+        private final int textIndex;
+        private final StructType columns;
+        private final boolean normalize;
+        private final boolean truncate;
+
+        Job(EngineSpec engine, int window, InferenceMetrics metrics, int textIndex, StructType columns, boolean normalize,
+                boolean truncate) {
+            super("embed", engine, window, metrics);
+            this.textIndex = textIndex;
+            this.columns = columns;
+            this.normalize = normalize;
+            this.truncate = truncate;
+        }
+
+        @Override
+        protected CompletableFuture<float[]> start(Engine engine, Row row) {
+            return row.isNullAt(textIndex) ? null : submit(engine, row.getString(textIndex), normalize, truncate);
+        }
+
+        @Override
+        protected Object[] values(float[] v) {
+            return new Object[] {v};
+        }
+
+        @Override
+        protected StructType outputColumns() {
+            return columns;
+        }
+
+        @Override
+        protected long[] tokenCounts(float[] v) {
+            return new long[2];
+        }
+    }
+
+    public static Embed load(String path) {
+        return (Embed) new DefaultParamsReader<Embed>().load(path);
+    }
+}

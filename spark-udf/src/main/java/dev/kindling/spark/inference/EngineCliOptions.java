@@ -1,0 +1,47 @@
+package dev.kindling.spark.inference;
+
+import dev.kindling.spark.KindlingException;
+import picocli.CommandLine.Option;
+
+/** The model and engine options of the inference commands (a picocli mixin). */
+public class EngineCliOptions {
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "GGUF",
+            description = "The model: a .gguf file (local, s3a:// or a SparkFiles name), copied once per executor.")
+    public String model;
+
+    @Option(names = "--tokenizer", paramLabel = "FILE", description = "A tokenizer file instead of the model's vocabulary.")
+    public String tokenizer;
+
+    @Option(names = "--device", defaultValue = "auto", paramLabel = "DEVICE", description = "auto, cpu or cuda (default: ${DEFAULT-VALUE}).")
+    public String device;
+
+    @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
+            description = "Engine threads per executor (default: the executor's cores).")
+    public int threads;
+
+    @Option(names = "--max-sequences", defaultValue = "64", paramLabel = "N",
+            description = "Sequences the engine decodes together (default: ${DEFAULT-VALUE}).")
+    public int maxSequences;
+
+    @Option(names = "--max-in-flight", defaultValue = "0", paramLabel = "N",
+            description = "Rows a task keeps in the engine at once (default: 2 x --max-sequences).")
+    public int maxInFlight;
+
+    @Option(names = "--truncate-prompts", description = "Prompts longer than the context keep their end instead of failing the row.")
+    public boolean truncatePrompts;
+
+    public EngineSpec spec() {
+        try {
+            return new EngineSpec(model, tokenizer, device, threads, maxSequences, 0, 0L, truncatePrompts);
+        } catch (IllegalArgumentException e) {
+            throw KindlingException.usage(e.getMessage());
+        }
+    }
+
+    /** Applies these options to a stage. */
+    public <S extends EngineStage<S>> S applyTo(S stage) {
+        stage.setEngine(spec());
+        stage.setMaxInFlight(maxInFlight);
+        return stage;
+    }
+}

@@ -1,0 +1,87 @@
+package dev.kindling.spark.inference;
+
+import dev.kindling.inference.EngineOptions;
+import java.io.Serializable;
+import java.nio.file.Path;
+
+/**
+ * Which engine a stage needs on each executor: the model (a local path, a {@code SparkFiles} name or
+ * an {@code s3a://}/{@code hdfs://} URI) and how to run it. Travels with the tasks (it is small and
+ * serialisable); the engine itself never does — {@link ExecutorEngines} opens one per executor JVM
+ * and spec.
+ *
+ * @param model           the GGUF file (or llama2.c checkpoint, with {@code tokenizer})
+ * @param tokenizer       a tokenizer file instead of the model's vocabulary, or null
+ * @param device          {@code auto}, {@code cpu} or {@code cuda}
+ * @param threads         engine threads; 0 = the executor's cores ({@link ExecutorCores})
+ * @param maxSequences    sequences decoding together in the engine's batch
+ * @param maxBatchTokens  tokens per forward step (prefill chunk); 0 = the engine's default
+ * @param kvBudgetBytes   KV cache memory; 0 = the engine's default (a quarter of the free heap, at most 4 GiB)
+ * @param truncatePrompts prompts longer than the context keep their end instead of failing the row
+ */
+public record EngineSpec(String model, String tokenizer, String device, int threads, int maxSequences, int maxBatchTokens,
+        long kvBudgetBytes, boolean truncatePrompts) implements Serializable {
+
+    public EngineSpec {
+        if (model == null || model.isBlank()) {
+            throw new IllegalArgumentException("no model given (a .gguf path, SparkFiles name or s3a:// URI)");
+        }
+        tokenizer = tokenizer == null || tokenizer.isBlank() ? null : tokenizer;
+        device = device == null ? "auto" : device;
+        if (!device.equals("auto") && !device.equals("cpu") && !device.equals("cuda")) {
+            throw new IllegalArgumentException("device must be auto, cpu or cuda, got " + device);
+        }
+        if (threads < 0 || maxSequences < 1 || maxBatchTokens < 0 || kvBudgetBytes < 0) {
+            throw new IllegalArgumentException("threads, batch tokens and KV budget must be >= 0 and max sequences >= 1");
+        }
+    }
+
+    /** The model with every setting at its default (threads = the executor's cores). */
+    public static EngineSpec of(String model) {
+        return new EngineSpec(model, null, "auto", 0, 64, 0, 0L, false);
+    }
+
+    public EngineSpec withThreads(int n) {
+        return new EngineSpec(model, tokenizer, device, n, maxSequences, maxBatchTokens, kvBudgetBytes, truncatePrompts);
+    }
+
+    public EngineSpec withMaxSequences(int n) {
+        return new EngineSpec(model, tokenizer, device, threads, n, maxBatchTokens, kvBudgetBytes, truncatePrompts);
+    }
+
+    public EngineSpec withDevice(String d) {
+        return new EngineSpec(model, tokenizer, d, threads, maxSequences, maxBatchTokens, kvBudgetBytes, truncatePrompts);
+    }
+
+    public EngineSpec withTokenizer(String t) {
+        return new EngineSpec(model, t, device, threads, maxSequences, maxBatchTokens, kvBudgetBytes, truncatePrompts);
+    }
+
+    /** The per-JVM cache key once the thread count is known. */
+    String key(int resolvedThreads) {
+        return "engine:" + model + "|tok=" + tokenizer + "|dev=" + device + "|t=" + resolvedThreads + "|seq=" + maxSequences
+                + "|bt=" + maxBatchTokens + "|kv=" + kvBudgetBytes + "|trunc=" + truncatePrompts;
+    }
+
+    /** Engine options for local files. */
+    EngineOptions options(int resolvedThreads, Path localTokenizer) {
+        EngineOptions o = EngineOptions.defaults().withThreads(resolvedThreads).withDevice(device).withMaxSequences(maxSequences)
+                .withTruncatePrompts(truncatePrompts);
+        if (maxBatchTokens > 0) {
+            o = o.withMaxBatchTokens(maxBatchTokens);
+        }
+        if (kvBudgetBytes > 0) {
+            o = o.withKvBudgetBytes(kvBudgetBytes);
+        }
+        if (localTokenizer != null) {
+            o = o.withTokenizer(localTokenizer);
+        }
+        return o;
+    }
+
+    /** A short name for logs and the {@code model} column: the file name without directories. */
+    public String modelName() {
+        String m = model.endsWith("/") ? model.substring(0, model.length() - 1) : model;
+        return m.substring(m.lastIndexOf('/') + 1);
+    }
+}

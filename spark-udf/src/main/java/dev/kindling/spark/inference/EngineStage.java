@@ -1,0 +1,238 @@
+package dev.kindling.spark.inference;
+
+import dev.kindling.spark.KindlingException;
+import java.util.Arrays;
+import org.apache.spark.ml.Transformer;
+import org.apache.spark.ml.param.BooleanParam;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.util.DefaultParamsWritable;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The parameters every inference stage shares (which model, how the executor's engine runs, how
+ * many rows a task keeps in flight, where row errors go) and their checks. Subclasses are the
+ * stages: {@link Generate}, {@link Score}, {@link Judge}, {@link Embed}.
+ */
+public abstract class EngineStage<S extends EngineStage<S>> extends Transformer implements DefaultParamsWritable {
+    private static final long serialVersionUID = 1L;
+
+    private final String uid;
+    private final Param<String> model;
+    private final Param<String> tokenizer;
+    private final Param<String> device;
+    private final IntParam threads;
+    private final IntParam maxSequences;
+    private final IntParam maxInFlight;
+    private final BooleanParam truncatePrompts;
+    private final Param<String> errorCol;
+    private final BooleanParam skipRejected;
+
+    protected EngineStage(String uid) {
+        this.uid = uid;
+        model = new Param<>(this, "model", "the model: a .gguf path, a SparkFiles name or an s3a:// URI");
+        tokenizer = new Param<>(this, "tokenizer", "a tokenizer file instead of the model's vocabulary; empty for the model's");
+        device = new Param<>(this, "device", "auto, cpu or cuda");
+        threads = new IntParam(this, "threads", "engine threads per executor; 0 = the executor's cores");
+        maxSequences = new IntParam(this, "maxSequences", "sequences the engine decodes together");
+        maxInFlight = new IntParam(this, "maxInFlight", "rows a task keeps in the engine at once; 0 = 2 x maxSequences");
+        truncatePrompts = new BooleanParam(this, "truncatePrompts",
+                "prompts longer than the context keep their end instead of failing the row");
+        errorCol = new Param<>(this, "errorCol", "column for a row's error (null when it went well)");
+        skipRejected = new BooleanParam(this, "skipRejected",
+                "rows with a non-null 'reason' (rejected by an earlier stage) pass through untouched");
+        setDefault(tokenizer, "");
+        setDefault(device, "auto");
+        setDefault(threads, 0);
+        setDefault(maxSequences, 64);
+        setDefault(maxInFlight, 0);
+        setDefault(truncatePrompts, false);
+        setDefault(errorCol, "error");
+        setDefault(skipRejected, true);
+    }
+
+    @SuppressWarnings("unchecked")
+    protected final S self() {
+        return (S) this;
+    }
+
+    @Override
+    public String uid() {
+        return uid;
+    }
+
+    public Param<String> model() {
+        return model;
+    }
+
+    public Param<String> tokenizer() {
+        return tokenizer;
+    }
+
+    public Param<String> device() {
+        return device;
+    }
+
+    public IntParam threads() {
+        return threads;
+    }
+
+    public IntParam maxSequences() {
+        return maxSequences;
+    }
+
+    public IntParam maxInFlight() {
+        return maxInFlight;
+    }
+
+    public BooleanParam truncatePrompts() {
+        return truncatePrompts;
+    }
+
+    public Param<String> errorCol() {
+        return errorCol;
+    }
+
+    public BooleanParam skipRejected() {
+        return skipRejected;
+    }
+
+    public S setModel(String v) {
+        set(model, v);
+        return self();
+    }
+
+    public S setTokenizer(String v) {
+        set(tokenizer, v == null ? "" : v);
+        return self();
+    }
+
+    public S setDevice(String v) {
+        set(device, v);
+        return self();
+    }
+
+    public S setThreads(int v) {
+        set(threads, v);
+        return self();
+    }
+
+    public S setMaxSequences(int v) {
+        set(maxSequences, v);
+        return self();
+    }
+
+    public S setMaxInFlight(int v) {
+        set(maxInFlight, v);
+        return self();
+    }
+
+    public S setTruncatePrompts(boolean v) {
+        set(truncatePrompts, v);
+        return self();
+    }
+
+    public S setErrorCol(String v) {
+        set(errorCol, v);
+        return self();
+    }
+
+    public S setSkipRejected(boolean v) {
+        set(skipRejected, v);
+        return self();
+    }
+
+    /** Applies every engine setting of {@code spec} (model, tokenizer, device, threads, batch). */
+    public S setEngine(EngineSpec spec) {
+        setModel(spec.model());
+        setTokenizer(spec.tokenizer());
+        setDevice(spec.device());
+        setThreads(spec.threads());
+        setMaxSequences(spec.maxSequences());
+        setTruncatePrompts(spec.truncatePrompts());
+        return self();
+    }
+
+    public String getModel() {
+        if (!isDefined(model) || getOrDefault(model).isBlank()) {
+            throw KindlingException.usage(stageName() + ": set the model with setModel(path)");
+        }
+        return getOrDefault(model);
+    }
+
+    public String getErrorCol() {
+        return getOrDefault(errorCol);
+    }
+
+    public boolean getSkipRejected() {
+        return (Boolean) getOrDefault(skipRejected);
+    }
+
+    /** The engine the executors open for this stage. */
+    public EngineSpec engineSpec() {
+        int seqs = (Integer) getOrDefault(maxSequences);
+        return new EngineSpec(getModel(), getOrDefault(tokenizer), getOrDefault(device), (Integer) getOrDefault(threads),
+                seqs, 0, 0L, (Boolean) getOrDefault(truncatePrompts));
+    }
+
+    /** Rows a task keeps in flight. */
+    protected int window() {
+        int w = (Integer) getOrDefault(maxInFlight);
+        int seqs = (Integer) getOrDefault(maxSequences);
+        if (w < 0 || seqs < 1) {
+            throw KindlingException.usage(stageName() + ": maxInFlight must be >= 0 and maxSequences >= 1");
+        }
+        return w > 0 ? w : 2 * seqs;
+    }
+
+    private transient InferenceMetrics lastMetrics;
+
+    /** Registers this stage's counters for a new {@link #transform}. */
+    protected final InferenceMetrics newMetrics(org.apache.spark.sql.Dataset<?> dataset) {
+        lastMetrics = InferenceMetrics.register(dataset.sparkSession().sparkContext(), stageName());
+        return lastMetrics;
+    }
+
+    /** The counters of the last {@link #transform} (filled as its result is computed), or null before one. */
+    public InferenceMetrics metrics() {
+        return lastMetrics;
+    }
+
+    /** The short name used in errors and reasons, e.g. {@code generate}. */
+    protected abstract String stageName();
+
+    /** Checks that {@code schema} has {@code column} of type {@code type}. */
+    protected final void requireColumn(StructType schema, String column, DataType... types) {
+        if (!Arrays.asList(schema.fieldNames()).contains(column)) {
+            throw KindlingException.usage(stageName() + ": the input has no column '" + column + "' (columns: "
+                    + String.join(", ", schema.fieldNames()) + ")");
+        }
+        DataType t = schema.apply(column).dataType();
+        for (DataType ok : types) {
+            if (ok.simpleString().equals(t.simpleString())) {
+                return;
+            }
+        }
+        StringBuilder want = new StringBuilder();
+        for (DataType ok : types) {
+            want.append(want.length() == 0 ? "" : " or ").append(ok.simpleString());
+        }
+        throw KindlingException.usage(stageName() + ": column '" + column + "' is " + t.simpleString() + ", expected " + want);
+    }
+
+    /** Checks that the stage's output columns are not in {@code schema} already. */
+    protected final void requireAbsent(StructType schema, String... columns) {
+        for (String c : columns) {
+            if (c != null && !c.isEmpty() && Arrays.asList(schema.fieldNames()).contains(c)) {
+                throw KindlingException.usage(stageName() + ": output column '" + c + "' already exists");
+            }
+        }
+    }
+
+    @Override
+    public Transformer copy(ParamMap extra) {
+        return defaultCopy(extra);
+    }
+}

@@ -1,0 +1,104 @@
+package dev.kindling.spark.inference;
+
+import dev.kindling.formats.ModelFormatException;
+import dev.kindling.inference.Engine;
+import dev.kindling.inference.EngineOptions;
+import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.executor.LocalFiles;
+import dev.kindling.spark.executor.PerJvm;
+import java.nio.file.Path;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One inference engine per executor JVM and {@link EngineSpec}: opened on first use by whichever
+ * task asks first (the others wait for it), shared by every task thread of the executor (the
+ * engine batches their requests together), closed when the JVM ends ({@link PerJvm}). The model is
+ * made local by {@link LocalFiles} — a local path as it is, a {@code SparkFiles} name, or an
+ * {@code s3a://}/{@code hdfs://} file copied once per host (size-checked; concurrent tasks wait for
+ * the one copy) — and then memory-mapped.
+ *
+ * <p>Threads: the spec's, or the executor's cores ({@link ExecutorCores}).
+ */
+public final class ExecutorEngines {
+    private static final Logger LOG = LoggerFactory.getLogger(ExecutorEngines.class);
+
+    private ExecutorEngines() {}
+
+    /** The engine for {@code spec} on this JVM (opened on first use), remote files read with this JVM's Hadoop settings. */
+    public static Engine get(EngineSpec spec) {
+        return get(spec, null);
+    }
+
+    /**
+     * The engine for {@code spec} on this JVM (opened on first use).
+     *
+     * @param hadoop the job's Hadoop configuration for a model on {@code s3a://}/{@code hdfs://} (see
+     *               {@link HadoopConf}), or null for this JVM's
+     */
+    public static Engine get(EngineSpec spec, HadoopConf hadoop) {
+        int threads = spec.threads() > 0 ? spec.threads() : ExecutorCores.current();
+        Placement placement = placement();
+        return PerJvm.get(spec.key(threads) + placement.keySuffix(), k -> open(spec, threads, placement, hadoop));
+    }
+
+    /**
+     * Where this task's engine runs. The hook for Spark's GPU scheduling: with
+     * {@code spark.executor.resource.gpu.amount} set, a task is assigned a GPU address
+     * ({@code TaskContext.resources()}); an executor with several GPUs then needs one engine per
+     * device, so the device becomes part of the per-JVM key ({@link Placement#keySuffix}) and of the
+     * engine options ({@link Placement#apply}). The GPU backend plugs its assignment in here; on a
+     * CPU-only build every task shares the one engine.
+     */
+    static Placement placement() {
+        return Placement.SHARED;
+    }
+
+    /** The device part of an engine's identity (see {@link #placement()}). */
+    interface Placement {
+        Placement SHARED = new Placement() {
+            @Override
+            public String keySuffix() {
+                return "";
+            }
+
+            @Override
+            public EngineOptions apply(EngineOptions options) {
+                return options;
+            }
+        };
+
+        /** Appended to the per-JVM key, e.g. {@code "#gpu1"}. */
+        String keySuffix();
+
+        /** The engine options for this placement (e.g. with the assigned GPU ordinal). */
+        EngineOptions apply(EngineOptions options);
+    }
+
+    private static Path localize(String path, HadoopConf hadoop) {
+        return hadoop != null ? LocalFiles.localize(path, hadoop.get()) : LocalFiles.localize(path);
+    }
+
+    private static Engine open(EngineSpec spec, int threads, Placement placement, HadoopConf hadoop) {
+        long t0 = System.nanoTime();
+        Path model = localize(spec.model(), hadoop);
+        Path tokenizer = spec.tokenizer() == null ? null : localize(spec.tokenizer(), hadoop);
+        EngineOptions options = placement.apply(spec.options(threads, tokenizer));
+        Engine engine;
+        try {
+            engine = Engine.open(model, options);
+        } catch (ModelFormatException e) {
+            throw new KindlingException(KindlingException.FAILURE, "model " + spec.model() + ": " + e.getMessage(), e);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new KindlingException(KindlingException.FAILURE, "cannot open model " + spec.model() + ": " + e.getMessage(), e);
+        }
+        if (!engine.hasTokenizer()) {
+            engine.close();
+            throw KindlingException.usage("model " + spec.model() + " has no vocabulary; give its tokenizer file (--tokenizer)");
+        }
+        LOG.info("kindling: engine {} ready in {} s on {}", spec.modelName(),
+                String.format(Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9), engine.device());
+        return engine;
+    }
+}

@@ -1,0 +1,295 @@
+package dev.kindling.spark.inference;
+
+import dev.kindling.inference.Completion;
+import dev.kindling.inference.Engine;
+import dev.kindling.inference.GenerationRequest;
+import dev.kindling.inference.sample.SamplingParams;
+import dev.kindling.inference.sample.TokenLogprob;
+import dev.kindling.spark.KindlingException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.spark.ml.param.DoubleParam;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.LongParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.StringArrayParam;
+import org.apache.spark.ml.util.DefaultParamsReader;
+import org.apache.spark.ml.util.Identifiable;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Text generation over a DataFrame, with the executor's engine: a prompt column (or a
+ * {@code messages} column through the model's chat template) in, a struct
+ * {@code {text, tokens, finish_reason, logprob}} out ({@code n > 1}: an array of them), plus the
+ * error column.
+ *
+ * <pre>{@code
+ * Dataset<Row> out = new Generate().setModel("s3a://models/teacher.gguf")
+ *         .setPromptCol("prompt").setOutputCol("generation")
+ *         .setMaxTokens(256).setTemperature(0.8).setTopP(0.95).setSeed(42)
+ *         .transform(prompts);
+ * out.select("id", "generation.text", "generation.finish_reason", "error").show();
+ * }</pre>
+ *
+ * <p>Output fields: {@code text} (the completion, cut before a stop string), {@code tokens} (the
+ * generated ids, the end token included when one stopped it), {@code finish_reason} ({@code stop}:
+ * an end token or stop string; {@code length}: max tokens or the context), {@code logprob} (sum of
+ * the chosen tokens' log-probabilities). A row whose prompt is null gets nulls; a row that fails
+ * (prompt longer than the context, a template error) gets a null output and its {@code error}; the
+ * other rows go on.
+ *
+ * <p>Determinism: greedy decoding ({@code temperature 0}, the default) is deterministic; with a
+ * temperature, sample {@code i} of a prompt is drawn with the seed {@link RowSeeds#of}(seed,
+ * SHA-256 of the prompt, i), so the output is the same whatever the partitioning, batch or
+ * executor.
+ */
+public final class Generate extends EngineStage<Generate> {
+    private static final long serialVersionUID = 1L;
+
+    /** The struct of one generation. */
+    public static final StructType RESULT = new StructType()
+            .add("text", DataTypes.StringType, true)
+            .add("tokens", DataTypes.createArrayType(DataTypes.IntegerType, false), true)
+            .add("finish_reason", DataTypes.StringType, true)
+            .add("logprob", DataTypes.DoubleType, true);
+
+    private final Param<String> promptCol;
+    private final Param<String> messagesCol;
+    private final Param<String> chat;
+    private final Param<String> systemPrompt;
+    private final Param<String> outputCol;
+    private final IntParam n;
+    private final IntParam maxTokens;
+    private final DoubleParam temperature;
+    private final DoubleParam topP;
+    private final IntParam topK;
+    private final DoubleParam minP;
+    private final DoubleParam repetitionPenalty;
+    private final LongParam seed;
+    private final StringArrayParam stop;
+
+    public Generate() {
+        this(Identifiable.randomUID("kindlingGenerate"));
+    }
+
+    public Generate(String uid) {
+        super(uid);
+        promptCol = new Param<>(this, "promptCol", "column of prompt texts");
+        messagesCol = new Param<>(this, "messagesCol",
+                "column of chat messages (array<struct<role, content>>) rendered with the model's chat template; "
+                        + "empty to use promptCol");
+        chat = new Param<>(this, "chat", "render promptCol as a user message with the model's chat template: "
+                + "off, on, or auto (when the model has one)");
+        systemPrompt = new Param<>(this, "systemPrompt", "system message put first in chat prompts; empty for none");
+        outputCol = new Param<>(this, "outputCol", "output column: struct<text, tokens, finish_reason, logprob> (array of them when n > 1)");
+        n = new IntParam(this, "n", "samples per prompt");
+        maxTokens = new IntParam(this, "maxTokens", "most tokens to generate per sample");
+        temperature = new DoubleParam(this, "temperature", "sampling temperature; 0 = greedy");
+        topP = new DoubleParam(this, "topP", "nucleus sampling mass in (0, 1]; 1 = off");
+        topK = new IntParam(this, "topK", "keep the k most likely tokens; 0 = off");
+        minP = new DoubleParam(this, "minP", "drop tokens below minP x the top probability; 0 = off");
+        repetitionPenalty = new DoubleParam(this, "repetitionPenalty", "> 1 discourages repeating tokens; 1 = off");
+        seed = new LongParam(this, "seed", "sampling seed (per-row seeds are derived from it and the prompt)");
+        stop = new StringArrayParam(this, "stop", "stop strings (the text is cut before the first one)");
+        setDefault(promptCol, "prompt");
+        setDefault(messagesCol, "");
+        setDefault(chat, "off");
+        setDefault(systemPrompt, "");
+        setDefault(outputCol, "generation");
+        setDefault(n, 1);
+        setDefault(maxTokens, 256);
+        setDefault(temperature, 0.0);
+        setDefault(topP, 1.0);
+        setDefault(topK, 0);
+        setDefault(minP, 0.0);
+        setDefault(repetitionPenalty, 1.0);
+        setDefault(seed, 0L);
+        setDefault(stop, new String[0]);
+    }
+
+    @Override
+    protected String stageName() {
+        return "generate";
+    }
+
+    public Param<String> promptCol() { return promptCol; }
+    public Param<String> messagesCol() { return messagesCol; }
+    public Param<String> chat() { return chat; }
+    public Param<String> systemPrompt() { return systemPrompt; }
+    public Param<String> outputCol() { return outputCol; }
+    public IntParam n() { return n; }
+    public IntParam maxTokens() { return maxTokens; }
+    public DoubleParam temperature() { return temperature; }
+    public DoubleParam topP() { return topP; }
+    public IntParam topK() { return topK; }
+    public DoubleParam minP() { return minP; }
+    public DoubleParam repetitionPenalty() { return repetitionPenalty; }
+    public LongParam seed() { return seed; }
+    public StringArrayParam stop() { return stop; }
+
+    public Generate setPromptCol(String v) { set(promptCol, v); return this; }
+    public Generate setMessagesCol(String v) { set(messagesCol, v == null ? "" : v); return this; }
+    public Generate setChat(boolean v) { set(chat, v ? "on" : "off"); return this; }
+    public Generate setChat(String v) { set(chat, Prompts.Chat.parse(v).name().toLowerCase(java.util.Locale.ROOT)); return this; }
+    public Generate setSystemPrompt(String v) { set(systemPrompt, v == null ? "" : v); return this; }
+    public Generate setOutputCol(String v) { set(outputCol, v); return this; }
+    public Generate setN(int v) { set(n, v); return this; }
+    public Generate setMaxTokens(int v) { set(maxTokens, v); return this; }
+    public Generate setTemperature(double v) { set(temperature, v); return this; }
+    public Generate setTopP(double v) { set(topP, v); return this; }
+    public Generate setTopK(int v) { set(topK, v); return this; }
+    public Generate setMinP(double v) { set(minP, v); return this; }
+    public Generate setRepetitionPenalty(double v) { set(repetitionPenalty, v); return this; }
+    public Generate setSeed(long v) { set(seed, v); return this; }
+    public Generate setStop(String... v) { set(stop, v == null ? new String[0] : v); return this; }
+
+    public String getOutputCol() { return getOrDefault(outputCol); }
+    public int getN() { return (Integer) getOrDefault(n); }
+
+    /** The sampling settings (the seed is replaced per row and sample, see {@link RowSeeds}). */
+    public SamplingSpec sampling() {
+        try {
+            return new SamplingSpec(((Double) getOrDefault(temperature)).floatValue(), (Integer) getOrDefault(topK),
+                    ((Double) getOrDefault(topP)).floatValue(), ((Double) getOrDefault(minP)).floatValue(),
+                    ((Double) getOrDefault(repetitionPenalty)).floatValue(), (Long) getOrDefault(seed));
+        } catch (IllegalArgumentException e) {
+            throw KindlingException.usage("generate: " + e.getMessage());
+        }
+    }
+
+    private boolean usesMessages() {
+        return !getOrDefault(messagesCol).isEmpty();
+    }
+
+    @Override
+    public StructType transformSchema(StructType schema) {
+        if (usesMessages()) {
+            requireColumn(schema, getOrDefault(messagesCol), Prompts.MESSAGES);
+        } else {
+            requireColumn(schema, getOrDefault(promptCol), DataTypes.StringType);
+        }
+        requireAbsent(schema, getOutputCol());
+        if (getN() < 1) {
+            throw KindlingException.usage("generate: n must be >= 1, got " + getN());
+        }
+        if ((Integer) getOrDefault(maxTokens) < 0) {
+            throw KindlingException.usage("generate: maxTokens must be >= 0");
+        }
+        sampling();
+        return job(schema).outputSchema(schema, getErrorCol());
+    }
+
+    /** The type of the output column. */
+    public DataType outputType() {
+        return getN() == 1 ? RESULT : DataTypes.createArrayType(RESULT, true);
+    }
+
+    @Override
+    public Dataset<Row> transform(Dataset<?> dataset) {
+        StructType schema = dataset.schema();
+        transformSchema(schema);
+        InferenceMetrics metrics = newMetrics(dataset);
+        return job(schema, metrics).apply(dataset.toDF(), getErrorCol(), getSkipRejected());
+    }
+
+    private Job job(StructType schema) {
+        return job(schema, null);
+    }
+
+    private Job job(StructType schema, InferenceMetrics metrics) {
+        List<String> names = Arrays.asList(schema.fieldNames());
+        Prompts prompts = usesMessages()
+                ? new Prompts(-1, names.indexOf(getOrDefault(messagesCol)), true, getOrDefault(systemPrompt))
+                : new Prompts(names.indexOf(getOrDefault(promptCol)), -1, Prompts.Chat.parse(getOrDefault(chat)), getOrDefault(systemPrompt));
+        return new Job(engineSpec(), window(), metrics, prompts, getOutputCol(), outputType(), getN(), sampling(),
+                (Integer) getOrDefault(maxTokens), List.of(getOrDefault(stop)));
+    }
+
+    /** Generation for one prompt: what the stage asks the engine, reusable by other stages. */
+    public static CompletableFuture<List<Completion>> submit(Engine engine, Prompts.Prompt prompt, SamplingSpec sampling,
+            int n, int maxTokens, List<String> stop) {
+        String id = prompt.id();
+        List<CompletableFuture<Completion>> parts = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            SamplingParams s = sampling.params(sampling.temperature() > 0 ? RowSeeds.of(sampling.seed(), id, i) : sampling.seed());
+            GenerationRequest r = prompt.request().withSampling(s).withMaxTokens(maxTokens).withStopStrings(stop).withLogprobs(0);
+            parts.add(engine.submit(r, null));
+        }
+        return InOrderWindow.allOf(parts);
+    }
+
+    /** A completion as the output struct. */
+    public static Row toRow(Completion c) {
+        double lp = 0;
+        for (TokenLogprob t : c.logprobs()) {
+            lp += t.logprob();
+        }
+        return RowFactory.create(c.text(), c.tokens(), c.finishReason().label(), lp);
+    }
+
+    private static final class Job extends RowInference<List<Completion>> {
+        private static final long serialVersionUID = 1L;
+        private final Prompts prompts;
+        private final StructType columns;
+        private final int n;
+        private final SamplingSpec sampling;
+        private final int maxTokens;
+        private final List<String> stop;
+
+        Job(EngineSpec engine, int window, InferenceMetrics metrics, Prompts prompts, String outputCol, DataType type, int n,
+                SamplingSpec sampling, int maxTokens, List<String> stop) {
+            super("generate", engine, window, metrics);
+            this.prompts = prompts;
+            this.columns = new StructType().add(outputCol, type, true);
+            this.n = n;
+            this.sampling = sampling;
+            this.maxTokens = maxTokens;
+            this.stop = new ArrayList<>(stop);
+        }
+
+        @Override
+        protected CompletableFuture<List<Completion>> start(Engine engine, Row row) {
+            Prompts.Prompt p = prompts.of(engine, row);
+            return p == null ? null : submit(engine, p, sampling, n, maxTokens, stop);
+        }
+
+        @Override
+        protected Object[] values(List<Completion> cs) {
+            if (n == 1) {
+                return new Object[] {toRow(cs.get(0))};
+            }
+            Row[] rows = new Row[cs.size()];
+            for (int i = 0; i < rows.length; i++) {
+                rows[i] = toRow(cs.get(i));
+            }
+            return new Object[] {rows};
+        }
+
+        @Override
+        protected StructType outputColumns() {
+            return columns;
+        }
+
+        @Override
+        protected long[] tokenCounts(List<Completion> cs) {
+            long prompt = 0;
+            long gen = 0;
+            for (Completion c : cs) {
+                prompt += c.promptTokens().length;
+                gen += c.tokens().length;
+            }
+            return new long[] {prompt, gen};
+        }
+    }
+
+    public static Generate load(String path) {
+        return (Generate) new DefaultParamsReader<Generate>().load(path);
+    }
+}

@@ -1,0 +1,175 @@
+package dev.kindling.spark.inference;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.size;
+import static org.apache.spark.sql.functions.when;
+
+import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.cli.JobRun;
+import dev.kindling.spark.cli.PipelineOptions;
+import dev.kindling.spark.cli.SparkCommand;
+import dev.kindling.spark.io.Columns;
+import dev.kindling.spark.io.DatasetReader;
+import dev.kindling.spark.io.WriteOptions;
+import dev.kindling.spark.stage.PipelineStage;
+import dev.kindling.spark.stage.StageContext;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code kindling generate}: with {@code --prompt}, one completion printed to stdout (the engine
+ * alone, no Spark: {@link dev.kindling.inference.cli.GenerateCommand}); with
+ * {@code --input/--output}, a Spark job over rows {@code {id, prompt}} writing
+ * {@code {id, prompt, completion, n_tokens, finish_reason, error}}.
+ */
+@Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Generate text with a GGUF model.",
+                "--prompt TEXT prints one completion (no Spark). --input IN --output OUT runs a Spark job over rows {id, prompt} "
+                        + "and writes {id, prompt, completion, n_tokens, finish_reason, error} in input order; a row that fails "
+                        + "gets its error and the others go on."})
+public final class GenerateCommand extends SparkCommand {
+    @Mixin
+    EngineCliOptions engine;
+
+    @Mixin
+    SamplingCliOptions sampling;
+
+    @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", description = "One prompt: print only its completion (\"\" starts from BOS).")
+    String prompt;
+
+    @Option(names = "--prompt-column", paramLabel = "NAME", description = "Prompt column of --input (default: prompt).")
+    String promptColumn;
+
+    @Option(names = "--chat", defaultValue = "off", paramLabel = "MODE",
+            description = "Prompts through the model's chat template as user messages: off (default), on, auto (when the model has one). "
+                    + "Spark jobs only.")
+    String chat;
+
+    @Option(names = "--system", paramLabel = "TEXT", description = "System message for chat prompts.")
+    String system;
+
+    @Mixin
+    PipelineOptions pipeline;
+
+    @Override
+    protected void validate() {
+        if (prompt != null && (!job.input.isEmpty() || job.output != null)) {
+            throw KindlingException.usage("give either --prompt TEXT, or --input IN --output OUT");
+        }
+        if (prompt == null && (job.input.isEmpty() || job.output == null)) {
+            throw KindlingException.usage("generate needs --prompt TEXT, or --input IN and --output OUT");
+        }
+        if (prompt != null && (!chat.equals("off") || system != null)) {
+            throw KindlingException.usage("--chat and --system apply to --input jobs; with --prompt give the rendered prompt");
+        }
+        Prompts.Chat.parse(chat);
+        if (promptColumn != null && !spec.commandLine().getParseResult().hasMatchedOption("--text-column")) {
+            job.textColumn = promptColumn;
+        } else if (!spec.commandLine().getParseResult().hasMatchedOption("--text-column")) {
+            job.textColumn = "prompt";
+        }
+        engine.spec();
+    }
+
+    @Override
+    protected Integer runWithoutSpark() throws Exception {
+        if (prompt == null) {
+            return null;
+        }
+        List<String> args = new ArrayList<>(List.of("--model", dev.kindling.spark.executor.LocalFiles.localize(engine.model).toString(),
+                "--prompt", prompt, "--max-tokens", String.valueOf(sampling.maxTokens),
+                "--temperature", String.valueOf(sampling.temperature), "--top-p", String.valueOf(sampling.topP),
+                "--top-k", String.valueOf(sampling.topK), "--min-p", String.valueOf(sampling.minP)));
+        if (sampling.seed != null) {
+            args.addAll(List.of("--seed", String.valueOf(sampling.seed)));
+        }
+        if (engine.threads > 0) {
+            args.addAll(List.of("--threads", String.valueOf(engine.threads)));
+        }
+        if (engine.tokenizer != null) {
+            args.addAll(List.of("--tokenizer", dev.kindling.spark.executor.LocalFiles.localize(engine.tokenizer).toString()));
+        }
+        if (sampling.stop.size() > 1) {
+            throw KindlingException.usage("with --prompt give at most one --stop");
+        }
+        if (!sampling.stop.isEmpty()) {
+            args.addAll(List.of("--stop", sampling.stop.get(0)));
+        }
+        PrintStream out = printStream(spec.commandLine().getOut(), System.out);
+        PrintStream err = printStream(spec.commandLine().getErr(), System.err);
+        int code = dev.kindling.inference.cli.GenerateCommand.run(args.toArray(new String[0]), out, err);
+        out.flush();
+        err.flush();
+        return code;
+    }
+
+    static PrintStream printStream(PrintWriter w, PrintStream fallback) {
+        if (w == null) {
+            return fallback;
+        }
+        return new PrintStream(new OutputStream() {
+            private final java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream();
+
+            @Override
+            public void write(int b) {
+                pending.write(b);
+            }
+
+            @Override
+            public void flush() {
+                w.print(pending.toString(StandardCharsets.UTF_8));
+                pending.reset();
+                w.flush();
+            }
+        }, true, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    protected int run(JobRun run) {
+        WriteOptions out = run.checkOutput(pipeline);
+        Generate g = engine.applyTo(sampling.applyTo(new Generate()))
+                .setPromptCol(job.textColumn).setChat(chat).setSystemPrompt(system).setOutputCol("_generation");
+        InferenceProgress progress = InferenceProgress.attach(run, g::metrics);
+        List<PipelineStage> stages = List.of(new InferenceStage("generate", g).reportSum("n_tokens", "generated tokens"),
+                completionColumns(job.textColumn));
+        run.runPipeline(run.readInput(), stages, out, pipeline);
+        run.out().println(progress.summary("generate"));
+        return 0;
+    }
+
+    /** Flattens the generation into {@code id, prompt, completion, n_tokens, finish_reason, error} (+ accounting columns). */
+    static PipelineStage completionColumns(String promptColumn) {
+        return new PipelineStage() {
+            @Override
+            public String name() {
+                return "select";
+            }
+
+            @Override
+            public Dataset<Row> apply(Dataset<Row> docs, StageContext context) {
+                List<String> have = Arrays.asList(docs.columns());
+                Column g = col("_generation");
+                List<Column> keep = new ArrayList<>(List.of(col(context.idColumn()), col(promptColumn).as("prompt"),
+                        g.getField("text").as("completion"), when(g.isNotNull(), size(g.getField("tokens"))).as("n_tokens"),
+                        g.getField("finish_reason").as("finish_reason"), col(Columns.ERROR), col(Columns.REASON)));
+                for (String c : DatasetReader.internalColumns()) {
+                    if (have.contains(c) && !c.equals(Columns.ERROR)) {
+                        keep.add(col(c));
+                    }
+                }
+                return docs.select(keep.toArray(new Column[0]));
+            }
+        };
+    }
+}

@@ -1,0 +1,51 @@
+package dev.kindling.spark.inference;
+
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.Serializable;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The driver's Hadoop configuration, carried to the executors with a stage's tasks, so that a model
+ * on {@code s3a://} is read there with the settings the job was given ({@code --conf
+ * spark.hadoop.fs.s3a.*}, or set on the session's {@code hadoopConfiguration()}): an executor's own
+ * default configuration does not have them.
+ */
+public final class HadoopConf implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private transient Configuration conf;
+
+    private HadoopConf(Configuration conf) {
+        this.conf = conf;
+    }
+
+    /** A copy of the session's Hadoop configuration when {@code spec} reads a remote file, else null (nothing to carry). */
+    public static HadoopConf forSpec(SparkSession spark, EngineSpec spec) {
+        return remote(spec.model()) || remote(spec.tokenizer()) ? of(spark) : null;
+    }
+
+    public static HadoopConf of(SparkSession spark) {
+        return new HadoopConf(new Configuration(spark.sparkContext().hadoopConfiguration()));
+    }
+
+    static boolean remote(String path) {
+        return path != null && path.contains("://") && !path.startsWith("file:");
+    }
+
+    public Configuration get() {
+        return conf;
+    }
+
+    private void writeObject(ObjectOutputStream out) throws IOException {
+        out.defaultWriteObject();
+        conf.write(out);
+    }
+
+    private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+        in.defaultReadObject();
+        conf = new Configuration(false);
+        conf.readFields(in);
+    }
+}

@@ -1,0 +1,130 @@
+package dev.kindling.spark.inference;
+
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Function;
+
+/**
+ * Streams inputs through asynchronous work with at most {@code window} items in flight, handing the
+ * results back in input order: the next input is started as soon as the oldest one is handed out,
+ * so the engine's batch stays full while the partition's memory stays bounded (a partition larger
+ * than memory streams through). A failed item is handed back with its error; the others go on.
+ *
+ * <p>{@link #close()} cancels whatever is still in flight (a task that ends early — killed, or
+ * failed downstream — does not leave work running in the shared engine).
+ */
+public final class InOrderWindow<I, O> implements Iterator<InOrderWindow.Outcome<I, O>>, AutoCloseable {
+
+    /** One input and what became of it: a value or an error (never both). */
+    public record Outcome<I, O>(I input, O value, Throwable error) {}
+
+    private final Iterator<I> inputs;
+    private final Function<I, CompletableFuture<O>> start;
+    private final int window;
+    private final ArrayDeque<Pending<I, O>> inFlight = new ArrayDeque<>();
+
+    private record Pending<I, O>(I input, CompletableFuture<O> future) {}
+
+    /**
+     * @param start begins the work for one input; it may throw (that input fails) or return null
+     *              (nothing to do: handed back with a null value)
+     */
+    public InOrderWindow(Iterator<I> inputs, int window, Function<I, CompletableFuture<O>> start) {
+        if (window < 1) {
+            throw new IllegalArgumentException("window must be >= 1, got " + window);
+        }
+        this.inputs = inputs;
+        this.window = window;
+        this.start = start;
+    }
+
+    private void fill() {
+        while (inFlight.size() < window && inputs.hasNext()) {
+            I in = inputs.next();
+            CompletableFuture<O> f;
+            try {
+                f = start.apply(in);
+                if (f == null) {
+                    f = CompletableFuture.completedFuture(null);
+                }
+            } catch (RuntimeException e) {
+                if (isFatal(e)) {
+                    throw e;
+                }
+                f = CompletableFuture.failedFuture(e);
+            }
+            inFlight.add(new Pending<>(in, f));
+        }
+    }
+
+    /** Errors that are not about one row (the model cannot be opened...) stop the task instead. */
+    private static boolean isFatal(RuntimeException e) {
+        return e instanceof dev.kindling.spark.KindlingException;
+    }
+
+    /** Items started and not yet handed out. */
+    public int inFlight() {
+        return inFlight.size();
+    }
+
+    @Override
+    public boolean hasNext() {
+        fill();
+        return !inFlight.isEmpty();
+    }
+
+    @Override
+    public Outcome<I, O> next() {
+        fill();
+        Pending<I, O> p = inFlight.poll();
+        if (p == null) {
+            throw new NoSuchElementException();
+        }
+        try {
+            O value = p.future().get();
+            return new Outcome<>(p.input(), value, null);
+        } catch (InterruptedException e) {
+            // the task is being killed: stop the engine work we started, let Spark see the interrupt
+            p.future().cancel(true);
+            close();
+            Thread.currentThread().interrupt();
+            throw new CancellationException("interrupted while waiting for the engine");
+        } catch (ExecutionException e) {
+            return new Outcome<>(p.input(), null, e.getCause() != null ? e.getCause() : e);
+        } catch (CancellationException e) {
+            return new Outcome<>(p.input(), null, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        for (Pending<I, O> p : inFlight) {
+            p.future().cancel(true);
+        }
+        inFlight.clear();
+    }
+
+    /** A future of all {@code parts}, in order; cancelling it cancels the parts. */
+    public static <T> CompletableFuture<java.util.List<T>> allOf(java.util.List<CompletableFuture<T>> parts) {
+        CompletableFuture<java.util.List<T>> all = CompletableFuture.allOf(parts.toArray(new CompletableFuture[0]))
+                .thenApply(v -> {
+                    java.util.List<T> out = new java.util.ArrayList<>(parts.size());
+                    for (CompletableFuture<T> p : parts) {
+                        out.add(p.join());
+                    }
+                    return out;
+                });
+        all.whenComplete((v, t) -> {
+            if (all.isCancelled()) {
+                for (CompletableFuture<T> p : parts) {
+                    p.cancel(true);
+                }
+            }
+        });
+        return all;
+    }
+}

@@ -1,0 +1,206 @@
+package dev.kindling.spark.inference;
+
+import dev.kindling.inference.Completion;
+import dev.kindling.inference.Engine;
+import dev.kindling.spark.KindlingException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF2;
+import org.apache.spark.sql.api.java.UDF3;
+import org.apache.spark.sql.api.java.UDF4;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import scala.collection.Seq;
+
+/**
+ * The inference SQL functions (the model is a path, opened once per executor JVM like the stages'):
+ *
+ * <pre>
+ * kindling_generate(prompt, model)                      -> string   greedy, 256 tokens at most
+ * kindling_generate_ex(prompt, model, options)          -> struct&lt;text, tokens, finish_reason, logprob, error&gt;
+ * kindling_chat(messages, model, options)               -> the same struct; messages through the chat template
+ * kindling_sample(prompt, model, options)               -> the same struct; NONDETERMINISTIC (unseeded sampling)
+ * kindling_score(text, model)                           -> struct&lt;logprob, perplexity, n_tokens, error&gt;
+ * kindling_perplexity(text, model)                      -> double
+ * kindling_embed(text, model)                           -> array&lt;float&gt;
+ * kindling_judge(instruction, response, model, rubric)  -> struct&lt;rating, source, text, probabilities, error&gt;
+ * </pre>
+ *
+ * {@code options} is a {@code map<string,string>}: {@code max_tokens}, {@code temperature},
+ * {@code top_p}, {@code top_k}, {@code min_p}, {@code repetition_penalty}, {@code seed},
+ * {@code stop}, {@code system} (chat). Spark may evaluate a row more than once, so
+ * {@code kindling_generate_ex} and {@code kindling_chat} sample only with a {@code seed} (the
+ * per-row seed derives from it and the prompt: the same result every time); unseeded sampling is
+ * {@code kindling_sample}, registered as nondeterministic. Null inputs give null; a row that fails
+ * gets its {@code error} in the struct (the scalar functions throw).
+ *
+ * <p>Each call waits for its row, so a task feeds the engine one row at a time (the engine still
+ * batches the rows of concurrent tasks): for throughput over many rows use the stages
+ * ({@link Generate}, {@link Score}...), which keep a window of rows in flight per task.
+ */
+public final class InferenceFunctions {
+    private static final Map<String, Rubric> RUBRICS = new ConcurrentHashMap<>();
+
+    /** The struct of the generation functions. */
+    public static final StructType GENERATION = Generate.RESULT.add("error", DataTypes.StringType, true);
+    public static final StructType SCORE = new StructType().add("logprob", DataTypes.DoubleType, true)
+            .add("perplexity", DataTypes.DoubleType, true).add("n_tokens", DataTypes.IntegerType, true)
+            .add("error", DataTypes.StringType, true);
+    public static final StructType JUDGMENT = Judge.RESULT.add("error", DataTypes.StringType, true);
+
+    private InferenceFunctions() {}
+
+    public static void register(SparkSession spark) {
+        // the session's Hadoop settings travel with the functions, for models on s3a://
+        HadoopConf hadoop = HadoopConf.of(spark);
+        spark.udf().register("kindling_generate", (UDF2<String, String, String>) (prompt, model) -> {
+            if (prompt == null || model == null) {
+                return null;
+            }
+            Completion c = await(ExecutorEngines.get(EngineSpec.of(model), hadoop).submit(
+                    new Prompts.Prompt(prompt, null).request().withMaxTokens(256), null));
+            return c.text();
+        }, DataTypes.StringType);
+        spark.udf().register("kindling_generate_ex", (UDF3<String, String, scala.collection.Map<String, String>, Row>)
+                (prompt, model, options) -> prompt == null || model == null ? null
+                        : generation(hadoop, model, m -> new Prompts.Prompt(prompt, null), options, true), GENERATION);
+        spark.udf().register("kindling_chat", (UDF3<Seq<Row>, String, scala.collection.Map<String, String>, Row>)
+                (messages, model, options) -> messages == null || model == null ? null
+                        : generation(hadoop, model, engine -> chatPrompt(engine, messages, options), options, true), GENERATION);
+        UserDefinedFunction sample = org.apache.spark.sql.functions.udf(
+                (UDF3<String, String, scala.collection.Map<String, String>, Row>) (prompt, model, options) -> prompt == null
+                        || model == null ? null : generation(hadoop, model, m -> new Prompts.Prompt(prompt, null), options, false),
+                GENERATION).asNondeterministic();
+        spark.udf().register("kindling_sample", sample);
+        spark.udf().register("kindling_score", (UDF2<String, String, Row>) (text, model) -> {
+            if (text == null || model == null) {
+                return null;
+            }
+            try {
+                Score.TextScore s = await(Score.submit(ExecutorEngines.get(EngineSpec.of(model), hadoop), text, "chunk"));
+                return RowFactory.create(s.logprob(), s.perplexity(), s.predicted(), null);
+            } catch (KindlingException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                return RowFactory.create(null, null, null, RowInference.describe(unwrap(e)));
+            }
+        }, SCORE);
+        spark.udf().register("kindling_perplexity", (UDF2<String, String, Double>) (text, model) -> text == null || model == null
+                ? null : await(Score.submit(ExecutorEngines.get(EngineSpec.of(model), hadoop), text, "chunk")).perplexity(),
+                DataTypes.DoubleType);
+        spark.udf().register("kindling_embed", (UDF2<String, String, float[]>) (text, model) -> text == null || model == null
+                ? null : await(Embed.submit(ExecutorEngines.get(EngineSpec.of(model), hadoop), text, false, false)),
+                DataTypes.createArrayType(DataTypes.FloatType, false));
+        spark.udf().register("kindling_judge", (UDF4<String, String, String, String, Row>) (instruction, response, model, rubric) -> {
+            if (response == null || model == null) {
+                return null;
+            }
+            Rubric r = RUBRICS.computeIfAbsent(rubric == null ? "helpfulness" : rubric, Rubric::load);
+            try {
+                Judging.Judgment j = await(Judging.submit(ExecutorEngines.get(EngineSpec.of(model), hadoop), r,
+                        instruction == null ? "" : instruction, response, "auto", 128));
+                return RowFactory.create(j.rating(), j.source(), j.text(), j.probabilities(), null);
+            } catch (KindlingException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                return RowFactory.create(null, null, null, null, RowInference.describe(unwrap(e)));
+            }
+        }, JUDGMENT);
+    }
+
+    private interface PromptOf {
+        Prompts.Prompt of(Engine engine);
+    }
+
+    private static Row generation(HadoopConf hadoop, String model, PromptOf prompt, scala.collection.Map<String, String> options, boolean needSeed) {
+        Map<String, String> o = options(options);
+        SamplingSpec s = sampling(o);
+        if (needSeed && s.temperature() > 0 && !o.containsKey("seed")) {
+            throw KindlingException.usage("kindling_generate_ex/kindling_chat sample (temperature > 0) only with a 'seed' option, "
+                    + "as Spark may evaluate a row twice; use kindling_sample for unseeded sampling");
+        }
+        if (!needSeed && !o.containsKey("seed")) {
+            s = s.withSeed(java.util.concurrent.ThreadLocalRandom.current().nextLong());
+        }
+        int maxTokens = Integer.parseInt(o.getOrDefault("max_tokens", "256"));
+        List<String> stop = o.containsKey("stop") ? List.of(o.get("stop")) : List.of();
+        Engine engine = ExecutorEngines.get(EngineSpec.of(model), hadoop);
+        try {
+            Prompts.Prompt p = prompt.of(engine);
+            Completion c = await(Generate.submit(engine, p, s, 1, maxTokens, stop)).get(0);
+            Row r = Generate.toRow(c);
+            return RowFactory.create(r.get(0), r.get(1), r.get(2), r.get(3), null);
+        } catch (KindlingException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            return RowFactory.create(null, null, null, null, RowInference.describe(unwrap(e)));
+        }
+    }
+
+    private static Prompts.Prompt chatPrompt(Engine engine, Seq<Row> messages, scala.collection.Map<String, String> options) {
+        Prompts p = new Prompts(-1, 0, true, options(options).get("system"));
+        return p.of(engine, RowFactory.create(messages));
+    }
+
+    static final List<String> OPTION_NAMES = List.of("max_tokens", "temperature", "top_p", "top_k", "min_p",
+            "repetition_penalty", "seed", "stop", "system");
+
+    static Map<String, String> options(scala.collection.Map<String, String> options) {
+        Map<String, String> o = new HashMap<>();
+        if (options != null) {
+            scala.collection.Iterator<scala.Tuple2<String, String>> it = options.iterator();
+            while (it.hasNext()) {
+                scala.Tuple2<String, String> kv = it.next();
+                if (!OPTION_NAMES.contains(kv._1())) {
+                    throw KindlingException.usage("unknown generation option '" + kv._1() + "' (known: " + String.join(", ", OPTION_NAMES) + ")");
+                }
+                if (kv._2() != null) {
+                    o.put(kv._1(), kv._2());
+                }
+            }
+        }
+        return o;
+    }
+
+    static SamplingSpec sampling(Map<String, String> o) {
+        try {
+            return new SamplingSpec(Float.parseFloat(o.getOrDefault("temperature", "0")), Integer.parseInt(o.getOrDefault("top_k", "0")),
+                    Float.parseFloat(o.getOrDefault("top_p", "1")), Float.parseFloat(o.getOrDefault("min_p", "0")),
+                    Float.parseFloat(o.getOrDefault("repetition_penalty", "1")), Long.parseLong(o.getOrDefault("seed", "0")));
+        } catch (IllegalArgumentException e) {
+            throw KindlingException.usage("generation options: " + e.getMessage());
+        }
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    private static <T> T await(Future<T> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            f.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new java.util.concurrent.CancellationException("interrupted");
+        } catch (ExecutionException e) {
+            Throwable c = unwrap(e);
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new CompletionException(c);
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package dev.kindling.spark.inference;
+
+import dev.kindling.spark.io.Columns;
+import dev.kindling.spark.stage.PipelineStage;
+import dev.kindling.spark.stage.StageContext;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * An inference {@link EngineStage} (generate, score, judge, embed) as a step of a Kindling pipeline
+ * ({@code kindling demo}, the CLI's jobs): it runs on the rows no earlier stage rejected, reports
+ * row failures in the {@code error} column (kept in the output), and adds its token columns to the
+ * run's metrics.
+ */
+public final class InferenceStage implements PipelineStage {
+    private final String name;
+    private final EngineStage<?> stage;
+    private final Map<String, String> sums = new LinkedHashMap<>();
+
+    public InferenceStage(String name, EngineStage<?> stage) {
+        this.name = name;
+        this.stage = stage;
+    }
+
+    /** Reports the sum of numeric column {@code column} over the kept rows as {@code metric}. */
+    public InferenceStage reportSum(String column, String metric) {
+        sums.put(column, metric);
+        return this;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Dataset<Row> apply(Dataset<Row> docs, StageContext context) {
+        if (stage.getErrorCol().equals(Columns.ERROR)) {
+            context.keepInOutput(Columns.ERROR);
+        }
+        sums.forEach(context::reportSum);
+        return stage.setSkipRejected(true).transform(docs);
+    }
+}

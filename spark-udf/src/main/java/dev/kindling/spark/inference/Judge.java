@@ -1,0 +1,210 @@
+package dev.kindling.spark.inference;
+
+import dev.kindling.inference.Engine;
+import dev.kindling.spark.KindlingException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.util.DefaultParamsReader;
+import org.apache.spark.ml.util.Identifiable;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * LLM-as-judge: a judge model rates each candidate response to an instruction against a rubric
+ * ({@link Rubric}: the UltraFeedback-style {@code helpfulness}, {@code honesty},
+ * {@code instruction_following}, {@code truthfulness}, or a template file). The response column is
+ * a string (one rating per row) or an {@code array<string>} (a rating per candidate, in order).
+ * Output struct {@code {rating, source, text, probabilities}} ({@link Judging}: {@code source} is
+ * {@code parsed} when the rating was read from the judge's answer {@code text}, {@code logprobs}
+ * when it came from the judge's probabilities over the rating tokens, which are then in
+ * {@code probabilities}).
+ *
+ * <pre>{@code
+ * Dataset<Row> rated = new Judge().setModel("/models/judge.gguf").setRubric("helpfulness")
+ *         .setInstructionCol("prompt").setResponseCol("completion").transform(pairs);
+ * rated.select("prompt", "judgment.rating").show();
+ * }</pre>
+ *
+ * The judge decodes greedily, so the ratings are deterministic.
+ */
+public final class Judge extends EngineStage<Judge> {
+    private static final long serialVersionUID = 1L;
+
+    /** One judgment. */
+    public static final StructType RESULT = new StructType()
+            .add("rating", DataTypes.DoubleType, true)
+            .add("source", DataTypes.StringType, true)
+            .add("text", DataTypes.StringType, true)
+            .add("probabilities", DataTypes.createArrayType(DataTypes.DoubleType, false), true);
+
+    private final Param<String> instructionCol;
+    private final Param<String> responseCol;
+    private final Param<String> outputCol;
+    private final Param<String> rubric;
+    private final Param<String> method;
+    private final IntParam maxTokens;
+    private final IntParam minRating;
+    private final IntParam maxRating;
+
+    public Judge() {
+        this(Identifiable.randomUID("kindlingJudge"));
+    }
+
+    public Judge(String uid) {
+        super(uid);
+        instructionCol = new Param<>(this, "instructionCol", "column of instructions (prompts)");
+        responseCol = new Param<>(this, "responseCol", "column of responses to rate: string, or array<string> of candidates");
+        outputCol = new Param<>(this, "outputCol", "output: struct<rating, source, text, probabilities> (an array for array input)");
+        rubric = new Param<>(this, "rubric", "helpfulness, honesty, instruction_following, truthfulness, or a template file");
+        method = new Param<>(this, "method", "auto (write the answer, parse it, fall back to probabilities) or logprobs");
+        maxTokens = new IntParam(this, "maxTokens", "most tokens of the judge's written answer");
+        minRating = new IntParam(this, "minRating", "lowest rating of the scale");
+        maxRating = new IntParam(this, "maxRating", "highest rating of the scale");
+        setDefault(instructionCol, "prompt");
+        setDefault(responseCol, "completion");
+        setDefault(outputCol, "judgment");
+        setDefault(rubric, "helpfulness");
+        setDefault(method, "auto");
+        setDefault(maxTokens, 128);
+        setDefault(minRating, 1);
+        setDefault(maxRating, 5);
+    }
+
+    @Override
+    protected String stageName() {
+        return "judge";
+    }
+
+    public Param<String> instructionCol() { return instructionCol; }
+    public Param<String> responseCol() { return responseCol; }
+    public Param<String> outputCol() { return outputCol; }
+    public Param<String> rubric() { return rubric; }
+    public Param<String> method() { return method; }
+    public IntParam maxTokens() { return maxTokens; }
+    public IntParam minRating() { return minRating; }
+    public IntParam maxRating() { return maxRating; }
+
+    public Judge setInstructionCol(String v) { set(instructionCol, v); return this; }
+    public Judge setResponseCol(String v) { set(responseCol, v); return this; }
+    public Judge setOutputCol(String v) { set(outputCol, v); return this; }
+    public Judge setRubric(String v) { set(rubric, v); return this; }
+    public Judge setMethod(String v) { set(method, v); return this; }
+    public Judge setMaxTokens(int v) { set(maxTokens, v); return this; }
+    public Judge setMinRating(int v) { set(minRating, v); return this; }
+    public Judge setMaxRating(int v) { set(maxRating, v); return this; }
+
+    /** The rubric (read on the driver; its text travels with the tasks). */
+    public Rubric loadRubric() {
+        return Rubric.load(getOrDefault(rubric), (Integer) getOrDefault(minRating), (Integer) getOrDefault(maxRating));
+    }
+
+    public String getMethod() {
+        String m = getOrDefault(method);
+        if (!m.equals("auto") && !m.equals("logprobs")) {
+            throw KindlingException.usage("judge: method must be auto or logprobs, not " + m);
+        }
+        return m;
+    }
+
+    @Override
+    public StructType transformSchema(StructType schema) {
+        requireColumn(schema, getOrDefault(instructionCol), DataTypes.StringType);
+        requireColumn(schema, getOrDefault(responseCol), DataTypes.StringType, DataTypes.createArrayType(DataTypes.StringType, true));
+        requireAbsent(schema, getOrDefault(outputCol));
+        getMethod();
+        return job(schema, null).outputSchema(schema, getErrorCol());
+    }
+
+    @Override
+    public Dataset<Row> transform(Dataset<?> dataset) {
+        transformSchema(dataset.schema());
+        InferenceMetrics metrics = newMetrics(dataset);
+        return job(dataset.schema(), metrics).apply(dataset.toDF(), getErrorCol(), getSkipRejected());
+    }
+
+    private Job job(StructType schema, InferenceMetrics metrics) {
+        List<String> names = Arrays.asList(schema.fieldNames());
+        int responseIndex = names.indexOf(getOrDefault(responseCol));
+        boolean many = !schema.apply(responseIndex).dataType().equals(DataTypes.StringType);
+        DataType type = many ? DataTypes.createArrayType(RESULT, true) : RESULT;
+        return new Job(engineSpec(), window(), metrics, names.indexOf(getOrDefault(instructionCol)), responseIndex, many,
+                new StructType().add(getOrDefault(outputCol), type, true), loadRubric(), getMethod(), (Integer) getOrDefault(maxTokens));
+    }
+
+    /** A judgment as the output struct. */
+    public static Row toRow(Judging.Judgment j) {
+        return j == null ? null : RowFactory.create(j.rating(), j.source(), j.text(), j.probabilities());
+    }
+
+    private static final class Job extends RowInference<List<Judging.Judgment>> {
+        private static final long serialVersionUID = 1L;
+        private final int instructionIndex;
+        private final int responseIndex;
+        private final boolean many;
+        private final StructType columns;
+        private final Rubric rubric;
+        private final String method;
+        private final int maxTokens;
+
+        Job(EngineSpec engine, int window, InferenceMetrics metrics, int instructionIndex, int responseIndex, boolean many,
+                StructType columns, Rubric rubric, String method, int maxTokens) {
+            super("judge", engine, window, metrics);
+            this.instructionIndex = instructionIndex;
+            this.responseIndex = responseIndex;
+            this.many = many;
+            this.columns = columns;
+            this.rubric = rubric;
+            this.method = method;
+            this.maxTokens = maxTokens;
+        }
+
+        @Override
+        protected CompletableFuture<List<Judging.Judgment>> start(Engine engine, Row row) {
+            if (row.isNullAt(responseIndex)) {
+                return null;
+            }
+            String instruction = row.isNullAt(instructionIndex) ? "" : row.getString(instructionIndex);
+            List<String> responses = many ? row.getList(responseIndex) : List.of(row.getString(responseIndex));
+            List<CompletableFuture<Judging.Judgment>> parts = new ArrayList<>(responses.size());
+            for (String r : responses) {
+                parts.add(r == null ? CompletableFuture.completedFuture(null)
+                        : Judging.submit(engine, rubric, instruction, r, method, maxTokens));
+            }
+            return InOrderWindow.allOf(parts);
+        }
+
+        @Override
+        protected Object[] values(List<Judging.Judgment> js) {
+            if (!many) {
+                return new Object[] {toRow(js.get(0))};
+            }
+            Row[] rows = new Row[js.size()];
+            for (int i = 0; i < rows.length; i++) {
+                rows[i] = toRow(js.get(i));
+            }
+            return new Object[] {rows};
+        }
+
+        @Override
+        protected StructType outputColumns() {
+            return columns;
+        }
+
+        @Override
+        protected long[] tokenCounts(List<Judging.Judgment> js) {
+            return new long[2];
+        }
+    }
+
+    public static Judge load(String path) {
+        return (Judge) new DefaultParamsReader<Judge>().load(path);
+    }
+}

@@ -1,0 +1,168 @@
+package dev.kindling.spark.inference;
+
+import dev.kindling.inference.Engine;
+import dev.kindling.inference.GenerationRequest;
+import dev.kindling.inference.ScoreResult;
+import dev.kindling.inference.sample.LogProbs;
+import dev.kindling.tokenizer.ChatTemplate;
+import dev.kindling.tokenizer.Tokenizer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.OptionalDouble;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One LLM-as-judge rating: the judge model reads the rubric filled with the instruction and the
+ * candidate response (through its chat template when it has one) and answers.
+ *
+ * <p>{@code auto}: the judge writes its answer (greedy, up to {@code maxTokens}) and
+ * {@link RatingParser} reads the rating from it ({@code source = "parsed"}). When no rating can be
+ * read, the fallback reads the judge's probabilities instead: the prompt is extended with
+ * {@code "Rating:"} and each rating {@code r} of the scale is scored as the continuation
+ * {@code " r"}; the rating is the most likely one and {@code probabilities} holds their normalised
+ * probabilities ({@code source = "logprobs"}). {@code logprobs} skips the written answer. So every
+ * row gets a rating.
+ *
+ * <p>How the continuations are scored depends on the vocabulary: when the tokens of
+ * {@code "Rating: 1"}, {@code "Rating: 2"}... first differ at one position, a single forward pass
+ * gives the next-token distribution at that position (the rating tokens' probabilities); when one
+ * continuation is a prefix of another (a 1..10 scale: {@code "1"} and {@code "10"}), each
+ * continuation is scored in full.
+ */
+public final class Judging {
+    private Judging() {}
+
+    /** A rating and how it was obtained. */
+    public record Judgment(double rating, String source, String text, double[] probabilities) {
+        /** The probability-weighted rating when the probabilities are known, else the rating. */
+        public double expected(int minRating) {
+            if (probabilities == null) {
+                return rating;
+            }
+            double e = 0;
+            for (int i = 0; i < probabilities.length; i++) {
+                e += probabilities[i] * (minRating + i);
+            }
+            return e;
+        }
+    }
+
+    /** The judge's prompt (rendered and tokenized) and its fallback continuations, computed up front. */
+    record Request(int[] prompt, int[] prefix, int[][] continuations, int divergeAt, boolean singlePass) {}
+
+    static Request request(Engine engine, Rubric rubric, String instruction, String response) {
+        Tokenizer tok = engine.tokenizer().orElseThrow();
+        String filled = rubric.fill(instruction, response);
+        ChatTemplate template = tok.chatTemplate().orElse(null);
+        String prompt;
+        boolean special;
+        if (template != null) {
+            prompt = template.render(List.of(Prompts.message("user", filled)), true);
+            special = false; // the template holds BOS where the model wants it
+        } else {
+            prompt = filled + "\n";
+            special = true;
+        }
+        int[] ids = tok.encode(prompt, special);
+        String prefix = prompt + "Rating:";
+        int n = rubric.maxRating() - rubric.minRating() + 1;
+        int[][] cont = new int[n][];
+        for (int i = 0; i < n; i++) {
+            cont[i] = tok.encode(prefix + " " + (rubric.minRating() + i), special);
+        }
+        int lcp = cont[0].length;
+        for (int i = 1; i < n; i++) {
+            lcp = Math.min(lcp, commonPrefix(cont[0], cont[i]));
+        }
+        boolean single = true;
+        Set<Integer> next = new HashSet<>();
+        for (int[] c : cont) {
+            if (c.length <= lcp || !next.add(c[lcp])) {
+                single = false;
+                break;
+            }
+        }
+        return new Request(ids, Arrays.copyOf(cont[0], lcp), cont, lcp, single);
+    }
+
+    static int commonPrefix(int[] a, int[] b) {
+        int i = 0;
+        while (i < a.length && i < b.length && a[i] == b[i]) {
+            i++;
+        }
+        return i;
+    }
+
+    /**
+     * Starts judging {@code response} to {@code instruction}.
+     *
+     * @param method {@code auto} (write, parse, fall back to probabilities) or {@code logprobs}
+     */
+    public static CompletableFuture<Judgment> submit(Engine engine, Rubric rubric, String instruction, String response,
+            String method, int maxTokens) {
+        Request r = request(engine, rubric, instruction, response);
+        if (method.equals("logprobs")) {
+            return probabilities(engine, rubric, r, null);
+        }
+        GenerationRequest g = GenerationRequest.ofTokens(r.prompt()).withMaxTokens(maxTokens);
+        return engine.submit(g, null).thenCompose(c -> {
+            OptionalDouble parsed = RatingParser.parse(c.text(), rubric.minRating(), rubric.maxRating());
+            if (parsed.isPresent()) {
+                return CompletableFuture.completedFuture(new Judgment(parsed.getAsDouble(), "parsed", c.text(), null));
+            }
+            return probabilities(engine, rubric, r, c.text());
+        });
+    }
+
+    private static CompletableFuture<Judgment> probabilities(Engine engine, Rubric rubric, Request r, String text) {
+        int n = r.continuations().length;
+        if (r.singlePass()) {
+            return engine.submitLogits(r.prefix()).thenApply(logits -> {
+                double lse = LogProbs.logSumExp(logits, 0, logits.length);
+                double[] lp = new double[n];
+                for (int i = 0; i < n; i++) {
+                    lp[i] = logits[r.continuations()[i][r.divergeAt()]] - lse;
+                }
+                return judgment(rubric, lp, text);
+            });
+        }
+        List<CompletableFuture<ScoreResult>> parts = new ArrayList<>(n);
+        for (int[] c : r.continuations()) {
+            parts.add(engine.submitScore(c));
+        }
+        return InOrderWindow.allOf(parts).thenApply(rs -> {
+            double[] lp = new double[n];
+            for (int i = 0; i < n; i++) {
+                float[] l = rs.get(i).logprobs();
+                for (int pos = Math.max(1, r.divergeAt()); pos < r.continuations()[i].length; pos++) {
+                    lp[i] += l[pos - 1];
+                }
+            }
+            return judgment(rubric, lp, text);
+        });
+    }
+
+    private static Judgment judgment(Rubric rubric, double[] logprobs, String text) {
+        double max = Double.NEGATIVE_INFINITY;
+        int best = 0;
+        for (int i = 0; i < logprobs.length; i++) {
+            if (logprobs[i] > max) {
+                max = logprobs[i];
+                best = i;
+            }
+        }
+        double sum = 0;
+        double[] p = new double[logprobs.length];
+        for (int i = 0; i < p.length; i++) {
+            p[i] = Math.exp(logprobs[i] - max);
+            sum += p[i];
+        }
+        for (int i = 0; i < p.length; i++) {
+            p[i] /= sum;
+        }
+        return new Judgment(rubric.minRating() + best, "logprobs", text, p);
+    }
+}

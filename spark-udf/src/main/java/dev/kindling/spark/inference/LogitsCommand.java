@@ -1,0 +1,53 @@
+package dev.kindling.spark.inference;
+
+import dev.kindling.spark.executor.LocalFiles;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code kindling logits}: the engine's {@link dev.kindling.inference.cli.LogitsCommand} (no Spark). */
+@Command(name = "logits", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Print one JSON object {\"tokens\":[...],\"logits\":[...full vocabulary at the last position...],"
+                + "\"top\":[{\"id\",\"piece\",\"logit\"}...]} for a prompt (BOS added as the vocabulary says).")
+public final class LogitsCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "GGUF", description = "The model.")
+    String model;
+
+    @Option(names = {"-p", "--prompt"}, required = true, paramLabel = "TEXT", description = "The prompt.")
+    String prompt;
+
+    @Option(names = "--top", defaultValue = "50", paramLabel = "N", description = "Most likely tokens listed (default: ${DEFAULT-VALUE}).")
+    int top;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Engine threads (default: all processors).")
+    Integer threads;
+
+    @Option(names = "--tokenizer", paramLabel = "FILE", description = "A tokenizer file instead of the model's vocabulary.")
+    String tokenizer;
+
+    @Override
+    public Integer call() throws Exception {
+        List<String> args = new ArrayList<>(List.of("--model", LocalFiles.localize(model).toString(), "--prompt", prompt,
+                "--top", String.valueOf(top)));
+        if (threads != null) {
+            args.addAll(List.of("--threads", String.valueOf(threads)));
+        }
+        if (tokenizer != null) {
+            args.addAll(List.of("--tokenizer", LocalFiles.localize(tokenizer).toString()));
+        }
+        PrintStream out = GenerateCommand.printStream(spec.commandLine().getOut(), System.out);
+        PrintStream err = GenerateCommand.printStream(spec.commandLine().getErr(), System.err);
+        int code = dev.kindling.inference.cli.LogitsCommand.run(args.toArray(new String[0]), out, err);
+        out.flush();
+        err.flush();
+        return code;
+    }
+}

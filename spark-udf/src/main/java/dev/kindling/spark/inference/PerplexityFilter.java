@@ -1,0 +1,86 @@
+package dev.kindling.spark.inference;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.when;
+
+import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.io.Columns;
+import dev.kindling.spark.stage.PipelineStage;
+import dev.kindling.spark.stage.StageContext;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * Perplexity filtering as CCNet does it: every document is scored by a language model
+ * ({@link Score}) and the ones the model finds least likely are rejected with reason
+ * {@code perplexity:too_high} (kept in the data with their reason, counted, written aside with
+ * {@code --rejected}). The threshold is a perplexity ({@link #setMaxPerplexity}), or relative
+ * ({@link #setKeepFraction}: keep the given fraction with the lowest perplexity — CCNet's
+ * "head" is its lowest third — from an approximate quantile over the scored documents, which takes
+ * one extra pass over the scored data, cached). Documents that could not be scored (their
+ * {@code error} says why, or no token to predict) are rejected as {@code perplexity:unscored}.
+ *
+ * <pre>{@code
+ * PipelineStage ccnet = new PerplexityFilter(new Score().setModel("/models/model.gguf")).setKeepFraction(0.66);
+ * }</pre>
+ */
+public final class PerplexityFilter implements PipelineStage {
+    public static final String NAME = "perplexity";
+
+    private final Score score;
+    private double maxPerplexity = Double.NaN;
+    private double keepFraction = Double.NaN;
+
+    /** @param score how to score (model, columns); its input is the pipeline's text column unless set */
+    public PerplexityFilter(Score score) {
+        this.score = score;
+    }
+
+    public PerplexityFilter setMaxPerplexity(double v) {
+        if (!(v > 0)) {
+            throw KindlingException.usage("perplexity: the maximum must be > 0, got " + v);
+        }
+        maxPerplexity = v;
+        return this;
+    }
+
+    public PerplexityFilter setKeepFraction(double v) {
+        if (!(v > 0 && v <= 1)) {
+            throw KindlingException.usage("perplexity: the fraction to keep must be in (0, 1], got " + v);
+        }
+        keepFraction = v;
+        return this;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Dataset<Row> apply(Dataset<Row> docs, StageContext context) {
+        if (Double.isNaN(maxPerplexity) == Double.isNaN(keepFraction)) {
+            throw KindlingException.usage("perplexity: give a maximum perplexity or a fraction to keep (one of them)");
+        }
+        if (!score.isSet(score.inputCol())) {
+            score.setInputCol(context.textColumn());
+        }
+        Dataset<Row> scored = new InferenceStage(NAME, score).reportSum(score.getCountCol(), "scored tokens").apply(docs, context);
+        String ppl = score.getPerplexityCol();
+        double threshold = maxPerplexity;
+        if (!Double.isNaN(keepFraction)) {
+            scored = scored.persist(StorageLevel.MEMORY_AND_DISK());
+            Dataset<Row> candidates = scored.filter(col(Columns.REASON).isNull().and(col(ppl).isNotNull()));
+            double[] q = candidates.stat().approxQuantile(ppl, new double[] {keepFraction}, 0.001);
+            threshold = q.length == 0 ? Double.POSITIVE_INFINITY : q[0];
+            context.reportValue("perplexity threshold x1000", Double.isInfinite(threshold) ? -1 : Math.round(threshold * 1000));
+        }
+        Column reason = col(Columns.REASON);
+        return scored.withColumn(Columns.REASON, when(reason.isNotNull(), reason)
+                .when(col(ppl).isNull(), lit(NAME + ":unscored"))
+                .when(col(ppl).gt(threshold), lit(NAME + ":too_high")));
+    }
+}

@@ -1,0 +1,170 @@
+package dev.kindling.spark.inference;
+
+import dev.kindling.inference.Engine;
+import dev.kindling.inference.GenerationRequest;
+import dev.kindling.tokenizer.ChatTemplate;
+import dev.kindling.tokenizer.Tokenizer;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * How a row becomes the model's prompt: a text column as it is (the engine adds BOS as the
+ * vocabulary says), the same text as a user message through the model's chat template
+ * ({@code chat}), or a {@code messages} column ({@code array<struct<role, content>>}) through the
+ * chat template with the assistant header appended. A rendered chat prompt is encoded without
+ * adding special tokens (the template holds BOS where the model wants it), as
+ * {@code transformers.apply_chat_template(tokenize=True)} does.
+ */
+public final class Prompts implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** The type of a messages column. */
+    public static final DataType MESSAGES = DataTypes.createArrayType(new StructType()
+            .add("role", DataTypes.StringType, true).add("content", DataTypes.StringType, true), true);
+
+    /** Whether a text prompt goes through the chat template. */
+    public enum Chat {
+        /** The text as it is. */
+        OFF,
+        /** As a user message through the chat template; a model without one fails the task. */
+        ON,
+        /** Through the chat template when the model has one (an instruct model), as it is otherwise (a base model). */
+        AUTO;
+
+        public static Chat parse(String s) {
+            return switch (s.toLowerCase(java.util.Locale.ROOT)) {
+                case "off", "false", "no" -> OFF;
+                case "on", "true", "yes" -> ON;
+                case "auto" -> AUTO;
+                default -> throw dev.kindling.spark.KindlingException.usage("chat must be on, off or auto, not " + s);
+            };
+        }
+    }
+
+    private final int textIndex;
+    private final int messagesIndex;
+    private final Chat chat;
+    private final String systemPrompt;
+
+    /**
+     * @param textIndex     the prompt text column, or -1
+     * @param messagesIndex the messages column, or -1 (exactly one of the two)
+     * @param chat          whether the text goes through the chat template as a user message
+     * @param systemPrompt  a system message put first (chat and messages only), or null
+     */
+    public Prompts(int textIndex, int messagesIndex, Chat chat, String systemPrompt) {
+        if ((textIndex < 0) == (messagesIndex < 0)) {
+            throw new IllegalArgumentException("a prompt comes from a text column or a messages column");
+        }
+        this.textIndex = textIndex;
+        this.messagesIndex = messagesIndex;
+        this.chat = chat;
+        this.systemPrompt = systemPrompt == null || systemPrompt.isEmpty() ? null : systemPrompt;
+    }
+
+    public Prompts(int textIndex, int messagesIndex, boolean chat, String systemPrompt) {
+        this(textIndex, messagesIndex, chat ? Chat.ON : Chat.OFF, systemPrompt);
+    }
+
+    /** True when {@code engine}'s model gets text prompts through its chat template. */
+    public boolean templated(Engine engine) {
+        return messagesIndex >= 0 || chat == Chat.ON
+                || chat == Chat.AUTO && engine.tokenizer().flatMap(Tokenizer::chatTemplate).isPresent();
+    }
+
+    /**
+     * A row's prompt for the model.
+     *
+     * @param text   what the model reads (the text, or the rendered chat prompt)
+     * @param tokens the ids when the prompt was rendered from a chat template, else null (the
+     *               engine encodes {@code text} with BOS)
+     */
+    public record Prompt(String text, int[] tokens) {
+        /** A request for this prompt (sampling etc. still at their defaults). */
+        public GenerationRequest request() {
+            return tokens != null ? GenerationRequest.ofTokens(tokens) : GenerationRequest.of(text);
+        }
+
+        /** SHA-256 of the model-facing prompt text, hex: the row's identity for seeds. */
+        public String id() {
+            return sha256Hex(text);
+        }
+    }
+
+    /** The row's prompt, or null when its prompt (or messages) column is null. */
+    public Prompt of(Engine engine, Row row) {
+        if (textIndex >= 0) {
+            if (row.isNullAt(textIndex)) {
+                return null;
+            }
+            String text = row.getString(textIndex);
+            if (!templated(engine)) {
+                return new Prompt(text, null);
+            }
+            List<Map<String, Object>> messages = new ArrayList<>();
+            messages.add(message("user", text));
+            return render(engine, messages);
+        }
+        if (row.isNullAt(messagesIndex)) {
+            return null;
+        }
+        return render(engine, messages(row.getList(messagesIndex)));
+    }
+
+    private Prompt render(Engine engine, List<Map<String, Object>> messages) {
+        if (systemPrompt != null && (messages.isEmpty() || !"system".equals(messages.get(0).get("role")))) {
+            messages.add(0, message("system", systemPrompt));
+        }
+        Tokenizer tok = engine.tokenizer().orElseThrow();
+        ChatTemplate template = tok.chatTemplate().orElseThrow(() -> new dev.kindling.spark.KindlingException(
+                "the model has no chat template (tokenizer.chat_template); give plain prompts, or a tokenizer file with one"));
+        String rendered = template.render(messages, true);
+        return new Prompt(rendered, tok.encode(rendered, false));
+    }
+
+    static Map<String, Object> message(String role, String content) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("role", role);
+        m.put("content", content);
+        return m;
+    }
+
+    /** A messages column's value as the template wants it. */
+    static List<Map<String, Object>> messages(List<Row> rows) {
+        List<Map<String, Object>> out = new ArrayList<>(rows.size());
+        for (Row r : rows) {
+            if (r == null) {
+                throw new IllegalArgumentException("a message is null");
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            for (String f : r.schema().fieldNames()) {
+                m.put(f, r.getAs(f));
+            }
+            if (!(m.get("role") instanceof String)) {
+                throw new IllegalArgumentException("a message has no role");
+            }
+            out.add(m);
+        }
+        return out;
+    }
+
+    /** Lower-case hex SHA-256 of the UTF-8 bytes of {@code s}. */
+    public static String sha256Hex(String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package dev.kindling.spark.inference;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads a rating out of a judge's free text. Scale descriptions ({@code (1-5)}, {@code [1 to 5]},
+ * {@code on a scale of 1 to 5}, {@code from 1 to 5}) are removed first; then, in order (the first
+ * value inside {@code [min, max]} wins):
+ * <ol>
+ *   <li>a label and a value on the same line: {@code Rating: 4}, {@code **Rating:** 4},
+ *       {@code Rating: [4]}, {@code rating: 4/5}, {@code Score = 4.5}, {@code Overall rating - four},
+ *       {@code I would rate this response a 4};</li>
+ *   <li>a fraction: {@code 4/5}, {@code 4 out of 5} (the denominator must be {@code max});</li>
+ *   <li>the whole answer is a number: {@code 4}, {@code 4.}, {@code [4]}.</li>
+ * </ol>
+ * Number words (one to ten) count as numbers. {@code N/A}, no number, or only values out of range
+ * is no rating (the judge's probabilities decide then, see {@link Judging}).
+ */
+public final class RatingParser {
+    private static final String NUMBER = "(?<![\\w.])(\\d+(?:\\.\\d+)?|one|two|three|four|five|six|seven|eight|nine|ten)(?![\\w])";
+    private static final Pattern SCALES = Pattern.compile(
+            "[(\\[]\\s*\\d+\\s*(?:-|–|to)\\s*\\d+\\s*[)\\]]"
+                    + "|(?:scale|range)\\s+(?:of\\s+|from\\s+|is\\s+)?\\d+\\s*(?:-|–|to)\\s*\\d+"
+                    + "|from\\s+\\d+\\s+to\\s+\\d+", Pattern.CASE_INSENSITIVE);
+    private static final Pattern LABELLED = Pattern.compile("(?:rating|score|grade|rated|rate)(?!\\w)[^\\n\\d]{0,30}?" + NUMBER,
+            Pattern.CASE_INSENSITIVE);
+    private static final Pattern FRACTION = Pattern.compile(NUMBER + "\\s*(?:/|out of)\\s*(\\d+)(?!\\w)", Pattern.CASE_INSENSITIVE);
+    private static final Pattern ALONE = Pattern.compile("^[\\s*_\\[(\"']*" + NUMBER + "[\\s*_\\])\"'.!]*$", Pattern.CASE_INSENSITIVE);
+    private static final Map<String, Integer> WORDS = Map.of("one", 1, "two", 2, "three", 3, "four", 4, "five", 5, "six", 6,
+            "seven", 7, "eight", 8, "nine", 9, "ten", 10);
+
+    private RatingParser() {}
+
+    public static OptionalDouble parse(String text, int min, int max) {
+        if (text == null || text.isBlank()) {
+            return OptionalDouble.empty();
+        }
+        String t = SCALES.matcher(text).replaceAll(" ");
+        Matcher m = LABELLED.matcher(t);
+        while (m.find()) {
+            double v = value(m.group(1));
+            if (v >= min && v <= max) {
+                return OptionalDouble.of(v);
+            }
+        }
+        m = FRACTION.matcher(t);
+        while (m.find()) {
+            double v = value(m.group(1));
+            if (Integer.parseInt(m.group(2)) == max && v >= min && v <= max) {
+                return OptionalDouble.of(v);
+            }
+        }
+        m = ALONE.matcher(t.strip());
+        if (m.matches()) {
+            double v = value(m.group(1));
+            if (v >= min && v <= max) {
+                return OptionalDouble.of(v);
+            }
+        }
+        return OptionalDouble.empty();
+    }
+
+    private static double value(String s) {
+        Integer w = WORDS.get(s.toLowerCase(Locale.ROOT));
+        return w != null ? w : Double.parseDouble(s);
+    }
+}

@@ -1,0 +1,163 @@
+package dev.kindling.spark.inference;
+
+import dev.kindling.inference.Engine;
+import dev.kindling.spark.io.Columns;
+import java.io.Serializable;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.concurrent.CompletableFuture;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The per-row work of an inference stage and the partition loop every stage shares. Runs on the
+ * executors (it is serialised with the tasks; the engine is looked up there by its
+ * {@link EngineSpec}).
+ *
+ * <p>A partition's rows stream through the executor's engine with at most {@code window} rows in
+ * flight ({@link InOrderWindow}); each output row is the input row, the stage's columns, and the
+ * error column (null when the row went well; an input column of that name, such as the reader's
+ * {@code error}, keeps its value where it had one). Rows rejected by an earlier stage (a non-null
+ * {@code reason}) pass through without work when {@code skipRejected}.
+ *
+ * @param <R> what the engine returns for one row
+ */
+public abstract class RowInference<R> implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final String stage;
+    private final EngineSpec engine;
+    private final int window;
+    private final InferenceMetrics metrics;
+    private HadoopConf hadoop;
+    private int inputWidth;
+    private int errorIndex;
+    private int reasonIndex = -1;
+    private int outputWidth;
+    private int ownWidth;
+
+    protected RowInference(String stage, EngineSpec engine, int window, InferenceMetrics metrics) {
+        this.stage = stage;
+        this.engine = engine;
+        this.window = window;
+        this.metrics = metrics;
+    }
+
+    /** Starts the work for one row (on the task thread); null when there is nothing to do (e.g. null text). */
+    protected abstract CompletableFuture<R> start(Engine engine, Row row);
+
+    /** The stage's columns for a result (null: the row was skipped or failed, give nulls). */
+    protected abstract Object[] values(R result);
+
+    /** The stage's columns (appended after the input's). */
+    protected abstract StructType outputColumns();
+
+    /** Prompt tokens and generated tokens of a result, for the counters. */
+    protected abstract long[] tokenCounts(R result);
+
+    /** Called on the driver with the input schema: column indexes are resolved here. */
+    protected void bind(StructType input) {}
+
+    /** The output schema for {@code input} and error column {@code errorCol}. */
+    public final StructType outputSchema(StructType input, String errorCol) {
+        StructType s = input;
+        for (StructField f : outputColumns().fields()) {
+            s = s.add(f);
+        }
+        if (!Arrays.asList(input.fieldNames()).contains(errorCol)) {
+            s = s.add(errorCol, DataTypes.StringType, true);
+        }
+        return s;
+    }
+
+    /** Applies the stage to {@code in}: a lazy Dataset, computed when an action runs. */
+    public final Dataset<Row> apply(Dataset<Row> in, String errorCol, boolean skipRejected) {
+        StructType schema = in.schema();
+        bind(schema);
+        hadoop = HadoopConf.forSpec(in.sparkSession(), engine);
+        StructType out = outputSchema(schema, errorCol);
+        inputWidth = schema.size();
+        outputWidth = out.size();
+        ownWidth = outputColumns().size();
+        int existing = Arrays.asList(schema.fieldNames()).indexOf(errorCol);
+        if (existing >= 0 && !schema.apply(existing).dataType().equals(DataTypes.StringType)) {
+            throw dev.kindling.spark.KindlingException.usage(stage + ": column '" + errorCol + "' exists and is "
+                    + schema.apply(existing).dataType().simpleString() + ", not a string; choose another error column");
+        }
+        errorIndex = existing >= 0 ? existing : outputWidth - 1;
+        reasonIndex = skipRejected ? Arrays.asList(schema.fieldNames()).indexOf(Columns.REASON) : -1;
+        RowInference<R> job = this;
+        return in.mapPartitions((MapPartitionsFunction<Row, Row>) job::partition, Encoders.row(out));
+    }
+
+    /** The partition loop (on an executor). */
+    final Iterator<Row> partition(Iterator<Row> rows) {
+        if (!rows.hasNext()) {
+            return rows;
+        }
+        Engine e = ExecutorEngines.get(engine, hadoop);
+        InferenceMetrics.Task counts = metrics.task();
+        InOrderWindow<Row, R> w = new InOrderWindow<>(rows, window, row -> {
+            if (reasonIndex >= 0 && !row.isNullAt(reasonIndex)) {
+                return null;
+            }
+            return start(e, row);
+        });
+        TaskContext tc = TaskContext.get();
+        if (tc != null) {
+            tc.addTaskCompletionListener(ctx -> {
+                w.close();
+                counts.done();
+            });
+        }
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return w.hasNext();
+            }
+
+            @Override
+            public Row next() {
+                InOrderWindow.Outcome<Row, R> o = w.next();
+                Row in = o.input();
+                boolean skipped = reasonIndex >= 0 && !in.isNullAt(reasonIndex);
+                Object[] v = new Object[outputWidth];
+                for (int i = 0; i < inputWidth; i++) {
+                    v[i] = in.get(i);
+                }
+                Object[] mine = o.error() == null && o.value() != null ? values(o.value()) : null;
+                for (int i = 0; i < ownWidth; i++) {
+                    v[inputWidth + i] = mine == null ? null : mine[i];
+                }
+                if (o.error() != null && (errorIndex >= inputWidth || in.isNullAt(errorIndex))) {
+                    v[errorIndex] = stage + ": " + describe(o.error());
+                }
+                if (!skipped) {
+                    long[] t = o.value() != null ? tokenCounts(o.value()) : new long[2];
+                    counts.row(o.error() == null, t[0], t[1]);
+                }
+                return RowFactory.create(v);
+            }
+        };
+    }
+
+    static String describe(Throwable t) {
+        String m = t.getMessage();
+        return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
+    }
+
+    public String stage() {
+        return stage;
+    }
+
+    protected EngineSpec engineSpec() {
+        return engine;
+    }
+}

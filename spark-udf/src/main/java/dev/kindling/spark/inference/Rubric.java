@@ -1,0 +1,78 @@
+package dev.kindling.spark.inference;
+
+import dev.kindling.spark.KindlingException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A judge's instructions: a text with {@code {instruction}} and {@code {response}} in it, and the
+ * rating scale. Kindling ships four UltraFeedback-style rubrics (1 to 5), written for this project
+ * after UltraFeedback's four aspects: {@code helpfulness}, {@code honesty},
+ * {@code instruction_following}, {@code truthfulness} (resources
+ * {@code dev/kindling/spark/inference/rubrics/*.txt}); any other value is read as a template file.
+ * Every template asks for the answer as {@code Rating: N}.
+ */
+public record Rubric(String name, String template, int minRating, int maxRating) implements Serializable {
+    /** The rubrics shipped with Kindling. */
+    public static final List<String> BUILT_IN = List.of("helpfulness", "honesty", "instruction_following", "truthfulness");
+
+    public Rubric {
+        if (!template.contains("{response}")) {
+            throw KindlingException.usage("rubric " + name + " has no {response} placeholder");
+        }
+        if (minRating >= maxRating) {
+            throw KindlingException.usage("rubric " + name + ": the rating scale " + minRating + ".." + maxRating + " is empty");
+        }
+    }
+
+    /** A built-in rubric by name, or a template file (local path), with the 1..5 scale. */
+    public static Rubric load(String nameOrPath) {
+        return load(nameOrPath, 1, 5);
+    }
+
+    public static Rubric load(String nameOrPath, int min, int max) {
+        if (BUILT_IN.contains(nameOrPath)) {
+            try (InputStream in = Rubric.class.getResourceAsStream("rubrics/" + nameOrPath + ".txt")) {
+                if (in == null) {
+                    throw new IllegalStateException("rubric resource " + nameOrPath + " is missing from the jar");
+                }
+                return new Rubric(nameOrPath, new String(in.readAllBytes(), StandardCharsets.UTF_8), min, max);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        Path p = Path.of(nameOrPath);
+        if (!Files.isRegularFile(p)) {
+            throw KindlingException.usage("rubric " + nameOrPath + " is neither a built-in one (" + String.join(", ", BUILT_IN)
+                    + ") nor a template file");
+        }
+        try {
+            return new Rubric(p.getFileName().toString(), Files.readString(p, StandardCharsets.UTF_8), min, max);
+        } catch (IOException e) {
+            throw KindlingException.usage("cannot read rubric " + nameOrPath + ": " + e.getMessage());
+        }
+    }
+
+    /** The template with the placeholders filled in one pass (a response holding "{instruction}" stays as it is). */
+    public String fill(String instruction, String response) {
+        StringBuilder sb = new StringBuilder(template.length() + response.length() + (instruction == null ? 0 : instruction.length()));
+        int i = 0;
+        while (i < template.length()) {
+            if (template.startsWith("{instruction}", i)) {
+                sb.append(instruction == null ? "" : instruction);
+                i += "{instruction}".length();
+            } else if (template.startsWith("{response}", i)) {
+                sb.append(response);
+                i += "{response}".length();
+            } else {
+                sb.append(template.charAt(i++));
+            }
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,49 @@
+package dev.kindling.spark.inference;
+
+import dev.kindling.spark.KindlingException;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** The sampling options of the generating commands (a picocli mixin). Defaults: greedy, 256 tokens. */
+public class SamplingCliOptions {
+    @Option(names = "--max-tokens", defaultValue = "256", paramLabel = "N", description = "Most tokens per completion (default: ${DEFAULT-VALUE}).")
+    public int maxTokens;
+
+    @Option(names = "--temperature", defaultValue = "0", paramLabel = "T", description = "Sampling temperature; 0 = greedy (default).")
+    public double temperature;
+
+    @Option(names = "--top-p", defaultValue = "1", paramLabel = "P", description = "Nucleus sampling mass (default: 1 = off).")
+    public double topP;
+
+    @Option(names = "--top-k", defaultValue = "0", paramLabel = "K", description = "Keep the K most likely tokens (default: 0 = off).")
+    public int topK;
+
+    @Option(names = "--min-p", defaultValue = "0", paramLabel = "P", description = "Drop tokens below P x the top probability (default: 0 = off).")
+    public double minP;
+
+    @Option(names = "--repetition-penalty", defaultValue = "1", paramLabel = "R", description = "> 1 discourages repeated tokens (default: 1 = off).")
+    public double repetitionPenalty;
+
+    @Option(names = "--seed", paramLabel = "S",
+            description = "Sampling seed: each row's seed derives from it and the prompt, so runs repeat exactly (default: 0).")
+    public Long seed;
+
+    @Option(names = "--stop", paramLabel = "TEXT", description = "A stop string (repeatable); the completion is cut before it.")
+    public List<String> stop = new ArrayList<>();
+
+    public long seedOrDefault() {
+        return seed == null ? 0L : seed;
+    }
+
+    /** Applies these options to a Generate stage. */
+    public Generate applyTo(Generate g) {
+        if (maxTokens < 0) {
+            throw KindlingException.usage("--max-tokens must be >= 0");
+        }
+        g.setMaxTokens(maxTokens).setTemperature(temperature).setTopP(topP).setTopK(topK).setMinP(minP)
+                .setRepetitionPenalty(repetitionPenalty).setSeed(seedOrDefault()).setStop(stop.toArray(new String[0]));
+        g.sampling(); // validates
+        return g;
+    }
+}

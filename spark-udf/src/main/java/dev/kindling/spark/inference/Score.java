@@ -1,0 +1,204 @@
+package dev.kindling.spark.inference;
+
+import dev.kindling.inference.Engine;
+import dev.kindling.inference.ScoreResult;
+import dev.kindling.spark.KindlingException;
+import dev.kindling.tokenizer.Tokenizer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.util.DefaultParamsReader;
+import org.apache.spark.ml.util.Identifiable;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Log-probability and perplexity of every text under the model (batched prefill only, no
+ * generation): adds {@code logprob} (sum of the log-probabilities of the text's tokens, natural
+ * log), {@code perplexity} ({@code exp(-logprob / n_tokens)}) and {@code n_tokens} (the tokens
+ * predicted: the text's tokens after BOS), plus the error column.
+ *
+ * <pre>{@code
+ * Dataset<Row> scored = new Score().setModel("/models/model.gguf").setInputCol("text").transform(docs);
+ * }</pre>
+ *
+ * <p>Texts longer than the context ({@code longTexts}): {@code chunk} (default) scores them in
+ * consecutive windows of the context length, each window after the first starting again from BOS
+ * (or, without BOS, from the previous window's last token), so every token is predicted once —
+ * the usual non-overlapping perplexity; {@code truncate} scores the first window only;
+ * {@code error} fails the row. A text with no token to predict gets {@code n_tokens 0},
+ * {@code logprob 0} and a null perplexity; a null text gets nulls.
+ */
+public final class Score extends EngineStage<Score> {
+    private static final long serialVersionUID = 1L;
+
+    private final Param<String> inputCol;
+    private final Param<String> logprobCol;
+    private final Param<String> perplexityCol;
+    private final Param<String> countCol;
+    private final Param<String> longTexts;
+
+    public Score() {
+        this(Identifiable.randomUID("kindlingScore"));
+    }
+
+    public Score(String uid) {
+        super(uid);
+        inputCol = new Param<>(this, "inputCol", "column of texts to score");
+        logprobCol = new Param<>(this, "logprobCol", "output: sum of token log-probabilities (double)");
+        perplexityCol = new Param<>(this, "perplexityCol", "output: perplexity (double)");
+        countCol = new Param<>(this, "countCol", "output: tokens predicted (int)");
+        longTexts = new Param<>(this, "longTexts", "texts longer than the context: chunk, truncate or error");
+        setDefault(inputCol, "text");
+        setDefault(logprobCol, "logprob");
+        setDefault(perplexityCol, "perplexity");
+        setDefault(countCol, "n_tokens");
+        setDefault(longTexts, "chunk");
+    }
+
+    @Override
+    protected String stageName() {
+        return "score";
+    }
+
+    public Param<String> inputCol() { return inputCol; }
+    public Param<String> logprobCol() { return logprobCol; }
+    public Param<String> perplexityCol() { return perplexityCol; }
+    public Param<String> countCol() { return countCol; }
+    public Param<String> longTexts() { return longTexts; }
+
+    public Score setInputCol(String v) { set(inputCol, v); return this; }
+    public Score setLogprobCol(String v) { set(logprobCol, v); return this; }
+    public Score setPerplexityCol(String v) { set(perplexityCol, v); return this; }
+    public Score setCountCol(String v) { set(countCol, v); return this; }
+    public Score setLongTexts(String v) { set(longTexts, v); return this; }
+
+    public String getPerplexityCol() { return getOrDefault(perplexityCol); }
+    public String getCountCol() { return getOrDefault(countCol); }
+
+    @Override
+    public StructType transformSchema(StructType schema) {
+        requireColumn(schema, getOrDefault(inputCol), DataTypes.StringType);
+        requireAbsent(schema, getOrDefault(logprobCol), getOrDefault(perplexityCol), getOrDefault(countCol));
+        String lt = getOrDefault(longTexts);
+        if (!lt.equals("chunk") && !lt.equals("truncate") && !lt.equals("error")) {
+            throw KindlingException.usage("score: longTexts must be chunk, truncate or error, not " + lt);
+        }
+        return job(schema, null).outputSchema(schema, getErrorCol());
+    }
+
+    @Override
+    public Dataset<Row> transform(Dataset<?> dataset) {
+        transformSchema(dataset.schema());
+        InferenceMetrics metrics = newMetrics(dataset);
+        return job(dataset.schema(), metrics).apply(dataset.toDF(), getErrorCol(), getSkipRejected());
+    }
+
+    private Job job(StructType schema, InferenceMetrics metrics) {
+        StructType cols = new StructType().add(getOrDefault(logprobCol), DataTypes.DoubleType, true)
+                .add(getOrDefault(perplexityCol), DataTypes.DoubleType, true)
+                .add(getOrDefault(countCol), DataTypes.IntegerType, true);
+        return new Job(engineSpec(), window(), metrics, Arrays.asList(schema.fieldNames()).indexOf(getOrDefault(inputCol)), cols,
+                getOrDefault(longTexts));
+    }
+
+    /** A text's score: summed log-probability over {@code predicted} tokens. */
+    public record TextScore(double logprob, int predicted, int tokens) {
+        /** Null when nothing was predicted. */
+        public Double perplexity() {
+            return predicted == 0 ? null : Math.exp(-logprob / predicted);
+        }
+    }
+
+    /** Starts scoring {@code text} (see the class comment for long texts). */
+    public static CompletableFuture<TextScore> submit(Engine engine, String text, String longTexts) {
+        Tokenizer tok = engine.tokenizer().orElseThrow();
+        int[] ids = tok.encode(text, true);
+        if (ids.length < 2) {
+            return CompletableFuture.completedFuture(new TextScore(0, 0, ids.length));
+        }
+        int ctx = engine.config().contextLength();
+        if (ids.length <= ctx) {
+            return engine.submitScore(ids).thenApply(r -> new TextScore(r.logprob(), r.logprobs().length, ids.length));
+        }
+        if (longTexts.equals("error")) {
+            throw new IllegalArgumentException("the text has " + ids.length + " tokens but the context holds " + ctx
+                    + " (longTexts chunk or truncate score it anyway)");
+        }
+        if (longTexts.equals("truncate")) {
+            int[] first = Arrays.copyOf(ids, ctx);
+            return engine.submitScore(first).thenApply(r -> new TextScore(r.logprob(), r.logprobs().length, ids.length));
+        }
+        boolean bos = tok.bosId() >= 0 && ids[0] == tok.bosId();
+        List<CompletableFuture<ScoreResult>> parts = new ArrayList<>();
+        int pos = 0; // tokens [0, pos) are predicted (or are the leading BOS)
+        parts.add(engine.submitScore(Arrays.copyOf(ids, ctx)));
+        pos = ctx;
+        while (pos < ids.length) {
+            int take;
+            int[] window;
+            if (bos) {
+                take = Math.min(ctx - 1, ids.length - pos);
+                window = new int[take + 1];
+                window[0] = ids[0];
+                System.arraycopy(ids, pos, window, 1, take);
+            } else {
+                take = Math.min(ctx - 1, ids.length - pos);
+                window = Arrays.copyOfRange(ids, pos - 1, pos + take);
+            }
+            parts.add(engine.submitScore(window));
+            pos += take;
+        }
+        return InOrderWindow.allOf(parts).thenApply(rs -> {
+            double lp = 0;
+            int n = 0;
+            for (ScoreResult r : rs) {
+                lp += r.logprob();
+                n += r.logprobs().length;
+            }
+            return new TextScore(lp, n, ids.length);
+        });
+    }
+
+    private static final class Job extends RowInference<TextScore> {
+        private static final long serialVersionUID = 1L;
+        private final int textIndex;
+        private final StructType columns;
+        private final String longTexts;
+
+        Job(EngineSpec engine, int window, InferenceMetrics metrics, int textIndex, StructType columns, String longTexts) {
+            super("score", engine, window, metrics);
+            this.textIndex = textIndex;
+            this.columns = columns;
+            this.longTexts = longTexts;
+        }
+
+        @Override
+        protected CompletableFuture<TextScore> start(Engine engine, Row row) {
+            return row.isNullAt(textIndex) ? null : submit(engine, row.getString(textIndex), longTexts);
+        }
+
+        @Override
+        protected Object[] values(TextScore s) {
+            return new Object[] {s.logprob(), s.perplexity(), s.predicted()};
+        }
+
+        @Override
+        protected StructType outputColumns() {
+            return columns;
+        }
+
+        @Override
+        protected long[] tokenCounts(TextScore s) {
+            return new long[] {s.tokens(), 0};
+        }
+    }
+
+    public static Score load(String path) {
+        return (Score) new DefaultParamsReader<Score>().load(path);
+    }
+}

@@ -1,0 +1,153 @@
+package dev.kindling.spark.inference;
+
+import dev.kindling.inference.Completion;
+import dev.kindling.inference.Engine;
+import dev.kindling.inference.GenerationRequest;
+import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.cli.JobRun;
+import dev.kindling.spark.cli.SparkCommand;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code kindling bench spark-generate}: the Generate stage's output tokens per second through a
+ * Spark job, next to the same engine (same model, threads and batch size) fed directly with the
+ * same prompts — the cost of Spark around the engine. One JSON line.
+ */
+@Command(name = "spark-generate", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Output tok/s of the Generate stage in a Spark job vs the same engine alone (same model, threads, batch, "
+                + "prompts; greedy). Prints {\"engine_tok_s\",\"spark_tok_s\",\"spark_overhead_pct\",...}."})
+public final class SparkGenerateBenchCommand extends SparkCommand {
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "GGUF", description = "The model.")
+    String model;
+
+    @Option(names = "--prompts", defaultValue = "256", paramLabel = "N", description = "Prompts (default: ${DEFAULT-VALUE}).")
+    int prompts;
+
+    @Option(names = "--max-tokens", defaultValue = "64", paramLabel = "N", description = "Tokens per completion (default: ${DEFAULT-VALUE}).")
+    int maxTokens;
+
+    @Option(names = "--threads", defaultValue = "0", paramLabel = "N", description = "Engine threads (default: the executor's cores).")
+    int threads;
+
+    @Option(names = "--max-sequences", defaultValue = "64", paramLabel = "N", description = "Engine batch (default: ${DEFAULT-VALUE}).")
+    int maxSequences;
+
+    @Option(names = "--partitions", defaultValue = "0", paramLabel = "N", description = "Partitions of the prompts (default: Spark's default parallelism).")
+    int partitions;
+
+    @Option(names = "--reps", defaultValue = "3", paramLabel = "N", description = "Timed repetitions of each, alternating; medians reported (default: ${DEFAULT-VALUE}).")
+    int reps;
+
+    @Override
+    protected void validate() {
+        if (prompts < 1 || maxTokens < 1 || reps < 1 || maxSequences < 1 || threads < 0 || partitions < 0) {
+            throw KindlingException.usage("--prompts, --max-tokens, --reps and --max-sequences must be >= 1");
+        }
+        job.noProgress = true;
+    }
+
+    /** Distinct story-like prompts (no shared prefix beyond a few words, so prefix caching does not help either side). */
+    static List<String> prompts(int n) {
+        String[] who = {"a little girl", "an old man", "a small dog", "a happy cat", "a brave boy", "a tiny bird", "a big bear", "a kind queen"};
+        String[] where = {"in the park", "by the sea", "in a forest", "at school", "on a farm", "in the city", "under a tree", "near a river"};
+        String[] what = {"found a shiny key", "lost a red ball", "met a new friend", "saw a strange light", "baked a cake",
+            "built a boat", "heard a song", "planted a seed"};
+        List<String> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(String.format(Locale.ROOT, "Once upon a time, %s %s %s on day %d.", who[i % who.length],
+                    where[(i / who.length) % where.length], what[(i / (who.length * where.length)) % what.length], i));
+        }
+        return out;
+    }
+
+    @Override
+    protected int run(JobRun run) {
+        SparkSession spark = run.spark();
+        EngineSpec engineSpec = new EngineSpec(model, null, "auto", threads, maxSequences, 0, 0L, false);
+        int resolvedThreads = threads > 0 ? threads : ExecutorCores.current();
+        int parts = partitions > 0 ? partitions : spark.sparkContext().defaultParallelism();
+        List<String> texts = prompts(prompts);
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < texts.size(); i++) {
+            rows.add(RowFactory.create(String.valueOf(i), texts.get(i)));
+        }
+        Dataset<Row> df = spark.createDataFrame(rows, new StructType().add("id", DataTypes.StringType).add("prompt", DataTypes.StringType))
+                .repartition(parts).cache();
+        df.count();
+        // the engine the Spark tasks use in local mode (same instance: same model, threads and batch)
+        Engine engine = ExecutorEngines.get(engineSpec.withThreads(resolvedThreads), HadoopConf.of(spark));
+        List<String> warm = texts.subList(0, Math.min(texts.size(), Math.max(8, texts.size() / 4)));
+        engineAlone(engine, warm);
+        sparkJob(df.limit(warm.size()), engineSpec.withThreads(resolvedThreads));
+        double[] e = new double[reps];
+        double[] s = new double[reps];
+        long engineTokens = 0;
+        long sparkTokens = 0;
+        for (int r = 0; r < reps; r++) {
+            long[] a = engineAlone(engine, texts);
+            long[] b = sparkJob(df, engineSpec.withThreads(resolvedThreads));
+            engineTokens = a[0];
+            sparkTokens = b[0];
+            e[r] = a[0] / (a[1] / 1e9);
+            s[r] = b[0] / (b[1] / 1e9);
+        }
+        double em = median(e);
+        double sm = median(s);
+        run.out().println(String.format(Locale.ROOT, "{\"bench\":\"spark-generate\",\"model\":\"%s\",\"threads\":%d,\"max_sequences\":%d,"
+                + "\"prompts\":%d,\"max_tokens\":%d,\"partitions\":%d,\"master\":\"%s\",\"engine_tokens\":%d,\"spark_tokens\":%d,"
+                + "\"engine_tok_s\":%.1f,\"spark_tok_s\":%.1f,\"spark_vs_engine\":%.3f,\"spark_overhead_pct\":%.1f,"
+                + "\"engine_tok_s_runs\":%s,\"spark_tok_s_runs\":%s}",
+                engineSpec.modelName(), resolvedThreads, maxSequences, prompts, maxTokens, parts, spark.sparkContext().master(),
+                engineTokens, sparkTokens, em, sm, sm / em, 100 * (1 - sm / em), fmt(e), fmt(s)));
+        df.unpersist();
+        return 0;
+    }
+
+    /** {generated tokens, nanoseconds}. */
+    private long[] engineAlone(Engine engine, List<String> texts) {
+        long t0 = System.nanoTime();
+        List<CompletableFuture<Completion>> fs = new ArrayList<>();
+        for (String p : texts) {
+            fs.add(engine.submit(GenerationRequest.of(p).withMaxTokens(maxTokens).withLogprobs(0), null));
+        }
+        long tokens = 0;
+        for (CompletableFuture<Completion> f : fs) {
+            tokens += f.join().tokens().length;
+        }
+        return new long[] {tokens, System.nanoTime() - t0};
+    }
+
+    private long[] sparkJob(Dataset<Row> df, EngineSpec spec) {
+        Generate g = new Generate().setEngine(spec).setMaxTokens(maxTokens);
+        long t0 = System.nanoTime();
+        g.transform(df).write().format("noop").mode("overwrite").save();
+        long ns = System.nanoTime() - t0;
+        return new long[] {g.metrics().generatedTokens(), ns};
+    }
+
+    private static double median(double[] a) {
+        double[] s = a.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    private static String fmt(double[] a) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < a.length; i++) {
+            sb.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT, "%.1f", a[i]));
+        }
+        return sb.append(']').toString();
+    }
+}

@@ -1,0 +1,88 @@
+package dev.kindling.spark.curate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kindling.dedup.minhash.MinHashParams;
+import dev.kindling.dedup.minhash.MinHasher;
+import dev.kindling.dedup.normalize.NormalizeOptions;
+import dev.kindling.spark.TestSpark;
+import dev.kindling.spark.dedup.ExactDedup;
+import dev.kindling.spark.dedup.MinHashDedup;
+import dev.kindling.spark.filter.PiiRedaction;
+import dev.kindling.spark.filter.QualityFilter;
+import dev.kindling.spark.sql.KindlingFunctions;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The stages as Spark ML Transformers (params, save/load, a Pipeline) and the SQL functions. */
+class CurationApiTest {
+    @TempDir Path tmp;
+
+    private static final String A = "the quick brown fox jumps over the lazy dog near the river bank today";
+    private static final String B = "The quick brown fox jumps over the lazy dog near the river bank today!";
+
+    private static Dataset<Row> docs() {
+        StructType schema = new StructType().add("doc", DataTypes.StringType).add("content", DataTypes.StringType);
+        return TestSpark.session().createDataFrame(List.of(
+                RowFactory.create("2", A), RowFactory.create("1", B), RowFactory.create("3", "write to jane.doe@example.com please")),
+                schema);
+    }
+
+    @Test
+    void transformersSaveLoadAndRunInAPipeline() throws Exception {
+        MinHashDedup m = new MinHashDedup().setThreshold(0.7).setNumPerm(128).setIdCol("doc").setTextCol("content")
+                .setClusterColumns(true);
+        m.write().overwrite().save(tmp.resolve("minhash").toString());
+        MinHashDedup loaded = MinHashDedup.load(tmp.resolve("minhash").toString());
+        assertEquals(m.uid(), loaded.uid());
+        assertEquals(0.7, loaded.getThreshold());
+        assertEquals(m.minHashParams(), loaded.minHashParams());
+        assertEquals("doc", loaded.getIdCol());
+
+        Pipeline p = new Pipeline().setStages(new org.apache.spark.ml.PipelineStage[] {
+            new ExactDedup().setIdCol("doc").setTextCol("content"),
+            new PiiRedaction().setIdCol("doc").setTextCol("content").setCountsCol("pii"),
+            loaded});
+        PipelineModel model = p.fit(docs());
+        model.write().overwrite().save(tmp.resolve("pipeline").toString());
+        List<Row> out = PipelineModel.load(tmp.resolve("pipeline").toString()).transform(docs()).orderBy("doc").collectAsList();
+        assertEquals(3, out.size());
+        assertEquals(null, (String) out.get(0).getAs("reason"));                           // "1": smallest id keeps
+        assertEquals("minhash_dedup:near_duplicate", (String) out.get(1).getAs("reason"));  // "2": punctuation and case only
+        assertEquals("1", (String) out.get(1).getAs("duplicate_of"));
+        assertEquals("write to <EMAIL> please", (String) out.get(2).getAs("content"));
+        assertTrue(new QualityFilter().setFilter("c4").explainParams().contains("filter"));
+    }
+
+    @Test
+    void sqlFunctions() {
+        SparkSession spark = TestSpark.session();
+        KindlingFunctions.register(spark);
+        docs().createOrReplaceTempView("curation_docs");
+        Row r = spark.sql("SELECT kindling_jaccard(a.content, b.content), kindling_text_hash(a.content) = kindling_text_hash(lower(a.content)), "
+                + "size(kindling_minhash(a.content)), kindling_quality_reason(a.content, 'gopher_quality,c4'), "
+                + "kindling_redact_pii('mail jane.doe@example.com'), kindling_normalize('Ｈéllo,  World 42', 'near') "
+                + "FROM curation_docs a JOIN curation_docs b ON a.doc = '2' AND b.doc = '1'").first();
+        assertEquals(1.0, r.getDouble(0), "same shingles after NEAR normalisation");
+        assertTrue(r.getBoolean(1), "exact-dedup hash is case-insensitive");
+        assertEquals(112, r.getInt(2));
+        assertEquals("gopher_quality:gopher_short_doc", r.getString(3));
+        assertEquals("mail <EMAIL>", r.getString(4));
+        assertEquals("hello world 0", r.getString(5));
+        List<Long> sig = spark.sql("SELECT kindling_minhash('" + A + "')").first().getList(0);
+        long[] expected = new MinHasher(MinHashParams.DEFAULT, NormalizeOptions.NEAR).signature(A);
+        assertEquals(expected[0], sig.get(0));
+        assertEquals(expected[111], sig.get(111));
+    }
+}

@@ -1,0 +1,234 @@
+package dev.kindling.spark.curate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kindling.spark.TestSpark;
+import dev.kindling.spark.cli.Cli;
+import dev.kindling.spark.demo.SampleCorpus;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The curation commands end to end on the sample corpus plus bad input (empty and white-space
+ * texts, a missing id, a huge document and its near copy, Russian and Japanese near duplicates):
+ * every input row is either written or rejected with a reason, and the numbers in --stats add up.
+ */
+class CurationCliTest {
+    @TempDir static Path tmp;
+    static Path input;
+
+    @BeforeAll
+    static void writeInput() throws Exception {
+        input = tmp.resolve("in/corpus.jsonl");
+        SampleCorpus.load().writeJsonl(input, 42);
+        ObjectMapper json = new ObjectMapper();
+        StringBuilder huge = new StringBuilder();
+        java.util.SplittableRandom r = new java.util.SplittableRandom(1);
+        for (int i = 0; i < 120_000; i++) {
+            huge.append("w").append(Integer.toString(r.nextInt(5000), 36)).append(i % 17 == 16 ? ". " : " ");
+        }
+        String hugeText = huge.toString();
+        // not the sample's own Russian and Japanese documents: these must only match each other
+        String ru = "Весной река разливается, и рыбаки ждут, пока вода спадёт, чтобы выйти на лодках к старой мельнице. "
+                + "Летом на берегу сушат сети, дети собирают ракушки, а по вечерам все слушают, как поёт соловей в ивах. "
+                + "Осенью в деревне варят варенье из слив и крыжовника, а зимой катаются на санках с высокого холма.";
+        String ja = "港の市場は毎朝五時に開き、漁師たちがその日にとれた魚を並べます。昼になると食堂が混み始め、"
+                + "観光客は焼き魚の定食を楽しみます。夕方には灯台の明かりがともり、船がゆっくりと戻ってきます。";
+        List<Map<String, Object>> extra = List.of(
+                row("x-empty", ""), row("x-space", " \n\t "), row(null, "A document without an id, which still gets one "
+                        + "from its file and position, and is counted like any other."),
+                row("x-huge-a", hugeText), row("x-huge-b", hugeText.replace("w1 ", "w2 ").replaceFirst("w", "v")),
+                row("x-ru-a", ru), row("x-ru-b", ru.replace("холма.", "холма!").replace("соловей", "скворец")),
+                row("x-ja-a", ja), row("x-ja-b", ja.replace("五時", "六時")));
+        try (Writer w = Files.newBufferedWriter(input, StandardCharsets.UTF_8, StandardOpenOption.APPEND)) {
+            for (Map<String, Object> m : extra) {
+                w.write(json.writeValueAsString(m));
+                w.write('\n');
+            }
+        }
+    }
+
+    private static Map<String, Object> row(String id, String text) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (id != null) {
+            m.put("id", id);
+        }
+        m.put("text", text);
+        return m;
+    }
+
+    static long inputLines() throws Exception {
+        return Files.readAllLines(input).stream().filter(l -> !l.isBlank()).count();
+    }
+
+    /** Checks stats.json adds up and matches the rejected rows; returns rejected rows by id. */
+    static Map<String, String> checkAccounting(Path stats, Path out, Path rejected) throws Exception {
+        JsonNode s = new ObjectMapper().readTree(stats.toFile());
+        long in = s.get("documents_in").asLong();
+        assertEquals(inputLines(), in, "every input line is a document in the accounting");
+        long droppedSum = 0;
+        Map<String, Long> byReason = new TreeMap<>();
+        long previousKept = in;
+        for (JsonNode st : s.get("stages")) {
+            assertEquals(previousKept, st.get("in").asLong(), "in(stage) = kept(previous): " + st);
+            assertEquals(st.get("in").asLong() - st.get("dropped").asLong(), st.get("kept").asLong());
+            previousKept = st.get("kept").asLong();
+            droppedSum += st.get("dropped").asLong();
+            st.get("reasons").fields().forEachRemaining(e ->
+                    byReason.put(st.get("stage").asText() + ":" + e.getKey(), e.getValue().asLong()));
+        }
+        assertEquals(in, s.get("documents_kept").asLong() + droppedSum, "in = kept + dropped");
+        assertEquals(previousKept, s.get("documents_kept").asLong());
+        Dataset<Row> written = TestSpark.session().read().json(out.toString());
+        assertEquals(s.get("documents_kept").asLong(), written.count());
+        Map<String, Long> rejectedByReason = new TreeMap<>();
+        Map<String, String> rejectedIds = new HashMap<>();
+        Dataset<Row> rej = TestSpark.session().read().json(rejected.toString());
+        for (Row r : rej.select("id", "reason").collectAsList()) {
+            rejectedByReason.merge(r.getString(1), 1L, Long::sum);
+            if (!r.isNullAt(0)) {
+                rejectedIds.put(r.getString(0), r.getString(1));
+            }
+        }
+        assertEquals(byReason, rejectedByReason, "--rejected holds exactly the dropped rows, by reason");
+        return rejectedIds;
+    }
+
+    @Test
+    void dedupAccountsForEveryRowAndCatchesBadInput() throws Exception {
+        Path out = tmp.resolve("dedup-out");
+        Path rejected = tmp.resolve("dedup-rejected");
+        Path stats = tmp.resolve("dedup-stats.json");
+        Cli.Result r = Cli.run("dedup", "--exact", "--exact-column", "url", "--minhash", "--sentences", "--no-progress",
+                "--on-error", "skip", "-i", input.toString(), "-o", out.toString(), "--rejected", rejected.toString(),
+                "--stats", stats.toString());
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("exact_dedup_url") && r.out().contains("sentence_dedup"), r.out());
+        Map<String, String> rejectedIds = checkAccounting(stats, out, rejected);
+        assertEquals("read:empty_text", rejectedIds.get("x-empty"));
+        assertEquals("read:empty_text", rejectedIds.get("x-space"));
+        assertEquals("minhash_dedup:near_duplicate", rejectedIds.get("x-huge-b"), "a huge document's near copy");
+        assertEquals("minhash_dedup:near_duplicate", rejectedIds.get("x-ru-b"), "Cyrillic");
+        assertEquals("minhash_dedup:near_duplicate", rejectedIds.get("x-ja-b"), "Japanese (character shingles)");
+        List<String> kept = TestSpark.session().read().json(out.toString()).select("id").as(org.apache.spark.sql.Encoders.STRING())
+                .collectAsList();
+        for (String id : List.of("x-huge-a", "x-ru-a", "x-ja-a")) {
+            assertTrue(kept.contains(id), id + " is kept, not " + rejectedIds.get(id));
+        }
+        JsonNode s = new ObjectMapper().readTree(stats.toFile());
+        assertTrue(s.get("stages").get(1).get("reasons").get("duplicate").asLong() >= 25, "the sample's exact duplicates");
+        assertNotNull(s.get("metrics").get("minhash_dedup_candidate_pairs"));
+    }
+
+    @Test
+    void keepDuplicatesKeepsEveryRowWithItsCluster() throws Exception {
+        Path out = tmp.resolve("keep-out");
+        Cli.Result r = Cli.run("dedup", "--keep-duplicates", "--no-progress", "--on-error", "skip",
+                "-i", input.toString(), "-o", out.toString());
+        assertEquals(0, r.code(), r.toString());
+        List<Row> rows = TestSpark.session().read().json(out.toString()).select("id", "reason", "cluster_id", "duplicate_of")
+                .collectAsList();
+        Map<String, Row> byId = new HashMap<>();
+        for (Row row : rows) {
+            byId.put(row.getString(0), row);
+        }
+        int exact = 0;
+        int near = 0;
+        for (Row row : rows) {
+            String reason = row.getString(1);
+            if (reason == null) {
+                assertEquals(row.getString(0), row.getString(2), "a kept row represents its own cluster");
+                assertTrue(row.isNullAt(3));
+            } else if (reason.startsWith("exact_dedup") || reason.startsWith("minhash_dedup")) {
+                Row rep = byId.get(row.getString(3));
+                assertNotNull(rep, "duplicate_of names a row: " + row);
+                assertEquals(null, rep.getString(1), "the representative is kept: " + rep);
+                assertEquals(row.getString(3), row.getString(2), "cluster_id = the representative: " + row);
+                exact += reason.startsWith("exact") ? 1 : 0;
+                near += reason.startsWith("minhash") ? 1 : 0;
+            }
+        }
+        assertTrue(exact >= 25 && near >= 20, "exact " + exact + ", near " + near);
+    }
+
+    @Test
+    void filterAndCurateAccountForEveryRow() throws Exception {
+        Path bench = tmp.resolve("bench.jsonl");
+        SampleCorpus.load().writeBenchmark(bench, 42);
+        Path out = tmp.resolve("filter-out");
+        Path rejected = tmp.resolve("filter-rejected");
+        Path stats = tmp.resolve("filter-stats.json");
+        Cli.Result r = Cli.run("filter", "--filters", "gopher,c4,fineweb,pii", "--decontaminate", bench.toString(),
+                "--no-progress", "--on-error", "skip", "-i", input.toString(), "-o", out.toString(),
+                "--rejected", rejected.toString(), "--stats", stats.toString());
+        assertEquals(0, r.code(), r.toString());
+        Map<String, String> rejectedIds = checkAccounting(stats, out, rejected);
+        assertTrue(rejectedIds.values().stream().anyMatch(v -> v.startsWith("gopher_quality:")), rejectedIds.toString());
+        assertTrue(rejectedIds.values().stream().anyMatch(v -> v.startsWith("decontaminate:")), rejectedIds.toString());
+        JsonNode metrics = new ObjectMapper().readTree(stats.toFile()).get("metrics");
+        assertTrue(metrics.get("pii_email").asLong() >= 5, metrics.toString());
+        for (Row row : TestSpark.session().read().json(out.toString()).select("text").collectAsList()) {
+            assertTrue(!row.getString(0).contains("jane.doe@example.com"), "redacted in the output");
+        }
+
+        Path config = tmp.resolve("pipeline.yaml");
+        Files.writeString(config, String.join("\n",
+                "# the sample's curation, in this order",
+                "stages:",
+                "  - exact_dedup: {}",
+                "  - gopher: {}",
+                "  - pii: {kinds: [email, phone]}",
+                "  - minhash_dedup: {threshold: 0.8, ngram: 5}",
+                "  - decontaminate:",
+                "      benchmark: " + bench,
+                "      mode: drop",
+                ""));
+        Path cout = tmp.resolve("curate-out");
+        Path crej = tmp.resolve("curate-rejected");
+        Path cstats = tmp.resolve("curate-stats.json");
+        Cli.Result c = Cli.run("curate", "--config", config.toString(), "--no-progress", "--on-error", "skip",
+                "-i", input.toString(), "-o", cout.toString(), "--rejected", crej.toString(), "--stats", cstats.toString());
+        assertEquals(0, c.code(), c.toString());
+        checkAccounting(cstats, cout, crej);
+        List<String> order = new java.util.ArrayList<>();
+        new ObjectMapper().readTree(cstats.toFile()).get("stages").forEach(st -> order.add(st.get("stage").asText()));
+        assertEquals(List.of("read", "exact_dedup", "gopher_repetition", "gopher_quality", "pii", "minhash_dedup", "decontaminate"),
+                order, "the config's order");
+    }
+
+    @Test
+    void usageErrorsBeforeAnyWork() throws Exception {
+        Path out = tmp.resolve("never");
+        assertEquals(2, Cli.run("dedup", "--bands", "10", "-i", input.toString(), "-o", out.toString()).code());
+        Cli.Result big = Cli.run("dedup", "--bands", "20", "--rows", "8", "-i", input.toString(), "-o", out.toString());
+        assertEquals(2, big.code());
+        assertTrue(big.err().contains("bands x rows must fit in numPerm"), big.err());
+        assertEquals(2, Cli.run("dedup", "--threshold", "1.5", "-i", input.toString(), "-o", out.toString()).code());
+        Cli.Result bad = Cli.run("filter", "--filters", "gopher,bogus", "-i", input.toString(), "-o", out.toString());
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("unknown filter 'bogus'"), bad.err());
+        Path config = tmp.resolve("bad.json");
+        Files.writeString(config, "{\"stages\": [{\"exact_dedup\": {}}, {\"minhash_dedup\": {\"treshold\": 0.7}}]}");
+        Cli.Result cfg = Cli.run("curate", "--config", config.toString(), "-i", input.toString(), "-o", out.toString());
+        assertEquals(2, cfg.code());
+        assertTrue(cfg.err().contains("stages[1] (minhash_dedup): unknown option 'treshold'"), cfg.err());
+        assertTrue(!Files.exists(out));
+    }
+}

@@ -1,0 +1,84 @@
+package dev.kindling.spark.curate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.dedup.MinHashDedup;
+import dev.kindling.spark.stage.PipelineStage;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class StageConfigTest {
+    private static List<PipelineStage> yaml(String text) throws Exception {
+        return StageConfig.parse(new ObjectMapper(new YAMLFactory()).readTree(text), "test.yaml", false);
+    }
+
+    private static List<PipelineStage> json(String text) throws Exception {
+        return StageConfig.parse(new ObjectMapper().readTree(text), "test.json", false);
+    }
+
+    private static String describe(List<PipelineStage> stages) {
+        StringBuilder sb = new StringBuilder();
+        for (PipelineStage s : stages) {
+            sb.append(s.name()).append('\n').append(((org.apache.spark.ml.param.Params) s).explainParams()
+                    .replaceAll("\\[Ljava.lang.String;@[0-9a-f]+", "<array>")).append('\n');
+            if (s instanceof dev.kindling.spark.filter.PiiRedaction p) {
+                sb.append(java.util.Arrays.toString(p.getKinds())).append('\n');
+            }
+            if (s instanceof dev.kindling.spark.filter.Decontamination d) {
+                sb.append(java.util.Arrays.toString(d.getBenchmarkColumns())).append('\n');
+            }
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void yamlAndJsonGiveTheSameStages() throws Exception {
+        List<PipelineStage> y = yaml("""
+                stages:
+                  - exact_dedup: {column: url}
+                  - gopher: {}
+                  - c4:
+                  - minhash_dedup: {threshold: 0.7, num_perm: 128, verify: true}
+                  - sentence_dedup: {min_doc_words: 20}
+                  - pii: {kinds: "email,phone"}
+                  - decontaminate: {benchmark: b.jsonl, columns: [question], mode: flag}
+                """);
+        List<PipelineStage> j = json("""
+                {"stages": [{"exact_dedup": {"column": "url"}}, {"gopher": {}}, {"c4": null},
+                  {"minhash_dedup": {"threshold": 0.7, "num_perm": 128, "verify": true}},
+                  {"sentence_dedup": {"min_doc_words": 20}}, {"pii": {"kinds": ["email", "phone"]}},
+                  {"decontaminate": {"benchmark": "b.jsonl", "columns": ["question"], "mode": "flag"}}]}
+                """);
+        assertEquals(describe(y), describe(j));
+        assertEquals(List.of("exact_dedup_url", "gopher_repetition", "gopher_quality", "c4", "minhash_dedup", "sentence_dedup",
+                "pii", "decontaminate"), y.stream().map(PipelineStage::name).toList());
+        MinHashDedup m = (MinHashDedup) y.get(4);
+        assertEquals(128, m.minHashParams().numPerm());
+        assertEquals(0.7, m.getThreshold());
+    }
+
+    @Test
+    void errorsNameTheStageAndWhatWasExpected() {
+        KindlingException e = assertThrows(KindlingException.class, () -> yaml("stages:\n  - exact_dedup: {}\n  - minhash: {}\n"));
+        assertTrue(e.getMessage().contains("stages[1] (minhash): unknown stage type"), e.getMessage());
+        e = assertThrows(KindlingException.class, () -> yaml("stages:\n  - minhash_dedup: {threshold: high}\n"));
+        assertTrue(e.getMessage().contains("'threshold' must be a number"), e.getMessage());
+        e = assertThrows(KindlingException.class, () -> yaml("stages:\n  - minhash_dedup: {threshold: 1.2}\n"));
+        assertTrue(e.getMessage().contains("stages[0] (minhash_dedup): threshold must be strictly between 0 and 1"), e.getMessage());
+        e = assertThrows(KindlingException.class, () -> yaml("stages:\n  - minhash_dedup: {bands: 20, rows: 8}\n"));
+        assertTrue(e.getMessage().contains("bands x rows must fit in numPerm"), e.getMessage());
+        e = assertThrows(KindlingException.class, () -> yaml("stages:\n  - c4: {strict: true}\n"));
+        assertTrue(e.getMessage().contains("unknown option 'strict' (it takes none)"), e.getMessage());
+        e = assertThrows(KindlingException.class, () -> yaml("stages:\n  - decontaminate: {}\n"));
+        assertTrue(e.getMessage().contains("'benchmark' (a file) is required"), e.getMessage());
+        e = assertThrows(KindlingException.class, () -> yaml("pipeline: []\n"));
+        assertTrue(e.getMessage().contains("expected an object with a 'stages' list"), e.getMessage());
+        e = assertThrows(KindlingException.class, () -> yaml("stages:\n  - pii: {kinds: [email, ssn]}\n"));
+        assertTrue(e.getMessage().contains("unknown PII kind 'ssn'"), e.getMessage());
+    }
+}

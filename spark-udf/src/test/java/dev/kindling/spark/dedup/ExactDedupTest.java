@@ -1,0 +1,85 @@
+package dev.kindling.spark.dedup;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.kindling.spark.TestSpark;
+import dev.kindling.spark.io.Columns;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+
+class ExactDedupTest {
+    private static final StructType SCHEMA = new StructType().add("id", DataTypes.StringType).add("text", DataTypes.StringType)
+            .add("url", DataTypes.StringType).add(Columns.REASON, DataTypes.StringType);
+
+    private static Dataset<Row> docs(Object[]... rows) {
+        return TestSpark.session().createDataFrame(Arrays.stream(rows).map(RowFactory::create).toList(), SCHEMA).repartition(3);
+    }
+
+    static String str(Row r, String column) {
+        return r.getAs(column);
+    }
+
+    private static Map<String, Row> byId(Dataset<Row> df) {
+        Map<String, Row> out = new HashMap<>();
+        for (Row r : df.collectAsList()) {
+            out.put(r.getAs("id"), r);
+        }
+        return out;
+    }
+
+    @Test
+    void keepsTheSmallestIdOfEachNormalisedGroup() {
+        Dataset<Row> in = docs(
+                new Object[] {"c", "Hello  World", "u1", null},
+                new Object[] {"a", "hello world", "u2", null},
+                new Object[] {"b", "HELLO\u00A0WORLD", "u1", null},         // NFKC + case fold + white space: same
+                new Object[] {"d", "hello, world", "u3", null},            // punctuation differs under exact normalisation
+                new Object[] {"0", "hello world", "u4", "read:bad"},       // already rejected: not looked at
+                new Object[] {"e", null, "u5", null});                      // no text: takes no part
+        Map<String, Row> out = byId(new ExactDedup().setClusterColumns(true).transform(in));
+        assertEquals(null, str(out.get("a"), Columns.REASON));
+        assertEquals("exact_dedup:duplicate", str(out.get("b"), Columns.REASON));
+        assertEquals("exact_dedup:duplicate", str(out.get("c"), Columns.REASON));
+        assertEquals(null, str(out.get("d"), Columns.REASON));
+        assertEquals("read:bad", str(out.get("0"), Columns.REASON));
+        assertEquals(null, str(out.get("e"), Columns.REASON));
+        assertEquals("a", str(out.get("c"), Columns.DUPLICATE_OF));
+        assertEquals("a", str(out.get("b"), Columns.CLUSTER_ID));
+        assertEquals("a", str(out.get("a"), Columns.CLUSTER_ID));
+        assertEquals(null, str(out.get("a"), Columns.DUPLICATE_OF));
+
+        Map<String, Row> byUrl = byId(new ExactDedup().setColumn("url").transform(in));
+        assertEquals("exact_dedup_url:duplicate", str(byUrl.get("c"), Columns.REASON));
+        assertEquals(null, str(byUrl.get("b"), Columns.REASON));
+        assertEquals(List.of("id", "text", "url", Columns.REASON), Arrays.asList(new ExactDedup().transform(in).columns()));
+    }
+
+    /** Rows sharing an id are ordered by their text hash: the verdicts do not depend on partitioning. */
+    @Test
+    void duplicateIdsAreStillDeterministic() {
+        Object[][] rows = new Object[40][];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = new Object[] {"same-id", "text number " + (i % 7), "u", null};
+        }
+        String first = null;
+        for (int p : new int[] {1, 3, 8}) {
+            Dataset<Row> in = TestSpark.session().createDataFrame(Arrays.stream(rows).map(RowFactory::create).toList(), SCHEMA)
+                    .repartition(p);
+            List<Row> kept = new ExactDedup().transform(in).where("reason IS NULL").orderBy("text").collectAsList();
+            assertEquals(7, kept.size());
+            String s = kept.toString();
+            if (first != null) {
+                assertEquals(first, s);
+            }
+            first = s;
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package dev.kindling.spark.dedup;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kindling.dedup.Document;
+import dev.kindling.spark.TestSpark;
+import dev.kindling.spark.demo.SampleCorpus;
+import dev.kindling.spark.stage.PipelineStage;
+import dev.kindling.spark.stage.StageContext;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Same input, 1, 3 and 8 partitions (and as many shuffle partitions): exact, near and sentence
+ * dedup give the same kept ids, reasons, cluster ids and texts.
+ */
+class PartitionInvarianceTest {
+    @Test
+    void sameOutputWhateverThePartitioning() {
+        List<Document> docs = new ArrayList<>(DedupTestData.benchmark(40, 120, 21));
+        for (SampleCorpus.Doc d : SampleCorpus.load().documents(42)) {
+            if (d.id() != null && d.text() != null) {
+                docs.add(new Document(d.id(), d.text()));
+            }
+        }
+        // ids repeated on purpose: ordering falls back to the text hash
+        docs.add(new Document("doc-0001", "a different text under a repeated id, long enough to have shingles"));
+        SparkSession spark = TestSpark.session();
+        String before = spark.conf().get("spark.sql.shuffle.partitions");
+        String first = null;
+        try {
+            for (int p : new int[] {1, 3, 8}) {
+                spark.conf().set("spark.sql.shuffle.partitions", String.valueOf(p));
+                Dataset<Row> in = DedupTestData.frame(docs, p).withColumn("reason", functions.lit(null).cast(DataTypes.StringType));
+                assertEquals(p, in.rdd().getNumPartitions());
+                List<PipelineStage> stages = List.of(new ExactDedup().setClusterColumns(true),
+                        new MinHashDedup().setClusterColumns(true), new SentenceDedupStage());
+                StageContext ctx = new StageContext(spark, "id", "text");
+                Dataset<Row> out = in;
+                for (PipelineStage s : stages) {
+                    out = s.apply(out, ctx);
+                }
+                List<Row> rows = out.select("id", "reason", "cluster_id", "duplicate_of", "text")
+                        .orderBy("id", "text").collectAsList();
+                assertEquals(docs.size(), rows.size());
+                String s = rows.toString();
+                if (first == null) {
+                    assertTrue(s.contains("minhash_dedup:near_duplicate") && s.contains("exact_dedup:duplicate")
+                            && s.contains("sentence_dedup:too_short"), "every stage acts on this input");
+                } else {
+                    assertEquals(first, s, "partitions " + p);
+                }
+                first = s;
+            }
+        } finally {
+            spark.conf().set("spark.sql.shuffle.partitions", before);
+        }
+    }
+}

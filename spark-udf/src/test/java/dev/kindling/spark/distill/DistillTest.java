@@ -1,0 +1,242 @@
+package dev.kindling.spark.distill;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kindling.inference.Completion;
+import dev.kindling.inference.Engine;
+import dev.kindling.inference.EngineOptions;
+import dev.kindling.inference.GenerationRequest;
+import dev.kindling.spark.TestSpark;
+import dev.kindling.spark.cli.Cli;
+import dev.kindling.spark.inference.Prompts;
+import dev.kindling.spark.inference.RowSeeds;
+import dev.kindling.spark.inference.SamplingSpec;
+import dev.kindling.testing.SharedData;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** kindling distill sft / dpo / self-instruct on stories260K: the documented schemas, read back. */
+class DistillTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    @TempDir static Path tmp;
+
+    static Path model() {
+        return SharedData.require("llama2c/stories260K.gguf");
+    }
+
+    static final List<String> PROMPTS = List.of("Once upon a time, there was a little dog named Max.", "Lily had a red ball. It was",
+            "One day, Tom saw a big cat in the park.", "Sue and the bird went to", "The tree was very happy. Ben said",
+            "Mia found a shiny key.");
+
+    static Path prompts(String name, List<String> prompts, String extraLine) throws Exception {
+        Path dir = tmp.resolve(name);
+        Files.createDirectories(dir);
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) {
+            lines.add(JSON.writeValueAsString(Map.of("id", "p" + i, "prompt", prompts.get(i))));
+        }
+        if (extraLine != null) {
+            lines.add(extraLine);
+        }
+        Path f = dir.resolve("prompts.jsonl");
+        Files.write(f, lines, StandardCharsets.UTF_8);
+        return f;
+    }
+
+    static final StructType MESSAGE = new StructType().add("content", DataTypes.StringType).add("role", DataTypes.StringType);
+
+    @Test
+    void sftRowsLoadBackWithTheDocumentedSchema() throws Exception {
+        SparkSession spark = TestSpark.session();
+        StringBuilder huge = new StringBuilder();
+        for (int i = 0; i < 600; i++) {
+            huge.append("Lily saw a big dog. ");
+        }
+        Path in = prompts("sft", PROMPTS, JSON.writeValueAsString(Map.of("id", "long", "prompt", huge.toString())));
+        Path out = tmp.resolve("sft-out");
+        Cli.Result r = Cli.run("distill", "sft", "--no-progress", "--teacher", model().toString(), "--threads", "2", "--prompts",
+                in.toString(), "--output", out.toString(), "--max-tokens", "10", "--system", "Tell a story.");
+        assertEquals(0, r.code(), r.toString());
+        Dataset<Row> back = spark.read().json(out.toString());
+        assertEquals(List.of("error", "messages", "model", "prompt", "prompt_id"), List.of(back.schema().fieldNames()));
+        assertEquals(DataTypes.createArrayType(MESSAGE, true), back.schema().apply("messages").dataType());
+        Map<String, Row> byPrompt = new HashMap<>();
+        for (Row row : back.collectAsList()) {
+            byPrompt.put(row.getAs("prompt"), row);
+        }
+        assertEquals(PROMPTS.size() + 1, byPrompt.size());
+        List<GenerationRequest> reqs = new ArrayList<>();
+        for (String p : PROMPTS) {
+            reqs.add(GenerationRequest.of(p).withMaxTokens(10));
+        }
+        List<Completion> alone;
+        try (Engine e = Engine.open(model(), EngineOptions.defaults().withThreads(2))) {
+            alone = e.generate(reqs);
+        }
+        for (int i = 0; i < PROMPTS.size(); i++) {
+            Row row = byPrompt.get(PROMPTS.get(i));
+            assertEquals(Prompts.sha256Hex(PROMPTS.get(i)), row.getAs("prompt_id"));
+            assertEquals("stories260K.gguf", row.getAs("model"));
+            assertNull(row.getAs("error"));
+            List<Row> messages = row.getList(row.fieldIndex("messages"));
+            assertEquals(3, messages.size());
+            assertEquals(List.of("system", "Tell a story."), List.of(messages.get(0).getString(1), messages.get(0).getString(0)));
+            assertEquals(List.of("user", PROMPTS.get(i)), List.of(messages.get(1).getString(1), messages.get(1).getString(0)));
+            // stories260K has no chat template: with --chat auto the teacher reads the prompt as it is
+            assertEquals(List.of("assistant", alone.get(i).text()), List.of(messages.get(2).getString(1), messages.get(2).getString(0)));
+        }
+        Row bad = byPrompt.get(huge.toString());
+        assertNull(bad.getAs("messages"));
+        assertTrue(((String) bad.getAs("error")).startsWith("generate: the prompt has "), bad.toString());
+    }
+
+    @Test
+    void dpoPairsTheBestAndWorstRatedSamples() throws Exception {
+        SparkSession spark = TestSpark.session();
+        Path in = prompts("dpo", PROMPTS, null);
+        Path rubric = tmp.resolve("rubric.txt");
+        Files.writeString(rubric, "Rate the answer from 1 to 5.\nQuestion: {instruction}\nAnswer: {response}\n");
+        Path out = tmp.resolve("dpo-out");
+        Path rejected = tmp.resolve("dpo-rejected");
+        Cli.Result r = Cli.run("distill", "dpo", "--no-progress", "--teacher", model().toString(), "--judge", model().toString(),
+                "--threads", "2", "--samples", "3", "--seed", "11", "--max-tokens", "10", "--rubric", rubric.toString(),
+                "--judge-method", "logprobs", "--prompts", in.toString(), "--output", out.toString(), "--rejected", rejected.toString());
+        assertEquals(0, r.code(), r.toString());
+        Dataset<Row> back = spark.read().json(out.toString());
+        assertEquals(List.of("chosen", "chosen_rating", "error", "model", "prompt", "prompt_id", "rejected", "rejected_rating"),
+                List.of(back.schema().fieldNames()));
+        assertEquals(DataTypes.createArrayType(MESSAGE, true), back.schema().apply("chosen").dataType());
+        assertEquals(DataTypes.createArrayType(MESSAGE, true), back.schema().apply("rejected").dataType());
+        List<Row> rows = back.collectAsList();
+        long tied = Files.exists(rejected) ? spark.read().json(rejected.toString()).count() : 0;
+        assertEquals(PROMPTS.size(), rows.size() + tied, "every prompt is a pair or a rejected tie: " + r.out());
+        assertTrue(rows.size() >= PROMPTS.size() / 2, "most prompts give a pair: " + r.out());
+        // the candidates are the teacher's samples with the per-row seeds (temperature 0.8 by default for dpo)
+        try (Engine e = Engine.open(model(), EngineOptions.defaults().withThreads(2))) {
+            for (Row row : rows) {
+                String prompt = row.getAs("prompt");
+                Set<String> samples = new HashSet<>();
+                String id = new Prompts.Prompt(prompt, null).id();
+                for (int i = 0; i < 3; i++) {
+                    samples.add(e.generate(GenerationRequest.of(prompt).withMaxTokens(10)
+                            .withSampling(SamplingSpec.temperature(0.8f, 11).params(RowSeeds.of(11, id, i)))).text());
+                }
+                List<Row> chosen = row.getList(row.fieldIndex("chosen"));
+                List<Row> rej = row.getList(row.fieldIndex("rejected"));
+                assertEquals(List.of("user", "assistant"), List.of(chosen.get(0).getString(1), chosen.get(1).getString(1)));
+                assertEquals(prompt, chosen.get(0).getString(0));
+                assertEquals(prompt, rej.get(0).getString(0));
+                assertTrue(samples.contains(chosen.get(1).getString(0)), "chosen is a sample: " + row);
+                assertTrue(samples.contains(rej.get(1).getString(0)), "rejected is a sample: " + row);
+                assertNotEquals(chosen.get(1).getString(0), rej.get(1).getString(0));
+                double cr = row.getAs("chosen_rating");
+                double rr = row.getAs("rejected_rating");
+                assertTrue(cr > rr && cr <= 5 && rr >= 1, row.toString());
+                assertEquals(Prompts.sha256Hex(prompt), row.getAs("prompt_id"));
+                assertNull(row.getAs("error"));
+            }
+        }
+    }
+
+    static final List<String> SEEDS = List.of("Write a short story about a dog who finds a ball.",
+            "Give three tips for making friends at school.", "Explain why the sky is blue to a five year old.",
+            "Describe a rainy day in the park.", "List four animals that live on a farm.",
+            "Tell a story about a girl and her red hat.", "Suggest a name for a friendly cat.",
+            "Write a poem about the sun and the moon.", "Explain how to plant a seed in a garden.",
+            "Describe what a bird sees when it flies over a town.");
+
+    @Test
+    void selfInstructKeepsNovelInstructionsOfSaneLength() throws Exception {
+        SparkSession spark = TestSpark.session();
+        Path seeds = tmp.resolve("seeds.jsonl");
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < SEEDS.size(); i++) {
+            lines.add(JSON.writeValueAsString(Map.of("id", "seed_task_" + i, "instruction", SEEDS.get(i))));
+        }
+        Files.write(seeds, lines, StandardCharsets.UTF_8);
+        List<List<String>> runs = new ArrayList<>();
+        for (String name : List.of("si-a", "si-b")) {
+            Path out = tmp.resolve(name);
+            Cli.Result r = Cli.run("distill", "self-instruct", "--no-progress", "--teacher", model().toString(), "--threads", "2",
+                    "--seed-tasks", seeds.toString(), "--num", "4", "--prompts-per-round", "3", "--max-rounds", "2",
+                    "--max-tokens", "40", "--seed", "3", "--output", out.toString());
+            assertEquals(0, r.code(), r.toString());
+            assertTrue(r.out().contains("self-instruct: 10 seed tasks"), r.out());
+            Dataset<Row> back = spark.read().json(out.toString());
+            List<String> kept = new ArrayList<>();
+            for (Row row : back.collectAsList()) {
+                String instruction = row.getAs("instruction");
+                kept.add(instruction);
+                assertEquals(Prompts.sha256Hex(instruction), row.getAs("id"));
+                int words = instruction.split(" ").length;
+                assertTrue(words >= 3 && words <= 150, instruction);
+                assertNotNull(row.getAs("round"));
+                assertEquals("stories260K.gguf", row.getAs("model"));
+            }
+            assertTrue(kept.size() <= 4);
+            runs.add(kept);
+        }
+        assertEquals(runs.get(0), runs.get(1), "the same seed gives the same instructions");
+        // novelty: every kept instruction is below 0.7 ROUGE-L against the seeds and the ones kept before it
+        List<String> pool = new ArrayList<>(SEEDS);
+        for (String k : runs.get(0)) {
+            for (String p : pool) {
+                assertTrue(RougeL.fmeasure(k, p) < 0.7, k + " vs " + p);
+            }
+            pool.add(k);
+        }
+    }
+
+    @Test
+    void selfInstructParsingAndFilters() {
+        assertEquals(List.of("Write a poem about cats.", "Summarize the text below.", "List three colors."),
+                SelfInstruct.parse(" Write a poem about cats.\nTask 10: Summarize the text below.\nTask 11:   List three   colors.\n"));
+        SelfInstruct si = new SelfInstruct(null, "m", SelfInstruct.Options.paper(10, 1));
+        assertEquals("empty", si.filter(""));
+        assertEquals("too_short", si.filter("Write it."));
+        assertEquals("punctuation", si.filter("- write a poem about the sea"));
+        assertEquals("unsuitable", si.filter("Draw a picture of a house."));
+        assertEquals("unsuitable", si.filter("Write a program that sorts numbers."));
+        assertEquals("unsuitable", si.filter("Describe the image in detail please."));
+        assertNull(si.filter("Write a poem about the sea at night."));
+        StringBuilder longOne = new StringBuilder("Explain");
+        for (int i = 0; i < 160; i++) {
+            longOne.append(" more");
+        }
+        assertEquals("too_long", si.filter(longOne.toString()));
+        String prompt = si.prompt(SEEDS, List.of("Generated one about a fox.", "Generated two about a hen."), 0, 0);
+        assertTrue(prompt.startsWith("Come up with a series of tasks:\n\nTask 1: "), prompt);
+        assertTrue(prompt.endsWith("\nTask 9:"), prompt);
+        assertTrue(prompt.contains("Generated one about a fox.") && prompt.contains("Generated two about a hen."), prompt);
+        assertEquals(prompt, si.prompt(SEEDS, List.of("Generated one about a fox.", "Generated two about a hen."), 0, 0));
+        SelfInstruct.Novelty n = new SelfInstruct.Novelty(0.7);
+        n.add("Write a poem about the sea.");
+        n.add("Give three tips for staying healthy.");
+        SelfInstruct.Novelty.Match m = n.nearest("Write a short poem about the sea.");
+        assertEquals("Write a poem about the sea.", m.text());
+        assertEquals(RougeL.fmeasure("Write a short poem about the sea.", "Write a poem about the sea."), m.score(), 1e-12);
+        assertTrue(m.score() >= 0.7);
+        assertEquals(List.of("dpo"), List.of(new Dpo(null, null, "m").name()));
+        assertTrue(ArrayType.class.isInstance(DataTypes.createArrayType(MESSAGE)));
+    }
+}

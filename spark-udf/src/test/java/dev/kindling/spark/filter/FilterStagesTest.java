@@ -1,0 +1,125 @@
+package dev.kindling.spark.filter;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kindling.dedup.filter.FilterResult;
+import dev.kindling.dedup.filter.Filters;
+import dev.kindling.dedup.pii.PiiRedactor;
+import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.TestSpark;
+import dev.kindling.spark.demo.SampleCorpus;
+import dev.kindling.spark.io.Columns;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FilterStagesTest {
+    @TempDir Path tmp;
+
+    private static final StructType SCHEMA = new StructType().add("id", DataTypes.StringType).add("text", DataTypes.StringType);
+
+    private static Map<String, String> sample() {
+        Map<String, String> docs = new HashMap<>();
+        for (SampleCorpus.Doc d : SampleCorpus.load().documents(42)) {
+            if (d.id() != null && d.text() != null) {
+                docs.put(d.id(), d.text());
+            }
+        }
+        return docs;
+    }
+
+    private static Dataset<Row> frame(Map<String, String> docs) {
+        List<Row> rows = new ArrayList<>();
+        docs.forEach((id, t) -> rows.add(RowFactory.create(id, t)));
+        return TestSpark.session().createDataFrame(rows, SCHEMA).repartition(3);
+    }
+
+    /** Each stage decides every document as its dedup-module filter does, and C4 passes its trimmed text on. */
+    @Test
+    void qualityStagesAgreeWithTheFilters() {
+        Map<String, String> docs = sample();
+        Dataset<Row> in = frame(docs);
+        for (String name : QualityFilter.NAMES) {
+            var filter = Filters.named(name).get(0);
+            int drops = 0;
+            for (Row r : new QualityFilter().setFilter(name).transform(in).collectAsList()) {
+                String id = r.getAs("id");
+                FilterResult expected = filter.apply(docs.get(id));
+                String reason = r.getAs(Columns.REASON);
+                assertEquals(expected.keep() ? null : name + ":" + expected.reason(), reason, name + " " + id);
+                assertEquals(expected.keep() ? expected.text() : docs.get(id), (String) r.getAs("text"), name + " " + id);
+                drops += expected.keep() ? 0 : 1;
+            }
+            assertTrue(drops > 0 || name.equals("c4") || name.equals("fineweb"), name + " drops something from the sample");
+        }
+        assertThrows(KindlingException.class, () -> new QualityFilter().setFilter("bogus"));
+        assertEquals(List.of("gopher_repetition", "gopher_quality", "c4"),
+                QualityFilter.stagesFor("gopher, c4").stream().map(QualityFilter::name).toList());
+    }
+
+    /** PII: the text rewritten, the counts per kind as the redactor's, nothing dropped. */
+    @Test
+    void piiRedactsAndCounts() {
+        Map<String, String> docs = sample();
+        List<Row> out = new PiiRedaction().setCountsCol("pii").transform(frame(docs)).collectAsList();
+        PiiRedactor redactor = PiiRedactor.defaults();
+        int total = 0;
+        for (Row r : out) {
+            String id = r.getAs("id");
+            PiiRedactor.Result expected = redactor.redact(docs.get(id));
+            assertEquals(expected.text(), (String) r.getAs("text"), id);
+            assertEquals(null, (String) r.getAs(Columns.REASON));
+            scala.collection.Map<String, Integer> counts = r.getAs("pii");
+            assertEquals(expected.total(), counts.values().map(v -> (int) v).sum(scala.math.Numeric.IntIsIntegral$.MODULE$), id);
+            total += expected.total();
+        }
+        assertTrue(total >= 9, "the sample holds e-mails, IPs and phones: " + total);
+        assertEquals(List.of("id", "text", Columns.REASON), List.of(new PiiRedaction().transform(frame(docs)).columns()),
+                "metric columns stay internal");
+    }
+
+    /** Decontamination drops (or flags) exactly the documents sharing a 13-gram with the benchmark. */
+    @Test
+    void decontaminationDropsOrFlags() throws Exception {
+        Map<String, String> docs = new HashMap<>();
+        String leaked = "the committee met on tuesday to review the annual budget of the city library and its branches";
+        docs.put("a", "Minutes. " + leaked.toUpperCase() + ", said the chair.");
+        docs.put("b", "The committee met on Tuesday. Nothing else happened at all that day in the library.");
+        docs.put("c", "Unrelated text about gardening in spring, with tomatoes and beans and a few words more.");
+        Path bench = tmp.resolve("bench.jsonl");
+        Files.writeString(bench, "{\"question\": \"" + leaked + "?\", \"id\": 1}\n{\"question\": \"short one\", \"id\": 2}\n");
+        Map<String, String> reasons = new HashMap<>();
+        for (Row r : new Decontamination().setBenchmark(bench.toString()).setBenchmarkColumns(new String[] {"question"})
+                .transform(frame(docs)).collectAsList()) {
+            reasons.put(r.getAs("id"), r.getAs(Columns.REASON));
+        }
+        assertEquals("decontaminate:ngram_overlap", reasons.get("a"));
+        assertEquals(null, reasons.get("b"));
+        assertEquals(null, reasons.get("c"));
+        Map<String, Boolean> flags = new HashMap<>();
+        for (Row r : new Decontamination().setBenchmark(bench.toString()).setBenchmarkColumns(new String[] {"question"})
+                .setMode("flag").transform(frame(docs)).collectAsList()) {
+            flags.put(r.getAs("id"), r.getAs("contaminated"));
+            assertEquals(null, (String) r.getAs(Columns.REASON));
+        }
+        assertEquals(Map.of("a", true, "b", false, "c", false), flags);
+        KindlingException missing = assertThrows(KindlingException.class,
+                () -> new Decontamination().setBenchmark(tmp.resolve("nope.jsonl").toString()).transform(frame(docs)));
+        assertTrue(missing.getMessage().contains("does not exist"), missing.getMessage());
+        KindlingException column = assertThrows(KindlingException.class,
+                () -> new Decontamination().setBenchmark(bench.toString()).transform(frame(docs)));
+        assertTrue(column.getMessage().contains("has no column 'text'"), column.getMessage());
+    }
+}

@@ -1,0 +1,305 @@
+package dev.kindling.spark.inference;
+
+import static org.apache.spark.sql.functions.col;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kindling.inference.Completion;
+import dev.kindling.inference.Engine;
+import dev.kindling.inference.EngineOptions;
+import dev.kindling.inference.GenerationRequest;
+import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.TestSpark;
+import dev.kindling.tokenizer.Tokenizer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.spark.SparkContext;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Generate stage on stories260K (local[2,2]): the Spark job's texts are the engine's alone, per
+ * row and in order; seeded sampling is the same whatever the partitioning or batch; bad rows get an
+ * error and the others go on; a task killed mid-partition and retried leaves every row exactly once.
+ */
+class GenerateSparkTest {
+    @TempDir static Path tmp;
+
+    static Generate generate() {
+        return new Generate().setModel(Stories.model().toString()).setThreads(2);
+    }
+
+    static List<Completion> alone(Path model, List<GenerationRequest> requests) {
+        try (Engine e = Engine.open(model, EngineOptions.defaults().withThreads(2))) {
+            return e.generate(requests);
+        }
+    }
+
+    /** id -> the generation struct (each id exactly once). */
+    static Map<String, Row> byId(Dataset<Row> out, String column) {
+        Map<String, Row> m = new HashMap<>();
+        for (Row r : out.select(col("id"), col(column)).collectAsList()) {
+            assertNull(m.put(r.getString(0), r.get(1) instanceof Row s ? s : RowFactory.create(r.get(1))),
+                    "duplicate id " + r.getString(0));
+        }
+        return m;
+    }
+
+    @Test
+    void sparkTextsEqualTheEngineAloneOnTwoHundredPrompts() {
+        SparkSession spark = TestSpark.session();
+        List<String> prompts = Stories.prompts(200);
+        Dataset<Row> out = generate().setMaxTokens(16).transform(Stories.promptFrame(spark, prompts, 3));
+        List<Row> rows = out.select("id", "prompt", "generation", "error").collectAsList();
+        assertEquals(200, rows.size());
+        List<GenerationRequest> reqs = new ArrayList<>();
+        for (String p : prompts) {
+            reqs.add(GenerationRequest.of(p).withMaxTokens(16));
+        }
+        List<Completion> alone = alone(Stories.model(), reqs);
+        Map<String, Row> got = new HashMap<>();
+        for (Row r : rows) {
+            got.put(r.getString(0), r);
+        }
+        for (int i = 0; i < prompts.size(); i++) {
+            Row r = got.get(String.format("p%03d", i));
+            assertNull(r.get(3), "no error expected: " + r);
+            Row g = r.getStruct(2);
+            Completion c = alone.get(i);
+            assertEquals(c.text(), g.getString(0), "text of prompt " + i);
+            assertArrayEquals(c.tokens(), toInts(g.getList(1)), "tokens of prompt " + i);
+            assertEquals(c.finishReason().label(), g.getString(2));
+            assertTrue(g.getDouble(3) < 0, "a log-probability");
+        }
+    }
+
+    @Test
+    void rowsKeepTheirPartitionOrder() {
+        SparkSession spark = TestSpark.session();
+        Dataset<Row> in = Stories.promptFrame(spark, Stories.prompts(40), 2).cache();
+        List<String> before = in.select("id").as(Encoders.STRING()).collectAsList();
+        List<String> after = generate().setMaxTokens(2).setMaxSequences(3).setMaxInFlight(5).transform(in)
+                .select("id").as(Encoders.STRING()).collectAsList();
+        assertEquals(before, after);
+        in.unpersist();
+    }
+
+    @Test
+    void seededSamplingIsTheSameWhateverThePartitioningOrBatch() {
+        SparkSession spark = TestSpark.session();
+        List<String> prompts = Stories.prompts(24);
+        Map<String, List<String>> reference = null;
+        int[][] settings = {{1, 64, 0}, {3, 64, 0}, {8, 64, 0}, {3, 2, 3}, {1, 7, 1}};
+        for (int[] s : settings) {
+            Dataset<Row> out = generate().setN(2).setTemperature(0.9).setTopP(0.95).setSeed(1234).setMaxTokens(12)
+                    .setMaxSequences(s[1]).setMaxInFlight(s[2]).transform(Stories.promptFrame(spark, prompts, s[0]));
+            Map<String, List<String>> texts = new HashMap<>();
+            for (Row r : out.select("id", "generation.text").collectAsList()) {
+                texts.put(r.getString(0), r.getList(1));
+            }
+            assertEquals(24, texts.size());
+            if (reference == null) {
+                reference = texts;
+            } else {
+                assertEquals(reference, texts, "partitions " + s[0] + ", batch " + s[1] + ", in flight " + s[2]);
+            }
+        }
+        // the two samples differ, and they are what the engine alone draws with the per-row seeds
+        List<GenerationRequest> reqs = new ArrayList<>();
+        for (String p : prompts) {
+            String id = new Prompts.Prompt(p, null).id();
+            for (int i = 0; i < 2; i++) {
+                reqs.add(GenerationRequest.of(p).withMaxTokens(12)
+                        .withSampling(SamplingSpec.temperature(0.9f, 1234).withTopP(0.95f).params(RowSeeds.of(1234, id, i))));
+            }
+        }
+        List<Completion> alone = alone(Stories.model(), reqs);
+        int differ = 0;
+        for (int i = 0; i < prompts.size(); i++) {
+            List<String> got = reference.get(String.format("p%03d", i));
+            assertEquals(List.of(alone.get(2 * i).text(), alone.get(2 * i + 1).text()), got, "prompt " + i);
+            differ += got.get(0).equals(got.get(1)) ? 0 : 1;
+        }
+        assertTrue(differ > prompts.size() / 2, "samples of a prompt should differ, " + differ + " of " + prompts.size() + " did");
+    }
+
+    @Test
+    void badRowsGetAnErrorAndTheOthersGoOn() throws Exception {
+        SparkSession spark = TestSpark.session();
+        Path shortContext = Stories.withContext(tmp, 64);
+        StringBuilder huge = new StringBuilder();
+        for (int i = 0; i < 20; i++) {
+            huge.append("Lily saw a big dog. ");
+        }
+        List<Row> rows = List.of(RowFactory.create("a", "Once upon a time"), RowFactory.create("b", huge.toString()),
+                RowFactory.create("c", null), RowFactory.create("d", ""), RowFactory.create("e", "Tom had a red ball."));
+        Dataset<Row> in = spark.createDataFrame(rows, new StructType().add("id", DataTypes.StringType).add("prompt", DataTypes.StringType))
+                .coalesce(1);
+        Map<String, Row> out = new HashMap<>();
+        for (Row r : generate().setModel(shortContext.toString()).setMaxTokens(6).transform(in).collectAsList()) {
+            out.put(r.getString(0), r);
+        }
+        assertEquals(5, out.size(), "never fewer rows than went in");
+        assertNotNull(out.get("a").getStruct(2));
+        assertNull(out.get("a").get(3));
+        assertNull(out.get("b").get(2));
+        assertTrue(out.get("b").getString(3).startsWith("generate: the prompt has "), out.get("b").getString(3));
+        assertTrue(out.get("b").getString(3).contains("context holds 64"), out.get("b").getString(3));
+        assertNull(out.get("c").get(2), "a null prompt gives a null generation");
+        assertNull(out.get("c").get(3), "and no error");
+        assertNotNull(out.get("d").getStruct(2), "an empty prompt starts from BOS");
+        assertNotNull(out.get("e").getStruct(2));
+        // with truncation the long prompt keeps its end and generates
+        Row b = generate().setModel(shortContext.toString()).setMaxTokens(4).setTruncatePrompts(true)
+                .transform(in.filter(col("id").equalTo("b"))).first();
+        assertNull(b.get(3), "truncated prompt: " + b);
+        assertEquals(4, b.getStruct(2).getList(1).size());
+    }
+
+    @Test
+    void messagesGoThroughTheChatTemplate() throws Exception {
+        SparkSession spark = TestSpark.session();
+        Path chatModel = Stories.withChatTemplate(tmp);
+        StructType messageType = (StructType) ((org.apache.spark.sql.types.ArrayType) Prompts.MESSAGES).elementType();
+        List<Row> rows = new ArrayList<>();
+        List<String> prompts = Stories.prompts(6);
+        for (int i = 0; i < prompts.size(); i++) {
+            rows.add(RowFactory.create("m" + i, List.of(RowFactory.create("user", prompts.get(i))).toArray()));
+        }
+        Dataset<Row> in = spark.createDataFrame(rows, new StructType().add("id", DataTypes.StringType).add("messages", Prompts.MESSAGES));
+        Map<String, Row> got = byId(new Generate().setModel(chatModel.toString()).setThreads(2).setMessagesCol("messages")
+                .setSystemPrompt("A story.").setMaxTokens(10).transform(in), "generation");
+        Tokenizer tok = Tokenizer.load(chatModel);
+        List<GenerationRequest> reqs = new ArrayList<>();
+        for (String p : prompts) {
+            String rendered = tok.chatTemplate().orElseThrow().render(List.of(Prompts.message("system", "A story."),
+                    Prompts.message("user", p)), true);
+            assertEquals("<s>A story.\nQ: " + p + "\nA:", rendered);
+            reqs.add(GenerationRequest.ofTokens(tok.encode(rendered, false)).withMaxTokens(10));
+        }
+        List<Completion> alone = alone(chatModel, reqs);
+        for (int i = 0; i < prompts.size(); i++) {
+            assertEquals(alone.get(i).text(), got.get("m" + i).getString(0));
+        }
+        // the same prompts as text with chat on give the same result; the plain model has no template
+        Map<String, Row> viaText = byId(new Generate().setModel(chatModel.toString()).setThreads(2).setChat(true)
+                .setSystemPrompt("A story.").setMaxTokens(10).transform(Stories.promptFrame(spark, prompts, 1)), "generation");
+        for (int i = 0; i < prompts.size(); i++) {
+            assertEquals(alone.get(i).text(), viaText.get(String.format("p%03d", i)).getString(0));
+        }
+        Exception e = assertThrows(Exception.class, () -> generate().setChat(true).setMaxTokens(2)
+                .transform(Stories.promptFrame(spark, prompts, 1)).collectAsList());
+        assertTrue(String.valueOf(findMessage(e)).contains("no chat template"), String.valueOf(e));
+        assertNotNull(messageType);
+    }
+
+    static String findMessage(Throwable t) {
+        for (; t != null; t = t.getCause()) {
+            if (t instanceof KindlingException) {
+                return t.getMessage();
+            }
+            if (t.getMessage() != null && t.getMessage().contains("no chat template")) {
+                return t.getMessage();
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void badParametersFailBeforeSparkRuns() {
+        Stories.model(); // skips the test when the shared data is absent (inside assertThrows it would not)
+        SparkSession spark = TestSpark.session();
+        Dataset<Row> in = Stories.promptFrame(spark, Stories.prompts(2), 1);
+        assertThrows(KindlingException.class, () -> new Generate().transform(in));
+        assertThrows(KindlingException.class, () -> generate().setPromptCol("nope").transform(in));
+        assertThrows(KindlingException.class, () -> generate().setTopP(0).transform(in));
+        assertThrows(KindlingException.class, () -> generate().setN(0).transform(in));
+        assertThrows(KindlingException.class, () -> generate().setOutputCol("prompt").transform(in));
+    }
+
+    // ---------------------------------------------------------------- a task killed mid-partition
+
+    static final AtomicInteger FIRST_ATTEMPT_ROWS = new AtomicInteger();
+    static final AtomicInteger RETRIES = new AtomicInteger();
+
+    /** Kills its own task (partition 1, first attempt) once 10 rows came out of Generate. */
+    static final class KillOnce implements MapPartitionsFunction<Row, Row> {
+        @Override
+        public java.util.Iterator<Row> call(java.util.Iterator<Row> rows) {
+            TaskContext tc = TaskContext.get();
+            boolean victim = tc.partitionId() == 1 && tc.attemptNumber() == 0;
+            if (tc.partitionId() == 1 && tc.attemptNumber() > 0) {
+                RETRIES.incrementAndGet();
+            }
+            return new java.util.Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return rows.hasNext();
+                }
+
+                @Override
+                public Row next() {
+                    Row r = rows.next();
+                    if (victim && FIRST_ATTEMPT_ROWS.incrementAndGet() == 10) {
+                        SparkContext.getOrCreate().killTaskAttempt(tc.taskAttemptId(), true, "test: killed mid-partition");
+                        try {
+                            Thread.sleep(30_000); // interrupted by the kill
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            throw new org.apache.spark.TaskKilledException("test: killed mid-partition");
+                        }
+                    }
+                    return r;
+                }
+            };
+        }
+    }
+
+    @Test
+    void aTaskKilledMidPartitionAndRetriedLeavesEveryRowOnce() {
+        SparkSession spark = TestSpark.session();
+        List<String> prompts = Stories.prompts(60);
+        Dataset<Row> in = Stories.promptFrame(spark, prompts, 2);
+        Dataset<Row> generated = generate().setMaxTokens(10).setMaxInFlight(4).transform(in);
+        Dataset<Row> killed = generated.mapPartitions(new KillOnce(), Encoders.row(generated.schema()));
+        String path = tmp.resolve("killed").toString();
+        killed.write().json(path);
+        assertTrue(FIRST_ATTEMPT_ROWS.get() >= 10, "the first attempt got going");
+        assertTrue(RETRIES.get() >= 1, "the killed task ran again");
+        Map<String, Row> got = byId(spark.read().schema(generated.schema()).json(path), "generation");
+        assertEquals(60, got.size());
+        List<GenerationRequest> reqs = new ArrayList<>();
+        for (String p : prompts) {
+            reqs.add(GenerationRequest.of(p).withMaxTokens(10));
+        }
+        List<Completion> alone = alone(Stories.model(), reqs);
+        for (int i = 0; i < prompts.size(); i++) {
+            assertEquals(alone.get(i).text(), got.get(String.format("p%03d", i)).getString(0), "prompt " + i);
+        }
+    }
+
+    static int[] toInts(List<Integer> l) {
+        int[] a = new int[l.size()];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = l.get(i);
+        }
+        return a;
+    }
+}

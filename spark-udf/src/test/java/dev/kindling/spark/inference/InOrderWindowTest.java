@@ -1,0 +1,92 @@
+package dev.kindling.spark.inference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+class InOrderWindowTest {
+    @Test
+    void resultsComeBackInInputOrderWithBoundedWorkInFlight() {
+        ScheduledExecutorService pool = Executors.newScheduledThreadPool(4);
+        AtomicInteger started = new AtomicInteger();
+        AtomicInteger maxOutstanding = new AtomicInteger();
+        AtomicInteger handed = new AtomicInteger();
+        try {
+            // later inputs finish first (shorter delays)
+            InOrderWindow<Integer, Integer> w = new InOrderWindow<>(IntStream.range(0, 50).boxed().iterator(), 5, i -> {
+                int s = started.incrementAndGet();
+                maxOutstanding.accumulateAndGet(s - handed.get(), Math::max);
+                CompletableFuture<Integer> f = new CompletableFuture<>();
+                pool.schedule(() -> f.complete(i * 10), 20 - (i % 5) * 4, TimeUnit.MILLISECONDS);
+                return f;
+            });
+            List<Integer> out = new ArrayList<>();
+            while (w.hasNext()) {
+                InOrderWindow.Outcome<Integer, Integer> o = w.next();
+                handed.incrementAndGet();
+                assertNull(o.error());
+                assertEquals(o.input() * 10, o.value());
+                out.add(o.input());
+            }
+            assertEquals(IntStream.range(0, 50).boxed().toList(), out);
+            assertTrue(maxOutstanding.get() <= 5, "at most the window in flight, saw " + maxOutstanding.get());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aFailedItemCarriesItsErrorAndTheOthersGoOn() {
+        InOrderWindow<Integer, String> w = new InOrderWindow<>(List.of(1, 2, 3, 4).iterator(), 2, i -> {
+            if (i == 2) {
+                throw new IllegalArgumentException("bad row " + i);
+            }
+            if (i == 3) {
+                return CompletableFuture.failedFuture(new IllegalStateException("engine said no"));
+            }
+            return i == 4 ? null : CompletableFuture.completedFuture("ok" + i);
+        });
+        List<String> seen = new ArrayList<>();
+        while (w.hasNext()) {
+            InOrderWindow.Outcome<Integer, String> o = w.next();
+            seen.add(o.input() + ":" + (o.error() != null ? o.error().getMessage() : o.value()));
+        }
+        assertEquals(List.of("1:ok1", "2:bad row 2", "3:engine said no", "4:null"), seen);
+    }
+
+    @Test
+    void closeCancelsWhatIsInFlight() {
+        List<CompletableFuture<String>> started = new ArrayList<>();
+        InOrderWindow<Integer, String> w = new InOrderWindow<>(IntStream.range(0, 10).boxed().iterator(), 3, i -> {
+            CompletableFuture<String> f = new CompletableFuture<>();
+            started.add(f);
+            return f;
+        });
+        assertTrue(w.hasNext());
+        assertEquals(3, started.size());
+        w.close();
+        assertTrue(started.stream().allMatch(CompletableFuture::isCancelled));
+    }
+
+    @Test
+    void allOfCancelsItsParts() {
+        CompletableFuture<String> a = new CompletableFuture<>();
+        CompletableFuture<String> b = new CompletableFuture<>();
+        CompletableFuture<List<String>> all = InOrderWindow.allOf(List.of(a, b));
+        all.cancel(true);
+        assertTrue(a.isCancelled() && b.isCancelled());
+        CompletableFuture<String> c = CompletableFuture.completedFuture("c");
+        CompletableFuture<String> d = CompletableFuture.completedFuture("d");
+        assertEquals(List.of("c", "d"), InOrderWindow.allOf(List.of(c, d)).join());
+    }
+}

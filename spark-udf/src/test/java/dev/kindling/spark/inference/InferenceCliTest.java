@@ -1,0 +1,187 @@
+package dev.kindling.spark.inference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kindling.inference.Completion;
+import dev.kindling.inference.Engine;
+import dev.kindling.inference.EngineOptions;
+import dev.kindling.inference.GenerationRequest;
+import dev.kindling.spark.TestSpark;
+import dev.kindling.spark.cli.Cli;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** kindling generate / score / logits / bench generate / bench spark-generate. */
+class InferenceCliTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    @TempDir static Path tmp;
+
+    static Path promptsFile(Path dir, List<String> prompts, boolean withBadLine) throws Exception {
+        Files.createDirectories(dir);
+        Path f = dir.resolve("prompts.jsonl");
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) {
+            lines.add(JSON.writeValueAsString(Map.of("id", "q" + i, "prompt", prompts.get(i))));
+            if (withBadLine && i == 2) {
+                lines.add("{not json");
+            }
+        }
+        Files.write(f, lines, StandardCharsets.UTF_8);
+        return f;
+    }
+
+    static List<JsonNode> readJsonl(Path dir) throws Exception {
+        List<JsonNode> out = new ArrayList<>();
+        try (var files = Files.list(dir)) {
+            for (Path p : files.filter(p -> p.getFileName().toString().startsWith("part-")).sorted().toList()) {
+                for (String line : Files.readAllLines(p)) {
+                    out.add(JSON.readTree(line));
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void generateWithPromptPrintsOnlyTheCompletion() throws Exception {
+        Cli.Result r = Cli.run("generate", "--model", Stories.model().toString(), "--prompt", "Once upon a time", "--max-tokens", "12",
+                "--threads", "2");
+        assertEquals(0, r.code(), r.toString());
+        String expected;
+        try (Engine e = Engine.open(Stories.model(), EngineOptions.defaults().withThreads(2))) {
+            expected = e.generate(GenerationRequest.of("Once upon a time").withMaxTokens(12)).text();
+        }
+        assertEquals(expected + "\n", r.out());
+        Cli.Result bad = Cli.run("generate", "--model", Stories.model().toString());
+        assertEquals(2, bad.code(), bad.toString());
+        assertTrue(bad.err().contains("--prompt TEXT, or --input IN and --output OUT"), bad.err());
+    }
+
+    @Test
+    void generateJobWritesOneRowPerPromptInOrder() throws Exception {
+        TestSpark.session();
+        List<String> prompts = Stories.prompts(30);
+        Path in = promptsFile(tmp.resolve("gen"), prompts, true);
+        Path out = tmp.resolve("gen-out");
+        Cli.Result r = Cli.run("generate", "--no-progress", "--model", Stories.model().toString(), "--threads", "2", "-i", in.toString(),
+                "-o", out.toString(), "--max-tokens", "8", "--on-error", "skip");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("malformed_json 1"), r.out());
+        assertTrue(r.out().contains("generate:") && r.out().contains("generated tokens"), r.out());
+        List<JsonNode> rows = readJsonl(out);
+        assertEquals(30, rows.size());
+        List<GenerationRequest> reqs = new ArrayList<>();
+        for (String p : prompts) {
+            reqs.add(GenerationRequest.of(p).withMaxTokens(8));
+        }
+        List<Completion> alone;
+        try (Engine e = Engine.open(Stories.model(), EngineOptions.defaults().withThreads(2))) {
+            alone = e.generate(reqs);
+        }
+        for (int i = 0; i < rows.size(); i++) {
+            JsonNode n = rows.get(i);
+            assertEquals(List.of("id", "prompt", "completion", "n_tokens", "finish_reason", "error"), fieldNames(n));
+            assertEquals("q" + i, n.get("id").asText(), "input order");
+            assertEquals(prompts.get(i), n.get("prompt").asText());
+            assertEquals(alone.get(i).text(), n.get("completion").asText());
+            assertEquals(alone.get(i).tokens().length, n.get("n_tokens").asInt());
+            assertEquals(alone.get(i).finishReason().label(), n.get("finish_reason").asText());
+            assertTrue(n.get("error").isNull());
+        }
+    }
+
+    static List<String> fieldNames(JsonNode n) {
+        List<String> f = new ArrayList<>();
+        n.fieldNames().forEachRemaining(f::add);
+        return f;
+    }
+
+    @Test
+    void scoreJobAddsLogprobPerplexityAndCountsAndFilters() throws Exception {
+        TestSpark.session();
+        Path dir = tmp.resolve("score");
+        Files.createDirectories(dir);
+        List<String> lines = new ArrayList<>();
+        List<String> texts = new ArrayList<>(Stories.prompts(12));
+        texts.add("zq xv kjw plo qqq zzz");
+        for (int i = 0; i < texts.size(); i++) {
+            lines.add(JSON.writeValueAsString(Map.of("id", "d" + i, "text", texts.get(i), "source", "s" + i)));
+        }
+        Files.write(dir.resolve("docs.jsonl"), lines);
+        Cli.Result r = Cli.run("score", "--no-progress", "-m", Stories.model().toString(), "--threads", "2", "-i",
+                dir.resolve("docs.jsonl").toString(), "-o", dir.resolve("out").toString());
+        assertEquals(0, r.code(), r.toString());
+        List<JsonNode> rows = readJsonl(dir.resolve("out"));
+        assertEquals(13, rows.size());
+        try (Engine e = Engine.open(Stories.model(), EngineOptions.defaults().withThreads(2))) {
+            for (JsonNode n : rows) {
+                int i = Integer.parseInt(n.get("id").asText().substring(1));
+                var s = e.score(List.of(texts.get(i))).get(0);
+                assertEquals(s.logprob(), n.get("logprob").asDouble(), 1e-6);
+                assertEquals(s.perplexity(), n.get("perplexity").asDouble(), 1e-6);
+                assertEquals(s.logprobs().length, n.get("n_tokens").asInt());
+                assertEquals("s" + i, n.get("source").asText(), "input columns are kept");
+            }
+        }
+        Cli.Result f = Cli.run("score", "--no-progress", "-m", Stories.model().toString(), "--threads", "2", "-i",
+                dir.resolve("docs.jsonl").toString(), "-o", dir.resolve("kept").toString(), "--max-perplexity", "100",
+                "--rejected", dir.resolve("rejected").toString(), "--stats", dir.resolve("stats.json").toString());
+        assertEquals(0, f.code(), f.toString());
+        assertTrue(f.out().contains("perplexity") && f.out().contains("too_high"), f.out());
+        List<JsonNode> rejected = readJsonl(dir.resolve("rejected"));
+        assertTrue(rejected.stream().anyMatch(n -> n.get("id").asText().equals("d12")), "the gibberish is rejected");
+        assertEquals(13, readJsonl(dir.resolve("kept")).size() + rejected.size(), "every row kept or rejected");
+        for (JsonNode n : rejected) {
+            assertTrue(n.get("perplexity").asDouble() > 100);
+            assertEquals("perplexity:too_high", n.get("reason").asText());
+        }
+        JsonNode stats = JSON.readTree(dir.resolve("stats.json").toFile());
+        assertNotNull(stats);
+    }
+
+    @Test
+    void logitsAndBenchmarks() throws Exception {
+        Cli.Result l = Cli.run("logits", "--model", Stories.model().toString(), "--prompt", "Once upon", "--top", "3", "--threads", "2");
+        assertEquals(0, l.code(), l.toString());
+        JsonNode j = JSON.readTree(l.out());
+        assertEquals(512, j.get("logits").size());
+        assertEquals(3, j.get("top").size());
+        Cli.Result b = Cli.run("bench", "generate", "--model", Stories.model().toString(), "--prompt-tokens", "8", "--gen", "4",
+                "--threads", "1", "--reps", "1", "--warmup", "0");
+        assertEquals(0, b.code(), b.toString());
+        JsonNode bj = JSON.readTree(b.out());
+        assertTrue(bj.get("decode_tok_s").asDouble() > 0, b.out());
+        TestSpark.session();
+        Cli.Result s = Cli.run("bench", "spark-generate", "--model", Stories.model().toString(), "--prompts", "12",
+                "--max-tokens", "4", "--threads", "2", "--reps", "1");
+        assertEquals(0, s.code(), s.toString());
+        JsonNode sj = JSON.readTree(s.out());
+        assertEquals(sj.get("engine_tokens").asLong(), sj.get("spark_tokens").asLong(), "the same work: " + s.out());
+        assertTrue(sj.get("engine_tok_s").asDouble() > 0 && sj.get("spark_tok_s").asDouble() > 0, s.out());
+    }
+
+    @Test
+    void aMissingModelIsAClearError() throws Exception {
+        TestSpark.session();
+        Path in = promptsFile(tmp.resolve("missing"), Stories.prompts(2), false);
+        Cli.Result r = Cli.run("generate", "--no-progress", "--model", tmp.resolve("nope.gguf").toString(), "-i", in.toString(),
+                "-o", tmp.resolve("missing-out").toString());
+        assertTrue(r.code() != 0, r.toString());
+        assertTrue(r.err().contains("nope.gguf does not exist"), r.err());
+        Map<String, Row> unused = new HashMap<>();
+        assertNull(unused.get("x"));
+    }
+}

@@ -1,0 +1,97 @@
+package dev.kindling.spark.inference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kindling.inference.Completion;
+import dev.kindling.inference.Engine;
+import dev.kindling.inference.EngineOptions;
+import dev.kindling.inference.GenerationRequest;
+import dev.kindling.spark.TestSpark;
+import dev.kindling.spark.cli.Cli;
+import dev.kindling.spark.s3.S3Server;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The model and the prompts on S3 (s3proxy on 127.0.0.1, through s3a): the executor copies the
+ * model to local disk once and the job's output, written to S3, holds the engine's texts.
+ */
+class InferenceS3Test {
+    static S3Server s3;
+    @TempDir static Path tmp;
+
+    @BeforeAll
+    static void start() throws Exception {
+        s3 = S3Server.start("models", "data");
+        s3.attach(TestSpark.session(), tmp);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (s3 != null) {
+            s3.close();
+        }
+    }
+
+    @Test
+    void modelAndPromptsFromS3() throws Exception {
+        SparkSession spark = TestSpark.session();
+        Configuration hc = spark.sparkContext().hadoopConfiguration();
+        org.apache.hadoop.fs.Path model = new org.apache.hadoop.fs.Path("s3a://models/tiny/stories260K.gguf");
+        FileSystem fs = model.getFileSystem(hc);
+        fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(Stories.model().toUri()), model);
+        List<String> prompts = Stories.prompts(20);
+        Path local = InferenceCliTest.promptsFile(tmp.resolve("prompts"), prompts, false);
+        org.apache.hadoop.fs.Path data = new org.apache.hadoop.fs.Path("s3a://data/in/prompts.jsonl");
+        data.getFileSystem(hc).copyFromLocalFile(new org.apache.hadoop.fs.Path(local.toUri()), data);
+
+        Cli.Result r = Cli.run("generate", "--no-progress", "--model", model.toString(), "--threads", "2",
+                "-i", "s3a://data/in/", "-o", "s3a://data/out/", "--max-tokens", "8");
+        assertEquals(0, r.code(), r.toString());
+        List<Row> rows = spark.read().json("s3a://data/out/").orderBy("id").collectAsList();
+        assertEquals(20, rows.size());
+        List<GenerationRequest> reqs = new ArrayList<>();
+        for (String p : prompts) {
+            reqs.add(GenerationRequest.of(p).withMaxTokens(8));
+        }
+        List<Completion> alone;
+        try (Engine e = Engine.open(Stories.model(), EngineOptions.defaults().withThreads(2))) {
+            alone = e.generate(reqs);
+        }
+        Map<String, String> got = new HashMap<>();
+        for (Row row : rows) {
+            got.put(row.getAs("id"), row.getAs("completion"));
+        }
+        for (int i = 0; i < prompts.size(); i++) {
+            assertEquals(alone.get(i).text(), got.get("q" + i), "prompt " + i);
+        }
+        // the model was copied to this machine's cache once, whole
+        Path cache = Path.of(System.getProperty("kindling.cache.dir", Path.of(System.getProperty("java.io.tmpdir"), "kindling-cache").toString()));
+        try (Stream<Path> files = Files.walk(cache)) {
+            List<Path> copies = files.filter(p -> p.getFileName().toString().equals("stories260K.gguf")).toList();
+            assertEquals(1, copies.size(), "one copy: " + copies);
+            assertEquals(Files.size(Stories.model()), Files.size(copies.get(0)));
+        }
+        // the Transformer API with the model on S3 (same engine, already local)
+        List<Row> api = new Generate().setModel(model.toString()).setThreads(2).setMaxTokens(8)
+                .transform(Stories.promptFrame(spark, prompts.subList(0, 3), 1)).select("generation.text").collectAsList();
+        for (int i = 0; i < 3; i++) {
+            assertEquals(alone.get(i).text(), api.get(i).getString(0));
+        }
+        assertTrue(r.out().contains("generate"), r.out());
+    }
+}

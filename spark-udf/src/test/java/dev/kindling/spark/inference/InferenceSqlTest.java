@@ -1,0 +1,87 @@
+package dev.kindling.spark.inference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kindling.inference.Completion;
+import dev.kindling.inference.Engine;
+import dev.kindling.inference.EngineOptions;
+import dev.kindling.inference.GenerationRequest;
+import dev.kindling.spark.TestSpark;
+import dev.kindling.spark.sql.KindlingFunctions;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The kindling_* inference SQL functions. */
+class InferenceSqlTest {
+    @TempDir static Path tmp;
+
+    @Test
+    void generateScoreEmbedJudgeFromSql() throws Exception {
+        SparkSession spark = TestSpark.session();
+        KindlingFunctions.register(spark);
+        String m = Stories.model().toString();
+        spark.createDataFrame(List.of(RowFactory.create("1", "Once upon a time"), RowFactory.create("2", null)),
+                new StructType().add("id", DataTypes.StringType).add("prompt", DataTypes.StringType)).createOrReplaceTempView("prompts");
+        List<Row> rows = spark.sql("SELECT id, kindling_generate(prompt, '" + m + "') AS g, "
+                + "kindling_generate_ex(prompt, '" + m + "', map('max_tokens', '8', 'temperature', '0.9', 'seed', '5')) AS s, "
+                + "kindling_score(prompt, '" + m + "') AS sc, kindling_perplexity(prompt, '" + m + "') AS ppl, "
+                + "kindling_embed(prompt, '" + m + "') AS e FROM prompts ORDER BY id").collectAsList();
+        Completion greedy;
+        Completion sampled;
+        try (Engine e = Engine.open(Stories.model(), EngineOptions.defaults().withThreads(2))) {
+            greedy = e.generate(GenerationRequest.of("Once upon a time").withMaxTokens(256));
+            String id = new Prompts.Prompt("Once upon a time", null).id();
+            sampled = e.generate(GenerationRequest.of("Once upon a time").withMaxTokens(8)
+                    .withSampling(SamplingSpec.temperature(0.9f, 5).params(RowSeeds.of(5, id, 0))));
+            assertEquals(e.score(List.of("Once upon a time")).get(0).perplexity(), rows.get(0).getDouble(4), 1e-6);
+        }
+        Row r = rows.get(0);
+        assertEquals(greedy.text(), r.getString(1));
+        assertEquals(sampled.text(), r.getStruct(2).getString(0));
+        assertNull(r.getStruct(2).get(4), "no error");
+        assertEquals(r.getDouble(4), r.getStruct(3).getDouble(1), 1e-12);
+        assertEquals(64, r.getList(5).size());
+        Row nulls = rows.get(1);
+        for (int i = 1; i < 6; i++) {
+            assertTrue(nulls.isNullAt(i), "null prompt gives null in column " + i);
+        }
+        // a row error lands in the struct's error field
+        Path shortContext = Stories.withContext(tmp, 64);
+        Row err = spark.sql("SELECT kindling_generate_ex(repeat('Lily saw a dog. ', 30), '" + shortContext
+                + "', map('max_tokens', '4'))").first().getStruct(0);
+        assertNull(err.get(0));
+        assertTrue(err.getString(4).contains("context holds 64"), err.getString(4));
+        // sampling without a seed: only kindling_sample, which Spark knows is nondeterministic
+        Exception e = assertThrows(Exception.class, () -> spark.sql("SELECT kindling_generate_ex(prompt, '" + m
+                + "', map('temperature', '0.8')) FROM prompts").collectAsList());
+        assertTrue(String.valueOf(e.getMessage()).contains("only with a 'seed'") || String.valueOf(e.getCause()).contains("only with a 'seed'"),
+                String.valueOf(e));
+        assertNotNull(spark.sql("SELECT kindling_sample(prompt, '" + m + "', map('temperature', '0.8', 'max_tokens', '4')) FROM prompts "
+                + "WHERE id = '1'").first().getStruct(0).getString(0));
+        assertTrue(!spark.sql("SELECT kindling_sample('a', '" + m + "', map())").queryExecution().analyzed().deterministic(),
+                "kindling_sample is registered as nondeterministic");
+        assertTrue(spark.sql("SELECT kindling_generate('a', '" + m + "')").queryExecution().analyzed().deterministic());
+        Path rubric = tmp.resolve("rubric.txt");
+        java.nio.file.Files.writeString(rubric, "Rate it from 1 to 5.\nQ: {instruction}\nA: {response}\n");
+        Row judged = spark.sql("SELECT kindling_judge('Tell a story.', 'A dog ran.', '" + m + "', '" + rubric + "')").first().getStruct(0);
+        double rating = judged.getDouble(0);
+        assertTrue(rating >= 1 && rating <= 5, judged.toString());
+        // chat messages through the template of a model that has one
+        Path chat = Stories.withChatTemplate(tmp);
+        Row c = spark.sql("SELECT kindling_chat(array(named_struct('role', 'user', 'content', 'Hi')), '" + chat
+                + "', map('max_tokens', '4'))").first().getStruct(0);
+        assertNull(c.get(4));
+        assertEquals(4, c.getList(1).size());
+    }
+}

@@ -1,0 +1,65 @@
+package dev.kindling.spark.inference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.OptionalDouble;
+import org.junit.jupiter.api.Test;
+
+class RatingParserTest {
+    static void rated(double expected, String text) {
+        OptionalDouble r = RatingParser.parse(text, 1, 5);
+        assertTrue(r.isPresent(), "no rating read from: " + text);
+        assertEquals(expected, r.getAsDouble(), 0, text);
+    }
+
+    static void unrated(String text) {
+        assertTrue(RatingParser.parse(text, 1, 5).isEmpty(), "a rating read from: " + text);
+    }
+
+    @Test
+    void labelledRatings() {
+        rated(4, "Rating: 4\nRationale: clear and correct.");
+        rated(5, "**Rating:** 5\n**Rationale:** complete.");
+        rated(3, "Rating: [3]");
+        rated(4, "rating: 4/5");
+        rated(2, "Rating (1-5): 2");
+        rated(2, "Rating [1 to 5]: 2");
+        rated(4.5, "Score = 4.5");
+        rated(4, "Overall rating - four.");
+        rated(4, "I would rate this response a 4.");
+        rated(3, "The rating scale is 1 to 5. Rating: 3");
+        rated(1, "On a scale of 1 to 5, I'd give it a rating of 1 because it is wrong.");
+        rated(5, "Rationale: the answer is right.\nRating: 5");
+        rated(2, "rating:2");
+        rated(3, "Rating: 7 is too high; corrected rating: 3");
+    }
+
+    @Test
+    void fractionsAndBareNumbers() {
+        rated(4, "I think it deserves 4/5.");
+        rated(3, "3 out of 5 stars");
+        rated(5, "5");
+        rated(2, "[2].");
+        rated(4, " **4** ");
+        unrated("It deserves 8/10.");
+    }
+
+    @Test
+    void noRating() {
+        unrated("Rating: N/A");
+        unrated("Rating: none given, the response is off topic.");
+        unrated("The story is about a dog named Max who likes to play.");
+        unrated("Rating: 7");
+        unrated("");
+        unrated(null);
+        unrated("Rating: 0");
+    }
+
+    @Test
+    void otherScales() {
+        assertEquals(7, RatingParser.parse("Score: 7/10", 1, 10).getAsDouble());
+        assertEquals(10, RatingParser.parse("ten", 1, 10).getAsDouble());
+        assertTrue(RatingParser.parse("Score: 7/10", 1, 5).isEmpty());
+    }
+}

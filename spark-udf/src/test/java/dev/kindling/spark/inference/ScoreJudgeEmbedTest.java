@@ -1,0 +1,238 @@
+package dev.kindling.spark.inference;
+
+import static org.apache.spark.sql.functions.col;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kindling.inference.Engine;
+import dev.kindling.inference.EngineOptions;
+import dev.kindling.inference.ScoreResult;
+import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.TestSpark;
+import dev.kindling.spark.io.Columns;
+import dev.kindling.spark.stage.StageContext;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Score, the perplexity filter, Judge and Embed on stories260K, against the engine alone. */
+class ScoreJudgeEmbedTest {
+    @TempDir static Path tmp;
+    static Engine engine;
+
+    @BeforeAll
+    static void open() {
+        engine = Engine.open(Stories.model(), EngineOptions.defaults().withThreads(2));
+    }
+
+    @AfterAll
+    static void close() {
+        if (engine != null) {
+            engine.close();
+        }
+    }
+
+    static Dataset<Row> texts(SparkSession spark, List<String> texts) {
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < texts.size(); i++) {
+            rows.add(RowFactory.create("t" + i, texts.get(i)));
+        }
+        return spark.createDataFrame(rows, new StructType().add("id", DataTypes.StringType).add("text", DataTypes.StringType)).repartition(2);
+    }
+
+    static String longText() {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; sb.length() < 900; i++) {
+            sb.append(Stories.prompts(300).get(i % 300)).append(' ');
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void scoresAreTheEnginesIncludingLongTextsInChunks() throws Exception {
+        SparkSession spark = TestSpark.session();
+        // a copy of the model with a context of 64, so that a long text is a few hundred tokens
+        Path model = Stories.withContext(tmp, 64);
+        List<String> texts = new ArrayList<>(Stories.prompts(30));
+        texts.add("zq xv kjw plo qqq zzz");
+        String longText = longText();
+        texts.add(longText);
+        texts.add("");
+        Map<String, Row> got = new HashMap<>();
+        for (Row r : new Score().setModel(model.toString()).setThreads(2).transform(texts(spark, texts)).collectAsList()) {
+            got.put(r.getString(0), r);
+        }
+        Engine engine = Engine.open(model, EngineOptions.defaults().withThreads(2));
+        List<ScoreResult> alone = engine.score(texts.subList(0, 31));
+        for (int i = 0; i < 31; i++) {
+            Row r = got.get("t" + i);
+            assertNull(r.get(5));
+            assertEquals(alone.get(i).logprob(), r.getDouble(2), 1e-6, "logprob of " + texts.get(i));
+            assertEquals(alone.get(i).perplexity(), r.getDouble(3), 1e-6);
+            assertEquals(alone.get(i).logprobs().length, r.getInt(4));
+        }
+        assertTrue(got.get("t30").getDouble(3) > 3 * got.get("t0").getDouble(3), "gibberish is less likely than a story opening");
+        // the long text: windows of the context (2048), each after the first starting from BOS again
+        int[] ids = engine.encode(longText);
+        assertTrue(ids.length > 64 * 3, "a text over three contexts: " + ids.length);
+        double lp = 0;
+        int n = 0;
+        for (int start = 1; start < ids.length; start += 63) {
+            int[] w = new int[Math.min(63, ids.length - start) + 1];
+            w[0] = ids[0];
+            System.arraycopy(ids, start, w, 1, w.length - 1);
+            ScoreResult s = engine.scoreTokens(List.of(w)).get(0);
+            lp += s.logprob();
+            n += s.logprobs().length;
+        }
+        engine.close();
+        Row lr = got.get("t31");
+        assertEquals(ids.length - 1, lr.getInt(4));
+        assertEquals(n, lr.getInt(4));
+        assertEquals(lp, lr.getDouble(2), 1e-4);
+        // the empty text: nothing to predict
+        Row empty = got.get("t32");
+        assertEquals(0, empty.getInt(4));
+        assertNull(empty.get(3));
+        // long texts as errors, or truncated
+        Row err = new Score().setModel(model.toString()).setThreads(2).setLongTexts("error")
+                .transform(texts(spark, List.of(longText))).first();
+        assertTrue(err.getString(5).startsWith("score: the text has "), err.toString());
+        Row cut = new Score().setModel(model.toString()).setThreads(2).setLongTexts("truncate")
+                .transform(texts(spark, List.of(longText))).first();
+        assertEquals(63, cut.getInt(4));
+    }
+
+    @Test
+    void perplexityFilterRejectsWithAReason() {
+        SparkSession spark = TestSpark.session();
+        List<String> texts = new ArrayList<>(Stories.prompts(20));
+        texts.add("zq xv kjw plo qqq zzz");
+        texts.add("qwx vbn zzk jjj ppp");
+        Dataset<Row> in = texts(spark, texts).withColumn(Columns.REASON, org.apache.spark.sql.functions.lit(null).cast(DataTypes.StringType));
+        Score score = new Score().setModel(Stories.model().toString()).setThreads(2);
+        StageContext ctx = new StageContext(spark, "id", "text");
+        Map<String, Row> out = new HashMap<>();
+        for (Row r : new PerplexityFilter(score).setMaxPerplexity(60).apply(in, ctx).collectAsList()) {
+            out.put(r.getString(0), r);
+        }
+        for (Row r : out.values()) {
+            double ppl = r.getDouble(r.fieldIndex("perplexity"));
+            String reason = r.getString(r.fieldIndex(Columns.REASON));
+            assertEquals(ppl > 60 ? "perplexity:too_high" : null, reason, r.toString());
+        }
+        assertEquals("perplexity:too_high", out.get("t20").getString(out.get("t20").fieldIndex(Columns.REASON)));
+        assertTrue(ctx.keptInOutput().contains("error"));
+        long rejected = new PerplexityFilter(new Score().setModel(Stories.model().toString()).setThreads(2)).setKeepFraction(0.5)
+                .apply(in, new StageContext(spark, "id", "text")).filter(col(Columns.REASON).isNotNull()).count();
+        assertTrue(rejected >= 9 && rejected <= 13, "about half rejected: " + rejected);
+        assertThrows(KindlingException.class, () -> new PerplexityFilter(score).apply(in, ctx));
+    }
+
+    @Test
+    void embeddingsAreTheEnginesMeanPooledStates() {
+        SparkSession spark = TestSpark.session();
+        List<String> texts = Stories.prompts(5);
+        List<Row> rows = new Embed().setModel(Stories.model().toString()).setThreads(2).setNormalize(true)
+                .transform(texts(spark, texts).coalesce(1).sortWithinPartitions("id")).collectAsList();
+        float[][] alone = engine.embed(texts);
+        for (Row r : rows) {
+            int i = Integer.parseInt(r.getString(0).substring(1));
+            List<Float> v = r.getList(2);
+            assertEquals(64, v.size());
+            float[] expect = Embed.unit(alone[i]);
+            double norm = 0;
+            for (int d = 0; d < 64; d++) {
+                assertEquals(expect[d], v.get(d), 1e-6);
+                norm += v.get(d) * v.get(d);
+            }
+            assertEquals(1.0, norm, 1e-5);
+        }
+    }
+
+    @Test
+    void everyCandidateGetsARatingFromTheJudge() throws Exception {
+        SparkSession spark = TestSpark.session();
+        // stories260K cannot follow a rubric: its answers hold no rating, so the probabilities decide
+        List<Row> rows = List.of(RowFactory.create("Tell a story about a dog.", "Once upon a time, there was a dog named Max."),
+                RowFactory.create("Tell a story about a cat.", "zq xv kjw plo"));
+        Dataset<Row> in = spark.createDataFrame(rows, new StructType().add("prompt", DataTypes.StringType)
+                .add("completion", DataTypes.StringType)).coalesce(1);
+        // a short rubric of our own (a template file) keeps the prompts small
+        Path template = tmp.resolve("short-rubric.txt");
+        java.nio.file.Files.writeString(template, "Rate the answer from 1 to 5.\nQuestion: {instruction}\nAnswer: {response}\n");
+        Judge judge = new Judge().setModel(Stories.model().toString()).setThreads(2).setMaxTokens(8).setRubric(template.toString());
+        List<Row> auto = judge.transform(in).collectAsList();
+        List<Row> probs = new Judge().setModel(Stories.model().toString()).setThreads(2).setMethod("logprobs")
+                .setRubric(template.toString()).transform(in).collectAsList();
+        Rubric rubric = Rubric.load(template.toString());
+        for (int i = 0; i < rows.size(); i++) {
+            Row j = auto.get(i).getStruct(2);
+            assertNull(auto.get(i).get(3));
+            assertEquals("logprobs", j.getString(1), "no rating in the text " + j.getString(2));
+            assertNotNull(j.getString(2));
+            double rating = j.getDouble(0);
+            assertTrue(rating >= 1 && rating <= 5 && rating == Math.rint(rating));
+            List<Double> p = j.getList(3);
+            assertEquals(5, p.size());
+            assertEquals(1.0, p.stream().mapToDouble(Double::doubleValue).sum(), 1e-9);
+            assertEquals(p.indexOf(p.stream().max(Double::compare).orElseThrow()) + 1, (int) rating);
+            Row jp = probs.get(i).getStruct(2);
+            assertEquals(rating, jp.getDouble(0));
+            assertEquals(p, jp.getList(3));
+            assertNull(jp.get(2), "logprobs method writes no answer");
+            // the probabilities are the engine's for "Rating: r" after the prompt, each continuation in full
+            Judging.Request req = Judging.request(engine, rubric, rows.get(i).getString(0), rows.get(i).getString(1));
+            double[] lp = new double[5];
+            for (int r = 0; r < 5; r++) {
+                int[] c = req.continuations()[r];
+                float[] l = engine.scoreTokens(List.of(c)).get(0).logprobs();
+                for (int pos = req.divergeAt(); pos < c.length; pos++) {
+                    lp[r] += l[pos - 1];
+                }
+            }
+            double max = Arrays.stream(lp).max().orElseThrow();
+            double sum = Arrays.stream(lp).map(x -> Math.exp(x - max)).sum();
+            for (int r = 0; r < 5; r++) {
+                assertEquals(Math.exp(lp[r] - max) / sum, p.get(r), 1e-4, "P(rating " + (r + 1) + ")");
+            }
+        }
+    }
+
+    @Test
+    void arraysOfCandidatesAndRubrics() {
+        SparkSession spark = TestSpark.session();
+        Dataset<Row> in = spark.createDataFrame(List.of(RowFactory.create("Tell a story.", new String[] {"A dog ran.", "zq xv", null})),
+                new StructType().add("prompt", DataTypes.StringType).add("completion", DataTypes.createArrayType(DataTypes.StringType)));
+        Row r = new Judge().setModel(Stories.model().toString()).setThreads(2).setMethod("logprobs").setRubric("truthfulness")
+                .transform(in).first();
+        List<Row> js = r.getList(2);
+        assertEquals(3, js.size());
+        assertNotNull(js.get(0));
+        assertNotNull(js.get(1));
+        assertNull(js.get(2), "a null candidate has no judgment");
+        for (String name : Rubric.BUILT_IN) {
+            Rubric rb = Rubric.load(name);
+            String filled = rb.fill("INSTR {response}", "RESP {instruction}");
+            assertTrue(filled.contains("INSTR {response}") && filled.contains("RESP {instruction}") && filled.contains("Rating:"), name);
+        }
+        assertThrows(KindlingException.class, () -> Rubric.load("no-such-rubric"));
+    }
+}
