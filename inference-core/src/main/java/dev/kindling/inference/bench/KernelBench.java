@@ -18,7 +18,7 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@code bench kernels}: the matrix-product kernels alone, on random weights of a Llama-3.2-1B
+ * The matrix-product kernels alone, on random weights of a Llama-3.2-1B
  * shape, so that kernel changes can be judged without the whole engine — and on a shared, loaded
  * machine: besides wall time it reports throughput per CPU-second of the computing threads, which
  * other processes disturb much less.
