@@ -8,6 +8,8 @@ import dev.kindling.inference.cuda.Devices;
 import dev.kindling.inference.engine.Scheduler;
 import dev.kindling.inference.engine.TextSupport;
 import dev.kindling.inference.gguf.GgufModelLoader;
+import dev.kindling.inference.hf.GenerationConfig;
+import dev.kindling.inference.hf.HfModelLoader;
 import dev.kindling.inference.llama2c.Llama2cLoader;
 import dev.kindling.inference.model.Model;
 import dev.kindling.inference.model.ModelConfig;
@@ -47,9 +49,11 @@ public final class Engine implements AutoCloseable {
     private final Scheduler scheduler;
     private final EngineOptions options;
     private final TextCodec codec;
+    private final GenerationConfig generation;
 
-    private Engine(Model model, Backend backend, TextCodec codec, EngineOptions options) {
+    private Engine(Model model, Backend backend, TextCodec codec, EngineOptions options, GenerationConfig generation) {
         this.model = model;
+        this.generation = generation;
         this.backend = backend;
         this.codec = codec;
         this.options = options;
@@ -59,17 +63,31 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
-     * Opens a GGUF file or a llama2.c checkpoint (detected from the content) and starts the engine.
+     * Opens a model and starts the engine: a GGUF file or a llama2.c checkpoint (detected from the
+     * content), or a Hugging Face checkpoint directory ({@code config.json} + safetensors weights, with
+     * {@code tokenizer.json} / {@code tokenizer_config.json} for text and the chat template, and
+     * {@code generation_config.json} for the author's sampling defaults and end tokens, see
+     * {@link #generationConfig()}).
      *
      * @throws ModelFormatException naming the file (and tensor or key) when it cannot be used
      */
     public static Engine open(Path path, EngineOptions options) {
-        if (!Files.isRegularFile(path)) {
-            throw new ModelFormatException(path, "no such model file");
-        }
         Model model;
         TextCodec codec = null;
-        if (GgufFile.looksLikeGguf(path)) {
+        GenerationConfig generation = GenerationConfig.NONE;
+        if (Files.isDirectory(path)) {
+            if (!HfModelLoader.isCheckpoint(path)) {
+                throw new ModelFormatException(path, "a model directory needs config.json and model.safetensors"
+                        + " (or model.safetensors.index.json and its shards)");
+            }
+            model = HfModelLoader.load(path);
+            generation = GenerationConfig.read(path).orElse(GenerationConfig.NONE);
+            if (options.tokenizer() == null && Files.isRegularFile(path.resolve("tokenizer.json"))) {
+                codec = TextCodec.load(path);
+            }
+        } else if (!Files.isRegularFile(path)) {
+            throw new ModelFormatException(path, "no such model file or directory");
+        } else if (GgufFile.looksLikeGguf(path)) {
             try (GgufFile gguf = GgufFile.open(path)) {
                 model = GgufModelLoader.load(gguf);
                 if (options.tokenizer() == null) {
@@ -79,16 +97,19 @@ public final class Engine implements AutoCloseable {
         } else if (Llama2cLoader.looksLikeLlama2c(path)) {
             model = Llama2cLoader.load(path);
         } else {
-            throw new ModelFormatException(path, "neither a GGUF file nor a llama2.c checkpoint");
+            throw new ModelFormatException(path, "neither a GGUF file, a llama2.c checkpoint nor a Hugging Face checkpoint directory");
         }
         if (options.tokenizer() != null) {
             codec = TextCodec.load(options.tokenizer());
+        }
+        if (codec != null && generation.eosTokenIds().length > 0) {
+            codec = codec.withExtraStops(generation.eosTokenIds());
         }
         Model loaded = model;
         Backend backend = Devices.open(model, options, () -> cpuBackend(loaded, options));
         LOG.info("engine: {} on {}, KV cache {} blocks x {} positions", path.getFileName(), backend.describe(),
                 backend.kvBlockCount(), backend.kvBlockSize());
-        return new Engine(model, backend, codec, options);
+        return new Engine(model, backend, codec, options, generation);
     }
 
     private static Backend cpuBackend(Model model, EngineOptions options) {
@@ -111,6 +132,15 @@ public final class Engine implements AutoCloseable {
 
     public EngineOptions options() {
         return options;
+    }
+
+    /**
+     * The model author's generation defaults ({@code generation_config.json} of a Hugging Face
+     * directory; {@link GenerationConfig#NONE} otherwise). Its end tokens already stop generations;
+     * its sampling defaults apply where a caller asks for them ({@link GenerationConfig#sampling}).
+     */
+    public GenerationConfig generationConfig() {
+        return generation;
     }
 
     /** The backend description, e.g. {@code "cpu (2 threads, 512-bit vectors)"}. */
@@ -321,13 +351,18 @@ public final class Engine implements AutoCloseable {
     }
 
     /** The tokenizer as the engine uses it: prompts in, text out, end tokens. */
-    record TextCodec(Tokenizer tokenizer) {
+    record TextCodec(Tokenizer tokenizer, int[] extraStops) {
         static TextCodec fromGguf(GgufFile gguf) {
-            return new TextCodec(Tokenizer.fromGguf(gguf));
+            return new TextCodec(Tokenizer.fromGguf(gguf), new int[0]);
         }
 
         static TextCodec load(Path path) {
-            return new TextCodec(Tokenizer.load(path));
+            return new TextCodec(Tokenizer.load(path), new int[0]);
+        }
+
+        /** Also stops at {@code ids} (generation_config.json's eos_token_id). */
+        TextCodec withExtraStops(int[] ids) {
+            return new TextCodec(tokenizer, ids.clone());
         }
 
         int[] encode(String text) {
@@ -339,7 +374,8 @@ public final class Engine implements AutoCloseable {
         }
 
         int[] stopIds() {
-            return tokenizer.stopIds();
+            return java.util.stream.IntStream.concat(Arrays.stream(tokenizer.stopIds()), Arrays.stream(extraStops))
+                    .distinct().toArray();
         }
 
         int bosId() {

@@ -2,6 +2,7 @@ package dev.kindling.tokenizer;
 
 import dev.kindling.formats.gguf.GgufFile;
 import dev.kindling.tokenizer.gguf.GgufTokenizers;
+import dev.kindling.tokenizer.offsets.OffsetAligner;
 import dev.kindling.tokenizer.text.Utf8;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -70,6 +71,17 @@ public interface Tokenizer {
      * tokenized as ordinary text (see the class comment).
      */
     int[] encode(String text, boolean addSpecialTokens, boolean parseSpecialTokens);
+
+    /**
+     * Encodes {@code text} and gives each token's {@code [start, end)} range in {@code text} (Java
+     * string indices), as Hugging Face {@code tokenizers}' {@code encoding.offsets}; see
+     * {@link Encoding}. Costs about one more pass over the text than {@link #encode(String, boolean)},
+     * which stays the allocation-light path.
+     */
+    default Encoding encodeWithOffsets(String text, boolean addSpecialTokens) {
+        String t = Utf8.scrubSurrogates(java.util.Objects.requireNonNull(text, "text to encode is null"));
+        return OffsetAligner.align(this, t, encode(t, addSpecialTokens), OffsetAligner.Prefix.NONE);
+    }
 
     /** Encodes UTF-8 bytes; invalid sequences become U+FFFD (see the class comment). */
     default int[] encode(byte[] utf8, boolean addSpecialTokens) {

@@ -73,7 +73,7 @@ public final class GenerateBench {
                 .withMaxBatchTokens(Math.max(256, Math.min(8192, promptTokens * batch)));
         try (Engine e = Engine.open(model, o)) {
             ModelConfig c = e.config();
-            long bytes = e.model().weights().bytesPerToken();
+            long bytes = e.model().weights().bytesPerToken(c.expertsUsed());
             double[] pre = new double[reps];
             double[] dec = new double[reps];
             for (int r = 0; r < warmup + reps; r++) {

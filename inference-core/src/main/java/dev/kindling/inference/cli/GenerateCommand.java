@@ -29,7 +29,9 @@ import java.util.Set;
  * With {@code --prompt} only the completion goes to stdout, streamed ({@code --prompt ""} starts
  * from BOS alone). With {@code --input} (JSON lines {@code {id, prompt}}) all rows are generated in
  * one continuous batch and written as {@code {id, prompt, completion, n_tokens, finish_reason}} in
- * input order; a row that fails gets {@code error} instead. Defaults: greedy, 256 tokens.
+ * input order; a row that fails gets {@code error} instead. Defaults: greedy, 256 tokens; for a
+ * Hugging Face directory, its {@code generation_config.json} (sampling when {@code do_sample},
+ * {@code max_new_tokens}) when no sampling option / {@code --max-tokens} is given.
  */
 public final class GenerateCommand {
     static final Set<String> OPTIONS = Set.of("model", "prompt", "input", "output", "max-tokens", "temperature", "top-p",
@@ -70,13 +72,18 @@ public final class GenerateCommand {
         }
         float temperature = a.getFloat("temperature", 0f);
         long seed = a.getLong("seed", System.nanoTime());
-        SamplingParams sp = a.has("llama2c-sampler")
-                ? SamplingParams.llama2c(temperature, a.getFloat("top-p", 0.9f), seed)
-                : new SamplingParams(temperature, a.getInt("top-k", 0), a.getFloat("top-p", 1f), a.getFloat("min-p", 0f),
-                        1f, 0f, 0f, seed, SamplingParams.Kind.DEFAULT);
-        int maxTokens = a.getInt("max-tokens", 256);
         List<String> stops = a.has("stop") ? List.of(a.get("stop")) : List.of();
         try (Engine engine = Engine.open(Path.of(a.get("model")), o)) {
+            // without sampling options, the model author's defaults (a Hugging Face directory's
+            // generation_config.json; greedy otherwise)
+            boolean samplingGiven = a.has("temperature") || a.has("top-p") || a.has("top-k") || a.has("min-p")
+                    || a.has("llama2c-sampler");
+            SamplingParams sp = !samplingGiven ? engine.generationConfig().sampling(seed)
+                    : a.has("llama2c-sampler") ? SamplingParams.llama2c(temperature, a.getFloat("top-p", 0.9f), seed)
+                    : new SamplingParams(temperature, a.getInt("top-k", 0), a.getFloat("top-p", 1f), a.getFloat("min-p", 0f),
+                            1f, 0f, 0f, seed, SamplingParams.Kind.DEFAULT);
+            int maxTokens = a.getInt("max-tokens", engine.generationConfig().maxNewTokens() > 0
+                    ? engine.generationConfig().maxNewTokens() : 256);
             if (a.has("prompt")) {
                 GenerationRequest r = GenerationRequest.of(a.get("prompt")).withSampling(sp).withMaxTokens(maxTokens)
                         .withStopStrings(stops);

@@ -15,6 +15,10 @@ import java.util.Set;
  * {@code kindling logits --model M --prompt TEXT [--top 50] [--threads N] [--tokenizer FILE] [--device D] [--gpu N]}: one
  * JSON object {@code {"tokens":[...],"logits":[... full vocabulary at the last position ...],
  * "top":[{"id","piece","logit"}...]}} (the prompt is encoded with BOS as the vocabulary says).
+ *
+ * <p>{@code --tokens 1,2,3} gives the ids instead of a prompt (no tokenizer needed; {@code top} then
+ * has no pieces); {@code --all-positions} adds {@code "positions":[[... logits after token 0 ...], ...]},
+ * the full vocabulary after every prefix (as llama.cpp's reference script's {@code --all-positions}).
  */
 public final class LogitsCommand {
     private LogitsCommand() {}
@@ -27,9 +31,12 @@ public final class LogitsCommand {
         CliArgs a;
         EngineOptions o;
         try {
-            a = new CliArgs(args, Set.of("model", "prompt", "top", "threads", "tokenizer", "device", "gpu"), Set.of());
+            a = new CliArgs(args, Set.of("model", "prompt", "tokens", "top", "threads", "tokenizer", "device", "gpu"),
+                    Set.of("all-positions"));
             a.require("model");
-            a.require("prompt");
+            if (!a.has("tokens")) {
+                a.require("prompt");
+            }
             o = a.device(EngineOptions.defaults());
         } catch (IllegalArgumentException e) {
             err.println("logits: " + e.getMessage());
@@ -42,7 +49,14 @@ public final class LogitsCommand {
             o = o.withTokenizer(Path.of(a.get("tokenizer")));
         }
         try (Engine e = Engine.open(Path.of(a.get("model")), o)) {
-            int[] tokens = e.encode(a.get("prompt"));
+            int[] tokens;
+            try {
+                tokens = a.has("tokens") ? java.util.Arrays.stream(a.get("tokens").split(",")).map(String::trim)
+                        .mapToInt(Integer::parseInt).toArray() : e.encode(a.get("prompt"));
+            } catch (NumberFormatException ex) {
+                err.println("logits: --tokens must be comma-separated ids: " + ex.getMessage());
+                return 2;
+            }
             float[] logits = e.logits(tokens);
             ObjectMapper json = new ObjectMapper();
             ObjectNode root = json.createObjectNode();
@@ -61,12 +75,23 @@ public final class LogitsCommand {
             }
             java.util.Arrays.sort(order, (x, y) -> Float.compare(logits[y], logits[x]));
             ArrayNode topNode = root.putArray("top");
-            Tokenizer tok = e.tokenizer().orElseThrow();
+            Tokenizer tok = e.tokenizer().orElse(null);
             for (int i = 0; i < top; i++) {
                 ObjectNode n = topNode.addObject();
                 n.put("id", order[i]);
-                n.put("piece", tok.tokenText(order[i]));
+                if (tok != null) {
+                    n.put("piece", tok.tokenText(order[i]));
+                }
                 n.put("logit", logits[order[i]]);
+            }
+            if (a.has("all-positions")) {
+                ArrayNode positions = root.putArray("positions");
+                for (int p = 0; p < tokens.length; p++) {
+                    ArrayNode row = positions.addArray();
+                    for (float v : p == tokens.length - 1 ? logits : e.logits(java.util.Arrays.copyOf(tokens, p + 1))) {
+                        row.add(v);
+                    }
+                }
             }
             out.println(json.writeValueAsString(root));
             return 0;

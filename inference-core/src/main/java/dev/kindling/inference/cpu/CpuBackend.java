@@ -2,46 +2,69 @@ package dev.kindling.inference.cpu;
 
 import dev.kindling.inference.backend.Backend;
 import dev.kindling.inference.backend.Step;
+import dev.kindling.inference.model.Architecture;
+import dev.kindling.inference.model.Architecture.Positions;
+import dev.kindling.inference.model.FeedForward;
 import dev.kindling.inference.model.LayerWeights;
+import dev.kindling.inference.model.Linear;
 import dev.kindling.inference.model.Model;
 import dev.kindling.inference.model.ModelConfig;
+import dev.kindling.inference.model.Moe;
+import dev.kindling.inference.model.Norm;
 import dev.kindling.inference.model.Rope;
 import dev.kindling.inference.model.RopeStyle;
 import dev.kindling.inference.model.Weights;
+import dev.kindling.inference.tensor.Tensor;
+import java.util.Arrays;
 
 /**
- * The CPU backend: the transformer forward pass over a batch of tokens, reading top to bottom.
+ * The CPU backend: the transformer forward pass over a batch of tokens, reading top to bottom. One
+ * pass serves every family; {@link Architecture} picks the building blocks.
  *
  * <pre>
- *   x = embedding[token]
- *   per block:  h = x + Wo · attention(rope(Wq·norm(x)), rope(Wk·norm(x)), Wv·norm(x))   [KV cache]
- *               x = h + Wdown · (silu(Wgate·norm(h)) * Wup·norm(h))
- *   logits = Wout · norm(x)          (only for the tokens the step asks for)
+ *   x = embedding[token] (+ position embedding) (-> project in) (-> norm)         embed
+ *   per block, by residual layout:
+ *     SEQUENTIAL:  x = x + attention(norm1(x));   x = x + ffn(norm2(x))
+ *     PARALLEL:    x = x + attention(norm1(x)) + ffn(norm2(x) or norm1(x))
+ *     POST_NORM:   x = norm1(x + attention(x));   x = norm2(x + ffn(x))
+ *   attention(a) = Wo . softmax(q.k / sqrt(d) [+ ALiBi]) v + bo,  q,k,v = Wq/k/v . a + b (RoPE on q, k)
+ *   ffn(a)       = Wdown . act(Wgate . a) * (Wup . a)       gated (SwiGLU), or
+ *                  Wdown . act(Wup . a + bup) + bdown      plain, or
+ *                  sum over the top-k experts of softmax(router logits) * expert(a)   mixture of experts
+ *   logits = Wout . (project out) norm(x) (+ bout)        only for the tokens the step asks for
  * </pre>
  *
  * Matrix products run over all tokens of the step at once (one pass over the weights, rows split
  * over the threads); attention runs per (token, head) over that token's own sequence in the paged
  * KV cache; the element-wise parts run per token. The KV cache lives here: blocks of
- * {@link #kvBlockSize()} positions, each {@code float[layers][K|V][position][kvDim]}, allocated on
- * first use up to the budget.
+ * {@link #kvBlockSize()} positions, each holding, layer after layer, K then V as
+ * {@code [position][kvDim(layer)]}, allocated on first use up to the budget.
  */
 public final class CpuBackend implements Backend {
     private final Model model;
     private final ModelConfig c;
+    private final Architecture arch;
     private final Weights w;
     private final WorkerPool pool;
     private final int maxTokens;
     private final int blockSize;
     private final int blockCount;
     private final int blockFloats;
+    /** Start of each layer's K and V in a block. */
+    private final int[] layerBase;
     private final float[][] kvBlocks;
     private final MatMul.Scratch[] scratch;
     private final float[][] attScores;
-    private final float[] lanes = new float[Math.max(16, Simd.L)];
 
     // activations, [token][...] row-major, sized for maxTokens
-    private final float[] x, xb, q, k, v, att, proj, hb, hb2, ropeCos, ropeSin;
+    private final float[] x, xb, xb2, q, k, v, att, proj, ffnOut, hb, hb2, ropeCos, ropeSin, embed;
+    // mixture of experts: router logits, the experts and weights each token uses, gathered rows
+    private final float[] routerLogits, moeIn, moeOut;
+    private final int[] moeExperts;
+    private final float[] moeWeights;
+    private final int[] moeRows;
     private float[] logitInput = new float[0];
+    private float[] projected = new float[0];
 
     /**
      * @param kvBudgetBytes memory for the KV cache; at least one sequence of full context is not
@@ -50,11 +73,18 @@ public final class CpuBackend implements Backend {
     public CpuBackend(Model model, int threads, int maxBatchTokens, int kvBlockSize, long kvBudgetBytes) {
         this.model = model;
         this.c = model.config();
+        this.arch = c.architecture();
         this.w = model.weights();
         this.pool = new WorkerPool(threads);
         this.maxTokens = maxBatchTokens;
         this.blockSize = kvBlockSize;
-        this.blockFloats = c.layers() * 2 * kvBlockSize * c.kvDim();
+        this.layerBase = new int[c.layers()];
+        long floats = 0;
+        for (int l = 0; l < c.layers(); l++) {
+            layerBase[l] = Math.toIntExact(floats);
+            floats += 2L * kvBlockSize * c.kvDim(l);
+        }
+        this.blockFloats = Math.toIntExact(floats);
         long blocks = kvBudgetBytes / (4L * blockFloats);
         if (blocks < 1) {
             throw new IllegalArgumentException("KV budget of " + kvBudgetBytes + " bytes is less than one block ("
@@ -63,7 +93,8 @@ public final class CpuBackend implements Backend {
         }
         this.blockCount = (int) Math.min(blocks, Integer.MAX_VALUE / 2);
         this.kvBlocks = new float[blockCount][];
-        int maxCols = Math.max(Math.max(c.dim(), c.hiddenDim()), c.qDim());
+        int embDim = w.tokenEmbedding().cols();
+        int maxCols = Math.max(Math.max(Math.max(c.dim(), c.hiddenDim()), c.qDim()), embDim);
         this.scratch = new MatMul.Scratch[threads];
         this.attScores = new float[threads][];
         for (int i = 0; i < threads; i++) {
@@ -73,15 +104,26 @@ public final class CpuBackend implements Backend {
         int n = maxBatchTokens;
         x = new float[n * c.dim()];
         xb = new float[n * c.dim()];
+        xb2 = arch.residual() == Architecture.Residual.PARALLEL ? new float[n * c.dim()] : null;
         q = new float[n * c.qDim()];
         k = new float[n * c.kvDim()];
         v = new float[n * c.kvDim()];
         att = new float[n * c.qDim()];
         proj = new float[n * c.dim()];
+        ffnOut = new float[n * c.dim()];
         hb = new float[n * c.hiddenDim()];
         hb2 = new float[n * c.hiddenDim()];
-        ropeCos = new float[n * c.rope().dims() / 2];
-        ropeSin = new float[n * c.rope().dims() / 2];
+        int half = c.rope() == null ? 0 : c.rope().dims() / 2;
+        ropeCos = new float[n * half];
+        ropeSin = new float[n * half];
+        embed = embDim != c.dim() ? new float[n * embDim] : null;
+        int experts = c.experts();
+        routerLogits = new float[n * experts];
+        moeExperts = new int[n * c.expertsUsed()];
+        moeWeights = new float[n * c.expertsUsed()];
+        moeRows = new int[experts > 0 ? n : 0];
+        moeIn = new float[experts > 0 ? n * c.dim() : 0];
+        moeOut = new float[experts > 0 ? n * c.dim() : 0];
     }
 
     @Override
@@ -119,81 +161,176 @@ public final class CpuBackend implements Backend {
         if (n == 0) {
             return;
         }
-        int dim = c.dim();
         allocateBlocks(s);
-        for (int t = 0; t < n; t++) {
-            int tok = s.token(t);
-            if (tok < 0 || tok >= w.tokenEmbedding().rows()) {
-                throw new IllegalArgumentException("token id " + tok + " is outside the vocabulary (0.." + (w.tokenEmbedding().rows() - 1) + ")");
-            }
-            w.tokenEmbedding().dequantizeRow(tok, x, t * dim);
-            ropeAngles(s.position(t), t);
-        }
+        embed(s, n);
         for (int l = 0; l < c.layers(); l++) {
-            layer(s, n, l, w.layers()[l]);
+            block(s, n, l, w.layers()[l]);
         }
         finalOutputs(s, n);
     }
 
-    private void layer(Step s, int n, int l, LayerWeights lw) {
+    // ---------------------------------------------------------------- embedding
+
+    private void embed(Step s, int n) {
+        int dim = c.dim();
+        Tensor table = w.tokenEmbedding();
+        for (int t = 0; t < n; t++) {
+            int tok = s.token(t);
+            if (tok < 0 || tok >= table.rows()) {
+                throw new IllegalArgumentException("token id " + tok + " is outside the vocabulary (0.." + (table.rows() - 1) + ")");
+            }
+            if (embed != null) {
+                table.dequantizeRow(tok, embed, t * table.cols());
+            } else {
+                table.dequantizeRow(tok, x, t * dim);
+            }
+            if (c.rope() != null) {
+                ropeAngles(s.position(t), t);
+            }
+        }
+        if (w.projectIn() != null) {
+            linear(w.projectIn(), embed, n, x);
+        }
+        if (arch.positions() == Positions.LEARNED) {
+            float[] row = new float[dim];
+            for (int t = 0; t < n; t++) {
+                w.positionEmbedding().dequantizeRow(s.position(t) + arch.positionOffset(), row, 0);
+                for (int i = 0; i < dim; i++) {
+                    x[t * dim + i] += row[i];
+                }
+            }
+        }
+        if (w.embeddingNorm() != null) {
+            norm(w.embeddingNorm(), x, x, n);
+        }
+    }
+
+    // ---------------------------------------------------------------- one block
+
+    private void block(Step s, int n, int l, LayerWeights lw) {
+        switch (arch.residual()) {
+            case SEQUENTIAL -> {
+                norm(lw.attentionNorm(), x, xb, n);
+                attention(s, n, l, lw, xb, proj);
+                add(x, proj, n);
+                norm(lw.feedForwardNorm(), x, xb, n);
+                feedForward(lw, xb, n, proj);
+                add(x, proj, n);
+            }
+            case PARALLEL -> {
+                norm(lw.attentionNorm(), x, xb, n);
+                float[] ffnIn = xb;
+                if (lw.feedForwardNorm() != null) {
+                    norm(lw.feedForwardNorm(), x, xb2, n);
+                    ffnIn = xb2;
+                }
+                attention(s, n, l, lw, xb, proj);
+                feedForward(lw, ffnIn, n, ffnOut);
+                int dim = c.dim();
+                pool.run(n, (worker, t) -> {
+                    for (int i = t * dim; i < (t + 1) * dim; i++) {
+                        x[i] += proj[i] + ffnOut[i];
+                    }
+                });
+            }
+            case POST_NORM -> {
+                attention(s, n, l, lw, x, proj);
+                add(x, proj, n);
+                norm(lw.attentionNorm(), x, x, n);
+                feedForward(lw, x, n, proj);
+                add(x, proj, n);
+                norm(lw.feedForwardNorm(), x, x, n);
+            }
+        }
+    }
+
+    /** {@code a += b} over {@code n} tokens of the residual stream. */
+    private void add(float[] a, float[] b, int n) {
+        int dim = c.dim();
+        pool.run(n, (worker, t) -> {
+            for (int i = t * dim; i < (t + 1) * dim; i++) {
+                a[i] += b[i];
+            }
+        });
+    }
+
+    /** RMSNorm or LayerNorm of each token's {@code in} row into {@code out} (may be the same array). */
+    private void norm(Norm norm, float[] in, float[] out, int n) {
+        int dim = c.dim();
+        if (arch.norm() == Architecture.Norm.RMS) {
+            pool.run(n, (worker, t) -> ScalarKernels.rmsnorm(out, t * dim, in, t * dim, norm.weight(), dim, c.normEps()));
+        } else {
+            pool.run(n, (worker, t) -> ScalarKernels.layernorm(out, t * dim, in, t * dim, norm.weight(), norm.bias(), dim, c.normEps()));
+        }
+    }
+
+    /** {@code out[t] = W in[t] (+ b)} for {@code n} tokens. */
+    private void linear(Linear lin, float[] in, int n, float[] out) {
+        MatMul.run(pool, scratch, n, new MatMul.Job(lin.weight(), in, out));
+        addBias(lin, out, n);
+    }
+
+    private void addBias(Linear lin, float[] out, int n) {
+        float[] b = lin.bias();
+        if (b != null) {
+            int rows = b.length;
+            pool.run(n, (worker, t) -> {
+                for (int i = 0; i < rows; i++) {
+                    out[t * rows + i] += b[i];
+                }
+            });
+        }
+    }
+
+    // ---------------------------------------------------------------- attention
+
+    private void attention(Step s, int n, int l, LayerWeights lw, float[] in, float[] out) {
         int dim = c.dim();
         int qDim = c.qDim();
-        int kvDim = c.kvDim();
-        int hidden = c.hiddenDim();
-        // attention
-        pool.run(n, (worker, t) -> ScalarKernels.rmsnorm(xb, t * dim, x, t * dim, lw.attnNorm(), dim, c.normEps()));
+        int kvDim = c.kvDim(l);
+        int kvHeads = c.kvHeads(l);
         MatMul.run(pool, scratch, n,
-                new MatMul.Job(lw.wq(), xb, dim, q, qDim, 0),
-                new MatMul.Job(lw.wk(), xb, dim, k, kvDim, 0),
-                new MatMul.Job(lw.wv(), xb, dim, v, kvDim, 0));
+                new MatMul.Job(lw.query().weight(), in, dim, q, qDim, 0),
+                new MatMul.Job(lw.key().weight(), in, dim, k, kvDim, 0),
+                new MatMul.Job(lw.value().weight(), in, dim, v, kvDim, 0));
+        float clamp = c.clampQkv();
         pool.run(n, (worker, t) -> {
-            addBias(q, t * qDim, lw.bq(), qDim);
-            addBias(k, t * kvDim, lw.bk(), kvDim);
-            addBias(v, t * kvDim, lw.bv(), kvDim);
-            rotate(q, t * qDim, c.heads(), t);
-            rotate(k, t * kvDim, c.kvHeads(), t);
+            addBias(q, t * qDim, lw.query().bias(), qDim, clamp);
+            addBias(k, t * kvDim, lw.key().bias(), kvDim, clamp);
+            addBias(v, t * kvDim, lw.value().bias(), kvDim, clamp);
+            if (c.rope() != null) {
+                rotate(q, t * qDim, c.heads(), t);
+                rotate(k, t * kvDim, kvHeads, t);
+            }
             int pos = s.position(t);
             float[] block = kvBlocks[s.blockTable(s.sequenceOf(t))[pos / blockSize]];
             int slot = pos % blockSize;
             System.arraycopy(k, t * kvDim, block, kvOffset(l, 0, slot), kvDim);
             System.arraycopy(v, t * kvDim, block, kvOffset(l, 1, slot), kvDim);
         });
-        pool.run(n * c.heads(), (worker, task) -> attention(s, l, task / c.heads(), task % c.heads(), worker));
-        MatMul.run(pool, scratch, n, new MatMul.Job(lw.wo(), att, qDim, proj, dim, 0));
-        // feed-forward
-        pool.run(n, (worker, t) -> {
-            int o = t * dim;
-            for (int i = 0; i < dim; i++) {
-                x[o + i] += proj[o + i];
-            }
-            ScalarKernels.rmsnorm(xb, o, x, o, lw.ffnNorm(), dim, c.normEps());
-        });
-        MatMul.run(pool, scratch, n,
-                new MatMul.Job(lw.wGate(), xb, dim, hb, hidden, 0),
-                new MatMul.Job(lw.wUp(), xb, dim, hb2, hidden, 0));
-        pool.run(n, (worker, t) -> ScalarKernels.swiglu(hb, t * hidden, hb2, t * hidden, hidden));
-        MatMul.run(pool, scratch, n, new MatMul.Job(lw.wDown(), hb, hidden, proj, dim, 0));
-        pool.run(n, (worker, t) -> {
-            int o = t * dim;
-            for (int i = 0; i < dim; i++) {
-                x[o + i] += proj[o + i];
-            }
-        });
+        pool.run(n * c.heads(), (worker, task) -> attend(s, l, task / c.heads(), task % c.heads(), worker));
+        linear(lw.attentionOutput(), att, n, out);
     }
 
-    private static void addBias(float[] a, int off, float[] bias, int n) {
+    /** Adds a bias and clamps to [-clamp, clamp] (MPT's clip_qkv; 0 = no clamp). */
+    private static void addBias(float[] a, int off, float[] bias, int n, float clamp) {
         if (bias != null) {
             for (int i = 0; i < n; i++) {
                 a[off + i] += bias[i];
             }
         }
+        if (clamp > 0) {
+            for (int i = off; i < off + n; i++) {
+                a[i] = Math.max(-clamp, Math.min(clamp, a[i]));
+            }
+        }
     }
 
     /** Causal attention of one query head of token {@code t} over its sequence's cached positions. */
-    private void attention(Step s, int l, int t, int h, int worker) {
+    private void attend(Step s, int l, int t, int h, int worker) {
         int hd = c.headDim();
-        int kvDim = c.kvDim();
-        int kvh = h / (c.heads() / c.kvHeads());
+        int kvDim = c.kvDim(l);
+        int kvh = h / (c.heads() / c.kvHeads(l));
         int pos = s.position(t);
         int start = c.slidingWindow() > 0 ? Math.max(0, pos - c.slidingWindow() + 1) : 0;
         int[] table = s.blockTable(s.sequenceOf(t));
@@ -203,16 +340,19 @@ public final class CpuBackend implements Backend {
         }
         int qOff = t * c.qDim() + h * hd;
         float scale = (float) (1.0 / Math.sqrt(hd));
+        float slope = c.alibiSlopes() != null ? c.alibiSlopes()[h] : 0f;
         float[] tmp = scratch[worker].lanes;
         int kOff = kvOffset(l, 0, 0) + kvh * hd;
         for (int j = start; j <= pos; j++) {
             float[] block = kvBlocks[table[j / blockSize]];
-            scores[j - start] = VectorKernels.dot(q, qOff, block, kOff + (j % blockSize) * kvDim, hd, tmp) * scale;
+            float score = VectorKernels.dot(q, qOff, block, kOff + (j % blockSize) * kvDim, hd, tmp) * scale;
+            // ALiBi: a linear penalty on the distance back to the key
+            scores[j - start] = slope == 0f ? score : score - slope * (pos - j);
         }
         int count = pos - start + 1;
         ScalarKernels.softmax(scores, 0, count);
         int outOff = t * c.qDim() + h * hd;
-        java.util.Arrays.fill(att, outOff, outOff + hd, 0f);
+        Arrays.fill(att, outOff, outOff + hd, 0f);
         int vOff = kvOffset(l, 1, 0) + kvh * hd;
         for (int j = start; j <= pos; j++) {
             float[] block = kvBlocks[table[j / blockSize]];
@@ -221,7 +361,7 @@ public final class CpuBackend implements Backend {
     }
 
     private int kvOffset(int layer, int kv, int slot) {
-        return ((layer * 2 + kv) * blockSize + slot) * c.kvDim();
+        return layerBase[layer] + (kv * blockSize + slot) * c.kvDim(layer);
     }
 
     private void ropeAngles(int pos, int t) {
@@ -255,14 +395,119 @@ public final class CpuBackend implements Backend {
         }
     }
 
+    // ---------------------------------------------------------------- feed-forward
+
+    private void feedForward(LayerWeights lw, float[] in, int n, float[] out) {
+        if (lw.moe() != null) {
+            mixtureOfExperts(lw.moe(), in, n, out);
+        } else {
+            dense(lw.feedForward(), in, n, out);
+        }
+    }
+
+    /** One FFN over {@code n} token rows of {@code in} (stride dim) into {@code out}. */
+    private void dense(FeedForward f, float[] in, int n, float[] out) {
+        int dim = c.dim();
+        int hidden = f.hidden();
+        Architecture.Activation act = arch.activation();
+        if (f.gate() != null) {
+            MatMul.run(pool, scratch, n,
+                    new MatMul.Job(f.gate().weight(), in, dim, hb, hidden, 0),
+                    new MatMul.Job(f.up().weight(), in, dim, hb2, hidden, 0));
+            addBias(f.gate(), hb, n);
+            addBias(f.up(), hb2, n);
+            pool.run(n, (worker, t) -> Activations.gated(act, hb, t * hidden, hb2, t * hidden, hidden));
+        } else {
+            MatMul.run(pool, scratch, n, new MatMul.Job(f.up().weight(), in, dim, hb, hidden, 0));
+            addBias(f.up(), hb, n);
+            pool.run(n, (worker, t) -> Activations.apply(act, hb, t * hidden, hidden));
+        }
+        MatMul.run(pool, scratch, n, new MatMul.Job(f.down().weight(), hb, hidden, out, dim, 0));
+        addBias(f.down(), out, n);
+    }
+
+    /**
+     * Routes each token to its top {@code expertsUsed} experts (by router logit, lower index first on
+     * ties), weighted by the softmax of those experts' logits; each expert runs once over the tokens
+     * routed to it (gathered), and a token's output is the weighted sum in expert order.
+     */
+    private void mixtureOfExperts(Moe moe, float[] in, int n, float[] out) {
+        int dim = c.dim();
+        int experts = c.experts();
+        int used = c.expertsUsed();
+        MatMul.run(pool, scratch, n, new MatMul.Job(moe.router(), in, dim, routerLogits, experts, 0));
+        pool.run(n, (worker, t) -> route(t, experts, used));
+        Arrays.fill(out, 0, n * dim, 0f);
+        for (int e = 0; e < experts; e++) {
+            int m = 0;
+            for (int t = 0; t < n; t++) {
+                for (int j = 0; j < used; j++) {
+                    if (moeExperts[t * used + j] == e) {
+                        moeRows[m++] = t;
+                    }
+                }
+            }
+            if (m == 0) {
+                continue;
+            }
+            for (int r = 0; r < m; r++) {
+                System.arraycopy(in, moeRows[r] * dim, moeIn, r * dim, dim);
+            }
+            dense(moe.experts()[e], moeIn, m, moeOut);
+            int expert = e;
+            int rows = m;
+            pool.run(rows, (worker, r) -> {
+                int t = moeRows[r];
+                float weight = 0f;
+                for (int j = 0; j < used; j++) {
+                    if (moeExperts[t * used + j] == expert) {
+                        weight = moeWeights[t * used + j];
+                    }
+                }
+                for (int i = 0; i < dim; i++) {
+                    out[t * dim + i] += weight * moeOut[r * dim + i];
+                }
+            });
+        }
+    }
+
+    /** Picks token {@code t}'s experts and their weights (softmax over the chosen logits). */
+    private void route(int t, int experts, int used) {
+        int base = t * used;
+        for (int j = 0; j < used; j++) {
+            int best = -1;
+            for (int e = 0; e < experts; e++) {
+                boolean taken = false;
+                for (int p = 0; p < j; p++) {
+                    taken |= moeExperts[base + p] == e;
+                }
+                if (!taken && (best < 0 || routerLogits[t * experts + e] > routerLogits[t * experts + best])) {
+                    best = e;
+                }
+            }
+            moeExperts[base + j] = best;
+        }
+        double max = routerLogits[t * experts + moeExperts[base]];
+        double sum = 0;
+        for (int j = 0; j < used; j++) {
+            sum += Math.exp(routerLogits[t * experts + moeExperts[base + j]] - max);
+        }
+        for (int j = 0; j < used; j++) {
+            moeWeights[base + j] = (float) (Math.exp(routerLogits[t * experts + moeExperts[base + j]] - max) / sum);
+        }
+    }
+
+    // ---------------------------------------------------------------- outputs
+
     private void finalOutputs(Step s, int n) {
         int dim = c.dim();
+        Norm fin = w.finalNorm();
         if (s.wantHidden) {
             if (s.hidden.length < n * dim) {
                 s.hidden = new float[n * dim];
             }
             float[] hidden = s.hidden;
-            pool.run(n, (worker, t) -> ScalarKernels.rmsnorm(hidden, t * dim, x, t * dim, w.outputNorm(), dim, c.normEps()));
+            pool.run(n, (worker, t) -> finalNorm(fin, hidden, t * dim, t * dim));
         }
         int m = s.logitCount();
         if (m == 0) {
@@ -272,12 +517,34 @@ public final class CpuBackend implements Backend {
             logitInput = new float[m * dim];
         }
         float[] in = logitInput;
-        pool.run(m, (worker, i) -> ScalarKernels.rmsnorm(in, i * dim, x, s.logitToken(i) * dim, w.outputNorm(), dim, c.normEps()));
+        pool.run(m, (worker, i) -> finalNorm(fin, in, i * dim, s.logitToken(i) * dim));
         int vocab = c.vocabSize();
         if (s.logits.length < m * vocab) {
             s.logits = new float[m * vocab];
         }
-        MatMul.run(pool, scratch, m, new MatMul.Job(w.output(), in, dim, s.logits, vocab, 0));
+        float[] classifierIn = in;
+        if (w.projectOut() != null) {
+            int embDim = w.projectOut().rows();
+            if (projected.length < m * embDim) {
+                projected = new float[m * embDim];
+            }
+            linear(w.projectOut(), in, m, projected);
+            classifierIn = projected;
+        }
+        MatMul.run(pool, scratch, m, new MatMul.Job(w.output(), classifierIn, w.output().cols(), s.logits, vocab, 0));
+        addBias(w.classifier(), s.logits, m);
+    }
+
+    /** The final norm of token row {@code from} of x into {@code out[outOff]} (a copy when there is none). */
+    private void finalNorm(Norm fin, float[] out, int outOff, int from) {
+        int dim = c.dim();
+        if (fin == null) {
+            System.arraycopy(x, from, out, outOff, dim);
+        } else if (arch.norm() == Architecture.Norm.RMS) {
+            ScalarKernels.rmsnorm(out, outOff, x, from, fin.weight(), dim, c.normEps());
+        } else {
+            ScalarKernels.layernorm(out, outOff, x, from, fin.weight(), fin.bias(), dim, c.normEps());
+        }
     }
 
     private void allocateBlocks(Step s) {

@@ -180,7 +180,18 @@ public final class CudaBackend implements Backend {
      *
      * @throws CudaUnavailableException when CUDA, the device or its memory does not allow it
      */
+    /** True when the GGUF stores Q, K and V apart (the path that maps matrices from the file needs that). */
+    private static boolean hasSeparateQkv(Model m) {
+        try (GgufFile f = GgufFile.open(m.source())) {
+            return f.findTensor("blk.0.attn_q.weight").isPresent();
+        }
+    }
+
     public static CudaBackend open(Model m, CudaOptions o) {
+        String unsupported = Devices.unsupportedReason(m);
+        if (unsupported != null) {
+            throw new CudaUnavailableException(unsupported);
+        }
         CudaProbe.Result probe = CudaProbe.get();
         if (!probe.available()) {
             throw new CudaUnavailableException(probe.reason());
@@ -197,7 +208,7 @@ public final class CudaBackend implements Backend {
             }
             k = new Kernels(ctx, variant);
             ModelPlan plan;
-            if ("gguf".equals(m.format())) {
+            if ("gguf".equals(m.format()) && hasSeparateQkv(m)) {
                 try (GgufFile f = GgufFile.open(m.source())) {
                     plan = ModelPlan.of(m, f);
                     checkFits(ctx, plan, o);

@@ -2,7 +2,10 @@ package dev.kindling.inference.cuda;
 
 import dev.kindling.inference.EngineOptions;
 import dev.kindling.inference.backend.Backend;
+import dev.kindling.inference.model.LayerWeights;
 import dev.kindling.inference.model.Model;
+import dev.kindling.inference.model.ModelConfig;
+import dev.kindling.inference.model.Weights;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
@@ -37,8 +40,49 @@ public final class Devices {
                 .withKvBudgetBytes(o.kvBudgetBytes());
     }
 
+    /**
+     * Why the CUDA backend cannot run this model, or null when it can: its kernels compute the Llama
+     * block (RMSNorm, RoPE, SwiGLU, sequential residual, uniform dense layers, optional Q/K/V biases);
+     * every other family runs on the CPU.
+     */
+    public static String unsupportedReason(Model model) {
+        ModelConfig c = model.config();
+        Weights w = model.weights();
+        String what = "the CUDA backend runs Llama-block models only; " + model.source().getFileName() + " is "
+                + c.architecture().name();
+        if (!c.architecture().isLlamaBlock()) {
+            return what + " (" + c.architecture().norm() + " norm, " + c.architecture().positions() + " positions, "
+                    + c.architecture().ffn() + " " + c.architecture().activation() + " FFN, " + c.architecture().residual()
+                    + " residual)";
+        }
+        if (c.experts() > 0) {
+            return what + " with a mixture of experts";
+        }
+        if (!c.uniformDenseLayers()) {
+            return what + " with per-layer KV head counts or FFN sizes";
+        }
+        if (w.positionEmbedding() != null || w.embeddingNorm() != null || w.projectIn() != null || w.projectOut() != null
+                || w.finalNorm() == null || w.finalNorm().bias() != null || w.classifier().bias() != null) {
+            return what + " with embedding or output parts a Llama model does not have";
+        }
+        for (LayerWeights l : w.layers()) {
+            if (!l.isLlamaBlock()) {
+                return what + " with biases or norms beyond a Llama block's";
+            }
+        }
+        return null;
+    }
+
     /** Opens the backend the options ask for; {@code cpu} builds the CPU backend when that is the answer. */
     public static Backend open(Model model, EngineOptions o, Supplier<Backend> cpu) {
+        String unsupported = "cpu".equals(o.device()) ? null : unsupportedReason(model);
+        if (unsupported != null) {
+            if ("cuda".equals(o.device())) {
+                throw new CudaUnavailableException(unsupported + " (use --device cpu or auto)");
+            }
+            logOnce("CUDA is not used: " + unsupported + "; running on the CPU");
+            return cpu.get();
+        }
         return switch (o.device()) {
             case "cpu" -> cpu.get();
             case "cuda" -> CudaBackend.open(model, cudaOptions(o));

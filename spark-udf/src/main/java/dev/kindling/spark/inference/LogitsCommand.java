@@ -18,7 +18,8 @@ public final class LogitsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "GGUF", description = "The model.")
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL",
+            description = "The model: a GGUF file, a llama2.c checkpoint or a Hugging Face checkpoint directory, local or s3a://.")
     String model;
 
     @Option(names = {"-p", "--prompt"}, required = true, paramLabel = "TEXT", description = "The prompt.")

@@ -3,16 +3,19 @@ package dev.kindling.spark.sql;
 import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.tokenize.ExecutorTokenizers;
 import dev.kindling.tokenizer.ChatTemplate;
+import dev.kindling.tokenizer.Encoding;
 import dev.kindling.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.api.java.UDF2;
 import org.apache.spark.sql.api.java.UDF3;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import scala.collection.Seq;
 
 /**
@@ -21,6 +24,10 @@ import scala.collection.Seq;
  * <pre>
  * kindling_tokenize(text, tokenizer)                -> array&lt;int&gt;   (no special tokens)
  * kindling_tokenize_ex(text, tokenizer, add_special) -> array&lt;int&gt;
+ * kindling_tokenize_offsets(text, tokenizer, add_special)
+ *                                                   -> array&lt;struct&lt;id: int, start: int, end: int&gt;&gt;
+ *                                                      ([start, end) of each token in text, Java string
+ *                                                      indices; template tokens [0, 0); see Encoding)
  * kindling_count_tokens(text, tokenizer)            -> int
  * kindling_detokenize(ids, tokenizer)               -> string       (special tokens kept)
  * kindling_apply_chat_template(messages, tokenizer) -> string       (messages: array&lt;struct&lt;role, content&gt;&gt;,
@@ -40,6 +47,10 @@ public final class TokenizerFunctions {
                 (UDF3<String, String, Boolean, int[]>) (text, tok, special) -> text == null ? null
                         : ExecutorTokenizers.get(tok).encode(text, special != null && special),
                 DataTypes.createArrayType(DataTypes.IntegerType, false));
+        spark.udf().register("kindling_tokenize_offsets",
+                (UDF3<String, String, Boolean, List<Row>>) (text, tok, special) -> text == null ? null
+                        : offsetRows(ExecutorTokenizers.get(tok).encodeWithOffsets(text, special != null && special)),
+                DataTypes.createArrayType(OFFSET_TYPE, false));
         spark.udf().register("kindling_count_tokens",
                 (UDF2<String, String, Integer>) (text, tok) -> text == null ? null : ExecutorTokenizers.get(tok).count(text, false),
                 DataTypes.IntegerType);
@@ -49,6 +60,20 @@ public final class TokenizerFunctions {
         spark.udf().register("kindling_apply_chat_template",
                 (UDF2<Seq<Row>, String, String>) (messages, tok) -> messages == null ? null : applyChatTemplate(messages, tok),
                 DataTypes.StringType);
+    }
+
+    /** One token of {@code kindling_tokenize_offsets}. */
+    public static final StructType OFFSET_TYPE = new StructType()
+            .add("id", DataTypes.IntegerType, false)
+            .add("start", DataTypes.IntegerType, false)
+            .add("end", DataTypes.IntegerType, false);
+
+    static List<Row> offsetRows(Encoding e) {
+        List<Row> rows = new ArrayList<>(e.size());
+        for (int i = 0; i < e.size(); i++) {
+            rows.add(RowFactory.create(e.ids()[i], e.start(i), e.end(i)));
+        }
+        return rows;
     }
 
     static int[] toInts(Seq<Integer> ids) {

@@ -56,6 +56,19 @@ class TokenizeSparkTest {
         assertEquals(expected.length, rows.get(0).getInt(2));
         assertEquals("Hello world, it's Kindling.", rows.get(0).getString(3));
         assertTrue(rows.get(1).isNullAt(1) && rows.get(1).isNullAt(2) && rows.get(1).isNullAt(3), "null text gives nulls");
+        // offsets: per token (id, start, end), the same as the Java API's
+        String text = "Héllo wörld 😀, this is Kindling.";
+        List<Row> offs = spark.sql("SELECT kindling_tokenize_offsets('" + text + "', '" + llama3 + "', true) AS o")
+                .first().getList(0);
+        dev.kindling.tokenizer.Encoding e = t.encodeWithOffsets(text, true);
+        assertEquals(e.size(), offs.size());
+        for (int i = 0; i < e.size(); i++) {
+            Row o = offs.get(i);
+            assertEquals(List.of(e.ids()[i], e.start(i), e.end(i)), List.of(o.getInt(0), o.getInt(1), o.getInt(2)), "token " + i);
+        }
+        List<Row> inText = offs.stream().filter(o -> o.getInt(2) > 0).toList(); // template tokens are [0, 0)
+        assertEquals(List.of(0, text.length()), List.of(inText.get(0).getInt(1), inText.get(inText.size() - 1).getInt(2)),
+                "the tokens cover the text");
         String prompt = spark.sql("SELECT kindling_apply_chat_template(array(named_struct('role', 'user', 'content', 'Hi!')), '"
                 + qwen3 + "')").first().getString(0);
         assertEquals("<|im_start|>user\nHi!<|im_end|>\n<|im_start|>assistant\n", prompt);

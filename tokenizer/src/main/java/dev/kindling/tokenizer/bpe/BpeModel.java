@@ -66,10 +66,24 @@ public final class BpeModel implements Model {
     }
 
     /**
+     * Merges already resolved to ids by the loader, in rank order: {@code left[i] right[i] -> merged[i]}
+     * (all valid ids). Spares the String work of {@link Spec#mergeLeft()}/{@link Spec#mergeRight()}.
+     */
+    public record Merges(int[] left, int[] right, int[] merged) {}
+
+    /**
      * @param byteLevel whether the pipeline maps text to GPT-2 byte characters (a ByteLevel pre-tokenizer)
      * @throws IllegalArgumentException naming the merge when a merge refers to a string outside the vocabulary
      */
     public BpeModel(Spec spec, boolean byteLevel) {
+        this(spec, null, byteLevel);
+    }
+
+    /**
+     * @param resolved the merges as ids (then the spec's merge strings are ignored), or null to
+     *     resolve the spec's merge strings
+     */
+    public BpeModel(Spec spec, Merges resolved, boolean byteLevel) {
         this.byteLevel = byteLevel;
         this.ignoreMerges = spec.ignoreMerges();
         this.fuseUnk = spec.fuseUnk();
@@ -83,50 +97,70 @@ public final class BpeModel implements Model {
         this.unkId = unk;
 
         // merges: (left, right) -> (rank, id of left + right without the right's subword prefix)
-        int prefixLen = prefix == null ? 0 : prefix.length();
-        String[] ml = spec.mergeLeft();
-        String[] mr = spec.mergeRight();
-        // resolving 100k-500k merges to ids is most of a load: do it on all cores, then insert in order
-        int nm = ml.length;
-        int[] left = new int[nm];
-        int[] right = new int[nm];
-        int[] merged = new int[nm];
-        int[] fromIdx = new int[nm];
-        java.util.stream.IntStream.range(0, (nm + 8191) / 8192).parallel().forEach(chunk -> {
-            for (int i = chunk * 8192, end = Math.min(nm, i + 8192); i < end; i++) {
-                left[i] = ids.get(ml[i]);
-                right[i] = ids.get(mr[i]);
-                int from = prefixLen > 0 && mr[i].startsWith(prefix) ? prefixLen : 0;
-                fromIdx[i] = from;
-                merged[i] = left[i] < 0 || right[i] < 0 ? -1 : ids.getConcat(ml[i], mr[i], from);
+        int[] left;
+        int[] right;
+        int nm;
+        PairTable.Builder pb;
+        if (resolved != null) {
+            left = resolved.left();
+            right = resolved.right();
+            nm = left.length;
+            pb = new PairTable.Builder(nm, PairTable.OnDuplicate.LAST_WINS);
+            int[] merged = resolved.merged();
+            for (int i = 0; i < nm; i++) {
+                pb.put(left[i], right[i], i, merged[i]);
             }
-        });
-        PairTable.Builder pb = new PairTable.Builder(nm, PairTable.OnDuplicate.LAST_WINS);
-        for (int i = 0; i < nm; i++) {
-            if (left[i] < 0 || right[i] < 0) {
-                if (spec.skipBadMerges()) {
-                    continue;
+        } else {
+            int prefixLen = prefix == null ? 0 : prefix.length();
+            String[] ml = spec.mergeLeft();
+            String[] mr = spec.mergeRight();
+            // resolving 100k-500k merges to ids is most of a load: do it on all cores, then insert in order
+            nm = ml.length;
+            left = new int[nm];
+            right = new int[nm];
+            int[] merged = new int[nm];
+            int[] fromIdx = new int[nm];
+            int[] l = left;
+            int[] r = right;
+            java.util.stream.IntStream.range(0, (nm + 8191) / 8192).parallel().forEach(chunk -> {
+                for (int i = chunk * 8192, end = Math.min(nm, i + 8192); i < end; i++) {
+                    l[i] = ids.get(ml[i]);
+                    r[i] = ids.get(mr[i]);
+                    int from = prefixLen > 0 && mr[i].startsWith(prefix) ? prefixLen : 0;
+                    fromIdx[i] = from;
+                    merged[i] = l[i] < 0 || r[i] < 0 ? -1 : ids.getConcat(ml[i], mr[i], from);
                 }
-                throw new IllegalArgumentException("merge " + i + " (\"" + ml[i] + "\" \"" + mr[i] + "\") uses "
-                        + (left[i] < 0 ? ml[i] : mr[i]) + ", which is not in the vocab");
-            }
-            if (merged[i] < 0) {
-                if (spec.skipBadMerges()) {
-                    continue; // llama.cpp never forms a symbol it cannot look up
+            });
+            pb = new PairTable.Builder(nm, PairTable.OnDuplicate.LAST_WINS);
+            for (int i = 0; i < nm; i++) {
+                if (left[i] < 0 || right[i] < 0) {
+                    if (spec.skipBadMerges()) {
+                        left[i] = right[i] = -1;
+                        continue;
+                    }
+                    throw new IllegalArgumentException("merge " + i + " (\"" + ml[i] + "\" \"" + mr[i] + "\") uses "
+                            + (left[i] < 0 ? ml[i] : mr[i]) + ", which is not in the vocab");
                 }
-                throw new IllegalArgumentException("merge " + i + " (\"" + ml[i] + "\" \"" + mr[i] + "\") produces \""
-                        + ml[i] + mr[i].substring(fromIdx[i]) + "\", which is not in the vocab");
+                if (merged[i] < 0) {
+                    if (spec.skipBadMerges()) {
+                        left[i] = right[i] = -1;
+                        continue; // llama.cpp never forms a symbol it cannot look up
+                    }
+                    throw new IllegalArgumentException("merge " + i + " (\"" + ml[i] + "\" \"" + mr[i] + "\") produces \""
+                            + ml[i] + mr[i].substring(fromIdx[i]) + "\", which is not in the vocab");
+                }
+                pb.put(left[i], right[i], i, merged[i]);
             }
-            pb.put(left[i], right[i], i, merged[i]);
         }
         this.merger = new BpeMerger(pb.build());
 
         this.tokenBytes = new byte[size][];
-        java.util.stream.IntStream.range(0, size).parallel().forEach(i -> {
+        // sequential: a parallel stream's start-up (lambda, pool) costs more than it saves in a cold JVM
+        for (int i = 0; i < size; i++) {
             if (vocab[i] != null) {
                 tokenBytes[i] = bytesOf(vocab[i]);
             }
-        });
+        }
 
         java.util.Arrays.fill(byteIds, -1);
         java.util.Arrays.fill(fallbackIds, -1);
@@ -153,11 +187,11 @@ public final class BpeModel implements Model {
             });
             boolean all = true;
             for (int b = 0; b < 256; b++) {
-                fallbackIds[b] = ids.get(String.format("<0x%02X>", b));
+                fallbackIds[b] = ids.get(byteTokenText(b));
                 all &= fallbackIds[b] >= 0;
             }
             this.allFallbackBytes = all;
-            this.adjacentPairs = prefix == null && suffix == null && !mergesTouch(ml, mr) ? adjacentPairsOf(vocab) : null;
+            this.adjacentPairs = prefix == null && suffix == null && !mergesTouch(left, right, nm) ? adjacentPairsOf(vocab) : null;
         }
     }
 
@@ -166,13 +200,23 @@ public final class BpeModel implements Model {
     }
 
     /** Whether some merge involves a byte-fallback or unknown token (then safe boundaries are not used). */
-    private boolean mergesTouch(String[] ml, String[] mr) {
-        for (int i = 0; i < ml.length; i++) {
-            if (isByteToken(ml[i]) || isByteToken(mr[i]) || (unkId >= 0 && (vocab[unkId].equals(ml[i]) || vocab[unkId].equals(mr[i])))) {
+    private boolean mergesTouch(int[] left, int[] right, int n) {
+        boolean[] touching = new boolean[vocab.length]; // once per id, not once per merge side
+        for (int id = 0; id < vocab.length; id++) {
+            touching[id] = id == unkId || (vocab[id] != null && isByteToken(vocab[id]));
+        }
+        for (int i = 0; i < n; i++) {
+            if ((left[i] >= 0 && touching[left[i]]) || (right[i] >= 0 && touching[right[i]])) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** {@code <0xAB>} (not String.format: the Formatter is slow to start in a cold JVM). */
+    private static String byteTokenText(int b) {
+        String hex = "0123456789ABCDEF";
+        return "<0x" + hex.charAt(b >> 4) + hex.charAt(b & 15) + ">";
     }
 
     private static boolean isByteToken(String s) {

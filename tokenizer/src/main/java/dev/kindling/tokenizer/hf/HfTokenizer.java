@@ -2,6 +2,8 @@ package dev.kindling.tokenizer.hf;
 
 import dev.kindling.tokenizer.AbstractTokenizer;
 import dev.kindling.tokenizer.ChatTemplate;
+import dev.kindling.tokenizer.Encoding;
+import dev.kindling.tokenizer.offsets.OffsetAligner;
 import dev.kindling.tokenizer.bpe.IntBuffer;
 import dev.kindling.tokenizer.bpe.Workspace;
 import dev.kindling.tokenizer.bpe.BpeModel;
@@ -32,6 +34,7 @@ public final class HfTokenizer extends AbstractTokenizer {
     private final AddedVocabulary added;
     private final int vocabSize;
     private final boolean[] special;
+    private final OffsetAligner.Prefix prefixSpace;
     private final ThreadLocal<State> state = ThreadLocal.withInitial(State::new);
 
     /** Per-thread buffers. */
@@ -46,7 +49,16 @@ public final class HfTokenizer extends AbstractTokenizer {
     public HfTokenizer(String name, Model model, Normalizer normalizer, PreTokenizer preTokenizer,
             PostProcessor postProcessor, Decoder decoder, AddedVocabulary added, int bosId, int eosId, int[] stopIds,
             ChatTemplate chatTemplate) {
+        this(name, model, normalizer, preTokenizer, postProcessor, decoder, added, bosId, eosId, stopIds, chatTemplate,
+                OffsetAligner.Prefix.NONE);
+    }
+
+    /** @param prefixSpace whether the pipeline puts a space in front of the text (for {@link #encodeWithOffsets}) */
+    public HfTokenizer(String name, Model model, Normalizer normalizer, PreTokenizer preTokenizer,
+            PostProcessor postProcessor, Decoder decoder, AddedVocabulary added, int bosId, int eosId, int[] stopIds,
+            ChatTemplate chatTemplate, OffsetAligner.Prefix prefixSpace) {
         super(name, bosId, eosId, stopIds, chatTemplate);
+        this.prefixSpace = prefixSpace;
         this.model = model;
         this.normalizer = normalizer;
         this.preTokenizer = preTokenizer;
@@ -123,6 +135,13 @@ public final class HfTokenizer extends AbstractTokenizer {
             state.remove();
         }
         return result;
+    }
+
+    @Override
+    public Encoding encodeWithOffsets(String text, boolean addSpecialTokens) {
+        String t = Utf8.scrubSurrogates(requireText(text));
+        return OffsetAligner.align(this, t, encode(t, addSpecialTokens), prefixSpace,
+                addSpecialTokens ? postProcessor.prefix().length : 0, addSpecialTokens ? postProcessor.suffix().length : 0);
     }
 
     private void encodeNormalized(CharSequence t, int from, int to, boolean atOrigin, boolean parseSpecial, State st, Workspace ws) {

@@ -4,11 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.kindling.formats.ModelFormatException;
 import dev.kindling.tokenizer.ChatTemplate;
 import dev.kindling.tokenizer.bpe.BpeModel;
+import dev.kindling.tokenizer.bpe.IntBuffer;
 import dev.kindling.tokenizer.bpe.VocabMap;
 import dev.kindling.tokenizer.decode.Decoder;
 import dev.kindling.tokenizer.decode.Decoders;
 import dev.kindling.tokenizer.normalize.Normalizer;
 import dev.kindling.tokenizer.normalize.Normalizers;
+import dev.kindling.tokenizer.offsets.OffsetAligner;
 import dev.kindling.tokenizer.pretokenize.ByteLevelPreTokenizer;
 import dev.kindling.tokenizer.pretokenize.LiteralPattern;
 import dev.kindling.tokenizer.pretokenize.Metaspace;
@@ -99,6 +101,16 @@ public final class HfTokenizerJson {
         List<Double> unigramScores;
         List<String> mergeLeft = new ArrayList<>();
         List<String> mergeRight = new ArrayList<>();
+        /** The vocab keys as raw byte ranges (null when the vocab is not a {"token": id} object). */
+        RawVocab rawVocab;
+        /** Merges resolved to ids while scanning (left, right, merged), when the vocab came first. */
+        IntBuffer mergeLeftIds;
+        IntBuffer mergeRightIds;
+        IntBuffer mergedIds;
+
+        int mergeCount() {
+            return mergeLeftIds != null ? mergeLeftIds.size() : mergeLeft.size();
+        }
         Map<String, JsonNode> options = new HashMap<>();
     }
 
@@ -171,7 +183,48 @@ public final class HfTokenizerJson {
         }
         String name = nameOf(path);
         return new HfTokenizer(name, m, normalizer, pre, post, decoder, added, bos, eos,
-                stops.stream().mapToInt(Integer::intValue).toArray(), template);
+                stops.stream().mapToInt(Integer::intValue).toArray(), template,
+                prefixSpace(sections.get("normalizer"), preNode));
+    }
+
+    /** Where the pipeline puts a space in front of the text, for offsets: a Prepend normalizer, Metaspace, ByteLevel. */
+    private static OffsetAligner.Prefix prefixSpace(JsonNode normalizer, JsonNode pre) {
+        if (hasStep(normalizer, "normalizers", "Prepend")) {
+            return OffsetAligner.Prefix.ALWAYS;
+        }
+        JsonNode meta = step(pre, "pretokenizers", "Metaspace");
+        if (meta != null) {
+            JsonNode ps = meta.get("prepend_scheme");
+            String scheme = ps == null || ps.isNull() ? (bool(meta.get("add_prefix_space"), true) ? "always" : "never") : ps.asText();
+            return switch (scheme) {
+                case "always" -> OffsetAligner.Prefix.IF_NO_SPACE;
+                case "first" -> OffsetAligner.Prefix.FIRST_IF_NO_SPACE;
+                default -> OffsetAligner.Prefix.NONE;
+            };
+        }
+        JsonNode bl = step(pre, "pretokenizers", "ByteLevel");
+        return bl != null && bool(bl.get("add_prefix_space"), true) ? OffsetAligner.Prefix.IF_NO_SPACE : OffsetAligner.Prefix.NONE;
+    }
+
+    private static boolean hasStep(JsonNode n, String list, String type) {
+        return step(n, list, type) != null;
+    }
+
+    /** The first step of {@code type} in {@code n} or its (nested) Sequence. */
+    private static JsonNode step(JsonNode n, String list, String type) {
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (type.equals(n.path("type").asText())) {
+            return n;
+        }
+        for (JsonNode c : n.path(list)) {
+            JsonNode s = step(c, list, type);
+            if (s != null) {
+                return s;
+            }
+        }
+        return null;
     }
 
     /** Token texts that end generation when they are special added tokens (as llama.cpp's list, plus common EOS names). */
@@ -255,21 +308,9 @@ public final class HfTokenizerJson {
             switch (f) {
                 case "vocab" -> {
                     if (js.peek() == '{') {
-                        js.expect('{');
-                        VocabMap v = new VocabMap(1 << 17);
-                        if (!js.accept('}')) {
-                            do {
-                                String k = js.string();
-                                js.expect(':');
-                                long id = js.integer();
-                                if (id < 0 || id > Integer.MAX_VALUE) {
-                                    throw error("model.vocab[\"" + k + "\"]", "id " + id + " is not a valid token id");
-                                }
-                                v.put(k, (int) id);
-                            } while (js.accept(','));
-                            js.expect('}');
-                        }
-                        m.vocab = v;
+                        int expected = expectedVocabSize(js.bytes().length);
+                        m.rawVocab = new RawVocab(js.bytes(), expected);
+                        m.vocab = readVocab(js, m.rawVocab, expected);
                     } else if (js.peek() == '[') { // Unigram: [[piece, score], ...]
                         js.expect('[');
                         m.unigramPieces = new ArrayList<>();
@@ -288,30 +329,7 @@ public final class HfTokenizerJson {
                         throw error("model.vocab", "expected an object or an array");
                     }
                 }
-                case "merges" -> {
-                    js.expect('[');
-                    if (!js.accept(']')) {
-                        do {
-                            int i = m.mergeLeft.size();
-                            if (js.peek() == '"') {
-                                String s = js.string();
-                                int sp = s.indexOf(' ');
-                                if (sp < 0) {
-                                    throw error("model.merges[" + i + "]", "\"" + s + "\" is not \"left right\"");
-                                }
-                                m.mergeLeft.add(s.substring(0, sp));
-                                m.mergeRight.add(s.substring(sp + 1));
-                            } else {
-                                js.expect('[');
-                                m.mergeLeft.add(js.string());
-                                js.expect(',');
-                                m.mergeRight.add(js.string());
-                                js.expect(']');
-                            }
-                        } while (js.accept(','));
-                        js.expect(']');
-                    }
-                }
+                case "merges" -> readMerges(js, m);
                 default -> m.options.put(f, js.tree());
             }
         } while (js.accept(','));
@@ -321,10 +339,188 @@ public final class HfTokenizerJson {
         return m;
     }
 
+    /** Reads {@code model.vocab} as {@code {"token": id, ...}}; a small loop over a small method, for the JIT. */
+    /**
+     * A guess of the vocabulary size from the file size (a vocab entry and a merge take about 20
+     * bytes each), so the tables start near their final size without over-allocating for small files.
+     */
+    private static int expectedVocabSize(int fileBytes) {
+        return Math.max(1 << 10, Math.min(1 << 19, fileBytes / 40));
+    }
+
+    private VocabMap readVocab(JsonScanner js, RawVocab raw, int expected) {
+        js.expect('{');
+        VocabMap v = new VocabMap(expected);
+        if (!js.accept('}')) {
+            do {
+                readVocabEntry(js, v, raw);
+            } while (js.accept(','));
+            js.expect('}');
+        }
+        return v;
+    }
+
+    private void readVocabEntry(JsonScanner js, VocabMap v, RawVocab raw) {
+        int keyStart = js.peek() == '"' ? js.pos() + 1 : -1;
+        String k = js.string();
+        int keyEnd = js.pos() - 1;
+        js.expect(':');
+        long id = js.integer();
+        if (id < 0 || id > Integer.MAX_VALUE) {
+            throw error("model.vocab[\"" + k + "\"]", "id " + id + " is not a valid token id");
+        }
+        v.put(k, (int) id);
+        byte[] b = js.bytes();
+        boolean escaped = false;
+        for (int i = keyStart; i < keyEnd && !escaped; i++) {
+            escaped = b[i] == '\\';
+        }
+        if (!escaped) {
+            raw.put(keyStart, keyEnd, (int) id);
+        }
+    }
+
+    /**
+     * Reads {@code model.merges} ({@code "left right"} strings or {@code [left, right]} pairs). When
+     * the vocab came first and there is no continuing-subword prefix (every tokenizer.json written by
+     * HF), each merge is resolved to ids straight from the file's bytes: no String per merge, which
+     * is a third of a cold load for a 200k vocabulary. Otherwise the strings are kept for
+     * {@link BpeModel} to resolve.
+     */
+    private void readMerges(JsonScanner js, ModelSection m) {
+        JsonNode prefixNode = m.options.get("continuing_subword_prefix");
+        boolean resolve = m.rawVocab != null && (prefixNode == null || prefixNode.isNull() || prefixNode.asText().isEmpty());
+        if (resolve) {
+            m.mergeLeftIds = new IntBuffer();
+            m.mergeRightIds = new IntBuffer();
+            m.mergedIds = new IntBuffer();
+        }
+        js.expect('[');
+        if (js.accept(']')) {
+            return;
+        }
+        // the loop stays tiny and each step is its own small method: the JIT compiles small methods
+        // quickly, while one big loop body costs seconds of C2 time in a cold JVM
+        do {
+            if (!resolve) {
+                readMergeStrings(js, m);
+            } else if (!readMergeResolved(js, m)) {
+                resolveMergeSlowly(js, m);
+            }
+        } while (js.accept(','));
+        js.expect(']');
+    }
+
+    /** One merge as two strings, for {@link BpeModel} to resolve. */
+    private void readMergeStrings(JsonScanner js, ModelSection m) {
+        String[] lr = mergeStrings(js, m.mergeCount());
+        m.mergeLeft.add(lr[0]);
+        m.mergeRight.add(lr[1]);
+    }
+
+    private String[] mergeStrings(JsonScanner js, int i) {
+        if (js.peek() == '"') {
+            String s = js.string();
+            int sp = s.indexOf(' ');
+            if (sp < 0) {
+                throw error("model.merges[" + i + "]", "\"" + s + "\" is not \"left right\"");
+            }
+            return new String[] {s.substring(0, sp), s.substring(sp + 1)};
+        }
+        js.expect('[');
+        String l = js.string();
+        js.expect(',');
+        String r = js.string();
+        js.expect(']');
+        return new String[] {l, r};
+    }
+
+    /**
+     * One merge resolved to ids from the raw bytes; false (with nothing consumed) when that needs
+     * Strings: escapes, bytes that are not UTF-8, or a merge outside the vocabulary (an error).
+     */
+    private static boolean readMergeResolved(JsonScanner js, ModelSection m) {
+        int start = js.pos();
+        byte[] b = js.bytes();
+        int lFrom;
+        int lTo;
+        int rFrom;
+        int rTo;
+        if (js.peek() == '"') {
+            long whole = js.rawString();
+            if (whole < 0) {
+                return false;
+            }
+            lFrom = (int) (whole >>> 32);
+            rTo = (int) whole;
+            lTo = lFrom;
+            while (lTo < rTo && b[lTo] != ' ') {
+                lTo++;
+            }
+            if (lTo == rTo) {
+                js.seek(start);
+                return false;
+            }
+            rFrom = lTo + 1;
+        } else {
+            js.expect('[');
+            long l = js.rawString();
+            if (l < 0) {
+                js.seek(start);
+                return false;
+            }
+            js.expect(',');
+            long r = js.rawString();
+            if (r < 0) {
+                js.seek(start);
+                return false;
+            }
+            js.expect(']');
+            lFrom = (int) (l >>> 32);
+            lTo = (int) l;
+            rFrom = (int) (r >>> 32);
+            rTo = (int) r;
+        }
+        RawVocab v = m.rawVocab;
+        int lh = v.hash(lFrom, lTo);
+        int rh = v.hash(rFrom, rTo);
+        int lid = v.get(lFrom, lTo, lh);
+        int rid = v.get(rFrom, rTo, rh);
+        int mid = lid < 0 || rid < 0 ? -1 : v.getConcat(lFrom, lTo, lh, rFrom, rTo, rh);
+        if (mid < 0) {
+            js.seek(start);
+            return false;
+        }
+        m.mergeLeftIds.add(lid);
+        m.mergeRightIds.add(rid);
+        m.mergedIds.add(mid);
+        return true;
+    }
+
+    /** The String path of {@link #readMergeResolved}, which also reports a merge outside the vocabulary. */
+    private void resolveMergeSlowly(JsonScanner js, ModelSection m) {
+        int i = m.mergeCount();
+        String[] lr = mergeStrings(js, i);
+        int lid = m.vocab.get(lr[0]);
+        int rid = m.vocab.get(lr[1]);
+        if (lid < 0 || rid < 0) {
+            throw error("model", "merge " + i + " (\"" + lr[0] + "\" \"" + lr[1] + "\") uses " + (lid < 0 ? lr[0] : lr[1])
+                    + ", which is not in the vocab");
+        }
+        int mid = m.vocab.getConcat(lr[0], lr[1], 0);
+        if (mid < 0) {
+            throw error("model", "merge " + i + " (\"" + lr[0] + "\" \"" + lr[1] + "\") produces \"" + lr[0] + lr[1]
+                    + "\", which is not in the vocab");
+        }
+        m.mergeLeftIds.add(lid);
+        m.mergeRightIds.add(rid);
+        m.mergedIds.add(mid);
+    }
+
     private Model buildModel(ModelSection m, boolean byteLevel) {
         String type = m.type;
         if (type == null) { // old files without "type": guess from the fields
-            type = m.unigramPieces != null ? "Unigram" : !m.mergeLeft.isEmpty() ? "BPE"
+            type = m.unigramPieces != null ? "Unigram" : m.mergeCount() > 0 ? "BPE"
                     : m.options.containsKey("max_input_chars_per_word") ? "WordPiece" : "WordLevel";
         }
         try {
@@ -337,11 +533,14 @@ public final class HfTokenizerJson {
                             && m.options.get("dropout").asDouble() > 0) {
                         throw error("model.dropout", "BPE dropout is not supported (it makes encoding random)");
                     }
-                    return new BpeModel(new BpeModel.Spec(m.vocab, m.mergeLeft.toArray(String[]::new),
+                    BpeModel.Spec spec = new BpeModel.Spec(m.vocab, m.mergeLeft.toArray(String[]::new),
                             m.mergeRight.toArray(String[]::new), text(m.options.get("unk_token")),
                             bool(m.options.get("fuse_unk"), false), bool(m.options.get("byte_fallback"), false),
                             bool(m.options.get("ignore_merges"), false), text(m.options.get("continuing_subword_prefix")),
-                            text(m.options.get("end_of_word_suffix"))), byteLevel);
+                            text(m.options.get("end_of_word_suffix")));
+                    BpeModel.Merges resolved = m.mergeLeftIds == null ? null
+                            : new BpeModel.Merges(m.mergeLeftIds.toArray(), m.mergeRightIds.toArray(), m.mergedIds.toArray());
+                    return new BpeModel(spec, resolved, byteLevel);
                 }
                 case "WordPiece":
                     if (m.vocab == null) {

@@ -22,6 +22,11 @@ final class JsonScanner {
         return pos;
     }
 
+    /** Goes back to {@code position} (one returned by {@link #pos}). */
+    void seek(int position) {
+        pos = position;
+    }
+
     IllegalArgumentException error(String what) {
         return new IllegalArgumentException(what + " at byte " + pos);
     }
@@ -79,6 +84,35 @@ final class JsonScanner {
                 return escapedString();
             }
             pos++;
+        }
+        throw error("unterminated string");
+    }
+
+    /** The file's bytes (for {@link #rawString}). */
+    byte[] bytes() {
+        return b;
+    }
+
+    /**
+     * Consumes a string without escapes and returns its byte range as {@code start << 32 | end}
+     * (the bytes between the quotes), without decoding it; returns -1 and consumes nothing when the
+     * string has an escape (then call {@link #string}).
+     */
+    long rawString() {
+        skipWhitespace();
+        if (pos >= b.length || b[pos] != '"') {
+            throw error("expected a string");
+        }
+        int start = pos + 1;
+        for (int i = start; i < b.length; i++) {
+            byte c = b[i];
+            if (c == '"') {
+                pos = i + 1;
+                return (long) start << 32 | i;
+            }
+            if (c == '\\') {
+                return -1;
+            }
         }
         throw error("unterminated string");
     }

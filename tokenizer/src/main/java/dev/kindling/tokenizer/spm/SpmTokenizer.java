@@ -1,5 +1,7 @@
 package dev.kindling.tokenizer.spm;
 
+import dev.kindling.tokenizer.Encoding;
+import dev.kindling.tokenizer.offsets.OffsetAligner;
 import dev.kindling.tokenizer.AbstractTokenizer;
 import dev.kindling.tokenizer.ChatTemplate;
 import dev.kindling.tokenizer.bpe.BpeMerger;
@@ -7,6 +9,7 @@ import dev.kindling.tokenizer.bpe.IntBuffer;
 import dev.kindling.tokenizer.bpe.PairTable;
 import dev.kindling.tokenizer.bpe.Workspace;
 import dev.kindling.tokenizer.text.StringTrie;
+import dev.kindling.tokenizer.text.Utf8;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -287,6 +290,14 @@ public final class SpmTokenizer extends AbstractTokenizer {
     @Override
     public int vocabSize() {
         return pieces.length;
+    }
+
+    @Override
+    public Encoding encodeWithOffsets(String text, boolean addSpecialTokens) {
+        String t = Utf8.scrubSurrogates(requireText(text));
+        // llama.cpp puts the space in front of the first fragment and of each one after a special token
+        return OffsetAligner.align(this, t, encode(t, addSpecialTokens),
+                addSpacePrefix ? OffsetAligner.Prefix.ALWAYS : OffsetAligner.Prefix.NONE);
     }
 
     @Override

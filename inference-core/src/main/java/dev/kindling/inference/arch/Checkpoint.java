@@ -1,0 +1,37 @@
+package dev.kindling.inference.arch;
+
+import dev.kindling.inference.tensor.Tensor;
+import java.nio.file.Path;
+
+/**
+ * Tensors of a model file under <em>canonical</em> names — llama.cpp's GGUF names
+ * ({@code token_embd.weight}, {@code blk.N.attn_q.weight}, {@code blk.N.attn_qkv.bias},
+ * {@code blk.N.ffn_gate.E.weight} for expert E, {@code output.weight}, ...) — so one loader
+ * ({@link WeightsLoader}) builds every family from either format. A GGUF file is read almost as it
+ * is ({@link GgufCheckpoint}); a Hugging Face directory is renamed and re-laid-out by its family's
+ * {@link TensorNames} ({@link HfCheckpoint}), the way llama.cpp's converter would, but lazily: rows
+ * are gathered from the memory-mapped file while the weights are copied to the heap.
+ *
+ * <p>Shapes are {@code rows x cols} with {@code cols} the innermost (input) dimension; a fused or
+ * stacked tensor is addressed by row ranges.
+ */
+public interface Checkpoint {
+    /** The file or directory (for messages). */
+    Path path();
+
+    boolean has(String name);
+
+    /** {@code {rows, cols}} of a tensor (leading dimensions multiplied into rows). */
+    long[] shape(String name);
+
+    /** Rows {@code [first, first + rows)} of a tensor as a weight matrix (copied to the heap). */
+    Tensor matrix(String name, int first, int rows);
+
+    /** The name a canonical tensor has in the file, with the canonical one when they differ (for messages). */
+    default String describe(String name) {
+        return name;
+    }
+
+    /** Elements {@code [first, first + count)} of a tensor, as floats. */
+    float[] floats(String name, int first, int count);
+}

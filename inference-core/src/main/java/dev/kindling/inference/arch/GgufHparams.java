@@ -1,0 +1,97 @@
+package dev.kindling.inference.arch;
+
+import dev.kindling.formats.ModelFormatException;
+import dev.kindling.formats.gguf.GgufFile;
+import dev.kindling.formats.gguf.GgufTensorInfo;
+import dev.kindling.formats.gguf.GgufValue;
+import dev.kindling.inference.model.Rope;
+import dev.kindling.inference.model.RopeStyle;
+
+/** The {@code <arch>.*} hyper-parameters of a GGUF file, as llama.cpp reads them. */
+public final class GgufHparams {
+    private final GgufFile gguf;
+    private final String p;
+
+    public GgufHparams(GgufFile gguf) {
+        this.gguf = gguf;
+        this.p = gguf.architecture() + ".";
+    }
+
+    public GgufFile gguf() {
+        return gguf;
+    }
+
+    public ModelFormatException fail(String message) {
+        return new ModelFormatException(gguf.path(), message);
+    }
+
+    public int integer(String key) {
+        return gguf.getInt(p + key);
+    }
+
+    public int integer(String key, int defaultValue) {
+        return gguf.getInt(p + key, defaultValue);
+    }
+
+    public float real(String key, float defaultValue) {
+        return gguf.getFloat(p + key, defaultValue);
+    }
+
+    public boolean bool(String key, boolean defaultValue) {
+        return gguf.getBool(p + key, defaultValue);
+    }
+
+    public boolean has(String key) {
+        return gguf.has(p + key);
+    }
+
+    /**
+     * A per-layer value that may be stored as one number or as an array of {@code layers} numbers
+     * (llama.cpp's {@code get_key_or_arr}); null when the key is absent.
+     */
+    public int[] perLayer(String key, int layers) {
+        if (!gguf.has(p + key)) {
+            return null;
+        }
+        GgufValue v = gguf.get(p + key).orElseThrow();
+        if (v.isArray()) {
+            int[] a = gguf.getIntArray(p + key);
+            if (a.length != layers) {
+                throw fail(p + key + " has " + a.length + " values for " + layers + " layers");
+            }
+            return a;
+        }
+        int[] a = new int[layers];
+        java.util.Arrays.fill(a, gguf.getInt(p + key));
+        return a;
+    }
+
+    /** The vocabulary size: rows of {@code output.weight}, or of {@code token_embd.weight} when tied. */
+    public int vocabSize() {
+        GgufTensorInfo t = gguf.findTensor("output.weight").orElseGet(() -> gguf.tensor("token_embd.weight"));
+        if (t.rows() > Integer.MAX_VALUE) {
+            throw fail("tensor " + t.name() + ": " + t.rows() + " rows is too large");
+        }
+        return (int) t.rows();
+    }
+
+    /** RoPE from {@code rope.*} (and a {@code rope_freqs.weight} tensor for Llama 3.1 scaling). */
+    public Rope rope(RopeStyle style, int headDim, float[] freqFactors) {
+        int dims = integer("rope.dimension_count", headDim);
+        double base = gguf.getDouble(p + "rope.freq_base", 10000.0);
+        double positionScale = 1.0;
+        String scaling = gguf.getString(p + "rope.scaling.type", "none");
+        double factor = gguf.getDouble(p + "rope.scaling.factor", gguf.getDouble(p + "rope.scale_linear", 1.0));
+        switch (scaling) {
+            case "none" -> {
+                if (has("rope.scale_linear") && factor > 0) {
+                    positionScale = 1.0 / factor;
+                }
+            }
+            case "linear" -> positionScale = factor > 0 ? 1.0 / factor : 1.0;
+            default -> throw fail(p + "rope.scaling.type = " + scaling
+                    + " is not supported (supported: none, linear, and Llama 3.1 rope_freqs)");
+        }
+        return new Rope(style, dims, base, positionScale, freqFactors);
+    }
+}

@@ -1,0 +1,153 @@
+package dev.kindling.inference.arch;
+
+import dev.kindling.formats.ModelFormatException;
+import dev.kindling.formats.gguf.GgmlType;
+import dev.kindling.formats.safetensors.SafetensorsCheckpoint;
+import dev.kindling.formats.safetensors.SafetensorsFile;
+import dev.kindling.formats.safetensors.SafetensorsTensor;
+import dev.kindling.inference.cpu.ScalarKernels;
+import dev.kindling.inference.tensor.Tensor;
+import dev.kindling.inference.tensor.Tensors;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.function.IntUnaryOperator;
+
+/**
+ * A Hugging Face safetensors checkpoint under canonical names: each canonical tensor is found through
+ * the family's {@link TensorNames} (name and row order) and its rows are read from the memory-mapped
+ * shard — gathered row by row where the stored order differs (a QKV fused per head, one expert of a
+ * stacked tensor). F32, F16 and BF16 weights are copied into the same heap tensors a GGUF file of
+ * that type gives ({@code F32Tensor}, {@code F16Tensor}, {@code BF16Tensor}).
+ */
+public final class HfCheckpoint implements Checkpoint {
+    private final SafetensorsCheckpoint st;
+    private final TensorNames names;
+
+    public HfCheckpoint(SafetensorsCheckpoint st, TensorNames names) {
+        this.st = st;
+        this.names = names;
+    }
+
+    @Override
+    public Path path() {
+        return st.dir();
+    }
+
+    private record Resolved(SafetensorsTensor tensor, SafetensorsFile file, IntUnaryOperator rows) {}
+
+    private Resolved resolve(String name, boolean required) {
+        TensorNames.Source s = names.resolve(name);
+        if (s == null || !st.has(s.name())) {
+            if (required) {
+                throw new ModelFormatException(st.dir(), "missing tensor " + (s == null ? "for " + name : s.name() + " (" + name + ")"));
+            }
+            return null;
+        }
+        SafetensorsTensor t = st.tensor(s.name());
+        return new Resolved(t, st.file(t), s.rows());
+    }
+
+    @Override
+    public String describe(String name) {
+        TensorNames.Source s = names.resolve(name);
+        return s == null || s.name().equals(name) ? name : s.name() + " (" + name + ")";
+    }
+
+    @Override
+    public boolean has(String name) {
+        return resolve(name, false) != null;
+    }
+
+    @Override
+    public long[] shape(String name) {
+        Resolved r = resolve(name, true);
+        return new long[] {r.tensor.rows(), r.tensor.cols()};
+    }
+
+    static GgmlType ggmlType(SafetensorsFile f, SafetensorsTensor t) {
+        f.requireFloatWeight(t);
+        return switch (t.dtype()) {
+            case F32 -> GgmlType.F32;
+            case F16 -> GgmlType.F16;
+            case BF16 -> GgmlType.BF16;
+            default -> throw new IllegalStateException("unreachable: " + t.dtype());
+        };
+    }
+
+    @Override
+    public Tensor matrix(String name, int first, int rows) {
+        Resolved r = resolve(name, true);
+        SafetensorsTensor t = r.tensor;
+        GgmlType type = ggmlType(r.file, t);
+        long cols = t.cols();
+        if (cols > Integer.MAX_VALUE) {
+            throw new ModelFormatException(r.file.path(), "tensor " + t.name() + ": row length " + cols + " is too large");
+        }
+        long stored = t.rows();
+        IntUnaryOperator map = r.rows;
+        for (int probe : new int[] {first, first + rows - 1}) {
+            long src = map == null ? probe : map.applyAsInt(probe);
+            if (rows > 0 && (probe < 0 || src < 0 || src >= stored)) {
+                throw new ModelFormatException(r.file.path(), "tensor " + t.name() + " has " + stored + " rows of " + cols
+                        + "; " + name + " needs rows " + first + ".." + (first + rows - 1) + " (shape " + java.util.Arrays.toString(t.shape()) + ")");
+            }
+        }
+        try {
+            if (map == null) {
+                return Tensors.read(t.name(), type, rows, (int) cols, (f, c) -> r.file.mapRows(t, first + f, c));
+            }
+            return Tensors.read(t.name(), type, rows, (int) cols, (f, c) -> gather(r, first + (int) f, c));
+        } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
+            throw new ModelFormatException(r.file.path(), "tensor " + t.name() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Canonical rows {@code [first, first + count)} copied, in canonical order, out of the stored tensor. */
+    private static ByteBuffer gather(Resolved r, int first, int count) {
+        SafetensorsTensor t = r.tensor;
+        int rowBytes = Math.toIntExact(t.rowBytes());
+        ByteBuffer out = ByteBuffer.allocate(Math.multiplyExact(count, rowBytes)).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer whole = t.byteSize() <= Integer.MAX_VALUE ? r.file.map(t) : null;
+        for (int i = 0; i < count; ) {
+            int src = r.rows.applyAsInt(first + i);
+            int run = 1;
+            while (i + run < count && r.rows.applyAsInt(first + i + run) == src + run) {
+                run++;
+            }
+            if (src < 0 || src + (long) run > t.rows()) {
+                throw new ModelFormatException(r.file.path(), "tensor " + t.name() + ": row " + src + " is outside 0.." + t.rows());
+            }
+            ByteBuffer rows = whole != null ? whole.slice((int) ((long) src * rowBytes), run * rowBytes) : r.file.mapRows(t, src, run);
+            out.put(rows);
+            i += run;
+        }
+        return out.flip();
+    }
+
+    @Override
+    public float[] floats(String name, int first, int count) {
+        Resolved r = resolve(name, true);
+        SafetensorsTensor t = r.tensor;
+        ggmlType(r.file, t);
+        long n = t.elementCount();
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new ModelFormatException(r.file.path(), "tensor " + t.name() + " is too large to read as a vector");
+        }
+        ByteBuffer b = r.file.map(t);
+        float[] out = new float[count];
+        for (int i = 0; i < count; i++) {
+            int e = r.rows == null ? first + i : r.rows.applyAsInt(first + i);
+            if (e < 0 || e >= n) {
+                throw new ModelFormatException(r.file.path(), "tensor " + t.name() + " has " + n + " values; " + name
+                        + " needs value " + e);
+            }
+            out[i] = switch (t.dtype()) {
+                case F32 -> b.getFloat(4 * e);
+                case F16 -> ScalarKernels.halfToFloat(b.getShort(2 * e));
+                default -> ScalarKernels.bf16ToFloat(b.getShort(2 * e));
+            };
+        }
+        return out;
+    }
+}

@@ -1,0 +1,102 @@
+package dev.kindling.inference.arch;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntUnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * How a family's file names its tensors: canonical (GGUF) name templates mapped to the file's name
+ * templates, with {@code {i}} for the layer and {@code {e}} for the expert, and for tensors whose rows
+ * are laid out differently (a fused QKV interleaved per head, experts stacked in one tensor) the map
+ * from canonical row to stored row.
+ *
+ * <pre>{@code
+ * TensorNames.builder()
+ *     .map("token_embd.weight", "gpt_neox.embed_in.weight")
+ *     .map("blk.{i}.attn_qkv.weight", "gpt_neox.layers.{i}.attention.query_key_value.weight", Layouts.qkvPerHead(heads, hd))
+ *     .build();
+ * }</pre>
+ */
+public final class TensorNames {
+    /** A stored tensor and, when the rows are not in canonical order, where canonical row r lives. */
+    public record Source(String name, IntUnaryOperator rows) {}
+
+    private record Rule(Pattern canonical, String stored, LayoutFactory layout) {}
+
+    /** Builds the row map of a rule for the layer and expert matched. */
+    @FunctionalInterface
+    public interface LayoutFactory {
+        IntUnaryOperator rows(int layer, int expert);
+    }
+
+    private final List<Rule> rules;
+    private final boolean passThrough;
+
+    private TensorNames(List<Rule> rules, boolean passThrough) {
+        this.rules = rules;
+        this.passThrough = passThrough;
+    }
+
+    /** Canonical names as they are (GGUF files). */
+    public static TensorNames identity() {
+        return new TensorNames(List.of(), true);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Where the canonical tensor {@code name} is stored: the first matching rule, else the name itself
+     * ({@link Builder#buildOverIdentity()}) or null (the file has no such tensor).
+     */
+    public Source resolve(String name) {
+        for (Rule r : rules) {
+            Matcher m = r.canonical.matcher(name);
+            if (m.matches()) {
+                int layer = group(m, "i");
+                int expert = group(m, "e");
+                String stored = r.stored.replace("{i}", Integer.toString(layer)).replace("{e}", Integer.toString(expert));
+                return new Source(stored, r.layout == null ? null : r.layout.rows(layer, expert));
+            }
+        }
+        return passThrough ? new Source(name, null) : null;
+    }
+
+    private static int group(Matcher m, String g) {
+        try {
+            String v = m.group(g);
+            return v == null ? -1 : Integer.parseInt(v);
+        } catch (IllegalArgumentException e) {
+            return -1;
+        }
+    }
+
+    public static final class Builder {
+        private final List<Rule> rules = new ArrayList<>();
+
+        /** Same rows, another name. */
+        public Builder map(String canonical, String stored) {
+            return map(canonical, stored, null);
+        }
+
+        /** Another name and row order ({@code layout} gives the stored row of each canonical row). */
+        public Builder map(String canonical, String stored, LayoutFactory layout) {
+            String regex = Pattern.quote(canonical).replace("{i}", "\\E(?<i>\\d+)\\Q").replace("{e}", "\\E(?<e>\\d+)\\Q");
+            rules.add(new Rule(Pattern.compile(regex), stored, layout));
+            return this;
+        }
+
+        /** Only the names given exist. */
+        public TensorNames build() {
+            return new TensorNames(List.copyOf(rules), false);
+        }
+
+        /** The names given are renamed; every other name is looked up as it is. */
+        public TensorNames buildOverIdentity() {
+            return new TensorNames(List.copyOf(rules), true);
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package dev.kindling.inference.hf;
+
+import dev.kindling.formats.ModelFormatException;
+import dev.kindling.formats.safetensors.SafetensorsCheckpoint;
+import dev.kindling.inference.arch.Families;
+import dev.kindling.inference.arch.Family;
+import dev.kindling.inference.arch.HfCheckpoint;
+import dev.kindling.inference.arch.HfConfig;
+import dev.kindling.inference.arch.WeightsLoader;
+import dev.kindling.inference.gguf.GgufModelLoader;
+import dev.kindling.inference.model.Model;
+import dev.kindling.inference.model.ModelConfig;
+import dev.kindling.inference.model.Weights;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds a {@link Model} from a Hugging Face checkpoint directory: {@code config.json} (the family
+ * from {@code model_type}, see {@link Families}) and the safetensors weights ({@code model.safetensors}
+ * or the shards of {@code model.safetensors.index.json}), mapped and copied into heap tensors as a
+ * GGUF file's are (F32, F16 and BF16 kept as they are).
+ *
+ * <pre>{@code
+ * Model m = HfModelLoader.load(Path.of("Mistral-7B-v0.1"));
+ * }</pre>
+ */
+public final class HfModelLoader {
+    private static final Logger LOG = LoggerFactory.getLogger(HfModelLoader.class);
+
+    private HfModelLoader() {}
+
+    /** True when {@code dir} looks like a Hugging Face checkpoint (config.json and safetensors weights). */
+    public static boolean isCheckpoint(Path dir) {
+        return Files.isRegularFile(dir.resolve("config.json")) && SafetensorsCheckpoint.isCheckpointDir(dir);
+    }
+
+    /** The configuration only. */
+    public static ModelConfig config(Path dir) {
+        HfConfig j = HfConfig.read(configFile(dir));
+        return config(j, Families.byHf(j.path(), j.modelType()));
+    }
+
+    private static ModelConfig config(HfConfig j, Family f) {
+        try {
+            return f.fromHf(j);
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(j.path(), "inconsistent hyper-parameters: " + e.getMessage(), e);
+        }
+    }
+
+    private static Path configFile(Path dir) {
+        Path p = dir.resolve("config.json");
+        if (!Files.isRegularFile(p)) {
+            throw new ModelFormatException(dir, "no config.json in this directory (a Hugging Face checkpoint needs one)");
+        }
+        return p;
+    }
+
+    public static Model load(Path dir) {
+        HfConfig j = HfConfig.read(configFile(dir));
+        Family f = Families.byHf(j.path(), j.modelType());
+        ModelConfig c = config(j, f);
+        try (SafetensorsCheckpoint st = SafetensorsCheckpoint.open(dir)) {
+            GgufModelLoader.checkHeap(dir, st.totalBytes());
+            long t0 = System.nanoTime();
+            Weights w = WeightsLoader.load(new HfCheckpoint(st, f.hfNames(j, c, st::has)), c);
+            String fileType = w.layers()[0].wq().type().name();
+            LOG.info("loaded {} ({} {}, {}) in {} ms", dir, j.modelType(), fileType, c, (System.nanoTime() - t0) / 1_000_000);
+            return new Model(dir, "safetensors", fileType, c, w);
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package dev.kindling.inference.arch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kindling.inference.Engine;
+import dev.kindling.inference.EngineOptions;
+import dev.kindling.inference.model.Architecture;
+import dev.kindling.inference.model.ModelConfig;
+import dev.kindling.inference.model.RopeStyle;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every family with a GGUF form, written from the same random weights as a Hugging Face directory
+ * and as a GGUF file ({@link TinyArchs}: HF names and fused layouts; GGUF names, Q/K permuted for
+ * {@code llama}/{@code deci}, QKV reordered, experts stacked): both must give the same logits at
+ * every position of a prompt longer than Mistral's sliding window. The rope pairing differs between
+ * the two files of a Llama (rotate_half vs adjacent pairs), so this also checks that each source is
+ * read with its own pairing.
+ */
+class ArchFormatsTest {
+    /** Prompt ids (inside the tiny vocabulary); 12 positions, twice Mistral's window. */
+    static final int[] PROMPT = {1, 300, 261, 287, 13, 299, 270, 312, 259, 45, 301, 277};
+
+    @TempDir
+    static Path dir;
+
+    static Stream<TinyArchs.Case> withGguf() {
+        return TinyArchs.CASES.stream().filter(c -> c.ggufArch() != null && !c.referenceOnly());
+    }
+
+    static float[][] logitsPerPosition(Path model, int[] tokens) {
+        try (Engine e = Engine.open(model, EngineOptions.defaults().withThreads(1))) {
+            float[][] out = new float[tokens.length][];
+            for (int p = 0; p < tokens.length; p++) {
+                out[p] = e.logits(Arrays.copyOf(tokens, p + 1));
+            }
+            return out;
+        }
+    }
+
+    static Path[] write(TinyArchs.Case c) throws Exception {
+        Path hf = dir.resolve("hf-" + c.name());
+        Path gguf = dir.resolve(c.name() + ".gguf");
+        TinyArchs.write(c, hf, gguf);
+        return new Path[] {hf, gguf};
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("withGguf")
+    void safetensorsAndGgufGiveTheSameLogits(TinyArchs.Case c) throws Exception {
+        Path[] files = write(c);
+        float[][] hf = logitsPerPosition(files[0], PROMPT);
+        float[][] gguf = logitsPerPosition(files[1], PROMPT);
+        double worst = 0;
+        double scale = 0;
+        for (int p = 0; p < PROMPT.length; p++) {
+            assertEquals(TinyArchs.VOCAB, hf[p].length);
+            for (int i = 0; i < hf[p].length; i++) {
+                worst = Math.max(worst, Math.abs(hf[p][i] - gguf[p][i]));
+                scale = Math.max(scale, Math.abs(gguf[p][i]));
+            }
+        }
+        System.out.printf("%s: max |HF - GGUF| logit %.3g (logits up to %.3g)%n", c.name(), worst, scale);
+        assertTrue(scale > 1, c.name() + ": logits are suspiciously small (" + scale + ")");
+        assertTrue(worst < 1e-4 * Math.max(1, scale), c.name() + ": max |HF - GGUF| logit difference " + worst);
+    }
+
+    /** The two sources of a Llama pair RoPE differently and agree on everything else. */
+    @Test
+    void llamaRopePairingPerSource() throws Exception {
+        Path[] files = write(TinyArchs.byName("llama"));
+        ModelConfig hf = dev.kindling.inference.hf.HfModelLoader.config(files[0]);
+        ModelConfig gguf;
+        try (dev.kindling.formats.gguf.GgufFile f = dev.kindling.formats.gguf.GgufFile.open(files[1])) {
+            gguf = dev.kindling.inference.gguf.GgufModelLoader.config(f);
+        }
+        assertEquals(RopeStyle.NEOX, hf.rope().style());
+        assertEquals(RopeStyle.ADJACENT, gguf.rope().style());
+        assertEquals(hf.heads(), gguf.heads());
+        assertEquals(hf.kvHeads(), gguf.kvHeads());
+        assertEquals(hf.rope().dims(), gguf.rope().dims());
+        assertTrue(hf.architecture().isLlamaBlock() && gguf.architecture().isLlamaBlock());
+    }
+
+    /** Reading a Llama's HF weights with the GGUF pairing (as a converter that forgot to permute would) changes the logits. */
+    @Test
+    void wrongPairingIsVisible() throws Exception {
+        Path[] files = write(TinyArchs.byName("llama"));
+        float[] right = logitsPerPosition(files[0], PROMPT)[PROMPT.length - 1];
+        // the same HF file renamed to GGUF names but not permuted: what a converter without permute writes
+        Path unpermuted = dir.resolve("llama-unpermuted.gguf");
+        TinyArchs.write(TinyArchs.byName("llama"), null, unpermuted, false);
+        float[] wrong = logitsPerPosition(unpermuted, PROMPT)[PROMPT.length - 1];
+        double diff = 0;
+        for (int i = 0; i < right.length; i++) {
+            diff = Math.max(diff, Math.abs(right[i] - wrong[i]));
+        }
+        assertTrue(diff > 1e-2, "unpermuted Q/K gave the same logits (max diff " + diff + "): the permutation is not exercised");
+    }
+
+    /**
+     * Mistral's window: in a one-layer model, the last position sees only the last {@code WINDOW}
+     * tokens, and RoPE only depends on relative positions, so its logits equal those of the window
+     * alone run without a window (up to rounding); and they differ from the full-attention model's.
+     */
+    @Test
+    void slidingWindowSeesOnlyTheWindow() throws Exception {
+        Path[] files = write(TinyArchs.byName("mistral"));
+        Path oneLayer = dir.resolve("mistral-1layer");
+        Path noWindow = dir.resolve("mistral-1layer-nowindow");
+        copyWithConfig(files[0], oneLayer, cfg -> cfg.put("num_hidden_layers", 1));
+        copyWithConfig(files[0], noWindow, cfg -> cfg.put("num_hidden_layers", 1).put("use_sliding_window", false));
+        int w = TinyArchs.WINDOW;
+        float[] windowed = logitsPerPosition(oneLayer, PROMPT)[PROMPT.length - 1];
+        float[] alone = logitsPerPosition(noWindow, Arrays.copyOfRange(PROMPT, PROMPT.length - w, PROMPT.length))[w - 1];
+        float[] full = logitsPerPosition(noWindow, PROMPT)[PROMPT.length - 1];
+        double same = 0;
+        double differs = 0;
+        for (int i = 0; i < windowed.length; i++) {
+            same = Math.max(same, Math.abs(windowed[i] - alone[i]));
+            differs = Math.max(differs, Math.abs(windowed[i] - full[i]));
+        }
+        assertTrue(same < 1e-4, "window vs the window alone: " + same);
+        assertTrue(differs > 1e-2, "window vs full attention: " + differs);
+    }
+
+    /** A copy of an HF directory with edits to its config.json. */
+    static void copyWithConfig(Path from, Path to, java.util.function.Consumer<ObjectNode> edit) throws Exception {
+        Files.createDirectories(to);
+        Files.copy(from.resolve("model.safetensors"), to.resolve("model.safetensors"), StandardCopyOption.REPLACE_EXISTING);
+        ObjectNode cfg = (ObjectNode) new ObjectMapper().readTree(from.resolve("config.json").toFile());
+        edit.accept(cfg);
+        Files.writeString(to.resolve("config.json"), cfg.toPrettyString());
+    }
+
+    @Test
+    void familiesAreDescriptionsOfSharedBlocks() throws Exception {
+        Path[] files = write(TinyArchs.byName("gptneox"));
+        Architecture a = dev.kindling.inference.hf.HfModelLoader.config(files[0]).architecture();
+        assertEquals(Architecture.Residual.PARALLEL, a.residual());
+        assertEquals(Architecture.Norm.LAYER, a.norm());
+        assertEquals(Architecture.Activation.GELU, a.activation());
+    }
+}

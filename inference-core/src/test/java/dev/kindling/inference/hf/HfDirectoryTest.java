@@ -1,0 +1,208 @@
+package dev.kindling.inference.hf;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kindling.formats.ModelFormatException;
+import dev.kindling.inference.Completion;
+import dev.kindling.inference.Engine;
+import dev.kindling.inference.EngineOptions;
+import dev.kindling.inference.FinishReason;
+import dev.kindling.inference.GenerationRequest;
+import dev.kindling.inference.arch.TinyArchs;
+import dev.kindling.inference.sample.SamplingParams;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A Hugging Face checkpoint directory as users bring it: weights in one file or in shards with an
+ * index, {@code tokenizer.json} + {@code tokenizer_config.json} (BOS, chat template) and
+ * {@code generation_config.json} (sampling defaults, end tokens), opened with {@link Engine#open}.
+ */
+public class HfDirectoryTest {
+    @TempDir
+    Path dir;
+
+    static final int[] PROMPT = {1, 300, 261, 287, 13, 299};
+
+    static float[] lastLogits(Path model) {
+        try (Engine e = Engine.open(model, EngineOptions.defaults().withThreads(1))) {
+            return e.logits(PROMPT);
+        }
+    }
+
+    @Test
+    void shardedEqualsSingleFile() throws Exception {
+        TinyArchs.Case c = TinyArchs.byName("mixtral");
+        Path single = dir.resolve("single");
+        Path sharded = dir.resolve("sharded");
+        TinyArchs.write(c, single, null);
+        TinyArchs.writeSharded(c, sharded);
+        assertFalse(Files.exists(sharded.resolve("model.safetensors")));
+        assertTrue(Files.exists(sharded.resolve("model-00002-of-00002.safetensors")));
+        assertArrayEquals(lastLogits(single), lastLogits(sharded));
+    }
+
+    /** A llama2-style tokenizer.json over the tiny vocabulary: Prepend/Replace ▁, BPE with byte fallback, one merge. */
+    public static void writeTokenizer(Path dir) throws Exception {
+        ObjectMapper m = new ObjectMapper();
+        ObjectNode t = m.createObjectNode();
+        t.put("version", "1.0");
+        ArrayNode added = t.putArray("added_tokens");
+        String[] vocab = TinyArchs.vocabulary();
+        for (int id = 0; id < 3; id++) {
+            added.addObject().put("id", id).put("content", vocab[id]).put("single_word", false).put("lstrip", false)
+                    .put("rstrip", false).put("normalized", false).put("special", true);
+        }
+        ObjectNode norm = t.putObject("normalizer").put("type", "Sequence");
+        norm.putArray("normalizers").add(m.createObjectNode().put("type", "Prepend").put("prepend", "\u2581"))
+                .add(m.readTree("{\"type\":\"Replace\",\"pattern\":{\"String\":\" \"},\"content\":\"\u2581\"}"));
+        t.putNull("pre_tokenizer");
+        t.set("post_processor", m.readTree("{\"type\":\"TemplateProcessing\",\"single\":[{\"SpecialToken\":{\"id\":\"<s>\",\"type_id\":0}},"
+                + "{\"Sequence\":{\"id\":\"A\",\"type_id\":0}}],\"pair\":[{\"SpecialToken\":{\"id\":\"<s>\",\"type_id\":0}},"
+                + "{\"Sequence\":{\"id\":\"A\",\"type_id\":0}},{\"Sequence\":{\"id\":\"B\",\"type_id\":1}}],"
+                + "\"special_tokens\":{\"<s>\":{\"id\":\"<s>\",\"ids\":[1],\"tokens\":[\"<s>\"]}}}"));
+        t.set("decoder", m.readTree("{\"type\":\"Sequence\",\"decoders\":[{\"type\":\"Replace\",\"pattern\":{\"String\":\"\u2581\"},"
+                + "\"content\":\" \"},{\"type\":\"ByteFallback\"},{\"type\":\"Fuse\"},{\"type\":\"Strip\",\"content\":\" \",\"start\":1,\"stop\":0}]}"));
+        ObjectNode model = t.putObject("model");
+        model.put("type", "BPE").putNull("dropout").put("unk_token", "<unk>").putNull("continuing_subword_prefix")
+                .putNull("end_of_word_suffix").put("fuse_unk", true).put("byte_fallback", true).put("ignore_merges", false);
+        ObjectNode v = model.putObject("vocab");
+        for (int id = 0; id < vocab.length; id++) {
+            v.put(vocab[id], id);
+        }
+        model.putArray("merges").add("\u2581 a");
+        Files.writeString(dir.resolve("tokenizer.json"), t.toPrettyString());
+        Files.writeString(dir.resolve("tokenizer_config.json"), m.createObjectNode().put("add_bos_token", true)
+                .put("add_eos_token", false).put("bos_token", "<s>").put("eos_token", "</s>")
+                .put("chat_template", "{% for m in messages %}{{ bos_token }}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}")
+                .toPrettyString());
+    }
+
+    @Test
+    void tokenizerChatTemplateAndGenerationConfig() throws Exception {
+        Path model = dir.resolve("llama");
+        TinyArchs.write(TinyArchs.byName("llama"), model, null);
+        writeTokenizer(model);
+        int[] greedy;
+        try (Engine e = Engine.open(model, EngineOptions.defaults().withThreads(1))) {
+            assertTrue(e.hasTokenizer());
+            assertEquals(GenerationConfig.NONE, e.generationConfig());
+            // "a b" -> "▁a▁b": the merge makes ▁a (286); ▁ (259) and b (261) stay apart; BOS first
+            assertArrayEquals(new int[] {1, 286, 259, 261}, e.encode("a b"));
+            assertEquals("a b", e.decode(new int[] {1, 286, 259, 261}));
+            String chat = e.tokenizer().orElseThrow().chatTemplate().orElseThrow()
+                    .render(List.of(Map.of("role", "user", "content", "hi")), false);
+            assertEquals("<s>user: hi\n", chat);
+            greedy = e.generate(GenerationRequest.of("a b").withMaxTokens(8).withIgnoreEos(true)).tokens();
+        }
+        // the author's end token: the first greedy token after the first that did not come before
+        // now ends the generation there
+        int at = 1;
+        while (at < greedy.length && (greedy[at] == 2 || seenBefore(greedy, at))) {
+            at++;
+        }
+        assertTrue(at < greedy.length, "pick another prompt: " + java.util.Arrays.toString(greedy));
+        int stop = greedy[at];
+        Files.writeString(model.resolve("generation_config.json"),
+                "{\"bos_token_id\": 1, \"eos_token_id\": [2, " + stop + "], \"do_sample\": true, \"temperature\": 0.7,"
+                        + " \"top_p\": 0.9, \"top_k\": 20, \"max_new_tokens\": 32, \"transformers_version\": \"4.40.0\"}");
+        try (Engine e = Engine.open(model, EngineOptions.defaults().withThreads(1))) {
+            GenerationConfig g = e.generationConfig();
+            assertArrayEquals(new int[] {2, stop}, g.eosTokenIds());
+            assertEquals(32, g.maxNewTokens());
+            SamplingParams s = g.sampling(7L);
+            assertEquals(0.7f, s.temperature());
+            assertEquals(0.9f, s.topP());
+            assertEquals(20, s.topK());
+            Completion c = e.generate(GenerationRequest.of("a b").withMaxTokens(8));
+            assertEquals(FinishReason.STOP, c.finishReason());
+            assertEquals(greedy[0], c.tokens()[0]);
+            assertTrue(c.tokens().length <= at + 1, java.util.Arrays.toString(c.tokens()));
+        }
+        // the generate command without sampling options samples as the author said (seeded: reproducible)
+        Files.writeString(model.resolve("generation_config.json"),
+                "{\"eos_token_id\": 2, \"do_sample\": true, \"temperature\": 0.9, \"top_k\": 20, \"max_new_tokens\": 12}");
+        // (rows mode: the whole completion decoded at once; random weights emit stray byte tokens, which
+        // streamed printing renders piece by piece)
+        Path in = dir.resolve("prompts.jsonl");
+        Path outFile = dir.resolve("out.jsonl");
+        Files.writeString(in, "{\"id\": \"p0\", \"prompt\": \"a b\"}\n");
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int code = dev.kindling.inference.cli.GenerateCommand.run(new String[] {"--model", model.toString(), "--input", in.toString(),
+                "--output", outFile.toString(), "--seed", "5", "--threads", "1"}, System.out, new java.io.PrintStream(err));
+        assertEquals(0, code, err.toString());
+        com.fasterxml.jackson.databind.JsonNode row = new ObjectMapper().readTree(Files.readAllLines(outFile).get(0));
+        try (Engine e = Engine.open(model, EngineOptions.defaults().withThreads(1))) {
+            Completion sampled = e.generate(GenerationRequest.of("a b").withSampling(e.generationConfig().sampling(5L)).withMaxTokens(12));
+            Completion greedyNow = e.generate(GenerationRequest.of("a b").withMaxTokens(12));
+            assertEquals(sampled.text(), row.get("completion").asText());
+            assertEquals(sampled.tokens().length, row.get("n_tokens").asInt());
+            assertFalse(java.util.Arrays.equals(sampled.tokens(), greedyNow.tokens()), "the sample equals the greedy text");
+        }
+    }
+
+    static boolean seenBefore(int[] a, int i) {
+        for (int j = 0; j < i; j++) {
+            if (a[j] == a[i]) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The logits command on a directory, with ids and every position (what the Transformers check script reads). */
+    @Test
+    void logitsCommandAllPositions() throws Exception {
+        Path model = dir.resolve("phi2");
+        TinyArchs.write(TinyArchs.byName("phi2"), model, null);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int code = dev.kindling.inference.cli.LogitsCommand.run(new String[] {"--model", model.toString(), "--tokens", "1,300,261",
+                "--all-positions", "--threads", "1"}, new java.io.PrintStream(out), new java.io.PrintStream(err));
+        assertEquals(0, code, err.toString());
+        com.fasterxml.jackson.databind.JsonNode j = new ObjectMapper().readTree(out.toByteArray());
+        assertEquals(3, j.get("positions").size());
+        try (Engine e = Engine.open(model, EngineOptions.defaults().withThreads(1))) {
+            for (int p = 0; p < 3; p++) {
+                float[] want = e.logits(java.util.Arrays.copyOf(new int[] {1, 300, 261}, p + 1));
+                for (int i = 0; i < want.length; i++) {
+                    assertEquals(want[i], j.get("positions").get(p).get(i).floatValue(), 0f);
+                }
+            }
+        }
+    }
+
+    @Test
+    void greedyUnlessDoSample() throws Exception {
+        Files.writeString(dir.resolve("generation_config.json"), "{\"eos_token_id\": 2, \"temperature\": 0.6}");
+        GenerationConfig g = GenerationConfig.read(dir).orElseThrow();
+        assertEquals(0f, g.sampling(1L).temperature(), "Transformers decodes greedily when do_sample is false");
+        assertArrayEquals(new int[] {2}, g.eosTokenIds());
+    }
+
+    @Test
+    void badDirectoriesAreNamed() throws Exception {
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> Engine.open(dir, EngineOptions.defaults()));
+        assertTrue(e.getMessage().contains("config.json"), e.getMessage());
+        Path model = dir.resolve("m");
+        TinyArchs.write(TinyArchs.byName("qwen2"), model, null);
+        Files.writeString(model.resolve("generation_config.json"), "{\"eos_token_id\": \"</s>\"}");
+        e = assertThrows(ModelFormatException.class, () -> Engine.open(model, EngineOptions.defaults()));
+        assertTrue(e.getMessage().contains("generation_config.json") && e.getMessage().contains("eos_token_id"), e.getMessage());
+        Files.delete(model.resolve("generation_config.json"));
+        Files.writeString(model.resolve("config.json"), Files.readString(model.resolve("config.json")).replace("\"qwen2\"", "\"mamba\""));
+        e = assertThrows(ModelFormatException.class, () -> Engine.open(model, EngineOptions.defaults()));
+        assertTrue(e.getMessage().contains("model_type mamba is not supported"), e.getMessage());
+    }
+}

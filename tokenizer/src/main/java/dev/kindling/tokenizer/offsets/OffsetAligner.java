@@ -1,0 +1,335 @@
+package dev.kindling.tokenizer.offsets;
+
+import dev.kindling.tokenizer.Encoding;
+import dev.kindling.tokenizer.Tokenizer;
+import java.nio.charset.StandardCharsets;
+import java.text.Normalizer;
+
+/**
+ * Finds each token's {@code [start, end)} range in the input after encoding, by walking the tokens'
+ * exact bytes ({@link Tokenizer#tokenBytes}) along the input's UTF-8 bytes. Every vocabulary Kindling
+ * reads reproduces its input byte for byte when its tokens' bytes are concatenated, up to a few known
+ * differences, handled here:
+ *
+ * <ul>
+ *   <li>a space the tokenizer puts in front of a segment ({@link Prefix}): it belongs to the first
+ *       character, as in Hugging Face {@code tokenizers};</li>
+ *   <li>tokens added by the template (BOS/EOS/CLS/SEP: special tokens that are not in the text)
+ *       get {@code [0, 0)};</li>
+ *   <li>normalized text (lowercased, accents stripped, whitespace and control characters removed:
+ *       WordPiece/BERT) is matched character by character modulo those changes, and a word-start
+ *       marker ({@code ▁} in llama.cpp's WordPiece vocabularies) matches nothing;</li>
+ *   <li>an unknown token covers the text up to where the next token matches (or to the end of the
+ *       word).</li>
+ * </ul>
+ *
+ * A token holding part of a multi-byte character covers the whole character. Offsets are Java string
+ * (UTF-16) indices. This runs outside the hot {@code encode} path: it allocates per call.
+ */
+public final class OffsetAligner {
+    private OffsetAligner() {}
+
+    /** Whether and when the tokenizer adds a space in front of a text segment (a segment = text between added tokens). */
+    public enum Prefix {
+        /** Never (byte-level BPE without add_prefix_space, tiktoken, Gemma 3's SentencePiece BPE). */
+        NONE,
+        /** In front of every segment, even one that starts with a space (HF {@code Prepend} normalizer: Llama 2). */
+        ALWAYS,
+        /** In front of every segment that does not start with whitespace (Metaspace {@code always}, ByteLevel {@code add_prefix_space}). */
+        IF_NO_SPACE,
+        /** Only in front of the first segment, when it does not start with whitespace (Metaspace {@code first}, llama.cpp). */
+        FIRST_IF_NO_SPACE
+    }
+
+    /**
+     * Offsets for {@code ids}, the encoding of {@code text}; {@code text} must hold no unpaired
+     * surrogates ({@code Utf8.scrubSurrogates}, as encode does).
+     */
+    public static Encoding align(Tokenizer tok, String text, int[] ids, Prefix prefix) {
+        return align(tok, text, ids, prefix, 0, 0);
+    }
+
+    /**
+     * As {@link #align(Tokenizer, String, int[], Prefix)}, where the first {@code templatePrefix} and
+     * the last {@code templateSuffix} ids were added by the post-processor's template ({@code [0, 0)}).
+     */
+    public static Encoding align(Tokenizer tok, String text, int[] ids, Prefix prefix, int templatePrefix, int templateSuffix) {
+        byte[] b = text.getBytes(StandardCharsets.UTF_8);
+        // per byte: the UTF-16 range of the character it belongs to
+        int[] charStart = new int[b.length + 1];
+        int[] charEnd = new int[b.length + 1];
+        int p = 0;
+        for (int i = 0; i < text.length(); ) {
+            int cp = text.codePointAt(i);
+            int n = Character.charCount(cp);
+            int nb = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+            for (int k = 0; k < nb && p < b.length; k++, p++) {
+                charStart[p] = i;
+                charEnd[p] = i + n;
+            }
+            i += n;
+        }
+        charStart[b.length] = text.length();
+        charEnd[b.length] = text.length();
+        return new Walk(tok, text, b, charStart, charEnd, prefix).run(ids, templatePrefix, ids.length - templateSuffix);
+    }
+
+    private static final class Walk {
+        final Tokenizer tok;
+        final String text;
+        final byte[] b;
+        final int[] charStart;
+        final int[] charEnd;
+        final Prefix prefix;
+        int p;
+        boolean segmentStart = true;
+        boolean firstSegment = true;
+
+        Walk(Tokenizer tok, String text, byte[] b, int[] charStart, int[] charEnd, Prefix prefix) {
+            this.tok = tok;
+            this.text = text;
+            this.b = b;
+            this.charStart = charStart;
+            this.charEnd = charEnd;
+            this.prefix = prefix;
+        }
+
+        Encoding run(int[] ids, int first, int to) {
+            int[] starts = new int[ids.length];
+            int[] ends = new int[ids.length];
+            for (int i = first; i < to; i++) {
+                int id = ids[i];
+                byte[] t = tok.tokenBytes(id);
+                boolean special = tok.isSpecial(id);
+                int from = p;
+                long r = exact(t, from);
+                if (r < 0 && special) {
+                    continue; // a template token: [0, 0)
+                }
+                if (r < 0) {
+                    r = lenient(t, from);
+                }
+                if (r < 0) {
+                    r = unknown(from, i + 1 < to ? ids[i + 1] : -1);
+                }
+                starts[i] = (int) (r >>> 32);
+                ends[i] = (int) r;
+                if (special) {
+                    segmentStart = true;
+                    firstSegment = false;
+                } else if (p > from || t.length > 0) {
+                    if (segmentStart) {
+                        firstSegment = false;
+                    }
+                    segmentStart = false;
+                }
+            }
+            return new Encoding(ids, starts, ends);
+        }
+
+        /** Whether the token's leading space at {@code at} is the one the tokenizer added. */
+        private boolean addedSpace(byte first, int at) {
+            if (!segmentStart || first != ' ') {
+                return false;
+            }
+            boolean textHasSpace = at < b.length && b[at] == ' '; // HF Metaspace and ByteLevel look for ' '; llama.cpp does not look
+            return switch (prefix) {
+                case NONE -> false;
+                case ALWAYS -> true;
+                case IF_NO_SPACE -> !textHasSpace;
+                case FIRST_IF_NO_SPACE -> firstSegment && !textHasSpace;
+            };
+        }
+
+        private long range(int fromByte, int toByte) {
+            if (toByte <= fromByte) { // nothing of the text: the character here (an added space), or the end
+                return (long) charStart[fromByte] << 32 | (fromByte < b.length ? charEnd[fromByte] : text.length());
+            }
+            return (long) charStart[fromByte] << 32 | charEnd[toByte - 1];
+        }
+
+        /** The token's bytes at {@code at} (after an added space); the range, or -1. */
+        private long exact(byte[] t, int at) {
+            if (t.length == 0) {
+                return (long) charStart[at] << 32 | charStart[at];
+            }
+            int k = addedSpace(t[0], at) ? 1 : 0;
+            int n = t.length - k;
+            if (at + n > b.length) {
+                return -1;
+            }
+            for (int j = 0; j < n; j++) {
+                if (b[at + j] != t[k + j]) {
+                    return -1;
+                }
+            }
+            p = at + n;
+            return range(at, at + n);
+        }
+
+        /** Character by character, modulo case, accents, and whitespace/control characters a normalizer removed. */
+        private long lenient(byte[] t, int at) {
+            if (at < b.length && (b[at] & 0xC0) == 0x80) {
+                return -1; // inside a character
+            }
+            String s = new String(t, StandardCharsets.UTF_8);
+            int k = !s.isEmpty() && addedSpace((byte) s.charAt(0), at) ? 1 : 0;
+            long r = lenientMatch(s, k, charStart[at]);
+            if (r >= 0) {
+                p = byteAt((int) r);
+            }
+            return r;
+        }
+
+        /** Matches {@code s} from index {@code k} leniently at UTF-16 index {@code q}: the range, or -1. */
+        private long lenientMatch(String s, int k, int q) {
+            int first = -1;
+            int last = q;
+            while (k < s.length()) {
+                int tc = s.codePointAt(k);
+                if (q >= text.length()) {
+                    return -1;
+                }
+                int ic = text.codePointAt(q);
+                if (same(tc, ic)) {
+                    if (first < 0) {
+                        first = q;
+                    }
+                    k += Character.charCount(tc);
+                    q += Character.charCount(ic);
+                    last = q;
+                } else if (removable(ic) && !Character.isWhitespace(tc)) {
+                    q += Character.charCount(ic);
+                } else if ((tc == ' ' || tc == '\u2581') && first < 0) {
+                    k++; // a word-start marker the tokenizer added (llama.cpp's WPM "▁word")
+                } else {
+                    return -1;
+                }
+            }
+            if (first < 0) {
+                first = q;
+                last = q;
+            }
+            return (long) first << 32 | last;
+        }
+
+        /**
+         * An unknown token: up to where the next token matches, or the end of the text for the last
+         * one (without the whitespace around it, unless it is only whitespace); when the next token
+         * cannot tell (unknown too), one word.
+         */
+        private long unknown(int at, int nextId) {
+            int q = charStart[at];
+            int end = -1;
+            if (nextId >= 0 && !tok.isSpecial(nextId)) {
+                String next = new String(tok.tokenBytes(nextId), StandardCharsets.UTF_8);
+                int k = next.startsWith(" ") || next.startsWith("\u2581") ? 1 : 0;
+                int scan = q;
+                for (int j = 0; j < 256 && scan < text.length() && k < next.length(); j++) {
+                    scan += Character.charCount(text.codePointAt(scan));
+                    if (startsAt(lenientMatch(next, k, scan), scan) || (k == 1 && startsAt(lenientMatch(next, 0, scan), scan))) {
+                        end = scan;
+                        break;
+                    }
+                }
+            }
+            if (nextId < 0) { // the last token of the text: it covers the rest
+                end = text.length();
+            }
+            int start = q;
+            if (end < 0) {
+                start = skipWhitespace(q);
+                end = wordEnd(start);
+            } else {
+                int s = skipWhitespace(q);
+                int e = end;
+                while (e > s && Character.isWhitespace(text.codePointBefore(e))) {
+                    e -= Character.charCount(text.codePointBefore(e));
+                }
+                if (e > s) { // not only whitespace: trim it
+                    start = s;
+                    end = e;
+                }
+            }
+            p = byteAt(end);
+            return (long) start << 32 | end;
+        }
+
+        private static boolean startsAt(long range, int q) {
+            return range >= 0 && (int) (range >>> 32) == q;
+        }
+
+        private int skipWhitespace(int q) {
+            while (q < text.length() && Character.isWhitespace(text.codePointAt(q))) {
+                q += Character.charCount(text.codePointAt(q));
+            }
+            return q;
+        }
+
+        /** The end of the word at {@code q}: a CJK ideograph or a punctuation character alone (as BERT splits), else up to whitespace or punctuation. */
+        private int wordEnd(int q) {
+            if (q >= text.length()) {
+                return q;
+            }
+            int c = text.codePointAt(q);
+            int e = q + Character.charCount(c);
+            if (isolated(c)) {
+                return e;
+            }
+            while (e < text.length()) {
+                int d = text.codePointAt(e);
+                if (Character.isWhitespace(d) || isolated(d)) {
+                    break;
+                }
+                e += Character.charCount(d);
+            }
+            return e;
+        }
+
+        /** The byte position of UTF-16 index {@code charIndex} (a character start). */
+        private int byteAt(int charIndex) {
+            int lo = 0;
+            int hi = b.length;
+            while (lo < hi) { // charStart is non-decreasing
+                int mid = (lo + hi) >>> 1;
+                if (charStart[mid] < charIndex) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            return lo;
+        }
+    }
+
+    private static boolean same(int tc, int ic) {
+        if (tc == ic) {
+            return true;
+        }
+        if ((tc == '\u2581' || tc == ' ') && Character.isWhitespace(ic)) {
+            return true;
+        }
+        int lower = Character.toLowerCase(ic);
+        if (lower == tc || Character.toLowerCase(tc) == lower) {
+            return true;
+        }
+        String d = Normalizer.normalize(new String(Character.toChars(ic)), Normalizer.Form.NFD);
+        int base = d.codePointAt(0);
+        return base == tc || Character.toLowerCase(base) == tc;
+    }
+
+    private static boolean isolated(int c) {
+        int type = Character.getType(c);
+        return Character.UnicodeScript.of(c) == Character.UnicodeScript.HAN
+                || (c < 0x80 && c > ' ' && !Character.isLetterOrDigit(c)) // BERT: all ASCII symbols are punctuation
+                || (type >= Character.DASH_PUNCTUATION && type <= Character.OTHER_PUNCTUATION)
+                || type == Character.INITIAL_QUOTE_PUNCTUATION || type == Character.FINAL_QUOTE_PUNCTUATION;
+    }
+
+    /** Characters a normalizer may drop: whitespace, control/format characters, combining marks. */
+    private static boolean removable(int c) {
+        int type = Character.getType(c);
+        return Character.isWhitespace(c) || type == Character.CONTROL || type == Character.FORMAT
+                || type == Character.NON_SPACING_MARK || c == 0xFFFD;
+    }
+}
