@@ -49,8 +49,39 @@ public enum ActivationFormat {
         }
     }
 
-    /** ggml's x86 {@code quantize_row_q8_0}: d = amax/127 stored as f16, q = round-half-even(x * 127/amax). */
+    /** One Q8_0 block rounded in place into {@code out} (the product of {@link #quantizeQ8_0}'s two parts). */
     private static void q8_0Block(float[] x, int off, float[] out) {
+        float dh = quantizeQ8_0Block(x, off, out, off);
+        for (int i = 0; i < 32; i++) {
+            out[off + i] *= dh;
+        }
+    }
+
+    /**
+     * {@code n} values {@code x[off..]} (a multiple of 32) as Q8_0 blocks, the way the integer products
+     * of {@link dev.kindling.inference.tensor.Q8_0Tensor} and {@link dev.kindling.inference.tensor.Q4_0Tensor}
+     * take them: the integers {@code q} (as floats, in -127..127) to {@code q[qOff..]}, the f16-valued
+     * block scales to {@code d[dOff..]} and the sums of each block's first 16 integers to
+     * {@code sums[dOff..]} (Q4_0's kernel takes the offset -8 of its low nibbles out of them); {@code q * d} is
+     * {@link #roundTrip}'s value.
+     */
+    public static void quantizeQ8_0(float[] x, int off, int n, float[] q, int qOff, float[] d, float[] sums, int dOff) {
+        for (int b = 0; b < n / 32; b++) {
+            int qo = qOff + 32 * b;
+            d[dOff + b] = quantizeQ8_0Block(x, off + 32 * b, q, qo);
+            float s = 0f; // integers, |s| <= 16 * 127: exact
+            for (int i = 0; i < 16; i++) {
+                s += q[qo + i];
+            }
+            sums[dOff + b] = s;
+        }
+    }
+
+    /**
+     * ggml's x86 {@code quantize_row_q8_0} for one block: d = amax/127 stored as f16, q =
+     * round-half-even(x * 127/amax). Writes the integers {@code q} to {@code q[qOff..]}, returns d.
+     */
+    private static float quantizeQ8_0Block(float[] x, int off, float[] q, int qOff) {
         float amax = 0f;
         for (int i = 0; i < 32; i++) {
             amax = Math.max(amax, Math.abs(x[off + i]));
@@ -59,8 +90,9 @@ public enum ActivationFormat {
         float dh = ScalarKernels.halfToFloat(ScalarKernels.floatToHalf(d));
         float id = amax != 0f ? 127f / amax : 0f;
         for (int i = 0; i < 32; i++) {
-            out[off + i] = (float) Math.rint(x[off + i] * id) * dh;
+            q[qOff + i] = (float) Math.rint(x[off + i] * id);
         }
+        return dh;
     }
 
     /** ggml's {@code quantize_row_q8_K_ref}: iscale = -127/max (max = value of largest magnitude), d = 1/iscale. */

@@ -1,6 +1,7 @@
 package dev.kindling.inference.cpu;
 
 import dev.kindling.inference.tensor.F32Tensor;
+import dev.kindling.inference.tensor.Q8BlockTensor;
 import dev.kindling.inference.tensor.Tensor;
 import java.util.Arrays;
 
@@ -14,7 +15,9 @@ import java.util.Arrays;
  * tensor's fused dot reads the stored weights directly; with more (prefill, batched decode) a tile
  * of {@link #TILE_ROWS} rows is dequantized once into per-thread scratch and multiplied with the
  * tokens four at a time ({@link VectorKernels#dot4x4}). Both paths give the same bits for the
- * same row and token (see {@link Simd}).
+ * same row and token (see {@link Simd}). Q8_0 and Q4_0 weights ({@link Q8BlockTensor}) take their
+ * input quantized to Q8_0 blocks and compute a panel of rows at a time with their own kernels
+ * (integer block sums; same bits for any number of tokens as well).
  */
 public final class MatMul {
     private MatMul() {}
@@ -29,10 +32,19 @@ public final class MatMul {
         }
     }
 
+    /**
+     * A job with its input as the kernels take it: {@code x} rounded by the weights'
+     * {@link ActivationFormat} (stride {@code xStride}), or for a {@link Q8BlockTensor} the Q8_0
+     * integers {@code x} (stride {@code cols}), block scales {@code scales} and block sums {@code sums}
+     * (stride {@code cols/32}).
+     */
+    private record Prepared(Job job, float[] x, int xStride, float[] scales, float[] sums) {}
+
     /** Per-thread scratch: a tile of dequantized rows and a lane buffer. */
     public static final class Scratch {
         final float[] tile;
         final float[] lanes = new float[80 * Math.max(16, Simd.L)];
+        final Q8BlockTensor.Scratch blocks = new Q8BlockTensor.Scratch();
 
         public Scratch(int maxCols) {
             tile = new float[TILE_ROWS * maxCols];
@@ -40,58 +52,81 @@ public final class MatMul {
     }
 
     public static void run(WorkerPool pool, Scratch[] scratch, int nTokens, Job... given) {
-        Job[] jobs = roundInputs(pool, nTokens, given);
-        int[] firstTile = new int[jobs.length + 1];
+        Prepared[] jobs = prepareInputs(pool, nTokens, given);
+        int[] firstTask = new int[jobs.length + 1];
         for (int j = 0; j < jobs.length; j++) {
-            firstTile[j + 1] = firstTile[j] + (jobs[j].w.rows() + TILE_ROWS - 1) / TILE_ROWS;
+            Tensor w = jobs[j].job.w;
+            int tasks = w instanceof Q8BlockTensor b ? b.panels() : (w.rows() + TILE_ROWS - 1) / TILE_ROWS;
+            firstTask[j + 1] = firstTask[j] + tasks;
         }
-        pool.run(firstTile[jobs.length], (worker, task) -> {
+        pool.run(firstTask[jobs.length], (worker, task) -> {
             int j = 0;
-            while (task >= firstTile[j + 1]) {
+            while (task >= firstTask[j + 1]) {
                 j++;
             }
-            Job job = jobs[j];
-            int r0 = (task - firstTile[j]) * TILE_ROWS;
+            Prepared p = jobs[j];
+            Job job = p.job;
+            if (job.w instanceof Q8BlockTensor b) {
+                b.multiplyPanel(task - firstTask[j], p.x, p.scales, p.sums, nTokens, job.out, job.outStride, job.outOff,
+                        scratch[worker].blocks);
+                return;
+            }
+            int r0 = (task - firstTask[j]) * TILE_ROWS;
             int r1 = Math.min(job.w.rows(), r0 + TILE_ROWS);
-            rows(job, r0, r1, nTokens, scratch[worker]);
+            rows(job, p.x, p.xStride, r0, r1, nTokens, scratch[worker]);
         });
     }
 
     /**
-     * Replaces each job's input by its {@link ActivationFormat} rounding (jobs with the same input and
-     * format share one copy); F32 inputs stay as they are.
+     * Each job's input as its kernels take it (jobs with the same input and format share one copy):
+     * F32 inputs stay as they are, others are rounded by their {@link ActivationFormat}, or quantized
+     * to Q8_0 integers and scales for {@link Q8BlockTensor}s.
      */
-    private static Job[] roundInputs(WorkerPool pool, int nTokens, Job[] jobs) {
-        Job[] out = jobs.clone();
+    private static Prepared[] prepareInputs(WorkerPool pool, int nTokens, Job[] jobs) {
+        Prepared[] out = new Prepared[jobs.length];
         for (int j = 0; j < jobs.length; j++) {
-            ActivationFormat f = jobs[j].w.activationFormat();
+            Job job = jobs[j];
+            ActivationFormat f = job.w.activationFormat();
+            boolean blocks = job.w instanceof Q8BlockTensor;
             if (f == ActivationFormat.F32) {
+                out[j] = new Prepared(job, job.x, job.xStride, null, null);
                 continue;
             }
-            float[] rounded = null;
-            for (int i = 0; i < j; i++) {
-                if (jobs[i].x == jobs[j].x && jobs[i].w.activationFormat() == f && jobs[i].xStride == jobs[j].xStride) {
-                    rounded = out[i].x;
+            for (int i = 0; i < j && out[j] == null; i++) {
+                Job o = jobs[i];
+                if (o.x == job.x && o.xStride == job.xStride && o.w.cols() == job.w.cols()
+                        && o.w.activationFormat() == f && (o.w instanceof Q8BlockTensor) == blocks) {
+                    out[j] = new Prepared(job, out[i].x, out[i].xStride, out[i].scales, out[i].sums);
                 }
             }
-            if (rounded == null) {
-                Job job = jobs[j];
-                float[] buf = rounded = roundedBuffer(j, (nTokens - 1) * job.xStride + job.w.cols());
-                pool.run(nTokens, (worker, t) -> f.roundTrip(job.x, t * job.xStride, job.w.cols(), buf));
+            if (out[j] != null) {
+                continue;
             }
-            out[j] = new Job(jobs[j].w, rounded, jobs[j].xStride, jobs[j].out, jobs[j].outStride, jobs[j].outOff);
+            int cols = job.w.cols();
+            if (blocks) {
+                float[] q = inputBuffer(3 * j, nTokens * cols);
+                float[] d = inputBuffer(3 * j + 1, nTokens * (cols / 32));
+                float[] sums = inputBuffer(3 * j + 2, nTokens * (cols / 32));
+                pool.run(nTokens, (worker, t) ->
+                        ActivationFormat.quantizeQ8_0(job.x, t * job.xStride, cols, q, t * cols, d, sums, t * (cols / 32)));
+                out[j] = new Prepared(job, q, cols, d, sums);
+            } else {
+                float[] buf = inputBuffer(3 * j, (nTokens - 1) * job.xStride + cols);
+                pool.run(nTokens, (worker, t) -> f.roundTrip(job.x, t * job.xStride, cols, buf));
+                out[j] = new Prepared(job, buf, job.xStride, null, null);
+            }
         }
         return out;
     }
 
-    /** Per calling thread (an engine's step thread), one reusable input buffer per job slot. */
-    private static final ThreadLocal<float[][]> ROUNDED = ThreadLocal.withInitial(() -> new float[4][]);
+    /** Per calling thread (an engine's step thread), reusable input buffers, three per job slot. */
+    private static final ThreadLocal<float[][]> INPUTS = ThreadLocal.withInitial(() -> new float[12][]);
 
-    private static float[] roundedBuffer(int slot, int size) {
-        float[][] bufs = ROUNDED.get();
+    private static float[] inputBuffer(int slot, int size) {
+        float[][] bufs = INPUTS.get();
         if (slot >= bufs.length) {
             bufs = Arrays.copyOf(bufs, slot + 1);
-            ROUNDED.set(bufs);
+            INPUTS.set(bufs);
         }
         if (bufs[slot] == null || bufs[slot].length < size) {
             bufs[slot] = new float[size];
@@ -100,14 +135,13 @@ public final class MatMul {
     }
 
     /** Rows {@code [r0, r1)} of one job for all tokens (single-threaded). */
-    static void rows(Job job, int r0, int r1, int nTokens, Scratch s) {
+    static void rows(Job job, float[] x, int xStride, int r0, int r1, int nTokens, Scratch s) {
         Tensor w = job.w;
         int cols = w.cols();
-        float[] x = job.x;
         float[] out = job.out;
         if (nTokens < TILE_TOKENS && w.hasFusedDot()) {
             for (int t = 0; t < nTokens; t++) {
-                int xo = t * job.xStride;
+                int xo = t * xStride;
                 int oo = t * job.outStride + job.outOff;
                 // one row at a time: on JDK 17 the one-row kernel compiles well, a four-row one does not
                 for (int r = r0; r < r1; r++) {
@@ -132,21 +166,21 @@ public final class MatMul {
         int t = 0;
         if (Simd.enabled()) {
             for (; t + 4 <= nTokens; t += 4) {
-                int xo = t * job.xStride;
+                int xo = t * xStride;
                 int oo = t * job.outStride + job.outOff + r0;
                 int i = 0;
                 for (; i + 4 <= nr; i += 4) {
-                    VectorKernels.dot4x4(wa, wo + i * cols, cols, x, xo, job.xStride, cols, out, oo + i, job.outStride, s.lanes);
+                    VectorKernels.dot4x4(wa, wo + i * cols, cols, x, xo, xStride, cols, out, oo + i, job.outStride, s.lanes);
                 }
                 for (; i < nr; i++) {
                     for (int tt = 0; tt < 4; tt++) {
-                        out[oo + tt * job.outStride + i] = VectorKernels.dot(wa, wo + i * cols, x, xo + tt * job.xStride, cols, s.lanes);
+                        out[oo + tt * job.outStride + i] = VectorKernels.dot(wa, wo + i * cols, x, xo + tt * xStride, cols, s.lanes);
                     }
                 }
             }
         }
         for (; t < nTokens; t++) {
-            int xo = t * job.xStride;
+            int xo = t * xStride;
             int oo = t * job.outStride + job.outOff + r0;
             for (int i = 0; i < nr; i++) {
                 out[oo + i] = VectorKernels.dot(wa, wo + i * cols, x, xo, cols, s.lanes);

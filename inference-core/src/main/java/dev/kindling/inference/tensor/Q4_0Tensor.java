@@ -1,22 +1,29 @@
 package dev.kindling.inference.tensor;
 
+import static dev.kindling.inference.cpu.Simd.B;
+import static dev.kindling.inference.cpu.Simd.F;
+import static dev.kindling.inference.cpu.Simd.I;
+import static dev.kindling.inference.cpu.Simd.S;
+
 import dev.kindling.formats.gguf.GgmlType;
-import dev.kindling.inference.cpu.ScalarKernels;
 import java.nio.ByteBuffer;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 
 /**
  * ggml Q4_0: blocks of 32 values (18 bytes: f16 {@code d}, 16 bytes of nibbles; value j is the low
- * nibble of byte j, value j+16 its high nibble); {@code w = (q - 8) * d}, stored as
- * {@code fma(q, d, -8d)} (exact, so equal to ggml's value).
+ * nibble of byte j, value j+16 its high nibble); {@code w = (q - 8) * d}.
+ *
+ * <p>Stored in the interleaved panels of {@link Q8BlockTensor}: for block {@code b} and
+ * {@code j < 16}, the {@code PANEL_ROWS} bytes at {@code (b * 16 + j) * PANEL_ROWS} hold values
+ * {@code j} (low nibble, as in the file: {@code q}) and {@code j + 16} (high nibble, signed:
+ * {@code q - 8} in two's complement) of each row of the panel, i.e. the file's byte xor 0x80.
  */
-public final class Q4_0Tensor extends NibbleTensor {
+public final class Q4_0Tensor extends Q8BlockTensor {
     Q4_0Tensor(String name, int rows, int cols, RowSource src) {
-        super(name, rows, cols, cols / 32 * 18L, src);
-    }
-
-    @Override
-    public dev.kindling.inference.cpu.ActivationFormat activationFormat() {
-        return dev.kindling.inference.cpu.ActivationFormat.Q8_0;
+        super(name, rows, cols, cols / 2, cols / 32 * 18L, src);
     }
 
     @Override
@@ -25,17 +32,95 @@ public final class Q4_0Tensor extends NibbleTensor {
     }
 
     @Override
-    void unpackRow(ByteBuffer src, long pos, byte[] values, float[] scales, float[] offsets, int bOff) {
+    void unpackRow(ByteBuffer src, long pos, int[] values, short[] scales) {
         int p = Math.toIntExact(pos);
-        for (int b = 0; b < cols / 32; b++, p += 18) {
-            float d = ScalarKernels.halfToFloat(src.getShort(p));
-            scales[bOff + b] = d;
-            offsets[bOff + b] = -8f * d;
+        for (int b = 0; b < blocks; b++, p += 18) {
+            scales[b] = src.getShort(p);
             for (int j = 0; j < 16; j++) {
                 int v = src.get(p + 2 + j) & 0xFF;
-                values[b * 32 + j] = (byte) (v & 15);
-                values[b * 32 + j + 16] = (byte) (v >>> 4);
+                values[b * 32 + j] = (v & 15) - 8;
+                values[b * 32 + j + 16] = (v >>> 4) - 8;
             }
         }
+    }
+
+    @Override
+    void storeRow(byte[] dst, int panelOff, int r, int[] values) {
+        for (int b = 0; b < blocks; b++) {
+            for (int j = 0; j < 16; j++) {
+                int lo = values[b * 32 + j] + 8;
+                int hi = values[b * 32 + j + 16];
+                dst[panelOff + (b * 16 + j) * PANEL_ROWS + r] = (byte) (lo | hi << 4);
+            }
+        }
+    }
+
+    @Override
+    int value(byte[] src, int panelOff, int r, int k) {
+        int v = src[panelOff + (k / 32 * 16 + k % 16) * PANEL_ROWS + r]; // sign-extended
+        return k % 32 < 16 ? (v & 15) - 8 : v >> 4;
+    }
+
+    @Override
+    void dequantizeTile(byte[] q, int qOff, int k0, int n, float[] tile) {
+        for (int g = 0; g < PANEL_GROUPS; g++) {
+            int src = qOff + k0 / 2 * PANEL_ROWS + g * GROUP;
+            int dst = g * TILE_COLS * GROUP;
+            for (int b = 0; b < n / 32; b++) {
+                for (int j = 0; j < 16; j++) {
+                    ByteVector v = ByteVector.fromArray(B, q, src + (b * 16 + j) * PANEL_ROWS);
+                    ((FloatVector) v.and((byte) 0x0F).castShape(F, 0)).sub(8f).intoArray(tile, dst + (b * 32 + j) * GROUP);
+                    ((FloatVector) v.and((byte) 0xF0).castShape(F, 0)).mul(0.0625f).intoArray(tile, dst + (b * 32 + j + 16) * GROUP);
+                }
+            }
+        }
+    }
+
+    /**
+     * Per block, with {@code lo = v & 0x0F} (the unsigned low nibble) and {@code hi16 = v & 0xF0}
+     * (as a signed byte: 16 * the signed high value), byte masks only (lane shifts compile badly on
+     * JDK 17): {@code P = sum lo * x_j - 8 * sum_{j<16} x_j + sum hi16 * (x_{j+16} / 16)}. Every term and
+     * partial sum is an integer below 2^24, so P is exact and equals the scalar twin's
+     * {@code sum (q - 8) * x}. Scales as in {@link Q8_0Tensor#decodePanel}.
+     */
+    @Override
+    void decodePanel(byte[] q, int qOff, short[] s, int sOff, float[] xq, int xOff, float[] dx, float[] xs, int dOff,
+            float[] out, int outOff) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int o = qOff;
+        int so = sOff;
+        for (int b = 0; b < blocks; b++, so += PANEL_ROWS) {
+            FloatVector p0 = FloatVector.broadcast(F, -8f * xs[dOff + b]), p1 = p0, p2 = p0, p3 = p0;
+            int k = xOff + b * 32;
+            for (int j = 0; j < 16; j++, o += PANEL_ROWS) {
+                FloatVector xl = FloatVector.broadcast(F, xq[k + j]);
+                FloatVector xh = FloatVector.broadcast(F, xq[k + j + 16] * 0.0625f);
+                ByteVector v = ByteVector.fromArray(B, q, o);
+                p0 = ((FloatVector) v.and((byte) 0x0F).castShape(F, 0)).fma(xl, p0);
+                p0 = ((FloatVector) v.and((byte) 0xF0).castShape(F, 0)).fma(xh, p0);
+                v = ByteVector.fromArray(B, q, o + GROUP);
+                p1 = ((FloatVector) v.and((byte) 0x0F).castShape(F, 0)).fma(xl, p1);
+                p1 = ((FloatVector) v.and((byte) 0xF0).castShape(F, 0)).fma(xh, p1);
+                v = ByteVector.fromArray(B, q, o + 2 * GROUP);
+                p2 = ((FloatVector) v.and((byte) 0x0F).castShape(F, 0)).fma(xl, p2);
+                p2 = ((FloatVector) v.and((byte) 0xF0).castShape(F, 0)).fma(xh, p2);
+                v = ByteVector.fromArray(B, q, o + 3 * GROUP);
+                p3 = ((FloatVector) v.and((byte) 0x0F).castShape(F, 0)).fma(xl, p3);
+                p3 = ((FloatVector) v.and((byte) 0xF0).castShape(F, 0)).fma(xh, p3);
+            }
+            float d = dx[dOff + b] * 0x1p112f;
+            IntVector h = (IntVector) ShortVector.fromArray(S, s, so).castShape(I, 0);
+            a0 = p0.fma(h.and(0x7FFF).mul(8192).or(h.and(0x80000000)).reinterpretAsFloats().mul(d), a0);
+            h = (IntVector) ShortVector.fromArray(S, s, so + GROUP).castShape(I, 0);
+            a1 = p1.fma(h.and(0x7FFF).mul(8192).or(h.and(0x80000000)).reinterpretAsFloats().mul(d), a1);
+            h = (IntVector) ShortVector.fromArray(S, s, so + 2 * GROUP).castShape(I, 0);
+            a2 = p2.fma(h.and(0x7FFF).mul(8192).or(h.and(0x80000000)).reinterpretAsFloats().mul(d), a2);
+            h = (IntVector) ShortVector.fromArray(S, s, so + 3 * GROUP).castShape(I, 0);
+            a3 = p3.fma(h.and(0x7FFF).mul(8192).or(h.and(0x80000000)).reinterpretAsFloats().mul(d), a3);
+        }
+        a0.intoArray(out, outOff);
+        a1.intoArray(out, outOff + GROUP);
+        a2.intoArray(out, outOff + 2 * GROUP);
+        a3.intoArray(out, outOff + 3 * GROUP);
     }
 }

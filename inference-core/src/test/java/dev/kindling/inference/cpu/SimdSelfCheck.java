@@ -1,6 +1,7 @@
 package dev.kindling.inference.cpu;
 
 import dev.kindling.formats.gguf.GgmlType;
+import dev.kindling.inference.tensor.Q8BlockTensor;
 import dev.kindling.inference.tensor.RandomBlocks;
 import dev.kindling.inference.tensor.Tensor;
 import java.util.Random;
@@ -8,7 +9,8 @@ import java.util.Random;
 /**
  * Run in a child JVM with {@code -Dkindling.simd.bits=256} (or 0) by {@link SimdWidthTest}: checks,
  * at that vector width, that every tensor type's vector dequantization equals its scalar twin and
- * that a matrix product is batch-invariant and close to the scalar oracle. Prints "ok" + the width.
+ * that a matrix product is batch-invariant and close to the scalar oracle (Q8_0/Q4_0: equal to the
+ * scalar twin of their integer block products). Prints "ok" + the width.
  */
 public final class SimdSelfCheck {
     public static void main(String[] args) {
@@ -40,6 +42,13 @@ public final class SimdSelfCheck {
                     for (int row = 0; row < rows; row++) {
                         if (Float.floatToIntBits(one[row]) != Float.floatToIntBits(all[tok * rows + row])) {
                             throw new AssertionError(type + ": batch of " + tokens + " differs from one token at row " + row);
+                        }
+                        if (t instanceof Q8BlockTensor qb) { // integer block products: the scalar twin, bit for bit
+                            float[] xq = new float[cols], dx = new float[cols / 32], xs = new float[cols / 32];
+                            ActivationFormat.quantizeQ8_0(xi, 0, cols, xq, 0, dx, xs, 0);
+                            if (Float.floatToIntBits(qb.productScalar(row, xq, 0, dx, 0)) != Float.floatToIntBits(one[row])) {
+                                throw new AssertionError(type + ": " + one[row] + " vs scalar twin " + qb.productScalar(row, xq, 0, dx, 0));
+                            }
                         }
                         float oracle = t.dotScalar(row, ActivationFormatCheck.rounded(t, xi), 0);
                         if (Math.abs(oracle - one[row]) > 1e-3 * Math.max(1, Math.abs(oracle))) {

@@ -1,0 +1,204 @@
+package dev.kindling.inference.bench;
+
+import dev.kindling.formats.gguf.GgmlType;
+import dev.kindling.inference.cpu.MatMul;
+import dev.kindling.inference.cpu.ScalarKernels;
+import dev.kindling.inference.cpu.Simd;
+import dev.kindling.inference.cpu.WorkerPool;
+import dev.kindling.inference.tensor.Tensor;
+import dev.kindling.inference.tensor.Tensors;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Random;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The matrix-product kernels alone, on random weights of a Llama-3.2-1B
+ * shape, so that kernel changes can be judged without the whole engine — and on a shared, loaded
+ * machine: besides wall time it reports throughput per CPU-second of the computing threads, which
+ * other processes disturb much less.
+ *
+ * <pre>
+ *   java --add-modules jdk.incubator.vector -cp ... dev.kindling.inference.bench.KernelBench \
+ *       [--type Q8_0] [--threads 1] [--mb 256] [--reps 5]
+ * </pre>
+ *
+ * Prints one JSON line per measurement: {@code read} (a plain 4-stream vector read of the same
+ * number of bytes: the memory bandwidth the kernels are up against), {@code decode} (one token
+ * through a {@code rows x 2048} matrix of about {@code --mb} MB, GB/s of stored weights), and
+ * {@code tiled16}/{@code tiled128} (16 and 128 tokens through a 4096 x 2048 matrix, GFLOP/s).
+ */
+public final class KernelBench {
+    private KernelBench() {}
+
+    private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
+
+    public static void main(String[] args) {
+        GgmlType type = GgmlType.Q8_0;
+        int threads = 1, mb = 256, reps = 5;
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            switch (args[i]) {
+                case "--type" -> type = GgmlType.valueOf(args[i + 1]);
+                case "--threads" -> threads = Integer.parseInt(args[i + 1]);
+                case "--mb" -> mb = Integer.parseInt(args[i + 1]);
+                case "--reps" -> reps = Integer.parseInt(args[i + 1]);
+                default -> {
+                    System.err.println("unknown argument " + args[i]);
+                    System.exit(2);
+                }
+            }
+        }
+        int cols = 2048;
+        int rows = (int) Math.max(64, (long) mb * 1_000_000 / type.byteSize(cols) / 64 * 64);
+        Tensor big = randomTensor(type, rows, cols, 1);
+        Tensor mid = randomTensor(type, 4096, cols, 2);
+        try (WorkerPool pool = new WorkerPool(threads)) {
+            MatMul.Scratch[] scratch = new MatMul.Scratch[threads];
+            for (int i = 0; i < threads; i++) {
+                scratch[i] = new MatMul.Scratch(cols);
+            }
+            read(big.storedBytes(), reps);
+            measure("decode", type, pool, scratch, big, 1, reps);
+            measure("tiled16", type, pool, scratch, mid, 16, reps);
+            measure("tiled128", type, pool, scratch, mid, 128, Math.max(1, reps / 2));
+        }
+    }
+
+    /** Random weights with modest f16 scales, in the file layout of {@code type}. */
+    static Tensor randomTensor(GgmlType type, int rows, int cols, long seed) {
+        long rowBytes = type.byteSize(cols);
+        byte[] data = new byte[Math.toIntExact(rowBytes * rows)];
+        Random r = new Random(seed);
+        r.nextBytes(data);
+        ByteBuffer b = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
+        switch (type) {
+            case Q8_0, Q4_0 -> {
+                for (long i = 0; i < data.length; i += type.typeSize) {
+                    b.putShort((int) i, ScalarKernels.floatToHalf(0.001f + 0.01f * r.nextFloat()));
+                }
+            }
+            case F32 -> {
+                for (int i = 0; i < data.length; i += 4) {
+                    b.putFloat(i, (float) r.nextGaussian());
+                }
+            }
+            default -> throw new IllegalArgumentException("KernelBench covers Q8_0, Q4_0 and F32, not " + type);
+        }
+        return Tensors.read("bench", type, rows, cols, (first, count) ->
+                ByteBuffer.wrap(data, (int) (first * rowBytes), (int) (count * rowBytes)).slice().order(ByteOrder.LITTLE_ENDIAN));
+    }
+
+    private static void measure(String name, GgmlType type, WorkerPool pool, MatMul.Scratch[] scratch, Tensor w,
+            int tokens, int reps) {
+        int cols = w.cols();
+        float[] x = new float[tokens * cols];
+        Random r = new Random(3);
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) r.nextGaussian();
+        }
+        float[] out = new float[tokens * w.rows()];
+        MatMul.Job job = new MatMul.Job(w, x, cols, out, w.rows(), 0);
+        double[] wall = new double[reps];
+        double[] perCpu = new double[reps];
+        int passes = Math.max(1, (int) (2e9 / w.storedBytes() / tokens));
+        for (int rep = -1; rep < reps; rep++) {
+            long c0 = sum(threadCpu(pool));
+            long s0 = System.nanoTime();
+            for (int p = 0; p < passes; p++) {
+                MatMul.run(pool, scratch, tokens, job);
+            }
+            long s1 = System.nanoTime();
+            long c1 = sum(threadCpu(pool));
+            if (rep >= 0) { // rep -1 warms up
+                wall[rep] = (s1 - s0) / 1e9;
+                perCpu[rep] = (c1 - c0) / 1e9;
+            }
+        }
+        double work = tokens == 1 ? (double) w.storedBytes() * passes : 2.0 * w.rows() * cols * tokens * passes;
+        String unit = tokens == 1 ? "GBps" : "GFLOPs";
+        double bestWall = Arrays.stream(wall).min().orElse(0);
+        double bestCpu = Arrays.stream(perCpu).min().orElse(0);
+        System.out.println(String.format(Locale.ROOT,
+                "{\"kernel\":\"%s\",\"type\":\"%s\",\"threads\":%d,\"tokens\":%d,\"%s_wall\":%.2f,\"%s_per_cpu_second\":%.2f,"
+                        + "\"simd\":\"%s\",\"java\":\"%s\"}",
+                name, type, pool.threads(), tokens, unit, work / bestWall / 1e9, unit, work / bestCpu / 1e9 * pool.threads(),
+                Simd.describe(), System.getProperty("java.version")));
+    }
+
+    /** CPU time of the pool's threads, gathered by running one task per thread. */
+    private static long[] threadCpu(WorkerPool pool) {
+        long[] t = new long[pool.threads()];
+        boolean[] seen = new boolean[pool.threads()];
+        // tasks go to whichever thread takes them: run enough rounds that every thread reports
+        for (int round = 0; round < 1000; round++) {
+            pool.run(pool.threads() * 4, (worker, i) -> {
+                if (!seen[worker]) {
+                    t[worker] = MX.getCurrentThreadCpuTime();
+                    seen[worker] = true;
+                }
+            });
+            boolean all = true;
+            for (boolean s : seen) {
+                all &= s;
+            }
+            if (all) {
+                break;
+            }
+        }
+        return t;
+    }
+
+    private static long sum(long[] a) {
+        long s = 0;
+        for (long v : a) {
+            s += v;
+        }
+        return s;
+    }
+
+    /** Sums {@code n} bytes at each of {@code a[i]}, {@code a[i + quarter]}, ... (a method called often, so C2 compiles it whole). */
+    private static long readChunk(byte[] a, int i0, int n, int quarter) {
+        VectorSpecies<Byte> sp = ByteVector.SPECIES_PREFERRED;
+        ByteVector s0 = ByteVector.zero(sp), s1 = s0, s2 = s0, s3 = s0;
+        for (int i = i0; i < i0 + n; i += sp.length()) {
+            s0 = s0.add(ByteVector.fromArray(sp, a, i));
+            s1 = s1.add(ByteVector.fromArray(sp, a, i + quarter));
+            s2 = s2.add(ByteVector.fromArray(sp, a, i + 2 * quarter));
+            s3 = s3.add(ByteVector.fromArray(sp, a, i + 3 * quarter));
+        }
+        return s0.add(s1).add(s2).add(s3).lane(0);
+    }
+
+    /** A plain read of {@code bytes} bytes in four streams (the bandwidth the decode kernel is up against). */
+    private static void read(long bytes, int reps) {
+        VectorSpecies<Byte> sp = ByteVector.SPECIES_PREFERRED;
+        byte[] a = new byte[(int) Math.min(bytes, Integer.MAX_VALUE - 64) / 256 * 256];
+        new Random(4).nextBytes(a);
+        int quarter = a.length / 4 / sp.length() * sp.length();
+        double best = Double.MAX_VALUE;
+        double bestCpu = Double.MAX_VALUE;
+        long sink = 0;
+        for (int rep = -1; rep < reps; rep++) {
+            long c0 = MX.getCurrentThreadCpuTime();
+            long t0 = System.nanoTime();
+            int step = 1 << 16;
+            for (int i = 0; i < quarter; i += step) {
+                sink += readChunk(a, i, Math.min(step, quarter - i), quarter);
+            }
+            long t1 = System.nanoTime();
+            long c1 = MX.getCurrentThreadCpuTime();
+            if (rep >= 0) {
+                best = Math.min(best, (t1 - t0) / 1e9);
+                bestCpu = Math.min(bestCpu, (c1 - c0) / 1e9);
+            }
+        }
+        System.out.println(String.format(Locale.ROOT,
+                "{\"kernel\":\"read\",\"threads\":1,\"GBps_wall\":%.2f,\"GBps_per_cpu_second\":%.2f,\"sink\":%d,\"java\":\"%s\"}",
+                4.0 * quarter / best / 1e9, 4.0 * quarter / bestCpu / 1e9, sink & 1, System.getProperty("java.version")));
+    }
+}

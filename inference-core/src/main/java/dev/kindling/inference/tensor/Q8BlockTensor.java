@@ -1,0 +1,389 @@
+package dev.kindling.inference.tensor;
+
+import static dev.kindling.inference.cpu.Simd.F;
+import static dev.kindling.inference.cpu.Simd.I;
+import static dev.kindling.inference.cpu.Simd.S;
+import static dev.kindling.inference.cpu.Simd.L;
+
+import dev.kindling.inference.cpu.ActivationFormat;
+import dev.kindling.inference.cpu.ScalarKernels;
+import dev.kindling.inference.cpu.Simd;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+
+/**
+ * Weights made of 32-value blocks of small integers with one f16 scale per block — ggml's Q8_0
+ * ({@link Q8_0Tensor}, int8) and Q4_0 ({@link Q4_0Tensor}, int4) — multiplied with activations
+ * quantized to Q8_0 blocks ({@link ActivationFormat#quantizeQ8_0}) as llama.cpp multiplies them:
+ * block by block in integers, then scaled.
+ *
+ * <h2>The arithmetic (one definition, every path gives the same bits)</h2>
+ * For row {@code r} and one token with integers {@code xq} and block scales {@code dx}:
+ * <pre>
+ *   acc = 0
+ *   for each block b, in order:
+ *       P   = sum over the block's 32 columns of w_int * xq      (an integer: |P| < 2^19, exact in float)
+ *       acc = fma(P, dw[r][b] * dx[b], acc)                     (the scale product is exact: 11 x 11 bits)
+ *   result = acc
+ * </pre>
+ * {@link #productScalar} is this, written plainly (the test oracle). The vector kernels compute
+ * {@code P} with float FMAs on integer values, which is exact in any order, so the decode kernel
+ * (one token, weights read straight from storage), the tiled kernel (many tokens over a dequantized
+ * tile) and the scalar twin agree bit for bit, at every vector width: a token's logits never depend
+ * on its batch. Against llama.cpp the only difference is the order of the per-block float sums.
+ *
+ * <h2>Layout</h2>
+ * Rows are stored in panels of {@link #PANEL_ROWS} (= four vectors of {@link #GROUP} float lanes),
+ * the panel's rows interleaved column by column: one column (Q8_0) or one column pair (Q4_0) of the
+ * whole panel is {@code PANEL_ROWS} consecutive bytes, so that a panel is one sequential stream
+ * (what the hardware prefetcher follows best) and one vector load of {@code GROUP} bytes holds one
+ * column of {@code GROUP} rows: a product is a broadcast input value times a weight vector, the
+ * lanes of the accumulator are the outputs (no horizontal sums). The decode kernel keeps four such
+ * accumulator chains (the panel's four groups) side by side. Rows are padded with zero weights to
+ * whole panels; block scales are kept as f16 bits (as in the file), per panel block-major.
+ * Scales are converted in the kernels by bit moves (exact for finite halves); a tensor with a
+ * non-finite scale (a damaged file) is computed by the scalar twin instead, which propagates it.
+ */
+public abstract class Q8BlockTensor extends Tensor {
+    /** Rows per vector of outputs (16 with AVX-512, 8 with AVX2; 16 when scalar). */
+    public static final int GROUP = L > 0 ? L : 16;
+    /** Vectors of outputs per panel. */
+    static final int PANEL_GROUPS = 4;
+    /** Rows per panel, the unit a thread computes. */
+    public static final int PANEL_ROWS = PANEL_GROUPS * GROUP;
+    /** Columns per dequantized tile of the many-token path (4 blocks: 32 KiB of floats with AVX-512). */
+    static final int TILE_COLS = 128;
+    /** Tokens whose accumulators a thread keeps at once in the many-token path. */
+    static final int TOKEN_CHUNK = 64;
+    /** From this many tokens on, products run over a dequantized tile (weights converted once for all tokens). */
+    public static final int TILED_FROM_TOKENS = 4;
+
+    protected final int blocks;
+    protected final int panels;
+    /** Stored bytes of one panel (all its rows and columns). */
+    protected final int panelBytes;
+    private final int panelsPerChunk;
+    /** False when some block scale is inf or NaN: then the scalar twin computes the products. */
+    private final boolean finiteScales;
+    private final byte[][] values;
+    private final short[][] scales;
+    private final long fileBytes;
+
+    /**
+     * @param rowBytes     stored bytes of one row's integers (cols for Q8_0, cols/2 for Q4_0)
+     * @param fileRowBytes bytes of one row in the file
+     */
+    Q8BlockTensor(String name, int rows, int cols, int rowBytes, long fileRowBytes, RowSource src) {
+        super(name, rows, cols, (long) rowBytes + 2L * (cols / 32));
+        this.blocks = cols / 32;
+        this.panels = (rows + PANEL_ROWS - 1) / PANEL_ROWS;
+        this.panelBytes = PANEL_ROWS * rowBytes;
+        this.fileBytes = fileRowBytes * rows;
+        this.panelsPerChunk = (int) Math.max(1, Math.min(panels, MAX_CHUNK_BYTES / panelBytes));
+        int chunks = (panels + panelsPerChunk - 1) / panelsPerChunk;
+        values = new byte[chunks][];
+        scales = new short[chunks][];
+        int[] rowValues = new int[cols];
+        short[] rowScales = new short[blocks];
+        for (int c = 0; c < chunks; c++) {
+            int n = Math.min(panelsPerChunk, panels - c * panelsPerChunk);
+            values[c] = new byte[Math.toIntExact((long) n * panelBytes)];
+            scales[c] = new short[n * blocks * PANEL_ROWS];
+        }
+        boolean finite = true;
+        for (int p = 0; p < panels; p++) {
+            int first = p * PANEL_ROWS;
+            int count = Math.min(PANEL_ROWS, rows - first);
+            ByteBuffer b = src.rows(first, count).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < count; i++) {
+                unpackRow(b, i * fileRowBytes, rowValues, rowScales);
+                storeRow(values[p / panelsPerChunk], valueOffset(p), i, rowValues);
+                short[] sa = scales[p / panelsPerChunk];
+                int so = scaleOffset(p);
+                for (int bl = 0; bl < blocks; bl++) {
+                    sa[so + bl * PANEL_ROWS + i] = rowScales[bl];
+                    finite &= (rowScales[bl] & 0x7C00) != 0x7C00;
+                }
+            }
+        }
+        this.finiteScales = finite;
+    }
+
+    /** Decodes one file row at {@code src[pos]}: the integer weights (Q8_0: -128..127, Q4_0: -8..7) and the f16 block scales. */
+    abstract void unpackRow(ByteBuffer src, long pos, int[] values, short[] scales);
+
+    /** Stores one row's integers as row {@code r} of the panel at {@code dst[panelOff]}. */
+    abstract void storeRow(byte[] dst, int panelOff, int r, int[] values);
+
+    /** The integer weight of column {@code k} of row {@code r} of the panel at {@code src[panelOff]}. */
+    abstract int value(byte[] src, int panelOff, int r, int k);
+
+    /**
+     * Decode kernel: the panel at {@code q[qOff]} (scales at {@code s[sOff]}) times one token
+     * (integers {@code xq[xOff..]}, block scales {@code dx[dOff..]}, block sums of the integers
+     * {@code xs[dOff..]}); the {@link #PANEL_ROWS} results (padding rows included) to {@code out[outOff..]}.
+     */
+    abstract void decodePanel(byte[] q, int qOff, short[] s, int sOff, float[] xq, int xOff, float[] dx, float[] xs,
+            int dOff, float[] out, int outOff);
+
+    /**
+     * Writes the integer weights of columns {@code [k0, k0 + n)} of the panel at {@code q[qOff]} as
+     * floats to {@code tile[(g * TILE_COLS + k - k0) * GROUP + lane]} for panel row
+     * {@code g * GROUP + lane} (n a multiple of 32).
+     */
+    abstract void dequantizeTile(byte[] q, int qOff, int k0, int n, float[] tile);
+
+    // ---- layout
+
+    /** Offset of panel {@code p} in its chunk's value array. */
+    final int valueOffset(int p) {
+        return (p % panelsPerChunk) * panelBytes;
+    }
+
+    /** Offset of panel {@code p}'s scales (block-major, {@link #PANEL_ROWS} per block) in its chunk's scale array. */
+    final int scaleOffset(int p) {
+        return (p % panelsPerChunk) * blocks * PANEL_ROWS;
+    }
+
+    /** Panels (groups of {@link #PANEL_ROWS} rows, the last padded). */
+    public final int panels() {
+        return panels;
+    }
+
+    @Override
+    public long storedBytes() {
+        return fileBytes;
+    }
+
+    @Override
+    public ActivationFormat activationFormat() {
+        return ActivationFormat.Q8_0;
+    }
+
+    final float scale(int row, int block) {
+        int p = row / PANEL_ROWS;
+        return ScalarKernels.halfToFloat(scales[p / panelsPerChunk][scaleOffset(p) + block * PANEL_ROWS + row % PANEL_ROWS]);
+    }
+
+    /** The integer weight at (row, k). */
+    final int value(int row, int k) {
+        int p = row / PANEL_ROWS;
+        return value(values[p / panelsPerChunk], valueOffset(p), row % PANEL_ROWS, k);
+    }
+
+    /** Rows are read once per token (embedding lookups): the scalar form is the only one. */
+    @Override
+    public void dequantizeRow(int row, float[] dst, int off) {
+        dequantizeRowScalar(row, dst, off);
+    }
+
+    @Override
+    public void dequantizeRowScalar(int row, float[] dst, int off) {
+        for (int b = 0; b < blocks; b++) {
+            float d = scale(row, b);
+            for (int i = 0; i < 32; i++) {
+                dst[off + b * 32 + i] = value(row, b * 32 + i) * d; // exact: small integer times an f16 value
+            }
+        }
+    }
+
+    /**
+     * The scalar twin of the products (the contract above): row {@code row} times one token
+     * quantized by {@link ActivationFormat#quantizeQ8_0} ({@code xq[xOff..]}, {@code dx[dOff..]}).
+     */
+    public float productScalar(int row, float[] xq, int xOff, float[] dx, int dOff) {
+        float acc = 0f;
+        for (int b = 0; b < blocks; b++) {
+            float p = 0f; // integer-valued, exact (float, so that a NaN input propagates as in the kernels)
+            for (int i = 0; i < 32; i++) {
+                p += value(row, b * 32 + i) * xq[xOff + b * 32 + i];
+            }
+            acc = Math.fma(p, scale(row, b) * dx[dOff + b], acc);
+        }
+        return acc;
+    }
+
+    /** Per-thread buffers of the many-token path. */
+    public static final class Scratch {
+        final float[] tile = new float[PANEL_GROUPS * TILE_COLS * GROUP];
+        final float[] tileScales = new float[PANEL_GROUPS * (TILE_COLS / 32) * GROUP];
+        final float[] acc = new float[TOKEN_CHUNK * PANEL_ROWS];
+        final float[] panelOut = new float[PANEL_ROWS];
+    }
+
+    /**
+     * Rows of panel {@code panel} for {@code nTokens} tokens: token {@code t}'s input is
+     * {@code xq[t * cols ..]} with scales {@code dx[t * blocks ..]} and block sums
+     * {@code xs[t * blocks ..]} (see {@link ActivationFormat#quantizeQ8_0}); its result for row
+     * {@code r} goes to {@code out[t * outStride + outOff + r]} (rows past {@link #rows()} are not written).
+     */
+    public final void multiplyPanel(int panel, float[] xq, float[] dx, float[] xs, int nTokens, float[] out, int outStride,
+            int outOff, Scratch s) {
+        int r0 = panel * PANEL_ROWS;
+        int nr = Math.min(PANEL_ROWS, rows - r0);
+        if (L == 0 || !finiteScales) {
+            for (int t = 0; t < nTokens; t++) {
+                for (int r = 0; r < nr; r++) {
+                    out[t * outStride + outOff + r0 + r] = productScalar(r0 + r, xq, t * cols, dx, t * blocks);
+                }
+            }
+            return;
+        }
+        byte[] q = values[panel / panelsPerChunk];
+        short[] sc = scales[panel / panelsPerChunk];
+        int qOff = valueOffset(panel);
+        int sOff = scaleOffset(panel);
+        if (nTokens < TILED_FROM_TOKENS) {
+            for (int t = 0; t < nTokens; t++) {
+                int o = t * outStride + outOff + r0;
+                if (nr == PANEL_ROWS) {
+                    decodePanel(q, qOff, sc, sOff, xq, t * cols, dx, xs, t * blocks, out, o);
+                } else {
+                    decodePanel(q, qOff, sc, sOff, xq, t * cols, dx, xs, t * blocks, s.panelOut, 0);
+                    System.arraycopy(s.panelOut, 0, out, o, nr);
+                }
+            }
+            return;
+        }
+        for (int t0 = 0; t0 < nTokens; t0 += TOKEN_CHUNK) {
+            int tn = Math.min(TOKEN_CHUNK, nTokens - t0);
+            Arrays.fill(s.acc, 0, tn * PANEL_ROWS, 0f);
+            for (int k0 = 0; k0 < cols; k0 += TILE_COLS) {
+                int n = Math.min(TILE_COLS, cols - k0);
+                dequantizeTile(q, qOff, k0, n, s.tile);
+                tileScales(sc, sOff, k0 / 32, n / 32, s.tileScales);
+                int t = 0;
+                for (; t + 4 <= tn; t += 4) {
+                    tile4(s.tile, s.tileScales, n / 32, xq, (t0 + t) * cols + k0, cols, dx, (t0 + t) * blocks + k0 / 32, blocks,
+                            s.acc, t * PANEL_ROWS);
+                }
+                for (; t < tn; t++) {
+                    tile1(s.tile, s.tileScales, n / 32, xq, (t0 + t) * cols + k0, dx, (t0 + t) * blocks + k0 / 32,
+                            s.acc, t * PANEL_ROWS);
+                }
+            }
+            for (int t = 0; t < tn; t++) {
+                System.arraycopy(s.acc, t * PANEL_ROWS, out, (t0 + t) * outStride + outOff + r0, nr);
+            }
+        }
+    }
+
+    /**
+     * Block scales of the tile's columns as floats: {@code dst[(g * TILE_COLS/32 + b) * GROUP + lane]}
+     * (the bit moves of {@link Q8_0Tensor#decodePanel}, then the factor 2^112: exact for finite halves).
+     */
+    private static void tileScales(short[] sc, int sOff, int b0, int nb, float[] dst) {
+        for (int g = 0; g < PANEL_GROUPS; g++) {
+            for (int b = 0; b < nb; b++) {
+                IntVector h = (IntVector) ShortVector.fromArray(S, sc, sOff + (b0 + b) * PANEL_ROWS + g * GROUP).castShape(I, 0);
+                h.and(0x7FFF).mul(8192).or(h.and(0x80000000)).reinterpretAsFloats().mul(0x1p112f)
+                        .intoArray(dst, (g * (TILE_COLS / 32) + b) * GROUP);
+            }
+        }
+    }
+
+    /**
+     * Four groups x four tokens over the dequantized tile ({@code nb} blocks): per block the 16
+     * integer sums P in registers, then {@code acc = fma(P, dw * dx, acc)} into the token's
+     * accumulators at {@code acc[accOff + t * PANEL_ROWS + g * GROUP]}. Token {@code t}'s
+     * integers are at {@code xq[xOff + t * xStride ..]}, its scales at {@code dx[dOff + t * dStride ..]}.
+     */
+    private static void tile4(float[] tile, float[] ts, int nb, float[] xq, int xOff, int xStride, float[] dx, int dOff,
+            int dStride, float[] acc, int accOff) {
+        final int gt = TILE_COLS * GROUP;
+        for (int b = 0; b < nb; b++) {
+            FloatVector z = FloatVector.zero(F);
+            FloatVector p00 = z, p01 = z, p02 = z, p03 = z, p10 = z, p11 = z, p12 = z, p13 = z;
+            FloatVector p20 = z, p21 = z, p22 = z, p23 = z, p30 = z, p31 = z, p32 = z, p33 = z;
+            int x0 = xOff + b * 32, x1 = x0 + xStride, x2 = x1 + xStride, x3 = x2 + xStride;
+            int w = b * 32 * GROUP;
+            for (int i = 0; i < 32; i++, w += GROUP) {
+                FloatVector w0 = FloatVector.fromArray(F, tile, w);
+                FloatVector w1 = FloatVector.fromArray(F, tile, w + gt);
+                FloatVector w2 = FloatVector.fromArray(F, tile, w + 2 * gt);
+                FloatVector w3 = FloatVector.fromArray(F, tile, w + 3 * gt);
+                FloatVector x = FloatVector.broadcast(F, xq[x0 + i]);
+                p00 = w0.fma(x, p00);
+                p10 = w1.fma(x, p10);
+                p20 = w2.fma(x, p20);
+                p30 = w3.fma(x, p30);
+                x = FloatVector.broadcast(F, xq[x1 + i]);
+                p01 = w0.fma(x, p01);
+                p11 = w1.fma(x, p11);
+                p21 = w2.fma(x, p21);
+                p31 = w3.fma(x, p31);
+                x = FloatVector.broadcast(F, xq[x2 + i]);
+                p02 = w0.fma(x, p02);
+                p12 = w1.fma(x, p12);
+                p22 = w2.fma(x, p22);
+                p32 = w3.fma(x, p32);
+                x = FloatVector.broadcast(F, xq[x3 + i]);
+                p03 = w0.fma(x, p03);
+                p13 = w1.fma(x, p13);
+                p23 = w2.fma(x, p23);
+                p33 = w3.fma(x, p33);
+            }
+            final int sg = (TILE_COLS / 32) * GROUP;
+            FloatVector s0 = FloatVector.fromArray(F, ts, b * GROUP);
+            FloatVector s1 = FloatVector.fromArray(F, ts, b * GROUP + sg);
+            FloatVector s2 = FloatVector.fromArray(F, ts, b * GROUP + 2 * sg);
+            FloatVector s3 = FloatVector.fromArray(F, ts, b * GROUP + 3 * sg);
+            int a = accOff;
+            float d = dx[dOff + b];
+            p00.fma(s0.mul(d), FloatVector.fromArray(F, acc, a)).intoArray(acc, a);
+            p10.fma(s1.mul(d), FloatVector.fromArray(F, acc, a + GROUP)).intoArray(acc, a + GROUP);
+            p20.fma(s2.mul(d), FloatVector.fromArray(F, acc, a + 2 * GROUP)).intoArray(acc, a + 2 * GROUP);
+            p30.fma(s3.mul(d), FloatVector.fromArray(F, acc, a + 3 * GROUP)).intoArray(acc, a + 3 * GROUP);
+            a += PANEL_ROWS;
+            d = dx[dOff + dStride + b];
+            p01.fma(s0.mul(d), FloatVector.fromArray(F, acc, a)).intoArray(acc, a);
+            p11.fma(s1.mul(d), FloatVector.fromArray(F, acc, a + GROUP)).intoArray(acc, a + GROUP);
+            p21.fma(s2.mul(d), FloatVector.fromArray(F, acc, a + 2 * GROUP)).intoArray(acc, a + 2 * GROUP);
+            p31.fma(s3.mul(d), FloatVector.fromArray(F, acc, a + 3 * GROUP)).intoArray(acc, a + 3 * GROUP);
+            a += PANEL_ROWS;
+            d = dx[dOff + 2 * dStride + b];
+            p02.fma(s0.mul(d), FloatVector.fromArray(F, acc, a)).intoArray(acc, a);
+            p12.fma(s1.mul(d), FloatVector.fromArray(F, acc, a + GROUP)).intoArray(acc, a + GROUP);
+            p22.fma(s2.mul(d), FloatVector.fromArray(F, acc, a + 2 * GROUP)).intoArray(acc, a + 2 * GROUP);
+            p32.fma(s3.mul(d), FloatVector.fromArray(F, acc, a + 3 * GROUP)).intoArray(acc, a + 3 * GROUP);
+            a += PANEL_ROWS;
+            d = dx[dOff + 3 * dStride + b];
+            p03.fma(s0.mul(d), FloatVector.fromArray(F, acc, a)).intoArray(acc, a);
+            p13.fma(s1.mul(d), FloatVector.fromArray(F, acc, a + GROUP)).intoArray(acc, a + GROUP);
+            p23.fma(s2.mul(d), FloatVector.fromArray(F, acc, a + 2 * GROUP)).intoArray(acc, a + 2 * GROUP);
+            p33.fma(s3.mul(d), FloatVector.fromArray(F, acc, a + 3 * GROUP)).intoArray(acc, a + 3 * GROUP);
+        }
+    }
+
+    /** {@link #tile4} for one token (the rest of a token chunk). */
+    private static void tile1(float[] tile, float[] ts, int nb, float[] xq, int xOff, float[] dx, int dOff,
+            float[] acc, int accOff) {
+        final int gt = TILE_COLS * GROUP;
+        for (int b = 0; b < nb; b++) {
+            FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0;
+            int x0 = xOff + b * 32;
+            int w = b * 32 * GROUP;
+            for (int i = 0; i < 32; i++, w += GROUP) {
+                FloatVector x = FloatVector.broadcast(F, xq[x0 + i]);
+                p0 = FloatVector.fromArray(F, tile, w).fma(x, p0);
+                p1 = FloatVector.fromArray(F, tile, w + gt).fma(x, p1);
+                p2 = FloatVector.fromArray(F, tile, w + 2 * gt).fma(x, p2);
+                p3 = FloatVector.fromArray(F, tile, w + 3 * gt).fma(x, p3);
+            }
+            final int sg = (TILE_COLS / 32) * GROUP;
+            float d = dx[dOff + b];
+            int a = accOff;
+            p0.fma(FloatVector.fromArray(F, ts, b * GROUP).mul(d), FloatVector.fromArray(F, acc, a)).intoArray(acc, a);
+            p1.fma(FloatVector.fromArray(F, ts, b * GROUP + sg).mul(d), FloatVector.fromArray(F, acc, a + GROUP))
+                    .intoArray(acc, a + GROUP);
+            p2.fma(FloatVector.fromArray(F, ts, b * GROUP + 2 * sg).mul(d), FloatVector.fromArray(F, acc, a + 2 * GROUP))
+                    .intoArray(acc, a + 2 * GROUP);
+            p3.fma(FloatVector.fromArray(F, ts, b * GROUP + 3 * sg).mul(d), FloatVector.fromArray(F, acc, a + 3 * GROUP))
+                    .intoArray(acc, a + 3 * GROUP);
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package dev.kindling.inference.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kindling.formats.gguf.GgmlType;
+import dev.kindling.inference.cpu.ActivationFormat;
+import dev.kindling.inference.cpu.ScalarKernels;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The Q8_0/Q4_0 kernels of {@link Q8BlockTensor} against their scalar twin
+ * {@link Q8BlockTensor#productScalar}, bit for bit: the decode kernel (one token), the tiled kernel
+ * (many tokens), on a matrix with a partial last panel, with extreme weights and inputs (full int8
+ * and nibble ranges, subnormal and large f16 scales), and a tensor with a non-finite scale.
+ */
+class Q8BlockKernelTest {
+    static final int COLS = 384;
+    static final int ROWS = 2 * Q8BlockTensor.PANEL_ROWS + 13;
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0"})
+    void kernelsEqualScalarTwin(GgmlType type) {
+        byte[] data = RandomBlocks.bytes(type, ROWS, COLS, 17);
+        ByteBuffer b = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
+        // extreme scales in some blocks: subnormal, the largest finite, negative
+        b.putShort(0, (short) 0x0001);
+        b.putShort(type.typeSize, (short) 0x7BFF);
+        b.putShort(2 * type.typeSize, (short) 0xB800);
+        b.putShort(3 * type.typeSize, (short) 0x8003);
+        Q8BlockTensor t = (Q8BlockTensor) RandomBlocks.tensor(type, ROWS, COLS, data);
+        check(t, 1);
+        check(t, 3);
+        check(t, Q8BlockTensor.TILED_FROM_TOKENS + 3);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0"})
+    void nonFiniteScalePropagates(GgmlType type) {
+        byte[] data = RandomBlocks.bytes(type, ROWS, COLS, 19);
+        ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN).putShort((int) type.byteSize(COLS) * 5, (short) 0x7E00); // NaN, row 5 block 0
+        Q8BlockTensor t = (Q8BlockTensor) RandomBlocks.tensor(type, ROWS, COLS, data);
+        float[] out = check(t, 1);
+        assertTrue(Float.isNaN(out[2 + 5]));
+        assertTrue(Float.isFinite(out[2 + 6]));
+    }
+
+    /** Runs every panel for {@code n} tokens and compares each output with the scalar twin; returns the outputs. */
+    private static float[] check(Q8BlockTensor t, int n) {
+        Random r = new Random(n);
+        int blocks = COLS / 32;
+        float[] x = new float[n * COLS];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (r.nextGaussian() * (i % 97 == 0 ? 1e4 : 1));
+        }
+        float[] xq = new float[n * COLS];
+        float[] dx = new float[n * blocks];
+        float[] xs = new float[n * blocks];
+        for (int tok = 0; tok < n; tok++) {
+            ActivationFormat.quantizeQ8_0(x, tok * COLS, COLS, xq, tok * COLS, dx, xs, tok * blocks);
+        }
+        int stride = ROWS + 5;
+        float[] out = new float[n * stride];
+        Q8BlockTensor.Scratch s = new Q8BlockTensor.Scratch();
+        for (int p = 0; p < t.panels(); p++) {
+            t.multiplyPanel(p, xq, dx, xs, n, out, stride, 2, s);
+        }
+        for (int tok = 0; tok < n; tok++) {
+            for (int row = 0; row < ROWS; row++) {
+                float want = t.productScalar(row, xq, tok * COLS, dx, tok * blocks);
+                float got = out[tok * stride + 2 + row];
+                assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(got),
+                        t.type() + " " + n + " tokens: token " + tok + " row " + row + ": " + got + " vs " + want);
+            }
+            assertEquals(0f, out[tok * stride + 1]); // nothing written outside the rows
+            assertEquals(0f, out[tok * stride + 2 + ROWS]);
+        }
+        // the scalar twin is the ggml formula: sum over blocks of (integer block sum) * dw * dx
+        float[] w = new float[COLS];
+        t.dequantizeRowScalar(7, w, 0);
+        double ref = 0;
+        for (int i = 0; i < COLS; i++) {
+            ref += (double) w[i] * xq[i] * dx[i / 32];
+        }
+        assertEquals(ref, out[2 + 7], 1e-4 * Math.abs(ref) + 1e-3);
+        return out;
+    }
+
+    @org.junit.jupiter.api.Test
+    void blockSumsAreTheFirstSixteenIntegers() {
+        float[] x = new float[64];
+        for (int i = 0; i < 64; i++) {
+            x[i] = i - 20.5f;
+        }
+        float[] q = new float[64];
+        float[] d = new float[2];
+        float[] sums = new float[2];
+        ActivationFormat.quantizeQ8_0(x, 0, 64, q, 0, d, sums, 0);
+        for (int b = 0; b < 2; b++) {
+            float s = 0;
+            for (int i = 0; i < 16; i++) {
+                s += q[b * 32 + i];
+            }
+            assertEquals(s, sums[b]);
+            assertEquals(ScalarKernels.halfToFloat(ScalarKernels.floatToHalf(d[b])), d[b]);
+        }
+    }
+}
