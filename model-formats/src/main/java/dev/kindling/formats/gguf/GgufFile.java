@@ -1,5 +1,6 @@
 package dev.kindling.formats.gguf;
 
+import dev.kindling.formats.MappedModelFile;
 import dev.kindling.formats.ModelFormatException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -69,27 +70,10 @@ public final class GgufFile implements AutoCloseable {
 
     /** Reads the header, metadata and tensor directory of {@code path}. */
     public static GgufFile open(Path path) {
-        FileChannel ch;
-        try {
-            ch = FileChannel.open(path, StandardOpenOption.READ);
-        } catch (IOException e) {
-            throw new ModelFormatException(path, "cannot open: " + e, e);
-        }
-        try {
-            return read(path, ch);
-        } catch (RuntimeException e) {
-            closeQuietly(ch);
-            throw e;
-        }
+        return MappedModelFile.open(path, GgufFile::read);
     }
 
-    private static GgufFile read(Path path, FileChannel ch) {
-        long size;
-        try {
-            size = ch.size();
-        } catch (IOException e) {
-            throw new ModelFormatException(path, "cannot read size: " + e, e);
-        }
+    private static GgufFile read(Path path, FileChannel ch, long size) {
         Reader r = new Reader(path, ch, size);
         if (size < 24) {
             throw new ModelFormatException(path, "not a GGUF file: only " + size + " bytes (a header needs 24)");
@@ -403,14 +387,7 @@ public final class GgufFile implements AutoCloseable {
         if (offset < 0 || length < 0 || offset > fileSize || length > fileSize - offset) {
             throw new ModelFormatException(path, "range " + offset + "+" + length + " is outside the file (" + fileSize + " bytes)");
         }
-        if (length > Integer.MAX_VALUE) {
-            throw new ModelFormatException(path, "cannot map " + length + " bytes at once; map it in row ranges");
-        }
-        try {
-            return channel.map(FileChannel.MapMode.READ_ONLY, offset, length).order(ByteOrder.LITTLE_ENDIAN);
-        } catch (IOException e) {
-            throw new ModelFormatException(path, "cannot map bytes " + offset + "+" + length + ": " + e, e);
-        }
+        return MappedModelFile.map(path, channel, offset, length, "");
     }
 
     /** Maps a whole tensor (up to 2 GiB). */
@@ -434,16 +411,9 @@ public final class GgufFile implements AutoCloseable {
 
     @Override
     public void close() {
-        closeQuietly(channel);
+        MappedModelFile.closeQuietly(channel);
     }
 
-    private static void closeQuietly(FileChannel ch) {
-        try {
-            ch.close();
-        } catch (IOException ignored) {
-            // nothing useful to do
-        }
-    }
 
     @Override
     public String toString() {

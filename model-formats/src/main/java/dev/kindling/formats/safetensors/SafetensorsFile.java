@@ -3,6 +3,7 @@ package dev.kindling.formats.safetensors;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kindling.formats.MappedModelFile;
 import dev.kindling.formats.ModelFormatException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -64,27 +65,10 @@ public final class SafetensorsFile implements AutoCloseable {
 
     /** Reads the header of {@code path}. */
     public static SafetensorsFile open(Path path) {
-        FileChannel ch;
-        try {
-            ch = FileChannel.open(path, StandardOpenOption.READ);
-        } catch (IOException e) {
-            throw new ModelFormatException(path, "cannot open: " + e, e);
-        }
-        try {
-            return read(path, ch);
-        } catch (RuntimeException e) {
-            closeQuietly(ch);
-            throw e;
-        }
+        return MappedModelFile.open(path, SafetensorsFile::read);
     }
 
-    private static SafetensorsFile read(Path path, FileChannel ch) {
-        long size;
-        try {
-            size = ch.size();
-        } catch (IOException e) {
-            throw new ModelFormatException(path, "cannot read size: " + e, e);
-        }
+    private static SafetensorsFile read(Path path, FileChannel ch, long size) {
         if (size < 10) {
             throw new ModelFormatException(path, "not a safetensors file: only " + size + " bytes (the header alone needs 10)");
         }
@@ -285,32 +269,17 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     private ByteBuffer map(SafetensorsTensor t, long offset, long length) {
-        if (length > Integer.MAX_VALUE) {
-            throw new ModelFormatException(path, "tensor " + t.name() + ": cannot map " + length
-                    + " bytes at once; map it in row ranges");
-        }
         if (offset < dataOffset || offset + length > fileSize) {
             throw new ModelFormatException(path, "tensor " + t.name() + ": bytes " + offset + "+" + length + " are outside the file");
         }
-        try {
-            return channel.map(FileChannel.MapMode.READ_ONLY, offset, length).order(ByteOrder.LITTLE_ENDIAN);
-        } catch (IOException e) {
-            throw new ModelFormatException(path, "tensor " + t.name() + ": cannot map bytes " + offset + "+" + length + ": " + e, e);
-        }
+        return MappedModelFile.map(path, channel, offset, length, "tensor " + t.name() + ": ");
     }
 
     @Override
     public void close() {
-        closeQuietly(channel);
+        MappedModelFile.closeQuietly(channel);
     }
 
-    private static void closeQuietly(FileChannel ch) {
-        try {
-            ch.close();
-        } catch (IOException ignored) {
-            // closing a read-only channel: nothing to recover
-        }
-    }
 
     @Override
     public String toString() {
