@@ -11,11 +11,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileChecksum;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.SparkEnv;
@@ -30,8 +32,11 @@ import org.slf4j.LoggerFactory;
  * <p>Remote files are copied once per machine into {@code <cache>/<sha256 of the URI>/} (cache:
  * {@code kindling.cache.dir}, default {@code <java.io.tmpdir>/kindling-cache}). Tasks of one executor
  * wait for a single copy (in-JVM), executors on the same host share it (a file lock). A copy is
- * reused only when its recorded size and modification time equal the remote's, and every copied
- * file's size is checked after the copy; a partial copy is never used.
+ * reused only when its recorded size, modification time and (where the file system offers one:
+ * HDFS, S3A with {@code fs.s3a.etag.checksum.enabled}) checksum equal the remote's and the cached
+ * files still have their sizes. Every copied file's size is checked after the copy and its SHA-256
+ * is computed from the bytes as they were read and again from the disk: a copy that differs is an
+ * error, and a partial copy is never used.
  */
 public final class LocalFiles {
     private static final Logger LOG = LoggerFactory.getLogger(LocalFiles.class);
@@ -72,7 +77,7 @@ public final class LocalFiles {
         return DONE.computeIfAbsent(uri, u -> copy(u, conf));
     }
 
-    private static Path copy(String uri, Configuration conf) {
+    static Path copy(String uri, Configuration conf) {
         org.apache.hadoop.fs.Path remote = new org.apache.hadoop.fs.Path(uri);
         try {
             FileSystem fs = remote.getFileSystem(conf);
@@ -91,7 +96,8 @@ public final class LocalFiles {
             String stamp = stamp(fs, st);
             try (FileChannel lockFile = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                  FileLock lock = lockFile.lock()) {
-                if (Files.exists(marker) && Files.readString(marker, StandardCharsets.UTF_8).equals(stamp) && Files.exists(target)) {
+                if (Files.exists(marker) && Files.readString(marker, StandardCharsets.UTF_8).equals(stamp) && Files.exists(target)
+                        && sizesMatch(fs, st, target)) {
                     return target;
                 }
                 Files.deleteIfExists(marker);
@@ -110,16 +116,34 @@ public final class LocalFiles {
         }
     }
 
-    /** Size and modification time of every file under {@code st}: what must match for a copy to be reused. */
-    private static String stamp(FileSystem fs, FileStatus st) throws IOException {
+    /**
+     * Size, modification time and the file system's checksum (when it has one) of every file under
+     * {@code st}: what must match for a copy to be reused.
+     */
+    static String stamp(FileSystem fs, FileStatus st) throws IOException {
         if (st.isFile()) {
-            return st.getLen() + "@" + st.getModificationTime();
+            FileChecksum sum = fs.getFileChecksum(st.getPath());
+            return st.getLen() + "@" + st.getModificationTime()
+                    + (sum == null ? "" : "#" + sum.getAlgorithmName() + ":" + HexFormat.of().formatHex(sum.getBytes()));
         }
         StringBuilder sb = new StringBuilder();
         for (FileStatus c : fs.listStatus(st.getPath())) {
             sb.append(c.getPath().getName()).append('=').append(stamp(fs, c)).append(';');
         }
         return sb.toString();
+    }
+
+    /** The cached copy still has the remote's file sizes (a truncated or edited cache is copied again). */
+    private static boolean sizesMatch(FileSystem fs, FileStatus st, Path local) throws IOException {
+        if (st.isFile()) {
+            return Files.isRegularFile(local) && Files.size(local) == st.getLen();
+        }
+        for (FileStatus c : fs.listStatus(st.getPath())) {
+            if (!sizesMatch(fs, c, local.resolve(c.getPath().getName()))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static long download(FileSystem fs, FileStatus st, Path to) throws IOException {
@@ -131,7 +155,8 @@ public final class LocalFiles {
             }
             return total;
         }
-        try (InputStream in = fs.open(st.getPath());
+        MessageDigest read = sha256();
+        try (InputStream in = new DigestInputStream(fs.open(st.getPath()), read);
              OutputStream out = Files.newOutputStream(to)) {
             in.transferTo(out);
         }
@@ -139,6 +164,17 @@ public final class LocalFiles {
         if (size != st.getLen()) {
             throw new IOException("copied " + size + " bytes of " + st.getPath() + ", expected " + st.getLen());
         }
+        MessageDigest written = sha256();
+        try (InputStream in = new DigestInputStream(Files.newInputStream(to), written)) {
+            in.transferTo(OutputStream.nullOutputStream());
+        }
+        String expected = HexFormat.of().formatHex(read.digest());
+        String actual = HexFormat.of().formatHex(written.digest());
+        if (!expected.equals(actual)) {
+            throw new IOException("the local copy " + to + " of " + st.getPath() + " differs from the bytes read (sha256 "
+                    + actual + ", read " + expected + ")");
+        }
+        LOG.info("{}: {} bytes, sha256 {}", st.getPath(), size, expected);
         return size;
     }
 
@@ -154,10 +190,14 @@ public final class LocalFiles {
     }
 
     private static String sha256(String s) {
+        return HexFormat.of().formatHex(sha256().digest(s.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static MessageDigest sha256() {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
         }
     }
 }
