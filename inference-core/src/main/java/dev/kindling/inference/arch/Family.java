@@ -24,9 +24,12 @@ public interface Family {
     /** How the checkpoint names the canonical tensors; {@code stored} tells which names exist. */
     TensorNames hfNames(HfConfig config, ModelConfig c, Predicate<String> stored);
 
-    /** The configuration from GGUF metadata. */
+    /**
+     * The configuration from GGUF metadata. Only families with {@link #ggufArchitectures()} are
+     * asked ({@link Families#byGguf} finds no other), so the default is never reached.
+     */
     default ModelConfig fromGguf(GgufFile gguf) {
-        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no GGUF form");
+        throw new IllegalStateException(getClass().getSimpleName() + " lists no GGUF architecture; Families.byGguf cannot return it");
     }
 
     /** GGUF names that differ from the canonical ones (rarely any). */

@@ -88,7 +88,7 @@ public abstract class Tensor {
      * contract of {@link dev.kindling.inference.cpu.Simd} ({@code spill}: at least 4 x lanes floats).
      */
     public float dot(int row, float[] x, int xOff, float[] spill) {
-        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no fused dot");
+        throw new IllegalStateException(getClass().getSimpleName() + " has no fused dot: callers check hasFusedDot() first");
     }
 
     /** The scalar oracle for a dot product of one row: dequantize, then a sequential sum. */

@@ -1,7 +1,6 @@
 package dev.kindling.spark.distill;
 
 import static org.apache.spark.sql.functions.array;
-import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sha2;
 import static org.apache.spark.sql.functions.struct;
@@ -45,16 +44,7 @@ final class Distill {
 
     /** {@code columns} then the accounting columns the pipeline needs (reason, source, raw), when present. */
     static Dataset<Row> select(Dataset<Row> docs, List<Column> columns) {
-        List<String> have = Arrays.asList(docs.columns());
-        List<Column> keep = new ArrayList<>(columns);
-        keep.add(col(Columns.ERROR));
-        keep.add(col(Columns.REASON));
-        for (String c : DatasetReader.internalColumns()) {
-            if (have.contains(c) && !c.equals(Columns.ERROR)) {
-                keep.add(col(c));
-            }
-        }
-        return docs.select(keep.toArray(new Column[0]));
+        return DatasetReader.selectWithAccounting(docs, columns, true);
     }
 
     /** Runs {@code stage} on a DataFrame (the API form): the stage's columns plus {@code error} and {@code reason}. */

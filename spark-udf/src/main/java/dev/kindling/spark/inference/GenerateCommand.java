@@ -8,7 +8,6 @@ import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.cli.JobRun;
 import dev.kindling.spark.cli.PipelineOptions;
 import dev.kindling.spark.cli.SparkCommand;
-import dev.kindling.spark.io.Columns;
 import dev.kindling.spark.io.DatasetReader;
 import dev.kindling.spark.io.WriteOptions;
 import dev.kindling.spark.stage.PipelineStage;
@@ -18,7 +17,6 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -158,17 +156,10 @@ public final class GenerateCommand extends SparkCommand {
 
             @Override
             public Dataset<Row> apply(Dataset<Row> docs, StageContext context) {
-                List<String> have = Arrays.asList(docs.columns());
                 Column g = col("_generation");
-                List<Column> keep = new ArrayList<>(List.of(col(context.idColumn()), col(promptColumn).as("prompt"),
+                return DatasetReader.selectWithAccounting(docs, List.of(col(context.idColumn()), col(promptColumn).as("prompt"),
                         g.getField("text").as("completion"), when(g.isNotNull(), size(g.getField("tokens"))).as("n_tokens"),
-                        g.getField("finish_reason").as("finish_reason"), col(Columns.ERROR), col(Columns.REASON)));
-                for (String c : DatasetReader.internalColumns()) {
-                    if (have.contains(c) && !c.equals(Columns.ERROR)) {
-                        keep.add(col(c));
-                    }
-                }
-                return docs.select(keep.toArray(new Column[0]));
+                        g.getField("finish_reason").as("finish_reason")), true);
             }
         };
     }

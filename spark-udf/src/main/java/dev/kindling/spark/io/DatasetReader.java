@@ -236,4 +236,24 @@ public final class DatasetReader {
     public static String[] internalColumns() {
         return new String[] {Columns.SOURCE_FILE, Columns.SOURCE_OFFSET, Columns.SOURCE_LINE, Columns.RAW, Columns.ERROR};
     }
+
+    /**
+     * Selects {@code columns} (then {@code error} when {@code withError}), then the columns the
+     * accounting needs: {@code reason} and the reading columns {@code docs} has (source, raw line,
+     * the read error) — what a command's last stage keeps so that rejected rows can still be traced.
+     */
+    public static Dataset<Row> selectWithAccounting(Dataset<Row> docs, List<Column> columns, boolean withError) {
+        List<String> have = Arrays.asList(docs.columns());
+        List<Column> keep = new ArrayList<>(columns);
+        if (withError) {
+            keep.add(col(Columns.ERROR));
+        }
+        keep.add(col(Columns.REASON));
+        for (String c : internalColumns()) {
+            if (have.contains(c) && !(withError && c.equals(Columns.ERROR))) {
+                keep.add(col(c));
+            }
+        }
+        return docs.select(keep.toArray(new Column[0]));
+    }
 }

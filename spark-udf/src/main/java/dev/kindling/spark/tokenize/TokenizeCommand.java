@@ -6,15 +6,11 @@ import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.cli.JobRun;
 import dev.kindling.spark.cli.PipelineOptions;
 import dev.kindling.spark.cli.SparkCommand;
-import dev.kindling.spark.io.Columns;
 import dev.kindling.spark.io.DatasetReader;
 import dev.kindling.spark.io.WriteOptions;
 import dev.kindling.spark.stage.PipelineStage;
 import dev.kindling.spark.stage.StageContext;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import picocli.CommandLine.Command;
@@ -69,17 +65,7 @@ public final class TokenizeCommand extends SparkCommand {
 
             @Override
             public Dataset<Row> apply(Dataset<Row> docs, StageContext context) {
-                List<String> have = Arrays.asList(docs.columns());
-                List<Column> keep = new ArrayList<>();
-                keep.add(col(context.idColumn()));
-                keep.add(col(value));
-                keep.add(col(Columns.REASON));
-                for (String c : DatasetReader.internalColumns()) {
-                    if (have.contains(c)) {
-                        keep.add(col(c));
-                    }
-                }
-                return docs.select(keep.toArray(new Column[0]));
+                return DatasetReader.selectWithAccounting(docs, List.of(col(context.idColumn()), col(value)), false);
             }
         };
     }
