@@ -9,8 +9,9 @@ import java.nio.file.Path;
  * {@code blk.N.ffn_gate.E.weight} for expert E, {@code output.weight}, ...) — so one loader
  * ({@link WeightsLoader}) builds every family from either format. A GGUF file is read almost as it
  * is ({@link GgufCheckpoint}); a Hugging Face directory is renamed and re-laid-out by its family's
- * {@link TensorNames} ({@link HfCheckpoint}), the way llama.cpp's converter would, but lazily: rows
- * are gathered from the memory-mapped file while the weights are copied to the heap.
+ * {@link TensorNames} ({@link HfCheckpoint}), the way llama.cpp's converter would, but lazily: a
+ * tensor whose rows are stored in another order keeps a row map over the memory-mapped file instead
+ * of a re-laid-out copy.
  *
  * <p>Shapes are {@code rows x cols} with {@code cols} the innermost (input) dimension; a fused or
  * stacked tensor is addressed by row ranges.
@@ -24,7 +25,10 @@ public interface Checkpoint {
     /** {@code {rows, cols}} of a tensor (leading dimensions multiplied into rows). */
     long[] shape(String name);
 
-    /** Rows {@code [first, first + rows)} of a tensor as a weight matrix (copied to the heap). */
+    /**
+     * Rows {@code [first, first + rows)} of a tensor as a weight matrix (F32, F16, BF16: read in place
+     * from the mapped file; quantized types: repacked into heap arrays).
+     */
     Tensor matrix(String name, int first, int rows);
 
     /** The name a canonical tensor has in the file, with the canonical one when they differ (for messages). */

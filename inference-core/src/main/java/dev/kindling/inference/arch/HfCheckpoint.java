@@ -9,16 +9,18 @@ import dev.kindling.inference.cpu.ScalarKernels;
 import dev.kindling.inference.tensor.Tensor;
 import dev.kindling.inference.tensor.Tensors;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.function.IntUnaryOperator;
 
 /**
  * A Hugging Face safetensors checkpoint under canonical names: each canonical tensor is found through
- * the family's {@link TensorNames} (name and row order) and its rows are read from the memory-mapped
- * shard — gathered row by row where the stored order differs (a QKV fused per head, one expert of a
- * stacked tensor). F32, F16 and BF16 weights are copied into the same heap tensors a GGUF file of
- * that type gives ({@code F32Tensor}, {@code F16Tensor}, {@code BF16Tensor}).
+ * the family's {@link TensorNames} (name and row order) and read in place from the memory-mapped
+ * shard, as the same tensor classes a GGUF file of that type gives ({@code F32Tensor},
+ * {@code F16Tensor}, {@code BF16Tensor}): the weights are never copied to the heap. Where the stored
+ * row order differs, the tensor keeps a row map over the mapped stored rows ({@link Tensors#gather}):
+ * Q, K and V out of a QKV product fused per head; one expert of a stacked tensor is a contiguous run
+ * of rows and is mapped as a plain range. Only 1-D vectors (norms, biases) are read into float
+ * arrays ({@link #floats}).
  */
 public final class HfCheckpoint implements Checkpoint {
     private final SafetensorsCheckpoint st;
@@ -97,32 +99,14 @@ public final class HfCheckpoint implements Checkpoint {
             if (map == null) {
                 return Tensors.read(t.name(), type, rows, (int) cols, (f, c) -> r.file.mapRows(t, first + f, c));
             }
-            return Tensors.read(t.name(), type, rows, (int) cols, (f, c) -> gather(r, first + (int) f, c));
+            int[] rowMap = new int[rows];
+            for (int i = 0; i < rows; i++) {
+                rowMap[i] = map.applyAsInt(first + i);
+            }
+            return Tensors.gather(t.name(), type, (int) cols, stored, rowMap, (f, c) -> r.file.mapRows(t, f, c));
         } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
             throw new ModelFormatException(r.file.path(), "tensor " + t.name() + ": " + e.getMessage(), e);
         }
-    }
-
-    /** Canonical rows {@code [first, first + count)} copied, in canonical order, out of the stored tensor. */
-    private static ByteBuffer gather(Resolved r, int first, int count) {
-        SafetensorsTensor t = r.tensor;
-        int rowBytes = Math.toIntExact(t.rowBytes());
-        ByteBuffer out = ByteBuffer.allocate(Math.multiplyExact(count, rowBytes)).order(ByteOrder.LITTLE_ENDIAN);
-        ByteBuffer whole = t.byteSize() <= Integer.MAX_VALUE ? r.file.map(t) : null;
-        for (int i = 0; i < count; ) {
-            int src = r.rows.applyAsInt(first + i);
-            int run = 1;
-            while (i + run < count && r.rows.applyAsInt(first + i + run) == src + run) {
-                run++;
-            }
-            if (src < 0 || src + (long) run > t.rows()) {
-                throw new ModelFormatException(r.file.path(), "tensor " + t.name() + ": row " + src + " is outside 0.." + t.rows());
-            }
-            ByteBuffer rows = whole != null ? whole.slice((int) ((long) src * rowBytes), run * rowBytes) : r.file.mapRows(t, src, run);
-            out.put(rows);
-            i += run;
-        }
-        return out.flip();
     }
 
     @Override

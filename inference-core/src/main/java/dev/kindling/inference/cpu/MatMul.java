@@ -1,6 +1,5 @@
 package dev.kindling.inference.cpu;
 
-import dev.kindling.inference.tensor.F32Tensor;
 import dev.kindling.inference.tensor.Q8BlockTensor;
 import dev.kindling.inference.tensor.Tensor;
 import java.util.Arrays;
@@ -11,11 +10,13 @@ import java.util.Arrays;
  * parallel loop, so the threads meet once per group instead of once per matrix.
  *
  * <p>Token {@code t}'s input is {@code x[t*xStride ..]}, its output for row {@code r} goes to
- * {@code out[t*outStride + outOff + r]}. With fewer than {@link #TILE_TOKENS} tokens (decode) the
- * tensor's fused dot reads the stored weights directly; with more (prefill, batched decode) a tile
- * of {@link #TILE_ROWS} rows is dequantized once into per-thread scratch and multiplied with the
- * tokens four at a time ({@link VectorKernels#dot4x4}). Both paths give the same bits for the
- * same row and token (see {@link Simd}). Q8_0 and Q4_0 weights ({@link Q8BlockTensor}) take their
+ * {@code out[t*outStride + outOff + r]}. With fewer than {@link #TILE_TOKENS} tokens (decode) a
+ * tensor with a fused dot reads its stored weights directly, and the others (F32, F16, BF16: rows
+ * read from the mapped file) have one row at a time copied or widened into per-thread scratch, where
+ * it stays in L1 for every token's dot; with more tokens (prefill, batched decode) a tile of
+ * {@link #TILE_ROWS} rows is dequantized once into per-thread scratch and multiplied with the tokens
+ * four at a time ({@link VectorKernels#dot4x4}). All paths give the same bits for the same row and
+ * token (see {@link Simd}). Q8_0 and Q4_0 weights ({@link Q8BlockTensor}) take their
  * input quantized to Q8_0 blocks and compute a panel of rows at a time with their own kernels
  * (integer block sums; same bits for any number of tokens as well).
  */
@@ -40,14 +41,19 @@ public final class MatMul {
      */
     private record Prepared(Job job, float[] x, int xStride, float[] scales, float[] sums) {}
 
-    /** Per-thread scratch: a tile of dequantized rows and a lane buffer. */
+    /**
+     * Per-thread scratch: a tile of dequantized rows (in decode, the one row being multiplied), the
+     * 16-bit values of a mapped F16/BF16 row before they are widened, and a lane buffer.
+     */
     public static final class Scratch {
         final float[] tile;
+        final short[] halves;
         final float[] lanes = new float[80 * Math.max(16, Simd.L)];
         final Q8BlockTensor.Scratch blocks = new Q8BlockTensor.Scratch();
 
         public Scratch(int maxCols) {
             tile = new float[TILE_ROWS * maxCols];
+            halves = new short[maxCols];
         }
     }
 
@@ -139,28 +145,31 @@ public final class MatMul {
         Tensor w = job.w;
         int cols = w.cols();
         float[] out = job.out;
-        if (nTokens < TILE_TOKENS && w.hasFusedDot()) {
-            for (int t = 0; t < nTokens; t++) {
-                int xo = t * xStride;
-                int oo = t * job.outStride + job.outOff;
-                // one row at a time: on JDK 17 the one-row kernel compiles well, a four-row one does not
-                for (int r = r0; r < r1; r++) {
-                    out[oo + r] = w.dot(r, x, xo, s.lanes);
+        if (nTokens < TILE_TOKENS) {
+            if (w.hasFusedDot()) {
+                for (int t = 0; t < nTokens; t++) {
+                    int xo = t * xStride;
+                    int oo = t * job.outStride + job.outOff;
+                    // one row at a time: on JDK 17 the one-row kernel compiles well, a four-row one does not
+                    for (int r = r0; r < r1; r++) {
+                        out[oo + r] = w.dot(r, x, xo, s.lanes);
+                    }
+                }
+                return;
+            }
+            // one row at a time into scratch, still in L1 when each token's dot reads it
+            float[] row = s.tile;
+            for (int r = r0; r < r1; r++) {
+                w.dequantizeRow(r, row, 0, s.halves);
+                for (int t = 0; t < nTokens; t++) {
+                    out[t * job.outStride + job.outOff + r] = VectorKernels.dot(row, 0, x, t * xStride, cols, s.lanes);
                 }
             }
             return;
         }
-        float[] wa;
-        int wo;
-        if (w instanceof F32Tensor f && f.contiguous(r0, r1 - r0)) {
-            wa = f.array(r0);
-            wo = f.offset(r0);
-        } else {
-            wa = s.tile;
-            wo = 0;
-            for (int r = r0; r < r1; r++) {
-                w.dequantizeRow(r, wa, (r - r0) * cols);
-            }
+        float[] wa = s.tile;
+        for (int r = r0; r < r1; r++) {
+            w.dequantizeRow(r, wa, (r - r0) * cols, s.halves);
         }
         int nr = r1 - r0;
         int t = 0;
@@ -170,11 +179,11 @@ public final class MatMul {
                 int oo = t * job.outStride + job.outOff + r0;
                 int i = 0;
                 for (; i + 4 <= nr; i += 4) {
-                    VectorKernels.dot4x4(wa, wo + i * cols, cols, x, xo, xStride, cols, out, oo + i, job.outStride, s.lanes);
+                    VectorKernels.dot4x4(wa, i * cols, cols, x, xo, xStride, cols, out, oo + i, job.outStride, s.lanes);
                 }
                 for (; i < nr; i++) {
                     for (int tt = 0; tt < 4; tt++) {
-                        out[oo + tt * job.outStride + i] = VectorKernels.dot(wa, wo + i * cols, x, xo + tt * xStride, cols, s.lanes);
+                        out[oo + tt * job.outStride + i] = VectorKernels.dot(wa, i * cols, x, xo + tt * xStride, cols, s.lanes);
                     }
                 }
             }
@@ -183,7 +192,7 @@ public final class MatMul {
             int xo = t * xStride;
             int oo = t * job.outStride + job.outOff + r0;
             for (int i = 0; i < nr; i++) {
-                out[oo + i] = VectorKernels.dot(wa, wo + i * cols, x, xo, cols, s.lanes);
+                out[oo + i] = VectorKernels.dot(wa, i * cols, x, xo, cols, s.lanes);
             }
         }
     }

@@ -1,6 +1,7 @@
 package dev.kindling.inference.gguf;
 
 import dev.kindling.formats.ModelFormatException;
+import dev.kindling.formats.gguf.GgmlType;
 import dev.kindling.formats.gguf.GgufFile;
 import dev.kindling.formats.gguf.GgufTensorInfo;
 import dev.kindling.inference.arch.Families;
@@ -18,11 +19,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Builds a {@link Model} from a GGUF file: the family from {@code general.architecture}
  * ({@link Families}), its configuration from the {@code <arch>.*} metadata, then every tensor
- * checked against the shape the configuration implies and copied to heap arrays
- * ({@link WeightsLoader}).
+ * checked against the shape the configuration implies ({@link WeightsLoader}). F32, F16 and BF16
+ * tensors are read in place from the memory-mapped file; quantized ones are repacked into heap
+ * arrays for their kernels.
  *
  * <p>Errors are {@link ModelFormatException}s naming the file and the key or tensor. Before any
- * weight is copied, the heap needed is compared with what the JVM has, so a model too large for
+ * weight is repacked, the heap needed is compared with what the JVM has, so a model too large for
  * {@code -Xmx} fails with a message instead of an {@code OutOfMemoryError}.
  */
 public final class GgufModelLoader {
@@ -56,8 +58,13 @@ public final class GgufModelLoader {
     private static void checkHeap(GgufFile gguf) {
         long need = 0;
         for (GgufTensorInfo t : gguf.tensorList()) {
-            // repacked quantized rows carry float scales: at most ~15% over the file size
-            need += t.byteSize() + t.byteSize() / 7;
+            if (t.type() == GgmlType.F32 || t.type() == GgmlType.F16 || t.type() == GgmlType.BF16) {
+                // mapped in place; only 1-D vectors (norms, biases) are read into float arrays
+                need += t.dims().length == 1 ? 4 * t.dim(0) : 0;
+            } else {
+                // repacked quantized rows carry float scales: at most ~15% over the file size
+                need += t.byteSize() + t.byteSize() / 7;
+            }
         }
         checkHeap(gguf.path(), need);
     }
@@ -73,7 +80,7 @@ public final class GgufModelLoader {
         }
     }
 
-    /** A whole tensor copied to the heap (the test helpers rewrite tensors with it). */
+    /** A whole tensor (the test helpers rewrite tensors with it). */
     static Tensor readTensor(GgufFile gguf, GgufTensorInfo t) {
         if (!Tensors.supported(t.type())) {
             throw new ModelFormatException(gguf.path(), "tensor " + t.name() + " has type " + t.type()

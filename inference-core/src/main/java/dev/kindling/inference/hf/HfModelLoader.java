@@ -2,6 +2,7 @@ package dev.kindling.inference.hf;
 
 import dev.kindling.formats.ModelFormatException;
 import dev.kindling.formats.safetensors.SafetensorsCheckpoint;
+import dev.kindling.formats.safetensors.SafetensorsTensor;
 import dev.kindling.inference.arch.Families;
 import dev.kindling.inference.arch.Family;
 import dev.kindling.inference.arch.HfCheckpoint;
@@ -19,8 +20,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Builds a {@link Model} from a Hugging Face checkpoint directory: {@code config.json} (the family
  * from {@code model_type}, see {@link Families}) and the safetensors weights ({@code model.safetensors}
- * or the shards of {@code model.safetensors.index.json}), mapped and copied into heap tensors as a
- * GGUF file's are (F32, F16 and BF16 kept as they are).
+ * or the shards of {@code model.safetensors.index.json}). The F32, F16 and BF16 weights are read in
+ * place from the memory-mapped shards, never copied to the heap (see {@link HfCheckpoint}); only the
+ * 1-D vectors (norms, biases) become float arrays.
  *
  * <pre>{@code
  * Model m = HfModelLoader.load(Path.of("Mistral-7B-v0.1"));
@@ -63,12 +65,22 @@ public final class HfModelLoader {
         Family f = Families.byHf(j.path(), j.modelType());
         ModelConfig c = config(j, f);
         try (SafetensorsCheckpoint st = SafetensorsCheckpoint.open(dir)) {
-            GgufModelLoader.checkHeap(dir, st.totalBytes());
+            GgufModelLoader.checkHeap(dir, vectorBytes(st));
             long t0 = System.nanoTime();
             Weights w = WeightsLoader.load(new HfCheckpoint(st, f.hfNames(j, c, st::has)), c);
             String fileType = w.layers()[0].wq().type().name();
             LOG.info("loaded {} ({} {}, {}) in {} ms", dir, j.modelType(), fileType, c, (System.nanoTime() - t0) / 1_000_000);
             return new Model(dir, "safetensors", fileType, c, w);
         }
+    }
+
+    /** Heap the 1-D tensors take as float arrays (the matrices stay mapped). */
+    private static long vectorBytes(SafetensorsCheckpoint st) {
+        long n = 0;
+        for (String name : st.names()) {
+            SafetensorsTensor t = st.tensor(name);
+            n += t.shape().length <= 1 ? 4 * t.elementCount() : 0;
+        }
+        return n;
     }
 }

@@ -3,7 +3,8 @@ package dev.kindling.inference.model;
 import java.nio.file.Path;
 
 /**
- * A loaded model: where it came from, its configuration and weights (in heap arrays).
+ * A loaded model: where it came from, its configuration and weights (F32, F16 and BF16 read in place
+ * from the memory-mapped file, quantized types repacked into heap arrays).
  *
  * @param source     the file
  * @param format     "gguf" or "llama2c"

@@ -7,12 +7,12 @@ import jdk.incubator.vector.FloatVector;
 
 /** bfloat16 weights (the top 16 bits of a float32), converted on the fly. */
 public final class BF16Tensor extends HalfTensor {
-    BF16Tensor(String name, int rows, int cols, short[][] data) {
-        super(name, rows, cols, data);
+    BF16Tensor(String name, int cols, StoredRows stored) {
+        super(name, cols, stored);
     }
 
     static BF16Tensor read(String name, int rows, int cols, RowSource src) {
-        return new BF16Tensor(name, rows, cols, HalfTensor.read(rows, cols, src));
+        return new BF16Tensor(name, cols, StoredRows.contiguous(rows, 2L * cols, src));
     }
 
     @Override

@@ -7,12 +7,12 @@ import jdk.incubator.vector.FloatVector;
 
 /** IEEE half-precision weights, converted to float on the fly. */
 public final class F16Tensor extends HalfTensor {
-    F16Tensor(String name, int rows, int cols, short[][] data) {
-        super(name, rows, cols, data);
+    F16Tensor(String name, int cols, StoredRows stored) {
+        super(name, cols, stored);
     }
 
     static F16Tensor read(String name, int rows, int cols, RowSource src) {
-        return new F16Tensor(name, rows, cols, HalfTensor.read(rows, cols, src));
+        return new F16Tensor(name, cols, StoredRows.contiguous(rows, 2L * cols, src));
     }
 
     @Override

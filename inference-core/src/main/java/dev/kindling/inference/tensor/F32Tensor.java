@@ -1,37 +1,30 @@
 package dev.kindling.inference.tensor;
 
 import dev.kindling.formats.gguf.GgmlType;
-import dev.kindling.inference.cpu.VectorKernels;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 
-/** Float32 weights, stored as they are. */
+/**
+ * Float32 weights, read in place from the mapped file ({@code StoredRows}): a row is copied into the
+ * caller's scratch with one bulk {@link FloatBuffer#get(int, float[], int, int)} (a memory copy that
+ * leaves the row in L1), and the products run on that copy.
+ */
 public final class F32Tensor extends Tensor {
-    private final float[][] data;
+    private final StoredRows stored;
+    private final FloatBuffer[] data;
 
-    public F32Tensor(String name, int rows, int cols, float[][] data) {
-        super(name, rows, cols, 4L * cols);
-        this.data = data;
-        if (data.length != chunkCount()) {
-            throw new IllegalArgumentException(name + ": " + data.length + " chunks, expected " + chunkCount());
-        }
+    F32Tensor(String name, int cols, StoredRows stored) {
+        super(name, stored.rows(), cols, 4L * cols);
+        this.stored = stored;
+        this.data = stored.floats();
     }
 
-    /** A tensor holding a copy of {@code values} ({@code rows x cols}, row-major). */
-    public static F32Tensor of(String name, int rows, int cols, float[] values) {
-        int rpc = chunkRows(rows, cols);
-        int chunks = (rows + rpc - 1) / rpc;
-        float[][] d = new float[chunks][];
-        for (int c = 0; c < chunks; c++) {
-            int n = Math.min(rpc, rows - c * rpc) * cols;
-            d[c] = new float[n];
-            System.arraycopy(values, c * rpc * cols, d[c], 0, n);
-        }
-        return new F32Tensor(name, rows, cols, d);
+    static F32Tensor read(String name, int rows, int cols, RowSource src) {
+        return new F32Tensor(name, cols, StoredRows.contiguous(rows, 4L * cols, src));
     }
 
-    static int chunkRows(int rows, int cols) {
-        return (int) Math.max(1, Math.min(rows, MAX_CHUNK_BYTES / (4L * cols)));
+    @Override
+    StoredRows stored() {
+        return stored;
     }
 
     @Override
@@ -44,55 +37,17 @@ public final class F32Tensor extends Tensor {
         return 4L * rows * cols;
     }
 
-    /** The array holding {@code row} (read-only use). */
-    public float[] array(int row) {
-        return data[row / rowsPerChunk];
-    }
-
-    /** Offset of {@code row} in {@link #array}. */
-    public int offset(int row) {
-        return (row % rowsPerChunk) * cols;
-    }
-
-    /** True when rows {@code row..row+n-1} lie in one array (then they are {@code cols} apart). */
-    public boolean contiguous(int row, int n) {
-        return row / rowsPerChunk == (row + n - 1) / rowsPerChunk;
-    }
-
     @Override
     public void dequantizeRow(int row, float[] dst, int off) {
-        System.arraycopy(array(row), offset(row), dst, off, cols);
+        data[stored.buffer(row)].get(stored.rowInBuffer(row) * cols, dst, off, cols);
     }
 
     @Override
     public void dequantizeRowScalar(int row, float[] dst, int off) {
-        float[] a = array(row);
-        int o = offset(row);
+        FloatBuffer b = data[stored.buffer(row)];
+        int o = stored.rowInBuffer(row) * cols;
         for (int i = 0; i < cols; i++) {
-            dst[off + i] = a[o + i];
+            dst[off + i] = b.get(o + i);
         }
-    }
-
-    @Override
-    public boolean hasFusedDot() {
-        return true;
-    }
-
-    @Override
-    public float dot(int row, float[] x, int xOff, float[] tmp) {
-        return VectorKernels.dot(array(row), offset(row), x, xOff, cols, tmp);
-    }
-
-    static F32Tensor read(String name, int rows, int cols, RowSource src) {
-        int rpc = chunkRows(rows, cols);
-        int chunks = (rows + rpc - 1) / rpc;
-        float[][] d = new float[chunks][];
-        for (int c = 0; c < chunks; c++) {
-            int n = Math.min(rpc, rows - c * rpc);
-            ByteBuffer b = src.rows(c * (long) rpc, n).order(ByteOrder.LITTLE_ENDIAN);
-            d[c] = new float[n * cols];
-            b.asFloatBuffer().get(d[c]);
-        }
-        return new F32Tensor(name, rows, cols, d);
     }
 }

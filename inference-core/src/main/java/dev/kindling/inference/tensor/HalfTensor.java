@@ -1,29 +1,31 @@
 package dev.kindling.inference.tensor;
 
 import dev.kindling.inference.cpu.Simd;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import java.nio.ShortBuffer;
 
-/** Shared storage of the 16-bit float types (F16, BF16): one {@code short} per value. */
+/**
+ * What the 16-bit float types (F16, BF16) share: their values read in place from the mapped file
+ * ({@link StoredRows}). A row is converted by copying its 16-bit values into a per-thread
+ * {@code short[]} with one bulk {@link ShortBuffer#get(int, short[], int, int)} (a memory copy; the
+ * row stays in L1) and widening that copy with the vector code ({@code fromArray}) — the Vector API
+ * cannot load from a buffer on both JDK 17 and 21+.
+ */
 abstract class HalfTensor extends Tensor {
-    protected final short[][] data;
+    /** Staging for callers that bring none (embedding rows, small tensors, tests); the kernels bring their own. */
+    private static final ThreadLocal<short[]> HALVES = ThreadLocal.withInitial(() -> new short[0]);
 
-    HalfTensor(String name, int rows, int cols, short[][] data) {
-        super(name, rows, cols, 2L * cols);
-        this.data = data;
+    private final StoredRows stored;
+    private final ShortBuffer[] data;
+
+    HalfTensor(String name, int cols, StoredRows stored) {
+        super(name, stored.rows(), cols, 2L * cols);
+        this.stored = stored;
+        this.data = stored.shorts();
     }
 
-    static short[][] read(int rows, int cols, RowSource src) {
-        int rpc = (int) Math.max(1, Math.min(rows, MAX_CHUNK_BYTES / (2L * cols)));
-        int chunks = (rows + rpc - 1) / rpc;
-        short[][] d = new short[chunks][];
-        for (int c = 0; c < chunks; c++) {
-            int n = Math.min(rpc, rows - c * rpc);
-            ByteBuffer b = src.rows(c * (long) rpc, n).order(ByteOrder.LITTLE_ENDIAN);
-            d[c] = new short[n * cols];
-            b.asShortBuffer().get(d[c]);
-        }
-        return d;
+    @Override
+    StoredRows stored() {
+        return stored;
     }
 
     @Override
@@ -39,27 +41,36 @@ abstract class HalfTensor extends Tensor {
 
     @Override
     public void dequantizeRow(int row, float[] dst, int off) {
-        short[] a = data[row / rowsPerChunk];
-        int o = (row % rowsPerChunk) * cols;
+        short[] halves = HALVES.get();
+        if (halves.length < cols) {
+            halves = new short[cols];
+            HALVES.set(halves);
+        }
+        dequantizeRow(row, dst, off, halves);
+    }
+
+    @Override
+    public void dequantizeRow(int row, float[] dst, int off, short[] halves) {
+        data[stored.buffer(row)].get(stored.rowInBuffer(row) * cols, halves, 0, cols);
         int i = 0;
         int lanes = Simd.L;
         if (lanes > 0) {
             int upper = cols - cols % lanes;
             for (; i < upper; i += lanes) {
-                load(a, o + i).intoArray(dst, off + i);
+                load(halves, i).intoArray(dst, off + i);
             }
         }
         for (; i < cols; i++) {
-            dst[off + i] = convert(a[o + i]);
+            dst[off + i] = convert(halves[i]);
         }
     }
 
     @Override
     public void dequantizeRowScalar(int row, float[] dst, int off) {
-        short[] a = data[row / rowsPerChunk];
-        int o = (row % rowsPerChunk) * cols;
+        ShortBuffer b = data[stored.buffer(row)];
+        int o = stored.rowInBuffer(row) * cols;
         for (int i = 0; i < cols; i++) {
-            dst[off + i] = convert(a[o + i]);
+            dst[off + i] = convert(b.get(o + i));
         }
     }
 }

@@ -6,23 +6,29 @@ import dev.kindling.inference.cpu.ScalarKernels;
 
 /**
  * A weight matrix of {@code rows} x {@code cols} (a row = one output, {@code cols} = the input
- * size), held in Java heap arrays in a layout chosen for the vector kernels, one subclass per
- * element type: {@link F32Tensor}, {@link F16Tensor}, {@link BF16Tensor}, {@link Q8_0Tensor},
- * {@link Q4_0Tensor}, {@link Q4_1Tensor}, {@link Q4KTensor}, {@link Q5KTensor}, {@link Q6KTensor}.
- * A 1-D tensor (a norm weight) is a single row.
+ * size), one subclass per element type: {@link F32Tensor}, {@link F16Tensor}, {@link BF16Tensor},
+ * {@link Q8_0Tensor}, {@link Q4_0Tensor}, {@link Q4_1Tensor}, {@link Q4KTensor}, {@link Q5KTensor},
+ * {@link Q6KTensor}. A 1-D tensor (a norm weight) is a single row.
  *
- * <p>Heap arrays, not the mapped file: the Vector API can load from a {@code ByteBuffer} only on JDK
- * 17-19 ({@code fromByteBuffer} is gone in 20+), so weights are copied (and repacked) once at load.
- * Arrays hold whole rows and at most {@link #MAX_CHUNK_BYTES} each, so tensors over 2 GiB work.
+ * <p>Where the values live. F32, F16 and BF16 weights (GGUF, safetensors, llama2.c) stay in the
+ * memory-mapped file: the tensor holds read-only views of the mapping ({@code StoredRows}), no heap
+ * copy, so a model needs page cache, not Java heap. The Vector API cannot load from those views on
+ * every JDK we run on ({@code fromByteBuffer} exists on 17 but is gone in 20+, and
+ * {@code fromMemorySegment} does not exist on 17), so the kernels copy one row at a time into a
+ * per-thread scratch array with a bulk {@code FloatBuffer/ShortBuffer.get} (a memory copy; the row
+ * stays in L1) and load vectors from that array ({@code fromArray}). The quantized types are
+ * different on purpose: they are repacked once at load into heap arrays laid out for their kernels
+ * (scales as floats, quants unpacked), arrays of whole rows and at most {@link #MAX_CHUNK_BYTES}
+ * each. Mapped views are split the same way, so tensors over 2 GiB work in both forms.
  *
  * <p>Every type defines its value exactly once, in {@link #dequantizeRow} (vector) and
  * {@link #dequantizeRowScalar} (its scalar twin, the test oracle; both produce bit-identical
- * floats). Dot products — fused here for the hot types, or over a dequantized row — follow the
- * arithmetic contract of {@link dev.kindling.inference.cpu.Simd}, so a result does not depend on
- * how many tokens share the pass over the weights.
+ * floats). Dot products — fused here for the hot quantized types, or over a dequantized row — follow
+ * the arithmetic contract of {@link dev.kindling.inference.cpu.Simd}, so a result does not depend on
+ * how many tokens share the pass over the weights, nor on where the row was read from.
  */
 public abstract class Tensor {
-    /** Largest array a tensor allocates (whole rows per array). */
+    /** Largest array a tensor allocates, or mapped view it keeps (whole rows per array or view). */
     public static final int MAX_CHUNK_BYTES = 1 << 30;
 
     protected final String name;
@@ -64,6 +70,28 @@ public abstract class Tensor {
         return Math.min(rowsPerChunk, rows - chunk * rowsPerChunk);
     }
 
+    /**
+     * True when the values are read in place from a memory-mapped file (F32, F16, BF16 loaded from
+     * a model file), false when they live in heap arrays (the repacked quantized types).
+     */
+    public final boolean mapped() {
+        StoredRows s = stored();
+        if (s == null) {
+            return false;
+        }
+        for (java.nio.ByteBuffer b : s.buffers()) {
+            if (!b.isDirect()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The views of the file this tensor computes from, or null for a tensor held in heap arrays. */
+    StoredRows stored() {
+        return null;
+    }
+
     /** How llama.cpp rounds this tensor's input activations (see {@link ActivationFormat}). */
     public ActivationFormat activationFormat() {
         return ActivationFormat.F32;
@@ -71,6 +99,16 @@ public abstract class Tensor {
 
     /** Writes row {@code row} as floats to {@code dst[off..off+cols)} (vector kernel). */
     public abstract void dequantizeRow(int row, float[] dst, int off);
+
+    /**
+     * {@link #dequantizeRow(int, float[], int)} with the caller's per-thread staging for 16-bit
+     * values ({@code halves}: at least {@code cols} long), which F16 and BF16 copy a mapped row into
+     * before widening it; the other types ignore it. The kernels use this one (no thread-local
+     * lookup per row).
+     */
+    public void dequantizeRow(int row, float[] dst, int off, short[] halves) {
+        dequantizeRow(row, dst, off);
+    }
 
     /** Scalar twin of {@link #dequantizeRow}; must give bit-identical values. */
     public abstract void dequantizeRowScalar(int row, float[] dst, int off);

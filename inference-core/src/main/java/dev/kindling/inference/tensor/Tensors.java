@@ -15,7 +15,9 @@ public final class Tensors {
     }
 
     /**
-     * Copies a {@code rows x cols} tensor of {@code type} out of {@code src} into heap arrays.
+     * A {@code rows x cols} tensor of {@code type} over {@code src}: F32, F16 and BF16 keep views of
+     * {@code src}'s buffers (no copy; see {@link RowSource}), the quantized types are repacked into
+     * heap arrays.
      *
      * @throws IllegalArgumentException for a type this engine does not compute with, or a row length
      *                                  that is not a whole number of the type's blocks
@@ -37,6 +39,45 @@ public final class Tensors {
             case Q6_K -> new Q6KTensor(name, rows, cols, src);
             default -> throw new IllegalArgumentException(name + ": tensor type " + type
                     + " is not supported (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K, Q5_K, Q6_K)");
+        };
+    }
+
+    /**
+     * A tensor whose row {@code i} is stored row {@code rowMap[i]} of {@code stored} (a tensor of
+     * {@code storedRows} rows of {@code cols}): Q, K or V out of a QKV product fused per head, one
+     * expert of a stacked tensor. Rows that follow each other in the file are read as a plain
+     * {@link #read} of that range; otherwise the tensor keeps views of the stored rows it needs
+     * (only the range between the smallest and largest) and the row map — still no copy.
+     *
+     * @throws IllegalArgumentException for a row outside the stored tensor, or a quantized type (only
+     *                                  F32, F16 and BF16 are stored this way: what safetensors holds)
+     */
+    public static Tensor gather(String name, GgmlType type, int cols, long storedRows, int[] rowMap, RowSource stored) {
+        for (int i = 0; i < rowMap.length; i++) {
+            if (rowMap[i] < 0 || rowMap[i] >= storedRows) {
+                throw new IllegalArgumentException(name + ": row " + i + " is stored row " + rowMap[i]
+                        + ", outside the " + storedRows + " rows stored");
+            }
+        }
+        boolean inOrder = true;
+        for (int i = 1; i < rowMap.length && inOrder; i++) {
+            inOrder = rowMap[i] == rowMap[0] + i;
+        }
+        if (inOrder) {
+            long first = rowMap.length == 0 ? 0 : rowMap[0];
+            return read(name, type, rowMap.length, cols, (f, c) -> stored.rows(first + f, c));
+        }
+        return gather(name, type, cols, rowMap, stored, Tensor.MAX_CHUNK_BYTES);
+    }
+
+    /** {@link #gather} with at most {@code maxBufferBytes} per mapped view (tests: many views). */
+    static Tensor gather(String name, GgmlType type, int cols, int[] rowMap, RowSource stored, long maxBufferBytes) {
+        return switch (type) {
+            case F32 -> new F32Tensor(name, cols, StoredRows.gathered(rowMap, 4L * cols, stored, maxBufferBytes));
+            case F16 -> new F16Tensor(name, cols, StoredRows.gathered(rowMap, 2L * cols, stored, maxBufferBytes));
+            case BF16 -> new BF16Tensor(name, cols, StoredRows.gathered(rowMap, 2L * cols, stored, maxBufferBytes));
+            default -> throw new IllegalArgumentException(name + ": rows gathered out of order are read for F32, F16 and BF16"
+                    + " (what safetensors stores), not " + type);
         };
     }
 }
