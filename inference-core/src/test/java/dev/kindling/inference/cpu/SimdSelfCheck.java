@@ -1,6 +1,7 @@
 package dev.kindling.inference.cpu;
 
 import dev.kindling.formats.gguf.GgmlType;
+import dev.kindling.inference.tensor.MappedRowChecks;
 import dev.kindling.inference.tensor.Q8BlockTensor;
 import dev.kindling.inference.tensor.RandomBlocks;
 import dev.kindling.inference.tensor.Tensor;
@@ -10,7 +11,8 @@ import java.util.Random;
  * Run in a child JVM with {@code -Dkindling.simd.bits=256} (or 0) by {@link SimdWidthTest}: checks,
  * at that vector width, that every tensor type's vector dequantization equals its scalar twin and
  * that a matrix product is batch-invariant and close to the scalar oracle (Q8_0/Q4_0: equal to the
- * scalar twin of their integer block products). Prints "ok" + the width.
+ * scalar twin of their integer block products), and that the mapped F32/F16/BF16 row copies give
+ * the scalar twin's bits ({@link MappedRowChecks}). Prints "ok" + the width.
  */
 public final class SimdSelfCheck {
     public static void main(String[] args) {
@@ -57,6 +59,9 @@ public final class SimdSelfCheck {
                     }
                 }
             }
+        }
+        for (GgmlType type : new GgmlType[] {GgmlType.F32, GgmlType.F16, GgmlType.BF16}) {
+            MappedRowChecks.check(type);
         }
         System.out.println("ok " + Simd.describe());
     }

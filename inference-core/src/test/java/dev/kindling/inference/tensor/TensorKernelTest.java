@@ -90,6 +90,13 @@ class TensorKernelTest {
         }
     }
 
+    /** F32, F16, BF16 read in place: many views and gathered rows give the plain tensor's bits ({@link MappedRowChecks}). */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16"})
+    void mappedRowCopiesMatchScalar(GgmlType type) {
+        MappedRowChecks.check(type);
+    }
+
     @org.junit.jupiter.api.Test
     void halfConversionRoundTrips() {
         for (int h = 0; h < 65536; h++) {
