@@ -50,17 +50,29 @@ public final class HfCheckpoint implements Checkpoint {
 
     @Override
     public String describe(String name) {
+        if (names.constant(name) != null) {
+            return name + " (not stored: fixed by config.json)";
+        }
         TensorNames.Source s = names.resolve(name);
         return s == null || s.name().equals(name) ? name : s.name() + " (" + name + ")";
     }
 
     @Override
     public boolean has(String name) {
-        return resolve(name, false) != null;
+        return names.constant(name) != null || resolve(name, false) != null;
+    }
+
+    @Override
+    public boolean omitted(String name) {
+        return names.omitted(name);
     }
 
     @Override
     public long[] shape(String name) {
+        float[] constant = names.constant(name);
+        if (constant != null) {
+            return new long[] {1, constant.length};
+        }
         Resolved r = resolve(name, true);
         return new long[] {r.tensor.rows(), r.tensor.cols()};
     }
@@ -77,6 +89,9 @@ public final class HfCheckpoint implements Checkpoint {
 
     @Override
     public Tensor matrix(String name, int first, int rows) {
+        if (names.constant(name) != null) {
+            throw new ModelFormatException(st.dir(), name + " is fixed by config.json, not a stored weight matrix");
+        }
         Resolved r = resolve(name, true);
         SafetensorsTensor t = r.tensor;
         GgmlType type = ggmlType(r.file, t);
@@ -127,6 +142,14 @@ public final class HfCheckpoint implements Checkpoint {
 
     @Override
     public float[] floats(String name, int first, int count) {
+        float[] constant = names.constant(name);
+        if (constant != null) {
+            if (first < 0 || first + (long) count > constant.length) {
+                throw new ModelFormatException(st.dir(), name + " (fixed by config.json) has " + constant.length
+                        + " values; " + first + ".." + (first + count - 1) + " asked");
+            }
+            return java.util.Arrays.copyOfRange(constant, first, first + count);
+        }
         Resolved r = resolve(name, true);
         SafetensorsTensor t = r.tensor;
         ggmlType(r.file, t);
