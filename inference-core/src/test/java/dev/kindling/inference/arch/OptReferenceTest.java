@@ -22,6 +22,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -68,7 +69,11 @@ class OptReferenceTest {
         } catch (IOException e) {
             why = "no " + PYTHON + " on the PATH (" + e.getMessage() + ")";
         }
-        Assumptions.assumeTrue(why == null, "OPT numpy reference skipped: " + why);
+        unavailable = why;
+        if (why != null) {
+            System.out.println("OptReferenceTest skipped: " + why);
+            return;
+        }
         script = dir.resolve("opt_forward.py");
         try (InputStream in = OptReferenceTest.class.getResourceAsStream("/reference/opt_forward.py")) {
             Files.copy(in, script);
@@ -87,6 +92,15 @@ class OptReferenceTest {
             models.add(edited);
         }
         references = reference(models, PROMPT);
+    }
+
+    /** Why the reference cannot run here (no python3 or no numpy), or null. */
+    static String unavailable;
+
+    /** Each test is reported as skipped, with the reason, where the reference cannot run. */
+    @BeforeEach
+    void referenceAvailable() {
+        Assumptions.assumeTrue(unavailable == null, "the numpy reference of modeling_opt cannot run: " + unavailable);
     }
 
     /** Config edits the reference must follow ({@link #referenceFollowsTheConfiguration}). */
