@@ -1,5 +1,6 @@
 package dev.kindling.inference.arch;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -7,12 +8,18 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindling.formats.ModelFormatException;
+import dev.kindling.formats.safetensors.SafetensorsFile;
+import dev.kindling.formats.safetensors.SafetensorsTensor;
+import dev.kindling.formats.safetensors.SafetensorsWriter;
 import dev.kindling.inference.hf.HfModelLoader;
 import dev.kindling.inference.model.LayerWeights;
 import dev.kindling.inference.model.Model;
 import dev.kindling.inference.model.Norm;
 import dev.kindling.inference.model.Weights;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -94,5 +101,39 @@ class OptConfigTest {
         ArchFormatsTest.copyWithConfig(from, affine, cfg -> cfg.put("layer_norm_elementwise_affine", true));
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> HfModelLoader.load(affine));
         assertTrue(e.getMessage().contains("model.decoder.layers.0.self_attn_layer_norm.weight"), e.getMessage());
+    }
+
+    /**
+     * A copy of an HF directory with its tensors renamed (bytes as they are): {@code OPTModel}
+     * exports name them {@code decoder.*} where {@code OPTForCausalLM} says {@code model.decoder.*}.
+     */
+    static void renamed(Path from, Path to, UnaryOperator<String> rename) throws Exception {
+        Files.createDirectories(to);
+        Files.copy(from.resolve("config.json"), to.resolve("config.json"));
+        SafetensorsWriter w = new SafetensorsWriter();
+        try (SafetensorsFile f =
+                SafetensorsFile.open(from.resolve("model.safetensors"))) {
+            for (SafetensorsTensor t : f.tensors().values()) {
+                ByteBuffer b = f.map(t);
+                byte[] bytes = new byte[b.remaining()];
+                b.get(bytes);
+                w.putBytes(rename.apply(t.name()), t.dtype(), t.shape(), bytes);
+            }
+        }
+        w.write(to.resolve("model.safetensors"));
+    }
+
+    /** An OPTModel export ({@code decoder.*}, no {@code model.} prefix) gives the same logits. */
+    @Test
+    void decoderPrefixedExportReadsTheSame() throws Exception {
+        Path from = dir.resolve("opt350m-src");
+        TinyArchs.write(TinyArchs.byName("opt350m"), from, null);
+        Path export = dir.resolve("opt350m-decoder-prefix");
+        renamed(from, export, n -> n.replaceFirst("^model\\.", ""));
+        float[][] a = ArchFormatsTest.logitsPerPosition(from, OptReferenceTest.PROMPT);
+        float[][] b = ArchFormatsTest.logitsPerPosition(export, OptReferenceTest.PROMPT);
+        for (int t = 0; t < a.length; t++) {
+            assertArrayEquals(a[t], b[t], "position " + t);
+        }
     }
 }
