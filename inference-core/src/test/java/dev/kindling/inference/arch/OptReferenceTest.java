@@ -39,7 +39,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * biases, LayerNorms without parameters) — is written as an HF directory; the reference reads it as a
  * subprocess ({@code python3}) and Kindling's CPU engine runs it, and the logits at every position of
  * a 16-token prompt must agree: relative error {@code max |kindling - reference| / max |reference - mean|}
- * per position below 1e-3 (raw logits, not log-softmax: no free constant).
+ * per position below 1e-3 (raw logits, not log-softmax: no free constant). The reference is itself
+ * checked against llama.cpp on Galactica's block ({@link #referenceAgreesWithLlamaCppOnGalactica}),
+ * and against a config it must not agree with ({@link #referenceFollowsTheConfiguration}).
  *
  * <p>Skipped, with the reason, when {@code python3} (or {@code -Dkindling.python}) or numpy is not
  * available.
@@ -211,5 +213,28 @@ class OptReferenceTest {
             assertTrue(rel > 1e-2, "the reference of the " + edit + " config still agrees with Kindling's run of the"
                     + " unedited checkpoint (" + rel + "): the comparison could not fail");
         }
+    }
+
+    /**
+     * The reference itself against a third implementation, without Kindling: Galactica's tiny model
+     * run by llama.cpp as {@code gpt2} (the same weights; {@code LlamaCppArchParityTest} made and
+     * checks those values) and by the numpy reference agree on log-softmax within 1e-3 relative to
+     * the spread, as llama.cpp's F16-table GELU allows.
+     */
+    @Test
+    void referenceAgreesWithLlamaCppOnGalactica() throws Exception {
+        JsonNode exp = LlamaCppArchParityTest.expected("galactica");
+        int[] tokens = new ObjectMapper().convertValue(exp.get("tokens"), int[].class);
+        double[][] ref = reference(List.of(dir.resolve("hf-galactica")), tokens).values().iterator().next();
+        double worst = 0;
+        for (int t = 0; t < tokens.length; t++) {
+            double max = Arrays.stream(ref[t]).max().orElseThrow();
+            double lse = max + Math.log(Arrays.stream(ref[t]).map(v -> Math.exp(v - max)).sum());
+            double[] logProbs = Arrays.stream(ref[t]).map(v -> v - lse).toArray();
+            worst = Math.max(worst, LlamaCppArchParityTest.relativeError(logProbs, exp.get("logprobs").get(t)));
+        }
+        System.out.printf("galactica: numpy modeling_opt vs llama.cpp gpt2: max relative error %.3g over %d positions%n",
+                worst, tokens.length);
+        assertTrue(worst < 1e-3, "the numpy reference and llama.cpp disagree on Galactica: " + worst);
     }
 }
