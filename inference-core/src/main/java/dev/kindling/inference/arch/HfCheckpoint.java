@@ -11,6 +11,7 @@ import dev.kindling.inference.tensor.Tensors;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.function.IntUnaryOperator;
 
 /**
@@ -18,7 +19,9 @@ import java.util.function.IntUnaryOperator;
  * the family's {@link TensorNames} (name and row order) and its rows are read from the memory-mapped
  * shard — gathered row by row where the stored order differs (a QKV fused per head, one expert of a
  * stacked tensor). F32, F16 and BF16 weights are copied into the same heap tensors a GGUF file of
- * that type gives ({@code F32Tensor}, {@code F16Tensor}, {@code BF16Tensor}).
+ * that type gives ({@code F32Tensor}, {@code F16Tensor}, {@code BF16Tensor}). Tensors the family's
+ * names fix from {@code config.json} ({@link TensorNames.Builder#constant}: a LayerNorm without
+ * parameters) are vectors of that value, not read from any file.
  */
 public final class HfCheckpoint implements Checkpoint {
     private final SafetensorsCheckpoint st;
@@ -105,7 +108,7 @@ public final class HfCheckpoint implements Checkpoint {
             long src = map == null ? probe : map.applyAsInt(probe);
             if (rows > 0 && (probe < 0 || src < 0 || src >= stored)) {
                 throw new ModelFormatException(r.file.path(), "tensor " + t.name() + " has " + stored + " rows of " + cols
-                        + "; " + name + " needs rows " + first + ".." + (first + rows - 1) + " (shape " + java.util.Arrays.toString(t.shape()) + ")");
+                        + "; " + name + " needs rows " + first + ".." + (first + rows - 1) + " (shape " + Arrays.toString(t.shape()) + ")");
             }
         }
         try {
@@ -148,7 +151,7 @@ public final class HfCheckpoint implements Checkpoint {
                 throw new ModelFormatException(st.dir(), name + " (fixed by config.json) has " + constant.length
                         + " values; " + first + ".." + (first + count - 1) + " asked");
             }
-            return java.util.Arrays.copyOfRange(constant, first, first + count);
+            return Arrays.copyOfRange(constant, first, first + count);
         }
         Resolved r = resolve(name, true);
         SafetensorsTensor t = r.tensor;

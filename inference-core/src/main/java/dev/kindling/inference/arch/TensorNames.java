@@ -1,6 +1,7 @@
 package dev.kindling.inference.arch;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.IntUnaryOperator;
 import java.util.regex.Matcher;
@@ -89,7 +90,7 @@ public final class TensorNames {
         for (Constant c : constants) {
             if (c.canonical.matcher(name).matches()) {
                 float[] v = new float[c.length];
-                java.util.Arrays.fill(v, c.value);
+                Arrays.fill(v, c.value);
                 return v;
             }
         }
