@@ -55,6 +55,9 @@ FAMILIES = {
     "opt-350m-style": (T.OPTConfig, dict(hidden_size=DIM, ffn_dim=FF, num_hidden_layers=LAYERS, num_attention_heads=HEADS,
                                          max_position_embeddings=CTX, word_embed_proj_dim=32, do_layer_norm_before=False,
                                          tie_word_embeddings=True)),
+    "galactica-30b-style": (T.OPTConfig, dict(hidden_size=DIM, ffn_dim=FF, num_hidden_layers=LAYERS, num_attention_heads=HEADS,
+                                              max_position_embeddings=CTX, word_embed_proj_dim=DIM, activation_function="gelu",
+                                              enable_bias=False, layer_norm_elementwise_affine=False, tie_word_embeddings=True)),
 }
 
 

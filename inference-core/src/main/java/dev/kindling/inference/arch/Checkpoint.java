@@ -22,6 +22,14 @@ public interface Checkpoint {
 
     boolean has(String name);
 
+    /**
+     * True when the model's configuration says it has no such tensor (OPT's final LayerNorm when the
+     * config builds none), so a loader must not require it; false when it may simply be missing.
+     */
+    default boolean omitted(String name) {
+        return false;
+    }
+
     /** {@code {rows, cols}} of a tensor (leading dimensions multiplied into rows). */
     long[] shape(String name);
 

@@ -10,6 +10,7 @@ import dev.kindling.inference.tensor.Tensor;
 import dev.kindling.inference.tensor.Tensors;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.function.IntUnaryOperator;
 
 /**
@@ -21,6 +22,8 @@ import java.util.function.IntUnaryOperator;
  * Q, K and V out of a QKV product fused per head; one expert of a stacked tensor is a contiguous run
  * of rows and is mapped as a plain range. Only 1-D vectors (norms, biases) are read into float
  * arrays ({@link #floats}).
+ * Tensors the family's names fix from {@code config.json} ({@link TensorNames.Builder#constant}: a
+ * LayerNorm without parameters) are vectors of that value, not read from any file.
  */
 public final class HfCheckpoint implements Checkpoint {
     private final SafetensorsCheckpoint st;
@@ -52,17 +55,29 @@ public final class HfCheckpoint implements Checkpoint {
 
     @Override
     public String describe(String name) {
+        if (names.constant(name) != null) {
+            return name + " (not stored: fixed by config.json)";
+        }
         TensorNames.Source s = names.resolve(name);
         return s == null || s.name().equals(name) ? name : s.name() + " (" + name + ")";
     }
 
     @Override
     public boolean has(String name) {
-        return resolve(name, false) != null;
+        return names.constant(name) != null || resolve(name, false) != null;
+    }
+
+    @Override
+    public boolean omitted(String name) {
+        return names.omitted(name);
     }
 
     @Override
     public long[] shape(String name) {
+        float[] constant = names.constant(name);
+        if (constant != null) {
+            return new long[] {1, constant.length};
+        }
         Resolved r = resolve(name, true);
         return new long[] {r.tensor.rows(), r.tensor.cols()};
     }
@@ -79,6 +94,9 @@ public final class HfCheckpoint implements Checkpoint {
 
     @Override
     public Tensor matrix(String name, int first, int rows) {
+        if (names.constant(name) != null) {
+            throw new ModelFormatException(st.dir(), name + " is fixed by config.json, not a stored weight matrix");
+        }
         Resolved r = resolve(name, true);
         SafetensorsTensor t = r.tensor;
         GgmlType type = ggmlType(r.file, t);
@@ -92,7 +110,7 @@ public final class HfCheckpoint implements Checkpoint {
             long src = map == null ? probe : map.applyAsInt(probe);
             if (rows > 0 && (probe < 0 || src < 0 || src >= stored)) {
                 throw new ModelFormatException(r.file.path(), "tensor " + t.name() + " has " + stored + " rows of " + cols
-                        + "; " + name + " needs rows " + first + ".." + (first + rows - 1) + " (shape " + java.util.Arrays.toString(t.shape()) + ")");
+                        + "; " + name + " needs rows " + first + ".." + (first + rows - 1) + " (shape " + Arrays.toString(t.shape()) + ")");
             }
         }
         try {
@@ -111,6 +129,14 @@ public final class HfCheckpoint implements Checkpoint {
 
     @Override
     public float[] floats(String name, int first, int count) {
+        float[] constant = names.constant(name);
+        if (constant != null) {
+            if (first < 0 || first + (long) count > constant.length) {
+                throw new ModelFormatException(st.dir(), name + " (fixed by config.json) has " + constant.length
+                        + " values; " + first + ".." + (first + count - 1) + " asked");
+            }
+            return Arrays.copyOfRange(constant, first, first + count);
+        }
         Resolved r = resolve(name, true);
         SafetensorsTensor t = r.tensor;
         ggmlType(r.file, t);

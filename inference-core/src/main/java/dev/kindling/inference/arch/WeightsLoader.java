@@ -15,7 +15,9 @@ import dev.kindling.inference.tensor.Tensor;
  * Builds {@link Weights} for any family from canonical tensor names (see {@link Checkpoint}),
  * checking every shape against the configuration. What is optional is decided by presence: biases,
  * a fused {@code attn_qkv} instead of separate Q/K/V, the FFN norm of a parallel block, an untied
- * {@code output.weight}, BLOOM's {@code token_embd_norm}, learned {@code position_embd}.
+ * {@code output.weight}, BLOOM's {@code token_embd_norm}, learned {@code position_embd}; and the
+ * final norm by the configuration too ({@link Checkpoint#omitted}: OPT builds none when post-norm or
+ * {@code _remove_final_layer_norm}).
  *
  * <pre>
  *   token_embd.weight [vocab, emb]   position_embd.weight [positions, dim]   token_embd_norm.{weight,bias}
@@ -67,7 +69,8 @@ public final class WeightsLoader {
             layers[i] = layer(i);
         }
         Norm finalNorm = ck.has("output_norm.weight") ? norm("output_norm", c.dim()) : null;
-        if (finalNorm == null && c.architecture().residual() != Architecture.Residual.POST_NORM) {
+        // a post-norm block ends normalized; otherwise only a configuration that says so has no final norm
+        if (finalNorm == null && c.architecture().residual() != Architecture.Residual.POST_NORM && !ck.omitted("output_norm.weight")) {
             throw bad("missing tensor " + ck.describe("output_norm.weight"));
         }
         Linear projectOut = embDim != c.dim() ? linear("proj_out", embDim, c.dim()) : null;

@@ -10,7 +10,8 @@ import dev.kindling.inference.tensor.Tensor;
  * @param embeddingNorm     a norm right after the embedding (BLOOM), or null
  * @param projectIn         embedding width to model width (OPT-350m), or null
  * @param layers            the blocks in order
- * @param finalNorm         the norm after the last block (null for a post-norm model without one)
+ * @param finalNorm         the norm after the last block (null when the model has none: post-norm, OPT's
+ *                          {@code _remove_final_layer_norm})
  * @param projectOut        model width back to embedding width (OPT-350m), or null
  * @param classifier        {@code vocab x embeddingDim} (the embedding itself when tied), bias optional
  */

@@ -73,7 +73,10 @@ public final class TinyArchs {
             new Case("mpt", "mpt", SafetensorsDtype.F32),
             new Case("bloom", "bloom", SafetensorsDtype.F32),
             new Case("opt", null, SafetensorsDtype.F32),
-            new Case("galactica", "gpt2", SafetensorsDtype.F32, true));
+            new Case("galactica", "gpt2", SafetensorsDtype.F32, true),
+            new Case("opt350m", null, SafetensorsDtype.F32),
+            new Case("opt-no-final-norm", null, SafetensorsDtype.F32),
+            new Case("galactica30b", null, SafetensorsDtype.F32));
 
     public static Case byName(String name) {
         return CASES.stream().filter(c -> c.name.equals(name)).findFirst().orElseThrow();
@@ -407,8 +410,11 @@ public final class TinyArchs {
             case "falcon40b" -> falcon(true);
             case "mpt" -> mpt();
             case "bloom" -> bloom();
-            case "opt" -> opt("relu", false);
-            case "galactica" -> opt("gelu", true);
+            case "opt" -> opt(OptShape.OPT_125M, false);
+            case "galactica" -> opt(OptShape.OPT_125M.withActivation("gelu"), true);
+            case "opt350m" -> opt(OptShape.OPT_350M, false);
+            case "opt-no-final-norm" -> opt(OptShape.NO_FINAL_NORM, false);
+            case "galactica30b" -> opt(OptShape.GALACTICA_30B, false);
             default -> throw new IllegalArgumentException(kase.name);
         }
     }
@@ -760,12 +766,57 @@ public final class TinyArchs {
         norm("output_norm", "transformer.ln_f", true);
     }
 
+    /** OPT's word embedding width in its OPT-350m case ({@code word_embed_proj_dim} < {@code hidden_size}). */
+    static final int OPT_PROJ = 32;
+
+    /**
+     * The {@code config.json} switches of an OPT case, as {@code OPTConfig} names them.
+     *
+     * @param activation      {@code activation_function}
+     * @param preNorm         {@code do_layer_norm_before}
+     * @param embDim          {@code word_embed_proj_dim} (project_in / project_out when it is not {@code hidden_size})
+     * @param bias            {@code enable_bias}: biases of q/k/v/out_proj, fc1, fc2
+     * @param affine          {@code layer_norm_elementwise_affine}: LayerNorm weights and biases
+     * @param removeFinalNorm {@code _remove_final_layer_norm}
+     * @param strayFinalNorm  the file holds a {@code decoder.final_layer_norm} the configuration does
+     *                        not build (post-norm, or {@code _remove_final_layer_norm}):
+     *                        {@code from_pretrained} ignores it, so must a reader
+     * @param tied            {@code tie_word_embeddings} (false: an {@code lm_head.weight} of its own)
+     */
+    record OptShape(String activation, boolean preNorm, int embDim, boolean bias, boolean affine, boolean removeFinalNorm,
+            boolean strayFinalNorm, boolean tied) {
+        /** OPT-125m .. 175B: ReLU, pre-norm, biases, tied embeddings. */
+        static final OptShape OPT_125M = new OptShape("relu", true, DIM, true, true, false, false, true);
+        /** OPT-350m: post-norm (so no final LayerNorm), narrower word embeddings projected in and out. */
+        static final OptShape OPT_350M = new OptShape("relu", false, OPT_PROJ, true, true, false, true, true);
+        /** A pre-norm checkpoint whose config removes the final LayerNorm (fine-tunes from before transformers 4.20.1), untied. */
+        static final OptShape NO_FINAL_NORM = new OptShape("relu", true, DIM, true, true, true, true, false);
+        /**
+         * Galactica-30b / 120b: GELU, no biases and LayerNorms without parameters ({@code enable_bias} and
+         * {@code layer_norm_elementwise_affine} false, the switches transformers PR #20390 added for them).
+         */
+        static final OptShape GALACTICA_30B = new OptShape("gelu", true, DIM, false, false, false, false, true);
+
+        OptShape withActivation(String a) {
+            return new OptShape(a, preNorm, embDim, bias, affine, removeFinalNorm, strayFinalNorm, tied);
+        }
+    }
+
+    /** An OPT LayerNorm (weight and bias), unless the shape's LayerNorms have no parameters. */
+    private void optNorm(String ggufPrefix, String hfPrefix, OptShape s) {
+        if (s.affine()) {
+            norm(ggufPrefix, hfPrefix, true);
+        }
+    }
+
     /**
      * OPT (activation ReLU) and Galactica (GELU): learned positions with offset 2, LayerNorms, biases,
-     * pre-norm, tied embeddings. With {@code asGpt2}, also the GGUF llama.cpp runs as its reference:
-     * {@code gpt2} names, Q/K/V fused, position rows from 2 on (OPT's offset), no output matrix.
+     * pre-norm, tied embeddings — or the variations of {@link OptShape}. With {@code asGpt2}, also the
+     * GGUF llama.cpp runs as its reference: {@code gpt2} names, Q/K/V fused, position rows from 2 on
+     * (OPT's offset), no output matrix. The random draws of the default shape are in the order the
+     * committed llama.cpp outputs were made from.
      */
-    private void opt(String activation, boolean asGpt2) {
+    private void opt(OptShape s, boolean asGpt2) {
         String g0 = asGpt2 ? "" : null;
         if (asGpt2) {
             ggufCommon("gpt2", 0);
@@ -773,39 +824,61 @@ public final class TinyArchs {
         }
         hfCommon("opt", "OPTForCausalLM");
         config.put("hidden_size", DIM).put("ffn_dim", FF).put("num_hidden_layers", LAYERS).put("num_attention_heads", HEADS)
-                .put("max_position_embeddings", CTX).put("activation_function", activation).put("do_layer_norm_before", true)
-                .put("word_embed_proj_dim", DIM).put("enable_bias", true).put("tie_word_embeddings", true);
-        both(suffix(g0, "token_embd.weight"), "model.decoder.embed_tokens.weight", matrix(VOCAB, DIM), VOCAB, DIM);
+                .put("max_position_embeddings", CTX).put("activation_function", s.activation())
+                .put("do_layer_norm_before", s.preNorm()).put("word_embed_proj_dim", s.embDim()).put("enable_bias", s.bias())
+                .put("tie_word_embeddings", s.tied());
+        if (!s.affine()) {
+            config.put("layer_norm_elementwise_affine", false);
+        }
+        if (s.removeFinalNorm()) {
+            config.put("_remove_final_layer_norm", true);
+        }
+        int emb = s.embDim();
+        both(suffix(g0, "token_embd.weight"), "model.decoder.embed_tokens.weight", matrix(VOCAB, emb), VOCAB, emb);
         float[] positions = matrix(CTX + 2, DIM);
         both(null, "model.decoder.embed_positions.weight", positions, CTX + 2, DIM);
         if (asGpt2) {
             ggufMatrix("position_embd.weight", new long[] {DIM, CTX}, rows(positions, DIM, 2, CTX));
         }
+        if (emb != DIM) {
+            both(null, "model.decoder.project_in.weight", matrix(DIM, emb), DIM, emb);
+        }
         for (int l = 0; l < LAYERS; l++) {
             String g = asGpt2 ? "blk." + l + "." : null;
             String h = "model.decoder.layers." + l + ".";
-            norm(suffix(g, "attn_norm"), h + "self_attn_layer_norm", true);
+            optNorm(suffix(g, "attn_norm"), h + "self_attn_layer_norm", s);
             float[] q = matrix(DIM, DIM);
             float[] k = matrix(DIM, DIM);
             float[] v = matrix(DIM, DIM);
-            float[] qb = bias(DIM);
-            float[] kb = bias(DIM);
-            float[] vb = bias(DIM);
             both(null, h + "self_attn.q_proj.weight", q, DIM, DIM);
             both(null, h + "self_attn.k_proj.weight", k, DIM, DIM);
             both(null, h + "self_attn.v_proj.weight", v, DIM, DIM);
-            vector(null, h + "self_attn.q_proj.bias", qb);
-            vector(null, h + "self_attn.k_proj.bias", kb);
-            vector(null, h + "self_attn.v_proj.bias", vb);
+            float[] qb = s.bias() ? bias(DIM) : null;
+            float[] kb = s.bias() ? bias(DIM) : null;
+            float[] vb = s.bias() ? bias(DIM) : null;
+            if (s.bias()) {
+                vector(null, h + "self_attn.q_proj.bias", qb);
+                vector(null, h + "self_attn.k_proj.bias", kb);
+                vector(null, h + "self_attn.v_proj.bias", vb);
+            }
             if (asGpt2) {
+                // Galactica's case only, which has biases (so does llama.cpp's gpt2)
                 ggufMatrix(g + "attn_qkv.weight", new long[] {DIM, 3 * DIM}, concat(q, k, v));
                 gguf.tensorF32(g + "attn_qkv.bias", new long[] {3 * DIM}, concat(qb, kb, vb));
             }
-            linear(suffix(g, "attn_output"), h + "self_attn.out_proj", DIM, DIM, true);
-            norm(suffix(g, "ffn_norm"), h + "final_layer_norm", true);
-            linear(suffix(g, "ffn_up"), h + "fc1", FF, DIM, true);
-            linear(suffix(g, "ffn_down"), h + "fc2", DIM, FF, true);
+            linear(suffix(g, "attn_output"), h + "self_attn.out_proj", DIM, DIM, s.bias());
+            optNorm(suffix(g, "ffn_norm"), h + "final_layer_norm", s);
+            linear(suffix(g, "ffn_up"), h + "fc1", FF, DIM, s.bias());
+            linear(suffix(g, "ffn_down"), h + "fc2", DIM, FF, s.bias());
         }
-        norm(suffix(g0, "output_norm"), "model.decoder.final_layer_norm", true);
+        if ((s.preNorm() && !s.removeFinalNorm()) || s.strayFinalNorm()) {
+            optNorm(suffix(g0, "output_norm"), "model.decoder.final_layer_norm", s);
+        }
+        if (emb != DIM) {
+            both(null, "model.decoder.project_out.weight", matrix(emb, DIM), emb, DIM);
+        }
+        if (!s.tied()) {
+            both(null, "lm_head.weight", matrix(VOCAB, emb, 3), VOCAB, emb);
+        }
     }
 }
