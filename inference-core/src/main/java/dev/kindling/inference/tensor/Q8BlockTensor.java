@@ -124,11 +124,11 @@ public abstract class Q8BlockTensor extends Tensor {
 
     /**
      * Decode kernel: the panel at {@code q[qOff]} (scales at {@code s[sOff]}) times one token
-     * (integers {@code xq[xOff..]}, block scales {@code dx[dOff..]}, block sums of the integers
+     * (integers {@code xq[xOff..]}, the same as int16 in {@code xq16[xOff..]} when {@link Simd#INT16}, block scales {@code dx[dOff..]}, block sums of the integers
      * {@code xs[dOff..]}); the {@link #PANEL_ROWS} results (padding rows included) to {@code out[outOff..]}.
      */
-    abstract void decodePanel(byte[] q, int qOff, short[] s, int sOff, float[] xq, int xOff, float[] dx, float[] xs,
-            int dOff, float[] out, int outOff);
+    abstract void decodePanel(byte[] q, int qOff, short[] s, int sOff, float[] xq, short[] xq16, int xOff, float[] dx,
+            float[] xs, int dOff, float[] out, int outOff, short[] spill, boolean int16);
 
     /**
      * Writes the integer weights of columns {@code [k0, k0 + n)} of the panel at {@code q[qOff]} as
@@ -207,22 +207,38 @@ public abstract class Q8BlockTensor extends Tensor {
         return acc;
     }
 
+    /** The quantized inputs {@code xq[off..off+n)} (integers in -127..127) as int16, for {@link Simd#INT16} kernels. */
+    public static void toInt16(float[] xq, int off, int n, short[] dst) {
+        for (int i = off; i < off + n; i++) {
+            dst[i] = (short) xq[i];
+        }
+    }
+
     /** Per-thread buffers of the many-token path. */
     public static final class Scratch {
         final float[] tile = new float[PANEL_GROUPS * TILE_COLS * GROUP];
         final float[] tileScales = new float[PANEL_GROUPS * (TILE_COLS / 32) * GROUP];
         final float[] acc = new float[TOKEN_CHUNK * PANEL_ROWS];
         final float[] panelOut = new float[PANEL_ROWS];
+        /** The decode kernels' int16 block sums, on their way to floats. */
+        final short[] spill = new short[PANEL_ROWS];
     }
 
     /**
      * Rows of panel {@code panel} for {@code nTokens} tokens: token {@code t}'s input is
-     * {@code xq[t * cols ..]} with scales {@code dx[t * blocks ..]} and block sums
+     * {@code xq[t * cols ..]} (and as int16 {@code xq16[t * cols ..]} when {@link Simd#INT16}, else
+     * {@code xq16} may be null; see {@link #toInt16}) with scales {@code dx[t * blocks ..]} and block sums
      * {@code xs[t * blocks ..]} (see {@link ActivationFormat#quantizeQ8_0}); its result for row
      * {@code r} goes to {@code out[t * outStride + outOff + r]} (rows past {@link #rows()} are not written).
      */
-    public final void multiplyPanel(int panel, float[] xq, float[] dx, float[] xs, int nTokens, float[] out, int outStride,
-            int outOff, Scratch s) {
+    public final void multiplyPanel(int panel, float[] xq, short[] xq16, float[] dx, float[] xs, int nTokens, float[] out,
+            int outStride, int outOff, Scratch s) {
+        multiplyPanel(panel, xq, xq16, dx, xs, nTokens, out, outStride, outOff, s, Simd.INT16);
+    }
+
+    /** {@link #multiplyPanel} with the choice of decode kernel given (tests run both). */
+    final void multiplyPanel(int panel, float[] xq, short[] xq16, float[] dx, float[] xs, int nTokens, float[] out,
+            int outStride, int outOff, Scratch s, boolean int16) {
         int r0 = panel * PANEL_ROWS;
         int nr = Math.min(PANEL_ROWS, rows - r0);
         if (L == 0 || !finiteScales) {
@@ -241,9 +257,9 @@ public abstract class Q8BlockTensor extends Tensor {
             for (int t = 0; t < nTokens; t++) {
                 int o = t * outStride + outOff + r0;
                 if (nr == PANEL_ROWS) {
-                    decodePanel(q, qOff, sc, sOff, xq, t * cols, dx, xs, t * blocks, out, o);
+                    decodePanel(q, qOff, sc, sOff, xq, xq16, t * cols, dx, xs, t * blocks, out, o, s.spill, int16);
                 } else {
-                    decodePanel(q, qOff, sc, sOff, xq, t * cols, dx, xs, t * blocks, s.panelOut, 0);
+                    decodePanel(q, qOff, sc, sOff, xq, xq16, t * cols, dx, xs, t * blocks, s.panelOut, 0, s.spill, int16);
                     System.arraycopy(s.panelOut, 0, out, o, nr);
                 }
             }
