@@ -35,7 +35,8 @@ public final class MatMul {
     /**
      * A job with its input as the kernels take it: {@code x} rounded by the weights'
      * {@link ActivationFormat} (stride {@code xStride}), or for a {@link Q8BlockTensor} the Q8_0
-     * integers {@code x} (stride {@code cols}; also as int16 {@code x16} when {@link Simd#INT16}), block scales {@code scales} and block sums {@code sums}
+     * integers {@code x} (stride {@code cols}; also as int16 {@code x16} for the int16 kernels,
+     * {@link Simd#INT16_DECODE} and {@link Simd#INT16_TILES}), block scales {@code scales} and block sums {@code sums}
      * (stride {@code cols/32}).
      */
     private record Prepared(Job job, float[] x, short[] x16, int xStride, float[] scales, float[] sums) {}
@@ -107,7 +108,7 @@ public final class MatMul {
                 float[] q = inputBuffer(3 * j, nTokens * cols);
                 float[] d = inputBuffer(3 * j + 1, nTokens * (cols / 32));
                 float[] sums = inputBuffer(3 * j + 2, nTokens * (cols / 32));
-                short[] q16 = Simd.INT16 ? inputBuffer16(j, nTokens * cols) : null;
+                short[] q16 = Simd.INT16_DECODE || Simd.INT16_TILES ? inputBuffer16(j, nTokens * cols) : null;
                 pool.run(nTokens, (worker, t) -> {
                     ActivationFormat.quantizeQ8_0(job.x, t * job.xStride, cols, q, t * cols, d, sums, t * (cols / 32));
                     if (q16 != null) {
@@ -129,7 +130,7 @@ public final class MatMul {
 
     private static final ThreadLocal<short[][]> INPUTS16 = ThreadLocal.withInitial(() -> new short[4][]);
 
-    /** The int16 copy of job slot {@code slot}'s quantized input ({@link Simd#INT16} kernels). */
+    /** The int16 copy of job slot {@code slot}'s quantized input (for the int16 kernels). */
     private static short[] inputBuffer16(int slot, int size) {
         short[][] bufs = INPUTS16.get();
         if (slot >= bufs.length) {

@@ -81,9 +81,29 @@ public final class Q4_0Tensor extends Q8BlockTensor {
     }
 
     @Override
+    boolean hasInt16Tiles() {
+        return true;
+    }
+
+    @Override
+    void dequantizeTile16(byte[] q, int qOff, int k0, int n, short[] tile) {
+        final int half = 2 * GROUP;
+        for (int h = 0; h < 2; h++) {
+            int src = qOff + k0 / 2 * PANEL_ROWS + h * half;
+            for (int b = 0; b < n / 32; b++) {
+                for (int j = 0; j < 16; j++) {
+                    ShortVector v = (ShortVector) ByteVector.fromArray(B2, q, src + (b * 16 + j) * PANEL_ROWS).castShape(S2, 0);
+                    v.and((short) 15).sub((short) 8).intoArray(tile, (b * 32 + j) * PANEL_ROWS + h * half);
+                    v.lanewise(VectorOperators.ASHR, 4).intoArray(tile, (b * 32 + j + 16) * PANEL_ROWS + h * half);
+                }
+            }
+        }
+    }
+
+    @Override
     void decodePanel(byte[] q, int qOff, short[] s, int sOff, float[] xq, short[] xq16, int xOff, float[] dx, float[] xs,
-            int dOff, float[] out, int outOff, short[] spill, boolean int16) {
-        if (int16) {
+            int dOff, float[] out, int outOff, short[] spill, boolean int16Decode) {
+        if (int16Decode) {
             decodePanelInt16(blocks, q, qOff, s, sOff, xq16, xOff, dx, dOff, out, outOff, spill);
         } else {
             decodePanelFloat(blocks, q, qOff, s, sOff, xq, xOff, dx, xs, dOff, out, outOff);
@@ -96,7 +116,7 @@ public final class Q4_0Tensor extends Q8BlockTensor {
      * JDK 17): {@code P = sum lo * x_j - 8 * sum_{j<16} x_j + sum hi16 * (x_{j+16} / 16)}. Every term and
      * partial sum is an integer below 2^24, so P is exact and equals the scalar twin's
      * {@code sum (q - 8) * x}. Scales as in {@link Q8_0Tensor#decodePanel}. The kernel unless
-     * {@link Simd#INT16}.
+     * {@link Simd#INT16_DECODE}.
      */
     static void decodePanelFloat(int blocks, byte[] q, int qOff, short[] s, int sOff, float[] xq, int xOff, float[] dx,
             float[] xs, int dOff, float[] out, int outOff) {
@@ -147,7 +167,7 @@ public final class Q4_0Tensor extends Q8BlockTensor {
      * covers twice the rows of a float FMA, which is what makes this kernel keep up with memory.
      * The block's sums go through {@code spill} to floats (a widening cast of half a vector is the
      * one that compiles on JDK 17), then as in {@link Q8_0Tensor#decodePanel}. The kernel when
-     * {@link Simd#INT16}; the inputs come as int16 ({@link #toInt16}): converting them in the loop
+     * {@link Simd#INT16_DECODE}; the inputs come as int16 ({@link #toInt16}): converting them in the loop
      * halves its speed.
      */
     static void decodePanelInt16(int blocks, byte[] q, int qOff, short[] s, int sOff, short[] xq, int xOff, float[] dx,

@@ -37,6 +37,7 @@ class Q8BlockKernelTest {
             check(t, 1, int16);
             check(t, 3, int16);
             check(t, Q8BlockTensor.TILED_FROM_TOKENS + 3, int16);
+            check(t, Q8BlockTensor.TOKEN_CHUNK + 6, int16); // two token chunks, a tile4 and a tile1 rest in the second
         }
     }
 
@@ -55,7 +56,8 @@ class Q8BlockKernelTest {
 
     /**
      * Runs every panel for {@code n} tokens and compares each output with the scalar twin; returns the
-     * outputs. {@code int16}: the decode kernel that sums in 16-bit lanes ({@code Simd.INT16}) instead of floats.
+     * outputs. {@code int16}: the kernels that sum in 16-bit lanes ({@code Simd.INT16_DECODE},
+     * {@code Simd.INT16_TILES}; Q4_0 only) instead of the float ones.
      */
     private static float[] check(Q8BlockTensor t, int n, boolean int16) {
         Random r = new Random(n);
@@ -76,7 +78,7 @@ class Q8BlockKernelTest {
         float[] out = new float[n * stride];
         Q8BlockTensor.Scratch s = new Q8BlockTensor.Scratch();
         for (int p = 0; p < t.panels(); p++) {
-            t.multiplyPanel(p, xq, xq16, dx, xs, n, out, stride, 2, s, int16);
+            t.multiplyPanel(p, xq, xq16, dx, xs, n, out, stride, 2, s, int16, int16);
         }
         for (int tok = 0; tok < n; tok++) {
             for (int row = 0; row < ROWS; row++) {
