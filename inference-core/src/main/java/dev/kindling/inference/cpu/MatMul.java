@@ -89,6 +89,7 @@ public final class MatMul {
             Job job = jobs[j];
             ActivationFormat f = job.w.activationFormat();
             boolean blocks = job.w instanceof Q8BlockTensor;
+            boolean int16 = job.w instanceof Q8BlockTensor b && b.takesInt16Input();
             if (f == ActivationFormat.F32) {
                 out[j] = new Prepared(job, job.x, null, job.xStride, null, null);
                 continue;
@@ -96,7 +97,8 @@ public final class MatMul {
             for (int i = 0; i < j && out[j] == null; i++) {
                 Job o = jobs[i];
                 if (o.x == job.x && o.xStride == job.xStride && o.w.cols() == job.w.cols()
-                        && o.w.activationFormat() == f && (o.w instanceof Q8BlockTensor) == blocks) {
+                        && o.w.activationFormat() == f && (o.w instanceof Q8BlockTensor) == blocks
+                        && (out[i].x16 != null || !int16)) {
                     out[j] = new Prepared(job, out[i].x, out[i].x16, out[i].xStride, out[i].scales, out[i].sums);
                 }
             }
@@ -108,7 +110,7 @@ public final class MatMul {
                 float[] q = inputBuffer(3 * j, nTokens * cols);
                 float[] d = inputBuffer(3 * j + 1, nTokens * (cols / 32));
                 float[] sums = inputBuffer(3 * j + 2, nTokens * (cols / 32));
-                short[] q16 = Simd.INT16_DECODE || Simd.INT16_TILES ? inputBuffer16(j, nTokens * cols) : null;
+                short[] q16 = int16 ? inputBuffer16(j, nTokens * cols) : null;
                 pool.run(nTokens, (worker, t) -> {
                     ActivationFormat.quantizeQ8_0(job.x, t * job.xStride, cols, q, t * cols, d, sums, t * (cols / 32));
                     if (q16 != null) {

@@ -147,6 +147,11 @@ public abstract class Q8BlockTensor extends Tensor {
         return false;
     }
 
+    /** True when {@link #multiplyPanel} reads the int16 copy of its input ({@link #toInt16}) with this JVM's kernels. */
+    public final boolean takesInt16Input() {
+        return hasInt16Tiles() && (Simd.INT16_TILES || Simd.INT16_DECODE);
+    }
+
     /**
      * Writes the integer weights of columns {@code [k0, k0 + n)} of the panel at {@code q[qOff]} as
      * int16 to {@code tile[(k - k0) * PANEL_ROWS + r]} for panel row {@code r} (only where
