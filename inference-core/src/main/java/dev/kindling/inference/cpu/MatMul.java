@@ -36,10 +36,11 @@ public final class MatMul {
     /**
      * A job with its input as the kernels take it: {@code x} rounded by the weights'
      * {@link ActivationFormat} (stride {@code xStride}), or for a {@link Q8BlockTensor} the Q8_0
-     * integers {@code x} (stride {@code cols}), block scales {@code scales} and block sums {@code sums}
+     * integers {@code x} (stride {@code cols}; also as int16 {@code x16} for the int16 kernels,
+     * {@link Simd#INT16_DECODE} and {@link Simd#INT16_TILES}), block scales {@code scales} and block sums {@code sums}
      * (stride {@code cols/32}).
      */
-    private record Prepared(Job job, float[] x, int xStride, float[] scales, float[] sums) {}
+    private record Prepared(Job job, float[] x, short[] x16, int xStride, float[] scales, float[] sums) {}
 
     /**
      * Per-thread scratch: a tile of dequantized rows (in decode, the one row being multiplied), the
@@ -73,7 +74,7 @@ public final class MatMul {
             Prepared p = jobs[j];
             Job job = p.job;
             if (job.w instanceof Q8BlockTensor b) {
-                b.multiplyPanel(task - firstTask[j], p.x, p.scales, p.sums, nTokens, job.out, job.outStride, job.outOff,
+                b.multiplyPanel(task - firstTask[j], p.x, p.x16, p.scales, p.sums, nTokens, job.out, job.outStride, job.outOff,
                         scratch[worker].blocks);
                 return;
             }
@@ -94,15 +95,17 @@ public final class MatMul {
             Job job = jobs[j];
             ActivationFormat f = job.w.activationFormat();
             boolean blocks = job.w instanceof Q8BlockTensor;
+            boolean int16 = job.w instanceof Q8BlockTensor b && b.takesInt16Input();
             if (f == ActivationFormat.F32) {
-                out[j] = new Prepared(job, job.x, job.xStride, null, null);
+                out[j] = new Prepared(job, job.x, null, job.xStride, null, null);
                 continue;
             }
             for (int i = 0; i < j && out[j] == null; i++) {
                 Job o = jobs[i];
                 if (o.x == job.x && o.xStride == job.xStride && o.w.cols() == job.w.cols()
-                        && o.w.activationFormat() == f && (o.w instanceof Q8BlockTensor) == blocks) {
-                    out[j] = new Prepared(job, out[i].x, out[i].xStride, out[i].scales, out[i].sums);
+                        && o.w.activationFormat() == f && (o.w instanceof Q8BlockTensor) == blocks
+                        && (out[i].x16 != null || !int16)) {
+                    out[j] = new Prepared(job, out[i].x, out[i].x16, out[i].xStride, out[i].scales, out[i].sums);
                 }
             }
             if (out[j] != null) {
@@ -113,13 +116,18 @@ public final class MatMul {
                 float[] q = inputBuffer(3 * j, nTokens * cols);
                 float[] d = inputBuffer(3 * j + 1, nTokens * (cols / 32));
                 float[] sums = inputBuffer(3 * j + 2, nTokens * (cols / 32));
-                pool.run(nTokens, (worker, t) ->
-                        ActivationFormat.quantizeQ8_0(job.x, t * job.xStride, cols, q, t * cols, d, sums, t * (cols / 32)));
-                out[j] = new Prepared(job, q, cols, d, sums);
+                short[] q16 = int16 ? inputBuffer16(j, nTokens * cols) : null;
+                pool.run(nTokens, (worker, t) -> {
+                    ActivationFormat.quantizeQ8_0(job.x, t * job.xStride, cols, q, t * cols, d, sums, t * (cols / 32));
+                    if (q16 != null) {
+                        Q8BlockTensor.toInt16(q, t * cols, cols, q16);
+                    }
+                });
+                out[j] = new Prepared(job, q, q16, cols, d, sums);
             } else {
                 float[] buf = inputBuffer(3 * j, (nTokens - 1) * job.xStride + cols);
                 pool.run(nTokens, (worker, t) -> f.roundTrip(job.x, t * job.xStride, cols, buf));
-                out[j] = new Prepared(job, buf, job.xStride, null, null);
+                out[j] = new Prepared(job, buf, null, job.xStride, null, null);
             }
         }
         return out;
@@ -127,6 +135,21 @@ public final class MatMul {
 
     /** Per calling thread (an engine's step thread), reusable input buffers, three per job slot. */
     private static final ThreadLocal<float[][]> INPUTS = ThreadLocal.withInitial(() -> new float[12][]);
+
+    private static final ThreadLocal<short[][]> INPUTS16 = ThreadLocal.withInitial(() -> new short[4][]);
+
+    /** The int16 copy of job slot {@code slot}'s quantized input (for the int16 kernels). */
+    private static short[] inputBuffer16(int slot, int size) {
+        short[][] bufs = INPUTS16.get();
+        if (slot >= bufs.length) {
+            bufs = Arrays.copyOf(bufs, slot + 1);
+            INPUTS16.set(bufs);
+        }
+        if (bufs[slot] == null || bufs[slot].length < size) {
+            bufs[slot] = new short[size];
+        }
+        return bufs[slot];
+    }
 
     private static float[] inputBuffer(int slot, int size) {
         float[][] bufs = INPUTS.get();

@@ -1,16 +1,20 @@
 package dev.kindling.inference.tensor;
 
 import static dev.kindling.inference.cpu.Simd.B;
+import static dev.kindling.inference.cpu.Simd.B2;
 import static dev.kindling.inference.cpu.Simd.F;
 import static dev.kindling.inference.cpu.Simd.I;
 import static dev.kindling.inference.cpu.Simd.S;
+import static dev.kindling.inference.cpu.Simd.S2;
 
 import dev.kindling.formats.gguf.GgmlType;
+import dev.kindling.inference.cpu.Simd;
 import java.nio.ByteBuffer;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * ggml Q4_0: blocks of 32 values (18 bytes: f16 {@code d}, 16 bytes of nibbles; value j is the low
@@ -76,16 +80,46 @@ public final class Q4_0Tensor extends Q8BlockTensor {
         }
     }
 
+    @Override
+    boolean hasInt16Tiles() {
+        return true;
+    }
+
+    @Override
+    void dequantizeTile16(byte[] q, int qOff, int k0, int n, short[] tile) {
+        final int half = 2 * GROUP;
+        for (int h = 0; h < 2; h++) {
+            int src = qOff + k0 / 2 * PANEL_ROWS + h * half;
+            for (int b = 0; b < n / 32; b++) {
+                for (int j = 0; j < 16; j++) {
+                    ShortVector v = (ShortVector) ByteVector.fromArray(B2, q, src + (b * 16 + j) * PANEL_ROWS).castShape(S2, 0);
+                    v.and((short) 15).sub((short) 8).intoArray(tile, (b * 32 + j) * PANEL_ROWS + h * half);
+                    v.lanewise(VectorOperators.ASHR, 4).intoArray(tile, (b * 32 + j + 16) * PANEL_ROWS + h * half);
+                }
+            }
+        }
+    }
+
+    @Override
+    void decodePanel(byte[] q, int qOff, short[] s, int sOff, float[] xq, short[] xq16, int xOff, float[] dx, float[] xs,
+            int dOff, float[] out, int outOff, short[] spill, boolean int16Decode) {
+        if (int16Decode) {
+            decodePanelInt16(blocks, q, qOff, s, sOff, xq16, xOff, dx, dOff, out, outOff, spill);
+        } else {
+            decodePanelFloat(blocks, q, qOff, s, sOff, xq, xOff, dx, xs, dOff, out, outOff);
+        }
+    }
+
     /**
      * Per block, with {@code lo = v & 0x0F} (the unsigned low nibble) and {@code hi16 = v & 0xF0}
      * (as a signed byte: 16 * the signed high value), byte masks only (lane shifts compile badly on
      * JDK 17): {@code P = sum lo * x_j - 8 * sum_{j<16} x_j + sum hi16 * (x_{j+16} / 16)}. Every term and
      * partial sum is an integer below 2^24, so P is exact and equals the scalar twin's
-     * {@code sum (q - 8) * x}. Scales as in {@link Q8_0Tensor#decodePanel}.
+     * {@code sum (q - 8) * x}. Scales as in {@link Q8_0Tensor#decodePanel}. The kernel unless
+     * {@link Simd#INT16_DECODE}.
      */
-    @Override
-    void decodePanel(byte[] q, int qOff, short[] s, int sOff, float[] xq, int xOff, float[] dx, float[] xs, int dOff,
-            float[] out, int outOff) {
+    static void decodePanelFloat(int blocks, byte[] q, int qOff, short[] s, int sOff, float[] xq, int xOff, float[] dx,
+            float[] xs, int dOff, float[] out, int outOff) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         int o = qOff;
         int so = sOff;
@@ -117,6 +151,60 @@ public final class Q4_0Tensor extends Q8BlockTensor {
             a2 = p2.fma(h.and(0x7FFF).mul(8192).or(h.and(0x80000000)).reinterpretAsFloats().mul(d), a2);
             h = (IntVector) ShortVector.fromArray(S, s, so + 3 * GROUP).castShape(I, 0);
             a3 = p3.fma(h.and(0x7FFF).mul(8192).or(h.and(0x80000000)).reinterpretAsFloats().mul(d), a3);
+        }
+        a0.intoArray(out, outOff);
+        a1.intoArray(out, outOff + GROUP);
+        a2.intoArray(out, outOff + 2 * GROUP);
+        a3.intoArray(out, outOff + 3 * GROUP);
+    }
+
+    /**
+     * In 16-bit integers, half a panel ({@code 2 * GROUP} rows) per vector: a byte of the panel
+     * widened to a short {@code v} holds the low value as {@code (v & 15) - 8} and the high value as
+     * {@code v >> 4} (the byte is signed), so per column pair {@code P += ((v & 15) - 8) * x_j + (v >> 4) * x_{j+16}}.
+     * Every product is at most 8 * 127 in magnitude and a block adds 32 of them: |P| <= 32512, so P is
+     * exact in int16 and equals the scalar twin's {@code sum (q - 8) * x}. One vector instruction
+     * covers twice the rows of a float FMA, which is what makes this kernel keep up with memory.
+     * The block's sums go through {@code spill} to floats (a widening cast of half a vector is the
+     * one that compiles on JDK 17), then as in {@link Q8_0Tensor#decodePanel}. The kernel when
+     * {@link Simd#INT16_DECODE}; the inputs come as int16 ({@link #toInt16}): converting them in the loop
+     * halves its speed.
+     */
+    static void decodePanelInt16(int blocks, byte[] q, int qOff, short[] s, int sOff, short[] xq, int xOff, float[] dx,
+            int dOff, float[] out, int outOff, short[] spill) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        ShortVector zero = ShortVector.zero(S2);
+        final int half = 2 * GROUP;
+        int o = qOff;
+        int so = sOff;
+        for (int b = 0; b < blocks; b++, so += PANEL_ROWS) {
+            ShortVector p0 = zero, p1 = zero;
+            int k = xOff + b * 32;
+            for (int j = 0; j < 16; j++, o += PANEL_ROWS) {
+                ShortVector xl = ShortVector.broadcast(S2, xq[k + j]);
+                ShortVector xh = ShortVector.broadcast(S2, xq[k + j + 16]);
+                ShortVector v = (ShortVector) ByteVector.fromArray(B2, q, o).castShape(S2, 0);
+                p0 = v.and((short) 15).sub((short) 8).mul(xl).add(p0);
+                p0 = v.lanewise(VectorOperators.ASHR, 4).mul(xh).add(p0);
+                v = (ShortVector) ByteVector.fromArray(B2, q, o + half).castShape(S2, 0);
+                p1 = v.and((short) 15).sub((short) 8).mul(xl).add(p1);
+                p1 = v.lanewise(VectorOperators.ASHR, 4).mul(xh).add(p1);
+            }
+            p0.intoArray(spill, 0);
+            p1.intoArray(spill, half);
+            float d = dx[dOff + b] * 0x1p112f;
+            IntVector h = (IntVector) ShortVector.fromArray(S, s, so).castShape(I, 0);
+            a0 = ((FloatVector) ShortVector.fromArray(S, spill, 0).castShape(F, 0))
+                    .fma(h.and(0x7FFF).mul(8192).or(h.and(0x80000000)).reinterpretAsFloats().mul(d), a0);
+            h = (IntVector) ShortVector.fromArray(S, s, so + GROUP).castShape(I, 0);
+            a1 = ((FloatVector) ShortVector.fromArray(S, spill, GROUP).castShape(F, 0))
+                    .fma(h.and(0x7FFF).mul(8192).or(h.and(0x80000000)).reinterpretAsFloats().mul(d), a1);
+            h = (IntVector) ShortVector.fromArray(S, s, so + 2 * GROUP).castShape(I, 0);
+            a2 = ((FloatVector) ShortVector.fromArray(S, spill, 2 * GROUP).castShape(F, 0))
+                    .fma(h.and(0x7FFF).mul(8192).or(h.and(0x80000000)).reinterpretAsFloats().mul(d), a2);
+            h = (IntVector) ShortVector.fromArray(S, s, so + 3 * GROUP).castShape(I, 0);
+            a3 = ((FloatVector) ShortVector.fromArray(S, spill, 3 * GROUP).castShape(F, 0))
+                    .fma(h.and(0x7FFF).mul(8192).or(h.and(0x80000000)).reinterpretAsFloats().mul(d), a3);
         }
         a0.intoArray(out, outOff);
         a1.intoArray(out, outOff + GROUP);

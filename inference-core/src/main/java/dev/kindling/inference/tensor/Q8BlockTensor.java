@@ -3,6 +3,7 @@ package dev.kindling.inference.tensor;
 import static dev.kindling.inference.cpu.Simd.F;
 import static dev.kindling.inference.cpu.Simd.I;
 import static dev.kindling.inference.cpu.Simd.S;
+import static dev.kindling.inference.cpu.Simd.S2;
 import static dev.kindling.inference.cpu.Simd.L;
 
 import dev.kindling.inference.cpu.ActivationFormat;
@@ -124,11 +125,11 @@ public abstract class Q8BlockTensor extends Tensor {
 
     /**
      * Decode kernel: the panel at {@code q[qOff]} (scales at {@code s[sOff]}) times one token
-     * (integers {@code xq[xOff..]}, block scales {@code dx[dOff..]}, block sums of the integers
+     * (integers {@code xq[xOff..]}, the same as int16 in {@code xq16[xOff..]}, block scales {@code dx[dOff..]}, block sums of the integers
      * {@code xs[dOff..]}); the {@link #PANEL_ROWS} results (padding rows included) to {@code out[outOff..]}.
      */
-    abstract void decodePanel(byte[] q, int qOff, short[] s, int sOff, float[] xq, int xOff, float[] dx, float[] xs,
-            int dOff, float[] out, int outOff);
+    abstract void decodePanel(byte[] q, int qOff, short[] s, int sOff, float[] xq, short[] xq16, int xOff, float[] dx,
+            float[] xs, int dOff, float[] out, int outOff, short[] spill, boolean int16Decode);
 
     /**
      * Writes the integer weights of columns {@code [k0, k0 + n)} of the panel at {@code q[qOff]} as
@@ -136,6 +137,29 @@ public abstract class Q8BlockTensor extends Tensor {
      * {@code g * GROUP + lane} (n a multiple of 32).
      */
     abstract void dequantizeTile(byte[] q, int qOff, int k0, int n, float[] tile);
+
+    /**
+     * True when the weights fit the int16 tile kernels ({@link #tile4Int16}): a block's 32 products
+     * with Q8_0 inputs must stay below 2^15 in magnitude, which holds for 4-bit weights (8 * 127 * 32 =
+     * 32512) and not for 8-bit ones.
+     */
+    boolean hasInt16Tiles() {
+        return false;
+    }
+
+    /** True when {@link #multiplyPanel} reads the int16 copy of its input ({@link #toInt16}) with this JVM's kernels. */
+    public final boolean takesInt16Input() {
+        return hasInt16Tiles() && (Simd.INT16_TILES || Simd.INT16_DECODE);
+    }
+
+    /**
+     * Writes the integer weights of columns {@code [k0, k0 + n)} of the panel at {@code q[qOff]} as
+     * int16 to {@code tile[(k - k0) * PANEL_ROWS + r]} for panel row {@code r} (only where
+     * {@link #hasInt16Tiles}).
+     */
+    void dequantizeTile16(byte[] q, int qOff, int k0, int n, short[] tile) {
+        throw new IllegalStateException(getClass().getSimpleName() + " has no int16 tiles: callers check hasInt16Tiles() first");
+    }
 
     // ---- layout
 
@@ -207,22 +231,40 @@ public abstract class Q8BlockTensor extends Tensor {
         return acc;
     }
 
+    /** The quantized inputs {@code xq[off..off+n)} (integers in -127..127) as int16, for the int16 kernels. */
+    public static void toInt16(float[] xq, int off, int n, short[] dst) {
+        for (int i = off; i < off + n; i++) {
+            dst[i] = (short) xq[i];
+        }
+    }
+
     /** Per-thread buffers of the many-token path. */
     public static final class Scratch {
         final float[] tile = new float[PANEL_GROUPS * TILE_COLS * GROUP];
         final float[] tileScales = new float[PANEL_GROUPS * (TILE_COLS / 32) * GROUP];
         final float[] acc = new float[TOKEN_CHUNK * PANEL_ROWS];
         final float[] panelOut = new float[PANEL_ROWS];
+        /** The int16 tile ({@link #dequantizeTile16}). */
+        final short[] tile16 = new short[TILE_COLS * PANEL_ROWS];
+        /** The decode kernels' int16 block sums, on their way to floats. */
+        final short[] spill = new short[PANEL_ROWS];
     }
 
     /**
      * Rows of panel {@code panel} for {@code nTokens} tokens: token {@code t}'s input is
-     * {@code xq[t * cols ..]} with scales {@code dx[t * blocks ..]} and block sums
+     * {@code xq[t * cols ..]} (and as int16 {@code xq16[t * cols ..]} when {@link Simd#INT16_DECODE} or {@link Simd#INT16_TILES}, else
+     * {@code xq16} may be null; see {@link #toInt16}) with scales {@code dx[t * blocks ..]} and block sums
      * {@code xs[t * blocks ..]} (see {@link ActivationFormat#quantizeQ8_0}); its result for row
      * {@code r} goes to {@code out[t * outStride + outOff + r]} (rows past {@link #rows()} are not written).
      */
-    public final void multiplyPanel(int panel, float[] xq, float[] dx, float[] xs, int nTokens, float[] out, int outStride,
-            int outOff, Scratch s) {
+    public final void multiplyPanel(int panel, float[] xq, short[] xq16, float[] dx, float[] xs, int nTokens, float[] out,
+            int outStride, int outOff, Scratch s) {
+        multiplyPanel(panel, xq, xq16, dx, xs, nTokens, out, outStride, outOff, s, Simd.INT16_DECODE, Simd.INT16_TILES);
+    }
+
+    /** {@link #multiplyPanel} with the choice of kernels given (tests run each). */
+    final void multiplyPanel(int panel, float[] xq, short[] xq16, float[] dx, float[] xs, int nTokens, float[] out,
+            int outStride, int outOff, Scratch s, boolean int16Decode, boolean int16Tiles) {
         int r0 = panel * PANEL_ROWS;
         int nr = Math.min(PANEL_ROWS, rows - r0);
         if (L == 0 || !finiteScales) {
@@ -241,9 +283,9 @@ public abstract class Q8BlockTensor extends Tensor {
             for (int t = 0; t < nTokens; t++) {
                 int o = t * outStride + outOff + r0;
                 if (nr == PANEL_ROWS) {
-                    decodePanel(q, qOff, sc, sOff, xq, t * cols, dx, xs, t * blocks, out, o);
+                    decodePanel(q, qOff, sc, sOff, xq, xq16, t * cols, dx, xs, t * blocks, out, o, s.spill, int16Decode);
                 } else {
-                    decodePanel(q, qOff, sc, sOff, xq, t * cols, dx, xs, t * blocks, s.panelOut, 0);
+                    decodePanel(q, qOff, sc, sOff, xq, xq16, t * cols, dx, xs, t * blocks, s.panelOut, 0, s.spill, int16Decode);
                     System.arraycopy(s.panelOut, 0, out, o, nr);
                 }
             }
@@ -252,11 +294,24 @@ public abstract class Q8BlockTensor extends Tensor {
         for (int t0 = 0; t0 < nTokens; t0 += TOKEN_CHUNK) {
             int tn = Math.min(TOKEN_CHUNK, nTokens - t0);
             Arrays.fill(s.acc, 0, tn * PANEL_ROWS, 0f);
+            boolean tiles16 = int16Tiles && hasInt16Tiles();
             for (int k0 = 0; k0 < cols; k0 += TILE_COLS) {
                 int n = Math.min(TILE_COLS, cols - k0);
-                dequantizeTile(q, qOff, k0, n, s.tile);
                 tileScales(sc, sOff, k0 / 32, n / 32, s.tileScales);
                 int t = 0;
+                if (tiles16) {
+                    dequantizeTile16(q, qOff, k0, n, s.tile16);
+                    for (; t + 4 <= tn; t += 4) {
+                        tile4Int16(s.tile16, s.tileScales, n / 32, xq16, (t0 + t) * cols + k0, cols, dx,
+                                (t0 + t) * blocks + k0 / 32, blocks, s.acc, t * PANEL_ROWS);
+                    }
+                    for (; t < tn; t++) {
+                        tile1Int16(s.tile16, s.tileScales, n / 32, xq16, (t0 + t) * cols + k0, dx, (t0 + t) * blocks + k0 / 32,
+                                s.acc, t * PANEL_ROWS);
+                    }
+                    continue;
+                }
+                dequantizeTile(q, qOff, k0, n, s.tile);
                 for (; t + 4 <= tn; t += 4) {
                     tile4(s.tile, s.tileScales, n / 32, xq, (t0 + t) * cols + k0, cols, dx, (t0 + t) * blocks + k0 / 32, blocks,
                             s.acc, t * PANEL_ROWS);
@@ -356,6 +411,108 @@ public abstract class Q8BlockTensor extends Tensor {
             p13.fma(s1.mul(d), FloatVector.fromArray(F, acc, a + GROUP)).intoArray(acc, a + GROUP);
             p23.fma(s2.mul(d), FloatVector.fromArray(F, acc, a + 2 * GROUP)).intoArray(acc, a + 2 * GROUP);
             p33.fma(s3.mul(d), FloatVector.fromArray(F, acc, a + 3 * GROUP)).intoArray(acc, a + 3 * GROUP);
+        }
+    }
+
+    /**
+     * {@link #tile4} in 16-bit integer lanes, for {@link #hasInt16Tiles} weights when {@link Simd#INT16_TILES}:
+     * per block, the exact integer sums P of four tokens for the panel's two halves ({@code 2 * GROUP}
+     * rows per int16 vector: twice the rows of a float vector per instruction), then the same
+     * {@code acc = fma(P, dw * dx, acc)} per group; token {@code t}'s int16 inputs are at
+     * {@code xq[xOff + t * xStride ..]}. Same bits as the float tile and the scalar twin.
+     */
+    private static void tile4Int16(short[] tile, float[] ts, int nb, short[] xq, int xOff, int xStride, float[] dx, int dOff,
+            int dStride, float[] acc, int accOff) {
+        final int half = 2 * GROUP;
+        final int sg = (TILE_COLS / 32) * GROUP;
+        ShortVector z = ShortVector.zero(S2);
+        for (int b = 0; b < nb; b++) {
+            ShortVector p00 = z, p01 = z, p02 = z, p03 = z, p10 = z, p11 = z, p12 = z, p13 = z;
+            int x0 = xOff + b * 32, x1 = x0 + xStride, x2 = x1 + xStride, x3 = x2 + xStride;
+            int w = b * 32 * PANEL_ROWS;
+            for (int i = 0; i < 32; i++, w += PANEL_ROWS) {
+                ShortVector w0 = ShortVector.fromArray(S2, tile, w);
+                ShortVector w1 = ShortVector.fromArray(S2, tile, w + half);
+                ShortVector x = ShortVector.broadcast(S2, xq[x0 + i]);
+                p00 = w0.mul(x).add(p00);
+                p10 = w1.mul(x).add(p10);
+                x = ShortVector.broadcast(S2, xq[x1 + i]);
+                p01 = w0.mul(x).add(p01);
+                p11 = w1.mul(x).add(p11);
+                x = ShortVector.broadcast(S2, xq[x2 + i]);
+                p02 = w0.mul(x).add(p02);
+                p12 = w1.mul(x).add(p12);
+                x = ShortVector.broadcast(S2, xq[x3 + i]);
+                p03 = w0.mul(x).add(p03);
+                p13 = w1.mul(x).add(p13);
+            }
+            FloatVector s0 = FloatVector.fromArray(F, ts, b * GROUP);
+            FloatVector s1 = FloatVector.fromArray(F, ts, b * GROUP + sg);
+            FloatVector s2 = FloatVector.fromArray(F, ts, b * GROUP + 2 * sg);
+            FloatVector s3 = FloatVector.fromArray(F, ts, b * GROUP + 3 * sg);
+            // per token: groups 0-1 from the first half's sums, 2-3 from the second's (written out: vectors
+            // passed to a method that is not inlined are boxed)
+            int a = accOff;
+            float d = dx[dOff + b];
+            ((FloatVector) p00.castShape(F, 0)).fma(s0.mul(d), FloatVector.fromArray(F, acc, a)).intoArray(acc, a);
+            ((FloatVector) p00.castShape(F, 1)).fma(s1.mul(d), FloatVector.fromArray(F, acc, a + GROUP)).intoArray(acc, a + GROUP);
+            ((FloatVector) p10.castShape(F, 0)).fma(s2.mul(d), FloatVector.fromArray(F, acc, a + 2 * GROUP))
+                    .intoArray(acc, a + 2 * GROUP);
+            ((FloatVector) p10.castShape(F, 1)).fma(s3.mul(d), FloatVector.fromArray(F, acc, a + 3 * GROUP))
+                    .intoArray(acc, a + 3 * GROUP);
+            a += PANEL_ROWS;
+            d = dx[dOff + dStride + b];
+            ((FloatVector) p01.castShape(F, 0)).fma(s0.mul(d), FloatVector.fromArray(F, acc, a)).intoArray(acc, a);
+            ((FloatVector) p01.castShape(F, 1)).fma(s1.mul(d), FloatVector.fromArray(F, acc, a + GROUP)).intoArray(acc, a + GROUP);
+            ((FloatVector) p11.castShape(F, 0)).fma(s2.mul(d), FloatVector.fromArray(F, acc, a + 2 * GROUP))
+                    .intoArray(acc, a + 2 * GROUP);
+            ((FloatVector) p11.castShape(F, 1)).fma(s3.mul(d), FloatVector.fromArray(F, acc, a + 3 * GROUP))
+                    .intoArray(acc, a + 3 * GROUP);
+            a += PANEL_ROWS;
+            d = dx[dOff + 2 * dStride + b];
+            ((FloatVector) p02.castShape(F, 0)).fma(s0.mul(d), FloatVector.fromArray(F, acc, a)).intoArray(acc, a);
+            ((FloatVector) p02.castShape(F, 1)).fma(s1.mul(d), FloatVector.fromArray(F, acc, a + GROUP)).intoArray(acc, a + GROUP);
+            ((FloatVector) p12.castShape(F, 0)).fma(s2.mul(d), FloatVector.fromArray(F, acc, a + 2 * GROUP))
+                    .intoArray(acc, a + 2 * GROUP);
+            ((FloatVector) p12.castShape(F, 1)).fma(s3.mul(d), FloatVector.fromArray(F, acc, a + 3 * GROUP))
+                    .intoArray(acc, a + 3 * GROUP);
+            a += PANEL_ROWS;
+            d = dx[dOff + 3 * dStride + b];
+            ((FloatVector) p03.castShape(F, 0)).fma(s0.mul(d), FloatVector.fromArray(F, acc, a)).intoArray(acc, a);
+            ((FloatVector) p03.castShape(F, 1)).fma(s1.mul(d), FloatVector.fromArray(F, acc, a + GROUP)).intoArray(acc, a + GROUP);
+            ((FloatVector) p13.castShape(F, 0)).fma(s2.mul(d), FloatVector.fromArray(F, acc, a + 2 * GROUP))
+                    .intoArray(acc, a + 2 * GROUP);
+            ((FloatVector) p13.castShape(F, 1)).fma(s3.mul(d), FloatVector.fromArray(F, acc, a + 3 * GROUP))
+                    .intoArray(acc, a + 3 * GROUP);
+        }
+    }
+
+    /** {@link #tile4Int16} for one token (the rest of a token chunk). */
+    private static void tile1Int16(short[] tile, float[] ts, int nb, short[] xq, int xOff, float[] dx, int dOff,
+            float[] acc, int accOff) {
+        final int half = 2 * GROUP;
+        final int sg = (TILE_COLS / 32) * GROUP;
+        for (int b = 0; b < nb; b++) {
+            ShortVector p0 = ShortVector.zero(S2), p1 = p0;
+            int x0 = xOff + b * 32;
+            int w = b * 32 * PANEL_ROWS;
+            for (int i = 0; i < 32; i++, w += PANEL_ROWS) {
+                ShortVector x = ShortVector.broadcast(S2, xq[x0 + i]);
+                p0 = ShortVector.fromArray(S2, tile, w).mul(x).add(p0);
+                p1 = ShortVector.fromArray(S2, tile, w + half).mul(x).add(p1);
+            }
+            FloatVector s0 = FloatVector.fromArray(F, ts, b * GROUP);
+            FloatVector s1 = FloatVector.fromArray(F, ts, b * GROUP + sg);
+            FloatVector s2 = FloatVector.fromArray(F, ts, b * GROUP + 2 * sg);
+            FloatVector s3 = FloatVector.fromArray(F, ts, b * GROUP + 3 * sg);
+            float d = dx[dOff + b];
+            int a = accOff;
+            ((FloatVector) p0.castShape(F, 0)).fma(s0.mul(d), FloatVector.fromArray(F, acc, a)).intoArray(acc, a);
+            ((FloatVector) p0.castShape(F, 1)).fma(s1.mul(d), FloatVector.fromArray(F, acc, a + GROUP)).intoArray(acc, a + GROUP);
+            ((FloatVector) p1.castShape(F, 0)).fma(s2.mul(d), FloatVector.fromArray(F, acc, a + 2 * GROUP))
+                    .intoArray(acc, a + 2 * GROUP);
+            ((FloatVector) p1.castShape(F, 1)).fma(s3.mul(d), FloatVector.fromArray(F, acc, a + 3 * GROUP))
+                    .intoArray(acc, a + 3 * GROUP);
         }
     }
 

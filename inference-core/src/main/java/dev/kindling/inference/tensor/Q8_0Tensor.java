@@ -71,8 +71,8 @@ public final class Q8_0Tensor extends Q8BlockTensor {
      * shifts and blends badly.
      */
     @Override
-    void decodePanel(byte[] q, int qOff, short[] s, int sOff, float[] xq, int xOff, float[] dx, float[] xs, int dOff,
-            float[] out, int outOff) {
+    void decodePanel(byte[] q, int qOff, short[] s, int sOff, float[] xq, short[] xq16, int xOff, float[] dx, float[] xs,
+            int dOff, float[] out, int outOff, short[] spill, boolean int16Decode) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         int o = qOff;
         int so = sOff;

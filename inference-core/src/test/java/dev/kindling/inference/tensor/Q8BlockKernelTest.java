@@ -33,9 +33,12 @@ class Q8BlockKernelTest {
         b.putShort(2 * type.typeSize, (short) 0xB800);
         b.putShort(3 * type.typeSize, (short) 0x8003);
         Q8BlockTensor t = (Q8BlockTensor) RandomBlocks.tensor(type, ROWS, COLS, data);
-        check(t, 1);
-        check(t, 3);
-        check(t, Q8BlockTensor.TILED_FROM_TOKENS + 3);
+        for (boolean int16 : new boolean[] {false, true}) {
+            check(t, 1, int16);
+            check(t, 3, int16);
+            check(t, Q8BlockTensor.TILED_FROM_TOKENS + 3, int16);
+            check(t, Q8BlockTensor.TOKEN_CHUNK + 6, int16); // two token chunks, a tile4 and a tile1 rest in the second
+        }
     }
 
     @ParameterizedTest
@@ -44,13 +47,19 @@ class Q8BlockKernelTest {
         byte[] data = RandomBlocks.bytes(type, ROWS, COLS, 19);
         ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN).putShort((int) type.byteSize(COLS) * 5, (short) 0x7E00); // NaN, row 5 block 0
         Q8BlockTensor t = (Q8BlockTensor) RandomBlocks.tensor(type, ROWS, COLS, data);
-        float[] out = check(t, 1);
-        assertTrue(Float.isNaN(out[2 + 5]));
-        assertTrue(Float.isFinite(out[2 + 6]));
+        for (boolean int16 : new boolean[] {false, true}) {
+            float[] out = check(t, 1, int16);
+            assertTrue(Float.isNaN(out[2 + 5]));
+            assertTrue(Float.isFinite(out[2 + 6]));
+        }
     }
 
-    /** Runs every panel for {@code n} tokens and compares each output with the scalar twin; returns the outputs. */
-    private static float[] check(Q8BlockTensor t, int n) {
+    /**
+     * Runs every panel for {@code n} tokens and compares each output with the scalar twin; returns the
+     * outputs. {@code int16}: the kernels that sum in 16-bit lanes ({@code Simd.INT16_DECODE},
+     * {@code Simd.INT16_TILES}; Q4_0 only) instead of the float ones.
+     */
+    private static float[] check(Q8BlockTensor t, int n, boolean int16) {
         Random r = new Random(n);
         int blocks = COLS / 32;
         float[] x = new float[n * COLS];
@@ -63,18 +72,20 @@ class Q8BlockKernelTest {
         for (int tok = 0; tok < n; tok++) {
             ActivationFormat.quantizeQ8_0(x, tok * COLS, COLS, xq, tok * COLS, dx, xs, tok * blocks);
         }
+        short[] xq16 = new short[n * COLS];
+        Q8BlockTensor.toInt16(xq, 0, n * COLS, xq16);
         int stride = ROWS + 5;
         float[] out = new float[n * stride];
         Q8BlockTensor.Scratch s = new Q8BlockTensor.Scratch();
         for (int p = 0; p < t.panels(); p++) {
-            t.multiplyPanel(p, xq, dx, xs, n, out, stride, 2, s);
+            t.multiplyPanel(p, xq, xq16, dx, xs, n, out, stride, 2, s, int16, int16);
         }
         for (int tok = 0; tok < n; tok++) {
             for (int row = 0; row < ROWS; row++) {
                 float want = t.productScalar(row, xq, tok * COLS, dx, tok * blocks);
                 float got = out[tok * stride + 2 + row];
                 assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(got),
-                        t.type() + " " + n + " tokens: token " + tok + " row " + row + ": " + got + " vs " + want);
+                        t.type() + (int16 ? " int16" : "") + " " + n + " tokens: token " + tok + " row " + row + ": " + got + " vs " + want);
             }
             assertEquals(0f, out[tok * stride + 1]); // nothing written outside the rows
             assertEquals(0f, out[tok * stride + 2 + ROWS]);
