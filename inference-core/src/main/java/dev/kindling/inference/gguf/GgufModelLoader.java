@@ -57,10 +57,12 @@ public final class GgufModelLoader {
 
     private static void checkHeap(GgufFile gguf) {
         long need = 0;
+        boolean inHeap = Tensors.weightsInHeap();
         for (GgufTensorInfo t : gguf.tensorList()) {
             if (t.type() == GgmlType.F32 || t.type() == GgmlType.F16 || t.type() == GgmlType.BF16) {
-                // mapped in place; only 1-D vectors (norms, biases) are read into float arrays
-                need += t.dims().length == 1 ? 4 * t.dim(0) : 0;
+                // mapped in place (only 1-D vectors, norms and biases, are read into float arrays) unless
+                // -Dkindling.weights=heap copies them
+                need += t.dims().length == 1 ? 4 * t.dim(0) : inHeap ? t.byteSize() : 0;
             } else {
                 // repacked quantized rows carry float scales: at most ~15% over the file size
                 need += t.byteSize() + t.byteSize() / 7;

@@ -13,6 +13,7 @@ import dev.kindling.inference.model.Model;
 import dev.kindling.inference.model.ModelConfig;
 import dev.kindling.inference.model.Weights;
 import java.nio.file.Files;
+import dev.kindling.inference.tensor.Tensors;
 import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,12 +75,13 @@ public final class HfModelLoader {
         }
     }
 
-    /** Heap the 1-D tensors take as float arrays (the matrices stay mapped). */
+    /** Heap the 1-D tensors take as float arrays, plus the matrices when {@code -Dkindling.weights=heap} copies them. */
     private static long vectorBytes(SafetensorsCheckpoint st) {
         long n = 0;
+        boolean inHeap = Tensors.weightsInHeap();
         for (String name : st.names()) {
             SafetensorsTensor t = st.tensor(name);
-            n += t.shape().length <= 1 ? 4 * t.elementCount() : 0;
+            n += t.shape().length <= 1 ? 4 * t.elementCount() : inHeap ? t.byteSize() : 0;
         }
         return n;
     }

@@ -6,16 +6,34 @@ import java.nio.FloatBuffer;
 /**
  * Float32 weights, read in place from the mapped file ({@code StoredRows}): a row is copied into the
  * caller's scratch with one bulk {@link FloatBuffer#get(int, float[], int, int)} (a memory copy that
- * leaves the row in L1), and the products run on that copy.
+ * leaves the row in L1), and the products run on that copy. With {@code -Dkindling.weights=heap}
+ * ({@link Tensors#weightsInHeap}) the values are copied into arrays at load and rows come from there.
  */
 public final class F32Tensor extends Tensor {
     private final StoredRows stored;
     private final FloatBuffer[] data;
 
+    /** The buffers' values copied into arrays ({@link Tensors#weightsInHeap}), or null when read in place. */
+    private final float[][] heap;
+
     F32Tensor(String name, int cols, StoredRows stored) {
         super(name, stored.rows(), cols, 4L * cols);
         this.stored = stored;
         this.data = stored.floats();
+        if (Tensors.weightsInHeap()) {
+            heap = new float[data.length][];
+            for (int i = 0; i < data.length; i++) {
+                heap[i] = new float[data[i].capacity()];
+                data[i].get(0, heap[i], 0, heap[i].length);
+            }
+        } else {
+            heap = null;
+        }
+    }
+
+    @Override
+    boolean copiedToHeap() {
+        return heap != null;
     }
 
     static F32Tensor read(String name, int rows, int cols, RowSource src) {
@@ -39,7 +57,11 @@ public final class F32Tensor extends Tensor {
 
     @Override
     public void dequantizeRow(int row, float[] dst, int off) {
-        data[stored.buffer(row)].get(stored.rowInBuffer(row) * cols, dst, off, cols);
+        if (heap != null) {
+            System.arraycopy(heap[stored.buffer(row)], stored.rowInBuffer(row) * cols, dst, off, cols);
+        } else {
+            data[stored.buffer(row)].get(stored.rowInBuffer(row) * cols, dst, off, cols);
+        }
     }
 
     @Override

@@ -17,10 +17,27 @@ abstract class HalfTensor extends Tensor {
     private final StoredRows stored;
     private final ShortBuffer[] data;
 
+    /** The buffers' values copied into arrays ({@link Tensors#weightsInHeap}), or null when read in place. */
+    private final short[][] heap;
+
     HalfTensor(String name, int cols, StoredRows stored) {
         super(name, stored.rows(), cols, 2L * cols);
         this.stored = stored;
         this.data = stored.shorts();
+        if (Tensors.weightsInHeap()) {
+            heap = new short[data.length][];
+            for (int i = 0; i < data.length; i++) {
+                heap[i] = new short[data[i].capacity()];
+                data[i].get(0, heap[i], 0, heap[i].length);
+            }
+        } else {
+            heap = null;
+        }
+    }
+
+    @Override
+    boolean copiedToHeap() {
+        return heap != null;
     }
 
     @Override
@@ -51,17 +68,24 @@ abstract class HalfTensor extends Tensor {
 
     @Override
     public void dequantizeRow(int row, float[] dst, int off, short[] halves) {
-        data[stored.buffer(row)].get(stored.rowInBuffer(row) * cols, halves, 0, cols);
+        short[] a = halves;
+        int o = 0;
+        if (heap != null) {
+            a = heap[stored.buffer(row)];
+            o = stored.rowInBuffer(row) * cols;
+        } else {
+            data[stored.buffer(row)].get(stored.rowInBuffer(row) * cols, halves, 0, cols);
+        }
         int i = 0;
         int lanes = Simd.L;
         if (lanes > 0) {
             int upper = cols - cols % lanes;
             for (; i < upper; i += lanes) {
-                load(halves, i).intoArray(dst, off + i);
+                load(a, o + i).intoArray(dst, off + i);
             }
         }
         for (; i < cols; i++) {
-            dst[off + i] = convert(halves[i]);
+            dst[off + i] = convert(a[o + i]);
         }
     }
 

@@ -75,11 +75,12 @@ public abstract class Tensor {
 
     /**
      * True when the values are read in place from a memory-mapped file (F32, F16, BF16 loaded from
-     * a model file), false when they live in heap arrays (the repacked quantized types).
+     * a model file), false when they live in heap arrays (the repacked quantized types, and F32/F16/BF16
+     * with {@code -Dkindling.weights=heap}).
      */
     public final boolean mapped() {
         StoredRows s = stored();
-        if (s == null) {
+        if (s == null || copiedToHeap()) {
             return false;
         }
         for (java.nio.ByteBuffer b : s.buffers()) {
@@ -88,6 +89,11 @@ public abstract class Tensor {
             }
         }
         return true;
+    }
+
+    /** True for an F32/F16/BF16 tensor whose values were copied into heap arrays ({@link Tensors#weightsInHeap}). */
+    boolean copiedToHeap() {
+        return false;
     }
 
     /** The views of the file this tensor computes from, or null for a tensor held in heap arrays. */

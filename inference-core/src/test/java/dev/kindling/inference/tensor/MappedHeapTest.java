@@ -1,6 +1,7 @@
 package dev.kindling.inference.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * with {@code -Xmx96m} — less than half its weights — the same greedy tokens as this JVM does. A
  * heap copy of the weights could not even be allocated there (on the heap-copy engine the child
  * stops at the loader's heap check: "the weights need about 0.23 GiB of Java heap but only 0.08 GiB
- * is available"). About 7 s on 2 cores, most of it writing the file.
+ * is available"). With {@code -Dkindling.weights=heap} the same child is refused by that check,
+ * and with room it generates the same tokens. About 12 s on 2 cores (the file, four child JVMs).
  */
 class MappedHeapTest {
     static final int DIM = 1024;
@@ -37,13 +40,19 @@ class MappedHeapTest {
     static final int[] PROMPT = {1, 300, 4000, 77, 12000, 9};
     static final int TOKENS = 6;
 
+    /** One checkpoint for the class (writing it is most of the time). */
     @TempDir
-    Path dir;
+    static Path dir;
+    static long weightBytes;
+
+    @BeforeAll
+    static void write() throws Exception {
+        weightBytes = writeCheckpoint(dir);
+    }
 
     @Test
     void generatesInAHeapSmallerThanItsWeights() throws Exception {
-        long bytes = writeCheckpoint(dir);
-        assertTrue(bytes > 240_000_000L, "weights: " + bytes + " bytes");
+        assertTrue(weightBytes > 240_000_000L, "weights: " + weightBytes + " bytes");
         String here = Arrays.toString(generate(dir));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process p = new ProcessBuilder(java, "-Xmx96m", "--add-modules", "jdk.incubator.vector",
@@ -53,6 +62,47 @@ class MappedHeapTest {
         assertEquals(0, p.waitFor(), out);
         System.out.println("child JVM: " + out.lines().filter(l -> l.startsWith("max heap")).findFirst().orElse(out));
         assertTrue(out.contains("tokens " + here), "child JVM (-Xmx96m) printed:\n" + out + "\nexpected tokens " + here);
+    }
+
+    /**
+     * {@code -Dkindling.weights=heap} really copies: in the same 96 MB heap the loader refuses the
+     * checkpoint with its heap check (naming what it needs), and with room it generates the same tokens.
+     */
+    @Test
+    void heapWeightsAreCopiedAndCounted() throws Exception {
+        String here = Arrays.toString(generate(dir));
+        String small = child("-Xmx96m", "-Dkindling.weights=heap");
+        assertTrue(small.contains("of Java heap but only"), "child JVM (-Xmx96m, heap weights) printed:\n" + small);
+        String big = child("-Xmx1g", "-Dkindling.weights=heap");
+        assertTrue(big.contains("tokens " + here), "child JVM (-Xmx1g, heap weights) printed:\n" + big + "\nexpected tokens " + here);
+    }
+
+    @Test
+    void unknownWeightsSettingIsRefused() {
+        String before = System.getProperty(Tensors.WEIGHTS_PROPERTY);
+        System.setProperty(Tensors.WEIGHTS_PROPERTY, "gpu");
+        try {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, Tensors::weightsInHeap);
+            assertTrue(e.getMessage().contains("-Dkindling.weights=gpu: expected mapped or heap"), e.getMessage());
+        } finally {
+            if (before == null) {
+                System.clearProperty(Tensors.WEIGHTS_PROPERTY);
+            } else {
+                System.setProperty(Tensors.WEIGHTS_PROPERTY, before);
+            }
+        }
+    }
+
+    /** Runs {@link #main} on {@link #dir} in a child JVM with {@code options}; returns what it printed. */
+    private static String child(String... options) throws Exception {
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(javaBin, "--add-modules", "jdk.incubator.vector"));
+        cmd.addAll(Arrays.asList(options));
+        cmd.addAll(java.util.List.of("-cp", System.getProperty("java.class.path"), MappedHeapTest.class.getName(), dir.toString()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        p.waitFor();
+        return out;
     }
 
     /** The child JVM: greedy tokens of the checkpoint in {@code args[0]}. */
