@@ -10,6 +10,8 @@ import java.nio.file.*;
  * {@code -Dkindling.weights=heap} does); 2 = the bulk copy alone; 3 = conversion straight from the
  * mapping with {@code fromByteBuffer} (JDK 17-19 only); 4 = {@code System.arraycopy} of a row out
  * of a heap copy, then the conversion. Prints GB/s of halves per thread-CPU second for the last 3 of 12 passes.
+ * {@code -Danon=true} first copies the rows into anonymous direct memory ({@code allocateDirect}, with
+ * {@code -XX:MaxDirectMemorySize=4g}), to tell the file mapping from the buffer path.
  *
  * <pre>
  * javac --add-modules jdk.incubator.vector -d /tmp/probe inference-core/bench/HalfRowProbe.java
@@ -35,6 +37,12 @@ public class HalfRowProbe {
         int mode = Integer.parseInt(a[1]);
         try (FileChannel ch = FileChannel.open(Path.of(a[0]))) {
             ByteBuffer mb = ch.map(FileChannel.MapMode.READ_ONLY, 1 << 20, bytes).asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
+            if (Boolean.getBoolean("anon")) { // the same bytes in anonymous direct memory: is it the file mapping or the buffer path?
+                ByteBuffer d = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
+                d.put(mb.duplicate());
+                d.clear();
+                mb = d.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
+            }
             ShortBuffer sb = mb.asShortBuffer();
             short[] heap = mode == 1 || mode == 4 ? new short[rows * n] : null; 
             if (heap != null) sb.get(0, heap, 0, rows * n);
