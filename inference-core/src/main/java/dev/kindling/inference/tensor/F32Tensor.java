@@ -20,15 +20,7 @@ public final class F32Tensor extends Tensor {
         super(name, stored.rows(), cols, 4L * cols);
         this.stored = stored;
         this.data = stored.floats();
-        if (Tensors.weightsInHeap()) {
-            heap = new float[data.length][];
-            for (int i = 0; i < data.length; i++) {
-                heap[i] = new float[data[i].capacity()];
-                data[i].get(0, heap[i], 0, heap[i].length);
-            }
-        } else {
-            heap = null;
-        }
+        this.heap = Tensors.weightsInHeap() ? StoredRows.copy(data) : null;
     }
 
     @Override

@@ -24,15 +24,7 @@ abstract class HalfTensor extends Tensor {
         super(name, stored.rows(), cols, 2L * cols);
         this.stored = stored;
         this.data = stored.shorts();
-        if (Tensors.weightsInHeap()) {
-            heap = new short[data.length][];
-            for (int i = 0; i < data.length; i++) {
-                heap[i] = new short[data[i].capacity()];
-                data[i].get(0, heap[i], 0, heap[i].length);
-            }
-        } else {
-            heap = null;
-        }
+        this.heap = Tensors.weightsInHeap() ? StoredRows.copy(data) : null;
     }
 
     @Override

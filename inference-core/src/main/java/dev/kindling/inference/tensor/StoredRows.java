@@ -113,6 +113,26 @@ final class StoredRows {
         return f;
     }
 
+    /** The values of float views copied into arrays, one per buffer (for {@code -Dkindling.weights=heap}). */
+    static float[][] copy(FloatBuffer[] views) {
+        float[][] a = new float[views.length][];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = new float[views[i].capacity()];
+            views[i].get(0, a[i], 0, a[i].length);
+        }
+        return a;
+    }
+
+    /** The values of 16-bit views copied into arrays, one per buffer (for {@code -Dkindling.weights=heap}). */
+    static short[][] copy(ShortBuffer[] views) {
+        short[][] a = new short[views.length][];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = new short[views[i].capacity()];
+            views[i].get(0, a[i], 0, a[i].length);
+        }
+        return a;
+    }
+
     /** 16-bit views of the buffers (F16, BF16). */
     ShortBuffer[] shorts() {
         ShortBuffer[] s = new ShortBuffer[buffers.length];

@@ -169,16 +169,6 @@ class OptReferenceTest {
         return worst;
     }
 
-    static int argmax(double[] a) {
-        int best = 0;
-        for (int i = 1; i < a.length; i++) {
-            if (a[i] > a[best]) {
-                best = i;
-            }
-        }
-        return best;
-    }
-
     @ParameterizedTest(name = "{0}")
     @MethodSource("optCases")
     void matchesTheNumpyReferenceOfModelingOpt(TinyArchs.Case c) throws Exception {
@@ -193,7 +183,7 @@ class OptReferenceTest {
             for (int i = 0; i < o.length; i++) {
                 o[i] = ours[t][i];
             }
-            sameArgmax += argmax(o) == argmax(ref[t]) ? 1 : 0;
+            sameArgmax += LlamaCppArchParityTest.argmax(o) == LlamaCppArchParityTest.argmax(ref[t]) ? 1 : 0;
         }
         System.out.printf("%s vs numpy modeling_opt: max relative error %.3g over %d positions, argmax equal %d/%d%n",
                 c.name(), rel, PROMPT.length, sameArgmax, PROMPT.length);
