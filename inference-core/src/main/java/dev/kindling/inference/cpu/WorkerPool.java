@@ -6,8 +6,9 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * A fixed pool of {@code threads - 1} daemon workers plus the calling thread, for data-parallel
- * loops ({@link #run}): matmul row tiles, attention heads. Tasks are handed out one index at a
- * time from a shared counter, so a core slowed by another process simply takes fewer.
+ * loops ({@link #run}): matmul row tiles, attention heads. Tasks are handed out in chunks of
+ * consecutive indices from a shared counter ({@link #CHUNKS_PER_THREAD}), so a core slowed by
+ * another process simply takes fewer.
  *
  * <p>Hand-off cost matters (a decode step runs ~100 loops of a few hundred microseconds each), so
  * idle workers spin for {@link #SPIN_NANOS} before parking, and the caller spins while the last
@@ -97,14 +98,29 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
+    /**
+     * Chunks per thread and loop: each grab from the shared counter takes {@code count / (threads *
+     * CHUNKS_PER_THREAD)} consecutive indices. Consecutive matmul panels are consecutive memory, so a
+     * thread streams one region instead of every other panel, and the counter's cache line moves
+     * between cores a few times per loop instead of once per task: Q4_0 decode of a 1B model on 2
+     * threads went from 34-36 to 44-45 tok/s (quiet machine, JDK 17). Four chunks per thread still
+     * let a thread slowed by another process take fewer.
+     */
+    static final int CHUNKS_PER_THREAD = 4;
+
     private void work(int worker, Task body, int count) {
-        int i;
-        while ((i = next.getAndIncrement()) < count) {
-            try {
-                body.run(worker, i);
-            } catch (Throwable t) {
-                failure.compareAndSet(null, t);
-                next.set(count); // stop handing out work
+        int chunk = Math.max(1, count / (threads * CHUNKS_PER_THREAD));
+        int first;
+        while ((first = next.getAndAdd(chunk)) < count) {
+            int end = Math.min(count, first + chunk);
+            for (int i = first; i < end; i++) {
+                try {
+                    body.run(worker, i);
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                    next.set(count); // stop handing out work
+                    return;
+                }
             }
         }
     }
