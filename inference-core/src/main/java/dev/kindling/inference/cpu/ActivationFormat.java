@@ -1,5 +1,8 @@
 package dev.kindling.inference.cpu;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
 /**
  * How llama.cpp rounds the input of a matrix product for a given weight type (ggml's
  * {@code vec_dot_type}): F32 stays, F16/BF16 weights see activations rounded to F16/BF16, Q8_0
@@ -83,17 +86,38 @@ public enum ActivationFormat {
      */
     private static float quantizeQ8_0Block(float[] x, int off, float[] q, int qOff) {
         float amax = 0f;
-        for (int i = 0; i < 32; i++) {
-            amax = Math.max(amax, Math.abs(x[off + i]));
+        if (Simd.L > 0) {
+            FloatVector m = FloatVector.zero(Simd.F);
+            for (int i = 0; i < 32; i += Simd.L) {
+                m = m.max(FloatVector.fromArray(Simd.F, x, off + i).abs());
+            }
+            amax = m.reduceLanes(VectorOperators.MAX); // exact in any order (NaN wins, as in Math.max)
+        } else {
+            for (int i = 0; i < 32; i++) {
+                amax = Math.max(amax, Math.abs(x[off + i]));
+            }
         }
         float d = amax / 127f;
         float dh = ScalarKernels.halfToFloat(ScalarKernels.floatToHalf(d));
         float id = amax != 0f ? 127f / amax : 0f;
-        for (int i = 0; i < 32; i++) {
-            q[qOff + i] = (float) Math.rint(x[off + i] * id);
+        if (Simd.L > 0) {
+            // Math.rint as llama.cpp's x86 path rounds: adding and taking away 1.5 * 2^23 rounds half to
+            // even for |v| < 2^22 (here |v| <= 127); the input's sign bit restores rint's -0.0
+            for (int i = 0; i < 32; i += Simd.L) {
+                FloatVector v = FloatVector.fromArray(Simd.F, x, off + i).mul(id);
+                v.add(ROUND).sub(ROUND).reinterpretAsInts().or(v.reinterpretAsInts().and(0x80000000)).reinterpretAsFloats()
+                        .intoArray(q, qOff + i);
+            }
+        } else {
+            for (int i = 0; i < 32; i++) {
+                q[qOff + i] = (float) Math.rint(x[off + i] * id);
+            }
         }
         return dh;
     }
+
+    /** 1.5 * 2^23: float addition rounds the fraction away below it. */
+    private static final float ROUND = 12582912f;
 
     /** ggml's {@code quantize_row_q8_K_ref}: iscale = -127/max (max = value of largest magnitude), d = 1/iscale. */
     private static void q8_kBlock(float[] x, int off, float[] out) {

@@ -43,7 +43,7 @@ public final class Activations {
     /** {@code gate = act(gate) * up}: the gated FFN (SwiGLU with SiLU). */
     public static void gated(Activation act, float[] gate, int gOff, float[] up, int uOff, int n) {
         if (act == Activation.SILU) {
-            ScalarKernels.swiglu(gate, gOff, up, uOff, n);
+            VectorKernels.swiglu(gate, gOff, up, uOff, n);
             return;
         }
         apply(act, gate, gOff, n);
@@ -54,7 +54,7 @@ public final class Activations {
 
     /** {@code x * sigmoid(x)} as the Llama forward computes it (SwiGLU's gate). */
     public static float silu(float x) {
-        return x / (1f + (float) Math.exp(-x));
+        return x / (1f + ScalarKernels.exp(-x));
     }
 
     /** {@code 0.5 x (1 + erf(x / sqrt 2))}: PyTorch's {@code nn.GELU()}, HF "gelu". */

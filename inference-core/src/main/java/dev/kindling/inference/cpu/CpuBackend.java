@@ -37,8 +37,10 @@ import java.util.Arrays;
  * Matrix products run over all tokens of the step at once (one pass over the weights, rows split
  * over the threads); attention runs per (token, head) over that token's own sequence in the paged
  * KV cache; the element-wise parts run per token. The KV cache lives here: blocks of
- * {@link #kvBlockSize()} positions, each holding, layer after layer, K then V as
- * {@code [position][kvDim(layer)]}, allocated on first use up to the budget.
+ * {@link #kvBlockSize()} positions, each holding, layer after layer, K transposed as
+ * {@code [kvDim(layer)][position]} (a query's scores for a block's positions are then vectors of
+ * FMAs, see {@link AttentionKernels}) and V as {@code [position][kvDim(layer)]}, allocated on first use
+ * up to the budget.
  */
 public final class CpuBackend implements Backend {
     private final Model model;
@@ -305,7 +307,10 @@ public final class CpuBackend implements Backend {
             int pos = s.position(t);
             float[] block = kvBlocks[s.blockTable(s.sequenceOf(t))[pos / blockSize]];
             int slot = pos % blockSize;
-            System.arraycopy(k, t * kvDim, block, kvOffset(l, 0, slot), kvDim);
+            int kt = layerBase[l] + slot; // keys transposed: dimension d of this slot at kt + d * blockSize
+            for (int d = 0; d < kvDim; d++) {
+                block[kt + d * blockSize] = k[t * kvDim + d];
+            }
             System.arraycopy(v, t * kvDim, block, kvOffset(l, 1, slot), kvDim);
         });
         pool.run(n * c.heads(), (worker, task) -> attend(s, l, task / c.heads(), task % c.heads(), worker));
@@ -341,22 +346,28 @@ public final class CpuBackend implements Backend {
         int qOff = t * c.qDim() + h * hd;
         float scale = (float) (1.0 / Math.sqrt(hd));
         float slope = c.alibiSlopes() != null ? c.alibiSlopes()[h] : 0f;
-        float[] tmp = scratch[worker].lanes;
-        int kOff = kvOffset(l, 0, 0) + kvh * hd;
-        for (int j = start; j <= pos; j++) {
-            float[] block = kvBlocks[table[j / blockSize]];
-            float score = VectorKernels.dot(q, qOff, block, kOff + (j % blockSize) * kvDim, hd, tmp) * scale;
-            // ALiBi: a linear penalty on the distance back to the key
-            scores[j - start] = slope == 0f ? score : score - slope * (pos - j);
+        int kOff = layerBase[l] + kvh * hd * blockSize;
+        for (int j = start; j <= pos; ) {
+            int slot = j % blockSize;
+            int m = Math.min(blockSize - slot, pos - j + 1);
+            AttentionKernels.scores(q, qOff, kvBlocks[table[j / blockSize]], kOff + slot, blockSize, hd, m, scores, j - start);
+            j += m;
         }
         int count = pos - start + 1;
-        ScalarKernels.softmax(scores, 0, count);
+        for (int j = 0; j < count; j++) {
+            // ALiBi: a linear penalty on the distance back to the key
+            scores[j] = slope == 0f ? scores[j] * scale : scores[j] * scale - slope * (pos - start - j);
+        }
+        AttentionKernels.softmax(scores, 0, count);
         int outOff = t * c.qDim() + h * hd;
         Arrays.fill(att, outOff, outOff + hd, 0f);
         int vOff = kvOffset(l, 1, 0) + kvh * hd;
-        for (int j = start; j <= pos; j++) {
-            float[] block = kvBlocks[table[j / blockSize]];
-            VectorKernels.axpy(scores[j - start], block, vOff + (j % blockSize) * kvDim, att, outOff, hd);
+        for (int j = start; j <= pos; ) {
+            int slot = j % blockSize;
+            int m = Math.min(blockSize - slot, pos - j + 1);
+            AttentionKernels.weightedSum(scores, j - start, kvBlocks[table[j / blockSize]], vOff + slot * kvDim, kvDim, hd, m,
+                    att, outOff);
+            j += m;
         }
     }
 

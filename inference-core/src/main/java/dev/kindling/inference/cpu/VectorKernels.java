@@ -1,9 +1,13 @@
 package dev.kindling.inference.cpu;
 
 import static dev.kindling.inference.cpu.Simd.F;
+import static dev.kindling.inference.cpu.Simd.I;
 import static dev.kindling.inference.cpu.Simd.L;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * Float32 kernels on heap arrays (Vector API), each with a scalar twin in {@link ScalarKernels}.
@@ -140,6 +144,46 @@ public final class VectorKernels {
     }
 
     /** {@code y[yOff+i] += a * x[xOff+i]} (attention's weighted sum of values). */
+    /**
+     * SwiGLU in place, {@code gate[i] = gate[i] / (1 + e^-gate[i]) * up[i]}, with {@link ScalarKernels#exp}'s
+     * polynomial in vector lanes: the same bits as {@link ScalarKernels#swiglu} (its scalar twin, which
+     * also does the tail).
+     */
+    public static void swiglu(float[] gate, int gOff, float[] up, int uOff, int n) {
+        int i = 0;
+        if (L > 0) {
+            for (; i + L <= n; i += L) {
+                FloatVector g = FloatVector.fromArray(F, gate, gOff + i);
+                g.div(exp(g.neg()).add(1f)).mul(FloatVector.fromArray(F, up, uOff + i)).intoArray(gate, gOff + i);
+            }
+        }
+        ScalarKernels.swiglu(gate, gOff + i, up, uOff + i, n - i);
+    }
+
+    /** {@link ScalarKernels#exp} in each lane (the same bits). Small, so that the JIT inlines it and the vectors stay in registers. */
+    static FloatVector exp(FloatVector x) {
+        FloatVector z = x.fma(ScalarKernels.LOG2E, ScalarKernels.EXP_SHIFT);
+        FloatVector n = z.sub(ScalarKernels.EXP_SHIFT);
+        FloatVector nn = n.neg();
+        FloatVector b = nn.fma(FloatVector.broadcast(F, ScalarKernels.LN2_LO), nn.fma(FloatVector.broadcast(F, ScalarKernels.LN2_HI), x));
+        IntVector e = z.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23);
+        FloatVector u = b.mul(b);
+        FloatVector j = b.fma(ScalarKernels.EXP_C4, ScalarKernels.EXP_C3).fma(u, b.fma(ScalarKernels.EXP_C2, ScalarKernels.EXP_C1))
+                .fma(u, b.mul(ScalarKernels.EXP_C0));
+        FloatVector k = e.add(Float.floatToRawIntBits(1f)).reinterpretAsFloats();
+        FloatVector r = j.fma(k, k);
+        VectorMask<Float> big = n.abs().compare(VectorOperators.GT, 126f);
+        if (big.anyTrue()) {
+            // 2^n overflows or underflows a float: scale in two steps, as the scalar twin does
+            IntVector g = IntVector.zero(I).blend(0x82000000, n.compare(VectorOperators.LE, 0f).cast(I));
+            FloatVector s1 = g.add(0x7f000000).reinterpretAsFloats();
+            FloatVector s2 = e.sub(g).reinterpretAsFloats();
+            FloatVector wide = s2.fma(j, s2).mul(s1).blend(s1.mul(s1), n.abs().compare(VectorOperators.GT, 192f));
+            r = r.blend(wide, big);
+        }
+        return r;
+    }
+
     public static void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
         int i = 0;
         if (L > 0) {

@@ -12,7 +12,9 @@ import java.util.Random;
  * at that vector width, that every tensor type's vector dequantization equals its scalar twin and
  * that a matrix product is batch-invariant and close to the scalar oracle (Q8_0/Q4_0: equal to the
  * scalar twin of their integer block products), and that the mapped F32/F16/BF16 row copies give
- * the scalar twin's bits ({@link MappedRowChecks}). Prints "ok" + the width.
+ * the scalar twin's bits ({@link MappedRowChecks}), and that the attention kernels give their scalar
+ * twins' bits ({@link AttentionKernelsTest}), as do the Q8_0 quantization of activations
+ * ({@link QuantizeQ8_0Test}) and SwiGLU ({@link SwigluTest}). Prints "ok" + the width.
  */
 public final class SimdSelfCheck {
     public static void main(String[] args) {
@@ -63,6 +65,12 @@ public final class SimdSelfCheck {
         for (GgmlType type : new GgmlType[] {GgmlType.F32, GgmlType.F16, GgmlType.BF16}) {
             MappedRowChecks.check(type);
         }
+        new QuantizeQ8_0Test().equalsThePlainDefinitionBitForBit();
+        new SwigluTest().vectorSwigluEqualsScalarTwin();
+        for (int hd : new int[] {64, 80, 6}) {
+            new AttentionKernelsTest().vectorKernelsEqualScalarTwins(hd, 16);
+        }
+        new AttentionKernelsTest().softmaxIsThePlainOneWithThePolynomialExp();
         System.out.println("ok " + Simd.describe());
     }
 
