@@ -58,8 +58,12 @@ public abstract class Q8BlockTensor extends Tensor {
     public static final int PANEL_ROWS = PANEL_GROUPS * GROUP;
     /** Columns per dequantized tile of the many-token path (4 blocks: 32 KiB of floats with AVX-512). */
     static final int TILE_COLS = 128;
-    /** Tokens whose accumulators a thread keeps at once in the many-token path. */
-    static final int TOKEN_CHUNK = 64;
+    /**
+     * Tokens whose accumulators a thread keeps at once in the many-token path: each tile is dequantized
+     * once per chunk. 128 against 64 measured +2.5-5.6% (Q4_0) and +4-5% (Q8_0) on 128-token products
+     * (PrefillProbe, the two sizes alternated rep by rep in one JVM).
+     */
+    static final int TOKEN_CHUNK = 128;
     /** From this many tokens on, products run over a dequantized tile (weights converted once for all tokens). */
     public static final int TILED_FROM_TOKENS = 4;
 
