@@ -82,7 +82,7 @@ public final class ScalarKernels {
     static final float EXP_C4 = 0x1.0e4020p-7f;
 
     /**
-     * {@code e^x} in float by the polynomial above, lane for lane what {@link VectorKernels#swiglu}
+     * {@code e^x} in float by the polynomial above, lane for lane what {@link VectorKernels#exp}
      * computes (every step is one correctly rounded operation): within 2 ulp of the true value (the
      * polynomial is within 1.45 ulp, then the result is rounded);
      * 0 below about -104, infinity above about 88.7, NaN for NaN.
