@@ -55,7 +55,7 @@ public final class HfCheckpoint implements Checkpoint {
 
     @Override
     public String describe(String name) {
-        if (names.constant(name) != null) {
+        if (names.isConstant(name)) {
             return name + " (not stored: fixed by config.json)";
         }
         TensorNames.Source s = names.resolve(name);
@@ -64,7 +64,7 @@ public final class HfCheckpoint implements Checkpoint {
 
     @Override
     public boolean has(String name) {
-        return names.constant(name) != null || resolve(name, false) != null;
+        return names.isConstant(name) || resolve(name, false) != null;
     }
 
     @Override
@@ -94,7 +94,7 @@ public final class HfCheckpoint implements Checkpoint {
 
     @Override
     public Tensor matrix(String name, int first, int rows) {
-        if (names.constant(name) != null) {
+        if (names.isConstant(name)) {
             throw new ModelFormatException(st.dir(), name + " is fixed by config.json, not a stored weight matrix");
         }
         Resolved r = resolve(name, true);

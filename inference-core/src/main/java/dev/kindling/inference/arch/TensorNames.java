@@ -62,7 +62,7 @@ public final class TensorNames {
      * ({@link Builder#buildOverIdentity()}) or null (the file has no such tensor).
      */
     public Source resolve(String name) {
-        if (omitted(name) || constant(name) != null) {
+        if (omitted(name) || isConstant(name)) {
             return null;
         }
         for (Rule r : rules) {
@@ -87,11 +87,24 @@ public final class TensorNames {
 
     /** The values of a tensor the configuration defines instead of the file ({@link Builder#constant}), or null. */
     public float[] constant(String name) {
+        Constant c = findConstant(name);
+        if (c == null) {
+            return null;
+        }
+        float[] v = new float[c.length];
+        Arrays.fill(v, c.value);
+        return v;
+    }
+
+    /** True for a tensor the configuration defines instead of the file ({@link Builder#constant}). */
+    public boolean isConstant(String name) {
+        return findConstant(name) != null;
+    }
+
+    private Constant findConstant(String name) {
         for (Constant c : constants) {
             if (c.canonical.matcher(name).matches()) {
-                float[] v = new float[c.length];
-                Arrays.fill(v, c.value);
-                return v;
+                return c;
             }
         }
         return null;

@@ -105,13 +105,6 @@ public final class ScalarKernels {
         return Math.abs(n) > 192f ? s1 * s1 : Math.fma(s2, j, s2) * s1;
     }
 
-    /** {@code y += a * x} (scalar twin of {@link VectorKernels#axpy}). */
-    public static void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
-        for (int i = 0; i < n; i++) {
-            y[yOff + i] = Math.fma(x[xOff + i], a, y[yOff + i]);
-        }
-    }
-
     /** IEEE half (binary16) bits to float, every case (zero, subnormal, normal, inf, NaN). */
     public static float halfToFloat(short h) {
         int bits = h & 0xFFFF;

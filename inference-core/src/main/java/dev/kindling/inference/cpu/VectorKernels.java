@@ -183,18 +183,4 @@ public final class VectorKernels {
         }
         return r;
     }
-
-    public static void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
-        int i = 0;
-        if (L > 0) {
-            int upper = n - n % L;
-            FloatVector av = FloatVector.broadcast(F, a);
-            for (; i < upper; i += L) {
-                FloatVector.fromArray(F, x, xOff + i).fma(av, FloatVector.fromArray(F, y, yOff + i)).intoArray(y, yOff + i);
-            }
-        }
-        for (; i < n; i++) {
-            y[yOff + i] = Math.fma(x[xOff + i], a, y[yOff + i]);
-        }
-    }
 }
