@@ -85,17 +85,28 @@ public final class Q4_0Tensor extends Q8BlockTensor {
         return true;
     }
 
+    /**
+     * Both halves of a column pair per iteration: the tile's row of {@code PANEL_ROWS} int16 values is
+     * written whole, in order, and each stored byte is read once. Measured against a loop over one
+     * half at a time (two passes over the same bytes): 130 against 185 ns per 128-column tile in
+     * isolation, and +2.6-6.3% batch-16 decode on the 1B Q4_0 model (in-process A/B, 8 pairs each);
+     * the same reordering of the Q8_0 float tile gained nothing and was not kept.
+     */
     @Override
     void dequantizeTile16(byte[] q, int qOff, int k0, int n, short[] tile) {
         final int half = 2 * GROUP;
-        for (int h = 0; h < 2; h++) {
-            int src = qOff + k0 / 2 * PANEL_ROWS + h * half;
-            for (int b = 0; b < n / 32; b++) {
-                for (int j = 0; j < 16; j++) {
-                    ShortVector v = (ShortVector) ByteVector.fromArray(B2, q, src + (b * 16 + j) * PANEL_ROWS).castShape(S2, 0);
-                    v.and((short) 15).sub((short) 8).intoArray(tile, (b * 32 + j) * PANEL_ROWS + h * half);
-                    v.lanewise(VectorOperators.ASHR, 4).intoArray(tile, (b * 32 + j + 16) * PANEL_ROWS + h * half);
-                }
+        int src = qOff + k0 / 2 * PANEL_ROWS;
+        for (int b = 0; b < n / 32; b++) {
+            for (int j = 0; j < 16; j++) {
+                int o = src + (b * 16 + j) * PANEL_ROWS;
+                int lo = (b * 32 + j) * PANEL_ROWS;
+                int hi = lo + 16 * PANEL_ROWS;
+                ShortVector v = (ShortVector) ByteVector.fromArray(B2, q, o).castShape(S2, 0);
+                ShortVector u = (ShortVector) ByteVector.fromArray(B2, q, o + half).castShape(S2, 0);
+                v.and((short) 15).sub((short) 8).intoArray(tile, lo);
+                u.and((short) 15).sub((short) 8).intoArray(tile, lo + half);
+                v.lanewise(VectorOperators.ASHR, 4).intoArray(tile, hi);
+                u.lanewise(VectorOperators.ASHR, 4).intoArray(tile, hi + half);
             }
         }
     }
