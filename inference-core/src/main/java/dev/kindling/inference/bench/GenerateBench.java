@@ -18,7 +18,7 @@ import java.util.concurrent.CompletableFuture;
  *
  * <pre>
  *   java --add-modules jdk.incubator.vector -cp ... dev.kindling.inference.bench.GenerateBench \
- *       --model M.gguf --prompt-tokens 128 --gen 64 --threads 2 [--batch B] [--reps 3] [--warmup 1]
+ *       --model M.gguf --prompt-tokens 128 --gen 64 --threads 2 [--batch B] [--versus-batch V] [--reps 3] [--warmup 1]
  * </pre>
  *
  * Prompt: BOS then pseudo-random ids (the same generator as {@code llamacpp.mjs}). Prefill = time
@@ -27,23 +27,35 @@ import java.util.concurrent.CompletableFuture;
  * (different prompts) are submitted together and prefilled in one step; decode tok/s is then the
  * aggregate over all sequences after that step. Prints one JSON line with the
  * median over the repetitions, and the weight bytes streamed per second during decode.
+ *
+ * <p>With {@code --versus-batch V}, every repetition also runs V sequences in the same engine, right
+ * before or after the B-sequence run (the order alternates), and the line adds V's decode tok/s and
+ * {@code decode_ratio}, the median of the per-repetition ratios B/V. On a shared machine whose speed
+ * drifts by tens of percent between minutes, these paired ratios are what holds still; the aggregate
+ * of batch 16 against batch 1 ({@code --batch 16 --versus-batch 1}) is the batching target's figure.
  */
 public final class GenerateBench {
     private GenerateBench() {}
 
+    /**
+     * The medians; {@code versusBatch} is 0 without {@code --versus-batch}, and then the two fields after
+     * it are NaN and left out of the JSON.
+     */
     public record Result(String model, String type, int threads, int batch, double prefillTokS, double decodeTokS,
-            double decodeGBps, long weightBytes) {
+            double decodeGBps, long weightBytes, int versusBatch, double versusDecodeTokS, double decodeRatio) {
         public String toJson() {
+            String versus = versusBatch == 0 ? "" : String.format(Locale.ROOT,
+                    "\"versus_batch\":%d,\"versus_decode_tok_s\":%.2f,\"decode_ratio\":%.3f,", versusBatch, versusDecodeTokS, decodeRatio);
             return String.format(Locale.ROOT, "{\"model\":\"%s\",\"type\":\"%s\",\"threads\":%d,\"batch\":%d,"
-                    + "\"prefill_tok_s\":%.2f,\"decode_tok_s\":%.2f,\"decode_GBps\":%.2f,\"weight_bytes\":%d,"
+                    + "\"prefill_tok_s\":%.2f,\"decode_tok_s\":%.2f,\"decode_GBps\":%.2f,\"weight_bytes\":%d,%s"
                     + "\"simd\":\"%s\",\"java\":\"%s\"}", model.replace("\\", "/").replace("\"", "'"), type, threads, batch,
-                    prefillTokS, decodeTokS, decodeGBps, weightBytes, Simd.describe(), System.getProperty("java.version"));
+                    prefillTokS, decodeTokS, decodeGBps, weightBytes, versus, Simd.describe(), System.getProperty("java.version"));
         }
     }
 
     public static void main(String[] args) {
         String model = null;
-        int promptTokens = 128, gen = 64, threads = Runtime.getRuntime().availableProcessors(), batch = 1, reps = 3, warmup = 1;
+        int promptTokens = 128, gen = 64, threads = Runtime.getRuntime().availableProcessors(), batch = 1, versus = 0, reps = 3, warmup = 1;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             String v = i + 1 < args.length ? args[i + 1] : null;
@@ -53,6 +65,7 @@ public final class GenerateBench {
                 case "--gen" -> { gen = Integer.parseInt(v); i++; }
                 case "--threads" -> { threads = Integer.parseInt(v); i++; }
                 case "--batch" -> { batch = Integer.parseInt(v); i++; }
+                case "--versus-batch" -> { versus = Integer.parseInt(v); i++; }
                 case "--reps" -> { reps = Integer.parseInt(v); i++; }
                 case "--warmup" -> { warmup = Integer.parseInt(v); i++; }
                 default -> {
@@ -62,29 +75,41 @@ public final class GenerateBench {
             }
         }
         if (model == null) {
-            System.err.println("usage: GenerateBench --model M --prompt-tokens 128 --gen 64 --threads 2 [--batch B] [--reps 3] [--warmup 1]");
+            System.err.println("usage: GenerateBench --model M --prompt-tokens 128 --gen 64 --threads 2 [--batch B] [--versus-batch V] [--reps 3] [--warmup 1]");
             System.exit(2);
         }
-        System.out.println(run(Path.of(model), promptTokens, gen, threads, batch, reps, warmup).toJson());
+        System.out.println(run(Path.of(model), promptTokens, gen, threads, batch, versus, reps, warmup).toJson());
     }
 
-    public static Result run(Path model, int promptTokens, int gen, int threads, int batch, int reps, int warmup) {
-        EngineOptions o = EngineOptions.defaults().withThreads(threads).withMaxSequences(Math.max(batch, 1))
-                .withMaxBatchTokens(Math.max(256, Math.min(8192, promptTokens * batch)));
+    /** {@code versusBatch}: 0, or the batch size to pair every repetition with (see the class comment). */
+    public static Result run(Path model, int promptTokens, int gen, int threads, int batch, int versusBatch, int reps, int warmup) {
+        int most = Math.max(batch, versusBatch);
+        EngineOptions o = EngineOptions.defaults().withThreads(threads).withMaxSequences(Math.max(most, 1))
+                .withMaxBatchTokens(Math.max(256, Math.min(8192, promptTokens * most)));
         try (Engine e = Engine.open(model, o)) {
             ModelConfig c = e.config();
             long bytes = e.model().weights().bytesPerToken(c.expertsUsed());
             double[] pre = new double[reps];
             double[] dec = new double[reps];
+            double[] versusDec = new double[reps];
+            double[] ratio = new double[reps];
             for (int r = 0; r < warmup + reps; r++) {
+                // the versus run goes first in every other repetition, so that a drift favours neither
+                double vs = versusBatch > 0 && r % 2 == 0 ? once(e, c, promptTokens, gen, versusBatch, 1000 + r)[1] : 0;
                 double[] m = once(e, c, promptTokens, gen, batch, r);
+                if (versusBatch > 0 && r % 2 == 1) {
+                    vs = once(e, c, promptTokens, gen, versusBatch, 1000 + r)[1];
+                }
                 if (r >= warmup) {
                     pre[r - warmup] = m[0];
                     dec[r - warmup] = m[1];
+                    versusDec[r - warmup] = vs;
+                    ratio[r - warmup] = m[1] / vs;
                 }
             }
             double p = median(pre), d = median(dec);
-            return new Result(model.toString(), e.model().fileType(), threads, batch, p, d, bytes * d / batch / 1e9, bytes);
+            return new Result(model.toString(), e.model().fileType(), threads, batch, p, d, bytes * d / batch / 1e9, bytes,
+                    versusBatch, versusBatch > 0 ? median(versusDec) : Double.NaN, versusBatch > 0 ? median(ratio) : Double.NaN);
         }
     }
 

@@ -32,6 +32,11 @@ public final class GenerateBenchCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "1", paramLabel = "B", description = "Sequences together (default: ${DEFAULT-VALUE}).")
     int batch;
 
+    @Option(names = "--versus-batch", paramLabel = "V", description = {
+            "Also run V sequences in every repetition, alternating with --batch in the same engine, and print",
+            "versus_decode_tok_s and decode_ratio (median of the paired per-repetition ratios), e.g. --batch 16 --versus-batch 1."})
+    Integer versusBatch;
+
     @Option(names = "--reps", defaultValue = "3", paramLabel = "N", description = "Timed repetitions, median reported (default: ${DEFAULT-VALUE}).")
     int reps;
 
@@ -40,11 +45,12 @@ public final class GenerateBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (promptTokens < 1 || gen < 1 || batch < 1 || reps < 1 || warmup < 0) {
-            throw KindlingException.usage("--prompt-tokens, --gen, --batch and --reps must be >= 1");
+        if (promptTokens < 1 || gen < 1 || batch < 1 || reps < 1 || warmup < 0 || (versusBatch != null && versusBatch < 1)) {
+            throw KindlingException.usage("--prompt-tokens, --gen, --batch, --versus-batch and --reps must be >= 1");
         }
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        GenerateBench.Result r = GenerateBench.run(LocalFiles.localize(model), promptTokens, gen, t, batch, reps, warmup);
+        GenerateBench.Result r = GenerateBench.run(LocalFiles.localize(model), promptTokens, gen, t, batch,
+                versusBatch != null ? versusBatch : 0, reps, warmup);
         spec.commandLine().getOut().println(r.toJson());
         spec.commandLine().getOut().flush();
         return 0;

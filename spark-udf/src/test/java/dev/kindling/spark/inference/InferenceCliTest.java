@@ -164,6 +164,16 @@ class InferenceCliTest {
         assertEquals(0, b.code(), b.toString());
         JsonNode bj = JSON.readTree(b.out());
         assertTrue(bj.get("decode_tok_s").asDouble() > 0, b.out());
+        assertNull(bj.get("decode_ratio"), b.out());
+        Cli.Result v = Cli.run("bench", "generate", "--model", Stories.model().toString(), "--prompt-tokens", "8", "--gen", "4",
+                "--threads", "1", "--reps", "1", "--warmup", "0", "--batch", "3", "--versus-batch", "1");
+        assertEquals(0, v.code(), v.toString());
+        JsonNode vj = JSON.readTree(v.out());
+        assertEquals(3, vj.get("batch").asInt());
+        assertEquals(1, vj.get("versus_batch").asInt());
+        double agg = vj.get("decode_tok_s").asDouble(), one = vj.get("versus_decode_tok_s").asDouble();
+        // one repetition: the ratio is that repetition's own pair
+        assertEquals(agg / one, vj.get("decode_ratio").asDouble(), 1e-3 * agg / one, v.out());
         TestSpark.session();
         Cli.Result s = Cli.run("bench", "spark-generate", "--model", Stories.model().toString(), "--prompts", "12",
                 "--max-tokens", "4", "--threads", "2", "--reps", "1");
