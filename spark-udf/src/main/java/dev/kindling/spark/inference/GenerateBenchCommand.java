@@ -32,9 +32,9 @@ public final class GenerateBenchCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "1", paramLabel = "B", description = "Sequences together (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--versus-batch", paramLabel = "V", description = {
-            "Also run V sequences in every repetition, alternating with --batch in the same engine, and print",
-            "versus_decode_tok_s and decode_ratio (median of the paired per-repetition ratios), e.g. --batch 16 --versus-batch 1."})
+    @Option(names = "--versus-batch", paramLabel = "V", description = "Also run V sequences in every repetition, alternating "
+            + "with --batch in the same engine, and print versus_decode_tok_s and decode_ratio (median of the paired "
+            + "per-repetition ratios), e.g. --batch 16 --versus-batch 1.")
     Integer versusBatch;
 
     @Option(names = "--reps", defaultValue = "3", paramLabel = "N", description = "Timed repetitions, median reported (default: ${DEFAULT-VALUE}).")
