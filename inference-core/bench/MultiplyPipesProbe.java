@@ -31,6 +31,7 @@ public class MultiplyPipesProbe {
         return p0.add(p1).add(p2).add(p3).add(p4).add(p5).add(p6).add(p7).reduceLanes(VectorOperators.ADD);
     }
 
+    /** {@link #mul} with adds; written out because {@code lanewise(op, v)} with the operator passed in is not compiled to the instruction (about 100x slower). */
     static long add(short[] a, int n) {
         ShortVector x = ShortVector.fromArray(S, a, 0), y = ShortVector.fromArray(S, a, 32);
         ShortVector p0 = x, p1 = y, p2 = x.add(y), p3 = x.sub(y), p4 = y.add(y), p5 = x.add(x), p6 = p2.add(x), p7 = p3.add(y);
