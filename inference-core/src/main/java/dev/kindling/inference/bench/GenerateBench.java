@@ -83,6 +83,9 @@ public final class GenerateBench {
 
     /** {@code versusBatch}: 0, or the batch size to pair every repetition with (see the class comment). */
     public static Result run(Path model, int promptTokens, int gen, int threads, int batch, int versusBatch, int reps, int warmup) {
+        if (batch < 1 || versusBatch < 0) {
+            throw new IllegalArgumentException("batch must be >= 1 and versus batch >= 1 (or 0 for none), got " + batch + " and " + versusBatch);
+        }
         int most = Math.max(batch, versusBatch);
         EngineOptions o = EngineOptions.defaults().withThreads(threads).withMaxSequences(Math.max(most, 1))
                 .withMaxBatchTokens(Math.max(256, Math.min(8192, promptTokens * most)));
@@ -104,7 +107,7 @@ public final class GenerateBench {
                     pre[r - warmup] = m[0];
                     dec[r - warmup] = m[1];
                     versusDec[r - warmup] = vs;
-                    ratio[r - warmup] = m[1] / vs;
+                    ratio[r - warmup] = versusBatch > 0 ? m[1] / vs : Double.NaN;
                 }
             }
             double p = median(pre), d = median(dec);
