@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Side-by-side speed of Kindling's engine and llama.cpp on the same GGUF, same threads, run back to
-# back ROUNDS times (the machine is shared and noisy: medians and ratios are what count).
+# back ROUNDS times (the machine is shared and noisy: medians and ratios are what count; the
+# *_ratio_paired fields are medians of the per-round ratios, each round's two runs side by side).
 #
 #   bash inference-core/bench/compare-llamacpp.sh MODEL.gguf [ROUNDS=3] [THREADS=2] [BATCH=1]
 #
@@ -45,8 +46,12 @@ res = {"model": model, "threads": int(threads), "batch": int(batch), "rounds": l
        "kindling_prefill_tok_s": med(k["prefill"]), "kindling_decode_tok_s": med(k["decode"]), "kindling_decode_GBps": med(k["gbps"]),
        "kindling_runs": k, "java": java, "simd": simd}
 if l["decode"]:
+    # each Kindling round ran right before its llama.cpp round: the median of these per-round ratios
+    # shrugs off a round that a noisy neighbour slowed for both, or for one of them
+    paired = lambda key, lkey: med([a / b for a, b in zip(k[key], l[lkey])])
     res.update({"llamacpp_prefill_tok_s": med(l["prefill"]), "llamacpp_decode_tok_s": med(l["decode"]), "llamacpp_runs": l,
-                "prefill_ratio": med(k["prefill"]) / med(l["prefill"]), "decode_ratio": med(k["decode"]) / med(l["decode"])})
+                "prefill_ratio": med(k["prefill"]) / med(l["prefill"]), "decode_ratio": med(k["decode"]) / med(l["decode"]),
+                "prefill_ratio_paired": paired("prefill", "prefill"), "decode_ratio_paired": paired("decode", "decode")})
 print(json.dumps(res))
 PY
 rm -f "$OUT"
