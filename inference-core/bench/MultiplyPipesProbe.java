@@ -21,23 +21,22 @@ public class MultiplyPipesProbe {
     static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
     static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
 
-    static long mul(short[] a, int n) {
+    /**
+     * Eight independent chains of int16 multiplies ({@code multiply}) or adds. The choice is a boolean
+     * that C2 hoists out of the loop; passing the operator itself ({@code lanewise(op, v)}) is not compiled
+     * to the instruction (about 100x slower).
+     */
+    static long chains(short[] a, int n, boolean multiply) {
         ShortVector x = ShortVector.fromArray(S, a, 0), y = ShortVector.fromArray(S, a, 32);
         ShortVector p0 = x, p1 = y, p2 = x.add(y), p3 = x.sub(y), p4 = y.add(y), p5 = x.add(x), p6 = p2.add(x), p7 = p3.add(y);
         for (int i = 0; i < n; i++) {
-            p0 = p0.mul(x); p1 = p1.mul(x); p2 = p2.mul(x); p3 = p3.mul(x);
-            p4 = p4.mul(y); p5 = p5.mul(y); p6 = p6.mul(y); p7 = p7.mul(y);
-        }
-        return p0.add(p1).add(p2).add(p3).add(p4).add(p5).add(p6).add(p7).reduceLanes(VectorOperators.ADD);
-    }
-
-    /** {@link #mul} with adds; written out because {@code lanewise(op, v)} with the operator passed in is not compiled to the instruction (about 100x slower). */
-    static long add(short[] a, int n) {
-        ShortVector x = ShortVector.fromArray(S, a, 0), y = ShortVector.fromArray(S, a, 32);
-        ShortVector p0 = x, p1 = y, p2 = x.add(y), p3 = x.sub(y), p4 = y.add(y), p5 = x.add(x), p6 = p2.add(x), p7 = p3.add(y);
-        for (int i = 0; i < n; i++) {
-            p0 = p0.add(x); p1 = p1.add(x); p2 = p2.add(x); p3 = p3.add(x);
-            p4 = p4.add(y); p5 = p5.add(y); p6 = p6.add(y); p7 = p7.add(y);
+            if (multiply) {
+                p0 = p0.mul(x); p1 = p1.mul(x); p2 = p2.mul(x); p3 = p3.mul(x);
+                p4 = p4.mul(y); p5 = p5.mul(y); p6 = p6.mul(y); p7 = p7.mul(y);
+            } else {
+                p0 = p0.add(x); p1 = p1.add(x); p2 = p2.add(x); p3 = p3.add(x);
+                p4 = p4.add(y); p5 = p5.add(y); p6 = p6.add(y); p7 = p7.add(y);
+            }
         }
         return p0.add(p1).add(p2).add(p3).add(p4).add(p5).add(p6).add(p7).reduceLanes(VectorOperators.ADD);
     }
@@ -113,8 +112,8 @@ public class MultiplyPipesProbe {
         int n = 20_000_000;
         double sink = 0;
         for (int rep = 0; rep < 6; rep++) {
-            long t0 = System.nanoTime(); sink += mul(a, n);
-            long t1 = System.nanoTime(); sink += add(a, n);
+            long t0 = System.nanoTime(); sink += chains(a, n, true);
+            long t1 = System.nanoTime(); sink += chains(a, n, false);
             long t2 = System.nanoTime(); sink += fma(b, n);
             long t3 = System.nanoTime(); sink += tileStep(a, n);
             long t4 = System.nanoTime(); sink += mixed(a, b, n);
