@@ -359,8 +359,9 @@ public abstract class Q8BlockTensor extends Tensor {
             FloatVector p00 = z, p01 = z, p02 = z, p03 = z, p10 = z, p11 = z, p12 = z, p13 = z;
             FloatVector p20 = z, p21 = z, p22 = z, p23 = z, p30 = z, p31 = z, p32 = z, p33 = z;
             int x0 = xOff + b * 32, x1 = x0 + xStride, x2 = x1 + xStride, x3 = x2 + xStride;
-            int w = b * 32 * GROUP;
-            for (int i = 0; i < 32; i++, w += GROUP) {
+            int wb = b * 32 * GROUP;
+            for (int i = 0; i < 32; i++) {
+                int w = wb + i * GROUP;
                 FloatVector w0 = FloatVector.fromArray(F, tile, w);
                 FloatVector w1 = FloatVector.fromArray(F, tile, w + gt);
                 FloatVector w2 = FloatVector.fromArray(F, tile, w + 2 * gt);
@@ -433,8 +434,9 @@ public abstract class Q8BlockTensor extends Tensor {
         for (int b = 0; b < nb; b++) {
             ShortVector p00 = z, p01 = z, p02 = z, p03 = z, p10 = z, p11 = z, p12 = z, p13 = z;
             int x0 = xOff + b * 32, x1 = x0 + xStride, x2 = x1 + xStride, x3 = x2 + xStride;
-            int w = b * 32 * PANEL_ROWS;
-            for (int i = 0; i < 32; i++, w += PANEL_ROWS) {
+            int wb = b * 32 * PANEL_ROWS;
+            for (int i = 0; i < 32; i++) {
+                int w = wb + i * PANEL_ROWS;
                 ShortVector w0 = ShortVector.fromArray(S2, tile, w);
                 ShortVector w1 = ShortVector.fromArray(S2, tile, w + half);
                 ShortVector x = ShortVector.broadcast(S2, xq[x0 + i]);
@@ -499,8 +501,9 @@ public abstract class Q8BlockTensor extends Tensor {
         for (int b = 0; b < nb; b++) {
             ShortVector p0 = ShortVector.zero(S2), p1 = p0;
             int x0 = xOff + b * 32;
-            int w = b * 32 * PANEL_ROWS;
-            for (int i = 0; i < 32; i++, w += PANEL_ROWS) {
+            int wb = b * 32 * PANEL_ROWS;
+            for (int i = 0; i < 32; i++) {
+                int w = wb + i * PANEL_ROWS;
                 ShortVector x = ShortVector.broadcast(S2, xq[x0 + i]);
                 p0 = ShortVector.fromArray(S2, tile, w).mul(x).add(p0);
                 p1 = ShortVector.fromArray(S2, tile, w + half).mul(x).add(p1);
@@ -527,8 +530,9 @@ public abstract class Q8BlockTensor extends Tensor {
         for (int b = 0; b < nb; b++) {
             FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0;
             int x0 = xOff + b * 32;
-            int w = b * 32 * GROUP;
-            for (int i = 0; i < 32; i++, w += GROUP) {
+            int wb = b * 32 * GROUP;
+            for (int i = 0; i < 32; i++) {
+                int w = wb + i * GROUP;
                 FloatVector x = FloatVector.broadcast(F, xq[x0 + i]);
                 p0 = FloatVector.fromArray(F, tile, w).fma(x, p0);
                 p1 = FloatVector.fromArray(F, tile, w + gt).fma(x, p1);
