@@ -120,7 +120,7 @@ public final class MatMul {
                 pool.run(nTokens, (worker, t) -> {
                     ActivationFormat.quantizeQ8_0(job.x, t * job.xStride, cols, q, t * cols, d, sums, t * (cols / 32));
                     if (q16 != null) {
-                        Q8BlockTensor.toInt16(q, t * cols, cols, q16);
+                        Q8BlockTensor.toInt16(q, t, cols, nTokens, q16);
                     }
                 });
                 out[j] = new Prepared(job, q, q16, cols, d, sums);

@@ -235,11 +235,42 @@ public abstract class Q8BlockTensor extends Tensor {
         return acc;
     }
 
-    /** The quantized inputs {@code xq[off..off+n)} (integers in -127..127) as int16, for the int16 kernels. */
+    /** The quantized inputs {@code xq[off..off+n)} (integers in -127..127) as int16, one row per token. */
     public static void toInt16(float[] xq, int off, int n, short[] dst) {
         for (int i = off; i < off + n; i++) {
             dst[i] = (short) xq[i];
         }
+    }
+
+    /**
+     * Token {@code t}'s quantized inputs {@code xq[t * cols ..]} of a step of {@code nTokens} tokens as int16,
+     * where {@link #multiplyPanel} reads them ({@link #int16Index}).
+     */
+    public static void toInt16(float[] xq, int t, int cols, int nTokens, short[] dst) {
+        if (t >= fullGroupTokens(nTokens)) {
+            toInt16(xq, t * cols, cols, dst);
+            return;
+        }
+        int base = (t & ~3) * cols + (t & 3);
+        for (int k = 0; k < cols; k++) {
+            dst[base + 4 * k] = (short) xq[t * cols + k];
+        }
+    }
+
+    /**
+     * Where {@link #multiplyPanel} reads input {@code k} of token {@code t} in the int16 copy of a step of
+     * {@code nTokens} tokens. The tokens that the tiles take four at a time (the first
+     * {@code 4 * (nTokens / 4)} when {@code nTokens >= TILED_FROM_TOKENS}) are interleaved in groups of four,
+     * {@code [group][k][t % 4]}: the tile's four inputs per column share a cache line and one index, where four
+     * rows {@code cols} apart would map to the same L1 sets whenever {@code 2 * cols} is a multiple of 4 KiB.
+     * The other tokens have a row each, {@code [t][k]}, as the decode kernels read them.
+     */
+    public static int int16Index(int t, int k, int cols, int nTokens) {
+        return t < fullGroupTokens(nTokens) ? (t & ~3) * cols + 4 * k + (t & 3) : t * cols + k;
+    }
+
+    private static int fullGroupTokens(int nTokens) {
+        return nTokens >= TILED_FROM_TOKENS ? nTokens & ~3 : 0;
     }
 
     /** Per-thread buffers of the many-token path. */
@@ -256,8 +287,8 @@ public abstract class Q8BlockTensor extends Tensor {
 
     /**
      * Rows of panel {@code panel} for {@code nTokens} tokens: token {@code t}'s input is
-     * {@code xq[t * cols ..]} (and as int16 {@code xq16[t * cols ..]} when {@link Simd#INT16_DECODE} or {@link Simd#INT16_TILES}, else
-     * {@code xq16} may be null; see {@link #toInt16}) with scales {@code dx[t * blocks ..]} and block sums
+     * {@code xq[t * cols ..]} (and as int16 in {@code xq16} at {@link #int16Index} when {@link Simd#INT16_DECODE} or
+     * {@link Simd#INT16_TILES}, else {@code xq16} may be null; see {@link #toInt16(float[], int, int, int, short[])}) with scales {@code dx[t * blocks ..]} and block sums
      * {@code xs[t * blocks ..]} (see {@link ActivationFormat#quantizeQ8_0}); its result for row
      * {@code r} goes to {@code out[t * outStride + outOff + r]} (rows past {@link #rows()} are not written).
      */
@@ -306,7 +337,7 @@ public abstract class Q8BlockTensor extends Tensor {
                 if (tiles16) {
                     dequantizeTile16(q, qOff, k0, n, s.tile16);
                     for (; t + 4 <= tn; t += 4) {
-                        tile4Int16(s.tile16, s.tileScales, n / 32, xq16, (t0 + t) * cols + k0, cols, dx,
+                        tile4Int16(s.tile16, s.tileScales, n / 32, xq16, (t0 + t) * cols + 4 * k0, dx,
                                 (t0 + t) * blocks + k0 / 32, blocks, s.acc, t * PANEL_ROWS);
                     }
                     for (; t < tn; t++) {
@@ -423,32 +454,34 @@ public abstract class Q8BlockTensor extends Tensor {
      * {@link #tile4} in 16-bit integer lanes, for {@link #hasInt16Tiles} weights when {@link Simd#INT16_TILES}:
      * per block, the exact integer sums P of four tokens for the panel's two halves ({@code 2 * GROUP}
      * rows per int16 vector: twice the rows of a float vector per instruction), then the same
-     * {@code acc = fma(P, dw * dx, acc)} per group; token {@code t}'s int16 inputs are at
-     * {@code xq[xOff + t * xStride ..]}. Same bits as the float tile and the scalar twin.
+     * {@code acc = fma(P, dw * dx, acc)} per group; the four tokens' int16 inputs are interleaved from
+     * {@code xq[xOff]} ({@code xq[xOff + 4 * k + t]}, see {@link #int16Index}). Same bits as the float tile and
+     * the scalar twin.
      */
-    private static void tile4Int16(short[] tile, float[] ts, int nb, short[] xq, int xOff, int xStride, float[] dx, int dOff,
+    private static void tile4Int16(short[] tile, float[] ts, int nb, short[] xq, int xOff, float[] dx, int dOff,
             int dStride, float[] acc, int accOff) {
         final int half = 2 * GROUP;
         final int sg = (TILE_COLS / 32) * GROUP;
         ShortVector z = ShortVector.zero(S2);
         for (int b = 0; b < nb; b++) {
             ShortVector p00 = z, p01 = z, p02 = z, p03 = z, p10 = z, p11 = z, p12 = z, p13 = z;
-            int x0 = xOff + b * 32, x1 = x0 + xStride, x2 = x1 + xStride, x3 = x2 + xStride;
+            int xb = xOff + b * 128;
             int wb = b * 32 * PANEL_ROWS;
             for (int i = 0; i < 32; i++) {
                 int w = wb + i * PANEL_ROWS;
+                int xi = xb + 4 * i;
                 ShortVector w0 = ShortVector.fromArray(S2, tile, w);
                 ShortVector w1 = ShortVector.fromArray(S2, tile, w + half);
-                ShortVector x = ShortVector.broadcast(S2, xq[x0 + i]);
+                ShortVector x = ShortVector.broadcast(S2, xq[xi]);
                 p00 = w0.mul(x).add(p00);
                 p10 = w1.mul(x).add(p10);
-                x = ShortVector.broadcast(S2, xq[x1 + i]);
+                x = ShortVector.broadcast(S2, xq[xi + 1]);
                 p01 = w0.mul(x).add(p01);
                 p11 = w1.mul(x).add(p11);
-                x = ShortVector.broadcast(S2, xq[x2 + i]);
+                x = ShortVector.broadcast(S2, xq[xi + 2]);
                 p02 = w0.mul(x).add(p02);
                 p12 = w1.mul(x).add(p12);
-                x = ShortVector.broadcast(S2, xq[x3 + i]);
+                x = ShortVector.broadcast(S2, xq[xi + 3]);
                 p03 = w0.mul(x).add(p03);
                 p13 = w1.mul(x).add(p13);
             }

@@ -73,7 +73,9 @@ class Q8BlockKernelTest {
             ActivationFormat.quantizeQ8_0(x, tok * COLS, COLS, xq, tok * COLS, dx, xs, tok * blocks);
         }
         short[] xq16 = new short[n * COLS];
-        Q8BlockTensor.toInt16(xq, 0, n * COLS, xq16);
+        for (int tok = 0; tok < n; tok++) {
+            Q8BlockTensor.toInt16(xq, tok, COLS, n, xq16);
+        }
         int stride = ROWS + 5;
         float[] out = new float[n * stride];
         Q8BlockTensor.Scratch s = new Q8BlockTensor.Scratch();
