@@ -8,7 +8,11 @@ import dev.kindling.inference.cpu.ActivationFormat;
 import dev.kindling.inference.cpu.ScalarKernels;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -38,6 +42,47 @@ class Q8BlockKernelTest {
             check(t, 3, int16);
             check(t, Q8BlockTensor.TILED_FROM_TOKENS + 3, int16);
             check(t, Q8BlockTensor.TOKEN_CHUNK + 6, int16); // two token chunks, a tile4 and a tile1 rest in the second
+        }
+    }
+
+    /**
+     * The int16 copy of a step's inputs: every (token, column) lands at its own {@link Q8BlockTensor#int16Index},
+     * full groups of four tokens interleaved, the rest (and steps below the tiled size) one row per token.
+     */
+    @Test
+    void int16InputsLandWhereTheKernelsReadThem() {
+        int cols = 64;
+        for (int n : new int[] {1, Q8BlockTensor.TILED_FROM_TOKENS - 1, 4, 7, 9}) {
+            float[] xq = new float[n * cols];
+            for (int i = 0; i < xq.length; i++) {
+                xq[i] = (i % 255) - 127;
+            }
+            short[] dst = new short[n * cols];
+            Arrays.fill(dst, Short.MIN_VALUE);
+            Set<Integer> seen = new HashSet<>();
+            for (int tok = 0; tok < n; tok++) {
+                Q8BlockTensor.toInt16(xq, tok, cols, n, dst);
+            }
+            for (int tok = 0; tok < n; tok++) {
+                for (int k = 0; k < cols; k++) {
+                    int at = Q8BlockTensor.int16Index(tok, k, cols, n);
+                    assertTrue(seen.add(at), "n=" + n + ": two inputs at " + at);
+                    assertEquals((short) xq[tok * cols + k], dst[at], "n=" + n + " token " + tok + " column " + k);
+                }
+            }
+            // the layout itself, spelled out: [group][k][t % 4] for full groups, [t][k] for the rest
+            if (n >= Q8BlockTensor.TILED_FROM_TOKENS) {
+                assertEquals(4 * 5 + 1, Q8BlockTensor.int16Index(1, 5, cols, n), "n=" + n);
+                int last = n - 1; // in a full group when n is a multiple of 4, else one of the rest with a row
+                assertEquals(n % 4 == 0 ? (last & ~3) * cols + 4 * 2 + (last & 3) : last * cols + 2,
+                        Q8BlockTensor.int16Index(last, 2, cols, n), "n=" + n);
+            } else {
+                assertEquals((n - 1) * cols + 5, Q8BlockTensor.int16Index(n - 1, 5, cols, n), "n=" + n);
+            }
+            if (n == 9) {
+                assertEquals(4 * cols + 4 * 3, Q8BlockTensor.int16Index(4, 3, cols, n)); // second group, first token
+                assertEquals(8 * cols + 2, Q8BlockTensor.int16Index(8, 2, cols, n)); // the ninth token has a row
+            }
         }
     }
 
