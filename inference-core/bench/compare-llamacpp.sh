@@ -13,12 +13,7 @@ set -euo pipefail
 MODEL=$1; ROUNDS=${2:-3}; THREADS=${3:-2}; BATCH=${4:-1}
 REF=${KINDLING_REF:-$HOME/.cache/kindling-ref}
 JAVA=${JAVA:-java}
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-M2=$HOME/.m2/repository
-CP="$ROOT/inference-core/target/classes:$ROOT/model-formats/target/classes:$ROOT/tokenizer/target/classes"
-for j in org/slf4j/slf4j-api/2.0.17/slf4j-api-2.0.17.jar; do CP="$CP:$M2/$j"; done
-for j in $(find "$M2/com/fasterxml/jackson/core" -name '*2.21.2.jar' 2>/dev/null); do CP="$CP:$j"; done
-for j in $(find "$M2/com/hubspot/jinjava" -name '*.jar' 2>/dev/null | head -1); do CP="$CP:$j"; done
+source "$(dirname "$0")/engine-classpath.sh"
 OUT=$(mktemp)
 for r in $(seq 1 "$ROUNDS"); do
   "$JAVA" --add-modules jdk.incubator.vector -Xmx12g -cp "$CP" dev.kindling.inference.bench.GenerateBench \

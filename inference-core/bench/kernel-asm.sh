@@ -10,17 +10,13 @@
 #   bash inference-core/bench/kernel-asm.sh MODEL.gguf [METHOD=Q8BlockTensor.tile4Int16] [JVMS=3]
 #
 # Needs: mvn -pl inference-core -am compile; objdump (binutils) and python3. The listings are kept in
-# $OUT (default: a new temporary folder) as jvm-N.s. JAVA picks the JVM as in compare-llamacpp.sh.
+# $OUT (default: a new temporary folder) as jvm-N.s. JAVA picks the JVM as in compare-llamacpp.sh; ROOT
+# another compiled checkout (e.g. a git worktree) to compare builds.
 set -euo pipefail
 MODEL=$1; METHOD=${2:-Q8BlockTensor.tile4Int16}; JVMS=${3:-3}
 JAVA=${JAVA:-java}
 OUT=${OUT:-$(mktemp -d)}
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-M2=$HOME/.m2/repository
-CP="$ROOT/inference-core/target/classes:$ROOT/model-formats/target/classes:$ROOT/tokenizer/target/classes"
-for j in org/slf4j/slf4j-api/2.0.17/slf4j-api-2.0.17.jar; do CP="$CP:$M2/$j"; done
-for j in $(find "$M2/com/fasterxml/jackson/core" -name '*2.21.2.jar' 2>/dev/null); do CP="$CP:$j"; done
-for j in $(find "$M2/com/hubspot/jinjava" -name '*.jar' 2>/dev/null | head -1); do CP="$CP:$j"; done
+source "$(dirname "$0")/engine-classpath.sh"
 for i in $(seq 1 "$JVMS"); do
   "$JAVA" --add-modules jdk.incubator.vector -Xmx12g -XX:+UnlockDiagnosticVMOptions -XX:CompileCommand=quiet \
       "-XX:CompileCommand=print,*${METHOD//./::}" -cp "$CP" dev.kindling.inference.bench.GenerateBench \
