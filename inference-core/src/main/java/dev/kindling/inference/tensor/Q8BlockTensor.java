@@ -287,8 +287,9 @@ public abstract class Q8BlockTensor extends Tensor {
 
     /**
      * Rows of panel {@code panel} for {@code nTokens} tokens: token {@code t}'s input is
-     * {@code xq[t * cols ..]} (and as int16 in {@code xq16} at {@link #int16Index} when {@link Simd#INT16_DECODE} or
-     * {@link Simd#INT16_TILES}, else {@code xq16} may be null; see {@link #toInt16(float[], int, int, int, short[])}) with scales {@code dx[t * blocks ..]} and block sums
+     * {@code xq[t * cols ..]} (and as int16 in {@code xq16} at {@link #int16Index} when {@link Simd#INT16_DECODE}
+     * or {@link Simd#INT16_TILES}, else {@code xq16} may be null; see
+     * {@link #toInt16(float[], int, int, int, short[])}) with scales {@code dx[t * blocks ..]} and block sums
      * {@code xs[t * blocks ..]} (see {@link ActivationFormat#quantizeQ8_0}); its result for row
      * {@code r} goes to {@code out[t * outStride + outOff + r]} (rows past {@link #rows()} are not written).
      */
@@ -467,6 +468,8 @@ public abstract class Q8BlockTensor extends Tensor {
             ShortVector p00 = z, p01 = z, p02 = z, p03 = z, p10 = z, p11 = z, p12 = z, p13 = z;
             int xb = xOff + b * 128;
             int wb = b * 32 * PANEL_ROWS;
+            // indices from the loop counter, not stepped as second induction variables: with those, C2 on
+            // JDK 17 kept the tile's range checks in the loop and, in some JVMs, spilled accumulators in it
             for (int i = 0; i < 32; i++) {
                 int w = wb + i * PANEL_ROWS;
                 int xi = xb + 4 * i;
