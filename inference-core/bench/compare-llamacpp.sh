@@ -43,10 +43,10 @@ res = {"model": model, "threads": int(threads), "batch": int(batch), "rounds": l
 if l["decode"]:
     # each Kindling round ran right before its llama.cpp round: the median of these per-round ratios
     # shrugs off a round that a noisy neighbour slowed for both, or for one of them
-    paired = lambda key, lkey: med([a / b for a, b in zip(k[key], l[lkey])])
+    paired = lambda key: med([a / b for a, b in zip(k[key], l[key])])
     res.update({"llamacpp_prefill_tok_s": med(l["prefill"]), "llamacpp_decode_tok_s": med(l["decode"]), "llamacpp_runs": l,
                 "prefill_ratio": med(k["prefill"]) / med(l["prefill"]), "decode_ratio": med(k["decode"]) / med(l["decode"]),
-                "prefill_ratio_paired": paired("prefill", "prefill"), "decode_ratio_paired": paired("decode", "decode")})
+                "prefill_ratio_paired": paired("prefill"), "decode_ratio_paired": paired("decode")})
 print(json.dumps(res))
 PY
 rm -f "$OUT"

@@ -44,15 +44,15 @@ asm = subprocess.run(['objdump', '-D', '-b', 'binary', '-mi386:x86-64', '-M', 'i
                      capture_output=True, text=True, check=True).stdout
 open(out, 'w').write(asm)
 ins = [(int(p[0].strip().rstrip(':'), 16), p[-1].strip()) for p in (l.split('\t') for l in asm.split('\n')) if len(p) >= 3]
+def backward_target(k):  # the target of instruction k if it jumps backwards, else None
+    m = re.match(r'j\w+ +0x([0-9a-f]+)', ins[k][1])
+    return int(m.group(1), 16) if m and int(m.group(1), 16) <= ins[k][0] else None
+# the innermost loop: from the first multiply to the first backward jump after it, back to that jump's target
 loop = None
-hot = [k for k, (_, s) in enumerate(ins) if s.startswith(('vpmullw', 'vfmadd231ps'))]
-if hot:
-    j = hot[0]
-    while j < len(ins) and not re.match(r'j\w+ +0x', ins[j][1]) or (j < len(ins) and int(ins[j][1].split()[1], 16) > ins[j][0]):
-        j += 1
-    if j < len(ins):
-        target = int(ins[j][1].split()[1], 16)
-        loop = j - next(k for k, (a, _) in enumerate(ins) if a == target) + 1
+hot = next((k for k, (_, s) in enumerate(ins) if s.startswith(('vpmullw', 'vfmadd231ps'))), None)
+end = None if hot is None else next((k for k in range(hot, len(ins)) if backward_target(k) is not None), None)
+if end is not None:
+    loop = end - next(k for k, (a, _) in enumerate(ins) if a == backward_target(end)) + 1
 prefill = next((json.loads(l)['prefill_tok_s'] for l in lines if l.startswith('{') and 'prefill_tok_s' in l), None)
 print(json.dumps({'jvm': out, 'prefill_tok_s': prefill, 'code_bytes': int(size),
                   'stack_accesses': sum('rsp+' in s for _, s in ins), 'inner_loop_instructions': loop}))

@@ -87,7 +87,7 @@ public final class GenerateBench {
             throw new IllegalArgumentException("batch must be >= 1 and versus batch >= 1 (or 0 for none), got " + batch + " and " + versusBatch);
         }
         int most = Math.max(batch, versusBatch);
-        EngineOptions o = EngineOptions.defaults().withThreads(threads).withMaxSequences(Math.max(most, 1))
+        EngineOptions o = EngineOptions.defaults().withThreads(threads).withMaxSequences(most)
                 .withMaxBatchTokens(Math.max(256, Math.min(8192, promptTokens * most)));
         try (Engine e = Engine.open(model, o)) {
             ModelConfig c = e.config();

@@ -248,10 +248,10 @@ public abstract class Q8BlockTensor extends Tensor {
      */
     public static void toInt16(float[] xq, int t, int cols, int nTokens, short[] dst) {
         if (t >= fullGroupTokens(nTokens)) {
-            toInt16(xq, t * cols, cols, dst);
+            toInt16(xq, t * cols, cols, dst); // a row of its own, where int16Index puts it
             return;
         }
-        int base = (t & ~3) * cols + (t & 3);
+        int base = int16Index(t, 0, cols, nTokens);
         for (int k = 0; k < cols; k++) {
             dst[base + 4 * k] = (short) xq[t * cols + k];
         }
