@@ -339,8 +339,11 @@ public abstract class Q8BlockTensor extends Tensor {
                 int t = 0;
                 if (tiles16) {
                     dequantizeTile16(q, qOff, k0, n, s.tile16);
-                    int next = qOff + (k0 + n) * (panelBytes / cols); // the next tile's bytes follow this one's
-                    s.touched += touchLines(q, next, Math.min(q.length, next + TILE_COLS * (panelBytes / cols)));
+                    // the next tile's bytes and block scales follow this one's (at the end of a panel: the next panel's)
+                    int next = qOff + (k0 + n) * (panelBytes / cols);
+                    int nextScales = sOff + (k0 + n) / 32 * PANEL_ROWS;
+                    s.touched += touchLines(q, next, Math.min(q.length, next + TILE_COLS * (panelBytes / cols)))
+                            + touchLines(sc, nextScales, Math.min(sc.length, nextScales + TILE_COLS / 32 * PANEL_ROWS));
                     for (; t + 4 <= tn; t += 4) {
                         tile4Int16(s.tile16, s.tileScales, n / 32, xq16, (t0 + t) * cols + 4 * k0, dx,
                                 (t0 + t) * blocks + k0 / 32, blocks, s.acc, t * PANEL_ROWS);
@@ -368,20 +371,31 @@ public abstract class Q8BlockTensor extends Tensor {
     }
 
     /**
-     * One byte load per 64-byte cache line of {@code q[from, to)}, so that the next int16 tile's dequantization
-     * reads from cache. That dequantization is the first touch of every weight byte in a many-token step, and
+     * One byte load per 64-byte cache line of {@code q[from, to)} (and, below, of a tile's block scales), so that
+     * the next int16 tile's dequantization reads from cache. That dequantization is the first touch of every weight byte in a many-token step, and
      * in a batch-16 Q4_0 decode it took 17.4% of the JFR samples for a tenth of the tile kernel's instructions:
      * it waits on DRAM. Java has no prefetch instruction, and a load that misses holds up retirement, so these
      * loads stall too (JFR: dequantization 4.8%, this loop 8.4%), but a burst of independent loads keeps more
      * lines in flight than the dequantization's loop of loads, widenings and stores. Batch-16 Q4_0 decode,
      * in-process A/B (one engine, with and without, 6-8 pairs per run): x1.054, x1.040, x1.008, x1.100 and
-     * x1.036 in five runs; alternating JVMs 1.04-1.14x. Touching only the first lines, to set off the hardware
+     * x1.036 in five runs; across alternating JVMs the per-JVM spread is larger than that (seven pairs, 0.86-1.14x,
+     * median 1.01). Touching only the first lines, to set off the hardware
      * prefetcher, did nothing. Not done for the float tile: Q8_0 batch 16 ran x0.984 (README, "Inference (CPU)").
+     * Touching the scales as well (8 lines per tile, read by {@link #tileScales}): x1.038, x1.012, x1.015.
      */
     private static int touchLines(byte[] q, int from, int to) {
         int sum = 0;
         for (int o = from; o < to; o += 64) {
             sum += q[o];
+        }
+        return sum;
+    }
+
+    /** {@link #touchLines(byte[], int, int)} for block scales: one load per 32 halves. */
+    private static int touchLines(short[] scales, int from, int to) {
+        int sum = 0;
+        for (int o = from; o < to; o += 32) {
+            sum += scales[o];
         }
         return sum;
     }
