@@ -371,17 +371,18 @@ public abstract class Q8BlockTensor extends Tensor {
     }
 
     /**
-     * One byte load per 64-byte cache line of {@code q[from, to)} (and, below, of a tile's block scales), so that
-     * the next int16 tile's dequantization reads from cache. That dequantization is the first touch of every weight byte in a many-token step, and
-     * in a batch-16 Q4_0 decode it took 17.4% of the JFR samples for a tenth of the tile kernel's instructions:
-     * it waits on DRAM. Java has no prefetch instruction, and a load that misses holds up retirement, so these
-     * loads stall too (JFR: dequantization 4.8%, this loop 8.4%), but a burst of independent loads keeps more
-     * lines in flight than the dequantization's loop of loads, widenings and stores. Batch-16 Q4_0 decode,
-     * in-process A/B (one engine, with and without, 6-8 pairs per run): x1.054, x1.040, x1.008, x1.100 and
-     * x1.036 in five runs; across alternating JVMs the per-JVM spread is larger than that (seven pairs, 0.86-1.14x,
-     * median 1.01). Touching only the first lines, to set off the hardware
-     * prefetcher, did nothing. Not done for the float tile: Q8_0 batch 16 ran x0.984 (README, "Inference (CPU)").
-     * Touching the scales as well (8 lines per tile, read by {@link #tileScales}): x1.038, x1.012, x1.015.
+     * One byte load per 64-byte cache line of {@code q[from, to)} (and, below, of a tile's block scales), so
+     * that the next int16 tile's dequantization reads from cache. That dequantization is the first touch of
+     * every weight byte in a many-token step, and in a batch-16 Q4_0 decode it took 17.4% of the JFR samples
+     * for a tenth of the tile kernel's instructions: it waits on DRAM. Java has no prefetch instruction, and a
+     * load that misses holds up retirement, so these loads stall too (JFR: dequantization 4.8%, this loop
+     * 8.4%), but a burst of independent loads keeps more lines in flight than the dequantization's loop of
+     * loads, widenings and stores. Batch-16 Q4_0 decode, in-process A/B (one engine, with and without, 6-8
+     * pairs per run): x1.054, x1.040, x1.008, x1.100 and x1.036 in five runs; across alternating JVMs the
+     * per-JVM spread is larger than that (seven pairs, 0.86-1.14x, median 1.01). Touching only the first
+     * lines, to set off the hardware prefetcher, did nothing. Touching the scales as well (8 lines per tile,
+     * read by {@link #tileScales}): x1.038, x1.012, x1.015. Not done for the float tile: Q8_0 batch 16 ran
+     * x0.984 (README, "Inference (CPU)").
      */
     private static int touchLines(byte[] q, int from, int to) {
         int sum = 0;
