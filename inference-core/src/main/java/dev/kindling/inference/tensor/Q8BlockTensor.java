@@ -339,10 +339,12 @@ public abstract class Q8BlockTensor extends Tensor {
                 int t = 0;
                 if (tiles16) {
                     dequantizeTile16(q, qOff, k0, n, s.tile16);
-                    // the next tile's bytes and block scales follow this one's (at the end of a panel: the next panel's)
-                    int next = qOff + (k0 + n) * (panelBytes / cols);
+                    // the next tile's bytes and block scales follow this one's (at the end of a panel: the next
+                    // panel's, which may be another thread's; touching it costs no more than any other tile)
+                    int bytesPerCol = panelBytes / cols;
+                    int next = qOff + (k0 + n) * bytesPerCol;
                     int nextScales = sOff + (k0 + n) / 32 * PANEL_ROWS;
-                    s.touched += touchLines(q, next, Math.min(q.length, next + TILE_COLS * (panelBytes / cols)))
+                    s.touched += touchLines(q, next, Math.min(q.length, next + TILE_COLS * bytesPerCol))
                             + touchLines(sc, nextScales, Math.min(sc.length, nextScales + TILE_COLS / 32 * PANEL_ROWS));
                     for (; t + 4 <= tn; t += 4) {
                         tile4Int16(s.tile16, s.tileScales, n / 32, xq16, (t0 + t) * cols + 4 * k0, dx,
