@@ -4,7 +4,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.*;
 /**
  * How fast one thread widens F16 rows to floats, by where the halves come from (a probe for the
- * README's "weights mapped vs in the heap" paragraph, not part of the build):
+ * "weights mapped in place vs copied to the heap" entry of docs/cpu-inference-log.md, not part of the build):
  * mode 0 = bulk copy of a row out of the mapped file, then the vector conversion of the copy (what
  * mapped F16 tensors do); 1 = conversion straight from a heap {@code short[]} (what
  * {@code -Dkindling.weights=heap} does); 2 = the bulk copy alone; 3 = conversion straight from the

@@ -9,8 +9,8 @@ import jdk.incubator.vector.VectorSpecies;
  * multiplies, 8 adds, 4 broadcasts, as in {@code Q8BlockTensor.tile4Int16}), a mix of four multiplies
  * and four FMAs (if they used different pipes it would take half the time of eight of either), and
  * the plain {@code short[]} dot-product loops that C2's auto-vectorizer could turn into VNNI
- * ({@code MulAddS2I}), as a reduction and in the store-per-lane form. A probe for the README's CPU
- * section, not part of the build.
+ * ({@code MulAddS2I}), as a reduction and in the store-per-lane form. A probe for
+ * docs/cpu-inference-log.md, not part of the build.
  *
  * <pre>
  * javac --add-modules jdk.incubator.vector -d /tmp/probe inference-core/bench/MultiplyPipesProbe.java

@@ -7,7 +7,7 @@ import java.util.Random;
 /**
  * The many-token Q8_0/Q4_0 product alone ({@code Q8BlockTensor.multiplyPanel} over every panel, one
  * thread, random weights and inputs): GMAC/s per thread-CPU second, one line per repetition. A probe
- * for the README's CPU section (what bounds prefill and batched decode), not part of the build.
+ * for docs/cpu-inference-log.md (what bounds prefill and batched decode), not part of the build.
  * {@code -Dkindling.simd.int16.tiles=false} compares Q4_0's float tile with its int16 one.
  *
  * <pre>

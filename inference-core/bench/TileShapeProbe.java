@@ -6,7 +6,7 @@ import jdk.incubator.vector.VectorSpecies;
  * The int16 tile step of {@code Q8BlockTensor.tile4Int16} in three shapes, alone: per column of a tile in
  * L1, 64 rows (two weight vectors) x 4 broadcast tokens (the kernel's shape), 128 rows (four weight vectors)
  * x 4 tokens, and 128 rows x 2 tokens; the int16 sums reduced once per 32-column block. Prints GMAC/s
- * per shape. A probe for the README's CPU section ("Two panels per tile"), not part of the build. The
+ * per shape. A probe for docs/cpu-inference-log.md ("Two panels per tile"), not part of the build. The
  * shapes with more rows per broadcast run 1.4-1.55x faster here, but in the engine the same inner loops
  * differed by about 6% (dequantization and epilogues switched off), and a two-panel kernel was slower
  * overall: read this probe's ratios as an upper bound. Each shape is written out on purpose (a loop over

@@ -5,7 +5,7 @@
 # libhsdis0-fcml has the old one), and prints per JVM: prefill tok/s, code size, stack-slot accesses
 # and the instruction count of the innermost loop (the one holding the first vpmullw/vfmadd231ps).
 # That is how the per-JVM spread of the Q4_0 prefill was traced to spilled accumulators in
-# Q8BlockTensor.tile4Int16 (README, "Inference (CPU)").
+# Q8BlockTensor.tile4Int16 (docs/cpu-inference-log.md).
 #
 #   bash inference-core/bench/kernel-asm.sh MODEL.gguf [METHOD=Q8BlockTensor.tile4Int16] [JVMS=3]
 #

@@ -384,7 +384,7 @@ public abstract class Q8BlockTensor extends Tensor {
      * per-JVM spread is larger than that (seven pairs, 0.86-1.14x, median 1.01). Touching only the first
      * lines, to set off the hardware prefetcher, did nothing. Touching the scales as well (8 lines per tile,
      * read by {@link #tileScales}): x1.038, x1.012, x1.015. Not done for the float tile: Q8_0 batch 16 ran
-     * x0.984 (README, "Inference (CPU)").
+     * x0.984 (docs/cpu-inference-log.md).
      */
     private static int touchLines(byte[] q, int from, int to) {
         int sum = 0;

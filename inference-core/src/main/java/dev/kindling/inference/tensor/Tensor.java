@@ -19,7 +19,7 @@ import dev.kindling.inference.cpu.ScalarKernels;
  * stays in L1) and load vectors from that array ({@code fromArray}). That copy is the price of
  * keeping the weights off the heap: a decode product runs at 0.6-1.0x of its speed over heap
  * arrays (F32 1.0x on JDK 17, 0.6x on 25; F16 0.6x on 17, 0.95x on 25), prefill at about 0.9x
- * (measured in the README). The quantized types are
+ * (measured in docs/cpu-inference-log.md). The quantized types are
  * different on purpose: they are repacked once at load into heap arrays laid out for their kernels
  * (scales as floats, quants unpacked), arrays of whole rows and at most {@link #MAX_CHUNK_BYTES}
  * each. Mapped views are split the same way, so tensors over 2 GiB work in both forms.
