@@ -85,7 +85,7 @@ public final class AttentionKernels {
         int i = 0;
         if (L > 0) {
             for (; i + L <= n; i += L) {
-                VectorKernels.exp(FloatVector.fromArray(F, a, off + i).sub(max)).intoArray(a, off + i);
+                VectorKernels.expLanes(a, off + i, false, max, a, off + i);
             }
         }
         for (; i < n; i++) {

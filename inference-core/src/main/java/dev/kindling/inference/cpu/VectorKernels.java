@@ -143,7 +143,6 @@ public final class VectorKernels {
         }
     }
 
-    /** {@code y[yOff+i] += a * x[xOff+i]} (attention's weighted sum of values). */
     /**
      * SwiGLU in place, {@code gate[i] = gate[i] / (1 + e^-gate[i]) * up[i]}, with {@link ScalarKernels#exp}'s
      * polynomial in vector lanes: the same bits as {@link ScalarKernels#swiglu} (its scalar twin, which
@@ -152,16 +151,28 @@ public final class VectorKernels {
     public static void swiglu(float[] gate, int gOff, float[] up, int uOff, int n) {
         int i = 0;
         if (L > 0) {
+            float[] e = new float[L];
             for (; i + L <= n; i += L) {
+                expLanes(gate, gOff + i, true, 0f, e, 0);
                 FloatVector g = FloatVector.fromArray(F, gate, gOff + i);
-                g.div(exp(g.neg()).add(1f)).mul(FloatVector.fromArray(F, up, uOff + i)).intoArray(gate, gOff + i);
+                g.div(FloatVector.fromArray(F, e, 0).add(1f)).mul(FloatVector.fromArray(F, up, uOff + i)).intoArray(gate, gOff + i);
             }
         }
         ScalarKernels.swiglu(gate, gOff + i, up, uOff + i, n - i);
     }
 
-    /** {@link ScalarKernels#exp} in each lane (the same bits). Small, so that the JIT inlines it and the vectors stay in registers. */
-    static FloatVector exp(FloatVector x) {
+    /**
+     * {@link ScalarKernels#exp} of {@link Simd#L} values: {@code dst[dOff + i] = exp(-src[sOff + i])} when
+     * {@code negate}, else {@code exp(src[sOff + i] - shift)} (the same bits as the scalar twin). Arrays in and
+     * out, not a vector: whether C2 inlines a method of this size (over 250 bytecodes) depends on how hot its call site looked
+     * when the caller was compiled (softmax over a short context runs this once or twice per call), and a
+     * {@code FloatVector} passed to a method compiled on its own has no exact species, so every operation
+     * ran in the Vector API's boxed fallback there (one JVM in six: 10% of a batch-16 run's samples in
+     * attention's softmax). Compiled on its own, this method's vectors are built here and intrinsified.
+     */
+    static void expLanes(float[] src, int sOff, boolean negate, float shift, float[] dst, int dOff) {
+        FloatVector v = FloatVector.fromArray(F, src, sOff);
+        FloatVector x = negate ? v.neg() : v.sub(shift);
         FloatVector z = x.fma(ScalarKernels.LOG2E, ScalarKernels.EXP_SHIFT);
         FloatVector n = z.sub(ScalarKernels.EXP_SHIFT);
         FloatVector nn = n.neg();
@@ -181,6 +192,6 @@ public final class VectorKernels {
             FloatVector wide = s2.fma(j, s2).mul(s1).blend(s1.mul(s1), n.abs().compare(VectorOperators.GT, 192f));
             r = r.blend(wide, big);
         }
-        return r;
+        r.intoArray(dst, dOff);
     }
 }
