@@ -163,12 +163,12 @@ public final class VectorKernels {
 
     /**
      * {@link ScalarKernels#exp} of {@link Simd#L} values: {@code dst[dOff + i] = exp(-src[sOff + i])} when
-     * {@code negate}, else {@code exp(src[sOff + i] - shift)} (the same bits as the scalar twin). Arrays in and
-     * out, not a vector: whether C2 inlines a method of this size (over 250 bytecodes) depends on how hot its call site looked
-     * when the caller was compiled (softmax over a short context runs this once or twice per call), and a
-     * {@code FloatVector} passed to a method compiled on its own has no exact species, so every operation
-     * ran in the Vector API's boxed fallback there (one JVM in six: 10% of a batch-16 run's samples in
-     * attention's softmax). Compiled on its own, this method's vectors are built here and intrinsified.
+     * {@code negate}, else {@code exp(src[sOff + i] - shift)} (the same bits as the scalar twin). Arrays in
+     * and out, not a vector: whether C2 inlines a method of this size (over 250 bytecodes) depends on how hot
+     * its call site looked when the caller was compiled (softmax over a short context calls it once or twice
+     * per call), and a {@code FloatVector} passed to a method compiled on its own has no exact species, so
+     * its operations ran in the Vector API's boxed fallback (one JVM in six: 10% of a batch-16 run's samples
+     * in attention's softmax). Compiled on its own, this method builds its vectors with a constant species.
      */
     static void expLanes(float[] src, int sOff, boolean negate, float shift, float[] dst, int dOff) {
         FloatVector v = FloatVector.fromArray(F, src, sOff);
