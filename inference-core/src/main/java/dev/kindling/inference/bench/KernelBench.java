@@ -7,6 +7,8 @@ import dev.kindling.inference.cpu.Simd;
 import dev.kindling.inference.cpu.WorkerPool;
 import dev.kindling.inference.tensor.Tensor;
 import dev.kindling.inference.tensor.Tensors;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
@@ -27,6 +29,10 @@ import jdk.incubator.vector.VectorSpecies;
  *   java --add-modules jdk.incubator.vector -cp ... dev.kindling.inference.bench.KernelBench \
  *       [--type Q8_0] [--threads 1] [--mb 256] [--reps 5]
  * </pre>
+ *
+ * {@code --type}: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K, Q5_K or Q6_K (random integers, modest block scales).
+ * Each JVM compiles the kernels afresh, so running it a few times is also the quickest way to see a
+ * kernel that C2 sometimes compiles into the Vector API's slow fallback: one run 3-5x below the others.
  *
  * Prints one JSON line per measurement: {@code read} (a plain 4-stream vector read of the same
  * number of bytes: the memory bandwidth the kernels are up against), {@code decode} (one token
@@ -53,6 +59,14 @@ public final class KernelBench {
                 }
             }
         }
+        run(type, threads, mb, reps, new PrintWriter(System.out, true, StandardCharsets.UTF_8));
+    }
+
+    /** The measurements of {@link KernelBench} for weights of {@code type}, one JSON line each to {@code report}. */
+    public static void run(GgmlType type, int threads, int mb, int reps, PrintWriter report) {
+        if (threads < 1 || mb < 1 || reps < 1) {
+            throw new IllegalArgumentException("threads, mb and reps must be >= 1");
+        }
         int cols = 2048;
         int rows = (int) Math.max(64, (long) mb * 1_000_000 / type.byteSize(cols) / 64 * 64);
         Tensor big = randomTensor(type, rows, cols, 1);
@@ -62,10 +76,10 @@ public final class KernelBench {
             for (int i = 0; i < threads; i++) {
                 scratch[i] = new MatMul.Scratch(cols);
             }
-            read(big.storedBytes(), reps);
-            measure("decode", type, pool, scratch, big, 1, reps);
-            measure("tiled16", type, pool, scratch, mid, 16, reps);
-            measure("tiled128", type, pool, scratch, mid, 128, Math.max(1, reps / 2));
+            read(big.storedBytes(), reps, report);
+            measure("decode", type, pool, scratch, big, 1, reps, report);
+            measure("tiled16", type, pool, scratch, mid, 16, reps, report);
+            measure("tiled128", type, pool, scratch, mid, 128, Math.max(1, reps / 2), report);
         }
     }
 
@@ -77,24 +91,42 @@ public final class KernelBench {
         r.nextBytes(data);
         ByteBuffer b = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
         switch (type) {
-            case Q8_0, Q4_0 -> {
-                for (long i = 0; i < data.length; i += type.typeSize) {
-                    b.putShort((int) i, ScalarKernels.floatToHalf(0.001f + 0.01f * r.nextFloat()));
-                }
-            }
             case F32 -> {
                 for (int i = 0; i < data.length; i += 4) {
                     b.putFloat(i, (float) r.nextGaussian());
                 }
             }
-            default -> throw new IllegalArgumentException("KernelBench covers Q8_0, Q4_0 and F32, not " + type);
+            case F16 -> {
+                for (int i = 0; i < data.length; i += 2) {
+                    b.putShort(i, ScalarKernels.floatToHalf(0.05f * (float) r.nextGaussian()));
+                }
+            }
+            case BF16 -> {
+                for (int i = 0; i < data.length; i += 2) {
+                    b.putShort(i, (short) (Float.floatToIntBits(0.05f * (float) r.nextGaussian()) >>> 16));
+                }
+            }
+            default -> {
+                // random integers (every bit pattern is valid) with modest f16 block scales in place
+                int[] halves = switch (type) {
+                    case Q8_0, Q4_0 -> new int[] {0};
+                    case Q4_1, Q4_K, Q5_K -> new int[] {0, 2};
+                    case Q6_K -> new int[] {208};
+                    default -> throw new IllegalArgumentException("KernelBench has no random " + type + " weights");
+                };
+                for (long i = 0; i < data.length; i += type.typeSize) {
+                    for (int h : halves) {
+                        b.putShort((int) i + h, ScalarKernels.floatToHalf(0.001f + 0.01f * r.nextFloat()));
+                    }
+                }
+            }
         }
         return Tensors.read("bench", type, rows, cols, (first, count) ->
                 ByteBuffer.wrap(data, (int) (first * rowBytes), (int) (count * rowBytes)).slice().order(ByteOrder.LITTLE_ENDIAN));
     }
 
     private static void measure(String name, GgmlType type, WorkerPool pool, MatMul.Scratch[] scratch, Tensor w,
-            int tokens, int reps) {
+            int tokens, int reps, PrintWriter report) {
         int cols = w.cols();
         float[] x = new float[tokens * cols];
         Random r = new Random(3);
@@ -123,11 +155,12 @@ public final class KernelBench {
         String unit = tokens == 1 ? "GBps" : "GFLOPs";
         double bestWall = Arrays.stream(wall).min().orElse(0);
         double bestCpu = Arrays.stream(perCpu).min().orElse(0);
-        System.out.println(String.format(Locale.ROOT,
+        report.println(String.format(Locale.ROOT,
                 "{\"kernel\":\"%s\",\"type\":\"%s\",\"threads\":%d,\"tokens\":%d,\"%s_wall\":%.2f,\"%s_per_cpu_second\":%.2f,"
                         + "\"simd\":\"%s\",\"java\":\"%s\"}",
                 name, type, pool.threads(), tokens, unit, work / bestWall / 1e9, unit, work / bestCpu / 1e9 * pool.threads(),
                 Simd.describe(), System.getProperty("java.version")));
+        report.flush();
     }
 
     /** CPU time of the pool's threads, gathered by running one task per thread. */
@@ -175,7 +208,7 @@ public final class KernelBench {
     }
 
     /** A plain read of {@code bytes} bytes in four streams (the bandwidth the decode kernel is up against). */
-    private static void read(long bytes, int reps) {
+    private static void read(long bytes, int reps, PrintWriter report) {
         VectorSpecies<Byte> sp = ByteVector.SPECIES_PREFERRED;
         byte[] a = new byte[(int) Math.min(bytes, Integer.MAX_VALUE - 64) / 256 * 256];
         new Random(4).nextBytes(a);
@@ -197,8 +230,9 @@ public final class KernelBench {
                 bestCpu = Math.min(bestCpu, (c1 - c0) / 1e9);
             }
         }
-        System.out.println(String.format(Locale.ROOT,
+        report.println(String.format(Locale.ROOT,
                 "{\"kernel\":\"read\",\"threads\":1,\"GBps_wall\":%.2f,\"GBps_per_cpu_second\":%.2f,\"sink\":%d,\"java\":\"%s\"}",
                 4.0 * quarter / best / 1e9, 4.0 * quarter / bestCpu / 1e9, sink & 1, System.getProperty("java.version")));
+        report.flush();
     }
 }

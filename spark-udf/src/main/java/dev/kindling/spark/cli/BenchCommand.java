@@ -13,6 +13,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks (one JSON line of results each).",
         subcommands = {dev.kindling.spark.tokenize.TokenizerBenchCommand.class, dev.kindling.spark.inference.GenerateBenchCommand.class,
+                dev.kindling.spark.inference.KernelBenchCommand.class,
                 dev.kindling.spark.inference.SparkGenerateBenchCommand.class, dev.kindling.spark.dedup.bench.DedupBenchCommand.class})
 public final class BenchCommand implements Runnable {
     @Spec

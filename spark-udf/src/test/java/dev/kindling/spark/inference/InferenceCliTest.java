@@ -1,6 +1,7 @@
 package dev.kindling.spark.inference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,7 +25,7 @@ import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** kindling generate / score / logits / bench generate / bench spark-generate. */
+/** kindling generate / score / logits / bench generate / bench kernels / bench spark-generate. */
 class InferenceCliTest {
     static final ObjectMapper JSON = new ObjectMapper();
     @TempDir static Path tmp;
@@ -184,6 +185,26 @@ class InferenceCliTest {
         assertEquals(sj.get("engine_tokens").asLong(), sj.get("spark_tokens").asLong(), "the same work: " + s.out());
         assertTrue(sj.get("engine_tok_s").asDouble() > 0 && sj.get("spark_tok_s").asDouble() > 0, s.out());
         assertTrue(sj.get("spark_job_without_engine_s").asDouble() > 0 && sj.get("engine_s").asDouble() > 0, s.out());
+    }
+
+    @Test
+    void kernelBenchmarkPrintsOneLinePerMeasurement() throws Exception {
+        Cli.Result k = Cli.run("bench", "kernels", "--type", "q4_0", "--mb", "1", "--reps", "1");
+        assertEquals(0, k.code(), k.toString());
+        List<String> kernels = new ArrayList<>();
+        for (String line : k.out().strip().split("\n")) {
+            JsonNode j = JSON.readTree(line);
+            kernels.add(j.get("kernel").asText());
+            if (!j.get("kernel").asText().equals("read")) {
+                assertEquals("Q4_0", j.get("type").asText(), line);
+            }
+            double rate = j.has("GBps_wall") ? j.get("GBps_wall").asDouble() : j.get("GFLOPs_wall").asDouble();
+            assertTrue(rate > 0, line);
+        }
+        assertEquals(List.of("read", "decode", "tiled16", "tiled128"), kernels, k.out());
+        Cli.Result bad = Cli.run("bench", "kernels", "--type", "Q3_K");
+        assertNotEquals(0, bad.code(), bad.toString());
+        assertTrue(bad.err().contains("--type Q3_K: not one of"), bad.err());
     }
 
     @Test
