@@ -283,6 +283,8 @@ public abstract class Q8BlockTensor extends Tensor {
         final short[] tile16 = new short[TILE_COLS * PANEL_ROWS];
         /** The decode kernels' int16 block sums, on their way to floats. */
         final short[] spill = new short[PANEL_ROWS];
+        /** The int16 tile kernels' block sums of four tokens, on their way to floats ({@link #addBlockSums}). */
+        final short[] tileSums = new short[4 * PANEL_ROWS];
         /** The sum of the bytes {@link #touchLines} read: written so that C2 keeps the loads. */
         int touched;
     }
@@ -348,11 +350,11 @@ public abstract class Q8BlockTensor extends Tensor {
                             + touchLines(sc, nextScales, Math.min(sc.length, nextScales + TILE_COLS / 32 * PANEL_ROWS));
                     for (; t + 4 <= tn; t += 4) {
                         tile4Int16(s.tile16, s.tileScales, n / 32, xq16, (t0 + t) * cols + 4 * k0, dx,
-                                (t0 + t) * blocks + k0 / 32, blocks, s.acc, t * PANEL_ROWS);
+                                (t0 + t) * blocks + k0 / 32, blocks, s.acc, t * PANEL_ROWS, s.tileSums);
                     }
                     for (; t < tn; t++) {
                         tile1Int16(s.tile16, s.tileScales, n / 32, xq16, (t0 + t) * cols + k0, dx, (t0 + t) * blocks + k0 / 32,
-                                s.acc, t * PANEL_ROWS);
+                                s.acc, t * PANEL_ROWS, s.tileSums);
                     }
                     continue;
                 }
@@ -495,14 +497,13 @@ public abstract class Q8BlockTensor extends Tensor {
      * {@link #tile4} in 16-bit integer lanes, for {@link #hasInt16Tiles} weights when {@link Simd#INT16_TILES}:
      * per block, the exact integer sums P of four tokens for the panel's two halves ({@code 2 * GROUP}
      * rows per int16 vector: twice the rows of a float vector per instruction), then the same
-     * {@code acc = fma(P, dw * dx, acc)} per group; the four tokens' int16 inputs are interleaved from
-     * {@code xq[xOff]} ({@code xq[xOff + 4 * k + t]}, see {@link #int16Index}). Same bits as the float tile and
-     * the scalar twin.
+     * {@code acc = fma(P, dw * dx, acc)} per group ({@link #addBlockSums}); the four tokens' int16 inputs are
+     * interleaved from {@code xq[xOff]} ({@code xq[xOff + 4 * k + t]}, see {@link #int16Index}). Same bits as the
+     * float tile and the scalar twin.
      */
     private static void tile4Int16(short[] tile, float[] ts, int nb, short[] xq, int xOff, float[] dx, int dOff,
-            int dStride, float[] acc, int accOff) {
+            int dStride, float[] acc, int accOff, short[] sums) {
         final int half = 2 * GROUP;
-        final int sg = (TILE_COLS / 32) * GROUP;
         ShortVector z = ShortVector.zero(S2);
         for (int b = 0; b < nb; b++) {
             ShortVector p00 = z, p01 = z, p02 = z, p03 = z, p10 = z, p11 = z, p12 = z, p13 = z;
@@ -528,52 +529,47 @@ public abstract class Q8BlockTensor extends Tensor {
                 p03 = w0.mul(x).add(p03);
                 p13 = w1.mul(x).add(p13);
             }
-            FloatVector s0 = FloatVector.fromArray(F, ts, b * GROUP);
-            FloatVector s1 = FloatVector.fromArray(F, ts, b * GROUP + sg);
-            FloatVector s2 = FloatVector.fromArray(F, ts, b * GROUP + 2 * sg);
-            FloatVector s3 = FloatVector.fromArray(F, ts, b * GROUP + 3 * sg);
-            // per token: groups 0-1 from the first half's sums, 2-3 from the second's (written out: vectors
-            // passed to a method that is not inlined are boxed)
-            int a = accOff;
-            float d = dx[dOff + b];
-            ((FloatVector) p00.castShape(F, 0)).fma(s0.mul(d), FloatVector.fromArray(F, acc, a)).intoArray(acc, a);
-            ((FloatVector) p00.castShape(F, 1)).fma(s1.mul(d), FloatVector.fromArray(F, acc, a + GROUP)).intoArray(acc, a + GROUP);
-            ((FloatVector) p10.castShape(F, 0)).fma(s2.mul(d), FloatVector.fromArray(F, acc, a + 2 * GROUP))
-                    .intoArray(acc, a + 2 * GROUP);
-            ((FloatVector) p10.castShape(F, 1)).fma(s3.mul(d), FloatVector.fromArray(F, acc, a + 3 * GROUP))
-                    .intoArray(acc, a + 3 * GROUP);
-            a += PANEL_ROWS;
-            d = dx[dOff + dStride + b];
-            ((FloatVector) p01.castShape(F, 0)).fma(s0.mul(d), FloatVector.fromArray(F, acc, a)).intoArray(acc, a);
-            ((FloatVector) p01.castShape(F, 1)).fma(s1.mul(d), FloatVector.fromArray(F, acc, a + GROUP)).intoArray(acc, a + GROUP);
-            ((FloatVector) p11.castShape(F, 0)).fma(s2.mul(d), FloatVector.fromArray(F, acc, a + 2 * GROUP))
-                    .intoArray(acc, a + 2 * GROUP);
-            ((FloatVector) p11.castShape(F, 1)).fma(s3.mul(d), FloatVector.fromArray(F, acc, a + 3 * GROUP))
-                    .intoArray(acc, a + 3 * GROUP);
-            a += PANEL_ROWS;
-            d = dx[dOff + 2 * dStride + b];
-            ((FloatVector) p02.castShape(F, 0)).fma(s0.mul(d), FloatVector.fromArray(F, acc, a)).intoArray(acc, a);
-            ((FloatVector) p02.castShape(F, 1)).fma(s1.mul(d), FloatVector.fromArray(F, acc, a + GROUP)).intoArray(acc, a + GROUP);
-            ((FloatVector) p12.castShape(F, 0)).fma(s2.mul(d), FloatVector.fromArray(F, acc, a + 2 * GROUP))
-                    .intoArray(acc, a + 2 * GROUP);
-            ((FloatVector) p12.castShape(F, 1)).fma(s3.mul(d), FloatVector.fromArray(F, acc, a + 3 * GROUP))
-                    .intoArray(acc, a + 3 * GROUP);
-            a += PANEL_ROWS;
-            d = dx[dOff + 3 * dStride + b];
-            ((FloatVector) p03.castShape(F, 0)).fma(s0.mul(d), FloatVector.fromArray(F, acc, a)).intoArray(acc, a);
-            ((FloatVector) p03.castShape(F, 1)).fma(s1.mul(d), FloatVector.fromArray(F, acc, a + GROUP)).intoArray(acc, a + GROUP);
-            ((FloatVector) p13.castShape(F, 0)).fma(s2.mul(d), FloatVector.fromArray(F, acc, a + 2 * GROUP))
-                    .intoArray(acc, a + 2 * GROUP);
-            ((FloatVector) p13.castShape(F, 1)).fma(s3.mul(d), FloatVector.fromArray(F, acc, a + 3 * GROUP))
-                    .intoArray(acc, a + 3 * GROUP);
+            p00.intoArray(sums, 0);
+            p10.intoArray(sums, half);
+            p01.intoArray(sums, PANEL_ROWS);
+            p11.intoArray(sums, PANEL_ROWS + half);
+            p02.intoArray(sums, 2 * PANEL_ROWS);
+            p12.intoArray(sums, 2 * PANEL_ROWS + half);
+            p03.intoArray(sums, 3 * PANEL_ROWS);
+            p13.intoArray(sums, 3 * PANEL_ROWS + half);
+            addBlockSums(sums, 4, ts, b, dx, dOff + b, dStride, acc, accOff);
+        }
+    }
+
+    /**
+     * {@code acc[accOff + t * PANEL_ROWS + r] = fma(P, dw * dx, acc[..])} for {@code tokens} tokens of one block
+     * {@code b}: the int16 sums P of token {@code t}, panel row {@code r}, at {@code sums[t * PANEL_ROWS + r]}, the
+     * token's scale at {@code dx[dOff + t * dStride]}, the weights' at {@link #tileScales}' place. The sums go
+     * through memory, and to floats at one call site in a loop, on purpose: written out per group (16
+     * {@code castShape(F, part)} of register values, each ~1,600 bytecodes inlined), the tile kernel outgrew
+     * C2's inlining budget, and in some JVMs (5 of 6 running KernelBench, about 1 in 5 running the engine, JDK
+     * 17) the later conversions and stores compiled as calls into the Vector API's boxed fallback: the
+     * many-token products ran 3-5x slower for that JVM's life. This form costs about 3% against the old one
+     * compiled well (docs/cpu-inference-log.md).
+     */
+    private static void addBlockSums(short[] sums, int tokens, float[] ts, int b, float[] dx, int dOff, int dStride,
+            float[] acc, int accOff) {
+        final int sg = (TILE_COLS / 32) * GROUP;
+        for (int t = 0; t < tokens; t++) {
+            float d = dx[dOff + t * dStride];
+            int a = accOff + t * PANEL_ROWS;
+            for (int g = 0; g < PANEL_GROUPS; g++) {
+                FloatVector p = (FloatVector) ShortVector.fromArray(S, sums, t * PANEL_ROWS + g * GROUP).castShape(F, 0);
+                FloatVector s = FloatVector.fromArray(F, ts, b * GROUP + g * sg);
+                p.fma(s.mul(d), FloatVector.fromArray(F, acc, a + g * GROUP)).intoArray(acc, a + g * GROUP);
+            }
         }
     }
 
     /** {@link #tile4Int16} for one token (the rest of a token chunk). */
     private static void tile1Int16(short[] tile, float[] ts, int nb, short[] xq, int xOff, float[] dx, int dOff,
-            float[] acc, int accOff) {
+            float[] acc, int accOff, short[] sums) {
         final int half = 2 * GROUP;
-        final int sg = (TILE_COLS / 32) * GROUP;
         for (int b = 0; b < nb; b++) {
             ShortVector p0 = ShortVector.zero(S2), p1 = p0;
             int x0 = xOff + b * 32;
@@ -584,18 +580,9 @@ public abstract class Q8BlockTensor extends Tensor {
                 p0 = ShortVector.fromArray(S2, tile, w).mul(x).add(p0);
                 p1 = ShortVector.fromArray(S2, tile, w + half).mul(x).add(p1);
             }
-            FloatVector s0 = FloatVector.fromArray(F, ts, b * GROUP);
-            FloatVector s1 = FloatVector.fromArray(F, ts, b * GROUP + sg);
-            FloatVector s2 = FloatVector.fromArray(F, ts, b * GROUP + 2 * sg);
-            FloatVector s3 = FloatVector.fromArray(F, ts, b * GROUP + 3 * sg);
-            float d = dx[dOff + b];
-            int a = accOff;
-            ((FloatVector) p0.castShape(F, 0)).fma(s0.mul(d), FloatVector.fromArray(F, acc, a)).intoArray(acc, a);
-            ((FloatVector) p0.castShape(F, 1)).fma(s1.mul(d), FloatVector.fromArray(F, acc, a + GROUP)).intoArray(acc, a + GROUP);
-            ((FloatVector) p1.castShape(F, 0)).fma(s2.mul(d), FloatVector.fromArray(F, acc, a + 2 * GROUP))
-                    .intoArray(acc, a + 2 * GROUP);
-            ((FloatVector) p1.castShape(F, 1)).fma(s3.mul(d), FloatVector.fromArray(F, acc, a + 3 * GROUP))
-                    .intoArray(acc, a + 3 * GROUP);
+            p0.intoArray(sums, 0);
+            p1.intoArray(sums, half);
+            addBlockSums(sums, 1, ts, b, dx, dOff + b, 0, acc, accOff);
         }
     }
 
