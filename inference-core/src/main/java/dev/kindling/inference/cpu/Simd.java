@@ -143,21 +143,28 @@ public final class Simd {
     }
 
     /**
-     * Loads {@link #L} IEEE halves and converts them exactly (same values as
-     * {@link ScalarKernels#halfToFloat}: the exponent is moved into place and re-biased by a
-     * multiplication with 2^112, which is exact for normal and subnormal halves; inf/NaN patched).
+     * Converts the IEEE halves {@code a[off, off + n)} ({@code n} a multiple of {@link #L}) to
+     * {@code dst[dOff ..]} exactly (same values as {@link ScalarKernels#halfToFloat}: the exponent is moved
+     * into place and re-biased by a multiplication with 2^112, which is exact for normal and subnormal
+     * halves; inf/NaN patched). Arrays in and out, the loop inside: a vector returned from a method that C2
+     * does not inline is boxed, and its caller's vector operations then compile as calls into the Vector
+     * API's slow fallback (docs/cpu-inference-log.md).
      */
-    public static FloatVector halvesToFloats(short[] a, int off) {
-        IntVector h = shortsToInts(a, off);
-        IntVector em = h.and(0x7FFF);
-        IntVector shifted = em.lanewise(VectorOperators.LSHL, 13);
-        IntVector bits = shifted.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
-        bits = bits.blend(shifted.or(0x7F800000), em.compare(VectorOperators.GE, 0x7C00));
-        return bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+    public static void halvesToFloats(short[] a, int off, float[] dst, int dOff, int n) {
+        for (int i = 0; i < n; i += L) {
+            IntVector h = shortsToInts(a, off + i);
+            IntVector em = h.and(0x7FFF);
+            IntVector shifted = em.lanewise(VectorOperators.LSHL, 13);
+            IntVector bits = shifted.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
+            bits = bits.blend(shifted.or(0x7F800000), em.compare(VectorOperators.GE, 0x7C00));
+            bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats().intoArray(dst, dOff + i);
+        }
     }
 
-    /** Loads {@link #L} bfloat16 values as floats (exact). */
-    public static FloatVector bf16ToFloats(short[] a, int off) {
-        return shortsToInts(a, off).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    /** Converts the bfloat16 values {@code a[off, off + n)} to {@code dst[dOff ..]} (exact; as {@link #halvesToFloats}). */
+    public static void bf16ToFloats(short[] a, int off, float[] dst, int dOff, int n) {
+        for (int i = 0; i < n; i += L) {
+            shortsToInts(a, off + i).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, dOff + i);
+        }
     }
 }

@@ -3,7 +3,6 @@ package dev.kindling.inference.tensor;
 import dev.kindling.formats.gguf.GgmlType;
 import dev.kindling.inference.cpu.ScalarKernels;
 import dev.kindling.inference.cpu.Simd;
-import jdk.incubator.vector.FloatVector;
 
 /** bfloat16 weights (the top 16 bits of a float32), converted on the fly. */
 public final class BF16Tensor extends HalfTensor {
@@ -26,8 +25,8 @@ public final class BF16Tensor extends HalfTensor {
     }
 
     @Override
-    FloatVector load(short[] a, int off) {
-        return Simd.bf16ToFloats(a, off);
+    void toFloats(short[] a, int off, float[] dst, int dOff, int n) {
+        Simd.bf16ToFloats(a, off, dst, dOff, n);
     }
 
     @Override

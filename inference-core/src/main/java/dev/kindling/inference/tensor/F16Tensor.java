@@ -3,7 +3,6 @@ package dev.kindling.inference.tensor;
 import dev.kindling.formats.gguf.GgmlType;
 import dev.kindling.inference.cpu.ScalarKernels;
 import dev.kindling.inference.cpu.Simd;
-import jdk.incubator.vector.FloatVector;
 
 /** IEEE half-precision weights, converted to float on the fly. */
 public final class F16Tensor extends HalfTensor {
@@ -26,8 +25,8 @@ public final class F16Tensor extends HalfTensor {
     }
 
     @Override
-    FloatVector load(short[] a, int off) {
-        return Simd.halvesToFloats(a, off);
+    void toFloats(short[] a, int off, float[] dst, int dOff, int n) {
+        Simd.halvesToFloats(a, off, dst, dOff, n);
     }
 
     @Override

@@ -42,8 +42,8 @@ abstract class HalfTensor extends Tensor {
         return 2L * rows * cols;
     }
 
-    /** The vector conversion of {@code L} values at {@code a[off]}. */
-    abstract jdk.incubator.vector.FloatVector load(short[] a, int off);
+    /** The vector conversion of {@code a[off, off + n)} to {@code dst[dOff ..]}, {@code n} a multiple of {@code L}. */
+    abstract void toFloats(short[] a, int off, float[] dst, int dOff, int n);
 
     /** The scalar conversion of one value. */
     abstract float convert(short h);
@@ -71,10 +71,8 @@ abstract class HalfTensor extends Tensor {
         int i = 0;
         int lanes = Simd.L;
         if (lanes > 0) {
-            int upper = cols - cols % lanes;
-            for (; i < upper; i += lanes) {
-                load(a, o + i).intoArray(dst, off + i);
-            }
+            i = cols - cols % lanes;
+            toFloats(a, o, dst, off, i);
         }
         for (; i < cols; i++) {
             dst[off + i] = convert(a[o + i]);
