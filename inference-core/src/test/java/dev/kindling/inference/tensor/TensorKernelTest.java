@@ -111,4 +111,25 @@ class TensorKernelTest {
         assertEquals(0x3C00, ScalarKernels.floatToHalf(1.0004882f) & 0xFFFF); // ties to even
         assertEquals(0x7C00, ScalarKernels.floatToHalf(70000f) & 0xFFFF);
     }
+
+    /** The vector conversions give the scalar twins' bits for every 16-bit pattern (subnormals, inf, NaN payloads, -0). */
+    @org.junit.jupiter.api.Test
+    void vectorHalfAndBf16ConversionsMatchScalarForEveryPattern() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.kindling.inference.cpu.Simd.enabled(), "no vector species on this JVM");
+        short[] all = new short[65536];
+        for (int h = 0; h < all.length; h++) {
+            all[h] = (short) h;
+        }
+        float[] v = new float[all.length];
+        dev.kindling.inference.cpu.Simd.halvesToFloats(all, 0, v, 0, all.length);
+        for (int h = 0; h < all.length; h++) {
+            assertEquals(Float.floatToRawIntBits(ScalarKernels.halfToFloat(all[h])), Float.floatToRawIntBits(v[h]),
+                    "half 0x" + Integer.toHexString(h));
+        }
+        dev.kindling.inference.cpu.Simd.bf16ToFloats(all, 0, v, 0, all.length);
+        for (int h = 0; h < all.length; h++) {
+            assertEquals(Float.floatToRawIntBits(ScalarKernels.bf16ToFloat(all[h])), Float.floatToRawIntBits(v[h]),
+                    "bf16 0x" + Integer.toHexString(h));
+        }
+    }
 }
