@@ -14,8 +14,11 @@ import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Random;
+import java.util.Set;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -44,6 +47,10 @@ public final class KernelBench {
 
     private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
 
+    /** The weight types it makes random weights for: every type the engine reads. */
+    public static final Set<GgmlType> TYPES = Collections.unmodifiableSet(EnumSet.of(GgmlType.F32, GgmlType.F16,
+            GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K));
+
     public static void main(String[] args) {
         GgmlType type = GgmlType.Q8_0;
         int threads = 1, mb = 256, reps = 5;
@@ -66,6 +73,9 @@ public final class KernelBench {
     public static void run(GgmlType type, int threads, int mb, int reps, PrintWriter report) {
         if (threads < 1 || mb < 1 || reps < 1) {
             throw new IllegalArgumentException("threads, mb and reps must be >= 1");
+        }
+        if (!TYPES.contains(type)) {
+            throw new IllegalArgumentException("KernelBench has no random " + type + " weights; it has " + TYPES);
         }
         int cols = 2048;
         int rows = (int) Math.max(64, (long) mb * 1_000_000 / type.byteSize(cols) / 64 * 64);

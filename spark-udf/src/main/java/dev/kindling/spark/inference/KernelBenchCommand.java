@@ -3,9 +3,7 @@ package dev.kindling.spark.inference;
 import dev.kindling.formats.gguf.GgmlType;
 import dev.kindling.inference.bench.KernelBench;
 import dev.kindling.spark.KindlingException;
-import java.util.EnumSet;
 import java.util.Locale;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -20,10 +18,6 @@ import picocli.CommandLine.Spec;
                 "Each run compiles the kernels afresh: a run far below the others on the same machine is a kernel that "
                         + "this JVM compiled into the Vector API's slow fallback."})
 public final class KernelBenchCommand implements Callable<Integer> {
-    /** The weight types the engine reads (and KernelBench can make random weights for). */
-    static final Set<GgmlType> TYPES = EnumSet.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0,
-            GgmlType.Q4_1, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K);
-
     @Spec
     CommandSpec spec;
 
@@ -49,8 +43,8 @@ public final class KernelBenchCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             t = null;
         }
-        if (t == null || !TYPES.contains(t)) {
-            throw KindlingException.usage("--type " + type + ": not one of " + TYPES);
+        if (t == null || !KernelBench.TYPES.contains(t)) {
+            throw KindlingException.usage("--type " + type + ": not one of " + KernelBench.TYPES);
         }
         if (threads < 1 || mb < 1 || reps < 1) {
             throw KindlingException.usage("--threads, --mb and --reps must be >= 1");
