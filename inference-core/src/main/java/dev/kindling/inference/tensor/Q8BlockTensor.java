@@ -281,10 +281,11 @@ public abstract class Q8BlockTensor extends Tensor {
         final float[] panelOut = new float[PANEL_ROWS];
         /** The int16 tile ({@link #dequantizeTile16}). */
         final short[] tile16 = new short[TILE_COLS * PANEL_ROWS];
-        /** The decode kernels' int16 block sums, on their way to floats. */
-        final short[] spill = new short[PANEL_ROWS];
-        /** The int16 tile kernels' block sums of four tokens, on their way to floats ({@link #addBlockSums}). */
-        final short[] tileSums = new short[4 * PANEL_ROWS];
+        /**
+         * Int16 block sums on their way to floats: one token's in the decode kernels, four tokens' in the tile
+         * kernels ({@link #addBlockSums}); the two never run at once on a thread.
+         */
+        final short[] spill = new short[4 * PANEL_ROWS];
         /** The sum of the bytes {@link #touchLines} read: written so that C2 keeps the loads. */
         int touched;
     }
@@ -350,11 +351,11 @@ public abstract class Q8BlockTensor extends Tensor {
                             + touchLines(sc, nextScales, Math.min(sc.length, nextScales + TILE_COLS / 32 * PANEL_ROWS));
                     for (; t + 4 <= tn; t += 4) {
                         tile4Int16(s.tile16, s.tileScales, n / 32, xq16, (t0 + t) * cols + 4 * k0, dx,
-                                (t0 + t) * blocks + k0 / 32, blocks, s.acc, t * PANEL_ROWS, s.tileSums);
+                                (t0 + t) * blocks + k0 / 32, blocks, s.acc, t * PANEL_ROWS, s.spill);
                     }
                     for (; t < tn; t++) {
                         tile1Int16(s.tile16, s.tileScales, n / 32, xq16, (t0 + t) * cols + k0, dx, (t0 + t) * blocks + k0 / 32,
-                                s.acc, t * PANEL_ROWS, s.tileSums);
+                                s.acc, t * PANEL_ROWS, s.spill);
                     }
                     continue;
                 }
