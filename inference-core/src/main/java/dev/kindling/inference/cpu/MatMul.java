@@ -1,5 +1,6 @@
 package dev.kindling.inference.cpu;
 
+import dev.kindling.inference.tensor.F16Tensor;
 import dev.kindling.inference.tensor.Q8BlockTensor;
 import dev.kindling.inference.tensor.Tensor;
 import java.util.Arrays;
@@ -40,7 +41,11 @@ public final class MatMul {
      * {@link Simd#INT16_DECODE} and {@link Simd#INT16_TILES}), block scales {@code scales} and block sums {@code sums}
      * (stride {@code cols/32}).
      */
-    private record Prepared(Job job, float[] x, short[] x16, int xStride, float[] scales, float[] sums) {}
+    private record Prepared(Job job, float[] x, short[] x16, int xStride, float[] scales, float[] sums, float[] xScaled) {
+        Prepared(Job job, float[] x, short[] x16, int xStride, float[] scales, float[] sums) {
+            this(job, x, x16, xStride, scales, sums, null);
+        }
+    }
 
     /**
      * Per-thread scratch: a tile of dequantized rows (in decode, the one row being multiplied), the
@@ -80,7 +85,7 @@ public final class MatMul {
             }
             int r0 = (task - firstTask[j]) * TILE_ROWS;
             int r1 = Math.min(job.w.rows(), r0 + TILE_ROWS);
-            rows(job, p.x, p.xStride, r0, r1, nTokens, scratch[worker]);
+            rows(job, p.x, p.xScaled, p.xStride, r0, r1, nTokens, scratch[worker]);
         });
     }
 
@@ -105,7 +110,8 @@ public final class MatMul {
                 if (o.x == job.x && o.xStride == job.xStride && o.w.cols() == job.w.cols()
                         && o.w.activationFormat() == f && (o.w instanceof Q8BlockTensor) == blocks
                         && (out[i].x16 != null || !int16)) {
-                    out[j] = new Prepared(job, out[i].x, out[i].x16, out[i].xStride, out[i].scales, out[i].sums);
+                    out[j] = new Prepared(job, out[i].x, out[i].x16, out[i].xStride, out[i].scales, out[i].sums,
+                            job.w instanceof F16Tensor ? out[i].xScaled : null);
                 }
             }
             if (out[j] != null) {
@@ -126,8 +132,18 @@ public final class MatMul {
                 out[j] = new Prepared(job, q, q16, cols, d, sums);
             } else {
                 float[] buf = inputBuffer(3 * j, (nTokens - 1) * job.xStride + cols);
-                pool.run(nTokens, (worker, t) -> f.roundTrip(job.x, t * job.xStride, cols, buf));
-                out[j] = new Prepared(job, buf, null, job.xStride, null, null);
+                // F16 weights are converted without re-biasing their exponent (F16Tensor.dequantizeRowScaled):
+                // the input carries the factor instead, in a second copy
+                float[] scaled = job.w instanceof F16Tensor ? inputBuffer(3 * j + 1, buf.length) : null;
+                pool.run(nTokens, (worker, t) -> {
+                    f.roundTrip(job.x, t * job.xStride, cols, buf);
+                    if (scaled != null) {
+                        for (int k = t * job.xStride; k < t * job.xStride + cols; k++) {
+                            scaled[k] = buf[k] * F16Tensor.INPUT_SCALE;
+                        }
+                    }
+                });
+                out[j] = new Prepared(job, buf, null, job.xStride, null, null, scaled);
             }
         }
         return out;
@@ -164,8 +180,9 @@ public final class MatMul {
     }
 
     /** Rows {@code [r0, r1)} of one job for all tokens (single-threaded). */
-    static void rows(Job job, float[] x, int xStride, int r0, int r1, int nTokens, Scratch s) {
+    static void rows(Job job, float[] x, float[] xScaled, int xStride, int r0, int r1, int nTokens, Scratch s) {
         Tensor w = job.w;
+        F16Tensor half = xScaled != null ? (F16Tensor) w : null;
         int cols = w.cols();
         float[] out = job.out;
         if (nTokens < TILE_TOKENS) {
@@ -183,16 +200,29 @@ public final class MatMul {
             // one row at a time into scratch, still in L1 when each token's dot reads it
             float[] row = s.tile;
             for (int r = r0; r < r1; r++) {
-                w.dequantizeRow(r, row, 0, s.halves);
+                float[] in = x;
+                if (half != null && half.dequantizeRowScaled(r, row, 0, s.halves)) {
+                    in = xScaled;
+                } else {
+                    w.dequantizeRow(r, row, 0, s.halves);
+                }
                 for (int t = 0; t < nTokens; t++) {
-                    out[t * job.outStride + job.outOff + r] = VectorKernels.dot(row, 0, x, t * xStride, cols, s.lanes);
+                    out[t * job.outStride + job.outOff + r] = VectorKernels.dot(row, 0, in, t * xStride, cols, s.lanes);
                 }
             }
             return;
         }
         float[] wa = s.tile;
-        for (int r = r0; r < r1; r++) {
-            w.dequantizeRow(r, wa, (r - r0) * cols, s.halves);
+        boolean scaled = half != null;
+        for (int r = r0; r < r1 && scaled; r++) {
+            scaled = half.dequantizeRowScaled(r, wa, (r - r0) * cols, s.halves);
+        }
+        if (scaled) {
+            x = xScaled; // every row of the tile came scaled
+        } else {
+            for (int r = r0; r < r1; r++) {
+                w.dequantizeRow(r, wa, (r - r0) * cols, s.halves);
+            }
         }
         int nr = r1 - r0;
         int t = 0;

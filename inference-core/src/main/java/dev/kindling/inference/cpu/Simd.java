@@ -162,6 +162,29 @@ public final class Simd {
         }
     }
 
+    /**
+     * The IEEE halves {@code a[off, off + n)} ({@code n} a multiple of {@link #L}) times 2^-112 to
+     * {@code dst[dOff ..]}: the half's exponent and mantissa moved into the low bits of a float's, not
+     * re-biased, which is exact for every finite half (normal halves become normal floats, subnormal ones
+     * subnormal floats) and takes three operations where {@link #halvesToFloats} takes eleven. A product
+     * with an input scaled by 2^112 is then the same product: {@code fma(w * 2^-112, x * 2^112, a)} equals
+     * {@code fma(w, x, a)} bit for bit, since the fma rounds the exact product once (see
+     * {@link dev.kindling.inference.tensor.F16Tensor#INPUT_SCALE}). Returns false when some value is inf or
+     * NaN (exponent field all ones, which this form would turn into a finite float; the caller then
+     * converts with {@link #halvesToFloats}).
+     */
+    public static boolean halvesToScaledFloats(short[] a, int off, float[] dst, int dOff, int n) {
+        IntVector overflow = IntVector.zero(I);
+        for (int i = 0; i < n; i += L) {
+            // sign-extended, shifted: bits 13-28 hold the half, 29-31 copies of its sign; keep sign and 13-27
+            IntVector bits = shortsToInts(a, off + i).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000);
+            // an all-ones exponent (bits 23-27) carries into bit 28, which the mask left clear
+            overflow = overflow.or(bits.add(0x00800000));
+            bits.reinterpretAsFloats().intoArray(dst, dOff + i);
+        }
+        return (overflow.reduceLanes(VectorOperators.OR) & 0x10000000) == 0;
+    }
+
     /** Converts the bfloat16 values {@code a[off, off + n)} to {@code dst[dOff ..]} (exact; as {@link #halvesToFloats}). */
     public static void bf16ToFloats(short[] a, int off, float[] dst, int dOff, int n) {
         for (int i = 0; i < n; i += L) {

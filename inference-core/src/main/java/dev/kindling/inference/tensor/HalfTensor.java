@@ -58,16 +58,27 @@ abstract class HalfTensor extends Tensor {
         dequantizeRow(row, dst, off, halves);
     }
 
+    /**
+     * The array that holds row {@code row}'s 16-bit values from {@link #rowHalvesOffset}: the heap copy, or
+     * {@code halves} with the row copied into it from the mapped file.
+     */
+    final short[] rowHalves(int row, short[] halves) {
+        if (heap != null) {
+            return heap[stored.buffer(row)];
+        }
+        data[stored.buffer(row)].get(stored.rowInBuffer(row) * cols, halves, 0, cols);
+        return halves;
+    }
+
+    /** Where {@link #rowHalves} puts the row in the array it returns. */
+    final int rowHalvesOffset(int row) {
+        return heap != null ? stored.rowInBuffer(row) * cols : 0;
+    }
+
     @Override
     public void dequantizeRow(int row, float[] dst, int off, short[] halves) {
-        short[] a = halves;
-        int o = 0;
-        if (heap != null) {
-            a = heap[stored.buffer(row)];
-            o = stored.rowInBuffer(row) * cols;
-        } else {
-            data[stored.buffer(row)].get(stored.rowInBuffer(row) * cols, halves, 0, cols);
-        }
+        short[] a = rowHalves(row, halves);
+        int o = rowHalvesOffset(row);
         int i = 0;
         int lanes = Simd.L;
         if (lanes > 0) {

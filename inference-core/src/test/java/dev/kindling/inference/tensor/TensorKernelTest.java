@@ -132,4 +132,85 @@ class TensorKernelTest {
                     "bf16 0x" + Integer.toHexString(h));
         }
     }
+
+    /**
+     * The F16 conversion without re-biasing ({@link dev.kindling.inference.cpu.Simd#halvesToScaledFloats}): every
+     * finite pattern becomes its value times 2^-112 exactly, and a chunk holding an inf or NaN is reported.
+     */
+    @org.junit.jupiter.api.Test
+    void scaledHalfConversionIsExactAndFlagsInfAndNaN() {
+        int lanes = dev.kindling.inference.cpu.Simd.L;
+        org.junit.jupiter.api.Assumptions.assumeTrue(lanes > 0, "no vector species on this JVM");
+        short[] all = new short[65536];
+        for (int h = 0; h < all.length; h++) {
+            all[h] = (short) h;
+        }
+        float[] v = new float[all.length];
+        for (int c = 0; c < all.length; c += lanes) {
+            boolean finite = true;
+            for (int h = c; h < c + lanes; h++) {
+                finite &= (h & 0x7C00) != 0x7C00;
+            }
+            assertEquals(finite, dev.kindling.inference.cpu.Simd.halvesToScaledFloats(all, c, v, c, lanes), "chunk at 0x" + Integer.toHexString(c));
+            for (int h = c; finite && h < c + lanes; h++) {
+                float exact = ScalarKernels.halfToFloat(all[h]);
+                assertEquals(Float.floatToRawIntBits(exact * 0x1p-112f), Float.floatToRawIntBits(v[h]), "half 0x" + Integer.toHexString(h));
+                assertEquals(Float.floatToRawIntBits(exact), Float.floatToRawIntBits(v[h] * F16Tensor.INPUT_SCALE), "half 0x" + Integer.toHexString(h));
+            }
+        }
+    }
+
+    /**
+     * F16 products through the scaled conversion give the bits of the exact conversion's products, for one token
+     * (decode) and many (tiles); rows holding inf or NaN (in the vector part or the scalar tail) take the exact
+     * path and give its inf and NaN; extreme inputs (F16's largest, subnormal weights) stay exact.
+     */
+    @org.junit.jupiter.api.Test
+    void f16ProductsKeepTheExactBitsAndFallBackOnInfAndNaN() {
+        int rows = 37;
+        int cols = 520; // not a multiple of the lanes: a scalar tail
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(RandomBlocks.bytes(GgmlType.F16, rows, cols, 13)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putShort((3 * cols + 17) * 2, (short) 0x7C00); // +inf
+        b.putShort((5 * cols + 519) * 2, (short) 0xFE01); // NaN, in the tail
+        b.putShort((9 * cols + 100) * 2, (short) 0xFC00); // -inf
+        for (int k = 0; k < cols; k += 3) {
+            b.putShort((20 * cols + k) * 2, (short) (k % 2 == 0 ? 0x0001 : 0x83FF)); // subnormal halves
+            b.putShort((21 * cols + k) * 2, (short) 0x7BFF); // 65504
+        }
+        Tensor t = RandomBlocks.tensor(GgmlType.F16, rows, cols, b.array());
+        Random r = new Random(17);
+        for (int tokens : new int[] {1, 2, 5}) {
+            float[] x = new float[tokens * cols];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) r.nextGaussian();
+            }
+            x[cols - 1] = 65504f;
+            x[(tokens - 1) * cols] = tokens > 1 ? 1e6f : x[0]; // rounds to +inf as F16: the last token's outputs all inf or NaN
+            float[] out = new float[tokens * rows];
+            try (WorkerPool pool = new WorkerPool(2)) {
+                MatMul.Scratch[] s = {new MatMul.Scratch(cols), new MatMul.Scratch(cols)};
+                MatMul.run(pool, s, tokens, new MatMul.Job(t, x, out));
+            }
+            float[] w = new float[cols];
+            float[] xr = new float[cols];
+            float[] lanes = new float[256];
+            for (int tok = 0; tok < tokens; tok++) {
+                t.activationFormat().roundTrip(java.util.Arrays.copyOfRange(x, tok * cols, (tok + 1) * cols), 0, cols, xr);
+                for (int row = 0; row < rows; row++) {
+                    t.dequantizeRow(row, w, 0);
+                    float exact = dev.kindling.inference.cpu.VectorKernels.dot(w, 0, xr, 0, cols, lanes);
+                    assertEquals(Float.floatToIntBits(exact), Float.floatToIntBits(out[tok * rows + row]),
+                            tokens + " tokens, token " + tok + " row " + row + ": " + exact + " vs " + out[tok * rows + row]);
+                }
+            }
+            assertTrue(Float.isInfinite(out[3]) && Float.isNaN(out[5]) && Float.isInfinite(out[9]) && Float.isFinite(out[0]),
+                    "inf and NaN weights reach the output, the other rows stay finite");
+        }
+        F16Tensor f16 = (F16Tensor) t;
+        float[] dst = new float[cols];
+        short[] halves = new short[cols];
+        assertTrue(f16.dequantizeRowScaled(0, dst, 0, halves));
+        assertTrue(!f16.dequantizeRowScaled(3, dst, 0, halves) && !f16.dequantizeRowScaled(5, dst, 0, halves)
+                && !f16.dequantizeRowScaled(9, dst, 0, halves), "rows with inf or NaN are refused");
+    }
 }
