@@ -179,6 +179,12 @@ public final class MatMul {
         return bufs[slot];
     }
 
+    /** Row {@code r} of {@code w} converted exactly, times one token's input. */
+    private static float exactRow(Tensor w, int r, float[] x, int xOff, int cols, Scratch s) {
+        w.dequantizeRow(r, s.tile, 0, s.halves);
+        return VectorKernels.dot(s.tile, 0, x, xOff, cols, s.lanes);
+    }
+
     /** Rows {@code [r0, r1)} of one job for all tokens (single-threaded). */
     static void rows(Job job, float[] x, float[] xScaled, int xStride, int r0, int r1, int nTokens, Scratch s) {
         Tensor w = job.w;
@@ -198,6 +204,21 @@ public final class MatMul {
                 return;
             }
             // one row at a time into scratch, still in L1 when each token's dot reads it
+            if (half != null && nTokens == 1 && Simd.enabled()) {
+                // one token: the row converted as its dot reads it, one pass over the weights
+                for (int r = r0; r < r1; r++) {
+                    if (!half.finiteRow(r, s.halves)) {
+                        out[job.outOff + r] = exactRow(w, r, x, 0, cols, s);
+                    } else if (MappedHalves.AVAILABLE && half.mappedRow(r) != null) {
+                        out[job.outOff + r] = MappedHalves.dotHalvesScaled(half.mappedRow(r), half.mappedRowOffset(r), xScaled, 0, cols,
+                                s.lanes);
+                    } else {
+                        out[job.outOff + r] = VectorKernels.dotHalvesScaled(half.halvesOf(r, s.halves), half.halvesOffset(r), xScaled,
+                                0, cols, s.lanes);
+                    }
+                }
+                return;
+            }
             float[] row = s.tile;
             for (int r = r0; r < r1; r++) {
                 float[] in = x;

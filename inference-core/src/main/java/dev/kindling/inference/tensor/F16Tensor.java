@@ -55,6 +55,52 @@ public final class F16Tensor extends HalfTensor {
         return finite;
     }
 
+    /**
+     * Per row, whether it holds no inf or NaN: 0 not yet known, 1 finite, 2 not. Filled as rows are first
+     * read ({@link #finiteRow}); threads that race on a row compute and write the same value.
+     */
+    private final byte[] rowFinite = new byte[rows];
+
+    /**
+     * True when row {@code row} holds no inf or NaN, which the kernels that take the row as
+     * {@link Simd#halvesToScaledFloats} gives it need; checked the first time a row is asked about (copied
+     * into {@code halves} when mapped), remembered after.
+     */
+    public boolean finiteRow(int row, short[] halves) {
+        byte known = rowFinite[row];
+        if (known == 0) {
+            short[] a = rowHalves(row, halves);
+            int o = rowHalvesOffset(row);
+            boolean finite = true;
+            for (int i = o; i < o + cols; i++) {
+                finite &= (a[i] & 0x7C00) != 0x7C00;
+            }
+            known = finite ? (byte) 1 : (byte) 2;
+            rowFinite[row] = known;
+        }
+        return known == 1;
+    }
+
+    /** {@link #rowBytes}, for the kernels that read the mapped file in place. */
+    public java.nio.ByteBuffer mappedRow(int row) {
+        return rowBytes(row);
+    }
+
+    /** {@link #rowByteOffset}, for the kernels. */
+    public int mappedRowOffset(int row) {
+        return rowByteOffset(row);
+    }
+
+    /** {@link #rowHalves}, for the kernels. */
+    public short[] halvesOf(int row, short[] halves) {
+        return rowHalves(row, halves);
+    }
+
+    /** {@link #rowHalvesOffset}, for the kernels. */
+    public int halvesOffset(int row) {
+        return rowHalvesOffset(row);
+    }
+
     @Override
     void toFloats(short[] a, int off, float[] dst, int dOff, int n) {
         Simd.halvesToFloats(a, off, dst, dOff, n);

@@ -1,6 +1,7 @@
 package dev.kindling.inference.tensor;
 
 import dev.kindling.inference.cpu.Simd;
+import java.nio.ByteBuffer;
 import java.nio.ShortBuffer;
 
 /**
@@ -16,6 +17,8 @@ abstract class HalfTensor extends Tensor {
 
     private final StoredRows stored;
     private final ShortBuffer[] data;
+    /** The same buffers as bytes (little-endian). */
+    private final ByteBuffer[] bytes;
 
     /** The buffers' values copied into arrays ({@link Tensors#weightsInHeap}), or null when read in place. */
     private final short[][] heap;
@@ -24,6 +27,7 @@ abstract class HalfTensor extends Tensor {
         super(name, stored.rows(), cols, 2L * cols);
         this.stored = stored;
         this.data = stored.shorts();
+        this.bytes = stored.buffers();
         this.heap = Tensors.weightsInHeap() ? StoredRows.copy(data) : null;
     }
 
@@ -68,6 +72,16 @@ abstract class HalfTensor extends Tensor {
         }
         data[stored.buffer(row)].get(stored.rowInBuffer(row) * cols, halves, 0, cols);
         return halves;
+    }
+
+    /** The mapped buffer holding row {@code row} (from {@link #rowByteOffset}), or null when the values are in the heap. */
+    final ByteBuffer rowBytes(int row) {
+        return heap != null ? null : bytes[stored.buffer(row)];
+    }
+
+    /** Where row {@code row} starts in {@link #rowBytes}, in bytes. */
+    final int rowByteOffset(int row) {
+        return stored.rowInBuffer(row) * cols * 2;
     }
 
     /** Where {@link #rowHalves} puts the row in the array it returns. */

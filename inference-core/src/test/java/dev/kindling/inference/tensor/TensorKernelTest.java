@@ -213,4 +213,40 @@ class TensorKernelTest {
         assertTrue(!f16.dequantizeRowScaled(3, dst, 0, halves) && !f16.dequantizeRowScaled(5, dst, 0, halves)
                 && !f16.dequantizeRowScaled(9, dst, 0, halves), "rows with inf or NaN are refused");
     }
+
+    /**
+     * The one-pass F16 dots (from an array, and on JDK 17-18 from a buffer in place) give the bits of
+     * {@link dev.kindling.inference.cpu.VectorKernels#dot} over the exactly converted row, for lengths with and
+     * without a scalar tail and shorter than a segment.
+     */
+    @org.junit.jupiter.api.Test
+    void onePassHalfDotsMatchTheDotOfTheConvertedRow() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.kindling.inference.cpu.Simd.enabled(), "no vector species on this JVM");
+        Random r = new Random(23);
+        float[] lanes = new float[256];
+        for (int n : new int[] {16, 40, 520, 2048, 2055, 8192}) {
+            short[] h = new short[n + 3];
+            float[] w = new float[n];
+            float[] x = new float[n + 5];
+            float[] xs = new float[n + 5];
+            for (int k = 0; k < n; k++) {
+                h[k + 3] = (short) (r.nextInt(0x7C00) | (r.nextBoolean() ? 0x8000 : 0)); // every finite pattern can occur
+                w[k] = ScalarKernels.halfToFloat(h[k + 3]);
+            }
+            for (int k = 0; k < x.length; k++) {
+                x[k] = ScalarKernels.halfToFloat(ScalarKernels.floatToHalf((float) (r.nextGaussian() * 100)));
+                xs[k] = x[k] * F16Tensor.INPUT_SCALE;
+            }
+            float exact = dev.kindling.inference.cpu.VectorKernels.dot(w, 0, x, 5, n, lanes);
+            assertEquals(Float.floatToIntBits(exact),
+                    Float.floatToIntBits(dev.kindling.inference.cpu.VectorKernels.dotHalvesScaled(h, 3, xs, 5, n, lanes)), "n " + n);
+            if (dev.kindling.inference.cpu.MappedHalves.AVAILABLE) {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(2 * h.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                b.asShortBuffer().put(h);
+                assertEquals(Float.floatToIntBits(exact),
+                        Float.floatToIntBits(dev.kindling.inference.cpu.MappedHalves.dotHalvesScaled(b.asReadOnlyBuffer()
+                                .order(java.nio.ByteOrder.LITTLE_ENDIAN), 6, xs, 5, n, lanes)), "in place, n " + n);
+            }
+        }
+    }
 }

@@ -1,0 +1,53 @@
+package dev.kindling.inference.cpu;
+
+import static dev.kindling.inference.cpu.Simd.F;
+import static dev.kindling.inference.cpu.Simd.I;
+import static dev.kindling.inference.cpu.Simd.L;
+import static dev.kindling.inference.cpu.Simd.S;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * {@link VectorKernels#dotHalvesScaled} reading the F16 row straight from the mapped file, with no copy into
+ * an array first: on JDK 17 and 18 only, whose Vector API loads from a {@link ByteBuffer}
+ * ({@code fromByteBuffer}; JDK 19 replaced it with {@code fromMemorySegment}, which this code, built for
+ * Java 17, cannot name). Elsewhere {@link #AVAILABLE} is false and this class's kernel is never called, so
+ * its call to the missing method is never linked. The copy costs more than it seems: it runs while the
+ * arithmetic waits, and the arithmetic runs while memory idles; read in place, the two overlap (F16 decode
+ * on the 1B model: docs/cpu-inference-log.md).
+ */
+public final class MappedHalves {
+    private MappedHalves() {}
+
+    /** True when {@link #dotHalvesScaled} can run on this JVM. */
+    public static final boolean AVAILABLE = Simd.enabled() && Runtime.version().feature() < 19;
+
+    /**
+     * {@link VectorKernels#dotHalvesScaled} of the {@code n} halves at byte {@code byteOff} of {@code b}
+     * (little-endian): the same sums in the same order, so the same bits.
+     */
+    public static float dotHalvesScaled(ByteBuffer b, int byteOff, float[] xs, int xOff, int n, float[] spill) {
+        int seg = Simd.segmentLength(n);
+        int vecEnd = n - n % L;
+        for (int part = 0; part < 5; part++) {
+            int from = part < 4 ? part * seg : 4 * seg;
+            int to = part < 4 ? from + seg : vecEnd;
+            FloatVector acc = FloatVector.zero(F);
+            for (int k = from; k < to; k += L) {
+                FloatVector w = ShortVector.fromByteBuffer(S, b, byteOff + 2 * k, ByteOrder.LITTLE_ENDIAN).castShape(I, 0)
+                        .reinterpretAsInts().lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats();
+                acc = w.fma(FloatVector.fromArray(F, xs, xOff + k), acc);
+            }
+            acc.intoArray(spill, part * L);
+        }
+        float s = Simd.finish(spill, 0);
+        for (int k = vecEnd; k < n; k++) {
+            s = Math.fma(ScalarKernels.halfToFloat(b.getShort(byteOff + 2 * k)) * 0x1p-112f, xs[xOff + k], s);
+        }
+        return s;
+    }
+}
