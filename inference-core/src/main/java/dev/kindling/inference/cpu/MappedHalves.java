@@ -12,7 +12,7 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * {@link VectorKernels#dotHalvesScaled} reading the F16 row straight from the mapped file, with no copy into
+ * {@link VectorKernels#dotHalves} reading the F16 row straight from the mapped file, with no copy into
  * an array first: on JDK 17 and 18 only, whose Vector API loads from a {@link ByteBuffer}
  * ({@code fromByteBuffer}; JDK 19 replaced it with {@code fromMemorySegment}, which this code, built for
  * Java 17, cannot name). Elsewhere {@link #AVAILABLE} is false and this class's kernel is never called, so
@@ -23,14 +23,14 @@ import jdk.incubator.vector.VectorOperators;
 public final class MappedHalves {
     private MappedHalves() {}
 
-    /** True when {@link #dotHalvesScaled} can run on this JVM. */
+    /** True when {@link #dotHalves} can run on this JVM. */
     public static final boolean AVAILABLE = Simd.enabled() && Runtime.version().feature() < 19;
 
     /**
-     * {@link VectorKernels#dotHalvesScaled} of the {@code n} halves at byte {@code byteOff} of {@code b}
+     * {@link VectorKernels#dotHalves} of the {@code n} 16-bit values at byte {@code byteOff} of {@code b}
      * (little-endian): the same sums in the same order, so the same bits.
      */
-    public static float dotHalvesScaled(ByteBuffer b, int byteOff, float[] xs, int xOff, int n, float[] spill) {
+    public static float dotHalves(ByteBuffer b, int byteOff, float[] x, int xOff, int n, float[] spill, int shift, int mask) {
         int seg = Simd.segmentLength(n);
         int vecEnd = n - n % L;
         for (int part = 0; part < 5; part++) {
@@ -39,14 +39,14 @@ public final class MappedHalves {
             FloatVector acc = FloatVector.zero(F);
             for (int k = from; k < to; k += L) {
                 FloatVector w = ShortVector.fromByteBuffer(S, b, byteOff + 2 * k, ByteOrder.LITTLE_ENDIAN).castShape(I, 0)
-                        .reinterpretAsInts().lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats();
-                acc = w.fma(FloatVector.fromArray(F, xs, xOff + k), acc);
+                        .reinterpretAsInts().lanewise(VectorOperators.LSHL, shift).and(mask).reinterpretAsFloats();
+                acc = w.fma(FloatVector.fromArray(F, x, xOff + k), acc);
             }
             acc.intoArray(spill, part * L);
         }
         float s = Simd.finish(spill, 0);
         for (int k = vecEnd; k < n; k++) {
-            s = Math.fma(ScalarKernels.halfToFloat(b.getShort(byteOff + 2 * k)) * 0x1p-112f, xs[xOff + k], s);
+            s = Math.fma(Float.intBitsToFloat((b.getShort(byteOff + 2 * k) << shift) & mask), x[xOff + k], s);
         }
         return s;
     }

@@ -1,6 +1,7 @@
 package dev.kindling.inference.cpu;
 
 import dev.kindling.inference.tensor.F16Tensor;
+import dev.kindling.inference.tensor.HalfTensor;
 import dev.kindling.inference.tensor.Q8BlockTensor;
 import dev.kindling.inference.tensor.Tensor;
 import java.util.Arrays;
@@ -204,17 +205,19 @@ public final class MatMul {
                 return;
             }
             // one row at a time into scratch, still in L1 when each token's dot reads it
-            if (half != null && nTokens == 1 && Simd.enabled()) {
-                // one token: the row converted as its dot reads it, one pass over the weights
+            if (w instanceof HalfTensor h && nTokens == 1 && Simd.enabled()) {
+                // one token: each row converted as its dot reads it, one pass over the weights
+                float[] in = half != null ? xScaled : x;
+                int shift = h.widenShift();
+                int mask = h.widenMask();
                 for (int r = r0; r < r1; r++) {
-                    if (!half.finiteRow(r, s.halves)) {
+                    if (!h.onePassRow(r, s.halves)) {
                         out[job.outOff + r] = exactRow(w, r, x, 0, cols, s);
-                    } else if (MappedHalves.AVAILABLE && half.mappedRow(r) != null) {
-                        out[job.outOff + r] = MappedHalves.dotHalvesScaled(half.mappedRow(r), half.mappedRowOffset(r), xScaled, 0, cols,
-                                s.lanes);
+                    } else if (MappedHalves.AVAILABLE && h.mappedRow(r) != null) {
+                        out[job.outOff + r] = MappedHalves.dotHalves(h.mappedRow(r), h.mappedRowOffset(r), in, 0, cols, s.lanes, shift, mask);
                     } else {
-                        out[job.outOff + r] = VectorKernels.dotHalvesScaled(half.halvesOf(r, s.halves), half.halvesOffset(r), xScaled,
-                                0, cols, s.lanes);
+                        out[job.outOff + r] = VectorKernels.dotHalves(h.halvesOf(r, s.halves), h.halvesOffset(r), in, 0, cols, s.lanes,
+                                shift, mask);
                     }
                 }
                 return;

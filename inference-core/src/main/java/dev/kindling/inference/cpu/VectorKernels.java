@@ -44,17 +44,18 @@ public final class VectorKernels {
     }
 
     /**
-     * {@link #dot} of an F16 row, converted as it is read: the halves {@code h[hOff ..]} as
-     * {@link Simd#halvesToScaledFloats} converts them, times the input {@code xs[xOff ..]} scaled by
-     * {@link dev.kindling.inference.tensor.F16Tensor#INPUT_SCALE}; the same bits as {@link #dot} of the
-     * converted row and the unscaled input. The row must be finite (no inf or NaN: the caller checks). One
-     * pass, so the weights stream from memory while the products run, where converting first and then
-     * taking the dot left memory idle during the dot. The contract's five accumulators are taken one after
-     * the other, each over its own columns, not side by side: the same sums in the same order, with one
-     * conversion in the loop instead of four (with four, the kernel would outgrow C2's inlining budget for
-     * Vector API code); a single chain of FMAs still converts faster than memory delivers.
+     * {@link #dot} of a 16-bit float row converted as it is read: value {@code h} of {@code h[hOff ..]}
+     * (sign-extended) is the float with bits {@code (h << shift) & mask} — BF16: shift 16, mask -1, exact;
+     * F16: shift 13, mask {@code 0x8FFFE000}, the value times 2^-112 ({@link Simd#halvesToScaledFloats}: finite
+     * rows only, the input {@code x} scaled by {@link dev.kindling.inference.tensor.F16Tensor#INPUT_SCALE}).
+     * The same bits as {@link #dot} of the exactly converted row and the unscaled input. One pass, so the
+     * weights stream from memory while the products run, where converting first and then taking the dot
+     * left memory idle during the dot. The contract's five accumulators are taken one after the other, each
+     * over its own columns, not side by side: the same sums in the same order, with one conversion in the
+     * loop instead of four (with four, the kernel would outgrow C2's inlining budget for Vector API code); a
+     * single chain of FMAs still converts faster than memory delivers.
      */
-    public static float dotHalvesScaled(short[] h, int hOff, float[] xs, int xOff, int n, float[] spill) {
+    public static float dotHalves(short[] h, int hOff, float[] x, int xOff, int n, float[] spill, int shift, int mask) {
         int seg = Simd.segmentLength(n);
         int vecEnd = n - n % L;
         for (int part = 0; part < 5; part++) {
@@ -62,14 +63,14 @@ public final class VectorKernels {
             int to = part < 4 ? from + seg : vecEnd;
             FloatVector acc = FloatVector.zero(F);
             for (int k = from; k < to; k += L) {
-                FloatVector w = Simd.shortsToInts(h, hOff + k).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats();
-                acc = w.fma(FloatVector.fromArray(F, xs, xOff + k), acc);
+                FloatVector w = Simd.shortsToInts(h, hOff + k).lanewise(VectorOperators.LSHL, shift).and(mask).reinterpretAsFloats();
+                acc = w.fma(FloatVector.fromArray(F, x, xOff + k), acc);
             }
             acc.intoArray(spill, part * L);
         }
         float s = Simd.finish(spill, 0);
         for (int k = vecEnd; k < n; k++) {
-            s = Math.fma(ScalarKernels.halfToFloat(h[hOff + k]) * 0x1p-112f, xs[xOff + k], s); // exact: see INPUT_SCALE
+            s = Math.fma(Float.intBitsToFloat((h[hOff + k] << shift) & mask), x[xOff + k], s);
         }
         return s;
     }

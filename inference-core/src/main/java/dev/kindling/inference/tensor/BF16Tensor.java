@@ -24,6 +24,22 @@ public final class BF16Tensor extends HalfTensor {
         return GgmlType.BF16;
     }
 
+    /** Every bfloat16 pattern converts exactly with the shift: every row can take the one-pass kernels. */
+    @Override
+    public boolean onePassRow(int row, short[] halves) {
+        return true;
+    }
+
+    @Override
+    public int widenShift() {
+        return 16;
+    }
+
+    @Override
+    public int widenMask() {
+        return -1;
+    }
+
     @Override
     void toFloats(short[] a, int off, float[] dst, int dOff, int n) {
         Simd.bf16ToFloats(a, off, dst, dOff, n);

@@ -39,8 +39,8 @@ public final class F16Tensor extends HalfTensor {
      * {@link #dequantizeRow} and the unscaled input.
      */
     public boolean dequantizeRowScaled(int row, float[] dst, int off, short[] halves) {
-        short[] a = rowHalves(row, halves);
-        int o = rowHalvesOffset(row);
+        short[] a = halvesOf(row, halves);
+        int o = halvesOffset(row);
         int i = 0;
         boolean finite = true;
         if (Simd.L > 0) {
@@ -57,20 +57,21 @@ public final class F16Tensor extends HalfTensor {
 
     /**
      * Per row, whether it holds no inf or NaN: 0 not yet known, 1 finite, 2 not. Filled as rows are first
-     * read ({@link #finiteRow}); threads that race on a row compute and write the same value.
+     * read ({@link #onePassRow}); threads that race on a row compute and write the same value.
      */
     private final byte[] rowFinite = new byte[rows];
 
     /**
-     * True when row {@code row} holds no inf or NaN, which the kernels that take the row as
-     * {@link Simd#halvesToScaledFloats} gives it need; checked the first time a row is asked about (copied
-     * into {@code halves} when mapped), remembered after.
+     * True when row {@code row} holds no inf or NaN, which the scaled conversion needs (it would turn them
+     * into finite floats); checked the first time a row is asked about (copied into {@code halves} when
+     * mapped), remembered after.
      */
-    public boolean finiteRow(int row, short[] halves) {
+    @Override
+    public boolean onePassRow(int row, short[] halves) {
         byte known = rowFinite[row];
         if (known == 0) {
-            short[] a = rowHalves(row, halves);
-            int o = rowHalvesOffset(row);
+            short[] a = halvesOf(row, halves);
+            int o = halvesOffset(row);
             boolean finite = true;
             for (int i = o; i < o + cols; i++) {
                 finite &= (a[i] & 0x7C00) != 0x7C00;
@@ -81,24 +82,14 @@ public final class F16Tensor extends HalfTensor {
         return known == 1;
     }
 
-    /** {@link #rowBytes}, for the kernels that read the mapped file in place. */
-    public java.nio.ByteBuffer mappedRow(int row) {
-        return rowBytes(row);
+    @Override
+    public int widenShift() {
+        return 13;
     }
 
-    /** {@link #rowByteOffset}, for the kernels. */
-    public int mappedRowOffset(int row) {
-        return rowByteOffset(row);
-    }
-
-    /** {@link #rowHalves}, for the kernels. */
-    public short[] halvesOf(int row, short[] halves) {
-        return rowHalves(row, halves);
-    }
-
-    /** {@link #rowHalvesOffset}, for the kernels. */
-    public int halvesOffset(int row) {
-        return rowHalvesOffset(row);
+    @Override
+    public int widenMask() {
+        return 0x8FFFE000;
     }
 
     @Override

@@ -11,7 +11,7 @@ import java.nio.ShortBuffer;
  * row stays in L1) and widening that copy with the vector code ({@code fromArray}) — the Vector API
  * cannot load from a buffer on both JDK 17 and 21+.
  */
-abstract class HalfTensor extends Tensor {
+public abstract class HalfTensor extends Tensor {
     /** Staging for callers that bring none (embedding rows, small tensors, tests); the kernels bring their own. */
     private static final ThreadLocal<short[]> HALVES = ThreadLocal.withInitial(() -> new short[0]);
 
@@ -46,6 +46,22 @@ abstract class HalfTensor extends Tensor {
         return 2L * rows * cols;
     }
 
+    /**
+     * True when row {@code row} can be taken by the one-pass kernels ({@link dev.kindling.inference.cpu.VectorKernels#dotHalves}),
+     * whose conversion is {@link #widenShift} and {@link #widenMask}; {@code halves} is scratch for a check.
+     */
+    public abstract boolean onePassRow(int row, short[] halves);
+
+    /**
+     * The one-pass conversion of a value {@code h} (sign-extended to 32 bits) is the float with bits
+     * {@code (h << widenShift()) & widenMask()}: exact for BF16; for F16 the value times 2^-112, which the
+     * input makes up ({@link F16Tensor#INPUT_SCALE}).
+     */
+    public abstract int widenShift();
+
+    /** See {@link #widenShift}. */
+    public abstract int widenMask();
+
     /** The vector conversion of {@code a[off, off + n)} to {@code dst[dOff ..]}, {@code n} a multiple of {@code L}. */
     abstract void toFloats(short[] a, int off, float[] dst, int dOff, int n);
 
@@ -63,10 +79,10 @@ abstract class HalfTensor extends Tensor {
     }
 
     /**
-     * The array that holds row {@code row}'s 16-bit values from {@link #rowHalvesOffset}: the heap copy, or
+     * The array that holds row {@code row}'s 16-bit values from {@link #halvesOffset}: the heap copy, or
      * {@code halves} with the row copied into it from the mapped file.
      */
-    final short[] rowHalves(int row, short[] halves) {
+    public final short[] halvesOf(int row, short[] halves) {
         if (heap != null) {
             return heap[stored.buffer(row)];
         }
@@ -74,25 +90,25 @@ abstract class HalfTensor extends Tensor {
         return halves;
     }
 
-    /** The mapped buffer holding row {@code row} (from {@link #rowByteOffset}), or null when the values are in the heap. */
-    final ByteBuffer rowBytes(int row) {
+    /** The mapped buffer holding row {@code row} (from {@link #mappedRowOffset}), or null when the values are in the heap. */
+    public final ByteBuffer mappedRow(int row) {
         return heap != null ? null : bytes[stored.buffer(row)];
     }
 
-    /** Where row {@code row} starts in {@link #rowBytes}, in bytes. */
-    final int rowByteOffset(int row) {
+    /** Where row {@code row} starts in {@link #mappedRow}, in bytes. */
+    public final int mappedRowOffset(int row) {
         return stored.rowInBuffer(row) * cols * 2;
     }
 
-    /** Where {@link #rowHalves} puts the row in the array it returns. */
-    final int rowHalvesOffset(int row) {
+    /** Where {@link #halvesOf} puts the row in the array it returns. */
+    public final int halvesOffset(int row) {
         return heap != null ? stored.rowInBuffer(row) * cols : 0;
     }
 
     @Override
     public void dequantizeRow(int row, float[] dst, int off, short[] halves) {
-        short[] a = rowHalves(row, halves);
-        int o = rowHalvesOffset(row);
+        short[] a = halvesOf(row, halves);
+        int o = halvesOffset(row);
         int i = 0;
         int lanes = Simd.L;
         if (lanes > 0) {

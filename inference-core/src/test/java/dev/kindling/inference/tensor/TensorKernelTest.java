@@ -215,13 +215,18 @@ class TensorKernelTest {
     }
 
     /**
-     * The one-pass F16 dots (from an array, and on JDK 17-18 from a buffer in place) give the bits of
-     * {@link dev.kindling.inference.cpu.VectorKernels#dot} over the exactly converted row, for lengths with and
-     * without a scalar tail and shorter than a segment.
+     * The one-pass dots of 16-bit rows (from an array, and on JDK 17-18 from a buffer in place) give the bits of
+     * {@link dev.kindling.inference.cpu.VectorKernels#dot} over the exactly converted row: F16 (finite values, the
+     * input scaled) and BF16 (every pattern, inf and NaN included), for lengths with and without a scalar tail
+     * and shorter than a segment.
      */
-    @org.junit.jupiter.api.Test
-    void onePassHalfDotsMatchTheDotOfTheConvertedRow() {
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F16", "BF16"})
+    void onePassHalfDotsMatchTheDotOfTheConvertedRow(GgmlType type) {
         org.junit.jupiter.api.Assumptions.assumeTrue(dev.kindling.inference.cpu.Simd.enabled(), "no vector species on this JVM");
+        boolean f16 = type == GgmlType.F16;
+        int shift = f16 ? 13 : 16;
+        int mask = f16 ? 0x8FFFE000 : -1;
         Random r = new Random(23);
         float[] lanes = new float[256];
         for (int n : new int[] {16, 40, 520, 2048, 2055, 8192}) {
@@ -230,22 +235,24 @@ class TensorKernelTest {
             float[] x = new float[n + 5];
             float[] xs = new float[n + 5];
             for (int k = 0; k < n; k++) {
-                h[k + 3] = (short) (r.nextInt(0x7C00) | (r.nextBoolean() ? 0x8000 : 0)); // every finite pattern can occur
-                w[k] = ScalarKernels.halfToFloat(h[k + 3]);
+                // F16: every finite pattern can occur; BF16: every pattern (but rarely an inf or NaN, so that most sums are finite)
+                h[k + 3] = f16 ? (short) (r.nextInt(0x7C00) | (r.nextBoolean() ? 0x8000 : 0))
+                        : (short) (r.nextInt(1000) == 0 ? r.nextInt(65536) : (r.nextInt(0x7F80) | (r.nextBoolean() ? 0x8000 : 0)));
+                w[k] = f16 ? ScalarKernels.halfToFloat(h[k + 3]) : ScalarKernels.bf16ToFloat(h[k + 3]);
             }
             for (int k = 0; k < x.length; k++) {
                 x[k] = ScalarKernels.halfToFloat(ScalarKernels.floatToHalf((float) (r.nextGaussian() * 100)));
-                xs[k] = x[k] * F16Tensor.INPUT_SCALE;
+                xs[k] = f16 ? x[k] * F16Tensor.INPUT_SCALE : x[k];
             }
             float exact = dev.kindling.inference.cpu.VectorKernels.dot(w, 0, x, 5, n, lanes);
             assertEquals(Float.floatToIntBits(exact),
-                    Float.floatToIntBits(dev.kindling.inference.cpu.VectorKernels.dotHalvesScaled(h, 3, xs, 5, n, lanes)), "n " + n);
+                    Float.floatToIntBits(dev.kindling.inference.cpu.VectorKernels.dotHalves(h, 3, xs, 5, n, lanes, shift, mask)), "n " + n);
             if (dev.kindling.inference.cpu.MappedHalves.AVAILABLE) {
                 java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(2 * h.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
                 b.asShortBuffer().put(h);
                 assertEquals(Float.floatToIntBits(exact),
-                        Float.floatToIntBits(dev.kindling.inference.cpu.MappedHalves.dotHalvesScaled(b.asReadOnlyBuffer()
-                                .order(java.nio.ByteOrder.LITTLE_ENDIAN), 6, xs, 5, n, lanes)), "in place, n " + n);
+                        Float.floatToIntBits(dev.kindling.inference.cpu.MappedHalves.dotHalves(b.asReadOnlyBuffer()
+                                .order(java.nio.ByteOrder.LITTLE_ENDIAN), 6, xs, 5, n, lanes, shift, mask)), "in place, n " + n);
             }
         }
     }
