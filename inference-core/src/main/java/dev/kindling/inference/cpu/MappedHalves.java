@@ -14,8 +14,8 @@ import jdk.incubator.vector.VectorOperators;
 /**
  * {@link VectorKernels#dotHalves} reading the F16 row straight from the mapped file, with no copy into
  * an array first: on JDK 17 and 18 only, whose Vector API loads from a {@link ByteBuffer}
- * ({@code fromByteBuffer}; JDK 19 replaced it with {@code fromMemorySegment}, which this code, built for
- * Java 17, cannot name). Elsewhere {@link #AVAILABLE} is false and this class's kernel is never called, so
+ * ({@code fromByteBuffer}; later JDKs replaced it with {@code fromMemorySegment}, which this code, built
+ * for Java 17, cannot name). Elsewhere {@link #AVAILABLE} is false and this class's kernel is never called, so
  * its call to the missing method is never linked. The copy costs more than it seems: it runs while the
  * arithmetic waits, and the arithmetic runs while memory idles; read in place, the two overlap (F16 decode
  * on the 1B model: docs/cpu-inference-log.md).

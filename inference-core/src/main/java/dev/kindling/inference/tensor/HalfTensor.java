@@ -9,7 +9,9 @@ import java.nio.ShortBuffer;
  * ({@link StoredRows}). A row is converted by copying its 16-bit values into a per-thread
  * {@code short[]} with one bulk {@link ShortBuffer#get(int, short[], int, int)} (a memory copy; the
  * row stays in L1) and widening that copy with the vector code ({@code fromArray}) — the Vector API
- * cannot load from a buffer on both JDK 17 and 21+.
+ * cannot load from a buffer on both JDK 17 and 21+. One token's product takes a row in one pass
+ * instead, converted as its dot reads it ({@link #onePassRow}, {@link #widenShift}), on JDK 17-18 straight
+ * from the mapped buffer ({@link #mappedRow}).
  */
 public abstract class HalfTensor extends Tensor {
     /** Staging for callers that bring none (embedding rows, small tensors, tests); the kernels bring their own. */

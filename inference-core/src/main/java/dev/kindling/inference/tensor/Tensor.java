@@ -16,10 +16,11 @@ import dev.kindling.inference.cpu.ScalarKernels;
  * every JDK we run on ({@code fromByteBuffer} exists on 17 but is gone in 20+, and
  * {@code fromMemorySegment} does not exist on 17), so the kernels copy one row at a time into a
  * per-thread scratch array with a bulk {@code FloatBuffer/ShortBuffer.get} (a memory copy; the row
- * stays in L1) and load vectors from that array ({@code fromArray}). That copy is the price of
- * keeping the weights off the heap: a decode product runs at 0.6-1.0x of its speed over heap
- * arrays (F32 1.0x on JDK 17, 0.6x on 25; F16 0.6x on 17, 0.95x on 25), prefill at about 0.9x
- * (measured in docs/cpu-inference-log.md). The quantized types are
+ * stays in L1) and load vectors from that array ({@code fromArray}); one token's F16/BF16 product on
+ * JDK 17-18 is the exception: it loads the mapped row in place ({@code cpu.MappedHalves}). The copy is
+ * the price of keeping the weights off the heap: F16 decode runs at 0.87x of its speed over heap arrays
+ * on JDK 17 (in place) and 0.78x on 25 (copied); F32 decode at 1.0x on JDK 17 and 0.6x on 25, prefill
+ * at about 0.9x (measured in docs/cpu-inference-log.md). The quantized types are
  * different on purpose: they are repacked once at load into heap arrays laid out for their kernels
  * (scales as floats, quants unpacked), arrays of whole rows and at most {@link #MAX_CHUNK_BYTES}
  * each. Mapped views are split the same way, so tensors over 2 GiB work in both forms.
