@@ -213,8 +213,8 @@ public final class MatMul {
                 for (int r = r0; r < r1; r++) {
                     if (!h.onePassRow(r, s.halves)) {
                         out[job.outOff + r] = exactRow(w, r, x, 0, cols, s);
-                    } else if (MappedHalves.AVAILABLE && h.mappedRow(r) != null) {
-                        out[job.outOff + r] = MappedHalves.dotHalves(h.mappedRow(r), h.mappedRowOffset(r), in, 0, cols, s.lanes, shift, mask);
+                    } else if (MappedRows.AVAILABLE && h.mappedRow(r) != null) {
+                        out[job.outOff + r] = MappedRows.dotHalves(h.mappedRow(r), h.mappedRowOffset(r), in, 0, cols, s.lanes, shift, mask);
                     } else {
                         out[job.outOff + r] = VectorKernels.dotHalves(h.halvesOf(r, s.halves), h.halvesOffset(r), in, 0, cols, s.lanes,
                                 shift, mask);

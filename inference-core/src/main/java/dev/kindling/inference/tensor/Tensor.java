@@ -17,7 +17,7 @@ import dev.kindling.inference.cpu.ScalarKernels;
  * {@code fromMemorySegment} does not exist on 17), so the kernels copy one row at a time into a
  * per-thread scratch array with a bulk {@code FloatBuffer/ShortBuffer.get} (a memory copy; the row
  * stays in L1) and load vectors from that array ({@code fromArray}); one token's F16/BF16 product on
- * JDK 17-18 is the exception: it loads the mapped row in place ({@code cpu.MappedHalves}). The copy is
+ * JDK 17-18 is the exception: it loads the mapped row in place ({@code cpu.MappedRows}). The copy is
  * the price of keeping the weights off the heap: F16 decode runs at 0.87x of its speed over heap arrays
  * on JDK 17 (in place) and 0.78x on 25 (copied); F32 decode at 1.0x on JDK 17 and 0.6x on 25, prefill
  * at about 0.9x (measured in docs/cpu-inference-log.md). The quantized types are

@@ -247,12 +247,39 @@ class TensorKernelTest {
             float exact = dev.kindling.inference.cpu.VectorKernels.dot(w, 0, x, 5, n, lanes);
             assertEquals(Float.floatToIntBits(exact),
                     Float.floatToIntBits(dev.kindling.inference.cpu.VectorKernels.dotHalves(h, 3, xs, 5, n, lanes, shift, mask)), "n " + n);
-            if (dev.kindling.inference.cpu.MappedHalves.AVAILABLE) {
+            if (dev.kindling.inference.cpu.MappedRows.AVAILABLE) {
                 java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(2 * h.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
                 b.asShortBuffer().put(h);
                 assertEquals(Float.floatToIntBits(exact),
-                        Float.floatToIntBits(dev.kindling.inference.cpu.MappedHalves.dotHalves(b.asReadOnlyBuffer()
+                        Float.floatToIntBits(dev.kindling.inference.cpu.MappedRows.dotHalves(b.asReadOnlyBuffer()
                                 .order(java.nio.ByteOrder.LITTLE_ENDIAN), 6, xs, 5, n, lanes, shift, mask)), "in place, n " + n);
+            }
+        }
+    }
+
+    /** The streamed F32 dot and the in-place one (JDK 17-18) give {@link dev.kindling.inference.cpu.VectorKernels#dot}'s bits. */
+    @org.junit.jupiter.api.Test
+    void streamedAndInPlaceFloatDotsMatchDot() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.kindling.inference.cpu.Simd.enabled(), "no vector species on this JVM");
+        Random r = new Random(29);
+        float[] lanes = new float[256];
+        for (int n : new int[] {16, 40, 520, 2055, 8192}) {
+            float[] w = new float[n + 3];
+            float[] x = new float[n + 5];
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(4 * w.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            for (int k = 0; k < w.length; k++) {
+                w[k] = (float) r.nextGaussian();
+                b.putFloat(4 * k, w[k]);
+            }
+            for (int k = 0; k < x.length; k++) {
+                x[k] = (float) r.nextGaussian();
+            }
+            float exact = dev.kindling.inference.cpu.VectorKernels.dot(w, 3, x, 5, n, lanes);
+            assertEquals(Float.floatToIntBits(exact),
+                    Float.floatToIntBits(dev.kindling.inference.cpu.VectorKernels.dotStreamed(w, 3, x, 5, n, lanes)), "streamed, n " + n);
+            if (dev.kindling.inference.cpu.MappedRows.AVAILABLE) {
+                assertEquals(Float.floatToIntBits(exact), Float.floatToIntBits(dev.kindling.inference.cpu.MappedRows.dotFloats(
+                        b.asReadOnlyBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN), 12, x, 5, n, lanes)), "in place, n " + n);
             }
         }
     }
