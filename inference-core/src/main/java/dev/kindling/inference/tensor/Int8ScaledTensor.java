@@ -86,22 +86,17 @@ abstract class Int8ScaledTensor extends Tensor {
         int so = (row % rowsPerChunk) * groupsPerRow;
         int seg = Simd.segmentLength(cols);
         int gs = groupShift;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0;
-        for (int k = 0; k < seg; k += L) {
-            int k1 = k + seg, k2 = k + 2 * seg, k3 = k + 3 * seg;
-            a0 = Simd.bytesToFloats(qa, qo + k).mul(sa[so + (k >> gs)]).fma(FloatVector.fromArray(F, x, xOff + k), a0);
-            a1 = Simd.bytesToFloats(qa, qo + k1).mul(sa[so + (k1 >> gs)]).fma(FloatVector.fromArray(F, x, xOff + k1), a1);
-            a2 = Simd.bytesToFloats(qa, qo + k2).mul(sa[so + (k2 >> gs)]).fma(FloatVector.fromArray(F, x, xOff + k2), a2);
-            a3 = Simd.bytesToFloats(qa, qo + k3).mul(sa[so + (k3 >> gs)]).fma(FloatVector.fromArray(F, x, xOff + k3), a3);
+        // the contract's accumulators one after the other: the row is read front to back once, one conversion
+        // in the loop (VectorKernels.dotStreamed)
+        for (int part = 0; part < 5; part++) {
+            int from = part < 4 ? part * seg : 4 * seg;
+            int to = part < 4 ? from + seg : cols;
+            FloatVector acc = FloatVector.zero(F);
+            for (int k = from; k < to; k += L) {
+                acc = Simd.bytesToFloats(qa, qo + k).mul(sa[so + (k >> gs)]).fma(FloatVector.fromArray(F, x, xOff + k), acc);
+            }
+            acc.intoArray(spill, part * L);
         }
-        for (int k = 4 * seg; k < cols; k += L) {
-            a4 = Simd.bytesToFloats(qa, qo + k).mul(sa[so + (k >> gs)]).fma(FloatVector.fromArray(F, x, xOff + k), a4);
-        }
-        a0.intoArray(spill, 0);
-        a1.intoArray(spill, L);
-        a2.intoArray(spill, 2 * L);
-        a3.intoArray(spill, 3 * L);
-        a4.intoArray(spill, 4 * L);
         return Simd.finish(spill, 0);
     }
 }

@@ -125,46 +125,21 @@ abstract class NibbleTensor extends Tensor {
         int qo = (row % rowsPerChunk) * cols / 2;
         int bo = (row % rowsPerChunk) * blocksPerRow;
         int seg = Simd.segmentLength(cols);
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0;
-        for (int k = 0; k < seg; k += 2 * L) {
-            // written out four times (one per segment): helper methods taking vectors box them on JDK 17
-            int k0 = k;
-            ByteVector v = ByteVector.fromArray(B, qa, qo + k0 / 2);
-            FloatVector sc = FloatVector.broadcast(F, sa[bo + (k0 >> 5)]);
-            FloatVector of = FloatVector.broadcast(F, oa[bo + (k0 >> 5)]);
-            a0 = ((FloatVector) v.and((byte) 0x0F).castShape(F, 0)).fma(sc, of).fma(FloatVector.fromArray(F, x, xOff + k0), a0);
-            a0 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).castShape(F, 0)).fma(sc, of).fma(FloatVector.fromArray(F, x, xOff + k0 + L), a0);
-            int k1 = k + seg;
-            v = ByteVector.fromArray(B, qa, qo + k1 / 2);
-            sc = FloatVector.broadcast(F, sa[bo + (k1 >> 5)]);
-            of = FloatVector.broadcast(F, oa[bo + (k1 >> 5)]);
-            a1 = ((FloatVector) v.and((byte) 0x0F).castShape(F, 0)).fma(sc, of).fma(FloatVector.fromArray(F, x, xOff + k1), a1);
-            a1 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).castShape(F, 0)).fma(sc, of).fma(FloatVector.fromArray(F, x, xOff + k1 + L), a1);
-            int k2 = k + 2 * seg;
-            v = ByteVector.fromArray(B, qa, qo + k2 / 2);
-            sc = FloatVector.broadcast(F, sa[bo + (k2 >> 5)]);
-            of = FloatVector.broadcast(F, oa[bo + (k2 >> 5)]);
-            a2 = ((FloatVector) v.and((byte) 0x0F).castShape(F, 0)).fma(sc, of).fma(FloatVector.fromArray(F, x, xOff + k2), a2);
-            a2 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).castShape(F, 0)).fma(sc, of).fma(FloatVector.fromArray(F, x, xOff + k2 + L), a2);
-            int k3 = k + 3 * seg;
-            v = ByteVector.fromArray(B, qa, qo + k3 / 2);
-            sc = FloatVector.broadcast(F, sa[bo + (k3 >> 5)]);
-            of = FloatVector.broadcast(F, oa[bo + (k3 >> 5)]);
-            a3 = ((FloatVector) v.and((byte) 0x0F).castShape(F, 0)).fma(sc, of).fma(FloatVector.fromArray(F, x, xOff + k3), a3);
-            a3 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).castShape(F, 0)).fma(sc, of).fma(FloatVector.fromArray(F, x, xOff + k3 + L), a3);
+        // the contract's accumulators one after the other: the row is read front to back once, one conversion
+        // of each nibble half in the loop (VectorKernels.dotStreamed)
+        for (int part = 0; part < 5; part++) {
+            int from = part < 4 ? part * seg : 4 * seg;
+            int to = part < 4 ? from + seg : cols;
+            FloatVector acc = FloatVector.zero(F);
+            for (int k = from; k < to; k += 2 * L) {
+                ByteVector v = ByteVector.fromArray(B, qa, qo + k / 2);
+                FloatVector sc = FloatVector.broadcast(F, sa[bo + (k >> 5)]);
+                FloatVector of = FloatVector.broadcast(F, oa[bo + (k >> 5)]);
+                acc = ((FloatVector) v.and((byte) 0x0F).castShape(F, 0)).fma(sc, of).fma(FloatVector.fromArray(F, x, xOff + k), acc);
+                acc = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).castShape(F, 0)).fma(sc, of).fma(FloatVector.fromArray(F, x, xOff + k + L), acc);
+            }
+            acc.intoArray(spill, part * L);
         }
-        for (int k = 4 * seg; k < cols; k += 2 * L) {
-            ByteVector v = ByteVector.fromArray(B, qa, qo + k / 2);
-            FloatVector sc = FloatVector.broadcast(F, sa[bo + (k >> 5)]);
-            FloatVector of = FloatVector.broadcast(F, oa[bo + (k >> 5)]);
-            a4 = ((FloatVector) v.and((byte) 0x0F).castShape(F, 0)).fma(sc, of).fma(FloatVector.fromArray(F, x, xOff + k), a4);
-            a4 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).castShape(F, 0)).fma(sc, of).fma(FloatVector.fromArray(F, x, xOff + k + L), a4);
-        }
-        a0.intoArray(spill, 0);
-        a1.intoArray(spill, L);
-        a2.intoArray(spill, 2 * L);
-        a3.intoArray(spill, 3 * L);
-        a4.intoArray(spill, 4 * L);
         return Simd.finish(spill, 0);
     }
 }
