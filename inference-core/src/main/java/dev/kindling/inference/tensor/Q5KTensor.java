@@ -100,6 +100,40 @@ public final class Q5KTensor extends Tensor {
     }
 
     @Override
+    public boolean hasFusedDot() {
+        return L > 0;
+    }
+
+    /**
+     * Row {@code row} times {@code x[xOff ..]}: each value converted as in {@link #dequantizeRow} and multiplied
+     * as it is read, the contract's accumulators one after the other (one stream over the row, one conversion
+     * site; see {@link dev.kindling.inference.cpu.VectorKernels#dotStreamed}). Same bits as {@code dot} over the
+     * dequantized row.
+     */
+    @Override
+    public float dot(int row, float[] x, int xOff, float[] spill) {
+        int c = row / rowsPerChunk;
+        byte[] qa = q[c];
+        float[] sa = scale[c];
+        float[] oa = offset[c];
+        int qo = (row % rowsPerChunk) * cols;
+        int bo = (row % rowsPerChunk) * blocksPerRow;
+        int seg = Simd.segmentLength(cols);
+        for (int part = 0; part < 5; part++) {
+            int from = part < 4 ? part * seg : 4 * seg;
+            int to = part < 4 ? from + seg : cols;
+            FloatVector acc = FloatVector.zero(F);
+            for (int k = from; k < to; k += L) {
+                acc = Simd.bytesToFloats(qa, qo + k)
+                        .fma(FloatVector.broadcast(F, sa[bo + (k >> 5)]), FloatVector.broadcast(F, oa[bo + (k >> 5)]))
+                        .fma(FloatVector.fromArray(F, x, xOff + k), acc);
+            }
+            acc.intoArray(spill, part * L);
+        }
+        return Simd.finish(spill, 0);
+    }
+
+    @Override
     public void dequantizeRowScalar(int row, float[] dst, int off) {
         int c = row / rowsPerChunk;
         int qo = (row % rowsPerChunk) * cols;
