@@ -13,9 +13,9 @@ import java.util.Arrays;
  *
  * <p>Token {@code t}'s input is {@code x[t*xStride ..]}, its output for row {@code r} goes to
  * {@code out[t*outStride + outOff + r]}. With fewer than {@link #TILE_TOKENS} tokens (decode) a
- * tensor with a fused dot reads its stored weights directly, and the others (F32, F16, BF16: rows
- * read from the mapped file) have one row at a time copied or widened into per-thread scratch, where
- * it stays in L1 for every token's dot; with more tokens (prefill, batched decode) a tile of
+ * tensor with a fused dot (the quantized types, F32) reads its stored weights directly; F16 and BF16
+ * rows are converted as their dot reads them when there is one token, and otherwise widened one row
+ * at a time into per-thread scratch, where the row stays in L1 for every token's dot; with more tokens (prefill, batched decode) a tile of
  * {@link #TILE_ROWS} rows is dequantized once into per-thread scratch and multiplied with the tokens
  * four at a time ({@link VectorKernels#dot4x4}). All paths give the same bits for the same row and
  * token (see {@link Simd}). Q8_0 and Q4_0 weights ({@link Q8BlockTensor}) take their
@@ -110,7 +110,7 @@ public final class MatMul {
                 Job o = jobs[i];
                 if (o.x == job.x && o.xStride == job.xStride && o.w.cols() == job.w.cols()
                         && o.w.activationFormat() == f && (o.w instanceof Q8BlockTensor) == blocks
-                        && (out[i].x16 != null || !int16)) {
+                        && (out[i].x16 != null || !int16) && (out[i].xScaled != null || !(job.w instanceof F16Tensor))) {
                     out[j] = new Prepared(job, out[i].x, out[i].x16, out[i].xStride, out[i].scales, out[i].sums,
                             job.w instanceof F16Tensor ? out[i].xScaled : null);
                 }
@@ -189,7 +189,8 @@ public final class MatMul {
     /** Rows {@code [r0, r1)} of one job for all tokens (single-threaded). */
     static void rows(Job job, float[] x, float[] xScaled, int xStride, int r0, int r1, int nTokens, Scratch s) {
         Tensor w = job.w;
-        F16Tensor half = xScaled != null ? (F16Tensor) w : null;
+        // F16 rows converted without re-biasing pair with the input times 2^112 (prepareInputs makes it)
+        F16Tensor half = w instanceof F16Tensor f && xScaled != null ? f : null;
         int cols = w.cols();
         float[] out = job.out;
         if (nTokens < TILE_TOKENS) {
@@ -204,8 +205,7 @@ public final class MatMul {
                 }
                 return;
             }
-            // one row at a time into scratch, still in L1 when each token's dot reads it
-            if (w instanceof HalfTensor h && nTokens == 1 && Simd.enabled()) {
+            if (w instanceof HalfTensor h && (half != null || !(w instanceof F16Tensor)) && nTokens == 1 && Simd.enabled()) {
                 // one token: each row converted as its dot reads it, one pass over the weights
                 float[] in = half != null ? xScaled : x;
                 int shift = h.widenShift();
@@ -222,6 +222,7 @@ public final class MatMul {
                 }
                 return;
             }
+            // one row at a time into scratch, still in L1 when each token's dot reads it
             float[] row = s.tile;
             for (int r = r0; r < r1; r++) {
                 float[] in = x;
