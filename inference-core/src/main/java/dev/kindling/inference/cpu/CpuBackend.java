@@ -313,7 +313,20 @@ public final class CpuBackend implements Backend {
             }
             System.arraycopy(v, t * kvDim, block, kvOffset(l, 1, slot), kvDim);
         });
-        pool.run(n * c.heads(), (worker, task) -> attend(s, l, task / c.heads(), task % c.heads(), worker));
+        // one task per (token, KV head, share of its query heads): the query heads that share a KV head go through
+        // each KV block together, so that a block is read from memory once and then from L1, not once per query head
+        int group = c.heads() / kvHeads;
+        int parts = Math.min(group, Math.max(1, (2 * pool.threads() + n * kvHeads - 1) / (n * kvHeads)));
+        int per = (group + parts - 1) / parts;
+        pool.run(n * kvHeads * parts, (worker, task) -> {
+            int rest = task % (kvHeads * parts);
+            int kvh = rest / parts;
+            int h0 = kvh * group + (rest % parts) * per;
+            int h1 = Math.min((kvh + 1) * group, h0 + per);
+            if (h0 < h1) {
+                attend(s, l, task / (kvHeads * parts), h0, h1, worker);
+            }
+        });
         linear(lw.attentionOutput(), att, n, out);
     }
 
@@ -331,42 +344,56 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    /** Causal attention of one query head of token {@code t} over its sequence's cached positions. */
-    private void attend(Step s, int l, int t, int h, int worker) {
+    /**
+     * Causal attention of query heads {@code [h0, h1)} of token {@code t}, which share one KV head, over its
+     * sequence's cached positions: block by block, every head's scores (then every head's weighted sum) before
+     * the next block. Each head's sums run as they would alone, so the grouping changes no bit.
+     */
+    private void attend(Step s, int l, int t, int h0, int h1, int worker) {
         int hd = c.headDim();
         int kvDim = c.kvDim(l);
-        int kvh = h / (c.heads() / c.kvHeads(l));
+        int kvh = h0 / (c.heads() / c.kvHeads(l));
         int pos = s.position(t);
         int start = c.slidingWindow() > 0 ? Math.max(0, pos - c.slidingWindow() + 1) : 0;
+        int count = pos - start + 1;
+        int heads = h1 - h0;
         int[] table = s.blockTable(s.sequenceOf(t));
         float[] scores = attScores[worker];
-        if (scores.length < pos - start + 1) {
-            scores = attScores[worker] = new float[Math.min(c.contextLength(), Math.max(2 * scores.length, pos - start + 1))];
+        if (scores.length < heads * count) {
+            scores = attScores[worker] = new float[Math.max(2 * scores.length, heads * count)];
         }
-        int qOff = t * c.qDim() + h * hd;
         float scale = (float) (1.0 / Math.sqrt(hd));
-        float slope = c.alibiSlopes() != null ? c.alibiSlopes()[h] : 0f;
         int kOff = layerBase[l] + kvh * hd * blockSize;
         for (int j = start; j <= pos; ) {
             int slot = j % blockSize;
             int m = Math.min(blockSize - slot, pos - j + 1);
-            AttentionKernels.scores(q, qOff, kvBlocks[table[j / blockSize]], kOff + slot, blockSize, hd, m, scores, j - start);
+            float[] block = kvBlocks[table[j / blockSize]];
+            for (int h = h0; h < h1; h++) {
+                AttentionKernels.scores(q, t * c.qDim() + h * hd, block, kOff + slot, blockSize, hd, m, scores,
+                        (h - h0) * count + j - start);
+            }
             j += m;
         }
-        int count = pos - start + 1;
-        for (int j = 0; j < count; j++) {
-            // ALiBi: a linear penalty on the distance back to the key
-            scores[j] = slope == 0f ? scores[j] * scale : scores[j] * scale - slope * (pos - start - j);
+        for (int h = h0; h < h1; h++) {
+            float slope = c.alibiSlopes() != null ? c.alibiSlopes()[h] : 0f;
+            int so = (h - h0) * count;
+            for (int j = 0; j < count; j++) {
+                // ALiBi: a linear penalty on the distance back to the key
+                scores[so + j] = slope == 0f ? scores[so + j] * scale : scores[so + j] * scale - slope * (pos - start - j);
+            }
+            AttentionKernels.softmax(scores, so, count);
+            int outOff = t * c.qDim() + h * hd;
+            Arrays.fill(att, outOff, outOff + hd, 0f);
         }
-        AttentionKernels.softmax(scores, 0, count);
-        int outOff = t * c.qDim() + h * hd;
-        Arrays.fill(att, outOff, outOff + hd, 0f);
         int vOff = kvOffset(l, 1, 0) + kvh * hd;
         for (int j = start; j <= pos; ) {
             int slot = j % blockSize;
             int m = Math.min(blockSize - slot, pos - j + 1);
-            AttentionKernels.weightedSum(scores, j - start, kvBlocks[table[j / blockSize]], vOff + slot * kvDim, kvDim, hd, m,
-                    att, outOff);
+            float[] block = kvBlocks[table[j / blockSize]];
+            for (int h = h0; h < h1; h++) {
+                AttentionKernels.weightedSum(scores, (h - h0) * count + j - start, block, vOff + slot * kvDim, kvDim, hd, m,
+                        att, t * c.qDim() + h * hd);
+            }
             j += m;
         }
     }
