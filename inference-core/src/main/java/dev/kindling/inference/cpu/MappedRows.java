@@ -36,8 +36,8 @@ public final class MappedRows {
         int seg = Simd.segmentLength(n);
         int vecEnd = n - n % L;
         for (int part = 0; part < 5; part++) {
-            int from = part < 4 ? part * seg : 4 * seg;
-            int to = part < 4 ? from + seg : vecEnd;
+            int from = Simd.partStart(part, seg);
+            int to = Simd.partEnd(part, seg, vecEnd);
             FloatVector acc = FloatVector.zero(F);
             for (int k = from; k < to; k += L) {
                 FloatVector w = ShortVector.fromByteBuffer(S, b, byteOff + 2 * k, ByteOrder.LITTLE_ENDIAN).castShape(I, 0)
@@ -61,8 +61,8 @@ public final class MappedRows {
         int seg = Simd.segmentLength(n);
         int vecEnd = n - n % L;
         for (int part = 0; part < 5; part++) {
-            int from = part < 4 ? part * seg : 4 * seg;
-            int to = part < 4 ? from + seg : vecEnd;
+            int from = Simd.partStart(part, seg);
+            int to = Simd.partEnd(part, seg, vecEnd);
             FloatVector acc = FloatVector.zero(F);
             for (int k = from; k < to; k += L) {
                 acc = FloatVector.fromByteBuffer(F, b, byteOff + 4 * k, ByteOrder.LITTLE_ENDIAN)

@@ -28,9 +28,10 @@ import jdk.incubator.vector.VectorSpecies;
  *   <li>{@link #finish} combines the lanes as {@code ((acc0 + acc1) + (acc2 + acc3)) + acc4}, sums them
  *       left to right, then adds the scalar tail with {@code fma}.</li>
  * </ol>
- * Decode kernels run the four segments side by side for one row; the prefill/batch kernel runs a
- * 4x4 tile of rows and tokens over one segment at a time (K-blocking) — the same sums in the same
- * order. Dequantized weights are always computed by one formula per type. The Vector API's
+ * Decode kernels over a row in L1 run the four segments side by side; those that stream a row from
+ * memory take the five parts one after the other ({@link #partStart}, {@link #partEnd}: one stream, one
+ * load site in the loop); the prefill/batch kernel runs a 4x4 tile of rows and tokens over one segment
+ * at a time (K-blocking) — the same sums in the same order. Dequantized weights are always computed by one formula per type. The Vector API's
  * {@code reduceLanes(ADD)} is avoided: its order may differ between interpreter and compiled code.
  */
 public final class Simd {
@@ -116,6 +117,16 @@ public final class Simd {
     /** Elements per segment of the contract above (a multiple of {@code 2L}; 0 for short rows). */
     public static int segmentLength(int n) {
         return L == 0 ? 0 : (n / L / 8) * 2 * L;
+    }
+
+    /** First element of part {@code part} (0-3: the segments, 4: the rest) of the contract above, for segments of {@code seg}. */
+    public static int partStart(int part, int seg) {
+        return Math.min(part, 4) * seg;
+    }
+
+    /** End of part {@code part} (see {@link #partStart}); {@code vecEnd} is {@code n - n % L}. */
+    public static int partEnd(int part, int seg, int vecEnd) {
+        return part < 4 ? (part + 1) * seg : vecEnd;
     }
 
     /**

@@ -59,8 +59,8 @@ public final class VectorKernels {
         int seg = Simd.segmentLength(n);
         int vecEnd = n - n % L;
         for (int part = 0; part < 5; part++) {
-            int from = part < 4 ? part * seg : 4 * seg;
-            int to = part < 4 ? from + seg : vecEnd;
+            int from = Simd.partStart(part, seg);
+            int to = Simd.partEnd(part, seg, vecEnd);
             FloatVector acc = FloatVector.zero(F);
             for (int k = from; k < to; k += L) {
                 FloatVector w = Simd.shortsToInts(h, hOff + k).lanewise(VectorOperators.LSHL, shift).and(mask).reinterpretAsFloats();
@@ -86,8 +86,8 @@ public final class VectorKernels {
         int seg = Simd.segmentLength(n);
         int vecEnd = n - n % L;
         for (int part = 0; part < 5; part++) {
-            int from = part < 4 ? part * seg : 4 * seg;
-            int to = part < 4 ? from + seg : vecEnd;
+            int from = Simd.partStart(part, seg);
+            int to = Simd.partEnd(part, seg, vecEnd);
             FloatVector acc = FloatVector.zero(F);
             for (int k = from; k < to; k += L) {
                 acc = FloatVector.fromArray(F, w, wOff + k).fma(FloatVector.fromArray(F, x, xOff + k), acc);

@@ -89,8 +89,8 @@ abstract class Int8ScaledTensor extends Tensor {
         // the contract's accumulators one after the other: the row is read front to back once, one conversion
         // in the loop (VectorKernels.dotStreamed)
         for (int part = 0; part < 5; part++) {
-            int from = part < 4 ? part * seg : 4 * seg;
-            int to = part < 4 ? from + seg : cols;
+            int from = Simd.partStart(part, seg);
+            int to = Simd.partEnd(part, seg, cols);
             FloatVector acc = FloatVector.zero(F);
             for (int k = from; k < to; k += L) {
                 acc = Simd.bytesToFloats(qa, qo + k).mul(sa[so + (k >> gs)]).fma(FloatVector.fromArray(F, x, xOff + k), acc);

@@ -128,8 +128,8 @@ abstract class NibbleTensor extends Tensor {
         // the contract's accumulators one after the other: the row is read front to back once, one conversion
         // of each nibble half in the loop (VectorKernels.dotStreamed)
         for (int part = 0; part < 5; part++) {
-            int from = part < 4 ? part * seg : 4 * seg;
-            int to = part < 4 ? from + seg : cols;
+            int from = Simd.partStart(part, seg);
+            int to = Simd.partEnd(part, seg, cols);
             FloatVector acc = FloatVector.zero(F);
             for (int k = from; k < to; k += 2 * L) {
                 ByteVector v = ByteVector.fromArray(B, qa, qo + k / 2);

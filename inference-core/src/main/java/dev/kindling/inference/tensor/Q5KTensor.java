@@ -120,8 +120,8 @@ public final class Q5KTensor extends Tensor {
         int bo = (row % rowsPerChunk) * blocksPerRow;
         int seg = Simd.segmentLength(cols);
         for (int part = 0; part < 5; part++) {
-            int from = part < 4 ? part * seg : 4 * seg;
-            int to = part < 4 ? from + seg : cols;
+            int from = Simd.partStart(part, seg);
+            int to = Simd.partEnd(part, seg, cols);
             FloatVector acc = FloatVector.zero(F);
             for (int k = from; k < to; k += L) {
                 acc = Simd.bytesToFloats(qa, qo + k)
