@@ -35,14 +35,23 @@ public final class MappedRows {
     public static float dotHalves(ByteBuffer b, int byteOff, float[] x, int xOff, int n, float[] spill, int shift, int mask) {
         int seg = Simd.segmentLength(n);
         int vecEnd = n - n % L;
+        boolean bf16 = VectorKernels.checkShift(shift); // a literal count in each loop: see VectorKernels.dotHalves
         for (int part = 0; part < 5; part++) {
             int from = Simd.partStart(part, seg);
             int to = Simd.partEnd(part, seg, vecEnd);
             FloatVector acc = FloatVector.zero(F);
-            for (int k = from; k < to; k += L) {
-                FloatVector w = ShortVector.fromByteBuffer(S, b, byteOff + 2 * k, ByteOrder.LITTLE_ENDIAN).castShape(I, 0)
-                        .reinterpretAsInts().lanewise(VectorOperators.LSHL, shift).and(mask).reinterpretAsFloats();
-                acc = w.fma(FloatVector.fromArray(F, x, xOff + k), acc);
+            if (bf16) {
+                for (int k = from; k < to; k += L) {
+                    FloatVector w = ShortVector.fromByteBuffer(S, b, byteOff + 2 * k, ByteOrder.LITTLE_ENDIAN).castShape(I, 0)
+                            .reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).and(mask).reinterpretAsFloats();
+                    acc = w.fma(FloatVector.fromArray(F, x, xOff + k), acc);
+                }
+            } else {
+                for (int k = from; k < to; k += L) {
+                    FloatVector w = ShortVector.fromByteBuffer(S, b, byteOff + 2 * k, ByteOrder.LITTLE_ENDIAN).castShape(I, 0)
+                            .reinterpretAsInts().lanewise(VectorOperators.LSHL, 13).and(mask).reinterpretAsFloats();
+                    acc = w.fma(FloatVector.fromArray(F, x, xOff + k), acc);
+                }
             }
             acc.intoArray(spill, part * L);
         }

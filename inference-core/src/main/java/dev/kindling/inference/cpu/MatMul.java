@@ -28,11 +28,11 @@ public final class MatMul {
     public static final int TILE_ROWS = 16;
     public static final int TILE_TOKENS = 4;
     /**
-     * Off: the one-pass F16/BF16 decode path below gave NaN logits for half-type models in about one full
-     * inference-core test run in three (the kernels alone match bit for bit; not yet root-caused, see
-     * docs/cpu-inference-log.md 2026-12-01). With it off, those products convert the row first, then take the dot.
+     * The one-pass F16/BF16 decode path below (on; off, those products convert the row first, then take the dot).
+     * It was off for a while: it gave NaN logits in about one full test run in three, from a shift by a variable
+     * count that C2 compiled wrongly once inlined here ({@link VectorKernels#dotHalves}; docs/cpu-inference-log.md).
      */
-    static final boolean ONE_PASS_HALVES = false;
+    static final boolean ONE_PASS_HALVES = true;
 
     /** One product: weights, input, output layout. */
     public record Job(Tensor w, float[] x, int xStride, float[] out, int outStride, int outOff) {

@@ -54,17 +54,31 @@ public final class VectorKernels {
      * over its own columns, not side by side: the same sums in the same order, with one conversion in the
      * loop instead of four (with four, the kernel would outgrow C2's inlining budget for Vector API code); a
      * single chain of FMAs still converts faster than memory delivers.
+     *
+     * <p>The shift is a literal in each loop ({@code shift} selects the loop: 16 or 13), never a variable count:
+     * with the count a variable, C2 on JDK 17 sometimes compiled the shift so that only lane 0 was shifted
+     * (the other lanes kept the sign-extended half, a NaN for negative BF16 values). The engine then gave NaN
+     * logits for F16 and BF16 models in about one full test run in three, for the rest of that JVM's life;
+     * the recomputation of the same row, outside that compiled code, was right (docs/cpu-inference-log.md).
      */
     public static float dotHalves(short[] h, int hOff, float[] x, int xOff, int n, float[] spill, int shift, int mask) {
         int seg = Simd.segmentLength(n);
         int vecEnd = n - n % L;
+        boolean bf16 = checkShift(shift);
         for (int part = 0; part < 5; part++) {
             int from = Simd.partStart(part, seg);
             int to = Simd.partEnd(part, seg, vecEnd);
             FloatVector acc = FloatVector.zero(F);
-            for (int k = from; k < to; k += L) {
-                FloatVector w = Simd.shortsToInts(h, hOff + k).lanewise(VectorOperators.LSHL, shift).and(mask).reinterpretAsFloats();
-                acc = w.fma(FloatVector.fromArray(F, x, xOff + k), acc);
+            if (bf16) {
+                for (int k = from; k < to; k += L) {
+                    FloatVector w = Simd.shortsToInts(h, hOff + k).lanewise(VectorOperators.LSHL, 16).and(mask).reinterpretAsFloats();
+                    acc = w.fma(FloatVector.fromArray(F, x, xOff + k), acc);
+                }
+            } else {
+                for (int k = from; k < to; k += L) {
+                    FloatVector w = Simd.shortsToInts(h, hOff + k).lanewise(VectorOperators.LSHL, 13).and(mask).reinterpretAsFloats();
+                    acc = w.fma(FloatVector.fromArray(F, x, xOff + k), acc);
+                }
             }
             acc.intoArray(spill, part * L);
         }
@@ -95,6 +109,14 @@ public final class VectorKernels {
             acc.intoArray(spill, part * L);
         }
         return tail(w, wOff, x, xOff, vecEnd, n, Simd.finish(spill, 0));
+    }
+
+    /** True for BF16's shift (16), false for F16's (13); any other count is a caller's error. */
+    static boolean checkShift(int shift) {
+        if (shift != 16 && shift != 13) {
+            throw new IllegalArgumentException("16-bit float rows widen with a shift of 16 (BF16) or 13 (F16), not " + shift);
+        }
+        return shift == 16;
     }
 
     static float tail(float[] w, int wOff, float[] x, int xOff, int k, int n, float s) {
