@@ -38,7 +38,7 @@ public class PrefillProbe {
         var mx = java.lang.management.ManagementFactory.getThreadMXBean();
         for (int rep = 0; rep < reps; rep++) {
             long c0 = mx.getCurrentThreadCpuTime();
-            for (int p = 0; p < w.panels(); p++) w.multiplyPanel(p, xq, xq16, dx, xs, nt, out, rows, 0, s);
+            for (int p = 0; p < w.panels(); p++) w.multiplyPanel(p, xq, xq16, dx, xs, null, nt, out, rows, 0, s);
             double sec = (mx.getCurrentThreadCpuTime() - c0) / 1e9;
             System.out.printf("%s %dx%d tokens %d: %.1f GMAC/s per CPU-s%n", type, rows, cols, nt, (double) rows * cols * nt / sec / 1e9);
         }

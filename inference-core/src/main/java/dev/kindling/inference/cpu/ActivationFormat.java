@@ -120,7 +120,48 @@ public enum ActivationFormat {
     private static final float ROUND = 12582912f;
 
     /** ggml's {@code quantize_row_q8_K_ref}: iscale = -127/max (max = value of largest magnitude), d = 1/iscale. */
+    /**
+     * {@code n} values {@code x[off..]} (a multiple of 256) as Q8_K blocks, the way the integer products of
+     * {@link dev.kindling.inference.tensor.Q4KTensor} take them: the integers {@code q} (as floats, in
+     * -127..127) to {@code q[qOff..]}; per 32-value block {@code b}, the scale of its 256-value block to
+     * {@code d[dOff + b]}, the sum of its first 16 integers to {@code sums[dOff + b]} (as in
+     * {@link #quantizeQ8_0}) and {@code d * S}, {@code S} the sum of all 32, to {@code u[dOff + b]}. {@code q * d}
+     * is {@link #roundTrip}'s value.
+     */
+    public static void quantizeQ8_K(float[] x, int off, int n, float[] q, int qOff, float[] d, float[] sums, float[] u, int dOff) {
+        for (int k = 0; k < n / 256; k++) {
+            float dk = quantizeQ8_KBlock(x, off + 256 * k, q, qOff + 256 * k);
+            for (int j = 0; j < 8; j++) {
+                int qo = qOff + 256 * k + 32 * j;
+                float s16 = 0f; // integers, |s| <= 32 * 127: exact
+                for (int i = 0; i < 16; i++) {
+                    s16 += q[qo + i];
+                }
+                float s = s16;
+                for (int i = 16; i < 32; i++) {
+                    s += q[qo + i];
+                }
+                int b = dOff + 8 * k + j;
+                d[b] = dk;
+                sums[b] = s16;
+                u[b] = dk * s;
+            }
+        }
+    }
+
     private static void q8_kBlock(float[] x, int off, float[] out) {
+        float d = quantizeQ8_KBlock(x, off, out, off);
+        for (int i = 0; i < 256; i++) {
+            out[off + i] *= d;
+        }
+    }
+
+    /**
+     * ggml's {@code quantize_row_q8_K} for one 256-value block: the value of largest magnitude becomes -127
+     * (scale {@code d = 1 / (-127 / max)}), the integers (-127..127) go to {@code q[qOff..]}; returns {@code d}
+     * (0 for an all-zero block).
+     */
+    private static float quantizeQ8_KBlock(float[] x, int off, float[] q, int qOff) {
         float amax = 0f;
         float max = 0f;
         for (int i = 0; i < 256; i++) {
@@ -131,14 +172,14 @@ public enum ActivationFormat {
             }
         }
         if (amax == 0f) {
-            java.util.Arrays.fill(out, off, off + 256, 0f);
-            return;
+            java.util.Arrays.fill(q, qOff, qOff + 256, 0f);
+            return 0f;
         }
         float iscale = -127f / max;
-        float d = 1f / iscale;
         for (int i = 0; i < 256; i++) {
             int v = (int) Math.rint(iscale * x[off + i]);
-            out[off + i] = Math.min(127, v) * d;
+            q[qOff + i] = Math.min(127, v);
         }
+        return 1f / iscale;
     }
 }

@@ -18,8 +18,8 @@ import java.util.Arrays;
  * at a time into per-thread scratch, where the row stays in L1 for every token's dot; with more tokens (prefill, batched decode) a tile of
  * {@link #TILE_ROWS} rows is dequantized once into per-thread scratch and multiplied with the tokens
  * four at a time ({@link VectorKernels#dot4x4}). All paths give the same bits for the same row and
- * token (see {@link Simd}). Q8_0 and Q4_0 weights ({@link Q8BlockTensor}) take their
- * input quantized to Q8_0 blocks and compute a panel of rows at a time with their own kernels
+ * token (see {@link Simd}). Q8_0, Q4_0 and Q4_K weights ({@link Q8BlockTensor}) take their
+ * input quantized to Q8_0 (Q4_K: Q8_K) blocks and compute a panel of rows at a time with their own kernels
  * (integer block sums; same bits for any number of tokens as well).
  */
 public final class MatMul {
@@ -46,11 +46,13 @@ public final class MatMul {
      * {@link ActivationFormat} (stride {@code xStride}), or for a {@link Q8BlockTensor} the Q8_0
      * integers {@code x} (stride {@code cols}; also as int16 {@code x16} for the int16 kernels,
      * {@link Simd#INT16_DECODE} and {@link Simd#INT16_TILES}), block scales {@code scales} and block sums {@code sums}
-     * (stride {@code cols/32}).
+     * (stride {@code cols/32}); for Q8_K inputs (Q4_K weights) also {@code offsets}, each block's scale times its
+     * integer sum ({@link ActivationFormat#quantizeQ8_K}).
      */
-    private record Prepared(Job job, float[] x, short[] x16, int xStride, float[] scales, float[] sums, float[] xScaled) {
+    private record Prepared(Job job, float[] x, short[] x16, int xStride, float[] scales, float[] sums, float[] xScaled,
+            float[] offsets) {
         Prepared(Job job, float[] x, short[] x16, int xStride, float[] scales, float[] sums) {
-            this(job, x, x16, xStride, scales, sums, null);
+            this(job, x, x16, xStride, scales, sums, null, null);
         }
     }
 
@@ -86,8 +88,8 @@ public final class MatMul {
             Prepared p = jobs[j];
             Job job = p.job;
             if (job.w instanceof Q8BlockTensor b) {
-                b.multiplyPanel(task - firstTask[j], p.x, p.x16, p.scales, p.sums, nTokens, job.out, job.outStride, job.outOff,
-                        scratch[worker].blocks);
+                b.multiplyPanel(task - firstTask[j], p.x, p.x16, p.scales, p.sums, p.offsets, nTokens, job.out, job.outStride,
+                        job.outOff, scratch[worker].blocks);
                 return;
             }
             int r0 = (task - firstTask[j]) * TILE_ROWS;
@@ -118,7 +120,7 @@ public final class MatMul {
                         && o.w.activationFormat() == f && (o.w instanceof Q8BlockTensor) == blocks
                         && (out[i].x16 != null || !int16) && (out[i].xScaled != null || !(job.w instanceof F16Tensor))) {
                     out[j] = new Prepared(job, out[i].x, out[i].x16, out[i].xStride, out[i].scales, out[i].sums,
-                            job.w instanceof F16Tensor ? out[i].xScaled : null);
+                            job.w instanceof F16Tensor ? out[i].xScaled : null, out[i].offsets);
                 }
             }
             if (out[j] != null) {
@@ -126,22 +128,23 @@ public final class MatMul {
             }
             int cols = job.w.cols();
             if (blocks) {
-                float[] q = inputBuffer(3 * j, nTokens * cols);
-                float[] d = inputBuffer(3 * j + 1, nTokens * (cols / 32));
-                float[] sums = inputBuffer(3 * j + 2, nTokens * (cols / 32));
+                float[] q = inputBuffer(4 * j, nTokens * cols);
+                float[] d = inputBuffer(4 * j + 1, nTokens * (cols / 32));
+                float[] sums = inputBuffer(4 * j + 2, nTokens * (cols / 32));
+                float[] offsets = f == ActivationFormat.Q8_K ? inputBuffer(4 * j + 3, nTokens * (cols / 32)) : null;
                 short[] q16 = int16 ? inputBuffer16(j, nTokens * cols) : null;
                 pool.run(nTokens, (worker, t) -> {
-                    ActivationFormat.quantizeQ8_0(job.x, t * job.xStride, cols, q, t * cols, d, sums, t * (cols / 32));
+                    ((Q8BlockTensor) job.w).quantizeInput(job.x, t * job.xStride, q, t * cols, d, sums, offsets, t * (cols / 32));
                     if (q16 != null) {
                         Q8BlockTensor.toInt16(q, t, cols, nTokens, q16);
                     }
                 });
-                out[j] = new Prepared(job, q, q16, cols, d, sums);
+                out[j] = new Prepared(job, q, q16, cols, d, sums, null, offsets);
             } else {
-                float[] buf = inputBuffer(3 * j, (nTokens - 1) * job.xStride + cols);
+                float[] buf = inputBuffer(4 * j, (nTokens - 1) * job.xStride + cols);
                 // F16 weights are converted without re-biasing their exponent (F16Tensor.dequantizeRowScaled):
                 // the input carries the factor instead, in a second copy
-                float[] scaled = job.w instanceof F16Tensor ? inputBuffer(3 * j + 1, buf.length) : null;
+                float[] scaled = job.w instanceof F16Tensor ? inputBuffer(4 * j + 1, buf.length) : null;
                 pool.run(nTokens, (worker, t) -> {
                     f.roundTrip(job.x, t * job.xStride, cols, buf);
                     if (scaled != null) {
@@ -150,14 +153,14 @@ public final class MatMul {
                         }
                     }
                 });
-                out[j] = new Prepared(job, buf, null, job.xStride, null, null, scaled);
+                out[j] = new Prepared(job, buf, null, job.xStride, null, null, scaled, null);
             }
         }
         return out;
     }
 
-    /** Per calling thread (an engine's step thread), reusable input buffers, three per job slot. */
-    private static final ThreadLocal<float[][]> INPUTS = ThreadLocal.withInitial(() -> new float[12][]);
+    /** Per calling thread (an engine's step thread), reusable input buffers, four per job slot. */
+    private static final ThreadLocal<float[][]> INPUTS = ThreadLocal.withInitial(() -> new float[16][]);
 
     private static final ThreadLocal<short[][]> INPUTS16 = ThreadLocal.withInitial(() -> new short[4][]);
 

@@ -13,9 +13,10 @@ import jdk.incubator.vector.VectorOperators;
 
 /**
  * 4-bit weights in blocks of 32 with a float scale {@code a} and offset {@code b} per block:
- * {@code w = fma(q, a, b)} for a nibble {@code q} in 0..15. Q4_0 ({@code a = d, b = -8d}), Q4_1
- * ({@code a = d, b = m}) and Q4_K ({@code a = d*sc, b = -dmin*m} per 32-value sub-block) are
- * repacked into this form at load.
+ * {@code w = fma(q, a, b)} for a nibble {@code q} in 0..15. Q4_1 ({@code a = d, b = m}) is repacked
+ * into this form at load, and multiplied in floats: llama.cpp rounds no input for it (see
+ * {@link Q4_1Tensor}). Q4_0 and Q4_K, whose inputs are quantized, run on the integer block sums of
+ * {@link Q8BlockTensor} instead.
  *
  * <p>Nibble order is chosen for the vector width {@code P} (= lanes per float vector): each run of
  * {@code P} bytes holds values {@code j} (low nibbles) and {@code j + P} (high nibbles) of a run of

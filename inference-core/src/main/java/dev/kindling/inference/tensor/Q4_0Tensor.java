@@ -24,10 +24,16 @@ import jdk.incubator.vector.VectorOperators;
  * {@code j < 16}, the {@code PANEL_ROWS} bytes at {@code (b * 16 + j) * PANEL_ROWS} hold values
  * {@code j} (low nibble, as in the file: {@code q}) and {@code j + 16} (high nibble, signed:
  * {@code q - 8} in two's complement) of each row of the panel, i.e. the file's byte xor 0x80.
+ * {@link Q4KTensor} keeps its centred nibbles in the same layout and shares the tile code.
  */
-public final class Q4_0Tensor extends Q8BlockTensor {
+public class Q4_0Tensor extends Q8BlockTensor {
     Q4_0Tensor(String name, int rows, int cols, RowSource src) {
-        super(name, rows, cols, cols / 2, cols / 32 * 18L, src);
+        this(name, rows, cols, cols / 32 * 18L, src);
+    }
+
+    /** For {@link Q4KTensor}, whose integers are stored in this layout: {@code fileRowBytes} as in {@link Q8BlockTensor}. */
+    Q4_0Tensor(String name, int rows, int cols, long fileRowBytes, RowSource src) {
+        super(name, rows, cols, cols / 2, fileRowBytes, src);
     }
 
     @Override
@@ -113,7 +119,7 @@ public final class Q4_0Tensor extends Q8BlockTensor {
 
     @Override
     void decodePanel(byte[] q, int qOff, short[] s, int sOff, float[] xq, short[] xq16, int xOff, float[] dx, float[] xs,
-            int dOff, float[] out, int outOff, short[] spill, boolean int16Decode) {
+            int dOff, float[] out, int outOff, short[] spill, boolean int16Decode, OffsetBlocks ob) {
         if (int16Decode) {
             decodePanelInt16(blocks, q, qOff, s, sOff, xq16, xOff, dx, dOff, out, outOff, spill);
         } else {

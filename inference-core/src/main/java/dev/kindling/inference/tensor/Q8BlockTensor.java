@@ -48,6 +48,23 @@ import jdk.incubator.vector.ShortVector;
  * whole panels; block scales are kept as f16 bits (as in the file), per panel block-major.
  * Scales are converted in the kernels by bit moves (exact for finite halves); a tensor with a
  * non-finite scale (a damaged file) is computed by the scalar twin instead, which propagates it.
+ *
+ * <h2>Block offsets (Q4_K)</h2>
+ * Q4_K's and Q5_K's weights are {@code w = fma(q, a, b)} per 32-value block, {@code q} the file's integer
+ * (0..15, 0..31), {@code a = d * sc} and {@code b = -dmin * m} floats (exact: f16 times a 6-bit integer). They
+ * are stored as integers {@code v = q - c} ({@link #offsetCentre}: Q4_K as Q4_0's centred nibbles, c = 8;
+ * Q5_K as Q8_0's bytes, c = 0) with {@code a} and {@code b} as floats ({@link #hasBlockOffsets}),
+ * and multiplied with activations quantized to Q8_K ({@link ActivationFormat#quantizeQ8_K}: one scale per
+ * 256 values, given per block as {@code dx}, and {@code u = dx * S}, {@code S} the block's integer sum):
+ * <pre>
+ *   acc = 0, off = 0
+ *   for each block b, in order:  acc = fma(P, a[r][b] * dx[b], acc)        (P = sum v * xq, as above)
+ *   for each block b, in order:  off = fma(fma(c, a[r][b], b[r][b]), u[b], off)
+ *   result = acc + off
+ * </pre>
+ * since {@code sum w x = dx (a P + (c a + b) S)}. The integer part is Q4_0's or Q8_0's, so the K-quants run on
+ * their kernels (integer block sums; int16 lanes for Q4_K) where the repacked values used to be widened to
+ * floats and scaled value by value; {@link #productScalar} is again the definition.
  */
 public abstract class Q8BlockTensor extends Tensor {
     /** Rows per vector of outputs (16 with AVX-512, 8 with AVX2; 16 when scalar). */
@@ -75,7 +92,11 @@ public abstract class Q8BlockTensor extends Tensor {
     /** False when some block scale is inf or NaN: then the scalar twin computes the products. */
     private final boolean finiteScales;
     private final byte[][] values;
+    /** f16 block scales, or null with {@link #hasBlockOffsets}. */
     private final short[][] scales;
+    /** With {@link #hasBlockOffsets}: the float block scales {@code a} and offsets {@code b}, laid out as {@link #scales}; else null. */
+    private final float[][] blockScales;
+    private final float[][] blockOffsets;
     private final long fileBytes;
 
     /**
@@ -92,26 +113,46 @@ public abstract class Q8BlockTensor extends Tensor {
         int chunks = (panels + panelsPerChunk - 1) / panelsPerChunk;
         values = new byte[chunks][];
         scales = new short[chunks][];
+        boolean offsets = hasBlockOffsets();
+        blockScales = offsets ? new float[chunks][] : null;
+        blockOffsets = offsets ? new float[chunks][] : null;
         int[] rowValues = new int[cols];
         short[] rowScales = new short[blocks];
+        float[] rowA = new float[blocks];
+        float[] rowB = new float[blocks];
         for (int c = 0; c < chunks; c++) {
             int n = Math.min(panelsPerChunk, panels - c * panelsPerChunk);
             values[c] = new byte[Math.toIntExact((long) n * panelBytes)];
-            scales[c] = new short[n * blocks * PANEL_ROWS];
+            if (offsets) {
+                blockScales[c] = new float[n * blocks * PANEL_ROWS];
+                blockOffsets[c] = new float[n * blocks * PANEL_ROWS];
+            } else {
+                scales[c] = new short[n * blocks * PANEL_ROWS];
+            }
         }
         boolean finite = true;
         for (int p = 0; p < panels; p++) {
             int first = p * PANEL_ROWS;
             int count = Math.min(PANEL_ROWS, rows - first);
             ByteBuffer b = src.rows(first, count).order(ByteOrder.LITTLE_ENDIAN);
+            int so = scaleOffset(p);
             for (int i = 0; i < count; i++) {
-                unpackRow(b, i * fileRowBytes, rowValues, rowScales);
+                if (offsets) {
+                    unpackRow(b, i * fileRowBytes, rowValues, rowA, rowB);
+                } else {
+                    unpackRow(b, i * fileRowBytes, rowValues, rowScales);
+                }
                 storeRow(values[p / panelsPerChunk], valueOffset(p), i, rowValues);
-                short[] sa = scales[p / panelsPerChunk];
-                int so = scaleOffset(p);
                 for (int bl = 0; bl < blocks; bl++) {
-                    sa[so + bl * PANEL_ROWS + i] = rowScales[bl];
-                    finite &= (rowScales[bl] & 0x7C00) != 0x7C00;
+                    int at = so + bl * PANEL_ROWS + i;
+                    if (offsets) {
+                        blockScales[p / panelsPerChunk][at] = rowA[bl];
+                        blockOffsets[p / panelsPerChunk][at] = rowB[bl];
+                        finite &= Float.isFinite(rowA[bl]) && Float.isFinite(rowB[bl]);
+                    } else {
+                        scales[p / panelsPerChunk][at] = rowScales[bl];
+                        finite &= (rowScales[bl] & 0x7C00) != 0x7C00;
+                    }
                 }
             }
         }
@@ -120,6 +161,22 @@ public abstract class Q8BlockTensor extends Tensor {
 
     /** Decodes one file row at {@code src[pos]}: the integer weights (Q8_0: -128..127, Q4_0: -8..7) and the f16 block scales. */
     abstract void unpackRow(ByteBuffer src, long pos, int[] values, short[] scales);
+
+    /**
+     * True for weights with a float scale and offset per block (Q4_K; see the class comment): the constructor
+     * then calls {@link #unpackRow(ByteBuffer, long, int[], float[], float[])}.
+     */
+    boolean hasBlockOffsets() {
+        return false;
+    }
+
+    /**
+     * With {@link #hasBlockOffsets}: decodes one file row at {@code src[pos]} into the centred integers
+     * {@code v = q - 8} and each block's float scale {@code a} and offset {@code b} ({@code w = fma(q, a, b)}).
+     */
+    void unpackRow(ByteBuffer src, long pos, int[] values, float[] scales, float[] offsets) {
+        throw new IllegalStateException(getClass().getSimpleName() + " has f16 block scales");
+    }
 
     /** Stores one row's integers as row {@code r} of the panel at {@code dst[panelOff]}. */
     abstract void storeRow(byte[] dst, int panelOff, int r, int[] values);
@@ -133,7 +190,14 @@ public abstract class Q8BlockTensor extends Tensor {
      * {@code xs[dOff..]}); the {@link #PANEL_ROWS} results (padding rows included) to {@code out[outOff..]}.
      */
     abstract void decodePanel(byte[] q, int qOff, short[] s, int sOff, float[] xq, short[] xq16, int xOff, float[] dx,
-            float[] xs, int dOff, float[] out, int outOff, short[] spill, boolean int16Decode);
+            float[] xs, int dOff, float[] out, int outOff, short[] spill, boolean int16Decode, OffsetBlocks ob);
+
+    /**
+     * What a decode kernel of a {@link #hasBlockOffsets} tensor reads besides the f16 types' arguments: the
+     * panel's chunk of float scales {@code a} and offsets {@code b} (at the same {@code sOff}) and the token's
+     * {@code u = dx * S} per block (at the same {@code dOff}).
+     */
+    record OffsetBlocks(float[] a, float[] b, float[] u) {}
 
     /**
      * Writes the integer weights of columns {@code [k0, k0 + n)} of the panel at {@code q[qOff]} as
@@ -192,9 +256,25 @@ public abstract class Q8BlockTensor extends Tensor {
         return ActivationFormat.Q8_0;
     }
 
+    /** The weights' scale of a block: the f16 {@code d}, or {@code a} with {@link #hasBlockOffsets}. */
     final float scale(int row, int block) {
         int p = row / PANEL_ROWS;
-        return ScalarKernels.halfToFloat(scales[p / panelsPerChunk][scaleOffset(p) + block * PANEL_ROWS + row % PANEL_ROWS]);
+        int at = scaleOffset(p) + block * PANEL_ROWS + row % PANEL_ROWS;
+        return blockScales != null ? blockScales[p / panelsPerChunk][at] : ScalarKernels.halfToFloat(scales[p / panelsPerChunk][at]);
+    }
+
+    /** With {@link #hasBlockOffsets}, a block's offset {@code b}; else 0. */
+    final float offset(int row, int block) {
+        int p = row / PANEL_ROWS;
+        return blockOffsets != null ? blockOffsets[p / panelsPerChunk][scaleOffset(p) + block * PANEL_ROWS + row % PANEL_ROWS] : 0f;
+    }
+
+    /**
+     * With {@link #hasBlockOffsets}, the integer {@code c} the stored values are centred by, {@code q = v + c}:
+     * 8 for Q4_K (so that its int16 sums stay in range), 0 for Q5_K.
+     */
+    int offsetCentre() {
+        return 0;
     }
 
     /** The integer weight at (row, k). */
@@ -213,6 +293,13 @@ public abstract class Q8BlockTensor extends Tensor {
     public void dequantizeRowScalar(int row, float[] dst, int off) {
         for (int b = 0; b < blocks; b++) {
             float d = scale(row, b);
+            if (blockOffsets != null) {
+                float o = offset(row, b);
+                for (int i = 0; i < 32; i++) {
+                    dst[off + b * 32 + i] = Math.fma((float) (value(row, b * 32 + i) + offsetCentre()), d, o); // ggml's d*sc*q - dmin*m
+                }
+                continue;
+            }
             for (int i = 0; i < 32; i++) {
                 dst[off + b * 32 + i] = value(row, b * 32 + i) * d; // exact: small integer times an f16 value
             }
@@ -221,9 +308,10 @@ public abstract class Q8BlockTensor extends Tensor {
 
     /**
      * The scalar twin of the products (the contract above): row {@code row} times one token
-     * quantized by {@link ActivationFormat#quantizeQ8_0} ({@code xq[xOff..]}, {@code dx[dOff..]}).
+     * quantized by {@link ActivationFormat#quantizeQ8_0} ({@code xq[xOff..]}, {@code dx[dOff..]}), or with
+     * {@link #hasBlockOffsets} by {@link ActivationFormat#quantizeQ8_K} (also {@code xu[dOff..]}; null otherwise).
      */
-    public float productScalar(int row, float[] xq, int xOff, float[] dx, int dOff) {
+    public float productScalar(int row, float[] xq, int xOff, float[] dx, float[] xu, int dOff) {
         float acc = 0f;
         for (int b = 0; b < blocks; b++) {
             float p = 0f; // integer-valued, exact (float, so that a NaN input propagates as in the kernels)
@@ -232,7 +320,27 @@ public abstract class Q8BlockTensor extends Tensor {
             }
             acc = Math.fma(p, scale(row, b) * dx[dOff + b], acc);
         }
-        return acc;
+        if (blockOffsets == null) {
+            return acc;
+        }
+        float off = 0f;
+        for (int b = 0; b < blocks; b++) {
+            off = Math.fma(Math.fma((float) offsetCentre(), scale(row, b), offset(row, b)), xu[dOff + b], off);
+        }
+        return acc + off;
+    }
+
+    /**
+     * One token's input {@code x[off ..]} ({@link #cols} values) quantized as this tensor's products take it:
+     * {@link ActivationFormat#quantizeQ8_K} with {@link #hasBlockOffsets} (which fills {@code xu}), else
+     * {@link ActivationFormat#quantizeQ8_0} ({@code xu} unused, may be null).
+     */
+    public final void quantizeInput(float[] x, int off, float[] xq, int qOff, float[] dx, float[] xs, float[] xu, int dOff) {
+        if (blockOffsets != null) {
+            ActivationFormat.quantizeQ8_K(x, off, cols, xq, qOff, dx, xs, xu, dOff);
+        } else {
+            ActivationFormat.quantizeQ8_0(x, off, cols, xq, qOff, dx, xs, dOff);
+        }
     }
 
     /** The quantized inputs {@code xq[off..off+n)} (integers in -127..127) as int16, one row per token. */
@@ -295,38 +403,42 @@ public abstract class Q8BlockTensor extends Tensor {
      * {@code xq[t * cols ..]} (and as int16 in {@code xq16} at {@link #int16Index} when {@link Simd#INT16_DECODE}
      * or {@link Simd#INT16_TILES}, else {@code xq16} may be null; see
      * {@link #toInt16(float[], int, int, int, short[])}) with scales {@code dx[t * blocks ..]} and block sums
-     * {@code xs[t * blocks ..]} (see {@link ActivationFormat#quantizeQ8_0}); its result for row
+     * {@code xs[t * blocks ..]} (see {@link ActivationFormat#quantizeQ8_0}), and with {@link #hasBlockOffsets}
+     * {@code xu[t * blocks ..]} ({@link ActivationFormat#quantizeQ8_K}; else null); its result for row
      * {@code r} goes to {@code out[t * outStride + outOff + r]} (rows past {@link #rows()} are not written).
      */
-    public final void multiplyPanel(int panel, float[] xq, short[] xq16, float[] dx, float[] xs, int nTokens, float[] out,
-            int outStride, int outOff, Scratch s) {
-        multiplyPanel(panel, xq, xq16, dx, xs, nTokens, out, outStride, outOff, s, Simd.INT16_DECODE, Simd.INT16_TILES);
+    public final void multiplyPanel(int panel, float[] xq, short[] xq16, float[] dx, float[] xs, float[] xu, int nTokens,
+            float[] out, int outStride, int outOff, Scratch s) {
+        multiplyPanel(panel, xq, xq16, dx, xs, xu, nTokens, out, outStride, outOff, s, Simd.INT16_DECODE, Simd.INT16_TILES);
     }
 
     /** {@link #multiplyPanel} with the choice of kernels given (tests run each). */
-    final void multiplyPanel(int panel, float[] xq, short[] xq16, float[] dx, float[] xs, int nTokens, float[] out,
+    final void multiplyPanel(int panel, float[] xq, short[] xq16, float[] dx, float[] xs, float[] xu, int nTokens, float[] out,
             int outStride, int outOff, Scratch s, boolean int16Decode, boolean int16Tiles) {
         int r0 = panel * PANEL_ROWS;
         int nr = Math.min(PANEL_ROWS, rows - r0);
         if (L == 0 || !finiteScales) {
             for (int t = 0; t < nTokens; t++) {
                 for (int r = 0; r < nr; r++) {
-                    out[t * outStride + outOff + r0 + r] = productScalar(r0 + r, xq, t * cols, dx, t * blocks);
+                    out[t * outStride + outOff + r0 + r] = productScalar(r0 + r, xq, t * cols, dx, xu, t * blocks);
                 }
             }
             return;
         }
         byte[] q = values[panel / panelsPerChunk];
-        short[] sc = scales[panel / panelsPerChunk];
+        short[] sc = blockScales == null ? scales[panel / panelsPerChunk] : null;
+        float[] fa = blockScales != null ? blockScales[panel / panelsPerChunk] : null;
+        float[] fb = blockOffsets != null ? blockOffsets[panel / panelsPerChunk] : null;
         int qOff = valueOffset(panel);
         int sOff = scaleOffset(panel);
         if (nTokens < TILED_FROM_TOKENS) {
+            OffsetBlocks ob = fa != null ? new OffsetBlocks(fa, fb, xu) : null;
             for (int t = 0; t < nTokens; t++) {
                 int o = t * outStride + outOff + r0;
                 if (nr == PANEL_ROWS) {
-                    decodePanel(q, qOff, sc, sOff, xq, xq16, t * cols, dx, xs, t * blocks, out, o, s.spill, int16Decode);
+                    decodePanel(q, qOff, sc, sOff, xq, xq16, t * cols, dx, xs, t * blocks, out, o, s.spill, int16Decode, ob);
                 } else {
-                    decodePanel(q, qOff, sc, sOff, xq, xq16, t * cols, dx, xs, t * blocks, s.panelOut, 0, s.spill, int16Decode);
+                    decodePanel(q, qOff, sc, sOff, xq, xq16, t * cols, dx, xs, t * blocks, s.panelOut, 0, s.spill, int16Decode, ob);
                     System.arraycopy(s.panelOut, 0, out, o, nr);
                 }
             }
@@ -338,7 +450,11 @@ public abstract class Q8BlockTensor extends Tensor {
             boolean tiles16 = int16Tiles && hasInt16Tiles();
             for (int k0 = 0; k0 < cols; k0 += TILE_COLS) {
                 int n = Math.min(TILE_COLS, cols - k0);
-                tileScales(sc, sOff, k0 / 32, n / 32, s.tileScales);
+                if (fa != null) {
+                    tileScales(fa, sOff, k0 / 32, n / 32, s.tileScales);
+                } else {
+                    tileScales(sc, sOff, k0 / 32, n / 32, s.tileScales);
+                }
                 int t = 0;
                 if (tiles16) {
                     dequantizeTile16(q, qOff, k0, n, s.tile16);
@@ -347,8 +463,10 @@ public abstract class Q8BlockTensor extends Tensor {
                     int bytesPerCol = panelBytes / cols;
                     int next = qOff + (k0 + n) * bytesPerCol;
                     int nextScales = sOff + (k0 + n) / 32 * PANEL_ROWS;
-                    s.touched += touchLines(q, next, Math.min(q.length, next + TILE_COLS * bytesPerCol))
-                            + touchLines(sc, nextScales, Math.min(sc.length, nextScales + TILE_COLS / 32 * PANEL_ROWS));
+                    s.touched += touchLines(q, next, Math.min(q.length, next + TILE_COLS * bytesPerCol));
+                    if (sc != null) {
+                        s.touched += touchLines(sc, nextScales, Math.min(sc.length, nextScales + TILE_COLS / 32 * PANEL_ROWS));
+                    }
                     for (; t + 4 <= tn; t += 4) {
                         tile4Int16(s.tile16, s.tileScales, n / 32, xq16, (t0 + t) * cols + 4 * k0, dx,
                                 (t0 + t) * blocks + k0 / 32, blocks, s.acc, t * PANEL_ROWS, s.spill);
@@ -368,6 +486,9 @@ public abstract class Q8BlockTensor extends Tensor {
                     tile1(s.tile, s.tileScales, n / 32, xq, (t0 + t) * cols + k0, dx, (t0 + t) * blocks + k0 / 32,
                             s.acc, t * PANEL_ROWS);
                 }
+            }
+            if (fa != null) {
+                addOffsets(fa, fb, offsetCentre(), sOff, blocks, xu, t0 * blocks, tn, s.acc);
             }
             for (int t = 0; t < tn; t++) {
                 System.arraycopy(s.acc, t * PANEL_ROWS, out, (t0 + t) * outStride + outOff + r0, nr);
@@ -404,6 +525,37 @@ public abstract class Q8BlockTensor extends Tensor {
             sum += scales[o];
         }
         return sum;
+    }
+
+    /**
+     * The offset part of the {@link #hasBlockOffsets} contract, added to the main part in {@code acc} for
+     * {@code tn} tokens ({@code u} of token {@code t} at {@code xu[uOff + t * blocks ..]}): per panel row,
+     * {@code off = fma(fma(8, a, b), u, off)} over the blocks in order, then {@code acc + off}, as the decode
+     * kernels and the scalar twin compute it.
+     */
+    static void addOffsets(float[] fa, float[] fb, int centreValue, int sOff, int blocks, float[] xu, int uOff, int tn, float[] acc) {
+        for (int t = 0; t < tn; t++) {
+            for (int g = 0; g < PANEL_GROUPS; g++) {
+                FloatVector off = FloatVector.zero(F);
+                FloatVector centre = FloatVector.broadcast(F, centreValue);
+                int so = sOff + g * GROUP;
+                for (int b = 0; b < blocks; b++, so += PANEL_ROWS) {
+                    FloatVector c = FloatVector.fromArray(F, fa, so).fma(centre, FloatVector.fromArray(F, fb, so));
+                    off = c.fma(FloatVector.broadcast(F, xu[uOff + t * blocks + b]), off);
+                }
+                int a = t * PANEL_ROWS + g * GROUP;
+                FloatVector.fromArray(F, acc, a).add(off).intoArray(acc, a);
+            }
+        }
+    }
+
+    /** {@link #tileScales(short[], int, int, int, float[])} for float block scales: copied into the tile's layout. */
+    private static void tileScales(float[] fa, int sOff, int b0, int nb, float[] dst) {
+        for (int g = 0; g < PANEL_GROUPS; g++) {
+            for (int b = 0; b < nb; b++) {
+                System.arraycopy(fa, sOff + (b0 + b) * PANEL_ROWS + g * GROUP, dst, (g * (TILE_COLS / 32) + b) * GROUP, GROUP);
+            }
+        }
     }
 
     /**

@@ -17,9 +17,14 @@ import jdk.incubator.vector.ShortVector;
  * Stored as one byte per value in the interleaved panels of {@link Q8BlockTensor} (a panel's column
  * {@code k} is {@code PANEL_ROWS} consecutive bytes at {@code k * PANEL_ROWS}).
  */
-public final class Q8_0Tensor extends Q8BlockTensor {
+public class Q8_0Tensor extends Q8BlockTensor {
     Q8_0Tensor(String name, int rows, int cols, RowSource src) {
-        super(name, rows, cols, cols, cols / 32 * 34L, src);
+        this(name, rows, cols, cols / 32 * 34L, src);
+    }
+
+    /** For {@link Q5KTensor}, whose integers are stored in this layout: {@code fileRowBytes} as in {@link Q8BlockTensor}. */
+    Q8_0Tensor(String name, int rows, int cols, long fileRowBytes, RowSource src) {
+        super(name, rows, cols, cols, fileRowBytes, src);
     }
 
     @Override
@@ -72,7 +77,7 @@ public final class Q8_0Tensor extends Q8BlockTensor {
      */
     @Override
     void decodePanel(byte[] q, int qOff, short[] s, int sOff, float[] xq, short[] xq16, int xOff, float[] dx, float[] xs,
-            int dOff, float[] out, int outOff, short[] spill, boolean int16Decode) {
+            int dOff, float[] out, int outOff, short[] spill, boolean int16Decode, OffsetBlocks ob) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         int o = qOff;
         int so = sOff;

@@ -48,10 +48,10 @@ public final class SimdSelfCheck {
                             throw new AssertionError(type + ": batch of " + tokens + " differs from one token at row " + row);
                         }
                         if (t instanceof Q8BlockTensor qb) { // integer block products: the scalar twin, bit for bit
-                            float[] xq = new float[cols], dx = new float[cols / 32], xs = new float[cols / 32];
-                            ActivationFormat.quantizeQ8_0(xi, 0, cols, xq, 0, dx, xs, 0);
-                            if (Float.floatToIntBits(qb.productScalar(row, xq, 0, dx, 0)) != Float.floatToIntBits(one[row])) {
-                                throw new AssertionError(type + ": " + one[row] + " vs scalar twin " + qb.productScalar(row, xq, 0, dx, 0));
+                            float[] xq = new float[cols], dx = new float[cols / 32], xs = new float[cols / 32], xu = new float[cols / 32];
+                            qb.quantizeInput(xi, 0, xq, 0, dx, xs, xu, 0);
+                            if (Float.floatToIntBits(qb.productScalar(row, xq, 0, dx, xu, 0)) != Float.floatToIntBits(one[row])) {
+                                throw new AssertionError(type + ": " + one[row] + " vs scalar twin " + qb.productScalar(row, xq, 0, dx, xu, 0));
                             }
                         }
                         float oracle = t.dotScalar(row, ActivationFormatCheck.rounded(t, xi), 0);

@@ -17,21 +17,21 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The Q8_0/Q4_0 kernels of {@link Q8BlockTensor} against their scalar twin
+ * The Q8_0/Q4_0/Q4_K/Q5_K kernels of {@link Q8BlockTensor} against their scalar twin
  * {@link Q8BlockTensor#productScalar}, bit for bit: the decode kernel (one token), the tiled kernel
  * (many tokens), on a matrix with a partial last panel, with extreme weights and inputs (full int8
  * and nibble ranges, subnormal and large f16 scales), and a tensor with a non-finite scale.
  */
 class Q8BlockKernelTest {
-    static final int COLS = 384;
+    static final int COLS = 512; // Q4_K: a multiple of 256
     static final int ROWS = 2 * Q8BlockTensor.PANEL_ROWS + 13;
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0"})
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_K", "Q5_K"})
     void kernelsEqualScalarTwin(GgmlType type) {
         byte[] data = RandomBlocks.bytes(type, ROWS, COLS, 17);
         ByteBuffer b = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
-        // extreme scales in some blocks: subnormal, the largest finite, negative
+        // extreme scales in some blocks: subnormal, the largest finite, negative (Q4_K: its super-blocks' d)
         b.putShort(0, (short) 0x0001);
         b.putShort(type.typeSize, (short) 0x7BFF);
         b.putShort(2 * type.typeSize, (short) 0xB800);
@@ -87,7 +87,7 @@ class Q8BlockKernelTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0"})
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_K", "Q5_K"})
     void nonFiniteScalePropagates(GgmlType type) {
         byte[] data = RandomBlocks.bytes(type, ROWS, COLS, 19);
         ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN).putShort((int) type.byteSize(COLS) * 5, (short) 0x7E00); // NaN, row 5 block 0
@@ -114,8 +114,9 @@ class Q8BlockKernelTest {
         float[] xq = new float[n * COLS];
         float[] dx = new float[n * blocks];
         float[] xs = new float[n * blocks];
+        float[] xu = new float[n * blocks];
         for (int tok = 0; tok < n; tok++) {
-            ActivationFormat.quantizeQ8_0(x, tok * COLS, COLS, xq, tok * COLS, dx, xs, tok * blocks);
+            t.quantizeInput(x, tok * COLS, xq, tok * COLS, dx, xs, xu, tok * blocks);
         }
         short[] xq16 = new short[n * COLS];
         for (int tok = 0; tok < n; tok++) {
@@ -125,11 +126,11 @@ class Q8BlockKernelTest {
         float[] out = new float[n * stride];
         Q8BlockTensor.Scratch s = new Q8BlockTensor.Scratch();
         for (int p = 0; p < t.panels(); p++) {
-            t.multiplyPanel(p, xq, xq16, dx, xs, n, out, stride, 2, s, int16, int16);
+            t.multiplyPanel(p, xq, xq16, dx, xs, xu, n, out, stride, 2, s, int16, int16);
         }
         for (int tok = 0; tok < n; tok++) {
             for (int row = 0; row < ROWS; row++) {
-                float want = t.productScalar(row, xq, tok * COLS, dx, tok * blocks);
+                float want = t.productScalar(row, xq, tok * COLS, dx, xu, tok * blocks);
                 float got = out[tok * stride + 2 + row];
                 assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(got),
                         t.type() + (int16 ? " int16" : "") + " " + n + " tokens: token " + tok + " row " + row + ": " + got + " vs " + want);
@@ -137,7 +138,8 @@ class Q8BlockKernelTest {
             assertEquals(0f, out[tok * stride + 1]); // nothing written outside the rows
             assertEquals(0f, out[tok * stride + 2 + ROWS]);
         }
-        // the scalar twin is the ggml formula: sum over blocks of (integer block sum) * dw * dx
+        // the scalar twin is the ggml formula: sum over blocks of (integer block sum) * dw * dx (Q4_K: the weights'
+        // values d*sc*q - dmin*m times the input's integers and scale, whatever the centring and the offset chain)
         float[] w = new float[COLS];
         t.dequantizeRowScalar(7, w, 0);
         double ref = 0;
@@ -146,6 +148,46 @@ class Q8BlockKernelTest {
         }
         assertEquals(ref, out[2 + 7], 1e-4 * Math.abs(ref) + 1e-3);
         return out;
+    }
+
+    /**
+     * Q8_K inputs as the K-quant kernels take them: the integers and the 256-block's scale give {@code roundTrip}'s
+     * values, every 32-block of a 256-block carries that scale, and the sums are the first 16 integers and
+     * {@code d} times all 32 (an all-zero block: integers, scale and sums zero).
+     */
+    @org.junit.jupiter.api.Test
+    void q8KInputsCarryTheirBlocksScaleAndSums() {
+        Random r = new Random(23);
+        float[] x = new float[768];
+        for (int i = 0; i < 512; i++) {
+            x[i] = (float) (r.nextGaussian() * (i < 256 ? 1 : 300));
+        } // the third 256-block stays zero
+        float[] q = new float[768];
+        float[] d = new float[24];
+        float[] sums = new float[24];
+        float[] u = new float[24];
+        ActivationFormat.quantizeQ8_K(x, 0, 768, q, 0, d, sums, u, 0);
+        float[] rounded = new float[768];
+        ActivationFormat.Q8_K.roundTrip(x, 0, 768, rounded);
+        for (int i = 0; i < 768; i++) {
+            assertTrue(q[i] == Math.rint(q[i]) && Math.abs(q[i]) <= 127, "integer " + i + ": " + q[i]);
+            assertEquals(rounded[i], q[i] * d[i / 32], "value " + i);
+        }
+        for (int b = 0; b < 24; b++) {
+            assertEquals(d[b / 8 * 8], d[b], "block " + b);
+            float s16 = 0, s = 0;
+            for (int i = 0; i < 32; i++) {
+                s += q[b * 32 + i];
+                if (i < 16) {
+                    s16 += q[b * 32 + i];
+                }
+            }
+            assertEquals(s16, sums[b], "block " + b);
+            assertEquals(d[b] * s, u[b], "block " + b);
+        }
+        assertTrue(d[0] != 0 && Math.abs(d[8]) > 100 * Math.abs(d[0])); // d = max / -127: the sign of the largest value
+        assertEquals(0f, d[16]);
+        assertEquals(0f, u[23]);
     }
 
     @org.junit.jupiter.api.Test
