@@ -84,7 +84,7 @@ public final class Q4KTensor extends Q4_0Tensor {
 
     @Override
     void decodePanel(byte[] q, int qOff, short[] s, int sOff, float[] xq, short[] xq16, int xOff, float[] dx, float[] xs,
-            int dOff, float[] out, int outOff, short[] spill, boolean int16Decode, OffsetBlocks ob) {
+            int dOff, float[] out, int outOff, short[] spill, boolean int16Decode, OffsetBlocks ob, int panel) {
         if (int16Decode) {
             decodePanelInt16(blocks, q, qOff, ob.a(), ob.b(), sOff, xq16, xOff, dx, ob.u(), dOff, out, outOff, spill);
         } else {

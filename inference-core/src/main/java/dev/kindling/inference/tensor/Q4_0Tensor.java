@@ -72,7 +72,7 @@ public class Q4_0Tensor extends Q8BlockTensor {
     }
 
     @Override
-    void dequantizeTile(byte[] q, int qOff, int k0, int n, float[] tile) {
+    void dequantizeTile(int panel, byte[] q, int qOff, int k0, int n, float[] tile) {
         for (int g = 0; g < PANEL_GROUPS; g++) {
             int src = qOff + k0 / 2 * PANEL_ROWS + g * GROUP;
             int dst = g * TILE_COLS * GROUP;
@@ -119,7 +119,7 @@ public class Q4_0Tensor extends Q8BlockTensor {
 
     @Override
     void decodePanel(byte[] q, int qOff, short[] s, int sOff, float[] xq, short[] xq16, int xOff, float[] dx, float[] xs,
-            int dOff, float[] out, int outOff, short[] spill, boolean int16Decode, OffsetBlocks ob) {
+            int dOff, float[] out, int outOff, short[] spill, boolean int16Decode, OffsetBlocks ob, int panel) {
         if (int16Decode) {
             decodePanelInt16(blocks, q, qOff, s, sOff, xq16, xOff, dx, dOff, out, outOff, spill);
         } else {

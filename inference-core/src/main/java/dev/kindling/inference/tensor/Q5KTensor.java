@@ -83,7 +83,7 @@ public final class Q5KTensor extends Q8_0Tensor {
      */
     @Override
     void decodePanel(byte[] q, int qOff, short[] s, int sOff, float[] xq, short[] xq16, int xOff, float[] dx, float[] xs,
-            int dOff, float[] out, int outOff, short[] spill, boolean int16Decode, OffsetBlocks ob) {
+            int dOff, float[] out, int outOff, short[] spill, boolean int16Decode, OffsetBlocks ob, int panel) {
         float[] fa = ob.a(), fb = ob.b(), xu = ob.u();
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         FloatVector o0 = a0, o1 = a0, o2 = a0, o3 = a0;

@@ -65,6 +65,10 @@ import jdk.incubator.vector.ShortVector;
  * since {@code sum w x = dx (a P + (c a + b) S)}. The integer part is Q4_0's or Q8_0's, so the K-quants run on
  * their kernels (integer block sums; int16 lanes for Q4_K) where the repacked values used to be widened to
  * floats and scaled value by value; {@link #productScalar} is again the definition.
+ *
+ * <p>Q6_K ({@link Q6KTensor}) needs no offsets: it keeps the first contract, its integer weight being
+ * {@code (q - 32) * sc} with {@code sc} the int8 scale of the value's 16-value group, and its block scale the
+ * super-block's f16 {@code d}; its inputs are quantized to Q8_K as well.
  */
 public abstract class Q8BlockTensor extends Tensor {
     /** Rows per vector of outputs (16 with AVX-512, 8 with AVX2; 16 when scalar). */
@@ -188,9 +192,10 @@ public abstract class Q8BlockTensor extends Tensor {
      * Decode kernel: the panel at {@code q[qOff]} (scales at {@code s[sOff]}) times one token
      * (integers {@code xq[xOff..]}, the same as int16 in {@code xq16[xOff..]}, block scales {@code dx[dOff..]}, block sums of the integers
      * {@code xs[dOff..]}); the {@link #PANEL_ROWS} results (padding rows included) to {@code out[outOff..]}.
+     * {@code panel} is the panel's index, for types with more per-panel data than values and scales (Q6_K).
      */
     abstract void decodePanel(byte[] q, int qOff, short[] s, int sOff, float[] xq, short[] xq16, int xOff, float[] dx,
-            float[] xs, int dOff, float[] out, int outOff, short[] spill, boolean int16Decode, OffsetBlocks ob);
+            float[] xs, int dOff, float[] out, int outOff, short[] spill, boolean int16Decode, OffsetBlocks ob, int panel);
 
     /**
      * What a decode kernel of a {@link #hasBlockOffsets} tensor reads besides the f16 types' arguments: the
@@ -202,9 +207,9 @@ public abstract class Q8BlockTensor extends Tensor {
     /**
      * Writes the integer weights of columns {@code [k0, k0 + n)} of the panel at {@code q[qOff]} as
      * floats to {@code tile[(g * TILE_COLS + k - k0) * GROUP + lane]} for panel row
-     * {@code g * GROUP + lane} (n a multiple of 32).
+     * {@code g * GROUP + lane} (n a multiple of 32): the integers {@link #value(int, int)} gives.
      */
-    abstract void dequantizeTile(byte[] q, int qOff, int k0, int n, float[] tile);
+    abstract void dequantizeTile(int panel, byte[] q, int qOff, int k0, int n, float[] tile);
 
     /**
      * True when the weights fit the int16 tile kernels ({@link #tile4Int16}): a block's 32 products
@@ -230,6 +235,11 @@ public abstract class Q8BlockTensor extends Tensor {
     }
 
     // ---- layout
+
+    /** Panels per backing array ({@link #valueOffset} and {@link #scaleOffset} are within one). */
+    final int panelsPerChunk() {
+        return panelsPerChunk;
+    }
 
     /** Offset of panel {@code p} in its chunk's value array. */
     final int valueOffset(int p) {
@@ -277,8 +287,11 @@ public abstract class Q8BlockTensor extends Tensor {
         return 0;
     }
 
-    /** The integer weight at (row, k). */
-    final int value(int row, int k) {
+    /**
+     * The integer weight at (row, k): the stored integer, or for Q6_K the stored integer times its 16-value
+     * group's scale (still an integer; the contract's {@code P} is a sum of these times the input's).
+     */
+    int value(int row, int k) {
         int p = row / PANEL_ROWS;
         return value(values[p / panelsPerChunk], valueOffset(p), row % PANEL_ROWS, k);
     }
@@ -331,12 +344,12 @@ public abstract class Q8BlockTensor extends Tensor {
     }
 
     /**
-     * One token's input {@code x[off ..]} ({@link #cols} values) quantized as this tensor's products take it:
-     * {@link ActivationFormat#quantizeQ8_K} with {@link #hasBlockOffsets} (which fills {@code xu}), else
-     * {@link ActivationFormat#quantizeQ8_0} ({@code xu} unused, may be null).
+     * One token's input {@code x[off ..]} ({@link #cols} values) quantized as this tensor's products take it
+     * ({@link #activationFormat}): {@link ActivationFormat#quantizeQ8_K} for the K-quants (which fills
+     * {@code xu}), else {@link ActivationFormat#quantizeQ8_0} ({@code xu} unused, may be null).
      */
     public final void quantizeInput(float[] x, int off, float[] xq, int qOff, float[] dx, float[] xs, float[] xu, int dOff) {
-        if (blockOffsets != null) {
+        if (activationFormat() == ActivationFormat.Q8_K) {
             ActivationFormat.quantizeQ8_K(x, off, cols, xq, qOff, dx, xs, xu, dOff);
         } else {
             ActivationFormat.quantizeQ8_0(x, off, cols, xq, qOff, dx, xs, dOff);
@@ -436,9 +449,9 @@ public abstract class Q8BlockTensor extends Tensor {
             for (int t = 0; t < nTokens; t++) {
                 int o = t * outStride + outOff + r0;
                 if (nr == PANEL_ROWS) {
-                    decodePanel(q, qOff, sc, sOff, xq, xq16, t * cols, dx, xs, t * blocks, out, o, s.spill, int16Decode, ob);
+                    decodePanel(q, qOff, sc, sOff, xq, xq16, t * cols, dx, xs, t * blocks, out, o, s.spill, int16Decode, ob, panel);
                 } else {
-                    decodePanel(q, qOff, sc, sOff, xq, xq16, t * cols, dx, xs, t * blocks, s.panelOut, 0, s.spill, int16Decode, ob);
+                    decodePanel(q, qOff, sc, sOff, xq, xq16, t * cols, dx, xs, t * blocks, s.panelOut, 0, s.spill, int16Decode, ob, panel);
                     System.arraycopy(s.panelOut, 0, out, o, nr);
                 }
             }
@@ -477,7 +490,7 @@ public abstract class Q8BlockTensor extends Tensor {
                     }
                     continue;
                 }
-                dequantizeTile(q, qOff, k0, n, s.tile);
+                dequantizeTile(panel, q, qOff, k0, n, s.tile);
                 for (; t + 4 <= tn; t += 4) {
                     tile4(s.tile, s.tileScales, n / 32, xq, (t0 + t) * cols + k0, cols, dx, (t0 + t) * blocks + k0 / 32, blocks,
                             s.acc, t * PANEL_ROWS);

@@ -56,7 +56,7 @@ public class Q8_0Tensor extends Q8BlockTensor {
     }
 
     @Override
-    void dequantizeTile(byte[] q, int qOff, int k0, int n, float[] tile) {
+    void dequantizeTile(int panel, byte[] q, int qOff, int k0, int n, float[] tile) {
         for (int g = 0; g < PANEL_GROUPS; g++) {
             int src = qOff + k0 * PANEL_ROWS + g * GROUP;
             int dst = g * TILE_COLS * GROUP;
@@ -77,7 +77,7 @@ public class Q8_0Tensor extends Q8BlockTensor {
      */
     @Override
     void decodePanel(byte[] q, int qOff, short[] s, int sOff, float[] xq, short[] xq16, int xOff, float[] dx, float[] xs,
-            int dOff, float[] out, int outOff, short[] spill, boolean int16Decode, OffsetBlocks ob) {
+            int dOff, float[] out, int outOff, short[] spill, boolean int16Decode, OffsetBlocks ob, int panel) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         int o = qOff;
         int so = sOff;

@@ -17,7 +17,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The Q8_0/Q4_0/Q4_K/Q5_K kernels of {@link Q8BlockTensor} against their scalar twin
+ * The Q8_0/Q4_0/Q4_K/Q5_K/Q6_K kernels of {@link Q8BlockTensor} against their scalar twin
  * {@link Q8BlockTensor#productScalar}, bit for bit: the decode kernel (one token), the tiled kernel
  * (many tokens), on a matrix with a partial last panel, with extreme weights and inputs (full int8
  * and nibble ranges, subnormal and large f16 scales), and a tensor with a non-finite scale.
@@ -27,15 +27,16 @@ class Q8BlockKernelTest {
     static final int ROWS = 2 * Q8BlockTensor.PANEL_ROWS + 13;
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_K", "Q5_K"})
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
     void kernelsEqualScalarTwin(GgmlType type) {
         byte[] data = RandomBlocks.bytes(type, ROWS, COLS, 17);
         ByteBuffer b = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
-        // extreme scales in some blocks: subnormal, the largest finite, negative (Q4_K: its super-blocks' d)
-        b.putShort(0, (short) 0x0001);
-        b.putShort(type.typeSize, (short) 0x7BFF);
-        b.putShort(2 * type.typeSize, (short) 0xB800);
-        b.putShort(3 * type.typeSize, (short) 0x8003);
+        // extreme scales in some blocks: subnormal, the largest finite, negative (K-quants: their super-blocks' d)
+        int d = type == GgmlType.Q6_K ? 208 : 0;
+        b.putShort(d, (short) 0x0001);
+        b.putShort(type.typeSize + d, (short) 0x7BFF);
+        b.putShort(2 * type.typeSize + d, (short) 0xB800);
+        b.putShort(3 * type.typeSize + d, (short) 0x8003);
         Q8BlockTensor t = (Q8BlockTensor) RandomBlocks.tensor(type, ROWS, COLS, data);
         for (boolean int16 : new boolean[] {false, true}) {
             check(t, 1, int16);
@@ -87,10 +88,11 @@ class Q8BlockKernelTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_K", "Q5_K"})
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
     void nonFiniteScalePropagates(GgmlType type) {
         byte[] data = RandomBlocks.bytes(type, ROWS, COLS, 19);
-        ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN).putShort((int) type.byteSize(COLS) * 5, (short) 0x7E00); // NaN, row 5 block 0
+        int d = type == GgmlType.Q6_K ? 208 : 0; // where the first (super-)block keeps its f16 d
+        ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN).putShort((int) type.byteSize(COLS) * 5 + d, (short) 0x7E00); // NaN, row 5 block 0
         Q8BlockTensor t = (Q8BlockTensor) RandomBlocks.tensor(type, ROWS, COLS, data);
         for (boolean int16 : new boolean[] {false, true}) {
             float[] out = check(t, 1, int16);
