@@ -49,7 +49,7 @@ import jdk.incubator.vector.ShortVector;
  * Scales are converted in the kernels by bit moves (exact for finite halves); a tensor with a
  * non-finite scale (a damaged file) is computed by the scalar twin instead, which propagates it.
  *
- * <h2>Block offsets (Q4_K)</h2>
+ * <h2>Block offsets (Q4_K, Q5_K)</h2>
  * Q4_K's and Q5_K's weights are {@code w = fma(q, a, b)} per 32-value block, {@code q} the file's integer
  * (0..15, 0..31), {@code a = d * sc} and {@code b = -dmin * m} floats (exact: f16 times a 6-bit integer). They
  * are stored as integers {@code v = q - c} ({@link #offsetCentre}: Q4_K as Q4_0's centred nibbles, c = 8;
@@ -167,7 +167,7 @@ public abstract class Q8BlockTensor extends Tensor {
     abstract void unpackRow(ByteBuffer src, long pos, int[] values, short[] scales);
 
     /**
-     * True for weights with a float scale and offset per block (Q4_K; see the class comment): the constructor
+     * True for weights with a float scale and offset per block (Q4_K, Q5_K; see the class comment): the constructor
      * then calls {@link #unpackRow(ByteBuffer, long, int[], float[], float[])}.
      */
     boolean hasBlockOffsets() {
@@ -175,8 +175,9 @@ public abstract class Q8BlockTensor extends Tensor {
     }
 
     /**
-     * With {@link #hasBlockOffsets}: decodes one file row at {@code src[pos]} into the centred integers
-     * {@code v = q - 8} and each block's float scale {@code a} and offset {@code b} ({@code w = fma(q, a, b)}).
+     * With {@link #hasBlockOffsets}: decodes one file row at {@code src[pos]} into the stored integers
+     * {@code v = q - }{@link #offsetCentre} and each block's float scale {@code a} and offset {@code b}
+     * ({@code w = fma(q, a, b)}).
      */
     void unpackRow(ByteBuffer src, long pos, int[] values, float[] scales, float[] offsets) {
         throw new IllegalStateException(getClass().getSimpleName() + " has f16 block scales");
@@ -213,8 +214,8 @@ public abstract class Q8BlockTensor extends Tensor {
 
     /**
      * True when the weights fit the int16 tile kernels ({@link #tile4Int16}): a block's 32 products
-     * with Q8_0 inputs must stay below 2^15 in magnitude, which holds for 4-bit weights (8 * 127 * 32 =
-     * 32512) and not for 8-bit ones.
+     * with Q8_0 or Q8_K inputs (both -127..127) must stay below 2^15 in magnitude, which holds for centred
+     * 4-bit weights (8 * 127 * 32 = 32512: Q4_0, Q4_K) and not for wider ones (Q8_0, Q5_K, Q6_K).
      */
     boolean hasInt16Tiles() {
         return false;
