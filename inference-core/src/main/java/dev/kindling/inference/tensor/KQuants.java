@@ -1,10 +1,27 @@
 package dev.kindling.inference.tensor;
 
+import dev.kindling.inference.cpu.ScalarKernels;
 import java.nio.ByteBuffer;
 
 /** Helpers shared by the K-quant formats (super-blocks of 256 values). */
 final class KQuants {
     private KQuants() {}
+
+    /**
+     * The eight 32-value blocks' scales {@code a = d * sc} (exact: 11 x 6 bits) and offsets {@code b = -dmin * m}
+     * of the Q4_K/Q5_K super-block at {@code src[p]} (f16 {@code d}, f16 {@code dmin}, 12 packed bytes) to
+     * {@code scales[at ..]} and {@code offsets[at ..]}: the value of {@code q} is {@code fma(q, a, b)}.
+     */
+    static void blockScalesAndOffsets(ByteBuffer src, int p, float[] scales, float[] offsets, int at) {
+        float d = ScalarKernels.halfToFloat(src.getShort(p));
+        float dmin = ScalarKernels.halfToFloat(src.getShort(p + 2));
+        int[] sm = new int[2];
+        for (int j = 0; j < 8; j++) {
+            scaleMin(src, p + 4, j, sm);
+            scales[at + j] = d * sm[0];
+            offsets[at + j] = -(dmin * sm[1]);
+        }
+    }
 
     /**
      * ggml's {@code get_scale_min_k4}: the 6-bit scale ({@code [0]}) and min ({@code [1]}) of

@@ -8,7 +8,6 @@ import static dev.kindling.inference.cpu.Simd.S2;
 
 import dev.kindling.formats.gguf.GgmlType;
 import dev.kindling.inference.cpu.ActivationFormat;
-import dev.kindling.inference.cpu.ScalarKernels;
 import java.nio.ByteBuffer;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -61,15 +60,8 @@ public final class Q4KTensor extends Q4_0Tensor {
     @Override
     void unpackRow(ByteBuffer src, long pos, int[] values, float[] scales, float[] offsets) {
         int p = Math.toIntExact(pos);
-        int[] sm = new int[2];
         for (int sb = 0; sb < cols / 256; sb++, p += 144) {
-            float d = ScalarKernels.halfToFloat(src.getShort(p));
-            float dmin = ScalarKernels.halfToFloat(src.getShort(p + 2));
-            for (int j = 0; j < 8; j++) {
-                KQuants.scaleMin(src, p + 4, j, sm);
-                scales[sb * 8 + j] = d * sm[0]; // exact: 11 x 6 bits
-                offsets[sb * 8 + j] = -(dmin * sm[1]);
-            }
+            KQuants.blockScalesAndOffsets(src, p, scales, offsets, sb * 8);
             int qs = p + 16;
             for (int pair = 0; pair < 4; pair++) {
                 int y = sb * 256 + pair * 64;

@@ -5,7 +5,6 @@ import static dev.kindling.inference.cpu.Simd.F;
 
 import dev.kindling.formats.gguf.GgmlType;
 import dev.kindling.inference.cpu.ActivationFormat;
-import dev.kindling.inference.cpu.ScalarKernels;
 import java.nio.ByteBuffer;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -48,15 +47,8 @@ public final class Q5KTensor extends Q8_0Tensor {
     @Override
     void unpackRow(ByteBuffer src, long pos, int[] values, float[] scales, float[] offsets) {
         int p = Math.toIntExact(pos);
-        int[] sm = new int[2];
         for (int sb = 0; sb < cols / 256; sb++, p += 176) {
-            float d = ScalarKernels.halfToFloat(src.getShort(p));
-            float dmin = ScalarKernels.halfToFloat(src.getShort(p + 2));
-            for (int j = 0; j < 8; j++) {
-                KQuants.scaleMin(src, p + 4, j, sm);
-                scales[sb * 8 + j] = d * sm[0]; // exact: 11 x 6 bits
-                offsets[sb * 8 + j] = -(dmin * sm[1]);
-            }
+            KQuants.blockScalesAndOffsets(src, p, scales, offsets, sb * 8);
             int qh = p + 16, ql = p + 48;
             int y = sb * 256;
             int u1 = 1, u2 = 2;
