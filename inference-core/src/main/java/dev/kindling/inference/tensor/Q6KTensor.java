@@ -133,25 +133,35 @@ public final class Q6KTensor extends Q8_0Tensor {
     }
 
     /**
-     * Per block and group of rows: the sums of the block's two halves (float FMAs of integers, exact), each
+     * Per block and pair of row groups: the sums of the block's two halves (float FMAs of integers, exact), each
      * times its group scale and added (exact: below 2^24), then {@code acc = fma(P, d * dx, acc)} with {@code d}
-     * the exact float of the f16, as the tile path's {@code tileScales} converts it.
+     * the exact float of the f16, as the tile path's {@code tileScales} converts it. Two groups per call, not
+     * the panel's four: with four, the method passed C2's node budget for inlining in some JVMs
+     * ({@code -XX:CompileCommand=option,...Q6KTensor::decodePanel,PrintInlining}: {@code NodeCountInliningCutoff},
+     * then the final stores' {@code VectorSupport::store} "failed to inline (intrinsic)"), its vectors were
+     * boxed and engine decode ran at 11.6-13.1 against 16.5-17.7 tok/s.
      */
     @Override
     void decodePanel(byte[] q, int qOff, short[] s, int sOff, float[] xq, short[] xq16, int xOff, float[] dx, float[] xs,
             int dOff, float[] out, int outOff, short[] spill, boolean int16Decode, OffsetBlocks ob, int panel) {
         float[] gs = groupScales[panel / panelsPerChunk()];
         float[] ds = superScales[panel / panelsPerChunk()];
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int go = groupOffset(panel, 0);
+        int dso = superOffset(panel, 0);
+        decodeTwoGroups(q, qOff, gs, go, ds, dso, xq, xOff, dx, dOff, out, outOff);
+        decodeTwoGroups(q, qOff + 2 * GROUP, gs, go + 2 * GROUP, ds, dso + 2 * GROUP, xq, xOff, dx, dOff, out, outOff + 2 * GROUP);
+    }
+
+    /** {@link #decodePanel} for the two row groups whose values start at {@code q[qOff]} (stride {@code PANEL_ROWS} per column). */
+    private void decodeTwoGroups(byte[] q, int qOff, float[] gs, int go, float[] ds, int dso, float[] xq, int xOff, float[] dx,
+            int dOff, float[] out, int outOff) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
         int o = qOff;
-        int so = sOff;
-        for (int b = 0; b < blocks; b++, so += PANEL_ROWS) {
-            int go = groupOffset(panel, b);
+        for (int b = 0; b < blocks; b++, go += 2 * PANEL_ROWS) {
             int k = xOff + b * 32;
-            // both halves in one loop (columns i and i + 16), as Q4_0's kernel takes its two nibbles; a loop per half
-            // measured about the same (engine decode 14-18 against 17-19 tok/s, KernelBench 18-19 against 16 GB/s)
-            FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0;
-            FloatVector h0 = p0, h1 = p0, h2 = p0, h3 = p0;
+            // both halves in one loop (columns i and i + 16), as Q4_0's kernel takes its two nibbles
+            FloatVector p0 = FloatVector.zero(F), p1 = p0;
+            FloatVector h0 = p0, h1 = p0;
             int oh = o + 16 * PANEL_ROWS;
             for (int i = 0; i < 16; i++, o += PANEL_ROWS, oh += PANEL_ROWS) {
                 FloatVector x = FloatVector.broadcast(F, xq[k + i]);
@@ -160,28 +170,16 @@ public final class Q6KTensor extends Q8_0Tensor {
                 h0 = ((FloatVector) ByteVector.fromArray(B, q, oh).castShape(F, 0)).fma(y, h0);
                 p1 = ((FloatVector) ByteVector.fromArray(B, q, o + GROUP).castShape(F, 0)).fma(x, p1);
                 h1 = ((FloatVector) ByteVector.fromArray(B, q, oh + GROUP).castShape(F, 0)).fma(y, h1);
-                p2 = ((FloatVector) ByteVector.fromArray(B, q, o + 2 * GROUP).castShape(F, 0)).fma(x, p2);
-                h2 = ((FloatVector) ByteVector.fromArray(B, q, oh + 2 * GROUP).castShape(F, 0)).fma(y, h2);
-                p3 = ((FloatVector) ByteVector.fromArray(B, q, o + 3 * GROUP).castShape(F, 0)).fma(x, p3);
-                h3 = ((FloatVector) ByteVector.fromArray(B, q, oh + 3 * GROUP).castShape(F, 0)).fma(y, h3);
             }
             o = oh; // past the block's 32 columns
             FloatVector s0 = h0.fma(FloatVector.fromArray(F, gs, go + PANEL_ROWS), p0.mul(FloatVector.fromArray(F, gs, go)));
             FloatVector s1 = h1.fma(FloatVector.fromArray(F, gs, go + PANEL_ROWS + GROUP), p1.mul(FloatVector.fromArray(F, gs, go + GROUP)));
-            FloatVector s2 = h2.fma(FloatVector.fromArray(F, gs, go + PANEL_ROWS + 2 * GROUP),
-                    p2.mul(FloatVector.fromArray(F, gs, go + 2 * GROUP)));
-            FloatVector s3 = h3.fma(FloatVector.fromArray(F, gs, go + PANEL_ROWS + 3 * GROUP),
-                    p3.mul(FloatVector.fromArray(F, gs, go + 3 * GROUP)));
             float d = dx[dOff + b];
-            int dso = superOffset(panel, b / 8);
-            a0 = s0.fma(FloatVector.fromArray(F, ds, dso).mul(d), a0);
-            a1 = s1.fma(FloatVector.fromArray(F, ds, dso + GROUP).mul(d), a1);
-            a2 = s2.fma(FloatVector.fromArray(F, ds, dso + 2 * GROUP).mul(d), a2);
-            a3 = s3.fma(FloatVector.fromArray(F, ds, dso + 3 * GROUP).mul(d), a3);
+            int dsb = dso + b / 8 * PANEL_ROWS;
+            a0 = s0.fma(FloatVector.fromArray(F, ds, dsb).mul(d), a0);
+            a1 = s1.fma(FloatVector.fromArray(F, ds, dsb + GROUP).mul(d), a1);
         }
         a0.intoArray(out, outOff);
         a1.intoArray(out, outOff + GROUP);
-        a2.intoArray(out, outOff + 2 * GROUP);
-        a3.intoArray(out, outOff + 3 * GROUP);
     }
 }
