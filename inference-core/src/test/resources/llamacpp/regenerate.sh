@@ -7,7 +7,8 @@
 # node-llama-cpp 3.21.1 = llama.cpp release v0.4.0, CPU prebuilt) and the compiled test classes
 # (mvn -pl inference-core -am test-compile). For every type it:
 #   1. writes the tiny model (TinyModels: make_gguf.py --seed 4242 for f32/f16/q8_0/q4_0; random
-#      blocks over make_gguf.py's f32 file for q4_1/q4_k/q5_k/q6_k/bf16),
+#      blocks over make_gguf.py's f32 file for q4_1/q4_k/q5_k/q6_k/bf16, and q4_k_m: Q6_K for output,
+#      attn_v and ffn_down, Q4_K elsewhere),
 #   2. runs llama.cpp: node llamacpp.mjs logits --tokens $TOKENS --all-positions --full --kv-type f32 --threads 1
 #      and node llamacpp.mjs generate --tokens $TOKENS --n 64 --kv-type f32 --threads 1,
 #   3. runs the exact float64 forward pass (ref_forward.py --compare) on the model (or, for the types
@@ -23,7 +24,7 @@ M2=$HOME/.m2/repository
 CP="$ROOT/inference-core/target/test-classes:$ROOT/inference-core/target/classes:$ROOT/model-formats/target/classes:$ROOT/tokenizer/target/classes"
 CP="$CP:$(ls $M2/org/slf4j/slf4j-api/2.0.17/slf4j-api-2.0.17.jar)"
 java --add-modules jdk.incubator.vector -cp "$CP" dev.kindling.inference.gguf.TinyModels "$WORK" "$REF/make_gguf.py"
-for t in ${TYPES:-f32 f16 q8_0 q4_0 q4_1 q4_k q5_k q6_k bf16}; do
+for t in ${TYPES:-f32 f16 q8_0 q4_0 q4_1 q4_k q5_k q6_k bf16 q4_k_m}; do
   M=$WORK/tiny-$t.gguf
   EXACT=$M
   EXACT=$WORK/tiny-$t.dequant.gguf

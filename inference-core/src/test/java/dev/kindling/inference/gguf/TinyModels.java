@@ -33,7 +33,12 @@ import java.util.Random;
  */
 public final class TinyModels {
     public static final int SEED = 4242;
-    public static final List<String> TYPES = List.of("f32", "f16", "q8_0", "q4_0", "q4_1", "q4_k", "q5_k", "q6_k", "bf16");
+    /**
+     * The types of the tiny models; {@code q4_k_m} mixes types as llama.cpp's Q4_K_M does: Q6_K for
+     * {@code output.weight}, {@code attn_v} and {@code ffn_down} (Q4_K_M takes Q6_K for half of the latter two), Q4_K for
+     * the other matrices, so one product group holds both types.
+     */
+    public static final List<String> TYPES = List.of("f32", "f16", "q8_0", "q4_0", "q4_1", "q4_k", "q5_k", "q6_k", "bf16", "q4_k_m");
 
     private TinyModels() {}
 
@@ -45,7 +50,7 @@ public final class TinyModels {
         }
         boolean native4 = List.of("f32", "f16", "q8_0", "q4_0").contains(type);
         // K-quants need rows of 256 values: their base model is wider (embedding 256, FFN 512)
-        boolean wide = type.endsWith("_k");
+        boolean wide = type.contains("_k");
         Path base = native4 ? out : dir.resolve(wide ? "tiny256-f32.gguf" : "tiny-f32.gguf");
         if (!Files.exists(base)) {
             List<String> cmd = new ArrayList<>(List.of("python3", makeGguf.toString(), "--out", base.toString(), "--type",
@@ -59,7 +64,10 @@ public final class TinyModels {
                 throw new IOException("make_gguf.py failed: " + log);
             }
         }
-        if (!native4) {
+        if (type.equals("q4_k_m")) {
+            rewrite(base, name -> name.equals("output.weight") || name.endsWith("attn_v.weight") || name.endsWith("ffn_down.weight")
+                    ? GgmlType.Q6_K : GgmlType.Q4_K, 31L * SEED + 1000, out);
+        } else if (!native4) {
             rewrite(base, GgmlType.valueOf(type.toUpperCase(java.util.Locale.ROOT)), out);
         }
         return out;
@@ -67,7 +75,12 @@ public final class TinyModels {
 
     /** Copies {@code f32} with every 2-D matrix replaced by random blocks of {@code type}. */
     static void rewrite(Path f32, GgmlType type, Path out) throws IOException {
-        Random r = new Random(SEED * 31L + type.id);
+        rewrite(f32, name -> type, SEED * 31L + type.id, out);
+    }
+
+    /** Copies {@code f32} with each 2-D matrix replaced by random blocks of the type {@code typeOf} gives for its name. */
+    static void rewrite(Path f32, java.util.function.Function<String, GgmlType> typeOf, long seed, Path out) throws IOException {
+        Random r = new Random(seed);
         try (GgufFile in = GgufFile.open(f32)) {
             GgufWriter w = new GgufWriter();
             for (Map.Entry<String, GgufValue> e : in.metadata().entrySet()) {
@@ -80,6 +93,7 @@ public final class TinyModels {
                     int cols = (int) t.dim(0);
                     double gain = t.name().equals("output.weight") ? 3.0 : 1.0;
                     double std = t.name().equals("token_embd.weight") ? 1.0 : gain / Math.sqrt(cols);
+                    GgmlType type = typeOf.apply(t.name());
                     w.tensor(t.name(), type, t.dims(), randomBlocks(type, (int) t.rows() * cols, std, r));
                 } else {
                     w.tensor(t.name(), t.type(), t.dims(), bytes);
