@@ -122,7 +122,7 @@ public enum ActivationFormat {
     /** ggml's {@code quantize_row_q8_K_ref}: iscale = -127/max (max = value of largest magnitude), d = 1/iscale. */
     /**
      * {@code n} values {@code x[off..]} (a multiple of 256) as Q8_K blocks, the way the integer products of
-     * {@link dev.kindling.inference.tensor.Q4KTensor} take them: the integers {@code q} (as floats, in
+     * the K-quants ({@link dev.kindling.inference.tensor.Q8BlockTensor#quantizeInput}) take them: the integers {@code q} (as floats, in
      * -127..127) to {@code q[qOff..]}; per 32-value block {@code b}, the scale of its 256-value block to
      * {@code d[dOff + b]}, the sum of its first 16 integers to {@code sums[dOff + b]} (as in
      * {@link #quantizeQ8_0}) and {@code d * S}, {@code S} the sum of all 32, to {@code u[dOff + b]}. {@code q * d}

@@ -18,8 +18,8 @@ import java.util.Arrays;
  * at a time into per-thread scratch, where the row stays in L1 for every token's dot; with more tokens (prefill, batched decode) a tile of
  * {@link #TILE_ROWS} rows is dequantized once into per-thread scratch and multiplied with the tokens
  * four at a time ({@link VectorKernels#dot4x4}). All paths give the same bits for the same row and
- * token (see {@link Simd}). Q8_0, Q4_0 and Q4_K weights ({@link Q8BlockTensor}) take their
- * input quantized to Q8_0 (Q4_K: Q8_K) blocks and compute a panel of rows at a time with their own kernels
+ * token (see {@link Simd}). Q8_0, Q4_0 and K-quant weights ({@link Q8BlockTensor}) take their
+ * input quantized to Q8_0 (K-quants: Q8_K) blocks and compute a panel of rows at a time with their own kernels
  * (integer block sums; same bits for any number of tokens as well).
  */
 public final class MatMul {
@@ -46,8 +46,8 @@ public final class MatMul {
      * {@link ActivationFormat} (stride {@code xStride}), or for a {@link Q8BlockTensor} the Q8_0
      * integers {@code x} (stride {@code cols}; also as int16 {@code x16} for the int16 kernels,
      * {@link Simd#INT16_DECODE} and {@link Simd#INT16_TILES}), block scales {@code scales} and block sums {@code sums}
-     * (stride {@code cols/32}); for Q8_K inputs (Q4_K weights) also {@code offsets}, each block's scale times its
-     * integer sum ({@link ActivationFormat#quantizeQ8_K}).
+     * (stride {@code cols/32}); for Q8_K inputs (K-quant weights) also {@code offsets}, each block's scale times its
+     * integer sum ({@link ActivationFormat#quantizeQ8_K}; Q6_K does not read them, Q4_K and Q5_K sharing its input do).
      */
     private record Prepared(Job job, float[] x, short[] x16, int xStride, float[] scales, float[] sums, float[] xScaled,
             float[] offsets) {

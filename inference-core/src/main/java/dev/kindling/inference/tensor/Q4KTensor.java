@@ -53,15 +53,11 @@ public final class Q4KTensor extends Q4_0Tensor {
     private static final int CENTRE = 8;
 
     @Override
-    void unpackRow(ByteBuffer src, long pos, int[] values, short[] scales) {
-        throw new IllegalStateException("Q4_K has float block scales and offsets");
-    }
-
-    @Override
-    void unpackRow(ByteBuffer src, long pos, int[] values, float[] scales, float[] offsets) {
+    void unpackRow(ByteBuffer src, long pos, UnpackedRow row) {
+        int[] values = row.values();
         int p = Math.toIntExact(pos);
         for (int sb = 0; sb < cols / 256; sb++, p += 144) {
-            KQuants.blockScalesAndOffsets(src, p, scales, offsets, sb * 8);
+            KQuants.blockScalesAndOffsets(src, p, row.a(), row.b(), sb * 8);
             int qs = p + 16;
             for (int pair = 0; pair < 4; pair++) {
                 int y = sb * 256 + pair * 64;

@@ -42,7 +42,9 @@ public class Q4_0Tensor extends Q8BlockTensor {
     }
 
     @Override
-    void unpackRow(ByteBuffer src, long pos, int[] values, short[] scales) {
+    void unpackRow(ByteBuffer src, long pos, UnpackedRow row) {
+        int[] values = row.values();
+        short[] scales = row.scales();
         int p = Math.toIntExact(pos);
         for (int b = 0; b < blocks; b++, p += 18) {
             scales[b] = src.getShort(p);

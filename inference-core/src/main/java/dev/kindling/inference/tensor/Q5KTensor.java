@@ -40,15 +40,11 @@ public final class Q5KTensor extends Q8_0Tensor {
     }
 
     @Override
-    void unpackRow(ByteBuffer src, long pos, int[] values, short[] scales) {
-        throw new IllegalStateException("Q5_K has float block scales and offsets");
-    }
-
-    @Override
-    void unpackRow(ByteBuffer src, long pos, int[] values, float[] scales, float[] offsets) {
+    void unpackRow(ByteBuffer src, long pos, UnpackedRow row) {
+        int[] values = row.values();
         int p = Math.toIntExact(pos);
         for (int sb = 0; sb < cols / 256; sb++, p += 176) {
-            KQuants.blockScalesAndOffsets(src, p, scales, offsets, sb * 8);
+            KQuants.blockScalesAndOffsets(src, p, row.a(), row.b(), sb * 8);
             int qh = p + 16, ql = p + 48;
             int y = sb * 256;
             int u1 = 1, u2 = 2;

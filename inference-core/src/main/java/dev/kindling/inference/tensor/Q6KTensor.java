@@ -81,9 +81,15 @@ public final class Q6KTensor extends Q8_0Tensor {
         return ActivationFormat.Q8_K;
     }
 
-    /** The integers {@code q6 - 32} and, per 32-value block, the super-block's {@code d}; the group scales are read after. */
+    /**
+     * The integers {@code q6 - 32} and, per 32-value block, the super-block's {@code d}. The group scales are read in
+     * a second pass by the constructor: this method runs inside the base class's constructor, before this class's
+     * arrays exist (16 bytes per super-block, from pages the first pass has just read).
+     */
     @Override
-    void unpackRow(ByteBuffer src, long pos, int[] values, short[] scales) {
+    void unpackRow(ByteBuffer src, long pos, UnpackedRow row) {
+        int[] values = row.values();
+        short[] scales = row.scales();
         int p = Math.toIntExact(pos);
         for (int sb = 0; sb < cols / 256; sb++, p += 210) {
             int ql = p, qh = p + 128;

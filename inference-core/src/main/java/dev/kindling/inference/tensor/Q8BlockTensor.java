@@ -120,10 +120,7 @@ public abstract class Q8BlockTensor extends Tensor {
         boolean offsets = hasBlockOffsets();
         blockScales = offsets ? new float[chunks][] : null;
         blockOffsets = offsets ? new float[chunks][] : null;
-        int[] rowValues = new int[cols];
-        short[] rowScales = new short[blocks];
-        float[] rowA = new float[blocks];
-        float[] rowB = new float[blocks];
+        UnpackedRow row = new UnpackedRow(new int[cols], new short[blocks], new float[blocks], new float[blocks]);
         for (int c = 0; c < chunks; c++) {
             int n = Math.min(panelsPerChunk, panels - c * panelsPerChunk);
             values[c] = new byte[Math.toIntExact((long) n * panelBytes)];
@@ -141,21 +138,17 @@ public abstract class Q8BlockTensor extends Tensor {
             ByteBuffer b = src.rows(first, count).order(ByteOrder.LITTLE_ENDIAN);
             int so = scaleOffset(p);
             for (int i = 0; i < count; i++) {
-                if (offsets) {
-                    unpackRow(b, i * fileRowBytes, rowValues, rowA, rowB);
-                } else {
-                    unpackRow(b, i * fileRowBytes, rowValues, rowScales);
-                }
-                storeRow(values[p / panelsPerChunk], valueOffset(p), i, rowValues);
+                unpackRow(b, i * fileRowBytes, row);
+                storeRow(values[p / panelsPerChunk], valueOffset(p), i, row.values());
                 for (int bl = 0; bl < blocks; bl++) {
                     int at = so + bl * PANEL_ROWS + i;
                     if (offsets) {
-                        blockScales[p / panelsPerChunk][at] = rowA[bl];
-                        blockOffsets[p / panelsPerChunk][at] = rowB[bl];
-                        finite &= Float.isFinite(rowA[bl]) && Float.isFinite(rowB[bl]);
+                        blockScales[p / panelsPerChunk][at] = row.a()[bl];
+                        blockOffsets[p / panelsPerChunk][at] = row.b()[bl];
+                        finite &= Float.isFinite(row.a()[bl]) && Float.isFinite(row.b()[bl]);
                     } else {
-                        scales[p / panelsPerChunk][at] = rowScales[bl];
-                        finite &= (rowScales[bl] & 0x7C00) != 0x7C00;
+                        scales[p / panelsPerChunk][at] = row.scales()[bl];
+                        finite &= (row.scales()[bl] & 0x7C00) != 0x7C00;
                     }
                 }
             }
@@ -163,24 +156,24 @@ public abstract class Q8BlockTensor extends Tensor {
         this.finiteScales = finite;
     }
 
-    /** Decodes one file row at {@code src[pos]}: the integer weights (Q8_0: -128..127, Q4_0: -8..7) and the f16 block scales. */
-    abstract void unpackRow(ByteBuffer src, long pos, int[] values, short[] scales);
+    /**
+     * One file row decoded by {@link #unpackRow}: the integer weights, and per 32-value block the f16 scale
+     * ({@code scales}), or with {@link #hasBlockOffsets} the float scale {@code a} and offset {@code b}.
+     */
+    record UnpackedRow(int[] values, short[] scales, float[] a, float[] b) {}
 
     /**
-     * True for weights with a float scale and offset per block (Q4_K, Q5_K; see the class comment): the constructor
-     * then calls {@link #unpackRow(ByteBuffer, long, int[], float[], float[])}.
+     * Decodes one file row at {@code src[pos]} into {@code row}: the integer weights (Q8_0: -128..127, Q4_0: -8..7,
+     * with {@link #hasBlockOffsets} {@code q - }{@link #offsetCentre}) and the block scales of this type's kind.
+     */
+    abstract void unpackRow(ByteBuffer src, long pos, UnpackedRow row);
+
+    /**
+     * True for weights with a float scale and offset per block (Q4_K, Q5_K; see the class comment), which
+     * {@link #unpackRow} gives as {@code a} and {@code b} ({@code w = fma(q, a, b)}).
      */
     boolean hasBlockOffsets() {
         return false;
-    }
-
-    /**
-     * With {@link #hasBlockOffsets}: decodes one file row at {@code src[pos]} into the stored integers
-     * {@code v = q - }{@link #offsetCentre} and each block's float scale {@code a} and offset {@code b}
-     * ({@code w = fma(q, a, b)}).
-     */
-    void unpackRow(ByteBuffer src, long pos, int[] values, float[] scales, float[] offsets) {
-        throw new IllegalStateException(getClass().getSimpleName() + " has f16 block scales");
     }
 
     /** Stores one row's integers as row {@code r} of the panel at {@code dst[panelOff]}. */

@@ -33,7 +33,9 @@ public class Q8_0Tensor extends Q8BlockTensor {
     }
 
     @Override
-    void unpackRow(ByteBuffer src, long pos, int[] values, short[] scales) {
+    void unpackRow(ByteBuffer src, long pos, UnpackedRow row) {
+        int[] values = row.values();
+        short[] scales = row.scales();
         int p = Math.toIntExact(pos);
         for (int b = 0; b < blocks; b++, p += 34) {
             scales[b] = src.getShort(p);
