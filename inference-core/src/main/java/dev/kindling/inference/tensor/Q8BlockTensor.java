@@ -87,6 +87,11 @@ public abstract class Q8BlockTensor extends Tensor {
     static final int TOKEN_CHUNK = 128;
     /** From this many tokens on, products run over a dequantized tile (weights converted once for all tokens). */
     public static final int TILED_FROM_TOKENS = 4;
+    /**
+     * Whether the int16 tiles take eight tokens per pass ({@link #tile8Int16}) before four: its 16 accumulators,
+     * two weight vectors and an input take 19 vector registers, which AVX-512 has (32) and AVX2 (16) has not.
+     */
+    static final boolean EIGHT_TOKEN_TILES = GROUP >= 16;
 
     protected final int blocks;
     protected final int panels;
@@ -397,10 +402,10 @@ public abstract class Q8BlockTensor extends Tensor {
         /** The int16 tile ({@link #dequantizeTile16}). */
         final short[] tile16 = new short[TILE_COLS * PANEL_ROWS];
         /**
-         * Int16 block sums on their way to floats: one token's in the decode kernels, four tokens' in the tile
-         * kernels ({@link #addBlockSums}); the two never run at once on a thread.
+         * Int16 block sums on their way to floats: one token's in the decode kernels, two blocks' of up to eight
+         * tokens in the tile kernels ({@link #addBlockSumPair}); the two never run at once on a thread.
          */
-        final short[] spill = new short[4 * PANEL_ROWS];
+        final short[] spill = new short[2 * 8 * PANEL_ROWS];
         /** The sum of the bytes {@link #touchLines} read: written so that C2 keeps the loads. */
         int touched;
     }
@@ -474,6 +479,10 @@ public abstract class Q8BlockTensor extends Tensor {
                     if (sc != null) {
                         s.touched += touchLines(sc, nextScales, Math.min(sc.length, nextScales + TILE_COLS / 32 * PANEL_ROWS));
                     }
+                    for (; EIGHT_TOKEN_TILES && t + 8 <= tn; t += 8) {
+                        tile8Int16(s.tile16, s.tileScales, n / 32, xq16, (t0 + t) * cols + 4 * k0, 4 * cols, dx,
+                                (t0 + t) * blocks + k0 / 32, blocks, s.acc, t * PANEL_ROWS, s.spill);
+                    }
                     for (; t + 4 <= tn; t += 4) {
                         tile4Int16(s.tile16, s.tileScales, n / 32, xq16, (t0 + t) * cols + 4 * k0, dx,
                                 (t0 + t) * blocks + k0 / 32, blocks, s.acc, t * PANEL_ROWS, s.spill);
@@ -504,7 +513,8 @@ public abstract class Q8BlockTensor extends Tensor {
     }
 
     /**
-     * One byte load per 64-byte cache line of {@code q[from, to)} (and, below, of a tile's block scales), so
+     * One byte load per 128 bytes (every other 64-byte cache line) of {@code q[from, to)} (and, below, one per
+     * line of a tile's block scales), so
      * that the next int16 tile's dequantization reads from cache. That dequantization is the first touch of
      * every weight byte in a many-token step, and in a batch-16 Q4_0 decode it took 17.4% of the JFR samples
      * for a tenth of the tile kernel's instructions: it waits on DRAM. Java has no prefetch instruction, and a
@@ -515,11 +525,13 @@ public abstract class Q8BlockTensor extends Tensor {
      * per-JVM spread is larger than that (seven pairs, 0.86-1.14x, median 1.01). Touching only the first
      * lines, to set off the hardware prefetcher, did nothing. Touching the scales as well (8 lines per tile,
      * read by {@link #tileScales}): x1.038, x1.012, x1.015. Not done for the float tile: Q8_0 batch 16 ran
-     * x0.984 (docs/cpu-inference-log.md).
+     * x0.984 (docs/cpu-inference-log.md). Every other line rather than every line (the core's adjacent-line
+     * prefetch brings the pair): 16-token products over a 75 MB Q4_0 matrix, 2 threads, the two alternated in
+     * one JVM, 376 against 349 GFLOP/s; batch-16 decode about 2% faster.
      */
     private static int touchLines(byte[] q, int from, int to) {
         int sum = 0;
-        for (int o = from; o < to; o += 64) {
+        for (int o = from; o < to; o += 128) {
             sum += q[o];
         }
         return sum;
@@ -669,6 +681,7 @@ public abstract class Q8BlockTensor extends Tensor {
             ShortVector p00 = z, p01 = z, p02 = z, p03 = z, p10 = z, p11 = z, p12 = z, p13 = z;
             int xb = xOff + b * 128;
             int wb = b * 32 * PANEL_ROWS;
+            int so = (b & 1) * 4 * PANEL_ROWS;
             // indices from the loop counter, not stepped as second induction variables: with those, C2 on
             // JDK 17 kept the tile's range checks in the loop and, in some JVMs, spilled accumulators in it
             for (int i = 0; i < 32; i++) {
@@ -689,15 +702,94 @@ public abstract class Q8BlockTensor extends Tensor {
                 p03 = w0.mul(x).add(p03);
                 p13 = w1.mul(x).add(p13);
             }
-            p00.intoArray(sums, 0);
-            p10.intoArray(sums, half);
-            p01.intoArray(sums, PANEL_ROWS);
-            p11.intoArray(sums, PANEL_ROWS + half);
-            p02.intoArray(sums, 2 * PANEL_ROWS);
-            p12.intoArray(sums, 2 * PANEL_ROWS + half);
-            p03.intoArray(sums, 3 * PANEL_ROWS);
-            p13.intoArray(sums, 3 * PANEL_ROWS + half);
-            addBlockSums(sums, 4, ts, b, dx, dOff + b, dStride, acc, accOff);
+            p00.intoArray(sums, so);
+            p10.intoArray(sums, so + half);
+            p01.intoArray(sums, so + PANEL_ROWS);
+            p11.intoArray(sums, so + PANEL_ROWS + half);
+            p02.intoArray(sums, so + 2 * PANEL_ROWS);
+            p12.intoArray(sums, so + 2 * PANEL_ROWS + half);
+            p03.intoArray(sums, so + 3 * PANEL_ROWS);
+            p13.intoArray(sums, so + 3 * PANEL_ROWS + half);
+            if ((b & 1) == 1) {
+                addBlockSumPair(sums, 4, ts, b - 1, dx, dOff + b - 1, dStride, acc, accOff);
+            }
+        }
+        if ((nb & 1) == 1) {
+            addBlockSums(sums, 4, ts, nb - 1, dx, dOff + nb - 1, dStride, acc, accOff);
+        }
+    }
+
+    /**
+     * {@link #tile4Int16} for eight tokens, where {@link #EIGHT_TOKEN_TILES}: the same integer sums and the same
+     * {@code fma} per block, with each weight vector loaded once for eight tokens instead of four. The loop is
+     * bound by the vector ALUs (16 {@code vpmullw} and 16 {@code vpaddw} per column); it reads the inputs of two
+     * groups of four tokens, the second {@code xGroupStride} after the first ({@link #int16Index}).
+     * Measured against two {@link #tile4Int16} passes: 1.2x the 16-token GFLOP/s in {@code KernelBench}, 1.11x
+     * Q4_0 batch-16 decode and 1.23x its prefill (alternated JVMs; docs/cpu-inference-log.md).
+     */
+    private static void tile8Int16(short[] tile, float[] ts, int nb, short[] xq, int xOff, int xGroupStride, float[] dx,
+            int dOff, int dStride, float[] acc, int accOff, short[] sums) {
+        final int half = 2 * GROUP;
+        ShortVector z = ShortVector.zero(S2);
+        for (int b = 0; b < nb; b++) {
+            ShortVector p00 = z, p01 = z, p02 = z, p03 = z, p10 = z, p11 = z, p12 = z, p13 = z;
+            ShortVector p04 = z, p05 = z, p06 = z, p07 = z, p14 = z, p15 = z, p16 = z, p17 = z;
+            int xb = xOff + b * 128;
+            int wb = b * 32 * PANEL_ROWS;
+            int so = (b & 1) * 8 * PANEL_ROWS;
+            for (int i = 0; i < 32; i++) {
+                int w = wb + i * PANEL_ROWS;
+                int xi = xb + 4 * i;
+                int xj = xi + xGroupStride;
+                ShortVector w0 = ShortVector.fromArray(S2, tile, w);
+                ShortVector w1 = ShortVector.fromArray(S2, tile, w + half);
+                ShortVector x = ShortVector.broadcast(S2, xq[xi]);
+                p00 = w0.mul(x).add(p00);
+                p10 = w1.mul(x).add(p10);
+                x = ShortVector.broadcast(S2, xq[xi + 1]);
+                p01 = w0.mul(x).add(p01);
+                p11 = w1.mul(x).add(p11);
+                x = ShortVector.broadcast(S2, xq[xi + 2]);
+                p02 = w0.mul(x).add(p02);
+                p12 = w1.mul(x).add(p12);
+                x = ShortVector.broadcast(S2, xq[xi + 3]);
+                p03 = w0.mul(x).add(p03);
+                p13 = w1.mul(x).add(p13);
+                x = ShortVector.broadcast(S2, xq[xj]);
+                p04 = w0.mul(x).add(p04);
+                p14 = w1.mul(x).add(p14);
+                x = ShortVector.broadcast(S2, xq[xj + 1]);
+                p05 = w0.mul(x).add(p05);
+                p15 = w1.mul(x).add(p15);
+                x = ShortVector.broadcast(S2, xq[xj + 2]);
+                p06 = w0.mul(x).add(p06);
+                p16 = w1.mul(x).add(p16);
+                x = ShortVector.broadcast(S2, xq[xj + 3]);
+                p07 = w0.mul(x).add(p07);
+                p17 = w1.mul(x).add(p17);
+            }
+            p00.intoArray(sums, so);
+            p10.intoArray(sums, so + half);
+            p01.intoArray(sums, so + PANEL_ROWS);
+            p11.intoArray(sums, so + PANEL_ROWS + half);
+            p02.intoArray(sums, so + 2 * PANEL_ROWS);
+            p12.intoArray(sums, so + 2 * PANEL_ROWS + half);
+            p03.intoArray(sums, so + 3 * PANEL_ROWS);
+            p13.intoArray(sums, so + 3 * PANEL_ROWS + half);
+            p04.intoArray(sums, so + 4 * PANEL_ROWS);
+            p14.intoArray(sums, so + 4 * PANEL_ROWS + half);
+            p05.intoArray(sums, so + 5 * PANEL_ROWS);
+            p15.intoArray(sums, so + 5 * PANEL_ROWS + half);
+            p06.intoArray(sums, so + 6 * PANEL_ROWS);
+            p16.intoArray(sums, so + 6 * PANEL_ROWS + half);
+            p07.intoArray(sums, so + 7 * PANEL_ROWS);
+            p17.intoArray(sums, so + 7 * PANEL_ROWS + half);
+            if ((b & 1) == 1) {
+                addBlockSumPair(sums, 8, ts, b - 1, dx, dOff + b - 1, dStride, acc, accOff);
+            }
+        }
+        if ((nb & 1) == 1) {
+            addBlockSums(sums, 8, ts, nb - 1, dx, dOff + nb - 1, dStride, acc, accOff);
         }
     }
 
@@ -722,6 +814,31 @@ public abstract class Q8BlockTensor extends Tensor {
                 FloatVector p = (FloatVector) ShortVector.fromArray(S, sums, t * PANEL_ROWS + g * GROUP).castShape(F, 0);
                 FloatVector s = FloatVector.fromArray(F, ts, b * GROUP + g * sg);
                 p.fma(s.mul(d), FloatVector.fromArray(F, acc, a + g * GROUP)).intoArray(acc, a + g * GROUP);
+            }
+        }
+    }
+
+    /**
+     * {@link #addBlockSums} for blocks {@code b} and {@code b + 1} at once, the second block's sums
+     * {@code tokens * PANEL_ROWS} after the first's: the two {@code fma}s in block order, as one after the other
+     * would round them, with one load and store of the accumulators instead of two. The tile kernels' epilogue
+     * took 16% of a Q4_0 batch-16 decode (JFR); by pairs, 16-token products ran 1.04-1.07x (KernelBench).
+     */
+    private static void addBlockSumPair(short[] sums, int tokens, float[] ts, int b, float[] dx, int dOff, int dStride,
+            float[] acc, int accOff) {
+        final int sg = (TILE_COLS / 32) * GROUP;
+        final int second = tokens * PANEL_ROWS;
+        for (int t = 0; t < tokens; t++) {
+            float d0 = dx[dOff + t * dStride];
+            float d1 = dx[dOff + t * dStride + 1];
+            int a = accOff + t * PANEL_ROWS;
+            for (int g = 0; g < PANEL_GROUPS; g++) {
+                FloatVector p0 = (FloatVector) ShortVector.fromArray(S, sums, t * PANEL_ROWS + g * GROUP).castShape(F, 0);
+                FloatVector p1 = (FloatVector) ShortVector.fromArray(S, sums, second + t * PANEL_ROWS + g * GROUP).castShape(F, 0);
+                FloatVector s0 = FloatVector.fromArray(F, ts, b * GROUP + g * sg);
+                FloatVector s1 = FloatVector.fromArray(F, ts, (b + 1) * GROUP + g * sg);
+                FloatVector sum = p0.fma(s0.mul(d0), FloatVector.fromArray(F, acc, a + g * GROUP));
+                p1.fma(s1.mul(d1), sum).intoArray(acc, a + g * GROUP);
             }
         }
     }

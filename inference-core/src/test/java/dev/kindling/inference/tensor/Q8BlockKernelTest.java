@@ -47,6 +47,24 @@ class Q8BlockKernelTest {
     }
 
     /**
+     * Every way a token chunk splits (eight tokens at a time where {@code EIGHT_TOKEN_TILES}, then four, then
+     * one) over rows whose last tile has an odd number of blocks (1 and 3), which the tile kernels' paired
+     * epilogue finishes on its own.
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0"})
+    void tilesOfEveryTokenCountAndAnOddLastBlock(GgmlType type) {
+        for (int cols : new int[] {17 * 32, 15 * 32}) {
+            Q8BlockTensor t = (Q8BlockTensor) RandomBlocks.tensor(type, ROWS, cols, RandomBlocks.bytes(type, ROWS, cols, cols));
+            for (boolean int16 : new boolean[] {false, true}) {
+                for (int n : new int[] {8, 13, 15, 16, Q8BlockTensor.TOKEN_CHUNK + 13}) {
+                    check(t, cols, n, int16);
+                }
+            }
+        }
+    }
+
+    /**
      * The int16 copy of a step's inputs: every (token, column) lands at its own {@link Q8BlockTensor#int16Index},
      * full groups of four tokens interleaved, the rest (and steps below the tiled size) one row per token.
      */
@@ -107,22 +125,27 @@ class Q8BlockKernelTest {
      * {@code Simd.INT16_TILES}; Q4_0 only) instead of the float ones.
      */
     private static float[] check(Q8BlockTensor t, int n, boolean int16) {
+        return check(t, COLS, n, int16);
+    }
+
+    /** {@link #check(Q8BlockTensor, int, boolean)} for a tensor of {@code cols} columns. */
+    private static float[] check(Q8BlockTensor t, int cols, int n, boolean int16) {
         Random r = new Random(n);
-        int blocks = COLS / 32;
-        float[] x = new float[n * COLS];
+        int blocks = cols / 32;
+        float[] x = new float[n * cols];
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) (r.nextGaussian() * (i % 97 == 0 ? 1e4 : 1));
         }
-        float[] xq = new float[n * COLS];
+        float[] xq = new float[n * cols];
         float[] dx = new float[n * blocks];
         float[] xs = new float[n * blocks];
         float[] xu = new float[n * blocks];
         for (int tok = 0; tok < n; tok++) {
-            t.quantizeInput(x, tok * COLS, xq, tok * COLS, dx, xs, xu, tok * blocks);
+            t.quantizeInput(x, tok * cols, xq, tok * cols, dx, xs, xu, tok * blocks);
         }
-        short[] xq16 = new short[n * COLS];
+        short[] xq16 = new short[n * cols];
         for (int tok = 0; tok < n; tok++) {
-            Q8BlockTensor.toInt16(xq, tok, COLS, n, xq16);
+            Q8BlockTensor.toInt16(xq, tok, cols, n, xq16);
         }
         int stride = ROWS + 5;
         float[] out = new float[n * stride];
@@ -132,7 +155,7 @@ class Q8BlockKernelTest {
         }
         for (int tok = 0; tok < n; tok++) {
             for (int row = 0; row < ROWS; row++) {
-                float want = t.productScalar(row, xq, tok * COLS, dx, xu, tok * blocks);
+                float want = t.productScalar(row, xq, tok * cols, dx, xu, tok * blocks);
                 float got = out[tok * stride + 2 + row];
                 assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(got),
                         t.type() + (int16 ? " int16" : "") + " " + n + " tokens: token " + tok + " row " + row + ": " + got + " vs " + want);
@@ -142,10 +165,10 @@ class Q8BlockKernelTest {
         }
         // the scalar twin is the ggml formula: sum over blocks of (integer block sum) * dw * dx (Q4_K: the weights'
         // values d*sc*q - dmin*m times the input's integers and scale, whatever the centring and the offset chain)
-        float[] w = new float[COLS];
+        float[] w = new float[cols];
         t.dequantizeRowScalar(7, w, 0);
         double ref = 0;
-        for (int i = 0; i < COLS; i++) {
+        for (int i = 0; i < cols; i++) {
             ref += (double) w[i] * xq[i] * dx[i / 32];
         }
         assertEquals(ref, out[2 + 7], 1e-4 * Math.abs(ref) + 1e-3);
