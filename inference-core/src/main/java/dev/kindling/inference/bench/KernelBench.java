@@ -56,7 +56,7 @@ public final class KernelBench {
         int threads = 1, mb = 256, reps = 5;
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
-                case "--type" -> type = GgmlType.valueOf(args[i + 1]);
+                case "--type" -> type = GgmlType.valueOf(args[i + 1].toUpperCase(java.util.Locale.ROOT));
                 case "--threads" -> threads = Integer.parseInt(args[i + 1]);
                 case "--mb" -> mb = Integer.parseInt(args[i + 1]);
                 case "--reps" -> reps = Integer.parseInt(args[i + 1]);
