@@ -5,7 +5,8 @@
 #
 #   bash inference-core/bench/compare-llamacpp.sh MODEL.gguf [ROUNDS=3] [THREADS=2] [BATCH=1]
 #
-# Kindling: dev.kindling.inference.bench.GenerateBench (--prompt-tokens 128 --gen 64, 1 warm-up rep);
+# Kindling: dev.kindling.inference.bench.GenerateBench (--prompt-tokens 128 --gen 64, 1 warm-up rep, the
+# build's JVM flags from engine-classpath.sh);
 # llama.cpp: node ~/.cache/kindling-ref/llamacpp.mjs bench (same sizes; node-llama-cpp 3.21.1, CPU).
 # JAVA (default: java on the PATH) picks the JVM, e.g. JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java.
 # Needs: mvn -pl inference-core -am compile; the reference tools (bash shared/tools/ref/setup.sh).
@@ -16,7 +17,7 @@ JAVA=${JAVA:-java}
 source "$(dirname "$0")/engine-classpath.sh"
 OUT=$(mktemp)
 for r in $(seq 1 "$ROUNDS"); do
-  "$JAVA" --add-modules jdk.incubator.vector -Xmx12g -cp "$CP" dev.kindling.inference.bench.GenerateBench \
+  "$JAVA" $JVM_FLAGS -Xmx12g -cp "$CP" dev.kindling.inference.bench.GenerateBench \
       --model "$MODEL" --prompt-tokens 128 --gen 64 --threads "$THREADS" --batch "$BATCH" --reps 1 --warmup 1 2>/dev/null \
       | sed 's/^/kindling /' >> "$OUT"
   if [ "$BATCH" = 1 ]; then

@@ -18,7 +18,7 @@ JAVA=${JAVA:-java}
 OUT=${OUT:-$(mktemp -d)}
 source "$(dirname "$0")/engine-classpath.sh"
 for i in $(seq 1 "$JVMS"); do
-  "$JAVA" --add-modules jdk.incubator.vector -Xmx12g -XX:+UnlockDiagnosticVMOptions -XX:CompileCommand=quiet \
+  "$JAVA" $JVM_FLAGS -Xmx12g -XX:+UnlockDiagnosticVMOptions -XX:CompileCommand=quiet \
       "-XX:CompileCommand=print,*${METHOD//./::}" -cp "$CP" dev.kindling.inference.bench.GenerateBench \
       --model "$MODEL" --prompt-tokens 128 --gen 8 --threads 2 --reps 4 --warmup 1 > "$OUT/jvm-$i.log" 2>/dev/null
   python3 - "$OUT/jvm-$i.log" "$OUT/jvm-$i.s" "${METHOD##*.}" <<'EOF'

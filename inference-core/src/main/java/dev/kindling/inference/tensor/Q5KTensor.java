@@ -5,6 +5,7 @@ import static dev.kindling.inference.cpu.Simd.F;
 
 import dev.kindling.formats.gguf.GgmlType;
 import dev.kindling.inference.cpu.ActivationFormat;
+import dev.kindling.inference.cpu.JitAdvice;
 import java.nio.ByteBuffer;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -22,6 +23,7 @@ import jdk.incubator.vector.FloatVector;
 public final class Q5KTensor extends Q8_0Tensor {
     Q5KTensor(String name, int rows, int cols, RowSource src) {
         super(name, rows, cols, cols / 256 * 176L, src);
+        JitAdvice.checkForKQuantKernels();
     }
 
     @Override

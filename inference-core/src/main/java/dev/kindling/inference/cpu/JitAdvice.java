@@ -1,0 +1,61 @@
+package dev.kindling.inference.cpu;
+
+import com.sun.management.HotSpotDiagnosticMXBean;
+import java.lang.management.ManagementFactory;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * JVM options the CPU kernels compile badly without, checked once per JVM and reported as a warning.
+ *
+ * <p>{@code -XX:PerMethodTrapLimit=1000} (the build's JVM flags carry it: the root pom's {@code spark.jvm.flags}).
+ * C2 adds up the recorded traps of every inlined copy of a method into one total for the compile, and past
+ * {@code PerMethodTrapLimit} (default 100) it stops speculating on receiver types. The Vector API routes each
+ * lanewise operation through {@code VectorOperators$ImplCache.find}, which some JVMs record 4 class-check traps
+ * for; the Q4_K decode kernel inlines it 36 times, so in those JVMs (about 1 in 4 on JDK 17) its compile passes
+ * the limit, the species reaching its final {@code intoArray}s is no longer a constant, the stores run boxed and
+ * decode is about 25% slower for the JVM's life (docs/cpu-inference-log.md, 2026-12-01: 7 of 28 JVMs without
+ * the option, 0 of 14 with it). JDK 25 did not show it (0 of 8).
+ */
+public final class JitAdvice {
+    private JitAdvice() {}
+
+    private static final Logger LOG = LoggerFactory.getLogger(JitAdvice.class);
+    private static final AtomicBoolean CHECKED = new AtomicBoolean();
+
+    /** The trap limit the K-quant kernels want. */
+    public static final int TRAP_LIMIT = 1000;
+
+    /** Warns once per JVM when its options will make the K-quant kernels compile badly now and then. */
+    public static void checkForKQuantKernels() {
+        if (!CHECKED.compareAndSet(false, true)) {
+            return;
+        }
+        String advice = advice(trapLimit(), Runtime.version().feature());
+        if (advice != null) {
+            LOG.warn(advice);
+        }
+    }
+
+    /** This JVM's {@code PerMethodTrapLimit}, or -1 when it cannot be read (not HotSpot). */
+    public static int trapLimit() {
+        try {
+            HotSpotDiagnosticMXBean hs = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+            return hs == null ? -1 : Integer.parseInt(hs.getVMOption("PerMethodTrapLimit").getValue());
+        } catch (RuntimeException | LinkageError e) {
+            return -1;
+        }
+    }
+
+    /** The warning for a JVM with trap limit {@code limit} (-1: unknown) and feature version {@code jdk}, or null. */
+    static String advice(int limit, int jdk) {
+        if (limit < 0 || limit >= TRAP_LIMIT || jdk >= 25) {
+            return null;
+        }
+        return "JVM option PerMethodTrapLimit is " + limit + ": on JDK " + jdk + " the Q4_K/Q5_K decode kernels then lose"
+                + " their vector stores in about 1 JVM in 4 (decode about 25% slower for that JVM's life). Add -XX:PerMethodTrapLimit="
+                + TRAP_LIMIT + " to the JVM options (spark.executor.extraJavaOptions and spark.driver.extraJavaOptions;"
+                + " ./kindling and the tests carry it).";
+    }
+}
