@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * lanewise operation through {@code VectorOperators$ImplCache.find}, which some JVMs record 4 class-check traps
  * for; the Q4_K decode kernel inlines it 36 times, so in those JVMs (about 1 in 4 on JDK 17) its compile passes
  * the limit, the species reaching its final {@code intoArray}s is no longer a constant, the stores run boxed and
- * decode is about 25% slower for the JVM's life (docs/cpu-inference-log.md, 2026-12-01: 7 of 28 JVMs without
+ * decode is about a third slower for the JVM's life (docs/cpu-inference-log.md, 2026-12-01: 7 of 28 JVMs without
  * the option, 0 of 14 with it). JDK 25 did not show it (0 of 8).
  */
 public final class JitAdvice {
@@ -54,7 +54,7 @@ public final class JitAdvice {
             return null;
         }
         return "JVM option PerMethodTrapLimit is " + limit + ": on JDK " + jdk + " the Q4_K/Q5_K decode kernels then lose"
-                + " their vector stores in about 1 JVM in 4 (decode about 25% slower for that JVM's life). Add -XX:PerMethodTrapLimit="
+                + " their vector stores in about 1 JVM in 4 (decode about a third slower for that JVM's life). Add -XX:PerMethodTrapLimit="
                 + TRAP_LIMIT + " to the JVM options (spark.executor.extraJavaOptions and spark.driver.extraJavaOptions;"
                 + " ./kindling and the tests carry it).";
     }
