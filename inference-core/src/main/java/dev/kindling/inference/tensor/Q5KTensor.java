@@ -80,7 +80,9 @@ public final class Q5KTensor extends Q8_0Tensor {
         FloatVector zero = a0;
         int o = qOff;
         int so = sOff;
+        int touched = 0;
         for (int b = 0; b < blocks; b++, so += PANEL_ROWS) {
+            touched += touchNextBlock(q, o, 32 * PANEL_ROWS);
             FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0;
             int k = xOff + b * 32;
             for (int i = 0; i < 32; i++, o += PANEL_ROWS) {
@@ -110,5 +112,6 @@ public final class Q5KTensor extends Q8_0Tensor {
         a1.add(o1).intoArray(out, outOff + GROUP);
         a2.add(o2).intoArray(out, outOff + 2 * GROUP);
         a3.add(o3).intoArray(out, outOff + 3 * GROUP);
+        spill[0] = (short) touched;
     }
 }

@@ -537,6 +537,27 @@ public abstract class Q8BlockTensor extends Tensor {
         return sum;
     }
 
+    /**
+     * One byte load per 64-byte line of a panel's next block, {@code q[blockStart + blockBytes, blockStart + 2 *
+     * blockBytes)}, made at the start of each block by the one-token kernels; returns the bytes' sum, which the
+     * kernel stores (into its scratch) so that C2 keeps the loads. A decode kernel streams its panel from memory
+     * with about 20 instructions per 64-byte line, so the out-of-order window alone keeps few lines in flight: one
+     * thread converts 55-59 GB/s of Q8_0 weights from cache but 16-21 from memory, where a plain read streams 35-40.
+     * A burst of 32 independent loads a block ahead puts more lines in flight (Java has no prefetch instruction).
+     * Used by the byte-panel kernels: Q8_0 decode, alternated JVMs, 29.8-37.7 against 22.5-28.6 tok/s (7 pairs);
+     * Q5_K 24.6-25.9 against 22.5-24.9 (3 pairs). The nibble kernels (Q4_0, Q4_K), twice the work per byte, were
+     * not helped (Q4_0 49.4-52.9 against 49.1-52.7, Q4_K 40.8-42.1 against 42.4-43.2) and do without
+     * (docs/cpu-inference-log.md).
+     */
+    static int touchNextBlock(byte[] q, int blockStart, int blockBytes) {
+        int sum = 0;
+        int end = Math.min(q.length, blockStart + 2 * blockBytes);
+        for (int o = blockStart + blockBytes; o < end; o += 64) {
+            sum += q[o];
+        }
+        return sum;
+    }
+
     /** {@link #touchLines(byte[], int, int)} for block scales: one load per 32 halves. */
     private static int touchLines(short[] scales, int from, int to) {
         int sum = 0;

@@ -83,7 +83,9 @@ public class Q8_0Tensor extends Q8BlockTensor {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         int o = qOff;
         int so = sOff;
+        int touched = 0;
         for (int b = 0; b < blocks; b++, so += PANEL_ROWS) {
+            touched += touchNextBlock(q, o, 32 * PANEL_ROWS);
             FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0;
             int k = xOff + b * 32;
             for (int i = 0; i < 32; i++, o += PANEL_ROWS) {
@@ -107,5 +109,6 @@ public class Q8_0Tensor extends Q8BlockTensor {
         a1.intoArray(out, outOff + GROUP);
         a2.intoArray(out, outOff + 2 * GROUP);
         a3.intoArray(out, outOff + 3 * GROUP);
+        spill[0] = (short) touched;
     }
 }
