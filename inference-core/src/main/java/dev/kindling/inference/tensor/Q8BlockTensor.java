@@ -527,7 +527,8 @@ public abstract class Q8BlockTensor extends Tensor {
      * read by {@link #tileScales}): x1.038, x1.012, x1.015. Not done for the float tile: Q8_0 batch 16 ran
      * x0.984 (docs/cpu-inference-log.md). Every other line rather than every line (the core's adjacent-line
      * prefetch brings the pair): 16-token products over a 75 MB Q4_0 matrix, 2 threads, the two alternated in
-     * one JVM, 376 against 349 GFLOP/s; batch-16 decode about 2% faster.
+     * one JVM, 376 against 349 GFLOP/s; batch-16 decode about 2% faster (the Zen 5 host of 2026-12-01; on the
+     * Zen 4 host of 2026-11-30 every 128 bytes had measured x0.94-0.98).
      */
     private static int touchLines(byte[] q, int from, int to) {
         int sum = 0;
