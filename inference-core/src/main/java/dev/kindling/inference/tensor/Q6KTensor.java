@@ -154,16 +154,21 @@ public final class Q6KTensor extends Q8_0Tensor {
         float[] ds = superScales[panel / panelsPerChunk()];
         int go = groupOffset(panel, 0);
         int dso = superOffset(panel, 0);
-        decodeTwoGroups(q, qOff, gs, go, ds, dso, xq, xOff, dx, dOff, out, outOff);
+        spill[0] = (short) decodeTwoGroups(q, qOff, gs, go, ds, dso, xq, xOff, dx, dOff, out, outOff);
         decodeTwoGroups(q, qOff + 2 * GROUP, gs, go + 2 * GROUP, ds, dso + 2 * GROUP, xq, xOff, dx, dOff, out, outOff + 2 * GROUP);
     }
 
-    /** {@link #decodePanel} for the two row groups whose values start at {@code q[qOff]} (stride {@code PANEL_ROWS} per column). */
-    private void decodeTwoGroups(byte[] q, int qOff, float[] gs, int go, float[] ds, int dso, float[] xq, int xOff, float[] dx,
+    /**
+     * {@link #decodePanel} for the two row groups whose values start at {@code q[qOff]} (stride {@code PANEL_ROWS} per
+     * column); returns the sum of its {@link #touchNextBlock} loads, which the caller stores.
+     */
+    private int decodeTwoGroups(byte[] q, int qOff, float[] gs, int go, float[] ds, int dso, float[] xq, int xOff, float[] dx,
             int dOff, float[] out, int outOff) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         int o = qOff;
+        int touched = 0;
         for (int b = 0; b < blocks; b++, go += 2 * PANEL_ROWS) {
+            touched += touchNextBlock(q, o, 32 * PANEL_ROWS); // the first call's touches bring the lines, the second's hit L2
             int k = xOff + b * 32;
             // both halves in one loop (columns i and i + 16), as Q4_0's kernel takes its two nibbles
             FloatVector p0 = FloatVector.zero(F), p1 = p0;
@@ -187,5 +192,6 @@ public final class Q6KTensor extends Q8_0Tensor {
         }
         a0.intoArray(out, outOff);
         a1.intoArray(out, outOff + GROUP);
+        return touched;
     }
 }

@@ -546,7 +546,7 @@ public abstract class Q8BlockTensor extends Tensor {
      * thread converts 55-59 GB/s of Q8_0 weights from cache but 16-21 from memory, where a plain read streams 35-40.
      * A burst of 32 independent loads a block ahead puts more lines in flight (Java has no prefetch instruction).
      * Used by the byte-panel kernels: Q8_0 decode, alternated JVMs, 29.8-37.7 against 22.5-28.6 tok/s (7 pairs);
-     * Q5_K 24.6-25.9 against 22.5-24.9 (3 pairs). The nibble kernels (Q4_0, Q4_K), twice the work per byte, were
+     * Q5_K 24.6-25.9 against 22.5-24.9 (3 pairs); Q6_K 22.8-26.1 against 17.6-18.6 (3 pairs). The nibble kernels (Q4_0, Q4_K), twice the work per byte, were
      * not helped (Q4_0 49.4-52.9 against 49.1-52.7, Q4_K 40.8-42.1 against 42.4-43.2) and do without
      * (docs/cpu-inference-log.md).
      */
