@@ -168,7 +168,9 @@ public final class Q6KTensor extends Q8_0Tensor {
         int o = qOff;
         int touched = 0;
         for (int b = 0; b < blocks; b++, go += 2 * PANEL_ROWS) {
-            touched += touchNextBlock(q, o, 32 * PANEL_ROWS); // the first call's touches bring the lines, the second's hit L2
+            // the first call's touches bring the lines; only its sum is stored, so C2 may drop the second call's
+            // (they would hit L2 anyway: the second pass reads lines the first brought in)
+            touched += touchNextBlock(q, o, 32 * PANEL_ROWS);
             int k = xOff + b * 32;
             // both halves in one loop (columns i and i + 16), as Q4_0's kernel takes its two nibbles
             FloatVector p0 = FloatVector.zero(F), p1 = p0;

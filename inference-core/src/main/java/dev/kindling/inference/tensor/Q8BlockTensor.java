@@ -475,7 +475,7 @@ public abstract class Q8BlockTensor extends Tensor {
                     int bytesPerCol = panelBytes / cols;
                     int next = qOff + (k0 + n) * bytesPerCol;
                     int nextScales = sOff + (k0 + n) / 32 * PANEL_ROWS;
-                    s.touched += touchLines(q, next, Math.min(q.length, next + TILE_COLS * bytesPerCol));
+                    s.touched += touchLines(q, next, Math.min(q.length, next + TILE_COLS * bytesPerCol), 128);
                     if (sc != null) {
                         s.touched += touchLines(sc, nextScales, Math.min(sc.length, nextScales + TILE_COLS / 32 * PANEL_ROWS));
                     }
@@ -513,8 +513,8 @@ public abstract class Q8BlockTensor extends Tensor {
     }
 
     /**
-     * One byte load per 128 bytes (every other 64-byte cache line) of {@code q[from, to)} (and, below, one per
-     * line of a tile's block scales), so
+     * One byte load per {@code step} bytes of {@code q[from, to)}: for the int16 tiles every 128 (every other
+     * 64-byte cache line; and, below, one per line of a tile's block scales), so
      * that the next int16 tile's dequantization reads from cache. That dequantization is the first touch of
      * every weight byte in a many-token step, and in a batch-16 Q4_0 decode it took 17.4% of the JFR samples
      * for a tenth of the tile kernel's instructions: it waits on DRAM. Java has no prefetch instruction, and a
@@ -530,9 +530,9 @@ public abstract class Q8BlockTensor extends Tensor {
      * one JVM, 376 against 349 GFLOP/s; batch-16 decode about 2% faster (the Zen 5 host of 2026-12-01; on the
      * Zen 4 host of 2026-11-30 every 128 bytes had measured x0.94-0.98).
      */
-    private static int touchLines(byte[] q, int from, int to) {
+    private static int touchLines(byte[] q, int from, int to, int step) {
         int sum = 0;
-        for (int o = from; o < to; o += 128) {
+        for (int o = from; o < to; o += step) {
             sum += q[o];
         }
         return sum;
@@ -551,15 +551,10 @@ public abstract class Q8BlockTensor extends Tensor {
      * (docs/cpu-inference-log.md).
      */
     static int touchNextBlock(byte[] q, int blockStart, int blockBytes) {
-        int sum = 0;
-        int end = Math.min(q.length, blockStart + 2 * blockBytes);
-        for (int o = blockStart + blockBytes; o < end; o += 64) {
-            sum += q[o];
-        }
-        return sum;
+        return touchLines(q, blockStart + blockBytes, Math.min(q.length, blockStart + 2 * blockBytes), 64);
     }
 
-    /** {@link #touchLines(byte[], int, int)} for block scales: one load per 32 halves. */
+    /** {@link #touchLines(byte[], int, int, int)} for block scales: one load per 32 halves. */
     private static int touchLines(short[] scales, int from, int to) {
         int sum = 0;
         for (int o = from; o < to; o += 32) {
