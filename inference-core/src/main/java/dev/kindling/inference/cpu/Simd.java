@@ -79,13 +79,10 @@ public final class Simd {
     }
 
     /**
-     * Whether the Q4_0 decode kernel sums in 16-bit integer lanes ({@link
+     * Whether the Q4_0 and Q4_K decode kernels sum in 16-bit integer lanes ({@link
      * dev.kindling.inference.tensor.Q4_0Tensor}) rather than in float lanes: both give the same bits
      * (the block sums are exact either way), the int16 one does half the vector work. Its speed depends
-     * on the JIT: measured on this project's AMD EPYC (AVX-512) machine, JDK 25 runs it at 30-37 GB/s
-     * of weights from L2 against 19-21 for the float kernel, JDK 17 at 8-15 against 17 (the C2 of 17
-     * compiles this loop poorly). So it is on from JDK 25 (the newest measured; 21 was not available to
-     * measure); {@code -Dkindling.simd.int16.decode=true|false} forces it.
+     * on the JIT ({@link #int16DecodeByDefault}); {@code -Dkindling.simd.int16.decode=true|false} forces it.
      */
     public static final boolean INT16_DECODE;
 
@@ -99,8 +96,21 @@ public final class Simd {
 
     static {
         String decode = System.getProperty("kindling.simd.int16.decode");
-        INT16_DECODE = L > 0 && (decode != null ? Boolean.parseBoolean(decode) : Runtime.version().feature() >= 25);
+        INT16_DECODE = L > 0 && (decode != null ? Boolean.parseBoolean(decode)
+                : int16DecodeByDefault(Runtime.version().feature(), JitAdvice.trapLimit()));
         INT16_TILES = L > 0 && Boolean.parseBoolean(System.getProperty("kindling.simd.int16.tiles", "true"));
+    }
+
+    /**
+     * The int16 decode kernel by default on JDK 25+, and on older JDKs when C2's {@code PerMethodTrapLimit} is at
+     * least {@link JitAdvice#TRAP_LIMIT} (the build's JVM flags; see {@link JitAdvice}). On 2026-11-30, without
+     * that option, JDK 17 ran this kernel at 8-15 GB/s of weights from L2 against 17 for the float kernel, and
+     * JDK 25 at 30-37 against 19-21. With it (2026-12-01, Zen 5 host, JDK 17): 33.5 against 22.8 GB/s from cache
+     * ({@code KernelBench --type Q4_0 --threads 1 --mb 8}), and engine decode faster in 7 of 8 alternated pairs
+     * (Q4_0 46.8-62.5 against 40.9-55.3 tok/s; Q4_K 38.1-40.3 against 34.0-39.0; docs/cpu-inference-log.md).
+     */
+    static boolean int16DecodeByDefault(int jdk, int trapLimit) {
+        return jdk >= 25 || trapLimit >= JitAdvice.TRAP_LIMIT;
     }
 
     /** True when vector kernels are used (256 or 512 bits). */
