@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * for; the Q4_K decode kernel inlines it 36 times, so in those JVMs (about 1 in 4 on JDK 17) its compile passes
  * the limit, the species reaching its final {@code intoArray}s is no longer a constant, the stores run boxed and
  * decode is about a third slower for the JVM's life (docs/cpu-inference-log.md, 2026-12-01: 7 of 28 JVMs without
- * the option, 0 of 14 with it). JDK 25 did not show it (0 of 8).
+ * the option, 0 of 14 with it). JDK 25 did not show it (0 of 8). The same option also selects the int16 Q4_0/Q4_K
+ * decode kernel on JDKs before 25 ({@link Simd#INT16_DECODE}); without it they keep the float kernel, about 10% slower.
  */
 public final class JitAdvice {
     private JitAdvice() {}
@@ -24,11 +25,14 @@ public final class JitAdvice {
     private static final Logger LOG = LoggerFactory.getLogger(JitAdvice.class);
     private static final AtomicBoolean CHECKED = new AtomicBoolean();
 
-    /** The trap limit the K-quant kernels want. */
+    /** The trap limit the quantized kernels want (see the class comment). */
     public static final int TRAP_LIMIT = 1000;
 
-    /** Warns once per JVM when its options will make the K-quant kernels compile badly now and then. */
-    public static void checkForKQuantKernels() {
+    /**
+     * Warns once per JVM when its options will make the Q4_K/Q5_K kernels compile badly now and then, or keep Q4_0
+     * and Q4_K on the slower float decode kernel. Called when such a tensor is loaded.
+     */
+    public static void checkForQuantKernels() {
         if (!CHECKED.compareAndSet(false, true)) {
             return;
         }
@@ -54,7 +58,8 @@ public final class JitAdvice {
             return null;
         }
         return "JVM option PerMethodTrapLimit is " + limit + ": on JDK " + jdk + " the Q4_K/Q5_K decode kernels then lose"
-                + " their vector stores in about 1 JVM in 4 (decode about a third slower for that JVM's life). Add -XX:PerMethodTrapLimit="
+                + " their vector stores in about 1 JVM in 4 (decode about a third slower for that JVM's life), and Q4_0/Q4_K"
+                + " decode keeps the float kernel (about 10% slower). Add -XX:PerMethodTrapLimit="
                 + TRAP_LIMIT + " to the JVM options (spark.executor.extraJavaOptions and spark.driver.extraJavaOptions;"
                 + " ./kindling and the tests carry it).";
     }

@@ -8,7 +8,6 @@ import static dev.kindling.inference.cpu.Simd.S2;
 
 import dev.kindling.formats.gguf.GgmlType;
 import dev.kindling.inference.cpu.ActivationFormat;
-import dev.kindling.inference.cpu.JitAdvice;
 import java.nio.ByteBuffer;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -28,7 +27,6 @@ import jdk.incubator.vector.VectorOperators;
 public final class Q4KTensor extends Q4_0Tensor {
     Q4KTensor(String name, int rows, int cols, RowSource src) {
         super(name, rows, cols, cols / 256 * 144L, src);
-        JitAdvice.checkForKQuantKernels();
     }
 
     @Override

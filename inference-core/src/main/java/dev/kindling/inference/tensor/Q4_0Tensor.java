@@ -8,6 +8,7 @@ import static dev.kindling.inference.cpu.Simd.S;
 import static dev.kindling.inference.cpu.Simd.S2;
 
 import dev.kindling.formats.gguf.GgmlType;
+import dev.kindling.inference.cpu.JitAdvice;
 import dev.kindling.inference.cpu.Simd;
 import java.nio.ByteBuffer;
 import jdk.incubator.vector.ByteVector;
@@ -34,6 +35,7 @@ public class Q4_0Tensor extends Q8BlockTensor {
     /** For {@link Q4KTensor}, whose integers are stored in this layout: {@code fileRowBytes} as in {@link Q8BlockTensor}. */
     Q4_0Tensor(String name, int rows, int cols, long fileRowBytes, RowSource src) {
         super(name, rows, cols, cols / 2, fileRowBytes, src);
+        JitAdvice.checkForQuantKernels();
     }
 
     @Override

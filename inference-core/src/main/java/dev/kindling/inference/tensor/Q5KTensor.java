@@ -23,7 +23,7 @@ import jdk.incubator.vector.FloatVector;
 public final class Q5KTensor extends Q8_0Tensor {
     Q5KTensor(String name, int rows, int cols, RowSource src) {
         super(name, rows, cols, cols / 256 * 176L, src);
-        JitAdvice.checkForKQuantKernels();
+        JitAdvice.checkForQuantKernels();
     }
 
     @Override
