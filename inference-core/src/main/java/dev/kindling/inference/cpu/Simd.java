@@ -107,7 +107,8 @@ public final class Simd {
      * that option, JDK 17 ran this kernel at 8-15 GB/s of weights from L2 against 17 for the float kernel, and
      * JDK 25 at 30-37 against 19-21. With it (2026-12-01, Zen 5 host, JDK 17): 33.5 against 22.8 GB/s from cache
      * ({@code KernelBench --type Q4_0 --threads 1 --mb 8}), and engine decode faster in 7 of 8 alternated pairs
-     * (Q4_0 46.8-62.5 against 40.9-55.3 tok/s; Q4_K 38.1-40.3 against 34.0-39.0; docs/cpu-inference-log.md).
+     * (Q4_0 46.8-62.5 against 40.9-55.3 tok/s; Q4_K 38.1-40.3 against 34.0-39.0), and in the 256-bit shape 40.8-45.0
+     * against 30.4-31.1 (docs/cpu-inference-log.md).
      */
     static boolean int16DecodeByDefault(int jdk, int trapLimit) {
         return jdk >= 25 || trapLimit >= JitAdvice.TRAP_LIMIT;
