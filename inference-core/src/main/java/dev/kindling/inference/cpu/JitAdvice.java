@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * the limit, the species reaching its final {@code intoArray}s is no longer a constant, the stores run boxed and
  * decode is about a third slower for the JVM's life (docs/cpu-inference-log.md, 2026-12-01: 7 of 28 JVMs without
  * the option, 0 of 14 with it). JDK 25 did not show it (0 of 8). The same option also selects the int16 Q4_0/Q4_K
- * decode kernel on JDKs before 25 ({@link Simd#INT16_DECODE}); without it they keep the float kernel, about 10% slower.
+ * decode kernel on JDKs before 25 ({@link Simd#INT16_DECODE}); without it they keep the float kernel, about 10% (Q4_0)
+ * and 20% (Q4_K) slower.
  */
 public final class JitAdvice {
     private JitAdvice() {}
@@ -59,7 +60,7 @@ public final class JitAdvice {
         }
         return "JVM option PerMethodTrapLimit is " + limit + ": on JDK " + jdk + " the Q4_K/Q5_K decode kernels then lose"
                 + " their vector stores in about 1 JVM in 4 (decode about a third slower for that JVM's life), and Q4_0/Q4_K"
-                + " decode keeps the float kernel (about 10% slower). Add -XX:PerMethodTrapLimit="
+                + " decode keeps the float kernel (about 10-20% slower). Add -XX:PerMethodTrapLimit="
                 + TRAP_LIMIT + " to the JVM options (spark.executor.extraJavaOptions and spark.driver.extraJavaOptions;"
                 + " ./kindling and the tests carry it).";
     }

@@ -8,18 +8,19 @@ final class KQuants {
     private KQuants() {}
 
     /**
-     * The eight 32-value blocks' scales {@code a = d * sc} (exact: 11 x 6 bits) and offsets {@code b = -dmin * m}
-     * of the Q4_K/Q5_K super-block at {@code src[p]} (f16 {@code d}, f16 {@code dmin}, 12 packed bytes) to
-     * {@code scales[at ..]} and {@code offsets[at ..]}: the value of {@code q} is {@code fma(q, a, b)}.
+     * The f16 {@code d} and {@code dmin} of the Q4_K/Q5_K super-block at {@code src[p]} (to {@code d[sb]} and
+     * {@code dmin[sb]}) and its eight 32-value blocks' 6-bit scales and mins (12 packed bytes, to {@code sc[at ..]}
+     * and {@code m[at ..]}): a block's values are {@code fma(q, a, b)} with {@code a = d * sc} (exact: 11 x 6 bits)
+     * and {@code b = -(dmin * m)}.
      */
-    static void blockScalesAndOffsets(ByteBuffer src, int p, float[] scales, float[] offsets, int at) {
-        float d = ScalarKernels.halfToFloat(src.getShort(p));
-        float dmin = ScalarKernels.halfToFloat(src.getShort(p + 2));
+    static void scalesAndMins(ByteBuffer src, int p, float[] d, float[] dmin, int sb, byte[] sc, byte[] m, int at) {
+        d[sb] = ScalarKernels.halfToFloat(src.getShort(p));
+        dmin[sb] = ScalarKernels.halfToFloat(src.getShort(p + 2));
         int[] sm = new int[2];
         for (int j = 0; j < 8; j++) {
             scaleMin(src, p + 4, j, sm);
-            scales[at + j] = d * sm[0];
-            offsets[at + j] = -(dmin * sm[1]);
+            sc[at + j] = (byte) sm[0];
+            m[at + j] = (byte) sm[1];
         }
     }
 

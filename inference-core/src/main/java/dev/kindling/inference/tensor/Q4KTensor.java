@@ -20,9 +20,11 @@ import jdk.incubator.vector.VectorOperators;
  * 32 values, the high nibbles the next 32). Value {@code = d*sc * q - dmin*m} per 32-value sub-block.
  *
  * <p>Computed as {@link Q8BlockTensor}'s block-offset case: the nibbles centred ({@code q - 8}) in
- * {@link Q4_0Tensor}'s panels, with {@code a = d*sc} and {@code b = -dmin*m} as floats per block, against
- * activations quantized to Q8_K as llama.cpp quantizes them. Each block's integer sum is Q4_0's; the decode
- * kernels below add the float scale {@code a} and the offset chain of the contract.
+ * {@link Q4_0Tensor}'s panels, with {@code a = d*sc} and {@code b = -dmin*m} per block, against activations
+ * quantized to Q8_K as llama.cpp quantizes them. Each block's integer sum is Q4_0's; the decode kernels below add
+ * the float scale {@code a} and the offset chain of the contract. The scales stay as the file has them
+ * ({@link #compactScales}): the int16 decode kernel computes {@code a} and {@code b} per block, the float one and
+ * the tiles read them expanded per panel.
  */
 public final class Q4KTensor extends Q4_0Tensor {
     Q4KTensor(String name, int rows, int cols, RowSource src) {
@@ -45,6 +47,17 @@ public final class Q4KTensor extends Q4_0Tensor {
     }
 
     @Override
+    boolean compactScales() {
+        return true;
+    }
+
+    /** The int16 kernel computes each block's {@code a} and {@code b} from the stored scales (fewer bytes to stream). */
+    @Override
+    boolean decodesCompactScales(boolean int16Decode) {
+        return int16Decode;
+    }
+
+    @Override
     int offsetCentre() {
         return CENTRE;
     }
@@ -57,7 +70,7 @@ public final class Q4KTensor extends Q4_0Tensor {
         int[] values = row.values();
         int p = Math.toIntExact(pos);
         for (int sb = 0; sb < cols / 256; sb++, p += 144) {
-            KQuants.blockScalesAndOffsets(src, p, row.a(), row.b(), sb * 8);
+            KQuants.scalesAndMins(src, p, row.d(), row.dmin(), sb, row.sc(), row.m(), sb * 8);
             int qs = p + 16;
             for (int pair = 0; pair < 4; pair++) {
                 int y = sb * 256 + pair * 64;
@@ -74,7 +87,7 @@ public final class Q4KTensor extends Q4_0Tensor {
     void decodePanel(byte[] q, int qOff, short[] s, int sOff, float[] xq, short[] xq16, int xOff, float[] dx, float[] xs,
             int dOff, float[] out, int outOff, short[] spill, boolean int16Decode, OffsetBlocks ob, int panel) {
         if (int16Decode) {
-            decodePanelInt16(blocks, q, qOff, ob.a(), ob.b(), sOff, xq16, xOff, dx, ob.u(), dOff, out, outOff, spill);
+            decodePanelInt16(blocks, q, qOff, ob.compact(), sOff, xq16, xOff, dx, ob.u(), dOff, out, outOff, spill);
         } else {
             decodePanelFloat(blocks, q, qOff, ob.a(), ob.b(), sOff, xq, xOff, dx, xs, ob.u(), dOff, out, outOff);
         }
@@ -133,8 +146,12 @@ public final class Q4KTensor extends Q4_0Tensor {
     }
 
     /** {@link Q4_0Tensor#decodePanelInt16}'s int16 block sums with the scales and offsets of {@link #decodePanelFloat}. */
-    static void decodePanelInt16(int blocks, byte[] q, int qOff, float[] fa, float[] fb, int sOff, short[] xq, int xOff,
+    static void decodePanelInt16(int blocks, byte[] q, int qOff, CompactScales cs, int sOff, short[] xq, int xOff,
             float[] dx, float[] xu, int dOff, float[] out, int outOff, short[] spill) {
+        byte[] scs = cs.sc();
+        byte[] mins = cs.m();
+        float[] sd = cs.d();
+        float[] sdmin = cs.dmin();
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         FloatVector o0 = a0, o1 = a0, o2 = a0, o3 = a0;
         FloatVector centre = FloatVector.broadcast(F, CENTRE);
@@ -159,18 +176,23 @@ public final class Q4KTensor extends Q4_0Tensor {
             p1.intoArray(spill, half);
             float d = dx[dOff + b];
             FloatVector u = FloatVector.broadcast(F, xu[dOff + b]);
-            FloatVector a = FloatVector.fromArray(F, fa, so);
+            int ds = cs.superOff() + (b >> 3) * PANEL_ROWS;
+            FloatVector a = FloatVector.fromArray(F, sd, ds).mul((FloatVector) ByteVector.fromArray(B, scs, so).castShape(F, 0));
+            FloatVector c = FloatVector.fromArray(F, sdmin, ds).mul((FloatVector) ByteVector.fromArray(B, mins, so).castShape(F, 0));
             a0 = ((FloatVector) ShortVector.fromArray(S, spill, 0).castShape(F, 0)).fma(a.mul(d), a0);
-            o0 = a.fma(centre, FloatVector.fromArray(F, fb, so)).fma(u, o0);
-            a = FloatVector.fromArray(F, fa, so + GROUP);
+            o0 = a.fma(centre, c.neg()).fma(u, o0);
+            a = FloatVector.fromArray(F, sd, ds + GROUP).mul((FloatVector) ByteVector.fromArray(B, scs, so + GROUP).castShape(F, 0));
+            c = FloatVector.fromArray(F, sdmin, ds + GROUP).mul((FloatVector) ByteVector.fromArray(B, mins, so + GROUP).castShape(F, 0));
             a1 = ((FloatVector) ShortVector.fromArray(S, spill, GROUP).castShape(F, 0)).fma(a.mul(d), a1);
-            o1 = a.fma(centre, FloatVector.fromArray(F, fb, so + GROUP)).fma(u, o1);
-            a = FloatVector.fromArray(F, fa, so + 2 * GROUP);
+            o1 = a.fma(centre, c.neg()).fma(u, o1);
+            a = FloatVector.fromArray(F, sd, ds + 2 * GROUP).mul((FloatVector) ByteVector.fromArray(B, scs, so + 2 * GROUP).castShape(F, 0));
+            c = FloatVector.fromArray(F, sdmin, ds + 2 * GROUP).mul((FloatVector) ByteVector.fromArray(B, mins, so + 2 * GROUP).castShape(F, 0));
             a2 = ((FloatVector) ShortVector.fromArray(S, spill, 2 * GROUP).castShape(F, 0)).fma(a.mul(d), a2);
-            o2 = a.fma(centre, FloatVector.fromArray(F, fb, so + 2 * GROUP)).fma(u, o2);
-            a = FloatVector.fromArray(F, fa, so + 3 * GROUP);
+            o2 = a.fma(centre, c.neg()).fma(u, o2);
+            a = FloatVector.fromArray(F, sd, ds + 3 * GROUP).mul((FloatVector) ByteVector.fromArray(B, scs, so + 3 * GROUP).castShape(F, 0));
+            c = FloatVector.fromArray(F, sdmin, ds + 3 * GROUP).mul((FloatVector) ByteVector.fromArray(B, mins, so + 3 * GROUP).castShape(F, 0));
             a3 = ((FloatVector) ShortVector.fromArray(S, spill, 3 * GROUP).castShape(F, 0)).fma(a.mul(d), a3);
-            o3 = a.fma(centre, FloatVector.fromArray(F, fb, so + 3 * GROUP)).fma(u, o3);
+            o3 = a.fma(centre, c.neg()).fma(u, o3);
         }
         a0.add(o0).intoArray(out, outOff);
         a1.add(o1).intoArray(out, outOff + GROUP);

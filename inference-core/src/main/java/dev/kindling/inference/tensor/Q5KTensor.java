@@ -46,7 +46,7 @@ public final class Q5KTensor extends Q8_0Tensor {
         int[] values = row.values();
         int p = Math.toIntExact(pos);
         for (int sb = 0; sb < cols / 256; sb++, p += 176) {
-            KQuants.blockScalesAndOffsets(src, p, row.a(), row.b(), sb * 8);
+            KQuants.scalesAndMins(src, p, row.d(), row.dmin(), sb, row.sc(), row.m(), sb * 8);
             int qh = p + 16, ql = p + 48;
             int y = sb * 256;
             int u1 = 1, u2 = 2;

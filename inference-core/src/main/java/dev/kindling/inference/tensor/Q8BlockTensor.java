@@ -1,5 +1,6 @@
 package dev.kindling.inference.tensor;
 
+import static dev.kindling.inference.cpu.Simd.B;
 import static dev.kindling.inference.cpu.Simd.F;
 import static dev.kindling.inference.cpu.Simd.I;
 import static dev.kindling.inference.cpu.Simd.S;
@@ -12,6 +13,7 @@ import dev.kindling.inference.cpu.Simd;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -53,7 +55,8 @@ import jdk.incubator.vector.ShortVector;
  * Q4_K's and Q5_K's weights are {@code w = fma(q, a, b)} per 32-value block, {@code q} the file's integer
  * (0..15, 0..31), {@code a = d * sc} and {@code b = -dmin * m} floats (exact: f16 times a 6-bit integer). They
  * are stored as integers {@code v = q - c} ({@link #offsetCentre}: Q4_K as Q4_0's centred nibbles, c = 8;
- * Q5_K as Q8_0's bytes, c = 0) with {@code a} and {@code b} as floats ({@link #hasBlockOffsets}),
+ * Q5_K as Q8_0's bytes, c = 0) with {@code a} and {@code b} as floats ({@link #hasBlockOffsets}; Q4_K keeps
+ * the file's 6-bit {@code sc}, {@code m} and its {@code d}, {@code dmin} instead, {@link #compactScales}),
  * and multiplied with activations quantized to Q8_K ({@link ActivationFormat#quantizeQ8_K}: one scale per
  * 256 values, given per block as {@code dx}, and {@code u = dx * S}, {@code S} the block's integer sum):
  * <pre>
@@ -103,9 +106,19 @@ public abstract class Q8BlockTensor extends Tensor {
     private final byte[][] values;
     /** f16 block scales, or null with {@link #hasBlockOffsets}. */
     private final short[][] scales;
-    /** With {@link #hasBlockOffsets}: the float block scales {@code a} and offsets {@code b}, laid out as {@link #scales}; else null. */
+    /** With {@link #hasBlockOffsets} but not {@link #compactScales}: the float block scales {@code a} and offsets {@code b}, laid out as {@link #scales}. */
     private final float[][] blockScales;
     private final float[][] blockOffsets;
+    /**
+     * With {@link #compactScales} (Q4_K), else null: each 32-value block's 6-bit scale {@code sc} and min {@code m}
+     * as bytes, laid out as {@link #scales}, and each 256-value super-block's {@code d} and {@code dmin} as floats
+     * (panel {@code p}'s super-block {@code j}, row {@code r}: {@code scaleOffset(p) / 8 + j * PANEL_ROWS + r} in its
+     * chunk); a block's {@code a = d * sc} and {@code b = -(dmin * m)}.
+     */
+    private final byte[][] blockScaleInts;
+    private final byte[][] blockMinInts;
+    private final float[][] superScales;
+    private final float[][] superMins;
     private final long fileBytes;
 
     /**
@@ -123,15 +136,27 @@ public abstract class Q8BlockTensor extends Tensor {
         values = new byte[chunks][];
         scales = new short[chunks][];
         boolean offsets = hasBlockOffsets();
-        blockScales = offsets ? new float[chunks][] : null;
-        blockOffsets = offsets ? new float[chunks][] : null;
-        UnpackedRow row = new UnpackedRow(new int[cols], new short[blocks], new float[blocks], new float[blocks]);
+        boolean compact = offsets && compactScales();
+        blockScales = offsets && !compact ? new float[chunks][] : null;
+        blockOffsets = offsets && !compact ? new float[chunks][] : null;
+        blockScaleInts = compact ? new byte[chunks][] : null;
+        blockMinInts = compact ? new byte[chunks][] : null;
+        superScales = compact ? new float[chunks][] : null;
+        superMins = compact ? new float[chunks][] : null;
+        int superBlocks = (blocks + 7) / 8;
+        UnpackedRow row = new UnpackedRow(new int[cols], new short[blocks], new byte[blocks], new byte[blocks],
+                new float[superBlocks], new float[superBlocks]);
         for (int c = 0; c < chunks; c++) {
             int n = Math.min(panelsPerChunk, panels - c * panelsPerChunk);
             values[c] = new byte[Math.toIntExact((long) n * panelBytes)];
-            if (offsets) {
+            if (offsets && !compact) {
                 blockScales[c] = new float[n * blocks * PANEL_ROWS];
                 blockOffsets[c] = new float[n * blocks * PANEL_ROWS];
+            } else if (compact) {
+                blockScaleInts[c] = new byte[n * blocks * PANEL_ROWS];
+                blockMinInts[c] = new byte[n * blocks * PANEL_ROWS];
+                superScales[c] = new float[n * superBlocks * PANEL_ROWS];
+                superMins[c] = new float[n * superBlocks * PANEL_ROWS];
             } else {
                 scales[c] = new short[n * blocks * PANEL_ROWS];
             }
@@ -147,10 +172,22 @@ public abstract class Q8BlockTensor extends Tensor {
                 storeRow(values[p / panelsPerChunk], valueOffset(p), i, row.values());
                 for (int bl = 0; bl < blocks; bl++) {
                     int at = so + bl * PANEL_ROWS + i;
-                    if (offsets) {
-                        blockScales[p / panelsPerChunk][at] = row.a()[bl];
-                        blockOffsets[p / panelsPerChunk][at] = row.b()[bl];
-                        finite &= Float.isFinite(row.a()[bl]) && Float.isFinite(row.b()[bl]);
+                    if (offsets && !compact) {
+                        float a = row.d()[bl / 8] * (float) row.sc()[bl];
+                        float b0 = -(row.dmin()[bl / 8] * (float) row.m()[bl]);
+                        blockScales[p / panelsPerChunk][at] = a;
+                        blockOffsets[p / panelsPerChunk][at] = b0;
+                        finite &= Float.isFinite(a) && Float.isFinite(b0);
+                    } else if (compact) {
+                        blockScaleInts[p / panelsPerChunk][at] = row.sc()[bl];
+                        blockMinInts[p / panelsPerChunk][at] = row.m()[bl];
+                        if (bl % 8 == 0) {
+                            int st = so / 8 + bl / 8 * PANEL_ROWS + i;
+                            superScales[p / panelsPerChunk][st] = row.d()[bl / 8];
+                            superMins[p / panelsPerChunk][st] = row.dmin()[bl / 8];
+                            // a = d * sc and b = -(dmin * m) are finite exactly when d and dmin are (sc, m < 64)
+                            finite &= Float.isFinite(row.d()[bl / 8]) && Float.isFinite(row.dmin()[bl / 8]);
+                        }
                     } else {
                         scales[p / panelsPerChunk][at] = row.scales()[bl];
                         finite &= (row.scales()[bl] & 0x7C00) != 0x7C00;
@@ -163,9 +200,10 @@ public abstract class Q8BlockTensor extends Tensor {
 
     /**
      * One file row decoded by {@link #unpackRow}: the integer weights, and per 32-value block the f16 scale
-     * ({@code scales}), or with {@link #hasBlockOffsets} the float scale {@code a} and offset {@code b}.
+     * ({@code scales}), or with {@link #hasBlockOffsets} the 6-bit scale {@code sc} and min {@code m}, with the
+     * f16 {@code d} and {@code dmin} of each 256-value super-block as floats.
      */
-    record UnpackedRow(int[] values, short[] scales, float[] a, float[] b) {}
+    record UnpackedRow(int[] values, short[] scales, byte[] sc, byte[] m, float[] d, float[] dmin) {}
 
     /**
      * Decodes one file row at {@code src[pos]} into {@code row}: the integer weights (Q8_0: -128..127, Q4_0: -8..7,
@@ -201,7 +239,14 @@ public abstract class Q8BlockTensor extends Tensor {
      * panel's chunk of float scales {@code a} and offsets {@code b} (at the same {@code sOff}) and the token's
      * {@code u = dx * S} per block (at the same {@code dOff}).
      */
-    record OffsetBlocks(float[] a, float[] b, float[] u) {}
+    record OffsetBlocks(float[] a, float[] b, float[] u, CompactScales compact) {}
+
+    /**
+     * A {@link #hasBlockOffsets} panel's scales as stored, for a kernel that computes {@code a = d * sc} and
+     * {@code b = -(dmin * m)} per block itself: {@code sc} and {@code m} at the kernel's {@code sOff}, {@code d} and
+     * {@code dmin} of super-block {@code j} at {@code superOff + j * PANEL_ROWS}.
+     */
+    record CompactScales(byte[] sc, byte[] m, float[] d, float[] dmin, int superOff) {}
 
     /**
      * Writes the integer weights of columns {@code [k0, k0 + n)} of the panel at {@code q[qOff]} as
@@ -265,17 +310,77 @@ public abstract class Q8BlockTensor extends Tensor {
         return ActivationFormat.Q8_0;
     }
 
-    /** The weights' scale of a block: the f16 {@code d}, or {@code a} with {@link #hasBlockOffsets}. */
+    /** The weights' scale of a block: the f16 {@code d}, or {@code a = d * sc} with {@link #hasBlockOffsets}. */
     final float scale(int row, int block) {
         int p = row / PANEL_ROWS;
         int at = scaleOffset(p) + block * PANEL_ROWS + row % PANEL_ROWS;
-        return blockScales != null ? blockScales[p / panelsPerChunk][at] : ScalarKernels.halfToFloat(scales[p / panelsPerChunk][at]);
+        if (blockScales != null) {
+            return blockScales[p / panelsPerChunk][at];
+        }
+        if (blockScaleInts == null) {
+            return ScalarKernels.halfToFloat(scales[p / panelsPerChunk][at]);
+        }
+        return superScales[p / panelsPerChunk][superIndex(p, block, row)] * (float) blockScaleInts[p / panelsPerChunk][at];
     }
 
-    /** With {@link #hasBlockOffsets}, a block's offset {@code b}; else 0. */
+    /** With {@link #hasBlockOffsets}, a block's offset {@code b = -(dmin * m)}; else 0. */
     final float offset(int row, int block) {
         int p = row / PANEL_ROWS;
-        return blockOffsets != null ? blockOffsets[p / panelsPerChunk][scaleOffset(p) + block * PANEL_ROWS + row % PANEL_ROWS] : 0f;
+        int at = scaleOffset(p) + block * PANEL_ROWS + row % PANEL_ROWS;
+        if (blockOffsets != null) {
+            return blockOffsets[p / panelsPerChunk][at];
+        }
+        if (blockMinInts == null) {
+            return 0f;
+        }
+        return -(superMins[p / panelsPerChunk][superIndex(p, block, row)] * (float) blockMinInts[p / panelsPerChunk][at]);
+    }
+
+    private int superIndex(int p, int block, int row) {
+        return scaleOffset(p) / 8 + block / 8 * PANEL_ROWS + row % PANEL_ROWS;
+    }
+
+    /**
+     * Panel {@code panel}'s block scales {@code a} and offsets {@code b} as floats, laid out as {@link #scales} from 0
+     * ({@code a[block * PANEL_ROWS + row]}): the same products as {@link #scale} and {@link #offset}, so the same bits.
+     */
+    final void expandScales(int panel, float[] a, float[] b) {
+        int c = panel / panelsPerChunk;
+        byte[] sc = blockScaleInts[c];
+        byte[] m = blockMinInts[c];
+        float[] d = superScales[c];
+        float[] dmin = superMins[c];
+        int so = scaleOffset(panel);
+        for (int bl = 0; bl < blocks; bl++) {
+            int s0 = so + bl * PANEL_ROWS;
+            int d0 = so / 8 + bl / 8 * PANEL_ROWS;
+            int o = bl * PANEL_ROWS;
+            for (int g = 0; g < PANEL_ROWS; g += GROUP) {
+                FloatVector.fromArray(F, d, d0 + g).mul((FloatVector) ByteVector.fromArray(B, sc, s0 + g).castShape(F, 0))
+                        .intoArray(a, o + g);
+                FloatVector.fromArray(F, dmin, d0 + g).mul((FloatVector) ByteVector.fromArray(B, m, s0 + g).castShape(F, 0))
+                        .neg().intoArray(b, o + g);
+            }
+        }
+    }
+
+    /**
+     * With {@link #hasBlockOffsets}: whether the scales are kept as the file has them ({@link #blockScaleInts}) rather
+     * than as float {@code a} and {@code b}. Q4_K: its int16 decode kernel computes {@code a} and {@code b} per
+     * block from them and streams 0.59 bytes per weight instead of 0.75 (engine decode 1.2-1.4x, alternated JVMs;
+     * docs/cpu-inference-log.md). Q5_K's byte-panel kernel did not gain from it and keeps the floats.
+     */
+    boolean compactScales() {
+        return false;
+    }
+
+    /**
+     * With {@link #compactScales}: whether this type's one-token kernel (with {@code int16Decode}) reads the compact
+     * scales itself ({@link CompactScales}); otherwise the panel's {@code a} and {@code b} are expanded into scratch
+     * first ({@link #expandScales}), as for the tiles.
+     */
+    boolean decodesCompactScales(boolean int16Decode) {
+        return false;
     }
 
     /**
@@ -305,7 +410,7 @@ public abstract class Q8BlockTensor extends Tensor {
     public void dequantizeRowScalar(int row, float[] dst, int off) {
         for (int b = 0; b < blocks; b++) {
             float d = scale(row, b);
-            if (blockOffsets != null) {
+            if (hasBlockOffsets()) {
                 float o = offset(row, b);
                 for (int i = 0; i < 32; i++) {
                     dst[off + b * 32 + i] = Math.fma((float) (value(row, b * 32 + i) + offsetCentre()), d, o); // ggml's d*sc*q - dmin*m
@@ -332,7 +437,7 @@ public abstract class Q8BlockTensor extends Tensor {
             }
             acc = Math.fma(p, scale(row, b) * dx[dOff + b], acc);
         }
-        if (blockOffsets == null) {
+        if (!hasBlockOffsets()) {
             return acc;
         }
         float off = 0f;
@@ -406,6 +511,16 @@ public abstract class Q8BlockTensor extends Tensor {
          * tokens in the tile kernels ({@link #addBlockSumPair}); the two never run at once on a thread.
          */
         final short[] spill = new short[2 * 8 * PANEL_ROWS];
+        /** A {@link #hasBlockOffsets} panel's scales and offsets ({@link #expandScales}), grown to the widest product. */
+        float[] blockA = new float[0];
+        float[] blockB = new float[0];
+
+        void fitBlockScales(int n) {
+            if (blockA.length < n) {
+                blockA = new float[n];
+                blockB = new float[n];
+            }
+        }
         /** The sum of the bytes {@link #touchLines} read: written so that C2 keeps the loads. */
         int touched;
     }
@@ -438,13 +553,26 @@ public abstract class Q8BlockTensor extends Tensor {
             return;
         }
         byte[] q = values[panel / panelsPerChunk];
-        short[] sc = blockScales == null ? scales[panel / panelsPerChunk] : null;
+        short[] sc = hasBlockOffsets() ? null : scales[panel / panelsPerChunk];
         float[] fa = blockScales != null ? blockScales[panel / panelsPerChunk] : null;
         float[] fb = blockOffsets != null ? blockOffsets[panel / panelsPerChunk] : null;
         int qOff = valueOffset(panel);
         int sOff = scaleOffset(panel);
+        CompactScales cs = null;
+        if (blockScaleInts != null) {
+            int c = panel / panelsPerChunk;
+            if (nTokens < TILED_FROM_TOKENS && decodesCompactScales(int16Decode)) {
+                cs = new CompactScales(blockScaleInts[c], blockMinInts[c], superScales[c], superMins[c], sOff / 8);
+            } else {
+                s.fitBlockScales(blocks * PANEL_ROWS);
+                expandScales(panel, s.blockA, s.blockB);
+                fa = s.blockA;
+                fb = s.blockB;
+                sOff = 0; // where the panel's scales are in fa and fb
+            }
+        }
         if (nTokens < TILED_FROM_TOKENS) {
-            OffsetBlocks ob = fa != null ? new OffsetBlocks(fa, fb, xu) : null;
+            OffsetBlocks ob = hasBlockOffsets() ? new OffsetBlocks(fa, fb, xu, cs) : null;
             for (int t = 0; t < nTokens; t++) {
                 int o = t * outStride + outOff + r0;
                 if (nr == PANEL_ROWS) {
