@@ -19,17 +19,19 @@ import jdk.incubator.vector.FloatVector;
  * {@code (q6 - 32) * sc[j]} (at most 32 * 128 in magnitude, so a block's sum with Q8_K inputs stays below
  * 32 * 4096 * 127 &lt; 2^24 and is exact in float) and the block scale the super-block's {@code d}. The
  * integers {@code q6 - 32} are stored as {@link Q8_0Tensor}'s byte panels and the group scales beside them
- * as floats (two per row and block), with each super-block's {@code d} as a float per row for the decode
- * kernel: that kernel takes each half block's sum and multiplies it by its group scale (exact), the tile
- * path dequantizes {@code (q6 - 32) * sc} to floats. Floats, not bytes, because every widening cast
- * ({@code castShape}) inlines about 1,600 bytecodes: with the scales as bytes and {@code d} as f16 the decode
- * kernel had 20 of them, outgrew C2's inlining budget and ran at half speed in some JVMs (engine decode
- * 11-17 tok/s against 21 before); Q8_0's kernel has 8. Against llama.cpp, which
+ * as the file's int8 (two per row and block), with each super-block's {@code d} as a float per row for the
+ * decode kernel: that kernel takes each half block's sum and multiplies it by its group scale (exact), the tile
+ * path dequantizes {@code (q6 - 32) * sc} to floats. Every widening cast ({@code castShape}) inlines about 1,600
+ * bytecodes: with the scales as bytes, {@code d} as f16 and all four row groups in one kernel, it had 20 of them,
+ * outgrew C2's inlining budget and ran at half speed in some JVMs. Two row groups per call
+ * ({@link #decodeTwoGroups}) take 8, as Q8_0's kernel; with the scales as bytes instead of floats the decode
+ * streams 1.08 bytes per weight instead of 1.27 (engine decode 23.2-26.1 against 17.6-21.3 tok/s in 6 alternated
+ * pairs, docs/cpu-inference-log.md). Against llama.cpp, which
  * sums in integers per 16 values and scales in floats, only the order of float operations differs.
  */
 public final class Q6KTensor extends Q8_0Tensor {
-    /** Group scales per chunk of panels: for panel {@code p}, block {@code b}, half {@code h}, row {@code r} at {@link #groupOffset}. */
-    private final float[][] groupScales;
+    /** Group scales (the file's int8) per chunk of panels: for panel {@code p}, block {@code b}, half {@code h}, row {@code r} at {@link #groupOffset}. */
+    private final byte[][] groupScales;
     /** Super-block scales {@code d} as floats per chunk of panels: panel {@code p}, super-block {@code sb}, row {@code r} at {@link #superOffset}. */
     private final float[][] superScales;
 
@@ -37,18 +39,18 @@ public final class Q6KTensor extends Q8_0Tensor {
         super(name, rows, cols, cols / 256 * 210L, src);
         long fileRowBytes = cols / 256 * 210L;
         int ppc = panelsPerChunk();
-        groupScales = new float[(panels + ppc - 1) / ppc][];
+        groupScales = new byte[(panels + ppc - 1) / ppc][];
         superScales = new float[groupScales.length][];
         for (int c = 0; c < groupScales.length; c++) {
             int n = Math.min(ppc, panels - c * ppc);
-            groupScales[c] = new float[n * blocks * 2 * PANEL_ROWS];
+            groupScales[c] = new byte[n * blocks * 2 * PANEL_ROWS];
             superScales[c] = new float[n * (blocks / 8) * PANEL_ROWS];
         }
         for (int p = 0; p < panels; p++) {
             int first = p * PANEL_ROWS;
             int count = Math.min(PANEL_ROWS, rows - first);
             ByteBuffer b = src.rows(first, count).order(ByteOrder.LITTLE_ENDIAN);
-            float[] g = groupScales[p / ppc];
+            byte[] g = groupScales[p / ppc];
             for (int i = 0; i < count; i++) {
                 int pos = Math.toIntExact(i * fileRowBytes);
                 for (int sb = 0; sb < cols / 256; sb++) {
@@ -124,13 +126,13 @@ public final class Q6KTensor extends Q8_0Tensor {
 
     @Override
     void dequantizeTile(int panel, byte[] q, int qOff, int k0, int n, float[] tile) {
-        float[] gs = groupScales[panel / panelsPerChunk()];
+        byte[] gs = groupScales[panel / panelsPerChunk()];
         for (int g = 0; g < PANEL_GROUPS; g++) {
             int src = qOff + k0 * PANEL_ROWS + g * GROUP;
             int dst = g * TILE_COLS * GROUP;
             for (int k = 0; k < n; k += 16) {
                 int kk = k0 + k;
-                FloatVector sc = FloatVector.fromArray(F, gs, groupOffset(panel, kk / 32) + (kk % 32 / 16) * PANEL_ROWS + g * GROUP);
+                FloatVector sc = (FloatVector) ByteVector.fromArray(B, gs, groupOffset(panel, kk / 32) + (kk % 32 / 16) * PANEL_ROWS + g * GROUP).castShape(F, 0);
                 for (int i = k; i < k + 16; i++) {
                     ((FloatVector) ByteVector.fromArray(B, q, src + i * PANEL_ROWS).castShape(F, 0)).mul(sc).intoArray(tile, dst + i * GROUP);
                 }
@@ -150,7 +152,7 @@ public final class Q6KTensor extends Q8_0Tensor {
     @Override
     void decodePanel(byte[] q, int qOff, short[] s, int sOff, float[] xq, short[] xq16, int xOff, float[] dx, float[] xs,
             int dOff, float[] out, int outOff, short[] spill, boolean int16Decode, OffsetBlocks ob, int panel) {
-        float[] gs = groupScales[panel / panelsPerChunk()];
+        byte[] gs = groupScales[panel / panelsPerChunk()];
         float[] ds = superScales[panel / panelsPerChunk()];
         int go = groupOffset(panel, 0);
         int dso = superOffset(panel, 0);
@@ -162,7 +164,7 @@ public final class Q6KTensor extends Q8_0Tensor {
      * {@link #decodePanel} for the two row groups whose values start at {@code q[qOff]} (stride {@code PANEL_ROWS} per
      * column); returns the sum of its {@link #touchNextBlock} loads, which the caller stores.
      */
-    private int decodeTwoGroups(byte[] q, int qOff, float[] gs, int go, float[] ds, int dso, float[] xq, int xOff, float[] dx,
+    private int decodeTwoGroups(byte[] q, int qOff, byte[] gs, int go, float[] ds, int dso, float[] xq, int xOff, float[] dx,
             int dOff, float[] out, int outOff) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         int o = qOff;
@@ -185,8 +187,8 @@ public final class Q6KTensor extends Q8_0Tensor {
                 h1 = ((FloatVector) ByteVector.fromArray(B, q, oh + GROUP).castShape(F, 0)).fma(y, h1);
             }
             o = oh; // past the block's 32 columns
-            FloatVector s0 = h0.fma(FloatVector.fromArray(F, gs, go + PANEL_ROWS), p0.mul(FloatVector.fromArray(F, gs, go)));
-            FloatVector s1 = h1.fma(FloatVector.fromArray(F, gs, go + PANEL_ROWS + GROUP), p1.mul(FloatVector.fromArray(F, gs, go + GROUP)));
+            FloatVector s0 = h0.fma(((FloatVector) ByteVector.fromArray(B, gs, go + PANEL_ROWS).castShape(F, 0)), p0.mul(((FloatVector) ByteVector.fromArray(B, gs, go).castShape(F, 0))));
+            FloatVector s1 = h1.fma(((FloatVector) ByteVector.fromArray(B, gs, go + PANEL_ROWS + GROUP).castShape(F, 0)), p1.mul(((FloatVector) ByteVector.fromArray(B, gs, go + GROUP).castShape(F, 0))));
             float d = dx[dOff + b];
             int dsb = dso + b / 8 * PANEL_ROWS;
             a0 = s0.fma(FloatVector.fromArray(F, ds, dsb).mul(d), a0);
