@@ -236,8 +236,9 @@ public abstract class Q8BlockTensor extends Tensor {
 
     /**
      * What a decode kernel of a {@link #hasBlockOffsets} tensor reads besides the f16 types' arguments: the
-     * panel's chunk of float scales {@code a} and offsets {@code b} (at the same {@code sOff}) and the token's
-     * {@code u = dx * S} per block (at the same {@code dOff}).
+     * panel's float scales {@code a} and offsets {@code b} (at the same {@code sOff}), or, for a kernel that
+     * {@link #decodesCompactScales}, the scales as stored ({@code compact}; then {@code a} and {@code b} are null),
+     * and the token's {@code u = dx * S} per block (at the same {@code dOff}).
      */
     record OffsetBlocks(float[] a, float[] b, float[] u, CompactScales compact) {}
 
