@@ -64,13 +64,20 @@ public final class TinyModels {
                 throw new IOException("make_gguf.py failed: " + log);
             }
         }
-        if (type.equals("q4_k_m")) {
-            rewrite(base, name -> name.equals("output.weight") || name.endsWith("attn_v.weight") || name.endsWith("ffn_down.weight")
-                    ? GgmlType.Q6_K : GgmlType.Q4_K, 31L * SEED + 1000, out);
-        } else if (!native4) {
-            rewrite(base, GgmlType.valueOf(type.toUpperCase(java.util.Locale.ROOT)), out);
+        if (!native4) {
+            rewrite(base, type, out);
         }
         return out;
+    }
+
+    /** {@link #rewrite(Path, GgmlType, Path)} for a type name, where {@code q4_k_m} is the mix of {@link #TYPES}. */
+    static void rewrite(Path f32, String type, Path out) throws IOException {
+        if (type.equals("q4_k_m")) {
+            rewrite(f32, name -> name.equals("output.weight") || name.endsWith("attn_v.weight") || name.endsWith("ffn_down.weight")
+                    ? GgmlType.Q6_K : GgmlType.Q4_K, 31L * SEED + 1000, out);
+        } else {
+            rewrite(f32, GgmlType.valueOf(type.toUpperCase(java.util.Locale.ROOT)), out);
+        }
     }
 
     /** Copies {@code f32} with every 2-D matrix replaced by random blocks of {@code type}. */
@@ -185,7 +192,16 @@ public final class TinyModels {
         return b.array();
     }
 
+    /**
+     * {@code DIR MAKE_GGUF}: writes every tiny model of {@link #TYPES} and its dequantized F32 twin into {@code DIR};
+     * {@code rewrite F32 TYPE OUT}: rewrites an F32 GGUF (e.g. make_gguf.py's {@code --preset llama1b}) into random
+     * blocks of {@code TYPE} ({@code q4_k}, {@code q6_k}, ..., or the {@code q4_k_m} mix), for the benchmarks.
+     */
     public static void main(String[] args) throws Exception {
+        if (args.length == 4 && args[0].equals("rewrite")) {
+            rewrite(Path.of(args[1]), args[2], Path.of(args[3]));
+            return;
+        }
         Path dir = Path.of(args[0]);
         Path makeGguf = Path.of(args[1]);
         Files.createDirectories(dir);
