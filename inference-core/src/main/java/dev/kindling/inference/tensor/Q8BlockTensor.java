@@ -968,24 +968,34 @@ public abstract class Q8BlockTensor extends Tensor {
      * {@link #addBlockSums} for blocks {@code b} and {@code b + 1} at once, the second block's sums
      * {@code tokens * PANEL_ROWS} after the first's: the two {@code fma}s in block order, as one after the other
      * would round them, with one load and store of the accumulators instead of two. The tile kernels' epilogue
-     * took 16% of a Q4_0 batch-16 decode (JFR); by pairs, 16-token products ran 1.04-1.07x (KernelBench).
+     * took 16% of a Q4_0 batch-16 decode (JFR); by pairs, 16-token products ran 1.04-1.07x (KernelBench). The
+     * weights' scales of both blocks ({@link #PANEL_GROUPS} = 4 groups) are loaded once, before the tokens' loop, and
+     * the indices step with it: KernelBench tiled16 1.02-1.07x in 5 of 6 alternated JVMs, batch-16 decode and
+     * prefill 1.01-1.06x in 3 of 3 (docs/cpu-inference-log.md).
      */
     private static void addBlockSumPair(short[] sums, int tokens, float[] ts, int b, float[] dx, int dOff, int dStride,
             float[] acc, int accOff) {
         final int sg = (TILE_COLS / 32) * GROUP;
         final int second = tokens * PANEL_ROWS;
-        for (int t = 0; t < tokens; t++) {
-            float d0 = dx[dOff + t * dStride];
-            float d1 = dx[dOff + t * dStride + 1];
-            int a = accOff + t * PANEL_ROWS;
-            for (int g = 0; g < PANEL_GROUPS; g++) {
-                FloatVector p0 = (FloatVector) ShortVector.fromArray(S, sums, t * PANEL_ROWS + g * GROUP).castShape(F, 0);
-                FloatVector p1 = (FloatVector) ShortVector.fromArray(S, sums, second + t * PANEL_ROWS + g * GROUP).castShape(F, 0);
-                FloatVector s0 = FloatVector.fromArray(F, ts, b * GROUP + g * sg);
-                FloatVector s1 = FloatVector.fromArray(F, ts, (b + 1) * GROUP + g * sg);
-                FloatVector sum = p0.fma(s0.mul(d0), FloatVector.fromArray(F, acc, a + g * GROUP));
-                p1.fma(s1.mul(d1), sum).intoArray(acc, a + g * GROUP);
-            }
+        FloatVector s00 = FloatVector.fromArray(F, ts, b * GROUP), s10 = FloatVector.fromArray(F, ts, (b + 1) * GROUP);
+        FloatVector s01 = FloatVector.fromArray(F, ts, b * GROUP + sg), s11 = FloatVector.fromArray(F, ts, (b + 1) * GROUP + sg);
+        FloatVector s02 = FloatVector.fromArray(F, ts, b * GROUP + 2 * sg), s12 = FloatVector.fromArray(F, ts, (b + 1) * GROUP + 2 * sg);
+        FloatVector s03 = FloatVector.fromArray(F, ts, b * GROUP + 3 * sg), s13 = FloatVector.fromArray(F, ts, (b + 1) * GROUP + 3 * sg);
+        for (int t = 0, d = dOff, a = accOff, o = 0; t < tokens; t++, d += dStride, a += PANEL_ROWS, o += PANEL_ROWS) {
+            float d0 = dx[d];
+            float d1 = dx[d + 1];
+            FloatVector p0 = (FloatVector) ShortVector.fromArray(S, sums, o).castShape(F, 0);
+            FloatVector p1 = (FloatVector) ShortVector.fromArray(S, sums, second + o).castShape(F, 0);
+            p1.fma(s10.mul(d1), p0.fma(s00.mul(d0), FloatVector.fromArray(F, acc, a))).intoArray(acc, a);
+            p0 = (FloatVector) ShortVector.fromArray(S, sums, o + GROUP).castShape(F, 0);
+            p1 = (FloatVector) ShortVector.fromArray(S, sums, second + o + GROUP).castShape(F, 0);
+            p1.fma(s11.mul(d1), p0.fma(s01.mul(d0), FloatVector.fromArray(F, acc, a + GROUP))).intoArray(acc, a + GROUP);
+            p0 = (FloatVector) ShortVector.fromArray(S, sums, o + 2 * GROUP).castShape(F, 0);
+            p1 = (FloatVector) ShortVector.fromArray(S, sums, second + o + 2 * GROUP).castShape(F, 0);
+            p1.fma(s12.mul(d1), p0.fma(s02.mul(d0), FloatVector.fromArray(F, acc, a + 2 * GROUP))).intoArray(acc, a + 2 * GROUP);
+            p0 = (FloatVector) ShortVector.fromArray(S, sums, o + 3 * GROUP).castShape(F, 0);
+            p1 = (FloatVector) ShortVector.fromArray(S, sums, second + o + 3 * GROUP).castShape(F, 0);
+            p1.fma(s13.mul(d1), p0.fma(s03.mul(d0), FloatVector.fromArray(F, acc, a + 3 * GROUP))).intoArray(acc, a + 3 * GROUP);
         }
     }
 
