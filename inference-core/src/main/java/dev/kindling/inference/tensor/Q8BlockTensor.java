@@ -970,8 +970,8 @@ public abstract class Q8BlockTensor extends Tensor {
      * would round them, with one load and store of the accumulators instead of two. The tile kernels' epilogue
      * took 16% of a Q4_0 batch-16 decode (JFR); by pairs, 16-token products ran 1.04-1.07x (KernelBench). The
      * weights' scales of both blocks ({@link #PANEL_GROUPS} = 4 groups) are loaded once, before the tokens' loop, and
-     * the indices step with it: KernelBench tiled16 1.02-1.07x in 5 of 6 alternated JVMs, batch-16 decode and
-     * prefill 1.01-1.06x in 3 of 3 (docs/cpu-inference-log.md).
+     * the indices step with it: KernelBench tiled16 faster in 5 of 6 alternated JVMs (1.03-1.12x, and 1.44x against
+     * one slow JVM; 0.92x in the sixth), batch-16 decode and prefill 1.01-1.06x in 3 of 3 (docs/cpu-inference-log.md).
      */
     private static void addBlockSumPair(short[] sums, int tokens, float[] ts, int b, float[] dx, int dOff, int dStride,
             float[] acc, int accOff) {
