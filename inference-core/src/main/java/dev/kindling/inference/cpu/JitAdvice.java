@@ -43,8 +43,15 @@ public final class JitAdvice {
         }
     }
 
+    /** Read once: the option is fixed for the JVM's life, and both {@link Simd} and {@link #checkForQuantKernels} ask. */
+    private static final int JVM_TRAP_LIMIT = readTrapLimit();
+
     /** This JVM's {@code PerMethodTrapLimit}, or -1 when it cannot be read (not HotSpot). */
     public static int trapLimit() {
+        return JVM_TRAP_LIMIT;
+    }
+
+    private static int readTrapLimit() {
         try {
             HotSpotDiagnosticMXBean hs = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
             return hs == null ? -1 : Integer.parseInt(hs.getVMOption("PerMethodTrapLimit").getValue());

@@ -24,6 +24,16 @@ final class KQuants {
         }
     }
 
+    /** A Q4_K/Q5_K block's scale {@code a = d * sc}: exact (an f16 times a 6-bit integer). The kernels compute the same product. */
+    static float blockScale(float d, int sc) {
+        return d * sc;
+    }
+
+    /** A Q4_K/Q5_K block's offset {@code b = -(dmin * m)}: exact, as {@link #blockScale}. */
+    static float blockOffset(float dmin, int m) {
+        return -(dmin * m);
+    }
+
     /**
      * ggml's {@code get_scale_min_k4}: the 6-bit scale ({@code [0]}) and min ({@code [1]}) of
      * sub-block {@code j} (0..7) from the 12 packed bytes at {@code src[p]}.

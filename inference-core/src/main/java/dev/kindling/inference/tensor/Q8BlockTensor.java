@@ -173,8 +173,8 @@ public abstract class Q8BlockTensor extends Tensor {
                 for (int bl = 0; bl < blocks; bl++) {
                     int at = so + bl * PANEL_ROWS + i;
                     if (offsets && !compact) {
-                        float a = row.d()[bl / 8] * (float) row.sc()[bl];
-                        float b0 = -(row.dmin()[bl / 8] * (float) row.m()[bl]);
+                        float a = KQuants.blockScale(row.d()[bl / 8], row.sc()[bl]);
+                        float b0 = KQuants.blockOffset(row.dmin()[bl / 8], row.m()[bl]);
                         blockScales[p / panelsPerChunk][at] = a;
                         blockOffsets[p / panelsPerChunk][at] = b0;
                         finite &= Float.isFinite(a) && Float.isFinite(b0);
@@ -321,7 +321,7 @@ public abstract class Q8BlockTensor extends Tensor {
         if (blockScaleInts == null) {
             return ScalarKernels.halfToFloat(scales[p / panelsPerChunk][at]);
         }
-        return superScales[p / panelsPerChunk][superIndex(p, block, row)] * (float) blockScaleInts[p / panelsPerChunk][at];
+        return KQuants.blockScale(superScales[p / panelsPerChunk][superIndex(p, block, row)], blockScaleInts[p / panelsPerChunk][at]);
     }
 
     /** With {@link #hasBlockOffsets}, a block's offset {@code b = -(dmin * m)}; else 0. */
@@ -334,7 +334,7 @@ public abstract class Q8BlockTensor extends Tensor {
         if (blockMinInts == null) {
             return 0f;
         }
-        return -(superMins[p / panelsPerChunk][superIndex(p, block, row)] * (float) blockMinInts[p / panelsPerChunk][at]);
+        return KQuants.blockOffset(superMins[p / panelsPerChunk][superIndex(p, block, row)], blockMinInts[p / panelsPerChunk][at]);
     }
 
     private int superIndex(int p, int block, int row) {
@@ -870,6 +870,9 @@ public abstract class Q8BlockTensor extends Tensor {
      * {@code fma} per block, with each weight vector loaded once for eight tokens instead of four. The loop is
      * bound by the vector ALUs (16 {@code vpmullw} and 16 {@code vpaddw} per column); it reads the inputs of two
      * groups of four tokens, the second {@code xGroupStride} after the first ({@link #int16Index}).
+     * Written out beside {@link #tile4Int16}, not as one kernel with a loop over tokens: the accumulators must be
+     * locals to stay in registers (a loop over an array of them does not compile to this form), and AVX2's 16
+     * registers cannot hold this one's 19, so the four-token kernel stays for AVX2 and for a chunk's last 4-7 tokens.
      * Measured against two {@link #tile4Int16} passes: 1.2x the 16-token GFLOP/s in {@code KernelBench}, 1.11x
      * Q4_0 batch-16 decode and 1.23x its prefill (alternated JVMs; docs/cpu-inference-log.md).
      */
