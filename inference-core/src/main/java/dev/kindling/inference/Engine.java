@@ -119,7 +119,8 @@ public final class Engine implements AutoCloseable {
             long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
             budget = Math.max(64L << 20, Math.min(4L << 30, free / 4));
         }
-        return new CpuBackend(model, options.threads(), options.maxBatchTokens(), options.kvBlockSize(), budget);
+        return new CpuBackend(model, options.threads(), options.maxBatchTokens(), options.kvBlockSize(), budget,
+                options.kvCacheType());
     }
 
     public ModelConfig config() {
@@ -143,7 +144,7 @@ public final class Engine implements AutoCloseable {
         return generation;
     }
 
-    /** The backend description, e.g. {@code "cpu (2 threads, 512-bit vectors)"}. */
+    /** The backend description, e.g. {@code "cpu (2 threads, 512-bit vectors, f32 KV cache)"}. */
     public String device() {
         return backend.describe();
     }

@@ -27,9 +27,12 @@ import java.nio.file.Path;
  *                         {@code dev.kindling.spark.executor.GpuAssignment}); -1 = the first visible
  * @param gpuMemoryFraction share of the GPU memory left after weights and buffers that the KV cache
  *                         takes (0, 1]
+ * @param kvCacheType      how the CPU backend stores K and V ({@link KvCacheType}): F32 (default) or F16,
+ *                         llama.cpp's default, which holds twice the positions in the same budget
  */
 public record EngineOptions(int threads, String device, long kvBudgetBytes, int kvBlockSize, int maxBatchTokens,
-        int maxSequences, Path tokenizer, boolean truncatePrompts, int gpuDevice, double gpuMemoryFraction) {
+        int maxSequences, Path tokenizer, boolean truncatePrompts, int gpuDevice, double gpuMemoryFraction,
+        KvCacheType kvCacheType) {
 
     public EngineOptions {
         if (threads < 1) {
@@ -47,49 +50,56 @@ public record EngineOptions(int threads, String device, long kvBudgetBytes, int 
         if (!(gpuMemoryFraction > 0 && gpuMemoryFraction <= 1)) {
             throw new IllegalArgumentException("GPU memory fraction must be in (0, 1], got " + gpuMemoryFraction);
         }
+        if (kvCacheType == null) {
+            throw new IllegalArgumentException("KV cache type must be given (KvCacheType.F32 or F16)");
+        }
     }
 
     public static EngineOptions defaults() {
-        return new EngineOptions(Runtime.getRuntime().availableProcessors(), "auto", 0L, 16, 256, 64, null, false, -1, 0.9);
+        return new EngineOptions(Runtime.getRuntime().availableProcessors(), "auto", 0L, 16, 256, 64, null, false, -1, 0.9, KvCacheType.F32);
     }
 
     public EngineOptions withThreads(int n) {
-        return new EngineOptions(n, device, kvBudgetBytes, kvBlockSize, maxBatchTokens, maxSequences, tokenizer, truncatePrompts, gpuDevice, gpuMemoryFraction);
+        return new EngineOptions(n, device, kvBudgetBytes, kvBlockSize, maxBatchTokens, maxSequences, tokenizer, truncatePrompts, gpuDevice, gpuMemoryFraction, kvCacheType);
     }
 
     public EngineOptions withDevice(String d) {
-        return new EngineOptions(threads, d, kvBudgetBytes, kvBlockSize, maxBatchTokens, maxSequences, tokenizer, truncatePrompts, gpuDevice, gpuMemoryFraction);
+        return new EngineOptions(threads, d, kvBudgetBytes, kvBlockSize, maxBatchTokens, maxSequences, tokenizer, truncatePrompts, gpuDevice, gpuMemoryFraction, kvCacheType);
     }
 
     public EngineOptions withKvBudgetBytes(long b) {
-        return new EngineOptions(threads, device, b, kvBlockSize, maxBatchTokens, maxSequences, tokenizer, truncatePrompts, gpuDevice, gpuMemoryFraction);
+        return new EngineOptions(threads, device, b, kvBlockSize, maxBatchTokens, maxSequences, tokenizer, truncatePrompts, gpuDevice, gpuMemoryFraction, kvCacheType);
     }
 
     public EngineOptions withKvBlockSize(int n) {
-        return new EngineOptions(threads, device, kvBudgetBytes, n, maxBatchTokens, maxSequences, tokenizer, truncatePrompts, gpuDevice, gpuMemoryFraction);
+        return new EngineOptions(threads, device, kvBudgetBytes, n, maxBatchTokens, maxSequences, tokenizer, truncatePrompts, gpuDevice, gpuMemoryFraction, kvCacheType);
     }
 
     public EngineOptions withMaxBatchTokens(int n) {
-        return new EngineOptions(threads, device, kvBudgetBytes, kvBlockSize, n, maxSequences, tokenizer, truncatePrompts, gpuDevice, gpuMemoryFraction);
+        return new EngineOptions(threads, device, kvBudgetBytes, kvBlockSize, n, maxSequences, tokenizer, truncatePrompts, gpuDevice, gpuMemoryFraction, kvCacheType);
     }
 
     public EngineOptions withMaxSequences(int n) {
-        return new EngineOptions(threads, device, kvBudgetBytes, kvBlockSize, maxBatchTokens, n, tokenizer, truncatePrompts, gpuDevice, gpuMemoryFraction);
+        return new EngineOptions(threads, device, kvBudgetBytes, kvBlockSize, maxBatchTokens, n, tokenizer, truncatePrompts, gpuDevice, gpuMemoryFraction, kvCacheType);
     }
 
     public EngineOptions withTokenizer(Path p) {
-        return new EngineOptions(threads, device, kvBudgetBytes, kvBlockSize, maxBatchTokens, maxSequences, p, truncatePrompts, gpuDevice, gpuMemoryFraction);
+        return new EngineOptions(threads, device, kvBudgetBytes, kvBlockSize, maxBatchTokens, maxSequences, p, truncatePrompts, gpuDevice, gpuMemoryFraction, kvCacheType);
     }
 
     public EngineOptions withTruncatePrompts(boolean t) {
-        return new EngineOptions(threads, device, kvBudgetBytes, kvBlockSize, maxBatchTokens, maxSequences, tokenizer, t, gpuDevice, gpuMemoryFraction);
+        return new EngineOptions(threads, device, kvBudgetBytes, kvBlockSize, maxBatchTokens, maxSequences, tokenizer, t, gpuDevice, gpuMemoryFraction, kvCacheType);
     }
 
     public EngineOptions withGpuDevice(int d) {
-        return new EngineOptions(threads, device, kvBudgetBytes, kvBlockSize, maxBatchTokens, maxSequences, tokenizer, truncatePrompts, d, gpuMemoryFraction);
+        return new EngineOptions(threads, device, kvBudgetBytes, kvBlockSize, maxBatchTokens, maxSequences, tokenizer, truncatePrompts, d, gpuMemoryFraction, kvCacheType);
     }
 
     public EngineOptions withGpuMemoryFraction(double f) {
-        return new EngineOptions(threads, device, kvBudgetBytes, kvBlockSize, maxBatchTokens, maxSequences, tokenizer, truncatePrompts, gpuDevice, f);
+        return new EngineOptions(threads, device, kvBudgetBytes, kvBlockSize, maxBatchTokens, maxSequences, tokenizer, truncatePrompts, gpuDevice, f, kvCacheType);
+    }
+
+    public EngineOptions withKvCacheType(KvCacheType t) {
+        return new EngineOptions(threads, device, kvBudgetBytes, kvBlockSize, maxBatchTokens, maxSequences, tokenizer, truncatePrompts, gpuDevice, gpuMemoryFraction, t);
     }
 }

@@ -2,6 +2,7 @@ package dev.kindling.inference.bench;
 
 import dev.kindling.inference.Engine;
 import dev.kindling.inference.EngineOptions;
+import dev.kindling.inference.KvCacheType;
 import dev.kindling.inference.GenerationRequest;
 import dev.kindling.inference.cpu.Simd;
 import dev.kindling.inference.model.ModelConfig;
@@ -18,7 +19,7 @@ import java.util.concurrent.CompletableFuture;
  *
  * <pre>
  *   java --add-modules jdk.incubator.vector -cp ... dev.kindling.inference.bench.GenerateBench \
- *       --model M.gguf --prompt-tokens 128 --gen 64 --threads 2 [--batch B] [--versus-batch V] [--reps 3] [--warmup 1]
+ *       --model M.gguf --prompt-tokens 128 --gen 64 --threads 2 [--batch B] [--versus-batch V] [--reps 3] [--warmup 1] [--kv-cache-type f32|f16]
  * </pre>
  *
  * Prompt: BOS then pseudo-random ids (the same generator as {@code llamacpp.mjs}). Prefill = time
@@ -42,20 +43,21 @@ public final class GenerateBench {
      * it are NaN and left out of the JSON.
      */
     public record Result(String model, String type, int threads, int batch, double prefillTokS, double decodeTokS,
-            double decodeGBps, long weightBytes, int versusBatch, double versusDecodeTokS, double decodeRatio) {
+            double decodeGBps, long weightBytes, int versusBatch, double versusDecodeTokS, double decodeRatio, String kvCache) {
         public String toJson() {
             String versus = versusBatch == 0 ? "" : String.format(Locale.ROOT,
                     "\"versus_batch\":%d,\"versus_decode_tok_s\":%.2f,\"decode_ratio\":%.3f,", versusBatch, versusDecodeTokS, decodeRatio);
             return String.format(Locale.ROOT, "{\"model\":\"%s\",\"type\":\"%s\",\"threads\":%d,\"batch\":%d,"
                     + "\"prefill_tok_s\":%.2f,\"decode_tok_s\":%.2f,\"decode_GBps\":%.2f,\"weight_bytes\":%d,%s"
-                    + "\"simd\":\"%s\",\"java\":\"%s\"}", model.replace("\\", "/").replace("\"", "'"), type, threads, batch,
-                    prefillTokS, decodeTokS, decodeGBps, weightBytes, versus, Simd.describe(), System.getProperty("java.version"));
+                    + "\"kv_cache\":\"%s\",\"simd\":\"%s\",\"java\":\"%s\"}", model.replace("\\", "/").replace("\"", "'"), type, threads,
+                    batch, prefillTokS, decodeTokS, decodeGBps, weightBytes, versus, kvCache, Simd.describe(), System.getProperty("java.version"));
         }
     }
 
     public static void main(String[] args) {
         String model = null;
         int promptTokens = 128, gen = 64, threads = Runtime.getRuntime().availableProcessors(), batch = 1, versus = 0, reps = 3, warmup = 1;
+        KvCacheType kv = KvCacheType.F32;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             String v = i + 1 < args.length ? args[i + 1] : null;
@@ -68,6 +70,7 @@ public final class GenerateBench {
                 case "--versus-batch" -> { versus = Integer.parseInt(v); i++; }
                 case "--reps" -> { reps = Integer.parseInt(v); i++; }
                 case "--warmup" -> { warmup = Integer.parseInt(v); i++; }
+                case "--kv-cache-type" -> { kv = KvCacheType.parse(v); i++; }
                 default -> {
                     System.err.println("unknown argument " + a);
                     System.exit(2);
@@ -75,20 +78,26 @@ public final class GenerateBench {
             }
         }
         if (model == null) {
-            System.err.println("usage: GenerateBench --model M --prompt-tokens 128 --gen 64 --threads 2 [--batch B] [--versus-batch V] [--reps 3] [--warmup 1]");
+            System.err.println("usage: GenerateBench --model M --prompt-tokens 128 --gen 64 --threads 2 [--batch B] [--versus-batch V] [--reps 3] [--warmup 1] [--kv-cache-type f32|f16]");
             System.exit(2);
         }
-        System.out.println(run(Path.of(model), promptTokens, gen, threads, batch, versus, reps, warmup).toJson());
+        System.out.println(run(Path.of(model), promptTokens, gen, threads, batch, versus, reps, warmup, kv).toJson());
     }
 
     /** {@code versusBatch}: 0, or the batch size to pair every repetition with (see the class comment). */
     public static Result run(Path model, int promptTokens, int gen, int threads, int batch, int versusBatch, int reps, int warmup) {
+        return run(model, promptTokens, gen, threads, batch, versusBatch, reps, warmup, KvCacheType.F32);
+    }
+
+    /** {@link #run} with the CPU backend's KV cache stored as {@code kv}. */
+    public static Result run(Path model, int promptTokens, int gen, int threads, int batch, int versusBatch, int reps, int warmup,
+            KvCacheType kv) {
         if (batch < 1 || versusBatch < 0) {
             throw new IllegalArgumentException("batch must be >= 1 and versus batch >= 1 (or 0 for none), got " + batch + " and " + versusBatch);
         }
         int most = Math.max(batch, versusBatch);
         EngineOptions o = EngineOptions.defaults().withThreads(threads).withMaxSequences(most)
-                .withMaxBatchTokens(Math.max(256, Math.min(8192, promptTokens * most)));
+                .withMaxBatchTokens(Math.max(256, Math.min(8192, promptTokens * most))).withKvCacheType(kv);
         try (Engine e = Engine.open(model, o)) {
             ModelConfig c = e.config();
             long bytes = e.model().weights().bytesPerToken(c.expertsUsed());
@@ -112,7 +121,8 @@ public final class GenerateBench {
             }
             double p = median(pre), d = median(dec);
             return new Result(model.toString(), e.model().fileType(), threads, batch, p, d, bytes * d / batch / 1e9, bytes,
-                    versusBatch, versusBatch > 0 ? median(versusDec) : Double.NaN, versusBatch > 0 ? median(ratio) : Double.NaN);
+                    versusBatch, versusBatch > 0 ? median(versusDec) : Double.NaN, versusBatch > 0 ? median(ratio) : Double.NaN,
+                    kv.label());
         }
     }
 

@@ -1,5 +1,8 @@
 package dev.kindling.inference.cpu;
 
+import static dev.kindling.inference.cpu.Simd.L;
+
+import dev.kindling.inference.KvCacheType;
 import dev.kindling.inference.backend.Backend;
 import dev.kindling.inference.backend.Step;
 import dev.kindling.inference.model.Architecture;
@@ -40,7 +43,8 @@ import java.util.Arrays;
  * {@link #kvBlockSize()} positions, each holding, layer after layer, K transposed as
  * {@code [kvDim(layer)][position]} (a query's scores for a block's positions are then vectors of
  * FMAs, see {@link AttentionKernels}) and V as {@code [position][kvDim(layer)]}, allocated on first use
- * up to the budget.
+ * up to the budget, as floats or (with {@link KvCacheType#F16}) as IEEE halves that attention converts back,
+ * exactly, one KV head and block at a time.
  */
 public final class CpuBackend implements Backend {
     private final Model model;
@@ -51,10 +55,19 @@ public final class CpuBackend implements Backend {
     private final int maxTokens;
     private final int blockSize;
     private final int blockCount;
-    private final int blockFloats;
+    /** K and V values per block (all layers). */
+    private final int blockValues;
     /** Start of each layer's K and V in a block. */
     private final int[] layerBase;
+    private final KvCacheType kvType;
+    /** The blocks as floats ({@link KvCacheType#F32}) or IEEE halves ({@link KvCacheType#F16}); the other is null. */
     private final float[][] kvBlocks;
+    private final short[][] kvHalfBlocks;
+    /**
+     * Per worker, with an F16 cache: one KV head's keys of a block, then its values, as floats; and the task's queries
+     * rounded to halves (see {@link #attend}).
+     */
+    private final float[][] kvKeys, kvValues, halfQueries;
     private final MatMul.Scratch[] scratch;
     private final float[][] attScores;
 
@@ -73,7 +86,17 @@ public final class CpuBackend implements Backend {
      *                      required — the scheduler admits what fits
      */
     public CpuBackend(Model model, int threads, int maxBatchTokens, int kvBlockSize, long kvBudgetBytes) {
+        this(model, threads, maxBatchTokens, kvBlockSize, kvBudgetBytes, KvCacheType.F32);
+    }
+
+    /**
+     * @param kvBudgetBytes memory for the KV cache ({@code kvType}'s bytes per value)
+     * @param kvType        F32, or F16 (half the bytes; attention converts a block back to floats exactly, per KV
+     *                      head, before its products)
+     */
+    public CpuBackend(Model model, int threads, int maxBatchTokens, int kvBlockSize, long kvBudgetBytes, KvCacheType kvType) {
         this.model = model;
+        this.kvType = kvType;
         this.c = model.config();
         this.arch = c.architecture();
         this.w = model.weights();
@@ -86,15 +109,21 @@ public final class CpuBackend implements Backend {
             layerBase[l] = Math.toIntExact(floats);
             floats += 2L * kvBlockSize * c.kvDim(l);
         }
-        this.blockFloats = Math.toIntExact(floats);
-        long blocks = kvBudgetBytes / (4L * blockFloats);
+        this.blockValues = Math.toIntExact(floats);
+        long blockBytes = (long) kvType.bytesPerValue() * blockValues;
+        long blocks = kvBudgetBytes / blockBytes;
         if (blocks < 1) {
             throw new IllegalArgumentException("KV budget of " + kvBudgetBytes + " bytes is less than one block ("
-                    + 4L * blockFloats + " bytes: " + kvBlockSize + " positions x " + c.layers() + " layers x K,V x "
-                    + c.kvDim() + " floats)");
+                    + blockBytes + " bytes: " + kvBlockSize + " positions x " + c.layers() + " layers x K,V x "
+                    + c.kvDim() + " " + kvType.label() + " values)");
         }
         this.blockCount = (int) Math.min(blocks, Integer.MAX_VALUE / 2);
-        this.kvBlocks = new float[blockCount][];
+        boolean halves = kvType == KvCacheType.F16;
+        this.kvBlocks = halves ? null : new float[blockCount][];
+        this.kvHalfBlocks = halves ? new short[blockCount][] : null;
+        this.kvKeys = halves ? new float[threads][c.headDim() * kvBlockSize] : null;
+        this.kvValues = halves ? new float[threads][c.headDim() * kvBlockSize] : null;
+        this.halfQueries = halves ? new float[threads][c.qDim()] : null;
         int embDim = w.tokenEmbedding().cols();
         int maxCols = Math.max(Math.max(Math.max(c.dim(), c.hiddenDim()), c.qDim()), embDim);
         this.scratch = new MatMul.Scratch[threads];
@@ -130,7 +159,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public String describe() {
-        return "cpu (" + pool.threads() + " threads, " + Simd.describe() + " vectors)";
+        return "cpu (" + pool.threads() + " threads, " + Simd.describe() + " vectors, " + kvType.label() + " KV cache)";
     }
 
     @Override
@@ -305,13 +334,23 @@ public final class CpuBackend implements Backend {
                 rotate(k, t * kvDim, kvHeads, t);
             }
             int pos = s.position(t);
-            float[] block = kvBlocks[s.blockTable(s.sequenceOf(t))[pos / blockSize]];
+            int id = s.blockTable(s.sequenceOf(t))[pos / blockSize];
             int slot = pos % blockSize;
             int kt = layerBase[l] + slot; // keys transposed: dimension d of this slot at kt + d * blockSize
-            for (int d = 0; d < kvDim; d++) {
-                block[kt + d * blockSize] = k[t * kvDim + d];
+            if (kvHalfBlocks != null) {
+                short[] block = kvHalfBlocks[id];
+                int vo = kvOffset(l, 1, slot);
+                for (int d = 0; d < kvDim; d++) {
+                    block[kt + d * blockSize] = ScalarKernels.floatToHalf(k[t * kvDim + d]);
+                    block[vo + d] = ScalarKernels.floatToHalf(v[t * kvDim + d]);
+                }
+            } else {
+                float[] block = kvBlocks[id];
+                for (int d = 0; d < kvDim; d++) {
+                    block[kt + d * blockSize] = k[t * kvDim + d];
+                }
+                System.arraycopy(v, t * kvDim, block, kvOffset(l, 1, slot), kvDim);
             }
-            System.arraycopy(v, t * kvDim, block, kvOffset(l, 1, slot), kvDim);
         });
         // one task per (token, KV head, share of its query heads): the query heads that share a KV head go through
         // each KV block together, so that a block is read from memory once and then from L1, not once per query head
@@ -364,12 +403,35 @@ public final class CpuBackend implements Backend {
         }
         float scale = (float) (1.0 / Math.sqrt(hd));
         int kOff = layerBase[l] + kvh * hd * blockSize;
+        float[] query = q;
+        int qOff = t * c.qDim();
+        if (kvHalfBlocks != null) {
+            // llama.cpp multiplies an F16 cache with its operand rounded to F16 (ggml's vec_dot_f16 takes halves on both
+            // sides): the queries here, the attention weights below. The cache is read as halves x 2^-112 (three vector
+            // operations where the exact conversion takes eleven) and the queries and weights are scaled by 2^112 to
+            // match: each product, exact inside the fma, is then the same product, so the bits are those of the exact
+            // conversion (a rounded query is at most 65504, and 65504 x 2^112 is a float)
+            query = halfQueries[worker];
+            System.arraycopy(q, qOff + h0 * hd, query, h0 * hd, (h1 - h0) * hd);
+            roundToScaledHalves(query, h0 * hd, (h1 - h0) * hd);
+            qOff = 0;
+        }
         for (int j = start; j <= pos; ) {
             int slot = j % blockSize;
             int m = Math.min(blockSize - slot, pos - j + 1);
-            float[] block = kvBlocks[table[j / blockSize]];
+            float[] block;
+            int ko;
+            if (kvHalfBlocks != null) {
+                // the KV head's keys of this block (hd rows of blockSize) as floats, once for all its query heads
+                block = kvKeys[worker];
+                halvesToScaledFloats(kvHalfBlocks[table[j / blockSize]], kOff, block, 0, hd * blockSize);
+                ko = slot;
+            } else {
+                block = kvBlocks[table[j / blockSize]];
+                ko = kOff + slot;
+            }
             for (int h = h0; h < h1; h++) {
-                AttentionKernels.scores(q, t * c.qDim() + h * hd, block, kOff + slot, blockSize, hd, m, scores,
+                AttentionKernels.scores(query, qOff + h * hd, block, ko, blockSize, hd, m, scores,
                         (h - h0) * count + j - start);
             }
             j += m;
@@ -382,6 +444,9 @@ public final class CpuBackend implements Backend {
                 scores[so + j] = slope == 0f ? scores[so + j] * scale : scores[so + j] * scale - slope * (pos - start - j);
             }
             AttentionKernels.softmax(scores, so, count);
+            if (kvHalfBlocks != null) {
+                roundToScaledHalves(scores, so, count);
+            }
             int outOff = t * c.qDim() + h * hd;
             Arrays.fill(att, outOff, outOff + hd, 0f);
         }
@@ -389,12 +454,65 @@ public final class CpuBackend implements Backend {
         for (int j = start; j <= pos; ) {
             int slot = j % blockSize;
             int m = Math.min(blockSize - slot, pos - j + 1);
-            float[] block = kvBlocks[table[j / blockSize]];
+            float[] block;
+            int vo;
+            int stride;
+            if (kvHalfBlocks != null) {
+                // the KV head's value rows of these m positions as floats, one after the other
+                block = kvValues[worker];
+                short[] src = kvHalfBlocks[table[j / blockSize]];
+                for (int i = 0; i < m; i++) {
+                    halvesToScaledFloats(src, vOff + (slot + i) * kvDim, block, i * hd, hd);
+                }
+                vo = 0;
+                stride = hd;
+            } else {
+                block = kvBlocks[table[j / blockSize]];
+                vo = vOff + slot * kvDim;
+                stride = kvDim;
+            }
             for (int h = h0; h < h1; h++) {
-                AttentionKernels.weightedSum(scores, (h - h0) * count + j - start, block, vOff + slot * kvDim, kvDim, hd, m,
+                AttentionKernels.weightedSum(scores, (h - h0) * count + j - start, block, vo, stride, hd, m,
                         att, t * c.qDim() + h * hd);
             }
             j += m;
+        }
+    }
+
+    /** {@code a[off, off + n)} rounded to halves ({@link VectorKernels#roundToHalves}), then times 2^112 (exact). */
+    static void roundToScaledHalves(float[] a, int off, int n) {
+        VectorKernels.roundToHalves(a, off, n);
+        for (int i = off; i < off + n; i++) {
+            a[i] *= 0x1p112f;
+        }
+    }
+
+    /**
+     * The halves {@code a[off, off + n)} times 2^-112 to {@code dst[dOff ..]}, exactly: {@link Simd#halvesToScaledFloats}
+     * where the halves are finite, else (an inf or NaN among them) {@link #halvesToFloats} and the product, which keeps
+     * inf and NaN.
+     */
+    static void halvesToScaledFloats(short[] a, int off, float[] dst, int dOff, int n) {
+        int v = L > 0 ? n - n % L : 0;
+        if (v > 0 && !Simd.halvesToScaledFloats(a, off, dst, dOff, v)) {
+            halvesToFloats(a, off, dst, dOff, v);
+            for (int i = dOff; i < dOff + v; i++) {
+                dst[i] *= 0x1p-112f;
+            }
+        }
+        for (int i = v; i < n; i++) {
+            dst[dOff + i] = ScalarKernels.halfToFloat(a[off + i]) * 0x1p-112f;
+        }
+    }
+
+    /** {@link Simd#halvesToFloats} for any {@code n} (the lanes, then {@link ScalarKernels#halfToFloat}: the same bits). */
+    static void halvesToFloats(short[] a, int off, float[] dst, int dOff, int n) {
+        int v = L > 0 ? n - n % L : 0;
+        if (v > 0) {
+            Simd.halvesToFloats(a, off, dst, dOff, v);
+        }
+        for (int i = v; i < n; i++) {
+            dst[dOff + i] = ScalarKernels.halfToFloat(a[off + i]);
         }
     }
 
@@ -593,8 +711,12 @@ public final class CpuBackend implements Backend {
                 throw new IllegalStateException("position " + pos + " has no KV block (table holds " + table.length + ")");
             }
             int id = table[pos / blockSize];
-            if (kvBlocks[id] == null) {
-                kvBlocks[id] = new float[blockFloats];
+            if (kvHalfBlocks != null) {
+                if (kvHalfBlocks[id] == null) {
+                    kvHalfBlocks[id] = new short[blockValues];
+                }
+            } else if (kvBlocks[id] == null) {
+                kvBlocks[id] = new float[blockValues];
             }
         }
     }

@@ -146,6 +146,11 @@ public final class ScalarKernels {
         return (short) (sign | half);
     }
 
+    /** {@code x} rounded to the nearest IEEE half (ties to even; past 65504 to inf), as a float: the twin of {@link VectorKernels#roundToHalves}. */
+    public static float roundToHalf(float x) {
+        return halfToFloat(floatToHalf(x));
+    }
+
     /** bfloat16 bits to float. */
     public static float bf16ToFloat(short h) {
         return Float.intBitsToFloat((h & 0xFFFF) << 16);

@@ -238,6 +238,36 @@ public final class VectorKernels {
     }
 
     /**
+     * Rounds {@code a[off, off + n)} in place to the nearest IEEE half, kept as floats: {@link ScalarKernels#roundToHalf}
+     * (the same bits), the values an F16 operand has (llama.cpp rounds the queries and the attention weights so when it
+     * multiplies them with an F16 KV cache). Per lane, without a conversion: with {@code s} the power of two 2^13 above
+     * {@code |x|}'s own (at least 2^-1), {@code (|x| + s) - s} rounds {@code |x|} to nearest even at the half's spacing
+     * (2^-10 of its power of two, and 2^-24 for the halves' subnormals) and is exact otherwise; the sign is put back. A
+     * vector holding 65520 or more (a half's inf), inf or NaN goes through the scalar definition.
+     */
+    public static void roundToHalves(float[] a, int off, int n) {
+        int i = 0;
+        if (L > 0) {
+            for (; i + L <= n; i += L) {
+                IntVector bits = FloatVector.fromArray(F, a, off + i).reinterpretAsInts();
+                IntVector mag = bits.and(0x7FFFFFFF);
+                if (mag.compare(VectorOperators.GE, 0x477FF000).anyTrue()) {
+                    for (int j = off + i; j < off + i + L; j++) {
+                        a[j] = ScalarKernels.roundToHalf(a[j]);
+                    }
+                    continue;
+                }
+                FloatVector s = mag.and(0x7F800000).add(13 << 23).lanewise(VectorOperators.MAX, 0x3F000000).reinterpretAsFloats();
+                mag.reinterpretAsFloats().add(s).sub(s).reinterpretAsInts().or(bits.and(0x80000000)).reinterpretAsFloats()
+                        .intoArray(a, off + i);
+            }
+        }
+        for (; i < n; i++) {
+            a[off + i] = ScalarKernels.roundToHalf(a[off + i]);
+        }
+    }
+
+    /**
      * {@link ScalarKernels#exp} of {@link Simd#L} values: {@code dst[dOff + i] = exp(-src[sOff + i])} when
      * {@code negate}, else {@code exp(src[sOff + i] - shift)} (the same bits as the scalar twin). Arrays in
      * and out, not a vector: whether C2 inlines a method of this size (over 250 bytecodes) depends on how hot

@@ -71,6 +71,8 @@ public final class SimdSelfCheck {
             new AttentionKernelsTest().vectorKernelsEqualScalarTwins(hd, 16);
         }
         new AttentionKernelsTest().softmaxIsThePlainOneWithThePolynomialExp();
+        new HalfRoundingTest().roundingToHalvesIsTheScalarDefinition();
+        new HalfRoundingTest().halvesToFloatsIsTheScalarDefinition();
         System.out.println("ok " + Simd.describe());
     }
 
