@@ -55,10 +55,16 @@ final class CliArgs {
         return values.containsKey(key) ? Long.parseLong(values.get(key)) : def;
     }
 
-    /** {@code --device auto|cpu|cuda} and {@code --gpu N} (a CUDA device ordinal) applied to {@code o}. */
+    /**
+     * {@code --device auto|cpu|cuda}, {@code --gpu N} (a CUDA device ordinal) and {@code --kv-cache-type f32|f16} (the CPU
+     * backend's KV cache) applied to {@code o}.
+     */
     dev.kindling.inference.EngineOptions device(dev.kindling.inference.EngineOptions o) {
         if (has("device")) {
             o = o.withDevice(get("device"));
+        }
+        if (has("kv-cache-type")) {
+            o = o.withKvCacheType(dev.kindling.inference.KvCacheType.parse(get("kv-cache-type")));
         }
         if (has("gpu")) {
             o = o.withGpuDevice(getInt("gpu", -1));

@@ -25,6 +25,7 @@ import java.util.Set;
  *   generate --model M (--prompt TEXT | --input IN.jsonl --output OUT.jsonl) [--max-tokens N]
  *            [--temperature T] [--top-p P] [--top-k K] [--min-p P] [--seed S] [--threads N]
  *            [--tokenizer FILE] [--llama2c-sampler] [--stop STRING] [--device auto|cpu|cuda] [--gpu N]
+ *            [--kv-cache-type f32|f16]
  * </pre>
  * With {@code --prompt} only the completion goes to stdout, streamed ({@code --prompt ""} starts
  * from BOS alone). With {@code --input} (JSON lines {@code {id, prompt}}) all rows are generated in
@@ -35,7 +36,7 @@ import java.util.Set;
  */
 public final class GenerateCommand {
     static final Set<String> OPTIONS = Set.of("model", "prompt", "input", "output", "max-tokens", "temperature", "top-p",
-            "top-k", "min-p", "seed", "threads", "tokenizer", "stop", "device", "gpu");
+            "top-k", "min-p", "seed", "threads", "tokenizer", "stop", "device", "gpu", "kv-cache-type");
     static final Set<String> FLAGS = Set.of("llama2c-sampler");
 
     private GenerateCommand() {}

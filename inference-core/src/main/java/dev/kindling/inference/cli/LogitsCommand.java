@@ -12,7 +12,7 @@ import java.nio.file.Path;
 import java.util.Set;
 
 /**
- * {@code kindling logits --model M --prompt TEXT [--top 50] [--threads N] [--tokenizer FILE] [--device D] [--gpu N]}: one
+ * {@code kindling logits --model M --prompt TEXT [--top 50] [--threads N] [--tokenizer FILE] [--device D] [--gpu N] [--kv-cache-type f32|f16]}: one
  * JSON object {@code {"tokens":[...],"logits":[... full vocabulary at the last position ...],
  * "top":[{"id","piece","logit"}...]}} (the prompt is encoded with BOS as the vocabulary says).
  *
@@ -31,7 +31,7 @@ public final class LogitsCommand {
         CliArgs a;
         EngineOptions o;
         try {
-            a = new CliArgs(args, Set.of("model", "prompt", "tokens", "top", "threads", "tokenizer", "device", "gpu"),
+            a = new CliArgs(args, Set.of("model", "prompt", "tokens", "top", "threads", "tokenizer", "device", "gpu", "kv-cache-type"),
                     Set.of("all-positions"));
             a.require("model");
             if (!a.has("tokens")) {

@@ -60,4 +60,24 @@ class CommandsTest {
         assertEquals(5, j.get("top").size());
         assertEquals(2, GenerateCommand.run(new String[] {"--prompt", "x"}, System.out, new PrintStream(new ByteArrayOutputStream())));
     }
+
+    @Test
+    void kvCacheTypeOptionReachesTheEngine() throws Exception {
+        String model = SharedData.require("llama2c/stories260K.gguf").toString();
+        String[] texts = new String[2];
+        String[] types = {"f32", "F16"};
+        for (int i = 0; i < 2; i++) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            int rc = LogitsCommand.run(new String[] {"--model", model, "--prompt", "Once upon a time", "--top", "3", "--kv-cache-type",
+                    types[i]}, new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
+            assertEquals(0, rc);
+            texts[i] = new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8)).get("logits").toString();
+        }
+        // the F16 cache rounds K, V, queries and weights: the same model gives other (close) logits
+        assertTrue(!texts[0].equals(texts[1]), "f16 changed no logit");
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertEquals(2, GenerateCommand.run(new String[] {"--model", model, "--prompt", "x", "--kv-cache-type", "q8"}, System.out,
+                new PrintStream(err, true, StandardCharsets.UTF_8)));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("KV cache type must be f32 or f16, got q8"), err.toString(StandardCharsets.UTF_8));
+    }
 }

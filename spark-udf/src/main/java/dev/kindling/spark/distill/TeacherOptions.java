@@ -31,6 +31,11 @@ public class TeacherOptions {
             description = "Rows a task keeps in the engine at once (default: 2 x --max-sequences).")
     public int maxInFlight;
 
+    @Option(names = "--kv-cache-type", defaultValue = "f32", paramLabel = "TYPE",
+            description = "How the CPU engine stores the KV cache: f32 (default) or f16 (llama.cpp's default: half the memory, "
+                    + "so twice the sequences fit).")
+    public String kvCacheType;
+
     @Option(names = "--chat", defaultValue = "auto", paramLabel = "MODE",
             description = "Prompts through the teacher's chat template as user messages: auto (when it has one, default), on, off.")
     public String chat;
@@ -40,7 +45,7 @@ public class TeacherOptions {
 
     public EngineSpec spec(String model, String modelTokenizer) {
         try {
-            return new EngineSpec(model, modelTokenizer, device, threads, maxSequences, 0, 0L, false);
+            return new EngineSpec(model, modelTokenizer, device, threads, maxSequences, 0, 0L, false, kvCacheType);
         } catch (IllegalArgumentException e) {
             throw KindlingException.usage(e.getMessage());
         }

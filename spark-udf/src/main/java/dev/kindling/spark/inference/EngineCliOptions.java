@@ -27,12 +27,17 @@ public class EngineCliOptions {
             description = "Rows a task keeps in the engine at once (default: 2 x --max-sequences).")
     public int maxInFlight;
 
+    @Option(names = "--kv-cache-type", defaultValue = "f32", paramLabel = "TYPE",
+            description = "How the CPU engine stores the KV cache: f32 (default) or f16 (llama.cpp's default: half the memory, "
+                    + "so twice the positions and sequences fit; K, V, queries and attention weights rounded as llama.cpp rounds them).")
+    public String kvCacheType;
+
     @Option(names = "--truncate-prompts", description = "Prompts longer than the context keep their end instead of failing the row.")
     public boolean truncatePrompts;
 
     public EngineSpec spec() {
         try {
-            return new EngineSpec(model, tokenizer, device, threads, maxSequences, 0, 0L, truncatePrompts);
+            return new EngineSpec(model, tokenizer, device, threads, maxSequences, 0, 0L, truncatePrompts, kvCacheType);
         } catch (IllegalArgumentException e) {
             throw KindlingException.usage(e.getMessage());
         }

@@ -1,6 +1,7 @@
 package dev.kindling.spark.inference;
 
 import dev.kindling.inference.EngineOptions;
+import dev.kindling.inference.KvCacheType;
 import java.io.Serializable;
 import java.nio.file.Path;
 
@@ -18,9 +19,11 @@ import java.nio.file.Path;
  * @param maxBatchTokens  tokens per forward step (prefill chunk); 0 = the engine's default
  * @param kvBudgetBytes   KV cache memory; 0 = the engine's default (a quarter of the free heap, at most 4 GiB)
  * @param truncatePrompts prompts longer than the context keep their end instead of failing the row
+ * @param kvCacheType     {@code f32} (default) or {@code f16}: how the CPU backend stores the KV cache (f16: llama.cpp's
+ *                        default, twice the positions in the same memory)
  */
 public record EngineSpec(String model, String tokenizer, String device, int threads, int maxSequences, int maxBatchTokens,
-        long kvBudgetBytes, boolean truncatePrompts) implements Serializable {
+        long kvBudgetBytes, boolean truncatePrompts, String kvCacheType) implements Serializable {
 
     public EngineSpec {
         if (model == null || model.isBlank()) {
@@ -31,6 +34,7 @@ public record EngineSpec(String model, String tokenizer, String device, int thre
         if (!device.equals("auto") && !device.equals("cpu") && !device.equals("cuda")) {
             throw new IllegalArgumentException("device must be auto, cpu or cuda, got " + device);
         }
+        kvCacheType = KvCacheType.parse(kvCacheType == null || kvCacheType.isBlank() ? "f32" : kvCacheType).label();
         if (threads < 0 || maxSequences < 1 || maxBatchTokens < 0 || kvBudgetBytes < 0) {
             throw new IllegalArgumentException("threads, batch tokens and KV budget must be >= 0 and max sequences >= 1");
         }
@@ -38,35 +42,39 @@ public record EngineSpec(String model, String tokenizer, String device, int thre
 
     /** The model with every setting at its default (threads = the executor's cores). */
     public static EngineSpec of(String model) {
-        return new EngineSpec(model, null, "auto", 0, 64, 0, 0L, false);
+        return new EngineSpec(model, null, "auto", 0, 64, 0, 0L, false, "f32");
     }
 
     public EngineSpec withThreads(int n) {
-        return new EngineSpec(model, tokenizer, device, n, maxSequences, maxBatchTokens, kvBudgetBytes, truncatePrompts);
+        return new EngineSpec(model, tokenizer, device, n, maxSequences, maxBatchTokens, kvBudgetBytes, truncatePrompts, kvCacheType);
     }
 
     public EngineSpec withMaxSequences(int n) {
-        return new EngineSpec(model, tokenizer, device, threads, n, maxBatchTokens, kvBudgetBytes, truncatePrompts);
+        return new EngineSpec(model, tokenizer, device, threads, n, maxBatchTokens, kvBudgetBytes, truncatePrompts, kvCacheType);
     }
 
     public EngineSpec withDevice(String d) {
-        return new EngineSpec(model, tokenizer, d, threads, maxSequences, maxBatchTokens, kvBudgetBytes, truncatePrompts);
+        return new EngineSpec(model, tokenizer, d, threads, maxSequences, maxBatchTokens, kvBudgetBytes, truncatePrompts, kvCacheType);
     }
 
     public EngineSpec withTokenizer(String t) {
-        return new EngineSpec(model, t, device, threads, maxSequences, maxBatchTokens, kvBudgetBytes, truncatePrompts);
+        return new EngineSpec(model, t, device, threads, maxSequences, maxBatchTokens, kvBudgetBytes, truncatePrompts, kvCacheType);
+    }
+
+    public EngineSpec withKvCacheType(String t) {
+        return new EngineSpec(model, tokenizer, device, threads, maxSequences, maxBatchTokens, kvBudgetBytes, truncatePrompts, t);
     }
 
     /** The per-JVM cache key once the thread count is known. */
     String key(int resolvedThreads) {
         return "engine:" + model + "|tok=" + tokenizer + "|dev=" + device + "|t=" + resolvedThreads + "|seq=" + maxSequences
-                + "|bt=" + maxBatchTokens + "|kv=" + kvBudgetBytes + "|trunc=" + truncatePrompts;
+                + "|bt=" + maxBatchTokens + "|kv=" + kvBudgetBytes + "|trunc=" + truncatePrompts + "|cache=" + kvCacheType;
     }
 
     /** Engine options for local files. */
     EngineOptions options(int resolvedThreads, Path localTokenizer) {
         EngineOptions o = EngineOptions.defaults().withThreads(resolvedThreads).withDevice(device).withMaxSequences(maxSequences)
-                .withTruncatePrompts(truncatePrompts);
+                .withTruncatePrompts(truncatePrompts).withKvCacheType(KvCacheType.parse(kvCacheType));
         if (maxBatchTokens > 0) {
             o = o.withMaxBatchTokens(maxBatchTokens);
         }

@@ -1,5 +1,6 @@
 package dev.kindling.spark.inference;
 
+import dev.kindling.inference.KvCacheType;
 import dev.kindling.spark.KindlingException;
 import java.util.Arrays;
 import org.apache.spark.ml.Transformer;
@@ -27,6 +28,7 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
     private final IntParam maxSequences;
     private final IntParam maxInFlight;
     private final BooleanParam truncatePrompts;
+    private final Param<String> kvCacheType;
     private final Param<String> errorCol;
     private final BooleanParam skipRejected;
 
@@ -40,11 +42,14 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
         maxInFlight = new IntParam(this, "maxInFlight", "rows a task keeps in the engine at once; 0 = 2 x maxSequences");
         truncatePrompts = new BooleanParam(this, "truncatePrompts",
                 "prompts longer than the context keep their end instead of failing the row");
+        kvCacheType = new Param<>(this, "kvCacheType", "f32 or f16: how the CPU engine stores the KV cache (f16: llama.cpp's "
+                + "default, half the memory)");
         errorCol = new Param<>(this, "errorCol", "column for a row's error (null when it went well)");
         skipRejected = new BooleanParam(this, "skipRejected",
                 "rows with a non-null 'reason' (rejected by an earlier stage) pass through untouched");
         setDefault(tokenizer, "");
         setDefault(device, "auto");
+        setDefault(kvCacheType, "f32");
         setDefault(threads, 0);
         setDefault(maxSequences, 64);
         setDefault(maxInFlight, 0);
@@ -89,6 +94,19 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
 
     public BooleanParam truncatePrompts() {
         return truncatePrompts;
+    }
+
+    public Param<String> kvCacheType() {
+        return kvCacheType;
+    }
+
+    public S setKvCacheType(String v) {
+        try {
+            set(kvCacheType, KvCacheType.parse(v).label());
+        } catch (IllegalArgumentException e) {
+            throw KindlingException.usage(stageName() + ": " + e.getMessage());
+        }
+        return self();
     }
 
     public Param<String> errorCol() {
@@ -144,7 +162,7 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
         return self();
     }
 
-    /** Applies every engine setting of {@code spec} (model, tokenizer, device, threads, batch). */
+    /** Applies every engine setting of {@code spec} (model, tokenizer, device, threads, batch, KV cache type). */
     public S setEngine(EngineSpec spec) {
         setModel(spec.model());
         setTokenizer(spec.tokenizer());
@@ -152,6 +170,7 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
         setThreads(spec.threads());
         setMaxSequences(spec.maxSequences());
         setTruncatePrompts(spec.truncatePrompts());
+        setKvCacheType(spec.kvCacheType());
         return self();
     }
 
@@ -174,7 +193,7 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
     public EngineSpec engineSpec() {
         int seqs = (Integer) getOrDefault(maxSequences);
         return new EngineSpec(getModel(), getOrDefault(tokenizer), getOrDefault(device), (Integer) getOrDefault(threads),
-                seqs, 0, 0L, (Boolean) getOrDefault(truncatePrompts));
+                seqs, 0, 0L, (Boolean) getOrDefault(truncatePrompts), getOrDefault(kvCacheType));
     }
 
     /** Rows a task keeps in flight. */

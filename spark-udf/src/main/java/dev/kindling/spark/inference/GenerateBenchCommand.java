@@ -1,5 +1,6 @@
 package dev.kindling.spark.inference;
 
+import dev.kindling.inference.KvCacheType;
 import dev.kindling.inference.bench.GenerateBench;
 import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.executor.LocalFiles;
@@ -37,6 +38,10 @@ public final class GenerateBenchCommand implements Callable<Integer> {
             + "per-repetition ratios), e.g. --batch 16 --versus-batch 1.")
     Integer versusBatch;
 
+    @Option(names = "--kv-cache-type", defaultValue = "f32", paramLabel = "TYPE",
+            description = "f32 (default) or f16 (llama.cpp's default KV cache; compare with it at long prompts).")
+    String kvCacheType;
+
     @Option(names = "--reps", defaultValue = "3", paramLabel = "N", description = "Timed repetitions, median reported (default: ${DEFAULT-VALUE}).")
     int reps;
 
@@ -49,8 +54,14 @@ public final class GenerateBenchCommand implements Callable<Integer> {
             throw KindlingException.usage("--prompt-tokens, --gen, --batch, --versus-batch and --reps must be >= 1");
         }
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        KvCacheType kv;
+        try {
+            kv = KvCacheType.parse(kvCacheType);
+        } catch (IllegalArgumentException e) {
+            throw KindlingException.usage(e.getMessage());
+        }
         GenerateBench.Result r = GenerateBench.run(LocalFiles.localize(model), promptTokens, gen, t, batch,
-                versusBatch != null ? versusBatch : 0, reps, warmup);
+                versusBatch != null ? versusBatch : 0, reps, warmup, kv);
         spec.commandLine().getOut().println(r.toJson());
         spec.commandLine().getOut().flush();
         return 0;

@@ -95,6 +95,7 @@ public final class GenerateCommand extends SparkCommand {
         if (engine.threads > 0) {
             args.addAll(List.of("--threads", String.valueOf(engine.threads)));
         }
+        args.addAll(List.of("--kv-cache-type", engine.kvCacheType));
         if (engine.tokenizer != null) {
             args.addAll(List.of("--tokenizer", dev.kindling.spark.executor.LocalFiles.localize(engine.tokenizer).toString()));
         }

@@ -34,10 +34,13 @@ public final class LogitsCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", paramLabel = "FILE", description = "A tokenizer file instead of the model's vocabulary.")
     String tokenizer;
 
+    @Option(names = "--kv-cache-type", defaultValue = "f32", paramLabel = "TYPE", description = "f32 (default) or f16 (llama.cpp's default).")
+    String kvCacheType;
+
     @Override
     public Integer call() throws Exception {
         List<String> args = new ArrayList<>(List.of("--model", LocalFiles.localize(model).toString(), "--prompt", prompt,
-                "--top", String.valueOf(top)));
+                "--top", String.valueOf(top), "--kv-cache-type", kvCacheType));
         if (threads != null) {
             args.addAll(List.of("--threads", String.valueOf(threads)));
         }

@@ -75,7 +75,7 @@ public final class SparkGenerateBenchCommand extends SparkCommand {
     @Override
     protected int run(JobRun run) {
         SparkSession spark = run.spark();
-        EngineSpec engineSpec = new EngineSpec(model, null, "auto", threads, maxSequences, 0, 0L, false);
+        EngineSpec engineSpec = new EngineSpec(model, null, "auto", threads, maxSequences, 0, 0L, false, "f32");
         int resolvedThreads = threads > 0 ? threads : ExecutorCores.current();
         int parts = partitions > 0 ? partitions : spark.sparkContext().defaultParallelism();
         List<String> texts = prompts(prompts);

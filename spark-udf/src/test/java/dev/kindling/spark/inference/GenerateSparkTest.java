@@ -12,6 +12,7 @@ import dev.kindling.inference.Completion;
 import dev.kindling.inference.Engine;
 import dev.kindling.inference.EngineOptions;
 import dev.kindling.inference.GenerationRequest;
+import dev.kindling.inference.KvCacheType;
 import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.TestSpark;
 import dev.kindling.tokenizer.Tokenizer;
@@ -88,6 +89,34 @@ class GenerateSparkTest {
             assertEquals(c.finishReason().label(), g.getString(2));
             assertTrue(g.getDouble(3) < 0, "a log-probability");
         }
+    }
+
+    @Test
+    void theKvCacheTypeReachesTheExecutorsEngines() {
+        SparkSession spark = TestSpark.session();
+        List<String> prompts = Stories.prompts(8);
+        List<Row> rows = generate().setKvCacheType("F16").setMaxTokens(16).transform(Stories.promptFrame(spark, prompts, 2))
+                .select("id", "generation").collectAsList();
+        List<GenerationRequest> reqs = new ArrayList<>();
+        for (String p : prompts) {
+            reqs.add(GenerationRequest.of(p).withMaxTokens(16).withLogprobs(0));
+        }
+        List<Completion> f16;
+        List<Completion> f32;
+        try (Engine e = Engine.open(Stories.model(), EngineOptions.defaults().withThreads(2).withKvCacheType(KvCacheType.F16))) {
+            f16 = e.generate(reqs);
+        }
+        f32 = alone(Stories.model(), reqs);
+        boolean anyDiffers = false;
+        for (Row r : rows) {
+            int i = Integer.parseInt(r.getString(0).substring(1));
+            Row g = r.getStruct(1);
+            assertArrayEquals(f16.get(i).tokens(), toInts(g.getList(1)), "tokens of prompt " + i);
+            assertEquals(Generate.toRow(f16.get(i)).getDouble(3), g.getDouble(3), "log-probability of prompt " + i);
+            anyDiffers |= Generate.toRow(f32.get(i)).getDouble(3) != g.getDouble(3);
+        }
+        assertTrue(anyDiffers, "the F16 cache gave the F32 cache's log-probabilities");
+        assertThrows(KindlingException.class, () -> generate().setKvCacheType("q4"));
     }
 
     @Test
