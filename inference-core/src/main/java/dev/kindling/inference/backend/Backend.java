@@ -24,7 +24,7 @@ import dev.kindling.inference.model.ModelConfig;
  * Not thread-safe: the engine calls it from its single step thread.
  */
 public interface Backend extends AutoCloseable {
-    /** For logs and benchmark output, e.g. {@code "cpu (2 threads, 512-bit vectors)"}. */
+    /** For logs and benchmark output, e.g. {@code "cpu (2 threads, 512-bit vectors, f32 KV cache)"}. */
     String describe();
 
     ModelConfig config();

@@ -84,12 +84,7 @@ public final class GenerateBench {
         System.out.println(run(Path.of(model), promptTokens, gen, threads, batch, versus, reps, warmup, kv).toJson());
     }
 
-    /** {@code versusBatch}: 0, or the batch size to pair every repetition with (see the class comment). */
-    public static Result run(Path model, int promptTokens, int gen, int threads, int batch, int versusBatch, int reps, int warmup) {
-        return run(model, promptTokens, gen, threads, batch, versusBatch, reps, warmup, KvCacheType.F32);
-    }
-
-    /** {@link #run} with the CPU backend's KV cache stored as {@code kv}. */
+    /** {@code versusBatch}: 0, or the batch size to pair every repetition with (see the class comment); {@code kv}: the CPU backend's KV cache. */
     public static Result run(Path model, int promptTokens, int gen, int threads, int batch, int versusBatch, int reps, int warmup,
             KvCacheType kv) {
         if (batch < 1 || versusBatch < 0) {

@@ -96,7 +96,7 @@ public final class CpuBackend implements Backend {
      */
     public CpuBackend(Model model, int threads, int maxBatchTokens, int kvBlockSize, long kvBudgetBytes, KvCacheType kvType) {
         this.model = model;
-        this.kvType = kvType;
+        this.kvType = java.util.Objects.requireNonNull(kvType, "kvType");
         this.c = model.config();
         this.arch = c.architecture();
         this.w = model.weights();

@@ -85,7 +85,7 @@ public final class Devices {
         }
         return switch (o.device()) {
             case "cpu" -> cpu.get();
-            case "cuda" -> CudaBackend.open(model, cudaOptions(o));
+            case "cuda" -> cuda(model, o);
             default -> {
                 CudaProbe.Result probe = CudaProbe.get();
                 if (!probe.available()) {
@@ -93,7 +93,7 @@ public final class Devices {
                     yield cpu.get();
                 }
                 try {
-                    yield CudaBackend.open(model, cudaOptions(o));
+                    yield cuda(model, o);
                 } catch (RuntimeException | LinkageError e) {
                     // any failure to bring the model up on the GPU (an init error, out of memory, a
                     // shape the kernels do not take) leaves the CPU, which always works
@@ -102,6 +102,15 @@ public final class Devices {
                 }
             }
         };
+    }
+
+    private static Backend cuda(Model model, EngineOptions o) {
+        Backend b = CudaBackend.open(model, cudaOptions(o));
+        if (o.kvCacheType() != dev.kindling.inference.KvCacheType.F32) {
+            logOnce("KV cache type " + o.kvCacheType().label() + " applies to the CPU backend; the CUDA backend keeps its own "
+                    + "(F16 for F16, BF16 and quantized models, F32 for F32 models)");
+        }
+        return b;
     }
 
     static void logOnce(String message) {

@@ -88,16 +88,23 @@ class HalfRoundingTest {
                         "scaled half " + Integer.toHexString(all[off + i] & 0xFFFF));
                 assertEquals(Float.floatToIntBits(f), Float.floatToIntBits(scaled[1 + i] * 0x1p112f));
             }
-            // finite halves only: the three-operation form, not the fallback
-            short[] finite = new short[64];
-            for (int i = 0; i < finite.length; i++) {
-                finite[i] = (short) (i * 977);
-            }
-            float[] fs = new float[64];
-            CpuBackend.halvesToScaledFloats(finite, 0, fs, 0, 64);
-            for (int i = 0; i < 64; i++) {
-                assertEquals(ScalarKernels.halfToFloat(finite[i]) * 0x1p-112f, fs[i]);
-            }
         }
+        // finite halves (bit 10 cleared: no all-ones exponent) take the three-operation form; one inf sends its vector
+        // to the exact conversion, with the same values
+        short[] finite = new short[64];
+        for (int i = 0; i < finite.length; i++) {
+            finite[i] = (short) ((i * 977) & 0xFBFF);
+        }
+        float[] fs = new float[64];
+        if (Simd.L > 0) {
+            assertTrue(Simd.halvesToScaledFloats(finite, 0, fs, 0, 64 - 64 % Simd.L));
+            finite[5] = (short) 0xFC00; // -inf
+            assertTrue(!Simd.halvesToScaledFloats(finite, 0, fs, 0, 64 - 64 % Simd.L));
+        }
+        CpuBackend.halvesToScaledFloats(finite, 0, fs, 0, 64);
+        for (int i = 0; i < 64; i++) {
+            assertEquals(Float.floatToRawIntBits(ScalarKernels.halfToFloat(finite[i]) * 0x1p-112f), Float.floatToRawIntBits(fs[i]));
+        }
+        assertEquals(Float.NEGATIVE_INFINITY, fs[5]);
     }
 }
