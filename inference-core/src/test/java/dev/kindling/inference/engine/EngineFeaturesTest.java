@@ -169,6 +169,13 @@ class EngineFeaturesTest {
             // the rounding of K, V, queries and weights moves the log-probs a little on a real model, not the greedy text
             GenerationRequest greedy = GenerationRequest.of("Once upon a time").withMaxTokens(60);
             assertEquals(engine.generate(greedy).text(), f16.generate(greedy).text());
+            // a shared prompt's F16 blocks are reused as they are
+            String system = "Once upon a time, there was a little girl named Lily. She liked to play in the park with her friends. ";
+            Completion first = f16.generate(GenerationRequest.of(system + "One day").withMaxTokens(20));
+            long before = f16.stats().cachedPromptTokens;
+            Completion second = f16.generate(GenerationRequest.of(system + "One day").withMaxTokens(20));
+            assertTrue(f16.stats().cachedPromptTokens - before >= 16, "the second request reuses the prompt's full blocks");
+            assertArrayEquals(first.tokens(), second.tokens());
         }
     }
 
