@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindling.inference.Engine;
 import dev.kindling.inference.EngineOptions;
+import dev.kindling.inference.GenerationRequest;
 import dev.kindling.inference.KvCacheType;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -15,28 +16,49 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The F16 KV cache's offsets past the first block and inside a partial one, with the attention variants: grouped
- * query heads (llama31), a sliding window (mistral, window 6), per-layer KV heads (deci), ALiBi (bloom, mpt). Blocks
+ * query heads (llama31), a sliding window (mistral, window 6), per-layer KV heads (deci), ALiBi (bloom, mpt), one KV
+ * head (falcon: its query heads split over tasks, each converting the blocks), partial rotary (phi2). Blocks
  * change where positions are kept, not the order of any sum, so the logits must be the same bits with blocks of 5
- * positions (a 23-token prompt spans five, the last one partial) as with blocks of 16; and not the F32 cache's bits.
+ * positions (a 23-token prompt spans five, the last one partial) as with blocks of 16, and so are 24 greedy tokens
+ * decoded one per step after it; and the logits are not the F32 cache's.
  * LlamaCppParityTest checks the values themselves against llama.cpp's F16 cache.
  */
 class F16CacheLayoutTest {
     @TempDir
     static Path dir;
 
+    /** The logits after each prefix, then (last row) the 24 greedy tokens after the whole prompt as floats. */
     static float[][] logits(Path model, KvCacheType kv, int blockSize, int[] tokens, int[] prefixes) {
         try (Engine e = Engine.open(model, EngineOptions.defaults().withThreads(2).withDevice("cpu").withKvCacheType(kv)
                 .withKvBlockSize(blockSize))) {
-            float[][] out = new float[prefixes.length][];
+            float[][] out = new float[prefixes.length + 1][];
             for (int i = 0; i < prefixes.length; i++) {
                 out[i] = e.logits(Arrays.copyOf(tokens, prefixes[i]));
+            }
+            // one token per step: attention splits a KV head's query heads over tasks when there are few (falcon)
+            int[] greedy = e.generate(GenerationRequest.ofTokens(tokens).withMaxTokens(24).withIgnoreEos(true)).tokens();
+            // each is the argmax of a prefill over the prompt and the tokens before it (a step of many tokens: one task
+            // per KV head), the same bits whatever the step
+            for (int i = 0; i < greedy.length; i++) {
+                int[] prefix = Arrays.copyOf(tokens, tokens.length + i);
+                System.arraycopy(greedy, 0, prefix, tokens.length, i);
+                float[] l = e.logits(prefix);
+                int best = 0;
+                for (int v = 1; v < l.length; v++) {
+                    best = l[v] > l[best] ? v : best;
+                }
+                assertEquals(best, greedy[i], model.getFileName() + ", " + kv + ": greedy token " + i + " against its prefill's argmax");
+            }
+            out[prefixes.length] = new float[greedy.length];
+            for (int i = 0; i < greedy.length; i++) {
+                out[prefixes.length][i] = greedy[i];
             }
             return out;
         }
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama31", "mistral", "deci", "bloom", "mpt"})
+    @ValueSource(strings = {"llama31", "mistral", "deci", "bloom", "mpt", "falcon", "phi2"})
     void sameBitsWhateverTheBlockSize(String name) throws Exception {
         TinyArchs.Case c = TinyArchs.byName(name);
         Path gguf = dir.resolve(name + ".gguf");
@@ -50,6 +72,7 @@ class F16CacheLayoutTest {
         float[][] small = logits(gguf, KvCacheType.F16, 5, tokens, prefixes);
         float[][] large = logits(gguf, KvCacheType.F16, 16, tokens, prefixes);
         float[][] f32 = logits(gguf, KvCacheType.F32, 16, tokens, prefixes);
+        assertEquals(Arrays.toString(large[prefixes.length]), Arrays.toString(small[prefixes.length]), name + ": greedy tokens");
         boolean differsFromF32 = false;
         for (int i = 0; i < prefixes.length; i++) {
             for (int v = 0; v < small[i].length; v++) {
