@@ -44,6 +44,9 @@ public final class SparkGenerateBenchCommand extends SparkCommand {
     @Option(names = "--max-sequences", defaultValue = "64", paramLabel = "N", description = "Engine batch (default: ${DEFAULT-VALUE}).")
     int maxSequences;
 
+    @Option(names = "--kv-cache-type", defaultValue = "f32", paramLabel = "TYPE", description = "f32 (default) or f16.")
+    String kvCacheType;
+
     @Option(names = "--partitions", defaultValue = "0", paramLabel = "N", description = "Partitions of the prompts (default: Spark's default parallelism).")
     int partitions;
 
@@ -75,7 +78,12 @@ public final class SparkGenerateBenchCommand extends SparkCommand {
     @Override
     protected int run(JobRun run) {
         SparkSession spark = run.spark();
-        EngineSpec engineSpec = new EngineSpec(model, null, "auto", threads, maxSequences, 0, 0L, false, "f32");
+        EngineSpec engineSpec;
+        try {
+            engineSpec = new EngineSpec(model, null, "auto", threads, maxSequences, 0, 0L, false, kvCacheType);
+        } catch (IllegalArgumentException e) {
+            throw KindlingException.usage(e.getMessage());
+        }
         int resolvedThreads = threads > 0 ? threads : ExecutorCores.current();
         int parts = partitions > 0 ? partitions : spark.sparkContext().defaultParallelism();
         List<String> texts = prompts(prompts);
@@ -114,12 +122,12 @@ public final class SparkGenerateBenchCommand extends SparkCommand {
         double sm = median(s);
         // where Spark's time goes beyond the engine's: the same job with the engine left out (read the
         // cached prompts, run the partition loop's Spark side, write to noop) is Spark's fixed cost per job
-        run.out().println(String.format(Locale.ROOT, "{\"bench\":\"spark-generate\",\"model\":\"%s\",\"threads\":%d,\"max_sequences\":%d,"
+        run.out().println(String.format(Locale.ROOT, "{\"bench\":\"spark-generate\",\"model\":\"%s\",\"kv_cache\":\"%s\",\"threads\":%d,\"max_sequences\":%d,"
                 + "\"prompts\":%d,\"max_tokens\":%d,\"partitions\":%d,\"master\":\"%s\",\"engine_tokens\":%d,\"spark_tokens\":%d,"
                 + "\"engine_tok_s\":%.1f,\"spark_tok_s\":%.1f,\"spark_vs_engine\":%.3f,\"spark_overhead_pct\":%.1f,"
                 + "\"engine_s\":%.2f,\"spark_s\":%.2f,\"spark_job_without_engine_s\":%.2f,"
                 + "\"engine_tok_s_runs\":%s,\"spark_tok_s_runs\":%s}",
-                engineSpec.modelName(), resolvedThreads, maxSequences, prompts, maxTokens, parts, spark.sparkContext().master(),
+                engineSpec.modelName(), engineSpec.kvCacheType(), resolvedThreads, maxSequences, prompts, maxTokens, parts, spark.sparkContext().master(),
                 engineTokens, sparkTokens, em, sm, sm / em, 100 * (1 - sm / em), median(es), median(ss), median(fixed), fmt(e), fmt(s)));
         df.unpersist();
         return 0;

@@ -166,10 +166,12 @@ class InferenceCliTest {
         JsonNode bj = JSON.readTree(b.out());
         assertTrue(bj.get("decode_tok_s").asDouble() > 0, b.out());
         assertNull(bj.get("decode_ratio"), b.out());
+        assertEquals("f32", bj.get("kv_cache").asText(), b.out());
         Cli.Result v = Cli.run("bench", "generate", "--model", Stories.model().toString(), "--prompt-tokens", "8", "--gen", "4",
-                "--threads", "1", "--reps", "1", "--warmup", "0", "--batch", "3", "--versus-batch", "1");
+                "--threads", "1", "--reps", "1", "--warmup", "0", "--batch", "3", "--versus-batch", "1", "--kv-cache-type", "f16");
         assertEquals(0, v.code(), v.toString());
         JsonNode vj = JSON.readTree(v.out());
+        assertEquals("f16", vj.get("kv_cache").asText(), v.out());
         assertEquals(3, vj.get("batch").asInt());
         assertEquals(1, vj.get("versus_batch").asInt());
         double agg = vj.get("decode_tok_s").asDouble(), one = vj.get("versus_decode_tok_s").asDouble();
@@ -179,9 +181,10 @@ class InferenceCliTest {
         assertEquals(agg / one, vj.get("decode_ratio").asDouble(), rounding, v.out());
         TestSpark.session();
         Cli.Result s = Cli.run("bench", "spark-generate", "--model", Stories.model().toString(), "--prompts", "12",
-                "--max-tokens", "4", "--threads", "2", "--reps", "1");
+                "--max-tokens", "4", "--threads", "2", "--reps", "1", "--kv-cache-type", "f16");
         assertEquals(0, s.code(), s.toString());
         JsonNode sj = JSON.readTree(s.out());
+        assertEquals("f16", sj.get("kv_cache").asText(), s.out());
         assertEquals(sj.get("engine_tokens").asLong(), sj.get("spark_tokens").asLong(), "the same work: " + s.out());
         assertTrue(sj.get("engine_tok_s").asDouble() > 0 && sj.get("spark_tok_s").asDouble() > 0, s.out());
         assertTrue(sj.get("spark_job_without_engine_s").asDouble() > 0 && sj.get("engine_s").asDouble() > 0, s.out());
