@@ -47,6 +47,14 @@ import java.util.Arrays;
  * exactly, one KV head and block at a time.
  */
 public final class CpuBackend implements Backend {
+    /**
+     * Blocks of an F16 cache that {@link #attend} converts in one run before their products: one loop of independent
+     * loads over 16 blocks keeps more cache lines in flight than a block's worth between the products, where the F16
+     * cache's cost is (its first touch: converting one block over and over from cache ran 10-15% faster than the real
+     * cache). Decode at 1,024 tokens, 8 alternated JVMs: median 43.1 against 41.5 tok/s for one block at a time, faster
+     * in 6 (docs/cpu-inference-log.md). Scratch: 16 blocks of one KV head's keys and values per worker.
+     */
+    static final int HALF_RUN_BLOCKS = 16;
     private final Model model;
     private final ModelConfig c;
     private final Architecture arch;
@@ -64,8 +72,8 @@ public final class CpuBackend implements Backend {
     private final float[][] kvBlocks;
     private final short[][] kvHalfBlocks;
     /**
-     * Per worker, with an F16 cache: one KV head's keys of a block, then its values, as floats; and the task's queries
-     * rounded to halves (see {@link #attend}).
+     * Per worker, with an F16 cache: one KV head's keys of a run of {@link #HALF_RUN_BLOCKS} blocks, then its values, as
+     * floats; and the task's queries rounded to halves (see {@link #attend}).
      */
     private final float[][] kvKeys, kvValues, halfQueries;
     private final MatMul.Scratch[] scratch;
@@ -121,8 +129,8 @@ public final class CpuBackend implements Backend {
         boolean halves = kvType == KvCacheType.F16;
         this.kvBlocks = halves ? null : new float[blockCount][];
         this.kvHalfBlocks = halves ? new short[blockCount][] : null;
-        this.kvKeys = halves ? new float[threads][c.headDim() * kvBlockSize] : null;
-        this.kvValues = halves ? new float[threads][c.headDim() * kvBlockSize] : null;
+        this.kvKeys = halves ? new float[threads][HALF_RUN_BLOCKS * c.headDim() * kvBlockSize] : null;
+        this.kvValues = halves ? new float[threads][HALF_RUN_BLOCKS * c.headDim() * kvBlockSize] : null;
         this.halfQueries = halves ? new float[threads][c.qDim()] : null;
         int embDim = w.tokenEmbedding().cols();
         int maxCols = Math.max(Math.max(Math.max(c.dim(), c.hiddenDim()), c.qDim()), embDim);
@@ -416,16 +424,22 @@ public final class CpuBackend implements Backend {
             roundToScaledHalves(query, h0 * hd, (h1 - h0) * hd);
             qOff = 0;
         }
-        for (int j = start; j <= pos; ) {
+        for (int j = start, b = 0; j <= pos; b++) {
             int slot = j % blockSize;
             int m = Math.min(blockSize - slot, pos - j + 1);
             float[] block;
             int ko;
             if (kvHalfBlocks != null) {
-                // the KV head's keys of this block (hd rows of blockSize) as floats, once for all its query heads
+                // the KV head's keys (hd rows of blockSize per block) as floats, once for all its query heads, a run of
+                // blocks at a time
                 block = kvKeys[worker];
-                halvesToScaledFloats(kvHalfBlocks[table[j / blockSize]], kOff, block, 0, hd * blockSize);
-                ko = slot;
+                int inRun = b % HALF_RUN_BLOCKS;
+                if (inRun == 0) {
+                    for (int jj = j, i = 0; jj <= pos && i < HALF_RUN_BLOCKS; i++, jj += blockSize - jj % blockSize) {
+                        halvesToScaledFloats(kvHalfBlocks[table[jj / blockSize]], kOff, block, i * hd * blockSize, hd * blockSize);
+                    }
+                }
+                ko = inRun * hd * blockSize + slot;
             } else {
                 block = kvBlocks[table[j / blockSize]];
                 ko = kOff + slot;
@@ -451,20 +465,28 @@ public final class CpuBackend implements Backend {
             Arrays.fill(att, outOff, outOff + hd, 0f);
         }
         int vOff = kvOffset(l, 1, 0) + kvh * hd;
-        for (int j = start; j <= pos; ) {
+        for (int j = start, b = 0, runStart = start; j <= pos; b++) {
             int slot = j % blockSize;
             int m = Math.min(blockSize - slot, pos - j + 1);
             float[] block;
             int vo;
             int stride;
             if (kvHalfBlocks != null) {
-                // the KV head's value rows of these m positions as floats, one after the other
+                // the KV head's value rows as floats, one after the other, a run of blocks at a time
                 block = kvValues[worker];
-                short[] src = kvHalfBlocks[table[j / blockSize]];
-                for (int i = 0; i < m; i++) {
-                    halvesToScaledFloats(src, vOff + (slot + i) * kvDim, block, i * hd, hd);
+                if (b % HALF_RUN_BLOCKS == 0) {
+                    runStart = j;
+                    for (int jj = j, i = 0; jj <= pos && i < HALF_RUN_BLOCKS; i++) {
+                        int sl = jj % blockSize;
+                        int mm = Math.min(blockSize - sl, pos - jj + 1);
+                        short[] src = kvHalfBlocks[table[jj / blockSize]];
+                        for (int r = 0; r < mm; r++) {
+                            halvesToScaledFloats(src, vOff + (sl + r) * kvDim, block, (jj - j + r) * hd, hd);
+                        }
+                        jj += mm;
+                    }
                 }
-                vo = 0;
+                vo = (j - runStart) * hd;
                 stride = hd;
             } else {
                 block = kvBlocks[table[j / blockSize]];

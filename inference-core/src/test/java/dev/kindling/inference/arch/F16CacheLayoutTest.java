@@ -19,7 +19,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * query heads (llama31), a sliding window (mistral, window 6), per-layer KV heads (deci), ALiBi (bloom, mpt), one KV
  * head (falcon: its query heads split over tasks, each converting the blocks), partial rotary (phi2). Blocks
  * change where positions are kept, not the order of any sum, so the logits must be the same bits with blocks of 5
- * positions (a 23-token prompt spans five, the last one partial) as with blocks of 16, and so are 24 greedy tokens
+ * positions (a 23-token prompt spans five, the last one partial) or of 2 (the 47 positions with the greedy tokens
+ * span more than one run of {@code CpuBackend.HALF_RUN_BLOCKS} blocks) as with blocks of 16, and so are 24 greedy tokens
  * decoded one per step after it; and the logits are not the F32 cache's.
  * LlamaCppParityTest checks the values themselves against llama.cpp's F16 cache.
  */
@@ -69,16 +70,20 @@ class F16CacheLayoutTest {
             tokens[i] = 1 + (i * 37 + 11) % (vocab - 1);
         }
         int[] prefixes = {4, 5, 11, 16, 23};
+        float[][] tiny = logits(gguf, KvCacheType.F16, 2, tokens, prefixes);
         float[][] small = logits(gguf, KvCacheType.F16, 5, tokens, prefixes);
         float[][] large = logits(gguf, KvCacheType.F16, 16, tokens, prefixes);
         float[][] f32 = logits(gguf, KvCacheType.F32, 16, tokens, prefixes);
         assertEquals(Arrays.toString(large[prefixes.length]), Arrays.toString(small[prefixes.length]), name + ": greedy tokens");
+        assertEquals(Arrays.toString(large[prefixes.length]), Arrays.toString(tiny[prefixes.length]), name + ": greedy tokens, blocks of 2");
         boolean differsFromF32 = false;
         for (int i = 0; i < prefixes.length; i++) {
             for (int v = 0; v < small[i].length; v++) {
                 assertTrue(Float.isFinite(small[i][v]), name + ": logit " + v + " after " + prefixes[i] + " tokens");
                 assertEquals(Float.floatToIntBits(large[i][v]), Float.floatToIntBits(small[i][v]),
                         name + ": logit " + v + " after " + prefixes[i] + " tokens, blocks of 5 against 16");
+                assertEquals(Float.floatToIntBits(large[i][v]), Float.floatToIntBits(tiny[i][v]),
+                        name + ": logit " + v + " after " + prefixes[i] + " tokens, blocks of 2 against 16");
             }
             differsFromF32 |= !Arrays.equals(large[i], f32[i]);
         }
