@@ -22,9 +22,10 @@ public enum ActivationFormat {
         switch (this) {
             case F32 -> System.arraycopy(x, off, out, off, n);
             case F16 -> {
-                for (int i = 0; i < n; i++) {
-                    out[off + i] = ScalarKernels.halfToFloat(ScalarKernels.floatToHalf(x[off + i]));
-                }
+                // the rounding the F16 KV cache applies to its queries and weights, in vector lanes (same bits as
+                // ScalarKernels.roundToHalf, the scalar definition)
+                System.arraycopy(x, off, out, off, n);
+                VectorKernels.roundToHalves(out, off, n);
             }
             case BF16 -> {
                 for (int i = 0; i < n; i++) {

@@ -146,7 +146,11 @@ public final class ScalarKernels {
         return (short) (sign | half);
     }
 
-    /** {@code x} rounded to the nearest IEEE half (ties to even; past 65504 to inf), as a float: the twin of {@link VectorKernels#roundToHalves}. */
+    /**
+     * {@code x} rounded to the nearest IEEE half (ties to even; past 65504 to inf), as a float: the twin of
+     * {@link VectorKernels#roundToHalves}, which F16 activations ({@link ActivationFormat#F16}) and the F16 KV cache's
+     * queries and weights go through.
+     */
     public static float roundToHalf(float x) {
         return halfToFloat(floatToHalf(x));
     }

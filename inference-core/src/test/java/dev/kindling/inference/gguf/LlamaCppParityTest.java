@@ -232,7 +232,7 @@ class LlamaCppParityTest {
             try (Engine e = Engine.open(model, o)) {
                 logits = e.logits(prefix);
             }
-            int ourChoice = argmax(toDoubles(logits));
+            int ourChoice = argmax(asDoubles(logits));
             double margin = logits[ourChoice] - logits[expectedGreedy[first]]; // log-prob difference
             int better = 0;
             for (float v : logits) {
@@ -246,8 +246,7 @@ class LlamaCppParityTest {
         }
     }
 
-    /** Max |log-prob difference| between ours and shared/tools/ref/ref_forward.py (float64). */
-    private static double[] toDoubles(float[] v) {
+    private static double[] asDoubles(float[] v) {
         double[] d = new double[v.length];
         for (int i = 0; i < v.length; i++) {
             d[i] = v[i];
@@ -255,6 +254,7 @@ class LlamaCppParityTest {
         return d;
     }
 
+    /** Max |log-prob difference| between ours and shared/tools/ref/ref_forward.py (float64). */
     static double refForward(Path model, int[] tokens, double[][] ours) throws Exception {
         Path ref = SharedData.requireShared("tools/ref/ref_forward.py");
         StringBuilder json = new StringBuilder("{\"positions\":[");
