@@ -25,12 +25,36 @@ public final class GgufHparams {
         return new ModelFormatException(gguf.path(), message);
     }
 
+    /**
+     * The sizes a corrupt file could set to 0, a negative number or something absurd, and the most each may be: far
+     * past any real model (the largest have ~130 layers, dimension 16-25K, 128 heads, 10M positions), and small enough
+     * that the arrays and products sized by them cannot overflow an int or exhaust the heap before the weights' own
+     * checks run. A value outside {@code 1..max} fails naming the key.
+     */
+    private static final java.util.Map<String, Integer> SIZE_LIMITS = java.util.Map.of(
+            "block_count", 1 << 16,
+            "embedding_length", 1 << 20,
+            "feed_forward_length", 1 << 24,
+            "attention.head_count", 1 << 16,
+            "attention.head_count_kv", 1 << 16,
+            "attention.key_length", 1 << 16,
+            "attention.value_length", 1 << 16,
+            "context_length", 1 << 30);
+
     public int integer(String key) {
-        return gguf.getInt(p + key);
+        return checked(key, gguf.getInt(p + key));
     }
 
     public int integer(String key, int defaultValue) {
-        return gguf.getInt(p + key, defaultValue);
+        return gguf.has(p + key) ? integer(key) : defaultValue;
+    }
+
+    private int checked(String key, int v) {
+        Integer max = SIZE_LIMITS.get(key);
+        if (max != null && (v < 1 || v > max)) {
+            throw fail(p + key + " = " + v + " is out of range (1.." + max + ")");
+        }
+        return v;
     }
 
     public float real(String key, float defaultValue) {
@@ -53,16 +77,23 @@ public final class GgufHparams {
         if (!gguf.has(p + key)) {
             return null;
         }
+        checked("block_count", layers);
         GgufValue v = gguf.get(p + key).orElseThrow();
         if (v.isArray()) {
             int[] a = gguf.getIntArray(p + key);
             if (a.length != layers) {
                 throw fail(p + key + " has " + a.length + " values for " + layers + " layers");
             }
+            for (int x : a) {
+                // 0 passes here: a layer without attention or feed-forward, which ModelConfig explains if unsupported
+                if (x != 0) {
+                    checked(key, x);
+                }
+            }
             return a;
         }
         int[] a = new int[layers];
-        java.util.Arrays.fill(a, gguf.getInt(p + key));
+        java.util.Arrays.fill(a, integer(key));
         return a;
     }
 

@@ -118,7 +118,8 @@ public final class Scheduler implements AutoCloseable {
         if (need > blocks.capacity()) {
             f.completeExceptionally(new IllegalArgumentException("a sequence of " + s.reservedPositions()
                     + " positions needs " + need + " KV blocks but the KV budget holds " + blocks.capacity()
-                    + " (raise the KV budget or lower max tokens)"));
+                    + " (lower max tokens, halve what a position takes with --kv-cache-type f16, or raise the budget: "
+                    + "EngineOptions.withKvBudgetBytes, by default a quarter of the Java heap)"));
             return f;
         }
         incoming.add(s);
@@ -433,6 +434,12 @@ public final class Scheduler implements AutoCloseable {
             float[] logits = step.logits;
             int off = row * vocab;
             int next = reduced(row) ? step.reducedTokens[row] : sampler.sample(logits, off, vocab);
+            if (!reduced(row) && !Float.isFinite(logits[off + next])) {
+                // NaN spreads through every later layer, so the chosen token's logit shows it: sampling on would
+                // return tokens drawn from NaN (an empty or garbage completion with no error)
+                fail(nonFinite("logit", length));
+                return;
+            }
             TokenLogprob lp = request.topLogprobs() >= 0 ? LogProbs.of(logits, off, vocab, next, request.topLogprobs()) : null;
             if (lp != null) {
                 logprobs.add(lp);
@@ -500,6 +507,12 @@ public final class Scheduler implements AutoCloseable {
         }
 
         void finishScore() {
+            for (int i = 0; i < scoreLogprobs.length; i++) {
+                if (!Float.isFinite(scoreLogprobs[i])) {
+                    fail(nonFinite("log-probability", i + 1));
+                    return;
+                }
+            }
             finished = true;
             score.complete(new ScoreResult(Arrays.copyOf(tokens, promptLength), scoreLogprobs));
         }
@@ -509,6 +522,10 @@ public final class Scheduler implements AutoCloseable {
             float inv = 1f / Math.max(1, promptLength);
             for (int d = 0; d < embedding.length; d++) {
                 embedding[d] *= inv;
+                if (!Float.isFinite(embedding[d])) {
+                    fail(nonFinite("embedding value", promptLength - 1));
+                    return;
+                }
             }
             vector.complete(embedding);
         }
@@ -519,6 +536,11 @@ public final class Scheduler implements AutoCloseable {
             score.completeExceptionally(t);
             vector.completeExceptionally(t);
         }
+    }
+
+    private static ArithmeticException nonFinite(String what, int position) {
+        return new ArithmeticException("the model computed a non-finite " + what + " (NaN or infinity) at position " + position
+                + ": its weights hold NaN or infinite values, or its activations overflow");
     }
 
     private static boolean contains(int[] a, int v) {

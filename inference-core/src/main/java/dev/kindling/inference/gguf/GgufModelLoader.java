@@ -37,8 +37,9 @@ public final class GgufModelLoader {
         Family f = Families.byGguf(gguf.path(), gguf.architecture());
         try {
             return f.fromGguf(gguf);
-        } catch (IllegalArgumentException e) {
-            throw new ModelFormatException(gguf.path(), "inconsistent hyper-parameters: " + e.getMessage(), e);
+        } catch (IllegalArgumentException | ArithmeticException | IndexOutOfBoundsException | NegativeArraySizeException e) {
+            throw new ModelFormatException(gguf.path(), "inconsistent hyper-parameters: "
+                    + (e instanceof IllegalArgumentException ? e.getMessage() : e.toString()), e);
         }
     }
 
@@ -46,6 +47,7 @@ public final class GgufModelLoader {
     public static Model load(GgufFile gguf) {
         Family f = Families.byGguf(gguf.path(), gguf.architecture());
         ModelConfig c = config(gguf);
+        checkLayerTensors(gguf, c.layers());
         checkHeap(gguf);
         long t0 = System.nanoTime();
         Weights w = WeightsLoader.load(new GgufCheckpoint(gguf, f.ggufNames(gguf, c)), c);
@@ -53,6 +55,29 @@ public final class GgufModelLoader {
         LOG.info("loaded {} ({} {}, {}) in {} ms", gguf.path(), gguf.architecture(), fileType, c,
                 (System.nanoTime() - t0) / 1_000_000);
         return new Model(gguf.path(), "gguf", fileType, c, w);
+    }
+
+    /**
+     * Fails on a tensor {@code blk.N.*} with {@code N} past the block count: the count is wrong, and the model would
+     * run without those layers (llama.cpp refuses such a file: "wrong number of tensors").
+     */
+    private static void checkLayerTensors(GgufFile gguf, int layers) {
+        for (GgufTensorInfo t : gguf.tensorList()) {
+            String n = t.name();
+            int dot = n.indexOf('.', 4);
+            if (n.startsWith("blk.") && dot > 4) {
+                int layer;
+                try {
+                    layer = Integer.parseInt(n.substring(4, dot));
+                } catch (NumberFormatException e) {
+                    continue;
+                }
+                if (layer >= layers) {
+                    throw new ModelFormatException(gguf.path(), "tensor " + n + " belongs to layer " + layer + " but "
+                            + gguf.architecture() + ".block_count is " + layers);
+                }
+            }
+        }
     }
 
     private static void checkHeap(GgufFile gguf) {

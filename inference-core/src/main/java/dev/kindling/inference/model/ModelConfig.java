@@ -44,6 +44,7 @@ public record ModelConfig(Architecture architecture, int dim, int hiddenDim, int
                 + " exceeds the head size " + headDim);
         check(vocabSize > 0, "vocabulary size must be positive: " + vocabSize);
         check(contextLength > 0, "context length must be positive: " + contextLength);
+        check(normEps >= 0 && normEps < Float.POSITIVE_INFINITY, "norm epsilon must be finite and >= 0: " + normEps);
         check(slidingWindow >= 0, "sliding window must be >= 0: " + slidingWindow);
         check(layerKvHeads == null || layerKvHeads.length == layers, "per-layer KV head counts: "
                 + (layerKvHeads == null ? 0 : layerKvHeads.length) + " values for " + layers + " layers");

@@ -14,6 +14,14 @@ public record Rope(RopeStyle style, int dims, double base, double positionScale,
         if (dims <= 0 || dims % 2 != 0) {
             throw new IllegalArgumentException("rope dimension count must be positive and even, got " + dims);
         }
+        if (!(base > 1 && base < Double.POSITIVE_INFINITY)) {
+            // base <= 1 makes every pair turn at least as fast as the first: no RoPE model uses that; 0, NaN and
+            // negative values come from corrupt files
+            throw new IllegalArgumentException("rope frequency base must be a finite number > 1, got " + base);
+        }
+        if (!(positionScale > 0 && positionScale < Double.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("rope position scale must be finite and > 0, got " + positionScale);
+        }
         if (freqFactors != null && freqFactors.length != dims / 2) {
             throw new IllegalArgumentException("rope_freqs has " + freqFactors.length + " values, expected " + dims / 2);
         }

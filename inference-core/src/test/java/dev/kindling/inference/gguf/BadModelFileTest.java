@@ -10,6 +10,7 @@ import dev.kindling.formats.gguf.GgmlType;
 import dev.kindling.formats.gguf.GgufFile;
 import dev.kindling.formats.gguf.GgufTensorInfo;
 import dev.kindling.formats.gguf.GgufValue;
+import dev.kindling.formats.gguf.GgufValueType;
 import dev.kindling.formats.gguf.GgufWriter;
 import dev.kindling.inference.Engine;
 import dev.kindling.inference.EngineOptions;
@@ -65,10 +66,25 @@ class BadModelFileTest {
 
     /** Rewrites stories260K with one tensor changed. */
     Path withTensor(String name, String tensor, GgmlType type, long[] dims, byte[] data) throws IOException {
+        return rewrite(name, null, null, tensor, type, dims, data);
+    }
+
+    /** Rewrites stories260K with metadata {@code key} set to {@code value} (added when absent). */
+    Path withMetadata(String name, String key, GgufValue value) throws IOException {
+        return rewrite(name, key, value, null, null, null, null);
+    }
+
+    private Path rewrite(String name, String key, GgufValue value, String tensor, GgmlType type, long[] dims, byte[] data)
+            throws IOException {
         try (GgufFile in = GgufFile.open(stories())) {
             GgufWriter w = new GgufWriter();
             for (Map.Entry<String, GgufValue> e : in.metadata().entrySet()) {
-                w.put(e.getKey(), e.getValue());
+                if (!e.getKey().equals(key)) {
+                    w.put(e.getKey(), e.getValue());
+                }
+            }
+            if (key != null) {
+                w.put(key, value);
             }
             for (GgufTensorInfo t : in.tensorList()) {
                 if (t.name().equals(tensor)) {
@@ -93,6 +109,70 @@ class BadModelFileTest {
         Path q2k = withTensor("q2k.gguf", "blk.0.ffn_up.weight", GgmlType.Q2_K, new long[] {256, 43}, new byte[84 * 43]);
         e = rejects(q2k);
         assertTrue(e.getMessage().contains("blk.0.ffn_up.weight") && e.getMessage().contains("Q2_K"), e.getMessage());
+    }
+
+    /**
+     * Sizes of 0, negative or absurd, and non-finite numbers, in the hyper-parameters: an error naming the file and the
+     * key. Before: an OutOfMemoryError (block_count 2^31-1 allocated per-layer arrays), "/ by zero" (0 heads), an
+     * integer overflow in a tensor's expected shape (key_length 2^28), and NaN rope bases or epsilons ran, producing
+     * NaN logits with no error.
+     */
+    @Test
+    void absurdHyperParametersNameTheKey() throws IOException {
+        Object[][] cases = {
+            {"llama.block_count", new GgufValue(GgufValueType.UINT32, null, 0x7FFFFFFFL), "llama.block_count"},
+            {"llama.block_count", new GgufValue(GgufValueType.UINT32, null, 0L), "llama.block_count"},
+            {"llama.block_count", new GgufValue(GgufValueType.INT32, null, -1L), "llama.block_count"},
+            {"llama.attention.head_count", new GgufValue(GgufValueType.UINT32, null, 0L), "llama.attention.head_count"},
+            {"llama.embedding_length", new GgufValue(GgufValueType.UINT32, null, 1L << 30), "llama.embedding_length"},
+            {"llama.attention.key_length", new GgufValue(GgufValueType.UINT32, null, 1L << 28), "llama.attention.key_length"},
+            {"llama.rope.freq_base", new GgufValue(GgufValueType.FLOAT32, null, 0f), "rope frequency base"},
+            {"llama.rope.freq_base", new GgufValue(GgufValueType.FLOAT32, null, Float.NaN), "rope frequency base"},
+            {"llama.rope.freq_base", new GgufValue(GgufValueType.FLOAT32, null, -10000f), "rope frequency base"},
+            {"llama.attention.layer_norm_rms_epsilon", new GgufValue(GgufValueType.FLOAT32, null, Float.NaN), "norm epsilon"},
+            {"llama.attention.layer_norm_rms_epsilon", new GgufValue(GgufValueType.FLOAT32, null, -1e-5f), "norm epsilon"},
+        };
+        for (int i = 0; i < cases.length; i++) {
+            Path p = withMetadata("hparams" + i + ".gguf", (String) cases[i][0], (GgufValue) cases[i][1]);
+            ModelFormatException e = rejects(p);
+            assertTrue(e.getMessage().contains("hparams" + i + ".gguf") && e.getMessage().contains((String) cases[i][2]),
+                    cases[i][0] + " = " + cases[i][1] + ": " + e.getMessage());
+        }
+    }
+
+    /** A block count below the layers on disk: llama.cpp refuses the file; this engine ran without the rest. */
+    @Test
+    void layersPastTheBlockCount() throws IOException {
+        Path p = withMetadata("blocks3.gguf", "llama.block_count", new GgufValue(GgufValueType.UINT32, null, 3L));
+        ModelFormatException e = rejects(p);
+        assertTrue(e.getMessage().contains("blocks3.gguf") && e.getMessage().contains("blk.3.")
+                && e.getMessage().contains("block_count is 3"), e.getMessage());
+    }
+
+    /**
+     * A NaN in a weight makes every logit NaN after that layer: generation, scoring and embedding fail with an error
+     * saying so (before: an empty completion, finish reason "length", no error).
+     */
+    @Test
+    void nanWeightsFailTheRequestInsteadOfReturningGarbage() throws IOException {
+        byte[] q;
+        try (GgufFile in = GgufFile.open(stories())) {
+            GgufTensorInfo t = in.tensor("blk.1.attn_q.weight");
+            q = new byte[(int) t.byteSize()];
+            in.map(t).get(q);
+            ByteBuffer.wrap(q).order(ByteOrder.LITTLE_ENDIAN).putFloat(4 * 70, Float.NaN);
+            Path p = withTensor("nan.gguf", t.name(), t.type(), t.dims(), q);
+            try (Engine e = Engine.open(p, EngineOptions.defaults().withThreads(1))) {
+                java.util.concurrent.CompletionException x = assertThrows(java.util.concurrent.CompletionException.class,
+                        () -> e.submit(GenerationRequest.of("Once upon a time").withMaxTokens(8), null).join());
+                assertTrue(x.getCause().getMessage().contains("non-finite logit"), x.getCause().getMessage());
+                int[] ids = e.encode("Once upon a time");
+                x = assertThrows(java.util.concurrent.CompletionException.class, () -> e.submitScore(ids).join());
+                assertTrue(x.getCause().getMessage().contains("non-finite log-probability"), x.getCause().getMessage());
+                x = assertThrows(java.util.concurrent.CompletionException.class, () -> e.submitEmbed(ids).join());
+                assertTrue(x.getCause().getMessage().contains("non-finite embedding"), x.getCause().getMessage());
+            }
+        }
     }
 
     @Test
@@ -134,6 +214,9 @@ class BadModelFileTest {
                 e.generate(GenerationRequest.ofTokens(1).withMaxTokens(4).withIgnoreEos(true));
             } catch (ModelFormatException | IllegalArgumentException ok) {
                 rejected++;
+            } catch (ArithmeticException nonFinite) {
+                // a mutated weight or scale that loads but computes NaN: the generation's own clear error
+                assertTrue(nonFinite.getMessage().contains("non-finite"), nonFinite.getMessage());
             } catch (Throwable t) {
                 fail("mutation " + i + " failed with " + t, t);
             }
