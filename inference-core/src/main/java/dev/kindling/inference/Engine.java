@@ -200,7 +200,8 @@ public final class Engine implements AutoCloseable {
         if (ids.length >= c.contextLength()) {
             if (!options.truncatePrompts()) {
                 throw new IllegalArgumentException("the prompt has " + ids.length + " tokens but the context holds "
-                        + c.contextLength() + " (shorten it, or EngineOptions.withTruncatePrompts(true) to keep its end)");
+                        + c.contextLength() + " (shorten it, or truncate prompts to keep their end: --truncate-prompts, setTruncatePrompts(true) on a Spark stage, "
+                        + "EngineOptions.withTruncatePrompts(true))");
             }
             int keep = Math.max(1, c.contextLength() - Math.max(1, Math.min(reserve, c.contextLength() / 2)));
             ids = Arrays.copyOfRange(ids, ids.length - keep, ids.length);

@@ -35,8 +35,8 @@ public record EngineOptions(int threads, String device, long kvBudgetBytes, int 
         KvCacheType kvCacheType) {
 
     public EngineOptions {
-        if (threads < 1) {
-            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        if (threads < 1 || threads > MAX_THREADS) {
+            throw new IllegalArgumentException("threads must be in 1.." + MAX_THREADS + ", got " + threads);
         }
         if (!"cpu".equals(device) && !"cuda".equals(device) && !"auto".equals(device)) {
             throw new IllegalArgumentException("device must be cpu, cuda or auto, got " + device);
@@ -54,6 +54,12 @@ public record EngineOptions(int threads, String device, long kvBudgetBytes, int 
             throw new IllegalArgumentException("KV cache type must be given (KvCacheType.F32 or F16)");
         }
     }
+
+    /**
+     * The most engine threads: far past any core count a JVM sees, and well under what exhausts native threads (100,000
+     * asked for ran out of them after 44 s instead of failing).
+     */
+    public static final int MAX_THREADS = 1024;
 
     public static EngineOptions defaults() {
         return new EngineOptions(Runtime.getRuntime().availableProcessors(), "auto", 0L, 16, 256, 64, null, false, -1, 0.9, KvCacheType.F32);

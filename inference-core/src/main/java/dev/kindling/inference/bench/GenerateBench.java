@@ -95,6 +95,11 @@ public final class GenerateBench {
                 .withMaxBatchTokens(Math.max(256, Math.min(8192, promptTokens * most))).withKvCacheType(kv);
         try (Engine e = Engine.open(model, o)) {
             ModelConfig c = e.config();
+            if ((long) promptTokens + gen + 1 > c.contextLength()) {
+                // the generations would stop at the context's end, and the rates count tokens never generated
+                throw new IllegalArgumentException("--prompt-tokens " + promptTokens + " and --gen " + gen + " need "
+                        + ((long) promptTokens + gen + 1) + " positions, but " + model + " holds " + c.contextLength());
+            }
             long bytes = e.model().weights().bytesPerToken(c.expertsUsed());
             double[] pre = new double[reps];
             double[] dec = new double[reps];

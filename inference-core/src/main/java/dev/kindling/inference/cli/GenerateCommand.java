@@ -23,9 +23,9 @@ import java.util.Set;
  * {@code kindling generate}:
  * <pre>
  *   generate --model M (--prompt TEXT | --input IN.jsonl --output OUT.jsonl) [--max-tokens N]
- *            [--temperature T] [--top-p P] [--top-k K] [--min-p P] [--seed S] [--threads N]
- *            [--tokenizer FILE] [--llama2c-sampler] [--stop STRING] [--device auto|cpu|cuda] [--gpu N]
- *            [--kv-cache-type f32|f16]
+ *            [--temperature T] [--top-p P] [--top-k K] [--min-p P] [--repetition-penalty R] [--seed S]
+ *            [--threads N] [--tokenizer FILE] [--llama2c-sampler] [--stop STRING] [--device auto|cpu|cuda]
+ *            [--gpu N] [--kv-cache-type f32|f16] [--truncate-prompts]
  * </pre>
  * With {@code --prompt} only the completion goes to stdout, streamed ({@code --prompt ""} starts
  * from BOS alone). With {@code --input} (JSON lines {@code {id, prompt}}) all rows are generated in
@@ -36,8 +36,8 @@ import java.util.Set;
  */
 public final class GenerateCommand {
     static final Set<String> OPTIONS = Set.of("model", "prompt", "input", "output", "max-tokens", "temperature", "top-p",
-            "top-k", "min-p", "seed", "threads", "tokenizer", "stop", "device", "gpu", "kv-cache-type");
-    static final Set<String> FLAGS = Set.of("llama2c-sampler");
+            "top-k", "min-p", "repetition-penalty", "seed", "threads", "tokenizer", "stop", "device", "gpu", "kv-cache-type");
+    static final Set<String> FLAGS = Set.of("llama2c-sampler", "truncate-prompts");
 
     private GenerateCommand() {}
 
@@ -61,13 +61,14 @@ public final class GenerateCommand {
         EngineOptions o;
         try {
             o = a.device(EngineOptions.defaults());
+            if (a.has("threads")) {
+                o = o.withThreads(a.getInt("threads", 1));
+            }
         } catch (IllegalArgumentException e) {
             err.println("generate: " + e.getMessage());
             return 2;
         }
-        if (a.has("threads")) {
-            o = o.withThreads(a.getInt("threads", 1));
-        }
+        o = o.withTruncatePrompts(a.has("truncate-prompts"));
         if (a.has("tokenizer")) {
             o = o.withTokenizer(Path.of(a.get("tokenizer")));
         }
@@ -78,11 +79,11 @@ public final class GenerateCommand {
             // without sampling options, the model author's defaults (a Hugging Face directory's
             // generation_config.json; greedy otherwise)
             boolean samplingGiven = a.has("temperature") || a.has("top-p") || a.has("top-k") || a.has("min-p")
-                    || a.has("llama2c-sampler");
+                    || a.has("repetition-penalty") || a.has("llama2c-sampler");
             SamplingParams sp = !samplingGiven ? engine.generationConfig().sampling(seed)
                     : a.has("llama2c-sampler") ? SamplingParams.llama2c(temperature, a.getFloat("top-p", 0.9f), seed)
                     : new SamplingParams(temperature, a.getInt("top-k", 0), a.getFloat("top-p", 1f), a.getFloat("min-p", 0f),
-                            1f, 0f, 0f, seed, SamplingParams.Kind.DEFAULT);
+                            a.getFloat("repetition-penalty", 1f), 0f, 0f, seed, SamplingParams.Kind.DEFAULT);
             int maxTokens = a.getInt("max-tokens", engine.generationConfig().maxNewTokens() > 0
                     ? engine.generationConfig().maxNewTokens() : 256);
             if (a.has("prompt")) {

@@ -38,12 +38,12 @@ public final class LogitsCommand {
                 a.require("prompt");
             }
             o = a.device(EngineOptions.defaults());
+            if (a.has("threads")) {
+                o = o.withThreads(a.getInt("threads", 1));
+            }
         } catch (IllegalArgumentException e) {
             err.println("logits: " + e.getMessage());
             return 2;
-        }
-        if (a.has("threads")) {
-            o = o.withThreads(a.getInt("threads", 1));
         }
         if (a.has("tokenizer")) {
             o = o.withTokenizer(Path.of(a.get("tokenizer")));

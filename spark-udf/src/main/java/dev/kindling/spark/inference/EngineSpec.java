@@ -35,6 +35,9 @@ public record EngineSpec(String model, String tokenizer, String device, int thre
             throw new IllegalArgumentException("device must be auto, cpu or cuda, got " + device);
         }
         kvCacheType = KvCacheType.parse(kvCacheType == null || kvCacheType.isBlank() ? "f32" : kvCacheType).label();
+        if (threads > dev.kindling.inference.EngineOptions.MAX_THREADS) {
+            throw new IllegalArgumentException("threads must be at most " + dev.kindling.inference.EngineOptions.MAX_THREADS + ", got " + threads);
+        }
         if (threads < 0 || maxSequences < 1 || maxBatchTokens < 0 || kvBudgetBytes < 0) {
             throw new IllegalArgumentException("threads, batch tokens and KV budget must be >= 0 and max sequences >= 1");
         }

@@ -72,6 +72,7 @@ public final class GenerateCommand extends SparkCommand {
             throw KindlingException.usage("--chat and --system apply to --input jobs; with --prompt give the rendered prompt");
         }
         Prompts.Chat.parse(chat);
+        sampling.applyTo(new Generate()); // the same checks for --prompt as for a Spark job
         if (promptColumn != null && !spec.commandLine().getParseResult().hasMatchedOption("--text-column")) {
             job.textColumn = promptColumn;
         } else if (!spec.commandLine().getParseResult().hasMatchedOption("--text-column")) {
@@ -85,17 +86,21 @@ public final class GenerateCommand extends SparkCommand {
         if (prompt == null) {
             return null;
         }
+        // every option the Spark job honours, so that --prompt gives what a row with that prompt gets: the same
+        // per-row seed (RowSeeds, from --seed, default 0, and the prompt) when sampling
+        long seed = sampling.temperature > 0 ? RowSeeds.of(sampling.seedOrDefault(), Prompts.sha256Hex(prompt), 0) : sampling.seedOrDefault();
         List<String> args = new ArrayList<>(List.of("--model", dev.kindling.spark.executor.LocalFiles.localize(engine.model).toString(),
                 "--prompt", prompt, "--max-tokens", String.valueOf(sampling.maxTokens),
                 "--temperature", String.valueOf(sampling.temperature), "--top-p", String.valueOf(sampling.topP),
-                "--top-k", String.valueOf(sampling.topK), "--min-p", String.valueOf(sampling.minP)));
-        if (sampling.seed != null) {
-            args.addAll(List.of("--seed", String.valueOf(sampling.seed)));
-        }
+                "--top-k", String.valueOf(sampling.topK), "--min-p", String.valueOf(sampling.minP),
+                "--repetition-penalty", String.valueOf(sampling.repetitionPenalty), "--seed", String.valueOf(seed),
+                "--device", engine.device, "--kv-cache-type", engine.kvCacheType));
         if (engine.threads > 0) {
             args.addAll(List.of("--threads", String.valueOf(engine.threads)));
         }
-        args.addAll(List.of("--kv-cache-type", engine.kvCacheType));
+        if (engine.truncatePrompts) {
+            args.add("--truncate-prompts");
+        }
         if (engine.tokenizer != null) {
             args.addAll(List.of("--tokenizer", dev.kindling.spark.executor.LocalFiles.localize(engine.tokenizer).toString()));
         }
@@ -142,7 +147,12 @@ public final class GenerateCommand extends SparkCommand {
         InferenceProgress progress = InferenceProgress.attach(run, g::metrics);
         List<PipelineStage> stages = List.of(new InferenceStage("generate", g).reportSum("n_tokens", "generated tokens"),
                 completionColumns(job.textColumn));
-        run.runPipeline(run.readInput(), stages, out, pipeline);
+        // an empty prompt is a request like any other (generation from BOS, as --prompt "" is), not the empty
+        // document the reader marks it as; a null or missing prompt stays read:null_text, counted and set aside
+        Column reason = col(dev.kindling.spark.io.Columns.REASON);
+        Dataset<Row> docs = run.readInput().withColumn(dev.kindling.spark.io.Columns.REASON,
+                when(reason.equalTo("read:empty_text"), org.apache.spark.sql.functions.lit(null).cast("string")).otherwise(reason));
+        run.runPipeline(docs, stages, out, pipeline);
         run.out().println(progress.summary("generate"));
         return 0;
     }

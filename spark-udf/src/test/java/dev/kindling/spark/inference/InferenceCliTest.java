@@ -71,6 +71,51 @@ class InferenceCliTest {
         assertTrue(bad.err().contains("--prompt TEXT, or --input IN and --output OUT"), bad.err());
     }
 
+    /**
+     * {@code --prompt} gives exactly what a job's row with that prompt gets, with every sampling option: the same
+     * per-row seed (from --seed, default 0), the repetition penalty, and an empty prompt generating from BOS (the job
+     * used to drop it as an empty document). Before, --prompt ignored --repetition-penalty, --device and
+     * --truncate-prompts and drew its seed from the clock.
+     */
+    @Test
+    void promptModeMatchesTheJobRowForRow() throws Exception {
+        TestSpark.session();
+        String model = Stories.model().toString();
+        List<String> prompts = List.of("Once upon a time", "");
+        Path in = promptsFile(tmp.resolve("same"), prompts, false);
+        Path out = tmp.resolve("same-out");
+        String[] sampling = {"--temperature", "1", "--repetition-penalty", "3", "--max-tokens", "12", "--threads", "2"};
+        List<String> job = new ArrayList<>(List.of("generate", "--no-progress", "--model", model, "-i", in.toString(), "-o", out.toString()));
+        job.addAll(List.of(sampling));
+        Cli.Result r = Cli.run(job.toArray(new String[0]));
+        assertEquals(0, r.code(), r.toString());
+        List<JsonNode> rows = readJsonl(out);
+        assertEquals(2, rows.size(), "the empty prompt is generated, not dropped: " + rows);
+        for (int i = 0; i < prompts.size(); i++) {
+            List<String> one = new ArrayList<>(List.of("generate", "--model", model, "--prompt", prompts.get(i)));
+            one.addAll(List.of(sampling));
+            Cli.Result p = Cli.run(one.toArray(new String[0]));
+            assertEquals(0, p.code(), p.toString());
+            assertEquals(rows.get(i).get("completion").asText() + "\n", p.out(), "prompt " + i);
+            assertTrue(rows.get(i).get("n_tokens").asInt() > 0);
+        }
+        Cli.Result noPenalty = Cli.run("generate", "--model", model, "--prompt", prompts.get(0), "--temperature", "1",
+                "--max-tokens", "12", "--threads", "2");
+        assertNotEquals(rows.get(0).get("completion").asText() + "\n", noPenalty.out(), "the penalty reaches the engine");
+
+        String longPrompt = "Once upon a time there was a little girl. ".repeat(300);
+        Cli.Result tooLong = Cli.run("generate", "--model", model, "--prompt", longPrompt, "--max-tokens", "4", "--threads", "2");
+        assertEquals(1, tooLong.code(), tooLong.toString());
+        assertTrue(tooLong.err().contains("--truncate-prompts"), tooLong.err());
+        Cli.Result truncated = Cli.run("generate", "--model", model, "--prompt", longPrompt, "--max-tokens", "4", "--threads", "2",
+                "--truncate-prompts");
+        assertEquals(0, truncated.code(), truncated.toString());
+
+        Cli.Result threads = Cli.run("generate", "--model", model, "--prompt", "x", "--threads", "100000");
+        assertEquals(2, threads.code(), threads.toString());
+        assertTrue(threads.err().contains("threads"), threads.err());
+    }
+
     @Test
     void generateJobWritesOneRowPerPromptInOrder() throws Exception {
         TestSpark.session();
@@ -179,6 +224,10 @@ class InferenceCliTest {
         // (the ratio to 3 decimals, the speeds to 2)
         double rounding = 5e-4 + agg / one * (0.005 / agg + 0.005 / one) + 1e-9;
         assertEquals(agg / one, vj.get("decode_ratio").asDouble(), rounding, v.out());
+        // past the context the generations stop early; the rates used to count the tokens never generated
+        Cli.Result past = Cli.run("bench", "generate", "--model", Stories.model().toString(), "--prompt-tokens", "2040", "--gen", "100",
+                "--threads", "1", "--reps", "1", "--warmup", "0");
+        assertTrue(past.code() != 0 && past.err().contains("2141 positions") && past.err().contains("2048"), past.toString());
         TestSpark.session();
         Cli.Result s = Cli.run("bench", "spark-generate", "--model", Stories.model().toString(), "--prompts", "12",
                 "--max-tokens", "4", "--threads", "2", "--reps", "1", "--kv-cache-type", "f16");
