@@ -72,12 +72,15 @@ public final class JobRun {
     /** Checks {@code --output} (and the other targets) can be written before any work starts. */
     public WriteOptions checkOutput(PipelineOptions p) {
         WriteOptions w = options.writeOptions();
+        DatasetWriter.checkNotOverlapping(spark, w.path(), options.input);
         DatasetWriter.checkWritable(spark, w);
         if (p != null && p.rejected != null) {
+            DatasetWriter.checkNotOverlapping(spark, p.rejected, options.input);
             DatasetWriter.checkWritable(spark, w.withPath(p.rejected));
         }
         String q = options.quarantinePath(w.path());
         if (q != null) {
+            DatasetWriter.checkNotOverlapping(spark, q, options.input);
             DatasetWriter.checkWritable(spark, w.withPath(q));
         }
         return w;

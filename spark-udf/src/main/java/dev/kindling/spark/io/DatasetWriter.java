@@ -17,6 +17,53 @@ import org.apache.spark.sql.SparkSession;
 public final class DatasetWriter {
     private DatasetWriter() {}
 
+    /**
+     * Fails with a usage error when {@code output} is one of {@code inputs}, lies inside one, or holds one: Spark reads
+     * lazily, so {@code --overwrite} would delete the input before it is read (a review lost an input directory that
+     * way), and an output inside an input directory is read back as input on the next run. Globs compare by their
+     * folder before the first wildcard.
+     */
+    public static void checkNotOverlapping(SparkSession spark, String output, java.util.List<String> inputs) {
+        org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
+        String out = qualified(conf, output);
+        for (String input : inputs) {
+            String in = qualified(conf, beforeWildcards(input));
+            if (out != null && in != null && (within(out, in) || within(in, out))) {
+                throw KindlingException.usage("output " + output + " overlaps input " + input
+                        + " (it would replace or be read as what is being read); write somewhere else");
+            }
+        }
+    }
+
+    private static String qualified(org.apache.hadoop.conf.Configuration conf, String path) {
+        try {
+            Path p = new Path(path);
+            return p.getFileSystem(conf).makeQualified(p).toString();
+        } catch (IOException | IllegalArgumentException e) {
+            return null; // a path that cannot be resolved fails where it is read or written, with its own message
+        }
+    }
+
+    private static String beforeWildcards(String path) {
+        int w = -1;
+        for (char c : new char[] {'*', '?', '[', '{'}) {
+            int i = path.indexOf(c);
+            if (i >= 0 && (w < 0 || i < w)) {
+                w = i;
+            }
+        }
+        if (w < 0) {
+            return path;
+        }
+        int slash = path.lastIndexOf('/', w);
+        return slash <= 0 ? "." : path.substring(0, slash);
+    }
+
+    private static boolean within(String a, String folder) {
+        String f = folder.endsWith("/") ? folder : folder + "/";
+        return a.equals(folder) || a.startsWith(f);
+    }
+
     /** Fails with a usage error when the output exists and overwrite was not asked for. */
     public static void checkWritable(SparkSession spark, WriteOptions o) {
         if (o.format() != DataFormat.JSONL && o.format() != DataFormat.PARQUET) {

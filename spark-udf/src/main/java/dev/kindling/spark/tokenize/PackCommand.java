@@ -41,7 +41,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "pack", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Tokenize documents and pack them with EOS into fixed-length sequences for pre-training.",
-                "--format parquet|jsonl writes rows {input_ids}; --format megatron writes Megatron-LM .bin/.idx token shards."})
+                "--format parquet|jsonl writes rows {input_ids} (default: Parquet, or JSON Lines for an output named *.jsonl); "
+                        + "--format megatron writes Megatron-LM .bin/.idx token shards."})
 public final class PackCommand extends SparkCommand {
     @Option(names = "--tokenizer", required = true, paramLabel = "PATH", description = "The tokenizer file.")
     String tokenizer;
@@ -80,6 +81,7 @@ public final class PackCommand extends SparkCommand {
         }
         int padValue = padId != null ? padId : eos;
         boolean megatron = "megatron".equalsIgnoreCase(job.format);
+        DatasetWriter.checkNotOverlapping(run.spark(), job.output, job.input);
         Dataset<Row> docs = run.readInput();
         long unreadable = docs.filter(col(Columns.REASON).isNotNull()).count();
         Dataset<Row> kept = docs.filter(col(Columns.REASON).isNull()).select(col(job.textColumn));
@@ -97,6 +99,15 @@ public final class PackCommand extends SparkCommand {
             if (Files.exists(dir) && !job.overwrite) {
                 throw KindlingException.usage("output " + dir + " already exists; pass --overwrite to replace it");
             }
+            if (Files.exists(dir)) {
+                // replace, as Spark's overwrite does: shards of an earlier run left beside this run's would be read as
+                // one training set
+                try (var old = Files.walk(dir)) {
+                    for (Path f : old.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                        Files.delete(f);
+                    }
+                }
+            }
             Files.createDirectories(dir);
             ShardPartition f = new ShardPartition(tokenizer, addSpecialTokens, seqLen, eos, pad, padValue, dir.toAbsolutePath().toString(),
                     TokenShardWriter.DType.forVocab(tok.vocabSize()).name());
@@ -107,7 +118,9 @@ public final class PackCommand extends SparkCommand {
                 dropped += r.getLong(3);
             }
         } else {
-            DataFormat format = job.format == null ? DataFormat.PARQUET : DataFormat.parse(job.format);
+            // Parquet unless the format or the output's name says JSON Lines
+            DataFormat format = job.format != null ? DataFormat.parse(job.format)
+                    : DataFormat.fromName(job.output) == DataFormat.JSONL ? DataFormat.JSONL : DataFormat.PARQUET;
             if (format != DataFormat.PARQUET && format != DataFormat.JSONL) {
                 throw KindlingException.usage("pack writes parquet, jsonl or megatron, not " + job.format);
             }

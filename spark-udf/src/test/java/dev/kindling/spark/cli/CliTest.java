@@ -63,6 +63,34 @@ class CliTest {
         assertEquals(0, ok.code(), ok.toString());
     }
 
+    /** An output that is, holds or sits inside an input: refused before anything is deleted (a review lost its input). */
+    @Test
+    void outputOverlappingTheInputIsRefusedBeforeAnythingIsDeleted() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("d"));
+        Files.write(dir.resolve("a.jsonl"), List.of("{\"id\":\"a\",\"text\":\"hello there\"}"), StandardCharsets.UTF_8);
+        for (String out : List.of(dir.toString(), dir.resolve("out").toString(), tmp.toString(), dir.resolve("o2").toString())) {
+            String in = out.endsWith("o2") ? dir.resolve("*.jsonl").toString() : dir.toString();
+            Cli.Result r = Cli.run("convert", "--no-progress", "-i", in, "-o", out, "--overwrite");
+            assertEquals(2, r.code(), r.toString());
+            assertTrue(r.err().contains("overlaps input"), r.err());
+            assertTrue(Files.exists(dir.resolve("a.jsonl")), "the input is intact after -o " + out);
+        }
+        Cli.Result sibling = Cli.run("convert", "--no-progress", "-i", dir.resolve("*.jsonl").toString(), "-o", tmp.resolve("sib").toString());
+        assertEquals(0, sibling.code(), sibling.toString());
+    }
+
+    /** A run that fails removes the output it created, so the corrected command runs without --overwrite. */
+    @Test
+    void aFailedRunLeavesNoOutputBehind() throws Exception {
+        Path in = jsonl("trunc.jsonl", "{\"id\":\"a\",\"text\":\"one\"}", "{\"id\":\"b\",\"text\":\"tw");
+        Path out = tmp.resolve("out");
+        Cli.Result r = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", out.toString());
+        assertEquals(1, r.code(), r.toString());
+        assertFalse(Files.exists(out), "the failed run's output is removed");
+        Cli.Result again = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", out.toString(), "--on-error", "skip");
+        assertEquals(0, again.code(), again.toString());
+    }
+
     @Test
     void malformedLineFailsNamingFileAndLine() throws Exception {
         Path in = jsonl("bad.jsonl", "{\"id\":\"a\",\"text\":\"one\"}", "{\"id\":\"b\",\"text\":\"two\"}",

@@ -2,6 +2,7 @@ package dev.kindling.spark.tokenize;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -169,6 +170,21 @@ class TokenizeSparkTest {
         assertEquals(0, p.code(), p.toString());
         Dataset<Row> rows = TestSpark.session().read().parquet(tmp.resolve("parquet").toString());
         assertEquals(sequences, rows.count());
+        // --overwrite replaces the shard folder: a shard left from an earlier run would be read with this run's
+        Path stale = Files.writeString(tmp.resolve("shards").resolve("shard-09999.idx"), "stale");
+        Path small = Files.write(tmp.resolve("small.jsonl"), List.of("{\"text\":\"Call me Ishmael.\"}"));
+        Cli.Result again = Cli.run("pack", "--no-progress", "--tokenizer", tok, "--seq-len", "4", "--input", small.toString(),
+                "--output", tmp.resolve("shards").toString(), "--format", "megatron", "--overwrite");
+        assertEquals(0, again.code(), again.toString());
+        assertFalse(Files.exists(stale), "the earlier run's shards are gone");
+        // an output named *.jsonl gets JSON Lines without --format
+        Cli.Result j = Cli.run("pack", "--no-progress", "--tokenizer", tok, "--seq-len", "4", "--input", small.toString(),
+                "--output", tmp.resolve("packed.jsonl").toString());
+        assertEquals(0, j.code(), j.toString());
+        try (var parts = Files.list(tmp.resolve("packed.jsonl"))) {
+            List<Path> data = parts.filter(f -> f.getFileName().toString().startsWith("part-")).toList();
+            assertTrue(!data.isEmpty() && data.stream().allMatch(f -> f.toString().endsWith(".json")), data.toString());
+        }
         // no EOS and none given: a usage error
         Cli.Result bad = Cli.run("pack", "--no-progress", "--tokenizer", "byte-level", "--seq-len", "8", "--input", input.toString(),
                 "--output", tmp.resolve("x").toString());
