@@ -15,6 +15,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
@@ -125,10 +126,17 @@ public final class SelfInstruct {
             }
             Dataset<Row> df = spark.createDataFrame(prompts, new StructType().add("id", DataTypes.StringType).add("prompt", DataTypes.StringType));
             int partitions = Math.max(1, Math.min(prompts.size(), spark.sparkContext().defaultParallelism()));
-            List<Row> answers = teacher.transform(df.repartition(partitions)).select("id", "_answer.text").orderBy("id").collectAsList();
+            List<Row> answers = teacher.transform(df.repartition(partitions)).select(functions.col("id"), functions.col("_answer.text"),
+                    functions.col(teacher.getErrorCol())).orderBy("id").collectAsList();
+            String firstError = null;
+            int failed = 0;
             for (Row a : answers) {
                 if (a.isNullAt(1)) {
                     dropped.merge("generation_failed", 1L, Long::sum);
+                    failed++;
+                    if (firstError == null && !a.isNullAt(2)) {
+                        firstError = a.getString(2);
+                    }
                     continue;
                 }
                 for (String c : parse(a.getString(1))) {
@@ -149,6 +157,11 @@ public final class SelfInstruct {
                     generated.add(c);
                     kept.add(RowFactory.create(Prompts.sha256Hex(c), c, round, m.score(), m.text(), modelName));
                 }
+            }
+            if (failed > 0 && failed == answers.size()) {
+                // every generation of the round failed: the next rounds would fail the same way (the prompts only grow)
+                throw new KindlingException(KindlingException.FAILURE, "self-instruct: all " + failed + " teacher generations of round "
+                        + round + " failed, the first with: " + firstError);
             }
             round++;
         }

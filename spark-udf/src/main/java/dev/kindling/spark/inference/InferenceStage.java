@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
 
 /**
  * An inference {@link EngineStage} (generate, score, judge, embed) as a step of a Kindling pipeline
@@ -17,6 +18,7 @@ import org.apache.spark.sql.Row;
 public final class InferenceStage implements PipelineStage {
     private final String name;
     private final EngineStage<?> stage;
+    private static final String ROW_ERRORS = "_kindling_row_errors";
     private final Map<String, String> sums = new LinkedHashMap<>();
 
     public InferenceStage(String name, EngineStage<?> stage) {
@@ -41,6 +43,14 @@ public final class InferenceStage implements PipelineStage {
             context.keepInOutput(Columns.ERROR);
         }
         sums.forEach(context::reportSum);
-        return stage.setSkipRejected(true).transform(docs);
+        Dataset<Row> out = stage.setSkipRejected(true).transform(docs);
+        if (stage.getErrorCol().equals(Columns.ERROR)) {
+            // kept rows whose inference failed: counted, so that the summary and --stats say how many (one column for
+            // every inference stage of a run: the error column is shared, and the last stage's value is the final one)
+            out = out.withColumn(ROW_ERRORS, functions.when(functions.col(Columns.REASON).isNull()
+                    .and(functions.col(Columns.ERROR).isNotNull()), 1L).otherwise(0L));
+            context.reportMetricColumn(ROW_ERRORS, "rows with an error");
+        }
+        return out;
     }
 }

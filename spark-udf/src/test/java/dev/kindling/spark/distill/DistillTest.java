@@ -1,6 +1,7 @@
 package dev.kindling.spark.distill;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -205,6 +206,24 @@ class DistillTest {
             }
             pool.add(k);
         }
+    }
+
+    /** When every teacher generation of a round fails, the run stops with the first error (it exited 0 with no output). */
+    @Test
+    void selfInstructFailsWhenEveryGenerationFails() throws Exception {
+        TestSpark.session();
+        Path seeds = tmp.resolve("long-seeds.jsonl");
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            lines.add(JSON.writeValueAsString(Map.of("id", "s" + i, "instruction", "Tell a story about a dog and a cat. ".repeat(150))));
+        }
+        Files.write(seeds, lines, StandardCharsets.UTF_8);
+        Cli.Result r = Cli.run("distill", "self-instruct", "--no-progress", "--teacher", model().toString(), "--threads", "2",
+                "--seed-tasks", seeds.toString(), "--num", "2", "--prompts-per-round", "2", "--max-rounds", "3",
+                "--max-tokens", "8", "--output", tmp.resolve("si-fail").toString());
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.err().contains("teacher generations of round 0 failed") && r.err().contains("context"), r.err());
+        assertFalse(Files.exists(tmp.resolve("si-fail")), "no output left behind");
     }
 
     @Test

@@ -196,6 +196,19 @@ class InferenceCliTest {
         }
         JsonNode stats = JSON.readTree(dir.resolve("stats.json").toFile());
         assertNotNull(stats);
+        // a row the model fails on is kept with its error, and the summary and --stats count it (they said 0 dropped
+        // and nothing else)
+        Files.write(dir.resolve("long.jsonl"), List.of(JSON.writeValueAsString(Map.of("id", "ok", "text", texts.get(0))),
+                JSON.writeValueAsString(Map.of("id", "long", "text", "Once upon a time there was a cat. ".repeat(400)))));
+        Cli.Result l = Cli.run("score", "--no-progress", "-m", Stories.model().toString(), "--threads", "2", "-i",
+                dir.resolve("long.jsonl").toString(), "-o", dir.resolve("long-out").toString(), "--long-texts", "error",
+                "--stats", dir.resolve("long-stats.json").toString());
+        assertEquals(0, l.code(), l.toString());
+        assertTrue(l.out().contains("1 rows with an error"), l.out());
+        assertEquals(1, JSON.readTree(dir.resolve("long-stats.json").toFile()).get("metrics").get("rows with an error").asInt());
+        List<JsonNode> longRows = readJsonl(dir.resolve("long-out"));
+        assertEquals(2, longRows.size());
+        assertTrue(longRows.stream().anyMatch(n -> n.get("id").asText().equals("long") && !n.get("error").isNull()), longRows.toString());
     }
 
     @Test
