@@ -107,7 +107,7 @@ public final class DatasetReader {
                 .when(col("_parsed." + CORRUPT).isNotNull().or(col("_parsed").isNull()), lit("malformed JSON"));
         List<Column> out = new ArrayList<>();
         for (StructField f : schema.fields()) {
-            out.add(when(reason.isNull(), col("_parsed.`" + f.name() + "`")).as(f.name()));
+            out.add(when(reason.isNull(), col("_parsed.`" + f.name() + "`")).as(userColumn(f.name())));
         }
         out.add(reason.as(Columns.REASON));
         out.add(col(Columns.SOURCE_FILE));
@@ -120,6 +120,11 @@ public final class DatasetReader {
 
     private static Dataset<Row> readParquet(SparkSession spark, List<String> paths) {
         Dataset<Row> df = spark.read().option("recursiveFileLookup", "true").parquet(paths.toArray(new String[0]));
+        for (String c : df.columns()) {
+            if (!userColumn(c).equals(c)) {
+                df = df.withColumnRenamed(c, userColumn(c));
+            }
+        }
         return df.withColumn(Columns.REASON, lit(null).cast(DataTypes.StringType))
                 .withColumn(Columns.SOURCE_FILE, col("_metadata.file_path"))
                 .withColumn(Columns.SOURCE_OFFSET, col("_metadata.row_index"))
@@ -230,6 +235,24 @@ public final class DatasetReader {
                     + " (use --on-error skip or quarantine to continue past bad rows)");
         }
         return true;
+    }
+
+    /**
+     * The name an input column keeps: its own, or {@code input_NAME} when it is named like a column the reader adds
+     * ({@code reason}, {@code error}, {@code raw}, {@code source_*}; in any case, as Spark resolves names). Kindling's
+     * own outputs carry {@code error} (inference) and {@code reason} ({@code --keep-rejected}); read back, they made
+     * every reference ambiguous (JSON) or were silently replaced by the reader's (Parquet: a kept-rejected row came
+     * back as kept, its reason gone).
+     */
+    public static String userColumn(String name) {
+        String lower = name.toLowerCase(java.util.Locale.ROOT);
+        for (String c : new String[] {Columns.REASON, Columns.SOURCE_FILE, Columns.SOURCE_OFFSET, Columns.SOURCE_LINE,
+                Columns.RAW, Columns.ERROR}) {
+            if (c.equals(lower)) {
+                return "input_" + name;
+            }
+        }
+        return name;
     }
 
     /** The columns Kindling adds while reading, dropped from the kept output. */

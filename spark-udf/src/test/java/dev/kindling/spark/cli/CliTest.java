@@ -79,6 +79,31 @@ class CliTest {
         assertEquals(0, sibling.code(), sibling.toString());
     }
 
+    /**
+     * Input columns named like the reader's own (here {@code error}, as score writes, and {@code Reason}) are kept as
+     * {@code input_NAME}: in JSON they made every command fail on an ambiguous reference, in Parquet the reader's
+     * {@code reason} silently replaced the user's.
+     */
+    @Test
+    void inputColumnsNamedLikeTheReadersAreKeptUnderInputNames() throws Exception {
+        Path in = jsonl("cols.jsonl", "{\"id\":\"a\",\"text\":\"hello there\",\"error\":\"boom\",\"Reason\":\"dup\"}",
+                "{\"id\":\"b\",\"text\":\"general kenobi\",\"error\":null,\"Reason\":null}");
+        Path out = tmp.resolve("cols-out");
+        Cli.Result r = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", out.toString());
+        assertEquals(0, r.code(), r.toString());
+        Dataset<Row> back = TestSpark.session().read().json(out.toString()).orderBy("id");
+        assertEquals("boom", back.first().getAs("input_error"));
+        assertEquals("dup", back.first().getAs("input_Reason"));
+        Path pq = tmp.resolve("cols.parquet");
+        TestSpark.session().read().json(in.toString()).withColumnRenamed("Reason", "reason").write().parquet(pq.toString());
+        Path pqOut = tmp.resolve("cols-pq-out");
+        Cli.Result p = Cli.run("convert", "--no-progress", "-i", pq.toString(), "-o", pqOut.toString());
+        assertEquals(0, p.code(), p.toString());
+        Dataset<Row> pqBack = TestSpark.session().read().json(pqOut.toString()).orderBy("id");
+        assertEquals(2, pqBack.count());
+        assertEquals("dup", pqBack.first().getAs("input_reason"), "the user's reason is kept, not replaced");
+    }
+
     /** A run that fails removes the output it created, so the corrected command runs without --overwrite. */
     @Test
     void aFailedRunLeavesNoOutputBehind() throws Exception {
