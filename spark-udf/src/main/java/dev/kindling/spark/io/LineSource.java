@@ -71,12 +71,30 @@ final class LineSource {
 
         @Override
         public boolean hasNext() {
-            return in.hasNext();
+            try {
+                return in.hasNext();
+            } catch (Exception e) { // Hadoop's readers throw IOException undeclared through the Scala iterator
+                throw unreadable(e);
+            }
+        }
+
+        /**
+         * A file that stops being readable part-way (a truncated or corrupt .gz, a vanished file): the error names it,
+         * where the reader's own said only "Unexpected end of input stream". No policy can skip the rest of a file.
+         */
+        private BadInputException unreadable(Exception e) {
+            return new BadInputException(file + ": unreadable after line " + line + ": " + e.getMessage()
+                    + (file.matches(".*\\.(gz|bz2|deflate|zst|lz4|snappy)$") ? " (a truncated or corrupt compressed file?)" : ""));
         }
 
         @Override
         public Row next() {
-            Tuple2<LongWritable, Text> t = in.next();
+            Tuple2<LongWritable, Text> t;
+            try {
+                t = in.next();
+            } catch (Exception e) {
+                throw unreadable(e);
+            }
             line++;
             long offset = t._1().get();
             Text text = t._2();

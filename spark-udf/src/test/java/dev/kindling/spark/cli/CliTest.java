@@ -212,6 +212,20 @@ class CliTest {
         assertEquals(a.select("id").collectAsList(), TestSpark.session().read().parquet(pq2.toString()).orderBy("text").select("id").collectAsList(),
                 "ids are stable across runs");
 
+        // a truncated .gz fails naming the file, whatever the policy (the rest of the file cannot be read)
+        java.io.ByteArrayOutputStream big = new java.io.ByteArrayOutputStream();
+        try (OutputStream os = new GZIPOutputStream(big)) {
+            for (int i = 0; i < 20000; i++) {
+                os.write(("{\"text\":\"document number " + i + " with some words\"}\n").getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        byte[] whole = big.toByteArray();
+        Path cut = Files.write(tmp.resolve("cut.jsonl.gz"), java.util.Arrays.copyOf(whole, whole.length / 2));
+        Cli.Result truncated = Cli.run("convert", "--no-progress", "-i", cut.toString(), "-o", tmp.resolve("cut-out").toString(),
+                "--on-error", "quarantine");
+        assertEquals(1, truncated.code(), truncated.toString());
+        assertTrue(truncated.err().contains("cut.jsonl.gz") && truncated.err().contains("unreadable after line"), truncated.err());
+
         Path back = tmp.resolve("back.jsonl");
         assertEquals(0, Cli.run("convert", "--no-progress", "-i", pq.toString(), "-o", back.toString()).code());
         assertEquals(2, TestSpark.session().read().json(back.toString()).count());
