@@ -90,10 +90,21 @@ public final class DatasetReader {
         StructType inferred = spark.read().option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", CORRUPT)
                 .json(objects).schema();
         StructType schema = new StructType();
+        boolean caseSensitive = Boolean.parseBoolean(spark.conf().get("spark.sql.caseSensitive", "false"));
+        Map<String, String> seen = new java.util.HashMap<>();
         for (StructField f : inferred.fields()) {
-            if (!f.name().equals(CORRUPT)) {
-                schema = schema.add(f);
+            if (f.name().equals(CORRUPT)) {
+                continue;
             }
+            String key = caseSensitive ? f.name() : f.name().toLowerCase(java.util.Locale.ROOT);
+            String before = seen.putIfAbsent(key, f.name());
+            if (before == null) {
+                schema = schema.add(f);
+            } else if (!before.equals(f.name())) {
+                // Spark resolves column names regardless of case: the two could not be told apart by any later step
+                throw KindlingException.usage("input " + String.join(",", paths) + " has fields '" + before + "' and '" + f.name()
+                        + "', which differ only in case; rename one, or pass --conf spark.sql.caseSensitive=true");
+            } // the same key twice in an object: one field, the parser's value (a JSON object's names should be unique)
         }
         StructType withCorrupt = schema.add(CORRUPT, DataTypes.StringType, true);
         Column parsed = from_json(col("value"), withCorrupt,
@@ -107,7 +118,7 @@ public final class DatasetReader {
                 .when(col("_parsed." + CORRUPT).isNotNull().or(col("_parsed").isNull()), lit("malformed JSON"));
         List<Column> out = new ArrayList<>();
         for (StructField f : schema.fields()) {
-            out.add(when(reason.isNull(), col("_parsed.`" + f.name() + "`")).as(userColumn(f.name())));
+            out.add(when(reason.isNull(), col("_parsed.`" + f.name().replace("`", "``") + "`")).as(userColumn(f.name())));
         }
         out.add(reason.as(Columns.REASON));
         out.add(col(Columns.SOURCE_FILE));
@@ -219,7 +230,7 @@ public final class DatasetReader {
         order.add(col(text));
         for (String c : userCols) {
             if (!c.equals(id) && !c.equals(text)) {
-                order.add(col("`" + c + "`"));
+                order.add(col("`" + c.replace("`", "``") + "`"));
             }
         }
         for (String c : List.of(Columns.REASON, Columns.SOURCE_FILE, Columns.SOURCE_OFFSET, Columns.SOURCE_LINE,

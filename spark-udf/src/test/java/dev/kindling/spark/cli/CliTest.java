@@ -104,6 +104,25 @@ class CliTest {
         assertEquals("dup", pqBack.first().getAs("input_reason"), "the user's reason is kept, not replaced");
     }
 
+    /**
+     * Awkward keys: one repeated in an object (one field), one with a backtick (kept), and two spellings of one name
+     * (a usage error naming both; Spark could not tell them apart). All three used to fail with a raw Spark error.
+     */
+    @Test
+    void repeatedBacktickedAndCaseOnlyKeys() throws Exception {
+        Path in = jsonl("keys.jsonl", "{\"id\":\"a\",\"text\":\"one\",\"tag\":\"x\",\"tag\":\"y\",\"a`b\":1}",
+                "{\"id\":\"b\",\"text\":\"two\"}");
+        Cli.Result r = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", tmp.resolve("keys-out").toString());
+        assertEquals(0, r.code(), r.toString());
+        Dataset<Row> back = TestSpark.session().read().json(tmp.resolve("keys-out").toString()).orderBy("id");
+        assertEquals(2, back.count());
+        assertEquals(1L, (long) back.first().<Long>getAs("a`b"));
+        Path mixed = jsonl("case.jsonl", "{\"id\":\"a\",\"text\":\"one\"}", "{\"id\":\"b\",\"Text\":\"two\"}");
+        Cli.Result c = Cli.run("convert", "--no-progress", "-i", mixed.toString(), "-o", tmp.resolve("case-out").toString());
+        assertEquals(2, c.code(), c.toString());
+        assertTrue(c.err().contains("'Text' and 'text'") && c.err().contains("differ only in case"), c.err());
+    }
+
     /** A run that fails removes the output it created, so the corrected command runs without --overwrite. */
     @Test
     void aFailedRunLeavesNoOutputBehind() throws Exception {
