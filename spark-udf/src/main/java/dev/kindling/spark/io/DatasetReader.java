@@ -54,6 +54,11 @@ public final class DatasetReader {
     /** Reasons for rows that could not be read at all (subject to {@code --on-error}). */
     public static final Set<String> READ_ERRORS = Set.of("read:malformed_json", "read:not_an_object", "read:invalid_utf8");
     static final String CORRUPT = "_corrupt_record";
+    /**
+     * Jackson's 20M-character default (since 2.15) made a longer text field "malformed JSON": a whole book in one
+     * document is valid input. The JVM's own string limit remains.
+     */
+    static final String MAX_STRING_LEN = String.valueOf(Integer.MAX_VALUE);
 
     private DatasetReader() {}
 
@@ -88,7 +93,7 @@ public final class DatasetReader {
         Dataset<String> objects = lines.filter(col(Columns.ERROR).isNull().and(isObject))
                 .select("value").as(Encoders.STRING());
         StructType inferred = spark.read().option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", CORRUPT)
-                .json(objects).schema();
+                .option("maxStringLen", MAX_STRING_LEN).json(objects).schema();
         StructType schema = new StructType();
         boolean caseSensitive = Boolean.parseBoolean(spark.conf().get("spark.sql.caseSensitive", "false"));
         Map<String, String> seen = new java.util.HashMap<>();
@@ -108,7 +113,7 @@ public final class DatasetReader {
         }
         StructType withCorrupt = schema.add(CORRUPT, DataTypes.StringType, true);
         Column parsed = from_json(col("value"), withCorrupt,
-                Map.of("mode", "PERMISSIVE", "columnNameOfCorruptRecord", CORRUPT));
+                Map.of("mode", "PERMISSIVE", "columnNameOfCorruptRecord", CORRUPT, "maxStringLen", MAX_STRING_LEN));
         Dataset<Row> p = lines.withColumn("_parsed", when(col(Columns.ERROR).isNull().and(isObject), parsed));
         Column reason = when(col(Columns.ERROR).isNotNull(), lit("read:invalid_utf8"))
                 .when(functions.not(isObject), lit("read:not_an_object"))

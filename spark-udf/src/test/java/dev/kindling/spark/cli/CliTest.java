@@ -123,6 +123,17 @@ class CliTest {
         assertTrue(c.err().contains("'Text' and 'text'") && c.err().contains("differ only in case"), c.err());
     }
 
+    /** A text past Jackson's 20M-character default is read, not reported as malformed JSON. */
+    @Test
+    void aTwentyMillionCharacterTextIsADocument() throws Exception {
+        String text = "word ".repeat(4_100_000);
+        Path in = jsonl("big.jsonl", "{\"id\":\"big\",\"text\":\"" + text + "\"}", "{\"id\":\"small\",\"text\":\"hello\"}");
+        Cli.Result r = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", tmp.resolve("big-out.parquet").toString());
+        assertEquals(0, r.code(), r.toString());
+        Dataset<Row> back = TestSpark.session().read().parquet(tmp.resolve("big-out.parquet").toString()).orderBy("id");
+        assertEquals(text.length(), back.first().<String>getAs("text").length());
+    }
+
     /** A run that fails removes the output it created, so the corrected command runs without --overwrite. */
     @Test
     void aFailedRunLeavesNoOutputBehind() throws Exception {
