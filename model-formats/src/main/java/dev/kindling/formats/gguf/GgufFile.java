@@ -170,8 +170,13 @@ public final class GgufFile implements AutoCloseable {
                         + " is not a multiple of the " + type + " block size " + type.blockSize);
             }
             long bytes = type.byteSize(elements);
-            if (offset < 0 || offset % alignment != 0) {
+            if (offset < 0) {
+                // a u64 past 2^63: far past the end of any file (it may well be a multiple of the alignment)
                 throw new ModelFormatException(path, "tensor " + name + ": data offset " + Long.toUnsignedString(offset)
+                        + " is past the end of the file (" + size + " bytes): the file is corrupt");
+            }
+            if (offset % alignment != 0) {
+                throw new ModelFormatException(path, "tensor " + name + ": data offset " + offset
                         + " is not a multiple of the alignment " + alignment);
             }
             long start = dataOffset + offset;

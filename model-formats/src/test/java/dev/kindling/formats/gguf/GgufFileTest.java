@@ -92,6 +92,21 @@ class GgufFileTest {
         Files.write(ab, absurd);
         e = assertThrows(ModelFormatException.class, () -> GgufFile.open(ab));
         assertTrue(e.getMessage().contains("metadata_kv_count"), e.getMessage());
+
+        // tensor "w": name (u64 length, bytes), n_dims u32, 2 dims u64, type u32, then the data offset u64; an offset
+        // past 2^63 that is a multiple of 32 was reported as "not a multiple of the alignment"
+        int name = -1;
+        for (int i = 0; i + 9 <= bytes.length && name < 0; i++) {
+            if (bytes[i] == 1 && bytes[i + 1] == 0 && bytes[i + 7] == 0 && bytes[i + 8] == 'w') {
+                name = i;
+            }
+        }
+        byte[] far = bytes.clone();
+        ByteBuffer.wrap(far).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(name + 9 + 4 + 16 + 4, 0xFFFFFFFFFFFFFFE0L);
+        Path fp = tmp.resolve("far.gguf");
+        Files.write(fp, far);
+        e = assertThrows(ModelFormatException.class, () -> GgufFile.open(fp));
+        assertTrue(e.getMessage().contains("tensor w") && e.getMessage().contains("past the end"), e.getMessage());
     }
 
     @Test
