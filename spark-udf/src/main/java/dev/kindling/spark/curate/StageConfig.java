@@ -115,21 +115,21 @@ public final class StageConfig {
             case "minhash_dedup" -> {
                 MinHashDedup s = new MinHashDedup().setClusterColumns(keepDuplicates);
                 o.number("threshold").ifPresent(v -> s.setThreshold(v.doubleValue()));
-                o.number("ngram").ifPresent(v -> s.setNgram(v.intValue()));
-                o.number("num_perm").ifPresent(v -> s.setNumPerm(v.intValue()));
-                o.number("bands").ifPresent(v -> s.setBands(v.intValue()));
-                o.number("rows").ifPresent(v -> s.setRows(v.intValue()));
-                o.number("seed").ifPresent(v -> s.setSeed(v.longValue()));
+                o.intNumber("ngram").ifPresent(v -> s.setNgram(v));
+                o.intNumber("num_perm").ifPresent(v -> s.setNumPerm(v));
+                o.intNumber("bands").ifPresent(v -> s.setBands(v));
+                o.intNumber("rows").ifPresent(v -> s.setRows(v));
+                o.longNumber("seed").ifPresent(v -> s.setSeed(v));
                 o.bool("verify").ifPresent(s::setVerify);
                 o.string("normalize").ifPresent(s::setNormalize);
-                o.number("all_pairs_max_bucket").ifPresent(v -> s.setAllPairsMaxBucket(v.intValue()));
+                o.intNumber("all_pairs_max_bucket").ifPresent(v -> s.setAllPairsMaxBucket(v));
                 s.minHashParams();   // validates bands x rows against num_perm
                 out.add(s);
             }
             case "sentence_dedup" -> {
                 SentenceDedupStage s = new SentenceDedupStage();
-                o.number("span_sentences").ifPresent(v -> s.setSpanSentences(v.intValue()));
-                o.number("min_doc_words").ifPresent(v -> s.setMinDocWords(v.intValue()));
+                o.intNumber("span_sentences").ifPresent(v -> s.setSpanSentences(v));
+                o.intNumber("min_doc_words").ifPresent(v -> s.setMinDocWords(v));
                 out.add(s);
             }
             case "gopher", "gopher_quality", "gopher_repetition", "c4", "fineweb" -> out.addAll(QualityFilter.stagesFor(type));
@@ -142,7 +142,7 @@ public final class StageConfig {
                 Decontamination s = new Decontamination();
                 s.setBenchmark(o.string("benchmark").orElseThrow(() -> KindlingException.usage(o.where + ": 'benchmark' (a file) is required")));
                 o.strings("columns").ifPresent(c -> s.setBenchmarkColumns(c.toArray(new String[0])));
-                o.number("ngram").ifPresent(v -> s.setNgram(v.intValue()));
+                o.intNumber("ngram").ifPresent(v -> s.setNgram(v));
                 o.string("mode").ifPresent(s::setMode);
                 o.string("flag_column").ifPresent(s::setFlagCol);
                 out.add(s);
@@ -191,6 +191,28 @@ public final class StageConfig {
                 throw KindlingException.usage(where + ": '" + key + "' must be a number, got " + v);
             }
             return java.util.Optional.of(v.numberValue());
+        }
+
+        /** A whole number in int range: 5.5 or 2^40 is a usage error, not a silent truncation or wrap. */
+        java.util.Optional<Integer> intNumber(String key) {
+            return longNumber(key).map(v -> {
+                if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+                    throw KindlingException.usage(where + ": '" + key + "' is out of range: " + v);
+                }
+                return v.intValue();
+            });
+        }
+
+        /** A whole number (a YAML 5.0 counts as 5). */
+        java.util.Optional<Long> longNumber(String key) {
+            JsonNode v = get(key);
+            if (v == null) {
+                return java.util.Optional.empty();
+            }
+            if (!v.isNumber() || !v.canConvertToExactIntegral() || !v.canConvertToLong()) {
+                throw KindlingException.usage(where + ": '" + key + "' must be a whole number, got " + v);
+            }
+            return java.util.Optional.of(v.longValue());
         }
 
         java.util.Optional<Boolean> bool(String key) {

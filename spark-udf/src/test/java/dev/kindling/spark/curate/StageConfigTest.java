@@ -63,11 +63,17 @@ class StageConfigTest {
     }
 
     @Test
-    void errorsNameTheStageAndWhatWasExpected() {
+    void errorsNameTheStageAndWhatWasExpected() throws Exception {
         KindlingException e = assertThrows(KindlingException.class, () -> yaml("stages:\n  - exact_dedup: {}\n  - minhash: {}\n"));
         assertTrue(e.getMessage().contains("stages[1] (minhash): unknown stage type"), e.getMessage());
         e = assertThrows(KindlingException.class, () -> yaml("stages:\n  - minhash_dedup: {threshold: high}\n"));
         assertTrue(e.getMessage().contains("'threshold' must be a number"), e.getMessage());
+        // whole numbers are whole: 5.5 was truncated to 5 and 2^40 wrapped
+        e = assertThrows(KindlingException.class, () -> yaml("stages:\n  - minhash_dedup: {ngram: 5.5}\n"));
+        assertTrue(e.getMessage().contains("'ngram' must be a whole number, got 5.5"), e.getMessage());
+        e = assertThrows(KindlingException.class, () -> yaml("stages:\n  - minhash_dedup: {num_perm: 1099511627776}\n"));
+        assertTrue(e.getMessage().contains("'num_perm' is out of range"), e.getMessage());
+        assertEquals(5, ((MinHashDedup) yaml("stages:\n  - minhash_dedup: {ngram: 5.0}\n").get(0)).minHashParams().ngram());
         e = assertThrows(KindlingException.class, () -> yaml("stages:\n  - minhash_dedup: {threshold: 1.2}\n"));
         assertTrue(e.getMessage().contains("stages[0] (minhash_dedup): threshold must be strictly between 0 and 1"), e.getMessage());
         e = assertThrows(KindlingException.class, () -> yaml("stages:\n  - minhash_dedup: {bands: 20, rows: 8}\n"));
