@@ -77,7 +77,7 @@ public final class DatasetReader {
         }
         format = formats.iterator().next();
         Dataset<Row> raw = switch (format) {
-            case JSONL -> readJsonLines(spark, o.paths());
+            case JSONL -> readJsonLines(spark, o.paths(), o.textColumn());
             case PARQUET -> readParquet(spark, o.paths());
             case TEXT_LINES -> readTextLines(spark, o.paths(), o.textColumn());
             case TEXT_FILES -> readTextFiles(spark, o.paths(), o.textColumn());
@@ -85,7 +85,7 @@ public final class DatasetReader {
         return finish(raw, o);
     }
 
-    private static Dataset<Row> readJsonLines(SparkSession spark, List<String> paths) {
+    private static Dataset<Row> readJsonLines(SparkSession spark, List<String> paths, String textColumn) {
         Dataset<Row> lines = LineSource.read(spark, paths)
                 // blank lines separate nothing in JSON Lines; they are not documents
                 .filter(col("value").isNull().or(functions.trim(col("value")).notEqual("")));
@@ -121,6 +121,15 @@ public final class DatasetReader {
         Column error = when(col(Columns.ERROR).isNotNull(), col(Columns.ERROR))
                 .when(functions.not(isObject), lit("not a JSON object"))
                 .when(col("_parsed." + CORRUPT).isNotNull().or(col("_parsed").isNull()), lit("malformed JSON"));
+        StructField textField = java.util.Arrays.stream(schema.fields()).filter(f -> f.name().equals(textColumn)).findFirst().orElse(null);
+        if (textField != null && textField.dataType().equals(DataTypes.StringType)) {
+            // a text that is a number, object, array or boolean: Spark's reader hands it over as its JSON text ("12345",
+            // "{\"a\":1}"), which would then be tokenized and scored as a document
+            Column stringLiteral = col("value").rlike("\"" + java.util.regex.Pattern.quote(textColumn) + "\"\\s*:\\s*(\"|null)");
+            Column notString = col("_parsed.`" + textColumn.replace("`", "``") + "`").isNotNull().and(functions.not(stringLiteral));
+            reason = reason.when(notString, lit("read:text_not_string"));
+            error = error.when(notString, lit("field '" + textColumn + "' is not a JSON string"));
+        }
         List<Column> out = new ArrayList<>();
         for (StructField f : schema.fields()) {
             out.add(when(reason.isNull(), col("_parsed.`" + f.name().replace("`", "``") + "`")).as(userColumn(f.name())));
