@@ -58,7 +58,12 @@ public enum DataFormat {
      * inferred.
      */
     public static DataFormat infer(String input, Configuration conf) {
-        DataFormat byName = fromName(input);
+        return infer(input, conf, null);
+    }
+
+    /** {@link #infer(String, Configuration)}, or only the existence check when the format is {@code given}. */
+    public static DataFormat infer(String input, Configuration conf, DataFormat given) {
+        DataFormat byName = given != null ? given : fromName(input);
         Path p = new Path(input);
         try {
             FileSystem fs = p.getFileSystem(conf);

@@ -69,8 +69,9 @@ public final class DatasetReader {
         DataFormat format = o.format();
         Set<DataFormat> formats = new LinkedHashSet<>();
         for (String p : o.paths()) {
-            DataFormat f = DataFormat.infer(p, spark.sparkContext().hadoopConfiguration()); // also checks existence
-            formats.add(format != null ? format : f);
+            // checks existence; with --input-format given, an empty folder is an empty input (reported as such), not an
+            // unknown format
+            formats.add(DataFormat.infer(p, spark.sparkContext().hadoopConfiguration(), format));
         }
         if (formats.size() > 1) {
             throw KindlingException.usage("inputs mix formats " + formats + "; pass --input-format or read them separately");

@@ -229,6 +229,11 @@ class CliTest {
         assertTrue(e.code() == 1 || e.code() == 2, e.toString());
         assertTrue(e.err().contains("empty.jsonl"), e.err());
         assertFalse(Files.exists(tmp.resolve("o3")), "no output written for an empty input");
+        // an empty folder with the format given: an empty input, not "cannot tell the format ... pass --input-format"
+        Path dir = Files.createDirectories(tmp.resolve("nothing"));
+        Cli.Result d = Cli.run("convert", "--no-progress", "-i", dir.toString(), "--input-format", "jsonl", "-o", tmp.resolve("o4").toString());
+        assertTrue(d.code() == 1 || d.code() == 2, d.toString());
+        assertTrue(d.err().contains("nothing") && !d.err().contains("cannot tell the format"), d.err());
     }
 
     @Test
