@@ -75,6 +75,12 @@ public final class PackCommand extends SparkCommand {
     @Override
     protected int run(JobRun run) throws IOException {
         Tokenizer tok = ExecutorTokenizers.get(tokenizer);
+        if (eosId != null && (eosId < 0 || eosId >= tok.vocabSize())) {
+            throw KindlingException.usage("--eos-id " + eosId + " is outside the vocabulary of " + tokenizer + " (0.." + (tok.vocabSize() - 1) + ")");
+        }
+        if (padId != null && (padId < 0 || padId >= tok.vocabSize())) {
+            throw KindlingException.usage("--pad-id " + padId + " is outside the vocabulary of " + tokenizer + " (0.." + (tok.vocabSize() - 1) + ")");
+        }
         int eos = eosId != null ? eosId : tok.eosId();
         if (eos < 0) {
             throw KindlingException.usage("tokenizer " + tokenizer + " has no EOS token; give --eos-id");
