@@ -133,18 +133,21 @@ public final class PackCommand extends SparkCommand {
             WriteOptions out = new WriteOptions(job.output, format, job.overwrite, job.compression);
             DatasetWriter.checkWritable(run.spark(), out);
             StructType rows = new StructType().add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType, false), false);
-            Dataset<Row> packed = kept.mapPartitions(new PackPartition(tokenizer, addSpecialTokens, seqLen, eos, pad, padValue),
-                    Encoders.row(rows));
+            org.apache.spark.util.LongAccumulator allTokens = run.spark().sparkContext().longAccumulator("kindling pack tokens");
+            org.apache.spark.util.LongAccumulator droppedTokens = run.spark().sparkContext().longAccumulator("kindling pack dropped");
+            Dataset<Row> packed = kept.mapPartitions(new PackPartition(tokenizer, addSpecialTokens, seqLen, eos, pad, padValue,
+                    allTokens, droppedTokens), Encoders.row(rows));
             DatasetWriter.write(packed, out);
             Dataset<Row> written = run.spark().read().format(format == DataFormat.JSONL ? "json" : "parquet").load(job.output);
             sequences = written.count();
             long docCount = kept.count();
             documents = docCount;
-            tokens = sequences * seqLen;
+            // counted as the write runs (a retried task would count twice)
+            tokens = allTokens.value();
+            dropped = droppedTokens.value();
         }
         run.out().printf("pack: %d documents (%d unreadable or empty, counted not packed) -> %d sequences of %d tokens%s%n",
-                documents, unreadable, sequences, seqLen, megatron ? " (" + tokens + " tokens, " + dropped
-                        + " dropped at partition ends)" : "");
+                documents, unreadable, sequences, seqLen, " (" + tokens + " tokens, " + dropped + " dropped at partition ends)");
         run.out().println("output: " + job.output);
         return 0;
     }
@@ -159,7 +162,14 @@ public final class PackCommand extends SparkCommand {
         private final boolean pad;
         private final int padId;
 
-        PackPartition(String tokenizer, boolean special, int seqLen, int eos, boolean pad, int padId) {
+        private final org.apache.spark.util.LongAccumulator tokens;
+        private final org.apache.spark.util.LongAccumulator dropped;
+
+        /** {@code tokens} and {@code dropped} count as {@link SequencePacker#tokens()} and {@link SequencePacker#droppedTokens()}. */
+        PackPartition(String tokenizer, boolean special, int seqLen, int eos, boolean pad, int padId,
+                org.apache.spark.util.LongAccumulator tokens, org.apache.spark.util.LongAccumulator dropped) {
+            this.tokens = tokens;
+            this.dropped = dropped;
             this.tokenizer = tokenizer;
             this.special = special;
             this.seqLen = seqLen;
@@ -178,6 +188,8 @@ public final class PackCommand extends SparkCommand {
                 p.add(tok.encode(text, special));
             }
             p.finish(pad, padId);
+            tokens.add(p.tokens());
+            dropped.add(p.droppedTokens());
             return out.iterator();
         }
     }

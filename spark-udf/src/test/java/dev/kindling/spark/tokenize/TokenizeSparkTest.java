@@ -170,6 +170,9 @@ class TokenizeSparkTest {
         assertEquals(0, p.code(), p.toString());
         Dataset<Row> rows = TestSpark.session().read().parquet(tmp.resolve("parquet").toString());
         assertEquals(sequences, rows.count());
+        // the megatron run's accounting, now also for Parquet: the same tokens kept and dropped
+        String megatronCounts = r.out().substring(r.out().indexOf(" ("), r.out().indexOf("partition ends)"));
+        assertTrue(p.out().contains(megatronCounts), p.out() + " vs " + r.out());
         // --overwrite replaces the shard folder: a shard left from an earlier run would be read with this run's
         Path stale = Files.writeString(tmp.resolve("shards").resolve("shard-09999.idx"), "stale");
         Path small = Files.write(tmp.resolve("small.jsonl"), List.of("{\"text\":\"Call me Ishmael.\"}"));
