@@ -163,6 +163,11 @@ public final class Decontamination extends CurationStage<Decontamination> {
         return getMode().equals("flag") ? in.add(getFlagCol(), DataTypes.BooleanType, true) : in;
     }
 
+    private static KindlingException unreadable(String path, Exception e) {
+        String m = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
+        return new KindlingException(KindlingException.FAILURE, NAME + ": benchmark " + path + " cannot be read: " + m, e);
+    }
+
     /** Reads the benchmark's items on the driver and indexes their n-grams. */
     public NgramIndex buildIndex(SparkSession spark) {
         String path = getBenchmark();
@@ -179,11 +184,19 @@ public final class Decontamination extends CurationStage<Decontamination> {
         if (lower.endsWith(".parquet")) {
             df = spark.read().parquet(path);
         } else if (lower.endsWith(".jsonl") || lower.endsWith(".json") || lower.endsWith(".jsonl.gz") || lower.endsWith(".json.gz")) {
-            df = spark.read().json(path);
+            // a malformed line fails the run: skipped, its items would go unchecked and the output look clean
+            try {
+                df = spark.read().option("mode", "FAILFAST").json(path);
+            } catch (Exception e) { // Spark's SparkException is checked, thrown undeclared from Scala
+                throw unreadable(path, e);
+            }
         } else {
             df = spark.read().text(path).withColumnRenamed("value", "text");
         }
         List<String> cols = Arrays.asList(df.columns());
+        if (cols.isEmpty()) {
+            throw KindlingException.usage(NAME + ": benchmark " + path + " is empty");
+        }
         List<String> items = new ArrayList<>();
         for (String c : getBenchmarkColumns()) {
             if (!cols.contains(c)) {
@@ -193,7 +206,13 @@ public final class Decontamination extends CurationStage<Decontamination> {
             boolean array = df.schema().apply(c).dataType() instanceof ArrayType;
             Dataset<Row> values = array ? df.select(functions.explode(col(c)).cast(DataTypes.StringType))
                     : df.select(col(c).cast(DataTypes.StringType));
-            for (Row r : values.collectAsList()) {   // a benchmark is small: it is read on the driver on purpose
+            List<Row> rows;
+            try {
+                rows = values.collectAsList(); // a benchmark is small: it is read on the driver on purpose
+            } catch (Exception e) { // Spark's SparkException is checked, thrown undeclared from Scala
+                throw unreadable(path, e);
+            }
+            for (Row r : rows) {
                 if (!r.isNullAt(0)) {
                     items.add(r.getString(0));
                 }

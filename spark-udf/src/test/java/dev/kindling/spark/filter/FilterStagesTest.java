@@ -121,5 +121,15 @@ class FilterStagesTest {
         KindlingException column = assertThrows(KindlingException.class,
                 () -> new Decontamination().setBenchmark(bench.toString()).transform(frame(docs)));
         assertTrue(column.getMessage().contains("has no column 'text'"), column.getMessage());
+        // a malformed benchmark line fails (skipped, its items would go unchecked); an empty benchmark says so
+        Path broken = Files.writeString(tmp.resolve("broken.jsonl"), "{\"question\": \"" + leaked + "?\"}\n{broken\n");
+        KindlingException malformed = assertThrows(KindlingException.class, () -> new Decontamination().setBenchmark(broken.toString())
+                .setBenchmarkColumns(new String[] {"question"}).transform(frame(docs)).collectAsList());
+        assertTrue(malformed.getMessage().contains("broken.jsonl") && malformed.getMessage().contains("cannot be read"),
+                malformed.getMessage());
+        Path empty = Files.writeString(tmp.resolve("empty.jsonl"), "");
+        KindlingException none = assertThrows(KindlingException.class, () -> new Decontamination().setBenchmark(empty.toString())
+                .setBenchmarkColumns(new String[] {"question"}).transform(frame(docs)));
+        assertTrue(none.getMessage().contains("empty.jsonl is empty"), none.getMessage());
     }
 }
