@@ -28,6 +28,7 @@ public final class JobRun {
     private final ProgressBar progress;
     private final long startNanos;
     private final PrintStream out;
+    private final List<org.apache.hadoop.fs.Path> claimed = new ArrayList<>();
 
     JobRun(SparkSession spark, SparkJobOptions options, ProgressBar progress, long startNanos, PrintStream out) {
         this.spark = spark;
@@ -72,18 +73,57 @@ public final class JobRun {
     /** Checks {@code --output} (and the other targets) can be written before any work starts. */
     public WriteOptions checkOutput(PipelineOptions p) {
         WriteOptions w = options.writeOptions();
-        DatasetWriter.checkNotOverlapping(spark, w.path(), options.input);
-        DatasetWriter.checkWritable(spark, w);
+        List<String> targets = new ArrayList<>(List.of(w.path()));
         if (p != null && p.rejected != null) {
-            DatasetWriter.checkNotOverlapping(spark, p.rejected, options.input);
-            DatasetWriter.checkWritable(spark, w.withPath(p.rejected));
+            targets.add(p.rejected);
         }
         String q = options.quarantinePath(w.path());
         if (q != null) {
-            DatasetWriter.checkNotOverlapping(spark, q, options.input);
-            DatasetWriter.checkWritable(spark, w.withPath(q));
+            targets.add(q);
         }
+        for (String t : targets) {
+            DatasetWriter.checkNotOverlapping(spark, t, options.input);
+            DatasetWriter.checkWritable(spark, w.withPath(t));
+        }
+        targets.forEach(this::claimOutput);
         return w;
+    }
+
+    /**
+     * Marks {@code path}, when it does not exist yet, as this run's to remove if the run fails before
+     * {@link #outputsWritten}: an empty folder or the part files of a failed write would make the corrected command
+     * fail with "already exists". Call after the output checks passed (a run refused for an existing output claims
+     * nothing, so it cannot delete another run's).
+     */
+    public void claimOutput(String path) {
+        try {
+            org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
+            if (!p.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(p)) {
+                claimed.add(p);
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            // unreachable: the write reports it
+        }
+    }
+
+    /** The claimed outputs are complete: a later failure (e.g. writing --stats) leaves them. */
+    public void outputsWritten() {
+        claimed.clear();
+    }
+
+    /** Deletes the claimed outputs of a run that failed before writing them all. */
+    void removePartialOutputs() {
+        for (org.apache.hadoop.fs.Path p : claimed) {
+            try {
+                org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+                if (fs.exists(p)) {
+                    fs.delete(p, true);
+                }
+            } catch (IOException | RuntimeException e) {
+                // the run's own error is the one to report
+            }
+        }
+        claimed.clear();
     }
 
     /**
@@ -104,6 +144,7 @@ public final class JobRun {
                 p == null ? null : p.rejected, quarantine);
         RunReport report = PipelineOutput.write(spark, docs, targets, names, ctx.sums(), ctx.metricColumns(), ctx.values(),
                 ctx.keptInOutput(), startNanos);
+        outputsWritten();
         if (progress != null) {
             progress.close();
         }

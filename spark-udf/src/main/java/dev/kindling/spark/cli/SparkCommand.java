@@ -48,11 +48,11 @@ public abstract class SparkCommand implements Callable<Integer> {
         ProgressBar bar = job.noProgress ? null : ProgressBar.start(spark.sparkContext(), spec.name());
         PrintStream out = spec.commandLine().getOut() != null
                 ? new PrintStream(new WriterOutputStream(spec.commandLine().getOut()), true) : System.out;
-        java.util.List<org.apache.hadoop.fs.Path> created = absentTargets(spark);
+        JobRun run = new JobRun(spark, job, bar, System.nanoTime(), out);
         try {
-            return run(new JobRun(spark, job, bar, System.nanoTime(), out));
+            return run(run);
         } catch (Exception | Error e) {
-            removePartialOutputs(spark, created);
+            run.removePartialOutputs();
             throw e;
         } finally {
             if (bar != null) {
@@ -61,51 +61,6 @@ public abstract class SparkCommand implements Callable<Integer> {
             out.flush();
             if (!joined) {
                 spark.stop();
-            }
-        }
-    }
-
-    /** The output and quarantine paths that do not exist yet: what a failing run may leave behind. */
-    private java.util.List<org.apache.hadoop.fs.Path> absentTargets(SparkSession spark) {
-        java.util.List<org.apache.hadoop.fs.Path> absent = new java.util.ArrayList<>();
-        java.util.List<String> targets = new java.util.ArrayList<>();
-        if (job.output != null) {
-            targets.add(job.output);
-            try {
-                String q = job.quarantinePath(job.output);
-                if (q != null) {
-                    targets.add(q);
-                }
-            } catch (RuntimeException e) {
-                // a bad --on-error fails in the run itself, with its message
-            }
-        }
-        for (String t : targets) {
-            try {
-                org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(t);
-                if (!p.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(p)) {
-                    absent.add(p);
-                }
-            } catch (java.io.IOException | IllegalArgumentException e) {
-                // unreachable target: the run reports it
-            }
-        }
-        return absent;
-    }
-
-    /**
-     * Deletes what a failed run created at its targets (an empty directory, or part files of a write that failed), so
-     * that the corrected command can run again without --overwrite. Paths that existed before the run are left alone.
-     */
-    private static void removePartialOutputs(SparkSession spark, java.util.List<org.apache.hadoop.fs.Path> created) {
-        for (org.apache.hadoop.fs.Path p : created) {
-            try {
-                org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
-                if (fs.exists(p)) {
-                    fs.delete(p, true);
-                }
-            } catch (java.io.IOException | RuntimeException e) {
-                // the run's own error is the one to report
             }
         }
     }

@@ -226,6 +226,7 @@ public final class DistillCommand implements Runnable {
             InferenceProgress progress = InferenceProgress.attach(run, g::metrics);
             SelfInstruct.Result result = new SelfInstruct(g, teacher.modelName(), o).run(run.spark(), seeds);
             DatasetWriter.write(result.toDataFrame(run.spark()).coalesce(1), out);
+            run.outputsWritten();
             if (run.progress() != null) {
                 run.progress().close();
             }

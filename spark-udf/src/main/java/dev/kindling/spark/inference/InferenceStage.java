@@ -18,7 +18,7 @@ import org.apache.spark.sql.functions;
 public final class InferenceStage implements PipelineStage {
     private final String name;
     private final EngineStage<?> stage;
-    private static final String ROW_ERRORS = "_kindling_row_errors";
+    private static final String ROW_ERRORS = dev.kindling.spark.io.DatasetReader.METRIC_PREFIX + "row_errors";
     private final Map<String, String> sums = new LinkedHashMap<>();
 
     public InferenceStage(String name, EngineStage<?> stage) {

@@ -54,6 +54,8 @@ public final class DatasetReader {
     /** Reasons for rows that could not be read at all (subject to {@code --on-error}). */
     public static final Set<String> READ_ERRORS = Set.of("read:malformed_json", "read:not_an_object", "read:invalid_utf8");
     static final String CORRUPT = "_corrupt_record";
+    /** Internal metric columns start with this, so that {@link #selectWithAccounting} keeps them. */
+    public static final String METRIC_PREFIX = "_kindling_";
     /**
      * Jackson's 20M-character default (since 2.15) made a longer text field "malformed JSON": a whole book in one
      * document is valid input. The JVM's own string limit remains.
@@ -301,6 +303,11 @@ public final class DatasetReader {
         for (String c : internalColumns()) {
             if (have.contains(c) && !(withError && c.equals(Columns.ERROR))) {
                 keep.add(col(c));
+            }
+        }
+        for (String c : have) {
+            if (c.startsWith(METRIC_PREFIX)) {
+                keep.add(col(c)); // a stage's metric column (StageContext.reportMetricColumn), summed at the end
             }
         }
         return docs.select(keep.toArray(new Column[0]));

@@ -105,6 +105,7 @@ public final class PackCommand extends SparkCommand {
             if (Files.exists(dir) && !job.overwrite) {
                 throw KindlingException.usage("output " + dir + " already exists; pass --overwrite to replace it");
             }
+            run.claimOutput(dir.toString());
             if (Files.exists(dir)) {
                 // replace, as Spark's overwrite does: shards of an earlier run left beside this run's would be read as
                 // one training set
@@ -132,6 +133,7 @@ public final class PackCommand extends SparkCommand {
             }
             WriteOptions out = new WriteOptions(job.output, format, job.overwrite, job.compression);
             DatasetWriter.checkWritable(run.spark(), out);
+            run.claimOutput(job.output);
             StructType rows = new StructType().add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType, false), false);
             org.apache.spark.util.LongAccumulator allTokens = run.spark().sparkContext().longAccumulator("kindling pack tokens");
             org.apache.spark.util.LongAccumulator droppedTokens = run.spark().sparkContext().longAccumulator("kindling pack dropped");
@@ -146,6 +148,7 @@ public final class PackCommand extends SparkCommand {
             tokens = allTokens.value();
             dropped = droppedTokens.value();
         }
+        run.outputsWritten();
         run.out().printf("pack: %d documents (%d unreadable or empty, counted not packed) -> %d sequences of %d tokens%s%n",
                 documents, unreadable, sequences, seqLen, " (" + tokens + " tokens, " + dropped + " dropped at partition ends)");
         run.out().println("output: " + job.output);

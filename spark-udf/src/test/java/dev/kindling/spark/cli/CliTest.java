@@ -151,6 +151,13 @@ class CliTest {
         assertFalse(Files.exists(out), "the failed run's output is removed");
         Cli.Result again = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", out.toString(), "--on-error", "skip");
         assertEquals(0, again.code(), again.toString());
+        // a failure after the output is complete (here writing --stats under a regular file) keeps the output
+        Path notADir = Files.writeString(tmp.resolve("plain"), "x");
+        Path out2 = tmp.resolve("out2");
+        Cli.Result late = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", out2.toString(), "--on-error", "skip",
+                "--stats", notADir.resolve("stats.json").toString());
+        assertEquals(1, late.code(), late.toString());
+        assertTrue(Files.exists(out2.resolve("_SUCCESS")), "the finished output stays");
     }
 
     @Test

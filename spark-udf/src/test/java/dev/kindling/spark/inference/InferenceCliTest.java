@@ -110,6 +110,13 @@ class InferenceCliTest {
         Cli.Result truncated = Cli.run("generate", "--model", model, "--prompt", longPrompt, "--max-tokens", "4", "--threads", "2",
                 "--truncate-prompts");
         assertEquals(0, truncated.code(), truncated.toString());
+        // in a job the too-long prompt is a row error, counted in the summary and --stats
+        Path mixed = promptsFile(tmp.resolve("mixed"), List.of("Once upon a time", longPrompt), false);
+        Cli.Result withError = Cli.run("generate", "--no-progress", "--model", model, "-i", mixed.toString(), "-o",
+                tmp.resolve("mixed-out").toString(), "--max-tokens", "2", "--threads", "2", "--stats", tmp.resolve("mixed-stats.json").toString());
+        assertEquals(0, withError.code(), withError.toString());
+        assertTrue(withError.out().contains("1 rows with an error"), withError.out());
+        assertEquals(1, JSON.readTree(tmp.resolve("mixed-stats.json").toFile()).get("metrics").get("rows with an error").asInt());
 
         Cli.Result threads = Cli.run("generate", "--model", model, "--prompt", "x", "--threads", "100000");
         assertEquals(2, threads.code(), threads.toString());
