@@ -128,8 +128,10 @@ public final class DatasetReader {
         if (textField != null && textField.dataType().equals(DataTypes.StringType)) {
             // a text that is a number, object, array or boolean: Spark's reader hands it over as its JSON text ("12345",
             // "{\"a\":1}"), which would then be tokenized and scored as a document
-            Column stringLiteral = col("value").rlike("\"" + java.util.regex.Pattern.quote(textColumn) + "\"\\s*:\\s*(\"|null)");
-            Column notString = col("_parsed.`" + textColumn.replace("`", "``") + "`").isNotNull().and(functions.not(stringLiteral));
+            // (decided on the object's own top-level key: a nested {"meta": {"text": "x"}} must not vouch for it)
+            UserDefinedFunction nonString = functions.udf((UDF1<String, Boolean>) line -> topLevelNotString(line, textColumn),
+                    DataTypes.BooleanType);
+            Column notString = col("_parsed.`" + textColumn.replace("`", "``") + "`").isNotNull().and(nonString.apply(col("value")));
             reason = reason.when(notString, lit("read:text_not_string"));
             error = error.when(notString, lit("field '" + textColumn + "' is not a JSON string"));
         }
@@ -186,6 +188,33 @@ public final class DatasetReader {
                 lit(1L).as(Columns.SOURCE_LINE),
                 lit(null).cast(DataTypes.StringType).as(Columns.RAW),
                 when(bad, lit("invalid UTF-8")).as(Columns.ERROR));
+    }
+
+    private static final com.fasterxml.jackson.core.JsonFactory JSON = com.fasterxml.jackson.core.JsonFactory.builder()
+            .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
+            .build();
+
+    /**
+     * True when the JSON object {@code line}'s top-level field {@code name} holds a number, object, array or boolean
+     * (not a string or null). Streams the object and stops at the field: nested objects are skipped, not searched.
+     */
+    static boolean topLevelNotString(String line, String name) {
+        try (com.fasterxml.jackson.core.JsonParser p = JSON.createParser(line)) {
+            if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                return false;
+            }
+            while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                com.fasterxml.jackson.core.JsonToken v = p.nextToken();
+                if (field.equals(name)) {
+                    return v != com.fasterxml.jackson.core.JsonToken.VALUE_STRING && v != com.fasterxml.jackson.core.JsonToken.VALUE_NULL;
+                }
+                p.skipChildren();
+            }
+        } catch (java.io.IOException e) {
+            return false; // a malformed line is reported as such by the parse itself
+        }
+        return false;
     }
 
     static String strictUtf8(byte[] b) {
