@@ -56,13 +56,14 @@ public record EngineOptions(int threads, String device, long kvBudgetBytes, int 
     }
 
     /**
-     * The most engine threads: far past any core count a JVM sees, and well under what exhausts native threads (100,000
-     * asked for ran out of them after 44 s instead of failing).
+     * The most engine threads: past the core count of today's largest hosts (the default, the JVM's processors, is
+     * clamped to it), and well under what exhausts native threads (100,000 asked for ran out of them after 44 s instead
+     * of failing).
      */
     public static final int MAX_THREADS = 1024;
 
     public static EngineOptions defaults() {
-        return new EngineOptions(Runtime.getRuntime().availableProcessors(), "auto", 0L, 16, 256, 64, null, false, -1, 0.9, KvCacheType.F32);
+        return new EngineOptions(Math.min(Runtime.getRuntime().availableProcessors(), MAX_THREADS), "auto", 0L, 16, 256, 64, null, false, -1, 0.9, KvCacheType.F32);
     }
 
     public EngineOptions withThreads(int n) {

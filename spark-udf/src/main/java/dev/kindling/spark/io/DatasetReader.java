@@ -231,6 +231,13 @@ public final class DatasetReader {
 
     /** Checks the text column, fills ids, marks unreadable/empty rows, applies the on-error policy. */
     private static Dataset<Row> finish(Dataset<Row> df, ReadOptions o) {
+        for (String[] named : new String[][] {{"--text-column", o.textColumn()}, {"--id-column", o.idColumn()}}) {
+            if (named[1] != null && !userColumn(named[1]).equals(named[1])) {
+                // the reader's own column by that name would be read instead, silently
+                throw KindlingException.usage(named[0] + " " + named[1] + " names a column Kindling's reader adds; an input column "
+                        + named[1] + " is read as " + userColumn(named[1]) + ": pass " + named[0] + " " + userColumn(named[1]));
+            }
+        }
         Set<String> cols = new LinkedHashSet<>(Arrays.asList(df.columns()));
         Set<String> internal = Set.of(Columns.REASON, Columns.SOURCE_FILE, Columns.SOURCE_OFFSET, Columns.SOURCE_LINE,
                 Columns.RAW, Columns.ERROR);

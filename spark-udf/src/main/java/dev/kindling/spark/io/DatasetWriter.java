@@ -20,15 +20,26 @@ public final class DatasetWriter {
     /**
      * Fails with a usage error when {@code output} is one of {@code inputs}, lies inside one, or holds one: Spark reads
      * lazily, so {@code --overwrite} would delete the input before it is read (a review lost an input directory that
-     * way), and an output inside an input directory is read back as input on the next run. Globs compare by their
-     * folder before the first wildcard.
+     * way), and an output inside an input directory is read back as input on the next run. For a glob input the
+     * output overlaps when it or a folder above it matches the pattern (read recursively), or when it holds the
+     * pattern's folder: {@code -i 'data/*.jsonl' -o data/clean} is fine.
      */
     public static void checkNotOverlapping(SparkSession spark, String output, java.util.List<String> inputs) {
         org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
         String out = qualified(conf, output);
         for (String input : inputs) {
-            String in = qualified(conf, beforeWildcards(input));
-            if (out != null && in != null && (within(out, in) || within(in, out))) {
+            String folder = beforeWildcards(input);
+            String in = qualified(conf, folder);
+            boolean overlaps;
+            if (out == null || in == null) {
+                overlaps = false;
+            } else if (folder.equals(input)) {
+                overlaps = within(out, in) || within(in, out);
+            } else {
+                String pattern = qualified(conf, input);
+                overlaps = within(in, out) || (pattern != null && matchesOrUnder(out, in, pattern));
+            }
+            if (overlaps) {
                 throw KindlingException.usage("output " + output + " overlaps input " + input
                         + " (it would replace or be read as what is being read); write somewhere else");
             }
@@ -56,7 +67,18 @@ public final class DatasetWriter {
             return path;
         }
         int slash = path.lastIndexOf('/', w);
-        return slash <= 0 ? "." : path.substring(0, slash);
+        return slash < 0 ? "." : slash == 0 ? "/" : path.substring(0, slash);
+    }
+
+    /** Whether {@code out}, or a folder above it below {@code folder}, matches the glob {@code pattern}. */
+    private static boolean matchesOrUnder(String out, String folder, String pattern) {
+        org.apache.hadoop.fs.GlobPattern glob = new org.apache.hadoop.fs.GlobPattern(pattern);
+        for (String p = out; p.length() > folder.length(); p = p.substring(0, Math.max(0, p.lastIndexOf('/')))) {
+            if (glob.matches(p)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean within(String a, String folder) {

@@ -68,8 +68,8 @@ class CliTest {
     void outputOverlappingTheInputIsRefusedBeforeAnythingIsDeleted() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("d"));
         Files.write(dir.resolve("a.jsonl"), List.of("{\"id\":\"a\",\"text\":\"hello there\"}"), StandardCharsets.UTF_8);
-        for (String out : List.of(dir.toString(), dir.resolve("out").toString(), tmp.toString(), dir.resolve("o2").toString())) {
-            String in = out.endsWith("o2") ? dir.resolve("*.jsonl").toString() : dir.toString();
+        for (String out : List.of(dir.toString(), dir.resolve("out").toString(), tmp.toString(), dir.resolve("o2.jsonl").toString())) {
+            String in = out.endsWith("o2.jsonl") ? dir.resolve("*.jsonl").toString() : dir.toString();
             Cli.Result r = Cli.run("convert", "--no-progress", "-i", in, "-o", out, "--overwrite");
             assertEquals(2, r.code(), r.toString());
             assertTrue(r.err().contains("overlaps input"), r.err());
@@ -77,6 +77,9 @@ class CliTest {
         }
         Cli.Result sibling = Cli.run("convert", "--no-progress", "-i", dir.resolve("*.jsonl").toString(), "-o", tmp.resolve("sib").toString());
         assertEquals(0, sibling.code(), sibling.toString());
+        // beside the files a glob reads, under a name it does not match: fine
+        Cli.Result beside = Cli.run("convert", "--no-progress", "-i", dir.resolve("*.jsonl").toString(), "-o", dir.resolve("clean").toString());
+        assertEquals(0, beside.code(), beside.toString());
     }
 
     /**
@@ -231,6 +234,13 @@ class CliTest {
         Cli.Result renamed = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", tmp.resolve("o2").toString(),
                 "--text-column", "body");
         assertEquals(0, renamed.code(), renamed.toString());
+        // a text column named like one the reader adds would read the reader's column: a usage error naming the fix
+        Path rawText = jsonl("rawtext.jsonl", "{\"id\":\"a\",\"raw\":\"hello world\"}");
+        Cli.Result raw = Cli.run("convert", "--no-progress", "-i", rawText.toString(), "-o", tmp.resolve("o5").toString(), "--text-column", "raw");
+        assertEquals(2, raw.code(), raw.toString());
+        assertTrue(raw.err().contains("--text-column input_raw"), raw.err());
+        assertEquals(0, Cli.run("convert", "--no-progress", "-i", rawText.toString(), "-o", tmp.resolve("o6").toString(),
+                "--text-column", "input_raw").code());
 
         Path empty = Files.writeString(tmp.resolve("empty.jsonl"), "");
         Cli.Result e = Cli.run("convert", "--no-progress", "-i", empty.toString(), "-o", tmp.resolve("o3").toString());
