@@ -235,6 +235,9 @@ public final class DistillCommand implements Runnable {
             for (Map.Entry<String, Long> e : result.dropped().entrySet()) {
                 run.out().printf("  dropped %-18s %d%n", e.getKey(), e.getValue());
             }
+            if (result.stoppedBy() != null) {
+                run.out().printf("self-instruct: stopped early: %s%n", result.stoppedBy());
+            }
             if (result.instructions().size() < num) {
                 run.out().printf("self-instruct: only %d of %d instructions after %d rounds (raise --max-rounds, or use a stronger "
                         + "teacher)%n", result.instructions().size(), num, result.rounds());

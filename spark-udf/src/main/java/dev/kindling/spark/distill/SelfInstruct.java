@@ -81,7 +81,8 @@ public final class SelfInstruct {
             .add("model", DataTypes.StringType, true);
 
     /** The kept instructions and the candidates dropped per reason. */
-    public record Result(List<Row> instructions, Map<String, Long> dropped, int rounds, int candidates) {
+    /** {@code stoppedBy}: why the rounds stopped early (every generation of a round failed), or null. */
+    public record Result(List<Row> instructions, Map<String, Long> dropped, int rounds, int candidates, String stoppedBy) {
         public Dataset<Row> toDataFrame(SparkSession spark) {
             return spark.createDataFrame(instructions, SCHEMA);
         }
@@ -160,12 +161,15 @@ public final class SelfInstruct {
             }
             if (failed > 0 && failed == answers.size()) {
                 // every generation of the round failed: the next rounds would fail the same way (the prompts only grow)
-                throw new KindlingException(KindlingException.FAILURE, "self-instruct: all " + failed + " teacher generations of round "
-                        + round + " failed, the first with: " + firstError);
+                String why = "all " + failed + " teacher generations of round " + round + " failed, the first with: " + firstError;
+                if (kept.isEmpty()) {
+                    throw new KindlingException(KindlingException.FAILURE, "self-instruct: " + why);
+                }
+                return new Result(kept, dropped, round + 1, candidates, why); // what earlier rounds kept is written
             }
             round++;
         }
-        return new Result(kept, dropped, round, candidates);
+        return new Result(kept, dropped, round, candidates, null);
     }
 
     /** The few-shot prompt of prompt {@code p} of {@code round}. */

@@ -62,6 +62,7 @@ final class LineSource {
         private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
         private long line;
+        private long lastOffset;
 
         LineIterator(String file, boolean exactLines, Iterator<Tuple2<LongWritable, Text>> in) {
             this.file = file;
@@ -83,7 +84,8 @@ final class LineSource {
          * where the reader's own said only "Unexpected end of input stream". No policy can skip the rest of a file.
          */
         private BadInputException unreadable(Exception e) {
-            return new BadInputException(file + ": unreadable after line " + line + ": " + e.getMessage()
+            String where = exactLines ? "after line " + line : "after byte offset " + lastOffset;
+            return new BadInputException(file + ": unreadable " + where + ": " + e.getMessage()
                     + (file.matches(".*\\.(gz|bz2|deflate|zst|lz4|snappy)$") ? " (a truncated or corrupt compressed file?)" : ""));
         }
 
@@ -97,6 +99,7 @@ final class LineSource {
             }
             line++;
             long offset = t._1().get();
+            lastOffset = offset;
             Text text = t._2();
             Long lineNo = exactLines ? line : null;
             try {
