@@ -180,7 +180,7 @@ public final class DatasetReader {
         UserDefinedFunction decode = functions.udf((UDF1<byte[], String>) DatasetReader::strictUtf8, DataTypes.StringType);
         Column text = decode.apply(col("content"));
         Column bad = text.isNull().and(col("content").isNotNull());
-        return files.select(
+        Dataset<Row> docs = files.select(
                 text.as(textColumn),
                 when(bad, lit("read:invalid_utf8")).as(Columns.REASON),
                 col("path").as(Columns.SOURCE_FILE),
@@ -188,6 +188,38 @@ public final class DatasetReader {
                 lit(1L).as(Columns.SOURCE_LINE),
                 lit(null).cast(DataTypes.StringType).as(Columns.RAW),
                 when(bad, lit("invalid UTF-8")).as(Columns.ERROR));
+        // Spark's file scans skip 0-byte files; here each file is a document, so an empty one is an empty document
+        // (counted as read:empty_text), not nothing
+        List<Row> empty = new ArrayList<>();
+        for (String f : zeroLengthFiles(spark, paths)) {
+            empty.add(org.apache.spark.sql.RowFactory.create("", null, f, 0L, 1L, null, null));
+        }
+        return empty.isEmpty() ? docs : docs.unionByName(spark.createDataFrame(empty, docs.schema()));
+    }
+
+    private static List<String> zeroLengthFiles(SparkSession spark, List<String> paths) {
+        List<String> out = new ArrayList<>();
+        org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
+        try {
+            for (String input : paths) {
+                org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(input);
+                org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(conf);
+                org.apache.hadoop.fs.FileStatus[] matches = fs.globStatus(p);
+                for (org.apache.hadoop.fs.FileStatus st : matches == null ? new org.apache.hadoop.fs.FileStatus[0] : matches) {
+                    org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.LocatedFileStatus> it = fs.listFiles(st.getPath(), true);
+                    while (it.hasNext()) {
+                        org.apache.hadoop.fs.LocatedFileStatus f = it.next();
+                        String name = f.getPath().getName();
+                        if (f.getLen() == 0 && !name.startsWith("_") && !name.startsWith(".")) {
+                            out.add(f.getPath().toString());
+                        }
+                    }
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new KindlingException(KindlingException.FAILURE, "cannot list input " + paths + ": " + e.getMessage(), e);
+        }
+        return out;
     }
 
     private static final com.fasterxml.jackson.core.JsonFactory JSON = com.fasterxml.jackson.core.JsonFactory.builder()
