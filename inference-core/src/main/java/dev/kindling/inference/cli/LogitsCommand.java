@@ -58,6 +58,16 @@ public final class LogitsCommand {
                 return 2;
             }
             float[] logits = e.logits(tokens);
+            int nonFinite = 0;
+            for (float v : logits) {
+                nonFinite += Float.isFinite(v) ? 0 : 1;
+            }
+            if (nonFinite > 0) {
+                // JSON has no NaN: they were printed as the strings "NaN", which every reader then had to special-case
+                err.println("logits: the model computed " + nonFinite + " non-finite logits (NaN or infinity) of " + logits.length
+                        + ": its weights hold NaN or infinite values, or its activations overflow");
+                return 1;
+            }
             ObjectMapper json = new ObjectMapper();
             ObjectNode root = json.createObjectNode();
             ArrayNode t = root.putArray("tokens");

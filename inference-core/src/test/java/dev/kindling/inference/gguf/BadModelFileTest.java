@@ -173,6 +173,12 @@ class BadModelFileTest {
                 x = assertThrows(java.util.concurrent.CompletionException.class, () -> e.submitEmbed(ids).join());
                 assertTrue(x.getCause().getMessage().contains("non-finite embedding"), x.getCause().getMessage());
             }
+            java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+            int rc = dev.kindling.inference.cli.LogitsCommand.run(new String[] {"--model", p.toString(), "--prompt", "Once upon",
+                    "--device", "cpu", "--threads", "1"}, new java.io.PrintStream(new java.io.ByteArrayOutputStream()),
+                    new java.io.PrintStream(err, true));
+            assertEquals(1, rc, "kindling logits on NaN weights: an error, not \"NaN\" strings");
+            assertTrue(err.toString().contains("non-finite logits"), err.toString());
         }
     }
 
