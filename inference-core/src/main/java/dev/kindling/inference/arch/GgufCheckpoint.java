@@ -21,6 +21,7 @@ public final class GgufCheckpoint implements Checkpoint {
 
     private final GgufFile gguf;
     private final TensorNames names;
+    private final java.util.Set<String> read = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public GgufCheckpoint(GgufFile gguf, TensorNames names) {
         this.gguf = gguf;
@@ -65,7 +66,20 @@ public final class GgufCheckpoint implements Checkpoint {
     }
 
     private Slice require(String name) {
-        return find(name).orElseThrow(() -> new ModelFormatException(gguf.path(), "missing tensor " + name));
+        Slice s = find(name).orElseThrow(() -> new ModelFormatException(gguf.path(), "missing tensor " + name));
+        read.add(s.info.name());
+        return s;
+    }
+
+    /** The file's tensors no weight was read from (after loading): weights the model would silently go without. */
+    public java.util.List<String> unreadTensors() {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (GgufTensorInfo t : gguf.tensorList()) {
+            if (!read.contains(t.name())) {
+                out.add(t.name());
+            }
+        }
+        return out;
     }
 
     @Override

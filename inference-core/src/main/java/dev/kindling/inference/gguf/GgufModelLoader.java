@@ -50,7 +50,19 @@ public final class GgufModelLoader {
         checkLayerTensors(gguf, c.layers());
         checkHeap(gguf);
         long t0 = System.nanoTime();
-        Weights w = WeightsLoader.load(new GgufCheckpoint(gguf, f.ggufNames(gguf, c)), c);
+        GgufCheckpoint ck = new GgufCheckpoint(gguf, f.ggufNames(gguf, c));
+        Weights w = WeightsLoader.load(ck, c);
+        java.util.List<String> unread = new java.util.ArrayList<>(ck.unreadTensors());
+        if (c.rope() != null && c.rope().freqFactors() != null) {
+            unread.remove("rope_freqs.weight"); // read with the configuration (Llama 3.1 RoPE scaling)
+        }
+        if (!unread.isEmpty()) {
+            // a tensor this family does not read changes the model (a norm, a bias, another layer): running without it
+            // gives plausible but wrong outputs; llama.cpp refuses such files too ("wrong number of tensors")
+            throw new ModelFormatException(gguf.path(), unread.size() + " tensor(s) that a " + gguf.architecture()
+                    + " model of this configuration does not use, e.g. " + unread.subList(0, Math.min(3, unread.size()))
+                    + ": the file holds weights this engine would ignore");
+        }
         String fileType = w.layers()[0].wq().type().name();
         LOG.info("loaded {} ({} {}, {}) in {} ms", gguf.path(), gguf.architecture(), fileType, c,
                 (System.nanoTime() - t0) / 1_000_000);

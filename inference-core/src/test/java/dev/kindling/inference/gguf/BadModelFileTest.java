@@ -95,6 +95,9 @@ class BadModelFileTest {
                     w.tensor(t.name(), t.type(), t.dims(), b);
                 }
             }
+            if (tensor != null && in.findTensor(tensor).isEmpty()) {
+                w.tensor(tensor, type, dims, data); // a tensor the file did not have: added
+            }
             Path p = dir.resolve(name);
             w.write(p);
             return p;
@@ -147,6 +150,18 @@ class BadModelFileTest {
         ModelFormatException e = rejects(p);
         assertTrue(e.getMessage().contains("blocks3.gguf") && e.getMessage().contains("blk.3.")
                 && e.getMessage().contains("block_count is 3"), e.getMessage());
+    }
+
+    /**
+     * A tensor the model does not read (here a Q/K norm, as Qwen3 and OLMo 2 have): refused, as llama.cpp refuses it,
+     * where the engine ran without it and gave plausible but wrong outputs.
+     */
+    @Test
+    void tensorsTheModelWouldIgnoreAreRefused() throws IOException {
+        Path p = withTensor("qknorm.gguf", "blk.0.attn_q_norm.weight", GgmlType.F32, new long[] {8}, new byte[8 * 4]);
+        ModelFormatException e = rejects(p);
+        assertTrue(e.getMessage().contains("qknorm.gguf") && e.getMessage().contains("blk.0.attn_q_norm.weight")
+                && e.getMessage().contains("does not use"), e.getMessage());
     }
 
     /**
