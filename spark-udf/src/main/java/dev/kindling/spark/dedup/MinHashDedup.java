@@ -81,6 +81,8 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
     private static final long serialVersionUID = 1L;
     public static final String NAME = "minhash_dedup";
     private static final String ELIGIBLE = "_kd_minhash_eligible";
+    private static final String CC_VERTEX = "_kd_cc_vertex";
+    private static final String CC_ROOT = "_kd_cc_root";
     /** Largest label table broadcast to the final joins (rows of vertex, root and id: tens of MB). */
     static final long BROADCAST_MAX_LABELS = 1_000_000;
 
@@ -357,22 +359,23 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         long t4 = lap(phases, "verification", t3);
 
         ConnectedComponents.Result cc = ConnectedComponents.run(edges);
-        Dataset<Row> labels = cc.labels();
+        // under names no input column can have (a user's "vertex" was dropped, a "root" made references ambiguous)
+        Dataset<Row> labels = cc.labels().select(col(ConnectedComponents.VERTEX).as(CC_VERTEX), col(ConnectedComponents.ROOT).as(CC_ROOT));
         lap(phases, "components", t4);
 
         // The labels cover only the documents in clusters. While they are few (their number is
         // known exactly), they are broadcast to the joins with the full dataset, which is then read
         // in place instead of shuffled with its text; beyond the cap both sides are shuffled.
         boolean broadcast = cc.vertices() <= BROADCAST_MAX_LABELS;
-        Dataset<Row> roots = labels.select(ConnectedComponents.ROOT).distinct();
-        Dataset<Row> rootIds = ranked.select(col(rank).as(ConnectedComponents.ROOT), col(id).as("_kd_root_id"))
-                .join(broadcast ? functions.broadcast(roots) : roots, ConnectedComponents.ROOT);
-        Dataset<Row> assign = labels.join(rootIds, ConnectedComponents.ROOT);
+        Dataset<Row> roots = labels.select(CC_ROOT).distinct();
+        Dataset<Row> rootIds = ranked.select(col(rank).as(CC_ROOT), col(id).as("_kd_root_id"))
+                .join(broadcast ? functions.broadcast(roots) : roots, CC_ROOT);
+        Dataset<Row> assign = labels.join(rootIds, CC_ROOT);
         if (broadcast) {
             assign = functions.broadcast(assign);
         }
-        Dataset<Row> out = ranked.join(assign, ranked.col(rank).equalTo(assign.col(ConnectedComponents.VERTEX)), "left");
-        Column root = col(ConnectedComponents.ROOT);
+        Dataset<Row> out = ranked.join(assign, ranked.col(rank).equalTo(assign.col(CC_VERTEX)), "left");
+        Column root = col(CC_ROOT);
         // the verdict columns first: "eligible" reads the reason column, which is rewritten next
         out = out.withColumn(ELIGIBLE, col(Columns.REASON).isNull());
         Column isDuplicate = col(ELIGIBLE).and(root.isNotNull()).and(col(rank).notEqual(root));
@@ -386,7 +389,7 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         ctx.reportValue(NAME + "_candidate_pairs", candidateCount);
         ctx.reportValue(NAME + "_similar_pairs", cc.edges());
         ctx.reportValue(NAME + "_clusters", cc.roots());
-        return out.drop(rank, ConnectedComponents.VERTEX, ConnectedComponents.ROOT, "_kd_root_id", ELIGIBLE);
+        return out.drop(rank, CC_VERTEX, CC_ROOT, "_kd_root_id", ELIGIBLE);
     }
 
     /**
@@ -398,11 +401,15 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         boolean hadClusters = Arrays.asList(docs.columns()).contains(Columns.CLUSTER_ID);
         Column mine = col(ELIGIBLE);
         Column clusterOf = coalesce(col("_kd_root_id"), col(id));
-        Column dupOf = when(col(ConnectedComponents.ROOT).isNotNull().and(col(RowOrder.RANK).notEqual(col(ConnectedComponents.ROOT))),
+        Column dupOf = when(col(CC_ROOT).isNotNull().and(col(RowOrder.RANK).notEqual(col(CC_ROOT))),
                 col("_kd_root_id"));
         if (!hadClusters) {
             return out.withColumn(Columns.CLUSTER_ID, when(mine, clusterOf))
                     .withColumn(Columns.DUPLICATE_OF, when(mine, dupOf));
+        }
+        if (!Arrays.asList(out.columns()).contains(Columns.DUPLICATE_OF)) {
+            // clusters from elsewhere without duplicate_of (ExactDedup writes both): none of those rows is marked yet
+            out = out.withColumn(Columns.DUPLICATE_OF, functions.lit(null).cast(DataTypes.StringType));
         }
         Dataset<Row> withNew = out.withColumn("_kd_new_cluster", when(mine, clusterOf)).withColumn("_kd_new_dup", when(mine, dupOf));
         Dataset<Row> map = withNew.where(col("_kd_new_cluster").isNotNull())

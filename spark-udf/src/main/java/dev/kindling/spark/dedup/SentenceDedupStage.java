@@ -125,14 +125,14 @@ public final class SentenceDedupStage extends CurationStage<SentenceDedupStage> 
         Dataset<Row> repeats = Lineage.cut(spans
                 .withColumn("n", row_number().over(Window.partitionBy("hash").orderBy("v", "s")))
                 .where(col("n").gt(1))
-                .groupBy("v").agg(collect_list("s").as("_kd_dup_starts")));
+                .groupBy(col("v").as("_kd_span_doc")).agg(collect_list("s").as("_kd_dup_starts")));
         UserDefinedFunction remove = functions.udf((UDF2<String, scala.collection.Seq<Integer>, Row>) (t, starts) -> {
             TreeSet<Integer> s = new TreeSet<>();
             scala.jdk.CollectionConverters.SeqHasAsJava(starts).asJava().forEach(s::add);
             SentenceDedup.Outcome o = sd.removeSpans(t, sd.coveredSentences(s));
             return RowFactory.create(o.keep(), o.text(), o.removedSentences());
         }, OUTCOME);
-        Dataset<Row> j = ranked.join(repeats, ranked.col(rank).equalTo(repeats.col("v")), "left");
+        Dataset<Row> j = ranked.join(repeats, ranked.col(rank).equalTo(repeats.col("_kd_span_doc")), "left");
         Column touched = col(Columns.REASON).isNull().and(col("_kd_dup_starts").isNotNull());
         Column outcome = when(touched, remove.apply(col(text), col("_kd_dup_starts")));
         j = j.withColumn("_kd_outcome", outcome);
@@ -143,7 +143,7 @@ public final class SentenceDedupStage extends CurationStage<SentenceDedupStage> 
                 .withColumn(text, when(touched.and(keep), col("_kd_outcome.text")).otherwise(col(text)))
                 .withColumn(REMOVED, when(touched, col("_kd_outcome.removed")).otherwise(lit(0)));
         ctx.reportMetricColumn(REMOVED, NAME + "_removed_sentences");
-        return out.drop(rank, "v", "_kd_dup_starts", "_kd_outcome");
+        return out.drop(rank, "_kd_span_doc", "_kd_dup_starts", "_kd_outcome");
     }
 
     /** (rank, text) → (span hash, rank, first sentence) for every span. */
