@@ -152,6 +152,11 @@ public final class Embed extends EngineStage<Embed> {
         }
     }
 
+    /** The reader Spark's {@code Pipeline.load} and {@code PipelineModel.load} call (by reflection) for a saved stage. */
+    public static org.apache.spark.ml.util.MLReader<Embed> read() {
+        return new org.apache.spark.ml.util.DefaultParamsReader<Embed>();
+    }
+
     public static Embed load(String path) {
         return (Embed) new DefaultParamsReader<Embed>().load(path);
     }

@@ -289,6 +289,11 @@ public final class Generate extends EngineStage<Generate> {
         }
     }
 
+    /** The reader Spark's {@code Pipeline.load} and {@code PipelineModel.load} call (by reflection) for a saved stage. */
+    public static org.apache.spark.ml.util.MLReader<Generate> read() {
+        return new org.apache.spark.ml.util.DefaultParamsReader<Generate>();
+    }
+
     public static Generate load(String path) {
         return (Generate) new DefaultParamsReader<Generate>().load(path);
     }

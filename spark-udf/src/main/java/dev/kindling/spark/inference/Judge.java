@@ -204,6 +204,11 @@ public final class Judge extends EngineStage<Judge> {
         }
     }
 
+    /** The reader Spark's {@code Pipeline.load} and {@code PipelineModel.load} call (by reflection) for a saved stage. */
+    public static org.apache.spark.ml.util.MLReader<Judge> read() {
+        return new org.apache.spark.ml.util.DefaultParamsReader<Judge>();
+    }
+
     public static Judge load(String path) {
         return (Judge) new DefaultParamsReader<Judge>().load(path);
     }

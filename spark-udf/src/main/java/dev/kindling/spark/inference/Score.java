@@ -198,6 +198,11 @@ public final class Score extends EngineStage<Score> {
         }
     }
 
+    /** The reader Spark's {@code Pipeline.load} and {@code PipelineModel.load} call (by reflection) for a saved stage. */
+    public static org.apache.spark.ml.util.MLReader<Score> read() {
+        return new org.apache.spark.ml.util.DefaultParamsReader<Score>();
+    }
+
     public static Score load(String path) {
         return (Score) new DefaultParamsReader<Score>().load(path);
     }

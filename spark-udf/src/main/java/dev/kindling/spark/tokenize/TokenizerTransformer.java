@@ -171,6 +171,11 @@ public final class TokenizerTransformer extends Transformer implements DefaultPa
         return (TokenizerTransformer) defaultCopy(extra);
     }
 
+    /** The reader Spark's {@code Pipeline.load} and {@code PipelineModel.load} call (by reflection) for a saved stage. */
+    public static org.apache.spark.ml.util.MLReader<TokenizerTransformer> read() {
+        return new org.apache.spark.ml.util.DefaultParamsReader<TokenizerTransformer>();
+    }
+
     /** Reads a transformer saved with {@code write().save(path)}. */
     public static TokenizerTransformer load(String path) {
         return (TokenizerTransformer) new DefaultParamsReader<TokenizerTransformer>().load(path);
