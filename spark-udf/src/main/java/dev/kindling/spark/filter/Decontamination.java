@@ -160,6 +160,14 @@ public final class Decontamination extends CurationStage<Decontamination> {
     @Override
     protected StructType addColumns(StructType in, String idColumn, String textColumn) {
         getBenchmark();
+        if (!getMode().equals("flag") && !getMode().equals("drop")) {
+            // a value set through copy(ParamMap) or a saved stage skips setMode's check; it ran as drop
+            throw KindlingException.usage(NAME + ": mode must be drop or flag, got '" + getMode() + "'");
+        }
+        if (getMode().equals("flag") && java.util.Arrays.stream(in.fieldNames()).anyMatch(f -> f.equalsIgnoreCase(getFlagCol()))) {
+            // it would replace that column (the text, the reasons) with the flags
+            throw KindlingException.usage(NAME + ": flagCol '" + getFlagCol() + "' names an existing column; choose another");
+        }
         return getMode().equals("flag") ? in.add(getFlagCol(), DataTypes.BooleanType, true) : in;
     }
 

@@ -116,6 +116,10 @@ public final class PiiRedaction extends CurationStage<PiiRedaction> {
     @Override
     protected StructType addColumns(StructType in, String idColumn, String textColumn) {
         parseKinds(getKinds());
+        if (!getCountsCol().isEmpty() && java.util.Arrays.stream(in.fieldNames()).anyMatch(f -> f.equalsIgnoreCase(getCountsCol()))) {
+            // it would replace that column (the text, the reasons) with the counts
+            throw KindlingException.usage(NAME + ": countsCol '" + getCountsCol() + "' names an existing column; choose another");
+        }
         return getCountsCol().isEmpty() ? in
                 : in.add(getCountsCol(), DataTypes.createMapType(DataTypes.StringType, DataTypes.IntegerType), true);
     }

@@ -241,12 +241,32 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
         throw KindlingException.usage(stageName() + ": column '" + column + "' is " + t.simpleString() + ", expected " + want);
     }
 
-    /** Checks that the stage's output columns are not in {@code schema} already. */
+    /**
+     * Checks that the stage's output columns are not in {@code schema} already, differ from each other and from the
+     * error column, and that an existing error column (shared by the inference stages of a pipeline) is a string:
+     * otherwise one output silently replaced another or the error landed nowhere.
+     */
     protected final void requireAbsent(StructType schema, String... columns) {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        String error = getErrorCol();
         for (String c : columns) {
-            if (c != null && !c.isEmpty() && Arrays.asList(schema.fieldNames()).contains(c)) {
+            if (c == null || c.isEmpty()) {
+                continue;
+            }
+            if (Arrays.asList(schema.fieldNames()).contains(c)) {
                 throw KindlingException.usage(stageName() + ": output column '" + c + "' already exists");
             }
+            if (!seen.add(c.toLowerCase(java.util.Locale.ROOT)) || c.equalsIgnoreCase(error)) {
+                throw KindlingException.usage(stageName() + ": column '" + c + "' is given for two outputs (the output and error "
+                        + "columns must differ)");
+            }
+        }
+        if (error == null || error.isEmpty()) {
+            throw KindlingException.usage(stageName() + ": errorCol must be a column name");
+        }
+        if (Arrays.asList(schema.fieldNames()).contains(error) && !schema.apply(error).dataType().equals(org.apache.spark.sql.types.DataTypes.StringType)) {
+            throw KindlingException.usage(stageName() + ": error column '" + error + "' exists and is "
+                    + schema.apply(error).dataType().simpleString() + ", not a string; choose another with setErrorCol");
         }
     }
 

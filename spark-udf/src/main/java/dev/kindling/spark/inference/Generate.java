@@ -176,6 +176,10 @@ public final class Generate extends EngineStage<Generate> {
             requireColumn(schema, getOrDefault(promptCol), DataTypes.StringType);
         }
         requireAbsent(schema, getOutputCol());
+        String input = usesMessages() ? getOrDefault(messagesCol) : getOrDefault(promptCol);
+        if (getErrorCol().equalsIgnoreCase(input)) {
+            throw KindlingException.usage("generate: the error column '" + getErrorCol() + "' is the prompt column; choose another");
+        }
         if (getN() < 1) {
             throw KindlingException.usage("generate: n must be >= 1, got " + getN());
         }

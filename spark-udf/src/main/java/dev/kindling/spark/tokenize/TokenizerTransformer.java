@@ -144,6 +144,9 @@ public final class TokenizerTransformer extends Transformer implements DefaultPa
         if (!f.dataType().equals(DataTypes.StringType)) {
             throw KindlingException.usage("tokenize: column '" + in + "' is " + f.dataType().simpleString() + ", expected string");
         }
+        if (getOutputCol().equalsIgnoreCase(getCountCol())) {
+            throw KindlingException.usage("tokenize: outputCol and countCol are both '" + getOutputCol() + "'; the ids would be lost");
+        }
         for (String out : new String[] {getOutputCol(), getCountCol()}) {
             if (!out.isEmpty() && Arrays.asList(schema.fieldNames()).contains(out)) {
                 throw KindlingException.usage("tokenize: output column '" + out + "' already exists");

@@ -1,0 +1,50 @@
+package dev.kindling.spark;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kindling.spark.filter.Decontamination;
+import dev.kindling.spark.filter.PiiRedaction;
+import dev.kindling.spark.inference.Generate;
+import dev.kindling.spark.inference.Score;
+import dev.kindling.spark.tokenize.TokenizerTransformer;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+/**
+ * An output or error column that names an existing column, or two outputs with one name, is refused when the schema is
+ * checked. Before, PII counts or decontamination flags replaced the text (or the reasons), a tokenizer with one name for
+ * ids and counts kept only the counts, and a generation whose error column was its prompt column lost its errors.
+ */
+class OutputColumnCollisionsTest {
+    static final StructType DOCS = new StructType().add("id", DataTypes.StringType).add("text", DataTypes.StringType)
+            .add("reason", DataTypes.StringType).add("prompt", DataTypes.StringType);
+
+    static void refused(String expected, Executable e) {
+        KindlingException x = assertThrows(KindlingException.class, e);
+        assertTrue(x.getMessage().contains(expected), x.getMessage());
+    }
+
+    @Test
+    void outputColumnsMayNotReplaceOthers() {
+        refused("countsCol 'text' names an existing column", () -> new PiiRedaction().setCountsCol("text").transformSchema(DOCS));
+        refused("countsCol 'reason' names an existing column", () -> new PiiRedaction().setCountsCol("reason").transformSchema(DOCS));
+        Decontamination flag = new Decontamination().setBenchmark("bench.jsonl").setMode("flag").setFlagCol("text");
+        refused("flagCol 'text' names an existing column", () -> flag.transformSchema(DOCS));
+        Decontamination bogus = new Decontamination().setBenchmark("bench.jsonl");
+        Decontamination copied = (Decontamination) bogus.copy(new ParamMap().put(bogus.mode(), "bogus"));
+        refused("mode must be drop or flag, got 'bogus'", () -> copied.transformSchema(DOCS));
+        refused("outputCol and countCol are both 'x'",
+                () -> new TokenizerTransformer().setTokenizer("byte-level").setInputCol("text").setOutputCol("x").setCountCol("x").transformSchema(DOCS));
+        refused("error column 'prompt' is the prompt column",
+                () -> new Generate().setModel("m.gguf").setErrorCol("prompt").transformSchema(DOCS));
+        refused("is given for two outputs", () -> new Generate().setModel("m.gguf").setOutputCol("error").transformSchema(DOCS));
+        refused("is given for two outputs",
+                () -> new Score().setModel("m.gguf").setLogprobCol("x").setPerplexityCol("x").transformSchema(DOCS));
+        StructType numericError = DOCS.add("error", DataTypes.IntegerType);
+        refused("error column 'error' exists and is int", () -> new Score().setModel("m.gguf").transformSchema(numericError));
+    }
+}
