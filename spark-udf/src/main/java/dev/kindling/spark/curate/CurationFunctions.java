@@ -52,7 +52,8 @@ public final class CurationFunctions {
         spark.udf().register("kindling_text_hash",
                 (UDF1<String, String>) t -> t == null ? null : ExactDedup.key(t, NormalizeOptions.EXACT).toHex(), DataTypes.StringType);
         spark.udf().register("kindling_normalize",
-                (UDF2<String, String, String>) (t, mode) -> t == null ? null : TextNormalizer.normalize(t, NormalizeOptions.named(mode)),
+                (UDF2<String, String, String>) (t, mode) -> t == null || mode == null ? null
+                        : TextNormalizer.normalize(t, NormalizeOptions.named(mode)),
                 DataTypes.StringType);
         spark.udf().register("kindling_quality_reason", (UDF2<String, String, String>) CurationFunctions::qualityReason,
                 DataTypes.StringType);

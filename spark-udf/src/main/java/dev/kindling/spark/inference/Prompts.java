@@ -140,19 +140,28 @@ public final class Prompts implements Serializable {
         return m;
     }
 
-    /** A messages column's value as the template wants it. */
-    static List<Map<String, Object>> messages(List<Row> rows) {
+    /**
+     * A messages column's value as the template wants it: a NULL content is "" (Jinjava printed it as the text "null"),
+     * other NULL fields are absent, as keys missing from a Hugging Face message dict.
+     */
+    public static List<Map<String, Object>> messages(List<Row> rows) {
         List<Map<String, Object>> out = new ArrayList<>(rows.size());
-        for (Row r : rows) {
+        for (int i = 0; i < rows.size(); i++) {
+            Row r = rows.get(i);
             if (r == null) {
-                throw new IllegalArgumentException("a message is null");
+                throw new IllegalArgumentException("message " + i + " is null");
             }
             Map<String, Object> m = new LinkedHashMap<>();
             for (String f : r.schema().fieldNames()) {
-                m.put(f, r.getAs(f));
+                Object v = r.getAs(f);
+                if (v != null) {
+                    m.put(f, v);
+                } else if (f.equals("content")) {
+                    m.put(f, "");
+                }
             }
             if (!(m.get("role") instanceof String)) {
-                throw new IllegalArgumentException("a message has no role");
+                throw new IllegalArgumentException("message " + i + " has no role");
             }
             out.add(m);
         }

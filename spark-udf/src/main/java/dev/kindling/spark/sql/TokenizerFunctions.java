@@ -6,7 +6,6 @@ import dev.kindling.tokenizer.ChatTemplate;
 import dev.kindling.tokenizer.Encoding;
 import dev.kindling.tokenizer.Tokenizer;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Row;
@@ -92,14 +91,11 @@ public final class TokenizerFunctions {
         Tokenizer t = ExecutorTokenizers.get(tok);
         ChatTemplate template = t.chatTemplate().orElseThrow(() -> new KindlingException(KindlingException.FAILURE,
                 "kindling_apply_chat_template: tokenizer " + tok + " has no chat template"));
-        List<Map<String, Object>> list = new ArrayList<>(messages.size());
-        for (int i = 0; i < messages.size(); i++) {
-            Row r = messages.apply(i);
-            Map<String, Object> m = new LinkedHashMap<>();
-            for (String field : r.schema().fieldNames()) {
-                m.put(field, r.getAs(field));
-            }
-            list.add(m);
+        List<Map<String, Object>> list;
+        try {
+            list = dev.kindling.spark.inference.Prompts.messages(scala.jdk.CollectionConverters.SeqHasAsJava(messages).asJava());
+        } catch (IllegalArgumentException e) {
+            throw new KindlingException(KindlingException.FAILURE, "kindling_apply_chat_template: " + e.getMessage());
         }
         return template.render(list, true);
     }

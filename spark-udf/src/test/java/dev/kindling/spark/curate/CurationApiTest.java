@@ -80,6 +80,7 @@ class CurationApiTest {
         assertEquals("gopher_quality:gopher_short_doc", r.getString(3));
         assertEquals("mail <EMAIL>", r.getString(4));
         assertEquals("hello world 0", r.getString(5));
+        assertTrue(spark.sql("SELECT kindling_normalize('x', CAST(NULL AS STRING))").first().isNullAt(0), "NULL mode: NULL, as SQL does");
         List<Long> sig = spark.sql("SELECT kindling_minhash('" + A + "')").first().getList(0);
         long[] expected = new MinHasher(MinHashParams.DEFAULT, NormalizeOptions.NEAR).signature(A);
         assertEquals(expected[0], sig.get(0));

@@ -73,6 +73,14 @@ class TokenizeSparkTest {
         String prompt = spark.sql("SELECT kindling_apply_chat_template(array(named_struct('role', 'user', 'content', 'Hi!')), '"
                 + qwen3 + "')").first().getString(0);
         assertEquals("<|im_start|>user\nHi!<|im_end|>\n<|im_start|>assistant\n", prompt);
+        // a null content is absent (it rendered as the text "null"); a null message is an error naming it (was an NPE)
+        String empty = spark.sql("SELECT kindling_apply_chat_template(array(named_struct('role', 'user', 'content', CAST(NULL AS STRING))), '"
+                + qwen3 + "')").first().getString(0);
+        assertTrue(!empty.contains("null"), empty);
+        Exception nullMessage = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> spark.sql(
+                "SELECT kindling_apply_chat_template(array(named_struct('role', 'user', 'content', 'x'), NULL), '" + qwen3 + "')").collect());
+        assertTrue(String.valueOf(nullMessage.getMessage()).contains("message 1 is null")
+                || String.valueOf(nullMessage.getCause()).contains("message 1 is null"), String.valueOf(nullMessage));
     }
 
     static int[] toInts(List<Object> l) {
