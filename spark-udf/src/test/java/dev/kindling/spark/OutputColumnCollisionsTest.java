@@ -47,4 +47,12 @@ class OutputColumnCollisionsTest {
         StructType numericError = DOCS.add("error", DataTypes.IntegerType);
         refused("error column 'error' exists and is int", () -> new Score().setModel("m.gguf").transformSchema(numericError));
     }
+
+    /** Filter names in any case, as stagesFor and kindling_quality_reason take them; "gopher" says how to get its two. */
+    @Test
+    void qualityFilterNames() {
+        org.junit.jupiter.api.Assertions.assertEquals("c4", new dev.kindling.spark.filter.QualityFilter().setFilter("C4").getFilter());
+        refused("'gopher' is two stages", () -> new dev.kindling.spark.filter.QualityFilter().setFilter("gopher"));
+        refused("unknown quality filter 'nope': expected", () -> new dev.kindling.spark.filter.QualityFilter().setFilter("nope"));
+    }
 }

@@ -91,11 +91,18 @@ public final class QualityFilter extends CurationStage<QualityFilter> {
         return getOrDefault(filter);
     }
 
+    /** One filter, named in any case ({@code gopher}, which is two, takes {@link #stagesFor}). */
     public QualityFilter setFilter(String v) {
-        if (!NAMES.contains(v)) {
-            throw KindlingException.usage("unknown quality filter '" + v + "': expected gopher, " + String.join(", ", NAMES));
+        String name = v == null ? "" : v.trim().toLowerCase(Locale.ROOT);
+        if (name.equals("gopher")) {
+            throw KindlingException.usage("quality filter 'gopher' is two stages, gopher_repetition and gopher_quality: use "
+                    + "QualityFilter.stagesFor(\"gopher\"), or setFilter with one of them");
         }
-        set(filter, v);
+        if (!NAMES.contains(name)) {
+            throw KindlingException.usage("unknown quality filter '" + v + "': expected " + String.join(", ", NAMES)
+                    + " (or gopher for the two Gopher filters, through stagesFor)");
+        }
+        set(filter, name);
         return this;
     }
 
