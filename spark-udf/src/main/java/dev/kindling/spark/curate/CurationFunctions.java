@@ -46,18 +46,18 @@ public final class CurationFunctions {
     private static final PiiRedactor PII = PiiRedactor.defaults();
 
     public static void register(SparkSession spark) {
-        spark.udf().register("kindling_minhash", (UDF1<String, List<Long>>) CurationFunctions::minhash,
+        dev.kindling.spark.sql.SqlUdfs.register(spark, "kindling_minhash", (UDF1<String, List<Long>>) CurationFunctions::minhash,
                 DataTypes.createArrayType(DataTypes.LongType, false));
-        spark.udf().register("kindling_jaccard", (UDF2<String, String, Double>) CurationFunctions::jaccard, DataTypes.DoubleType);
-        spark.udf().register("kindling_text_hash",
+        dev.kindling.spark.sql.SqlUdfs.register(spark, "kindling_jaccard", (UDF2<String, String, Double>) CurationFunctions::jaccard, DataTypes.DoubleType);
+        dev.kindling.spark.sql.SqlUdfs.register(spark, "kindling_text_hash",
                 (UDF1<String, String>) t -> t == null ? null : ExactDedup.key(t, NormalizeOptions.EXACT).toHex(), DataTypes.StringType);
-        spark.udf().register("kindling_normalize",
+        dev.kindling.spark.sql.SqlUdfs.register(spark, "kindling_normalize",
                 (UDF2<String, String, String>) (t, mode) -> t == null || mode == null ? null
                         : TextNormalizer.normalize(t, NormalizeOptions.named(mode)),
                 DataTypes.StringType);
-        spark.udf().register("kindling_quality_reason", (UDF2<String, String, String>) CurationFunctions::qualityReason,
+        dev.kindling.spark.sql.SqlUdfs.register(spark, "kindling_quality_reason", (UDF2<String, String, String>) CurationFunctions::qualityReason,
                 DataTypes.StringType);
-        spark.udf().register("kindling_redact_pii", (UDF1<String, String>) t -> t == null ? null : PII.redact(t).text(),
+        dev.kindling.spark.sql.SqlUdfs.register(spark, "kindling_redact_pii", (UDF1<String, String>) t -> t == null ? null : PII.redact(t).text(),
                 DataTypes.StringType);
     }
 

@@ -62,7 +62,7 @@ public final class InferenceFunctions {
     public static void register(SparkSession spark) {
         // the session's Hadoop settings travel with the functions, for models on s3a://
         HadoopConf hadoop = HadoopConf.of(spark);
-        spark.udf().register("kindling_generate", (UDF2<String, String, String>) (prompt, model) -> {
+        dev.kindling.spark.sql.SqlUdfs.register(spark, "kindling_generate", (UDF2<String, String, String>) (prompt, model) -> {
             if (prompt == null || model == null) {
                 return null;
             }
@@ -70,10 +70,10 @@ public final class InferenceFunctions {
                     new Prompts.Prompt(prompt, null).request().withMaxTokens(256), null));
             return c.text();
         }, DataTypes.StringType);
-        spark.udf().register("kindling_generate_ex", (UDF3<String, String, scala.collection.Map<String, String>, Row>)
+        dev.kindling.spark.sql.SqlUdfs.register(spark, "kindling_generate_ex", (UDF3<String, String, scala.collection.Map<String, String>, Row>)
                 (prompt, model, options) -> prompt == null || model == null ? null
                         : generation(hadoop, model, m -> new Prompts.Prompt(prompt, null), options, true), GENERATION);
-        spark.udf().register("kindling_chat", (UDF3<Seq<Row>, String, scala.collection.Map<String, String>, Row>)
+        dev.kindling.spark.sql.SqlUdfs.register(spark, "kindling_chat", (UDF3<Seq<Row>, String, scala.collection.Map<String, String>, Row>)
                 (messages, model, options) -> messages == null || model == null ? null
                         : generation(hadoop, model, engine -> chatPrompt(engine, messages, options), options, true), GENERATION);
         UserDefinedFunction sample = org.apache.spark.sql.functions.udf(
@@ -81,7 +81,7 @@ public final class InferenceFunctions {
                         || model == null ? null : generation(hadoop, model, m -> new Prompts.Prompt(prompt, null), options, false),
                 GENERATION).asNondeterministic();
         spark.udf().register("kindling_sample", sample);
-        spark.udf().register("kindling_score", (UDF2<String, String, Row>) (text, model) -> {
+        dev.kindling.spark.sql.SqlUdfs.register(spark, "kindling_score", (UDF2<String, String, Row>) (text, model) -> {
             if (text == null || model == null) {
                 return null;
             }
@@ -94,13 +94,13 @@ public final class InferenceFunctions {
                 return RowFactory.create(null, null, null, RowInference.describe(unwrap(e)));
             }
         }, SCORE);
-        spark.udf().register("kindling_perplexity", (UDF2<String, String, Double>) (text, model) -> text == null || model == null
+        dev.kindling.spark.sql.SqlUdfs.register(spark, "kindling_perplexity", (UDF2<String, String, Double>) (text, model) -> text == null || model == null
                 ? null : await(Score.submit(ExecutorEngines.get(EngineSpec.of(model), hadoop), text, "chunk")).perplexity(),
                 DataTypes.DoubleType);
-        spark.udf().register("kindling_embed", (UDF2<String, String, float[]>) (text, model) -> text == null || model == null
+        dev.kindling.spark.sql.SqlUdfs.register(spark, "kindling_embed", (UDF2<String, String, float[]>) (text, model) -> text == null || model == null
                 ? null : await(Embed.submit(ExecutorEngines.get(EngineSpec.of(model), hadoop), text, false, false)),
                 DataTypes.createArrayType(DataTypes.FloatType, false));
-        spark.udf().register("kindling_judge", (UDF4<String, String, String, String, Row>) (instruction, response, model, rubric) -> {
+        dev.kindling.spark.sql.SqlUdfs.register(spark, "kindling_judge", (UDF4<String, String, String, String, Row>) (instruction, response, model, rubric) -> {
             if (response == null || model == null) {
                 return null;
             }

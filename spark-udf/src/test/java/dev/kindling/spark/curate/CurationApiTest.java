@@ -81,6 +81,14 @@ class CurationApiTest {
         assertEquals("mail <EMAIL>", r.getString(4));
         assertEquals("hello world 0", r.getString(5));
         assertTrue(spark.sql("SELECT kindling_normalize('x', CAST(NULL AS STRING))").first().isNullAt(0), "NULL mode: NULL, as SQL does");
+        // a wrong argument type names the function (it was a bare ClassCastException inside the task)
+        Exception wrong = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+                () -> spark.sql("SELECT kindling_text_hash(123)").collect());
+        String chain = "";
+        for (Throwable t = wrong; t != null; t = t.getCause()) {
+            chain += t.getMessage() + "\n";
+        }
+        assertTrue(chain.contains("kindling_text_hash: an argument has the wrong SQL type"), chain);
         List<Long> sig = spark.sql("SELECT kindling_minhash('" + A + "')").first().getList(0);
         long[] expected = new MinHasher(MinHashParams.DEFAULT, NormalizeOptions.NEAR).signature(A);
         assertEquals(expected[0], sig.get(0));
