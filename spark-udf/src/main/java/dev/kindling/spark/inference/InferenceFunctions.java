@@ -131,7 +131,7 @@ public final class InferenceFunctions {
         if (!needSeed && !o.containsKey("seed")) {
             s = s.withSeed(java.util.concurrent.ThreadLocalRandom.current().nextLong());
         }
-        int maxTokens = Integer.parseInt(o.getOrDefault("max_tokens", "256"));
+        int maxTokens = (int) number(o, "max_tokens", "256", true);
         List<String> stop = o.containsKey("stop") ? List.of(o.get("stop")) : List.of();
         Engine engine = ExecutorEngines.get(EngineSpec.of(model), hadoop);
         try {
@@ -172,13 +172,38 @@ public final class InferenceFunctions {
     }
 
     static SamplingSpec sampling(Map<String, String> o) {
+        double temperature = number(o, "temperature", "0", false);
+        long topK = (long) number(o, "top_k", "0", true);
+        double topP = number(o, "top_p", "1", false);
+        double minP = number(o, "min_p", "0", false);
+        double penalty = number(o, "repetition_penalty", "1", false);
+        String seedText = o.getOrDefault("seed", "0").trim();
+        long seed;
         try {
-            return new SamplingSpec(Float.parseFloat(o.getOrDefault("temperature", "0")), Integer.parseInt(o.getOrDefault("top_k", "0")),
-                    Float.parseFloat(o.getOrDefault("top_p", "1")), Float.parseFloat(o.getOrDefault("min_p", "0")),
-                    Float.parseFloat(o.getOrDefault("repetition_penalty", "1")), Long.parseLong(o.getOrDefault("seed", "0")));
+            seed = Long.parseLong(seedText);
+        } catch (NumberFormatException e) {
+            throw KindlingException.usage("generation option seed must be a whole number, got '" + seedText + "'");
+        }
+        try {
+            return new SamplingSpec((float) temperature, (int) topK, (float) topP, (float) minP, (float) penalty, seed);
         } catch (IllegalArgumentException e) {
             throw KindlingException.usage("generation options: " + e.getMessage());
         }
+    }
+
+    /** Option {@code name} as a number (a whole one in int range when {@code whole}); the error names the option. */
+    static double number(Map<String, String> o, String name, String defaultValue, boolean whole) {
+        String v = o.getOrDefault(name, defaultValue).trim();
+        double d;
+        try {
+            d = Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw KindlingException.usage("generation option " + name + " must be a number, got '" + v + "'");
+        }
+        if (whole && (d != Math.rint(d) || Math.abs(d) > Integer.MAX_VALUE)) {
+            throw KindlingException.usage("generation option " + name + " must be a whole number, got '" + v + "'");
+        }
+        return d;
     }
 
     private static Throwable unwrap(Throwable t) {

@@ -67,6 +67,17 @@ class InferenceSqlTest {
                 + "', map('temperature', '0.8')) FROM prompts").collectAsList());
         assertTrue(String.valueOf(e.getMessage()).contains("only with a 'seed'") || String.valueOf(e.getCause()).contains("only with a 'seed'"),
                 String.valueOf(e));
+        // an option that is not a number names the option (was a raw NumberFormatException, or "For input string")
+        for (String[] bad : new String[][] {{"max_tokens", "abc", "must be a number"}, {"max_tokens", "2.5", "must be a whole number"},
+                {"top_k", "x", "must be a number"}, {"seed", "1.5", "seed must be a whole number"}}) {
+            Exception o = assertThrows(Exception.class, () -> spark.sql("SELECT kindling_generate_ex(prompt, '" + m + "', map('"
+                    + bad[0] + "', '" + bad[1] + "')) FROM prompts").collectAsList());
+            String chain = "";
+            for (Throwable t = o; t != null; t = t.getCause()) {
+                chain += t.getMessage() + "\n";
+            }
+            assertTrue(chain.contains(bad[0]) && chain.contains(bad[2]), bad[0] + "=" + bad[1] + ": " + chain);
+        }
         assertNotNull(spark.sql("SELECT kindling_sample(prompt, '" + m + "', map('temperature', '0.8', 'max_tokens', '4')) FROM prompts "
                 + "WHERE id = '1'").first().getStruct(0).getString(0));
         assertTrue(!spark.sql("SELECT kindling_sample('a', '" + m + "', map())").queryExecution().analyzed().deterministic(),
