@@ -48,6 +48,19 @@ class OutputColumnCollisionsTest {
         refused("error column 'error' exists and is int", () -> new Score().setModel("m.gguf").transformSchema(numericError));
     }
 
+    /** Parameter values refused when set or when the schema is checked, not in every row or inside a task. */
+    @Test
+    void parameterValues() {
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new Generate().setStop("a", null));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new dev.kindling.spark.dedup.MinHashDedup().setAllPairsMaxBucket(0));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new dev.kindling.spark.dedup.SentenceDedupStage().setMinDocWords(-5));
+        StructType judged = new StructType().add("prompt", DataTypes.StringType).add("completion", DataTypes.StringType);
+        refused("maxTokens must be >= 0",
+                () -> new dev.kindling.spark.inference.Judge().setModel("m.gguf").setMaxTokens(-1).transformSchema(judged));
+    }
+
     /** Filter names in any case, as stagesFor and kindling_quality_reason take them; "gopher" says how to get its two. */
     @Test
     void qualityFilterNames() {

@@ -253,6 +253,10 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
     }
 
     public MinHashDedup setAllPairsMaxBucket(int v) {
+        if (v < 1) {
+            // was refused only inside a Spark task, after the signatures had been computed
+            throw new IllegalArgumentException("allPairsMaxBucket must be at least 1, got " + v);
+        }
         set(allPairsMaxBucket, v);
         return this;
     }

@@ -100,6 +100,9 @@ public final class SentenceDedupStage extends CurationStage<SentenceDedupStage> 
     }
 
     public SentenceDedupStage setMinDocWords(int v) {
+        if (v < 0) {
+            throw new IllegalArgumentException("minDocWords must be >= 0, got " + v);
+        }
         set(minDocWords, v);
         return this;
     }

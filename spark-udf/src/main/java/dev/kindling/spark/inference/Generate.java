@@ -148,7 +148,16 @@ public final class Generate extends EngineStage<Generate> {
     public Generate setMinP(double v) { set(minP, v); return this; }
     public Generate setRepetitionPenalty(double v) { set(repetitionPenalty, v); return this; }
     public Generate setSeed(long v) { set(seed, v); return this; }
-    public Generate setStop(String... v) { set(stop, v == null ? new String[0] : v); return this; }
+    public Generate setStop(String... v) {
+        String[] stops = v == null ? new String[0] : v;
+        for (int i = 0; i < stops.length; i++) {
+            if (stops[i] == null) {
+                throw new IllegalArgumentException("generate: stop string " + i + " is null");
+            }
+        }
+        set(stop, stops);
+        return this;
+    }
 
     public String getOutputCol() { return getOrDefault(outputCol); }
     public int getN() { return (Integer) getOrDefault(n); }

@@ -119,6 +119,10 @@ public final class Judge extends EngineStage<Judge> {
         requireColumn(schema, getOrDefault(instructionCol), DataTypes.StringType);
         requireColumn(schema, getOrDefault(responseCol), DataTypes.StringType, DataTypes.createArrayType(DataTypes.StringType, true));
         requireAbsent(schema, getOrDefault(outputCol));
+        if ((Integer) getOrDefault(maxTokens) < 0) {
+            // checked here, as Generate does, rather than failing every row with the same error
+            throw KindlingException.usage("judge: maxTokens must be >= 0");
+        }
         getMethod();
         return job(schema, null).outputSchema(schema, getErrorCol());
     }
