@@ -11,6 +11,7 @@ import dev.kindling.dedup.normalize.NormalizeOptions;
 import dev.kindling.dedup.normalize.TextNormalizer;
 import dev.kindling.dedup.pii.PiiRedactor;
 import dev.kindling.spark.dedup.ExactDedup;
+import dev.kindling.spark.sql.SqlUdfs;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -46,18 +47,18 @@ public final class CurationFunctions {
     private static final PiiRedactor PII = PiiRedactor.defaults();
 
     public static void register(SparkSession spark) {
-        dev.kindling.spark.sql.SqlUdfs.register(spark, "kindling_minhash", (UDF1<String, List<Long>>) CurationFunctions::minhash,
+        SqlUdfs.register(spark, "kindling_minhash", (UDF1<String, List<Long>>) CurationFunctions::minhash,
                 DataTypes.createArrayType(DataTypes.LongType, false));
-        dev.kindling.spark.sql.SqlUdfs.register(spark, "kindling_jaccard", (UDF2<String, String, Double>) CurationFunctions::jaccard, DataTypes.DoubleType);
-        dev.kindling.spark.sql.SqlUdfs.register(spark, "kindling_text_hash",
+        SqlUdfs.register(spark, "kindling_jaccard", (UDF2<String, String, Double>) CurationFunctions::jaccard, DataTypes.DoubleType);
+        SqlUdfs.register(spark, "kindling_text_hash",
                 (UDF1<String, String>) t -> t == null ? null : ExactDedup.key(t, NormalizeOptions.EXACT).toHex(), DataTypes.StringType);
-        dev.kindling.spark.sql.SqlUdfs.register(spark, "kindling_normalize",
+        SqlUdfs.register(spark, "kindling_normalize",
                 (UDF2<String, String, String>) (t, mode) -> t == null || mode == null ? null
                         : TextNormalizer.normalize(t, NormalizeOptions.named(mode)),
                 DataTypes.StringType);
-        dev.kindling.spark.sql.SqlUdfs.register(spark, "kindling_quality_reason", (UDF2<String, String, String>) CurationFunctions::qualityReason,
+        SqlUdfs.register(spark, "kindling_quality_reason", (UDF2<String, String, String>) CurationFunctions::qualityReason,
                 DataTypes.StringType);
-        dev.kindling.spark.sql.SqlUdfs.register(spark, "kindling_redact_pii", (UDF1<String, String>) t -> t == null ? null : PII.redact(t).text(),
+        SqlUdfs.register(spark, "kindling_redact_pii", (UDF1<String, String>) t -> t == null ? null : PII.redact(t).text(),
                 DataTypes.StringType);
     }
 

@@ -3,6 +3,7 @@ package dev.kindling.spark.inference;
 import dev.kindling.inference.Completion;
 import dev.kindling.inference.Engine;
 import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.sql.SqlUdfs;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,7 +63,7 @@ public final class InferenceFunctions {
     public static void register(SparkSession spark) {
         // the session's Hadoop settings travel with the functions, for models on s3a://
         HadoopConf hadoop = HadoopConf.of(spark);
-        dev.kindling.spark.sql.SqlUdfs.register(spark, "kindling_generate", (UDF2<String, String, String>) (prompt, model) -> {
+        SqlUdfs.register(spark, "kindling_generate", (UDF2<String, String, String>) (prompt, model) -> {
             if (prompt == null || model == null) {
                 return null;
             }
@@ -70,10 +71,10 @@ public final class InferenceFunctions {
                     new Prompts.Prompt(prompt, null).request().withMaxTokens(256), null));
             return c.text();
         }, DataTypes.StringType);
-        dev.kindling.spark.sql.SqlUdfs.register(spark, "kindling_generate_ex", (UDF3<String, String, scala.collection.Map<String, String>, Row>)
+        SqlUdfs.register(spark, "kindling_generate_ex", (UDF3<String, String, scala.collection.Map<String, String>, Row>)
                 (prompt, model, options) -> prompt == null || model == null ? null
                         : generation(hadoop, model, m -> new Prompts.Prompt(prompt, null), options, true), GENERATION);
-        dev.kindling.spark.sql.SqlUdfs.register(spark, "kindling_chat", (UDF3<Seq<Row>, String, scala.collection.Map<String, String>, Row>)
+        SqlUdfs.register(spark, "kindling_chat", (UDF3<Seq<Row>, String, scala.collection.Map<String, String>, Row>)
                 (messages, model, options) -> messages == null || model == null ? null
                         : generation(hadoop, model, engine -> chatPrompt(engine, messages, options), options, true), GENERATION);
         UserDefinedFunction sample = org.apache.spark.sql.functions.udf(
@@ -81,7 +82,7 @@ public final class InferenceFunctions {
                         || model == null ? null : generation(hadoop, model, m -> new Prompts.Prompt(prompt, null), options, false),
                 GENERATION).asNondeterministic();
         spark.udf().register("kindling_sample", sample);
-        dev.kindling.spark.sql.SqlUdfs.register(spark, "kindling_score", (UDF2<String, String, Row>) (text, model) -> {
+        SqlUdfs.register(spark, "kindling_score", (UDF2<String, String, Row>) (text, model) -> {
             if (text == null || model == null) {
                 return null;
             }
@@ -94,13 +95,13 @@ public final class InferenceFunctions {
                 return RowFactory.create(null, null, null, RowInference.describe(unwrap(e)));
             }
         }, SCORE);
-        dev.kindling.spark.sql.SqlUdfs.register(spark, "kindling_perplexity", (UDF2<String, String, Double>) (text, model) -> text == null || model == null
+        SqlUdfs.register(spark, "kindling_perplexity", (UDF2<String, String, Double>) (text, model) -> text == null || model == null
                 ? null : await(Score.submit(ExecutorEngines.get(EngineSpec.of(model), hadoop), text, "chunk")).perplexity(),
                 DataTypes.DoubleType);
-        dev.kindling.spark.sql.SqlUdfs.register(spark, "kindling_embed", (UDF2<String, String, float[]>) (text, model) -> text == null || model == null
+        SqlUdfs.register(spark, "kindling_embed", (UDF2<String, String, float[]>) (text, model) -> text == null || model == null
                 ? null : await(Embed.submit(ExecutorEngines.get(EngineSpec.of(model), hadoop), text, false, false)),
                 DataTypes.createArrayType(DataTypes.FloatType, false));
-        dev.kindling.spark.sql.SqlUdfs.register(spark, "kindling_judge", (UDF4<String, String, String, String, Row>) (instruction, response, model, rubric) -> {
+        SqlUdfs.register(spark, "kindling_judge", (UDF4<String, String, String, String, Row>) (instruction, response, model, rubric) -> {
             if (response == null || model == null) {
                 return null;
             }

@@ -54,6 +54,9 @@ public final class DatasetReader {
     /** Reasons for rows that could not be read at all (subject to {@code --on-error}). */
     public static final Set<String> READ_ERRORS = Set.of("read:malformed_json", "read:not_an_object", "read:invalid_utf8");
     static final String CORRUPT = "_corrupt_record";
+    /** The columns the reader adds to every row, in their output order. */
+    private static final List<String> READER_COLUMNS = List.of(Columns.REASON, Columns.SOURCE_FILE, Columns.SOURCE_OFFSET,
+            Columns.SOURCE_LINE, Columns.RAW, Columns.ERROR);
     /** Internal metric columns start with this, so that {@link #selectWithAccounting} keeps them. */
     public static final String METRIC_PREFIX = "_kindling_";
     /**
@@ -276,8 +279,7 @@ public final class DatasetReader {
             }
         }
         Set<String> cols = new LinkedHashSet<>(Arrays.asList(df.columns()));
-        Set<String> internal = Set.of(Columns.REASON, Columns.SOURCE_FILE, Columns.SOURCE_OFFSET, Columns.SOURCE_LINE,
-                Columns.RAW, Columns.ERROR);
+        Set<String> internal = Set.copyOf(READER_COLUMNS);
         List<String> userCols = cols.stream().filter(c -> !internal.contains(c)).collect(Collectors.toList());
         String text = o.textColumn();
         boolean onlyBadRows = userCols.isEmpty();
@@ -323,8 +325,7 @@ public final class DatasetReader {
                 order.add(col("`" + c.replace("`", "``") + "`"));
             }
         }
-        for (String c : List.of(Columns.REASON, Columns.SOURCE_FILE, Columns.SOURCE_OFFSET, Columns.SOURCE_LINE,
-                Columns.RAW, Columns.ERROR)) {
+        for (String c : READER_COLUMNS) {
             order.add(col(c));
         }
         return df.select(order.toArray(new Column[0]));
@@ -346,14 +347,7 @@ public final class DatasetReader {
      * back as kept, its reason gone).
      */
     public static String userColumn(String name) {
-        String lower = name.toLowerCase(java.util.Locale.ROOT);
-        for (String c : new String[] {Columns.REASON, Columns.SOURCE_FILE, Columns.SOURCE_OFFSET, Columns.SOURCE_LINE,
-                Columns.RAW, Columns.ERROR}) {
-            if (c.equals(lower)) {
-                return "input_" + name;
-            }
-        }
-        return name;
+        return READER_COLUMNS.contains(name.toLowerCase(java.util.Locale.ROOT)) ? "input_" + name : name;
     }
 
     /** The columns Kindling adds while reading, dropped from the kept output. */

@@ -39,24 +39,24 @@ public final class TokenizerFunctions {
     private TokenizerFunctions() {}
 
     public static void register(SparkSession spark) {
-        dev.kindling.spark.sql.SqlUdfs.register(spark, "kindling_tokenize",
+        SqlUdfs.register(spark, "kindling_tokenize",
                 (UDF2<String, String, int[]>) (text, tok) -> text == null ? null : ExecutorTokenizers.get(tok).encode(text, false),
                 DataTypes.createArrayType(DataTypes.IntegerType, false));
-        dev.kindling.spark.sql.SqlUdfs.register(spark, "kindling_tokenize_ex",
+        SqlUdfs.register(spark, "kindling_tokenize_ex",
                 (UDF3<String, String, Boolean, int[]>) (text, tok, special) -> text == null ? null
                         : ExecutorTokenizers.get(tok).encode(text, special != null && special),
                 DataTypes.createArrayType(DataTypes.IntegerType, false));
-        dev.kindling.spark.sql.SqlUdfs.register(spark, "kindling_tokenize_offsets",
+        SqlUdfs.register(spark, "kindling_tokenize_offsets",
                 (UDF3<String, String, Boolean, List<Row>>) (text, tok, special) -> text == null ? null
                         : offsetRows(ExecutorTokenizers.get(tok).encodeWithOffsets(text, special != null && special)),
                 DataTypes.createArrayType(OFFSET_TYPE, false));
-        dev.kindling.spark.sql.SqlUdfs.register(spark, "kindling_count_tokens",
+        SqlUdfs.register(spark, "kindling_count_tokens",
                 (UDF2<String, String, Integer>) (text, tok) -> text == null ? null : ExecutorTokenizers.get(tok).count(text, false),
                 DataTypes.IntegerType);
-        dev.kindling.spark.sql.SqlUdfs.register(spark, "kindling_detokenize",
+        SqlUdfs.register(spark, "kindling_detokenize",
                 (UDF2<Seq<Integer>, String, String>) (ids, tok) -> ids == null ? null : ExecutorTokenizers.get(tok).decode(toInts(ids), false),
                 DataTypes.StringType);
-        dev.kindling.spark.sql.SqlUdfs.register(spark, "kindling_apply_chat_template",
+        SqlUdfs.register(spark, "kindling_apply_chat_template",
                 (UDF2<Seq<Row>, String, String>) (messages, tok) -> messages == null ? null : applyChatTemplate(messages, tok),
                 DataTypes.StringType);
     }

@@ -75,12 +75,8 @@ public final class PackCommand extends SparkCommand {
     @Override
     protected int run(JobRun run) throws IOException {
         Tokenizer tok = ExecutorTokenizers.get(tokenizer);
-        if (eosId != null && (eosId < 0 || eosId >= tok.vocabSize())) {
-            throw KindlingException.usage("--eos-id " + eosId + " is outside the vocabulary of " + tokenizer + " (0.." + (tok.vocabSize() - 1) + ")");
-        }
-        if (padId != null && (padId < 0 || padId >= tok.vocabSize())) {
-            throw KindlingException.usage("--pad-id " + padId + " is outside the vocabulary of " + tokenizer + " (0.." + (tok.vocabSize() - 1) + ")");
-        }
+        requireInVocabulary("--eos-id", eosId, tok);
+        requireInVocabulary("--pad-id", padId, tok);
         int eos = eosId != null ? eosId : tok.eosId();
         if (eos < 0) {
             throw KindlingException.usage("tokenizer " + tokenizer + " has no EOS token; give --eos-id");
@@ -153,6 +149,12 @@ public final class PackCommand extends SparkCommand {
                 documents, unreadable, sequences, seqLen, " (" + tokens + " tokens, " + dropped + " dropped at partition ends)");
         run.out().println("output: " + job.output);
         return 0;
+    }
+
+    private void requireInVocabulary(String option, Integer id, Tokenizer tok) {
+        if (id != null && (id < 0 || id >= tok.vocabSize())) {
+            throw KindlingException.usage(option + " " + id + " is outside the vocabulary of " + tokenizer + " (0.." + (tok.vocabSize() - 1) + ")");
+        }
     }
 
     /** Packs one partition's documents into rows of {@code input_ids}. */
