@@ -127,6 +127,13 @@ public final class DatasetReader {
         Column error = when(col(Columns.ERROR).isNotNull(), col(Columns.ERROR))
                 .when(functions.not(isObject), lit("not a JSON object"))
                 .when(col("_parsed." + CORRUPT).isNotNull().or(col("_parsed").isNull()), lit("malformed JSON"));
+        // "\ud800" alone parses, but Spark stores strings as UTF-8, which has no code for half a surrogate pair: it
+        // would be written as '?', silently. Python's json.loads accepts it too and pyarrow then refuses the string.
+        // Only lines with an escape can hold one (the strict decode refused encoded surrogates).
+        UserDefinedFunction surrogate = functions.udf((UDF1<String, String>) DatasetReader::unpairedSurrogate, DataTypes.StringType);
+        Column unpaired = when(col("value").contains("\\u"), surrogate.apply(col("value")));
+        reason = reason.when(unpaired.isNotNull(), lit("read:malformed_json"));
+        error = error.when(unpaired.isNotNull(), unpaired);
         StructField textField = java.util.Arrays.stream(schema.fields()).filter(f -> f.name().equals(textColumn)).findFirst().orElse(null);
         if (textField != null && textField.dataType().equals(DataTypes.StringType)) {
             // a text that is a number, object, array or boolean: Spark's reader hands it over as its JSON text ("12345",
@@ -151,7 +158,7 @@ public final class DatasetReader {
         out.add(col(Columns.SOURCE_FILE));
         out.add(col(Columns.SOURCE_OFFSET));
         out.add(col(Columns.SOURCE_LINE));
-        out.add(when(reason.isNotNull(), col("value")).as(Columns.RAW));
+        out.add(when(reason.isNotNull(), functions.coalesce(col("value"), col(Columns.RAW))).as(Columns.RAW));
         out.add(error.as(Columns.ERROR));
         return p.select(out.toArray(new Column[0]));
     }
@@ -178,7 +185,7 @@ public final class DatasetReader {
                 col("value").as(textColumn),
                 when(bad, lit("read:invalid_utf8")).as(Columns.REASON),
                 col(Columns.SOURCE_FILE), col(Columns.SOURCE_OFFSET), col(Columns.SOURCE_LINE),
-                lit(null).cast(DataTypes.StringType).as(Columns.RAW),
+                col(Columns.RAW),
                 col(Columns.ERROR));
     }
 
@@ -186,6 +193,9 @@ public final class DatasetReader {
         Dataset<Row> files = spark.read().format("binaryFile").option("recursiveFileLookup", "true")
                 .load(paths.toArray(new String[0]));
         UserDefinedFunction decode = functions.udf((UDF1<byte[], String>) DatasetReader::strictUtf8, DataTypes.StringType);
+        UserDefinedFunction where = functions.udf((UDF1<byte[], String>) b -> "invalid UTF-8 at byte "
+                + LineSource.firstInvalidUtf8(b, b.length) + " of the file", DataTypes.StringType);
+        UserDefinedFunction latin1 = functions.udf((UDF1<byte[], String>) b -> LineSource.rawBytes(b, b.length), DataTypes.StringType);
         Column text = decode.apply(col("content"));
         Column bad = text.isNull().and(col("content").isNotNull());
         Dataset<Row> docs = files.select(
@@ -194,8 +204,8 @@ public final class DatasetReader {
                 col("path").as(Columns.SOURCE_FILE),
                 lit(0L).as(Columns.SOURCE_OFFSET),
                 lit(1L).as(Columns.SOURCE_LINE),
-                lit(null).cast(DataTypes.StringType).as(Columns.RAW),
-                when(bad, lit("invalid UTF-8")).as(Columns.ERROR));
+                when(bad, latin1.apply(col("content"))).as(Columns.RAW),
+                when(bad, where.apply(col("content"))).as(Columns.ERROR));
         // Spark's file scans skip 0-byte files; here each file is a document, so an empty one is an empty document
         // (counted as read:empty_text), not nothing
         List<Row> empty = new ArrayList<>();
@@ -255,6 +265,57 @@ public final class DatasetReader {
             return false; // a malformed line is reported as such by the parse itself
         }
         return false;
+    }
+
+    /**
+     * The first {@code \\uXXXX} escape in a JSON line that is half of a surrogate pair without its other half, as an
+     * error ("unpaired surrogate escape \\uD800 at character 17 of the line ..."), or null. Escaped backslashes are
+     * skipped, so {@code \\\\ud800} (a backslash, then the letters) is text.
+     */
+    static String unpairedSurrogate(String line) {
+        int n = line.length();
+        for (int i = 0; i < n; i++) {
+            if (line.charAt(i) != '\\' || i + 1 >= n) {
+                continue;
+            }
+            char e = line.charAt(i + 1);
+            if (e != 'u') {
+                i++; // \\, \" and the other two-character escapes
+                continue;
+            }
+            int c = hex4(line, i + 2);
+            if (c < 0) {
+                continue; // a bad escape: the JSON parse reports the line as malformed
+            }
+            if (Character.isHighSurrogate((char) c)) {
+                int low = i + 6 + 1 < n && line.charAt(i + 6) == '\\' && line.charAt(i + 7) == 'u' ? hex4(line, i + 8) : -1;
+                if (low >= 0 && Character.isLowSurrogate((char) low)) {
+                    i += 11;
+                    continue;
+                }
+            } else if (!Character.isLowSurrogate((char) c)) {
+                i += 5;
+                continue;
+            }
+            return "unpaired surrogate escape \\u" + line.substring(i + 2, i + 6).toUpperCase(java.util.Locale.ROOT)
+                    + " at character " + (i + 1) + " of the line (not a Unicode character; it cannot be stored as UTF-8)";
+        }
+        return null;
+    }
+
+    private static int hex4(String s, int from) {
+        if (from + 4 > s.length()) {
+            return -1;
+        }
+        int v = 0;
+        for (int k = from; k < from + 4; k++) {
+            int d = Character.digit(s.charAt(k), 16);
+            if (d < 0) {
+                return -1;
+            }
+            v = v * 16 + d;
+        }
+        return v;
     }
 
     static String strictUtf8(byte[] b) {

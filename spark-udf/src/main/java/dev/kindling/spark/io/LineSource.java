@@ -28,7 +28,8 @@ import scala.Tuple2;
  * filesystem, {@code .gz}/{@code .bz2} decompressed) and keeps where each line came from: file,
  * byte offset and, when the file's split starts at byte 0 (every file smaller than a split, every
  * compressed file), the exact 1-based line number. Lines are decoded as strict UTF-8: a line that is
- * not valid UTF-8 keeps a null value and an error saying where, instead of being silently altered.
+ * not valid UTF-8 keeps a null value and an error saying where, instead of being silently altered, and its
+ * bytes in {@code raw} as ISO-8859-1 characters ({@link #rawBytes}).
  */
 final class LineSource {
     static final StructType SCHEMA = new StructType()
@@ -36,6 +37,7 @@ final class LineSource {
             .add(Columns.SOURCE_OFFSET, DataTypes.LongType, false)
             .add(Columns.SOURCE_LINE, DataTypes.LongType, true)
             .add("value", DataTypes.StringType, true)
+            .add(Columns.RAW, DataTypes.StringType, true)
             .add(Columns.ERROR, DataTypes.StringType, true);
 
     private LineSource() {}
@@ -104,13 +106,22 @@ final class LineSource {
             Long lineNo = exactLines ? line : null;
             try {
                 String s = utf8.decode(ByteBuffer.wrap(text.getBytes(), 0, text.getLength())).toString();
-                return RowFactory.create(file, offset, lineNo, s, null);
+                return RowFactory.create(file, offset, lineNo, s, null, null);
             } catch (CharacterCodingException e) {
                 int bad = firstInvalidUtf8(text.getBytes(), text.getLength());
-                return RowFactory.create(file, offset, lineNo, null,
+                return RowFactory.create(file, offset, lineNo, null, rawBytes(text.getBytes(), text.getLength()),
                         "invalid UTF-8 at byte " + bad + " of the line");
             }
         }
+    }
+
+    /**
+     * Bytes that are not UTF-8 as a string that loses none of them: one ISO-8859-1 character per byte, so that
+     * {@code raw.encode("latin-1")} (Python) or {@code raw.getBytes(ISO_8859_1)} gives the exact bytes back. A strict
+     * or replacing UTF-8 decoding could not (the quarantine's {@code raw} used to be null for these rows).
+     */
+    static String rawBytes(byte[] b, int len) {
+        return new String(b, 0, len, StandardCharsets.ISO_8859_1);
     }
 
     /** Index of the first byte that does not start or continue a valid UTF-8 sequence. */

@@ -1,5 +1,6 @@
 package dev.kindling.spark.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -223,6 +224,54 @@ class CliTest {
         Cli.Result r = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", tmp.resolve("o").toString());
         assertEquals(1, r.code(), r.toString());
         assertTrue(r.err().contains("latin1.jsonl: line 2: invalid UTF-8 at byte 19"), r.err());
+
+        // quarantined, the line's bytes come back exactly from raw (one ISO-8859-1 character per byte)
+        Path q = tmp.resolve("q");
+        assertEquals(0, Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", q.toString(), "--on-error", "quarantine").code());
+        Row bad = TestSpark.session().read().json(q + ".quarantine").first();
+        assertEquals("read:invalid_utf8", bad.getString(bad.fieldIndex("reason")));
+        byte[] line = java.util.Arrays.copyOfRange(Files.readAllBytes(in), 23, (int) Files.size(in) - 1);
+        assertArrayEquals(line, bad.getString(bad.fieldIndex("raw")).getBytes(StandardCharsets.ISO_8859_1));
+
+        // a whole file as one document (--input-format text-files) likewise, with the byte named
+        Path dir = Files.createDirectories(tmp.resolve("files"));
+        Files.write(dir.resolve("bad.txt"), new byte[] {'a', 'b', (byte) 0xC3, '(', 'c'});
+        Files.writeString(dir.resolve("good.txt"), "fine text");
+        Path fq = tmp.resolve("fq");
+        Cli.Result files = Cli.run("convert", "--no-progress", "-i", dir.toString(), "--input-format", "text-files", "-o", fq.toString(),
+                "--on-error", "quarantine");
+        assertEquals(0, files.code(), files.toString());
+        Row badFile = TestSpark.session().read().json(fq + ".quarantine").first();
+        assertEquals("invalid UTF-8 at byte 2 of the file", badFile.getString(badFile.fieldIndex("error")));
+        assertArrayEquals(Files.readAllBytes(dir.resolve("bad.txt")),
+                badFile.getString(badFile.fieldIndex("raw")).getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    @Test
+    void unpairedSurrogateEscapesAreMalformedNotQuestionMarks() throws Exception {
+        // Spark keeps strings as UTF-8, which cannot hold half a surrogate pair: "\ud800" used to be written as '?'
+        Path in = jsonl("surrogates.jsonl",
+                "{\"id\":\"pair\",\"text\":\"smile \\ud83d\\ude00 \\u00e9\"}",
+                "{\"id\":\"lone\",\"text\":\"half \\ud800 here\"}",
+                "{\"id\":\"low\",\"text\":\"x\",\"meta\":\"\\udc01\"}",
+                "{\"id\":\"escaped\",\"text\":\"a backslash: \\\\ud800\"}");
+        Path out = tmp.resolve("s");
+        Cli.Result r = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", out.toString(), "--on-error", "quarantine");
+        assertEquals(0, r.code(), r.toString());
+        java.util.Map<String, String> kept = new java.util.HashMap<>();
+        for (Row k : TestSpark.session().read().json(out.toString()).collectAsList()) {
+            kept.put(k.getString(k.fieldIndex("id")), k.getString(k.fieldIndex("text")));
+        }
+        assertEquals(java.util.Map.of("pair", "smile \uD83D\uDE00 \u00e9", "escaped", "a backslash: \\ud800"), kept);
+        List<Row> bad = TestSpark.session().read().json(out + ".quarantine").orderBy("source_line").collectAsList();
+        assertEquals(2, bad.size());
+        assertEquals("read:malformed_json", bad.get(0).getString(bad.get(0).fieldIndex("reason")));
+        assertEquals("unpaired surrogate escape \\uD800 at character 27 of the line (not a Unicode character; it cannot be stored as UTF-8)",
+                bad.get(0).getString(bad.get(0).fieldIndex("error")));
+        assertTrue(bad.get(1).getString(bad.get(1).fieldIndex("error")).startsWith("unpaired surrogate escape \\uDC01"));
+        Cli.Result fail = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", tmp.resolve("f").toString());
+        assertEquals(1, fail.code(), fail.toString());
+        assertTrue(fail.err().contains("surrogates.jsonl: line 2: unpaired surrogate escape"), fail.err());
     }
 
     @Test
