@@ -89,14 +89,21 @@ public final class SelfInstruct {
     }
 
     private final Generate teacher;
+    private final java.util.function.UnaryOperator<Dataset<Row>> call;
     private final String modelName;
     private final Options options;
 
     /** @param teacher the teacher's generation settings (model, sampling, max tokens); its prompt column is set here */
     public SelfInstruct(Generate teacher, String modelName, Options options) {
+        this(teacher, modelName, options, df -> teacher.transform(df));
+    }
+
+    /** With the teacher's call given (tests make a later round fail); it must act as {@code teacher.transform}. */
+    SelfInstruct(Generate teacher, String modelName, Options options, java.util.function.UnaryOperator<Dataset<Row>> call) {
         this.teacher = teacher;
         this.modelName = modelName;
         this.options = options;
+        this.call = call;
     }
 
     /** Runs the rounds on {@code spark}'s executors. */
@@ -127,7 +134,7 @@ public final class SelfInstruct {
             }
             Dataset<Row> df = spark.createDataFrame(prompts, new StructType().add("id", DataTypes.StringType).add("prompt", DataTypes.StringType));
             int partitions = Math.max(1, Math.min(prompts.size(), spark.sparkContext().defaultParallelism()));
-            List<Row> answers = teacher.transform(df.repartition(partitions)).select(functions.col("id"), functions.col("_answer.text"),
+            List<Row> answers = call.apply(df.repartition(partitions)).select(functions.col("id"), functions.col("_answer.text"),
                     functions.col(teacher.getErrorCol())).orderBy("id").collectAsList();
             String firstError = null;
             int failed = 0;

@@ -226,6 +226,32 @@ class DistillTest {
         assertFalse(Files.exists(tmp.resolve("si-fail")), "no output left behind");
     }
 
+    /** A later round failing entirely stops the run and keeps what the earlier rounds kept, saying why. */
+    @Test
+    void selfInstructKeepsEarlierRoundsWhenALaterRoundFails() {
+        SparkSession spark = TestSpark.session();
+        dev.kindling.spark.inference.Generate g = new dev.kindling.spark.inference.Generate().setModel(model().toString())
+                .setThreads(2).setMaxTokens(40).setTemperature(0.7).setTopP(0.5).setSeed(3);
+        SelfInstruct.Options o = new SelfInstruct.Options(100, 4, 5, 8, 2, 0.7, 3, 150, true, 3);
+        // rounds after the first: every answer null with an error, as the teacher reports a failed row
+        SelfInstruct si = new SelfInstruct(g, "stories260K.gguf", o, df -> {
+            Dataset<Row> out = g.transform(df);
+            org.apache.spark.sql.Column first = org.apache.spark.sql.functions.col("id").startsWith("r00000");
+            return out.withColumn("_answer", org.apache.spark.sql.functions.when(first, out.col("_answer")))
+                    .withColumn(g.getErrorCol(), org.apache.spark.sql.functions.when(first, out.col(g.getErrorCol()))
+                            .otherwise("injected: the teacher is gone"));
+        });
+        SelfInstruct.Result r = si.run(spark, SEEDS);
+        assertFalse(r.instructions().isEmpty(), "round 0 keeps some instructions");
+        for (Row row : r.instructions()) {
+            assertEquals(0, row.getInt(2), "the round column");
+        }
+        assertEquals(2, r.rounds());
+        assertEquals(4L, r.dropped().get("generation_failed"));
+        assertEquals("all 4 teacher generations of round 1 failed, the first with: injected: the teacher is gone", r.stoppedBy());
+        assertEquals(r.instructions().size(), r.toDataFrame(spark).count());
+    }
+
     @Test
     void selfInstructParsingAndFilters() {
         assertEquals(List.of("Write a poem about cats.", "Summarize the text below.", "List three colors."),
