@@ -209,8 +209,11 @@ public final class StageConfig {
             if (v == null) {
                 return java.util.Optional.empty();
             }
-            if (!v.isNumber() || !v.canConvertToExactIntegral() || !v.canConvertToLong()) {
+            if (!v.isNumber() || !v.canConvertToExactIntegral()) {
                 throw KindlingException.usage(where + ": '" + key + "' must be a whole number, got " + v);
+            }
+            if (!v.canConvertToLong()) {
+                throw KindlingException.usage(where + ": '" + key + "' is out of range: " + v);
             }
             return java.util.Optional.of(v.longValue());
         }

@@ -183,7 +183,8 @@ public final class InferenceFunctions {
         try {
             seed = Long.parseLong(seedText);
         } catch (NumberFormatException e) {
-            throw KindlingException.usage("generation option seed must be a whole number, got '" + seedText + "'");
+            throw KindlingException.usage("generation option seed " + (seedText.matches("[-+]?\\d+") ? "is out of range" : "must be a whole number")
+                    + ", got '" + seedText + "'");
         }
         try {
             return new SamplingSpec((float) temperature, (int) topK, (float) topP, (float) minP, (float) penalty, seed);
@@ -201,8 +202,11 @@ public final class InferenceFunctions {
         } catch (NumberFormatException e) {
             throw KindlingException.usage("generation option " + name + " must be a number, got '" + v + "'");
         }
-        if (whole && (d != Math.rint(d) || Math.abs(d) > Integer.MAX_VALUE)) {
+        if (whole && d != Math.rint(d)) {
             throw KindlingException.usage("generation option " + name + " must be a whole number, got '" + v + "'");
+        }
+        if (whole && Math.abs(d) > Integer.MAX_VALUE) {
+            throw KindlingException.usage("generation option " + name + " is out of range, got '" + v + "'");
         }
         return d;
     }

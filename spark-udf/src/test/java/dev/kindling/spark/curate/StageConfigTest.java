@@ -73,6 +73,9 @@ class StageConfigTest {
         assertTrue(e.getMessage().contains("'ngram' must be a whole number, got 5.5"), e.getMessage());
         e = assertThrows(KindlingException.class, () -> yaml("stages:\n  - minhash_dedup: {num_perm: 1099511627776}\n"));
         assertTrue(e.getMessage().contains("'num_perm' is out of range"), e.getMessage());
+        // past the long range too (was "must be a whole number")
+        e = assertThrows(KindlingException.class, () -> yaml("stages:\n  - minhash_dedup: {num_perm: 99999999999999999999999}\n"));
+        assertTrue(e.getMessage().contains("'num_perm' is out of range: 99999999999999999999999"), e.getMessage());
         assertEquals(5, ((MinHashDedup) yaml("stages:\n  - minhash_dedup: {ngram: 5.0}\n").get(0)).minHashParams().ngram());
         e = assertThrows(KindlingException.class, () -> yaml("stages:\n  - minhash_dedup: {threshold: 1.2}\n"));
         assertTrue(e.getMessage().contains("stages[0] (minhash_dedup): threshold must be strictly between 0 and 1"), e.getMessage());
