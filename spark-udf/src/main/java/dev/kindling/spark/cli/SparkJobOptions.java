@@ -40,7 +40,7 @@ public class SparkJobOptions {
             description = "Output format: jsonl or parquet (default: parquet when the output name ends in .parquet, else jsonl).")
     public String format;
 
-    @Option(names = "--compression", paramLabel = "CODEC", description = "Output compression (gzip, zstd, snappy, none...).")
+    @Option(names = "--compression", paramLabel = "CODEC", description = "Output compression: gzip, bzip2, deflate, lz4, snappy or none; Parquet also zstd and lz4_raw.")
     public String compression;
 
     @Option(names = "--overwrite", description = "Replace an existing output (otherwise an existing output is an error).")

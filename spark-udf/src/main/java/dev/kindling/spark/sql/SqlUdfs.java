@@ -19,7 +19,7 @@ public final class SqlUdfs {
 
     private static KindlingException wrongType(String name, ClassCastException e) {
         return new KindlingException(KindlingException.FAILURE, name + ": an argument has the wrong SQL type (" + e.getMessage()
-                + "); the README's SQL function table gives each argument's type (cast it, e.g. CAST(x AS STRING))", e);
+                + "); the README's \"SQL functions\" table gives each argument's type (cast it, e.g. CAST(x AS STRING))", e);
     }
 
     @SuppressWarnings("unchecked")

@@ -98,6 +98,9 @@ public final class PackCommand extends SparkCommand {
                 throw KindlingException.usage("--format megatron writes to a local directory; " + job.output + " is not local");
             }
             Path dir = Path.of(job.output.replaceFirst("^file:", ""));
+            if (job.compression != null) {
+                throw KindlingException.usage("--compression does not apply to --format megatron (its .bin/.idx shards are read in place)");
+            }
             if (Files.exists(dir) && !job.overwrite) {
                 throw KindlingException.usage("output " + dir + " already exists; pass --overwrite to replace it");
             }
