@@ -50,8 +50,11 @@ public final class Engine implements AutoCloseable {
     private final EngineOptions options;
     private final TextCodec codec;
     private final GenerationConfig generation;
+    /** The model file or directory name, for messages. */
+    private final String source;
 
-    private Engine(Model model, Backend backend, TextCodec codec, EngineOptions options, GenerationConfig generation) {
+    private Engine(Model model, Backend backend, TextCodec codec, EngineOptions options, GenerationConfig generation, String source) {
+        this.source = source;
         this.model = model;
         this.generation = generation;
         this.backend = backend;
@@ -109,7 +112,7 @@ public final class Engine implements AutoCloseable {
         Backend backend = Devices.open(model, options, () -> cpuBackend(loaded, options));
         LOG.info("engine: {} on {}, KV cache {} blocks x {} positions", path.getFileName(), backend.describe(),
                 backend.kvBlockCount(), backend.kvBlockSize());
-        return new Engine(model, backend, codec, options, generation);
+        return new Engine(model, backend, codec, options, generation, String.valueOf(path.getFileName()));
     }
 
     private static Backend cpuBackend(Model model, EngineOptions options) {
@@ -176,7 +179,9 @@ public final class Engine implements AutoCloseable {
 
     private TextCodec requireCodec() {
         if (codec == null) {
-            throw new IllegalStateException("this engine has no tokenizer: give token ids, or EngineOptions.withTokenizer(path)");
+            // a llama2.c checkpoint carries none; an HF directory may lack tokenizer.json
+            throw new IllegalStateException(source + " has no tokenizer: pass --tokenizer FILE (llama2.c's tokenizer.bin, a "
+                    + "tokenizer.json or a GGUF vocabulary; EngineOptions.withTokenizer(path) in Java), or give token ids");
         }
         return codec;
     }

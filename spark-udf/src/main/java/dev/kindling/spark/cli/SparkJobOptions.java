@@ -37,7 +37,8 @@ public class SparkJobOptions {
     public String output;
 
     @Option(names = "--format", paramLabel = "FORMAT",
-            description = "Output format: jsonl or parquet (default: parquet when the output name ends in .parquet, else jsonl).")
+            description = "Output format: jsonl or parquet (default: parquet when the output name ends in .parquet, else jsonl; "
+                    + "pack: parquet unless the name ends in .jsonl, or megatron).")
     public String format;
 
     @Option(names = "--compression", paramLabel = "CODEC", description = "Output compression: gzip, bzip2, deflate, lz4, snappy or none; Parquet also zstd and lz4_raw.")

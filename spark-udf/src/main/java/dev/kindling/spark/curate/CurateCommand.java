@@ -13,7 +13,8 @@ import picocli.CommandLine.Option;
 
 /** {@code kindling curate --config pipeline.yaml}: the stages of a config file, in its order. */
 @Command(name = "curate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Run the curation stages listed in a JSON or YAML config, in its order, e.g.",
+        description = {"Run the curation stages listed in a JSON or YAML config, in its order.",
+                "For example:",
                 "  stages:",
                 "    - exact_dedup: {}",
                 "    - gopher: {}",

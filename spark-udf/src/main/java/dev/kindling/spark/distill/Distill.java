@@ -57,6 +57,11 @@ final class Distill {
         Dataset<Row> out = stage.apply(in, ctx);
         List<String> drop = new ArrayList<>(Arrays.asList(DatasetReader.internalColumns()));
         drop.remove(Columns.ERROR);
+        for (String c : out.columns()) {
+            if (c.startsWith(DatasetReader.METRIC_PREFIX)) {
+                drop.add(c); // a pipeline's counters (rows with an error), not the API's output
+            }
+        }
         return out.drop(drop.toArray(new String[0]));
     }
 }

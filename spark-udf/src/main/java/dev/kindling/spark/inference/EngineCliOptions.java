@@ -6,7 +6,8 @@ import picocli.CommandLine.Option;
 /** The model and engine options of the inference commands (a picocli mixin). */
 public class EngineCliOptions {
     @Option(names = {"-m", "--model"}, required = true, paramLabel = "GGUF",
-            description = "The model: a .gguf file (local, s3a:// or a SparkFiles name), copied once per executor.")
+            description = "The model: a .gguf file, a llama2.c checkpoint (with --tokenizer) or a Hugging Face checkpoint "
+                    + "directory; local, s3a:// or a SparkFiles name, copied once per executor.")
     public String model;
 
     @Option(names = "--tokenizer", paramLabel = "FILE", description = "A tokenizer file instead of the model's vocabulary.")
@@ -36,6 +37,14 @@ public class EngineCliOptions {
     public boolean truncatePrompts;
 
     public EngineSpec spec() {
+        java.nio.file.Path local = model.contains("://") ? null : java.nio.file.Path.of(model);
+        if (tokenizer == null && local != null && java.nio.file.Files.isRegularFile(local)
+                && !dev.kindling.formats.gguf.GgufFile.looksLikeGguf(local)
+                && dev.kindling.inference.llama2c.Llama2cLoader.looksLikeLlama2c(local)) {
+            // every row would fail with the same message, after Spark started and the model loaded
+            throw KindlingException.usage(model + " is a llama2.c checkpoint, which carries no tokenizer: pass --tokenizer FILE "
+                    + "(llama2.c's tokenizer.bin, a tokenizer.json or a GGUF vocabulary)");
+        }
         try {
             return new EngineSpec(model, tokenizer, device, threads, maxSequences, 0, 0L, truncatePrompts, kvCacheType);
         } catch (IllegalArgumentException e) {

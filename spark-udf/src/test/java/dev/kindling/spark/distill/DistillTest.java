@@ -226,6 +226,19 @@ class DistillTest {
         assertFalse(Files.exists(tmp.resolve("si-fail")), "no output left behind");
     }
 
+    /** The API form gives the documented columns only (a pipeline counter, _kindling_row_errors, leaked into it). */
+    @Test
+    void sftApiGivesTheDocumentedColumns() {
+        SparkSession spark = TestSpark.session();
+        Dataset<Row> prompts = spark.createDataset(List.of("Once upon a time", "Tom had a ball."), org.apache.spark.sql.Encoders.STRING())
+                .toDF("prompt");
+        dev.kindling.spark.inference.Generate g = new dev.kindling.spark.inference.Generate().setModel(model().toString())
+                .setThreads(2).setMaxTokens(6);
+        Dataset<Row> sft = new Sft(g, "stories260K").transform(prompts);
+        assertEquals(List.of("prompt_id", "prompt", "messages", "model", "error", "reason"), List.of(sft.columns()));
+        assertEquals(2, sft.filter("error IS NULL AND reason IS NULL AND size(messages) = 2").count());
+    }
+
     /** A later round failing entirely stops the run and keeps what the earlier rounds kept, saying why. */
     @Test
     void selfInstructKeepsEarlierRoundsWhenALaterRoundFails() {

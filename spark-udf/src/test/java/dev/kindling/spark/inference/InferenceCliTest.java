@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -289,5 +290,24 @@ class InferenceCliTest {
         assertTrue(r.err().contains("nope.gguf does not exist"), r.err());
         Map<String, Row> unused = new HashMap<>();
         assertNull(unused.get("x"));
+    }
+
+    /** A llama2.c checkpoint has no vocabulary: a usage error naming --tokenizer (was an IllegalStateException naming a Java API). */
+    @Test
+    void aLlama2cCheckpointNeedsATokenizer() throws Exception {
+        Path bin = Stories.model().resolveSibling("stories260K.bin");
+        Cli.Result r = Cli.run("generate", "--model", bin.toString(), "--prompt", "Once", "--max-tokens", "4", "--threads", "2");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("stories260K.bin is a llama2.c checkpoint, which carries no tokenizer: pass --tokenizer FILE"), r.err());
+        Cli.Result ok = Cli.run("generate", "--model", bin.toString(), "--tokenizer", bin.resolveSibling("tok512.bin").toString(),
+                "--prompt", "Once", "--max-tokens", "4", "--threads", "2");
+        assertEquals(0, ok.code(), ok.toString());
+        // the same text as the GGUF file of the same model, whose vocabulary is tok512's
+        assertEquals(Cli.run("generate", "--model", Stories.model().toString(), "--prompt", "Once", "--max-tokens", "4", "--threads", "2").out(),
+                ok.out());
+        try (Engine e = Engine.open(bin, EngineOptions.defaults().withThreads(1))) {
+            IllegalStateException x = assertThrows(IllegalStateException.class, () -> e.encode("Once"));
+            assertTrue(x.getMessage().startsWith("stories260K.bin has no tokenizer: pass --tokenizer FILE"), x.getMessage());
+        }
     }
 }
