@@ -31,13 +31,58 @@ public final class RegexPattern implements SplitPattern {
 
     @Override
     public long find(CharSequence text, int from, int to) {
-        Matcher m = matchers.get();
+        try {
+            return find(matchers.get(), text, from, to);
+        } catch (StackOverflowError e) {
+            return findWithDeepStack(text, from, to);
+        }
+    }
+
+    private static long find(Matcher m, CharSequence text, int from, int to) {
         m.reset(text);
         m.region(from, to);
         if (!m.find()) {
             return -1;
         }
         return ((long) m.start() << 32) | m.end();
+    }
+
+    /** Stack for {@link #findWithDeepStack}: reserved, not committed, until the recursion reaches it. */
+    static final long DEEP_STACK_BYTES = 1L << 30;
+
+    /**
+     * java.util.regex recurses once per repetition of a group ({@code (?:a|b)+} over 20,000 characters overflowed the
+     * default stack) where HF's Oniguruma does not; a StackOverflowError in a Spark task kills the whole context. The
+     * rare match that overflows runs again on a thread with a 1 GB stack (about a million repetitions); past that, an
+     * error naming the regex and the span.
+     */
+    private long findWithDeepStack(CharSequence text, int from, int to) {
+        long[] found = new long[1];
+        Throwable[] failed = new Throwable[1];
+        Thread t = new Thread(null, () -> {
+            try {
+                found[0] = find(pattern.matcher(""), text, from, to);
+            } catch (Throwable e) {
+                failed[0] = e;
+            }
+        }, "kindling-regex-deep-stack", DEEP_STACK_BYTES);
+        t.start();
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while matching the pre-tokenizer regex", e);
+        }
+        if (failed[0] instanceof StackOverflowError) {
+            throw new IllegalArgumentException("the pre-tokenizer's Split regex /" + source + "/ recursed too deeply in java.util.regex on "
+                    + "a span of " + (to - from) + " characters (from character " + from + "); rewrite its repeated group as possessive or "
+                    + "atomic, e.g. (?:a|b)++, or split the text first");
+        } else if (failed[0] instanceof RuntimeException r) {
+            throw r;
+        } else if (failed[0] != null) {
+            throw new IllegalStateException(failed[0]);
+        }
+        return found[0];
     }
 
     @Override

@@ -1,0 +1,32 @@
+package dev.kindling.tokenizer.pretokenize;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class RegexPatternTest {
+    /**
+     * java.util.regex recurses once per repetition of an alternation group: 20,000 characters overflowed the stack,
+     * and in a Spark task the StackOverflowError took the whole context down. The match now finishes (HF's ids for
+     * such a file are one piece per run).
+     */
+    @Test
+    void aLongRepetitionOfAGroupMatchesInsteadOfOverflowing() {
+        RegexPattern p = new RegexPattern("(?:a|b)+");
+        String text = "x " + "ab".repeat(100_000) + " y";
+        long m = p.find(text, 0, text.length());
+        assertEquals(2, (int) (m >>> 32));
+        assertEquals(2 + 200_000, (int) m);
+        assertEquals(-1, p.find("xyz", 0, 3)); // the thread's own matcher still works after the fallback
+    }
+
+    @Test
+    void pastTheDeepStackItIsAnErrorNamingTheRegex() {
+        RegexPattern p = new RegexPattern("(a|aa)+$");
+        String text = "a".repeat(20_000_000);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> p.find(text, 0, text.length()));
+        assertTrue(e.getMessage().contains("/(a|aa)+$/ recursed too deeply") && e.getMessage().contains("20000000 characters"), e.getMessage());
+    }
+}
