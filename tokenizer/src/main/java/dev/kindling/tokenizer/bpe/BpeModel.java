@@ -365,6 +365,18 @@ public final class BpeModel implements Model {
         int k = 0;
         for (int i = 0; i < n; i++) {
             int id = byteIds[bytes[i] & 0xFF];
+            if (prefix != null || suffix != null) {
+                // as HF's BPE over the byte-level characters: the prefix on every symbol but the first, the suffix on the
+                // last (CLIP's "</w>"); the bare byte ids gave other merges, so other ids
+                String s = String.valueOf(ByteLevel.toChar(bytes[i] & 0xFF));
+                if (i > 0 && prefix != null) {
+                    s = prefix + s;
+                }
+                if (i == n - 1 && suffix != null) {
+                    s = s + suffix;
+                }
+                id = tokenToId(s);
+            }
             if (id >= 0) {
                 sym[k++] = id;
             } else if (unkId >= 0) {

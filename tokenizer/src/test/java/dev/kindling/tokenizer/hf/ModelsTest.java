@@ -38,6 +38,29 @@ class ModelsTest {
         assertArrayEquals(new int[] {2, 3}, t.encode("", true)); // BertProcessing wraps even empty text
     }
 
+    /**
+     * CLIP's shape: BPE with {@code end_of_word_suffix} "</w>" over a ByteLevel pre-tokenizer (and, likewise, a
+     * {@code continuing_subword_prefix}). The suffix was dropped on the byte-level path, giving other ids. Expected
+     * ids: HF tokenizers 0.23.2 ({@code hf_tokenizers.mjs}) on these files.
+     */
+    @Test
+    void byteLevelBpeWithWordSuffixOrSubwordPrefix(@TempDir Path tmp) throws Exception {
+        Path clip = Files.writeString(tmp.resolve("clip.json"), """
+                {"version": "1.0", "truncation": null, "padding": null, "added_tokens": [], "normalizer": null, "pre_tokenizer": {"type": "Sequence", "pretokenizers": [{"type": "WhitespaceSplit"}, {"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": false}]}, "post_processor": null, "decoder": {"type": "BPEDecoder", "suffix": "</w>"}, "model": {"type": "BPE", "dropout": null, "unk_token": "<unk>", "continuing_subword_prefix": null, "end_of_word_suffix": "</w>", "fuse_unk": false, "byte_fallback": false, "vocab": {"a": 0, "b": 1, "c": 2, "a</w>": 3, "b</w>": 4, "c</w>": 5, "ab": 6, "ab</w>": 7, "bc</w>": 8, "abc</w>": 9, "ca": 10, "<unk>": 11, "Ã": 12, "©": 13, "Ã©</w>": 14, "©</w>": 15}, "merges": ["a b", "b c</w>", "a bc</w>", "a b</w>", "c a", "Ã ©</w>"]}}
+                """);
+        Tokenizer c = Tokenizer.load(clip);
+        assertArrayEquals(new int[] {6, 5, 7, 3, 4, 5, 2, 7, 6, 2, 7}, c.encode("abc ab a b c cab abcab", false));
+        assertArrayEquals(new int[] {14, 0, 14, 6, 2, 14}, c.encode("\u00e9 a\u00e9 abc\u00e9", false));
+        assertArrayEquals(new int[] {6, 2, 11, 1, 2, 3, 2, 7}, c.encode("abcd bca cab", false));
+        Path prefix = Files.writeString(tmp.resolve("prefix.json"), """
+                {"version": "1.0", "truncation": null, "padding": null, "added_tokens": [], "normalizer": null, "pre_tokenizer": {"type": "Sequence", "pretokenizers": [{"type": "WhitespaceSplit"}, {"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": false}]}, "post_processor": null, "decoder": {"type": "BPEDecoder", "suffix": "</w>"}, "model": {"type": "BPE", "dropout": null, "unk_token": "<unk>", "continuing_subword_prefix": "##", "end_of_word_suffix": null, "fuse_unk": false, "byte_fallback": false, "vocab": {"a": 0, "##b": 1, "##c": 2, "ab": 3, "abc": 4, "##bc": 5, "<unk>": 6, "b": 7, "c": 8}, "merges": ["a ##b", "##b ##c", "ab ##c", "a ##bc"]}}
+                """);
+        Tokenizer p = Tokenizer.load(prefix);
+        assertArrayEquals(new int[] {4, 3, 0, 7, 8, 8, 6, 1, 4, 6, 1}, p.encode("abc ab a b c cab abcab", false));
+        assertArrayEquals(new int[] {6, 6, 0, 6, 6, 4, 6, 6}, p.encode("\u00e9 a\u00e9 abc\u00e9", false));
+        assertArrayEquals(new int[] {4, 6, 7, 2, 6, 8, 6, 1}, p.encode("abcd bca cab", false));
+    }
+
     @Test
     void unigramViterbi(@TempDir Path tmp) throws Exception {
         Path f = tmp.resolve("tokenizer.json");
