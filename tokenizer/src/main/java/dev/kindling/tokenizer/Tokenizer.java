@@ -85,7 +85,7 @@ public interface Tokenizer {
 
     /** Encodes UTF-8 bytes; invalid sequences become U+FFFD (see the class comment). */
     default int[] encode(byte[] utf8, boolean addSpecialTokens) {
-        return encode(Utf8.decodeLossy(utf8), addSpecialTokens);
+        return encode(Utf8.decodeLossy(java.util.Objects.requireNonNull(utf8, "bytes to encode are null")), addSpecialTokens);
     }
 
     /** Encodes several texts; the result is in input order. */

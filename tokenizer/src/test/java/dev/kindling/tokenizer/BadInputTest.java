@@ -42,6 +42,8 @@ class BadInputTest {
         Tokenizer t = Tokenizer.load(SharedData.require(file));
         NullPointerException npe = assertThrows(NullPointerException.class, () -> t.encode((String) null, false));
         assertTrue(npe.getMessage().contains("null"), npe.getMessage());
+        npe = assertThrows(NullPointerException.class, () -> t.encode((byte[]) null, false));
+        assertEquals("bytes to encode are null", npe.getMessage());
         assertArrayEquals(new int[0], t.encode("", false));
         int[] withSpecial = t.encode("", true);
         assertTrue(withSpecial.length <= 2, Arrays.toString(withSpecial)); // at most BOS/EOS (CLS/SEP)
@@ -138,6 +140,22 @@ class BadInputTest {
                 .putString("tokenizer.ggml.pre", "no-such-pre").putStrings("tokenizer.ggml.tokens", "a", "b").write(gguf);
         e = assertThrows(ModelFormatException.class, () -> Tokenizer.load(gguf));
         assertTrue(e.getMessage().contains("tokenizer.ggml.pre") && e.getMessage().contains("no-such-pre"), e.getMessage());
+        // GGUF gpt2 vocabulary without merges: refused, as llama.cpp refuses it (it encoded byte by byte)
+        new GgufWriter().putString("general.architecture", "gpt2").putString("tokenizer.ggml.model", "gpt2")
+                .putStrings("tokenizer.ggml.tokens", "a", "b").write(gguf);
+        e = assertThrows(ModelFormatException.class, () -> Tokenizer.load(gguf));
+        assertTrue(e.getMessage().contains("tokenizer.ggml.merges is missing"), e.getMessage());
+        // SPM vocabulary with an unknown id past the vocabulary and no byte tokens: llama.cpp's default id (0) per byte, never -1
+        new GgufWriter().putString("general.architecture", "llama").putString("tokenizer.ggml.model", "llama")
+                .putStrings("tokenizer.ggml.tokens", "<unk>", "<s>", "</s>", "\u2581a", "a")
+                .putU32("tokenizer.ggml.unknown_token_id", 4_000_000_000L).write(gguf);
+        assertArrayEquals(new int[] {3, 0, 0, 0, 0}, Tokenizer.load(gguf).encode("a\uD83E\uDD99", false));
+        // tiktoken without the single-byte ranks: the missing bytes came out as id -1
+        Path partial = tmp.resolve("o200k_base.tiktoken");
+        List<String> ranks = Files.readAllLines(SharedData.require("tokenizers/tiktoken/o200k_base.tiktoken"));
+        Files.write(partial, ranks.subList(256, ranks.size()));
+        e = assertThrows(ModelFormatException.class, () -> Tokenizer.load(partial));
+        assertTrue(e.getMessage().contains(partial.toString()) && e.getMessage().contains("no rank for the single byte 0x00"), e.getMessage());
         // tiktoken: a bad line, and a name that does not say which encoding
         Path tk = tmp.resolve("cl100k_base.tiktoken");
         Files.writeString(tk, "IQ== 0\nnot-base64!! 1\n");

@@ -64,9 +64,13 @@ final class GgufBpe {
         String[] tokens = GgufTokenizers.tokens(gguf);
         int n = tokens.length;
         int[] types = GgufTokenizers.tokenTypes(gguf, n);
-        String[] merges = gguf.has("tokenizer.ggml.merges") ? gguf.getStringArray("tokenizer.ggml.merges") : new String[0];
         String pre = gguf.getString("tokenizer.ggml.pre", "default");
         List<String> regexes = regexes(pre, gguf);
+        if (!gguf.has("tokenizer.ggml.merges")) {
+            // llama.cpp: "cannot find tokenizer merges in model file"; without them every text would be cut into bytes
+            throw new ModelFormatException(gguf.path(), "tokenizer.ggml.merges is missing (a BPE vocabulary needs its merges)");
+        }
+        String[] merges = gguf.getStringArray("tokenizer.ggml.merges");
         boolean ignoreMerges = List.of("llama3", "llama-v3", "llama-bpe", "falcon3").contains(pre);
 
         VocabMap vocab = new VocabMap(n);

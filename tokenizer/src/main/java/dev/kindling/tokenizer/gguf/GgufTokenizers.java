@@ -77,7 +77,10 @@ public final class GgufTokenizers {
         return types;
     }
 
-    /** An optional token id; -1 when absent or out of range (some files store 0xFFFFFFFF for "none"). */
+    /**
+     * An optional token id: {@code dflt} when absent or out of range, as llama.cpp ("bad special token ... using default
+     * id"; some files store 0xFFFFFFFF for "none"). An out-of-range unknown id used to reach the output as -1.
+     */
     static int optionalId(GgufFile gguf, String key, int n, int dflt) {
         if (!gguf.has(key)) {
             return dflt;
@@ -86,7 +89,7 @@ public final class GgufTokenizers {
         if (!(v.value() instanceof Long l)) {
             throw new ModelFormatException(gguf.path(), "metadata " + key + " is " + v.type() + ", expected an integer token id");
         }
-        return l >= 0 && l < n ? (int) (long) l : -1;
+        return l >= 0 && l < n ? (int) (long) l : dflt;
     }
 
     static ChatTemplate chatTemplate(GgufFile gguf, String[] tokens, int bos, int eos) {
