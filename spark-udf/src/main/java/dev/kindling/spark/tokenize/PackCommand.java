@@ -47,8 +47,9 @@ public final class PackCommand extends SparkCommand {
     @Option(names = "--tokenizer", required = true, paramLabel = "PATH", description = "The tokenizer file.")
     String tokenizer;
 
-    @Option(names = "--seq-len", required = true, paramLabel = "N", description = "Tokens per sequence.")
+    @Option(names = "--seq-len", required = true, paramLabel = "N", description = "Tokens per sequence (at most 16777216).")
     int seqLen;
+    static final int MAX_SEQ_LEN = 1 << 24;
 
     @Option(names = "--pad", description = "Pad each partition's last partial sequence (with --pad-id) instead of dropping it.")
     boolean pad;
@@ -67,8 +68,9 @@ public final class PackCommand extends SparkCommand {
         if (job.output == null) {
             throw KindlingException.usage("pack needs --output");
         }
-        if (seqLen <= 0) {
-            throw KindlingException.usage("--seq-len must be positive, got " + seqLen);
+        if (seqLen <= 0 || seqLen > MAX_SEQ_LEN) {
+            // a sequence is one int[] per task: 2^31-1 ran out of memory, 10^9 allocated 4 GB to pack nothing
+            throw KindlingException.usage("--seq-len must be between 1 and " + MAX_SEQ_LEN + ", got " + seqLen);
         }
     }
 
@@ -146,6 +148,11 @@ public final class PackCommand extends SparkCommand {
             // counted as the write runs (a retried task would count twice)
             tokens = allTokens.value();
             dropped = droppedTokens.value();
+        }
+        if (sequences == 0 && tokens > 0) {
+            // an empty output would look like success: every partition's tokens fell short of one sequence
+            throw new KindlingException(KindlingException.FAILURE, "pack: " + tokens + " tokens of " + documents + " documents filled no "
+                    + "sequence of " + seqLen + " tokens (a partition's last, shorter sequence is dropped); lower --seq-len or pass --pad");
         }
         run.outputsWritten();
         run.out().printf("pack: %d documents (%d unreadable or empty, counted not packed) -> %d sequences of %d tokens%s%n",

@@ -208,6 +208,19 @@ class TokenizeSparkTest {
                 "--output", tmp.resolve("x").toString());
         assertEquals(2, bad.code(), bad.toString());
         assertTrue(bad.err().contains("EOS"), bad.err());
+        // an absurd --seq-len is a usage error (2^31-1 ran out of memory); one that packs nothing fails, leaving no
+        // output (it wrote an empty one and exited 0)
+        Cli.Result huge = Cli.run("pack", "--no-progress", "--tokenizer", tok, "--seq-len", "2147483647", "--input", small.toString(),
+                "--output", tmp.resolve("huge").toString());
+        assertEquals(2, huge.code(), huge.toString());
+        assertTrue(huge.err().contains("--seq-len must be between 1 and 16777216"), huge.err());
+        for (String format : List.of("parquet", "megatron")) {
+            Cli.Result none = Cli.run("pack", "--no-progress", "--tokenizer", tok, "--seq-len", "100000", "--input", small.toString(),
+                    "--output", tmp.resolve("none-" + format).toString(), "--format", format);
+            assertEquals(1, none.code(), none.toString());
+            assertTrue(none.err().contains("filled no sequence of 100000 tokens") && none.err().contains("--pad"), none.err());
+            assertFalse(Files.exists(tmp.resolve("none-" + format)), "no empty output left behind");
+        }
     }
 
     @Test
