@@ -151,8 +151,11 @@ public final class DatasetReader {
             error = error.when(notString, lit("field '" + textColumn + "' is not a JSON string"));
         }
         List<Column> out = new ArrayList<>();
+        // a row that parsed keeps its fields when rejected for its text's type (its id, to find it by); only unparsed
+        // lines have none
+        Column parsedRow = reason.isNull().or(reason.equalTo("read:text_not_string"));
         for (StructField f : schema.fields()) {
-            out.add(when(reason.isNull(), col("_parsed.`" + f.name().replace("`", "``") + "`")).as(userColumn(f.name())));
+            out.add(when(parsedRow, col("_parsed.`" + f.name().replace("`", "``") + "`")).as(userColumn(f.name())));
         }
         out.add(reason.as(Columns.REASON));
         out.add(col(Columns.SOURCE_FILE));
