@@ -140,11 +140,12 @@ public final class SentenceDedupStage extends CurationStage<SentenceDedupStage> 
         Column outcome = when(touched, remove.apply(col(text), col("_kd_dup_starts")));
         j = j.withColumn("_kd_outcome", outcome);
         Column keep = col("_kd_outcome.keep");
-        Dataset<Row> out = j
-                .withColumn(Columns.REASON, when(touched.and(functions.not(keep)), lit(NAME + ":too_short"))
-                        .otherwise(col(Columns.REASON)))
-                .withColumn(text, when(touched.and(keep), col("_kd_outcome.text")).otherwise(col(text)))
-                .withColumn(REMOVED, when(touched, col("_kd_outcome.removed")).otherwise(lit(0)));
+        // one select: a later withColumn's `touched` would read the reason just set, and a document dropped as too
+        // short would count no removed sentences
+        Dataset<Row> out = j.withColumns(java.util.Map.of(
+                Columns.REASON, when(touched.and(functions.not(keep)), lit(NAME + ":too_short")).otherwise(col(Columns.REASON)),
+                text, when(touched.and(keep), col("_kd_outcome.text")).otherwise(col(text)),
+                REMOVED, when(touched, col("_kd_outcome.removed")).otherwise(lit(0))));
         ctx.reportMetricColumn(REMOVED, NAME + "_removed_sentences");
         return out.drop(rank, "_kd_span_doc", "_kd_dup_starts", "_kd_outcome");
     }

@@ -7,6 +7,7 @@ import dev.kindling.dedup.Document;
 import dev.kindling.dedup.sentence.SentenceDedup;
 import dev.kindling.spark.demo.SampleCorpus;
 import dev.kindling.spark.io.Columns;
+import dev.kindling.spark.stage.StageContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -42,5 +43,14 @@ class SentenceDedupStageTest {
             }
         }
         assertTrue(changed > 5 && dropped > 5, "the sample repeats sentences: changed " + changed + ", dropped " + dropped);
+
+        // the removed-sentences metric counts the dropped documents' sentences too (it counted only the kept ones')
+        StageContext ctx = new StageContext(dev.kindling.spark.TestSpark.session(), "id", "text");
+        SentenceDedupStage stage = new SentenceDedupStage();
+        org.apache.spark.sql.Dataset<Row> applied = stage.apply(DedupTestData.frame(docs, 3)
+                .withColumn(Columns.REASON, org.apache.spark.sql.functions.lit(null).cast("string")), ctx);
+        String metricColumn = ctx.metricColumns().keySet().iterator().next();
+        long removed = applied.agg(org.apache.spark.sql.functions.sum(metricColumn)).first().getLong(0);
+        assertEquals(expected.values().stream().mapToLong(SentenceDedup.Outcome::removedSentences).sum(), removed);
     }
 }
