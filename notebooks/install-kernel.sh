@@ -78,7 +78,8 @@ fi
 if [ -z "$java" ]; then
   java="java"
   [ -n "${JAVA_HOME:-}" ] && java="$JAVA_HOME/bin/java"
-  java="$(command -v "$java")"
+  found="$(command -v "$java")" || { echo "install-kernel.sh: no java at $java; set JAVA_HOME or pass --java" >&2; exit 1; }
+  java="$found"
 fi
 [ -n "$log_file" ] || log_file="$kernel_dir/kernel.log"
 
