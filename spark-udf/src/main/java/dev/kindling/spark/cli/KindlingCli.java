@@ -58,6 +58,17 @@ public final class KindlingCli implements Runnable {
         CommandLine cl = new CommandLine(new KindlingCli());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler(KindlingCli::handle);
+        // a bad option is one line (and picocli's suggestion), not the whole usage: the README promises one-line errors,
+        // and in an Airflow log the error was lost above 50 lines of help
+        cl.setParameterExceptionHandler((ex, args) -> {
+            CommandLine c = ex.getCommandLine();
+            PrintWriter err = c.getErr();
+            err.println("kindling: error: " + ex.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
+            err.println("kindling: see '" + c.getCommandSpec().qualifiedName() + " --help'");
+            err.flush();
+            return c.getCommandSpec().exitCodeOnInvalidInput();
+        });
         return cl;
     }
 

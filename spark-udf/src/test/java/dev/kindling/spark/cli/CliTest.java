@@ -217,6 +217,19 @@ class CliTest {
         assertFalse(List.of(kept.columns()).contains("reason"));
     }
 
+    /** A bad option is a short error naming the help, not 50 lines of usage (a usage error, exit 2). */
+    @Test
+    void aBadOptionIsOneLine() {
+        Cli.Result r = Cli.run("convert", "--bogus", "-i", "x", "-o", "y");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().startsWith("kindling: error: Unknown option: '--bogus'") && r.err().contains("see 'kindling convert --help'"),
+                r.err());
+        assertTrue(r.err().lines().count() <= 4, r.err());
+        Cli.Result typo = Cli.run("convrt");
+        assertEquals(2, typo.code(), typo.toString());
+        assertTrue(typo.err().contains("Did you mean") && typo.err().contains("convert"), typo.err());
+    }
+
     @Test
     void invalidUtf8IsReportedNotAltered() throws Exception {
         Path in = tmp.resolve("latin1.jsonl");
