@@ -32,8 +32,11 @@ import java.util.regex.Pattern;
  */
 public final class PiiRedactor implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
+    // at most 126 labels before the top-level one (a domain name has at most 127): java.util.regex recurses once per
+    // repetition of a group, and "x@" followed by 200,000 "b." overflowed the stack (a StackOverflowError in a Spark task
+    // ends the whole context)
     private static final Pattern EMAIL = Pattern.compile(
-            "(?<![\\w.%+-])[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z]{2,24}(?![\\w-])");
+            "(?<![\\w.%+-])[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.){1,126}[A-Za-z]{2,24}(?![\\w-])");
     private static final String OCTET = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
     private static final Pattern IPV4 = Pattern.compile(
             "(?<![\\d.])" + OCTET + "(?:\\." + OCTET + "){3}(?!\\.?\\d)");

@@ -26,6 +26,15 @@ class PiiRedactorTest {
         assertEquals(4, r.counts().get(PiiKind.PHONE));
     }
 
+    /** A long dotted run after an '@' overflowed java.util.regex's stack (the domain's labels are bounded now). */
+    @Test
+    void aLongDottedRunIsNotAStackOverflow() {
+        String text = "x@" + "b.".repeat(200_000) + "com and jane@example.org";
+        var r = pii.redact(text);
+        assertEquals(1, r.counts().get(PiiKind.EMAIL));
+        assertTrue(r.text().endsWith("com and <EMAIL>"));
+    }
+
     @Test
     void leavesLookalikesAlone() {
         String text = "Version 1.2.3.4.5, at 10:30:00 in 1999 2000 2001, std::vector, $1,000,000, 3.14159, "
