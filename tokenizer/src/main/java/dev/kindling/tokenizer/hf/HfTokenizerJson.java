@@ -112,6 +112,7 @@ public final class HfTokenizerJson {
             return mergeLeftIds != null ? mergeLeftIds.size() : mergeLeft.size();
         }
         Map<String, JsonNode> options = new HashMap<>();
+        boolean sawMerges;
     }
 
     private HfTokenizer read() {
@@ -145,19 +146,22 @@ public final class HfTokenizerJson {
         if (model == null) {
             throw error("model", "missing");
         }
-        List<AddedToken> addedTokens = readAddedTokens(sections.get("added_tokens"));
-        JsonNode preNode = sections.get("pre_tokenizer");
+        List<AddedToken> addedTokens = readAddedTokens(section(sections, "added_tokens"));
+        JsonField preNode = section(sections, "pre_tokenizer");
         List<PreTokenizer> preStages = new ArrayList<>();
-        boolean byteLevel = preNode != null && !preNode.isNull() && flattenPreTokenizers(preNode, "pre_tokenizer", preStages);
+        boolean byteLevel = !preNode.isNull() && flattenPreTokenizers(preNode, preStages);
         PreTokenizer pre = preStages.isEmpty() ? null : preStages.size() == 1 ? preStages.get(0) : new SequencePreTokenizer(preStages);
         Model m = buildModel(model, byteLevel);
-        Normalizer normalizer = normalizer(sections.get("normalizer"), "normalizer");
+        JsonField normNode = section(sections, "normalizer");
+        Normalizer normalizer = normNode.isNull() ? null : normalizer(normNode);
         AddedVocabulary added = new AddedVocabulary(addedTokens);
-        PostProcessor post = postProcessor(sections.get("post_processor"), "post_processor", added, m);
-        Decoder decoder = decoder(sections.get("decoder"), "decoder");
+        JsonField postNode = section(sections, "post_processor");
+        PostProcessor post = postNode.isNull() ? PostProcessor.NONE : postProcessor(postNode, added, m);
+        JsonField decNode = section(sections, "decoder");
+        Decoder decoder = decNode.isNull() ? null : decoder(decNode);
 
         // tokenizer_config.json: BOS/EOS names and the chat template
-        JsonNode config = readConfig();
+        JsonField config = readConfig();
         String bosName = tokenName(config, "bos_token");
         String eosName = tokenName(config, "eos_token");
         int bos = idOf(bosName, added, m);
@@ -175,7 +179,7 @@ public final class HfTokenizerJson {
             }
         }
         ChatTemplate template = null;
-        if (config != null && config.has("chat_template") && !config.get("chat_template").isNull()) {
+        if (config != null && !config.get("chat_template").isNull()) {
             String src = chatTemplateSource(config.get("chat_template"));
             if (src != null) {
                 template = new ChatTemplate(src, bosName, eosName);
@@ -184,44 +188,49 @@ public final class HfTokenizerJson {
         String name = nameOf(path);
         return new HfTokenizer(name, m, normalizer, pre, post, decoder, added, bos, eos,
                 stops.stream().mapToInt(Integer::intValue).toArray(), template,
-                prefixSpace(sections.get("normalizer"), preNode));
+                prefixSpace(normNode, preNode));
     }
 
-    /** Where the pipeline puts a space in front of the text, for offsets: a Prepend normalizer, Metaspace, ByteLevel. */
-    private static OffsetAligner.Prefix prefixSpace(JsonNode normalizer, JsonNode pre) {
-        if (hasStep(normalizer, "normalizers", "Prepend")) {
+    /** A top-level section (absent when the file has none), for strict reading. */
+    private JsonField section(Map<String, JsonNode> sections, String name) {
+        return JsonField.of(path, sections.get(name), name);
+    }
+
+    /**
+     * Where the pipeline puts a space in front of the text, for offsets: a Prepend normalizer, Metaspace,
+     * ByteLevel. Runs after the sections were read, so their shape is already checked.
+     */
+    private OffsetAligner.Prefix prefixSpace(JsonField normalizer, JsonField pre) {
+        if (step(normalizer, "normalizers", "Prepend") != null) {
             return OffsetAligner.Prefix.ALWAYS;
         }
-        JsonNode meta = step(pre, "pretokenizers", "Metaspace");
+        JsonField meta = step(pre, "pretokenizers", "Metaspace");
         if (meta != null) {
-            JsonNode ps = meta.get("prepend_scheme");
-            String scheme = ps == null || ps.isNull() ? (bool(meta.get("add_prefix_space"), true) ? "always" : "never") : ps.asText();
-            return switch (scheme) {
-                case "always" -> OffsetAligner.Prefix.IF_NO_SPACE;
-                case "first" -> OffsetAligner.Prefix.FIRST_IF_NO_SPACE;
-                default -> OffsetAligner.Prefix.NONE;
+            return switch (prependScheme(meta)) {
+                case ALWAYS -> OffsetAligner.Prefix.IF_NO_SPACE;
+                case FIRST -> OffsetAligner.Prefix.FIRST_IF_NO_SPACE;
+                case NEVER -> OffsetAligner.Prefix.NONE;
             };
         }
-        JsonNode bl = step(pre, "pretokenizers", "ByteLevel");
-        return bl != null && bool(bl.get("add_prefix_space"), true) ? OffsetAligner.Prefix.IF_NO_SPACE : OffsetAligner.Prefix.NONE;
-    }
-
-    private static boolean hasStep(JsonNode n, String list, String type) {
-        return step(n, list, type) != null;
+        JsonField bl = step(pre, "pretokenizers", "ByteLevel");
+        return bl != null && bl.get("add_prefix_space").bool() ? OffsetAligner.Prefix.IF_NO_SPACE : OffsetAligner.Prefix.NONE;
     }
 
     /** The first step of {@code type} in {@code n} or its (nested) Sequence. */
-    private static JsonNode step(JsonNode n, String list, String type) {
-        if (n == null || n.isNull()) {
+    private static JsonField step(JsonField n, String list, String type) {
+        if (n.isNull()) {
             return null;
         }
-        if (type.equals(n.path("type").asText())) {
+        String t = n.get("type").string();
+        if (type.equals(t)) {
             return n;
         }
-        for (JsonNode c : n.path(list)) {
-            JsonNode s = step(c, list, type);
-            if (s != null) {
-                return s;
+        if (t.equals("Sequence")) {
+            for (JsonField c : n.get(list).elements()) {
+                JsonField s = step(c, list, type);
+                if (s != null) {
+                    return s;
+                }
             }
         }
         return null;
@@ -240,7 +249,8 @@ public final class HfTokenizerJson {
         return f;
     }
 
-    private JsonNode readConfig() {
+    /** The tokenizer_config.json beside the file (its root object), or null. */
+    private JsonField readConfig() {
         Path dir = path.toAbsolutePath().getParent();
         if (dir == null) {
             return null;
@@ -255,7 +265,7 @@ public final class HfTokenizerJson {
             if (js.peek() != -1) {
                 throw js.error("unexpected data after the JSON value");
             }
-            return n;
+            return JsonField.of(cfg, n, "").object();
         } catch (IOException e) {
             throw new ModelFormatException(cfg, "cannot read: " + e, e);
         } catch (IllegalArgumentException e) {
@@ -263,27 +273,27 @@ public final class HfTokenizerJson {
         }
     }
 
-    private static String tokenName(JsonNode config, String field) {
-        if (config == null || !config.has(field) || config.get(field).isNull()) {
+    /** {@code "bos_token": "<s>"} or {@code {"content": "<s>", ...}} (null or absent: none). */
+    private static String tokenName(JsonField config, String name) {
+        JsonField v = config == null ? null : config.get(name);
+        if (v == null || v.isNull()) {
             return null;
         }
-        JsonNode v = config.get(field);
-        return v.isTextual() ? v.asText() : v.path("content").asText(null);
+        return v.isString() ? v.string() : v.get("content").string();
     }
 
-    private static String chatTemplateSource(JsonNode n) {
-        if (n.isTextual()) {
-            return n.asText();
+    /** A template string, or {@code [{"name": "default", "template": ...}, {"name": "tool_use", ...}]}. */
+    private static String chatTemplateSource(JsonField n) {
+        if (!n.isArray()) {
+            return n.string();
         }
-        if (n.isArray()) { // [{"name": "default", "template": ...}, {"name": "tool_use", ...}]
-            for (JsonNode t : n) {
-                if ("default".equals(t.path("name").asText())) {
-                    return t.path("template").asText();
-                }
+        List<JsonField> named = n.elements();
+        for (JsonField t : named) {
+            if (t.get("name").string().equals("default")) {
+                return t.get("template").string();
             }
-            return n.size() > 0 ? n.get(0).path("template").asText() : null;
         }
-        return null;
+        return named.isEmpty() ? null : named.get(0).get("template").string();
     }
 
     private static int idOf(String token, AddedVocabulary added, Model m) {
@@ -298,6 +308,9 @@ public final class HfTokenizerJson {
 
     private ModelSection readModel(JsonScanner js) {
         ModelSection m = new ModelSection();
+        if (js.peek() != '{') {
+            throw error("model", "expected an object, got " + JsonField.describe(js.tree()));
+        }
         js.expect('{');
         if (js.accept('}')) {
             return m;
@@ -317,26 +330,44 @@ public final class HfTokenizerJson {
                         m.unigramScores = new ArrayList<>();
                         if (!js.accept(']')) {
                             do {
-                                js.expect('[');
-                                m.unigramPieces.add(js.string());
-                                js.expect(',');
-                                m.unigramScores.add(js.number());
-                                js.expect(']');
+                                readUnigramEntry(js, m);
                             } while (js.accept(','));
                             js.expect(']');
                         }
                     } else {
-                        throw error("model.vocab", "expected an object or an array");
+                        throw error("model.vocab", "expected an object or an array, got " + JsonField.describe(js.tree()));
                     }
                 }
-                case "merges" -> readMerges(js, m);
+                case "merges" -> {
+                    m.sawMerges = true;
+                    readMerges(js, m);
+                }
                 default -> m.options.put(f, js.tree());
             }
         } while (js.accept(','));
         js.expect('}');
-        JsonNode type = m.options.get("type");
-        m.type = type == null ? null : type.asText();
+        JsonField type = option(m, "type");
+        m.type = type.isAbsent() ? null : type.string(); // absent: guessed from the fields; null: an error
         return m;
+    }
+
+    /** {@code model.name}, for strict reading. */
+    private JsonField option(ModelSection m, String name) {
+        return JsonField.of(path, m.options.get(name), "model." + name);
+    }
+
+    /** One Unigram {@code [piece, score]}. */
+    private void readUnigramEntry(JsonScanner js, ModelSection m) {
+        int i = m.unigramPieces.size();
+        try {
+            js.expect('[');
+            m.unigramPieces.add(js.string());
+            js.expect(',');
+            m.unigramScores.add(js.number());
+            js.expect(']');
+        } catch (IllegalArgumentException e) {
+            throw error("model.vocab[" + i + "]", "expected [piece, score] (" + e.getMessage() + ")");
+        }
     }
 
     /** Reads {@code model.vocab} as {@code {"token": id, ...}}; a small loop over a small method, for the JIT. */
@@ -365,9 +396,15 @@ public final class HfTokenizerJson {
         String k = js.string();
         int keyEnd = js.pos() - 1;
         js.expect(':');
-        long id = js.integer();
-        if (id < 0 || id > Integer.MAX_VALUE) {
-            throw error("model.vocab[\"" + k + "\"]", "id " + id + " is not a valid token id");
+        long id;
+        try {
+            id = js.integer();
+        } catch (IllegalArgumentException e) {
+            throw error("model.vocab[\"" + k + "\"]", "expected a whole number token id (" + e.getMessage() + ")");
+        }
+        if (id < 0 || id >= JsonField.TOKEN_ID_LIMIT) {
+            throw error("model.vocab[\"" + k + "\"]", "id " + id + " is not a valid token id (0 to "
+                    + (JsonField.TOKEN_ID_LIMIT - 1) + ")");
         }
         v.put(k, (int) id);
         byte[] b = js.bytes();
@@ -389,25 +426,33 @@ public final class HfTokenizerJson {
      */
     private void readMerges(JsonScanner js, ModelSection m) {
         JsonNode prefixNode = m.options.get("continuing_subword_prefix");
-        boolean resolve = m.rawVocab != null && (prefixNode == null || prefixNode.isNull() || prefixNode.asText().isEmpty());
+        boolean resolve = m.rawVocab != null && (prefixNode == null || prefixNode.isNull()
+                || (prefixNode.isTextual() && prefixNode.textValue().isEmpty()));
         if (resolve) {
             m.mergeLeftIds = new IntBuffer();
             m.mergeRightIds = new IntBuffer();
             m.mergedIds = new IntBuffer();
         }
+        if (js.peek() != '[') {
+            throw error("model.merges", "expected an array, got " + JsonField.describe(js.tree()));
+        }
         js.expect('[');
         if (js.accept(']')) {
             return;
         }
-        // the loop stays tiny and each step is its own small method: the JIT compiles small methods
-        // quickly, while one big loop body costs seconds of C2 time in a cold JVM
-        do {
-            if (!resolve) {
-                readMergeStrings(js, m);
-            } else if (!readMergeResolved(js, m)) {
-                resolveMergeSlowly(js, m);
-            }
-        } while (js.accept(','));
+        try {
+            // the loop stays tiny and each step is its own small method: the JIT compiles small methods
+            // quickly, while one big loop body costs seconds of C2 time in a cold JVM
+            do {
+                if (!resolve) {
+                    readMergeStrings(js, m);
+                } else if (!readMergeResolved(js, m)) {
+                    resolveMergeSlowly(js, m);
+                }
+            } while (js.accept(','));
+        } catch (IllegalArgumentException e) {
+            throw error("model.merges[" + m.mergeCount() + "]", "expected \"left right\" or [left, right] (" + e.getMessage() + ")");
+        }
         js.expect(']');
     }
 
@@ -527,41 +572,51 @@ public final class HfTokenizerJson {
             switch (type) {
                 case "BPE": {
                     if (m.vocab == null) {
-                        throw error("model.vocab", "missing");
+                        throw error("model.vocab", m.unigramPieces != null ? "a BPE model needs a {\"token\": id} object" : "missing");
                     }
-                    if (m.options.containsKey("dropout") && !m.options.get("dropout").isNull()
-                            && m.options.get("dropout").asDouble() > 0) {
+                    if (!m.sawMerges) {
+                        throw error("model.merges", "missing");
+                    }
+                    double dropout = option(m, "dropout").nullableNumber(0);
+                    if (dropout < 0 || dropout > 1) {
+                        throw error("model.dropout", dropout + " is not between 0 and 1");
+                    }
+                    if (dropout > 0) {
                         throw error("model.dropout", "BPE dropout is not supported (it makes encoding random)");
                     }
+                    // serde Option<T> and bools that default when null (BPE's own deserializer)
                     BpeModel.Spec spec = new BpeModel.Spec(m.vocab, m.mergeLeft.toArray(String[]::new),
-                            m.mergeRight.toArray(String[]::new), text(m.options.get("unk_token")),
-                            bool(m.options.get("fuse_unk"), false), bool(m.options.get("byte_fallback"), false),
-                            bool(m.options.get("ignore_merges"), false), text(m.options.get("continuing_subword_prefix")),
-                            text(m.options.get("end_of_word_suffix")));
+                            m.mergeRight.toArray(String[]::new), option(m, "unk_token").nullableString(),
+                            option(m, "fuse_unk").nullableBool(false), option(m, "byte_fallback").nullableBool(false),
+                            option(m, "ignore_merges").nullableBool(false), option(m, "continuing_subword_prefix").nullableString(),
+                            option(m, "end_of_word_suffix").nullableString());
                     BpeModel.Merges resolved = m.mergeLeftIds == null ? null
                             : new BpeModel.Merges(m.mergeLeftIds.toArray(), m.mergeRightIds.toArray(), m.mergedIds.toArray());
                     return new BpeModel(spec, resolved, byteLevel);
                 }
                 case "WordPiece":
                     if (m.vocab == null) {
-                        throw error("model.vocab", "missing");
+                        throw error("model.vocab", m.unigramPieces != null ? "a WordPiece model needs a {\"token\": id} object" : "missing");
                     }
-                    return new WordPieceModel(m.vocab.toMap(), textOr(m.options.get("unk_token"), "[UNK]"),
-                            textOr(m.options.get("continuing_subword_prefix"), "##"),
-                            m.options.containsKey("max_input_chars_per_word") ? m.options.get("max_input_chars_per_word").asInt() : 100);
+                    return new WordPieceModel(m.vocab.toMap(), option(m, "unk_token").string(),
+                            option(m, "continuing_subword_prefix").string(), option(m, "max_input_chars_per_word").nonNegativeInt());
                 case "WordLevel":
                     if (m.vocab == null) {
-                        throw error("model.vocab", "missing");
+                        throw error("model.vocab", m.unigramPieces != null ? "a WordLevel model needs a {\"token\": id} object" : "missing");
                     }
-                    return new WordLevelModel(m.vocab.toMap(), text(m.options.get("unk_token")));
+                    return new WordLevelModel(m.vocab.toMap(), option(m, "unk_token").string());
                 case "Unigram": {
                     if (m.unigramPieces == null) {
-                        throw error("model.vocab", "a Unigram model needs a [piece, score] array");
+                        throw error("model.vocab", m.vocab != null ? "a Unigram model needs a [piece, score] array" : "missing");
                     }
                     double[] scores = m.unigramScores.stream().mapToDouble(Double::doubleValue).toArray();
-                    JsonNode unk = m.options.get("unk_id");
-                    return new UnigramModel(m.unigramPieces.toArray(String[]::new), scores,
-                            unk == null || unk.isNull() ? -1 : unk.asInt(), bool(m.options.get("byte_fallback"), false));
+                    JsonField unk = option(m, "unk_id");
+                    int unkId = unk.isNull() ? -1 : unk.nonNegativeInt();
+                    if (unkId >= m.unigramPieces.size()) {
+                        throw unk.error("unk_id " + unkId + " is outside the vocab of " + m.unigramPieces.size());
+                    }
+                    return new UnigramModel(m.unigramPieces.toArray(String[]::new), scores, unkId,
+                            option(m, "byte_fallback").boolOr(false));
                 }
                 default:
                     throw error("model.type", "\"" + type + "\" is not supported (supported: BPE, WordPiece, WordLevel, Unigram)");
@@ -571,301 +626,326 @@ public final class HfTokenizerJson {
         }
     }
 
-    private static String text(JsonNode n) {
-        return n == null || n.isNull() ? null : n.asText();
-    }
-
-    private static String textOr(JsonNode n, String dflt) {
-        String s = text(n);
-        return s == null ? dflt : s;
-    }
-
-    private static boolean bool(JsonNode n, boolean dflt) {
-        return n == null || n.isNull() ? dflt : n.asBoolean();
-    }
-
-    private List<AddedToken> readAddedTokens(JsonNode n) {
+    /** {@code added_tokens}: every field is required (HF's AddedTokenWithId); absent means none, null is an error. */
+    private List<AddedToken> readAddedTokens(JsonField n) {
         List<AddedToken> out = new ArrayList<>();
-        if (n == null || n.isNull()) {
+        if (n.isAbsent()) {
             return out;
         }
-        if (!n.isArray()) {
-            throw error("added_tokens", "expected an array");
-        }
-        int i = 0;
-        for (JsonNode t : n) {
-            String f = "added_tokens[" + i++ + "]";
-            if (!t.has("id") || !t.get("id").canConvertToInt() || t.get("id").asInt() < 0 || !t.has("content")) {
-                throw error(f, "expected {\"id\": <int>, \"content\": <string>, ...}");
-            }
-            out.add(new AddedToken(t.get("id").asInt(), t.get("content").asText(), bool(t.get("single_word"), false),
-                    bool(t.get("lstrip"), false), bool(t.get("rstrip"), false), bool(t.get("normalized"), !bool(t.get("special"), false)),
-                    bool(t.get("special"), false)));
+        for (JsonField t : n.elements()) {
+            out.add(new AddedToken(t.get("id").tokenId(), t.get("content").string(), t.get("single_word").bool(),
+                    t.get("lstrip").bool(), t.get("rstrip").bool(), t.get("normalized").bool(), t.get("special").bool()));
         }
         return out;
     }
 
     // ---------------------------------------------------------------- normalizers
 
-    private Normalizer normalizer(JsonNode n, String field) {
-        if (n == null || n.isNull()) {
-            return null;
-        }
-        String type = n.path("type").asText("");
+    private Normalizer normalizer(JsonField n) {
+        JsonField typeField = n.get("type");
+        String type = typeField.string();
         return switch (type) {
             case "NFC" -> Normalizers.unicode(java.text.Normalizer.Form.NFC);
             case "NFD" -> Normalizers.unicode(java.text.Normalizer.Form.NFD);
             case "NFKC" -> Normalizers.unicode(java.text.Normalizer.Form.NFKC);
             case "NFKD" -> Normalizers.unicode(java.text.Normalizer.Form.NFKD);
             case "Lowercase" -> Normalizers.lowercase();
-            case "Strip" -> Normalizers.strip(bool(n.get("strip_left"), true), bool(n.get("strip_right"), true));
+            case "Strip" -> Normalizers.strip(n.get("strip_left").bool(), n.get("strip_right").bool());
             case "StripAccents" -> Normalizers.stripAccents();
             case "Nmt" -> Normalizers.nmt();
-            case "Prepend" -> Normalizers.prepend(n.path("prepend").asText());
+            case "Prepend" -> Normalizers.prepend(n.get("prepend").string());
             case "Replace" -> {
-                JsonNode pat = n.get("pattern");
-                String content = n.path("content").asText();
-                if (pat != null && pat.has("String")) {
-                    yield Normalizers.replaceLiteral(pat.get("String").asText(), content);
-                } else if (pat != null && pat.has("Regex")) {
-                    yield Normalizers.replaceRegex(compile(pat.get("Regex").asText(), field + ".pattern.Regex"), content);
-                }
-                throw error(field + ".pattern", "expected {\"String\": ...} or {\"Regex\": ...}");
+                StringOrRegex pat = pattern(n.get("pattern"));
+                String content = n.get("content").string();
+                yield pat.regex() ? Normalizers.replaceRegex(compile(pat.value()), content)
+                        : Normalizers.replaceLiteral(pat.value().string(), content);
             }
             case "BertNormalizer" -> {
-                boolean lower = bool(n.get("lowercase"), true);
-                JsonNode sa = n.get("strip_accents");
-                boolean strip = sa == null || sa.isNull() ? lower : sa.asBoolean();
-                yield Normalizers.bert(bool(n.get("clean_text"), true), bool(n.get("handle_chinese_chars"), true), strip, lower);
+                boolean clean = n.get("clean_text").bool();
+                boolean chinese = n.get("handle_chinese_chars").bool();
+                boolean lower = n.get("lowercase").bool();
+                boolean strip = n.get("strip_accents").nullableBool(lower); // Option<bool>: null follows lowercase
+                yield Normalizers.bert(clean, chinese, strip, lower);
             }
             case "Precompiled" -> {
-                if (n.path("precompiled_charsmap").asText("").isEmpty()) {
+                if (n.get("precompiled_charsmap").string().isEmpty()) {
                     yield null;
                 }
-                throw error(field + ".type", "the SentencePiece Precompiled normalizer (precompiled_charsmap) is not supported");
+                throw typeField.error("the SentencePiece Precompiled normalizer (precompiled_charsmap) is not supported");
             }
             case "Sequence" -> {
                 List<Normalizer> parts = new ArrayList<>();
-                int i = 0;
-                for (JsonNode c : n.path("normalizers")) {
-                    Normalizer x = normalizer(c, field + ".normalizers[" + i++ + "]");
+                for (JsonField c : n.get("normalizers").elements()) {
+                    Normalizer x = normalizer(c);
                     if (x != null) {
                         parts.add(x);
                     }
                 }
                 yield parts.isEmpty() ? null : Normalizers.sequence(parts);
             }
-            default -> throw error(field + ".type", "\"" + type + "\" is not supported (supported: NFC, NFD, NFKC, NFKD, "
+            default -> throw typeField.error("\"" + type + "\" is not supported (supported: NFC, NFD, NFKC, NFKD, "
                     + "Lowercase, Strip, StripAccents, Replace, Prepend, BertNormalizer, Nmt, Sequence)");
         };
     }
 
-    private Pattern compile(String regex, String field) {
+    /** A Replace or Split pattern: {@code {"String": "..."}} or {@code {"Regex": "..."}}; {@code value} is that string. */
+    private record StringOrRegex(JsonField value, boolean regex) {}
+
+    private static StringOrRegex pattern(JsonField p) {
+        List<String> keys = p.names();
+        if (keys.size() != 1 || !(keys.get(0).equals("String") || keys.get(0).equals("Regex"))) {
+            throw p.error("expected {\"String\": ...} or {\"Regex\": ...}, got the keys " + keys);
+        }
+        JsonField value = p.get(keys.get(0));
+        value.string();
+        return new StringOrRegex(value, keys.get(0).equals("Regex"));
+    }
+
+    private static Pattern compile(JsonField regex) {
         try {
-            return Pattern.compile(regex, Pattern.UNICODE_CHARACTER_CLASS);
+            return Pattern.compile(regex.string(), Pattern.UNICODE_CHARACTER_CLASS);
         } catch (java.util.regex.PatternSyntaxException e) {
-            throw error(field, "regex does not compile: " + e.getDescription());
+            throw regex.error("regex does not compile: " + e.getDescription());
         }
     }
 
     // ---------------------------------------------------------------- pre-tokenizers
 
     /** Adds the stages of {@code n} (nested Sequences flattened); returns whether one of them is ByteLevel. */
-    private boolean flattenPreTokenizers(JsonNode n, String field, List<PreTokenizer> out) {
-        String type = n.path("type").asText("");
+    private boolean flattenPreTokenizers(JsonField n, List<PreTokenizer> out) {
+        JsonField typeField = n.get("type");
+        String type = typeField.string();
         if (type.equals("Sequence")) {
             boolean bl = false;
-            int i = 0;
-            for (JsonNode c : n.path("pretokenizers")) {
-                bl |= flattenPreTokenizers(c, field + ".pretokenizers[" + i++ + "]", out);
+            for (JsonField c : n.get("pretokenizers").elements()) {
+                bl |= flattenPreTokenizers(c, out);
             }
             return bl;
         }
         if (!out.isEmpty() && out.get(out.size() - 1) instanceof ByteLevelPreTokenizer) {
-            throw error(field, "a " + type + " pre-tokenizer after ByteLevel is not supported (ByteLevel must be the last step)");
+            throw n.error("a " + type + " pre-tokenizer after ByteLevel is not supported (ByteLevel must be the last step)");
         }
         switch (type) {
             case "ByteLevel" -> {
-                out.add(new ByteLevelPreTokenizer(bool(n.get("add_prefix_space"), true), bool(n.get("use_regex"), true)));
+                out.add(byteLevel(n));
                 return true;
             }
             case "Split" -> {
-                JsonNode pat = n.get("pattern");
+                StringOrRegex pat = pattern(n.get("pattern"));
                 SplitPattern sp;
-                if (pat != null && pat.has("String")) {
-                    sp = new LiteralPattern(pat.get("String").asText());
-                } else if (pat != null && pat.has("Regex")) {
-                    String re = pat.get("Regex").asText();
-                    compile(re, field + ".pattern.Regex");
-                    sp = Scanners.forPattern(re);
+                if (pat.regex()) {
+                    compile(pat.value());
+                    sp = Scanners.forPattern(pat.value().string());
                 } else {
-                    throw error(field + ".pattern", "expected {\"String\": ...} or {\"Regex\": ...}");
+                    sp = new LiteralPattern(pat.value().string());
                 }
-                out.add(new Split(sp, behavior(n.path("behavior").asText("Isolated"), field + ".behavior"), bool(n.get("invert"), false)));
+                out.add(new Split(sp, behavior(n.get("behavior")), n.get("invert").bool()));
             }
-            case "Metaspace" -> {
-                String rep = n.path("replacement").asText("\u2581");
-                if (rep.length() != 1) {
-                    throw error(field + ".replacement", "expected one character, got \"" + rep + "\"");
-                }
-                out.add(new Metaspace(rep.charAt(0), prependScheme(n, field), bool(n.get("split"), true)));
+            case "Metaspace" -> out.add(new Metaspace(n.get("replacement").character(), prependScheme(n),
+                    n.get("split").nullableBool(true)));
+            case "Digits" -> out.add(PreTokenizers.digits(n.get("individual_digits").bool()));
+            case "Punctuation" -> {
+                JsonField b = n.get("behavior");
+                out.add(PreTokenizers.punctuation(b.isAbsent() ? Split.Behavior.ISOLATED : behavior(b)));
             }
-            case "Digits" -> out.add(PreTokenizers.digits(bool(n.get("individual_digits"), false)));
-            case "Punctuation" -> out.add(PreTokenizers.punctuation(behavior(n.path("behavior").asText("Isolated"), field + ".behavior")));
             case "Whitespace" -> out.add(PreTokenizers.whitespace());
             case "WhitespaceSplit" -> out.add(PreTokenizers.whitespaceSplit());
             case "BertPreTokenizer" -> out.add(PreTokenizers.bert());
-            case "CharDelimiterSplit" -> {
-                String d = n.path("delimiter").asText("");
-                if (d.codePointCount(0, d.length()) != 1) {
-                    throw error(field + ".delimiter", "expected one character");
-                }
-                out.add(PreTokenizers.charDelimiter(d.codePointAt(0)));
-            }
-            default -> throw error(field + ".type", "\"" + type + "\" is not supported (supported: ByteLevel, Split, Metaspace, "
+            case "CharDelimiterSplit" -> out.add(PreTokenizers.charDelimiter(n.get("delimiter").codePoint()));
+            default -> throw typeField.error("\"" + type + "\" is not supported (supported: ByteLevel, Split, Metaspace, "
                     + "Digits, Punctuation, Whitespace, WhitespaceSplit, BertPreTokenizer, CharDelimiterSplit, Sequence)");
         }
         return false;
     }
 
-    private Split.Behavior behavior(String b, String field) {
-        return switch (b) {
+    /**
+     * ByteLevel's fields, shared by the pre-tokenizer, post-processor and decoder: add_prefix_space and
+     * trim_offsets are required, use_regex defaults to true.
+     */
+    private static ByteLevelPreTokenizer byteLevel(JsonField n) {
+        boolean addPrefixSpace = n.get("add_prefix_space").bool();
+        n.get("trim_offsets").bool();
+        return new ByteLevelPreTokenizer(addPrefixSpace, n.get("use_regex").boolOr(true));
+    }
+
+    private static Split.Behavior behavior(JsonField b) {
+        return switch (b.oneOf("Removed", "Isolated", "MergedWithPrevious", "MergedWithNext", "Contiguous")) {
             case "Removed" -> Split.Behavior.REMOVED;
             case "Isolated" -> Split.Behavior.ISOLATED;
             case "MergedWithPrevious" -> Split.Behavior.MERGED_WITH_PREVIOUS;
             case "MergedWithNext" -> Split.Behavior.MERGED_WITH_NEXT;
-            case "Contiguous" -> Split.Behavior.CONTIGUOUS;
-            default -> throw error(field, "\"" + b + "\" is not a split behavior (Removed, Isolated, MergedWithPrevious, MergedWithNext, Contiguous)");
+            default -> Split.Behavior.CONTIGUOUS;
         };
     }
 
-    private Metaspace.PrependScheme prependScheme(JsonNode n, String field) {
-        JsonNode ps = n.get("prepend_scheme");
-        if (ps == null || ps.isNull()) { // older files: add_prefix_space
-            return bool(n.get("add_prefix_space"), true) ? Metaspace.PrependScheme.ALWAYS : Metaspace.PrependScheme.NEVER;
-        }
-        return switch (ps.asText()) {
+    /**
+     * Metaspace's prepend scheme (pre-tokenizer and decoder): {@code prepend_scheme} defaults to always;
+     * the older {@code add_prefix_space} may be absent, null or true, but false only with "never" (as HF).
+     */
+    private static Metaspace.PrependScheme prependScheme(JsonField n) {
+        JsonField ps = n.get("prepend_scheme");
+        Metaspace.PrependScheme scheme = ps.isAbsent() ? Metaspace.PrependScheme.ALWAYS : switch (ps.oneOf("always", "never", "first")) {
             case "always" -> Metaspace.PrependScheme.ALWAYS;
             case "never" -> Metaspace.PrependScheme.NEVER;
-            case "first" -> Metaspace.PrependScheme.FIRST;
-            default -> throw error(field + ".prepend_scheme", "\"" + ps.asText() + "\" is not always, never or first");
+            default -> Metaspace.PrependScheme.FIRST;
         };
+        JsonField aps = n.get("add_prefix_space");
+        if (!aps.nullableBool(true) && scheme != Metaspace.PrependScheme.NEVER) {
+            throw aps.error("false does not match prepend_scheme \"" + scheme.name().toLowerCase()
+                    + "\"" + (ps.isAbsent() ? " (the default)" : ""));
+        }
+        return scheme;
     }
 
     // ---------------------------------------------------------------- post-processors
 
-    private PostProcessor postProcessor(JsonNode n, String field, AddedVocabulary added, Model m) {
-        if (n == null || n.isNull()) {
-            return PostProcessor.NONE;
-        }
-        String type = n.path("type").asText("");
+    private PostProcessor postProcessor(JsonField n, AddedVocabulary added, Model m) {
+        JsonField typeField = n.get("type");
+        String type = typeField.string();
         switch (type) {
             case "ByteLevel":
+                byteLevel(n);
                 return PostProcessor.NONE;
             case "TemplateProcessing": {
-                JsonNode single = n.get("single");
-                if (single == null || !single.isArray()) {
-                    throw error(field + ".single", "expected the single-sequence template");
-                }
                 Map<String, int[]> specials = new HashMap<>();
-                n.path("special_tokens").fields().forEachRemaining(e -> {
-                    JsonNode ids = e.getValue().path("ids");
+                for (Map.Entry<String, JsonField> e : n.get("special_tokens").entries().entrySet()) {
+                    JsonField st = e.getValue();
+                    st.get("id").string();
+                    for (JsonField t : st.get("tokens").elements()) {
+                        t.string();
+                    }
+                    List<JsonField> ids = st.get("ids").elements();
                     int[] a = new int[ids.size()];
                     for (int i = 0; i < a.length; i++) {
-                        a[i] = ids.get(i).asInt();
+                        a[i] = vocabularyId(ids.get(i), added, m);
                     }
                     specials.put(e.getKey(), a);
-                });
+                }
+                for (JsonField piece : n.get("pair").elements()) {
+                    templatePiece(piece);
+                }
                 List<Integer> prefix = new ArrayList<>();
                 List<Integer> suffix = new ArrayList<>();
                 boolean seenSequence = false;
-                int i = 0;
-                for (JsonNode item : single) {
-                    String f = field + ".single[" + i++ + "]";
-                    if (item.has("Sequence")) {
+                JsonField single = n.get("single");
+                for (JsonField item : single.elements()) {
+                    TemplatePiece piece = templatePiece(item);
+                    if (piece.sequence()) {
+                        if (!piece.id().equals("A")) {
+                            throw item.error("the single template can only use sequence A, not " + piece.id());
+                        }
                         if (seenSequence) {
-                            throw error(f, "the single template has two sequences");
+                            throw item.error("the single template has two sequences");
                         }
                         seenSequence = true;
-                    } else if (item.has("SpecialToken")) {
-                        String id = item.get("SpecialToken").path("id").asText();
-                        int[] ids = specials.get(id);
+                    } else {
+                        int[] ids = specials.get(piece.id());
                         if (ids == null) {
-                            throw error(f, "special token \"" + id + "\" is not in special_tokens");
+                            throw item.error("special token \"" + piece.id() + "\" is not in special_tokens");
                         }
                         for (int x : ids) {
                             (seenSequence ? suffix : prefix).add(x);
                         }
-                    } else {
-                        throw error(f, "expected {\"Sequence\": ...} or {\"SpecialToken\": ...}");
                     }
+                }
+                if (!seenSequence) {
+                    throw single.error("the single template has no {\"Sequence\": {\"id\": \"A\"}}, so the text would be dropped");
                 }
                 return new PostProcessor(prefix.stream().mapToInt(Integer::intValue).toArray(),
                         suffix.stream().mapToInt(Integer::intValue).toArray());
             }
             case "RobertaProcessing":
             case "BertProcessing": {
-                JsonNode cls = n.get("cls");
-                JsonNode sep = n.get("sep");
-                if (cls == null || sep == null || cls.size() != 2 || sep.size() != 2) {
-                    throw error(field, "expected \"cls\": [token, id] and \"sep\": [token, id]");
+                int cls = tokenAndId(n.get("cls"), added, m);
+                int sep = tokenAndId(n.get("sep"), added, m);
+                if (type.equals("RobertaProcessing")) {
+                    n.get("trim_offsets").nullableBool(true);
+                    n.get("add_prefix_space").nullableBool(true);
                 }
-                return new PostProcessor(new int[] {cls.get(1).asInt()}, new int[] {sep.get(1).asInt()});
+                return new PostProcessor(new int[] {cls}, new int[] {sep});
             }
             case "Sequence": {
                 PostProcessor p = PostProcessor.NONE;
-                int i = 0;
-                for (JsonNode c : n.path("processors")) {
-                    p = p.then(postProcessor(c, field + ".processors[" + i++ + "]", added, m));
+                for (JsonField c : n.get("processors").elements()) {
+                    p = p.then(postProcessor(c, added, m));
                 }
                 return p;
             }
             default:
-                throw error(field + ".type", "\"" + type + "\" is not supported (supported: TemplateProcessing, ByteLevel, "
+                throw typeField.error("\"" + type + "\" is not supported (supported: TemplateProcessing, ByteLevel, "
                         + "RobertaProcessing, BertProcessing, Sequence)");
         }
     }
 
+    /** One piece of a template: a sequence ("A" or "B") or a special token (its name in special_tokens). */
+    private record TemplatePiece(boolean sequence, String id) {}
+
+    /** {@code {"Sequence": {"id": "A" or "B", "type_id": n}}} or {@code {"SpecialToken": {"id": "name", "type_id": n}}}. */
+    private static TemplatePiece templatePiece(JsonField item) {
+        List<String> keys = item.names();
+        if (keys.size() != 1 || !(keys.get(0).equals("Sequence") || keys.get(0).equals("SpecialToken"))) {
+            throw item.error("expected {\"Sequence\": ...} or {\"SpecialToken\": ...}, got the keys " + keys);
+        }
+        boolean sequence = keys.get(0).equals("Sequence");
+        JsonField body = item.get(keys.get(0));
+        String id = sequence ? body.get("id").oneOf("A", "B") : body.get("id").string();
+        body.get("type_id").integer(0, 0xFFFF_FFFFL);
+        return new TemplatePiece(sequence, id);
+    }
+
+    /** BERT/RoBERTa's {@code ["[CLS]", 101]}: the token's id, which must be in the vocabulary. */
+    private static int tokenAndId(JsonField f, AddedVocabulary added, Model m) {
+        List<JsonField> pair = f.elements();
+        if (pair.size() != 2) {
+            throw f.error("expected [token, id], got " + pair.size() + " elements");
+        }
+        pair.get(0).string();
+        return vocabularyId(pair.get(1), added, m);
+    }
+
+    /** A token id a post-processor adds: a whole number naming a token of the model or added_tokens. */
+    private static int vocabularyId(JsonField f, AddedVocabulary added, Model m) {
+        int id = f.tokenId();
+        if (added.byId(id) == null && m.idToToken(id) == null) {
+            throw f.error("token id " + id + " is not in the vocabulary (model.vocab or added_tokens)");
+        }
+        return id;
+    }
+
     // ---------------------------------------------------------------- decoders
 
-    private Decoder decoder(JsonNode n, String field) {
-        if (n == null || n.isNull()) {
-            return null;
-        }
-        String type = n.path("type").asText("");
+    private Decoder decoder(JsonField n) {
+        JsonField typeField = n.get("type");
+        String type = typeField.string();
         return switch (type) {
-            case "ByteLevel" -> Decoders.byteLevel();
-            case "Metaspace" -> {
-                String rep = n.path("replacement").asText("\u2581");
-                yield Decoders.metaspace(rep.isEmpty() ? '\u2581' : rep.charAt(0), prependScheme(n, field) != Metaspace.PrependScheme.NEVER);
+            case "ByteLevel" -> {
+                byteLevel(n);
+                yield Decoders.byteLevel();
             }
-            case "WordPiece" -> Decoders.wordPiece(n.path("prefix").asText("##"), bool(n.get("cleanup"), true));
+            case "Metaspace" -> {
+                char rep = n.get("replacement").character();
+                n.get("split").nullableBool(true);
+                yield Decoders.metaspace(rep, prependScheme(n) != Metaspace.PrependScheme.NEVER);
+            }
+            case "WordPiece" -> Decoders.wordPiece(n.get("prefix").string(), n.get("cleanup").bool());
             case "ByteFallback" -> Decoders.byteFallback();
             case "Fuse" -> Decoders.fuse();
-            case "Strip" -> {
-                String c = n.path("content").asText(" ");
-                yield Decoders.strip(c.isEmpty() ? ' ' : c.charAt(0), n.path("start").asInt(0), n.path("stop").asInt(0));
-            }
+            case "Strip" -> Decoders.strip(n.get("content").character(), n.get("start").nonNegativeInt(), n.get("stop").nonNegativeInt());
             case "Replace" -> {
-                JsonNode pat = n.get("pattern");
-                String content = n.path("content").asText();
-                if (pat != null && pat.has("String")) {
-                    yield Decoders.replaceLiteral(pat.get("String").asText(), content);
-                } else if (pat != null && pat.has("Regex")) {
-                    yield Decoders.replaceRegex(compile(pat.get("Regex").asText(), field + ".pattern.Regex"), content);
-                }
-                throw error(field + ".pattern", "expected {\"String\": ...} or {\"Regex\": ...}");
+                StringOrRegex pat = pattern(n.get("pattern"));
+                String content = n.get("content").string();
+                yield pat.regex() ? Decoders.replaceRegex(compile(pat.value()), content)
+                        : Decoders.replaceLiteral(pat.value().string(), content);
             }
-            case "BPEDecoder" -> Decoders.bpe(n.path("suffix").asText("</w>"));
+            case "BPEDecoder" -> Decoders.bpe(n.get("suffix").string());
             case "Sequence" -> {
                 List<Decoder> parts = new ArrayList<>();
-                int i = 0;
-                for (JsonNode c : n.path("decoders")) {
-                    parts.add(decoder(c, field + ".decoders[" + i++ + "]"));
+                for (JsonField c : n.get("decoders").elements()) {
+                    parts.add(decoder(c));
                 }
                 yield Decoders.sequence(parts);
             }
-            default -> throw error(field + ".type", "\"" + type + "\" is not supported (supported: ByteLevel, Metaspace, "
+            default -> throw typeField.error("\"" + type + "\" is not supported (supported: ByteLevel, Metaspace, "
                     + "WordPiece, ByteFallback, Fuse, Strip, Replace, BPEDecoder, Sequence)");
         };
     }
