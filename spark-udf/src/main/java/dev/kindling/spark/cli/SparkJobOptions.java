@@ -41,7 +41,8 @@ public class SparkJobOptions {
                     + "pack: parquet unless the name ends in .jsonl, or megatron).")
     public String format;
 
-    @Option(names = "--compression", paramLabel = "CODEC", description = "Output compression: gzip, bzip2, deflate, lz4, snappy or none; Parquet also zstd and lz4_raw.")
+    @Option(names = "--compression", paramLabel = "CODEC", description = "Output compression. JSON Lines: none, gzip, bzip2, deflate, lz4 or snappy; Parquet: none, snappy, gzip, zstd, "
+                    + "lz4 or lz4_raw.")
     public String compression;
 
     @Option(names = "--overwrite", description = "Replace an existing output (otherwise an existing output is an error).")

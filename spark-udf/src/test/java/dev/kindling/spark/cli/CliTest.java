@@ -262,6 +262,18 @@ class CliTest {
         assertEquals("invalid UTF-8 at byte 2 of the file", badFile.getString(badFile.fieldIndex("error")));
         assertArrayEquals(Files.readAllBytes(dir.resolve("bad.txt")),
                 badFile.getString(badFile.fieldIndex("raw")).getBytes(StandardCharsets.ISO_8859_1));
+        // a big binary keeps its first MiB in raw, and says so
+        Path bin = Files.createDirectories(tmp.resolve("binary"));
+        byte[] blob = new byte[1_500_000];
+        new java.util.Random(7).nextBytes(blob);
+        Files.write(bin.resolve("image.png"), blob);
+        Path bq = tmp.resolve("bq");
+        assertEquals(0, Cli.run("convert", "--no-progress", "-i", bin.toString(), "--input-format", "text-files", "-o", bq.toString(),
+                "--on-error", "quarantine").code());
+        Row big = TestSpark.session().read().json(bq + ".quarantine").first();
+        assertEquals(1 << 20, big.getString(big.fieldIndex("raw")).length());
+        assertTrue(big.getString(big.fieldIndex("error")).endsWith("(raw holds its first 1048576 of 1500000 bytes)"),
+                big.getString(big.fieldIndex("error")));
     }
 
     @Test

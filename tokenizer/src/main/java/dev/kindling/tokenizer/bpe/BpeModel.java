@@ -43,6 +43,12 @@ public final class BpeModel implements Model {
 
     // byte-level lookups
     private final int[] byteIds = new int[256];
+    /**
+     * A byte's symbol by its place in the word, {@code (not first ? 1 : 0) | (last ? 2 : 0)}: with a
+     * continuing_subword_prefix or an end_of_word_suffix (CLIP's "</w>") HF looks up prefix + char + suffix; without
+     * them all four are {@link #byteIds}.
+     */
+    private final int[][] byteIdsByPlace = new int[4][];
     private final BytesMap wholeWords;
     // character-mode lookups
     private final int[] bmpIds;
@@ -167,6 +173,18 @@ public final class BpeModel implements Model {
         if (byteLevel) {
             for (int b = 0; b < 256; b++) {
                 byteIds[b] = ids.get(String.valueOf(ByteLevel.toChar(b)));
+            }
+            for (int place = 0; place < 4; place++) {
+                String before = (place & 1) != 0 && prefix != null ? prefix : "";
+                String after = (place & 2) != 0 && suffix != null ? suffix : "";
+                if (before.isEmpty() && after.isEmpty()) {
+                    byteIdsByPlace[place] = byteIds;
+                    continue;
+                }
+                byteIdsByPlace[place] = new int[256];
+                for (int b = 0; b < 256; b++) {
+                    byteIdsByPlace[place][b] = ids.get(before + ByteLevel.toChar(b) + after);
+                }
             }
             this.wholeWords = ignoreMerges ? BytesMap.of(tokenBytes) : null;
             this.bmpIds = null;
@@ -364,19 +382,8 @@ public final class BpeModel implements Model {
         int[] sym = ws.symbols(n);
         int k = 0;
         for (int i = 0; i < n; i++) {
-            int id = byteIds[bytes[i] & 0xFF];
-            if (prefix != null || suffix != null) {
-                // as HF's BPE over the byte-level characters: the prefix on every symbol but the first, the suffix on the
-                // last (CLIP's "</w>"); the bare byte ids gave other merges, so other ids
-                String s = String.valueOf(ByteLevel.toChar(bytes[i] & 0xFF));
-                if (i > 0 && prefix != null) {
-                    s = prefix + s;
-                }
-                if (i == n - 1 && suffix != null) {
-                    s = s + suffix;
-                }
-                id = tokenToId(s);
-            }
+            // as HF's BPE over the byte-level characters: the prefix on every symbol but the first, the suffix on the last
+            int id = byteIdsByPlace[(i > 0 ? 1 : 0) | (i == n - 1 ? 2 : 0)][bytes[i] & 0xFF];
             if (id >= 0) {
                 sym[k++] = id;
             } else if (unkId >= 0) {

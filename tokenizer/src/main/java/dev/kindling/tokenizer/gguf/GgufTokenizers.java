@@ -78,8 +78,9 @@ public final class GgufTokenizers {
     }
 
     /**
-     * An optional token id: {@code dflt} when absent or out of range, as llama.cpp ("bad special token ... using default
-     * id"; some files store 0xFFFFFFFF for "none"). An out-of-range unknown id used to reach the output as -1.
+     * An optional token id: {@code dflt} when absent or out of range (a file's 0xFFFFFFFF too), as llama.cpp treats a
+     * "bad special token" ("using default id"); the callers' defaults are llama.cpp's for SentencePiece vocabularies and
+     * -1 (none) elsewhere. An out-of-range unknown id used to reach the output as -1.
      */
     static int optionalId(GgufFile gguf, String key, int n, int dflt) {
         if (!gguf.has(key)) {

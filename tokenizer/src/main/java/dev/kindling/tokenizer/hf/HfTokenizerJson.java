@@ -668,7 +668,10 @@ public final class HfTokenizerJson {
                 yield Normalizers.bert(clean, chinese, strip, lower);
             }
             case "Precompiled" -> {
-                if (n.get("precompiled_charsmap").string().isEmpty()) {
+                // an empty or null map is no normalizer: transformers.js exports (opus-mt-*, speecht5) carry null, which
+                // HF's Rust library cannot load but Kindling always has
+                String map = n.get("precompiled_charsmap").nullableString();
+                if (map == null || map.isEmpty()) {
                     yield null;
                 }
                 throw typeField.error("the SentencePiece Precompiled normalizer (precompiled_charsmap) is not supported");

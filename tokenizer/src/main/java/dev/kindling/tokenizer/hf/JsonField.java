@@ -18,7 +18,7 @@ import java.util.Map;
  * <p>Each scalar type comes in three shapes, after serde's three kinds of field:
  * <ul>
  *   <li>{@code string()}: required, neither absent nor null (a plain field);
- *   <li>{@code stringOr(dflt)}: absent gives {@code dflt}, null is an error ({@code #[serde(default)]});
+ *   <li>{@code boolOr(dflt)}: absent gives {@code dflt}, null is an error ({@code #[serde(default)]});
  *   <li>{@code nullableString()}: absent or null gives null / the default ({@code Option<T>}).
  * </ul>
  * Unknown fields are ignored, as serde does.
@@ -123,10 +123,6 @@ final class JsonField {
             throw expected("a string");
         }
         return node.textValue();
-    }
-
-    String stringOr(String dflt) {
-        return node == null ? dflt : string();
     }
 
     String nullableString() {

@@ -64,7 +64,7 @@ class MalformedTokenizerJsonTest {
                 rejects(L2, "delete normalizer.normalizers", "normalizer.normalizers: expected an array, got nothing"), // HF: missing field `normalizers`
                 rejects(L2, "normalizer.normalizers[1] = null", "normalizer.normalizers[1]: expected an object, got null"), // HF: did not match any variant
                 rejects(L2, "normalizer = 'NFC'", "normalizer: expected an object, got a string ('NFC')"), // HF: invalid type: string "NFC", expected struct Normalizer
-                rejects(L2, "normalizer = {'type': 'Precompiled', 'precompiled_charsmap': null}", "normalizer.precompiled_charsmap: expected a string, got null"), // HF: panics (invalid type: null)
+                rejects(L2, "normalizer = {'type': 'Precompiled', 'precompiled_charsmap': 5}", "normalizer.precompiled_charsmap: expected a string, got a number (5)"), // HF: invalid type
                 // pre-tokenizers
                 rejects(L3, "pre_tokenizer.pretokenizers = 'nope'", "pre_tokenizer.pretokenizers: expected an array, got a string ('nope')"), // HF: invalid type: string "nope", expected a sequence
                 rejects(L3, "pre_tokenizer.pretokenizers = null", "pre_tokenizer.pretokenizers: expected an array, got null"), // HF: invalid type: null, expected a sequence
@@ -163,6 +163,8 @@ class MalformedTokenizerJsonTest {
         return Stream.of(
                 loads(L2, "model.fuse_unk = null; model.byte_fallback = null; model.ignore_merges = null", L2_IDS), // Option-like bools: null is the default
                 loads(L2, "model.dropout = 0; model.end_of_word_suffix = null", L2_IDS),
+                // HF (Rust) panics on a null charsmap; transformers.js exports carry it and Kindling reads it as no normalizer
+                loads(L3, "normalizer = {'type': 'Precompiled', 'precompiled_charsmap': null}", L3_IDS),
                 loads(L2, "model.vocab['▁Hello'] = 4000000", 1, 4000000, 1526, 28725, 18641), // sparse ids below 2^24 load
                 loads(L2, "normalizer.normalizers[1].flavour = 'extra'; decoder.decoders[1].x = [1]", L2_IDS), // unknown fields are ignored
                 loads(L2, "decoder = null; delete pre_tokenizer", L2_IDS),
