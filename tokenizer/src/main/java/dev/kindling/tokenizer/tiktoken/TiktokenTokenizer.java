@@ -175,21 +175,18 @@ public final class TiktokenTokenizer extends AbstractTokenizer {
         if (byRank.isEmpty()) {
             throw new ModelFormatException(path, "no ranks in the file");
         }
+        TiktokenTokenizer t = new TiktokenTokenizer(enc.name(), byRank.toArray(byte[][]::new), enc);
         // every byte must be a token: tiktoken's merge starts from single bytes (and fails on a missing one); here the
         // missing byte came out as id -1 in the output
-        boolean[] single = new boolean[256];
-        for (byte[] t : byRank) {
-            if (t != null && t.length == 1) {
-                single[t[0] & 0xFF] = true;
-            }
-        }
+        byte[] one = new byte[1];
         for (int b = 0; b < 256; b++) {
-            if (!single[b]) {
+            one[0] = (byte) b;
+            if (t.encoder.get(one, 0, 1) < 0) {
                 throw new ModelFormatException(path, String.format(java.util.Locale.ROOT,
                         "no rank for the single byte 0x%02X (a tiktoken file ranks all 256 bytes)", b));
             }
         }
-        return new TiktokenTokenizer(enc.name(), byRank.toArray(byte[][]::new), enc);
+        return t;
     }
 
     @Override
