@@ -4,6 +4,7 @@ import dev.kindling.tokenizer.text.Unicode;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
+import dev.kindling.tokenizer.text.DeepStack;
 import java.util.regex.Pattern;
 
 /** The normalizers of Hugging Face {@code tokenizers} that tokenizer.json files use. */
@@ -83,10 +84,18 @@ public final class Normalizers {
         return s -> s.contains(pattern) ? s.replace(pattern, content) : s;
     }
 
-    /** Replaces every match of a regex (Java syntax, Unicode classes). */
+    /** Replaces every match of a regex (Java syntax, Unicode classes); a match too deep for the stack, see {@link DeepStack}. */
     public static Normalizer replaceRegex(Pattern regex, String content) {
         String quoted = Matcher.quoteReplacement(content);
-        return s -> regex.matcher(s).replaceAll(quoted);
+        return s -> {
+            try {
+                return regex.matcher(s).replaceAll(quoted);
+            } catch (StackOverflowError e) {
+                return DeepStack.call(() -> regex.matcher(s).replaceAll(quoted), () -> "the normalizer's Replace regex /"
+                        + regex.pattern() + "/ recursed too deeply in java.util.regex on a text of " + s.length()
+                        + " characters; rewrite its repeated group as possessive or atomic");
+            }
+        };
     }
 
     /** Prepends {@code prefix} to non-empty text. */

@@ -16,12 +16,21 @@ class RegexPatternTest {
     void aLongRepetitionOfAGroupMatchesInsteadOfOverflowing() {
         RegexPattern p = new RegexPattern("(?:a|b)+");
         String text = "x " + "ab".repeat(50_000) + " y";
-        int deep = RegexPattern.DEEP_MATCHES.get();
+        int deep = dev.kindling.tokenizer.text.DeepStack.RETRIES.get();
         long m = p.find(text, 0, text.length());
-        assertEquals(deep + 1, RegexPattern.DEEP_MATCHES.get(), "the default stack overflowed, the deep one matched");
+        assertEquals(deep + 1, dev.kindling.tokenizer.text.DeepStack.RETRIES.get(), "the default stack overflowed, the deep one matched");
         assertEquals(2, (int) (m >>> 32));
         assertEquals(2 + 100_000, (int) m);
         assertEquals(-1, p.find("xyz", 0, 3)); // the thread's own matcher still works after the fallback
+    }
+
+    /** A Replace normalizer's regex takes the same retry (it is run on whole texts). */
+    @Test
+    void aReplaceNormalizerRegexTakesTheDeepStackToo() {
+        var n = dev.kindling.tokenizer.normalize.Normalizers.replaceRegex(java.util.regex.Pattern.compile("(?:a|b)+"), "X");
+        int deep = dev.kindling.tokenizer.text.DeepStack.RETRIES.get();
+        assertEquals("<X>", n.normalize("<" + "ab".repeat(50_000) + ">"));
+        assertEquals(deep + 1, dev.kindling.tokenizer.text.DeepStack.RETRIES.get());
     }
 
     @Test

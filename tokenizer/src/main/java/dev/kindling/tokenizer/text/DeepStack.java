@@ -1,0 +1,70 @@
+package dev.kindling.tokenizer.text;
+
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * Work that may overflow the thread's stack, run again on a thread with a bigger one. java.util.regex recurses once per
+ * repetition of a group ({@code (?:a|b)+} over 20,000 characters overflowed the default stack) where HF's Oniguruma
+ * does not, and a StackOverflowError in a Spark task ends the whole SparkContext ("You hit a bug in Spark").
+ */
+public final class DeepStack {
+    /**
+     * The retry's stack. Memory grows with the depth reached, several times the stack's size (1 GB of stack reached
+     * 5.4 GB of RSS): 64 MB, about 300,000 repetitions of a two-way regex group, costs ~200 MB at worst.
+     */
+    public static final long STACK_BYTES = 64L << 20;
+    /** One retry at a time per JVM, so that concurrent tasks cannot multiply that memory. */
+    private static final Semaphore ONE_AT_A_TIME = new Semaphore(1);
+    /** Calls that needed the retry (tests check that they exercise it). */
+    public static final AtomicInteger RETRIES = new AtomicInteger();
+
+    private DeepStack() {}
+
+    /**
+     * {@code work.get()} on a {@link #STACK_BYTES} stack, for work that just overflowed the caller's (callers keep their
+     * first try free of lambdas and boxing); if that overflows too, an {@link IllegalArgumentException} with
+     * {@code overflowMessage}. {@code work} must be safe to run again and on another thread.
+     */
+    public static <T> T call(Supplier<T> work, Supplier<String> overflowMessage) {
+        ONE_AT_A_TIME.acquireUninterruptibly();
+        try {
+            return onDeepStack(work, overflowMessage);
+        } finally {
+            ONE_AT_A_TIME.release();
+        }
+    }
+
+    private static <T> T onDeepStack(Supplier<T> work, Supplier<String> overflowMessage) {
+        RETRIES.incrementAndGet();
+        Object[] result = new Object[1];
+        Throwable[] failed = new Throwable[1];
+        Thread t = new Thread(null, () -> {
+            try {
+                result[0] = work.get();
+            } catch (Throwable e) {
+                failed[0] = e;
+            }
+        }, "kindling-deep-stack", STACK_BYTES);
+        t.start();
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a deep-stack retry", e);
+        }
+        if (failed[0] instanceof StackOverflowError) {
+            throw new IllegalArgumentException(overflowMessage.get());
+        } else if (failed[0] instanceof RuntimeException r) {
+            throw r;
+        } else if (failed[0] instanceof Error e) {
+            throw e; // OutOfMemoryError and the like stay what they are
+        } else if (failed[0] != null) {
+            throw new IllegalStateException(failed[0]);
+        }
+        @SuppressWarnings("unchecked")
+        T r = (T) result[0];
+        return r;
+    }
+}
