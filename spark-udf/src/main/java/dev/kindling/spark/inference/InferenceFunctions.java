@@ -132,7 +132,7 @@ public final class InferenceFunctions {
         if (!needSeed && !o.containsKey("seed")) {
             s = s.withSeed(java.util.concurrent.ThreadLocalRandom.current().nextLong());
         }
-        int maxTokens = (int) number(o, "max_tokens", "256", true);
+        int maxTokens = (int) wholeNumber(o, "max_tokens", "256", Integer.MAX_VALUE);
         List<String> stop = o.containsKey("stop") ? List.of(o.get("stop")) : List.of();
         Engine engine = ExecutorEngines.get(EngineSpec.of(model), hadoop);
         try {
@@ -173,19 +173,12 @@ public final class InferenceFunctions {
     }
 
     static SamplingSpec sampling(Map<String, String> o) {
-        double temperature = number(o, "temperature", "0", false);
-        long topK = (long) number(o, "top_k", "0", true);
-        double topP = number(o, "top_p", "1", false);
-        double minP = number(o, "min_p", "0", false);
-        double penalty = number(o, "repetition_penalty", "1", false);
-        String seedText = o.getOrDefault("seed", "0").trim();
-        long seed;
-        try {
-            seed = Long.parseLong(seedText);
-        } catch (NumberFormatException e) {
-            throw KindlingException.usage("generation option seed " + (seedText.matches("[-+]?\\d+") ? "is out of range" : "must be a whole number")
-                    + ", got '" + seedText + "'");
-        }
+        double temperature = number(o, "temperature", "0");
+        long topK = wholeNumber(o, "top_k", "0", Integer.MAX_VALUE);
+        double topP = number(o, "top_p", "1");
+        double minP = number(o, "min_p", "0");
+        double penalty = number(o, "repetition_penalty", "1");
+        long seed = wholeNumber(o, "seed", "0", Long.MAX_VALUE);
         try {
             return new SamplingSpec((float) temperature, (int) topK, (float) topP, (float) minP, (float) penalty, seed);
         } catch (IllegalArgumentException e) {
@@ -193,22 +186,34 @@ public final class InferenceFunctions {
         }
     }
 
-    /** Option {@code name} as a number (a whole one in int range when {@code whole}); the error names the option. */
-    static double number(Map<String, String> o, String name, String defaultValue, boolean whole) {
+    /** Option {@code name} as a number; the error names the option. */
+    static double number(Map<String, String> o, String name, String defaultValue) {
+        return decimal(o, name, defaultValue).doubleValue();
+    }
+
+    /**
+     * Option {@code name} as a whole number within {@code ±max} ("5.0" and "1e3" count; "2.5" must be whole, 10^12 for an
+     * int option is out of range, each said so).
+     */
+    static long wholeNumber(Map<String, String> o, String name, String defaultValue, long max) {
+        java.math.BigDecimal d = decimal(o, name, defaultValue);
         String v = o.getOrDefault(name, defaultValue).trim();
-        double d;
+        if (d.signum() != 0 && d.stripTrailingZeros().scale() > 0) {
+            throw KindlingException.usage("generation option " + name + " must be a whole number, got '" + v + "'");
+        }
+        if (d.abs().compareTo(java.math.BigDecimal.valueOf(max)) > 0) {
+            throw KindlingException.usage("generation option " + name + " is out of range, got '" + v + "'");
+        }
+        return d.longValueExact();
+    }
+
+    private static java.math.BigDecimal decimal(Map<String, String> o, String name, String defaultValue) {
+        String v = o.getOrDefault(name, defaultValue).trim();
         try {
-            d = Double.parseDouble(v);
+            return new java.math.BigDecimal(v);
         } catch (NumberFormatException e) {
             throw KindlingException.usage("generation option " + name + " must be a number, got '" + v + "'");
         }
-        if (whole && d != Math.rint(d)) {
-            throw KindlingException.usage("generation option " + name + " must be a whole number, got '" + v + "'");
-        }
-        if (whole && Math.abs(d) > Integer.MAX_VALUE) {
-            throw KindlingException.usage("generation option " + name + " is out of range, got '" + v + "'");
-        }
-        return d;
     }
 
     private static Throwable unwrap(Throwable t) {
