@@ -57,11 +57,9 @@ final class Distill {
         Dataset<Row> out = stage.apply(in, ctx);
         List<String> drop = new ArrayList<>(Arrays.asList(DatasetReader.internalColumns()));
         drop.remove(Columns.ERROR);
-        for (String c : out.columns()) {
-            if (c.startsWith(DatasetReader.METRIC_PREFIX)) {
-                drop.add(c); // a pipeline's counters (rows with an error), not the API's output
-            }
-        }
+        // the metric columns the stages registered (rows with an error) count for a pipeline, not for the API's output,
+        // as CurationStage.transform drops them
+        drop.addAll(ctx.metricColumns().keySet());
         return out.drop(drop.toArray(new String[0]));
     }
 }
