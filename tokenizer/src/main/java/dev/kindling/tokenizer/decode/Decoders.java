@@ -1,6 +1,7 @@
 package dev.kindling.tokenizer.decode;
 
 import dev.kindling.tokenizer.bpe.ByteLevel;
+import dev.kindling.tokenizer.text.DeepStack;
 import dev.kindling.tokenizer.text.Utf8;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -60,9 +61,23 @@ public final class Decoders {
         return tokens -> tokens.stream().map(t -> pattern.isEmpty() ? t : t.replace(pattern, content)).toList();
     }
 
+    /**
+     * Replaces every match of a regex in each token. A token can be the whole text (after Fuse, or a run of one
+     * character), so a match too deep for the stack is retried as the normalizer's is ({@link DeepStack}).
+     */
     public static Decoder replaceRegex(Pattern pattern, String content) {
         String q = Matcher.quoteReplacement(content);
-        return tokens -> tokens.stream().map(t -> pattern.matcher(t).replaceAll(q)).toList();
+        return tokens -> tokens.stream().map(t -> replaceAll(pattern, t, q)).toList();
+    }
+
+    private static String replaceAll(Pattern pattern, String token, String quoted) {
+        try {
+            return pattern.matcher(token).replaceAll(quoted);
+        } catch (StackOverflowError e) {
+            return DeepStack.call(() -> pattern.matcher(token).replaceAll(quoted), () -> "the decoder's Replace regex /"
+                    + pattern.pattern() + "/ recursed too deeply in java.util.regex on a token of " + token.length()
+                    + " characters; rewrite its repeated group as possessive or atomic");
+        }
     }
 
     /**

@@ -33,6 +33,19 @@ class RegexPatternTest {
         assertEquals(deep + 1, dev.kindling.tokenizer.text.DeepStack.RETRIES.get());
     }
 
+    /** So does a decoder's Replace regex: after Fuse its one token is the whole decoded text. */
+    @Test
+    void aReplaceDecoderRegexTakesTheDeepStackToo() {
+        var d = dev.kindling.tokenizer.decode.Decoders.replaceRegex(java.util.regex.Pattern.compile("(?:a|b)+"), "X");
+        int deep = dev.kindling.tokenizer.text.DeepStack.RETRIES.get();
+        assertEquals(java.util.List.of("<X>", "X"), d.decodeChain(java.util.List.of("<" + "ab".repeat(50_000) + ">", "ba")));
+        assertEquals(deep + 1, dev.kindling.tokenizer.text.DeepStack.RETRIES.get());
+        var hopeless = dev.kindling.tokenizer.decode.Decoders.replaceRegex(java.util.regex.Pattern.compile("(a|aa)+$"), "");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> hopeless.decodeChain(java.util.List.of("a".repeat(3_000_000))));
+        assertTrue(e.getMessage().startsWith("the decoder's Replace regex /(a|aa)+$/"), e.getMessage());
+    }
+
     @Test
     void pastTheDeepStackItIsAnErrorNamingTheRegex() {
         RegexPattern p = new RegexPattern("(a|aa)+$");
