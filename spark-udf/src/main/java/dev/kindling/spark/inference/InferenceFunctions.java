@@ -71,14 +71,14 @@ public final class InferenceFunctions {
                     new Prompts.Prompt(prompt, null).request().withMaxTokens(256), null));
             return c.text();
         }, DataTypes.StringType);
-        SqlUdfs.register(spark, "kindling_generate_ex", (UDF3<String, String, scala.collection.Map<String, String>, Row>)
+        SqlUdfs.register(spark, "kindling_generate_ex", (UDF3<String, String, scala.collection.Map<?, ?>, Row>)
                 (prompt, model, options) -> prompt == null || model == null ? null
                         : generation(hadoop, model, m -> new Prompts.Prompt(prompt, null), options, true), GENERATION);
-        SqlUdfs.register(spark, "kindling_chat", (UDF3<Seq<Row>, String, scala.collection.Map<String, String>, Row>)
+        SqlUdfs.register(spark, "kindling_chat", (UDF3<Seq<Row>, String, scala.collection.Map<?, ?>, Row>)
                 (messages, model, options) -> messages == null || model == null ? null
                         : generation(hadoop, model, engine -> chatPrompt(engine, messages, options), options, true), GENERATION);
         UserDefinedFunction sample = org.apache.spark.sql.functions.udf(
-                (UDF3<String, String, scala.collection.Map<String, String>, Row>) (prompt, model, options) -> prompt == null
+                (UDF3<String, String, scala.collection.Map<?, ?>, Row>) (prompt, model, options) -> prompt == null
                         || model == null ? null : generation(hadoop, model, m -> new Prompts.Prompt(prompt, null), options, false),
                 GENERATION).asNondeterministic();
         spark.udf().register("kindling_sample", sample);
@@ -122,7 +122,7 @@ public final class InferenceFunctions {
         Prompts.Prompt of(Engine engine);
     }
 
-    private static Row generation(HadoopConf hadoop, String model, PromptOf prompt, scala.collection.Map<String, String> options, boolean needSeed) {
+    private static Row generation(HadoopConf hadoop, String model, PromptOf prompt, scala.collection.Map<?, ?> options, boolean needSeed) {
         Map<String, String> o = options(options);
         SamplingSpec s = sampling(o);
         if (needSeed && s.temperature() > 0 && !o.containsKey("seed")) {
@@ -147,7 +147,7 @@ public final class InferenceFunctions {
         }
     }
 
-    private static Prompts.Prompt chatPrompt(Engine engine, Seq<Row> messages, scala.collection.Map<String, String> options) {
+    private static Prompts.Prompt chatPrompt(Engine engine, Seq<Row> messages, scala.collection.Map<?, ?> options) {
         Prompts p = new Prompts(-1, 0, true, options(options).get("system"));
         return p.of(engine, RowFactory.create(messages));
     }
@@ -155,17 +155,31 @@ public final class InferenceFunctions {
     static final List<String> OPTION_NAMES = List.of("max_tokens", "temperature", "top_p", "top_k", "min_p",
             "repetition_penalty", "seed", "stop", "system");
 
-    static Map<String, String> options(scala.collection.Map<String, String> options) {
+    /**
+     * The options map as strings. Its values may be numbers too: {@code map('max_tokens', 32, 'temperature', 0.8)} is
+     * what one writes in SQL, and Spark hands that map over as decimals without casting it (a Java UDF has no input
+     * types), so numbers are taken as written; other types are refused naming the option.
+     */
+    static Map<String, String> options(scala.collection.Map<?, ?> options) {
         Map<String, String> o = new HashMap<>();
         if (options != null) {
-            scala.collection.Iterator<scala.Tuple2<String, String>> it = options.iterator();
+            scala.collection.Iterator<? extends scala.Tuple2<?, ?>> it = options.iterator();
             while (it.hasNext()) {
-                scala.Tuple2<String, String> kv = it.next();
-                if (!OPTION_NAMES.contains(kv._1())) {
-                    throw KindlingException.usage("unknown generation option '" + kv._1() + "' (known: " + String.join(", ", OPTION_NAMES) + ")");
+                scala.Tuple2<?, ?> kv = it.next();
+                String name = String.valueOf(kv._1());
+                if (!OPTION_NAMES.contains(name)) {
+                    throw KindlingException.usage("unknown generation option '" + name + "' (known: " + String.join(", ", OPTION_NAMES) + ")");
                 }
-                if (kv._2() != null) {
-                    o.put(kv._1(), kv._2());
+                Object v = kv._2();
+                if (v instanceof String s) {
+                    o.put(name, s);
+                } else if (v instanceof java.math.BigDecimal d) {
+                    o.put(name, d.toPlainString());
+                } else if (v instanceof Number n) {
+                    o.put(name, n.toString());
+                } else if (v != null) {
+                    throw KindlingException.usage("generation option " + name + " must be a string or a number, got "
+                            + v.getClass().getSimpleName() + " '" + v + "'");
                 }
             }
         }

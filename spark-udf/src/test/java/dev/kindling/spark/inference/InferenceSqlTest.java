@@ -50,6 +50,11 @@ class InferenceSqlTest {
         assertEquals(greedy.text(), r.getString(1));
         assertEquals(sampled.text(), r.getStruct(2).getString(0));
         assertNull(r.getStruct(2).get(4), "no error");
+        // options as SQL numbers (Spark passes this map as decimals, uncast): the same as the strings
+        Row numeric = spark.sql("SELECT kindling_generate_ex(prompt, '" + m + "', map('max_tokens', 8, 'temperature', 0.9, "
+                + "'seed', 5)) FROM prompts WHERE id = '1'").first().getStruct(0);
+        assertEquals(sampled.text(), numeric.getString(0));
+        assertNull(numeric.get(4));
         assertEquals(r.getDouble(4), r.getStruct(3).getDouble(1), 1e-12);
         assertEquals(64, r.getList(5).size());
         Row nulls = rows.get(1);
