@@ -8,6 +8,8 @@
 //                   float the sequence's own generator drew on the host), exactly the algorithm of
 //                   the engine's default sampler (DeviceSampling.sample mirrors it in Java)
 //   kind 3 LOGPROB  log-softmax of the logit of token `target` (scoring), in double
+// ARGMAX and SAMPLE also write the chosen token's logit to out_value: NaN there (a NaN weight turns
+// every logit NaN) is how the host tells a broken model from a completion.
 // status[row] = 1 when a SAMPLE row's candidate set is too large for the device sort (CAP); the
 // host then samples that row from the full logits with the same coin.
 #include "common.cuh"
@@ -108,6 +110,7 @@ extern "C" __global__ void __launch_bounds__(THREADS)
     if (kind == REQ_ARGMAX || (kind == REQ_SAMPLE && temperature == 0.0f)) {
         if (tid == 0) {
             out_token[row] = amax;
+            out_value[row] = z[amax];
             status[row] = 0;
         }
         return;
@@ -165,7 +168,9 @@ extern "C" __global__ void __launch_bounds__(THREADS)
         }
         __syncthreads();
         if (tid == 0) {
-            out_token[row] = sh.found != 0x7fffffff ? sh.found : amax;
+            const int tok = sh.found != 0x7fffffff ? sh.found : amax;
+            out_token[row] = tok;
+            out_value[row] = z[tok];
             status[row] = 0;
         }
         return;
@@ -252,6 +257,7 @@ extern "C" __global__ void __launch_bounds__(THREADS)
     }
     if (tid == 0 && count == 0) {
         out_token[row] = amax;  // as the host sampler: nothing passes the filters
+        out_value[row] = z[amax];
         status[row] = 0;
     }
     if (tid == 0 && count > 0) {
@@ -281,6 +287,7 @@ extern "C" __global__ void __launch_bounds__(THREADS)
             }
         }
         out_token[row] = tok;
+        out_value[row] = z[tok];
         status[row] = 0;
     }
 }

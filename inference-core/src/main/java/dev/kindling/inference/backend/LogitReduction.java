@@ -23,9 +23,9 @@ import java.util.Arrays;
  */
 public record LogitReduction(Kind kind, float temperature, int topK, float topP, float minP, float coin, int target) {
     public enum Kind {
-        /** The largest logit (lowest id among ties): token only. */
+        /** The largest logit (lowest id among ties); the value is that token's logit. */
         ARGMAX,
-        /** A token drawn as described above. */
+        /** A token drawn as described above; the value is its logit. */
         SAMPLE,
         /** {@code logit[target] - logSumExp(logits)} in double: value only (the argmax as token). */
         LOGPROB
@@ -64,12 +64,13 @@ public record LogitReduction(Kind kind, float temperature, int topK, float topP,
         return (float) (logits[off + target] - (max + Math.log(s)));
     }
 
-    /** Writes {@link #token} to {@code tokens[i]} and, for LOGPROB, {@link #value} to {@code values[i]}. */
+    /**
+     * Writes {@link #token} to {@code tokens[i]} and to {@code values[i]} the LOGPROB {@link #value}, else the chosen
+     * token's logit (the scheduler's check for a model computing NaN, which sees no other logit of a reduced row).
+     */
     public void reduce(float[] logits, int off, int n, int[] tokens, float[] values, int i) {
         tokens[i] = token(logits, off, n);
-        if (kind == Kind.LOGPROB) {
-            values[i] = value(logits, off, n);
-        }
+        values[i] = kind == Kind.LOGPROB ? value(logits, off, n) : logits[off + tokens[i]];
     }
 
     static int argmax(float[] a, int off, int n) {

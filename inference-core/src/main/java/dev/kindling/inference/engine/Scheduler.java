@@ -433,10 +433,12 @@ public final class Scheduler implements AutoCloseable {
             }
             float[] logits = step.logits;
             int off = row * vocab;
-            int next = reduced(row) ? step.reducedTokens[row] : sampler.sample(logits, off, vocab);
-            if (!reduced(row) && !Float.isFinite(logits[off + next])) {
+            boolean reduced = reduced(row);
+            int next = reduced ? step.reducedTokens[row] : sampler.sample(logits, off, vocab);
+            if (!Float.isFinite(reduced ? step.reducedValues[row] : logits[off + next])) {
                 // NaN spreads through every later layer, so the chosen token's logit shows it: sampling on would
-                // return tokens drawn from NaN (an empty or garbage completion with no error)
+                // return tokens drawn from NaN (an empty or garbage completion with no error); a backend that
+                // reduces the row where the logits are returns that logit as the reduction's value
                 fail(nonFinite("logit", length));
                 return;
             }

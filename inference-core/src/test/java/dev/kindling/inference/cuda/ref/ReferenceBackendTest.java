@@ -80,6 +80,32 @@ class ReferenceBackendTest {
         }
     }
 
+    /**
+     * A NaN weight makes every logit NaN. The CUDA backend picks tokens on the device and copied back only the token,
+     * so greedy and sampled generation ran on with token 0 and no error where the CPU backend fails the request; the
+     * reduction now returns the chosen token's logit, which the scheduler checks as it does a full row's.
+     */
+    @Test
+    void aModelComputingNanFailsTheRequestWhenTheBackendReducesTheLogits() throws Exception {
+        Path nan = tmp.resolve("nan-stories260K.bin");
+        Files.copy(SharedData.require("llama2c/stories260K.bin"), nan);
+        Model clean = Models.load(nan);
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(nan, java.nio.file.StandardOpenOption.WRITE)) {
+            // the 7-int header, then the token embeddings: element 5 of BOS's (token 1) row
+            ch.write(java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putFloat(0, Float.NaN),
+                    28 + 4L * (clean.config().dim() + 5));
+        }
+        Model m = Models.load(nan);
+        for (var sampling : new dev.kindling.inference.sample.SamplingParams[] {dev.kindling.inference.sample.SamplingParams.greedy(),
+                dev.kindling.inference.sample.SamplingParams.temperature(0.8f, 7)}) {
+            try (ReferenceBackend ref = Models.reference(m, 64, 64); Scheduler s = new Scheduler(ref, null, new int[] {2}, 1, 4)) {
+                var x = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
+                        () -> s.generate(new int[] {1}, GenerationRequest.ofTokens(1).withMaxTokens(8).withSampling(sampling), null).get());
+                assertTrue(x.getCause().getMessage().contains("non-finite logit"), sampling + ": " + x.getCause().getMessage());
+            }
+        }
+    }
+
     static int[] expectedGreedyIds() throws Exception {
         String md = Files.readString(SharedData.require("llama2c/PROVENANCE.md"));
         int at = md.indexOf("Greedy token ids for the first 256");
