@@ -67,17 +67,7 @@ public final class Decoders {
      */
     public static Decoder replaceRegex(Pattern pattern, String content) {
         String q = Matcher.quoteReplacement(content);
-        return tokens -> tokens.stream().map(t -> replaceAll(pattern, t, q)).toList();
-    }
-
-    private static String replaceAll(Pattern pattern, String token, String quoted) {
-        try {
-            return pattern.matcher(token).replaceAll(quoted);
-        } catch (StackOverflowError e) {
-            return DeepStack.call(() -> pattern.matcher(token).replaceAll(quoted), () -> "the decoder's Replace regex /"
-                    + pattern.pattern() + "/ recursed too deeply in java.util.regex on a token of " + token.length()
-                    + " characters; rewrite its repeated group as possessive or atomic");
-        }
+        return tokens -> tokens.stream().map(t -> DeepStack.replaceAll(pattern, t, q, "the decoder's Replace regex", "token")).toList();
     }
 
     /**

@@ -87,15 +87,7 @@ public final class Normalizers {
     /** Replaces every match of a regex (Java syntax, Unicode classes); a match too deep for the stack, see {@link DeepStack}. */
     public static Normalizer replaceRegex(Pattern regex, String content) {
         String quoted = Matcher.quoteReplacement(content);
-        return s -> {
-            try {
-                return regex.matcher(s).replaceAll(quoted);
-            } catch (StackOverflowError e) {
-                return DeepStack.call(() -> regex.matcher(s).replaceAll(quoted), () -> "the normalizer's Replace regex /"
-                        + regex.pattern() + "/ recursed too deeply in java.util.regex on a text of " + s.length()
-                        + " characters; rewrite its repeated group as possessive or atomic");
-            }
-        };
+        return s -> DeepStack.replaceAll(regex, s, quoted, "the normalizer's Replace regex", "text");
     }
 
     /** Prepends {@code prefix} to non-empty text. */

@@ -36,6 +36,20 @@ public final class DeepStack {
         }
     }
 
+    /**
+     * {@code pattern.matcher(text).replaceAll(quotedReplacement)}, retried here when it overflows the stack; past that, the
+     * error names {@code what} (e.g. "the normalizer's Replace regex") and the length of the {@code unit} it ran on.
+     */
+    public static String replaceAll(java.util.regex.Pattern pattern, String text, String quotedReplacement, String what, String unit) {
+        try {
+            return pattern.matcher(text).replaceAll(quotedReplacement);
+        } catch (StackOverflowError e) {
+            return call(() -> pattern.matcher(text).replaceAll(quotedReplacement), () -> what + " /" + pattern.pattern()
+                    + "/ recursed too deeply in java.util.regex on a " + unit + " of " + text.length()
+                    + " characters; rewrite its repeated group as possessive or atomic");
+        }
+    }
+
     private static <T> T onDeepStack(Supplier<T> work, Supplier<String> overflowMessage) {
         RETRIES.incrementAndGet();
         Object[] result = new Object[1];
