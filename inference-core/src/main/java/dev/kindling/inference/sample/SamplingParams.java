@@ -43,8 +43,16 @@ public record SamplingParams(float temperature, int topK, float topP, float minP
         if (!(minP >= 0 && minP <= 1)) {
             throw new IllegalArgumentException("min-p must be in [0, 1], got " + minP);
         }
-        if (!(repetitionPenalty > 0)) {
-            throw new IllegalArgumentException("repetition penalty must be > 0, got " + repetitionPenalty);
+        if (!(repetitionPenalty > 0) || Float.isInfinite(repetitionPenalty)) {
+            throw new IllegalArgumentException("repetition penalty must be a finite number > 0, got " + repetitionPenalty);
+        }
+        // a NaN penalty turned every penalised logit into NaN (0 x NaN for the prompt's tokens too), and the
+        // generation then ended at once with an empty text and no error
+        if (!Float.isFinite(frequencyPenalty)) {
+            throw new IllegalArgumentException("frequency penalty must be a finite number, got " + frequencyPenalty);
+        }
+        if (!Float.isFinite(presencePenalty)) {
+            throw new IllegalArgumentException("presence penalty must be a finite number, got " + presencePenalty);
         }
         if (kind == null) {
             kind = Kind.DEFAULT;
