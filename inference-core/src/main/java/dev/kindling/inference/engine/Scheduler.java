@@ -480,10 +480,13 @@ public final class Scheduler implements AutoCloseable {
                 return false;
             }
             byte[] out = outBytes.toByteArray();
+            // only the text the caller gets: a stop string " " or " Once" matched the space that
+            // finishGeneration drops after BOS, and ended the generation with an empty text
+            int from = visibleStart(out, out.length);
             int best = -1;
             for (String s : request.stopStrings()) {
                 byte[] b = s.getBytes(StandardCharsets.UTF_8);
-                int at = indexOf(out, b);
+                int at = indexOf(out, b, from);
                 if (at >= 0 && (best < 0 || at < best)) {
                     best = at;
                 }
@@ -498,14 +501,19 @@ public final class Scheduler implements AutoCloseable {
             if (outBytes != null) {
                 byte[] out = outBytes.toByteArray();
                 int n = stopCut >= 0 ? stopCut : out.length;
-                int start = 0;
-                if (promptLength > 0 && tokens[promptLength - 1] == bosId && n > 0 && out[0] == ' ') {
-                    start = 1; // SentencePiece: no leading space right after BOS (as llama2.c prints)
-                }
+                int start = visibleStart(out, n);
                 t = new String(out, start, n - start, StandardCharsets.UTF_8);
             }
             completion.complete(new Completion(Arrays.copyOf(tokens, promptLength),
                     Arrays.copyOfRange(tokens, promptLength, length), t, reason, logprobs));
+        }
+
+        /** Where the returned text starts in the first {@code n} output bytes. */
+        private int visibleStart(byte[] out, int n) {
+            if (promptLength > 0 && tokens[promptLength - 1] == bosId && n > 0 && out[0] == ' ') {
+                return 1; // SentencePiece: no leading space right after BOS (as llama2.c prints)
+            }
+            return 0;
         }
 
         void finishScore() {
@@ -554,9 +562,9 @@ public final class Scheduler implements AutoCloseable {
         return false;
     }
 
-    private static int indexOf(byte[] hay, byte[] needle) {
+    private static int indexOf(byte[] hay, byte[] needle, int from) {
         outer:
-        for (int i = 0; i + needle.length <= hay.length; i++) {
+        for (int i = from; i + needle.length <= hay.length; i++) {
             for (int j = 0; j < needle.length; j++) {
                 if (hay[i + j] != needle[j]) {
                     continue outer;

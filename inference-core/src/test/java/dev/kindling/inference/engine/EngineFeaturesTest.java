@@ -83,6 +83,20 @@ class EngineFeaturesTest {
     }
 
     @Test
+    void stopStringsMatchTheTextAsReturned() {
+        String text = engine.generate(GenerationRequest.of("").withMaxTokens(30)).text();
+        int space = text.indexOf(' ');
+        assertTrue(space > 0, text);
+        Completion atSpace = engine.generate(GenerationRequest.of("").withMaxTokens(30).withStopStrings(List.of(" ")));
+        assertEquals(text.substring(0, space), atSpace.text());
+        // the space SentencePiece puts before the first word after BOS is not in the text, so " Once" does not stop it
+        Completion notIn = engine.generate(GenerationRequest.of("").withMaxTokens(30)
+                .withStopStrings(List.of(" " + text.substring(0, space))));
+        assertEquals(text, notIn.text());
+        assertEquals(FinishReason.LENGTH, notIn.finishReason());
+    }
+
+    @Test
     void logprobsOfChosenTokensAndAlternatives() {
         Completion c = engine.generate(GenerationRequest.of("Lily").withMaxTokens(10).withLogprobs(3));
         assertEquals(10, c.logprobs().size());
