@@ -33,6 +33,10 @@ public record GenerationRequest(String prompt, int[] promptTokens, SamplingParam
         if (maxTokens < 0) {
             throw new IllegalArgumentException("max tokens must be >= 0, got " + maxTokens);
         }
+        if (topLogprobs < -1) {
+            // -5 (a sign slip, or an API's "none" of another convention) silently meant "no log-probs"
+            throw new IllegalArgumentException("top log-probs must be -1 (none), 0 (the chosen token's) or more, got " + topLogprobs);
+        }
         sampling = sampling == null ? SamplingParams.greedy() : sampling;
         stopStrings = stopStrings == null ? List.of() : List.copyOf(stopStrings);
         stopTokens = stopTokens == null ? new int[0] : stopTokens.clone();
