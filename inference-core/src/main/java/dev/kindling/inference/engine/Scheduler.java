@@ -431,6 +431,16 @@ public final class Scheduler implements AutoCloseable {
             if (finished) {
                 return;
             }
+            try {
+                sampleAndDecode(step, row, vocab);
+            } catch (RuntimeException e) {
+                // this sequence's own failure (its tokenizer does not know a sampled id: a --tokenizer smaller than
+                // the model's vocabulary, a padded embedding): thrown out of the step it failed every sequence running
+                fail(e);
+            }
+        }
+
+        private void sampleAndDecode(Step step, int row, int vocab) {
             float[] logits = step.logits;
             int off = row * vocab;
             boolean reduced = reduced(row);

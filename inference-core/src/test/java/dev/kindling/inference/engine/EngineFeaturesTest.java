@@ -97,6 +97,31 @@ class EngineFeaturesTest {
     }
 
     @Test
+    void aGenerationThatFailsFailsAloneNotTheBatch(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        // tok512.bin cut to its first 300 tokens: the model (512 ids) soon samples an id this tokenizer cannot decode
+        byte[] tok = java.nio.file.Files.readAllBytes(SharedData.require("llama2c/tok512.bin"));
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(tok).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int end = 4;
+        for (int i = 0; i < 300; i++) {
+            end += 8 + b.getInt(end + 4);
+        }
+        java.nio.file.Path small = java.nio.file.Files.write(dir.resolve("tok300.bin"), java.util.Arrays.copyOf(tok, end));
+        try (Engine e = Engine.open(SharedData.require("llama2c/stories260K.gguf"),
+                EngineOptions.defaults().withThreads(1).withTokenizer(small).withMaxBatchTokens(16))) {
+            int[] text = new int[400];
+            java.util.Arrays.fill(text, 280);
+            text[0] = 1;
+            // the generation first (prefill chunks go in arrival order): the score's prefill then takes 25 steps of
+            // 16 tokens, and the generation fails in one of them
+            CompletableFuture<Completion> gen = e.submit(GenerationRequest.ofTokens(1, 280).withMaxTokens(50).withIgnoreEos(true), null);
+            CompletableFuture<ScoreResult> score = e.submitScore(text);
+            Exception x = assertThrows(Exception.class, gen::join);
+            assertTrue(x.getCause().getMessage().contains("tok300.bin"), x.getCause().getMessage());
+            assertEquals(399, score.join().logprobs().length);
+        }
+    }
+
+    @Test
     void logprobsOfChosenTokensAndAlternatives() {
         Completion c = engine.generate(GenerationRequest.of("Lily").withMaxTokens(10).withLogprobs(3));
         assertEquals(10, c.logprobs().size());
