@@ -113,6 +113,12 @@ public final class Llama2cLoader {
             throw new ModelFormatException(path, "truncated: the header (" + header + ") needs " + (offset + floats * 4)
                     + " bytes, the file has " + size);
         }
+        if (offset + floats * 4 < size) {
+            // llama2.c's exports write exactly what the header describes; a header field changed to a smaller value
+            // (hidden_dim, n_layers, vocab_size, seq_len) read the weights from shifted offsets and generated garbage
+            throw new ModelFormatException(path, "the header (" + header + ") describes " + (offset + floats * 4)
+                    + " bytes but the file has " + size + ": the header or the file is corrupt");
+        }
         Reader r = new Reader(path, ch, offset);
         Tensor embd;
         float[][] attNorm = new float[layers][], ffnNorm = new float[layers][];

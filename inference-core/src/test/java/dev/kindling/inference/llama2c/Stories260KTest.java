@@ -84,6 +84,25 @@ class Stories260KTest {
     }
 
     @Test
+    void aHeaderThatDisagreesWithTheFileSizeIsRefused(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+        byte[] good = Files.readAllBytes(SharedData.require("llama2c/stories260K.bin"));
+        // hidden_dim, n_layers, vocab_size, seq_len made smaller: each loaded and generated garbage from shifted weights
+        int[][] edits = {{4, 3}, {8, 3}, {20, 7}, {24, 7}};
+        for (int[] edit : edits) {
+            byte[] m = good.clone();
+            java.nio.ByteBuffer.wrap(m).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(edit[0], edit[1]);
+            Path p = Files.write(dir.resolve("mutated-" + edit[0] + ".bin"), m);
+            dev.kindling.formats.ModelFormatException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    dev.kindling.formats.ModelFormatException.class, () -> Engine.open(p, EngineOptions.defaults().withThreads(1)));
+            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains(p.toString())
+                    && e.getMessage().contains("the file has " + good.length), e.getMessage());
+        }
+        Path longer = Files.write(dir.resolve("trailing.bin"), Arrays.copyOf(good, good.length + 4));
+        org.junit.jupiter.api.Assertions.assertThrows(dev.kindling.formats.ModelFormatException.class,
+                () -> Engine.open(longer, EngineOptions.defaults().withThreads(1)));
+    }
+
+    @Test
     void batchedGenerationsEqualSingleOnes() {
         try (Engine e = open("llama2c/stories260K.gguf")) {
             List<GenerationRequest> reqs = new java.util.ArrayList<>();
