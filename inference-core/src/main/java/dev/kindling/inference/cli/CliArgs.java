@@ -47,12 +47,21 @@ final class CliArgs {
         return v;
     }
 
+    // the option's name in the message: a bare NumberFormatException said only 'For input string: "abc"'
     int getInt(String key, int def) {
-        return values.containsKey(key) ? Integer.parseInt(values.get(key)) : def;
+        try {
+            return values.containsKey(key) ? Integer.parseInt(values.get(key).trim()) : def;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + key + " must be a whole number, got " + values.get(key));
+        }
     }
 
     long getLong(String key, long def) {
-        return values.containsKey(key) ? Long.parseLong(values.get(key)) : def;
+        try {
+            return values.containsKey(key) ? Long.parseLong(values.get(key).trim()) : def;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + key + " must be a whole number, got " + values.get(key));
+        }
     }
 
     /**
@@ -73,6 +82,10 @@ final class CliArgs {
     }
 
     float getFloat(String key, float def) {
-        return values.containsKey(key) ? Float.parseFloat(values.get(key)) : def;
+        try {
+            return values.containsKey(key) ? Float.parseFloat(values.get(key).trim()) : def;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + key + " must be a number, got " + values.get(key));
+        }
     }
 }

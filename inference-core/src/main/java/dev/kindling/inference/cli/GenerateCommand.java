@@ -59,10 +59,30 @@ public final class GenerateCommand {
             return 2;
         }
         EngineOptions o;
+        // without sampling options, the model author's defaults (a Hugging Face directory's
+        // generation_config.json; greedy otherwise)
+        boolean samplingGiven = a.has("temperature") || a.has("top-p") || a.has("top-k") || a.has("min-p")
+                || a.has("repetition-penalty") || a.has("llama2c-sampler");
+        SamplingParams given;
+        long seed;
         try {
             o = a.device(EngineOptions.defaults());
             if (a.has("threads")) {
                 o = o.withThreads(a.getInt("threads", 1));
+            }
+            // every value checked before the model loads: --temperature -1, --top-p 0 or --max-tokens x threw out of
+            // run() after loading it, with a stack trace and exit status 1
+            seed = a.getLong("seed", System.nanoTime());
+            float temperature = a.getFloat("temperature", 0f);
+            given = !samplingGiven ? null
+                    : a.has("llama2c-sampler") ? SamplingParams.llama2c(temperature, a.getFloat("top-p", 0.9f), seed)
+                    : new SamplingParams(temperature, a.getInt("top-k", 0), a.getFloat("top-p", 1f), a.getFloat("min-p", 0f),
+                            a.getFloat("repetition-penalty", 1f), 0f, 0f, seed, SamplingParams.Kind.DEFAULT);
+            if (a.getInt("max-tokens", 0) < 0) {
+                throw new IllegalArgumentException("--max-tokens must be >= 0, got " + a.get("max-tokens"));
+            }
+            if (a.has("stop") && a.get("stop").isEmpty()) {
+                throw new IllegalArgumentException("--stop must not be empty");
             }
         } catch (IllegalArgumentException e) {
             err.println("generate: " + e.getMessage());
@@ -72,18 +92,9 @@ public final class GenerateCommand {
         if (a.has("tokenizer")) {
             o = o.withTokenizer(Path.of(a.get("tokenizer")));
         }
-        float temperature = a.getFloat("temperature", 0f);
-        long seed = a.getLong("seed", System.nanoTime());
         List<String> stops = a.has("stop") ? List.of(a.get("stop")) : List.of();
         try (Engine engine = Engine.open(Path.of(a.get("model")), o)) {
-            // without sampling options, the model author's defaults (a Hugging Face directory's
-            // generation_config.json; greedy otherwise)
-            boolean samplingGiven = a.has("temperature") || a.has("top-p") || a.has("top-k") || a.has("min-p")
-                    || a.has("repetition-penalty") || a.has("llama2c-sampler");
-            SamplingParams sp = !samplingGiven ? engine.generationConfig().sampling(seed)
-                    : a.has("llama2c-sampler") ? SamplingParams.llama2c(temperature, a.getFloat("top-p", 0.9f), seed)
-                    : new SamplingParams(temperature, a.getInt("top-k", 0), a.getFloat("top-p", 1f), a.getFloat("min-p", 0f),
-                            a.getFloat("repetition-penalty", 1f), 0f, 0f, seed, SamplingParams.Kind.DEFAULT);
+            SamplingParams sp = given != null ? given : engine.generationConfig().sampling(seed);
             int maxTokens = a.getInt("max-tokens", engine.generationConfig().maxNewTokens() > 0
                     ? engine.generationConfig().maxNewTokens() : 256);
             if (a.has("prompt")) {

@@ -41,6 +41,10 @@ public final class LogitsCommand {
             if (a.has("threads")) {
                 o = o.withThreads(a.getInt("threads", 1));
             }
+            if (a.getInt("top", 50) < 0) {
+                // a negative --top printed "top": [] and exit 0
+                throw new IllegalArgumentException("--top must be >= 0, got " + a.get("top"));
+            }
         } catch (IllegalArgumentException e) {
             err.println("logits: " + e.getMessage());
             return 2;

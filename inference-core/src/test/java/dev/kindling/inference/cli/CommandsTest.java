@@ -49,6 +49,31 @@ class CommandsTest {
     }
 
     @Test
+    void badOptionValuesAreOneUsageLineBeforeTheModelLoads() throws Exception {
+        String model = SharedData.require("llama2c/stories260K.gguf").toString();
+        String[][] generate = {{"--temperature", "-1", "temperature"}, {"--temperature", "hot", "--temperature"},
+                {"--top-p", "0", "top-p"}, {"--top-p", "1.5", "top-p"}, {"--top-k", "-3", "top-k"}, {"--min-p", "2", "min-p"},
+                {"--repetition-penalty", "0", "repetition penalty"}, {"--max-tokens", "-2", "--max-tokens"},
+                {"--max-tokens", "ten", "--max-tokens"}, {"--seed", "x", "--seed"}, {"--stop", "", "--stop"}};
+        for (String[] c : generate) {
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int rc = GenerateCommand.run(new String[] {"--model", model, "--prompt", "Once", c[0], c[1]}, System.out,
+                    new PrintStream(err, true, StandardCharsets.UTF_8));
+            String line = err.toString(StandardCharsets.UTF_8);
+            assertEquals(2, rc, c[0] + " " + c[1] + ": " + line);
+            assertTrue(line.startsWith("generate: ") && line.contains(c[2]) && line.strip().lines().count() == 1, line);
+        }
+        for (String top : new String[] {"-1", "many"}) {
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int rc = LogitsCommand.run(new String[] {"--model", model, "--prompt", "Once", "--top", top}, System.out,
+                    new PrintStream(err, true, StandardCharsets.UTF_8));
+            String line = err.toString(StandardCharsets.UTF_8);
+            assertEquals(2, rc, top + ": " + line);
+            assertTrue(line.startsWith("logits: --top") && line.strip().lines().count() == 1, line);
+        }
+    }
+
+    @Test
     void logitsPrintsTokensAndTheFullLastRow() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int rc = LogitsCommand.run(new String[] {"--model", SharedData.require("llama2c/stories260K.gguf").toString(),
