@@ -3,6 +3,7 @@ package dev.kindling.inference.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kindling.formats.ModelFormatException;
 import dev.kindling.inference.Completion;
 import dev.kindling.inference.Engine;
 import dev.kindling.inference.EngineOptions;
@@ -18,6 +19,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletionException;
 
 /**
  * {@code kindling generate}:
@@ -93,13 +95,46 @@ public final class GenerateCommand {
             o = o.withTokenizer(Path.of(a.get("tokenizer")));
         }
         List<String> stops = a.has("stop") ? List.of(a.get("stop")) : List.of();
-        try (Engine engine = Engine.open(Path.of(a.get("model")), o)) {
+        // the input is read and the output opened before anything is generated: a missing input or an output
+        // that cannot be written threw out of run() with a stack trace, the latter only after every row was generated
+        List<Row> rows = null;
+        if (a.has("input")) {
+            if (!Files.isRegularFile(Path.of(a.get("input")))) {
+                err.println("generate: no such input file " + a.get("input"));
+                return 2;
+            }
+            rows = readRows(Path.of(a.get("input")), err);
+            if (rows == null) {
+                return 1;
+            }
+        }
+        Engine opened;
+        try {
+            opened = Engine.open(Path.of(a.get("model")), o);
+        } catch (ModelFormatException e) {
+            err.println("generate: " + e.getMessage());
+            return 1;
+        }
+        try (Engine engine = opened) {
             SamplingParams sp = given != null ? given : engine.generationConfig().sampling(seed);
             int maxTokens = a.getInt("max-tokens", engine.generationConfig().maxNewTokens() > 0
                     ? engine.generationConfig().maxNewTokens() : 256);
-            if (a.has("prompt")) {
-                GenerationRequest r = GenerationRequest.of(a.get("prompt")).withSampling(sp).withMaxTokens(maxTokens)
-                        .withStopStrings(stops);
+            if (rows != null) {
+                Path output = Path.of(a.get("output"));
+                BufferedWriter w;
+                try {
+                    w = Files.newBufferedWriter(output, StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    err.println("generate: cannot write " + output + ": " + e);
+                    return 1;
+                }
+                try (w) {
+                    return rows(engine, rows, sp, maxTokens, stops, w, err);
+                }
+            }
+            GenerationRequest r = GenerationRequest.of(a.get("prompt")).withSampling(sp).withMaxTokens(maxTokens)
+                    .withStopStrings(stops);
+            try {
                 if (stops.isEmpty()) {
                     engine.submit(r, (i, token, text, lp) -> {
                         out.print(text);
@@ -108,59 +143,75 @@ public final class GenerateCommand {
                 } else {
                     out.print(engine.generate(r).text()); // cut before the stop string
                 }
-                out.println();
-                return 0;
+            } catch (RuntimeException e) {
+                // the request's own failure (a prompt longer than the context, non-finite logits): one line
+                Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                err.println("generate: " + cause.getMessage());
+                return 1;
             }
-            return rows(engine, a, sp, maxTokens, stops, err);
+            out.println();
+            return 0;
         }
     }
 
-    private static int rows(Engine engine, CliArgs a, SamplingParams sp, int maxTokens, List<String> stops,
-            PrintStream err) throws IOException {
+    /** A non-blank input line and its number (for messages). */
+    private record Row(int line, JsonNode json) {
+    }
+
+    /** The input's rows, or null after printing why they cannot be read. */
+    private static List<Row> readRows(Path input, PrintStream err) {
         ObjectMapper json = new ObjectMapper();
-        List<JsonNode> rows = new ArrayList<>();
-        try (BufferedReader in = Files.newBufferedReader(Path.of(a.get("input")), StandardCharsets.UTF_8)) {
+        List<Row> rows = new ArrayList<>();
+        try (BufferedReader in = Files.newBufferedReader(input, StandardCharsets.UTF_8)) {
             String line;
             int n = 0;
             while ((line = in.readLine()) != null) {
                 n++;
                 if (!line.isBlank()) {
                     try {
-                        rows.add(json.readTree(line));
+                        rows.add(new Row(n, json.readTree(line)));
                     } catch (IOException e) {
-                        err.println("generate: " + a.get("input") + " line " + n + " is not JSON: " + e.getMessage());
-                        return 1;
+                        err.println("generate: " + input + " line " + n + " is not JSON: " + e.getMessage());
+                        return null;
                     }
                 }
             }
+        } catch (IOException e) {
+            err.println("generate: cannot read " + input + ": " + e);
+            return null;
         }
+        return rows;
+    }
+
+    private static int rows(Engine engine, List<Row> rows, SamplingParams sp, int maxTokens, List<String> stops,
+            BufferedWriter w, PrintStream err) throws IOException {
+        ObjectMapper json = new ObjectMapper();
         List<java.util.concurrent.CompletableFuture<Completion>> futures = new ArrayList<>();
-        for (JsonNode row : rows) {
-            JsonNode p = row.get("prompt");
+        for (Row row : rows) {
+            JsonNode p = row.json().get("prompt");
             futures.add(p == null || !p.isTextual()
-                    ? java.util.concurrent.CompletableFuture.failedFuture(new IllegalArgumentException("row has no string field prompt"))
+                    ? java.util.concurrent.CompletableFuture.failedFuture(new IllegalArgumentException("line " + row.line()
+                            + " has no string field prompt"))
                     : engine.submit(GenerationRequest.of(p.asText()).withSampling(sp).withMaxTokens(maxTokens)
                             .withStopStrings(stops), null));
         }
         int failed = 0;
-        try (BufferedWriter w = Files.newBufferedWriter(Path.of(a.get("output")), StandardCharsets.UTF_8)) {
-            for (int i = 0; i < rows.size(); i++) {
-                ObjectNode o = json.createObjectNode();
-                o.set("id", rows.get(i).get("id"));
-                o.set("prompt", rows.get(i).get("prompt"));
-                try {
-                    Completion c = futures.get(i).join();
-                    o.put("completion", c.text());
-                    o.put("n_tokens", c.tokens().length);
-                    o.put("finish_reason", c.finishReason().label());
-                } catch (RuntimeException e) {
-                    Throwable cause = e.getCause() != null ? e.getCause() : e;
-                    o.put("error", cause.getMessage());
-                    failed++;
-                }
-                w.write(json.writeValueAsString(o));
-                w.newLine();
+        for (int i = 0; i < rows.size(); i++) {
+            ObjectNode o = json.createObjectNode();
+            o.set("id", rows.get(i).json().get("id"));
+            o.set("prompt", rows.get(i).json().get("prompt"));
+            try {
+                Completion c = futures.get(i).join();
+                o.put("completion", c.text());
+                o.put("n_tokens", c.tokens().length);
+                o.put("finish_reason", c.finishReason().label());
+            } catch (RuntimeException e) {
+                Throwable cause = e.getCause() != null ? e.getCause() : e;
+                o.put("error", cause.getMessage());
+                failed++;
             }
+            w.write(json.writeValueAsString(o));
+            w.newLine();
         }
         if (failed > 0) {
             err.println("generate: " + failed + " of " + rows.size() + " rows failed (see their error field)");

@@ -74,6 +74,38 @@ class CommandsTest {
     }
 
     @Test
+    void filesAndRequestsThatFailAreOneLine(@TempDir Path dir) throws Exception {
+        String model = SharedData.require("llama2c/stories260K.gguf").toString();
+        Path in = Files.write(dir.resolve("in.jsonl"), List.of("{\"id\":1,\"prompt\":\"Once\"}", "", "{\"id\":[2],\"text\":\"x\"}"));
+        Object[][] cases = {
+                {new String[] {"--input", in.toString(), "--output", dir.resolve("no/such/dir/out.jsonl").toString()}, 1, "no/such/dir/out.jsonl"},
+                {new String[] {"--input", in.toString(), "--output", dir.toString()}, 1, dir.toString()},
+                {new String[] {"--input", dir.resolve("missing.jsonl").toString(), "--output", dir.resolve("o.jsonl").toString()}, 2, "missing.jsonl"},
+                {new String[] {"--prompt", "Once upon a time ".repeat(600)}, 1, "context holds 2048"},
+        };
+        for (Object[] c : cases) {
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            List<String> args = new java.util.ArrayList<>(List.of("--model", model, "--max-tokens", "4"));
+            args.addAll(List.of((String[]) c[0]));
+            int rc = GenerateCommand.run(args.toArray(new String[0]), System.out, new PrintStream(err, true, StandardCharsets.UTF_8));
+            String line = err.toString(StandardCharsets.UTF_8);
+            assertEquals(c[1], rc, line);
+            assertTrue(line.startsWith("generate: ") && line.contains((String) c[2]) && line.strip().lines().count() == 1, line);
+        }
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertEquals(1, GenerateCommand.run(new String[] {"--model", dir.resolve("nope.gguf").toString(), "--prompt", "x"}, System.out,
+                new PrintStream(err, true, StandardCharsets.UTF_8)));
+        assertTrue(err.toString(StandardCharsets.UTF_8).strip().lines().count() == 1, err.toString(StandardCharsets.UTF_8));
+        // a row without a string prompt names its line (3: blank lines count) and keeps its id as given
+        Path out = dir.resolve("out.jsonl");
+        assertEquals(0, GenerateCommand.run(new String[] {"--model", model, "--max-tokens", "4", "--input", in.toString(), "--output",
+                out.toString()}, System.out, new PrintStream(new ByteArrayOutputStream())));
+        JsonNode bad = new ObjectMapper().readTree(Files.readAllLines(out).get(1));
+        assertTrue(bad.get("error").asText().contains("line 3"), bad.toString());
+        assertEquals("[2]", bad.get("id").toString());
+    }
+
+    @Test
     void logitsPrintsTokensAndTheFullLastRow() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int rc = LogitsCommand.run(new String[] {"--model", SharedData.require("llama2c/stories260K.gguf").toString(),
