@@ -3,6 +3,7 @@ package dev.kindling.inference.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kindling.formats.ModelFormatException;
 import dev.kindling.inference.Engine;
 import dev.kindling.inference.EngineOptions;
 import dev.kindling.tokenizer.Tokenizer;
@@ -52,16 +53,29 @@ public final class LogitsCommand {
         if (a.has("tokenizer")) {
             o = o.withTokenizer(Path.of(a.get("tokenizer")));
         }
-        try (Engine e = Engine.open(Path.of(a.get("model")), o)) {
+        Engine opened;
+        try {
+            opened = Engine.open(Path.of(a.get("model")), o);
+        } catch (ModelFormatException ex) {
+            err.println("logits: " + ex.getMessage());
+            return 1;
+        }
+        try (Engine e = opened) {
             int[] tokens;
+            float[] logits;
             try {
                 tokens = a.has("tokens") ? java.util.Arrays.stream(a.get("tokens").split(",")).map(String::trim)
                         .mapToInt(Integer::parseInt).toArray() : e.encode(a.get("prompt"));
+                logits = e.logits(tokens);
             } catch (NumberFormatException ex) {
                 err.println("logits: --tokens must be comma-separated ids: " + ex.getMessage());
                 return 2;
+            } catch (IllegalArgumentException | IllegalStateException ex) {
+                // ids outside the vocabulary, an empty or too long sequence, no tokenizer for --prompt: these threw
+                // out of run() with a stack trace
+                err.println("logits: " + ex.getMessage());
+                return 2;
             }
-            float[] logits = e.logits(tokens);
             int nonFinite = 0;
             for (float v : logits) {
                 nonFinite += Float.isFinite(v) ? 0 : 1;

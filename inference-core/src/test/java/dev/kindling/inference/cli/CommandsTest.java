@@ -106,6 +106,23 @@ class CommandsTest {
     }
 
     @Test
+    void logitsOfTokensTheModelCannotTakeIsOneLine(@TempDir Path dir) throws Exception {
+        String model = SharedData.require("llama2c/stories260K.gguf").toString();
+        String[][] cases = {{"--tokens", "1,99999", "99999"}, {"--tokens", "1,-4", "-4"}, {"--prompt", "Once upon a time ".repeat(600), "2048"}};
+        for (String[] c : cases) {
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int rc = LogitsCommand.run(new String[] {"--model", model, c[0], c[1]}, System.out, new PrintStream(err, true, StandardCharsets.UTF_8));
+            String line = err.toString(StandardCharsets.UTF_8);
+            assertEquals(2, rc, line);
+            assertTrue(line.startsWith("logits: ") && line.contains(c[2]) && line.strip().lines().count() == 1, line);
+        }
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertEquals(1, LogitsCommand.run(new String[] {"--model", dir.resolve("nope.gguf").toString(), "--prompt", "x"}, System.out,
+                new PrintStream(err, true, StandardCharsets.UTF_8)));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("nope.gguf"), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void logitsPrintsTokensAndTheFullLastRow() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int rc = LogitsCommand.run(new String[] {"--model", SharedData.require("llama2c/stories260K.gguf").toString(),
