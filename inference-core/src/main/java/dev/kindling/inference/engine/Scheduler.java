@@ -123,6 +123,11 @@ public final class Scheduler implements AutoCloseable {
             return f;
         }
         incoming.add(s);
+        if (closed && incoming.remove(s)) {
+            // close() came between the check above and the add, and the step thread may have drained the queue for the
+            // last time already: nobody else would complete this future (its caller would wait forever)
+            f.completeExceptionally(new IllegalStateException("engine is closed"));
+        }
         return f;
     }
 

@@ -17,14 +17,28 @@ public final class LogProbs {
         return max + Math.log(s);
     }
 
-    /** The chosen token's log-probability and the {@code topN} most likely alternatives. */
+    /** Above this many alternatives they are found by sorting the whole row instead of by insertion. */
+    static final int INSERTION_MAX = 64;
+
+    /**
+     * The chosen token's log-probability and the {@code topN} most likely alternatives (most likely first, lower id
+     * first among ties).
+     */
     public static TokenLogprob of(float[] logits, int off, int n, int chosen, int topN) {
         double lse = logSumExp(logits, off, n);
         int k = Math.min(Math.max(topN, 0), n);
-        int[] ids = new int[k];
+        int[] ids = k <= INSERTION_MAX ? topByInsertion(logits, off, n, k) : topBySorting(logits, off, n, k);
         float[] lps = new float[k];
+        for (int i = 0; i < k; i++) {
+            lps[i] = (float) (logits[off + ids[i]] - lse);
+        }
+        return new TokenLogprob(chosen, (float) (logits[off + chosen] - lse), ids, lps);
+    }
+
+    /** Insertion into a small sorted array: n x k steps, the fastest for the usual few alternatives. */
+    static int[] topByInsertion(float[] logits, int off, int n, int k) {
+        int[] ids = new int[k];
         int filled = 0;
-        // insertion into a small sorted array: topN is small (<= 20 in practice)
         for (int i = 0; i < n && k > 0; i++) {
             float v = logits[off + i];
             if (filled < k || v > logits[off + ids[filled - 1]]) {
@@ -39,9 +53,25 @@ public final class LogProbs {
                 }
             }
         }
-        for (int i = 0; i < k; i++) {
-            lps[i] = (float) (logits[off + ids[i]] - lse);
+        return ids;
+    }
+
+    /**
+     * One sort of the row, for many alternatives: insertion would take n x k steps (10^9 per token for the whole of a
+     * 32K vocabulary). Keys order by value descending (the float's bits made order-preserving as an int), then id.
+     */
+    static int[] topBySorting(float[] logits, int off, int n, int k) {
+        long[] keys = new long[n];
+        for (int i = 0; i < n; i++) {
+            int bits = Float.floatToRawIntBits(logits[off + i] + 0.0f); // -0.0 ties with 0.0, as in the insertion
+            int ordered = bits ^ ((bits >> 31) & 0x7FFFFFFF);
+            keys[i] = ((long) ~ordered << 32) | i;
         }
-        return new TokenLogprob(chosen, (float) (logits[off + chosen] - lse), ids, lps);
+        java.util.Arrays.sort(keys);
+        int[] ids = new int[k];
+        for (int i = 0; i < k; i++) {
+            ids[i] = (int) keys[i];
+        }
+        return ids;
     }
 }
