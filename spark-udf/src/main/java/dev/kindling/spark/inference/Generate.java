@@ -180,7 +180,10 @@ public final class Generate extends EngineStage<Generate> {
     @Override
     public StructType transformSchema(StructType schema) {
         if (usesMessages()) {
-            requireColumn(schema, getOrDefault(messagesCol), Prompts.MESSAGES);
+            String m = getOrDefault(messagesCol);
+            if (!Arrays.asList(schema.fieldNames()).contains(m) || !Prompts.isMessages(schema.apply(m).dataType())) {
+                requireColumn(schema, m, Prompts.MESSAGES); // names the missing column or its type
+            }
         } else {
             requireColumn(schema, getOrDefault(promptCol), DataTypes.StringType);
         }

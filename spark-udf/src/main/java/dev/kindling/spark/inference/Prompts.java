@@ -33,6 +33,21 @@ public final class Prompts implements Serializable {
     public static final DataType MESSAGES = DataTypes.createArrayType(new StructType()
             .add("role", DataTypes.StringType, true).add("content", DataTypes.StringType, true), true);
 
+    /**
+     * True for an array of structs with string {@code role} and {@code content} fields, in any order and with any other
+     * fields ({@link #messages} reads them by name): chat data read from JSON has its fields sorted
+     * ({@code struct<content, role>}) and may carry more keys ({@code name}), which the chat template sees as a Hugging Face
+     * message dict's.
+     */
+    public static boolean isMessages(DataType type) {
+        if (!(type instanceof org.apache.spark.sql.types.ArrayType a) || !(a.elementType() instanceof StructType s)) {
+            return false;
+        }
+        List<String> names = List.of(s.fieldNames());
+        return names.contains("role") && names.contains("content") && s.apply("role").dataType().equals(DataTypes.StringType)
+                && s.apply("content").dataType().equals(DataTypes.StringType);
+    }
+
     /** Whether a text prompt goes through the chat template. */
     public enum Chat {
         /** The text as it is. */

@@ -239,6 +239,41 @@ class GenerateSparkTest {
         assertNotNull(messageType);
     }
 
+    /**
+     * Chat data read from JSON Lines (spark.read().json sorts a struct's fields: struct<content, role>, and keeps extra
+     * keys such as "name") is a messages column like any other; it was refused for its field order.
+     */
+    @Test
+    void messagesReadFromJsonInAnyFieldOrderGoThroughTheChatTemplate() throws Exception {
+        SparkSession spark = TestSpark.session();
+        Path chatModel = Stories.withChatTemplate(tmp);
+        List<String> prompts = Stories.prompts(3);
+        List<String> lines = new ArrayList<>();
+        List<Row> typed = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) {
+            lines.add("{\"id\":\"m" + i + "\",\"messages\":[{\"role\":\"user\",\"name\":\"u\",\"content\":\"" + prompts.get(i) + "\"}]}");
+            typed.add(RowFactory.create("m" + i, List.of(RowFactory.create("user", prompts.get(i))).toArray()));
+        }
+        Path json = tmp.resolve("chat-messages.jsonl");
+        java.nio.file.Files.write(json, lines);
+        Dataset<Row> fromJson = spark.read().json(json.toString());
+        assertEquals("array<struct<content:string,name:string,role:string>>",
+                fromJson.schema().apply("messages").dataType().simpleString());
+        Generate g = new Generate().setModel(chatModel.toString()).setThreads(2).setMessagesCol("messages").setMaxTokens(8);
+        Map<String, Row> got = byId(g.transform(fromJson), "generation");
+        Map<String, Row> want = byId(g.transform(spark.createDataFrame(typed,
+                new StructType().add("id", DataTypes.StringType).add("messages", Prompts.MESSAGES))), "generation");
+        assertEquals(want.size(), got.size());
+        for (Map.Entry<String, Row> e : want.entrySet()) {
+            assertNotNull(e.getValue().getString(0));
+            assertEquals(e.getValue().getString(0), got.get(e.getKey()).getString(0), e.getKey());
+        }
+        // a struct without a string role is still refused, naming the column and the expected type
+        Dataset<Row> noRole = spark.sql("SELECT array(named_struct('content', 'hi', 'role', 1)) AS messages");
+        KindlingException bad = assertThrows(KindlingException.class, () -> g.transformSchema(noRole.schema()));
+        assertTrue(bad.getMessage().contains("column 'messages' is array<struct<content:string,role:int>>"), bad.getMessage());
+    }
+
     static String findMessage(Throwable t) {
         for (; t != null; t = t.getCause()) {
             if (t instanceof KindlingException) {
