@@ -154,6 +154,10 @@ public final class Generate extends EngineStage<Generate> {
             if (stops[i] == null) {
                 throw new IllegalArgumentException("generate: stop string " + i + " is null");
             }
+            if (stops[i].isEmpty()) {
+                // refused here, as the other sampling settings are, rather than failing every row with the same error
+                throw KindlingException.usage("generate: stop string " + i + " is empty");
+            }
         }
         set(stop, stops);
         return this;

@@ -133,6 +133,10 @@ public final class InferenceFunctions {
             s = s.withSeed(java.util.concurrent.ThreadLocalRandom.current().nextLong());
         }
         int maxTokens = (int) wholeNumber(o, "max_tokens", "256", Integer.MAX_VALUE);
+        if ("".equals(o.get("stop"))) {
+            // a usage error like the other options', not a failure of every row
+            throw KindlingException.usage("generation option stop must not be empty");
+        }
         List<String> stop = o.containsKey("stop") ? List.of(o.get("stop")) : List.of();
         Engine engine = ExecutorEngines.get(EngineSpec.of(model), hadoop);
         try {

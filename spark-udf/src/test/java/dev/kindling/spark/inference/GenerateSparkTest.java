@@ -296,6 +296,10 @@ class GenerateSparkTest {
         assertThrows(KindlingException.class, () -> generate().setTopP(0).transform(in));
         assertThrows(KindlingException.class, () -> generate().setN(0).transform(in));
         assertThrows(KindlingException.class, () -> generate().setOutputCol("prompt").transform(in));
+        // an empty stop string failed every row with the same error (and `--stop ""` exited 1 after Spark ran)
+        KindlingException stop = assertThrows(KindlingException.class, () -> generate().setStop("\n", ""));
+        assertEquals("generate: stop string 1 is empty", stop.getMessage());
+        assertEquals(KindlingException.USAGE, stop.exitCode());
     }
 
     // ---------------------------------------------------------------- a task killed mid-partition
