@@ -17,7 +17,6 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.api.java.UDF2;
 import org.apache.spark.sql.api.java.UDF3;
 import org.apache.spark.sql.api.java.UDF4;
-import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import scala.collection.Seq;
@@ -77,11 +76,10 @@ public final class InferenceFunctions {
         SqlUdfs.register(spark, "kindling_chat", (UDF3<Seq<Row>, String, scala.collection.Map<?, ?>, Row>)
                 (messages, model, options) -> messages == null || model == null ? null
                         : generation(hadoop, model, engine -> chatPrompt(engine, messages, options), options, true), GENERATION);
-        UserDefinedFunction sample = org.apache.spark.sql.functions.udf(
+        SqlUdfs.registerNondeterministic(spark, "kindling_sample",
                 (UDF3<String, String, scala.collection.Map<?, ?>, Row>) (prompt, model, options) -> prompt == null
                         || model == null ? null : generation(hadoop, model, m -> new Prompts.Prompt(prompt, null), options, false),
-                GENERATION).asNondeterministic();
-        spark.udf().register("kindling_sample", sample);
+                GENERATION);
         SqlUdfs.register(spark, "kindling_score", (UDF2<String, String, Row>) (text, model) -> {
             if (text == null || model == null) {
                 return null;

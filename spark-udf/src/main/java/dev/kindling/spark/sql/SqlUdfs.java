@@ -44,15 +44,24 @@ public final class SqlUdfs {
         }, returnType);
     }
 
-    @SuppressWarnings("unchecked")
     public static <A, B, C, R> void register(SparkSession spark, String name, UDF3<A, B, C, R> f, DataType returnType) {
-        spark.udf().register(name, (UDF3<Object, Object, Object, R>) (a, b, c) -> {
+        spark.udf().register(name, checked(name, f), returnType);
+    }
+
+    /** As {@link #register(SparkSession, String, UDF3, DataType)}, for a function Spark must treat as nondeterministic. */
+    public static <A, B, C, R> void registerNondeterministic(SparkSession spark, String name, UDF3<A, B, C, R> f, DataType returnType) {
+        spark.udf().register(name, org.apache.spark.sql.functions.udf(checked(name, f), returnType).asNondeterministic());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <A, B, C, R> UDF3<Object, Object, Object, R> checked(String name, UDF3<A, B, C, R> f) {
+        return (a, b, c) -> {
             try {
                 return f.call((A) a, (B) b, (C) c);
             } catch (ClassCastException e) {
                 throw wrongType(name, e);
             }
-        }, returnType);
+        };
     }
 
     @SuppressWarnings("unchecked")

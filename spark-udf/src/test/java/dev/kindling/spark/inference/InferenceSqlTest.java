@@ -89,6 +89,16 @@ class InferenceSqlTest {
                 + "WHERE id = '1'").first().getStruct(0).getString(0));
         assertTrue(!spark.sql("SELECT kindling_sample('a', '" + m + "', map())").queryExecution().analyzed().deterministic(),
                 "kindling_sample is registered as nondeterministic");
+        // a wrong argument type names the function, as for the other kindling_* functions (was a bare ClassCastException)
+        for (String f : new String[] {"kindling_sample", "kindling_generate_ex"}) {
+            Exception wrong = assertThrows(Exception.class, () -> spark.sql("SELECT " + f + "(42, '" + m + "', map('seed', '1'))")
+                    .collectAsList());
+            String chain = "";
+            for (Throwable t = wrong; t != null; t = t.getCause()) {
+                chain += t.getMessage() + "\n";
+            }
+            assertTrue(chain.contains(f + ": an argument has the wrong SQL type"), chain);
+        }
         assertTrue(spark.sql("SELECT kindling_generate('a', '" + m + "')").queryExecution().analyzed().deterministic());
         Path rubric = tmp.resolve("rubric.txt");
         java.nio.file.Files.writeString(rubric, "Rate it from 1 to 5.\nQ: {instruction}\nA: {response}\n");
