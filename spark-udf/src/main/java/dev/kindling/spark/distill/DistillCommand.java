@@ -80,8 +80,8 @@ public final class DistillCommand implements Runnable {
         protected int run(JobRun run) {
             WriteOptions out = run.checkOutput(pipeline);
             Generate g = teacherStage();
-            InferenceProgress progress = InferenceProgress.attach(run, g::metrics);
             Sft sft = new Sft(g, teacher.modelName()).setSystemPrompt(teacher.system).setDropTruncated(dropTruncated);
+            InferenceProgress progress = InferenceProgress.attach(run, sft::teacherMetrics);
             run.runPipeline(run.readInput(), List.of(sft), out, pipeline);
             run.out().println(progress.summary("teacher"));
             return 0;
@@ -137,8 +137,8 @@ public final class DistillCommand implements Runnable {
                     .setRubric(rubric).setMethod(judgeMethod).setMaxTokens(judgeMaxTokens);
             j.loadRubric();
             j.getMethod();
-            InferenceProgress progress = InferenceProgress.attach(run, g::metrics);
             Dpo dpo = new Dpo(g, j, teacher.modelName()).setSystemPrompt(teacher.system);
+            InferenceProgress progress = InferenceProgress.attach(run, dpo::teacherMetrics);
             run.runPipeline(run.readInput(), List.of(dpo), out, pipeline);
             run.out().println(progress.summary("teacher"));
             return 0;

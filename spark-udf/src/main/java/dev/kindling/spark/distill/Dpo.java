@@ -6,12 +6,14 @@ import static org.apache.spark.sql.functions.when;
 
 import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.inference.Generate;
+import dev.kindling.spark.inference.InferenceMetrics;
 import dev.kindling.spark.inference.InferenceStage;
 import dev.kindling.spark.inference.Judge;
 import dev.kindling.spark.io.Columns;
 import dev.kindling.spark.stage.PipelineStage;
 import dev.kindling.spark.stage.StageContext;
 import java.util.List;
+import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -57,6 +59,7 @@ public final class Dpo implements PipelineStage {
     private final String modelName;
     private String promptColumn;
     private String systemPrompt;
+    private Generate used;
 
     /**
      * @param teacher the teacher's sampling (set {@code n} >= 2 and a temperature)
@@ -83,17 +86,26 @@ public final class Dpo implements PipelineStage {
         return "dpo";
     }
 
+    /** The counters of the teacher's last run (null before one). */
+    public InferenceMetrics teacherMetrics() {
+        return used == null ? null : used.metrics();
+    }
+
     @Override
     public Dataset<Row> apply(Dataset<Row> docs, StageContext context) {
         if (teacher.getN() < 2) {
             throw KindlingException.usage("dpo: sample at least 2 answers per prompt (got " + teacher.getN() + ")");
         }
         String prompt = promptColumn != null ? promptColumn : context.textColumn();
-        teacher.setPromptCol(prompt).setSystemPrompt(systemPrompt).setOutputCol("_samples");
-        Dataset<Row> sampled = new InferenceStage("generate", teacher).apply(docs, context)
+        // copies: the caller's teacher and judge keep their columns, and the teacher's system prompt is the
+        // conversations' unless one is set here
+        String system = systemPrompt != null ? systemPrompt : teacher.getOrDefault(teacher.systemPrompt());
+        used = ((Generate) teacher.copy(ParamMap.empty())).setPromptCol(prompt).setSystemPrompt(system).setOutputCol("_samples");
+        Dataset<Row> sampled = new InferenceStage("generate", used).apply(docs, context)
                 .withColumn("_candidates", col("_samples.text"));
-        judge.setInstructionCol(prompt).setResponseCol("_candidates").setOutputCol("_judgments");
-        Dataset<Row> judged = new InferenceStage("judge", judge).apply(sampled, context);
+        Judge rater = ((Judge) judge.copy(ParamMap.empty())).setInstructionCol(prompt).setResponseCol("_candidates")
+                .setOutputCol("_judgments");
+        Dataset<Row> judged = new InferenceStage("judge", rater).apply(sampled, context);
         int min = judge.loadRubric().minRating();
         UserDefinedFunction pick = org.apache.spark.sql.functions.udf(
                 (UDF2<Seq<String>, Seq<Row>, Row>) (c, j) -> pick(c, j, min), PAIR);
@@ -105,8 +117,8 @@ public final class Dpo implements PipelineStage {
                         functionsConcat(lit("dpo:"), pair.getField("outcome"))));
         Column ok = pair.getField("outcome").equalTo("ok");
         return Distill.select(paired, List.of(Distill.promptId(col(prompt)).as("prompt_id"), col(prompt).as("prompt"),
-                when(ok, Distill.conversation(systemPrompt, col(prompt), pair.getField("chosen"))).as("chosen"),
-                when(ok, Distill.conversation(systemPrompt, col(prompt), pair.getField("rejected"))).as("rejected"),
+                when(ok, Distill.conversation(system, col(prompt), pair.getField("chosen"))).as("chosen"),
+                when(ok, Distill.conversation(system, col(prompt), pair.getField("rejected"))).as("rejected"),
                 when(ok, pair.getField("chosen_rating")).as("chosen_rating"),
                 when(ok, pair.getField("rejected_rating")).as("rejected_rating"),
                 lit(modelName).as("model")));

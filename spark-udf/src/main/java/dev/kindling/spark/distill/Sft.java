@@ -6,10 +6,12 @@ import static org.apache.spark.sql.functions.when;
 
 import dev.kindling.spark.io.Columns;
 import dev.kindling.spark.inference.Generate;
+import dev.kindling.spark.inference.InferenceMetrics;
 import dev.kindling.spark.inference.InferenceStage;
 import dev.kindling.spark.stage.PipelineStage;
 import dev.kindling.spark.stage.StageContext;
 import java.util.List;
+import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -42,6 +44,7 @@ public final class Sft implements PipelineStage {
     private String promptColumn;
     private String systemPrompt;
     private boolean dropTruncated;
+    private Generate used;
 
     /** @param teacher the teacher's generation settings (model, sampling, chat mode) */
     public Sft(Generate teacher, String modelName) {
@@ -69,11 +72,18 @@ public final class Sft implements PipelineStage {
         return "sft";
     }
 
+    /** The counters of the teacher's last run (null before one). */
+    public InferenceMetrics teacherMetrics() {
+        return used == null ? null : used.metrics();
+    }
+
     @Override
     public Dataset<Row> apply(Dataset<Row> docs, StageContext context) {
         String prompt = promptColumn != null ? promptColumn : context.textColumn();
-        teacher.setPromptCol(prompt).setSystemPrompt(systemPrompt).setOutputCol("_answer").setN(1);
-        Dataset<Row> answered = new InferenceStage("generate", teacher).apply(docs, context);
+        // a copy: the caller's teacher keeps its columns, and its system prompt is the conversation's unless one is set here
+        String system = systemPrompt != null ? systemPrompt : teacher.getOrDefault(teacher.systemPrompt());
+        used = ((Generate) teacher.copy(ParamMap.empty())).setPromptCol(prompt).setSystemPrompt(system).setOutputCol("_answer").setN(1);
+        Dataset<Row> answered = new InferenceStage("generate", used).apply(docs, context);
         Column answer = col("_answer");
         Column reason = col(Columns.REASON);
         if (dropTruncated) {
@@ -81,7 +91,7 @@ public final class Sft implements PipelineStage {
         }
         answered = answered.withColumn(Columns.REASON, reason);
         return Distill.select(answered, List.of(Distill.promptId(col(prompt)).as("prompt_id"), col(prompt).as("prompt"),
-                when(answer.isNotNull(), Distill.conversation(systemPrompt, col(prompt), answer.getField("text"))).as("messages"),
+                when(answer.isNotNull(), Distill.conversation(system, col(prompt), answer.getField("text"))).as("messages"),
                 lit(modelName).as("model")));
     }
 

@@ -239,6 +239,34 @@ class DistillTest {
         assertEquals(2, sft.filter("error IS NULL AND reason IS NULL AND size(messages) = 2").count());
     }
 
+    /**
+     * Sft and Dpo leave the stages they are given as they were (they set the teacher's output column, prompt column and n,
+     * and the judge's columns, on the caller's objects: a later teacher.transform wrote "_answer"), and a system prompt
+     * set on the teacher is the conversation's (Sft replaced it with none).
+     */
+    @Test
+    void sftAndDpoLeaveTheirTeacherAndJudgeAsTheyWere() {
+        SparkSession spark = TestSpark.session();
+        Dataset<Row> prompts = spark.createDataset(List.of("Once upon a time"), org.apache.spark.sql.Encoders.STRING()).toDF("prompt");
+        dev.kindling.spark.inference.Generate g = new dev.kindling.spark.inference.Generate().setModel(model().toString())
+                .setThreads(2).setMaxTokens(4).setSystemPrompt("Tell a story.");
+        Row sft = new Sft(g, "stories260K").transform(prompts).first();
+        List<Row> messages = sft.getList(sft.fieldIndex("messages"));
+        assertEquals(List.of("system", "user", "assistant"), List.of(messages.get(0).getString(0), messages.get(1).getString(0),
+                messages.get(2).getString(0)));
+        assertEquals("Tell a story.", messages.get(0).getString(1));
+        assertEquals("generation", g.getOutputCol());
+        assertEquals("Tell a story.", g.getOrDefault(g.systemPrompt()));
+        assertEquals(List.of("prompt", "generation", "error"), List.of(g.transform(prompts).columns()));
+
+        g.setN(2).setTemperature(0.8).setSeed(1).setSystemPrompt("");
+        dev.kindling.spark.inference.Judge j = new dev.kindling.spark.inference.Judge().setModel(model().toString()).setThreads(2)
+                .setMethod("logprobs");
+        assertEquals(1, new Dpo(g, j, "stories260K").transform(prompts).count());
+        assertEquals("generation", g.getOutputCol());
+        assertEquals(List.of("completion", "judgment"), List.of(j.getOrDefault(j.responseCol()), j.getOrDefault(j.outputCol())));
+    }
+
     /** A later round failing entirely stops the run and keeps what the earlier rounds kept, saying why. */
     @Test
     void selfInstructKeepsEarlierRoundsWhenALaterRoundFails() {
