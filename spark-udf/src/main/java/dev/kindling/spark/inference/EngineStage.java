@@ -192,8 +192,13 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
     /** The engine the executors open for this stage. */
     public EngineSpec engineSpec() {
         int seqs = (Integer) getOrDefault(maxSequences);
-        return new EngineSpec(getModel(), getOrDefault(tokenizer), getOrDefault(device), (Integer) getOrDefault(threads),
-                seqs, 0, 0L, (Boolean) getOrDefault(truncatePrompts), getOrDefault(kvCacheType));
+        try {
+            return new EngineSpec(getModel(), getOrDefault(tokenizer), getOrDefault(device), (Integer) getOrDefault(threads),
+                    seqs, 0, 0L, (Boolean) getOrDefault(truncatePrompts), getOrDefault(kvCacheType));
+        } catch (IllegalArgumentException e) {
+            // a setting out of range (threads -1, device gpu) is the caller's, as the stage's other checks say
+            throw KindlingException.usage(stageName() + ": " + e.getMessage());
+        }
     }
 
     /** Rows a task keeps in flight. */

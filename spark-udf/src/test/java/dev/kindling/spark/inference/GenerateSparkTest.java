@@ -300,6 +300,13 @@ class GenerateSparkTest {
         KindlingException stop = assertThrows(KindlingException.class, () -> generate().setStop("\n", ""));
         assertEquals("generate: stop string 1 is empty", stop.getMessage());
         assertEquals(KindlingException.USAGE, stop.exitCode());
+        // engine settings out of range name the stage and are usage errors (were bare IllegalArgumentExceptions)
+        KindlingException threads = assertThrows(KindlingException.class, () -> generate().setThreads(-1).transform(in));
+        assertTrue(threads.getMessage().startsWith("generate: threads"), threads.getMessage());
+        KindlingException device = assertThrows(KindlingException.class, () -> new Score().setModel("m.gguf").setDevice("gpu")
+                .transformSchema(new StructType().add("text", DataTypes.StringType)));
+        assertEquals("score: device must be auto, cpu or cuda, got gpu", device.getMessage());
+        assertEquals(KindlingException.USAGE, device.exitCode());
     }
 
     // ---------------------------------------------------------------- a task killed mid-partition
