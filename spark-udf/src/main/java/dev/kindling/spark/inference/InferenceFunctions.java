@@ -131,6 +131,10 @@ public final class InferenceFunctions {
             s = s.withSeed(java.util.concurrent.ThreadLocalRandom.current().nextLong());
         }
         int maxTokens = (int) wholeNumber(o, "max_tokens", "256", Integer.MAX_VALUE);
+        if (maxTokens < 0) {
+            // a usage error like the other options', not the engine's refusal in every row's struct
+            throw KindlingException.usage("generation option max_tokens must be >= 0, got '" + o.get("max_tokens").trim() + "'");
+        }
         if ("".equals(o.get("stop"))) {
             // a usage error like the other options', not a failure of every row
             throw KindlingException.usage("generation option stop must not be empty");

@@ -76,7 +76,7 @@ class InferenceSqlTest {
         for (String[] bad : new String[][] {{"max_tokens", "abc", "must be a number"}, {"max_tokens", "2.5", "must be a whole number"},
                 {"top_k", "x", "must be a number"}, {"seed", "1.5", "seed must be a whole number"},
                 {"max_tokens", "1e12", "is out of range"}, {"seed", "99999999999999999999", "seed is out of range"},
-                {"stop", "", "stop must not be empty"}}) {
+                {"stop", "", "stop must not be empty"}, {"max_tokens", "-1", "max_tokens must be >= 0"}}) {
             Exception o = assertThrows(Exception.class, () -> spark.sql("SELECT kindling_generate_ex(prompt, '" + m + "', map('"
                     + bad[0] + "', '" + bad[1] + "')) FROM prompts").collectAsList());
             String chain = "";
