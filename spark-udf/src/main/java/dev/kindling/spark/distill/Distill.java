@@ -1,9 +1,11 @@
 package dev.kindling.spark.distill;
 
 import static org.apache.spark.sql.functions.array;
+import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sha2;
 import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.when;
 
 import dev.kindling.spark.io.Columns;
 import dev.kindling.spark.io.DatasetReader;
@@ -52,6 +54,12 @@ final class Distill {
         Dataset<Row> in = prompts;
         if (!Arrays.asList(in.columns()).contains(Columns.REASON)) {
             in = in.withColumn(Columns.REASON, lit(null).cast(DataTypes.StringType));
+        }
+        if (Arrays.asList(in.columns()).contains(promptColumn)) {
+            // the CLI's reader sets a null prompt aside (read:null_text); here such a row came out with nothing in it and
+            // neither an error nor a reason, like a kept row
+            in = in.withColumn(Columns.REASON, when(col(Columns.REASON).isNull().and(col(promptColumn).isNull()),
+                    lit(stage.name() + ":null_prompt")).otherwise(col(Columns.REASON)));
         }
         StageContext ctx = new StageContext(in.sparkSession(), "id", promptColumn);
         Dataset<Row> out = stage.apply(in, ctx);

@@ -89,18 +89,25 @@ public final class SelfInstruct {
     }
 
     private final Generate teacher;
-    private final java.util.function.UnaryOperator<Dataset<Row>> call;
+    private final java.util.function.BiFunction<Generate, Dataset<Row>, Dataset<Row>> call;
     private final String modelName;
     private final Options options;
 
-    /** @param teacher the teacher's generation settings (model, sampling, max tokens); its prompt column is set here */
+    /**
+     * @param teacher the teacher's generation settings (model, sampling, max tokens), used through a copy with this
+     *                stage's columns: the caller's object is left as it was (as {@link Sft} and {@link Dpo} leave theirs)
+     */
     public SelfInstruct(Generate teacher, String modelName, Options options) {
-        this(teacher, modelName, options, df -> teacher.transform(df));
+        this(teacher, modelName, options, Generate::transform);
     }
 
-    /** With the teacher's call given (tests make a later round fail); it must act as {@code teacher.transform}. */
-    SelfInstruct(Generate teacher, String modelName, Options options, java.util.function.UnaryOperator<Dataset<Row>> call) {
-        this.teacher = teacher;
+    /**
+     * With the teacher's call given (tests make a later round fail): it gets the configured copy of the teacher and a
+     * round's prompts, and must act as {@code teacher.transform}.
+     */
+    SelfInstruct(Generate teacher, String modelName, Options options, java.util.function.BiFunction<Generate, Dataset<Row>, Dataset<Row>> call) {
+        this.teacher = teacher == null ? null : ((Generate) teacher.copy(org.apache.spark.ml.param.ParamMap.empty()))
+                .setPromptCol("prompt").setChat("off").setOutputCol("_answer").setN(1);
         this.modelName = modelName;
         this.options = options;
         this.call = call;
@@ -126,7 +133,6 @@ public final class SelfInstruct {
         Map<String, Long> dropped = new LinkedHashMap<>();
         int candidates = 0;
         int round = 0;
-        teacher.setPromptCol("prompt").setChat("off").setOutputCol("_answer").setN(1);
         while (kept.size() < options.count() && round < options.maxRounds()) {
             List<Row> prompts = new ArrayList<>();
             for (int p = 0; p < options.promptsPerRound(); p++) {
@@ -134,7 +140,7 @@ public final class SelfInstruct {
             }
             Dataset<Row> df = spark.createDataFrame(prompts, new StructType().add("id", DataTypes.StringType).add("prompt", DataTypes.StringType));
             int partitions = Math.max(1, Math.min(prompts.size(), spark.sparkContext().defaultParallelism()));
-            List<Row> answers = call.apply(df.repartition(partitions)).select(functions.col("id"), functions.col("_answer.text"),
+            List<Row> answers = call.apply(teacher, df.repartition(partitions)).select(functions.col("id"), functions.col("_answer.text"),
                     functions.col(teacher.getErrorCol())).orderBy("id").collectAsList();
             String firstError = null;
             int failed = 0;

@@ -237,6 +237,11 @@ class DistillTest {
         Dataset<Row> sft = new Sft(g, "stories260K").transform(prompts);
         assertEquals(List.of("prompt_id", "prompt", "messages", "model", "error", "reason"), List.of(sft.columns()));
         assertEquals(2, sft.filter("error IS NULL AND reason IS NULL AND size(messages) = 2").count());
+        // a null prompt is a rejected row with its reason (it came out empty, with no error and no reason, like a kept row)
+        Dataset<Row> withNull = spark.createDataset(java.util.Arrays.asList("Once upon a time", null), org.apache.spark.sql.Encoders.STRING())
+                .toDF("prompt");
+        assertEquals(List.of("sft:null_prompt"), new Sft(g, "stories260K").transform(withNull).filter("reason IS NOT NULL")
+                .select("reason").as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
     }
 
     /**
@@ -275,11 +280,11 @@ class DistillTest {
                 .setThreads(2).setMaxTokens(40).setTemperature(0.7).setTopP(0.5).setSeed(3);
         SelfInstruct.Options o = new SelfInstruct.Options(100, 4, 5, 8, 2, 0.7, 3, 150, true, 3);
         // rounds after the first: every answer null with an error, as the teacher reports a failed row
-        SelfInstruct si = new SelfInstruct(g, "stories260K.gguf", o, df -> {
-            Dataset<Row> out = g.transform(df);
+        SelfInstruct si = new SelfInstruct(g, "stories260K.gguf", o, (teacher, df) -> {
+            Dataset<Row> out = teacher.transform(df);
             org.apache.spark.sql.Column first = org.apache.spark.sql.functions.col("id").startsWith("r00000");
             return out.withColumn("_answer", org.apache.spark.sql.functions.when(first, out.col("_answer")))
-                    .withColumn(g.getErrorCol(), org.apache.spark.sql.functions.when(first, out.col(g.getErrorCol()))
+                    .withColumn(teacher.getErrorCol(), org.apache.spark.sql.functions.when(first, out.col(teacher.getErrorCol()))
                             .otherwise("injected: the teacher is gone"));
         });
         SelfInstruct.Result r = si.run(spark, SEEDS);
@@ -291,6 +296,8 @@ class DistillTest {
         assertEquals(4L, r.dropped().get("generation_failed"));
         assertEquals("all 4 teacher generations of round 1 failed, the first with: injected: the teacher is gone", r.stoppedBy());
         assertEquals(r.instructions().size(), r.toDataFrame(spark).count());
+        // the caller's teacher is as it was (run() set its prompt column, chat mode, n and output column: "_answer")
+        assertEquals("generation", g.getOutputCol());
     }
 
     @Test
