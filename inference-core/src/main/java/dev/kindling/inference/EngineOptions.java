@@ -15,7 +15,7 @@ import java.nio.file.Path;
  *                         GPU is present, else the CPU, the reason logged once; {@code "cuda"} when
  *                         CUDA cannot be used is an error)
  * @param kvBudgetBytes    memory for the KV cache; requests that do not fit wait; 0 = a quarter of the
- *                         free heap after loading, at most 4 GiB
+ *                         free heap after loading, at least 64 MiB and at most 4 GiB
  * @param kvBlockSize      positions per KV block
  * @param maxBatchTokens   most tokens in one forward step (prefill chunk size)
  * @param maxSequences     most sequences decoding together

@@ -119,7 +119,7 @@ public final class Scheduler implements AutoCloseable {
             f.completeExceptionally(new IllegalArgumentException("a sequence of " + s.reservedPositions()
                     + " positions needs " + need + " KV blocks but the KV budget holds " + blocks.capacity()
                     + " (lower max tokens, halve what a position takes with --kv-cache-type f16, or raise the budget: "
-                    + "EngineOptions.withKvBudgetBytes, by default a quarter of the Java heap)"));
+                    + "EngineOptions.withKvBudgetBytes, by default a quarter of the heap free after loading, between 64 MiB and 4 GiB)"));
             return f;
         }
         incoming.add(s);
