@@ -12,7 +12,9 @@ public interface TokenListener {
      * @param index   0 for the first generated token
      * @param token   the id
      * @param text    the complete UTF-8 text this token finishes ("" while a character is still
-     *                incomplete, or without a tokenizer)
+     *                incomplete, or without a tokenizer). With stop strings, text that may begin one is held
+     *                back and comes with a later token once it cannot, and nothing from the stop string on
+     *                comes at all: the pieces add up to the completion's text
      * @param logprob the token's log-probability (and alternatives) when the request asked for them, else null
      */
     void onToken(int index, int token, String text, TokenLogprob logprob);

@@ -135,14 +135,11 @@ public final class GenerateCommand {
             GenerationRequest r = GenerationRequest.of(a.get("prompt")).withSampling(sp).withMaxTokens(maxTokens)
                     .withStopStrings(stops);
             try {
-                if (stops.isEmpty()) {
-                    engine.submit(r, (i, token, text, lp) -> {
-                        out.print(text);
-                        out.flush();
-                    }).join();
-                } else {
-                    out.print(engine.generate(r).text()); // cut before the stop string
-                }
+                // streamed as it comes; with --stop the engine holds back text that may begin the stop string
+                engine.submit(r, (i, token, text, lp) -> {
+                    out.print(text);
+                    out.flush();
+                }).join();
             } catch (RuntimeException e) {
                 // the request's own failure (a prompt longer than the context, non-finite logits): one line
                 Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;

@@ -370,6 +370,8 @@ public final class Scheduler implements AutoCloseable {
         float[] scoreLogprobs;
         float[] embedding;
         int stopCut = -1;
+        /** With stop strings: the output bytes already handed to the listener (see {@link #streamedPiece}). */
+        int streamed;
 
         Sequence(Kind kind, int[] prompt, GenerationRequest request, TokenListener listener) {
             this.kind = kind;
@@ -474,20 +476,63 @@ public final class Scheduler implements AutoCloseable {
                     outBytes.write(b, 0, b.length);
                 }
             }
+            boolean stopHit = !end && stopStringHit();
+            boolean lengthEnd = !end && !stopHit && (generated >= request.maxTokens() || length >= config.contextLength());
             if (listener != null) {
+                if (!request.stopStrings().isEmpty() && outBytes != null) {
+                    piece = streamedPiece(end || stopHit || lengthEnd);
+                }
                 try {
                     listener.onToken(generated - 1, next, piece, lp);
                 } catch (RuntimeException e) {
                     LOG.warn("token listener failed; the generation continues", e);
                 }
             }
-            if (end) {
+            if (end || stopHit) {
                 finishGeneration(FinishReason.STOP);
-            } else if (stopStringHit()) {
-                finishGeneration(FinishReason.STOP);
-            } else if (generated >= request.maxTokens() || length >= config.contextLength()) {
+            } else if (lengthEnd) {
                 finishGeneration(FinishReason.LENGTH);
             }
+        }
+
+        /**
+         * The text to stream for this token when the request has stop strings: what the output holds past what was
+         * streamed, less a tail that could still begin a stop string and an incomplete UTF-8 character, so that the
+         * pieces never show text past a stop string (vLLM holds text back the same way) and add up to the completion's
+         * text; the last token of the generation ({@code last}) releases the rest, up to the stop string when one hit.
+         */
+        private String streamedPiece(boolean last) {
+            byte[] out = outBytes.toByteArray();
+            int from = Math.max(streamed, visibleStart(out, out.length));
+            int to;
+            if (stopCut >= 0) {
+                to = stopCut;
+            } else if (last) {
+                to = out.length;
+            } else {
+                to = out.length - heldForStop(out, from);
+                to = completeUtf8End(out, from, to);
+            }
+            if (to <= from) {
+                return "";
+            }
+            streamed = to;
+            return new String(out, from, to - from, StandardCharsets.UTF_8);
+        }
+
+        /** The longest tail of {@code out[from..]} that is a proper prefix of some stop string (bytes). */
+        private int heldForStop(byte[] out, int from) {
+            int held = 0;
+            for (String s : request.stopStrings()) {
+                byte[] b = s.getBytes(StandardCharsets.UTF_8);
+                for (int k = Math.min(b.length - 1, out.length - from); k > held; k--) {
+                    if (Arrays.equals(out, out.length - k, out.length, b, 0, k)) {
+                        held = k;
+                        break;
+                    }
+                }
+            }
+            return held;
         }
 
         private boolean stopStringHit() {
@@ -575,6 +620,22 @@ public final class Scheduler implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    /**
+     * {@code to}, or less so that {@code out[from, to)} does not end inside a UTF-8 character that later bytes may
+     * complete (a lead byte and fewer continuation bytes than it announces).
+     */
+    static int completeUtf8End(byte[] out, int from, int to) {
+        for (int back = 1; back <= 3 && to - back >= from; back++) {
+            int b = out[to - back] & 0xFF;
+            if ((b & 0xC0) == 0x80) {
+                continue; // a continuation byte: look further back for its lead
+            }
+            int need = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+            return need > back ? to - back : to;
+        }
+        return to;
     }
 
     private static int indexOf(byte[] hay, byte[] needle, int from) {

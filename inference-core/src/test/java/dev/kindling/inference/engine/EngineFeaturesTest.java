@@ -96,6 +96,42 @@ class EngineFeaturesTest {
         assertEquals(FinishReason.LENGTH, notIn.finishReason());
     }
 
+    /**
+     * Streamed pieces never show text past a stop string, and add up to the returned text (they streamed ", there was a"
+     * where the text was ", the"): text that could begin a stop string waits until it cannot.
+     */
+    @Test
+    void streamingHoldsBackTextThatMayBeginAStopString() {
+        String text = engine.generate(GenerationRequest.of("").withMaxTokens(60)).text();
+        int cut = text.indexOf(' ', 20);
+        assertTrue(cut > 0 && cut + 6 < text.length(), text);
+        String stop = text.substring(cut, cut + 6); // spans tokens, begins with a space many tokens begin with
+        for (List<String> stops : List.of(List.of(stop), List.of("zzz", stop), List.of(text.substring(cut, cut + 2) + "\u0000"),
+                List.of("é"))) {
+            StringBuilder streamed = new StringBuilder();
+            Completion c = engine.submit(GenerationRequest.of("").withMaxTokens(60).withStopStrings(stops),
+                    (i, token, piece, lp) -> streamed.append(piece)).join();
+            assertEquals(c.text(), streamed.toString(), "stops " + stops);
+        }
+        StringBuilder streamed = new StringBuilder();
+        Completion c = engine.submit(GenerationRequest.of("").withMaxTokens(60).withStopStrings(List.of(stop)),
+                (i, token, piece, lp) -> streamed.append(piece)).join();
+        assertEquals(text.substring(0, cut), c.text());
+        assertEquals(FinishReason.STOP, c.finishReason());
+    }
+
+    /** A cut that would split a UTF-8 character backs off to its start. */
+    @Test
+    void streamedPiecesEndOnWholeCharacters() {
+        byte[] b = "aé€😀".getBytes(java.nio.charset.StandardCharsets.UTF_8); // 1, 2, 3 and 4 bytes
+        assertEquals(b.length, Scheduler.completeUtf8End(b, 0, b.length));
+        assertEquals(1, Scheduler.completeUtf8End(b, 0, 2)); // inside é
+        assertEquals(3, Scheduler.completeUtf8End(b, 0, 3));
+        assertEquals(3, Scheduler.completeUtf8End(b, 0, 5)); // inside €
+        assertEquals(6, Scheduler.completeUtf8End(b, 0, 9)); // inside the emoji, 3 of its 4 bytes
+        assertEquals(2, Scheduler.completeUtf8End(b, 2, 2));
+    }
+
     @Test
     void aGenerationThatFailsFailsAloneNotTheBatch(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         // tok512.bin cut to its first 300 tokens: the model (512 ids) soon samples an id this tokenizer cannot decode
