@@ -230,7 +230,11 @@ public final class Engine implements AutoCloseable {
         return await(submit(request, null));
     }
 
-    /** Generates completions for all requests, batched together; results in request order. */
+    /**
+     * Generates completions for all requests, batched together; results in request order. The first request that
+     * fails throws its error and the other results are not returned: for a result or an error per request, use
+     * {@link #submit} for each (as the Spark stages do).
+     */
     public List<Completion> generate(List<GenerationRequest> requests) {
         List<CompletableFuture<Completion>> fs = new ArrayList<>();
         for (GenerationRequest r : requests) {
@@ -253,8 +257,8 @@ public final class Engine implements AutoCloseable {
     /** Scores token sequences as given (batched prefill only). */
     public List<ScoreResult> scoreTokens(List<int[]> sequences) {
         List<CompletableFuture<ScoreResult>> fs = new ArrayList<>();
-        for (int[] s : sequences) {
-            fs.add(scheduler.score(checkNotTruncated(s)));
+        for (int i = 0; i < sequences.size(); i++) {
+            fs.add(scheduler.score(checkNotTruncated(sequences, i)));
         }
         return awaitAll(fs);
     }
@@ -270,8 +274,8 @@ public final class Engine implements AutoCloseable {
 
     public float[][] embedTokens(List<int[]> sequences) {
         List<CompletableFuture<float[]>> fs = new ArrayList<>();
-        for (int[] s : sequences) {
-            fs.add(scheduler.embed(checkNotTruncated(s)));
+        for (int i = 0; i < sequences.size(); i++) {
+            fs.add(scheduler.embed(checkNotTruncated(sequences, i)));
         }
         return awaitAll(fs).toArray(new float[0][]);
     }
@@ -311,9 +315,18 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    /** {@link #checkNotTruncated(int[])} for element {@code i} of a batch, whose error says which one it is. */
+    private int[] checkNotTruncated(List<int[]> batch, int i) {
+        try {
+            return checkNotTruncated(batch.get(i));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("text " + i + " of " + batch.size() + " (counting from 0): " + e.getMessage(), e);
+        }
+    }
+
     private int[] checkNotTruncated(int[] ids) {
         if (ids.length == 0) {
-            throw new IllegalArgumentException("empty token sequence");
+            throw new IllegalArgumentException("empty token sequence (an empty text, with a tokenizer that adds no BOS)");
         }
         ModelConfig c = model.config();
         if (ids.length > c.contextLength()) {

@@ -120,6 +120,16 @@ class EngineFeaturesTest {
         assertEquals(FinishReason.STOP, c.finishReason());
     }
 
+    /** A bad element of a batch is named: "empty token sequence" alone did not say which of the texts it was. */
+    @Test
+    void aBatchNamesItsBadElement() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> engine.scoreTokens(List.of(new int[] {1, 2}, new int[0])));
+        assertTrue(e.getMessage().startsWith("text 1 of 2 (counting from 0): empty token sequence"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> engine.embedTokens(List.of(new int[] {1, 99_999})));
+        assertTrue(e.getMessage().startsWith("text 0 of 1 (counting from 0): token id 99999 is outside"), e.getMessage());
+    }
+
     /** A cut that would split a UTF-8 character backs off to its start. */
     @Test
     void streamedPiecesEndOnWholeCharacters() {
