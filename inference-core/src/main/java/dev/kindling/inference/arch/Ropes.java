@@ -29,20 +29,40 @@ final class Ropes {
         double positionScale = 1;
         float[] factors = null;
         if (s != null) {
-            String type = s.has("rope_type") ? s.get("rope_type").asText() : s.has("type") ? s.get("type").asText() : "default";
-            double factor = s.has("factor") ? s.get("factor").asDouble() : 1;
+            String key = s == j.node("rope_scaling") ? "rope_scaling" : "rope_parameters";
+            JsonNode typeNode = s.hasNonNull("rope_type") ? s.get("rope_type") : s.get("type");
+            if (typeNode == null || typeNode.isNull()) {
+                // transformers has no RoPE for type None and fails; reading it as plain RoPE would drop the factor unseen
+                throw j.fail(key + " " + s + " names no rope_type (or type)");
+            }
+            String type = typeNode.asText();
             switch (type) {
                 case "default" -> { }
-                case "linear" -> positionScale = 1 / factor;
-                case "dynamic" -> LOG.info("{}: dynamic NTK RoPE scaling changes nothing within the trained context of {} positions,"
-                        + " which is the longest Kindling accepts", j.path(), j.integer(0, "max_position_embeddings"));
-                case "llama3" -> factors = llama3Factors(dims, theta, factor, s.path("low_freq_factor").asDouble(1),
+                case "linear" -> positionScale = 1 / factor(j, key, s, type);
+                case "dynamic" -> {
+                    factor(j, key, s, type);
+                    LOG.info("{}: dynamic NTK RoPE scaling changes nothing within the trained context of {} positions,"
+                            + " which is the longest Kindling accepts", j.path(), j.integer(0, "max_position_embeddings"));
+                }
+                case "llama3" -> factors = llama3Factors(dims, theta, factor(j, key, s, type), s.path("low_freq_factor").asDouble(1),
                         s.path("high_freq_factor").asDouble(4), s.path("original_max_position_embeddings").asInt(8192));
                 default -> throw j.fail("rope scaling type " + type
                         + " is not supported (supported: linear, dynamic within the trained context, llama3)");
             }
         }
         return new Rope(RopeStyle.NEOX, dims, theta, positionScale, factors);
+    }
+
+    /**
+     * The scaling's {@code factor}, which transformers requires ({@code rope_scaling["factor"]}); a default of 1 would
+     * run the model unscaled without a word.
+     */
+    private static double factor(HfConfig j, String key, JsonNode s, String type) {
+        JsonNode f = s.get("factor");
+        if (f == null || !f.isNumber() || !(f.asDouble() > 0 && f.asDouble() < Double.POSITIVE_INFINITY)) {
+            throw j.fail(key + ".factor = " + f + ": " + type + " RoPE scaling needs a positive number");
+        }
+        return f.asDouble();
     }
 
     /** Llama 3.1's divisor per rotated pair. */

@@ -96,4 +96,27 @@ class BadCheckpointTest {
         msg = error(m);
         assertTrue(msg.contains("config.json") && msg.contains("hidden_size"), msg);
     }
+
+    /**
+     * A {@code rope_scaling} that names no type, or a scaling type without its {@code factor}: transformers fails on
+     * both (no RoPE function for type None; {@code rope_scaling["factor"]} is a KeyError). Before, the first ran as
+     * plain RoPE and the second with factor 1, both without a word, so the model ran unscaled.
+     */
+    @Test
+    void ropeScalingWithoutTypeOrFactorIsRefused() throws Exception {
+        Path m = dir.resolve("rope");
+        TinyArchs.write(TinyArchs.byName("llama"), m, null);
+        String config = Files.readString(m.resolve("config.json"));
+        String[][] cases = {
+            {"{\"factor\": 4.0}", "names no rope_type"},
+            {"{\"type\": \"linear\"}", "factor"},
+            {"{\"rope_type\": \"llama3\", \"low_freq_factor\": 1.0}", "factor"},
+            {"{\"type\": \"dynamic\", \"factor\": \"2\"}", "factor"},
+        };
+        for (String[] c : cases) {
+            Files.writeString(m.resolve("config.json"), "{\"rope_scaling\": " + c[0] + ", " + config.substring(config.indexOf('{') + 1));
+            String msg = error(m);
+            assertTrue(msg.contains("config.json") && msg.contains("rope_scaling") && msg.contains(c[1]), c[0] + ": " + msg);
+        }
+    }
 }
