@@ -111,15 +111,17 @@ public final class GgufHparams {
         int dims = integer("rope.dimension_count", headDim);
         double base = gguf.getDouble(p + "rope.freq_base", 10000.0);
         double positionScale = 1.0;
-        String scaling = gguf.getString(p + "rope.scaling.type", "none");
-        double factor = gguf.getDouble(p + "rope.scaling.factor", gguf.getDouble(p + "rope.scale_linear", 1.0));
+        // as llama.cpp reads them: the type is "linear" when the file names none, and the factor (or the older
+        // rope.scale_linear; 0 = none) divides the positions whatever the type says (llama.cpp's type only switches
+        // YaRN on), so a factor without a type, or with "none", scales too
+        String scaling = gguf.getString(p + "rope.scaling.type", "linear");
+        String factorKey = p + (has("rope.scaling.factor") ? "rope.scaling.factor" : "rope.scale_linear");
+        double factor = gguf.getDouble(factorKey, 0.0);
+        if (!(factor >= 0 && factor < Double.POSITIVE_INFINITY)) {
+            throw fail(factorKey + " = " + factor + " must be a finite number >= 0");
+        }
         switch (scaling) {
-            case "none" -> {
-                if (has("rope.scale_linear") && factor > 0) {
-                    positionScale = 1.0 / factor;
-                }
-            }
-            case "linear" -> positionScale = factor > 0 ? 1.0 / factor : 1.0;
+            case "none", "linear" -> positionScale = factor == 0 ? 1.0 : 1.0 / factor;
             default -> throw fail(p + "rope.scaling.type = " + scaling
                     + " is not supported (supported: none, linear, and Llama 3.1 rope_freqs)");
         }

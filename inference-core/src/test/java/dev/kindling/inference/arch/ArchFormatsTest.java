@@ -93,6 +93,39 @@ class ArchFormatsTest {
         assertTrue(hf.architecture().isLlamaBlock() && gguf.architecture().isLlamaBlock());
     }
 
+    /**
+     * A GGUF's {@code rope.scaling.factor} divides the positions whatever {@code rope.scaling.type} says, as llama.cpp
+     * reads it (the type defaults to "linear" and only switches YaRN on). Before, a factor without a type, or with
+     * type "none", was ignored without a word and the model ran unscaled where llama.cpp scales it.
+     */
+    @Test
+    void ggufRopeFactorAppliesWithoutAType() throws Exception {
+        Path gguf = write(TinyArchs.byName("llama"))[1];
+        dev.kindling.formats.gguf.GgufValue four = new dev.kindling.formats.gguf.GgufValue(
+                dev.kindling.formats.gguf.GgufValueType.FLOAT32, null, 4f);
+        for (String type : new String[] {null, "none", "linear"}) {
+            Path p = dir.resolve("rope-factor-" + type + ".gguf");
+            try (dev.kindling.formats.gguf.GgufFile in = dev.kindling.formats.gguf.GgufFile.open(gguf)) {
+                dev.kindling.formats.gguf.GgufWriter w = new dev.kindling.formats.gguf.GgufWriter();
+                in.metadata().forEach(w::put);
+                w.put("llama.rope.scaling.factor", four);
+                if (type != null) {
+                    w.putString("llama.rope.scaling.type", type);
+                }
+                for (dev.kindling.formats.gguf.GgufTensorInfo t : in.tensorList()) {
+                    byte[] b = new byte[(int) t.byteSize()];
+                    in.map(t).get(b);
+                    w.tensor(t.name(), t.type(), t.dims(), b);
+                }
+                w.write(p);
+            }
+            try (dev.kindling.formats.gguf.GgufFile f = dev.kindling.formats.gguf.GgufFile.open(p)) {
+                assertEquals(0.25, dev.kindling.inference.gguf.GgufModelLoader.config(f).rope().positionScale(), 1e-9,
+                        "rope.scaling.type " + type);
+            }
+        }
+    }
+
     /** Reading a Llama's HF weights with the GGUF pairing (as a converter that forgot to permute would) changes the logits. */
     @Test
     void wrongPairingIsVisible() throws Exception {
