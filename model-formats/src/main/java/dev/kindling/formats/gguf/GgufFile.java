@@ -111,7 +111,12 @@ public final class GgufFile implements AutoCloseable {
             if (type == null) {
                 throw new ModelFormatException(path, "metadata " + key + ": unknown value type " + typeId);
             }
-            meta.put(key, r.value(key, type, 0));
+            GgufValue v = r.value(key, type, 0);
+            if (meta.containsKey(key)) {
+                // which of the two values the writer meant is unknowable; ggml's reader refuses such a file too
+                throw new ModelFormatException(path, "metadata key " + key + " appears twice");
+            }
+            meta.put(key, v);
         }
         int alignment = DEFAULT_ALIGNMENT;
         GgufValue al = meta.get("general.alignment");

@@ -134,4 +134,23 @@ class GgufFileTest {
             }
         }
     }
+
+    /**
+     * A metadata key written twice: ggml's reader refuses the file ("duplicate key"); this one kept the last value
+     * without a word (a second {@code llama.rope.freq_base} silently replaced the first).
+     */
+    @Test
+    void duplicateMetadataKeyIsRefused() throws Exception {
+        ByteArrayOutputStream bos = new ByteArrayOutputStream();
+        // a same-length twin of the key, renamed in the bytes below: the writer keeps keys in a map
+        new GgufWriter().putString("general.architecture", "llama").putF32("llama.rope.freq_base", 10000f)
+                .putF32("llama.rope.freq_basX", 3f).tensorF32("w", new long[] {32, 2}, new float[64]).write(bos);
+        byte[] b = bos.toByteArray();
+        String s = new String(b, java.nio.charset.StandardCharsets.ISO_8859_1);
+        b[s.indexOf("llama.rope.freq_basX") + "llama.rope.freq_bas".length()] = 'e';
+        Path p = Files.write(tmp.resolve("dup.gguf"), b);
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> GgufFile.open(p));
+        assertTrue(e.getMessage().contains("dup.gguf") && e.getMessage().contains("llama.rope.freq_base")
+                && e.getMessage().contains("twice"), e.getMessage());
+    }
 }
