@@ -1,5 +1,6 @@
 package dev.kindling.formats.safetensors;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -89,7 +90,9 @@ public final class SafetensorsFile implements AutoCloseable {
         }
         JsonNode root;
         try {
-            root = new ObjectMapper().readTree(json);
+            // a name given twice (a tensor, or a field of one) is refused: which entry is meant is unknowable, and
+            // safetensors' own reader fails on such a file; Jackson would keep the last one without a word
+            root = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).readTree(json);
         } catch (JsonProcessingException e) {
             throw new ModelFormatException(path, "safetensors header is not valid JSON: " + e.getOriginalMessage(), e);
         } catch (IOException e) {
