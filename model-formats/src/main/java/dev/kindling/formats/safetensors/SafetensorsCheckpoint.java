@@ -96,6 +96,18 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
                 opened.put(shard, f);
                 files.add(f);
             }
+            // a tensor two shards hold: the index names one, but transformers loads every tensor of every shard (the
+            // later shard's copy wins), so which weights are meant is unknowable
+            Map<String, SafetensorsFile> holder = new LinkedHashMap<>();
+            for (SafetensorsFile f : files) {
+                for (String name : f.tensors().keySet()) {
+                    SafetensorsFile other = holder.putIfAbsent(name, f);
+                    if (other != null) {
+                        throw new ModelFormatException(index, "tensor " + name + " is in two shards, "
+                                + other.path().getFileName() + " and " + f.path().getFileName());
+                    }
+                }
+            }
             Map<String, SafetensorsFile> fileOf = new LinkedHashMap<>();
             for (Map.Entry<String, String> e : shardOf.entrySet()) {
                 SafetensorsFile f = opened.get(e.getValue());

@@ -83,6 +83,15 @@ class SafetensorsFileTest {
                 "{\"weight_map\":{\"x\":\"model-00002-of-00002.safetensors\"}}");
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> SafetensorsCheckpoint.open(dir));
         assertTrue(e.getMessage().contains("tensor x is listed for this shard"), e.getMessage());
+        // a tensor in two shards: the index picked one without a word, while transformers loads every shard's tensors
+        // (the later shard's copy wins there), so the two could run different weights
+        new SafetensorsWriter().put("y", SafetensorsDtype.F32, new long[] {1}, new float[] {3})
+                .put("x", SafetensorsDtype.F32, new long[] {2}, new float[] {0, 0}).write(dir.resolve("model-00002-of-00002.safetensors"));
+        Files.writeString(dir.resolve(SafetensorsCheckpoint.INDEX),
+                "{\"weight_map\":{\"x\":\"model-00001-of-00002.safetensors\",\"y\":\"model-00002-of-00002.safetensors\"}}");
+        e = assertThrows(ModelFormatException.class, () -> SafetensorsCheckpoint.open(dir));
+        assertTrue(e.getMessage().contains("tensor x") && e.getMessage().contains("model-00001-of-00002.safetensors")
+                && e.getMessage().contains("model-00002-of-00002.safetensors"), e.getMessage());
         Files.writeString(dir.resolve(SafetensorsCheckpoint.INDEX), "{\"weight_map\":{\"x\":\"missing.safetensors\"}}");
         e = assertThrows(ModelFormatException.class, () -> SafetensorsCheckpoint.open(dir));
         assertTrue(e.getMessage().contains("shard missing.safetensors is listed"), e.getMessage());
