@@ -84,7 +84,7 @@ public final class Engine implements AutoCloseable {
                         + " (or model.safetensors.index.json and its shards)");
             }
             model = HfModelLoader.load(path);
-            generation = GenerationConfig.read(path).orElse(GenerationConfig.NONE);
+            generation = GenerationConfig.read(path).orElseGet(() -> GenerationConfig.fromModelConfig(path));
             if (options.tokenizer() == null && Files.isRegularFile(path.resolve("tokenizer.json"))) {
                 codec = TextCodec.load(path);
             }

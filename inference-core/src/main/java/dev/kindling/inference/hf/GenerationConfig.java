@@ -49,23 +49,7 @@ public record GenerationConfig(boolean doSample, float temperature, int topK, fl
         if (j == null || !j.isObject()) {
             throw new ModelFormatException(p, "not a JSON object");
         }
-        JsonNode eos = j.path("eos_token_id");
-        int[] ids;
-        if (eos.isMissingNode() || eos.isNull()) {
-            ids = new int[0];
-        } else if (eos.isIntegralNumber()) {
-            ids = new int[] {eos.asInt()};
-        } else if (eos.isArray()) {
-            ids = new int[eos.size()];
-            for (int i = 0; i < ids.length; i++) {
-                if (!eos.get(i).isIntegralNumber()) {
-                    throw new ModelFormatException(p, "eos_token_id[" + i + "] = " + eos.get(i) + ", expected a token id");
-                }
-                ids[i] = eos.get(i).asInt();
-            }
-        } else {
-            throw new ModelFormatException(p, "eos_token_id = " + eos + ", expected a token id or a list of ids");
-        }
+        int[] ids = eosTokenIds(p, j);
         try {
             return Optional.of(new GenerationConfig(j.path("do_sample").asBoolean(false), number(p, j, "temperature", 1f),
                     (int) number(p, j, "top_k", 50), number(p, j, "top_p", 1f), number(p, j, "repetition_penalty", 1f),
@@ -73,6 +57,43 @@ public record GenerationConfig(boolean doSample, float temperature, int topK, fl
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(p, e.getMessage(), e);
         }
+    }
+
+    /**
+     * Without a {@code generation_config.json}, what Transformers derives from {@code config.json}
+     * ({@code GenerationConfig.from_model_config}): greedy, ending at the model's {@code eos_token_id}. Llama 3's
+     * config.json lists three end ids where its tokenizer names one, so a checkpoint without the file ran past them.
+     */
+    public static GenerationConfig fromModelConfig(Path dir) {
+        Path p = dir.resolve("config.json");
+        JsonNode j;
+        try {
+            j = new ObjectMapper().readTree(Files.readAllBytes(p));
+        } catch (IOException e) {
+            throw new ModelFormatException(p, "cannot read: " + e.getMessage(), e);
+        }
+        int[] ids = j != null && j.isObject() ? eosTokenIds(p, j) : new int[0];
+        return ids.length == 0 ? NONE : new GenerationConfig(false, 1f, 50, 1f, 1f, 0, ids);
+    }
+
+    /** {@code eos_token_id}: a number or a list of them; empty when absent or null. */
+    private static int[] eosTokenIds(Path p, JsonNode j) {
+        JsonNode eos = j.path("eos_token_id");
+        if (eos.isMissingNode() || eos.isNull()) {
+            return new int[0];
+        } else if (eos.isIntegralNumber()) {
+            return new int[] {eos.asInt()};
+        } else if (eos.isArray()) {
+            int[] ids = new int[eos.size()];
+            for (int i = 0; i < ids.length; i++) {
+                if (!eos.get(i).isIntegralNumber()) {
+                    throw new ModelFormatException(p, "eos_token_id[" + i + "] = " + eos.get(i) + ", expected a token id");
+                }
+                ids[i] = eos.get(i).asInt();
+            }
+            return ids;
+        }
+        throw new ModelFormatException(p, "eos_token_id = " + eos + ", expected a token id or a list of ids");
     }
 
     private static float number(Path p, JsonNode j, String key, float dflt) {

@@ -89,6 +89,37 @@ public class HfDirectoryTest {
                 .toPrettyString());
     }
 
+    /**
+     * Without generation_config.json the end ids come from config.json's eos_token_id, as Transformers derives its
+     * generation config (Llama 3's config.json lists three end ids where the tokenizer names one).
+     */
+    @Test
+    void withoutGenerationConfigTheModelConfigsEndIdsStop() throws Exception {
+        Path model = dir.resolve("llama-eos");
+        TinyArchs.write(TinyArchs.byName("llama"), model, null);
+        writeTokenizer(model);
+        int[] greedy;
+        try (Engine e = Engine.open(model, EngineOptions.defaults().withThreads(1))) {
+            greedy = e.generate(GenerationRequest.of("a b").withMaxTokens(8).withIgnoreEos(true)).tokens();
+        }
+        int at = 1;
+        while (at < greedy.length && (greedy[at] == 2 || seenBefore(greedy, at))) {
+            at++;
+        }
+        assertTrue(at < greedy.length, "pick another prompt: " + java.util.Arrays.toString(greedy));
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode config = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(
+                model.resolve("config.json").toFile());
+        config.putArray("eos_token_id").add(2).add(greedy[at]);
+        json.writeValue(model.resolve("config.json").toFile(), config);
+        try (Engine e = Engine.open(model, EngineOptions.defaults().withThreads(1))) {
+            assertArrayEquals(new int[] {2, greedy[at]}, e.generationConfig().eosTokenIds());
+            Completion c = e.generate(GenerationRequest.of("a b").withMaxTokens(8));
+            assertEquals(FinishReason.STOP, c.finishReason());
+            assertTrue(c.tokens().length <= at + 1, java.util.Arrays.toString(c.tokens()));
+        }
+    }
+
     @Test
     void tokenizerChatTemplateAndGenerationConfig() throws Exception {
         Path model = dir.resolve("llama");
