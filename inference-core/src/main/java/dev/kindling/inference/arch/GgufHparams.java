@@ -57,6 +57,14 @@ public final class GgufHparams {
         return v;
     }
 
+    /** A number the file must hold (llama.cpp refuses a file without it rather than guess). */
+    public float real(String key) {
+        if (!gguf.has(p + key)) {
+            throw fail("no " + p + key + " in the metadata (llama.cpp refuses such a file too: a default would be a guess)");
+        }
+        return (float) gguf.getDouble(p + key);
+    }
+
     public float real(String key, float defaultValue) {
         return gguf.getFloat(p + key, defaultValue);
     }

@@ -18,7 +18,7 @@ final class LayerNormGguf {
             int headDim = h.integer("attention.key_length", dim / heads);
             return new ModelConfig(arch, dim, h.integer("feed_forward_length"), h.integer("block_count"), heads,
                     h.integer("attention.head_count_kv", heads), headDim, h.vocabSize(), h.integer("context_length", 2048),
-                    h.real("attention.layer_norm_epsilon", 1e-5f), style == null ? null : h.rope(style, headDim, null), 0,
+                    h.real("attention.layer_norm_epsilon"), style == null ? null : h.rope(style, headDim, null), 0,
                     gguf.findTensor("output.weight").isEmpty());
         } catch (IllegalArgumentException e) {
             throw h.fail("inconsistent hyper-parameters: " + e.getMessage());

@@ -136,7 +136,7 @@ final class Llama implements Family {
             }
             int headDim = h.integer("attention.key_length", dim / heads);
             ModelConfig c = new ModelConfig(arch, dim, max(ffPerLayer), layers, heads, kvHeads, headDim, h.vocabSize(),
-                    h.integer("context_length", 2048), h.real("attention.layer_norm_rms_epsilon", 1e-5f),
+                    h.integer("context_length", 2048), h.real("attention.layer_norm_rms_epsilon"),
                     Ropes.fromGguf(h, ck, style, headDim), h.integer("attention.sliding_window", 0),
                     gguf.findTensor("output.weight").isEmpty());
             boolean uniformKv = kvPerLayer == null || min(kvPerLayer) == kvHeads;

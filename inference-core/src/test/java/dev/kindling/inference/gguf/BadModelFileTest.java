@@ -83,7 +83,7 @@ class BadModelFileTest {
                     w.put(e.getKey(), e.getValue());
                 }
             }
-            if (key != null) {
+            if (key != null && value != null) { // a null value leaves the key out
                 w.put(key, value);
             }
             for (GgufTensorInfo t : in.tensorList()) {
@@ -134,6 +134,8 @@ class BadModelFileTest {
             {"llama.rope.freq_base", new GgufValue(GgufValueType.FLOAT32, null, -10000f), "rope frequency base"},
             {"llama.attention.layer_norm_rms_epsilon", new GgufValue(GgufValueType.FLOAT32, null, Float.NaN), "norm epsilon"},
             {"llama.attention.layer_norm_rms_epsilon", new GgufValue(GgufValueType.FLOAT32, null, -1e-5f), "norm epsilon"},
+            // absent: it ran with a guessed 1e-5 (llama.cpp refuses the file)
+            {"llama.attention.layer_norm_rms_epsilon", null, "no llama.attention.layer_norm_rms_epsilon"},
         };
         for (int i = 0; i < cases.length; i++) {
             Path p = withMetadata("hparams" + i + ".gguf", (String) cases[i][0], (GgufValue) cases[i][1]);
