@@ -134,14 +134,14 @@ public final class HfConfig {
 
     /** RoPE base: {@code rope_parameters.rope_theta}, else the first legacy key present, else the default. */
     public double ropeTheta(double defaultValue, String... legacyKeys) {
-        JsonNode p = node("rope_parameters.rope_theta");
-        return p != null ? p.asDouble() : number(defaultValue, legacyKeys);
+        // number() checks the type: asDouble() read a string as 0.0, refused later without the key's name
+        return node("rope_parameters.rope_theta") != null ? number(0, "rope_parameters.rope_theta") : number(defaultValue, legacyKeys);
     }
 
     /** Share of each head that is rotated: {@code rope_parameters.partial_rotary_factor}, else legacy keys. */
     public double partialRotary(double defaultValue, String... legacyKeys) {
-        JsonNode p = node("rope_parameters.partial_rotary_factor");
-        return p != null ? p.asDouble() : number(defaultValue, legacyKeys);
+        return node("rope_parameters.partial_rotary_factor") != null ? number(0, "rope_parameters.partial_rotary_factor")
+                : number(defaultValue, legacyKeys);
     }
 
     /**

@@ -119,4 +119,18 @@ class BadCheckpointTest {
             assertTrue(msg.contains("config.json") && msg.contains("rope_scaling") && msg.contains(c[1]), c[0] + ": " + msg);
         }
     }
+
+    /** rope_parameters' numbers are type-checked naming the key (a string theta read as 0.0, refused without its name). */
+    @Test
+    void ropeParametersThatAreNotNumbersNameTheKey() throws Exception {
+        Path m = dir.resolve("rope-parameters");
+        TinyArchs.write(TinyArchs.byName("stablelm"), m, null); // a family with partial RoPE
+        String config = Files.readString(m.resolve("config.json"));
+        for (String key : new String[] {"rope_theta", "partial_rotary_factor"}) {
+            Files.writeString(m.resolve("config.json"), "{\"rope_parameters\": {\"rope_type\": \"default\", \"" + key
+                    + "\": \"1e4\"}, " + config.substring(config.indexOf('{') + 1));
+            String msg = error(m);
+            assertTrue(msg.contains("config.json") && msg.contains("rope_parameters." + key + " = \"1e4\", expected a number"), msg);
+        }
+    }
 }
