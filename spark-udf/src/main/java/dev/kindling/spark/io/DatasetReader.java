@@ -170,7 +170,11 @@ public final class DatasetReader {
     }
 
     private static Dataset<Row> readParquet(SparkSession spark, List<String> paths) {
-        Dataset<Row> df = spark.read().option("recursiveFileLookup", "true").parquet(paths.toArray(new String[0]));
+        // Spark takes the schema of one file unless asked to merge: a column that only later files have (a dataset that
+        // grew a field) was silently dropped. Merging reads every footer, as the JSON reader infers from every line; files
+        // whose types conflict fail here (Spark's message names the two types, not the column or the files).
+        Dataset<Row> df = spark.read().option("recursiveFileLookup", "true").option("mergeSchema", "true")
+                .parquet(paths.toArray(new String[0]));
         for (String c : df.columns()) {
             if (!userColumn(c).equals(c)) {
                 df = df.withColumnRenamed(c, userColumn(c));

@@ -385,4 +385,28 @@ class CliTest {
         assertEquals(2, TestSpark.session().read().json(fout.toString()).count());
         assertTrue(files.out().contains("empty_text 1") && files.out().contains("3 in"), files.out());
     }
+
+    /**
+     * Parquet files with different columns (a column added in later files, as datasets grow): every column is read.
+     * Spark takes the schema of one file unless asked to merge, and the others' extra columns were silently dropped.
+     */
+    @Test
+    void parquetFilesWithDifferentColumnsKeepEveryColumn() throws Exception {
+        org.apache.spark.sql.SparkSession spark = TestSpark.session();
+        Path dir = tmp.resolve("evolving");
+        spark.read().json(spark.createDataset(List.of("{\"id\":\"1\",\"text\":\"first\"}"), org.apache.spark.sql.Encoders.STRING()))
+                .write().parquet(dir.resolve("v1").toString());
+        spark.read().json(spark.createDataset(List.of("{\"id\":\"2\",\"text\":\"second\",\"lang\":\"en\"}"),
+                org.apache.spark.sql.Encoders.STRING())).write().parquet(dir.resolve("v2").toString());
+        for (String in : List.of(dir.toString(), dir.resolve("v1") + "," + dir.resolve("v2"), dir.resolve("v2") + "," + dir.resolve("v1"))) {
+            Path out = tmp.resolve("evolved-" + Math.abs(in.hashCode()));
+            Cli.Result r = Cli.run("convert", "--no-progress", "-i", in, "-o", out.toString());
+            assertEquals(0, r.code(), r.toString());
+            List<Row> back = spark.read().json(out.toString()).orderBy("id").collectAsList();
+            assertEquals(2, back.size());
+            assertTrue(List.of(back.get(0).schema().fieldNames()).contains("lang"), "lang is kept, from " + in + ": " + back);
+            assertTrue(back.get(0).isNullAt(back.get(0).fieldIndex("lang")));
+            assertEquals("en", back.get(1).getString(back.get(1).fieldIndex("lang")));
+        }
+    }
 }
