@@ -2,6 +2,8 @@ package dev.kindling.spark.io;
 
 import dev.kindling.spark.KindlingException;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -53,8 +55,8 @@ public enum DataFormat {
     }
 
     /**
-     * Infers the format of an input: from its name, else (a directory) from the first data file in
-     * it. Fails with a usage error naming the path when the path does not exist or nothing can be
+     * Infers the format of an input: from its name, else (a directory or a glob) from the names of the data files in
+     * it, which must agree. Fails with a usage error naming the path when the path does not exist or nothing can be
      * inferred.
      */
     public static DataFormat infer(String input, Configuration conf) {
@@ -74,11 +76,14 @@ public enum DataFormat {
             if (byName != null) {
                 return byName;
             }
+            // every file is looked at, not the first the listing gives: one reader reads them all, so a folder of JSON
+            // Lines and text files would have its JSON read as text documents (or its text as bad JSON) by chance
+            java.util.Map<DataFormat, Path> found = new java.util.LinkedHashMap<>();
             for (FileStatus st : matches) {
                 if (st.isFile()) {
                     DataFormat f = fromName(st.getPath().getName());
                     if (f != null) {
-                        return f;
+                        found.putIfAbsent(f, st.getPath());
                     }
                     continue;
                 }
@@ -91,9 +96,18 @@ public enum DataFormat {
                     }
                     DataFormat df = fromName(name);
                     if (df != null) {
-                        return df;
+                        found.putIfAbsent(df, f);
                     }
                 }
+            }
+            if (found.size() > 1) {
+                List<String> examples = new ArrayList<>();
+                found.forEach((f, file) -> examples.add(file + " (" + f.name().toLowerCase(Locale.ROOT).replace('_', '-') + ")"));
+                throw KindlingException.usage("input " + input + " mixes formats: " + String.join(", ", examples)
+                        + "; pass --input-format or read them separately");
+            }
+            if (found.size() == 1) {
+                return found.keySet().iterator().next();
             }
         } catch (IOException e) {
             throw new KindlingException(KindlingException.FAILURE, "cannot list input " + input + ": " + e.getMessage(), e);

@@ -409,4 +409,27 @@ class CliTest {
             assertEquals("en", back.get(1).getString(back.get(1).fieldIndex("lang")));
         }
     }
+
+    /**
+     * A folder holding JSON Lines and text files: a usage error naming one file of each, before any work. The format
+     * was taken from whichever file the listing gave first, so the JSON lines could be read as text documents
+     * ({"id":"j","text":"json doc"} kept whole as one), silently.
+     */
+    @Test
+    void aFolderMixingFormatsIsAUsageError() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("mixed"));
+        Files.writeString(dir.resolve("a.jsonl"), "{\"id\":\"j\",\"text\":\"json doc\"}\n");
+        Files.writeString(dir.resolve("b.txt"), "plain text line\n");
+        for (String in : List.of(dir.toString(), dir.resolve("*").toString())) {
+            Cli.Result r = Cli.run("convert", "--no-progress", "-i", in, "-o", tmp.resolve("mixed-out").toString(), "--on-error", "skip");
+            assertEquals(2, r.code(), r.toString());
+            assertTrue(r.err().contains("a.jsonl") && r.err().contains("b.txt") && r.err().contains("--input-format"), r.err());
+            assertFalse(Files.exists(tmp.resolve("mixed-out")));
+        }
+        // the format given: read as asked (here every line a document)
+        Cli.Result given = Cli.run("convert", "--no-progress", "-i", dir.toString(), "--input-format", "text-lines",
+                "-o", tmp.resolve("mixed-lines").toString());
+        assertEquals(0, given.code(), given.toString());
+        assertEquals(2, TestSpark.session().read().json(tmp.resolve("mixed-lines").toString()).count());
+    }
 }
