@@ -74,12 +74,23 @@ public final class JobRun {
     public WriteOptions checkOutput(PipelineOptions p) {
         WriteOptions w = options.writeOptions();
         List<String> targets = new ArrayList<>(List.of(w.path()));
+        List<String> names = new ArrayList<>(List.of("--output"));
         if (p != null && p.rejected != null) {
             targets.add(p.rejected);
+            names.add("--rejected");
         }
         String q = options.quarantinePath(w.path());
         if (q != null) {
             targets.add(q);
+            names.add(options.quarantine != null ? "--quarantine" : "the quarantine (--output + .quarantine)");
+        }
+        for (int i = 0; i < targets.size(); i++) {
+            for (int j = i + 1; j < targets.size(); j++) {
+                if (DatasetWriter.overlap(spark, targets.get(i), targets.get(j))) {
+                    throw KindlingException.usage(names.get(j) + " " + targets.get(j) + " overlaps " + names.get(i) + " "
+                            + targets.get(i) + " (one would be written into, or read back with, the other); write them apart");
+                }
+            }
         }
         for (String t : targets) {
             DatasetWriter.checkNotOverlapping(spark, t, options.input);

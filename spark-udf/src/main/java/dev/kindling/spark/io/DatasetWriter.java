@@ -46,6 +46,18 @@ public final class DatasetWriter {
         }
     }
 
+    /**
+     * Whether two output paths are the same or one lies inside the other. Rejected rows written inside the kept
+     * output are read back with it (folders are read recursively); the same path twice fails only after the first
+     * write.
+     */
+    public static boolean overlap(SparkSession spark, String a, String b) {
+        org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
+        String qa = qualified(conf, a);
+        String qb = qualified(conf, b);
+        return qa != null && qb != null && (within(qa, qb) || within(qb, qa));
+    }
+
     private static String qualified(org.apache.hadoop.conf.Configuration conf, String path) {
         try {
             Path p = new Path(path);

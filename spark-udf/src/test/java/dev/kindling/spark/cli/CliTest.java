@@ -432,4 +432,31 @@ class CliTest {
         assertEquals(0, given.code(), given.toString());
         assertEquals(2, TestSpark.session().read().json(tmp.resolve("mixed-lines").toString()).count());
     }
+
+    /**
+     * --output, --rejected and --quarantine that are, hold or sit inside one another: a usage error before any work.
+     * Rejected rows written inside the output were read back with it as kept documents; the same path twice failed
+     * with Spark's "already exists" after the first write.
+     */
+    @Test
+    void outputsOverlappingEachOtherAreRefused() throws Exception {
+        Path in = jsonl("targets.jsonl", "{\"id\":\"a\",\"text\":\"hello there\"}", "{\"id\":\"b\",\"text\":\"\"}", "oops");
+        Path out = tmp.resolve("t-out");
+        List<List<String>> cases = List.of(
+                List.of("--on-error", "skip", "--rejected", out.resolve("rejected").toString()),
+                List.of("--on-error", "skip", "--rejected", out.toString()),
+                List.of("--on-error", "quarantine", "--rejected", out + ".quarantine"),
+                List.of("--on-error", "quarantine", "--quarantine", out.resolve("q").toString()));
+        for (List<String> extra : cases) {
+            List<String> args = new java.util.ArrayList<>(List.of("convert", "--no-progress", "-i", in.toString(), "-o", out.toString()));
+            args.addAll(extra);
+            Cli.Result r = Cli.run(args.toArray(new String[0]));
+            assertEquals(2, r.code(), extra + ": " + r);
+            assertTrue(r.err().contains("overlaps"), r.err());
+            assertFalse(Files.exists(out), "nothing written for " + extra);
+        }
+        Cli.Result ok = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", out.toString(), "--on-error", "quarantine",
+                "--rejected", tmp.resolve("t-rejected").toString());
+        assertEquals(0, ok.code(), ok.toString());
+    }
 }
