@@ -105,11 +105,7 @@ public final class PipelineOutput {
                         .drop(metricColumns.keySet().toArray(new String[0])), ro);
             }
             if (targets.quarantinePath() != null) {
-                Dataset<Row> bad = docs.filter(col(Columns.REASON).isin(DatasetReader.READ_ERRORS.toArray()))
-                        .select(Columns.SOURCE_FILE, Columns.SOURCE_OFFSET, Columns.SOURCE_LINE, Columns.RAW,
-                                Columns.REASON, Columns.ERROR);
-                boolean overwrite = targets.kept() != null && targets.kept().overwrite();
-                DatasetWriter.write(bad, new WriteOptions(targets.quarantinePath(), DataFormat.JSONL, overwrite, null));
+                writeQuarantine(docs, targets.quarantinePath(), targets.kept() != null && targets.kept().overwrite());
             }
             Map<String, Long> metrics = new LinkedHashMap<>(values);
             sums.forEach((k, v) -> metrics.put(k, v.value()));
@@ -120,6 +116,13 @@ public final class PipelineOutput {
         } finally {
             docs.unpersist(false);
         }
+    }
+
+    /** Writes the rows of {@code docs} that could not be read (raw line, file, line, reason, error) to {@code path} as JSON Lines. */
+    public static void writeQuarantine(Dataset<Row> docs, String path, boolean overwrite) {
+        Dataset<Row> bad = docs.filter(col(Columns.REASON).isin(DatasetReader.READ_ERRORS.toArray()))
+                .select(Columns.SOURCE_FILE, Columns.SOURCE_OFFSET, Columns.SOURCE_LINE, Columns.RAW, Columns.REASON, Columns.ERROR);
+        DatasetWriter.write(bad, new WriteOptions(path, DataFormat.JSONL, overwrite, null));
     }
 
     /**

@@ -86,6 +86,17 @@ public final class PackCommand extends SparkCommand {
         int padValue = padId != null ? padId : eos;
         boolean megatron = "megatron".equalsIgnoreCase(job.format);
         DatasetWriter.checkNotOverlapping(run.spark(), job.output, job.input);
+        // --on-error quarantine writes the unreadable rows aside, as the pipeline commands do (pack counted them and
+        // wrote them nowhere)
+        String quarantine = job.quarantinePath(job.output);
+        if (quarantine != null) {
+            DatasetWriter.checkNotOverlapping(run.spark(), quarantine, job.input);
+            if (DatasetWriter.overlap(run.spark(), quarantine, job.output)) {
+                throw KindlingException.usage("--quarantine " + quarantine + " overlaps --output " + job.output + "; write them apart");
+            }
+            DatasetWriter.checkWritable(run.spark(), new WriteOptions(quarantine, DataFormat.JSONL, job.overwrite, null));
+            run.claimOutput(quarantine);
+        }
         Dataset<Row> docs = run.readInput();
         long unreadable = docs.filter(col(Columns.REASON).isNotNull()).count();
         Dataset<Row> kept = docs.filter(col(Columns.REASON).isNull()).select(col(job.textColumn));
@@ -154,10 +165,13 @@ public final class PackCommand extends SparkCommand {
             throw new KindlingException(KindlingException.FAILURE, "pack: " + tokens + " tokens of " + documents + " documents filled no "
                     + "sequence of " + seqLen + " tokens (a partition's last, shorter sequence is dropped); lower --seq-len or pass --pad");
         }
+        if (quarantine != null) {
+            dev.kindling.spark.stage.PipelineOutput.writeQuarantine(docs, quarantine, job.overwrite);
+        }
         run.outputsWritten();
         run.out().printf("pack: %d documents (%d unreadable or empty, counted not packed) -> %d sequences of %d tokens%s%n",
                 documents, unreadable, sequences, seqLen, " (" + tokens + " tokens, " + dropped + " dropped at partition ends)");
-        run.out().println("output: " + job.output);
+        run.out().println("output: " + job.output + (quarantine != null ? " (bad rows: " + quarantine + ")" : ""));
         return 0;
     }
 

