@@ -85,7 +85,7 @@ public final class DatasetReader {
         }
         format = formats.iterator().next();
         Dataset<Row> raw = switch (format) {
-            case JSONL -> readJsonLines(spark, o.paths(), o.textColumn());
+            case JSONL -> readJsonLines(spark, o.paths(), o.idColumn(), o.textColumn());
             case PARQUET -> readParquet(spark, o.paths());
             case TEXT_LINES -> readTextLines(spark, o.paths(), o.textColumn());
             case TEXT_FILES -> readTextFiles(spark, o.paths(), o.textColumn());
@@ -93,7 +93,7 @@ public final class DatasetReader {
         return finish(raw, o);
     }
 
-    private static Dataset<Row> readJsonLines(SparkSession spark, List<String> paths, String textColumn) {
+    private static Dataset<Row> readJsonLines(SparkSession spark, List<String> paths, String idColumn, String textColumn) {
         Dataset<Row> lines = LineSource.read(spark, paths)
                 // blank lines separate nothing in JSON Lines; they are not documents
                 .filter(col("value").isNull().or(functions.trim(col("value")).notEqual("")));
@@ -111,6 +111,11 @@ public final class DatasetReader {
             }
             String key = caseSensitive ? f.name() : f.name().toLowerCase(java.util.Locale.ROOT);
             String before = seen.putIfAbsent(key, f.name());
+            if (f.name().equals(idColumn) && !f.dataType().equals(DataTypes.StringType)) {
+                // read as a string, the parser keeps each id's own JSON text: inferred as a number, one float id made the
+                // column a double, the integer 1 became "1.0" and two 23-digit ids one "1.2345678901234568E22"
+                f = new StructField(f.name(), DataTypes.StringType, true, f.metadata());
+            }
             if (before == null) {
                 schema = schema.add(f);
             } else if (!before.equals(f.name())) {

@@ -459,4 +459,22 @@ class CliTest {
                 "--rejected", tmp.resolve("t-rejected").toString());
         assertEquals(0, ok.code(), ok.toString());
     }
+
+    /**
+     * JSON ids that are numbers keep their digits: one float id made Spark infer a double for the whole column, so the
+     * integer 1 became "1.0" and two 23-digit ids the same "1.2345678901234568E22".
+     */
+    @Test
+    void numericIdsKeepTheirDigits() throws Exception {
+        Path in = jsonl("numeric-ids.jsonl", "{\"id\":1,\"text\":\"one\"}", "{\"id\":2.5,\"text\":\"two\"}",
+                "{\"id\":12345678901234567890123,\"text\":\"three\"}", "{\"id\":12345678901234567890124,\"text\":\"four\"}");
+        Path out = tmp.resolve("numeric-ids-out");
+        Cli.Result r = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", out.toString());
+        assertEquals(0, r.code(), r.toString());
+        java.util.Map<String, String> ids = new java.util.HashMap<>();
+        for (Row row : TestSpark.session().read().json(out.toString()).collectAsList()) {
+            ids.put(row.getString(row.fieldIndex("text")), row.getString(row.fieldIndex("id")));
+        }
+        assertEquals(java.util.Map.of("one", "1", "two", "2.5", "three", "12345678901234567890123", "four", "12345678901234567890124"), ids);
+    }
 }
