@@ -37,7 +37,8 @@ public enum DataFormat {
     /** The format a path's name suggests, or null when the name says nothing. */
     public static DataFormat fromName(String name) {
         String n = name.toLowerCase(Locale.ROOT);
-        for (String c : new String[] {".gz", ".bz2", ".deflate"}) {
+        // the suffixes of the codecs Kindling writes (--compression), so that its own output reads back as it was written
+        for (String c : new String[] {".gz", ".bz2", ".deflate", ".lz4", ".snappy"}) {
             if (n.endsWith(c)) {
                 n = n.substring(0, n.length() - c.length());
             }
