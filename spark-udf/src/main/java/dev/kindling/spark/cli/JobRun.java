@@ -138,6 +138,26 @@ public final class JobRun {
     }
 
     /**
+     * Writes {@code --stats} to a local path or, with a scheme ({@code s3a://}, {@code hdfs://}), through Hadoop:
+     * java.nio took {@code s3a://bucket/stats.json} for the relative local path {@code s3a:/bucket/stats.json} and
+     * wrote it in the driver's working directory.
+     */
+    private void writeStats(RunReport report, String stats) throws IOException {
+        java.net.URI uri = new org.apache.hadoop.fs.Path(stats).toUri();
+        if (uri.getScheme() == null) {
+            report.writeJson(Path.of(stats));
+        } else if (uri.getScheme().equals("file")) {
+            report.writeJson(Path.of(uri));
+        } else {
+            org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(uri);
+            org.apache.hadoop.fs.FileSystem fs = path.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            try (java.io.OutputStream os = fs.create(path, true)) {
+                os.write((report.toJson() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+        }
+    }
+
+    /**
      * Runs {@code stages} over the input, writes the results and prints the accounting table.
      *
      * @param output where kept documents go, or null to only count
@@ -166,7 +186,7 @@ public final class JobRun {
         }
         if (p != null && p.stats != null) {
             try {
-                report.writeJson(Path.of(p.stats));
+                writeStats(report, p.stats);
             } catch (IOException e) {
                 throw new KindlingException(KindlingException.FAILURE, "cannot write --stats " + p.stats + ": " + e.getMessage(), e);
             }

@@ -79,4 +79,22 @@ class S3RoundTripTest {
                 "-o", "s3a://testbucket/corpus/jsonl");
         assertEquals(2, again.code(), "an existing s3a output is refused: " + again);
     }
+
+    /** --stats on s3a:// is written there (it went to a local folder named "s3a:" in the driver's working directory). */
+    @Test
+    void statsGoWhereTheyAreAsked() throws Exception {
+        Path local = tmp.resolve("small.jsonl");
+        java.nio.file.Files.write(local, List.of("{\"id\":\"a\",\"text\":\"hello there\"}", "{\"id\":\"b\",\"text\":\"\"}"));
+        String stats = "s3a://testbucket/runs/stats.json";
+        Cli.Result r = Cli.run("convert", "--no-progress", "-i", local.toString(), "-o", "s3a://testbucket/runs/out", "--stats", stats);
+        assertEquals(0, r.code(), r.toString());
+        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(stats);
+        FileSystem fs = p.getFileSystem(TestSpark.session().sparkContext().hadoopConfiguration());
+        try (FSDataInputStream in = fs.open(p)) {
+            com.fasterxml.jackson.databind.JsonNode s = new com.fasterxml.jackson.databind.ObjectMapper().readTree(in);
+            assertEquals(2, s.get("documents_in").asLong());
+            assertEquals(1, s.get("documents_kept").asLong());
+        }
+        assertTrue(!java.nio.file.Files.exists(Path.of("s3a:")), "nothing written to a local folder named s3a:");
+    }
 }
