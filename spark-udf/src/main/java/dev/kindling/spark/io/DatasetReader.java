@@ -177,9 +177,19 @@ public final class DatasetReader {
     private static Dataset<Row> readParquet(SparkSession spark, List<String> paths) {
         // Spark takes the schema of one file unless asked to merge: a column that only later files have (a dataset that
         // grew a field) was silently dropped. Merging reads every footer, as the JSON reader infers from every line; files
-        // whose types conflict fail here (Spark's message names the two types, not the column or the files).
-        Dataset<Row> df = spark.read().option("recursiveFileLookup", "true").option("mergeSchema", "true")
-                .parquet(paths.toArray(new String[0]));
+        // whose types conflict fail here, and since Spark's message names the two types only, the column and two files
+        // that disagree are found and named.
+        Dataset<Row> df;
+        try {
+            df = spark.read().option("recursiveFileLookup", "true").option("mergeSchema", "true")
+                    .parquet(paths.toArray(new String[0]));
+        } catch (Exception e) { // Scala's AnalysisException and SparkException, undeclared
+            String conflict = parquetTypeConflict(spark, paths);
+            if (conflict == null) {
+                throw e;
+            }
+            throw new BadInputException(conflict);
+        }
         for (String c : df.columns()) {
             if (!userColumn(c).equals(c)) {
                 df = df.withColumnRenamed(c, userColumn(c));
@@ -234,7 +244,37 @@ public final class DatasetReader {
         return empty.isEmpty() ? docs : docs.unionByName(spark.createDataFrame(empty, docs.schema()));
     }
 
+    /**
+     * The first top-level column whose type differs between two Parquet files of the input ("column id is bigint in
+     * A but string in B"), or null when none does. Reads one footer per file; only run after a merge failed.
+     */
+    static String parquetTypeConflict(SparkSession spark, List<String> paths) {
+        Map<String, org.apache.spark.sql.types.DataType> typeOf = new java.util.HashMap<>();
+        Map<String, String> fileOf = new java.util.HashMap<>();
+        for (String f : inputFiles(spark, paths, false)) {
+            if (!f.endsWith(".parquet")) {
+                continue;
+            }
+            for (org.apache.spark.sql.types.StructField field : spark.read().parquet(f).schema().fields()) {
+                org.apache.spark.sql.types.DataType seen = typeOf.putIfAbsent(field.name(), field.dataType());
+                if (seen == null) {
+                    fileOf.put(field.name(), f);
+                } else if (!seen.equals(field.dataType())) {
+                    return "Parquet files disagree on column " + field.name() + ": " + seen.simpleString() + " in "
+                            + fileOf.get(field.name()) + " but " + field.dataType().simpleString() + " in " + f
+                            + " (cast it in one of them, or read them separately)";
+                }
+            }
+        }
+        return null;
+    }
+
     private static List<String> zeroLengthFiles(SparkSession spark, List<String> paths) {
+        return inputFiles(spark, paths, true);
+    }
+
+    /** The data files under {@code paths} (globs and folders, recursively; not _hidden or .hidden), all or only the empty ones. */
+    private static List<String> inputFiles(SparkSession spark, List<String> paths, boolean emptyOnly) {
         List<String> out = new ArrayList<>();
         org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
         try {
@@ -247,7 +287,7 @@ public final class DatasetReader {
                     while (it.hasNext()) {
                         org.apache.hadoop.fs.LocatedFileStatus f = it.next();
                         String name = f.getPath().getName();
-                        if (f.getLen() == 0 && !name.startsWith("_") && !name.startsWith(".")) {
+                        if ((f.getLen() == 0 || !emptyOnly) && !name.startsWith("_") && !name.startsWith(".")) {
                             out.add(f.getPath().toString());
                         }
                     }

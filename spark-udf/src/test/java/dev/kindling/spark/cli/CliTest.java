@@ -408,6 +408,12 @@ class CliTest {
             assertTrue(back.get(0).isNullAt(back.get(0).fieldIndex("lang")));
             assertEquals("en", back.get(1).getString(back.get(1).fieldIndex("lang")));
         }
+        // types that cannot merge: the column and two files are named (Spark's own message names the two types only)
+        spark.read().json(spark.createDataset(List.of("{\"id\":3,\"text\":\"third\"}"), org.apache.spark.sql.Encoders.STRING()))
+                .write().parquet(dir.resolve("v3").toString());
+        Cli.Result r = Cli.run("convert", "--no-progress", "-i", dir.toString(), "-o", tmp.resolve("conflict").toString());
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.err().contains("Parquet files disagree on column id: ") && r.err().contains("v3"), r.toString());
     }
 
     /**
