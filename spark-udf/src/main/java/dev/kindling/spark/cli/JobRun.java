@@ -92,6 +92,16 @@ public final class JobRun {
                 }
             }
         }
+        if (p != null && p.stats != null) {
+            // a stats file inside the output (or the input) is read back with it next time, as a row of another format
+            for (int i = 0; i < targets.size(); i++) {
+                if (DatasetWriter.overlap(spark, p.stats, targets.get(i))) {
+                    throw KindlingException.usage("--stats " + p.stats + " overlaps " + names.get(i) + " " + targets.get(i)
+                            + " (it would be read back with it); write it apart");
+                }
+            }
+            DatasetWriter.checkNotOverlapping(spark, p.stats, options.input);
+        }
         for (String t : targets) {
             DatasetWriter.checkNotOverlapping(spark, t, options.input);
             DatasetWriter.checkWritable(spark, w.withPath(t));

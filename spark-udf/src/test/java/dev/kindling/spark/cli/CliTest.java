@@ -452,7 +452,8 @@ class CliTest {
                 List.of("--on-error", "skip", "--rejected", out.resolve("rejected").toString()),
                 List.of("--on-error", "skip", "--rejected", out.toString()),
                 List.of("--on-error", "quarantine", "--rejected", out + ".quarantine"),
-                List.of("--on-error", "quarantine", "--quarantine", out.resolve("q").toString()));
+                List.of("--on-error", "quarantine", "--quarantine", out.resolve("q").toString()),
+                List.of("--stats", out.resolve("stats.json").toString()));
         for (List<String> extra : cases) {
             List<String> args = new java.util.ArrayList<>(List.of("convert", "--no-progress", "-i", in.toString(), "-o", out.toString()));
             args.addAll(extra);
