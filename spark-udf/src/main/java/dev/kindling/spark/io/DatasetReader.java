@@ -381,9 +381,11 @@ public final class DatasetReader {
         if (b == null) {
             return null;
         }
+        // a UTF-8 byte order mark is not text: the line readers (Hadoop's) drop it, so the same file read whole must too
+        int bom = b.length >= 3 && (b[0] & 0xFF) == 0xEF && (b[1] & 0xFF) == 0xBB && (b[2] & 0xFF) == 0xBF ? 3 : 0;
         try {
             return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b)).toString();
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b, bom, b.length - bom)).toString();
         } catch (CharacterCodingException e) {
             return null;
         }

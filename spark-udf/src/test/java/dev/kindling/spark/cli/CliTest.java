@@ -377,12 +377,13 @@ class CliTest {
 
         Path dir = Files.createDirectories(tmp.resolve("docs"));
         Files.writeString(dir.resolve("a.txt"), "A whole file\nwith two lines.");
-        Files.writeString(dir.resolve("b.txt"), "Another file.");
+        Files.writeString(dir.resolve("b.txt"), "\uFEFFAnother file."); // a byte order mark: not part of the text
         Files.writeString(dir.resolve("c.txt"), ""); // a 0-byte file: Spark's scan skips it, the accounting must not
         Path fout = tmp.resolve("f.jsonl");
         Cli.Result files = Cli.run("convert", "--no-progress", "-i", dir.toString(), "--input-format", "text-files", "-o", fout.toString());
         assertEquals(0, files.code(), files.toString());
         assertEquals(2, TestSpark.session().read().json(fout.toString()).count());
+        assertEquals(1, TestSpark.session().read().json(fout.toString()).filter("text = 'Another file.'").count(), "no BOM in the text");
         assertTrue(files.out().contains("empty_text 1") && files.out().contains("3 in"), files.out());
     }
 
