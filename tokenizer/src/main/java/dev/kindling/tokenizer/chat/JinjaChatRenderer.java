@@ -32,8 +32,11 @@ public final class JinjaChatRenderer {
         CompositeELResolver resolver = new CompositeELResolver();
         resolver.add(new PyStringMethods());
         resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_WRITE);
+        // Nested interpretation off: Jinjava would otherwise render a value that holds "{{" or "{%" as a
+        // template in turn, so a message saying "{{ bos_token }}" came out as "<s>" (and any template
+        // syntax in user text ran); Jinja2 outputs values as they are.
         this.jinjava = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(false).withLstripBlocks(false)
-                .withElResolver(resolver).build());
+                .withNestedInterpretationEnabled(false).withElResolver(resolver).build());
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
                 ChatFunctions.class, "raiseException", Object.class));
         jinjava.getGlobalContext().registerFilter(new PyJson());

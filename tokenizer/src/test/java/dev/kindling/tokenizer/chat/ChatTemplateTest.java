@@ -96,6 +96,14 @@ class ChatTemplateTest {
     }
 
     @Test
+    void valuesAreOutputAsTheyAre() {
+        // template syntax inside a message is text, as in Jinja2: it is not rendered a second time
+        ChatTemplate t = new ChatTemplate("{{ bos_token }}{{ messages[0]['content'] }}", "<s>", "</s>");
+        assertEquals("<s>{{ bos_token }} {% if true %}x{% endif %}",
+                t.render(List.of(msg("user", "{{ bos_token }} {% if true %}x{% endif %}")), false));
+    }
+
+    @Test
     void pythonStringMethodsAndGlobals() {
         ChatTemplate t = new ChatTemplate("{{ s.startswith('ab') }} {{ s.endswith(('x', 'cd')) }} [{{ s.strip('a') }}] "
                 + "{{ s.upper() }} {{ s.split('b') }} {{ '-'.join(['x', 'y']) }} {{ '  a b '.split() }} "
