@@ -16,7 +16,8 @@ import jinjava.javax.el.CompositeELResolver;
  * Renders a chat template with Jinjava, configured to behave like the environment
  * {@code transformers} renders chat templates in: {@code trim_blocks} and {@code lstrip_blocks}
  * on, loop controls, the globals {@code raise_exception(msg)} and {@code strftime_now(fmt)}, and
- * {@code tojson} as Python's {@code json.dumps} ({@link PyJson}), the Python string methods templates call ({@code .startswith()}, {@code .strip('\n')},
+ * {@code tojson} as Python's {@code json.dumps} ({@link PyJson}), {@code trim} as Python's {@code str.strip}
+ * ({@link PyTrim}), the Python string methods templates call ({@code .startswith()}, {@code .strip('\n')},
  * {@code .split()} ...; see {@link PyStringMethods}). The one syntax Jinjava does not parse,
  * reversed slices {@code xs[::-1]}, is rewritten to the {@code reverse} filter.
  * Errors (including the template's own {@code raise_exception}) become {@link ChatTemplateException}.
@@ -40,6 +41,7 @@ public final class JinjaChatRenderer {
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
                 ChatFunctions.class, "raiseException", Object.class));
         jinjava.getGlobalContext().registerFilter(new PyJson());
+        jinjava.getGlobalContext().registerFilter(new PyTrim());
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now",
                 ChatFunctions.class, "strftimeNow", String.class));
     }

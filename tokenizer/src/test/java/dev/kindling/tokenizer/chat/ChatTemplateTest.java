@@ -104,6 +104,13 @@ class ChatTemplateTest {
     }
 
     @Test
+    void trimIsPythonStrip() {
+        // Python's whitespace (no-break and ideographic spaces, U+0085), not only what String.trim drops
+        ChatTemplate t = new ChatTemplate("[{{ s | trim }}] [{{ s | trim('\u00a0') }}]", "<s>", "</s>");
+        assertEquals("[a b] [\u3000 a b\u0085]", t.render(List.of(), false, Map.of("s", "\u00a0\u3000 a b\u0085")));
+    }
+
+    @Test
     void pythonStringMethodsAndGlobals() {
         ChatTemplate t = new ChatTemplate("{{ s.startswith('ab') }} {{ s.endswith(('x', 'cd')) }} [{{ s.strip('a') }}] "
                 + "{{ s.upper() }} {{ s.split('b') }} {{ '-'.join(['x', 'y']) }} {{ '  a b '.split() }} "

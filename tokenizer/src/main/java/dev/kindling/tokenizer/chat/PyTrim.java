@@ -1,0 +1,25 @@
+package dev.kindling.tokenizer.chat;
+
+import com.hubspot.jinjava.interpret.JinjavaInterpreter;
+import com.hubspot.jinjava.lib.filter.Filter;
+import java.util.Objects;
+
+/**
+ * The {@code trim} filter as Jinja2 defines it: {@code str(value).strip(chars)}, Python's whitespace
+ * when no characters are given. Jinjava's own trims only characters up to U+0020 (Java's
+ * {@code String.trim}), so the templates that trim message content (Llama 3, Gemma 3) kept a
+ * no-break space, an ideographic space or U+0085 at its edges where transformers drops them.
+ */
+public final class PyTrim implements Filter {
+    @Override
+    public String getName() {
+        return "trim";
+    }
+
+    @Override
+    public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+        String chars = args != null && args.length > 0 ? args[0] : null;
+        String s = Objects.toString(var);
+        return PyStringMethods.rstrip(PyStringMethods.lstrip(s, chars), chars);
+    }
+}
