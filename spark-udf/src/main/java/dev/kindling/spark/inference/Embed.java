@@ -96,7 +96,7 @@ public final class Embed extends EngineStage<Embed> {
         if (ids.length == 0) {
             throw new IllegalArgumentException("the text has no tokens");
         }
-        return engine.submitEmbed(ids).thenApply(v -> normalize ? unit(v) : v);
+        return InOrderWindow.map(engine.submitEmbed(ids), v -> normalize ? unit(v) : v);
     }
 
     static float[] unit(float[] v) {

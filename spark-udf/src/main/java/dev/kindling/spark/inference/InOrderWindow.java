@@ -6,6 +6,7 @@ import java.util.NoSuchElementException;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 /**
@@ -126,5 +127,50 @@ public final class InOrderWindow<I, O> implements Iterator<InOrderWindow.Outcome
             }
         });
         return all;
+    }
+
+    /**
+     * {@code source.thenApply(fn)}, whose cancellation cancels {@code source}: a future made with
+     * {@code thenApply} is cancelled alone, so {@link #close()} would leave the engine request behind it
+     * running for a row nobody reads.
+     */
+    public static <T, U> CompletableFuture<U> map(CompletableFuture<T> source, Function<? super T, ? extends U> fn) {
+        CompletableFuture<U> out = source.thenApply(fn);
+        out.whenComplete((v, t) -> {
+            if (out.isCancelled()) {
+                source.cancel(true);
+            }
+        });
+        return out;
+    }
+
+    /**
+     * {@code source.thenCompose(fn)}, whose cancellation cancels {@code source} and the future {@code fn}
+     * returned (the second engine request of a row), as {@link #map} does for one.
+     */
+    public static <T, U> CompletableFuture<U> flatMap(CompletableFuture<T> source,
+            Function<? super T, ? extends CompletableFuture<U>> fn) {
+        AtomicReference<CompletableFuture<U>> inner = new AtomicReference<>();
+        AtomicReference<CompletableFuture<U>> result = new AtomicReference<>();
+        CompletableFuture<U> out = source.thenCompose(v -> {
+            CompletableFuture<U> f = fn.apply(v);
+            inner.set(f);
+            CompletableFuture<U> r = result.get();
+            if (r != null && r.isCancelled()) {
+                f.cancel(true); // cancelled while fn ran: the listener below saw no inner future yet
+            }
+            return f;
+        });
+        result.set(out);
+        out.whenComplete((v, t) -> {
+            if (out.isCancelled()) {
+                source.cancel(true);
+                CompletableFuture<U> f = inner.get();
+                if (f != null) {
+                    f.cancel(true);
+                }
+            }
+        });
+        return out;
     }
 }

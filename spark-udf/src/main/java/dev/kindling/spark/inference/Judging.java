@@ -108,7 +108,7 @@ public final class Judging {
             return probabilities(engine, rubric, r, null);
         }
         GenerationRequest g = GenerationRequest.ofTokens(r.prompt()).withMaxTokens(maxTokens);
-        return engine.submit(g, null).thenCompose(c -> {
+        return InOrderWindow.flatMap(engine.submit(g, null), c -> {
             OptionalDouble parsed = RatingParser.parse(c.text(), rubric.minRating(), rubric.maxRating());
             if (parsed.isPresent()) {
                 return CompletableFuture.completedFuture(new Judgment(parsed.getAsDouble(), "parsed", c.text(), null));
@@ -120,7 +120,7 @@ public final class Judging {
     private static CompletableFuture<Judgment> probabilities(Engine engine, Rubric rubric, Request r, String text) {
         int n = r.continuations().length;
         if (r.singlePass()) {
-            return engine.submitLogits(r.prefix()).thenApply(logits -> {
+            return InOrderWindow.map(engine.submitLogits(r.prefix()), logits -> {
                 double lse = LogProbs.logSumExp(logits, 0, logits.length);
                 double[] lp = new double[n];
                 for (int i = 0; i < n; i++) {
@@ -133,7 +133,7 @@ public final class Judging {
         for (int[] c : r.continuations()) {
             parts.add(engine.submitScore(c));
         }
-        return InOrderWindow.allOf(parts).thenApply(rs -> {
+        return InOrderWindow.map(InOrderWindow.allOf(parts), rs -> {
             double[] lp = new double[n];
             for (int i = 0; i < n; i++) {
                 float[] l = rs.get(i).logprobs();

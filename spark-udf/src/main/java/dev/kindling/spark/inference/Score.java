@@ -123,7 +123,7 @@ public final class Score extends EngineStage<Score> {
         }
         int ctx = engine.config().contextLength();
         if (ids.length <= ctx) {
-            return engine.submitScore(ids).thenApply(r -> new TextScore(r.logprob(), r.logprobs().length, ids.length));
+            return InOrderWindow.map(engine.submitScore(ids), r -> new TextScore(r.logprob(), r.logprobs().length, ids.length));
         }
         if (longTexts.equals("error")) {
             throw new IllegalArgumentException("the text has " + ids.length + " tokens but the context holds " + ctx
@@ -131,7 +131,7 @@ public final class Score extends EngineStage<Score> {
         }
         if (longTexts.equals("truncate")) {
             int[] first = Arrays.copyOf(ids, ctx);
-            return engine.submitScore(first).thenApply(r -> new TextScore(r.logprob(), r.logprobs().length, ids.length));
+            return InOrderWindow.map(engine.submitScore(first), r -> new TextScore(r.logprob(), r.logprobs().length, ids.length));
         }
         boolean bos = tok.bosId() >= 0 && ids[0] == tok.bosId();
         List<CompletableFuture<ScoreResult>> parts = new ArrayList<>();
@@ -153,7 +153,7 @@ public final class Score extends EngineStage<Score> {
             parts.add(engine.submitScore(window));
             pos += take;
         }
-        return InOrderWindow.allOf(parts).thenApply(rs -> {
+        return InOrderWindow.map(InOrderWindow.allOf(parts), rs -> {
             double lp = 0;
             int n = 0;
             for (ScoreResult r : rs) {

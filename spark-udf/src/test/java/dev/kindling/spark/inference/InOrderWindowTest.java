@@ -89,4 +89,29 @@ class InOrderWindowTest {
         CompletableFuture<String> d = CompletableFuture.completedFuture("d");
         assertEquals(List.of("c", "d"), InOrderWindow.allOf(List.of(c, d)).join());
     }
+
+    @Test
+    void mapAndFlatMapCancelTheEngineWorkBehindThem() {
+        // a future from thenApply/thenCompose is cancelled alone: the window's close() left Score, Embed and Judge
+        // requests running in the engine
+        CompletableFuture<String> source = new CompletableFuture<>();
+        CompletableFuture<Integer> mapped = InOrderWindow.map(source, String::length);
+        mapped.cancel(true);
+        assertTrue(source.isCancelled());
+        assertEquals(2, InOrderWindow.map(CompletableFuture.completedFuture("ab"), String::length).join());
+
+        CompletableFuture<String> first = new CompletableFuture<>();
+        CompletableFuture<Integer> waiting = InOrderWindow.flatMap(first, s -> new CompletableFuture<>());
+        waiting.cancel(true);
+        assertTrue(first.isCancelled(), "cancelled before the second request: the first is cancelled");
+
+        CompletableFuture<String> done = new CompletableFuture<>();
+        CompletableFuture<Integer> second = new CompletableFuture<>();
+        CompletableFuture<Integer> composed = InOrderWindow.flatMap(done, s -> second);
+        done.complete("x");
+        composed.cancel(true);
+        assertTrue(second.isCancelled(), "cancelled during the second request: that one is cancelled");
+        assertEquals(3, InOrderWindow.flatMap(CompletableFuture.completedFuture("abc"),
+                s -> CompletableFuture.completedFuture(s.length())).join());
+    }
 }

@@ -65,6 +65,48 @@ class ScoreJudgeEmbedTest {
         return sb.toString();
     }
 
+    /** Prompt tokens the engine computes for one request per text, all cancelled as soon as they are submitted. */
+    static long promptTokensAfterCancelling(Engine e, List<String> texts,
+            java.util.function.Function<String, java.util.concurrent.CompletableFuture<?>> submit) throws InterruptedException {
+        long before = e.stats().promptTokens;
+        List<java.util.concurrent.CompletableFuture<?>> started = new ArrayList<>();
+        for (String t : texts) {
+            started.add(submit.apply(t));
+        }
+        for (java.util.concurrent.CompletableFuture<?> f : started) {
+            f.cancel(true);
+        }
+        long steps = -1;
+        while (steps != e.stats().steps) { // until the engine is idle (it is warm: a step takes milliseconds)
+            steps = e.stats().steps;
+            Thread.sleep(500);
+        }
+        return e.stats().promptTokens - before;
+    }
+
+    @Test
+    void cancellingScoreEmbedAndJudgeRowsStopsTheirEngineWork() throws Exception {
+        // what a killed task's window does on close(): Score, Embed and Judge derive their futures with thenApply or
+        // thenCompose, whose cancellation did not reach the engine (all 40 texts were scored, ~1,900 prompt tokens)
+        try (Engine e = Engine.open(Stories.model(), EngineOptions.defaults().withThreads(1).withMaxSequences(1))) {
+            List<String> texts = new ArrayList<>();
+            for (String p : Stories.prompts(40)) {
+                texts.add(p + " " + p + " " + p);
+            }
+            e.score(texts.subList(0, 2));
+            e.embed(texts.subList(0, 2));
+            // each text is ~48 tokens (a judge prompt several times that); one sequence at a time, so the engine is at
+            // most a request or two in when the rest are cancelled
+            long score = promptTokensAfterCancelling(e, texts, t -> Score.submit(e, t, "chunk"));
+            assertTrue(score < 400, "score: " + score);
+            long embed = promptTokensAfterCancelling(e, texts, t -> Embed.submit(e, t, false, false));
+            assertTrue(embed < 400, "embed: " + embed);
+            Rubric rubric = Rubric.load("helpfulness");
+            long judge = promptTokensAfterCancelling(e, texts, t -> Judging.submit(e, rubric, t, t, "auto", 32));
+            assertTrue(judge < 2_000, "judge: " + judge);
+        }
+    }
+
     @Test
     void scoresAreTheEnginesIncludingLongTextsInChunks() throws Exception {
         SparkSession spark = TestSpark.session();
