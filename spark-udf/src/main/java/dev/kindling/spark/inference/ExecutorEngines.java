@@ -4,6 +4,7 @@ import dev.kindling.formats.ModelFormatException;
 import dev.kindling.inference.Engine;
 import dev.kindling.inference.EngineOptions;
 import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.executor.GpuAssignment;
 import dev.kindling.spark.executor.LocalFiles;
 import dev.kindling.spark.executor.PerJvm;
 import java.nio.file.Path;
@@ -39,20 +40,39 @@ public final class ExecutorEngines {
      */
     public static Engine get(EngineSpec spec, HadoopConf hadoop) {
         int threads = spec.threads() > 0 ? spec.threads() : ExecutorCores.current();
-        Placement placement = placement();
+        Placement placement = placement(spec);
         return PerJvm.get(spec.key(threads) + placement.keySuffix(), k -> open(spec, threads, placement, hadoop));
     }
 
     /**
-     * Where this task's engine runs. The hook for Spark's GPU scheduling: with
+     * Where this task's engine runs: Spark's GPU scheduling. With
      * {@code spark.executor.resource.gpu.amount} set, a task is assigned a GPU address
-     * ({@code TaskContext.resources()}); an executor with several GPUs then needs one engine per
-     * device, so the device becomes part of the per-JVM key ({@link Placement#keySuffix}) and of the
-     * engine options ({@link Placement#apply}). The GPU backend plugs its assignment in here; on a
-     * CPU-only build every task shares the one engine.
+     * ({@code TaskContext.resources()}, mapped to a CUDA ordinal by {@link GpuAssignment}); an executor
+     * with several GPUs then needs one engine per device, so the device becomes part of the per-JVM
+     * key ({@link Placement#keySuffix}) and of the engine options ({@link Placement#apply}). Without
+     * an assignment, or for a CPU engine, every task shares the one engine.
      */
-    static Placement placement() {
-        return Placement.SHARED;
+    static Placement placement(EngineSpec spec) {
+        return placement(spec, GpuAssignment.deviceOrdinal());
+    }
+
+    /** {@link #placement(EngineSpec)} for the CUDA ordinal {@code gpu} (-1: none assigned). */
+    static Placement placement(EngineSpec spec, int gpu) {
+        if (gpu < 0 || spec.device().equals("cpu")) {
+            // a CPU engine per assigned GPU would be the same engine twice, each with all the executor's cores
+            return Placement.SHARED;
+        }
+        return new Placement() {
+            @Override
+            public String keySuffix() {
+                return "#gpu" + gpu;
+            }
+
+            @Override
+            public EngineOptions apply(EngineOptions options) {
+                return options.withGpuDevice(gpu);
+            }
+        };
     }
 
     /** The device part of an engine's identity (see {@link #placement()}). */
