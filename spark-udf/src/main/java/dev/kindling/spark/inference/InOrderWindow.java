@@ -6,6 +6,8 @@ import java.util.NoSuchElementException;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
@@ -23,8 +25,12 @@ public final class InOrderWindow<I, O> implements Iterator<InOrderWindow.Outcome
     /** One input and what became of it: a value or an error (never both). */
     public record Outcome<I, O>(I input, O value, Throwable error) {}
 
+    /** How often a wait for the oldest item checks {@code stopCheck}. */
+    static final long STOP_CHECK_MILLIS = 100;
+
     private final Iterator<I> inputs;
     private final Function<I, CompletableFuture<O>> start;
+    private final Runnable stopCheck;
     private final int window;
     private final ArrayDeque<Pending<I, O>> inFlight = new ArrayDeque<>();
 
@@ -35,12 +41,23 @@ public final class InOrderWindow<I, O> implements Iterator<InOrderWindow.Outcome
      *              (nothing to do: handed back with a null value)
      */
     public InOrderWindow(Iterator<I> inputs, int window, Function<I, CompletableFuture<O>> start) {
+        this(inputs, window, start, () -> { });
+    }
+
+    /**
+     * @param stopCheck run before and while waiting for an item; it throws to stop (a Spark task's
+     *                  {@code killTaskIfInterrupted}: a task killed without an interrupt is only told
+     *                  by its flag, and with every row of the partition in flight no input read would
+     *                  look at it), and the window then cancels what is in flight
+     */
+    public InOrderWindow(Iterator<I> inputs, int window, Function<I, CompletableFuture<O>> start, Runnable stopCheck) {
         if (window < 1) {
             throw new IllegalArgumentException("window must be >= 1, got " + window);
         }
         this.inputs = inputs;
         this.window = window;
         this.start = start;
+        this.stopCheck = stopCheck;
     }
 
     private void fill() {
@@ -86,8 +103,15 @@ public final class InOrderWindow<I, O> implements Iterator<InOrderWindow.Outcome
             throw new NoSuchElementException();
         }
         try {
-            O value = p.future().get();
+            O value = await(p.future());
             return new Outcome<>(p.input(), value, null);
+        } catch (CancellationException e) {
+            return new Outcome<>(p.input(), null, e);
+        } catch (RuntimeException e) {
+            // stopCheck said stop: nothing started here will be read
+            p.future().cancel(true);
+            close();
+            throw e;
         } catch (InterruptedException e) {
             // the task is being killed: stop the engine work we started, let Spark see the interrupt
             p.future().cancel(true);
@@ -96,8 +120,17 @@ public final class InOrderWindow<I, O> implements Iterator<InOrderWindow.Outcome
             throw new CancellationException("interrupted while waiting for the engine");
         } catch (ExecutionException e) {
             return new Outcome<>(p.input(), null, e.getCause() != null ? e.getCause() : e);
-        } catch (CancellationException e) {
-            return new Outcome<>(p.input(), null, e);
+        }
+    }
+
+    private O await(CompletableFuture<O> f) throws InterruptedException, ExecutionException {
+        while (true) {
+            stopCheck.run();
+            try {
+                return f.get(STOP_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                // not yet: check again
+            }
         }
     }
 

@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.concurrent.CompletableFuture;
 import org.apache.spark.TaskContext;
+import org.apache.spark.TaskKilledException;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -104,13 +105,20 @@ public abstract class RowInference<R> implements Serializable {
         }
         Engine e = ExecutorEngines.get(engine, hadoop);
         InferenceMetrics.Task counts = metrics.task();
+        TaskContext tc = TaskContext.get();
+        // a task killed without an interrupt (RDD jobs, spark.sql.execution.interruptOnCancel false) only has its flag
+        // set: with the partition's rows all in flight, nothing else would look at it before the last row was done
+        Runnable stopIfKilled = () -> {
+            if (tc != null && tc.isInterrupted()) {
+                throw new TaskKilledException("killed while its rows were in the engine");
+            }
+        };
         InOrderWindow<Row, R> w = new InOrderWindow<>(rows, window, row -> {
             if (reasonIndex >= 0 && !row.isNullAt(reasonIndex)) {
                 return null;
             }
             return start(e, row);
-        });
-        TaskContext tc = TaskContext.get();
+        }, stopIfKilled);
         if (tc != null) {
             tc.addTaskCompletionListener(ctx -> {
                 w.close();

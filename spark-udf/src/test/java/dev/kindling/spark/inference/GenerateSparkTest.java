@@ -370,6 +370,42 @@ class GenerateSparkTest {
         }
     }
 
+    @Test
+    void aJobCancelledWithoutInterruptingItsTasksStopsTheirGenerations() throws Exception {
+        // spark.sql.execution.interruptOnCancel false (as RDD jobs): a killed task is only flagged; with the partition's
+        // 48 rows all in flight it waited for every generation to end (all 48 x 400 tokens were generated after the cancel)
+        SparkSession spark = TestSpark.session();
+        Dataset<Row> in = Stories.promptFrame(spark, Stories.prompts(48), 1);
+        Generate g = generate().setThreads(1).setMaxSequences(48).setMaxTokens(400).setTemperature(0.8).setSeed(3);
+        Engine e = ExecutorEngines.get(g.engineSpec());
+        long before = e.stats().generatedTokens;
+        spark.conf().set("spark.sql.execution.interruptOnCancel", "false");
+        try {
+            Thread job = new Thread(() -> {
+                try {
+                    g.transform(in).write().format("noop").mode("overwrite").save();
+                } catch (RuntimeException expected) {
+                    // cancelled
+                }
+            });
+            job.start();
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (e.stats().generatedTokens - before < 200 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            spark.sparkContext().cancelAllJobs();
+            job.join(60_000);
+            long tokens = -1;
+            while (tokens != e.stats().generatedTokens && System.nanoTime() < deadline) { // until the engine is idle
+                tokens = e.stats().generatedTokens;
+                Thread.sleep(500);
+            }
+            assertTrue(tokens - before < 48 * 400 / 2, "generated " + (tokens - before) + " tokens");
+        } finally {
+            spark.conf().unset("spark.sql.execution.interruptOnCancel");
+        }
+    }
+
     static int[] toInts(List<Integer> l) {
         int[] a = new int[l.size()];
         for (int i = 0; i < a.length; i++) {

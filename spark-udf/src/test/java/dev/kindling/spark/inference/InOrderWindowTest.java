@@ -79,6 +79,29 @@ class InOrderWindowTest {
     }
 
     @Test
+    void aStopCheckThatThrowsWhileWaitingCancelsWhatIsInFlight() {
+        // a Spark task killed without an interrupt: its flag is all there is, and with every row in flight the
+        // window waited for all of them
+        List<CompletableFuture<String>> started = new ArrayList<>();
+        AtomicInteger checks = new AtomicInteger();
+        InOrderWindow<Integer, String> w = new InOrderWindow<>(IntStream.range(0, 3).boxed().iterator(), 5, i -> {
+            CompletableFuture<String> f = new CompletableFuture<>();
+            started.add(f);
+            return f;
+        }, () -> {
+            if (checks.incrementAndGet() == 3) {
+                throw new IllegalStateException("killed");
+            }
+        });
+        assertTrue(w.hasNext());
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, w::next);
+        assertEquals("killed", e.getMessage());
+        assertEquals(3, started.size());
+        assertTrue(started.stream().allMatch(CompletableFuture::isCancelled), "the engine work is cancelled");
+        assertEquals(0, w.inFlight());
+    }
+
+    @Test
     void allOfCancelsItsParts() {
         CompletableFuture<String> a = new CompletableFuture<>();
         CompletableFuture<String> b = new CompletableFuture<>();
