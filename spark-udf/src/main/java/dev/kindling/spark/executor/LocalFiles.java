@@ -15,7 +15,6 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileChecksum;
 import org.apache.hadoop.fs.FileStatus;
@@ -40,7 +39,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class LocalFiles {
     private static final Logger LOG = LoggerFactory.getLogger(LocalFiles.class);
-    private static final ConcurrentHashMap<String, Path> DONE = new ConcurrentHashMap<>();
 
     private LocalFiles() {}
 
@@ -74,7 +72,9 @@ public final class LocalFiles {
             }
             return local;
         }
-        return DONE.computeIfAbsent(uri, u -> copy(u, conf));
+        // PerJvm, not a computeIfAbsent of its own: that held a hash bin's lock for a whole download, so the copy of one
+        // model held up tasks asking for another (copied long ago, or to be copied at the same time)
+        return PerJvm.get("localized:" + uri, k -> copy(uri, conf));
     }
 
     static Path copy(String uri, Configuration conf) {

@@ -1,6 +1,9 @@
 package dev.kindling.spark.executor;
 
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
 
 /**
@@ -14,7 +17,12 @@ import java.util.function.Function;
  * }</pre>
  */
 public final class PerJvm {
-    private static final ConcurrentHashMap<String, Object> VALUES = new ConcurrentHashMap<>();
+    /**
+     * A value, or the load in progress. Not {@code computeIfAbsent} with the loader: that holds the
+     * lock of the key's hash bin for the whole load (a model download, minutes), so every other key
+     * of that bin, even one long loaded, waited for it, uninterruptibly.
+     */
+    private static final ConcurrentHashMap<String, CompletableFuture<Object>> VALUES = new ConcurrentHashMap<>();
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(PerJvm::closeAll, "kindling-per-jvm-close"));
@@ -24,13 +32,40 @@ public final class PerJvm {
 
     @SuppressWarnings("unchecked")
     public static <T> T get(String key, Function<String, T> loader) {
-        return (T) VALUES.computeIfAbsent(key, loader::apply);
+        while (true) {
+            CompletableFuture<Object> f = VALUES.get(key);
+            if (f == null) {
+                CompletableFuture<Object> mine = new CompletableFuture<>();
+                f = VALUES.putIfAbsent(key, mine);
+                if (f == null) {
+                    try {
+                        T v = loader.apply(key);
+                        mine.complete(v);
+                        return v;
+                    } catch (RuntimeException | Error e) {
+                        VALUES.remove(key, mine); // not cached: a later task tries again
+                        mine.completeExceptionally(e);
+                        throw e;
+                    }
+                }
+            }
+            try {
+                return (T) f.get();
+            } catch (ExecutionException e) {
+                // another task's load failed (and is forgotten): try it here, as computeIfAbsent did
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // the task is being killed
+                throw new CancellationException("interrupted while waiting for " + key + " to load");
+            }
+        }
     }
 
     /** Removes (and closes, if AutoCloseable) the value for {@code key}. */
     public static void evict(String key) {
-        Object v = VALUES.remove(key);
-        closeQuietly(v);
+        CompletableFuture<Object> f = VALUES.remove(key);
+        if (f != null && f.isDone() && !f.isCompletedExceptionally()) {
+            closeQuietly(f.join());
+        }
     }
 
     static void closeAll() {

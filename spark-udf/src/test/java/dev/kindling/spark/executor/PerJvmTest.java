@@ -1,0 +1,64 @@
+package dev.kindling.spark.executor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** Values loaded once per JVM: one load per key, failures not kept, and one key's load does not hold up others. */
+class PerJvmTest {
+    @Test
+    void aSlowLoadHoldsUpNoOtherKey() throws Exception {
+        // "AaAa", "AaBB" and "BBBB" have the same hashCode: with computeIfAbsent the three shared a hash bin, and the
+        // bin's lock, held for a whole load (a model download), made a long-loaded value wait for it
+        assertEquals("Aa".hashCode(), "BB".hashCode());
+        String first = "per-jvm-test:AaAa";
+        String loaded = "per-jvm-test:AaBB";
+        String slow = "per-jvm-test:BBBB";
+        assertEquals(first.hashCode(), slow.hashCode());
+        PerJvm.get(first, k -> "first");
+        PerJvm.get(loaded, k -> "loaded");
+        CountDownLatch loading = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<String> slowValue = CompletableFuture.supplyAsync(() -> PerJvm.get(slow, k -> {
+            loading.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            return "slow";
+        }));
+        try {
+            loading.await();
+            CompletableFuture<String> other = CompletableFuture.supplyAsync(() -> PerJvm.get(loaded, k -> "loaded again"));
+            assertEquals("loaded", other.get(5, TimeUnit.SECONDS));
+        } finally {
+            release.countDown();
+        }
+        assertEquals("slow", slowValue.get(5, TimeUnit.SECONDS));
+        assertEquals("slow", PerJvm.get(slow, k -> "again"));
+    }
+
+    @Test
+    void oneLoadPerKeyAndAFailedLoadIsTriedAgain() throws Exception {
+        AtomicInteger loads = new AtomicInteger();
+        CompletableFuture<?>[] tasks = new CompletableFuture<?>[8];
+        for (int i = 0; i < tasks.length; i++) {
+            tasks[i] = CompletableFuture.supplyAsync(() -> PerJvm.get("per-jvm-test:once", k -> {
+                loads.incrementAndGet();
+                return "v";
+            }));
+        }
+        CompletableFuture.allOf(tasks).get(5, TimeUnit.SECONDS);
+        assertEquals(1, loads.get());
+        assertThrows(IllegalStateException.class, () -> PerJvm.get("per-jvm-test:fails", k -> {
+            throw new IllegalStateException("no");
+        }));
+        assertEquals("ok", PerJvm.get("per-jvm-test:fails", k -> "ok"));
+    }
+}
