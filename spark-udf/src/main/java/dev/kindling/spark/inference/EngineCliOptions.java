@@ -33,6 +33,11 @@ public class EngineCliOptions {
                     + "so twice the positions and sequences fit; K, V, queries and attention weights rounded as llama.cpp rounds them).")
     public String kvCacheType;
 
+    @Option(names = "--kv-budget-mb", defaultValue = "0", paramLabel = "MIB",
+            description = "KV cache memory of each executor's engine in MiB; 0 (default): a quarter of the heap free after "
+                    + "loading, 64 MiB to 4 GiB. Requests that do not fit wait.")
+    public int kvBudgetMb;
+
     @Option(names = "--truncate-prompts", description = "Prompts longer than the context keep their end instead of failing the row.")
     public boolean truncatePrompts;
 
@@ -46,7 +51,11 @@ public class EngineCliOptions {
                     + "(llama2.c's tokenizer.bin, a tokenizer.json or a GGUF vocabulary)");
         }
         try {
-            return new EngineSpec(model, tokenizer, device, threads, maxSequences, 0, 0L, truncatePrompts, kvCacheType);
+            if (kvBudgetMb < 0) {
+                throw new IllegalArgumentException("--kv-budget-mb must be 0 (the default) or more, got " + kvBudgetMb);
+            }
+            return new EngineSpec(model, tokenizer, device, threads, maxSequences, 0, (long) kvBudgetMb << 20, truncatePrompts,
+                    kvCacheType);
         } catch (IllegalArgumentException e) {
             throw KindlingException.usage(e.getMessage());
         }

@@ -29,6 +29,7 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
     private final IntParam maxInFlight;
     private final BooleanParam truncatePrompts;
     private final Param<String> kvCacheType;
+    private final IntParam kvBudgetMb;
     private final Param<String> errorCol;
     private final BooleanParam skipRejected;
 
@@ -44,12 +45,15 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
                 "prompts longer than the context keep their end instead of failing the row");
         kvCacheType = new Param<>(this, "kvCacheType", "f32 or f16: how the CPU engine stores the KV cache (f16: llama.cpp's "
                 + "default, half the memory)");
+        kvBudgetMb = new IntParam(this, "kvBudgetMb", "KV cache memory of the engine in MiB (each engine an executor opens "
+                + "holds its own); 0 = the engine's default, a quarter of the heap free after loading, 64 MiB to 4 GiB");
         errorCol = new Param<>(this, "errorCol", "column for a row's error (null when it went well)");
         skipRejected = new BooleanParam(this, "skipRejected",
                 "rows with a non-null 'reason' (rejected by an earlier stage) pass through untouched");
         setDefault(tokenizer, "");
         setDefault(device, "auto");
         setDefault(kvCacheType, "f32");
+        setDefault(kvBudgetMb, 0);
         setDefault(threads, 0);
         setDefault(maxSequences, 64);
         setDefault(maxInFlight, 0);
@@ -106,6 +110,18 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
         } catch (IllegalArgumentException e) {
             throw KindlingException.usage(stageName() + ": " + e.getMessage());
         }
+        return self();
+    }
+
+    public IntParam kvBudgetMb() {
+        return kvBudgetMb;
+    }
+
+    public S setKvBudgetMb(int v) {
+        if (v < 0) {
+            throw KindlingException.usage(stageName() + ": kvBudgetMb must be 0 (the default) or more, got " + v);
+        }
+        set(kvBudgetMb, v);
         return self();
     }
 
@@ -171,6 +187,7 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
         setMaxSequences(spec.maxSequences());
         setTruncatePrompts(spec.truncatePrompts());
         setKvCacheType(spec.kvCacheType());
+        setKvBudgetMb((int) Math.min(Integer.MAX_VALUE, (spec.kvBudgetBytes() + (1 << 20) - 1) >> 20));
         return self();
     }
 
@@ -194,7 +211,8 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
         int seqs = (Integer) getOrDefault(maxSequences);
         try {
             return new EngineSpec(getModel(), getOrDefault(tokenizer), getOrDefault(device), (Integer) getOrDefault(threads),
-                    seqs, 0, 0L, (Boolean) getOrDefault(truncatePrompts), getOrDefault(kvCacheType));
+                    seqs, 0, (long) (Integer) getOrDefault(kvBudgetMb) << 20, (Boolean) getOrDefault(truncatePrompts),
+                    getOrDefault(kvCacheType));
         } catch (IllegalArgumentException e) {
             // a setting out of range (threads -1, device gpu) is the caller's, as the stage's other checks say
             throw KindlingException.usage(stageName() + ": " + e.getMessage());

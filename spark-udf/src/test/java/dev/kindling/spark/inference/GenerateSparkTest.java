@@ -117,6 +117,12 @@ class GenerateSparkTest {
         }
         assertTrue(anyDiffers, "the F16 cache gave the F32 cache's log-probabilities");
         assertThrows(KindlingException.class, () -> generate().setKvCacheType("q4"));
+        // the KV budget (it could not be set from Spark: each engine took its default quarter of the heap)
+        assertEquals(3L << 20, generate().setKvBudgetMb(3).engineSpec().kvBudgetBytes());
+        assertEquals(3L << 20, generate().setKvBudgetMb(3).engineSpec().options(1, null).kvBudgetBytes());
+        Generate copied = generate().setEngine(generate().setKvBudgetMb(3).engineSpec());
+        assertEquals(3, copied.getOrDefault(copied.kvBudgetMb()));
+        assertThrows(KindlingException.class, () -> generate().setKvBudgetMb(-1));
     }
 
     @Test
