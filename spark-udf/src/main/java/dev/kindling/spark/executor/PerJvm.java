@@ -69,9 +69,19 @@ public final class PerJvm {
     }
 
     static void closeAll() {
+        evictAll("");
+    }
+
+    /** {@link #evict}s every loaded value whose key starts with {@code prefix}; returns how many there were. */
+    public static int evictAll(String prefix) {
+        int n = 0;
         for (String k : VALUES.keySet()) {
-            evict(k);
+            if (k.startsWith(prefix)) {
+                evict(k);
+                n++;
+            }
         }
+        return n;
     }
 
     private static void closeQuietly(Object v) {

@@ -27,6 +27,17 @@ public final class ExecutorEngines {
 
     private ExecutorEngines() {}
 
+    /**
+     * Closes every engine this JVM holds and returns how many: their KV caches, threads and mapped files go, and the
+     * next use opens the engine again. An executor otherwise keeps each engine for its life; in local mode (a
+     * notebook, {@code local[*]}) the executor is the driver's JVM, so a notebook that tried several models or
+     * settings frees them with {@code ExecutorEngines.closeAll()} between runs. Requests still in flight fail
+     * ("engine closed"): call it when no job is running.
+     */
+    public static int closeAll() {
+        return PerJvm.evictAll("engine:");
+    }
+
     /** The engine for {@code spec} on this JVM (opened on first use), remote files read with this JVM's Hadoop settings. */
     public static Engine get(EngineSpec spec) {
         return get(spec, null);
