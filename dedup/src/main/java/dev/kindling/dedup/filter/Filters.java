@@ -19,7 +19,9 @@ public final class Filters {
     /** One filter by name: {@code gopher_quality}, {@code gopher_repetition}, {@code c4}, {@code fineweb}. */
     public static List<DocumentFilter> named(String name) {
         return switch (name.trim().toLowerCase(Locale.ROOT)) {
-            case "gopher" -> List.of(new GopherQualityFilter(), new GopherRepetitionFilter());
+            // repetition first, as the Spark stages, the SQL function and datatrove's FineWeb pipeline: the first
+            // failing filter names the reason, so the order must be the same everywhere
+            case "gopher" -> List.of(new GopherRepetitionFilter(), new GopherQualityFilter());
             case "gopher_quality" -> List.of(new GopherQualityFilter());
             case "gopher_repetition" -> List.of(new GopherRepetitionFilter());
             case "c4" -> List.of(new C4QualityFilter());
@@ -29,7 +31,7 @@ public final class Filters {
         };
     }
 
-    /** A comma-separated list ({@code gopher} means both Gopher filters). */
+    /** A comma-separated list ({@code gopher} means both Gopher filters, repetition then quality). */
     public static List<DocumentFilter> parse(String names) {
         List<DocumentFilter> out = new ArrayList<>();
         for (String n : names.split(",")) {

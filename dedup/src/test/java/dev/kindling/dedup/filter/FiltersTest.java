@@ -126,6 +126,20 @@ class FiltersTest {
         assertThrows(IllegalArgumentException.class, () -> Filters.parse("gopher,langid"));
     }
 
+    /**
+     * "gopher" is repetition, then quality, everywhere (README's pipeline config, the Spark stages, the SQL
+     * function, datatrove's FineWeb pipeline): a document failing both reports the repetition reason.
+     */
+    @Test
+    void gopherRunsRepetitionBeforeQuality() {
+        String repeated = "The cat sat on the mat.\n".repeat(6);   // 42 words: short, and 5 of 6 lines repeat
+        assertEquals("gopher_short_doc", new GopherQualityFilter().apply(repeated).reason());
+        assertEquals("dup_line_frac", new GopherRepetitionFilter().apply(repeated).reason());
+        List<DocumentFilter> gopher = Filters.parse("gopher");
+        assertEquals(List.of("gopher_repetition", "gopher_quality"), gopher.stream().map(DocumentFilter::name).toList());
+        assertEquals("dup_line_frac", Filters.apply(gopher, repeated).reason());
+    }
+
     /** Real prose: the reasons the filters give on the corpora (printed; most must pass Gopher quality). */
     @Test
     void corpusReasons() {
