@@ -21,7 +21,8 @@ import java.util.regex.Pattern;
  *       {@code +1 555 123 4567}) and international numbers starting with {@code +} and a country
  *       code, 8 to 15 digits in all. Bare digit runs (years, amounts) are not phones.</li>
  * </ul>
- * Kinds are applied in that order on the text left by the previous one. Replacements are
+ * Kinds are applied on the text left by the previous one, in that order except that IPv6 comes
+ * before IPv4 (so an IPv6 address ending in an IPv4 part is one address). Replacements are
  * configurable per kind; counts per kind come back with the text.
  *
  * <pre>{@code
@@ -40,8 +41,15 @@ public final class PiiRedactor implements java.io.Serializable {
     private static final String OCTET = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
     private static final Pattern IPV4 = Pattern.compile(
             "(?<![\\d.])" + OCTET + "(?:\\." + OCTET + "){3}(?!\\.?\\d)");
+    // the dotted IPv4 tail is tried before a hex group: "192" of "::192.0.2.1" is also a hex group, and the
+    // lookahead accepts the "." after it, which cut the address there
     private static final Pattern IPV6_CANDIDATE = Pattern.compile(
-            "(?<![\\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|(?:\\d{1,3}\\.){3}\\d{1,3})?(?![\\w:])");
+            "(?<![\\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:(?:\\d{1,3}\\.){3}\\d{1,3}|[0-9A-Fa-f]{1,4})?(?![\\w:])");
+    /**
+     * IPv6 before IPv4: an IPv6 address may end in a dotted IPv4 part (RFC 4291 section 2.2), which
+     * the IPv4 pass would replace first, leaving "::ffff:" or a second token for the IPv6 pass.
+     */
+    private static final PiiKind[] ORDER = {PiiKind.EMAIL, PiiKind.IPV6, PiiKind.IPV4, PiiKind.PHONE};
     private static final Pattern PHONE = Pattern.compile(
             "(?<![\\w+])(?:(?:\\+?1[ .-]?)?(?:\\(\\d{3}\\)[ .-]?|\\d{3}[ .-])\\d{3}[ .-]\\d{4}"
                     + "|\\+\\d{1,3}(?:[ .-]?\\(?\\d{1,4}\\)?){2,5})(?![\\w])");
@@ -74,7 +82,7 @@ public final class PiiRedactor implements java.io.Serializable {
     public Result redact(String text) {
         Map<PiiKind, Integer> counts = new EnumMap<>(PiiKind.class);
         String t = text;
-        for (PiiKind kind : PiiKind.values()) {
+        for (PiiKind kind : ORDER) {
             String rep = replacements.get(kind);
             if (rep == null) {
                 continue;

@@ -26,6 +26,18 @@ class PiiRedactorTest {
         assertEquals(4, r.counts().get(PiiKind.PHONE));
     }
 
+    /** An IPv6 address ending in dotted IPv4 (RFC 4291 2.2) is one address: one token, counted once, as IPv6. */
+    @Test
+    void ipv6WithEmbeddedIpv4IsOneAddress() {
+        var r = pii.redact("from ::ffff:192.168.1.20 and 2001:db8::192.0.2.1.");
+        assertEquals("from <IP_ADDRESS> and <IP_ADDRESS>.", r.text());
+        assertEquals(0, r.counts().get(PiiKind.IPV4));
+        assertEquals(2, r.counts().get(PiiKind.IPV6));
+        // IPv6 alone must not stop at the first group of the IPv4 part ("2001:db8::192" + ".0.2.1" left)
+        var onlyV6 = new PiiRedactor(Map.of(PiiKind.IPV6, "<IP>")).redact("at 2001:db8::192.0.2.1 now");
+        assertEquals("at <IP> now", onlyV6.text());
+    }
+
     /** A long dotted run after an '@' overflowed java.util.regex's stack (the domain's labels are bounded now). */
     @Test
     void aLongDottedRunIsNotAStackOverflow() {
