@@ -42,9 +42,10 @@ public final class PiiRedactor implements java.io.Serializable {
     private static final Pattern IPV4 = Pattern.compile(
             "(?<![\\d.])" + OCTET + "(?:\\." + OCTET + "){3}(?!\\.?\\d)");
     // the dotted IPv4 tail is tried before a hex group: "192" of "::192.0.2.1" is also a hex group, and the
-    // lookahead accepts the "." after it, which cut the address there
+    // lookahead accepts the "." after it, which cut the address there. Up to 8 "group:" steps: "1:2:3:4:5:6:7::"
+    // and "::2:3:4:5:6:7:8" (a "::" for one zero group, RFC 4291 2.2) have 8 colons; isIpv6 rejects the rest
     private static final Pattern IPV6_CANDIDATE = Pattern.compile(
-            "(?<![\\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:(?:\\d{1,3}\\.){3}\\d{1,3}|[0-9A-Fa-f]{1,4})?(?![\\w:])");
+            "(?<![\\w:.])(?:[0-9A-Fa-f]{0,4}:){2,8}(?:(?:\\d{1,3}\\.){3}\\d{1,3}|[0-9A-Fa-f]{1,4})?(?![\\w:])");
     /**
      * IPv6 before IPv4: an IPv6 address may end in a dotted IPv4 part (RFC 4291 section 2.2), which
      * the IPv4 pass would replace first, leaving "::ffff:" or a second token for the IPv6 pass.

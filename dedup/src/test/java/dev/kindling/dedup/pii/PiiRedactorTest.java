@@ -38,6 +38,14 @@ class PiiRedactorTest {
         assertEquals("at <IP> now", onlyV6.text());
     }
 
+    /** "::" may stand for a single zero group (RFC 4291 2.2), so 7 groups are written and the text has 8 colons. */
+    @Test
+    void ipv6WithSevenGroupsAndDoubleColon() {
+        var r = pii.redact("hosts 1:2:3:4:5:6:7:: and ::2:3:4:5:6:7:8 up");
+        assertEquals("hosts <IP_ADDRESS> and <IP_ADDRESS> up", r.text());
+        assertEquals(2, r.counts().get(PiiKind.IPV6));
+    }
+
     /** A long dotted run after an '@' overflowed java.util.regex's stack (the domain's labels are bounded now). */
     @Test
     void aLongDottedRunIsNotAStackOverflow() {
