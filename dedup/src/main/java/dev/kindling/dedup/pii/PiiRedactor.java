@@ -36,8 +36,10 @@ public final class PiiRedactor implements java.io.Serializable {
     // at most 126 labels before the top-level one (a domain name has at most 127): java.util.regex recurses once per
     // repetition of a group, and "x@" followed by 200,000 "b." overflowed the stack (a StackOverflowError in a Spark task
     // ends the whole context)
+    // the local part takes any letter or digit and inner apostrophes (o'brien@, éric@: RFC 6531; an ASCII-only class
+    // redacted "ric@example.com" and left the "é", and "brien@" after "o'"), not a leading quote ("'bob@x.org'")
     private static final Pattern EMAIL = Pattern.compile(
-            "(?<![\\w.%+-])[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.){1,126}[A-Za-z]{2,24}(?![\\w-])");
+            "(?<![\\p{L}\\p{N}_.%+-])[\\p{L}\\p{N}_.%+-]+(?:'[\\p{L}\\p{N}_.%+-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.){1,126}[A-Za-z]{2,24}(?![\\w-])");
     private static final String OCTET = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
     private static final Pattern IPV4 = Pattern.compile(
             "(?<![\\d.])" + OCTET + "(?:\\." + OCTET + "){3}(?!\\.?\\d)");
@@ -51,9 +53,11 @@ public final class PiiRedactor implements java.io.Serializable {
      * the IPv4 pass would replace first, leaving "::ffff:" or a second token for the IPv6 pass.
      */
     private static final PiiKind[] ORDER = {PiiKind.EMAIL, PiiKind.IPV6, PiiKind.IPV4, PiiKind.PHONE};
+    // a North American area code starts with 2-9 ("ratio 100.200.3000" is not a number to call), and a number goes
+    // on after a separator and a digit ("555.123.4567.89" left ".89")
     private static final Pattern PHONE = Pattern.compile(
-            "(?<![\\w+])(?:(?:\\+?1[ .-]?)?(?:\\(\\d{3}\\)[ .-]?|\\d{3}[ .-])\\d{3}[ .-]\\d{4}"
-                    + "|\\+\\d{1,3}(?:[ .-]?\\(?\\d{1,4}\\)?){2,5})(?![\\w])");
+            "(?<![\\w+])(?:(?:\\+?1[ .-]?)?(?:\\([2-9]\\d{2}\\)[ .-]?|[2-9]\\d{2}[ .-])\\d{3}[ .-]\\d{4}"
+                    + "|\\+\\d{1,3}(?:[ .-]?\\(?\\d{1,4}\\)?){2,5})(?![\\w]|[.-]\\d)");
 
     /** Text after redaction and the number of matches per kind. */
     public record Result(String text, Map<PiiKind, Integer> counts) {

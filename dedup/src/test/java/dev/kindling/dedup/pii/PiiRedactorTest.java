@@ -39,6 +39,22 @@ class PiiRedactorTest {
     }
 
     /** "::" may stand for a single zero group (RFC 4291 2.2), so 7 groups are written and the text has 8 colons. */
+    /** Addresses with an apostrophe or a non-ASCII letter in the local part are redacted whole (a prefix was left). */
+    @Test
+    void emailLocalPartsWithApostrophesAndLettersBeyondAscii() {
+        var r = pii.redact("o'brien@example.com, éric@example.fr, 'bob@example.org' and jürgen.müller@example.de");
+        assertEquals("<EMAIL>, <EMAIL>, '<EMAIL>' and <EMAIL>", r.text());
+        assertEquals(4, r.counts().get(PiiKind.EMAIL));
+    }
+
+    /** A number that goes on, or an area code no phone has, is not a phone number (".89" was left after the match). */
+    @Test
+    void phoneNumbersDoNotEndInsideLongerNumbers() {
+        var r = pii.redact("id 555.123.4567.89, ratio 100.200.3000, call 555.123.4567.");
+        assertEquals("id 555.123.4567.89, ratio 100.200.3000, call <PHONE_NUMBER>.", r.text());
+        assertEquals(1, r.counts().get(PiiKind.PHONE));
+    }
+
     @Test
     void ipv6WithSevenGroupsAndDoubleColon() {
         var r = pii.redact("hosts 1:2:3:4:5:6:7:: and ::2:3:4:5:6:7:8 up");
