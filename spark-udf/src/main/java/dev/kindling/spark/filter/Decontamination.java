@@ -38,7 +38,7 @@ import org.apache.spark.sql.types.StructType;
  * a benchmark file are dropped ({@code decontaminate:ngram_overlap}) or, with mode {@code flag},
  * kept with {@code flagCol} = true. The benchmark (JSON Lines, JSON, Parquet or plain text lines;
  * local or any Hadoop filesystem) is read once on the driver, its n-grams indexed as 64-bit hashes
- * ({@link NgramIndex}, 16 bytes per n-gram) and broadcast to the executors. Matching documents are
+ * ({@link NgramIndex}, 8 bytes per n-gram) and broadcast to the executors. Matching documents are
  * counted as {@code decontaminate_matches}.
  *
  * <pre>{@code
@@ -235,6 +235,12 @@ public final class Decontamination extends CurationStage<Decontamination> {
         if (index.size() == 0) {
             throw KindlingException.usage(NAME + ": benchmark " + getBenchmark() + " has no item of " + getNgram()
                     + " words or more; nothing to match");
+        }
+        if (index.skippedItems() > 0) {
+            // short items (a one-line question) cannot hold an n-gram: say so rather than seem to have checked them
+            org.slf4j.LoggerFactory.getLogger(Decontamination.class).warn("{}: {} benchmark items of {} are shorter than {} words "
+                    + "and are not checked (lower the n-gram size to check them)", NAME, index.skippedItems(),
+                    getBenchmark(), getNgram());
         }
         Broadcast<NgramIndex> shared = JavaSparkContext.fromSparkContext(ctx.spark().sparkContext()).broadcast(index);
         UserDefinedFunction matches = functions.udf((UDF1<String, Boolean>) t -> shared.value().firstMatch(t) >= 0,
