@@ -60,11 +60,13 @@ public final class PerJvm {
         }
     }
 
-    /** Removes (and closes, if AutoCloseable) the value for {@code key}. */
+    /** Removes (and closes, if AutoCloseable) the value for {@code key}, once loaded when its load is in progress. */
     public static void evict(String key) {
         CompletableFuture<Object> f = VALUES.remove(key);
-        if (f != null && f.isDone() && !f.isCompletedExceptionally()) {
-            closeQuietly(f.join());
+        if (f != null) {
+            // a load in progress is closed when it ends: its loader hands the value to its task, and it is no longer
+            // here for a later evict to find
+            f.thenAccept(PerJvm::closeQuietly);
         }
     }
 

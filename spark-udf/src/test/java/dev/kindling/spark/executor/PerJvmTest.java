@@ -61,4 +61,29 @@ class PerJvmTest {
         }));
         assertEquals("ok", PerJvm.get("per-jvm-test:fails", k -> "ok"));
     }
+
+    @Test
+    void aValueEvictedWhileItLoadsIsClosedWhenTheLoadEnds() throws Exception {
+        // ExecutorEngines.closeAll() while an engine opens: the loader hands the engine to its task, but it was no longer
+        // in the map, so nothing ever closed it (its threads and KV cache stayed for the JVM's life)
+        String key = "per-jvm-test:evicted-while-loading";
+        java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+        CountDownLatch loading = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<AutoCloseable> value = CompletableFuture.supplyAsync(() -> PerJvm.get(key, k -> {
+            loading.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            return (AutoCloseable) () -> closed.set(true);
+        }));
+        loading.await();
+        assertEquals(1, PerJvm.evictAll(key));
+        release.countDown();
+        value.get(5, TimeUnit.SECONDS);
+        org.junit.jupiter.api.Assertions.assertTrue(closed.get(), "the value loaded after its eviction is closed");
+        assertEquals("new", PerJvm.get(key, k -> "new"));
+    }
 }
