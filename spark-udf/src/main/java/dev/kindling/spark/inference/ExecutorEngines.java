@@ -86,7 +86,7 @@ public final class ExecutorEngines {
         };
     }
 
-    /** The device part of an engine's identity (see {@link #placement()}). */
+    /** The device part of an engine's identity (see {@link #placement(EngineSpec)}). */
     interface Placement {
         Placement SHARED = new Placement() {
             @Override
