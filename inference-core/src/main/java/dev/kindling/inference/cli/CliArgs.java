@@ -31,6 +31,20 @@ final class CliArgs {
         }
     }
 
+    /**
+     * Opens the model for {@code command}; a file that cannot be loaded is one line on {@code err} ("command: message")
+     * and null, for the command to exit 1.
+     */
+    static dev.kindling.inference.Engine openEngine(String command, java.nio.file.Path model, dev.kindling.inference.EngineOptions o,
+            java.io.PrintStream err) {
+        try {
+            return dev.kindling.inference.Engine.open(model, o);
+        } catch (dev.kindling.formats.ModelFormatException e) {
+            err.println(command + ": " + e.getMessage());
+            return null;
+        }
+    }
+
     String get(String key) {
         return values.get(key);
     }

@@ -3,7 +3,6 @@ package dev.kindling.inference.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.kindling.formats.ModelFormatException;
 import dev.kindling.inference.Completion;
 import dev.kindling.inference.Engine;
 import dev.kindling.inference.EngineOptions;
@@ -108,11 +107,8 @@ public final class GenerateCommand {
                 return 1;
             }
         }
-        Engine opened;
-        try {
-            opened = Engine.open(Path.of(a.get("model")), o);
-        } catch (ModelFormatException e) {
-            err.println("generate: " + e.getMessage());
+        Engine opened = CliArgs.openEngine("generate", Path.of(a.get("model")), o, err);
+        if (opened == null) {
             return 1;
         }
         try (Engine engine = opened) {

@@ -3,7 +3,6 @@ package dev.kindling.inference.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.kindling.formats.ModelFormatException;
 import dev.kindling.inference.Engine;
 import dev.kindling.inference.EngineOptions;
 import dev.kindling.tokenizer.Tokenizer;
@@ -53,11 +52,8 @@ public final class LogitsCommand {
         if (a.has("tokenizer")) {
             o = o.withTokenizer(Path.of(a.get("tokenizer")));
         }
-        Engine opened;
-        try {
-            opened = Engine.open(Path.of(a.get("model")), o);
-        } catch (ModelFormatException ex) {
-            err.println("logits: " + ex.getMessage());
+        Engine opened = CliArgs.openEngine("logits", Path.of(a.get("model")), o, err);
+        if (opened == null) {
             return 1;
         }
         try (Engine e = opened) {

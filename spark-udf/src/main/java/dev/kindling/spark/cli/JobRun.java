@@ -100,7 +100,7 @@ public final class JobRun {
                             + " (it would be read back with it); write it apart");
                 }
             }
-            DatasetWriter.checkNotOverlapping(spark, p.stats, options.input);
+            DatasetWriter.checkNotOverlapping(spark, p.stats, options.input, "--stats");
         }
         for (String t : targets) {
             DatasetWriter.checkNotOverlapping(spark, t, options.input);

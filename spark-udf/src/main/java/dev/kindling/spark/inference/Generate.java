@@ -152,7 +152,7 @@ public final class Generate extends EngineStage<Generate> {
         String[] stops = v == null ? new String[0] : v;
         for (int i = 0; i < stops.length; i++) {
             if (stops[i] == null) {
-                throw new IllegalArgumentException("generate: stop string " + i + " is null");
+                throw KindlingException.usage("generate: stop string " + i + " is null");
             }
             if (stops[i].isEmpty()) {
                 // refused here, as the other sampling settings are, rather than failing every row with the same error

@@ -25,6 +25,11 @@ public final class DatasetWriter {
      * pattern's folder: {@code -i 'data/*.jsonl' -o data/clean} is fine.
      */
     public static void checkNotOverlapping(SparkSession spark, String output, java.util.List<String> inputs) {
+        checkNotOverlapping(spark, output, inputs, "output");
+    }
+
+    /** {@link #checkNotOverlapping(SparkSession, String, java.util.List)} naming the path as {@code what} (e.g. "--stats"). */
+    public static void checkNotOverlapping(SparkSession spark, String output, java.util.List<String> inputs, String what) {
         org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
         String out = qualified(conf, output);
         for (String input : inputs) {
@@ -40,7 +45,7 @@ public final class DatasetWriter {
                 overlaps = within(in, out) || (pattern != null && matchesOrUnder(out, in, pattern));
             }
             if (overlaps) {
-                throw KindlingException.usage("output " + output + " overlaps input " + input
+                throw KindlingException.usage(what + " " + output + " overlaps input " + input
                         + " (it would replace or be read as what is being read); write somewhere else");
             }
         }
