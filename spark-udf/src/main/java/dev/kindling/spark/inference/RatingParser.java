@@ -1,5 +1,6 @@
 package dev.kindling.spark.inference;
 
+import java.math.BigInteger;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalDouble;
@@ -50,7 +51,7 @@ public final class RatingParser {
         m = FRACTION.matcher(t);
         while (m.find()) {
             double v = value(m.group(1));
-            if (Integer.parseInt(m.group(2)) == max && v >= min && v <= max) {
+            if (isMax(m.group(2), max) && v >= min && v <= max) {
                 return OptionalDouble.of(v);
             }
         }
@@ -62,6 +63,11 @@ public final class RatingParser {
             }
         }
         return OptionalDouble.empty();
+    }
+
+    /** Whether the digits are {@code max}: compared as a number of any length (a judge may write "4/99999999999"). */
+    private static boolean isMax(String digits, int max) {
+        return new BigInteger(digits).equals(BigInteger.valueOf(max));
     }
 
     private static double value(String s) {

@@ -62,4 +62,13 @@ class RatingParserTest {
         assertEquals(10, RatingParser.parse("ten", 1, 10).getAsDouble());
         assertTrue(RatingParser.parse("Score: 7/10", 1, 5).isEmpty());
     }
+
+    @Test
+    void aDenominatorPastAnIntIsNoRatingNotAnError() {
+        // a small judge writes runs of digits; Integer.parseInt threw NumberFormatException, failing the row
+        // instead of falling back to the probabilities
+        unrated("I think it deserves 4/99999999999.");
+        unrated("4 out of 12345678901234567890");
+        rated(3, "3/00005");
+    }
 }
