@@ -27,7 +27,8 @@ public final class RatingParser {
             "[(\\[]\\s*\\d+\\s*(?:-|–|to)\\s*\\d+\\s*[)\\]]"
                     + "|(?:scale|range)\\s+(?:of\\s+|from\\s+|is\\s+)?\\d+\\s*(?:-|–|to)\\s*\\d+"
                     + "|from\\s+\\d+\\s+to\\s+\\d+", Pattern.CASE_INSENSITIVE);
-    private static final Pattern LABELLED = Pattern.compile("(?:rating|score|grade|rated|rate)(?!\\w)[^\\n\\d]{0,30}?" + NUMBER,
+    // the label is a whole word: "rate" and "rated" also end "accurate", "moderate", "generated"
+    private static final Pattern LABELLED = Pattern.compile("(?<!\\w)(?:rating|score|grade|rated|rate)(?!\\w)[^\\n\\d]{0,30}?" + NUMBER,
             Pattern.CASE_INSENSITIVE);
     private static final Pattern FRACTION = Pattern.compile(NUMBER + "\\s*(?:/|out of)\\s*(\\d+)(?!\\w)", Pattern.CASE_INSENSITIVE);
     private static final Pattern ALONE = Pattern.compile("^[\\s*_\\[(\"']*" + NUMBER + "[\\s*_\\])\"'.!]*$", Pattern.CASE_INSENSITIVE);

@@ -64,6 +64,15 @@ class RatingParserTest {
     }
 
     @Test
+    void labelsAreWholeWords() {
+        // "rate" and "rated" ended words like "accurate" and "generated", whose next number was read as the rating
+        rated(4, "The response is accurate and covers 3 key points.\nRating: 4");
+        rated(3, "The generated story has 2 characters.\nRating: 3");
+        rated(5, "It is moderate in 1 place only. Score: 5");
+        unrated("The answer is accurate in 2 of its claims.");
+    }
+
+    @Test
     void aDenominatorPastAnIntIsNoRatingNotAnError() {
         // a small judge writes runs of digits; Integer.parseInt threw NumberFormatException, failing the row
         // instead of falling back to the probabilities
