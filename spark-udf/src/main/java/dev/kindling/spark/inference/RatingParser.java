@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  * <ol>
  *   <li>a label and a value on the same line: {@code Rating: 4}, {@code **Rating:** 4},
  *       {@code Rating: [4]}, {@code rating: 4/5}, {@code Score = 4.5}, {@code Overall rating - four},
- *       {@code I would rate this response a 4};</li>
+ *       {@code I would rate this response a 4} (a denominator, {@code Rating: 4/10}, must be {@code max});</li>
  *   <li>a fraction: {@code 4/5}, {@code 4 out of 5} (the denominator must be {@code max});</li>
  *   <li>the whole answer is a number: {@code 4}, {@code 4.}, {@code [4]}.</li>
  * </ol>
@@ -23,14 +23,15 @@ import java.util.regex.Pattern;
  */
 public final class RatingParser {
     private static final String NUMBER = "(?<![\\w.])(\\d+(?:\\.\\d+)?|one|two|three|four|five|six|seven|eight|nine|ten)(?![\\w])";
+    private static final String DENOMINATOR = "\\s*(?:/|out of)\\s*(\\d+)(?!\\w)";
     private static final Pattern SCALES = Pattern.compile(
             "[(\\[]\\s*\\d+\\s*(?:-|–|to)\\s*\\d+\\s*[)\\]]"
                     + "|(?:scale|range)\\s+(?:of\\s+|from\\s+|is\\s+)?\\d+\\s*(?:-|–|to)\\s*\\d+"
                     + "|from\\s+\\d+\\s+to\\s+\\d+", Pattern.CASE_INSENSITIVE);
     // the label is a whole word: "rate" and "rated" also end "accurate", "moderate", "generated"
-    private static final Pattern LABELLED = Pattern.compile("(?<!\\w)(?:rating|score|grade|rated|rate)(?!\\w)[^\\n\\d]{0,30}?" + NUMBER,
-            Pattern.CASE_INSENSITIVE);
-    private static final Pattern FRACTION = Pattern.compile(NUMBER + "\\s*(?:/|out of)\\s*(\\d+)(?!\\w)", Pattern.CASE_INSENSITIVE);
+    private static final Pattern LABELLED = Pattern.compile("(?<!\\w)(?:rating|score|grade|rated|rate)(?!\\w)[^\\n\\d]{0,30}?" + NUMBER
+            + "(?:" + DENOMINATOR + ")?", Pattern.CASE_INSENSITIVE);
+    private static final Pattern FRACTION = Pattern.compile(NUMBER + DENOMINATOR, Pattern.CASE_INSENSITIVE);
     private static final Pattern ALONE = Pattern.compile("^[\\s*_\\[(\"']*" + NUMBER + "[\\s*_\\])\"'.!]*$", Pattern.CASE_INSENSITIVE);
     private static final Map<String, Integer> WORDS = Map.of("one", 1, "two", 2, "three", 3, "four", 4, "five", 5, "six", 6,
             "seven", 7, "eight", 8, "nine", 9, "ten", 10);
@@ -45,7 +46,9 @@ public final class RatingParser {
         Matcher m = LABELLED.matcher(t);
         while (m.find()) {
             double v = value(m.group(1));
-            if (v >= min && v <= max) {
+            // "Rating: 4/10" is on another scale: a denominator must be max, as for a bare fraction
+            boolean otherScale = m.group(2) != null && !isMax(m.group(2), max);
+            if (!otherScale && v >= min && v <= max) {
                 return OptionalDouble.of(v);
             }
         }

@@ -64,6 +64,16 @@ class RatingParserTest {
     }
 
     @Test
+    void aLabelledFractionNeedsTheScalesDenominator() {
+        // as a bare fraction does ("It deserves 8/10" is no rating): the label read the numerator alone, so 4/10
+        // became a 4 out of 5
+        unrated("Rating: 4/10");
+        unrated("Score: 2 out of 10, the story is off topic.");
+        rated(3, "Rating: 4/10 at first, but on this scale: Rating: 3/5");
+        assertEquals(4, RatingParser.parse("Rating: 4/10", 1, 10).getAsDouble());
+    }
+
+    @Test
     void labelsAreWholeWords() {
         // "rate" and "rated" ended words like "accurate" and "generated", whose next number was read as the rating
         rated(4, "The response is accurate and covers 3 key points.\nRating: 4");
