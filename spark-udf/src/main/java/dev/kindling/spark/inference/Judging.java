@@ -30,7 +30,8 @@ import java.util.concurrent.CompletableFuture;
  * {@code "Rating: 1"}, {@code "Rating: 2"}... first differ at one position, a single forward pass
  * gives the next-token distribution at that position (the rating tokens' probabilities); when one
  * continuation is a prefix of another (a 1..10 scale: {@code "1"} and {@code "10"}), each
- * continuation is scored in full.
+ * continuation is scored in full, and a rating's probability is that of the answer ending there
+ * ({@code P("1") - P("10")}), so the ratings are disjoint answers and their probabilities sum to 1.
  */
 public final class Judging {
     private Judging() {}
@@ -141,8 +142,46 @@ public final class Judging {
                     lp[i] += l[pos - 1];
                 }
             }
-            return judgment(rubric, lp, text);
+            return judgment(rubric, endingThere(r.continuations(), lp), text);
         });
+    }
+
+    /**
+     * The log-probabilities of the ratings as answers that end there: a continuation that begins longer ones
+     * ({@code "1"} of {@code "10"}) holds their probability too, so theirs is taken off (its direct extensions only:
+     * theirs already exclude the longer ones still). Without this rating 1 got rating 10's mass as well, could never
+     * lose to it, and the scale's probabilities counted it twice.
+     */
+    static double[] endingThere(int[][] cont, double[] lp) {
+        double[] out = lp.clone();
+        for (int i = 0; i < cont.length; i++) {
+            double longer = 0; // sum of P(extension) / P(cont[i])
+            for (int j = 0; j < cont.length; j++) {
+                if (continues(cont[j], cont[i]) && !between(cont, i, j)) {
+                    longer += Math.exp(lp[j] - lp[i]);
+                }
+            }
+            if (longer > 0) {
+                // P(extension) <= P(cont[i]) up to rounding (the shared tokens were scored in separate passes)
+                out[i] = lp[i] + Math.log(Math.max(0, 1 - longer));
+            }
+        }
+        return out;
+    }
+
+    /** Whether {@code a} is {@code b} followed by more tokens. */
+    private static boolean continues(int[] a, int[] b) {
+        return a.length > b.length && commonPrefix(a, b) == b.length;
+    }
+
+    /** Whether some continuation lies strictly between {@code cont[i]} and its extension {@code cont[j]}. */
+    private static boolean between(int[][] cont, int i, int j) {
+        for (int[] k : cont) {
+            if (continues(k, cont[i]) && continues(cont[j], k)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Judgment judgment(Rubric rubric, double[] logprobs, String text) {

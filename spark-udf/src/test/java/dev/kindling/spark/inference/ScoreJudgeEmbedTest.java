@@ -258,6 +258,44 @@ class ScoreJudgeEmbedTest {
         }
     }
 
+    /** log P(continuation r | the tokens all continuations share), each continuation scored in full by the engine. */
+    static double[] fullContinuations(Judging.Request req) {
+        double[] lp = new double[req.continuations().length];
+        for (int r = 0; r < lp.length; r++) {
+            int[] c = req.continuations()[r];
+            float[] l = engine.scoreTokens(List.of(c)).get(0).logprobs();
+            for (int pos = req.divergeAt(); pos < c.length; pos++) {
+                lp[r] += l[pos - 1];
+            }
+        }
+        return lp;
+    }
+
+    @Test
+    void aRatingThatBeginsALongerOneIsNotCountedTwice() throws Exception {
+        // stories260K's vocabulary spells "10" as "1" "0": P("Rating: 1") holds P("Rating: 10") too, so rating 1 took
+        // rating 10's probability as well (10 could never be the most likely) and the scale's mass was counted twice
+        Path template = tmp.resolve("ten-rubric.txt");
+        java.nio.file.Files.writeString(template, "Rate the answer from 1 to 10.\nQuestion: {instruction}\nAnswer: {response}\n");
+        Rubric rubric = Rubric.load(template.toString(), 1, 10);
+        String instruction = "Tell a story.";
+        String response = "Once upon a time there was a dog.";
+        Judging.Request req = Judging.request(engine, rubric, instruction, response);
+        assertTrue(!req.singlePass() && req.continuations()[9].length == req.continuations()[0].length + 1, "1 0 after 1");
+        double[] lp = fullContinuations(req);
+        double[] p = new double[10];
+        for (int r = 0; r < 10; r++) {
+            p[r] = Math.exp(lp[r]);
+        }
+        p[0] -= p[9]; // "1" and then not "0"
+        double sum = Arrays.stream(p).sum();
+        Judging.Judgment j = Judging.submit(engine, rubric, instruction, response, "logprobs", 0).get();
+        assertEquals(1.0, Arrays.stream(j.probabilities()).sum(), 1e-9);
+        for (int r = 0; r < 10; r++) {
+            assertEquals(p[r] / sum, j.probabilities()[r], 1e-4, "P(rating " + (r + 1) + ")");
+        }
+    }
+
     @Test
     void arraysOfCandidatesAndRubrics() {
         SparkSession spark = TestSpark.session();
