@@ -27,7 +27,7 @@ import java.util.concurrent.CompletableFuture;
  * row gets a rating.
  *
  * <p>How the continuations are scored depends on the vocabulary: when the tokens of
- * {@code "Rating: 1"}, {@code "Rating: 2"}... first differ at one position, a single forward pass
+ * {@code "Rating: 1"}, {@code "Rating: 2"}... first differ at one position, their last, a single forward pass
  * gives the next-token distribution at that position (the rating tokens' probabilities); when one
  * continuation is a prefix of another (a 1..10 scale: {@code "1"} and {@code "10"}), each
  * continuation is scored in full, and a rating's probability is that of the answer ending there
@@ -81,7 +81,9 @@ public final class Judging {
         boolean single = true;
         Set<Integer> next = new HashSet<>();
         for (int[] c : cont) {
-            if (c.length <= lcp || !next.add(c[lcp])) {
+            // one pass reads one token per rating: each must end there ("1" "0" for 10 on a 6..10 scale does not,
+            // and P("1") is that of any number starting with 1)
+            if (c.length != lcp + 1 || !next.add(c[lcp])) {
                 single = false;
                 break;
             }

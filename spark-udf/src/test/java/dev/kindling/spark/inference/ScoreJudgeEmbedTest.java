@@ -297,6 +297,25 @@ class ScoreJudgeEmbedTest {
     }
 
     @Test
+    void aSinglePassNeedsEveryRatingToEndAtTheTokenWhereTheyDiffer() throws Exception {
+        // 6..10 in stories260K's vocabulary: "6" ... "9" and "1" "0" differ at one position, all distinct there, but 10
+        // goes on: the single pass took P("1") (any number from 1) for P(10)
+        Path template = tmp.resolve("six-to-ten-rubric.txt");
+        java.nio.file.Files.writeString(template, "Rate the answer from 6 to 10.\nQuestion: {instruction}\nAnswer: {response}\n");
+        Rubric rubric = Rubric.load(template.toString(), 6, 10);
+        String instruction = "Tell a story.";
+        String response = "Once upon a time there was a dog.";
+        Judging.Request req = Judging.request(engine, rubric, instruction, response);
+        double[] lp = fullContinuations(req);
+        double max = Arrays.stream(lp).max().orElseThrow();
+        double sum = Arrays.stream(lp).map(x -> Math.exp(x - max)).sum();
+        Judging.Judgment j = Judging.submit(engine, rubric, instruction, response, "logprobs", 0).get();
+        for (int r = 0; r < 5; r++) {
+            assertEquals(Math.exp(lp[r] - max) / sum, j.probabilities()[r], 1e-4, "P(rating " + (r + 6) + ")");
+        }
+    }
+
+    @Test
     void arraysOfCandidatesAndRubrics() {
         SparkSession spark = TestSpark.session();
         Dataset<Row> in = spark.createDataFrame(List.of(RowFactory.create("Tell a story.", new String[] {"A dog ran.", "zq xv", null})),
