@@ -22,10 +22,11 @@ import java.util.regex.Pattern;
  * is no rating (the judge's probabilities decide then, see {@link Judging}).
  */
 public final class RatingParser {
-    private static final String NUMBER = "(?<![\\w.])(\\d+(?:\\.\\d+)?|one|two|three|four|five|six|seven|eight|nine|ten)(?![\\w])";
+    // a minus written against the digits is the number's ("Rating: -2" on a -2..2 scale; -1 is out of 1..5)
+    private static final String NUMBER = "(?<![\\w.])(-?\\d+(?:\\.\\d+)?|one|two|three|four|five|six|seven|eight|nine|ten)(?![\\w])";
     private static final String DENOMINATOR = "\\s*(?:/|out of)\\s*(\\d+)(?!\\w)";
     private static final Pattern SCALES = Pattern.compile(
-            "[(\\[]\\s*\\d+\\s*(?:-|–|to)\\s*\\d+\\s*[)\\]]"
+            "[(\\[]\\s*-?\\d+\\s*(?:-|–|to)\\s*-?\\d+\\s*[)\\]]"
                     + "|(?:scale|range)\\s+(?:of\\s+|from\\s+|is\\s+)?\\d+\\s*(?:-|–|to)\\s*\\d+"
                     + "|from\\s+\\d+\\s+to\\s+\\d+", Pattern.CASE_INSENSITIVE);
     // the label is a whole word: "rate" and "rated" also end "accurate", "moderate", "generated"

@@ -64,6 +64,16 @@ class RatingParserTest {
     }
 
     @Test
+    void aNegativeRatingKeepsItsSign() {
+        // the minus was not part of the number: "Rating: -2" was read as 2, and -1 as rating 1 of 1..5
+        unrated("Rating: -1");
+        assertEquals(-2, RatingParser.parse("Rating: -2", -2, 2).getAsDouble());
+        assertEquals(1, RatingParser.parse("Rating (-2 to 2): 1", -2, 2).getAsDouble());
+        rated(3, "Rating: 3-4");
+        rated(4, "Overall rating - four.");
+    }
+
+    @Test
     void aLabelledFractionNeedsTheScalesDenominator() {
         // as a bare fraction does ("It deserves 8/10" is no rating): the label read the numerator alone, so 4/10
         // became a 4 out of 5
