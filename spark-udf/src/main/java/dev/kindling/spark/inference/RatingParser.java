@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
 
 /**
  * Reads a rating out of a judge's free text. Scale descriptions ({@code (1-5)}, {@code [1 to 5]},
- * {@code on a scale of 1 to 5}, {@code from 1 to 5}) are removed first; then, in order (the first
+ * {@code (out of 5)}, {@code on a scale of 1 to 5}, {@code from 1 to 5}) are removed first; then, in order (the first
  * value inside {@code [min, max]} wins):
  * <ol>
  *   <li>a label and a value on the same line: {@code Rating: 4}, {@code **Rating:** 4},
@@ -27,6 +27,7 @@ public final class RatingParser {
     private static final String DENOMINATOR = "\\s*(?:/|out of)\\s*(\\d+)(?!\\w)";
     private static final Pattern SCALES = Pattern.compile(
             "[(\\[]\\s*-?\\d+\\s*(?:-|–|to)\\s*-?\\d+\\s*[)\\]]"
+                    + "|[(\\[]\\s*out\\s+of\\s+\\d+\\s*[)\\]]"
                     + "|(?:scale|range)\\s+(?:of\\s+|from\\s+|is\\s+)?\\d+\\s*(?:-|–|to)\\s*\\d+"
                     + "|from\\s+\\d+\\s+to\\s+\\d+", Pattern.CASE_INSENSITIVE);
     // the label is a whole word: "rate" and "rated" also end "accurate", "moderate", "generated"

@@ -64,6 +64,14 @@ class RatingParserTest {
     }
 
     @Test
+    void aScaleGivenAsOutOfNIsNotTheRating() {
+        // "(out of 5)" after the label was not taken for a scale description: its 5 was read as the rating
+        rated(4, "Rating (out of 5): 4");
+        rated(2, "Score [out of 5]: 2");
+        rated(3, "Rating: 3 (out of 5)");
+    }
+
+    @Test
     void aNegativeRatingKeepsItsSign() {
         // the minus was not part of the number: "Rating: -2" was read as 2, and -1 as rating 1 of 1..5
         unrated("Rating: -1");
