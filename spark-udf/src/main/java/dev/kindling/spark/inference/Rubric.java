@@ -36,6 +36,12 @@ public record Rubric(String name, String template, int minRating, int maxRating)
     }
 
     public static Rubric load(String nameOrPath, int min, int max) {
+        if (BUILT_IN.contains(nameOrPath) && (min != 1 || max != 5)) {
+            // their text describes five levels and asks for "a number from 1 to 5": another scale would be parsed from
+            // answers the judge was never asked for
+            throw KindlingException.usage("rubric " + nameOrPath + " is a built-in 1 to 5 scale; for " + min + ".." + max
+                    + " give a template file whose text asks for that scale");
+        }
         if (BUILT_IN.contains(nameOrPath)) {
             try (InputStream in = Rubric.class.getResourceAsStream("rubrics/" + nameOrPath + ".txt")) {
                 if (in == null) {

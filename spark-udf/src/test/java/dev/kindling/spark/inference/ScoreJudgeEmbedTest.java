@@ -333,5 +333,8 @@ class ScoreJudgeEmbedTest {
             assertTrue(filled.contains("INSTR {response}") && filled.contains("RESP {instruction}") && filled.contains("Rating:"), name);
         }
         assertThrows(KindlingException.class, () -> Rubric.load("no-such-rubric"));
+        // a built-in rubric asks for 1 to 5 whatever the stage's scale said: another scale is refused, not misread
+        KindlingException e = assertThrows(KindlingException.class, () -> Rubric.load("honesty", 1, 10));
+        assertTrue(e.getMessage().contains("built-in 1 to 5 scale"), e.getMessage());
     }
 }
