@@ -6,11 +6,12 @@
 //   kind 1 ARGMAX   the largest logit, lowest id among ties
 //   kind 2 SAMPLE   temperature, then top-k / top-p / min-p, then a draw with the coin (a uniform
 //                   float the sequence's own generator drew on the host), exactly the algorithm of
-//                   the engine's default sampler (DeviceSampling.sample mirrors it in Java)
+//                   the engine's default sampler (LogitReduction.sample mirrors it in Java)
 //   kind 3 LOGPROB  log-softmax of the logit of token `target` (scoring), in double
 // ARGMAX and SAMPLE also write the chosen token's logit to out_value: NaN there (a NaN weight turns
 // every logit NaN) is how the host tells a broken model from a completion.
-// status[row] = 1 when a SAMPLE row's candidate set is too large for the device sort (CAP); the
+// status[row] = 1 when a SAMPLE row's candidate set is too large for the device sort (CAP), or when
+// top-p follows a top-k that reaches past the candidates (its mass needs tokens not gathered); the
 // host then samples that row from the full logits with the same coin.
 #include "common.cuh"
 
@@ -260,10 +261,21 @@ extern "C" __global__ void __launch_bounds__(THREADS)
         out_value[row] = z[amax];
         status[row] = 0;
     }
+    if (tid == 0 && count > 0 && topP < 1.0f && topK > 0 && topK < n && count < topK) {
+        // top-p measures its nucleus on what top-k kept (LogitReduction.topKMass, as HF, vLLM and llama.cpp),
+        // and here top-k reaches past the candidates gathered: the host sums the rest of its mass
+        status[row] = 1;
+        return;
+    }
     if (tid == 0 && count > 0) {
         int keep = topK > 0 ? min(count, topK) : count;
         if (topP < 1.0f) {
-            double goal = (double)topP * sum;
+            double kept = sum;
+            if (topK > 0 && topK < n) {  // count >= topK: the first topK keys, summed in the host's order
+                kept = 0.0;
+                for (int i = 0; i < keep; i++) kept += e[(int)(sh.keys[i] & 0xffffffffu)];
+            }
+            double goal = (double)topP * kept;
             double cum = 0.0;
             for (int i = 0; i < keep; i++) {
                 cum += e[(int)(sh.keys[i] & 0xffffffffu)];

@@ -85,6 +85,67 @@ public record LogitReduction(Kind kind, float temperature, int topK, float topP,
         return best;
     }
 
+    /**
+     * The mass ({@code e = exp((z - max) / T)}, unnormalised) of the {@code k} most likely tokens, which top-p after
+     * top-k measures its nucleus on: Hugging Face's TopPLogitsWarper sees TopKLogitsWarper's -inf, vLLM's
+     * {@code apply_top_k_top_p} takes the softmax after the top-k mask, llama.cpp's top-p its softmax over the
+     * candidates top-k left. Measured on the whole row instead, top-k 2 with top-p 0.5 over probabilities
+     * 0.35 / 0.30 / ... kept both tokens where all three keep the first alone (0.54 of what top-k kept).
+     *
+     * <p>{@code keys[0, m)} are the candidates (tokens with {@code e >= cutoff} and {@code e >= minP}, so the m most
+     * likely) sorted most likely first; when top-k reaches past them, the rest of its mass is the {@code k - m}
+     * largest of the other tokens (a min-heap: one pass over the row). The cutoff stays sound: a token under
+     * {@code (1 - p) / (n - 1)} of the row's mass is in no nucleus of the k most likely either, whose mass is at
+     * least k / n of the row's.
+     */
+    public static double topKMass(float[] e, int n, long[] keys, int m, int k, double cutoff, float minP) {
+        double mass = 0;
+        for (int i = 0; i < Math.min(m, k); i++) {
+            mass += e[(int) keys[i]];
+        }
+        int r = k - m;
+        if (r <= 0) {
+            return mass;
+        }
+        float[] heap = new float[r];
+        int size = 0;
+        for (int i = 0; i < n; i++) {
+            float v = e[i];
+            if ((double) v >= cutoff && v >= minP) {
+                continue; // a candidate, counted above
+            }
+            if (size < r) {
+                int j = size++;
+                while (j > 0 && heap[(j - 1) / 2] > v) {
+                    heap[j] = heap[(j - 1) / 2];
+                    j = (j - 1) / 2;
+                }
+                heap[j] = v;
+            } else if (v > heap[0]) {
+                int j = 0;
+                while (true) {
+                    int c = 2 * j + 1;
+                    if (c >= size) {
+                        break;
+                    }
+                    if (c + 1 < size && heap[c + 1] < heap[c]) {
+                        c++;
+                    }
+                    if (heap[c] >= v) {
+                        break;
+                    }
+                    heap[j] = heap[c];
+                    j = c;
+                }
+                heap[j] = v;
+            }
+        }
+        for (int i = 0; i < size; i++) {
+            mass += heap[i];
+        }
+        return mass;
+    }
+
     /** The default sampler's algorithm (dev.kindling.inference.sample), drawing with {@link #coin}. */
     private int sample(float[] logits, int off, int n) {
         float max = Float.NEGATIVE_INFINITY;
@@ -123,7 +184,8 @@ public record LogitReduction(Kind kind, float temperature, int topK, float topP,
         Arrays.sort(keys, 0, m);
         int keep = topK > 0 ? Math.min(m, topK) : m;
         if (topP < 1f) {
-            double goal = topP * sum;
+            // the nucleus of what top-k kept, renormalised (see topKMass)
+            double goal = topP * (topK > 0 && topK < n ? topKMass(z, n, keys, m, topK, cutoff, minP) : sum);
             double cum = 0;
             for (int i = 0; i < keep; i++) {
                 cum += z[(int) keys[i]];

@@ -604,10 +604,14 @@ final class GpuKernelChecks {
         r.check(SEC, "logits_reduce values", valBad == 0, valBad + " differ",
                 "log-probs to relative 1e-6; the chosen logit exactly, NaN for a NaN row");
         r.check(SEC, "logits_reduce host fallback", hostWrong == 0 && host >= 2, host + " rows to the host",
-                "exactly the rows with more than 2048 candidates and no top-k <= 2048 (" + hostWrong + " wrong)");
+                "exactly the rows with more than 2048 candidates and no top-k <= 2048, or top-p after a top-k past the candidates ("
+                        + hostWrong + " wrong)");
     }
 
-    /** Whether sample.cu hands a row to the host: more than CAP candidates and no top-k <= CAP to select them. */
+    /**
+     * Whether sample.cu hands a row to the host: more than CAP candidates and no top-k <= CAP to select them, or top-p
+     * after a top-k larger than the candidates.
+     */
     static boolean needsHost(float[] z, int off, int n, LogitReduction q) {
         if (q.kind() != LogitReduction.Kind.SAMPLE || q.temperature() == 0f
                 || (q.topK() == 0 && q.topP() >= 1f && q.minP() == 0f)) {
@@ -631,7 +635,8 @@ final class GpuKernelChecks {
             }
         }
         if (cand.size() <= 2048) {
-            return false;
+            // top-p after a top-k that reaches past the candidates: its mass needs the other tokens (LogitReduction.topKMass)
+            return !cand.isEmpty() && q.topP() < 1f && q.topK() > 0 && q.topK() < n && cand.size() < q.topK();
         }
         if (q.topK() <= 0 || q.topK() > 2048) {
             return true;

@@ -110,7 +110,9 @@ final class DefaultSampler implements Sampler {
         Arrays.sort(keys, 0, m);
         int keep = p.topK() > 0 ? Math.min(m, p.topK()) : m;
         if (p.topP() < 1f) {
-            double target = p.topP() * sum;
+            // the nucleus of what top-k kept, renormalised, as HF, vLLM and llama.cpp (LogitReduction.topKMass)
+            double target = p.topP() * (p.topK() > 0 && p.topK() < n
+                    ? LogitReduction.topKMass(z, n, keys, m, p.topK(), cutoff, p.minP()) : sum);
             double cum = 0;
             for (int i = 0; i < keep; i++) {
                 cum += z[(int) keys[i]];

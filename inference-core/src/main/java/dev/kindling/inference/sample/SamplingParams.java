@@ -7,7 +7,8 @@ package dev.kindling.inference.sample;
  * output, as Hugging Face / vLLM; frequency and presence over the output, as OpenAI); then
  * {@code temperature == 0} picks the argmax (ties: lowest id); otherwise softmax of
  * {@code logits / temperature}, keep the {@code topK} most likely (0 = all), then the smallest set
- * whose mass reaches {@code topP} (1 = all), then drop tokens below {@code minP} x the top
+ * of those whose mass reaches {@code topP} of theirs (renormalised after top-k, as HF, vLLM and
+ * llama.cpp; 1 = all), then drop tokens below {@code minP} x the top
  * probability (0 = none), renormalise and draw with the request's own generator seeded by
  * {@code seed} — so a seed gives the same text whatever else is in the batch.
  *
