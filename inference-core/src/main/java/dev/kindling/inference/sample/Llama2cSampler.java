@@ -4,7 +4,8 @@ import java.util.Arrays;
 
 /**
  * llama2.c's {@code sample()} from {@code run.c}, float for float: greedy at temperature 0;
- * otherwise logits / temperature, softmax, one coin from xorshift64* (seeded with the raw seed),
+ * otherwise logits / temperature, softmax, one coin from xorshift64* (seeded with the raw seed; seed 0,
+ * which run.c replaces by the time, with a fixed non-zero state),
  * then multinomial over all tokens (top-p off) or {@code sample_topp}: keep tokens with probability
  * at least {@code (1 - p) / (n - 1)}, sort them descending, cut where the cumulative mass first
  * exceeds {@code p}, pick the first with {@code coin * mass < cdf}.
@@ -19,7 +20,9 @@ final class Llama2cSampler implements Sampler {
     Llama2cSampler(SamplingParams p) {
         this.temperature = p.temperature();
         this.topP = p.topP();
-        this.rng = new Xorshift(p.seed());
+        // run.c replaces seed 0 by the time (if (rng_seed <= 0) rng_seed = time(NULL)): xorshift's state 0 never
+        // leaves 0, so every coin was 0 and every draw token 0. A fixed scrambled state keeps seed 0 reproducible.
+        this.rng = p.seed() != 0 ? new Xorshift(p.seed()) : Xorshift.mixed(0);
     }
 
     @Override

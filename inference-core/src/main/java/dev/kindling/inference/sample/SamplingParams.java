@@ -13,7 +13,8 @@ package dev.kindling.inference.sample;
  * {@code seed} — so a seed gives the same text whatever else is in the batch.
  *
  * <p>{@link Kind#LLAMA2C} is llama2.c's sampler exactly ({@code run.c}: temperature, then top-p with
- * its cutoff, xorshift generator seeded with the raw seed, one coin per step); it ignores top-k,
+ * its cutoff, xorshift generator seeded with the raw seed (0, which run.c replaces by the time,
+ * with a fixed non-zero state), one coin per step); it ignores top-k,
  * min-p and penalties.
  *
  * @param temperature       0 = greedy
