@@ -24,15 +24,16 @@ import java.util.Optional;
  * @param temperature       {@code temperature} (default 1)
  * @param topK              {@code top_k} (default 50, Transformers' default; 0 = off)
  * @param topP              {@code top_p} (default 1)
+ * @param minP              {@code min_p} (default 0: off; Transformers' MinPLogitsWarper, which authors ship too)
  * @param repetitionPenalty {@code repetition_penalty} (default 1)
  * @param maxNewTokens      {@code max_new_tokens}, 0 when absent
  * @param eosTokenIds       {@code eos_token_id} (a number or a list), empty when absent
  */
-public record GenerationConfig(boolean doSample, float temperature, int topK, float topP, float repetitionPenalty,
+public record GenerationConfig(boolean doSample, float temperature, int topK, float topP, float minP, float repetitionPenalty,
         int maxNewTokens, int[] eosTokenIds) {
 
     /** No file: greedy, no extra stop ids. */
-    public static final GenerationConfig NONE = new GenerationConfig(false, 1f, 50, 1f, 1f, 0, new int[0]);
+    public static final GenerationConfig NONE = new GenerationConfig(false, 1f, 50, 1f, 0f, 1f, 0, new int[0]);
 
     /** Reads {@code dir/generation_config.json}; empty when the file is absent. */
     public static Optional<GenerationConfig> read(Path dir) {
@@ -52,7 +53,8 @@ public record GenerationConfig(boolean doSample, float temperature, int topK, fl
         int[] ids = eosTokenIds(p, j);
         try {
             return Optional.of(new GenerationConfig(j.path("do_sample").asBoolean(false), number(p, j, "temperature", 1f),
-                    (int) number(p, j, "top_k", 50), number(p, j, "top_p", 1f), number(p, j, "repetition_penalty", 1f),
+                    (int) number(p, j, "top_k", 50), number(p, j, "top_p", 1f), number(p, j, "min_p", 0f),
+                    number(p, j, "repetition_penalty", 1f),
                     (int) number(p, j, "max_new_tokens", 0), ids));
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(p, e.getMessage(), e);
@@ -73,7 +75,7 @@ public record GenerationConfig(boolean doSample, float temperature, int topK, fl
             throw new ModelFormatException(p, "cannot read: " + e.getMessage(), e);
         }
         int[] ids = j != null && j.isObject() ? eosTokenIds(p, j) : new int[0];
-        return ids.length == 0 ? NONE : new GenerationConfig(false, 1f, 50, 1f, 1f, 0, ids);
+        return ids.length == 0 ? NONE : new GenerationConfig(false, 1f, 50, 1f, 0f, 1f, 0, ids);
     }
 
     /** {@code eos_token_id}: a number or a list of them; empty when absent or null. */
@@ -112,13 +114,14 @@ public record GenerationConfig(boolean doSample, float temperature, int topK, fl
         if (!doSample || temperature == 0f) {
             return new SamplingParams(0f, 0, 1f, 0f, repetitionPenalty, 0f, 0f, seed, SamplingParams.Kind.DEFAULT);
         }
-        return new SamplingParams(temperature, topK, topP, 0f, repetitionPenalty, 0f, 0f, seed, SamplingParams.Kind.DEFAULT);
+        // min_p too: it was dropped, so a model whose author ships "min_p": 0.05 sampled its whole tail
+        return new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, 0f, 0f, seed, SamplingParams.Kind.DEFAULT);
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof GenerationConfig g && doSample == g.doSample && temperature == g.temperature && topK == g.topK
-                && topP == g.topP && repetitionPenalty == g.repetitionPenalty && maxNewTokens == g.maxNewTokens
+                && topP == g.topP && minP == g.minP && repetitionPenalty == g.repetitionPenalty && maxNewTokens == g.maxNewTokens
                 && Arrays.equals(eosTokenIds, g.eosTokenIds);
     }
 
@@ -130,7 +133,7 @@ public record GenerationConfig(boolean doSample, float temperature, int topK, fl
     @Override
     public String toString() {
         return "GenerationConfig[doSample=" + doSample + ", temperature=" + temperature + ", topK=" + topK + ", topP=" + topP
-                + ", repetitionPenalty=" + repetitionPenalty + ", maxNewTokens=" + maxNewTokens + ", eos="
+                + ", minP=" + minP + ", repetitionPenalty=" + repetitionPenalty + ", maxNewTokens=" + maxNewTokens + ", eos="
                 + Arrays.toString(eosTokenIds) + "]";
     }
 }

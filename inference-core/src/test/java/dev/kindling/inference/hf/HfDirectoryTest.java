@@ -222,6 +222,17 @@ public class HfDirectoryTest {
         assertArrayEquals(new int[] {2}, g.eosTokenIds());
     }
 
+    /** Transformers' GenerationConfig has min_p (MinPLogitsWarper); model authors ship it (e.g. "min_p": 0.05). */
+    @Test
+    void minPIsAnAuthorsDefaultToo() throws Exception {
+        Files.writeString(dir.resolve("generation_config.json"),
+                "{\"do_sample\": true, \"temperature\": 0.7, \"top_k\": 40, \"top_p\": 0.9, \"min_p\": 0.05}");
+        SamplingParams s = GenerationConfig.read(dir).orElseThrow().sampling(3L);
+        assertEquals(0.05f, s.minP());
+        assertEquals(40, s.topK());
+        assertEquals(0.9f, s.topP());
+    }
+
     @Test
     void badDirectoriesAreNamed() throws Exception {
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> Engine.open(dir, EngineOptions.defaults()));
