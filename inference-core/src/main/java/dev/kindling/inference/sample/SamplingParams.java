@@ -12,6 +12,23 @@ package dev.kindling.inference.sample;
  * probability (0 = none), renormalise and draw with the request's own generator seeded by
  * {@code seed} — so a seed gives the same text whatever else is in the batch.
  *
+ * <p>Where it differs from the references, on purpose (the order and the sets are Hugging Face's,
+ * {@code _get_logits_processor}: temperature, top-k, top-p, min-p):
+ * <ul>
+ *   <li>top-k keeps exactly k tokens, the lowest ids among those tied with the k-th (as llama.cpp);
+ *       HF's TopKLogitsWarper and vLLM keep every token tied with the k-th. Ties elsewhere (the
+ *       nucleus's last token, the argmax) also go to the lowest id;</li>
+ *   <li>vLLM applies min-p before top-k / top-p, so its nucleus is measured on what min-p kept;
+ *       here (as HF) min-p comes last. The two differ only when top-p and min-p are both set;</li>
+ *   <li>llama.cpp's default chain truncates first and divides by the temperature last (top-k,
+ *       top-p and min-p see {@code T = 1}); here, as HF and vLLM, the temperature comes first;</li>
+ *   <li>penalties have no window: repetition counts the whole prompt and output (HF, vLLM),
+ *       frequency and presence the whole output (OpenAI, vLLM); llama.cpp counts the last
+ *       {@code penalty_last_n} (64) tokens, prompt included, for all three;</li>
+ *   <li>the random generator is the engine's own: a seed reproduces Kindling's text, not another
+ *       engine's (except {@link Kind#LLAMA2C}, which reproduces run.c's).</li>
+ * </ul>
+ *
  * <p>{@link Kind#LLAMA2C} is llama2.c's sampler exactly ({@code run.c}: temperature, then top-p with
  * its cutoff, xorshift generator seeded with the raw seed (0, which run.c replaces by the time,
  * with a fixed non-zero state), one coin per step); it ignores top-k,
