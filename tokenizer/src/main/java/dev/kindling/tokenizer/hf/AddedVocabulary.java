@@ -21,10 +21,23 @@ public final class AddedVocabulary {
     private final Map<Integer, AddedToken> byId = new HashMap<>();
     private final Map<String, AddedToken> byContent = new HashMap<>();
     private final AddedToken[] trieTokens;
+    /** The normalized content of normalized tokens, by id (HF's {@code id_to_token} for them). */
+    private final Map<Integer, String> normalizedText = new HashMap<>();
     private final StringTrie raw;
     private final StringTrie normalized;
 
     public AddedVocabulary(List<AddedToken> tokens) {
+        this(tokens, null);
+    }
+
+    /**
+     * @param normalizer the tokenizer's normalizer (null: none). As in HF ({@code refresh_added_tokens}), a
+     *     {@code normalized=true} token is searched for as its content after this normalizer, since it is matched
+     *     against normalized text: with Llama 2's Prepend + Replace, "a b" is found as "▁a▁b"; with a lowercasing
+     *     normalizer, "[NEW]" as "[new]". Its id is still looked up by the content as written, but HF's
+     *     {@code id_to_token}, and so its decode, give the normalized form ({@link #text}).
+     */
+    public AddedVocabulary(List<AddedToken> tokens, dev.kindling.tokenizer.normalize.Normalizer normalizer) {
         this.tokens = List.copyOf(tokens);
         List<String> rawKeys = new ArrayList<>();
         List<Integer> rawVals = new ArrayList<>();
@@ -36,7 +49,12 @@ public final class AddedVocabulary {
             byId.put(t.id(), t);
             byContent.put(t.content(), t);
             if (t.normalized()) {
-                normKeys.add(t.content());
+                String key = normalizer == null ? t.content() : normalizer.normalize(t.content());
+                normalizedText.put(t.id(), key);
+                if (key.isEmpty()) {
+                    continue; // normalized to nothing: it can match nothing
+                }
+                normKeys.add(key);
                 normVals.add(i);
             } else {
                 rawKeys.add(t.content());
@@ -53,6 +71,11 @@ public final class AddedVocabulary {
 
     public AddedToken byId(int id) {
         return byId.get(id);
+    }
+
+    /** The token's text as HF's {@code id_to_token} gives it (and decode uses): the normalized content of a normalized token. */
+    public String text(AddedToken t) {
+        return normalizedText.getOrDefault(t.id(), t.content());
     }
 
     public AddedToken byContent(String content) {

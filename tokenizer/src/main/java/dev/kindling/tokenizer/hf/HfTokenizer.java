@@ -195,7 +195,7 @@ public final class HfTokenizer extends AbstractTokenizer {
                 if (skipSpecialTokens && a.special()) {
                     continue;
                 }
-                tokens.add(a.content());
+                tokens.add(added.text(a)); // the normalized form of a normalized token, as HF decodes it
                 continue;
             }
             String t = model.idToToken(id);
@@ -220,7 +220,7 @@ public final class HfTokenizer extends AbstractTokenizer {
                 if (skipSpecialTokens && a.special()) {
                     continue;
                 }
-                b = Decoders.byteLevelBytes(a.content());
+                b = Decoders.byteLevelBytes(added.text(a));
             } else {
                 b = model.tokenBytes(id);
                 if (b == null) {
@@ -258,7 +258,7 @@ public final class HfTokenizer extends AbstractTokenizer {
         checkId(id);
         AddedToken a = added.byId(id);
         if (a != null) {
-            return a.content();
+            return added.text(a);
         }
         String t = model.idToToken(id);
         return t == null ? "" : t;

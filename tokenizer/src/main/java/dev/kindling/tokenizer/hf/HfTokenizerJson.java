@@ -154,7 +154,7 @@ public final class HfTokenizerJson {
         Model m = buildModel(model, byteLevel);
         JsonField normNode = section(sections, "normalizer");
         Normalizer normalizer = normNode.isNull() ? null : normalizer(normNode);
-        AddedVocabulary added = new AddedVocabulary(addedTokens);
+        AddedVocabulary added = new AddedVocabulary(addedTokens, normalizer);
         JsonField postNode = section(sections, "post_processor");
         PostProcessor post = postNode.isNull() ? PostProcessor.NONE : postProcessor(postNode, added, m);
         JsonField decNode = section(sections, "decoder");

