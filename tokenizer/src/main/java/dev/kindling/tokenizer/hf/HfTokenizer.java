@@ -140,8 +140,46 @@ public final class HfTokenizer extends AbstractTokenizer {
     @Override
     public Encoding encodeWithOffsets(String text, boolean addSpecialTokens) {
         String t = Utf8.scrubSurrogates(requireText(text));
-        return OffsetAligner.align(this, t, encode(t, addSpecialTokens), prefixSpace,
-                addSpecialTokens ? postProcessor.prefix().length : 0, addSpecialTokens ? postProcessor.suffix().length : 0);
+        int first = addSpecialTokens ? postProcessor.prefix().length : 0;
+        int last = addSpecialTokens ? postProcessor.suffix().length : 0;
+        Encoding e = OffsetAligner.align(this, t, encode(t, addSpecialTokens), prefixSpace, first, last);
+        if (postProcessor.trimOffsets()) {
+            trimOffsets(e, first, e.size() - last);
+        }
+        return e;
+    }
+
+    /**
+     * HF's {@code process_offsets} (ByteLevel and RobertaProcessing with {@code trim_offsets}), on the text's tokens
+     * {@code [from, to)}: the token's leading and trailing spaces ({@code Ġ} or whitespace in its string) are left out
+     * of its offsets, except the one space the pre-tokenizer added in front of the first token when the step has
+     * {@code add_prefix_space}. HF counts them in bytes; each is one byte and one UTF-16 unit here.
+     */
+    private void trimOffsets(Encoding e, int from, int to) {
+        for (int i = from; i < to; i++) {
+            String token = tokenText(e.ids()[i]);
+            int lead = 0;
+            while (lead < token.length() && trimmable(token.charAt(lead))) {
+                lead++;
+            }
+            int trail = 0;
+            while (trail < token.length() && trimmable(token.charAt(token.length() - 1 - trail))) {
+                trail++;
+            }
+            if (lead > 0) {
+                boolean isFirst = i == from || e.starts()[i] == 0;
+                if (!(isFirst && postProcessor.trimKeepsPrefixSpace() && lead == 1)) {
+                    e.starts()[i] = Math.min(e.starts()[i] + lead, e.ends()[i]);
+                }
+            }
+            if (trail > 0 && e.ends()[i] >= trail) {
+                e.ends()[i] = Math.max(e.ends()[i] - trail, e.starts()[i]);
+            }
+        }
+    }
+
+    private static boolean trimmable(char c) {
+        return c == '\u0120' || dev.kindling.tokenizer.text.Unicode.isWhiteSpace(c); // 'Ġ' is the byte-level space
     }
 
     private void encodeNormalized(CharSequence t, int from, int to, boolean atOrigin, boolean parseSpecial, State st, Workspace ws) {

