@@ -19,6 +19,13 @@ const cases = [];
   const b = bert(); b.added_tokens.push(token(1622, "Mixed Tok"));
   cases.push(["normalized bert", b, ["a Mixed Tok", "MIXED TOK x mixed tok"]]);
 }
+{ // lstrip/rstrip: the token's offsets cover the whitespace it swallowed; a non-special token ends a segment
+  const l = llama2();
+  l.added_tokens.push(token(32000, "[LS]", { special: true, lstrip: true, normalized: false }),
+    token(32001, "[RS]", { rstrip: true, normalized: false }), token(32002, "<sp>", { special: true, lstrip: true, rstrip: true, normalized: false }),
+    token(32003, "<w>", { normalized: false }));
+  cases.push(["strip llama2", l, [" [LS] x", "a  [LS]  b", "a [RS]   b", "x <sp>  y", "<w> words <w>x"]]);
+}
 for (const [name, json, texts] of cases) {
   const t = Tokenizer.fromString(JSON.stringify(json));
   for (const s of texts) {

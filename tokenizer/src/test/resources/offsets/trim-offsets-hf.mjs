@@ -16,10 +16,13 @@ for (const prefix of [false, true]) {
 }
 { const j = base(); j.pre_tokenizer = bl(false); j.decoder = bl(false);
   j.post_processor = { type: "RobertaProcessing", sep: ["<|end_of_text|>", 128001], cls: ["<|begin_of_text|>", 128000], trim_offsets: true, add_prefix_space: false };
-  variants["roberta"] = j; }
+  variants["roberta"] = j;
+  const m = JSON.parse(JSON.stringify(j)); // RoBERTa's <mask>: lstrip, and its swallowed space is trimmed off again
+  m.added_tokens.push({ id: 128256, content: "<mask>", single_word: false, lstrip: true, rstrip: false, normalized: false, special: true });
+  variants["roberta mask"] = m; }
 for (const [name, j] of Object.entries(variants)) {
   const t = Tokenizer.fromString(JSON.stringify(j));
-  for (const s of ["Hello world", "  two  spaces ", " lead"]) {
+  for (const s of name.endsWith("mask") ? ["a <mask> b  <mask>"] : ["Hello world", "  two  spaces ", " lead"]) {
     for (const add of [false, true]) {
       const e = await t.encode(s, null, { addSpecialTokens: add });
       console.log(name, add ? "add" : "", JSON.stringify(s), JSON.stringify(e.getIds()), JSON.stringify(e.getOffsets()));

@@ -97,6 +97,15 @@ public final class HfTokenizer extends AbstractTokenizer {
 
     @Override
     public int[] encode(String text, boolean addSpecialTokens, boolean parseSpecialTokens) {
+        return encode(text, addSpecialTokens, parseSpecialTokens, null);
+    }
+
+    /**
+     * As {@link #encode(String, boolean, boolean)}; with {@code marks}, appends per segment of the text (an added
+     * token found in the raw text, or the text between them) its {@code start, end, id (-1: text)} and the number
+     * of ids after it.
+     */
+    private int[] encode(String text, boolean addSpecialTokens, boolean parseSpecialTokens, IntBuffer marks) {
         requireText(text);
         text = Utf8.scrubSurrogates(text);
         State st = state.get();
@@ -123,6 +132,12 @@ public final class HfTokenizer extends AbstractTokenizer {
                 String norm = normalizer.normalize(text.substring(s, e));
                 encodeNormalized(norm, 0, norm.length(), s == 0, parseSpecialTokens, st, ws);
             }
+            if (marks != null) {
+                marks.add(s);
+                marks.add(e);
+                marks.add(id);
+                marks.add(out.size());
+            }
         }
         if (addSpecialTokens) {
             for (int id : postProcessor.suffix()) {
@@ -137,27 +152,61 @@ public final class HfTokenizer extends AbstractTokenizer {
         return result;
     }
 
+    /**
+     * Offsets per segment: an added token found in the raw text gets its span there, which, as in HF, includes
+     * the whitespace its {@code lstrip}/{@code rstrip} swallowed; the text between them is aligned on its own
+     * (each is normalized and pre-tokenized on its own, so a prefix space is added per segment). Aligning the
+     * whole text at once lost its place at an added token whose bytes were not next (lstrip/rstrip), and did not
+     * see a non-special added token as a segment boundary.
+     */
     @Override
     public Encoding encodeWithOffsets(String text, boolean addSpecialTokens) {
         String t = Utf8.scrubSurrogates(requireText(text));
+        IntBuffer marks = new IntBuffer();
+        int[] ids = encode(t, addSpecialTokens, true, marks);
         int first = addSpecialTokens ? postProcessor.prefix().length : 0;
         int last = addSpecialTokens ? postProcessor.suffix().length : 0;
-        Encoding e = OffsetAligner.align(this, t, encode(t, addSpecialTokens), prefixSpace, first, last);
-        if (postProcessor.trimOffsets()) {
-            trimOffsets(e, first, e.size() - last);
+        int[] starts = new int[ids.length];
+        int[] ends = new int[ids.length];
+        String[] matched = new String[ids.length]; // an added token's text, with what lstrip/rstrip swallowed
+        int from = first;
+        for (int k = 0; k < marks.size(); k += 4) {
+            int s = marks.get(k);
+            int e = marks.get(k + 1);
+            int to = marks.get(k + 3);
+            if (marks.get(k + 2) >= 0) {
+                starts[from] = s;
+                ends[from] = e;
+                matched[from] = t.substring(s, e);
+            } else if (to > from) {
+                OffsetAligner.Prefix p = prefixSpace == OffsetAligner.Prefix.FIRST_IF_NO_SPACE && s > 0
+                        ? OffsetAligner.Prefix.NONE : prefixSpace; // Metaspace "first": only the segment at 0
+                Encoding seg = OffsetAligner.align(this, t.substring(s, e), java.util.Arrays.copyOfRange(ids, from, to), p);
+                for (int i = from; i < to; i++) {
+                    starts[i] = s + seg.start(i - from);
+                    ends[i] = s + seg.end(i - from);
+                }
+            }
+            from = to;
         }
-        return e;
+        Encoding enc = new Encoding(ids, starts, ends);
+        if (postProcessor.trimOffsets()) {
+            trimOffsets(enc, first, ids.length - last, matched);
+        }
+        return enc;
     }
 
     /**
      * HF's {@code process_offsets} (ByteLevel and RobertaProcessing with {@code trim_offsets}), on the text's tokens
      * {@code [from, to)}: the token's leading and trailing spaces ({@code Ġ} or whitespace in its string) are left out
      * of its offsets, except the one space the pre-tokenizer added in front of the first token when the step has
-     * {@code add_prefix_space}. HF counts them in bytes; each is one byte and one UTF-16 unit here.
+     * {@code add_prefix_space}. HF counts them in bytes; each is one byte and one UTF-16 unit here. The string of an
+     * added token found in the text is the text it matched ({@code matched[i]}), whitespace that lstrip/rstrip
+     * swallowed included, so that whitespace is trimmed off again (RoBERTa's {@code <mask>}).
      */
-    private void trimOffsets(Encoding e, int from, int to) {
+    private void trimOffsets(Encoding e, int from, int to, String[] matched) {
         for (int i = from; i < to; i++) {
-            String token = tokenText(e.ids()[i]);
+            String token = matched[i] != null ? matched[i] : tokenText(e.ids()[i]);
             int lead = 0;
             while (lead < token.length() && trimmable(token.charAt(lead))) {
                 lead++;

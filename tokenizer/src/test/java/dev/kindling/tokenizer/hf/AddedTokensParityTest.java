@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kindling.testing.SharedData;
+import dev.kindling.tokenizer.Encoding;
 import dev.kindling.tokenizer.Tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,5 +75,34 @@ class AddedTokensParityTest {
         assertEquals("[CLS] a mixed tok [SEP]", b.decode(new int[] {2, 31, 1622, 3}, false));
         assertArrayEquals(new int[] {1622, 54, 1622}, b.encode("MIXED TOK x mixed tok", false));
         assertEquals("mixed tok x mixed tok", b.decode(new int[] {1622, 54, 1622}, false));
+    }
+
+    static void offsets(Tokenizer t, String text, int[] ids, int[][] offsets) {
+        Encoding e = t.encodeWithOffsets(text, false);
+        assertArrayEquals(ids, e.ids(), text);
+        int[][] got = new int[e.size()][];
+        for (int i = 0; i < e.size(); i++) {
+            got[i] = new int[] {e.start(i), e.end(i)};
+        }
+        assertArrayEquals(offsets, got, "offsets of \"" + text + "\"");
+    }
+
+    /**
+     * An added token's offsets cover the whitespace its lstrip/rstrip swallowed, and the tokens after it keep
+     * theirs; a non-special added token ends a segment (Llama 2's Prepend adds a "▁" after it, which belongs to
+     * the next character, as HF says). Kindling's byte walk lost its place at a stripped token ({@code [LS]} got
+     * [0, 0) and "x" covered "[LS] x") and treated only special tokens as segment ends.
+     */
+    @Test
+    void strippedAndNonSpecialTokensHaveHfOffsets(@TempDir Path tmp) throws Exception {
+        Tokenizer l = withAdded(llama2(), tmp, new Object[] {32000, "[LS]", "special lstrip raw"},
+                new Object[] {32001, "[RS]", "rstrip raw"}, new Object[] {32002, "<sp>", "special lstrip rstrip raw"},
+                new Object[] {32003, "<w>", "raw"});
+        offsets(l, " [LS] x", new int[] {32000, 28705, 1318}, new int[][] {{0, 5}, {5, 6}, {5, 7}});
+        offsets(l, "a  [LS]  b", new int[] {264, 32000, 259, 287}, new int[][] {{0, 1}, {1, 7}, {7, 8}, {8, 10}});
+        offsets(l, "a [RS]   b", new int[] {264, 28705, 32001, 287}, new int[][] {{0, 1}, {1, 2}, {2, 9}, {9, 10}});
+        offsets(l, "x <sp>  y", new int[] {1318, 32002, 337}, new int[][] {{0, 1}, {1, 8}, {8, 9}});
+        offsets(l, "<w> words <w>x", new int[] {32003, 28705, 3085, 28705, 32003, 1318},
+                new int[][] {{0, 3}, {3, 4}, {3, 9}, {9, 10}, {10, 13}, {13, 14}});
     }
 }

