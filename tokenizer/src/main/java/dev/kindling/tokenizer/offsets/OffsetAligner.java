@@ -2,6 +2,7 @@ package dev.kindling.tokenizer.offsets;
 
 import dev.kindling.tokenizer.Encoding;
 import dev.kindling.tokenizer.Tokenizer;
+import dev.kindling.tokenizer.text.Unicode;
 import java.nio.charset.StandardCharsets;
 import java.text.Normalizer;
 
@@ -25,6 +26,10 @@ import java.text.Normalizer;
  *
  * A token holding part of a multi-byte character covers the whole character. Offsets are Java string
  * (UTF-16) indices. This runs outside the hot {@code encode} path: it allocates per call.
+ *
+ * <p>Whitespace is Unicode White_Space ({@link Unicode#isWhiteSpace}, Rust's {@code char::is_whitespace}, as HF's
+ * normalizers and pre-tokenizers use), not {@link Character#isWhitespace}, which leaves out no-break spaces and
+ * takes in U+001C..U+001F.
  */
 public final class OffsetAligner {
     private OffsetAligner() {}
@@ -198,7 +203,7 @@ public final class OffsetAligner {
                     k += Character.charCount(tc);
                     q += Character.charCount(ic);
                     last = q;
-                } else if (removable(ic) && !Character.isWhitespace(tc)) {
+                } else if (removable(ic) && !Unicode.isWhiteSpace(tc)) {
                     q += Character.charCount(ic);
                 } else if ((tc == ' ' || tc == '\u2581') && first < 0) {
                     k++; // a word-start marker the tokenizer added (llama.cpp's WPM "▁word")
@@ -243,7 +248,7 @@ public final class OffsetAligner {
             } else {
                 int s = skipWhitespace(q);
                 int e = end;
-                while (e > s && Character.isWhitespace(text.codePointBefore(e))) {
+                while (e > s && Unicode.isWhiteSpace(text.codePointBefore(e))) {
                     e -= Character.charCount(text.codePointBefore(e));
                 }
                 if (e > s) { // not only whitespace: trim it
@@ -260,7 +265,7 @@ public final class OffsetAligner {
         }
 
         private int skipWhitespace(int q) {
-            while (q < text.length() && Character.isWhitespace(text.codePointAt(q))) {
+            while (q < text.length() && Unicode.isWhiteSpace(text.codePointAt(q))) {
                 q += Character.charCount(text.codePointAt(q));
             }
             return q;
@@ -278,7 +283,7 @@ public final class OffsetAligner {
             }
             while (e < text.length()) {
                 int d = text.codePointAt(e);
-                if (Character.isWhitespace(d) || isolated(d)) {
+                if (Unicode.isWhiteSpace(d) || isolated(d)) {
                     break;
                 }
                 e += Character.charCount(d);
@@ -306,7 +311,7 @@ public final class OffsetAligner {
         if (tc == ic) {
             return true;
         }
-        if ((tc == '\u2581' || tc == ' ') && Character.isWhitespace(ic)) {
+        if ((tc == '\u2581' || tc == ' ') && Unicode.isWhiteSpace(ic)) {
             return true;
         }
         int lower = Character.toLowerCase(ic);
@@ -329,7 +334,7 @@ public final class OffsetAligner {
     /** Characters a normalizer may drop: whitespace, control/format characters, combining marks. */
     private static boolean removable(int c) {
         int type = Character.getType(c);
-        return Character.isWhitespace(c) || type == Character.CONTROL || type == Character.FORMAT
+        return Unicode.isWhiteSpace(c) || type == Character.CONTROL || type == Character.FORMAT
                 || type == Character.NON_SPACING_MARK || c == 0xFFFD;
     }
 }
