@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kindling.testing.SharedData;
-import dev.kindling.tokenizer.Encoding;
 import dev.kindling.tokenizer.Tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,13 +77,7 @@ class AddedTokensParityTest {
     }
 
     static void offsets(Tokenizer t, String text, int[] ids, int[][] offsets) {
-        Encoding e = t.encodeWithOffsets(text, false);
-        assertArrayEquals(ids, e.ids(), text);
-        int[][] got = new int[e.size()][];
-        for (int i = 0; i < e.size(); i++) {
-            got[i] = new int[] {e.start(i), e.end(i)};
-        }
-        assertArrayEquals(offsets, got, "offsets of \"" + text + "\"");
+        dev.kindling.tokenizer.OffsetAsserts.assertIdsAndOffsets(t, text, false, ids, offsets);
     }
 
     /**

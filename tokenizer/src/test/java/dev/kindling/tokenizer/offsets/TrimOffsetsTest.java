@@ -1,11 +1,9 @@
 package dev.kindling.tokenizer.offsets;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kindling.testing.SharedData;
-import dev.kindling.tokenizer.Encoding;
 import dev.kindling.tokenizer.Tokenizer;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -58,13 +56,7 @@ class TrimOffsetsTest {
     }
 
     static void check(Tokenizer t, String text, boolean add, int[] ids, int[][] offsets) {
-        Encoding e = t.encodeWithOffsets(text, add);
-        assertArrayEquals(ids, e.ids(), text);
-        int[][] got = new int[e.size()][];
-        for (int i = 0; i < e.size(); i++) {
-            got[i] = new int[] {e.start(i), e.end(i)};
-        }
-        assertArrayEquals(offsets, got, "offsets of \"" + text + "\"");
+        dev.kindling.tokenizer.OffsetAsserts.assertIdsAndOffsets(t, text, add, ids, offsets);
     }
 
     @Test
