@@ -102,11 +102,7 @@ public class HfDirectoryTest {
         try (Engine e = Engine.open(model, EngineOptions.defaults().withThreads(1))) {
             greedy = e.generate(GenerationRequest.of("a b").withMaxTokens(8).withIgnoreEos(true)).tokens();
         }
-        int at = 1;
-        while (at < greedy.length && (greedy[at] == 2 || seenBefore(greedy, at))) {
-            at++;
-        }
-        assertTrue(at < greedy.length, "pick another prompt: " + java.util.Arrays.toString(greedy));
+        int at = firstNewToken(greedy);
         com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
         com.fasterxml.jackson.databind.node.ObjectNode config = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(
                 model.resolve("config.json").toFile());
@@ -139,11 +135,7 @@ public class HfDirectoryTest {
         }
         // the author's end token: the first greedy token after the first that did not come before
         // now ends the generation there
-        int at = 1;
-        while (at < greedy.length && (greedy[at] == 2 || seenBefore(greedy, at))) {
-            at++;
-        }
-        assertTrue(at < greedy.length, "pick another prompt: " + java.util.Arrays.toString(greedy));
+        int at = firstNewToken(greedy);
         int stop = greedy[at];
         Files.writeString(model.resolve("generation_config.json"),
                 "{\"bos_token_id\": 1, \"eos_token_id\": [2, " + stop + "], \"do_sample\": true, \"temperature\": 0.7,"
@@ -181,6 +173,16 @@ public class HfDirectoryTest {
             assertEquals(sampled.tokens().length, row.get("n_tokens").asInt());
             assertFalse(java.util.Arrays.equals(sampled.tokens(), greedyNow.tokens()), "the sample equals the greedy text");
         }
+    }
+
+    /** Where a greedy run first makes a token after its first that is not EOS (2) and not made before: a stop id to try. */
+    static int firstNewToken(int[] greedy) {
+        int at = 1;
+        while (at < greedy.length && (greedy[at] == 2 || seenBefore(greedy, at))) {
+            at++;
+        }
+        assertTrue(at < greedy.length, "pick another prompt: " + java.util.Arrays.toString(greedy));
+        return at;
     }
 
     static boolean seenBefore(int[] a, int i) {
