@@ -51,7 +51,8 @@ class OutputColumnCollisionsTest {
     /** Parameter values refused when set or when the schema is checked, not in every row or inside a task. */
     @Test
     void parameterValues() {
-        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new Generate().setStop("a", null));
+        // a usage error naming the stage, as an empty stop string is
+        org.junit.jupiter.api.Assertions.assertThrows(dev.kindling.spark.KindlingException.class, () -> new Generate().setStop("a", null));
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> new dev.kindling.spark.dedup.MinHashDedup().setAllPairsMaxBucket(0));
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
