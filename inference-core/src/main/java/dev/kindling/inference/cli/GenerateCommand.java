@@ -24,7 +24,8 @@ import java.util.concurrent.CompletionException;
  * {@code kindling generate}:
  * <pre>
  *   generate --model M (--prompt TEXT | --input IN.jsonl --output OUT.jsonl) [--max-tokens N]
- *            [--temperature T] [--top-p P] [--top-k K] [--min-p P] [--repetition-penalty R] [--seed S]
+ *            [--temperature T] [--top-p P] [--top-k K] [--min-p P] [--repetition-penalty R]
+ *            [--frequency-penalty F] [--presence-penalty F] [--seed S]
  *            [--threads N] [--tokenizer FILE] [--llama2c-sampler] [--stop STRING] [--device auto|cpu|cuda]
  *            [--gpu N] [--kv-cache-type f32|f16] [--truncate-prompts]
  * </pre>
@@ -37,13 +38,23 @@ import java.util.concurrent.CompletionException;
  */
 public final class GenerateCommand {
     static final Set<String> OPTIONS = Set.of("model", "prompt", "input", "output", "max-tokens", "temperature", "top-p",
-            "top-k", "min-p", "repetition-penalty", "seed", "threads", "tokenizer", "stop", "device", "gpu", "kv-cache-type");
+            "top-k", "min-p", "repetition-penalty", "frequency-penalty", "presence-penalty", "seed", "threads", "tokenizer", "stop",
+            "device", "gpu", "kv-cache-type");
     static final Set<String> FLAGS = Set.of("llama2c-sampler", "truncate-prompts");
 
     private GenerateCommand() {}
 
     public static void main(String[] args) throws IOException {
         System.exit(run(args, System.out, System.err));
+    }
+
+    /** {@code --frequency-penalty} or {@code --presence-penalty} (default 0): in [-2, 2], the range vLLM accepts. */
+    static float penalty(CliArgs a, String key) {
+        float v = a.getFloat(key, 0f);
+        if (!(v >= -2f && v <= 2f)) {
+            throw new IllegalArgumentException("--" + key + " must be a finite number in [-2, 2], got " + a.get(key));
+        }
+        return v;
     }
 
     /** Runs the command; returns the exit code (0 ok, 1 failure, 2 usage). */
@@ -63,7 +74,8 @@ public final class GenerateCommand {
         // without sampling options, the model author's defaults (a Hugging Face directory's
         // generation_config.json; greedy otherwise)
         boolean samplingGiven = a.has("temperature") || a.has("top-p") || a.has("top-k") || a.has("min-p")
-                || a.has("repetition-penalty") || a.has("llama2c-sampler");
+                || a.has("repetition-penalty") || a.has("frequency-penalty") || a.has("presence-penalty")
+                || a.has("llama2c-sampler");
         SamplingParams given;
         long seed;
         try {
@@ -78,7 +90,8 @@ public final class GenerateCommand {
             given = !samplingGiven ? null
                     : a.has("llama2c-sampler") ? SamplingParams.llama2c(temperature, a.getFloat("top-p", 0.9f), seed)
                     : new SamplingParams(temperature, a.getInt("top-k", 0), a.getFloat("top-p", 1f), a.getFloat("min-p", 0f),
-                            a.getFloat("repetition-penalty", 1f), 0f, 0f, seed, SamplingParams.Kind.DEFAULT);
+                            a.getFloat("repetition-penalty", 1f), penalty(a, "frequency-penalty"), penalty(a, "presence-penalty"),
+                            seed, SamplingParams.Kind.DEFAULT);
             if (a.getInt("max-tokens", 0) < 0) {
                 throw new IllegalArgumentException("--max-tokens must be >= 0, got " + a.get("max-tokens"));
             }

@@ -53,7 +53,9 @@ class CommandsTest {
         String model = SharedData.require("llama2c/stories260K.gguf").toString();
         String[][] generate = {{"--temperature", "-1", "temperature"}, {"--temperature", "hot", "--temperature"},
                 {"--top-p", "0", "top-p"}, {"--top-p", "1.5", "top-p"}, {"--top-k", "-3", "top-k"}, {"--min-p", "2", "min-p"},
-                {"--repetition-penalty", "0", "repetition penalty"}, {"--max-tokens", "-2", "--max-tokens"},
+                {"--repetition-penalty", "0", "repetition penalty"}, {"--frequency-penalty", "2.5", "--frequency-penalty"},
+                {"--presence-penalty", "-3", "--presence-penalty"}, {"--presence-penalty", "NaN", "--presence-penalty"},
+                {"--frequency-penalty", "some", "--frequency-penalty"}, {"--max-tokens", "-2", "--max-tokens"},
                 {"--max-tokens", "ten", "--max-tokens"}, {"--seed", "x", "--seed"}, {"--stop", "", "--stop"}};
         for (String[] c : generate) {
             ByteArrayOutputStream err = new ByteArrayOutputStream();
