@@ -72,6 +72,8 @@ public final class Generate extends EngineStage<Generate> {
     private final IntParam topK;
     private final DoubleParam minP;
     private final DoubleParam repetitionPenalty;
+    private final DoubleParam frequencyPenalty;
+    private final DoubleParam presencePenalty;
     private final LongParam seed;
     private final StringArrayParam stop;
 
@@ -96,6 +98,10 @@ public final class Generate extends EngineStage<Generate> {
         topK = new IntParam(this, "topK", "keep the k most likely tokens; 0 = off");
         minP = new DoubleParam(this, "minP", "drop tokens below minP x the top probability; 0 = off");
         repetitionPenalty = new DoubleParam(this, "repetitionPenalty", "> 1 discourages repeating tokens; 1 = off");
+        frequencyPenalty = new DoubleParam(this, "frequencyPenalty",
+                "subtracted from a token's logit per time it was generated, in [-2, 2]; 0 = off");
+        presencePenalty = new DoubleParam(this, "presencePenalty",
+                "subtracted from a token's logit once it was generated, in [-2, 2]; 0 = off");
         seed = new LongParam(this, "seed", "sampling seed (per-row seeds are derived from it and the prompt)");
         stop = new StringArrayParam(this, "stop", "stop strings (the text is cut before the first one)");
         setDefault(promptCol, "prompt");
@@ -110,6 +116,8 @@ public final class Generate extends EngineStage<Generate> {
         setDefault(topK, 0);
         setDefault(minP, 0.0);
         setDefault(repetitionPenalty, 1.0);
+        setDefault(frequencyPenalty, 0.0);
+        setDefault(presencePenalty, 0.0);
         setDefault(seed, 0L);
         setDefault(stop, new String[0]);
     }
@@ -131,6 +139,8 @@ public final class Generate extends EngineStage<Generate> {
     public IntParam topK() { return topK; }
     public DoubleParam minP() { return minP; }
     public DoubleParam repetitionPenalty() { return repetitionPenalty; }
+    public DoubleParam frequencyPenalty() { return frequencyPenalty; }
+    public DoubleParam presencePenalty() { return presencePenalty; }
     public LongParam seed() { return seed; }
     public StringArrayParam stop() { return stop; }
 
@@ -147,6 +157,8 @@ public final class Generate extends EngineStage<Generate> {
     public Generate setTopK(int v) { set(topK, v); return this; }
     public Generate setMinP(double v) { set(minP, v); return this; }
     public Generate setRepetitionPenalty(double v) { set(repetitionPenalty, v); return this; }
+    public Generate setFrequencyPenalty(double v) { set(frequencyPenalty, penalty("frequencyPenalty", v)); return this; }
+    public Generate setPresencePenalty(double v) { set(presencePenalty, penalty("presencePenalty", v)); return this; }
     public Generate setSeed(long v) { set(seed, v); return this; }
     public Generate setStop(String... v) {
         String[] stops = v == null ? new String[0] : v;
@@ -163,6 +175,14 @@ public final class Generate extends EngineStage<Generate> {
         return this;
     }
 
+    /** A frequency or presence penalty, refused when vLLM would refuse it (not a finite number in [-2, 2]). */
+    private static double penalty(String name, double v) {
+        if (!SamplingSpec.validPenalty(v)) {
+            throw KindlingException.usage("generate: " + name + " must be a finite number in [-2, 2], got " + v);
+        }
+        return v;
+    }
+
     public String getOutputCol() { return getOrDefault(outputCol); }
     public int getN() { return (Integer) getOrDefault(n); }
 
@@ -171,7 +191,8 @@ public final class Generate extends EngineStage<Generate> {
         try {
             return new SamplingSpec(((Double) getOrDefault(temperature)).floatValue(), (Integer) getOrDefault(topK),
                     ((Double) getOrDefault(topP)).floatValue(), ((Double) getOrDefault(minP)).floatValue(),
-                    ((Double) getOrDefault(repetitionPenalty)).floatValue(), (Long) getOrDefault(seed));
+                    ((Double) getOrDefault(repetitionPenalty)).floatValue(), ((Double) getOrDefault(frequencyPenalty)).floatValue(),
+                    ((Double) getOrDefault(presencePenalty)).floatValue(), (Long) getOrDefault(seed));
         } catch (IllegalArgumentException e) {
             throw KindlingException.usage("generate: " + e.getMessage());
         }

@@ -93,7 +93,9 @@ public final class GenerateCommand extends SparkCommand {
                 "--prompt", prompt, "--max-tokens", String.valueOf(sampling.maxTokens),
                 "--temperature", String.valueOf(sampling.temperature), "--top-p", String.valueOf(sampling.topP),
                 "--top-k", String.valueOf(sampling.topK), "--min-p", String.valueOf(sampling.minP),
-                "--repetition-penalty", String.valueOf(sampling.repetitionPenalty), "--seed", String.valueOf(seed),
+                "--repetition-penalty", String.valueOf(sampling.repetitionPenalty),
+                "--frequency-penalty", String.valueOf(sampling.frequencyPenalty),
+                "--presence-penalty", String.valueOf(sampling.presencePenalty), "--seed", String.valueOf(seed),
                 "--device", engine.device, "--kv-cache-type", engine.kvCacheType));
         if (engine.threads > 0) {
             args.addAll(List.of("--threads", String.valueOf(engine.threads)));

@@ -36,12 +36,13 @@ import scala.collection.Seq;
  * </pre>
  *
  * {@code options} is a {@code map<string,string>}: {@code max_tokens}, {@code temperature},
- * {@code top_p}, {@code top_k}, {@code min_p}, {@code repetition_penalty}, {@code seed},
- * {@code stop}, {@code system} (chat). Spark may evaluate a row more than once, so
- * {@code kindling_generate_ex} and {@code kindling_chat} sample only with a {@code seed} (the
- * per-row seed derives from it and the prompt: the same result every time); unseeded sampling is
- * {@code kindling_sample}, registered as nondeterministic. Null inputs give null; a row that fails
- * gets its {@code error} in the struct (the scalar functions throw).
+ * {@code top_p}, {@code top_k}, {@code min_p}, {@code repetition_penalty}, {@code frequency_penalty},
+ * {@code presence_penalty} (each in [-2, 2], as vLLM), {@code seed}, {@code stop}, {@code system}
+ * (chat). Spark may evaluate a row more than once, so {@code kindling_generate_ex} and
+ * {@code kindling_chat} sample only with a {@code seed} (the per-row seed derives from it and the
+ * prompt: the same result every time); unseeded sampling is {@code kindling_sample}, registered as
+ * nondeterministic. Null inputs give null; a row that fails gets its {@code error} in the struct
+ * (the scalar functions throw).
  *
  * <p>Each call waits for its row, so a task feeds the engine one row at a time (the engine still
  * batches the rows of concurrent tasks): for throughput over many rows use the stages
@@ -159,7 +160,7 @@ public final class InferenceFunctions {
     }
 
     static final List<String> OPTION_NAMES = List.of("max_tokens", "temperature", "top_p", "top_k", "min_p",
-            "repetition_penalty", "seed", "stop", "system");
+            "repetition_penalty", "frequency_penalty", "presence_penalty", "seed", "stop", "system");
 
     /**
      * The options map as strings. Its values may be numbers too: {@code map('max_tokens', 32, 'temperature', 0.8)} is
@@ -198,12 +199,24 @@ public final class InferenceFunctions {
         double topP = number(o, "top_p", "1");
         double minP = number(o, "min_p", "0");
         double penalty = number(o, "repetition_penalty", "1");
+        double frequency = penalty(o, "frequency_penalty");
+        double presence = penalty(o, "presence_penalty");
         long seed = wholeNumber(o, "seed", "0", Long.MAX_VALUE);
         try {
-            return new SamplingSpec((float) temperature, (int) topK, (float) topP, (float) minP, (float) penalty, seed);
+            return new SamplingSpec((float) temperature, (int) topK, (float) topP, (float) minP, (float) penalty, (float) frequency,
+                    (float) presence, seed);
         } catch (IllegalArgumentException e) {
             throw KindlingException.usage("generation options: " + e.getMessage());
         }
+    }
+
+    /** A frequency or presence penalty option (default 0): a number in [-2, 2], as vLLM; the error names the option. */
+    static double penalty(Map<String, String> o, String name) {
+        double v = number(o, name, "0");
+        if (!SamplingSpec.validPenalty(v)) {
+            throw KindlingException.usage("generation option " + name + " must be in [-2, 2], got '" + o.get(name).trim() + "'");
+        }
+        return v;
     }
 
     /** Option {@code name} as a number; the error names the option. */

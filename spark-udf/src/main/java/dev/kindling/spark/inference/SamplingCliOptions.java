@@ -25,6 +25,14 @@ public class SamplingCliOptions {
     @Option(names = "--repetition-penalty", defaultValue = "1", paramLabel = "R", description = "> 1 discourages repeated tokens (default: 1 = off).")
     public double repetitionPenalty;
 
+    @Option(names = "--frequency-penalty", defaultValue = "0", paramLabel = "F",
+            description = "Subtracted from a token's logit per time it was generated, in [-2, 2] (default: 0 = off).")
+    public double frequencyPenalty;
+
+    @Option(names = "--presence-penalty", defaultValue = "0", paramLabel = "F",
+            description = "Subtracted from a token's logit once it was generated, in [-2, 2] (default: 0 = off).")
+    public double presencePenalty;
+
     @Option(names = "--seed", paramLabel = "S",
             description = "Sampling seed: each row's seed derives from it and the prompt, so runs repeat exactly (default: 0).")
     public Long seed;
@@ -41,8 +49,15 @@ public class SamplingCliOptions {
         if (maxTokens < 0) {
             throw KindlingException.usage("--max-tokens must be >= 0");
         }
+        if (!SamplingSpec.validPenalty(frequencyPenalty)) {
+            throw KindlingException.usage("--frequency-penalty must be a finite number in [-2, 2], got " + frequencyPenalty);
+        }
+        if (!SamplingSpec.validPenalty(presencePenalty)) {
+            throw KindlingException.usage("--presence-penalty must be a finite number in [-2, 2], got " + presencePenalty);
+        }
         g.setMaxTokens(maxTokens).setTemperature(temperature).setTopP(topP).setTopK(topK).setMinP(minP)
-                .setRepetitionPenalty(repetitionPenalty).setSeed(seedOrDefault()).setStop(stop.toArray(new String[0]));
+                .setRepetitionPenalty(repetitionPenalty).setFrequencyPenalty(frequencyPenalty).setPresencePenalty(presencePenalty)
+                .setSeed(seedOrDefault()).setStop(stop.toArray(new String[0]));
         g.sampling(); // validates
         return g;
     }

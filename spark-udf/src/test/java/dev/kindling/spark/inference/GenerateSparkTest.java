@@ -175,6 +175,48 @@ class GenerateSparkTest {
         assertTrue(differ > prompts.size() / 2, "samples of a prompt should differ, " + differ + " of " + prompts.size() + " did");
     }
 
+    /**
+     * The frequency and presence penalties reach the executors' engines: a seeded, penalised generation is
+     * {@code Engine.generate} with the same {@code SamplingParams} and per-row seeds, and not the unpenalised text.
+     * They were the engine's alone (the Java API), with no stage param, SQL option or CLI flag.
+     */
+    @Test
+    void frequencyAndPresencePenaltiesReachTheEngine() {
+        SparkSession spark = TestSpark.session();
+        List<String> prompts = Stories.prompts(8);
+        Generate g = generate().setTemperature(0.8).setSeed(77).setMaxTokens(24).setPresencePenalty(1.5).setFrequencyPenalty(0.5);
+        assertEquals(new SamplingSpec(0.8f, 0, 1f, 0f, 1f, 0.5f, 1.5f, 77), g.sampling());
+        Map<String, Row> out = byId(g.transform(Stories.promptFrame(spark, prompts, 2)), "generation");
+        SamplingSpec penalised = SamplingSpec.temperature(0.8f, 77).withPenalties(1f, 0.5f, 1.5f);
+        List<GenerationRequest> reqs = new ArrayList<>();
+        for (SamplingSpec spec : new SamplingSpec[] {penalised, SamplingSpec.temperature(0.8f, 77)}) {
+            for (String p : prompts) {
+                reqs.add(GenerationRequest.of(p).withMaxTokens(24)
+                        .withSampling(spec.params(RowSeeds.of(77, new Prompts.Prompt(p, null).id(), 0))));
+            }
+        }
+        List<Completion> alone = alone(Stories.model(), reqs);
+        int differ = 0;
+        for (int i = 0; i < prompts.size(); i++) {
+            Row r = out.get(String.format("p%03d", i));
+            assertEquals(alone.get(i).text(), r.getString(0), "prompt " + i);
+            assertArrayEquals(alone.get(i).tokens(), toInts(r.getList(1)), "tokens of prompt " + i);
+            differ += alone.get(i).text().equals(alone.get(prompts.size() + i).text()) ? 0 : 1;
+        }
+        assertTrue(differ > prompts.size() / 2, "the penalties should change most texts, " + differ + " of " + prompts.size() + " did");
+        // out of vLLM's range [-2, 2], or not a number: a usage error naming the stage, from the setter
+        Object[][] bad = {{"presencePenalty", 2.5}, {"presencePenalty", Double.NaN}, {"frequencyPenalty", -2.01},
+                {"frequencyPenalty", Double.NEGATIVE_INFINITY}};
+        for (Object[] b : bad) {
+            double v = (Double) b[1];
+            KindlingException e = assertThrows(KindlingException.class, b[0].equals("presencePenalty")
+                    ? () -> generate().setPresencePenalty(v) : () -> generate().setFrequencyPenalty(v));
+            assertEquals("generate: " + b[0] + " must be a finite number in [-2, 2], got " + v, e.getMessage());
+            assertEquals(KindlingException.USAGE, e.exitCode());
+        }
+        generate().setPresencePenalty(-2).setFrequencyPenalty(2).sampling(); // the bounds are allowed, as in vLLM
+    }
+
     @Test
     void badRowsGetAnErrorAndTheOthersGoOn() throws Exception {
         SparkSession spark = TestSpark.session();

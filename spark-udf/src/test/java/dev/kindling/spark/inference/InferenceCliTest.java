@@ -124,6 +124,51 @@ class InferenceCliTest {
         assertTrue(threads.err().contains("threads"), threads.err());
     }
 
+    /**
+     * {@code --frequency-penalty} and {@code --presence-penalty} (generate and distill): parsed onto the Generate stage,
+     * passed through by {@code --prompt} to the engine (the engine's text with the same parameters and per-row seed), and
+     * a value out of vLLM's range [-2, 2] is one usage line, exit 2, before the model loads.
+     */
+    @Test
+    void frequencyAndPresencePenaltyOptions() throws Exception {
+        GenerateCommand parsed = new GenerateCommand();
+        new picocli.CommandLine(parsed).parseArgs("--model", "m.gguf", "--prompt", "x", "--frequency-penalty", "0.5",
+                "--presence-penalty", "-1.25");
+        Generate g = parsed.sampling.applyTo(new Generate());
+        assertEquals(0.5, (double) g.getOrDefault(g.frequencyPenalty()));
+        assertEquals(-1.25, (double) g.getOrDefault(g.presencePenalty()));
+        GenerateCommand defaults = new GenerateCommand();
+        new picocli.CommandLine(defaults).parseArgs("--model", "m.gguf", "--prompt", "x");
+        assertEquals(SamplingSpec.greedy(), defaults.sampling.applyTo(new Generate()).sampling(), "0 = off by default");
+        for (String sub : new String[] {"sft", "dpo", "self-instruct"}) {
+            Cli.Result help = Cli.run("distill", sub, "--help");
+            assertTrue(help.out().contains("--frequency-penalty=F") && help.out().contains("--presence-penalty=F"), help.out());
+        }
+
+        String model = Stories.model().toString();
+        String prompt = "Once upon a time";
+        Cli.Result r = Cli.run("generate", "--model", model, "--prompt", prompt, "--temperature", "0.8", "--seed", "9",
+                "--max-tokens", "24", "--threads", "2", "--presence-penalty", "1.5", "--frequency-penalty", "0.5");
+        assertEquals(0, r.code(), r.toString());
+        long seed = RowSeeds.of(9, Prompts.sha256Hex(prompt), 0);
+        try (Engine e = Engine.open(Stories.model(), EngineOptions.defaults().withThreads(2))) {
+            GenerationRequest req = GenerationRequest.of(prompt).withMaxTokens(24);
+            String penalised = e.generate(req.withSampling(SamplingSpec.temperature(0.8f, 9).withPenalties(1f, 0.5f, 1.5f).params(seed))).text();
+            String plain = e.generate(req.withSampling(SamplingSpec.temperature(0.8f, 9).params(seed))).text();
+            assertEquals(penalised + "\n", r.out());
+            assertNotEquals(plain, penalised, "the penalties change the text");
+        }
+
+        String[][] bad = {{"--presence-penalty", "3"}, {"--frequency-penalty", "-2.5"}, {"--frequency-penalty", "NaN"},
+                {"--presence-penalty", "Infinity"}};
+        for (String[] b : bad) {
+            Cli.Result u = Cli.run("generate", "--model", "no-such-model.gguf", "--prompt", prompt, b[0], b[1]);
+            assertEquals(2, u.code(), u.toString());
+            assertTrue(u.err().startsWith("kindling: error: " + b[0] + " must be a finite number in [-2, 2], got "), u.err());
+            assertEquals(1, u.err().strip().lines().count(), u.err());
+        }
+    }
+
     @Test
     void generateJobWritesOneRowPerPromptInOrder() throws Exception {
         TestSpark.session();

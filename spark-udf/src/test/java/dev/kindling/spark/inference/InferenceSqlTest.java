@@ -10,10 +10,12 @@ import dev.kindling.inference.Completion;
 import dev.kindling.inference.Engine;
 import dev.kindling.inference.EngineOptions;
 import dev.kindling.inference.GenerationRequest;
+import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.TestSpark;
 import dev.kindling.spark.sql.KindlingFunctions;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -25,6 +27,43 @@ import org.junit.jupiter.api.io.TempDir;
 /** The kindling_* inference SQL functions. */
 class InferenceSqlTest {
     @TempDir static Path tmp;
+
+    /** frequency_penalty and presence_penalty: numbers in [-2, 2] (vLLM's range), the error naming the option. */
+    @Test
+    void penaltyOptionsParse() {
+        assertEquals(SamplingSpec.temperature(0.5f, 3).withPenalties(1.2f, 0.25f, -2f), InferenceFunctions.sampling(Map.of(
+                "temperature", "0.5", "seed", "3", "repetition_penalty", "1.2", "frequency_penalty", "0.25", "presence_penalty", " -2 ")));
+        assertEquals(SamplingSpec.temperature(0.5f, 3), InferenceFunctions.sampling(Map.of("temperature", "0.5", "seed", "3")),
+                "0 (off) when not given");
+        assertEquals(2f, InferenceFunctions.sampling(Map.of("frequency_penalty", "2.0")).frequencyPenalty());
+        for (String[] bad : new String[][] {{"frequency_penalty", "2.5", "must be in [-2, 2], got '2.5'"},
+                {"presence_penalty", "-3", "must be in [-2, 2], got '-3'"}, {"presence_penalty", "1e400", "must be in [-2, 2]"},
+                {"frequency_penalty", "NaN", "must be a number, got 'NaN'"}, {"presence_penalty", "lots", "must be a number"}}) {
+            KindlingException e = assertThrows(KindlingException.class, () -> InferenceFunctions.sampling(Map.of(bad[0], bad[1])));
+            assertTrue(e.getMessage().startsWith("generation option " + bad[0] + " " + bad[2]), e.getMessage());
+            assertEquals(KindlingException.USAGE, e.exitCode());
+        }
+    }
+
+    /** The penalties in SQL: the engine's text with the same parameters and per-row seed, not the unpenalised one. */
+    @Test
+    void penaltyOptionsReachTheEngine() {
+        SparkSession spark = TestSpark.session();
+        KindlingFunctions.register(spark);
+        String m = Stories.model().toString();
+        String prompt = "Once upon a time";
+        Row r = spark.sql("SELECT kindling_generate_ex('" + prompt + "', '" + m + "', map('max_tokens', 24, 'temperature', 0.8, "
+                + "'seed', 9, 'presence_penalty', 1.5, 'frequency_penalty', 0.5))").first().getStruct(0);
+        assertNull(r.get(4), "no error");
+        long seed = RowSeeds.of(9, new Prompts.Prompt(prompt, null).id(), 0);
+        try (Engine e = Engine.open(Stories.model(), EngineOptions.defaults().withThreads(2))) {
+            GenerationRequest g = GenerationRequest.of(prompt).withMaxTokens(24);
+            Completion penalised = e.generate(g.withSampling(SamplingSpec.temperature(0.8f, 9).withPenalties(1f, 0.5f, 1.5f).params(seed)));
+            Completion plain = e.generate(g.withSampling(SamplingSpec.temperature(0.8f, 9).params(seed)));
+            assertEquals(penalised.text(), r.getString(0));
+            assertTrue(!plain.text().equals(r.getString(0)), "the penalties change the text: " + plain.text());
+        }
+    }
 
     @Test
     void generateScoreEmbedJudgeFromSql() throws Exception {

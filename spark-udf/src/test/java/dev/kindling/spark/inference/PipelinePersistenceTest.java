@@ -24,7 +24,7 @@ class PipelinePersistenceTest {
         String model = Stories.model().toString();
         PipelineStage[] stages = {
             new TokenizerTransformer().setTokenizer(model),
-            new Generate().setModel(model).setMaxTokens(7),
+            new Generate().setModel(model).setMaxTokens(7).setFrequencyPenalty(0.25).setPresencePenalty(-1.5),
             new Score().setModel(model),
             new Embed().setModel(model),
             new Judge().setModel(model),
@@ -41,6 +41,12 @@ class PipelinePersistenceTest {
                 assertEquals(true, java.util.Objects.deepEquals(before, after), stages[i].getClass().getSimpleName() + "." + param.name());
             }
         }
-        assertEquals(7, (int) assertInstanceOf(Generate.class, back[1]).getOrDefault(((Generate) back[1]).maxTokens()));
+        Generate generate = assertInstanceOf(Generate.class, back[1]);
+        assertEquals(7, (int) generate.getOrDefault(generate.maxTokens()));
+        // the frequency and presence penalties are saved and loaded like the other sampling params
+        assertEquals(0.25, (double) generate.getOrDefault(generate.frequencyPenalty()));
+        assertEquals(-1.5, (double) generate.getOrDefault(generate.presencePenalty()));
+        assertEquals(0.25f, generate.sampling().frequencyPenalty());
+        assertEquals(-1.5f, generate.sampling().presencePenalty());
     }
 }
