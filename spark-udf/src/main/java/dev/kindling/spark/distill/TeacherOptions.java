@@ -36,6 +36,11 @@ public class TeacherOptions {
                     + "so twice the sequences fit).")
     public String kvCacheType;
 
+    @Option(names = "--kv-budget-mb", defaultValue = "0", paramLabel = "MIB",
+            description = "KV cache memory of each executor's engine in MiB (dpo opens two: teacher and judge); 0 (default): "
+                    + "a quarter of the heap free after loading, 64 MiB to 4 GiB.")
+    public int kvBudgetMb;
+
     @Option(names = "--chat", defaultValue = "auto", paramLabel = "MODE",
             description = "Prompts through the teacher's chat template as user messages: auto (when it has one, default), on, off.")
     public String chat;
@@ -45,7 +50,11 @@ public class TeacherOptions {
 
     public EngineSpec spec(String model, String modelTokenizer) {
         try {
-            return new EngineSpec(model, modelTokenizer, device, threads, maxSequences, 0, 0L, false, kvCacheType);
+            if (kvBudgetMb < 0) {
+                throw new IllegalArgumentException("--kv-budget-mb must be 0 (the default) or more, got " + kvBudgetMb);
+            }
+            return new EngineSpec(model, modelTokenizer, device, threads, maxSequences, 0, (long) kvBudgetMb << 20, false,
+                    kvCacheType);
         } catch (IllegalArgumentException e) {
             throw KindlingException.usage(e.getMessage());
         }

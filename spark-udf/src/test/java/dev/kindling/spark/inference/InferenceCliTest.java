@@ -143,6 +143,8 @@ class InferenceCliTest {
         for (String sub : new String[] {"sft", "dpo", "self-instruct"}) {
             Cli.Result help = Cli.run("distill", sub, "--help");
             assertTrue(help.out().contains("--frequency-penalty=F") && help.out().contains("--presence-penalty=F"), help.out());
+            // the engine options the README promises distill (all but --truncate-prompts); --kv-budget-mb was missing
+            assertTrue(help.out().contains("--kv-budget-mb=MIB"), sub + ": " + help.out());
         }
 
         String model = Stories.model().toString();
