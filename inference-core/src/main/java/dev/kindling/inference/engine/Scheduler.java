@@ -372,6 +372,10 @@ public final class Scheduler implements AutoCloseable {
         int stopCut = -1;
         /** With stop strings: the output bytes already handed to the listener (see {@link #streamedPiece}). */
         int streamed;
+        /** The request's stop strings as UTF-8, encoded once (they are matched against output bytes every token). */
+        byte[][] stopBytes;
+        /** Output bytes already searched for stop strings without a match: a new match ends past them. */
+        int searched;
 
         Sequence(Kind kind, int[] prompt, GenerationRequest request, TokenListener listener) {
             this.kind = kind;
@@ -411,6 +415,8 @@ public final class Scheduler implements AutoCloseable {
                     if (text != null) {
                         decoder = text.newDecoder(promptLength > 0 && tokens[promptLength - 1] == bosId);
                         outBytes = new ByteArrayOutputStream();
+                        stopBytes = request.stopStrings().stream().map(s -> s.getBytes(StandardCharsets.UTF_8))
+                                .toArray(byte[][]::new);
                     }
                     logprobs = request.topLogprobs() >= 0 ? new ArrayList<>() : List.of();
                     if (request.maxTokens() == 0) {
@@ -476,11 +482,13 @@ public final class Scheduler implements AutoCloseable {
                     outBytes.write(b, 0, b.length);
                 }
             }
-            boolean stopHit = !end && stopStringHit();
+            // one copy of the output per token, for the stop-string search and the held-back stream
+            byte[] out = stopBytes != null && stopBytes.length > 0 ? outBytes.toByteArray() : null;
+            boolean stopHit = !end && out != null && stopStringHit(out);
             boolean lengthEnd = !end && !stopHit && (generated >= request.maxTokens() || length >= config.contextLength());
             if (listener != null) {
-                if (!request.stopStrings().isEmpty() && outBytes != null) {
-                    piece = streamedPiece(end || stopHit || lengthEnd);
+                if (out != null) {
+                    piece = streamedPiece(out, end || stopHit || lengthEnd);
                 }
                 try {
                     listener.onToken(generated - 1, next, piece, lp);
@@ -501,8 +509,7 @@ public final class Scheduler implements AutoCloseable {
          * pieces never show text past a stop string (vLLM holds text back the same way) and add up to the completion's
          * text; the last token of the generation ({@code last}) releases the rest, up to the stop string when one hit.
          */
-        private String streamedPiece(boolean last) {
-            byte[] out = outBytes.toByteArray();
+        private String streamedPiece(byte[] out, boolean last) {
             int from = Math.max(streamed, visibleStart(out, out.length));
             int to;
             if (stopCut >= 0) {
@@ -523,8 +530,7 @@ public final class Scheduler implements AutoCloseable {
         /** The longest tail of {@code out[from..]} that is a proper prefix of some stop string (bytes). */
         private int heldForStop(byte[] out, int from) {
             int held = 0;
-            for (String s : request.stopStrings()) {
-                byte[] b = s.getBytes(StandardCharsets.UTF_8);
+            for (byte[] b : stopBytes) {
                 for (int k = Math.min(b.length - 1, out.length - from); k > held; k--) {
                     if (Arrays.equals(out, out.length - k, out.length, b, 0, k)) {
                         held = k;
@@ -535,22 +541,20 @@ public final class Scheduler implements AutoCloseable {
             return held;
         }
 
-        private boolean stopStringHit() {
-            if (request.stopStrings().isEmpty() || outBytes == null) {
-                return false;
-            }
-            byte[] out = outBytes.toByteArray();
+        private boolean stopStringHit(byte[] out) {
             // only the text the caller gets: a stop string " " or " Once" matched the space that
             // finishGeneration drops after BOS, and ended the generation with an empty text
-            int from = visibleStart(out, out.length);
+            int visible = visibleStart(out, out.length);
             int best = -1;
-            for (String s : request.stopStrings()) {
-                byte[] b = s.getBytes(StandardCharsets.UTF_8);
-                int at = indexOf(out, b, from);
+            for (byte[] b : stopBytes) {
+                // the bytes searched before held no match, so one now ends in the new bytes (searching the whole
+                // output every token made a long generation quadratic)
+                int at = indexOf(out, b, Math.max(visible, searched - b.length + 1));
                 if (at >= 0 && (best < 0 || at < best)) {
                     best = at;
                 }
             }
+            searched = out.length;
             stopCut = best;
             return best >= 0;
         }
