@@ -695,13 +695,10 @@ public final class HfTokenizerJson {
     private record StringOrRegex(JsonField value, boolean regex) {}
 
     private static StringOrRegex pattern(JsonField p) {
-        List<String> keys = p.names();
-        if (keys.size() != 1 || !(keys.get(0).equals("String") || keys.get(0).equals("Regex"))) {
-            throw p.error("expected {\"String\": ...} or {\"Regex\": ...}, got the keys " + keys);
-        }
-        JsonField value = p.get(keys.get(0));
+        String tag = p.variant("String", "Regex");
+        JsonField value = p.get(tag);
         value.string();
-        return new StringOrRegex(value, keys.get(0).equals("Regex"));
+        return new StringOrRegex(value, tag.equals("Regex"));
     }
 
     private static Pattern compile(JsonField regex) {
@@ -885,12 +882,9 @@ public final class HfTokenizerJson {
 
     /** {@code {"Sequence": {"id": "A" or "B", "type_id": n}}} or {@code {"SpecialToken": {"id": "name", "type_id": n}}}. */
     private static TemplatePiece templatePiece(JsonField item) {
-        List<String> keys = item.names();
-        if (keys.size() != 1 || !(keys.get(0).equals("Sequence") || keys.get(0).equals("SpecialToken"))) {
-            throw item.error("expected {\"Sequence\": ...} or {\"SpecialToken\": ...}, got the keys " + keys);
-        }
-        boolean sequence = keys.get(0).equals("Sequence");
-        JsonField body = item.get(keys.get(0));
+        String tag = item.variant("Sequence", "SpecialToken");
+        boolean sequence = tag.equals("Sequence");
+        JsonField body = item.get(tag);
         String id = sequence ? body.get("id").oneOf("A", "B") : body.get("id").string();
         body.get("type_id").integer(0, 0xFFFF_FFFFL);
         return new TemplatePiece(sequence, id);

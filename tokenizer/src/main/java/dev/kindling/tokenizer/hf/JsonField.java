@@ -86,11 +86,21 @@ final class JsonField {
         return new JsonField(file, object().node.get(name), path.isEmpty() ? name : path + "." + name);
     }
 
-    /** The field names of this object, in file order. */
-    List<String> names() {
-        List<String> out = new ArrayList<>();
-        object().node.fieldNames().forEachRemaining(out::add);
-        return out;
+    /**
+     * The tag of a serde externally tagged enum: this object's one key, which must be one of {@code tags}
+     * ({@code {"String": ...}} or {@code {"Regex": ...}}); its value is {@code get(tag)}.
+     */
+    String variant(String... tags) {
+        List<String> keys = new ArrayList<>();
+        object().node.fieldNames().forEachRemaining(keys::add);
+        if (keys.size() == 1 && List.of(tags).contains(keys.get(0))) {
+            return keys.get(0);
+        }
+        List<String> shapes = new ArrayList<>();
+        for (String t : tags) {
+            shapes.add("{\"" + t + "\": ...}");
+        }
+        throw error("expected " + String.join(" or ", shapes) + ", got the keys " + keys);
     }
 
     /** The entries of this object (a map from strings), each named {@code path["key"]}. */
