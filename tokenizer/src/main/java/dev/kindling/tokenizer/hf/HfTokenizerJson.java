@@ -309,7 +309,7 @@ public final class HfTokenizerJson {
     private ModelSection readModel(JsonScanner js) {
         ModelSection m = new ModelSection();
         if (js.peek() != '{') {
-            throw error("model", "expected an object, got " + JsonField.describe(js.tree()));
+            throw JsonField.of(path, js.tree(), "model").expected("an object");
         }
         js.expect('{');
         if (js.accept('}')) {
@@ -335,7 +335,7 @@ public final class HfTokenizerJson {
                             js.expect(']');
                         }
                     } else {
-                        throw error("model.vocab", "expected an object or an array, got " + JsonField.describe(js.tree()));
+                        throw JsonField.of(path, js.tree(), "model.vocab").expected("an object or an array");
                     }
                 }
                 case "merges" -> {
@@ -425,16 +425,15 @@ public final class HfTokenizerJson {
      * {@link BpeModel} to resolve.
      */
     private void readMerges(JsonScanner js, ModelSection m) {
-        JsonNode prefixNode = m.options.get("continuing_subword_prefix");
-        boolean resolve = m.rawVocab != null && (prefixNode == null || prefixNode.isNull()
-                || (prefixNode.isTextual() && prefixNode.textValue().isEmpty()));
+        JsonField prefix = option(m, "continuing_subword_prefix"); // a wrong type is reported by buildModel
+        boolean resolve = m.rawVocab != null && (prefix.isNull() || (prefix.isString() && prefix.string().isEmpty()));
         if (resolve) {
             m.mergeLeftIds = new IntBuffer();
             m.mergeRightIds = new IntBuffer();
             m.mergedIds = new IntBuffer();
         }
         if (js.peek() != '[') {
-            throw error("model.merges", "expected an array, got " + JsonField.describe(js.tree()));
+            throw JsonField.of(path, js.tree(), "model.merges").expected("an array");
         }
         js.expect('[');
         if (js.accept(']')) {

@@ -223,12 +223,13 @@ final class JsonField {
 
     // ------------------------------------------------------------------ messages
 
-    private ModelFormatException expected(String what) {
+    /** "path: expected {@code what}, got ..." (this value as {@link #describe} puts it). */
+    ModelFormatException expected(String what) {
         return error("expected " + what + ", got " + describe(node));
     }
 
     /** "nothing", "null", "a string ("x")", "a number (5)", "a boolean (true)", "an array", "an object". */
-    static String describe(JsonNode n) {
+    private static String describe(JsonNode n) {
         if (n == null) {
             return "nothing";
         }
