@@ -570,9 +570,7 @@ public final class HfTokenizerJson {
         try {
             switch (type) {
                 case "BPE": {
-                    if (m.vocab == null) {
-                        throw error("model.vocab", m.unigramPieces != null ? "a BPE model needs a {\"token\": id} object" : "missing");
-                    }
+                    VocabMap vocab = tokenVocab(m, type);
                     if (!m.sawMerges) {
                         throw error("model.merges", "missing");
                     }
@@ -584,7 +582,7 @@ public final class HfTokenizerJson {
                         throw error("model.dropout", "BPE dropout is not supported (it makes encoding random)");
                     }
                     // serde Option<T> and bools that default when null (BPE's own deserializer)
-                    BpeModel.Spec spec = new BpeModel.Spec(m.vocab, m.mergeLeft.toArray(String[]::new),
+                    BpeModel.Spec spec = new BpeModel.Spec(vocab, m.mergeLeft.toArray(String[]::new),
                             m.mergeRight.toArray(String[]::new), option(m, "unk_token").nullableString(),
                             option(m, "fuse_unk").nullableBool(false), option(m, "byte_fallback").nullableBool(false),
                             option(m, "ignore_merges").nullableBool(false), option(m, "continuing_subword_prefix").nullableString(),
@@ -594,16 +592,10 @@ public final class HfTokenizerJson {
                     return new BpeModel(spec, resolved, byteLevel);
                 }
                 case "WordPiece":
-                    if (m.vocab == null) {
-                        throw error("model.vocab", m.unigramPieces != null ? "a WordPiece model needs a {\"token\": id} object" : "missing");
-                    }
-                    return new WordPieceModel(m.vocab.toMap(), option(m, "unk_token").string(),
+                    return new WordPieceModel(tokenVocab(m, type).toMap(), option(m, "unk_token").string(),
                             option(m, "continuing_subword_prefix").string(), option(m, "max_input_chars_per_word").nonNegativeInt());
                 case "WordLevel":
-                    if (m.vocab == null) {
-                        throw error("model.vocab", m.unigramPieces != null ? "a WordLevel model needs a {\"token\": id} object" : "missing");
-                    }
-                    return new WordLevelModel(m.vocab.toMap(), option(m, "unk_token").string());
+                    return new WordLevelModel(tokenVocab(m, type).toMap(), option(m, "unk_token").string());
                 case "Unigram": {
                     if (m.unigramPieces == null) {
                         throw error("model.vocab", m.vocab != null ? "a Unigram model needs a [piece, score] array" : "missing");
@@ -623,6 +615,14 @@ public final class HfTokenizerJson {
         } catch (IllegalArgumentException e) {
             throw error("model", e.getMessage());
         }
+    }
+
+    /** The {@code {"token": id}} vocab a BPE, WordPiece or WordLevel model needs. */
+    private VocabMap tokenVocab(ModelSection m, String type) {
+        if (m.vocab == null) {
+            throw error("model.vocab", m.unigramPieces != null ? "a " + type + " model needs a {\"token\": id} object" : "missing");
+        }
+        return m.vocab;
     }
 
     /** {@code added_tokens}: every field is required (HF's AddedTokenWithId); absent means none, null is an error. */
