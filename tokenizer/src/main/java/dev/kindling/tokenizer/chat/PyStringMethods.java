@@ -40,7 +40,7 @@ public final class PyStringMethods extends ELResolver {
             case "endswith":
                 return p.length >= 1 && anyMatch(p[0], x -> s.endsWith(x));
             case "strip":
-                return rstrip(lstrip(s, arg(p, 0)), arg(p, 0));
+                return strip(s, arg(p, 0));
             case "lstrip":
                 return lstrip(s, arg(p, 0));
             case "rstrip":
@@ -105,6 +105,11 @@ public final class PyStringMethods extends ELResolver {
     /** Python's str.isspace characters. */
     static boolean isPySpace(int c) {
         return Character.isWhitespace(c) || Character.isSpaceChar(c) || c == 0x85;
+    }
+
+    /** Python's {@code str.strip(chars)}: whitespace when {@code chars} is null. */
+    static String strip(String s, String chars) {
+        return rstrip(lstrip(s, chars), chars);
     }
 
     static String lstrip(String s, String chars) {

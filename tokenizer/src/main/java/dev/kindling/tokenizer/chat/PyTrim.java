@@ -19,7 +19,6 @@ public final class PyTrim implements Filter {
     @Override
     public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
         String chars = args != null && args.length > 0 ? args[0] : null;
-        String s = Objects.toString(var);
-        return PyStringMethods.rstrip(PyStringMethods.lstrip(s, chars), chars);
+        return PyStringMethods.strip(Objects.toString(var), chars);
     }
 }
