@@ -1,6 +1,7 @@
 package dev.kindling.spark.distill;
 
 import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.inference.EngineCliOptions;
 import dev.kindling.spark.inference.EngineSpec;
 import dev.kindling.spark.inference.EngineStage;
 import picocli.CommandLine.Option;
@@ -50,11 +51,8 @@ public class TeacherOptions {
 
     public EngineSpec spec(String model, String modelTokenizer) {
         try {
-            if (kvBudgetMb < 0) {
-                throw new IllegalArgumentException("--kv-budget-mb must be 0 (the default) or more, got " + kvBudgetMb);
-            }
-            return new EngineSpec(model, modelTokenizer, device, threads, maxSequences, 0, (long) kvBudgetMb << 20, false,
-                    kvCacheType);
+            return new EngineSpec(model, modelTokenizer, device, threads, maxSequences, 0, EngineCliOptions.kvBudgetBytes(kvBudgetMb),
+                    false, kvCacheType);
         } catch (IllegalArgumentException e) {
             throw KindlingException.usage(e.getMessage());
         }

@@ -51,14 +51,22 @@ public class EngineCliOptions {
                     + "(llama2.c's tokenizer.bin, a tokenizer.json or a GGUF vocabulary)");
         }
         try {
-            if (kvBudgetMb < 0) {
-                throw new IllegalArgumentException("--kv-budget-mb must be 0 (the default) or more, got " + kvBudgetMb);
-            }
-            return new EngineSpec(model, tokenizer, device, threads, maxSequences, 0, (long) kvBudgetMb << 20, truncatePrompts,
+            return new EngineSpec(model, tokenizer, device, threads, maxSequences, 0, kvBudgetBytes(kvBudgetMb), truncatePrompts,
                     kvCacheType);
         } catch (IllegalArgumentException e) {
             throw KindlingException.usage(e.getMessage());
         }
+    }
+
+    /**
+     * {@code --kv-budget-mb} in bytes, for the {@link EngineSpec} of this mixin and of the distill commands' teacher
+     * options; a negative value is refused naming the option.
+     */
+    public static long kvBudgetBytes(int mib) {
+        if (mib < 0) {
+            throw new IllegalArgumentException("--kv-budget-mb must be 0 (the default) or more, got " + mib);
+        }
+        return (long) mib << 20;
     }
 
     /** Applies these options to a stage. */
