@@ -25,6 +25,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import picocli.CommandLine.Command;
@@ -98,7 +99,11 @@ public final class PackCommand extends SparkCommand {
             run.claimOutput(quarantine);
         }
         Dataset<Row> docs = run.readInput();
-        long unreadable = docs.filter(col(Columns.REASON).isNotNull()).count();
+        // both counts in one pass over the input (the packing pass and the quarantine read it again)
+        Row counts = docs.agg(functions.count(functions.when(col(Columns.REASON).isNotNull(), 1)),
+                functions.count(functions.when(col(Columns.REASON).isNull(), 1))).first();
+        long unreadable = counts.getLong(0);
+        long readable = counts.getLong(1);
         Dataset<Row> kept = docs.filter(col(Columns.REASON).isNull()).select(col(job.textColumn));
         StructType stats = new StructType().add("documents", DataTypes.LongType).add("sequences", DataTypes.LongType)
                 .add("tokens", DataTypes.LongType).add("dropped", DataTypes.LongType);
@@ -154,8 +159,7 @@ public final class PackCommand extends SparkCommand {
             DatasetWriter.write(packed, out);
             Dataset<Row> written = run.spark().read().format(format == DataFormat.JSONL ? "json" : "parquet").load(job.output);
             sequences = written.count();
-            long docCount = kept.count();
-            documents = docCount;
+            documents = readable;
             // counted as the write runs (a retried task would count twice)
             tokens = allTokens.value();
             dropped = droppedTokens.value();
