@@ -74,7 +74,7 @@ public final class PerJvm {
         evictAll("");
     }
 
-    /** {@link #evict}s every loaded value whose key starts with {@code prefix}; returns how many there were. */
+    /** {@link #evict}s every value, loaded or loading, whose key starts with {@code prefix}; returns how many there were. */
     public static int evictAll(String prefix) {
         int n = 0;
         for (String k : VALUES.keySet()) {
