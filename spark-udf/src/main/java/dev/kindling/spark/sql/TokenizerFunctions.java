@@ -25,8 +25,9 @@ import scala.collection.Seq;
  * kindling_tokenize_ex(text, tokenizer, add_special) -> array&lt;int&gt;
  * kindling_tokenize_offsets(text, tokenizer, add_special)
  *                                                   -> array&lt;struct&lt;id: int, start: int, end: int&gt;&gt;
- *                                                      ([start, end) of each token in text, Java string
- *                                                      indices; template tokens [0, 0); see Encoding)
+ *                                                      ([start, end) of each token in text, counted in
+ *                                                      characters (code points) from 0 as HF's offsets and
+ *                                                      SQL's substring count them; template tokens [0, 0))
  * kindling_count_tokens(text, tokenizer)            -> int
  * kindling_detokenize(ids, tokenizer)               -> string       (special tokens kept)
  * kindling_apply_chat_template(messages, tokenizer) -> string       (messages: array&lt;struct&lt;role, content&gt;&gt;,
@@ -48,7 +49,7 @@ public final class TokenizerFunctions {
                 DataTypes.createArrayType(DataTypes.IntegerType, false));
         SqlUdfs.register(spark, "kindling_tokenize_offsets",
                 (UDF3<String, String, Boolean, List<Row>>) (text, tok, special) -> text == null ? null
-                        : offsetRows(ExecutorTokenizers.get(tok).encodeWithOffsets(text, special != null && special)),
+                        : offsetRows(text, ExecutorTokenizers.get(tok).encodeWithOffsets(text, special != null && special)),
                 DataTypes.createArrayType(OFFSET_TYPE, false));
         SqlUdfs.register(spark, "kindling_count_tokens",
                 (UDF2<String, String, Integer>) (text, tok) -> text == null ? null : ExecutorTokenizers.get(tok).count(text, false),
@@ -67,10 +68,32 @@ public final class TokenizerFunctions {
             .add("start", DataTypes.IntegerType, false)
             .add("end", DataTypes.IntegerType, false);
 
-    static List<Row> offsetRows(Encoding e) {
+    /**
+     * The encoding's offsets in code points. The Java API counts UTF-16 units; SQL's {@code substring} and {@code length}
+     * count characters, as HF's offsets do, so the two differ after every character outside the BMP (an emoji), and a
+     * SQL user slicing with UTF-16 offsets would get text shifted by one per such character.
+     */
+    static List<Row> offsetRows(String text, Encoding e) {
+        int[] codePointAt = null; // UTF-16 index -> code points before it; null while the text has no surrogate pair
+        if (text.codePointCount(0, text.length()) != text.length()) {
+            codePointAt = new int[text.length() + 1];
+            for (int i = 0, cp = 0; i <= text.length(); i++) {
+                codePointAt[i] = cp;
+                if (i < text.length() && !(Character.isLowSurrogate(text.charAt(i)) && i > 0
+                        && Character.isHighSurrogate(text.charAt(i - 1)))) {
+                    cp++;
+                }
+            }
+        }
         List<Row> rows = new ArrayList<>(e.size());
         for (int i = 0; i < e.size(); i++) {
-            rows.add(RowFactory.create(e.ids()[i], e.start(i), e.end(i)));
+            int start = e.start(i);
+            int end = e.end(i);
+            if (codePointAt != null) {
+                start = codePointAt[start];
+                end = codePointAt[end];
+            }
+            rows.add(RowFactory.create(e.ids()[i], start, end));
         }
         return rows;
     }

@@ -57,19 +57,24 @@ class TokenizeSparkTest {
         assertEquals(expected.length, rows.get(0).getInt(2));
         assertEquals("Hello world, it's Kindling.", rows.get(0).getString(3));
         assertTrue(rows.get(1).isNullAt(1) && rows.get(1).isNullAt(2) && rows.get(1).isNullAt(3), "null text gives nulls");
-        // offsets: per token (id, start, end), the same as the Java API's
-        String text = "Héllo wörld 😀, this is Kindling.";
-        List<Row> offs = spark.sql("SELECT kindling_tokenize_offsets('" + text + "', '" + llama3 + "', true) AS o")
-                .first().getList(0);
+        // offsets: per token (id, start, end), the Java API's ranges counted in characters, so that SQL's substring
+        // slices each token's source; they were UTF-16 units, one too far per emoji before the token
+        String text = "Héllo 😀 wörld 😀😀, this is Kindling 🇫🇷.";
+        List<Row> offs = spark.sql("SELECT o.* FROM (SELECT explode(kindling_tokenize_offsets(t, '" + llama3
+                + "', true)) AS o, t FROM (SELECT '" + text + "' AS t))").collectAsList();
+        List<Row> slices = spark.sql("SELECT substring(t, o.start + 1, o.end - o.start) FROM (SELECT explode(kindling_tokenize_offsets(t, '"
+                + llama3 + "', true)) AS o, t FROM (SELECT '" + text + "' AS t))").collectAsList();
         dev.kindling.tokenizer.Encoding e = t.encodeWithOffsets(text, true);
         assertEquals(e.size(), offs.size());
         for (int i = 0; i < e.size(); i++) {
             Row o = offs.get(i);
-            assertEquals(List.of(e.ids()[i], e.start(i), e.end(i)), List.of(o.getInt(0), o.getInt(1), o.getInt(2)), "token " + i);
+            assertEquals(List.of(e.ids()[i], text.codePointCount(0, e.start(i)), text.codePointCount(0, e.end(i))),
+                    List.of(o.getInt(0), o.getInt(1), o.getInt(2)), "token " + i);
+            assertEquals(text.substring(e.start(i), e.end(i)), slices.get(i).getString(0), "token " + i + "'s source");
         }
         List<Row> inText = offs.stream().filter(o -> o.getInt(2) > 0).toList(); // template tokens are [0, 0)
-        assertEquals(List.of(0, text.length()), List.of(inText.get(0).getInt(1), inText.get(inText.size() - 1).getInt(2)),
-                "the tokens cover the text");
+        assertEquals(List.of(0, text.codePointCount(0, text.length())),
+                List.of(inText.get(0).getInt(1), inText.get(inText.size() - 1).getInt(2)), "the tokens cover the text");
         String prompt = spark.sql("SELECT kindling_apply_chat_template(array(named_struct('role', 'user', 'content', 'Hi!')), '"
                 + qwen3 + "')").first().getString(0);
         assertEquals("<|im_start|>user\nHi!<|im_end|>\n<|im_start|>assistant\n", prompt);
