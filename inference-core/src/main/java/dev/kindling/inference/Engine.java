@@ -152,6 +152,11 @@ public final class Engine implements AutoCloseable {
         return backend.describe();
     }
 
+    /** True when the engine runs on a GPU: {@code device=cuda}, or {@code auto} where CUDA could take the model. */
+    public boolean onGpu() {
+        return backend.onGpu();
+    }
+
     /** Counters (steps, prompt/generated tokens, prompt tokens served from the prefix cache). */
     public Scheduler.Stats stats() {
         return scheduler.stats();

@@ -50,6 +50,11 @@ public interface Backend extends AutoCloseable {
         return false;
     }
 
+    /** True when the model runs on a GPU (where {@code device=auto} chose CUDA). */
+    default boolean onGpu() {
+        return false;
+    }
+
     @Override
     void close();
 }

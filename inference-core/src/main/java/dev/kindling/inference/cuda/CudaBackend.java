@@ -276,6 +276,11 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public boolean onGpu() {
+        return true;
+    }
+
+    @Override
     public String describe() {
         return "cuda (" + ctx.info + ", " + k.variant + " PTX, " + w.act + " activations, " + w.kv + " KV cache)";
     }

@@ -3,6 +3,7 @@ package dev.kindling.spark.inference;
 import dev.kindling.formats.ModelFormatException;
 import dev.kindling.inference.Engine;
 import dev.kindling.inference.EngineOptions;
+import dev.kindling.inference.cuda.CudaProbe;
 import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.executor.GpuAssignment;
 import dev.kindling.spark.executor.LocalFiles;
@@ -50,9 +51,25 @@ public final class ExecutorEngines {
      *               {@link HadoopConf}), or null for this JVM's
      */
     public static Engine get(EngineSpec spec, HadoopConf hadoop) {
+        return get(spec, hadoop, placement(spec));
+    }
+
+    /** {@link #get(EngineSpec, HadoopConf)} for a given placement. */
+    static Engine get(EngineSpec spec, HadoopConf hadoop, Placement placement) {
         int threads = spec.threads() > 0 ? spec.threads() : ExecutorCores.current();
-        Placement placement = placement(spec);
-        return PerJvm.get(spec.key(threads) + placement.keySuffix(), k -> open(spec, threads, placement, hadoop));
+        if (placement == Placement.SHARED) {
+            return PerJvm.get(spec.key(threads), k -> open(spec, threads, placement, hadoop));
+        }
+        return PerJvm.get(spec.key(threads) + placement.keySuffix(), k -> {
+            Engine engine = open(spec, threads, placement, hadoop);
+            if (engine.onGpu() || spec.device().equals("cuda")) {
+                return engine;
+            }
+            // auto, and CUDA would not take the model (its family, GPU memory): a CPU engine per assigned GPU would run
+            // several engines on the executor's cores, each with every core's threads and its own KV cache
+            engine.close();
+            return PerJvm.get(spec.key(threads), s -> open(spec, threads, Placement.SHARED, hadoop));
+        });
     }
 
     /**
@@ -64,12 +81,16 @@ public final class ExecutorEngines {
      * an assignment, or for a CPU engine, every task shares the one engine.
      */
     static Placement placement(EngineSpec spec) {
-        return placement(spec, GpuAssignment.deviceOrdinal());
+        int gpu = GpuAssignment.deviceOrdinal();
+        return placement(spec, gpu, gpu < 0 || !spec.device().equals("auto") || CudaProbe.get().available());
     }
 
-    /** {@link #placement(EngineSpec)} for the CUDA ordinal {@code gpu} (-1: none assigned). */
-    static Placement placement(EngineSpec spec, int gpu) {
-        if (gpu < 0 || spec.device().equals("cpu")) {
+    /**
+     * {@link #placement(EngineSpec)} for the CUDA ordinal {@code gpu} (-1: none assigned), where {@code cudaUsable} says
+     * whether this JVM has a CUDA driver and device.
+     */
+    static Placement placement(EngineSpec spec, int gpu, boolean cudaUsable) {
+        if (gpu < 0 || spec.device().equals("cpu") || (spec.device().equals("auto") && !cudaUsable)) {
             // a CPU engine per assigned GPU would be the same engine twice, each with all the executor's cores
             return Placement.SHARED;
         }

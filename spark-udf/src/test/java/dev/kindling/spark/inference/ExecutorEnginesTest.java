@@ -27,14 +27,29 @@ class ExecutorEnginesTest {
     void aTaskAssignedAGpuGetsTheEngineOnThatGpu() {
         // GpuAssignment was never asked: with two GPUs per executor every task opened its engine on the first one
         EngineSpec auto = EngineSpec.of("m.gguf");
-        ExecutorEngines.Placement gpu1 = ExecutorEngines.placement(auto, 1);
+        ExecutorEngines.Placement gpu1 = ExecutorEngines.placement(auto, 1, true);
         assertEquals("#gpu1", gpu1.keySuffix());
         assertEquals(1, gpu1.apply(EngineOptions.defaults()).gpuDevice());
-        assertEquals("#gpu0", ExecutorEngines.placement(auto.withDevice("cuda"), 0).keySuffix());
-        assertSame(ExecutorEngines.Placement.SHARED, ExecutorEngines.placement(auto, -1), "no GPU assigned");
-        assertSame(ExecutorEngines.Placement.SHARED, ExecutorEngines.placement(auto.withDevice("cpu"), 1),
+        assertEquals("#gpu0", ExecutorEngines.placement(auto.withDevice("cuda"), 0, false).keySuffix());
+        assertSame(ExecutorEngines.Placement.SHARED, ExecutorEngines.placement(auto, -1, true), "no GPU assigned");
+        assertSame(ExecutorEngines.Placement.SHARED, ExecutorEngines.placement(auto.withDevice("cpu"), 1, true),
                 "a CPU engine is shared whatever GPU the task holds");
+        assertSame(ExecutorEngines.Placement.SHARED, ExecutorEngines.placement(auto, 1, false),
+                "auto without a usable CUDA driver runs on the CPU: one engine, not one per assigned GPU");
         assertSame(ExecutorEngines.Placement.SHARED, ExecutorEngines.placement(auto),
                 "outside a task (or in local mode) nothing is assigned");
+    }
+
+    @Test
+    void tasksAssignedGpusShareOneCpuEngineWhenCudaDoesNotTakeTheModel() {
+        // auto with GPUs assigned, CUDA falling back to the CPU (here: no driver): each GPU got a CPU engine of its own,
+        // every one with all the executor's threads and a KV cache
+        EngineSpec spec = EngineSpec.of(Stories.model().toString()).withThreads(1).withMaxSequences(2);
+        dev.kindling.inference.Engine onGpu0 = ExecutorEngines.get(spec, null, ExecutorEngines.placement(spec, 0, true));
+        dev.kindling.inference.Engine onGpu1 = ExecutorEngines.get(spec, null, ExecutorEngines.placement(spec, 1, true));
+        assertSame(onGpu0, onGpu1);
+        assertSame(onGpu0, ExecutorEngines.get(spec), "the CPU engine of the tasks without a GPU");
+        assertEquals(2, onGpu1.generate(dev.kindling.inference.GenerationRequest.of("Once").withMaxTokens(2).withIgnoreEos(true))
+                .tokens().length);
     }
 }
