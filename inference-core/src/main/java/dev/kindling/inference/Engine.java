@@ -422,7 +422,17 @@ public final class Engine implements AutoCloseable {
                 @Override
                 public PieceDecoder newDecoder(boolean stripLeadingSpace) {
                     StreamingDecoder d = new StreamingDecoder(tokenizer, true, stripLeadingSpace);
-                    return d::next;
+                    return new PieceDecoder() {
+                        @Override
+                        public String next(int id) {
+                            return d.next(id);
+                        }
+
+                        @Override
+                        public String flush() {
+                            return d.flush();
+                        }
+                    };
                 }
             };
         }

@@ -14,7 +14,8 @@ public interface TokenListener {
      * @param text    the complete UTF-8 text this token finishes ("" while a character is still
      *                incomplete, or without a tokenizer). With stop strings, text that may begin one is held
      *                back and comes with a later token once it cannot, and nothing from the stop string on
-     *                comes at all: the pieces add up to the completion's text
+     *                comes at all. The last token's text also carries a character the generation ended inside
+     *                (U+FFFD, as in the completion's text): the pieces add up to the completion's text
      * @param logprob the token's log-probability (and alternatives) when the request asked for them, else null
      */
     void onToken(int index, int token, String text, TokenLogprob logprob);

@@ -489,6 +489,10 @@ public final class Scheduler implements AutoCloseable {
             if (listener != null) {
                 if (out != null) {
                     piece = streamedPiece(out, end || stopHit || lengthEnd);
+                } else if (decoder != null && (end || lengthEnd)) {
+                    // the decoder holds back the bytes of a character the generation ended inside; the completion's
+                    // text has them (as U+FFFD), so the last piece must too, or the stream is short of the text
+                    piece += decoder.flush();
                 }
                 try {
                     listener.onToken(generated - 1, next, piece, lp);

@@ -18,5 +18,8 @@ public interface TextSupport {
     /** Incremental text of a token stream: only complete UTF-8 characters come out. */
     interface PieceDecoder {
         String next(int id);
+
+        /** What is still held back when the stream ends: a character it ended inside comes out as U+FFFD. */
+        String flush();
     }
 }
