@@ -250,7 +250,11 @@ public final class Engine implements AutoCloseable {
 
     // ---------------------------------------------------------------- scoring, embeddings, logits
 
-    /** Per-token log-probabilities and perplexity of each text (BOS added as the vocabulary says). */
+    /**
+     * Per-token log-probabilities and perplexity of each text (BOS added as the vocabulary says): every token after
+     * the first is predicted from those before it, so BOS itself is not scored and a text of one token has none
+     * ({@link ScoreResult#perplexity()} NaN), as Hugging Face's loss with {@code labels = input_ids}.
+     */
     public List<ScoreResult> score(List<String> texts) {
         List<int[]> ids = new ArrayList<>();
         for (String t : texts) {
@@ -268,7 +272,10 @@ public final class Engine implements AutoCloseable {
         return awaitAll(fs);
     }
 
-    /** Mean-pooled final hidden states (after the final norm), one vector per text. */
+    /**
+     * Mean-pooled final hidden states, one vector per text: the mean over every token (BOS included) of the hidden
+     * state after the final norm, not normalised; llama.cpp's {@code --pooling mean} on the same tokens.
+     */
     public float[][] embed(List<String> texts) {
         List<int[]> ids = new ArrayList<>();
         for (String t : texts) {

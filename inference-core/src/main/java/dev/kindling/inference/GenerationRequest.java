@@ -21,7 +21,11 @@ import java.util.List;
  * @param stopStrings   generation ends when the output text contains one; it is cut before it
  * @param stopTokens    extra token ids that end generation (besides the vocabulary's EOS/EOT)
  * @param ignoreEos     keep going past the vocabulary's end tokens
- * @param topLogprobs   -1: no log-probs; 0: the chosen token's; n: also the n most likely
+ * @param topLogprobs   -1: no log-probs; 0: the chosen token's; n: also the n most likely. They are the
+ *                      model's own distribution, log-softmax of the raw logits, before penalties,
+ *                      temperature, top-k, top-p and min-p (vLLM's default, raw log-probs): the sampling
+ *                      picks the token, not the values, which equal {@link Engine#scoreTokens} of the same
+ *                      tokens; a sampled token need not be the first of the alternatives
  */
 public record GenerationRequest(String prompt, int[] promptTokens, SamplingParams sampling, int maxTokens,
         List<String> stopStrings, int[] stopTokens, boolean ignoreEos, int topLogprobs) {

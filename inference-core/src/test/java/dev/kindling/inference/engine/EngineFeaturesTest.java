@@ -204,6 +204,37 @@ class EngineFeaturesTest {
         }
     }
 
+    /**
+     * Log-probs are the model's own distribution (log-softmax of the raw logits), whatever the sampling: penalties,
+     * temperature and truncation choose the token but do not change the values reported, which equal a score of the
+     * same tokens (vLLM's default, raw log-probs); the alternatives are the most likely under the model, so a sampled
+     * token need not be the first of them.
+     */
+    @Test
+    void logprobsAreTheModelsOwnWhateverTheSampling() {
+        boolean sampledBelowTheTop = false;
+        for (SamplingParams sp : List.of(SamplingParams.temperature(1.7f, 3), SamplingParams.temperature(0.3f, 4).withTopK(5),
+                SamplingParams.greedy().withPenalties(1.8f, 1f, 1f),
+                SamplingParams.temperature(1.3f, 9).withPenalties(1.5f, 0.5f, 0.5f).withTopP(0.8f))) {
+            Completion c = engine.generate(GenerationRequest.of("Once upon a time").withMaxTokens(16).withIgnoreEos(true)
+                    .withLogprobs(2).withSampling(sp));
+            int p = c.promptTokens().length;
+            int[] all = java.util.Arrays.copyOf(c.promptTokens(), p + c.tokens().length);
+            System.arraycopy(c.tokens(), 0, all, p, c.tokens().length);
+            ScoreResult s = engine.scoreTokens(List.of(all)).get(0);
+            for (int i = 0; i < c.tokens().length; i++) {
+                TokenLogprob lp = c.logprobs().get(i);
+                assertEquals(s.logprobs()[p - 1 + i], lp.logprob(), 1e-5, sp + ", token " + i);
+                if (i % 8 == 0) { // a forward pass each: a few positions show it
+                    float[] logits = engine.logits(java.util.Arrays.copyOf(all, p + i));
+                    assertArrayEquals(LogProbs.of(logits, 0, logits.length, lp.token(), 2).topTokens(), lp.topTokens(), sp + ", token " + i);
+                }
+                sampledBelowTheTop |= lp.token() != lp.topTokens()[0];
+            }
+        }
+        assertTrue(sampledBelowTheTop, "some sampled token was not the model's most likely");
+    }
+
     @Test
     void scoringMatchesStepwiseLogits() {
         List<ScoreResult> s = engine.score(List.of("Once upon a time there was a girl.", "zq xv"));
