@@ -338,6 +338,11 @@ public final class Scheduler implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        if (Thread.currentThread() == thread) {
+            // a token listener closes the engine: the step thread waited the whole timeout for itself; it leaves the
+            // loop, failing what is left, when the listener returns (and the step uses the backend no more by then)
+            return;
+        }
         try {
             thread.join(10_000);
         } catch (InterruptedException e) {

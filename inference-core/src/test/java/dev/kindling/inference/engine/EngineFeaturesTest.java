@@ -337,6 +337,30 @@ class EngineFeaturesTest {
         }
     }
 
+    /**
+     * A token listener may close the engine: the step thread (which calls listeners) waited 10 s for itself to end
+     * before the close returned. Now every request ends at once, with the error of a closed engine.
+     */
+    @Test
+    void aListenerCanCloseTheEngine() throws Exception {
+        Engine e = Engine.open(SharedData.require("llama2c/stories260K.gguf"), EngineOptions.defaults().withThreads(1));
+        CompletableFuture<Completion> other = e.submit(GenerationRequest.of("The dog").withMaxTokens(200).withIgnoreEos(true), null);
+        long start = System.nanoTime();
+        CompletableFuture<Completion> closing = e.submit(GenerationRequest.of("Once").withMaxTokens(50).withIgnoreEos(true),
+                (i, token, piece, lp) -> {
+                    if (i == 2) {
+                        e.close();
+                    }
+                });
+        for (CompletableFuture<Completion> f : List.of(closing, other)) {
+            Exception x = assertThrows(Exception.class, () -> f.get(30, java.util.concurrent.TimeUnit.SECONDS));
+            assertTrue(x.getCause() instanceof IllegalStateException && x.getCause().getMessage().contains("closed"), x.toString());
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertTrue(seconds < 5, "closing from a listener took " + seconds + " s");
+        assertThrows(IllegalStateException.class, () -> e.generate(GenerationRequest.of("x").withMaxTokens(2)));
+    }
+
     @Test
     void sharedPrefixIsComputedOnce() {
         String system = "Once upon a time, there was a little girl named Lily. She liked to play in the park with her friends. ";
