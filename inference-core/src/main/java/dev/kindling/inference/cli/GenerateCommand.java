@@ -27,7 +27,7 @@ import java.util.concurrent.CompletionException;
  *            [--temperature T] [--top-p P] [--top-k K] [--min-p P] [--repetition-penalty R]
  *            [--frequency-penalty F] [--presence-penalty F] [--seed S]
  *            [--threads N] [--tokenizer FILE] [--llama2c-sampler] [--stop STRING] [--device auto|cpu|cuda]
- *            [--gpu N] [--kv-cache-type f32|f16] [--truncate-prompts]
+ *            [--gpu N] [--kv-cache-type f32|f16] [--kv-budget-mb MIB] [--truncate-prompts]
  * </pre>
  * With {@code --prompt} only the completion goes to stdout, streamed ({@code --prompt ""} starts
  * from BOS alone). With {@code --input} (JSON lines {@code {id, prompt}}) all rows are generated in
@@ -39,7 +39,7 @@ import java.util.concurrent.CompletionException;
 public final class GenerateCommand {
     static final Set<String> OPTIONS = Set.of("model", "prompt", "input", "output", "max-tokens", "temperature", "top-p",
             "top-k", "min-p", "repetition-penalty", "frequency-penalty", "presence-penalty", "seed", "threads", "tokenizer", "stop",
-            "device", "gpu", "kv-cache-type");
+            "device", "gpu", "kv-cache-type", "kv-budget-mb");
     static final Set<String> FLAGS = Set.of("llama2c-sampler", "truncate-prompts");
 
     private GenerateCommand() {}
@@ -83,6 +83,11 @@ public final class GenerateCommand {
             if (a.has("threads")) {
                 o = o.withThreads(a.getInt("threads", 1));
             }
+            long kvBudgetMb = a.getLong("kv-budget-mb", 0);
+            if (kvBudgetMb < 0 || kvBudgetMb > Long.MAX_VALUE >> 20) {
+                throw new IllegalArgumentException("--kv-budget-mb must be 0 (the default) or more MiB, got " + a.get("kv-budget-mb"));
+            }
+            o = o.withKvBudgetBytes(kvBudgetMb << 20);
             // every value checked before the model loads: --temperature -1, --top-p 0 or --max-tokens x threw out of
             // run() after loading it, with a stack trace and exit status 1
             seed = a.getLong("seed", System.nanoTime());

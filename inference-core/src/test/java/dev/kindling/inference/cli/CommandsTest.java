@@ -56,7 +56,8 @@ class CommandsTest {
                 {"--repetition-penalty", "0", "repetition penalty"}, {"--frequency-penalty", "2.5", "--frequency-penalty"},
                 {"--presence-penalty", "-3", "--presence-penalty"}, {"--presence-penalty", "NaN", "--presence-penalty"},
                 {"--frequency-penalty", "some", "--frequency-penalty"}, {"--max-tokens", "-2", "--max-tokens"},
-                {"--max-tokens", "ten", "--max-tokens"}, {"--seed", "x", "--seed"}, {"--stop", "", "--stop"}};
+                {"--max-tokens", "ten", "--max-tokens"}, {"--seed", "x", "--seed"}, {"--stop", "", "--stop"},
+                {"--kv-budget-mb", "-1", "--kv-budget-mb"}, {"--kv-budget-mb", "lots", "--kv-budget-mb"}};
         for (String[] c : generate) {
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             int rc = GenerateCommand.run(new String[] {"--model", model, "--prompt", "Once", c[0], c[1]}, System.out,
@@ -155,5 +156,25 @@ class CommandsTest {
         assertEquals(2, GenerateCommand.run(new String[] {"--model", model, "--prompt", "x", "--kv-cache-type", "q8"}, System.out,
                 new PrintStream(err, true, StandardCharsets.UTF_8)));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("KV cache type must be f32 or f16, got q8"), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * {@code --kv-budget-mb} reaches the engine of {@code generate --prompt} (the README gives generate every engine
+     * option; it was not an option here, and {@code kindling generate --prompt} dropped it, so a budget raised for a long
+     * generation or lowered to fit the heap did nothing).
+     */
+    @Test
+    void kvBudgetOptionReachesTheEngine() throws Exception {
+        String model = SharedData.require("llama2c/stories260K.gguf").toString();
+        // stories260K: 5 layers x K,V x 32 values x 4 bytes = 1,280 bytes a position, so 1 MiB holds 816 positions (51 blocks)
+        String[] args = {"--model", model, "--prompt", "", "--max-tokens", "900", "--threads", "1"};
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        String[] small = java.util.Arrays.copyOf(args, args.length + 2);
+        small[args.length] = "--kv-budget-mb";
+        small[args.length + 1] = "1";
+        assertEquals(1, GenerateCommand.run(small, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8)));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("needs 57 KV blocks but the KV budget holds 51"), err.toString(StandardCharsets.UTF_8));
+        small[args.length + 1] = "2";
+        assertEquals(0, GenerateCommand.run(small, new PrintStream(new ByteArrayOutputStream()), System.err));
     }
 }

@@ -96,7 +96,8 @@ public final class GenerateCommand extends SparkCommand {
                 "--repetition-penalty", String.valueOf(sampling.repetitionPenalty),
                 "--frequency-penalty", String.valueOf(sampling.frequencyPenalty),
                 "--presence-penalty", String.valueOf(sampling.presencePenalty), "--seed", String.valueOf(seed),
-                "--device", engine.device, "--kv-cache-type", engine.kvCacheType));
+                "--device", engine.device, "--kv-cache-type", engine.kvCacheType,
+                "--kv-budget-mb", String.valueOf(engine.kvBudgetMb)));
         if (engine.threads > 0) {
             args.addAll(List.of("--threads", String.valueOf(engine.threads)));
         }

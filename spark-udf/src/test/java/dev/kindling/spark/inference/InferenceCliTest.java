@@ -57,6 +57,19 @@ class InferenceCliTest {
         return out;
     }
 
+    /**
+     * {@code generate --prompt} honours {@code --kv-budget-mb} as a job does: it was left out of what the command hands
+     * the engine, so a budget raised for a long generation (or lowered to fit the heap) did nothing.
+     */
+    @Test
+    void generateWithPromptUsesTheKvBudget() throws Exception {
+        // stories260K takes 1,280 bytes a position: 1 MiB holds 51 blocks of 16, and 900 positions need 57
+        Cli.Result r = Cli.run("generate", "--model", Stories.model().toString(), "--prompt", "", "--max-tokens", "900",
+                "--threads", "1", "--kv-budget-mb", "1");
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.err().contains("needs 57 KV blocks but the KV budget holds 51"), r.err());
+    }
+
     @Test
     void generateWithPromptPrintsOnlyTheCompletion() throws Exception {
         Cli.Result r = Cli.run("generate", "--model", Stories.model().toString(), "--prompt", "Once upon a time", "--max-tokens", "12",
