@@ -47,6 +47,8 @@ public final class Engine implements AutoCloseable {
     private final Model model;
     private final Backend backend;
     private final Scheduler scheduler;
+    /** Set by the first {@link #close()}: closing twice (an engine cached under two keys) closes the backend once. */
+    private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
     private final EngineOptions options;
     private final TextCodec codec;
     private final GenerationConfig generation;
@@ -378,8 +380,10 @@ public final class Engine implements AutoCloseable {
 
     @Override
     public void close() {
-        scheduler.close();
-        backend.close();
+        if (closing.compareAndSet(false, true)) {
+            // the backend closes when no step uses it: after the scheduler's wait, or when a longer step ends
+            scheduler.close(backend::close, Scheduler.CLOSE_WAIT_MILLIS);
+        }
     }
 
     /** The tokenizer as the engine uses it: prompts in, text out, end tokens. */

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +56,9 @@ public final class Scheduler implements AutoCloseable {
     private final Step step;
     private final Thread thread;
     private volatile boolean closed;
+    /** What {@link #close(Runnable, long)} asked to run once the step thread stops; {@link #STOPPED} once it has. */
+    private final AtomicReference<Runnable> onStop = new AtomicReference<>();
+    private static final Runnable STOPPED = () -> { };
     private final Stats stats = new Stats();
 
     /** Counters for benchmarks and logs (read from any thread; written by the step thread). */
@@ -170,6 +174,10 @@ public final class Scheduler implements AutoCloseable {
         }
         for (Sequence s : running) {
             s.fail(closedError);
+        }
+        Runnable release = onStop.getAndSet(STOPPED);
+        if (release != null) {
+            release.run();
         }
     }
 
@@ -337,18 +345,34 @@ public final class Scheduler implements AutoCloseable {
 
     @Override
     public void close() {
+        close(null, CLOSE_WAIT_MILLIS);
+    }
+
+    /**
+     * Stops the step thread, failing what is in flight, and then runs {@code release} (e.g. closing the backend) once
+     * no step uses the backend any more: here, when the thread stops within {@code waitMillis}, else on the step thread
+     * as it leaves. Closing the backend right after the wait ran out closed a CPU backend's workers under a step still
+     * running (a big model's prefill can take longer), which failed it, or could leave it waiting for them for ever.
+     */
+    public void close(Runnable release, long waitMillis) {
         closed = true;
+        if (release != null && onStop.compareAndExchange(null, release) == STOPPED) {
+            release.run(); // the step thread is gone already
+        }
         if (Thread.currentThread() == thread) {
             // a token listener closes the engine: the step thread waited the whole timeout for itself; it leaves the
-            // loop, failing what is left, when the listener returns (and the step uses the backend no more by then)
+            // loop, failing what is left, when the listener returns, and runs the release then
             return;
         }
         try {
-            thread.join(10_000);
+            thread.join(waitMillis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
+
+    /** How long {@link #close()} waits for a running step to end. */
+    public static final long CLOSE_WAIT_MILLIS = 10_000;
 
     /** A request in flight: its tokens so far, KV blocks, sampler and result. */
     private final class Sequence {
@@ -501,7 +525,8 @@ public final class Scheduler implements AutoCloseable {
                 }
                 try {
                     listener.onToken(generated - 1, next, piece, lp);
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError e) {
+                    // one caller's listener, not the step: thrown on, an assertion in it failed every running request
                     LOG.warn("token listener failed; the generation continues", e);
                 }
             }
