@@ -253,7 +253,8 @@ def forward(cfg, w, tokens):
         lm_head = embed_tokens
     else:
         lm_head = w.get("lm_head.weight", (cfg["vocab_size"], e))
-    return h @ lm_head.T
+    # OPTModel's last_hidden_state is h here (after project_out), and the logits are made from it
+    return h @ lm_head.T, h
 
 
 def main():
@@ -268,13 +269,14 @@ def main():
         bad = [t for t in tokens if not 0 <= t < cfg["vocab_size"]]
         if bad:
             raise SystemExit(f"{model_dir}: token ids {bad} are outside the vocabulary of {cfg['vocab_size']}")
-        logits = forward(cfg, w, tokens)
+        logits, hidden = forward(cfg, w, tokens)
         # tensors the model does not build (e.g. a final_layer_norm of a post-norm checkpoint) are ignored,
         # as from_pretrained ignores unexpected keys; say which, on stderr
         unused = sorted(set(w.t) - w.used - {"lm_head.weight"})
         if unused:
             print(f"opt_forward: {model_dir}: unused tensors (not part of this configuration): {unused}", file=sys.stderr)
-        json.dump({"model": model_dir, "tokens": tokens, "logits": logits.tolist()}, sys.stdout)
+        json.dump({"model": model_dir, "tokens": tokens, "logits": logits.tolist(),
+                   "mean_hidden": hidden.mean(axis=0).tolist()}, sys.stdout)
         sys.stdout.write("\n")
 
 

@@ -276,7 +276,8 @@ public final class Engine implements AutoCloseable {
 
     /**
      * Mean-pooled final hidden states, one vector per text: the mean over every token (BOS included) of the hidden
-     * state after the final norm, not normalised; llama.cpp's {@code --pooling mean} on the same tokens.
+     * state after the final norm (and OPT's {@code project_out}, as transformers' {@code last_hidden_state}), not
+     * normalised; llama.cpp's {@code --pooling mean} on the same tokens.
      */
     public float[][] embed(List<String> texts) {
         List<int[]> ids = new ArrayList<>();

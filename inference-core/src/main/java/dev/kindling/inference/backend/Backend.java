@@ -50,6 +50,14 @@ public interface Backend extends AutoCloseable {
         return false;
     }
 
+    /**
+     * Values per token of {@link Step#hidden}: the model's dimension, or what a final projection (OPT's
+     * {@code project_out}) makes of it.
+     */
+    default int hiddenWidth() {
+        return config().dim();
+    }
+
     /** True when the model runs on a GPU (where {@code device=auto} chose CUDA). */
     default boolean onGpu() {
         return false;

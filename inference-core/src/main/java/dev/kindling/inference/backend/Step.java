@@ -24,7 +24,7 @@ public final class Step {
     public float[] logits = new float[0];
     /** Set by the scheduler when some sequence in the step wants embeddings. */
     public boolean wantHidden;
-    /** {@code tokenCount x dim} when {@link #wantHidden}. */
+    /** {@code tokenCount x} {@link Backend#hiddenWidth()} when {@link #wantHidden}. */
     public float[] hidden = new float[0];
     /**
      * Set by the scheduler only when {@link Backend#reducesLogits()}: per logit row, a reduction

@@ -166,6 +166,11 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public int hiddenWidth() {
+        return w.projectOut() != null ? w.projectOut().rows() : c.dim();
+    }
+
+    @Override
     public String describe() {
         return "cpu (" + pool.threads() + " threads, " + Simd.describe() + " vectors, " + kvType.label() + " KV cache)";
     }
@@ -681,11 +686,24 @@ public final class CpuBackend implements Backend {
         int dim = c.dim();
         Norm fin = w.finalNorm();
         if (s.wantHidden) {
-            if (s.hidden.length < n * dim) {
-                s.hidden = new float[n * dim];
+            if (w.projectOut() != null) {
+                // transformers' last_hidden_state comes after project_out (OPT-350m: word_embed_proj_dim wide)
+                if (logitInput.length < n * dim) {
+                    logitInput = new float[n * dim];
+                }
+                float[] normed = logitInput;
+                pool.run(n, (worker, t) -> finalNorm(fin, normed, t * dim, t * dim));
+                if (s.hidden.length < n * hiddenWidth()) {
+                    s.hidden = new float[n * hiddenWidth()];
+                }
+                linear(w.projectOut(), normed, n, s.hidden);
+            } else {
+                if (s.hidden.length < n * dim) {
+                    s.hidden = new float[n * dim];
+                }
+                float[] hidden = s.hidden;
+                pool.run(n, (worker, t) -> finalNorm(fin, hidden, t * dim, t * dim));
             }
-            float[] hidden = s.hidden;
-            pool.run(n, (worker, t) -> finalNorm(fin, hidden, t * dim, t * dim));
         }
         int m = s.logitCount();
         if (m == 0) {

@@ -277,7 +277,7 @@ public final class Scheduler implements AutoCloseable {
                         }
                     }
                     case EMBED -> {
-                        int dim = config.dim();
+                        int dim = backend.hiddenWidth();
                         for (int i = 0; i < s.stepTokens; i++) {
                             int t = s.stepFirstToken + i;
                             for (int d = 0; d < dim; d++) {
@@ -453,7 +453,7 @@ public final class Scheduler implements AutoCloseable {
                     }
                 }
                 case SCORE -> scoreLogprobs = new float[Math.max(0, promptLength - 1)];
-                case EMBED -> embedding = new float[config.dim()];
+                case EMBED -> embedding = new float[backend.hiddenWidth()];
                 case LOGITS -> { }
             }
         }

@@ -113,6 +113,9 @@ class OptReferenceTest {
     /** The reference's logits per model directory. */
     static Map<Path, double[][]> references;
 
+    /** The mean over positions of the reference's last_hidden_state, per model directory. */
+    static final Map<Path, double[]> meanHidden = new HashMap<>();
+
     static Stream<TinyArchs.Case> optCases() {
         return TinyArchs.CASES.stream().filter(c -> c.name().startsWith("opt") || c.name().startsWith("galactica"));
     }
@@ -146,6 +149,11 @@ class OptReferenceTest {
                 }
             }
             byModel.put(Path.of(r.get("model").asText()), l);
+            double[] mean = new double[r.get("mean_hidden").size()];
+            for (int i = 0; i < mean.length; i++) {
+                mean[i] = r.get("mean_hidden").get(i).asDouble();
+            }
+            meanHidden.put(Path.of(r.get("model").asText()), mean);
         }
         assertEquals(models.size(), byModel.size(), "opt_forward.py answered for " + byModel.keySet());
         return byModel;
@@ -188,6 +196,29 @@ class OptReferenceTest {
         System.out.printf("%s vs numpy modeling_opt: max relative error %.3g over %d positions, argmax equal %d/%d%n",
                 c.name(), rel, PROMPT.length, sameArgmax, PROMPT.length);
         assertTrue(rel < 1e-3, c.name() + ": relative error vs the numpy reference of modeling_opt " + rel);
+    }
+
+    /**
+     * An embedding is the mean of transformers' last_hidden_state, which for OPT-350m comes after project_out
+     * ({@code word_embed_proj_dim} values): Kindling's was the 1024-wide state before it.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("optCases")
+    void embeddingsAreTheMeanOfTheReferencesLastHiddenState(TinyArchs.Case c) throws Exception {
+        Path hf = dir.resolve("hf-" + c.name());
+        double[] ref = meanHidden.get(hf);
+        float[] ours;
+        try (dev.kindling.inference.Engine e = dev.kindling.inference.Engine.open(hf,
+                dev.kindling.inference.EngineOptions.defaults().withThreads(1))) {
+            ours = e.embedTokens(List.of(PROMPT))[0];
+        }
+        assertEquals(ref.length, ours.length, c.name() + ": embedding width");
+        double scale = Arrays.stream(ref).map(Math::abs).max().orElseThrow();
+        double diff = 0;
+        for (int i = 0; i < ref.length; i++) {
+            diff = Math.max(diff, Math.abs(ours[i] - ref[i]));
+        }
+        assertTrue(diff / scale < 1e-4, c.name() + ": embedding relative error " + diff / scale);
     }
 
     /**
