@@ -72,15 +72,24 @@ public final class LogitsCommand {
                 err.println("logits: " + ex.getMessage());
                 return 2;
             }
-            int nonFinite = 0;
-            for (float v : logits) {
-                nonFinite += Float.isFinite(v) ? 0 : 1;
+            float[][] rows = new float[a.has("all-positions") ? tokens.length : 1][];
+            rows[rows.length - 1] = logits;
+            for (int p = 0; p < rows.length - 1; p++) {
+                rows[p] = e.logits(java.util.Arrays.copyOf(tokens, p + 1));
             }
-            if (nonFinite > 0) {
-                // JSON has no NaN: they were printed as the strings "NaN", which every reader then had to special-case
-                err.println("logits: the model computed " + nonFinite + " non-finite logits (NaN or infinity) of " + logits.length
-                        + ": its weights hold NaN or infinite values, or its activations overflow");
-                return 1;
+            for (int p = 0; p < rows.length; p++) {
+                int nonFinite = 0;
+                for (float v : rows[p]) {
+                    nonFinite += Float.isFinite(v) ? 0 : 1;
+                }
+                if (nonFinite > 0) {
+                    // JSON has no NaN: they were printed as the strings "NaN", which every reader then had to special-case;
+                    // --all-positions printed them so for every position but the last
+                    err.println("logits: the model computed " + nonFinite + " non-finite logits (NaN or infinity) of "
+                            + rows[p].length + " after token " + (tokens.length - rows.length + p)
+                            + ": its weights hold NaN or infinite values, or its activations overflow");
+                    return 1;
+                }
             }
             ObjectMapper json = new ObjectMapper();
             ObjectNode root = json.createObjectNode();
@@ -110,9 +119,9 @@ public final class LogitsCommand {
             }
             if (a.has("all-positions")) {
                 ArrayNode positions = root.putArray("positions");
-                for (int p = 0; p < tokens.length; p++) {
+                for (float[] r : rows) {
                     ArrayNode row = positions.addArray();
-                    for (float v : p == tokens.length - 1 ? logits : e.logits(java.util.Arrays.copyOf(tokens, p + 1))) {
+                    for (float v : r) {
                         row.add(v);
                     }
                 }

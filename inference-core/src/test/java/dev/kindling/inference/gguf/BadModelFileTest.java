@@ -196,6 +196,13 @@ class BadModelFileTest {
                     new java.io.PrintStream(err, true));
             assertEquals(1, rc, "kindling logits on NaN weights: an error, not \"NaN\" strings");
             assertTrue(err.toString().contains("non-finite logits"), err.toString());
+            // --all-positions checks every row it prints, and says which (it checked the last only)
+            err.reset();
+            rc = dev.kindling.inference.cli.LogitsCommand.run(new String[] {"--model", p.toString(), "--prompt", "Once upon",
+                    "--device", "cpu", "--threads", "1", "--all-positions"}, new java.io.PrintStream(new java.io.ByteArrayOutputStream()),
+                    new java.io.PrintStream(err, true));
+            assertEquals(1, rc);
+            assertTrue(err.toString().contains("after token 0"), err.toString());
         }
     }
 

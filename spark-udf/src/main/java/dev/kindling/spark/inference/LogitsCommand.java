@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -13,7 +14,7 @@ import picocli.CommandLine.Spec;
 /** {@code kindling logits}: the engine's {@link dev.kindling.inference.cli.LogitsCommand} (no Spark). */
 @Command(name = "logits", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Print one JSON object {\"tokens\":[...],\"logits\":[...full vocabulary at the last position...],"
-                + "\"top\":[{\"id\",\"piece\",\"logit\"}...]} for a prompt (BOS added as the vocabulary says).")
+                + "\"top\":[{\"id\",\"piece\",\"logit\"}...]} for a prompt (BOS added as the vocabulary says) or for token ids.")
 public final class LogitsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -22,8 +23,24 @@ public final class LogitsCommand implements Callable<Integer> {
             description = "The model: a GGUF file, a llama2.c checkpoint or a Hugging Face checkpoint directory, local or s3a://.")
     String model;
 
-    @Option(names = {"-p", "--prompt"}, required = true, paramLabel = "TEXT", description = "The prompt.")
-    String prompt;
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Input input;
+
+    /** The text, or the ids (the engine's command takes either). */
+    static final class Input {
+        @Option(names = {"-p", "--prompt"}, required = true, paramLabel = "TEXT", description = "The prompt.")
+        String prompt;
+
+        @Option(names = "--tokens", required = true, paramLabel = "IDS",
+                description = "Comma-separated token ids instead of a prompt (no tokenizer needed).")
+        String tokens;
+    }
+
+    @Option(names = "--all-positions", description = "Also print \"positions\": the logits after every prefix of the tokens.")
+    boolean allPositions;
+
+    @Option(names = "--device", defaultValue = "auto", paramLabel = "DEVICE", description = "auto, cpu or cuda (default: ${DEFAULT-VALUE}).")
+    String device;
 
     @Option(names = "--top", defaultValue = "50", paramLabel = "N", description = "Most likely tokens listed (default: ${DEFAULT-VALUE}).")
     int top;
@@ -39,8 +56,12 @@ public final class LogitsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<String> args = new ArrayList<>(List.of("--model", LocalFiles.localize(model).toString(), "--prompt", prompt,
-                "--top", String.valueOf(top), "--kv-cache-type", kvCacheType));
+        List<String> args = new ArrayList<>(List.of("--model", LocalFiles.localize(model).toString(),
+                "--top", String.valueOf(top), "--kv-cache-type", kvCacheType, "--device", device));
+        args.addAll(input.prompt != null ? List.of("--prompt", input.prompt) : List.of("--tokens", input.tokens));
+        if (allPositions) {
+            args.add("--all-positions");
+        }
         if (threads != null) {
             args.addAll(List.of("--threads", String.valueOf(threads)));
         }

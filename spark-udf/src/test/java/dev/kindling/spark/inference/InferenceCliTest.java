@@ -286,6 +286,15 @@ class InferenceCliTest {
         JsonNode j = JSON.readTree(l.out());
         assertEquals(512, j.get("logits").size());
         assertEquals(3, j.get("top").size());
+        // the engine's --tokens and --all-positions, which kindling logits did not pass on
+        Cli.Result all = Cli.run("logits", "--model", Stories.model().toString(), "--tokens", j.get("tokens").toString()
+                .replaceAll("[\\[\\]]", ""), "--all-positions", "--top", "3", "--threads", "2", "--device", "cpu");
+        assertEquals(0, all.code(), all.toString());
+        JsonNode aj = JSON.readTree(all.out());
+        assertEquals(j.get("tokens").size(), aj.get("positions").size());
+        assertEquals(j.get("logits"), aj.get("positions").get(j.get("tokens").size() - 1));
+        assertEquals(2, Cli.run("logits", "--model", Stories.model().toString(), "--prompt", "x", "--tokens", "1").code(),
+                "a prompt or ids, not both");
         Cli.Result b = Cli.run("bench", "generate", "--model", Stories.model().toString(), "--prompt-tokens", "8", "--gen", "4",
                 "--threads", "1", "--reps", "1", "--warmup", "0");
         assertEquals(0, b.code(), b.toString());
