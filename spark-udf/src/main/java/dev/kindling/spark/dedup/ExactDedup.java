@@ -172,12 +172,7 @@ public final class ExactDedup extends CurationStage<ExactDedup> {
         Dataset<Row> out = w.withColumn(Columns.REASON,
                 when(duplicate, lit(name() + ":duplicate")).otherwise(col(Columns.REASON)));
         if (getClusterColumns()) {
-            Column previousCluster = Arrays.asList(docs.columns()).contains(Columns.CLUSTER_ID)
-                    ? col(Columns.CLUSTER_ID) : lit(null).cast(DataTypes.StringType);
-            Column previousDup = Arrays.asList(docs.columns()).contains(Columns.DUPLICATE_OF)
-                    ? col(Columns.DUPLICATE_OF) : lit(null).cast(DataTypes.StringType);
-            out = out.withColumn(Columns.CLUSTER_ID, when(isEligible, col("_kd_exact_first")).otherwise(previousCluster))
-                    .withColumn(Columns.DUPLICATE_OF, when(duplicate, col("_kd_exact_first")).otherwise(previousDup));
+            out = ClusterColumns.set(out, ctx.idColumn(), isEligible, col("_kd_exact_first"), when(duplicate, col("_kd_exact_first")));
         }
         return out.drop(KEY, "_kd_exact_n", "_kd_exact_first", "_kd_exact_eligible", "_kd_exact_dup");
     }

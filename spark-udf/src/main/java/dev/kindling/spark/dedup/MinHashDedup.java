@@ -3,7 +3,6 @@ package dev.kindling.spark.dedup;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.when;
 
 import dev.kindling.dedup.lsh.BucketPairs;
@@ -385,7 +384,7 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         Column isDuplicate = col(ELIGIBLE).and(root.isNotNull()).and(col(rank).notEqual(root));
         out = out.withColumn(Columns.REASON, when(isDuplicate, lit(NAME + ":near_duplicate")).otherwise(col(Columns.REASON)));
         if (getClusterColumns()) {
-            out = clusterColumns(out, docs, id);
+            out = clusterColumns(out, id);
         }
         long candidateCount = getVerify() ? checked.value() : cc.edges();
         lastRun = new Run(p, signed.value(), candidateCount, cc.edges(), cc.vertices(), cc.vertices() - cc.roots(), cc.rounds(),
@@ -396,34 +395,10 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         return out.drop(rank, CC_VERTEX, CC_ROOT, "_kd_root_id", ELIGIBLE);
     }
 
-    /**
-     * cluster_id / duplicate_of: for rows this stage looked at, the cluster representative's id (own
-     * id when alone); rows an earlier exact dedup grouped under a representative follow it into its
-     * near-duplicate cluster.
-     */
-    private static Dataset<Row> clusterColumns(Dataset<Row> out, Dataset<Row> docs, String id) {
-        boolean hadClusters = Arrays.asList(docs.columns()).contains(Columns.CLUSTER_ID);
-        Column mine = col(ELIGIBLE);
-        Column clusterOf = coalesce(col("_kd_root_id"), col(id));
-        Column dupOf = when(col(CC_ROOT).isNotNull().and(col(RowOrder.RANK).notEqual(col(CC_ROOT))),
-                col("_kd_root_id"));
-        if (!hadClusters) {
-            return out.withColumn(Columns.CLUSTER_ID, when(mine, clusterOf))
-                    .withColumn(Columns.DUPLICATE_OF, when(mine, dupOf));
-        }
-        if (!Arrays.asList(out.columns()).contains(Columns.DUPLICATE_OF)) {
-            // clusters from elsewhere without duplicate_of (ExactDedup writes both): none of those rows is marked yet
-            out = out.withColumn(Columns.DUPLICATE_OF, functions.lit(null).cast(DataTypes.StringType));
-        }
-        Dataset<Row> withNew = out.withColumn("_kd_new_cluster", when(mine, clusterOf)).withColumn("_kd_new_dup", when(mine, dupOf));
-        Dataset<Row> map = withNew.where(col("_kd_new_cluster").isNotNull())
-                .groupBy(col(id).as("_kd_map_id")).agg(min("_kd_new_cluster").as("_kd_map_cluster"));
-        Dataset<Row> j = withNew.join(map, withNew.col(Columns.CLUSTER_ID).equalTo(map.col("_kd_map_id")), "left");
-        Column followed = coalesce(col("_kd_map_cluster"), col(Columns.CLUSTER_ID));
-        return j.withColumn(Columns.DUPLICATE_OF, when(mine, col("_kd_new_dup"))
-                        .when(col(Columns.DUPLICATE_OF).isNotNull(), followed).otherwise(col(Columns.DUPLICATE_OF)))
-                .withColumn(Columns.CLUSTER_ID, when(mine, col("_kd_new_cluster")).otherwise(followed))
-                .drop("_kd_new_cluster", "_kd_new_dup", "_kd_map_id", "_kd_map_cluster");
+    /** cluster_id / duplicate_of: the representative's id, own id when alone ({@link ClusterColumns}). */
+    private static Dataset<Row> clusterColumns(Dataset<Row> out, String id) {
+        Column dupOf = when(col(CC_ROOT).isNotNull().and(col(RowOrder.RANK).notEqual(col(CC_ROOT))), col("_kd_root_id"));
+        return ClusterColumns.set(out, id, col(ELIGIBLE), coalesce(col("_kd_root_id"), col(id)), dupOf);
     }
 
     private static long lap(Map<String, Long> phases, String name, long since) {

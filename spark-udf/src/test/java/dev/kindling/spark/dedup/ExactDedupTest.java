@@ -62,6 +62,32 @@ class ExactDedupTest {
         assertEquals(List.of("id", "text", "url", Columns.REASON), Arrays.asList(new ExactDedup().transform(in).columns()));
     }
 
+    /**
+     * Text dedup, then URL dedup, with cluster columns: "c" is a text copy of "b", and "b" a URL
+     * duplicate of "a". "c" must follow "b" into a's cluster, as rows follow their representative into
+     * a near-duplicate cluster: cluster_id always names a kept row.
+     */
+    @Test
+    void rowsOfAnEarlierStageFollowTheirRepresentative() {
+        Dataset<Row> in = docs(
+                new Object[] {"a", "first text", "u1", null},
+                new Object[] {"b", "second text", "u1", null},      // same URL as a
+                new Object[] {"c", "Second  Text", "u2", null},     // same text as b
+                new Object[] {"d", "third text", "u3", null});
+        Dataset<Row> byText = new ExactDedup().setClusterColumns(true).transform(in);
+        Map<String, Row> out = byId(new ExactDedup().setColumn("url").setClusterColumns(true).transform(byText));
+        assertEquals("exact_dedup:duplicate", str(out.get("c"), Columns.REASON));
+        assertEquals("exact_dedup_url:duplicate", str(out.get("b"), Columns.REASON));
+        for (String id : List.of("a", "b", "c")) {
+            assertEquals("a", str(out.get(id), Columns.CLUSTER_ID), id);
+        }
+        assertEquals("a", str(out.get("b"), Columns.DUPLICATE_OF));
+        assertEquals("a", str(out.get("c"), Columns.DUPLICATE_OF));
+        assertEquals(null, str(out.get("a"), Columns.DUPLICATE_OF));
+        assertEquals("d", str(out.get("d"), Columns.CLUSTER_ID));
+        assertEquals(null, str(out.get("d"), Columns.DUPLICATE_OF));
+    }
+
     /** Rows sharing an id are ordered by their text hash: the verdicts do not depend on partitioning. */
     @Test
     void duplicateIdsAreStillDeterministic() {

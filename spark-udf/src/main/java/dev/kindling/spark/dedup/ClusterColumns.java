@@ -1,0 +1,54 @@
+package dev.kindling.spark.dedup;
+
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.when;
+
+import dev.kindling.spark.io.Columns;
+import java.util.Arrays;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataTypes;
+
+/**
+ * {@code cluster_id} and {@code duplicate_of} after a dedup stage ({@code --keep-duplicates}), the same
+ * for every stage: the rows the stage looked at get the cluster it found (the representative's id, their
+ * own when alone) and, when dropped, the representative in {@code duplicate_of}. Rows an earlier dedup
+ * stage grouped under a representative follow it: when that representative is now itself a duplicate,
+ * they move to its new cluster, so {@code cluster_id} always names the kept row of the cluster.
+ */
+final class ClusterColumns {
+    private ClusterColumns() {}
+
+    /**
+     * @param out         the stage's output, before its working columns are dropped
+     * @param idColumn    the document id column
+     * @param looked      true for the rows the stage looked at (read before it rewrote the reasons)
+     * @param cluster     for those rows, the id of their cluster's representative
+     * @param duplicateOf for those rows, the representative's id when the row is a duplicate, else null
+     */
+    static Dataset<Row> set(Dataset<Row> out, String idColumn, Column looked, Column cluster, Column duplicateOf) {
+        boolean hadClusters = Arrays.asList(out.columns()).contains(Columns.CLUSTER_ID);
+        if (!hadClusters) {
+            return out.withColumn(Columns.CLUSTER_ID, when(looked, cluster))
+                    .withColumn(Columns.DUPLICATE_OF, when(looked, duplicateOf));
+        }
+        if (!Arrays.asList(out.columns()).contains(Columns.DUPLICATE_OF)) {
+            // clusters from elsewhere without duplicate_of (the dedup stages write both): none of those rows is marked yet
+            out = out.withColumn(Columns.DUPLICATE_OF, lit(null).cast(DataTypes.StringType));
+        }
+        // a representative of an earlier stage was kept then, so this stage looked at it: its new cluster is known
+        Dataset<Row> withNew = out.withColumn("_kd_new_cluster", when(looked, cluster)).withColumn("_kd_new_dup", when(looked, duplicateOf));
+        Dataset<Row> map = withNew.where(col("_kd_new_cluster").isNotNull())
+                .groupBy(col(idColumn).as("_kd_map_id")).agg(min("_kd_new_cluster").as("_kd_map_cluster"));
+        Dataset<Row> j = withNew.join(map, withNew.col(Columns.CLUSTER_ID).equalTo(map.col("_kd_map_id")), "left");
+        Column followed = coalesce(col("_kd_map_cluster"), col(Columns.CLUSTER_ID));
+        return j.withColumn(Columns.DUPLICATE_OF, when(looked, col("_kd_new_dup"))
+                        .when(col(Columns.DUPLICATE_OF).isNotNull(), followed).otherwise(col(Columns.DUPLICATE_OF)))
+                .withColumn(Columns.CLUSTER_ID, when(looked, col("_kd_new_cluster")).otherwise(followed))
+                .drop("_kd_new_cluster", "_kd_new_dup", "_kd_map_id", "_kd_map_cluster");
+    }
+}
