@@ -44,7 +44,7 @@ class ConnectedComponentsTest {
         for (int i = 0; i < 150; i++) {
             edges.add(new long[] {4000 + r.nextInt(250), 4000 + r.nextInt(250)});
         }
-        Map<Long, Long> expected = unionFind(edges);
+        Map<Long, Long> expected = unionFindRoots(edges);
         Map<Long, Long> first = null;
         for (int partitions : new int[] {1, 3, 8}) {
             List<Row> rows = new ArrayList<>();
@@ -76,7 +76,8 @@ class ConnectedComponentsTest {
         assertEquals(0, result.rounds());
     }
 
-    private static Map<Long, Long> unionFind(List<long[]> edges) {
+    /** Vertex → smallest vertex of its component, for vertices with an edge other than a self loop. */
+    static Map<Long, Long> unionFindRoots(List<long[]> edges) {
         Map<Long, Integer> index = new HashMap<>();
         List<Long> ids = new ArrayList<>();
         for (long[] e : edges) {
@@ -96,19 +97,18 @@ class ConnectedComponentsTest {
         for (int i = 0; i < ids.size(); i++) {
             min.merge(uf.find(i), ids.get(i), Math::min);
         }
+        java.util.Set<Long> withEdge = new java.util.HashSet<>();
+        for (long[] e : edges) {
+            if (e[0] != e[1]) {
+                withEdge.add(e[0]);
+                withEdge.add(e[1]);
+            }
+        }
         Map<Long, Long> out = new HashMap<>();
         for (int i = 0; i < ids.size(); i++) {
             long v = ids.get(i);
-            long root = min.get(uf.find(i));
-            boolean hasEdge = false;
-            for (long[] e : edges) {
-                if ((e[0] == v || e[1] == v) && e[0] != e[1]) {
-                    hasEdge = true;
-                    break;
-                }
-            }
-            if (hasEdge) {
-                out.put(v, root);
+            if (withEdge.contains(v)) {
+                out.put(v, min.get(uf.find(i)));
             }
         }
         return out;

@@ -53,6 +53,72 @@ class MinHashDedupTest {
         assertEquals(reference.candidates(), run.candidatePairs());
     }
 
+    /** Distinct words {@code prefix + letters(i)} (letters: near normalisation turns every digit run into 0). */
+    private static String words(String prefix, int from, int to) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = from; i < to; i++) {
+            sb.append(prefix).append((char) ('a' + i / 26)).append((char) ('a' + i % 26)).append(' ');
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Five copies of one text meet in all 14 bands, and a near copy meets it in most: every pair is
+     * counted once (10 + 5 candidate pairs, not one per shared band), and the reasons add up to the
+     * input (kept + near duplicates = rows; duplicates = clustered documents - clusters).
+     */
+    @Test
+    void pairsSharingSeveralBandsAreCountedOnce() {
+        String base = words("w", 0, 100);
+        List<Document> docs = new java.util.ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            docs.add(new Document("copy-" + i, base));
+        }
+        docs.add(new Document("near", base.replace("wbx ", "changed ")));         // word 49: J = 91/101
+        docs.add(new Document("other", words("x", 0, 100)));
+        for (boolean verify : new boolean[] {true, false}) {
+            MinHashDedup stage = new MinHashDedup().setVerify(verify);
+            dev.kindling.spark.stage.StageContext ctx = new dev.kindling.spark.stage.StageContext(
+                    dev.kindling.spark.TestSpark.session(), "id", "text");
+            List<Row> out = stage.apply(DedupTestData.frame(docs, 3).withColumn(Columns.REASON,
+                    org.apache.spark.sql.functions.lit(null).cast("string")), ctx).collectAsList();
+            var run = stage.lastRun();
+            long dropped = out.stream().filter(r -> r.getAs(Columns.REASON) != null).count();
+            long kept = out.size() - dropped;
+            assertEquals(docs.size(), kept + dropped);
+            assertEquals(5, dropped, "verify " + verify);
+            assertEquals(15, run.candidatePairs(), "verify " + verify);
+            assertEquals(15, run.similarPairs());
+            assertEquals(6, run.clusteredDocuments());
+            assertEquals(dropped, run.duplicates());
+            assertEquals(7, run.documents());
+            assertEquals(Map.of("minhash_dedup_candidate_pairs", 15L, "minhash_dedup_similar_pairs", 15L,
+                    "minhash_dedup_clusters", 1L), ctx.values());
+        }
+    }
+
+    /**
+     * "Duplicates at Jaccard >= threshold": a pair at exactly the threshold (8 shared 5-grams of 10) is one,
+     * a pair just below (8 of 11) is not. 112 bands of one row make both pairs candidates, so only the
+     * verification decides.
+     */
+    @Test
+    void theThresholdIsInclusive() {
+        List<Document> docs = List.of(
+                new Document("a", words("w", 0, 13)),                  // 9 shingles
+                new Document("b", words("w", 0, 12) + "bend"),         // shares 8 of them: J = 8 / 10
+                new Document("c", words("y", 0, 13)),
+                new Document("d", words("y", 0, 12) + "dx dy"));       // 10 shingles, shares 8: J = 8 / 11
+        MinHashDedup stage = new MinHashDedup().setThreshold(0.8).setBands(112).setRows(1).setClusterColumns(true);
+        Map<String, Row> out = new HashMap<>();
+        for (Row r : stage.transform(DedupTestData.frame(docs, 2)).collectAsList()) {
+            out.put(r.getAs("id"), r);
+        }
+        assertEquals(2, stage.lastRun().candidatePairs());
+        assertEquals("a", (String) out.get("b").getAs(Columns.DUPLICATE_OF));
+        assertEquals(null, (String) out.get("d").getAs(Columns.REASON));
+    }
+
     private static boolean sameClusterByTruth(String a, String b, Set<String> truth) {
         Set<String> seen = new HashSet<>(Set.of(a));
         boolean grew = true;
