@@ -11,12 +11,24 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.BinaryType;
+import org.apache.spark.sql.types.BooleanType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DateType;
+import org.apache.spark.sql.types.NullType;
+import org.apache.spark.sql.types.NumericType;
+import org.apache.spark.sql.types.StringType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.types.TimestampNTZType;
+import org.apache.spark.sql.types.TimestampType;
 import org.apache.spark.storage.StorageLevel;
 
 /**
  * The order that makes dedup deterministic: rows sorted by id, then (for rows sharing an id) by
- * source file, source offset and a hash of the text. "Keep the smallest id" means the first row in
- * this order. {@link #rank} numbers the rows along this order: a 64-bit vertex id for the joins of
+ * source file, source offset, a hash of the text and a hash of the other columns. "Keep the smallest
+ * id" means the first row in this order. {@link #rank} numbers the rows along this order: a 64-bit vertex id for the joins of
  * near dedup and sentence dedup, whose order (all the stages look at) does not depend on partitioning.
  */
 public final class RowOrder {
@@ -37,7 +49,33 @@ public final class RowOrder {
             order.add(col(Columns.SOURCE_OFFSET).asc_nulls_first());
         }
         order.add(xxhash64(col(textColumn)).asc_nulls_first());
+        // Rows that agree on all of that (the same document under two URLs, read without source columns) would
+        // otherwise be ordered as they came in, which depends on the partitioning. The columns the stages rewrite
+        // are left out, so every stage breaks such ties the same way.
+        List<String> skip = List.of(idColumn, textColumn, Columns.SOURCE_FILE, Columns.SOURCE_OFFSET, Columns.REASON,
+                Columns.CLUSTER_ID, Columns.DUPLICATE_OF);
+        List<Column> rest = new ArrayList<>();
+        for (StructField f : docs.schema().fields()) {
+            if (!skip.contains(f.name()) && hashable(f.dataType())) {
+                rest.add(col("`" + f.name().replace("`", "``") + "`"));
+            }
+        }
+        if (!rest.isEmpty()) {
+            order.add(xxhash64(rest.toArray(new Column[0])).asc_nulls_first());
+        }
         return order;
+    }
+
+    /** Types Spark's hash functions take (maps and variants they refuse). */
+    private static boolean hashable(DataType t) {
+        if (t instanceof ArrayType a) {
+            return hashable(a.elementType());
+        }
+        if (t instanceof StructType s) {
+            return Arrays.stream(s.fields()).allMatch(f -> hashable(f.dataType()));
+        }
+        return t instanceof StringType || t instanceof NumericType || t instanceof BooleanType || t instanceof BinaryType
+                || t instanceof DateType || t instanceof TimestampType || t instanceof TimestampNTZType || t instanceof NullType;
     }
 
     /**

@@ -88,6 +88,34 @@ class ExactDedupTest {
         assertEquals(null, str(out.get("d"), Columns.DUPLICATE_OF));
     }
 
+    /**
+     * Rows that share id and text but differ in another column (the same document crawled under two
+     * URLs) tie on id and text: the row kept must still not depend on the row order or partitioning.
+     */
+    @Test
+    void rowsTiedOnIdAndTextKeepTheSameRowWhateverThePartitioning() {
+        // a column name with a dot, and a map (which Spark cannot hash) beside it
+        StructType schema = SCHEMA.add("crawl.date", DataTypes.StringType)
+                .add("tags", DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType));
+        List<Row> rows = new java.util.ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+            rows.add(RowFactory.create("same-id", "the same text", "https://example.org/" + i, null, "2026-01-" + (i % 3),
+                    scala.collection.immutable.Map$.MODULE$.<String, String>empty()));
+        }
+        String first = null;
+        for (int p : new int[] {1, 3, 17}) {
+            java.util.Collections.shuffle(rows, new java.util.Random(p));
+            Dataset<Row> in = TestSpark.session().createDataFrame(rows, schema).repartition(p);
+            List<Row> kept = new ExactDedup().transform(in).where("reason IS NULL").drop("tags").collectAsList();
+            assertEquals(1, kept.size());
+            String s = kept.toString();
+            if (first != null) {
+                assertEquals(first, s, "partitions " + p);
+            }
+            first = s;
+        }
+    }
+
     /** Rows sharing an id are ordered by their text hash: the verdicts do not depend on partitioning. */
     @Test
     void duplicateIdsAreStillDeterministic() {
