@@ -42,7 +42,9 @@ import org.apache.spark.sql.types.StructType;
  * <p>Normalisation ({@code normalize}): {@code exact} (default for the text: NFKC, case folding,
  * white space collapsed), {@code none} (default for other columns) or {@code near}. With
  * {@code clusterColumns} the rows get {@code cluster_id} (the kept row's id) and {@code duplicate_of}.
- * Rows with a null value in the column take no part.
+ * Rows with a null value in the column take no part; an empty value is a value like any other, so all
+ * empty (after normalisation: also white-space-only) texts, or empty URLs, are one group that keeps one
+ * row (as datatrove's URL dedup; the CLI's reader sets empty texts aside as {@code read:empty_text} first).
  *
  * <pre>{@code
  * new ExactDedup().transform(docs);                        // by text
