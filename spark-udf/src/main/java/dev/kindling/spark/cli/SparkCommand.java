@@ -60,8 +60,33 @@ public abstract class SparkCommand implements Callable<Integer> {
             }
             out.flush();
             if (!joined) {
+                removeCheckpoints(spark);
                 spark.stop();
             }
+        }
+    }
+
+    /**
+     * Deletes this application's reliable checkpoints ({@code spark.checkpoint.dir}, where {@link
+     * dev.kindling.spark.curate.Lineage} writes the ranked documents and each connected-components round): Spark keeps
+     * them after the application ends, so every run left a full copy of its data, texts included, behind. Only a
+     * session the command started is cleaned; in one of the user's, {@code spark.cleaner.referenceTracking.cleanCheckpoints}
+     * decides.
+     */
+    static void removeCheckpoints(SparkSession spark) {
+        scala.Option<String> dir = spark.sparkContext().getCheckpointDir();
+        if (dir.isDefined()) {
+            removeCheckpointDir(dir.get(), spark.sparkContext().hadoopConfiguration());
+        }
+    }
+
+    /** Deletes {@code dir} (this application's checkpoint folder), logging rather than failing the finished command. */
+    static void removeCheckpointDir(String dir, org.apache.hadoop.conf.Configuration conf) {
+        try {
+            org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(dir);
+            p.getFileSystem(conf).delete(p, true);
+        } catch (java.io.IOException | RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(SparkCommand.class).warn("kindling: could not remove the checkpoints in {}: {}", dir, e.toString());
         }
     }
 

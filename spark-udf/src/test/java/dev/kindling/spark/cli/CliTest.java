@@ -499,4 +499,16 @@ class CliTest {
             assertEquals(2, TestSpark.session().read().json(back.toString()).count(), codec);
         }
     }
+
+    /** A command's own session removes its reliable checkpoints (a copy of the ranked documents, texts included). */
+    @Test
+    void aCommandsCheckpointFolderIsRemoved(@TempDir Path tmp) throws Exception {
+        Path app = tmp.resolve("ckpt/0b1c-app");
+        Files.createDirectories(app.resolve("rdd-12"));
+        Files.writeString(app.resolve("rdd-12/part-00000"), "documents");
+        SparkCommand.removeCheckpointDir(app.toUri().toString(), new org.apache.hadoop.conf.Configuration());
+        assertFalse(Files.exists(app), "the application's checkpoints are gone");
+        assertTrue(Files.isDirectory(tmp.resolve("ckpt")), "the user's checkpoint directory stays");
+        SparkCommand.removeCheckpointDir(app.toUri().toString(), new org.apache.hadoop.conf.Configuration()); // gone: no error
+    }
 }
