@@ -33,9 +33,10 @@ import org.apache.spark.sql.types.StructType;
  * (seed, round, prompt), the teacher samples with per-prompt seeds, and the answers are filtered in
  * prompt order.
  *
- * <p>Drops are counted by reason: {@code empty}, {@code too_short}, {@code too_long},
- * {@code punctuation} (starts with a non-letter), {@code unsuitable} (asks for images, files,
- * programs... — the paper's keyword list), {@code similar} (ROUGE-L at or above the threshold).
+ * <p>Drops are counted by reason: {@code empty}, {@code truncated} (the last instruction of an answer
+ * cut by the token limit, which ends mid-sentence; the paper drops such answers whole), {@code too_short},
+ * {@code too_long}, {@code punctuation} (starts with a non-letter), {@code unsuitable} (asks for images,
+ * files, programs... — the paper's keyword list), {@code similar} (ROUGE-L at or above the threshold).
  */
 public final class SelfInstruct {
     /** The paper's keywords for tasks a language model cannot do. */
@@ -141,7 +142,7 @@ public final class SelfInstruct {
             Dataset<Row> df = spark.createDataFrame(prompts, new StructType().add("id", DataTypes.StringType).add("prompt", DataTypes.StringType));
             int partitions = Math.max(1, Math.min(prompts.size(), spark.sparkContext().defaultParallelism()));
             List<Row> answers = call.apply(teacher, df.repartition(partitions)).select(functions.col("id"), functions.col("_answer.text"),
-                    functions.col(teacher.getErrorCol())).orderBy("id").collectAsList();
+                    functions.col(teacher.getErrorCol()), functions.col("_answer.finish_reason")).orderBy("id").collectAsList();
             String firstError = null;
             int failed = 0;
             for (Row a : answers) {
@@ -153,12 +154,16 @@ public final class SelfInstruct {
                     }
                     continue;
                 }
-                for (String c : parse(a.getString(1))) {
+                List<String> parsed = parse(a.getString(1));
+                // the token limit cut the answer inside its last instruction: only "Task N:" after one marks it complete
+                boolean cut = "length".equals(a.getString(3));
+                for (int i = 0; i < parsed.size(); i++) {
                     if (kept.size() >= options.count()) {
                         break;
                     }
+                    String c = parsed.get(i);
                     candidates++;
-                    String why = filter(c);
+                    String why = cut && i == parsed.size() - 1 && !c.isEmpty() ? "truncated" : filter(c);
                     Novelty.Match m = why == null ? pool.nearest(c) : null;
                     if (why == null && m.score() >= options.rougeThreshold()) {
                         why = "similar";
@@ -204,10 +209,13 @@ public final class SelfInstruct {
         return copy.subList(0, k);
     }
 
-    /** The instructions in a continuation of {@code "... Task N:"}: the first, then any further "Task M:" ones. */
+    /**
+     * The instructions in a continuation of {@code "... Task N:"}: the first, then any further "Task M:" ones (an answer
+     * ending in a marker ends in an empty one, so that its last non-empty one does not look cut off).
+     */
     static List<String> parse(String answer) {
         List<String> out = new ArrayList<>();
-        for (String part : TASK.split(answer)) {
+        for (String part : TASK.split(answer, -1)) {
             String s = normalize(part);
             out.add(s);
         }

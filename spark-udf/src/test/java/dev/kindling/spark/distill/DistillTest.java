@@ -279,11 +279,14 @@ class DistillTest {
         dev.kindling.spark.inference.Generate g = new dev.kindling.spark.inference.Generate().setModel(model().toString())
                 .setThreads(2).setMaxTokens(40).setTemperature(0.7).setTopP(0.5).setSeed(3);
         SelfInstruct.Options o = new SelfInstruct.Options(100, 4, 5, 8, 2, 0.7, 3, 150, true, 3);
-        // rounds after the first: every answer null with an error, as the teacher reports a failed row
+        // rounds after the first: every answer null with an error, as the teacher reports a failed row; the first round's
+        // answers as if the teacher had ended them (stories260K runs to the token limit, and a cut answer's last
+        // instruction, here its only one, is dropped)
         SelfInstruct si = new SelfInstruct(g, "stories260K.gguf", o, (teacher, df) -> {
             Dataset<Row> out = teacher.transform(df);
             org.apache.spark.sql.Column first = org.apache.spark.sql.functions.col("id").startsWith("r00000");
-            return out.withColumn("_answer", org.apache.spark.sql.functions.when(first, out.col("_answer")))
+            return out.withColumn("_answer", org.apache.spark.sql.functions.when(first, out.col("_answer")
+                            .withField("finish_reason", org.apache.spark.sql.functions.lit("stop"))))
                     .withColumn(teacher.getErrorCol(), org.apache.spark.sql.functions.when(first, out.col(teacher.getErrorCol()))
                             .otherwise("injected: the teacher is gone"));
         });

@@ -1,0 +1,75 @@
+package dev.kindling.spark.distill;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.kindling.spark.TestSpark;
+import dev.kindling.spark.inference.Generate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+
+/** SelfInstruct's handling of the teacher's answers, with a scripted teacher (no model: fast). */
+class SelfInstructTest {
+    static final List<String> SEEDS = List.of("Tell a story about a girl and her red hat.", "Suggest a name for a friendly cat.",
+            "Explain how to plant a seed in a garden.");
+
+    static final StructType ANSWER = new StructType().add("text", DataTypes.StringType).add("finish_reason", DataTypes.StringType);
+
+    /** Runs one round in which every prompt gets {@code text} with {@code finishReason}. */
+    static SelfInstruct.Result oneRound(String text, String finishReason) {
+        SparkSession spark = TestSpark.session();
+        SelfInstruct.Options o = new SelfInstruct.Options(100, 1, 1, 3, 0, 0.7, 3, 150, true, 1);
+        SelfInstruct si = new SelfInstruct(new Generate().setModel("unused.gguf"), "m", o, (teacher, df) -> {
+            List<Row> rows = new ArrayList<>();
+            for (Row r : df.select("id").collectAsList()) {
+                rows.add(RowFactory.create(r.getString(0), RowFactory.create(text, finishReason), null));
+            }
+            return spark.createDataFrame(rows, new StructType().add("id", DataTypes.StringType).add("_answer", ANSWER)
+                    .add(teacher.getErrorCol(), DataTypes.StringType));
+        });
+        return si.run(spark, SEEDS);
+    }
+
+    static List<String> instructions(SelfInstruct.Result r) {
+        List<String> out = new ArrayList<>();
+        for (Row row : r.instructions()) {
+            out.add(row.getString(1));
+        }
+        return out;
+    }
+
+    static long accounted(SelfInstruct.Result r) {
+        return r.instructions().size() + r.dropped().values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /**
+     * An answer cut by the token limit ends inside its last instruction ("...about a dog who" was kept as an instruction);
+     * the instructions before it end at the next "Task N:" and are whole.
+     */
+    @Test
+    void theLastInstructionOfATruncatedAnswerIsDropped() {
+        SelfInstruct.Result cut = oneRound(" Write a poem about the sea at night.\nTask 5: Describe a sunny day at the beach.\n"
+                + "Task 6: Write a short story about a dog who", "length");
+        assertEquals(List.of("Write a poem about the sea at night.", "Describe a sunny day at the beach."), instructions(cut));
+        assertEquals(Map.of("truncated", 1L), cut.dropped());
+        assertEquals(cut.candidates(), accounted(cut), "every candidate is kept or dropped with a reason");
+
+        // cut right after a marker: the instruction before it is whole, and the empty one after it is empty
+        SelfInstruct.Result atMarker = oneRound(" Write a poem about the sea at night.\nTask 5:", "length");
+        assertEquals(List.of("Write a poem about the sea at night."), instructions(atMarker));
+        assertEquals(Map.of("empty", 1L), atMarker.dropped());
+
+        // an answer the teacher ended itself keeps its last instruction
+        SelfInstruct.Result stopped = oneRound(" Write a poem about the sea at night.\nTask 5: Describe a sunny day at the beach.",
+                "stop");
+        assertEquals(List.of("Write a poem about the sea at night.", "Describe a sunny day at the beach."), instructions(stopped));
+        assertEquals(Map.of(), stopped.dropped());
+    }
+}
