@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -23,8 +24,9 @@ import org.apache.spark.sql.types.StructType;
  * Self-Instruct (Wang et al., 2023): new instructions bootstrapped from a few seed tasks. Each round
  * builds prompts of {@code shots} instructions — mostly seeds, a few of the instructions generated so
  * far — in the paper's format ({@code "Come up with a series of tasks:\n\nTask 1: ...\nTask 9:"}),
- * the teacher continues them (one Spark job per round, so the executors' engines do the work), and
- * every new instruction in the answers is kept only if it is of sane length, passes the paper's
+ * the teacher continues them (one Spark job per round, so the executors' engines do the work; an
+ * answer ends at its first blank line, where the paper stops the teacher), and every new instruction in
+ * the answers is kept only if it is of sane length, passes the paper's
  * filters and is novel: its ROUGE-L ({@link RougeL}) against every instruction kept so far, seeds
  * included, is below the threshold (0.7 in the paper). Rounds run until {@code count} instructions
  * are kept or {@code maxRounds} is reached.
@@ -43,6 +45,8 @@ public final class SelfInstruct {
     static final List<String> UNSUITABLE = List.of("image", "images", "graph", "graphs", "picture", "pictures", "file", "files",
             "map", "maps", "draw", "plot", "go to", "video", "audio", "music", "flowchart", "diagram");
     private static final Pattern TASK = Pattern.compile("\\n?\\s*Task\\s*\\d+\\s*[:.]", Pattern.CASE_INSENSITIVE);
+    /** Where the paper stops the teacher ({@code "\n\n"}): the task list ends there, and what follows is something else. */
+    private static final Pattern BLANK_LINE = Pattern.compile("\\n[ \\t]*\\n");
 
     /**
      * @param count          instructions to keep
@@ -154,9 +158,13 @@ public final class SelfInstruct {
                     }
                     continue;
                 }
-                List<String> parsed = parse(a.getString(1));
-                // the token limit cut the answer inside its last instruction: only "Task N:" after one marks it complete
-                boolean cut = "length".equals(a.getString(3));
+                String text = a.getString(1);
+                Matcher blankLine = BLANK_LINE.matcher(text);
+                boolean ended = blankLine.find();
+                List<String> parsed = parse(ended ? text.substring(0, blankLine.start()) : text);
+                // the token limit cut the answer inside its last instruction (unless a blank line ended the list before):
+                // only "Task N:" after one marks it complete
+                boolean cut = !ended && "length".equals(a.getString(3));
                 for (int i = 0; i < parsed.size(); i++) {
                     if (kept.size() >= options.count()) {
                         break;

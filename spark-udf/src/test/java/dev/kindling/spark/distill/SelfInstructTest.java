@@ -72,4 +72,17 @@ class SelfInstructTest {
         assertEquals(List.of("Write a poem about the sea at night.", "Describe a sunny day at the beach."), instructions(stopped));
         assertEquals(Map.of(), stopped.dropped());
     }
+
+    /**
+     * The paper stops the teacher at a blank line; what a teacher writes after one (here it starts the prompt over) was
+     * joined to the last instruction: "Describe a sunny day at the beach. Come up with a series of tasks:" was kept.
+     */
+    @Test
+    void anAnswerEndsAtItsFirstBlankLine() {
+        SelfInstruct.Result r = oneRound(" Write a poem about the sea at night.\nTask 5: Describe a sunny day at the beach.\n\n"
+                + "Come up with a series of tasks:\n\nTask 1: Name a color that a friendly cat would like and say why it", "length");
+        assertEquals(List.of("Write a poem about the sea at night.", "Describe a sunny day at the beach."), instructions(r));
+        assertEquals(Map.of(), r.dropped(), "the list ended before the token limit: nothing in it was cut");
+        assertEquals(2, r.candidates());
+    }
 }
