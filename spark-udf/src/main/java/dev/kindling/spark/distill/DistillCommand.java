@@ -184,7 +184,8 @@ public final class DistillCommand implements Runnable {
                 description = "Drop an instruction whose ROUGE-L against a kept one is >= X (default: ${DEFAULT-VALUE}).")
         double rougeThreshold;
 
-        @Option(names = "--min-words", defaultValue = "3", paramLabel = "N", description = "Shortest instruction (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--min-words", defaultValue = "4", paramLabel = "N",
+                description = "Shortest instruction in words (default: ${DEFAULT-VALUE}, as the paper).")
         int minWords;
 
         @Option(names = "--max-words", defaultValue = "150", paramLabel = "N", description = "Longest instruction (default: ${DEFAULT-VALUE}).")

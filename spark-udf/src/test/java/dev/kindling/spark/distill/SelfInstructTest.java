@@ -1,6 +1,7 @@
 package dev.kindling.spark.distill;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.kindling.spark.TestSpark;
 import dev.kindling.spark.inference.Generate;
@@ -84,5 +85,20 @@ class SelfInstructTest {
         assertEquals(List.of("Write a poem about the sea at night.", "Describe a sunny day at the beach."), instructions(r));
         assertEquals(Map.of(), r.dropped(), "the list ended before the token limit: nothing in it was cut");
         assertEquals(2, r.candidates());
+    }
+
+    /**
+     * The paper keeps instructions of more than 3 words (bootstrap_instructions.py: {@code len(inst.split()) <= 3} is
+     * dropped); the settings called the paper's, and the CLI's default, kept 3-word ones.
+     */
+    @Test
+    void thePapersShortestInstructionHasFourWords() {
+        SelfInstruct paper = new SelfInstruct(null, "m", SelfInstruct.Options.paper(10, 1));
+        assertEquals("too_short", paper.filter("Write a haiku."));
+        assertNull(paper.filter("Write a short haiku."));
+        picocli.CommandLine.ParseResult parsed = new picocli.CommandLine(new DistillCommand()).parseArgs("self-instruct",
+                "--teacher", "t.gguf", "--seed-tasks", "seeds.jsonl", "--num", "1", "--output", "out");
+        DistillCommand.SelfInstructCommand cli = (DistillCommand.SelfInstructCommand) parsed.subcommand().commandSpec().userObject();
+        assertEquals(SelfInstruct.Options.paper(10, 1).minWords(), cli.minWords);
     }
 }
