@@ -70,7 +70,8 @@ public final class DistillCommand implements Runnable {
 
     @Command(name = "sft", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Answer every prompt with the teacher and write SFT conversations "
-                    + "{prompt_id, prompt, messages:[{role, content}], model, error} (TRL / alignment-handbook layout).",
+                    + "{prompt_id, prompt, messages:[{role, content}], model, error} (ultrachat_200k layout; TRL's SFTTrainer reads "
+                    + "the messages column alone).",
                     "Example: kindling distill sft --teacher teacher.gguf --prompts prompts.jsonl --output sft/ --max-tokens 512"})
     static final class SftCommand extends PromptsCommand {
         @Option(names = "--drop-truncated", description = "Reject answers cut by --max-tokens (reason sft:truncated).")
@@ -91,7 +92,8 @@ public final class DistillCommand implements Runnable {
     @Command(name = "dpo", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Sample several answers per prompt, rate them with a judge model against a rubric, and write preference pairs "
                     + "{prompt_id, prompt, chosen, rejected, chosen_rating, rejected_rating, model, error} "
-                    + "(ultrafeedback_binarized layout). Prompts whose answers all rate the same are rejected as dpo:tied_ratings.",
+                    + "(ultrafeedback_binarized layout; TRL's DPOTrainer reads chosen and rejected without prompt). Prompts whose "
+                    + "answers all rate the same are rejected as dpo:tied_ratings.",
                     "Example: kindling distill dpo --teacher t.gguf --judge j.gguf --samples 4 --temperature 0.8 --seed 1 "
                             + "--prompts prompts.jsonl --output dpo/"})
     static final class DpoCommand extends PromptsCommand {

@@ -28,7 +28,9 @@ import scala.collection.Seq;
  * Preference (DPO) data, UltraFeedback style: the teacher samples {@code n} answers per prompt, a
  * judge rates each against a rubric ({@link Judge}), and the best and the worst become
  * {@code chosen} and {@code rejected} — the layout of HuggingFaceH4/ultrafeedback_binarized, which
- * TRL's {@code DPOTrainer}, the alignment-handbook and distilabel read:
+ * the alignment-handbook and distilabel read. TRL's {@code DPOTrainer} reads {@code chosen} and
+ * {@code rejected} without {@code prompt} (their shared first messages are its implicit prompt; an
+ * explicit one would have to be a list of messages, not a string), from the rows without an error or a reason:
  *
  * <pre>
  * {"prompt_id": "9f86d0...",

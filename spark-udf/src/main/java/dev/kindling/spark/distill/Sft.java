@@ -18,8 +18,11 @@ import org.apache.spark.sql.Row;
 
 /**
  * Supervised fine-tuning data from a teacher: each prompt is answered by the teacher (through its
- * chat template when it has one) and written as a conversation, in the layout TRL's
- * {@code SFTTrainer}, the alignment-handbook and distilabel read (HuggingFaceH4/ultrachat_200k):
+ * chat template when it has one) and written as a conversation, in the layout of
+ * HuggingFaceH4/ultrachat_200k (which the alignment-handbook and distilabel read). TRL's
+ * {@code SFTTrainer} wants {@code messages} alone: a {@code prompt} column makes it read a row as a
+ * prompt-completion pair, which fails for want of {@code completion}; so select {@code messages} from
+ * the rows without an error or a reason:
  *
  * <pre>
  * {"prompt_id": "9f86d0...",            sha256 hex of the prompt
