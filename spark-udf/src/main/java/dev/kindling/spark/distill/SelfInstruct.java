@@ -5,6 +5,7 @@ import dev.kindling.spark.inference.Generate;
 import dev.kindling.spark.inference.Prompts;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -148,8 +149,12 @@ public final class SelfInstruct {
             }
             Dataset<Row> df = spark.createDataFrame(prompts, new StructType().add("id", DataTypes.StringType).add("prompt", DataTypes.StringType));
             int partitions = Math.max(1, Math.min(prompts.size(), spark.sparkContext().defaultParallelism()));
-            List<Row> answers = call.apply(teacher, df.repartition(partitions)).select(functions.col("id"), functions.col("_answer.text"),
-                    functions.col(teacher.getErrorCol()), functions.col("_answer.finish_reason")).orderBy("id").collectAsList();
+            List<Row> answers = new ArrayList<>(call.apply(teacher, df.repartition(partitions)).select(functions.col("id"),
+                    functions.col("_answer.text"), functions.col(teacher.getErrorCol()), functions.col("_answer.finish_reason"))
+                    .collectAsList());
+            // in prompt order, sorted here: Spark's orderBy samples its input in a job of its own first, which ran every
+            // generation of the round twice
+            answers.sort(Comparator.comparing((Row a) -> a.getString(0)));
             String firstError = null;
             int failed = 0;
             for (Row a : answers) {

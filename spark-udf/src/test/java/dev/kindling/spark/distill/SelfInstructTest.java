@@ -12,8 +12,12 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.LongAccumulator;
 import org.junit.jupiter.api.Test;
 
 /** SelfInstruct's handling of the teacher's answers, with a scripted teacher (no model: fast). */
@@ -100,5 +104,28 @@ class SelfInstructTest {
                 "--teacher", "t.gguf", "--seed-tasks", "seeds.jsonl", "--num", "1", "--output", "out");
         DistillCommand.SelfInstructCommand cli = (DistillCommand.SelfInstructCommand) parsed.subcommand().commandSpec().userObject();
         assertEquals(SelfInstruct.Options.paper(10, 1).minWords(), cli.minWords);
+    }
+
+    /**
+     * Each prompt of a round goes to the teacher once: the answers were put in order with Spark's orderBy, whose range
+     * partitioning first samples its input in a job of its own, so with more than one partition every generation ran
+     * twice ("teacher: 24 rows" for 12 prompts).
+     */
+    @Test
+    void eachPromptIsGeneratedOnce() {
+        SparkSession spark = TestSpark.session();
+        LongAccumulator generated = spark.sparkContext().longAccumulator("generated");
+        UserDefinedFunction generate = functions.udf((UDF1<String, String>) id -> {
+            generated.add(1);
+            return " Write a poem about the sea at night number " + id + ".";
+        }, DataTypes.StringType).asNondeterministic();
+        SelfInstruct.Options o = new SelfInstruct.Options(100, 4, 1, 3, 0, 0.7, 3, 150, true, 1);
+        SelfInstruct si = new SelfInstruct(new Generate().setModel("unused.gguf"), "m", o, (teacher, df) -> df.select(
+                functions.col("id"), functions.struct(generate.apply(functions.col("id")).as("text"),
+                        functions.lit("stop").as("finish_reason")).as("_answer"),
+                functions.lit(null).cast(DataTypes.StringType).as(teacher.getErrorCol())));
+        SelfInstruct.Result r = si.run(spark, SEEDS);
+        assertEquals(4, r.candidates());
+        assertEquals(4L, generated.value(), "teacher calls for 4 prompts");
     }
 }
