@@ -180,7 +180,7 @@ class DistillTest {
             Path out = tmp.resolve(name);
             Cli.Result r = Cli.run("distill", "self-instruct", "--no-progress", "--teacher", model().toString(), "--threads", "2",
                     "--seed-tasks", seeds.toString(), "--num", "4", "--prompts-per-round", "3", "--max-rounds", "2",
-                    "--max-tokens", "40", "--seed", "3", "--output", out.toString());
+                    "--max-tokens", "40", "--seed", "3", "--stop", ".", "--output", out.toString());
             assertEquals(0, r.code(), r.toString());
             assertTrue(r.out().contains("self-instruct: 10 seed tasks"), r.out());
             Dataset<Row> back = spark.read().json(out.toString());
@@ -190,11 +190,13 @@ class DistillTest {
                 kept.add(instruction);
                 assertEquals(Prompts.sha256Hex(instruction), row.getAs("id"));
                 int words = instruction.split(" ").length;
-                assertTrue(words >= 3 && words <= 150, instruction);
+                assertTrue(words >= 4 && words <= 150, instruction);
                 assertNotNull(row.getAs("round"));
                 assertEquals("stories260K.gguf", row.getAs("model"));
             }
-            assertTrue(kept.size() <= 4);
+            // stories260K never ends an answer within 40 tokens, and the cut last instruction of an answer is dropped: the
+            // stop string ends answers, so that instructions are kept and the checks below check something
+            assertTrue(kept.size() >= 1 && kept.size() <= 4, kept.toString());
             runs.add(kept);
         }
         assertEquals(runs.get(0), runs.get(1), "the same seed gives the same instructions");
