@@ -151,14 +151,17 @@ public final class Normalizers {
                 || Unicode.isWhiteSpace(c);
     }
 
-    /** HF bert.rs is_control: not \t \n \r, and category Cc/Cf/Cn/Co (Rust's is_other). */
+    /**
+     * HF bert.rs is_control: not \t \n \r, and category Cc/Cf/Co. HF's comment there says Cn too, but the
+     * {@code unicode_categories} crate's {@code is_other} it calls is Cc, Cf and Co only, so an unassigned code
+     * point (U+0378, U+FFFE) stays in the text and becomes [UNK].
+     */
     static boolean isBertControl(int c) {
         if (c == '\t' || c == '\n' || c == '\r') {
             return false;
         }
         int t = Character.getType(c);
-        return t == Character.CONTROL || t == Character.FORMAT || t == Character.UNASSIGNED || t == Character.PRIVATE_USE
-                || t == Character.SURROGATE;
+        return t == Character.CONTROL || t == Character.FORMAT || t == Character.PRIVATE_USE || t == Character.SURROGATE;
     }
 
     /** HF's Nmt normalizer: drops some control characters and maps others to a space. */

@@ -38,6 +38,11 @@ class ModelsTest {
         assertArrayEquals(new int[] {2, 4, 10, 5, 6, 7, 8, 9, 1, 11, 3}, t.encode("Hello, worlds unaffable! Caf\u00e9", true));
         assertEquals("hello, worlds unaffable cafe", t.decode(new int[] {2, 4, 10, 5, 6, 7, 8, 9, 11, 3}, true));
         assertArrayEquals(new int[] {2, 3}, t.encode("", true)); // BertProcessing wraps even empty text
+        // clean_text drops Cc/Cf/Co but keeps unassigned code points (Cn), which become [UNK]; expected ids from
+        // HF tokenizers 0.23.2 on this file. Kindling dropped them too, losing the [UNK].
+        assertArrayEquals(new int[] {2, 4, 1, 5, 3}, t.encode("hello \u0378 world", true));
+        assertArrayEquals(new int[] {2, 1, 3}, t.encode("hello\uFFFEworld", true));
+        assertArrayEquals(new int[] {2, 1, 3}, t.encode("hello\uE000world", true)); // private use: dropped, one word
     }
 
     /**
