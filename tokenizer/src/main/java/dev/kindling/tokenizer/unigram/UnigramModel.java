@@ -16,7 +16,8 @@ import java.util.Map;
  * Hugging Face's Unigram model (SentencePiece unigram: T5, ALBERT, XLM-R): the Viterbi best
  * segmentation of a piece under the pieces' log-probability scores, as {@code encode_optimized}
  * does: at each character, every vocabulary piece that starts there is a candidate; a character no
- * piece covers is an unknown node scored {@code min_score - 10}; consecutive unknown nodes fuse;
+ * piece covers is an unknown node scored {@code min_score - 10}; consecutive unknown nodes (and the unk
+ * piece itself, when the text holds its string) fuse;
  * unknown text becomes {@code <0xXX>} byte pieces with {@code byte_fallback}, else the unk id.
  */
 public final class UnigramModel implements Model {
@@ -103,12 +104,13 @@ public final class UnigramModel implements Model {
             }
             s += charLen;
         }
-        // walk back; consecutive unknown nodes fuse into one piece
+        // walk back; consecutive unknown nodes fuse into one piece. A node is unknown by its id, as in HF: the
+        // unk piece itself ("<unk>" typed in the text) fuses with the unknown characters beside it
         List<int[]> spans = new ArrayList<>();
         int e = n;
         while (e > 0) {
             int s = startAt[e];
-            int id = idAt[e];
+            int id = idAt[e] == unkId ? -1 : idAt[e];
             if (id < 0 && !spans.isEmpty() && spans.get(spans.size() - 1)[2] < 0) {
                 spans.get(spans.size() - 1)[0] = s;
             } else {

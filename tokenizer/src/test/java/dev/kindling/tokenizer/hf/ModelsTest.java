@@ -85,6 +85,11 @@ class ModelsTest {
         assertArrayEquals(new int[] {5, 6}, t.encode("abc", false));
         // unknown characters: one fused unknown piece (score min - 10 each), after "▁"
         assertArrayEquals(new int[] {1, 0}, t.encode("xy", false));
+        // the unk piece's own text is a node with the unk id, so it fuses with unknown characters beside it, as in
+        // HF (ids from tokenizers 0.23.2 on this file); Kindling fused only characters no piece covers
+        assertArrayEquals(new int[] {1, 0}, t.encode("xy<unk>", false));
+        assertArrayEquals(new int[] {1, 0, 4}, t.encode("x<unk>ab", false));
+        assertArrayEquals(new int[] {5, 0}, t.encode("ab<unk>", false));
         assertEquals("ab abc", t.decode(new int[] {5, 5, 6}, false));
     }
 
