@@ -19,7 +19,9 @@ const data = process.argv[2];
 const read = (p) => (p.endsWith(".gz") ? gunzipSync(readFileSync(p)) : readFileSync(p)).toString("utf8");
 const edge = ["Hello world", "  Hello\n\nworld", "héllo wörld 😀 x", "naïve café — “quoted” 日本語のテキスト",
   "tabs\tand\r\nnewlines   trailing   ", " leading space", "emoji 👩‍👩‍👧 family and 🇫🇷 flag", "12345 + 67890 = 80235",
-  "<|endoftext|> special <s> </s> <bos> text", "a", ""];
+  "<|endoftext|> special <s> </s> <bos> text", "a", "",
+  // U+2581 typed in the text: a SentencePiece-style vocabulary takes it for a space
+  "a \u2581literal \u2581\u2581mark\u2581", "\u2581 starts with the mark"];
 const corpus = [];
 for (const f of ["moby-dick.jsonl", "sotu.jsonl.gz"]) {
   const lines = read(join(data, "corpus", f)).split("\n").filter((l) => l.trim());

@@ -207,7 +207,7 @@ public final class HfTokenizerJson {
         JsonField meta = step(pre, "pretokenizers", "Metaspace");
         if (meta != null) {
             return switch (prependScheme(meta)) {
-                case ALWAYS -> OffsetAligner.Prefix.IF_NO_SPACE;
+                case ALWAYS -> OffsetAligner.Prefix.IF_NO_SPACE_OR_MARK;
                 case FIRST -> OffsetAligner.Prefix.FIRST_IF_NO_SPACE;
                 case NEVER -> OffsetAligner.Prefix.NONE;
             };

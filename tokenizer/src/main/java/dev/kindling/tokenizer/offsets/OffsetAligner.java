@@ -40,9 +40,14 @@ public final class OffsetAligner {
         NONE,
         /** In front of every segment, even one that starts with a space (HF {@code Prepend} normalizer: Llama 2). */
         ALWAYS,
-        /** In front of every segment that does not start with whitespace (Metaspace {@code always}, ByteLevel {@code add_prefix_space}). */
+        /** In front of every segment that does not start with a space (ByteLevel {@code add_prefix_space}). */
         IF_NO_SPACE,
-        /** Only in front of the first segment, when it does not start with whitespace (Metaspace {@code first}, llama.cpp). */
+        /**
+         * In front of every segment that does not start with a space or U+2581 (Metaspace {@code always}: it
+         * replaces spaces with U+2581 first, then looks for U+2581).
+         */
+        IF_NO_SPACE_OR_MARK,
+        /** Only in front of the first segment, when it does not start with a space or U+2581 (Metaspace {@code first}). */
         FIRST_IF_NO_SPACE
     }
 
@@ -137,12 +142,13 @@ public final class OffsetAligner {
             if (!segmentStart || first != ' ') {
                 return false;
             }
-            boolean textHasSpace = at < b.length && b[at] == ' '; // HF Metaspace and ByteLevel look for ' '; llama.cpp does not look
+            boolean textHasSpace = at < b.length && b[at] == ' '; // HF ByteLevel looks for ' '; llama.cpp and Prepend do not look
             return switch (prefix) {
                 case NONE -> false;
                 case ALWAYS -> true;
                 case IF_NO_SPACE -> !textHasSpace;
-                case FIRST_IF_NO_SPACE -> firstSegment && !textHasSpace;
+                case IF_NO_SPACE_OR_MARK -> !textHasSpace && !spaceMark(at);
+                case FIRST_IF_NO_SPACE -> firstSegment && !textHasSpace && !spaceMark(at);
             };
         }
 
@@ -158,18 +164,28 @@ public final class OffsetAligner {
             if (t.length == 0) {
                 return (long) charStart[at] << 32 | charStart[at];
             }
-            int k = addedSpace(t[0], at) ? 1 : 0;
-            int n = t.length - k;
-            if (at + n > b.length) {
-                return -1;
-            }
-            for (int j = 0; j < n; j++) {
-                if (b[at + j] != t[k + j]) {
+            int q = at;
+            for (int j = addedSpace(t[0], at) ? 1 : 0; j < t.length; j++) {
+                if (q < b.length && b[q] == t[j]) {
+                    q++;
+                } else if (t[j] == ' ' && spaceMark(q)) {
+                    q += 3;
+                } else {
                     return -1;
                 }
             }
-            p = at + n;
-            return range(at, at + n);
+            p = q;
+            return range(at, q);
+        }
+
+        /**
+         * Whether the text holds U+2581 at byte {@code q}. A SentencePiece-style vocabulary turns spaces into
+         * U+2581 before it looks anything up, so the two are the same to it and its pieces give a space for
+         * either ({@link Tokenizer#tokenBytes}); a byte-level vocabulary keeps U+2581 as its own three bytes,
+         * which its tokens then match exactly.
+         */
+        private boolean spaceMark(int q) {
+            return q + 2 < b.length && b[q] == (byte) 0xE2 && b[q + 1] == (byte) 0x96 && b[q + 2] == (byte) 0x81;
         }
 
         /** Character by character, modulo case, accents, and whitespace/control characters a normalizer removed. */
