@@ -21,7 +21,9 @@ const edge = ["Hello world", "  Hello\n\nworld", "héllo wörld 😀 x", "naïve
   "tabs\tand\r\nnewlines   trailing   ", " leading space", "emoji 👩‍👩‍👧 family and 🇫🇷 flag", "12345 + 67890 = 80235",
   "<|endoftext|> special <s> </s> <bos> text", "a", "",
   // U+2581 typed in the text: a SentencePiece-style vocabulary takes it for a space
-  "a \u2581literal \u2581\u2581mark\u2581", "\u2581 starts with the mark"];
+  "a \u2581literal \u2581\u2581mark\u2581", "\u2581 starts with the mark",
+  // private-use characters: BERT's clean_text drops them
+  "\ue000 the whale\ue001 ship"];
 const corpus = [];
 for (const f of ["moby-dick.jsonl", "sotu.jsonl.gz"]) {
   const lines = read(join(data, "corpus", f)).split("\n").filter((l) => l.trim());

@@ -347,10 +347,10 @@ public final class OffsetAligner {
                 || type == Character.INITIAL_QUOTE_PUNCTUATION || type == Character.FINAL_QUOTE_PUNCTUATION;
     }
 
-    /** Characters a normalizer may drop: whitespace, control/format characters, combining marks. */
+    /** Characters a normalizer may drop: whitespace, control/format/private-use characters (BERT's clean_text), combining marks. */
     private static boolean removable(int c) {
         int type = Character.getType(c);
-        return Unicode.isWhiteSpace(c) || type == Character.CONTROL || type == Character.FORMAT
+        return Unicode.isWhiteSpace(c) || type == Character.CONTROL || type == Character.FORMAT || type == Character.PRIVATE_USE
                 || type == Character.NON_SPACING_MARK || c == 0xFFFD;
     }
 }
