@@ -34,6 +34,8 @@ public final class BpeModel implements Model {
     private final BpeMerger merger;
     private final boolean byteLevel;
     private final boolean ignoreMerges;
+    /** A byte the vocabulary lacks stays a symbol while merging, so nothing merges across it (llama.cpp), then goes. */
+    private final boolean missingBytesSplitWords;
     private final int unkId;
     private final boolean fuseUnk;
     private final boolean byteFallback;
@@ -62,14 +64,20 @@ public final class BpeModel implements Model {
     /** The tokenizer.json {@code model} section. */
     public record Spec(VocabMap vocab, String[] mergeLeft, String[] mergeRight, String unkToken,
             boolean fuseUnk, boolean byteFallback, boolean ignoreMerges, String continuingSubwordPrefix,
-            String endOfWordSuffix, boolean skipBadMerges) {
-        /** A tokenizer.json model: a merge outside the vocabulary is an error, as in HF. */
+            String endOfWordSuffix, boolean skipBadMerges, boolean missingBytesSplitWords) {
+        /**
+         * A tokenizer.json model: a merge outside the vocabulary is an error, and a byte the vocabulary lacks is
+         * left out before merging (without an unk token), as in HF.
+         */
         public Spec(VocabMap vocab, String[] mergeLeft, String[] mergeRight, String unkToken, boolean fuseUnk,
                 boolean byteFallback, boolean ignoreMerges, String continuingSubwordPrefix, String endOfWordSuffix) {
             this(vocab, mergeLeft, mergeRight, unkToken, fuseUnk, byteFallback, ignoreMerges, continuingSubwordPrefix,
-                    endOfWordSuffix, false);
+                    endOfWordSuffix, false, false);
         }
     }
+
+    /** A symbol for a byte the vocabulary lacks, while it keeps its neighbours apart (no merge has it). */
+    private static final int MISSING_BYTE = Integer.MIN_VALUE;
 
     /**
      * Merges already resolved to ids by the loader, in rank order: {@code left[i] right[i] -> merged[i]}
@@ -92,6 +100,7 @@ public final class BpeModel implements Model {
     public BpeModel(Spec spec, Merges resolved, boolean byteLevel) {
         this.byteLevel = byteLevel;
         this.ignoreMerges = spec.ignoreMerges();
+        this.missingBytesSplitWords = spec.missingBytesSplitWords();
         this.fuseUnk = spec.fuseUnk();
         this.byteFallback = spec.byteFallback();
         this.prefix = emptyToNull(spec.continuingSubwordPrefix());
@@ -388,9 +397,20 @@ public final class BpeModel implements Model {
                 sym[k++] = id;
             } else if (unkId >= 0) {
                 sym[k++] = unkId; // a byte the vocabulary lacks (HF: the unknown token, else dropped)
+            } else if (missingBytesSplitWords) {
+                sym[k++] = MISSING_BYTE; // llama.cpp: a symbol no merge takes, dropped after merging
             }
         }
         k = merger.merge(sym, k, ws);
+        if (missingBytesSplitWords) {
+            int kept = 0;
+            for (int i = 0; i < k; i++) {
+                if (sym[i] != MISSING_BYTE) {
+                    sym[kept++] = sym[i];
+                }
+            }
+            k = kept;
+        }
         out.add(sym, 0, k);
     }
 

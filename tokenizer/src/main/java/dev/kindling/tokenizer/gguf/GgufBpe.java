@@ -87,7 +87,7 @@ final class GgufBpe {
             left[i] = merges[i].substring(0, sp);
             right[i] = merges[i].substring(sp + 1);
         }
-        BpeModel model = new BpeModel(new BpeModel.Spec(vocab, left, right, null, false, false, ignoreMerges, null, null, true), true);
+        BpeModel model = new BpeModel(new BpeModel.Spec(vocab, left, right, null, false, false, ignoreMerges, null, null, true, true), true);
 
         List<PreTokenizer> stages = new ArrayList<>();
         for (String re : regexes) {

@@ -1,5 +1,6 @@
 package dev.kindling.tokenizer.gguf;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindling.testing.SharedData;
@@ -7,6 +8,7 @@ import dev.kindling.tokenizer.LlamaCppVectors;
 import dev.kindling.tokenizer.Tokenizer;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -27,6 +29,18 @@ class LlamaCppVocabTest {
         LlamaCppVectors v = LlamaCppVectors.read(Path.of(gguf + ".inp"), Path.of(gguf + ".out"));
         List<String> bad = v.mismatches(t -> tok.encode(t, false, false));
         assertTrue(bad.isEmpty(), name + ": " + bad.size() + "/" + v.texts().size() + " mismatches:\n" + String.join("\n", bad));
+    }
+
+    /**
+     * Falcon's vocabulary has no token for some bytes (0x0B among them). llama.cpp keeps such a byte as a symbol
+     * while it merges, so nothing merges across it, and drops it after: " \u000b\n" is " " + "\n" (204, 193,
+     * from llama.cpp through node-llama-cpp 3.21.1). Kindling dropped the byte before merging and gave " \n" (4610).
+     */
+    @Test
+    void byteTheVocabularyLacksKeepsItsNeighboursApart() {
+        Tokenizer tok = Tokenizer.load(SharedData.require("llamacpp-vocab/ggml-vocab-falcon.gguf"));
+        assertArrayEquals(new int[] {204, 193}, tok.encode(" \u000b\n", false, false));
+        assertArrayEquals(new int[] {204, 1859}, tok.encode("\u000b\u000b  x", false, false));
     }
 
     @ParameterizedTest
