@@ -10,6 +10,7 @@ import dev.kindling.tokenizer.hf.AddedToken;
 import dev.kindling.tokenizer.hf.AddedVocabulary;
 import dev.kindling.tokenizer.hf.HfTokenizer;
 import dev.kindling.tokenizer.hf.PostProcessor;
+import dev.kindling.tokenizer.offsets.OffsetAligner;
 import dev.kindling.tokenizer.pretokenize.PreTokenizer;
 import dev.kindling.tokenizer.pretokenize.RegexPattern;
 import dev.kindling.tokenizer.pretokenize.Scanners;
@@ -110,6 +111,6 @@ final class GgufBpe {
                 addEos && eos >= 0 ? new int[] {eos} : new int[0]);
         return new HfTokenizer(GgufTokenizers.name(gguf), model, null, preTokenizer, post, Decoders.byteLevel(),
                 new AddedVocabulary(specials), bos, eos, GgufTokenizers.stopIds(gguf, tokens, eos),
-                GgufTokenizers.chatTemplate(gguf, tokens, bos, eos));
+                GgufTokenizers.chatTemplate(gguf, tokens, bos, eos), OffsetAligner.Prefix.NONE, true);
     }
 }

@@ -35,6 +35,7 @@ public final class HfTokenizer extends AbstractTokenizer {
     private final int vocabSize;
     private final boolean[] special;
     private final OffsetAligner.Prefix prefixSpace;
+    private final boolean addedTokensAsText;
     private final ThreadLocal<State> state = ThreadLocal.withInitial(State::new);
 
     /** Per-thread buffers. */
@@ -57,7 +58,20 @@ public final class HfTokenizer extends AbstractTokenizer {
     public HfTokenizer(String name, Model model, Normalizer normalizer, PreTokenizer preTokenizer,
             PostProcessor postProcessor, Decoder decoder, AddedVocabulary added, int bosId, int eosId, int[] stopIds,
             ChatTemplate chatTemplate, OffsetAligner.Prefix prefixSpace) {
+        this(name, model, normalizer, preTokenizer, postProcessor, decoder, added, bosId, eosId, stopIds, chatTemplate,
+                prefixSpace, false);
+    }
+
+    /**
+     * @param addedTokensAsText whether the byte-level decoder gives an added token's text as it is (llama.cpp's
+     *     user-defined and control tokens in a GGUF) rather than reading its characters as byte-level ones (HF,
+     *     which turns an added "ÿ" into the byte 0xFF)
+     */
+    public HfTokenizer(String name, Model model, Normalizer normalizer, PreTokenizer preTokenizer,
+            PostProcessor postProcessor, Decoder decoder, AddedVocabulary added, int bosId, int eosId, int[] stopIds,
+            ChatTemplate chatTemplate, OffsetAligner.Prefix prefixSpace, boolean addedTokensAsText) {
         super(name, bosId, eosId, stopIds, chatTemplate);
+        this.addedTokensAsText = addedTokensAsText;
         this.prefixSpace = prefixSpace;
         this.model = model;
         this.normalizer = normalizer;
@@ -307,7 +321,7 @@ public final class HfTokenizer extends AbstractTokenizer {
                 if (skipSpecialTokens && a.special()) {
                     continue;
                 }
-                b = Decoders.byteLevelBytes(added.text(a));
+                b = addedTokensAsText ? added.text(a).getBytes(StandardCharsets.UTF_8) : Decoders.byteLevelBytes(added.text(a));
             } else {
                 b = model.tokenBytes(id);
                 if (b == null) {

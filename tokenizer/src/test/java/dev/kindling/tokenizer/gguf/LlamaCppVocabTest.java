@@ -1,6 +1,7 @@
 package dev.kindling.tokenizer.gguf;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindling.testing.SharedData;
@@ -41,6 +42,20 @@ class LlamaCppVocabTest {
         Tokenizer tok = Tokenizer.load(SharedData.require("llamacpp-vocab/ggml-vocab-falcon.gguf"));
         assertArrayEquals(new int[] {204, 193}, tok.encode(" \u000b\n", false, false));
         assertArrayEquals(new int[] {204, 1859}, tok.encode("\u000b\u000b  x", false, false));
+    }
+
+    /**
+     * DeepSeek LLM's vocabulary lists Latin-1 letters as user-defined tokens ("Á" = 100012). llama.cpp gives a
+     * user-defined token's text as it is when it detokenizes ("aÁb", node-llama-cpp 3.21.1); Kindling read its
+     * characters as byte-level ones, as HF does for a tokenizer.json, and "Á" became the lone byte 0xC1: "a\uFFFDb".
+     */
+    @Test
+    void userDefinedTokensDecodeAsTheirText() {
+        Tokenizer tok = Tokenizer.load(SharedData.require("llamacpp-vocab/ggml-vocab-deepseek-llm.gguf"));
+        int[] ids = tok.encode("a\u00c1b \u00ff", false, false);
+        assertArrayEquals(new int[] {64, 100012, 65, 207, 100005}, ids);
+        assertEquals("a\u00c1b \u00ff", tok.decode(ids, false));
+        assertEquals("a\u00c1b \u00ff", tok.decode(ids, true));
     }
 
     @ParameterizedTest
