@@ -30,9 +30,18 @@ public final class Normalizers {
         };
     }
 
-    /** Rust's {@code str::to_lowercase} (full Unicode mapping, final sigma in context). */
+    /** HF's Lowercase normalizer: {@link #lowercase(String)}. */
     public static Normalizer lowercase() {
-        return s -> s.toLowerCase(Locale.ROOT);
+        return Normalizers::lowercase;
+    }
+
+    /**
+     * Lowercase as HF's {@code NormalizedString::lowercase}: Rust's {@code char::to_lowercase} on each character
+     * alone (the full mapping, so U+0130 gives "i\u0307"). {@link String#toLowerCase} would also apply Unicode's
+     * Final_Sigma rule and give "ς" for a capital sigma that ends a word; one character alone always gives "σ".
+     */
+    static String lowercase(String s) {
+        return (s.indexOf('\u03A3') < 0 ? s : s.replace('\u03A3', '\u03C3')).toLowerCase(Locale.ROOT);
     }
 
     /** Removes leading and/or trailing Unicode whitespace. */
@@ -139,7 +148,7 @@ public final class Normalizers {
                 out = removeNonSpacingMarks(java.text.Normalizer.normalize(out, java.text.Normalizer.Form.NFD));
             }
             if (lowercase) {
-                out = out.toLowerCase(Locale.ROOT);
+                out = lowercase(out);
             }
             return out;
         };

@@ -31,7 +31,8 @@ class ModelsTest {
                  "model": {"type": "WordPiece", "unk_token": "[UNK]", "continuing_subword_prefix": "##",
                            "max_input_chars_per_word": 100,
                            "vocab": {"[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3, "hello": 4, "world": 5, "##s": 6,
-                                     "un": 7, "##aff": 8, "##able": 9, ",": 10, "cafe": 11}}}
+                                     "un": 7, "##aff": 8, "##able": 9, ",": 10, "cafe": 11,
+                                     "k\u03c3": 12, "k\u03c2": 13}}}
                 """);
         Tokenizer t = Tokenizer.load(f);
         // lowercase; "," alone; worlds = world ##s; unaffable = un ##aff ##able; "!" is unknown; café loses its accent
@@ -43,6 +44,10 @@ class ModelsTest {
         assertArrayEquals(new int[] {2, 4, 1, 5, 3}, t.encode("hello \u0378 world", true));
         assertArrayEquals(new int[] {2, 1, 3}, t.encode("hello\uFFFEworld", true));
         assertArrayEquals(new int[] {2, 1, 3}, t.encode("hello\uE000world", true)); // private use: dropped, one word
+        // HF lowercases one character at a time: a capital sigma ending a word is "σ", not the final "ς" that
+        // String.toLowerCase gives (HF tokenizers 0.23.2 on this file: 12)
+        assertArrayEquals(new int[] {12, 12}, t.encode("K\u03a3 k\u03a3", false));
+        assertEquals("k\u03c3 i\u0307", dev.kindling.tokenizer.normalize.Normalizers.lowercase().normalize("K\u03a3 \u0130"));
     }
 
     /**
