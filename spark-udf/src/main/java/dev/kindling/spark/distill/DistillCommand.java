@@ -89,7 +89,7 @@ public final class DistillCommand implements Runnable {
         }
     }
 
-    @Command(name = "dpo", mixinStandardHelpOptions = true, sortOptions = false,
+    @Command(name = "dpo", mixinStandardHelpOptions = true, sortOptions = false, defaultValueProvider = DpoCommand.Sampling.class,
             description = {"Sample several answers per prompt, rate them with a judge model against a rubric, and write preference pairs "
                     + "{prompt_id, prompt, chosen, rejected, chosen_rating, rejected_rating, model, error} "
                     + "(ultrafeedback_binarized layout; TRL's DPOTrainer reads chosen and rejected without prompt). Prompts whose "
@@ -97,6 +97,13 @@ public final class DistillCommand implements Runnable {
                     "Example: kindling distill dpo --teacher t.gguf --judge j.gguf --samples 4 --temperature 0.8 --seed 1 "
                             + "--prompts prompts.jsonl --output dpo/"})
     static final class DpoCommand extends PromptsCommand {
+        /** Temperature 0.8: different answers to choose between. */
+        static final class Sampling extends SamplingCliOptions.Defaults {
+            Sampling() {
+                super(Map.of("--temperature", "0.8"));
+            }
+        }
+
         @Option(names = {"-j", "--judge"}, paramLabel = "GGUF", description = "The judge model (default: the teacher).")
         String judge;
 
@@ -125,9 +132,6 @@ public final class DistillCommand implements Runnable {
             if (samples < 2) {
                 throw KindlingException.usage("--samples must be >= 2");
             }
-            if (!spec.commandLine().getParseResult().hasMatchedOption("--temperature")) {
-                sampling.temperature = 0.8; // different answers to choose between
-            }
         }
 
         @Override
@@ -147,12 +151,19 @@ public final class DistillCommand implements Runnable {
         }
     }
 
-    @Command(name = "self-instruct", mixinStandardHelpOptions = true, sortOptions = false,
+    @Command(name = "self-instruct", mixinStandardHelpOptions = true, sortOptions = false, defaultValueProvider = SelfInstructCommand.Sampling.class,
             description = {"Bootstrap new instructions from seed tasks (Self-Instruct): few-shot prompts from the seeds, the teacher "
                     + "continues them, and a new instruction is kept only if of sane length and novel (ROUGE-L below the threshold "
                     + "against every kept one). Writes {id, instruction, round, max_rouge_l, most_similar, model}.",
                     "Example: kindling distill self-instruct --teacher t.gguf --seed-tasks seed_tasks.jsonl --num 1000 --output instr/"})
     static final class SelfInstructCommand extends SparkCommand {
+        /** The paper's sampling: temperature 0.7, top-p 0.5. */
+        static final class Sampling extends SamplingCliOptions.Defaults {
+            Sampling() {
+                super(Map.of("--temperature", "0.7", "--top-p", "0.5"));
+            }
+        }
+
         @Mixin
         TeacherOptions teacher;
 
@@ -204,13 +215,6 @@ public final class DistillCommand implements Runnable {
             }
             if (!spec.commandLine().getParseResult().hasMatchedOption("--text-column")) {
                 job.textColumn = instructionColumn;
-            }
-            // the paper's sampling unless given: temperature 0.7, top-p 0.5
-            if (!spec.commandLine().getParseResult().hasMatchedOption("--temperature")) {
-                sampling.temperature = 0.7;
-            }
-            if (!spec.commandLine().getParseResult().hasMatchedOption("--top-p")) {
-                sampling.topP = 0.5;
             }
             teacher.teacherSpec();
         }

@@ -3,17 +3,24 @@ package dev.kindling.spark.inference;
 import dev.kindling.spark.KindlingException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.IDefaultValueProvider;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 
-/** The sampling options of the generating commands (a picocli mixin). Defaults: greedy, 256 tokens. */
+/**
+ * The sampling options of the generating commands (a picocli mixin). Defaults: greedy, 256 tokens; a command that
+ * samples by default gives its own through a {@link Defaults} provider, so that its {@code --help} shows them.
+ */
 public class SamplingCliOptions {
     @Option(names = "--max-tokens", defaultValue = "256", paramLabel = "N", description = "Most tokens per completion (default: ${DEFAULT-VALUE}).")
     public int maxTokens;
 
-    @Option(names = "--temperature", defaultValue = "0", paramLabel = "T", description = "Sampling temperature; 0 = greedy (default).")
+    @Option(names = "--temperature", defaultValue = "0", paramLabel = "T", description = "Sampling temperature; 0 = greedy (default: ${DEFAULT-VALUE}).")
     public double temperature;
 
-    @Option(names = "--top-p", defaultValue = "1", paramLabel = "P", description = "Nucleus sampling mass (default: 1 = off).")
+    @Option(names = "--top-p", defaultValue = "1", paramLabel = "P", description = "Nucleus sampling mass; 1 = off (default: ${DEFAULT-VALUE}).")
     public double topP;
 
     @Option(names = "--top-k", defaultValue = "0", paramLabel = "K", description = "Keep the K most likely tokens (default: 0 = off).")
@@ -39,6 +46,23 @@ public class SamplingCliOptions {
 
     @Option(names = "--stop", paramLabel = "TEXT", description = "A stop string (repeatable); the completion is cut before it.")
     public List<String> stop = new ArrayList<>();
+
+    /**
+     * Other defaults for some of these options ({@code @Command(defaultValueProvider = ...)}): picocli applies them when
+     * the option is not given and prints them as the option's {@code ${DEFAULT-VALUE}}.
+     */
+    public abstract static class Defaults implements IDefaultValueProvider {
+        private final Map<String, String> byOption;
+
+        protected Defaults(Map<String, String> byOption) {
+            this.byOption = byOption;
+        }
+
+        @Override
+        public String defaultValue(ArgSpec arg) {
+            return arg instanceof OptionSpec option ? byOption.get(option.longestName()) : null;
+        }
+    }
 
     public long seedOrDefault() {
         return seed == null ? 0L : seed;
