@@ -14,14 +14,17 @@ import java.util.regex.Pattern;
  * computed here from {@link SampleCorpus} itself — not copied from a run — so a reader that lost or
  * miscounted a row fails the tests.
  *
- * <p>Only the {@code read} stage and the total are checked: stages added later (tokenize, curate...)
- * change the kept count of the run, not what was read.
+ * <p>Only the {@code read} stage, the total and the presence of decontamination are checked: stages added later
+ * (tokenize, curate...) change the kept count of the run, not what was read.
  */
 record TourExpectations(long rowsIn, Map<String, Long> readDrops) {
     /** Same test as DatasetReader's empty-text check (Java regex, as Spark's rlike). */
     private static final Pattern BLANK = Pattern.compile("^[\\s\\p{Z}\\x{FEFF}]*$");
     private static final Pattern READ_ROW = Pattern.compile(
             "^read\\s+([\\d,]+)\\s+([\\d,]+)\\s+([\\d,]+)\\s+(.*)$", Pattern.MULTILINE);
+    /** Decontamination runs only when the tour gives {@code DemoPipeline} the sample's benchmark, as the demo does. */
+    private static final Pattern DECONTAMINATE_ROW = Pattern.compile(
+            "^decontaminate\\s+([\\d,]+)\\s+([\\d,]+)\\s+([\\d,]+)\\s+ngram_overlap ([\\d,]+)\\s*$", Pattern.MULTILINE);
     private static final Pattern TOTAL = Pattern.compile("^documents: ([\\d,]+) in, ([\\d,]+) kept, ([\\d,]+) dropped",
             Pattern.MULTILINE);
 
@@ -60,6 +63,10 @@ record TourExpectations(long rowsIn, Map<String, Long> readDrops) {
             reasons.put(part.substring(0, space), number(part.substring(space + 1)));
         }
         assertEquals(readDrops, reasons, "dropped by reason, read row: " + read.group());
+        Matcher decontaminate = DECONTAMINATE_ROW.matcher(output);
+        assertTrue(decontaminate.find(), "no 'decontaminate' row with ngram_overlap drops (the demo's stages, the sample's "
+                + "benchmark leaked into the corpus) in:\n" + output);
+        assertTrue(number(decontaminate.group(4)) > 0, decontaminate.group());
         Matcher total = TOTAL.matcher(output);
         assertTrue(total.find(), "no 'documents: N in, K kept, D dropped' line in:\n" + output);
         long kept = number(total.group(2));
