@@ -209,7 +209,7 @@ public final class Decontamination extends CurationStage<Decontamination> {
         for (String c : getBenchmarkColumns()) {
             if (!cols.contains(c)) {
                 throw KindlingException.usage(NAME + ": benchmark " + path + " has no column '" + c + "' (columns: "
-                        + String.join(", ", cols) + "); choose them with benchmarkColumns / --decontaminate-columns");
+                        + String.join(", ", cols) + "); choose them with benchmarkColumns, --decontaminate-columns or a curate config's columns");
             }
             boolean array = df.schema().apply(c).dataType() instanceof ArrayType;
             Dataset<Row> values = array ? df.select(functions.explode(col(c)).cast(DataTypes.StringType))

@@ -121,6 +121,8 @@ class FilterStagesTest {
         KindlingException column = assertThrows(KindlingException.class,
                 () -> new Decontamination().setBenchmark(bench.toString()).transform(frame(docs)));
         assertTrue(column.getMessage().contains("has no column 'text'"), column.getMessage());
+        // the setting to change, as each way of running the stage names it: curate's config calls it columns
+        assertTrue(column.getMessage().contains("a curate config's columns"), column.getMessage());
         // a malformed benchmark line fails (skipped, its items would go unchecked); an empty benchmark says so
         Path broken = Files.writeString(tmp.resolve("broken.jsonl"), "{\"question\": \"" + leaked + "?\"}\n{broken\n");
         KindlingException malformed = assertThrows(KindlingException.class, () -> new Decontamination().setBenchmark(broken.toString())
