@@ -48,6 +48,27 @@ class OutputColumnCollisionsTest {
         refused("error column 'error' exists and is int", () -> new Score().setModel("m.gguf").transformSchema(numericError));
     }
 
+    /**
+     * Spark resolves column names case-insensitively by default, so an output named like an input column in another case
+     * collides with it too: the tokenizer's ids replaced the text they came from (withColumn("TEXT") over "text"), and an
+     * inference stage's output beside "prompt" or "id" made every later reference to either ambiguous.
+     */
+    @Test
+    void outputColumnsDifferingOnlyInCaseAreRefused() {
+        refused("output column 'TEXT' already exists",
+                () -> new TokenizerTransformer().setTokenizer("byte-level").setOutputCol("TEXT").transformSchema(DOCS));
+        refused("output column 'Id' already exists",
+                () -> new TokenizerTransformer().setTokenizer("byte-level").setCountCol("Id").transformSchema(DOCS));
+        refused("output column 'PROMPT' already exists", () -> new Generate().setModel("m.gguf").setOutputCol("PROMPT").transformSchema(DOCS));
+        refused("output column 'ID' already exists", () -> new Score().setModel("m.gguf").setPerplexityCol("ID").transformSchema(DOCS));
+        refused("error column 'error' differs only in case from the column 'Error'",
+                () -> new Score().setModel("m.gguf").transformSchema(DOCS.add("Error", DataTypes.StringType)));
+        // and the tokenizer's transform keeps the text: the output it declares is the output it gives
+        org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> docs = TestSpark.session().sql("SELECT 'a' AS id, 'hi' AS text");
+        TokenizerTransformer tok = new TokenizerTransformer().setTokenizer("byte-level").setOutputCol("Ids");
+        org.junit.jupiter.api.Assertions.assertEquals(tok.transformSchema(docs.schema()), tok.transform(docs).schema());
+    }
+
     /** Parameter values refused when set or when the schema is checked, not in every row or inside a task. */
     @Test
     void parameterValues() {

@@ -276,7 +276,9 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
             if (c == null || c.isEmpty()) {
                 continue;
             }
-            if (Arrays.asList(schema.fieldNames()).contains(c)) {
+            // case-insensitively, as Spark resolves names by default: "PROMPT" beside "prompt" made every later
+            // reference to either ambiguous
+            if (Arrays.stream(schema.fieldNames()).anyMatch(c::equalsIgnoreCase)) {
                 throw KindlingException.usage(stageName() + ": output column '" + c + "' already exists");
             }
             if (!seen.add(c.toLowerCase(java.util.Locale.ROOT)) || c.equalsIgnoreCase(error)) {
@@ -286,6 +288,12 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
         }
         if (error == null || error.isEmpty()) {
             throw KindlingException.usage(stageName() + ": errorCol must be a column name");
+        }
+        for (String f : schema.fieldNames()) {
+            if (f.equalsIgnoreCase(error) && !f.equals(error)) {
+                throw KindlingException.usage(stageName() + ": error column '" + error + "' differs only in case from the column '"
+                        + f + "'; name that one or another");
+            }
         }
         if (Arrays.asList(schema.fieldNames()).contains(error) && !schema.apply(error).dataType().equals(org.apache.spark.sql.types.DataTypes.StringType)) {
             throw KindlingException.usage(stageName() + ": error column '" + error + "' exists and is "

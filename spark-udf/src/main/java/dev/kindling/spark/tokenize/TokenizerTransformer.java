@@ -148,7 +148,8 @@ public final class TokenizerTransformer extends Transformer implements DefaultPa
             throw KindlingException.usage("tokenize: outputCol and countCol are both '" + getOutputCol() + "'; the ids would be lost");
         }
         for (String out : new String[] {getOutputCol(), getCountCol()}) {
-            if (!out.isEmpty() && Arrays.asList(schema.fieldNames()).contains(out)) {
+            // Spark resolves names case-insensitively by default: withColumn("TEXT") would replace "text"
+            if (!out.isEmpty() && Arrays.stream(schema.fieldNames()).anyMatch(out::equalsIgnoreCase)) {
                 throw KindlingException.usage("tokenize: output column '" + out + "' already exists");
             }
         }
