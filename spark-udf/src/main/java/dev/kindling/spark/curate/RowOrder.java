@@ -41,14 +41,14 @@ public final class RowOrder {
     public static List<Column> orderColumns(Dataset<Row> docs, String idColumn, String textColumn) {
         List<String> cols = Arrays.asList(docs.columns());
         List<Column> order = new ArrayList<>();
-        order.add(col(idColumn).asc_nulls_first());
+        order.add(Columns.named(idColumn).asc_nulls_first());
         if (cols.contains(Columns.SOURCE_FILE)) {
             order.add(col(Columns.SOURCE_FILE).asc_nulls_first());
         }
         if (cols.contains(Columns.SOURCE_OFFSET)) {
             order.add(col(Columns.SOURCE_OFFSET).asc_nulls_first());
         }
-        order.add(xxhash64(col(textColumn)).asc_nulls_first());
+        order.add(xxhash64(Columns.named(textColumn)).asc_nulls_first());
         // Rows that agree on all of that (the same document under two URLs, read without source columns) would
         // otherwise be ordered as they came in, which depends on the partitioning. The columns the stages rewrite
         // are left out, so every stage breaks such ties the same way.
@@ -57,7 +57,7 @@ public final class RowOrder {
         List<Column> rest = new ArrayList<>();
         for (StructField f : docs.schema().fields()) {
             if (!skip.contains(f.name()) && hashable(f.dataType())) {
-                rest.add(col("`" + f.name().replace("`", "``") + "`"));
+                rest.add(Columns.named(f.name()));
             }
         }
         if (!rest.isEmpty()) {

@@ -43,7 +43,7 @@ final class ClusterColumns {
         // a representative of an earlier stage was kept then, so this stage looked at it: its new cluster is known
         Dataset<Row> withNew = out.withColumn("_kd_new_cluster", when(looked, cluster)).withColumn("_kd_new_dup", when(looked, duplicateOf));
         Dataset<Row> map = withNew.where(col("_kd_new_cluster").isNotNull())
-                .groupBy(col(idColumn).as("_kd_map_id")).agg(min("_kd_new_cluster").as("_kd_map_cluster"));
+                .groupBy(Columns.named(idColumn).as("_kd_map_id")).agg(min("_kd_new_cluster").as("_kd_map_cluster"));
         Dataset<Row> j = withNew.join(map, withNew.col(Columns.CLUSTER_ID).equalTo(map.col("_kd_map_id")), "left");
         Column followed = coalesce(col("_kd_map_cluster"), col(Columns.CLUSTER_ID));
         return j.withColumn(Columns.DUPLICATE_OF, when(looked, col("_kd_new_dup"))

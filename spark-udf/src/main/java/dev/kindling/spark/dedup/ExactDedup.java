@@ -156,17 +156,17 @@ public final class ExactDedup extends CurationStage<ExactDedup> {
         NormalizeOptions norm = normalizeOptions();
         UserDefinedFunction hash = functions.udf((UDF1<String, String>) s -> s == null ? null : key(s, norm).toHex(),
                 DataTypes.StringType);
-        Column value = col(target).cast(DataTypes.StringType);
+        Column value = Columns.named(target).cast(DataTypes.StringType);
         Column eligible = col(Columns.REASON).isNull().and(value.isNotNull());
         // rows that take no part get a key of their own (their row's hash, tagged), so they do not all
         // land in one window partition; their verdict is never changed
         Column key = when(eligible, hash.apply(value))
-                .otherwise(functions.concat(lit("-"), xxhash64(col(ctx.idColumn()), col(ctx.textColumn())).cast(DataTypes.StringType)));
+                .otherwise(functions.concat(lit("-"), xxhash64(Columns.named(ctx.idColumn()), Columns.named(ctx.textColumn())).cast(DataTypes.StringType)));
         WindowSpec group = Window.partitionBy(KEY)
                 .orderBy(RowOrder.orderColumns(docs, ctx.idColumn(), ctx.textColumn()).toArray(new Column[0]));
         Dataset<Row> w = docs.withColumn(KEY, key)
                 .withColumn("_kd_exact_n", row_number().over(group))
-                .withColumn("_kd_exact_first", first(col(ctx.idColumn())).over(group));
+                .withColumn("_kd_exact_first", first(Columns.named(ctx.idColumn())).over(group));
         // verdicts first: the reason column is rewritten below, and "eligible" reads it
         w = w.withColumn("_kd_exact_eligible", eligible).withColumn("_kd_exact_dup", eligible.and(col("_kd_exact_n").gt(1)));
         Column isEligible = col("_kd_exact_eligible");

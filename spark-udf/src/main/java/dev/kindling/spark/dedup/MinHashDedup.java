@@ -339,7 +339,7 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         // count twice; they are statistics, never used for a decision)
         LongAccumulator signed = ctx.spark().sparkContext().longAccumulator("kindling minhash documents");
         LongAccumulator checked = ctx.spark().sparkContext().longAccumulator("kindling minhash candidate pairs");
-        Dataset<Row> texts = ranked.where(col(Columns.REASON).isNull()).select(col(rank), col(text));
+        Dataset<Row> texts = ranked.where(col(Columns.REASON).isNull()).select(col(rank), Columns.named(text));
         Dataset<Row> keys = Lineage.cut(texts.mapPartitions(new BandKeys(p, norm, signed), Encoders.row(KEYS)));
         long t2 = lap(phases, "signatures", t1);
 
@@ -371,7 +371,7 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         // in place instead of shuffled with its text; beyond the cap both sides are shuffled.
         boolean broadcast = cc.vertices() <= BROADCAST_MAX_LABELS;
         Dataset<Row> roots = labels.select(CC_ROOT).distinct();
-        Dataset<Row> rootIds = ranked.select(col(rank).as(CC_ROOT), col(id).as("_kd_root_id"))
+        Dataset<Row> rootIds = ranked.select(col(rank).as(CC_ROOT), Columns.named(id).as("_kd_root_id"))
                 .join(broadcast ? functions.broadcast(roots) : roots, CC_ROOT);
         Dataset<Row> assign = labels.join(rootIds, CC_ROOT);
         if (broadcast) {
@@ -398,7 +398,7 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
     /** cluster_id / duplicate_of: the representative's id, own id when alone ({@link ClusterColumns}). */
     private static Dataset<Row> clusterColumns(Dataset<Row> out, String id) {
         Column dupOf = when(col(CC_ROOT).isNotNull().and(col(RowOrder.RANK).notEqual(col(CC_ROOT))), col("_kd_root_id"));
-        return ClusterColumns.set(out, id, col(ELIGIBLE), coalesce(col("_kd_root_id"), col(id)), dupOf);
+        return ClusterColumns.set(out, id, col(ELIGIBLE), coalesce(col("_kd_root_id"), Columns.named(id)), dupOf);
     }
 
     private static long lap(Map<String, Long> phases, String name, long since) {

@@ -123,7 +123,7 @@ public final class SentenceDedupStage extends CurationStage<SentenceDedupStage> 
         String text = ctx.textColumn();
         String rank = RowOrder.RANK;
         Dataset<Row> ranked = RowOrder.rank(docs, ctx.idColumn(), text);
-        Dataset<Row> spans = ranked.where(col(Columns.REASON).isNull()).select(col(rank), col(text))
+        Dataset<Row> spans = ranked.where(col(Columns.REASON).isNull()).select(col(rank), Columns.named(text))
                 .mapPartitions(new Spans(sd), Encoders.row(SPANS));
         Dataset<Row> repeats = Lineage.cut(spans
                 .withColumn("n", row_number().over(Window.partitionBy("hash").orderBy("v", "s")))
@@ -137,14 +137,14 @@ public final class SentenceDedupStage extends CurationStage<SentenceDedupStage> 
         }, OUTCOME);
         Dataset<Row> j = ranked.join(repeats, ranked.col(rank).equalTo(repeats.col("_kd_span_doc")), "left");
         Column touched = col(Columns.REASON).isNull().and(col("_kd_dup_starts").isNotNull());
-        Column outcome = when(touched, remove.apply(col(text), col("_kd_dup_starts")));
+        Column outcome = when(touched, remove.apply(Columns.named(text), col("_kd_dup_starts")));
         j = j.withColumn("_kd_outcome", outcome);
         Column keep = col("_kd_outcome.keep");
         // one select: a later withColumn's `touched` would read the reason just set, and a document dropped as too
         // short would count no removed sentences
         Dataset<Row> out = j.withColumns(java.util.Map.of(
                 Columns.REASON, when(touched.and(functions.not(keep)), lit(NAME + ":too_short")).otherwise(col(Columns.REASON)),
-                text, when(touched.and(keep), col("_kd_outcome.text")).otherwise(col(text)),
+                text, when(touched.and(keep), col("_kd_outcome.text")).otherwise(Columns.named(text)),
                 REMOVED, when(touched, col("_kd_outcome.removed")).otherwise(lit(0))));
         ctx.reportMetricColumn(REMOVED, NAME + "_removed_sentences");
         return out.drop(rank, "_kd_span_doc", "_kd_dup_starts", "_kd_outcome");

@@ -212,8 +212,8 @@ public final class Decontamination extends CurationStage<Decontamination> {
                         + String.join(", ", cols) + "); choose them with benchmarkColumns, --decontaminate-columns or a curate config's columns");
             }
             boolean array = df.schema().apply(c).dataType() instanceof ArrayType;
-            Dataset<Row> values = array ? df.select(functions.explode(col(c)).cast(DataTypes.StringType))
-                    : df.select(col(c).cast(DataTypes.StringType));
+            Dataset<Row> values = array ? df.select(functions.explode(Columns.named(c)).cast(DataTypes.StringType))
+                    : df.select(Columns.named(c).cast(DataTypes.StringType));
             List<Row> rows;
             try {
                 rows = values.collectAsList(); // a benchmark is small: it is read on the driver on purpose
@@ -246,8 +246,8 @@ public final class Decontamination extends CurationStage<Decontamination> {
         UserDefinedFunction matches = functions.udf((UDF1<String, Boolean>) t -> shared.value().firstMatch(t) >= 0,
                 DataTypes.BooleanType);
         String text = ctx.textColumn();
-        Column eligible = col(Columns.REASON).isNull().and(col(text).isNotNull());
-        Dataset<Row> d = docs.withColumn(MATCH, when(eligible, matches.apply(col(text)).cast(DataTypes.IntegerType)));
+        Column eligible = col(Columns.REASON).isNull().and(Columns.named(text).isNotNull());
+        Dataset<Row> d = docs.withColumn(MATCH, when(eligible, matches.apply(Columns.named(text)).cast(DataTypes.IntegerType)));
         ctx.reportValue(NAME + "_benchmark_ngrams", index.size());
         ctx.reportMetricColumn(MATCH, NAME + "_matches");
         if (getMode().equals("flag")) {

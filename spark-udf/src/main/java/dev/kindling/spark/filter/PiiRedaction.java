@@ -145,9 +145,9 @@ public final class PiiRedaction extends CurationStage<PiiRedaction> {
             return RowFactory.create(v);
         }, result);
         String text = ctx.textColumn();
-        Column eligible = col(Columns.REASON).isNull().and(col(text).isNotNull());
-        Dataset<Row> d = docs.withColumn("_kd_pii", when(eligible, redact.apply(col(text))))
-                .withColumn(text, when(eligible, col("_kd_pii.text")).otherwise(col(text)));
+        Column eligible = col(Columns.REASON).isNull().and(Columns.named(text).isNotNull());
+        Dataset<Row> d = docs.withColumn("_kd_pii", when(eligible, redact.apply(Columns.named(text))))
+                .withColumn(text, when(eligible, col("_kd_pii.text")).otherwise(Columns.named(text)));
         List<Column> mapEntries = new ArrayList<>();
         for (PiiKind k : PiiKind.values()) {
             String kind = k.name().toLowerCase(Locale.ROOT);

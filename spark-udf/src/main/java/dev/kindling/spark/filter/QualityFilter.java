@@ -123,12 +123,12 @@ public final class QualityFilter extends CurationStage<QualityFilter> {
             return RowFactory.create(r.keep() ? null : r.reason(), r.keep() ? r.text() : null);
         }, RESULT);
         Column eligible = col(Columns.REASON).isNull();
-        Dataset<Row> d = docs.withColumn("_kd_filter", when(eligible.and(col(text).isNotNull()), apply.apply(col(text))));
+        Dataset<Row> d = docs.withColumn("_kd_filter", when(eligible.and(Columns.named(text).isNotNull()), apply.apply(Columns.named(text))));
         Column dropped = col("_kd_filter.reason").isNotNull();
         return d.withColumn(Columns.REASON, when(eligible.and(dropped), concat(lit(name() + ":"), col("_kd_filter.reason")))
                         .otherwise(col(Columns.REASON)))
                 .withColumn(text, when(eligible.and(col("_kd_filter").isNotNull()).and(functions.not(dropped)),
-                        col("_kd_filter.text")).otherwise(col(text)))
+                        col("_kd_filter.text")).otherwise(Columns.named(text)))
                 .drop("_kd_filter");
     }
 }

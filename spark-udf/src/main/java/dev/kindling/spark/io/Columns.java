@@ -5,6 +5,14 @@ public final class Columns {
     private Columns() {}
 
     /**
+     * A reference to the column named {@code name}, whatever characters the name holds: {@code functions.col("a.b")}
+     * reads field {@code b} of a struct {@code a}, so a user's column {@code a.b} (or one with a backtick) is quoted.
+     */
+    public static org.apache.spark.sql.Column named(String name) {
+        return org.apache.spark.sql.functions.col("`" + name.replace("`", "``") + "`");
+    }
+
+    /**
      * Why a row was rejected, as {@code "<stage>:<why>"} (e.g. {@code read:malformed_json},
      * {@code exact_dedup:duplicate}); null while the row is kept. Every stage only looks at rows whose
      * reason is still null, so the first stage to reject a row is the one that is counted.

@@ -58,7 +58,7 @@ public final class TokenizeStage implements PipelineStage {
     public Dataset<Row> apply(Dataset<Row> docs, StageContext context) {
         ExecutorTokenizers.get(tokenizer); // fail early (on the driver) for a missing or malformed file
         Column kept = col(Columns.REASON).isNull();
-        Column text = col(context.textColumn());
+        Column text = Columns.named(context.textColumn());
         Dataset<Row> out;
         if (keepIds) {
             out = docs.withColumn(IDS, when(kept, encodeUdf(tokenizer, addSpecialTokens).apply(text)))

@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.when;
 
 import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.io.Columns;
 import java.util.Arrays;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.param.BooleanParam;
@@ -163,9 +164,9 @@ public final class TokenizerTransformer extends Transformer implements DefaultPa
         String path = getTokenizer();
         ExecutorTokenizers.get(path); // a missing or malformed tokenizer fails here, on the driver
         Dataset<Row> out = dataset.toDF().withColumn(getOutputCol(),
-                TokenizeStage.encodeUdf(path, getAddSpecialTokens()).apply(col(getInputCol())));
+                TokenizeStage.encodeUdf(path, getAddSpecialTokens()).apply(Columns.named(getInputCol())));
         if (!getCountCol().isEmpty()) {
-            out = out.withColumn(getCountCol(), when(col(getOutputCol()).isNotNull(), size(col(getOutputCol()))));
+            out = out.withColumn(getCountCol(), when(Columns.named(getOutputCol()).isNotNull(), size(Columns.named(getOutputCol()))));
         }
         return out;
     }
