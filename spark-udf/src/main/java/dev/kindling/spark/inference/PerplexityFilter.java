@@ -5,13 +5,13 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
 
 import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.curate.Lineage;
 import dev.kindling.spark.io.Columns;
 import dev.kindling.spark.stage.PipelineStage;
 import dev.kindling.spark.stage.StageContext;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.storage.StorageLevel;
 
 /**
  * Perplexity filtering as CCNet does it: every document is scored by a language model
@@ -19,8 +19,8 @@ import org.apache.spark.storage.StorageLevel;
  * {@code perplexity:too_high} (kept in the data with their reason, counted, written aside with
  * {@code --rejected}). The threshold is a perplexity ({@link #setMaxPerplexity}), or relative
  * ({@link #setKeepFraction}: keep the given fraction with the lowest perplexity — CCNet's
- * "head" is its lowest third — from an approximate quantile over the scored documents, which takes
- * one extra pass over the scored data, cached). Documents that could not be scored (their
+ * "head" is its lowest third — from an approximate quantile over the scored documents: the scores are
+ * materialised when the stage is applied ({@link Lineage#cut}), then read once more for the quantile). Documents that could not be scored (their
  * {@code error} says why, or no token to predict) are rejected as {@code perplexity:unscored}.
  *
  * <pre>{@code
@@ -72,7 +72,10 @@ public final class PerplexityFilter implements PipelineStage {
         String ppl = score.getPerplexityCol();
         double threshold = maxPerplexity;
         if (!Double.isNaN(keepFraction)) {
-            scored = scored.persist(StorageLevel.MEMORY_AND_DISK());
+            // scored once, for the quantile and for the output: materialised with its lineage cut rather than persisted,
+            // as a persisted Dataset stays cached until someone unpersists it, which nobody could (the caller gets a
+            // Dataset derived from it), while a local checkpoint is freed once the result is no longer referenced
+            scored = Lineage.cut(scored);
             Dataset<Row> candidates = scored.filter(col(Columns.REASON).isNull().and(col(ppl).isNotNull()));
             double[] q = candidates.stat().approxQuantile(ppl, new double[] {keepFraction}, 0.001);
             threshold = q.length == 0 ? Double.POSITIVE_INFINITY : q[0];
