@@ -69,6 +69,26 @@ class OutputColumnCollisionsTest {
         org.junit.jupiter.api.Assertions.assertEquals(tok.transformSchema(docs.schema()), tok.transform(docs).schema());
     }
 
+    /**
+     * A null or empty output column name is refused when the schema is checked: the inference stages and
+     * Decontamination declared a StructField named null (or ""), which failed later far from the cause, and the
+     * tokenizer threw a NullPointerException.
+     */
+    @Test
+    void outputColumnsNeedANonEmptyName() {
+        refused("generate: an output column name is null", () -> new Generate().setModel("m.gguf").setOutputCol(null).transformSchema(DOCS));
+        refused("embed: an output column name is null", () -> new dev.kindling.spark.inference.Embed().setModel("m.gguf")
+                .setOutputCol(null).transformSchema(DOCS));
+        refused("score: an output column name is empty", () -> new Score().setModel("m.gguf").setCountCol("").transformSchema(DOCS));
+        refused("tokenize: outputCol is null",
+                () -> new TokenizerTransformer().setTokenizer("byte-level").setOutputCol(null).transformSchema(DOCS));
+        refused("mode flag needs a flagCol; it is null",
+                () -> new Decontamination().setBenchmark("bench.jsonl").setMode("flag").setFlagCol(null).transformSchema(DOCS));
+        // a null count column is none, as the empty one is (and as PiiRedaction's countsCol)
+        org.junit.jupiter.api.Assertions.assertEquals(DOCS.size() + 1,
+                new TokenizerTransformer().setTokenizer("byte-level").setCountCol(null).transformSchema(DOCS).size());
+    }
+
     /** Parameter values refused when set or when the schema is checked, not in every row or inside a task. */
     @Test
     void parameterValues() {

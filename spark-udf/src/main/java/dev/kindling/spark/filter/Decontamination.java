@@ -164,6 +164,9 @@ public final class Decontamination extends CurationStage<Decontamination> {
             // a value set through copy(ParamMap) or a saved stage skips setMode's check; it ran as drop
             throw KindlingException.usage(NAME + ": mode must be drop or flag, got '" + getMode() + "'");
         }
+        if (getMode().equals("flag") && (getFlagCol() == null || getFlagCol().isEmpty())) {
+            throw KindlingException.usage(NAME + ": mode flag needs a flagCol; it is " + (getFlagCol() == null ? "null" : "empty"));
+        }
         if (getMode().equals("flag") && java.util.Arrays.stream(in.fieldNames()).anyMatch(f -> f.equalsIgnoreCase(getFlagCol()))) {
             // it would replace that column (the text, the reasons) with the flags
             throw KindlingException.usage(NAME + ": flagCol '" + getFlagCol() + "' names an existing column; choose another");

@@ -274,7 +274,9 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
         String error = getErrorCol();
         for (String c : columns) {
             if (c == null || c.isEmpty()) {
-                continue;
+                // every output of these stages is written; a null name became a StructField named null that failed later
+                throw KindlingException.usage(stageName() + ": an output column name is " + (c == null ? "null" : "empty")
+                        + "; every output needs one");
             }
             // case-insensitively, as Spark resolves names by default: "PROMPT" beside "prompt" made every later
             // reference to either ambiguous

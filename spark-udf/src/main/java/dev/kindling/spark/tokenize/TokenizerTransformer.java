@@ -107,7 +107,7 @@ public final class TokenizerTransformer extends Transformer implements DefaultPa
     }
 
     public TokenizerTransformer setCountCol(String v) {
-        set(countCol, v);
+        set(countCol, v == null ? "" : v);
         return this;
     }
 
@@ -144,6 +144,9 @@ public final class TokenizerTransformer extends Transformer implements DefaultPa
         StructField f = schema.apply(in);
         if (!f.dataType().equals(DataTypes.StringType)) {
             throw KindlingException.usage("tokenize: column '" + in + "' is " + f.dataType().simpleString() + ", expected string");
+        }
+        if (getOutputCol() == null || getOutputCol().isEmpty()) {
+            throw KindlingException.usage("tokenize: outputCol is " + (getOutputCol() == null ? "null" : "empty") + "; the ids need a column");
         }
         if (getOutputCol().equalsIgnoreCase(getCountCol())) {
             throw KindlingException.usage("tokenize: outputCol and countCol are both '" + getOutputCol() + "'; the ids would be lost");
