@@ -136,7 +136,7 @@ public abstract class CurationStage<S extends CurationStage<S>> extends Transfor
     @Override
     public final Dataset<Row> apply(Dataset<Row> docs, StageContext context) {
         outputSchema(docs.schema(), context.idColumn(), context.textColumn());
-        return run(docs, context);
+        return Columns.withMetadataOf(docs.schema(), run(docs, context));
     }
 
     /** The stage's work on validated input. */

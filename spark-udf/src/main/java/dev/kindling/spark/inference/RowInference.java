@@ -95,7 +95,7 @@ public abstract class RowInference<R> implements Serializable {
         errorIndex = existing >= 0 ? existing : outputWidth - 1;
         reasonIndex = skipRejected ? Arrays.asList(schema.fieldNames()).indexOf(Columns.REASON) : -1;
         RowInference<R> job = this;
-        return in.mapPartitions((MapPartitionsFunction<Row, Row>) job::partition, Encoders.row(out));
+        return Columns.withMetadataOf(schema, in.mapPartitions((MapPartitionsFunction<Row, Row>) job::partition, Encoders.row(out)));
     }
 
     /** The partition loop (on an executor). */

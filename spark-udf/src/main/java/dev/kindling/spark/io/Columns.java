@@ -13,6 +13,30 @@ public final class Columns {
     }
 
     /**
+     * {@code out} with the metadata its columns had in {@code input} (ML attributes, comments): a column rewritten with
+     * {@code withColumn} and every column that went through {@code mapPartitions} lose theirs, though the stage's
+     * transformSchema declares them kept. Returns {@code out} itself when nothing was lost.
+     */
+    public static org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> withMetadataOf(org.apache.spark.sql.types.StructType input,
+            org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> out) {
+        java.util.List<String> names = java.util.Arrays.asList(input.fieldNames());
+        org.apache.spark.sql.types.StructField[] fields = out.schema().fields();
+        org.apache.spark.sql.Column[] cols = new org.apache.spark.sql.Column[fields.length];
+        boolean lost = false;
+        for (int i = 0; i < fields.length; i++) {
+            int at = names.indexOf(fields[i].name());
+            org.apache.spark.sql.types.Metadata had = at < 0 ? null : input.fields()[at].metadata();
+            if (had != null && !had.equals(fields[i].metadata())) {
+                cols[i] = named(fields[i].name()).as(fields[i].name(), had);
+                lost = true;
+            } else {
+                cols[i] = named(fields[i].name());
+            }
+        }
+        return lost ? out.select(cols) : out;
+    }
+
+    /**
      * Why a row was rejected, as {@code "<stage>:<why>"} (e.g. {@code read:malformed_json},
      * {@code exact_dedup:duplicate}); null while the row is kept. Every stage only looks at rows whose
      * reason is still null, so the first stage to reject a row is the one that is counted.
