@@ -85,6 +85,11 @@ public abstract class CurationStage<S extends CurationStage<S>> extends Transfor
         return self();
     }
 
+    /** Whether the stage reads the id column (the dedup stages order by it); a filter that does not needs none. */
+    protected boolean readsIdColumn() {
+        return true;
+    }
+
     /** The fields this stage adds to {@code in} (a reason column is already present). */
     protected StructType addColumns(StructType in, String idColumn, String textColumn) {
         return in;
@@ -97,7 +102,9 @@ public abstract class CurationStage<S extends CurationStage<S>> extends Transfor
 
     /** Checks the input columns and returns the output schema (used by both entry points). */
     protected StructType outputSchema(StructType schema, String idColumn, String textColumn) {
-        requireColumn(schema, idColumn, null);
+        if (readsIdColumn()) {
+            requireColumn(schema, idColumn, null);
+        }
         requireColumn(schema, textColumn, DataTypes.StringType);
         StructType out = schema;
         if (Arrays.asList(schema.fieldNames()).contains(Columns.REASON)) {

@@ -153,6 +153,11 @@ public final class Decontamination extends CurationStage<Decontamination> {
     }
 
     @Override
+    protected boolean readsIdColumn() {
+        return false;
+    }
+
+    @Override
     public String name() {
         return NAME;
     }

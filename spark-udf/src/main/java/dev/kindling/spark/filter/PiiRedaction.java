@@ -96,6 +96,11 @@ public final class PiiRedaction extends CurationStage<PiiRedaction> {
     }
 
     @Override
+    protected boolean readsIdColumn() {
+        return false;
+    }
+
+    @Override
     public String name() {
         return NAME;
     }

@@ -107,6 +107,11 @@ public final class QualityFilter extends CurationStage<QualityFilter> {
     }
 
     @Override
+    protected boolean readsIdColumn() {
+        return false;
+    }
+
+    @Override
     public String name() {
         return getFilter();
     }

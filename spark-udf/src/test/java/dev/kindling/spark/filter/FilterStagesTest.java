@@ -134,4 +134,19 @@ class FilterStagesTest {
                 .setBenchmarkColumns(new String[] {"question"}).transform(frame(docs)));
         assertTrue(none.getMessage().contains("empty.jsonl is empty"), none.getMessage());
     }
+
+    /** The filters never read the id column, and no longer ask for one: a DataFrame of texts alone was refused. */
+    @Test
+    void filtersNeedNoIdColumn() throws Exception {
+        String leaked = "the committee met on tuesday to review the annual budget of the city library and its branches";
+        Dataset<Row> texts = TestSpark.session().createDataFrame(List.of(RowFactory.create("Mail jane.doe@example.com now."),
+                RowFactory.create("We read: " + leaked + ".")), new StructType().add("text", DataTypes.StringType));
+        List<Row> pii = new PiiRedaction().transform(texts).collectAsList();
+        assertEquals("Mail <EMAIL> now.", pii.get(0).getString(0));
+        assertEquals(2, new QualityFilter().setFilter("c4").transform(texts).count());
+        Path bench = tmp.resolve("leak.jsonl");
+        Files.writeString(bench, "{\"text\": \"" + leaked + "\"}\n");
+        List<Row> decon = new Decontamination().setBenchmark(bench.toString()).transform(texts).collectAsList();
+        assertEquals(java.util.Arrays.asList(null, "decontaminate:ngram_overlap"), decon.stream().map(r -> r.getString(1)).toList());
+    }
 }
