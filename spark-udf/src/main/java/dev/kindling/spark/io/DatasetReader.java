@@ -128,11 +128,17 @@ public final class DatasetReader {
         Column parsed = from_json(col("value"), withCorrupt,
                 Map.of("mode", "PERMISSIVE", "columnNameOfCorruptRecord", CORRUPT, "maxStringLen", MAX_STRING_LEN));
         Dataset<Row> p = lines.withColumn("_parsed", when(col(Columns.ERROR).isNull().and(isObject), parsed));
+        // a line that is JSON but not an object ([1, 2], "text", 7) is not_an_object; one that is no JSON at all (a stray
+        // "not json") is malformed_json, as the README files it: both were not_an_object. Only such lines are parsed.
+        UserDefinedFunction isJson = functions.udf((UDF1<String, Boolean>) DatasetReader::isOneJsonValue, DataTypes.BooleanType);
+        Column notAnObject = functions.not(isObject).and(isJson.apply(col("value")));
         Column reason = when(col(Columns.ERROR).isNotNull(), lit("read:invalid_utf8"))
-                .when(functions.not(isObject), lit("read:not_an_object"))
+                .when(notAnObject, lit("read:not_an_object"))
+                .when(functions.not(isObject), lit("read:malformed_json"))
                 .when(col("_parsed." + CORRUPT).isNotNull().or(col("_parsed").isNull()), lit("read:malformed_json"));
         Column error = when(col(Columns.ERROR).isNotNull(), col(Columns.ERROR))
-                .when(functions.not(isObject), lit("not a JSON object"))
+                .when(notAnObject, lit("not a JSON object"))
+                .when(functions.not(isObject), lit("malformed JSON"))
                 .when(col("_parsed." + CORRUPT).isNotNull().or(col("_parsed").isNull()), lit("malformed JSON"));
         // "\ud800" alone parses, but Spark stores strings as UTF-8, which has no code for half a surrogate pair: it
         // would be written as '?', silently. Python's json.loads accepts it too and pyarrow then refuses the string.
@@ -307,6 +313,19 @@ public final class DatasetReader {
      * True when the JSON object {@code line}'s top-level field {@code name} holds a number, object, array or boolean
      * (not a string or null). Streams the object and stops at the field: nested objects are skipped, not searched.
      */
+    /** True when {@code line} is exactly one JSON value (of any type), surrounded by whitespace at most. */
+    static boolean isOneJsonValue(String line) {
+        try (com.fasterxml.jackson.core.JsonParser p = JSON.createParser(line)) {
+            if (p.nextToken() == null) {
+                return false;
+            }
+            p.skipChildren();
+            return p.nextToken() == null;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
     static boolean topLevelNotString(String line, String name) {
         try (com.fasterxml.jackson.core.JsonParser p = JSON.createParser(line)) {
             if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {

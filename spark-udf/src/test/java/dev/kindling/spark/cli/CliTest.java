@@ -191,25 +191,26 @@ class CliTest {
 
     @Test
     void skipCountsAndQuarantineWritesBadRowsAside() throws Exception {
+        // "not json" is malformed JSON, not a JSON value that is not an object (it was counted as not_an_object)
         Path in = jsonl("bad.jsonl", "{\"id\":\"a\",\"text\":\"one\"}", "[1,2,3]", "{\"id\":\"c\",\"text\": oops}",
-                "", "{\"id\":\"d\",\"text\":\"four\"}", "{\"id\":\"e\",\"text\":\"  \"}");
+                "", "{\"id\":\"d\",\"text\":\"four\"}", "{\"id\":\"e\",\"text\":\"  \"}", "not json", " \"a string\" ");
         Path stats = tmp.resolve("stats.json");
         Cli.Result skip = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", tmp.resolve("skip").toString(),
                 "--on-error", "skip", "--stats", stats.toString());
         assertEquals(0, skip.code(), skip.toString());
-        assertTrue(skip.out().contains("malformed_json 1") && skip.out().contains("not_an_object 1")
+        assertTrue(skip.out().contains("malformed_json 2") && skip.out().contains("not_an_object 2")
                 && skip.out().contains("empty_text 1"), skip.out());
         JsonNode s = new ObjectMapper().readTree(stats.toFile());
-        assertEquals(5, s.get("documents_in").asLong());
+        assertEquals(7, s.get("documents_in").asLong());
         assertEquals(2, s.get("documents_kept").asLong());
-        assertEquals(1, s.get("stages").get(0).get("reasons").get("malformed_json").asLong());
+        assertEquals(2, s.get("stages").get(0).get("reasons").get("malformed_json").asLong());
 
         Path out = tmp.resolve("q");
         Cli.Result q = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", out.toString(), "--on-error", "quarantine");
         assertEquals(0, q.code(), q.toString());
         Dataset<Row> bad = TestSpark.session().read().json(out + ".quarantine");
-        assertEquals(2, bad.count());
-        Row row = bad.filter("reason = 'read:malformed_json'").first();
+        assertEquals(4, bad.count());
+        Row row = bad.filter("reason = 'read:malformed_json' AND source_line = 3").first();
         assertEquals(3L, row.getLong(row.fieldIndex("source_line")));
         assertEquals("{\"id\":\"c\",\"text\": oops}", row.getString(row.fieldIndex("raw")));
         Dataset<Row> kept = TestSpark.session().read().json(out.toString());
