@@ -211,8 +211,10 @@ public final class Engine implements AutoCloseable {
         }
         if (ids.length >= c.contextLength()) {
             if (!options.truncatePrompts()) {
+                // a prompt as long as the context leaves no position for the first generated token
                 throw new IllegalArgumentException("the prompt has " + ids.length + " tokens but the context holds "
-                        + c.contextLength() + " (shorten it, or truncate prompts to keep their end: --truncate-prompts, setTruncatePrompts(true) on a Spark stage, "
+                        + c.contextLength() + (ids.length == c.contextLength() ? ", which leaves no room to generate" : "")
+                        + " (shorten it, or truncate prompts to keep their end: --truncate-prompts, setTruncatePrompts(true) on a Spark stage, "
                         + "EngineOptions.withTruncatePrompts(true))");
             }
             int keep = Math.max(1, c.contextLength() - Math.max(1, Math.min(reserve, c.contextLength() / 2)));

@@ -115,14 +115,14 @@ public final class Scheduler implements AutoCloseable {
 
     private <T> CompletableFuture<T> submit(Sequence s, CompletableFuture<T> f) {
         if (closed) {
-            f.completeExceptionally(new IllegalStateException("engine is closed"));
+            f.completeExceptionally(new IllegalStateException("engine closed"));
             return f;
         }
         int need = KvBlockManager.blocksFor(s.reservedPositions(), blocks.blockSize());
         if (need > blocks.capacity()) {
             f.completeExceptionally(new IllegalArgumentException("a sequence of " + s.reservedPositions()
                     + " positions needs " + need + " KV blocks but the KV budget holds " + blocks.capacity()
-                    + " (lower max tokens, halve what a position takes with --kv-cache-type f16, or raise the budget: "
+                    + " (" + (s.kind == Kind.GENERATE ? "lower max tokens" : "shorten the text") + ", halve what a position takes with --kv-cache-type f16, or raise the budget: "
                     + "EngineOptions.withKvBudgetBytes, by default a quarter of the heap free after loading, between 64 MiB and 4 GiB)"));
             return f;
         }
@@ -130,7 +130,7 @@ public final class Scheduler implements AutoCloseable {
         if (closed && incoming.remove(s)) {
             // close() came between the check above and the add, and the step thread may have drained the queue for the
             // last time already: nobody else would complete this future (its caller would wait forever)
-            f.completeExceptionally(new IllegalStateException("engine is closed"));
+            f.completeExceptionally(new IllegalStateException("engine closed"));
         }
         return f;
     }

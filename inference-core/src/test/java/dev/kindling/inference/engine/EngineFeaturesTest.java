@@ -264,8 +264,16 @@ class EngineFeaturesTest {
         assertTrue(x.getMessage().contains("less than one block"), x.getMessage());
         try (Engine small = Engine.open(SharedData.require("llama2c/stories260K.gguf"),
                 EngineOptions.defaults().withThreads(1).withKvBudgetBytes(3 * 16 * 5 * 2 * 32 * 4))) {
-            // 3 blocks = 48 positions: a 100-token request can never fit
-            assertThrows(IllegalArgumentException.class, () -> small.generate(GenerationRequest.of("").withMaxTokens(100)));
+            // 3 blocks = 48 positions: a 100-token request can never fit; what to lower depends on the request (a text to
+            // score has no max tokens, which its message suggested lowering)
+            IllegalArgumentException big = assertThrows(IllegalArgumentException.class,
+                    () -> small.generate(GenerationRequest.of("").withMaxTokens(100)));
+            assertTrue(big.getMessage().contains("lower max tokens"), big.getMessage());
+            int[] longText = new int[60];
+            java.util.Arrays.fill(longText, 1, longText.length, 300);
+            longText[0] = 1;
+            IllegalArgumentException score = assertThrows(IllegalArgumentException.class, () -> small.scoreTokens(List.of(longText)));
+            assertTrue(score.getMessage().contains("shorten the text") && !score.getMessage().contains("max tokens"), score.getMessage());
             // 8 requests of 20 positions: only two fit at once, the others wait, all finish
             List<GenerationRequest> reqs = new ArrayList<>();
             for (int i = 0; i < 8; i++) {
