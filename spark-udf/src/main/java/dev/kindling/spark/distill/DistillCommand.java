@@ -242,6 +242,11 @@ public final class DistillCommand implements Runnable {
             for (Map.Entry<String, Long> e : result.dropped().entrySet()) {
                 run.out().printf("  dropped %-18s %d%n", e.getKey(), e.getValue());
             }
+            if (result.failedAnswers() > 0) {
+                // answers, not candidates: listed under "dropped" they made kept + dropped exceed the candidates
+                run.out().printf("self-instruct: %d teacher answers failed (their instructions are not among the candidates)%n",
+                        result.failedAnswers());
+            }
             if (result.stoppedBy() != null) {
                 run.out().printf("self-instruct: stopped early: %s%n", result.stoppedBy());
             }

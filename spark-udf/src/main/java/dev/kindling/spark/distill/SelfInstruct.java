@@ -89,9 +89,13 @@ public final class SelfInstruct {
             .add("most_similar", DataTypes.StringType, true)
             .add("model", DataTypes.StringType, true);
 
-    /** The kept instructions and the candidates dropped per reason. */
-    /** {@code stoppedBy}: why the rounds stopped early (every generation of a round failed), or null. */
-    public record Result(List<Row> instructions, Map<String, Long> dropped, int rounds, int candidates, String stoppedBy) {
+    /**
+     * The kept instructions and the candidate instructions dropped per reason ({@code candidates} = kept + dropped);
+     * {@code failedAnswers}: teacher answers that failed (each would have held several candidates, so they are not
+     * among the dropped); {@code stoppedBy}: why the rounds stopped early (every generation of a round failed), or null.
+     */
+    public record Result(List<Row> instructions, Map<String, Long> dropped, int rounds, int candidates, int failedAnswers,
+            String stoppedBy) {
         public Dataset<Row> toDataFrame(SparkSession spark) {
             return spark.createDataFrame(instructions, SCHEMA);
         }
@@ -141,6 +145,7 @@ public final class SelfInstruct {
         List<Row> kept = new ArrayList<>();
         Map<String, Long> dropped = new LinkedHashMap<>();
         int candidates = 0;
+        int failedAnswers = 0;
         int round = 0;
         while (kept.size() < options.count() && round < options.maxRounds()) {
             List<Row> prompts = new ArrayList<>();
@@ -159,7 +164,7 @@ public final class SelfInstruct {
             int failed = 0;
             for (Row a : answers) {
                 if (a.isNullAt(1)) {
-                    dropped.merge("generation_failed", 1L, Long::sum);
+                    failedAnswers++;
                     failed++;
                     if (firstError == null && !a.isNullAt(2)) {
                         firstError = a.getString(2);
@@ -199,11 +204,11 @@ public final class SelfInstruct {
                 if (kept.isEmpty()) {
                     throw new KindlingException(KindlingException.FAILURE, "self-instruct: " + why);
                 }
-                return new Result(kept, dropped, round + 1, candidates, why); // what earlier rounds kept is written
+                return new Result(kept, dropped, round + 1, candidates, failedAnswers, why); // what earlier rounds kept is written
             }
             round++;
         }
-        return new Result(kept, dropped, round, candidates, null);
+        return new Result(kept, dropped, round, candidates, failedAnswers, null);
     }
 
     /** The few-shot prompt of prompt {@code p} of {@code round}. */

@@ -298,7 +298,10 @@ class DistillTest {
             assertEquals(0, row.getInt(2), "the round column");
         }
         assertEquals(2, r.rounds());
-        assertEquals(4L, r.dropped().get("generation_failed"));
+        assertEquals(4, r.failedAnswers());
+        assertEquals(null, r.dropped().get("generation_failed"), "answers are not candidates");
+        assertEquals(r.candidates(), r.instructions().size() + r.dropped().values().stream().mapToLong(Long::longValue).sum(),
+                "kept + dropped = candidates");
         assertEquals("all 4 teacher generations of round 1 failed, the first with: injected: the teacher is gone", r.stoppedBy());
         assertEquals(r.instructions().size(), r.toDataFrame(spark).count());
         // the caller's teacher is as it was (run() set its prompt column, chat mode, n and output column: "_answer")
