@@ -148,6 +148,13 @@ public final class DatasetReader {
         Column unpaired = when(col("value").contains("\\ud").or(col("value").contains("\\uD")), surrogate.apply(col("value")));
         reason = reason.when(unpaired.isNotNull(), lit("read:malformed_json"));
         error = error.when(unpaired.isNotNull(), unpaired);
+        // Spark's parser stops at the object's closing brace and ignores the rest of the line: the second object of
+        // {"id":"a",...}{"id":"b",...} was dropped without a trace, and "{...} garbage" passed as a clean row. The scan
+        // reads the line's UTF-8 bytes (the structural characters are ASCII), not a decoded copy.
+        UserDefinedFunction trailing = functions.udf((UDF1<byte[], String>) DatasetReader::afterObject, DataTypes.StringType);
+        Column after = trailing.apply(col("value").cast(DataTypes.BinaryType));
+        reason = reason.when(after.isNotNull(), lit("read:malformed_json"));
+        error = error.when(after.isNotNull(), after);
         StructField textField = java.util.Arrays.stream(schema.fields()).filter(f -> f.name().equals(textColumn)).findFirst().orElse(null);
         if (textField != null && textField.dataType().equals(DataTypes.StringType)) {
             // a text that is a number, object, array or boolean: Spark's reader hands it over as its JSON text ("12345",
@@ -377,6 +384,42 @@ public final class DatasetReader {
             }
             return "unpaired surrogate escape \\u" + line.substring(i + 2, i + 6).toUpperCase(java.util.Locale.ROOT)
                     + " at character " + (i + 1) + " of the line (not a Unicode character; it cannot be stored as UTF-8)";
+        }
+        return null;
+    }
+
+    /**
+     * What follows a JSON line's top-level object ({@code {"a":1}{"b":2}}, {@code {"a":1} x}), as an error naming the
+     * character where it starts, or null when only whitespace does. Strings may be single-quoted, as Spark's reader
+     * accepts them. A line whose object never closes is left to the parse, which reports it as malformed.
+     */
+    static String afterObject(byte[] line) {
+        if (line == null) {
+            return null;
+        }
+        int depth = 0;
+        byte quote = 0;
+        for (int i = 0; i < line.length; i++) {
+            byte b = line[i];
+            if (quote != 0) {
+                if (b == '\\') {
+                    i++;
+                } else if (b == quote) {
+                    quote = 0;
+                }
+            } else if (b == '"' || b == '\'') {
+                quote = b;
+            } else if (b == '{' || b == '[') {
+                depth++;
+            } else if ((b == '}' || b == ']') && --depth == 0) {
+                for (int k = i + 1; k < line.length; k++) {
+                    if (line[k] != ' ' && line[k] != '\t' && line[k] != '\r' && line[k] != '\n') {
+                        return "more after the JSON object at character " + (new String(line, 0, k, StandardCharsets.UTF_8).length() + 1)
+                                + " of the line (JSON Lines holds one object per line)";
+                    }
+                }
+                return null;
+            }
         }
         return null;
     }

@@ -304,6 +304,40 @@ class CliTest {
         assertTrue(fail.err().contains("surrogates.jsonl: line 2: unpaired surrogate escape"), fail.err());
     }
 
+    /** Spark's JSON parser stops at the first object's closing brace: a second object on the line was dropped unseen. */
+    @Test
+    void moreAfterTheObjectIsMalformedNotIgnored() throws Exception {
+        Path in = jsonl("concat.jsonl",
+                "{\"id\":\"a\",\"text\":\"first\"}{\"id\":\"b\",\"text\":\"second\"}",
+                "{\"id\":\"c\",\"text\":\"third\"} trailing words",
+                "{\"id\":\"d\",\"text\":\"fourth\"}, {\"id\":\"e\",\"text\":\"fifth\"}",
+                "  {\"id\":\"braces\",\"text\":\"a } { b \\\" } {\",\"meta\":{\"x\":[1,{\"y\":\"]\"}]}}  \t",
+                "{'id':'single','text':'it\"s } {'}",
+                "{\"id\":\"multibyte\",\"text\":\"\u00e9t\u00e9\"}{\"id\":\"f\"}");
+        Path out = tmp.resolve("c");
+        Path stats = tmp.resolve("c-stats.json");
+        Cli.Result r = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", out.toString(), "--on-error", "quarantine",
+                "--stats", stats.toString());
+        assertEquals(0, r.code(), r.toString());
+        assertEquals(List.of("braces", "single"), TestSpark.session().read().json(out.toString()).orderBy("id").select("id")
+                .as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
+        List<Row> bad = TestSpark.session().read().json(out + ".quarantine").orderBy("source_line").collectAsList();
+        assertEquals(List.of(1L, 2L, 3L, 6L), bad.stream().map(b -> b.getLong(b.fieldIndex("source_line"))).toList());
+        for (Row b : bad) {
+            assertEquals("read:malformed_json", b.getString(b.fieldIndex("reason")));
+        }
+        assertEquals("more after the JSON object at character 26 of the line (JSON Lines holds one object per line)",
+                bad.get(0).getString(bad.get(0).fieldIndex("error")));
+        assertTrue(bad.get(0).getString(bad.get(0).fieldIndex("raw")).endsWith("\"second\"}"), "the whole line is kept");
+        assertTrue(bad.get(3).getString(bad.get(3).fieldIndex("error")).contains("at character 32 "), "counted in characters, not bytes");
+        JsonNode s = new ObjectMapper().readTree(stats.toFile());
+        assertEquals(6, s.get("documents_in").asLong());
+        assertEquals(4, s.get("stages").get(0).get("reasons").get("malformed_json").asLong());
+        Cli.Result fail = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", tmp.resolve("cf").toString());
+        assertEquals(1, fail.code(), fail.toString());
+        assertTrue(fail.err().contains("concat.jsonl: line 1: more after the JSON object at character 26"), fail.err());
+    }
+
     @Test
     void missingTextColumnAndEmptyInputAreClearErrors() throws Exception {
         Path in = jsonl("notext.jsonl", "{\"id\":\"a\",\"body\":\"one\"}");
