@@ -166,7 +166,7 @@ public final class DatasetReader {
             // array or boolean starts like this): the check on every line cost ~8% of a plain convert
             Column parsedText = col("_parsed.`" + textColumn.replace("`", "``") + "`");
             Column coercedLooking = functions.substring(parsedText, 1, 1).isin("{", "[", "-", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9")
-                    .or(parsedText.isin("true", "false"));
+                    .or(parsedText.isin("true", "false", "NaN", "Infinity", "+Infinity", "+INF", "INF", "\"NaN\"", "\"Infinity\""));
             Column notString = parsedText.isNotNull().and(coercedLooking).and(nonString.apply(col("value")));
             reason = reason.when(notString, lit("read:text_not_string"));
             error = error.when(notString, lit("field '" + textColumn + "' is not a JSON string"));
@@ -312,8 +312,14 @@ public final class DatasetReader {
         return out;
     }
 
+    /**
+     * Lenient where Spark's JSON reader is by default (single-quoted strings, NaN and Infinity): a line Spark reads must
+     * be one this parser reads too, or its text's type goes unchecked.
+     */
     private static final com.fasterxml.jackson.core.JsonFactory JSON = com.fasterxml.jackson.core.JsonFactory.builder()
             .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
+            .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_SINGLE_QUOTES)
+            .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
             .build();
 
     /**

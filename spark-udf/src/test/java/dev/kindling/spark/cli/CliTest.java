@@ -124,14 +124,17 @@ class CliTest {
         // a text that is not a JSON string is counted, not read as its JSON text ("12345", "{\"a\":1}")
         // (nested keys named like the text field do not count: the type is the top-level field's own)
         Path typed = jsonl("typed.jsonl", "{\"id\":\"n\",\"text\":12345}", "{\"id\":\"o\",\"text\":{\"text\":\"inner\"}}",
-                "{\"id\":\"s\",\"text\" : \"fine\"}", "{\"id\":\"z\",\"text\":null}", "{\"id\":\"m\",\"meta\":{\"text\":\"x\"},\"text\":5}");
+                "{\"id\":\"s\",\"text\" : \"fine\"}", "{\"id\":\"z\",\"text\":null}", "{\"id\":\"m\",\"meta\":{\"text\":\"x\"},\"text\":5}",
+                // forms Spark's reader accepts by default: single quotes, NaN
+                "{'id':'q','text':7}", "{\"id\":\"nan\",\"text\":NaN}");
         Cli.Result t = Cli.run("convert", "--no-progress", "-i", typed.toString(), "-o", tmp.resolve("typed-out").toString(),
                 "--rejected", tmp.resolve("typed-rejected").toString());
         assertEquals(0, t.code(), t.toString());
-        assertTrue(t.out().contains("text_not_string 3") && t.out().contains("null_text 1"), t.out());
-        assertEquals(1, TestSpark.session().read().json(tmp.resolve("typed-out").toString()).count());
+        assertTrue(t.out().contains("text_not_string 5") && t.out().contains("null_text 1"), t.out());
+        assertEquals(List.of("s"), TestSpark.session().read().json(tmp.resolve("typed-out").toString()).select("id")
+                .as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
         // rejected, they keep their own ids (they got generated ones)
-        assertEquals(List.of("m", "n", "o"), TestSpark.session().read().json(tmp.resolve("typed-rejected").toString())
+        assertEquals(List.of("m", "n", "nan", "o", "q"), TestSpark.session().read().json(tmp.resolve("typed-rejected").toString())
                 .filter("reason = 'read:text_not_string'").orderBy("id").select("id").as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
         Path mixed = jsonl("case.jsonl", "{\"id\":\"a\",\"text\":\"one\"}", "{\"id\":\"b\",\"Text\":\"two\"}");
         Cli.Result c = Cli.run("convert", "--no-progress", "-i", mixed.toString(), "-o", tmp.resolve("case-out").toString());
