@@ -12,7 +12,6 @@ import dev.kindling.inference.backend.Step;
 import dev.kindling.inference.cpu.CpuBackend;
 import dev.kindling.inference.llama2c.Llama2cLoader;
 import dev.kindling.inference.model.Model;
-import dev.kindling.inference.model.ModelConfig;
 import dev.kindling.inference.sample.SamplingParams;
 import dev.kindling.testing.SharedData;
 import java.util.List;
@@ -26,37 +25,11 @@ import org.junit.jupiter.api.Test;
  */
 class ReducingSchedulerTest {
     /** The CPU backend, reducing rows on the host and then hiding them. */
-    static final class Reducing implements Backend {
-        final CpuBackend cpu;
+    static final class Reducing extends DelegatingBackend {
         int reducedRows;
 
         Reducing(CpuBackend cpu) {
-            this.cpu = cpu;
-        }
-
-        @Override
-        public String describe() {
-            return "reducing " + cpu.describe();
-        }
-
-        @Override
-        public ModelConfig config() {
-            return cpu.config();
-        }
-
-        @Override
-        public int maxBatchTokens() {
-            return cpu.maxBatchTokens();
-        }
-
-        @Override
-        public int kvBlockSize() {
-            return cpu.kvBlockSize();
-        }
-
-        @Override
-        public int kvBlockCount() {
-            return cpu.kvBlockCount();
+            super(cpu);
         }
 
         @Override
@@ -81,11 +54,6 @@ class ReducingSchedulerTest {
                     reducedRows++;
                 }
             }
-        }
-
-        @Override
-        public void close() {
-            cpu.close();
         }
     }
 

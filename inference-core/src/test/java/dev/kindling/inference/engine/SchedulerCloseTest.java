@@ -6,12 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindling.inference.Completion;
 import dev.kindling.inference.GenerationRequest;
-import dev.kindling.inference.backend.Backend;
 import dev.kindling.inference.backend.Step;
 import dev.kindling.inference.cpu.CpuBackend;
 import dev.kindling.inference.llama2c.Llama2cLoader;
 import dev.kindling.inference.model.Model;
-import dev.kindling.inference.model.ModelConfig;
 import dev.kindling.testing.SharedData;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -23,8 +21,7 @@ import org.junit.jupiter.api.Test;
 /** Closing the scheduler while a step runs, and listeners that fail. */
 class SchedulerCloseTest {
     /** The CPU backend, whose forward can be held inside a step. */
-    static final class Held implements Backend {
-        final CpuBackend cpu;
+    static final class Held extends DelegatingBackend {
         final CountDownLatch inStep = new CountDownLatch(1);
         final CountDownLatch letGo = new CountDownLatch(1);
         final AtomicBoolean stepping = new AtomicBoolean();
@@ -32,32 +29,7 @@ class SchedulerCloseTest {
         final AtomicInteger closes = new AtomicInteger();
 
         Held(CpuBackend cpu) {
-            this.cpu = cpu;
-        }
-
-        @Override
-        public String describe() {
-            return "held " + cpu.describe();
-        }
-
-        @Override
-        public ModelConfig config() {
-            return cpu.config();
-        }
-
-        @Override
-        public int maxBatchTokens() {
-            return cpu.maxBatchTokens();
-        }
-
-        @Override
-        public int kvBlockSize() {
-            return cpu.kvBlockSize();
-        }
-
-        @Override
-        public int kvBlockCount() {
-            return cpu.kvBlockCount();
+            super(cpu);
         }
 
         @Override
