@@ -36,7 +36,7 @@ import picocli.CommandLine.Option;
  * the stream is cut into sequences of exactly {@code --seq-len} tokens ({@link SequencePacker}),
  * per Spark partition in input order (a partition's last partial sequence is dropped, or padded
  * with {@code --pad}). Output: Parquet/JSONL rows {@code {input_ids: array<int>}}, or with
- * {@code --format megatron} one Megatron-LM indexed shard per partition
+ * {@code --format megatron} one Megatron-LM indexed shard per partition that fills a sequence
  * ({@code shard-NNNNN.bin/.idx}, uint16 or int32 by vocabulary size; layout in
  * {@link TokenShardWriter}) in a local output directory.
  */
@@ -255,8 +255,9 @@ public final class PackCommand extends SparkCommand {
             Tokenizer tok = ExecutorTokenizers.get(tokenizer);
             int partition = TaskContext.getPartitionId();
             Path prefix = Path.of(dir, String.format("shard-%05d", partition));
+            SequencePacker p;
             try (TokenShardWriter w = new TokenShardWriter(prefix, TokenShardWriter.DType.valueOf(dtype))) {
-                SequencePacker p = new SequencePacker(seqLen, eos, seq -> {
+                p = new SequencePacker(seqLen, eos, seq -> {
                     try {
                         w.addDocument(seq);
                     } catch (IOException e) {
@@ -267,10 +268,17 @@ public final class PackCommand extends SparkCommand {
                     p.add(tok.encode(rows.next().getString(0), special));
                 }
                 p.finish(pad, padId);
-                return List.of(RowFactory.create(p.documents(), p.sequences(), p.tokens(), p.droppedTokens())).iterator();
+                if (p.sequences() == 0) {
+                    // a partition whose tokens fill no sequence leaves no shard: Megatron memory-maps every .bin it is
+                    // given, and NumPy cannot map an empty file, so one empty shard among the rest stopped training
+                    w.close();
+                    Files.delete(w.binPath());
+                    Files.delete(w.idxPath());
+                }
             } catch (IOException e) {
                 throw new UncheckedIOException("writing " + prefix + ": " + e.getMessage(), e);
             }
+            return List.of(RowFactory.create(p.documents(), p.sequences(), p.tokens(), p.droppedTokens())).iterator();
         }
     }
 }

