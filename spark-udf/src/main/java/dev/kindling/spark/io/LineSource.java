@@ -49,12 +49,26 @@ final class LineSource {
         String joined = String.join(",", paths);
         @SuppressWarnings("unchecked")
         JavaNewHadoopRDD<LongWritable, Text> rdd = (JavaNewHadoopRDD<LongWritable, Text>) jsc.newAPIHadoopFile(
-                joined, TextInputFormat.class, LongWritable.class, Text.class, conf);
+                joined, NameOrderedTextInputFormat.class, LongWritable.class, Text.class, conf);
         JavaRDD<Row> rows = rdd.mapPartitionsWithInputSplit((split, it) -> {
             FileSplit fs = (FileSplit) split;
             return new LineIterator(fs.getPath().toString(), fs.getStart() == 0, it);
         }, true);
         return spark.createDataFrame(rows, SCHEMA);
+    }
+
+    /**
+     * {@code TextInputFormat} with its files in name order. Hadoop lists a folder in the file system's own order (a
+     * local disk's directory order, S3's key order), and the splits, and so the partitions, come in that order: which
+     * file went first into an output part or a pack shard depended on the file system the same files were on.
+     */
+    public static final class NameOrderedTextInputFormat extends TextInputFormat {
+        @Override
+        protected List<org.apache.hadoop.fs.FileStatus> listStatus(org.apache.hadoop.mapreduce.JobContext job) throws java.io.IOException {
+            List<org.apache.hadoop.fs.FileStatus> files = new java.util.ArrayList<>(super.listStatus(job));
+            files.sort(java.util.Comparator.comparing((org.apache.hadoop.fs.FileStatus s) -> s.getPath().toString()));
+            return files;
+        }
     }
 
     private static final class LineIterator implements Iterator<Row> {
