@@ -44,9 +44,16 @@ public final class SequencePacker {
         this.buf = new int[seqLen];
     }
 
-    /** Appends one document (its ids, then EOS). */
+    /**
+     * Appends one document (its ids, then EOS). A document without ids (a text its tokenizer normalises away, such as
+     * zero-width spaces) adds nothing: as in Megatron's preprocess_data.py, which appends EOD only after a document's
+     * tokens, not a lone EOS.
+     */
     public void add(int[] ids) {
         documents++;
+        if (ids.length == 0) {
+            return;
+        }
         for (int id : ids) {
             put(id);
         }

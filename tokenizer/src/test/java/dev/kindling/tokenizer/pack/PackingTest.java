@@ -80,6 +80,7 @@ class PackingTest {
         List<int[]> seqs = new ArrayList<>();
         SequencePacker p = new SequencePacker(4, 9, seqs::add);
         p.add(new int[] {1, 2, 3, 4, 5});
+        p.add(new int[0]); // no tokens: no lone EOS either
         p.add(new int[] {6});
         p.finish(true, 0);
         assertEquals(List.of("[1, 2, 3, 4]", "[5, 9, 6, 9]"), seqs.stream().map(java.util.Arrays::toString).toList());
