@@ -322,10 +322,6 @@ public final class DatasetReader {
             .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
             .build();
 
-    /**
-     * True when the JSON object {@code line}'s top-level field {@code name} holds a number, object, array or boolean
-     * (not a string or null). Streams the object and stops at the field: nested objects are skipped, not searched.
-     */
     /** True when {@code line} is exactly one JSON value (of any type), surrounded by whitespace at most. */
     static boolean isOneJsonValue(String line) {
         try (com.fasterxml.jackson.core.JsonParser p = JSON.createParser(line)) {
@@ -339,6 +335,10 @@ public final class DatasetReader {
         }
     }
 
+    /**
+     * True when the JSON object {@code line}'s top-level field {@code name} holds a number, object, array or boolean
+     * (not a string or null). Streams the object and stops at the field: nested objects are skipped, not searched.
+     */
     static boolean topLevelNotString(String line, String name) {
         try (com.fasterxml.jackson.core.JsonParser p = JSON.createParser(line)) {
             if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
