@@ -66,9 +66,14 @@ public final class ExecutorEngines {
                 return engine;
             }
             // auto, and CUDA would not take the model (its family, GPU memory): a CPU engine per assigned GPU would run
-            // several engines on the executor's cores, each with every core's threads and its own KV cache
-            engine.close();
-            return PerJvm.get(spec.key(threads), s -> open(spec, threads, Placement.SHARED, hadoop));
+            // several engines on the executor's cores, each with every core's threads and its own KV cache. The engine
+            // just opened becomes the shared one, unless another task's already is: closing it and opening the shared
+            // one loaded the model twice, and the first tasks of every GPU held a copy each meanwhile
+            Engine shared = PerJvm.get(spec.key(threads), s -> engine);
+            if (shared != engine) {
+                engine.close();
+            }
+            return shared;
         });
     }
 

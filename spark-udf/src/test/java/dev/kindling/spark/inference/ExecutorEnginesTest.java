@@ -52,4 +52,17 @@ class ExecutorEnginesTest {
         assertEquals(2, onGpu1.generate(dev.kindling.inference.GenerationRequest.of("Once").withMaxTokens(2).withIgnoreEos(true))
                 .tokens().length);
     }
+
+    @Test
+    void theCpuEngineOpenedForAGpuTaskIsTheSharedOneNotASecondLoad() {
+        // the fallback closed the CPU engine it had just opened for the GPU task and opened the shared one: the model was
+        // loaded twice, and each GPU's first task held a copy of its own while the shared one loaded. The engine opened
+        // with the task's placement (GPU ordinal 1) is the one every task now shares.
+        EngineSpec spec = EngineSpec.of(Stories.model().toString()).withThreads(1).withMaxSequences(5);
+        dev.kindling.inference.Engine onGpu1 = ExecutorEngines.get(spec, null, ExecutorEngines.placement(spec, 1, true));
+        assertSame(onGpu1, ExecutorEngines.get(spec));
+        assertEquals(1, onGpu1.options().gpuDevice(), "the engine the GPU task opened, not one opened again");
+        assertEquals(2, onGpu1.generate(dev.kindling.inference.GenerationRequest.of("Once").withMaxTokens(2).withIgnoreEos(true))
+                .tokens().length, "kept open");
+    }
 }
