@@ -44,6 +44,7 @@ class ExecutorEnginesTest {
     void tasksAssignedGpusShareOneCpuEngineWhenCudaDoesNotTakeTheModel() {
         // auto with GPUs assigned, CUDA falling back to the CPU (here: no driver): each GPU got a CPU engine of its own,
         // every one with all the executor's threads and a KV cache
+        assumeNoCuda();
         EngineSpec spec = EngineSpec.of(Stories.model().toString()).withThreads(1).withMaxSequences(2);
         dev.kindling.inference.Engine onGpu0 = ExecutorEngines.get(spec, null, ExecutorEngines.placement(spec, 0, true));
         dev.kindling.inference.Engine onGpu1 = ExecutorEngines.get(spec, null, ExecutorEngines.placement(spec, 1, true));
@@ -58,11 +59,18 @@ class ExecutorEnginesTest {
         // the fallback closed the CPU engine it had just opened for the GPU task and opened the shared one: the model was
         // loaded twice, and each GPU's first task held a copy of its own while the shared one loaded. The engine opened
         // with the task's placement (GPU ordinal 1) is the one every task now shares.
+        assumeNoCuda();
         EngineSpec spec = EngineSpec.of(Stories.model().toString()).withThreads(1).withMaxSequences(5);
         dev.kindling.inference.Engine onGpu1 = ExecutorEngines.get(spec, null, ExecutorEngines.placement(spec, 1, true));
         assertSame(onGpu1, ExecutorEngines.get(spec));
         assertEquals(1, onGpu1.options().gpuDevice(), "the engine the GPU task opened, not one opened again");
         assertEquals(2, onGpu1.generate(dev.kindling.inference.GenerationRequest.of("Once").withMaxTokens(2).withIgnoreEos(true))
                 .tokens().length, "kept open");
+    }
+
+    /** These tests need auto to fall back to the CPU: on a host with a CUDA driver the tasks' GPUs would take the model. */
+    private static void assumeNoCuda() {
+        org.junit.jupiter.api.Assumptions.assumeFalse(dev.kindling.inference.cuda.CudaProbe.get().available(),
+                "a CUDA driver and device are present: auto would open the engines on the GPUs");
     }
 }
