@@ -384,7 +384,8 @@ public final class Engine implements AutoCloseable {
     @Override
     public void close() {
         if (closing.compareAndSet(false, true)) {
-            // the backend closes when no step uses it: after the scheduler's wait, or when a longer step ends
+            // the backend closes when no step uses it: as the step thread stops, within the scheduler's wait or, after a
+            // longer step, when that step ends
             scheduler.close(backend::close, Scheduler.CLOSE_WAIT_MILLIS);
         }
     }

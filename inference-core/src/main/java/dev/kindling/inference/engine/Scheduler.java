@@ -350,9 +350,12 @@ public final class Scheduler implements AutoCloseable {
 
     /**
      * Stops the step thread, failing what is in flight, and then runs {@code release} (e.g. closing the backend) once
-     * no step uses the backend any more: here, when the thread stops within {@code waitMillis}, else on the step thread
-     * as it leaves. Closing the backend right after the wait ran out closed a CPU backend's workers under a step still
-     * running (a big model's prefill can take longer), which failed it, or could leave it waiting for them for ever.
+     * no step uses the backend any more: on the step thread as it leaves, or here when it is gone already. Waits up to
+     * {@code waitMillis} for the thread, so the release has run when it stopped within that; after a longer step it
+     * runs when that step ends, after this returns. Closing the backend right after the wait ran out closed a CPU
+     * backend's workers under a step still running (a big model's prefill can take longer), which failed it, or could
+     * leave it waiting for them for ever. A release given while another waits for the thread is dropped
+     * ({@link dev.kindling.inference.Engine} closes once); a call from the step thread itself (a token listener) returns at once.
      */
     public void close(Runnable release, long waitMillis) {
         closed = true;
