@@ -165,8 +165,11 @@ public final class DatasetReader {
             // the parse is only asked for a text that looks like coerced JSON (what Spark writes for a number, object,
             // array or boolean starts like this): the check on every line cost ~8% of a plain convert
             Column parsedText = col("_parsed.`" + textColumn.replace("`", "``") + "`");
+            // (NaN and the infinities Spark writes quoted, as its JSON generator quotes non-numeric numbers: a negative
+            // infinity is "-Infinity" with its quotes, which the first-character test does not see)
             Column coercedLooking = functions.substring(parsedText, 1, 1).isin("{", "[", "-", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9")
-                    .or(parsedText.isin("true", "false", "NaN", "Infinity", "+Infinity", "+INF", "INF", "\"NaN\"", "\"Infinity\""));
+                    .or(parsedText.isin("true", "false", "NaN", "Infinity", "+Infinity", "+INF", "INF", "\"NaN\"", "\"Infinity\"",
+                            "\"-Infinity\""));
             Column notString = parsedText.isNotNull().and(coercedLooking).and(nonString.apply(col("value")));
             reason = reason.when(notString, lit("read:text_not_string"));
             error = error.when(notString, lit("field '" + textColumn + "' is not a JSON string"));

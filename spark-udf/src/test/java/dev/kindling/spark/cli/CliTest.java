@@ -126,15 +126,17 @@ class CliTest {
         Path typed = jsonl("typed.jsonl", "{\"id\":\"n\",\"text\":12345}", "{\"id\":\"o\",\"text\":{\"text\":\"inner\"}}",
                 "{\"id\":\"s\",\"text\" : \"fine\"}", "{\"id\":\"z\",\"text\":null}", "{\"id\":\"m\",\"meta\":{\"text\":\"x\"},\"text\":5}",
                 // forms Spark's reader accepts by default: single quotes, NaN
-                "{'id':'q','text':7}", "{\"id\":\"nan\",\"text\":NaN}");
+                "{'id':'q','text':7}", "{\"id\":\"nan\",\"text\":NaN}",
+                // Spark writes a negative infinity as the quoted "-Infinity" (and -INF so too): it passed as a document
+                "{\"id\":\"ninf\",\"text\":-Infinity}", "{\"id\":\"nINF\",\"text\":-INF}");
         Cli.Result t = Cli.run("convert", "--no-progress", "-i", typed.toString(), "-o", tmp.resolve("typed-out").toString(),
                 "--rejected", tmp.resolve("typed-rejected").toString());
         assertEquals(0, t.code(), t.toString());
-        assertTrue(t.out().contains("text_not_string 5") && t.out().contains("null_text 1"), t.out());
+        assertTrue(t.out().contains("text_not_string 7") && t.out().contains("null_text 1"), t.out());
         assertEquals(List.of("s"), TestSpark.session().read().json(tmp.resolve("typed-out").toString()).select("id")
                 .as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
         // rejected, they keep their own ids (they got generated ones)
-        assertEquals(List.of("m", "n", "nan", "o", "q"), TestSpark.session().read().json(tmp.resolve("typed-rejected").toString())
+        assertEquals(List.of("m", "n", "nINF", "nan", "ninf", "o", "q"), TestSpark.session().read().json(tmp.resolve("typed-rejected").toString())
                 .filter("reason = 'read:text_not_string'").orderBy("id").select("id").as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
         Path mixed = jsonl("case.jsonl", "{\"id\":\"a\",\"text\":\"one\"}", "{\"id\":\"b\",\"Text\":\"two\"}");
         Cli.Result c = Cli.run("convert", "--no-progress", "-i", mixed.toString(), "-o", tmp.resolve("case-out").toString());
