@@ -95,9 +95,11 @@ public final class DatasetReader {
 
     private static Dataset<Row> readJsonLines(SparkSession spark, List<String> paths, String idColumn, String textColumn) {
         Dataset<Row> lines = LineSource.read(spark, paths)
-                // blank lines separate nothing in JSON Lines; they are not documents
-                .filter(col("value").isNull().or(functions.trim(col("value")).notEqual("")));
-        Column isObject = functions.ltrim(col("value")).startsWith("{");
+                // blank lines separate nothing in JSON Lines; they are not documents (blank: JSON's white space only, tabs
+                // included, as trim alone strips spaces only and a line of tabs was malformed_json)
+                .filter(col("value").isNull().or(functions.trim(col("value"), " \t\r").notEqual("")));
+        // after JSON's white space (a tab-led object was not_an_object)
+        Column isObject = functions.ltrim(col("value"), " \t\r").startsWith("{");
         Dataset<String> objects = lines.filter(col(Columns.ERROR).isNull().and(isObject))
                 .select("value").as(Encoders.STRING());
         StructType inferred = spark.read().option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", CORRUPT)

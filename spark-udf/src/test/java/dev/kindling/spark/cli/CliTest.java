@@ -318,13 +318,15 @@ class CliTest {
                 "{\"id\":\"d\",\"text\":\"fourth\"}, {\"id\":\"e\",\"text\":\"fifth\"}",
                 "  {\"id\":\"braces\",\"text\":\"a } { b \\\" } {\",\"meta\":{\"x\":[1,{\"y\":\"]\"}]}}  \t",
                 "{'id':'single','text':'it\"s } {'}",
-                "{\"id\":\"multibyte\",\"text\":\"\u00e9t\u00e9\"}{\"id\":\"f\"}");
+                "{\"id\":\"multibyte\",\"text\":\"\u00e9t\u00e9\"}{\"id\":\"f\"}",
+                // JSON white space is tabs too: Spark reads the line, it is no not_an_object, and a line of it is blank
+                "\t {\"id\":\"tabbed\",\"text\":\"led by a tab\"}", "\t \t");
         Path out = tmp.resolve("c");
         Path stats = tmp.resolve("c-stats.json");
         Cli.Result r = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", out.toString(), "--on-error", "quarantine",
                 "--stats", stats.toString());
         assertEquals(0, r.code(), r.toString());
-        assertEquals(List.of("braces", "single"), TestSpark.session().read().json(out.toString()).orderBy("id").select("id")
+        assertEquals(List.of("braces", "single", "tabbed"), TestSpark.session().read().json(out.toString()).orderBy("id").select("id")
                 .as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
         List<Row> bad = TestSpark.session().read().json(out + ".quarantine").orderBy("source_line").collectAsList();
         assertEquals(List.of(1L, 2L, 3L, 6L), bad.stream().map(b -> b.getLong(b.fieldIndex("source_line"))).toList());
@@ -336,8 +338,9 @@ class CliTest {
         assertTrue(bad.get(0).getString(bad.get(0).fieldIndex("raw")).endsWith("\"second\"}"), "the whole line is kept");
         assertTrue(bad.get(3).getString(bad.get(3).fieldIndex("error")).contains("at character 32 "), "counted in characters, not bytes");
         JsonNode s = new ObjectMapper().readTree(stats.toFile());
-        assertEquals(6, s.get("documents_in").asLong());
+        assertEquals(7, s.get("documents_in").asLong(), "the line of tabs is blank, no document");
         assertEquals(4, s.get("stages").get(0).get("reasons").get("malformed_json").asLong());
+        assertEquals(null, s.get("stages").get(0).get("reasons").get("not_an_object"));
         Cli.Result fail = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", tmp.resolve("cf").toString());
         assertEquals(1, fail.code(), fail.toString());
         assertTrue(fail.err().contains("concat.jsonl: line 1: more after the JSON object at character 26"), fail.err());
