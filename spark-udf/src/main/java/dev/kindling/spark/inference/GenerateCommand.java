@@ -8,6 +8,7 @@ import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.cli.JobRun;
 import dev.kindling.spark.cli.PipelineOptions;
 import dev.kindling.spark.cli.SparkCommand;
+import dev.kindling.spark.io.Columns;
 import dev.kindling.spark.io.DatasetReader;
 import dev.kindling.spark.io.WriteOptions;
 import dev.kindling.spark.stage.PipelineStage;
@@ -171,7 +172,7 @@ public final class GenerateCommand extends SparkCommand {
             @Override
             public Dataset<Row> apply(Dataset<Row> docs, StageContext context) {
                 Column g = col("_generation");
-                return DatasetReader.selectWithAccounting(docs, List.of(col(context.idColumn()), col(promptColumn).as("prompt"),
+                return DatasetReader.selectWithAccounting(docs, List.of(Columns.named(context.idColumn()), Columns.named(promptColumn).as("prompt"),
                         g.getField("text").as("completion"), when(g.isNotNull(), size(g.getField("tokens"))).as("n_tokens"),
                         g.getField("finish_reason").as("finish_reason")), true);
             }

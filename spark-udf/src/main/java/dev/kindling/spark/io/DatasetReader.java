@@ -494,17 +494,17 @@ public final class DatasetReader {
         Column generated = substring(sha2(concat_ws(":",
                 element_at(split(col(Columns.SOURCE_FILE), "/"), -1),
                 col(Columns.SOURCE_OFFSET).cast(DataTypes.StringType),
-                functions.coalesce(col(text), lit(""))), 256), 1, 24);
+                functions.coalesce(Columns.named(text), lit(""))), 256), 1, 24);
         if (cols.contains(id)) {
-            df = df.withColumn(id, functions.coalesce(col(id).cast(DataTypes.StringType), generated));
+            df = df.withColumn(id, functions.coalesce(Columns.named(id).cast(DataTypes.StringType), generated));
         } else {
             df = df.withColumn(id, generated);
         }
         Column reason = col(Columns.REASON);
         df = df.withColumn(Columns.REASON,
                 when(reason.isNotNull(), reason)
-                        .when(col(text).isNull(), lit("read:null_text"))
-                        .when(col(text).rlike("^[\\s\\p{Z}\\x{FEFF}]*$"), lit("read:empty_text")));
+                        .when(Columns.named(text).isNull(), lit("read:null_text"))
+                        .when(Columns.named(text).rlike("^[\\s\\p{Z}\\x{FEFF}]*$"), lit("read:empty_text")));
         if (o.onError() == OnError.FAIL) {
             UserDefinedFunction check = functions.udf((UDF5<String, String, Long, Long, String, Boolean>)
                     DatasetReader::failOnReadError, DataTypes.BooleanType);
@@ -513,11 +513,12 @@ public final class DatasetReader {
         }
         // id and text first, then the rest of the user's columns, then ours
         List<Column> order = new ArrayList<>();
-        order.add(col(id));
-        order.add(col(text));
+        // the user's names quoted: col("doc.id") reads field id of a struct doc
+        order.add(Columns.named(id));
+        order.add(Columns.named(text));
         for (String c : userCols) {
             if (!c.equals(id) && !c.equals(text)) {
-                order.add(col("`" + c.replace("`", "``") + "`"));
+                order.add(Columns.named(c));
             }
         }
         for (String c : READER_COLUMNS) {

@@ -6,6 +6,7 @@ import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.cli.JobRun;
 import dev.kindling.spark.cli.PipelineOptions;
 import dev.kindling.spark.cli.SparkCommand;
+import dev.kindling.spark.io.Columns;
 import dev.kindling.spark.io.DatasetReader;
 import dev.kindling.spark.io.WriteOptions;
 import dev.kindling.spark.stage.PipelineStage;
@@ -65,7 +66,7 @@ public final class TokenizeCommand extends SparkCommand {
 
             @Override
             public Dataset<Row> apply(Dataset<Row> docs, StageContext context) {
-                return DatasetReader.selectWithAccounting(docs, List.of(col(context.idColumn()), col(value)), false);
+                return DatasetReader.selectWithAccounting(docs, List.of(Columns.named(context.idColumn()), col(value)), false);
             }
         };
     }

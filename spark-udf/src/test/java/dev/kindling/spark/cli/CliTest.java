@@ -309,6 +309,50 @@ class CliTest {
         assertTrue(fail.err().contains("surrogates.jsonl: line 2: unpaired surrogate escape"), fail.err());
     }
 
+    /**
+     * --id-column and --text-column name the columns as they are, dots included: the reader and the commands' last
+     * projection referred to them with functions.col, which reads "doc.id" as field id of a struct doc, and every
+     * command failed with Spark's UNRESOLVED_COLUMN (the stages themselves quote the names).
+     */
+    @Test
+    void idAndTextColumnsWithDotsInTheirNames() throws Exception {
+        String fox = "The quick brown fox jumps over the lazy dog near the river bank.";
+        Path in = jsonl("dots.jsonl", "{\"doc.id\":\"b\",\"body.text\":\"" + fox + "\",\"lang.code\":\"en\"}",
+                "{\"doc.id\":\"a\",\"body.text\":\"" + fox + "\",\"lang.code\":\"en\"}", "{\"body.text\":\"no id here\"}");
+        String[] columns = {"--id-column", "doc.id", "--text-column", "body.text"};
+        Cli.Result convert = Cli.run(concat(new String[] {"convert", "--no-progress", "-i", in.toString(), "-o",
+                tmp.resolve("dots-convert").toString()}, columns));
+        assertEquals(0, convert.code(), convert.toString());
+        List<String> ids = TestSpark.session().read().json(tmp.resolve("dots-convert").toString()).orderBy("`body.text`", "`doc.id`")
+                .select("`doc.id`").as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+        assertEquals(List.of("a", "b"), ids.subList(0, 2));
+        assertEquals(24, ids.get(2).length(), "a missing id is generated: " + ids);
+        Cli.Result dedup = Cli.run(concat(new String[] {"dedup", "--exact", "--no-progress", "-i", in.toString(), "-o",
+                tmp.resolve("dots-dedup").toString()}, columns));
+        assertEquals(0, dedup.code(), dedup.toString());
+        List<String> kept = TestSpark.session().read().json(tmp.resolve("dots-dedup").toString()).select("`doc.id`")
+                .as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+        assertEquals(2, kept.size(), kept.toString());
+        assertTrue(kept.contains("a") && !kept.contains("b"), "the smallest id of the two copies is kept: " + kept);
+        Cli.Result tokenize = Cli.run(concat(new String[] {"tokenize", "--no-progress", "--tokenizer", "byte-level", "-i", in.toString(),
+                "-o", tmp.resolve("dots-tokenize").toString()}, columns));
+        assertEquals(0, tokenize.code(), tokenize.toString());
+        assertEquals(3, TestSpark.session().read().json(tmp.resolve("dots-tokenize").toString()).count());
+        Cli.Result generate = Cli.run(concat(new String[] {"generate", "--no-progress", "--model",
+                dev.kindling.testing.SharedData.require("llama2c/stories260K.gguf").toString(), "--threads", "1", "--max-tokens", "2",
+                "-i", in.toString(), "-o", tmp.resolve("dots-generate").toString()}, columns));
+        assertEquals(0, generate.code(), generate.toString());
+        assertEquals(List.of("a", "b"), TestSpark.session().read().json(tmp.resolve("dots-generate").toString())
+                .where("prompt = '" + fox + "'").orderBy("`doc.id`").select("`doc.id`").as(org.apache.spark.sql.Encoders.STRING())
+                .collectAsList());
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
     /** Spark's JSON parser stops at the first object's closing brace: a second object on the line was dropped unseen. */
     @Test
     void moreAfterTheObjectIsMalformedNotIgnored() throws Exception {
