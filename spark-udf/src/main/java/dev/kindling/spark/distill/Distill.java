@@ -58,7 +58,7 @@ final class Distill {
         if (Arrays.asList(in.columns()).contains(promptColumn)) {
             // the CLI's reader sets a null prompt aside (read:null_text); here such a row came out with nothing in it and
             // neither an error nor a reason, like a kept row
-            in = in.withColumn(Columns.REASON, when(col(Columns.REASON).isNull().and(col(promptColumn).isNull()),
+            in = in.withColumn(Columns.REASON, when(col(Columns.REASON).isNull().and(Columns.named(promptColumn).isNull()),
                     lit(stage.name() + ":null_prompt")).otherwise(col(Columns.REASON)));
         }
         StageContext ctx = new StageContext(in.sparkSession(), "id", promptColumn);

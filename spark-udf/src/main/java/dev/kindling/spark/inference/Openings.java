@@ -1,8 +1,8 @@
 package dev.kindling.spark.inference;
 
-import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.regexp_extract;
 
+import dev.kindling.spark.io.Columns;
 import dev.kindling.spark.stage.PipelineStage;
 import dev.kindling.spark.stage.StageContext;
 import org.apache.spark.sql.Dataset;
@@ -22,7 +22,7 @@ public final class Openings {
 
             @Override
             public Dataset<Row> apply(Dataset<Row> docs, StageContext context) {
-                return docs.withColumn(column, regexp_extract(col(context.textColumn()), "^\\s*(\\S+(?:\\s+\\S+){0," + (words - 1) + "})", 1));
+                return docs.withColumn(column, regexp_extract(Columns.named(context.textColumn()), "^\\s*(\\S+(?:\\s+\\S+){0," + (words - 1) + "})", 1));
             }
         };
     }

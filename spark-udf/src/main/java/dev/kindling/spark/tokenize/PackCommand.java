@@ -120,7 +120,7 @@ public final class PackCommand extends SparkCommand {
                 functions.count(functions.when(col(Columns.REASON).isNull(), 1))).first();
         long unreadable = counts.getLong(0);
         long readable = counts.getLong(1);
-        Dataset<Row> kept = docs.filter(col(Columns.REASON).isNull()).select(col(job.textColumn));
+        Dataset<Row> kept = docs.filter(col(Columns.REASON).isNull()).select(Columns.named(job.textColumn));
         StructType stats = new StructType().add("documents", DataTypes.LongType).add("sequences", DataTypes.LongType)
                 .add("tokens", DataTypes.LongType).add("dropped", DataTypes.LongType);
         long documents = 0;

@@ -345,6 +345,10 @@ class CliTest {
         assertEquals(List.of("a", "b"), TestSpark.session().read().json(tmp.resolve("dots-generate").toString())
                 .where("prompt = '" + fox + "'").orderBy("`doc.id`").select("`doc.id`").as(org.apache.spark.sql.Encoders.STRING())
                 .collectAsList());
+        Cli.Result pack = Cli.run(concat(new String[] {"pack", "--no-progress", "--tokenizer", "byte-level", "--eos-id", "0",
+                "--seq-len", "16", "-i", in.toString(), "-o", tmp.resolve("dots-pack").toString()}, columns));
+        assertEquals(0, pack.code(), pack.toString());
+        assertTrue(pack.out().contains("3 documents"), pack.out());
     }
 
     private static String[] concat(String[] a, String[] b) {
