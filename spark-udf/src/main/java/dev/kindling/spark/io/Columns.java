@@ -21,6 +21,10 @@ public final class Columns {
             org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> out) {
         java.util.List<String> names = java.util.Arrays.asList(input.fieldNames());
         org.apache.spark.sql.types.StructField[] fields = out.schema().fields();
+        if (java.util.Arrays.stream(fields).map(f -> f.name().toLowerCase(java.util.Locale.ROOT)).distinct().count() < fields.length) {
+            // a name given twice (after a join) cannot be selected by name: the frame stays as it is, metadata and all
+            return out;
+        }
         org.apache.spark.sql.Column[] cols = new org.apache.spark.sql.Column[fields.length];
         boolean lost = false;
         for (int i = 0; i < fields.length; i++) {

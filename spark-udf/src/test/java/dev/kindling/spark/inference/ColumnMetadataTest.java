@@ -44,4 +44,14 @@ class ColumnMetadataTest {
             assertEquals(stage.transformSchema(docs().schema()).apply("text").metadata(), out.apply("text").metadata(), name + ": declared");
         }
     }
+
+    /** A frame with a column name given twice (as after a join) still goes through: restoring metadata by name made it ambiguous. */
+    @Test
+    void aRepeatedColumnNameIsNoError() {
+        Dataset<Row> d = docs();
+        Dataset<Row> twice = d.select(d.col("id"), d.col("text"), d.col("label"), d.col("label").as("source"), d.col("id").as("source"));
+        for (Transformer stage : new Transformer[] {new QualityFilter().setFilter("c4"), new PiiRedaction()}) {
+            assertEquals(2, stage.transform(twice).collectAsList().size(), stage.getClass().getSimpleName());
+        }
+    }
 }
