@@ -67,6 +67,14 @@ class OutputColumnCollisionsTest {
         org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> docs = TestSpark.session().sql("SELECT 'a' AS id, 'hi' AS text");
         TokenizerTransformer tok = new TokenizerTransformer().setTokenizer("byte-level").setOutputCol("Ids");
         org.junit.jupiter.api.Assertions.assertEquals(tok.transformSchema(docs.schema()), tok.transform(docs).schema());
+        // with spark.sql.caseSensitive the names are different columns to Spark, and so to the stages
+        TestSpark.session().conf().set("spark.sql.caseSensitive", "true");
+        try {
+            new TokenizerTransformer().setTokenizer("byte-level").setOutputCol("TEXT").transformSchema(DOCS);
+            new Score().setModel("m.gguf").setPerplexityCol("ID").transformSchema(DOCS.add("Error", DataTypes.StringType));
+        } finally {
+            TestSpark.session().conf().unset("spark.sql.caseSensitive");
+        }
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.kindling.spark.inference;
 
 import dev.kindling.inference.KvCacheType;
 import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.io.Columns;
 import java.util.Arrays;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.param.BooleanParam;
@@ -278,9 +279,9 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
                 throw KindlingException.usage(stageName() + ": an output column name is " + (c == null ? "null" : "empty")
                         + "; every output needs one");
             }
-            // case-insensitively, as Spark resolves names by default: "PROMPT" beside "prompt" made every later
+            // as Spark resolves names, by default regardless of case: "PROMPT" beside "prompt" made every later
             // reference to either ambiguous
-            if (Arrays.stream(schema.fieldNames()).anyMatch(c::equalsIgnoreCase)) {
+            if (Arrays.stream(schema.fieldNames()).anyMatch(f -> Columns.sameName(f, c))) {
                 throw KindlingException.usage(stageName() + ": output column '" + c + "' already exists");
             }
             if (!seen.add(c.toLowerCase(java.util.Locale.ROOT)) || c.equalsIgnoreCase(error)) {
@@ -292,7 +293,7 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
             throw KindlingException.usage(stageName() + ": errorCol must be a column name");
         }
         for (String f : schema.fieldNames()) {
-            if (f.equalsIgnoreCase(error) && !f.equals(error)) {
+            if (Columns.sameName(f, error) && !f.equals(error)) {
                 throw KindlingException.usage(stageName() + ": error column '" + error + "' differs only in case from the column '"
                         + f + "'; name that one or another");
             }

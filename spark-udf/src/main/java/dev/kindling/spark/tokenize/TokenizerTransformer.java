@@ -152,8 +152,8 @@ public final class TokenizerTransformer extends Transformer implements DefaultPa
             throw KindlingException.usage("tokenize: outputCol and countCol are both '" + getOutputCol() + "'; the ids would be lost");
         }
         for (String out : new String[] {getOutputCol(), getCountCol()}) {
-            // Spark resolves names case-insensitively by default: withColumn("TEXT") would replace "text"
-            if (!out.isEmpty() && Arrays.stream(schema.fieldNames()).anyMatch(out::equalsIgnoreCase)) {
+            // as Spark resolves names, by default regardless of case: withColumn("TEXT") would replace "text"
+            if (!out.isEmpty() && Arrays.stream(schema.fieldNames()).anyMatch(name -> Columns.sameName(name, out))) {
                 throw KindlingException.usage("tokenize: output column '" + out + "' already exists");
             }
         }
