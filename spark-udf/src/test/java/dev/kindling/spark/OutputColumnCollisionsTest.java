@@ -28,6 +28,18 @@ class OutputColumnCollisionsTest {
         assertTrue(x.getMessage().contains(expected), x.getMessage());
     }
 
+    /** Setters given null say which value is missing (they threw NullPointerExceptions, some only later in getModel). */
+    @Test
+    void nullSettingsAreNamed() {
+        refused("generate: the model path is null", () -> new Generate().setModel(null));
+        refused("chat must be on, off or auto, not null", () -> new Generate().setChat((String) null));
+        refused("a PII kind is null", () -> new PiiRedaction().setKinds(new String[] {"email", null}));
+        refused("mode must be drop or flag", () -> new dev.kindling.spark.filter.Decontamination().setMode(null));
+        IllegalArgumentException n = assertThrows(IllegalArgumentException.class,
+                () -> new dev.kindling.spark.dedup.ExactDedup().setNormalize(null));
+        assertTrue(n.getMessage().contains("normalisation is null"), n.getMessage());
+    }
+
     @Test
     void outputColumnsMayNotReplaceOthers() {
         refused("countsCol 'text' names an existing column", () -> new PiiRedaction().setCountsCol("text").transformSchema(DOCS));

@@ -49,6 +49,9 @@ public record NormalizeOptions(
 
     /** Parses {@code none}, {@code exact} or {@code near} (the CLI's names). */
     public static NormalizeOptions named(String name) {
+        if (name == null) {
+            throw new IllegalArgumentException("normalisation is null: expected none, exact or near");
+        }
         return switch (name.toLowerCase(java.util.Locale.ROOT)) {
             case "none" -> NONE;
             case "exact" -> EXACT;

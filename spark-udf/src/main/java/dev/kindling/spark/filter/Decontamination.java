@@ -139,7 +139,7 @@ public final class Decontamination extends CurationStage<Decontamination> {
     }
 
     public Decontamination setMode(String v) {
-        String m = v.toLowerCase(Locale.ROOT);
+        String m = v == null ? "" : v.toLowerCase(Locale.ROOT);
         if (!m.equals("drop") && !m.equals("flag")) {
             throw KindlingException.usage(NAME + ": mode must be drop or flag, not " + v);
         }

@@ -108,7 +108,13 @@ public final class PiiRedaction extends CurationStage<PiiRedaction> {
     /** Kind names → kinds, with a usage error naming a wrong one. */
     public static List<PiiKind> parseKinds(String[] names) {
         List<PiiKind> out = new ArrayList<>();
+        if (names == null) {
+            throw KindlingException.usage("PII kinds are null: expected some of email, ipv4, ipv6, phone");
+        }
         for (String n : names) {
+            if (n == null) {
+                throw KindlingException.usage("a PII kind is null: expected email, ipv4, ipv6 or phone");
+            }
             try {
                 out.add(PiiKind.valueOf(n.trim().toUpperCase(Locale.ROOT)));
             } catch (IllegalArgumentException e) {

@@ -135,6 +135,10 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
     }
 
     public S setModel(String v) {
+        if (v == null || v.isBlank()) {
+            // it surfaced as a NullPointerException in getModel, far from the call
+            throw KindlingException.usage(stageName() + ": the model path is " + (v == null ? "null" : "empty"));
+        }
         set(model, v);
         return self();
     }

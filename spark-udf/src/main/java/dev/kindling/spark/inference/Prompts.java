@@ -58,6 +58,9 @@ public final class Prompts implements Serializable {
         AUTO;
 
         public static Chat parse(String s) {
+            if (s == null) {
+                throw dev.kindling.spark.KindlingException.usage("chat must be on, off or auto, not null");
+            }
             return switch (s.toLowerCase(java.util.Locale.ROOT)) {
                 case "off", "false", "no" -> OFF;
                 case "on", "true", "yes" -> ON;
