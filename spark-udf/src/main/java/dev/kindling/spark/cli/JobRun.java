@@ -173,6 +173,15 @@ public final class JobRun {
      * @param output where kept documents go, or null to only count
      */
     public RunReport runPipeline(Dataset<Row> docs, List<PipelineStage> stages, WriteOptions output, PipelineOptions p) {
+        return runPipeline(docs, stages, output, p, java.util.Set.of());
+    }
+
+    /**
+     * As {@link #runPipeline(Dataset, List, WriteOptions, PipelineOptions)}, with columns the stages add for
+     * {@code --rejected} alone, kept out of the kept output.
+     */
+    public RunReport runPipeline(Dataset<Row> docs, List<PipelineStage> stages, WriteOptions output, PipelineOptions p,
+            java.util.Set<String> rejectedOnly) {
         StageContext ctx = new StageContext(spark, options.idColumn, options.textColumn);
         List<String> names = new ArrayList<>();
         names.add("read");
@@ -184,7 +193,7 @@ public final class JobRun {
         PipelineOutput.Targets targets = new PipelineOutput.Targets(output, p != null && p.keepRejected,
                 p == null ? null : p.rejected, quarantine);
         RunReport report = PipelineOutput.write(spark, docs, targets, names, ctx.sums(), ctx.metricColumns(), ctx.values(),
-                ctx.keptInOutput(), startNanos);
+                ctx.keptInOutput(), rejectedOnly, startNanos);
         outputsWritten();
         if (progress != null) {
             progress.close();

@@ -3,10 +3,14 @@ package dev.kindling.spark.curate;
 import dev.kindling.spark.cli.JobRun;
 import dev.kindling.spark.cli.PipelineOptions;
 import dev.kindling.spark.cli.SparkCommand;
+import dev.kindling.spark.dedup.ClusterColumns;
 import dev.kindling.spark.io.WriteOptions;
 import dev.kindling.spark.stage.PipelineStage;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -45,7 +49,10 @@ public final class CurateCommand extends SparkCommand {
             pipeline.keepRejected = true;
         }
         WriteOptions out = run.checkOutput(pipeline);
-        run.runPipeline(run.readInput(), stages, out, pipeline);
+        Dataset<Row> docs = run.readInput();
+        Set<String> rejectedOnly = !keepDuplicates && pipeline.rejected != null
+                ? ClusterColumns.forRejectedOnly(stages, docs.schema()) : Set.of();
+        run.runPipeline(docs, stages, out, pipeline, rejectedOnly);
         return 0;
     }
 }

@@ -7,21 +7,50 @@ import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.when;
 
 import dev.kindling.spark.io.Columns;
+import dev.kindling.spark.stage.PipelineStage;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 
 /**
- * {@code cluster_id} and {@code duplicate_of} after a dedup stage ({@code --keep-duplicates}), the same
- * for every stage: the rows the stage looked at get the cluster it found (the representative's id, their
- * own when alone) and, when dropped, the representative in {@code duplicate_of}. Rows an earlier dedup
+ * {@code cluster_id} and {@code duplicate_of} after a dedup stage ({@code --keep-duplicates}, or for the
+ * rejected rows alone with {@code --rejected}), the same for every stage: the rows the stage looked at
+ * get the cluster it found (the representative's id, their own when alone) and, when dropped, the representative in {@code duplicate_of}. Rows an earlier dedup
  * stage grouped under a representative follow it: when that representative is now itself a duplicate,
  * they move to its new cluster, so {@code cluster_id} always names the kept row of the cluster.
  */
-final class ClusterColumns {
+public final class ClusterColumns {
     private ClusterColumns() {}
+
+    /**
+     * For {@code --rejected} without {@code --keep-duplicates}: turns on {@code cluster_id} and
+     * {@code duplicate_of} in the dedup stages among {@code stages}, so each rejected duplicate names the
+     * row it duplicates, and returns the two names, for the kept output to go without them (it stays as
+     * without {@code --rejected}). Nothing when there is no such stage, or when the input has a column of
+     * either name: the stages would rewrite it in the kept rows too.
+     */
+    public static Set<String> forRejectedOnly(List<PipelineStage> stages, StructType input) {
+        if (Arrays.stream(input.fieldNames()).anyMatch(f ->
+                Columns.sameName(f, Columns.CLUSTER_ID) || Columns.sameName(f, Columns.DUPLICATE_OF))) {
+            return Set.of();
+        }
+        boolean any = false;
+        for (PipelineStage s : stages) {
+            if (s instanceof ExactDedup e) {
+                e.setClusterColumns(true);
+                any = true;
+            } else if (s instanceof MinHashDedup m) {
+                m.setClusterColumns(true);
+                any = true;
+            }
+        }
+        return any ? Set.of(Columns.CLUSTER_ID, Columns.DUPLICATE_OF) : Set.of();
+    }
 
     /**
      * @param out         the stage's output, before its working columns are dropped

@@ -10,6 +10,9 @@ import dev.kindling.spark.stage.PipelineStage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -21,7 +24,8 @@ import picocli.CommandLine.Option;
 @Command(name = "dedup", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Remove exact duplicates (--exact), near duplicates (--minhash, MinHash LSH + exact Jaccard check) "
                 + "and repeated 3-sentence spans (--sentences). Without any of the three: --exact --minhash.",
-                "Each group keeps its smallest id; --keep-duplicates keeps every row with cluster_id and duplicate_of."})
+                "Each group keeps its smallest id; --keep-duplicates keeps every row with cluster_id and duplicate_of "
+                        + "(--rejected writes them with the rejected rows alone)."})
 public final class DedupCommand extends SparkCommand {
     @Mixin
     PipelineOptions pipeline;
@@ -125,7 +129,10 @@ public final class DedupCommand extends SparkCommand {
                         m.getVerify() ? "candidates verified by exact Jaccard" : "no verification"));
             }
         }
-        run.runPipeline(run.readInput(), stages, out, pipeline);
+        Dataset<Row> docs = run.readInput();
+        Set<String> rejectedOnly = !keepDuplicates && pipeline.rejected != null
+                ? ClusterColumns.forRejectedOnly(stages, docs.schema()) : Set.of();
+        run.runPipeline(docs, stages, out, pipeline, rejectedOnly);
         return 0;
     }
 }

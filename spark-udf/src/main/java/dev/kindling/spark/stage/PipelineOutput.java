@@ -60,6 +60,18 @@ public final class PipelineOutput {
     public static RunReport write(SparkSession spark, Dataset<Row> annotated, Targets targets, List<String> stageOrder,
             Map<String, String> sumsOverKept, Map<String, String> metricColumns, Map<String, Long> values,
             java.util.Set<String> keptInternal, long startNanos) {
+        return write(spark, annotated, targets, stageOrder, sumsOverKept, metricColumns, values, keptInternal,
+                java.util.Set.of(), startNanos);
+    }
+
+    /**
+     * @param rejectedOnly  columns written with the rejected rows only (e.g. {@code duplicate_of} for
+     *                      {@code --rejected} without {@code --keep-duplicates}): the kept output stays
+     *                      as without them
+     */
+    public static RunReport write(SparkSession spark, Dataset<Row> annotated, Targets targets, List<String> stageOrder,
+            Map<String, String> sumsOverKept, Map<String, String> metricColumns, Map<String, Long> values,
+            java.util.Set<String> keptInternal, java.util.Set<String> rejectedOnly, long startNanos) {
         Dataset<Row> docs = annotated.persist(StorageLevel.MEMORY_AND_DISK());
         try {
             ReasonCounts counts = new ReasonCounts();
@@ -90,10 +102,11 @@ public final class PipelineOutput {
             dropped.removeAll(keptInternal);
             dropped.addAll(metricColumns.keySet());
             String[] internal = dropped.toArray(new String[0]);
+            String[] notKept = rejectedOnly.toArray(new String[0]);
             if (targets.kept() != null) {
                 Dataset<Row> out = targets.keepRejected()
-                        ? counted.drop(internal)
-                        : counted.filter(col(Columns.REASON).isNull()).drop(Columns.REASON).drop(internal);
+                        ? counted.drop(internal).drop(notKept)
+                        : counted.filter(col(Columns.REASON).isNull()).drop(Columns.REASON).drop(internal).drop(notKept);
                 DatasetWriter.write(out, targets.kept());
             } else {
                 counted.foreach(r -> { });
