@@ -78,7 +78,11 @@ public final class DemoCommand extends SparkCommand {
         }
         run.out().println("kindling demo: " + (job.input.size() == 1 ? job.input.get(0) : job.input) + " on " + run.spark().sparkContext().master());
         List<dev.kindling.spark.stage.PipelineStage> stages = DemoPipeline.stages(new DemoPipeline.Settings(tokenizer, model, seed, benchmark));
-        run.runPipeline(run.readInput(), stages, out, p);
+        org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> docs = run.readInput();
+        // the rejected duplicates name the document each stands for, as dedup's and curate's --rejected do
+        java.util.Set<String> rejectedOnly = p.rejected != null
+                ? dev.kindling.spark.dedup.ClusterColumns.forRejectedOnly(stages, docs.schema()) : java.util.Set.of();
+        run.runPipeline(docs, stages, out, p, rejectedOnly);
         if (job.output == null) {
             run.out().println("(pass --output DIR to keep the documents, the rejected rows and stats.json)");
         }

@@ -42,6 +42,11 @@ class DemoCommandTest {
         long rejected = TestSpark.session().read().json(out.resolve("rejected").toString()).count();
         assertEquals(kept, written);
         assertEquals(in, written + rejected, "nothing leaves without a trace");
+        // rejected duplicates name the document each stands for; the kept documents do not carry the cluster columns
+        org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> dups = TestSpark.session().read().json(out.resolve("rejected").toString())
+                .where("reason IN ('exact_dedup:duplicate', 'minhash_dedup:near_duplicate')");
+        assertTrue(dups.count() > 0 && dups.where("duplicate_of IS NULL").count() == 0, "duplicates name their kept document");
+        assertTrue(!List.of(TestSpark.session().read().json(out.resolve("documents").toString()).columns()).contains("duplicate_of"));
         assertTrue(Files.exists(out.resolve("sample-input/corpus.jsonl")));
         // the curation stages run and act on the sample
         java.util.Map<String, Long> droppedByStage = new java.util.HashMap<>();
