@@ -223,8 +223,7 @@ class ScoreJudgeEmbedTest {
         Dataset<Row> in = spark.createDataFrame(rows, new StructType().add("prompt", DataTypes.StringType)
                 .add("completion", DataTypes.StringType)).coalesce(1);
         // a short rubric of our own (a template file) keeps the prompts small
-        Path template = tmp.resolve("short-rubric.txt");
-        java.nio.file.Files.writeString(template, "Rate the answer from 1 to 5.\nQuestion: {instruction}\nAnswer: {response}\n");
+        Path template = scaleTemplate(1, 5);
         Judge judge = new Judge().setModel(Stories.model().toString()).setThreads(2).setMaxTokens(8).setRubric(template.toString());
         List<Row> auto = judge.transform(in).collectAsList();
         List<Row> probs = new Judge().setModel(Stories.model().toString()).setThreads(2).setMethod("logprobs")
@@ -276,15 +275,24 @@ class ScoreJudgeEmbedTest {
         return lp;
     }
 
+    static final String INSTRUCTION = "Tell a story.";
+    static final String RESPONSE = "Once upon a time there was a dog.";
+
+    /** A short rubric template file (short prompts) asking for a rating from {@code min} to {@code max}. */
+    Path scaleTemplate(int min, int max) throws java.io.IOException {
+        Path template = tmp.resolve("rubric-" + min + "-" + max + ".txt");
+        java.nio.file.Files.writeString(template, "Rate the answer from " + min + " to " + max
+                + ".\nQuestion: {instruction}\nAnswer: {response}\n");
+        return template;
+    }
+
     @Test
     void aRatingThatBeginsALongerOneIsNotCountedTwice() throws Exception {
         // stories260K's vocabulary spells "10" as "1" "0": P("Rating: 1") holds P("Rating: 10") too, so rating 1 took
         // rating 10's probability as well (10 could never be the most likely) and the scale's mass was counted twice
-        Path template = tmp.resolve("ten-rubric.txt");
-        java.nio.file.Files.writeString(template, "Rate the answer from 1 to 10.\nQuestion: {instruction}\nAnswer: {response}\n");
-        Rubric rubric = Rubric.load(template.toString(), 1, 10);
-        String instruction = "Tell a story.";
-        String response = "Once upon a time there was a dog.";
+        Rubric rubric = Rubric.load(scaleTemplate(1, 10).toString(), 1, 10);
+        String instruction = INSTRUCTION;
+        String response = RESPONSE;
         Judging.Request req = Judging.request(engine, rubric, instruction, response);
         assertTrue(!req.singlePass() && req.continuations()[9].length == req.continuations()[0].length + 1, "1 0 after 1");
         double[] lp = fullContinuations(req);
@@ -305,11 +313,9 @@ class ScoreJudgeEmbedTest {
     void aSinglePassNeedsEveryRatingToEndAtTheTokenWhereTheyDiffer() throws Exception {
         // 6..10 in stories260K's vocabulary: "6" ... "9" and "1" "0" differ at one position, all distinct there, but 10
         // goes on: the single pass took P("1") (any number from 1) for P(10)
-        Path template = tmp.resolve("six-to-ten-rubric.txt");
-        java.nio.file.Files.writeString(template, "Rate the answer from 6 to 10.\nQuestion: {instruction}\nAnswer: {response}\n");
-        Rubric rubric = Rubric.load(template.toString(), 6, 10);
-        String instruction = "Tell a story.";
-        String response = "Once upon a time there was a dog.";
+        Rubric rubric = Rubric.load(scaleTemplate(6, 10).toString(), 6, 10);
+        String instruction = INSTRUCTION;
+        String response = RESPONSE;
         Judging.Request req = Judging.request(engine, rubric, instruction, response);
         double[] lp = fullContinuations(req);
         double max = Arrays.stream(lp).max().orElseThrow();
