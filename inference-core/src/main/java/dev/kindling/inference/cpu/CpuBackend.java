@@ -686,23 +686,18 @@ public final class CpuBackend implements Backend {
         int dim = c.dim();
         Norm fin = w.finalNorm();
         if (s.wantHidden) {
+            if (s.hidden.length < n * hiddenWidth()) {
+                s.hidden = new float[n * hiddenWidth()];
+            }
+            // transformers' last_hidden_state comes after project_out (OPT-350m: word_embed_proj_dim wide), so the
+            // normed state then goes to a scratch buffer first
+            if (w.projectOut() != null && logitInput.length < n * dim) {
+                logitInput = new float[n * dim];
+            }
+            float[] normed = w.projectOut() != null ? logitInput : s.hidden;
+            pool.run(n, (worker, t) -> finalNorm(fin, normed, t * dim, t * dim));
             if (w.projectOut() != null) {
-                // transformers' last_hidden_state comes after project_out (OPT-350m: word_embed_proj_dim wide)
-                if (logitInput.length < n * dim) {
-                    logitInput = new float[n * dim];
-                }
-                float[] normed = logitInput;
-                pool.run(n, (worker, t) -> finalNorm(fin, normed, t * dim, t * dim));
-                if (s.hidden.length < n * hiddenWidth()) {
-                    s.hidden = new float[n * hiddenWidth()];
-                }
                 linear(w.projectOut(), normed, n, s.hidden);
-            } else {
-                if (s.hidden.length < n * dim) {
-                    s.hidden = new float[n * dim];
-                }
-                float[] hidden = s.hidden;
-                pool.run(n, (worker, t) -> finalNorm(fin, hidden, t * dim, t * dim));
             }
         }
         int m = s.logitCount();
