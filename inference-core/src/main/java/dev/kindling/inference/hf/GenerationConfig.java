@@ -3,6 +3,7 @@ package dev.kindling.inference.hf;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kindling.formats.ModelFormatException;
+import dev.kindling.inference.arch.HfConfig;
 import dev.kindling.inference.sample.SamplingParams;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -67,14 +68,8 @@ public record GenerationConfig(boolean doSample, float temperature, int topK, fl
      * config.json lists three end ids where its tokenizer names one, so a checkpoint without the file ran past them.
      */
     public static GenerationConfig fromModelConfig(Path dir) {
-        Path p = dir.resolve("config.json");
-        JsonNode j;
-        try {
-            j = new ObjectMapper().readTree(Files.readAllBytes(p));
-        } catch (IOException e) {
-            throw new ModelFormatException(p, "cannot read: " + e.getMessage(), e);
-        }
-        int[] ids = j != null && j.isObject() ? eosTokenIds(p, j) : new int[0];
+        HfConfig config = HfConfig.read(dir.resolve("config.json"));
+        int[] ids = eosTokenIds(config.path(), config.json());
         return ids.length == 0 ? NONE : new GenerationConfig(false, 1f, 50, 1f, 0f, 1f, 0, ids);
     }
 
