@@ -36,6 +36,11 @@ public record GenerationConfig(boolean doSample, float temperature, int topK, fl
     /** No file: greedy, no extra stop ids. */
     public static final GenerationConfig NONE = new GenerationConfig(false, 1f, 50, 1f, 0f, 1f, 0, new int[0]);
 
+    /** This configuration ending at {@code ids} instead. */
+    public GenerationConfig withEosTokenIds(int[] ids) {
+        return new GenerationConfig(doSample, temperature, topK, topP, minP, repetitionPenalty, maxNewTokens, ids.clone());
+    }
+
     /** Reads {@code dir/generation_config.json}; empty when the file is absent. */
     public static Optional<GenerationConfig> read(Path dir) {
         Path p = dir.resolve("generation_config.json");
@@ -70,7 +75,7 @@ public record GenerationConfig(boolean doSample, float temperature, int topK, fl
     public static GenerationConfig fromModelConfig(Path dir) {
         HfConfig config = HfConfig.read(dir.resolve("config.json"));
         int[] ids = eosTokenIds(config.path(), config.json());
-        return ids.length == 0 ? NONE : new GenerationConfig(false, 1f, 50, 1f, 0f, 1f, 0, ids);
+        return ids.length == 0 ? NONE : NONE.withEosTokenIds(ids);
     }
 
     /** {@code eos_token_id}: a number or a list of them; empty when absent or null. */
