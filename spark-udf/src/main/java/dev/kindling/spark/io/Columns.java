@@ -13,11 +13,6 @@ public final class Columns {
     }
 
     /**
-     * {@code out} with the metadata its columns had in {@code input} (ML attributes, comments): a column rewritten with
-     * {@code withColumn} and every column that went through {@code mapPartitions} lose theirs, though the stage's
-     * transformSchema declares them kept. Returns {@code out} itself when nothing was lost.
-     */
-    /**
      * Whether Spark takes {@code a} and {@code b} for the same column: regardless of case unless
      * {@code spark.sql.caseSensitive} is set (the session's, or the default where there is none).
      */
@@ -25,6 +20,11 @@ public final class Columns {
         return org.apache.spark.sql.internal.SQLConf.get().caseSensitiveAnalysis() ? a.equals(b) : a.equalsIgnoreCase(b);
     }
 
+    /**
+     * {@code out} with the metadata its columns had in {@code input} (ML attributes, comments): a column rewritten with
+     * {@code withColumn} and every column that went through {@code mapPartitions} lose theirs, though the stage's
+     * transformSchema declares them kept. Returns {@code out} itself when nothing was lost.
+     */
     public static org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> withMetadataOf(org.apache.spark.sql.types.StructType input,
             org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> out) {
         java.util.List<String> names = java.util.Arrays.asList(input.fieldNames());
