@@ -279,40 +279,9 @@ public final class PackCommand extends SparkCommand {
             Tokenizer tok = ExecutorTokenizers.get(tokenizer);
             int partition = TaskContext.getPartitionId();
             Path prefix = Path.of(dir, String.format("shard-%05d", partition));
-            SequencePacker p;
             Row counts;
             try (TokenShardWriter w = new TokenShardWriter(prefix, TokenShardWriter.DType.valueOf(dtype))) {
-                p = new SequencePacker(Math.max(seqLen, 1), eos, seq -> {
-                    try {
-                        w.addDocument(seq);
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                });
-                long documents = 0;
-                long sequences = 0;
-                long tokens = 0;
-                while (rows.hasNext()) {
-                    int[] ids = tok.encode(rows.next().getString(0), special);
-                    if (seqLen > 0) {
-                        p.add(ids);
-                        continue;
-                    }
-                    documents++;
-                    if (ids.length > 0) {
-                        int[] document = java.util.Arrays.copyOf(ids, ids.length + 1);
-                        document[ids.length] = eos;
-                        w.addDocument(document);
-                        sequences++;
-                        tokens += document.length;
-                    }
-                }
-                p.finish(pad, padId);
-                if (seqLen == 0) {
-                    counts = RowFactory.create(documents, sequences, tokens, 0L);
-                } else {
-                    counts = RowFactory.create(p.documents(), p.sequences(), p.tokens(), p.droppedTokens());
-                }
+                counts = seqLen > 0 ? packed(tok, rows, w) : wholeDocuments(tok, rows, w);
                 if (counts.getLong(1) == 0) {
                     // a partition whose tokens fill no sequence leaves no shard: Megatron memory-maps every .bin it is
                     // given, and NumPy cannot map an empty file, so one empty shard among the rest stopped training
@@ -324,6 +293,39 @@ public final class PackCommand extends SparkCommand {
                 throw new UncheckedIOException("writing " + prefix + ": " + e.getMessage(), e);
             }
             return List.of(counts).iterator();
+        }
+
+        private Row packed(Tokenizer tok, Iterator<Row> rows, TokenShardWriter w) {
+            SequencePacker p = new SequencePacker(seqLen, eos, seq -> {
+                try {
+                    w.addDocument(seq);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            while (rows.hasNext()) {
+                p.add(tok.encode(rows.next().getString(0), special));
+            }
+            p.finish(pad, padId);
+            return RowFactory.create(p.documents(), p.sequences(), p.tokens(), p.droppedTokens());
+        }
+
+        private Row wholeDocuments(Tokenizer tok, Iterator<Row> rows, TokenShardWriter w) throws IOException {
+            long documents = 0;
+            long sequences = 0;
+            long tokens = 0;
+            while (rows.hasNext()) {
+                int[] ids = tok.encode(rows.next().getString(0), special);
+                documents++;
+                if (ids.length > 0) {
+                    int[] document = java.util.Arrays.copyOf(ids, ids.length + 1);
+                    document[ids.length] = eos;
+                    w.addDocument(document);
+                    sequences++;
+                    tokens += document.length;
+                }
+            }
+            return RowFactory.create(documents, sequences, tokens, 0L);
         }
     }
 }
