@@ -56,14 +56,6 @@ public final class OffsetAligner {
      * surrogates ({@code Utf8.scrubSurrogates}, as encode does).
      */
     public static Encoding align(Tokenizer tok, String text, int[] ids, Prefix prefix) {
-        return align(tok, text, ids, prefix, 0, 0);
-    }
-
-    /**
-     * As {@link #align(Tokenizer, String, int[], Prefix)}, where the first {@code templatePrefix} and
-     * the last {@code templateSuffix} ids were added by the post-processor's template ({@code [0, 0)}).
-     */
-    public static Encoding align(Tokenizer tok, String text, int[] ids, Prefix prefix, int templatePrefix, int templateSuffix) {
         byte[] b = text.getBytes(StandardCharsets.UTF_8);
         // per byte: the UTF-16 range of the character it belongs to
         int[] charStart = new int[b.length + 1];
@@ -81,7 +73,7 @@ public final class OffsetAligner {
         }
         charStart[b.length] = text.length();
         charEnd[b.length] = text.length();
-        return new Walk(tok, text, b, charStart, charEnd, prefix).run(ids, templatePrefix, ids.length - templateSuffix);
+        return new Walk(tok, text, b, charStart, charEnd, prefix).run(ids);
     }
 
     private static final class Walk {
@@ -104,10 +96,10 @@ public final class OffsetAligner {
             this.prefix = prefix;
         }
 
-        Encoding run(int[] ids, int first, int to) {
+        Encoding run(int[] ids) {
             int[] starts = new int[ids.length];
             int[] ends = new int[ids.length];
-            for (int i = first; i < to; i++) {
+            for (int i = 0; i < ids.length; i++) {
                 int id = ids[i];
                 byte[] t = tok.tokenBytes(id);
                 boolean special = tok.isSpecial(id);
@@ -120,7 +112,7 @@ public final class OffsetAligner {
                     r = lenient(t, from);
                 }
                 if (r < 0) {
-                    r = unknown(from, i + 1 < to ? ids[i + 1] : -1);
+                    r = unknown(from, i + 1 < ids.length ? ids[i + 1] : -1);
                 }
                 starts[i] = (int) (r >>> 32);
                 ends[i] = (int) r;
