@@ -30,10 +30,9 @@ public record PostProcessor(int[] prefix, int[] suffix, boolean trimOffsets, boo
         System.arraycopy(suffix, 0, s, 0, suffix.length);
         System.arraycopy(next.suffix, 0, s, suffix.length, next.suffix.length);
         // two trimming steps in one Sequence: the first one trims, the second finds nothing more to trim
-        // unless it keeps no prefix space where the first kept it; keep the stricter one
-        boolean trim = trimOffsets || next.trimOffsets;
-        boolean keep = trimOffsets && next.trimOffsets ? trimKeepsPrefixSpace && next.trimKeepsPrefixSpace
-                : trimOffsets ? trimKeepsPrefixSpace : next.trimKeepsPrefixSpace;
-        return new PostProcessor(p, s, trim, keep);
+        // unless it keeps no prefix space where the first kept it; so the space stays only if every trimming
+        // step keeps it (trimKeepsPrefixSpace means nothing without trimOffsets)
+        boolean keep = (!trimOffsets || trimKeepsPrefixSpace) && (!next.trimOffsets || next.trimKeepsPrefixSpace);
+        return new PostProcessor(p, s, trimOffsets || next.trimOffsets, keep);
     }
 }
