@@ -41,7 +41,7 @@ public final class Normalizers {
      * Final_Sigma rule and give "ς" for a capital sigma that ends a word; one character alone always gives "σ".
      */
     static String lowercase(String s) {
-        return (s.indexOf('\u03A3') < 0 ? s : s.replace('\u03A3', '\u03C3')).toLowerCase(Locale.ROOT);
+        return s.replace('\u03A3', '\u03C3').toLowerCase(Locale.ROOT); // replace returns s itself when s has no capital sigma
     }
 
     /** Removes leading and/or trailing Unicode whitespace. */
