@@ -12,7 +12,6 @@ import dev.kindling.inference.model.ModelConfig;
 import dev.kindling.inference.sample.LogProbs;
 import dev.kindling.inference.sample.Sampler;
 import dev.kindling.inference.sample.TokenLogprob;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -396,8 +395,15 @@ public final class Scheduler implements AutoCloseable {
         int stepTokens;
         boolean finished;
         Sampler sampler;
+        /** The listener's pieces when the request has no stop strings (with them, pieces are cut from {@link #out}). */
         TextSupport.PieceDecoder decoder;
-        ByteArrayOutputStream outBytes;
+        /**
+         * The output's text bytes (control tokens left out) in {@code out[0, outLength)}: grown in place, so the stop
+         * search and the held-back stream read it where it is (a copy of the whole output per token made a long
+         * generation with stop strings quadratic).
+         */
+        byte[] out;
+        int outLength;
         List<TokenLogprob> logprobs;
         float[] scoreLogprobs;
         float[] embedding;
@@ -445,10 +451,12 @@ public final class Scheduler implements AutoCloseable {
                         sampler.accept(tokens[i], false);
                     }
                     if (text != null) {
-                        decoder = text.newDecoder(promptLength > 0 && tokens[promptLength - 1] == bosId);
-                        outBytes = new ByteArrayOutputStream();
+                        out = new byte[64];
                         stopBytes = request.stopStrings().stream().map(s -> s.getBytes(StandardCharsets.UTF_8))
                                 .toArray(byte[][]::new);
+                        if (listener != null && stopBytes.length == 0) {
+                            decoder = text.newDecoder(promptLength > 0 && tokens[promptLength - 1] == bosId);
+                        }
                     }
                     logprobs = request.topLogprobs() >= 0 ? new ArrayList<>() : List.of();
                     if (request.maxTokens() == 0) {
@@ -506,21 +514,21 @@ public final class Scheduler implements AutoCloseable {
             stats.generatedTokens++;
             int generated = length - promptLength;
             boolean end = !request.ignoreEos() && contains(endTokens, next) || contains(request.stopTokens(), next);
+            boolean stops = stopBytes != null && stopBytes.length > 0;
             String piece = "";
             if (text != null && !end) {
-                piece = decoder.next(next);
                 if (!text.isSpecial(next)) {
-                    byte[] b = text.tokenBytes(next);
-                    outBytes.write(b, 0, b.length);
+                    appendOutput(text.tokenBytes(next));
+                }
+                if (decoder != null) {
+                    piece = decoder.next(next);
                 }
             }
-            // one copy of the output per token, for the stop-string search and the held-back stream
-            byte[] out = stopBytes != null && stopBytes.length > 0 ? outBytes.toByteArray() : null;
-            boolean stopHit = !end && out != null && stopStringHit(out);
+            boolean stopHit = !end && stops && stopStringHit();
             boolean lengthEnd = !end && !stopHit && (generated >= request.maxTokens() || length >= config.contextLength());
             if (listener != null) {
-                if (out != null) {
-                    piece = streamedPiece(out, end || stopHit || lengthEnd);
+                if (stops) {
+                    piece = streamedPiece(end || stopHit || lengthEnd);
                 } else if (decoder != null && (end || lengthEnd)) {
                     // the decoder holds back the bytes of a character the generation ended inside; the completion's
                     // text has them (as U+FFFD), so the last piece must too, or the stream is short of the text
@@ -546,15 +554,15 @@ public final class Scheduler implements AutoCloseable {
          * pieces never show text past a stop string (vLLM holds text back the same way) and add up to the completion's
          * text; the last token of the generation ({@code last}) releases the rest, up to the stop string when one hit.
          */
-        private String streamedPiece(byte[] out, boolean last) {
-            int from = Math.max(streamed, visibleStart(out, out.length));
+        private String streamedPiece(boolean last) {
+            int from = Math.max(streamed, visibleStart(outLength));
             int to;
             if (stopCut >= 0) {
                 to = stopCut;
             } else if (last) {
-                to = out.length;
+                to = outLength;
             } else {
-                to = out.length - heldForStop(out, from);
+                to = outLength - heldForStop(from);
                 to = completeUtf8End(out, from, to);
             }
             if (to <= from) {
@@ -564,12 +572,12 @@ public final class Scheduler implements AutoCloseable {
             return new String(out, from, to - from, StandardCharsets.UTF_8);
         }
 
-        /** The longest tail of {@code out[from..]} that is a proper prefix of some stop string (bytes). */
-        private int heldForStop(byte[] out, int from) {
+        /** The longest tail of {@code out[from, outLength)} that is a proper prefix of some stop string (bytes). */
+        private int heldForStop(int from) {
             int held = 0;
             for (byte[] b : stopBytes) {
-                for (int k = Math.min(b.length - 1, out.length - from); k > held; k--) {
-                    if (Arrays.equals(out, out.length - k, out.length, b, 0, k)) {
+                for (int k = Math.min(b.length - 1, outLength - from); k > held; k--) {
+                    if (Arrays.equals(out, outLength - k, outLength, b, 0, k)) {
                         held = k;
                         break;
                     }
@@ -578,20 +586,20 @@ public final class Scheduler implements AutoCloseable {
             return held;
         }
 
-        private boolean stopStringHit(byte[] out) {
+        private boolean stopStringHit() {
             // only the text the caller gets: a stop string " " or " Once" matched the space that
             // finishGeneration drops after BOS, and ended the generation with an empty text
-            int visible = visibleStart(out, out.length);
+            int visible = visibleStart(outLength);
             int best = -1;
             for (byte[] b : stopBytes) {
                 // the bytes searched before held no match, so one now ends in the new bytes (searching the whole
                 // output every token made a long generation quadratic)
-                int at = indexOf(out, b, Math.max(visible, searched - b.length + 1));
+                int at = indexOf(out, outLength, b, Math.max(visible, searched - b.length + 1));
                 if (at >= 0 && (best < 0 || at < best)) {
                     best = at;
                 }
             }
-            searched = out.length;
+            searched = outLength;
             stopCut = best;
             return best >= 0;
         }
@@ -599,18 +607,25 @@ public final class Scheduler implements AutoCloseable {
         void finishGeneration(FinishReason reason) {
             finished = true;
             String t = null;
-            if (outBytes != null) {
-                byte[] out = outBytes.toByteArray();
-                int n = stopCut >= 0 ? stopCut : out.length;
-                int start = visibleStart(out, n);
+            if (out != null) {
+                int n = stopCut >= 0 ? stopCut : outLength;
+                int start = visibleStart(n);
                 t = new String(out, start, n - start, StandardCharsets.UTF_8);
             }
             completion.complete(new Completion(Arrays.copyOf(tokens, promptLength),
                     Arrays.copyOfRange(tokens, promptLength, length), t, reason, logprobs));
         }
 
+        private void appendOutput(byte[] b) {
+            if (outLength + b.length > out.length) {
+                out = Arrays.copyOf(out, Math.max(2 * out.length, outLength + b.length));
+            }
+            System.arraycopy(b, 0, out, outLength, b.length);
+            outLength += b.length;
+        }
+
         /** Where the returned text starts in the first {@code n} output bytes. */
-        private int visibleStart(byte[] out, int n) {
+        private int visibleStart(int n) {
             if (promptLength > 0 && tokens[promptLength - 1] == bosId && n > 0 && out[0] == ' ') {
                 return 1; // SentencePiece: no leading space right after BOS (as llama2.c prints)
             }
@@ -679,9 +694,10 @@ public final class Scheduler implements AutoCloseable {
         return to;
     }
 
-    private static int indexOf(byte[] hay, byte[] needle, int from) {
+    /** The first occurrence of {@code needle} in {@code hay[from, hayLength)}, or -1. */
+    private static int indexOf(byte[] hay, int hayLength, byte[] needle, int from) {
         outer:
-        for (int i = from; i + needle.length <= hay.length; i++) {
+        for (int i = from; i + needle.length <= hayLength; i++) {
             for (int j = 0; j < needle.length; j++) {
                 if (hay[i + j] != needle[j]) {
                     continue outer;

@@ -1,0 +1,245 @@
+package dev.kindling.inference.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.kindling.inference.Completion;
+import dev.kindling.inference.FinishReason;
+import dev.kindling.inference.GenerationRequest;
+import dev.kindling.inference.backend.Step;
+import dev.kindling.inference.cpu.CpuBackend;
+import dev.kindling.inference.llama2c.Llama2cLoader;
+import dev.kindling.testing.SharedData;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Stop strings and the held-back stream over scripted tokens whose bytes the test chooses: where a match is found
+ * (across tokens, inside one, overlapping prefixes, two stops, at the start, next to split characters), what each
+ * token streams, and that the pieces add up to the completion's text.
+ */
+class StopStringStreamTest {
+    /** Ids below this are control tokens: 0 a plain prompt token, 1 BOS, 2 the end token. */
+    static final int FIRST_PIECE = 3;
+    static final int BOS = 1;
+    static final int END = 2;
+
+    /** Answers every logit row with the next token of a script (greedy picks it); computes nothing. */
+    static final class Scripted extends DelegatingBackend {
+        int[] script = new int[0];
+        int next;
+
+        Scripted(CpuBackend cpu) {
+            super(cpu);
+        }
+
+        @Override
+        public void forward(Step s) {
+            int vocab = config().vocabSize();
+            if (s.logits.length < s.logitCount() * vocab) {
+                s.logits = new float[s.logitCount() * vocab];
+            }
+            Arrays.fill(s.logits, 0, s.logitCount() * vocab, 0f);
+            for (int row = 0; row < s.logitCount(); row++) {
+                s.logits[row * vocab + script[next++]] = 1f;
+            }
+        }
+    }
+
+    /** Token {@code FIRST_PIECE + i} is {@code pieces[i]}; the piece decoder counts its uses. */
+    static final class Pieces implements TextSupport {
+        final byte[][] pieces;
+        final AtomicInteger decoded = new AtomicInteger();
+
+        Pieces(byte[][] pieces) {
+            this.pieces = pieces;
+        }
+
+        @Override
+        public byte[] tokenBytes(int id) {
+            return id >= FIRST_PIECE ? pieces[id - FIRST_PIECE] : new byte[0];
+        }
+
+        @Override
+        public boolean isSpecial(int id) {
+            return id < FIRST_PIECE;
+        }
+
+        @Override
+        public PieceDecoder newDecoder(boolean stripLeadingSpace) {
+            return new PieceDecoder() {
+                @Override
+                public String next(int id) {
+                    decoded.incrementAndGet();
+                    return new String(tokenBytes(id), StandardCharsets.UTF_8);
+                }
+
+                @Override
+                public String flush() {
+                    return "";
+                }
+            };
+        }
+    }
+
+    record Run(Completion completion, List<String> pieces, int decoded) {
+        String text() {
+            return completion.text();
+        }
+    }
+
+    static Scripted backend;
+
+    @BeforeAll
+    static void open() {
+        backend = new Scripted(new CpuBackend(Llama2cLoader.load(SharedData.require("llama2c/stories260K.bin")), 1, 64, 16, 8L << 20));
+    }
+
+    @AfterAll
+    static void close() {
+        if (backend != null) {
+            backend.close();
+        }
+    }
+
+    /** Generates the given pieces in order (then {@code tail} control tokens) after {@code prompt}, streaming. */
+    static Run run(int prompt, List<String> stops, List<byte[]> pieces, int... tail) throws Exception {
+        int[] script = new int[pieces.size() + tail.length];
+        for (int i = 0; i < pieces.size(); i++) {
+            script[i] = FIRST_PIECE + i;
+        }
+        System.arraycopy(tail, 0, script, pieces.size(), tail.length);
+        backend.script = script;
+        backend.next = 0;
+        Pieces text = new Pieces(pieces.toArray(byte[][]::new));
+        List<String> streamed = new ArrayList<>();
+        try (Scheduler s = new Scheduler(backend, text, new int[] {END}, BOS, 4)) {
+            Completion c = s.generate(new int[] {prompt}, GenerationRequest.ofTokens(prompt).withMaxTokens(script.length)
+                    .withStopStrings(stops), (i, token, piece, lp) -> streamed.add(piece)).get(30, TimeUnit.SECONDS);
+            assertEquals(c.text(), String.join("", streamed), "the pieces add up to the text: " + streamed);
+            assertEquals(c.tokens().length, streamed.size(), "one piece per token");
+            return new Run(c, streamed, text.decoded.get());
+        }
+    }
+
+    static List<byte[]> utf8(String... pieces) {
+        return Arrays.stream(pieces).map(p -> p.getBytes(StandardCharsets.UTF_8)).toList();
+    }
+
+    /** Pieces given byte for byte (each char one byte), to split UTF-8 characters between tokens. */
+    static List<byte[]> raw(String... pieces) {
+        return Arrays.stream(pieces).map(p -> p.getBytes(StandardCharsets.ISO_8859_1)).toList();
+    }
+
+    @Test
+    void aStopStringSpanningSeveralTokens() throws Exception {
+        Run r = run(0, List.of("o wor"), utf8("Hel", "lo wo", "rld!", "more"));
+        assertEquals("Hell", r.text());
+        assertEquals(List.of("Hel", "l", ""), r.pieces()); // "o wo" may begin the stop string: held back
+        assertEquals(FinishReason.STOP, r.completion().finishReason());
+    }
+
+    @Test
+    void aStopStringInsideOneTokenWithTextBeforeIt() throws Exception {
+        Run r = run(0, List.of("STOP"), utf8("ab", "cdSTOPef", "gh"));
+        assertEquals("abcd", r.text());
+        assertEquals(List.of("ab", "cd"), r.pieces());
+        assertEquals(FinishReason.STOP, r.completion().finishReason());
+    }
+
+    @Test
+    void overlappingCandidatePrefixes() throws Exception {
+        // "aa" may begin "aab" after "aaa" too: one "a" goes out, and the match starts at the second "a"
+        Run r = run(0, List.of("aab"), utf8("a", "a", "a", "b", "c"));
+        assertEquals("a", r.text());
+        assertEquals(List.of("", "", "a", ""), r.pieces());
+        r = run(0, List.of("aab"), utf8("x", "aaab", "c"));
+        assertEquals("xa", r.text());
+        assertEquals(List.of("x", "a"), r.pieces());
+        r = run(0, List.of("aab"), utf8("a", "a", "a", "c"));
+        assertEquals("aaac", r.text());
+        assertEquals(List.of("", "", "a", "aac"), r.pieces());
+        assertEquals(FinishReason.LENGTH, r.completion().finishReason());
+    }
+
+    @Test
+    void twoStopStringsWhereTheLaterStartingOneEndsFirst() throws Exception {
+        // token by token, "bc" is complete while "abcd" is not yet: it cuts
+        Run r = run(0, List.of("abcd", "bc"), utf8("a", "b", "c", "d"));
+        assertEquals("a", r.text());
+        assertEquals(List.of("", "", "a"), r.pieces());
+        // both complete in one token: the one that starts first cuts
+        r = run(0, List.of("abcd", "bc"), utf8("x", "abcdy"));
+        assertEquals("x", r.text());
+        assertEquals(List.of("x", ""), r.pieces());
+        r = run(0, List.of("bc", "abcd"), utf8("x", "abcdy"));
+        assertEquals("x", r.text());
+    }
+
+    @Test
+    void aStopStringAtTheVeryStart() throws Exception {
+        Run r = run(0, List.of("STOP"), utf8("ST", "OP then", "more"));
+        assertEquals("", r.text());
+        assertEquals(List.of("", ""), r.pieces());
+        assertEquals(FinishReason.STOP, r.completion().finishReason());
+        // after BOS the leading space is not in the text: the stop string right after it is at the start
+        r = run(BOS, List.of("STOP"), utf8(" STOP", "more"));
+        assertEquals("", r.text());
+        assertEquals(FinishReason.STOP, r.completion().finishReason());
+        r = run(BOS, List.of(" Once"), utf8(" Once", " upon"));
+        assertEquals("Once upon", r.text());
+        assertEquals(List.of("Once", " upon"), r.pieces());
+        assertEquals(FinishReason.LENGTH, r.completion().finishReason());
+    }
+
+    @Test
+    void multiByteCharactersSplitAcrossTokensNearAStopString() throws Exception {
+        // é is C3 A9, € E2 82 AC, è C3 A8
+        Run r = run(0, List.of("€!"), raw("x\u00C3", "\u00A9\u00E2\u0082", "\u00AC!", "y"));
+        assertEquals("xé", r.text());
+        assertEquals(List.of("x", "é", ""), r.pieces()); // the lone C3 waits for its A9; E2 82 may begin "€!"
+        // C3 may begin "é" but becomes "è"
+        r = run(0, List.of("é"), raw("a\u00C3", "\u00A8b", "c"));
+        assertEquals("aèbc", r.text());
+        assertEquals(List.of("a", "èb", "c"), r.pieces());
+        // the generation ends inside a character: the last piece carries it as U+FFFD, as the text does
+        r = run(0, List.of("zz"), raw("a", "\u00E2\u0082"));
+        assertEquals("a\uFFFD", r.text());
+        assertEquals(List.of("a", "\uFFFD"), r.pieces());
+    }
+
+    @Test
+    void anEndTokenReleasesWhatWasHeldBack() throws Exception {
+        Run r = run(0, List.of("bc"), utf8("a", "ab"), END);
+        assertEquals("aab", r.text());
+        assertEquals(List.of("a", "a", "b"), r.pieces());
+        assertEquals(FinishReason.STOP, r.completion().finishReason());
+    }
+
+    /** With stop strings the stream comes from the output bytes: decoding each token as well was thrown away. */
+    @Test
+    void withStopStringsThePieceDecoderIsNotUsed() throws Exception {
+        Run r = run(0, List.of("zz"), utf8("a", "b", "c"));
+        assertEquals("abc", r.text());
+        assertEquals(0, r.decoded());
+    }
+
+    /** A long generation's stream, checked against the text piece by piece. */
+    @Test
+    void piecesOfALongGenerationAddUpToTheText() throws Exception {
+        List<String> words = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            words.add(i % 7 == 0 ? "ab" : i % 5 == 0 ? "\u00C3" : i % 5 == 1 ? "\u00A9 a" : " b" + (i % 3));
+        }
+        // neither stop string occurs, but their prefixes do, over and over, and next to split characters
+        Run r = run(0, List.of("aaab", " b0 b1x"), raw(words.toArray(String[]::new)));
+        assertEquals(FinishReason.LENGTH, r.completion().finishReason());
+        assertEquals(new String(String.join("", words).getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8), r.text());
+    }
+}
