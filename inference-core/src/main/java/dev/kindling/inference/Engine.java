@@ -2,6 +2,7 @@ package dev.kindling.inference;
 
 import dev.kindling.formats.ModelFormatException;
 import dev.kindling.formats.gguf.GgufFile;
+import dev.kindling.inference.arch.HfConfig;
 import dev.kindling.inference.backend.Backend;
 import dev.kindling.inference.cpu.CpuBackend;
 import dev.kindling.inference.cuda.Devices;
@@ -85,8 +86,9 @@ public final class Engine implements AutoCloseable {
                 throw new ModelFormatException(path, "a model directory needs config.json and model.safetensors"
                         + " (or model.safetensors.index.json and its shards)");
             }
-            model = HfModelLoader.load(path);
-            generation = GenerationConfig.read(path).orElseGet(() -> GenerationConfig.fromModelConfig(path));
+            HfConfig hf = HfModelLoader.readConfig(path);
+            model = HfModelLoader.load(path, hf);
+            generation = GenerationConfig.read(path).orElseGet(() -> GenerationConfig.fromModelConfig(hf));
             if (options.tokenizer() == null && Files.isRegularFile(path.resolve("tokenizer.json"))) {
                 codec = TextCodec.load(path);
             }

@@ -72,8 +72,7 @@ public record GenerationConfig(boolean doSample, float temperature, int topK, fl
      * ({@code GenerationConfig.from_model_config}): greedy, ending at the model's {@code eos_token_id}. Llama 3's
      * config.json lists three end ids where its tokenizer names one, so a checkpoint without the file ran past them.
      */
-    public static GenerationConfig fromModelConfig(Path dir) {
-        HfConfig config = HfConfig.read(dir.resolve("config.json"));
+    public static GenerationConfig fromModelConfig(HfConfig config) {
         int[] ids = eosTokenIds(config.path(), config.json());
         return ids.length == 0 ? NONE : NONE.withEosTokenIds(ids);
     }

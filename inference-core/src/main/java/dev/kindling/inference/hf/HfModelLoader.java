@@ -41,8 +41,13 @@ public final class HfModelLoader {
 
     /** The configuration only. */
     public static ModelConfig config(Path dir) {
-        HfConfig j = HfConfig.read(configFile(dir));
+        HfConfig j = readConfig(dir);
         return config(j, Families.byHf(j.path(), j.modelType()));
+    }
+
+    /** {@code dir/config.json}, parsed once for a caller that needs it besides the model ({@link GenerationConfig#fromModelConfig}). */
+    public static HfConfig readConfig(Path dir) {
+        return HfConfig.read(configFile(dir));
     }
 
     private static ModelConfig config(HfConfig j, Family f) {
@@ -62,7 +67,11 @@ public final class HfModelLoader {
     }
 
     public static Model load(Path dir) {
-        HfConfig j = HfConfig.read(configFile(dir));
+        return load(dir, readConfig(dir));
+    }
+
+    /** The checkpoint in {@code dir}, whose {@code config.json} is {@code j} ({@link #readConfig}). */
+    public static Model load(Path dir, HfConfig j) {
         Family f = Families.byHf(j.path(), j.modelType());
         ModelConfig c = config(j, f);
         try (SafetensorsCheckpoint st = SafetensorsCheckpoint.open(dir)) {

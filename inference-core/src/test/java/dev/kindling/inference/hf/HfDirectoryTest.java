@@ -116,6 +116,20 @@ public class HfDirectoryTest {
         }
     }
 
+    /** The end ids come from config.json as the model loader parsed it: the file is not read a second time. */
+    @Test
+    void generationDefaultsFromAParsedModelConfig() throws Exception {
+        Path absent = dir.resolve("no-such-dir").resolve("config.json");
+        dev.kindling.inference.arch.HfConfig config = new dev.kindling.inference.arch.HfConfig(absent,
+                new ObjectMapper().readTree("{\"model_type\": \"llama\", \"eos_token_id\": [2, 7]}"));
+        GenerationConfig g = GenerationConfig.fromModelConfig(config);
+        assertArrayEquals(new int[] {2, 7}, g.eosTokenIds());
+        assertFalse(g.doSample());
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> GenerationConfig.fromModelConfig(
+                new dev.kindling.inference.arch.HfConfig(absent, new ObjectMapper().readTree("{\"eos_token_id\": \"</s>\"}"))));
+        assertTrue(e.getMessage().contains(absent.toString()) && e.getMessage().contains("eos_token_id"), e.getMessage());
+    }
+
     @Test
     void tokenizerChatTemplateAndGenerationConfig() throws Exception {
         Path model = dir.resolve("llama");
