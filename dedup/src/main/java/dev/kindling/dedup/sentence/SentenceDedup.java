@@ -26,29 +26,36 @@ import java.util.TreeSet;
  *   <li>dataset level (Spark, or {@link #run} in memory): order the occurrences of a hash by
  *       (document id, sentence index); the first is kept, every later one is a duplicate;</li>
  *   <li>{@link #removeSpans}: drop the sentences covered by duplicate spans; a document that lost
- *       sentences is kept only when more than {@code minDocWords} (50) words remain, else dropped
- *       with reason {@code sentence_dedup_too_short}.</li>
+ *       sentences is kept only when at least {@code minDocWords} (50) words and
+ *       {@code minNumSentences} (3) sentences remain (datatrove's {@code SentDedupConfig}; a bound of 0
+ *       or less checks nothing), and never when nothing is left. Otherwise it is dropped with reason
+ *       {@code sentence_dedup_too_short} (words, or no text) or {@code sentence_dedup_too_few_sentences}.</li>
  * </ol>
  * Documents with fewer than n sentences have no spans and are never changed.
  */
 public final class SentenceDedup implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
-    /** Reason given to documents left too short. */
+    /** Reason given to documents left with fewer than {@code minDocWords} words, or with no text. */
     public static final String TOO_SHORT = "sentence_dedup_too_short";
+    /** Reason given to documents left with fewer than {@code minNumSentences} sentences. */
+    public static final String TOO_FEW_SENTENCES = "sentence_dedup_too_few_sentences";
 
     private final int n;
     private final int minDocWords;
+    private final int minNumSentences;
 
+    /** C4's 3-sentence spans; datatrove's defaults of 50 words and 3 sentences left. */
     public SentenceDedup() {
-        this(3, 50);
+        this(3, 50, 3);
     }
 
-    public SentenceDedup(int nSentences, int minDocWords) {
+    public SentenceDedup(int nSentences, int minDocWords, int minNumSentences) {
         if (nSentences < 1) {
             throw new IllegalArgumentException("span length must be at least 1 sentence, got " + nSentences);
         }
         this.n = nSentences;
         this.minDocWords = minDocWords;
+        this.minNumSentences = minNumSentences;
     }
 
     /** A span: its 64-bit hash and the index of its first sentence. */
@@ -122,10 +129,13 @@ public final class SentenceDedup implements java.io.Serializable {
             return new Outcome(true, text, 0, null);
         }
         String out = kept.toString().stripLeading();
-        if (WordTokenizer.wordTokenize(out).size() > minDocWords) {
-            return new Outcome(true, out, removed, null);
+        if (out.isEmpty() || (minDocWords > 0 && WordTokenizer.wordTokenize(out).size() < minDocWords)) {
+            return new Outcome(false, null, removed, TOO_SHORT);
         }
-        return new Outcome(false, null, removed, TOO_SHORT);
+        if (minNumSentences > 0 && SentenceSplitter.spans(out).length / 2 < minNumSentences) {
+            return new Outcome(false, null, removed, TOO_FEW_SENTENCES);
+        }
+        return new Outcome(true, out, removed, null);
     }
 
     /** In-memory dataset run (tests, small data): outcome per document id. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindling.dedup.Document;
+import dev.kindling.dedup.text.WordTokenizer;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -50,7 +51,43 @@ class SentenceDedupTest {
         assertTrue(sd.spanHashes("").isEmpty());
         assertTrue(sd.spanHashes("... !!! ???").isEmpty());
         // removing sentences keeps the white space before each kept sentence
-        SentenceDedup keepAll = new SentenceDedup(3, 0);
+        SentenceDedup keepAll = new SentenceDedup(3, 0, 0);
         assertEquals("One.\nFour.", keepAll.removeSpans("One.\nTwo. Three.\nFour.", Set.of(1, 2)).text());
+    }
+
+    /** A sentence of {@code words} words and a full stop: words + 1 tokens. */
+    static String sentence(String tag, int words) {
+        StringBuilder sb = new StringBuilder(tag);
+        for (int i = 1; i < words; i++) {
+            sb.append(" word").append((char) ('a' + i % 26));
+        }
+        return sb.append(". ").toString();
+    }
+
+    /**
+     * datatrove's SentenceDedupFilter (SentDedupConfig: min_doc_words 50, min_num_sentences 3) keeps a changed
+     * document with at least 50 words and at least 3 sentences left; it used to keep only more than 50 words and
+     * count no sentences.
+     */
+    @Test
+    void keepsWhatDatatroveKeeps() {
+        SentenceDedup sd = new SentenceDedup();
+        String fifty = sentence("One", 9) + sentence("Two", 9) + sentence("Three", 9) + sentence("Four", 9) + sentence("Five", 9);
+        assertEquals(50, WordTokenizer.wordTokenize(fifty.strip()).size());
+        SentenceDedup.Outcome exactly = sd.removeSpans(fifty + BOILER, Set.of(5, 6, 7));
+        assertTrue(exactly.keep(), "50 words and 5 sentences left");
+        assertEquals(fifty.strip(), exactly.text());
+
+        String twoLong = sentence("First", 40) + sentence("Second", 40);
+        SentenceDedup.Outcome two = sd.removeSpans(twoLong + BOILER, Set.of(2, 3, 4));
+        assertFalse(two.keep(), "82 words but 2 sentences left");
+        assertEquals(SentenceDedup.TOO_FEW_SENTENCES, two.reason());
+        assertEquals(3, two.removedSentences());
+        assertTrue(new SentenceDedup(3, 50, 2).removeSpans(twoLong + BOILER, Set.of(2, 3, 4)).keep());
+
+        // with both bounds off, a document left with no text still goes (datatrove: "can not be completely empty")
+        SentenceDedup.Outcome empty = new SentenceDedup(3, 0, 0).removeSpans(BOILER, Set.of(0, 1, 2));
+        assertFalse(empty.keep());
+        assertEquals(SentenceDedup.TOO_SHORT, empty.reason());
     }
 }

@@ -34,7 +34,7 @@ import java.util.Set;
  *   - c4: {}
  *   - fineweb: {}
  *   - minhash_dedup: {threshold: 0.8, ngram: 5, num_perm: 112}
- *   - sentence_dedup: {span_sentences: 3, min_doc_words: 50}
+ *   - sentence_dedup: {span_sentences: 3, min_doc_words: 50, min_num_sentences: 3}
  *   - decontaminate: {benchmark: mmlu.jsonl, columns: [question], ngram: 13, mode: drop}
  *   - pii: {kinds: [email, ipv4, ipv6, phone]}
  * </pre>
@@ -130,6 +130,7 @@ public final class StageConfig {
                 SentenceDedupStage s = new SentenceDedupStage();
                 o.intNumber("span_sentences").ifPresent(v -> s.setSpanSentences(v));
                 o.intNumber("min_doc_words").ifPresent(v -> s.setMinDocWords(v));
+                o.intNumber("min_num_sentences").ifPresent(v -> s.setMinNumSentences(v));
                 out.add(s);
             }
             case "gopher", "gopher_quality", "gopher_repetition", "c4", "fineweb" -> out.addAll(QualityFilter.stagesFor(type));

@@ -40,7 +40,7 @@ public final class DedupCommand extends SparkCommand {
     @Option(names = "--minhash", description = "Near dedup with MinHash LSH.")
     boolean minhash;
 
-    @Option(names = "--sentences", description = "Remove 3-sentence spans seen earlier in the dataset; drop documents left with 50 words or fewer.")
+    @Option(names = "--sentences", description = "Remove 3-sentence spans seen earlier in the dataset; drop documents left with fewer than 50 words or 3 sentences.")
     boolean sentences;
 
     @Option(names = "--threshold", paramLabel = "J", defaultValue = "0.8",

@@ -36,8 +36,10 @@ import org.apache.spark.sql.types.StructType;
  * Sentence-level dedup across the dataset, as C4 defines it and datatrove implements it: every span
  * of {@code spanSentences} (3) consecutive sentences that occurs more than once is kept only at its
  * first occurrence (in {@link RowOrder}: smallest id, then sentence position); the sentences covered
- * by the other occurrences are removed from their documents, and a document left with
- * {@code minDocWords} (50) words or fewer is dropped with {@code sentence_dedup:too_short}.
+ * by the other occurrences are removed from their documents, and a document left with fewer than
+ * {@code minDocWords} (50) words, or with no text, is dropped with {@code sentence_dedup:too_short}, one left with
+ * fewer than {@code minNumSentences} (3) sentences with {@code sentence_dedup:too_few_sentences} (datatrove's
+ * {@code SentenceDedupFilter}; 0 turns a bound off).
  *
  * <p>On Spark: span hashes {@code (hash, document, sentence)} from every document, a window by
  * hash ordered by (document, sentence) marks the repeats, the repeated start positions are gathered
@@ -55,7 +57,9 @@ public final class SentenceDedupStage extends CurationStage<SentenceDedupStage> 
 
     private final IntParam spanSentences = new IntParam(this, "spanSentences", "sentences per span (3 in C4)");
     private final IntParam minDocWords = new IntParam(this, "minDocWords",
-            "a document that lost sentences is kept only with more words than this");
+            "a document that lost sentences is kept only with at least this many words (0: any)");
+    private final IntParam minNumSentences = new IntParam(this, "minNumSentences",
+            "a document that lost sentences is kept only with at least this many sentences (0: any)");
 
     public SentenceDedupStage() {
         this(Identifiable.randomUID("kindling_sentence_dedup"));
@@ -65,6 +69,7 @@ public final class SentenceDedupStage extends CurationStage<SentenceDedupStage> 
         super(uid);
         setDefault(spanSentences, 3);
         setDefault(minDocWords, 50);
+        setDefault(minNumSentences, 3);
     }
 
     public static MLReader<SentenceDedupStage> read() {
@@ -83,12 +88,20 @@ public final class SentenceDedupStage extends CurationStage<SentenceDedupStage> 
         return minDocWords;
     }
 
+    public IntParam minNumSentences() {
+        return minNumSentences;
+    }
+
     public int getSpanSentences() {
         return (Integer) getOrDefault(spanSentences);
     }
 
     public int getMinDocWords() {
         return (Integer) getOrDefault(minDocWords);
+    }
+
+    public int getMinNumSentences() {
+        return (Integer) getOrDefault(minNumSentences);
     }
 
     public SentenceDedupStage setSpanSentences(int v) {
@@ -107,6 +120,14 @@ public final class SentenceDedupStage extends CurationStage<SentenceDedupStage> 
         return this;
     }
 
+    public SentenceDedupStage setMinNumSentences(int v) {
+        if (v < 0) {
+            throw new IllegalArgumentException("minNumSentences must be >= 0, got " + v);
+        }
+        set(minNumSentences, v);
+        return this;
+    }
+
     @Override
     public String name() {
         return NAME;
@@ -115,11 +136,12 @@ public final class SentenceDedupStage extends CurationStage<SentenceDedupStage> 
     private static final StructType SPANS = new StructType().add("hash", DataTypes.LongType, false)
             .add("v", DataTypes.LongType, false).add("s", DataTypes.IntegerType, false);
     private static final StructType OUTCOME = new StructType().add("keep", DataTypes.BooleanType, false)
-            .add("text", DataTypes.StringType, true).add("removed", DataTypes.IntegerType, false);
+            .add("text", DataTypes.StringType, true).add("removed", DataTypes.IntegerType, false)
+            .add("reason", DataTypes.StringType, true);
 
     @Override
     protected Dataset<Row> run(Dataset<Row> docs, StageContext ctx) {
-        SentenceDedup sd = new SentenceDedup(getSpanSentences(), getMinDocWords());
+        SentenceDedup sd = new SentenceDedup(getSpanSentences(), getMinDocWords(), getMinNumSentences());
         String text = ctx.textColumn();
         String rank = RowOrder.RANK;
         Dataset<Row> ranked = RowOrder.rank(docs, ctx.idColumn(), text);
@@ -133,7 +155,7 @@ public final class SentenceDedupStage extends CurationStage<SentenceDedupStage> 
             TreeSet<Integer> s = new TreeSet<>();
             scala.jdk.CollectionConverters.SeqHasAsJava(starts).asJava().forEach(s::add);
             SentenceDedup.Outcome o = sd.removeSpans(t, sd.coveredSentences(s));
-            return RowFactory.create(o.keep(), o.text(), o.removedSentences());
+            return RowFactory.create(o.keep(), o.text(), o.removedSentences(), o.keep() ? null : reason(o.reason()));
         }, OUTCOME);
         Dataset<Row> j = ranked.join(repeats, ranked.col(rank).equalTo(repeats.col("_kd_span_doc")), "left");
         Column touched = col(Columns.REASON).isNull().and(col("_kd_dup_starts").isNotNull());
@@ -143,11 +165,20 @@ public final class SentenceDedupStage extends CurationStage<SentenceDedupStage> 
         // one select: a later withColumn's `touched` would read the reason just set, and a document dropped as too
         // short would count no removed sentences
         Dataset<Row> out = j.withColumns(java.util.Map.of(
-                Columns.REASON, when(touched.and(functions.not(keep)), lit(NAME + ":too_short")).otherwise(col(Columns.REASON)),
+                Columns.REASON, when(touched.and(functions.not(keep)), col("_kd_outcome.reason")).otherwise(col(Columns.REASON)),
                 text, when(touched.and(keep), col("_kd_outcome.text")).otherwise(Columns.named(text)),
                 REMOVED, when(touched, col("_kd_outcome.removed")).otherwise(lit(0))));
         ctx.reportMetricColumn(REMOVED, NAME + "_removed_sentences");
         return out.drop(rank, "_kd_span_doc", "_kd_dup_starts", "_kd_outcome");
+    }
+
+    /** The reason column's value ({@code stage:why}) for a {@link SentenceDedup} drop. */
+    static String reason(String dropped) {
+        return switch (dropped) {
+            case SentenceDedup.TOO_SHORT -> NAME + ":too_short";
+            case SentenceDedup.TOO_FEW_SENTENCES -> NAME + ":too_few_sentences";
+            default -> throw new IllegalStateException("unknown sentence dedup outcome " + dropped);
+        };
     }
 
     /** (rank, text) → (span hash, rank, first sentence) for every span. */

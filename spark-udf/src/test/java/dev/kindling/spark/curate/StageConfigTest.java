@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.dedup.MinHashDedup;
+import dev.kindling.spark.dedup.SentenceDedupStage;
 import dev.kindling.spark.stage.PipelineStage;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -44,14 +45,14 @@ class StageConfigTest {
                   - gopher: {}
                   - c4:
                   - minhash_dedup: {threshold: 0.7, num_perm: 128, verify: true}
-                  - sentence_dedup: {min_doc_words: 20}
+                  - sentence_dedup: {min_doc_words: 20, min_num_sentences: 1}
                   - pii: {kinds: "email,phone"}
                   - decontaminate: {benchmark: b.jsonl, columns: [question], mode: flag}
                 """);
         List<PipelineStage> j = json("""
                 {"stages": [{"exact_dedup": {"column": "url"}}, {"gopher": {}}, {"c4": null},
                   {"minhash_dedup": {"threshold": 0.7, "num_perm": 128, "verify": true}},
-                  {"sentence_dedup": {"min_doc_words": 20}}, {"pii": {"kinds": ["email", "phone"]}},
+                  {"sentence_dedup": {"min_doc_words": 20, "min_num_sentences": 1}}, {"pii": {"kinds": ["email", "phone"]}},
                   {"decontaminate": {"benchmark": "b.jsonl", "columns": ["question"], "mode": "flag"}}]}
                 """);
         assertEquals(describe(y), describe(j));
@@ -60,6 +61,9 @@ class StageConfigTest {
         MinHashDedup m = (MinHashDedup) y.get(4);
         assertEquals(128, m.minHashParams().numPerm());
         assertEquals(0.7, m.getThreshold());
+        SentenceDedupStage sentences = (SentenceDedupStage) y.get(5);
+        assertEquals(20, sentences.getMinDocWords());
+        assertEquals(1, sentences.getMinNumSentences());
     }
 
     @Test
