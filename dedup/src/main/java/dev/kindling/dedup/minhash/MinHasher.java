@@ -8,7 +8,7 @@ import java.util.SplittableRandom;
  * MinHash signatures of texts: shingle ({@link Shingler}), then keep, per permutation, the minimum
  * permuted shingle hash ({@link MinHashKernel}).
  *
- * <p>A text without any word has no shingles; its signature is all {@link Long#MAX_VALUE}
+ * <p>A text with fewer than n words has no shingles ({@link Shingler}); its signature is all {@link Long#MAX_VALUE}
  * ({@link #isEmpty}) and it takes no part in near dedup (exact dedup still sees it).
  *
  * <p>Not thread-safe (it owns a {@link Shingler}); make one per thread — they are cheap and two

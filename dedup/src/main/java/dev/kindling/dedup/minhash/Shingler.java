@@ -16,8 +16,11 @@ import java.util.Arrays;
  * ({@link WordHash}) while it is read; a shingle's hash combines the last n word hashes from a ring
  * buffer, so no String is made per word or per shingle.
  *
- * <p>A text with at least one word but fewer than n words gives one shingle made of all its words
- * (short texts can still match each other); an empty or white-space-only text gives none.
+ * <p>A text with fewer than n words gives no shingle, as in datatrove's {@code MinhashDedupSignature} (its
+ * n-grams of a shorter word list are none, and a document without shingles gets no signature): a single
+ * shingle of all its words would make near dedup an exact match of the normalised text, which for a few
+ * words mostly matches texts that differ only in their numbers ("Page 1", "page 2!"). Exact dedup still
+ * sees short texts.
  *
  * <p>Not thread-safe: it reuses its buffers. Use one per thread.
  *
@@ -100,10 +103,7 @@ public final class Shingler {
             h = WordHash.update(h, cp);
         }
         if (inWord) {
-            words = endWord(h, words);
-        }
-        if (words > 0 && words < n) {
-            emit(WordHash.combine(ring, 0, words, mask));
+            endWord(h, words);
         }
         return count;
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindling.dedup.hash.WordHash;
 import dev.kindling.dedup.normalize.NormalizeOptions;
@@ -28,15 +29,23 @@ class ShinglerTest {
         assertEquals(c, sh.shingleSet(text).length);
     }
 
+    /**
+     * Fewer than n words give no shingle, as datatrove's MinhashDedupSignature: they used to give one shingle of all
+     * their words, so "Page 1" and "page 2!" were near duplicates (Jaccard 1).
+     */
     @Test
     void shortAndEmptyTexts() {
         Shingler sh = new Shingler(5, NormalizeOptions.NEAR);
         assertEquals(0, sh.shingle(""));
         assertEquals(0, sh.shingle("   \n\t "));
         assertEquals(0, sh.shingle("... !!! ---"));
-        assertEquals(1, sh.shingle("two words"));
-        assertArrayEquals(sh.shingleSet("Two  WORDS!"), sh.shingleSet("two words"));
-        assertNotEquals(sh.shingleSet("two words")[0], sh.shingleSet("words two")[0]);
+        assertEquals(0, sh.shingle("two words"));
+        assertEquals(0, sh.shingle("one two three four"));
+        assertEquals(0.0, Jaccard.of(sh.shingleSet("Page 1"), sh.shingleSet("page 2!")));
+        assertTrue(MinHasher.isEmpty(new MinHasher(MinHashParams.DEFAULT, NormalizeOptions.NEAR).signature("Page 1")));
+        assertEquals(1, sh.shingle("one two three four five"));
+        assertArrayEquals(sh.shingleSet("One, two  THREE four five!"), sh.shingleSet("one two three four five"));
+        assertNotEquals(sh.shingleSet("one two three four five")[0], sh.shingleSet("five four three two one")[0]);
         assertThrows(IllegalArgumentException.class, () -> new Shingler(0, NormalizeOptions.NEAR));
     }
 
