@@ -3,6 +3,7 @@ package dev.kindling.spark.tokenize;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -57,6 +58,14 @@ class TokenizeSparkTest {
         assertEquals(expected.length, rows.get(0).getInt(2));
         assertEquals("Hello world, it's Kindling.", rows.get(0).getString(3));
         assertTrue(rows.get(1).isNullAt(1) && rows.get(1).isNullAt(2) && rows.get(1).isNullAt(3), "null text gives nulls");
+        // an id the tokenizer does not know fails the query, naming the function and the id, where HF's decode leaves
+        // the id out; filtering the ids first gives HF's text
+        Exception unknown = assertThrows(Exception.class,
+                () -> spark.sql("SELECT kindling_detokenize(array(72, 999999), 'byte-level')").collectAsList());
+        assertTrue(unknown.getMessage().contains("kindling_detokenize")
+                && unknown.getMessage().contains("token id 999999 is outside 0..255 of byte-level"), unknown.getMessage());
+        assertEquals("H", spark.sql("SELECT kindling_detokenize(filter(array(72, 999999), i -> i BETWEEN 0 AND 255), 'byte-level')")
+                .first().getString(0));
         // offsets: per token (id, start, end), the Java API's ranges counted in characters, so that SQL's substring
         // slices each token's source; they were UTF-16 units, one too far per emoji before the token
         String text = "Héllo 😀 wörld 😀😀, this is Kindling 🇫🇷.";
