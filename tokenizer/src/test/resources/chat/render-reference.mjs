@@ -106,6 +106,9 @@ function qwen3Cases() {
       m("tool", "21C"), m("tool", "12:00"), m("assistant", "It is 21C at noon.")], { add_generation_prompt: false, tools: TOOLS }],
     ["tool_call_argument_types", [m("user", "Search"), m("assistant", "", { tool_calls: [{ type: "function", function: { name: "search",
       arguments: { q: "naïve \"quoted\" </tool_call>\n", limit: 0.25, exact: true, since: null, tags: [1, "a", []], opts: {} } } }] })], { add_generation_prompt: false }],
+    // json.dumps writes floats as Python's repr: 1e-05, 2.5e-05, 1e+21 (exponent outside [-4, 16))
+    ["tool_call_float_arguments", [m("user", "Set"), m("assistant", "", { tool_calls: [{ type: "function", function: { name: "set",
+      arguments: { tiny: 0.00001, small: 2.5e-5, edge: 0.0001, big: 1e21, below: 1234567890123456.8, huge: 1.5e300, third: 0.1 + 0.2 } } }] })], { add_generation_prompt: false }],
     ["assistant_content_null_with_tool_call", [m("user", "Weather?"), m("assistant", null, { tool_calls: [CALL] }), m("tool", "21C")], { add_generation_prompt: true }],
     ["tool_call_after_thinking", [m("user", "Weather?"), m("assistant", "<think>\nneed tool\n</think>\n\n", { tool_calls: [CALL] }), m("tool", "21C")], { add_generation_prompt: true, enable_thinking: true }],
     ["user_tool_response_text", [m("user", "Hi"), m("assistant", "A"), m("user", "<tool_response>\nx\n</tool_response>")], { add_generation_prompt: true }],

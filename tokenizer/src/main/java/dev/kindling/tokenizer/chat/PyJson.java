@@ -2,6 +2,9 @@ package dev.kindling.tokenizer.chat;
 
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.lib.filter.Filter;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
 import java.util.Iterator;
 import java.util.Map;
 
@@ -52,11 +55,7 @@ public final class PyJson implements Filter {
             sb.append(v);
         } else if (v instanceof Number n) {
             double d = n.doubleValue();
-            if (d == Math.rint(d) && !Double.isInfinite(d) && Math.abs(d) < 1e16) {
-                sb.append((long) d).append(".0");
-            } else {
-                sb.append(Double.isNaN(d) ? "NaN" : Double.isInfinite(d) ? (d > 0 ? "Infinity" : "-Infinity") : Double.toString(d));
-            }
+            sb.append(Double.isNaN(d) ? "NaN" : Double.isInfinite(d) ? (d > 0 ? "Infinity" : "-Infinity") : floatRepr(d));
         } else if (v instanceof Map<?, ?> m) {
             if (m.isEmpty()) {
                 sb.append("{}");
@@ -107,6 +106,47 @@ public final class PyJson implements Filter {
         } else {
             string(String.valueOf(v), sb);
         }
+    }
+
+    /**
+     * Python's {@code repr(float)}, which {@code json.dumps} writes: the shortest decimal that reads back
+     * as {@code d}, positional when its exponent is in [-4, 16) ({@code 0.0001}, {@code 1234.5},
+     * {@code 3.0}), otherwise {@code 1e-05}, {@code 2.5e+16}; the sign of -0.0 kept. Java's
+     * {@code Double.toString} differs in all of these ({@code 1.0E-5}, {@code 2.5E16}, and on Java 17
+     * not always the shortest digits).
+     */
+    static String floatRepr(double d) {
+        if (d == 0) {
+            return 1 / d < 0 ? "-0.0" : "0.0";
+        }
+        BigDecimal exact = new BigDecimal(d);
+        BigDecimal shortest = exact;
+        for (int digits = 1; digits <= 17; digits++) {
+            BigDecimal r = exact.round(new MathContext(digits, RoundingMode.HALF_EVEN));
+            if (r.doubleValue() == d) {
+                shortest = r;
+                break;
+            }
+        }
+        shortest = shortest.stripTrailingZeros();
+        String digits = shortest.unscaledValue().abs().toString();
+        int exponent = shortest.precision() - shortest.scale() - 1; // of the first digit
+        StringBuilder sb = new StringBuilder(d < 0 ? "-" : "");
+        if (exponent < -4 || exponent >= 16) {
+            sb.append(digits.charAt(0));
+            if (digits.length() > 1) {
+                sb.append('.').append(digits, 1, digits.length());
+            }
+            sb.append(exponent < 0 ? "e-" : "e+");
+            sb.append(Math.abs(exponent) < 10 ? "0" : "").append(Math.abs(exponent));
+        } else if (exponent < 0) {
+            sb.append("0.").append("0".repeat(-exponent - 1)).append(digits);
+        } else if (digits.length() <= exponent + 1) {
+            sb.append(digits).append("0".repeat(exponent + 1 - digits.length())).append(".0");
+        } else {
+            sb.append(digits, 0, exponent + 1).append('.').append(digits, exponent + 1, digits.length());
+        }
+        return sb.toString();
     }
 
     static void string(String s, StringBuilder sb) {
