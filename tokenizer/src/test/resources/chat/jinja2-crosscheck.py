@@ -35,7 +35,12 @@ UNDEFINED_MEMBER = ("@huggingface/jinja gives undefined for messages[0] of an em
                     "undefined; Jinja2's Undefined raises UndefinedError on the member access, so transformers fails")
 FLOAT_REPR = ("@huggingface/jinja's tojson writes numbers as JavaScript does (0.00001, 0.000025); Python's json.dumps "
               "writes a float's repr, in exponent form below 1e-4 and from 1e16 on (1e-05, 2.5e-05, 1e+21)")
+STR_PLUS_INT = ("@huggingface/jinja's + concatenates a string and a number (JavaScript's +); Python's str + int "
+                "raises TypeError")
+TRIM_NUMBER = ("@huggingface/jinja has no trim filter for numbers; Jinja2's trim is str(value).strip(), so 7 renders as 7")
 NOTES = {
+    ("qwen3", "system_content_number"): STR_PLUS_INT,
+    ("llama3", "system_content_number"): TRIM_NUMBER,
     ("qwen3", "tool_call_float_arguments"): FLOAT_REPR,
     ("qwen3", "no_messages"): UNDEFINED_MEMBER,
     ("gemma3", "no_messages"): UNDEFINED_MEMBER,

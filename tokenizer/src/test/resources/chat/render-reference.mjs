@@ -84,6 +84,8 @@ function commonCases() {
     ["unknown_role", [m("user", "Hi"), m("developer", "dev note")], { add_generation_prompt: false }],
     ["two_users_in_a_row", [m("user", "a"), m("user", "b")], { add_generation_prompt: true }],
     ["assistant_first", [m("assistant", "I start."), m("user", "ok")], { add_generation_prompt: true }],
+    // str + int is a TypeError in Jinja2 where a template concatenates the content (Qwen3, Gemma3's system prefix)
+    ["system_content_number", [m("system", 7), m("user", "Hi")], { add_generation_prompt: true }],
   ];
 }
 

@@ -18,7 +18,8 @@ import jinjava.javax.el.CompositeELResolver;
  * on, loop controls, the globals {@code raise_exception(msg)} and {@code strftime_now(fmt)}, and
  * {@code tojson} as Python's {@code json.dumps} ({@link PyJson}), {@code trim} as Python's {@code str.strip}
  * ({@link PyTrim}), the Python string methods templates call ({@code .startswith()}, {@code .strip('\n')},
- * {@code .split()} ...; see {@link PyStringMethods}). The one syntax Jinjava does not parse,
+ * {@code .split()} ...; see {@link PyStringMethods}), {@code +} as Python's ({@link PyAddition}: str + None
+ * raises). The one syntax Jinjava does not parse,
  * reversed slices {@code xs[::-1]}, is rewritten to the {@code reverse} filter.
  * Errors (including the template's own {@code raise_exception}) become {@link ChatTemplateException}.
  */
@@ -36,7 +37,7 @@ public final class JinjaChatRenderer {
         // Nested interpretation off: Jinjava would otherwise render a value that holds "{{" or "{%" as a
         // template in turn, so a message saying "{{ bos_token }}" came out as "<s>" (and any template
         // syntax in user text ran); Jinja2 outputs values as they are.
-        this.jinjava = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(false).withLstripBlocks(false)
+        this.jinjava = PyAddition.jinjava(JinjavaConfig.newBuilder().withTrimBlocks(false).withLstripBlocks(false)
                 .withNestedInterpretationEnabled(false).withElResolver(resolver).build());
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
                 ChatFunctions.class, "raiseException", Object.class));

@@ -1,0 +1,122 @@
+package dev.kindling.tokenizer.chat;
+
+import com.hubspot.jinjava.Jinjava;
+import com.hubspot.jinjava.JinjavaConfig;
+import com.hubspot.jinjava.el.ExtendedSyntaxBuilder;
+import com.hubspot.jinjava.el.TruthyTypeConverter;
+import com.hubspot.jinjava.el.ext.AdditionOperator;
+import com.hubspot.jinjava.el.ext.ExtendedParser;
+import com.hubspot.jinjava.objects.SafeString;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import jinjava.de.odysseus.el.ExpressionFactoryImpl;
+import jinjava.de.odysseus.el.misc.NumberOperations;
+import jinjava.de.odysseus.el.misc.TypeConverter;
+import jinjava.de.odysseus.el.tree.TreeBuilder;
+import jinjava.de.odysseus.el.tree.impl.Builder;
+import jinjava.de.odysseus.el.tree.impl.Parser;
+import jinjava.de.odysseus.el.tree.impl.ast.AstBinary;
+import jinjava.de.odysseus.el.tree.impl.ast.AstNode;
+import jinjava.javax.el.ExpressionFactory;
+
+/**
+ * The {@code +} of Jinja2 (Python's): str + str, number + number, list + list; any other pair
+ * raises. Jinjava's own {@code +} turns the pair into text whenever one side is a string, so a
+ * template concatenating {@code '<|user|>\n' + message['content']} rendered "null" for a None content,
+ * "[{type=text, text=Hi}]" for a list of parts, "42" for a number, where transformers fails with
+ * TypeError (or UndefinedError for a missing key): Kindling built a prompt the model was never
+ * trained on instead of saying the conversation does not fit the template.
+ */
+final class PyAddition extends AstBinary.SimpleOperator {
+    static final PyAddition OP = new PyAddition();
+
+    private PyAddition() {}
+
+    /** A Jinjava whose expressions use this {@code +}. */
+    static Jinjava jinjava(JinjavaConfig config) {
+        return new Jinjava(config) {
+            private final ExpressionFactory factory = new ExpressionFactoryImpl(new Properties(), new TruthyTypeConverter()) {
+                @Override
+                protected TreeBuilder createTreeBuilder(Properties properties, Builder.Feature... features) {
+                    return new ExtendedSyntaxBuilder(features) {
+                        @Override
+                        protected Parser createParser(String expression) {
+                            return new ExtendedParser(this, expression) {
+                                @Override
+                                protected AstBinary createAstBinary(AstNode left, AstNode right, AstBinary.Operator op) {
+                                    return super.createAstBinary(left, right, op == AdditionOperator.OP ? OP : op);
+                                }
+                            };
+                        }
+                    };
+                }
+            };
+
+            @Override
+            public ExpressionFactory getExpressionFactory() {
+                return factory;
+            }
+        };
+    }
+
+    @Override
+    protected Object apply(TypeConverter converter, Object a, Object b) {
+        if (isStr(a) && isStr(b)) {
+            return a.toString() + b;
+        }
+        if (isNumber(a) && isNumber(b)) {
+            return NumberOperations.add(converter, number(a), number(b));
+        }
+        if (a instanceof List<?> x && b instanceof List<?> y) {
+            List<Object> out = new ArrayList<>(x.size() + y.size());
+            out.addAll(x);
+            out.addAll(y);
+            return out;
+        }
+        throw new ChatTemplateException("unsupported operand type(s) for +: '" + typeName(a) + "' and '" + typeName(b)
+                + "' (Jinja2 raises TypeError, or UndefinedError for a missing value)");
+    }
+
+    private static boolean isStr(Object o) {
+        return o instanceof CharSequence || o instanceof SafeString;
+    }
+
+    /** Python's bool is an int. */
+    private static boolean isNumber(Object o) {
+        return o instanceof Number || o instanceof Boolean;
+    }
+
+    private static Object number(Object o) {
+        return o instanceof Boolean b ? (b ? 1L : 0L) : o;
+    }
+
+    /** The Python type name of a template value. */
+    static String typeName(Object o) {
+        if (o == null) {
+            return "NoneType";
+        } else if (isStr(o)) {
+            return "str";
+        } else if (o instanceof Boolean) {
+            return "bool";
+        } else if (o instanceof Double || o instanceof Float) {
+            return "float";
+        } else if (o instanceof Number) {
+            return "int";
+        } else if (o instanceof List<?>) {
+            return "list";
+        } else if (o instanceof Map<?, ?>) {
+            return "dict";
+        } else if (o instanceof Collection<?>) {
+            return "set";
+        }
+        return o.getClass().getSimpleName();
+    }
+
+    @Override
+    public String toString() {
+        return "+";
+    }
+}
