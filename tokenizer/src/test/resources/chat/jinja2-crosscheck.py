@@ -37,10 +37,13 @@ FLOAT_REPR = ("@huggingface/jinja's tojson writes numbers as JavaScript does (0.
               "writes a float's repr, in exponent form below 1e-4 and from 1e16 on (1e-05, 2.5e-05, 1e+21)")
 STR_PLUS_INT = ("@huggingface/jinja's + concatenates a string and a number (JavaScript's +); Python's str + int "
                 "raises TypeError")
-TRIM_NUMBER = ("@huggingface/jinja has no trim filter for numbers; Jinja2's trim is str(value).strip(), so 7 renders as 7")
+TRIM_NON_STRING = ("@huggingface/jinja's trim takes only strings; Jinja2's trim is str(value).strip(), Python's str() of "
+                   "the value: 7, None, [{'type': 'text', ...}]")
 NOTES = {
     ("qwen3", "system_content_number"): STR_PLUS_INT,
-    ("llama3", "system_content_number"): TRIM_NUMBER,
+    ("llama3", "system_content_number"): TRIM_NON_STRING,
+    ("llama3", "content_parts_as_text"): TRIM_NON_STRING,
+    ("llama3", "assistant_content_none"): TRIM_NON_STRING,
     ("qwen3", "tool_call_float_arguments"): FLOAT_REPR,
     ("qwen3", "no_messages"): UNDEFINED_MEMBER,
     ("gemma3", "no_messages"): UNDEFINED_MEMBER,

@@ -86,6 +86,9 @@ function commonCases() {
     ["assistant_first", [m("assistant", "I start."), m("user", "ok")], { add_generation_prompt: true }],
     // str + int is a TypeError in Jinja2 where a template concatenates the content (Qwen3, Gemma3's system prefix)
     ["system_content_number", [m("system", 7), m("user", "Hi")], { add_generation_prompt: true }],
+    // Jinja2 makes text of a value with Python's str(): None, [{'type': 'text', ...}] (Llama 3's | trim)
+    ["content_parts_as_text", [m("user", [{ type: "text", text: "it's \"Hi\"\u00a0\\ \n" }, { type: "image", url: null, ok: true, n: 1e-5 }])], { add_generation_prompt: true }],
+    ["assistant_content_none", [m("user", "Hi"), m("assistant", null)], { add_generation_prompt: false }],
   ];
 }
 

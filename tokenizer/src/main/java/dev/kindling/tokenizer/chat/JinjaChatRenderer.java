@@ -3,6 +3,9 @@ package dev.kindling.tokenizer.chat;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
+import com.hubspot.jinjava.interpret.Context;
+import com.hubspot.jinjava.interpret.InterpreterFactory;
+import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
@@ -19,7 +22,7 @@ import jinjava.javax.el.CompositeELResolver;
  * {@code tojson} as Python's {@code json.dumps} ({@link PyJson}), {@code trim} as Python's {@code str.strip}
  * ({@link PyTrim}), the Python string methods templates call ({@code .startswith()}, {@code .strip('\n')},
  * {@code .split()} ...; see {@link PyStringMethods}), {@code +} as Python's ({@link PyAddition}: str + None
- * raises). The one syntax Jinjava does not parse,
+ * raises), values output as Python's {@code str()} ({@link PyStr}: {@code True}, {@code ['a']}). The one syntax Jinjava does not parse,
  * reversed slices {@code xs[::-1]}, is rewritten to the {@code reverse} filter.
  * Errors (including the template's own {@code raise_exception}) become {@link ChatTemplateException}.
  */
@@ -38,13 +41,40 @@ public final class JinjaChatRenderer {
         // template in turn, so a message saying "{{ bos_token }}" came out as "<s>" (and any template
         // syntax in user text ran); Jinja2 outputs values as they are.
         this.jinjava = PyAddition.jinjava(JinjavaConfig.newBuilder().withTrimBlocks(false).withLstripBlocks(false)
-                .withNestedInterpretationEnabled(false).withElResolver(resolver).build());
+                .withNestedInterpretationEnabled(false).withElResolver(resolver)
+                .withInterperterFactory(new PythonOutputInterpreterFactory()).build());
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
                 ChatFunctions.class, "raiseException", Object.class));
         jinjava.getGlobalContext().registerFilter(new PyJson());
         jinjava.getGlobalContext().registerFilter(new PyTrim());
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now",
                 ChatFunctions.class, "strftimeNow", String.class));
+    }
+
+    /**
+     * Interpreters that output a value as Jinja2 does, with Python's {@code str()} ({@code True},
+     * {@code 1e-05}, {@code ['a']}); null stays "" (Jinja2's Undefined: a variable the caller did not pass).
+     */
+    private static final class PythonOutputInterpreterFactory implements InterpreterFactory {
+        @Override
+        public JinjavaInterpreter newInstance(JinjavaInterpreter orig) {
+            return new JinjavaInterpreter(orig) {
+                @Override
+                public String getAsString(Object value) {
+                    return value == null ? "" : PyStr.str(value);
+                }
+            };
+        }
+
+        @Override
+        public JinjavaInterpreter newInstance(Jinjava jinjava, Context context, JinjavaConfig config) {
+            return new JinjavaInterpreter(jinjava, context, config) {
+                @Override
+                public String getAsString(Object value) {
+                    return value == null ? "" : PyStr.str(value);
+                }
+            };
+        }
     }
 
     /**
