@@ -39,14 +39,16 @@ public final class JinjaChatRenderer {
         resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_WRITE);
         // Nested interpretation off: Jinjava would otherwise render a value that holds "{{" or "{%" as a
         // template in turn, so a message saying "{{ bos_token }}" came out as "<s>" (and any template
-        // syntax in user text ran); Jinja2 outputs values as they are.
+        // syntax in user text ran); Jinja2 outputs values as they are. A for loop over a dict walks its
+        // keys, as in Python (Jinjava's default is its values).
         this.jinjava = PyAddition.jinjava(JinjavaConfig.newBuilder().withTrimBlocks(false).withLstripBlocks(false)
-                .withNestedInterpretationEnabled(false).withElResolver(resolver)
+                .withNestedInterpretationEnabled(false).withElResolver(resolver).withIterateOverMapKeys(true)
                 .withInterperterFactory(new PythonOutputInterpreterFactory()).build());
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
                 ChatFunctions.class, "raiseException", Object.class));
         jinjava.getGlobalContext().registerFilter(new PyJson());
         jinjava.getGlobalContext().registerFilter(new PyTrim());
+        jinjava.getGlobalContext().registerFilter(new PyItems());
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now",
                 ChatFunctions.class, "strftimeNow", String.class));
     }

@@ -111,6 +111,17 @@ class ChatTemplateTest {
     }
 
     @Test
+    void dictsIterateAsInPython() {
+        // a for loop walks the keys; | items and .items() give the pairs (expected strings from Jinja2 3.1.6)
+        ChatTemplate t = new ChatTemplate("{% for k in d %}{{ k }},{% endfor %} {% for k, v in d | items %}{{ k }}={{ v }};{% endfor %} "
+                + "{% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %}", "<s>", "</s>");
+        Map<String, Object> d = new java.util.LinkedHashMap<>();
+        d.put("city", "Paris");
+        d.put("days", 3);
+        assertEquals("city,days, city=Paris;days=3; city=Paris;days=3;", t.render(List.of(), false, Map.of("d", d)));
+    }
+
+    @Test
     void pythonStringMethodsAndGlobals() {
         ChatTemplate t = new ChatTemplate("{{ s.startswith('ab') }} {{ s.endswith(('x', 'cd')) }} [{{ s.strip('a') }}] "
                 + "{{ s.upper() }} {{ s.split('b') }} {{ '-'.join(['x', 'y']) }} {{ '  a b '.split() }} "
