@@ -39,7 +39,9 @@ STR_PLUS_INT = ("@huggingface/jinja's + concatenates a string and a number (Java
                 "raises TypeError")
 TRIM_NON_STRING = ("@huggingface/jinja's trim takes only strings; Jinja2's trim is str(value).strip(), Python's str() of "
                    "the value: 7, None, [{'type': 'text', ...}]")
+DICT_ITERABLE = ("@huggingface/jinja's iterable test is false for an object; in Python a dict is iterable (its keys)")
 NOTES = {
+    ("gemma3", "content_dict_iterated"): DICT_ITERABLE,
     ("qwen3", "system_content_number"): STR_PLUS_INT,
     ("llama3", "system_content_number"): TRIM_NON_STRING,
     ("llama3", "content_parts_as_text"): TRIM_NON_STRING,

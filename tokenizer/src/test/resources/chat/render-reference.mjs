@@ -130,6 +130,8 @@ function gemma3Cases() {
     ["parts_unknown_type_skipped", [m("user", [{ type: "audio" }, { type: "text", text: "hi" }])], { add_generation_prompt: false }],
     ["system_then_assistant", [SYS, m("assistant", "x")], { add_generation_prompt: true }],
     ["content_number_rejected", [m("user", 42)], { add_generation_prompt: true }],
+    // a dict is iterable in Python: the template walks its keys (strings, so nothing is output)
+    ["content_dict_iterated", [m("user", { type: "text", text: "Hi" })], { add_generation_prompt: true }],
     ["content_null_rejected", [m("user", null)], { add_generation_prompt: true }],
   ];
 }

@@ -49,6 +49,8 @@ public final class JinjaChatRenderer {
         jinjava.getGlobalContext().registerFilter(new PyJson());
         jinjava.getGlobalContext().registerFilter(new PyTrim());
         jinjava.getGlobalContext().registerFilter(new PyItems());
+        jinjava.getGlobalContext().registerFilter(new PyStringFilter());
+        jinjava.getGlobalContext().registerExpTest(new PyIterableTest());
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now",
                 ChatFunctions.class, "strftimeNow", String.class));
     }

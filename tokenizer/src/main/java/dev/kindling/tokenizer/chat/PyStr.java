@@ -16,7 +16,7 @@ final class PyStr {
 
     /** {@code str(value)}; null is Python's None. */
     static String str(Object value) {
-        if (value instanceof CharSequence || value instanceof SafeString) {
+        if (value instanceof CharSequence || value instanceof SafeString || value instanceof Character) {
             return value.toString();
         }
         return repr(value);
@@ -32,8 +32,14 @@ final class PyStr {
     private static void repr(Object v, StringBuilder sb) {
         if (v == null) {
             sb.append("None");
-        } else if (v instanceof CharSequence || v instanceof SafeString) {
-            string(v.toString(), sb);
+        } else if (v instanceof CharSequence || v instanceof SafeString || v instanceof Character) {
+            string(v.toString(), sb); // a Character is what Jinjava makes of one letter of a str
+        } else if (v instanceof Map.Entry<?, ?> e) { // a pair of dict.items(), a tuple in Python
+            sb.append('(');
+            repr(e.getKey(), sb);
+            sb.append(", ");
+            repr(e.getValue(), sb);
+            sb.append(')');
         } else if (v instanceof Boolean b) {
             sb.append(b ? "True" : "False");
         } else if (v instanceof Double || v instanceof Float) {

@@ -122,6 +122,15 @@ class ChatTemplateTest {
     }
 
     @Test
+    void typeTestsAndStringFilterAsInPython() {
+        // expected string from Jinja2 3.1.6: str and dict are iterable, str() of bool/list/chars/pairs is Python's
+        ChatTemplate t = new ChatTemplate("{{ d is iterable }}|{{ s is iterable }}|{{ i is iterable }}|{{ b | string }}|"
+                + "{{ l | string }}|{{ s | list }}|{{ d.items() | list }}", "<s>", "</s>");
+        assertEquals("True|True|False|True|[1, 'x']|['a', 'b']|[('a', 1)]",
+                t.render(List.of(), false, Map.of("d", Map.of("a", 1), "s", "ab", "i", 4, "b", true, "l", List.of(1, "x"))));
+    }
+
+    @Test
     void pythonStringMethodsAndGlobals() {
         ChatTemplate t = new ChatTemplate("{{ s.startswith('ab') }} {{ s.endswith(('x', 'cd')) }} [{{ s.strip('a') }}] "
                 + "{{ s.upper() }} {{ s.split('b') }} {{ '-'.join(['x', 'y']) }} {{ '  a b '.split() }} "

@@ -1,0 +1,23 @@
+package dev.kindling.tokenizer.chat;
+
+import com.hubspot.jinjava.interpret.JinjavaInterpreter;
+import com.hubspot.jinjava.lib.exptest.ExpTest;
+import java.util.Map;
+
+/**
+ * Jinja2's {@code is iterable} test: what Python can iterate, strings and dicts included. Jinjava's
+ * counted only collections and arrays, so Gemma 3's template, which asks it of message content,
+ * raised "Invalid content type" for a dict where transformers walks its keys.
+ */
+public final class PyIterableTest implements ExpTest {
+    @Override
+    public String getName() {
+        return "iterable";
+    }
+
+    @Override
+    public boolean evaluate(Object var, JinjavaInterpreter interpreter, Object... args) {
+        return var instanceof CharSequence || var instanceof Iterable<?> || var instanceof Map<?, ?>
+                || (var != null && var.getClass().isArray());
+    }
+}
