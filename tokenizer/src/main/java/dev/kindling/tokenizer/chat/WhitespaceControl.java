@@ -6,7 +6,8 @@ package dev.kindling.tokenizer.chat;
  * tag, {@code -%}}/{@code -}}}/{@code -#}} all whitespace after it; {@code trim_blocks} removes the
  * first newline after a block or comment tag; {@code lstrip_blocks} removes spaces and tabs between
  * the start of a line and a block or comment tag ({@code {%+} opts out). The output has the same
- * tags without the {@code -}/{@code +} markers, and Jinjava's own trimming is switched off.
+ * tags without the {@code -}/{@code +} markers, and Jinjava's own trimming is switched off; the newlines it
+ * drops are kept in empty comments, so errors name the line of the template as written.
  */
 final class WhitespaceControl {
     private WhitespaceControl() {}
@@ -17,6 +18,7 @@ final class WhitespaceControl {
         int n = src.length();
         boolean stripNext = false; // the previous tag ended with '-'
         boolean trimNewline = false; // the previous tag was a block/comment tag (trim_blocks)
+        boolean inRaw = false; // between {% raw %} and {% endraw %}, where a comment would be output as text
         while (i < n) {
             int open = nextOpen(src, i);
             String raw = src.substring(i, open < 0 ? n : open);
@@ -43,6 +45,12 @@ final class WhitespaceControl {
                 text = stripLineIndent(text, raw, i == 0);
             }
             out.append(text);
+            // the newlines stripped here go into a comment, which outputs nothing, so that Jinjava's line
+            // numbers in errors are those of the template as written
+            int dropped = newlines(raw) - newlines(text);
+            if (dropped > 0 && !inRaw) {
+                out.append("{#").append("\n".repeat(dropped)).append("#}");
+            }
             int close = closeOf(src, open, kind);
             if (close < 0) {
                 out.append(src, open, n);
@@ -55,11 +63,28 @@ final class WhitespaceControl {
             int bodyEnd = (rightStrip || rightKeep) ? close - 1 : close;
             char closer = kind == '{' ? '}' : kind;
             out.append('{').append(kind).append(src, bodyStart, bodyEnd).append(closer).append('}');
+            if (kind == '%') {
+                String body = src.substring(bodyStart, bodyEnd).trim();
+                inRaw = inRaw ? !body.equals("endraw") : body.equals("raw");
+            }
+            // Jinjava does not count the newlines inside a {{ }} or {% %} tag (a string literal spanning lines)
+            int inside = kind == '#' ? 0 : newlines(src.substring(bodyStart, bodyEnd));
+            if (inside > 0 && !inRaw) {
+                out.append("{#").append("\n".repeat(inside)).append("#}");
+            }
             stripNext = rightStrip;
             trimNewline = block && !rightKeep;
             i = close + 2;
         }
         return out.toString();
+    }
+
+    private static int newlines(String s) {
+        int n = 0;
+        for (int i = s.indexOf('\n'); i >= 0; i = s.indexOf('\n', i + 1)) {
+            n++;
+        }
+        return n;
     }
 
     private static int nextOpen(String s, int from) {

@@ -86,6 +86,8 @@ class ChatTemplateTest {
         ChatTemplateException e = assertThrows(ChatTemplateException.class,
                 () -> t.render(List.of(msg("user", "a"), msg("user", "b")), true));
         assertTrue(e.getMessage().contains("Conversation roles must alternate"), e.getMessage());
+        // at the line of the template as written, though {%- ... -%} strips the newlines before Jinjava parses it
+        assertTrue(e.getMessage().contains("at line 19:"), e.getMessage());
     }
 
     @Test
