@@ -6,14 +6,15 @@ import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 import jinjava.javax.el.ELContext;
 import jinjava.javax.el.ELResolver;
 
 /**
  * Python {@code str} methods on Java strings, for chat templates written against Jinja2:
  * {@code startswith endswith strip lstrip rstrip split rsplit upper lower title capitalize replace
- * find rfind count join isspace isdigit isalpha isalnum}. Other calls fall through to Jinjava's own
- * resolvers.
+ * find rfind count join isspace isdigit isalpha isalnum}, and {@code s[i]}. Other calls fall through to
+ * Jinjava's own resolvers.
  */
 public final class PyStringMethods extends ELResolver {
 
@@ -32,6 +33,7 @@ public final class PyStringMethods extends ELResolver {
     }
 
     private static final Object NOT_HANDLED = new Object();
+    private static final Pattern INDEX = Pattern.compile("-?\\d{1,9}");
 
     static Object call(String s, String m, Object[] p) {
         switch (m) {
@@ -225,6 +227,14 @@ public final class PyStringMethods extends ELResolver {
 
     @Override
     public Object getValue(ELContext context, Object base, Object property) {
+        // s[i]: the i-th character, from the end when negative; Jinjava has no indexing of strings
+        // and gave null. Out of range stays null, Jinja2's Undefined. Jinjava hands the index over as text.
+        if (base instanceof String s && property != null && INDEX.matcher(property.toString()).matches()) {
+            context.setPropertyResolved(true);
+            long i = Long.parseLong(property.toString());
+            long k = i < 0 ? s.length() + i : i;
+            return k >= 0 && k < s.length() ? String.valueOf(s.charAt((int) k)) : null;
+        }
         return null;
     }
 

@@ -133,6 +133,13 @@ class ChatTemplateTest {
     }
 
     @Test
+    void stringIndexing() {
+        // expected string from Jinja2 3.1.6: one character, from the end when negative, undefined out of range
+        ChatTemplate t = new ChatTemplate("{{ s[0] }}{{ s[-1] }}|{{ s[9] is defined }}|{% if s[0] == 'a' %}first{% endif %}", "<s>", "</s>");
+        assertEquals("ac|False|first", t.render(List.of(), false, Map.of("s", "abc")));
+    }
+
+    @Test
     void pythonStringMethodsAndGlobals() {
         ChatTemplate t = new ChatTemplate("{{ s.startswith('ab') }} {{ s.endswith(('x', 'cd')) }} [{{ s.strip('a') }}] "
                 + "{{ s.upper() }} {{ s.split('b') }} {{ '-'.join(['x', 'y']) }} {{ '  a b '.split() }} "
