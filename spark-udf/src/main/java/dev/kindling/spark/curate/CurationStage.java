@@ -6,7 +6,6 @@ import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.io.Columns;
 import dev.kindling.spark.stage.PipelineStage;
 import dev.kindling.spark.stage.StageContext;
-import java.util.Arrays;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
@@ -107,7 +106,7 @@ public abstract class CurationStage<S extends CurationStage<S>> extends Transfor
         }
         requireColumn(schema, textColumn, DataTypes.StringType);
         StructType out = schema;
-        if (Arrays.asList(schema.fieldNames()).contains(Columns.REASON)) {
+        if (Columns.resolve(schema, Columns.REASON, name()) != null) {
             requireColumn(schema, Columns.REASON, DataTypes.StringType);
         } else {
             out = out.add(Columns.REASON, DataTypes.StringType, true);
@@ -115,12 +114,14 @@ public abstract class CurationStage<S extends CurationStage<S>> extends Transfor
         return addColumns(out, idColumn, textColumn);
     }
 
+    /** Checks that {@code schema} has a column Spark reads for {@code name} (see {@link Columns#resolve}), of {@code type} if given. */
     protected void requireColumn(StructType schema, String name, org.apache.spark.sql.types.DataType type) {
-        if (!Arrays.asList(schema.fieldNames()).contains(name)) {
+        String found = Columns.resolve(schema, name, name());
+        if (found == null) {
             throw KindlingException.usage(name() + ": the input has no column '" + name + "' (columns: "
                     + String.join(", ", schema.fieldNames()) + ")");
         }
-        StructField f = schema.apply(name);
+        StructField f = schema.apply(found);
         if (type != null && !f.dataType().equals(type)) {
             throw KindlingException.usage(name() + ": column '" + name + "' is " + f.dataType().simpleString()
                     + ", expected " + type.simpleString());
@@ -131,10 +132,13 @@ public abstract class CurationStage<S extends CurationStage<S>> extends Transfor
     public Dataset<Row> transform(Dataset<?> dataset) {
         transformSchema(dataset.schema());
         Dataset<Row> df = dataset.toDF();
-        if (!Arrays.asList(df.columns()).contains(Columns.REASON)) {
+        if (Columns.resolve(df.schema(), Columns.REASON, name()) == null) {
             df = df.withColumn(Columns.REASON, lit(null).cast(DataTypes.StringType));
         }
-        StageContext ctx = new StageContext(df.sparkSession(), getIdCol(), getTextCol());
+        // the columns as the frame names them: a stage that rewrites its text (withColumn) would otherwise rename it to
+        // the case the param gave
+        String id = readsIdColumn() ? Columns.resolve(df.schema(), getIdCol(), name()) : getIdCol();
+        StageContext ctx = new StageContext(df.sparkSession(), id, Columns.resolve(df.schema(), getTextCol(), name()));
         Dataset<Row> out = apply(df, ctx);
         // metric columns exist for the CLI's accounting; a Transformer's output does not carry them
         return out.drop(ctx.metricColumns().keySet().toArray(new String[0]));

@@ -52,10 +52,10 @@ final class Distill {
     /** Runs {@code stage} on a DataFrame (the API form): the stage's columns plus {@code error} and {@code reason}. */
     static Dataset<Row> run(PipelineStage stage, Dataset<Row> prompts, String promptColumn) {
         Dataset<Row> in = prompts;
-        if (!Arrays.asList(in.columns()).contains(Columns.REASON)) {
+        if (Columns.resolve(in.schema(), Columns.REASON, stage.name()) == null) {
             in = in.withColumn(Columns.REASON, lit(null).cast(DataTypes.StringType));
         }
-        if (Arrays.asList(in.columns()).contains(promptColumn)) {
+        if (Columns.resolve(in.schema(), promptColumn, stage.name()) != null) {
             // the CLI's reader sets a null prompt aside (read:null_text); here such a row came out with nothing in it and
             // neither an error nor a reason, like a kept row
             in = in.withColumn(Columns.REASON, when(col(Columns.REASON).isNull().and(Columns.named(promptColumn).isNull()),

@@ -215,11 +215,12 @@ public final class Decontamination extends CurationStage<Decontamination> {
         }
         List<String> items = new ArrayList<>();
         for (String c : getBenchmarkColumns()) {
-            if (!cols.contains(c)) {
+            String found = Columns.resolve(df.schema(), c, NAME);
+            if (found == null) {
                 throw KindlingException.usage(NAME + ": benchmark " + path + " has no column '" + c + "' (columns: "
                         + String.join(", ", cols) + "); choose them with benchmarkColumns, --decontaminate-columns or a curate config's columns");
             }
-            boolean array = df.schema().apply(c).dataType() instanceof ArrayType;
+            boolean array = df.schema().apply(found).dataType() instanceof ArrayType;
             Dataset<Row> values = array ? df.select(functions.explode(Columns.named(c)).cast(DataTypes.StringType))
                     : df.select(Columns.named(c).cast(DataTypes.StringType));
             List<Row> rows;

@@ -1,6 +1,7 @@
 package dev.kindling.spark.inference;
 
 import dev.kindling.inference.Engine;
+import dev.kindling.spark.io.Columns;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import org.apache.spark.ml.param.BooleanParam;
@@ -77,7 +78,7 @@ public final class Embed extends EngineStage<Embed> {
     }
 
     private Job job(StructType schema, InferenceMetrics metrics) {
-        return new Job(engineSpec(), window(), metrics, Arrays.asList(schema.fieldNames()).indexOf(getOrDefault(inputCol)),
+        return new Job(engineSpec(), window(), metrics, Columns.indexOf(schema, getOrDefault(inputCol), stageName()),
                 new StructType().add(getOrDefault(outputCol), DataTypes.createArrayType(DataTypes.FloatType, false), true),
                 (Boolean) getOrDefault(normalize), (Boolean) getOrDefault(truncate));
     }

@@ -250,13 +250,14 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
     /** The short name used in errors and reasons, e.g. {@code generate}. */
     protected abstract String stageName();
 
-    /** Checks that {@code schema} has {@code column} of type {@code type}. */
+    /** Checks that {@code schema} has a column Spark reads for {@code column} (see {@link Columns#resolve}) of type {@code type}. */
     protected final void requireColumn(StructType schema, String column, DataType... types) {
-        if (!Arrays.asList(schema.fieldNames()).contains(column)) {
+        String found = Columns.resolve(schema, column, stageName());
+        if (found == null) {
             throw KindlingException.usage(stageName() + ": the input has no column '" + column + "' (columns: "
                     + String.join(", ", schema.fieldNames()) + ")");
         }
-        DataType t = schema.apply(column).dataType();
+        DataType t = schema.apply(found).dataType();
         for (DataType ok : types) {
             if (ok.simpleString().equals(t.simpleString())) {
                 return;

@@ -6,8 +6,8 @@ import dev.kindling.inference.GenerationRequest;
 import dev.kindling.inference.sample.SamplingParams;
 import dev.kindling.inference.sample.TokenLogprob;
 import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.io.Columns;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.spark.ml.param.DoubleParam;
@@ -206,7 +206,8 @@ public final class Generate extends EngineStage<Generate> {
     public StructType transformSchema(StructType schema) {
         if (usesMessages()) {
             String m = getOrDefault(messagesCol);
-            if (!Arrays.asList(schema.fieldNames()).contains(m) || !Prompts.isMessages(schema.apply(m).dataType())) {
+            int at = Columns.indexOf(schema, m, stageName());
+            if (at < 0 || !Prompts.isMessages(schema.apply(at).dataType())) {
                 requireColumn(schema, m, Prompts.MESSAGES); // names the missing column or its type
             }
         } else {
@@ -245,10 +246,9 @@ public final class Generate extends EngineStage<Generate> {
     }
 
     private Job job(StructType schema, InferenceMetrics metrics) {
-        List<String> names = Arrays.asList(schema.fieldNames());
         Prompts prompts = usesMessages()
-                ? new Prompts(-1, names.indexOf(getOrDefault(messagesCol)), true, getOrDefault(systemPrompt))
-                : new Prompts(names.indexOf(getOrDefault(promptCol)), -1, Prompts.Chat.parse(getOrDefault(chat)), getOrDefault(systemPrompt));
+                ? new Prompts(-1, Columns.indexOf(schema, getOrDefault(messagesCol), stageName()), true, getOrDefault(systemPrompt))
+                : new Prompts(Columns.indexOf(schema, getOrDefault(promptCol), stageName()), -1, Prompts.Chat.parse(getOrDefault(chat)), getOrDefault(systemPrompt));
         return new Job(engineSpec(), window(), metrics, prompts, getOutputCol(), outputType(), getN(), sampling(),
                 (Integer) getOrDefault(maxTokens), List.of(getOrDefault(stop)));
     }

@@ -2,8 +2,8 @@ package dev.kindling.spark.inference;
 
 import dev.kindling.inference.Engine;
 import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.io.Columns;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.spark.ml.param.IntParam;
@@ -135,11 +135,10 @@ public final class Judge extends EngineStage<Judge> {
     }
 
     private Job job(StructType schema, InferenceMetrics metrics) {
-        List<String> names = Arrays.asList(schema.fieldNames());
-        int responseIndex = names.indexOf(getOrDefault(responseCol));
+        int responseIndex = Columns.indexOf(schema, getOrDefault(responseCol), stageName());
         boolean many = !schema.apply(responseIndex).dataType().equals(DataTypes.StringType);
         DataType type = many ? DataTypes.createArrayType(RESULT, true) : RESULT;
-        return new Job(engineSpec(), window(), metrics, names.indexOf(getOrDefault(instructionCol)), responseIndex, many,
+        return new Job(engineSpec(), window(), metrics, Columns.indexOf(schema, getOrDefault(instructionCol), stageName()), responseIndex, many,
                 new StructType().add(getOrDefault(outputCol), type, true), loadRubric(), getMethod(), (Integer) getOrDefault(maxTokens));
     }
 

@@ -93,7 +93,7 @@ public abstract class RowInference<R> implements Serializable {
                     + schema.apply(existing).dataType().simpleString() + ", not a string; choose another error column");
         }
         errorIndex = existing >= 0 ? existing : outputWidth - 1;
-        reasonIndex = skipRejected ? Arrays.asList(schema.fieldNames()).indexOf(Columns.REASON) : -1;
+        reasonIndex = skipRejected ? Columns.indexOf(schema, Columns.REASON, stage) : -1;
         RowInference<R> job = this;
         return Columns.withMetadataOf(schema, in.mapPartitions((MapPartitionsFunction<Row, Row>) job::partition, Encoders.row(out)));
     }

@@ -4,6 +4,7 @@ import dev.kindling.inference.Engine;
 import dev.kindling.inference.ScoreResult;
 import dev.kindling.spark.KindlingException;
 import dev.kindling.tokenizer.Tokenizer;
+import dev.kindling.spark.io.Columns;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -102,7 +103,7 @@ public final class Score extends EngineStage<Score> {
         StructType cols = new StructType().add(getOrDefault(logprobCol), DataTypes.DoubleType, true)
                 .add(getOrDefault(perplexityCol), DataTypes.DoubleType, true)
                 .add(getOrDefault(countCol), DataTypes.IntegerType, true);
-        return new Job(engineSpec(), window(), metrics, Arrays.asList(schema.fieldNames()).indexOf(getOrDefault(inputCol)), cols,
+        return new Job(engineSpec(), window(), metrics, Columns.indexOf(schema, getOrDefault(inputCol), stageName()), cols,
                 getOrDefault(longTexts));
     }
 

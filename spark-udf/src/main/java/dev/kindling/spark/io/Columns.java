@@ -21,6 +21,31 @@ public final class Columns {
     }
 
     /**
+     * The name of the field of {@code schema} that Spark reads for {@code name} (as {@link #sameName}: {@code "TEXT"}
+     * finds {@code text} unless {@code spark.sql.caseSensitive} is set), or null when there is none. Two fields that
+     * both match are refused naming {@code who}, as Spark refuses a reference to either as ambiguous.
+     */
+    public static String resolve(org.apache.spark.sql.types.StructType schema, String name, String who) {
+        String found = null;
+        for (String f : schema.fieldNames()) {
+            if (sameName(f, name)) {
+                if (found != null) {
+                    throw dev.kindling.spark.KindlingException.usage(who + ": column '" + name + "' is ambiguous: the input has '"
+                            + found + "' and '" + f + "' (Spark matches names regardless of case unless spark.sql.caseSensitive is set)");
+                }
+                found = f;
+            }
+        }
+        return found;
+    }
+
+    /** The index in {@code schema} of the field {@link #resolve} finds for {@code name}, or -1. */
+    public static int indexOf(org.apache.spark.sql.types.StructType schema, String name, String who) {
+        String f = resolve(schema, name, who);
+        return f == null ? -1 : schema.fieldIndex(f);
+    }
+
+    /**
      * {@code out} with the metadata its columns had in {@code input} (ML attributes, comments): a column rewritten with
      * {@code withColumn} and every column that went through {@code mapPartitions} lose theirs, though the stage's
      * transformSchema declares them kept. Returns {@code out} itself when nothing was lost.

@@ -113,7 +113,7 @@ public final class DatasetReader {
             }
             String key = caseSensitive ? f.name() : f.name().toLowerCase(java.util.Locale.ROOT);
             String before = seen.putIfAbsent(key, f.name());
-            if (f.name().equals(idColumn) && !f.dataType().equals(DataTypes.StringType)) {
+            if (Columns.sameName(f.name(), idColumn) && !f.dataType().equals(DataTypes.StringType)) {
                 // read as a string, the parser keeps each id's own JSON text: inferred as a number, one float id made the
                 // column a double, the integer 1 became "1.0" and two 23-digit ids one "1.2345678901234568E22"
                 f = new StructField(f.name(), DataTypes.StringType, true, f.metadata());
@@ -157,16 +157,18 @@ public final class DatasetReader {
         Column after = trailing.apply(col("value").cast(DataTypes.BinaryType));
         reason = reason.when(after.isNotNull(), lit("read:malformed_json"));
         error = error.when(after.isNotNull(), after);
-        StructField textField = java.util.Arrays.stream(schema.fields()).filter(f -> f.name().equals(textColumn)).findFirst().orElse(null);
+        // the field as the lines name it (--text-column TEXT reads "text", as Spark resolves names); finish renames it
+        StructField textField = java.util.Arrays.stream(schema.fields()).filter(f -> Columns.sameName(f.name(), textColumn)).findFirst().orElse(null);
+        String textKey = textField == null ? textColumn : textField.name();
         if (textField != null && textField.dataType().equals(DataTypes.StringType)) {
             // a text that is a number, object, array or boolean: Spark's reader hands it over as its JSON text ("12345",
             // "{\"a\":1}"), which would then be tokenized and scored as a document
             // (decided on the object's own top-level key: a nested {"meta": {"text": "x"}} must not vouch for it)
-            UserDefinedFunction nonString = functions.udf((UDF1<String, Boolean>) line -> topLevelNotString(line, textColumn),
+            UserDefinedFunction nonString = functions.udf((UDF1<String, Boolean>) line -> topLevelNotString(line, textKey),
                     DataTypes.BooleanType);
             // the parse is only asked for a text that looks like coerced JSON (what Spark writes for a number, object,
             // array or boolean starts like this): the check on every line cost ~8% of a plain convert
-            Column parsedText = col("_parsed.`" + textColumn.replace("`", "``") + "`");
+            Column parsedText = col("_parsed.`" + textKey.replace("`", "``") + "`");
             // (NaN and the infinities Spark writes quoted, as its JSON generator quotes non-numeric numbers: a negative
             // infinity is "-Infinity" with its quotes, which the first-character test does not see)
             Column coercedLooking = functions.substring(parsedText, 1, 1).isin("{", "[", "-", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9")
@@ -174,7 +176,7 @@ public final class DatasetReader {
                             "\"-Infinity\""));
             Column notString = parsedText.isNotNull().and(coercedLooking).and(nonString.apply(col("value")));
             reason = reason.when(notString, lit("read:text_not_string"));
-            error = error.when(notString, lit("field '" + textColumn + "' is not a JSON string"));
+            error = error.when(notString, lit("field '" + textKey + "' is not a JSON string"));
         }
         List<Column> out = new ArrayList<>();
         // a row that parsed keeps its fields when rejected for its text's type (its id, to find it by); only unparsed
@@ -471,6 +473,15 @@ public final class DatasetReader {
                 // the reader's own column by that name would be read instead, silently
                 throw KindlingException.usage(named[0] + " " + named[1] + " names a column Kindling's reader adds; an input column "
                         + named[1] + " is read as " + userColumn(named[1]) + ": pass " + named[0] + " " + userColumn(named[1]));
+            }
+        }
+        for (String given : new String[] {o.textColumn(), o.idColumn()}) {
+            // found as Spark finds a column (regardless of case unless spark.sql.caseSensitive is set) and named as given,
+            // which every later step uses: --id-column ID over "id" was taken for absent, and withColumn("ID", generated),
+            // resolving "ID" to "id", replaced the input's ids with generated ones
+            String found = given == null ? null : Columns.resolve(df.schema(), given, "input " + String.join(",", o.paths()));
+            if (found != null && !found.equals(given)) {
+                df = df.withColumnRenamed(found, given);
             }
         }
         Set<String> cols = new LinkedHashSet<>(Arrays.asList(df.columns()));

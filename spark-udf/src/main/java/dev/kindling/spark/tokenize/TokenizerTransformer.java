@@ -137,11 +137,12 @@ public final class TokenizerTransformer extends Transformer implements DefaultPa
     @Override
     public StructType transformSchema(StructType schema) {
         String in = getInputCol();
-        if (!Arrays.asList(schema.fieldNames()).contains(in)) {
+        String found = Columns.resolve(schema, in, "tokenize");
+        if (found == null) {
             throw KindlingException.usage("tokenize: the input has no column '" + in + "' (columns: "
                     + String.join(", ", schema.fieldNames()) + ")");
         }
-        StructField f = schema.apply(in);
+        StructField f = schema.apply(found);
         if (!f.dataType().equals(DataTypes.StringType)) {
             throw KindlingException.usage("tokenize: column '" + in + "' is " + f.dataType().simpleString() + ", expected string");
         }
