@@ -61,6 +61,23 @@ class OutputColumnCollisionsTest {
     }
 
     /**
+     * With skipRejected (the default) an inference stage skips every row whose reason is not null; a user's int column
+     * named reason made it skip all rows but the nulls, silently. It is refused as the curation stages refuse it.
+     */
+    @Test
+    void aReasonColumnThatIsNotAStringIsRefused() {
+        StructType numericReason = new StructType().add("id", DataTypes.StringType).add("text", DataTypes.StringType)
+                .add("prompt", DataTypes.StringType).add("completion", DataTypes.StringType).add("Reason", DataTypes.IntegerType);
+        refused("score: column 'Reason' is int, but with skipRejected", () -> new Score().setModel("m.gguf").transformSchema(numericReason));
+        refused("generate: column 'Reason' is int", () -> new Generate().setModel("m.gguf").transformSchema(numericReason));
+        refused("embed: column 'Reason' is int", () -> new dev.kindling.spark.inference.Embed().setModel("m.gguf").transformSchema(numericReason));
+        refused("judge: column 'Reason' is int", () -> new dev.kindling.spark.inference.Judge().setModel("m.gguf").transformSchema(numericReason));
+        refused("exact_dedup: column 'reason' is int, expected string", () -> new dev.kindling.spark.dedup.ExactDedup().transformSchema(numericReason));
+        // without skipping it is a column like any other
+        new Score().setModel("m.gguf").setSkipRejected(false).transformSchema(numericReason);
+    }
+
+    /**
      * Spark resolves column names case-insensitively by default, so an output named like an input column in another case
      * collides with it too: the tokenizer's ids replaced the text they came from (withColumn("TEXT") over "text"), and an
      * inference stage's output beside "prompt" or "id" made every later reference to either ambiguous.

@@ -273,7 +273,8 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
     /**
      * Checks that the stage's output columns are not in {@code schema} already, differ from each other and from the
      * error column, and that an existing error column (shared by the inference stages of a pipeline) is a string:
-     * otherwise one output silently replaced another or the error landed nowhere.
+     * otherwise one output silently replaced another or the error landed nowhere. With skipRejected, a {@code reason}
+     * column must be a string too, as the curation stages require.
      */
     protected final void requireAbsent(StructType schema, String... columns) {
         java.util.Set<String> seen = new java.util.HashSet<>();
@@ -306,6 +307,14 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
         if (Arrays.asList(schema.fieldNames()).contains(error) && !schema.apply(error).dataType().equals(org.apache.spark.sql.types.DataTypes.StringType)) {
             throw KindlingException.usage(stageName() + ": error column '" + error + "' exists and is "
                     + schema.apply(error).dataType().simpleString() + ", not a string; choose another with setErrorCol");
+        }
+        String reason = getSkipRejected() ? Columns.resolve(schema, Columns.REASON, stageName()) : null;
+        if (reason != null && !schema.apply(reason).dataType().equals(org.apache.spark.sql.types.DataTypes.StringType)) {
+            // any non-null value skips its row: a user's column that happens to be called reason (a number, a flag) left
+            // every row but the nulls unprocessed, with no error and outputs of null
+            throw KindlingException.usage(stageName() + ": column '" + reason + "' is " + schema.apply(reason).dataType().simpleString()
+                    + ", but with skipRejected a reason is Kindling's string \"<stage>:<why>\" (a row with one is skipped); rename "
+                    + "the column or setSkipRejected(false)");
         }
     }
 
