@@ -29,12 +29,13 @@ import scala.collection.Seq;
  *                                                      characters (code points) from 0 as HF's offsets and
  *                                                      SQL's substring count them; template tokens [0, 0))
  * kindling_count_tokens(text, tokenizer)            -> int
- * kindling_detokenize(ids, tokenizer)               -> string       (special tokens kept)
+ * kindling_detokenize(ids, tokenizer)               -> string       (special tokens kept, NULL elements skipped)
  * kindling_apply_chat_template(messages, tokenizer) -> string       (messages: array&lt;struct&lt;role, content&gt;&gt;,
  *                                                                    with the generation prompt)
  * </pre>
- * Null text or ids give null. A registered Spark function has one arity, so the form with the
- * special-token flag is {@code kindling_tokenize_ex(text, tokenizer, add_special)}.
+ * Null text or ids give null; a NULL element of the ids is skipped, as {@code array_join} skips them. A registered
+ * Spark function has one arity, so the form with the special-token flag is
+ * {@code kindling_tokenize_ex(text, tokenizer, add_special)}.
  */
 public final class TokenizerFunctions {
     private TokenizerFunctions() {}
@@ -98,16 +99,21 @@ public final class TokenizerFunctions {
         return rows;
     }
 
+    /**
+     * The ids without their NULL elements, as Spark's {@code array_join} and {@code concat_ws} skip NULL elements when
+     * they make one string of an array: a NULL failed the whole query, though a filtered array
+     * ({@code transform(ids, x -> IF(x < 32000, x, NULL))}) holds them by design.
+     */
     static int[] toInts(Seq<Integer> ids) {
         int[] a = new int[ids.size()];
+        int n = 0;
         for (int i = 0; i < a.length; i++) {
             Integer v = ids.apply(i);
-            if (v == null) {
-                throw new KindlingException(KindlingException.FAILURE, "kindling_detokenize: null id at position " + i);
+            if (v != null) {
+                a[n++] = v;
             }
-            a[i] = v;
         }
-        return a;
+        return n == a.length ? a : java.util.Arrays.copyOf(a, n);
     }
 
     static String applyChatTemplate(Seq<Row> messages, String tok) {

@@ -97,6 +97,24 @@ class TokenizeSparkTest {
                 || String.valueOf(nullMessage.getCause()).contains("message 1 is null"), String.valueOf(nullMessage));
     }
 
+    /**
+     * A NULL element of the ids is skipped, as Spark's array_join skips NULL elements; it failed the whole query, so an
+     * array filtered with transform(ids, x -> IF(..., x, NULL)) could not be decoded at all.
+     */
+    @Test
+    void detokenizeSkipsNullIds() {
+        SparkSession spark = TestSpark.session();
+        KindlingFunctions.register(spark);
+        String llama3 = llama3();
+        int[] ids = Tokenizer.load(Path.of(llama3)).encode("Hello world", false);
+        String withNulls = "array(CAST(NULL AS INT), " + ids[0] + ", NULL, " + ids[1] + ", NULL)";
+        Row r = spark.sql("SELECT kindling_detokenize(" + withNulls + ", '" + llama3 + "'), kindling_detokenize(array(CAST(NULL AS INT)), '"
+                + llama3 + "'), kindling_detokenize(CAST(NULL AS ARRAY<INT>), '" + llama3 + "')").first();
+        assertEquals("Hello world", r.getString(0));
+        assertEquals("", r.getString(1));
+        assertTrue(r.isNullAt(2), "a NULL array gives NULL");
+    }
+
     static int[] toInts(List<Object> l) {
         return l.stream().mapToInt(o -> (Integer) o).toArray();
     }
