@@ -114,8 +114,7 @@ public final class PipelineOutput {
             if (targets.rejectedPath() != null) {
                 WriteOptions ro = targets.kept() != null ? targets.kept().withPath(targets.rejectedPath())
                         : new WriteOptions(targets.rejectedPath(), DataFormat.JSONL, false, null);
-                DatasetWriter.write(docs.filter(col(Columns.REASON).isNotNull()).drop(Columns.RAW)
-                        .drop(metricColumns.keySet().toArray(new String[0])), ro);
+                writeRejected(docs, ro, metricColumns.keySet());
             }
             if (targets.quarantinePath() != null) {
                 writeQuarantine(docs, targets.quarantinePath(), targets.kept() != null && targets.kept().overwrite());
@@ -129,6 +128,15 @@ public final class PipelineOutput {
         } finally {
             docs.unpersist(false);
         }
+    }
+
+    /**
+     * Writes the rejected rows of {@code docs} (a reason set), every column with them but the raw line (the quarantine
+     * holds it) and the internal {@code metricColumns}, to {@code where}: {@code --rejected}.
+     */
+    public static void writeRejected(Dataset<Row> docs, WriteOptions where, java.util.Collection<String> metricColumns) {
+        DatasetWriter.write(docs.filter(col(Columns.REASON).isNotNull()).drop(Columns.RAW)
+                .drop(metricColumns.toArray(new String[0])), where);
     }
 
     /** Writes the rows of {@code docs} that could not be read (raw line, file, line, reason, error) to {@code path} as JSON Lines. */

