@@ -367,7 +367,8 @@ public final class DatasetReader {
 
     /**
      * The first {@code \\uXXXX} escape in a JSON line that is half of a surrogate pair without its other half, as an
-     * error ("unpaired surrogate escape \\uD800 at character 17 of the line ..."), or null. Escaped backslashes are
+     * error ("unpaired surrogate escape \\uD800 at character 17 of the line ..."), or null. Characters are counted from 1
+     * in code points, as in {@link #afterObject} and by SQL's {@code substring}: an emoji is one. Escaped backslashes are
      * skipped, so {@code \\\\ud800} (a backslash, then the letters) is text.
      */
     static String unpairedSurrogate(String line) {
@@ -396,15 +397,15 @@ public final class DatasetReader {
                 continue;
             }
             return "unpaired surrogate escape \\u" + line.substring(i + 2, i + 6).toUpperCase(java.util.Locale.ROOT)
-                    + " at character " + (i + 1) + " of the line (not a Unicode character; it cannot be stored as UTF-8)";
+                    + " at character " + (line.codePointCount(0, i) + 1) + " of the line (not a Unicode character; it cannot be stored as UTF-8)";
         }
         return null;
     }
 
     /**
      * What follows a JSON line's top-level object ({@code {"a":1}{"b":2}}, {@code {"a":1} x}), as an error naming the
-     * character where it starts, or null when only whitespace does. Strings may be single-quoted, as Spark's reader
-     * accepts them. A line whose object never closes is left to the parse, which reports it as malformed.
+     * character where it starts (from 1, in code points), or null when only whitespace does. Strings may be
+     * single-quoted, as Spark's reader accepts them. A line whose object never closes is left to the parse, which reports it as malformed.
      */
     static String afterObject(byte[] line) {
         if (line == null) {
@@ -427,7 +428,8 @@ public final class DatasetReader {
             } else if ((b == '}' || b == ']') && --depth == 0) {
                 for (int k = i + 1; k < line.length; k++) {
                     if (line[k] != ' ' && line[k] != '\t' && line[k] != '\r' && line[k] != '\n') {
-                        return "more after the JSON object at character " + (new String(line, 0, k, StandardCharsets.UTF_8).length() + 1)
+                        String before = new String(line, 0, k, StandardCharsets.UTF_8);
+                        return "more after the JSON object at character " + (before.codePointCount(0, before.length()) + 1)
                                 + " of the line (JSON Lines holds one object per line)";
                     }
                 }
