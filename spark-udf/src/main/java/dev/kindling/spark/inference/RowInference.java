@@ -26,7 +26,8 @@ import org.apache.spark.sql.types.StructType;
  * flight ({@link InOrderWindow}); each output row is the input row, the stage's columns, and the
  * error column (null when the row went well; an input column of that name, such as the reader's
  * {@code error}, keeps its value where it had one). Rows rejected by an earlier stage (a non-null
- * {@code reason}) pass through without work when {@code skipRejected}.
+ * {@code reason}) pass through without work when {@code skipRejected}; a partition of only such rows
+ * does not open the engine.
  *
  * @param <R> what the engine returns for one row
  */
@@ -103,7 +104,6 @@ public abstract class RowInference<R> implements Serializable {
         if (!rows.hasNext()) {
             return rows;
         }
-        Engine e = ExecutorEngines.get(engine, hadoop);
         InferenceMetrics.Task counts = metrics.task();
         TaskContext tc = TaskContext.get();
         // a task killed without an interrupt (RDD jobs, spark.sql.execution.interruptOnCancel false) only has its flag
@@ -113,12 +113,27 @@ public abstract class RowInference<R> implements Serializable {
                 throw new TaskKilledException("killed while its rows were in the engine");
             }
         };
-        InOrderWindow<Row, R> w = new InOrderWindow<>(rows, window, row -> {
-            if (reasonIndex >= 0 && !row.isNullAt(reasonIndex)) {
-                return null;
+        // the engine is opened when the first row that needs it is read: a partition whose rows an earlier stage all
+        // rejected copied and loaded the model on its executor for nothing. Opened as the window reads the row, not in
+        // start, whose errors become the row's: an engine that cannot be opened fails the task, as before
+        Engine[] e = new Engine[1];
+        Iterator<Row> opening = new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return rows.hasNext();
             }
-            return start(e, row);
-        }, stopIfKilled);
+
+            @Override
+            public Row next() {
+                Row row = rows.next();
+                if (e[0] == null && !rejected(row)) {
+                    e[0] = ExecutorEngines.get(engine, hadoop);
+                }
+                return row;
+            }
+        };
+        InOrderWindow<Row, R> w = new InOrderWindow<>(opening, window, row -> rejected(row) ? null : start(e[0], row),
+                stopIfKilled);
         if (tc != null) {
             tc.addTaskCompletionListener(ctx -> {
                 w.close();
@@ -135,7 +150,7 @@ public abstract class RowInference<R> implements Serializable {
             public Row next() {
                 InOrderWindow.Outcome<Row, R> o = w.next();
                 Row in = o.input();
-                boolean skipped = reasonIndex >= 0 && !in.isNullAt(reasonIndex);
+                boolean skipped = rejected(in);
                 Object[] v = new Object[outputWidth];
                 for (int i = 0; i < inputWidth; i++) {
                     v[i] = in.get(i);
@@ -154,6 +169,11 @@ public abstract class RowInference<R> implements Serializable {
                 return RowFactory.create(v);
             }
         };
+    }
+
+    /** A row an earlier stage rejected (a non-null reason), passed through untouched when {@code skipRejected}. */
+    private boolean rejected(Row row) {
+        return reasonIndex >= 0 && !row.isNullAt(reasonIndex);
     }
 
     static String describe(Throwable t) {

@@ -357,6 +357,36 @@ class GenerateSparkTest {
         assertEquals(KindlingException.USAGE, device.exitCode());
     }
 
+    @Test
+    void aPartitionOfRejectedRowsPassesThroughWithoutOpeningTheModel() {
+        // a partition whose rows an earlier stage all rejected copied and loaded the model on its executor for nothing; a
+        // model that does not exist shows it, as opening it fails the task
+        SparkSession spark = TestSpark.session();
+        StructType schema = new StructType().add("id", DataTypes.StringType).add("prompt", DataTypes.StringType)
+                .add("reason", DataTypes.StringType);
+        List<Row> rejected = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            rejected.add(RowFactory.create("r" + i, "Once upon a time", "quality:too_short"));
+        }
+        Generate g = generate().setModel(tmp.resolve("no-such-model.gguf").toString()).setMaxTokens(4);
+        List<Row> out = g.transform(spark.createDataFrame(rejected, schema).repartition(2)).collectAsList();
+        assertEquals(4, out.size());
+        for (Row r : out) {
+            assertEquals("quality:too_short", r.getString(2));
+            assertNull(r.get(3), "no generation for a rejected row");
+            assertNull(r.get(4), "and no error");
+        }
+        List<Row> oneAccepted = new ArrayList<>(rejected);
+        oneAccepted.add(RowFactory.create("a", "Once upon a time", null));
+        Exception e = assertThrows(Exception.class,
+                () -> g.transform(spark.createDataFrame(oneAccepted, schema).coalesce(1)).collectAsList());
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        assertTrue(root.getMessage().contains("no-such-model.gguf does not exist"), root.toString());
+    }
+
     // ---------------------------------------------------------------- a task killed mid-partition
 
     static final AtomicInteger FIRST_ATTEMPT_ROWS = new AtomicInteger();
