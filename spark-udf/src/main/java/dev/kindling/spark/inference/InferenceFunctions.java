@@ -7,10 +7,15 @@ import dev.kindling.spark.sql.SqlUdfs;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.spark.TaskContext;
+import org.apache.spark.TaskKilledException;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -88,8 +93,8 @@ public final class InferenceFunctions {
             try {
                 Score.TextScore s = await(Score.submit(ExecutorEngines.get(EngineSpec.of(model), hadoop), text, "chunk"));
                 return RowFactory.create(s.logprob(), s.perplexity(), s.predicted(), null);
-            } catch (KindlingException e) {
-                throw e;
+            } catch (KindlingException | TaskKilledException | CancellationException e) {
+                throw e; // a usage error, or the task is being killed: not the row's error
             } catch (RuntimeException e) {
                 return RowFactory.create(null, null, null, RowInference.describe(unwrap(e)));
             }
@@ -109,8 +114,8 @@ public final class InferenceFunctions {
                 Judging.Judgment j = await(Judging.submit(ExecutorEngines.get(EngineSpec.of(model), hadoop), r,
                         instruction == null ? "" : instruction, response, "auto", 128));
                 return RowFactory.create(j.rating(), j.source(), j.text(), j.probabilities(), null);
-            } catch (KindlingException e) {
-                throw e;
+            } catch (KindlingException | TaskKilledException | CancellationException e) {
+                throw e; // a usage error, or the task is being killed: not the row's error
             } catch (RuntimeException e) {
                 return RowFactory.create(null, null, null, null, RowInference.describe(unwrap(e)));
             }
@@ -147,8 +152,8 @@ public final class InferenceFunctions {
             Completion c = await(Generate.submit(engine, p, s, 1, maxTokens, stop)).get(0);
             Row r = Generate.toRow(c);
             return RowFactory.create(r.get(0), r.get(1), r.get(2), r.get(3), null);
-        } catch (KindlingException e) {
-            throw e;
+        } catch (KindlingException | TaskKilledException | CancellationException e) {
+            throw e; // a usage error, or the task is being killed: not the row's error
         } catch (RuntimeException e) {
             return RowFactory.create(null, null, null, null, RowInference.describe(unwrap(e)));
         }
@@ -256,13 +261,29 @@ public final class InferenceFunctions {
         return t;
     }
 
+    /**
+     * The row's result. A task killed without an interrupt ({@code spark.sql.execution.interruptOnCancel} false, RDD
+     * jobs) is only told by its flag, so the wait looks at it as the stages' windows do: waiting on held the task, and
+     * the engine generated the row for nobody, until the generation ended.
+     */
     private static <T> T await(Future<T> f) {
+        TaskContext task = TaskContext.get();
         try {
-            return f.get();
+            while (true) {
+                if (task != null && task.isInterrupted()) {
+                    f.cancel(true);
+                    throw new TaskKilledException("killed while its row was in the engine");
+                }
+                try {
+                    return f.get(InOrderWindow.STOP_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+                } catch (TimeoutException e) {
+                    // not yet: check again
+                }
+            }
         } catch (InterruptedException e) {
             f.cancel(true);
             Thread.currentThread().interrupt();
-            throw new java.util.concurrent.CancellationException("interrupted");
+            throw new CancellationException("interrupted");
         } catch (ExecutionException e) {
             Throwable c = unwrap(e);
             if (c instanceof RuntimeException re) {
