@@ -35,7 +35,9 @@ public final class C4QualityFilter implements DocumentFilter {
         public static final Config DEFAULT = new Config(true, true, 5, 3, 1000, true, true, true, true);
     }
 
-    private static final Pattern CITATION = Pattern.compile("\\[\\d*]|\\[edit]|\\[citation needed]");
+    // datatrove's pattern is a Python str regex, whose \d is any Unicode decimal digit ("[٣]" is a citation too)
+    private static final Pattern CITATION = Pattern.compile("\\[\\d*]|\\[edit]|\\[citation needed]",
+            Pattern.UNICODE_CHARACTER_CLASS);
     private static final String[] END_PUNCTUATION = {".", "?", "!", "\"", "'"};
     private static final String[] POLICY = {"terms of use", "privacy policy", "cookie policy", "uses cookies",
         "use of cookies", "use cookies"};

@@ -102,6 +102,20 @@ class FiltersTest {
         assertEquals("too_few_sentences", c4.apply("").reason());
     }
 
+    /**
+     * datatrove's citation regex is a Python {@code str} pattern, where {@code \d} is any Unicode decimal digit:
+     * "[٣]" (Arabic-Indic three) and "[３]" (full-width) are citations too. Left in place they hide the line's full stop.
+     */
+    @Test
+    void c4RemovesCitationsWithNonAsciiDigits() {
+        C4QualityFilter c4 = new C4QualityFilter();
+        for (String citation : new String[] {"[\u0663]", "[\uff13]", "[12\u0663]"}) {
+            FilterResult r = c4.apply(prose(4) + "It was cited right here and there." + citation);
+            assertTrue(r.keep(), citation + ": " + r.reason());
+            assertTrue(r.text().endsWith("It was cited right here and there."), r.text());
+        }
+    }
+
     @Test
     void fineWebReasons() {
         FineWebQualityFilter f = new FineWebQualityFilter();
