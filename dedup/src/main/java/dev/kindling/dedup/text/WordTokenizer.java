@@ -48,6 +48,18 @@ public final class WordTokenizer {
 
     private static final int U = Pattern.UNICODE_CHARACTER_CLASS;
 
+    /**
+     * NLTK's patterns are Python {@code str} regexes, whose classes differ from Java's Unicode ones at the edges:
+     * Python's {@code \s} is {@code str.isspace()}, which also holds for the information separators U+001C..U+001F;
+     * its {@code \w} is {@code str.isalnum()} or "_", letters and numbers, where Java's also takes combining marks
+     * (an apostrophe, "e" and U+0301 had no word boundary after the "e") and leaves out numbers such as "²".
+     * {@code \b} is written out with these.
+     */
+    private static final String PY_SPACE = "[\\s\\x1c-\\x1f]";
+    private static final String PY_WORD = "[\\p{L}\\p{N}_]";
+    private static final String PY_WORD_START = "(?<!" + PY_WORD + ")";
+    private static final String PY_WORD_END = "(?!" + PY_WORD + ")";
+
     private static Rule rule(String regex, String replacement, String needs) {
         return new Rule(Pattern.compile(regex, U), replacement, needs);
     }
@@ -61,15 +73,15 @@ public final class WordTokenizer {
             rule("^\"", "``", "\""),
             rule("(``)", " $1 ", "`"),
             rule("([ (\\[{<])(\"|'{2})", "$1 `` ", "\"'"),
-            ruleCi("(')(?!re|ve|ll|m|t|s|d|n)(\\w)\\b", "$1 $2", "'"));
+            ruleCi("(')(?!re|ve|ll|m|t|s|d|n)(" + PY_WORD + ")" + PY_WORD_END, "$1 $2", "'"));
 
     private static final List<Rule> PUNCTUATION = List.of(
-            rule("([^.])(\\.)([\\])}>\"'»”’ ]*)\\s*$", "$1 $2 $3 ", "."),
+            rule("([^.])(\\.)([\\])}>\"'»”’ ]*)" + PY_SPACE + "*$", "$1 $2 $3 ", "."),
             rule("([:,])([^\\d])", " $1 $2", ":,"),
             rule("([:,])$", " $1 ", ":,"),
             rule("\\.{2,}", " $0 ", "."),
             rule("[;@#$%&]", " $0 ", ";@#$%&"),
-            rule("([^.])(\\.)([\\])}>\"']*)\\s*$", "$1 $2$3 ", "."),
+            rule("([^.])(\\.)([\\])}>\"']*)" + PY_SPACE + "*$", "$1 $2$3 ", "."),
             rule("[?!]", " $0 ", "?!"),
             rule("([^'])' ", "$1 ' ", "'"),
             rule("[*]", " $0 ", "*"));
@@ -85,18 +97,18 @@ public final class WordTokenizer {
             rule("([^' ])('ll|'LL|'re|'RE|'ve|'VE|n't|N'T) ", "$1 $2 ", "'"));
 
     private static final List<Rule> CONTRACTIONS = List.of(
-            ruleCi("\\b(can)(not)\\b", " $1 $2 ", null),
-            ruleCi("\\b(d)('ye)\\b", " $1 $2 ", null),
-            ruleCi("\\b(gim)(me)\\b", " $1 $2 ", null),
-            ruleCi("\\b(gon)(na)\\b", " $1 $2 ", null),
-            ruleCi("\\b(got)(ta)\\b", " $1 $2 ", null),
-            ruleCi("\\b(lem)(me)\\b", " $1 $2 ", null),
-            ruleCi("\\b(more)('n)\\b", " $1 $2 ", null),
-            ruleCi("\\b(wan)(na)(?=\\s)", " $1 $2 ", null),
-            ruleCi(" ('t)(is)\\b", " $1 $2 ", null),
-            ruleCi(" ('t)(was)\\b", " $1 $2 ", null));
+            ruleCi(PY_WORD_START + "(can)(not)" + PY_WORD_END, " $1 $2 ", null),
+            ruleCi(PY_WORD_START + "(d)('ye)" + PY_WORD_END, " $1 $2 ", null),
+            ruleCi(PY_WORD_START + "(gim)(me)" + PY_WORD_END, " $1 $2 ", null),
+            ruleCi(PY_WORD_START + "(gon)(na)" + PY_WORD_END, " $1 $2 ", null),
+            ruleCi(PY_WORD_START + "(got)(ta)" + PY_WORD_END, " $1 $2 ", null),
+            ruleCi(PY_WORD_START + "(lem)(me)" + PY_WORD_END, " $1 $2 ", null),
+            ruleCi(PY_WORD_START + "(more)('n)" + PY_WORD_END, " $1 $2 ", null),
+            ruleCi(PY_WORD_START + "(wan)(na)(?=" + PY_SPACE + ")", " $1 $2 ", null),
+            ruleCi(" ('t)(is)" + PY_WORD_END, " $1 $2 ", null),
+            ruleCi(" ('t)(was)" + PY_WORD_END, " $1 $2 ", null));
 
-    private static final Pattern WHITESPACE = Pattern.compile("\\s+", U);
+    private static final Pattern WHITESPACE = Pattern.compile(PY_SPACE + "+", U);
 
     /** Tokens of one sentence (NLTK's {@code NLTKWordTokenizer().tokenize}). */
     public static List<String> tokenize(String sentence) {

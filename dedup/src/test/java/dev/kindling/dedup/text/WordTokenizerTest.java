@@ -30,6 +30,17 @@ class WordTokenizerTest {
                 WordTokenizer.tokenize("I can't \"go\" -- gonna stay!"));
     }
 
+    /**
+     * NLTK's regexes are Python str patterns: U+001C..U+001F are white space there, a combining mark is not a word
+     * character and "²" is (expected tokens from NLTK 3.8's {@code NLTKWordTokenizer}).
+     */
+    @Test
+    void pythonCharacterClasses() {
+        assertEquals(List.of("the", "sea", "and", "the", "ship", "."), WordTokenizer.tokenize("the\u001fsea and\u001cthe ship."));
+        assertEquals(List.of("'", "e\u0301clair", "and", "'", "\u00b2", "up"), WordTokenizer.tokenize("'e\u0301clair and '\u00b2 up"));
+        assertEquals(List.of("I", "can", "not", "\u0301", "go"), WordTokenizer.tokenize("I cannot\u0301 go"));
+    }
+
     /** Token-for-token agreement with NLTK 3.8 on corpus lines (src/test/python/word_tokenizer_reference.py). */
     @Test
     void agreesWithNltkOnCorpusLines() throws Exception {
