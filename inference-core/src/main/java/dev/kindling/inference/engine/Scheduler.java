@@ -195,7 +195,15 @@ public final class Scheduler implements AutoCloseable {
                 break; // first come, first served: later requests wait behind this one
             }
             it.remove();
-            s.start(r);
+            try {
+                s.start(r);
+            } catch (RuntimeException | Error e) {
+                // this request's own failure (its sampler, decoder or buffers): thrown on, its blocks stayed reserved
+                // for good, its caller waited forever, and the loop's catch failed every running sequence instead
+                blocks.release(r.table());
+                s.fail(e);
+                continue;
+            }
             stats.cachedPromptTokens += r.cachedPositions();
             if (s.finished) {
                 blocks.release(s.table);
