@@ -134,7 +134,12 @@ public final class Embed extends EngineStage<Embed> {
 
         @Override
         protected CompletableFuture<float[]> start(Engine engine, Row row) {
-            return row.isNullAt(textIndex) ? null : submit(engine, row.getString(textIndex), normalize, truncate);
+            return submit(engine, row.getString(textIndex), normalize, truncate);
+        }
+
+        @Override
+        protected boolean hasInput(Row row) {
+            return !row.isNullAt(textIndex);
         }
 
         @Override

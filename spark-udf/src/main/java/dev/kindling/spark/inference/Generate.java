@@ -297,8 +297,12 @@ public final class Generate extends EngineStage<Generate> {
 
         @Override
         protected CompletableFuture<List<Completion>> start(Engine engine, Row row) {
-            Prompts.Prompt p = prompts.of(engine, row);
-            return p == null ? null : submit(engine, p, sampling, n, maxTokens, stop);
+            return submit(engine, prompts.of(engine, row), sampling, n, maxTokens, stop);
+        }
+
+        @Override
+        protected boolean hasInput(Row row) {
+            return !prompts.isNull(row);
         }
 
         @Override

@@ -171,9 +171,6 @@ public final class Judge extends EngineStage<Judge> {
 
         @Override
         protected CompletableFuture<List<Judging.Judgment>> start(Engine engine, Row row) {
-            if (row.isNullAt(responseIndex)) {
-                return null;
-            }
             String instruction = row.isNullAt(instructionIndex) ? "" : row.getString(instructionIndex);
             List<String> responses = many ? row.getList(responseIndex) : List.of(row.getString(responseIndex));
             List<CompletableFuture<Judging.Judgment>> parts = new ArrayList<>(responses.size());
@@ -182,6 +179,11 @@ public final class Judge extends EngineStage<Judge> {
                         : Judging.submit(engine, rubric, instruction, r, method, maxTokens));
             }
             return InOrderWindow.allOf(parts);
+        }
+
+        @Override
+        protected boolean hasInput(Row row) {
+            return !row.isNullAt(responseIndex);
         }
 
         @Override

@@ -120,6 +120,11 @@ public final class Prompts implements Serializable {
         }
     }
 
+    /** True when the row's prompt (or messages) column is null: it has no prompt. */
+    public boolean isNull(Row row) {
+        return row.isNullAt(textIndex >= 0 ? textIndex : messagesIndex);
+    }
+
     /** The row's prompt, or null when its prompt (or messages) column is null. */
     public Prompt of(Engine engine, Row row) {
         if (textIndex >= 0) {

@@ -26,8 +26,8 @@ import org.apache.spark.sql.types.StructType;
  * flight ({@link InOrderWindow}); each output row is the input row, the stage's columns, and the
  * error column (null when the row went well; an input column of that name, such as the reader's
  * {@code error}, keeps its value where it had one). Rows rejected by an earlier stage (a non-null
- * {@code reason}) pass through without work when {@code skipRejected}; a partition of only such rows
- * does not open the engine.
+ * {@code reason}) pass through without work when {@code skipRejected}, as rows without input (a null
+ * text) do; a partition of only such rows does not open the engine.
  *
  * @param <R> what the engine returns for one row
  */
@@ -52,8 +52,11 @@ public abstract class RowInference<R> implements Serializable {
         this.metrics = metrics;
     }
 
-    /** Starts the work for one row (on the task thread); null when there is nothing to do (e.g. null text). */
+    /** Starts the work for one row with {@link #hasInput input} (on the task thread); null when there is nothing to do. */
     protected abstract CompletableFuture<R> start(Engine engine, Row row);
+
+    /** Whether the row has what {@link #start} reads (e.g. a non-null text); a row without it gets nulls and no error. */
+    protected abstract boolean hasInput(Row row);
 
     /** The stage's columns for a result (null: the row was skipped or failed, give nulls). */
     protected abstract Object[] values(R result);
@@ -114,7 +117,7 @@ public abstract class RowInference<R> implements Serializable {
             }
         };
         // the engine is opened when the first row that needs it is read: a partition whose rows an earlier stage all
-        // rejected copied and loaded the model on its executor for nothing. Opened as the window reads the row, not in
+        // rejected, or whose texts are all null, copied and loaded the model on its executor for nothing. Opened as the window reads the row, not in
         // start, whose errors become the row's: an engine that cannot be opened fails the task, as before
         Engine[] e = new Engine[1];
         Iterator<Row> opening = new Iterator<>() {
@@ -126,13 +129,13 @@ public abstract class RowInference<R> implements Serializable {
             @Override
             public Row next() {
                 Row row = rows.next();
-                if (e[0] == null && !rejected(row)) {
+                if (e[0] == null && needsEngine(row)) {
                     e[0] = ExecutorEngines.get(engine, hadoop);
                 }
                 return row;
             }
         };
-        InOrderWindow<Row, R> w = new InOrderWindow<>(opening, window, row -> rejected(row) ? null : start(e[0], row),
+        InOrderWindow<Row, R> w = new InOrderWindow<>(opening, window, row -> needsEngine(row) ? start(e[0], row) : null,
                 stopIfKilled);
         if (tc != null) {
             tc.addTaskCompletionListener(ctx -> {
@@ -174,6 +177,11 @@ public abstract class RowInference<R> implements Serializable {
     /** A row an earlier stage rejected (a non-null reason), passed through untouched when {@code skipRejected}. */
     private boolean rejected(Row row) {
         return reasonIndex >= 0 && !row.isNullAt(reasonIndex);
+    }
+
+    /** A row the engine works on: not rejected, and with input. */
+    private boolean needsEngine(Row row) {
+        return !rejected(row) && hasInput(row);
     }
 
     static String describe(Throwable t) {

@@ -180,7 +180,12 @@ public final class Score extends EngineStage<Score> {
 
         @Override
         protected CompletableFuture<TextScore> start(Engine engine, Row row) {
-            return row.isNullAt(textIndex) ? null : submit(engine, row.getString(textIndex), longTexts);
+            return submit(engine, row.getString(textIndex), longTexts);
+        }
+
+        @Override
+        protected boolean hasInput(Row row) {
+            return !row.isNullAt(textIndex);
         }
 
         @Override

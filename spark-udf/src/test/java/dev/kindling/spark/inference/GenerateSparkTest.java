@@ -387,6 +387,36 @@ class GenerateSparkTest {
         assertTrue(root.getMessage().contains("no-such-model.gguf does not exist"), root.toString());
     }
 
+    @Test
+    void aPartitionOfNullInputsPassesThroughWithoutOpeningTheModel() {
+        // a partition whose prompts (texts, responses) were all null opened the engine before reading a row, copying and
+        // loading the model for rows that get nulls; a model that does not exist shows it, as opening it fails the task
+        SparkSession spark = TestSpark.session();
+        StructType schema = new StructType().add("id", DataTypes.StringType).add("prompt", DataTypes.StringType)
+                .add("completion", DataTypes.StringType).add("text", DataTypes.StringType);
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            rows.add(RowFactory.create("n" + i, null, null, null));
+        }
+        Dataset<Row> in = spark.createDataFrame(rows, schema).repartition(2);
+        String missing = tmp.resolve("no-such-model.gguf").toString();
+        org.apache.spark.ml.Transformer[] stages = {
+            new Generate().setModel(missing).setMaxTokens(4),
+            new Score().setModel(missing),
+            new Embed().setModel(missing),
+            new Judge().setModel(missing),
+        };
+        for (org.apache.spark.ml.Transformer stage : stages) {
+            List<Row> out = stage.transform(in).collectAsList();
+            assertEquals(4, out.size(), stage.getClass().getSimpleName());
+            for (Row r : out) {
+                for (int i = schema.size(); i < r.size(); i++) {
+                    assertNull(r.get(i), stage.getClass().getSimpleName() + ": nulls and no error, got " + r);
+                }
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- a task killed mid-partition
 
     static final AtomicInteger FIRST_ATTEMPT_ROWS = new AtomicInteger();
