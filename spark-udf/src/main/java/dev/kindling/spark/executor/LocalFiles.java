@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -75,6 +76,37 @@ public final class LocalFiles {
         // PerJvm, not a computeIfAbsent of its own: that held a hash bin's lock for a whole download, so the copy of one
         // model held up tasks asking for another (copied long ago, or to be copied at the same time)
         return PerJvm.get("localized:" + uri, k -> copy(uri, conf));
+    }
+
+    /**
+     * What tells a local file from another put at the same path or name: its real path (links resolved), size,
+     * modification time and file key (device and inode on Unix); for a directory (a Hugging Face checkpoint), those of
+     * each file in it. A few file-system calls, cheap enough for every task; a file rewritten in place with its size and
+     * modification time kept is not told apart.
+     */
+    public static String identity(Path local) {
+        try {
+            Path real = local.toRealPath();
+            if (!Files.isDirectory(real)) {
+                return real + "=" + stamp(real);
+            }
+            StringBuilder sb = new StringBuilder(real.toString()).append('/');
+            try (var files = Files.list(real)) {
+                for (Path f : files.sorted().toList()) {
+                    if (Files.isRegularFile(f)) {
+                        sb.append(';').append(f.getFileName()).append('=').append(stamp(f));
+                    }
+                }
+            }
+            return sb.toString();
+        } catch (IOException e) {
+            throw new KindlingException(KindlingException.FAILURE, "cannot read " + local + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String stamp(Path file) throws IOException {
+        BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+        return a.size() + "@" + a.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS) + "#" + a.fileKey();
     }
 
     static Path copy(String uri, Configuration conf) {

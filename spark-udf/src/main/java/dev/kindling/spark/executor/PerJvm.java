@@ -4,6 +4,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -62,11 +63,27 @@ public final class PerJvm {
 
     /** Removes (and closes, if AutoCloseable) the value for {@code key}, once loaded when its load is in progress. */
     public static void evict(String key) {
+        evict(key, PerJvm::closeQuietly);
+    }
+
+    /**
+     * Removes the value for {@code key} and hands it to {@code close} (e.g. to close it once its users are done), once
+     * loaded when its load is in progress.
+     */
+    public static void evict(String key, Consumer<Object> close) {
         CompletableFuture<Object> f = VALUES.remove(key);
         if (f != null) {
             // a load in progress is closed when it ends: its loader hands the value to its task, and it is no longer
             // here for a later evict to find
-            f.thenAccept(PerJvm::closeQuietly);
+            f.thenAccept(close);
+        }
+    }
+
+    /** Removes {@code key} if its loaded value is {@code value} (one its owner closed already), leaving any other be. */
+    public static void forget(String key, Object value) {
+        CompletableFuture<Object> f = VALUES.get(key);
+        if (f != null && f.isDone() && !f.isCompletedExceptionally() && f.getNow(null) == value) {
+            VALUES.remove(key, f);
         }
     }
 

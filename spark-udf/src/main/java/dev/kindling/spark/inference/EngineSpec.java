@@ -68,7 +68,10 @@ public record EngineSpec(String model, String tokenizer, String device, int thre
         return new EngineSpec(model, tokenizer, device, threads, maxSequences, maxBatchTokens, kvBudgetBytes, truncatePrompts, t);
     }
 
-    /** The per-JVM cache key once the thread count is known. */
+    /**
+     * The settings part of the per-JVM cache key once the thread count is known ({@link ExecutorEngines} adds the
+     * placement and the identity of the files, which the model's name alone does not tell).
+     */
     String key(int resolvedThreads) {
         return "engine:" + model + "|tok=" + tokenizer + "|dev=" + device + "|t=" + resolvedThreads + "|seq=" + maxSequences
                 + "|bt=" + maxBatchTokens + "|kv=" + kvBudgetBytes + "|trunc=" + truncatePrompts + "|cache=" + kvCacheType;

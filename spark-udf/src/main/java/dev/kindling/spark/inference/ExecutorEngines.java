@@ -9,14 +9,23 @@ import dev.kindling.spark.executor.GpuAssignment;
 import dev.kindling.spark.executor.LocalFiles;
 import dev.kindling.spark.executor.PerJvm;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.spark.TaskContext;
+import org.apache.spark.util.TaskCompletionListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One inference engine per executor JVM and {@link EngineSpec}: opened on first use by whichever
- * task asks first (the others wait for it), shared by every task thread of the executor (the
- * engine batches their requests together), closed when the JVM ends ({@link PerJvm}). The model is
+ * One inference engine per executor JVM, {@link EngineSpec} and model files: opened on first use by
+ * whichever task asks first (the others wait for it), shared by every task thread of the executor
+ * (the engine batches their requests together), closed when the JVM ends ({@link PerJvm}). Every
+ * lookup checks the files the spec names as they are on disk ({@link LocalFiles#identity}): when
+ * they changed (a model replaced at its path, a later session's {@code SparkFiles} of the same name),
+ * the next task opens the new files, and the engine of the old ones closes when the last task using
+ * it ends. The model is
  * made local by {@link LocalFiles} — a local path as it is, a {@code SparkFiles} name, or an
  * {@code s3a://}/{@code hdfs://} file copied once per host (size-checked; concurrent tasks wait for
  * the one copy) — and then memory-mapped.
@@ -25,6 +34,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class ExecutorEngines {
     private static final Logger LOG = LoggerFactory.getLogger(ExecutorEngines.class);
+
+    /** Per engine key without the files' identity (settings and placement): the key of the engine opened last. */
+    private static final ConcurrentHashMap<String, String> CURRENT = new ConcurrentHashMap<>();
 
     private ExecutorEngines() {}
 
@@ -57,24 +69,144 @@ public final class ExecutorEngines {
     /** {@link #get(EngineSpec, HadoopConf)} for a given placement. */
     static Engine get(EngineSpec spec, HadoopConf hadoop, Placement placement) {
         int threads = spec.threads() > 0 ? spec.threads() : ExecutorCores.current();
-        if (placement == Placement.SHARED) {
-            return PerJvm.get(spec.key(threads), k -> open(spec, threads, placement, hadoop));
-        }
-        return PerJvm.get(spec.key(threads) + placement.keySuffix(), k -> {
-            Engine engine = open(spec, threads, placement, hadoop);
-            if (engine.onGpu() || spec.device().equals("cuda")) {
-                return engine;
+        TaskContext task = TaskContext.get();
+        while (true) {
+            // the files as they are now, not the name the spec gives: a model replaced at its path, or a SparkFiles name
+            // shipped again by a later session, was served by the engine of the file opened first
+            Path model = localize(spec.model(), hadoop);
+            Path tokenizer = spec.tokenizer() == null ? null : localize(spec.tokenizer(), hadoop);
+            String files = "|files=" + LocalFiles.identity(model) + (tokenizer == null ? "" : "|" + LocalFiles.identity(tokenizer));
+            String sharedSpec = spec.key(threads);
+            String placed = sharedSpec + placement.keySuffix();
+            String key = placed + files;
+            current(placed, key);
+            CachedEngine c = PerJvm.get(key, k -> {
+                CachedEngine mine = new CachedEngine(open(spec, placement, model, tokenizer, threads));
+                if (placement == Placement.SHARED || mine.engine.onGpu() || spec.device().equals("cuda")) {
+                    return mine;
+                }
+                // auto, and CUDA would not take the model (its family, GPU memory): a CPU engine per assigned GPU would
+                // run several engines on the executor's cores, each with every core's threads and its own KV cache. The
+                // engine just opened becomes the shared one, unless another task's already is: closing it and opening
+                // the shared one loaded the model twice, and the first tasks of every GPU held a copy each meanwhile
+                String sharedKey = sharedSpec + files;
+                current(sharedSpec, sharedKey);
+                CachedEngine shared = PerJvm.get(sharedKey, s -> mine);
+                while (shared != mine && shared.isClosed()) {
+                    // closed as retired under a GPU's key (the files changed and changed back): not to be shared again
+                    PerJvm.forget(sharedKey, shared);
+                    shared = PerJvm.get(sharedKey, s -> mine);
+                }
+                if (shared != mine) {
+                    mine.close();
+                }
+                return shared;
+            });
+            if (!key.equals(CURRENT.get(placed))) {
+                // the files changed again while this engine opened: the lookup that saw them did not find this key to
+                // retire, and the engine would stay open with the JVM. Retired here, and the files looked at again
+                PerJvm.evict(key, CachedEngine::retireValue);
+                continue;
             }
-            // auto, and CUDA would not take the model (its family, GPU memory): a CPU engine per assigned GPU would run
-            // several engines on the executor's cores, each with every core's threads and its own KV cache. The engine
-            // just opened becomes the shared one, unless another task's already is: closing it and opening the shared
-            // one loaded the model twice, and the first tasks of every GPU held a copy each meanwhile
-            Engine shared = PerJvm.get(spec.key(threads), s -> engine);
-            if (shared != engine) {
+            if (c.use(task)) {
+                return c.engine;
+            }
+            // closed under this key or another: retired as its files changed, and the tasks using it ended
+            PerJvm.forget(key, c);
+        }
+    }
+
+    /**
+     * The engine key for these settings and placement ({@code placed}) is now {@code key}: the engine of the files
+     * before, if any, is retired (closed once no task uses it).
+     */
+    private static void current(String placed, String key) {
+        String before = CURRENT.put(placed, key);
+        if (before != null && !before.equals(key)) {
+            LOG.info("kindling: the model files of {} changed; the engine opened on the old ones closes when its tasks end",
+                    before.substring(0, before.indexOf("|files=")));
+            PerJvm.evict(before, CachedEngine::retireValue);
+        }
+    }
+
+    /**
+     * An engine in the per-JVM cache and the tasks using it: each task that gets it counts until it ends, so an engine
+     * retired because its files changed is closed when the last of them ends, not under rows still in it.
+     */
+    static final class CachedEngine implements AutoCloseable {
+        final Engine engine;
+        private final Set<Long> tasks = new HashSet<>();
+        private boolean retired;
+        private boolean closed;
+
+        CachedEngine(Engine engine) {
+            this.engine = engine;
+        }
+
+        /**
+         * Counts {@code task} (null: a caller outside a task, not counted) as a user until it ends; false when the
+         * engine is closed already.
+         */
+        boolean use(TaskContext task) {
+            boolean first;
+            synchronized (this) {
+                if (closed) {
+                    return false;
+                }
+                first = task != null && tasks.add(task.taskAttemptId());
+            }
+            if (first) {
+                // outside the lock: a task that has ended calls the listener at once, from here
+                task.addTaskCompletionListener((TaskCompletionListener) ctx -> release(ctx.taskAttemptId()));
+            }
+            return true;
+        }
+
+        synchronized boolean isClosed() {
+            return closed;
+        }
+
+        private void release(long task) {
+            boolean close;
+            synchronized (this) {
+                tasks.remove(task);
+                close = retired && tasks.isEmpty() && !closed;
+                closed |= close;
+            }
+            if (close) {
                 engine.close();
             }
-            return shared;
-        });
+        }
+
+        /** Out of the cache: closed now if no task uses it, else when the last one ends. */
+        void retire() {
+            boolean close;
+            synchronized (this) {
+                retired = true;
+                close = tasks.isEmpty() && !closed;
+                closed |= close;
+            }
+            if (close) {
+                engine.close();
+            }
+        }
+
+        static void retireValue(Object cached) {
+            ((CachedEngine) cached).retire();
+        }
+
+        /** Closed now ({@link #closeAll}, the JVM's end): requests still in flight fail. */
+        @Override
+        public void close() {
+            boolean close;
+            synchronized (this) {
+                close = !closed;
+                closed = true;
+            }
+            if (close) {
+                engine.close();
+            }
+        }
     }
 
     /**
@@ -137,10 +269,8 @@ public final class ExecutorEngines {
         return hadoop != null ? LocalFiles.localize(path, hadoop.get()) : LocalFiles.localize(path);
     }
 
-    private static Engine open(EngineSpec spec, int threads, Placement placement, HadoopConf hadoop) {
+    private static Engine open(EngineSpec spec, Placement placement, Path model, Path tokenizer, int threads) {
         long t0 = System.nanoTime();
-        Path model = localize(spec.model(), hadoop);
-        Path tokenizer = spec.tokenizer() == null ? null : localize(spec.tokenizer(), hadoop);
         EngineOptions options = placement.apply(spec.options(threads, tokenizer));
         Engine engine;
         try {

@@ -2,6 +2,7 @@ package dev.kindling.spark.executor;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import dev.kindling.spark.s3.S3Server;
 import java.nio.file.Files;
@@ -54,6 +55,25 @@ class LocalFilesTest {
         FileSystem fs = remote.getFileSystem(conf);
         fs.copyFromLocalFile(false, true, new org.apache.hadoop.fs.Path(local.toUri()), remote);
         return bytes;
+    }
+
+    @Test
+    void theIdentityOfAFileOrACheckpointDirectoryChangesWithItsFiles() throws Exception {
+        // what the executor's engine cache keys on besides the name: a model replaced at the same path must not match
+        Path dir = Files.createDirectories(tmp.resolve("checkpoint"));
+        Files.writeString(dir.resolve("config.json"), "{}");
+        Files.write(dir.resolve("model.safetensors"), new byte[] {1, 2, 3});
+        String before = LocalFiles.identity(dir);
+        assertEquals(before, LocalFiles.identity(dir), "unchanged files");
+        Path link = Files.createSymbolicLink(tmp.resolve("checkpoint-link"), dir);
+        assertEquals(before, LocalFiles.identity(link), "the same directory through a link");
+        String file = LocalFiles.identity(dir.resolve("model.safetensors"));
+        // replaced as a download or a copy tool does: a new file of the same size moved over the old one
+        Path next = Files.write(tmp.resolve("model.safetensors.partial"), new byte[] {4, 5, 6});
+        Files.move(next, dir.resolve("model.safetensors"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        assertNotEquals(file, LocalFiles.identity(dir.resolve("model.safetensors")));
+        assertNotEquals(before, LocalFiles.identity(dir), "a weight file of the directory replaced");
     }
 
     @Test

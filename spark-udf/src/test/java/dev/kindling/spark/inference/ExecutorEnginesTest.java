@@ -1,13 +1,28 @@
 package dev.kindling.spark.inference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.kindling.inference.Engine;
 import dev.kindling.inference.EngineOptions;
+import dev.kindling.inference.GenerationRequest;
+import dev.kindling.spark.TestSpark;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** Where an executor's engines run: one per GPU the tasks were assigned. */
+/** Where an executor's engines run (one per GPU the tasks were assigned), and when the files they opened change. */
 class ExecutorEnginesTest {
+    @TempDir static Path tmp;
+
     /** A notebook that tried a model frees its engine: closed, and opened again on the next use. */
     @Test
     void closeAllClosesTheJvmsEnginesAndTheNextUseOpensAnew() {
@@ -21,6 +36,55 @@ class ExecutorEnginesTest {
         org.junit.jupiter.api.Assertions.assertNotSame(first, second);
         assertEquals(2, second.generate(dev.kindling.inference.GenerationRequest.of("Once").withMaxTokens(2).withIgnoreEos(true))
                 .tokens().length);
+    }
+
+    @Test
+    void aModelReplacedAtItsPathIsOpenedAnewAndTheEngineOfTheOldOneClosed() throws Exception {
+        // the engine was keyed on the path as given, and the replaced file was served by the engine of the old one
+        Path model = tmp.resolve("replaced-outside-a-task.gguf");
+        Files.copy(Stories.model(), model);
+        EngineSpec spec = EngineSpec.of(model.toString()).withThreads(1).withMaxSequences(3);
+        Engine first = ExecutorEngines.get(spec);
+        assertEquals(2048, first.config().contextLength(), "stories260K's own context");
+        assertSame(first, ExecutorEngines.get(spec), "the same files: the same engine");
+        Files.copy(Stories.withContext(tmp, 64), model, StandardCopyOption.REPLACE_EXISTING);
+        Engine second = ExecutorEngines.get(spec);
+        assertNotSame(first, second);
+        assertEquals(64, second.config().contextLength(), "the new file's model");
+        assertThrows(Exception.class, () -> first.generate(GenerationRequest.of("Once").withMaxTokens(2)),
+                "no task used the old engine: closed");
+        assertSame(second, ExecutorEngines.get(spec));
+    }
+
+    static final AtomicReference<Engine> IN_TASK_OLD = new AtomicReference<>();
+    static final AtomicReference<Engine> IN_TASK_NEW = new AtomicReference<>();
+    static final AtomicInteger IN_TASK_OLD_TOKENS = new AtomicInteger();
+
+    @Test
+    void theEngineOfAReplacedModelStaysOpenUntilTheTasksUsingItEnd() throws Exception {
+        // a task that has the old engine keeps it for its rows (closing it would fail them); it closes when the task ends
+        Path model = tmp.resolve("replaced-in-a-task.gguf");
+        Files.copy(Stories.model(), model);
+        String path = model.toString();
+        String replacement = Stories.withContext(tmp, 64).toString();
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(TestSpark.session().sparkContext());
+        jsc.parallelize(List.of(1), 1).foreach(x -> replaceInTask(path, replacement));
+        assertEquals(2, IN_TASK_OLD_TOKENS.get(), "the old engine worked in the task after the file was replaced");
+        assertNotSame(IN_TASK_OLD.get(), IN_TASK_NEW.get());
+        assertEquals(64, IN_TASK_NEW.get().config().contextLength());
+        assertThrows(Exception.class, () -> IN_TASK_OLD.get().generate(GenerationRequest.of("Once").withMaxTokens(2)),
+                "closed when the task ended");
+        EngineSpec spec = EngineSpec.of(path).withThreads(1).withMaxSequences(3);
+        assertSame(IN_TASK_NEW.get(), ExecutorEngines.get(spec), "the new engine stays");
+    }
+
+    private static void replaceInTask(String path, String replacement) throws java.io.IOException {
+        EngineSpec spec = EngineSpec.of(path).withThreads(1).withMaxSequences(3);
+        Engine old = ExecutorEngines.get(spec);
+        Files.copy(Path.of(replacement), Path.of(path), StandardCopyOption.REPLACE_EXISTING);
+        IN_TASK_NEW.set(ExecutorEngines.get(spec));
+        IN_TASK_OLD.set(old);
+        IN_TASK_OLD_TOKENS.set(old.generate(GenerationRequest.of("Once").withMaxTokens(2).withIgnoreEos(true)).tokens().length);
     }
 
     @Test

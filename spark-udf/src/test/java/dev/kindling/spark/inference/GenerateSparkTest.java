@@ -16,7 +16,9 @@ import dev.kindling.inference.KvCacheType;
 import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.TestSpark;
 import dev.kindling.tokenizer.Tokenizer;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -415,6 +417,40 @@ class GenerateSparkTest {
                 }
             }
         }
+    }
+
+    @Test
+    void aModelReplacedAtItsPathBetweenJobsGivesTheNewModelsTexts() throws Exception {
+        // the executor's engines were keyed on the model's path as given: a file replaced there (or a later session's
+        // SparkFiles of the same name) was served by the engine of the file opened first, without a word
+        SparkSession spark = TestSpark.session();
+        Path model = tmp.resolve("replaced.gguf");
+        Files.copy(Stories.model(), model);
+        Path shorter = Stories.withContext(tmp, 64);
+        List<String> prompts = Stories.prompts(4);
+        List<GenerationRequest> reqs = new ArrayList<>();
+        for (String p : prompts) {
+            reqs.add(GenerationRequest.of(p).withMaxTokens(100));
+        }
+        List<Completion> before = alone(Stories.model(), reqs);
+        List<Completion> after = alone(shorter, reqs);
+        Generate g = new Generate().setModel(model.toString()).setThreads(2).setMaxTokens(100);
+        for (List<Completion> expected : List.of(before, after)) {
+            if (expected == after) {
+                Files.copy(shorter, model, StandardCopyOption.REPLACE_EXISTING);
+            }
+            Map<String, Row> got = byId(g.transform(Stories.promptFrame(spark, prompts, 2)), "generation");
+            for (int i = 0; i < prompts.size(); i++) {
+                Row r = got.get(String.format("p%03d", i));
+                assertArrayEquals(expected.get(i).tokens(), toInts(r.getList(1)), (expected == after ? "replaced" : "first")
+                        + " model, prompt " + i);
+            }
+        }
+        boolean differ = false;
+        for (int i = 0; i < prompts.size(); i++) {
+            differ |= !java.util.Arrays.equals(before.get(i).tokens(), after.get(i).tokens());
+        }
+        assertTrue(differ, "the 64-position context cuts some generation short");
     }
 
     // ---------------------------------------------------------------- a task killed mid-partition
