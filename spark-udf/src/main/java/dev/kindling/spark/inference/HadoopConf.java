@@ -26,6 +26,11 @@ public final class HadoopConf implements Serializable {
         return remote(spec.model()) || remote(spec.tokenizer()) ? of(spark) : null;
     }
 
+    /** A copy of the session's Hadoop configuration when {@code path} is a remote file (e.g. a tokenizer on s3a://), else null. */
+    public static HadoopConf forPath(SparkSession spark, String path) {
+        return remote(path) ? of(spark) : null;
+    }
+
     public static HadoopConf of(SparkSession spark) {
         return new HadoopConf(new Configuration(spark.sparkContext().hadoopConfiguration()));
     }

@@ -4,6 +4,7 @@ import dev.kindling.formats.ModelFormatException;
 import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.executor.LocalFiles;
 import dev.kindling.spark.executor.PerJvm;
+import dev.kindling.spark.inference.HadoopConf;
 import dev.kindling.tokenizer.Tokenizer;
 import dev.kindling.tokenizer.Tokenizers;
 
@@ -20,18 +21,28 @@ public final class ExecutorTokenizers {
     private ExecutorTokenizers() {}
 
     public static Tokenizer get(String path) {
+        return get(path, null);
+    }
+
+    /**
+     * The tokenizer at {@code path}, a remote one read with {@code hadoop} (the driver's Hadoop configuration, from {@link
+     * HadoopConf#forPath}): without it an executor, and the driver under {@code ./kindling}, read {@code s3a://} with
+     * Spark's default configuration, which lacks the job's {@code --conf spark.hadoop.fs.s3a.*} (endpoint, keys), so a
+     * tokenizer on MinIO failed with "No AWS Credentials", or was looked for on AWS.
+     */
+    public static Tokenizer get(String path, HadoopConf hadoop) {
         if (path == null || path.isBlank()) {
             throw KindlingException.usage("no tokenizer given (a tokenizer.json, .gguf, .tiktoken or tokenizer.bin path)");
         }
-        return PerJvm.get("tokenizer:" + path, k -> load(path));
+        return PerJvm.get("tokenizer:" + path, k -> load(path, hadoop));
     }
 
-    private static Tokenizer load(String path) {
+    private static Tokenizer load(String path, HadoopConf hadoop) {
         if (path.equals(BYTE_LEVEL)) {
             return Tokenizers.byteLevel();
         }
         try {
-            return Tokenizer.load(LocalFiles.localize(path));
+            return Tokenizer.load(hadoop != null ? LocalFiles.localize(path, hadoop.get()) : LocalFiles.localize(path));
         } catch (ModelFormatException e) {
             throw new KindlingException(KindlingException.FAILURE, "tokenizer " + path + ": " + e.getMessage(), e);
         }

@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.col;
 import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.cli.JobRun;
 import dev.kindling.spark.cli.SparkCommand;
+import dev.kindling.spark.inference.HadoopConf;
 import dev.kindling.spark.io.Columns;
 import dev.kindling.spark.io.DataFormat;
 import dev.kindling.spark.io.DatasetWriter;
@@ -97,7 +98,8 @@ public final class PackCommand extends SparkCommand {
 
     @Override
     protected int run(JobRun run) throws IOException {
-        Tokenizer tok = ExecutorTokenizers.get(tokenizer);
+        HadoopConf hadoop = HadoopConf.forPath(run.spark(), tokenizer);
+        Tokenizer tok = ExecutorTokenizers.get(tokenizer, hadoop);
         requireInVocabulary("--eos-id", eosId, tok);
         requireInVocabulary("--pad-id", padId, tok);
         int eos = eosId != null ? eosId : tok.eosId();
@@ -166,7 +168,7 @@ public final class PackCommand extends SparkCommand {
                 }
             }
             Files.createDirectories(dir);
-            ShardPartition f = new ShardPartition(tokenizer, addSpecialTokens, wholeDocuments ? 0 : seqLen, eos, pad, padValue,
+            ShardPartition f = new ShardPartition(tokenizer, hadoop, addSpecialTokens, wholeDocuments ? 0 : seqLen, eos, pad, padValue,
                     dir.toAbsolutePath().toString(), TokenShardWriter.DType.forVocab(tok.vocabSize()).name());
             for (Row r : kept.mapPartitions(f, Encoders.row(stats)).collectAsList()) {
                 documents += r.getLong(0);
@@ -187,7 +189,7 @@ public final class PackCommand extends SparkCommand {
             StructType rows = new StructType().add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType, false), false);
             org.apache.spark.util.LongAccumulator allTokens = run.spark().sparkContext().longAccumulator("kindling pack tokens");
             org.apache.spark.util.LongAccumulator droppedTokens = run.spark().sparkContext().longAccumulator("kindling pack dropped");
-            Dataset<Row> packed = kept.mapPartitions(new PackPartition(tokenizer, addSpecialTokens, seqLen, eos, pad, padValue,
+            Dataset<Row> packed = kept.mapPartitions(new PackPartition(tokenizer, hadoop, addSpecialTokens, seqLen, eos, pad, padValue,
                     allTokens, droppedTokens), Encoders.row(rows));
             DatasetWriter.write(packed, out);
             Dataset<Row> written = run.spark().read().format(format == DataFormat.JSONL ? "json" : "parquet").load(job.output);
@@ -231,6 +233,7 @@ public final class PackCommand extends SparkCommand {
     static final class PackPartition implements MapPartitionsFunction<Row, Row> {
         private static final long serialVersionUID = 1L;
         private final String tokenizer;
+        private final HadoopConf hadoop;
         private final boolean special;
         private final int seqLen;
         private final int eos;
@@ -241,11 +244,12 @@ public final class PackCommand extends SparkCommand {
         private final org.apache.spark.util.LongAccumulator dropped;
 
         /** {@code tokens} and {@code dropped} count as {@link SequencePacker#tokens()} and {@link SequencePacker#droppedTokens()}. */
-        PackPartition(String tokenizer, boolean special, int seqLen, int eos, boolean pad, int padId,
+        PackPartition(String tokenizer, HadoopConf hadoop, boolean special, int seqLen, int eos, boolean pad, int padId,
                 org.apache.spark.util.LongAccumulator tokens, org.apache.spark.util.LongAccumulator dropped) {
             this.tokens = tokens;
             this.dropped = dropped;
             this.tokenizer = tokenizer;
+            this.hadoop = hadoop;
             this.special = special;
             this.seqLen = seqLen;
             this.eos = eos;
@@ -255,7 +259,7 @@ public final class PackCommand extends SparkCommand {
 
         @Override
         public Iterator<Row> call(Iterator<Row> rows) {
-            Tokenizer tok = ExecutorTokenizers.get(tokenizer);
+            Tokenizer tok = ExecutorTokenizers.get(tokenizer, hadoop);
             List<Row> out = new ArrayList<>();
             SequencePacker p = new SequencePacker(seqLen, eos, seq -> out.add(RowFactory.create((Object) seq)));
             while (rows.hasNext()) {
@@ -276,6 +280,7 @@ public final class PackCommand extends SparkCommand {
     static final class ShardPartition implements MapPartitionsFunction<Row, Row> {
         private static final long serialVersionUID = 1L;
         private final String tokenizer;
+        private final HadoopConf hadoop;
         private final boolean special;
         private final int seqLen;
         private final int eos;
@@ -284,8 +289,10 @@ public final class PackCommand extends SparkCommand {
         private final String dir;
         private final String dtype;
 
-        ShardPartition(String tokenizer, boolean special, int seqLen, int eos, boolean pad, int padId, String dir, String dtype) {
+        ShardPartition(String tokenizer, HadoopConf hadoop, boolean special, int seqLen, int eos, boolean pad, int padId, String dir,
+                String dtype) {
             this.tokenizer = tokenizer;
+            this.hadoop = hadoop;
             this.special = special;
             this.seqLen = seqLen;
             this.eos = eos;
@@ -297,7 +304,7 @@ public final class PackCommand extends SparkCommand {
 
         @Override
         public Iterator<Row> call(Iterator<Row> rows) {
-            Tokenizer tok = ExecutorTokenizers.get(tokenizer);
+            Tokenizer tok = ExecutorTokenizers.get(tokenizer, hadoop);
             int partition = TaskContext.getPartitionId();
             Path prefix = Path.of(dir, String.format("shard-%05d", partition));
             Row counts;

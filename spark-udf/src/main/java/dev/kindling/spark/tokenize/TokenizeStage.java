@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.when;
 
+import dev.kindling.spark.inference.HadoopConf;
 import dev.kindling.spark.io.Columns;
 import dev.kindling.spark.stage.PipelineStage;
 import dev.kindling.spark.stage.StageContext;
@@ -42,29 +43,38 @@ public final class TokenizeStage implements PipelineStage {
         return "tokenize";
     }
 
-    /** The UDF text → ids for a tokenizer path (the tokenizer is loaded once per executor). */
+    /**
+     * The UDF text → ids for a tokenizer path (the tokenizer is loaded once per executor); a remote one is read with
+     * Spark's default Hadoop configuration: give the session's with {@link #encodeUdf(String, boolean, HadoopConf)}.
+     */
     public static UserDefinedFunction encodeUdf(String tokenizer, boolean addSpecialTokens) {
-        UDF1<String, int[]> f = text -> text == null ? null : ExecutorTokenizers.get(tokenizer).encode(text, addSpecialTokens);
+        return encodeUdf(tokenizer, addSpecialTokens, null);
+    }
+
+    /** {@link #encodeUdf(String, boolean)} with a remote tokenizer read with {@code hadoop} ({@link HadoopConf#forPath}). */
+    public static UserDefinedFunction encodeUdf(String tokenizer, boolean addSpecialTokens, HadoopConf hadoop) {
+        UDF1<String, int[]> f = text -> text == null ? null : ExecutorTokenizers.get(tokenizer, hadoop).encode(text, addSpecialTokens);
         return udf(f, DataTypes.createArrayType(DataTypes.IntegerType, false));
     }
 
     /** The UDF text → token count. */
-    public static UserDefinedFunction countUdf(String tokenizer, boolean addSpecialTokens) {
-        UDF1<String, Integer> f = text -> text == null ? null : ExecutorTokenizers.get(tokenizer).count(text, addSpecialTokens);
+    public static UserDefinedFunction countUdf(String tokenizer, boolean addSpecialTokens, HadoopConf hadoop) {
+        UDF1<String, Integer> f = text -> text == null ? null : ExecutorTokenizers.get(tokenizer, hadoop).count(text, addSpecialTokens);
         return udf(f, DataTypes.IntegerType);
     }
 
     @Override
     public Dataset<Row> apply(Dataset<Row> docs, StageContext context) {
-        ExecutorTokenizers.get(tokenizer); // fail early (on the driver) for a missing or malformed file
+        HadoopConf hadoop = HadoopConf.forPath(docs.sparkSession(), tokenizer);
+        ExecutorTokenizers.get(tokenizer, hadoop); // fail early (on the driver) for a missing or malformed file
         Column kept = col(Columns.REASON).isNull();
         Column text = Columns.named(context.textColumn());
         Dataset<Row> out;
         if (keepIds) {
-            out = docs.withColumn(IDS, when(kept, encodeUdf(tokenizer, addSpecialTokens).apply(text)))
+            out = docs.withColumn(IDS, when(kept, encodeUdf(tokenizer, addSpecialTokens, hadoop).apply(text)))
                     .withColumn(N_TOKENS, when(col(IDS).isNotNull(), size(col(IDS))));
         } else {
-            out = docs.withColumn(N_TOKENS, when(kept, countUdf(tokenizer, addSpecialTokens).apply(text)));
+            out = docs.withColumn(N_TOKENS, when(kept, countUdf(tokenizer, addSpecialTokens, hadoop).apply(text)));
         }
         context.reportSum(N_TOKENS, "tokens");
         return out;

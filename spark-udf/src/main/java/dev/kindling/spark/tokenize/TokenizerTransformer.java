@@ -166,9 +166,10 @@ public final class TokenizerTransformer extends Transformer implements DefaultPa
     public Dataset<Row> transform(Dataset<?> dataset) {
         transformSchema(dataset.schema());
         String path = getTokenizer();
-        ExecutorTokenizers.get(path); // a missing or malformed tokenizer fails here, on the driver
+        dev.kindling.spark.inference.HadoopConf hadoop = dev.kindling.spark.inference.HadoopConf.forPath(dataset.sparkSession(), path);
+        ExecutorTokenizers.get(path, hadoop); // a missing or malformed tokenizer fails here, on the driver
         Dataset<Row> out = dataset.toDF().withColumn(getOutputCol(),
-                TokenizeStage.encodeUdf(path, getAddSpecialTokens()).apply(Columns.named(getInputCol())));
+                TokenizeStage.encodeUdf(path, getAddSpecialTokens(), hadoop).apply(Columns.named(getInputCol())));
         if (!getCountCol().isEmpty()) {
             out = out.withColumn(getCountCol(), when(Columns.named(getOutputCol()).isNotNull(), size(Columns.named(getOutputCol()))));
         }

@@ -30,7 +30,7 @@ class S3RoundTripTest {
 
     @BeforeAll
     static void start() throws Exception {
-        s3 = S3Server.start("testbucket");
+        s3 = S3Server.start("testbucket", "pack-tokenizers", "tokenize-tokenizers");
         s3.attach(TestSpark.session(), tmp);
     }
 
@@ -96,5 +96,39 @@ class S3RoundTripTest {
             assertEquals(1, s.get("documents_kept").asLong());
         }
         assertTrue(!java.nio.file.Files.exists(Path.of("s3a:")), "nothing written to a local folder named s3a:");
+    }
+
+    /**
+     * A tokenizer on S3 is read with the job's s3a settings (here the session's, as {@code --conf spark.hadoop.fs.s3a.*}
+     * gives them) by the driver and the executors: it was read with Spark's default Hadoop configuration, which lacks them
+     * on an executor and under {@code ./kindling}, and failed with "No AWS Credentials" unless a file system for that
+     * bucket happened to be open already. Each command gets a bucket that it is the first to open.
+     */
+    @Test
+    void tokenizerOnS3IsReadWithTheJobsSettings() throws Exception {
+        Path model = dev.kindling.testing.SharedData.require("llama2c/stories260K.gguf");
+        Path local = tmp.resolve("tokenize-in.jsonl");
+        java.nio.file.Files.write(local, List.of("{\"id\":\"a\",\"text\":\"Once upon a time, there was a little dog.\"}",
+                "{\"id\":\"b\",\"text\":\"One day, Lily saw a big cat in the park.\"}"));
+        Cli.Result packed = Cli.run("pack", "--no-progress", "--tokenizer", upload(model, "pack-tokenizers"), "-i", local.toString(),
+                "-o", tmp.resolve("packed.jsonl").toString(), "--seq-len", "4");
+        assertEquals(0, packed.code(), packed.toString());
+        Cli.Result tokenized = Cli.run("tokenize", "--no-progress", "--tokenizer", upload(model, "tokenize-tokenizers"),
+                "-i", local.toString(), "-o", tmp.resolve("tokenized").toString());
+        assertEquals(0, tokenized.code(), tokenized.toString());
+        List<Row> ids = TestSpark.session().read().json(tmp.resolve("tokenized").toString()).orderBy("id").collectAsList();
+        dev.kindling.tokenizer.Tokenizer tok = dev.kindling.tokenizer.Tokenizer.load(model);
+        assertEquals(java.util.Arrays.stream(tok.encode("Once upon a time, there was a little dog.", false)).boxed().toList(),
+                ids.get(0).getList(ids.get(0).fieldIndex("ids")).stream().map(n -> ((Number) n).intValue()).toList());
+    }
+
+    /** Copies {@code file} into {@code bucket} through a file system instance of its own, closed after, so that the file
+     *  system cache does not hold the bucket. */
+    private static String upload(Path file, String bucket) throws java.io.IOException {
+        org.apache.hadoop.fs.Path remote = new org.apache.hadoop.fs.Path("s3a://" + bucket + "/" + file.getFileName());
+        try (FileSystem fs = FileSystem.newInstance(remote.toUri(), TestSpark.session().sparkContext().hadoopConfiguration())) {
+            fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(file.toUri()), remote);
+        }
+        return remote.toString();
     }
 }
