@@ -72,10 +72,13 @@ SPARK_CONF = {
 RUN_DATE = "{{ ds }}"
 CURATED = f"{BUCKET}/prompts/curated/{RUN_DATE}/"
 
+# The raw prompts are rows {id, prompt}: curate reads and writes the prompt column (its default is text), which is
+# the column distill sft reads (its default is prompt).
 CURATE_ARGS = [
     "curate",
     "--config", PIPELINE_CONFIG,
     "--input", f"{BUCKET}/prompts/raw/",
+    "--text-column", "prompt",
     "--output", CURATED,
     "--format", "parquet",
     "--on-error", "quarantine",

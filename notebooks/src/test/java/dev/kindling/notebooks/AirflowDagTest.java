@@ -158,6 +158,12 @@ class AirflowDagTest {
         String curatedOutput = tasksById().get("curate").path("kwargs").path("application_args").get(
                 strings(tasksById().get("curate").path("kwargs").path("application_args")).indexOf("--output") + 1).asText();
         assertEquals(curatedOutput, prompts, "distill reads what curate wrote");
+        // and the column it wrote: curate's text column (default text) is distill's prompt column (default prompt); with
+        // the defaults one of the two tasks failed on any input ("has no column")
+        CommandLine.ParseResult curate = parse(strings(tasksById().get("curate").path("kwargs").path("application_args"))).subcommand();
+        String curatedColumn = curate.matchedOptionValue("--text-column", "text");
+        String promptColumn = sft.matchedOptionValue("--text-column", sft.matchedOptionValue("--prompt-column", "prompt"));
+        assertEquals(curatedColumn, promptColumn, "distill sft reads its prompts from the column curate curated");
     }
 
     /** Parses {@code args} with Kindling's CLI, which must have the command. */
