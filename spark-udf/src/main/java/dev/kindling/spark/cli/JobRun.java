@@ -107,7 +107,25 @@ public final class JobRun {
             DatasetWriter.checkWritable(spark, w.withPath(t));
         }
         targets.forEach(this::claimOutput);
+        if (p != null && p.stats != null && w.overwrite()) {
+            // --overwrite replaces the outputs from the start (Spark deletes them before writing), and the stats are written
+            // only when the run succeeds: a rerun that failed left the earlier run's stats, counting documents of an output
+            // that no longer exists, for a scheduler to take as this run's
+            removeStats(p.stats);
+        }
         return w;
+    }
+
+    private void removeStats(String stats) {
+        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(stats);
+        try {
+            org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            if (fs.exists(p)) {
+                fs.delete(p, false);
+            }
+        } catch (IOException e) {
+            throw new KindlingException(KindlingException.FAILURE, "cannot remove the earlier --stats " + stats + ": " + e.getMessage(), e);
+        }
     }
 
     /**

@@ -99,6 +99,30 @@ class S3RoundTripTest {
     }
 
     /**
+     * A rerun with --overwrite that fails leaves no --stats: the earlier run's file stayed, counting the documents of an
+     * output the failed rerun had already deleted.
+     */
+    @Test
+    void aFailedOverwriteLeavesNoEarlierStats() throws Exception {
+        Path good = tmp.resolve("rerun-good.jsonl");
+        java.nio.file.Files.write(good, List.of("{\"id\":\"a\",\"text\":\"hello there\"}"));
+        Path bad = tmp.resolve("rerun-bad.jsonl");
+        java.nio.file.Files.write(bad, List.of("{\"id\":\"a\",\"text\":\"hello there\"}", "not json"));
+        String out = "s3a://testbucket/rerun/out";
+        String stats = "s3a://testbucket/rerun/stats.json";
+        Cli.Result first = Cli.run("convert", "--no-progress", "-i", good.toString(), "-o", out, "--stats", stats);
+        assertEquals(0, first.code(), first.toString());
+        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(stats);
+        FileSystem fs = p.getFileSystem(TestSpark.session().sparkContext().hadoopConfiguration());
+        assertTrue(fs.exists(p), "the first run's stats");
+        Cli.Result rerun = Cli.run("convert", "--no-progress", "-i", bad.toString(), "-o", out, "--stats", stats, "--overwrite");
+        assertEquals(1, rerun.code(), rerun.toString());
+        assertTrue(rerun.err().contains("malformed JSON"), rerun.toString());
+        assertTrue(!fs.exists(new org.apache.hadoop.fs.Path(out + "/_SUCCESS")), "the failed rerun leaves no complete-looking output");
+        assertTrue(!fs.exists(p), "the failed rerun leaves no stats of the run before it");
+    }
+
+    /**
      * A tokenizer on S3 is read with the job's s3a settings (here the session's, as {@code --conf spark.hadoop.fs.s3a.*}
      * gives them) by the driver and the executors: it was read with Spark's default Hadoop configuration, which lacks them
      * on an executor and under {@code ./kindling}, and failed with "No AWS Credentials" unless a file system for that
