@@ -10,6 +10,9 @@ final class Logs {
     private static final String[] QUIET = {
         "org.apache.spark", "org.apache.hadoop", "org.sparkproject", "org.apache.parquet", "io.netty",
         "org.apache.hadoop.util.NativeCodeLoader", "org.apache.hadoop.fs.s3a", "org.apache.hadoop.metrics2",
+        // the AWS SDK and s3a's analytics input stream: a failed read of one object (403, a missing ETag) logged two
+        // stack traces of 40 lines each at ERROR before Kindling's one-line error, which names the object too
+        "software.amazon",
     };
 
     private Logs() {}

@@ -185,6 +185,24 @@ class CliTest {
         assertFalse(r.err().contains("\tat "), "no stack trace without --verbose: " + r.err());
     }
 
+    /**
+     * Without --verbose the AWS SDK's loggers are off as Spark's and Hadoop's are: s3a's analytics input stream logged two
+     * stack traces at ERROR (its "telemetry" logger) for one object it could not read, before Kindling's one-line error.
+     */
+    @Test
+    void awsLoggersAreQuietWithoutVerbose() {
+        try {
+            Logs.configure(false);
+            for (String name : List.of("software.amazon.s3.analyticsaccelerator.telemetry", "software.amazon.awssdk.request")) {
+                assertFalse(org.apache.logging.log4j.LogManager.getLogger(name).isErrorEnabled(), name);
+            }
+            Logs.configure(true);
+            assertTrue(org.apache.logging.log4j.LogManager.getLogger("software.amazon.s3.analyticsaccelerator.telemetry").isErrorEnabled());
+        } finally {
+            Logs.configure(false);
+        }
+    }
+
     @Test
     void verboseShowsTheStackTrace() throws Exception {
         Path in = jsonl("bad2.jsonl", "{\"id\":\"a\",\"text\": nope}");
