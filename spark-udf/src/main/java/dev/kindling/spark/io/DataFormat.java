@@ -111,10 +111,27 @@ public enum DataFormat {
                 return found.keySet().iterator().next();
             }
         } catch (IOException e) {
+            if (isMissingBucket(e)) {
+                throw KindlingException.usage("input " + input + " does not exist: there is no bucket " + p.toUri().getHost());
+            }
             throw new KindlingException(KindlingException.FAILURE, "cannot list input " + input + ": " + e.getMessage(), e);
         }
         throw KindlingException.usage("cannot tell the format of " + input
                 + " from its file names; pass --input-format jsonl|parquet|text-lines|text-files");
+    }
+
+    /**
+     * Whether {@code e} is s3a's "no such bucket" ({@code UnknownStoreException}, named rather than caught so that this
+     * class loads without hadoop-aws): a path in a bucket that does not exist is a missing path, a usage error as a
+     * missing prefix is, not an I/O failure with the SDK's message twice over.
+     */
+    static boolean isMissingBucket(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t.getClass().getName().equals("org.apache.hadoop.fs.s3a.UnknownStoreException")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The file extension Kindling uses when it writes this format. */

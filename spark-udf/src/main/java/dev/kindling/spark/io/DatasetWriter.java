@@ -118,6 +118,9 @@ public final class DatasetWriter {
                 throw KindlingException.usage("output " + o.path() + " already exists; pass --overwrite to replace it");
             }
         } catch (IOException e) {
+            if (DataFormat.isMissingBucket(e)) {
+                throw KindlingException.usage("output " + o.path() + " cannot be written: there is no bucket " + p.toUri().getHost());
+            }
             throw new KindlingException(KindlingException.FAILURE, "cannot check output " + o.path() + ": " + e.getMessage(), e);
         }
     }

@@ -98,6 +98,21 @@ class S3RoundTripTest {
         assertTrue(!java.nio.file.Files.exists(Path.of("s3a:")), "nothing written to a local folder named s3a:");
     }
 
+    /** A bucket that does not exist is a missing input or output (exit 2, one line naming it), as a missing prefix is. */
+    @Test
+    void aMissingBucketIsAUsageErrorNamingIt() throws Exception {
+        Path local = tmp.resolve("bucketless.jsonl");
+        java.nio.file.Files.write(local, List.of("{\"id\":\"a\",\"text\":\"hello there\"}"));
+        Cli.Result in = Cli.run("convert", "--no-progress", "-i", "s3a://no-such-bucket/raw/", "-o", tmp.resolve("nb-out").toString());
+        assertEquals(2, in.code(), in.toString());
+        assertEquals("kindling: error: input s3a://no-such-bucket/raw/ does not exist: there is no bucket no-such-bucket",
+                in.err().strip(), in.toString());
+        Cli.Result out = Cli.run("convert", "--no-progress", "-i", local.toString(), "-o", "s3a://no-such-bucket/out");
+        assertEquals(2, out.code(), out.toString());
+        assertEquals("kindling: error: output s3a://no-such-bucket/out cannot be written: there is no bucket no-such-bucket",
+                out.err().strip(), out.toString());
+    }
+
     /**
      * A rerun with --overwrite that fails leaves no --stats: the earlier run's file stayed, counting the documents of an
      * output the failed rerun had already deleted.
