@@ -120,8 +120,8 @@ public final class GgufHparams {
         double base = gguf.getDouble(p + "rope.freq_base", 10000.0);
         double positionScale = 1.0;
         // as llama.cpp reads them: the type is "linear" when the file names none, and the factor (or the older
-        // rope.scale_linear; 0 = none) divides the positions whatever the type says (llama.cpp's type only switches
-        // YaRN on), so a factor without a type, or with "none", scales too
+        // rope.scale_linear; 0 = none) divides the positions, so a factor without a type scales; type "none" never
+        // scales, whatever factor the file holds (llama_context sets rope_freq_scale to 1 for it)
         String scaling = gguf.getString(p + "rope.scaling.type", "linear");
         String factorKey = p + (has("rope.scaling.factor") ? "rope.scaling.factor" : "rope.scale_linear");
         double factor = gguf.getDouble(factorKey, 0.0);
@@ -129,7 +129,8 @@ public final class GgufHparams {
             throw fail(factorKey + " = " + factor + " must be a finite number >= 0");
         }
         switch (scaling) {
-            case "none", "linear" -> positionScale = factor == 0 ? 1.0 : 1.0 / factor;
+            case "none" -> { }
+            case "linear" -> positionScale = factor == 0 ? 1.0 : 1.0 / factor;
             default -> throw fail(p + "rope.scaling.type = " + scaling
                     + " is not supported (supported: none, linear, and Llama 3.1 rope_freqs)");
         }

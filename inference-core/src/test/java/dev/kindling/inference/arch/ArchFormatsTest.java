@@ -94,12 +94,14 @@ class ArchFormatsTest {
     }
 
     /**
-     * A GGUF's {@code rope.scaling.factor} divides the positions whatever {@code rope.scaling.type} says, as llama.cpp
-     * reads it (the type defaults to "linear" and only switches YaRN on). Before, a factor without a type, or with
-     * type "none", was ignored without a word and the model ran unscaled where llama.cpp scales it.
+     * A GGUF's {@code rope.scaling.factor} divides the positions when {@code rope.scaling.type} is "linear" or absent
+     * (llama.cpp's default type is "linear"), and not when it is "none": llama.cpp sets the frequency scale to 1 for
+     * type "none" whatever the factor (measured with node-llama-cpp 3.21.1: "none" with factor 4 gives the unscaled
+     * model's log-probabilities bit for bit, no type with factor 4 the "linear" ones). Before, "none" was read as
+     * linear too and the model ran with positions divided by 4 where llama.cpp does not divide them.
      */
     @Test
-    void ggufRopeFactorAppliesWithoutAType() throws Exception {
+    void ggufRopeFactorAppliesUnlessTheTypeIsNone() throws Exception {
         Path gguf = write(TinyArchs.byName("llama"))[1];
         dev.kindling.formats.gguf.GgufValue four = new dev.kindling.formats.gguf.GgufValue(
                 dev.kindling.formats.gguf.GgufValueType.FLOAT32, null, 4f);
@@ -120,7 +122,7 @@ class ArchFormatsTest {
                 w.write(p);
             }
             try (dev.kindling.formats.gguf.GgufFile f = dev.kindling.formats.gguf.GgufFile.open(p)) {
-                assertEquals(0.25, dev.kindling.inference.gguf.GgufModelLoader.config(f).rope().positionScale(), 1e-9,
+                assertEquals("none".equals(type) ? 1.0 : 0.25, dev.kindling.inference.gguf.GgufModelLoader.config(f).rope().positionScale(), 1e-9,
                         "rope.scaling.type " + type);
             }
         }
