@@ -14,6 +14,12 @@ import java.util.Map;
  * before it (64-bit hash, with the block's own tokens compared exactly on lookup); a later request
  * whose prompt starts with the same blocks takes them instead of recomputing. Blocks nobody holds
  * but whose prefix is known stay cached until the space is needed (least recently released first).
+ *
+ * <p>A prompt block a sequence reserved but has not computed yet is <em>in flight</em> under its key:
+ * a request whose next prefix block is in flight waits for it ({@link #WAIT_FOR_PREFIX}) rather than
+ * computing it a second time, so requests admitted together with the same system prompt compute it
+ * once. A block stops being in flight when it is registered, or released uncomputed (its sequence
+ * cancelled or failed; a waiting request then computes it).
  * Only the engine's step thread uses this class.
  */
 final class KvBlockManager {
@@ -27,7 +33,14 @@ final class KvBlockManager {
     private final int[][] tokensOf;
     /** unreferenced blocks with a known prefix, least recently released first. */
     private final LinkedHashMap<Integer, Boolean> evictable = new LinkedHashMap<>();
+    /** prefix key -> block, for prompt blocks reserved by a sequence that has not computed them yet. */
+    private final Map<Long, Integer> inFlight = new HashMap<>();
+    private final long[] inFlightKeyOf;
+    private final int[][] inFlightTokensOf;
     private long prefixHits;
+
+    /** What {@link #reserve} returns when the prompt's next prefix block is being computed by another sequence. */
+    static final Reservation WAIT_FOR_PREFIX = new Reservation(new int[0], 0, 0);
 
     KvBlockManager(int blockSize, int capacity) {
         this.blockSize = blockSize;
@@ -35,6 +48,8 @@ final class KvBlockManager {
         this.refs = new int[capacity];
         this.keyOf = new long[capacity];
         this.tokensOf = new int[capacity][];
+        this.inFlightKeyOf = new long[capacity];
+        this.inFlightTokensOf = new int[capacity][];
         for (int i = 0; i < capacity; i++) {
             free.add(i);
         }
@@ -74,12 +89,15 @@ final class KvBlockManager {
 
     /**
      * Reserves the blocks for a sequence of {@code totalPositions} positions whose prompt is
-     * {@code prompt}: cached prefix blocks first (at most {@code maxShared}), new blocks after.
+     * {@code prompt}: cached prefix blocks first (at most {@code maxSharedBlocks}), new blocks after.
+     * The new blocks among the first {@code promptBlocks} (the full prompt blocks the sequence will
+     * register) are in flight until registered.
      *
-     * @return the block table and the number of positions already computed, or null when the blocks
-     *         do not fit now (nothing is reserved then)
+     * @return the block table and the number of positions already computed; {@link #WAIT_FOR_PREFIX}
+     *         when the next prefix block is in flight (another sequence computes it now); null when the
+     *         blocks do not fit now (nothing is reserved in either case)
      */
-    Reservation reserve(int[] prompt, int totalPositions, int maxSharedBlocks) {
+    Reservation reserve(int[] prompt, int totalPositions, int maxSharedBlocks, int promptBlocks) {
         int need = blocksFor(totalPositions, blockSize);
         int[] table = new int[need];
         int shared = 0;
@@ -88,6 +106,10 @@ final class KvBlockManager {
             long k = chainKey(key, prompt, shared * blockSize, blockSize);
             Integer b = byKey.get(k);
             if (b == null || !Arrays.equals(tokensOf[b], 0, blockSize, prompt, shared * blockSize, (shared + 1) * blockSize)) {
+                Integer f = inFlight.get(k);
+                if (f != null && Arrays.equals(inFlightTokensOf[f], 0, blockSize, prompt, shared * blockSize, (shared + 1) * blockSize)) {
+                    return WAIT_FOR_PREFIX;
+                }
                 break;
             }
             table[shared++] = b;
@@ -113,7 +135,23 @@ final class KvBlockManager {
         if (shared > 0) {
             prefixHits += shared;
         }
+        long k = key;
+        for (int i = shared; i < Math.min(promptBlocks, need); i++) {
+            k = chainKey(k, prompt, i * blockSize, blockSize);
+            if (!byKey.containsKey(k) && inFlight.putIfAbsent(k, table[i]) == null) {
+                inFlightKeyOf[table[i]] = k;
+                inFlightTokensOf[table[i]] = Arrays.copyOfRange(prompt, i * blockSize, (i + 1) * blockSize);
+            }
+        }
         return new Reservation(table, shared * blockSize, key);
+    }
+
+    /** Ends block {@code b}'s time in flight, if it is. */
+    private void landed(int b) {
+        if (inFlightTokensOf[b] != null) {
+            inFlight.remove(inFlightKeyOf[b], b);
+            inFlightTokensOf[b] = null;
+        }
     }
 
     private int take() {
@@ -135,6 +173,7 @@ final class KvBlockManager {
     long register(int[] table, int index, int[] prompt, long parentKey) {
         long k = chainKey(parentKey, prompt, index * blockSize, blockSize);
         int b = table[index];
+        landed(b);
         if (!byKey.containsKey(k) && tokensOf[b] == null) {
             byKey.put(k, b);
             keyOf[b] = k;
@@ -147,6 +186,7 @@ final class KvBlockManager {
     void release(int[] table) {
         for (int b : table) {
             if (--refs[b] == 0) {
+                landed(b);
                 if (tokensOf[b] != null) {
                     evictable.put(b, Boolean.TRUE);
                 } else {

@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * <p>Memory: a sequence is admitted only when KV blocks for its prompt plus its maximum output
  * (capped at the context length) can be reserved, so a running batch never runs out; requests that
  * do not fit wait in arrival order. Full prompt blocks are shared between sequences with the same
- * prefix ({@link KvBlockManager}).
+ * prefix ({@link KvBlockManager}); a request whose next prefix block another running sequence is
+ * still computing waits for it, so requests that arrive together with one system prompt compute it once.
  *
  * <p>Determinism: each sequence has its own sampler and random generator, and the backend's results
  * for a token do not depend on the rest of the step, so a seed gives the same tokens whatever the
@@ -190,7 +191,15 @@ public final class Scheduler implements AutoCloseable {
             }
             boolean share = s.kind == Kind.GENERATE || s.kind == Kind.LOGITS;
             int maxShared = share ? (s.promptLength - 1) / blocks.blockSize() : 0;
-            KvBlockManager.Reservation r = blocks.reserve(s.tokens, s.reservedPositions(), maxShared);
+            int promptBlocks = share ? s.promptLength / blocks.blockSize() : 0;
+            KvBlockManager.Reservation r = blocks.reserve(s.tokens, s.reservedPositions(), maxShared, promptBlocks);
+            if (r == KvBlockManager.WAIT_FOR_PREFIX) {
+                // a running sequence is computing this prompt's next prefix block (requests with one system prompt
+                // arrive together): taken from the cache once it is there, it is computed once instead of once per
+                // request; the wait ends when that sequence registers the block or releases it, and later requests
+                // need not wait behind this one meanwhile
+                continue;
+            }
             if (r == null) {
                 break; // first come, first served: later requests wait behind this one
             }

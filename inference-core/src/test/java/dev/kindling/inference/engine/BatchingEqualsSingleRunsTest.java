@@ -110,20 +110,110 @@ class BatchingEqualsSingleRunsTest {
         try (Engine e = Engine.open(model(), options().withKvBudgetBytes(twoLongest).withMaxBatchTokens(24))) {
             submitInTurn(e, requests, together, 0);
             for (int i = 0; i < requests.size(); i++) {
-                Completion c = together.get(i).get(60, TimeUnit.SECONDS);
-                Completion a = alone.get(i);
-                assertArrayEquals(a.tokens(), c.tokens(), "request " + i + ": tokens");
-                assertEquals(a.logprobs().size(), c.logprobs().size());
-                for (int t = 0; t < a.logprobs().size(); t++) {
-                    TokenLogprob x = a.logprobs().get(t);
-                    TokenLogprob y = c.logprobs().get(t);
-                    assertEquals(x.logprob(), y.logprob(), 0f, "request " + i + ", token " + t);
-                    assertArrayEquals(x.topTokens(), y.topTokens(), "request " + i + ", token " + t);
-                    assertArrayEquals(x.topLogprobs(), y.topLogprobs(), 0f, "request " + i + ", token " + t);
-                }
+                assertSameRun(alone.get(i), together.get(i).get(60, TimeUnit.SECONDS), i);
             }
             assertTrue(e.stats().cachedPromptTokens >= system / BLOCK * BLOCK,
                     "a later request took the system prompt's blocks from the cache: " + e.stats().cachedPromptTokens);
+        }
+    }
+
+    /**
+     * Requests with one system prompt (three blocks) that arrive together, as a Spark partition's first rows do: they
+     * are queued from a token listener (on the step thread) so that one admission pass sees them all. The system prompt
+     * is computed once: every request after the first takes its three blocks from the prefix cache (each computed
+     * them itself before), and each still gets its single run's tokens and log-probabilities.
+     */
+    @Test
+    void requestsArrivingTogetherComputeTheirSystemPromptOnce() throws Exception {
+        List<GenerationRequest> requests = systemPromptRequests(6);
+        List<Completion> alone = singleRuns(requests);
+        try (Engine e = Engine.open(model(), options().withMaxBatchTokens(24))) {
+            List<CompletableFuture<Completion>> together = submitTogether(e, requests, -1);
+            for (int i = 0; i < requests.size(); i++) {
+                assertSameRun(alone.get(i), together.get(i).get(60, TimeUnit.SECONDS), i);
+            }
+            assertEquals((requests.size() - 1) * SYSTEM_BLOCKS * BLOCK, e.stats().cachedPromptTokens,
+                    "every request after the first takes the system prompt's blocks from the cache");
+        }
+    }
+
+    /**
+     * The request computing the shared system prompt is cancelled partway through it (steps of 8 tokens) while the
+     * others wait for its blocks: the next takes over what is left, the rest wait for that one, and every request gets
+     * its single run (when the cancelled request's blocks in flight were not released, they waited for ever).
+     */
+    @Test
+    void cancellingTheRequestComputingASharedPromptLetsTheWaitingOnesComplete() throws Exception {
+        List<GenerationRequest> requests = systemPromptRequests(5);
+        List<Completion> alone = singleRuns(requests);
+        try (Engine e = Engine.open(model(), options().withMaxBatchTokens(8))) {
+            List<CompletableFuture<Completion>> together = submitTogether(e, requests, 3);
+            assertTrue(together.get(0).isCancelled());
+            for (int i = 1; i < requests.size(); i++) {
+                assertSameRun(alone.get(i), together.get(i).get(60, TimeUnit.SECONDS), i);
+            }
+            // the cancelled one had computed 21 tokens (three steps of 7 beside the first request's decode token): the
+            // one that took over starts from its first block, the rest take all three from the cache
+            assertEquals((1 + (requests.size() - 2) * SYSTEM_BLOCKS) * BLOCK, e.stats().cachedPromptTokens,
+                    "blocks taken from the prefix cache");
+        }
+    }
+
+    static final int SYSTEM_BLOCKS = 3;
+
+    /** {@code n} requests: a system prompt of three full blocks, then a tail of their own, sampled or greedy. */
+    static List<GenerationRequest> systemPromptRequests(int n) {
+        int[] shared = prompt(SYSTEM_BLOCKS * BLOCK, 7);
+        List<GenerationRequest> requests = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int[] tail = prompt(2 + 5 * i, 20 + i);
+            int[] p = Arrays.copyOf(shared, shared.length + tail.length - 1);
+            System.arraycopy(tail, 1, p, shared.length, tail.length - 1);
+            SamplingParams s = i % 2 == 0 ? SamplingParams.greedy() : SamplingParams.temperature(0.9f, 200 + i).withTopP(0.95f);
+            requests.add(GenerationRequest.ofTokens(p).withSampling(s).withMaxTokens(8 + 3 * i).withIgnoreEos(true).withLogprobs(2));
+        }
+        return requests;
+    }
+
+    static List<Completion> singleRuns(List<GenerationRequest> requests) {
+        List<Completion> alone = new ArrayList<>();
+        for (GenerationRequest r : requests) {
+            try (Engine e = Engine.open(model(), options())) {
+                alone.add(e.generate(r));
+            }
+        }
+        return alone;
+    }
+
+    /**
+     * Submits {@code rs} all at once from the token listener of a request with a prompt of its own, so they are queued
+     * between two steps; cancels the first of them when that request makes token {@code cancelFirstAt} (-1: never).
+     * Returns once that request is done.
+     */
+    static List<CompletableFuture<Completion>> submitTogether(Engine e, List<GenerationRequest> rs, int cancelFirstAt) {
+        List<CompletableFuture<Completion>> out = new ArrayList<>();
+        GenerationRequest gate = GenerationRequest.ofTokens(prompt(5, 99)).withMaxTokens(Math.max(2, cancelFirstAt + 2)).withIgnoreEos(true);
+        e.submit(gate, (index, token, text, logprob) -> {
+            if (index == 0) {
+                for (GenerationRequest r : rs) {
+                    out.add(e.submit(r, null));
+                }
+            } else if (index == cancelFirstAt) {
+                out.get(0).cancel(true);
+            }
+        }).join();
+        return out;
+    }
+
+    static void assertSameRun(Completion a, Completion c, int i) {
+        assertArrayEquals(a.tokens(), c.tokens(), "request " + i + ": tokens");
+        assertEquals(a.logprobs().size(), c.logprobs().size());
+        for (int t = 0; t < a.logprobs().size(); t++) {
+            TokenLogprob x = a.logprobs().get(t);
+            TokenLogprob y = c.logprobs().get(t);
+            assertEquals(x.logprob(), y.logprob(), 0f, "request " + i + ", token " + t);
+            assertArrayEquals(x.topTokens(), y.topTokens(), "request " + i + ", token " + t);
+            assertArrayEquals(x.topLogprobs(), y.topLogprobs(), 0f, "request " + i + ", token " + t);
         }
     }
 
