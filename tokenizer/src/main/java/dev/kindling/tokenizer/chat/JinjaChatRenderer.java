@@ -2,6 +2,7 @@ package dev.kindling.tokenizer.chat;
 
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
+import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
 import com.hubspot.jinjava.interpret.Context;
 import com.hubspot.jinjava.interpret.InterpreterFactory;
@@ -40,9 +41,13 @@ public final class JinjaChatRenderer {
         // Nested interpretation off: Jinjava would otherwise render a value that holds "{{" or "{%" as a
         // template in turn, so a message saying "{{ bos_token }}" came out as "<s>" (and any template
         // syntax in user text ran); Jinja2 outputs values as they are. A for loop over a dict walks its
-        // keys, as in Python (Jinjava's default is its values).
+        // keys, as in Python (Jinjava's default is its values). Whitespace control is parsed strictly:
+        // WhitespaceControl has already taken every '-' marker out, and Jinjava's lenient parsing also read
+        // the minus of {{ -1 }} as one (after the space), so a negative number printed as positive.
+        LegacyOverrides overrides = LegacyOverrides.newBuilder().withIterateOverMapKeys(true)
+                .withParseWhitespaceControlStrictly(true).build();
         this.jinjava = PyAddition.jinjava(JinjavaConfig.newBuilder().withTrimBlocks(false).withLstripBlocks(false)
-                .withNestedInterpretationEnabled(false).withElResolver(resolver).withIterateOverMapKeys(true)
+                .withNestedInterpretationEnabled(false).withElResolver(resolver).withLegacyOverrides(overrides)
                 .withInterperterFactory(new PythonOutputInterpreterFactory()).build());
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
                 ChatFunctions.class, "raiseException", Object.class));

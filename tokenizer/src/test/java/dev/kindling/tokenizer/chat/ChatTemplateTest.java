@@ -140,6 +140,13 @@ class ChatTemplateTest {
     }
 
     @Test
+    void unaryMinusIsNotWhitespaceControl() {
+        // expected string from Jinja2 3.1.6: '-' is whitespace control only where it touches the braces
+        ChatTemplate t = new ChatTemplate("{{ -1 }}|{{ -i }}|{{ - i }}|{{ 3 - -1 }}|{% set y = -i %}{{ y }}|  {{-i }}", "<s>", "</s>");
+        assertEquals("-1|-42|-42|4|-42|42", t.render(List.of(), false, Map.of("i", 42)));
+    }
+
+    @Test
     void pythonStringMethodsAndGlobals() {
         ChatTemplate t = new ChatTemplate("{{ s.startswith('ab') }} {{ s.endswith(('x', 'cd')) }} [{{ s.strip('a') }}] "
                 + "{{ s.upper() }} {{ s.split('b') }} {{ '-'.join(['x', 'y']) }} {{ '  a b '.split() }} "
