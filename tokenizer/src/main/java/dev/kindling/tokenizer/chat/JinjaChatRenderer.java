@@ -24,7 +24,8 @@ import jinjava.javax.el.CompositeELResolver;
  * ({@link PyTrim}), the Python string methods templates call ({@code .startswith()}, {@code .strip('\n')},
  * {@code .split()} ...; see {@link PyStringMethods}), {@code +} as Python's ({@link PyAddition}: str + None
  * raises), values output as Python's {@code str()} ({@link PyStr}: {@code True}, {@code ['a']}). The one syntax Jinjava does not parse,
- * reversed slices {@code xs[::-1]}, is rewritten to the {@code reverse} filter.
+ * reversed slices {@code xs[::-1]}, is rewritten to the {@code reverse} filter; {@code for} has Jinja2's
+ * {@code else} ({@link PyForTag}).
  * Errors (including the template's own {@code raise_exception}) become {@link ChatTemplateException}.
  */
 public final class JinjaChatRenderer {
@@ -56,6 +57,7 @@ public final class JinjaChatRenderer {
         jinjava.getGlobalContext().registerFilter(new PyItems());
         jinjava.getGlobalContext().registerFilter(new PyStringFilter());
         jinjava.getGlobalContext().registerExpTest(new PyIterableTest());
+        jinjava.getGlobalContext().registerTag(new PyForTag());
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now",
                 ChatFunctions.class, "strftimeNow", String.class));
     }

@@ -140,6 +140,14 @@ class ChatTemplateTest {
     }
 
     @Test
+    void forElseRendersOnlyForAnEmptyLoop() {
+        // expected string from Jinja2 3.1.6
+        ChatTemplate t = new ChatTemplate("{% for x in l %}{{ x }}{% if x %}+{% else %}-{% endif %}{% else %}E{% endfor %}|"
+                + "{% for x in e %}{{ x }}{% else %}{% for y in l %}{{ y }}{% endfor %}{% endfor %}", "<s>", "</s>");
+        assertEquals("0-1+|01", t.render(List.of(), false, Map.of("l", List.of(0, 1), "e", List.of())));
+    }
+
+    @Test
     void unaryMinusIsNotWhitespaceControl() {
         // expected string from Jinja2 3.1.6: '-' is whitespace control only where it touches the braces
         ChatTemplate t = new ChatTemplate("{{ -1 }}|{{ -i }}|{{ - i }}|{{ 3 - -1 }}|{% set y = -i %}{{ y }}|  {{-i }}", "<s>", "</s>");
