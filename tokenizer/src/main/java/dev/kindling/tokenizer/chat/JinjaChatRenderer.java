@@ -25,7 +25,7 @@ import jinjava.javax.el.CompositeELResolver;
  * {@code .split()} ...; see {@link PyStringMethods}), {@code +} as Python's ({@link PyAddition}: str + None
  * raises), values output as Python's {@code str()} ({@link PyStr}: {@code True}, {@code ['a']}). The one syntax Jinjava does not parse,
  * reversed slices {@code xs[::-1]}, is rewritten to the {@code reverse} filter; {@code for} has Jinja2's
- * {@code else} ({@link PyForTag}).
+ * {@code else} and {@code if} filter ({@link PyForTag}).
  * Errors (including the template's own {@code raise_exception}) become {@link ChatTemplateException}.
  */
 public final class JinjaChatRenderer {

@@ -148,6 +148,19 @@ class ChatTemplateTest {
     }
 
     @Test
+    void filteredForLoopCountsTheItemsItKeeps() {
+        // expected string from Jinja2 3.1.6; 'if' inside a string or brackets is not the filter
+        ChatTemplate t = new ChatTemplate("{% for m in ml if m.x is defined %}{{ m.x }}/{{ loop.index }}/{{ loop.length }}/{{ loop.last }},{% endfor %}|"
+                + "{% for k, v in d | items if v > 1 %}{{ k }}{% endfor %}|{% for s in ['if', 'b'] if s != 'if' %}{{ s }}{% endfor %}|"
+                + "{% for x in l if x > 5 %}{{ x }}{% else %}none{% endfor %}", "<s>", "</s>");
+        Map<String, Object> d = new java.util.LinkedHashMap<>();
+        d.put("a", 1);
+        d.put("b", 2);
+        assertEquals("1/1/2/False,2/2/2/True,|b|b|none", t.render(List.of(), false, Map.of("d", d, "l", List.of(1, 2, 3),
+                "ml", List.of(Map.of("x", 1), Map.of("x", 2), Map.of("y", 3)))));
+    }
+
+    @Test
     void unaryMinusIsNotWhitespaceControl() {
         // expected string from Jinja2 3.1.6: '-' is whitespace control only where it touches the braces
         ChatTemplate t = new ChatTemplate("{{ -1 }}|{{ -i }}|{{ - i }}|{{ 3 - -1 }}|{% set y = -i %}{{ y }}|  {{-i }}", "<s>", "</s>");
