@@ -35,7 +35,7 @@ final class PyAddition extends AstBinary.SimpleOperator {
 
     private PyAddition() {}
 
-    /** A Jinjava whose expressions use this {@code +}. */
+    /** A Jinjava whose expressions use this {@code +}, and Python's {@code ==} and {@code !=} ({@link PyEquality}). */
     static Jinjava jinjava(JinjavaConfig config) {
         return new Jinjava(config) {
             private final ExpressionFactory factory = new ExpressionFactoryImpl(new Properties(), new TruthyTypeConverter()) {
@@ -47,7 +47,8 @@ final class PyAddition extends AstBinary.SimpleOperator {
                             return new ExtendedParser(this, expression) {
                                 @Override
                                 protected AstBinary createAstBinary(AstNode left, AstNode right, AstBinary.Operator op) {
-                                    return super.createAstBinary(left, right, op == AdditionOperator.OP ? OP : op);
+                                    return super.createAstBinary(left, right, op == AdditionOperator.OP ? OP
+                                            : op == AstBinary.EQ ? PyEquality.EQ : op == AstBinary.NE ? PyEquality.NE : op);
                                 }
                             };
                         }

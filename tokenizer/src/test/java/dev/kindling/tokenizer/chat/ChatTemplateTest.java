@@ -161,6 +161,14 @@ class ChatTemplateTest {
     }
 
     @Test
+    void equalityIsPythons() {
+        // expected string from Jinja2 3.1.6: no coercion between kinds, numbers by value, lists item by item
+        ChatTemplate t = new ChatTemplate("{{ '1' == 1 }}|{{ 1 == 1.0 }}|{{ true == 1 }}|{{ 'ab' == 1 }}|{{ [1, 'a'] == [1.0, 'a'] }}|"
+                + "{{ 1 != '1' }}|{% if m.id == 7 %}seven{% endif %}", "<s>", "</s>");
+        assertEquals("False|True|True|False|True|True|", t.render(List.of(), false, Map.of("m", Map.of("id", "7"))));
+    }
+
+    @Test
     void unaryMinusIsNotWhitespaceControl() {
         // expected string from Jinja2 3.1.6: '-' is whitespace control only where it touches the braces
         ChatTemplate t = new ChatTemplate("{{ -1 }}|{{ -i }}|{{ - i }}|{{ 3 - -1 }}|{% set y = -i %}{{ y }}|  {{-i }}", "<s>", "</s>");
