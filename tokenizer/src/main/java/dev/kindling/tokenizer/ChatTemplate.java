@@ -16,8 +16,9 @@ import java.util.Objects;
  * }</pre>
  *
  * <p>Variables: {@code messages} (a list of {@code {role, content}} maps; content may also be a
- * list of parts), {@code add_generation_prompt}, {@code bos_token}, {@code eos_token}, plus any
- * extra variables ({@code tools}, {@code enable_thinking}, ...). Thread-safe.
+ * list of parts), {@code add_generation_prompt}, {@code bos_token}, {@code eos_token}, {@code tools} and
+ * {@code documents} (None unless given), plus any extra variables ({@code enable_thinking}, ...). A null
+ * anywhere in them is Python's None, as a missing key is Jinja2's Undefined. Thread-safe.
  */
 public final class ChatTemplate {
     private final String source;
@@ -55,6 +56,9 @@ public final class ChatTemplate {
         java.util.Map<String, Object> vars = new java.util.HashMap<>();
         vars.put("bos_token", bosToken);
         vars.put("eos_token", eosToken);
+        // transformers passes these as None when the caller gives none: defined, and none
+        vars.put("tools", null);
+        vars.put("documents", null);
         vars.putAll(extraVariables);
         vars.put("messages", messages);
         vars.put("add_generation_prompt", addGenerationPrompt);

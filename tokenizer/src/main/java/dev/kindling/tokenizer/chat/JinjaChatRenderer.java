@@ -11,6 +11,7 @@ import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -25,7 +26,8 @@ import jinjava.javax.el.CompositeELResolver;
  * {@code .split()} ...; see {@link PyStringMethods}), {@code +} as Python's ({@link PyAddition}: str + None
  * raises), values output as Python's {@code str()} ({@link PyStr}: {@code True}, {@code ['a']}). The one syntax Jinjava does not parse,
  * reversed slices {@code xs[::-1]}, is rewritten to the {@code reverse} filter; {@code for} has Jinja2's
- * {@code else} and {@code if} filter ({@link PyForTag}).
+ * {@code else} and {@code if} filter ({@link PyForTag}). Python's None is an object of its own ({@link PyNone}),
+ * apart from Jinjava's null, which is Jinja2's Undefined.
  * Errors (including the template's own {@code raise_exception}) become {@link ChatTemplateException}.
  */
 public final class JinjaChatRenderer {
@@ -38,6 +40,7 @@ public final class JinjaChatRenderer {
         this.source = rewrite(template);
         CompositeELResolver resolver = new CompositeELResolver();
         resolver.add(new PyStringMethods());
+        resolver.add(new PyDictGet());
         resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_WRITE);
         // Nested interpretation off: Jinjava would otherwise render a value that holds "{{" or "{%" as a
         // template in turn, so a message saying "{{ bos_token }}" came out as "<s>" (and any template
@@ -58,13 +61,17 @@ public final class JinjaChatRenderer {
         jinjava.getGlobalContext().registerFilter(new PyStringFilter());
         jinjava.getGlobalContext().registerExpTest(new PyIterableTest());
         jinjava.getGlobalContext().registerTag(new PyForTag());
+        jinjava.getGlobalContext().registerExpTest(new PyNone.IsNone());
+        // Jinja2's none/None literal; in Jinjava it was an undefined name, null
+        jinjava.getGlobalContext().put("none", PyNone.NONE);
+        jinjava.getGlobalContext().put("None", PyNone.NONE);
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now",
                 ChatFunctions.class, "strftimeNow", String.class));
     }
 
     /**
      * Interpreters that output a value as Jinja2 does, with Python's {@code str()} ({@code True},
-     * {@code 1e-05}, {@code ['a']}); null stays "" (Jinja2's Undefined: a variable the caller did not pass).
+     * {@code 1e-05}, {@code ['a']}, {@code None}); null stays "" (Jinja2's Undefined: a variable the caller did not pass).
      */
     private static final class PythonOutputInterpreterFactory implements InterpreterFactory {
         @Override
@@ -178,10 +185,13 @@ public final class JinjaChatRenderer {
         return out;
     }
 
+    /** Renders with {@code vars}; a null in them, at any depth, is Python's None ({@link PyNone}). */
     public String render(Map<String, Object> vars) {
+        Map<String, Object> pyVars = new HashMap<>();
+        vars.forEach((k, v) -> pyVars.put(k, PyNone.fromJava(v)));
         RenderResult r;
         try {
-            r = jinjava.renderForResult(source, vars);
+            r = jinjava.renderForResult(source, pyVars);
         } catch (RuntimeException e) {
             throw new ChatTemplateException("chat template failed: " + rootMessage(e), e);
         }

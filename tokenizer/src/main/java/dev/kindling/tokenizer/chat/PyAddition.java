@@ -96,7 +96,7 @@ final class PyAddition extends AstBinary.SimpleOperator {
 
     /** The Python type name of a template value. */
     static String typeName(Object o) {
-        if (o == null) {
+        if (o == null || o instanceof PyNone) {
             return "NoneType";
         } else if (isStr(o)) {
             return "str";

@@ -33,6 +33,10 @@ public final class PyForTag extends ForTag {
         int filterAt = filterStart(expression);
         Object collection = interpreter.resolveELExpression(filterAt < 0 ? expression : expression.substring(0, filterAt),
                 tagNode.getLineNumber());
+        if (collection instanceof PyNone || collection instanceof Number || collection instanceof Boolean) {
+            // Python raises; Jinjava would walk the value as a list of one
+            throw new ChatTemplateException("'" + PyAddition.typeName(collection) + "' object is not iterable");
+        }
         if (filterAt >= 0) {
             collection = filtered(collection, loopVars, expression.substring(filterAt + 2), interpreter, tagNode.getLineNumber());
         }

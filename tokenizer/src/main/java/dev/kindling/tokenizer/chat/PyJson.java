@@ -46,7 +46,7 @@ public final class PyJson implements Filter {
     }
 
     static void write(Object v, StringBuilder sb, int indent, int depth) {
-        if (v == null) {
+        if (v == null || v instanceof PyNone) {
             sb.append("null");
         } else if (v instanceof Boolean b) {
             sb.append(b ? "true" : "false");

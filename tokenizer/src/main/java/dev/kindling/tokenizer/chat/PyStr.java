@@ -14,15 +14,18 @@ import java.util.Map;
 final class PyStr {
     private PyStr() {}
 
-    /** {@code str(value)}; null is Python's None. */
+    /** {@code str(value)}; null is Jinja2's Undefined, which is "" as text. */
     static String str(Object value) {
+        if (value == null) {
+            return "";
+        }
         if (value instanceof CharSequence || value instanceof SafeString || value instanceof Character) {
             return value.toString();
         }
         return repr(value);
     }
 
-    /** {@code repr(value)}; null is Python's None. */
+    /** {@code repr(value)}; null (an undefined item Jinjava put in a list) is shown as None. */
     static String repr(Object value) {
         StringBuilder sb = new StringBuilder();
         repr(value, sb);
@@ -30,7 +33,7 @@ final class PyStr {
     }
 
     private static void repr(Object v, StringBuilder sb) {
-        if (v == null) {
+        if (v == null || v instanceof PyNone) {
             sb.append("None");
         } else if (v instanceof CharSequence || v instanceof SafeString || v instanceof Character) {
             string(v.toString(), sb); // a Character is what Jinjava makes of one letter of a str

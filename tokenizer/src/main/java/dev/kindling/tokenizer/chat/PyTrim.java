@@ -9,8 +9,8 @@ import com.hubspot.jinjava.lib.filter.Filter;
  * {@code String.trim}), so the templates that trim message content (Llama 3, Gemma 3) kept a
  * no-break space, an ideographic space or U+0085 at its edges where transformers drops them.
  * A value that is not a string becomes text as Python's {@code str()} makes it ({@link PyStr}):
- * None is {@code None} (Jinja2's Undefined would give "", but Jinjava has null for both, and a message
- * field set to None, as OpenAI-style tool-call messages send their content, is the case met in practice).
+ * None is {@code None} and an undefined value "" (a message field set to None, as OpenAI-style tool-call
+ * messages send their content, is the case met in practice).
  */
 public final class PyTrim implements Filter {
     @Override

@@ -169,6 +169,23 @@ class ChatTemplateTest {
     }
 
     @Test
+    void noneIsNotUndefined() {
+        // expected string from Jinja2 3.1.6 as transformers calls it (tools=None): a null is Python's None, a missing key Undefined
+        ChatTemplate t = new ChatTemplate("{{ tools is defined }}|{{ tools is none }}|{{ m.content }}|{{ m.content is none }}|"
+                + "{{ m.content | tojson }}|{{ m.missing is none }}|{{ m.get('missing') is none }}|{% set x = none %}{{ x }}|"
+                + "{{ u is none }}|{{ m.content | default('d') }}|{{ u | default('d') }}|{% if m.content %}T{% else %}F{% endif %}|"
+                + "{{ m.content == none }}|{{ u == none }}|{{ [m.content, none] }}", "<s>", "</s>");
+        Map<String, Object> m = new java.util.HashMap<>();
+        m.put("role", "tool");
+        m.put("content", null);
+        assertEquals("True|True|None|True|null|False|True|None|False|None|d|F|True|False|[None, None]",
+                t.render(List.of(), false, Map.of("m", m)));
+        ChatTemplateException e = assertThrows(ChatTemplateException.class,
+                () -> new ChatTemplate("{% for c in m.content %}{{ c }}{% endfor %}", "", "").render(List.of(), false, Map.of("m", m)));
+        assertTrue(e.getMessage().contains("'NoneType' object is not iterable"), e.getMessage());
+    }
+
+    @Test
     void unaryMinusIsNotWhitespaceControl() {
         // expected string from Jinja2 3.1.6: '-' is whitespace control only where it touches the braces
         ChatTemplate t = new ChatTemplate("{{ -1 }}|{{ -i }}|{{ - i }}|{{ 3 - -1 }}|{% set y = -i %}{{ y }}|  {{-i }}", "<s>", "</s>");
