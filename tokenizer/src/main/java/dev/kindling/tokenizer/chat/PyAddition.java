@@ -19,6 +19,8 @@ import jinjava.de.odysseus.el.tree.TreeBuilder;
 import jinjava.de.odysseus.el.tree.impl.Builder;
 import jinjava.de.odysseus.el.tree.impl.Parser;
 import jinjava.de.odysseus.el.tree.impl.ast.AstBinary;
+import jinjava.de.odysseus.el.tree.impl.ast.AstBracket;
+import jinjava.de.odysseus.el.tree.impl.ast.AstDot;
 import jinjava.de.odysseus.el.tree.impl.ast.AstNode;
 import jinjava.javax.el.ExpressionFactory;
 
@@ -35,7 +37,10 @@ final class PyAddition extends AstBinary.SimpleOperator {
 
     private PyAddition() {}
 
-    /** A Jinjava whose expressions use this {@code +}, and Python's {@code ==} and {@code !=} ({@link PyEquality}). */
+    /**
+     * A Jinjava whose expressions use this {@code +}, Python's {@code ==} and {@code !=} ({@link PyEquality}),
+     * and raise for an attribute or item of an undefined value ({@link PyUndefinedAccess}).
+     */
     static Jinjava jinjava(JinjavaConfig config) {
         return new Jinjava(config) {
             private final ExpressionFactory factory = new ExpressionFactoryImpl(new Properties(), new TruthyTypeConverter()) {
@@ -49,6 +54,16 @@ final class PyAddition extends AstBinary.SimpleOperator {
                                 protected AstBinary createAstBinary(AstNode left, AstNode right, AstBinary.Operator op) {
                                     return super.createAstBinary(left, right, op == AdditionOperator.OP ? OP
                                             : op == AstBinary.EQ ? PyEquality.EQ : op == AstBinary.NE ? PyEquality.NE : op);
+                                }
+
+                                @Override
+                                protected AstDot createAstDot(AstNode object, String name, boolean lvalue) {
+                                    return super.createAstDot(new PyUndefinedAccess(object), name, lvalue);
+                                }
+
+                                @Override
+                                protected AstBracket createAstBracket(AstNode object, AstNode key, boolean lvalue, boolean strict) {
+                                    return super.createAstBracket(new PyUndefinedAccess(object), key, lvalue, strict);
                                 }
                             };
                         }

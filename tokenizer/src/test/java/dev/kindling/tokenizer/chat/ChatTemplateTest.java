@@ -186,6 +186,20 @@ class ChatTemplateTest {
     }
 
     @Test
+    void attributeOfUndefinedRaises() {
+        // Jinja2 3.1.6 raises UndefinedError for an attribute or item of an undefined value (an empty conversation's
+        // messages[0]), and gives Undefined for a missing attribute of a defined value or of None
+        ChatTemplate t = new ChatTemplate("{{ messages[0]['role'] }}", "<s>", "</s>");
+        ChatTemplateException e = assertThrows(ChatTemplateException.class, () -> t.render(List.of(), false));
+        assertTrue(e.getMessage().contains("'messages[0]' is undefined"), e.getMessage());
+        assertThrows(ChatTemplateException.class, () -> new ChatTemplate("{{ u.x is defined }}", "", "").render(List.of(), false));
+        Map<String, Object> m = new java.util.HashMap<>();
+        m.put("none", null);
+        assertEquals("False|False|False", new ChatTemplate("{{ m.x is defined }}|{{ m['x'] is defined }}|{{ m.none.x is defined }}", "", "")
+                .render(List.of(), false, Map.of("m", m)));
+    }
+
+    @Test
     void unaryMinusIsNotWhitespaceControl() {
         // expected string from Jinja2 3.1.6: '-' is whitespace control only where it touches the braces
         ChatTemplate t = new ChatTemplate("{{ -1 }}|{{ -i }}|{{ - i }}|{{ 3 - -1 }}|{% set y = -i %}{{ y }}|  {{-i }}", "<s>", "</s>");
