@@ -18,10 +18,12 @@ import jinjava.de.odysseus.el.misc.TypeConverter;
 import jinjava.de.odysseus.el.tree.TreeBuilder;
 import jinjava.de.odysseus.el.tree.impl.Builder;
 import jinjava.de.odysseus.el.tree.impl.Parser;
+import jinjava.de.odysseus.el.tree.impl.Scanner;
 import jinjava.de.odysseus.el.tree.impl.ast.AstBinary;
 import jinjava.de.odysseus.el.tree.impl.ast.AstBracket;
 import jinjava.de.odysseus.el.tree.impl.ast.AstDot;
 import jinjava.de.odysseus.el.tree.impl.ast.AstNode;
+import jinjava.de.odysseus.el.tree.impl.ast.AstUnary;
 import jinjava.javax.el.ExpressionFactory;
 
 /**
@@ -39,7 +41,8 @@ final class PyAddition extends AstBinary.SimpleOperator {
 
     /**
      * A Jinjava whose expressions use this {@code +}, Python's {@code ==} and {@code !=} ({@link PyEquality}),
-     * and raise for an attribute or item of an undefined value ({@link PyUndefinedAccess}).
+     * {@code not} binding as in Python, and raise for an attribute or item of an undefined value
+     * ({@link PyUndefinedAccess}).
      */
     static Jinjava jinjava(JinjavaConfig config) {
         return new Jinjava(config) {
@@ -54,6 +57,18 @@ final class PyAddition extends AstBinary.SimpleOperator {
                                 protected AstBinary createAstBinary(AstNode left, AstNode right, AstBinary.Operator op) {
                                     return super.createAstBinary(left, right, op == AdditionOperator.OP ? OP
                                             : op == AstBinary.EQ ? PyEquality.EQ : op == AstBinary.NE ? PyEquality.NE : op);
+                                }
+
+                                // Python's not takes a comparison: not x|length == 1 is not (x|length == 1). Java EL's
+                                // binds as tightly as unary minus, (not x|length) == 1, which is False for any list
+                                // and made Llama 3.x templates accept several tool calls they reject.
+                                @Override
+                                protected AstNode unary(boolean required) throws Scanner.ScanException, Parser.ParseException {
+                                    if (getToken().getSymbol() == Scanner.Symbol.NOT) {
+                                        consumeToken();
+                                        return createAstUnary(eq(true), AstUnary.NOT);
+                                    }
+                                    return super.unary(required);
                                 }
 
                                 @Override

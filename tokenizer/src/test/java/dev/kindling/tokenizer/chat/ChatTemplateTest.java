@@ -200,6 +200,15 @@ class ChatTemplateTest {
     }
 
     @Test
+    void notTakesAComparisonAsInPython() {
+        // expected string from Jinja2 3.1.6: not x|length == 1 is not (x|length == 1), as Llama 3.x's templates test
+        // their tool calls; not still binds tighter than and/or
+        ChatTemplate t = new ChatTemplate("{{ not m.t|length == 1 }}|{{ not m.t|length == 2 }}|{{ not 'z' in m.s }}|"
+                + "{{ not m.t|length }}|{{ not true and false }}|{{ not false or true }}|{{ not not true }}", "<s>", "</s>");
+        assertEquals("True|False|True|False|False|True|True", t.render(List.of(), false, Map.of("m", Map.of("t", List.of(1, 2), "s", "ab"))));
+    }
+
+    @Test
     void unaryMinusIsNotWhitespaceControl() {
         // expected string from Jinja2 3.1.6: '-' is whitespace control only where it touches the braces
         ChatTemplate t = new ChatTemplate("{{ -1 }}|{{ -i }}|{{ - i }}|{{ 3 - -1 }}|{% set y = -i %}{{ y }}|  {{-i }}", "<s>", "</s>");
