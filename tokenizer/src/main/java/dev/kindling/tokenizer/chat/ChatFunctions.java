@@ -8,6 +8,14 @@ import java.util.Locale;
 public final class ChatFunctions {
     private ChatFunctions() {}
 
+    /** A global function as a template value: defined, true, and printed as Python prints a function. */
+    record Name(String name) {
+        @Override
+        public String toString() {
+            return "<function " + name + ">";
+        }
+    }
+
     /** {@code raise_exception(message)}: the template rejects the conversation. */
     public static Object raiseException(Object message) {
         throw new ChatTemplateException("the chat template raised: " + message);

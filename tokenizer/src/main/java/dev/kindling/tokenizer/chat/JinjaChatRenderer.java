@@ -67,6 +67,11 @@ public final class JinjaChatRenderer {
         jinjava.getGlobalContext().put("None", PyNone.NONE);
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now",
                 ChatFunctions.class, "strftimeNow", String.class));
+        // the functions are also names, so that 'strftime_now is defined' holds as in transformers: Llama 3.x's
+        // templates otherwise fall back to a fixed "26 Jul 2024" as today's date
+        for (String name : List.of("raise_exception", "strftime_now")) {
+            jinjava.getGlobalContext().put(name, new ChatFunctions.Name(name));
+        }
     }
 
     /**

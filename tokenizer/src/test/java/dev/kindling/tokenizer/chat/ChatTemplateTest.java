@@ -209,6 +209,16 @@ class ChatTemplateTest {
     }
 
     @Test
+    void globalFunctionsAreDefined() {
+        // Llama 3.x's templates take today's date only where 'strftime_now is defined', as it is in transformers
+        ChatTemplate t = new ChatTemplate("{% if strftime_now is defined %}{% set d = strftime_now('%Y') %}{% else %}"
+                + "{% set d = '2024' %}{% endif %}{{ d == strftime_now('%Y') }}|{{ raise_exception is defined }}|{{ u is defined }}", "<s>", "</s>");
+        assertEquals("True|True|False", t.render(List.of(), false));
+        assertEquals(String.valueOf(ZonedDateTime.now().getYear()), new ChatTemplate("{% if strftime_now is defined %}"
+                + "{{ strftime_now('%Y') }}{% else %}2024{% endif %}", "", "").render(List.of(), false));
+    }
+
+    @Test
     void unaryMinusIsNotWhitespaceControl() {
         // expected string from Jinja2 3.1.6: '-' is whitespace control only where it touches the braces
         ChatTemplate t = new ChatTemplate("{{ -1 }}|{{ -i }}|{{ - i }}|{{ 3 - -1 }}|{% set y = -i %}{{ y }}|  {{-i }}", "<s>", "</s>");
