@@ -59,6 +59,7 @@ public final class JinjaChatRenderer {
         jinjava.getGlobalContext().registerFilter(new PyTrim());
         jinjava.getGlobalContext().registerFilter(new PyItems());
         jinjava.getGlobalContext().registerFilter(new PyStringFilter());
+        jinjava.getGlobalContext().registerFilter(new PyIndent());
         jinjava.getGlobalContext().registerExpTest(new PyIterableTest());
         jinjava.getGlobalContext().registerTag(new PyForTag());
         jinjava.getGlobalContext().registerExpTest(new PyNone.IsNone());

@@ -219,6 +219,15 @@ class ChatTemplateTest {
     }
 
     @Test
+    void indentTakesJinja2sArguments() {
+        // expected string from Jinja2 3.1.6 (Command R's templates indent with first=true)
+        ChatTemplate t = new ChatTemplate("[{{ '{\\n'|indent(4, first=true) }}]|[{{ s|indent }}]|[{{ s|indent(2, true) }}]|"
+                + "[{{ s|indent(2, blank=true) }}]|[{{ u|indent('> ') }}]", "<s>", "</s>");
+        assertEquals("[    {\n]|[a\n    b\n\n    c]|[  a\n  b\n\n  c]|[a\n  b\n  \n  c]|[a\n> b\n> c\n> d]",
+                t.render(List.of(), false, Map.of("s", "a\nb\n\nc", "u", "a\r\nb\u2028c\u0085d")));
+    }
+
+    @Test
     void unaryMinusIsNotWhitespaceControl() {
         // expected string from Jinja2 3.1.6: '-' is whitespace control only where it touches the braces
         ChatTemplate t = new ChatTemplate("{{ -1 }}|{{ -i }}|{{ - i }}|{{ 3 - -1 }}|{% set y = -i %}{{ y }}|  {{-i }}", "<s>", "</s>");
