@@ -28,7 +28,7 @@ import jinjava.javax.el.ExpressionFactory;
 
 /**
  * The {@code +} of Jinja2 (Python's): str + str, number + number, list + list; any other pair
- * raises. Jinjava's own {@code +} turns the pair into text whenever one side is a string, so a
+ * raises. A {@code |safe} string is markupsafe's Markup: what is added to it is HTML-escaped. Jinjava's own {@code +} turns the pair into text whenever one side is a string, so a
  * template concatenating {@code '<|user|>\n' + message['content']} rendered "null" for a None content,
  * "[{type=text, text=Hi}]" for a list of parts, "42" for a number, where transformers fails with
  * TypeError (or UndefinedError for a missing key): Kindling built a prompt the model was never
@@ -96,6 +96,11 @@ final class PyAddition extends AstBinary.SimpleOperator {
     @Override
     protected Object apply(TypeConverter converter, Object a, Object b) {
         if (isStr(a) && isStr(b)) {
+            if (a instanceof SafeString || b instanceof SafeString) {
+                // Markup (the safe filter's) + str escapes the str, as markupsafe does: functionary's templates
+                // build '...'|safe + tool | tojson, and transformers renders the JSON's quotes as &#34;
+                return new SafeString(markup(a) + markup(b));
+            }
             return a.toString() + b;
         }
         if (isNumber(a) && isNumber(b)) {
@@ -109,6 +114,27 @@ final class PyAddition extends AstBinary.SimpleOperator {
         }
         throw new ChatTemplateException("unsupported operand type(s) for +: '" + typeName(a) + "' and '" + typeName(b)
                 + "' (Jinja2 raises TypeError, or UndefinedError for a missing value)");
+    }
+
+    /** markupsafe's escape of a plain str; a Markup (SafeString) as it is. */
+    private static String markup(Object o) {
+        String s = o.toString();
+        if (o instanceof SafeString) {
+            return s;
+        }
+        StringBuilder sb = new StringBuilder(s.length() + 16);
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '&' -> sb.append("&amp;");
+                case '<' -> sb.append("&lt;");
+                case '>' -> sb.append("&gt;");
+                case '"' -> sb.append("&#34;");
+                case '\'' -> sb.append("&#39;");
+                default -> sb.append(c);
+            }
+        }
+        return sb.toString();
     }
 
     private static boolean isStr(Object o) {

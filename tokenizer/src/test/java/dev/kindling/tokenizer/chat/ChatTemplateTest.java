@@ -228,6 +228,14 @@ class ChatTemplateTest {
     }
 
     @Test
+    void safeStringsEscapeWhatIsAddedToThem() {
+        // expected string from Jinja2 3.1.6: Markup + str escapes the str (functionary v3.1's tool list)
+        ChatTemplate t = new ChatTemplate("{{ \"to '\"|safe + tool | tojson }}|{{ 'x<' + 'y>'|safe }}|{{ 'x<' + 'y>' }}", "<s>", "</s>");
+        assertEquals("to '{&#34;a&#34;: &#34;&lt;b&gt; &amp; &#39;c&#39;&#34;}|x&lt;y>|x<y>",
+                t.render(List.of(), false, Map.of("tool", Map.of("a", "<b> & 'c'"))));
+    }
+
+    @Test
     void unaryMinusIsNotWhitespaceControl() {
         // expected string from Jinja2 3.1.6: '-' is whitespace control only where it touches the braces
         ChatTemplate t = new ChatTemplate("{{ -1 }}|{{ -i }}|{{ - i }}|{{ 3 - -1 }}|{% set y = -i %}{{ y }}|  {{-i }}", "<s>", "</s>");
