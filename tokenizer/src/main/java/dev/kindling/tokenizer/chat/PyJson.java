@@ -46,7 +46,10 @@ public final class PyJson implements Filter {
     }
 
     static void write(Object v, StringBuilder sb, int indent, int depth) {
-        if (v == null || v instanceof PyNone) {
+        if (v == null) {
+            // Jinja2's Undefined (a missing key or variable): json.dumps raises, as transformers' tojson does
+            throw new ChatTemplateException("tojson: Object of type Undefined is not JSON serializable");
+        } else if (v instanceof PyNone) {
             sb.append("null");
         } else if (v instanceof Boolean b) {
             sb.append(b ? "true" : "false");

@@ -236,6 +236,17 @@ class ChatTemplateTest {
     }
 
     @Test
+    void tojsonOfUndefinedRaises() {
+        // transformers' tojson is json.dumps: None is null, Undefined (a missing key) is not serializable
+        Map<String, Object> m = new java.util.HashMap<>();
+        m.put("none", null);
+        assertEquals("null|[null]", new ChatTemplate("{{ m.none | tojson }}|{{ [m.none] | tojson }}", "", "").render(List.of(), false, Map.of("m", m)));
+        ChatTemplateException e = assertThrows(ChatTemplateException.class,
+                () -> new ChatTemplate("{{ m.missing | tojson }}", "", "").render(List.of(), false, Map.of("m", m)));
+        assertTrue(e.getMessage().contains("Undefined is not JSON serializable"), e.getMessage());
+    }
+
+    @Test
     void unaryMinusIsNotWhitespaceControl() {
         // expected string from Jinja2 3.1.6: '-' is whitespace control only where it touches the braces
         ChatTemplate t = new ChatTemplate("{{ -1 }}|{{ -i }}|{{ - i }}|{{ 3 - -1 }}|{% set y = -i %}{{ y }}|  {{-i }}", "<s>", "</s>");
