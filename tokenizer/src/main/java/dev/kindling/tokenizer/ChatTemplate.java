@@ -50,6 +50,21 @@ public final class ChatTemplate {
         return render(messages, addGenerationPrompt, Map.of());
     }
 
+    /**
+     * Renders {@code messages} for the model to continue their final message (a prefilled assistant
+     * reply), as {@code apply_chat_template(..., continue_final_message=True)}: without the generation
+     * prompt, and cut right after the final message's text, so that whatever the template writes after a
+     * message (an end-of-turn token) is left out. Fails when the final message has no text or the
+     * template does not output it.
+     */
+    public String renderContinuingFinalMessage(List<? extends Map<String, ?>> messages, Map<String, ?> extraVariables) {
+        if (messages.isEmpty()) {
+            throw new IllegalArgumentException("continuing the final message needs a final message");
+        }
+        String rendered = render(messages, false, extraVariables);
+        return JinjaChatRenderer.continueFinalMessage(rendered, messages.get(messages.size() - 1).get("content"));
+    }
+
     /** Renders with extra template variables (they may override {@code bos_token}/{@code eos_token}). */
     public String render(List<? extends Map<String, ?>> messages, boolean addGenerationPrompt, Map<String, ?> extraVariables) {
         Objects.requireNonNull(messages, "messages");

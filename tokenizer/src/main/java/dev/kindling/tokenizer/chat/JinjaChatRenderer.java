@@ -213,6 +213,40 @@ public final class JinjaChatRenderer {
         return r.getOutput();
     }
 
+    /**
+     * transformers' {@code continue_final_message}: {@code rendered} cut right after the final message's
+     * text ({@code finalContent}: a string, or a list of parts whose last part with a "text" is taken), so
+     * that the model continues that message instead of the template closing it. The text is found as
+     * transformers finds it: the last occurrence of it stripped, keeping its trailing whitespace when the
+     * template kept it. Raises when the message has no text or the template did not output it.
+     */
+    public static String continueFinalMessage(String rendered, Object finalContent) {
+        Object text = finalContent;
+        if (text instanceof List<?> parts) {
+            text = null;
+            for (int i = parts.size() - 1; i >= 0 && text == null; i--) {
+                if (parts.get(i) instanceof Map<?, ?> part && part.containsKey("text")) {
+                    text = part.get("text");
+                }
+            }
+            if (text == null) {
+                throw new ChatTemplateException("continue_final_message is set but we could not find any text to continue in the final message!");
+            }
+        }
+        if (!(text instanceof String finalMessage)) {
+            throw new ChatTemplateException("continue_final_message: the final message's content is " + PyAddition.typeName(text) + ", not text");
+        }
+        String stripped = PyStringMethods.strip(finalMessage, null);
+        int at = rendered.lastIndexOf(stripped);
+        if (at < 0) {
+            throw new ChatTemplateException("continue_final_message is set but the final message does not appear in the chat after "
+                    + "applying the chat template! This can happen if the chat template deletes portions of the final message.");
+        }
+        int keptEnd = Math.min(rendered.length(), at + PyStringMethods.lstrip(finalMessage, null).length());
+        // the template kept the message's trailing whitespace (or it has none): cut after it; else after the stripped text
+        return rendered.substring(0, rendered.substring(at, keptEnd).equals(finalMessage) ? keptEnd : at + stripped.length());
+    }
+
     private static String rootMessage(Throwable t) {
         Throwable c = t;
         while (c.getCause() != null && c.getCause() != c) {

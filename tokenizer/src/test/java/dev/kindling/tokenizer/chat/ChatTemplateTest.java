@@ -247,6 +247,26 @@ class ChatTemplateTest {
     }
 
     @Test
+    void continuingTheFinalMessageCutsAfterItsText() {
+        // expected strings from transformers' continue_final_message logic over Jinja2 3.1.6's rendering
+        ChatTemplate kept = new ChatTemplate("{% for m in messages %}<|{{ m.role }}|>{{ m.content }}<|end|>\n{% endfor %}"
+                + "{% if add_generation_prompt %}<|assistant|>{% endif %}", "", "");
+        // the last occurrence of the text; its trailing space is kept where the template kept it
+        assertEquals("<|user|>Sure: <|end|>\n<|assistant|>Sure: ",
+                kept.renderContinuingFinalMessage(List.of(msg("user", "Sure: "), msg("assistant", "Sure: ")), Map.of()));
+        ChatTemplate trimmed = new ChatTemplate("{% for m in messages %}<|{{ m.role }}|>{{ m.content | trim }}<|end|>\n{% endfor %}", "", "");
+        assertEquals("<|user|>Hi<|end|>\n<|assistant|>Sure:",
+                trimmed.renderContinuingFinalMessage(List.of(msg("user", "Hi"), msg("assistant", " Sure:\n")), Map.of()));
+        ChatTemplate parts = new ChatTemplate("{% for m in messages %}<|{{ m.role }}|>{% for p in m.content %}{{ p.text }}{% endfor %}"
+                + "<|end|>\n{% endfor %}", "", "");
+        assertEquals("<|user|>Hi<|end|>\n<|assistant|>AB ", parts.renderContinuingFinalMessage(List.of(
+                msg("user", List.of(Map.of("text", "Hi"))), msg("assistant", List.of(Map.of("text", "A"), Map.of("type", "image"),
+                        Map.of("text", "B "), Map.of("type", "image")))), Map.of()));
+        assertThrows(ChatTemplateException.class, () -> new ChatTemplate("{{ messages | length }}", "", "")
+                .renderContinuingFinalMessage(List.of(msg("assistant", "not in the output")), Map.of()));
+    }
+
+    @Test
     void unaryMinusIsNotWhitespaceControl() {
         // expected string from Jinja2 3.1.6: '-' is whitespace control only where it touches the braces
         ChatTemplate t = new ChatTemplate("{{ -1 }}|{{ -i }}|{{ - i }}|{{ 3 - -1 }}|{% set y = -i %}{{ y }}|  {{-i }}", "<s>", "</s>");
