@@ -16,20 +16,34 @@ import java.util.Objects;
  * }</pre>
  *
  * <p>Variables: {@code messages} (a list of {@code {role, content}} maps; content may also be a
- * list of parts), {@code add_generation_prompt}, {@code bos_token}, {@code eos_token}, {@code tools} and
+ * list of parts), {@code add_generation_prompt}, the special tokens ({@code bos_token}, {@code eos_token},
+ * {@code unk_token}, {@code pad_token}, ..., {@code additional_special_tokens}), {@code tools} and
  * {@code documents} (None unless given), plus any extra variables ({@code enable_thinking}, ...). A null
  * anywhere in them is Python's None, as a missing key is Jinja2's Undefined. Thread-safe.
  */
 public final class ChatTemplate {
     private final String source;
-    private final String bosToken;
-    private final String eosToken;
+    private final Map<String, Object> specialTokens;
     private volatile JinjaChatRenderer renderer; // built on first use: Jinjava takes a while to start
 
+    /** A template given {@code bos_token} and {@code eos_token} ("" for null). */
     public ChatTemplate(String source, String bosToken, String eosToken) {
+        this(source, Map.of("bos_token", bosToken == null ? "" : bosToken, "eos_token", eosToken == null ? "" : eosToken));
+    }
+
+    /**
+     * A template given the tokenizer's special tokens as transformers passes them ({@code special_tokens_map}):
+     * {@code bos_token}, {@code eos_token}, {@code unk_token}, {@code pad_token}, ... as strings,
+     * {@code additional_special_tokens} as a list; a token the tokenizer does not set is left out (undefined).
+     */
+    public ChatTemplate(String source, Map<String, ?> specialTokens) {
         this.source = Objects.requireNonNull(source, "chat template source");
-        this.bosToken = bosToken == null ? "" : bosToken;
-        this.eosToken = eosToken == null ? "" : eosToken;
+        this.specialTokens = Map.copyOf(specialTokens);
+    }
+
+    /** The special tokens the template sees (see {@link #ChatTemplate(String, Map)}). */
+    public Map<String, Object> specialTokens() {
+        return specialTokens;
     }
 
     /** The Jinja source as stored in the file. */
@@ -37,12 +51,14 @@ public final class ChatTemplate {
         return source;
     }
 
+    /** {@code bos_token}, "" when the tokenizer sets none. */
     public String bosToken() {
-        return bosToken;
+        return String.valueOf(specialTokens.getOrDefault("bos_token", ""));
     }
 
+    /** {@code eos_token}, "" when the tokenizer sets none. */
     public String eosToken() {
-        return eosToken;
+        return String.valueOf(specialTokens.getOrDefault("eos_token", ""));
     }
 
     /** Renders {@code messages}; with {@code addGenerationPrompt} the assistant header is appended. */
@@ -65,12 +81,11 @@ public final class ChatTemplate {
         return JinjaChatRenderer.continueFinalMessage(rendered, messages.get(messages.size() - 1).get("content"));
     }
 
-    /** Renders with extra template variables (they may override {@code bos_token}/{@code eos_token}). */
+    /** Renders with extra template variables (they may override the special tokens). */
     public String render(List<? extends Map<String, ?>> messages, boolean addGenerationPrompt, Map<String, ?> extraVariables) {
         Objects.requireNonNull(messages, "messages");
         java.util.Map<String, Object> vars = new java.util.HashMap<>();
-        vars.put("bos_token", bosToken);
-        vars.put("eos_token", eosToken);
+        vars.putAll(specialTokens);
         // transformers passes these as None when the caller gives none: defined, and none
         vars.put("tools", null);
         vars.put("documents", null);

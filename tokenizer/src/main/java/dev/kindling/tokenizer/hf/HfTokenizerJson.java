@@ -182,7 +182,7 @@ public final class HfTokenizerJson {
         if (config != null && !config.get("chat_template").isNull()) {
             String src = chatTemplateSource(config.get("chat_template"));
             if (src != null) {
-                template = new ChatTemplate(src, bosName, eosName);
+                template = new ChatTemplate(src, specialTokens(config));
             }
         }
         String name = nameOf(path);
@@ -271,6 +271,35 @@ public final class HfTokenizerJson {
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(cfg, "malformed JSON: " + e.getMessage(), e);
         }
+    }
+
+    /** The special tokens transformers' {@code special_tokens_map} holds, as tokenizer_config.json sets them. */
+    private static final List<String> SPECIAL_TOKENS = List.of("bos_token", "eos_token", "unk_token", "sep_token",
+            "pad_token", "cls_token", "mask_token");
+
+    /**
+     * What transformers passes a chat template of the tokenizer's special tokens ({@code special_tokens_map}):
+     * each one set to a non-empty text, and {@code additional_special_tokens} when not empty.
+     */
+    private static Map<String, Object> specialTokens(JsonField config) {
+        Map<String, Object> out = new HashMap<>();
+        for (String name : SPECIAL_TOKENS) {
+            String token = tokenName(config, name);
+            if (token != null && !token.isEmpty()) {
+                out.put(name, token);
+            }
+        }
+        JsonField extra = config.get("additional_special_tokens");
+        if (extra.isArray()) {
+            List<String> tokens = new ArrayList<>();
+            for (JsonField t : extra.elements()) {
+                tokens.add(t.isString() ? t.string() : t.get("content").string());
+            }
+            if (!tokens.isEmpty()) {
+                out.put("additional_special_tokens", tokens);
+            }
+        }
+        return out;
     }
 
     /** {@code "bos_token": "<s>"} or {@code {"content": "<s>", ...}} (null or absent: none). */

