@@ -61,6 +61,7 @@ public final class JinjaChatRenderer {
         jinjava.getGlobalContext().registerFilter(new PyStringFilter());
         jinjava.getGlobalContext().registerFilter(new PyIndent());
         jinjava.getGlobalContext().registerExpTest(new PyIterableTest());
+        jinjava.getGlobalContext().registerExpTest(new PyIterableTest.Sequence());
         jinjava.getGlobalContext().registerTag(new PyForTag());
         jinjava.getGlobalContext().registerExpTest(new PyNone.IsNone());
         // Jinja2's none/None literal; in Jinjava it was an undefined name, null

@@ -280,6 +280,13 @@ class ChatTemplateTest {
     }
 
     @Test
+    void sequenceTestAsInJinja2() {
+        // expected string from Jinja2 3.1.6: str, list and dict are sequences (they have a length and items)
+        ChatTemplate t = new ChatTemplate("{{ s is sequence }}|{{ d is sequence }}|{{ l is sequence }}|{{ i is sequence }}", "", "");
+        assertEquals("True|True|True|False", t.render(List.of(), false, Map.of("s", "ab", "d", Map.of("a", 1), "l", List.of(1), "i", 3)));
+    }
+
+    @Test
     void unaryMinusIsNotWhitespaceControl() {
         // expected string from Jinja2 3.1.6: '-' is whitespace control only where it touches the braces
         ChatTemplate t = new ChatTemplate("{{ -1 }}|{{ -i }}|{{ - i }}|{{ 3 - -1 }}|{% set y = -i %}{{ y }}|  {{-i }}", "<s>", "</s>");
