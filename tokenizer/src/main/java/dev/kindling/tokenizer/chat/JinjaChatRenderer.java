@@ -60,6 +60,7 @@ public final class JinjaChatRenderer {
         jinjava.getGlobalContext().registerFilter(new PyItems());
         jinjava.getGlobalContext().registerFilter(new PyStringFilter());
         jinjava.getGlobalContext().registerFilter(new PyIndent());
+        jinjava.getGlobalContext().registerFilter(new PyRound());
         jinjava.getGlobalContext().registerExpTest(new PyIterableTest());
         jinjava.getGlobalContext().registerExpTest(new PyIterableTest.Sequence());
         jinjava.getGlobalContext().registerTag(new PyForTag());

@@ -287,6 +287,14 @@ class ChatTemplateTest {
     }
 
     @Test
+    void roundIsPythons() {
+        // expected string from Jinja2 3.1.6: half to even on the exact value, float in float out, int in int out
+        ChatTemplate t = new ChatTemplate("{{ 2.5 | round }}|{{ 3.5 | round }}|{{ 3 | round }}|{{ 2.675 | round(2) }}|"
+                + "{{ 2.1 | round(method='ceil') }}|{{ 2.9 | round(0, 'floor') }}|{{ 1234 | round(-2) }}", "", "");
+        assertEquals("2.0|4.0|3|2.67|3.0|2.0|1200", t.render(List.of(), false));
+    }
+
+    @Test
     void unaryMinusIsNotWhitespaceControl() {
         // expected string from Jinja2 3.1.6: '-' is whitespace control only where it touches the braces
         ChatTemplate t = new ChatTemplate("{{ -1 }}|{{ -i }}|{{ - i }}|{{ 3 - -1 }}|{% set y = -i %}{{ y }}|  {{-i }}", "<s>", "</s>");
