@@ -61,6 +61,8 @@ public final class JinjaChatRenderer {
         jinjava.getGlobalContext().registerFilter(new PyStringFilter());
         jinjava.getGlobalContext().registerFilter(new PyIndent());
         jinjava.getGlobalContext().registerFilter(new PyRound());
+        jinjava.getGlobalContext().registerFilter(PyMinMax.max());
+        jinjava.getGlobalContext().registerFilter(PyMinMax.min());
         jinjava.getGlobalContext().registerExpTest(new PyIterableTest());
         jinjava.getGlobalContext().registerExpTest(new PyIterableTest.Sequence());
         jinjava.getGlobalContext().registerTag(new PyForTag());

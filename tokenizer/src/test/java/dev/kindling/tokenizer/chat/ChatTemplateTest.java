@@ -295,6 +295,14 @@ class ChatTemplateTest {
     }
 
     @Test
+    void maxAndMinFilters() {
+        // expected string from Jinja2 3.1.6: case-insensitive by default, by attribute, of a str's characters
+        ChatTemplate t = new ChatTemplate("{{ [1, 3, 2] | max }}|{{ [1, 3, 2] | min }}|{{ ['b', 'A', 'a', 'C'] | max }}|"
+                + "{{ ['b', 'A', 'C'] | max(true) }}|{{ ml | max(attribute='x') }}|{{ 'hello' | max }}|[{{ [] | max }}]", "", "");
+        assertEquals("3|1|C|b|{'x': 2}|o|[]", t.render(List.of(), false, Map.of("ml", List.of(Map.of("x", 1), Map.of("x", 2)))));
+    }
+
+    @Test
     void unaryMinusIsNotWhitespaceControl() {
         // expected string from Jinja2 3.1.6: '-' is whitespace control only where it touches the braces
         ChatTemplate t = new ChatTemplate("{{ -1 }}|{{ -i }}|{{ - i }}|{{ 3 - -1 }}|{% set y = -i %}{{ y }}|  {{-i }}", "<s>", "</s>");
