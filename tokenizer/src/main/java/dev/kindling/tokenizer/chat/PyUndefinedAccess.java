@@ -25,7 +25,13 @@ final class PyUndefinedAccess extends AstRightValue {
         if (value == null) {
             StringBuilder name = new StringBuilder();
             object.appendStructure(name, bindings);
-            throw new ChatTemplateException("'" + name + "' is undefined (Jinja2 raises UndefinedError for an attribute or item of it)");
+            String n = name.toString();
+            // Jinjava parses x|f as filter:f.filter(x) and x is t as exptest:t.evaluate(x)
+            if (n.startsWith("filter:") || n.startsWith("exptest:")) {
+                throw new ChatTemplateException("no " + (n.startsWith("filter:") ? "filter" : "test") + " named '"
+                        + n.substring(n.indexOf(':') + 1) + "'");
+            }
+            throw new ChatTemplateException("'" + n + "' is undefined (Jinja2 raises UndefinedError for an attribute or item of it)");
         }
         return value;
     }

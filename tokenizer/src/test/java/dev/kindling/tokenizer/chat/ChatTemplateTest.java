@@ -193,6 +193,10 @@ class ChatTemplateTest {
         ChatTemplateException e = assertThrows(ChatTemplateException.class, () -> t.render(List.of(), false));
         assertTrue(e.getMessage().contains("'messages[0]' is undefined"), e.getMessage());
         assertThrows(ChatTemplateException.class, () -> new ChatTemplate("{{ u.x is defined }}", "", "").render(List.of(), false));
+        // an unknown filter or test is an error in Jinja2 too (it does not compile); say which
+        ChatTemplateException unknown = assertThrows(ChatTemplateException.class,
+                () -> new ChatTemplate("{{ [1] | nosuch }}", "", "").render(List.of(), false));
+        assertTrue(unknown.getMessage().contains("no filter named 'nosuch'"), unknown.getMessage());
         Map<String, Object> m = new java.util.HashMap<>();
         m.put("none", null);
         assertEquals("False|False|False", new ChatTemplate("{{ m.x is defined }}|{{ m['x'] is defined }}|{{ m.none.x is defined }}", "", "")
