@@ -22,6 +22,7 @@ import jinjava.de.odysseus.el.tree.impl.Scanner;
 import jinjava.de.odysseus.el.tree.impl.ast.AstBinary;
 import jinjava.de.odysseus.el.tree.impl.ast.AstBracket;
 import jinjava.de.odysseus.el.tree.impl.ast.AstDot;
+import jinjava.de.odysseus.el.tree.impl.ast.AstIdentifier;
 import jinjava.de.odysseus.el.tree.impl.ast.AstNode;
 import jinjava.de.odysseus.el.tree.impl.ast.AstUnary;
 import jinjava.javax.el.ExpressionFactory;
@@ -41,8 +42,8 @@ final class PyAddition extends AstBinary.SimpleOperator {
 
     /**
      * A Jinjava whose expressions use this {@code +}, Python's {@code ==} and {@code !=} ({@link PyEquality}),
-     * {@code not} binding as in Python, and raise for an attribute or item of an undefined value
-     * ({@link PyUndefinedAccess}).
+     * {@code not} binding as in Python, raise for an attribute or item of an undefined value
+     * ({@link PyUndefinedAccess}), and keep a name bound to an undefined value undefined ({@link PyUndefinedBinding}).
      */
     static Jinjava jinjava(JinjavaConfig config) {
         return new Jinjava(config) {
@@ -69,6 +70,11 @@ final class PyAddition extends AstBinary.SimpleOperator {
                                         return createAstUnary(eq(true), AstUnary.NOT);
                                     }
                                     return super.unary(required);
+                                }
+
+                                @Override
+                                protected AstIdentifier createAstIdentifier(String name, int index) {
+                                    return new PyUndefinedBinding(name, index);
                                 }
 
                                 @Override

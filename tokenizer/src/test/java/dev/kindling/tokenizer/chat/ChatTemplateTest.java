@@ -307,6 +307,15 @@ class ChatTemplateTest {
     }
 
     @Test
+    void aNameBoundToUndefinedHidesTheOuterOne() {
+        // expected string from Jinja2 3.1.6: a macro argument or a loop's set given an undefined value is undefined,
+        // not the variable of the same name outside
+        ChatTemplate t = new ChatTemplate("{% macro f(j) %}<{{ j }}>{% endmacro %}{% set j = 5 %}{{ f(u) }}{{ f() }}{{ f(j) }}|"
+                + "{% set x = 1 %}{% for i in [1] %}{% set x = u %}[{{ x }}]{% endfor %}{{ x }}", "", "");
+        assertEquals("<><><5>|[]1", t.render(List.of(), false));
+    }
+
+    @Test
     void unaryMinusIsNotWhitespaceControl() {
         // expected string from Jinja2 3.1.6: '-' is whitespace control only where it touches the braces
         ChatTemplate t = new ChatTemplate("{{ -1 }}|{{ -i }}|{{ - i }}|{{ 3 - -1 }}|{% set y = -i %}{{ y }}|  {{-i }}", "<s>", "</s>");

@@ -1,0 +1,39 @@
+package dev.kindling.tokenizer.chat;
+
+import com.hubspot.jinjava.interpret.JinjavaInterpreter;
+import com.hubspot.jinjava.util.ScopeMap;
+import java.util.Map;
+import jinjava.de.odysseus.el.tree.Bindings;
+import jinjava.de.odysseus.el.tree.impl.ast.AstIdentifier;
+import jinjava.javax.el.ELContext;
+
+/**
+ * A variable whose nearest binding is Undefined stays Undefined, as in Jinja2: a macro argument
+ * given an undefined value ({@code f(spec.items)} for a missing key), or {@code {% set x = missing %}}
+ * in a loop. Jinjava stores such a binding as null, and its lookup goes on to the enclosing scopes
+ * when it finds null, so a variable of the same name outside showed through: Command R's recursive
+ * {@code json_to_python_type(json_spec.additionalProperties)} saw its caller's {@code json_spec} and
+ * recursed until Jinjava's depth limit cut the output short, where transformers raises.
+ */
+final class PyUndefinedBinding extends AstIdentifier {
+    PyUndefinedBinding(String name, int index) {
+        super(name, index);
+    }
+
+    @Override
+    public Object eval(Bindings bindings, ELContext context) {
+        JinjavaInterpreter interpreter = JinjavaInterpreter.getCurrent();
+        if (interpreter != null) {
+            for (ScopeMap<String, Object> scope = interpreter.getContext(); scope != null; scope = scope.getParent()) {
+                Map<String, Object> bound = scope.getScope();
+                if (bound.containsKey(getName())) {
+                    if (bound.get(getName()) == null) {
+                        return null;
+                    }
+                    break;
+                }
+            }
+        }
+        return super.eval(bindings, context);
+    }
+}
