@@ -35,6 +35,8 @@ public final class JinjaChatRenderer {
 
     private final String source;
     private final Jinjava jinjava;
+    /** Nested calls of one macro before rendering fails; Python stops a runaway recursion too (RecursionError). */
+    private static final int MAX_MACRO_DEPTH = 200;
 
     public JinjaChatRenderer(String template) {
         this.source = rewrite(template);
@@ -52,6 +54,9 @@ public final class JinjaChatRenderer {
                 .withParseWhitespaceControlStrictly(true).build();
         this.jinjava = PyAddition.jinjava(JinjavaConfig.newBuilder().withTrimBlocks(false).withLstripBlocks(false)
                 .withNestedInterpretationEnabled(false).withElResolver(resolver).withLegacyOverrides(overrides)
+                // a macro may call itself, as in Jinja2 (Command R's and Hermes' json_to_python_type for nested
+                // arrays); Jinjava's default refused the call and output "" in its place
+                .withEnableRecursiveMacroCalls(true).withMaxMacroRecursionDepth(MAX_MACRO_DEPTH)
                 .withInterperterFactory(new PythonOutputInterpreterFactory()).build());
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
                 ChatFunctions.class, "raiseException", Object.class));
@@ -206,7 +211,8 @@ public final class JinjaChatRenderer {
             throw new ChatTemplateException("chat template failed: " + rootMessage(e), e);
         }
         for (TemplateError e : r.getErrors()) {
-            if (e.getSeverity() == TemplateError.ErrorType.FATAL) {
+            // Jinjava reports some exceptions (a macro past its recursion limit) as warnings and goes on with ""
+            if (e.getSeverity() == TemplateError.ErrorType.FATAL || e.getReason() == TemplateError.ErrorReason.EXCEPTION) {
                 String msg = e.getMessage();
                 if (e.getException() != null) {
                     msg = rootMessage(e.getException());

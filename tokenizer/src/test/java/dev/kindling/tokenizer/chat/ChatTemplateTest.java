@@ -316,6 +316,17 @@ class ChatTemplateTest {
     }
 
     @Test
+    void macrosMayCallThemselves() {
+        // expected string from Jinja2 3.1.6 (the shape of Command R's json_to_python_type); a runaway recursion fails
+        ChatTemplate t = new ChatTemplate("{% macro f(j) %}{% if j.type == 'array' %}List[{{ f(j['items']) }}]{% else %}"
+                + "{{ j.type }}{% endif %}{% endmacro %}{{ f(s) }}", "", "");
+        assertEquals("List[List[str]]", t.render(List.of(), false,
+                Map.of("s", Map.of("type", "array", "items", Map.of("type", "array", "items", Map.of("type", "str"))))));
+        assertThrows(ChatTemplateException.class,
+                () -> new ChatTemplate("{% macro f(n) %}x{{ f(n + 1) }}{% endmacro %}{{ f(0) }}", "", "").render(List.of(), false));
+    }
+
+    @Test
     void unaryMinusIsNotWhitespaceControl() {
         // expected string from Jinja2 3.1.6: '-' is whitespace control only where it touches the braces
         ChatTemplate t = new ChatTemplate("{{ -1 }}|{{ -i }}|{{ - i }}|{{ 3 - -1 }}|{% set y = -i %}{{ y }}|  {{-i }}", "<s>", "</s>");
