@@ -35,7 +35,8 @@ public final class PyIterableTest implements ExpTest {
 
     @Override
     public boolean evaluate(Object var, JinjavaInterpreter interpreter, Object... args) {
-        return var instanceof CharSequence || var instanceof Iterable<?> || var instanceof Map<?, ?>
-                || (var != null && var.getClass().isArray());
+        // null is Jinja2's Undefined, which iterates as empty
+        return var == null || var instanceof CharSequence || var instanceof Iterable<?> || var instanceof Map<?, ?>
+                || var.getClass().isArray();
     }
 }

@@ -327,6 +327,14 @@ class ChatTemplateTest {
     }
 
     @Test
+    void undefinedIsIterable() {
+        // expected string from Jinja2 3.1.6: Undefined iterates as empty, so 'is iterable' holds for it
+        ChatTemplate t = new ChatTemplate("{{ m.missing is iterable }}|{{ m.n is iterable }}|{% if m.missing is iterable %}"
+                + "[{% for x in m.missing %}{{ x }}{% endfor %}]{% endif %}", "", "");
+        assertEquals("True|False|[]", t.render(List.of(), false, Map.of("m", Map.of("n", 3))));
+    }
+
+    @Test
     void unaryMinusIsNotWhitespaceControl() {
         // expected string from Jinja2 3.1.6: '-' is whitespace control only where it touches the braces
         ChatTemplate t = new ChatTemplate("{{ -1 }}|{{ -i }}|{{ - i }}|{{ 3 - -1 }}|{% set y = -i %}{{ y }}|  {{-i }}", "<s>", "</s>");
