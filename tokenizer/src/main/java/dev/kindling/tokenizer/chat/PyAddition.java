@@ -79,7 +79,9 @@ final class PyAddition extends AstBinary.SimpleOperator {
 
                                 @Override
                                 protected AstDot createAstDot(AstNode object, String name, boolean lvalue) {
-                                    return super.createAstDot(new PyUndefinedAccess(object), name, lvalue);
+                                    AstNode checked = new PyUndefinedAccess(object);
+                                    return PyDictMethodDot.METHODS.contains(name) ? new PyDictMethodDot(checked, name, lvalue)
+                                            : super.createAstDot(checked, name, lvalue);
                                 }
 
                                 @Override

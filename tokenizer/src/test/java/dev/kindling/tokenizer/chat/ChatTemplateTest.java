@@ -335,6 +335,20 @@ class ChatTemplateTest {
     }
 
     @Test
+    void dotNamesADictMethodBeforeAKey() {
+        // expected string from Jinja2 3.1.6: d.items is the dict's method even with an "items" key (Command R's
+        // json_to_python_type(json_spec.items) always gets the method); d['items'] and d.items() are unchanged
+        ChatTemplate t = new ChatTemplate("{% macro f(j) %}{% if j.type == 'array' %}List[{{ f(j.items) }}]{% elif j.type is iterable %}"
+                + "U[{% for t in j.type %}{{ f({'type': t}) }}{% endfor %}]{% else %}Any{% endif %}{% endmacro %}{{ f(s) }}|"
+                + "{{ d.items is defined }}|{{ d['items'] }}|{{ d.items() | list }}|{% if d.keys %}K{% endif %}", "", "");
+        Map<String, Object> d = new java.util.LinkedHashMap<>();
+        d.put("a", 1);
+        d.put("items", 5);
+        assertEquals("List[U[]]|True|5|[('a', 1), ('items', 5)]|K", t.render(List.of(), false,
+                Map.of("s", Map.of("type", "array", "items", Map.of("type", "str")), "d", d)));
+    }
+
+    @Test
     void unaryMinusIsNotWhitespaceControl() {
         // expected string from Jinja2 3.1.6: '-' is whitespace control only where it touches the braces
         ChatTemplate t = new ChatTemplate("{{ -1 }}|{{ -i }}|{{ - i }}|{{ 3 - -1 }}|{% set y = -i %}{{ y }}|  {{-i }}", "<s>", "</s>");
