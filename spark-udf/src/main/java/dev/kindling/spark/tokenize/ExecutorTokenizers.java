@@ -4,19 +4,28 @@ import dev.kindling.formats.ModelFormatException;
 import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.executor.LocalFiles;
 import dev.kindling.spark.executor.PerJvm;
+import dev.kindling.spark.executor.PerTask;
 import dev.kindling.spark.inference.HadoopConf;
 import dev.kindling.tokenizer.Tokenizer;
 import dev.kindling.tokenizer.Tokenizers;
+import java.nio.file.Path;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * One tokenizer per executor JVM and path, shared by every task thread there (tokenizers are
+ * One tokenizer per executor JVM and tokenizer file, shared by every task thread there (tokenizers are
  * immutable and thread-safe): loaded on first use from a local path, a {@code SparkFiles} name or an
- * {@code s3a://} URI (copied to local disk once per host by {@link LocalFiles}). The path
- * {@value #BYTE_LEVEL} names the built-in byte-level tokenizer (one token per UTF-8 byte).
+ * {@code s3a://} URI (copied to local disk once per host by {@link LocalFiles}). Each task looks at the
+ * file the path stands for once ({@link LocalFiles#identity}): one replaced at its path, or a later
+ * session's {@code SparkFiles} of the same name, is loaded anew by the next task, and the tasks that had
+ * the old tokenizer keep it to their end. The path {@value #BYTE_LEVEL} names the built-in byte-level
+ * tokenizer (one token per UTF-8 byte).
  */
 public final class ExecutorTokenizers {
     /** The built-in tokenizer that needs no file. */
     public static final String BYTE_LEVEL = "byte-level";
+
+    /** Per path as given: the cache key (path and file identity) of the tokenizer loaded last. */
+    private static final ConcurrentHashMap<String, String> CURRENT = new ConcurrentHashMap<>();
 
     private ExecutorTokenizers() {}
 
@@ -34,15 +43,35 @@ public final class ExecutorTokenizers {
         if (path == null || path.isBlank()) {
             throw KindlingException.usage("no tokenizer given (a tokenizer.json, .gguf, .tiktoken or tokenizer.bin path)");
         }
-        return PerJvm.get("tokenizer:" + path, k -> load(path, hadoop));
+        if (path.equals(BYTE_LEVEL)) {
+            return PerJvm.get("tokenizer:" + path, k -> Tokenizers.byteLevel());
+        }
+        // once per task, not per row: the SQL functions look the tokenizer up for every row, and the file system calls
+        // cost as much as tokenizing a short text
+        return PerTask.get("tokenizer:" + path, () -> current(path, hadoop));
     }
 
-    private static Tokenizer load(String path, HadoopConf hadoop) {
-        if (path.equals(BYTE_LEVEL)) {
-            return Tokenizers.byteLevel();
+    private static Tokenizer current(String path, HadoopConf hadoop) {
+        // the file as it is now, not the name given: a tokenizer.json edited and saved, or a SparkFiles name shipped
+        // again by a later session, was served by the tokenizer of the file loaded first
+        Path local = hadoop != null ? LocalFiles.localize(path, hadoop.get()) : LocalFiles.localize(path);
+        String key = "tokenizer:" + path + "|file=" + LocalFiles.identity(local);
+        String before = CURRENT.put(path, key);
+        if (before != null && !before.equals(key)) {
+            // nothing to close: tasks that have the old tokenizer keep it, and it goes with them
+            PerJvm.evict(before);
         }
+        Tokenizer t = PerJvm.get(key, k -> load(path, local));
+        if (!key.equals(CURRENT.get(path))) {
+            // the file changed again while this one loaded, and the lookup that saw it did not find this key to evict
+            PerJvm.evict(key);
+        }
+        return t;
+    }
+
+    private static Tokenizer load(String path, Path local) {
         try {
-            return Tokenizer.load(hadoop != null ? LocalFiles.localize(path, hadoop.get()) : LocalFiles.localize(path));
+            return Tokenizer.load(local);
         } catch (ModelFormatException e) {
             throw new KindlingException(KindlingException.FAILURE, "tokenizer " + path + ": " + e.getMessage(), e);
         }

