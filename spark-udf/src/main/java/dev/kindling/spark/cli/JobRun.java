@@ -116,12 +116,23 @@ public final class JobRun {
         return w;
     }
 
+    /**
+     * Removes {@code --stats} where {@link #writeStats} writes it: a path without a scheme is a local file, not one on
+     * Hadoop's default file system (HDFS on a cluster, where another file of that name went and the stale local one stayed).
+     */
     private void removeStats(String stats) {
-        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(stats);
+        java.net.URI uri = new org.apache.hadoop.fs.Path(stats).toUri();
         try {
-            org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
-            if (fs.exists(p)) {
-                fs.delete(p, false);
+            if (uri.getScheme() == null) {
+                java.nio.file.Files.deleteIfExists(Path.of(stats));
+            } else if (uri.getScheme().equals("file")) {
+                java.nio.file.Files.deleteIfExists(Path.of(uri));
+            } else {
+                org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(uri);
+                org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+                if (fs.exists(p)) {
+                    fs.delete(p, false);
+                }
             }
         } catch (IOException e) {
             throw new KindlingException(KindlingException.FAILURE, "cannot remove the earlier --stats " + stats + ": " + e.getMessage(), e);

@@ -174,6 +174,37 @@ class CliTest {
         assertTrue(Files.exists(out2.resolve("_SUCCESS")), "the finished output stays");
     }
 
+    /**
+     * --overwrite removes the earlier --stats where the run writes it: a path without a scheme is a local file (as the
+     * stats are written), not a path on the default file system, which on a cluster is HDFS (there it removed another
+     * file of that name and left the stale local one). Here the default file system is one Hadoop does not have.
+     */
+    @Test
+    void overwriteRemovesTheLocalStatsFileNotOneOnTheDefaultFileSystem() throws Exception {
+        Path good = jsonl("stats-good.jsonl", "{\"id\":\"a\",\"text\":\"one\"}");
+        Path bad = jsonl("stats-bad.jsonl", "{\"id\":\"a\",\"text\":\"one\"}", "not json");
+        Path out = tmp.resolve("stats-out");
+        Path stats = tmp.resolve("local-stats.json");
+        Cli.Result first = Cli.run("convert", "--no-progress", "-i", good.toString(), "-o", out.toString(), "--stats", stats.toString());
+        assertEquals(0, first.code(), first.toString());
+        assertTrue(Files.exists(stats), first.toString());
+        org.apache.hadoop.conf.Configuration conf = TestSpark.session().sparkContext().hadoopConfiguration();
+        String defaultFs = conf.get("fs.defaultFS");
+        conf.set("fs.defaultFS", "kindling-no-such-fs:///");
+        try {
+            Cli.Result rerun = Cli.run("convert", "--no-progress", "-i", good.toUri().toString(), "-o", out.toUri().toString(),
+                    "--stats", stats.toString(), "--overwrite", "--input-format", "jsonl");
+            Cli.Result failed = Cli.run("convert", "--no-progress", "-i", bad.toUri().toString(), "-o", out.toUri().toString(),
+                    "--stats", stats.toString(), "--overwrite", "--input-format", "jsonl");
+            assertEquals(0, rerun.code(), rerun.toString());
+            assertEquals(1, failed.code(), failed.toString());
+            assertTrue(failed.err().contains("malformed JSON"), failed.toString());
+        } finally {
+            conf.set("fs.defaultFS", defaultFs);
+        }
+        assertFalse(Files.exists(stats), "the failed rerun leaves no stats of the run before it");
+    }
+
     @Test
     void malformedLineFailsNamingFileAndLine() throws Exception {
         Path in = jsonl("bad.jsonl", "{\"id\":\"a\",\"text\":\"one\"}", "{\"id\":\"b\",\"text\":\"two\"}",
