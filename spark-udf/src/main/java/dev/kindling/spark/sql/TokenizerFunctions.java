@@ -1,6 +1,7 @@
 package dev.kindling.spark.sql;
 
 import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.inference.HadoopConf;
 import dev.kindling.spark.tokenize.ExecutorTokenizers;
 import dev.kindling.tokenizer.ChatTemplate;
 import dev.kindling.tokenizer.Encoding;
@@ -41,25 +42,28 @@ public final class TokenizerFunctions {
     private TokenizerFunctions() {}
 
     public static void register(SparkSession spark) {
+        // the session's Hadoop settings travel with the functions, for tokenizers on s3a:// (as the inference functions'
+        // for models): an executor's default configuration lacks the job's endpoint and keys
+        HadoopConf hadoop = HadoopConf.of(spark);
         SqlUdfs.register(spark, "kindling_tokenize",
-                (UDF2<String, String, int[]>) (text, tok) -> text == null ? null : ExecutorTokenizers.get(tok).encode(text, false),
+                (UDF2<String, String, int[]>) (text, tok) -> text == null ? null : ExecutorTokenizers.get(tok, hadoop).encode(text, false),
                 DataTypes.createArrayType(DataTypes.IntegerType, false));
         SqlUdfs.register(spark, "kindling_tokenize_ex",
                 (UDF3<String, String, Boolean, int[]>) (text, tok, special) -> text == null ? null
-                        : ExecutorTokenizers.get(tok).encode(text, special != null && special),
+                        : ExecutorTokenizers.get(tok, hadoop).encode(text, special != null && special),
                 DataTypes.createArrayType(DataTypes.IntegerType, false));
         SqlUdfs.register(spark, "kindling_tokenize_offsets",
                 (UDF3<String, String, Boolean, List<Row>>) (text, tok, special) -> text == null ? null
-                        : offsetRows(text, ExecutorTokenizers.get(tok).encodeWithOffsets(text, special != null && special)),
+                        : offsetRows(text, ExecutorTokenizers.get(tok, hadoop).encodeWithOffsets(text, special != null && special)),
                 DataTypes.createArrayType(OFFSET_TYPE, false));
         SqlUdfs.register(spark, "kindling_count_tokens",
-                (UDF2<String, String, Integer>) (text, tok) -> text == null ? null : ExecutorTokenizers.get(tok).count(text, false),
+                (UDF2<String, String, Integer>) (text, tok) -> text == null ? null : ExecutorTokenizers.get(tok, hadoop).count(text, false),
                 DataTypes.IntegerType);
         SqlUdfs.register(spark, "kindling_detokenize",
-                (UDF2<Seq<Integer>, String, String>) (ids, tok) -> ids == null ? null : ExecutorTokenizers.get(tok).decode(toInts(ids), false),
+                (UDF2<Seq<Integer>, String, String>) (ids, tok) -> ids == null ? null : ExecutorTokenizers.get(tok, hadoop).decode(toInts(ids), false),
                 DataTypes.StringType);
         SqlUdfs.register(spark, "kindling_apply_chat_template",
-                (UDF2<Seq<Row>, String, String>) (messages, tok) -> messages == null ? null : applyChatTemplate(messages, tok),
+                (UDF2<Seq<Row>, String, String>) (messages, tok) -> messages == null ? null : applyChatTemplate(messages, tok, hadoop),
                 DataTypes.StringType);
     }
 
@@ -116,8 +120,8 @@ public final class TokenizerFunctions {
         return n == a.length ? a : java.util.Arrays.copyOf(a, n);
     }
 
-    static String applyChatTemplate(Seq<Row> messages, String tok) {
-        Tokenizer t = ExecutorTokenizers.get(tok);
+    static String applyChatTemplate(Seq<Row> messages, String tok, HadoopConf hadoop) {
+        Tokenizer t = ExecutorTokenizers.get(tok, hadoop);
         ChatTemplate template = t.chatTemplate().orElseThrow(() -> new KindlingException(KindlingException.FAILURE,
                 "kindling_apply_chat_template: tokenizer " + tok + " has no chat template"));
         List<Map<String, Object>> list;

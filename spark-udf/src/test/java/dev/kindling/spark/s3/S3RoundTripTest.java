@@ -30,7 +30,7 @@ class S3RoundTripTest {
 
     @BeforeAll
     static void start() throws Exception {
-        s3 = S3Server.start("testbucket", "pack-tokenizers", "tokenize-tokenizers");
+        s3 = S3Server.start("testbucket", "pack-tokenizers", "tokenize-tokenizers", "sql-tokenizers");
         s3.attach(TestSpark.session(), tmp);
     }
 
@@ -159,6 +159,20 @@ class S3RoundTripTest {
         dev.kindling.tokenizer.Tokenizer tok = dev.kindling.tokenizer.Tokenizer.load(model);
         assertEquals(java.util.Arrays.stream(tok.encode("Once upon a time, there was a little dog.", false)).boxed().toList(),
                 ids.get(0).getList(ids.get(0).fieldIndex("ids")).stream().map(n -> ((Number) n).intValue()).toList());
+    }
+
+    /**
+     * The SQL tokenizer functions read a tokenizer on S3 with the session's s3a settings too, as the stages and the
+     * inference functions do: they read it with Spark's default Hadoop configuration, without the endpoint and keys.
+     */
+    @Test
+    void sqlTokenizerFunctionsReadATokenizerOnS3WithTheSessionsSettings() throws Exception {
+        Path model = dev.kindling.testing.SharedData.require("llama2c/stories260K.gguf");
+        dev.kindling.spark.sql.TokenizerFunctions.register(TestSpark.session());
+        String tokenizer = upload(model, "sql-tokenizers");
+        List<Row> rows = TestSpark.session().sql("SELECT kindling_tokenize('Once upon a time', '" + tokenizer + "')").collectAsList();
+        dev.kindling.tokenizer.Tokenizer tok = dev.kindling.tokenizer.Tokenizer.load(model);
+        assertEquals(java.util.Arrays.stream(tok.encode("Once upon a time", false)).boxed().toList(), rows.get(0).getList(0));
     }
 
     /** Copies {@code file} into {@code bucket} through a file system instance of its own, closed after, so that the file
