@@ -4,9 +4,9 @@ import dev.kindling.spark.cli.JobRun;
 import dev.kindling.spark.cli.PipelineOptions;
 import dev.kindling.spark.cli.SparkCommand;
 import dev.kindling.spark.dedup.ClusterColumns;
+import dev.kindling.spark.io.SideFile;
 import dev.kindling.spark.io.WriteOptions;
 import dev.kindling.spark.stage.PipelineStage;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import org.apache.spark.sql.Dataset;
@@ -30,8 +30,9 @@ public final class CurateCommand extends SparkCommand {
     @Mixin
     PipelineOptions pipeline;
 
-    @Option(names = "--config", required = true, paramLabel = "FILE", description = "Pipeline config (.json, .yaml or .yml).")
-    Path config;
+    @Option(names = "--config", required = true, paramLabel = "FILE",
+            description = "Pipeline config (.json, .yaml or .yml), local or s3a://, hdfs://...")
+    String config;
 
     @Option(names = "--keep-duplicates", description = "Keep every row, with cluster_id and duplicate_of from the dedup stages.")
     boolean keepDuplicates;
@@ -40,11 +41,17 @@ public final class CurateCommand extends SparkCommand {
 
     @Override
     protected void validate() {
-        stages = StageConfig.read(config, keepDuplicates);
+        // a local config is checked before Spark starts; a remote one needs the job's Hadoop settings, so the session
+        if (!SideFile.remote(config)) {
+            stages = StageConfig.read(config, null, keepDuplicates);
+        }
     }
 
     @Override
     protected int run(JobRun run) {
+        if (stages == null) {
+            stages = StageConfig.read(config, run.spark().sparkContext().hadoopConfiguration(), keepDuplicates);
+        }
         if (keepDuplicates) {
             pipeline.keepRejected = true;
         }

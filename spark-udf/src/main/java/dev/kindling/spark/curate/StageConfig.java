@@ -10,16 +10,16 @@ import dev.kindling.spark.dedup.SentenceDedupStage;
 import dev.kindling.spark.filter.Decontamination;
 import dev.kindling.spark.filter.PiiRedaction;
 import dev.kindling.spark.filter.QualityFilter;
+import dev.kindling.spark.io.SideFile;
 import dev.kindling.spark.stage.PipelineStage;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import org.apache.hadoop.conf.Configuration;
 
 /**
  * A curation pipeline written as JSON or YAML ({@code kindling curate --config}): a list of stages
@@ -47,20 +47,22 @@ import java.util.Set;
 public final class StageConfig {
     private StageConfig() {}
 
-    /** Reads {@code file} (YAML when it ends in .yaml/.yml, else JSON). */
-    public static List<PipelineStage> read(Path file, boolean keepDuplicates) {
-        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+    /**
+     * Reads {@code file} (YAML when it ends in .yaml/.yml, else JSON): a local path, or through Hadoop with {@code conf}
+     * ({@code s3a://}, {@code hdfs://}, {@code file:}; see {@link SideFile}).
+     */
+    public static List<PipelineStage> read(String file, Configuration conf, boolean keepDuplicates) {
+        String name = file.toLowerCase(Locale.ROOT);
         ObjectMapper mapper = name.endsWith(".yaml") || name.endsWith(".yml") ? new ObjectMapper(new YAMLFactory()) : new ObjectMapper();
+        byte[] bytes = SideFile.read(file, conf, "config");
         JsonNode root;
         try {
-            root = mapper.readTree(Files.readAllBytes(file));
-        } catch (java.nio.file.NoSuchFileException e) {
-            throw KindlingException.usage("config " + file + " does not exist");
+            root = mapper.readTree(bytes);
         } catch (IOException e) {
             throw KindlingException.usage("config " + file + " is not valid " + (mapper.getFactory() instanceof YAMLFactory ? "YAML" : "JSON")
                     + ": " + e.getMessage().lines().findFirst().orElse(""));
         }
-        return parse(root, file.toString(), keepDuplicates);
+        return parse(root, file, keepDuplicates);
     }
 
     /** Parses the {@code stages} list of a config tree; {@code source} names it in errors. */

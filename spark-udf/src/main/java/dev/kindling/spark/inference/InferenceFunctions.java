@@ -109,7 +109,7 @@ public final class InferenceFunctions {
             if (response == null || model == null) {
                 return null;
             }
-            Rubric r = RUBRICS.computeIfAbsent(rubric == null ? "helpfulness" : rubric, Rubric::load);
+            Rubric r = RUBRICS.computeIfAbsent(rubric == null ? "helpfulness" : rubric, name -> Rubric.load(name, 1, 5, hadoop.get()));
             try {
                 Judging.Judgment j = await(Judging.submit(ExecutorEngines.get(EngineSpec.of(model), hadoop), r,
                         instruction == null ? "" : instruction, response, "auto", 128));

@@ -101,9 +101,12 @@ public final class Judge extends EngineStage<Judge> {
     public Judge setMinRating(int v) { set(minRating, v); return this; }
     public Judge setMaxRating(int v) { set(maxRating, v); return this; }
 
-    /** The rubric (read on the driver; its text travels with the tasks). */
+    /** The rubric (read on the driver, a remote template with the session's Hadoop settings; its text travels with the tasks). */
     public Rubric loadRubric() {
-        return Rubric.load(getOrDefault(rubric), (Integer) getOrDefault(minRating), (Integer) getOrDefault(maxRating));
+        String r = getOrDefault(rubric);
+        org.apache.hadoop.conf.Configuration conf = dev.kindling.spark.io.SideFile.remote(r)
+                ? org.apache.spark.sql.SparkSession.active().sparkContext().hadoopConfiguration() : null;
+        return Rubric.load(r, (Integer) getOrDefault(minRating), (Integer) getOrDefault(maxRating), conf);
     }
 
     public String getMethod() {

@@ -1,6 +1,7 @@
 package dev.kindling.spark.inference;
 
 import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.io.SideFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;
@@ -36,6 +37,14 @@ public record Rubric(String name, String template, int minRating, int maxRating)
     }
 
     public static Rubric load(String nameOrPath, int min, int max) {
+        return load(nameOrPath, min, max, null);
+    }
+
+    /**
+     * A built-in rubric by name, or a template file: a local path, or one with a scheme ({@code s3a://}, {@code hdfs://})
+     * read through Hadoop with {@code conf} (the job's settings; null for Hadoop's defaults).
+     */
+    public static Rubric load(String nameOrPath, int min, int max, org.apache.hadoop.conf.Configuration conf) {
         if (BUILT_IN.contains(nameOrPath) && (min != 1 || max != 5)) {
             // their text describes five levels and asks for "a number from 1 to 5": another scale would be parsed from
             // answers the judge was never asked for
@@ -52,16 +61,12 @@ public record Rubric(String name, String template, int minRating, int maxRating)
                 throw new IllegalStateException(e);
             }
         }
-        Path p = Path.of(nameOrPath);
-        if (!Files.isRegularFile(p)) {
+        if (SideFile.scheme(nameOrPath) == null && !Files.isRegularFile(Path.of(nameOrPath))) {
             throw KindlingException.usage("rubric " + nameOrPath + " is neither a built-in one (" + String.join(", ", BUILT_IN)
                     + ") nor a template file");
         }
-        try {
-            return new Rubric(p.getFileName().toString(), Files.readString(p, StandardCharsets.UTF_8), min, max);
-        } catch (IOException e) {
-            throw KindlingException.usage("cannot read rubric " + nameOrPath + ": " + e.getMessage());
-        }
+        String template = new String(SideFile.read(nameOrPath, conf, "rubric"), StandardCharsets.UTF_8);
+        return new Rubric(new org.apache.hadoop.fs.Path(nameOrPath).getName(), template, min, max);
     }
 
     /** The template with the placeholders filled in one pass (a response holding "{instruction}" stays as it is). */

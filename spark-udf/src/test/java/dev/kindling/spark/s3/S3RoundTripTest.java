@@ -175,6 +175,43 @@ class S3RoundTripTest {
         assertEquals(java.util.Arrays.stream(tok.encode("Once upon a time", false)).boxed().toList(), rows.get(0).getList(0));
     }
 
+    /**
+     * The small files a command reads beside its data come from S3 with the job's settings: {@code curate --config
+     * s3a://...} was read as the local path "s3a:/..." and failed with "config s3a:/testbucket/... does not exist"; a
+     * rubric template on S3 was "neither a built-in one nor a template file". Errors name the path as given.
+     */
+    @Test
+    void configAndRubricOnS3AreReadWithTheJobsSettings() throws Exception {
+        Path local = tmp.resolve("curate-in.jsonl");
+        java.nio.file.Files.write(local, List.of("{\"id\":\"a\",\"text\":\"the same words here\"}",
+                "{\"id\":\"b\",\"text\":\"the same words here\"}", "{\"id\":\"c\",\"text\":\"other words entirely\"}"));
+        Path config = tmp.resolve("s3-pipeline.yaml");
+        java.nio.file.Files.writeString(config, "stages:\n  - exact_dedup: {}\n");
+        String remoteConfig = upload(config, "testbucket");
+        Cli.Result curated = Cli.run("curate", "--no-progress", "--config", remoteConfig, "-i", local.toString(),
+                "-o", tmp.resolve("curated-s3-config").toString());
+        assertEquals(0, curated.code(), curated.toString());
+        assertEquals(2, TestSpark.session().read().json(tmp.resolve("curated-s3-config").toString()).count(), "the duplicate went");
+
+        Cli.Result viaFileUri = Cli.run("curate", "--no-progress", "--config", config.toUri().toString(), "-i", local.toString(),
+                "-o", tmp.resolve("curated-file-uri").toString());
+        assertEquals(0, viaFileUri.code(), viaFileUri.toString());
+
+        Cli.Result missing = Cli.run("curate", "--no-progress", "--config", "s3a://testbucket/configs/missing.yaml",
+                "-i", local.toString(), "-o", tmp.resolve("curated-missing").toString());
+        assertEquals(2, missing.code(), missing.toString());
+        assertEquals("kindling: error: config s3a://testbucket/configs/missing.yaml does not exist", missing.err().strip(),
+                missing.toString());
+
+        Path template = tmp.resolve("s3-rubric.txt");
+        String text = "Rate the answer to {instruction}:\n{response}\nRating:";
+        java.nio.file.Files.writeString(template, text);
+        dev.kindling.spark.inference.Rubric rubric = new dev.kindling.spark.inference.Judge().setRubric(upload(template, "testbucket"))
+                .loadRubric();
+        assertEquals(text, rubric.template());
+        assertEquals("s3-rubric.txt", rubric.name());
+    }
+
     /** Copies {@code file} into {@code bucket} through a file system instance of its own, closed after, so that the file
      *  system cache does not hold the bucket. */
     private static String upload(Path file, String bucket) throws java.io.IOException {
