@@ -78,6 +78,18 @@ public final class PackCommand extends SparkCommand {
         if (job.output == null) {
             throw KindlingException.usage("pack needs --output");
         }
+        // the output's format and place, before Spark starts: a megatron output on s3a:// was refused only after the
+        // whole input had been read
+        if ("megatron".equalsIgnoreCase(job.format)) {
+            if (job.output.contains("://") && !job.output.startsWith("file:")) {
+                throw KindlingException.usage("--format megatron writes to a local directory; " + job.output + " is not local");
+            }
+            if (job.compression != null) {
+                throw KindlingException.usage("--compression does not apply to --format megatron (its .bin/.idx shards are read in place)");
+            }
+        } else if (rowFormat() != DataFormat.PARQUET && rowFormat() != DataFormat.JSONL) {
+            throw KindlingException.usage("pack writes parquet, jsonl or megatron, not " + job.format);
+        }
         if (wholeDocuments) {
             if (!"megatron".equalsIgnoreCase(job.format)) {
                 throw KindlingException.usage("--documents writes Megatron shards; pass --format megatron");
@@ -109,6 +121,15 @@ public final class PackCommand extends SparkCommand {
         int padValue = padId != null ? padId : eos;
         boolean megatron = "megatron".equalsIgnoreCase(job.format);
         DatasetWriter.checkNotOverlapping(run.spark(), job.output, job.input);
+        Path megatronDir = megatron ? Path.of(job.output.replaceFirst("^file:", "")) : null;
+        WriteOptions rowsOut = megatron ? null : new WriteOptions(job.output, rowFormat(), job.overwrite, job.compression);
+        if (megatron) {
+            if (Files.exists(megatronDir) && !job.overwrite) {
+                throw KindlingException.usage("output " + megatronDir + " already exists; pass --overwrite to replace it");
+            }
+        } else {
+            DatasetWriter.checkWritable(run.spark(), rowsOut);
+        }
         // --on-error quarantine writes the unreadable rows aside, as the pipeline commands do (pack counted them and
         // wrote them nowhere)
         String quarantine = job.quarantinePath(job.output);
@@ -133,6 +154,7 @@ public final class PackCommand extends SparkCommand {
             DatasetWriter.checkWritable(run.spark(), rejectedTo);
             run.claimOutput(rejected);
         }
+        run.claimOutput(megatron ? megatronDir.toString() : job.output);
         Dataset<Row> docs = run.readInput();
         // both counts in one pass over the input (the packing pass and the quarantine read it again)
         Row counts = docs.agg(functions.count(functions.when(col(Columns.REASON).isNotNull(), 1)),
@@ -147,29 +169,18 @@ public final class PackCommand extends SparkCommand {
         long tokens = 0;
         long dropped = 0;
         if (megatron) {
-            if (job.output.contains("://") && !job.output.startsWith("file:")) {
-                throw KindlingException.usage("--format megatron writes to a local directory; " + job.output + " is not local");
-            }
-            Path dir = Path.of(job.output.replaceFirst("^file:", ""));
-            if (job.compression != null) {
-                throw KindlingException.usage("--compression does not apply to --format megatron (its .bin/.idx shards are read in place)");
-            }
-            if (Files.exists(dir) && !job.overwrite) {
-                throw KindlingException.usage("output " + dir + " already exists; pass --overwrite to replace it");
-            }
-            run.claimOutput(dir.toString());
-            if (Files.exists(dir)) {
+            if (Files.exists(megatronDir)) {
                 // replace, as Spark's overwrite does: shards of an earlier run left beside this run's would be read as
                 // one training set
-                try (var old = Files.walk(dir)) {
+                try (var old = Files.walk(megatronDir)) {
                     for (Path f : old.sorted(java.util.Comparator.reverseOrder()).toList()) {
                         Files.delete(f);
                     }
                 }
             }
-            Files.createDirectories(dir);
+            Files.createDirectories(megatronDir);
             ShardPartition f = new ShardPartition(tokenizer, hadoop, addSpecialTokens, wholeDocuments ? 0 : seqLen, eos, pad, padValue,
-                    dir.toAbsolutePath().toString(), TokenShardWriter.DType.forVocab(tok.vocabSize()).name());
+                    megatronDir.toAbsolutePath().toString(), TokenShardWriter.DType.forVocab(tok.vocabSize()).name());
             for (Row r : kept.mapPartitions(f, Encoders.row(stats)).collectAsList()) {
                 documents += r.getLong(0);
                 sequences += r.getLong(1);
@@ -177,15 +188,8 @@ public final class PackCommand extends SparkCommand {
                 dropped += r.getLong(3);
             }
         } else {
-            // Parquet unless the format or the output's name says JSON Lines
-            DataFormat format = job.format != null ? DataFormat.parse(job.format)
-                    : DataFormat.fromName(job.output) == DataFormat.JSONL ? DataFormat.JSONL : DataFormat.PARQUET;
-            if (format != DataFormat.PARQUET && format != DataFormat.JSONL) {
-                throw KindlingException.usage("pack writes parquet, jsonl or megatron, not " + job.format);
-            }
-            WriteOptions out = new WriteOptions(job.output, format, job.overwrite, job.compression);
-            DatasetWriter.checkWritable(run.spark(), out);
-            run.claimOutput(job.output);
+            WriteOptions out = rowsOut;
+            DataFormat format = out.format();
             StructType rows = new StructType().add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType, false), false);
             org.apache.spark.util.LongAccumulator allTokens = run.spark().sparkContext().longAccumulator("kindling pack tokens");
             org.apache.spark.util.LongAccumulator droppedTokens = run.spark().sparkContext().longAccumulator("kindling pack dropped");
@@ -221,6 +225,12 @@ public final class PackCommand extends SparkCommand {
         run.out().println("output: " + job.output + (quarantine != null ? " (bad rows: " + quarantine + ")" : "")
                 + (rejected != null ? " (not packed: " + rejected + ")" : ""));
         return 0;
+    }
+
+    /** The rows' format: Parquet unless {@code --format} or the output's name says JSON Lines. */
+    private DataFormat rowFormat() {
+        return job.format != null ? DataFormat.parse(job.format)
+                : DataFormat.fromName(job.output) == DataFormat.JSONL ? DataFormat.JSONL : DataFormat.PARQUET;
     }
 
     private void requireInVocabulary(String option, Integer id, Tokenizer tok) {

@@ -65,6 +65,28 @@ class CliTest {
     }
 
     /** An output that is, holds or sits inside an input: refused before anything is deleted (a review lost its input). */
+    /**
+     * pack refuses an output it cannot write before it reads anything (here the input does not exist, so an input error
+     * means the input was read first): a megatron output on s3a:// was refused only after the whole input was read.
+     */
+    @Test
+    void packRefusesItsOutputBeforeReadingTheInput() throws Exception {
+        String missingInput = tmp.resolve("not-there.jsonl").toString();
+        Cli.Result remote = Cli.run("pack", "--no-progress", "--tokenizer", "byte-level", "--eos-id", "0", "--seq-len", "16",
+                "--format", "megatron", "-i", missingInput, "-o", "s3a://some-bucket/shards");
+        assertEquals(2, remote.code(), remote.toString());
+        assertEquals("kindling: error: --format megatron writes to a local directory; s3a://some-bucket/shards is not local",
+                remote.err().strip(), remote.toString());
+        Path existing = Files.createDirectories(tmp.resolve("packed-before"));
+        for (String format : List.of("megatron", "parquet")) {
+            Cli.Result exists = Cli.run("pack", "--no-progress", "--tokenizer", "byte-level", "--eos-id", "0", "--seq-len", "16",
+                    "--format", format, "-i", missingInput, "-o", existing.toString());
+            assertEquals(2, exists.code(), exists.toString());
+            assertEquals("kindling: error: output " + existing + " already exists; pass --overwrite to replace it",
+                    exists.err().strip(), exists.toString());
+        }
+    }
+
     @Test
     void outputOverlappingTheInputIsRefusedBeforeAnythingIsDeleted() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("d"));
