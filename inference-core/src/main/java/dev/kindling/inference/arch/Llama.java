@@ -107,11 +107,17 @@ final class Llama implements Family {
 
     @Override
     public ModelConfig fromGguf(GgufFile gguf) {
-        return llamaGguf(gguf, Architecture.LLAMA.withName(gguf.architecture()), RopeStyle.ADJACENT);
+        // llama.cpp reads attention.sliding_window for none of these archs; Kindling applies it to `llama` files, where it
+        // is Mistral's window (README, "Models"), and not to `deci`, whose models have none
+        return llamaGguf(gguf, Architecture.LLAMA.withName(gguf.architecture()), RopeStyle.ADJACENT, gguf.architecture().equals("llama"));
     }
 
-    /** A Llama-block GGUF ({@code llama}, {@code deci}, {@code qwen2}) with the given RoPE pairing. */
-    static ModelConfig llamaGguf(GgufFile gguf, Architecture arch, RopeStyle style) {
+    /**
+     * A Llama-block GGUF ({@code llama}, {@code deci}, {@code qwen}, {@code qwen2}) with the given RoPE pairing.
+     *
+     * @param slidingWindow whether the file's {@code attention.sliding_window} limits attention (else it is ignored)
+     */
+    static ModelConfig llamaGguf(GgufFile gguf, Architecture arch, RopeStyle style, boolean slidingWindow) {
         GgufHparams h = new GgufHparams(gguf);
         GgufCheckpoint ck = new GgufCheckpoint(gguf, TensorNames.identity());
         try {
@@ -137,7 +143,7 @@ final class Llama implements Family {
             int headDim = h.integer("attention.key_length", dim / heads);
             ModelConfig c = new ModelConfig(arch, dim, max(ffPerLayer), layers, heads, kvHeads, headDim, h.vocabSize(),
                     h.integer("context_length", 2048), h.real("attention.layer_norm_rms_epsilon"),
-                    Ropes.fromGguf(h, ck, style, headDim), h.integer("attention.sliding_window", 0),
+                    Ropes.fromGguf(h, ck, style, headDim), slidingWindow ? h.integer("attention.sliding_window", 0) : 0,
                     gguf.findTensor("output.weight").isEmpty());
             boolean uniformKv = kvPerLayer == null || min(kvPerLayer) == kvHeads;
             boolean uniformFf = min(ffPerLayer) == max(ffPerLayer);

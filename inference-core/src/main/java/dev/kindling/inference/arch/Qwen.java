@@ -59,7 +59,7 @@ final class Qwen implements Family {
     @Override
     public ModelConfig fromGguf(GgufFile gguf) {
         // llama.cpp's qwen keeps intermediate_size (both halves) as feed_forward_length and halves it itself
-        ModelConfig c = Llama.llamaGguf(gguf, QWEN, RopeStyle.NEOX);
+        ModelConfig c = Llama.llamaGguf(gguf, QWEN, RopeStyle.NEOX, false);
         if (c.hiddenDim() % 2 != 0) {
             throw new GgufHparams(gguf).fail("qwen.feed_forward_length = " + c.hiddenDim() + " must be even (it counts both MLP halves)");
         }

@@ -45,6 +45,9 @@ final class Qwen2 implements Family {
 
     @Override
     public ModelConfig fromGguf(GgufFile gguf) {
-        return Llama.llamaGguf(gguf, QWEN2, RopeStyle.NEOX);
+        // attention.sliding_window is ignored, as llama.cpp ignores it for qwen2 and as transformers ignores Qwen2's
+        // sliding_window unless use_sliding_window is set (false by default; a GGUF has no such key): a window there
+        // masked positions the model was run with
+        return Llama.llamaGguf(gguf, QWEN2, RopeStyle.NEOX, false);
     }
 }

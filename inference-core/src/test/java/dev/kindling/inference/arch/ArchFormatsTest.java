@@ -170,6 +170,44 @@ class ArchFormatsTest {
         assertTrue(differs > 1e-2, "window vs full attention: " + differs);
     }
 
+    /**
+     * A {@code qwen2} GGUF's {@code attention.sliding_window} does not limit attention, as llama.cpp reads the key for no
+     * Qwen arch and transformers applies Qwen2's {@code sliding_window} only with {@code use_sliding_window} (false by
+     * default): Kindling masked with it, so such a file's logits past the window were not the model's. The HF path
+     * follows {@code use_sliding_window}: false ignores the window, true is refused (per-layer windows are not supported).
+     */
+    @Test
+    void qwen2IgnoresTheSlidingWindowKeyAsLlamaCppDoes() throws Exception {
+        Path[] files = write(TinyArchs.byName("qwen2"));
+        Path windowed = dir.resolve("qwen2-window-key.gguf");
+        try (dev.kindling.formats.gguf.GgufFile in = dev.kindling.formats.gguf.GgufFile.open(files[1])) {
+            dev.kindling.formats.gguf.GgufWriter w = new dev.kindling.formats.gguf.GgufWriter();
+            in.metadata().forEach(w::put);
+            w.putU32("qwen2.attention.sliding_window", TinyArchs.WINDOW);
+            for (dev.kindling.formats.gguf.GgufTensorInfo t : in.tensorList()) {
+                byte[] b = new byte[(int) t.byteSize()];
+                in.map(t).get(b);
+                w.tensor(t.name(), t.type(), t.dims(), b);
+            }
+            w.write(windowed);
+        }
+        try (dev.kindling.formats.gguf.GgufFile f = dev.kindling.formats.gguf.GgufFile.open(windowed)) {
+            assertEquals(0, dev.kindling.inference.gguf.GgufModelLoader.config(f).slidingWindow());
+        }
+        float[] with = logitsPerPosition(windowed, PROMPT)[PROMPT.length - 1];
+        float[] without = logitsPerPosition(files[1], PROMPT)[PROMPT.length - 1];
+        assertTrue(Arrays.equals(with, without), "the key changed the logits past the window");
+
+        Path hfOff = dir.resolve("qwen2-window-off");
+        copyWithConfig(files[0], hfOff, cfg -> cfg.put("sliding_window", TinyArchs.WINDOW).put("use_sliding_window", false));
+        assertEquals(0, dev.kindling.inference.hf.HfModelLoader.config(hfOff).slidingWindow());
+        Path hfOn = dir.resolve("qwen2-window-on");
+        copyWithConfig(files[0], hfOn, cfg -> cfg.put("sliding_window", TinyArchs.WINDOW).put("use_sliding_window", true));
+        RuntimeException refused = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+                () -> dev.kindling.inference.hf.HfModelLoader.config(hfOn));
+        assertTrue(refused.getMessage().contains("use_sliding_window"), refused.getMessage());
+    }
+
     /** A copy of an HF directory with edits to its config.json. */
     static void copyWithConfig(Path from, Path to, java.util.function.Consumer<ObjectNode> edit) throws Exception {
         Files.createDirectories(to);
