@@ -101,6 +101,11 @@ public final class JobRun {
                 }
             }
             DatasetWriter.checkNotOverlapping(spark, p.stats, options.input, "--stats");
+            if (!w.overwrite() && statsExist(p.stats)) {
+                // as an existing output is: replaced silently, the stats of the run before were lost, while its output
+                // was kept
+                throw KindlingException.usage("--stats " + p.stats + " already exists; pass --overwrite to replace it");
+            }
         }
         for (String t : targets) {
             DatasetWriter.checkNotOverlapping(spark, t, options.input);
@@ -121,22 +126,30 @@ public final class JobRun {
      * Hadoop's default file system (HDFS on a cluster, where another file of that name went and the stale local one stayed).
      */
     private void removeStats(String stats) {
-        java.net.URI uri = new org.apache.hadoop.fs.Path(stats).toUri();
+        org.apache.hadoop.fs.Path p = statsPath(stats);
         try {
-            if (uri.getScheme() == null) {
-                java.nio.file.Files.deleteIfExists(Path.of(stats));
-            } else if (uri.getScheme().equals("file")) {
-                java.nio.file.Files.deleteIfExists(Path.of(uri));
-            } else {
-                org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(uri);
-                org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
-                if (fs.exists(p)) {
-                    fs.delete(p, false);
-                }
+            org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            if (fs.exists(p)) {
+                fs.delete(p, false);
             }
         } catch (IOException e) {
             throw new KindlingException(KindlingException.FAILURE, "cannot remove the earlier --stats " + stats + ": " + e.getMessage(), e);
         }
+    }
+
+    private boolean statsExist(String stats) {
+        org.apache.hadoop.fs.Path p = statsPath(stats);
+        try {
+            return p.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(p);
+        } catch (IOException e) {
+            throw new KindlingException(KindlingException.FAILURE, "cannot check --stats " + stats + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code --stats} where {@link #writeStats} writes it: a path without a scheme is the driver's, whatever fs.defaultFS says. */
+    private static org.apache.hadoop.fs.Path statsPath(String stats) {
+        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(stats);
+        return p.toUri().getScheme() == null ? new org.apache.hadoop.fs.Path(Path.of(stats).toAbsolutePath().toUri()) : p;
     }
 
     /**

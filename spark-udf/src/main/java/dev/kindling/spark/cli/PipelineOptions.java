@@ -5,7 +5,8 @@ import picocli.CommandLine.Option;
 /** Options of commands that filter documents: where the accounting and the rejected rows go. */
 public class PipelineOptions {
     @Option(names = "--stats", paramLabel = "FILE.json",
-            description = "Write the run's accounting (documents in/kept/dropped by stage and reason, metrics) as JSON.")
+            description = "Write the run's accounting (documents in/kept/dropped by stage and reason, metrics) as JSON "
+                    + "(an existing file is an error without --overwrite).")
     public String stats;
 
     @Option(names = "--rejected", paramLabel = "PATH",

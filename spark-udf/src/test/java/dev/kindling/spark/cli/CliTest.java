@@ -64,6 +64,27 @@ class CliTest {
         assertEquals(0, ok.code(), ok.toString());
     }
 
+    /**
+     * An existing --stats file is refused without --overwrite, before any work, as an existing output is: it was replaced
+     * silently, losing the accounting of the run whose output the refusal of an existing output protects.
+     */
+    @Test
+    void existingStatsAreRefusedUnlessOverwriting() throws Exception {
+        Path in = jsonl("stats-in.jsonl", "{\"id\":\"a\",\"text\":\"hello there\"}");
+        Path stats = tmp.resolve("earlier-stats.json");
+        Files.writeString(stats, "{\"documents_in\": 7}\n");
+        Path out = tmp.resolve("stats-out");
+        Cli.Result r = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", out.toString(), "--stats", stats.toString());
+        assertEquals(2, r.code(), r.toString());
+        assertEquals("kindling: error: --stats " + stats + " already exists; pass --overwrite to replace it", r.err().strip(), r.toString());
+        assertEquals("{\"documents_in\": 7}\n", Files.readString(stats), "the earlier stats are kept");
+        assertFalse(Files.exists(out), "nothing was written");
+        Cli.Result ok = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", out.toString(), "--stats", stats.toString(),
+                "--overwrite");
+        assertEquals(0, ok.code(), ok.toString());
+        assertEquals(1, new ObjectMapper().readTree(stats.toFile()).get("documents_in").asLong());
+    }
+
     /** An output that is, holds or sits inside an input: refused before anything is deleted (a review lost its input). */
     /**
      * pack refuses an output it cannot write before it reads anything (here the input does not exist, so an input error
