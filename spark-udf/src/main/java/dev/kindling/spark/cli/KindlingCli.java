@@ -132,20 +132,48 @@ public final class KindlingCli implements Runnable {
         return null;
     }
 
-    private static String describe(Throwable e) {
-        Throwable root = e;
+    /** How Spark's error for a job that a task's failure aborted begins; the task's own error follows its ids. */
+    private static final String STAGE_FAILURE = "Job aborted due to stage failure";
+    private static final java.util.regex.Pattern TASK_ERROR_IN_TEXT = java.util.regex.Pattern.compile(
+            "most recent failure: Lost task .*?\\): (?:[\\w$]+\\.)*([\\w$]+): (.*)");
+
+    /**
+     * One line for an error that is not Kindling's own. A failed task's error leads, without Spark's "Job aborted due to
+     * stage failure: Task 0 in stage 0.0 failed 1 times, most recent failure: Lost task ..." before it (the stack trace
+     * under {@code --verbose} still shows it): the task's message is what names the file or the row.
+     */
+    static String describe(Throwable e) {
+        Throwable lead = e;
+        while (lead.getCause() != null && lead.getCause() != lead && isStageFailure(lead)) {
+            lead = lead.getCause();
+        }
+        String m;
+        if (isStageFailure(lead)) {
+            // the task's exception did not travel (it could not be deserialized on the driver): its text did
+            java.util.regex.Matcher t = TASK_ERROR_IN_TEXT.matcher(firstLine(lead.getMessage()));
+            m = t.find() ? t.group(2) + " (" + t.group(1) + " in a Spark task)" : firstLine(lead.getMessage());
+        } else {
+            m = lead.getMessage() != null ? firstLine(lead.getMessage()) : lead.getClass().getSimpleName();
+            if (lead != e) {
+                m += " (" + lead.getClass().getSimpleName() + " in a Spark task)";
+            }
+        }
+        Throwable root = lead;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
-        String m = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
-        int nl = m.indexOf('\n');
-        if (nl > 0) {
-            m = m.substring(0, nl);
-        }
-        if (root != e && root.getMessage() != null && !m.contains(root.getMessage())) {
-            m += " (caused by " + root.getClass().getSimpleName() + ": " + root.getMessage().lines().findFirst().orElse("") + ")";
+        if (root != lead && root.getMessage() != null && !m.contains(firstLine(root.getMessage()))) {
+            m += " (caused by " + root.getClass().getSimpleName() + ": " + firstLine(root.getMessage()) + ")";
         }
         return m;
+    }
+
+    private static boolean isStageFailure(Throwable t) {
+        return t.getMessage() != null && t.getMessage().startsWith(STAGE_FAILURE);
+    }
+
+    private static String firstLine(String s) {
+        return s.lines().findFirst().orElse("");
     }
 
     /** Version from the build (kindling-build.properties). */

@@ -85,6 +85,27 @@ class CliTest {
         assertEquals(1, new ObjectMapper().readTree(stats.toFile()).get("documents_in").asLong());
     }
 
+    /**
+     * A failed task's own error leads the one-line message: it came after "Job aborted due to stage failure: Task 0 in
+     * stage 0.0 failed 1 times, most recent failure: Lost task 0.0 in stage 0.0 (TID 0) (host executor driver):
+     * java.io.UncheckedIOException:", which names only Spark's task ids. Also when only the task's text reached the driver.
+     */
+    @Test
+    void aFailedTasksOwnErrorLeads() {
+        Exception failed = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () ->
+                TestSpark.session().range(0, 4, 1, 1).foreach((org.apache.spark.api.java.function.ForeachFunction<Long>) x -> {
+                    if (x == 2) {
+                        throw new java.io.UncheckedIOException("writing /data/shards/shard-00000: No space left on device",
+                                new java.io.IOException("No space left on device"));
+                    }
+                }));
+        assertTrue(failed.getMessage().startsWith("Job aborted due to stage failure"), failed.getMessage());
+        String expected = "writing /data/shards/shard-00000: No space left on device (UncheckedIOException in a Spark task)";
+        assertEquals(expected, KindlingCli.describe(failed));
+        assertEquals(expected, KindlingCli.describe(new org.apache.spark.SparkException(failed.getMessage())),
+                "the task's exception did not travel, its text did");
+    }
+
     /** An output that is, holds or sits inside an input: refused before anything is deleted (a review lost its input). */
     /**
      * pack refuses an output it cannot write before it reads anything (here the input does not exist, so an input error
