@@ -103,7 +103,7 @@ public final class PerJvm {
         return n;
     }
 
-    private static void closeQuietly(Object v) {
+    static void closeQuietly(Object v) {
         if (v instanceof AutoCloseable c) {
             try {
                 c.close();

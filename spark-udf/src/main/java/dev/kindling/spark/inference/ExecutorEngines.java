@@ -5,6 +5,7 @@ import dev.kindling.inference.Engine;
 import dev.kindling.inference.EngineOptions;
 import dev.kindling.inference.cuda.CudaProbe;
 import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.executor.CurrentKeys;
 import dev.kindling.spark.executor.GpuAssignment;
 import dev.kindling.spark.executor.LocalFiles;
 import dev.kindling.spark.executor.PerJvm;
@@ -12,7 +13,6 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.spark.TaskContext;
 import org.apache.spark.util.TaskCompletionListener;
 import org.slf4j.Logger;
@@ -35,8 +35,11 @@ import org.slf4j.LoggerFactory;
 public final class ExecutorEngines {
     private static final Logger LOG = LoggerFactory.getLogger(ExecutorEngines.class);
 
-    /** Per engine key without the files' identity (settings and placement): the key of the engine opened last. */
-    private static final ConcurrentHashMap<String, String> CURRENT = new ConcurrentHashMap<>();
+    /**
+     * Per engine key without the files' identity (settings and placement): the key of the engine opened last. The
+     * engine of files replaced is retired: closed once no task uses it.
+     */
+    private static final CurrentKeys CURRENT = new CurrentKeys(CachedEngine::retireValue);
 
     private ExecutorEngines() {}
 
@@ -102,11 +105,8 @@ public final class ExecutorEngines {
                 }
                 return shared;
             });
-            if (!key.equals(CURRENT.get(placed))) {
-                // the files changed again while this engine opened: the lookup that saw them did not find this key to
-                // retire, and the engine would stay open with the JVM. Retired here, and the files looked at again
-                PerJvm.evict(key, CachedEngine::retireValue);
-                continue;
+            if (!CURRENT.stillCurrent(placed, key)) {
+                continue; // retired as the files changed again while it opened: the files are looked at again
             }
             if (c.use(task)) {
                 return c.engine;
@@ -121,11 +121,10 @@ public final class ExecutorEngines {
      * before, if any, is retired (closed once no task uses it).
      */
     private static void current(String placed, String key) {
-        String before = CURRENT.put(placed, key);
-        if (before != null && !before.equals(key)) {
+        String before = CURRENT.replace(placed, key);
+        if (before != null) {
             LOG.info("kindling: the model files of {} changed; the engine opened on the old ones closes when its tasks end",
                     before.substring(0, before.indexOf("|files=")));
-            PerJvm.evict(before, CachedEngine::retireValue);
         }
     }
 

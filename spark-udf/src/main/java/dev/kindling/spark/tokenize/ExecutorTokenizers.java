@@ -2,6 +2,7 @@ package dev.kindling.spark.tokenize;
 
 import dev.kindling.formats.ModelFormatException;
 import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.executor.CurrentKeys;
 import dev.kindling.spark.executor.LocalFiles;
 import dev.kindling.spark.executor.PerJvm;
 import dev.kindling.spark.executor.PerTask;
@@ -9,7 +10,6 @@ import dev.kindling.spark.inference.HadoopConf;
 import dev.kindling.tokenizer.Tokenizer;
 import dev.kindling.tokenizer.Tokenizers;
 import java.nio.file.Path;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One tokenizer per executor JVM and tokenizer file, shared by every task thread there (tokenizers are
@@ -24,8 +24,11 @@ public final class ExecutorTokenizers {
     /** The built-in tokenizer that needs no file. */
     public static final String BYTE_LEVEL = "byte-level";
 
-    /** Per path as given: the cache key (path and file identity) of the tokenizer loaded last. */
-    private static final ConcurrentHashMap<String, String> CURRENT = new ConcurrentHashMap<>();
+    /**
+     * Per path as given: the cache key (path and file identity) of the tokenizer loaded last. Nothing to close when it
+     * changes: tasks that have the old tokenizer keep it, and it goes with them.
+     */
+    private static final CurrentKeys CURRENT = new CurrentKeys();
 
     private ExecutorTokenizers() {}
 
@@ -56,16 +59,9 @@ public final class ExecutorTokenizers {
         // again by a later session, was served by the tokenizer of the file loaded first
         Path local = hadoop != null ? LocalFiles.localize(path, hadoop.get()) : LocalFiles.localize(path);
         String key = "tokenizer:" + path + "|file=" + LocalFiles.identity(local);
-        String before = CURRENT.put(path, key);
-        if (before != null && !before.equals(key)) {
-            // nothing to close: tasks that have the old tokenizer keep it, and it goes with them
-            PerJvm.evict(before);
-        }
+        CURRENT.replace(path, key);
         Tokenizer t = PerJvm.get(key, k -> load(path, local));
-        if (!key.equals(CURRENT.get(path))) {
-            // the file changed again while this one loaded, and the lookup that saw it did not find this key to evict
-            PerJvm.evict(key);
-        }
+        CURRENT.stillCurrent(path, key);
         return t;
     }
 
