@@ -116,12 +116,7 @@ public abstract class CurationStage<S extends CurationStage<S>> extends Transfor
 
     /** Checks that {@code schema} has a column Spark reads for {@code name} (see {@link Columns#resolve}), of {@code type} if given. */
     protected void requireColumn(StructType schema, String name, org.apache.spark.sql.types.DataType type) {
-        String found = Columns.resolve(schema, name, name());
-        if (found == null) {
-            throw KindlingException.usage(name() + ": the input has no column '" + name + "' (columns: "
-                    + String.join(", ", schema.fieldNames()) + ")");
-        }
-        StructField f = schema.apply(found);
+        StructField f = Columns.require(schema, name, name());
         if (type != null && !f.dataType().equals(type)) {
             throw KindlingException.usage(name() + ": column '" + name + "' is " + f.dataType().simpleString()
                     + ", expected " + type.simpleString());

@@ -252,12 +252,7 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
 
     /** Checks that {@code schema} has a column Spark reads for {@code column} (see {@link Columns#resolve}) of type {@code type}. */
     protected final void requireColumn(StructType schema, String column, DataType... types) {
-        String found = Columns.resolve(schema, column, stageName());
-        if (found == null) {
-            throw KindlingException.usage(stageName() + ": the input has no column '" + column + "' (columns: "
-                    + String.join(", ", schema.fieldNames()) + ")");
-        }
-        DataType t = schema.apply(found).dataType();
+        DataType t = Columns.require(schema, column, stageName()).dataType();
         for (DataType ok : types) {
             if (ok.simpleString().equals(t.simpleString())) {
                 return;

@@ -39,6 +39,19 @@ public final class Columns {
         return found;
     }
 
+    /**
+     * The field of {@code schema} that {@link #resolve} finds for {@code name}; a usage error naming {@code who} and the
+     * input's columns when there is none.
+     */
+    public static org.apache.spark.sql.types.StructField require(org.apache.spark.sql.types.StructType schema, String name, String who) {
+        String found = resolve(schema, name, who);
+        if (found == null) {
+            throw dev.kindling.spark.KindlingException.usage(who + ": the input has no column '" + name + "' (columns: "
+                    + String.join(", ", schema.fieldNames()) + ")");
+        }
+        return schema.apply(found);
+    }
+
     /** The index in {@code schema} of the field {@link #resolve} finds for {@code name}, or -1. */
     public static int indexOf(org.apache.spark.sql.types.StructType schema, String name, String who) {
         String f = resolve(schema, name, who);

@@ -137,12 +137,7 @@ public final class TokenizerTransformer extends Transformer implements DefaultPa
     @Override
     public StructType transformSchema(StructType schema) {
         String in = getInputCol();
-        String found = Columns.resolve(schema, in, "tokenize");
-        if (found == null) {
-            throw KindlingException.usage("tokenize: the input has no column '" + in + "' (columns: "
-                    + String.join(", ", schema.fieldNames()) + ")");
-        }
-        StructField f = schema.apply(found);
+        StructField f = Columns.require(schema, in, "tokenize");
         if (!f.dataType().equals(DataTypes.StringType)) {
             throw KindlingException.usage("tokenize: column '" + in + "' is " + f.dataType().simpleString() + ", expected string");
         }
