@@ -76,8 +76,8 @@ public final class ExecutorEngines {
         while (true) {
             // the files as they are now, not the name the spec gives: a model replaced at its path, or a SparkFiles name
             // shipped again by a later session, was served by the engine of the file opened first
-            Path model = localize(spec.model(), hadoop);
-            Path tokenizer = spec.tokenizer() == null ? null : localize(spec.tokenizer(), hadoop);
+            Path model = HadoopConf.localize(spec.model(), hadoop);
+            Path tokenizer = spec.tokenizer() == null ? null : HadoopConf.localize(spec.tokenizer(), hadoop);
             String files = "|files=" + LocalFiles.identity(model) + (tokenizer == null ? "" : "|" + LocalFiles.identity(tokenizer));
             String sharedSpec = spec.key(threads);
             String placed = sharedSpec + placement.keySuffix();
@@ -262,10 +262,6 @@ public final class ExecutorEngines {
 
         /** The engine options for this placement (e.g. with the assigned GPU ordinal). */
         EngineOptions apply(EngineOptions options);
-    }
-
-    private static Path localize(String path, HadoopConf hadoop) {
-        return hadoop != null ? LocalFiles.localize(path, hadoop.get()) : LocalFiles.localize(path);
     }
 
     private static Engine open(EngineSpec spec, Placement placement, Path model, Path tokenizer, int threads) {

@@ -1,9 +1,11 @@
 package dev.kindling.spark.inference;
 
+import dev.kindling.spark.executor.LocalFiles;
 import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.Serializable;
+import java.nio.file.Path;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 
@@ -33,6 +35,14 @@ public final class HadoopConf implements Serializable {
 
     public static HadoopConf of(SparkSession spark) {
         return new HadoopConf(new Configuration(spark.sparkContext().hadoopConfiguration()));
+    }
+
+    /**
+     * {@code path} made local ({@link LocalFiles#localize}), a remote one read with {@code hadoop}, or with this JVM's
+     * configuration when null.
+     */
+    public static Path localize(String path, HadoopConf hadoop) {
+        return hadoop != null ? LocalFiles.localize(path, hadoop.get()) : LocalFiles.localize(path);
     }
 
     static boolean remote(String path) {

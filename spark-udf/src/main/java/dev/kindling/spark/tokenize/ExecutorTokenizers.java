@@ -57,7 +57,7 @@ public final class ExecutorTokenizers {
     private static Tokenizer current(String path, HadoopConf hadoop) {
         // the file as it is now, not the name given: a tokenizer.json edited and saved, or a SparkFiles name shipped
         // again by a later session, was served by the tokenizer of the file loaded first
-        Path local = hadoop != null ? LocalFiles.localize(path, hadoop.get()) : LocalFiles.localize(path);
+        Path local = HadoopConf.localize(path, hadoop);
         String key = "tokenizer:" + path + "|file=" + LocalFiles.identity(local);
         CURRENT.replace(path, key);
         Tokenizer t = PerJvm.get(key, k -> load(path, local));
