@@ -52,7 +52,7 @@ public abstract class RowInference<R> implements Serializable {
         this.metrics = metrics;
     }
 
-    /** Starts the work for one row with {@link #hasInput input} (on the task thread); null when there is nothing to do. */
+    /** Starts the work for one row with {@link #hasInput input} (on the task thread). */
     protected abstract CompletableFuture<R> start(Engine engine, Row row);
 
     /** Whether the row has what {@link #start} reads (e.g. a non-null text); a row without it gets nulls and no error. */
