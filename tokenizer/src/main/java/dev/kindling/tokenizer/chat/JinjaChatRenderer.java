@@ -85,28 +85,33 @@ public final class JinjaChatRenderer {
     }
 
     /**
-     * Interpreters that output a value as Jinja2 does, with Python's {@code str()} ({@code True},
+     * An interpreter that outputs a value as Jinja2 does, with Python's {@code str()} ({@code True},
      * {@code 1e-05}, {@code ['a']}, {@code None}); null stays "" (Jinja2's Undefined: a variable the caller did not pass).
      */
+    private static final class PythonOutputInterpreter extends JinjavaInterpreter {
+        PythonOutputInterpreter(JinjavaInterpreter orig) {
+            super(orig);
+        }
+
+        PythonOutputInterpreter(Jinjava jinjava, Context context, JinjavaConfig config) {
+            super(jinjava, context, config);
+        }
+
+        @Override
+        public String getAsString(Object value) {
+            return PyStr.str(value); // null, Undefined, is ""
+        }
+    }
+
     private static final class PythonOutputInterpreterFactory implements InterpreterFactory {
         @Override
         public JinjavaInterpreter newInstance(JinjavaInterpreter orig) {
-            return new JinjavaInterpreter(orig) {
-                @Override
-                public String getAsString(Object value) {
-                    return value == null ? "" : PyStr.str(value);
-                }
-            };
+            return new PythonOutputInterpreter(orig);
         }
 
         @Override
         public JinjavaInterpreter newInstance(Jinjava jinjava, Context context, JinjavaConfig config) {
-            return new JinjavaInterpreter(jinjava, context, config) {
-                @Override
-                public String getAsString(Object value) {
-                    return value == null ? "" : PyStr.str(value);
-                }
-            };
+            return new PythonOutputInterpreter(jinjava, context, config);
         }
     }
 
