@@ -111,8 +111,8 @@ final class PyAddition extends AstBinary.SimpleOperator {
             }
             return a.toString() + b;
         }
-        if (isNumber(a) && isNumber(b)) {
-            return NumberOperations.add(converter, number(a), number(b));
+        if (PyEquality.isNumber(a) && PyEquality.isNumber(b)) {
+            return NumberOperations.add(converter, PyEquality.number(a), PyEquality.number(b));
         }
         if (a instanceof List<?> x && b instanceof List<?> y) {
             List<Object> out = new ArrayList<>(x.size() + y.size());
@@ -147,15 +147,6 @@ final class PyAddition extends AstBinary.SimpleOperator {
 
     private static boolean isStr(Object o) {
         return o instanceof CharSequence || o instanceof SafeString;
-    }
-
-    /** Python's bool is an int. */
-    private static boolean isNumber(Object o) {
-        return o instanceof Number || o instanceof Boolean;
-    }
-
-    private static Object number(Object o) {
-        return o instanceof Boolean b ? (b ? 1L : 0L) : o;
     }
 
     /** The Python type name of a template value. */

@@ -75,7 +75,7 @@ final class PyEquality extends AstBinary.SimpleOperator {
     }
 
     /** Python's bool is an int. */
-    private static boolean isNumber(Object o) {
+    static boolean isNumber(Object o) {
         return o instanceof Number || o instanceof Boolean;
     }
 
@@ -91,11 +91,13 @@ final class PyEquality extends AstBinary.SimpleOperator {
         return !(o instanceof Double || o instanceof Float) || Double.isFinite(((Number) o).doubleValue());
     }
 
-    private static Object number(Object o) {
+    /** A number as Python computes with it: a bool as the int 0 or 1. */
+    static Object number(Object o) {
         return o instanceof Boolean b ? (b ? 1L : 0L) : o;
     }
 
-    private static BigDecimal exact(Object o) {
+    /** The exact value of a number (or bool), to compare an int with a float as Python does. */
+    static BigDecimal exact(Object o) {
         Object n = number(o);
         if (n instanceof BigDecimal d) {
             return d;

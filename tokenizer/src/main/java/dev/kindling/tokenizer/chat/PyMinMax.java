@@ -5,7 +5,6 @@ import com.hubspot.jinjava.lib.filter.Filter;
 import com.hubspot.jinjava.objects.SafeString;
 import com.hubspot.jinjava.util.ObjectIterator;
 import com.hubspot.jinjava.util.ObjectTruthValue;
-import java.math.BigDecimal;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
@@ -75,23 +74,13 @@ public final class PyMinMax implements Filter {
     }
 
     private static int compare(Object a, Object b) {
-        if ((a instanceof Number || a instanceof Boolean) && (b instanceof Number || b instanceof Boolean)) {
-            return number(a).compareTo(number(b));
+        if (PyEquality.isNumber(a) && PyEquality.isNumber(b)) {
+            return PyEquality.exact(a).compareTo(PyEquality.exact(b));
         }
         if ((a instanceof CharSequence || a instanceof SafeString) && (b instanceof CharSequence || b instanceof SafeString)) {
             return a.toString().compareTo(b.toString());
         }
         throw new ChatTemplateException("'>' not supported between instances of '" + PyAddition.typeName(a) + "' and '"
                 + PyAddition.typeName(b) + "'");
-    }
-
-    private static BigDecimal number(Object o) {
-        if (o instanceof Boolean b) {
-            return b ? BigDecimal.ONE : BigDecimal.ZERO;
-        }
-        if (o instanceof Double || o instanceof Float) {
-            return new BigDecimal(((Number) o).doubleValue());
-        }
-        return new BigDecimal(o.toString());
     }
 }
