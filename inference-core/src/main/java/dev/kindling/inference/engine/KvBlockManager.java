@@ -88,8 +88,9 @@ final class KvBlockManager {
     }
 
     /**
-     * Reserves the blocks for a sequence of {@code totalPositions} positions whose prompt is
-     * {@code prompt}: cached prefix blocks first (at most {@code maxSharedBlocks}), new blocks after.
+     * Reserves the blocks for a sequence of {@code totalPositions} positions whose tokens start with
+     * its prompt ({@code tokens} may be longer: room for the output after the prompt): cached prefix
+     * blocks first (at most {@code maxSharedBlocks}, and only full prompt blocks), new blocks after.
      * The new blocks among the first {@code promptBlocks} (the full prompt blocks the sequence will
      * register) are in flight until registered.
      *
@@ -97,17 +98,17 @@ final class KvBlockManager {
      *         when the next prefix block is in flight (another sequence computes it now); null when the
      *         blocks do not fit now (nothing is reserved in either case)
      */
-    Reservation reserve(int[] prompt, int totalPositions, int maxSharedBlocks, int promptBlocks) {
+    Reservation reserve(int[] tokens, int totalPositions, int maxSharedBlocks, int promptBlocks) {
         int need = blocksFor(totalPositions, blockSize);
         int[] table = new int[need];
         int shared = 0;
         long key = 0;
-        while (shared < maxSharedBlocks && shared < need && (shared + 1) * blockSize <= prompt.length) {
-            long k = chainKey(key, prompt, shared * blockSize, blockSize);
+        while (shared < maxSharedBlocks && shared < need && shared < promptBlocks) {
+            long k = chainKey(key, tokens, shared * blockSize, blockSize);
             Integer b = byKey.get(k);
-            if (b == null || !Arrays.equals(tokensOf[b], 0, blockSize, prompt, shared * blockSize, (shared + 1) * blockSize)) {
+            if (b == null || !Arrays.equals(tokensOf[b], 0, blockSize, tokens, shared * blockSize, (shared + 1) * blockSize)) {
                 Integer f = inFlight.get(k);
-                if (f != null && Arrays.equals(inFlightTokensOf[f], 0, blockSize, prompt, shared * blockSize, (shared + 1) * blockSize)) {
+                if (f != null && Arrays.equals(inFlightTokensOf[f], 0, blockSize, tokens, shared * blockSize, (shared + 1) * blockSize)) {
                     return WAIT_FOR_PREFIX;
                 }
                 break;
@@ -137,10 +138,10 @@ final class KvBlockManager {
         }
         long k = key;
         for (int i = shared; i < Math.min(promptBlocks, need); i++) {
-            k = chainKey(k, prompt, i * blockSize, blockSize);
+            k = chainKey(k, tokens, i * blockSize, blockSize);
             if (!byKey.containsKey(k) && inFlight.putIfAbsent(k, table[i]) == null) {
                 inFlightKeyOf[table[i]] = k;
-                inFlightTokensOf[table[i]] = Arrays.copyOfRange(prompt, i * blockSize, (i + 1) * blockSize);
+                inFlightTokensOf[table[i]] = Arrays.copyOfRange(tokens, i * blockSize, (i + 1) * blockSize);
             }
         }
         return new Reservation(table, shared * blockSize, key);
