@@ -4,10 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kindling.formats.gguf.GgufFile;
 import dev.kindling.inference.Completion;
 import dev.kindling.inference.Engine;
 import dev.kindling.inference.EngineOptions;
 import dev.kindling.inference.GenerationRequest;
+import dev.kindling.inference.gguf.GgufModelLoader;
 import dev.kindling.inference.sample.SamplingParams;
 import dev.kindling.inference.sample.TokenLogprob;
 import dev.kindling.testing.SharedData;
@@ -43,6 +45,14 @@ class BatchingEqualsSingleRunsTest {
         for (int i = 1; i < n; i++) {
             p[i] = 3 + (int) Math.floorMod(i * 2654435761L + salt * 40503L, 509L);
         }
+        return p;
+    }
+
+    /** {@code shared}, then {@code prompt(tailLength, salt)} past its BOS. */
+    static int[] withTail(int[] shared, int tailLength, int salt) {
+        int[] tail = prompt(tailLength, salt);
+        int[] p = Arrays.copyOf(shared, shared.length + tail.length - 1);
+        System.arraycopy(tail, 1, p, shared.length, tail.length - 1);
         return p;
     }
 
@@ -86,19 +96,14 @@ class BatchingEqualsSingleRunsTest {
         List<GenerationRequest> requests = new ArrayList<>();
         int[] shared = prompt(system, 1);
         for (int i = 0; i < 6; i++) {
-            int[] tail = prompt(3 + 11 * i, 2 + i);
-            int[] p = Arrays.copyOf(shared, system + tail.length - 1);
-            System.arraycopy(tail, 1, p, system, tail.length - 1);
+            int[] p = withTail(shared, 3 + 11 * i, 2 + i);
             SamplingParams s = i % 3 == 0 ? SamplingParams.greedy() : SamplingParams.temperature(0.9f, 100 + i).withTopP(0.95f);
             requests.add(GenerationRequest.ofTokens(p).withSampling(s).withMaxTokens(10 + 9 * i).withIgnoreEos(true).withLogprobs(2));
         }
-        List<Completion> alone = new ArrayList<>();
-        long bytesPerPosition = 0;
-        for (GenerationRequest r : requests) {
-            try (Engine e = Engine.open(model(), options())) {
-                alone.add(e.generate(r));
-                bytesPerPosition = e.config().kvFloatsPerPosition() * Float.BYTES;
-            }
+        List<Completion> alone = singleRuns(requests);
+        long bytesPerPosition;
+        try (GgufFile f = GgufFile.open(model())) {
+            bytesPerPosition = GgufModelLoader.config(f).kvFloatsPerPosition() * Float.BYTES;
         }
         int[] blocks = requests.stream().mapToInt(r -> (r.promptTokens().length + r.maxTokens() - 1 + BLOCK - 1) / BLOCK)
                 .sorted().toArray();
@@ -166,9 +171,7 @@ class BatchingEqualsSingleRunsTest {
         int[] shared = prompt(SYSTEM_BLOCKS * BLOCK, 7);
         List<GenerationRequest> requests = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            int[] tail = prompt(2 + 5 * i, 20 + i);
-            int[] p = Arrays.copyOf(shared, shared.length + tail.length - 1);
-            System.arraycopy(tail, 1, p, shared.length, tail.length - 1);
+            int[] p = withTail(shared, 2 + 5 * i, 20 + i);
             SamplingParams s = i % 2 == 0 ? SamplingParams.greedy() : SamplingParams.temperature(0.9f, 200 + i).withTopP(0.95f);
             requests.add(GenerationRequest.ofTokens(p).withSampling(s).withMaxTokens(8 + 3 * i).withIgnoreEos(true).withLogprobs(2));
         }
