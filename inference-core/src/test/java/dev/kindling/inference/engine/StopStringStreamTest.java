@@ -7,8 +7,6 @@ import dev.kindling.inference.FinishReason;
 import dev.kindling.inference.GenerationRequest;
 import dev.kindling.inference.backend.Step;
 import dev.kindling.inference.cpu.CpuBackend;
-import dev.kindling.inference.llama2c.Llama2cLoader;
-import dev.kindling.testing.SharedData;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -98,7 +96,7 @@ class StopStringStreamTest {
 
     @BeforeAll
     static void open() {
-        backend = new Scripted(new CpuBackend(Llama2cLoader.load(SharedData.require("llama2c/stories260K.bin")), 1, 64, 16, 8L << 20));
+        backend = new Scripted(new CpuBackend(SchedulerCloseTest.stories(), 1, 64, 16, 8L << 20));
     }
 
     @AfterAll
