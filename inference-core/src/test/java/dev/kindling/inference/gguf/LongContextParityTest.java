@@ -78,12 +78,7 @@ class LongContextParityTest {
     static Path model(Path makeGguf, Path dir, String variant) throws IOException, InterruptedException {
         Path base = dir.resolve("long-base.gguf");
         if (!Files.exists(base)) {
-            Process p = new ProcessBuilder("python3", makeGguf.toString(), "--out", base.toString(), "--type", "f32", "--ctx", "4096",
-                    "--seed", Integer.toString(SEED)).redirectErrorStream(true).start();
-            String log = new String(p.getInputStream().readAllBytes());
-            if (p.waitFor() != 0) {
-                throw new IOException("make_gguf.py failed: " + log);
-            }
+            TinyModels.runMakeGguf(makeGguf, base, List.of("--type", "f32", "--ctx", "4096", "--seed", Integer.toString(SEED)));
         }
         Path out = dir.resolve("long-" + variant + ".gguf");
         String arch = variant.equals("qwen2") ? "qwen2" : "llama";

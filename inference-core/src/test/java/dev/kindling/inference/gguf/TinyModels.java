@@ -53,21 +53,27 @@ public final class TinyModels {
         boolean wide = type.contains("_k");
         Path base = native4 ? out : dir.resolve(wide ? "tiny256-f32.gguf" : "tiny-f32.gguf");
         if (!Files.exists(base)) {
-            List<String> cmd = new ArrayList<>(List.of("python3", makeGguf.toString(), "--out", base.toString(), "--type",
-                    native4 ? type : "f32", "--seed", Integer.toString(SEED)));
+            List<String> args = new ArrayList<>(List.of("--type", native4 ? type : "f32", "--seed", Integer.toString(SEED)));
             if (wide) {
-                cmd.addAll(List.of("--n-embd", "256", "--n-ff", "512", "--n-head", "4", "--n-head-kv", "2"));
+                args.addAll(List.of("--n-embd", "256", "--n-ff", "512", "--n-head", "4", "--n-head-kv", "2"));
             }
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            String log = new String(p.getInputStream().readAllBytes());
-            if (p.waitFor() != 0) {
-                throw new IOException("make_gguf.py failed: " + log);
-            }
+            runMakeGguf(makeGguf, base, args);
         }
         if (!native4) {
             rewrite(base, type, out);
         }
         return out;
+    }
+
+    /** Runs make_gguf.py with {@code args}, writing {@code out}. */
+    static void runMakeGguf(Path makeGguf, Path out, List<String> args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("python3", makeGguf.toString(), "--out", out.toString()));
+        cmd.addAll(args);
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes());
+        if (p.waitFor() != 0) {
+            throw new IOException("make_gguf.py failed: " + log);
+        }
     }
 
     /** {@link #rewrite(Path, GgmlType, Path)} for a type name, where {@code q4_k_m} is the mix of {@link #TYPES}. */
