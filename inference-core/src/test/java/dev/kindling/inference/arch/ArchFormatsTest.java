@@ -107,20 +107,12 @@ class ArchFormatsTest {
                 dev.kindling.formats.gguf.GgufValueType.FLOAT32, null, 4f);
         for (String type : new String[] {null, "none", "linear"}) {
             Path p = dir.resolve("rope-factor-" + type + ".gguf");
-            try (dev.kindling.formats.gguf.GgufFile in = dev.kindling.formats.gguf.GgufFile.open(gguf)) {
-                dev.kindling.formats.gguf.GgufWriter w = new dev.kindling.formats.gguf.GgufWriter();
-                in.metadata().forEach(w::put);
+            copyWithMetadata(gguf, p, w -> {
                 w.put("llama.rope.scaling.factor", four);
                 if (type != null) {
                     w.putString("llama.rope.scaling.type", type);
                 }
-                for (dev.kindling.formats.gguf.GgufTensorInfo t : in.tensorList()) {
-                    byte[] b = new byte[(int) t.byteSize()];
-                    in.map(t).get(b);
-                    w.tensor(t.name(), t.type(), t.dims(), b);
-                }
-                w.write(p);
-            }
+            });
             try (dev.kindling.formats.gguf.GgufFile f = dev.kindling.formats.gguf.GgufFile.open(p)) {
                 assertEquals("none".equals(type) ? 1.0 : 0.25, dev.kindling.inference.gguf.GgufModelLoader.config(f).rope().positionScale(), 1e-9,
                         "rope.scaling.type " + type);
@@ -180,17 +172,7 @@ class ArchFormatsTest {
     void qwen2IgnoresTheSlidingWindowKeyAsLlamaCppDoes() throws Exception {
         Path[] files = write(TinyArchs.byName("qwen2"));
         Path windowed = dir.resolve("qwen2-window-key.gguf");
-        try (dev.kindling.formats.gguf.GgufFile in = dev.kindling.formats.gguf.GgufFile.open(files[1])) {
-            dev.kindling.formats.gguf.GgufWriter w = new dev.kindling.formats.gguf.GgufWriter();
-            in.metadata().forEach(w::put);
-            w.putU32("qwen2.attention.sliding_window", TinyArchs.WINDOW);
-            for (dev.kindling.formats.gguf.GgufTensorInfo t : in.tensorList()) {
-                byte[] b = new byte[(int) t.byteSize()];
-                in.map(t).get(b);
-                w.tensor(t.name(), t.type(), t.dims(), b);
-            }
-            w.write(windowed);
-        }
+        copyWithMetadata(files[1], windowed, w -> w.putU32("qwen2.attention.sliding_window", TinyArchs.WINDOW));
         try (dev.kindling.formats.gguf.GgufFile f = dev.kindling.formats.gguf.GgufFile.open(windowed)) {
             assertEquals(0, dev.kindling.inference.gguf.GgufModelLoader.config(f).slidingWindow());
         }
@@ -206,6 +188,22 @@ class ArchFormatsTest {
         RuntimeException refused = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
                 () -> dev.kindling.inference.hf.HfModelLoader.config(hfOn));
         assertTrue(refused.getMessage().contains("use_sliding_window"), refused.getMessage());
+    }
+
+    /** A copy of a GGUF file with metadata added after its own ({@code add}); the tensors are copied as they are. */
+    static void copyWithMetadata(Path from, Path to, java.util.function.Consumer<dev.kindling.formats.gguf.GgufWriter> add)
+            throws Exception {
+        try (dev.kindling.formats.gguf.GgufFile in = dev.kindling.formats.gguf.GgufFile.open(from)) {
+            dev.kindling.formats.gguf.GgufWriter w = new dev.kindling.formats.gguf.GgufWriter();
+            in.metadata().forEach(w::put);
+            add.accept(w);
+            for (dev.kindling.formats.gguf.GgufTensorInfo t : in.tensorList()) {
+                byte[] b = new byte[(int) t.byteSize()];
+                in.map(t).get(b);
+                w.tensor(t.name(), t.type(), t.dims(), b);
+            }
+            w.write(to);
+        }
     }
 
     /** A copy of an HF directory with edits to its config.json. */
