@@ -7,10 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindling.inference.Completion;
 import dev.kindling.inference.GenerationRequest;
-import dev.kindling.inference.backend.Step;
 import dev.kindling.inference.cpu.CpuBackend;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -19,26 +17,11 @@ import org.junit.jupiter.api.Test;
 class SchedulerAdmissionTest {
     /**
      * The CPU backend with a small KV cache (8 blocks of 16 positions) and no hidden states, so an embedding cannot start;
-     * its first step waits for the test.
+     * its first step waits for the test, as {@link SchedulerCloseTest.Held}'s does.
      */
-    static final class NoHiddenStates extends DelegatingBackend {
-        final CountDownLatch inStep = new CountDownLatch(1);
-        final CountDownLatch letGo = new CountDownLatch(1);
-
+    static final class NoHiddenStates extends SchedulerCloseTest.Held {
         NoHiddenStates(CpuBackend cpu) {
             super(cpu);
-        }
-
-        @Override
-        public void forward(Step s) {
-            inStep.countDown();
-            try {
-                letGo.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-            cpu.forward(s);
         }
 
         @Override

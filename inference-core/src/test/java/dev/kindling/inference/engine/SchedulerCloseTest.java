@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 /** Closing the scheduler while a step runs, and listeners that fail. */
 class SchedulerCloseTest {
     /** The CPU backend, whose forward can be held inside a step. */
-    static final class Held extends DelegatingBackend {
+    static class Held extends DelegatingBackend {
         final CountDownLatch inStep = new CountDownLatch(1);
         final CountDownLatch letGo = new CountDownLatch(1);
         final AtomicBoolean stepping = new AtomicBoolean();
