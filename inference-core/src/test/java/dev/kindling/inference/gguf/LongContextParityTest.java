@@ -28,7 +28,7 @@ import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.FieldSource;
 
 /**
  * Log-probabilities far into the context against llama.cpp, for each RoPE variant a GGUF can hold: a 2048-token prompt
@@ -142,7 +142,7 @@ class LongContextParityTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama", "llama31", "linear", "qwen2"})
+    @FieldSource("VARIANTS")
     void matchesLlamaCppFarIntoTheContext(String variant) throws Exception {
         JsonNode exp;
         try (InputStream in = LongContextParityTest.class.getResourceAsStream("/llamacpp/long-" + variant + ".json")) {
