@@ -3,6 +3,7 @@ package dev.kindling.tokenizer.chat;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.lib.tag.ElseTag;
 import com.hubspot.jinjava.lib.tag.ForTag;
+import com.hubspot.jinjava.objects.SafeString;
 import com.hubspot.jinjava.tree.Node;
 import com.hubspot.jinjava.tree.TagNode;
 import com.hubspot.jinjava.tree.parse.TagToken;
@@ -22,7 +23,8 @@ import org.apache.commons.lang3.tuple.Pair;
  * {@code loop.length} count those). Jinjava's for has neither: it took the {@code {% else %}} for a
  * tag that outputs nothing inside the body, so the else text came out after every item and not at
  * all for an empty list, and it read {@code xs if cond} as a conditional expression, null with the
- * loop variable not yet set, so a filtered loop rendered nothing.
+ * loop variable not yet set, so a filtered loop rendered nothing. A str is walked character by
+ * character, as in Python (Jinjava's walked it as a list of one item, the whole string).
  */
 public final class PyForTag extends ForTag {
     @Override
@@ -36,6 +38,11 @@ public final class PyForTag extends ForTag {
         if (collection instanceof PyNone || collection instanceof Number || collection instanceof Boolean) {
             // Python raises; Jinjava would walk the value as a list of one
             throw new ChatTemplateException("'" + PyAddition.typeName(collection) + "' object is not iterable");
+        }
+        if (collection instanceof CharSequence || collection instanceof SafeString) {
+            // Python walks a str's characters, each a str of one code point (as PyMinMax takes them);
+            // Jinjava's ObjectIterator took the whole string for a list of one
+            collection = collection.toString().codePoints().mapToObj(Character::toString).toList();
         }
         if (filterAt >= 0) {
             collection = filtered(collection, loopVars, expression.substring(filterAt + 2), interpreter, tagNode.getLineNumber());

@@ -124,6 +124,21 @@ class ChatTemplateTest {
     }
 
     @Test
+    void stringsIterateByCharacter() {
+        // expected string from Jinja2 3.1.6: a str is walked by its characters (code points), also filtered and
+        // with an else; a dict by its keys, also filtered
+        ChatTemplate t = new ChatTemplate("{% for c in 'ab' %}{{ c + '-' }}{% endfor %}|"
+                + "{% for c in s %}{{ loop.index }}{{ c }}/{{ loop.length }},{% endfor %}|"
+                + "{% for c in s if c != 'b' %}{{ c }}{{ loop.last }}{% endfor %}|{% for c in '' %}x{% else %}E{% endfor %}|"
+                + "{% for k in d if k != 'a' %}{{ k }}{% endfor %}", "<s>", "</s>");
+        Map<String, Object> d = new java.util.LinkedHashMap<>();
+        d.put("a", 1);
+        d.put("b", 2);
+        assertEquals("a-b-|1a/3,2\uD83D\uDE00/3,3b/3,|aFalse\uD83D\uDE00True|E|b",
+                t.render(List.of(), false, Map.of("s", "a\uD83D\uDE00b", "d", d)));
+    }
+
+    @Test
     void typeTestsAndStringFilterAsInPython() {
         // expected string from Jinja2 3.1.6: str and dict are iterable, str() of bool/list/chars/pairs is Python's
         ChatTemplate t = new ChatTemplate("{{ d is iterable }}|{{ s is iterable }}|{{ i is iterable }}|{{ b | string }}|"
