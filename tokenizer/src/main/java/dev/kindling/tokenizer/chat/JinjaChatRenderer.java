@@ -207,27 +207,9 @@ public final class JinjaChatRenderer {
 
     private static List<String> splitArgs(String s) {
         List<String> out = new ArrayList<>();
-        int depth = 0;
-        char quote = 0;
         int start = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (quote != 0) {
-                if (c == '\\') {
-                    i++;
-                } else if (c == quote) {
-                    quote = 0;
-                }
-            } else if (c == '\'' || c == '"') {
-                quote = c;
-            } else if (c == '(' || c == '[' || c == '{') {
-                depth++;
-            } else if (c == ')' || c == ']' || c == '}') {
-                depth--;
-            } else if (c == ',' && depth == 0) {
-                out.add(s.substring(start, i));
-                start = i + 1;
-            }
+        for (int comma; (comma = TopLevel.find(s, start, i -> s.charAt(i) == ',')) >= 0; start = comma + 1) {
+            out.add(s.substring(start, comma));
         }
         out.add(s.substring(start));
         return out;

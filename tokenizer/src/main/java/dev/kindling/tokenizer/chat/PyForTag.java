@@ -107,28 +107,9 @@ public final class PyForTag extends ForTag {
      * outside strings and brackets (Jinja2 parses the iterable without conditional expressions); -1 if none.
      */
     static int filterStart(String expression) {
-        int depth = 0;
-        char quote = 0;
-        for (int i = 0; i < expression.length(); i++) {
-            char c = expression.charAt(i);
-            if (quote != 0) {
-                if (c == '\\') {
-                    i++;
-                } else if (c == quote) {
-                    quote = 0;
-                }
-            } else if (c == '\'' || c == '"') {
-                quote = c;
-            } else if (c == '(' || c == '[' || c == '{') {
-                depth++;
-            } else if (c == ')' || c == ']' || c == '}') {
-                depth--;
-            } else if (depth == 0 && expression.startsWith("if", i) && (i == 0 || !isNamePart(expression.charAt(i - 1)))
-                    && (i + 2 == expression.length() || !isNamePart(expression.charAt(i + 2)))) {
-                return i;
-            }
-        }
-        return -1;
+        return TopLevel.find(expression, 0, i -> expression.startsWith("if", i)
+                && (i == 0 || !isNamePart(expression.charAt(i - 1)))
+                && (i + 2 == expression.length() || !isNamePart(expression.charAt(i + 2))));
     }
 
     private static boolean isNamePart(char c) {
