@@ -226,8 +226,10 @@ public final class JinjaChatRenderer {
             throw new ChatTemplateException("chat template failed: " + rootMessage(e), e);
         }
         for (TemplateError e : r.getErrors()) {
-            // Jinjava reports some exceptions (a macro past its recursion limit) as warnings and goes on with ""
-            if (e.getSeverity() == TemplateError.ErrorType.FATAL || e.getReason() == TemplateError.ErrorReason.EXCEPTION) {
+            // Jinjava reports some exceptions (a macro past its recursion limit) and syntax errors (a stray {% endfor %})
+            // as warnings and goes on with ""; Jinja2 raises for both
+            if (e.getSeverity() == TemplateError.ErrorType.FATAL || e.getReason() == TemplateError.ErrorReason.EXCEPTION
+                    || e.getReason() == TemplateError.ErrorReason.SYNTAX_ERROR) {
                 String msg = e.getMessage();
                 if (e.getException() != null) {
                     msg = rootMessage(e.getException());

@@ -322,6 +322,14 @@ class ChatTemplateTest {
     }
 
     @Test
+    void aStrayEndTagIsASyntaxError() {
+        // Jinja2: TemplateSyntaxError "Encountered unknown tag 'endfor'"; Jinjava warned and rendered ""
+        ChatTemplateException e = assertThrows(ChatTemplateException.class,
+                () -> new ChatTemplate("hi{% endfor %}", "", "").render(List.of(), false));
+        assertTrue(e.getMessage().contains("line 1"), e.getMessage());
+    }
+
+    @Test
     void continuingTheFinalMessageCutsAfterItsText() {
         // expected strings from transformers' continue_final_message logic over Jinja2 3.1.6's rendering
         ChatTemplate kept = new ChatTemplate("{% for m in messages %}<|{{ m.role }}|>{{ m.content }}<|end|>\n{% endfor %}"
