@@ -182,27 +182,7 @@ public final class JinjaChatRenderer {
 
     /** Index of the parenthesis closing the one at {@code open}, skipping strings; -1 if none. */
     private static int matching(String s, int open) {
-        int depth = 0;
-        char quote = 0;
-        for (int i = open; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (quote != 0) {
-                if (c == '\\') {
-                    i++;
-                } else if (c == quote) {
-                    quote = 0;
-                }
-            } else if (c == '\'' || c == '"') {
-                quote = c;
-            } else if (c == '(' || c == '[' || c == '{') {
-                depth++;
-            } else if (c == ')' || c == ']' || c == '}') {
-                if (--depth == 0) {
-                    return i;
-                }
-            }
-        }
-        return -1;
+        return TopLevel.find(s, open + 1, i -> ")]}".indexOf(s.charAt(i)) >= 0);
     }
 
     private static List<String> splitArgs(String s) {

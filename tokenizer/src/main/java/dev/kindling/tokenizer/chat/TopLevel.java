@@ -6,7 +6,10 @@ import java.util.function.IntPredicate;
 final class TopLevel {
     private TopLevel() {}
 
-    /** The first index from {@code from} (itself outside strings and brackets) outside them where {@code at} holds; -1 if none. */
+    /**
+     * The first index from {@code from} (itself outside strings) outside strings and the brackets opened after
+     * {@code from} where {@code at} holds; -1 if none.
+     */
     static int find(String s, int from, IntPredicate at) {
         int depth = 0;
         char quote = 0;
@@ -23,6 +26,9 @@ final class TopLevel {
             } else if (c == '(' || c == '[' || c == '{') {
                 depth++;
             } else if (c == ')' || c == ']' || c == '}') {
+                if (depth == 0 && at.test(i)) {
+                    return i; // the bracket closing one opened before from
+                }
                 depth--;
             } else if (depth == 0 && at.test(i)) {
                 return i;
