@@ -17,12 +17,7 @@ ROOT=$(cd "$HERE/../../../../.." && pwd)
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 TOKENS=1,300,261,287,13,299,270,312,259,45,301,277
-M2=$HOME/.m2/repository
-CP="$ROOT/inference-core/target/test-classes:$ROOT/inference-core/target/classes:$ROOT/model-formats/target/classes:$ROOT/model-formats/target/test-classes:$ROOT/tokenizer/target/classes"
-CP="$CP:$(ls $M2/org/slf4j/slf4j-api/2.0.17/slf4j-api-2.0.17.jar)"
-for j in jackson-databind jackson-core jackson-annotations; do
-  CP="$CP:$(ls $M2/com/fasterxml/jackson/core/$j/2.21*/$j-2.21*.jar | head -1)"
-done
+source "$HERE/classpath.sh"
 java --add-modules jdk.incubator.vector -cp "$CP" dev.kindling.inference.arch.TinyArchs "$WORK"
 for M in "$WORK"/*.gguf; do
   n=$(basename "$M" .gguf)

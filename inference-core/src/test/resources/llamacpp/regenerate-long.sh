@@ -16,12 +16,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../../../../.." && pwd)
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
-M2=$HOME/.m2/repository
-CP="$ROOT/inference-core/target/test-classes:$ROOT/inference-core/target/classes:$ROOT/model-formats/target/classes:$ROOT/model-formats/target/test-classes:$ROOT/tokenizer/target/classes"
-CP="$CP:$(ls $M2/org/slf4j/slf4j-api/2.0.17/slf4j-api-2.0.17.jar)"
-for j in jackson-databind jackson-core jackson-annotations; do
-  CP="$CP:$(ls $M2/com/fasterxml/jackson/core/$j/2.21*/$j-2.21*.jar | head -1)"
-done
+source "$HERE/classpath.sh"
 java --add-modules jdk.incubator.vector -cp "$CP" dev.kindling.inference.gguf.LongContextParityTest "$WORK" "$REF/make_gguf.py"
 for v in llama llama31 linear qwen2; do
   M=$WORK/long-$v.gguf

@@ -24,9 +24,7 @@ trap 'rm -rf "$WORK"' EXIT
 KV=${KV:-f32}
 SUFFIX=$([ "$KV" = f32 ] || echo "-kv$KV")
 TOKENS=1,412,277,358,300,491,263,329,455,301,388,270,444,317,359,402
-M2=$HOME/.m2/repository
-CP="$ROOT/inference-core/target/test-classes:$ROOT/inference-core/target/classes:$ROOT/model-formats/target/classes:$ROOT/tokenizer/target/classes"
-CP="$CP:$(ls $M2/org/slf4j/slf4j-api/2.0.17/slf4j-api-2.0.17.jar)"
+source "$HERE/classpath.sh"
 java --add-modules jdk.incubator.vector -cp "$CP" dev.kindling.inference.gguf.TinyModels "$WORK" "$REF/make_gguf.py"
 for t in ${TYPES:-f32 f16 q8_0 q4_0 q4_1 q4_k q5_k q6_k bf16 q4_k_m}; do
   M=$WORK/tiny-$t.gguf
