@@ -522,29 +522,40 @@ class GenerateSparkTest {
         Dataset<Row> in = Stories.promptFrame(spark, Stories.prompts(48), 1);
         Generate g = generate().setThreads(1).setMaxSequences(48).setMaxTokens(400).setTemperature(0.8).setSeed(3);
         Engine e = ExecutorEngines.get(g.engineSpec());
+        long generated = tokensOfAJobCancelledWithoutInterrupting(spark, e, 200,
+                () -> g.transform(in).write().format("noop").mode("overwrite").save());
+        assertTrue(generated < 48 * 400 / 2, "generated " + generated + " tokens");
+    }
+
+    /**
+     * Runs {@code job} with {@code spark.sql.execution.interruptOnCancel} false, cancels it once {@code e} generated
+     * {@code cancelAfter} tokens, and returns the tokens {@code e} generated from the start to when it went idle.
+     */
+    static long tokensOfAJobCancelledWithoutInterrupting(SparkSession spark, Engine e, long cancelAfter, Runnable job)
+            throws InterruptedException {
         long before = e.stats().generatedTokens;
         spark.conf().set("spark.sql.execution.interruptOnCancel", "false");
         try {
-            Thread job = new Thread(() -> {
+            Thread t = new Thread(() -> {
                 try {
-                    g.transform(in).write().format("noop").mode("overwrite").save();
+                    job.run();
                 } catch (RuntimeException expected) {
                     // cancelled
                 }
             });
-            job.start();
+            t.start();
             long deadline = System.nanoTime() + 60_000_000_000L;
-            while (e.stats().generatedTokens - before < 200 && System.nanoTime() < deadline) {
-                Thread.sleep(10);
+            while (e.stats().generatedTokens - before < cancelAfter && System.nanoTime() < deadline) {
+                Thread.sleep(5);
             }
             spark.sparkContext().cancelAllJobs();
-            job.join(60_000);
+            t.join(60_000);
             long tokens = -1;
             while (tokens != e.stats().generatedTokens && System.nanoTime() < deadline) { // until the engine is idle
                 tokens = e.stats().generatedTokens;
                 Thread.sleep(500);
             }
-            assertTrue(tokens - before < 48 * 400 / 2, "generated " + (tokens - before) + " tokens");
+            return tokens - before;
         } finally {
             spark.conf().unset("spark.sql.execution.interruptOnCancel");
         }

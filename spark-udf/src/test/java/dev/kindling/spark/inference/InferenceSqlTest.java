@@ -163,32 +163,9 @@ class InferenceSqlTest {
         String m = Stories.model().toString();
         Stories.promptFrame(spark, Stories.prompts(4), 2).createOrReplaceTempView("cancelled_prompts");
         Engine e = ExecutorEngines.get(EngineSpec.of(m));
-        long before = e.stats().generatedTokens;
-        spark.conf().set("spark.sql.execution.interruptOnCancel", "false");
-        try {
-            Thread job = new Thread(() -> {
-                try {
-                    spark.sql("SELECT kindling_generate_ex(prompt, '" + m + "', map('max_tokens', 480)) FROM cancelled_prompts")
-                            .write().format("noop").mode("overwrite").save();
-                } catch (RuntimeException expected) {
-                    // cancelled
-                }
-            });
-            job.start();
-            long deadline = System.nanoTime() + 60_000_000_000L;
-            while (e.stats().generatedTokens - before < 40 && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
-            spark.sparkContext().cancelAllJobs();
-            job.join(60_000);
-            long tokens = -1;
-            while (tokens != e.stats().generatedTokens && System.nanoTime() < deadline) { // until the engine is idle
-                tokens = e.stats().generatedTokens;
-                Thread.sleep(500);
-            }
-            assertTrue(tokens - before < 480, "generated " + (tokens - before) + " tokens");
-        } finally {
-            spark.conf().unset("spark.sql.execution.interruptOnCancel");
-        }
+        long generated = GenerateSparkTest.tokensOfAJobCancelledWithoutInterrupting(spark, e, 40,
+                () -> spark.sql("SELECT kindling_generate_ex(prompt, '" + m + "', map('max_tokens', 480)) FROM cancelled_prompts")
+                        .write().format("noop").mode("overwrite").save());
+        assertTrue(generated < 480, "generated " + generated + " tokens");
     }
 }
