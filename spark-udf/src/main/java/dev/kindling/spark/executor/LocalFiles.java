@@ -16,6 +16,7 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileChecksum;
 import org.apache.hadoop.fs.FileStatus;
@@ -29,17 +30,21 @@ import org.slf4j.LoggerFactory;
  * Makes a file or directory given as a local path, a {@code SparkFiles} name or any Hadoop URI
  * ({@code s3a://}, {@code hdfs://}) available on this machine's disk, so it can be memory-mapped.
  *
- * <p>Remote files are copied once per machine into {@code <cache>/<sha256 of the URI>/} (cache:
- * {@code kindling.cache.dir}, default {@code <java.io.tmpdir>/kindling-cache}). Tasks of one executor
- * wait for a single copy (in-JVM), executors on the same host share it (a file lock). A copy is
- * reused only when its recorded size, modification time and (where the file system offers one:
- * HDFS, S3A with {@code fs.s3a.etag.checksum.enabled}) checksum equal the remote's and the cached
- * files still have their sizes. Every copied file's size is checked after the copy and its SHA-256
- * is computed from the bytes as they were read and again from the disk: a copy that differs is an
- * error, and a partial copy is never used.
+ * <p>Remote files are copied into {@code <cache>/<sha256 of the URI>/<sha256 of the remote's identity>/} (cache:
+ * {@code kindling.cache.dir}, default {@code <java.io.tmpdir>/kindling-cache}), the identity being the remote's size,
+ * modification time and (where the file system offers one: HDFS, S3A with {@code fs.s3a.etag.checksum.enabled})
+ * checksum of each file. Each task looks the remote up once, when it first asks for it: a file replaced under the same
+ * URI is copied into a folder of its own and the next task gets that, while the copy before stays as it is for the
+ * engines that map it; an unchanged remote costs the lookup, no copy. Tasks of one executor wait for a single copy
+ * (in-JVM), executors on the same host share it (a file lock). A copy is reused only when it is complete and the cached
+ * files still have their sizes. Every copied file's size is checked after the copy and its SHA-256 is computed from the
+ * bytes as they were read and again from the disk: a copy that differs is an error, and a partial copy is never used.
  */
 public final class LocalFiles {
     private static final Logger LOG = LoggerFactory.getLogger(LocalFiles.class);
+
+    /** Per remote URI: the local copy of its identity as the task that looked it up last found it. */
+    private static final ConcurrentHashMap<String, Path> NEWEST = new ConcurrentHashMap<>();
 
     private LocalFiles() {}
 
@@ -73,9 +78,22 @@ public final class LocalFiles {
             }
             return local;
         }
+        // once per task, not per row: the SQL functions ask for their model for every row, and a lookup is a request to
+        // the remote store. The copy of the newest identity this JVM saw, not the one this task saw: an engine's tasks
+        // that started on either side of a replacement would otherwise each make their own copy the current one, row by
+        // row, and the engine cache would open the two engines over and over
+        PerTask.get("remote:" + uri, () -> {
+            Path local = localizeVersion(lookUp(uri, conf));
+            NEWEST.put(uri, local);
+            return local;
+        });
+        return NEWEST.get(uri);
+    }
+
+    private static Path localizeVersion(Remote remote) {
         // PerJvm, not a computeIfAbsent of its own: that held a hash bin's lock for a whole download, so the copy of one
         // model held up tasks asking for another (copied long ago, or to be copied at the same time)
-        return PerJvm.get("localized:" + uri, k -> copy(uri, conf));
+        return PerJvm.get("localized:" + remote.uri() + "|" + remote.stamp(), k -> copy(remote));
     }
 
     /**
@@ -109,7 +127,10 @@ public final class LocalFiles {
         return a.size() + "@" + a.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS) + "#" + a.fileKey();
     }
 
-    static Path copy(String uri, Configuration conf) {
+    /** A remote file or directory as it is now: what {@link #stamp(FileSystem, FileStatus)} says of it. */
+    record Remote(String uri, FileSystem fs, FileStatus status, String stamp) {}
+
+    static Remote lookUp(String uri, Configuration conf) {
         org.apache.hadoop.fs.Path remote = new org.apache.hadoop.fs.Path(uri);
         try {
             FileSystem fs = remote.getFileSystem(conf);
@@ -119,27 +140,48 @@ public final class LocalFiles {
             } catch (java.io.FileNotFoundException e) {
                 throw KindlingException.usage(uri + " does not exist");
             }
+            return new Remote(uri, fs, st, stamp(fs, st));
+        } catch (IOException e) {
+            throw new KindlingException(KindlingException.FAILURE, "cannot read " + uri + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code uri} copied to local disk as it is now, or the copy already there. */
+    static Path copy(String uri, Configuration conf) {
+        return copy(lookUp(uri, conf));
+    }
+
+    /**
+     * The copy of {@code remote}'s identity: made unless a complete one is there. Another identity's folder is never
+     * touched, so an engine still mapping a copy before the remote was replaced keeps its files as they were.
+     */
+    static Path copy(Remote remote) {
+        String uri = remote.uri();
+        FileSystem fs = remote.fs();
+        FileStatus st = remote.status();
+        try {
             Path root = Path.of(System.getProperty("kindling.cache.dir",
                     Path.of(System.getProperty("java.io.tmpdir"), "kindling-cache").toString()));
-            Path dir = root.resolve(sha256(uri));
+            Path dir = root.resolve(sha256(uri)).resolve(sha256(remote.stamp()));
             Files.createDirectories(dir);
-            Path target = dir.resolve(remote.getName());
+            String name = st.getPath().getName();
+            Path target = dir.resolve(name);
             Path marker = dir.resolve(".complete");
-            String stamp = stamp(fs, st);
             try (FileChannel lockFile = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                  FileLock lock = lockFile.lock()) {
-                if (Files.exists(marker) && Files.readString(marker, StandardCharsets.UTF_8).equals(stamp) && Files.exists(target)
-                        && sizesMatch(fs, st, target)) {
+                if (Files.exists(marker) && Files.readString(marker, StandardCharsets.UTF_8).equals(remote.stamp())
+                        && Files.exists(target) && sizesMatch(fs, st, target)) {
                     return target;
                 }
+                // an interrupted copy, or one whose files were cut short or edited on disk: of no use to an engine
                 Files.deleteIfExists(marker);
                 long t0 = System.nanoTime();
-                Path tmp = dir.resolve(remote.getName() + ".partial");
+                Path tmp = dir.resolve(name + ".partial");
                 deleteRecursively(tmp);
                 long bytes = download(fs, st, tmp);
                 deleteRecursively(target);
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-                Files.writeString(marker, stamp, StandardCharsets.UTF_8);
+                Files.writeString(marker, remote.stamp(), StandardCharsets.UTF_8);
                 LOG.info("copied {} ({} bytes) to {} in {} s", uri, bytes, target, String.format("%.1f", (System.nanoTime() - t0) / 1e9));
                 return target;
             }
@@ -159,7 +201,11 @@ public final class LocalFiles {
                     + (sum == null ? "" : "#" + sum.getAlgorithmName() + ":" + HexFormat.of().formatHex(sum.getBytes()));
         }
         StringBuilder sb = new StringBuilder();
-        for (FileStatus c : fs.listStatus(st.getPath())) {
+        FileStatus[] children = fs.listStatus(st.getPath());
+        // by name: a listing in another order (a local file system lists as the directory happens to be laid out) is
+        // the same directory, not a new copy
+        java.util.Arrays.sort(children, java.util.Comparator.comparing(c -> c.getPath().getName()));
+        for (FileStatus c : children) {
             sb.append(c.getPath().getName()).append('=').append(stamp(fs, c)).append(';');
         }
         return sb.toString();

@@ -27,8 +27,9 @@ import org.slf4j.LoggerFactory;
  * the next task opens the new files, and the engine of the old ones closes when the last task using
  * it ends. The model is
  * made local by {@link LocalFiles} — a local path as it is, a {@code SparkFiles} name, or an
- * {@code s3a://}/{@code hdfs://} file copied once per host (size-checked; concurrent tasks wait for
- * the one copy) — and then memory-mapped.
+ * {@code s3a://}/{@code hdfs://} file looked up once per task and copied once per host and version
+ * (size-checked; concurrent tasks wait for the one copy; a version replaced under the URI is copied beside
+ * the one before, so the old engine keeps its mapped files) — and then memory-mapped.
  *
  * <p>Threads: the spec's, or the executor's cores ({@link ExecutorCores}).
  */

@@ -14,8 +14,8 @@ import java.nio.file.Path;
 /**
  * One tokenizer per executor JVM and tokenizer file, shared by every task thread there (tokenizers are
  * immutable and thread-safe): loaded on first use from a local path, a {@code SparkFiles} name or an
- * {@code s3a://} URI (copied to local disk once per host by {@link LocalFiles}). Each task looks at the
- * file the path stands for once ({@link LocalFiles#identity}): one replaced at its path, or a later
+ * {@code s3a://} URI (copied to local disk once per host and version of the file by {@link LocalFiles}). Each task
+ * looks at the file the path stands for once ({@link LocalFiles#identity}): one replaced at its path or URI, or a later
  * session's {@code SparkFiles} of the same name, is loaded anew by the next task, and the tasks that had
  * the old tokenizer keep it to their end. The path {@value #BYTE_LEVEL} names the built-in byte-level
  * tokenizer (one token per UTF-8 byte).

@@ -4,13 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
+import dev.kindling.spark.TestSpark;
 import dev.kindling.spark.s3.S3Server;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -18,8 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The executor's copy of a remote model (s3proxy through s3a): the bytes arrive intact, a cached
- * copy is reused, and a cached copy that no longer matches (truncated on disk, or the remote file
- * replaced) is copied again rather than used.
+ * copy is reused, a cached copy cut short on disk is copied again rather than used, and a remote file
+ * replaced is copied beside the copy before, for the next task of the same executor.
  */
 class LocalFilesTest {
     static S3Server s3;
@@ -92,6 +95,37 @@ class LocalFilesTest {
         assertArrayEquals(first, Files.readAllBytes(LocalFiles.copy(uri, conf)), "a truncated cached copy is replaced");
 
         byte[] second = upload(uri, 250_000, 2);
-        assertArrayEquals(second, Files.readAllBytes(LocalFiles.copy(uri, conf)), "a replaced remote file is copied again");
+        Path next = LocalFiles.copy(uri, conf);
+        assertArrayEquals(second, Files.readAllBytes(next), "a replaced remote file is copied again");
+        assertNotEquals(copy, next, "into a folder of its own");
+        assertArrayEquals(first, Files.readAllBytes(copy), "the copy before stays as it was, for the engines that map it");
+    }
+
+    @Test
+    void aReplacedRemoteReachesTheNextTaskAndAnUnchangedOneIsNotCopiedAgain() throws Exception {
+        // within a running executor the first copy stayed in use: a model replaced under its URI reached new executors only
+        String uri = "s3a://models/tasks/model.gguf";
+        byte[] first = upload(uri, 200_000, 3);
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(TestSpark.session().sparkContext());
+        List<String> firstTask = jsc.parallelize(List.of(1), 1).map(x -> {
+            Path before = LocalFiles.localize(uri, conf);
+            upload(uri, 150_000, 4);
+            return List.of(before.toString(), LocalFiles.localize(uri, conf).toString());
+        }).collect().get(0);
+        assertEquals(firstTask.get(0), firstTask.get(1), "a task looks the remote up once, not for every row");
+        Path old = Path.of(firstTask.get(0));
+        assertArrayEquals(first, Files.readAllBytes(old));
+        String oldIdentity = LocalFiles.identity(old);
+
+        Path next = Path.of(jsc.parallelize(List.of(1), 1).map(x -> LocalFiles.localize(uri, conf).toString()).collect().get(0));
+        assertNotEquals(old, next, "the next task has the replaced file");
+        assertArrayEquals(Files.readAllBytes(tmp.resolve("upload-4")), Files.readAllBytes(next));
+        assertEquals(oldIdentity, LocalFiles.identity(old), "the copy an engine may map is neither rewritten nor replaced");
+        assertArrayEquals(first, Files.readAllBytes(old));
+
+        String nextIdentity = LocalFiles.identity(next);
+        Path again = Path.of(jsc.parallelize(List.of(1), 1).map(x -> LocalFiles.localize(uri, conf).toString()).collect().get(0));
+        assertEquals(next, again);
+        assertEquals(nextIdentity, LocalFiles.identity(again), "an unchanged remote is not copied again");
     }
 }

@@ -1,6 +1,8 @@
 package dev.kindling.spark.inference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindling.inference.Completion;
@@ -16,9 +18,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -38,10 +43,13 @@ class InferenceS3Test {
     static void start() throws Exception {
         s3 = S3Server.start("models", "data");
         s3.attach(TestSpark.session(), tmp);
+        // a cache of this run's own: each upload is a new version of the model, copied beside those of earlier runs
+        System.setProperty("kindling.cache.dir", tmp.resolve("cache").toString());
     }
 
     @AfterAll
     static void stop() throws Exception {
+        System.clearProperty("kindling.cache.dir");
         if (s3 != null) {
             s3.close();
         }
@@ -93,6 +101,51 @@ class InferenceS3Test {
             assertEquals(alone.get(i).text(), api.get(i).getString(0));
         }
         assertTrue(r.out().contains("generate"), r.out());
+    }
+
+    static final AtomicReference<Engine> OLD_ENGINE = new AtomicReference<>();
+    static final AtomicReference<Engine> NEW_ENGINE = new AtomicReference<>();
+    static final AtomicReference<Engine> NEXT_ROW_ENGINE = new AtomicReference<>();
+    static final AtomicInteger OLD_ENGINE_TOKENS = new AtomicInteger();
+
+    /**
+     * A model replaced on S3 under its URI: the engine of the new file serves the rows that follow, that of the old one
+     * keeps the rows it has until its task ends, and closes then.
+     */
+    @Test
+    void aModelReplacedOnS3IsOpenedAnewAndTheOldEngineClosesWhenItsTaskEnds() throws Exception {
+        // within a running executor the first copy and its engine stayed in use, whatever was put under the URI since
+        SparkSession spark = TestSpark.session();
+        String uri = "s3a://models/replaced/model.gguf";
+        org.apache.hadoop.fs.Path remote = new org.apache.hadoop.fs.Path(uri);
+        remote.getFileSystem(spark.sparkContext().hadoopConfiguration())
+                .copyFromLocalFile(new org.apache.hadoop.fs.Path(Stories.model().toUri()), remote);
+        String replacement = Stories.withContext(tmp, 64).toString();
+        EngineSpec spec = EngineSpec.of(uri).withThreads(1).withMaxSequences(3);
+        HadoopConf hadoop = HadoopConf.of(spark);
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        jsc.parallelize(List.of(1), 1).foreach(x -> {
+            Engine old = ExecutorEngines.get(spec, hadoop);
+            remote.getFileSystem(hadoop.get()).copyFromLocalFile(new org.apache.hadoop.fs.Path(Path.of(replacement).toUri()), remote);
+            // a task that starts now (here: a lookup outside any task, which looks the remote up every time)
+            Thread later = new Thread(() -> NEW_ENGINE.set(ExecutorEngines.get(spec, hadoop)));
+            later.start();
+            later.join();
+            // this task's next row: the newest engine, not the old one opened again (the two tasks' rows would take
+            // turns retiring each other's engine and opening their own)
+            NEXT_ROW_ENGINE.set(ExecutorEngines.get(spec, hadoop));
+            OLD_ENGINE.set(old);
+            OLD_ENGINE_TOKENS.set(old.generate(GenerationRequest.of("Once").withMaxTokens(2).withIgnoreEos(true)).tokens().length);
+        });
+        assertEquals(2048, OLD_ENGINE.get().config().contextLength(), "stories260K's own context");
+        assertEquals(64, NEW_ENGINE.get().config().contextLength(), "the replaced file's model");
+        assertSame(NEW_ENGINE.get(), NEXT_ROW_ENGINE.get());
+        assertEquals(2, OLD_ENGINE_TOKENS.get(), "the old engine served its task after the model was replaced");
+        assertThrows(Exception.class, () -> OLD_ENGINE.get().generate(GenerationRequest.of("Once").withMaxTokens(2)),
+                "closed when its task ended");
+        List<Integer> contexts = jsc.parallelize(List.of(1), 1)
+                .map(x -> ExecutorEngines.get(spec, hadoop).config().contextLength()).collect();
+        assertEquals(List.of(64), contexts, "the next task");
     }
 
     /**
