@@ -11,7 +11,8 @@ import java.util.regex.Pattern;
  * Finds and replaces e-mail addresses, IPv4 and IPv6 addresses and phone numbers.
  *
  * <ul>
- *   <li>e-mail: {@code local@domain.tld} with a letters-only TLD of 2+ characters;</li>
+ *   <li>e-mail: {@code local@domain.tld}, the local part of letters, digits, dots and RFC 5322's symbols
+ *       ({@code !#$%&'*+/=?^_`{|}~-}) from its first letter or digit, with a letters-only TLD of 2+ characters;</li>
  *   <li>IPv4: four dotted numbers 0–255 that are not part of a longer dotted number (a version
  *       string like 1.2.3.4.5 is left alone);</li>
  *   <li>IPv6: candidates of hex groups and colons, validated by a parser (8 groups, or fewer with
@@ -36,10 +37,16 @@ public final class PiiRedactor implements java.io.Serializable {
     // at most 126 labels before the top-level one (a domain name has at most 127): java.util.regex recurses once per
     // repetition of a group, and "x@" followed by 200,000 "b." overflowed the stack (a StackOverflowError in a Spark task
     // ends the whole context)
-    // the local part takes any letter or digit and inner apostrophes (o'brien@, éric@: RFC 6531; an ASCII-only class
-    // redacted "ric@example.com" and left the "é", and "brien@" after "o'"), not a leading quote ("'bob@x.org'")
+    // the local part takes every character RFC 5322 allows in one (atext and dots, as datatrove's PIIFormatter:
+    // "bounce+a=b@" left "bounce+a=" before the tag) and any letter, mark or digit (RFC 6531: an ASCII-only class
+    // left the "é" of "éric@"). A run of them is scanned once, possessively, from its first character; symbols
+    // before its first letter or digit are matched but not replaced (group 1 is the address), so "`bob@x.org`" and
+    // "'bob@x.org'" keep their quotes, as datatrove's leading word boundary does. No repeated group: an
+    // inner-apostrophe group recursed once per "'" and "a'" x 200,000 overflowed the stack
+    private static final String LOCAL_PART_CHAR = "\\p{L}\\p{M}\\p{N}!#$%&'*+/=?^_`{|}~.-";
     private static final Pattern EMAIL = Pattern.compile(
-            "(?<![\\p{L}\\p{N}_.%+-])[\\p{L}\\p{N}_.%+-]+(?:'[\\p{L}\\p{N}_.%+-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.){1,126}[A-Za-z]{2,24}(?![\\w-])");
+            "(?<![" + LOCAL_PART_CHAR + "])[!#$%&'*+/=?^`{|}~.-]*+([\\p{L}\\p{N}_][" + LOCAL_PART_CHAR + "]*+"
+                    + "@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.){1,126}[A-Za-z]{2,24})(?![\\w-])");
     private static final String OCTET = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
     private static final Pattern IPV4 = Pattern.compile(
             "(?<![\\d.])" + OCTET + "(?:\\." + OCTET + "){3}(?!\\.?\\d)");
@@ -110,7 +117,7 @@ public final class PiiRedactor implements java.io.Serializable {
                 if (sb == null) {
                     sb = new StringBuilder(t.length());
                 }
-                sb.append(t, last, m.start()).append(rep);
+                sb.append(t, last, m.start(kind == PiiKind.EMAIL ? 1 : 0)).append(rep);
                 last = m.end();
                 n++;
             }

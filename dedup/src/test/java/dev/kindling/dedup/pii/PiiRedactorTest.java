@@ -47,6 +47,31 @@ class PiiRedactorTest {
         assertEquals(4, r.counts().get(PiiKind.EMAIL));
     }
 
+    /**
+     * Every character RFC 5322 allows in a local part is part of the address, as in datatrove's PIIFormatter
+     * ("bounce+a=" and "tom&" were left in front of the tag); symbols before its first letter or digit stay, as
+     * datatrove's leading word boundary leaves them.
+     */
+    @Test
+    void emailLocalPartsWithEveryRfc5322Symbol() {
+        var r = pii.redact("bounce+a=b@example.com, tom&jerry@example.com, x!y#z$w%v&u*t/s=r?q^p_o`n{m|l}k~j@example.com, "
+                + "`code@example.com`, {brace@example.com}, =lead@example.com and e\u0301ric@example.fr");
+        assertEquals("<EMAIL>, <EMAIL>, <EMAIL>, `<EMAIL>`, {<EMAIL>}, =<EMAIL> and <EMAIL>", r.text());
+        assertEquals(7, r.counts().get(PiiKind.EMAIL));
+    }
+
+    /**
+     * A long run of local-part characters is one scan: "a'" repeated overflowed java.util.regex's stack (one frame
+     * per inner-apostrophe group), and "=a" repeated must not be retried from every letter.
+     */
+    @Test
+    void longLocalPartLookalikesAreScannedOnce() {
+        String text = "a'".repeat(200_000) + " " + "=a".repeat(100_000) + " and jane@example.org";
+        var r = pii.redact(text);
+        assertEquals(1, r.counts().get(PiiKind.EMAIL));
+        assertTrue(r.text().endsWith(" and <EMAIL>"));
+    }
+
     /** A number that goes on, or an area code no phone has, is not a phone number (".89" was left after the match). */
     @Test
     void phoneNumbersDoNotEndInsideLongerNumbers() {
