@@ -35,7 +35,7 @@ import org.apache.spark.sql.types.StructType;
  * {@code c4}, {@code fineweb}. The stage's name is the filter's, so a rejected row reads e.g.
  * {@code gopher_quality:gopher_short_doc}. C4 also rewrites the text of the documents it keeps
  * (lines without terminal punctuation, javascript and policy lines, citations removed), as
- * datatrove does.
+ * datatrove does. A row whose text is null is rejected as {@code <filter>:null_text}.
  *
  * <pre>{@code
  * for (QualityFilter f : QualityFilter.stagesFor("gopher,c4")) docs = f.transform(docs);
@@ -43,6 +43,8 @@ import org.apache.spark.sql.types.StructType;
  */
 public final class QualityFilter extends CurationStage<QualityFilter> {
     private static final long serialVersionUID = 1L;
+    /** The reason of a row whose text is null (the CLI's reader sets such rows aside before, as {@code read:null_text}). */
+    public static final String NULL_TEXT = "null_text";
     /** The filters by name. */
     public static final List<String> NAMES = List.of("gopher_quality", "gopher_repetition", "c4", "fineweb");
 
@@ -128,9 +130,12 @@ public final class QualityFilter extends CurationStage<QualityFilter> {
             return RowFactory.create(r.keep() ? null : r.reason(), r.keep() ? r.text() : null);
         }, RESULT);
         Column eligible = col(Columns.REASON).isNull();
-        Dataset<Row> d = docs.withColumn("_kd_filter", when(eligible.and(Columns.named(text).isNotNull()), apply.apply(Columns.named(text))));
+        Column noText = Columns.named(text).isNull();
+        Dataset<Row> d = docs.withColumn("_kd_filter", when(eligible.and(functions.not(noText)), apply.apply(Columns.named(text))));
         Column dropped = col("_kd_filter.reason").isNotNull();
-        return d.withColumn(Columns.REASON, when(eligible.and(dropped), concat(lit(name() + ":"), col("_kd_filter.reason")))
+        // a row without text did not pass the filter: left alone it was kept, where an empty text is dropped
+        return d.withColumn(Columns.REASON, when(eligible.and(noText), lit(name() + ":" + NULL_TEXT))
+                        .when(eligible.and(dropped), concat(lit(name() + ":"), col("_kd_filter.reason")))
                         .otherwise(col(Columns.REASON)))
                 .withColumn(text, when(eligible.and(col("_kd_filter").isNotNull()).and(functions.not(dropped)),
                         col("_kd_filter.text")).otherwise(Columns.named(text)))

@@ -69,6 +69,25 @@ class FilterStagesTest {
                 QualityFilter.stagesFor("gopher, c4").stream().map(QualityFilter::name).toList());
     }
 
+    /**
+     * A row without text did not pass a quality filter: it is rejected as {@code <filter>:null_text} (it was kept, with
+     * no reason, where the empty text is dropped), as the CLI's reader sets it aside as {@code read:null_text}.
+     */
+    @Test
+    void nullTextIsRejectedByEveryQualityFilter() {
+        Map<String, String> docs = new HashMap<>();
+        docs.put("none", null);
+        docs.put("empty", "");
+        for (String name : QualityFilter.NAMES) {
+            Map<String, String> reasons = new HashMap<>();
+            for (Row r : new QualityFilter().setFilter(name).transform(frame(docs)).collectAsList()) {
+                reasons.put(r.getAs("id"), r.getAs(Columns.REASON));
+            }
+            assertEquals(name + ":null_text", reasons.get("none"), name);
+            assertEquals(name + ":" + Filters.named(name).get(0).apply("").reason(), reasons.get("empty"), name);
+        }
+    }
+
     /** PII: the text rewritten, the counts per kind as the redactor's, nothing dropped. */
     @Test
     void piiRedactsAndCounts() {
