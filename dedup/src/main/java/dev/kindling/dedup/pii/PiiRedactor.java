@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
  *
  * <ul>
  *   <li>e-mail: {@code local@domain.tld}, the local part of letters, digits, dots and RFC 5322's symbols
- *       ({@code !#$%&'*+/=?^_`{|}~-}) from its first letter or digit, with a letters-only TLD of 2+ characters;</li>
+ *       ({@code !#$%&'*+/=?^_`{|}~-}) from its first letter or digit, with a letters-only TLD of 2+ characters
+ *       or an address literal ({@code [192.0.2.1]}, {@code [IPv6:2001:db8::1]});</li>
  *   <li>IPv4: four dotted numbers 0–255 that are not part of a longer dotted number (a version
  *       string like 1.2.3.4.5 is left alone);</li>
  *   <li>IPv6: candidates of hex groups and colons, validated by a parser (8 groups, or fewer with
@@ -44,10 +45,13 @@ public final class PiiRedactor implements java.io.Serializable {
     // "'bob@x.org'" keep their quotes, as datatrove's leading word boundary does. No repeated group: an
     // inner-apostrophe group recursed once per "'" and "a'" x 200,000 overflowed the stack
     private static final String LOCAL_PART_CHAR = "\\p{L}\\p{M}\\p{N}!#$%&'*+/=?^_`{|}~.-";
-    private static final Pattern EMAIL = Pattern.compile(
-            "(?<![" + LOCAL_PART_CHAR + "])[!#$%&'*+/=?^`{|}~.-]*+([\\p{L}\\p{N}_][" + LOCAL_PART_CHAR + "]*+"
-                    + "@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.){1,126}[A-Za-z]{2,24})(?![\\w-])");
     private static final String OCTET = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
+    // the domain may be an address literal (RFC 5321 4.1.3), as datatrove's pattern allows: "jane@[192.0.2.1]" left
+    // "jane@[" and "]" around the IPv4 tag, and an "[IPv6:...]" one was not redacted at all
+    private static final Pattern EMAIL = Pattern.compile(
+            "(?<![" + LOCAL_PART_CHAR + "])[!#$%&'*+/=?^`{|}~.-]*+([\\p{L}\\p{N}_][" + LOCAL_PART_CHAR + "]*+@(?:"
+                    + "(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.){1,126}[A-Za-z]{2,24}(?![\\w-])"
+                    + "|\\[" + OCTET + "(?:\\." + OCTET + "){3}]|\\[IPv6:[0-9A-Fa-f:.]{2,45}]))");
     private static final Pattern IPV4 = Pattern.compile(
             "(?<![\\d.])" + OCTET + "(?:\\." + OCTET + "){3}(?!\\.?\\d)");
     // the dotted IPv4 tail is tried before a hex group: "192" of "::192.0.2.1" is also a hex group, and the
