@@ -106,7 +106,7 @@ public final class SentenceDedup implements java.io.Serializable {
 
     /**
      * Removes the sentences in {@code duplicateSentences}. Each kept sentence keeps the white space
-     * before it; the result is left-stripped (as datatrove).
+     * before it; the result is left-stripped of white space as Python's {@code lstrip} (as datatrove).
      */
     public Outcome removeSpans(String text, Set<Integer> duplicateSentences) {
         if (duplicateSentences.isEmpty()) {
@@ -128,7 +128,7 @@ public final class SentenceDedup implements java.io.Serializable {
         if (removed == 0) {
             return new Outcome(true, text, 0, null);
         }
-        String out = kept.toString().stripLeading();
+        String out = lstrip(kept);
         if (out.isEmpty() || (minDocWords > 0 && WordTokenizer.wordTokenize(out).size() < minDocWords)) {
             return new Outcome(false, null, removed, TOO_SHORT);
         }
@@ -136,6 +136,18 @@ public final class SentenceDedup implements java.io.Serializable {
             return new Outcome(false, null, removed, TOO_FEW_SENTENCES);
         }
         return new Outcome(true, out, removed, null);
+    }
+
+    /**
+     * Python's {@code str.lstrip()}, which datatrove applies to the text left: its white space takes the no-break
+     * spaces too ({@code String.stripLeading} left one in front of the first kept sentence).
+     */
+    private static String lstrip(CharSequence s) {
+        int a = 0;
+        while (a < s.length() && (Character.isWhitespace(s.charAt(a)) || Character.isSpaceChar(s.charAt(a)) || s.charAt(a) == 0x85)) {
+            a++;
+        }
+        return s.subSequence(a, s.length()).toString();
     }
 
     /** In-memory dataset run (tests, small data): outcome per document id. */

@@ -53,6 +53,8 @@ class SentenceDedupTest {
         // removing sentences keeps the white space before each kept sentence
         SentenceDedup keepAll = new SentenceDedup(3, 0, 0);
         assertEquals("One.\nFour.", keepAll.removeSpans("One.\nTwo. Three.\nFour.", Set.of(1, 2)).text());
+        // the text left is stripped as Python's lstrip strips it: a no-break space is white space there
+        assertEquals("Four.", keepAll.removeSpans("One. Two. Three.\n\u00a0\u2007Four.", Set.of(0, 1, 2)).text());
     }
 
     /** A sentence of {@code words} words and a full stop: words + 1 tokens. */
