@@ -52,6 +52,14 @@ class FiltersTest {
         }
     }
 
+    /** CRLF line endings are read as datatrove reads them (lines split at "\n"): fineweb sees no line ending in punctuation. */
+    @Test
+    void crlfLineEndingsAsDatatrove() {
+        String crlf = prose(12).replace("\n", "\r\n");
+        assertEquals("line_punct_ratio", new FineWebQualityFilter().apply(crlf).reason());
+        assertTrue(new GopherQualityFilter().apply(crlf).keep() && new C4QualityFilter().apply(crlf).keep(), "splitlines() takes CRLF");
+    }
+
     @Test
     void gopherQualityReasons() {
         GopherQualityFilter g = new GopherQualityFilter();
