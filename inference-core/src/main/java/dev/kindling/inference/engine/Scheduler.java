@@ -12,6 +12,7 @@ import dev.kindling.inference.model.ModelConfig;
 import dev.kindling.inference.sample.LogProbs;
 import dev.kindling.inference.sample.Sampler;
 import dev.kindling.inference.sample.TokenLogprob;
+import dev.kindling.tokenizer.text.Utf8;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -586,7 +587,7 @@ public final class Scheduler implements AutoCloseable {
                 return "";
             }
             streamed = to;
-            return new String(out, from, to - from, StandardCharsets.UTF_8);
+            return Utf8.decodeLossy(out, from, to - from);
         }
 
         /** The longest tail of {@code out[from, outLength)} that is a proper prefix of some stop string (bytes). */
@@ -627,7 +628,9 @@ public final class Scheduler implements AutoCloseable {
             if (out != null) {
                 int n = stopCut >= 0 ? stopCut : outLength;
                 int start = visibleStart(n);
-                t = new String(out, start, n - start, StandardCharsets.UTF_8);
+                // one U+FFFD per maximal invalid subpart, as the tokenizer's decode and the streamed pieces: the JDK's
+                // decoder gives one for a surrogate's three bytes (ED A0 80) where they give three
+                t = Utf8.decodeLossy(out, start, n - start);
             }
             completion.complete(new Completion(Arrays.copyOf(tokens, promptLength),
                     Arrays.copyOfRange(tokens, promptLength, length), t, reason, logprobs));

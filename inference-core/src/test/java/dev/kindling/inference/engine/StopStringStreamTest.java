@@ -7,6 +7,9 @@ import dev.kindling.inference.FinishReason;
 import dev.kindling.inference.GenerationRequest;
 import dev.kindling.inference.backend.Step;
 import dev.kindling.inference.cpu.CpuBackend;
+import dev.kindling.testing.SharedData;
+import dev.kindling.tokenizer.StreamingDecoder;
+import dev.kindling.tokenizer.Tokenizer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -239,5 +242,60 @@ class StopStringStreamTest {
         Run r = run(0, List.of("aaab", " b0 b1x"), raw(words.toArray(String[]::new)));
         assertEquals(FinishReason.LENGTH, r.completion().finishReason());
         assertEquals(new String(String.join("", words).getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8), r.text());
+    }
+
+    /** The real tokenizer's text support, as the engine builds it: bytes for the text, its streaming decoder for pieces. */
+    static TextSupport textOf(Tokenizer tokenizer) {
+        return new TextSupport() {
+            @Override
+            public byte[] tokenBytes(int id) {
+                return tokenizer.tokenBytes(id);
+            }
+
+            @Override
+            public boolean isSpecial(int id) {
+                return tokenizer.isSpecial(id);
+            }
+
+            @Override
+            public PieceDecoder newDecoder(boolean stripLeadingSpace) {
+                StreamingDecoder d = new StreamingDecoder(tokenizer, true, stripLeadingSpace);
+                return new PieceDecoder() {
+                    @Override
+                    public String next(int id) {
+                        return d.next(id);
+                    }
+
+                    @Override
+                    public String flush() {
+                        return d.flush();
+                    }
+                };
+            }
+        };
+    }
+
+    /**
+     * Invalid UTF-8 becomes one U+FFFD per maximal subpart in the completion's text, as the tokenizer's decode and the
+     * streamed pieces have it: the text was decoded by the JDK, which turns a surrogate's encoding (ED A0 80) into one
+     * U+FFFD where the tokenizer and the stream gave three, so the pieces did not add up to the text.
+     */
+    @Test
+    void invalidUtf8ReadsAsTheTokenizerDecodesIt() throws Exception {
+        Tokenizer tok = Tokenizer.load(SharedData.require("llama2c/tok512.bin"));
+        int byteToken = 3; // tok512's <0x00>; <0xNN> is 3 + NN
+        int[] script = {byteToken + 'a', byteToken + 0xED, byteToken + 0xA0, byteToken + 0x80, byteToken + 'b'};
+        assertEquals("a\uFFFD\uFFFD\uFFFDb", tok.decode(script, true));
+        for (List<String> stops : List.of(List.<String>of(), List.of("zz"))) {
+            backend.script = script;
+            backend.next = 0;
+            StringBuilder streamed = new StringBuilder();
+            try (Scheduler s = new Scheduler(backend, textOf(tok), new int[] {END}, BOS, 4)) {
+                Completion c = s.generate(new int[] {0}, GenerationRequest.ofTokens(0).withMaxTokens(script.length)
+                        .withStopStrings(stops), (i, token, piece, lp) -> streamed.append(piece)).get(30, TimeUnit.SECONDS);
+                assertEquals("a\uFFFD\uFFFD\uFFFDb", c.text(), "stops " + stops);
+                assertEquals(c.text(), streamed.toString(), "stops " + stops);
+            }
+        }
     }
 }
