@@ -44,11 +44,30 @@ public record GenerationRequest(String prompt, int[] promptTokens, SamplingParam
         sampling = sampling == null ? SamplingParams.greedy() : sampling;
         stopStrings = stopStrings == null ? List.of() : List.copyOf(stopStrings);
         stopTokens = stopTokens == null ? new int[0] : stopTokens.clone();
-        for (String s : stopStrings) {
+        for (int i = 0; i < stopStrings.size(); i++) {
+            String s = stopStrings.get(i);
             if (s.isEmpty()) {
                 throw new IllegalArgumentException("stop strings must not be empty");
             }
+            if (hasUnpairedSurrogate(s)) {
+                // no generated text holds half a character, and its UTF-8 bytes (matched against the output's) were "?",
+                // which stopped the generation at the first question mark
+                throw new IllegalArgumentException("stop string " + i + " holds an unpaired surrogate, half of a character"
+                        + " (a string cut inside an emoji?): " + s.codePoints().mapToObj(c -> String.format("U+%04X", c)).toList());
+            }
         }
+    }
+
+    private static boolean hasUnpairedSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Greedy, 256 tokens at most. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Request fields out of their range are refused when the request is built, naming the field. */
@@ -14,5 +15,18 @@ class GenerationRequestTest {
         assertTrue(e.getMessage().contains("top log-probs") && e.getMessage().contains("-5"), e.getMessage());
         assertEquals(-1, GenerationRequest.of("x").withLogprobs(-1).topLogprobs());
         assertEquals(0, GenerationRequest.of("x").withLogprobs(0).topLogprobs());
+    }
+
+    /**
+     * Half of a character (a string cut inside an emoji) is refused: no text contains it, and its UTF-8 encoding was "?",
+     * so the generation stopped at the first question mark.
+     */
+    @Test
+    void aStopStringWithHalfACharacterIsRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> GenerationRequest.of("x").withStopStrings(List.of("ok", "end\uD83D")));
+        assertTrue(e.getMessage().contains("stop string 1") && e.getMessage().contains("surrogate"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> GenerationRequest.of("x").withStopStrings(List.of("\uDE00!")));
+        assertEquals(List.of("\uD83D\uDE00"), GenerationRequest.of("x").withStopStrings(List.of("\uD83D\uDE00")).stopStrings());
     }
 }
