@@ -14,7 +14,6 @@ import dev.kindling.inference.hf.HfModelLoader;
 import dev.kindling.inference.llama2c.Llama2cLoader;
 import dev.kindling.inference.model.Model;
 import dev.kindling.inference.model.ModelConfig;
-import dev.kindling.tokenizer.StreamingDecoder;
 import dev.kindling.tokenizer.Tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -425,33 +424,7 @@ public final class Engine implements AutoCloseable {
         }
 
         TextSupport textSupport() {
-            return new TextSupport() {
-                @Override
-                public byte[] tokenBytes(int id) {
-                    return tokenizer.tokenBytes(id);
-                }
-
-                @Override
-                public boolean isSpecial(int id) {
-                    return tokenizer.isSpecial(id);
-                }
-
-                @Override
-                public PieceDecoder newDecoder(boolean stripLeadingSpace) {
-                    StreamingDecoder d = new StreamingDecoder(tokenizer, true, stripLeadingSpace);
-                    return new PieceDecoder() {
-                        @Override
-                        public String next(int id) {
-                            return d.next(id);
-                        }
-
-                        @Override
-                        public String flush() {
-                            return d.flush();
-                        }
-                    };
-                }
-            };
+            return TextSupport.of(tokenizer);
         }
     }
 }

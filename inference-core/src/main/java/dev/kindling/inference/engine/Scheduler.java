@@ -49,6 +49,8 @@ public final class Scheduler implements AutoCloseable {
     private final TextSupport text;
     private final int[] endTokens;
     private final int bosId;
+    /** The tokenizer drops the space a generation's first word begins with after BOS ({@link TextSupport#dropsSpaceAfterBos}). */
+    private final boolean dropsSpaceAfterBos;
     private final int maxSequences;
     private final KvBlockManager blocks;
     private final LinkedBlockingQueue<Sequence> incoming = new LinkedBlockingQueue<>();
@@ -76,6 +78,7 @@ public final class Scheduler implements AutoCloseable {
         this.text = text;
         this.endTokens = endTokens.clone();
         this.bosId = bosId;
+        this.dropsSpaceAfterBos = text != null && text.dropsSpaceAfterBos();
         this.maxSequences = maxSequences;
         this.blocks = new KvBlockManager(backend.kvBlockSize(), backend.kvBlockCount());
         this.step = new Step(backend.maxBatchTokens());
@@ -473,7 +476,7 @@ public final class Scheduler implements AutoCloseable {
                         stopBytes = request.stopStrings().stream().map(s -> s.getBytes(StandardCharsets.UTF_8))
                                 .toArray(byte[][]::new);
                         if (listener != null && stopBytes.length == 0) {
-                            decoder = text.newDecoder(promptLength > 0 && tokens[promptLength - 1] == bosId);
+                            decoder = text.newDecoder(afterBos());
                         }
                     }
                     logprobs = request.topLogprobs() >= 0 ? new ArrayList<>() : List.of();
@@ -646,10 +649,15 @@ public final class Scheduler implements AutoCloseable {
 
         /** Where the returned text starts in the first {@code n} output bytes. */
         private int visibleStart(int n) {
-            if (promptLength > 0 && tokens[promptLength - 1] == bosId && n > 0 && out[0] == ' ') {
-                return 1; // SentencePiece: no leading space right after BOS (as llama2.c prints)
+            if (afterBos() && n > 0 && out[0] == ' ') {
+                return 1; // SentencePiece: no leading space right after BOS (as llama2.c prints); a byte-level BPE keeps it
             }
             return 0;
+        }
+
+        /** The generation starts right after BOS, where a SentencePiece tokenizer drops its first space. */
+        private boolean afterBos() {
+            return dropsSpaceAfterBos && promptLength > 0 && tokens[promptLength - 1] == bosId;
         }
 
         void finishScore() {

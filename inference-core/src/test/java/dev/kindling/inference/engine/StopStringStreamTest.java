@@ -8,7 +8,6 @@ import dev.kindling.inference.GenerationRequest;
 import dev.kindling.inference.backend.Step;
 import dev.kindling.inference.cpu.CpuBackend;
 import dev.kindling.testing.SharedData;
-import dev.kindling.tokenizer.StreamingDecoder;
 import dev.kindling.tokenizer.Tokenizer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -70,6 +69,11 @@ class StopStringStreamTest {
         @Override
         public boolean isSpecial(int id) {
             return id < FIRST_PIECE;
+        }
+
+        @Override
+        public boolean dropsSpaceAfterBos() {
+            return true; // as SentencePiece
         }
 
         @Override
@@ -244,37 +248,6 @@ class StopStringStreamTest {
         assertEquals(new String(String.join("", words).getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8), r.text());
     }
 
-    /** The real tokenizer's text support, as the engine builds it: bytes for the text, its streaming decoder for pieces. */
-    static TextSupport textOf(Tokenizer tokenizer) {
-        return new TextSupport() {
-            @Override
-            public byte[] tokenBytes(int id) {
-                return tokenizer.tokenBytes(id);
-            }
-
-            @Override
-            public boolean isSpecial(int id) {
-                return tokenizer.isSpecial(id);
-            }
-
-            @Override
-            public PieceDecoder newDecoder(boolean stripLeadingSpace) {
-                StreamingDecoder d = new StreamingDecoder(tokenizer, true, stripLeadingSpace);
-                return new PieceDecoder() {
-                    @Override
-                    public String next(int id) {
-                        return d.next(id);
-                    }
-
-                    @Override
-                    public String flush() {
-                        return d.flush();
-                    }
-                };
-            }
-        };
-    }
-
     /**
      * Invalid UTF-8 becomes one U+FFFD per maximal subpart in the completion's text, as the tokenizer's decode and the
      * streamed pieces have it: the text was decoded by the JDK, which turns a surrogate's encoding (ED A0 80) into one
@@ -290,11 +263,45 @@ class StopStringStreamTest {
             backend.script = script;
             backend.next = 0;
             StringBuilder streamed = new StringBuilder();
-            try (Scheduler s = new Scheduler(backend, textOf(tok), new int[] {END}, BOS, 4)) {
+            try (Scheduler s = new Scheduler(backend, TextSupport.of(tok), new int[] {END}, BOS, 4)) {
                 Completion c = s.generate(new int[] {0}, GenerationRequest.ofTokens(0).withMaxTokens(script.length)
                         .withStopStrings(stops), (i, token, piece, lp) -> streamed.append(piece)).get(30, TimeUnit.SECONDS);
                 assertEquals("a\uFFFD\uFFFD\uFFFDb", c.text(), "stops " + stops);
                 assertEquals(c.text(), streamed.toString(), "stops " + stops);
+            }
+        }
+    }
+
+    /**
+     * After BOS the text starts as the tokenizer decodes it: SentencePiece drops the space its first word's token begins
+     * with, a byte-level BPE (DeepSeek, Llama 3, GPT-2) keeps it (Hugging Face's decode, vLLM, llama.cpp). The space was
+     * dropped for every vocabulary, so a BPE model's text from an empty prompt lacked its first character.
+     */
+    @Test
+    void theSpaceAfterBosIsDroppedOnlyWhereTheTokenizerDropsIt() throws Exception {
+        for (String vocab : List.of("llama2c/tok512.bin", "llamacpp-vocab/ggml-vocab-deepseek-llm.gguf")) {
+            Tokenizer tok = Tokenizer.load(SharedData.require(vocab));
+            int bos = tok.bosId();
+            int[] script = new int[3];
+            // tokens the scripted backend can name (below the model's 512) that begin with a space
+            for (int id = 0, found = 0; found < script.length; id++) {
+                byte[] b = tok.tokenBytes(id);
+                if (!tok.isSpecial(id) && b.length > 1 && b[0] == ' ') {
+                    script[found++] = id;
+                }
+            }
+            int[] all = {bos, script[0], script[1], script[2]};
+            String expected = tok.decode(all, true);
+            for (List<String> stops : List.of(List.<String>of(), List.of("zz"))) {
+                backend.script = script;
+                backend.next = 0;
+                StringBuilder streamed = new StringBuilder();
+                try (Scheduler s = new Scheduler(backend, TextSupport.of(tok), new int[0], bos, 4)) {
+                    Completion c = s.generate(new int[] {bos}, GenerationRequest.ofTokens(bos).withMaxTokens(script.length)
+                            .withStopStrings(stops), (i, token, piece, lp) -> streamed.append(piece)).get(30, TimeUnit.SECONDS);
+                    assertEquals(expected, c.text(), vocab + ", stops " + stops);
+                    assertEquals(c.text(), streamed.toString(), vocab + ", stops " + stops);
+                }
             }
         }
     }
