@@ -358,7 +358,11 @@ public final class Engine implements AutoCloseable {
         return ids;
     }
 
-    private static <T> T await(Future<T> f) {
+    private <T> T await(Future<T> f) {
+        if (scheduler.isStepThread()) {
+            f.cancel(true);
+            throw listenerWaitsForItsEngine();
+        }
         try {
             return f.get();
         } catch (InterruptedException e) {
@@ -374,12 +378,26 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    private static <T> List<T> awaitAll(List<CompletableFuture<T>> fs) {
+    private <T> List<T> awaitAll(List<CompletableFuture<T>> fs) {
+        if (scheduler.isStepThread()) {
+            fs.forEach(f -> f.cancel(true));
+            throw listenerWaitsForItsEngine();
+        }
         List<T> out = new ArrayList<>(fs.size());
         for (CompletableFuture<T> f : fs) {
             out.add(await(f));
         }
         return out;
+    }
+
+    /**
+     * A token listener runs on the engine's step thread: a blocking call it made on the same engine waited for that
+     * thread, which waited for the listener, and the engine hung with every request in it.
+     */
+    private static IllegalStateException listenerWaitsForItsEngine() {
+        return new IllegalStateException("a token listener runs on the engine's own thread and cannot wait for a result of"
+                + " the same engine (it would wait for itself): start it with submit (submitScore, submitEmbed, submitLogits)"
+                + " and take the result on another thread");
     }
 
     @Override

@@ -4,7 +4,8 @@ import dev.kindling.inference.sample.TokenLogprob;
 
 /**
  * Receives generated tokens as they are produced (streaming). Called on the engine's thread:
- * return quickly.
+ * return quickly, and do not wait for the same engine (its blocking calls, such as
+ * {@link Engine#generate}, throw {@link IllegalStateException} there; {@link Engine#submit} does not wait).
  */
 @FunctionalInterface
 public interface TokenListener {

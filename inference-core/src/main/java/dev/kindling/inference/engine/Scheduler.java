@@ -91,6 +91,11 @@ public final class Scheduler implements AutoCloseable {
         return stats;
     }
 
+    /** True on the step thread, which runs the token listeners: it cannot wait for a result of its own. */
+    public boolean isStepThread() {
+        return Thread.currentThread() == thread;
+    }
+
     enum Kind { GENERATE, SCORE, EMBED, LOGITS }
 
     /** Queues a generation of {@code prompt} (ids, validated). */

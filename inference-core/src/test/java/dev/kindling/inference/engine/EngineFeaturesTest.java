@@ -369,6 +369,29 @@ class EngineFeaturesTest {
         assertThrows(IllegalStateException.class, () -> e.generate(GenerationRequest.of("x").withMaxTokens(2)));
     }
 
+    /**
+     * A token listener runs on the engine's step thread: a blocking call it makes on the same engine (a generation, a
+     * score) waited for that thread, which waited for the listener, and every request of the engine hung for ever. The
+     * call now fails at once, and the generation whose listener made it goes on.
+     */
+    @Test
+    void aListenerThatWaitsForTheSameEngineFailsInsteadOfHangingIt() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<Throwable> inner = new java.util.concurrent.atomic.AtomicReference<>();
+        CompletableFuture<Completion> outer = engine.submit(GenerationRequest.of("Once").withMaxTokens(5).withIgnoreEos(true),
+                (i, token, piece, lp) -> {
+                    if (i == 1) {
+                        try {
+                            engine.generate(GenerationRequest.of("The dog").withMaxTokens(3));
+                        } catch (Throwable t) {
+                            inner.set(t);
+                        }
+                    }
+                });
+        assertEquals(5, outer.get(30, java.util.concurrent.TimeUnit.SECONDS).tokens().length);
+        assertTrue(inner.get() instanceof IllegalStateException && inner.get().getMessage().contains("listener"), String.valueOf(inner.get()));
+        assertEquals(3, engine.generate(GenerationRequest.of("The dog").withMaxTokens(3)).tokens().length, "the engine still serves");
+    }
+
     @Test
     void sharedPrefixIsComputedOnce() {
         String system = "Once upon a time, there was a little girl named Lily. She liked to play in the park with her friends. ";
