@@ -196,6 +196,12 @@ public final class Engine implements AutoCloseable {
 
     /** The prompt of a request as ids, checked against the vocabulary and the context length. */
     int[] promptIds(GenerationRequest r) {
+        if (codec == null && !r.stopStrings().isEmpty()) {
+            // the output is matched as text: without a tokenizer the stop strings were ignored, the generation ran on
+            throw new IllegalArgumentException("stop strings need a tokenizer to read the output as text, and " + source
+                    + " has none: pass --tokenizer FILE (EngineOptions.withTokenizer(path) in Java), or stop on token ids"
+                    + " (GenerationRequest.withStopTokens)");
+        }
         int[] ids = r.promptTokens() != null ? r.promptTokens() : requireCodec().encode(r.prompt());
         if (ids.length == 0) {
             throw new IllegalArgumentException("the prompt is empty (use \"\" with a tokenizer that adds BOS, or give tokens)");

@@ -392,6 +392,22 @@ class EngineFeaturesTest {
         assertEquals(3, engine.generate(GenerationRequest.of("The dog").withMaxTokens(3)).tokens().length, "the engine still serves");
     }
 
+    /**
+     * Stop strings are text, and an engine without a tokenizer (a llama2.c checkpoint) has none: they were ignored and the
+     * generation ran past them to its max tokens. The request is refused instead, saying what to give.
+     */
+    @Test
+    void stopStringsWithoutATokenizerAreRefused() {
+        try (Engine bare = Engine.open(SharedData.require("llama2c/stories260K.bin"), EngineOptions.defaults().withThreads(1))) {
+            assertFalse(bare.hasTokenizer());
+            GenerationRequest r = GenerationRequest.ofTokens(1).withMaxTokens(20).withStopStrings(List.of("."));
+            Exception x = assertThrows(Exception.class, () -> bare.generate(r));
+            assertTrue(x instanceof IllegalArgumentException && x.getMessage().contains("stop strings")
+                    && x.getMessage().contains("tokenizer"), x.toString());
+            assertEquals(20, bare.generate(r.withStopStrings(List.of())).tokens().length, "token ids alone still generate");
+        }
+    }
+
     @Test
     void sharedPrefixIsComputedOnce() {
         String system = "Once upon a time, there was a little girl named Lily. She liked to play in the park with her friends. ";
