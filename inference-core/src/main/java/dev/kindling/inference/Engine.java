@@ -62,7 +62,8 @@ public final class Engine implements AutoCloseable {
         this.backend = backend;
         this.codec = codec;
         this.options = options;
-        int[] ends = codec != null ? codec.stopIds() : new int[0];
+        // without a tokenizer (prompts as ids) the author's end ids still end a generation, as in Transformers' generate
+        int[] ends = codec != null ? codec.stopIds() : generation.eosTokenIds().clone();
         int bos = codec != null ? codec.bosId() : 1;
         this.scheduler = new Scheduler(backend, codec != null ? codec.textSupport() : null, ends, bos, options.maxSequences());
     }

@@ -116,6 +116,31 @@ public class HfDirectoryTest {
         }
     }
 
+    /**
+     * A checkpoint without tokenizer.json, prompted with token ids, stops at generation_config.json's end ids as
+     * Transformers' generate does: they were added to the tokenizer's, and without one they were dropped, so every
+     * generation ran to its max tokens.
+     */
+    @Test
+    void withoutATokenizerTheGenerationConfigsEndIdsStillStop() throws Exception {
+        Path model = dir.resolve("llama-ids");
+        TinyArchs.write(TinyArchs.byName("llama"), model, null);
+        assertFalse(Files.exists(model.resolve("tokenizer.json")));
+        int[] greedy;
+        try (Engine e = Engine.open(model, EngineOptions.defaults().withThreads(1))) {
+            greedy = e.generate(GenerationRequest.ofTokens(PROMPT).withMaxTokens(8).withIgnoreEos(true)).tokens();
+        }
+        int at = firstNewToken(greedy);
+        Files.writeString(model.resolve("generation_config.json"), "{\"eos_token_id\": [2, " + greedy[at] + "]}");
+        try (Engine e = Engine.open(model, EngineOptions.defaults().withThreads(1))) {
+            assertFalse(e.hasTokenizer());
+            Completion c = e.generate(GenerationRequest.ofTokens(PROMPT).withMaxTokens(8));
+            assertEquals(FinishReason.STOP, c.finishReason(), java.util.Arrays.toString(c.tokens()));
+            assertTrue(c.tokens().length <= at + 1, java.util.Arrays.toString(c.tokens()));
+            assertEquals(8, e.generate(GenerationRequest.ofTokens(PROMPT).withMaxTokens(8).withIgnoreEos(true)).tokens().length);
+        }
+    }
+
     /** The end ids come from config.json as the model loader parsed it: the file is not read a second time. */
     @Test
     void generationDefaultsFromAParsedModelConfig() throws Exception {
