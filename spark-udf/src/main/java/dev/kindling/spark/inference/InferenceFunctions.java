@@ -3,6 +3,7 @@ package dev.kindling.spark.inference;
 import dev.kindling.inference.Completion;
 import dev.kindling.inference.Engine;
 import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.executor.PerTask;
 import dev.kindling.spark.sql.SqlUdfs;
 import java.util.HashMap;
 import java.util.List;
@@ -72,7 +73,7 @@ public final class InferenceFunctions {
             if (prompt == null || model == null) {
                 return null;
             }
-            Completion c = await(ExecutorEngines.get(EngineSpec.of(model), hadoop).submit(
+            Completion c = await(engine(model, hadoop).submit(
                     new Prompts.Prompt(prompt, null).request().withMaxTokens(256), null));
             return c.text();
         }, DataTypes.StringType);
@@ -91,7 +92,7 @@ public final class InferenceFunctions {
                 return null;
             }
             try {
-                Score.TextScore s = await(Score.submit(ExecutorEngines.get(EngineSpec.of(model), hadoop), text, "chunk"));
+                Score.TextScore s = await(Score.submit(engine(model, hadoop), text, "chunk"));
                 return RowFactory.create(s.logprob(), s.perplexity(), s.predicted(), null);
             } catch (KindlingException | TaskKilledException | CancellationException e) {
                 throw e; // a usage error, or the task is being killed: not the row's error
@@ -100,10 +101,10 @@ public final class InferenceFunctions {
             }
         }, SCORE);
         SqlUdfs.register(spark, "kindling_perplexity", (UDF2<String, String, Double>) (text, model) -> text == null || model == null
-                ? null : await(Score.submit(ExecutorEngines.get(EngineSpec.of(model), hadoop), text, "chunk")).perplexity(),
+                ? null : await(Score.submit(engine(model, hadoop), text, "chunk")).perplexity(),
                 DataTypes.DoubleType);
         SqlUdfs.register(spark, "kindling_embed", (UDF2<String, String, float[]>) (text, model) -> text == null || model == null
-                ? null : await(Embed.submit(ExecutorEngines.get(EngineSpec.of(model), hadoop), text, false, false)),
+                ? null : await(Embed.submit(engine(model, hadoop), text, false, false)),
                 DataTypes.createArrayType(DataTypes.FloatType, false));
         SqlUdfs.register(spark, "kindling_judge", (UDF4<String, String, String, String, Row>) (instruction, response, model, rubric) -> {
             if (response == null || model == null) {
@@ -111,7 +112,7 @@ public final class InferenceFunctions {
             }
             Rubric r = RUBRICS.computeIfAbsent(rubric == null ? "helpfulness" : rubric, name -> Rubric.load(name, 1, 5, hadoop.get()));
             try {
-                Judging.Judgment j = await(Judging.submit(ExecutorEngines.get(EngineSpec.of(model), hadoop), r,
+                Judging.Judgment j = await(Judging.submit(engine(model, hadoop), r,
                         instruction == null ? "" : instruction, response, "auto", 128));
                 return RowFactory.create(j.rating(), j.source(), j.text(), j.probabilities(), null);
             } catch (KindlingException | TaskKilledException | CancellationException e) {
@@ -120,6 +121,16 @@ public final class InferenceFunctions {
                 return RowFactory.create(null, null, null, null, RowInference.describe(unwrap(e)));
             }
         }, JUDGMENT);
+    }
+
+    /**
+     * The engine of {@code model}, looked up once per task and kept to its end: each lookup compares the model's files on
+     * disk with the engine's ({@link ExecutorEngines}), a few file-system calls that the functions, called for every row,
+     * would otherwise make per row. A task's rows are so served by one engine even if the file changes under it, as a stage's
+     * partition is. Only a row with input looks it up: a task whose rows are all null opens no model.
+     */
+    private static Engine engine(String model, HadoopConf hadoop) {
+        return PerTask.get("engine:" + model, () -> ExecutorEngines.get(EngineSpec.of(model), hadoop));
     }
 
     private interface PromptOf {
@@ -146,7 +157,7 @@ public final class InferenceFunctions {
             throw KindlingException.usage("generation option stop must not be empty");
         }
         List<String> stop = o.containsKey("stop") ? List.of(o.get("stop")) : List.of();
-        Engine engine = ExecutorEngines.get(EngineSpec.of(model), hadoop);
+        Engine engine = engine(model, hadoop);
         try {
             Prompts.Prompt p = prompt.of(engine);
             Completion c = await(Generate.submit(engine, p, s, 1, maxTokens, stop)).get(0);

@@ -153,6 +153,40 @@ class InferenceSqlTest {
     }
 
     /**
+     * The functions look their engine up once per task, not for every row: each lookup compares the model's files on disk
+     * with the engine's (about 10 us, the cost of a short score), which the README promises once per task. Here the model
+     * is moved away as the task reaches its third row: looked up per row, that row failed as "does not exist"; the task
+     * keeps the engine it opened at its first row with input (the first row's text is null and opens nothing).
+     */
+    @Test
+    void aTaskLooksItsEngineUpOnceNotForEveryRow() throws Exception {
+        SparkSession spark = TestSpark.session();
+        KindlingFunctions.register(spark);
+        Path model = java.nio.file.Files.copy(Stories.model(), tmp.resolve("per-task-stories.gguf"));
+        Path movedAway = tmp.resolve("per-task-stories.moved");
+        String from = model.toString();
+        String to = movedAway.toString();
+        spark.udf().register("move_model_at_c", (org.apache.spark.sql.api.java.UDF2<String, String, String>) (id, text) -> {
+            if (id.equals("c") && java.nio.file.Files.exists(Path.of(from))) {
+                java.nio.file.Files.move(Path.of(from), Path.of(to));
+            }
+            return text;
+        }, DataTypes.StringType);
+        spark.createDataFrame(List.of(RowFactory.create("a", null), RowFactory.create("b", "Once upon a time"),
+                RowFactory.create("c", "Lily saw a dog")), new StructType().add("id", DataTypes.StringType)
+                .add("text", DataTypes.StringType)).coalesce(1).createOrReplaceTempView("per_task_rows");
+        List<Row> rows = spark.sql("SELECT id, kindling_score(move_model_at_c(id, text), '" + model + "') AS s FROM per_task_rows")
+                .collectAsList();
+        assertTrue(java.nio.file.Files.exists(movedAway), "the model was moved during the task");
+        assertEquals(List.of("a", "b", "c"), rows.stream().map(r -> r.getString(0)).toList());
+        assertTrue(rows.get(0).isNullAt(1), "a null text gives null");
+        for (Row r : rows.subList(1, 3)) {
+            assertNull(r.getStruct(1).get(3), "no error: " + r);
+            assertTrue(r.getStruct(1).getDouble(1) > 1, r.toString());
+        }
+    }
+
+    /**
      * A query cancelled with {@code spark.sql.execution.interruptOnCancel} false only flags its tasks: each function call
      * waited for its row's generation to end, holding the task and the engine (here two rows of 480 tokens).
      */
