@@ -24,13 +24,21 @@ public enum DataFormat {
 
     /** Parses a {@code --format}/{@code --input-format} value. */
     public static DataFormat parse(String s) {
+        DataFormat f = named(s);
+        if (f == null) {
+            throw KindlingException.usage("unknown format '" + s + "' (expected jsonl, parquet, text-lines or text-files)");
+        }
+        return f;
+    }
+
+    /** The format a {@code --format}/{@code --input-format} value names, or null for none of these. */
+    public static DataFormat named(String s) {
         return switch (s.toLowerCase(Locale.ROOT)) {
             case "jsonl", "json", "ndjson", "json-lines" -> JSONL;
             case "parquet" -> PARQUET;
             case "text", "text-lines", "lines", "txt" -> TEXT_LINES;
             case "text-files", "files" -> TEXT_FILES;
-            default -> throw KindlingException.usage("unknown format '" + s
-                    + "' (expected jsonl, parquet, text-lines or text-files)");
+            default -> null;
         };
     }
 

@@ -46,6 +46,11 @@ import picocli.CommandLine.Option;
                 "--format parquet|jsonl writes rows {input_ids} (default: Parquet, or JSON Lines for an output named *.jsonl); "
                         + "--format megatron writes Megatron-LM .bin/.idx token shards."})
 public final class PackCommand extends SparkCommand {
+    /** The {@code --format} of Megatron-LM shards; the other formats pack writes are {@link #ROW_FORMATS}. */
+    static final String MEGATRON = "megatron";
+    /** The formats of rows of {@code input_ids} pack writes. */
+    static final List<DataFormat> ROW_FORMATS = List.of(DataFormat.PARQUET, DataFormat.JSONL);
+
     @Option(names = "--tokenizer", required = true, paramLabel = "PATH", description = "The tokenizer file.")
     String tokenizer;
 
@@ -80,18 +85,18 @@ public final class PackCommand extends SparkCommand {
         }
         // the output's format and place, before Spark starts: a megatron output on s3a:// was refused only after the
         // whole input had been read
-        if ("megatron".equalsIgnoreCase(job.format)) {
+        if (megatron()) {
             if (job.output.contains("://") && !job.output.startsWith("file:")) {
                 throw KindlingException.usage("--format megatron writes to a local directory; " + job.output + " is not local");
             }
             if (job.compression != null) {
                 throw KindlingException.usage("--compression does not apply to --format megatron (its .bin/.idx shards are read in place)");
             }
-        } else if (rowFormat() != DataFormat.PARQUET && rowFormat() != DataFormat.JSONL) {
-            throw KindlingException.usage("pack writes parquet, jsonl or megatron, not " + job.format);
+        } else {
+            rowFormat(); // refuses the formats pack does not write, naming those it does
         }
         if (wholeDocuments) {
-            if (!"megatron".equalsIgnoreCase(job.format)) {
+            if (!megatron()) {
                 throw KindlingException.usage("--documents writes Megatron shards; pass --format megatron");
             }
             if (seqLen != null || pad) {
@@ -119,7 +124,7 @@ public final class PackCommand extends SparkCommand {
             throw KindlingException.usage("tokenizer " + tokenizer + " has no EOS token; give --eos-id");
         }
         int padValue = padId != null ? padId : eos;
-        boolean megatron = "megatron".equalsIgnoreCase(job.format);
+        boolean megatron = megatron();
         DatasetWriter.checkNotOverlapping(run.spark(), job.output, job.input);
         Path megatronDir = megatron ? Path.of(job.output.replaceFirst("^file:", "")) : null;
         WriteOptions rowsOut = megatron ? null : new WriteOptions(job.output, rowFormat(), job.overwrite, job.compression);
@@ -227,10 +232,27 @@ public final class PackCommand extends SparkCommand {
         return 0;
     }
 
-    /** The rows' format: Parquet unless {@code --format} or the output's name says JSON Lines. */
+    private boolean megatron() {
+        return MEGATRON.equalsIgnoreCase(job.format);
+    }
+
+    /**
+     * The rows' format: Parquet unless {@code --format} or the output's name says JSON Lines. A {@code --format} that
+     * names none of {@link #ROW_FORMATS} is refused with every format pack writes, {@link #MEGATRON} included.
+     */
     private DataFormat rowFormat() {
-        return job.format != null ? DataFormat.parse(job.format)
-                : DataFormat.fromName(job.output) == DataFormat.JSONL ? DataFormat.JSONL : DataFormat.PARQUET;
+        if (job.format == null) {
+            return DataFormat.fromName(job.output) == DataFormat.JSONL ? DataFormat.JSONL : DataFormat.PARQUET;
+        }
+        DataFormat f = DataFormat.named(job.format);
+        if (f == null || !ROW_FORMATS.contains(f)) {
+            List<String> names = new ArrayList<>();
+            for (DataFormat r : ROW_FORMATS) {
+                names.add(r.name().toLowerCase(java.util.Locale.ROOT));
+            }
+            throw KindlingException.usage("pack writes " + String.join(", ", names) + " or " + MEGATRON + ", not " + job.format);
+        }
+        return f;
     }
 
     private void requireInVocabulary(String option, Integer id, Tokenizer tok) {

@@ -409,6 +409,22 @@ class TokenizeSparkTest {
         }
     }
 
+    /**
+     * An unknown --format names what pack writes: the reader's list ("jsonl, parquet, text-lines or text-files") named two
+     * formats pack refuses and left out megatron.
+     */
+    @Test
+    void packNamesEveryFormatItWritesForAnUnknownOne(@TempDir Path tmp) throws Exception {
+        Path in = Files.write(tmp.resolve("in.jsonl"), List.of("{\"id\":\"a\",\"text\":\"Call me Ishmael.\"}"));
+        for (String format : List.of("xyz", "text-lines")) {
+            Cli.Result r = Cli.run("pack", "--no-progress", "--tokenizer", "byte-level", "--eos-id", "0", "--seq-len", "4",
+                    "--input", in.toString(), "--output", tmp.resolve("out-" + format).toString(), "--format", format);
+            assertEquals(2, r.code(), r.toString());
+            assertTrue(r.err().contains("pack writes parquet, jsonl or megatron, not " + format), r.err());
+            assertFalse(Files.exists(tmp.resolve("out-" + format)));
+        }
+    }
+
     @Test
     void benchTokenizerPrintsOneJsonLine() throws Exception {
         Cli.Result r = Cli.run("bench", "tokenizer", "--tokenizer", llama3(), "--input",
