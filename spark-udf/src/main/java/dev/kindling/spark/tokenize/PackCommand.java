@@ -29,6 +29,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -160,76 +161,82 @@ public final class PackCommand extends SparkCommand {
             run.claimOutput(rejected);
         }
         run.claimOutput(megatron ? megatronDir.toString() : job.output);
-        Dataset<Row> docs = run.readInput();
-        // both counts in one pass over the input (the packing pass and the quarantine read it again)
-        Row counts = docs.agg(functions.count(functions.when(col(Columns.REASON).isNotNull(), 1)),
-                functions.count(functions.when(col(Columns.REASON).isNull(), 1))).first();
-        long unreadable = counts.getLong(0);
-        long readable = counts.getLong(1);
-        Dataset<Row> kept = docs.filter(col(Columns.REASON).isNull()).select(Columns.named(job.textColumn));
-        StructType stats = new StructType().add("documents", DataTypes.LongType).add("sequences", DataTypes.LongType)
-                .add("tokens", DataTypes.LongType).add("dropped", DataTypes.LongType);
-        long documents = 0;
-        long sequences = 0;
-        long tokens = 0;
-        long dropped = 0;
-        if (megatron) {
-            if (Files.exists(megatronDir)) {
-                // replace, as Spark's overwrite does: shards of an earlier run left beside this run's would be read as
-                // one training set
-                try (var old = Files.walk(megatronDir)) {
-                    for (Path f : old.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                        Files.delete(f);
+        // kept after its first read, as PipelineOutput keeps the pipeline commands' rows: the counts, the packing, the
+        // quarantine and --rejected each read and parsed the whole input again
+        Dataset<Row> docs = run.readInput().persist(StorageLevel.MEMORY_AND_DISK());
+        try {
+            // both counts in one pass, which fills the cache the packing and the other outputs then read
+            Row counts = docs.agg(functions.count(functions.when(col(Columns.REASON).isNotNull(), 1)),
+                    functions.count(functions.when(col(Columns.REASON).isNull(), 1))).first();
+            long unreadable = counts.getLong(0);
+            long readable = counts.getLong(1);
+            Dataset<Row> kept = docs.filter(col(Columns.REASON).isNull()).select(Columns.named(job.textColumn));
+            StructType stats = new StructType().add("documents", DataTypes.LongType).add("sequences", DataTypes.LongType)
+                    .add("tokens", DataTypes.LongType).add("dropped", DataTypes.LongType);
+            long documents = 0;
+            long sequences = 0;
+            long tokens = 0;
+            long dropped = 0;
+            if (megatron) {
+                if (Files.exists(megatronDir)) {
+                    // replace, as Spark's overwrite does: shards of an earlier run left beside this run's would be read as
+                    // one training set
+                    try (var old = Files.walk(megatronDir)) {
+                        for (Path f : old.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                            Files.delete(f);
+                        }
                     }
                 }
+                Files.createDirectories(megatronDir);
+                ShardPartition f = new ShardPartition(tokenizer, hadoop, addSpecialTokens, wholeDocuments ? 0 : seqLen, eos, pad, padValue,
+                        megatronDir.toAbsolutePath().toString(), TokenShardWriter.DType.forVocab(tok.vocabSize()).name());
+                for (Row r : kept.mapPartitions(f, Encoders.row(stats)).collectAsList()) {
+                    documents += r.getLong(0);
+                    sequences += r.getLong(1);
+                    tokens += r.getLong(2);
+                    dropped += r.getLong(3);
+                }
+            } else {
+                WriteOptions out = rowsOut;
+                DataFormat format = out.format();
+                StructType rows = new StructType().add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType, false), false);
+                org.apache.spark.util.LongAccumulator allTokens = run.spark().sparkContext().longAccumulator("kindling pack tokens");
+                org.apache.spark.util.LongAccumulator droppedTokens = run.spark().sparkContext().longAccumulator("kindling pack dropped");
+                Dataset<Row> packed = kept.mapPartitions(new PackPartition(tokenizer, hadoop, addSpecialTokens, seqLen, eos, pad, padValue,
+                        allTokens, droppedTokens), Encoders.row(rows));
+                DatasetWriter.write(packed, out);
+                Dataset<Row> written = run.spark().read().format(format == DataFormat.JSONL ? "json" : "parquet").load(job.output);
+                sequences = written.count();
+                documents = readable;
+                // counted as the write runs (a retried task would count twice)
+                tokens = allTokens.value();
+                dropped = droppedTokens.value();
             }
-            Files.createDirectories(megatronDir);
-            ShardPartition f = new ShardPartition(tokenizer, hadoop, addSpecialTokens, wholeDocuments ? 0 : seqLen, eos, pad, padValue,
-                    megatronDir.toAbsolutePath().toString(), TokenShardWriter.DType.forVocab(tok.vocabSize()).name());
-            for (Row r : kept.mapPartitions(f, Encoders.row(stats)).collectAsList()) {
-                documents += r.getLong(0);
-                sequences += r.getLong(1);
-                tokens += r.getLong(2);
-                dropped += r.getLong(3);
+            if (sequences == 0 && tokens > 0) {
+                // an empty output would look like success: every partition's tokens fell short of one sequence
+                throw new KindlingException(KindlingException.FAILURE, "pack: " + tokens + " tokens of " + documents + " documents filled no "
+                        + "sequence of " + seqLen + " tokens (a partition's last, shorter sequence is dropped); lower --seq-len or pass --pad");
             }
-        } else {
-            WriteOptions out = rowsOut;
-            DataFormat format = out.format();
-            StructType rows = new StructType().add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType, false), false);
-            org.apache.spark.util.LongAccumulator allTokens = run.spark().sparkContext().longAccumulator("kindling pack tokens");
-            org.apache.spark.util.LongAccumulator droppedTokens = run.spark().sparkContext().longAccumulator("kindling pack dropped");
-            Dataset<Row> packed = kept.mapPartitions(new PackPartition(tokenizer, hadoop, addSpecialTokens, seqLen, eos, pad, padValue,
-                    allTokens, droppedTokens), Encoders.row(rows));
-            DatasetWriter.write(packed, out);
-            Dataset<Row> written = run.spark().read().format(format == DataFormat.JSONL ? "json" : "parquet").load(job.output);
-            sequences = written.count();
-            documents = readable;
-            // counted as the write runs (a retried task would count twice)
-            tokens = allTokens.value();
-            dropped = droppedTokens.value();
+            if (quarantine != null) {
+                dev.kindling.spark.stage.PipelineOutput.writeQuarantine(docs, quarantine, job.overwrite);
+            }
+            if (rejectedTo != null) {
+                dev.kindling.spark.stage.PipelineOutput.writeRejected(docs, rejectedTo, List.of());
+            }
+            run.outputsWritten();
+            if (wholeDocuments) {
+                run.out().printf("pack: %d documents (%d unreadable or empty, counted not packed) -> %d sequences, one a document "
+                        + "(%d tokens)%n", documents, unreadable, sequences, tokens);
+            } else {
+                run.out().printf("pack: %d documents (%d unreadable or empty, counted not packed) -> %d sequences of %d tokens%s%n",
+                        documents, unreadable, sequences, seqLen, " (" + tokens + " tokens, " + dropped + " dropped at partition ends)");
+            }
+            run.out().println("output: " + job.output + (quarantine != null ? " (bad rows: " + quarantine + ")" : "")
+                    + (rejected != null ? " (not packed: " + rejected + ")" : ""));
+            return 0;
+        } finally {
+            docs.unpersist(false);
         }
-        if (sequences == 0 && tokens > 0) {
-            // an empty output would look like success: every partition's tokens fell short of one sequence
-            throw new KindlingException(KindlingException.FAILURE, "pack: " + tokens + " tokens of " + documents + " documents filled no "
-                    + "sequence of " + seqLen + " tokens (a partition's last, shorter sequence is dropped); lower --seq-len or pass --pad");
-        }
-        if (quarantine != null) {
-            dev.kindling.spark.stage.PipelineOutput.writeQuarantine(docs, quarantine, job.overwrite);
-        }
-        if (rejectedTo != null) {
-            dev.kindling.spark.stage.PipelineOutput.writeRejected(docs, rejectedTo, List.of());
-        }
-        run.outputsWritten();
-        if (wholeDocuments) {
-            run.out().printf("pack: %d documents (%d unreadable or empty, counted not packed) -> %d sequences, one a document "
-                    + "(%d tokens)%n", documents, unreadable, sequences, tokens);
-        } else {
-            run.out().printf("pack: %d documents (%d unreadable or empty, counted not packed) -> %d sequences of %d tokens%s%n",
-                    documents, unreadable, sequences, seqLen, " (" + tokens + " tokens, " + dropped + " dropped at partition ends)");
-        }
-        run.out().println("output: " + job.output + (quarantine != null ? " (bad rows: " + quarantine + ")" : "")
-                + (rejected != null ? " (not packed: " + rejected + ")" : ""));
-        return 0;
     }
 
     private boolean megatron() {

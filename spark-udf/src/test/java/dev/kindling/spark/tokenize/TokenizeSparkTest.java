@@ -410,6 +410,35 @@ class TokenizeSparkTest {
     }
 
     /**
+     * pack --rejected and --on-error quarantine read the input no more often than pack alone: each output was a pass over
+     * the input of its own, after the count and the packing.
+     */
+    @Test
+    void packReadsItsInputNoMoreOftenForTheRejectedAndQuarantinedRows(@TempDir Path tmp) throws Exception {
+        TestSpark.session().sparkContext().hadoopConfiguration().set("fs." + OpenCountingFileSystem.SCHEME + ".impl",
+                OpenCountingFileSystem.class.getName());
+        int[] opens = new int[2];
+        for (int run = 0; run < 2; run++) {
+            Path in = Files.write(tmp.resolve("in-" + run + ".jsonl"), List.of("{\"id\":\"a\",\"text\":\"Call me Ishmael.\"}",
+                    "not json", "{\"id\":\"b\",\"text\":\"\"}", "{\"id\":\"c\",\"text\":\"Some years ago, never mind how long.\"}"));
+            List<String> args = new ArrayList<>(List.of("pack", "--no-progress", "--tokenizer", "byte-level", "--eos-id", "0",
+                    "--seq-len", "4", "--input", OpenCountingFileSystem.SCHEME + "://" + in, "--output",
+                    tmp.resolve("packed-" + run).toString(), "--on-error", run == 0 ? "skip" : "quarantine"));
+            if (run == 1) {
+                args.addAll(List.of("--rejected", tmp.resolve("rejected").toString(), "--quarantine", tmp.resolve("bad").toString()));
+            }
+            Cli.Result r = Cli.run(args.toArray(new String[0]));
+            assertEquals(0, r.code(), r.toString());
+            assertTrue(r.out().contains("2 documents (2 unreadable or empty"), r.out());
+            opens[run] = OpenCountingFileSystem.opens(in);
+        }
+        assertTrue(opens[0] > 0, "the input is read through the counting file system");
+        assertEquals(opens[0], opens[1], "times the input was opened without and with --rejected and --quarantine");
+        assertEquals(2, TestSpark.session().read().json(tmp.resolve("rejected").toString()).count());
+        assertEquals(1, TestSpark.session().read().json(tmp.resolve("bad").toString()).count());
+    }
+
+    /**
      * An unknown --format names what pack writes: the reader's list ("jsonl, parquet, text-lines or text-files") named two
      * formats pack refuses and left out megatron.
      */

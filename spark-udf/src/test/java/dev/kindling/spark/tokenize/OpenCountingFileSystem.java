@@ -1,0 +1,41 @@
+package dev.kindling.spark.tokenize;
+
+import java.io.IOException;
+import java.net.URI;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RawLocalFileSystem;
+
+/**
+ * The local file system under the scheme {@value #SCHEME} ({@code fs.opencount.impl}), counting how often each file is
+ * opened: how many times a job read its input.
+ */
+public final class OpenCountingFileSystem extends RawLocalFileSystem {
+    static final String SCHEME = "opencount";
+    private static final Map<String, AtomicInteger> OPENS = new ConcurrentHashMap<>();
+
+    /** Times {@code file} (a local path) was opened through this file system. */
+    static int opens(java.nio.file.Path file) {
+        AtomicInteger n = OPENS.get(file.toAbsolutePath().toString());
+        return n == null ? 0 : n.get();
+    }
+
+    @Override
+    public URI getUri() {
+        return URI.create(SCHEME + ":///");
+    }
+
+    @Override
+    public String getScheme() {
+        return SCHEME;
+    }
+
+    @Override
+    public FSDataInputStream open(Path f, int bufferSize) throws IOException {
+        OPENS.computeIfAbsent(f.toUri().getPath(), k -> new AtomicInteger()).incrementAndGet();
+        return super.open(f, bufferSize);
+    }
+}
