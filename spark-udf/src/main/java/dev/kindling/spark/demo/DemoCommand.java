@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run every Kindling stage on a built-in sample corpus (a few hundred documents with duplicates, "
                 + "boilerplate and junk) on local Spark, and print what each stage kept and dropped.",
-                "With --output DIR the sample input, the kept documents, the rejected ones and stats.json are kept in DIR."})
+                "With --output DIR the sample input, the kept documents, the rejected ones and stats.json are kept in DIR "
+                        + "(a local directory)."})
 public final class DemoCommand extends SparkCommand {
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the sample corpus (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -34,9 +35,21 @@ public final class DemoCommand extends SparkCommand {
 
     @Override
     protected void validate() {
-        if (job.output != null && !job.overwrite && Files.exists(Path.of(job.output))) {
+        // the sample input and stats.json are written as local files (java.nio): s3a://b/demo became the relative local
+        // path "s3a:/b/demo", and the job failed after writing the sample there. The demo is a local try-out; the
+        // pipeline commands write to any store
+        if (job.output != null && job.output.contains("://") && !job.output.startsWith("file:")) {
+            throw KindlingException.usage("demo writes to a local directory; " + job.output + " is not local (run the "
+                    + "pipeline commands, e.g. curate, on its sample input for other stores)");
+        }
+        if (job.output != null && !job.overwrite && Files.exists(output())) {
             throw KindlingException.usage("output " + job.output + " already exists; pass --overwrite to replace it");
         }
+    }
+
+    /** The local --output directory; a {@code file:} URI names one too (as pack's Megatron output). */
+    private Path output() {
+        return Path.of(job.output.replaceFirst("^file:", ""));
     }
 
     private static Path temporaryDirectory() throws IOException {
@@ -53,7 +66,7 @@ public final class DemoCommand extends SparkCommand {
 
     @Override
     protected int run(JobRun run) throws IOException {
-        Path work = job.output != null ? Path.of(job.output) : temporaryDirectory();
+        Path work = job.output != null ? output() : temporaryDirectory();
         Path input = work.resolve("sample-input").resolve("corpus.jsonl");
         String benchmark = null;
         if (job.input.isEmpty()) {

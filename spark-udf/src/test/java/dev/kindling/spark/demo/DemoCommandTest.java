@@ -1,6 +1,7 @@
 package dev.kindling.spark.demo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -60,5 +61,25 @@ class DemoCommandTest {
         }
         assertTrue(stats.get("metrics").get("pii_email").asLong() >= 5, "PII found in the sample: " + stats.get("metrics"));
         assertEquals(2, Cli.run("demo", "--no-progress", "--output", out.toString()).code(), "refuses an existing output");
+    }
+
+    /**
+     * The demo writes its sample input and stats.json with java.nio, so --output is a local directory: s3a://bucket/demo
+     * was taken as the relative path "s3a:/bucket/demo", the sample written under the working directory, and the job
+     * then failed on the documents Spark wrote to that "s3a:" path. It is refused up front, saying why.
+     */
+    @Test
+    void demoRefusesAnOutputThatIsNotLocal() throws Exception {
+        for (String remote : List.of("s3a://kindling-no-such-bucket/demo", "hdfs://namenode/demo")) {
+            Cli.Result r = Cli.run("demo", "--no-progress", "--output", remote);
+            assertEquals(2, r.code(), r.toString());
+            assertTrue(r.err().contains("demo writes to a local directory; " + remote + " is not local"), r.err());
+            String scheme = remote.substring(0, remote.indexOf(':') + 1);
+            assertFalse(Files.exists(Path.of(scheme)), "nothing written under the working directory as " + scheme);
+        }
+        // a file: URI is a local directory (here one that exists: refused without --overwrite, before any work)
+        Cli.Result existing = Cli.run("demo", "--no-progress", "--output", tmp.toUri().toString());
+        assertEquals(2, existing.code(), existing.toString());
+        assertTrue(existing.err().contains("already exists"), existing.err());
     }
 }
