@@ -11,7 +11,7 @@
 # KV cache). PROMPT_TOKENS and GEN change the sizes, KV=f16 gives Kindling an F16 KV cache as well (default f32):
 #   PROMPT_TOKENS=1024 KV=f16 bash inference-core/bench/compare-llamacpp.sh MODEL.gguf 3
 # JAVA (default: java on the PATH) picks the JVM, e.g. JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java.
-# Needs: mvn -pl inference-core -am compile; the reference tools (bash shared/tools/ref/setup.sh).
+# Needs: Maven (engine-classpath.sh compiles the engine); the reference tools (bash shared/tools/ref/setup.sh).
 set -euo pipefail
 MODEL=$1; ROUNDS=${2:-3}; THREADS=${3:-2}; BATCH=${4:-1}
 PROMPT_TOKENS=${PROMPT_TOKENS:-128}; GEN=${GEN:-64}; KV=${KV:-f32}

@@ -9,7 +9,7 @@
 #
 #   bash inference-core/bench/kernel-asm.sh MODEL.gguf [METHOD=Q8BlockTensor.tile4Int16] [JVMS=3]
 #
-# Needs: mvn -pl inference-core -am compile; objdump (binutils) and python3. The listings are kept in
+# Needs: Maven (engine-classpath.sh compiles the engine); objdump (binutils) and python3. The listings are kept in
 # $OUT (default: a new temporary folder) as jvm-N.s. JAVA picks the JVM as in compare-llamacpp.sh; ROOT
 # another compiled checkout (e.g. a git worktree) to compare builds.
 set -euo pipefail

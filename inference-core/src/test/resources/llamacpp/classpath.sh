@@ -1,8 +1,7 @@
-# Sourced by the regenerate-*.sh scripts here, with ROOT set to the checkout: CP = the compiled engine, model formats
-# and tokenizer classes (mvn -B -q -o -pl inference-core -am test-compile) and the jars they need from ~/.m2.
-M2=$HOME/.m2/repository
-CP="$ROOT/inference-core/target/test-classes:$ROOT/inference-core/target/classes:$ROOT/model-formats/target/classes:$ROOT/model-formats/target/test-classes:$ROOT/tokenizer/target/classes"
-CP="$CP:$(ls $M2/org/slf4j/slf4j-api/2.0.17/slf4j-api-2.0.17.jar)"
-for j in jackson-databind jackson-core jackson-annotations; do
-  CP="$CP:$(ls $M2/com/fasterxml/jackson/core/$j/2.21*/$j-2.21*.jar | head -1)"
-done
+# Sourced by the regenerate-*.sh scripts here, with ROOT set to the checkout: compiles the engine, model formats and
+# tokenizer classes with their tests and sets CP to them and the jars Maven resolves for inference-core's tests, so the
+# versions are the root pom's (copies of them here were left behind by a version bump: a ~/.m2 glob for Jackson 2.21*
+# took 2.21.0 while the build used 2.21.2).
+(cd "$ROOT" && mvn -B -q -o -pl inference-core -am test-compile dependency:build-classpath -Dkindling.ptx.skip=true \
+  -Dmdep.includeScope=test -Dmdep.outputFile=target/test.classpath) >&2
+CP="$ROOT/inference-core/target/test-classes:$ROOT/inference-core/target/classes:$(cat "$ROOT/inference-core/target/test.classpath")"

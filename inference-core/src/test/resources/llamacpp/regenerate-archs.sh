@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates the llama.cpp expected outputs read by LlamaCppArchParityTest (arch-<case>.json here).
 #
-#   mvn -B -q -o -pl inference-core -am test-compile
 #   bash inference-core/src/test/resources/llamacpp/regenerate-archs.sh
 #
 # Needs the reference tools installed at ~/.cache/kindling-ref (bash shared/tools/ref/setup.sh:

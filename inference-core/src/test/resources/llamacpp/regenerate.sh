@@ -6,8 +6,8 @@
 #       llama.cpp with its default F16 KV cache, for LlamaCppParityTest's F16-cache test)
 #
 # Needs the reference tools installed at ~/.cache/kindling-ref (bash shared/tools/ref/setup.sh:
-# node-llama-cpp 3.21.1 = llama.cpp release v0.4.0, CPU prebuilt) and the compiled test classes
-# (mvn -pl inference-core -am test-compile). For every type it:
+# node-llama-cpp 3.21.1 = llama.cpp release v0.4.0, CPU prebuilt); classpath.sh compiles the test classes. For
+# every type it:
 #   1. writes the tiny model (TinyModels: make_gguf.py --seed 4242 for f32/f16/q8_0/q4_0; random
 #      blocks over make_gguf.py's f32 file for q4_1/q4_k/q5_k/q6_k/bf16, and q4_k_m: Q6_K for output,
 #      attn_v and ffn_down, Q4_K elsewhere),
