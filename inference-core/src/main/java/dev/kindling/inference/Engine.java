@@ -78,6 +78,14 @@ public final class Engine implements AutoCloseable {
      * @throws ModelFormatException naming the file (and tensor or key) when it cannot be used
      */
     public static Engine open(Path path, EngineOptions options) {
+        if (options.maxBatchTokens() < options.maxSequences()) {
+            // a step holds one decode token per running sequence: with fewer, the first sequences took every step's
+            // tokens and the rest sat admitted, holding their KV blocks, until one finished (vLLM refuses the same)
+            throw new IllegalArgumentException("maxBatchTokens (" + options.maxBatchTokens() + ") is less than maxSequences ("
+                    + options.maxSequences() + "): a forward step must hold one token for each sequence decoding together;"
+                    + " raise maxBatchTokens (EngineOptions.withMaxBatchTokens) to at least " + options.maxSequences()
+                    + " or lower maxSequences (EngineOptions.withMaxSequences)");
+        }
         Model model;
         TextCodec codec = null;
         GenerationConfig generation = GenerationConfig.NONE;

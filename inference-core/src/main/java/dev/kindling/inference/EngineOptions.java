@@ -17,7 +17,9 @@ import java.nio.file.Path;
  * @param kvBudgetBytes    memory for the KV cache; requests that do not fit wait; 0 = a quarter of the
  *                         free heap after loading, at least 64 MiB and at most 4 GiB
  * @param kvBlockSize      positions per KV block
- * @param maxBatchTokens   most tokens in one forward step (prefill chunk size)
+ * @param maxBatchTokens   most tokens in one forward step (prefill chunk size); at least {@code maxSequences},
+ *                         one decode token per sequence ({@link Engine#open} refuses fewer, as vLLM refuses
+ *                         {@code max_num_batched_tokens < max_num_seqs})
  * @param maxSequences     most sequences decoding together
  * @param tokenizer        a tokenizer file to use instead of the model's own vocabulary (needed for
  *                         llama2.c checkpoints, e.g. {@code tok512.bin}); null = the model's

@@ -72,7 +72,7 @@ class BatchingEqualsSingleRunsTest {
             }
         }
         for (int stepTokens : new int[] {1, 5, 17}) {
-            try (Engine e = Engine.open(model(), options().withMaxBatchTokens(stepTokens))) {
+            try (Engine e = Engine.open(model(), options().withMaxBatchTokens(stepTokens).withMaxSequences(stepTokens))) {
                 for (int round = 0; round < 2; round++) {
                     for (int i = 0; i < lengths.length; i++) {
                         assertArrayEquals(oneStep.get(i), e.logits(Arrays.copyOf(full, lengths[i])), "prompt of " + lengths[i]
@@ -112,7 +112,7 @@ class BatchingEqualsSingleRunsTest {
         for (int i = 0; i < requests.size(); i++) {
             together.add(new CompletableFuture<>());
         }
-        try (Engine e = Engine.open(model(), options().withKvBudgetBytes(twoLongest).withMaxBatchTokens(24))) {
+        try (Engine e = Engine.open(model(), options().withKvBudgetBytes(twoLongest).withMaxBatchTokens(24).withMaxSequences(24))) {
             submitInTurn(e, requests, together, 0);
             for (int i = 0; i < requests.size(); i++) {
                 assertSameRun(alone.get(i), together.get(i).get(60, TimeUnit.SECONDS), i);
@@ -132,7 +132,7 @@ class BatchingEqualsSingleRunsTest {
     void requestsArrivingTogetherComputeTheirSystemPromptOnce() throws Exception {
         List<GenerationRequest> requests = systemPromptRequests(6);
         List<Completion> alone = singleRuns(requests);
-        try (Engine e = Engine.open(model(), options().withMaxBatchTokens(24))) {
+        try (Engine e = Engine.open(model(), options().withMaxBatchTokens(24).withMaxSequences(24))) {
             List<CompletableFuture<Completion>> together = submitTogether(e, requests, -1);
             for (int i = 0; i < requests.size(); i++) {
                 assertSameRun(alone.get(i), together.get(i).get(60, TimeUnit.SECONDS), i);
@@ -151,7 +151,7 @@ class BatchingEqualsSingleRunsTest {
     void cancellingTheRequestComputingASharedPromptLetsTheWaitingOnesComplete() throws Exception {
         List<GenerationRequest> requests = systemPromptRequests(5);
         List<Completion> alone = singleRuns(requests);
-        try (Engine e = Engine.open(model(), options().withMaxBatchTokens(8))) {
+        try (Engine e = Engine.open(model(), options().withMaxBatchTokens(8).withMaxSequences(8))) {
             List<CompletableFuture<Completion>> together = submitTogether(e, requests, 3);
             assertTrue(together.get(0).isCancelled());
             for (int i = 1; i < requests.size(); i++) {

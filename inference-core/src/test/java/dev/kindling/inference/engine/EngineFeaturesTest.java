@@ -173,7 +173,7 @@ class EngineFeaturesTest {
         }
         java.nio.file.Path small = java.nio.file.Files.write(dir.resolve("tok300.bin"), java.util.Arrays.copyOf(tok, end));
         try (Engine e = Engine.open(SharedData.require("llama2c/stories260K.gguf"),
-                EngineOptions.defaults().withThreads(1).withTokenizer(small).withMaxBatchTokens(16))) {
+                EngineOptions.defaults().withThreads(1).withTokenizer(small).withMaxBatchTokens(16).withMaxSequences(16))) {
             int[] text = new int[400];
             java.util.Arrays.fill(text, 280);
             text[0] = 1;
@@ -184,6 +184,18 @@ class EngineFeaturesTest {
             Exception x = assertThrows(Exception.class, gen::join);
             assertTrue(x.getCause().getMessage().contains("tok300.bin"), x.getCause().getMessage());
             assertEquals(399, score.join().logprobs().length);
+        }
+    }
+
+    @Test
+    void fewerBatchTokensThanSequencesIsRefusedNamingBoth() {
+        // 16 tokens a step for 64 sequences: the first 16 decoded every step and the other 48 waited, admitted
+        IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> Engine.open(
+                SharedData.require("llama2c/stories260K.gguf"), EngineOptions.defaults().withThreads(1).withMaxBatchTokens(16)));
+        assertTrue(x.getMessage().contains("maxBatchTokens (16)") && x.getMessage().contains("maxSequences (64)"), x.getMessage());
+        try (Engine e = Engine.open(SharedData.require("llama2c/stories260K.gguf"),
+                EngineOptions.defaults().withThreads(1).withMaxBatchTokens(16).withMaxSequences(16))) {
+            assertEquals(3, e.generate(GenerationRequest.of("Lily").withMaxTokens(3).withIgnoreEos(true)).tokens().length);
         }
     }
 

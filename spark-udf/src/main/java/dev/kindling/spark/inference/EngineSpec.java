@@ -16,7 +16,8 @@ import java.nio.file.Path;
  * @param device          {@code auto}, {@code cpu} or {@code cuda}
  * @param threads         engine threads; 0 = the executor's cores ({@link ExecutorCores})
  * @param maxSequences    sequences decoding together in the engine's batch
- * @param maxBatchTokens  tokens per forward step (prefill chunk); 0 = the engine's default
+ * @param maxBatchTokens  tokens per forward step (prefill chunk), at least {@code maxSequences}; 0 = the engine's
+ *                        default, raised to {@code maxSequences} when that is more
  * @param kvBudgetBytes   KV cache memory; 0 = the engine's default (a quarter of the free heap, at most 4 GiB)
  * @param truncatePrompts prompts longer than the context keep their end instead of failing the row
  * @param kvCacheType     {@code f32} (default) or {@code f16}: how the CPU backend stores the KV cache (f16: llama.cpp's
@@ -81,9 +82,9 @@ public record EngineSpec(String model, String tokenizer, String device, int thre
     EngineOptions options(int resolvedThreads, Path localTokenizer) {
         EngineOptions o = EngineOptions.defaults().withThreads(resolvedThreads).withDevice(device).withMaxSequences(maxSequences)
                 .withTruncatePrompts(truncatePrompts).withKvCacheType(KvCacheType.parse(kvCacheType));
-        if (maxBatchTokens > 0) {
-            o = o.withMaxBatchTokens(maxBatchTokens);
-        }
+        // the engine refuses fewer step tokens than sequences: unset, the step grows with setMaxSequences and
+        // --max-sequences past the default (no Spark param or flag sets it)
+        o = o.withMaxBatchTokens(maxBatchTokens > 0 ? maxBatchTokens : Math.max(o.maxBatchTokens(), maxSequences));
         if (kvBudgetBytes > 0) {
             o = o.withKvBudgetBytes(kvBudgetBytes);
         }
