@@ -18,7 +18,8 @@ import java.util.List;
  * @param promptTokens  prompt as token ids, used as they are (no BOS added), or null
  * @param sampling      how to pick tokens
  * @param maxTokens     most tokens to generate (the context length also ends a generation)
- * @param stopStrings   generation ends when the output text contains one; it is cut before it
+ * @param stopStrings   generation ends when the output text contains one; it is cut before it. Matched on the
+ *                      output's UTF-8 bytes, so one holding U+FFFD (which the text shows for invalid bytes) is refused
  * @param stopTokens    extra token ids that end generation (besides the vocabulary's EOS/EOT)
  * @param ignoreEos     keep going past the vocabulary's end tokens
  * @param topLogprobs   -1: no log-probs; 0: the chosen token's; n: also the n most likely. They are the
@@ -54,6 +55,13 @@ public record GenerationRequest(String prompt, int[] promptTokens, SamplingParam
                 // which stopped the generation at the first question mark
                 throw new IllegalArgumentException("stop string " + i + " holds an unpaired surrogate, half of a character"
                         + " (a string cut inside an emoji?): " + s.codePoints().mapToObj(c -> String.format("U+%04X", c)).toList());
+            }
+            if (s.indexOf('\uFFFD') >= 0) {
+                // stop strings are matched against the output's bytes: the U+FFFD the text shows for invalid bytes (a
+                // token of half a character) is not in them, so such a stop string never matched there
+                throw new IllegalArgumentException("stop string " + i + " holds U+FFFD, the replacement character: in a"
+                        + " generation's text it stands for invalid UTF-8 bytes, which stop strings (matched on the output's"
+                        + " bytes) cannot match; stop on token ids instead (GenerationRequest.withStopTokens)");
             }
         }
     }

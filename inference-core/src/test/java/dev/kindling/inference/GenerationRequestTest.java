@@ -29,4 +29,15 @@ class GenerationRequestTest {
         assertThrows(IllegalArgumentException.class, () -> GenerationRequest.of("x").withStopStrings(List.of("\uDE00!")));
         assertEquals(List.of("\uD83D\uDE00"), GenerationRequest.of("x").withStopStrings(List.of("\uD83D\uDE00")).stopStrings());
     }
+
+    /**
+     * A stop string holding U+FFFD is refused: stop strings are matched on the output's bytes, where the U+FFFD that the
+     * text shows for invalid bytes is not, so it never stopped a generation at one.
+     */
+    @Test
+    void aStopStringWithTheReplacementCharacterIsRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> GenerationRequest.of("x").withStopStrings(List.of("ok", "a\uFFFD")));
+        assertTrue(e.getMessage().contains("stop string 1") && e.getMessage().contains("U+FFFD"), e.getMessage());
+    }
 }
