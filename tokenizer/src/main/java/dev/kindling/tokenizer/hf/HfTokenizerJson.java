@@ -16,6 +16,7 @@ import dev.kindling.tokenizer.pretokenize.LiteralPattern;
 import dev.kindling.tokenizer.pretokenize.Metaspace;
 import dev.kindling.tokenizer.pretokenize.PreTokenizer;
 import dev.kindling.tokenizer.pretokenize.PreTokenizers;
+import dev.kindling.tokenizer.pretokenize.RegexPattern;
 import dev.kindling.tokenizer.pretokenize.Scanners;
 import dev.kindling.tokenizer.pretokenize.SequencePreTokenizer;
 import dev.kindling.tokenizer.pretokenize.Split;
@@ -731,7 +732,7 @@ public final class HfTokenizerJson {
 
     private static Pattern compile(JsonField regex) {
         try {
-            return Pattern.compile(regex.string(), Pattern.UNICODE_CHARACTER_CLASS);
+            return RegexPattern.compile(regex.string());
         } catch (java.util.regex.PatternSyntaxException e) {
             throw regex.error("regex does not compile: " + e.getDescription());
         }

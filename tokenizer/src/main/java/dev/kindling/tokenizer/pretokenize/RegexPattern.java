@@ -1,6 +1,8 @@
 package dev.kindling.tokenizer.pretokenize;
 
 import dev.kindling.tokenizer.text.DeepStack;
+import dev.kindling.tokenizer.text.Unicode;
+import java.util.function.IntPredicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -16,14 +18,146 @@ public final class RegexPattern implements SplitPattern {
 
     public RegexPattern(String source) {
         this.source = source;
-        this.pattern = Pattern.compile(translate(source), Pattern.UNICODE_CHARACTER_CLASS);
+        this.pattern = compile(source);
         this.matchers = ThreadLocal.withInitial(() -> pattern.matcher(""));
     }
 
-    /** Oniguruma syntax that Java spells differently. */
+    /** Compiles an Oniguruma (or Rust regex) pattern as {@link RegexPattern} does, e.g. a Replace normalizer's. */
+    public static Pattern compile(String onig) {
+        return Pattern.compile(translate(onig), Pattern.UNICODE_CHARACTER_CLASS);
+    }
+
+    /**
+     * Oniguruma syntax that Java means differently. {@code \p{L}} and the other general categories, {@code \d} and
+     * {@code \w} get the characters Unicode 16 adds to them over the JDK's tables ({@link Unicode#generalCategory}),
+     * as a nested class that means the same inside and outside brackets. Oniguruma's {@code \h} (hex digit) and
+     * {@code \R} are rare in tokenizer files and left alone.
+     */
     static String translate(String onig) {
-        // \p{L} etc. are the same; Oniguruma's \h (hex digit) and \R are rare in tokenizer files
-        return onig;
+        StringBuilder out = new StringBuilder(onig.length());
+        for (int i = 0; i < onig.length(); i++) {
+            char ch = onig.charAt(i);
+            if (ch != '\\' || i + 1 == onig.length()) {
+                out.append(ch);
+                continue;
+            }
+            char e = onig.charAt(i + 1);
+            int next = i + 2;
+            String category = null;
+            if (e == 'p' || e == 'P') {
+                if (next < onig.length() && onig.charAt(next) == '{') {
+                    int close = onig.indexOf('}', next);
+                    if (close > 0) {
+                        category = onig.substring(next + 1, close);
+                        next = close + 1;
+                    }
+                } else if (next < onig.length()) {
+                    category = String.valueOf(onig.charAt(next));
+                    next++;
+                }
+            }
+            String cls = switch (e) {
+                case 'p', 'P' -> category == null ? null : categoryClass(category, e == 'P');
+                case 'd', 'D' -> categoryClass("Nd", e == 'D');
+                case 'w', 'W' -> withAdditions(e == 'w' ? "\\w" : "\\W", e == 'W', RegexPattern::isWordCategory);
+                default -> null;
+            };
+            if (cls == null) {
+                out.append(ch).append(e); // an escape Java reads as Oniguruma does (or an unknown category, which fails to compile)
+                i++;
+            } else {
+                out.append(cls);
+                i = next - 1;
+            }
+        }
+        return out.toString();
+    }
+
+    private static final String CATEGORY_LETTERS = "LMNPSZC";
+
+    /** {@code \p{X}} ({@code \P{X}} if negated) for a one- or two-letter general category X, else null. */
+    private static String categoryClass(String name, boolean negated) {
+        if (name.isEmpty() || name.length() > 2 || CATEGORY_LETTERS.indexOf(name.charAt(0)) < 0) {
+            return null;
+        }
+        String escape = (negated ? "\\P{" : "\\p{") + name + "}";
+        return withAdditions(escape, negated, type -> categoryName(type).startsWith(name));
+    }
+
+    /**
+     * {@code escape} with the characters whose Unicode 16 category puts them in the class (per {@code member}) and
+     * the JDK's does not, or the other way round; {@code escape} itself where no character differs.
+     */
+    private static String withAdditions(String escape, boolean negated, IntPredicate member) {
+        StringBuilder added = new StringBuilder();
+        StringBuilder removed = new StringBuilder();
+        Unicode.forEachCategoryAddition(c -> {
+            boolean now = member.test(Unicode.generalCategory(c));
+            boolean jdk = member.test(Character.getType(c));
+            if (now != jdk) {
+                // a negated class gains what the category loses and loses what it gains
+                appendRange(now != negated ? added : removed, c);
+            }
+        });
+        if (added.length() == 0 && removed.length() == 0) {
+            return escape;
+        }
+        return "[" + escape + added + (removed.length() == 0 ? "" : "&&[^" + removed + "]") + "]";
+    }
+
+    /** Appends {@code \x{c}}, or extends the range the builder ends with when it ends at c - 1. */
+    private static void appendRange(StringBuilder sb, int c) {
+        String prev = "\\x{" + Integer.toHexString(c - 1) + "}";
+        if (sb.length() >= prev.length() && sb.lastIndexOf(prev) == sb.length() - prev.length()) {
+            int dash = sb.length() - prev.length() - 1;
+            if (dash >= 0 && sb.charAt(dash) == '-') {
+                sb.setLength(dash);
+            }
+            sb.append('-');
+        }
+        sb.append("\\x{").append(Integer.toHexString(c)).append('}');
+    }
+
+    /** Java's {@code \w} with UNICODE_CHARACTER_CLASS (Alphabetic, marks, Nd, Pc), by general category. */
+    private static boolean isWordCategory(int type) {
+        return type == Character.DECIMAL_DIGIT_NUMBER || type == Character.CONNECTOR_PUNCTUATION
+                || type == Character.LETTER_NUMBER || categoryName(type).charAt(0) == 'L' || categoryName(type).charAt(0) == 'M';
+    }
+
+    /** The two-letter name of a {@link Character#getType} constant. */
+    private static String categoryName(int type) {
+        return switch (type) {
+            case Character.UPPERCASE_LETTER -> "Lu";
+            case Character.LOWERCASE_LETTER -> "Ll";
+            case Character.TITLECASE_LETTER -> "Lt";
+            case Character.MODIFIER_LETTER -> "Lm";
+            case Character.OTHER_LETTER -> "Lo";
+            case Character.NON_SPACING_MARK -> "Mn";
+            case Character.ENCLOSING_MARK -> "Me";
+            case Character.COMBINING_SPACING_MARK -> "Mc";
+            case Character.DECIMAL_DIGIT_NUMBER -> "Nd";
+            case Character.LETTER_NUMBER -> "Nl";
+            case Character.OTHER_NUMBER -> "No";
+            case Character.SPACE_SEPARATOR -> "Zs";
+            case Character.LINE_SEPARATOR -> "Zl";
+            case Character.PARAGRAPH_SEPARATOR -> "Zp";
+            case Character.CONTROL -> "Cc";
+            case Character.FORMAT -> "Cf";
+            case Character.PRIVATE_USE -> "Co";
+            case Character.SURROGATE -> "Cs";
+            case Character.DASH_PUNCTUATION -> "Pd";
+            case Character.START_PUNCTUATION -> "Ps";
+            case Character.END_PUNCTUATION -> "Pe";
+            case Character.CONNECTOR_PUNCTUATION -> "Pc";
+            case Character.OTHER_PUNCTUATION -> "Po";
+            case Character.INITIAL_QUOTE_PUNCTUATION -> "Pi";
+            case Character.FINAL_QUOTE_PUNCTUATION -> "Pf";
+            case Character.MATH_SYMBOL -> "Sm";
+            case Character.CURRENCY_SYMBOL -> "Sc";
+            case Character.MODIFIER_SYMBOL -> "Sk";
+            case Character.OTHER_SYMBOL -> "So";
+            default -> "Cn";
+        };
     }
 
     public Pattern pattern() {

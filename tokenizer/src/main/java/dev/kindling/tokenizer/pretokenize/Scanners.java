@@ -76,7 +76,7 @@ public final class Scanners {
         if (Unicode.isWhiteSpace(c)) {
             return SPACE;
         }
-        int t = Character.getType(c);
+        int t = Unicode.generalCategory(c);
         switch (t) {
             case Character.UPPERCASE_LETTER, Character.LOWERCASE_LETTER, Character.TITLECASE_LETTER,
                     Character.MODIFIER_LETTER, Character.OTHER_LETTER:
@@ -289,7 +289,7 @@ public final class Scanners {
             if (c < 128) {
                 return c >= 'A' && c <= 'Z' ? U : c >= 'a' && c <= 'z' ? LW : 0;
             }
-            switch (Character.getType(c)) {
+            switch (Unicode.generalCategory(c)) {
                 case Character.UPPERCASE_LETTER, Character.TITLECASE_LETTER:
                     return U;
                 case Character.LOWERCASE_LETTER:

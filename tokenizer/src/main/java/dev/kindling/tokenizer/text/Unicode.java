@@ -1,9 +1,13 @@
 package dev.kindling.tokenizer.text;
 
+import java.util.function.IntConsumer;
+
 /**
  * The Unicode character classes the tokenizer regexes and normalizers use, defined once so the
- * hand-made scanners, the regex fallback and the normalizers agree. Categories come from the
- * JDK's {@link Character#getType} (its Unicode version).
+ * hand-made scanners, the regex fallback and the normalizers agree. Letters, numbers and marks are
+ * Unicode 16's ({@link #generalCategory}), as in the regex engines of Hugging Face tokenizers and
+ * tiktoken; punctuation, symbols and controls come from the JDK's {@link Character#getType}, as BERT's
+ * rules in HF use a crate with tables older than either.
  */
 public final class Unicode {
     private Unicode() {}
@@ -24,12 +28,40 @@ public final class Unicode {
                 || c == 0x202F || c == 0x205F || c == 0x3000;
     }
 
+    /**
+     * The Unicode 16 general category ({@link Character#getType}'s constants): the JDK's, except for the
+     * characters Java 17 does not know yet (or knows as a non-spacing mark that became spacing), so that a
+     * letter of Unicode 14 to 16 is a letter on every JDK from 17 on.
+     */
+    public static int generalCategory(int c) {
+        int t = Character.getType(c);
+        if (t == Character.UNASSIGNED || t == Character.NON_SPACING_MARK) {
+            int added = UnicodeAdditions.category(c);
+            return added < 0 ? t : added;
+        }
+        return t;
+    }
+
+    /** Calls {@code action} with every code point whose {@link #generalCategory} is not the JDK's, in increasing order. */
+    public static void forEachCategoryAddition(IntConsumer action) {
+        int[] r = UnicodeAdditions.RANGES;
+        for (int i = 0; i < r.length; i += 3) {
+            for (int c = r[i]; c <= r[i + 1]; c++) {
+                if (Character.getType(c) != r[i + 2]) {
+                    action.accept(c);
+                }
+            }
+        }
+    }
+
     /** {@code \p{L}}: Lu, Ll, Lt, Lm, Lo. */
     public static boolean isLetter(int c) {
         if (c < 0x80) {
             return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
         }
-        return Character.isLetter(c);
+        int t = generalCategory(c);
+        return t == Character.UPPERCASE_LETTER || t == Character.LOWERCASE_LETTER || t == Character.TITLECASE_LETTER
+                || t == Character.MODIFIER_LETTER || t == Character.OTHER_LETTER;
     }
 
     /** {@code \p{N}}: Nd, Nl, No. */
@@ -37,7 +69,7 @@ public final class Unicode {
         if (c < 0x80) {
             return c >= '0' && c <= '9';
         }
-        int t = Character.getType(c);
+        int t = generalCategory(c);
         return t == Character.DECIMAL_DIGIT_NUMBER || t == Character.LETTER_NUMBER || t == Character.OTHER_NUMBER;
     }
 
@@ -46,7 +78,7 @@ public final class Unicode {
         if (c < 0x300) {
             return false;
         }
-        int t = Character.getType(c);
+        int t = generalCategory(c);
         return t == Character.NON_SPACING_MARK || t == Character.COMBINING_SPACING_MARK || t == Character.ENCLOSING_MARK;
     }
 
@@ -65,9 +97,9 @@ public final class Unicode {
                 || t == Character.OTHER_SYMBOL;
     }
 
-    /** Rust's {@code char::is_alphanumeric}: Alphabetic or Numeric. */
+    /** Rust's {@code char::is_alphanumeric}: Alphabetic or Numeric (a letter Java 17 lacks is Alphabetic too). */
     public static boolean isAlphanumeric(int c) {
-        return Character.isAlphabetic(c) || isNumber(c);
+        return Character.isAlphabetic(c) || isLetter(c) || isNumber(c);
     }
 
     /** Rust's {@code char::is_ascii_punctuation} || general category P (HF's BERT/Punctuation rule). */

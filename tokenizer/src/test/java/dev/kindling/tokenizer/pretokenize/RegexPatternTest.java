@@ -4,9 +4,42 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class RegexPatternTest {
+    static List<String> pieces(Split split, String text) {
+        Splits in = new Splits();
+        in.single(text, true);
+        Splits out = new Splits();
+        split.apply(in, out);
+        List<String> r = new ArrayList<>();
+        for (int i = 0; i < out.count; i++) {
+            r.add(out.piece(i));
+        }
+        return r;
+    }
+
+    /**
+     * A regex's {@code \w}, {@code \d} and {@code \p{..}} know the letters and digits Unicode 14 to 16 added, as
+     * Oniguruma and Rust's regex do in HF tokenizers 0.23.2 (Java 17's tables are Unicode 13): HF's Whitespace
+     * pre-tokenizer ({@code \w+|[^\w\s]+}) gives ["a𞊐b", "𑽐1", "-", "𐵐", "."] for this text (Toto letter, Kawi
+     * digit, Garay letter), where java.util.regex alone cut "a", "𞊐", "b", "𑽐", "1", "-𐵐.".
+     */
+    @Test
+    void unicode16LettersAndDigitsAreWordCharacters() {
+        assertEquals(List.of("a\uD838\uDE90b", "\uD807\uDF501", "-", "\uD803\uDD50", "."),
+                pieces(PreTokenizers.whitespace(), "a\uD838\uDE90b \uD807\uDF501-\uD803\uDD50."));
+        RegexPattern letters = new RegexPattern("\\p{L}+|\\d+|[^\\p{L}\\d]+");
+        assertEquals(List.of("a\uD838\uDE90b", "\uD807\uDF50", "-"), pieces(new Split(letters, Split.Behavior.ISOLATED, false),
+                "a\uD838\uDE90b\uD807\uDF50-"));
+        RegexPattern notLetters = new RegexPattern("\\P{L}+");
+        assertEquals(-1, notLetters.find("\uD838\uDE90", 0, 2), "a Toto letter is not \\P{L}");
+        // HF's Digits(individual_digits=true), Rust's char::is_numeric
+        assertEquals(List.of("a", "\uD807\uDF50", "\uD807\uDF51", "b"), pieces(PreTokenizers.digits(true), "a\uD807\uDF50\uD807\uDF51b"));
+    }
+
     /**
      * java.util.regex recurses once per repetition of an alternation group: 20,000 characters overflowed the stack,
      * and in a Spark task the StackOverflowError took the whole context down. The match now finishes (HF's ids for
