@@ -63,17 +63,28 @@ public final class Normalizers {
         };
     }
 
-    /** Removes non-spacing marks (Mn), as HF's StripAccents (meant to follow NFD). */
+    /**
+     * HF's StripAccents (meant to follow NFD): removes every combining mark, spacing (Mc, the Devanagari vowel
+     * signs) and enclosing (Me) as well as non-spacing (Mn), as its {@code is_combining_mark} does. By the JDK's
+     * tables; HF's are older and keep the marks of recent Unicode versions (U+07FD, Unicode 11).
+     */
     public static Normalizer stripAccents() {
-        return Normalizers::removeNonSpacingMarks;
+        return s -> removeMarks(s, false);
     }
 
+    /** Removes the non-spacing marks (Mn) only, as HF's BertNormalizer strips accents. */
     static String removeNonSpacingMarks(String s) {
+        return removeMarks(s, true);
+    }
+
+    private static String removeMarks(String s, boolean nonSpacingOnly) {
         StringBuilder sb = null;
         for (int i = 0; i < s.length(); ) {
             int cp = s.codePointAt(i);
             int n = Character.charCount(cp);
-            boolean mark = cp >= 0x300 && Character.getType(cp) == Character.NON_SPACING_MARK;
+            int type = cp >= 0x300 ? Character.getType(cp) : Character.UNASSIGNED;
+            boolean mark = type == Character.NON_SPACING_MARK
+                    || !nonSpacingOnly && (type == Character.COMBINING_SPACING_MARK || type == Character.ENCLOSING_MARK);
             if (mark && sb == null) {
                 sb = new StringBuilder(s.length());
                 sb.append(s, 0, i);

@@ -43,4 +43,17 @@ class NormalizerParityTest {
         Tokenizer t = llama2With(tmp, "NFD");
         assertArrayEquals(new int[] {11013, 1512, 28949, 330, 29891, 1770, 28706, 30814, 28714}, t.encode("Café À Noël", false));
     }
+
+    /**
+     * StripAccents removes every combining mark (HF's {@code is_combining_mark}): the Devanagari vowel signs ा ि ी
+     * (Mc) and the enclosing U+0488 (Me) as well as the virama (Mn). Kindling removed Mn only, as BertNormalizer
+     * does.
+     */
+    @Test
+    void stripAccentsRemovesSpacingAndEnclosingMarks(@TempDir Path tmp) throws Exception {
+        Tokenizer t = llama2With(tmp, "NFD", "StripAccents");
+        assertArrayEquals(new int[] {11013, 1512, 330, 1770, 301}, t.encode("Café À Noël", false));
+        assertArrayEquals(new int[] {28705, 29972, 29540, 30046, 28705, 29499, 29319, 29896}, t.encode("हिन्दी कार्य", false));
+        assertArrayEquals(new int[] {26196}, t.encode("ç\u0488x", false));
+    }
 }
