@@ -1,0 +1,219 @@
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kindling.tokenizer.Tokenizer;
+import dev.kindling.tokenizer.normalize.Normalizer;
+import dev.kindling.tokenizer.normalize.Normalizers;
+import dev.kindling.tokenizer.pretokenize.PreTokenizer;
+import dev.kindling.tokenizer.pretokenize.PreTokenizers;
+import dev.kindling.tokenizer.pretokenize.Split;
+import dev.kindling.tokenizer.pretokenize.Splits;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Kindling's side of the differential fuzz (a single-file program: {@code java -cp CLASSPATH FuzzCompare.java ...};
+ * fuzz-vs-reference.sh runs it).
+ *
+ * <pre>
+ * texts TOKENIZER REF.jsonl [--tiktoken]   compare with texts_ref.mjs output: ids with and without special tokens,
+ *                                          decode of those ids (skip_special_tokens both ways) and of random ids
+ * codepoints REF.json                      compare with codepoints_ref.mjs output, every code point
+ * </pre>
+ *
+ * Prints the first mismatches and one SUMMARY line per run; exits 1 if anything differed.
+ */
+public class FuzzCompare {
+    static final int SHOW = 8;
+
+    public static void main(String[] args) throws Exception {
+        int bad = switch (args[0]) {
+            case "texts" -> texts(Path.of(args[1]), Path.of(args[2]), Arrays.asList(args).contains("--tiktoken"));
+            case "codepoints" -> codePoints(Path.of(args[1]));
+            default -> throw new IllegalArgumentException("texts or codepoints, not " + args[0]);
+        };
+        System.exit(bad == 0 ? 0 : 1);
+    }
+
+    /**
+     * tiktoken has no skip_special_tokens, and its encode_ordinary (the reference's "plain") is Kindling's
+     * encode(text, false, false); its encode(text, "all") is encode(text, add) with either add.
+     */
+    static int texts(Path tokenizerFile, Path ref, boolean tiktoken) throws Exception {
+        Tokenizer tok = Tokenizer.load(tokenizerFile);
+        ObjectMapper json = new ObjectMapper();
+        Map<String, Integer> byCheck = new TreeMap<>();
+        Map<String, Integer> byKind = new TreeMap<>();
+        int n = 0;
+        int bad = 0;
+        for (String line : Files.readAllLines(ref)) {
+            if (line.isBlank()) {
+                continue;
+            }
+            JsonNode r = json.readTree(line);
+            n++;
+            String text = r.get("text").asText();
+            int[] plain = ints(r.get("plain"));
+            int[] special = ints(r.get("special"));
+            List<String> failed = new ArrayList<>();
+            StringBuilder detail = new StringBuilder();
+            try {
+                ids(failed, detail, "plain", plain, tiktoken ? tok.encode(text, false, false) : tok.encode(text, false));
+                ids(failed, detail, "special", special, tok.encode(text, true));
+                if (tiktoken) {
+                    ids(failed, detail, "specialWithoutAdd", special, tok.encode(text, false));
+                }
+                text(failed, detail, "decKeep", r.get("decKeep").asText(), tok.decode(special, false));
+                if (!tiktoken) {
+                    text(failed, detail, "decSkip", r.get("decSkip").asText(), tok.decode(special, true));
+                }
+                text(failed, detail, "decPlain", r.get("decPlain").asText(), tok.decode(plain, false));
+                int[] rids = ints(r.get("rids"));
+                text(failed, detail, "ridKeep " + Arrays.toString(rids), r.get("ridKeep").asText(), tok.decode(rids, false));
+                if (!tiktoken) {
+                    text(failed, detail, "ridSkip " + Arrays.toString(rids), r.get("ridSkip").asText(), tok.decode(rids, true));
+                }
+            } catch (RuntimeException | StackOverflowError e) {
+                failed.add("exception");
+                detail.append("\n  ").append(e);
+            }
+            if (!failed.isEmpty()) {
+                failed.forEach(f -> byCheck.merge(f.replaceAll(" .*", ""), 1, Integer::sum));
+                byKind.merge(r.get("kind").asText().startsWith("mix:") ? "mix" : r.get("kind").asText(), 1, Integer::sum);
+                if (bad++ < SHOW) {
+                    String shown = text.length() > 300 ? text.substring(0, 300) + "..." : text;
+                    System.out.println("#" + r.get("i") + " " + r.get("kind").asText() + " " + failed + " text=" + quote(shown) + detail);
+                }
+            }
+        }
+        Path name = tokenizerFile.getParent() == null ? tokenizerFile : tokenizerFile.getParent().getFileName().resolve(tokenizerFile.getFileName());
+        System.out.println("SUMMARY " + name + " texts=" + n + " mismatched=" + bad + " by-check=" + byCheck
+                + " by-kind=" + byKind);
+        return bad;
+    }
+
+    static void ids(List<String> failed, StringBuilder detail, String what, int[] expected, int[] got) {
+        if (!Arrays.equals(expected, got)) {
+            failed.add(what);
+            int d = 0;
+            while (d < Math.min(expected.length, got.length) && expected[d] == got[d]) {
+                d++;
+            }
+            int from = Math.max(0, d - 3);
+            detail.append("\n  ").append(what).append(" first difference at ").append(d).append(": reference ")
+                    .append(Arrays.toString(Arrays.copyOfRange(expected, from, Math.min(expected.length, d + 8))))
+                    .append(" kindling ").append(Arrays.toString(Arrays.copyOfRange(got, from, Math.min(got.length, d + 8))));
+        }
+    }
+
+    static void text(List<String> failed, StringBuilder detail, String what, String expected, String got) {
+        if (!expected.equals(got)) {
+            failed.add(what);
+            detail.append("\n  ").append(what).append(": reference ").append(quote(expected)).append(" kindling ").append(quote(got));
+        }
+    }
+
+    static int codePoints(Path ref) throws Exception {
+        JsonNode hf = new ObjectMapper().readTree(ref.toFile());
+        Map<String, Normalizer> normalizers = new LinkedHashMap<>();
+        normalizers.put("bert", Normalizers.bert(true, true, true, true));
+        normalizers.put("bertKeepAccents", Normalizers.bert(true, false, false, false));
+        normalizers.put("stripAccents", Normalizers.stripAccents());
+        normalizers.put("lowercase", Normalizers.lowercase());
+        normalizers.put("nfc", Normalizers.unicode(java.text.Normalizer.Form.NFC));
+        normalizers.put("nfd", Normalizers.unicode(java.text.Normalizer.Form.NFD));
+        normalizers.put("nfkc", Normalizers.unicode(java.text.Normalizer.Form.NFKC));
+        normalizers.put("nfkd", Normalizers.unicode(java.text.Normalizer.Form.NFKD));
+        normalizers.put("nmt", Normalizers.nmt());
+        Map<String, PreTokenizer> preTokenizers = new LinkedHashMap<>();
+        preTokenizers.put("bert", PreTokenizers.bert());
+        preTokenizers.put("punct", PreTokenizers.punctuation(Split.Behavior.ISOLATED));
+        preTokenizers.put("ws", PreTokenizers.whitespace());
+        preTokenizers.put("wsSplit", PreTokenizers.whitespaceSplit());
+        preTokenizers.put("digits", PreTokenizers.digits(true));
+        int bad = 0;
+        for (var e : normalizers.entrySet()) {
+            JsonNode changed = hf.get("n_" + e.getKey());
+            List<String> diffs = new ArrayList<>();
+            for (int c = 0; c <= Character.MAX_CODE_POINT; c++) {
+                if (c >= Character.MIN_SURROGATE && c <= Character.MAX_SURROGATE) {
+                    continue;
+                }
+                String s = Character.toString(c);
+                JsonNode exp = changed.get(Integer.toString(c));
+                String expected = exp == null ? s : exp.asText();
+                String got = e.getValue().normalize(s);
+                if (!expected.equals(got)) {
+                    diffs.add(String.format("U+%04X reference %s kindling %s", c, quote(expected), quote(got)));
+                }
+            }
+            bad += report("normalizer " + e.getKey(), diffs);
+        }
+        for (var e : preTokenizers.entrySet()) {
+            JsonNode changed = hf.get("p_" + e.getKey());
+            List<String> diffs = new ArrayList<>();
+            for (int c = 0; c <= Character.MAX_CODE_POINT; c++) {
+                if (c >= Character.MIN_SURROGATE && c <= Character.MAX_SURROGATE) {
+                    continue;
+                }
+                String w = "a" + Character.toString(c) + "a";
+                JsonNode exp = changed.get(Integer.toString(c));
+                String expected = exp == null ? w : exp.asText();
+                Splits in = new Splits();
+                in.single(w, true);
+                Splits out = new Splits();
+                e.getValue().apply(in, out);
+                List<String> pieces = new ArrayList<>();
+                for (int i = 0; i < out.count; i++) {
+                    pieces.add(out.piece(i));
+                }
+                String got = String.join("|", pieces);
+                if (!expected.equals(got)) {
+                    diffs.add(String.format("U+%04X reference %s kindling %s", c, quote(expected), quote(got)));
+                }
+            }
+            bad += report("pre-tokenizer " + e.getKey(), diffs);
+        }
+        System.out.println("SUMMARY code points: " + bad + " (component, code point) pairs differ");
+        return bad;
+    }
+
+    static int report(String what, List<String> diffs) {
+        System.out.println(what + ": " + diffs.size() + " code points differ" + (diffs.isEmpty() ? "" : ", first "
+                + String.join("; ", diffs.subList(0, Math.min(SHOW, diffs.size())))));
+        return diffs.size();
+    }
+
+    static int[] ints(JsonNode a) {
+        int[] r = new int[a.size()];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = a.get(i).asInt();
+        }
+        return r;
+    }
+
+    /** The text in quotes, with controls, invisible and combining characters and unpaired surrogates escaped. */
+    static String quote(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (int i = 0; i < s.length(); ) {
+            int c = s.codePointAt(i);
+            i += Character.charCount(c);
+            int type = Character.getType(c);
+            boolean visible = c == ' ' || !(type == Character.CONTROL || type == Character.FORMAT || type == Character.SURROGATE
+                    || type == Character.SPACE_SEPARATOR || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR
+                    || type == Character.NON_SPACING_MARK || type == Character.ENCLOSING_MARK || type == Character.UNASSIGNED
+                    || c == 0xFE0F || c == 0xFE0E);
+            if (visible) {
+                b.appendCodePoint(c);
+            } else {
+                b.append(String.format(c > 0xFFFF ? "\\U%08x" : "\\u%04x", c));
+            }
+        }
+        return b.append('"').toString();
+    }
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Differential fuzz of Kindling's tokenizers against Hugging Face tokenizers 0.23.2 and tiktoken 1.0.22: adversarial
+# texts (texts_ref.mjs lists them) through every shared tokenizer.json, the wordpiece/unigram test files and the four
+# tiktoken rank files, ids with and without special tokens and decodes compared; then every code point through HF's
+# normalizers and pre-tokenizers (codepoints_ref.mjs). Deterministic per seed.
+#
+#   tokenizer/bench/fuzz/fuzz-vs-reference.sh [texts per tokenizer, default 3000] [seed, default 1] [--no-codepoints]
+#
+# Needs: the reference tools in ~/.cache/kindling-ref (bash shared/tools/ref/setup.sh), the shared data in
+# ../shared/data (or KINDLING_SHARED=<dir holding data/>), node, maven. Work files go to $KINDLING_FUZZ_DIR
+# (default /tmp/kindling-fuzz). Prints the first mismatches and a SUMMARY line per tokenizer; exits 1 on any
+# mismatch. Known differences that remain (see README "Deliberate differences" and the commit log): BERT's rules
+# use the unicode_categories crate's old tables, HF's normalization tables are older than Java 17's, Lowercase
+# and Digits follow newer Unicode versions than Java 17 knows.
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+# shellcheck source=../unpack.sh
+. tokenizer/bench/unpack.sh
+N=${1:-3000}
+SEED=${2:-1}
+SHARED=${KINDLING_SHARED:-$(cd .. && pwd)/shared}
+DATA=$SHARED/data
+REF=${KINDLING_REF:-$HOME/.cache/kindling-ref}
+WORK=${KINDLING_FUZZ_DIR:-/tmp/kindling-fuzz}
+HERE=$(pwd)/tokenizer/bench/fuzz
+mkdir -p "$WORK"
+
+mvn -B -q -pl tokenizer -am package -DskipTests dependency:build-classpath -Dmdep.outputFile=target/cp.txt \
+    -Dmdep.includeScope=runtime >/dev/null
+CP=tokenizer/target/classes:$(cat tokenizer/target/cp.txt)
+
+[ -s "$WORK/sotu.jsonl" ] || zcat "$DATA/corpus/sotu.jsonl.gz" > "$WORK/sotu.jsonl"
+CORPUS=$DATA/corpus/moby-dick.jsonl,$WORK/sotu.jsonl
+for t in llama3 qwen3 gemma3 gpt4o llama2; do
+  unpack_tokenizer "$DATA" "$WORK" "$t"
+done
+mkdir -p "$WORK/wordpiece" "$WORK/unigram"
+cp -f tokenizer/src/test/resources/offsets/wordpiece-bert.json "$WORK/wordpiece/tokenizer.json"
+cp -f tokenizer/src/test/resources/offsets/unigram-metaspace.json "$WORK/unigram/tokenizer.json"
+
+status=0
+for t in llama3 qwen3 gemma3 gpt4o llama2 wordpiece unigram; do
+  (cd "$REF" && node "$HERE/texts_ref.mjs" --hf "$WORK/$t/tokenizer.json" --out "$WORK/ref-$t.jsonl" --n "$N" --seed "$SEED" --corpus "$CORPUS")
+  java -Xmx4g -cp "$CP" "$HERE/FuzzCompare.java" texts "$WORK/$t/tokenizer.json" "$WORK/ref-$t.jsonl" || status=1
+done
+for enc in o200k_base cl100k_base p50k_base r50k_base; do
+  (cd "$REF" && node "$HERE/texts_ref.mjs" --tiktoken "$enc" --out "$WORK/ref-$enc.jsonl" --n "$N" --seed "$SEED" --corpus "$CORPUS")
+  java -cp "$CP" "$HERE/FuzzCompare.java" texts "$DATA/tokenizers/tiktoken/$enc.tiktoken" "$WORK/ref-$enc.jsonl" --tiktoken || status=1
+done
+if [ "${3:-}" != "--no-codepoints" ]; then
+  (cd "$REF" && node "$HERE/codepoints_ref.mjs" "$WORK/codepoints.json")
+  java -Xmx3g -cp "$CP" "$HERE/FuzzCompare.java" codepoints "$WORK/codepoints.json" || status=1
+fi
+exit $status
