@@ -33,7 +33,8 @@ import org.apache.spark.sql.Row;
  *  "error": null}                         the reason when the row failed (then messages is null)
  * </pre>
  *
- * With a system prompt, {@code messages} starts with {@code {"role": "system", ...}}. With
+ * With a system prompt, {@code messages} starts with {@code {"role": "system", ...}}. An answer
+ * with no text but white space is rejected as {@code sft:empty_answer}; with
  * {@link #setDropTruncated}, answers cut by the token limit are rejected as {@code sft:truncated}.
  *
  * <pre>{@code
@@ -42,6 +43,9 @@ import org.apache.spark.sql.Row;
  * }</pre>
  */
 public final class Sft implements PipelineStage {
+    /** Nothing but white space (Unicode's too), or nothing at all. */
+    static final String BLANK = "(?U)^\\s*$";
+
     private final Generate teacher;
     private final String modelName;
     private String promptColumn;
@@ -89,6 +93,9 @@ public final class Sft implements PipelineStage {
         Dataset<Row> answered = new InferenceStage("generate", used).apply(docs, context);
         Column answer = col("_answer");
         Column reason = col(Columns.REASON);
+        // an empty assistant turn (the teacher ended at once, or a stop string cut the answer to nothing) would teach the
+        // student to answer nothing: never a usable conversation
+        reason = when(reason.isNotNull(), reason).when(answer.getField("text").rlike(BLANK), lit("sft:empty_answer"));
         if (dropTruncated) {
             reason = when(reason.isNotNull(), reason).when(answer.getField("finish_reason").equalTo("length"), lit("sft:truncated"));
         }
@@ -100,7 +107,7 @@ public final class Sft implements PipelineStage {
 
     /**
      * The SFT rows for a DataFrame of prompts: {@code prompt_id, prompt, messages, model, error,
-     * reason} (reason null unless rejected, e.g. {@code sft:truncated}).
+     * reason} (reason null unless rejected: {@code sft:empty_answer}, {@code sft:truncated}).
      */
     public Dataset<Row> transform(Dataset<Row> prompts) {
         return Distill.run(this, prompts, promptColumn != null ? promptColumn : "prompt");

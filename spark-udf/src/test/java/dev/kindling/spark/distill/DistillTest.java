@@ -247,6 +247,36 @@ class DistillTest {
     }
 
     /**
+     * An answer with no text (the teacher ended at once, or a stop string cut it to nothing) is rejected as
+     * sft:empty_answer: it was a kept row whose conversation ends in an empty assistant turn, which SFTTrainer trains on
+     * as "answer nothing".
+     */
+    @Test
+    void sftRejectsEmptyAnswers() {
+        SparkSession spark = TestSpark.session();
+        // stories260K greedily continues "Once upon a time" with ", there was", "One day, Tom saw a big cat in the park."
+        // with " He was" and "Sue and the bird went to" with " the park.": the stop strings leave nothing, a space, and
+        // an answer
+        Dataset<Row> prompts = spark.createDataset(List.of("Once upon a time", "One day, Tom saw a big cat in the park.",
+                "Sue and the bird went to"), org.apache.spark.sql.Encoders.STRING()).toDF("prompt");
+        dev.kindling.spark.inference.Generate g = new dev.kindling.spark.inference.Generate().setModel(model().toString())
+                .setThreads(2).setMaxTokens(6).setStop(",", "He");
+        Map<String, Row> byPrompt = new HashMap<>();
+        for (Row row : new Sft(g, "stories260K").transform(prompts).collectAsList()) {
+            byPrompt.put(row.getAs("prompt"), row);
+        }
+        for (String p : List.of("Once upon a time", "One day, Tom saw a big cat in the park.")) {
+            Row empty = byPrompt.get(p);
+            assertEquals("sft:empty_answer", empty.getAs("reason"), empty.toString());
+            assertNull(empty.getAs("error"));
+        }
+        Row kept = byPrompt.get("Sue and the bird went to");
+        assertNull(kept.getAs("reason"), kept.toString());
+        List<Row> messages = kept.getList(kept.fieldIndex("messages"));
+        assertEquals(" the park. They", messages.get(1).getString(1), kept.toString());
+    }
+
+    /**
      * Sft and Dpo leave the stages they are given as they were (they set the teacher's output column, prompt column and n,
      * and the judge's columns, on the caller's objects: a later teacher.transform wrote "_answer"), and a system prompt
      * set on the teacher is the conversation's (Sft replaced it with none).
