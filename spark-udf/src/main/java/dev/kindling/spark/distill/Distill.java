@@ -23,6 +23,9 @@ import org.apache.spark.sql.types.DataTypes;
 final class Distill {
     private Distill() {}
 
+    /** An answer with nothing but white space (Unicode's too), or nothing at all: never a usable assistant turn. */
+    static final String BLANK = "(?U)^\\s*$";
+
     /** {@code {role, content}}. */
     static Column message(String role, Column content) {
         return struct(lit(role).as("role"), content.cast(DataTypes.StringType).as("content"));

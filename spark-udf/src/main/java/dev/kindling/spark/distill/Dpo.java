@@ -45,9 +45,10 @@ import scala.collection.Seq;
  * A candidate's rating is the judge's (read from its answer), or — when the judge's answer held
  * none — the probability-weighted rating from its probabilities over the rating tokens
  * ({@link dev.kindling.spark.inference.Judging}). The highest-rated candidate is chosen, the
- * lowest-rated rejected (ties between equal ratings go to the earlier sample). A prompt whose
- * candidates all have the same rating carries no preference and is rejected as
- * {@code dpo:tied_ratings}; fewer than two rated candidates: {@code dpo:too_few_ratings}.
+ * lowest-rated rejected (ties between equal ratings go to the earlier sample). A sample with no
+ * text but white space is not a candidate. A prompt whose candidates all have the same rating
+ * carries no preference and is rejected as {@code dpo:tied_ratings}; fewer than two rated
+ * candidates: {@code dpo:too_few_ratings}.
  */
 public final class Dpo implements PipelineStage {
     /** What {@link #pick} returns. */
@@ -132,7 +133,7 @@ public final class Dpo implements PipelineStage {
 
     /**
      * The chosen and rejected candidates: highest and lowest rating (the probability-weighted
-     * rating when the judge's answer held none); the earlier sample wins ties.
+     * rating when the judge's answer held none); the earlier sample wins ties; blank samples are left out.
      */
     static Row pick(Seq<String> candidates, Seq<Row> judgments, int minRating) {
         if (candidates == null || judgments == null) {
@@ -145,7 +146,9 @@ public final class Dpo implements PipelineStage {
         int rated = 0;
         for (int i = 0; i < candidates.size() && i < judgments.size(); i++) {
             Row j = judgments.apply(i);
-            if (j == null || j.isNullAt(0) || candidates.apply(i) == null) {
+            String candidate = candidates.apply(i);
+            // a blank sample is no answer to prefer or to reject: a judge that rated it highest made it the chosen one
+            if (j == null || j.isNullAt(0) || candidate == null || candidate.matches(Distill.BLANK)) {
                 continue;
             }
             double r = rating(j, minRating);

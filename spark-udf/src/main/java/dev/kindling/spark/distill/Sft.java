@@ -43,9 +43,6 @@ import org.apache.spark.sql.Row;
  * }</pre>
  */
 public final class Sft implements PipelineStage {
-    /** Nothing but white space (Unicode's too), or nothing at all. */
-    static final String BLANK = "(?U)^\\s*$";
-
     private final Generate teacher;
     private final String modelName;
     private String promptColumn;
@@ -95,7 +92,7 @@ public final class Sft implements PipelineStage {
         Column reason = col(Columns.REASON);
         // an empty assistant turn (the teacher ended at once, or a stop string cut the answer to nothing) would teach the
         // student to answer nothing: never a usable conversation
-        reason = when(reason.isNotNull(), reason).when(answer.getField("text").rlike(BLANK), lit("sft:empty_answer"));
+        reason = when(reason.isNotNull(), reason).when(answer.getField("text").rlike(Distill.BLANK), lit("sft:empty_answer"));
         if (dropTruncated) {
             reason = when(reason.isNotNull(), reason).when(answer.getField("finish_reason").equalTo("length"), lit("sft:truncated"));
         }

@@ -277,6 +277,32 @@ class DistillTest {
     }
 
     /**
+     * A blank sample is not a candidate: a judge that rated one highest made an empty answer the chosen one, and the
+     * pair taught the policy to answer nothing. With the blank ones left out, fewer than two rated candidates carry no
+     * pair, as for unrated ones.
+     */
+    @Test
+    void dpoLeavesBlankSamplesOutOfThePair() {
+        scala.collection.Seq<Row> judgments = judgments(5.0, 4.0, 3.0, 1.0);
+        Row pair = Dpo.pick(seq("", "Two, three and five.", " \n", "Four."), judgments, 1);
+        assertEquals(List.of("Two, three and five.", "Four.", 4.0, 1.0, "ok"), List.of(pair.get(0), pair.get(1), pair.get(2),
+                pair.get(3), pair.get(4)));
+        assertEquals("too_few_ratings", Dpo.pick(seq("", "Four.", "\t", " "), judgments, 1).getString(4));
+    }
+
+    private static scala.collection.Seq<String> seq(String... items) {
+        return scala.jdk.CollectionConverters.ListHasAsScala(List.of(items)).asScala().toSeq();
+    }
+
+    private static scala.collection.Seq<Row> judgments(double... ratings) {
+        List<Row> rows = new ArrayList<>();
+        for (double r : ratings) {
+            rows.add(org.apache.spark.sql.RowFactory.create(r, "parsed", String.valueOf((int) r), null));
+        }
+        return scala.jdk.CollectionConverters.ListHasAsScala(rows).asScala().toSeq();
+    }
+
+    /**
      * Sft and Dpo leave the stages they are given as they were (they set the teacher's output column, prompt column and n,
      * and the judge's columns, on the caller's objects: a later teacher.transform wrote "_answer"), and a system prompt
      * set on the teacher is the conversation's (Sft replaced it with none).
