@@ -23,8 +23,11 @@ import org.apache.spark.sql.types.DataTypes;
 final class Distill {
     private Distill() {}
 
-    /** An answer with nothing but white space (Unicode's too), or nothing at all: never a usable assistant turn. */
-    static final String BLANK = "(?U)^\\s*$";
+    /**
+     * A prompt or answer with nothing but white space, or nothing at all (as the CLI's reader judges a text empty): never
+     * a usable turn of a conversation.
+     */
+    static final String BLANK = DatasetReader.BLANK_TEXT;
 
     /** {@code {role, content}}. */
     static Column message(String role, Column content) {
@@ -60,9 +63,12 @@ final class Distill {
         }
         if (Columns.resolve(in.schema(), promptColumn, stage.name()) != null) {
             // the CLI's reader sets a null prompt aside (read:null_text); here such a row came out with nothing in it and
-            // neither an error nor a reason, like a kept row
-            in = in.withColumn(Columns.REASON, when(col(Columns.REASON).isNull().and(Columns.named(promptColumn).isNull()),
-                    lit(stage.name() + ":null_prompt")).otherwise(col(Columns.REASON)));
+            // neither an error nor a reason, like a kept row. An empty one (read:empty_text there) was answered from BOS
+            // and kept: a conversation whose user turn says nothing
+            Column prompt = Columns.named(promptColumn);
+            in = in.withColumn(Columns.REASON, when(col(Columns.REASON).isNotNull(), col(Columns.REASON))
+                    .when(prompt.isNull(), lit(stage.name() + ":null_prompt"))
+                    .when(prompt.rlike(BLANK), lit(stage.name() + ":empty_prompt")));
         }
         StageContext ctx = new StageContext(in.sparkSession(), "id", promptColumn);
         Dataset<Row> out = stage.apply(in, ctx);

@@ -59,6 +59,8 @@ public final class DatasetReader {
             Columns.SOURCE_LINE, Columns.RAW, Columns.ERROR);
     /** Internal metric columns start with this, so that {@link #selectWithAccounting} keeps them. */
     public static final String METRIC_PREFIX = "_kindling_";
+    /** A text with nothing but white space (Unicode's spaces and the BOM too), or nothing at all: read:empty_text. */
+    public static final String BLANK_TEXT = "^[\\s\\p{Z}\\x{FEFF}]*$";
     /**
      * Jackson's 20M-character default (since 2.15) made a longer text field "malformed JSON": a whole book in one
      * document is valid input. The JVM's own string limit remains.
@@ -517,7 +519,7 @@ public final class DatasetReader {
         df = df.withColumn(Columns.REASON,
                 when(reason.isNotNull(), reason)
                         .when(Columns.named(text).isNull(), lit("read:null_text"))
-                        .when(Columns.named(text).rlike("^[\\s\\p{Z}\\x{FEFF}]*$"), lit("read:empty_text")));
+                        .when(Columns.named(text).rlike(BLANK_TEXT), lit("read:empty_text")));
         if (o.onError() == OnError.FAIL) {
             UserDefinedFunction check = functions.udf((UDF5<String, String, Long, Long, String, Boolean>)
                     DatasetReader::failOnReadError, DataTypes.BooleanType);

@@ -244,6 +244,18 @@ class DistillTest {
                 .toDF("prompt");
         assertEquals(List.of("sft:null_prompt"), new Sft(g, "stories260K").transform(withNull).filter("reason IS NOT NULL")
                 .select("reason").as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
+        // so is an empty or blank one, as the CLI's reader sets it aside (read:empty_text): it was answered from BOS and
+        // kept, a conversation whose user turn says nothing
+        Dataset<Row> withBlank = spark.createDataset(List.of("Once upon a time", "", " \n\u00a0"), org.apache.spark.sql.Encoders.STRING())
+                .toDF("prompt");
+        assertEquals(List.of("sft:empty_prompt", "sft:empty_prompt"), new Sft(g, "stories260K").transform(withBlank)
+                .filter("reason IS NOT NULL").select("reason").as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
+        dev.kindling.spark.inference.Generate sampler = new dev.kindling.spark.inference.Generate().setModel(model().toString())
+                .setThreads(2).setMaxTokens(6).setN(2).setTemperature(0.8);
+        dev.kindling.spark.inference.Judge j = new dev.kindling.spark.inference.Judge().setModel(model().toString()).setThreads(2)
+                .setMethod("logprobs");
+        assertEquals(List.of("dpo:empty_prompt"), new Dpo(sampler, j, "stories260K").transform(withBlank.filter("prompt = ''"))
+                .select("reason").as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
     }
 
     /**
