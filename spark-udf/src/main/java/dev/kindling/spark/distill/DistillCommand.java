@@ -133,6 +133,7 @@ public final class DistillCommand implements Runnable {
             if (samples < 2) {
                 throw KindlingException.usage("--samples must be >= 2");
             }
+            Dpo.requireSampling(sampling.temperature, sampling.topK);
         }
 
         @Override

@@ -9,6 +9,7 @@ import dev.kindling.spark.inference.Generate;
 import dev.kindling.spark.inference.InferenceMetrics;
 import dev.kindling.spark.inference.InferenceStage;
 import dev.kindling.spark.inference.Judge;
+import dev.kindling.spark.inference.SamplingSpec;
 import dev.kindling.spark.io.Columns;
 import dev.kindling.spark.stage.PipelineStage;
 import dev.kindling.spark.stage.StageContext;
@@ -65,7 +66,7 @@ public final class Dpo implements PipelineStage {
     private Generate used;
 
     /**
-     * @param teacher the teacher's sampling (set {@code n} >= 2 and a temperature)
+     * @param teacher the teacher's sampling (set {@code n} >= 2 and a temperature: greedy decoding is a usage error)
      * @param judge   the judge's model and rubric
      */
     public Dpo(Generate teacher, Judge judge, String modelName) {
@@ -99,6 +100,8 @@ public final class Dpo implements PipelineStage {
         if (teacher.getN() < 2) {
             throw KindlingException.usage("dpo: sample at least 2 answers per prompt (got " + teacher.getN() + ")");
         }
+        SamplingSpec sampling = teacher.sampling();
+        requireSampling(sampling.temperature(), sampling.topK());
         String prompt = promptColumn != null ? promptColumn : context.textColumn();
         // copies: the caller's teacher and judge keep their columns, and the teacher's system prompt is the
         // conversations' unless one is set here
@@ -125,6 +128,18 @@ public final class Dpo implements PipelineStage {
                 when(ok, pair.getField("chosen_rating")).as("chosen_rating"),
                 when(ok, pair.getField("rejected_rating")).as("rejected_rating"),
                 lit(modelName).as("model")));
+    }
+
+    /**
+     * Greedy decoding (temperature 0, or top-k 1) gives a prompt's samples as one answer: all rated the same, so every
+     * prompt would be rejected as tied, after the whole run.
+     */
+    static void requireSampling(double temperature, int topK) {
+        if (temperature <= 0 || topK == 1) {
+            throw KindlingException.usage("dpo: greedy decoding (" + (temperature <= 0 ? "temperature 0" : "top-k 1")
+                    + ") gives the same answer for every sample of a prompt, so every prompt would be rejected as "
+                    + "dpo:tied_ratings: sample with a temperature (default 0.8) and a top-k other than 1");
+        }
     }
 
     private static Column functionsConcat(Column a, Column b) {

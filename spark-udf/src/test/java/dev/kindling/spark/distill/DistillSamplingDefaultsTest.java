@@ -61,4 +61,22 @@ class DistillSamplingDefaultsTest {
         var sft = (DistillCommand.SftCommand) parsed("distill", "sft", "--teacher", "t.gguf", "--prompts", "p.jsonl", "--output", "out");
         assertEquals(0.0, sft.sampling.temperature);
     }
+
+    /**
+     * Greedy sampling gives a prompt's samples as one answer, every prompt then rated the same and rejected as
+     * dpo:tied_ratings: a run of hours wrote no pair. It is a usage error, before Spark starts (and in the API form).
+     */
+    @Test
+    void dpoRefusesGreedySampling() {
+        String model = dev.kindling.testing.SharedData.require("llama2c/stories260K.gguf").toString();
+        for (String[] greedy : new String[][] {{"--temperature", "0"}, {"--top-k", "1"}}) {
+            dev.kindling.spark.cli.Cli.Result r = dev.kindling.spark.cli.Cli.run("distill", "dpo", "--teacher", model, "--prompts",
+                    "p.jsonl", "--output", "out", greedy[0], greedy[1]);
+            assertEquals(2, r.code(), r.toString());
+            assertTrue(r.err().contains("greedy") && r.err().contains("dpo:tied_ratings"), r.err());
+        }
+        dev.kindling.spark.KindlingException e = org.junit.jupiter.api.Assertions.assertThrows(dev.kindling.spark.KindlingException.class,
+                () -> new Dpo(new dev.kindling.spark.inference.Generate().setN(4), null, "m").apply(null, null));
+        assertTrue(e.getMessage().contains("greedy"), e.getMessage());
+    }
 }
