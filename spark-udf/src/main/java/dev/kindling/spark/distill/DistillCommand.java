@@ -127,6 +127,10 @@ public final class DistillCommand implements Runnable {
         @Option(names = "--judge-max-tokens", defaultValue = "128", paramLabel = "N", description = "Length of the judge's answer (default: ${DEFAULT-VALUE}).")
         int judgeMaxTokens;
 
+        @Option(names = "--drop-truncated", description = "Leave answers cut by --max-tokens out of the pairs (a prompt with fewer "
+                + "than two others is rejected as dpo:too_few_ratings).")
+        boolean dropTruncated;
+
         @Override
         protected void validate() {
             super.validate();
@@ -145,7 +149,7 @@ public final class DistillCommand implements Runnable {
                     .setRubric(rubric).setMethod(judgeMethod).setMaxTokens(judgeMaxTokens);
             j.loadRubric();
             j.getMethod();
-            Dpo dpo = new Dpo(g, j, teacher.modelName()).setSystemPrompt(teacher.system);
+            Dpo dpo = new Dpo(g, j, teacher.modelName()).setSystemPrompt(teacher.system).setDropTruncated(dropTruncated);
             InferenceProgress progress = InferenceProgress.attach(run, dpo::teacherMetrics);
             run.runPipeline(run.readInput(), List.of(dpo), out, pipeline);
             run.out().println(progress.summary("teacher"));

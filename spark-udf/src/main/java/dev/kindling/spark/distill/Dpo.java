@@ -19,7 +19,7 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.api.java.UDF2;
+import org.apache.spark.sql.api.java.UDF3;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
@@ -47,7 +47,8 @@ import scala.collection.Seq;
  * none — the probability-weighted rating from its probabilities over the rating tokens
  * ({@link dev.kindling.spark.inference.Judging}). The highest-rated candidate is chosen, the
  * lowest-rated rejected (ties between equal ratings go to the earlier sample). A sample with no
- * text but white space is not a candidate. A prompt whose candidates all have the same rating
+ * text but white space is not a candidate, nor, with {@link #setDropTruncated}, one cut by the
+ * token limit. A prompt whose candidates all have the same rating
  * carries no preference and is rejected as {@code dpo:tied_ratings}; fewer than two rated
  * candidates: {@code dpo:too_few_ratings}.
  */
@@ -63,6 +64,7 @@ public final class Dpo implements PipelineStage {
     private final String modelName;
     private String promptColumn;
     private String systemPrompt;
+    private boolean dropTruncated;
     private Generate used;
 
     /**
@@ -82,6 +84,12 @@ public final class Dpo implements PipelineStage {
 
     public Dpo setSystemPrompt(String s) {
         systemPrompt = s;
+        return this;
+    }
+
+    /** Leaves samples cut by the token limit out of the pair (a prompt with fewer than two others: too_few_ratings). */
+    public Dpo setDropTruncated(boolean d) {
+        dropTruncated = d;
         return this;
     }
 
@@ -114,8 +122,10 @@ public final class Dpo implements PipelineStage {
         Dataset<Row> judged = new InferenceStage("judge", rater).apply(sampled, context);
         int min = judge.loadRubric().minRating();
         UserDefinedFunction pick = org.apache.spark.sql.functions.udf(
-                (UDF2<Seq<String>, Seq<Row>, Row>) (c, j) -> pick(c, j, min), PAIR);
-        Dataset<Row> paired = judged.withColumn("_pair", pick.apply(col("_candidates"), col("_judgments")));
+                (UDF3<Seq<String>, Seq<Row>, Seq<String>, Row>) (c, j, f) -> pick(c, j, f, min), PAIR);
+        Column finishReasons = dropTruncated ? col("_samples.finish_reason")
+                : lit(null).cast(DataTypes.createArrayType(DataTypes.StringType));
+        Dataset<Row> paired = judged.withColumn("_pair", pick.apply(col("_candidates"), col("_judgments"), finishReasons));
         Column pair = col("_pair");
         Column reason = col(Columns.REASON);
         paired = paired.withColumn(Columns.REASON, when(reason.isNotNull(), reason)
@@ -148,9 +158,10 @@ public final class Dpo implements PipelineStage {
 
     /**
      * The chosen and rejected candidates: highest and lowest rating (the probability-weighted
-     * rating when the judge's answer held none); the earlier sample wins ties; blank samples are left out.
+     * rating when the judge's answer held none); the earlier sample wins ties; blank samples are left out, and those
+     * whose finish reason is {@code length} when {@code finishReasons} is given (null: none left out for it).
      */
-    static Row pick(Seq<String> candidates, Seq<Row> judgments, int minRating) {
+    static Row pick(Seq<String> candidates, Seq<Row> judgments, Seq<String> finishReasons, int minRating) {
         if (candidates == null || judgments == null) {
             return null;
         }
@@ -164,6 +175,9 @@ public final class Dpo implements PipelineStage {
             String candidate = candidates.apply(i);
             // a blank sample is no answer to prefer or to reject: a judge that rated it highest made it the chosen one
             if (j == null || j.isNullAt(0) || candidate == null || candidate.matches(Distill.BLANK)) {
+                continue;
+            }
+            if (finishReasons != null && i < finishReasons.size() && "length".equals(finishReasons.apply(i))) {
                 continue;
             }
             double r = rating(j, minRating);

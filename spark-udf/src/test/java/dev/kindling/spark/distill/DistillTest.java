@@ -296,10 +296,34 @@ class DistillTest {
     @Test
     void dpoLeavesBlankSamplesOutOfThePair() {
         scala.collection.Seq<Row> judgments = judgments(5.0, 4.0, 3.0, 1.0);
-        Row pair = Dpo.pick(seq("", "Two, three and five.", " \n", "Four."), judgments, 1);
+        Row pair = Dpo.pick(seq("", "Two, three and five.", " \n", "Four."), judgments, null, 1);
         assertEquals(List.of("Two, three and five.", "Four.", 4.0, 1.0, "ok"), List.of(pair.get(0), pair.get(1), pair.get(2),
                 pair.get(3), pair.get(4)));
-        assertEquals("too_few_ratings", Dpo.pick(seq("", "Four.", "\t", " "), judgments, 1).getString(4));
+        assertEquals("too_few_ratings", Dpo.pick(seq("", "Four.", "\t", " "), judgments, null, 1).getString(4));
+    }
+
+    /**
+     * With setDropTruncated (--drop-truncated), a sample cut by the token limit is not a candidate: it ends mid-sentence,
+     * and as the chosen answer (a judge rates a long cut answer well) the trainer's chat template closes the turn after it,
+     * teaching the policy to stop there. Without the option, dpo had no way to keep such answers out of its pairs.
+     */
+    @Test
+    void dpoDropTruncatedLeavesCutSamplesOutOfThePair() {
+        Row pair = Dpo.pick(seq("Two, three and", "Two, three and five.", "Four."), judgments(5.0, 4.0, 1.0),
+                seq("length", "stop", "stop"), 1);
+        assertEquals(List.of("Two, three and five.", "Four.", "ok"), List.of(pair.get(0), pair.get(1), pair.get(4)));
+        assertEquals("Two, three and", Dpo.pick(seq("Two, three and", "Two, three and five.", "Four."), judgments(5.0, 4.0, 1.0),
+                null, 1).get(0), "kept without the option");
+
+        // stories260K never ends an answer within 3 tokens: every sample is cut, no pair is left
+        SparkSession spark = TestSpark.session();
+        Dataset<Row> prompts = spark.createDataset(List.of("Once upon a time"), org.apache.spark.sql.Encoders.STRING()).toDF("prompt");
+        dev.kindling.spark.inference.Generate sampler = new dev.kindling.spark.inference.Generate().setModel(model().toString())
+                .setThreads(2).setMaxTokens(3).setN(3).setTemperature(1.0).setSeed(5);
+        dev.kindling.spark.inference.Judge j = new dev.kindling.spark.inference.Judge().setModel(model().toString()).setThreads(2)
+                .setMethod("logprobs");
+        assertEquals(List.of("dpo:too_few_ratings"), new Dpo(sampler, j, "stories260K").setDropTruncated(true).transform(prompts)
+                .select("reason").as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
     }
 
     private static scala.collection.Seq<String> seq(String... items) {
