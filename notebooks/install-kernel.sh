@@ -18,8 +18,10 @@
 #   --kernels-dir DIR   where kernel specs live (default: "$(jupyter --data-dir)/kernels", which
 #                       honours JUPYTER_DATA_DIR)
 #   --classpath CP      ':'-separated classpath with Kindling and Spark (default: the launcher's —
-#                       the shaded jar plus spark-udf/target/kindling-local.classpath, built when
-#                       missing)
+#                       spark-udf/target/kindling-run.jar, the copy of the shaded jar that ./kindling
+#                       replaces in one rename after each build, so a rebuild never changes the jar
+#                       under a running kernel, plus spark-udf/target/kindling-local.classpath; built
+#                       when missing or stale)
 #   --kernel-jar JAR    the rapaio-jupyter-kernel jar (default: copied from Maven into the kernel dir)
 #   --java PATH         java for the kernel (default: $JAVA_HOME/bin/java, else java on the PATH)
 #   --log-file FILE     where Spark's logs go (default: kernel.log in the kernel dir)
@@ -60,10 +62,11 @@ kernel_dir="$kernels_dir/$name"
 mkdir -p "$kernel_dir"
 
 if [ -z "$classpath" ]; then
-  # the launcher builds the shaded jar and the local classpath when they are missing or stale
+  # the launcher builds the shaded jar and the local classpath when they are missing or stale, and refreshes
+  # kindling-run.jar, its copy of the jar replaced in one rename: a kernel reads classes from its jar for as long
+  # as it runs, and a rebuild rewrites the shaded jar itself in place
   "$root/kindling" --version >/dev/null
-  version="$(sed -n 's:.*<version>\(.*\)</version>.*:\1:p' "$root/pom.xml" | head -n 1)"
-  classpath="$root/spark-udf/target/kindling-$version-all.jar:$(cat "$root/spark-udf/target/kindling-local.classpath")"
+  classpath="$root/spark-udf/target/kindling-run.jar:$(cat "$root/spark-udf/target/kindling-local.classpath")"
 fi
 [ -f "$flags_file" ] || { echo "install-kernel.sh: $flags_file is missing; build first (mvn -DskipTests -pl spark-udf -am package)" >&2; exit 1; }
 

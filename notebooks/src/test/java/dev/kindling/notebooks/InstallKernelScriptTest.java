@@ -1,0 +1,107 @@
+package dev.kindling.notebooks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code notebooks/install-kernel.sh} with its default classpath (the launcher's), run by bash on a copy of it and of
+ * the {@code kindling} launcher in a small fake checkout: a fake Maven that writes the files a build leaves, writing
+ * the shaded jar in place as the shade plugin does, and a fake java.
+ */
+class InstallKernelScriptTest {
+    @TempDir
+    Path tmp;
+
+    /**
+     * A notebook kernel is a long-lived JVM that opens the jars of its classpath once and reads classes from them as
+     * cells first use them. A rebuild (the launcher's after a source change, or {@code mvn package}) rewrites the
+     * shaded jar in place, so a kernel reading that very file meets a different jar under its open handle
+     * (NoClassDefFoundError, "invalid LOC header") — what the launcher itself avoids by running a copy it replaces in
+     * one rename. The kernel must run such a copy too: what it has open stays as it was.
+     */
+    @Test
+    void aRebuildDoesNotRewriteTheJarUnderARunningKernel() throws Exception {
+        assumeTrue(Commands.onPath("python3"), "python3 is not on the PATH (install-kernel.sh writes kernel.json with it)");
+        Path root = Files.createDirectories(tmp.resolve("checkout"));
+        Path repo = Commands.moduleDir().getParent();
+        Files.copy(repo.resolve("kindling"), root.resolve("kindling"));
+        executable(root.resolve("kindling"));
+        Path notebooks = Files.createDirectories(root.resolve("notebooks"));
+        Files.copy(repo.resolve("notebooks/install-kernel.sh"), notebooks.resolve("install-kernel.sh"));
+        Files.writeString(root.resolve("pom.xml"), "<project>\n  <version>9.9</version>\n</project>\n");
+        Path source = Files.createDirectories(root.resolve("spark-udf/src/main/java")).resolve("A.java");
+        Files.writeString(source, "class A {}\n");
+        Path bin = Files.createDirectories(tmp.resolve("bin"));
+        // each build writes its number into the jar, in place ('>' truncates the file, as the shade plugin rewrites it)
+        Files.writeString(bin.resolve("mvn"), """
+                #!/usr/bin/env bash
+                echo build >> "$FAKE_BUILD_LOG"
+                t=spark-udf/target
+                mkdir -p "$t/classes"
+                echo "build $(wc -l < "$FAKE_BUILD_LOG")" > "$t/kindling-9.9-all.jar"
+                echo /deps.jar > "$t/kindling-local.classpath"
+                echo -Xflag > "$t/classes/kindling-jvm-flags.txt"
+                """);
+        executable(bin.resolve("mvn"));
+        Path java = Files.createDirectories(tmp.resolve("jdk/bin")).resolve("java");
+        Files.writeString(java, """
+                #!/usr/bin/env bash
+                if [ "$1" = -version ]; then echo 'openjdk version "17.0.15" 2025-04-15' >&2; exit 0; fi
+                """);
+        executable(java);
+        Path kernelJar = Files.writeString(tmp.resolve("rapaio-jupyter-kernel.jar"), "kernel");
+        Map<String, String> env = Map.of("PATH", bin + ":" + System.getenv("PATH"), "JAVA_HOME", java.getParent().getParent().toString(),
+                "FAKE_BUILD_LOG", tmp.resolve("builds.log").toString());
+
+        Path kernels = tmp.resolve("kernels");
+        Commands.Result install = Commands.run(List.of("bash", notebooks.resolve("install-kernel.sh").toString(),
+                        "--kernels-dir", kernels.toString(), "--kernel-jar", kernelJar.toString(), "--java", java.toString()),
+                tmp, env, tmp.resolve("install.log"), Duration.ofMinutes(1));
+        assertEquals(0, install.exitCode(), install.output());
+        JsonNode spec = new ObjectMapper().readTree(kernels.resolve("kindling-java/kernel.json").toFile());
+        List<String> classpath = List.of(spec.path("env").path("RJK_CLASSPATH").asText().split(";"));
+        assertEquals("/deps.jar", classpath.get(1), "the launcher's local classpath follows Kindling's jar: " + classpath);
+        Path kindlingJar = Path.of(classpath.get(0));
+
+        try (FileChannel running = FileChannel.open(kindlingJar)) {
+            assertEquals("build 1\n", read(running));
+            // a source edited after the build: the next launcher run rebuilds
+            Files.setLastModifiedTime(root.resolve("spark-udf/target/kindling-build.ok"),
+                    FileTime.fromMillis(System.currentTimeMillis() - 20_000));
+            Files.setLastModifiedTime(source, FileTime.fromMillis(System.currentTimeMillis() - 10_000));
+            Commands.Result rebuild = Commands.run(List.of("bash", root.resolve("kindling").toString(), "--version"),
+                    tmp, env, tmp.resolve("rebuild.log"), Duration.ofMinutes(1));
+            assertEquals(0, rebuild.exitCode(), rebuild.output());
+            assertEquals(2, Files.readAllLines(tmp.resolve("builds.log")).size(), "the edit rebuilt the jar");
+            assertEquals("build 1\n", read(running), "the jar the running kernel has open (" + kindlingJar + ") was rewritten");
+        }
+        // a kernel started after the rebuild runs the new build
+        assertEquals("build 2\n", Files.readString(kindlingJar, StandardCharsets.UTF_8));
+    }
+
+    private static String read(FileChannel channel) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(64);
+        channel.read(buffer, 0);
+        return new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8);
+    }
+
+    private static void executable(Path p) throws IOException {
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+}
