@@ -132,6 +132,7 @@ class NotebookTest {
         assertEquals(expect.rowsIn(), Long.parseLong(written.group(1)) + Long.parseLong(written.group(2)),
                 "kept + rejected rows written = rows in: nothing lost");
         assertTrue(stdout.get("stats").contains("\"documents_in\" : " + expect.rowsIn()), stdout.get("stats"));
+        expect.assertPipelineOutputs(stdout.get("outputs"), stdout.get("stats"));
         Matcher keptRow = Pattern.compile("\\|kept\\s*\\|(\\d+)\\s*\\|").matcher(stdout.get("sql"));
         assertTrue(keptRow.find(), stdout.get("sql"));
         assertEquals(kept, Long.parseLong(keptRow.group(1)), "SQL verdict count of kept documents");

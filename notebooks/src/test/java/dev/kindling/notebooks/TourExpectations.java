@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindling.spark.demo.SampleCorpus;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
@@ -73,6 +74,25 @@ record TourExpectations(long rowsIn, Map<String, Long> readDrops) {
         assertEquals(rowsIn, number(total.group(1)), total.group());
         assertEquals(rowsIn, kept + number(total.group(3)), total.group());
         return kept;
+    }
+
+    /**
+     * The pipeline's outputs as {@code kindling demo} writes them: the kept documents without the stages' internal
+     * columns ({@code _kd_*}, e.g. PII matches per kind), and the accounting JSON with the metrics the stages report
+     * (what {@code --stats} holds): PII matches by kind (the corpus has e-mail addresses), sentences removed,
+     * benchmark matches, near-duplicate clusters.
+     */
+    void assertPipelineOutputs(String outputs, String statsJson) {
+        Matcher columns = Pattern.compile("^kept columns: (.*)$", Pattern.MULTILINE).matcher(outputs);
+        assertTrue(columns.find(), "no 'kept columns: ...' line in:\n" + outputs);
+        List<String> kept = List.of(columns.group(1).trim().split(",\\s*"));
+        assertTrue(kept.contains("id") && kept.contains("text"), "kept columns " + kept);
+        assertTrue(kept.stream().noneMatch(c -> c.startsWith("_kd_")), "internal columns written with the kept documents: " + kept);
+        for (String metric : List.of("pii_email", "sentence_dedup_removed_sentences", "decontaminate_matches", "minhash_dedup_clusters")) {
+            assertTrue(statsJson.contains("\"" + metric + "\" : "), "metric " + metric + " missing from the accounting:\n" + statsJson);
+        }
+        Matcher email = Pattern.compile("\"pii_email\" : (\\d+)").matcher(statsJson);
+        assertTrue(email.find() && Long.parseLong(email.group(1)) > 0, "e-mail addresses counted by the pii stage:\n" + statsJson);
     }
 
     /**

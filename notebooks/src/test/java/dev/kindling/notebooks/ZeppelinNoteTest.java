@@ -175,6 +175,7 @@ class ZeppelinNoteTest {
         expect.readDrops().forEach((why, n) ->
                 assertEquals(String.valueOf(n), rejected.get("read:" + why), "rejected rows read:" + why + ": " + rejected));
         assertTrue(outputs.get("The accounting as JSON (what --stats writes)").contains("\"documents_in\" : " + expect.rowsIn()));
+        expect.assertPipelineOutputs(outputs.get("8. Run the pipeline"), outputs.get("The accounting as JSON (what --stats writes)"));
         assertTrue(outputs.get("Clean up").startsWith("removed "), outputs.get("Clean up"));
     }
 
