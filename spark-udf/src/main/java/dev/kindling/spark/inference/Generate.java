@@ -10,6 +10,7 @@ import dev.kindling.spark.io.Columns;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.LongParam;
@@ -38,6 +39,11 @@ import org.apache.spark.sql.types.StructType;
  * out.select("id", "generation.text", "generation.finish_reason", "error").show();
  * }</pre>
  *
+ * <p>With {@code continueFinalMessage} the messages are rendered as transformers'
+ * {@code apply_chat_template(continue_final_message=True)}: no assistant header, the final message
+ * left open (a prefilled reply, "Sure, here is"), and {@code text} is the continuation alone, without
+ * the prefilled part, as vLLM's chat completions return it.
+ *
  * <p>Output fields: {@code text} (the completion, cut before a stop string), {@code tokens} (the
  * generated ids, the end token included when one stopped it), {@code finish_reason} ({@code stop}:
  * an end token or stop string; {@code length}: max tokens or the context), {@code logprob} (sum of
@@ -64,6 +70,7 @@ public final class Generate extends EngineStage<Generate> {
     private final Param<String> messagesCol;
     private final Param<String> chat;
     private final Param<String> systemPrompt;
+    private final BooleanParam continueFinalMessage;
     private final Param<String> outputCol;
     private final IntParam n;
     private final IntParam maxTokens;
@@ -90,6 +97,9 @@ public final class Generate extends EngineStage<Generate> {
         chat = new Param<>(this, "chat", "render promptCol as a user message with the model's chat template: "
                 + "off, on, or auto (when the model has one)");
         systemPrompt = new Param<>(this, "systemPrompt", "system message put first in chat prompts; empty for none");
+        continueFinalMessage = new BooleanParam(this, "continueFinalMessage", "messagesCol only: leave the final message open "
+                + "for the model to continue (transformers' continue_final_message) instead of appending the assistant header; "
+                + "the output text is the continuation alone");
         outputCol = new Param<>(this, "outputCol", "output column: struct<text, tokens, finish_reason, logprob> (array of them when n > 1)");
         n = new IntParam(this, "n", "samples per prompt");
         maxTokens = new IntParam(this, "maxTokens", "most tokens to generate per sample");
@@ -108,6 +118,7 @@ public final class Generate extends EngineStage<Generate> {
         setDefault(messagesCol, "");
         setDefault(chat, "off");
         setDefault(systemPrompt, "");
+        setDefault(continueFinalMessage, false);
         setDefault(outputCol, "generation");
         setDefault(n, 1);
         setDefault(maxTokens, 256);
@@ -131,6 +142,7 @@ public final class Generate extends EngineStage<Generate> {
     public Param<String> messagesCol() { return messagesCol; }
     public Param<String> chat() { return chat; }
     public Param<String> systemPrompt() { return systemPrompt; }
+    public BooleanParam continueFinalMessage() { return continueFinalMessage; }
     public Param<String> outputCol() { return outputCol; }
     public IntParam n() { return n; }
     public IntParam maxTokens() { return maxTokens; }
@@ -149,6 +161,7 @@ public final class Generate extends EngineStage<Generate> {
     public Generate setChat(boolean v) { set(chat, v ? "on" : "off"); return this; }
     public Generate setChat(String v) { set(chat, Prompts.Chat.parse(v).name().toLowerCase(java.util.Locale.ROOT)); return this; }
     public Generate setSystemPrompt(String v) { set(systemPrompt, v == null ? "" : v); return this; }
+    public Generate setContinueFinalMessage(boolean v) { set(continueFinalMessage, v); return this; }
     public Generate setOutputCol(String v) { set(outputCol, v); return this; }
     public Generate setN(int v) { set(n, v); return this; }
     public Generate setMaxTokens(int v) { set(maxTokens, v); return this; }
@@ -212,6 +225,11 @@ public final class Generate extends EngineStage<Generate> {
             }
         } else {
             requireColumn(schema, getOrDefault(promptCol), DataTypes.StringType);
+            if ((Boolean) getOrDefault(continueFinalMessage)) {
+                throw KindlingException.usage("generate: continueFinalMessage continues the final message of messagesCol; a text "
+                        + "prompt is a user message followed by the generation prompt (continue_final_message and "
+                        + "add_generation_prompt are not compatible)");
+            }
         }
         requireAbsent(schema, getOutputCol());
         String input = usesMessages() ? getOrDefault(messagesCol) : getOrDefault(promptCol);
@@ -247,7 +265,8 @@ public final class Generate extends EngineStage<Generate> {
 
     private Job job(StructType schema, InferenceMetrics metrics) {
         Prompts prompts = usesMessages()
-                ? new Prompts(-1, Columns.indexOf(schema, getOrDefault(messagesCol), stageName()), true, getOrDefault(systemPrompt))
+                ? new Prompts(-1, Columns.indexOf(schema, getOrDefault(messagesCol), stageName()), Prompts.Chat.ON, getOrDefault(systemPrompt),
+                        (Boolean) getOrDefault(continueFinalMessage))
                 : new Prompts(Columns.indexOf(schema, getOrDefault(promptCol), stageName()), -1, Prompts.Chat.parse(getOrDefault(chat)), getOrDefault(systemPrompt));
         return new Job(engineSpec(), window(), metrics, prompts, getOutputCol(), outputType(), getN(), sampling(),
                 (Integer) getOrDefault(maxTokens), List.of(getOrDefault(stop)));

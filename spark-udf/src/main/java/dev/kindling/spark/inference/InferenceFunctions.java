@@ -44,7 +44,9 @@ import scala.collection.Seq;
  * {@code options} is a {@code map<string,string>}: {@code max_tokens}, {@code temperature},
  * {@code top_p}, {@code top_k}, {@code min_p}, {@code repetition_penalty}, {@code frequency_penalty},
  * {@code presence_penalty} (each in [-2, 2], as vLLM), {@code seed}, {@code stop}, {@code system}
- * (chat). Spark may evaluate a row more than once, so {@code kindling_generate_ex} and
+ * (chat), {@code continue_final_message} ({@code true|false}, chat: the final message is left open for
+ * the model to continue, as transformers' and vLLM's option, and the text is the continuation alone).
+ * Spark may evaluate a row more than once, so {@code kindling_generate_ex} and
  * {@code kindling_chat} sample only with a {@code seed} (the per-row seed derives from it and the
  * prompt: the same result every time); unseeded sampling is {@code kindling_sample}, registered as
  * nondeterministic. Null inputs give null; a row that fails gets its {@code error} in the struct
@@ -79,13 +81,13 @@ public final class InferenceFunctions {
         }, DataTypes.StringType);
         SqlUdfs.register(spark, "kindling_generate_ex", (UDF3<String, String, scala.collection.Map<?, ?>, Row>)
                 (prompt, model, options) -> prompt == null || model == null ? null
-                        : generation(hadoop, model, m -> new Prompts.Prompt(prompt, null), options, true), GENERATION);
+                        : generation(hadoop, model, m -> new Prompts.Prompt(prompt, null), options, true, false), GENERATION);
         SqlUdfs.register(spark, "kindling_chat", (UDF3<Seq<Row>, String, scala.collection.Map<?, ?>, Row>)
                 (messages, model, options) -> messages == null || model == null ? null
-                        : generation(hadoop, model, engine -> chatPrompt(engine, messages, options), options, true), GENERATION);
+                        : generation(hadoop, model, engine -> chatPrompt(engine, messages, options), options, true, true), GENERATION);
         SqlUdfs.registerNondeterministic(spark, "kindling_sample",
                 (UDF3<String, String, scala.collection.Map<?, ?>, Row>) (prompt, model, options) -> prompt == null
-                        || model == null ? null : generation(hadoop, model, m -> new Prompts.Prompt(prompt, null), options, false),
+                        || model == null ? null : generation(hadoop, model, m -> new Prompts.Prompt(prompt, null), options, false, false),
                 GENERATION);
         SqlUdfs.register(spark, "kindling_score", (UDF2<String, String, Row>) (text, model) -> {
             if (text == null || model == null) {
@@ -137,8 +139,13 @@ public final class InferenceFunctions {
         Prompts.Prompt of(Engine engine);
     }
 
-    private static Row generation(HadoopConf hadoop, String model, PromptOf prompt, scala.collection.Map<?, ?> options, boolean needSeed) {
+    private static Row generation(HadoopConf hadoop, String model, PromptOf prompt, scala.collection.Map<?, ?> options, boolean needSeed,
+            boolean chat) {
         Map<String, String> o = options(options);
+        if (!chat && o.containsKey("continue_final_message")) {
+            // a text prompt has no final message to continue: ignoring the option would generate something else than asked
+            throw KindlingException.usage("generation option continue_final_message applies to kindling_chat's messages only");
+        }
         SamplingSpec s = sampling(o);
         if (needSeed && s.temperature() > 0 && !o.containsKey("seed")) {
             throw KindlingException.usage("kindling_generate_ex/kindling_chat sample (temperature > 0) only with a 'seed' option, "
@@ -171,12 +178,26 @@ public final class InferenceFunctions {
     }
 
     private static Prompts.Prompt chatPrompt(Engine engine, Seq<Row> messages, scala.collection.Map<?, ?> options) {
-        Prompts p = new Prompts(-1, 0, true, options(options).get("system"));
+        Map<String, String> o = options(options);
+        Prompts p = new Prompts(-1, 0, Prompts.Chat.ON, o.get("system"), flag(o, "continue_final_message"));
         return p.of(engine, RowFactory.create(messages));
     }
 
     static final List<String> OPTION_NAMES = List.of("max_tokens", "temperature", "top_p", "top_k", "min_p",
-            "repetition_penalty", "frequency_penalty", "presence_penalty", "seed", "stop", "system");
+            "repetition_penalty", "frequency_penalty", "presence_penalty", "seed", "stop", "system", "continue_final_message");
+
+    /** A true/false option, false when absent; anything else is a usage error naming it. */
+    static boolean flag(Map<String, String> o, String name) {
+        String v = o.get(name);
+        if (v == null) {
+            return false;
+        }
+        return switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw KindlingException.usage("generation option " + name + " must be true or false, got '" + v + "'");
+        };
+    }
 
     /**
      * The options map as strings. Its values may be numbers too: {@code map('max_tokens', 32, 'temperature', 0.8)} is
@@ -200,6 +221,8 @@ public final class InferenceFunctions {
                     o.put(name, d.toPlainString());
                 } else if (v instanceof Number n) {
                     o.put(name, n.toString());
+                } else if (v instanceof Boolean b) {
+                    o.put(name, b.toString()); // map('continue_final_message', true)
                 } else if (v != null) {
                     throw KindlingException.usage("generation option " + name + " must be a string or a number, got "
                             + v.getClass().getSimpleName() + " '" + v + "'");

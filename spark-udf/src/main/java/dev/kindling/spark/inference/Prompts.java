@@ -22,8 +22,9 @@ import org.apache.spark.sql.types.StructType;
  * How a row becomes the model's prompt: a text column as it is (the engine adds BOS as the
  * vocabulary says), the same text as a user message through the model's chat template
  * ({@code chat}), or a {@code messages} column ({@code array<struct<role, content>>}) through the
- * chat template with the assistant header appended. A rendered chat prompt is encoded without
- * adding special tokens (the template holds BOS where the model wants it), as
+ * chat template with the assistant header appended, or with its final message left open for the model to
+ * continue ({@code continue_final_message}). A rendered chat prompt is encoded without adding special
+ * tokens (the template holds BOS where the model wants it), as
  * {@code transformers.apply_chat_template(tokenize=True)} does.
  */
 public final class Prompts implements Serializable {
@@ -74,6 +75,7 @@ public final class Prompts implements Serializable {
     private final int messagesIndex;
     private final Chat chat;
     private final String systemPrompt;
+    private final boolean continueFinalMessage;
 
     /**
      * @param textIndex     the prompt text column, or -1
@@ -82,13 +84,29 @@ public final class Prompts implements Serializable {
      * @param systemPrompt  a system message put first (chat and messages only), or null
      */
     public Prompts(int textIndex, int messagesIndex, Chat chat, String systemPrompt) {
+        this(textIndex, messagesIndex, chat, systemPrompt, false);
+    }
+
+    /**
+     * @param continueFinalMessage render the messages as transformers' {@code continue_final_message=True} (no generation
+     *                             prompt, the final message left open: the model continues it, and the completion is the
+     *                             continuation alone); messages only, as a text prompt is a user message followed by the
+     *                             generation prompt, which transformers refuses together with it
+     */
+    public Prompts(int textIndex, int messagesIndex, Chat chat, String systemPrompt, boolean continueFinalMessage) {
         if ((textIndex < 0) == (messagesIndex < 0)) {
             throw new IllegalArgumentException("a prompt comes from a text column or a messages column");
+        }
+        if (continueFinalMessage && messagesIndex < 0) {
+            throw new IllegalArgumentException("continue_final_message continues the final message of a messages column; a text "
+                    + "prompt is a user message followed by the generation prompt (continue_final_message and add_generation_prompt "
+                    + "are not compatible)");
         }
         this.textIndex = textIndex;
         this.messagesIndex = messagesIndex;
         this.chat = chat;
         this.systemPrompt = systemPrompt == null || systemPrompt.isEmpty() ? null : systemPrompt;
+        this.continueFinalMessage = continueFinalMessage;
     }
 
     public Prompts(int textIndex, int messagesIndex, boolean chat, String systemPrompt) {
@@ -152,7 +170,9 @@ public final class Prompts implements Serializable {
         Tokenizer tok = engine.tokenizer().orElseThrow();
         ChatTemplate template = tok.chatTemplate().orElseThrow(() -> new dev.kindling.spark.KindlingException(
                 "the model has no chat template (tokenizer.chat_template); give plain prompts, or a tokenizer file with one"));
-        String rendered = template.render(messages, true);
+        // continuing: the final message (an assistant reply's start, "Sure, here is" or "{") is left open, and the
+        // engine's completion is only what the model adds to it, as vLLM's continue_final_message returns new text only
+        String rendered = continueFinalMessage ? template.renderContinuingFinalMessage(messages, Map.of()) : template.render(messages, true);
         return new Prompt(rendered, tok.encode(rendered, false));
     }
 

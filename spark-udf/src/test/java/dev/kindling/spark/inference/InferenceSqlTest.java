@@ -187,6 +187,44 @@ class InferenceSqlTest {
     }
 
     /**
+     * kindling_chat's continue_final_message option: the final message left open (transformers' continue_final_message), the
+     * text the continuation alone; refused on a text prompt and for a value that is not true or false. There was no option.
+     */
+    @Test
+    void chatContinuesTheFinalMessage() throws Exception {
+        SparkSession spark = TestSpark.session();
+        KindlingFunctions.register(spark);
+        Path chat = Stories.withChatTemplate(tmp);
+        String messages = "array(named_struct('role', 'user', 'content', 'Hi'), named_struct('role', 'assistant', 'content', 'Once upon a time'))";
+        Row c = spark.sql("SELECT kindling_chat(" + messages + ", '" + chat + "', map('max_tokens', '6', 'continue_final_message', 'true'))")
+                .first().getStruct(0);
+        assertNull(c.get(4), c.toString());
+        dev.kindling.tokenizer.Tokenizer tok = dev.kindling.tokenizer.Tokenizer.load(chat);
+        String rendered = tok.chatTemplate().orElseThrow().renderContinuingFinalMessage(
+                List.of(Prompts.message("user", "Hi"), Prompts.message("assistant", "Once upon a time")), Map.of());
+        assertEquals("<s>Q: Hi\nA: Once upon a time", rendered);
+        try (Engine e = Engine.open(chat, EngineOptions.defaults().withThreads(2))) {
+            Completion alone = e.generate(GenerationRequest.ofTokens(tok.encode(rendered, false)).withMaxTokens(6));
+            assertEquals(alone.text(), c.getString(0));
+        }
+        // a SQL boolean is taken as written (a map's values share one type, so alone); false is the generation prompt, as without it
+        Row closed = spark.sql("SELECT kindling_chat(" + messages + ", '" + chat + "', map('continue_final_message', false))")
+                .first().getStruct(0);
+        Row plain = spark.sql("SELECT kindling_chat(" + messages + ", '" + chat + "', map('max_tokens', '256'))").first().getStruct(0);
+        assertEquals(plain.getString(0), closed.getString(0));
+        for (String[] bad : new String[][] {
+                {"kindling_generate_ex('Hi', '" + chat + "', map('continue_final_message', 'true'))", "applies to kindling_chat's messages only"},
+                {"kindling_chat(" + messages + ", '" + chat + "', map('continue_final_message', 'yes'))", "must be true or false, got 'yes'"}}) {
+            Exception e = assertThrows(Exception.class, () -> spark.sql("SELECT " + bad[0]).collectAsList());
+            String chain = "";
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                chain += t.getMessage() + "\n";
+            }
+            assertTrue(chain.contains(bad[1]), chain);
+        }
+    }
+
+    /**
      * A query cancelled with {@code spark.sql.execution.interruptOnCancel} false only flags its tasks: each function call
      * waited for its row's generation to end, holding the task and the engine (here two rows of 480 tokens).
      */

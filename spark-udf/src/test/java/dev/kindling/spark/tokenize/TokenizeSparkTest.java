@@ -94,6 +94,20 @@ class TokenizeSparkTest {
                         + qwen3 + "')").collect());
         assertTrue(String.valueOf(nullContent.getMessage()).contains("message 0 (user) has a NULL content")
                 || String.valueOf(nullContent.getCause()).contains("message 0 (user) has a NULL content"), String.valueOf(nullContent));
+        // transformers' add_generation_prompt and continue_final_message (expected: Jinja2 3.1.6 rendering Qwen3's template,
+        // cut as apply_chat_template cuts for continue_final_message); not both
+        String chat = "array(named_struct('role', 'user', 'content', 'Hi'), named_struct('role', 'assistant', 'content', 'Sure, here is '))";
+        assertEquals("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\nSure, here is ",
+                spark.sql("SELECT kindling_apply_chat_template_ex(" + chat + ", '" + qwen3 + "', false, true)").first().getString(0));
+        assertEquals("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\nSure, here is <|im_end|>\n",
+                spark.sql("SELECT kindling_apply_chat_template_ex(" + chat + ", '" + qwen3 + "', false, false)").first().getString(0));
+        assertEquals(prompt, spark.sql("SELECT kindling_apply_chat_template_ex(array(named_struct('role', 'user', 'content', 'Hi!')), '"
+                + qwen3 + "', true, false)").first().getString(0));
+        Exception both = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> spark.sql(
+                "SELECT kindling_apply_chat_template_ex(" + chat + ", '" + qwen3 + "', true, true)").collect());
+        assertTrue(String.valueOf(both.getMessage()).contains("continue_final_message and add_generation_prompt are not compatible")
+                || String.valueOf(both.getCause()).contains("continue_final_message and add_generation_prompt are not compatible"),
+                String.valueOf(both));
         Exception nullMessage = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> spark.sql(
                 "SELECT kindling_apply_chat_template(array(named_struct('role', 'user', 'content', 'x'), NULL), '" + qwen3 + "')").collect());
         assertTrue(String.valueOf(nullMessage.getMessage()).contains("message 1 is null")
