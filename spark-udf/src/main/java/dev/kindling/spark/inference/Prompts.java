@@ -185,9 +185,10 @@ public final class Prompts implements Serializable {
 
     /**
      * A messages column's value as the template wants it: NULL fields other than {@code content} are absent, as keys missing
-     * from a Hugging Face message dict. A NULL content is refused, naming the message: transformers hands the template None,
-     * which real templates print as the text "None" (Llama 3's) or fail on (Qwen3's, Gemma 3's), and reading it as ""
-     * rendered an empty turn nobody wrote; a message meant to be empty says so with "".
+     * from a Hugging Face message dict; nested structs are dicts and arrays lists ({@link #templateValue}). A NULL content
+     * is refused, naming the message: transformers hands the template None, which real templates print as the text "None"
+     * (Llama 3's) or fail on (Qwen3's, Gemma 3's), and reading it as "" rendered an empty turn nobody wrote; a message
+     * meant to be empty says so with "".
      */
     public static List<Map<String, Object>> messages(List<Row> rows) {
         List<Map<String, Object>> out = new ArrayList<>(rows.size());
@@ -196,13 +197,7 @@ public final class Prompts implements Serializable {
             if (r == null) {
                 throw new IllegalArgumentException("message " + i + " is null");
             }
-            Map<String, Object> m = new LinkedHashMap<>();
-            for (String f : r.schema().fieldNames()) {
-                Object v = r.getAs(f);
-                if (v != null) {
-                    m.put(f, v);
-                }
-            }
+            Map<String, Object> m = struct(r);
             if (!(m.get("role") instanceof String role)) {
                 throw new IllegalArgumentException("message " + i + " has no role");
             }
@@ -213,6 +208,40 @@ public final class Prompts implements Serializable {
             out.add(m);
         }
         return out;
+    }
+
+    /** A struct as a dict: its NULL fields left out, as Spark gives NULL for the keys an object of the JSON lacks. */
+    private static Map<String, Object> struct(Row r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        String[] names = r.schema().fieldNames();
+        for (int i = 0; i < names.length; i++) {
+            if (!r.isNullAt(i)) {
+                m.put(names[i], templateValue(r.get(i)));
+            }
+        }
+        return m;
+    }
+
+    /**
+     * A Spark value as the chat template reads a JSON value: a struct (a message's {@code tool_calls[i].function}) a dict,
+     * an array or a Spark map a list or dict, recursively. Spark hands them over as Row and Scala collections, which the
+     * template saw as opaque objects: {@code tool_call.function.name} was undefined and Qwen3's template failed.
+     */
+    static Object templateValue(Object v) {
+        if (v instanceof Row r) {
+            return struct(r);
+        }
+        if (v instanceof scala.collection.Map<?, ?> map) {
+            Map<Object, Object> out = new LinkedHashMap<>();
+            scala.jdk.CollectionConverters.MapHasAsJava(map).asJava().forEach((k, x) -> out.put(templateValue(k), templateValue(x)));
+            return out;
+        }
+        if (v instanceof scala.collection.Iterable<?> seq) {
+            List<Object> out = new ArrayList<>();
+            scala.jdk.CollectionConverters.IterableHasAsJava(seq).asJava().forEach(x -> out.add(templateValue(x)));
+            return out;
+        }
+        return v;
     }
 
     /** Lower-case hex SHA-256 of the UTF-8 bytes of {@code s}. */

