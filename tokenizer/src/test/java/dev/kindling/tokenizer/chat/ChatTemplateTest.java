@@ -284,6 +284,15 @@ class ChatTemplateTest {
     }
 
     @Test
+    void andAndOrGiveAnOperandAsInPython() {
+        // expected string from Jinja2 3.1.6: and/or return the operand that decided, the right one evaluated only when needed
+        ChatTemplate t = new ChatTemplate("{{ 'a' and 'b' }}|{{ '' or 'x' }}|{{ none or 'd' }}|{{ 0 and 1 }}|{{ 1 and none }}|"
+                + "{{ u and 1 }}|{{ (1 and 2) + 3 }}|{{ [] and u.x }}|{{ 'a' and '' or 'c' }}|{{ not ('a' and '') }}|"
+                + "{% if 'a' and '' %}y{% else %}n{% endif %}|{% if m and m.k %}k{% endif %}", "<s>", "</s>");
+        assertEquals("b|x|d|0|None||5|[]|c|True|n|k", t.render(List.of(), false, Map.of("m", Map.of("k", 1))));
+    }
+
+    @Test
     void globalFunctionsAreDefined() {
         // Llama 3.x's templates take today's date only where 'strftime_now is defined', as it is in transformers
         ChatTemplate t = new ChatTemplate("{% if strftime_now is defined %}{% set d = strftime_now('%Y') %}{% else %}"
