@@ -83,6 +83,7 @@ public final class JinjaChatRenderer {
         jinjava.getGlobalContext().registerExpTest(new PyIterableTest());
         jinjava.getGlobalContext().registerExpTest(new PyIterableTest.Sequence());
         jinjava.getGlobalContext().registerTag(new PyForTag());
+        jinjava.getGlobalContext().registerTag(new PyTruth.IfTag());
         jinjava.getGlobalContext().registerExpTest(new PyNone.IsNone());
         // Jinja2's none/None literal; in Jinjava it was an undefined name, null
         jinjava.getGlobalContext().put("none", PyNone.NONE);

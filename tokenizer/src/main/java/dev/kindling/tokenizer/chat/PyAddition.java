@@ -3,7 +3,6 @@ package dev.kindling.tokenizer.chat;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.el.ExtendedSyntaxBuilder;
-import com.hubspot.jinjava.el.TruthyTypeConverter;
 import com.hubspot.jinjava.el.ext.AdditionOperator;
 import com.hubspot.jinjava.el.ext.ExtendedParser;
 import com.hubspot.jinjava.objects.SafeString;
@@ -42,13 +41,13 @@ final class PyAddition extends AstBinary.SimpleOperator {
 
     /**
      * A Jinjava whose expressions use this {@code +}, Python's {@code ==} and {@code !=} ({@link PyEquality}) and
-     * {@code and} ({@link PyAnd}),
+     * {@code and} ({@link PyAnd}), Python's truth value ({@link PyTruth}),
      * {@code not} binding as in Python, raise for an attribute or item of an undefined value
      * ({@link PyUndefinedAccess}), and keep a name bound to an undefined value undefined ({@link PyUndefinedBinding}).
      */
     static Jinjava jinjava(JinjavaConfig config) {
         return new Jinjava(config) {
-            private final ExpressionFactory factory = new ExpressionFactoryImpl(new Properties(), new TruthyTypeConverter()) {
+            private final ExpressionFactory factory = new ExpressionFactoryImpl(new Properties(), new PyTruth.Converter()) {
                 @Override
                 protected TreeBuilder createTreeBuilder(Properties properties, Builder.Feature... features) {
                     return new ExtendedSyntaxBuilder(features) {

@@ -9,7 +9,6 @@ import com.hubspot.jinjava.tree.TagNode;
 import com.hubspot.jinjava.tree.parse.TagToken;
 import com.hubspot.jinjava.util.ForLoop;
 import com.hubspot.jinjava.util.ObjectIterator;
-import com.hubspot.jinjava.util.ObjectTruthValue;
 import java.util.ArrayList;
 import java.util.LinkedList;
 import java.util.List;
@@ -77,7 +76,7 @@ public final class PyForTag extends ForTag {
             Object item = items.next();
             try (JinjavaInterpreter.InterpreterScopeClosable scope = interpreter.enterScope()) {
                 bind(loopVars, interpreter.wrap(item), interpreter);
-                if (ObjectTruthValue.evaluate(interpreter.resolveELExpression(condition, line))) {
+                if (PyTruth.of(interpreter.resolveELExpression(condition, line))) {
                     kept.add(item);
                 }
             }

