@@ -9,10 +9,14 @@ import com.hubspot.jinjava.tree.TagNode;
 import com.hubspot.jinjava.tree.parse.TagToken;
 import com.hubspot.jinjava.util.ForLoop;
 import com.hubspot.jinjava.util.ObjectIterator;
+import java.beans.FeatureDescriptor;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedList;
 import java.util.List;
 import java.util.Map;
+import jinjava.javax.el.ELContext;
+import jinjava.javax.el.ELResolver;
 import org.apache.commons.lang3.tuple.Pair;
 
 /**
@@ -23,7 +27,8 @@ import org.apache.commons.lang3.tuple.Pair;
  * tag that outputs nothing inside the body, so the else text came out after every item and not at
  * all for an empty list, and it read {@code xs if cond} as a conditional expression, null with the
  * loop variable not yet set, so a filtered loop rendered nothing. A str is walked character by
- * character, as in Python (Jinjava's walked it as a list of one item, the whole string).
+ * character, as in Python (Jinjava's walked it as a list of one item, the whole string). {@code loop.previtem}
+ * and {@code loop.nextitem} are Jinja2's ({@link LoopItems}).
  */
 public final class PyForTag extends ForTag {
     @Override
@@ -46,15 +51,16 @@ public final class PyForTag extends ForTag {
         if (filterAt >= 0) {
             collection = filtered(collection, loopVars, expression.substring(filterAt + 2), interpreter, tagNode.getLineNumber());
         }
+        List<?> items = items(collection);
         LinkedList<Node> children = tagNode.getChildren();
         int elseAt = 0;
         while (elseAt < children.size() && !(children.get(elseAt) instanceof TagNode t && t.getTag() instanceof ElseTag)) {
             elseAt++;
         }
         if (elseAt == children.size()) {
-            return renderForCollection(tagNode, interpreter, loopVars, collection);
+            return render(tagNode, interpreter, loopVars, items);
         }
-        if (!ObjectIterator.getLoop(collection).hasNext()) {
+        if (items.isEmpty()) {
             StringBuilder out = new StringBuilder();
             for (Node node : children.subList(elseAt + 1, children.size())) {
                 out.append(node.render(interpreter).getValue());
@@ -64,7 +70,79 @@ public final class PyForTag extends ForTag {
         // the body without the else part: a node of its own for this rendering, the parsed tree stays as it is
         TagNode body = new TagNode(this, (TagToken) tagNode.getMaster(), tagNode.getSymbols());
         body.setChildren(new LinkedList<>(children.subList(0, elseAt)));
-        return renderForCollection(body, interpreter, loopVars, collection);
+        return render(body, interpreter, loopVars, items);
+    }
+
+    /** What the loop walks, as Jinjava's loop walks {@code collection}, in a list. */
+    private static List<?> items(Object collection) {
+        if (collection instanceof List<?> list) {
+            return list;
+        }
+        List<Object> items = new ArrayList<>();
+        ForLoop loop = ObjectIterator.getLoop(collection);
+        while (loop.hasNext()) {
+            items.add(loop.next());
+        }
+        return items;
+    }
+
+    /**
+     * Jinjava's loop over {@code items}, in a scope of its own that holds them, where {@link LoopItems} finds
+     * {@code loop.previtem} and {@code loop.nextitem}: Jinjava's loop object has neither.
+     */
+    private String render(TagNode node, JinjavaInterpreter interpreter, List<String> loopVars, List<?> items) {
+        try (JinjavaInterpreter.InterpreterScopeClosable scope = interpreter.enterScope()) {
+            interpreter.getContext().put(ITEMS, items);
+            return renderForCollection(node, interpreter, loopVars, items);
+        }
+    }
+
+    /** The name the items of the innermost loop being rendered are bound to; no template names a variable so. */
+    private static final String ITEMS = "__kindling_loop_items__";
+
+    /**
+     * Jinja2's {@code loop.previtem} and {@code loop.nextitem}: the item before and after the current one,
+     * undefined on the first and the last.
+     */
+    static final class LoopItems extends ELResolver {
+        @Override
+        public Object getValue(ELContext context, Object base, Object property) {
+            if (!(base instanceof ForLoop loop) || !("previtem".equals(property) || "nextitem".equals(property))) {
+                return null;
+            }
+            context.setPropertyResolved(true);
+            JinjavaInterpreter interpreter = JinjavaInterpreter.getCurrent();
+            if (interpreter == null || !(interpreter.getContext().get(ITEMS) instanceof List<?> items)) {
+                return null;
+            }
+            int at = loop.getIndex0() + ("previtem".equals(property) ? -1 : 1);
+            return at >= 0 && at < items.size() ? items.get(at) : null;
+        }
+
+        @Override
+        public Class<?> getType(ELContext context, Object base, Object property) {
+            return null;
+        }
+
+        @Override
+        public void setValue(ELContext context, Object base, Object property, Object value) {
+            // read only
+        }
+
+        @Override
+        public boolean isReadOnly(ELContext context, Object base, Object property) {
+            return true;
+        }
+
+        @Override
+        public Iterator<FeatureDescriptor> getFeatureDescriptors(ELContext context, Object base) {
+            return null;
+        }
+
+        @Override
+        public Class<?> getCommonPropertyType(ELContext context, Object base) {
+            return null;
+        }
     }
 
     /** The items of {@code collection} for which {@code condition} holds, with the loop variables set to each. */

@@ -232,6 +232,22 @@ class ChatTemplateTest {
     }
 
     @Test
+    void loopPrevitemAndNextitem() {
+        // expected string from Jinja2 3.1.6: undefined at the ends, the filtered items in a filtered loop, each loop its own
+        ChatTemplate t = new ChatTemplate("{% for x in [1, 2, 3] %}{{ loop.previtem }}<{{ x }}>{{ loop.nextitem }}|{% endfor %}"
+                + "{% for x in [1, 2] %}{{ loop.previtem is defined }}{{ loop.nextitem is defined }}{% for y in 'ab' %}"
+                + "({{ loop.previtem }}{{ y }}){% endfor %}{{ loop.nextitem }};{% endfor %}"
+                + "{% for x in [1, 2, 3, 4] if x != 2 %}{{ loop.previtem }}{{ x }}{{ loop.nextitem }},{% else %}e{% endfor %}"
+                + "{% for k, v in d.items() %}{{ loop.nextitem }}{% endfor %}", "<s>", "</s>");
+        Map<String, Object> d = new java.util.LinkedHashMap<>();
+        d.put("a", 1);
+        d.put("b", 2);
+        assertEquals("<1>2|1<2>3|2<3>|FalseTrue(a)(ab)2;TrueFalse(a)(ab);13,134,34,('b', 2)", t.render(List.of(), false, Map.of("d", d)));
+        assertThrows(ChatTemplateException.class,
+                () -> new ChatTemplate("{% for x in [1] %}{{ loop.previtem.y }}{% endfor %}", "", "").render(List.of(), false));
+    }
+
+    @Test
     void equalityIsPythons() {
         // expected string from Jinja2 3.1.6: no coercion between kinds, numbers by value, lists item by item
         ChatTemplate t = new ChatTemplate("{{ '1' == 1 }}|{{ 1 == 1.0 }}|{{ true == 1 }}|{{ 'ab' == 1 }}|{{ [1, 'a'] == [1.0, 'a'] }}|"
