@@ -41,7 +41,7 @@ final class PyAddition extends AstBinary.SimpleOperator {
 
     /**
      * A Jinjava whose expressions use this {@code +}, Python's {@code ==} and {@code !=} ({@link PyEquality}) and
-     * {@code and} ({@link PyAnd}), Python's truth value ({@link PyTruth}),
+     * {@code and} ({@link PyAnd}), {@code *} ({@link PyMultiplication}), Python's truth value ({@link PyTruth}),
      * {@code not} binding as in Python, raise for an attribute or item of an undefined value
      * ({@link PyUndefinedAccess}), and keep a name bound to an undefined value undefined ({@link PyUndefinedBinding}).
      */
@@ -58,7 +58,7 @@ final class PyAddition extends AstBinary.SimpleOperator {
                                 protected AstBinary createAstBinary(AstNode left, AstNode right, AstBinary.Operator op) {
                                     return super.createAstBinary(left, right, op == AdditionOperator.OP ? OP
                                             : op == AstBinary.EQ ? PyEquality.EQ : op == AstBinary.NE ? PyEquality.NE
-                                            : op == AstBinary.AND ? PyAnd.OP : op);
+                                            : op == AstBinary.AND ? PyAnd.OP : op == AstBinary.MUL ? PyMultiplication.OP : op);
                                 }
 
                                 // Python's not takes a comparison: not x|length == 1 is not (x|length == 1). Java EL's

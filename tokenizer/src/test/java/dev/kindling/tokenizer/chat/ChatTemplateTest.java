@@ -248,6 +248,17 @@ class ChatTemplateTest {
     }
 
     @Test
+    void multiplicationRepeatsStringsAndLists() {
+        // expected strings from Jinja2 3.1.6
+        ChatTemplate t = new ChatTemplate("{{ 'ab' * 3 }}|{{ 3 * 'ab' }}|{{ [1] * 2 }}|{{ 'ab' * 0 }}|{{ 'ab' * -1 }}|{{ 'ab' * true }}|"
+                + "{{ 2 * 3 }}|{{ 2 * 1.5 }}|{{ '2' * 3 }}|{{ [1, 'a'] * 2 }}|{{ '-' * 3 ~ 'x' }}|{{ true * 2.5 }}|{{ -3 * 2 }}", "<s>", "</s>");
+        assertEquals("ababab|ababab|[1, 1]|||ab|6|3.0|222|[1, 'a', 1, 'a']|---x|2.5|-6", t.render(List.of(), false));
+        for (String bad : List.of("{{ 'ab' * 2.0 }}", "{{ 'a' * 'b' }}", "{{ none * 2 }}", "{{ [1] * [2] }}", "{{ u * 2 }}", "{{ {'a': 1} * 2 }}")) {
+            assertThrows(ChatTemplateException.class, () -> new ChatTemplate(bad, "", "").render(List.of(), false), bad);
+        }
+    }
+
+    @Test
     void equalityIsPythons() {
         // expected string from Jinja2 3.1.6: no coercion between kinds, numbers by value, lists item by item
         ChatTemplate t = new ChatTemplate("{{ '1' == 1 }}|{{ 1 == 1.0 }}|{{ true == 1 }}|{{ 'ab' == 1 }}|{{ [1, 'a'] == [1.0, 'a'] }}|"
