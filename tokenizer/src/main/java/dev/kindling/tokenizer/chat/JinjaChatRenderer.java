@@ -79,6 +79,8 @@ public final class JinjaChatRenderer {
         jinjava.getGlobalContext().registerFilter(new PyStringFilter());
         jinjava.getGlobalContext().registerFilter(new PyIndent());
         jinjava.getGlobalContext().registerFilter(new PyRound());
+        jinjava.getGlobalContext().registerFilter(PySelect.SELECT);
+        jinjava.getGlobalContext().registerFilter(PySelect.REJECT);
         jinjava.getGlobalContext().registerFilter(PyMinMax.max());
         jinjava.getGlobalContext().registerFilter(PyMinMax.min());
         jinjava.getGlobalContext().registerExpTest(new PyIterableTest());

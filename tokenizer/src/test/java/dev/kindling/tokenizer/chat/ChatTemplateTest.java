@@ -259,6 +259,16 @@ class ChatTemplateTest {
     }
 
     @Test
+    void selectAndRejectWithoutATestUseTruth() {
+        // expected string from Jinja2 3.1.6
+        ChatTemplate t = new ChatTemplate("{{ ['false', '', 0, 1, none, [], 'a'] | select | list }}|"
+                + "{{ ['false', '', 0, 1, none, [], 'a'] | reject | list }}|{{ 'a b' | select | list }}|{{ u | select | list }}|"
+                + "{{ {'a': 0, '': 1} | select | list }}|{{ [1, 2, 3] | select('odd') | list }}|{{ [1, 2, 3] | reject('odd') | list }}|"
+                + "{{ ['a', 'b'] | select('equalto', 'a') | list }}|{{ none | select | list }}", "<s>", "</s>");
+        assertEquals("['false', 1, 'a']|['', 0, None, []]|['a', ' ', 'b']|[]|['a']|[1, 3]|[2]|['a']|[]", t.render(List.of(), false));
+    }
+
+    @Test
     void equalityIsPythons() {
         // expected string from Jinja2 3.1.6: no coercion between kinds, numbers by value, lists item by item
         ChatTemplate t = new ChatTemplate("{{ '1' == 1 }}|{{ 1 == 1.0 }}|{{ true == 1 }}|{{ 'ab' == 1 }}|{{ [1, 'a'] == [1.0, 'a'] }}|"
