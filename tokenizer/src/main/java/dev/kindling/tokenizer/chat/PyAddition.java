@@ -42,6 +42,7 @@ final class PyAddition extends AstBinary.SimpleOperator {
     /**
      * A Jinjava whose expressions use this {@code +}, Python's {@code ==} and {@code !=} ({@link PyEquality}) and
      * {@code and} ({@link PyAnd}), {@code *} ({@link PyMultiplication}), Python's truth value ({@link PyTruth}),
+     * string literals as Jinja2 decodes them ({@link PyStringLiteral}),
      * {@code not} binding as in Python, raise for an attribute or item of an undefined value
      * ({@link PyUndefinedAccess}), and keep a name bound to an undefined value undefined ({@link PyUndefinedBinding}).
      */
@@ -54,6 +55,11 @@ final class PyAddition extends AstBinary.SimpleOperator {
                         @Override
                         protected Parser createParser(String expression) {
                             return new ExtendedParser(this, expression) {
+                                @Override
+                                protected Scanner createScanner(String input) {
+                                    return new PyStringLiteral.PyScanner(input);
+                                }
+
                                 @Override
                                 protected AstBinary createAstBinary(AstNode left, AstNode right, AstBinary.Operator op) {
                                     return super.createAstBinary(left, right, op == AdditionOperator.OP ? OP

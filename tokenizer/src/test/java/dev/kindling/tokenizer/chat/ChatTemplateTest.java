@@ -269,6 +269,20 @@ class ChatTemplateTest {
     }
 
     @Test
+    void stringLiteralsDecodeEscapesAsJinja2() {
+        // expected string from Jinja2 3.1.6, whose lexer decodes a literal with Python's unicode-escape
+        ChatTemplate t = new ChatTemplate("{{ '\\n' }}|{{ 'a\\tb' }}|{{ '\\x41' }}|{{ 'it\\'s' }}|{{ \"q\\\"q\" }}|{{ 'back\\\\slash' }}|"
+                + "{{ '\\u00e9' }}|{{ '\\U0001F600' }}|{{ '\\q' }}|{{ '\\0' }}|{{ '\\101\\1012' }}|{{ '\\N{BULLET}' }}|{{ '\\u2028' }}|"
+                + "{{ '\\\u00e9' }}|{{ '\\\ud83d\ude00' }}|{{ 'a\\\nb' }}|{{ '\\a\\v' }}|{{ \"it's\" }}|{{ 'say \"hi\"' }}", "<s>", "</s>");
+        assertEquals("\n|a\tb|A|it's|q\"q|back\\slash|\u00e9|\ud83d\ude00|\\q|\u0000|AA2|\u2022|\u2028|\\xe9|\\U0001f600|ab|\u0007\u000b|"
+                + "it's|say \"hi\"", t.render(List.of(), false));
+        // a malformed escape is a syntax error in Jinja2 too
+        for (String bad : List.of("{{ '\\x4' }}", "{{ '\\N{NO SUCH}' }}", "{{ '\\U00110000' }}")) {
+            assertThrows(ChatTemplateException.class, () -> new ChatTemplate(bad, "", "").render(List.of(), false), bad);
+        }
+    }
+
+    @Test
     void equalityIsPythons() {
         // expected string from Jinja2 3.1.6: no coercion between kinds, numbers by value, lists item by item
         ChatTemplate t = new ChatTemplate("{{ '1' == 1 }}|{{ 1 == 1.0 }}|{{ true == 1 }}|{{ 'ab' == 1 }}|{{ [1, 'a'] == [1.0, 'a'] }}|"
