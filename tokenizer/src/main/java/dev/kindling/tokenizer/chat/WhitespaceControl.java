@@ -62,7 +62,8 @@ final class WhitespaceControl {
             boolean rightKeep = src.charAt(close - 1) == '+';
             int bodyEnd = (rightStrip || rightKeep) ? close - 1 : close;
             char closer = kind == '{' ? '}' : kind;
-            out.append('{').append(kind).append(src, bodyStart, bodyEnd).append(closer).append('}');
+            String tagBody = src.substring(bodyStart, bodyEnd);
+            out.append('{').append(kind).append(kind == '{' ? separateClosingBraces(tagBody) : tagBody).append(closer).append('}');
             if (kind == '%') {
                 String body = src.substring(bodyStart, bodyEnd).trim();
                 inRaw = inRaw ? !body.equals("endraw") : body.equals("raw");
@@ -97,10 +98,14 @@ final class WhitespaceControl {
         return -1;
     }
 
-    /** Index of the closing "}}", "%}" or "#}" of the tag opened at {@code open}, skipping string literals. */
+    /**
+     * Index of the closing "}}", "%}" or "#}" of the tag opened at {@code open}, skipping string literals; a "}}"
+     * inside brackets the expression opened closes a dict, as in Jinja2's lexer ({@code {{ {'a': {'b': 1}} }}}).
+     */
     private static int closeOf(String s, int open, char kind) {
         char closer = kind == '{' ? '}' : kind;
         char quote = 0;
+        int depth = 0; // brackets open in a {{ }} expression
         for (int i = open + 2; i + 1 < s.length(); i++) {
             char c = s.charAt(i);
             if (kind != '#') {
@@ -117,11 +122,46 @@ final class WhitespaceControl {
                     continue;
                 }
             }
-            if (c == closer && s.charAt(i + 1) == '}') {
+            if (c == closer && s.charAt(i + 1) == '}' && depth == 0) {
                 return i;
+            }
+            if (kind == '{') {
+                if (c == '(' || c == '[' || c == '{') {
+                    depth++;
+                } else if ((c == ')' || c == ']' || c == '}') && depth > 0) {
+                    depth--;
+                }
             }
         }
         return -1;
+    }
+
+    /**
+     * A {@code {{ }}} expression with a space after each '}' (outside strings) that another '}' or the end of the
+     * expression follows: Jinjava ends the tag at the first "}}", where Jinja2 reads the braces of nested dicts.
+     */
+    private static String separateClosingBraces(String body) {
+        if (body.indexOf('}') < 0) {
+            return body;
+        }
+        StringBuilder out = new StringBuilder(body.length() + 4);
+        char quote = 0;
+        for (int i = 0; i < body.length(); i++) {
+            char c = body.charAt(i);
+            out.append(c);
+            if (quote != 0) {
+                if (c == '\\' && i + 1 < body.length()) {
+                    out.append(body.charAt(++i));
+                } else if (c == quote) {
+                    quote = 0;
+                }
+            } else if (c == '\'' || c == '"') {
+                quote = c;
+            } else if (c == '}' && (i + 1 == body.length() || body.charAt(i + 1) == '}')) {
+                out.append(' ');
+            }
+        }
+        return out.toString();
     }
 
     private static String stripLeading(String t) {

@@ -283,6 +283,15 @@ class ChatTemplateTest {
     }
 
     @Test
+    void closingBracesOfNestedDictsAreNotTheTagsEnd() {
+        // expected string from Jinja2 3.1.6, whose lexer ends {{ }} only outside the brackets the expression opened
+        ChatTemplate t = new ChatTemplate("{{ {'a': {'b': 1}} }}|{{ {'a': 1}}}|{{ {'a': {'b': {'c': 1}}} }}|{{ {'a': '}}'} }}|{{ '{' }}}}|"
+                + "{{ {'a': 1}|length }}}|x {{- {'a': {'b': 1}} -}} y|{{ '}' }}}|{% set x = {'a': {'b': 1}} %}{{ x['a'] }}", "<s>", "</s>");
+        assertEquals("{'a': {'b': 1}}|{'a': 1}|{'a': {'b': {'c': 1}}}|{'a': '}}'}|{}}|1}|x{'a': {'b': 1}}y|}}|{'b': 1}",
+                t.render(List.of(), false));
+    }
+
+    @Test
     void equalityIsPythons() {
         // expected string from Jinja2 3.1.6: no coercion between kinds, numbers by value, lists item by item
         ChatTemplate t = new ChatTemplate("{{ '1' == 1 }}|{{ 1 == 1.0 }}|{{ true == 1 }}|{{ 'ab' == 1 }}|{{ [1, 'a'] == [1.0, 'a'] }}|"
