@@ -292,6 +292,26 @@ class ChatTemplateTest {
     }
 
     @Test
+    void sequenceFiltersGivenNoneRaiseAsInJinja2() {
+        // Jinja2 3.1.6 raises TypeError for each of these (None, or a number, is not a sequence)
+        for (String filter : List.of("length", "count", "first", "last", "join", "list", "sort", "unique", "reverse", "sum", "max", "min",
+                "dictsort", "truncate", "batch(2) | list", "slice(2) | list", "groupby('a')")) {
+            for (String value : List.of("none", "5", "m.tool_calls")) {
+                String src = "{{ " + value + " | " + filter + " }}";
+                ChatTemplateException e = assertThrows(ChatTemplateException.class, () -> new ChatTemplate(src, "", "")
+                        .render(List.of(), false, Map.of("m", java.util.Collections.singletonMap("tool_calls", null))), src);
+                assertTrue(e.getMessage().contains("NoneType") || e.getMessage().contains("int"), e.getMessage());
+            }
+        }
+        // expected string from Jinja2 3.1.6: map, select, reject, selectattr, rejectattr walk only a true value; Undefined
+        // is an empty sequence
+        ChatTemplate t = new ChatTemplate("{{ none | map('upper') | list }}|{{ 0 | select('odd') | list }}|{{ none | rejectattr('a') | list }}|"
+                + "{{ u | length }}|{{ u | join }}|{{ [1, 2] | length }}", "<s>", "</s>");
+        assertEquals("[]|[]|[]|0||2", t.render(List.of(), false));
+        assertThrows(ChatTemplateException.class, () -> new ChatTemplate("{{ 5 | map('upper') | list }}", "", "").render(List.of(), false));
+    }
+
+    @Test
     void equalityIsPythons() {
         // expected string from Jinja2 3.1.6: no coercion between kinds, numbers by value, lists item by item
         ChatTemplate t = new ChatTemplate("{{ '1' == 1 }}|{{ 1 == 1.0 }}|{{ true == 1 }}|{{ 'ab' == 1 }}|{{ [1, 'a'] == [1.0, 'a'] }}|"

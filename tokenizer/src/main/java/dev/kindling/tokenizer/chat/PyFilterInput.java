@@ -1,0 +1,73 @@
+package dev.kindling.tokenizer.chat;
+
+import com.hubspot.jinjava.interpret.Context;
+import com.hubspot.jinjava.interpret.JinjavaInterpreter;
+import com.hubspot.jinjava.lib.filter.AdvancedFilter;
+import com.hubspot.jinjava.lib.filter.Filter;
+import java.util.ArrayList;
+import java.util.Map;
+
+/**
+ * Jinja2's filters that take a sequence raise, as Python does, when given None, a number or a bool:
+ * {@code none|length} is TypeError "object of type 'NoneType' has no len()", {@code none|first} "'NoneType'
+ * object is not iterable". Jinjava's took such a value for a list of one or for nothing ({@code none|length} was
+ * 0, {@code none|list} was {@code [None]}, {@code none|join} was "None"), so a template measuring a missing
+ * {@code tool_calls} rendered a prompt where transformers fails. {@code map}, {@code select}, {@code reject},
+ * {@code selectattr} and {@code rejectattr} walk only a true value, as Jinja2's do: a false one gives nothing.
+ * Undefined stays an empty sequence, as in Jinja2.
+ */
+final class PyFilterInput implements AdvancedFilter {
+    private static final String NO_LEN = "object of type '%s' has no len()";
+    private static final String NOT_ITERABLE = "'%s' object is not iterable";
+
+    private final Filter filter;
+    private final String message;
+    private final boolean falseGivesNothing;
+
+    private PyFilterInput(Filter filter, String message, boolean falseGivesNothing) {
+        this.filter = filter;
+        this.message = message;
+        this.falseGivesNothing = falseGivesNothing;
+    }
+
+    /** Replaces the context's sequence filters with ones that raise as Jinja2's do; after any Py filter is registered. */
+    static void install(Context context) {
+        for (String name : new String[] {"length", "count", "truncate"}) {
+            wrap(context, name, NO_LEN, false);
+        }
+        for (String name : new String[] {"first", "join", "list", "sort", "unique", "sum", "max", "min", "batch", "slice", "groupby"}) {
+            wrap(context, name, NOT_ITERABLE, false);
+        }
+        wrap(context, "last", "'%s' object is not reversible", false);
+        wrap(context, "reverse", "argument must be iterable (got %s)", false);
+        wrap(context, "dictsort", "'%s' object has no attribute 'items'", false);
+        for (String name : new String[] {"map", "select", "reject", "selectattr", "rejectattr"}) {
+            wrap(context, name, NOT_ITERABLE, true);
+        }
+    }
+
+    private static void wrap(Context context, String name, String message, boolean falseGivesNothing) {
+        context.registerFilter(new PyFilterInput(context.getFilter(name), message, falseGivesNothing));
+    }
+
+    @Override
+    public String getName() {
+        return filter.getName();
+    }
+
+    @Override
+    public boolean preserveSafeString() {
+        return filter.preserveSafeString();
+    }
+
+    @Override
+    public Object filter(Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
+        if (falseGivesNothing && var != null && !PyTruth.of(var)) {
+            return new ArrayList<>();
+        }
+        if (var instanceof PyNone || var instanceof Number || var instanceof Boolean) {
+            throw new ChatTemplateException(getName() + ": " + String.format(message, PyAddition.typeName(var)));
+        }
+        return filter.filter(var, interpreter, args, kwargs);
+    }
+}
