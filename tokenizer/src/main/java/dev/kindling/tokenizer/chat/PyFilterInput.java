@@ -4,8 +4,10 @@ import com.hubspot.jinjava.interpret.Context;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.lib.filter.AdvancedFilter;
 import com.hubspot.jinjava.lib.filter.Filter;
+import com.hubspot.jinjava.objects.SafeString;
 import java.util.ArrayList;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Jinja2's filters that take a sequence raise, as Python does, when given None, a number or a bool:
@@ -14,20 +16,27 @@ import java.util.Map;
  * 0, {@code none|list} was {@code [None]}, {@code none|join} was "None"), so a template measuring a missing
  * {@code tool_calls} rendered a prompt where transformers fails. {@code map}, {@code select}, {@code reject},
  * {@code selectattr} and {@code rejectattr} walk only a true value, as Jinja2's do: a false one gives nothing.
- * Undefined stays an empty sequence, as in Jinja2.
+ * Undefined stays an empty sequence, as in Jinja2. Those that walk their input walk a str by character, as
+ * Python does: {@code 'ab'|first} is {@code a}, {@code 'ab'|join('-')} is {@code a-b}.
  */
 final class PyFilterInput implements AdvancedFilter {
     private static final String NO_LEN = "object of type '%s' has no len()";
     private static final String NOT_ITERABLE = "'%s' object is not iterable";
 
+    /** Filters that walk a str as Python does, by character; Jinjava's took a str for a list of one item. */
+    private static final Set<String> WALK_STR = Set.of("first", "last", "join", "sort", "unique", "batch", "slice", "map",
+            "select", "reject");
+
     private final Filter filter;
     private final String message;
     private final boolean falseGivesNothing;
+    private final boolean walksStr;
 
     private PyFilterInput(Filter filter, String message, boolean falseGivesNothing) {
         this.filter = filter;
         this.message = message;
         this.falseGivesNothing = falseGivesNothing;
+        this.walksStr = WALK_STR.contains(filter.getName());
     }
 
     /** Replaces the context's sequence filters with ones that raise as Jinja2's do; after any Py filter is registered. */
@@ -67,6 +76,9 @@ final class PyFilterInput implements AdvancedFilter {
         }
         if (var instanceof PyNone || var instanceof Number || var instanceof Boolean) {
             throw new ChatTemplateException(getName() + ": " + String.format(message, PyAddition.typeName(var)));
+        }
+        if (walksStr && (var instanceof CharSequence || var instanceof SafeString)) {
+            return filter.filter(var.toString().codePoints().mapToObj(Character::toString).toList(), interpreter, args, kwargs);
         }
         return filter.filter(var, interpreter, args, kwargs);
     }

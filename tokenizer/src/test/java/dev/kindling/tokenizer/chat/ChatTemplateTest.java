@@ -312,6 +312,16 @@ class ChatTemplateTest {
     }
 
     @Test
+    void sequenceFiltersWalkAStrByCharacter() {
+        // expected string from Jinja2 3.1.6
+        ChatTemplate t = new ChatTemplate("{{ 'ab'|first }}|{{ 'ab'|last }}|{{ 'ba'|sort }}|{{ 'ab'|reverse }}|{{ 'ab'|join('-') }}|"
+                + "{{ 'aab'|unique|list }}|{{ 'ab'|map('upper')|list }}|{{ 'ab'|select('equalto', 'a')|list }}|{{ 'ab'|batch(1)|list }}|"
+                + "{{ 'abc'|slice(2)|list }}|{{ ''|first }}|{{ 'e\u00e9\ud83d\ude00'|last }}|{{ 'ab'|reject('equalto', 'a')|list }}", "<s>", "</s>");
+        assertEquals("a|b|['a', 'b']|ba|a-b|['a', 'b']|['A', 'B']|['a']|[['a'], ['b']]|[['a', 'b'], ['c']]||\ud83d\ude00|['b']",
+                t.render(List.of(), false));
+    }
+
+    @Test
     void equalityIsPythons() {
         // expected string from Jinja2 3.1.6: no coercion between kinds, numbers by value, lists item by item
         ChatTemplate t = new ChatTemplate("{{ '1' == 1 }}|{{ 1 == 1.0 }}|{{ true == 1 }}|{{ 'ab' == 1 }}|{{ [1, 'a'] == [1.0, 'a'] }}|"
