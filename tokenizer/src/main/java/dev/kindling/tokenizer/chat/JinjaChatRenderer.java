@@ -84,6 +84,7 @@ public final class JinjaChatRenderer {
         jinjava.getGlobalContext().registerFilter(PyMinMax.max());
         jinjava.getGlobalContext().registerFilter(PyMinMax.min());
         PyFilterInput.install(jinjava.getGlobalContext());
+        PyStrInput.install(jinjava.getGlobalContext());
         jinjava.getGlobalContext().registerExpTest(new PyIterableTest());
         jinjava.getGlobalContext().registerExpTest(new PyIterableTest.Sequence());
         jinjava.getGlobalContext().registerTag(new PyForTag());

@@ -322,6 +322,15 @@ class ChatTemplateTest {
     }
 
     @Test
+    void stringFiltersTakePythonsStrOfTheirInput() {
+        // expected string from Jinja2 3.1.6
+        ChatTemplate t = new ChatTemplate("{{ none | upper }}|{{ true | lower }}|{{ ['ab'] | upper }}|{{ true | replace('u', 'U') }}|"
+                + "{{ [1] | replace('1', '2') }}|{{ none | capitalize }}|{{ [1.5] | center(9) }}|{{ ['a'] | e }}|{{ false | wordcount }}|"
+                + "{{ u | upper }}|{{ 'Ab' | lower }}", "<s>", "</s>");
+        assertEquals("NONE|true|['AB']|TrUe|[2]|None|  [1.5]  |[&#39;a&#39;]|1||ab", t.render(List.of(), false));
+    }
+
+    @Test
     void equalityIsPythons() {
         // expected string from Jinja2 3.1.6: no coercion between kinds, numbers by value, lists item by item
         ChatTemplate t = new ChatTemplate("{{ '1' == 1 }}|{{ 1 == 1.0 }}|{{ true == 1 }}|{{ 'ab' == 1 }}|{{ [1, 'a'] == [1.0, 'a'] }}|"
