@@ -79,6 +79,8 @@ public final class JinjaChatRenderer {
         jinjava.getGlobalContext().registerFilter(new PyStringFilter());
         jinjava.getGlobalContext().registerFilter(new PyIndent());
         jinjava.getGlobalContext().registerFilter(new PyRound());
+        jinjava.getGlobalContext().registerFilter(new PyDefault("default"));
+        jinjava.getGlobalContext().registerFilter(new PyDefault("d"));
         jinjava.getGlobalContext().registerFilter(PySelect.SELECT);
         jinjava.getGlobalContext().registerFilter(PySelect.REJECT);
         jinjava.getGlobalContext().registerFilter(PyMinMax.max());

@@ -331,6 +331,16 @@ class ChatTemplateTest {
     }
 
     @Test
+    void defaultFilterAsJinja2s() {
+        // expected string from Jinja2 3.1.6: the default for Undefined, and with boolean for a false value by Python's truth
+        ChatTemplate t = new ChatTemplate("{{ u|d('x') }}|{{ u|default }}|{{ ''|default('x') }}|{{ ''|default('x', true) }}|"
+                + "{{ 0|default('x', true) }}|{{ 'false'|default('x', true) }}|{{ none|default('x') }}|{{ u|default(default_value='k') }}|"
+                + "{{ none|default(boolean=true) }}|{{ []|default('x', true) }}|{{ m.k|default('z') }}|{{ m.get('k')|default('y') }}|"
+                + "{{ m.a|default(2) }}", "<s>", "</s>");
+        assertEquals("x|||x|x|false|None|k||x|z|None|1", t.render(List.of(), false, Map.of("m", Map.of("a", 1))));
+    }
+
+    @Test
     void equalityIsPythons() {
         // expected string from Jinja2 3.1.6: no coercion between kinds, numbers by value, lists item by item
         ChatTemplate t = new ChatTemplate("{{ '1' == 1 }}|{{ 1 == 1.0 }}|{{ true == 1 }}|{{ 'ab' == 1 }}|{{ [1, 'a'] == [1.0, 'a'] }}|"
