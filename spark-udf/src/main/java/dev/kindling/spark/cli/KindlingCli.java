@@ -56,6 +56,7 @@ public final class KindlingCli implements Runnable {
     /** The configured picocli command line. */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new KindlingCli());
+        removeUnusedInheritedOptions(cl);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler(KindlingCli::handle);
         // a bad option is one line (and picocli's suggestion), not the whole usage: the README promises one-line errors,
@@ -70,6 +71,22 @@ public final class KindlingCli implements Runnable {
             return c.getCommandSpec().exitCodeOnInvalidInput();
         });
         return cl;
+    }
+
+    /** Takes each Spark command's {@link SparkCommand#unusedInheritedOptions} out of its options, in every subcommand. */
+    private static void removeUnusedInheritedOptions(CommandLine cl) {
+        if (cl.getCommand() instanceof SparkCommand command) {
+            CommandSpec spec = cl.getCommandSpec();
+            for (String name : command.unusedInheritedOptions()) {
+                CommandLine.Model.OptionSpec option = spec.findOption(name);
+                if (option == null) {
+                    throw new IllegalStateException(spec.qualifiedName() + " has no option " + name + " to remove");
+                }
+                spec.remove(option);
+            }
+        }
+        // once each: a command's aliases map to the same CommandLine (which compares by identity)
+        new java.util.LinkedHashSet<>(cl.getSubcommands().values()).forEach(KindlingCli::removeUnusedInheritedOptions);
     }
 
     private static int handle(Exception e, CommandLine cl, ParseResult parsed) {

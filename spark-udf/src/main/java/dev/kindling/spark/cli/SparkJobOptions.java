@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import picocli.CommandLine.Option;
 
 /**
@@ -16,6 +17,13 @@ import picocli.CommandLine.Option;
  * where it writes, and what happens to bad rows.
  */
 public class SparkJobOptions {
+    /** What is read: for a command that makes up its own input (a benchmark), these do nothing. */
+    public static final Set<String> INPUT_OPTIONS = Set.of("--input", "--input-format", "--id-column", "--text-column");
+    /** What happens to unreadable input rows: for a command that reads its input by other means, these do nothing. */
+    public static final Set<String> BAD_ROW_OPTIONS = Set.of("--on-error", "--quarantine");
+    /** Where and how the output is written: for a command that writes none (a benchmark), these do nothing. */
+    public static final Set<String> OUTPUT_OPTIONS = Set.of("--output", "--format", "--compression", "--overwrite");
+
     @Option(names = "--master", defaultValue = "local[*]", paramLabel = "URL",
             description = "Spark master (default: ${DEFAULT-VALUE}; under spark-submit the submitted master wins).")
     public String master;

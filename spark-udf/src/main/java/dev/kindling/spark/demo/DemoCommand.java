@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -32,6 +33,12 @@ public final class DemoCommand extends SparkCommand {
     @Option(names = "--model", paramLabel = "GGUF",
             description = "A GGUF model for the scoring and generation stages (without one they are skipped; see the README for a small model).")
     String model;
+
+    /** A local try-out: keeps its documents as uncompressed JSON Lines, whatever --output is named. */
+    @Override
+    protected Set<String> unusedInheritedOptions() {
+        return Set.of("--format", "--compression");
+    }
 
     @Override
     protected void validate() {

@@ -13,6 +13,7 @@ import dev.kindling.spark.io.WriteOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.spark.sql.Row;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -212,6 +213,12 @@ public final class DistillCommand implements Runnable {
 
         @Option(names = "--no-keyword-filter", description = "Keep instructions about images, files, programs... (the paper drops them).")
         boolean noKeywordFilter;
+
+        /** The teacher continues few-shot prompts as plain text (as in the paper), never through its chat template. */
+        @Override
+        protected Set<String> unusedInheritedOptions() {
+            return Set.of("--chat", "--system");
+        }
 
         @Override
         protected void validate() {

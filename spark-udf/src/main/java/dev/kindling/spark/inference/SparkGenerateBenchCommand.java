@@ -6,10 +6,13 @@ import dev.kindling.inference.GenerationRequest;
 import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.cli.JobRun;
 import dev.kindling.spark.cli.SparkCommand;
+import dev.kindling.spark.cli.SparkJobOptions;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -52,6 +55,15 @@ public final class SparkGenerateBenchCommand extends SparkCommand {
 
     @Option(names = "--reps", defaultValue = "3", paramLabel = "N", description = "Timed repetitions of each, alternating; medians reported (default: ${DEFAULT-VALUE}).")
     int reps;
+
+    /** Makes up its prompts and writes nowhere. */
+    @Override
+    protected Set<String> unusedInheritedOptions() {
+        Set<String> unused = new HashSet<>(SparkJobOptions.INPUT_OPTIONS);
+        unused.addAll(SparkJobOptions.BAD_ROW_OPTIONS);
+        unused.addAll(SparkJobOptions.OUTPUT_OPTIONS);
+        return unused;
+    }
 
     @Override
     protected void validate() {

@@ -14,6 +14,7 @@ import dev.kindling.dedup.normalize.NormalizeOptions;
 import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.cli.JobRun;
 import dev.kindling.spark.cli.SparkCommand;
+import dev.kindling.spark.cli.SparkJobOptions;
 import dev.kindling.spark.dedup.MinHashDedup;
 import dev.kindling.spark.io.DataFormat;
 import dev.kindling.spark.io.DatasetReader;
@@ -94,6 +95,15 @@ public final class DedupBenchCommand extends SparkCommand {
 
     @Option(names = "--memory", paramLabel = "N", description = "Memory benchmark: the --minhash job over N generated short documents.")
     Long memoryDocs;
+
+    /** Reads one JSON Lines file, failing on a bad row, and writes only into a temporary directory. */
+    @Override
+    protected Set<String> unusedInheritedOptions() {
+        Set<String> unused = new HashSet<>(SparkJobOptions.OUTPUT_OPTIONS);
+        unused.addAll(SparkJobOptions.BAD_ROW_OPTIONS);
+        unused.add("--input-format");
+        return unused;
+    }
 
     @Override
     protected void validate() {
