@@ -18,7 +18,8 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * Reads JSON Lines of documents ({@code {"id": ..., "text": ...}}, other fields ignored; {@code .gz}
- * decompressed). A line that is not such an object fails with the file and line number.
+ * decompressed). A line that is not such an object fails with the file and line number (an {@link UncheckedIOException}
+ * caused by a {@link BadDocumentException}).
  *
  * <pre>{@code
  * List<Document> docs = JsonlDocuments.read(Path.of("corpus.jsonl.gz"), "id", "text");
@@ -55,7 +56,7 @@ public final class JsonlDocuments {
         String text = null;
         try (JsonParser p = JSON.createParser(line)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
-                throw new IOException(file + " line " + lineNo + ": expected a JSON object");
+                throw new BadDocumentException(file, lineNo, "expected a JSON object", null);
             }
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
@@ -69,13 +70,13 @@ public final class JsonlDocuments {
                 }
             }
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IOException(file + " line " + lineNo + ": invalid JSON: " + e.getOriginalMessage(), e);
+            throw new BadDocumentException(file, lineNo, "invalid JSON: " + e.getOriginalMessage(), e);
         }
         if (id == null) {
-            throw new IOException(file + " line " + lineNo + ": field '" + idField + "' is missing or null");
+            throw new BadDocumentException(file, lineNo, "field '" + idField + "' is missing or null", null);
         }
         if (text == null) {
-            throw new IOException(file + " line " + lineNo + ": field '" + textField + "' is missing or not a string");
+            throw new BadDocumentException(file, lineNo, "field '" + textField + "' is missing or not a string", null);
         }
         return new Document(id, text);
     }

@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kindling.dedup.Document;
+import dev.kindling.dedup.io.BadDocumentException;
 import dev.kindling.dedup.io.JsonlDocuments;
 import dev.kindling.dedup.lsh.SimilarityJoin;
 import dev.kindling.dedup.minhash.MinHashKernel;
@@ -16,6 +17,7 @@ import dev.kindling.spark.cli.JobRun;
 import dev.kindling.spark.cli.SparkCommand;
 import dev.kindling.spark.cli.SparkJobOptions;
 import dev.kindling.spark.dedup.MinHashDedup;
+import dev.kindling.spark.io.BadInputException;
 import dev.kindling.spark.io.DataFormat;
 import dev.kindling.spark.io.DatasetReader;
 import dev.kindling.spark.io.OnError;
@@ -25,11 +27,13 @@ import dev.kindling.spark.stage.PipelineOutput;
 import dev.kindling.spark.stage.RunReport;
 import dev.kindling.spark.stage.StageContext;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -139,7 +143,7 @@ public final class DedupBenchCommand extends SparkCommand {
     }
 
     private Map<String, Object> measure(SparkSession spark, Path input) throws IOException {
-        List<Document> docs = JsonlDocuments.read(input, job.idColumn, job.textColumn);
+        List<Document> docs = readDocuments(input);
         long bytes = 0;
         for (Document d : docs) {
             bytes += d.text().getBytes(StandardCharsets.UTF_8).length;
@@ -200,6 +204,24 @@ public final class DedupBenchCommand extends SparkCommand {
         r.put("java", System.getProperty("java.version"));
         r.put("cores", Runtime.getRuntime().availableProcessors());
         return r;
+    }
+
+    /**
+     * The input's documents. A bad row is a data error naming file and line, as the other commands report one (it was
+     * "cannot read FILE: FILE line 2: ..." with the hint to rerun with --verbose), and a missing file a usage error.
+     */
+    private List<Document> readDocuments(Path input) {
+        try {
+            return JsonlDocuments.read(input, job.idColumn, job.textColumn);
+        } catch (UncheckedIOException e) {
+            if (e.getCause() instanceof BadDocumentException bad) {
+                throw new BadInputException(BadInputException.describe(bad.file().toString(), null, bad.line(), bad.problem()));
+            }
+            if (e.getCause() instanceof NoSuchFileException) {
+                throw KindlingException.usage("input " + input + " does not exist");
+            }
+            throw e;
+        }
     }
 
     private Map<String, Object> signatureSpeed(List<Document> docs, long bytes) {
