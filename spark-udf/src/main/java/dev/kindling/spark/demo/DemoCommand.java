@@ -4,6 +4,7 @@ import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.cli.JobRun;
 import dev.kindling.spark.cli.PipelineOptions;
 import dev.kindling.spark.cli.SparkCommand;
+import dev.kindling.spark.io.LocalPaths;
 import dev.kindling.spark.io.WriteOptions;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -45,7 +46,7 @@ public final class DemoCommand extends SparkCommand {
         // the sample input and stats.json are written as local files (java.nio): s3a://b/demo became the relative local
         // path "s3a:/b/demo", and the job failed after writing the sample there. The demo is a local try-out; the
         // pipeline commands write to any store
-        if (job.output != null && job.output.contains("://") && !job.output.startsWith("file:")) {
+        if (job.output != null && LocalPaths.local(job.output) == null) {
             throw KindlingException.usage("demo writes to a local directory; " + job.output + " is not local (run the "
                     + "pipeline commands, e.g. curate, on its sample input for other stores)");
         }
@@ -56,7 +57,7 @@ public final class DemoCommand extends SparkCommand {
 
     /** The local --output directory; a {@code file:} URI names one too (as pack's Megatron output). */
     private Path output() {
-        return Path.of(job.output.replaceFirst("^file:", ""));
+        return LocalPaths.local(job.output);
     }
 
     private static Path temporaryDirectory() throws IOException {

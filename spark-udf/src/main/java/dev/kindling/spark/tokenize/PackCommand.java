@@ -9,6 +9,7 @@ import dev.kindling.spark.inference.HadoopConf;
 import dev.kindling.spark.io.Columns;
 import dev.kindling.spark.io.DataFormat;
 import dev.kindling.spark.io.DatasetWriter;
+import dev.kindling.spark.io.LocalPaths;
 import dev.kindling.spark.io.WriteOptions;
 import dev.kindling.tokenizer.Tokenizer;
 import dev.kindling.tokenizer.pack.SequencePacker;
@@ -87,7 +88,7 @@ public final class PackCommand extends SparkCommand {
         // the output's format and place, before Spark starts: a megatron output on s3a:// was refused only after the
         // whole input had been read
         if (megatron()) {
-            if (job.output.contains("://") && !job.output.startsWith("file:")) {
+            if (LocalPaths.local(job.output) == null) {
                 throw KindlingException.usage("--format megatron writes to a local directory; " + job.output + " is not local");
             }
             if (job.compression != null) {
@@ -127,7 +128,7 @@ public final class PackCommand extends SparkCommand {
         int padValue = padId != null ? padId : eos;
         boolean megatron = megatron();
         DatasetWriter.checkNotOverlapping(run.spark(), job.output, job.input);
-        Path megatronDir = megatron ? Path.of(job.output.replaceFirst("^file:", "")) : null;
+        Path megatronDir = megatron ? LocalPaths.local(job.output) : null;
         WriteOptions rowsOut = megatron ? null : new WriteOptions(job.output, rowFormat(), job.overwrite, job.compression);
         if (megatron) {
             if (Files.exists(megatronDir) && !job.overwrite) {

@@ -1,0 +1,39 @@
+package dev.kindling.spark.io;
+
+import java.nio.file.Path;
+
+/**
+ * Local paths for the outputs written with java.nio rather than through Hadoop (demo's directory, pack's Megatron
+ * shards), told from the others by the scheme Hadoop, and so Spark, reads in them.
+ */
+public final class LocalPaths {
+    private LocalPaths() {}
+
+    /**
+     * The local path {@code path} names, or null when it names another file system. Local: no scheme, {@code file:}, or a
+     * one-letter scheme (a Windows drive letter). A test for "://" took {@code s3a:/bucket/x}, which Hadoop reads as the
+     * bucket all the same, for the relative local path "s3a:/bucket/x".
+     */
+    public static Path local(String path) {
+        String scheme = scheme(path);
+        if (scheme == null || scheme.length() == 1) {
+            return Path.of(path);
+        }
+        if (scheme.equalsIgnoreCase("file")) {
+            return Path.of(path.substring(scheme.length() + 1));
+        }
+        return null;
+    }
+
+    /** The scheme Hadoop reads in {@code path} (what precedes a colon that comes before any slash), or null. */
+    static String scheme(String path) {
+        try {
+            return new org.apache.hadoop.fs.Path(path).toUri().getScheme();
+        } catch (IllegalArgumentException e) {
+            // "file:out", "s3a:bucket": Hadoop takes the scheme as below, then refuses the relative path after it
+            int colon = path.indexOf(':');
+            int slash = path.indexOf('/');
+            return colon > 0 && (slash < 0 || colon < slash) ? path.substring(0, colon) : null;
+        }
+    }
+}
