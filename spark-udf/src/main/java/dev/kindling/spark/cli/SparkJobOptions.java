@@ -86,7 +86,10 @@ public class SparkJobOptions {
         if (input.isEmpty()) {
             throw KindlingException.usage("missing --input");
         }
-        DataFormat f = inputFormat == null ? null : DataFormat.parse(inputFormat);
+        DataFormat f = inputFormat == null ? null : DataFormat.named(inputFormat);
+        if (inputFormat != null && f == null) {
+            throw KindlingException.usage("--input-format must be jsonl, parquet, text-lines or text-files, not " + inputFormat);
+        }
         return new ReadOptions(input, f, idColumn, textColumn, onErrorPolicy());
     }
 
@@ -101,10 +104,12 @@ public class SparkJobOptions {
     public WriteOptions writeOptions(String path) {
         DataFormat f;
         if (format != null) {
-            f = DataFormat.parse(format);
+            f = DataFormat.named(format);
         } else {
             f = DataFormat.fromName(path) == DataFormat.PARQUET ? DataFormat.PARQUET : DataFormat.JSONL;
         }
+        // an unknown name and a format only read are one error, naming what an output can be (the reader's four formats
+        // were listed for "--format xyz")
         if (f != DataFormat.JSONL && f != DataFormat.PARQUET) {
             throw KindlingException.usage("--format must be jsonl or parquet, not " + format);
         }

@@ -22,15 +22,6 @@ public enum DataFormat {
     /** Plain text, one document per file. */
     TEXT_FILES;
 
-    /** Parses a {@code --format}/{@code --input-format} value. */
-    public static DataFormat parse(String s) {
-        DataFormat f = named(s);
-        if (f == null) {
-            throw KindlingException.usage("unknown format '" + s + "' (expected jsonl, parquet, text-lines or text-files)");
-        }
-        return f;
-    }
-
     /** The format a {@code --format}/{@code --input-format} value names, or null for none of these. */
     public static DataFormat named(String s) {
         return switch (s.toLowerCase(Locale.ROOT)) {
