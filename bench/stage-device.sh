@@ -24,19 +24,31 @@ mkdir -p "$dev/lib" "$dev/data/llama2c" "$dev/data/gguf-models"
 rm -f "$dev/lib/"*.jar
 
 echo "== jars"
-(cd "$root" && mvn -B -q -DskipTests -pl inference-core -am package)
+# the modules, and inference-core's runtime classpath as Maven resolves it from the root pom: a JCuda version written
+# here was left behind by a bump of jcuda.version
+(cd "$root" && mvn -B -q -DskipTests -pl inference-core -am package dependency:build-classpath \
+  -Dmdep.includeScope=runtime -Dmdep.outputFile=target/runtime.classpath)
 for m in model-formats tokenizer inference-core; do
   cp "$root/$m/target/kindling-$m-0.1.0-SNAPSHOT.jar" "$dev/lib/"
 done
-# inference-core's runtime jars: JCuda and slf4j (+ slf4j-simple so the run logs; the tokenizer's
-# template engine is not needed by the check)
-m2=$HOME/.m2/repository
-slf4j=$(sed -n 's:.*<slf4j.version>\([^<]*\)</slf4j.version>.*:\1:p' "$root/pom.xml")
-cp "$m2/org/jcuda/jcuda/12.6.0/jcuda-12.6.0.jar" "$m2/org/slf4j/slf4j-api/$slf4j/slf4j-api-$slf4j.jar" "$dev/lib/"
-[ -f "$m2/org/slf4j/slf4j-simple/$slf4j/slf4j-simple-$slf4j.jar" ] && cp "$m2/org/slf4j/slf4j-simple/$slf4j/slf4j-simple-$slf4j.jar" "$dev/lib/"
-natives=$(ls "$HOME"/.m2/repository/org/jcuda/jcuda-natives/12.6.0/jcuda-natives-12.6.0-linux-x86_64.jar)
+# the classpath's jar of artifact $1 (version and classifier as resolved)
+runtime_jar() {
+  tr ':' '\n' < "$root/inference-core/target/runtime.classpath" | grep -E "/$1-[0-9][^/]*\.jar$" \
+    || { echo "no $1 jar on inference-core's runtime classpath" >&2; exit 1; }
+}
+# of inference-core's runtime jars only JCuda and slf4j (+ slf4j-simple, of slf4j-api's version, so the run logs; the
+# tokenizer's template engine is not needed by the check)
+jcuda=$(runtime_jar jcuda)
+slf4j_api=$(runtime_jar slf4j-api)
+cp "$jcuda" "$slf4j_api" "$dev/lib/"
+slf4j=$(basename "$slf4j_api" .jar); slf4j=${slf4j#slf4j-api-}
+(cd "$root" && mvn -B -q dependency:copy -Dartifact="org.slf4j:slf4j-simple:$slf4j" -DoutputDirectory="$dev/lib") \
+  || echo "no slf4j-simple $slf4j: the check runs without its log" >&2
+natives=$(runtime_jar jcuda-natives | grep -- -linux-x86_64.jar)
+native_version=$(basename "$natives" -linux-x86_64.jar); native_version=${native_version#jcuda-natives-}
 tmp=$(mktemp -d)
-(cd "$tmp" && unzip -q "$natives" lib/libJCudaDriver-12.6.0-linux-x86_64.so && jar cf "$dev/lib/jcuda-natives-driver-12.6.0-linux-x86_64.jar" lib)
+(cd "$tmp" && unzip -q "$natives" "lib/libJCudaDriver-$native_version-linux-x86_64.so" \
+  && jar cf "$dev/lib/jcuda-natives-driver-$native_version-linux-x86_64.jar" lib)
 rm -rf "$tmp"
 
 echo "== runtime"
