@@ -1,5 +1,6 @@
 package dev.kindling.tokenizer.bench;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -113,7 +114,13 @@ public final class TokenizerBench {
                 if (line.isBlank()) {
                     continue;
                 }
-                JsonNode row = m.readTree(line);
+                JsonNode row;
+                try {
+                    row = m.readTree(line);
+                } catch (JsonProcessingException e) {
+                    // Jackson's message counts from the line alone ("line: 1") and names no file
+                    throw new IOException(input + " line " + n + ": malformed JSON: " + e.getOriginalMessage(), e);
+                }
                 JsonNode t = row.get(field);
                 if (t == null) {
                     throw new IOException(input + " line " + n + ": no \"" + field + "\" field");

@@ -1,0 +1,33 @@
+package dev.kindling.tokenizer.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TokenizerBenchTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void readsTheTextField() throws IOException {
+        Path input = dir.resolve("corpus.jsonl");
+        Files.writeString(input, "{\"text\":\"a b\"}\n\n{\"text\":null}\n{\"id\":1,\"text\":\"c\"}\n");
+        assertEquals(List.of("a b", "", "c"), TokenizerBench.readTexts(input, "text"));
+    }
+
+    @Test
+    void malformedLineNamesFileAndLine() throws IOException {
+        // the demo's sample corpus has such a line: the error must say where it is, as the Spark reader's does
+        Path input = dir.resolve("corpus.jsonl");
+        Files.writeString(input, "{\"text\":\"a\"}\n{\"text\":\"b\"}\n{\"id\":\"c\", text broken\n");
+        IOException e = assertThrows(IOException.class, () -> TokenizerBench.readTexts(input, "text"));
+        assertTrue(e.getMessage().startsWith(input + " line 3: malformed JSON"), e.getMessage());
+    }
+}
