@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -34,12 +33,6 @@ public final class DemoCommand extends SparkCommand {
     @Option(names = "--model", paramLabel = "GGUF",
             description = "A GGUF model for the scoring and generation stages (without one they are skipped; see the README for a small model).")
     String model;
-
-    /** A local try-out: keeps its documents as uncompressed JSON Lines, whatever --output is named. */
-    @Override
-    protected Set<String> unusedInheritedOptions() {
-        return Set.of("--format", "--compression");
-    }
 
     @Override
     protected void validate() {
@@ -92,8 +85,7 @@ public final class DemoCommand extends SparkCommand {
         PipelineOptions p = new PipelineOptions();
         WriteOptions out = null;
         if (job.output != null) {
-            out = new WriteOptions(work.resolve("documents").toString(), dev.kindling.spark.io.DataFormat.JSONL,
-                    job.overwrite, null);
+            out = job.writeOptions(work.resolve("documents").toString());
             p.rejected = work.resolve("rejected").toString();
             p.stats = work.resolve("stats.json").toString();
         }

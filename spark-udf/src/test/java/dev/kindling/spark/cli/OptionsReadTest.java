@@ -74,9 +74,6 @@ class OptionsReadTest {
         Cli.Result help = Cli.run("bench", "dedup", "--help");
         assertEquals(0, help.code(), help.toString());
         assertTrue(!help.out().contains("--output") && help.out().contains("--input"), help.out());
-        Cli.Result demo = Cli.run("demo", "--format", "parquet");
-        assertEquals(2, demo.code(), demo.toString());
-        assertTrue(demo.err().contains("--format"), demo.err());
         Cli.Result selfInstruct = Cli.run("distill", "self-instruct", "--teacher", "t.gguf", "--seed-tasks", "seeds.jsonl",
                 "--num", "1", "--output", "out", "--system", "Be brief.");
         assertEquals(2, selfInstruct.code(), selfInstruct.toString());

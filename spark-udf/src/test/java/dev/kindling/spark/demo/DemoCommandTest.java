@@ -83,4 +83,19 @@ class DemoCommandTest {
         assertEquals(2, existing.code(), existing.toString());
         assertTrue(existing.err().contains("already exists"), existing.err());
     }
+
+    @Test
+    void demoWritesTheDocumentsInTheFormatAndCodecAsked() throws Exception {
+        // --format and --compression are in the demo's options, as in every Spark command: they were accepted and ignored
+        Path input = tmp.resolve("in.jsonl");
+        Files.writeString(input, "{\"id\":\"a\",\"url\":\"u\",\"text\":\"The harbour wall was rebuilt after the storm.\"}\n"
+                + "{\"id\":\"b\",\"url\":\"v\",\"text\":\"The harbour wall was rebuilt after the storm.\"}\n");
+        Path out = tmp.resolve("demo-parquet");
+        Cli.Result r = Cli.run("demo", "--no-progress", "-i", input.toString(), "--output", out.toString(),
+                "--format", "parquet", "--compression", "gzip");
+        assertEquals(0, r.code(), r.toString());
+        try (var files = Files.list(out.resolve("documents"))) {
+            assertTrue(files.anyMatch(f -> f.getFileName().toString().endsWith(".gz.parquet")), r.out());
+        }
+    }
 }
