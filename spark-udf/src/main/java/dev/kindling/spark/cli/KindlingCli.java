@@ -106,7 +106,8 @@ public final class KindlingCli implements Runnable {
         err.println("kindling: error: " + message);
         if (verbose) {
             e.printStackTrace(err);
-        } else if (k == null) {
+        } else if (k == null && cl.getCommandSpec().findOption("--verbose") != null) {
+            // only where the command has the option: bench tokenizer and the like would answer "Unknown option"
             err.println("kindling: (run with --verbose for the stack trace)");
         }
         err.flush();

@@ -311,6 +311,16 @@ class CliTest {
     }
 
     @Test
+    void noVerboseHintWhereTheCommandHasNoVerboseOption() throws Exception {
+        // bench tokenizer has no --verbose: the hint sent the user to "Unknown option: '--verbose'"
+        Path in = jsonl("bench.jsonl", "{\"text\":\"a\"}");
+        Cli.Result r = Cli.run("bench", "tokenizer", "--tokenizer", tmp.resolve("missing.json").toString(), "--input", in.toString());
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.err().startsWith("kindling: error: ") && r.err().contains("missing.json"), r.err());
+        assertFalse(r.err().contains("--verbose"), r.err());
+    }
+
+    @Test
     void skipCountsAndQuarantineWritesBadRowsAside() throws Exception {
         // "not json" is malformed JSON, not a JSON value that is not an object (it was counted as not_an_object)
         Path in = jsonl("bad.jsonl", "{\"id\":\"a\",\"text\":\"one\"}", "[1,2,3]", "{\"id\":\"c\",\"text\": oops}",
