@@ -62,6 +62,7 @@ public final class DistillCommand implements Runnable {
                 job.textColumn = promptColumn != null ? promptColumn : "prompt";
             }
             teacher.teacherSpec();
+            teacher.requireSystemSeen();
         }
 
         Generate teacherStage() {

@@ -4,6 +4,10 @@ import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.inference.EngineCliOptions;
 import dev.kindling.spark.inference.EngineSpec;
 import dev.kindling.spark.inference.EngineStage;
+import dev.kindling.spark.inference.Prompts;
+import dev.kindling.tokenizer.Tokenizer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /** The teacher model and how its engine runs, for the distill commands (a picocli mixin). */
@@ -46,8 +50,35 @@ public class TeacherOptions {
             description = "Prompts through the teacher's chat template as user messages: auto (when it has one, default), on, off.")
     public String chat;
 
-    @Option(names = "--system", paramLabel = "TEXT", description = "A system message put first in every conversation.")
+    @Option(names = "--system", paramLabel = "TEXT", description = "A system message put first in every conversation, and in "
+            + "every prompt the teacher reads (through its chat template: an error with --chat off, or a teacher without one).")
     public String system;
+
+    /**
+     * {@code --system} with a teacher that reads its prompts as plain text (--chat off, or auto on a model without a chat
+     * template) is a usage error: the rows would record a system message the teacher never saw, and a student trained on
+     * them learns to answer it as the teacher answered without it. Known here for --chat off and for a local model or
+     * tokenizer file; a remote one is checked when the executors open it.
+     */
+    public void requireSystemSeen() {
+        if (system == null || system.isEmpty()) {
+            return;
+        }
+        Prompts.Chat mode = Prompts.Chat.parse(chat);
+        if (mode == Prompts.Chat.OFF) {
+            throw KindlingException.usage("--system needs the teacher to read its prompts through its chat template: with "
+                    + "--chat off it reads them as plain text, never sees the system message, and the conversations would "
+                    + "record one it did not answer to; use --chat auto or on, or no --system");
+        }
+        String vocabulary = tokenizer != null ? tokenizer : teacher;
+        if (mode == Prompts.Chat.AUTO && vocabulary != null && !vocabulary.contains("://") && !vocabulary.startsWith("file:")
+                && Files.isRegularFile(Path.of(vocabulary)) && Tokenizer.load(Path.of(vocabulary)).chatTemplate().isEmpty()) {
+            throw KindlingException.usage("--system needs the teacher to read its prompts through its chat template, and "
+                    + vocabulary + " has none (tokenizer.chat_template): with --chat auto the teacher reads the prompts as "
+                    + "plain text, never sees the system message, and the conversations would record one it did not answer to; "
+                    + "give no --system, or a --teacher-tokenizer with a chat template");
+        }
+    }
 
     public EngineSpec spec(String model, String modelTokenizer) {
         try {

@@ -96,7 +96,8 @@ public final class Generate extends EngineStage<Generate> {
                         + "empty to use promptCol");
         chat = new Param<>(this, "chat", "render promptCol as a user message with the model's chat template: "
                 + "off, on, or auto (when the model has one)");
-        systemPrompt = new Param<>(this, "systemPrompt", "system message put first in chat prompts; empty for none");
+        systemPrompt = new Param<>(this, "systemPrompt", "system message put first in chat prompts (an error with text prompts the "
+                + "model reads as they are: chat off, or auto on a model without a chat template); empty for none");
         continueFinalMessage = new BooleanParam(this, "continueFinalMessage", "messagesCol only: leave the final message open "
                 + "for the model to continue (transformers' continue_final_message) instead of appending the assistant header; "
                 + "the output text is the continuation alone");
@@ -211,6 +212,18 @@ public final class Generate extends EngineStage<Generate> {
         }
     }
 
+    /**
+     * A system prompt with text prompts the model reads as they are (chat off) would never reach it: an error rather than
+     * a setting silently dropped (chat auto on a model without a chat template is found when the model is open).
+     */
+    static void requireSystemPromptSeen(boolean messages, String chat, String systemPrompt) {
+        if (!messages && systemPrompt != null && !systemPrompt.isEmpty() && Prompts.Chat.parse(chat) == Prompts.Chat.OFF) {
+            throw KindlingException.usage("generate: a system prompt is set, but chat is off: the model reads the prompts as "
+                    + "plain text and would never see the system prompt; set chat on or auto (through the model's chat template), "
+                    + "or give no system prompt");
+        }
+    }
+
     private boolean usesMessages() {
         return !getOrDefault(messagesCol).isEmpty();
     }
@@ -232,6 +245,7 @@ public final class Generate extends EngineStage<Generate> {
             }
         }
         requireAbsent(schema, getOutputCol());
+        requireSystemPromptSeen(usesMessages(), getOrDefault(chat), getOrDefault(systemPrompt));
         String input = usesMessages() ? getOrDefault(messagesCol) : getOrDefault(promptCol);
         if (getErrorCol().equalsIgnoreCase(input)) {
             throw KindlingException.usage("generate: the error column '" + getErrorCol() + "' is the prompt column; choose another");

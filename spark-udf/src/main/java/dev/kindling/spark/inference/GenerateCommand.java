@@ -55,7 +55,7 @@ public final class GenerateCommand extends SparkCommand {
                     + "Spark jobs only.")
     String chat;
 
-    @Option(names = "--system", paramLabel = "TEXT", description = "System message for chat prompts.")
+    @Option(names = "--system", paramLabel = "TEXT", description = "System message for chat prompts (needs --chat on or auto, and a model with a chat template).")
     String system;
 
     @Mixin
@@ -71,6 +71,10 @@ public final class GenerateCommand extends SparkCommand {
         }
         if (prompt != null && (!chat.equals("off") || system != null)) {
             throw KindlingException.usage("--chat and --system apply to --input jobs; with --prompt give the rendered prompt");
+        }
+        if (system != null && !system.isEmpty() && Prompts.Chat.parse(chat) == Prompts.Chat.OFF) {
+            throw KindlingException.usage("--system needs --chat on or auto: with --chat off (the default) the model reads the "
+                    + "prompts as plain text and would never see the system message");
         }
         Prompts.Chat.parse(chat);
         sampling.applyTo(new Generate()); // the same checks for --prompt as for a Spark job

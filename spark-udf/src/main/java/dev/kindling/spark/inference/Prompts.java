@@ -81,7 +81,8 @@ public final class Prompts implements Serializable {
      * @param textIndex     the prompt text column, or -1
      * @param messagesIndex the messages column, or -1 (exactly one of the two)
      * @param chat          whether the text goes through the chat template as a user message
-     * @param systemPrompt  a system message put first (chat and messages only), or null
+     * @param systemPrompt  a system message put first (chat and messages only), or null; with text prompts the model
+     *                      reads as they are (chat off, or auto on a model without a chat template) it is an error
      */
     public Prompts(int textIndex, int messagesIndex, Chat chat, String systemPrompt) {
         this(textIndex, messagesIndex, chat, systemPrompt, false);
@@ -151,6 +152,13 @@ public final class Prompts implements Serializable {
             }
             String text = row.getString(textIndex);
             if (!templated(engine)) {
+                if (systemPrompt != null) {
+                    // the model would read the prompt alone, and the system prompt would be lost without a trace (the
+                    // distill stages wrote it into conversations the teacher answered without it)
+                    throw dev.kindling.spark.KindlingException.usage("a system prompt is set, but the model has no chat template "
+                            + "(tokenizer.chat_template), so with chat auto it reads the prompts as plain text and would never see "
+                            + "the system prompt; give no system prompt, or a model or tokenizer file with a chat template");
+                }
                 return new Prompt(text, null);
             }
             List<Map<String, Object>> messages = new ArrayList<>();

@@ -19,9 +19,9 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /** The stories260K test model (llama2.c's, from ../shared/data) and story-like prompts for it. */
-final class Stories {
+public final class Stories {
     /** A simple chat template for the copy of stories260K that has one (Llama-2 style markers). */
-    static final String CHAT_TEMPLATE = "{{ bos_token }}{% for m in messages %}{% if m['role'] == 'system' %}"
+    public static final String CHAT_TEMPLATE = "{{ bos_token }}{% for m in messages %}{% if m['role'] == 'system' %}"
             + "{{ m['content'] }}\n{% elif m['role'] == 'user' %}Q: {{ m['content'] }}\n{% else %}A: {{ m['content'] }}{{ eos_token }}\n"
             + "{% endif %}{% endfor %}{% if add_generation_prompt %}A:{% endif %}";
 
@@ -64,7 +64,7 @@ final class Stories {
     }
 
     /** A copy of stories260K with {@code tokenizer.chat_template} added (the weights unchanged). */
-    static Path withChatTemplate(Path dir) throws IOException {
+    public static Path withChatTemplate(Path dir) throws IOException {
         return variant(dir, "stories260K-chat.gguf", CHAT_TEMPLATE, 0);
     }
 
