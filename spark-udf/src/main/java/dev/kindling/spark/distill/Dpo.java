@@ -48,7 +48,7 @@ import scala.collection.Seq;
  * ({@link dev.kindling.spark.inference.Judging}). The highest-rated candidate is chosen, the
  * lowest-rated rejected (ties between equal ratings go to the earlier sample). A sample with no
  * text but white space is not a candidate, nor, with {@link #setDropTruncated}, one cut by the
- * token limit. A prompt whose candidates all have the same rating
+ * token limit (the judge does not rate them). A prompt whose candidates all have the same rating
  * carries no preference and is rejected as {@code dpo:tied_ratings}; fewer than two rated
  * candidates: {@code dpo:too_few_ratings}.
  */
@@ -115,9 +115,16 @@ public final class Dpo implements PipelineStage {
         // conversations' unless one is set here
         String system = systemPrompt != null ? systemPrompt : teacher.getOrDefault(teacher.systemPrompt());
         used = ((Generate) teacher.copy(ParamMap.empty())).setPromptCol(prompt).setSystemPrompt(system).setOutputCol("_samples");
+        Column texts = col("_samples.text");
+        Column finish = col("_samples.finish_reason");
+        // the samples pick leaves out (blank ones, and with dropTruncated those cut by the token limit) are null to the
+        // judge, which skips them: it rated each of them, a judge prompt and answer per sample, for nothing
         Dataset<Row> sampled = new InferenceStage("generate", used).apply(docs, context)
-                .withColumn("_candidates", col("_samples.text"));
-        Judge rater = ((Judge) judge.copy(ParamMap.empty())).setInstructionCol(prompt).setResponseCol("_candidates")
+                .withColumn("_candidates", texts)
+                .withColumn("_to_judge", org.apache.spark.sql.functions.zip_with(texts, finish, (t, f) ->
+                        when(t.rlike(Distill.BLANK).or(dropTruncated ? f.equalTo("length") : lit(false)),
+                                lit(null).cast(DataTypes.StringType)).otherwise(t)));
+        Judge rater = ((Judge) judge.copy(ParamMap.empty())).setInstructionCol(prompt).setResponseCol("_to_judge")
                 .setOutputCol("_judgments");
         Dataset<Row> judged = new InferenceStage("judge", rater).apply(sampled, context);
         int min = judge.loadRubric().minRating();
