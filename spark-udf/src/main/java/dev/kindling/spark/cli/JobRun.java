@@ -62,8 +62,9 @@ public final class JobRun {
 
     /** Reads {@code --input}; an empty input is an error (never a silently empty output). */
     public Dataset<Row> readInput() {
-        Dataset<Row> docs = DatasetReader.read(spark, options.readOptions());
-        if (docs.isEmpty()) {
+        // schema inference and the emptiness check read rows the progress line would count on top of the job's
+        Dataset<Row> docs = ProgressBar.uncounted(spark.sparkContext(), () -> DatasetReader.read(spark, options.readOptions()));
+        if (ProgressBar.uncounted(spark.sparkContext(), docs::isEmpty)) {
             throw new KindlingException(KindlingException.FAILURE,
                     "input " + String.join(",", options.input) + " holds no documents");
         }

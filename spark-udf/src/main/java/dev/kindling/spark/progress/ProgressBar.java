@@ -7,6 +7,7 @@ import org.apache.spark.SparkContext;
 import org.apache.spark.SparkStageInfo;
 import org.apache.spark.SparkStatusTracker;
 import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerStageSubmitted;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 
 /**
@@ -18,12 +19,19 @@ import org.apache.spark.scheduler.SparkListenerTaskEnd;
  * {@link #counter}.
  */
 public final class ProgressBar extends SparkListener implements AutoCloseable {
+    /**
+     * The local property that marks jobs whose rows are not the job's: a read's passes over its input before the work
+     * (JSON schema inference reads every row, the empty-input check one), which the line counted as rows read.
+     */
+    static final String UNCOUNTED = "kindling.progress.uncounted";
+
     private final SparkContext sc;
     private final PrintStream out;
     private final boolean terminal;
     private final String label;
     private final AtomicLong rowsRead = new AtomicLong();
     private final AtomicLong rowsWritten = new AtomicLong();
+    private final java.util.Set<Integer> uncountedStages = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile String counterName;
     private volatile java.util.function.LongSupplier counter;
     private final long start = System.nanoTime();
@@ -58,9 +66,31 @@ public final class ProgressBar extends SparkListener implements AutoCloseable {
         this.counter = value;
     }
 
+    /**
+     * Runs {@code work} (on this thread) with its Spark jobs' rows left out of every progress line: for passes over the
+     * input that are not the job's work.
+     */
+    public static <T> T uncounted(SparkContext sc, java.util.function.Supplier<T> work) {
+        String before = sc.getLocalProperty(UNCOUNTED);
+        sc.setLocalProperty(UNCOUNTED, "true");
+        try {
+            return work.get();
+        } finally {
+            sc.setLocalProperty(UNCOUNTED, before);
+        }
+    }
+
+    @Override
+    public void onStageSubmitted(SparkListenerStageSubmitted submitted) {
+        java.util.Properties p = submitted.properties();
+        if (p != null && "true".equals(p.getProperty(UNCOUNTED))) {
+            uncountedStages.add(submitted.stageInfo().stageId());
+        }
+    }
+
     @Override
     public void onTaskEnd(SparkListenerTaskEnd end) {
-        if (end.taskMetrics() != null) {
+        if (end.taskMetrics() != null && !uncountedStages.contains(end.stageId())) {
             rowsRead.addAndGet(end.taskMetrics().inputMetrics().recordsRead());
             rowsWritten.addAndGet(end.taskMetrics().outputMetrics().recordsWritten());
         }
