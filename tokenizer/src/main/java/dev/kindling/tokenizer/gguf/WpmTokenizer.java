@@ -68,7 +68,9 @@ final class WpmTokenizer extends AbstractTokenizer {
         int sep = GgufTokenizers.optionalId(gguf, "tokenizer.ggml.seperator_token_id", n,
                 GgufTokenizers.optionalId(gguf, "tokenizer.ggml.eos_token_id", n, 102 < n ? 102 : -1));
         return new WpmTokenizer(GgufTokenizers.name(gguf), tokens, types, unk, cls, sep,
-                GgufTokenizers.stopIds(gguf, tokens, sep), GgufTokenizers.chatTemplate(gguf, tokens, cls, sep));
+                // llama.cpp gives a WordPiece vocabulary no EOS unless the metadata names one (the separator is not one)
+                GgufTokenizers.stopIds(gguf, tokens, GgufTokenizers.optionalId(gguf, "tokenizer.ggml.eos_token_id", n, -1)),
+                GgufTokenizers.chatTemplate(gguf, tokens, cls, sep));
     }
 
     @Override
