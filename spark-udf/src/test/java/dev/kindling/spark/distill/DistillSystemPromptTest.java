@@ -56,6 +56,21 @@ class DistillSystemPromptTest {
         assertTrue(generate.err().contains("--system needs --chat on or auto"), generate.err());
     }
 
+    /**
+     * self-instruct prompts the teacher with plain few-shot text ("Come up with a series of tasks: ..."), never through
+     * its chat template: --system and --chat, which it takes with the other teacher options, were ignored.
+     */
+    @Test
+    void selfInstructRefusesSystemAndChat() throws Exception {
+        for (String[] option : new String[][] {{"--system", "Tell a story."}, {"--chat", "on"}, {"--chat", "auto"}}) {
+            Cli.Result r = Cli.run("distill", "self-instruct", "--no-progress", "--teacher", Stories.withChatTemplate(tmp).toString(),
+                    "--seed-tasks", "s.jsonl", "--num", "2", "--output", tmp.resolve("si").toString(), option[0], option[1]);
+            assertEquals(2, r.code(), r.toString());
+            assertTrue(r.err().contains("self-instruct prompts the teacher with plain few-shot text") && r.err().contains(option[0]),
+                    r.err());
+        }
+    }
+
     /** The API: chat off is refused by the stage's validation, auto on a model without a template when it is opened. */
     @Test
     void theApiRefusesASystemPromptTheModelWillNotSee() {
