@@ -44,9 +44,9 @@ import scala.collection.Seq;
  * {@code options} is a {@code map<string,string>}: {@code max_tokens}, {@code temperature},
  * {@code top_p}, {@code top_k}, {@code min_p}, {@code repetition_penalty}, {@code frequency_penalty},
  * {@code presence_penalty} (each in [-2, 2], as vLLM), {@code seed}, {@code stop}, {@code system}
- * (chat), {@code continue_final_message} ({@code true|false}, chat: the final message is left open for
- * the model to continue, as transformers' and vLLM's option, and the text is the continuation alone).
- * Spark may evaluate a row more than once, so {@code kindling_generate_ex} and
+ * (kindling_chat only: a usage error with a plain prompt), {@code continue_final_message} ({@code true|false},
+ * kindling_chat only: the final message is left open for the model to continue, as transformers' and vLLM's option,
+ * and the text is the continuation alone). Spark may evaluate a row more than once, so {@code kindling_generate_ex} and
  * {@code kindling_chat} sample only with a {@code seed} (the per-row seed derives from it and the
  * prompt: the same result every time); unseeded sampling is {@code kindling_sample}, registered as
  * nondeterministic. Null inputs give null; a row that fails gets its {@code error} in the struct
@@ -81,13 +81,15 @@ public final class InferenceFunctions {
         }, DataTypes.StringType);
         SqlUdfs.register(spark, "kindling_generate_ex", (UDF3<String, String, scala.collection.Map<?, ?>, Row>)
                 (prompt, model, options) -> prompt == null || model == null ? null
-                        : generation(hadoop, model, m -> new Prompts.Prompt(prompt, null), options, true, false), GENERATION);
+                        : generation(hadoop, model, m -> plainPrompt("kindling_generate_ex", prompt, options), options, true,
+                                false), GENERATION);
         SqlUdfs.register(spark, "kindling_chat", (UDF3<Seq<Row>, String, scala.collection.Map<?, ?>, Row>)
                 (messages, model, options) -> messages == null || model == null ? null
                         : generation(hadoop, model, engine -> chatPrompt(engine, messages, options), options, true, true), GENERATION);
         SqlUdfs.registerNondeterministic(spark, "kindling_sample",
                 (UDF3<String, String, scala.collection.Map<?, ?>, Row>) (prompt, model, options) -> prompt == null
-                        || model == null ? null : generation(hadoop, model, m -> new Prompts.Prompt(prompt, null), options, false, false),
+                        || model == null ? null : generation(hadoop, model, m -> plainPrompt("kindling_sample", prompt, options),
+                        options, false, false),
                 GENERATION);
         SqlUdfs.register(spark, "kindling_score", (UDF2<String, String, Row>) (text, model) -> {
             if (text == null || model == null) {
@@ -175,6 +177,15 @@ public final class InferenceFunctions {
         } catch (RuntimeException e) {
             return RowFactory.create(null, null, null, null, RowInference.describe(unwrap(e)));
         }
+    }
+
+    /** A prompt the model reads as it is: a system message would never reach it, so the option is refused. */
+    private static Prompts.Prompt plainPrompt(String function, String prompt, scala.collection.Map<?, ?> options) {
+        if (options(options).containsKey("system")) {
+            throw KindlingException.usage(function + " reads its prompt as plain text, so the model would never see the "
+                    + "'system' option; give messages to kindling_chat, which renders them with it through the chat template");
+        }
+        return new Prompts.Prompt(prompt, null);
     }
 
     private static Prompts.Prompt chatPrompt(Engine engine, Seq<Row> messages, scala.collection.Map<?, ?> options) {

@@ -45,6 +45,29 @@ class InferenceSqlTest {
         }
     }
 
+    /**
+     * The 'system' option applies to kindling_chat, whose messages go through the chat template; kindling_generate_ex and
+     * kindling_sample read their prompt as plain text and dropped it without a word.
+     */
+    @Test
+    void systemOptionOnAPlainPromptIsAUsageError() {
+        SparkSession spark = TestSpark.session();
+        KindlingFunctions.register(spark);
+        String m = Stories.model().toString();
+        for (String f : List.of("kindling_generate_ex", "kindling_sample")) {
+            Exception e = assertThrows(Exception.class, () -> spark.sql("SELECT " + f + "('Once upon a time', '" + m
+                    + "', map('max_tokens', '2', 'system', 'Tell a story.'))").collect());
+            KindlingException k = null;
+            for (Throwable c = e; c != null; c = c.getCause()) {
+                if (c instanceof KindlingException ke) {
+                    k = ke;
+                }
+            }
+            assertNotNull(k, String.valueOf(e));
+            assertTrue(k.getMessage().contains("kindling_chat"), k.getMessage());
+        }
+    }
+
     /** The penalties in SQL: the engine's text with the same parameters and per-row seed, not the unpenalised one. */
     @Test
     void penaltyOptionsReachTheEngine() {
