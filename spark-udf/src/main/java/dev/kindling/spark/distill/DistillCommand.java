@@ -230,14 +230,6 @@ public final class DistillCommand implements Runnable {
             if (!spec.commandLine().getParseResult().hasMatchedOption("--text-column")) {
                 job.textColumn = instructionColumn;
             }
-            for (String option : List.of("--system", "--chat")) {
-                // the teacher options shared with sft and dpo include these two; taken silently, they changed nothing
-                if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
-                    throw KindlingException.usage("self-instruct prompts the teacher with plain few-shot text (\"Come up with a "
-                            + "series of tasks: ... Task N:\"), which it continues, never through its chat template: " + option
-                            + " does not apply");
-                }
-            }
             teacher.teacherSpec();
         }
 

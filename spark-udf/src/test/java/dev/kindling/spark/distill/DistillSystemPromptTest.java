@@ -66,8 +66,8 @@ class DistillSystemPromptTest {
             Cli.Result r = Cli.run("distill", "self-instruct", "--no-progress", "--teacher", Stories.withChatTemplate(tmp).toString(),
                     "--seed-tasks", "s.jsonl", "--num", "2", "--output", tmp.resolve("si").toString(), option[0], option[1]);
             assertEquals(2, r.code(), r.toString());
-            assertTrue(r.err().contains("self-instruct prompts the teacher with plain few-shot text") && r.err().contains(option[0]),
-                    r.err());
+            // taken out of self-instruct's options (SparkCommand.unusedInheritedOptions): picocli refuses them as unknown
+            assertTrue(r.err().contains("Unknown option") && r.err().contains(option[0]), r.err());
         }
     }
 
