@@ -78,6 +78,9 @@ public class SparkJobOptions {
     @Option(names = "--no-progress", description = "No progress bar on the terminal.")
     public boolean noProgress;
 
+    /** Set by a command whose text column is chat messages ({@code generate --messages-column}), not a string. */
+    public boolean textColumnHoldsMessages;
+
     public OnError onErrorPolicy() {
         return OnError.parse(onError);
     }
@@ -90,7 +93,7 @@ public class SparkJobOptions {
         if (inputFormat != null && f == null) {
             throw KindlingException.usage("--input-format must be jsonl, parquet, text-lines or text-files, not " + inputFormat);
         }
-        return new ReadOptions(input, f, idColumn, textColumn, onErrorPolicy());
+        return new ReadOptions(input, f, idColumn, textColumn, onErrorPolicy(), textColumnHoldsMessages);
     }
 
     /** The output, or a usage error when it is missing. */

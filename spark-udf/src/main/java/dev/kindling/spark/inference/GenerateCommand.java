@@ -30,13 +30,15 @@ import picocli.CommandLine.Option;
  * {@code kindling generate}: with {@code --prompt}, one completion printed to stdout (the engine
  * alone, no Spark: {@link dev.kindling.inference.cli.GenerateCommand}); with
  * {@code --input/--output}, a Spark job over rows {@code {id, prompt}} writing
- * {@code {id, prompt, completion, n_tokens, finish_reason, error}}.
+ * {@code {id, prompt, completion, n_tokens, finish_reason, error}}, or with {@code --messages-column} over chat rows
+ * {@code {id, messages}} (Hugging Face's format) writing {@code {id, messages, completion, n_tokens, finish_reason, error}}.
  */
 @Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Generate text with a GGUF model.",
                 "--prompt TEXT prints one completion (no Spark). --input IN --output OUT runs a Spark job over rows {id, prompt} "
                         + "and writes {id, prompt, completion, n_tokens, finish_reason, error} in input order; a row that fails "
-                        + "gets its error and the others go on."})
+                        + "gets its error and the others go on. --messages-column reads chat rows {id, messages: [{role, content}, ...]} "
+                        + "instead, through the model's chat template, and writes {id, messages, completion, ...}."})
 public final class GenerateCommand extends SparkCommand {
     @Mixin
     EngineCliOptions engine;
@@ -49,6 +51,17 @@ public final class GenerateCommand extends SparkCommand {
 
     @Option(names = "--prompt-column", paramLabel = "NAME", description = "Prompt column of --input (default: prompt).")
     String promptColumn;
+
+    @Option(names = "--messages-column", paramLabel = "NAME",
+            description = "Read chat messages (an array of {role, content}, Hugging Face's messages) from this column of --input "
+                    + "instead of a text prompt, through the model's chat template with the generation prompt.")
+    String messagesColumn;
+
+    @Option(names = "--continue-final-message",
+            description = "With --messages-column: leave the final message (a prefilled reply) open for the model to continue, "
+                    + "instead of adding the generation prompt (transformers' continue_final_message); the completion is the "
+                    + "continuation alone.")
+    boolean continueFinalMessage;
 
     @Option(names = "--chat", defaultValue = "off", paramLabel = "MODE",
             description = "Prompts through the model's chat template as user messages: off (default), on, auto (when the model has one). "
@@ -78,12 +91,55 @@ public final class GenerateCommand extends SparkCommand {
         }
         Prompts.Chat.parse(chat);
         sampling.applyTo(new Generate()); // the same checks for --prompt as for a Spark job
-        if (promptColumn != null && !spec.commandLine().getParseResult().hasMatchedOption("--text-column")) {
+        boolean textColumnGiven = spec.commandLine().getParseResult().hasMatchedOption("--text-column");
+        if (messagesColumn != null) {
+            if (prompt != null) {
+                throw KindlingException.usage("--messages-column applies to --input jobs; with --prompt give the rendered prompt");
+            }
+            if (promptColumn != null || textColumnGiven) {
+                throw KindlingException.usage("give either --messages-column (chat messages) or --prompt-column (text prompts), not both");
+            }
+            if (!chat.equals("off")) {
+                // messages always go through the chat template; --chat says whether a text prompt does
+                throw KindlingException.usage("--chat applies to text prompts; --messages-column always uses the chat template");
+            }
+            job.textColumn = messagesColumn;
+            job.textColumnHoldsMessages = true;
+        } else if (continueFinalMessage) {
+            throw KindlingException.usage("--continue-final-message continues the final message of --messages-column; a text prompt "
+                    + "is a user message followed by the generation prompt (continue_final_message and add_generation_prompt are not "
+                    + "compatible)");
+        }
+        if (messagesColumn == null && promptColumn != null && !textColumnGiven) {
             job.textColumn = promptColumn;
-        } else if (!spec.commandLine().getParseResult().hasMatchedOption("--text-column")) {
+        } else if (messagesColumn == null && !textColumnGiven) {
             job.textColumn = "prompt";
         }
-        engine.spec();
+        EngineSpec engineSpec = engine.spec();
+        if (messagesColumn != null) {
+            requireChatTemplate(engineSpec);
+        }
+    }
+
+    /**
+     * A usage error when the model (or {@code --tokenizer}) is a local file without a chat template, found as the engine
+     * finds its tokenizer: otherwise the job started Spark and loaded the model on every executor to fail every task
+     * with the same message. A model elsewhere ({@code s3a://}) is checked by the engine on the executors.
+     */
+    private static void requireChatTemplate(EngineSpec spec) {
+        String source = spec.tokenizer() != null ? spec.tokenizer() : spec.model();
+        if (source.contains("://")) {
+            return;
+        }
+        java.nio.file.Path p = java.nio.file.Path.of(source);
+        java.nio.file.Path file = java.nio.file.Files.isDirectory(p) ? p.resolve("tokenizer.json") : p;
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            return; // a missing model is reported as such where the engine opens it
+        }
+        if (dev.kindling.tokenizer.Tokenizer.load(java.nio.file.Files.isDirectory(p) ? p : file).chatTemplate().isEmpty()) {
+            throw KindlingException.usage(source + " has no chat template (tokenizer.chat_template), which --messages-column "
+                    + "renders the messages with; give a tokenizer with one (--tokenizer FILE)");
+        }
     }
 
     @Override
@@ -150,11 +206,15 @@ public final class GenerateCommand extends SparkCommand {
     @Override
     protected int run(JobRun run) {
         WriteOptions out = run.checkOutput(pipeline);
-        Generate g = engine.applyTo(sampling.applyTo(new Generate()))
-                .setPromptCol(job.textColumn).setChat(chat).setSystemPrompt(system).setOutputCol("_generation");
+        Generate g = engine.applyTo(sampling.applyTo(new Generate())).setSystemPrompt(system).setOutputCol("_generation");
+        if (messagesColumn != null) {
+            g.setMessagesCol(job.textColumn).setContinueFinalMessage(continueFinalMessage);
+        } else {
+            g.setPromptCol(job.textColumn).setChat(chat);
+        }
         InferenceProgress progress = InferenceProgress.attach(run, g::metrics);
         List<PipelineStage> stages = List.of(new InferenceStage("generate", g).reportSum("n_tokens", "generated tokens"),
-                completionColumns(job.textColumn));
+                completionColumns(job.textColumn, messagesColumn != null ? "messages" : "prompt"));
         // an empty prompt is a request like any other (generation from BOS, as --prompt "" is), not the empty
         // document the reader marks it as; a null or missing prompt stays read:null_text, counted and set aside
         Column reason = col(dev.kindling.spark.io.Columns.REASON);
@@ -165,8 +225,11 @@ public final class GenerateCommand extends SparkCommand {
         return 0;
     }
 
-    /** Flattens the generation into {@code id, prompt, completion, n_tokens, finish_reason, error} (+ accounting columns). */
-    static PipelineStage completionColumns(String promptColumn) {
+    /**
+     * Flattens the generation into {@code id, prompt, completion, n_tokens, finish_reason, error} (+ accounting columns),
+     * the prompt column written as {@code promptName} ({@code prompt}, or {@code messages} for chat rows).
+     */
+    static PipelineStage completionColumns(String promptColumn, String promptName) {
         return new PipelineStage() {
             @Override
             public String name() {
@@ -176,7 +239,7 @@ public final class GenerateCommand extends SparkCommand {
             @Override
             public Dataset<Row> apply(Dataset<Row> docs, StageContext context) {
                 Column g = col("_generation");
-                return DatasetReader.selectWithAccounting(docs, List.of(Columns.named(context.idColumn()), Columns.named(promptColumn).as("prompt"),
+                return DatasetReader.selectWithAccounting(docs, List.of(Columns.named(context.idColumn()), Columns.named(promptColumn).as(promptName),
                         g.getField("text").as("completion"), when(g.isNotNull(), size(g.getField("tokens"))).as("n_tokens"),
                         g.getField("finish_reason").as("finish_reason")), true);
             }

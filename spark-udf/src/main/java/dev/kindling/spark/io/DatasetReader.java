@@ -501,25 +501,30 @@ public final class DatasetReader {
             df = df.withColumn(text, lit(null).cast(DataTypes.StringType));
         }
         StructField tf = df.schema().apply(text);
-        if (!tf.dataType().equals(DataTypes.StringType)) {
+        if (o.messages() && !(tf.dataType() instanceof org.apache.spark.sql.types.ArrayType a && a.elementType() instanceof StructType)) {
+            // (JSON Lines where some rows hold a string or an object there are read with the column as text)
+            throw KindlingException.usage("column '" + text + "' of " + String.join(",", o.paths()) + " is "
+                    + tf.dataType().simpleString() + ", expected chat messages: an array of {role, content} objects in every row");
+        }
+        if (!o.messages() && !tf.dataType().equals(DataTypes.StringType)) {
             throw KindlingException.usage("column '" + text + "' of " + String.join(",", o.paths()) + " is "
                     + tf.dataType().simpleString() + ", expected a string; choose the text with --text-column");
         }
         String id = o.idColumn();
+        // the messages as their JSON text, for the id's hash
+        Column textOfRow = o.messages() ? functions.to_json(Columns.named(text)) : Columns.named(text);
         Column generated = substring(sha2(concat_ws(":",
                 element_at(split(col(Columns.SOURCE_FILE), "/"), -1),
                 col(Columns.SOURCE_OFFSET).cast(DataTypes.StringType),
-                functions.coalesce(Columns.named(text), lit(""))), 256), 1, 24);
+                functions.coalesce(textOfRow, lit(""))), 256), 1, 24);
         if (cols.contains(id)) {
             df = df.withColumn(id, functions.coalesce(Columns.named(id).cast(DataTypes.StringType), generated));
         } else {
             df = df.withColumn(id, generated);
         }
         Column reason = col(Columns.REASON);
-        df = df.withColumn(Columns.REASON,
-                when(reason.isNotNull(), reason)
-                        .when(Columns.named(text).isNull(), lit("read:null_text"))
-                        .when(Columns.named(text).rlike(BLANK_TEXT), lit("read:empty_text")));
+        Column marked = when(reason.isNotNull(), reason).when(Columns.named(text).isNull(), lit("read:null_text"));
+        df = df.withColumn(Columns.REASON, o.messages() ? marked : marked.when(Columns.named(text).rlike(BLANK_TEXT), lit("read:empty_text")));
         if (o.onError() == OnError.FAIL) {
             UserDefinedFunction check = functions.udf((UDF5<String, String, Long, Long, String, Boolean>)
                     DatasetReader::failOnReadError, DataTypes.BooleanType);

@@ -9,12 +9,19 @@ import java.util.List;
  * @param format     the format, or null to infer it from the names
  * @param idColumn   the id column; rows without one (or with a null id) get a stable id: a hash of
  *                   the text and its source position
- * @param textColumn the text column (must be a string)
+ * @param textColumn the text column (must be a string), or with {@code messages} the chat messages column
  * @param onError    what to do with rows that cannot be read
+ * @param messages   the text column holds chat messages (an array of {@code {role, content}} objects, as Hugging Face's
+ *                   {@code messages}), not a string: a NULL one is {@code read:null_text}, none is empty
  */
-public record ReadOptions(List<String> paths, DataFormat format, String idColumn, String textColumn, OnError onError) {
+public record ReadOptions(List<String> paths, DataFormat format, String idColumn, String textColumn, OnError onError,
+        boolean messages) {
     public ReadOptions {
         paths = List.copyOf(paths);
+    }
+
+    public ReadOptions(List<String> paths, DataFormat format, String idColumn, String textColumn, OnError onError) {
+        this(paths, format, idColumn, textColumn, onError, false);
     }
 
     public static ReadOptions of(String path) {
@@ -22,14 +29,14 @@ public record ReadOptions(List<String> paths, DataFormat format, String idColumn
     }
 
     public ReadOptions withFormat(DataFormat f) {
-        return new ReadOptions(paths, f, idColumn, textColumn, onError);
+        return new ReadOptions(paths, f, idColumn, textColumn, onError, messages);
     }
 
     public ReadOptions withOnError(OnError e) {
-        return new ReadOptions(paths, format, idColumn, textColumn, e);
+        return new ReadOptions(paths, format, idColumn, textColumn, e, messages);
     }
 
     public ReadOptions withColumns(String id, String text) {
-        return new ReadOptions(paths, format, id, text, onError);
+        return new ReadOptions(paths, format, id, text, onError, messages);
     }
 }

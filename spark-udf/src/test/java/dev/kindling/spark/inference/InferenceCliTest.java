@@ -217,6 +217,110 @@ class InferenceCliTest {
         }
     }
 
+    /**
+     * {@code generate --messages-column} reads chat data in Hugging Face's messages format ({@code {"id", "messages":
+     * [{"role", "content"}, ...]}}) through the model's chat template, with the generation prompt or, with
+     * {@code --continue-final-message}, continuing the final message; rows are {@code {id, messages, completion, n_tokens,
+     * finish_reason, error}} as a text prompt's are. A malformed conversation fails its row (NULL content, no role) or is
+     * set aside (NULL messages: read:null_text); a model without a chat template is a usage error before the job. The
+     * reader refused an array column: no chat data could be generated from on the command line.
+     */
+    @Test
+    void generateJobReadsChatMessages() throws Exception {
+        TestSpark.session();
+        Path chatModel = Stories.withChatTemplate(tmp);
+        List<String> prompts = Stories.prompts(3);
+        Path dir = tmp.resolve("chats");
+        Files.createDirectories(dir);
+        Path in = dir.resolve("chats.jsonl");
+        String p0 = JSON.writeValueAsString(prompts.get(0));
+        String p1 = JSON.writeValueAsString(prompts.get(1));
+        String p2 = JSON.writeValueAsString(prompts.get(2));
+        Files.write(in, List.of(
+                "{\"id\":\"c0\",\"messages\":[{\"role\":\"user\",\"content\":" + p0 + "}]}",
+                "{\"id\":\"c1\",\"messages\":[{\"role\":\"system\",\"content\":\"A story.\"},{\"role\":\"user\",\"content\":" + p1 + "}]}",
+                "{\"id\":\"c2\",\"messages\":[{\"role\":\"user\",\"content\":" + p2 + "},{\"role\":\"assistant\",\"content\":null}]}",
+                "{\"id\":\"c3\",\"messages\":null}",
+                "{\"id\":\"c4\",\"messages\":[{\"content\":\"no role\"}]}"), StandardCharsets.UTF_8);
+        Path out = dir.resolve("out");
+        Cli.Result r = Cli.run("generate", "--no-progress", "--model", chatModel.toString(), "--threads", "2", "-i", in.toString(),
+                "-o", out.toString(), "--messages-column", "messages", "--max-tokens", "8", "--rejected", dir.resolve("rejected").toString());
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("2 rows with an error"), r.out());
+        List<JsonNode> rows = readJsonl(out);
+        assertEquals(List.of("c0", "c1", "c2", "c4"), rows.stream().map(n -> n.get("id").asText()).toList(), "input order");
+        dev.kindling.tokenizer.ChatTemplate template = dev.kindling.tokenizer.Tokenizer.load(chatModel).chatTemplate().orElseThrow();
+        dev.kindling.tokenizer.Tokenizer tok = dev.kindling.tokenizer.Tokenizer.load(chatModel);
+        List<String> rendered = List.of(
+                template.render(List.of(Prompts.message("user", prompts.get(0))), true),
+                template.render(List.of(Prompts.message("system", "A story."), Prompts.message("user", prompts.get(1))), true));
+        assertEquals("<s>Q: " + prompts.get(0) + "\nA:", rendered.get(0));
+        List<GenerationRequest> reqs = new ArrayList<>();
+        for (String text : rendered) {
+            reqs.add(GenerationRequest.ofTokens(tok.encode(text, false)).withMaxTokens(8));
+        }
+        List<Completion> alone;
+        try (Engine e = Engine.open(chatModel, EngineOptions.defaults().withThreads(2))) {
+            alone = e.generate(reqs);
+        }
+        for (int i = 0; i < 2; i++) {
+            JsonNode n = rows.get(i);
+            assertEquals(List.of("id", "messages", "completion", "n_tokens", "finish_reason", "error"), fieldNames(n));
+            assertEquals(JSON.readTree(Files.readAllLines(in).get(i)).get("messages"), n.get("messages"), "the messages as read");
+            assertEquals(alone.get(i).text(), n.get("completion").asText(), "c" + i);
+            assertEquals(alone.get(i).tokens().length, n.get("n_tokens").asInt());
+            assertEquals(alone.get(i).finishReason().label(), n.get("finish_reason").asText());
+            assertTrue(n.get("error").isNull(), n.toString());
+        }
+        assertTrue(rows.get(2).get("completion").isNull(), rows.get(2).toString());
+        assertTrue(rows.get(2).get("error").asText().contains("message 1 (assistant) has a NULL content"), rows.get(2).toString());
+        assertTrue(rows.get(3).get("error").asText().contains("message 0 has no role"), rows.get(3).toString());
+        List<JsonNode> rejected = readJsonl(dir.resolve("rejected"));
+        assertEquals(1, rejected.size(), rejected.toString());
+        assertEquals("c3", rejected.get(0).get("id").asText());
+        assertEquals("read:null_text", rejected.get(0).get("reason").asText());
+
+        // the final message left open: the completion continues the prefilled reply
+        Path prefill = dir.resolve("prefill.jsonl");
+        Files.write(prefill, List.of("{\"id\":\"f0\",\"messages\":[{\"role\":\"user\",\"content\":\"Tell me a story.\"},"
+                + "{\"role\":\"assistant\",\"content\":\"Once upon a time\"}]}"), StandardCharsets.UTF_8);
+        Cli.Result c = Cli.run("generate", "--no-progress", "--model", chatModel.toString(), "--threads", "2", "-i", prefill.toString(),
+                "-o", dir.resolve("prefill-out").toString(), "--messages-column", "messages", "--continue-final-message",
+                "--max-tokens", "8");
+        assertEquals(0, c.code(), c.toString());
+        String open = template.renderContinuingFinalMessage(List.of(Prompts.message("user", "Tell me a story."),
+                Prompts.message("assistant", "Once upon a time")), Map.of());
+        assertEquals("<s>Q: Tell me a story.\nA: Once upon a time", open);
+        String continued;
+        try (Engine e = Engine.open(chatModel, EngineOptions.defaults().withThreads(2))) {
+            continued = e.generate(GenerationRequest.ofTokens(tok.encode(open, false)).withMaxTokens(8)).text();
+        }
+        assertEquals(continued, readJsonl(dir.resolve("prefill-out")).get(0).get("completion").asText());
+
+        // usage errors, before the job: each one line, exit 2
+        String[][] bad = {
+            {"--messages-column", "messages", "--prompt-column", "prompt"},
+            {"--messages-column", "messages", "--chat", "on"},
+            {"--continue-final-message"},
+        };
+        for (String[] b : bad) {
+            List<String> args = new ArrayList<>(List.of("generate", "--no-progress", "--model", chatModel.toString(), "-i", in.toString(),
+                    "-o", dir.resolve("bad-out").toString()));
+            args.addAll(List.of(b));
+            Cli.Result u = Cli.run(args.toArray(new String[0]));
+            assertEquals(2, u.code(), String.join(" ", b) + ": " + u);
+        }
+        Cli.Result noTemplate = Cli.run("generate", "--no-progress", "--model", Stories.model().toString(), "-i", in.toString(),
+                "-o", dir.resolve("no-template-out").toString(), "--messages-column", "messages");
+        assertEquals(2, noTemplate.code(), noTemplate.toString());
+        assertTrue(noTemplate.err().contains("has no chat template"), noTemplate.err());
+        Path text = promptsFile(dir.resolve("text"), prompts, false);
+        Cli.Result notMessages = Cli.run("generate", "--no-progress", "--model", chatModel.toString(), "-i", text.toString(),
+                "-o", dir.resolve("text-out").toString(), "--messages-column", "prompt");
+        assertEquals(2, notMessages.code(), notMessages.toString());
+        assertTrue(notMessages.err().contains("column 'prompt'") && notMessages.err().contains("is string"), notMessages.err());
+    }
+
     static List<String> fieldNames(JsonNode n) {
         List<String> f = new ArrayList<>();
         n.fieldNames().forEachRemaining(f::add);
