@@ -87,7 +87,7 @@ public final class DatasetReader {
         }
         format = formats.iterator().next();
         Dataset<Row> raw = switch (format) {
-            case JSONL -> readJsonLines(spark, o.paths(), o.idColumn(), o.textColumn());
+            case JSONL -> readJsonLines(spark, o.paths(), o.idColumn(), o.textColumn(), o.messages());
             case PARQUET -> readParquet(spark, o.paths());
             case TEXT_LINES -> readTextLines(spark, o.paths(), o.textColumn());
             case TEXT_FILES -> readTextFiles(spark, o.paths(), o.textColumn());
@@ -95,7 +95,8 @@ public final class DatasetReader {
         return finish(raw, o);
     }
 
-    private static Dataset<Row> readJsonLines(SparkSession spark, List<String> paths, String idColumn, String textColumn) {
+    private static Dataset<Row> readJsonLines(SparkSession spark, List<String> paths, String idColumn, String textColumn,
+            boolean messages) {
         Dataset<Row> lines = LineSource.read(spark, paths)
                 // blank lines separate nothing in JSON Lines; they are not documents (blank: JSON's white space only, tabs
                 // included, as trim alone strips spaces only and a line of tabs was malformed_json)
@@ -179,6 +180,17 @@ public final class DatasetReader {
             Column notString = parsedText.isNotNull().and(coercedLooking).and(nonString.apply(col("value")));
             reason = reason.when(notString, lit("read:text_not_string"));
             error = error.when(notString, lit("field '" + textKey + "' is not a JSON string"));
+        }
+        if (messages && textField != null && textField.dataType() instanceof org.apache.spark.sql.types.ArrayType a
+                && a.elementType() instanceof StructType m && Arrays.asList(m.fieldNames()).contains("content")
+                && m.apply("content").dataType().equals(DataTypes.StringType)) {
+            // the same for the messages' content: where some are strings and others lists of parts (or numbers), Spark
+            // reads every content as a string, a list as its JSON text, which the template then rendered as the words
+            UserDefinedFunction contentNotString = functions.udf((UDF1<String, String>) line -> contentNotString(line, textKey),
+                    DataTypes.StringType);
+            Column contentError = when(reason.isNull(), contentNotString.apply(col("value")));
+            reason = reason.when(contentError.isNotNull(), lit("read:text_not_string"));
+            error = error.when(contentError.isNotNull(), contentError);
         }
         List<Column> out = new ArrayList<>();
         // a row that parsed keeps its fields when rejected for its text's type (its id, to find it by); only unparsed
@@ -365,6 +377,50 @@ public final class DatasetReader {
             return false; // a malformed line is reported as such by the parse itself
         }
         return false;
+    }
+
+    /**
+     * For a JSON object {@code line} whose top-level field {@code name} is an array of messages, an error naming the first
+     * message whose {@code content} is a number, object, array or boolean (not a string or null), or null.
+     */
+    static String contentNotString(String line, String name) {
+        try (com.fasterxml.jackson.core.JsonParser p = JSON.createParser(line)) {
+            if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                return null;
+            }
+            while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                com.fasterxml.jackson.core.JsonToken v = p.nextToken();
+                if (!field.equals(name)) {
+                    p.skipChildren();
+                    continue;
+                }
+                if (v != com.fasterxml.jackson.core.JsonToken.START_ARRAY) {
+                    return null;
+                }
+                for (int i = 0; p.nextToken() != com.fasterxml.jackson.core.JsonToken.END_ARRAY; i++) {
+                    if (p.currentToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                        p.skipChildren();
+                        continue;
+                    }
+                    while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                        String key = p.currentName();
+                        com.fasterxml.jackson.core.JsonToken c = p.nextToken();
+                        if (key.equals("content") && c != com.fasterxml.jackson.core.JsonToken.VALUE_STRING
+                                && c != com.fasterxml.jackson.core.JsonToken.VALUE_NULL) {
+                            return "message " + i + " of field '" + name + "' has a content that is not a JSON string, while "
+                                    + "others in the input are strings, which makes Spark read it as its JSON text (give every content "
+                                    + "as a string, or every one as a list of parts)";
+                        }
+                        p.skipChildren();
+                    }
+                }
+                return null;
+            }
+        } catch (java.io.IOException e) {
+            return null; // a malformed line is reported as such by the parse itself
+        }
+        return null;
     }
 
     /**

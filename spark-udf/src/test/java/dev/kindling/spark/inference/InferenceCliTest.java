@@ -358,6 +358,37 @@ class InferenceCliTest {
         assertEquals(JSON.readTree(Files.readAllLines(in).get(0)).get("messages"), row.get("messages"), "the parts as read");
     }
 
+    /**
+     * JSON Lines whose messages give their content both ways (a string in some, a list of parts in others) are read by
+     * Spark with the content as a string, a list as its JSON text: the template rendered {@code [{"type":"text",...}]}
+     * as the user's words, silently. Such a row is now set aside as read:text_not_string naming the message, as a text
+     * prompt that is not a JSON string is, and the others go on.
+     */
+    @Test
+    void aContentListAmongStringContentsIsRejectedNotRenderedAsItsJsonText() throws Exception {
+        TestSpark.session();
+        Path chatModel = Stories.withChatTemplate(tmp);
+        Path dir = tmp.resolve("mixed-content");
+        Files.createDirectories(dir);
+        Path in = dir.resolve("chats.jsonl");
+        Files.write(in, List.of("{\"id\":\"s0\",\"messages\":[{\"role\":\"user\",\"content\":\"Once upon a time\"}]}",
+                "{\"id\":\"l1\",\"messages\":[{\"role\":\"system\",\"content\":\"A story.\"},"
+                        + "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"Once upon a time\"}]}]}"), StandardCharsets.UTF_8);
+        Cli.Result r = Cli.run("generate", "--no-progress", "--model", chatModel.toString(), "--threads", "2", "-i", in.toString(),
+                "-o", dir.resolve("out").toString(), "--messages-column", "messages", "--max-tokens", "4",
+                "--rejected", dir.resolve("rejected").toString());
+        assertEquals(0, r.code(), r.toString());
+        List<JsonNode> rows = readJsonl(dir.resolve("out"));
+        assertEquals(List.of("s0"), rows.stream().map(n -> n.get("id").asText()).toList(), rows.toString());
+        assertTrue(rows.get(0).get("error").isNull(), rows.toString());
+        List<JsonNode> rejected = readJsonl(dir.resolve("rejected"));
+        assertEquals(1, rejected.size(), rejected.toString());
+        assertEquals("l1", rejected.get(0).get("id").asText());
+        assertEquals("read:text_not_string", rejected.get(0).get("reason").asText());
+        assertTrue(rejected.get(0).get("error").asText().startsWith("message 1 of field 'messages' has a content that is not a JSON string"),
+                rejected.toString());
+    }
+
     static List<String> fieldNames(JsonNode n) {
         List<String> f = new ArrayList<>();
         n.fieldNames().forEachRemaining(f::add);
