@@ -1,5 +1,6 @@
 package dev.kindling.tokenizer.normalize;
 
+import dev.kindling.tokenizer.text.HfUnicode;
 import dev.kindling.tokenizer.text.Unicode;
 import java.util.List;
 import java.util.Locale;
@@ -39,9 +40,11 @@ public final class Normalizers {
      * Lowercase as HF's {@code NormalizedString::lowercase}: Rust's {@code char::to_lowercase} on each character
      * alone (the full mapping, so U+0130 gives "i\u0307"). {@link String#toLowerCase} would also apply Unicode's
      * Final_Sigma rule and give "ς" for a capital sigma that ends a word; one character alone always gives "σ".
+     * Rust's tables are Unicode 17, so the capitals Java 17 does not know yet come from {@link HfUnicode} first.
      */
     static String lowercase(String s) {
-        return s.replace('\u03A3', '\u03C3').toLowerCase(Locale.ROOT); // replace returns s itself when s has no capital sigma
+        // replace returns s itself when s has no capital sigma
+        return HfUnicode.lowercaseNewerCapitals(s.replace('\u03A3', '\u03C3')).toLowerCase(Locale.ROOT);
     }
 
     /** Removes leading and/or trailing Unicode whitespace. */

@@ -56,4 +56,16 @@ class NormalizerParityTest {
         assertArrayEquals(new int[] {28705, 29972, 29540, 30046, 28705, 29499, 29319, 29896}, t.encode("हिन्दी कार्य", false));
         assertArrayEquals(new int[] {26196}, t.encode("ç\u0488x", false));
     }
+
+    /**
+     * Lowercase is Rust's {@code char::to_lowercase} with Unicode 17: the capitals of Unicode 14 to 17 (Ⱟ U+2C2F,
+     * Ꟁ U+A7C0, Ꟃ U+A7CB whose lowercase ɤ is old, Vithkuqi 𐕰, Ᲊ U+1C89) are lowercased; Java 17's toLowerCase
+     * (Unicode 13) left them. A capital sigma at the end of a word is still σ, each character being lowercased alone.
+     */
+    @Test
+    void lowercaseKnowsTheCapitalsOfUnicode17(@TempDir Path tmp) throws Exception {
+        Tokenizer t = llama2With(tmp, "Lowercase");
+        assertArrayEquals(new int[] {28705, 229, 180, 162, 28705, 237, 162, 132, 28705, 204, 167, 463, 28705, 243, 147, 153,
+            154, 28705, 228, 181, 141, 28705, 28958, 29158, 28958, 29016}, t.encode("Ⱟ Ꟁ ꟋIZ 𐕰 Ᲊ ΟΔΟΣ", false));
+    }
 }
