@@ -104,6 +104,31 @@ public final class OffsetAligner {
                 byte[] t = tok.tokenBytes(id);
                 boolean special = tok.isSpecial(id);
                 int from = p;
+                int last = special ? i : partialCharacterGroupEnd(ids, i);
+                if (last > i) {
+                    // Tokens holding parts of one character (SentencePiece's byte fallback): they match together
+                    // or not at all. Alone the first could match the lead bytes of another character the
+                    // normalizer removed (the Tamil vowel sign ி, E0 AE BF, before ழ, E0 AE B4).
+                    byte[] group = concatenatedBytes(ids, i, last);
+                    boolean exactly = exact(group, from) >= 0;
+                    p = from;
+                    if (!exactly) {
+                        long r = lenient(group, from);
+                        if (r < 0) {
+                            r = unknown(from, last + 1 < ids.length ? ids[last + 1] : -1);
+                        }
+                        for (int k = i; k <= last; k++) {
+                            starts[k] = (int) (r >>> 32);
+                            ends[k] = (int) r;
+                        }
+                        if (segmentStart) {
+                            firstSegment = false;
+                        }
+                        segmentStart = false;
+                        i = last;
+                        continue;
+                    }
+                }
                 long r = exact(t, from);
                 if (r < 0 && special) {
                     continue; // a template token: [0, 0)
@@ -127,6 +152,37 @@ public final class OffsetAligner {
                 }
             }
             return new Encoding(ids, starts, ends);
+        }
+
+        /**
+         * The index of the last token of the group that starts at token {@code i} when {@code i} ends inside a
+         * UTF-8 character: the following non-special tokens up to the end of that character (and of any character
+         * a later one of them ends inside). {@code i} itself when its bytes end with a whole character.
+         */
+        private int partialCharacterGroupEnd(int[] ids, int i) {
+            int need = 0; // continuation bytes still to come
+            int k = i;
+            while (true) {
+                for (byte x : tok.tokenBytes(ids[k])) {
+                    if ((x & 0xC0) == 0x80) {
+                        need = Math.max(0, need - 1);
+                    } else {
+                        need = (x & 0xE0) == 0xC0 ? 1 : (x & 0xF0) == 0xE0 ? 2 : (x & 0xF8) == 0xF0 ? 3 : 0;
+                    }
+                }
+                if (need == 0 || k + 1 >= ids.length || tok.isSpecial(ids[k + 1]) || k - i >= 16) {
+                    return k;
+                }
+                k++;
+            }
+        }
+
+        private byte[] concatenatedBytes(int[] ids, int from, int to) {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            for (int k = from; k <= to; k++) {
+                out.writeBytes(tok.tokenBytes(ids[k]));
+            }
+            return out.toByteArray();
         }
 
         /** Whether the token's leading space at {@code at} is the one the tokenizer added. */
@@ -211,7 +267,9 @@ public final class OffsetAligner {
                     k += Character.charCount(tc);
                     q += Character.charCount(ic);
                     last = q;
-                } else if (removable(ic) && !Unicode.isWhiteSpace(tc)) {
+                } else if (removable(ic) && !(Unicode.isWhiteSpace(tc) && Unicode.isWhiteSpace(ic))) {
+                    // a character the normalizer dropped; a token's space may pass it (marks before the space) but
+                    // not another whitespace character, which it would have matched itself had it been the same
                     q += Character.charCount(ic);
                 } else if ((tc == ' ' || tc == '\u2581') && first < 0) {
                     k++; // a word-start marker the tokenizer added (llama.cpp's WPM "▁word")
@@ -339,10 +397,13 @@ public final class OffsetAligner {
                 || type == Character.INITIAL_QUOTE_PUNCTUATION || type == Character.FINAL_QUOTE_PUNCTUATION;
     }
 
-    /** Characters a normalizer may drop: whitespace, control/format/private-use characters (BERT's clean_text), combining marks. */
+    /**
+     * Characters a normalizer may drop: whitespace, control/format/private-use characters (BERT's clean_text), combining
+     * marks, spacing and enclosing ones too (StripAccents removes every mark, BertNormalizer the non-spacing ones).
+     */
     private static boolean removable(int c) {
         int type = Character.getType(c);
         return Unicode.isWhiteSpace(c) || type == Character.CONTROL || type == Character.FORMAT || type == Character.PRIVATE_USE
-                || type == Character.NON_SPACING_MARK || c == 0xFFFD;
+                || Unicode.isMark(c) || c == 0xFFFD;
     }
 }
