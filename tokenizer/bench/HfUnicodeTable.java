@@ -1,19 +1,24 @@
+import dev.kindling.tokenizer.text.Unicode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.TreeMap;
 
 /**
  * Writes the tables in {@code dev.kindling.tokenizer.text.HfUnicode} from what Hugging Face tokenizers does to
  * every code point ({@code hf_unicode_rules.mjs} dumps it): where its Lowercase differs from Java 17's
- * {@code toLowerCase}. Run on Java 17 with the tokenizer classes on the class path:
+ * {@code toLowerCase}, and where BERT's punctuation, control and non-spacing-mark rules differ from the Unicode 16
+ * categories of {@link Unicode#generalCategory}. Run on Java 17 with the tokenizer classes on the class path:
  *
  * <pre>
  * (cd ~/.cache/kindling-ref &amp;&amp; node $OLDPWD/tokenizer/bench/hf_unicode_rules.mjs) &gt; /tmp/hf-unicode-rules.txt
  * /usr/lib/jvm/java-17-openjdk-amd64/bin/java -cp tokenizer/target/classes tokenizer/bench/HfUnicodeTable.java /tmp/hf-unicode-rules.txt
  * </pre>
  *
- * It prints the Java array literal.
+ * It prints the four Java array literals.
  */
 public class HfUnicodeTable {
     public static void main(String[] args) throws Exception {
@@ -21,6 +26,9 @@ public class HfUnicodeTable {
             throw new IllegalStateException("the lowercase table is the difference from Java 17's: run on Java 17");
         }
         TreeMap<Integer, int[]> lower = new TreeMap<>();
+        BitSet punct = new BitSet();
+        BitSet control = new BitSet();
+        BitSet mark = new BitSet();
         for (String line : Files.readAllLines(Path.of(args[0]))) {
             if (line.isBlank()) {
                 continue;
@@ -35,6 +43,9 @@ public class HfUnicodeTable {
                     }
                     lower.put(c, to);
                 }
+                case "P" -> punct.set(c);
+                case "C" -> control.set(c);
+                case "M" -> mark.set(c);
                 default -> throw new IllegalArgumentException(line);
             }
         }
@@ -59,5 +70,45 @@ public class HfUnicodeTable {
         }
         System.out.println(lowerOut.toString().stripTrailing());
         System.err.println(items + " lowercase mappings");
+        // the three BERT rules: where HF's answer is not the one Unicode 16 gives, as ranges [first, last]
+        control.clear(0xFFFD); // clean_text drops it by name; it is a symbol (So)
+        print("BERT punctuation", punct, c -> c < 0x80
+                ? (c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126)
+                : isPunctuation(Unicode.generalCategory(c)));
+        print("BERT control", control, c -> {
+            int t = Unicode.generalCategory(c);
+            return c != '\t' && c != '\n' && c != '\r'
+                    && (t == Character.CONTROL || t == Character.FORMAT || t == Character.PRIVATE_USE);
+        });
+        print("BERT non-spacing mark", mark, c -> Unicode.generalCategory(c) == Character.NON_SPACING_MARK);
+    }
+
+    static boolean isPunctuation(int t) {
+        return t == Character.CONNECTOR_PUNCTUATION || t == Character.DASH_PUNCTUATION || t == Character.START_PUNCTUATION
+                || t == Character.END_PUNCTUATION || t == Character.INITIAL_QUOTE_PUNCTUATION
+                || t == Character.FINAL_QUOTE_PUNCTUATION || t == Character.OTHER_PUNCTUATION;
+    }
+
+    static void print(String what, BitSet hf, java.util.function.IntPredicate unicode16) {
+        List<int[]> ranges = new ArrayList<>();
+        int differing = 0;
+        for (int c = 0; c <= Character.MAX_CODE_POINT; c++) {
+            if (c >= Character.MIN_SURROGATE && c <= Character.MAX_SURROGATE || hf.get(c) == unicode16.test(c)) {
+                continue;
+            }
+            differing++;
+            int[] last = ranges.isEmpty() ? null : ranges.get(ranges.size() - 1);
+            if (last != null && last[1] == c - 1) {
+                last[1] = c;
+            } else {
+                ranges.add(new int[] {c, c});
+            }
+        }
+        StringBuilder out = new StringBuilder("        // " + what + ": first, last of each range where HF differs from Unicode 16\n");
+        for (int i = 0; i < ranges.size(); i++) {
+            out.append(i % 8 == 0 ? (i == 0 ? "        " : "\n        ") : " ").append(String.format("0x%X, 0x%X,", ranges.get(i)[0], ranges.get(i)[1]));
+        }
+        System.out.println(out.toString().stripTrailing());
+        System.err.println(what + ": " + differing + " code points, " + ranges.size() + " ranges");
     }
 }

@@ -75,19 +75,24 @@ public final class Normalizers {
         return s -> removeMarks(s, false);
     }
 
-    /** Removes the non-spacing marks (Mn) only, as HF's BertNormalizer strips accents. */
+    /** Removes the non-spacing marks (Mn) of Unicode 8.0 only, as HF's BertNormalizer strips accents ({@link HfUnicode}). */
     static String removeNonSpacingMarks(String s) {
         return removeMarks(s, true);
     }
 
-    private static String removeMarks(String s, boolean nonSpacingOnly) {
+    private static String removeMarks(String s, boolean bertNonSpacingOnly) {
         StringBuilder sb = null;
         for (int i = 0; i < s.length(); ) {
             int cp = s.codePointAt(i);
             int n = Character.charCount(cp);
-            int type = cp >= 0x300 ? Character.getType(cp) : Character.UNASSIGNED;
-            boolean mark = type == Character.NON_SPACING_MARK
-                    || !nonSpacingOnly && (type == Character.COMBINING_SPACING_MARK || type == Character.ENCLOSING_MARK);
+            boolean mark;
+            if (bertNonSpacingOnly) {
+                mark = HfUnicode.isBertNonSpacingMark(cp);
+            } else {
+                int type = cp >= 0x300 ? Character.getType(cp) : Character.UNASSIGNED;
+                mark = type == Character.NON_SPACING_MARK || type == Character.COMBINING_SPACING_MARK
+                        || type == Character.ENCLOSING_MARK;
+            }
             if (mark && sb == null) {
                 sb = new StringBuilder(s.length());
                 sb.append(s, 0, i);
@@ -174,17 +179,9 @@ public final class Normalizers {
                 || Unicode.isWhiteSpace(c);
     }
 
-    /**
-     * HF bert.rs is_control: not \t \n \r, and category Cc/Cf/Co. HF's comment there says Cn too, but the
-     * {@code unicode_categories} crate's {@code is_other} it calls is Cc, Cf and Co only, so an unassigned code
-     * point (U+0378, U+FFFE) stays in the text and becomes [UNK].
-     */
+    /** HF bert.rs is_control: {@link HfUnicode#isBertControl}. */
     static boolean isBertControl(int c) {
-        if (c == '\t' || c == '\n' || c == '\r') {
-            return false;
-        }
-        int t = Character.getType(c);
-        return t == Character.CONTROL || t == Character.FORMAT || t == Character.PRIVATE_USE || t == Character.SURROGATE;
+        return HfUnicode.isBertControl(c);
     }
 
     /** HF's Nmt normalizer: drops some control characters and maps others to a space. */

@@ -4,7 +4,11 @@ package dev.kindling.tokenizer.text;
  * Per-character Unicode rules of Hugging Face tokenizers that Java's tables do not give, the same on every JDK.
  * HF's Lowercase normalizer is Rust's {@code char::to_lowercase} with the Unicode of HF's Rust toolchain (17.0
  * for tokenizers 0.23.2): {@link #LOWERCASE} holds the 95 capitals of Unicode 14 to 17 (U+2C2F, U+A7CB,
- * Vithkuqi, Garay, Beria Erfe) that Java 17's Unicode 13 leaves as they are. Written by
+ * Vithkuqi, Garay, Beria Erfe) that Java 17's Unicode 13 leaves as they are. BERT's rules (BertNormalizer,
+ * BertPreTokenizer, Punctuation) take punctuation, controls and non-spacing marks from the {@code unicode_categories}
+ * crate, whose tables are Unicode 8.0: the three {@code BERT_} tables hold the ranges where its answer is not the
+ * one Unicode 16 ({@link Unicode#generalCategory}) gives, the characters of Unicode 9 and later (U+2E4F, U+08E2,
+ * U+07FD) and those whose category changed since (U+166D, U+1112E). Written by
  * {@code tokenizer/bench/HfUnicodeTable.java} from what HF does to every code point
  * ({@code tokenizer/bench/hf_unicode_rules.mjs}; both say how to run them).
  */
@@ -26,6 +30,97 @@ public final class HfUnicode {
         0x16EAA, 0x16EC5, 0x16EAB, 0x16EC6, 0x16EAC, 0x16EC7, 0x16EAD, 0x16EC8, 0x16EAE, 0x16EC9, 0x16EAF, 0x16ECA, 0x16EB0, 0x16ECB, 0x16EB1, 0x16ECC,
         0x16EB2, 0x16ECD, 0x16EB3, 0x16ECE, 0x16EB4, 0x16ECF, 0x16EB5, 0x16ED0, 0x16EB6, 0x16ED1, 0x16EB7, 0x16ED2, 0x16EB8, 0x16ED3
     };
+
+    private static final int[] BERT_PUNCTUATION = {
+        // BERT punctuation: first, last of each range where HF differs from Unicode 16
+        0x61D, 0x61D, 0x9FD, 0x9FD, 0xA76, 0xA76, 0xC77, 0xC77, 0xC84, 0xC84, 0x166D, 0x166D, 0x1B4E, 0x1B4F, 0x1B7D, 0x1B7F,
+        0x2E43, 0x2E4F, 0x2E52, 0x2E5D, 0x10D6E, 0x10D6E, 0x10EAD, 0x10EAD, 0x10F55, 0x10F59, 0x10F86, 0x10F89, 0x111C9, 0x111C9, 0x113D4, 0x113D5,
+        0x113D7, 0x113D8, 0x1144B, 0x1144F, 0x1145A, 0x1145B, 0x1145D, 0x1145D, 0x11660, 0x1166C, 0x116B9, 0x116B9, 0x1183B, 0x1183B, 0x11944, 0x11946,
+        0x119E2, 0x119E2, 0x11A3F, 0x11A46, 0x11A9A, 0x11A9C, 0x11A9E, 0x11AA2, 0x11B00, 0x11B09, 0x11BE1, 0x11BE1, 0x11C41, 0x11C45, 0x11C70, 0x11C71,
+        0x11EF7, 0x11EF8, 0x11F43, 0x11F4F, 0x11FFF, 0x11FFF, 0x12FF1, 0x12FF2, 0x16D6D, 0x16D6F, 0x16E97, 0x16E9A, 0x16FE2, 0x16FE2, 0x1E5FF, 0x1E5FF,
+        0x1E95E, 0x1E95F
+    };
+
+    private static final int[] BERT_CONTROL = {
+        // BERT control: first, last of each range where HF differs from Unicode 16
+        0x890, 0x891, 0x8E2, 0x8E2, 0x110CD, 0x110CD, 0x13430, 0x1343F
+    };
+
+    private static final int[] BERT_NON_SPACING_MARK = {
+        // BERT non-spacing mark: first, last of each range where HF differs from Unicode 16
+        0x7FD, 0x7FD, 0x897, 0x89F, 0x8CA, 0x8E1, 0x9FE, 0x9FE, 0xAFA, 0xAFF, 0xB55, 0xB55, 0xC04, 0xC04, 0xC3C, 0xC3C,
+        0xD00, 0xD00, 0xD3B, 0xD3C, 0xD81, 0xD81, 0xEBA, 0xEBA, 0xECE, 0xECE, 0x1734, 0x1734, 0x180F, 0x180F, 0x1885, 0x1886,
+        0x1ABF, 0x1ACE, 0x1DF6, 0x1DFB, 0xA82C, 0xA82C, 0xA8C5, 0xA8C5, 0xA8FF, 0xA8FF, 0xA9BD, 0xA9BD, 0x10D24, 0x10D27, 0x10D69, 0x10D6D,
+        0x10EAB, 0x10EAC, 0x10EFC, 0x10EFF, 0x10F46, 0x10F50, 0x10F82, 0x10F85, 0x11070, 0x11070, 0x11073, 0x11074, 0x110C2, 0x110C2, 0x111C9, 0x111C9,
+        0x111CF, 0x111CF, 0x1123E, 0x1123E, 0x11241, 0x11241, 0x1133B, 0x1133B, 0x113BB, 0x113C0, 0x113CE, 0x113CE, 0x113D0, 0x113D0, 0x113D2, 0x113D2,
+        0x113E1, 0x113E2, 0x11438, 0x1143F, 0x11442, 0x11444, 0x11446, 0x11446, 0x1145E, 0x1145E, 0x1171E, 0x1171E, 0x1182F, 0x11837, 0x11839, 0x1183A,
+        0x1193B, 0x1193C, 0x1193E, 0x1193E, 0x11943, 0x11943, 0x119D4, 0x119D7, 0x119DA, 0x119DB, 0x119E0, 0x119E0, 0x11A01, 0x11A0A, 0x11A33, 0x11A38,
+        0x11A3B, 0x11A3E, 0x11A47, 0x11A47, 0x11A51, 0x11A56, 0x11A59, 0x11A5B, 0x11A8A, 0x11A96, 0x11A98, 0x11A99, 0x11C30, 0x11C36, 0x11C38, 0x11C3D,
+        0x11C3F, 0x11C3F, 0x11C92, 0x11CA7, 0x11CAA, 0x11CB0, 0x11CB2, 0x11CB3, 0x11CB5, 0x11CB6, 0x11D31, 0x11D36, 0x11D3A, 0x11D3A, 0x11D3C, 0x11D3D,
+        0x11D3F, 0x11D45, 0x11D47, 0x11D47, 0x11D90, 0x11D91, 0x11D95, 0x11D95, 0x11D97, 0x11D97, 0x11EF3, 0x11EF4, 0x11F00, 0x11F01, 0x11F36, 0x11F3A,
+        0x11F40, 0x11F40, 0x11F42, 0x11F42, 0x11F5A, 0x11F5A, 0x13440, 0x13440, 0x13447, 0x13455, 0x1611E, 0x16129, 0x1612D, 0x1612F, 0x16F4F, 0x16F4F,
+        0x16FE4, 0x16FE4, 0x1CF00, 0x1CF2D, 0x1CF30, 0x1CF46, 0x1E000, 0x1E006, 0x1E008, 0x1E018, 0x1E01B, 0x1E021, 0x1E023, 0x1E024, 0x1E026, 0x1E02A,
+        0x1E08F, 0x1E08F, 0x1E130, 0x1E136, 0x1E2AE, 0x1E2AE, 0x1E2EC, 0x1E2EF, 0x1E4EC, 0x1E4EF, 0x1E5EE, 0x1E5EF, 0x1E944, 0x1E94A
+    };
+
+    /** HF's BERT punctuation: Rust's {@code is_ascii_punctuation}, or general category P in Unicode 8.0. */
+    public static boolean isBertPunctuation(int c) {
+        if (c < 0x80) {
+            return (c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126);
+        }
+        int t = Unicode.generalCategory(c);
+        boolean unicode16 = t == Character.CONNECTOR_PUNCTUATION || t == Character.DASH_PUNCTUATION
+                || t == Character.START_PUNCTUATION || t == Character.END_PUNCTUATION
+                || t == Character.INITIAL_QUOTE_PUNCTUATION || t == Character.FINAL_QUOTE_PUNCTUATION
+                || t == Character.OTHER_PUNCTUATION;
+        return unicode16 != inRanges(BERT_PUNCTUATION, c);
+    }
+
+    /**
+     * HF bert.rs {@code is_control}: not \t \n \r, and Cc, Cf or Co in Unicode 8.0 (or a lone surrogate, which HF never
+     * sees). HF's comment there says Cn too,
+     * but the crate's {@code is_other} it calls is Cc, Cf and Co only, so an unassigned code point (U+0378, U+FFFE)
+     * stays in the text and becomes [UNK].
+     */
+    public static boolean isBertControl(int c) {
+        if (c == '\t' || c == '\n' || c == '\r') {
+            return false;
+        }
+        int t = Unicode.generalCategory(c);
+        if (t == Character.SURROGATE) {
+            return true;
+        }
+        boolean unicode16 = t == Character.CONTROL || t == Character.FORMAT || t == Character.PRIVATE_USE;
+        return unicode16 != inRanges(BERT_CONTROL, c);
+    }
+
+    /** A non-spacing mark (Mn) in Unicode 8.0, what BertNormalizer's strip_accents removes after NFD. */
+    public static boolean isBertNonSpacingMark(int c) {
+        if (c < 0x300) {
+            return false;
+        }
+        return (Unicode.generalCategory(c) == Character.NON_SPACING_MARK) != inRanges(BERT_NON_SPACING_MARK, c);
+    }
+
+    /** Whether {@code c} lies in one of the [first, last] pairs of {@code ranges} (sorted, disjoint). */
+    private static boolean inRanges(int[] ranges, int c) {
+        if (c < ranges[0] || c > ranges[ranges.length - 1]) {
+            return false;
+        }
+        int lo = 0;
+        int hi = ranges.length / 2 - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            if (c < ranges[2 * mid]) {
+                hi = mid - 1;
+            } else if (c > ranges[2 * mid + 1]) {
+                lo = mid + 1;
+            } else {
+                return true;
+            }
+        }
+        return false;
+    }
 
     /**
      * {@code s} with each capital of {@link #LOWERCASE} replaced by its lowercase, or {@code s} itself when it has

@@ -6,8 +6,8 @@ import java.util.function.IntConsumer;
  * The Unicode character classes the tokenizer regexes and normalizers use, defined once so the
  * hand-made scanners, the regex fallback and the normalizers agree. Letters, numbers and marks are
  * Unicode 16's ({@link #generalCategory}), as in the regex engines of Hugging Face tokenizers and
- * tiktoken; punctuation, symbols and controls come from the JDK's {@link Character#getType}, as BERT's
- * rules in HF use a crate with tables older than either.
+ * tiktoken; punctuation, symbols and controls come from the JDK's {@link Character#getType}, except BERT's
+ * punctuation, which is Unicode 8.0's as in HF ({@link HfUnicode}).
  */
 public final class Unicode {
     private Unicode() {}
@@ -102,12 +102,9 @@ public final class Unicode {
         return Character.isAlphabetic(c) || isLetter(c) || isNumber(c);
     }
 
-    /** Rust's {@code char::is_ascii_punctuation} || general category P (HF's BERT/Punctuation rule). */
+    /** Rust's {@code char::is_ascii_punctuation} || general category P in Unicode 8.0 (HF's BERT/Punctuation rule, {@link HfUnicode}). */
     public static boolean isBertPunctuation(int c) {
-        if (c < 0x80) {
-            return (c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126);
-        }
-        return isPunctuation(c);
+        return HfUnicode.isBertPunctuation(c);
     }
 
     /** Rust's {@code char::is_control} (general category Cc). */
