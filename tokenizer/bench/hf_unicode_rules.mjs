@@ -8,6 +8,7 @@
 //   C <cp>                   BertNormalizer's clean_text drops it (NUL, U+FFFD, unicode_categories' is_other)
 //   M <cp>                   BertNormalizer's strip_accents drops it (NFD, then unicode_categories'
 //                            is_mark_nonspacing on each character of the decomposition)
+//   A <cp>                   the StripAccents normalizer drops it (unicode-normalization's is_combining_mark)
 //
 //   cd ~/.cache/kindling-ref && node /path/to/tokenizer/bench/hf_unicode_rules.mjs > /tmp/hf-unicode-rules.txt   (~1 min)
 import { createRequire } from "node:module";
@@ -17,6 +18,7 @@ const lower = t.lowercase();
 const punct = t.punctuationPreTokenizer();
 const clean = t.bertNormalizer({ cleanText: true, handleChineseChars: false, stripAccents: false, lowercase: false });
 const strip = t.bertNormalizer({ cleanText: false, handleChineseChars: false, stripAccents: true, lowercase: false });
+const stripAccents = t.stripAccentsNormalizer();
 const hex = (c) => c.toString(16).toUpperCase();
 const out = [];
 for (let c = 0; c <= 0x10ffff; c++) {
@@ -28,5 +30,6 @@ for (let c = 0; c <= 0x10ffff; c++) {
   if (pieces.length === 3 && pieces[1] === s) out.push("P " + hex(c));
   if (clean.normalizeString(s) === "") out.push("C " + hex(c));
   if (strip.normalizeString(s) === "") out.push("M " + hex(c));
+  if (stripAccents.normalizeString(s) === "") out.push("A " + hex(c));
 }
 process.stdout.write(out.join("\n") + "\n");

@@ -68,8 +68,8 @@ public final class Normalizers {
 
     /**
      * HF's StripAccents (meant to follow NFD): removes every combining mark, spacing (Mc, the Devanagari vowel
-     * signs) and enclosing (Me) as well as non-spacing (Mn), as its {@code is_combining_mark} does. By the JDK's
-     * tables; HF's are older and keep the marks of recent Unicode versions (U+07FD, Unicode 11).
+     * signs) and enclosing (Me) as well as non-spacing (Mn), as its {@code is_combining_mark} does, by that one's
+     * Unicode 9.0 tables ({@link HfUnicode#isCombiningMark}): the marks of later versions (U+07FD, Unicode 11) stay.
      */
     public static Normalizer stripAccents() {
         return s -> removeMarks(s, false);
@@ -85,14 +85,7 @@ public final class Normalizers {
         for (int i = 0; i < s.length(); ) {
             int cp = s.codePointAt(i);
             int n = Character.charCount(cp);
-            boolean mark;
-            if (bertNonSpacingOnly) {
-                mark = HfUnicode.isBertNonSpacingMark(cp);
-            } else {
-                int type = cp >= 0x300 ? Character.getType(cp) : Character.UNASSIGNED;
-                mark = type == Character.NON_SPACING_MARK || type == Character.COMBINING_SPACING_MARK
-                        || type == Character.ENCLOSING_MARK;
-            }
+            boolean mark = bertNonSpacingOnly ? HfUnicode.isBertNonSpacingMark(cp) : HfUnicode.isCombiningMark(cp);
             if (mark && sb == null) {
                 sb = new StringBuilder(s.length());
                 sb.append(s, 0, i);

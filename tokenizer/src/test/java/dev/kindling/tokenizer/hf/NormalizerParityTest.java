@@ -89,4 +89,18 @@ class NormalizerParityTest {
         assertIdsAndOffsets(t, "Café À Noël", false, new int[] {11013, 1512, 330, 1770, 301},
                 new int[][] {{0, 2}, {2, 4}, {4, 6}, {6, 9}, {9, 11}});
     }
+
+    /**
+     * StripAccents removes the marks of Unicode 9.0, the tables of HF's unicode-normalization crate: it keeps the
+     * NKo dantayalan U+07FD (Unicode 11), the Devanagari U+A82C (Unicode 11) and the combining U+1DF6 (Unicode 10),
+     * which Java 17's tables call marks.
+     */
+    @Test
+    void stripAccentsKeepsTheMarksOfUnicode10AndLater(@TempDir Path tmp) throws Exception {
+        Tokenizer t = llama2With(tmp, "NFD", "StripAccents");
+        assertIdsAndOffsets(t, "\u07CA\u07FD \u0915\uA82C x\u1DF6", false,
+                new int[] {28705, 226, 141, 226, 192, 28705, 29499, 237, 163, 175, 1318, 228, 186, 185},
+                new int[][] {{0, 1}, {0, 1}, {0, 1}, {1, 2}, {1, 2}, {2, 3}, {3, 4}, {4, 5}, {4, 5}, {4, 5}, {5, 7}, {7, 8},
+                    {7, 8}, {7, 8}});
+    }
 }
