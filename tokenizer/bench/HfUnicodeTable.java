@@ -10,15 +10,16 @@ import java.util.TreeMap;
 /**
  * Writes the tables in {@code dev.kindling.tokenizer.text.HfUnicode} from what Hugging Face tokenizers does to
  * every code point ({@code hf_unicode_rules.mjs} dumps it): where its Lowercase differs from Java 17's
- * {@code toLowerCase}, and where BERT's punctuation, control and non-spacing-mark rules and StripAccents' combining
- * marks differ from the Unicode 16 categories of {@link Unicode#generalCategory}. Run on Java 17 with the tokenizer classes on the class path:
+ * {@code toLowerCase}, and where BERT's punctuation, control and non-spacing-mark rules, StripAccents' combining
+ * marks and the Digits pre-tokenizer's numbers differ from the Unicode 16 categories of
+ * {@link Unicode#generalCategory}. Run on Java 17 with the tokenizer classes on the class path:
  *
  * <pre>
  * (cd ~/.cache/kindling-ref &amp;&amp; node $OLDPWD/tokenizer/bench/hf_unicode_rules.mjs) &gt; /tmp/hf-unicode-rules.txt
  * /usr/lib/jvm/java-17-openjdk-amd64/bin/java -cp tokenizer/target/classes tokenizer/bench/HfUnicodeTable.java /tmp/hf-unicode-rules.txt
  * </pre>
  *
- * It prints the five Java array literals.
+ * It prints the six Java array literals.
  */
 public class HfUnicodeTable {
     public static void main(String[] args) throws Exception {
@@ -30,6 +31,7 @@ public class HfUnicodeTable {
         BitSet control = new BitSet();
         BitSet mark = new BitSet();
         BitSet combining = new BitSet();
+        BitSet numeric = new BitSet();
         for (String line : Files.readAllLines(Path.of(args[0]))) {
             if (line.isBlank()) {
                 continue;
@@ -48,6 +50,7 @@ public class HfUnicodeTable {
                 case "C" -> control.set(c);
                 case "M" -> mark.set(c);
                 case "A" -> combining.set(c);
+                case "N" -> numeric.set(c);
                 default -> throw new IllegalArgumentException(line);
             }
         }
@@ -84,6 +87,7 @@ public class HfUnicodeTable {
         });
         print("BERT non-spacing mark", mark, c -> Unicode.generalCategory(c) == Character.NON_SPACING_MARK);
         print("StripAccents combining mark", combining, Unicode::isMark);
+        print("Digits numeric", numeric, Unicode::isNumber);
     }
 
     static boolean isPunctuation(int t) {

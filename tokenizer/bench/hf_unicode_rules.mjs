@@ -9,6 +9,7 @@
 //   M <cp>                   BertNormalizer's strip_accents drops it (NFD, then unicode_categories'
 //                            is_mark_nonspacing on each character of the decomposition)
 //   A <cp>                   the StripAccents normalizer drops it (unicode-normalization's is_combining_mark)
+//   N <cp>                   the Digits pre-tokenizer splits at it (Rust's char::is_numeric)
 //
 //   cd ~/.cache/kindling-ref && node /path/to/tokenizer/bench/hf_unicode_rules.mjs > /tmp/hf-unicode-rules.txt   (~1 min)
 import { createRequire } from "node:module";
@@ -19,6 +20,7 @@ const punct = t.punctuationPreTokenizer();
 const clean = t.bertNormalizer({ cleanText: true, handleChineseChars: false, stripAccents: false, lowercase: false });
 const strip = t.bertNormalizer({ cleanText: false, handleChineseChars: false, stripAccents: true, lowercase: false });
 const stripAccents = t.stripAccentsNormalizer();
+const digits = t.digitsPreTokenizer(true);
 const hex = (c) => c.toString(16).toUpperCase();
 const out = [];
 for (let c = 0; c <= 0x10ffff; c++) {
@@ -31,5 +33,7 @@ for (let c = 0; c <= 0x10ffff; c++) {
   if (clean.normalizeString(s) === "") out.push("C " + hex(c));
   if (strip.normalizeString(s) === "") out.push("M " + hex(c));
   if (stripAccents.normalizeString(s) === "") out.push("A " + hex(c));
+  const digitPieces = digits.preTokenizeString("a" + s + "a").map((x) => x[0]);
+  if (digitPieces.length === 3 && digitPieces[1] === s) out.push("N " + hex(c));
 }
 process.stdout.write(out.join("\n") + "\n");

@@ -9,8 +9,8 @@
 # Needs: the reference tools in ~/.cache/kindling-ref (bash shared/tools/ref/setup.sh), the shared data in
 # ../shared/data (or KINDLING_SHARED=<dir holding data/>), node, maven. Work files go to $KINDLING_FUZZ_DIR
 # (default /tmp/kindling-fuzz). Prints the first mismatches and a SUMMARY line per tokenizer; exits 1 on any
-# mismatch. Known differences that remain (see README "Exactness" and the commit log): HF's normalization
-# tables are older than Java 17's, Digits follows a newer Unicode version than Java 17 knows.
+# mismatch. Known differences that remain (see README "Exactness" and the commit log): HF's NFD/NFKC/NFKD
+# tables are older than Java 17's (14 code points).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 # shellcheck source=../unpack.sh

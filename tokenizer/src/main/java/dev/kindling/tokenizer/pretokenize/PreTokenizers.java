@@ -1,14 +1,15 @@
 package dev.kindling.tokenizer.pretokenize;
 
+import dev.kindling.tokenizer.text.HfUnicode;
 import dev.kindling.tokenizer.text.Unicode;
 
 /** Factories for HF's simple pre-tokenizers, expressed as {@link Split}s. */
 public final class PreTokenizers {
     private PreTokenizers() {}
 
-    /** {@code Digits}: each digit alone, or runs of digits together. */
+    /** {@code Digits}: each number character (Rust's {@code char::is_numeric}, Unicode 17) alone, or runs of them together. */
     public static Split digits(boolean individual) {
-        return new Split(new CharPattern("digit", Unicode::isNumber),
+        return new Split(new CharPattern("digit", HfUnicode::isNumeric),
                 individual ? Split.Behavior.ISOLATED : Split.Behavior.CONTIGUOUS, false);
     }
 

@@ -9,7 +9,8 @@ package dev.kindling.tokenizer.text;
  * crate, whose tables are Unicode 8.0: the three {@code BERT_} tables hold the ranges where its answer is not the
  * one Unicode 16 ({@link Unicode#generalCategory}) gives, the characters of Unicode 9 and later (U+2E4F, U+08E2,
  * U+07FD) and those whose category changed since (U+166D, U+1112E). StripAccents takes its combining marks from the
- * {@code unicode-normalization} crate's Unicode 9.0 ({@link #COMBINING_MARK}). Written by
+ * {@code unicode-normalization} crate's Unicode 9.0 ({@link #COMBINING_MARK}), and the Digits pre-tokenizer its
+ * numbers from Rust's {@code char::is_numeric}, Unicode 17 ({@link #NUMERIC}). Written by
  * {@code tokenizer/bench/HfUnicodeTable.java} from what HF does to every code point
  * ({@code tokenizer/bench/hf_unicode_rules.mjs}; both say how to run them).
  */
@@ -79,9 +80,19 @@ public final class HfUnicode {
         0x1CF00, 0x1CF2D, 0x1CF30, 0x1CF46, 0x1E08F, 0x1E08F, 0x1E130, 0x1E136, 0x1E2AE, 0x1E2AE, 0x1E2EC, 0x1E2EF, 0x1E4EC, 0x1E4EF, 0x1E5EE, 0x1E5EF
     };
 
+    private static final int[] NUMERIC = {
+        // Digits numeric: first, last of each range where HF differs from Unicode 16
+        0x11DE0, 0x11DE9, 0x16FF4, 0x16FF6
+    };
+
     /** HF StripAccents' {@code is_combining_mark}: general category M (Mn, Mc, Me) in Unicode 9.0. */
     public static boolean isCombiningMark(int c) {
         return Unicode.isMark(c) != inRanges(COMBINING_MARK, c);
+    }
+
+    /** Rust's {@code char::is_numeric} (general category N in Unicode 17), where HF's Digits pre-tokenizer splits. */
+    public static boolean isNumeric(int c) {
+        return Unicode.isNumber(c) != inRanges(NUMERIC, c);
     }
 
     /** HF's BERT punctuation: Rust's {@code is_ascii_punctuation}, or general category P in Unicode 8.0. */
@@ -98,10 +109,9 @@ public final class HfUnicode {
     }
 
     /**
-     * HF bert.rs {@code is_control}: not \t \n \r, and Cc, Cf or Co in Unicode 8.0 (or a lone surrogate, which HF never
-     * sees). HF's comment there says Cn too,
-     * but the crate's {@code is_other} it calls is Cc, Cf and Co only, so an unassigned code point (U+0378, U+FFFE)
-     * stays in the text and becomes [UNK].
+     * HF bert.rs {@code is_control}: not \t \n \r, and Cc, Cf or Co in Unicode 8.0 (or a lone surrogate, which HF
+     * never sees). HF's comment there says Cn too, but the crate's {@code is_other} it calls is Cc, Cf and Co only,
+     * so an unassigned code point (U+0378, U+FFFE) stays in the text and becomes [UNK].
      */
     public static boolean isBertControl(int c) {
         if (c == '\t' || c == '\n' || c == '\r') {
@@ -167,7 +177,7 @@ public final class HfUnicode {
     }
 
     /** The lowercase of {@code c} in {@link #LOWERCASE}, or -1 when the table does not hold {@code c}. */
-    public static int lowercase(int c) {
+    private static int lowercase(int c) {
         int lo = 0;
         int hi = LOWERCASE.length / 2 - 1;
         while (lo <= hi) {
