@@ -5,6 +5,7 @@ import dev.kindling.tokenizer.Tokenizer;
 import dev.kindling.tokenizer.text.Unicode;
 import java.nio.charset.StandardCharsets;
 import java.text.Normalizer;
+import java.util.Locale;
 
 /**
  * Finds each token's {@code [start, end)} range in the input after encoding, by walking the tokens'
@@ -86,6 +87,17 @@ public final class OffsetAligner {
         int p;
         boolean segmentStart = true;
         boolean firstSegment = true;
+        /**
+         * What is left of the text character last matched leniently when a normalizer expanded it (NFD's diaeresis
+         * of ü, Lowercase's dot of İ) and the token took only its first part; the next token may start with it.
+         */
+        String rest = "";
+        int restStart;
+        int restEnd;
+        /** {@link #lenientMatch}'s {@link #rest} at its end, which {@link #lenient} keeps. */
+        String matchRest = "";
+        int matchRestStart;
+        int matchRestEnd;
 
         Walk(Tokenizer tok, String text, byte[] b, int[] charStart, int[] charEnd, Prefix prefix) {
             this.tok = tok;
@@ -113,7 +125,7 @@ public final class OffsetAligner {
                     boolean exactly = exact(group, from) >= 0;
                     p = from;
                     if (!exactly) {
-                        long r = lenient(group, from);
+                        long r = lenientKeepingRest(group, from);
                         if (r < 0) {
                             r = unknown(from, last + 1 < ids.length ? ids[last + 1] : -1);
                         }
@@ -129,12 +141,27 @@ public final class OffsetAligner {
                         continue;
                     }
                 }
-                long r = exact(t, from);
-                if (r < 0 && special) {
-                    continue; // a template token: [0, 0)
+                long r = -1;
+                String restBefore = rest;
+                int restStartBefore = restStart;
+                int restEndBefore = restEnd;
+                if (!rest.isEmpty() && !special && t.length > 0
+                        && new String(t, StandardCharsets.UTF_8).codePointAt(0) == rest.codePointAt(0)) {
+                    // the rest of the character before comes first, before the same mark standing alone after it
+                    r = lenientKeepingRest(t, from);
                 }
                 if (r < 0) {
-                    r = lenient(t, from);
+                    r = exact(t, from);
+                    rest = "";
+                    if (r < 0) {
+                        rest = restBefore;
+                        restStart = restStartBefore;
+                        restEnd = restEndBefore;
+                        if (special) {
+                            continue; // a template token: [0, 0)
+                        }
+                        r = lenientKeepingRest(t, from);
+                    }
                 }
                 if (r < 0) {
                     r = unknown(from, i + 1 < ids.length ? ids[i + 1] : -1);
@@ -236,6 +263,15 @@ public final class OffsetAligner {
             return q + 2 < b.length && b[q] == (byte) 0xE2 && b[q + 1] == (byte) 0x96 && b[q + 2] == (byte) 0x81;
         }
 
+        /** {@link #lenient}, then {@link #rest} as the match left it ("" when it failed). */
+        private long lenientKeepingRest(byte[] t, int at) {
+            long r = lenient(t, at);
+            rest = r >= 0 ? matchRest : "";
+            restStart = matchRestStart;
+            restEnd = matchRestEnd;
+            return r;
+        }
+
         /** Character by character, modulo case, accents, and whitespace/control characters a normalizer removed. */
         private long lenient(byte[] t, int at) {
             if (at < b.length && (b[at] & 0xC0) == 0x80) {
@@ -243,19 +279,33 @@ public final class OffsetAligner {
             }
             String s = new String(t, StandardCharsets.UTF_8);
             int k = !s.isEmpty() && addedSpace((byte) s.charAt(0), at) ? 1 : 0;
-            long r = lenientMatch(s, k, charStart[at]);
+            long r = lenientMatch(s, k, charStart[at], rest, restStart, restEnd);
             if (r >= 0) {
                 p = byteAt((int) r);
             }
             return r;
         }
 
-        /** Matches {@code s} from index {@code k} leniently at UTF-16 index {@code q}: the range, or -1. */
-        private long lenientMatch(String s, int k, int q) {
+        /**
+         * Matches {@code s} from index {@code k} leniently at UTF-16 index {@code q}: the range, or -1. {@code rest}
+         * is what the text character at [{@code restStart}, {@code restEnd}) still holds for the token ({@link #rest});
+         * what is left of the last character at the end goes to {@link #matchRest}.
+         */
+        private long lenientMatch(String s, int k, int q, String rest, int restStart, int restEnd) {
             int first = -1;
             int last = q;
             while (k < s.length()) {
                 int tc = s.codePointAt(k);
+                if (!rest.isEmpty() && rest.codePointAt(0) == tc) {
+                    // the next part of a character the normalizer expanded: it belongs to that character
+                    if (first < 0) {
+                        first = restStart;
+                    }
+                    last = Math.max(last, restEnd);
+                    k += Character.charCount(tc);
+                    rest = rest.substring(Character.charCount(tc));
+                    continue;
+                }
                 if (q >= text.length()) {
                     return -1;
                 }
@@ -264,8 +314,11 @@ public final class OffsetAligner {
                     if (first < 0) {
                         first = q;
                     }
+                    rest = expansionRest(tc, ic);
+                    restStart = q;
                     k += Character.charCount(tc);
                     q += Character.charCount(ic);
+                    restEnd = q;
                     last = q;
                 } else if (removable(ic) && !(Unicode.isWhiteSpace(tc) && Unicode.isWhiteSpace(ic))) {
                     // a character the normalizer dropped; a token's space may pass it (marks before the space) but
@@ -281,6 +334,9 @@ public final class OffsetAligner {
                 first = q;
                 last = q;
             }
+            matchRest = rest;
+            matchRestStart = restStart;
+            matchRestEnd = restEnd;
             return (long) first << 32 | last;
         }
 
@@ -298,7 +354,8 @@ public final class OffsetAligner {
                 int scan = q;
                 for (int j = 0; j < 256 && scan < text.length() && k < next.length(); j++) {
                     scan += Character.charCount(text.codePointAt(scan));
-                    if (startsAt(lenientMatch(next, k, scan), scan) || (k == 1 && startsAt(lenientMatch(next, 0, scan), scan))) {
+                    if (startsAt(lenientMatch(next, k, scan, "", 0, 0), scan)
+                            || (k == 1 && startsAt(lenientMatch(next, 0, scan, "", 0, 0), scan))) {
                         end = scan;
                         break;
                     }
@@ -387,6 +444,24 @@ public final class OffsetAligner {
         String d = Normalizer.normalize(new String(Character.toChars(ic)), Normalizer.Form.NFD);
         int base = d.codePointAt(0);
         return base == tc || Character.toLowerCase(base) == tc;
+    }
+
+    /**
+     * When text character {@code ic} matched token character {@code tc} as the first part of its lowercase ("i\u0307"
+     * for U+0130), of its NFD ("u\u0308" for ü) or of both, what follows {@code tc} there; else "".
+     */
+    private static String expansionRest(int tc, int ic) {
+        if (tc == ic || ic < 0xC0) {
+            return "";
+        }
+        String lower = Character.toString(ic).toLowerCase(Locale.ROOT);
+        for (String form : new String[] {lower, Normalizer.normalize(Character.toString(ic), Normalizer.Form.NFD),
+                Normalizer.normalize(lower, Normalizer.Form.NFD)}) {
+            if (form.codePointCount(0, form.length()) > 1 && form.codePointAt(0) == tc) {
+                return form.substring(Character.charCount(tc));
+            }
+        }
+        return "";
     }
 
     private static boolean isolated(int c) {

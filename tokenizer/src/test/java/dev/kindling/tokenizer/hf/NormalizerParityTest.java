@@ -103,4 +103,25 @@ class NormalizerParityTest {
                 new int[][] {{0, 1}, {0, 1}, {0, 1}, {1, 2}, {1, 2}, {2, 3}, {3, 4}, {4, 5}, {4, 5}, {4, 5}, {5, 7}, {7, 8},
                     {7, 8}, {7, 8}});
     }
+
+    /**
+     * A token made of the rest of a character the normalizer expanded, NFD's diaeresis of ü or Lowercase's dot of İ
+     * ("i\u0307"), gets that character's offsets, as in HF. Kindling matched ü or İ with the token before and then
+     * found nothing left for the mark: [1, 1] for "Ü", and the rest of "İstanbul" became one unknown range.
+     */
+    @Test
+    void offsetsOfTheRestOfAnExpandedCharacter(@TempDir Path tmp) throws Exception {
+        Tokenizer nfd = llama2With(tmp, "NFD");
+        assertIdsAndOffsets(nfd, "Ü", false, new int[] {500, 30814}, new int[][] {{0, 1}, {0, 1}});
+        assertIdsAndOffsets(nfd, "a ü b", false, new int[] {264, 332, 30814, 287}, new int[][] {{0, 1}, {1, 3}, {2, 3}, {3, 5}});
+        // the ring of Å as byte-fallback tokens; an acute standing alone after é, which comes second
+        assertIdsAndOffsets(nfd, "Ångström", false, new int[] {330, 207, 141, 817, 303, 311, 30814, 28719},
+                new int[][] {{0, 1}, {0, 1}, {0, 1}, {1, 3}, {3, 5}, {5, 7}, {6, 7}, {7, 8}});
+        assertIdsAndOffsets(nfd, "caf\u00E9\u0301x", false, new int[] {7913, 1512, 28949, 28949, 28744},
+                new int[][] {{0, 2}, {2, 4}, {3, 4}, {4, 5}, {5, 6}});
+        assertIdsAndOffsets(llama2With(tmp, "Lowercase"), "İstanbul", false, new int[] {613, 31635, 13511, 9258},
+                new int[][] {{0, 1}, {0, 1}, {1, 5}, {5, 8}});
+        assertIdsAndOffsets(llama2With(tmp, "NFD", "Lowercase"), "Über İ", false, new int[] {332, 30814, 537, 613, 31635},
+                new int[][] {{0, 1}, {0, 1}, {1, 4}, {4, 6}, {5, 6}});
+    }
 }
