@@ -4,6 +4,7 @@ import dev.kindling.formats.ModelFormatException;
 import dev.kindling.formats.gguf.GgufFile;
 import dev.kindling.formats.gguf.GgufValue;
 import dev.kindling.tokenizer.ChatTemplate;
+import dev.kindling.tokenizer.EndOfGeneration;
 import dev.kindling.tokenizer.Tokenizer;
 import dev.kindling.tokenizer.spm.SpmTokenizer;
 import java.nio.file.Path;
@@ -24,20 +25,6 @@ public final class GgufTokenizers {
     private GgufTokenizers() {}
 
     public static final String KEY_MODEL = "tokenizer.ggml.model";
-
-    /**
-     * Token texts llama.cpp treats as end of generation (llama_vocab::impl::load, special_eog_ids). Its end-of-turn and
-     * end-of-message texts (found when tokenizer.ggml.eot_token_id / eom_token_id are absent) are all among these, so
-     * they add nothing here.
-     */
-    static final Set<String> EOG_TEXTS = Set.of("<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>",
-            "<|flush|>", "<|calls|>", "<end_of_turn>", "<|endoftext|>", "</s>", "<|eom_id|>", "<EOT>", "_<EOT>", "[EOT]",
-            "[EOS]", "<|end_of_text|>", "<end_of_utterance>", "<eos>", "<turn|>", "<|tool_response>",
-            "<\uFF5Cend\u2581of\u2581sentence\uFF5C>", "[e~[");
-    /** Fill-in-the-middle pad, repo and file-separator texts, found when the metadata names none: llama.cpp ends on them. */
-    static final List<String> FIM_PAD_TEXTS = List.of("<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>", "[PAD]");
-    static final List<String> FIM_REP_TEXTS = List.of("<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>", "<reponame>");
-    static final List<String> FIM_SEP_TEXTS = List.of("<|file_sep|>");
 
     public static Tokenizer fromGguf(GgufFile gguf) {
         Path path = gguf.path();
@@ -110,54 +97,9 @@ public final class GgufTokenizers {
     /** llama.cpp's end-of-generation ids for a GGUF vocabulary, {@code eos} the EOS it uses (-1: none). */
     static int[] stopIds(GgufFile gguf, String[] tokens, int eos) {
         int n = tokens.length;
-        return stopIds(tokens, eos, optionalId(gguf, "tokenizer.ggml.eot_token_id", n, -1),
+        return EndOfGeneration.ids(tokens, eos, optionalId(gguf, "tokenizer.ggml.eot_token_id", n, -1),
                 optionalId(gguf, "tokenizer.ggml.eom_token_id", n, -1), optionalId(gguf, "tokenizer.ggml.fim_pad_token_id", n, -1),
                 optionalId(gguf, "tokenizer.ggml.fim_rep_token_id", n, -1), optionalId(gguf, "tokenizer.ggml.fim_sep_token_id", n, -1));
-    }
-
-    /**
-     * The end-of-generation set as llama.cpp builds it: the FIM pad, repo and file-separator tokens (the metadata's, or
-     * found by text: llama.cpp takes whichever its hash map yields first, here the lowest id), every token whose text is
-     * in {@link #EOG_TEXTS}, and EOS, EOT and EOM. Then, as llama.cpp does, {@code <|end|>} is left out when
-     * {@code <|return|>} and {@code <|call|>} (gpt-oss) or {@code <|calls|>} and {@code <|flush|>} (solar-open) are in
-     * the set: there it closes one message and the answer goes on; and {@code </s>} when {@code <|tool_response>} is
-     * (Gemma 4). Ids below 0 are none.
-     */
-    static int[] stopIds(String[] tokens, int eos, int eot, int eom, int fimPad, int fimRep, int fimSep) {
-        java.util.Set<Integer> eog = new java.util.LinkedHashSet<>();
-        eog.add(fimPad >= 0 ? fimPad : firstWithText(tokens, FIM_PAD_TEXTS));
-        eog.add(fimRep >= 0 ? fimRep : firstWithText(tokens, FIM_REP_TEXTS));
-        eog.add(fimSep >= 0 ? fimSep : firstWithText(tokens, FIM_SEP_TEXTS));
-        for (int i = 0; i < tokens.length; i++) {
-            if (EOG_TEXTS.contains(tokens[i])) {
-                eog.add(i);
-            }
-        }
-        eog.add(eos);
-        eog.add(eot);
-        eog.add(eom);
-        eog.removeIf(i -> i < 0 || i >= tokens.length);
-        java.util.Map<String, Integer> byText = new java.util.HashMap<>();
-        for (int i : eog) {
-            byText.put(tokens[i], i);
-        }
-        boolean call = byText.containsKey("<|call|>") || byText.containsKey("<|calls|>");
-        if (byText.containsKey("<|end|>") && call && (byText.containsKey("<|return|>") || byText.containsKey("<|flush|>"))) {
-            eog.remove(byText.get("<|end|>"));
-        }
-        if (byText.containsKey("<|tool_response>") && byText.containsKey("</s>")) {
-            eog.remove(byText.get("</s>"));
-        }
-        return eog.stream().mapToInt(Integer::intValue).toArray();
-    }
-
-    private static int firstWithText(String[] tokens, List<String> texts) {
-        for (int i = 0; i < tokens.length; i++) {
-            if (texts.contains(tokens[i])) {
-                return i;
-            }
-        }
-        return -1;
     }
 
     static String name(GgufFile gguf) {

@@ -3,6 +3,7 @@ package dev.kindling.tokenizer.hf;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kindling.formats.ModelFormatException;
 import dev.kindling.tokenizer.ChatTemplate;
+import dev.kindling.tokenizer.EndOfGeneration;
 import dev.kindling.tokenizer.bpe.BpeModel;
 import dev.kindling.tokenizer.bpe.IntBuffer;
 import dev.kindling.tokenizer.bpe.VocabMap;
@@ -31,10 +32,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
 
@@ -170,15 +169,7 @@ public final class HfTokenizerJson {
             bos = post.prefix()[0];
         }
         int eos = idOf(eosName, added, m);
-        Set<Integer> stops = new LinkedHashSet<>();
-        if (eos >= 0) {
-            stops.add(eos);
-        }
-        for (AddedToken t : addedTokens) {
-            if (t.special() && STOP_TEXTS.contains(t.content())) {
-                stops.add(t.id());
-            }
-        }
+        int[] stops = stopIds(addedTokens, eos, eosName);
         ChatTemplate template = null;
         if (config != null && !config.get("chat_template").isNull()) {
             String src = chatTemplateSource(config.get("chat_template"));
@@ -188,8 +179,7 @@ public final class HfTokenizerJson {
         }
         String name = nameOf(path);
         return new HfTokenizer(name, m, normalizer, pre, post, decoder, added, bos, eos,
-                stops.stream().mapToInt(Integer::intValue).toArray(), template,
-                prefixSpace(normNode, preNode));
+                stops, template, prefixSpace(normNode, preNode));
     }
 
     /** A top-level section (absent when the file has none), for strict reading. */
@@ -237,9 +227,28 @@ public final class HfTokenizerJson {
         return null;
     }
 
-    /** Token texts that end generation when they are special added tokens (as llama.cpp's list, plus common EOS names). */
-    static final Set<String> STOP_TEXTS = Set.of("<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>",
-            "<|eom_id|>", "<EOT>", "<|end_of_text|>", "</s>", "<eos>", "<|return|>", "<|call|>");
+    /**
+     * llama.cpp's end-of-generation set ({@link EndOfGeneration}) over the added tokens the file marks special, and the
+     * EOS tokenizer_config.json names. llama.cpp looks for its texts in every token of a vocabulary, but a tokenizer.json
+     * says which tokens are control tokens: Qwen3's plain-text {@code </s>} and its non-special FIM tokens, and Gemma
+     * 3's non-special {@code </s>}, are text there (transformers and vLLM do not stop at them either).
+     */
+    private static int[] stopIds(List<AddedToken> addedTokens, int eos, String eosName) {
+        int size = eos + 1;
+        for (AddedToken t : addedTokens) {
+            size = Math.max(size, t.id() + 1);
+        }
+        String[] texts = new String[size];
+        for (AddedToken t : addedTokens) {
+            if (t.special()) {
+                texts[t.id()] = t.content();
+            }
+        }
+        if (eos >= 0) {
+            texts[eos] = eosName;
+        }
+        return EndOfGeneration.ids(texts, eos, -1, -1, -1, -1, -1);
+    }
 
     static String nameOf(Path file) {
         String f = file.getFileName().toString();

@@ -3,6 +3,7 @@ package dev.kindling.tokenizer.gguf;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import dev.kindling.testing.SharedData;
+import dev.kindling.tokenizer.EndOfGeneration;
 import dev.kindling.tokenizer.Tokenizer;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
@@ -55,13 +56,13 @@ class GgufStopIdsTest {
                 "<|end_of_text|>", "<eos>", "<turn|>", "[EOS]", "<|flush|>", "<|file_sep|>", "<|fim_pad|>", "<|repo_name|>", "b"};
         // <|return|> and <|call|> without <|end|>: nothing removed
         assertArrayEquals(new int[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13},
-                sorted(GgufTokenizers.stopIds(tokens, -1, -1, -1, -1, -1, -1)));
+                sorted(EndOfGeneration.ids(tokens, -1, -1, -1, -1, -1, -1)));
         // ids from the metadata count even when their text is not on the list (and out-of-range ones are none)
         assertArrayEquals(new int[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14},
-                sorted(GgufTokenizers.stopIds(tokens, 0, 14, -1, -1, -1, -1)));
+                sorted(EndOfGeneration.ids(tokens, 0, 14, -1, -1, -1, -1)));
         // a FIM id from the metadata replaces the one found by its text
         assertArrayEquals(new int[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13},
-                sorted(GgufTokenizers.stopIds(tokens, -1, -1, -1, 0, -1, -1)));
+                sorted(EndOfGeneration.ids(tokens, -1, -1, -1, 0, -1, -1)));
     }
 
     /**
@@ -72,14 +73,14 @@ class GgufStopIdsTest {
     @Test
     void harmonyEndAndGemma4CloseTagAreNotEnds() {
         String[] harmony = {"<|endoftext|>", "<|end|>", "<|return|>", "<|call|>", "<|start|>"};
-        assertArrayEquals(new int[] {0, 2, 3}, sorted(GgufTokenizers.stopIds(harmony, 2, -1, -1, -1, -1, -1)));
+        assertArrayEquals(new int[] {0, 2, 3}, sorted(EndOfGeneration.ids(harmony, 2, -1, -1, -1, -1, -1)));
         // even when the metadata names it as the end of turn
-        assertArrayEquals(new int[] {0, 2, 3}, sorted(GgufTokenizers.stopIds(harmony, 2, 1, -1, -1, -1, -1)));
+        assertArrayEquals(new int[] {0, 2, 3}, sorted(EndOfGeneration.ids(harmony, 2, 1, -1, -1, -1, -1)));
         String[] solar = {"<|end|>", "<|calls|>", "<|flush|>"};
-        assertArrayEquals(new int[] {1, 2}, sorted(GgufTokenizers.stopIds(solar, -1, -1, -1, -1, -1, -1)));
+        assertArrayEquals(new int[] {1, 2}, sorted(EndOfGeneration.ids(solar, -1, -1, -1, -1, -1, -1)));
         // <|end|> alone (Phi-3) stays
-        assertArrayEquals(new int[] {0, 1}, sorted(GgufTokenizers.stopIds(new String[] {"<|end|>", "<|return|>"}, -1, -1, -1, -1, -1, -1)));
+        assertArrayEquals(new int[] {0, 1}, sorted(EndOfGeneration.ids(new String[] {"<|end|>", "<|return|>"}, -1, -1, -1, -1, -1, -1)));
         String[] gemma4 = {"<eos>", "</s>", "<|tool_response>", "<turn|>"};
-        assertArrayEquals(new int[] {0, 2, 3}, sorted(GgufTokenizers.stopIds(gemma4, 0, -1, -1, -1, -1, -1)));
+        assertArrayEquals(new int[] {0, 2, 3}, sorted(EndOfGeneration.ids(gemma4, 0, -1, -1, -1, -1, -1)));
     }
 }
