@@ -20,6 +20,7 @@ public final class InferenceStage implements PipelineStage {
     private final EngineStage<?> stage;
     private static final String ROW_ERRORS = dev.kindling.spark.io.DatasetReader.METRIC_PREFIX + "row_errors";
     private final Map<String, String> sums = new LinkedHashMap<>();
+    private final Map<String, String> totals = new LinkedHashMap<>();
 
     public InferenceStage(String name, EngineStage<?> stage) {
         this.name = name;
@@ -29,6 +30,16 @@ public final class InferenceStage implements PipelineStage {
     /** Reports the sum of numeric column {@code column} over the kept rows as {@code metric}. */
     public InferenceStage reportSum(String column, String metric) {
         sums.put(column, metric);
+        return this;
+    }
+
+    /**
+     * Reports the sum of numeric column {@code column} over every row this stage ran on as {@code metric}, also the
+     * rows that this stage's own filter or a later stage rejects: the model's work (e.g. the tokens the perplexity filter
+     * scored), where {@link #reportSum} counts only what the run kept.
+     */
+    public InferenceStage reportTotal(String column, String metric) {
+        totals.put(column, metric);
         return this;
     }
 
@@ -44,6 +55,12 @@ public final class InferenceStage implements PipelineStage {
         }
         sums.forEach(context::reportSum);
         Dataset<Row> out = stage.setSkipRejected(true).transform(docs);
+        for (Map.Entry<String, String> t : totals.entrySet()) {
+            // rows an earlier stage rejected were not run (their column is null) and add nothing
+            String metricColumn = dev.kindling.spark.io.DatasetReader.METRIC_PREFIX + name + "_" + t.getKey();
+            out = out.withColumn(metricColumn, functions.coalesce(functions.col(t.getKey()).cast("long"), functions.lit(0L)));
+            context.reportMetricColumn(metricColumn, t.getValue());
+        }
         if (stage.getErrorCol().equals(Columns.ERROR)) {
             // kept rows whose inference failed: counted, so that the summary and --stats say how many (one column for
             // every inference stage of a run: the error column is shared, and the last stage's value is the final one)

@@ -68,7 +68,7 @@ public final class PerplexityFilter implements PipelineStage {
         if (!score.isSet(score.inputCol())) {
             score.setInputCol(context.textColumn());
         }
-        Dataset<Row> scored = new InferenceStage(NAME, score).reportSum(score.getCountCol(), "scored tokens").apply(docs, context);
+        Dataset<Row> scored = new InferenceStage(NAME, score).reportTotal(score.getCountCol(), "scored tokens").apply(docs, context);
         String ppl = score.getPerplexityCol();
         double threshold = maxPerplexity;
         if (!Double.isNaN(keepFraction)) {

@@ -108,7 +108,7 @@ public final class Score extends EngineStage<Score> {
     }
 
     /** A text's score: summed log-probability over {@code predicted} tokens. */
-    public record TextScore(double logprob, int predicted, int tokens) {
+    public record TextScore(double logprob, int predicted) {
         /** Null when nothing was predicted. */
         public Double perplexity() {
             return predicted == 0 ? null : Math.exp(-logprob / predicted);
@@ -120,11 +120,11 @@ public final class Score extends EngineStage<Score> {
         Tokenizer tok = engine.tokenizer().orElseThrow();
         int[] ids = tok.encode(text, true);
         if (ids.length < 2) {
-            return CompletableFuture.completedFuture(new TextScore(0, 0, ids.length));
+            return CompletableFuture.completedFuture(new TextScore(0, 0));
         }
         int ctx = engine.config().contextLength();
         if (ids.length <= ctx) {
-            return InOrderWindow.map(engine.submitScore(ids), r -> new TextScore(r.logprob(), r.logprobs().length, ids.length));
+            return InOrderWindow.map(engine.submitScore(ids), r -> new TextScore(r.logprob(), r.logprobs().length));
         }
         if (longTexts.equals("error")) {
             throw new IllegalArgumentException("the text has " + ids.length + " tokens but the context holds " + ctx
@@ -132,7 +132,7 @@ public final class Score extends EngineStage<Score> {
         }
         if (longTexts.equals("truncate")) {
             int[] first = Arrays.copyOf(ids, ctx);
-            return InOrderWindow.map(engine.submitScore(first), r -> new TextScore(r.logprob(), r.logprobs().length, ids.length));
+            return InOrderWindow.map(engine.submitScore(first), r -> new TextScore(r.logprob(), r.logprobs().length));
         }
         boolean bos = tok.bosId() >= 0 && ids[0] == tok.bosId();
         List<CompletableFuture<ScoreResult>> parts = new ArrayList<>();
@@ -161,7 +161,7 @@ public final class Score extends EngineStage<Score> {
                 lp += r.logprob();
                 n += r.logprobs().length;
             }
-            return new TextScore(lp, n, ids.length);
+            return new TextScore(lp, n);
         });
     }
 
@@ -200,7 +200,9 @@ public final class Score extends EngineStage<Score> {
 
         @Override
         protected long[] tokenCounts(TextScore s) {
-            return new long[] {s.tokens(), 0};
+            // the tokens scored, as the count column and the "scored tokens" metric say: not the text's tokens with
+            // BOS, nor those a truncated text leaves unscored
+            return new long[] {s.predicted(), 0};
         }
     }
 

@@ -59,7 +59,7 @@ public final class ScoreCommand extends SparkCommand {
         } else if (keepFraction != null) {
             stage = new PerplexityFilter(score).setKeepFraction(keepFraction);
         } else {
-            stage = new InferenceStage("score", score).reportSum(score.getCountCol(), "scored tokens");
+            stage = new InferenceStage("score", score).reportTotal(score.getCountCol(), "scored tokens");
         }
         InferenceProgress.attach(run, score::metrics);
         run.runPipeline(run.readInput(), List.of(stage), out, pipeline);

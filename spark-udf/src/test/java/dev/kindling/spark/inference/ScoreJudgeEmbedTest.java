@@ -163,6 +163,38 @@ class ScoreJudgeEmbedTest {
     }
 
     @Test
+    void scoredTokensCountEveryDocumentTheFilterScoredAsTheTaskLogDoes() throws Exception {
+        // kindling demo --model logged "score ... done: 211 rows, 87,126 tokens" while its stats said "scored tokens"
+        // 79,324: the log counted every text's tokens with BOS, the stats the predicted tokens of the 190 documents
+        // the filter then kept, not of the 211 it scored
+        SparkSession spark = TestSpark.session();
+        Path model = Stories.withContext(tmp, 64);
+        List<String> texts = new ArrayList<>(Stories.prompts(12));
+        texts.add(longText());
+        texts.add(longText().substring(400));
+        texts.add("zq xv kjw plo qqq zzz");
+        texts.add("qwx vbn zzk jjj ppp");
+        Dataset<Row> in = texts(spark, texts).withColumn(Columns.REASON, org.apache.spark.sql.functions
+                .when(col("id").equalTo("t0"), "read:empty_text").otherwise(org.apache.spark.sql.functions.lit(null).cast(DataTypes.StringType)));
+        long predicted = 0;
+        try (Engine e = Engine.open(model, EngineOptions.defaults().withThreads(1))) {
+            for (String t : texts.subList(1, texts.size())) {
+                predicted += e.encode(t).length - 1; // every token after BOS, the long texts' in windows of the context
+            }
+        }
+        Score score = new Score().setModel(model.toString()).setThreads(2).setCountCol("scored_tokens");
+        StageContext ctx = new StageContext(spark, "id", "text");
+        Dataset<Row> out = new PerplexityFilter(score).setKeepFraction(0.5).apply(in, ctx);
+        dev.kindling.spark.stage.RunReport report = dev.kindling.spark.stage.PipelineOutput.write(spark, out,
+                new dev.kindling.spark.stage.PipelineOutput.Targets(null, false, null, null), List.of("read", "perplexity"),
+                ctx.sums(), ctx.metricColumns(), ctx.values(), ctx.keptInOutput(), java.util.Set.of(), System.nanoTime());
+        assertEquals("perplexity", report.stages().get(1).stage());
+        assertTrue(report.stages().get(1).droppedTotal() >= 5, "the filter rejected some of what it scored: " + report);
+        assertEquals(predicted, report.metrics().get("scored tokens"), report.metrics().toString());
+        assertEquals(predicted, score.metrics().promptTokens(), "the task log's tokens");
+    }
+
+    @Test
     void perplexityFilterRejectsWithAReason() {
         SparkSession spark = TestSpark.session();
         List<String> texts = new ArrayList<>(Stories.prompts(20));
