@@ -19,7 +19,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code cuda}: the CUDA backend, or a {@link CudaUnavailableException} saying why not;</li>
  *   <li>{@code auto}: the CUDA backend when it can be used, else the CPU backend — no driver, no
  *       device, a GPU older than Ampere, an error while loading, or too little GPU memory for the
- *       model — with the reason logged once per JVM.</li>
+ *       model — with the reason logged once per JVM: at INFO where there is no GPU to use (no driver, no
+ *       device, too old, a model the kernels do not run), which is a CPU machine's normal state, and as a warning
+ *       where a GPU is there but bringing the model up on it failed.</li>
  * </ul>
  */
 public final class Devices {
@@ -80,7 +82,7 @@ public final class Devices {
             if ("cuda".equals(o.device())) {
                 throw new CudaUnavailableException(unsupported + " (use --device cpu or auto)");
             }
-            logOnce("CUDA is not used: " + unsupported + "; running on the CPU");
+            logOnce(false, "CUDA is not used: " + unsupported + "; running on the CPU");
             return cpu.get();
         }
         return switch (o.device()) {
@@ -89,7 +91,7 @@ public final class Devices {
             default -> {
                 CudaProbe.Result probe = CudaProbe.get();
                 if (!probe.available()) {
-                    logOnce("CUDA is not used: " + probe.reason() + "; running on the CPU");
+                    logOnce(false, "CUDA is not used: " + probe.reason() + "; running on the CPU");
                     yield cpu.get();
                 }
                 try {
@@ -97,7 +99,7 @@ public final class Devices {
                 } catch (RuntimeException | LinkageError e) {
                     // any failure to bring the model up on the GPU (an init error, out of memory, a
                     // shape the kernels do not take) leaves the CPU, which always works
-                    logOnce("CUDA is not used for " + model.source().getFileName() + ": " + e + "; running on the CPU");
+                    logOnce(true, "CUDA is not used for " + model.source().getFileName() + ": " + e + "; running on the CPU");
                     yield cpu.get();
                 }
             }
@@ -107,15 +109,20 @@ public final class Devices {
     private static Backend cuda(Model model, EngineOptions o) {
         Backend b = CudaBackend.open(model, cudaOptions(o));
         if (o.kvCacheType() != dev.kindling.inference.KvCacheType.F32) {
-            logOnce("KV cache type " + o.kvCacheType().label() + " applies to the CPU backend; the CUDA backend keeps its own "
+            logOnce(true, "KV cache type " + o.kvCacheType().label() + " applies to the CPU backend; the CUDA backend keeps its own "
                     + "(F16 for F16, BF16 and quantized models, F32 for F32 models)");
         }
         return b;
     }
 
-    static void logOnce(String message) {
+    /** @param warning true for what the user should act on (an option ignored, a GPU failing), false for a normal state */
+    static void logOnce(boolean warning, String message) {
         if (LOGGED.add(message)) {
-            LOG.warn(message);
+            if (warning) {
+                LOG.warn(message);
+            } else {
+                LOG.info(message);
+            }
         }
     }
 }

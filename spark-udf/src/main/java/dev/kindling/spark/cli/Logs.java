@@ -1,10 +1,13 @@
 package dev.kindling.spark.cli;
 
 /**
- * Console logging for the CLI. Without {@code --verbose}, Spark's and Hadoop's own logs are off: a
- * failed task would otherwise print pages of stack traces before Kindling's one-line error.: Spark's INFO chatter is quiet unless {@code --verbose}. The log4j2
- * configuration ({@code kindling-log4j2.properties}) is chosen in {@link KindlingCli#main} before
- * anything logs; here only levels change. Works without log4j-core (levels are then left alone).
+ * Console logging for the CLI. Without {@code --verbose}, Spark's and Hadoop's own logs are off (a
+ * failed task would otherwise print pages of stack traces before Kindling's one-line error) and
+ * Kindling's show warnings and errors only: what a run did is in its summary, and a model loaded or
+ * the CPU chosen on a machine without a GPU is no news to act on. The log4j2 configuration
+ * ({@code kindling-log4j2.properties}, the same levels) is chosen in {@link KindlingCli#main} before
+ * anything logs, so that commands without {@code --verbose} ({@code logits}, {@code bench generate})
+ * are as quiet; here only levels change. Works without log4j-core (levels are then left alone).
  */
 final class Logs {
     private static final String[] QUIET = {
@@ -30,6 +33,6 @@ final class Logs {
                     verbose ? org.apache.logging.log4j.Level.INFO : org.apache.logging.log4j.Level.OFF);
         }
         org.apache.logging.log4j.core.config.Configurator.setLevel("dev.kindling", verbose
-                ? org.apache.logging.log4j.Level.DEBUG : org.apache.logging.log4j.Level.INFO);
+                ? org.apache.logging.log4j.Level.DEBUG : org.apache.logging.log4j.Level.WARN);
     }
 }
