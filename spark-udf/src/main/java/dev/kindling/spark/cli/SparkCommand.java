@@ -3,11 +3,15 @@ package dev.kindling.spark.cli;
 import dev.kindling.spark.progress.ProgressBar;
 import dev.kindling.spark.session.SparkSessions;
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
 
 /**
@@ -29,6 +33,27 @@ public abstract class SparkCommand implements Callable<Integer> {
      */
     protected Set<String> unusedInheritedOptions() {
         return Set.of();
+    }
+
+    /**
+     * Refuses, as one usage error naming them all, the options the user gave that this run's mode does not read: a
+     * command with two ways of running ({@code generate --prompt} or {@code --input}) keeps the other way's options in
+     * its spec, and {@code generate --prompt hi --format parquet --on-error skip} exited 0 having read neither. What the
+     * mode reads is listed, not what it does not, so that an option added later is refused there until that mode reads
+     * it. {@code mode} names the mode ("--prompt"), {@code whereTheyApply} says where the refused ones belong.
+     */
+    protected void refuseOptionsNotReadBy(String mode, Set<String> read, String whereTheyApply) {
+        ParseResult given = spec.commandLine().getParseResult();
+        List<String> unread = new ArrayList<>();
+        for (OptionSpec option : spec.options()) {
+            if (!read.contains(option.longestName()) && given.hasMatchedOption(option)) {
+                unread.add(option.longestName());
+            }
+        }
+        if (!unread.isEmpty()) {
+            throw dev.kindling.spark.KindlingException.usage(mode + " does not take " + String.join(", ", unread)
+                    + (unread.size() == 1 ? ": it applies to " : ": they apply to ") + whereTheyApply);
+        }
     }
 
     /** Checks the options; throw {@link dev.kindling.spark.KindlingException#usage} before Spark starts. */

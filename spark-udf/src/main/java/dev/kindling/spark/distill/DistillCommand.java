@@ -136,6 +136,10 @@ public final class DistillCommand implements Runnable {
         @Override
         protected void validate() {
             super.validate();
+            if (judgeTokenizer != null && judge == null) {
+                // without --judge the teacher judges, with the teacher's --tokenizer: this one was ignored
+                throw KindlingException.usage("--judge-tokenizer applies with --judge (the teacher judges with its --tokenizer)");
+            }
             if (samples < 2) {
                 throw KindlingException.usage("--samples must be >= 2");
             }

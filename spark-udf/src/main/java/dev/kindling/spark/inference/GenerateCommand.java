@@ -19,6 +19,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -74,6 +75,16 @@ public final class GenerateCommand extends SparkCommand {
     @Mixin
     PipelineOptions pipeline;
 
+    /**
+     * What {@code --prompt} reads ({@link #runWithoutSpark} passes them to the engine's command): the model, the engine
+     * options of one sequence on this machine, the sampling, and --verbose. The others (Spark, the input, the output,
+     * the accounting, --chat, --max-sequences...) are for the Spark job, and given with --prompt are a usage error.
+     */
+    public static final Set<String> PROMPT_OPTIONS = Set.of("--prompt", "--verbose",
+            "--model", "--tokenizer", "--device", "--threads", "--kv-cache-type", "--kv-budget-mb", "--truncate-prompts",
+            "--max-tokens", "--temperature", "--top-p", "--top-k", "--min-p", "--repetition-penalty", "--frequency-penalty",
+            "--presence-penalty", "--seed", "--stop");
+
     @Override
     protected void validate() {
         if (prompt != null && (!job.input.isEmpty() || job.output != null)) {
@@ -82,8 +93,8 @@ public final class GenerateCommand extends SparkCommand {
         if (prompt == null && (job.input.isEmpty() || job.output == null)) {
             throw KindlingException.usage("generate needs --prompt TEXT, or --input IN and --output OUT");
         }
-        if (prompt != null && (!chat.equals("off") || system != null)) {
-            throw KindlingException.usage("--chat and --system apply to --input jobs; with --prompt give the rendered prompt");
+        if (prompt != null) {
+            refuseOptionsNotReadBy("--prompt", PROMPT_OPTIONS, "--input jobs");
         }
         if (system != null && !system.isEmpty() && Prompts.Chat.parse(chat) == Prompts.Chat.OFF) {
             throw KindlingException.usage("--system needs --chat on or auto: with --chat off (the default) the model reads the "

@@ -97,6 +97,10 @@ public final class PackCommand extends SparkCommand {
         } else {
             rowFormat(); // refuses the formats pack does not write, naming those it does
         }
+        if (padId != null && !pad) {
+            // the id pads only the last partial sequences that --pad keeps; without it they are dropped and it did nothing
+            throw KindlingException.usage("--pad-id applies with --pad");
+        }
         if (wholeDocuments) {
             if (!megatron()) {
                 throw KindlingException.usage("--documents writes Megatron shards; pass --format megatron");

@@ -290,9 +290,11 @@ class TokenizeSparkTest {
             assertTrue(!data.isEmpty() && data.stream().allMatch(f -> f.toString().endsWith(".json")), data.toString());
         }
         // ids outside the vocabulary: usage errors before any work (megatron failed mid-task, the others wrote them)
-        for (String[] bad : new String[][] {{"--eos-id", "-7"}, {"--eos-id", "70000"}, {"--pad-id", "70000"}}) {
-            Cli.Result r2 = Cli.run("pack", "--no-progress", "--tokenizer", tok, "--seq-len", "4", "--input", small.toString(),
-                    "--output", tmp.resolve("bad-ids").toString(), bad[0], bad[1]);
+        for (String[] bad : new String[][] {{"--eos-id", "-7"}, {"--eos-id", "70000"}, {"--pad-id", "70000", "--pad"}}) {
+            List<String> args = new ArrayList<>(List.of("pack", "--no-progress", "--tokenizer", tok, "--seq-len", "4",
+                    "--input", small.toString(), "--output", tmp.resolve("bad-ids").toString()));
+            args.addAll(List.of(bad));
+            Cli.Result r2 = Cli.run(args.toArray(new String[0]));
             assertEquals(2, r2.code(), r2.toString());
             assertTrue(r2.err().contains(bad[0] + " " + bad[1] + " is outside the vocabulary"), r2.err());
         }

@@ -100,6 +100,22 @@ public final class DedupBenchCommand extends SparkCommand {
     @Option(names = "--memory", paramLabel = "N", description = "Memory benchmark: the --minhash job over N generated short documents.")
     Long memoryDocs;
 
+    /** What every mode reads: where Spark runs and how it logs. */
+    private static final Set<String> SPARK_OPTIONS = Set.of("--master", "--conf", "--verbose", "--no-progress");
+    /** What --generate reads: it writes the input of the measurements, and measures nothing. */
+    static final Set<String> GENERATE_OPTIONS = union(SPARK_OPTIONS, "--generate", "--corpus", "--bases", "--pages", "--page-words");
+    /** What --memory reads: the job over documents it writes itself, with their own id and text fields, and no truth. */
+    static final Set<String> MEMORY_OPTIONS = union(SPARK_OPTIONS, "--memory", "--threshold");
+    /** What the measurement of an --input file reads. */
+    static final Set<String> INPUT_MODE_OPTIONS = union(SPARK_OPTIONS, "--input", "--id-column", "--text-column", "--threshold",
+            "--seconds", "--no-truth", "--compare-mllib");
+
+    private static Set<String> union(Set<String> base, String... more) {
+        Set<String> all = new HashSet<>(base);
+        all.addAll(List.of(more));
+        return Set.copyOf(all);
+    }
+
     /** Reads one JSON Lines file, failing on a bad row, and writes only into a temporary directory. */
     @Override
     protected Set<String> unusedInheritedOptions() {
@@ -113,6 +129,13 @@ public final class DedupBenchCommand extends SparkCommand {
     protected void validate() {
         if (!spec.commandLine().getParseResult().hasMatchedOption("--master")) {
             job.master = "local[2]";
+        }
+        if (generate != null) {
+            refuseOptionsNotReadBy("--generate", GENERATE_OPTIONS, "the measurements (--input FILE, --memory N)");
+        } else if (memoryDocs != null) {
+            refuseOptionsNotReadBy("--memory", MEMORY_OPTIONS, "--input FILE or --generate FILE");
+        } else {
+            refuseOptionsNotReadBy("--input", INPUT_MODE_OPTIONS, "--generate FILE or --memory N");
         }
         if (generate != null && corpus == null) {
             throw KindlingException.usage("--generate needs --corpus DIR (shared/data/corpus)");

@@ -1,0 +1,90 @@
+package dev.kindling.spark.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
+
+/**
+ * A command with two ways of running refuses, in one, the options only the other reads: {@code generate --prompt hi
+ * --format parquet --stats s.json --rejected r --overwrite --on-error skip} printed a completion and exited 0, having
+ * read none of them. Usage errors come before Spark starts, so none of these starts it (a bad --master makes sure that
+ * a check that does not fire fails fast too).
+ */
+class ModeOptionsTest {
+    record Result(int code, String out, String err) {}
+
+    static Result run(String... args) {
+        CommandLine cl = KindlingCli.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute(args);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    static void assertUsageNaming(Result r, String... names) {
+        assertEquals(2, r.code(), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        for (String name : names) {
+            assertTrue(r.err().contains(name), name + " in: " + r.err());
+        }
+    }
+
+    @Test
+    void generatePromptRefusesTheOptionsOfInputJobs() {
+        Result r = run("generate", "-m", "M.gguf", "--prompt", "hi", "--format", "parquet", "--stats", "s.json", "--rejected", "r",
+                "--overwrite", "--on-error", "skip");
+        assertUsageNaming(r, "--prompt does not take", "--format", "--stats", "--rejected", "--overwrite", "--on-error",
+                "apply to --input jobs");
+    }
+
+    /** Every option of generate but those --prompt reads, one at a time: the list is of what is read, so none slips by. */
+    @Test
+    void generatePromptRefusesEveryOptionItDoesNotRead() {
+        CommandLine.Model.CommandSpec spec = KindlingCli.commandLine().getSubcommands().get("generate").getCommandSpec();
+        List<String> checked = new ArrayList<>();
+        for (OptionSpec option : spec.options()) {
+            String name = option.longestName();
+            if (option.usageHelp() || option.versionHelp() || dev.kindling.spark.inference.GenerateCommand.PROMPT_OPTIONS.contains(name)
+                    || name.equals("--input") || name.equals("--output")) {
+                continue; // --input and --output are the other mode itself: "give either --prompt TEXT, or --input IN --output OUT"
+            }
+            List<String> args = new ArrayList<>(List.of("generate", "-m", "M.gguf", "--prompt", "hi", name));
+            if (option.arity().min() > 0) {
+                args.add(Map.class.isAssignableFrom(option.type()) ? "k=v" : option.type() == int.class ? "1" : "on");
+            }
+            assertUsageNaming(run(args.toArray(new String[0])), "--prompt does not take " + name);
+            checked.add(name);
+        }
+        assertTrue(checked.containsAll(List.of("--master", "--chat", "--system", "--prompt-column", "--max-sequences", "--keep-rejected")),
+                checked.toString());
+    }
+
+    @Test
+    void benchDedupRefusesTheOptionsOfItsOtherModes() {
+        assertUsageNaming(run("bench", "dedup", "--generate", "g.jsonl", "--threshold", "0.5", "--no-truth"),
+                "--generate does not take", "--threshold", "--no-truth");
+        assertUsageNaming(run("bench", "dedup", "--generate", "g.jsonl", "--memory", "10"), "--generate does not take --memory");
+        assertUsageNaming(run("bench", "dedup", "--master", "bogus://x", "--memory", "10", "--seconds", "1", "--text-column", "body"),
+                "--memory does not take", "--seconds", "--text-column");
+        assertUsageNaming(run("bench", "dedup", "--input", "a.jsonl", "--input", "b.jsonl", "--corpus", "corpus", "--pages", "3"),
+                "--input does not take", "--corpus", "--pages", "apply to --generate FILE or --memory N");
+    }
+
+    @Test
+    void optionsThatOnlyApplyWithAnotherAreRefusedWithoutIt() {
+        assertUsageNaming(run("distill", "dpo", "--master", "bogus://x", "--teacher", "t.gguf", "--prompts", "p.jsonl", "--output", "o",
+                "--judge-tokenizer", "j.json"), "--judge-tokenizer applies with --judge");
+        assertUsageNaming(run("pack", "--master", "bogus://x", "--tokenizer", "t.json", "--input", "i.jsonl", "--output", "o.parquet",
+                "--seq-len", "8", "--pad-id", "3"), "--pad-id applies with --pad");
+    }
+}
