@@ -235,8 +235,7 @@ public final class JobRun {
         String quarantine = options.quarantinePath(output == null ? null : output.path());
         PipelineOutput.Targets targets = new PipelineOutput.Targets(output, p != null && p.keepRejected,
                 p == null ? null : p.rejected, quarantine);
-        RunReport report = PipelineOutput.write(spark, docs, targets, names, ctx.sums(), ctx.metricColumns(), ctx.values(),
-                ctx.keptInOutput(), rejectedOnly, startNanos);
+        RunReport report = PipelineOutput.write(docs, ctx, targets, names, rejectedOnly, startNanos);
         outputsWritten();
         if (progress != null) {
             progress.close();

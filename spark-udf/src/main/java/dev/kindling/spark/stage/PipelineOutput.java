@@ -13,6 +13,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -38,40 +39,23 @@ public final class PipelineOutput {
      */
     public record Targets(WriteOptions kept, boolean keepRejected, String rejectedPath, String quarantinePath) {}
 
-    public static RunReport write(SparkSession spark, Dataset<Row> annotated, Targets targets, List<String> stageOrder,
-            Map<String, String> sumsOverKept, long startNanos) {
-        return write(spark, annotated, targets, stageOrder, sumsOverKept, Map.of(), Map.of(), startNanos);
-    }
-
     /**
-     * @param sumsOverKept  numeric column → metric, summed over the kept rows
-     * @param metricColumns internal numeric column → metric, summed over every row, dropped from the outputs
-     * @param values        metrics the stages computed themselves
+     * Counts, writes and reports the rows {@code context}'s stages annotated. What the stages reported through the
+     * context comes from it, all of it: the sums over the kept rows, the internal metric columns (summed over every row,
+     * then dropped from every output), the values, and the internal columns kept in the output. It takes the context
+     * whole, not its parts, so that no caller can leave some out: given the sums alone, the {@code _kd_*} metric
+     * columns were written into the outputs and the stages' metrics left out of the report.
+     *
+     * @param stageOrder   the stages' names in their order, {@code read} first, for the report
+     * @param rejectedOnly columns written with the rejected rows only (e.g. {@code duplicate_of} for {@code --rejected}
+     *                     without {@code --keep-duplicates}): the kept output stays as without them
+     * @param startNanos   when the run began ({@link System#nanoTime}), for the report's seconds
      */
-    public static RunReport write(SparkSession spark, Dataset<Row> annotated, Targets targets, List<String> stageOrder,
-            Map<String, String> sumsOverKept, Map<String, String> metricColumns, Map<String, Long> values, long startNanos) {
-        return write(spark, annotated, targets, stageOrder, sumsOverKept, metricColumns, values, java.util.Set.of(), startNanos);
-    }
-
-    /**
-     * @param keptInternal  internal column names (e.g. {@code error}) a stage filled for the kept rows,
-     *                      written with them instead of being dropped
-     */
-    public static RunReport write(SparkSession spark, Dataset<Row> annotated, Targets targets, List<String> stageOrder,
-            Map<String, String> sumsOverKept, Map<String, String> metricColumns, Map<String, Long> values,
-            java.util.Set<String> keptInternal, long startNanos) {
-        return write(spark, annotated, targets, stageOrder, sumsOverKept, metricColumns, values, keptInternal,
-                java.util.Set.of(), startNanos);
-    }
-
-    /**
-     * @param rejectedOnly  columns written with the rejected rows only (e.g. {@code duplicate_of} for
-     *                      {@code --rejected} without {@code --keep-duplicates}): the kept output stays
-     *                      as without them
-     */
-    public static RunReport write(SparkSession spark, Dataset<Row> annotated, Targets targets, List<String> stageOrder,
-            Map<String, String> sumsOverKept, Map<String, String> metricColumns, Map<String, Long> values,
-            java.util.Set<String> keptInternal, java.util.Set<String> rejectedOnly, long startNanos) {
+    public static RunReport write(Dataset<Row> annotated, StageContext context, Targets targets, List<String> stageOrder,
+            Set<String> rejectedOnly, long startNanos) {
+        SparkSession spark = context.spark();
+        Map<String, String> sumsOverKept = context.sums();
+        Map<String, String> metricColumns = context.metricColumns();
         Dataset<Row> docs = annotated.persist(StorageLevel.MEMORY_AND_DISK());
         try {
             ReasonCounts counts = new ReasonCounts();
@@ -99,7 +83,7 @@ public final class PipelineOutput {
             CountingPass pass = new CountingPass(counts, reasonIdx, sums, sumIndex, all, allIndex);
             Dataset<Row> counted = docs.mapPartitions(pass, Encoders.row(docs.schema()));
             List<String> dropped = new ArrayList<>(Arrays.asList(DatasetReader.internalColumns()));
-            dropped.removeAll(keptInternal);
+            dropped.removeAll(context.keptInOutput());
             dropped.addAll(metricColumns.keySet());
             String[] internal = dropped.toArray(new String[0]);
             String[] notKept = rejectedOnly.toArray(new String[0]);
@@ -119,7 +103,7 @@ public final class PipelineOutput {
             if (targets.quarantinePath() != null) {
                 writeQuarantine(docs, targets.quarantinePath(), targets.kept() != null && targets.kept().overwrite());
             }
-            Map<String, Long> metrics = new LinkedHashMap<>(values);
+            Map<String, Long> metrics = new LinkedHashMap<>(context.values());
             sums.forEach((k, v) -> metrics.put(k, v.value()));
             all.forEach((k, v) -> metrics.put(k, v.value()));
             double seconds = (System.nanoTime() - startNanos) / 1e9;

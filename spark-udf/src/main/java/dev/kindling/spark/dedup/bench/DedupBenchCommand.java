@@ -298,9 +298,9 @@ public final class DedupBenchCommand extends SparkCommand {
         StageContext ctx = new StageContext(spark, job.idColumn, job.textColumn);
         Dataset<Row> out = stage.apply(docs, ctx);
         long tWrite = System.nanoTime();
-        RunReport report = PipelineOutput.write(spark, out,
+        RunReport report = PipelineOutput.write(out, ctx,
                 new PipelineOutput.Targets(new WriteOptions(output.toString(), DataFormat.JSONL, true, null), true, null, null),
-                List.of("read", stage.name()), Map.of(), ctx.metricColumns(), ctx.values(), t0);
+                List.of("read", stage.name()), Set.of(), t0);
         double seconds = (System.nanoTime() - t0) / 1e9;
         MinHashDedup.Run last = stage.lastRun();
         Map<String, Object> m = new LinkedHashMap<>();
@@ -427,9 +427,9 @@ public final class DedupBenchCommand extends SparkCommand {
         StageContext ctx = new StageContext(spark, job.idColumn, job.textColumn);
         Dataset<Row> out = stage.apply(docs, ctx);
         long tWrite = System.nanoTime();
-        RunReport report = PipelineOutput.write(spark, out,
+        RunReport report = PipelineOutput.write(out, ctx,
                 new PipelineOutput.Targets(new WriteOptions(output.toString(), DataFormat.JSONL, true, null), false, null, null),
-                List.of("read", stage.name()), Map.of(), ctx.metricColumns(), ctx.values(), t0);
+                List.of("read", stage.name()), Set.of(), t0);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("seconds", (System.nanoTime() - t0) / 1e9);
         Map<String, Long> phases = new LinkedHashMap<>(stage.lastRun().phaseMillis());

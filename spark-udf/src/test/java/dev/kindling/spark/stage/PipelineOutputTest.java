@@ -1,0 +1,53 @@
+package dev.kindling.spark.stage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kindling.spark.TestSpark;
+import dev.kindling.spark.filter.PiiRedaction;
+import dev.kindling.spark.io.DataFormat;
+import dev.kindling.spark.io.WriteOptions;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A caller with a {@link StageContext} gets what its stages reported: the internal metric columns counted and left out
+ * of every output, the metrics in the report. The notebooks' short call, with the context's sums alone, wrote the
+ * {@code _kd_pii_*} columns into the kept and rejected documents and reported no PII metric.
+ */
+class PipelineOutputTest {
+    @Test
+    void theStagesMetricColumnsAreCountedAndLeftOutOfTheOutputs(@TempDir Path tmp) {
+        SparkSession spark = TestSpark.session();
+        StructType schema = new StructType().add("id", DataTypes.StringType).add("text", DataTypes.StringType)
+                .add("reason", DataTypes.StringType);
+        Dataset<Row> docs = spark.createDataFrame(List.of(RowFactory.create("a", "Mail jane.doe@example.com now.", null),
+                RowFactory.create("b", "Write to joe@example.org.", null), RowFactory.create("c", "x", "len:too_short")), schema);
+        StageContext context = new StageContext(spark, "id", "text");
+        PiiRedaction pii = new PiiRedaction();
+        Dataset<Row> annotated = pii.apply(docs, context);
+        Path kept = tmp.resolve("kept");
+        Path rejected = tmp.resolve("rejected");
+        PipelineOutput.Targets targets = new PipelineOutput.Targets(new WriteOptions(kept.toString(), DataFormat.JSONL, false, null),
+                false, rejected.toString(), null);
+
+        RunReport report = PipelineOutput.write(annotated, context, targets, List.of("read", pii.name()), Set.of(), System.nanoTime());
+
+        assertEquals(2, report.documentsKept());
+        assertEquals(2L, report.metrics().get("pii_email"), report.metrics().toString());
+        for (Path out : List.of(kept, rejected)) {
+            List<String> columns = Arrays.asList(spark.read().json(out.toString()).columns());
+            assertTrue(columns.contains("text") && columns.stream().noneMatch(c -> c.startsWith("_kd_")), out + ": " + columns);
+        }
+    }
+}
