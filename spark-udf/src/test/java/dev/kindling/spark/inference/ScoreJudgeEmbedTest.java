@@ -185,9 +185,9 @@ class ScoreJudgeEmbedTest {
         Score score = new Score().setModel(model.toString()).setThreads(2).setCountCol("scored_tokens");
         StageContext ctx = new StageContext(spark, "id", "text");
         Dataset<Row> out = new PerplexityFilter(score).setKeepFraction(0.5).apply(in, ctx);
-        dev.kindling.spark.stage.RunReport report = dev.kindling.spark.stage.PipelineOutput.write(spark, out,
+        dev.kindling.spark.stage.RunReport report = dev.kindling.spark.stage.PipelineOutput.write(out, ctx,
                 new dev.kindling.spark.stage.PipelineOutput.Targets(null, false, null, null), List.of("read", "perplexity"),
-                ctx.sums(), ctx.metricColumns(), ctx.values(), ctx.keptInOutput(), java.util.Set.of(), System.nanoTime());
+                java.util.Set.of(), System.nanoTime());
         assertEquals("perplexity", report.stages().get(1).stage());
         assertTrue(report.stages().get(1).droppedTotal() >= 5, "the filter rejected some of what it scored: " + report);
         assertEquals(predicted, report.metrics().get("scored tokens"), report.metrics().toString());
