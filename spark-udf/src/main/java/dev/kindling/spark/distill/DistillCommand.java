@@ -60,6 +60,9 @@ public final class DistillCommand implements Runnable {
             }
             if (!spec.commandLine().getParseResult().hasMatchedOption("--text-column")) {
                 job.textColumn = promptColumn != null ? promptColumn : "prompt";
+            } else if (promptColumn != null) {
+                // --text-column won and --prompt-column was dropped without a word
+                throw KindlingException.usage("--prompt-column and --text-column name the same column; give one");
             }
             teacher.teacherSpec();
             teacher.requireSystemSeen();

@@ -103,10 +103,11 @@ public final class GenerateCommand extends SparkCommand {
         Prompts.Chat.parse(chat);
         sampling.applyTo(new Generate()); // the same checks for --prompt as for a Spark job
         boolean textColumnGiven = spec.commandLine().getParseResult().hasMatchedOption("--text-column");
+        if (promptColumn != null && textColumnGiven) {
+            // --text-column won and --prompt-column was dropped without a word
+            throw KindlingException.usage("--prompt-column and --text-column name the same column; give one");
+        }
         if (messagesColumn != null) {
-            if (prompt != null) {
-                throw KindlingException.usage("--messages-column applies to --input jobs; with --prompt give the rendered prompt");
-            }
             if (promptColumn != null || textColumnGiven) {
                 throw KindlingException.usage("give either --messages-column (chat messages) or --prompt-column (text prompts), not both");
             }

@@ -87,4 +87,17 @@ class ModeOptionsTest {
         assertUsageNaming(run("pack", "--master", "bogus://x", "--tokenizer", "t.json", "--input", "i.jsonl", "--output", "o.parquet",
                 "--seq-len", "8", "--pad-id", "3"), "--pad-id applies with --pad");
     }
+
+    /** Given both, --text-column was read and --prompt-column dropped without a word. */
+    @Test
+    void promptColumnAndTextColumnTogetherAreRefused() {
+        assertUsageNaming(run("generate", "-m", "M.gguf", "-i", "in.jsonl", "-o", "out", "--prompt-column", "q", "--text-column", "p"),
+                "--prompt-column and --text-column name the same column");
+        for (List<String> command : List.of(List.of("sft"), List.of("dpo", "--judge", "J.gguf"))) {
+            List<String> args = new ArrayList<>(List.of("distill"));
+            args.addAll(command);
+            args.addAll(List.of("--teacher", "M.gguf", "--prompts", "in.jsonl", "-o", "out", "--prompt-column", "q", "--text-column", "p"));
+            assertUsageNaming(run(args.toArray(new String[0])), "--prompt-column and --text-column name the same column");
+        }
+    }
 }
