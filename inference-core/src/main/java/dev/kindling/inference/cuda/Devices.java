@@ -20,8 +20,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code auto}: the CUDA backend when it can be used, else the CPU backend — no driver, no
  *       device, a GPU older than Ampere, an error while loading, or too little GPU memory for the
  *       model — with the reason logged once per JVM: at INFO where there is no GPU to use (no driver, no
- *       device, too old, a model the kernels do not run), which is a CPU machine's normal state, and as a warning
- *       where a GPU is there but bringing the model up on it failed.</li>
+ *       device, a model the kernels do not run), which is a CPU machine's normal state, and as a warning where a
+ *       GPU is there but its driver fails ({@link CudaProbe.Unavailable#DRIVER_ERROR}) or bringing the model up
+ *       on it failed (a GPU older than Ampere included).</li>
  * </ul>
  */
 public final class Devices {
@@ -91,7 +92,8 @@ public final class Devices {
             default -> {
                 CudaProbe.Result probe = CudaProbe.get();
                 if (!probe.available()) {
-                    logOnce(false, "CUDA is not used: " + probe.reason() + "; running on the CPU");
+                    Notice n = cpuFallback(probe);
+                    logOnce(n.warning(), n.message());
                     yield cpu.get();
                 }
                 try {
@@ -104,6 +106,24 @@ public final class Devices {
                 }
             }
         };
+    }
+
+    /** A line to log once; {@code warning} for what the user should act on. */
+    record Notice(boolean warning, String message) {}
+
+    /**
+     * What {@code auto} logs when the probe says no: no driver or no device is a CPU machine's normal state (INFO);
+     * a driver that is installed and fails leaves a GPU unused that the user likely expects to run on, so it is a
+     * warning naming the error and what to look at.
+     */
+    static Notice cpuFallback(CudaProbe.Result probe) {
+        String message = "CUDA is not used: " + probe.reason() + "; running on the CPU";
+        if (probe.unavailable() != CudaProbe.Unavailable.DRIVER_ERROR) {
+            return new Notice(false, message);
+        }
+        return new Notice(true, message + ". An NVIDIA driver is installed but failed (" + probe.error() + "): check that "
+                + "nvidia-smi works, that the driver is CUDA 12.0 or newer (R525+) and that its libcuda.so.1 matches the loaded "
+                + "kernel module (a driver update needs a reboot or a module reload); --device cpu runs on the CPU without this warning");
     }
 
     private static Backend cuda(Model model, EngineOptions o) {

@@ -1,6 +1,7 @@
 package dev.kindling.inference.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -35,6 +36,25 @@ class DevicesTest {
         assertThrows(CudaUnavailableException.class, () -> Engine.open(file, o.withDevice("cuda")));
         try (Engine engine = Engine.open(file, o)) {
             assertTrue(engine.device().startsWith("cpu"), engine.device());
+        }
+    }
+
+    @Test
+    void aDriverThatFailsIsAWarningNamingTheErrorAndNoGpuIsNot() {
+        // a machine with a GPU whose driver fails (here a kernel module and libcuda of different versions) ran on the
+        // CPU with an INFO line, which the CLI shows only with --verbose: the user never learned their GPU was unused
+        CudaProbe.Result mismatch = CudaProbe.probe(new CudaProbeTest.Fake(jcuda.driver.CUresult.CUDA_ERROR_SYSTEM_DRIVER_MISMATCH, 0));
+        Devices.Notice n = Devices.cpuFallback(mismatch);
+        assertTrue(n.warning(), n.toString());
+        assertTrue(n.message().contains("CUDA_ERROR_SYSTEM_DRIVER_MISMATCH") && n.message().contains("running on the CPU")
+                && n.message().contains("nvidia-smi") && n.message().contains("--device cpu"), n.message());
+        UnsatisfiedLinkError noLibcuda = new UnsatisfiedLinkError("libcuda.so.1: cannot open shared object file: No such file or directory");
+        for (CudaProbe.Result noGpu : new CudaProbe.Result[] {CudaProbe.probe(new CudaProbeTest.Fake(noLibcuda, 0)),
+                CudaProbe.probe(new CudaProbeTest.Fake(jcuda.driver.CUresult.CUDA_ERROR_NO_DEVICE, 0)),
+                CudaProbe.probe(new CudaProbeTest.Fake(0, 0))}) {
+            Devices.Notice quiet = Devices.cpuFallback(noGpu);
+            assertFalse(quiet.warning(), quiet.toString());
+            assertEquals("CUDA is not used: " + noGpu.reason() + "; running on the CPU", quiet.message());
         }
     }
 
