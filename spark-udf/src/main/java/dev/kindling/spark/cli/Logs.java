@@ -6,10 +6,11 @@ package dev.kindling.spark.cli;
  * Kindling's show warnings and errors only: what a run did is in its summary, and a model loaded or
  * the CPU chosen on a machine without a GPU is no news to act on. The log4j2 configuration
  * ({@code kindling-log4j2.properties}, the same levels) is chosen in {@link KindlingCli#main} before
- * anything logs, so that commands without {@code --verbose} ({@code logits}, {@code bench generate})
- * are as quiet; here only levels change. Works without log4j-core (levels are then left alone).
+ * anything logs, so that commands without {@code --verbose} are as quiet; here only levels change, for
+ * the Spark commands ({@link SparkCommand}) and the engine's own ({@code logits}, {@code bench generate}).
+ * Works without log4j-core (levels are then left alone).
  */
-final class Logs {
+public final class Logs {
     private static final String[] QUIET = {
         "org.apache.spark", "org.apache.hadoop", "org.sparkproject", "org.apache.parquet", "io.netty",
         "org.apache.hadoop.util.NativeCodeLoader", "org.apache.hadoop.fs.s3a", "org.apache.hadoop.metrics2",
@@ -20,7 +21,8 @@ final class Logs {
 
     private Logs() {}
 
-    static void configure(boolean verbose) {
+    /** Sets the levels for a command's {@code --verbose} (true) or its absence; call before the command logs. */
+    public static void configure(boolean verbose) {
         try {
             Class.forName("org.apache.logging.log4j.core.config.Configurator");
         } catch (ClassNotFoundException | LinkageError e) {

@@ -3,6 +3,7 @@ package dev.kindling.spark.inference;
 import dev.kindling.inference.KvCacheType;
 import dev.kindling.inference.bench.GenerateBench;
 import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.cli.Logs;
 import dev.kindling.spark.executor.LocalFiles;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -48,8 +49,12 @@ public final class GenerateBenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "1", paramLabel = "N", description = "Untimed repetitions first (default: ${DEFAULT-VALUE}).")
     int warmup;
 
+    @Option(names = {"-v", "--verbose"}, description = "Kindling's INFO logs (the model loaded, the device chosen) and full stack traces.")
+    boolean verbose;
+
     @Override
     public Integer call() {
+        Logs.configure(verbose);
         if (promptTokens < 1 || gen < 1 || batch < 1 || reps < 1 || warmup < 0 || (versusBatch != null && versusBatch < 1)) {
             throw KindlingException.usage("--prompt-tokens, --gen, --batch, --versus-batch and --reps must be >= 1");
         }

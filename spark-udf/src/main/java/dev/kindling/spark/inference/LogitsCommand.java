@@ -1,5 +1,6 @@
 package dev.kindling.spark.inference;
 
+import dev.kindling.spark.cli.Logs;
 import dev.kindling.spark.executor.LocalFiles;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -54,8 +55,12 @@ public final class LogitsCommand implements Callable<Integer> {
     @Option(names = "--kv-cache-type", defaultValue = "f32", paramLabel = "TYPE", description = "f32 (default) or f16 (llama.cpp's default).")
     String kvCacheType;
 
+    @Option(names = {"-v", "--verbose"}, description = "Kindling's INFO logs (the model loaded, the device chosen) and full stack traces.")
+    boolean verbose;
+
     @Override
     public Integer call() throws Exception {
+        Logs.configure(verbose);
         List<String> args = new ArrayList<>(List.of("--model", LocalFiles.localize(model).toString(),
                 "--top", String.valueOf(top), "--kv-cache-type", kvCacheType, "--device", device));
         args.addAll(input.prompt != null ? List.of("--prompt", input.prompt) : List.of("--tokens", input.tokens));

@@ -77,4 +77,21 @@ class EngineCommandLogsTest {
         assertTrue(bench.out().startsWith("{"), bench.toString());
         assertEquals("", bench.err(), "bench generate's stderr");
     }
+
+    @Test
+    void logitsAndTheGenerateBenchShowTheLogsWithVerbose() throws Exception {
+        // they had no --verbose: their logs could be seen only by passing a log4j2 configuration to the JVM
+        String model = Stories.model().toString();
+        Run logits = kindling("logits", "-m", model, "--prompt", "Once upon a time", "--top", "3", "--threads", "2", "--verbose");
+        assertEquals(0, logits.code(), logits.toString());
+        assertTrue(logits.out().startsWith("{\"tokens\""), logits.toString());
+        assertTrue(logits.err().contains("GgufModelLoader: loaded") && logits.err().contains("Engine: engine:")
+                && logits.err().contains("CUDA"), "logits' logs with --verbose: " + logits.err());
+        Run bench = kindling("bench", "generate", "-m", model, "--prompt-tokens", "8", "--gen", "4", "--reps", "1",
+                "--warmup", "0", "--threads", "2", "-v");
+        assertEquals(0, bench.code(), bench.toString());
+        assertTrue(bench.out().startsWith("{"), bench.toString());
+        assertTrue(bench.err().contains("GgufModelLoader: loaded") && bench.err().contains("Engine: engine:"),
+                "bench generate's logs with --verbose: " + bench.err());
+    }
 }
