@@ -126,6 +126,9 @@ class InferenceS3Test {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         jsc.parallelize(List.of(1), 1).foreach(x -> {
             Engine old = ExecutorEngines.get(spec, hadoop);
+            // the replacement has the same size: S3 keeps modification times in whole seconds, so a same-size file put
+            // within the second of the first would look unchanged without a checksum (a documented limitation)
+            Thread.sleep(1100);
             remote.getFileSystem(hadoop.get()).copyFromLocalFile(new org.apache.hadoop.fs.Path(Path.of(replacement).toUri()), remote);
             // a task that starts now (here: a lookup outside any task, which looks the remote up every time)
             Thread later = new Thread(() -> NEW_ENGINE.set(ExecutorEngines.get(spec, hadoop)));
