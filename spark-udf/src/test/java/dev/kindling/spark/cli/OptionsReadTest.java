@@ -36,11 +36,11 @@ class OptionsReadTest {
     void everyOptionOfEveryCommandIsReadByThatCommand() throws Exception {
         List<String> unread = new ArrayList<>();
         int checked = 0;
-        Deque<CommandLine> todo = new ArrayDeque<>(List.of(KindlingCli.commandLine()));
+        Deque<CommandLine> pending = new ArrayDeque<>(List.of(KindlingCli.commandLine()));
         Set<Object> seen = new HashSet<>();
-        while (!todo.isEmpty()) {
-            CommandLine cl = todo.pop();
-            todo.addAll(cl.getSubcommands().values());
+        while (!pending.isEmpty()) {
+            CommandLine cl = pending.pop();
+            pending.addAll(cl.getSubcommands().values());
             Object command = cl.getCommand();
             if (!seen.add(command) || !command.getClass().getName().startsWith("dev.kindling.")) {
                 continue; // an alias seen before, or picocli's own help command
@@ -94,15 +94,15 @@ class OptionsReadTest {
         record MethodBody(List<String[]> calls, List<String[]> fieldReads) {}
 
         Set<String> fieldReadsFrom(Class<?> command) throws IOException {
-            Deque<String[]> todo = new ArrayDeque<>();
+            Deque<String[]> pending = new ArrayDeque<>();
             for (Class<?> c = command; c != null && c.getName().startsWith("dev.kindling."); c = c.getSuperclass()) {
                 String internal = c.getName().replace('.', '/');
                 for (String key : methods(internal).keySet()) {
-                    todo.push(new String[] {internal, key});
+                    pending.push(new String[] {internal, key});
                 }
             }
-            while (!todo.isEmpty()) {
-                String[] m = todo.pop();
+            while (!pending.isEmpty()) {
+                String[] m = pending.pop();
                 String[] resolved = resolve(m[0], m[1]);
                 if (resolved == null || !visited.add(resolved[0] + "." + resolved[1])) {
                     continue;
@@ -116,7 +116,7 @@ class OptionsReadTest {
                 }
                 for (String[] call : body.calls()) {
                     if (call[0].startsWith("dev/kindling/")) {
-                        todo.push(call);
+                        pending.push(call);
                     }
                 }
             }
