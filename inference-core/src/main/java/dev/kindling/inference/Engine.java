@@ -117,6 +117,16 @@ public final class Engine implements AutoCloseable {
         if (options.tokenizer() != null) {
             codec = TextCodec.load(options.tokenizer());
         }
+        if (codec != null && codec.tokenizer().vocabSize() > model.config().vocabSize()) {
+            // the model cannot embed the ids past its vocabulary: texts whose ids happened to stay below it were scored
+            // and continued as if nothing were wrong (llama2.c's 32000-token tokenizer.bin given to a 512-token model),
+            // and the others failed one by one; llama.cpp's converter refuses the same mismatch
+            Path tokenizerSource = options.tokenizer() != null ? options.tokenizer() : path;
+            throw new ModelFormatException(tokenizerSource, "the tokenizer has " + codec.tokenizer().vocabSize()
+                    + " token ids but the model " + path.getFileName() + " has " + model.config().vocabSize()
+                    + " (rows of its output layer): they are not made for each other"
+                    + (options.tokenizer() != null ? "; give the tokenizer the model was trained with (--tokenizer)" : ""));
+        }
         if (codec != null && generation.eosTokenIds().length > 0) {
             codec = codec.withExtraStops(generation.eosTokenIds());
         }

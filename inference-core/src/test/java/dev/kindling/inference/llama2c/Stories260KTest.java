@@ -102,6 +102,23 @@ class Stories260KTest {
                 () -> Engine.open(longer, EngineOptions.defaults().withThreads(1)));
     }
 
+    /**
+     * llama2.c's default tokenizer.bin (Llama 2's 32000 tokens) given to stories260K (512): the engine opened, and a
+     * text whose ids all stayed under 512 ("the" is [1, 278] there) was scored and continued as if the
+     * tokenizer were the model's, while the others failed one by one. Refused when the engine opens, naming both.
+     */
+    @Test
+    void aTokenizerWithMoreIdsThanTheModelIsRefused() {
+        Path model = SharedData.require("llama2c/stories260K.bin");
+        Path llama2 = SharedData.require("llama2c/llama2-tokenizer/tokenizer.bin");
+        dev.kindling.formats.ModelFormatException e = org.junit.jupiter.api.Assertions.assertThrows(
+                dev.kindling.formats.ModelFormatException.class,
+                () -> Engine.open(model, EngineOptions.defaults().withThreads(1).withTokenizer(llama2)).close());
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains(llama2.toString())
+                && e.getMessage().contains("stories260K.bin") && e.getMessage().contains("32000")
+                && e.getMessage().contains("512"), e.getMessage());
+    }
+
     @Test
     void batchedGenerationsEqualSingleOnes() {
         try (Engine e = open("llama2c/stories260K.gguf")) {
