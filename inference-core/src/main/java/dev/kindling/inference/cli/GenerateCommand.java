@@ -93,7 +93,11 @@ public final class GenerateCommand {
             seed = a.getLong("seed", System.nanoTime());
             float temperature = a.getFloat("temperature", 0f);
             given = !samplingGiven ? null
+                    // top-k, min-p and penalties given with it are refused (SamplingParams), not dropped
                     : a.has("llama2c-sampler") ? SamplingParams.llama2c(temperature, a.getFloat("top-p", 0.9f), seed)
+                            .withTopK(a.getInt("top-k", 0)).withMinP(a.getFloat("min-p", 0f))
+                            .withPenalties(a.getFloat("repetition-penalty", 1f), penalty(a, "frequency-penalty"),
+                                    penalty(a, "presence-penalty"))
                     : new SamplingParams(temperature, a.getInt("top-k", 0), a.getFloat("top-p", 1f), a.getFloat("min-p", 0f),
                             a.getFloat("repetition-penalty", 1f), penalty(a, "frequency-penalty"), penalty(a, "presence-penalty"),
                             seed, SamplingParams.Kind.DEFAULT);

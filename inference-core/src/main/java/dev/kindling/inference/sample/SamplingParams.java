@@ -31,11 +31,10 @@ package dev.kindling.inference.sample;
  *
  * <p>{@link Kind#LLAMA2C} is llama2.c's sampler exactly ({@code run.c}: temperature, then top-p with
  * its cutoff, xorshift generator seeded with the raw seed (0, which run.c replaces by the time,
- * with a fixed non-zero state), one coin per step); it ignores top-k,
- * min-p and penalties.
+ * with a fixed non-zero state), one coin per step); top-k, min-p and penalties are refused with it.
  *
  * @param temperature       0 = greedy
- * @param topK              keep the k most likely tokens; 0 = off
+ * @param topK              keep the k most likely tokens; 0 = off (-1, vLLM's off, is taken as 0)
  * @param topP              nucleus mass in (0, 1]; 1 = off
  * @param minP              minimum probability relative to the most likely token; 0 = off
  * @param repetitionPenalty > 1 discourages tokens already in prompt or output; 1 = off
@@ -53,8 +52,11 @@ public record SamplingParams(float temperature, int topK, float topP, float minP
         if (!(temperature >= 0) || Float.isInfinite(temperature)) {
             throw new IllegalArgumentException("temperature must be >= 0, got " + temperature);
         }
+        if (topK == -1) {
+            topK = 0; // vLLM's "off" (llama.cpp's too): refused, a request written for vLLM failed here
+        }
         if (topK < 0) {
-            throw new IllegalArgumentException("top-k must be >= 0, got " + topK);
+            throw new IllegalArgumentException("top-k must be 0 or -1 (off) or at least 1, got " + topK);
         }
         if (!(topP > 0 && topP <= 1)) {
             throw new IllegalArgumentException("top-p must be in (0, 1], got " + topP);
@@ -75,6 +77,13 @@ public record SamplingParams(float temperature, int topK, float topP, float minP
         }
         if (kind == null) {
             kind = Kind.DEFAULT;
+        }
+        if (kind == Kind.LLAMA2C && (topK != 0 || minP != 0f || repetitionPenalty != 1f || frequencyPenalty != 0f
+                || presencePenalty != 0f)) {
+            // run.c's sampler has temperature and top-p only: the others were dropped without a word
+            throw new IllegalArgumentException("llama2.c's sampler takes temperature, top-p and seed only, not top-k, min-p"
+                    + " or penalties (got top-k " + topK + ", min-p " + minP + ", repetition " + repetitionPenalty
+                    + ", frequency " + frequencyPenalty + ", presence " + presencePenalty + "): use the default sampler for them");
         }
     }
 

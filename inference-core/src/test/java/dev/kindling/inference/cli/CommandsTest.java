@@ -76,6 +76,21 @@ class CommandsTest {
         }
     }
 
+    /** --llama2c-sampler with --top-k, --min-p or a penalty: they were dropped and run.c's sampler ran without them. */
+    @Test
+    void llama2cSamplerWithOptionsItLacksIsAUsageError() throws Exception {
+        String model = SharedData.require("llama2c/stories260K.gguf").toString();
+        String[][] cases = {{"--top-k", "40"}, {"--min-p", "0.1"}, {"--repetition-penalty", "1.3"}, {"--presence-penalty", "1"}};
+        for (String[] c : cases) {
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int rc = GenerateCommand.run(new String[] {"--model", model, "--prompt", "Once", "--llama2c-sampler", "--temperature",
+                    "1", c[0], c[1]}, System.out, new PrintStream(err, true, StandardCharsets.UTF_8));
+            String line = err.toString(StandardCharsets.UTF_8);
+            assertEquals(2, rc, c[0] + ": " + line);
+            assertTrue(line.startsWith("generate: llama2.c's sampler") && line.strip().lines().count() == 1, line);
+        }
+    }
+
     @Test
     void filesAndRequestsThatFailAreOneLine(@TempDir Path dir) throws Exception {
         String model = SharedData.require("llama2c/stories260K.gguf").toString();

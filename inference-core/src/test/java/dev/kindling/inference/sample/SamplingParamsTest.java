@@ -1,5 +1,6 @@
 package dev.kindling.inference.sample;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,5 +21,28 @@ class SamplingParamsTest {
         }
         // in range: negative frequency/presence penalties encourage repeats (OpenAI's -2..2)
         t.withPenalties(1.3f, -2f, 2f);
+    }
+
+    /** vLLM's and llama.cpp's "no top-k" is -1: a request written for them was refused. -2 and below still are. */
+    @Test
+    void topKMinusOneIsOff() {
+        SamplingParams t = SamplingParams.temperature(0.8f, 1);
+        assertEquals(0, t.withTopK(-1).topK());
+        assertEquals(t, t.withTopK(-1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.withTopK(-2));
+        assertTrue(e.getMessage().contains("top-k"), e.getMessage());
+    }
+
+    /** run.c's sampler has temperature and top-p only: top-k, min-p and penalties given with it were silently dropped. */
+    @Test
+    void llama2cSamplerRefusesWhatItWouldIgnore() {
+        SamplingParams l = SamplingParams.llama2c(1f, 0.9f, 42);
+        for (java.util.function.Supplier<SamplingParams> bad : java.util.List.<java.util.function.Supplier<SamplingParams>>of(
+                () -> l.withTopK(40), () -> l.withMinP(0.05f), () -> l.withPenalties(1.3f, 0f, 0f),
+                () -> l.withPenalties(1f, 0.5f, 0f), () -> l.withPenalties(1f, 0f, 0.5f))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, bad::get);
+            assertTrue(e.getMessage().contains("llama2.c's sampler"), e.getMessage());
+        }
+        assertEquals(0, l.withTopK(-1).withMinP(0f).withPenalties(1f, 0f, 0f).topK()); // the defaults are fine
     }
 }
