@@ -267,8 +267,8 @@ public final class Engine implements AutoCloseable {
 
     /**
      * Generates completions for all requests, batched together; results in request order. The first request that
-     * fails throws its error and the other results are not returned: for a result or an error per request, use
-     * {@link #submit} for each (as the Spark stages do).
+     * fails throws its error, and the requests after it are cancelled (their results would not be returned): for a
+     * result or an error per request, use {@link #submit} for each (as the Spark stages do).
      */
     public List<Completion> generate(List<GenerationRequest> requests) {
         List<CompletableFuture<Completion>> fs = new ArrayList<>();
@@ -409,8 +409,17 @@ public final class Engine implements AutoCloseable {
             throw listenerWaitsForItsEngine();
         }
         List<T> out = new ArrayList<>(fs.size());
-        for (CompletableFuture<T> f : fs) {
-            out.add(await(f));
+        for (int i = 0; i < fs.size(); i++) {
+            try {
+                out.add(await(fs.get(i)));
+            } catch (RuntimeException e) {
+                // nobody gets the others' results: they ran on to their last token, holding KV blocks that requests
+                // submitted afterwards waited for
+                for (int j = i + 1; j < fs.size(); j++) {
+                    fs.get(j).cancel(true);
+                }
+                throw e;
+            }
         }
         return out;
     }

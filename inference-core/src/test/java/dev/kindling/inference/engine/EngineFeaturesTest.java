@@ -56,6 +56,27 @@ class EngineFeaturesTest {
         assertFalse(java.util.Arrays.equals(a.tokens(), c.tokens()));
     }
 
+    /**
+     * generate(List) throws the first failure and returns no other result: the requests after it generated on to their
+     * last token regardless (here 8 x 1500 tokens), holding KV blocks that later requests waited for.
+     */
+    @Test
+    void aFailedBatchCancelsTheRequestsWhoseResultsItDrops() throws Exception {
+        try (Engine e = Engine.open(SharedData.require("llama2c/stories260K.gguf"), EngineOptions.defaults().withThreads(1))) {
+            List<GenerationRequest> batch = new ArrayList<>();
+            batch.add(GenerationRequest.of("Once upon a time ".repeat(600))); // longer than the context: fails at once
+            for (int i = 0; i < 8; i++) {
+                batch.add(GenerationRequest.of("Lily").withMaxTokens(1500).withIgnoreEos(true));
+            }
+            IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> e.generate(batch));
+            assertTrue(x.getMessage().contains("context holds"), x.getMessage());
+            // a request after it: the dropped ones, had they run on, would have decoded along with each of its 50 tokens
+            // (at most a step or two of theirs may have started before they were cancelled)
+            assertEquals(50, e.generate(GenerationRequest.of("Tom").withMaxTokens(50).withIgnoreEos(true)).tokens().length);
+            assertTrue(e.stats().generatedTokens < 50 + 8 * 10, "generated " + e.stats().generatedTokens);
+        }
+    }
+
     @Test
     void topKOneIsGreedyAndPenaltiesChangeTheText() {
         GenerationRequest g = GenerationRequest.of("The cat").withMaxTokens(50);
