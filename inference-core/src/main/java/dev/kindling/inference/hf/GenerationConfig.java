@@ -23,7 +23,7 @@ import java.util.Optional;
  *
  * @param doSample          {@code do_sample} (default false: greedy)
  * @param temperature       {@code temperature} (default 1)
- * @param topK              {@code top_k} (default 50, Transformers' default; 0 = off)
+ * @param topK              {@code top_k} (default 50, Transformers' default; 0 or null = off)
  * @param topP              {@code top_p} (default 1)
  * @param minP              {@code min_p} (default 0: off; Transformers' MinPLogitsWarper, which authors ship too)
  * @param repetitionPenalty {@code repetition_penalty} (default 1)
@@ -59,7 +59,10 @@ public record GenerationConfig(boolean doSample, float temperature, int topK, fl
         int[] ids = eosTokenIds(p, j);
         try {
             return Optional.of(new GenerationConfig(j.path("do_sample").asBoolean(false), number(p, j, "temperature", 1f),
-                    (int) number(p, j, "top_k", 50), number(p, j, "top_p", 1f), number(p, j, "min_p", 0f),
+                    // an explicit null is Transformers' "no top-k" (kwargs.pop("top_k", 50) gives None, and no
+                    // TopKLogitsWarper is added); only an absent key means its default of 50
+                    j.has("top_k") && j.get("top_k").isNull() ? 0 : (int) number(p, j, "top_k", 50),
+                    number(p, j, "top_p", 1f), number(p, j, "min_p", 0f),
                     number(p, j, "repetition_penalty", 1f),
                     (int) number(p, j, "max_new_tokens", 0), ids));
         } catch (IllegalArgumentException e) {

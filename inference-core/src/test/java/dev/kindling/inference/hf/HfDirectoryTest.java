@@ -274,6 +274,18 @@ public class HfDirectoryTest {
         assertEquals(0.9f, s.topP());
     }
 
+    /**
+     * "top_k": null is what save_pretrained writes for GenerationConfig(top_k=None), and Transformers then samples
+     * without top-k; it was read as the absent key's 50, which cut the author's distribution to 50 tokens.
+     */
+    @Test
+    void topKNullIsOffAndAbsentIsFifty() throws Exception {
+        Files.writeString(dir.resolve("generation_config.json"), "{\"do_sample\": true, \"top_k\": null}");
+        assertEquals(0, GenerationConfig.read(dir).orElseThrow().sampling(3L).topK());
+        Files.writeString(dir.resolve("generation_config.json"), "{\"do_sample\": true}");
+        assertEquals(50, GenerationConfig.read(dir).orElseThrow().sampling(3L).topK());
+    }
+
     @Test
     void badDirectoriesAreNamed() throws Exception {
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> Engine.open(dir, EngineOptions.defaults()));
