@@ -296,10 +296,22 @@ public final class Engine implements AutoCloseable {
     /** Scores token sequences as given (batched prefill only). */
     public List<ScoreResult> scoreTokens(List<int[]> sequences) {
         List<CompletableFuture<ScoreResult>> fs = new ArrayList<>();
-        for (int i = 0; i < sequences.size(); i++) {
-            fs.add(scheduler.score(checkNotTruncated(sequences, i)));
+        for (int[] ids : checkAll(sequences)) {
+            fs.add(scheduler.score(ids));
         }
         return awaitAll(fs);
+    }
+
+    /**
+     * Every sequence of a batch checked before any is submitted: one that failed its check threw with the sequences
+     * before it already queued, which the engine then computed for nobody ahead of later requests.
+     */
+    private List<int[]> checkAll(List<int[]> sequences) {
+        List<int[]> checked = new ArrayList<>(sequences.size());
+        for (int i = 0; i < sequences.size(); i++) {
+            checked.add(checkNotTruncated(sequences, i));
+        }
+        return checked;
     }
 
     /**
@@ -317,8 +329,8 @@ public final class Engine implements AutoCloseable {
 
     public float[][] embedTokens(List<int[]> sequences) {
         List<CompletableFuture<float[]>> fs = new ArrayList<>();
-        for (int i = 0; i < sequences.size(); i++) {
-            fs.add(scheduler.embed(checkNotTruncated(sequences, i)));
+        for (int[] ids : checkAll(sequences)) {
+            fs.add(scheduler.embed(ids));
         }
         return awaitAll(fs).toArray(new float[0][]);
     }

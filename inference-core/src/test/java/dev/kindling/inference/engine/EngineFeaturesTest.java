@@ -77,6 +77,23 @@ class EngineFeaturesTest {
         }
     }
 
+    /** A batch with an invalid sequence queued nothing: the valid ones before it were computed for nobody. */
+    @Test
+    void aScoreOrEmbedBatchWithABadSequenceQueuesNone() {
+        try (Engine e = Engine.open(SharedData.require("llama2c/stories260K.gguf"), EngineOptions.defaults().withThreads(1))) {
+            int[] longText = new int[1500];
+            java.util.Arrays.fill(longText, 280);
+            longText[0] = 1;
+            List<int[]> batch = List.of(longText, new int[] {1, 99999});
+            IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> e.scoreTokens(batch));
+            assertTrue(x.getMessage().startsWith("text 1 of 2") && x.getMessage().contains("99999"), x.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> e.embedTokens(batch));
+            // requests run in arrival order: a queued long text would be computed before this one
+            assertEquals(2, e.scoreTokens(List.of(new int[] {1, 280, 281})).get(0).logprobs().length);
+            assertEquals(3, e.stats().promptTokens);
+        }
+    }
+
     @Test
     void topKOneIsGreedyAndPenaltiesChangeTheText() {
         GenerationRequest g = GenerationRequest.of("The cat").withMaxTokens(50);
