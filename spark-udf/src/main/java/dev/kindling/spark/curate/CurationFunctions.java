@@ -30,6 +30,7 @@ import org.apache.spark.sql.types.DataTypes;
  * kindling_text_hash(text)                string: 128-bit MurmurHash3 (hex) of the exact-dedup normalised text
  * kindling_normalize(text, 'near')        string: none | exact | near normalisation
  * kindling_quality_reason(text, 'gopher,c4')  string: "filter:reason" of the first filter that drops it, or NULL
+ *                                         (a NULL text: "filter:null_text" of the first filter, as the stages)
  * kindling_redact_pii(text)               string: e-mails, IPs and phone numbers replaced
  * </pre>
  *
@@ -82,8 +83,13 @@ public final class CurationFunctions {
         return Jaccard.of(sh.shingleSet(a), sh.shingleSet(b));
     }
 
+    /**
+     * The reason the quality filters {@code filters} drop {@code text} for, or null when they keep it. A NULL text is
+     * dropped by the first filter as {@code <filter>:null_text}, as the {@link dev.kindling.spark.filter.QualityFilter}
+     * stages reject it: NULL here meant kept, and a row without a text passed the SQL check that the stages fail.
+     */
     static String qualityReason(String text, String filters) {
-        if (text == null || filters == null) {
+        if (filters == null) {
             return null;
         }
         List<DocumentFilter> chain = FILTERS.computeIfAbsent(filters, f -> {
@@ -97,6 +103,9 @@ public final class CurationFunctions {
             }
             return out;
         });
+        if (text == null) {
+            return chain.isEmpty() ? null : chain.get(0).name() + ":" + dev.kindling.spark.filter.QualityFilter.NULL_TEXT;
+        }
         String t = text;
         for (DocumentFilter f : chain) {
             FilterResult r = f.apply(t);

@@ -94,4 +94,29 @@ class CurationApiTest {
         assertEquals(expected[0], sig.get(0));
         assertEquals(expected[111], sig.get(111));
     }
+
+    /**
+     * A NULL text: the SQL function gives the reason the stages reject it for (the first filter's null_text), where it
+     * gave NULL, which reads as kept.
+     */
+    @Test
+    void qualityReasonOfNullTextIsTheStagesReason() {
+        SparkSession spark = TestSpark.session();
+        KindlingFunctions.register(spark);
+        StructType schema = new StructType().add("doc", DataTypes.StringType).add("content", DataTypes.StringType);
+        Dataset<Row> nullText = spark.createDataFrame(List.of(RowFactory.create("1", null)), schema);
+        for (String filters : List.of("gopher,c4", "C4", "fineweb")) {
+            Dataset<Row> d = nullText;
+            for (QualityFilter f : QualityFilter.stagesFor(filters)) {
+                d = f.setIdCol("doc").setTextCol("content").transform(d);
+            }
+            String stage = d.first().getAs("reason");
+            Row sql = spark.sql("SELECT kindling_quality_reason(CAST(NULL AS STRING), '" + filters + "')").first();
+            assertEquals(stage, sql.getString(0), filters);
+        }
+        assertEquals("gopher_repetition:null_text", spark.sql("SELECT kindling_quality_reason(CAST(NULL AS STRING), 'gopher')")
+                .first().getString(0));
+        assertTrue(spark.sql("SELECT kindling_quality_reason('x', CAST(NULL AS STRING))").first().isNullAt(0),
+                "NULL filters: NULL, as SQL does");
+    }
 }
