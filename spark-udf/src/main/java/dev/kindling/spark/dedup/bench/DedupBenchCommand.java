@@ -100,10 +100,13 @@ public final class DedupBenchCommand extends SparkCommand {
     @Option(names = "--memory", paramLabel = "N", description = "Memory benchmark: the --minhash job over N generated short documents.")
     Long memoryDocs;
 
-    /** What every mode reads: where Spark runs and how it logs. */
+    /** What the measurements read: where Spark runs and how it logs. */
     private static final Set<String> SPARK_OPTIONS = Set.of("--master", "--conf", "--verbose", "--no-progress");
-    /** What --generate reads: it writes the input of the measurements, and measures nothing. */
-    static final Set<String> GENERATE_OPTIONS = union(SPARK_OPTIONS, "--generate", "--corpus", "--bases", "--pages", "--page-words");
+    /**
+     * What --generate reads: it writes the input of the measurements on this machine, measures nothing and starts no Spark
+     * (it started a session it never used: seconds of start-up and a screen of Spark's logs), so Spark's options are refused.
+     */
+    static final Set<String> GENERATE_OPTIONS = Set.of("--verbose", "--generate", "--corpus", "--bases", "--pages", "--page-words");
     /** What --memory reads: the job over documents it writes itself, with their own id and text fields, and no truth. */
     static final Set<String> MEMORY_OPTIONS = union(SPARK_OPTIONS, "--memory", "--threshold");
     /** What the measurement of an --input file reads. */
@@ -145,18 +148,33 @@ public final class DedupBenchCommand extends SparkCommand {
         }
     }
 
+    /** {@code --generate}: the benchmark input written without Spark. */
+    @Override
+    protected Integer runWithoutSpark() throws Exception {
+        if (generate == null) {
+            return null;
+        }
+        List<Document> docs = BenchInputs.corpus(corpus, bases, 300, pages, pageWords, 5);
+        BenchInputs.write(docs, generate);
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("bench", "dedup-generate");
+        report.put("output", generate.toString());
+        report.put("documents", docs.size());
+        report.put("boilerplate_pages", pages);
+        String line = new ObjectMapper().writeValueAsString(report);
+        if (spec.commandLine().getOut() != null) {
+            spec.commandLine().getOut().println(line);
+            spec.commandLine().getOut().flush();
+        } else {
+            System.out.println(line);
+        }
+        return 0;
+    }
+
     @Override
     protected int run(JobRun run) throws Exception {
         Map<String, Object> report;
-        if (generate != null) {
-            List<Document> docs = BenchInputs.corpus(corpus, bases, 300, pages, pageWords, 5);
-            BenchInputs.write(docs, generate);
-            report = new LinkedHashMap<>();
-            report.put("bench", "dedup-generate");
-            report.put("output", generate.toString());
-            report.put("documents", docs.size());
-            report.put("boilerplate_pages", pages);
-        } else if (memoryDocs != null) {
+        if (memoryDocs != null) {
             report = memory(run.spark(), memoryDocs);
         } else {
             report = measure(run.spark(), Path.of(job.input.get(0)));

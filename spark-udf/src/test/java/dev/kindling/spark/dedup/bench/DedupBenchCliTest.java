@@ -31,4 +31,28 @@ class DedupBenchCliTest {
         assertEquals(2, r.code(), r.toString());
         assertEquals("kindling: error: input " + in + " does not exist", r.err().strip(), r.toString());
     }
+
+    /**
+     * --generate writes the benchmark input on this machine and starts no Spark session (it started one it never used):
+     * the Spark options, read by nothing there, are refused as --generate's other unread options are.
+     */
+    @Test
+    void generateStartsNoSparkAndRefusesSparkOptions() throws Exception {
+        Path corpus = dev.kindling.testing.SharedData.require("corpus");
+        Path out = tmp.resolve("bench.jsonl");
+        Cli.Result r = Cli.run("bench", "dedup", "--generate", out.toString(), "--corpus", corpus.toString(), "--bases", "20",
+                "--pages", "10");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("\"bench\":\"dedup-generate\"") && r.out().contains("\"documents\":70"), r.toString());
+        assertEquals(70, Files.readAllLines(out, StandardCharsets.UTF_8).size());
+        for (String[] spark : List.of(new String[] {"--master", "local[1]"}, new String[] {"--conf", "spark.ui.enabled=false"},
+                new String[] {"--no-progress"})) {
+            List<String> args = new java.util.ArrayList<>(List.of("bench", "dedup", "--generate", out.toString(), "--corpus",
+                    corpus.toString()));
+            args.addAll(List.of(spark));
+            Cli.Result refused = Cli.run(args.toArray(new String[0]));
+            assertEquals(2, refused.code(), refused.toString());
+            assertTrue(refused.err().contains("--generate does not take " + spark[0]), refused.toString());
+        }
+    }
 }
