@@ -35,8 +35,12 @@ public final class KernelBenchCommand implements Callable<Integer> {
     @Option(names = "--reps", defaultValue = "5", paramLabel = "N", description = "Timed repetitions, best reported (default: ${DEFAULT-VALUE}).")
     int reps;
 
+    @Option(names = {"-v", "--verbose"}, description = "Kindling's INFO logs and full stack traces.")
+    boolean verbose;
+
     @Override
     public Integer call() {
+        dev.kindling.spark.cli.Logs.configure(verbose);
         GgmlType t;
         try {
             t = GgmlType.valueOf(type.toUpperCase(Locale.ROOT));

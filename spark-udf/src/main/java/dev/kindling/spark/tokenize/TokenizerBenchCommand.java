@@ -40,8 +40,12 @@ public final class TokenizerBenchCommand implements Callable<Integer> {
     @Option(names = "--add-special-tokens", description = "Encode with special tokens.")
     boolean addSpecialTokens;
 
+    @Option(names = {"-v", "--verbose"}, description = "Kindling's INFO logs and full stack traces.")
+    boolean verbose;
+
     @Override
     public Integer call() throws Exception {
+        dev.kindling.spark.cli.Logs.configure(verbose);
         TokenizerBench.Result r = TokenizerBench.run(Path.of(tokenizer), Path.of(input), field, Math.max(1, threads),
                 Math.max(1, repeat), Math.max(0, warmup), addSpecialTokens);
         spec.commandLine().getOut().println(r.toJson());

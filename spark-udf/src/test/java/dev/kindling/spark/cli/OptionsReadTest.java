@@ -66,6 +66,25 @@ class OptionsReadTest {
         assertEquals(List.of(), unread, "options accepted and never read");
     }
 
+    /**
+     * Every command that does something (not a group such as {@code bench}) takes --verbose, which sets the log levels
+     * through Logs.configure: {@code bench kernels} and {@code bench tokenizer} refused it as an unknown option.
+     */
+    @Test
+    void everyCommandTakesVerbose() {
+        List<String> without = new ArrayList<>();
+        Deque<CommandLine> pending = new ArrayDeque<>(KindlingCli.commandLine().getSubcommands().values());
+        while (!pending.isEmpty()) {
+            CommandLine cl = pending.pop();
+            pending.addAll(cl.getSubcommands().values());
+            if (cl.getSubcommands().isEmpty() && cl.getCommand().getClass().getName().startsWith("dev.kindling.")
+                    && cl.getCommandSpec().findOption("--verbose") == null) {
+                without.add(cl.getCommandSpec().qualifiedName());
+            }
+        }
+        assertEquals(List.of(), without, "commands without --verbose");
+    }
+
     @Test
     void anOptionACommandDoesNotReadIsAUsageErrorNamingIt() {
         Cli.Result r = Cli.run("bench", "dedup", "--input", "in.jsonl", "--output", "out");
