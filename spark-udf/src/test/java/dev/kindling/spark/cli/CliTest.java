@@ -311,13 +311,21 @@ class CliTest {
     }
 
     @Test
-    void noVerboseHintWhereTheCommandHasNoVerboseOption() throws Exception {
-        // bench tokenizer has no --verbose: the hint sent the user to "Unknown option: '--verbose'"
+    void theBenchmarksTakeTheVerboseTheHintOffers() throws Exception {
+        // bench tokenizer had no --verbose (and no hint): it takes it now, as every command does, and shows the stack trace
         Path in = jsonl("bench.jsonl", "{\"text\":\"a\"}");
         Cli.Result r = Cli.run("bench", "tokenizer", "--tokenizer", tmp.resolve("missing.json").toString(), "--input", in.toString());
         assertEquals(1, r.code(), r.toString());
         assertTrue(r.err().startsWith("kindling: error: ") && r.err().contains("missing.json"), r.err());
-        assertFalse(r.err().contains("--verbose"), r.err());
+        assertTrue(r.err().contains("(run with --verbose for the stack trace)"), r.err());
+        try {
+            Cli.Result v = Cli.run("bench", "tokenizer", "--tokenizer", tmp.resolve("missing.json").toString(), "--input", in.toString(),
+                    "--verbose");
+            assertEquals(1, v.code(), v.toString());
+            assertTrue(v.err().contains("\tat "), "stack trace with --verbose: " + v.err());
+        } finally {
+            Logs.configure(false);
+        }
     }
 
     @Test
