@@ -236,6 +236,14 @@ public final class Engine implements AutoCloseable {
             }
         }
         if (ids.length >= c.contextLength()) {
+            if (!options.truncatePrompts() && reserve == 0) {
+                // max tokens 0 generates nothing: "no room to generate" read as if tokens were asked for. What such a
+                // request can mean is the prompt's own log-probabilities, which scoring gives, long texts in chunks
+                throw new IllegalArgumentException("the prompt has " + ids.length + " tokens but the context holds "
+                        + c.contextLength() + ", and max tokens is 0, so nothing would be generated: to get a text's "
+                        + "log-probabilities or perplexity, score it: kindling score and the Score stage read texts longer than the "
+                        + "context in chunks");
+            }
             if (!options.truncatePrompts()) {
                 // a prompt as long as the context leaves no position for the first generated token
                 throw new IllegalArgumentException("the prompt has " + ids.length + " tokens but the context holds "

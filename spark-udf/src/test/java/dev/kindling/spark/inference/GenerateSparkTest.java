@@ -250,6 +250,11 @@ class GenerateSparkTest {
                 .transform(in.filter(col("id").equalTo("b"))).first();
         assertNull(b.get(3), "truncated prompt: " + b);
         assertEquals(4, b.getStruct(2).getList(1).size());
+        // max tokens 0 generates nothing: the error said "no room to generate", where what such a request can want is
+        // the prompt scored
+        Row zero = generate().setModel(shortContext.toString()).setMaxTokens(0).transform(in.filter(col("id").equalTo("b"))).first();
+        assertTrue(zero.getString(3).contains("max tokens is 0, so nothing would be generated")
+                && zero.getString(3).contains("kindling score"), zero.getString(3));
     }
 
     @Test
