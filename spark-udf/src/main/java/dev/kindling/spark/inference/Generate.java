@@ -92,8 +92,9 @@ public final class Generate extends EngineStage<Generate> {
         super(uid);
         promptCol = new Param<>(this, "promptCol", "column of prompt texts");
         messagesCol = new Param<>(this, "messagesCol",
-                "column of chat messages (array<struct<role, content>>) rendered with the model's chat template; "
-                        + "empty to use promptCol");
+                "column of chat messages (array<struct<role, content>>, or a string holding them as a JSON array, whose "
+                        + "objects reach the template with their keys in the text's order) rendered with the model's chat "
+                        + "template; empty to use promptCol");
         chat = new Param<>(this, "chat", "render promptCol as a user message with the model's chat template: "
                 + "off, on, or auto (when the model has one)");
         systemPrompt = new Param<>(this, "systemPrompt", "system message put first in chat prompts (an error with text prompts the "
@@ -233,8 +234,9 @@ public final class Generate extends EngineStage<Generate> {
         if (usesMessages()) {
             String m = getOrDefault(messagesCol);
             int at = Columns.indexOf(schema, m, stageName());
-            if (at < 0 || !Prompts.isMessages(schema.apply(at).dataType())) {
-                requireColumn(schema, m, Prompts.MESSAGES, Prompts.MESSAGES_WITH_PARTS); // names the missing column or its type
+            // a string holds the messages as JSON text (Prompts.messages(String)): their keys reach the template in its order
+            if (at < 0 || !Prompts.isMessages(schema.apply(at).dataType()) && !schema.apply(at).dataType().equals(DataTypes.StringType)) {
+                requireColumn(schema, m, Prompts.MESSAGES, Prompts.MESSAGES_WITH_PARTS, DataTypes.StringType); // names the missing column or its type
             }
         } else {
             requireColumn(schema, getOrDefault(promptCol), DataTypes.StringType);

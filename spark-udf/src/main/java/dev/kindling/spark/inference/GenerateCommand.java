@@ -232,6 +232,11 @@ public final class GenerateCommand extends SparkCommand {
         Column reason = col(dev.kindling.spark.io.Columns.REASON);
         Dataset<Row> docs = run.readInput().withColumn(dev.kindling.spark.io.Columns.REASON,
                 when(reason.equalTo("read:empty_text"), org.apache.spark.sql.functions.lit(null).cast("string")).otherwise(reason));
+        if (messagesColumn != null && java.util.Arrays.asList(docs.columns()).contains(Columns.MESSAGES_JSON)) {
+            // from JSON Lines: the messages' JSON text, whose objects keep the file's key order (Spark's structs sort
+            // them); the messages column is what the output shows
+            g.setMessagesCol(Columns.MESSAGES_JSON);
+        }
         run.runPipeline(docs, stages, out, pipeline);
         run.out().println(progress.summary("generate"));
         return 0;

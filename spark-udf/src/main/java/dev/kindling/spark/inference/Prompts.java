@@ -182,7 +182,8 @@ public final class Prompts implements Serializable {
         if (row.isNullAt(messagesIndex)) {
             return null;
         }
-        return render(engine, messages(row.getList(messagesIndex)));
+        Object value = row.get(messagesIndex);
+        return render(engine, value instanceof String json ? messages(json) : messages(row.getList(messagesIndex)));
     }
 
     private Prompt render(Engine engine, List<Map<String, Object>> messages) {
@@ -214,12 +215,72 @@ public final class Prompts implements Serializable {
      */
     public static List<Map<String, Object>> messages(List<Row> rows) {
         List<Map<String, Object>> out = new ArrayList<>(rows.size());
-        for (int i = 0; i < rows.size(); i++) {
-            Row r = rows.get(i);
-            if (r == null) {
+        for (Row r : rows) {
+            out.add(r == null ? null : struct(r));
+        }
+        return checked(out);
+    }
+
+    /**
+     * Messages given as their JSON text (an array of objects), as the template wants them: the keys of every object in
+     * the text's order, as transformers passes the dicts of {@code json.loads} (Spark's structs from JSON have them
+     * sorted by name, which a template printing {@code arguments | tojson} or iterating {@code .items()} shows), null
+     * values left out as the struct form leaves them, and the same checks.
+     */
+    public static List<Map<String, Object>> messages(String json) {
+        Object parsed;
+        try {
+            parsed = JSON_MESSAGES.readValue(json, Object.class);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException("the messages are not valid JSON: " + e.getOriginalMessage());
+        }
+        if (!(parsed instanceof List<?> list)) {
+            throw new IllegalArgumentException("the messages are not a JSON array of {role, content} objects");
+        }
+        List<Map<String, Object>> out = new ArrayList<>(list.size());
+        for (int i = 0; i < list.size(); i++) {
+            Object m = withoutNulls(list.get(i));
+            if (m != null && !(m instanceof Map)) {
+                throw new IllegalArgumentException("message " + i + " is not a {role, content} object");
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> message = (Map<String, Object>) m;
+            out.add(message);
+        }
+        return checked(out);
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON_MESSAGES = new com.fasterxml.jackson.databind.ObjectMapper()
+            .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS.mappedFeature())
+            .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_SINGLE_QUOTES.mappedFeature());
+
+    /** A parsed JSON value with the null values of its objects left out (recursively), as Spark's NULL struct fields are. */
+    private static Object withoutNulls(Object v) {
+        if (v instanceof Map<?, ?> map) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            map.forEach((k, x) -> {
+                if (x != null) {
+                    out.put((String) k, withoutNulls(x));
+                }
+            });
+            return out;
+        }
+        if (v instanceof List<?> list) {
+            List<Object> out = new ArrayList<>(list.size());
+            list.forEach(x -> out.add(withoutNulls(x)));
+            return out;
+        }
+        return v;
+    }
+
+    /** The messages' checks, each refusal naming the message: a NULL message, a role that is no string, a NULL content. */
+    private static List<Map<String, Object>> checked(List<Map<String, Object>> messages) {
+        List<Map<String, Object>> out = new ArrayList<>(messages.size());
+        for (int i = 0; i < messages.size(); i++) {
+            Map<String, Object> m = messages.get(i);
+            if (m == null) {
                 throw new IllegalArgumentException("message " + i + " is null");
             }
-            Map<String, Object> m = struct(r);
             if (!(m.get("role") instanceof String role)) {
                 throw new IllegalArgumentException("message " + i + " has no role");
             }

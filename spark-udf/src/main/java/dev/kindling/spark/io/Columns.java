@@ -102,6 +102,15 @@ public final class Columns {
     public static final String RAW = "raw";
     /** A human-readable description of a row-level error. */
     public static final String ERROR = "error";
+
+    /**
+     * With chat messages read from JSON Lines ({@link ReadOptions#messages}), each row's messages as their JSON text, the
+     * keys of every object in the file's order (null where the row was rejected): Spark's structs hold them sorted by
+     * name, as its schema inference orders fields, while transformers hands the chat template the dicts of
+     * {@code json.loads}, in the file's order, which a template printing {@code arguments | tojson} or iterating
+     * {@code .items()} shows.
+     */
+    public static final String MESSAGES_JSON = "_messages_json";
     /** With {@code --keep-duplicates}: the id of the representative of the row's duplicate cluster (its own id when it is one). */
     public static final String CLUSTER_ID = "cluster_id";
     /** With {@code --keep-duplicates}: the id of the row this one duplicates (null for kept rows). */

@@ -129,6 +129,38 @@ public final class DatasetReader {
                         + "', which differ only in case; rename one, or pass --conf spark.sql.caseSensitive=true");
             } // the same key twice in an object: one field, the parser's value (a JSON object's names should be unique)
         }
+        // the field as the lines name it (--text-column TEXT reads "text", as Spark resolves names); finish renames it
+        StructField textField = java.util.Arrays.stream(schema.fields()).filter(f -> Columns.sameName(f.name(), textColumn)).findFirst().orElse(null);
+        String textKey = textField == null ? textColumn : textField.name();
+        // chat messages: read as their JSON text (Spark's parser copies an array's text with the keys in the file's order),
+        // then parsed with the type of the rows that hold messages. One row whose messages are a string, an object or a
+        // number made Spark infer a string for every row, and the whole job failed on the column's type
+        org.apache.spark.sql.types.ArrayType messagesType = null;
+        UserDefinedFunction notMessages = null;
+        if (messages && textField != null) {
+            if (Arrays.stream(schema.fieldNames()).anyMatch(f -> Columns.sameName(f, Columns.MESSAGES_JSON))) {
+                throw KindlingException.usage("input " + String.join(",", paths) + " has a field '" + Columns.MESSAGES_JSON
+                        + "', the column that holds the messages' JSON text; rename it");
+            }
+            notMessages = functions.udf((UDF1<String, String>) line -> messagesNotArray(line, textKey), DataTypes.StringType);
+            messagesType = isMessageArray(textField.dataType()) ? (org.apache.spark.sql.types.ArrayType) textField.dataType()
+                    : messagesTypeOf(spark, objects.filter(notMessages.apply(col("value")).isNull()), textKey);
+            if (messagesType == null && !objects.filter(notMessages.apply(col("value")).isNotNull()).isEmpty()) {
+                // no row holds messages, and some hold something else: the column is not a messages column (a text prompt)
+                throw KindlingException.usage("column '" + textKey + "' of " + String.join(",", paths) + " is "
+                        + textField.dataType().simpleString() + ", expected chat messages: an array of {role, content} objects "
+                        + "(no row holds any)");
+            }
+            if (messagesType == null) { // every row's messages are NULL (read:null_text)
+                messagesType = DataTypes.createArrayType(new StructType().add("content", DataTypes.StringType, true)
+                        .add("role", DataTypes.StringType, true), true);
+            }
+            StructType asText = new StructType();
+            for (StructField f : schema.fields()) {
+                asText = asText.add(f.name().equals(textKey) ? new StructField(f.name(), DataTypes.StringType, true, f.metadata()) : f);
+            }
+            schema = asText;
+        }
         StructType withCorrupt = schema.add(CORRUPT, DataTypes.StringType, true);
         Column parsed = from_json(col("value"), withCorrupt,
                 Map.of("mode", "PERMISSIVE", "columnNameOfCorruptRecord", CORRUPT, "maxStringLen", MAX_STRING_LEN));
@@ -160,10 +192,7 @@ public final class DatasetReader {
         Column after = trailing.apply(col("value").cast(DataTypes.BinaryType));
         reason = reason.when(after.isNotNull(), lit("read:malformed_json"));
         error = error.when(after.isNotNull(), after);
-        // the field as the lines name it (--text-column TEXT reads "text", as Spark resolves names); finish renames it
-        StructField textField = java.util.Arrays.stream(schema.fields()).filter(f -> Columns.sameName(f.name(), textColumn)).findFirst().orElse(null);
-        String textKey = textField == null ? textColumn : textField.name();
-        if (textField != null && textField.dataType().equals(DataTypes.StringType)) {
+        if (!messages && textField != null && textField.dataType().equals(DataTypes.StringType)) {
             // a text that is a number, object, array or boolean: Spark's reader hands it over as its JSON text ("12345",
             // "{\"a\":1}"), which would then be tokenized and scored as a document
             // (decided on the object's own top-level key: a nested {"meta": {"text": "x"}} must not vouch for it)
@@ -181,8 +210,13 @@ public final class DatasetReader {
             reason = reason.when(notString, lit("read:text_not_string"));
             error = error.when(notString, lit("field '" + textKey + "' is not a JSON string"));
         }
-        if (messages && textField != null && textField.dataType() instanceof org.apache.spark.sql.types.ArrayType a
-                && a.elementType() instanceof StructType m && Arrays.asList(m.fieldNames()).contains("content")
+        if (messagesType != null && !isMessageArray(textField.dataType())) {
+            // a row whose messages are no array of objects is set aside naming what they are; the others go on
+            Column notArray = when(reason.isNull(), notMessages.apply(col("value")));
+            reason = reason.when(notArray.isNotNull(), lit("read:messages_not_array"));
+            error = error.when(notArray.isNotNull(), notArray);
+        }
+        if (messagesType != null && messagesType.elementType() instanceof StructType m && Arrays.asList(m.fieldNames()).contains("content")
                 && m.apply("content").dataType().equals(DataTypes.StringType)) {
             // the same for the messages' content: where some are strings and others lists of parts (or numbers), Spark
             // reads every content as a string, a list as its JSON text, which the template then rendered as the words
@@ -195,9 +229,16 @@ public final class DatasetReader {
         List<Column> out = new ArrayList<>();
         // a row that parsed keeps its fields when rejected for its text's type (its id, to find it by); only unparsed
         // lines have none
-        Column parsedRow = reason.isNull().or(reason.equalTo("read:text_not_string"));
+        Column parsedRow = reason.isNull().or(reason.equalTo("read:text_not_string")).or(reason.equalTo("read:messages_not_array"));
         for (StructField f : schema.fields()) {
-            out.add(when(parsedRow, col("_parsed.`" + f.name().replace("`", "``") + "`")).as(userColumn(f.name())));
+            Column value = col("_parsed.`" + f.name().replace("`", "``") + "`");
+            if (messagesType != null && f.name().equals(textKey)) {
+                out.add(when(reason.isNull().or(reason.equalTo("read:text_not_string")),
+                        from_json(value, messagesType, Map.of("maxStringLen", MAX_STRING_LEN))).as(userColumn(f.name())));
+                out.add(when(reason.isNull(), value).as(Columns.MESSAGES_JSON));
+            } else {
+                out.add(when(parsedRow, value).as(userColumn(f.name())));
+            }
         }
         out.add(reason.as(Columns.REASON));
         out.add(col(Columns.SOURCE_FILE));
@@ -377,6 +418,75 @@ public final class DatasetReader {
             return false; // a malformed line is reported as such by the parse itself
         }
         return false;
+    }
+
+    /** An array of structs: what chat messages read from JSON are. */
+    static boolean isMessageArray(org.apache.spark.sql.types.DataType t) {
+        return t instanceof org.apache.spark.sql.types.ArrayType a && a.elementType() instanceof StructType;
+    }
+
+    /**
+     * The type of the messages field {@code key} inferred from the JSON objects {@code lines} (the rows whose messages are
+     * arrays of objects, or null), as Spark infers it; null when none holds any.
+     */
+    private static org.apache.spark.sql.types.ArrayType messagesTypeOf(SparkSession spark, Dataset<String> lines, String key) {
+        StructType inferred = spark.read().option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", CORRUPT)
+                .option("maxStringLen", MAX_STRING_LEN).json(lines).schema();
+        for (StructField f : inferred.fields()) {
+            if (f.name().equals(key) && isMessageArray(f.dataType())) {
+                return (org.apache.spark.sql.types.ArrayType) f.dataType();
+            }
+        }
+        return null;
+    }
+
+    /**
+     * For a JSON object {@code line}, an error when its top-level field {@code name} holds something other than chat
+     * messages (an array of objects): a string, a number, a boolean, an object, or an array with a message that is none
+     * of these objects (a NULL message is left to the messages' own check, which names it); null otherwise.
+     */
+    static String messagesNotArray(String line, String name) {
+        try (com.fasterxml.jackson.core.JsonParser p = JSON.createParser(line)) {
+            if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                return null;
+            }
+            while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                com.fasterxml.jackson.core.JsonToken v = p.nextToken();
+                if (!field.equals(name)) {
+                    p.skipChildren();
+                    continue;
+                }
+                if (v == com.fasterxml.jackson.core.JsonToken.VALUE_NULL) {
+                    return null;
+                }
+                if (v != com.fasterxml.jackson.core.JsonToken.START_ARRAY) {
+                    return "field '" + name + "' is " + jsonKind(v) + ", expected chat messages: an array of {role, content} objects";
+                }
+                for (int i = 0; p.nextToken() != com.fasterxml.jackson.core.JsonToken.END_ARRAY; i++) {
+                    com.fasterxml.jackson.core.JsonToken m = p.currentToken();
+                    if (m != com.fasterxml.jackson.core.JsonToken.START_OBJECT && m != com.fasterxml.jackson.core.JsonToken.VALUE_NULL) {
+                        return "message " + i + " of field '" + name + "' is " + jsonKind(m) + ", expected a {role, content} object";
+                    }
+                    p.skipChildren();
+                }
+                return null;
+            }
+        } catch (java.io.IOException e) {
+            return null; // a malformed line is reported as such by the parse itself
+        }
+        return null;
+    }
+
+    private static String jsonKind(com.fasterxml.jackson.core.JsonToken t) {
+        return switch (t) {
+            case VALUE_STRING -> "a JSON string";
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number";
+            case VALUE_TRUE, VALUE_FALSE -> "a boolean";
+            case START_OBJECT -> "an object";
+            case START_ARRAY -> "an array";
+            default -> "not an array";
+        };
     }
 
     /**

@@ -389,6 +389,80 @@ class InferenceCliTest {
                 rejected.toString());
     }
 
+    /**
+     * A row whose messages are not an array of objects (a string, an object, a number, an array of strings) made Spark read
+     * the column as a string for every row, and the whole job failed on its type. Each such row is now set aside as
+     * read:messages_not_array saying what it holds, a NULL one is read:null_text, and the others are generated.
+     */
+    @Test
+    void rowsWhoseMessagesAreNoArrayAreRejectedAndTheOthersGoOn() throws Exception {
+        TestSpark.session();
+        Path chatModel = Stories.withChatTemplate(tmp);
+        Path dir = tmp.resolve("not-arrays");
+        Files.createDirectories(dir);
+        Path in = dir.resolve("chats.jsonl");
+        String good = "[{\"role\":\"user\",\"content\":\"Once upon a time\"}]";
+        Files.write(in, List.of("{\"id\":\"g1\",\"messages\":" + good + "}",
+                "{\"id\":\"s\",\"messages\":\"Once upon a time\"}",
+                "{\"id\":\"o\",\"messages\":{\"role\":\"user\",\"content\":\"hi\"}}",
+                "{\"id\":\"n\",\"messages\":5}",
+                "{\"id\":\"z\",\"messages\":null}",
+                "{\"id\":\"a\",\"messages\":[\"hi\"]}",
+                "{\"id\":\"g2\",\"messages\":" + good + "}"), StandardCharsets.UTF_8);
+        Cli.Result r = Cli.run("generate", "--no-progress", "--model", chatModel.toString(), "--threads", "2", "-i", in.toString(),
+                "-o", dir.resolve("out").toString(), "--messages-column", "messages", "--max-tokens", "4",
+                "--rejected", dir.resolve("rejected").toString());
+        assertEquals(0, r.code(), r.toString());
+        List<JsonNode> rows = readJsonl(dir.resolve("out"));
+        assertEquals(List.of("g1", "g2"), rows.stream().map(n -> n.get("id").asText()).toList(), rows.toString());
+        for (JsonNode row : rows) {
+            assertTrue(row.get("error").isNull() && row.get("completion").isTextual(), rows.toString());
+            assertEquals(JSON.readTree(good), row.get("messages"), "the messages as read");
+        }
+        Map<String, JsonNode> rejected = new HashMap<>();
+        for (JsonNode n : readJsonl(dir.resolve("rejected"))) {
+            rejected.put(n.get("id").asText(), n);
+        }
+        assertEquals(java.util.Set.of("s", "o", "n", "z", "a"), rejected.keySet(), rejected.toString());
+        Map<String, String> expected = Map.of(
+                "s", "field 'messages' is a JSON string, expected chat messages: an array of {role, content} objects",
+                "o", "field 'messages' is an object, expected chat messages: an array of {role, content} objects",
+                "n", "field 'messages' is a number, expected chat messages: an array of {role, content} objects",
+                "a", "message 0 of field 'messages' is a JSON string, expected a {role, content} object");
+        expected.forEach((id, error) -> {
+            assertEquals("read:messages_not_array", rejected.get(id).get("reason").asText(), id);
+            assertEquals(error, rejected.get(id).get("error").asText(), id);
+        });
+        assertEquals("read:null_text", rejected.get("z").get("reason").asText());
+    }
+
+    /**
+     * The messages' objects reach the chat template with their keys in the file's order, as transformers passes the dicts
+     * of json.loads: Spark's structs had them sorted by name (content before role, a tool call's arguments alphabetical),
+     * so a template printing {@code tojson} or iterating {@code .items()} rendered another text than transformers'.
+     * The template here fails the row with the messages as tojson prints them; the expected text is Jinja2's with
+     * transformers' tojson ({@code json.dumps(x, ensure_ascii=False)}).
+     */
+    @Test
+    void messagesKeepTheFilesKeyOrderInTheTemplate() throws Exception {
+        TestSpark.session();
+        Path echo = Stories.withChatTemplate(tmp, "stories260K-echo.gguf", "{{ raise_exception(messages | tojson) }}");
+        Path dir = tmp.resolve("key-order");
+        Files.createDirectories(dir);
+        Path in = dir.resolve("chats.jsonl");
+        Files.write(in, List.of("{\"id\":\"t1\",\"messages\":[{\"role\":\"user\",\"content\":\"Call f.\",\"name\":\"u\"},"
+                + "{\"role\":\"assistant\",\"content\":\"\",\"tool_calls\":[{\"type\":\"function\",\"function\":{\"name\":\"f\","
+                + "\"arguments\":{\"zeta\":1,\"alpha\":\"two\",\"mid\":[{\"y\":4,\"b\":5}]}}}]}]}"), StandardCharsets.UTF_8);
+        Cli.Result r = Cli.run("generate", "--no-progress", "--model", echo.toString(), "--threads", "2", "-i", in.toString(),
+                "-o", dir.resolve("out").toString(), "--messages-column", "messages", "--max-tokens", "4");
+        assertEquals(0, r.code(), r.toString());
+        JsonNode row = readJsonl(dir.resolve("out")).get(0);
+        String transformers = "[{\"role\": \"user\", \"content\": \"Call f.\", \"name\": \"u\"}, {\"role\": \"assistant\", "
+                + "\"content\": \"\", \"tool_calls\": [{\"type\": \"function\", \"function\": {\"name\": \"f\", \"arguments\": "
+                + "{\"zeta\": 1, \"alpha\": \"two\", \"mid\": [{\"y\": 4, \"b\": 5}]}}}]}]";
+        assertTrue(row.get("error").asText().contains(transformers), row.toString());
+    }
+
     static List<String> fieldNames(JsonNode n) {
         List<String> f = new ArrayList<>();
         n.fieldNames().forEachRemaining(f::add);
