@@ -112,7 +112,8 @@ public final class LogitsCommand {
             for (int i = 0; i < top; i++) {
                 ObjectNode n = topNode.addObject();
                 n.put("id", order[i]);
-                if (tok != null) {
+                // a padded output layer scores ids the tokenizer has no text for (they threw out of run())
+                if (tok != null && order[i] < tok.vocabSize()) {
                     n.put("piece", tok.tokenText(order[i]));
                 }
                 n.put("logit", logits[order[i]]);

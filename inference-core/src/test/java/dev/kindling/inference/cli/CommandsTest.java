@@ -154,6 +154,26 @@ class CommandsTest {
     }
 
     @Test
+    void logitsTopListsIdsATokenizerSmallerThanTheModelLacksWithoutAPiece(@TempDir Path dir) throws Exception {
+        // a padded output layer: the model (512 ids) scores ids the tokenizer (3) has no text for
+        Path tok = dir.resolve("tokenizer.json");
+        Files.writeString(tok, "{\"version\":\"1.0\",\"added_tokens\":[],\"model\":{\"type\":\"WordLevel\","
+                + "\"vocab\":{\"<unk>\":0,\"Once\":1,\"upon\":2},\"unk_token\":\"<unk>\"},"
+                + "\"pre_tokenizer\":{\"type\":\"Whitespace\"}}");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int rc = LogitsCommand.run(new String[] {"--model", SharedData.require("llama2c/stories260K.bin").toString(),
+                "--tokenizer", tok.toString(), "--prompt", "Once upon", "--top", "512"},
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(0, rc, err.toString(StandardCharsets.UTF_8));
+        JsonNode top = new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8)).get("top");
+        assertEquals(512, top.size());
+        for (JsonNode n : top) {
+            assertEquals(n.get("id").asInt() < 3, n.has("piece"), n.toString());
+        }
+    }
+
+    @Test
     void kvCacheTypeOptionReachesTheEngine() throws Exception {
         String model = SharedData.require("llama2c/stories260K.gguf").toString();
         String[] texts = new String[2];
