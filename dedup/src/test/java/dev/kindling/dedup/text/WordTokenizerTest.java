@@ -2,6 +2,7 @@ package dev.kindling.dedup.text;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindling.dedup.Document;
@@ -11,6 +12,7 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -85,6 +87,19 @@ class WordTokenizerTest {
         System.out.println("word tokenizer vs NLTK: " + checked + " lines, " + mismatched + " differ " + examples);
         assertTrue(checked > 1500);
         assertEquals(0, mismatched, examples.toString());
+    }
+
+    /**
+     * NLTK's final-period rule has the space in both its closing-quote run and the white space after it; matched by
+     * backtracking, a period followed by n spaces cost n² steps (80,000 spaces took 35 s, a page of padding hung the
+     * task). The run is taken whole, which matches exactly the same texts.
+     */
+    @Test
+    void longRunOfSpacesAfterAPeriodIsLinear() {
+        String text = "the end." + " ".repeat(1_000_000) + "and more";
+        List<String> tokens = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> WordTokenizer.wordTokenize(text));
+        assertEquals(List.of("the", "end.", "and", "more"), tokens);
+        assertEquals(List.of("He", "left", ".", "''"), WordTokenizer.tokenize("He left.\"  \t "));
     }
 
     @Test
