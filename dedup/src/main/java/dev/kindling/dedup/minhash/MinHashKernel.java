@@ -28,18 +28,7 @@ public final class MinHashKernel {
 
     /** Scalar twin: {@code mins[i] = min(mins[i], min_s(a[i]*hashes[s] + b[i]))} for i &lt; numPerm. */
     public static void updateScalar(long[] a, long[] b, long[] mins, int numPerm, long[] hashes, int count) {
-        for (int i = 0; i < numPerm; i++) {
-            long ai = a[i];
-            long bi = b[i];
-            long m = mins[i];
-            for (int s = 0; s < count; s++) {
-                long v = ai * hashes[s] + bi;
-                if (v < m) {
-                    m = v;
-                }
-            }
-            mins[i] = m;
-        }
+        ScalarKernel.update(a, b, mins, numPerm, hashes, count);
     }
 
     /** Vector kernel at the preferred width. */

@@ -38,11 +38,23 @@ public final class MinHasher {
         SCALAR
     }
 
+    /**
+     * Whether the Vector API is there. It is an incubator module, resolved only in a JVM started with
+     * {@code --add-modules jdk.incubator.vector} (the kindling script and spark-submit add it; an application that only
+     * depends on this library may not), and without it the Vector kernels cannot even load.
+     */
+    public static final boolean VECTOR_API = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+
+    /** With the default kernel: {@link Kernel#VECTOR}, or {@link Kernel#SCALAR} (same signatures) without the Vector API. */
     public MinHasher(MinHashParams params, NormalizeOptions options) {
-        this(params, options, Kernel.VECTOR);
+        this(params, options, VECTOR_API ? Kernel.VECTOR : Kernel.SCALAR);
     }
 
     public MinHasher(MinHashParams params, NormalizeOptions options, Kernel kernel) {
+        if (kernel != Kernel.SCALAR && !VECTOR_API) {
+            throw new IllegalStateException("the " + kernel + " MinHash kernel needs the Vector API: start the JVM with "
+                    + "--add-modules jdk.incubator.vector, or use Kernel.SCALAR (the same signatures, slower)");
+        }
         this.params = params;
         this.shingler = new Shingler(params.ngram(), options);
         this.kernel = kernel;
@@ -84,7 +96,7 @@ public final class MinHasher {
         switch (kernel) {
             case VECTOR -> MinHashKernel.updateVector(a, b, mins, params.numPerm(), hashes, count);
             case VECTOR_256 -> MinHashKernel.updateVector256(a, b, mins, params.numPerm(), hashes, count);
-            case SCALAR -> MinHashKernel.updateScalar(a, b, mins, params.numPerm(), hashes, count);
+            case SCALAR -> ScalarKernel.update(a, b, mins, params.numPerm(), hashes, count);
         }
         return mins.clone();
     }
