@@ -15,6 +15,7 @@ import dev.kindling.dedup.normalize.NormalizeOptions;
 import dev.kindling.dedup.normalize.TextNormalizer;
 import dev.kindling.dedup.pii.PiiRedactor;
 import dev.kindling.dedup.sentence.SentenceDedup;
+import dev.kindling.testing.SharedData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -94,5 +95,27 @@ class BadInputTest {
         Files.writeString(f, "{\"text\":\"no id\"}\n");
         e = assertThrows(RuntimeException.class, () -> JsonlDocuments.read(f, "id", "text"));
         assertTrue(e.getMessage().contains("line 1: field 'id' is missing or null"), e.getMessage());
+    }
+
+    /**
+     * A byte that is not UTF-8 was decoded as U+FFFD and the document read as if it were fine: the text changed
+     * without a trace. It is now an error naming the file, the line and the byte (CRLF line ends still read).
+     */
+    @Test
+    void invalidUtf8NamesFileLineAndByte(@TempDir Path dir) throws Exception {
+        List<String> lines = Files.readAllLines(SharedData.require("corpus/moby-dick.jsonl")).subList(0, 3);
+        Path f = dir.resolve("latin1.jsonl");
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        for (String l : lines) {
+            bytes.write((l + "\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        Files.write(f, bytes.toByteArray());
+        assertEquals(3, JsonlDocuments.read(f, "id", "text").size());
+        byte[] b = bytes.toByteArray();
+        int third = (lines.get(0) + lines.get(1)).getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 4;
+        b[third + 40] = (byte) 0xE9;   // "é" in Latin-1, inside the text
+        Files.write(f, b);
+        var e = assertThrows(RuntimeException.class, () -> JsonlDocuments.read(f, "id", "text"));
+        assertTrue(e.getMessage().contains("latin1.jsonl line 3: invalid UTF-8 at byte 40"), e.getMessage());
     }
 }

@@ -4,11 +4,14 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.kindling.dedup.Document;
-import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,25 +33,60 @@ public final class JsonlDocuments {
 
     private JsonlDocuments() {}
 
-    /** Every document of the file, in file order. */
+    /**
+     * Every document of the file, in file order. Lines end at {@code \n}, {@code \r\n} or {@code \r}; each is decoded
+     * on its own, so a byte that is not UTF-8 is an error naming its line and byte (a decoding reader would have put
+     * U+FFFD in its place and read on).
+     */
     public static List<Document> read(Path file, String idField, String textField) {
         List<Document> out = new ArrayList<>();
         try (InputStream raw = Files.newInputStream(file);
-             InputStream in = file.toString().endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw;
-             BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16)) {
-            String line;
+             InputStream in = file.toString().endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw) {
+            CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder();   // reports malformed input
+            ByteArrayOutputStream line = new ByteArrayOutputStream(1 << 12);
+            byte[] buf = new byte[1 << 16];
             int lineNo = 0;
-            while ((line = r.readLine()) != null) {
-                lineNo++;
-                if (line.isBlank()) {
-                    continue;
+            boolean afterCr = false;
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                int start = 0;
+                for (int i = 0; i < n; i++) {
+                    byte b = buf[i];
+                    if (b == '\n' && afterCr) {
+                        start = i + 1;   // the \n of a \r\n: that line has been read
+                    } else if (b == '\n' || b == '\r') {
+                        line.write(buf, start, i - start);
+                        add(out, line, utf8, file, ++lineNo, idField, textField);
+                        start = i + 1;
+                    }
+                    afterCr = b == '\r';
                 }
-                out.add(parse(line, file, lineNo, idField, textField));
+                line.write(buf, start, n - start);
+            }
+            if (line.size() > 0) {
+                add(out, line, utf8, file, ++lineNo, idField, textField);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
         }
         return out;
+    }
+
+    private static void add(List<Document> out, ByteArrayOutputStream bytes, CharsetDecoder utf8, Path file, int lineNo,
+                            String idField, String textField) throws IOException {
+        ByteBuffer in = ByteBuffer.wrap(bytes.toByteArray());
+        bytes.reset();
+        CharBuffer chars = CharBuffer.allocate(in.remaining());
+        utf8.reset();
+        CoderResult r = utf8.decode(in, chars, true);
+        if (r.isError()) {
+            throw new BadDocumentException(file, lineNo, "invalid UTF-8 at byte " + in.position() + " of the line", null);
+        }
+        utf8.flush(chars);
+        String line = chars.flip().toString();
+        if (!line.isBlank()) {
+            out.add(parse(line, file, lineNo, idField, textField));
+        }
     }
 
     static Document parse(String line, Path file, int lineNo, String idField, String textField) throws IOException {
