@@ -62,6 +62,18 @@ class ExactDedupTest {
         assertEquals(List.of("id", "text", "url", Columns.REASON), Arrays.asList(new ExactDedup().transform(in).columns()));
     }
 
+    @Test
+    void numberLikeStringIdsOrderAsText() {
+        // as the README says: the id column's own type orders, and "10" < "11" < "9" as strings
+        Map<String, Row> out = byId(new ExactDedup().transform(docs(
+                new Object[] {"9", "same text", "u1", null},
+                new Object[] {"11", "same text", "u2", null},
+                new Object[] {"10", "same text", "u3", null})));
+        assertEquals(null, str(out.get("10"), Columns.REASON));
+        assertEquals("exact_dedup:duplicate", str(out.get("9"), Columns.REASON));
+        assertEquals("exact_dedup:duplicate", str(out.get("11"), Columns.REASON));
+    }
+
     /**
      * Text dedup, then URL dedup, with cluster columns: "c" is a text copy of "b", and "b" a URL
      * duplicate of "a". "c" must follow "b" into a's cluster, as rows follow their representative into
