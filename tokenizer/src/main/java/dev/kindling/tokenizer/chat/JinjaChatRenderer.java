@@ -62,9 +62,10 @@ public final class JinjaChatRenderer {
         // syntax in user text ran); Jinja2 outputs values as they are. A for loop over a dict walks its
         // keys, as in Python (Jinjava's default is its values). Whitespace control is parsed strictly:
         // WhitespaceControl has already taken every '-' marker out, and Jinjava's lenient parsing also read
-        // the minus of {{ -1 }} as one (after the space), so a negative number printed as positive.
+        // the minus of {{ -1 }} as one (after the space), so a negative number printed as positive. Natural
+        // operator precedence keeps Jinjava's value() from taking the filters: PyParser places them as Jinja2 does.
         LegacyOverrides overrides = LegacyOverrides.newBuilder().withIterateOverMapKeys(true)
-                .withParseWhitespaceControlStrictly(true).build();
+                .withParseWhitespaceControlStrictly(true).withUseNaturalOperatorPrecedence(true).build();
         this.jinjava = PyAddition.jinjava(JinjavaConfig.newBuilder().withTrimBlocks(false).withLstripBlocks(false)
                 .withNestedInterpretationEnabled(false).withElResolver(resolver).withLegacyOverrides(overrides)
                 // a macro may call itself, as in Jinja2 (Command R's and Hermes' json_to_python_type for nested
@@ -79,6 +80,8 @@ public final class JinjaChatRenderer {
         jinjava.getGlobalContext().registerFilter(new PyStringFilter());
         jinjava.getGlobalContext().registerFilter(new PyIndent());
         jinjava.getGlobalContext().registerFilter(new PyRound());
+        jinjava.getGlobalContext().registerFilter(PyNumberFilters.INT);
+        jinjava.getGlobalContext().registerFilter(PyNumberFilters.FLOAT);
         jinjava.getGlobalContext().registerFilter(new PyDefault("default"));
         jinjava.getGlobalContext().registerFilter(new PyDefault("d"));
         jinjava.getGlobalContext().registerFilter(PySelect.SELECT);

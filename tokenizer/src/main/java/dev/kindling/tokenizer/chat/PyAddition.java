@@ -3,8 +3,6 @@ package dev.kindling.tokenizer.chat;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.el.ExtendedSyntaxBuilder;
-import com.hubspot.jinjava.el.ext.AdditionOperator;
-import com.hubspot.jinjava.el.ext.ExtendedParser;
 import com.hubspot.jinjava.objects.SafeString;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -12,18 +10,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import jinjava.de.odysseus.el.ExpressionFactoryImpl;
-import jinjava.de.odysseus.el.misc.NumberOperations;
 import jinjava.de.odysseus.el.misc.TypeConverter;
 import jinjava.de.odysseus.el.tree.TreeBuilder;
 import jinjava.de.odysseus.el.tree.impl.Builder;
 import jinjava.de.odysseus.el.tree.impl.Parser;
-import jinjava.de.odysseus.el.tree.impl.Scanner;
 import jinjava.de.odysseus.el.tree.impl.ast.AstBinary;
-import jinjava.de.odysseus.el.tree.impl.ast.AstBracket;
-import jinjava.de.odysseus.el.tree.impl.ast.AstDot;
-import jinjava.de.odysseus.el.tree.impl.ast.AstIdentifier;
-import jinjava.de.odysseus.el.tree.impl.ast.AstNode;
-import jinjava.de.odysseus.el.tree.impl.ast.AstUnary;
 import jinjava.javax.el.ExpressionFactory;
 
 /**
@@ -40,11 +31,8 @@ final class PyAddition extends AstBinary.SimpleOperator {
     private PyAddition() {}
 
     /**
-     * A Jinjava whose expressions use this {@code +}, Python's {@code ==} and {@code !=} ({@link PyEquality}) and
-     * {@code and} ({@link PyAnd}), {@code *} ({@link PyMultiplication}), Python's truth value ({@link PyTruth}),
-     * string literals as Jinja2 decodes them ({@link PyStringLiteral}),
-     * {@code not} binding as in Python, raise for an attribute or item of an undefined value
-     * ({@link PyUndefinedAccess}), and keep a name bound to an undefined value undefined ({@link PyUndefinedBinding}).
+     * A Jinjava whose expressions parse as Jinja2's ({@link PyParser}: its precedence, Python's operators) and test
+     * by Python's truth value ({@link PyTruth}).
      */
     static Jinjava jinjava(JinjavaConfig config) {
         return new Jinjava(config) {
@@ -54,48 +42,7 @@ final class PyAddition extends AstBinary.SimpleOperator {
                     return new ExtendedSyntaxBuilder(features) {
                         @Override
                         protected Parser createParser(String expression) {
-                            return new ExtendedParser(this, expression) {
-                                @Override
-                                protected Scanner createScanner(String input) {
-                                    return new PyStringLiteral.PyScanner(input);
-                                }
-
-                                @Override
-                                protected AstBinary createAstBinary(AstNode left, AstNode right, AstBinary.Operator op) {
-                                    return super.createAstBinary(left, right, op == AdditionOperator.OP ? OP
-                                            : op == AstBinary.EQ ? PyEquality.EQ : op == AstBinary.NE ? PyEquality.NE
-                                            : op == AstBinary.AND ? PyAnd.OP : op == AstBinary.MUL ? PyMultiplication.OP : op);
-                                }
-
-                                // Python's not takes a comparison: not x|length == 1 is not (x|length == 1). Java EL's
-                                // binds as tightly as unary minus, (not x|length) == 1, which is False for any list
-                                // and made Llama 3.x templates accept several tool calls they reject.
-                                @Override
-                                protected AstNode unary(boolean required) throws Scanner.ScanException, Parser.ParseException {
-                                    if (getToken().getSymbol() == Scanner.Symbol.NOT) {
-                                        consumeToken();
-                                        return createAstUnary(eq(true), AstUnary.NOT);
-                                    }
-                                    return super.unary(required);
-                                }
-
-                                @Override
-                                protected AstIdentifier createAstIdentifier(String name, int index) {
-                                    return new PyUndefinedBinding(name, index);
-                                }
-
-                                @Override
-                                protected AstDot createAstDot(AstNode object, String name, boolean lvalue) {
-                                    AstNode checked = new PyUndefinedAccess(object);
-                                    return PyDictMethodDot.METHODS.contains(name) ? new PyDictMethodDot(checked, name, lvalue)
-                                            : super.createAstDot(checked, name, lvalue);
-                                }
-
-                                @Override
-                                protected AstBracket createAstBracket(AstNode object, AstNode key, boolean lvalue, boolean strict) {
-                                    return super.createAstBracket(new PyUndefinedAccess(object), key, lvalue, strict);
-                                }
-                            };
+                            return new PyParser(this, expression);
                         }
                     };
                 }
@@ -119,13 +66,13 @@ final class PyAddition extends AstBinary.SimpleOperator {
             return a.toString() + b;
         }
         if (PyEquality.isNumber(a) && PyEquality.isNumber(b)) {
-            return NumberOperations.add(converter, PyEquality.number(a), PyEquality.number(b));
+            return PyArithmetic.apply("+", a, b);
         }
-        if (a instanceof List<?> x && b instanceof List<?> y) {
+        if (a instanceof List<?> x && b instanceof List<?> y && (a instanceof PyTuple) == (b instanceof PyTuple)) {
             List<Object> out = new ArrayList<>(x.size() + y.size());
             out.addAll(x);
             out.addAll(y);
-            return out;
+            return a instanceof PyTuple ? new PyTuple(out) : out;
         }
         throw new ChatTemplateException("unsupported operand type(s) for +: '" + typeName(a) + "' and '" + typeName(b)
                 + "' (Jinja2 raises TypeError, or UndefinedError for a missing value)");
@@ -168,6 +115,8 @@ final class PyAddition extends AstBinary.SimpleOperator {
             return "float";
         } else if (o instanceof Number) {
             return "int";
+        } else if (o instanceof PyTuple) {
+            return "tuple";
         } else if (o instanceof List<?>) {
             return "list";
         } else if (o instanceof Map<?, ?>) {

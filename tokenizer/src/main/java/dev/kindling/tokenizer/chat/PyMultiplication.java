@@ -4,7 +4,6 @@ import com.hubspot.jinjava.objects.SafeString;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
-import jinjava.de.odysseus.el.misc.NumberOperations;
 import jinjava.de.odysseus.el.misc.TypeConverter;
 import jinjava.de.odysseus.el.tree.impl.ast.AstBinary;
 
@@ -21,7 +20,7 @@ final class PyMultiplication extends AstBinary.SimpleOperator {
     @Override
     protected Object apply(TypeConverter converter, Object a, Object b) {
         if (PyEquality.isNumber(a) && PyEquality.isNumber(b)) {
-            return NumberOperations.mul(converter, PyEquality.number(a), PyEquality.number(b));
+            return PyArithmetic.apply("*", a, b);
         }
         boolean sequenceFirst = isSequence(a);
         if (sequenceFirst || isSequence(b)) {
@@ -44,7 +43,7 @@ final class PyMultiplication extends AstBinary.SimpleOperator {
             for (long i = 0; i < n; i++) {
                 out.addAll(list);
             }
-            return out;
+            return list instanceof PyTuple ? new PyTuple(out) : out;
         }
         String s = sequence.toString();
         checkSize((long) s.length() * n);

@@ -8,7 +8,7 @@ import java.util.Map;
 /**
  * Python's {@code str()} and {@code repr()} of template values, which Jinja2 uses wherever a value
  * becomes text ({@code {{ x }}}, the {@code trim} filter): {@code True}, {@code 1e-05},
- * {@code [{'type': 'text', 'text': 'Hi'}]}. Java's toString gave {@code true}, {@code 1.0E-5},
+ * {@code [{'type': 'text', 'text': 'Hi'}]}, {@code (1,)}. Java's toString gave {@code true}, {@code 1.0E-5},
  * {@code [{type=text, text=Hi}]}.
  */
 final class PyStr {
@@ -59,6 +59,13 @@ final class PyStr {
                 first = false;
             }
             sb.append('}');
+        } else if (v instanceof PyTuple t) {
+            sb.append('(');
+            for (int i = 0; i < t.size(); i++) {
+                sb.append(i > 0 ? ", " : "");
+                repr(t.get(i), sb);
+            }
+            sb.append(t.size() == 1 ? ",)" : ")");
         } else if (v instanceof Iterable<?> items) {
             sb.append('[');
             for (Iterator<?> it = items.iterator(); it.hasNext(); ) {

@@ -1,6 +1,7 @@
 package dev.kindling.tokenizer.chat;
 
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
+import com.hubspot.jinjava.objects.collections.PyList;
 import com.hubspot.jinjava.util.ScopeMap;
 import java.util.Map;
 import jinjava.de.odysseus.el.tree.Bindings;
@@ -13,7 +14,8 @@ import jinjava.javax.el.ELContext;
  * in a loop. Jinjava stores such a binding as null, and its lookup goes on to the enclosing scopes
  * when it finds null, so a variable of the same name outside showed through: Command R's recursive
  * {@code json_to_python_type(json_spec.additionalProperties)} saw its caller's {@code json_spec} and
- * recursed until Jinjava's depth limit cut the output short, where transformers raises.
+ * recursed until Jinjava's depth limit cut the output short, where transformers raises. A tuple bound to
+ * a name stays a tuple ({@link PyTuple}).
  */
 final class PyUndefinedBinding extends AstIdentifier {
     PyUndefinedBinding(String name, int index) {
@@ -34,6 +36,8 @@ final class PyUndefinedBinding extends AstIdentifier {
                 }
             }
         }
-        return super.eval(bindings, context);
+        Object value = super.eval(bindings, context);
+        // Jinjava's resolver hands a list out wrapped in its PyList; a tuple stays a tuple
+        return value instanceof PyList p && p.toList() instanceof PyTuple t ? t : value;
     }
 }
