@@ -28,8 +28,9 @@ import jinjava.javax.el.CompositeELResolver;
  * on, loop controls, the globals {@code raise_exception(msg)} and {@code strftime_now(fmt)}, and
  * {@code tojson} as Python's {@code json.dumps} ({@link PyJson}), {@code trim} as Python's {@code str.strip}
  * ({@link PyTrim}), the Python string methods templates call ({@code .startswith()}, {@code .strip('\n')},
- * {@code .split()} ...; see {@link PyStringMethods}), {@code +} as Python's ({@link PyAddition}: str + None
- * raises), values output as Python's {@code str()} ({@link PyStr}: {@code True}, {@code ['a']}). The one syntax Jinjava does not parse,
+ * {@code .split()} ...; see {@link PyStringMethods}), expressions parsed with Jinja2's precedence and evaluated with
+ * Python's operators ({@link PyParser}: str + None raises, {@code -7 % 3} is 2, {@code 2**70}, tuples), {@code set}
+ * unpacking a pair ({@link PySetTag}), values output as Python's {@code str()} ({@link PyStr}: {@code True}, {@code ['a']}). The one syntax Jinjava does not parse,
  * reversed slices {@code xs[::-1]}, is rewritten to the {@code reverse} filter; {@code for} has Jinja2's
  * {@code else} and {@code if} filter ({@link PyForTag}). Python's None is an object of its own ({@link PyNone}),
  * apart from Jinjava's null, which is Jinja2's Undefined.
@@ -94,6 +95,7 @@ public final class JinjaChatRenderer {
         jinjava.getGlobalContext().registerExpTest(new PyIterableTest.Sequence());
         jinjava.getGlobalContext().registerTag(new PyForTag());
         jinjava.getGlobalContext().registerTag(new PyTruth.IfTag());
+        jinjava.getGlobalContext().registerTag(new PySetTag());
         jinjava.getGlobalContext().registerExpTest(new PyNone.IsNone());
         // Jinja2's none/None literal; in Jinjava it was an undefined name, null
         jinjava.getGlobalContext().put("none", PyNone.NONE);

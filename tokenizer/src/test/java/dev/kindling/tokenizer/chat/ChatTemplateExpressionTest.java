@@ -166,4 +166,15 @@ class ChatTemplateExpressionTest {
                 render(template));
         assertAllRaise("{{ 'inf'|float|int }}");
     }
+
+    @Test
+    void setUnpacksOneValueAndBuildsTuples() {
+        // {% set a, b = value %} unpacks a list, tuple, str or dict item; {% set t = 1, 2 %} sets the tuple
+        // (expected string produced by Jinja2 3.1.6)
+        String template = "{% set a, b = (3, 4) %}{{ a }}{{ b }}|{% set a, b = l %}{{ a }}{{ b }}|{% set a, b = s %}{{ b }}{{ a }}|"
+                + "{% set a, b = 1, 2 %}{{ a + b }}|{% set t = 1, 'x' %}{{ t }}|{% set t = (1, 2) %}{{ t == (1, 2) }}|"
+                + "{% for k in d.items() %}{% set a, b = k %}{{ a }}={{ b }}{% endfor %}|{% set c = 1 == 1 %}{{ c }}";
+        assertEquals("34|1a|ba|3|(1, 'x')|True|a=1|True", render(template));
+        assertAllRaise("{% set a, b = [1] %}", "{% set a, b = [1, 2, 3] %}", "{% set a, b = 5 %}");
+    }
 }
