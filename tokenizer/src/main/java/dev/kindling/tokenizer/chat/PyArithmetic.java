@@ -54,7 +54,7 @@ final class PyArithmetic extends AstBinary.SimpleOperator {
         Number x = (Number) PyEquality.number(a);
         Number y = (Number) PyEquality.number(b);
         if (isFloat(x) || isFloat(y)) {
-            return floats(op, toDouble(x), toDouble(y));
+            return floats(op, asFloat(x), asFloat(y));
         }
         if (op.equals("/")) {
             return trueDivide(x, y);
@@ -107,7 +107,7 @@ final class PyArithmetic extends AstBinary.SimpleOperator {
             default -> { // **
                 if (j.signum() < 0) {
                     zeroCheck(i.signum() == 0, "0.0 cannot be raised to a negative power");
-                    return floats("**", toDouble(i), toDouble(j));
+                    return floats("**", asFloat(i), asFloat(j));
                 }
                 if (j.signum() == 0) {
                     return 1L;
@@ -220,7 +220,7 @@ final class PyArithmetic extends AstBinary.SimpleOperator {
     }
 
     /** Python's float(int): raises for an int past the float range. */
-    static double toDouble(Number n) {
+    static double asFloat(Number n) {
         double d = n.doubleValue();
         if (n instanceof BigInteger && Double.isInfinite(d)) {
             throw new ChatTemplateException("int too large to convert to float (Python raises OverflowError)");

@@ -242,7 +242,7 @@ final class PyFormat {
 
     private static double real(char conversion, Object value) {
         if (PyEquality.isNumber(value)) {
-            return PyArithmetic.toDouble((Number) PyEquality.number(value));
+            return PyArithmetic.asFloat((Number) PyEquality.number(value));
         }
         throw error("must be real number, not " + PyAddition.typeName(value));
     }

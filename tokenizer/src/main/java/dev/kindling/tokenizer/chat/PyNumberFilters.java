@@ -79,7 +79,7 @@ final class PyNumberFilters implements Filter {
     /** Python's float(value) for a str, number or bool; null where it raises TypeError or ValueError. */
     private static Double toFloat(Object var) {
         if (var instanceof Boolean || var instanceof Number) {
-            return PyArithmetic.toDouble((Number) PyEquality.number(var));
+            return PyArithmetic.asFloat((Number) PyEquality.number(var));
         }
         if (!(var instanceof CharSequence || var instanceof SafeString)) {
             return null;
