@@ -1,5 +1,6 @@
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kindling.tokenizer.Encoding;
 import dev.kindling.tokenizer.Tokenizer;
 import dev.kindling.tokenizer.normalize.Normalizer;
 import dev.kindling.tokenizer.normalize.Normalizers;
@@ -7,6 +8,7 @@ import dev.kindling.tokenizer.pretokenize.PreTokenizer;
 import dev.kindling.tokenizer.pretokenize.PreTokenizers;
 import dev.kindling.tokenizer.pretokenize.Split;
 import dev.kindling.tokenizer.pretokenize.Splits;
+import dev.kindling.tokenizer.text.Utf8;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,7 +24,8 @@ import java.util.TreeMap;
  *
  * <pre>
  * texts TOKENIZER REF.jsonl [--tiktoken]   compare with texts_ref.mjs output: ids with and without special tokens,
- *                                          decode of those ids (skip_special_tokens both ways) and of random ids
+ *                                          decode of those ids (skip_special_tokens both ways) and of random ids,
+ *                                          and the offsets with special tokens where the reference has them
  * codepoints REF.json                      compare with codepoints_ref.mjs output, every code point
  * </pre>
  *
@@ -65,6 +68,9 @@ public class FuzzCompare {
             try {
                 ids(failed, detail, "plain", plain, tiktoken ? tok.encode(text, false, false) : tok.encode(text, false));
                 ids(failed, detail, "special", special, tok.encode(text, true));
+                if (r.hasNonNull("offsets")) {
+                    offsets(failed, detail, text, r.get("offsets"), tok.encodeWithOffsets(text, true));
+                }
                 if (tiktoken) {
                     ids(failed, detail, "specialWithoutAdd", special, tok.encode(text, false));
                 }
@@ -108,6 +114,23 @@ public class FuzzCompare {
             detail.append("\n  ").append(what).append(" first difference at ").append(d).append(": reference ")
                     .append(Arrays.toString(Arrays.copyOfRange(expected, from, Math.min(expected.length, d + 8))))
                     .append(" kindling ").append(Arrays.toString(Arrays.copyOfRange(got, from, Math.min(got.length, d + 8))));
+        }
+    }
+
+    /** HF's offsets count code points; Kindling's are UTF-16 indices (texts_ref.mjs --offsets 1 writes them). */
+    static void offsets(List<String> failed, StringBuilder detail, String text, JsonNode expected, Encoding got) {
+        String t = Utf8.scrubSurrogates(text);
+        int n = Math.min(expected.size(), got.size());
+        for (int i = 0; i < n; i++) {
+            int s = t.codePointCount(0, got.start(i));
+            int e = t.codePointCount(0, got.end(i));
+            JsonNode x = expected.get(i);
+            if (x.get(0).asInt() != s || x.get(1).asInt() != e) {
+                failed.add("offsets");
+                detail.append("\n  offsets first difference at token ").append(i).append(" (id ").append(got.ids()[i])
+                        .append("): reference ").append(x).append(" kindling [").append(s).append(',').append(e).append(']');
+                return;
+            }
         }
     }
 

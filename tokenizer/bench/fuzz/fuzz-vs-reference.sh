@@ -5,6 +5,8 @@
 # normalizers and pre-tokenizers (codepoints_ref.mjs). Deterministic per seed.
 #
 #   tokenizer/bench/fuzz/fuzz-vs-reference.sh [texts per tokenizer, default 3000] [seed, default 1] [--no-codepoints]
+#   KINDLING_FUZZ_MARKS=1 tokenizer/bench/fuzz/fuzz-vs-reference.sh 300   # offsets too, on text heavy in combining
+#       marks (Devanagari, Thai, Arabic harakat, Latin + U+0300..U+036F, Hangul jamo), tokenizer.json files only
 #
 # Needs: the reference tools in ~/.cache/kindling-ref (bash shared/tools/ref/setup.sh), the shared data in
 # ../shared/data (or KINDLING_SHARED=<dir holding data/>), node, maven. Work files go to $KINDLING_FUZZ_DIR
@@ -38,10 +40,13 @@ cp -f tokenizer/src/test/resources/offsets/wordpiece-bert.json "$WORK/wordpiece/
 cp -f tokenizer/src/test/resources/offsets/unigram-metaspace.json "$WORK/unigram/tokenizer.json"
 
 status=0
+MARKS=()
+[ "${KINDLING_FUZZ_MARKS:-}" = 1 ] && MARKS=(--marks 1 --offsets 1)
 for t in llama3 qwen3 gemma3 gpt4o llama2 wordpiece unigram; do
-  (cd "$REF" && node "$HERE/texts_ref.mjs" --hf "$WORK/$t/tokenizer.json" --out "$WORK/ref-$t.jsonl" --n "$N" --seed "$SEED" --corpus "$CORPUS")
+  (cd "$REF" && node "$HERE/texts_ref.mjs" --hf "$WORK/$t/tokenizer.json" --out "$WORK/ref-$t.jsonl" --n "$N" --seed "$SEED" --corpus "$CORPUS" "${MARKS[@]}")
   java -Xmx4g -cp "$CP" "$HERE/FuzzCompare.java" texts "$WORK/$t/tokenizer.json" "$WORK/ref-$t.jsonl" || status=1
 done
+[ ${#MARKS[@]} -gt 0 ] && exit $status
 for enc in o200k_base cl100k_base p50k_base r50k_base; do
   (cd "$REF" && node "$HERE/texts_ref.mjs" --tiktoken "$enc" --out "$WORK/ref-$enc.jsonl" --n "$N" --seed "$SEED" --corpus "$CORPUS")
   java -cp "$CP" "$HERE/FuzzCompare.java" texts "$DATA/tokenizers/tiktoken/$enc.tiktoken" "$WORK/ref-$enc.jsonl" --tiktoken || status=1

@@ -4,6 +4,7 @@
 //
 //   node texts_ref.mjs --hf tokenizer.json | --tiktoken o200k_base   --out ref.jsonl
 //        [--n 3000] [--seed 1] [--corpus a.jsonl,b.jsonl] [--texts texts.json (a JSON array, instead of generating)]
+//        [--marks 1 (only text heavy in combining marks, see marks())] [--offsets 1 (HF only: also "offsets")]
 //
 // Texts: mixed scripts, emoji with ZWJ / skin tones / variation selectors, letters and digits of Unicode 14-16,
 // random code points, whitespace runs (\t \n \r U+00A0 U+3000 U+2028 ...), digit runs of many lengths (also
@@ -13,7 +14,8 @@
 // One line per text: {"i", "kind", "text", "plain", "special", "decKeep", "decSkip", "decPlain", "rids", "ridKeep",
 // "ridSkip"} where plain/special = ids without/with add_special_tokens (tiktoken: encode_ordinary /
 // encode(text, "all")), decKeep/decSkip = decode(special, skip_special_tokens false/true), decPlain =
-// decode(plain, false), rids = random ids (15% special ones) and ridKeep/ridSkip their decodes.
+// decode(plain, false), rids = random ids (15% special ones) and ridKeep/ridSkip their decodes; with --offsets,
+// "offsets" = the [start, end) code-point offsets of "special".
 // Must run from a folder where `require("tokenizers")` / `require("tiktoken")` resolve (the reference copy).
 process.env.RAYON_NUM_THREADS = "1";
 process.env.TOKENIZERS_PARALLELISM = "false";
@@ -36,7 +38,7 @@ const ri = (n) => Math.floor(rnd() * n);
 const pick = (a) => a[ri(a.length)];
 
 // ---- reference -----------------------------------------------------------------------------------------
-let encPlain, encSpecial, decode, specials, randomId;
+let encPlain, encSpecial, encOffsets, decode, specials, randomId;
 if (args.hf) {
     const { Tokenizer } = require("tokenizers");
     const tok = Tokenizer.fromFile(args.hf);
@@ -44,6 +46,7 @@ if (args.hf) {
     specials = (json.added_tokens ?? []).map((t) => t.content);
     encPlain = async (t) => Array.from((await tok.encode(t, null, { addSpecialTokens: false })).getIds());
     encSpecial = async (t) => Array.from((await tok.encode(t, null, { addSpecialTokens: true })).getIds());
+    encOffsets = async (t) => (await tok.encode(t, null, { addSpecialTokens: true })).getOffsets();
     decode = async (ids, skip) => tok.decode(ids, skip);
     const n = tok.getVocabSize(true);
     const specialIds = (json.added_tokens ?? []).map((t) => t.id);
@@ -163,7 +166,32 @@ function mixed() {
     }
     return ["mix:" + [...kinds].sort().join("+"), s];
 }
+// --marks: text heavy in combining marks, several scripts per text (Devanagari, Thai, Arabic with harakat, Latin with
+// U+0300..U+036F, Hangul conjoining jamo), words of base + marks clusters, some English words and punctuation between
+const cp = (lo, hi) => String.fromCodePoint(lo + ri(hi - lo + 1));
+const MARK_CLUSTERS = [
+    () => cp(0x0915, 0x0939) + (rnd() < 0.2 ? "\u093C" : "") + (rnd() < 0.3 ? "\u094D" + cp(0x0915, 0x0939) : "")
+        + (rnd() < 0.6 ? cp(0x093E, 0x094C) : "") + (rnd() < 0.2 ? pick(["\u0902", "\u0901", "\u094D"]) : ""),
+    () => (rnd() < 0.2 ? cp(0x0E40, 0x0E44) : "") + cp(0x0E01, 0x0E2E) + (rnd() < 0.5 ? pick(["\u0E31", "\u0E34", "\u0E35",
+        "\u0E36", "\u0E37", "\u0E38", "\u0E39", "\u0E3A", "\u0E47"]) : "") + (rnd() < 0.4 ? cp(0x0E48, 0x0E4C) : ""),
+    () => cp(0x0628, 0x064A) + (rnd() < 0.7 ? cp(0x064B, 0x0652) : "") + (rnd() < 0.2 ? "\u0651" : ""),
+    () => pick(["a", "e", "i", "o", "u", "n", "c", "A", "E", "I", "O", "s", "z", "\u0131", "\u0130", "\u03A3", "\u03C3"])
+        + Array.from({ length: ri(4) }, () => cp(0x0300, 0x036F)).join(""),
+    () => cp(0x1100, 0x1112) + cp(0x1161, 0x1175) + (rnd() < 0.5 ? cp(0x11A8, 0x11C2) : ""),
+];
+function marks() {
+    let s = "";
+    for (let w = 0, n = 1 + ri(8); w < n; w++) {
+        if (w) s += pick([" ", " ", " ", "  ", ", ", ". ", "\n", "-", ""]);
+        if (rnd() < 0.15) { s += pick(WORDS); continue; }
+        const cluster = rnd() < 0.7 ? pick(MARK_CLUSTERS) : null; // one script per word, or mixed
+        for (let c = 0, m = 1 + ri(5); c < m; c++) s += (cluster ?? pick(MARK_CLUSTERS))();
+    }
+    if (rnd() < 0.2) s = pick(CONTROL.filter((c) => /\p{M}/u.test(c))) + s;
+    return ["marks", rnd() < 0.15 ? s.normalize(pick(["NFC", "NFD"])) : s];
+}
 function generate(i) {
+    if (args.marks) return marks();
     const r = rnd();
     if (r < 0.05) return ["long", longWord()];
     if (r < 0.15) return ["corpus", corpusSlice()];
@@ -180,14 +208,16 @@ const FIXED = [
 
 const out = [];
 const given = args.texts ? JSON.parse(readFileSync(args.texts, "utf8")) : null; // a JSON array of texts instead of generated ones
-const total = given ? given.length : N + FIXED.length;
+const fixed = args.marks ? [] : FIXED;
+const total = given ? given.length : N + fixed.length;
 for (let i = 0; i < total; i++) {
-    const [kind, text] = given ? ["given", given[i]] : i < FIXED.length ? ["fixed", FIXED[i]] : generate(i);
+    const [kind, text] = given ? ["given", given[i]] : i < fixed.length ? ["fixed", fixed[i]] : generate(i);
     const plain = await encPlain(text);
     const special = await encSpecial(text);
     const rids = [];
     for (let j = 0, n = pick([1, 2, 3, 5, 8, 20]); j < n; j++) rids.push(randomId());
-    out.push(JSON.stringify({ i, kind, text, plain, special,
+    const offsets = args.offsets ? (await encOffsets(text)) : undefined;
+    out.push(JSON.stringify({ i, kind, text, plain, special, offsets,
         decKeep: await decode(special, false), decSkip: await decode(special, true), decPlain: await decode(plain, false),
         rids, ridKeep: await decode(rids, false), ridSkip: await decode(rids, true) }));
 }
