@@ -184,6 +184,7 @@ public final class HfTokenizer extends AbstractTokenizer {
         int[] ends = new int[ids.length];
         String[] matched = new String[ids.length]; // an added token's text, with what lstrip/rstrip swallowed
         int from = first;
+        CharRules rules = new CharRules(normalizer, preTokenizer, model);
         for (int k = 0; k < marks.size(); k += 4) {
             int s = marks.get(k);
             int e = marks.get(k + 1);
@@ -195,7 +196,8 @@ public final class HfTokenizer extends AbstractTokenizer {
             } else if (to > from) {
                 OffsetAligner.Prefix p = prefixSpace == OffsetAligner.Prefix.FIRST_IF_NO_SPACE && s > 0
                         ? OffsetAligner.Prefix.NONE : prefixSpace; // Metaspace "first": only the segment at 0
-                Encoding seg = OffsetAligner.align(this, t.substring(s, e), java.util.Arrays.copyOfRange(ids, from, to), p);
+                Encoding seg = OffsetAligner.align(this, t.substring(s, e), java.util.Arrays.copyOfRange(ids, from, to), p,
+                        rules);
                 for (int i = from; i < to; i++) {
                     starts[i] = s + seg.start(i - from);
                     ends[i] = s + seg.end(i - from);

@@ -21,8 +21,9 @@ import java.util.Locale;
  *   <li>normalized text (lowercased, accents stripped, whitespace and control characters removed:
  *       WordPiece/BERT) is matched character by character modulo those changes, and a word-start
  *       marker ({@code ▁} in llama.cpp's WordPiece vocabularies) matches nothing;</li>
- *   <li>an unknown token covers the text up to where the next token matches (or to the end of the
- *       word).</li>
+ *   <li>an unknown token covers its word (WordPiece) or the text up to where the next token matches (or to
+ *       the end of the word), without what the normalizer removed at its ends; words and removed characters as the
+ *       tokenizer's {@link Rules} say (a tokenizer.json pipeline's normalizer and pre-tokenizer), else BERT's.</li>
  * </ul>
  *
  * A token holding part of a multi-byte character covers the whole character. Offsets are Java string
@@ -53,10 +54,76 @@ public final class OffsetAligner {
     }
 
     /**
+     * What the tokenizer's normalizer and pre-tokenizer do to single characters, where the aligner has to know it: the
+     * range of an unknown token is the text its word holds, without the characters the normalizer removed at its ends
+     * (a Devanagari virama or a Thai tone mark that StripAccents dropped), and a word ends where the pre-tokenizer ends
+     * it (whitespace for BERT, only the space for Metaspace). {@link #GUESS} when the tokenizer does not say.
+     */
+    public interface Rules {
+        /** The normalizer removes {@code c}: no token holds anything of it. */
+        boolean removed(int c);
+
+        /** The pre-tokenizer ends a word before {@code c} and starts the next one after it, or with it (whitespace). */
+        boolean breaksWord(int c);
+
+        /** The pre-tokenizer makes {@code c} a word of its own (BERT's punctuation, CJK ideographs). */
+        boolean isolated(int c);
+
+        /**
+         * What the normalizer makes of {@code c} alone, or null when that is not known: a token character then
+         * matches a text character modulo case and accents.
+         */
+        String normalized(int c);
+
+        /**
+         * The id of an unknown token that stands for a whole word (WordPiece's unk_token), or -1: an unknown token
+         * then covers what lies between the known tokens around it (Unigram, BPE).
+         */
+        int wordUnknownId();
+
+        /**
+         * BERT's rules, for tokenizers that give none (llama.cpp's WordPiece and SentencePiece vocabularies): marks,
+         * controls and format characters may be removed, whitespace breaks words; an unknown token ends where the
+         * next token matches.
+         */
+        Rules GUESS = new Rules() {
+            @Override
+            public boolean removed(int c) {
+                return removable(c);
+            }
+
+            @Override
+            public boolean breaksWord(int c) {
+                return Unicode.isWhiteSpace(c);
+            }
+
+            @Override
+            public boolean isolated(int c) {
+                return OffsetAligner.isolated(c);
+            }
+
+            @Override
+            public String normalized(int c) {
+                return null;
+            }
+
+            @Override
+            public int wordUnknownId() {
+                return -1;
+            }
+        };
+    }
+
+    /**
      * Offsets for {@code ids}, the encoding of {@code text}; {@code text} must hold no unpaired
      * surrogates ({@code Utf8.scrubSurrogates}, as encode does).
      */
     public static Encoding align(Tokenizer tok, String text, int[] ids, Prefix prefix) {
+        return align(tok, text, ids, prefix, Rules.GUESS);
+    }
+
+    /** As {@link #align(Tokenizer, String, int[], Prefix)}, with what the tokenizer does to single characters. */
+    public static Encoding align(Tokenizer tok, String text, int[] ids, Prefix prefix, Rules rules) {
         byte[] b = text.getBytes(StandardCharsets.UTF_8);
         // per byte: the UTF-16 range of the character it belongs to
         int[] charStart = new int[b.length + 1];
@@ -74,7 +141,7 @@ public final class OffsetAligner {
         }
         charStart[b.length] = text.length();
         charEnd[b.length] = text.length();
-        return new Walk(tok, text, b, charStart, charEnd, prefix).run(ids);
+        return new Walk(tok, text, b, charStart, charEnd, prefix, rules).run(ids);
     }
 
     private static final class Walk {
@@ -84,6 +151,7 @@ public final class OffsetAligner {
         final int[] charStart;
         final int[] charEnd;
         final Prefix prefix;
+        final Rules rules;
         int p;
         boolean segmentStart = true;
         boolean firstSegment = true;
@@ -99,7 +167,8 @@ public final class OffsetAligner {
         int matchRestStart;
         int matchRestEnd;
 
-        Walk(Tokenizer tok, String text, byte[] b, int[] charStart, int[] charEnd, Prefix prefix) {
+        Walk(Tokenizer tok, String text, byte[] b, int[] charStart, int[] charEnd, Prefix prefix, Rules rules) {
+            this.rules = rules;
             this.tok = tok;
             this.text = text;
             this.b = b;
@@ -127,7 +196,7 @@ public final class OffsetAligner {
                     if (!exactly) {
                         long r = lenientKeepingRest(group, from);
                         if (r < 0) {
-                            r = unknown(from, last + 1 < ids.length ? ids[last + 1] : -1);
+                            r = unknown(from, ids[i], last + 1 < ids.length ? ids[last + 1] : -1);
                         }
                         for (int k = i; k <= last; k++) {
                             starts[k] = (int) (r >>> 32);
@@ -164,7 +233,7 @@ public final class OffsetAligner {
                     }
                 }
                 if (r < 0) {
-                    r = unknown(from, i + 1 < ids.length ? ids[i + 1] : -1);
+                    r = unknown(from, id, i + 1 < ids.length ? ids[i + 1] : -1);
                 }
                 starts[i] = (int) (r >>> 32);
                 ends[i] = (int) r;
@@ -310,17 +379,18 @@ public final class OffsetAligner {
                     return -1;
                 }
                 int ic = text.codePointAt(q);
-                if (same(tc, ic)) {
+                String after = sameRest(tc, ic);
+                if (after != null) {
                     if (first < 0) {
                         first = q;
                     }
-                    rest = expansionRest(tc, ic);
+                    rest = after;
                     restStart = q;
                     k += Character.charCount(tc);
                     q += Character.charCount(ic);
                     restEnd = q;
                     last = q;
-                } else if (removable(ic) && !(Unicode.isWhiteSpace(tc) && Unicode.isWhiteSpace(ic))) {
+                } else if ((Unicode.isWhiteSpace(ic) || rules.removed(ic)) && !(Unicode.isWhiteSpace(tc) && Unicode.isWhiteSpace(ic))) {
                     // a character the normalizer dropped; a token's space may pass it (marks before the space) but
                     // not another whitespace character, which it would have matched itself had it been the same
                     q += Character.charCount(ic);
@@ -341,11 +411,30 @@ public final class OffsetAligner {
         }
 
         /**
+         * When token character {@code tc} is text character {@code ic} to the tokenizer, what of {@code ic} is left
+         * after {@code tc} ({@link #rest}; mostly ""); else null. With the normalizer's own answer for {@code ic}
+         * ({@link Rules#normalized}) that is its first character; else {@link #same} guesses.
+         */
+        private String sameRest(int tc, int ic) {
+            String n = rules.normalized(ic);
+            if (n == null) {
+                return same(tc, ic) ? expansionRest(tc, ic) : null;
+            }
+            if (tc == ic || ((tc == '\u2581' || tc == ' ') && Unicode.isWhiteSpace(ic))) {
+                return "";
+            }
+            return !n.isEmpty() && n.codePointAt(0) == tc ? n.substring(Character.charCount(tc)) : null;
+        }
+
+        /**
          * An unknown token: up to where the next token matches, or the end of the text for the last
          * one (without the whitespace around it, unless it is only whitespace); when the next token
          * cannot tell (unknown too), one word.
          */
-        private long unknown(int at, int nextId) {
+        private long unknown(int at, int id, int nextId) {
+            if (rules != Rules.GUESS) {
+                return unknownInWord(at, id, nextId);
+            }
             int q = charStart[at];
             int end = -1;
             if (nextId >= 0 && !tok.isSpecial(nextId)) {
@@ -383,6 +472,47 @@ public final class OffsetAligner {
             return (long) start << 32 | end;
         }
 
+        /**
+         * An unknown token under the tokenizer's {@link Rules}, as HF gives its range: the normalized text it stands
+         * for mapped back to the input, so it starts at the first and ends with the last character that the normalizer
+         * kept and the pre-tokenizer did not drop. WordPiece's unknown token is its whole word; another one ends where
+         * the next token of the same word matches, or with the word.
+         */
+        private long unknownInWord(int at, int id, int nextId) {
+            int start = skipDropped(charStart[at]);
+            int word = wordEnd(start);
+            int end = word;
+            if (id != rules.wordUnknownId() && nextId >= 0 && !tok.isSpecial(nextId)) {
+                String next = new String(tok.tokenBytes(nextId), StandardCharsets.UTF_8);
+                if (!next.isEmpty() && !next.startsWith(" ") && !next.startsWith("\u2581")) { // else it starts a word
+                    for (int scan = start; scan < word; ) {
+                        scan += Character.charCount(text.codePointAt(scan));
+                        if (scan < word && startsAt(lenientMatch(next, 0, scan, "", 0, 0), scan)) {
+                            end = scan;
+                            break;
+                        }
+                    }
+                }
+            }
+            p = byteAt(end);
+            while (end > start && dropped(text.codePointBefore(end))) {
+                end -= Character.charCount(text.codePointBefore(end));
+            }
+            return (long) start << 32 | end;
+        }
+
+        /** A character no token holds: the normalizer removed it, or the pre-tokenizer dropped it between words. */
+        private boolean dropped(int c) {
+            return rules.removed(c) || rules.breaksWord(c);
+        }
+
+        private int skipDropped(int q) {
+            while (q < text.length() && dropped(text.codePointAt(q))) {
+                q += Character.charCount(text.codePointAt(q));
+            }
+            return q;
+        }
+
         private static boolean startsAt(long range, int q) {
             return range >= 0 && (int) (range >>> 32) == q;
         }
@@ -401,12 +531,12 @@ public final class OffsetAligner {
             }
             int c = text.codePointAt(q);
             int e = q + Character.charCount(c);
-            if (isolated(c)) {
+            if (rules.isolated(c)) {
                 return e;
             }
             while (e < text.length()) {
                 int d = text.codePointAt(e);
-                if (Unicode.isWhiteSpace(d) || isolated(d)) {
+                if (rules.breaksWord(d) || rules.isolated(d)) {
                     break;
                 }
                 e += Character.charCount(d);
@@ -430,6 +560,11 @@ public final class OffsetAligner {
         }
     }
 
+    /**
+     * {@link Rules#GUESS}'s match of token character {@code tc} and text character {@code ic}: modulo Java's lowercase
+     * and NFD. A tokenizer.json pipeline does not come here: its normalizer answers ({@link Rules#normalized}), with
+     * HF's lowercase (Unicode 14's capitals, U+0130's dot) and without lowercasing where it has no Lowercase step.
+     */
     private static boolean same(int tc, int ic) {
         if (tc == ic) {
             return true;
