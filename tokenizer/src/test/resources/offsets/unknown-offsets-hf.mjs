@@ -1,6 +1,7 @@
 // Prints Hugging Face tokenizers' (Rust, npm `tokenizers` 0.23.2) ids and offsets for UnknownOffsetsTest: unknown
 // tokens in text heavy in combining marks (the two files make-hf-offsets.mjs built), and the WordPiece file with
-// "ⱟ" (U+2C5F, the lowercase of Unicode 14's U+2C2F) added to its vocabulary.
+// "ⱟ" (U+2C5F, the lowercase of Unicode 14's U+2C2F) added to its vocabulary, and a tiny Unigram behind a Strip
+// normalizer.
 //   cd ~/.cache/kindling-ref && node /work/wt/offsets/tokenizer/src/test/resources/offsets/unknown-offsets-hf.mjs
 // The texts are all in the BMP, so HF's code-point offsets are also Java string indices.
 import { createRequire } from "node:module";
@@ -21,6 +22,11 @@ const cases = {
   "unigram-metaspace": [null, ["\u0E15\u0640\u0651\u062F\u0651\u062F\u064B\n\u0E43\u0E05\u0E21\u0E0D\u0E39 \u0E0F",
     "o\u031D\u0130\u0369I", "s  \u063A\u0651\nab"]],
   "wordpiece-newer": [newer, ["\u2C2F\u2C2F \u2C5F"]],
+  // Strip removes a space alone, not one between letters: the unknown token keeps it
+  "unigram-strip": [{ version: "1.0", truncation: null, padding: null, added_tokens: [],
+    normalizer: { type: "Strip", strip_left: true, strip_right: true }, pre_tokenizer: null, post_processor: null, decoder: null,
+    model: { type: "Unigram", unk_id: 0, vocab: [["<unk>", 0], ["a", -1], ["b", -2]], byte_fallback: false } },
+    ["\u0436 a", " \u0436 \u0436 b "]],
 };
 for (const [name, [json, texts]] of Object.entries(cases)) {
   const t = json ? Tokenizer.fromString(JSON.stringify(json)) : Tokenizer.fromFile(here + name + ".json");

@@ -63,6 +63,14 @@ public final class OffsetAligner {
         /** The normalizer removes {@code c}: no token holds anything of it. */
         boolean removed(int c);
 
+        /**
+         * The normalizer removes {@code c} at the start or end of a text, not inside it (Strip's whitespace); what it
+         * removes everywhere is {@link #removed}.
+         */
+        default boolean removedAtEdge(int c) {
+            return false;
+        }
+
         /** The pre-tokenizer ends a word before {@code c} and starts the next one after it, or with it (whitespace). */
         boolean breaksWord(int c);
 
@@ -480,6 +488,11 @@ public final class OffsetAligner {
          */
         private long unknownInWord(int at, int id, int nextId) {
             int start = skipDropped(charStart[at]);
+            int edge = 0; // what the normalizer strips off the text's start and end
+            while (edge < text.length() && rules.removedAtEdge(text.codePointAt(edge))) {
+                edge += Character.charCount(text.codePointAt(edge));
+            }
+            start = skipDropped(Math.max(start, edge));
             int word = wordEnd(start);
             int end = word;
             if (id != rules.wordUnknownId() && nextId >= 0 && !tok.isSpecial(nextId)) {
@@ -495,6 +508,11 @@ public final class OffsetAligner {
                 }
             }
             p = byteAt(end);
+            int tail = text.length();
+            while (tail > start && rules.removedAtEdge(text.codePointBefore(tail))) {
+                tail -= Character.charCount(text.codePointBefore(tail));
+            }
+            end = Math.min(end, tail);
             while (end > start && dropped(text.codePointBefore(end))) {
                 end -= Character.charCount(text.codePointBefore(end));
             }

@@ -53,6 +53,22 @@ class UnknownOffsetsTest {
         check("unigram-metaspace", "o\u031D\u0130\u0369I", new int[] {134, 0, 65}, new int[][] {{0, 1}, {1, 4}, {4, 5}});
     }
 
+    /**
+     * The normalizer's answer for a character is taken between two letters: Strip removes a space alone but keeps one
+     * inside the text, where a Unigram unknown token holds it.
+     */
+    @Test
+    void normalizerSeenInContext(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("tokenizer.json");
+        Files.writeString(file, "{\"version\":\"1.0\",\"added_tokens\":[],\"normalizer\":{\"type\":\"Strip\",\"strip_left\":true,"
+                + "\"strip_right\":true},\"pre_tokenizer\":null,\"post_processor\":null,\"decoder\":null,\"model\":{\"type\":\"Unigram\","
+                + "\"unk_id\":0,\"vocab\":[[\"<unk>\",0],[\"a\",-1],[\"b\",-2]],\"byte_fallback\":false}}");
+        Tokenizer t = Tokenizer.load(file);
+        dev.kindling.tokenizer.OffsetAsserts.assertIdsAndOffsets(t, "\u0436 a", false, new int[] {0, 1}, new int[][] {{0, 2}, {2, 3}});
+        dev.kindling.tokenizer.OffsetAsserts.assertIdsAndOffsets(t, " \u0436 \u0436 b ", false, new int[] {0, 2},
+                new int[][] {{1, 5}, {5, 6}});
+    }
+
     /** U+2C2F (Unicode 14): HF's Lowercase gives U+2C5F, Java 17's Character.toLowerCase leaves it as it is. */
     @Test
     void lowercaseOfNewerCapitals(@TempDir Path dir) throws IOException {
