@@ -38,9 +38,9 @@ public final class PyStringMethods extends ELResolver {
     static Object call(String s, String m, Object[] p) {
         switch (m) {
             case "startswith":
-                return p.length >= 1 && anyMatch(p[0], x -> s.startsWith(x));
+                return p.length >= 1 && matches(slice(s, p, 1), p[0], true);
             case "endswith":
-                return p.length >= 1 && anyMatch(p[0], x -> s.endsWith(x));
+                return p.length >= 1 && matches(slice(s, p, 1), p[0], false);
             case "strip":
                 return strip(s, arg(p, 0));
             case "lstrip":
@@ -50,29 +50,53 @@ public final class PyStringMethods extends ELResolver {
             case "split":
                 return split(s, arg(p, 0), p.length > 1 ? ((Number) p[1]).intValue() : -1);
             case "rsplit":
-                if (p.length > 1 && ((Number) p[1]).intValue() >= 0) {
-                    return rsplit(s, arg(p, 0), ((Number) p[1]).intValue());
-                }
-                return split(s, arg(p, 0), -1);
+                return rsplit(s, arg(p, 0), p.length > 1 ? ((Number) p[1]).intValue() : -1);
+            case "splitlines":
+                return splitlines(s, p.length > 0 && PyTruth.of(p[0]));
+            case "partition":
+            case "rpartition":
+                return p.length == 1 ? partition(s, String.valueOf(p[0]), m.equals("rpartition")) : NOT_HANDLED;
             case "upper":
                 return s.toUpperCase(Locale.ROOT);
             case "lower":
                 return s.toLowerCase(Locale.ROOT);
+            case "casefold":
+                return s.toUpperCase(Locale.ROOT).toLowerCase(Locale.ROOT); // ß is ss, as in Python
+            case "swapcase":
+                return swapcase(s);
             case "title":
                 return title(s);
             case "capitalize":
                 return s.isEmpty() ? s : s.substring(0, 1).toUpperCase(Locale.ROOT) + s.substring(1).toLowerCase(Locale.ROOT);
+            case "center":
+            case "ljust":
+            case "rjust":
+                return p.length >= 1 ? pad(s, m, ((Number) p[0]).intValue(), p.length > 1 ? String.valueOf(p[1]) : " ") : NOT_HANDLED;
+            case "zfill":
+                return p.length == 1 ? zfill(s, ((Number) p[0]).intValue()) : NOT_HANDLED;
+            case "removeprefix":
+                return p.length == 1 && s.startsWith(String.valueOf(p[0])) ? s.substring(String.valueOf(p[0]).length()) : s;
+            case "removesuffix":
+                String suffix = p.length == 1 ? String.valueOf(p[0]) : "";
+                return !suffix.isEmpty() && s.endsWith(suffix) ? s.substring(0, s.length() - suffix.length()) : s;
+            case "expandtabs":
+                return expandtabs(s, p.length > 0 ? ((Number) p[0]).intValue() : 8);
             case "replace":
                 if (p.length >= 2) {
-                    return s.replace(String.valueOf(p[0]), String.valueOf(p[1]));
+                    return replace(s, String.valueOf(p[0]), String.valueOf(p[1]), p.length > 2 ? ((Number) p[2]).intValue() : -1);
                 }
                 return NOT_HANDLED;
             case "find":
-                return p.length >= 1 ? s.indexOf(String.valueOf(p[0])) : NOT_HANDLED;
             case "rfind":
-                return p.length >= 1 ? s.lastIndexOf(String.valueOf(p[0])) : NOT_HANDLED;
+            case "index":
+            case "rindex":
+                return p.length >= 1 ? find(s, m, String.valueOf(p[0]), p) : NOT_HANDLED;
             case "count":
-                return p.length >= 1 ? count(s, String.valueOf(p[0])) : NOT_HANDLED;
+                if (p.length >= 1) {
+                    String within = slice(s, p, 1);
+                    return within == null ? 0 : count(within, String.valueOf(p[0]));
+                }
+                return NOT_HANDLED;
             case "join":
                 return p.length >= 1 ? join(s, p[0]) : NOT_HANDLED;
             case "isspace":
@@ -83,13 +107,196 @@ public final class PyStringMethods extends ELResolver {
                 return !s.isEmpty() && s.codePoints().allMatch(Character::isLetter);
             case "isalnum":
                 return !s.isEmpty() && s.codePoints().allMatch(Character::isLetterOrDigit);
+            case "isupper":
+                return s.codePoints().anyMatch(PyStringMethods::isCased)
+                        && s.codePoints().noneMatch(c -> Character.isLowerCase(c) || Character.isTitleCase(c));
+            case "islower":
+                return s.codePoints().anyMatch(PyStringMethods::isCased)
+                        && s.codePoints().noneMatch(c -> Character.isUpperCase(c) || Character.isTitleCase(c));
+            case "istitle":
+                return istitle(s);
             default:
                 return NOT_HANDLED;
         }
     }
 
+    /** A Python argument, null for None (the default of strip, split ...). */
     private static String arg(Object[] p, int i) {
-        return p.length > i && p[i] != null ? String.valueOf(p[i]) : null;
+        return p.length > i && p[i] != null && !(p[i] instanceof PyNone) ? String.valueOf(p[i]) : null;
+    }
+
+    /**
+     * {@code s[start:end]} with Python's optional {@code start, end} arguments of find, count, startswith ...
+     * at {@code p[from]} and {@code p[from + 1]}: code points, negative from the end, None for no bound; null
+     * when start is past the end, where nothing matches, not even "".
+     */
+    private static String slice(String s, Object[] p, int from) {
+        if (p.length <= from) {
+            return s;
+        }
+        int n = s.codePointCount(0, s.length());
+        int start = bound(p[from], n, 0);
+        int end = p.length > from + 1 ? bound(p[from + 1], n, n) : n;
+        if (start > n) {
+            return null;
+        }
+        end = Math.min(end, n);
+        return start >= end ? "" : s.substring(s.offsetByCodePoints(0, start), s.offsetByCodePoints(0, end));
+    }
+
+    /** A start or end in code points: from the end when negative, at least 0, may be past the end {@code n}. */
+    private static int bound(Object x, int n, int none) {
+        if (x == null || x instanceof PyNone) {
+            return none;
+        }
+        long i = ((Number) x).longValue();
+        return (int) Math.max(0, Math.min(n + 1L, i < 0 ? n + i : i));
+    }
+
+    private static boolean matches(String within, Object prefixes, boolean start) {
+        return within != null && anyMatch(prefixes, x -> start ? within.startsWith(x) : within.endsWith(x));
+    }
+
+    /** find/rfind/index/rindex: a position in code points, as Python counts them; -1 or ValueError when absent. */
+    private static int find(String s, String m, String sub, Object[] p) {
+        String within = slice(s, p, 1);
+        int offset = p.length > 1 ? bound(p[1], s.codePointCount(0, s.length()), 0) : 0;
+        int k = within == null ? -1 : m.startsWith("r") ? within.lastIndexOf(sub) : within.indexOf(sub);
+        if (k < 0) {
+            if (m.endsWith("index")) {
+                throw new ChatTemplateException("ValueError: substring not found");
+            }
+            return -1;
+        }
+        return offset + within.codePointCount(0, k);
+    }
+
+    private static List<String> partition(String s, String sep, boolean last) {
+        if (sep.isEmpty()) {
+            throw new ChatTemplateException("ValueError: empty separator");
+        }
+        int k = last ? s.lastIndexOf(sep) : s.indexOf(sep);
+        if (k < 0) {
+            return last ? List.of("", "", s) : List.of(s, "", "");
+        }
+        return List.of(s.substring(0, k), sep, s.substring(k + sep.length()));
+    }
+
+    /** Python's str.splitlines: every line boundary Python knows, with {@code keepends} the boundaries kept. */
+    static List<String> splitlines(String s, boolean keepends) {
+        List<String> out = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if ("\n\r\u000b\u000c\u001c\u001d\u001e\u0085\u2028\u2029".indexOf(c) < 0) {
+                continue;
+            }
+            int end = c == '\r' && i + 1 < s.length() && s.charAt(i + 1) == '\n' ? i + 2 : i + 1;
+            out.add(s.substring(start, keepends ? end : i));
+            start = end;
+            i = end - 1;
+        }
+        if (start < s.length()) {
+            out.add(s.substring(start));
+        }
+        return out;
+    }
+
+    private static String swapcase(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        s.codePoints().forEach(c -> sb.append(Character.isUpperCase(c) ? Character.toString(c).toLowerCase(Locale.ROOT)
+                : Character.isLowerCase(c) ? Character.toString(c).toUpperCase(Locale.ROOT) : Character.toString(c)));
+        return sb.toString();
+    }
+
+    /** center, ljust, rjust: padded to {@code width} code points with {@code fill}, placed as CPython places it. */
+    private static String pad(String s, String m, int width, String fill) {
+        if (fill.codePointCount(0, fill.length()) != 1) {
+            throw new ChatTemplateException("TypeError: The fill character must be exactly one character long");
+        }
+        int marg = width - s.codePointCount(0, s.length());
+        if (marg <= 0) {
+            return s;
+        }
+        int left = switch (m) {
+            case "ljust" -> 0;
+            case "rjust" -> marg;
+            default -> marg / 2 + (marg & width & 1);
+        };
+        return fill.repeat(left) + s + fill.repeat(marg - left);
+    }
+
+    private static String zfill(String s, int width) {
+        int marg = width - s.codePointCount(0, s.length());
+        if (marg <= 0) {
+            return s;
+        }
+        boolean sign = !s.isEmpty() && (s.charAt(0) == '+' || s.charAt(0) == '-');
+        return sign ? s.charAt(0) + "0".repeat(marg) + s.substring(1) : "0".repeat(marg) + s;
+    }
+
+    private static String expandtabs(String s, int tabsize) {
+        StringBuilder sb = new StringBuilder(s.length());
+        int column = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\t') {
+                int spaces = tabsize > 0 ? tabsize - column % tabsize : 0;
+                sb.append(" ".repeat(spaces));
+                column += spaces;
+            } else {
+                sb.append(c);
+                column = c == '\n' || c == '\r' ? 0 : Character.isLowSurrogate(c) ? column : column + 1;
+            }
+        }
+        return sb.toString();
+    }
+
+    /** Python's str.replace: the first {@code count} occurrences (all when negative); "" matches between characters. */
+    static String replace(String s, String old, String with, int count) {
+        if (count < 0 && !old.isEmpty()) {
+            return s.replace(old, with);
+        }
+        StringBuilder sb = new StringBuilder();
+        int from = 0;
+        for (int done = 0; count < 0 || done < count; done++) {
+            int k = old.isEmpty() ? (from == 0 && done == 0 ? 0 : from < s.length() ? s.offsetByCodePoints(from, 1) : -1)
+                    : s.indexOf(old, from);
+            if (k < 0) {
+                break;
+            }
+            sb.append(s, from, k).append(with);
+            from = k + old.length();
+        }
+        return sb.append(s, from, s.length()).toString();
+    }
+
+    private static boolean isCased(int c) {
+        return Character.isUpperCase(c) || Character.isLowerCase(c) || Character.isTitleCase(c);
+    }
+
+    /** Python's str.istitle: cased characters only after uncased ones when upper, after cased ones when lower. */
+    private static boolean istitle(String s) {
+        boolean cased = false;
+        boolean previousCased = false;
+        for (int c : s.codePoints().toArray()) {
+            if (Character.isUpperCase(c) || Character.isTitleCase(c)) {
+                if (previousCased) {
+                    return false;
+                }
+                previousCased = true;
+                cased = true;
+            } else if (Character.isLowerCase(c)) {
+                if (!previousCased) {
+                    return false;
+                }
+                previousCased = true;
+                cased = true;
+            } else {
+                previousCased = false;
+            }
+        }
+        return cased;
     }
 
     private static boolean anyMatch(Object x, java.util.function.Predicate<String> f) {
@@ -143,7 +350,7 @@ public final class PyStringMethods extends ELResolver {
                     break;
                 }
                 if (maxsplit >= 0 && out.size() == maxsplit) {
-                    out.add(rstrip(s.substring(i), null));
+                    out.add(s.substring(i));
                     return out;
                 }
                 int j = i;
@@ -172,10 +379,35 @@ public final class PyStringMethods extends ELResolver {
     }
 
     static List<String> rsplit(String s, String sep, int maxsplit) {
-        if (sep == null) {
-            return split(s, null, -1);
+        if (maxsplit < 0) {
+            return split(s, sep, -1);
         }
         List<String> out = new ArrayList<>();
+        if (sep == null) { // runs of whitespace from the right; the rest keeps its leading whitespace
+            int end = s.length();
+            while (end > 0) {
+                while (end > 0 && isPySpace(s.charAt(end - 1))) {
+                    end--;
+                }
+                if (end == 0) {
+                    break;
+                }
+                if (out.size() == maxsplit) {
+                    out.add(0, s.substring(0, end));
+                    return out;
+                }
+                int k = end;
+                while (k > 0 && !isPySpace(s.charAt(k - 1))) {
+                    k--;
+                }
+                out.add(0, s.substring(k, end));
+                end = k;
+            }
+            return out;
+        }
+        if (sep.isEmpty()) {
+            throw new ChatTemplateException("empty separator in rsplit()");
+        }
         int end = s.length();
         while (out.size() < maxsplit) {
             int k = s.lastIndexOf(sep, end - sep.length());
@@ -213,7 +445,8 @@ public final class PyStringMethods extends ELResolver {
 
     static String join(String sep, Object items) {
         StringBuilder sb = new StringBuilder();
-        Iterator<?> it = items instanceof Iterable<?> i ? i.iterator() : List.of(items).iterator();
+        Iterator<?> it = items instanceof String str ? str.codePoints().mapToObj(Character::toString).iterator()
+                : items instanceof Iterable<?> i ? i.iterator() : List.of(items).iterator();
         boolean first = true;
         while (it.hasNext()) {
             if (!first) {
@@ -227,13 +460,14 @@ public final class PyStringMethods extends ELResolver {
 
     @Override
     public Object getValue(ELContext context, Object base, Object property) {
-        // s[i]: the i-th character, from the end when negative; Jinjava has no indexing of strings
-        // and gave null. Out of range stays null, Jinja2's Undefined. Jinjava hands the index over as text.
+        // s[i]: the i-th character (code point, as Python counts them), from the end when negative; Jinjava has no
+        // indexing of strings and gave null. Out of range stays null, Jinja2's Undefined. Jinjava hands the index over as text.
         if (base instanceof String s && property != null && INDEX.matcher(property.toString()).matches()) {
             context.setPropertyResolved(true);
             long i = Long.parseLong(property.toString());
-            long k = i < 0 ? s.length() + i : i;
-            return k >= 0 && k < s.length() ? String.valueOf(s.charAt((int) k)) : null;
+            int n = s.codePointCount(0, s.length());
+            long k = i < 0 ? n + i : i;
+            return k >= 0 && k < n ? Character.toString(s.codePointAt(s.offsetByCodePoints(0, (int) k))) : null;
         }
         return null;
     }
