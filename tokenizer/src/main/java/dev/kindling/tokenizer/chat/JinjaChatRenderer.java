@@ -30,15 +30,14 @@ import jinjava.javax.el.CompositeELResolver;
  * ({@link PyTrim}), the Python string methods templates call ({@code .startswith()}, {@code .strip('\n')},
  * {@code .split()} ...; see {@link PyStringMethods}), expressions parsed with Jinja2's precedence and evaluated with
  * Python's operators ({@link PyParser}: str + None raises, {@code -7 % 3} is 2, {@code 2**70}, tuples), {@code set}
- * unpacking a pair ({@link PySetTag}), values output as Python's {@code str()} ({@link PyStr}: {@code True}, {@code ['a']}). The one syntax Jinjava does not parse,
- * reversed slices {@code xs[::-1]}, is rewritten to the {@code reverse} filter; {@code for} has Jinja2's
+ * unpacking a pair ({@link PySetTag}), values output as Python's {@code str()} ({@link PyStr}: {@code True}, {@code ['a']}).
+ * Slices ({@code xs[1:]}, {@code s[::-1]}), which Jinjava parses without a step and counts in UTF-16 units, are rewritten
+ * to a filter ({@link PySlice}); {@code for} has Jinja2's
  * {@code else} and {@code if} filter ({@link PyForTag}). Python's None is an object of its own ({@link PyNone}),
  * apart from Jinjava's null, which is Jinja2's Undefined.
  * Errors (including the template's own {@code raise_exception}) become {@link ChatTemplateException}.
  */
 public final class JinjaChatRenderer {
-    private static final Pattern REVERSED_SLICE = Pattern.compile("\\[\\s*:\\s*:\\s*-1\\s*\\]");
-
     private final String source;
     private final Jinjava jinjava;
     /**
@@ -54,6 +53,7 @@ public final class JinjaChatRenderer {
     public JinjaChatRenderer(String template) {
         this.source = rewrite(template);
         CompositeELResolver resolver = new CompositeELResolver();
+        resolver.add(new PySandbox());
         resolver.add(new PyStringMethods());
         resolver.add(new PyDictGet());
         resolver.add(new PyForTag.LoopItems());
@@ -100,6 +100,8 @@ public final class JinjaChatRenderer {
         // Jinja2's none/None literal; in Jinjava it was an undefined name, null
         jinjava.getGlobalContext().put("none", PyNone.NONE);
         jinjava.getGlobalContext().put("None", PyNone.NONE);
+        jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", PySlice.NAME, PySlice.class, "slice",
+                Object.class, Object.class, Object.class, Object.class));
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now",
                 ChatFunctions.class, "strftimeNow", String.class));
         // the functions are also names, so that 'strftime_now is defined' holds as in transformers: Llama 3.x's
@@ -158,13 +160,13 @@ public final class JinjaChatRenderer {
 
     /**
      * The source as Jinjava should see it: Jinja2's whitespace control, trim_blocks and
-     * lstrip_blocks applied ({@link WhitespaceControl}), {@code [::-1]} as {@code |reverse}, and keyword
+     * lstrip_blocks applied ({@link WhitespaceControl}), slices as {@link PySlice}, and keyword
      * arguments of {@code namespace(...)} parenthesised (Jinjava would apply a filter in
      * {@code namespace(n=xs|length - 1)} to the whole named parameter).
      */
     static String rewrite(String template) {
         String s = WhitespaceControl.apply(template, true, true);
-        s = REVERSED_SLICE.matcher(s).replaceAll("|reverse");
+        s = PySlice.rewrite(s);
         StringBuilder out = new StringBuilder(s.length() + 16);
         int i = 0;
         while (true) {

@@ -17,7 +17,8 @@ import java.util.Set;
  * {@code tool_calls} rendered a prompt where transformers fails. {@code map}, {@code select}, {@code reject},
  * {@code selectattr} and {@code rejectattr} walk only a true value, as Jinja2's do: a false one gives nothing.
  * Undefined stays an empty sequence, as in Jinja2. Those that walk their input walk a str by character, as
- * Python does: {@code 'ab'|first} is {@code a}, {@code 'ab'|join('-')} is {@code a-b}.
+ * Python does: {@code 'ab'|first} is {@code a}, {@code 'ab'|join('-')} is {@code a-b}; {@code length} counts a str's
+ * code points (an emoji is one, two in Jinjava's UTF-16 count) and {@code list} of a dict is its keys.
  */
 final class PyFilterInput implements AdvancedFilter {
     private static final String NO_LEN = "object of type '%s' has no len()";
@@ -77,7 +78,14 @@ final class PyFilterInput implements AdvancedFilter {
         if (var instanceof PyNone || var instanceof Number || var instanceof Boolean) {
             throw new ChatTemplateException(getName() + ": " + String.format(message, PyAddition.typeName(var)));
         }
-        if (walksStr && (var instanceof CharSequence || var instanceof SafeString)) {
+        boolean str = var instanceof CharSequence || var instanceof SafeString;
+        if (str && (getName().equals("length") || getName().equals("count"))) {
+            return var.toString().codePointCount(0, var.toString().length()); // len() counts code points
+        }
+        if (var instanceof Map<?, ?> m && getName().equals("list")) {
+            return new ArrayList<>(m.keySet()); // list(d) is its keys; Jinjava's was [d]
+        }
+        if (walksStr && str) {
             return filter.filter(var.toString().codePoints().mapToObj(Character::toString).toList(), interpreter, args, kwargs);
         }
         return filter.filter(var, interpreter, args, kwargs);

@@ -1,0 +1,109 @@
+package dev.kindling.tokenizer.chat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.kindling.tokenizer.ChatTemplate;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Jinja2's filters, tags, loop attributes and Python's methods as chat templates may use them, each expected
+ * string produced by Jinja2 3.1.6 set up as transformers sets it up (ImmutableSandboxedEnvironment,
+ * trim_blocks, lstrip_blocks, loopcontrols) with the variables of {@link #VARS}.
+ */
+class ChatTemplateJinja2Test {
+    static final Map<String, Object> VARS = vars();
+
+    private static Map<String, Object> vars() {
+        Map<String, Object> d = new LinkedHashMap<>(); // insertion order, as a Python dict
+        d.put("b", 2);
+        d.put("a", 1);
+        d.put("C", 3);
+        return Map.of("xs", List.of(3, 1, 2, 5, 4, 9, 0), "s", "Hello World", "e", "a\ud83d\ude00b\ud83d\ude00c",
+                "words", List.of("b", "A", "a", "C", "B"),
+                "users", List.of(user("bob", 3, true), user("Alice", 5, false), user("carl", 3, true)),
+                "d", d, "long", "The quick brown fox jumps over the lazy dog and keeps running far away");
+    }
+
+    private static Map<String, Object> user(String name, int age, boolean admin) {
+        Map<String, Object> u = new LinkedHashMap<>();
+        u.put("name", name);
+        u.put("age", age);
+        u.put("admin", admin);
+        return u;
+    }
+
+    static String render(String source) {
+        return new ChatTemplate(source, "", "").render(List.of(), false, VARS);
+    }
+
+    static void fails(String source) {
+        assertThrows(ChatTemplateException.class, () -> render(source), source);
+    }
+
+    @Test
+    void strMethods() {
+        // Python's str methods, positions counted in code points (expected strings produced by Jinja2 3.1.6)
+        assertEquals("False False True True False True False True",
+                render("{{ s.isupper() }} {{ s.islower() }} {{ 'ABC1'.isupper() }} {{ 'abc1'.islower() }} {{ '12'.isupper() }} {{ s.istitle() }} {{ 'hello W'.istitle() }} {{ '\u01c5a'.istitle() }}"));
+        assertEquals("Hello World X1Y|Hello world|hELLO SS|strasse",
+                render("{{ 'hello wORLD x1y'.title() }}|{{ 'hELLO World'.capitalize() }}|{{ 'Hello \u00df'.swapcase() }}|{{ 'Stra\u00dfe'.casefold() }}"));
+        assertEquals("[   ab  ][**ab**][ abc  ][ab   ][---ab][00042][-0042][.a\ud83d\ude00b\ud83d\ude00c.]",
+                render("[{{ 'ab'.center(7) }}][{{ 'ab'.center(6,'*') }}][{{ 'abc'.center(6) }}][{{ 'ab'.ljust(5) }}][{{ 'ab'.rjust(5,'-') }}][{{ '42'.zfill(5) }}][{{ '-42'.zfill(5) }}][{{ e.center(7, '.') }}]"));
+        assertEquals("3 2 2 1 3 0",
+                render("{{ 'banana'.count('a') }} {{ 'banana'.count('an') }} {{ 'banana'.count('a', 2) }} {{ 'banana'.count('a', -2) }} {{ 'ab'.count('') }} {{ 'ab'.count('', 5) }}"));
+        assertEquals("2 3 4 3 -1 4 -1 -1",
+                render("{{ e.find('b') }} {{ e.rfind('\ud83d\ude00') }} {{ e.index('c') }} {{ e.rindex('\ud83d\ude00') }} {{ 'abc'.find('z') }} {{ 'abcabc'.find('b', 2) }} {{ 'abcabc'.find('b', 2, 4) }} {{ 'abc'.find('', 9) }}"));
+        fails("{{ 'abc'.index('z') }}"); // ValueError: substring not found
+        assertEquals("a|=|b=c a=b|=|c abc|| ||abc",
+                render("{{ 'a=b=c'.partition('=')|join('|') }} {{ 'a=b=c'.rpartition('=')|join('|') }} {{ 'abc'.partition('z')|join('|') }} {{ 'abc'.rpartition('z')|join('|') }}"));
+        assertEquals("['a', 'b', 'c']['a\\n', 'b\\n'][]['x', 'y', 'z']",
+                render("{{ 'a\\nb\\r\\nc\\n'.splitlines() }}{{ 'a\\nb\\n'.splitlines(true) }}{{ ''.splitlines() }}{{ 'x\\x0by\\u2028z'.splitlines() }}"));
+        assertEquals("True True True False True",
+                render("{{ s.startswith(('x','He')) }} {{ s.endswith(('ld','z')) }} {{ s.startswith('World', 6) }} {{ s.startswith('Hello', 0, 3) }} {{ e.endswith('b', 0, 3) }}"));
+        assertEquals("x x x ab",
+                render("{{ 'prefix_x'.removeprefix('prefix_') }} {{ 'x.py'.removesuffix('.py') }} {{ 'x'.removesuffix('') }} {{ 'ab'.removeprefix('b') }}"));
+        assertEquals("[a       b       c][a   bc  d][ab\n  c]",
+                render("[{{ 'a\\tb\\tc'.expandtabs() }}][{{ 'a\\tbc\\td'.expandtabs(4) }}][{{ 'ab\\n\\tc'.expandtabs(2) }}]"));
+        assertEquals("bbaa aaaa -a-b- -a-b bbbb",
+                render("{{ 'aaaa'.replace('a','b',2) }} {{ 'aaaa'.replace('a','b',0) }} {{ 'ab'.replace('','-') }} {{ 'ab'.replace('','-',2) }} {{ 'aaaa'.replace('a','b',-1) }}"));
+        assertEquals("['a', 'b', 'c,d']['a,b,c', 'd']['a', 'b c '][' a  b', 'c']['a', 'b', 'c']['a b']",
+                render("{{ 'a,b,c,d'.split(',', 2) }}{{ 'a,b,c,d'.rsplit(',', 1) }}{{ ' a  b c '.split(None, 1) }}{{ ' a  b c '.rsplit(None, 1) }}{{ ' a  b c '.rsplit() }}{{ 'a b'.rsplit(none, 0) }}"));
+        assertEquals("a-bx-y-z",
+                render("{{ '-'.join(['a','b']) }}{{ '-'.join('xyz') }}"));
+    }
+
+    @Test
+    void sandbox() {
+        // ImmutableSandboxedEnvironment refuses methods that change a list, dict or set (expected strings produced by Jinja2 3.1.6)
+        fails("{% set l = [1] %}{{ l.append(2) }}{{ l }}"); // SecurityError: access to attribute 'append' of 'list' object is unsafe.
+        fails("{% set l = [1] %}{% set _ = l.extend([2]) %}{{ l }}"); // SecurityError: access to attribute 'extend' of 'list' object is unsafe.
+        fails("{% set l = {'a':1} %}{{ l.update({'b':2}) }}{{ l }}"); // SecurityError: access to attribute 'update' of 'dict' object is unsafe.
+        fails("{{ d.pop('a') }}"); // SecurityError: access to attribute 'pop' of 'dict' object is unsafe.
+        fails("{{ d.setdefault('z', 1) }}"); // SecurityError: access to attribute 'setdefault' of 'dict' object is unsafe.
+        assertEquals("19[('b', 2), ('a', 1), ('C', 3)]['b', 'a', 'C'][2, 1, 3]",
+                render("{{ d.get('a') }}{{ d.get('z', 9) }}{{ d.items()|list }}{{ d.keys()|list }}{{ d.values()|list }}"));
+    }
+
+    @Test
+    void slices() {
+        // any step, negative and out-of-range bounds, a str by code points (expected strings produced by Jinja2 3.1.6)
+        assertEquals("[1, 5][0, 4, 2, 3][4, 9, 0][3, 1, 2, 5, 4][][3, 2, 4, 0][9, 4, 5, 2][3, 1, 2, 5, 4, 9, 0][0, 9, 4, 5, 2, 1, 3]",
+                render("{{ xs[1:5:2] }}{{ xs[::-2] }}{{ xs[-3:] }}{{ xs[:-2] }}{{ xs[10:] }}{{ xs[::2] }}{{ xs[5:1:-1] }}{{ xs[-100:100] }}{{ xs[-1:-100:-1] }}"));
+        assertEquals("el|drWolH|rld|Hello Wor|d|el|dlroW olleH|ello World|HEL|xlly",
+                render("{{ s[1:5:2] }}|{{ s[::-2] }}|{{ s[-3:] }}|{{ s[:-2] }}|{{ s[10:] }}|{{ s[1:3] }}|{{ s[::-1] }}|{{ s[1:].strip() }}|{{ s[:3]|upper }}|{{ 'x' + s[2:4] + 'y' }}"));
+        assertEquals("c\ud83d\ude00b\ud83d\ude00a|\ud83d\ude00b\ud83d\ude00|abc|\ud83d\ude00|5|c|\ud83d\ude00c",
+                render("{{ e[::-1] }}|{{ e[1:4] }}|{{ e[::2] }}|{{ e[1] }}|{{ e|length }}|{{ e[-1] }}|{{ e[-2:] }}"));
+        assertEquals("2caAlboobob",
+                render("{% set m = users[1:] %}{{ m|length }}{% for u in users[::-1] %}{{ u.name[:2] }}{% endfor %}{{ users[0]['name'][1:] }}{{ users[0].name[1:] }}"));
+        assertEquals("[1, 2][1][2, 3]bc[2]",
+                render("{{ xs[(1):(3)] }}{{ xs[xs[1]:xs[2]] }}{{ [1,2,3][1:] }}{{ 'abc'[1:] }}{{ {'a': [1,2]}['a'][1:] }}{{ none[1:] }}{{ 5[1:] }}"));
+        fails("{{ xs[::0] }}"); // ValueError: slice step cannot be zero
+        fails("{{ undefined_name[1:] }}"); // UndefinedError: 'undefined_name' is undefined
+        assertEquals("[::-1] text [1:2] [::2]x",
+                render("[::-1] text {{ \"[1:2]\" }} {{ '[::2]' ~ 'x' }}"));
+    }
+}
