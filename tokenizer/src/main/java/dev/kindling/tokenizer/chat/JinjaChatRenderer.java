@@ -13,6 +13,7 @@ import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.interpret.TemplateSyntaxException;
+import com.hubspot.jinjava.lib.filter.Filter;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import com.hubspot.jinjava.tree.Node;
 import java.util.ArrayList;
@@ -89,6 +90,12 @@ public final class JinjaChatRenderer {
         jinjava.getGlobalContext().registerFilter(PySelect.REJECT);
         jinjava.getGlobalContext().registerFilter(PyMinMax.max());
         jinjava.getGlobalContext().registerFilter(PyMinMax.min());
+        for (Filter f : PySequenceFilters.all(Map.of("map", jinjava.getGlobalContext().getFilter("map")))) {
+            jinjava.getGlobalContext().registerFilter(f);
+        }
+        for (Filter f : PyTextFilters.all(jinjava.getGlobalContext().getFilter("attr"))) {
+            jinjava.getGlobalContext().registerFilter(f);
+        }
         PyFilterInput.install(jinjava.getGlobalContext());
         PyStrInput.install(jinjava.getGlobalContext());
         jinjava.getGlobalContext().registerExpTest(new PyIterableTest());

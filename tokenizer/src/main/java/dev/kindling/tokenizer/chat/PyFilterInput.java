@@ -25,7 +25,7 @@ final class PyFilterInput implements AdvancedFilter {
     private static final String NOT_ITERABLE = "'%s' object is not iterable";
 
     /** Filters that walk a str as Python does, by character; Jinjava's took a str for a list of one item. */
-    private static final Set<String> WALK_STR = Set.of("first", "last", "join", "sort", "unique", "batch", "slice", "map",
+    private static final Set<String> WALK_STR = Set.of("first", "last", "join", "list", "sort", "unique", "batch", "slice", "map",
             "select", "reject");
 
     private final Filter filter;

@@ -7,6 +7,7 @@ import com.hubspot.jinjava.util.ObjectIterator;
 import com.hubspot.jinjava.util.ObjectTruthValue;
 import java.util.Iterator;
 import java.util.Locale;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -15,6 +16,7 @@ import java.util.Map;
  * ones, Undefined for an empty sequence. Jinjava has neither, and {@code xs|max} rendered nothing.
  */
 public final class PyMinMax implements Filter {
+    private static final java.util.regex.Pattern INDEX = java.util.regex.Pattern.compile("\\d{1,9}");
     private final boolean max;
 
     private PyMinMax(boolean max) {
@@ -60,11 +62,16 @@ public final class PyMinMax implements Filter {
         return best; // null, Undefined, for an empty sequence
     }
 
-    private static Object key(Object item, Object attribute, boolean caseSensitive) {
+    static Object key(Object item, Object attribute, boolean caseSensitive) {
         Object v = item;
         if (attribute != null) {
             for (String part : attribute.toString().split("\\.")) {
-                v = v instanceof Map<?, ?> m ? m.get(part) : null;
+                // Jinja2's getitem: a key, or an index of a list ('0' in groupby(0), 'users.0.name')
+                v = v instanceof Map<?, ?> m ? m.get(part) : v instanceof List<?> l && INDEX.matcher(part).matches()
+                        && Integer.parseInt(part) < l.size() ? l.get(Integer.parseInt(part))
+                        : v instanceof String str && INDEX.matcher(part).matches()
+                        && Integer.parseInt(part) < str.codePointCount(0, str.length())
+                        ? Character.toString(str.codePointAt(str.offsetByCodePoints(0, Integer.parseInt(part)))) : null;
             }
         }
         if (!caseSensitive && (v instanceof CharSequence || v instanceof SafeString)) {
@@ -73,7 +80,7 @@ public final class PyMinMax implements Filter {
         return v;
     }
 
-    private static int compare(Object a, Object b) {
+    static int compare(Object a, Object b) {
         if (PyEquality.isNumber(a) && PyEquality.isNumber(b)) {
             return PyEquality.exact(a).compareTo(PyEquality.exact(b));
         }

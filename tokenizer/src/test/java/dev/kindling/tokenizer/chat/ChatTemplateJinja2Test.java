@@ -106,4 +106,50 @@ class ChatTemplateJinja2Test {
         assertEquals("[::-1] text [1:2] [::2]x",
                 render("[::-1] text {{ \"[1:2]\" }} {{ '[::2]' ~ 'x' }}"));
     }
+
+    @Test
+    void sortUnique() {
+        // sort and unique ignore case unless case_sensitive, where capitals come first; attributes, also several (expected strings produced by Jinja2 3.1.6)
+        assertEquals("['A', 'a', 'b', 'B', 'C']['C', 'b', 'B', 'A', 'a']['A', 'B', 'C', 'a', 'b']['b', 'a', 'C', 'B', 'A']",
+                render("{{ words|sort }}{{ words|sort(reverse=true) }}{{ words|sort(case_sensitive=true) }}{{ words|sort(true, true) }}"));
+        assertEquals("Alice,bob,carl bob,carl,Alice Alice,bob,carl Alice,bob,carl",
+                render("{{ users|sort(attribute='name')|map(attribute='name')|join(',') }} {{ users|sort(attribute='age,name')|map(attribute='name')|join(',') }} {{ users|sort(attribute='name', case_sensitive=true)|map(attribute='name')|join(',') }} {{ users|sort(attribute='age', reverse=true)|map(attribute='name')|join(',') }}"));
+        assertEquals("['b', 'A', 'C']['b', 'A', 'a', 'C', 'B']['bob', 'Alice'][1, 2]ab",
+                render("{{ words|unique|list }}{{ words|unique(case_sensitive=true)|list }}{{ users|unique(attribute='age')|map(attribute='name')|list }}{{ [1, 1.0, true, 2]|unique|list }}{{ 'aAbB'|unique|join }}"));
+        fails("{{ [1, 'a']|sort }}"); // TypeError: '<' not supported between instances of 'str' and 'int'
+        assertEquals("[('a', 1), ('b', 2), ('C', 3)][('C', 3), ('a', 1), ('b', 2)][('C', 3), ('b', 2), ('a', 1)][('a', 1), ('b', 2), ('C', 3)]",
+                render("{{ d|dictsort }}{{ d|dictsort(true) }}{{ d|dictsort(by='value', reverse=true) }}{{ d|dictsort(false, 'value') }}"));
+        fails("{{ d|dictsort(by='x') }}"); // FilterArgumentError: You can only sort by either "key" or "value"
+    }
+
+    @Test
+    void sequenceFilters() {
+        // batch, slice, sum, groupby, map and list as Jinja2's (expected strings produced by Jinja2 3.1.6)
+        assertEquals("[[3, 1, 2], [5, 4, 9], [0]][[3, 1, 2], [5, 4, 9], [0, 'x', 'x']][[3, 1, 2], [5, 4], [9, 0]][[3, 1, 2], [5, 4, 0], [9, 0, 0]][[1], [2], [], []]",
+                render("{{ xs|batch(3)|list }}{{ xs|batch(3, 'x')|list }}{{ xs|slice(3)|list }}{{ xs|slice(3, 0)|list }}{{ [1,2]|slice(4)|list }}"));
+        assertEquals("24 11 34 1.5 0",
+                render("{{ xs|sum }} {{ users|sum(attribute='age') }} {{ xs|sum(start=10) }} {{ [0.5, 1]|sum }} {{ []|sum }}"));
+        assertEquals("3:bob,carl;5:Alice;",
+                render("{% for g in users|groupby('age') %}{{ g.grouper }}:{{ g.list|map(attribute='name')|join(',') }};{% endfor %}"));
+        assertEquals("3:2;5:1;False",
+                render("{% for k, v in users|groupby('age') %}{{ k }}:{{ v|length }};{% endfor %}{{ (users|groupby('admin'))[0].grouper }}"));
+        assertEquals("('a', ['a', 'a'])('b', ['b', 'b'])('c', ['c'])",
+                render("{% for g in words|map('lower')|list|groupby(0) %}{{ g }}{% endfor %}"));
+        assertEquals("['bob', 'Alice', 'carl']['B', 'A', 'A', 'C', 'B']['D', 'D', 'D']['z', 'b']",
+                render("{{ users|map(attribute='name')|list }}{{ words|map('upper')|list }}{{ users|map(attribute='zz', default='D')|list }}{{ ['a','b']|map('replace', 'a', 'z')|list }}"));
+        assertEquals("['H', 'e', 'l', 'l', 'o', ' ', 'W', 'o', 'r', 'l', 'd']['b', 'a', 'C']5",
+                render("{{ s|list }}{{ d|list }}{{ e|list|length }}"));
+    }
+
+    @Test
+    void textFilters() {
+        // truncate with Jinja2's leeway, urlencode as Python's quote, attr reads attributes only (expected strings produced by Jinja2 3.1.6)
+        assertEquals("The quick brown...|The quick brown f...|The quick brown..|The quick brown fox jumps over the lazy dog and keeps running far away|The quick brown fox jumps over the lazy dog and keeps...|The quick brown...|He...|...",
+                render("{{ long|truncate(20) }}|{{ long|truncate(20, true) }}|{{ long|truncate(20, false, '..') }}|{{ long|truncate(67) }}|{{ long|truncate(64) }}|{{ long|truncate(20, leeway=0) }}|{{ s|truncate(5) }}|{{ s|truncate(3, true) }}"));
+        fails("{{ s|truncate(2) }}"); // AssertionError: expected length >= 3, got 2
+        assertEquals("a%20b%26c/d%3F%C3%A9 a=x+y&b=1 5",
+                render("{{ 'a b&c/d?\u00e9'|urlencode }} {{ {'a':'x y','b':1}|urlencode }} {{ 5|urlencode }}"));
+        assertEquals("|",
+                render("{{ users[0]|attr('name') }}|{{ users|max(attribute='age')|attr('name') }}"));
+    }
 }
