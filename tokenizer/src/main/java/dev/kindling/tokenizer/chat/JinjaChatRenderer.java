@@ -101,6 +101,7 @@ public final class JinjaChatRenderer {
         jinjava.getGlobalContext().registerExpTest(new PyIterableTest());
         jinjava.getGlobalContext().registerExpTest(new PyIterableTest.Sequence());
         jinjava.getGlobalContext().registerTag(new PyForTag());
+        jinjava.getGlobalContext().registerTag(new PyFilterTag());
         jinjava.getGlobalContext().registerTag(new PyTruth.IfTag());
         jinjava.getGlobalContext().registerTag(new PySetTag());
         jinjava.getGlobalContext().registerExpTest(new PyNone.IsNone());
@@ -109,6 +110,9 @@ public final class JinjaChatRenderer {
         jinjava.getGlobalContext().put("None", PyNone.NONE);
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", PySlice.NAME, PySlice.class, "slice",
                 Object.class, Object.class, Object.class, Object.class));
+        jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "loop", PyForTag.class, "recurse", Object.class));
+        jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "dict", PyGlobals.class, "dict", Object[].class));
+        jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "cycler", PyGlobals.class, "cycler", Object[].class));
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now",
                 ChatFunctions.class, "strftimeNow", String.class));
         // the functions are also names, so that 'strftime_now is defined' holds as in transformers: Llama 3.x's

@@ -36,29 +36,23 @@ public final class PyForTag extends ForTag {
         Pair<List<String>, String> varsAndExpression = getLoopVarsAndExpression((TagToken) tagNode.getMaster());
         List<String> loopVars = varsAndExpression.getLeft();
         String expression = varsAndExpression.getRight();
+        java.util.regex.Matcher r = RECURSIVE.matcher(expression);
+        boolean recursive = r.find();
+        if (recursive) {
+            expression = expression.substring(0, r.start());
+        }
         int filterAt = filterStart(expression);
+        String condition = filterAt < 0 ? null : expression.substring(filterAt + 2);
         Object collection = interpreter.resolveELExpression(filterAt < 0 ? expression : expression.substring(0, filterAt),
                 tagNode.getLineNumber());
-        if (collection instanceof PyNone || collection instanceof Number || collection instanceof Boolean) {
-            // Python raises; Jinjava would walk the value as a list of one
-            throw new ChatTemplateException("'" + PyAddition.typeName(collection) + "' object is not iterable");
-        }
-        if (collection instanceof CharSequence || collection instanceof SafeString) {
-            // Python walks a str's characters, each a str of one code point (as PyMinMax takes them);
-            // Jinjava's ObjectIterator took the whole string for a list of one
-            collection = collection.toString().codePoints().mapToObj(Character::toString).toList();
-        }
-        if (filterAt >= 0) {
-            collection = filtered(collection, loopVars, expression.substring(filterAt + 2), interpreter, tagNode.getLineNumber());
-        }
-        List<?> items = items(collection);
+        List<?> items = walked(collection, loopVars, condition, interpreter, tagNode.getLineNumber());
         LinkedList<Node> children = tagNode.getChildren();
         int elseAt = 0;
         while (elseAt < children.size() && !(children.get(elseAt) instanceof TagNode t && t.getTag() instanceof ElseTag)) {
             elseAt++;
         }
         if (elseAt == children.size()) {
-            return render(tagNode, interpreter, loopVars, items);
+            return render(tagNode, interpreter, loopVars, items, recursive ? new Recursion(tagNode, loopVars, condition, 1) : null);
         }
         if (items.isEmpty()) {
             StringBuilder out = new StringBuilder();
@@ -70,7 +64,46 @@ public final class PyForTag extends ForTag {
         // the body without the else part: a node of its own for this rendering, the parsed tree stays as it is
         TagNode body = new TagNode(this, (TagToken) tagNode.getMaster(), tagNode.getSymbols());
         body.setChildren(new LinkedList<>(children.subList(0, elseAt)));
-        return render(body, interpreter, loopVars, items);
+        return render(body, interpreter, loopVars, items, recursive ? new Recursion(body, loopVars, condition, 1) : null);
+    }
+
+    /** {@code recursive} at the end of the part after {@code in}. */
+    private static final java.util.regex.Pattern RECURSIVE = java.util.regex.Pattern.compile("\\s+recursive\\s*$");
+
+    /** What a loop over {@code collection} walks: a str's characters, the items {@code condition} (may be null) keeps. */
+    private static List<?> walked(Object collection, List<String> loopVars, String condition, JinjavaInterpreter interpreter,
+            int line) {
+        if (collection instanceof PyNone || collection instanceof Number || collection instanceof Boolean) {
+            // Python raises; Jinjava would walk the value as a list of one
+            throw new ChatTemplateException("'" + PyAddition.typeName(collection) + "' object is not iterable");
+        }
+        if (collection instanceof CharSequence || collection instanceof SafeString) {
+            // Python walks a str's characters, each a str of one code point (as PyMinMax takes them);
+            // Jinjava's ObjectIterator took the whole string for a list of one
+            collection = collection.toString().codePoints().mapToObj(Character::toString).toList();
+        }
+        if (condition != null) {
+            collection = filtered(collection, loopVars, condition, interpreter, line);
+        }
+        return items(collection);
+    }
+
+    /** A recursive loop being rendered: what {@code loop(items)} renders again, one level deeper. */
+    private record Recursion(TagNode body, List<String> loopVars, String condition, int depth) {}
+
+    /**
+     * {@code loop(items)} in the body of a {@code {% for ... recursive %}}: the body rendered for {@code items}, with
+     * {@code loop.depth} one more. Public static for Jinjava's function registry.
+     */
+    public static String recurse(Object collection) {
+        JinjavaInterpreter interpreter = JinjavaInterpreter.getCurrent();
+        if (interpreter == null || !(interpreter.getContext().get(RECURSION) instanceof Recursion r)) {
+            throw new ChatTemplateException("loop() is called outside a recursive for loop ({% for x in xs recursive %})");
+        }
+        PyForTag tag = (PyForTag) r.body().getTag();
+        List<?> items = walked(collection, r.loopVars(), r.condition(), interpreter, r.body().getLineNumber());
+        return tag.render(r.body(), interpreter, r.loopVars(), items, new Recursion(r.body(), r.loopVars(), r.condition(),
+                r.depth() + 1));
     }
 
     /** What the loop walks, as Jinjava's loop walks {@code collection}, in a list. */
@@ -90,28 +123,61 @@ public final class PyForTag extends ForTag {
      * Jinjava's loop over {@code items}, in a scope of its own that holds them, where {@link LoopItems} finds
      * {@code loop.previtem} and {@code loop.nextitem}: Jinjava's loop object has neither.
      */
-    private String render(TagNode node, JinjavaInterpreter interpreter, List<String> loopVars, List<?> items) {
+    private String render(TagNode node, JinjavaInterpreter interpreter, List<String> loopVars, List<?> items,
+            Recursion recursion) {
         try (JinjavaInterpreter.InterpreterScopeClosable scope = interpreter.enterScope()) {
             interpreter.getContext().put(ITEMS, items);
+            interpreter.getContext().put(CHANGED, new Object[] {CHANGED});
+            interpreter.getContext().put(DEPTH, recursion == null ? 1 : recursion.depth());
+            interpreter.getContext().put(RECURSION, recursion);
             return renderForCollection(node, interpreter, loopVars, items);
         }
     }
 
     /** The name the items of the innermost loop being rendered are bound to; no template names a variable so. */
     private static final String ITEMS = "__kindling_loop_items__";
+    /** The name of the innermost loop's last value given to {@code loop.changed} (at first this name: none yet). */
+    private static final String CHANGED = "__kindling_loop_changed__";
+    /** The names of the innermost loop's {@code loop.depth} and, in a recursive loop, its {@link Recursion}. */
+    private static final String DEPTH = "__kindling_loop_depth__";
+    private static final String RECURSION = "__kindling_loop_recursion__";
 
     /**
      * Jinja2's {@code loop.previtem} and {@code loop.nextitem}: the item before and after the current one,
-     * undefined on the first and the last.
+     * undefined on the first and the last; {@code loop.changed(x)}: whether x differs from the value of its
+     * previous call in this loop (true on the first call).
      */
     static final class LoopItems extends ELResolver {
         @Override
-        public Object getValue(ELContext context, Object base, Object property) {
-            if (!(base instanceof ForLoop loop) || !("previtem".equals(property) || "nextitem".equals(property))) {
+        public Object invoke(ELContext context, Object base, Object method, Class<?>[] paramTypes, Object[] params) {
+            if (!(base instanceof ForLoop) || !"changed".equals(method)) {
                 return null;
             }
             context.setPropertyResolved(true);
             JinjavaInterpreter interpreter = JinjavaInterpreter.getCurrent();
+            if (interpreter == null || !(interpreter.getContext().get(CHANGED) instanceof Object[] last)) {
+                return false;
+            }
+            List<Object> value = params == null ? List.of() : java.util.Arrays.asList(params);
+            if (last[0] instanceof List<?> previous && PyEquality.equal(previous, value)) {
+                return false;
+            }
+            last[0] = value;
+            return true;
+        }
+
+        @Override
+        public Object getValue(ELContext context, Object base, Object property) {
+            if (!(base instanceof ForLoop loop) || !("previtem".equals(property) || "nextitem".equals(property)
+                    || "depth".equals(property) || "depth0".equals(property))) {
+                return null;
+            }
+            context.setPropertyResolved(true);
+            JinjavaInterpreter interpreter = JinjavaInterpreter.getCurrent();
+            if ("depth".equals(property) || "depth0".equals(property)) {
+                int depth = interpreter != null && interpreter.getContext().get(DEPTH) instanceof Integer d ? d : 1;
+                return "depth".equals(property) ? depth : depth - 1;
+            }
             if (interpreter == null || !(interpreter.getContext().get(ITEMS) instanceof List<?> items)) {
                 return null;
             }

@@ -25,7 +25,12 @@ class ChatTemplateJinja2Test {
         return Map.of("xs", List.of(3, 1, 2, 5, 4, 9, 0), "s", "Hello World", "e", "a\ud83d\ude00b\ud83d\ude00c",
                 "words", List.of("b", "A", "a", "C", "B"),
                 "users", List.of(user("bob", 3, true), user("Alice", 5, false), user("carl", 3, true)),
-                "d", d, "long", "The quick brown fox jumps over the lazy dog and keeps running far away");
+                "d", d, "long", "The quick brown fox jumps over the lazy dog and keeps running far away",
+                "tree", List.of(node("a", node("b"), node("c", node("d")))));
+    }
+
+    private static Map<String, Object> node(String name, Object... children) {
+        return Map.of("n", name, "c", List.of(children));
     }
 
     private static Map<String, Object> user(String name, int age, boolean admin) {
@@ -151,5 +156,60 @@ class ChatTemplateJinja2Test {
                 render("{{ 'a b&c/d?\u00e9'|urlencode }} {{ {'a':'x y','b':1}|urlencode }} {{ 5|urlencode }}"));
         assertEquals("|",
                 render("{{ users[0]|attr('name') }}|{{ users|max(attribute='age')|attr('name') }}"));
+    }
+
+    @Test
+    void globals() {
+        // dict() and cycler() as Jinja2's (expected strings produced by Jinja2 3.1.6)
+        assertEquals("{}{'a': 1, 'b': 'x'}1userhi",
+                render("{{ dict() }}{{ dict(a=1, b='x') }}{{ dict(a=1)|length }}{% set m = dict(role='user', content='hi') %}{{ m.role }}{{ m['content'] }}"));
+        assertEquals("ababNonea",
+                render("{% set c = cycler('a','b') %}{{ c.next() }}{{ c.next() }}{{ c.next() }}{{ c.current }}{{ c.reset() }}{{ c.next() }}"));
+        assertEquals("[0, 3, 6, 9][10, 7, 4, 1][0, 1, 2, 3, 4][2, 3, 4][][]",
+                render("{{ range(0, 10, 3)|list }}{{ range(10, 0, -3)|list }}{{ range(5)|list }}{{ range(2,5)|list }}{{ range(0)|list }}{{ range(3, 1)|list }}"));
+        assertEquals("25",
+                render("{% set ns = namespace(a=1) %}{% set ns.a = ns.a + 1 %}{% set ns.b = 5 %}{{ ns.a }}{{ ns.b }}"));
+    }
+
+    @Test
+    void loopAttributes() {
+        // loop.changed, loop.cycle, revindex, length (expected strings produced by Jinja2 3.1.6)
+        assertEquals("121|True True True ",
+                render("{% for x in [1,1,2,2,1] %}{% if loop.changed(x) %}{{ x }}{% endif %}{% endfor %}|{% for u in users %}{{ loop.changed(u.age, u.admin) }} {% endfor %}"));
+        assertEquals("odd even odd even odd even odd |7,6,7;6,5,7;5,4,7;4,3,7;3,2,7;2,1,7;1,0,7;",
+                render("{% for x in xs %}{{ loop.cycle('odd','even') }} {% endfor %}|{% for x in xs %}{{ loop.revindex }},{{ loop.revindex0 }},{{ loop.length }};{% endfor %}"));
+        assertEquals("TrueFalseTrue|TrueFalseFalse|",
+                render("{% for a in [1,2] %}{% for b in [1,1] %}{{ loop.changed(b) }}{% endfor %}{{ loop.changed(1) }}|{% endfor %}"));
+    }
+
+    @Test
+    void blockTags() {
+        // filter blocks (chained filters), set blocks, call with caller(), macro defaults and kwargs (expected strings produced by Jinja2 3.1.6)
+        assertEquals("HELLO HELLO WORLD|HE__O|x",
+                render("{% filter upper %}hello {{ s }}{% endfilter %}|{% filter upper|replace('L','_') %}hello{% endfilter %}|{% filter trim %}  x  {% endfilter %}"));
+        assertEquals("Bob is 3;Alice is 5;Carl is 3;",
+                render("{% for m in users %}{% filter capitalize %}{{ m.name }} is {{ m.age }}{% endfilter %};{% endfor %}"));
+        assertEquals("[block Hello World][BLOCK]",
+                render("{% set x %}block {{ s }}{% endset %}[{{ x }}]{% set y | upper %}block{% endset %}[{{ y }}]"));
+        assertEquals("<inner1>",
+                render("{% macro m(a) %}<{{ caller() }}{{ a }}>{% endmacro %}{% call m(1) %}inner{% endcall %}"));
+        assertEquals("12x12y13x",
+                render("{% macro m(a, b=2, c='x') %}{{ a }}{{ b }}{{ c }}{% endmacro %}{{ m(1) }}{{ m(1, c='y') }}{{ m(1,3) }}"));
+        assertEquals("1{'k': 4}2",
+                render("{% macro m(a) %}{{ a }}{{ kwargs }}{{ varargs|length }}{% endmacro %}{{ m(1, 2, 3, k=4) }}"));
+    }
+
+    @Test
+    void recursiveLoops() {
+        // loop(children) renders the body again one level deeper, with loop.depth and depth0 (expected strings produced by Jinja2 3.1.6)
+        assertEquals("10a[21b[]21c[32d[]]]",
+                render("{% for n in tree recursive %}{{ loop.depth }}{{ loop.depth0 }}{{ n.n }}[{{ loop(n.c) }}]{% endfor %}"));
+        assertEquals("a(b1c(d1)2)1",
+                render("{% for n in tree recursive %}{{ n.n }}{% if n.c %}({{ loop(n.c) }}){% endif %}{{ loop.index }}{% endfor %}"));
+        assertEquals("ab",
+                render("{% for n in tree if n.n != 'c' recursive %}{{ n.n }}{{ loop(n.c) }}{% endfor %}"));
+        assertEquals("1",
+                render("{% for a in [1] %}{% for b in [1] %}{{ loop.depth }}{% endfor %}{% endfor %}"));
+        fails("{{ loop([1]) }}"); // UndefinedError: 'loop' is undefined
     }
 }
