@@ -153,7 +153,7 @@ public final class PySlice {
                     }
                     for (int p = 0; p < 3; p++) {
                         String part = expression(parts.get(p)).strip();
-                        out.append(p > 0 ? "," : "").append(part.isEmpty() ? "none" : "(" + part + ")");
+                        out.append(p > 0 ? "," : "").append(part.isEmpty() ? "null" : "(" + part + ")");
                     }
                     out.append(')');
                     i = end;
