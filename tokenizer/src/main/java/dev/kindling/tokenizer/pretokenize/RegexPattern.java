@@ -91,9 +91,9 @@ public final class RegexPattern implements SplitPattern {
     private static String withAdditions(String escape, boolean negated, IntPredicate member) {
         StringBuilder added = new StringBuilder();
         StringBuilder removed = new StringBuilder();
-        Unicode.forEachCategoryAddition(c -> {
-            boolean now = member.test(Unicode.generalCategory(c));
-            boolean jdk = member.test(Character.getType(c));
+        Unicode.forEachCategoryAddition((c, unicode16, jdkCategory) -> {
+            boolean now = member.test(unicode16);
+            boolean jdk = member.test(jdkCategory);
             if (now != jdk) {
                 // a negated class gains what the category loses and loses what it gains
                 appendRange(now != negated ? added : removed, c);

@@ -53,6 +53,41 @@ final class UnicodeAdditions {
         0x31350, 0x323AF, 5
     };
 
+    /**
+     * Bit {@code b} (in word {@code b >> 6}) is set when the 256-code-point block {@code b} holds a character of the
+     * table that this JDK calls a non-spacing mark (on Java 17: U+1734 and U+1171E alone), so the marks of every
+     * other block (Devanagari's, Arabic's harakat) are the JDK's without a search of the table.
+     */
+    private static final long[] MARK_BLOCKS = markBlocks();
+
+    private static long[] markBlocks() {
+        long[] bits = new long[(Character.MAX_CODE_POINT >> 14) + 1];
+        for (int i = 0; i < RANGES.length; i += 3) {
+            for (int c = RANGES[i]; c <= RANGES[i + 1]; c++) {
+                if (Character.getType(c) == Character.NON_SPACING_MARK) {
+                    bits[c >> 14] |= 1L << (c >> 8);
+                }
+            }
+        }
+        return bits;
+    }
+
+    /** Whether the JDK's category {@code jdk} of {@code c} may be one the table replaces (see {@link Unicode#generalCategory}). */
+    static boolean mayDiffer(int c, int jdk) {
+        return jdk == Character.UNASSIGNED
+                || (jdk == Character.NON_SPACING_MARK && (MARK_BLOCKS[c >> 14] & (1L << (c >> 8))) != 0);
+    }
+
+    /**
+     * The Unicode 16 category of {@code c}, or {@code jdk} where the table does not list it. Rarely called (the
+     * caller asks {@link #mayDiffer} first), and kept out of {@link Unicode#generalCategory} so that method stays
+     * small enough for the JIT to inline it, and the scanners' loops around it, into their callers.
+     */
+    static int categoryOr(int c, int jdk) {
+        int added = category(c);
+        return added < 0 ? jdk : added;
+    }
+
     /** The Unicode 16 category of {@code c} where it differs from Java 17's, else -1. */
     static int category(int c) {
         int lo = 0;
