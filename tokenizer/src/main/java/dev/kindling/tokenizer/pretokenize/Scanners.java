@@ -69,15 +69,59 @@ public final class Scanners {
         }
     }
 
+    // a BMP entry: the class in the low three bits, then o200k's classes
+    private static final int CLASS = 7;
+    static final int U = 1 << 3; // Lu Lt Lm Lo M
+    static final int LW = 1 << 4; // Ll Lm Lo M
+    static final int MARK = 1 << 5; // \p{M}
+
+    /**
+     * The class, U, LW and MARK of every code point below U+10000 (nearly all text), worked out once, so the scanners'
+     * loops read one byte where they would ask {@link Character#getType} and the Unicode 16 table.
+     */
+    private static final byte[] BMP = bmpTable();
+
+    private static byte[] bmpTable() {
+        byte[] table = new byte[0x10000];
+        for (int c = 0; c < table.length; c++) {
+            table[c] = properties(c, Character.getType(c));
+        }
+        // the Unicode 16 categories from the table's own list, not 65,536 calls of Unicode.generalCategory, which
+        // would teach the JIT that its table search is common; and of the BMP alone, as Character.getType of a
+        // character of another plane would make that method's profile megamorphic (see UnicodeAdditions)
+        Unicode.forEachCategoryAddition(table.length, (c, unicode16, jdk) -> table[c] = properties(c, unicode16));
+        return table;
+    }
+
+    private static byte properties(int c, int category) {
+        boolean mark = c >= 0x300 && (category == Character.NON_SPACING_MARK || category == Character.COMBINING_SPACING_MARK
+                || category == Character.ENCLOSING_MARK);
+        return (byte) (classOf(c, category) | upperLower(c, category) | (mark ? MARK : 0));
+    }
+
     static byte classOf(int c) {
+        return c < BMP.length ? (byte) (BMP[c] & CLASS) : classOf(c, Unicode.generalCategory(c));
+    }
+
+    /** U and LW of {@code c} (o200k's letter classes). */
+    static int upperLower(int c) {
+        return c < BMP.length ? BMP[c] & (U | LW) : upperLower(c, Unicode.generalCategory(c));
+    }
+
+    /** {@code \p{M}}: {@link Unicode#isMark}. */
+    static boolean isMark(int c) {
+        return c < BMP.length ? (BMP[c] & MARK) != 0 : Unicode.isMark(c);
+    }
+
+    /** The class of {@code c}, whose Unicode 16 general category is {@code category}. */
+    private static byte classOf(int c, int category) {
         if (c < 128) {
             return ASCII[c];
         }
         if (Unicode.isWhiteSpace(c)) {
             return SPACE;
         }
-        int t = Unicode.generalCategory(c);
-        switch (t) {
+        switch (category) {
             case Character.UPPERCASE_LETTER, Character.LOWERCASE_LETTER, Character.TITLECASE_LETTER,
                     Character.MODIFIER_LETTER, Character.OTHER_LETTER:
                 return LETTER;
@@ -85,6 +129,23 @@ public final class Scanners {
                 return NUMBER;
             default:
                 return OTHER;
+        }
+    }
+
+    private static int upperLower(int c, int category) {
+        if (c < 128) {
+            return c >= 'A' && c <= 'Z' ? U : c >= 'a' && c <= 'z' ? LW : 0;
+        }
+        switch (category) {
+            case Character.UPPERCASE_LETTER, Character.TITLECASE_LETTER:
+                return U;
+            case Character.LOWERCASE_LETTER:
+                return LW;
+            case Character.MODIFIER_LETTER, Character.OTHER_LETTER, Character.NON_SPACING_MARK,
+                    Character.COMBINING_SPACING_MARK, Character.ENCLOSING_MARK:
+                return U | LW;
+            default:
+                return 0;
         }
     }
 
@@ -184,7 +245,7 @@ public final class Scanners {
             int n1 = p + Character.charCount(c);
             byte k = classOf(c);
             boolean prefixOk = k != NEWLINE && k != LETTER && k != NUMBER;
-            boolean mark = k == OTHER && Unicode.isMark(c);
+            boolean mark = k == OTHER && isMark(c);
             // alternative 1: prefix? [U]*[Lw]+ contraction?
             if (prefixOk && n1 < to) {
                 int e = lettersLowerTail(t, n1, to);
@@ -280,26 +341,6 @@ public final class Scanners {
                 i += Character.charCount(c);
             }
             return i;
-        }
-
-        private static final int U = 1; // Lu Lt Lm Lo M
-        private static final int LW = 2; // Ll Lm Lo M
-
-        private static int upperLower(int c) {
-            if (c < 128) {
-                return c >= 'A' && c <= 'Z' ? U : c >= 'a' && c <= 'z' ? LW : 0;
-            }
-            switch (Unicode.generalCategory(c)) {
-                case Character.UPPERCASE_LETTER, Character.TITLECASE_LETTER:
-                    return U;
-                case Character.LOWERCASE_LETTER:
-                    return LW;
-                case Character.MODIFIER_LETTER, Character.OTHER_LETTER, Character.NON_SPACING_MARK,
-                        Character.COMBINING_SPACING_MARK, Character.ENCLOSING_MARK:
-                    return U | LW;
-                default:
-                    return 0;
-            }
         }
 
         private static int optionalContraction(CharSequence t, int e, int to) {

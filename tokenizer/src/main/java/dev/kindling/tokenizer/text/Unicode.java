@@ -49,9 +49,14 @@ public final class Unicode {
      * code points per class) does not teach the JIT that the table search in {@link #generalCategory} is taken often.
      */
     public static void forEachCategoryAddition(CategoryAddition action) {
+        forEachCategoryAddition(Character.MAX_CODE_POINT + 1, action);
+    }
+
+    /** {@link #forEachCategoryAddition(CategoryAddition)} for the code points below {@code end} alone. */
+    public static void forEachCategoryAddition(int end, CategoryAddition action) {
         int[] r = UnicodeAdditions.RANGES;
-        for (int i = 0; i < r.length; i += 3) {
-            for (int c = r[i]; c <= r[i + 1]; c++) {
+        for (int i = 0; i < r.length && r[i] < end; i += 3) {
+            for (int c = r[i]; c <= r[i + 1] && c < end; c++) {
                 int jdk = Character.getType(c);
                 if (UnicodeAdditions.mayDiffer(c, jdk) && jdk != r[i + 2]) {
                     action.accept(c, r[i + 2], jdk);
