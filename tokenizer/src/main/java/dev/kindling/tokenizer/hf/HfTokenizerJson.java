@@ -772,7 +772,11 @@ public final class HfTokenizerJson {
                 StringOrRegex pat = pattern(n.get("pattern"));
                 SplitPattern sp;
                 if (pat.regex()) {
-                    compile(pat.value());
+                    if (!Scanners.hasScanner(pat.value().string())) {
+                        // a known pattern compiles (the scanners' tests compile it): translating it again here took
+                        // load time, and asked Character.getType about characters of every plane (see UnicodeAdditions)
+                        compile(pat.value());
+                    }
                     sp = Scanners.forPattern(pat.value().string());
                 } else {
                     sp = new LiteralPattern(pat.value().string());

@@ -54,18 +54,21 @@ final class UnicodeAdditions {
     };
 
     /**
-     * Bit {@code b} (in word {@code b >> 6}) is set when the 256-code-point block {@code b} holds a character of the
-     * table that this JDK calls a non-spacing mark (on Java 17: U+1734 and U+1171E alone), so the marks of every
-     * other block (Devanagari's, Arabic's harakat) are the JDK's without a search of the table.
+     * Bit {@code b} (in word {@code b >> 6}) is set when the 64-code-point block {@code b} holds a character the table
+     * gives another category than a non-spacing mark, so that a mark elsewhere (Devanagari's vowel signs, Arabic's
+     * harakat) is the JDK's without a search of the table: only such a character can be a JDK mark the table changes
+     * (on Java 17, U+1734 and U+1171E). Worked out from the table alone: asking {@link Character#getType} about
+     * the table's characters of planes 1 to 3 would make the JIT's profile of that method megamorphic, and its
+     * call no longer inlined in the scanners.
      */
     private static final long[] MARK_BLOCKS = markBlocks();
 
     private static long[] markBlocks() {
-        long[] bits = new long[(Character.MAX_CODE_POINT >> 14) + 1];
+        long[] bits = new long[(Character.MAX_CODE_POINT >> 12) + 1];
         for (int i = 0; i < RANGES.length; i += 3) {
-            for (int c = RANGES[i]; c <= RANGES[i + 1]; c++) {
-                if (Character.getType(c) == Character.NON_SPACING_MARK) {
-                    bits[c >> 14] |= 1L << (c >> 8);
+            if (RANGES[i + 2] != Character.NON_SPACING_MARK) {
+                for (int b = RANGES[i] >> 6; b <= RANGES[i + 1] >> 6; b++) {
+                    bits[b >> 6] |= 1L << b;
                 }
             }
         }
@@ -75,7 +78,7 @@ final class UnicodeAdditions {
     /** Whether the JDK's category {@code jdk} of {@code c} may be one the table replaces (see {@link Unicode#generalCategory}). */
     static boolean mayDiffer(int c, int jdk) {
         return jdk == Character.UNASSIGNED
-                || (jdk == Character.NON_SPACING_MARK && (MARK_BLOCKS[c >> 14] & (1L << (c >> 8))) != 0);
+                || (jdk == Character.NON_SPACING_MARK && (MARK_BLOCKS[c >> 12] & (1L << (c >> 6))) != 0);
     }
 
     /**

@@ -7,8 +7,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link Unicode#generalCategory} searches the Unicode 16 table only for a character the JDK calls unassigned, or a
- * non-spacing mark in a block where the table lists one; these check, for every code point, that this gives the
- * table's category exactly where a search for every unassigned character and every mark would.
+ * non-spacing mark in a block where the table lists a character of another category; these check, for every code
+ * point, that this gives the table's category exactly where a search for every unassigned character and every mark
+ * would.
  */
 class UnicodeAdditionsTest {
     private static int everyMarkSearched(int c) {
