@@ -176,7 +176,7 @@ public final class JinjaChatRenderer {
      * {@code namespace(n=xs|length - 1)} to the whole named parameter).
      */
     static String rewrite(String template) {
-        String s = WhitespaceControl.apply(template, true, true);
+        String s = WhitespaceControl.apply(jinja2Newlines(template), true, true);
         s = PySlice.rewrite(s);
         StringBuilder out = new StringBuilder(s.length() + 16);
         int i = 0;
@@ -202,6 +202,16 @@ public final class JinjaChatRenderer {
             out.append(')');
             i = close + 1;
         }
+    }
+
+    /**
+     * The source as Jinja2's lexer reads it (keep_trailing_newline off, newline_sequence "\n"): every {@code \r\n} and
+     * {@code \r} is {@code \n}, in text and in string literals alike, and one newline at the very end is dropped. A
+     * template file ending in a newline otherwise rendered one more "\n" after the generation prompt than transformers.
+     */
+    static String jinja2Newlines(String template) {
+        String s = template.indexOf('\r') < 0 ? template : template.replace("\r\n", "\n").replace('\r', '\n');
+        return s.endsWith("\n") ? s.substring(0, s.length() - 1) : s;
     }
 
     private static final Pattern KWARG = Pattern.compile("(?s)(\\s*[A-Za-z_][A-Za-z0-9_]*\\s*)=(?!=)(.*)");

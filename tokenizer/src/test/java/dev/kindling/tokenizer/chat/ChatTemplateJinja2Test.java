@@ -50,6 +50,20 @@ class ChatTemplateJinja2Test {
     }
 
     @Test
+    void newlinesAsJinja2sLexerReadsThem() {
+        // keep_trailing_newline off: one final newline dropped; \r\n and \r read as \n, in string literals too
+        // (expected strings produced by Jinja2 3.1.6)
+        assertEquals("x", render("x\n"));
+        assertEquals("x\n", render("x\n\n"));
+        assertEquals("x", render("x\r\n"));
+        assertEquals("a\nb\nc", render("a\r\nb\rc\n"));
+        assertEquals("a\nb", render("{{ \"a\r\nb\" }}"));
+        assertEquals("x\n", render("{% if true %}\nx\n{% endif %}\n"));
+        assertEquals("1", render("{{ xs[1] }}\n"));
+        assertEquals("", render("\n"));
+    }
+
+    @Test
     void strMethods() {
         // Python's str methods, positions counted in code points (expected strings produced by Jinja2 3.1.6)
         assertEquals("False False True True False True False True",
