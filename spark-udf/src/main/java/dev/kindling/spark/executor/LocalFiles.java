@@ -15,7 +15,12 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileChecksum;
@@ -23,6 +28,8 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.SparkFiles;
+import org.apache.spark.TaskContext;
+import org.apache.spark.util.TaskCompletionListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +46,19 @@ import org.slf4j.LoggerFactory;
  * (in-JVM), executors on the same host share it (a file lock). A copy is reused only when it is complete and the cached
  * files still have their sizes. Every copied file's size is checked after the copy and its SHA-256 is computed from the
  * bytes as they were read and again from the disk: a copy that differs is an error, and a partial copy is never used.
+ *
+ * <p>Superseded copies are removed once no JVM on the host uses them. A JVM uses a copy from the moment it is handed to
+ * a task until that task ends (the gap between the lookup and the engine or tokenizer opening the files), and for as
+ * long as an engine holds it ({@link #use}: from its opening until it is closed, when retired or evicted); outside a
+ * task (the driver's commands) until the JVM ends. A tokenizer is read whole as it loads, so its task covers it. Users
+ * are counted per JVM, and the JVM holds one shared lock on the version's lock file
+ * ({@code <cache>/<sha256 of the URI>/<sha256 of the identity>.lock}) while it has any. When a task finds a URI's copy
+ * changed from the one this JVM had (or has none yet), and when a JVM's last user of a copy other than its newest goes,
+ * each such folder of the URI is removed if its lock file can be locked exclusively at once, for the copy and for use:
+ * no JVM is copying or using it. The removal is logged (INFO, with the bytes freed); a failure is a WARN, and the folder
+ * stays. The lock file stays too (it is empty), so every JVM locks the same file; a JVM about to use a copy another JVM
+ * just removed finds it incomplete and copies it again. Folders without a lock file beside them (a cache made before
+ * this protocol) are never removed.
  */
 public final class LocalFiles {
     private static final Logger LOG = LoggerFactory.getLogger(LocalFiles.class);
@@ -82,18 +102,234 @@ public final class LocalFiles {
         // the remote store. The copy of the newest identity this JVM saw, not the one this task saw: an engine's tasks
         // that started on either side of a replacement would otherwise each make their own copy the current one, row by
         // row, and the engine cache would open the two engines over and over
-        PerTask.get("remote:" + uri, () -> {
-            Path local = localizeVersion(lookUp(uri, conf));
-            NEWEST.put(uri, local);
+        Path own = PerTask.get("remote:" + uri, () -> {
+            Path local = heldByTask(localizeVersion(lookUp(uri, conf)));
+            Path before = NEWEST.put(uri, local);
+            if (!local.equals(before)) {
+                removeUnused(uri, local);
+            }
             return local;
         });
-        return NEWEST.get(uri);
+        Path newest = NEWEST.get(uri);
+        if (newest.equals(own)) {
+            return own;
+        }
+        // another task's copy, which may be about to go as that task ends: held for this one too, or this task's own
+        return PerTask.get("in-use:" + newest, () -> hold(uri, newest) ? heldByTask(newest) : own);
     }
 
+    /** The copy of {@code remote}'s identity, held ({@link #hold}) for the caller. */
     private static Path localizeVersion(Remote remote) {
-        // PerJvm, not a computeIfAbsent of its own: that held a hash bin's lock for a whole download, so the copy of one
-        // model held up tasks asking for another (copied long ago, or to be copied at the same time)
-        return PerJvm.get("localized:" + remote.uri() + "|" + remote.stamp(), k -> copy(remote));
+        String key = "localized:" + remote.uri() + "|" + remote.stamp();
+        for (int attempt = 1; ; attempt++) {
+            // PerJvm, not a computeIfAbsent of its own: that held a hash bin's lock for a whole download, so the copy of
+            // one model held up tasks asking for another (copied long ago, or to be copied at the same time)
+            Path local = PerJvm.get(key, k -> copy(remote));
+            if (hold(remote.uri(), local)) {
+                return local;
+            }
+            // removed by another executor on this host since this one copied it, as no one used it: copied again
+            PerJvm.forget(key, local);
+            if (attempt == 3) {
+                throw new KindlingException(KindlingException.FAILURE, "the local copy " + local + " of " + remote.uri()
+                        + " was removed as it was about to be used, 3 times: is another process cleaning " + local.getParent().getParent() + "?");
+            }
+        }
+    }
+
+    /**
+     * Keeps the cached copy {@code local} ({@link #localize} returned it, to this task) on disk until the returned
+     * handle is closed, as an engine that maps it must; a no-op for a local file, or a copy this JVM does not hold.
+     */
+    public static InUse use(Path local) {
+        Path dir = local.getParent();
+        synchronized (IN_USE) {
+            Use u = dir == null ? null : IN_USE.get(dir);
+            if (u == null) {
+                return InUse.NONE;
+            }
+            u.users++;
+            return new InUse(dir);
+        }
+    }
+
+    /** A cached copy kept on disk for one user (an engine) until closed. Closing it again does nothing. */
+    public static final class InUse implements AutoCloseable {
+        /** Holds nothing: for a file that is not a cached copy. */
+        public static final InUse NONE = new InUse(null);
+        private final java.util.concurrent.atomic.AtomicReference<Path> dir;
+
+        private InUse(Path dir) {
+            this.dir = new java.util.concurrent.atomic.AtomicReference<>(dir);
+        }
+
+        @Override
+        public void close() {
+            Path d = dir.getAndSet(null);
+            if (d != null) {
+                release(d);
+            }
+        }
+    }
+
+    /** A version folder this JVM uses: its users (tasks, engines) and the JVM's shared lock on it while there are any. */
+    private static final class Use {
+        final String uri;
+        final FileChannel lock;
+        int users;
+
+        Use(String uri, FileChannel lock) {
+            this.uri = uri;
+            this.lock = lock;
+        }
+    }
+
+    /**
+     * The version folders this JVM uses (guarded by itself, as are {@link #COPYING} and every lock this JVM takes on a
+     * version's lock file but a copy's): Java's file locks are the JVM's, one per file region, so the JVM holds one
+     * shared lock per folder and counts its users.
+     */
+    private static final Map<Path, Use> IN_USE = new HashMap<>();
+
+    /** The version folders a thread of this JVM is copying or checking, which holds their copy lock. */
+    private static final Set<Path> COPYING = new HashSet<>();
+
+    /** The version folders held by callers outside a task (the driver's commands): kept until the JVM ends. */
+    private static final Set<Path> KEPT = new HashSet<>();
+
+    /**
+     * One more user of {@code local}'s version folder in this JVM; the first takes the JVM's shared lock on it. False
+     * when the copy is no longer complete (removed by another JVM since it was made): the caller copies it again.
+     */
+    private static boolean hold(String uri, Path local) {
+        Path dir = local.getParent();
+        synchronized (IN_USE) {
+            Use u = IN_USE.get(dir);
+            if (u == null) {
+                try {
+                    FileChannel ch = FileChannel.open(lockFile(dir), StandardOpenOption.CREATE, StandardOpenOption.READ,
+                            StandardOpenOption.WRITE);
+                    try {
+                        // waits only for another JVM removing the folder (tryLock, then a few deletions)
+                        lockInUse(ch);
+                        if (!Files.exists(dir.resolve(".complete"))) {
+                            ch.close();
+                            return false;
+                        }
+                    } catch (IOException | RuntimeException e) {
+                        ch.close();
+                        throw e;
+                    }
+                    u = new Use(uri, ch);
+                    IN_USE.put(dir, u);
+                } catch (IOException e) {
+                    throw new KindlingException(KindlingException.FAILURE, "cannot lock " + lockFile(dir) + ": " + e.getMessage(), e);
+                }
+            }
+            u.users++;
+            return true;
+        }
+    }
+
+    /** {@code local}, just held, released when this task ends; outside a task, when the JVM ends. */
+    private static Path heldByTask(Path local) {
+        TaskContext task = TaskContext.get();
+        if (task != null) {
+            task.addTaskCompletionListener((TaskCompletionListener) ctx -> release(local.getParent()));
+        } else {
+            synchronized (IN_USE) {
+                if (!KEPT.add(local.getParent())) {
+                    release(local.getParent()); // held once for the JVM's life, not once per call
+                }
+            }
+        }
+        return local;
+    }
+
+    /**
+     * One user of {@code dir} fewer; the last releases the JVM's lock, and a copy that is no longer the URI's newest in
+     * this JVM is removed unless another JVM uses it.
+     */
+    private static void release(Path dir) {
+        synchronized (IN_USE) {
+            Use u = IN_USE.get(dir);
+            if (u == null || --u.users > 0) {
+                return;
+            }
+            IN_USE.remove(dir);
+            try {
+                u.lock.close();
+            } catch (IOException e) {
+                LOG.warn("cannot release the lock on {}: {}", lockFile(dir), e.toString());
+            }
+            Path newest = NEWEST.get(u.uri);
+            if (newest == null || !dir.equals(newest.getParent())) {
+                removeIfUnused(u.uri, dir);
+            }
+        }
+    }
+
+    /** Removes the copies of {@code uri} other than {@code keep}'s that no JVM on this host uses or is copying. */
+    static void removeUnused(String uri, Path keep) {
+        Path versions = keep.getParent().getParent();
+        List<Path> others;
+        try (var list = Files.list(versions)) {
+            others = list.filter(p -> Files.isDirectory(p) && !p.equals(keep.getParent())).toList();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cannot list the copies of {} in {}: {}", uri, versions, e.toString());
+            return;
+        }
+        for (Path dir : others) {
+            removeIfUnused(uri, dir);
+        }
+    }
+
+    /**
+     * Removes the version folder {@code dir} if this JVM neither uses nor copies it and no other JVM does: it holds
+     * both locks (copy and use) on the folder's lock file, taken without waiting. The lock file stays (a few bytes), so
+     * every JVM always locks the same file. A failure is logged, never thrown: the folder stays for a later try.
+     */
+    private static void removeIfUnused(String uri, Path dir) {
+        Path lockFile = lockFile(dir);
+        synchronized (IN_USE) {
+            // without a lock file beside it, a folder of the cache as it was before this protocol: left alone
+            if (IN_USE.containsKey(dir) || COPYING.contains(dir) || !Files.exists(lockFile)) {
+                return;
+            }
+            try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.WRITE);
+                 FileLock copying = ch.tryLock(COPY_REGION, 1, false);
+                 FileLock using = copying == null ? null : ch.tryLock(USE_REGION, 1, false)) {
+                if (using == null) {
+                    return; // another executor on this host is copying or using it
+                }
+                long bytes;
+                try (var walk = Files.walk(dir)) {
+                    bytes = walk.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+                }
+                Files.deleteIfExists(dir.resolve(".complete")); // first: a folder half removed is never taken for a copy
+                deleteRecursively(dir);
+                LOG.info("removed {}, a superseded copy of {} no executor on this host used: {} bytes freed", dir, uri, bytes);
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("cannot remove {}, a superseded copy of {}: {}", dir, uri, e.toString());
+            }
+        }
+    }
+
+    /**
+     * Takes the JVM's shared lock on a version folder's lock file (a channel open for reading, as a shared lock needs):
+     * the folder is not removed while it is held.
+     */
+    static FileLock lockInUse(FileChannel lockFile) throws IOException {
+        return lockFile.lock(USE_REGION, 1, true);
+    }
+
+    /** The regions of a version's lock file: one locked while a copy is made or checked, one by the JVMs using it. */
+    private static final long COPY_REGION = 0;
+    private static final long USE_REGION = 1;
+
+    /** {@code <sha256 of the identity>.lock} beside the version folder {@code dir}, so that the folder can go whole. */
+    static Path lockFile(Path dir) {
+        return dir.resolveSibling(dir.getFileName() + ".lock");
     }
 
     /**
@@ -152,8 +388,8 @@ public final class LocalFiles {
     }
 
     /**
-     * The copy of {@code remote}'s identity: made unless a complete one is there. Another identity's folder is never
-     * touched, so an engine still mapping a copy before the remote was replaced keeps its files as they were.
+     * The copy of {@code remote}'s identity: made unless a complete one is there. Another identity's folder is not
+     * touched here (see the class comment for when a superseded one is removed).
      */
     static Path copy(Remote remote) {
         String uri = remote.uri();
@@ -163,12 +399,16 @@ public final class LocalFiles {
             Path root = Path.of(System.getProperty("kindling.cache.dir",
                     Path.of(System.getProperty("java.io.tmpdir"), "kindling-cache").toString()));
             Path dir = root.resolve(sha256(uri)).resolve(sha256(remote.stamp()));
-            Files.createDirectories(dir);
+            Files.createDirectories(dir.getParent());
             String name = st.getPath().getName();
             Path target = dir.resolve(name);
             Path marker = dir.resolve(".complete");
-            try (FileChannel lockFile = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                 FileLock lock = lockFile.lock()) {
+            synchronized (IN_USE) {
+                COPYING.add(dir); // this JVM's removal leaves it be: its lock would overlap the copy lock below
+            }
+            try (FileChannel lockFile = FileChannel.open(lockFile(dir), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                 FileLock lock = lockFile.lock(COPY_REGION, 1, false)) {
+                Files.createDirectories(dir);
                 if (Files.exists(marker) && Files.readString(marker, StandardCharsets.UTF_8).equals(remote.stamp())
                         && Files.exists(target) && sizesMatch(fs, st, target)) {
                     return target;
@@ -184,6 +424,10 @@ public final class LocalFiles {
                 Files.writeString(marker, remote.stamp(), StandardCharsets.UTF_8);
                 LOG.info("copied {} ({} bytes) to {} in {} s", uri, bytes, target, String.format("%.1f", (System.nanoTime() - t0) / 1e9));
                 return target;
+            } finally {
+                synchronized (IN_USE) {
+                    COPYING.remove(dir);
+                }
             }
         } catch (IOException e) {
             throw new KindlingException(KindlingException.FAILURE, "cannot copy " + uri + " to local disk: " + e.getMessage(), e);

@@ -85,7 +85,9 @@ public final class ExecutorEngines {
             String key = placed + files;
             current(placed, key);
             CachedEngine c = PerJvm.get(key, k -> {
-                CachedEngine mine = new CachedEngine(open(spec, placement, model, tokenizer, threads));
+                // the cached copies of remote files stay on disk while the engine is open (LocalFiles removes superseded ones)
+                CachedEngine mine = new CachedEngine(open(spec, placement, model, tokenizer, threads),
+                        LocalFiles.use(model), tokenizer == null ? LocalFiles.InUse.NONE : LocalFiles.use(tokenizer));
                 if (placement == Placement.SHARED || mine.engine.onGpu() || spec.device().equals("cuda")) {
                     return mine;
                 }
@@ -135,12 +137,25 @@ public final class ExecutorEngines {
      */
     static final class CachedEngine implements AutoCloseable {
         final Engine engine;
+        private final LocalFiles.InUse[] files;
         private final Set<Long> tasks = new HashSet<>();
         private boolean retired;
         private boolean closed;
 
-        CachedEngine(Engine engine) {
+        CachedEngine(Engine engine, LocalFiles.InUse... files) {
             this.engine = engine;
+            this.files = files;
+        }
+
+        /** Closes the engine, then lets its files go. */
+        private void closeEngine() {
+            try {
+                engine.close();
+            } finally {
+                for (LocalFiles.InUse f : files) {
+                    f.close();
+                }
+            }
         }
 
         /**
@@ -174,7 +189,7 @@ public final class ExecutorEngines {
                 closed |= close;
             }
             if (close) {
-                engine.close();
+                closeEngine();
             }
         }
 
@@ -187,7 +202,7 @@ public final class ExecutorEngines {
                 closed |= close;
             }
             if (close) {
-                engine.close();
+                closeEngine();
             }
         }
 
@@ -204,7 +219,7 @@ public final class ExecutorEngines {
                 closed = true;
             }
             if (close) {
-                engine.close();
+                closeEngine();
             }
         }
     }

@@ -2,15 +2,26 @@ package dev.kindling.spark.executor;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindling.spark.TestSpark;
 import dev.kindling.spark.s3.S3Server;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -21,8 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The executor's copy of a remote model (s3proxy through s3a): the bytes arrive intact, a cached
- * copy is reused, a cached copy cut short on disk is copied again rather than used, and a remote file
- * replaced is copied beside the copy before, for the next task of the same executor.
+ * copy is reused, a cached copy cut short on disk is copied again rather than used, a remote file
+ * replaced is copied beside the copy before, for the next task of the same executor, and the copy before is removed
+ * once no task, engine or other JVM uses it.
  */
 class LocalFilesTest {
     static S3Server s3;
@@ -115,17 +127,82 @@ class LocalFilesTest {
         assertEquals(firstTask.get(0), firstTask.get(1), "a task looks the remote up once, not for every row");
         Path old = Path.of(firstTask.get(0));
         assertArrayEquals(first, Files.readAllBytes(old));
-        String oldIdentity = LocalFiles.identity(old);
 
         Path next = Path.of(jsc.parallelize(List.of(1), 1).map(x -> LocalFiles.localize(uri, conf).toString()).collect().get(0));
         assertNotEquals(old, next, "the next task has the replaced file");
         assertArrayEquals(Files.readAllBytes(tmp.resolve("upload-4")), Files.readAllBytes(next));
-        assertEquals(oldIdentity, LocalFiles.identity(old), "the copy an engine may map is neither rewritten nor replaced");
-        assertArrayEquals(first, Files.readAllBytes(old));
+        assertFalse(Files.exists(old.getParent()), "the copy before, which no task or engine uses any more, is removed");
 
         String nextIdentity = LocalFiles.identity(next);
         Path again = Path.of(jsc.parallelize(List.of(1), 1).map(x -> LocalFiles.localize(uri, conf).toString()).collect().get(0));
         assertEquals(next, again);
         assertEquals(nextIdentity, LocalFiles.identity(again), "an unchanged remote is not copied again");
+    }
+
+    static final AtomicReference<LocalFiles.InUse> FIRST_ENGINE = new AtomicReference<>();
+    static final AtomicReference<LocalFiles.InUse> SECOND_ENGINE = new AtomicReference<>();
+
+    @Test
+    void aSupersededCopyGoesWhenTheLastUserInThisJvmLetsItGo() throws Exception {
+        // every replacement left a full copy of the model on the executor's disk, for as long as the cache folder lived
+        String uri = "s3a://models/users/model.gguf";
+        byte[] first = upload(uri, 100_000, 5);
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(TestSpark.session().sparkContext());
+        Path old = Path.of(jsc.parallelize(List.of(1), 1).map(x -> {
+            Path local = LocalFiles.localize(uri, conf);
+            // as two engines opened on it do: each holds it until it is closed, beyond the task
+            FIRST_ENGINE.set(LocalFiles.use(local));
+            SECOND_ENGINE.set(LocalFiles.use(local));
+            return local.toString();
+        }).collect().get(0));
+        upload(uri, 90_000, 6);
+        Path next = Path.of(jsc.parallelize(List.of(1), 1).map(x -> LocalFiles.localize(uri, conf).toString()).collect().get(0));
+        assertNotEquals(old, next);
+        assertArrayEquals(first, Files.readAllBytes(old), "kept while engines use it");
+        FIRST_ENGINE.get().close();
+        FIRST_ENGINE.get().close(); // closing twice lets go once
+        assertArrayEquals(first, Files.readAllBytes(old), "kept while one engine still uses it");
+        SECOND_ENGINE.get().close();
+        assertFalse(Files.exists(old.getParent()), "removed with its last user");
+        assertArrayEquals(Files.readAllBytes(tmp.resolve("upload-6")), Files.readAllBytes(next), "the newest copy stays");
+        assertSame(LocalFiles.InUse.NONE, LocalFiles.use(tmp.resolve("upload-6")), "a local file: nothing to hold");
+    }
+
+    @Test
+    void aCopyAnotherProcessUsesIsNotRemoved() throws Exception {
+        String uri = "s3a://models/other-jvm/model.gguf";
+        byte[] first = upload(uri, 120_000, 7);
+        Path old = LocalFiles.copy(uri, conf);
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process other = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), HoldInUse.class.getName(),
+                LocalFiles.lockFile(old.getParent()).toString()).redirectErrorStream(true).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(other.getInputStream(), StandardCharsets.UTF_8));
+            assertEquals("locked", out.readLine(), "the other JVM holds its shared lock");
+            upload(uri, 110_000, 8);
+            Path next = LocalFiles.copy(uri, conf);
+            LocalFiles.removeUnused(uri, next);
+            assertArrayEquals(first, Files.readAllBytes(old), "another JVM uses it");
+            other.getOutputStream().close();
+            assertTrue(other.waitFor(60, TimeUnit.SECONDS));
+            LocalFiles.removeUnused(uri, next);
+            assertFalse(Files.exists(old.getParent()), "used by none");
+            assertTrue(Files.exists(LocalFiles.lockFile(old.getParent())), "its lock file stays, for every JVM to lock the same file");
+            assertArrayEquals(Files.readAllBytes(tmp.resolve("upload-8")), Files.readAllBytes(next));
+        } finally {
+            other.destroy();
+        }
+    }
+
+    /** Another JVM using a cached copy: holds the shared lock on the lock file {@code args[0]} until its stdin closes. */
+    public static final class HoldInUse {
+        public static void main(String[] args) throws Exception {
+            try (FileChannel ch = FileChannel.open(Path.of(args[0]), StandardOpenOption.READ, StandardOpenOption.WRITE);
+                 FileLock lock = LocalFiles.lockInUse(ch)) {
+                System.out.println("locked");
+                System.out.flush();
+                System.in.read();
+            }
+        }
     }
 }

@@ -1,6 +1,7 @@
 package dev.kindling.spark.inference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,6 +19,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
@@ -149,6 +152,75 @@ class InferenceS3Test {
         List<Integer> contexts = jsc.parallelize(List.of(1), 1)
                 .map(x -> ExecutorEngines.get(spec, hadoop).config().contextLength()).collect();
         assertEquals(List.of(64), contexts, "the next task");
+    }
+
+    static final CountDownLatch OLD_ENGINE_OPEN = new CountDownLatch(1);
+    static final CountDownLatch NEW_ENGINE_OPEN = new CountDownLatch(1);
+    static final AtomicReference<Path> OLD_COPY = new AtomicReference<>();
+    static final AtomicReference<Path> NEW_COPY = new AtomicReference<>();
+    static final AtomicInteger OLD_COPY_KEPT = new AtomicInteger();
+
+    /**
+     * A model replaced twice on S3: each superseded copy leaves the executor's disk once the engine on it is retired
+     * and closed, not before (the old engine's task still generates from it), and the newest engine's texts are those
+     * of the newest file.
+     */
+    @Test
+    void aSupersededCopyOfTheModelIsRemovedOnceItsEngineCloses() throws Exception {
+        // every replacement left a full copy of the model in the executor's cache, for as long as the folder lived
+        SparkSession spark = TestSpark.session();
+        String uri = "s3a://models/superseded/model.gguf";
+        org.apache.hadoop.fs.Path remote = new org.apache.hadoop.fs.Path(uri);
+        FileSystem fs = remote.getFileSystem(spark.sparkContext().hadoopConfiguration());
+        fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(Stories.model().toUri()), remote);
+        String second = Stories.withContext(tmp, 64).toString(); // a String: the task's closure is serialised
+        Path third = Stories.withContext(tmp, 128);
+        EngineSpec spec = EngineSpec.of(uri).withThreads(1).withMaxSequences(3);
+        HadoopConf hadoop = HadoopConf.of(spark);
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        // two tasks at once (local[2,2]): the first keeps the engine of the first file while the second replaces the
+        // file and opens the engine of the new one
+        jsc.parallelize(List.of(0, 1), 2).foreachPartition(rows -> {
+            if (rows.next() == 0) {
+                Engine old = ExecutorEngines.get(spec, hadoop);
+                OLD_COPY.set(HadoopConf.localize(uri, hadoop));
+                OLD_ENGINE_OPEN.countDown();
+                if (!NEW_ENGINE_OPEN.await(120, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("the other task did not open the new engine");
+                }
+                OLD_COPY_KEPT.set(Files.exists(OLD_COPY.get()) ? 1 : -1);
+                old.generate(GenerationRequest.of("Once").withMaxTokens(2).withIgnoreEos(true));
+            } else {
+                if (!OLD_ENGINE_OPEN.await(120, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("the other task did not open the old engine");
+                }
+                Thread.sleep(1100); // S3 keeps modification times in whole seconds (see the test above)
+                remote.getFileSystem(hadoop.get()).copyFromLocalFile(new org.apache.hadoop.fs.Path(Path.of(second).toUri()), remote);
+                assertEquals(64, ExecutorEngines.get(spec, hadoop).config().contextLength());
+                NEW_COPY.set(HadoopConf.localize(uri, hadoop));
+                NEW_ENGINE_OPEN.countDown();
+            }
+        });
+        assertEquals(1, OLD_COPY_KEPT.get(), "the copy of the first file stays while its engine serves a task");
+        assertFalse(Files.exists(OLD_COPY.get().getParent()), "and goes when the task ends and the retired engine closes");
+        assertTrue(Files.exists(NEW_COPY.get()), "the copy the current engine maps stays");
+
+        Thread.sleep(1100);
+        fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(third.toUri()), remote);
+        List<String> got = jsc.parallelize(List.of(1), 1).map(x -> {
+            Engine e = ExecutorEngines.get(spec, hadoop);
+            return List.of(String.valueOf(e.config().contextLength()),
+                    e.generate(GenerationRequest.of("Once upon a time").withMaxTokens(8)).text(),
+                    HadoopConf.localize(uri, hadoop).toString());
+        }).collect().get(0);
+        assertEquals("128", got.get(0), "the third file's model");
+        try (Engine alone = Engine.open(third, EngineOptions.defaults().withThreads(1))) {
+            assertEquals(alone.generate(GenerationRequest.of("Once upon a time").withMaxTokens(8)).text(), got.get(1));
+        }
+        assertFalse(Files.exists(NEW_COPY.get().getParent()), "the second copy goes as its engine is retired");
+        try (Stream<Path> versions = Files.list(NEW_COPY.get().getParent().getParent())) {
+            assertEquals(List.of(Path.of(got.get(2)).getParent()), versions.filter(Files::isDirectory).toList(), "one copy left");
+        }
     }
 
     /**
