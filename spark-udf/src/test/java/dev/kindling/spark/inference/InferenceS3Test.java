@@ -162,8 +162,8 @@ class InferenceS3Test {
 
     /**
      * A model replaced twice on S3: each superseded copy leaves the executor's disk once the engine on it is retired
-     * and closed, not before (the old engine's task still generates from it), and the newest engine's texts are those
-     * of the newest file.
+     * and closed, not before (the old engine's task still generates from it; an engine of other settings, cached
+     * beyond its task, still maps it), and the newest engine's texts are those of the newest file.
      */
     @Test
     void aSupersededCopyOfTheModelIsRemovedOnceItsEngineCloses() throws Exception {
@@ -197,6 +197,8 @@ class InferenceS3Test {
                 Thread.sleep(1100); // S3 keeps modification times in whole seconds (see the test above)
                 remote.getFileSystem(hadoop.get()).copyFromLocalFile(new org.apache.hadoop.fs.Path(Path.of(second).toUri()), remote);
                 assertEquals(64, ExecutorEngines.get(spec, hadoop).config().contextLength());
+                // an engine of other settings on the same file: kept open (and cached) until those settings are asked for
+                assertEquals(64, ExecutorEngines.get(spec.withThreads(2), hadoop).config().contextLength());
                 NEW_COPY.set(HadoopConf.localize(uri, hadoop));
                 NEW_ENGINE_OPEN.countDown();
             }
@@ -217,7 +219,11 @@ class InferenceS3Test {
         try (Engine alone = Engine.open(third, EngineOptions.defaults().withThreads(1))) {
             assertEquals(alone.generate(GenerationRequest.of("Once upon a time").withMaxTokens(8)).text(), got.get(1));
         }
-        assertFalse(Files.exists(NEW_COPY.get().getParent()), "the second copy goes as its engine is retired");
+        assertTrue(Files.exists(NEW_COPY.get()), "the second copy stays while the engine of the other settings maps it");
+        List<Integer> other = jsc.parallelize(List.of(1), 1)
+                .map(x -> ExecutorEngines.get(spec.withThreads(2), hadoop).config().contextLength()).collect();
+        assertEquals(List.of(128), other);
+        assertFalse(Files.exists(NEW_COPY.get().getParent()), "and goes as that engine is retired");
         try (Stream<Path> versions = Files.list(NEW_COPY.get().getParent().getParent())) {
             assertEquals(List.of(Path.of(got.get(2)).getParent()), versions.filter(Files::isDirectory).toList(), "one copy left");
         }
