@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * made local by {@link LocalFiles} — a local path as it is, a {@code SparkFiles} name, or an
  * {@code s3a://}/{@code hdfs://} file looked up once per task and copied once per host and version
  * (size-checked; concurrent tasks wait for the one copy; a version replaced under the URI is copied beside
- * the one before, so the old engine keeps its mapped files) — and then memory-mapped.
+ * the one before, so the old engine keeps its mapped files, and removed once no engine or task on the host uses it) —
+ * and then memory-mapped.
  *
  * <p>Threads: the spec's, or the executor's cores ({@link ExecutorCores}).
  */
