@@ -2,6 +2,7 @@ package dev.kindling.dedup.text;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
@@ -166,10 +167,20 @@ public final class WordTokenizer {
     /** Tokens of a whole text: sentences first, then {@link #tokenize} on each (datatrove's word_tokenize). */
     public static List<String> wordTokenize(String text) {
         List<String> out = new ArrayList<>();
+        wordTokenize(text, out::add);
+        return out;
+    }
+
+    /**
+     * The tokens of {@link #wordTokenize(String)}, in order, handed to {@code sink} one sentence at a time, so a
+     * caller that only counts or interns them never holds a list of every token of a long document.
+     */
+    public static void wordTokenize(String text, Consumer<String> sink) {
         int[] spans = SentenceSplitter.spans(text);
         for (int i = 0; i < spans.length; i += 2) {
-            out.addAll(tokenize(text.substring(spans[i], spans[i + 1])));
+            for (String t : tokenize(text.substring(spans[i], spans[i + 1]))) {
+                sink.accept(t);
+            }
         }
-        return out;
     }
 }
