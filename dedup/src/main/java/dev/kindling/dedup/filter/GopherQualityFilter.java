@@ -3,6 +3,7 @@ package dev.kindling.dedup.filter;
 import dev.kindling.dedup.text.WordTokenizer;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Gopher's quality rules (Rae et al. 2021, "Scaling Language Models: Methods, Analysis &amp;
@@ -51,24 +52,13 @@ public final class GopherQualityFilter implements DocumentFilter {
 
     @Override
     public FilterResult apply(String text) {
-        List<String> words = WordTokenizer.wordTokenize(text);
-        int nWords = words.size();
-        long nonSymbol = 0;
-        long nonSymbolChars = 0;
-        long alpha = 0;
-        long stop = 0;
-        for (String w : words) {
-            if (!TextStats.isSymbolOnly(w)) {
-                nonSymbol++;
-                nonSymbolChars += TextStats.len(w);
-            }
-            if (TextStats.hasLetter(w)) {
-                alpha++;
-            }
-            if (c.stopWords().contains(w)) {
-                stop++;
-            }
-        }
+        WordCounts counts = new WordCounts(c.stopWords());
+        WordTokenizer.wordTokenize(text, counts);   // counted as they come: a long text's words are never all held
+        long nWords = counts.words;
+        long nonSymbol = counts.nonSymbol;
+        long nonSymbolChars = counts.nonSymbolChars;
+        long alpha = counts.alpha;
+        long stop = counts.stop;
         if (c.minDocWords() != null && nonSymbol < c.minDocWords()) {
             return FilterResult.drop("gopher_short_doc");
         }
@@ -121,5 +111,34 @@ public final class GopherQualityFilter implements DocumentFilter {
             return FilterResult.drop("gopher_enough_stop_words");
         }
         return FilterResult.keep(text);
+    }
+
+    /** The per-word tallies of {@link #apply}. */
+    private static final class WordCounts implements Consumer<String> {
+        private final Set<String> stopWords;
+        long words;
+        long nonSymbol;
+        long nonSymbolChars;
+        long alpha;
+        long stop;
+
+        WordCounts(Set<String> stopWords) {
+            this.stopWords = stopWords;
+        }
+
+        @Override
+        public void accept(String w) {
+            words++;
+            if (!TextStats.isSymbolOnly(w)) {
+                nonSymbol++;
+                nonSymbolChars += TextStats.len(w);
+            }
+            if (TextStats.hasLetter(w)) {
+                alpha++;
+            }
+            if (stopWords.contains(w)) {
+                stop++;
+            }
+        }
     }
 }

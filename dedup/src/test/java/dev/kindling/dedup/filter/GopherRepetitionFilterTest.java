@@ -62,7 +62,7 @@ class GopherRepetitionFilterTest {
         GopherRepetitionScalar slow = new GopherRepetitionScalar(C);
         String[] seps = {" ", " ", " ", " ", ". ", ", ", "\n", "\n\n", "'s ", " -- "};
         Random r = new Random(7);
-        for (int doc = 0; doc < 2000; doc++) {
+        for (int doc = 0; doc < 800; doc++) {
             int vocab = 2 + r.nextInt(40);
             StringBuilder sb = new StringBuilder();
             int len = r.nextInt(400);
