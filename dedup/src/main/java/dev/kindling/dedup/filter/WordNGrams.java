@@ -74,9 +74,9 @@ final class WordNGrams {
         if (size < n) {
             return 0;
         }
-        table.reset();
+        table.reset(n, true);
         for (int i = 0; i + n <= size; i++) {
-            int e = table.findOrAdd(i, n, true);   // may grow table.count
+            int e = table.findOrAdd(i);   // may grow table.count
             table.count[e]++;
         }
         int best = -1;
@@ -102,11 +102,11 @@ final class WordNGrams {
      * repeat an earlier one, skipping n words after each repeat.
      */
     long allDuplicate(int n) {
-        table.reset();
+        table.reset(n, false);
         long repeated = 0;
         int idx = 0;
         while (idx < size - n + 1) {
-            table.findOrAdd(idx, n, false);
+            table.findOrAdd(idx);
             if (table.added) {
                 idx++;
             } else {
@@ -162,29 +162,34 @@ final class WordNGrams {
 
     /**
      * Distinct n-grams of one pass, in order of first occurrence: {@code pos} of their first window
-     * and {@code count}; an open-addressing index from hash to entry, grown at half full.
+     * and {@code count}; an open-addressing index from hash to entry, grown at half full. A slot
+     * keeps 32 bits of the hash (8 bytes a slot, not 12); growing recomputes the rest from the words.
      */
     private final class Table {
-        long[] keys = new long[1024];
+        int[] keys = new int[1024];
         int[] slots = new int[1024];   // entry + 1; 0 = empty
         int[] pos = new int[512];
         int[] count = new int[512];
         int entries;
         boolean added;
+        private int n;
+        private boolean spaced;
 
-        void reset() {
+        void reset(int n, boolean spaced) {
+            this.n = n;
+            this.spaced = spaced;
             Arrays.fill(slots, 0);
             Arrays.fill(count, 0, entries, 0);
             entries = 0;
         }
 
-        int findOrAdd(int start, int n, boolean spaced) {
+        int findOrAdd(int start) {
             long h = windowHash(start, n, spaced);
             int mask = slots.length - 1;
             int s = slot(h, mask);
             while (slots[s] != 0) {
                 int e = slots[s] - 1;
-                if (keys[s] == h && sameGram(pos[e], start, n, spaced)) {
+                if (keys[s] == (int) h && sameGram(pos[e], start, n, spaced)) {
                     added = false;
                     return e;
                 }
@@ -197,7 +202,7 @@ final class WordNGrams {
             }
             int e = entries++;
             pos[e] = start;
-            keys[s] = h;
+            keys[s] = (int) h;
             slots[s] = e + 1;
             if (entries * 2 > slots.length) {
                 grow();
@@ -206,14 +211,14 @@ final class WordNGrams {
         }
 
         private void grow() {
-            long[] oldKeys = keys;
+            int[] oldKeys = keys;
             int[] oldSlots = slots;
-            keys = new long[oldKeys.length * 2];
+            keys = new int[oldKeys.length * 2];
             slots = new int[oldSlots.length * 2];
             int mask = slots.length - 1;
             for (int i = 0; i < oldSlots.length; i++) {
                 if (oldSlots[i] != 0) {
-                    int s = slot(oldKeys[i], mask);
+                    int s = slot(windowHash(pos[oldSlots[i] - 1], n, spaced), mask);
                     while (slots[s] != 0) {
                         s = (s + 1) & mask;
                     }
