@@ -20,8 +20,9 @@ import java.util.regex.Pattern;
  *       repeat, above 0.15, 0.14, 0.13, 0.12, 0.11, 0.10.</li>
  * </ul>
  * Lengths are Python lengths (code points). Tokens come from {@link WordTokenizer#wordTokenize}.
- * The n-grams are counted on word ids ({@link WordNGrams}), not as strings: a 10.9 MB one-line
- * document takes seconds and tens of MB, where building every n-gram string took 84 s.
+ * The n-grams are counted on word ids ({@link WordNGrams}), not as strings, and the tokens are
+ * interned as the tokenizer yields them: on a 10.8 MB one-line document the nine n-gram passes take
+ * about 4 s of CPU instead of 22 s and allocate tens of MB instead of 4.5 GB (README, Performance).
  */
 public final class GopherRepetitionFilter implements DocumentFilter {
     private static final long serialVersionUID = 1L;
