@@ -26,7 +26,10 @@ import java.util.regex.Pattern;
  */
 public final class GopherRepetitionFilter implements DocumentFilter {
     private static final long serialVersionUID = 1L;
-    /** Thresholds; a null disables that rule. {@code topNGrams[i] = {n, fraction}}. */
+    /**
+     * Thresholds; a null disables that rule, and so does 0 for the four line/paragraph fractions (datatrove tests them
+     * for truth: {@code if self.dup_para_frac and ...}). {@code topNGrams[i] = {n, fraction}}.
+     */
     public record Config(Double dupLineFrac, Double dupParaFrac, Double dupLineCharFrac, Double dupParaCharFrac,
                          double[][] topNGrams, double[][] dupNGrams) implements java.io.Serializable {
         public static final Config DEFAULT = new Config(0.3, 0.3, 0.2, 0.2,
@@ -59,18 +62,18 @@ public final class GopherRepetitionFilter implements DocumentFilter {
         }
         List<String> paragraphs = List.of(PARAGRAPHS.split(TextStats.strip(text), -1));
         long[] pd = TextStats.findDuplicates(paragraphs);
-        if (c.dupParaFrac() != null && (double) pd[0] / paragraphs.size() > c.dupParaFrac()) {
+        if (on(c.dupParaFrac()) && (double) pd[0] / paragraphs.size() > c.dupParaFrac()) {
             return FilterResult.drop("dup_para_frac");
         }
-        if (c.dupParaCharFrac() != null && (double) pd[1] / textLen > c.dupParaCharFrac()) {
+        if (on(c.dupParaCharFrac()) && (double) pd[1] / textLen > c.dupParaCharFrac()) {
             return FilterResult.drop("dup_para_char_frac");
         }
         List<String> lines = List.of(LINES.split(text, -1));
         long[] ld = TextStats.findDuplicates(lines);
-        if (c.dupLineFrac() != null && (double) ld[0] / lines.size() > c.dupLineFrac()) {
+        if (on(c.dupLineFrac()) && (double) ld[0] / lines.size() > c.dupLineFrac()) {
             return FilterResult.drop("dup_line_frac");
         }
-        if (c.dupLineCharFrac() != null && (double) ld[1] / textLen > c.dupLineCharFrac()) {
+        if (on(c.dupLineCharFrac()) && (double) ld[1] / textLen > c.dupLineCharFrac()) {
             return FilterResult.drop("dup_line_char_frac");
         }
         WordNGrams words = new WordNGrams();
@@ -91,6 +94,11 @@ public final class GopherRepetitionFilter implements DocumentFilter {
             }
         }
         return FilterResult.keep(text);
+    }
+
+    /** A line/paragraph threshold that is set: datatrove's truth test, under which 0.0 is off too. */
+    private static boolean on(Double threshold) {
+        return threshold != null && threshold != 0.0;
     }
 
     /** Length of the most common space-joined n-gram times its count (first seen wins ties). */

@@ -49,6 +49,15 @@ class GopherRepetitionFilterTest {
 
     /** Hand-derived: "ab c ab c" concatenates its 2-grams "abc", "cab", "abc": the third repeats the first. */
     @Test
+    void aZeroLineOrParagraphThresholdIsOffAsInDatatrove() {
+        // datatrove: `if self.dup_para_frac and ...`, so 0.0 keeps "a\n\nb\n\na" where a > 0 test would drop it
+        GopherRepetitionFilter.Config zero = new GopherRepetitionFilter.Config(0.0, 0.0, 0.0, 0.0, new double[0][], new double[0][]);
+        assertEquals(true, new GopherRepetitionFilter(zero).apply("a\n\nb\n\na").keep());
+        GopherRepetitionFilter.Config small = new GopherRepetitionFilter.Config(null, 0.01, null, null, new double[0][], new double[0][]);
+        assertEquals("dup_para_frac", new GopherRepetitionFilter(small).apply("a\n\nb\n\na").reason());
+    }
+
+    @Test
     void concatenatedNGramsCompareAsStrings() {
         assertEquals(3, GopherRepetitionFilter.allDuplicate(List.of("ab", "c", "a", "bc"), 2));
         assertEquals(3, GopherRepetitionScalar.allDuplicate(List.of("ab", "c", "a", "bc"), 2));
