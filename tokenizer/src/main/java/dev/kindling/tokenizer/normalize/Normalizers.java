@@ -14,7 +14,13 @@ public final class Normalizers {
 
     /** Unicode normalization form; a fast check skips text that is already normalized. */
     public static Normalizer unicode(java.text.Normalizer.Form form) {
-        return s -> {
+        return new UnicodeForm(form);
+    }
+
+    /** A Unicode normalization form step, which offsets follow through its own alignment ({@link #composingForm}). */
+    public record UnicodeForm(java.text.Normalizer.Form form) implements Normalizer {
+        @Override
+        public String normalize(String s) {
             // below U+0300 nothing composes under NFC; NFD decomposes from U+00C0 (À) on, NFK* from U+00A0 (no-break space)
             boolean simple = true;
             int limit = form == java.text.Normalizer.Form.NFC ? 0x300 : form == java.text.Normalizer.Form.NFD ? 0xC0 : 0xA0;
@@ -28,7 +34,27 @@ public final class Normalizers {
                 return s;
             }
             return java.text.Normalizer.normalize(s, form);
-        };
+        }
+    }
+
+    /**
+     * The first NFC, NFKC or NFKD step of {@code n} (alone or in a {@link #sequence}), or null: the form whose
+     * alignment Hugging Face keeps per character and offsets must follow (NFD's decompositions the aligner follows
+     * itself).
+     */
+    public static java.text.Normalizer.Form composingForm(Normalizer n) {
+        if (n instanceof UnicodeForm u && u.form() != java.text.Normalizer.Form.NFD) {
+            return u.form();
+        }
+        if (n instanceof Sequence q) {
+            for (Normalizer part : q.parts()) {
+                java.text.Normalizer.Form f = composingForm(part);
+                if (f != null) {
+                    return f;
+                }
+            }
+        }
+        return null;
     }
 
     /** HF's Lowercase normalizer: {@link #lowercase(String)}. */
@@ -121,12 +147,17 @@ public final class Normalizers {
         if (p.length == 1) {
             return p[0];
         }
-        return s -> {
-            for (Normalizer n : p) {
+        return new Sequence(p);
+    }
+
+    private record Sequence(Normalizer[] parts) implements Normalizer {
+        @Override
+        public String normalize(String s) {
+            for (Normalizer n : parts) {
                 s = n.normalize(s);
             }
             return s;
-        };
+        }
     }
 
     /**
