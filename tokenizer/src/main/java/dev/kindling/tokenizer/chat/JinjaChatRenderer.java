@@ -58,6 +58,7 @@ public final class JinjaChatRenderer {
         resolver.add(new PyStringMethods());
         resolver.add(new PyDictGet());
         resolver.add(new PyForTag.LoopItems());
+        resolver.add(new PySequenceFilters.Group.Attributes());
         resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_WRITE);
         // Nested interpretation off: Jinjava would otherwise render a value that holds "{{" or "{%" as a
         // template in turn, so a message saying "{{ bos_token }}" came out as "<s>" (and any template
@@ -104,6 +105,7 @@ public final class JinjaChatRenderer {
         jinjava.getGlobalContext().registerTag(new PyFilterTag());
         jinjava.getGlobalContext().registerTag(new PyTruth.IfTag());
         jinjava.getGlobalContext().registerTag(new PySetTag());
+        jinjava.getGlobalContext().registerTag(new PyCallTag());
         jinjava.getGlobalContext().registerExpTest(new PyNone.IsNone());
         // Jinja2's none/None literal; in Jinjava it was an undefined name, null
         jinjava.getGlobalContext().put("none", PyNone.NONE);

@@ -287,6 +287,6 @@ class PyParser extends ExtendedParser {
 
     @Override
     protected AstBracket createAstBracket(AstNode object, AstNode key, boolean lvalue, boolean strict) {
-        return super.createAstBracket(new PyUndefinedAccess(object), key, lvalue, strict);
+        return new PyTuple.Item(new PyUndefinedAccess(object), key, lvalue, strict, context.isEnabled(Builder.Feature.IGNORE_RETURN_TYPE));
     }
 }

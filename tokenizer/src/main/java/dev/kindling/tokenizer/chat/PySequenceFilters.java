@@ -7,15 +7,20 @@ import com.hubspot.jinjava.objects.SafeString;
 import com.hubspot.jinjava.util.ForLoop;
 import com.hubspot.jinjava.util.ObjectIterator;
 import com.hubspot.jinjava.util.ObjectTruthValue;
+import java.beans.FeatureDescriptor;
 import java.math.BigDecimal;
 import java.util.AbstractMap;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import jinjava.javax.el.ELContext;
+import jinjava.javax.el.ELResolver;
 
 /**
  * Jinja2's sequence filters where Jinjava's differ: {@code sort} and {@code unique} ignore case unless
@@ -239,20 +244,55 @@ final class PySequenceFilters {
     }
 
     /**
-     * One group of {@code groupby}: {@code g.grouper} and {@code g.list}, and Python's (grouper, list) tuple, a pair
-     * (as a dict's items are) that {@code for k, v in ...} unpacks and that prints as a tuple.
+     * One group of {@code groupby}: Jinja2's _GroupTuple, a namedtuple (grouper, list): {@code g.grouper} and
+     * {@code g.list}, {@code g[0]} and {@code g[1]}, and {@code for k, v in ...} unpacks it.
      */
-    public static final class Group extends AbstractMap.SimpleImmutableEntry<Object, Object> {
+    public static final class Group extends PyTuple {
         Group(Object grouper, List<Object> list) {
-            super(grouper, list);
+            super(Arrays.asList(grouper, list));
         }
 
         public Object getGrouper() {
-            return getKey();
+            return get(0);
         }
 
         public Object getList() {
-            return getValue();
+            return get(1);
+        }
+
+        /** {@code g.grouper} and {@code g.list}, which Jinjava's list resolver took for indexes. */
+        static final class Attributes extends ELResolver {
+            @Override
+            public Object getValue(ELContext context, Object base, Object property) {
+                if (!(base instanceof Group g) || !("grouper".equals(property) || "list".equals(property))) {
+                    return null;
+                }
+                context.setPropertyResolved(true);
+                return "grouper".equals(property) ? g.getGrouper() : g.getList();
+            }
+
+            @Override
+            public Class<?> getType(ELContext context, Object base, Object property) {
+                return null;
+            }
+
+            @Override
+            public void setValue(ELContext context, Object base, Object property, Object value) {}
+
+            @Override
+            public boolean isReadOnly(ELContext context, Object base, Object property) {
+                return true;
+            }
+
+            @Override
+            public Iterator<FeatureDescriptor> getFeatureDescriptors(ELContext context, Object base) {
+                return null;
+            }
+
+            @Override
+            public Class<?> getCommonPropertyType(ELContext context, Object base) {
+                return null;
+            }
         }
     }
 

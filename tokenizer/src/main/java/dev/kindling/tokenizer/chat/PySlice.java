@@ -39,7 +39,7 @@ public final class PySlice {
         for (int i : indices(items.size(), args)) {
             out.add(items.get(i));
         }
-        return out;
+        return var instanceof PyTuple ? new PyTuple(out) : out; // a slice of a tuple is a tuple
     }
 
     /** The indexes {@code slice(start, stop, step).indices(n)} walks, as CPython computes them. */

@@ -171,15 +171,16 @@ public final class PyStringMethods extends ELResolver {
         return offset + within.codePointCount(0, k);
     }
 
-    private static List<String> partition(String s, String sep, boolean last) {
+    /** Python's str.partition and rpartition: a 3-tuple. */
+    private static PyTuple partition(String s, String sep, boolean last) {
         if (sep.isEmpty()) {
             throw new ChatTemplateException("ValueError: empty separator");
         }
         int k = last ? s.lastIndexOf(sep) : s.indexOf(sep);
         if (k < 0) {
-            return last ? List.of("", "", s) : List.of(s, "", "");
+            return new PyTuple(last ? List.of("", "", s) : List.of(s, "", ""));
         }
-        return List.of(s.substring(0, k), sep, s.substring(k + sep.length()));
+        return new PyTuple(List.of(s.substring(0, k), sep, s.substring(k + sep.length())));
     }
 
     /** Python's str.splitlines: every line boundary Python knows, with {@code keepends} the boundaries kept. */

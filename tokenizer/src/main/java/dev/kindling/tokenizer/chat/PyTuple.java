@@ -1,11 +1,14 @@
 package dev.kindling.tokenizer.chat;
 
 import com.hubspot.jinjava.el.ext.AstTuple;
+import com.hubspot.jinjava.objects.collections.PyList;
 import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.RandomAccess;
 import jinjava.de.odysseus.el.tree.Bindings;
+import jinjava.de.odysseus.el.tree.impl.ast.AstBracket;
+import jinjava.de.odysseus.el.tree.impl.ast.AstNode;
 import jinjava.de.odysseus.el.tree.impl.ast.AstParameters;
 import jinjava.javax.el.ELContext;
 
@@ -14,7 +17,7 @@ import jinjava.javax.el.ELContext;
  * a list with the same items ({@link PyEquality}) and orders only against tuples ({@link PyOrdering}).
  * Jinjava made a tuple literal a list.
  */
-final class PyTuple extends AbstractList<Object> implements RandomAccess {
+class PyTuple extends AbstractList<Object> implements RandomAccess {
     private final Object[] items;
 
     PyTuple(List<?> items) {
@@ -29,6 +32,19 @@ final class PyTuple extends AbstractList<Object> implements RandomAccess {
     @Override
     public int size() {
         return items.length;
+    }
+
+    /** An item {@code x[i]} that is a tuple stays one: Jinjava's resolver hands a list item out as its PyList. */
+    static final class Item extends AstBracket {
+        Item(AstNode base, AstNode property, boolean lvalue, boolean strict, boolean ignoreReturnType) {
+            super(base, property, lvalue, strict, ignoreReturnType);
+        }
+
+        @Override
+        public Object eval(Bindings bindings, ELContext context) {
+            Object value = super.eval(bindings, context);
+            return value instanceof PyList p && p.toList() instanceof PyTuple t ? t : value;
+        }
     }
 
     /** A tuple literal: {@code ()}, {@code (1,)}, {@code (1, 2)}. */

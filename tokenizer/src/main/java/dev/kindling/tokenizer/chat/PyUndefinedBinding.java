@@ -1,6 +1,7 @@
 package dev.kindling.tokenizer.chat;
 
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
+import com.hubspot.jinjava.lib.fn.MacroFunction;
 import com.hubspot.jinjava.objects.collections.PyList;
 import com.hubspot.jinjava.util.ScopeMap;
 import java.util.Map;
@@ -15,7 +16,7 @@ import jinjava.javax.el.ELContext;
  * when it finds null, so a variable of the same name outside showed through: Command R's recursive
  * {@code json_to_python_type(json_spec.additionalProperties)} saw its caller's {@code json_spec} and
  * recursed until Jinjava's depth limit cut the output short, where transformers raises. A tuple bound to
- * a name stays a tuple ({@link PyTuple}).
+ * a name stays a tuple ({@link PyTuple}), and a macro's {@code varargs} is one, as in Jinja2 (Jinjava bound a list).
  */
 final class PyUndefinedBinding extends AstIdentifier {
     PyUndefinedBinding(String name, int index) {
@@ -25,6 +26,7 @@ final class PyUndefinedBinding extends AstIdentifier {
     @Override
     public Object eval(Bindings bindings, ELContext context) {
         JinjavaInterpreter interpreter = JinjavaInterpreter.getCurrent();
+        boolean macroVarargs = false;
         if (interpreter != null) {
             for (ScopeMap<String, Object> scope = interpreter.getContext(); scope != null; scope = scope.getParent()) {
                 Map<String, Object> bound = scope.getScope();
@@ -32,12 +34,17 @@ final class PyUndefinedBinding extends AstIdentifier {
                     if (bound.get(getName()) == null) {
                         return null;
                     }
+                    // a macro call binds varargs and kwargs together in its own scope
+                    macroVarargs = getName().equals(MacroFunction.VARARGS_KEY) && bound.containsKey(MacroFunction.KWARGS_KEY);
                     break;
                 }
             }
         }
         Object value = super.eval(bindings, context);
         // Jinjava's resolver hands a list out wrapped in its PyList; a tuple stays a tuple
-        return value instanceof PyList p && p.toList() instanceof PyTuple t ? t : value;
+        if (value instanceof PyList p && (p.toList() instanceof PyTuple || macroVarargs)) {
+            return p.toList() instanceof PyTuple t ? t : new PyTuple(p.toList());
+        }
+        return value;
     }
 }

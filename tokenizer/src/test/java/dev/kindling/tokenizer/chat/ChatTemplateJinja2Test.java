@@ -214,6 +214,32 @@ class ChatTemplateJinja2Test {
     }
 
     @Test
+    void tuplesWherePythonGivesThem() {
+        // partition, a slice of a tuple, varargs and a groupby group are tuples (expected strings produced by Jinja2 3.1.6)
+        assertEquals("('a', '=', 'b=c')('a=b', '=', 'c')('', '', 'abc')",
+                render("{{ 'a=b=c'.partition('=') }}{{ 'a=b=c'.rpartition('=') }}{{ 'abc'.rpartition('z') }}"));
+        assertEquals("(2, 3)(3, 2, 1)()",
+                render("{{ (1,2,3)[1:] }}{{ (1,2,3)[::-1] }}{{ (1,)[5:] }}"));
+        assertEquals("(1, 2)()",
+                render("{% macro m() %}{{ varargs }}{% endmacro %}{{ m(1, 2) }}{{ m() }}"));
+        assertEquals("(1, 2)(1, 2)",
+                render("{{ ((1,2),)[0] }}{{ [(1,2)][0] }}"));
+        assertEquals("3:2bob;5:1Alice;True",
+                render("{% for g in users|groupby('age') %}{{ g[0] }}:{{ g[1]|length }}{{ g[-1][0].name }};{% endfor %}{{ (users|groupby('age'))[0] is sequence }}"));
+    }
+
+    @Test
+    void callBlockArguments() {
+        // {% call(x) m() %}: the macro's caller(...) passes the block its arguments (expected strings produced by Jinja2 3.1.6)
+        assertEquals("[1-2]",
+                render("{% macro m(a) %}[{{ caller(a, 2) }}]{% endmacro %}{% call(x, y) m(1) %}{{ x }}-{{ y }}{% endcall %}"));
+        assertEquals("<1d><2z>",
+                render("{% macro m() %}{{ caller(1) }}{{ caller(2, 'z') }}{% endmacro %}{% call(x, y='d') m() %}<{{ x }}{{ y }}>{% endcall %}"));
+        assertEquals("",
+                render("{% macro m() %}{{ caller() }}{% endmacro %}{% call(x) m() %}{{ x }}{% endcall %}"));
+    }
+
+    @Test
     void recursiveLoops() {
         // loop(children) renders the body again one level deeper, with loop.depth and depth0 (expected strings produced by Jinja2 3.1.6)
         assertEquals("10a[21b[]21c[32d[]]]",
