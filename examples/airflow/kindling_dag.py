@@ -65,6 +65,10 @@ SPARK_CONF = {
     "spark.sql.sources.commitProtocolClass": "org.apache.spark.internal.io.cloud.PathOutputCommitProtocol",
     "spark.sql.parquet.output.committer.class": "org.apache.spark.internal.io.cloud.BindingParquetOutputCommitter",
     "spark.hadoop.fs.s3a.endpoint.region": "us-east-1",
+    # The one JVM flag of Kindling's list that spark-submit does not add itself (the README's spark-submit
+    # example): without it the teacher's Q4_K/Q5_K decode kernels can compile without vector stores.
+    "spark.executor.extraJavaOptions": "-XX:PerMethodTrapLimit=1000",
+    "spark.driver.extraJavaOptions": "-XX:PerMethodTrapLimit=1000",
 }
 
 # --- the Kindling command lines (templated: Airflow fills in {{ ds }}) ------------------------------

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +23,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.spark.launcher.JavaModuleOptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -124,6 +126,28 @@ class AirflowDagTest {
             committers.forEach((k, v) -> assertEquals(v, kw.path("conf").path(k).asText(), id + ": conf " + k));
             kw.path("conf").fields().forEachRemaining(e -> assertTrue(e.getValue().isTextual(),
                     id + ": conf values are strings: " + e.getKey()));
+        }
+    }
+
+    /**
+     * spark-submit adds its own module options (spark-launcher's {@code JavaModuleOptions}) to the driver and the
+     * executors; the flags of Kindling's list it lacks ({@code -XX:PerMethodTrapLimit=1000}: without it the Q4_K/Q5_K
+     * decode kernels can compile slow) must come from the conf, as in the README's spark-submit example, since
+     * {@code distill_sft} runs the teacher model on the executors.
+     */
+    @Test
+    void everyTaskPassesTheJvmFlagsSparkSubmitLacks() throws IOException {
+        List<String> submitted = Arrays.asList(JavaModuleOptions.defaultModuleOptionArray());
+        List<String> missing = new ArrayList<>(NotebookTest.buildJvmFlags());
+        missing.removeAll(submitted);
+        assertTrue(missing.contains("-XX:PerMethodTrapLimit=1000"), "Kindling's flags beyond spark-submit's: " + missing);
+        for (JsonNode task : facts.path("tasks")) {
+            String id = task.path("kwargs").path("task_id").asText();
+            JsonNode conf = task.path("kwargs").path("conf");
+            for (String key : List.of("spark.executor.extraJavaOptions", "spark.driver.extraJavaOptions")) {
+                List<String> given = Arrays.asList(conf.path(key).asText().trim().split("\\s+"));
+                assertTrue(given.containsAll(missing), id + ": conf " + key + " must carry " + missing + ", has " + given);
+            }
         }
     }
 
