@@ -23,7 +23,6 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.spark.launcher.JavaModuleOptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -137,10 +136,7 @@ class AirflowDagTest {
      */
     @Test
     void everyTaskPassesTheJvmFlagsSparkSubmitLacks() throws IOException {
-        List<String> submitted = Arrays.asList(JavaModuleOptions.defaultModuleOptionArray());
-        List<String> missing = new ArrayList<>(NotebookTest.buildJvmFlags());
-        missing.removeAll(submitted);
-        assertTrue(missing.contains("-XX:PerMethodTrapLimit=1000"), "Kindling's flags beyond spark-submit's: " + missing);
+        List<String> missing = NotebookTest.jvmFlagsSparkSubmitLacks();
         for (JsonNode task : facts.path("tasks")) {
             String id = task.path("kwargs").path("task_id").asText();
             JsonNode conf = task.path("kwargs").path("conf");

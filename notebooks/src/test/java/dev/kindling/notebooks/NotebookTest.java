@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import dev.kindling.testing.SharedData;
+import org.apache.spark.launcher.JavaModuleOptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -172,6 +173,14 @@ class NotebookTest {
             assertTrue(!text.isEmpty() && !text.contains("${"), "kindling-jvm-flags.txt was not filtered: " + text);
             return Arrays.asList(text.split("\\s+"));
         }
+    }
+
+    /** The build's JVM flags that spark-submit does not add itself (spark-launcher's {@code JavaModuleOptions}). */
+    static List<String> jvmFlagsSparkSubmitLacks() throws IOException {
+        List<String> missing = new ArrayList<>(buildJvmFlags());
+        missing.removeAll(Arrays.asList(JavaModuleOptions.defaultModuleOptionArray()));
+        assertTrue(missing.contains("-XX:PerMethodTrapLimit=1000"), "Kindling's flags beyond spark-submit's: " + missing);
+        return missing;
     }
 
     /**

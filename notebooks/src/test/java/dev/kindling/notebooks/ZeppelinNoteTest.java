@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -111,6 +112,13 @@ class ZeppelinNoteTest {
         assertTrue(conf.containsKey("SPARK_HOME"), "SPARK_HOME in " + conf);
         String jar = "kindling-" + buildProperties().getProperty("version") + "-all.jar";
         assertTrue(conf.getOrDefault("spark.jars", "").endsWith("/" + jar), "spark.jars must name " + jar + ": " + conf);
+        // Zeppelin starts its Spark interpreter with spark-submit, which adds its own module options, not the rest of
+        // Kindling's list (the engine runs in the driver in local mode, in the executors elsewhere)
+        List<String> missing = NotebookTest.jvmFlagsSparkSubmitLacks();
+        for (String key : List.of("spark.driver.extraJavaOptions", "spark.executor.extraJavaOptions")) {
+            List<String> given = Arrays.asList(conf.getOrDefault(key, "").trim().split("\\s+"));
+            assertTrue(given.containsAll(missing), key + " must carry " + missing + ": " + conf);
+        }
     }
 
     @Test
