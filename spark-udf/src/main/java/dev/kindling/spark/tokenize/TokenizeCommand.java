@@ -66,6 +66,13 @@ public final class TokenizeCommand extends SparkCommand {
 
             @Override
             public Dataset<Row> apply(Dataset<Row> docs, StageContext context) {
+                if (!value.equals(TokenizeStage.N_TOKENS)) {
+                    // n_tokens is not written with the ids, but the run's "tokens" metric sums it: keep it as a
+                    // metric column (null for rejected rows, so its sum over every row is the sum over the kept)
+                    String tokens = DatasetReader.METRIC_PREFIX + "tokens";
+                    docs = docs.withColumn(tokens, col(TokenizeStage.N_TOKENS));
+                    context.reportMetricColumn(tokens, "tokens");
+                }
                 return DatasetReader.selectWithAccounting(docs, List.of(Columns.named(context.idColumn()), col(value)), false);
             }
         };

@@ -204,7 +204,7 @@ class TokenizeSparkTest {
         Path input = SharedData.require("corpus/moby-dick.jsonl");
         Path out = tmp.resolve("ids");
         Cli.Result r = Cli.run("tokenize", "--no-progress", "--tokenizer", llama3(), "--input", input.toString(),
-                "--output", out.toString(), "--format", "jsonl");
+                "--output", out.toString(), "--format", "jsonl", "--stats", tmp.resolve("ids-stats.json").toString());
         assertEquals(0, r.code(), r.toString());
         Map<String, int[]> got = new HashMap<>();
         List<String> order = new ArrayList<>();
@@ -239,10 +239,16 @@ class TokenizeSparkTest {
             }
         }
         assertEquals(refOrder, order, "input order is kept");
+        // the stats' tokens: the ids written (the output has no n_tokens column to sum; the metric was left out)
+        long idsWritten = got.values().stream().mapToLong(a -> a.length).sum();
+        assertEquals(idsWritten, JSON.readTree(tmp.resolve("ids-stats.json").toFile()).path("metrics").path("tokens").asLong(-1),
+                "--stats tokens of a tokenize run");
         // count-only
         Cli.Result c = Cli.run("tokenize", "--no-progress", "--tokenizer", "byte-level", "--count-only", "--input", input.toString(),
-                "--output", tmp.resolve("counts").toString(), "--format", "jsonl");
+                "--output", tmp.resolve("counts").toString(), "--format", "jsonl", "--stats", tmp.resolve("counts-stats.json").toString());
         assertEquals(0, c.code(), c.toString());
+        assertTrue(JSON.readTree(tmp.resolve("counts-stats.json").toFile()).path("metrics").path("tokens").asLong(-1) > 0,
+                "--stats tokens of a --count-only run");
     }
 
     @Test
