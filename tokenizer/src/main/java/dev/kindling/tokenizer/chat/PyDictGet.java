@@ -1,17 +1,14 @@
 package dev.kindling.tokenizer.chat;
 
-import java.beans.FeatureDescriptor;
-import java.util.Iterator;
 import java.util.Map;
 import jinjava.javax.el.ELContext;
-import jinjava.javax.el.ELResolver;
 
 /**
  * Python's {@code dict.get(key[, default])}: None ({@link PyNone}) for a missing key without a
  * default, so {@code message.get('tool_calls') is none} holds as in Jinja2. Jinjava called Java's
  * Map.get, whose null is Undefined here.
  */
-final class PyDictGet extends ELResolver {
+final class PyDictGet extends PyResolver {
     @Override
     public Object invoke(ELContext context, Object base, Object method, Class<?>[] paramTypes, Object[] params) {
         if (!(base instanceof Map<?, ?> m) || method == null || !"get".equals(method.toString()) || params == null
@@ -24,35 +21,5 @@ final class PyDictGet extends ELResolver {
             return m.get(key);
         }
         return params.length == 2 ? params[1] : PyNone.NONE;
-    }
-
-    @Override
-    public Object getValue(ELContext context, Object base, Object property) {
-        return null;
-    }
-
-    @Override
-    public Class<?> getType(ELContext context, Object base, Object property) {
-        return null;
-    }
-
-    @Override
-    public void setValue(ELContext context, Object base, Object property, Object value) {
-        // not handled here
-    }
-
-    @Override
-    public boolean isReadOnly(ELContext context, Object base, Object property) {
-        return false;
-    }
-
-    @Override
-    public Iterator<FeatureDescriptor> getFeatureDescriptors(ELContext context, Object base) {
-        return null;
-    }
-
-    @Override
-    public Class<?> getCommonPropertyType(ELContext context, Object base) {
-        return null;
     }
 }

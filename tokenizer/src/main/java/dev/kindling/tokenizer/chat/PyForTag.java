@@ -9,14 +9,11 @@ import com.hubspot.jinjava.tree.TagNode;
 import com.hubspot.jinjava.tree.parse.TagToken;
 import com.hubspot.jinjava.util.ForLoop;
 import com.hubspot.jinjava.util.ObjectIterator;
-import java.beans.FeatureDescriptor;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedList;
 import java.util.List;
 import java.util.Map;
 import jinjava.javax.el.ELContext;
-import jinjava.javax.el.ELResolver;
 import org.apache.commons.lang3.tuple.Pair;
 
 /**
@@ -147,7 +144,7 @@ public final class PyForTag extends ForTag {
      * undefined on the first and the last; {@code loop.changed(x)}: whether x differs from the value of its
      * previous call in this loop (true on the first call).
      */
-    static final class LoopItems extends ELResolver {
+    static final class LoopItems extends PyResolver {
         @Override
         public Object invoke(ELContext context, Object base, Object method, Class<?>[] paramTypes, Object[] params) {
             if (!(base instanceof ForLoop) || !"changed".equals(method)) {
@@ -186,28 +183,8 @@ public final class PyForTag extends ForTag {
         }
 
         @Override
-        public Class<?> getType(ELContext context, Object base, Object property) {
-            return null;
-        }
-
-        @Override
-        public void setValue(ELContext context, Object base, Object property, Object value) {
-            // read only
-        }
-
-        @Override
         public boolean isReadOnly(ELContext context, Object base, Object property) {
             return true;
-        }
-
-        @Override
-        public Iterator<FeatureDescriptor> getFeatureDescriptors(ELContext context, Object base) {
-            return null;
-        }
-
-        @Override
-        public Class<?> getCommonPropertyType(ELContext context, Object base) {
-            return null;
         }
     }
 

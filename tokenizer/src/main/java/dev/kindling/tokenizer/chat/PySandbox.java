@@ -1,19 +1,16 @@
 package dev.kindling.tokenizer.chat;
 
-import java.beans.FeatureDescriptor;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import jinjava.javax.el.ELContext;
-import jinjava.javax.el.ELResolver;
 
 /**
  * transformers renders in Jinja2's ImmutableSandboxedEnvironment, where a method that changes a list, dict or
  * set ({@code messages.append(x)}, {@code d.update(...)}, {@code d.pop(k)}) raises SecurityError; Jinjava called
  * Java's method and changed the caller's value. The names are Jinja2's ({@code jinja2.sandbox._mutable_spec}).
  */
-final class PySandbox extends ELResolver {
+final class PySandbox extends PyResolver {
     private static final Set<String> LIST = Set.of("append", "clear", "pop", "reverse", "sort", "remove", "insert",
             "extend");
     private static final Set<String> DICT = Set.of("popitem", "setdefault", "clear", "pop", "update");
@@ -28,36 +25,6 @@ final class PySandbox extends ELResolver {
             throw new ChatTemplateException("SecurityError: access to attribute '" + method + "' of '"
                     + PyAddition.typeName(base) + "' object is unsafe.");
         }
-        return null;
-    }
-
-    @Override
-    public Object getValue(ELContext context, Object base, Object property) {
-        return null;
-    }
-
-    @Override
-    public Class<?> getType(ELContext context, Object base, Object property) {
-        return null;
-    }
-
-    @Override
-    public void setValue(ELContext context, Object base, Object property, Object value) {
-        // not handled here
-    }
-
-    @Override
-    public boolean isReadOnly(ELContext context, Object base, Object property) {
-        return false;
-    }
-
-    @Override
-    public Iterator<FeatureDescriptor> getFeatureDescriptors(ELContext context, Object base) {
-        return null;
-    }
-
-    @Override
-    public Class<?> getCommonPropertyType(ELContext context, Object base) {
         return null;
     }
 }

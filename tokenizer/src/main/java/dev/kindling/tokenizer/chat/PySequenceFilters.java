@@ -7,20 +7,17 @@ import com.hubspot.jinjava.objects.SafeString;
 import com.hubspot.jinjava.util.ForLoop;
 import com.hubspot.jinjava.util.ObjectIterator;
 import com.hubspot.jinjava.util.ObjectTruthValue;
-import java.beans.FeatureDescriptor;
 import java.math.BigDecimal;
 import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import jinjava.javax.el.ELContext;
-import jinjava.javax.el.ELResolver;
 
 /**
  * Jinja2's sequence filters where Jinjava's differ: {@code sort} and {@code unique} ignore case unless
@@ -261,7 +258,7 @@ final class PySequenceFilters {
         }
 
         /** {@code g.grouper} and {@code g.list}, which Jinjava's list resolver took for indexes. */
-        static final class Attributes extends ELResolver {
+        static final class Attributes extends PyResolver {
             @Override
             public Object getValue(ELContext context, Object base, Object property) {
                 if (!(base instanceof Group g) || !("grouper".equals(property) || "list".equals(property))) {
@@ -272,26 +269,8 @@ final class PySequenceFilters {
             }
 
             @Override
-            public Class<?> getType(ELContext context, Object base, Object property) {
-                return null;
-            }
-
-            @Override
-            public void setValue(ELContext context, Object base, Object property, Object value) {}
-
-            @Override
             public boolean isReadOnly(ELContext context, Object base, Object property) {
                 return true;
-            }
-
-            @Override
-            public Iterator<FeatureDescriptor> getFeatureDescriptors(ELContext context, Object base) {
-                return null;
-            }
-
-            @Override
-            public Class<?> getCommonPropertyType(ELContext context, Object base) {
-                return null;
             }
         }
     }

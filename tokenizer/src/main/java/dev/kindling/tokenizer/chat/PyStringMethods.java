@@ -1,6 +1,5 @@
 package dev.kindling.tokenizer.chat;
 
-import java.beans.FeatureDescriptor;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Iterator;
@@ -8,7 +7,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
 import jinjava.javax.el.ELContext;
-import jinjava.javax.el.ELResolver;
 
 /**
  * Python {@code str} methods on Java strings, for chat templates written against Jinja2:
@@ -16,7 +14,7 @@ import jinjava.javax.el.ELResolver;
  * find rfind count join isspace isdigit isalpha isalnum}, and {@code s[i]}. Other calls fall through to
  * Jinjava's own resolvers.
  */
-public final class PyStringMethods extends ELResolver {
+public final class PyStringMethods extends PyResolver {
 
     @Override
     public Object invoke(ELContext context, Object base, Object method, Class<?>[] paramTypes, Object[] params) {
@@ -470,31 +468,6 @@ public final class PyStringMethods extends ELResolver {
             long k = i < 0 ? n + i : i;
             return k >= 0 && k < n ? Character.toString(s.codePointAt(s.offsetByCodePoints(0, (int) k))) : null;
         }
-        return null;
-    }
-
-    @Override
-    public Class<?> getType(ELContext context, Object base, Object property) {
-        return null;
-    }
-
-    @Override
-    public void setValue(ELContext context, Object base, Object property, Object value) {
-        // not handled here
-    }
-
-    @Override
-    public boolean isReadOnly(ELContext context, Object base, Object property) {
-        return false;
-    }
-
-    @Override
-    public Iterator<FeatureDescriptor> getFeatureDescriptors(ELContext context, Object base) {
-        return null;
-    }
-
-    @Override
-    public Class<?> getCommonPropertyType(ELContext context, Object base) {
         return null;
     }
 }
