@@ -27,7 +27,10 @@ import java.util.function.Consumer;
  */
 public final class GopherQualityFilter implements DocumentFilter {
     private static final long serialVersionUID = 1L;
-    /** Thresholds; a null disables that rule. */
+    /**
+     * Thresholds; a null disables that rule, and so does 0 (datatrove tests each for truth: {@code if
+     * self.max_doc_words and ...}, so {@code max_doc_words=0} keeps every length instead of dropping every text).
+     */
     public record Config(Integer minDocWords, Integer maxDocWords, Double minAvgWordLength, Double maxAvgWordLength,
                          Double maxSymbolWordRatio, Double maxBulletLinesRatio, Double maxEllipsisLinesRatio,
                          Double minAlphaWordsRatio, Integer minStopWords, Set<String> stopWords) implements java.io.Serializable {
@@ -59,23 +62,23 @@ public final class GopherQualityFilter implements DocumentFilter {
         long nonSymbolChars = counts.nonSymbolChars;
         long alpha = counts.alpha;
         long stop = counts.stop;
-        if (c.minDocWords() != null && nonSymbol < c.minDocWords()) {
+        if (on(c.minDocWords()) && nonSymbol < c.minDocWords()) {
             return FilterResult.drop("gopher_short_doc");
         }
-        if (c.maxDocWords() != null && nonSymbol > c.maxDocWords()) {
+        if (on(c.maxDocWords()) && nonSymbol > c.maxDocWords()) {
             return FilterResult.drop("gopher_long_doc");
         }
         if (nonSymbol == 0 || nWords == 0) {
             return FilterResult.drop("gopher_short_doc");   // every ratio below divides by these
         }
         double avg = (double) nonSymbolChars / nonSymbol;
-        if (c.minAvgWordLength() != null && avg < c.minAvgWordLength()) {
+        if (on(c.minAvgWordLength()) && avg < c.minAvgWordLength()) {
             return FilterResult.drop("gopher_below_avg_threshold");
         }
-        if (c.maxAvgWordLength() != null && avg > c.maxAvgWordLength()) {
+        if (on(c.maxAvgWordLength()) && avg > c.maxAvgWordLength()) {
             return FilterResult.drop("gopher_above_avg_threshold");
         }
-        if (c.maxSymbolWordRatio() != null) {
+        if (on(c.maxSymbolWordRatio())) {
             if ((double) TextStats.count(text, "#") / nWords > c.maxSymbolWordRatio()) {
                 return FilterResult.drop("gopher_too_many_hashes");
             }
@@ -97,20 +100,25 @@ public final class GopherQualityFilter implements DocumentFilter {
                     ellipsis++;
                 }
             }
-            if (c.maxBulletLinesRatio() != null && (double) bullets / lines.size() > c.maxBulletLinesRatio()) {
+            if (on(c.maxBulletLinesRatio()) && (double) bullets / lines.size() > c.maxBulletLinesRatio()) {
                 return FilterResult.drop("gopher_too_many_bullets");
             }
-            if (c.maxEllipsisLinesRatio() != null && (double) ellipsis / lines.size() > c.maxEllipsisLinesRatio()) {
+            if (on(c.maxEllipsisLinesRatio()) && (double) ellipsis / lines.size() > c.maxEllipsisLinesRatio()) {
                 return FilterResult.drop("gopher_too_many_end_ellipsis");
             }
         }
-        if (c.minAlphaWordsRatio() != null && (double) alpha / nWords < c.minAlphaWordsRatio()) {
+        if (on(c.minAlphaWordsRatio()) && (double) alpha / nWords < c.minAlphaWordsRatio()) {
             return FilterResult.drop("gopher_below_alpha_threshold");
         }
-        if (c.minStopWords() != null && stop < c.minStopWords()) {
+        if (on(c.minStopWords()) && stop < c.minStopWords()) {
             return FilterResult.drop("gopher_enough_stop_words");
         }
         return FilterResult.keep(text);
+    }
+
+    /** A threshold that is set: datatrove's truth test, under which 0 is off too. */
+    private static boolean on(Number threshold) {
+        return threshold != null && threshold.doubleValue() != 0.0;
     }
 
     /** The per-word tallies of {@link #apply}. */

@@ -81,6 +81,39 @@ class FiltersTest {
         assertEquals("gopher_short_doc", g.apply(" \n\t ").reason());
     }
 
+    /**
+     * datatrove's GopherQualityFilter.filter (src/datatrove/pipeline/filters/gopher_quality_filter.py, commit 5c254fa5)
+     * tests every threshold for truth ({@code if self.max_doc_words and n_non_symbol_words_words > ...}), so a 0 turns
+     * its rule off: each text below passes there. A 0 taken as a bound dropped them all (max_doc_words=0:
+     * gopher_long_doc; a single "#", bullet or trailing ellipsis over 0).
+     */
+    @Test
+    void gopherQualityZeroThresholdIsOffAsDatatrove() {
+        GopherQualityFilter.Config d = GopherQualityFilter.Config.DEFAULT;
+        String text = prose(20) + "#tag ".repeat(30) + "\n- the item.\nAnd then the end of it all...\n";
+        assertTrue(new GopherQualityFilter().apply(text).keep(), "every rule passes at datatrove's defaults");
+        Map<String, GopherQualityFilter.Config> zeroed = Map.of(
+                "max_doc_words", new GopherQualityFilter.Config(d.minDocWords(), 0, d.minAvgWordLength(), d.maxAvgWordLength(),
+                        d.maxSymbolWordRatio(), d.maxBulletLinesRatio(), d.maxEllipsisLinesRatio(), d.minAlphaWordsRatio(),
+                        d.minStopWords(), d.stopWords()),
+                "max_avg_word_length", new GopherQualityFilter.Config(d.minDocWords(), d.maxDocWords(), d.minAvgWordLength(),
+                        0.0, d.maxSymbolWordRatio(), d.maxBulletLinesRatio(), d.maxEllipsisLinesRatio(),
+                        d.minAlphaWordsRatio(), d.minStopWords(), d.stopWords()),
+                "max_symbol_word_ratio", new GopherQualityFilter.Config(d.minDocWords(), d.maxDocWords(), d.minAvgWordLength(),
+                        d.maxAvgWordLength(), 0.0, d.maxBulletLinesRatio(), d.maxEllipsisLinesRatio(),
+                        d.minAlphaWordsRatio(), d.minStopWords(), d.stopWords()),
+                "max_bullet_lines_ratio", new GopherQualityFilter.Config(d.minDocWords(), d.maxDocWords(), d.minAvgWordLength(),
+                        d.maxAvgWordLength(), d.maxSymbolWordRatio(), 0.0, d.maxEllipsisLinesRatio(),
+                        d.minAlphaWordsRatio(), d.minStopWords(), d.stopWords()),
+                "max_ellipsis_lines_ratio", new GopherQualityFilter.Config(d.minDocWords(), d.maxDocWords(),
+                        d.minAvgWordLength(), d.maxAvgWordLength(), d.maxSymbolWordRatio(), d.maxBulletLinesRatio(), 0.0,
+                        d.minAlphaWordsRatio(), d.minStopWords(), d.stopWords()));
+        zeroed.forEach((rule, config) -> {
+            FilterResult r = new GopherQualityFilter(config).apply(text);
+            assertTrue(r.keep(), rule + "=0 is off in datatrove, got " + r.reason());
+        });
+    }
+
     @Test
     void gopherRepetitionReasons() {
         GopherRepetitionFilter g = new GopherRepetitionFilter();
