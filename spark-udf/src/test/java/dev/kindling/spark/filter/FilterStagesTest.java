@@ -11,12 +11,19 @@ import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.TestSpark;
 import dev.kindling.spark.demo.SampleCorpus;
 import dev.kindling.spark.io.Columns;
+import dev.kindling.spark.io.DataFormat;
+import dev.kindling.spark.io.WriteOptions;
+import dev.kindling.spark.stage.PipelineOutput;
+import dev.kindling.spark.stage.RunReport;
+import dev.kindling.spark.stage.StageContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -67,6 +74,55 @@ class FilterStagesTest {
         assertThrows(KindlingException.class, () -> new QualityFilter().setFilter("bogus"));
         assertEquals(List.of("gopher_repetition", "gopher_quality", "c4"),
                 QualityFilter.stagesFor("gopher, c4").stream().map(QualityFilter::name).toList());
+    }
+
+    /**
+     * The run report counts each filter stage as datatrove's {@code BaseFilter.run} counts a filter in a pipeline
+     * (src/datatrove/pipeline/filters/base_filter.py: {@code total} for every document reaching it, {@code forwarded}
+     * when kept, {@code dropped} and {@code dropped_<reason>} otherwise; the next step sees only what was forwarded,
+     * with the text the filter left, C4's trimmed lines included). The expected numbers replay that loop over the
+     * dedup-module filters, the edge cases (empty, white space only, punctuation only) among the documents.
+     */
+    @Test
+    void runReportCountsAsDatatrovesFilterStats() {
+        Map<String, String> docs = sample();
+        docs.put("edge-empty", "");
+        docs.put("edge-blank", " \n\t \n");
+        docs.put("edge-punct", "...\n!!!\n???\n");
+        List<QualityFilter> stages = QualityFilter.stagesFor("gopher,c4,fineweb");
+        Map<String, String> reaching = new TreeMap<>(docs);
+        List<RunReport.StageReport> expected = new ArrayList<>();
+        for (QualityFilter stage : stages) {
+            var filter = Filters.named(stage.name()).get(0);
+            Map<String, Long> dropped = new TreeMap<>();
+            Map<String, String> forwarded = new TreeMap<>();
+            reaching.forEach((id, t) -> {
+                FilterResult r = filter.apply(t);
+                if (r.keep()) {
+                    forwarded.put(id, r.text());
+                } else {
+                    dropped.merge(r.reason(), 1L, Long::sum);
+                }
+            });
+            expected.add(new RunReport.StageReport(stage.name(), reaching.size(), forwarded.size(), dropped));
+            reaching = forwarded;
+        }
+
+        StageContext context = new StageContext(TestSpark.session(), "id", "text");
+        Dataset<Row> annotated = frame(docs).withColumn(Columns.REASON, org.apache.spark.sql.functions.lit(null).cast("string"));
+        List<String> order = new ArrayList<>(List.of("read"));
+        for (QualityFilter stage : stages) {
+            annotated = stage.apply(annotated, context);
+            order.add(stage.name());
+        }
+        PipelineOutput.Targets targets = new PipelineOutput.Targets(
+                new WriteOptions(tmp.resolve("kept").toString(), DataFormat.JSONL, false, null), false, null, null);
+        RunReport report = PipelineOutput.write(annotated, context, targets, order, Set.of(), System.nanoTime());
+
+        assertEquals(docs.size(), report.documentsIn());
+        assertEquals(reaching.size(), report.documentsKept());
+        assertEquals(expected, report.stages().subList(1, report.stages().size()), report.toString());
+        assertTrue(expected.stream().mapToLong(RunReport.StageReport::droppedTotal).sum() > 3, "the sample exercises the filters");
     }
 
     /**
