@@ -403,21 +403,32 @@ public final class DatasetReader {
      */
     static boolean topLevelNotString(String line, String name) {
         try (com.fasterxml.jackson.core.JsonParser p = JSON.createParser(line)) {
-            if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
-                return false;
-            }
-            while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
-                String field = p.currentName();
-                com.fasterxml.jackson.core.JsonToken v = p.nextToken();
-                if (field.equals(name)) {
-                    return v != com.fasterxml.jackson.core.JsonToken.VALUE_STRING && v != com.fasterxml.jackson.core.JsonToken.VALUE_NULL;
-                }
-                p.skipChildren();
-            }
+            com.fasterxml.jackson.core.JsonToken v = toTopLevelField(p, name);
+            return v != null && v != com.fasterxml.jackson.core.JsonToken.VALUE_STRING && v != com.fasterxml.jackson.core.JsonToken.VALUE_NULL;
         } catch (java.io.IOException e) {
             return false; // a malformed line is reported as such by the parse itself
         }
-        return false;
+    }
+
+    /**
+     * Moves {@code p}, at the start of a line, to the value of the line's top-level field {@code name} and returns that
+     * value's first token; null when the line is no JSON object or has no such field. The first field of that name counts;
+     * the values of other fields are skipped, not searched.
+     */
+    private static com.fasterxml.jackson.core.JsonToken toTopLevelField(com.fasterxml.jackson.core.JsonParser p, String name)
+            throws java.io.IOException {
+        if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+            return null;
+        }
+        while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            com.fasterxml.jackson.core.JsonToken v = p.nextToken();
+            if (field.equals(name)) {
+                return v;
+            }
+            p.skipChildren();
+        }
+        return null;
     }
 
     /** An array of structs: what chat messages read from JSON are. */
@@ -447,35 +458,24 @@ public final class DatasetReader {
      */
     static String messagesNotArray(String line, String name) {
         try (com.fasterxml.jackson.core.JsonParser p = JSON.createParser(line)) {
-            if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+            com.fasterxml.jackson.core.JsonToken v = toTopLevelField(p, name);
+            if (v == null || v == com.fasterxml.jackson.core.JsonToken.VALUE_NULL) {
                 return null;
             }
-            while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
-                String field = p.currentName();
-                com.fasterxml.jackson.core.JsonToken v = p.nextToken();
-                if (!field.equals(name)) {
-                    p.skipChildren();
-                    continue;
-                }
-                if (v == com.fasterxml.jackson.core.JsonToken.VALUE_NULL) {
-                    return null;
-                }
-                if (v != com.fasterxml.jackson.core.JsonToken.START_ARRAY) {
-                    return "field '" + name + "' is " + jsonKind(v) + ", expected chat messages: an array of {role, content} objects";
-                }
-                for (int i = 0; p.nextToken() != com.fasterxml.jackson.core.JsonToken.END_ARRAY; i++) {
-                    com.fasterxml.jackson.core.JsonToken m = p.currentToken();
-                    if (m != com.fasterxml.jackson.core.JsonToken.START_OBJECT && m != com.fasterxml.jackson.core.JsonToken.VALUE_NULL) {
-                        return "message " + i + " of field '" + name + "' is " + jsonKind(m) + ", expected a {role, content} object";
-                    }
-                    p.skipChildren();
-                }
-                return null;
+            if (v != com.fasterxml.jackson.core.JsonToken.START_ARRAY) {
+                return "field '" + name + "' is " + jsonKind(v) + ", expected chat messages: an array of {role, content} objects";
             }
+            for (int i = 0; p.nextToken() != com.fasterxml.jackson.core.JsonToken.END_ARRAY; i++) {
+                com.fasterxml.jackson.core.JsonToken m = p.currentToken();
+                if (m != com.fasterxml.jackson.core.JsonToken.START_OBJECT && m != com.fasterxml.jackson.core.JsonToken.VALUE_NULL) {
+                    return "message " + i + " of field '" + name + "' is " + jsonKind(m) + ", expected a {role, content} object";
+                }
+                p.skipChildren();
+            }
+            return null;
         } catch (java.io.IOException e) {
             return null; // a malformed line is reported as such by the parse itself
         }
-        return null;
     }
 
     private static String jsonKind(com.fasterxml.jackson.core.JsonToken t) {
@@ -495,42 +495,30 @@ public final class DatasetReader {
      */
     static String contentNotString(String line, String name) {
         try (com.fasterxml.jackson.core.JsonParser p = JSON.createParser(line)) {
-            if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+            if (toTopLevelField(p, name) != com.fasterxml.jackson.core.JsonToken.START_ARRAY) {
                 return null;
             }
-            while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
-                String field = p.currentName();
-                com.fasterxml.jackson.core.JsonToken v = p.nextToken();
-                if (!field.equals(name)) {
+            for (int i = 0; p.nextToken() != com.fasterxml.jackson.core.JsonToken.END_ARRAY; i++) {
+                if (p.currentToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
                     p.skipChildren();
                     continue;
                 }
-                if (v != com.fasterxml.jackson.core.JsonToken.START_ARRAY) {
-                    return null;
-                }
-                for (int i = 0; p.nextToken() != com.fasterxml.jackson.core.JsonToken.END_ARRAY; i++) {
-                    if (p.currentToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
-                        p.skipChildren();
-                        continue;
+                while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                    String key = p.currentName();
+                    com.fasterxml.jackson.core.JsonToken c = p.nextToken();
+                    if (key.equals("content") && c != com.fasterxml.jackson.core.JsonToken.VALUE_STRING
+                            && c != com.fasterxml.jackson.core.JsonToken.VALUE_NULL) {
+                        return "message " + i + " of field '" + name + "' has a content that is not a JSON string, while "
+                                + "others in the input are strings, which makes Spark read it as its JSON text (give every content "
+                                + "as a string, or every one as a list of parts)";
                     }
-                    while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
-                        String key = p.currentName();
-                        com.fasterxml.jackson.core.JsonToken c = p.nextToken();
-                        if (key.equals("content") && c != com.fasterxml.jackson.core.JsonToken.VALUE_STRING
-                                && c != com.fasterxml.jackson.core.JsonToken.VALUE_NULL) {
-                            return "message " + i + " of field '" + name + "' has a content that is not a JSON string, while "
-                                    + "others in the input are strings, which makes Spark read it as its JSON text (give every content "
-                                    + "as a string, or every one as a list of parts)";
-                        }
-                        p.skipChildren();
-                    }
+                    p.skipChildren();
                 }
-                return null;
             }
+            return null;
         } catch (java.io.IOException e) {
             return null; // a malformed line is reported as such by the parse itself
         }
-        return null;
     }
 
     /**
