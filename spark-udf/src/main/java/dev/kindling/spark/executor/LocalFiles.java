@@ -4,6 +4,7 @@ import dev.kindling.spark.KindlingException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.RandomAccessFile;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
@@ -45,7 +46,12 @@ import org.slf4j.LoggerFactory;
  * engines that map it; an unchanged remote costs the lookup, no copy. Tasks of one executor wait for a single copy
  * (in-JVM), executors on the same host share it (a file lock). A copy is reused only when it is complete and the cached
  * files still have their sizes. Every copied file's size is checked after the copy and its SHA-256 is computed from the
- * bytes as they were read and again from the disk: a copy that differs is an error, and a partial copy is never used.
+ * bytes as they were read and again from the disk: a copy that differs is an error, and a partial copy is never used:
+ * the files are written under a {@code .partial} name, moved into place, and the folder's {@code .complete} marker
+ * (holding the identity) written last, so a JVM that dies while it copies leaves a folder the next copy starts again. A
+ * copy that fails deletes what it wrote at once (a disk that filled up gets its space back). What is copied is what the
+ * lookup listed; when the remote is found changed after the copy (or as it failed) the copy is not kept, and the task
+ * looks the remote up again (3 times at most), so a folder never holds files of another identity than its name's.
  *
  * <p>Superseded copies are removed once no JVM on the host uses them. A JVM uses a copy from the moment it is handed to
  * a task until that task ends (the gap between the lookup and the engine or tokenizer opening the files), and for as
@@ -56,9 +62,12 @@ import org.slf4j.LoggerFactory;
  * changed from the one this JVM had (or has none yet), and when a JVM's last user of a copy other than its newest goes,
  * each such folder of the URI is removed if its lock file can be locked exclusively at once, for the copy and for use:
  * no JVM is copying or using it. The removal is logged (INFO, with the bytes freed); a failure is a WARN, and the folder
- * stays. The lock file stays too (it is empty), so every JVM locks the same file; a JVM about to use a copy another JVM
- * just removed finds it incomplete and copies it again. Folders without a lock file beside them (a cache made before
- * this protocol) are never removed.
+ * stays. The lock file goes last, still locked: the remover first marks it removed (a live lock file is empty, a
+ * removed one a byte long), and a JVM that locks a marked file (it opened the path just before the removal) lets it go
+ * and opens the path again, so JVMs only ever share locks on the file at the path. Lock files left without their
+ * folder (a copy that failed, or an earlier Kindling, which kept them) go the same way. A JVM about to use a copy
+ * another JVM just removed finds it incomplete and copies it again. Folders without a lock file beside them (a cache
+ * made before this protocol) are never removed.
  */
 public final class LocalFiles {
     private static final Logger LOG = LoggerFactory.getLogger(LocalFiles.class);
@@ -103,7 +112,7 @@ public final class LocalFiles {
         // that started on either side of a replacement would otherwise each make their own copy the current one, row by
         // row, and the engine cache would open the two engines over and over
         Path own = PerTask.get("remote:" + uri, () -> {
-            Path local = heldByTask(localizeVersion(lookUp(uri, conf)));
+            Path local = heldByTask(localizeCurrent(uri, conf));
             Path before = NEWEST.put(uri, local);
             if (!local.equals(before)) {
                 removeUnused(uri, local);
@@ -116,6 +125,30 @@ public final class LocalFiles {
         }
         // another task's copy, which may be about to go as that task ends: held for this one too, or this task's own
         return PerTask.get("in-use:" + newest, () -> hold(uri, newest) ? heldByTask(newest) : own);
+    }
+
+    /**
+     * The copy of {@code uri} as it is now, held for the caller: looked up again when the remote changed while it was
+     * copied (the copy of the identity looked up first would hold the new bytes, or some of each).
+     */
+    private static Path localizeCurrent(String uri, Configuration conf) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return localizeVersion(lookUp(uri, conf));
+            } catch (ChangedWhileCopied e) {
+                if (attempt == 3) {
+                    throw new KindlingException(KindlingException.FAILURE, e.getMessage() + ", 3 times: is it still being written?", e);
+                }
+                LOG.info("{}: looking it up again", e.getMessage());
+            }
+        }
+    }
+
+    /** The remote changed while it was copied: the copy is not one of the identity looked up, and is not kept. */
+    static final class ChangedWhileCopied extends KindlingException {
+        ChangedWhileCopied(String message, Throwable cause) {
+            super(KindlingException.FAILURE, message, cause);
+        }
     }
 
     /** The copy of {@code remote}'s identity, held ({@link #hold}) for the caller. */
@@ -207,18 +240,11 @@ public final class LocalFiles {
             Use u = IN_USE.get(dir);
             if (u == null) {
                 try {
-                    FileChannel ch = FileChannel.open(lockFile(dir), StandardOpenOption.CREATE, StandardOpenOption.READ,
-                            StandardOpenOption.WRITE);
-                    try {
-                        // waits only for another JVM removing the folder (tryLock, then a few deletions)
-                        lockInUse(ch);
-                        if (!Files.exists(dir.resolve(".complete"))) {
-                            ch.close();
-                            return false;
-                        }
-                    } catch (IOException | RuntimeException e) {
+                    // waits only for another JVM removing the folder (tryLock, then a few deletions)
+                    FileChannel ch = lockInUse(dir);
+                    if (!Files.exists(dir.resolve(".complete"))) {
                         ch.close();
-                        throw e;
+                        return false;
                     }
                     u = new Use(uri, ch);
                     IN_USE.put(dir, u);
@@ -269,12 +295,18 @@ public final class LocalFiles {
         }
     }
 
-    /** Removes the copies of {@code uri} other than {@code keep}'s that no JVM on this host uses or is copying. */
+    /**
+     * Removes the copies of {@code uri} other than {@code keep}'s that no JVM on this host uses or is copying, and the
+     * lock files without a copy beside them that none holds (left by a copy that failed, or by an earlier Kindling).
+     */
     static void removeUnused(String uri, Path keep) {
         Path versions = keep.getParent().getParent();
         List<Path> others;
         try (var list = Files.list(versions)) {
-            others = list.filter(p -> Files.isDirectory(p) && !p.equals(keep.getParent())).toList();
+            // each version folder, and each lock file's folder, there or not
+            others = list.map(p -> p.toString().endsWith(".lock") ? Path.of(p.toString().substring(0, p.toString().length() - 5)) : p)
+                    .filter(p -> !p.equals(keep.getParent()) && (Files.isDirectory(p) || !Files.exists(p)))
+                    .distinct().toList();
         } catch (IOException | RuntimeException e) {
             LOG.warn("cannot list the copies of {} in {}: {}", uri, versions, e.toString());
             return;
@@ -285,9 +317,11 @@ public final class LocalFiles {
     }
 
     /**
-     * Removes the version folder {@code dir} if this JVM neither uses nor copies it and no other JVM does: it holds
-     * both locks (copy and use) on the folder's lock file, taken without waiting. The lock file stays (a few bytes), so
-     * every JVM always locks the same file. A failure is logged, never thrown: the folder stays for a later try.
+     * Removes the version folder {@code dir} (if there is one) and its lock file, if this JVM neither uses nor copies it
+     * and no other JVM does: it holds both locks (copy and use) on the lock file, taken without waiting. Before it
+     * deletes the lock file it marks it removed (one byte long, where a live one is empty), so a JVM that opened it just
+     * before and locks it just after knows to open the path again ({@link #lockVersion}). A failure is logged, never
+     * thrown: what is left stays for a later try.
      */
     private static void removeIfUnused(String uri, Path dir) {
         Path lockFile = lockFile(dir);
@@ -296,31 +330,70 @@ public final class LocalFiles {
             if (IN_USE.containsKey(dir) || COPYING.contains(dir) || !Files.exists(lockFile)) {
                 return;
             }
-            try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.WRITE);
+            // a RandomAccessFile for setLength: it makes the file longer without writing a byte, so it needs no free space
+            try (RandomAccessFile file = new RandomAccessFile(lockFile.toFile(), "rw");
+                 FileChannel ch = file.getChannel();
                  FileLock copying = ch.tryLock(COPY_REGION, 1, false);
                  FileLock using = copying == null ? null : ch.tryLock(USE_REGION, 1, false)) {
-                if (using == null) {
-                    return; // another executor on this host is copying or using it
+                if (using == null || ch.size() != 0) {
+                    return; // another executor on this host is copying or using it, or has just removed it
                 }
-                long bytes;
-                try (var walk = Files.walk(dir)) {
-                    bytes = walk.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+                long bytes = 0;
+                if (Files.exists(dir)) {
+                    try (var walk = Files.walk(dir)) {
+                        bytes = walk.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+                    }
+                    Files.deleteIfExists(dir.resolve(".complete")); // first: a folder half removed is never taken for a copy
+                    deleteRecursively(dir);
+                    LOG.info("removed {}, a superseded copy of {} no executor on this host used: {} bytes freed", dir, uri, bytes);
                 }
-                Files.deleteIfExists(dir.resolve(".complete")); // first: a folder half removed is never taken for a copy
-                deleteRecursively(dir);
-                LOG.info("removed {}, a superseded copy of {} no executor on this host used: {} bytes freed", dir, uri, bytes);
+                file.setLength(REMOVED_LENGTH);
+                try {
+                    Files.delete(lockFile);
+                } catch (IOException e) {
+                    file.setLength(0); // left in place: a live lock file again, for every JVM to lock
+                    throw e;
+                }
             } catch (IOException | RuntimeException e) {
-                LOG.warn("cannot remove {}, a superseded copy of {}: {}", dir, uri, e.toString());
+                LOG.warn("cannot remove {}, a superseded copy of {}, or its lock file: {}", dir, uri, e.toString());
             }
         }
     }
 
+    /** The length of a lock file marked removed, while the JVM removing it holds it; a live one is empty. */
+    private static final long REMOVED_LENGTH = 1;
+
     /**
-     * Takes the JVM's shared lock on a version folder's lock file (a channel open for reading, as a shared lock needs):
-     * the folder is not removed while it is held.
+     * The JVM's shared lock on version folder {@code dir}'s lock file, held until the returned channel is closed: the
+     * folder is not removed while it is held.
      */
-    static FileLock lockInUse(FileChannel lockFile) throws IOException {
-        return lockFile.lock(USE_REGION, 1, true);
+    static FileChannel lockInUse(Path dir) throws IOException {
+        return lockVersion(dir, USE_REGION, true);
+    }
+
+    /**
+     * A lock on {@code region} of {@code dir}'s lock file (created if missing), held until the returned channel is closed.
+     * The file at the path when it is locked: one locked after a removal marked it (opened just before) is let go, and
+     * the path opened again.
+     */
+    private static FileChannel lockVersion(Path dir, long region, boolean shared) throws IOException {
+        Path lockFile = lockFile(dir);
+        for (int attempt = 1; ; attempt++) {
+            FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            try {
+                ch.lock(region, 1, shared);
+                if (ch.size() == 0) {
+                    return ch;
+                }
+            } catch (IOException | RuntimeException e) {
+                ch.close();
+                throw e;
+            }
+            ch.close();
+            if (attempt == 10) {
+                throw new IOException(lockFile + " is marked removed (it is not empty) but is still there: delete it");
+            }
+        }
     }
 
     /** The regions of a version's lock file: one locked while a copy is made or checked, one by the JVMs using it. */
@@ -363,8 +436,19 @@ public final class LocalFiles {
         return a.size() + "@" + a.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS) + "#" + a.fileKey();
     }
 
-    /** A remote file or directory as it is now: what {@link #stamp(FileSystem, FileStatus)} says of it. */
-    record Remote(String uri, FileSystem fs, FileStatus status, String stamp) {}
+    /** A remote file or directory as the lookup found it. */
+    record Remote(String uri, FileSystem fs, Entry entry) {
+        /** Its identity: what {@link #snapshot} says of it. */
+        String stamp() {
+            return entry.stamp();
+        }
+    }
+
+    /**
+     * A remote file, or a directory and its entries (sorted by name), as listed once: what is copied and what a copy
+     * is checked against, so a directory that changes after the lookup does not change the copy of what it was.
+     */
+    record Entry(FileStatus status, String stamp, List<Entry> children) {}
 
     static Remote lookUp(String uri, Configuration conf) {
         org.apache.hadoop.fs.Path remote = new org.apache.hadoop.fs.Path(uri);
@@ -376,7 +460,7 @@ public final class LocalFiles {
             } catch (java.io.FileNotFoundException e) {
                 throw KindlingException.usage(uri + " does not exist");
             }
-            return new Remote(uri, fs, st, stamp(fs, st));
+            return new Remote(uri, fs, snapshot(fs, st));
         } catch (IOException e) {
             throw new KindlingException(KindlingException.FAILURE, "cannot read " + uri + ": " + e.getMessage(), e);
         }
@@ -394,23 +478,19 @@ public final class LocalFiles {
     static Path copy(Remote remote) {
         String uri = remote.uri();
         FileSystem fs = remote.fs();
-        FileStatus st = remote.status();
+        Path dir = versionDir(remote);
         try {
-            Path root = Path.of(System.getProperty("kindling.cache.dir",
-                    Path.of(System.getProperty("java.io.tmpdir"), "kindling-cache").toString()));
-            Path dir = root.resolve(sha256(uri)).resolve(sha256(remote.stamp()));
             Files.createDirectories(dir.getParent());
-            String name = st.getPath().getName();
+            String name = remote.entry().status().getPath().getName();
             Path target = dir.resolve(name);
             Path marker = dir.resolve(".complete");
             synchronized (IN_USE) {
                 COPYING.add(dir); // this JVM's removal leaves it be: its lock would overlap the copy lock below
             }
-            try (FileChannel lockFile = FileChannel.open(lockFile(dir), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                 FileLock lock = lockFile.lock(COPY_REGION, 1, false)) {
+            try (FileChannel lock = lockVersion(dir, COPY_REGION, false)) {
                 Files.createDirectories(dir);
                 if (Files.exists(marker) && Files.readString(marker, StandardCharsets.UTF_8).equals(remote.stamp())
-                        && Files.exists(target) && sizesMatch(fs, st, target)) {
+                        && Files.exists(target) && sizesMatch(remote.entry(), target)) {
                     return target;
                 }
                 // an interrupted copy, or one whose files were cut short or edited on disk: of no use to an engine
@@ -418,7 +498,24 @@ public final class LocalFiles {
                 long t0 = System.nanoTime();
                 Path tmp = dir.resolve(name + ".partial");
                 deleteRecursively(tmp);
-                long bytes = download(fs, st, tmp);
+                long bytes;
+                try {
+                    bytes = download(fs, remote.entry(), tmp);
+                    // the files as the lookup found them, or the copy is of another identity than its folder's
+                    String now = changedSince(remote);
+                    if (now != null) {
+                        throw new ChangedWhileCopied(uri + " changed while it was copied to " + dir + " (" + now + ")", null);
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // its bytes go at once: a copy that failed for want of disk space must not keep what it took
+                    deleteQuietly(tmp, e);
+                    String now = e instanceof ChangedWhileCopied ? null : changedSince(remote, e);
+                    if (now != null) {
+                        throw new ChangedWhileCopied(uri + " changed while it was copied to " + dir + " (" + now + "): "
+                                + e.getMessage(), e);
+                    }
+                    throw e;
+                }
                 deleteRecursively(target);
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
                 Files.writeString(marker, remote.stamp(), StandardCharsets.UTF_8);
@@ -430,50 +527,93 @@ public final class LocalFiles {
                 }
             }
         } catch (IOException e) {
-            throw new KindlingException(KindlingException.FAILURE, "cannot copy " + uri + " to local disk: " + e.getMessage(), e);
+            throw new KindlingException(KindlingException.FAILURE, "cannot copy " + uri + " to " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code <cache>/<sha256 of the URI>/<sha256 of the identity>}: where {@code remote}'s identity is copied. */
+    static Path versionDir(Remote remote) {
+        Path root = Path.of(System.getProperty("kindling.cache.dir",
+                Path.of(System.getProperty("java.io.tmpdir"), "kindling-cache").toString()));
+        return root.resolve(sha256(remote.uri())).resolve(sha256(remote.stamp()));
+    }
+
+    /** What the remote is now, when that is not the identity {@code remote} was looked up with; null when it is. */
+    private static String changedSince(Remote remote) throws IOException {
+        try {
+            Entry now = snapshot(remote.fs(), remote.fs().getFileStatus(remote.entry().status().getPath()));
+            if (now.stamp().equals(remote.stamp())) {
+                return null;
+            }
+            // a file's identity is short (size@modified#checksum), a directory's names every file
+            return remote.entry().status().isFile() ? "was " + remote.stamp() + ", now " + now.stamp() : "its files changed";
+        } catch (java.io.FileNotFoundException e) {
+            return "removed";
+        }
+    }
+
+    /** {@link #changedSince(Remote)} after the copy failed with {@code failure}; null (the failure stands) when unknown. */
+    private static String changedSince(Remote remote, Exception failure) {
+        try {
+            return changedSince(remote);
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
+            return null;
+        }
+    }
+
+    private static void deleteQuietly(Path p, Exception failure) {
+        try {
+            deleteRecursively(p);
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
         }
     }
 
     /**
-     * Size, modification time and the file system's checksum (when it has one) of every file under
-     * {@code st}: what must match for a copy to be reused.
+     * {@code st} and, for a directory, every file under it, with their identity: size, modification time and the file
+     * system's checksum (when it has one) of each file, what must match for a copy to be reused.
      */
-    static String stamp(FileSystem fs, FileStatus st) throws IOException {
+    static Entry snapshot(FileSystem fs, FileStatus st) throws IOException {
         if (st.isFile()) {
             FileChecksum sum = fs.getFileChecksum(st.getPath());
-            return st.getLen() + "@" + st.getModificationTime()
-                    + (sum == null ? "" : "#" + sum.getAlgorithmName() + ":" + HexFormat.of().formatHex(sum.getBytes()));
+            return new Entry(st, st.getLen() + "@" + st.getModificationTime()
+                    + (sum == null ? "" : "#" + sum.getAlgorithmName() + ":" + HexFormat.of().formatHex(sum.getBytes())), List.of());
         }
         StringBuilder sb = new StringBuilder();
         FileStatus[] children = fs.listStatus(st.getPath());
         // by name: a listing in another order (a local file system lists as the directory happens to be laid out) is
         // the same directory, not a new copy
         java.util.Arrays.sort(children, java.util.Comparator.comparing(c -> c.getPath().getName()));
+        List<Entry> entries = new java.util.ArrayList<>();
         for (FileStatus c : children) {
-            sb.append(c.getPath().getName()).append('=').append(stamp(fs, c)).append(';');
+            Entry e = snapshot(fs, c);
+            entries.add(e);
+            sb.append(c.getPath().getName()).append('=').append(e.stamp()).append(';');
         }
-        return sb.toString();
+        return new Entry(st, sb.toString(), List.copyOf(entries));
     }
 
     /** The cached copy still has the remote's file sizes (a truncated or edited cache is copied again). */
-    private static boolean sizesMatch(FileSystem fs, FileStatus st, Path local) throws IOException {
-        if (st.isFile()) {
-            return Files.isRegularFile(local) && Files.size(local) == st.getLen();
+    private static boolean sizesMatch(Entry remote, Path local) throws IOException {
+        if (remote.status().isFile()) {
+            return Files.isRegularFile(local) && Files.size(local) == remote.status().getLen();
         }
-        for (FileStatus c : fs.listStatus(st.getPath())) {
-            if (!sizesMatch(fs, c, local.resolve(c.getPath().getName()))) {
+        for (Entry c : remote.children()) {
+            if (!sizesMatch(c, local.resolve(c.status().getPath().getName()))) {
                 return false;
             }
         }
         return true;
     }
 
-    private static long download(FileSystem fs, FileStatus st, Path to) throws IOException {
+    private static long download(FileSystem fs, Entry remote, Path to) throws IOException {
+        FileStatus st = remote.status();
         if (st.isDirectory()) {
             Files.createDirectories(to);
             long total = 0;
-            for (FileStatus c : fs.listStatus(st.getPath())) {
-                total += download(fs, c, to.resolve(c.getPath().getName()));
+            for (Entry c : remote.children()) {
+                total += download(fs, c, to.resolve(c.status().getPath().getName()));
             }
             return total;
         }

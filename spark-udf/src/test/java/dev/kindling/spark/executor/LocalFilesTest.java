@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.TestSpark;
 import dev.kindling.spark.s3.S3Server;
 import java.io.BufferedReader;
@@ -175,7 +177,7 @@ class LocalFilesTest {
         Path old = LocalFiles.copy(uri, conf);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process other = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), HoldInUse.class.getName(),
-                LocalFiles.lockFile(old.getParent()).toString()).redirectErrorStream(true).start();
+                old.getParent().toString()).redirectErrorStream(true).start();
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(other.getInputStream(), StandardCharsets.UTF_8));
             assertEquals("locked", out.readLine(), "the other JVM holds its shared lock");
@@ -187,18 +189,185 @@ class LocalFilesTest {
             assertTrue(other.waitFor(60, TimeUnit.SECONDS));
             LocalFiles.removeUnused(uri, next);
             assertFalse(Files.exists(old.getParent()), "used by none");
-            assertTrue(Files.exists(LocalFiles.lockFile(old.getParent())), "its lock file stays, for every JVM to lock the same file");
+            assertFalse(Files.exists(LocalFiles.lockFile(old.getParent())), "its lock file goes with it");
             assertArrayEquals(Files.readAllBytes(tmp.resolve("upload-8")), Files.readAllBytes(next));
         } finally {
             other.destroy();
         }
     }
 
-    /** Another JVM using a cached copy: holds the shared lock on the lock file {@code args[0]} until its stdin closes. */
+    @Test
+    void lockFilesGoWithTheirCopiesAndAJvmThatLocksOneAsItGoesOpensThePathAgain() throws Exception {
+        // the empty lock file of every version ever copied stayed in the cache for good
+        String uri = "s3a://models/lock-files/model.gguf";
+        upload(uri, 50_000, 9);
+        Path old = LocalFiles.copy(uri, conf);
+        Path lockFile = LocalFiles.lockFile(old.getParent());
+        Path next;
+        // a JVM that opened the lock file just before it was removed, and locks it just after
+        try (FileChannel late = FileChannel.open(lockFile, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            upload(uri, 40_000, 10);
+            next = LocalFiles.copy(uri, conf);
+            LocalFiles.removeUnused(uri, next);
+            assertFalse(Files.exists(old.getParent()), "unused: removed");
+            assertFalse(Files.exists(lockFile), "its lock file goes with it");
+            try (FileLock lock = late.lock(1, 1, true)) {
+                assertEquals(1, late.size(), "the file it locked is marked removed: it is not the one at the path");
+            }
+        }
+        try (FileChannel live = LocalFiles.lockInUse(old.getParent())) {
+            assertEquals(0, live.size(), "the next lock is on a new file at the path");
+        }
+        Path versions = next.getParent().getParent();
+        Path orphan = Files.createFile(versions.resolve("0123abcd.lock")); // as an earlier Kindling left them
+        LocalFiles.removeUnused(uri, next);
+        assertFalse(Files.exists(orphan), "a lock file without its folder goes");
+        assertFalse(Files.exists(lockFile), "as does one a JVM created to find the copy gone");
+        assertTrue(Files.exists(LocalFiles.lockFile(next.getParent())), "the kept copy's stays");
+        assertArrayEquals(Files.readAllBytes(tmp.resolve("upload-10")), Files.readAllBytes(next));
+
+        // a marked lock file its remover could not delete: an error naming it, not a lock nobody else shares
+        upload(uri, 30_000, 11);
+        LocalFiles.Remote third = LocalFiles.lookUp(uri, conf);
+        Path stuck = LocalFiles.lockFile(LocalFiles.versionDir(third));
+        Files.write(stuck, new byte[] {0});
+        KindlingException e = assertThrows(KindlingException.class, () -> LocalFiles.copy(third));
+        assertTrue(e.getMessage().contains(stuck.toString()) && e.getMessage().contains("delete it"), e.getMessage());
+        Files.delete(stuck);
+        assertArrayEquals(Files.readAllBytes(tmp.resolve("upload-11")), Files.readAllBytes(LocalFiles.copy(third)));
+    }
+
+    @Test
+    void aFileReplacedAfterTheLookupIsNotCopiedAsTheVersionLookedUp() throws Exception {
+        // the new file's bytes were copied into the folder of the identity looked up, and marked complete as that one
+        String uri = "s3a://models/replaced-while-copied/model.gguf";
+        upload(uri, 60_000, 12);
+        LocalFiles.Remote before = LocalFiles.lookUp(uri, conf);
+        Thread.sleep(1100); // S3 keeps modification times in whole seconds: a same-size file a second later is new
+        byte[] second = upload(uri, 60_000, 13);
+        KindlingException e = assertThrows(LocalFiles.ChangedWhileCopied.class, () -> LocalFiles.copy(before));
+        assertTrue(e.getMessage().contains(uri + " changed while it was copied"), e.getMessage());
+        Path dir = LocalFiles.versionDir(before);
+        assertFalse(Files.exists(dir.resolve(".complete")), "not a copy of the version looked up");
+        assertEquals(List.of(), listing(dir), "nothing it wrote is left");
+
+        // of another size: the copy's size check failed, and its partial file stayed on disk
+        LocalFiles.Remote current = LocalFiles.lookUp(uri, conf);
+        byte[] third = upload(uri, 70_000, 14);
+        e = assertThrows(LocalFiles.ChangedWhileCopied.class, () -> LocalFiles.copy(current));
+        assertTrue(e.getMessage().contains("now 70000@"), e.getMessage());
+        assertEquals(List.of(), listing(LocalFiles.versionDir(current)), "nothing it wrote is left");
+        assertArrayEquals(third, Files.readAllBytes(LocalFiles.copy(uri, conf)), "the file as it is now copies");
+    }
+
+    @Test
+    void aDirectoryThatChangedAfterTheLookupLeavesTheCompleteCopyOfWhatItWasAlone() throws Exception {
+        // the check of a cached copy listed the remote again: a file added since the lookup made it copy the directory
+        // anew, as it is now, into the folder of what it was, deleting the files engines were about to open
+        String uri = "s3a://models/checkpoint-grows/ckpt";
+        upload(uri + "/config.json", 1_000, 15);
+        upload(uri + "/model.safetensors", 40_000, 16);
+        LocalFiles.Remote before = LocalFiles.lookUp(uri, conf);
+        Path copy = LocalFiles.copy(before);
+        long modified = Files.getLastModifiedTime(copy.resolve("model.safetensors")).toMillis();
+        upload(uri + "/tokenizer.json", 2_000, 17);
+        Thread.sleep(20);
+        assertEquals(copy, LocalFiles.copy(before), "another JVM that looked the remote up before the change");
+        assertEquals(modified, Files.getLastModifiedTime(copy.resolve("model.safetensors")).toMillis(), "reused, not copied again");
+        assertFalse(Files.exists(copy.resolve("tokenizer.json")), "the files of its identity, no other");
+        Path now = LocalFiles.copy(uri, conf);
+        assertNotEquals(copy, now);
+        assertArrayEquals(Files.readAllBytes(tmp.resolve("upload-17")), Files.readAllBytes(now.resolve("tokenizer.json")));
+    }
+
+    @Test
+    void whatACopyThatDiedLeavesIsCopiedAgainNeverUsed() throws Exception {
+        // what a JVM killed in the middle of a copy leaves behind: its partial file, or the file moved in place but
+        // no marker yet, or a marker cut short; each is taken for incomplete and copied anew
+        String uri = "s3a://models/crashed/model.gguf";
+        byte[] bytes = upload(uri, 80_000, 18);
+        LocalFiles.Remote remote = LocalFiles.lookUp(uri, conf);
+        Path dir = LocalFiles.versionDir(remote);
+        Files.createDirectories(dir);
+        Files.createFile(LocalFiles.lockFile(dir));
+        Files.write(dir.resolve("model.gguf.partial"), java.util.Arrays.copyOf(bytes, 30_000));
+        assertArrayEquals(bytes, Files.readAllBytes(LocalFiles.copy(remote)));
+        assertEquals(List.of(".complete", "model.gguf"), listing(dir), "the partial file is gone");
+
+        Files.delete(dir.resolve(".complete"));
+        Files.write(dir.resolve("model.gguf"), new byte[80_000]); // whole size, but never marked complete
+        assertArrayEquals(bytes, Files.readAllBytes(LocalFiles.copy(remote)));
+
+        String marker = Files.readString(dir.resolve(".complete"));
+        Files.writeString(dir.resolve(".complete"), marker.substring(0, marker.length() / 2));
+        Files.write(dir.resolve("model.gguf"), new byte[80_000]);
+        assertArrayEquals(bytes, Files.readAllBytes(LocalFiles.copy(remote)));
+    }
+
+    @Test
+    void anExecutorCopyingTheSameVersionWaitsForTheOtherAndTakesItsCopy() throws Exception {
+        String uri = "s3a://models/two-copiers/model.gguf";
+        byte[] bytes = upload(uri, 90_000, 19);
+        LocalFiles.Remote remote = LocalFiles.lookUp(uri, conf);
+        Path dir = LocalFiles.versionDir(remote);
+        Files.createDirectories(dir);
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process other = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), HoldCopyLock.class.getName(),
+                LocalFiles.lockFile(dir).toString()).redirectErrorStream(true).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(other.getInputStream(), StandardCharsets.UTF_8));
+            assertEquals("locked", out.readLine(), "the other JVM is copying");
+            AtomicReference<Object> got = new AtomicReference<>();
+            Thread copier = new Thread(() -> {
+                try {
+                    got.set(LocalFiles.copy(remote));
+                } catch (RuntimeException e) {
+                    got.set(e);
+                }
+            });
+            copier.start();
+            copier.join(1000);
+            assertTrue(copier.isAlive(), "waits for the other JVM's copy");
+            // the other JVM's copy, as it ends it
+            Files.write(dir.resolve("model.gguf"), bytes);
+            Files.writeString(dir.resolve(".complete"), remote.stamp());
+            Object key = Files.readAttributes(dir.resolve("model.gguf"), java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+            other.getOutputStream().close();
+            copier.join(60_000);
+            assertEquals(dir.resolve("model.gguf"), got.get());
+            assertEquals(key, Files.readAttributes(dir.resolve("model.gguf"), java.nio.file.attribute.BasicFileAttributes.class).fileKey(),
+                    "its copy, not copied again");
+            assertTrue(other.waitFor(60, TimeUnit.SECONDS));
+        } finally {
+            other.destroy();
+        }
+    }
+
+    /** Another JVM copying a version: holds the copy lock on the lock file {@code args[0]} until its stdin closes. */
+    public static final class HoldCopyLock {
+        public static void main(String[] args) throws Exception {
+            try (FileChannel ch = FileChannel.open(Path.of(args[0]), StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE); FileLock lock = ch.lock(0, 1, false)) {
+                System.out.println("locked");
+                System.out.flush();
+                System.in.read();
+            }
+        }
+    }
+
+    private static List<String> listing(Path dir) throws Exception {
+        if (!Files.exists(dir)) {
+            return List.of();
+        }
+        try (var files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    /** Another JVM using a cached copy: holds the shared lock on version folder {@code args[0]} until its stdin closes. */
     public static final class HoldInUse {
         public static void main(String[] args) throws Exception {
-            try (FileChannel ch = FileChannel.open(Path.of(args[0]), StandardOpenOption.READ, StandardOpenOption.WRITE);
-                 FileLock lock = LocalFiles.lockInUse(ch)) {
+            try (FileChannel ch = LocalFiles.lockInUse(Path.of(args[0]))) {
                 System.out.println("locked");
                 System.out.flush();
                 System.in.read();
