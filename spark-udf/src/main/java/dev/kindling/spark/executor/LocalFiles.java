@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.RandomAccessFile;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
@@ -518,7 +519,7 @@ public final class LocalFiles {
                 }
                 deleteRecursively(target);
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-                Files.writeString(marker, remote.stamp(), StandardCharsets.UTF_8);
+                writeDurably(marker, remote.stamp());
                 LOG.info("copied {} ({} bytes) to {} in {} s", uri, bytes, target, String.format("%.1f", (System.nanoTime() - t0) / 1e9));
                 return target;
             } finally {
@@ -528,6 +529,15 @@ public final class LocalFiles {
             }
         } catch (IOException e) {
             throw new KindlingException(KindlingException.FAILURE, "cannot copy " + uri + " to " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes {@code text} and forces it to disk, so that the marker is never newer on disk than it was written. */
+    private static void writeDurably(Path file, String text) throws IOException {
+        try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            out.write(StandardCharsets.UTF_8.encode(text));
+            out.force(true);
         }
     }
 
@@ -619,8 +629,11 @@ public final class LocalFiles {
         }
         MessageDigest read = sha256();
         try (InputStream in = new DigestInputStream(fs.open(st.getPath()), read);
-             OutputStream out = Files.newOutputStream(to)) {
-            in.transferTo(out);
+             FileChannel file = FileChannel.open(to, StandardOpenOption.CREATE,
+                     StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+            in.transferTo(Channels.newOutputStream(file));
+            // on disk before the marker says complete: after a power loss a marker must not vouch for a file of zeros
+            file.force(true);
         }
         long size = Files.size(to);
         if (size != st.getLen()) {
