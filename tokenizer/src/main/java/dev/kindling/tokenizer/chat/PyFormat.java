@@ -173,7 +173,7 @@ final class PyFormat {
         return pad(sign + prefix + body, width, left);
     }
 
-    private static String floatBody(char conversion, double d, int precision, boolean alternate) {
+    static String floatBody(char conversion, double d, int precision, boolean alternate) {
         if (Double.isNaN(d)) {
             return "nan";
         }

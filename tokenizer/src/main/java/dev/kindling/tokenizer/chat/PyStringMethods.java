@@ -1,10 +1,13 @@
 package dev.kindling.tokenizer.chat;
 
+import com.hubspot.jinjava.el.ext.NamedParameter;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Pattern;
 import jinjava.javax.el.ELContext;
 
@@ -22,7 +25,24 @@ public final class PyStringMethods extends PyResolver {
             return null;
         }
         Object[] p = params == null ? new Object[0] : params;
-        Object r = call(s, method.toString(), p);
+        String m = method.toString();
+        List<Object> positional = new ArrayList<>(p.length);
+        Map<String, Object> keywords = new LinkedHashMap<>();
+        for (Object x : p) {
+            if (x instanceof NamedParameter n) {
+                keywords.put(n.getName(), n.getValue());
+            } else {
+                positional.add(x);
+            }
+        }
+        Object r;
+        if (m.equals("format")) {
+            r = PyStrFormat.format(s, positional, keywords);
+        } else if (m.equals("format_map") && p.length == 1 && p[0] instanceof Map<?, ?> mapping) {
+            r = PyStrFormat.format(s, List.of(), mapping);
+        } else {
+            r = call(s, m, keywords.isEmpty() ? p : withKeywords(m, positional, keywords));
+        }
         if (r != NOT_HANDLED) {
             context.setPropertyResolved(true);
             return r;
@@ -31,6 +51,42 @@ public final class PyStringMethods extends PyResolver {
     }
 
     private static final Object NOT_HANDLED = new Object();
+    /** The str methods that take keyword arguments (in Python 3.11, as transformers runs), their parameters in order. */
+    private static final Map<String, List<String>> KEYWORDS = Map.of("split", List.of("sep", "maxsplit"),
+            "rsplit", List.of("sep", "maxsplit"), "splitlines", List.of("keepends"), "expandtabs", List.of("tabsize"));
+    private static final Map<String, Object> DEFAULTS = Map.of("sep", PyNone.NONE, "maxsplit", -1L, "keepends", false,
+            "tabsize", 8L);
+
+    /** The arguments of a call with keyword arguments ({@code split(maxsplit=1)}) as positional ones, or TypeError as Python. */
+    private static Object[] withKeywords(String m, List<Object> positional, Map<String, Object> keywords) {
+        List<String> names = KEYWORDS.get(m);
+        if (names == null) {
+            throw new ChatTemplateException("TypeError: str." + m + "() takes no keyword arguments");
+        }
+        List<Object> out = new ArrayList<>(positional);
+        for (String k : keywords.keySet()) {
+            int at = names.indexOf(k);
+            if (at < 0) {
+                throw new ChatTemplateException("TypeError: '" + k + "' is an invalid keyword argument for " + m + "()");
+            }
+            if (at < positional.size()) {
+                throw new ChatTemplateException("TypeError: argument for " + m + "() given by name ('" + k + "') and position ("
+                        + (at + 1) + ")");
+            }
+        }
+        for (int i = positional.size(); i < names.size(); i++) {
+            out.add(keywords.getOrDefault(names.get(i), DEFAULTS.get(names.get(i))));
+        }
+        return out.toArray();
+    }
+
+    /** Python's int argument (a bool is one), or TypeError. */
+    private static int intArg(Object x) {
+        if (x instanceof Boolean || x instanceof Number n && !PyArithmetic.isFloat(n)) {
+            return ((Number) PyEquality.number(x)).intValue();
+        }
+        throw new ChatTemplateException("TypeError: '" + PyAddition.typeName(x) + "' object cannot be interpreted as an integer");
+    }
     private static final Pattern INDEX = Pattern.compile("-?\\d{1,9}");
 
     static Object call(String s, String m, Object[] p) {
@@ -46,9 +102,9 @@ public final class PyStringMethods extends PyResolver {
             case "rstrip":
                 return rstrip(s, arg(p, 0));
             case "split":
-                return split(s, arg(p, 0), p.length > 1 ? ((Number) p[1]).intValue() : -1);
+                return split(s, arg(p, 0), p.length > 1 ? intArg(p[1]) : -1);
             case "rsplit":
-                return rsplit(s, arg(p, 0), p.length > 1 ? ((Number) p[1]).intValue() : -1);
+                return rsplit(s, arg(p, 0), p.length > 1 ? intArg(p[1]) : -1);
             case "splitlines":
                 return splitlines(s, p.length > 0 && PyTruth.of(p[0]));
             case "partition":
@@ -78,10 +134,10 @@ public final class PyStringMethods extends PyResolver {
                 String suffix = p.length == 1 ? String.valueOf(p[0]) : "";
                 return !suffix.isEmpty() && s.endsWith(suffix) ? s.substring(0, s.length() - suffix.length()) : s;
             case "expandtabs":
-                return expandtabs(s, p.length > 0 ? ((Number) p[0]).intValue() : 8);
+                return expandtabs(s, p.length > 0 ? intArg(p[0]) : 8);
             case "replace":
                 if (p.length >= 2) {
-                    return replace(s, String.valueOf(p[0]), String.valueOf(p[1]), p.length > 2 ? ((Number) p[2]).intValue() : -1);
+                    return replace(s, String.valueOf(p[0]), String.valueOf(p[1]), p.length > 2 ? intArg(p[2]) : -1);
                 }
                 return NOT_HANDLED;
             case "find":

@@ -252,4 +252,46 @@ class ChatTemplateJinja2Test {
                 render("{% for a in [1] %}{% for b in [1] %}{{ loop.depth }}{% endfor %}{% endfor %}"));
         fails("{{ loop([1]) }}"); // UndefinedError: 'loop' is undefined
     }
+
+    @Test
+    void strFormat() {
+        // str.format and format_map as Jinja2's sandbox runs them: auto, numbered and named fields, items and
+        // attributes, conversions, the format spec mini-language (expected strings produced by Jinja2 3.1.6)
+        assertEquals("1 and a|x2x|n!|{}|1|bob|bob||12",
+                render("{{ '{} and {}'.format(1, 'a') }}|{{ '{0}{1}{0}'.format('x', 2) }}|{{ '{name}!'.format(name='n') }}|{{ '{{}}'.format() }}|{{ '{0[1]}'.format(xs) }}|{{ '{u[name]}'.format(u=users[0]) }}|{{ '{0.name}'.format(users[0]) }}|{{ '{0.zz}{0.__class__}'.format(users[0]) }}|{{ '{a}{b}'.format_map({'a': 1, 'b': 2}) }}"));
+        assertEquals("    a|b    |  c  |****hi****|  \ud83d\ude00|abc|  'ab'|c|'\\xe9'",
+                render("{{ '{:>5}|{:<5}|{:^5}|{:*^10}|{:>3}|{:.3}|{!r:>6}|{!s}|{!a}'.format('a', 'b', 'c', 'hi', e[1], 'abcdef', 'ab', 'c', '\u00e9') }}"));
+        assertEquals("None|True|[1, 'a']|{'b': 2, 'a': 1, 'C': 3}|1.0|    1|0.30000000000000004",
+                render("{{ '{}|{}|{}|{}|{}|{:>5}|{}'.format(none, true, [1, 'a'], d, 1.0, true, 0.1 + 0.2) }}"));
+        assertEquals("3.14|00042|1,234,567|ff|0xff|101|10|FF|A|+5| 7|+   42|         3|1_000_000|-1,234,567|ffff|1111_1111|0,001,234",
+                render("{{ '{:.2f}|{:05d}|{:,}|{:x}|{:#x}|{:b}|{:o}|{:X}|{:c}|{:+d}|{: d}|{:=+6d}|{:10}|{:_}|{:,d}|{:_x}|{:_b}|{:08,}'.format(3.14159, 42, 1234567, 255, 255, 5, 8, 255, 65, 5, 7, 42, 3, 1000000, -1234567, 65535, 255, 1234) }}"));
+        assertEquals("1.234568e+04|0.0001|25.000000%|12.3%|1e-07|1E+20|1,234,567.89|-003.142|+1.2e+04|-001,234.5|0.0|2|4",
+                render("{{ '{:e}|{:g}|{:%}|{:.1%}|{:g}|{:G}|{:,.2f}|{:08.3f}|{:+.1e}|{:010,.1f}|{:z.1f}|{:.0f}|{:.0f}'.format(12345.678, 0.0001, 0.25, 0.123, 1e-7, 1e20, 1234567.891, -3.14159, 12345.0, -1234.5, -0.01, 2.5, 3.5) }}"));
+        assertEquals("1e+02|1.23e+03|0.2|1e+20|       1.5|1e-05|12.0|1.00e+02|+1.5|1,234.5",
+                render("{{ '{:.3}|{:.3}|{:.1}|{}|{:10}|{:.2}|{:.3}|{:#.3}|{:+}|{:,}'.format(100.0, 1234.5, 0.25, 1e20, 1.5, 1e-5, 12.0, 100.0, 1.5, 1234.5) }}"));
+        assertEquals("   a|*b**|3****|300000|-0003|ab000",
+                render("{{ '{:>{w}}|{:{f}^{w}}|{:*<05}|{:<06}|{:05}|{:05}'.format('a', 'b', 3, 3, -3, 'ab', w=4, f='*') }}"));
+        fails("{{ '{'.format(1) }}"); // ValueError: Single '{' encountered in format string
+        fails("{{ '}'.format(1) }}"); // ValueError: Single '}' encountered in format string
+        fails("{{ '{0}{}'.format(1, 2) }}"); // ValueError: cannot switch from manual field specification to automatic field numbering
+        fails("{{ '{}'.format() }}"); // IndexError: tuple index out of range
+        fails("{{ '{x}'.format(y=1) }}"); // KeyError: 'x'
+        fails("{{ '{:d}'.format('x') }}"); // ValueError: Unknown format code 'd' for object of type 'str'
+        fails("{{ '{:s}'.format(1) }}"); // ValueError: Unknown format code 's' for object of type 'int'
+        fails("{{ '{:d}'.format(3.0) }}"); // ValueError: Unknown format code 'd' for object of type 'float'
+        fails("{{ '{:>5}'.format(none) }}"); // TypeError: unsupported format string passed to NoneType.__format__
+        fails("{{ '{0!x}'.format(1) }}"); // ValueError: Unknown conversion specifier x
+    }
+
+    @Test
+    void strMethodKeywordArguments() {
+        // keyword arguments where Python 3.11's str methods take them, TypeError where not (expected strings produced by Jinja2 3.1.6)
+        assertEquals("['a', 'b c']|['a', 'b,c']|['a,b', 'c']|['a', 'b', 'c']|['a\\n', 'b']|a b|['a', 'b c']|baaa",
+                render("{{ 'a b c'.split(maxsplit=1) }}|{{ 'a,b,c'.split(sep=',', maxsplit=1) }}|{{ 'a,b,c'.rsplit(',', maxsplit=1) }}|{{ 'a,b,c'.rsplit(sep=',') }}|{{ 'a\\nb'.splitlines(keepends=true) }}|{{ 'a\\tb'.expandtabs(tabsize=2) }}|{{ 'a b c'.split(maxsplit=true) }}|{{ 'aaaa'.replace('a', 'b', true) }}"));
+        fails("{{ 'xxaxx'.strip(chars='x') }}"); // TypeError: str.strip() takes no keyword arguments
+        fails("{{ 'aaaa'.replace('a', 'b', count=2) }}"); // TypeError: str.replace() takes no keyword arguments
+        fails("{{ 'ab'.split(foo=1) }}"); // TypeError: 'foo' is an invalid keyword argument for split()
+        fails("{{ 'a b'.split(' ', sep=' ') }}"); // TypeError: argument for split() given by name ('sep') and position (1)
+        fails("{{ 'a b'.split(maxsplit='1') }}"); // TypeError: 'str' object cannot be interpreted as an integer
+    }
 }
