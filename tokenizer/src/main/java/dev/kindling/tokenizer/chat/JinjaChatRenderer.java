@@ -115,6 +115,7 @@ public final class JinjaChatRenderer {
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "loop", PyForTag.class, "recurse", Object.class));
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "dict", PyGlobals.class, "dict", Object[].class));
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "cycler", PyGlobals.class, "cycler", Object[].class));
+        jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "joiner", PyGlobals.class, "joiner", Object[].class));
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now",
                 ChatFunctions.class, "strftimeNow", String.class));
         // the functions are also names, so that 'strftime_now is defined' holds as in transformers: Llama 3.x's

@@ -5,7 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Jinja2's globals {@code dict(...)} and {@code cycler(...)}. Public static for Jinjava's function registry. */
+/** Jinja2's globals {@code dict(...)}, {@code cycler(...)} and {@code joiner(...)}. Public static for Jinjava's function registry. */
 public final class PyGlobals {
     private PyGlobals() {}
 
@@ -30,6 +30,43 @@ public final class PyGlobals {
             throw new ChatTemplateException("TypeError: cycler() needs at least one item");
         }
         return new Cycler(List.of(items));
+    }
+
+    /** {@code joiner(sep=', ')}: a value to call, "" the first time and {@code sep} after. */
+    public static Joiner joiner(Object... params) {
+        Object sep = ", ";
+        if (params.length > 1) {
+            throw new ChatTemplateException("TypeError: joiner() takes from 0 to 1 positional arguments but " + params.length + " were given");
+        }
+        if (params.length == 1) {
+            sep = params[0] instanceof NamedParameter n && n.getName().equals("sep") ? n.getValue() : params[0];
+            if (params[0] instanceof NamedParameter n && !n.getName().equals("sep")) {
+                throw new ChatTemplateException("TypeError: joiner() got an unexpected keyword argument '" + n.getName() + "'");
+            }
+        }
+        return new Joiner(sep);
+    }
+
+    /** Jinja2's Joiner. */
+    public static final class Joiner implements PyCall.Callable {
+        private final Object sep;
+        private boolean used;
+
+        Joiner(Object sep) {
+            this.sep = sep;
+        }
+
+        @Override
+        public Object call(List<Object> args) {
+            if (!args.isEmpty()) {
+                throw new ChatTemplateException("TypeError: Joiner.__call__() takes 1 positional argument but " + (args.size() + 1) + " were given");
+            }
+            if (!used) {
+                used = true;
+                return "";
+            }
+            return sep;
+        }
     }
 
     /** Jinja2's Cycler. */

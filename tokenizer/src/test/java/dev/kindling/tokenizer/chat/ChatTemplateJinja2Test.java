@@ -294,4 +294,27 @@ class ChatTemplateJinja2Test {
         fails("{{ 'a b'.split(' ', sep=' ') }}"); // TypeError: argument for split() given by name ('sep') and position (1)
         fails("{{ 'a b'.split(maxsplit='1') }}"); // TypeError: 'str' object cannot be interpreted as an integer
     }
+
+    @Test
+    void joinerIsCalled() {
+        // a variable that is called: joiner() gives "" first, its separator after; calls of macros and functions are
+        // unchanged (expected strings produced by Jinja2 3.1.6)
+        assertEquals("3, 1, 2, 5, 4, 9, 0",
+                render("{% set j = joiner(', ') %}{% for x in xs %}{{ j() }}{{ x }}{% endfor %}"));
+        assertEquals(", , |a | b",
+                render("{% set j = joiner() %}{{ j() }}{{ j() }}{{ j() }}|{% set k = joiner(sep=' | ') %}{{ k() }}a{{ k() }}b"));
+        assertEquals("bob|carl",
+                render("{% set pipe = joiner(\"|\") %}{% for u in users %}{% if u.admin %}{{ pipe() }}{{ u.name }}{% endif %}{% endfor %}"));
+        assertEquals("<1>[0, 1, 2]{'a': 1}1ab",
+                render("{% macro m(x) %}<{{ x }}>{% endmacro %}{{ m(1) }}{{ range(3)|list }}{{ dict(a=1) }}{{ namespace(a=1).a }}{% set c = cycler('a', 'b') %}{{ c.next() }}{{ c.next() }}"));
+        assertEquals("--",
+                render("{% for x in [1, 2] %}{% set j = joiner('-') %}{{ j() }}{{ j() }}{% endfor %}"));
+        fails("{{ raise_exception('boom') }}"); // transformers' raise_exception: TemplateError: boom
+        fails("{{ nothere() }}"); // UndefinedError: 'nothere' is undefined
+        fails("{% set x = 1 %}{{ x() }}"); // TypeError: 'int' object is not callable
+        fails("{% set j = joiner() %}{{ j(1) }}"); // TypeError: Joiner.__call__() takes 1 positional argument but 2 were given
+        fails("{{ joiner(1, 2) }}"); // TypeError: Joiner.__init__() takes from 1 to 2 positional arguments but 3 were given
+        assertEquals("a+b",
+                render("{% macro outer() %}{% set j = joiner('+') %}{{ j() }}a{{ j() }}b{% endmacro %}{{ outer() }}"));
+    }
 }
