@@ -32,6 +32,11 @@ public final class PyForTag extends ForTag {
     public String interpretUnchecked(TagNode tagNode, JinjavaInterpreter interpreter) {
         Pair<List<String>, String> varsAndExpression = getLoopVarsAndExpression((TagToken) tagNode.getMaster());
         List<String> loopVars = varsAndExpression.getLeft();
+        List<Object> pattern = pattern(String.join(",", loopVars));
+        if (pattern != null) {
+            loopVars = new ArrayList<>();
+            names(pattern, loopVars);
+        }
         String expression = varsAndExpression.getRight();
         java.util.regex.Matcher r = RECURSIVE.matcher(expression);
         boolean recursive = r.find();
@@ -42,14 +47,14 @@ public final class PyForTag extends ForTag {
         String condition = filterAt < 0 ? null : expression.substring(filterAt + 2);
         Object collection = interpreter.resolveELExpression(filterAt < 0 ? expression : expression.substring(0, filterAt),
                 tagNode.getLineNumber());
-        List<?> items = walked(collection, loopVars, condition, interpreter, tagNode.getLineNumber());
+        List<?> items = walked(collection, loopVars, pattern, condition, interpreter, tagNode.getLineNumber());
         LinkedList<Node> children = tagNode.getChildren();
         int elseAt = 0;
         while (elseAt < children.size() && !(children.get(elseAt) instanceof TagNode t && t.getTag() instanceof ElseTag)) {
             elseAt++;
         }
         if (elseAt == children.size()) {
-            return render(tagNode, interpreter, loopVars, items, recursive ? new Recursion(tagNode, loopVars, condition, 1) : null);
+            return render(tagNode, interpreter, loopVars, items, recursive ? new Recursion(tagNode, loopVars, pattern, condition, 1) : null);
         }
         if (items.isEmpty()) {
             StringBuilder out = new StringBuilder();
@@ -61,15 +66,18 @@ public final class PyForTag extends ForTag {
         // the body without the else part: a node of its own for this rendering, the parsed tree stays as it is
         TagNode body = new TagNode(this, (TagToken) tagNode.getMaster(), tagNode.getSymbols());
         body.setChildren(new LinkedList<>(children.subList(0, elseAt)));
-        return render(body, interpreter, loopVars, items, recursive ? new Recursion(body, loopVars, condition, 1) : null);
+        return render(body, interpreter, loopVars, items, recursive ? new Recursion(body, loopVars, pattern, condition, 1) : null);
     }
 
     /** {@code recursive} at the end of the part after {@code in}. */
     private static final java.util.regex.Pattern RECURSIVE = java.util.regex.Pattern.compile("\\s+recursive\\s*$");
 
-    /** What a loop over {@code collection} walks: a str's characters, the items {@code condition} (may be null) keeps. */
-    private static List<?> walked(Object collection, List<String> loopVars, String condition, JinjavaInterpreter interpreter,
-            int line) {
+    /**
+     * What a loop over {@code collection} walks: a str's characters, each item unpacked over nested targets ({@code pattern}
+     * when not null) as a list of the values of {@code loopVars}, the items {@code condition} (may be null) keeps.
+     */
+    private static List<?> walked(Object collection, List<String> loopVars, List<Object> pattern, String condition,
+            JinjavaInterpreter interpreter, int line) {
         if (collection instanceof PyNone || collection instanceof Number || collection instanceof Boolean) {
             // Python raises; Jinjava would walk the value as a list of one
             throw new ChatTemplateException("'" + PyAddition.typeName(collection) + "' object is not iterable");
@@ -79,14 +87,107 @@ public final class PyForTag extends ForTag {
             // Jinjava's ObjectIterator took the whole string for a list of one
             collection = collection.toString().codePoints().mapToObj(Character::toString).toList();
         }
+        if (pattern != null) {
+            List<Object> flat = new ArrayList<>();
+            for (Object item : items(collection)) {
+                List<Object> values = new ArrayList<>();
+                flatten(item, pattern, values);
+                flat.add(values);
+            }
+            collection = flat;
+        }
         if (condition != null) {
             collection = filtered(collection, loopVars, condition, interpreter, line);
         }
         return items(collection);
     }
 
+    /**
+     * The loop's targets when some are nested ({@code a, (b, c)}): each a name or a list of targets; null when they
+     * are names only, as Jinjava reads them. Jinjava split the targets at every comma and bound "(b" and "c)".
+     */
+    static List<Object> pattern(String targets) {
+        if (targets.indexOf('(') < 0) {
+            return null;
+        }
+        int[] at = {0};
+        List<Object> pattern = targetList(targets, at);
+        if (at[0] != targets.length()) {
+            throw new ChatTemplateException("expected a name or '(' in the for loop's targets '" + targets + "'");
+        }
+        return pattern.size() == 1 && pattern.get(0) instanceof List<?> ? castList(pattern.get(0)) : pattern;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Object> castList(Object o) {
+        return (List<Object>) o;
+    }
+
+    private static List<Object> targetList(String s, int[] at) {
+        List<Object> out = new ArrayList<>();
+        while (true) {
+            skipSpaces(s, at);
+            if (at[0] < s.length() && s.charAt(at[0]) == '(') {
+                at[0]++;
+                out.add(targetList(s, at));
+                skipSpaces(s, at);
+                if (at[0] >= s.length() || s.charAt(at[0]) != ')') {
+                    throw new ChatTemplateException("expected ')' in the for loop's targets '" + s + "'");
+                }
+                at[0]++;
+            } else {
+                int start = at[0];
+                while (at[0] < s.length() && (Character.isLetterOrDigit(s.charAt(at[0])) || s.charAt(at[0]) == '_')) {
+                    at[0]++;
+                }
+                if (at[0] == start || Character.isDigit(s.charAt(start))) {
+                    throw new ChatTemplateException("expected a name in the for loop's targets '" + s + "'");
+                }
+                out.add(s.substring(start, at[0]));
+            }
+            skipSpaces(s, at);
+            if (at[0] >= s.length() || s.charAt(at[0]) != ',') {
+                return out;
+            }
+            at[0]++;
+            skipSpaces(s, at);
+            if (at[0] >= s.length() || s.charAt(at[0]) == ')') {
+                return out; // a trailing comma: (a, b,)
+            }
+        }
+    }
+
+    private static void skipSpaces(String s, int[] at) {
+        while (at[0] < s.length() && Character.isWhitespace(s.charAt(at[0]))) {
+            at[0]++;
+        }
+    }
+
+    /** The names of nested targets, in order. */
+    private static void names(List<?> pattern, List<String> out) {
+        for (Object p : pattern) {
+            if (p instanceof List<?> inner) {
+                names(inner, out);
+            } else {
+                out.add((String) p);
+            }
+        }
+    }
+
+    /** {@code item} unpacked over nested targets as Python unpacks it, the values in the order of {@link #names}. */
+    private static void flatten(Object item, List<?> pattern, List<Object> out) {
+        List<?> values = PySetTag.unpack(item, pattern.size(), "for");
+        for (int i = 0; i < pattern.size(); i++) {
+            if (pattern.get(i) instanceof List<?> inner) {
+                flatten(values.get(i), inner, out);
+            } else {
+                out.add(values.get(i));
+            }
+        }
+    }
+
     /** A recursive loop being rendered: what {@code loop(items)} renders again, one level deeper. */
-    private record Recursion(TagNode body, List<String> loopVars, String condition, int depth) {}
+    private record Recursion(TagNode body, List<String> loopVars, List<Object> pattern, String condition, int depth) {}
 
     /**
      * {@code loop(items)} in the body of a {@code {% for ... recursive %}}: the body rendered for {@code items}, with
@@ -98,9 +199,9 @@ public final class PyForTag extends ForTag {
             throw new ChatTemplateException("loop() is called outside a recursive for loop ({% for x in xs recursive %})");
         }
         PyForTag tag = (PyForTag) r.body().getTag();
-        List<?> items = walked(collection, r.loopVars(), r.condition(), interpreter, r.body().getLineNumber());
-        return tag.render(r.body(), interpreter, r.loopVars(), items, new Recursion(r.body(), r.loopVars(), r.condition(),
-                r.depth() + 1));
+        List<?> items = walked(collection, r.loopVars(), r.pattern(), r.condition(), interpreter, r.body().getLineNumber());
+        return tag.render(r.body(), interpreter, r.loopVars(), items, new Recursion(r.body(), r.loopVars(), r.pattern(),
+                r.condition(), r.depth() + 1));
     }
 
     /** What the loop walks, as Jinjava's loop walks {@code collection}, in a list. */

@@ -10,6 +10,7 @@ import jinjava.de.odysseus.el.tree.impl.Scanner.Symbol;
 import jinjava.de.odysseus.el.tree.impl.ast.AstBinary;
 import jinjava.de.odysseus.el.tree.impl.ast.AstBracket;
 import jinjava.de.odysseus.el.tree.impl.ast.AstDot;
+import jinjava.de.odysseus.el.tree.impl.ast.AstEval;
 import jinjava.de.odysseus.el.tree.impl.ast.AstIdentifier;
 import jinjava.de.odysseus.el.tree.impl.ast.AstNode;
 import jinjava.de.odysseus.el.tree.impl.ast.AstParameters;
@@ -61,6 +62,34 @@ class PyParser extends ExtendedParser {
     // Python's not takes a comparison: not x|length == 1 is not (x|length == 1). Java EL's bound as tightly
     // as unary minus, (not x|length) == 1, which is False for any list and made Llama 3.x templates accept
     // several tool calls they reject.
+    /**
+     * A whole expression, {@code #{...}}: as Jinja2's parse_tuple, items separated by commas are a tuple ({@code {{ 1, 2 }}}
+     * prints (1, 2), {@code {% set ns.x = 1, 2 %}} sets it, {@code {{ 1, }}} is (1,)). Java EL refused the comma.
+     */
+    @Override
+    protected AstEval eval(boolean required, boolean deferred) throws Scanner.ScanException, ParseException {
+        Symbol start = deferred ? Symbol.START_EVAL_DEFERRED : Symbol.START_EVAL_DYNAMIC;
+        if (getToken().getSymbol() != start) {
+            return super.eval(required, deferred);
+        }
+        consumeToken();
+        AstNode first = expr(true);
+        if (getToken().getSymbol() != Symbol.COMMA) {
+            consumeToken(Symbol.END_EVAL);
+            return new AstEval(first, deferred);
+        }
+        List<AstNode> items = new ArrayList<>(List.of(first));
+        while (getToken().getSymbol() == Symbol.COMMA) {
+            consumeToken();
+            if (getToken().getSymbol() == Symbol.END_EVAL) {
+                break;
+            }
+            items.add(expr(true));
+        }
+        consumeToken(Symbol.END_EVAL);
+        return new AstEval(new PyTuple.Ast(createAstParameters(items)), deferred);
+    }
+
     @Override
     protected AstNode eq(boolean required) throws Scanner.ScanException, ParseException {
         if (getToken().getSymbol() == Symbol.NOT) {
@@ -286,7 +315,7 @@ class PyParser extends ExtendedParser {
     protected AstDot createAstDot(AstNode object, String name, boolean lvalue) {
         AstNode checked = new PyUndefinedAccess(object);
         return PyDictMethodDot.METHODS.contains(name) ? new PyDictMethodDot(checked, name, lvalue)
-                : super.createAstDot(checked, name, lvalue);
+                : new PyTuple.Dot(checked, name, lvalue, context.isEnabled(Builder.Feature.IGNORE_RETURN_TYPE));
     }
 
     @Override

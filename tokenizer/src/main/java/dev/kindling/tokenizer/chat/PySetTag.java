@@ -2,6 +2,7 @@ package dev.kindling.tokenizer.chat;
 
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.lib.tag.SetTag;
+import com.hubspot.jinjava.objects.Namespace;
 import com.hubspot.jinjava.tree.TagNode;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,11 +12,12 @@ import java.util.regex.Pattern;
 /**
  * Jinjava's {@code set} with Jinja2's tuples: {@code {% set a, b = pair %}} unpacks one value (a list, tuple, str,
  * dict's keys or a dict item) over the names, raising as Python when the counts differ, and
- * {@code {% set t = 1, 2 %}} sets the tuple. Jinjava required one expression per name, and set the first item.
- * Everything else ({@code a, b = 1, 2}, {@code ns.x = ...}, block sets) is Jinjava's.
+ * {@code {% set t = 1, 2 %}} and {@code {% set ns.x = 1, 2 %}} set the tuple. Jinjava required one expression per
+ * name, and set the first item. Everything else ({@code a, b = 1, 2}, block sets) is Jinjava's.
  */
 final class PySetTag extends SetTag {
     private static final Pattern NAME = Pattern.compile("\\s*[A-Za-z_][A-Za-z0-9_]*\\s*");
+    private static final Pattern ATTRIBUTE = Pattern.compile("\\s*([A-Za-z_][A-Za-z0-9_]*)\\.([A-Za-z_][A-Za-z0-9_]*)\\s*");
 
     @Override
     public String interpret(TagNode tagNode, JinjavaInterpreter interpreter) {
@@ -26,10 +28,16 @@ final class PySetTag extends SetTag {
             String expr = helpers.substring(eq + 1);
             boolean tupleValue = TopLevel.find(expr, 0, i -> expr.charAt(i) == ',') >= 0;
             if (names.length > 1 && !tupleValue && allNames(names)) {
-                List<?> values = unpack(interpreter.resolveELExpression(expr, tagNode.getLineNumber()), names.length);
+                List<?> values = unpack(interpreter.resolveELExpression(expr, tagNode.getLineNumber()), names.length, "set");
                 for (int i = 0; i < names.length; i++) {
                     interpreter.getContext().put(names[i].trim(), values.get(i));
                 }
+                return "";
+            }
+            java.util.regex.Matcher attribute = ATTRIBUTE.matcher(names[0]);
+            if (names.length == 1 && attribute.matches() && interpreter.getContext().get(attribute.group(1)) instanceof Namespace ns) {
+                // Jinjava's set made a tuple value a list, and of 1, 2 set the 1
+                ns.put(attribute.group(2), interpreter.resolveELExpression(expr, tagNode.getLineNumber()));
                 return "";
             }
             if (names.length == 1 && tupleValue && allNames(names)) {
@@ -53,8 +61,8 @@ final class PySetTag extends SetTag {
         return true;
     }
 
-    /** Python's unpacking of {@code value} over {@code n} names. */
-    private static List<?> unpack(Object value, int n) {
+    /** Python's unpacking of {@code value} over {@code n} names, in the tag {@code where} ("set", "for"). */
+    static List<?> unpack(Object value, int n, String where) {
         List<Object> items = new ArrayList<>();
         if (value instanceof Map.Entry<?, ?> e) {
             items.add(e.getKey());
@@ -67,12 +75,12 @@ final class PySetTag extends SetTag {
             s.toString().codePoints().forEach(c -> items.add(new String(Character.toChars(c))));
         } else {
             throw new ChatTemplateException("cannot unpack non-iterable " + PyAddition.typeName(value)
-                    + " object in set (Jinja2 raises TypeError)");
+                    + " object in " + where + " (Jinja2 raises TypeError)");
         }
         if (items.size() != n) {
             throw new ChatTemplateException(items.size() < n
-                    ? "not enough values to unpack (expected " + n + ", got " + items.size() + ") in set (Jinja2 raises ValueError)"
-                    : "too many values to unpack (expected " + n + ") in set (Jinja2 raises ValueError)");
+                    ? "not enough values to unpack (expected " + n + ", got " + items.size() + ") in " + where + " (Jinja2 raises ValueError)"
+                    : "too many values to unpack (expected " + n + ") in " + where + " (Jinja2 raises ValueError)");
         }
         return items;
     }

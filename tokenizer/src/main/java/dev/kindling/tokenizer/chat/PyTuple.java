@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.RandomAccess;
 import jinjava.de.odysseus.el.tree.Bindings;
 import jinjava.de.odysseus.el.tree.impl.ast.AstBracket;
+import jinjava.de.odysseus.el.tree.impl.ast.AstDot;
 import jinjava.de.odysseus.el.tree.impl.ast.AstNode;
 import jinjava.de.odysseus.el.tree.impl.ast.AstParameters;
 import jinjava.javax.el.ELContext;
@@ -38,6 +39,19 @@ class PyTuple extends AbstractList<Object> implements RandomAccess {
     static final class Item extends AstBracket {
         Item(AstNode base, AstNode property, boolean lvalue, boolean strict, boolean ignoreReturnType) {
             super(base, property, lvalue, strict, ignoreReturnType);
+        }
+
+        @Override
+        public Object eval(Bindings bindings, ELContext context) {
+            Object value = super.eval(bindings, context);
+            return value instanceof PyList p && p.toList() instanceof PyTuple t ? t : value;
+        }
+    }
+
+    /** An attribute {@code x.t} that is a tuple stays one ({@code ns.t}, {@code d.t}), as {@link Item}. */
+    static final class Dot extends AstDot {
+        Dot(AstNode base, String property, boolean lvalue, boolean ignoreReturnType) {
+            super(base, property, lvalue, ignoreReturnType);
         }
 
         @Override

@@ -317,4 +317,22 @@ class ChatTemplateJinja2Test {
         assertEquals("a+b",
                 render("{% macro outer() %}{% set j = joiner('+') %}{{ j() }}a{{ j() }}b{% endmacro %}{{ outer() }}"));
     }
+
+    @Test
+    void tuplesWithoutParentheses() {
+        // items separated by commas are a tuple in {{ }}, set, for and if; loop targets nest; a tuple stays one through
+        // an attribute (expected strings produced by Jinja2 3.1.6)
+        assertEquals("(1, 2)|(1,)|('a', [1], None)|(3, 'HELLO WORLD')|12|yes",
+                render("{{ 1, 2 }}|{{ 1, }}|{{ 'a', [1], none }}|{{ xs[0], s|upper }}|{% for x in 1, 2 %}{{ x }}{% endfor %}|{% if 0, %}yes{% endif %}"));
+        assertEquals("(1, 2)|(3,)|(3, 4)|5",
+                render("{% set ns = namespace(x=0) %}{% set ns.x = 1, 2 %}{{ ns.x }}|{% set ns.x = 3, %}{{ ns.x }}|{% set ns.x = ns.x + (4,) %}{{ ns.x }}|{% set ns.x = 5 %}{{ ns.x }}"));
+        assertEquals("(1, 2)(1, 2)True|(1, 2)",
+                render("{% set d = {'t': (1, 2)} %}{{ d.t }}{{ d['t'] }}{{ d.t == (1, 2) }}|{% set ns = namespace(t=(1, 2)) %}{{ ns.t }}"));
+        assertEquals("123;456;|123|p12|12",
+                render("{% for a, (b, c) in [(1, (2, 3)), (4, (5, 6))] %}{{ a }}{{ b }}{{ c }};{% endfor %}|{% for (a, b), c in [([1, 2], 3)] %}{{ a }}{{ b }}{{ c }}{% endfor %}|{% for k, (x, y) in {'p': (1, 2)}.items() %}{{ k }}{{ x }}{{ y }}{% endfor %}|{% for (a, b) in [(1, 2)] %}{{ a }}{{ b }}{% endfor %}"));
+        assertEquals("2zw11",
+                render("{% for a, (b, c) in [(1, 'xy'), (2, 'zw')] if c == 'w' %}{{ a }}{{ b }}{{ c }}{{ loop.index }}{{ loop.length }}{% endfor %}"));
+        fails("{% for a, (b, c) in [(1, (2, 3, 4))] %}{{ a }}{% endfor %}"); // ValueError: too many values to unpack (expected 2)
+        fails("{% for a, (b, c) in [(1, 2)] %}{{ a }}{% endfor %}"); // TypeError: cannot unpack non-iterable int object
+    }
 }
