@@ -9,6 +9,7 @@ import com.hubspot.jinjava.tree.TagNode;
 import com.hubspot.jinjava.tree.parse.TagToken;
 import com.hubspot.jinjava.util.ForLoop;
 import com.hubspot.jinjava.util.ObjectIterator;
+import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.LinkedList;
 import java.util.List;
@@ -92,7 +93,7 @@ public final class PyForTag extends ForTag {
             for (Object item : items(collection)) {
                 List<Object> values = new ArrayList<>();
                 flatten(item, pattern, values);
-                flat.add(values);
+                flat.add(new Unpacked(item, values));
             }
             collection = flat;
         }
@@ -160,6 +161,27 @@ public final class PyForTag extends ForTag {
     private static void skipSpaces(String s, int[] at) {
         while (at[0] < s.length() && Character.isWhitespace(s.charAt(at[0]))) {
             at[0]++;
+        }
+    }
+
+    /** An item unpacked over nested targets: the values of the loop variables, and the item for loop.previtem. */
+    private static final class Unpacked extends AbstractList<Object> {
+        final Object item;
+        private final List<Object> values;
+
+        Unpacked(Object item, List<Object> values) {
+            this.item = item;
+            this.values = values;
+        }
+
+        @Override
+        public Object get(int index) {
+            return values.get(index);
+        }
+
+        @Override
+        public int size() {
+            return values.size();
         }
     }
 
@@ -280,7 +302,8 @@ public final class PyForTag extends ForTag {
                 return null;
             }
             int at = loop.getIndex0() + ("previtem".equals(property) ? -1 : 1);
-            return at >= 0 && at < items.size() ? items.get(at) : null;
+            Object item = at >= 0 && at < items.size() ? items.get(at) : null;
+            return item instanceof Unpacked u ? u.item : item;
         }
 
         @Override

@@ -332,6 +332,8 @@ class ChatTemplateJinja2Test {
                 render("{% for a, (b, c) in [(1, (2, 3)), (4, (5, 6))] %}{{ a }}{{ b }}{{ c }};{% endfor %}|{% for (a, b), c in [([1, 2], 3)] %}{{ a }}{{ b }}{{ c }}{% endfor %}|{% for k, (x, y) in {'p': (1, 2)}.items() %}{{ k }}{{ x }}{{ y }}{% endfor %}|{% for (a, b) in [(1, 2)] %}{{ a }}{{ b }}{% endfor %}"));
         assertEquals("2zw11",
                 render("{% for a, (b, c) in [(1, 'xy'), (2, 'zw')] if c == 'w' %}{{ a }}{{ b }}{{ c }}{{ loop.index }}{{ loop.length }}{% endfor %}"));
+        assertEquals("(4, (5, 6));(1, (2, 3));",
+                render("{% for a, (b, c) in [(1, (2, 3)), (4, (5, 6))] %}{{ loop.previtem }}{{ loop.nextitem }};{% endfor %}"));
         fails("{% for a, (b, c) in [(1, (2, 3, 4))] %}{{ a }}{% endfor %}"); // ValueError: too many values to unpack (expected 2)
         fails("{% for a, (b, c) in [(1, 2)] %}{{ a }}{% endfor %}"); // TypeError: cannot unpack non-iterable int object
     }
