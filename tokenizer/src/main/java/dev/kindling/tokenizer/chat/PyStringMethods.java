@@ -115,7 +115,7 @@ public final class PyStringMethods extends PyResolver {
             case "lower":
                 return s.toLowerCase(Locale.ROOT);
             case "casefold":
-                return s.toUpperCase(Locale.ROOT).toLowerCase(Locale.ROOT); // ß is ss, as in Python
+                return casefold(s);
             case "swapcase":
                 return swapcase(s);
             case "title":
@@ -255,6 +255,37 @@ public final class PyStringMethods extends PyResolver {
             out.add(s.substring(start));
         }
         return out;
+    }
+
+    /** Letters of Unicode 14 (Python 3.11's) that Java 17's Unicode 13 does not case, with their folding. */
+    private static final Map<Integer, Integer> UNICODE_14_FOLDS = Map.of(0x2C2F, 0x2C5F, 0xA7C0, 0xA7C1, 0xA7D0, 0xA7D1,
+            0xA7D6, 0xA7D7, 0xA7D8, 0xA7D9);
+
+    /**
+     * Python's str.casefold, Unicode's full case folding (CaseFolding.txt, C and F): each code point upper-cased then
+     * lower-cased, which is that folding for all of them (checked against Python 3.11 code point by code point) but
+     * these: Cherokee folds to its capitals, dotless i stays, capital sharp s is "ss", and the letters Java 17 does not
+     * know yet. Folding one code point at a time also keeps Java's final-sigma rule out ('ΣΑΣ' is 'σασ').
+     */
+    static String casefold(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        s.codePoints().forEach(c -> {
+            Character.UnicodeBlock block = Character.UnicodeBlock.of(c);
+            if (c == 0x131) {
+                sb.appendCodePoint(c);
+            } else if (c == 0x1E9E) {
+                sb.append("ss");
+            } else if (UNICODE_14_FOLDS.containsKey(c)) {
+                sb.appendCodePoint(UNICODE_14_FOLDS.get(c));
+            } else if (c >= 0x10570 && c <= 0x10595 && c != 0x1057B && c != 0x1058B && c != 0x10593) {
+                sb.appendCodePoint(c + 0x27); // Vithkuqi capitals, also Unicode 14
+            } else if (block == Character.UnicodeBlock.CHEROKEE || block == Character.UnicodeBlock.CHEROKEE_SUPPLEMENT) {
+                sb.append(Character.toString(c).toUpperCase(Locale.ROOT));
+            } else {
+                sb.append(Character.toString(c).toUpperCase(Locale.ROOT).toLowerCase(Locale.ROOT));
+            }
+        });
+        return sb.toString();
     }
 
     private static String swapcase(String s) {

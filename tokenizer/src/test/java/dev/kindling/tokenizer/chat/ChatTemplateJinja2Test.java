@@ -337,4 +337,12 @@ class ChatTemplateJinja2Test {
         fails("{% for a, (b, c) in [(1, (2, 3, 4))] %}{{ a }}{% endfor %}"); // ValueError: too many values to unpack (expected 2)
         fails("{% for a, (b, c) in [(1, 2)] %}{{ a }}{% endfor %}"); // TypeError: cannot unpack non-iterable int object
     }
+
+    @Test
+    void casefoldIsUnicodeFullCaseFolding() {
+        // str.casefold as Python's: no final sigma, dotless i kept, capital sharp s to ss, Cherokee to its capitals,
+        // Unicode 14's letters (expected strings produced by Jinja2 3.1.6 on Python 3.11)
+        assertEquals("strasse \u03c3\u03b1\u03c3 fi i\u0307 \u1f00\u03b9 \u01c6 \u0131 ss \u13a0\u13a0\u13f0 \u2c5f \ud801\udd97 \u03bc \u03c3 \u03b9|\u03c3\u03b1\u03c2|True",
+                render("{{ 'Stra\u00dfe \u03a3\u0391\u03a3 \ufb01 \u0130 \u1f88 \u01c5 \u0131 \u1e9e \u13a0\uab70\u13f8 \u2c2f \ud801\udd70 \u00b5 \u03c2 \u0345'.casefold() }}|{{ '\u03a3\u0391\u03a3'.lower() }}|{{ 'HELLO'.casefold() == 'hello' }}"));
+    }
 }
