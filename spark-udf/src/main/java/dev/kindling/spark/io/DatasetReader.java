@@ -152,9 +152,13 @@ public final class DatasetReader {
                         + "(no row holds any)");
             }
             if (messagesType == null) { // every row's messages are NULL (read:null_text)
-                messagesType = DataTypes.createArrayType(new StructType().add("content", DataTypes.StringType, true)
-                        .add("role", DataTypes.StringType, true), true);
+                messagesType = DataTypes.createArrayType(new StructType().add("role", DataTypes.StringType, true)
+                        .add("content", DataTypes.StringType, true), true);
             }
+            // the messages column of the output holds the keys in the file's order, as Hugging Face datasets reads and
+            // writes the same rows (pyarrow's order of first appearance), not sorted by name as Spark infers them
+            messagesType = (org.apache.spark.sql.types.ArrayType) JsonKeyOrder.inFileOrder(messagesType,
+                    lines.filter(col(Columns.ERROR).isNull().and(isObject)), textKey);
             StructType asText = new StructType();
             for (StructField f : schema.fields()) {
                 asText = asText.add(f.name().equals(textKey) ? new StructField(f.name(), DataTypes.StringType, true, f.metadata()) : f);
@@ -378,7 +382,7 @@ public final class DatasetReader {
      * Lenient where Spark's JSON reader is by default (single-quoted strings, NaN and Infinity): a line Spark reads must
      * be one this parser reads too, or its text's type goes unchecked.
      */
-    private static final com.fasterxml.jackson.core.JsonFactory JSON = com.fasterxml.jackson.core.JsonFactory.builder()
+    static final com.fasterxml.jackson.core.JsonFactory JSON = com.fasterxml.jackson.core.JsonFactory.builder()
             .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
             .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_SINGLE_QUOTES)
             .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)

@@ -464,6 +464,64 @@ class InferenceCliTest {
     }
 
     /**
+     * The output's messages have the input's keys in the input's order, as Hugging Face datasets reads and writes the same
+     * rows: pyarrow's struct of every key in the order of first appearance, a key a message lacks written as null. They
+     * were sorted by name, as Spark infers a struct (content before role, a tool call's function before its id). The
+     * expected texts are pyarrow 25's ({@code pyarrow.json.read_json(file).to_pylist()}, and its Parquet schema); the
+     * Parquet output read back as input gives the same messages and completions.
+     */
+    @Test
+    void theOutputsMessagesKeepTheInputsKeysInTheirOrder() throws Exception {
+        org.apache.spark.sql.SparkSession spark = TestSpark.session();
+        Path chatModel = Stories.withChatTemplate(tmp);
+        Path dir = tmp.resolve("output-key-order");
+        Files.createDirectories(dir);
+        Path in = dir.resolve("chats.jsonl");
+        Files.write(in, List.of("{\"messages\": [{\"role\": \"system\", \"content\": \"Be brief.\", \"name\": \"sys\"}, "
+                + "{\"role\": \"user\", \"content\": \"Weather in Paris?\"}, {\"role\": \"assistant\", \"content\": null, "
+                + "\"tool_calls\": [{\"id\": \"c1\", \"type\": \"function\", \"function\": {\"name\": \"get_weather\", "
+                + "\"arguments\": {\"city\": \"Paris\", \"unit\": \"C\", \"days\": 2}}}]}, {\"role\": \"tool\", "
+                + "\"tool_call_id\": \"c1\", \"content\": \"18\"}], \"id\": \"t1\"}",
+                "{\"id\": \"t2\", \"messages\": [{\"content\": \"Once upon a time\", \"role\": \"user\"}]}"), StandardCharsets.UTF_8);
+        Map<String, String> pyarrow = Map.of(
+                "t1", "[{\"role\":\"system\",\"content\":\"Be brief.\",\"name\":\"sys\",\"tool_calls\":null,\"tool_call_id\":null},"
+                        + "{\"role\":\"user\",\"content\":\"Weather in Paris?\",\"name\":null,\"tool_calls\":null,\"tool_call_id\":null},"
+                        + "{\"role\":\"assistant\",\"content\":null,\"name\":null,\"tool_calls\":[{\"id\":\"c1\",\"type\":\"function\","
+                        + "\"function\":{\"name\":\"get_weather\",\"arguments\":{\"city\":\"Paris\",\"unit\":\"C\",\"days\":2}}}],"
+                        + "\"tool_call_id\":null},{\"role\":\"tool\",\"content\":\"18\",\"name\":null,\"tool_calls\":null,"
+                        + "\"tool_call_id\":\"c1\"}]",
+                "t2", "[{\"role\":\"user\",\"content\":\"Once upon a time\",\"name\":null,\"tool_calls\":null,\"tool_call_id\":null}]");
+        Cli.Result r = Cli.run("generate", "--no-progress", "--model", chatModel.toString(), "--threads", "2", "-i", in.toString(),
+                "-o", dir.resolve("out").toString(), "--messages-column", "messages", "--max-tokens", "4");
+        assertEquals(0, r.code(), r.toString());
+        Map<String, JsonNode> rows = new HashMap<>();
+        for (JsonNode n : readJsonl(dir.resolve("out"))) {
+            rows.put(n.get("id").asText(), n);
+            assertTrue(n.get("error").isNull() && n.get("completion").isTextual(), n.toString());
+            assertEquals(pyarrow.get(n.get("id").asText()), JSON.writeValueAsString(n.get("messages")), n.get("id").asText());
+        }
+        assertEquals(pyarrow.keySet(), rows.keySet());
+
+        Path parquet = dir.resolve("out-parquet");
+        r = Cli.run("generate", "--no-progress", "--model", chatModel.toString(), "--threads", "2", "-i", in.toString(),
+                "-o", parquet.toString(), "--format", "parquet", "--messages-column", "messages", "--max-tokens", "4");
+        assertEquals(0, r.code(), r.toString());
+        assertEquals("array<struct<role:string,content:string,name:string,tool_calls:array<struct<id:string,type:string,"
+                + "function:struct<name:string,arguments:struct<city:string,unit:string,days:bigint>>>>,tool_call_id:string>>",
+                spark.read().parquet(parquet.toString()).schema().apply("messages").dataType().simpleString());
+        r = Cli.run("generate", "--no-progress", "--model", chatModel.toString(), "--threads", "2", "-i", parquet.toString(),
+                "-o", dir.resolve("again").toString(), "--messages-column", "messages", "--max-tokens", "4");
+        assertEquals(0, r.code(), r.toString());
+        List<JsonNode> again = readJsonl(dir.resolve("again"));
+        assertEquals(2, again.size(), again.toString());
+        for (JsonNode n : again) {
+            JsonNode first = rows.get(n.get("id").asText());
+            assertEquals(pyarrow.get(n.get("id").asText()), JSON.writeValueAsString(n.get("messages")), n.toString());
+            assertEquals(first.get("completion"), n.get("completion"), n.toString());
+        }
+    }
+
+    /**
      * A tool-calling turn's {@code "content": null} reaches the template as None, as transformers passes it; it was dropped
      * and the row failed for a NULL content. With Llama 3's real template the row's completion is the model's on the text
      * Jinja2 3.1.6 renders for the same messages (the null printed as "None"; bos_token the model's, {@code <s>}).
