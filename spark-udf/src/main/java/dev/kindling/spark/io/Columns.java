@@ -105,10 +105,11 @@ public final class Columns {
 
     /**
      * With chat messages read from JSON Lines ({@link ReadOptions#messages}), each row's messages as their JSON text, the
-     * keys of every object in the file's order (null where the row was rejected): Spark's structs hold them sorted by
-     * name, as its schema inference orders fields, while transformers hands the chat template the dicts of
-     * {@code json.loads}, in the file's order, which a template printing {@code arguments | tojson} or iterating
-     * {@code .items()} shows.
+     * keys of every object in the row's own order (null where the row was rejected): the messages column's structs hold
+     * every key of the file in one order (that of first appearance) and a null for each key a message lacks, while
+     * transformers hands the chat template the dicts of {@code json.loads}, in the row's order, a {@code null} as None
+     * and a missing key not at all, which a template printing {@code arguments | tojson}, iterating {@code .items()} or
+     * asking {@code is defined} shows.
      */
     public static final String MESSAGES_JSON = "_messages_json";
     /** With {@code --keep-duplicates}: the id of the representative of the row's duplicate cluster (its own id when it is one). */
