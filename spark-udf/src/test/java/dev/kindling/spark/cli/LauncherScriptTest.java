@@ -43,6 +43,9 @@ class LauncherScriptTest {
         Path bin = Files.createDirectories(tmp.resolve("bin"));
         Files.writeString(bin.resolve("mvn"), """
                 #!/usr/bin/env bash
+                # as Maven 3.8.7 does (its jansi's reset escapes), also with -B and when not on a terminal
+                case "$MAVEN_OPTS" in *-Djansi.noreset=true*) ;; *) printf '\033[0m\033[0m'; printf '\033[0m\033[0m' >&2;; esac
+                echo "$MAVEN_OPTS" > "$FAKE_BUILD_LOG.opts"
                 echo build >> "$FAKE_BUILD_LOG"
                 t=spark-udf/target
                 mkdir -p "$t/classes"
@@ -115,6 +118,16 @@ class LauncherScriptTest {
         age(source, 3600);
         assertEquals(0, run(Map.of()).code());
         assertEquals(2, builds());
+    }
+
+    @Test
+    void theBuildWritesNoStrayEscapesAndKeepsTheUsersMavenOptions() throws Exception {
+        Run r = run(Map.of("MAVEN_OPTS", "-Xmx2g"), "--version");
+        assertEquals(0, r.code(), r.toString());
+        assertEquals(1, builds());
+        assertTrue(!r.err().contains("\u001b") && r.out().stream().noneMatch(l -> l.contains("\u001b")),
+                "no escape codes: " + r.err().replace("\u001b", "ESC") + r.out());
+        assertTrue(Files.readString(Path.of(buildLog + ".opts")).startsWith("-Xmx2g "), "MAVEN_OPTS kept");
     }
 
     @Test
