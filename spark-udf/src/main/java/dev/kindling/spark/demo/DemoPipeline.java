@@ -1,5 +1,9 @@
 package dev.kindling.spark.demo;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.size;
+import static org.apache.spark.sql.functions.when;
+
 import dev.kindling.spark.dedup.ExactDedup;
 import dev.kindling.spark.dedup.MinHashDedup;
 import dev.kindling.spark.dedup.SentenceDedupStage;
@@ -9,6 +13,7 @@ import dev.kindling.spark.filter.QualityFilter;
 import dev.kindling.spark.stage.PipelineStage;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.spark.sql.Column;
 
 /**
  * The stages {@code kindling demo} runs over the sample corpus, in order. Every pipeline stage
@@ -27,6 +32,9 @@ public final class DemoPipeline {
             this(tokenizer, model, seed, null);
         }
     }
+
+    /** The metric the generation stage reports: the tokens it generated, over every row it ran on. */
+    public static final String GENERATED_TOKENS = "generated tokens";
 
     public static List<PipelineStage> stages(Settings settings) {
         List<PipelineStage> stages = new ArrayList<>();
@@ -53,9 +61,14 @@ public final class DemoPipeline {
             stages.add(new dev.kindling.spark.inference.PerplexityFilter(new dev.kindling.spark.inference.Score()
                     .setModel(settings.model()).setCountCol("scored_tokens")).setKeepFraction(0.9));
             stages.add(dev.kindling.spark.inference.Openings.stage("opening", 8));
+            // its tokens counted as the other stages' are: the ids each row generated (a row that was not run, or failed, has
+            // a null continuation, whose size Spark gives as -1)
+            Column continuation = col("continuation");
             stages.add(new dev.kindling.spark.inference.InferenceStage("generate", new dev.kindling.spark.inference.Generate()
                     .setModel(settings.model()).setPromptCol("opening").setOutputCol("continuation").setMaxTokens(16)
-                    .setTemperature(0.8).setSeed(settings.seed())));
+                    .setTemperature(0.8).setSeed(settings.seed()))
+                    .reportTotal("generated_tokens", when(continuation.isNotNull(), size(continuation.getField("tokens"))),
+                            GENERATED_TOKENS));
         }
         return stages;
     }

@@ -5,6 +5,7 @@ import dev.kindling.spark.stage.PipelineStage;
 import dev.kindling.spark.stage.StageContext;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.functions;
@@ -20,7 +21,8 @@ public final class InferenceStage implements PipelineStage {
     private final EngineStage<?> stage;
     private static final String ROW_ERRORS = dev.kindling.spark.io.DatasetReader.METRIC_PREFIX + "row_errors";
     private final Map<String, String> sums = new LinkedHashMap<>();
-    private final Map<String, String> totals = new LinkedHashMap<>();
+    private final Map<String, Column> totals = new LinkedHashMap<>();
+    private final Map<String, String> totalMetrics = new LinkedHashMap<>();
 
     public InferenceStage(String name, EngineStage<?> stage) {
         this.name = name;
@@ -39,7 +41,16 @@ public final class InferenceStage implements PipelineStage {
      * scored), where {@link #reportSum} counts only what the run kept.
      */
     public InferenceStage reportTotal(String column, String metric) {
-        totals.put(column, metric);
+        return reportTotal(column, functions.col(column).cast("long"), metric);
+    }
+
+    /**
+     * As {@link #reportTotal(String, String)}, for a number computed from the output (e.g. the generated tokens: the size
+     * of the output's token array); {@code name} names the internal column that holds it.
+     */
+    public InferenceStage reportTotal(String name, Column value, String metric) {
+        totals.put(name, value);
+        totalMetrics.put(name, metric);
         return this;
     }
 
@@ -55,11 +66,11 @@ public final class InferenceStage implements PipelineStage {
         }
         sums.forEach(context::reportSum);
         Dataset<Row> out = stage.setSkipRejected(true).transform(docs);
-        for (Map.Entry<String, String> t : totals.entrySet()) {
+        for (Map.Entry<String, Column> t : totals.entrySet()) {
             // rows an earlier stage rejected were not run (their column is null) and add nothing
             String metricColumn = dev.kindling.spark.io.DatasetReader.METRIC_PREFIX + name + "_" + t.getKey();
-            out = out.withColumn(metricColumn, functions.coalesce(functions.col(t.getKey()).cast("long"), functions.lit(0L)));
-            context.reportMetricColumn(metricColumn, t.getValue());
+            out = out.withColumn(metricColumn, functions.coalesce(t.getValue().cast("long"), functions.lit(0L)));
+            context.reportMetricColumn(metricColumn, totalMetrics.get(t.getKey()));
         }
         if (stage.getErrorCol().equals(Columns.ERROR)) {
             // kept rows whose inference failed: counted, so that the summary and --stats say how many (one column for

@@ -11,6 +11,15 @@ import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import dev.kindling.spark.io.DataFormat;
+import dev.kindling.spark.io.WriteOptions;
+import dev.kindling.spark.stage.PipelineOutput;
+import dev.kindling.spark.stage.RunReport;
+import dev.kindling.spark.stage.StageContext;
+import java.util.Set;
 import dev.kindling.spark.demo.DemoPipeline;
 import dev.kindling.spark.stage.PipelineStage;
 import org.junit.jupiter.api.Tag;
@@ -29,6 +38,40 @@ class DemoWithModelTest {
         assertTrue(!without.contains("perplexity") && !without.contains("generate"), without.toString());
         assertEquals(without, with.subList(0, without.size()), "the model stages come after curation and tokenization");
         assertEquals(List.of("perplexity", "opening", "generate"), with.subList(without.size(), with.size()));
+    }
+
+    /**
+     * The generation stage counts the tokens it generated, as the perplexity stage counts those it scored: the demo's
+     * summary had no number for it. A row an earlier stage rejected is not run and adds nothing (its null continuation's
+     * size is -1 to Spark).
+     */
+    @Test
+    void theGenerationStageReportsTheTokensItGenerated(@TempDir Path out) {
+        List<PipelineStage> stages = DemoPipeline.stages(new DemoPipeline.Settings(null, Stories.model().toString(), 42));
+        List<PipelineStage> tail = stages.subList(stages.size() - 2, stages.size()); // opening, generate
+        StructType schema = new StructType().add("id", DataTypes.StringType).add("text", DataTypes.StringType)
+                .add("reason", DataTypes.StringType);
+        Dataset<Row> docs = TestSpark.session().createDataFrame(List.of(
+                RowFactory.create("a", "Once upon a time, there was a little dog named Tom.", null),
+                RowFactory.create("b", "Lily saw a big cat in the park.", null),
+                RowFactory.create("c", "One day, Ben had a red ball.", "len:too_short")), schema);
+        StageContext context = new StageContext(TestSpark.session(), "id", "text");
+        for (PipelineStage s : tail) {
+            docs = s.apply(docs, context);
+        }
+        List<String> order = new java.util.ArrayList<>(List.of("read"));
+        tail.forEach(s -> order.add(s.name()));
+        Path kept = out.resolve("kept");
+        RunReport report = PipelineOutput.write(docs, context, new PipelineOutput.Targets(
+                new WriteOptions(kept.toString(), DataFormat.JSONL, false, null), false, null, null), order, Set.of(), System.nanoTime());
+
+        long generated = 0;
+        for (Row r : TestSpark.session().read().json(kept.toString()).select("continuation.tokens").collectAsList()) {
+            generated += r.getList(0).size();
+        }
+        assertTrue(generated > 0, "the kept rows got continuations");
+        assertEquals(generated, report.metrics().get(DemoPipeline.GENERATED_TOKENS), report.metrics().toString());
+        assertTrue(report.toTable().contains(DemoPipeline.GENERATED_TOKENS), report.toTable());
     }
 
     /** The whole demo twice (with and without a model): minutes on two busy cores. */
