@@ -65,7 +65,7 @@ public final class Engine implements AutoCloseable {
         // without a tokenizer (prompts as ids) the author's end ids still end a generation, as in Transformers' generate
         int[] ends = codec != null ? codec.stopIds() : generation.eosTokenIds().clone();
         int bos = codec != null ? codec.bosId() : 1;
-        this.scheduler = new Scheduler(backend, codec != null ? codec.textSupport() : null, ends, bos, options.maxSequences());
+        this.scheduler = new Scheduler(backend, codec != null ? codec.textSupport() : null, ends, bos, options.maxSequences(), source);
     }
 
     /**
@@ -223,7 +223,7 @@ public final class Engine implements AutoCloseable {
         }
         int[] ids = r.promptTokens() != null ? r.promptTokens() : requireCodec().encode(r.prompt());
         if (ids.length == 0) {
-            throw new IllegalArgumentException("the prompt is empty (use \"\" with a tokenizer that adds BOS, or give tokens)");
+            throw new IllegalArgumentException(source + ": the prompt is empty (use \"\" with a tokenizer that adds BOS, or give tokens)");
         }
         return checkTokens(ids, r.maxTokens());
     }
@@ -232,21 +232,21 @@ public final class Engine implements AutoCloseable {
         ModelConfig c = model.config();
         for (int id : ids) {
             if (id < 0 || id >= c.vocabSize()) {
-                throw new IllegalArgumentException("token id " + id + " is outside the vocabulary (0.." + (c.vocabSize() - 1) + ")");
+                throw new IllegalArgumentException(source + ": token id " + id + " is outside the vocabulary (0.." + (c.vocabSize() - 1) + ")");
             }
         }
         if (ids.length >= c.contextLength()) {
             if (!options.truncatePrompts() && reserve == 0) {
                 // max tokens 0 generates nothing: "no room to generate" read as if tokens were asked for. What such a
                 // request can mean is the prompt's own log-probabilities, which scoring gives, long texts in chunks
-                throw new IllegalArgumentException("the prompt has " + ids.length + " tokens but the context holds "
+                throw new IllegalArgumentException(source + ": the prompt has " + ids.length + " tokens but the context holds "
                         + c.contextLength() + ", and max tokens is 0, so nothing would be generated: to get a text's "
                         + "log-probabilities or perplexity, score it: kindling score and the Score stage read texts longer than the "
                         + "context in chunks");
             }
             if (!options.truncatePrompts()) {
                 // a prompt as long as the context leaves no position for the first generated token
-                throw new IllegalArgumentException("the prompt has " + ids.length + " tokens but the context holds "
+                throw new IllegalArgumentException(source + ": the prompt has " + ids.length + " tokens but the context holds "
                         + c.contextLength() + (ids.length == c.contextLength() ? ", which leaves no room to generate" : "")
                         + " (shorten it, or truncate prompts to keep their end: --truncate-prompts, setTruncatePrompts(true) on a Spark stage, "
                         + "EngineOptions.withTruncatePrompts(true))");
@@ -381,13 +381,23 @@ public final class Engine implements AutoCloseable {
     /** {@link #checkNotTruncated(int[])} for element {@code i} of a batch, whose error says which one it is. */
     private int[] checkNotTruncated(List<int[]> batch, int i) {
         try {
-            return checkNotTruncated(batch.get(i));
+            return checkSequence(batch.get(i));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("text " + i + " of " + batch.size() + " (counting from 0): " + e.getMessage(), e);
+            throw new IllegalArgumentException(source + ": text " + i + " of " + batch.size() + " (counting from 0): " + e.getMessage(), e);
         }
     }
 
+    /** {@link #checkSequence}, its error after the model's name. */
     private int[] checkNotTruncated(int[] ids) {
+        try {
+            return checkSequence(ids);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code ids} to score, embed or take the logits of: not empty, within the context and the vocabulary. */
+    private int[] checkSequence(int[] ids) {
         if (ids.length == 0) {
             throw new IllegalArgumentException("empty token sequence (an empty text, with a tokenizer that adds no BOS)");
         }

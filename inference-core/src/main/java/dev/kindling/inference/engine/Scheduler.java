@@ -63,6 +63,8 @@ public final class Scheduler implements AutoCloseable {
     private final AtomicReference<Runnable> onStop = new AtomicReference<>();
     private static final Runnable STOPPED = () -> { };
     private final Stats stats = new Stats();
+    /** The model's file name, which every error of a request begins with; null: none. */
+    private final String source;
 
     /** Counters for benchmarks and logs (read from any thread; written by the step thread). */
     public static final class Stats {
@@ -73,6 +75,15 @@ public final class Scheduler implements AutoCloseable {
     }
 
     public Scheduler(Backend backend, TextSupport text, int[] endTokens, int bosId, int maxSequences) {
+        this(backend, text, endTokens, bosId, maxSequences, null);
+    }
+
+    /**
+     * @param source the model's file name, put before the message of every error a request fails with ("engine closed"
+     *               alone did not say which model's engine, in the log of a job with a teacher and a judge)
+     */
+    public Scheduler(Backend backend, TextSupport text, int[] endTokens, int bosId, int maxSequences, String source) {
+        this.source = source;
         this.backend = backend;
         this.config = backend.config();
         this.text = text;
@@ -124,22 +135,22 @@ public final class Scheduler implements AutoCloseable {
 
     private <T> CompletableFuture<T> submit(Sequence s, CompletableFuture<T> f) {
         if (closed) {
-            f.completeExceptionally(new IllegalStateException("engine closed"));
+            f.completeExceptionally(new IllegalStateException(named("engine closed")));
             return f;
         }
         int need = KvBlockManager.blocksFor(s.reservedPositions(), blocks.blockSize());
         if (need > blocks.capacity()) {
-            f.completeExceptionally(new IllegalArgumentException("a sequence of " + s.reservedPositions()
+            f.completeExceptionally(new IllegalArgumentException(named("a sequence of " + s.reservedPositions()
                     + " positions needs " + need + " KV blocks but the KV budget holds " + blocks.capacity()
                     + " (" + (s.kind == Kind.GENERATE ? "lower max tokens" : "shorten the text") + ", halve what a position takes with --kv-cache-type f16, or raise the budget: "
-                    + "EngineOptions.withKvBudgetBytes, by default a quarter of the heap free after loading, between 64 MiB and 4 GiB)"));
+                    + "EngineOptions.withKvBudgetBytes, by default a quarter of the heap free after loading, between 64 MiB and 4 GiB)")));
             return f;
         }
         incoming.add(s);
         if (closed && incoming.remove(s)) {
             // close() came between the check above and the add, and the step thread may have drained the queue for the
             // last time already: nobody else would complete this future (its caller would wait forever)
-            f.completeExceptionally(new IllegalStateException("engine closed"));
+            f.completeExceptionally(new IllegalStateException(named("engine closed")));
         }
         return f;
     }
@@ -168,7 +179,7 @@ public final class Scheduler implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 break;
             } catch (Throwable t) {
-                LOG.error("engine step failed; failing the sequences in it", t);
+                LOG.error("engine step failed ({}); failing the sequences in it", source, t);
                 for (Sequence s : running) {
                     s.fail(t);
                     blocks.release(s.table);
@@ -176,7 +187,7 @@ public final class Scheduler implements AutoCloseable {
                 running.clear();
             }
         }
-        IllegalStateException closedError = new IllegalStateException("engine closed");
+        IllegalStateException closedError = new IllegalStateException(named("engine closed"));
         incoming.drainTo(waiting);
         for (Sequence s : waiting) {
             s.fail(closedError);
@@ -697,9 +708,14 @@ public final class Scheduler implements AutoCloseable {
         }
     }
 
-    private static ArithmeticException nonFinite(String what, int position) {
-        return new ArithmeticException("the model computed a non-finite " + what + " (NaN or infinity) at position " + position
-                + ": its weights hold NaN or infinite values, or its activations overflow");
+    private ArithmeticException nonFinite(String what, int position) {
+        return new ArithmeticException(named("the model computed a non-finite " + what + " (NaN or infinity) at position " + position
+                + ": its weights hold NaN or infinite values, or its activations overflow"));
+    }
+
+    /** {@code message} after the model's name, when there is one. */
+    private String named(String message) {
+        return source == null ? message : source + ": " + message;
     }
 
     private static boolean contains(int[] a, int v) {

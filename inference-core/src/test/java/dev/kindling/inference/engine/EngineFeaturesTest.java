@@ -86,7 +86,7 @@ class EngineFeaturesTest {
             longText[0] = 1;
             List<int[]> batch = List.of(longText, new int[] {1, 99999});
             IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> e.scoreTokens(batch));
-            assertTrue(x.getMessage().startsWith("text 1 of 2") && x.getMessage().contains("99999"), x.getMessage());
+            assertTrue(x.getMessage().startsWith("stories260K.gguf: text 1 of 2") && x.getMessage().contains("99999"), x.getMessage());
             assertThrows(IllegalArgumentException.class, () -> e.embedTokens(batch));
             // requests run in arrival order: a queued long text would be computed before this one
             assertEquals(2, e.scoreTokens(List.of(new int[] {1, 280, 281})).get(0).logprobs().length);
@@ -183,9 +183,21 @@ class EngineFeaturesTest {
     void aBatchNamesItsBadElement() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> engine.scoreTokens(List.of(new int[] {1, 2}, new int[0])));
-        assertTrue(e.getMessage().startsWith("text 1 of 2 (counting from 0): empty token sequence"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("stories260K.gguf: text 1 of 2 (counting from 0): empty token sequence"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> engine.embedTokens(List.of(new int[] {1, 99_999})));
-        assertTrue(e.getMessage().startsWith("text 0 of 1 (counting from 0): token id 99999 is outside"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("stories260K.gguf: text 0 of 1 (counting from 0): token id 99999 is outside"), e.getMessage());
+    }
+
+    /** A request to a closed engine names the model: "engine closed" alone did not say which, with a teacher and a judge open. */
+    @Test
+    void aClosedEngineNamesItsModel() {
+        Engine closed = Engine.open(SharedData.require("llama2c/stories260K.gguf"), EngineOptions.defaults().withThreads(1));
+        closed.close();
+        java.util.concurrent.CompletionException e = assertThrows(java.util.concurrent.CompletionException.class,
+                () -> closed.submit(GenerationRequest.of("Once").withMaxTokens(2), null).join());
+        assertEquals("stories260K.gguf: engine closed", e.getCause().getMessage());
+        IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> engine.logits(new int[0]));
+        assertTrue(x.getMessage().startsWith("stories260K.gguf: empty token sequence"), x.getMessage());
     }
 
     /** A cut that would split a UTF-8 character backs off to its start. */
