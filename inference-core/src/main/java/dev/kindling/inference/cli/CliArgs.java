@@ -95,6 +95,25 @@ final class CliArgs {
         return o;
     }
 
+    /**
+     * {@code --threads N} applied to {@code o}: 0 is every processor (the default; llama.cpp's {@code -t 0} too), more than
+     * the processors is refused. The engine's workers spin while they wait for each other, so threads beyond the cores
+     * wait on descheduled ones at every step: {@code --threads 1000} on 2 cores generated under one token in 10 s, which
+     * looked like a hang.
+     */
+    dev.kindling.inference.EngineOptions threads(dev.kindling.inference.EngineOptions o) {
+        if (!has("threads")) {
+            return o;
+        }
+        int n = getInt("threads", 0);
+        int processors = Runtime.getRuntime().availableProcessors();
+        if (n < 0 || n > processors) {
+            throw new IllegalArgumentException("--threads must be 0 (every processor) to " + processors + " (the processors this "
+                    + "JVM may use), got " + get("threads"));
+        }
+        return n == 0 ? o : o.withThreads(n);
+    }
+
     float getFloat(String key, float def) {
         try {
             return values.containsKey(key) ? Float.parseFloat(values.get(key).trim()) : def;

@@ -8,7 +8,6 @@ import dev.kindling.inference.Engine;
 import dev.kindling.inference.EngineOptions;
 import dev.kindling.inference.GenerationRequest;
 import dev.kindling.inference.sample.SamplingParams;
-import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -80,9 +79,7 @@ public final class GenerateCommand {
         long seed;
         try {
             o = a.device(EngineOptions.defaults());
-            if (a.has("threads")) {
-                o = o.withThreads(a.getInt("threads", 1));
-            }
+            o = a.threads(o);
             long kvBudgetMb = a.getLong("kv-budget-mb", 0);
             if (kvBudgetMb < 0 || kvBudgetMb > Long.MAX_VALUE >> 20) {
                 throw new IllegalArgumentException("--kv-budget-mb must be 0 (the default) or more MiB, got " + a.get("kv-budget-mb"));
@@ -169,31 +166,46 @@ public final class GenerateCommand {
         }
     }
 
-    /** A non-blank input line and its number (for messages). */
-    private record Row(int line, JsonNode json) {
+    /**
+     * A non-blank input line and its number (for messages): its JSON, or why it has none ({@code error}: not UTF-8, not
+     * a JSON object), which its output row reports while the other rows are generated.
+     */
+    private record Row(int line, JsonNode json, String error) {
     }
 
-    /** The input's rows, or null after printing why they cannot be read. */
+    /** The input's rows, or null after printing why the file cannot be read. */
     private static List<Row> readRows(Path input, PrintStream err) {
         ObjectMapper json = new ObjectMapper();
         List<Row> rows = new ArrayList<>();
-        try (BufferedReader in = Files.newBufferedReader(input, StandardCharsets.UTF_8)) {
-            String line;
-            int n = 0;
-            while ((line = in.readLine()) != null) {
-                n++;
-                if (!line.isBlank()) {
-                    try {
-                        rows.add(new Row(n, json.readTree(line)));
-                    } catch (IOException e) {
-                        err.println("generate: " + input + " line " + n + " is not JSON: " + e.getMessage());
-                        return null;
-                    }
-                }
-            }
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(input);
         } catch (IOException e) {
             err.println("generate: cannot read " + input + ": " + e);
             return null;
+        }
+        // line by line, each decoded strictly: one bad line stopped the whole file, a byte that is not UTF-8 as
+        // "MalformedInputException: Input length = 1" without its line
+        int n = 0;
+        for (int start = 0; start < bytes.length; ) {
+            int end = start;
+            while (end < bytes.length && bytes[end] != '\n') {
+                end++;
+            }
+            n++;
+            String where = input + " line " + n;
+            try {
+                String line = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes, start, end - start)).toString();
+                if (!line.isBlank()) {
+                    JsonNode row = json.readTree(line);
+                    rows.add(row.isObject() ? new Row(n, row, null) : new Row(n, null, where + " is not a JSON object"));
+                }
+            } catch (java.nio.charset.CharacterCodingException e) {
+                rows.add(new Row(n, null, where + " is not valid UTF-8"));
+            } catch (IOException e) {
+                rows.add(new Row(n, null, where + " is not JSON: " + e.getMessage().lines().findFirst().orElse("")));
+            }
+            start = end + 1;
         }
         return rows;
     }
@@ -203,8 +215,9 @@ public final class GenerateCommand {
         ObjectMapper json = new ObjectMapper();
         List<java.util.concurrent.CompletableFuture<Completion>> futures = new ArrayList<>();
         for (Row row : rows) {
-            JsonNode p = row.json().get("prompt");
-            futures.add(p == null || !p.isTextual()
+            JsonNode p = row.json() == null ? null : row.json().get("prompt");
+            futures.add(row.error() != null ? java.util.concurrent.CompletableFuture.failedFuture(new IllegalArgumentException(row.error()))
+                    : p == null || !p.isTextual()
                     ? java.util.concurrent.CompletableFuture.failedFuture(new IllegalArgumentException("line " + row.line()
                             + " has no string field prompt"))
                     : engine.submit(GenerationRequest.of(p.asText()).withSampling(sp).withMaxTokens(maxTokens)
@@ -213,8 +226,9 @@ public final class GenerateCommand {
         int failed = 0;
         for (int i = 0; i < rows.size(); i++) {
             ObjectNode o = json.createObjectNode();
-            o.set("id", rows.get(i).json().get("id"));
-            o.set("prompt", rows.get(i).json().get("prompt"));
+            JsonNode in = rows.get(i).json();
+            o.set("id", in == null ? null : in.get("id"));
+            o.set("prompt", in == null ? null : in.get("prompt"));
             try {
                 Completion c = futures.get(i).join();
                 o.put("completion", c.text());

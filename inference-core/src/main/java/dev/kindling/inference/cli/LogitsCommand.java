@@ -38,9 +38,7 @@ public final class LogitsCommand {
                 a.require("prompt");
             }
             o = a.device(EngineOptions.defaults());
-            if (a.has("threads")) {
-                o = o.withThreads(a.getInt("threads", 1));
-            }
+            o = a.threads(o);
             if (a.getInt("top", 50) < 0) {
                 // a negative --top printed "top": [] and exit 0
                 throw new IllegalArgumentException("--top must be >= 0, got " + a.get("top"));

@@ -57,7 +57,10 @@ class CommandsTest {
                 {"--presence-penalty", "-3", "--presence-penalty"}, {"--presence-penalty", "NaN", "--presence-penalty"},
                 {"--frequency-penalty", "some", "--frequency-penalty"}, {"--max-tokens", "-2", "--max-tokens"},
                 {"--max-tokens", "ten", "--max-tokens"}, {"--seed", "x", "--seed"}, {"--stop", "", "--stop"},
-                {"--kv-budget-mb", "-1", "--kv-budget-mb"}, {"--kv-budget-mb", "lots", "--kv-budget-mb"}};
+                {"--kv-budget-mb", "-1", "--kv-budget-mb"}, {"--kv-budget-mb", "lots", "--kv-budget-mb"},
+                // more threads than processors spun on each other: 1000 on 2 cores made a token in over 10 s, as if hung
+                {"--threads", String.valueOf(Runtime.getRuntime().availableProcessors() + 1), "--threads must be 0 (every processor) to"},
+                {"--threads", "-1", "--threads"}};
         for (String[] c : generate) {
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             int rc = GenerateCommand.run(new String[] {"--model", model, "--prompt", "Once", c[0], c[1]}, System.out,
@@ -66,6 +69,13 @@ class CommandsTest {
             assertEquals(2, rc, c[0] + " " + c[1] + ": " + line);
             assertTrue(line.startsWith("generate: ") && line.contains(c[2]) && line.strip().lines().count() == 1, line);
         }
+        // --threads 0 is every processor, as llama.cpp's -t 0 (it was "threads must be in 1..1024, got 0", not naming the option)
+        assertEquals(0, GenerateCommand.run(new String[] {"--model", model, "--prompt", "Once", "--max-tokens", "2", "--threads", "0"},
+                new PrintStream(new ByteArrayOutputStream()), System.err));
+        ByteArrayOutputStream threadsErr = new ByteArrayOutputStream();
+        assertEquals(2, LogitsCommand.run(new String[] {"--model", model, "--prompt", "Once", "--threads", "1000"}, System.out,
+                new PrintStream(threadsErr, true, StandardCharsets.UTF_8)));
+        assertTrue(threadsErr.toString(StandardCharsets.UTF_8).startsWith("logits: --threads must be"), threadsErr.toString(StandardCharsets.UTF_8));
         for (String top : new String[] {"-1", "many"}) {
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             int rc = LogitsCommand.run(new String[] {"--model", model, "--prompt", "Once", "--top", top}, System.out,
@@ -99,6 +109,7 @@ class CommandsTest {
                 {new String[] {"--input", in.toString(), "--output", dir.resolve("no/such/dir/out.jsonl").toString()}, 1, "no/such/dir/out.jsonl"},
                 {new String[] {"--input", in.toString(), "--output", dir.toString()}, 1, dir.toString()},
                 {new String[] {"--input", dir.resolve("missing.jsonl").toString(), "--output", dir.resolve("o.jsonl").toString()}, 2, "missing.jsonl"},
+                {new String[] {"--prompt", "Once upon a time ".repeat(600)}, 1, "stories260K.gguf: the prompt has"},
                 {new String[] {"--prompt", "Once upon a time ".repeat(600)}, 1, "context holds 2048"},
         };
         for (Object[] c : cases) {
@@ -120,7 +131,37 @@ class CommandsTest {
                 out.toString()}, System.out, new PrintStream(new ByteArrayOutputStream())));
         JsonNode bad = new ObjectMapper().readTree(Files.readAllLines(out).get(1));
         assertTrue(bad.get("error").asText().contains("line 3"), bad.toString());
+        // a logits request the engine refuses names the model (ids past its vocabulary)
+        ByteArrayOutputStream logitsErr = new ByteArrayOutputStream();
+        assertEquals(2, LogitsCommand.run(new String[] {"--model", model, "--tokens", "1,600"}, System.out,
+                new PrintStream(logitsErr, true, StandardCharsets.UTF_8)));
+        assertTrue(logitsErr.toString(StandardCharsets.UTF_8).startsWith("logits: stories260K.gguf: token id 600 is outside the vocabulary"),
+                logitsErr.toString(StandardCharsets.UTF_8));
         assertEquals("[2]", bad.get("id").toString());
+
+        // a line that is not UTF-8, not JSON or not an object is its row's error, with its line; the other rows are generated
+        // (one such line stopped the whole file, the UTF-8 one as "MalformedInputException: Input length = 1")
+        Path mixed = dir.resolve("mixed.jsonl");
+        Files.write(mixed, ("{\"id\":1,\"prompt\":\"Once\"}\n{\"id\":2,\"prompt\":\"Tom \u00ff\"}\n".getBytes(StandardCharsets.UTF_8)));
+        Files.write(mixed, new byte[] {'{', '"', 'p', 'r', 'o', 'm', 'p', 't', '"', ':', '"', (byte) 0xff, '"', '}', '\n'},
+                java.nio.file.StandardOpenOption.APPEND);
+        Files.write(mixed, "{\"id\":4,\"prompt\"\n[1]\r\n{\"id\":6,\"prompt\":\"Lily\"}\r\n".getBytes(StandardCharsets.UTF_8),
+                java.nio.file.StandardOpenOption.APPEND);
+        ByteArrayOutputStream mixedErr = new ByteArrayOutputStream();
+        assertEquals(0, GenerateCommand.run(new String[] {"--model", model, "--max-tokens", "2", "--input", mixed.toString(), "--output",
+                out.toString()}, System.out, new PrintStream(mixedErr, true, StandardCharsets.UTF_8)));
+        List<JsonNode> rows = new java.util.ArrayList<>();
+        for (String l : Files.readAllLines(out)) {
+            rows.add(new ObjectMapper().readTree(l));
+        }
+        assertEquals(6, rows.size(), rows.toString());
+        for (int i : new int[] {0, 1, 5}) {
+            assertTrue(rows.get(i).has("completion") && !rows.get(i).has("error"), rows.get(i).toString());
+        }
+        assertEquals(mixed + " line 3 is not valid UTF-8", rows.get(2).get("error").asText());
+        assertTrue(rows.get(3).get("error").asText().startsWith(mixed + " line 4 is not JSON: "), rows.get(3).toString());
+        assertEquals(mixed + " line 5 is not a JSON object", rows.get(4).get("error").asText());
+        assertTrue(mixedErr.toString(StandardCharsets.UTF_8).contains("3 of 6 rows failed"), mixedErr.toString(StandardCharsets.UTF_8));
     }
 
     @Test
@@ -209,6 +250,7 @@ class CommandsTest {
         small[args.length + 1] = "1";
         assertEquals(1, GenerateCommand.run(small, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8)));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("needs 57 KV blocks but the KV budget holds 51"), err.toString(StandardCharsets.UTF_8));
+        assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("generate: stories260K.gguf: a sequence of "), err.toString(StandardCharsets.UTF_8));
         small[args.length + 1] = "2";
         assertEquals(0, GenerateCommand.run(small, new PrintStream(new ByteArrayOutputStream()), System.err));
     }
