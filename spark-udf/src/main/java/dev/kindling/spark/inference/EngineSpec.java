@@ -39,8 +39,16 @@ public record EngineSpec(String model, String tokenizer, String device, int thre
         if (threads > dev.kindling.inference.EngineOptions.MAX_THREADS) {
             throw new IllegalArgumentException("threads must be at most " + dev.kindling.inference.EngineOptions.MAX_THREADS + ", got " + threads);
         }
-        if (threads < 0 || maxSequences < 1 || maxBatchTokens < 0 || kvBudgetBytes < 0) {
-            throw new IllegalArgumentException("threads, batch tokens and KV budget must be >= 0 and max sequences >= 1");
+        // each named with its value: one message for the four did not say which was wrong
+        if (threads < 0) {
+            throw new IllegalArgumentException("threads must be 0 (the executor's cores) or more, got " + threads);
+        }
+        if (maxSequences < 1) {
+            throw new IllegalArgumentException("max sequences must be at least 1, got " + maxSequences);
+        }
+        if (maxBatchTokens < 0 || kvBudgetBytes < 0) {
+            throw new IllegalArgumentException("batch tokens and KV budget must be 0 (the default) or more, got " + maxBatchTokens
+                    + " and " + kvBudgetBytes + " bytes");
         }
     }
 

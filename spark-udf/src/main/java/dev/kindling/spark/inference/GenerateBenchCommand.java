@@ -55,10 +55,20 @@ public final class GenerateBenchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Logs.configure(verbose);
-        if (promptTokens < 1 || gen < 1 || batch < 1 || reps < 1 || warmup < 0 || (versusBatch != null && versusBatch < 1)) {
-            throw KindlingException.usage("--prompt-tokens, --gen, --batch, --versus-batch and --reps must be >= 1");
+        // each named with its value: one message for six options did not say which was wrong (--warmup -1 named none)
+        atLeast("--prompt-tokens", promptTokens, 1);
+        atLeast("--gen", gen, 1);
+        atLeast("--batch", batch, 1);
+        atLeast("--reps", reps, 1);
+        atLeast("--warmup", warmup, 0);
+        if (versusBatch != null) {
+            atLeast("--versus-batch", versusBatch, 1);
         }
-        int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        if (threads != null) {
+            // 0 is every processor, as for the other commands (it was "threads must be in 1..1024, got 0", exit 1)
+            atLeast("--threads", threads, 0);
+        }
+        int t = threads != null && threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         KvCacheType kv;
         try {
             kv = KvCacheType.parse(kvCacheType);
@@ -70,5 +80,11 @@ public final class GenerateBenchCommand implements Callable<Integer> {
         spec.commandLine().getOut().println(r.toJson());
         spec.commandLine().getOut().flush();
         return 0;
+    }
+
+    private static void atLeast(String option, int value, int least) {
+        if (value < least) {
+            throw KindlingException.usage(option + " must be >= " + least + ", got " + value);
+        }
     }
 }

@@ -663,6 +663,34 @@ class InferenceCliTest {
         assertTrue(sj.get("spark_job_without_engine_s").asDouble() > 0 && sj.get("engine_s").asDouble() > 0, s.out());
     }
 
+    /**
+     * bench generate names the option that is wrong, with its value (one message listed five options, and --warmup -1
+     * none of them), and takes --threads 0 as every processor, as the other commands do (it failed, exit 1).
+     */
+    @Test
+    void benchGenerateAndGenerateNameTheBadOption() throws Exception {
+        String[][] cases = {{"--warmup", "-1"}, {"--prompt-tokens", "0"}, {"--gen", "0"}, {"--versus-batch", "0"}, {"--threads", "-2"}};
+        for (String[] c : cases) {
+            java.util.Map<String, String> options = new java.util.LinkedHashMap<>(java.util.Map.of("--prompt-tokens", "8", "--gen", "2",
+                    "--reps", "1"));
+            options.put(c[0], c[1]);
+            List<String> args = new java.util.ArrayList<>(List.of("bench", "generate", "--model", Stories.model().toString()));
+            options.forEach((k, v) -> args.addAll(List.of(k, v)));
+            Cli.Result r = Cli.run(args.toArray(new String[0]));
+            assertEquals(2, r.code(), r.toString());
+            assertTrue(r.err().contains(c[0] + " must be >= ") && r.err().contains("got " + c[1]), r.err());
+        }
+        // generate's engine options too: "threads, batch tokens and KV budget must be >= 0 and max sequences >= 1" named
+        // neither the one that was wrong nor its value
+        Cli.Result negative = Cli.run("generate", "--model", Stories.model().toString(), "--prompt", "x", "--threads", "-1");
+        assertEquals(2, negative.code(), negative.toString());
+        assertTrue(negative.err().contains("threads must be 0 (the executor's cores) or more, got -1"), negative.err());
+        Cli.Result all = Cli.run("bench", "generate", "--model", Stories.model().toString(), "--prompt-tokens", "8", "--gen", "2",
+                "--reps", "1", "--warmup", "0", "--threads", "0");
+        assertEquals(0, all.code(), all.toString());
+        assertEquals(Runtime.getRuntime().availableProcessors(), JSON.readTree(all.out()).get("threads").asInt(), all.out());
+    }
+
     @Test
     void kernelBenchmarkPrintsOneLinePerMeasurement() throws Exception {
         Cli.Result k = Cli.run("bench", "kernels", "--type", "q4_0", "--mb", "1", "--reps", "1");
