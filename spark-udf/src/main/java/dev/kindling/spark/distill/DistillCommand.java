@@ -168,7 +168,7 @@ public final class DistillCommand implements Runnable {
 
     @Command(name = "self-instruct", mixinStandardHelpOptions = true, sortOptions = false, defaultValueProvider = SelfInstructCommand.Sampling.class,
             description = {"Bootstrap new instructions from seed tasks (Self-Instruct): few-shot prompts from the seeds, the teacher "
-                    + "continues them, and a new instruction is kept only if of sane length and novel (ROUGE-L below the threshold "
+                    + "continues them, and a new instruction is kept only if of sane length and novel (ROUGE-L at most the threshold "
                     + "against every kept one). Writes {id, instruction, round, max_rouge_l, most_similar, model}.",
                     "Example: kindling distill self-instruct --teacher t.gguf --seed-tasks seed_tasks.jsonl --num 1000 --output instr/"})
     static final class SelfInstructCommand extends SparkCommand {
@@ -209,7 +209,8 @@ public final class DistillCommand implements Runnable {
         int machineShots;
 
         @Option(names = "--rouge-threshold", defaultValue = "0.7", paramLabel = "X",
-                description = "Drop an instruction whose ROUGE-L against a kept one is >= X (default: ${DEFAULT-VALUE}).")
+                description = "Drop an instruction whose ROUGE-L against a kept one is above X (default: ${DEFAULT-VALUE}, as "
+                        + "self-instruct, which keeps one of exactly 0.7).")
         double rougeThreshold;
 
         @Option(names = "--min-words", defaultValue = "4", paramLabel = "N",

@@ -29,8 +29,8 @@ import org.apache.spark.sql.types.StructType;
  * answer ends at its first blank line, where the paper stops the teacher), and every new instruction in
  * the answers is kept only if it is of sane length, passes the paper's
  * filters and is novel: its ROUGE-L ({@link RougeL}) against every instruction kept so far, seeds
- * included, is below the threshold (0.7 in the paper). Rounds run until {@code count} instructions
- * are kept or {@code maxRounds} is reached.
+ * included, is at most the threshold (bootstrap_instructions.py drops {@code max(rouge_scores) > 0.7}). Rounds
+ * run until {@code count} instructions are kept or {@code maxRounds} is reached.
  *
  * <p>Deterministic for a seed: the few-shot examples are drawn with a generator seeded by
  * (seed, round, prompt), the teacher samples with per-prompt seeds, and the answers are filtered in
@@ -39,7 +39,7 @@ import org.apache.spark.sql.types.StructType;
  * <p>Drops are counted by reason: {@code empty}, {@code truncated} (the last instruction of an answer
  * cut by the token limit, which ends mid-sentence; the paper drops such answers whole), {@code too_short},
  * {@code too_long}, {@code punctuation} (starts with a non-letter), {@code unsuitable} (asks for images,
- * files, programs... — the paper's keyword list), {@code similar} (ROUGE-L at or above the threshold).
+ * files, programs... — the paper's keyword list), {@code similar} (ROUGE-L above the threshold).
  */
 public final class SelfInstruct {
     /** The paper's keywords for tasks a language model cannot do. */
@@ -55,7 +55,7 @@ public final class SelfInstruct {
      * @param maxRounds      stop after this many rounds even if fewer were kept
      * @param shots          instructions shown per prompt
      * @param machineShots   of which at most this many are generated ones (the rest seeds)
-     * @param rougeThreshold an instruction whose ROUGE-L against a kept one is at or above this is dropped
+     * @param rougeThreshold an instruction whose ROUGE-L against a kept one is above this is dropped (1: none is)
      * @param minWords       fewer words: dropped
      * @param maxWords       more words: dropped
      * @param keywordFilter  drop instructions with the paper's unsuitable keywords
@@ -186,7 +186,7 @@ public final class SelfInstruct {
                     candidates++;
                     String why = cut && i == parsed.size() - 1 && !c.isEmpty() ? "truncated" : filter(c);
                     Novelty.Match m = why == null ? pool.nearest(c) : null;
-                    if (why == null && m.score() >= options.rougeThreshold()) {
+                    if (why == null && m.similar()) {
                         why = "similar";
                     }
                     if (why != null) {
@@ -278,7 +278,8 @@ public final class SelfInstruct {
 
     /** The instructions kept so far, for ROUGE-L against a candidate (length bound first). */
     static final class Novelty {
-        record Match(double score, String text) {}
+        /** {@code similar}: the score is above the threshold (self-instruct keeps one of exactly 0.7). */
+        record Match(double score, String text, boolean similar) {}
 
         private final double threshold;
         private final RougeL.Vocabulary vocabulary = new RougeL.Vocabulary();
@@ -295,8 +296,8 @@ public final class SelfInstruct {
         }
 
         /**
-         * The most similar kept instruction; once one reaches the threshold the search stops (the
-         * candidate is dropped anyway), so the score is exact below the threshold.
+         * The most similar kept instruction; once one passes the threshold the search stops (the
+         * candidate is dropped anyway), so the score is exact up to the threshold.
          */
         Match nearest(String text) {
             int[] c = vocabulary.ids(RougeL.tokens(text));
@@ -311,12 +312,12 @@ public final class SelfInstruct {
                 if (f > best) {
                     best = f;
                     bestText = texts.get(i);
-                    if (best >= threshold) {
+                    if (best > threshold) {
                         break;
                     }
                 }
             }
-            return new Match(best, bestText);
+            return new Match(best, bestText, best > threshold);
         }
     }
 }

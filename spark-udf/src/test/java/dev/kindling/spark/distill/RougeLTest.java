@@ -33,6 +33,27 @@ class RougeLTest {
         assertEquals(0.0, RougeL.fmeasure("alpha beta", "gamma delta"), 0);
     }
 
+    /**
+     * rouge_score's F is {@code 2 * P * R / (P + R)} with {@code P = lcs / |prediction|}, {@code R = lcs / |target|} in
+     * doubles; {@code 2 lcs / (|a| + |b|)} is the same number on paper but differs in the last bit, and at self-instruct's
+     * threshold (it drops a score above 0.7) the last bit decides. Expected values: rouge_score's arithmetic in python3.
+     */
+    @Test
+    void fmeasureIsRougeScoresDouble() {
+        // 7 of 7 and 13 tokens: P = 7/13, R = 1 -> 0.7000000000000001 (2 * 7 / 20 is 0.7)
+        assertEquals(0.7000000000000001, RougeL.fmeasure("Write a short poem about the sea.",
+                "Write a short poem about the sea and the sky at dawn today."), 0);
+        // 6 of 6 and 10: 0.7499999999999999 (2 * 6 / 16 is 0.75)
+        assertEquals(0.7499999999999999, RougeL.fmeasure("Give three tips for staying healthy.",
+                "Give three tips for staying healthy and fit at work."), 0);
+        // 7 of 10 and 10: exactly 0.7
+        assertEquals(0.7, RougeL.fmeasure("Name three primary colors and explain why they are primary.",
+                "Name three secondary colors and explain how they are mixed."), 0);
+        // 7 of 7 and 11: 0.7777777777777778
+        assertEquals(0.7777777777777778, RougeL.fmeasure("Write a short poem about the sea.",
+                "Write a short poem about the sea at night in winter."), 0);
+    }
+
     @Test
     void lcsIsSymmetricAndBoundedByTheLengthBound() {
         int[] a = {1, 2, 3, 4, 5, 6, 7};

@@ -1,7 +1,9 @@
 package dev.kindling.spark.distill;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindling.spark.TestSpark;
 import dev.kindling.spark.inference.Generate;
@@ -127,5 +129,23 @@ class SelfInstructTest {
         SelfInstruct.Result r = si.run(spark, SEEDS);
         assertEquals(4, r.candidates());
         assertEquals(4L, generated.value(), "teacher calls for 4 prompts");
+    }
+
+    /**
+     * bootstrap_instructions.py drops a candidate when {@code max(rouge_scores) > 0.7}: a score of exactly 0.7 is novel
+     * enough, and was dropped here as "similar" (>=). Scores are rouge_score's doubles (see RougeLTest).
+     */
+    @Test
+    void aScoreAtTheThresholdIsKeptAsSelfInstructKeepsIt() {
+        SelfInstruct.Novelty n = new SelfInstruct.Novelty(0.7);
+        n.add("Name three primary colors and explain why they are primary.");
+        n.add("Write a short poem about the sea.");
+        SelfInstruct.Novelty.Match atThreshold = n.nearest("Name three secondary colors and explain how they are mixed.");
+        assertEquals(0.7, atThreshold.score(), 0);
+        assertFalse(atThreshold.similar(), "0.7 is not above 0.7");
+        // 0.7000000000000001 in rouge_score's arithmetic (2 * 7 / 20 = 0.7 would keep it)
+        SelfInstruct.Novelty.Match above = n.nearest("Write a short poem about the sea and the sky at dawn today.");
+        assertEquals("Write a short poem about the sea.", above.text());
+        assertTrue(above.similar());
     }
 }
