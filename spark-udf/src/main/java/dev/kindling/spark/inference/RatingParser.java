@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
  *   <li>a fraction: {@code 4/5}, {@code 4 out of 5} (the denominator must be {@code max});</li>
  *   <li>the whole answer is a number: {@code 4}, {@code 4.}, {@code [4]}.</li>
  * </ol>
- * Number words (one to ten) count as numbers. {@code N/A}, no number, or only values out of range
+ * Number words (one to ten) count as numbers. A label followed by {@code N/A} or {@code none} gives no rating (a
+ * number later on its line is the rationale's). {@code N/A}, no number, or only values out of range
  * is no rating (the judge's probabilities decide then, see {@link Judging}).
  */
 public final class RatingParser {
@@ -31,8 +32,10 @@ public final class RatingParser {
                     + "|(?:scale|range)\\s+(?:of\\s+|from\\s+|is\\s+)?\\d+\\s*(?:-|–|to)\\s*\\d+"
                     + "|from\\s+\\d+\\s+to\\s+\\d+", Pattern.CASE_INSENSITIVE);
     // the label is a whole word: "rate" and "rated" also end "accurate", "moderate", "generated"
-    private static final Pattern LABELLED = Pattern.compile("(?<!\\w)(?:rating|score|grade|rated|rate)(?!\\w)[^\\n\\d]{0,30}?" + NUMBER
+    private static final Pattern LABELLED = Pattern.compile("(?<!\\w)(?:rating|score|grade|rated|rate)(?!\\w)([^\\n\\d]{0,30}?)" + NUMBER
             + "(?:" + DENOMINATOR + ")?", Pattern.CASE_INSENSITIVE);
+    /** A label's "no rating": {@code Rating: N/A}, {@code Rating: none} (distilabel's UltraFeedback reads both as None). */
+    private static final Pattern NOT_APPLICABLE = Pattern.compile("(?<!\\w)(?:n/a|none)(?!\\w)", Pattern.CASE_INSENSITIVE);
     private static final Pattern FRACTION = Pattern.compile(NUMBER + DENOMINATOR, Pattern.CASE_INSENSITIVE);
     private static final Pattern ALONE = Pattern.compile("^[\\s*_\\[(\"']*" + NUMBER + "[\\s*_\\])\"'.!]*$", Pattern.CASE_INSENSITIVE);
     private static final Map<String, Integer> WORDS = Map.of("one", 1, "two", 2, "three", 3, "four", 4, "five", 5, "six", 6,
@@ -47,9 +50,12 @@ public final class RatingParser {
         String t = SCALES.matcher(text).replaceAll(" ");
         Matcher m = LABELLED.matcher(t);
         while (m.find()) {
-            double v = value(m.group(1));
+            if (NOT_APPLICABLE.matcher(m.group(1)).find()) {
+                continue; // the number after it on the line is the rationale's
+            }
+            double v = value(m.group(2));
             // "Rating: 4/10" is on another scale: a denominator must be max, as for a bare fraction
-            boolean otherScale = m.group(2) != null && !isMax(m.group(2), max);
+            boolean otherScale = m.group(3) != null && !isMax(m.group(3), max);
             if (!otherScale && v >= min && v <= max) {
                 return OptionalDouble.of(v);
             }

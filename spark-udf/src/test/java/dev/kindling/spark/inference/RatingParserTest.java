@@ -108,4 +108,18 @@ class RatingParserTest {
         unrated("4 out of 12345678901234567890");
         rated(3, "3/00005");
     }
+
+    /**
+     * A label that says N/A or none gives no rating (as distilabel's UltraFeedback reads "Rating: N/A" as None): the
+     * label went on looking for a number up to 30 characters along its line, and took one from the rationale.
+     */
+    @Test
+    void aLabelThatSaysNotApplicableTakesNoNumberFromTheRestOfItsLine() {
+        unrated("Rating: N/A - response 2 is empty.");
+        unrated("Rating: None, as 3 of the claims are invented.");
+        unrated("**Rating:** n/a (the 1 line given is off topic)");
+        rated(3, "Rating: N/A at first.\nCorrected rating: 3");
+        // a word that only begins like one is no N/A
+        rated(4, "Rating: nonetheless 4");
+    }
 }
