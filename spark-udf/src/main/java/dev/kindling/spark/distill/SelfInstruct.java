@@ -37,14 +37,24 @@ import org.apache.spark.sql.types.StructType;
  * prompt order.
  *
  * <p>Drops are counted by reason: {@code empty}, {@code truncated} (the last instruction of an answer
- * cut by the token limit, which ends mid-sentence; the paper drops such answers whole), {@code too_short},
- * {@code too_long}, {@code punctuation} (starts with a non-letter), {@code unsuitable} (asks for images,
- * files, programs... — the paper's keyword list), {@code similar} (ROUGE-L above the threshold).
+ * cut by the token limit, which ends mid-sentence; bootstrap_instructions.py drops such answers whole, Alpaca's
+ * generate_instruction.py their last instruction, as here), {@code too_short}, {@code too_long}, {@code punctuation}
+ * (starts with a non-letter), {@code unsuitable} (asks for images, files, programs... — Alpaca's keyword list, matched
+ * as Python's {@code \b} does), {@code similar} (ROUGE-L above the threshold).
  */
 public final class SelfInstruct {
-    /** The paper's keywords for tasks a language model cannot do. */
+    /**
+     * Keywords for tasks a language model cannot do: Alpaca's generate_instruction.py list (bootstrap_instructions.py's
+     * thirteen, "image" to "go to", and video, audio, music, flowchart, diagram).
+     */
     static final List<String> UNSUITABLE = List.of("image", "images", "graph", "graphs", "picture", "pictures", "file", "files",
             "map", "maps", "draw", "plot", "go to", "video", "audio", "music", "flowchart", "diagram");
+    /**
+     * A keyword as {@code re.search(r"\b(word)\b", inst, re.IGNORECASE)} finds it: no letter, digit or underscore on
+     * either side ("go-to" and "image_file" hold none).
+     */
+    private static final Pattern UNSUITABLE_WORD = Pattern.compile("(?<![\\p{L}\\p{N}_])(?:" + String.join("|", UNSUITABLE)
+            + ")(?![\\p{L}\\p{N}_])", Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     private static final Pattern TASK = Pattern.compile("\\n?\\s*Task\\s*\\d+\\s*[:.]", Pattern.CASE_INSENSITIVE);
     /** Where the paper stops the teacher ({@code "\n\n"}): the task list ends there, and what follows is something else. */
     private static final Pattern BLANK_LINE = Pattern.compile("\\n[ \\t]*\\n");
@@ -243,8 +253,9 @@ public final class SelfInstruct {
         return out;
     }
 
+    /** {@code re.sub(r"\s+", " ", s).strip()}: Python's {@code \s} is Unicode white space (a no-break space too). */
     static String normalize(String s) {
-        return s.strip().replaceAll("\\s+", " ");
+        return s.replaceAll("(?U)\\s+", " ").strip();
     }
 
     /** Why {@code c} is dropped before the novelty check, or null. */
@@ -262,16 +273,9 @@ public final class SelfInstruct {
         if (!Character.isLetterOrDigit(c.codePointAt(0))) {
             return "punctuation";
         }
-        if (options.keywordFilter()) {
-            String lower = " " + c.toLowerCase(Locale.ROOT).replaceAll("[^\\p{L}\\p{N}]+", " ") + " ";
-            for (String k : UNSUITABLE) {
-                if (lower.contains(" " + k + " ")) {
-                    return "unsuitable";
-                }
-            }
-            if (lower.startsWith(" write a program")) {
-                return "unsuitable";
-            }
+        // the reference capitalizes first, so its startswith("Write a program") ignores case
+        if (options.keywordFilter() && (UNSUITABLE_WORD.matcher(c).find() || c.regionMatches(true, 0, "write a program", 0, 15))) {
+            return "unsuitable";
         }
         return null;
     }

@@ -148,4 +148,22 @@ class SelfInstructTest {
         assertEquals("Write a short poem about the sea.", above.text());
         assertTrue(above.similar());
     }
+
+    /**
+     * bootstrap_instructions.py (and Alpaca's generate_instruction.py) match a keyword with Python's {@code \b}, next to
+     * which a letter, digit or underscore is no boundary; the filter here made "go-to" and "image_file" keywords too.
+     * And their {@code re.sub(r"\s+", " ", inst)} and {@code inst.split()} treat a no-break space as a space.
+     */
+    @Test
+    void keywordsAndWordsAsSelfInstructFindsThem() {
+        SelfInstruct si = new SelfInstruct(null, "m", SelfInstruct.Options.paper(10, 1));
+        assertNull(si.filter("What is your go-to recipe for a dinner party?"));
+        assertNull(si.filter("Rename the variable image_file to something clearer."));
+        assertEquals("unsuitable", si.filter("Tell me how to go to the nearest station."));
+        assertEquals("unsuitable", si.filter("Describe the IMAGE below in two sentences."));
+        assertEquals("unsuitable", si.filter("Summarize the file's main points in a list."));
+        assertEquals("unsuitable", si.filter("Write a programme that prints the date."));
+        assertEquals("Write a short poem.", SelfInstruct.normalize("\u00a0Write\u00a0a short\u2009 poem.\u00a0"));
+        assertNull(si.filter(SelfInstruct.normalize("Write\u00a0a\u00a0short poem.")));
+    }
 }
