@@ -172,10 +172,10 @@ public final class DistillCommand implements Runnable {
                     + "against every kept one). Writes {id, instruction, round, max_rouge_l, most_similar, model}.",
                     "Example: kindling distill self-instruct --teacher t.gguf --seed-tasks seed_tasks.jsonl --num 1000 --output instr/"})
     static final class SelfInstructCommand extends SparkCommand {
-        /** The paper's sampling: temperature 0.7, top-p 0.5. */
+        /** bootstrap_instructions.py's sampling: temperature 0.7, top-p 0.5, presence penalty 2. */
         static final class Sampling extends SamplingCliOptions.Defaults {
             Sampling() {
-                super(Map.of("--temperature", "0.7", "--top-p", "0.5"));
+                super(Map.of("--temperature", "0.7", "--top-p", "0.5", "--presence-penalty", "2"));
             }
         }
 

@@ -37,7 +37,7 @@ public class SamplingCliOptions {
     public double frequencyPenalty;
 
     @Option(names = "--presence-penalty", defaultValue = "0", paramLabel = "F",
-            description = "Subtracted from a token's logit once it was generated, in [-2, 2] (default: 0 = off).")
+            description = "Subtracted from a token's logit once it was generated, in [-2, 2] (default: ${DEFAULT-VALUE}; 0 = off).")
     public double presencePenalty;
 
     @Option(names = "--seed", paramLabel = "S",

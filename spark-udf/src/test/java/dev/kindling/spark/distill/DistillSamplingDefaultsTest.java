@@ -31,6 +31,10 @@ class DistillSamplingDefaultsTest {
         assertTrue(optionHelp(distill("self-instruct"), "--temperature").contains("(default: 0.7)"),
                 optionHelp(distill("self-instruct"), "--temperature"));
         assertTrue(optionHelp(distill("self-instruct"), "--top-p").contains("(default: 0.5)"), optionHelp(distill("self-instruct"), "--top-p"));
+        // bootstrap_instructions.py asks for presence_penalty=2 with them
+        assertTrue(optionHelp(distill("self-instruct"), "--presence-penalty").contains("(default: 2;"),
+                optionHelp(distill("self-instruct"), "--presence-penalty"));
+        assertTrue(optionHelp(distill("sft"), "--presence-penalty").contains("(default: 0;"), optionHelp(distill("sft"), "--presence-penalty"));
         // the greedy commands keep theirs
         assertTrue(optionHelp(distill("sft"), "--temperature").contains("(default: 0)"), optionHelp(distill("sft"), "--temperature"));
         assertTrue(optionHelp(distill("dpo"), "--top-p").contains("(default: 1)"), optionHelp(distill("dpo"), "--top-p"));
@@ -57,9 +61,11 @@ class DistillSamplingDefaultsTest {
                 "--num", "3", "--output", "out", "--top-p", "0.9");
         assertEquals(0.7, si.sampling.temperature);
         assertEquals(0.9, si.sampling.topP);
+        assertEquals(2.0, si.sampling.presencePenalty);
 
         var sft = (DistillCommand.SftCommand) parsed("distill", "sft", "--teacher", "t.gguf", "--prompts", "p.jsonl", "--output", "out");
         assertEquals(0.0, sft.sampling.temperature);
+        assertEquals(0.0, sft.sampling.presencePenalty);
     }
 
     /**
