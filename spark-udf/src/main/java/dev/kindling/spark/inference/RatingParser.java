@@ -12,9 +12,11 @@ import java.util.regex.Pattern;
  * {@code (out of 5)}, {@code on a scale of 1 to 5}, {@code from 1 to 5}) are removed first; then, in order (the first
  * value inside {@code [min, max]} wins):
  * <ol>
- *   <li>a label and a value on the same line: {@code Rating: 4}, {@code **Rating:** 4},
- *       {@code Rating: [4]}, {@code rating: 4/5}, {@code Score = 4.5}, {@code Overall rating - four},
- *       {@code I would rate this response a 4} (a denominator, {@code Rating: 4/10}, must be {@code max});</li>
+ *   <li>the format the rubrics ask for, a label, a colon or {@code =}, a value: {@code Rating: 4}, {@code **Rating:** 4},
+ *       {@code Rating: [4]}, {@code rating: 4/5}, {@code Score = 4.5} (a denominator, {@code Rating: 4/10}, must be
+ *       {@code max});</li>
+ *   <li>a label and a value later in its sentence: {@code Overall rating - four}, {@code I would rate this response a 4}
+ *       (a judge that reasons first writes numbers near "score" before its rating line);</li>
  *   <li>a fraction: {@code 4/5}, {@code 4 out of 5} (the denominator must be {@code max});</li>
  *   <li>the whole answer is a number: {@code 4}, {@code 4.}, {@code [4]}.</li>
  * </ol>
@@ -31,9 +33,13 @@ public final class RatingParser {
                     + "|[(\\[]\\s*out\\s+of\\s+\\d+\\s*[)\\]]"
                     + "|(?:scale|range)\\s+(?:of\\s+|from\\s+|is\\s+)?\\d+\\s*(?:-|–|to)\\s*\\d+"
                     + "|from\\s+\\d+\\s+to\\s+\\d+", Pattern.CASE_INSENSITIVE);
-    // the label is a whole word: "rate" and "rated" also end "accurate", "moderate", "generated"
-    private static final Pattern LABELLED = Pattern.compile("(?<!\\w)(?:rating|score|grade|rated|rate)(?!\\w)([^\\n\\d]{0,30}?)" + NUMBER
+    /** What the rubrics ask for: {@code Rating: 4}, {@code **Rating:** 4}, {@code Score = 4.5}, {@code Rating: [4]}. */
+    private static final Pattern ASKED = Pattern.compile("(?<!\\w)(?:rating|score|grade)(?!\\w)[ \\t*_]*[:=][ \\t*_\\[(<\"']*" + NUMBER
             + "(?:" + DENOMINATOR + ")?", Pattern.CASE_INSENSITIVE);
+    // the label is a whole word: "rate" and "rated" also end "accurate", "moderate", "generated"; its number is in its
+    // sentence ("a high score. It gets 2 things wrong" holds no rating)
+    private static final Pattern LABELLED = Pattern.compile("(?<!\\w)(?:rating|score|grade|rated|rate)(?!\\w)((?:(?![.!?]\\s)[^\\n\\d]){0,30}?)"
+            + NUMBER + "(?:" + DENOMINATOR + ")?", Pattern.CASE_INSENSITIVE);
     /** A label's "no rating": {@code Rating: N/A}, {@code Rating: none} (distilabel's UltraFeedback reads both as None). */
     private static final Pattern NOT_APPLICABLE = Pattern.compile("(?<!\\w)(?:n/a|none)(?!\\w)", Pattern.CASE_INSENSITIVE);
     private static final Pattern FRACTION = Pattern.compile(NUMBER + DENOMINATOR, Pattern.CASE_INSENSITIVE);
@@ -48,7 +54,14 @@ public final class RatingParser {
             return OptionalDouble.empty();
         }
         String t = SCALES.matcher(text).replaceAll(" ");
-        Matcher m = LABELLED.matcher(t);
+        Matcher m = ASKED.matcher(t);
+        while (m.find()) {
+            double v = value(m.group(1));
+            if ((m.group(2) == null || isMax(m.group(2), max)) && v >= min && v <= max) {
+                return OptionalDouble.of(v);
+            }
+        }
+        m = LABELLED.matcher(t);
         while (m.find()) {
             if (NOT_APPLICABLE.matcher(m.group(1)).find()) {
                 continue; // the number after it on the line is the rationale's

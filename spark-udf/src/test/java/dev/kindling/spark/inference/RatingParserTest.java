@@ -122,4 +122,21 @@ class RatingParserTest {
         // a word that only begins like one is no N/A
         rated(4, "Rating: nonetheless 4");
     }
+
+    /**
+     * The rubric asks for "Rating: N": a label with a colon (or =) and its value is read before a loose one ("a high
+     * score" followed by a number), and a loose label's number must be in its sentence. Judges that reason first wrote
+     * such numbers before their rating line, which were taken for the rating.
+     */
+    @Test
+    void theAskedForFormatWinsOverALooseLabelEarlier() {
+        rated(3, "The response deserves a high score. It gets 2 things wrong.\nRating: 3");
+        rated(4, "Compared with a typical score of 3 for such answers, this one is better.\nRating: 4");
+        rated(4, "**Rating:** 4/5\n**Rationale:** thorough.");
+        rated(4.5, "4.5");
+        rated(2, "It deserves a low score. Rating = 2");
+        // a loose label alone still counts, in its sentence
+        rated(4, "I would rate this response a 4.");
+        unrated("It deserves a high score. It gets 2 things wrong.");
+    }
 }
