@@ -26,7 +26,7 @@ import org.apache.spark.sql.types.StructType;
  * builds prompts of {@code shots} instructions — mostly seeds, a few of the instructions generated so
  * far — in the paper's format ({@code "Come up with a series of tasks:\n\nTask 1: ...\nTask 9:"}),
  * the teacher continues them (one Spark job per round, so the executors' engines do the work; an
- * answer ends at its first blank line, where the paper stops the teacher), and every new instruction in
+ * answer ends at its first blank line, where the teacher is stopped, as in the paper), and every new instruction in
  * the answers is kept only if it is of sane length, passes the paper's
  * filters and is novel: its ROUGE-L ({@link RougeL}) against every instruction kept so far, seeds
  * included, is at most the threshold (bootstrap_instructions.py drops {@code max(rouge_scores) > 0.7}). Rounds
@@ -131,6 +131,15 @@ public final class SelfInstruct {
     SelfInstruct(Generate teacher, String modelName, Options options, java.util.function.BiFunction<Generate, Dataset<Row>, Dataset<Row>> call) {
         this.teacher = teacher == null ? null : ((Generate) teacher.copy(org.apache.spark.ml.param.ParamMap.empty()))
                 .setPromptCol("prompt").setChat("off").setOutputCol("_answer").setN(1);
+        if (this.teacher != null) {
+            // the paper's stop sequence: the task list ends at a blank line, and what the teacher wrote after it was cut
+            // off anyway (BLANK_LINE), generated for nothing up to the token limit
+            List<String> stops = new ArrayList<>(List.of(this.teacher.getOrDefault(this.teacher.stop())));
+            if (!stops.contains("\n\n")) {
+                stops.add("\n\n");
+            }
+            this.teacher.setStop(stops.toArray(new String[0]));
+        }
         this.modelName = modelName;
         this.options = options;
         this.call = call;

@@ -166,4 +166,24 @@ class SelfInstructTest {
         assertEquals("Write a short poem.", SelfInstruct.normalize("\u00a0Write\u00a0a short\u2009 poem.\u00a0"));
         assertNull(si.filter(SelfInstruct.normalize("Write\u00a0a\u00a0short poem.")));
     }
+
+    /**
+     * bootstrap_instructions.py stops the teacher at "\n\n" (its stop_sequences), where the task list ends; the teacher
+     * here went on to its token limit and the rest was cut off afterwards: generated for nothing. The caller's own stop
+     * strings stay.
+     */
+    @Test
+    void theTeacherStopsAtABlankLine() {
+        SparkSession spark = TestSpark.session();
+        List<List<String>> stops = new ArrayList<>();
+        SelfInstruct.Options o = new SelfInstruct.Options(1, 1, 1, 3, 0, 0.7, 3, 150, true, 1);
+        SelfInstruct si = new SelfInstruct(new Generate().setModel("unused.gguf").setStop("###"), "m", o, (teacher, df) -> {
+            stops.add(List.of(teacher.getOrDefault(teacher.stop())));
+            return df.select(functions.col("id"), functions.struct(functions.lit(" Write a poem about the sea at night.").as("text"),
+                    functions.lit("stop").as("finish_reason")).as("_answer"),
+                    functions.lit(null).cast(DataTypes.StringType).as(teacher.getErrorCol()));
+        });
+        si.run(spark, SEEDS);
+        assertEquals(List.of(List.of("###", "\n\n")), stops);
+    }
 }
