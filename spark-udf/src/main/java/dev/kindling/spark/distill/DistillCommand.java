@@ -97,8 +97,8 @@ public final class DistillCommand implements Runnable {
     @Command(name = "dpo", mixinStandardHelpOptions = true, sortOptions = false, defaultValueProvider = DpoCommand.Sampling.class,
             description = {"Sample several answers per prompt, rate them with a judge model against a rubric, and write preference pairs "
                     + "{prompt_id, prompt, chosen, rejected, chosen_rating, rejected_rating, model, error} "
-                    + "(ultrafeedback_binarized layout; TRL's DPOTrainer reads chosen and rejected without prompt). Blank answers are "
-                    + "not candidates; prompts whose answers all rate the same are rejected as dpo:tied_ratings, with fewer than two "
+                    + "(distilabel's FormatTextGenerationDPO layout; TRL's DPOTrainer reads chosen and rejected without prompt). "
+                    + "Blank answers are not candidates; prompts whose answers all rate the same are rejected as dpo:tied_ratings, with fewer than two "
                     + "rated answers as dpo:too_few_ratings.",
                     "Example: kindling distill dpo --teacher t.gguf --judge j.gguf --samples 4 --temperature 0.8 --seed 1 "
                             + "--prompts prompts.jsonl --output dpo/"})

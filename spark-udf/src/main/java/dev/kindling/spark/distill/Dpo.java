@@ -28,8 +28,11 @@ import scala.collection.Seq;
 /**
  * Preference (DPO) data, UltraFeedback style: the teacher samples {@code n} answers per prompt, a
  * judge rates each against a rubric ({@link Judge}), and the best and the worst become
- * {@code chosen} and {@code rejected} — the layout of HuggingFaceH4/ultrafeedback_binarized, which
- * the alignment-handbook and distilabel read. TRL's {@code DPOTrainer} reads {@code chosen} and
+ * {@code chosen} and {@code rejected}, as distilabel's {@code FormatTextGenerationDPO} writes them (its columns and
+ * choice: highest and lowest rating, the first on a tie). HuggingFaceH4/ultrafeedback_binarized, which the
+ * alignment-handbook reads, has the same {@code prompt}, {@code prompt_id}, {@code chosen} and {@code rejected}, but
+ * names the ratings {@code score_chosen} and {@code score_rejected}, adds {@code messages} (the chosen conversation) and
+ * took a random one of the other answers as rejected. TRL's {@code DPOTrainer} reads {@code chosen} and
  * {@code rejected} without {@code prompt} (their shared first messages are its implicit prompt; an
  * explicit one would have to be a list of messages, not a string), from the rows without an error or a reason:
  *
