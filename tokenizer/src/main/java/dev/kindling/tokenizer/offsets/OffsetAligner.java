@@ -174,6 +174,12 @@ public final class OffsetAligner {
         String matchRest = "";
         int matchRestStart;
         int matchRestEnd;
+        /**
+         * While a group of tokens holding parts of characters is matched leniently: per UTF-16 index of the group's
+         * text, the text range its character matched ({@link #lenientMatch}), -1 where it matched nothing.
+         */
+        int[] spanStart;
+        int[] spanEnd;
 
         Walk(Tokenizer tok, String text, byte[] b, int[] charStart, int[] charEnd, Prefix prefix, Rules rules) {
             this.rules = rules;
@@ -202,14 +208,24 @@ public final class OffsetAligner {
                     boolean exactly = exact(group, from) >= 0;
                     p = from;
                     if (!exactly) {
+                        String s = new String(group, StandardCharsets.UTF_8);
+                        spanStart = new int[s.length()];
+                        java.util.Arrays.fill(spanStart, -1);
+                        spanEnd = new int[s.length()];
                         long r = lenientKeepingRest(group, from);
+                        boolean split = r >= 0 && s.getBytes(StandardCharsets.UTF_8).length == group.length;
                         if (r < 0) {
                             r = unknown(from, ids[i], last + 1 < ids.length ? ids[last + 1] : -1);
                         }
-                        for (int k = i; k <= last; k++) {
-                            starts[k] = (int) (r >>> 32);
-                            ends[k] = (int) r;
+                        for (int k = i, at = 0; k <= last; k++) {
+                            int n = tok.tokenBytes(ids[k]).length;
+                            long own = split && n > 0 ? groupPart(s, at, at + n, r) : r;
+                            starts[k] = (int) (own >>> 32);
+                            ends[k] = (int) own;
+                            at += n;
                         }
+                        spanStart = null;
+                        spanEnd = null;
                         if (segmentStart) {
                             firstSegment = false;
                         }
@@ -256,6 +272,38 @@ public final class OffsetAligner {
                 }
             }
             return new Encoding(ids, starts, ends);
+        }
+
+        /**
+         * The range of the part of a leniently matched group that holds its UTF-8 bytes {@code [from, to)}, as HF maps
+         * a byte range of the normalized text back: from the start of the text character its first byte's character
+         * came from to the end of the one its last byte's came from ({@link #spanStart}). A part that holds only what
+         * matched nothing of the text (a space the tokenizer added) takes the character after it, else the whole group.
+         */
+        private long groupPart(String s, int from, int to, long whole) {
+            int first = -1;
+            int last = -1;
+            int after = -1;
+            for (int k = 0, at = 0; k < s.length(); ) {
+                int c = s.codePointAt(k);
+                int n = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+                if (spanStart[k] >= 0) {
+                    if (at + n > from && at < to) {
+                        if (first < 0) {
+                            first = k;
+                        }
+                        last = k;
+                    } else if (at >= to && after < 0) {
+                        after = k;
+                    }
+                }
+                at += n;
+                k += Character.charCount(c);
+            }
+            if (first < 0) {
+                return after < 0 ? whole : (long) spanStart[after] << 32 | spanEnd[after];
+            }
+            return (long) spanStart[first] << 32 | Math.max(spanStart[first], spanEnd[last]);
         }
 
         /**
@@ -378,6 +426,7 @@ public final class OffsetAligner {
                     if (first < 0) {
                         first = restStart;
                     }
+                    span(k, restStart, restEnd);
                     last = Math.max(last, restEnd);
                     k += Character.charCount(tc);
                     rest = rest.substring(Character.charCount(tc));
@@ -394,6 +443,7 @@ public final class OffsetAligner {
                     }
                     rest = after;
                     restStart = q;
+                    span(k, q, q + Character.charCount(ic));
                     k += Character.charCount(tc);
                     q += Character.charCount(ic);
                     restEnd = q;
@@ -416,6 +466,13 @@ public final class OffsetAligner {
             matchRestStart = restStart;
             matchRestEnd = restEnd;
             return (long) first << 32 | last;
+        }
+
+        private void span(int k, int start, int end) {
+            if (spanStart != null && k < spanStart.length) {
+                spanStart[k] = start;
+                spanEnd[k] = end;
+            }
         }
 
         /**

