@@ -212,10 +212,11 @@ public final class OffsetAligner {
                         spanStart = new int[s.length()];
                         java.util.Arrays.fill(spanStart, -1);
                         spanEnd = new int[s.length()];
+                        int restAt = rest.isEmpty() ? -1 : restStart;
                         long r = lenientKeepingRest(group, from);
                         boolean split = r >= 0 && s.getBytes(StandardCharsets.UTF_8).length == group.length;
                         if (r < 0) {
-                            r = unknown(from, ids[i], last + 1 < ids.length ? ids[last + 1] : -1);
+                            r = unknown(from, ids[i], last + 1 < ids.length ? ids[last + 1] : -1, restAt);
                         }
                         for (int k = i, at = 0; k <= last; k++) {
                             int n = tok.tokenBytes(ids[k]).length;
@@ -257,7 +258,7 @@ public final class OffsetAligner {
                     }
                 }
                 if (r < 0) {
-                    r = unknown(from, id, i + 1 < ids.length ? ids[i + 1] : -1);
+                    r = unknown(from, id, i + 1 < ids.length ? ids[i + 1] : -1, restBefore.isEmpty() ? -1 : restStartBefore);
                 }
                 starts[i] = (int) (r >>> 32);
                 ends[i] = (int) r;
@@ -494,11 +495,12 @@ public final class OffsetAligner {
         /**
          * An unknown token: up to where the next token matches, or the end of the text for the last
          * one (without the whitespace around it, unless it is only whitespace); when the next token
-         * cannot tell (unknown too), one word.
+         * cannot tell (unknown too), one word. {@code restAt}: where the text character starts whose rest
+         * ({@link #rest}) the token holds first, or -1.
          */
-        private long unknown(int at, int id, int nextId) {
+        private long unknown(int at, int id, int nextId, int restAt) {
             if (rules != Rules.GUESS) {
-                return unknownInWord(at, id, nextId);
+                return unknownInWord(at, id, nextId, restAt);
             }
             int q = charStart[at];
             int end = -1;
@@ -541,15 +543,18 @@ public final class OffsetAligner {
          * An unknown token under the tokenizer's {@link Rules}, as HF gives its range: the normalized text it stands
          * for mapped back to the input, so it starts at the first and ends with the last character that the normalizer
          * kept and the pre-tokenizer did not drop. WordPiece's unknown token is its whole word; another one ends where
-         * the next token of the same word matches, or with the word.
+         * the next token of the same word matches, or with the word. One that starts with the rest of a character the
+         * normalizer expanded (the dot of U+0130 lowercased, after a token "i") starts at that character.
          */
-        private long unknownInWord(int at, int id, int nextId) {
-            int start = skipDropped(charStart[at]);
-            int edge = 0; // what the normalizer strips off the text's start and end
-            while (edge < text.length() && rules.removedAtEdge(text.codePointAt(edge))) {
-                edge += Character.charCount(text.codePointAt(edge));
+        private long unknownInWord(int at, int id, int nextId, int restAt) {
+            int start = restAt;
+            if (start < 0) {
+                int edge = 0; // what the normalizer strips off the text's start and end
+                while (edge < text.length() && rules.removedAtEdge(text.codePointAt(edge))) {
+                    edge += Character.charCount(text.codePointAt(edge));
+                }
+                start = skipDropped(Math.max(charStart[at], edge));
             }
-            start = skipDropped(Math.max(start, edge));
             int word = wordEnd(start);
             int end = word;
             if (id != rules.wordUnknownId() && nextId >= 0 && !tok.isSpecial(nextId)) {

@@ -69,6 +69,25 @@ class UnknownOffsetsTest {
                 new int[][] {{1, 5}, {5, 6}});
     }
 
+    /**
+     * Lowercase makes U+0130 "i" + U+0307; a vocabulary without the dot gives "i" then an unknown token holding the dot,
+     * and HF maps both back to U+0130 (Kindling had started the unknown token after U+0130).
+     */
+    @Test
+    void unknownTokenHoldingTheRestOfALowercasedCharacterStartsThere(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("tokenizer.json");
+        Files.writeString(file, "{\"version\":\"1.0\",\"added_tokens\":[],\"normalizer\":{\"type\":\"Lowercase\"},"
+                + "\"pre_tokenizer\":null,\"post_processor\":null,\"decoder\":null,\"model\":{\"type\":\"Unigram\",\"unk_id\":0,"
+                + "\"vocab\":[[\"<unk>\",0],[\"a\",-1],[\"b\",-2],[\"i\",-2]],\"byte_fallback\":false}}");
+        Tokenizer t = Tokenizer.load(file);
+        dev.kindling.tokenizer.OffsetAsserts.assertIdsAndOffsets(t, "\u0130a", false, new int[] {3, 0, 1},
+                new int[][] {{0, 1}, {0, 1}, {1, 2}});
+        dev.kindling.tokenizer.OffsetAsserts.assertIdsAndOffsets(t, "b\u0130\u030Da", false, new int[] {2, 3, 0, 1},
+                new int[][] {{0, 1}, {1, 2}, {1, 3}, {3, 4}});
+        dev.kindling.tokenizer.OffsetAsserts.assertIdsAndOffsets(t, "a\u0130\u0130b", false, new int[] {1, 3, 0, 3, 0, 2},
+                new int[][] {{0, 1}, {1, 2}, {1, 2}, {2, 3}, {2, 3}, {3, 4}});
+    }
+
     /** U+2C2F (Unicode 14): HF's Lowercase gives U+2C5F, Java 17's Character.toLowerCase leaves it as it is. */
     @Test
     void lowercaseOfNewerCapitals(@TempDir Path dir) throws IOException {
