@@ -189,6 +189,7 @@ public final class HfTokenizer extends AbstractTokenizer {
         CharRules rules = new CharRules(normalizer, preTokenizer, model);
         // NFC/NFKC/NFKD: the tokens are aligned with the text in that form, then mapped back as HF maps them
         java.text.Normalizer.Form form = Normalizers.composingForm(normalizer);
+        Normalizer beforeForm = Normalizers.charWiseBeforeForm(normalizer); // what the form is given: Lowercase's output
         for (int k = 0; k < marks.size(); k += 4) {
             int s = marks.get(k);
             int e = marks.get(k + 1);
@@ -201,8 +202,9 @@ public final class HfTokenizer extends AbstractTokenizer {
                 OffsetAligner.Prefix p = prefixSpace == OffsetAligner.Prefix.FIRST_IF_NO_SPACE && s > 0
                         ? OffsetAligner.Prefix.NONE : prefixSpace; // Metaspace "first": only the segment at 0
                 String segment = t.substring(s, e);
-                FormAlignment composed = form == null || java.text.Normalizer.isNormalized(segment, form) ? null
-                        : FormAlignment.of(segment, form);
+                String formInput = beforeForm == null ? segment : beforeForm.normalize(segment);
+                FormAlignment composed = form == null || (formInput.equals(segment) && java.text.Normalizer.isNormalized(segment, form))
+                        ? null : FormAlignment.of(segment, beforeForm, form);
                 Encoding seg = OffsetAligner.align(this, composed == null ? segment : composed.normalized(),
                         java.util.Arrays.copyOfRange(ids, from, to), p, rules);
                 for (int i = from; i < to; i++) {

@@ -57,9 +57,40 @@ public final class Normalizers {
         return null;
     }
 
+    /**
+     * A normalizer that acts on each character alone: a text's output is its characters' outputs one after another.
+     * Offsets take such a step before a Unicode form into that form's alignment ({@link #charWiseBeforeForm}).
+     */
+    @FunctionalInterface
+    public interface CharWise extends Normalizer {}
+
+    /**
+     * The Lowercase, StripAccents and NFD steps of {@code n} that come before its {@link #composingForm}, as one
+     * normalizer to put each character through alone (HF's alignment: every part of a character's output comes from
+     * that character), or null when there are none. They change what the form sees (Lowercase makes I + U+0307, which
+     * NFC composes into U+0130, "i" + U+0307, which it does not). The other steps (Prepend, Strip, Replace) the
+     * aligner follows itself.
+     */
+    public static Normalizer charWiseBeforeForm(Normalizer n) {
+        if (!(n instanceof Sequence q) || composingForm(n) == null) {
+            return null;
+        }
+        List<Normalizer> before = new java.util.ArrayList<>();
+        for (Normalizer part : q.parts()) {
+            if (composingForm(part) != null) {
+                break;
+            }
+            if (part instanceof CharWise || part instanceof UnicodeForm) { // a form before the composing one is NFD
+                before.add(part);
+            }
+        }
+        return before.isEmpty() ? null : sequence(before);
+    }
+
     /** HF's Lowercase normalizer: {@link #lowercase(String)}. */
     public static Normalizer lowercase() {
-        return Normalizers::lowercase;
+        CharWise n = Normalizers::lowercase;
+        return n;
     }
 
     /**
@@ -98,7 +129,8 @@ public final class Normalizers {
      * Unicode 9.0 tables ({@link HfUnicode#isCombiningMark}): the marks of later versions (U+07FD, Unicode 11) stay.
      */
     public static Normalizer stripAccents() {
-        return s -> removeMarks(s, false);
+        CharWise n = s -> removeMarks(s, false);
+        return n;
     }
 
     /** Removes the non-spacing marks (Mn) of Unicode 8.0 only, as HF's BertNormalizer strips accents ({@link HfUnicode}). */

@@ -33,10 +33,47 @@ public final class FormAlignment {
         this.inputLength = inputLength;
     }
 
+    /**
+     * {@code text} through {@code before}, one character at a time, then {@code form}: each output character of
+     * {@code before} comes from the character it was made of (HF: the first part replaces it, the others are inserted
+     * after it), and the form's alignment is taken back through that. {@code before} may be null.
+     */
+    public static FormAlignment of(String text, dev.kindling.tokenizer.normalize.Normalizer before, Form form) {
+        if (before == null) {
+            return of(text, form);
+        }
+        StringBuilder mid = new StringBuilder(text.length() + 8);
+        IntBuffer from = new IntBuffer(); // per UTF-16 unit of mid: the start of its text character
+        for (int i = 0; i < text.length(); ) {
+            int c = text.codePointAt(i);
+            String out = before.normalize(Character.toString(c));
+            mid.append(out);
+            for (int u = 0; u < out.length(); u++) {
+                from.add(i);
+            }
+            i += Character.charCount(c);
+        }
+        from.add(text.length());
+        FormAlignment f = of(mid.toString(), form);
+        int[] st = new int[f.start.length];
+        int[] en = new int[f.end.length];
+        for (int u = 0; u < st.length; u++) {
+            st[u] = from.get(f.start[u]);
+            // the end of the text character of the last mid unit before f.end[u]
+            int e = f.end[u];
+            en[u] = e <= f.start[u] ? st[u] : end(text, from.get(e - 1));
+        }
+        return new FormAlignment(f.normalized, st, en, text.length());
+    }
+
+    private static int end(String text, int charStart) {
+        return charStart + Character.charCount(text.codePointAt(charStart));
+    }
+
     /** {@code text} through {@code form} (not NFD: a decomposition alone is followed by the aligner itself). */
     public static FormAlignment of(String text, Form form) {
         boolean compose = form == Form.NFC || form == Form.NFKC;
-        Form decompose = form == Form.NFC ? Form.NFD : Form.NFKD;
+        Form decompose = form == Form.NFC || form == Form.NFD ? Form.NFD : Form.NFKD;
         IntBuffer cps = new IntBuffer();
         IntBuffer changes = new IntBuffer();
         java.util.Map<Integer, String> decompositions = new java.util.HashMap<>();

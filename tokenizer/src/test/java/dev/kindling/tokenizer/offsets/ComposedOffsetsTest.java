@@ -34,6 +34,7 @@ class ComposedOffsetsTest {
     private static Tokenizer nfkd;
     private static Tokenizer nfkcLowercase;
     private static Tokenizer nfdStripLowercase;
+    private static Tokenizer lowercaseNfkc;
 
     @BeforeAll
     static void load() throws IOException {
@@ -49,6 +50,8 @@ class ComposedOffsetsTest {
                 "nfkc-lowercase");
         nfdStripLowercase = withNormalizer(json, "\"Sequence\", \"normalizers\": [{\"type\": \"NFD\"}, "
                 + "{\"type\": \"StripAccents\"}, {\"type\": \"Lowercase\"}]", "nfd-strip-lowercase");
+        lowercaseNfkc = withNormalizer(json, "\"Sequence\", \"normalizers\": [{\"type\": \"Lowercase\"}, {\"type\": \"NFKC\"}]",
+                "lowercase-nfkc");
     }
 
     private static Tokenizer withForm(String json, String form) throws IOException {
@@ -128,5 +131,15 @@ class ComposedOffsetsTest {
         check(nfdStripLowercase, "\u0131\u0307\u0348 \uCAD2\uAD1C",
                 new int[] {3777, 86089, 226, 235, 147366, 124137, 121, 146312, 124052, 104, 147245},
                 new int[][] {{0, 1}, {3, 5}, {4, 5}, {4, 5}, {4, 5}, {4, 5}, {4, 5}, {5, 6}, {5, 6}, {5, 6}, {5, 6}});
+    }
+
+    @Test
+    void formAfterLowercaseComposesWhatLowercaseMade() {
+        // I + U+0307 lowercased is i + U+0307, which NFKC leaves apart (it would compose I + U+0307 into U+0130): the
+        // tokens of i and of the dot each keep their own character (Kindling had composed the raw text first)
+        check(lowercaseNfkc, "xI\u0307y", new int[] {11665, 136, 229, 88}, new int[][] {{0, 2}, {2, 3}, {2, 3}, {3, 4}});
+        // from the marks fuzz (seed 1, text 77)
+        check(lowercaseNfkc, "\uB4A1iI\u0307\u0303u\uC9F8", new int[] {124577, 94, 3808, 136, 229, 136, 225, 84, 83666},
+                new int[][] {{0, 1}, {0, 1}, {1, 3}, {3, 4}, {3, 4}, {4, 5}, {4, 5}, {5, 6}, {6, 7}});
     }
 }
