@@ -3,7 +3,9 @@ package dev.kindling.tokenizer.gguf;
 import dev.kindling.formats.gguf.GgufFile;
 import dev.kindling.tokenizer.AbstractTokenizer;
 import dev.kindling.tokenizer.ChatTemplate;
+import dev.kindling.tokenizer.Encoding;
 import dev.kindling.tokenizer.bpe.IntBuffer;
+import dev.kindling.tokenizer.offsets.OffsetAligner;
 import dev.kindling.tokenizer.spm.SpmTokenizer;
 import dev.kindling.tokenizer.text.StringTrie;
 import dev.kindling.tokenizer.text.Unicode;
@@ -34,6 +36,33 @@ final class WpmTokenizer extends AbstractTokenizer {
     private final int clsId;
     private final int sepId;
     private final StringTrie specialTrie;
+    /** What {@link #preprocess} does to single characters, for the offsets. */
+    private final OffsetAligner.Rules rules = new OffsetAligner.Rules() {
+        @Override
+        public boolean removed(int c) {
+            return Unicode.isWhiteSpace(c) || dropped(c);
+        }
+
+        @Override
+        public boolean breaksWord(int c) {
+            return Unicode.isWhiteSpace(c);
+        }
+
+        @Override
+        public boolean isolated(int c) {
+            return alone(c);
+        }
+
+        @Override
+        public String normalized(int c) {
+            return null; // NFD and lowercase: the aligner's guess
+        }
+
+        @Override
+        public int wordUnknownId() {
+            return unkId;
+        }
+    };
 
     private WpmTokenizer(String name, String[] tokens, int[] types, int unk, int cls, int sep, int[] stops, ChatTemplate t) {
         super(name, cls, sep, stops, t);
@@ -148,15 +177,11 @@ final class WpmTokenizer extends AbstractTokenizer {
                 flush(cur, words);
                 continue;
             }
-            int type = Character.getType(cp);
-            boolean control = type == Character.CONTROL || type == Character.FORMAT || type == Character.PRIVATE_USE
-                    || type == Character.SURROGATE;
-            // accents go: the vectors (made by HF's BertNormalizer) strip non-spacing marks after NFD
-            if (cp == 0 || cp == 0xFFFD || control || type == Character.NON_SPACING_MARK) {
+            if (dropped(cp)) {
                 continue;
             }
             int lower = Character.toLowerCase(cp);
-            if (Unicode.isPunctuation(cp) || (cp < 0x7F && Unicode.isSymbol(cp)) || Unicode.isChineseChar(cp)) {
+            if (alone(cp)) {
                 flush(cur, words);
                 words.add(new String(Character.toChars(lower)));
             } else {
@@ -165,6 +190,18 @@ final class WpmTokenizer extends AbstractTokenizer {
         }
         flush(cur, words);
         return words;
+    }
+
+    /** Dropped from the text: NUL, U+FFFD, controls and, as HF's BertNormalizer strips accents after NFD, non-spacing marks. */
+    private static boolean dropped(int cp) {
+        int type = Character.getType(cp);
+        return cp == 0 || cp == 0xFFFD || type == Character.CONTROL || type == Character.FORMAT || type == Character.PRIVATE_USE
+                || type == Character.SURROGATE || type == Character.NON_SPACING_MARK;
+    }
+
+    /** A word of its own: punctuation, ASCII symbols, CJK ideographs. */
+    private static boolean alone(int cp) {
+        return Unicode.isPunctuation(cp) || (cp < 0x7F && Unicode.isSymbol(cp)) || Unicode.isChineseChar(cp);
     }
 
     private static void flush(StringBuilder cur, List<String> words) {
@@ -199,6 +236,36 @@ final class WpmTokenizer extends AbstractTokenizer {
     public OptionalInt tokenId(String tokenText) {
         Integer id = ids.get(tokenText);
         return id == null ? OptionalInt.empty() : OptionalInt.of(id);
+    }
+
+    /**
+     * As HF's WordPiece gives them (a tokenizer.json with this vocabulary): a word-initial piece's U+2581 is the word's
+     * start, not the whitespace or dropped characters before it, a special token of the text is found after whitespace,
+     * the template's CLS and SEP are [0, 0), and [UNK] covers its word, without the marks {@link #preprocess} drops at
+     * its end (a Devanagari virama; spacing vowel signs stay).
+     */
+    @Override
+    public Encoding encodeWithOffsets(String text, boolean addSpecialTokens) {
+        String t = Utf8.scrubSurrogates(java.util.Objects.requireNonNull(text, "text to encode is null"));
+        int[] ids = encode(t, addSpecialTokens);
+        int head = addSpecialTokens && clsId >= 0 ? 1 : 0; // CLS and SEP of the template: [0, 0)
+        int tail = addSpecialTokens && sepId >= 0 ? 1 : 0;
+        Encoding e = OffsetAligner.align(this, t, java.util.Arrays.copyOfRange(ids, head, ids.length - tail),
+                OffsetAligner.Prefix.NONE, rules);
+        int[] starts = new int[ids.length];
+        int[] ends = new int[ids.length];
+        for (int i = 0; i < e.size(); i++) {
+            int id = e.ids()[i];
+            int s = e.start(i);
+            if (types[id] == SpmTokenizer.NORMAL && tokens[id].startsWith("\u2581")) {
+                while (s < e.end(i) && rules.removed(t.codePointAt(s))) {
+                    s += Character.charCount(t.codePointAt(s));
+                }
+            }
+            starts[head + i] = s;
+            ends[head + i] = e.end(i);
+        }
+        return new Encoding(ids, starts, ends);
     }
 
     @Override

@@ -197,7 +197,7 @@ public final class OffsetAligner {
             for (int i = 0; i < ids.length; i++) {
                 int id = ids[i];
                 byte[] t = tok.tokenBytes(id);
-                boolean special = tok.isSpecial(id);
+                boolean special = tok.isSpecial(id) && id != rules.wordUnknownId();
                 int from = p;
                 int last = special ? i : partialCharacterGroupEnd(ids, i);
                 if (last > i) {
@@ -251,7 +251,13 @@ public final class OffsetAligner {
                         rest = restBefore;
                         restStart = restStartBefore;
                         restEnd = restEndBefore;
-                        if (special) {
+                        if (special && rules != Rules.GUESS) {
+                            // a special token of the text (no template tokens come with rules) after characters the
+                            // tokenizer dropped: WordPiece drops whitespace
+                            int q = skipRemoved(charStart[from]);
+                            r = q > charStart[from] ? exact(t, byteAt(q)) : -1;
+                        }
+                        if (special && r < 0) {
                             continue; // a template token: [0, 0)
                         }
                         r = lenientKeepingRest(t, from);
@@ -584,6 +590,13 @@ public final class OffsetAligner {
         /** A character no token holds: the normalizer removed it, or the pre-tokenizer dropped it between words. */
         private boolean dropped(int c) {
             return rules.removed(c) || rules.breaksWord(c);
+        }
+
+        private int skipRemoved(int q) {
+            while (q < text.length() && rules.removed(text.codePointAt(q))) {
+                q += Character.charCount(text.codePointAt(q));
+            }
+            return q;
         }
 
         private int skipDropped(int q) {
