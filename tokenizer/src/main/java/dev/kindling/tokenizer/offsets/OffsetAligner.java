@@ -194,6 +194,11 @@ public final class OffsetAligner {
         Encoding run(int[] ids) {
             int[] starts = new int[ids.length];
             int[] ends = new int[ids.length];
+            int edge = 0; // what the normalizer strips off the text's start (Strip) no token holds
+            while (edge < text.length() && rules.removedAtEdge(text.codePointAt(edge))) {
+                edge += Character.charCount(text.codePointAt(edge));
+            }
+            p = byteAt(edge);
             for (int i = 0; i < ids.length; i++) {
                 int id = ids[i];
                 byte[] t = tok.tokenBytes(id);

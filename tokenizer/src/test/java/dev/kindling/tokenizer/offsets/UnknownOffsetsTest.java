@@ -88,6 +88,23 @@ class UnknownOffsetsTest {
                 new int[][] {{0, 1}, {1, 2}, {1, 2}, {2, 3}, {2, 3}, {3, 4}});
     }
 
+    /**
+     * Strip removes the text's leading space before Metaspace puts its U+2581 in front: the first piece's U+2581 is
+     * that added one, over the first letter, not the space Strip removed (Kindling had matched it with the space).
+     */
+    @Test
+    void stripThenMetaspace(@TempDir Path dir) throws IOException {
+        Path base = Path.of(getClass().getResource("/offsets/unigram-metaspace.json").getPath());
+        String json = Files.readString(base).replace("\"normalizer\":null",
+                "\"normalizer\":{\"type\":\"Strip\",\"strip_left\":true,\"strip_right\":true}");
+        Path file = dir.resolve("tokenizer.json");
+        Files.writeString(file, json);
+        Tokenizer t = Tokenizer.load(file);
+        dev.kindling.tokenizer.OffsetAsserts.assertIdsAndOffsets(t, " t", false, new int[] {144}, new int[][] {{1, 2}});
+        dev.kindling.tokenizer.OffsetAsserts.assertIdsAndOffsets(t, "\u00A0\u00A0the cat ", false, new int[] {176, 110, 211},
+                new int[][] {{2, 5}, {5, 7}, {7, 9}});
+    }
+
     /** U+2C2F (Unicode 14): HF's Lowercase gives U+2C5F, Java 17's Character.toLowerCase leaves it as it is. */
     @Test
     void lowercaseOfNewerCapitals(@TempDir Path dir) throws IOException {
