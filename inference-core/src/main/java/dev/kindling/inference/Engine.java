@@ -68,6 +68,14 @@ public final class Engine implements AutoCloseable {
         this.scheduler = new Scheduler(backend, codec != null ? codec.textSupport() : null, ends, bos, options.maxSequences(), source);
     }
 
+    private static long sizeOf(Path file) {
+        try {
+            return Files.size(file);
+        } catch (java.io.IOException e) {
+            throw new ModelFormatException(file, "cannot be read: " + e, e);
+        }
+    }
+
     /**
      * Opens a model and starts the engine: a GGUF file or a llama2.c checkpoint (detected from the
      * content), or a Hugging Face checkpoint directory ({@code config.json} + safetensors weights, with
@@ -102,6 +110,9 @@ public final class Engine implements AutoCloseable {
             }
         } else if (!Files.isRegularFile(path)) {
             throw new ModelFormatException(path, "no such model file or directory");
+        } else if (sizeOf(path) == 0) {
+            // it was "neither a GGUF file, a llama2.c checkpoint nor ...": a download or a copy that wrote nothing
+            throw new ModelFormatException(path, "the file is empty (0 bytes)");
         } else if (GgufFile.looksLikeGguf(path)) {
             try (GgufFile gguf = GgufFile.open(path)) {
                 model = GgufModelLoader.load(gguf);

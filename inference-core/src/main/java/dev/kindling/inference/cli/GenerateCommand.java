@@ -22,21 +22,21 @@ import java.util.concurrent.CompletionException;
 /**
  * {@code kindling generate}:
  * <pre>
- *   generate --model M (--prompt TEXT | --input IN.jsonl --output OUT.jsonl) [--max-tokens N]
+ *   generate --model M (--prompt TEXT | --prompt-file FILE | --input IN.jsonl --output OUT.jsonl) [--max-tokens N]
  *            [--temperature T] [--top-p P] [--top-k K] [--min-p P] [--repetition-penalty R]
  *            [--frequency-penalty F] [--presence-penalty F] [--seed S]
  *            [--threads N] [--tokenizer FILE] [--llama2c-sampler] [--stop STRING] [--device auto|cpu|cuda]
  *            [--gpu N] [--kv-cache-type f32|f16] [--kv-budget-mb MIB] [--truncate-prompts]
  * </pre>
  * With {@code --prompt} only the completion goes to stdout, streamed ({@code --prompt ""} starts
- * from BOS alone). With {@code --input} (JSON lines {@code {id, prompt}}) all rows are generated in
+ * from BOS alone); {@code --prompt-file} is the same with a file's text ({@link PromptFile}). With {@code --input} (JSON lines {@code {id, prompt}}) all rows are generated in
  * one continuous batch and written as {@code {id, prompt, completion, n_tokens, finish_reason}} in
  * input order; a row that fails gets {@code error} instead. Defaults: greedy, 256 tokens; for a
  * Hugging Face directory, its {@code generation_config.json} (sampling when {@code do_sample},
  * {@code max_new_tokens}) when no sampling option / {@code --max-tokens} is given.
  */
 public final class GenerateCommand {
-    static final Set<String> OPTIONS = Set.of("model", "prompt", "input", "output", "max-tokens", "temperature", "top-p",
+    static final Set<String> OPTIONS = Set.of("model", "prompt", "prompt-file", "input", "output", "max-tokens", "temperature", "top-p",
             "top-k", "min-p", "repetition-penalty", "frequency-penalty", "presence-penalty", "seed", "threads", "tokenizer", "stop",
             "device", "gpu", "kv-cache-type", "kv-budget-mb");
     static final Set<String> FLAGS = Set.of("llama2c-sampler", "truncate-prompts");
@@ -59,12 +59,15 @@ public final class GenerateCommand {
     /** Runs the command; returns the exit code (0 ok, 1 failure, 2 usage). */
     public static int run(String[] args, PrintStream out, PrintStream err) throws IOException {
         CliArgs a;
+        String prompt;
         try {
             a = new CliArgs(args, OPTIONS, FLAGS);
             a.require("model");
-            if (a.has("prompt") == a.has("input") || a.has("input") != a.has("output")) {
-                throw new IllegalArgumentException("give either --prompt TEXT, or --input IN --output OUT");
+            int prompts = (a.has("prompt") ? 1 : 0) + (a.has("prompt-file") ? 1 : 0) + (a.has("input") ? 1 : 0);
+            if (prompts != 1 || a.has("input") != a.has("output")) {
+                throw new IllegalArgumentException("give one of --prompt TEXT, --prompt-file FILE, or --input IN --output OUT");
             }
+            prompt = a.has("prompt-file") ? PromptFile.read(Path.of(a.get("prompt-file"))) : a.get("prompt");
         } catch (IllegalArgumentException e) {
             err.println("generate: " + e.getMessage());
             return 2;
@@ -104,6 +107,10 @@ public final class GenerateCommand {
             if (a.has("stop") && a.get("stop").isEmpty()) {
                 throw new IllegalArgumentException("--stop must not be empty");
             }
+        } catch (SamplingParams.InvalidParameterException e) {
+            // the engine's message names the parameter ("temperature must be >= 0, got NaN"), not the option typed
+            err.println("generate: --" + e.parameter() + " " + e.requirement() + ", got " + a.get(e.parameter()));
+            return 2;
         } catch (IllegalArgumentException e) {
             err.println("generate: " + e.getMessage());
             return 2;
@@ -147,7 +154,7 @@ public final class GenerateCommand {
                     return rows(engine, rows, sp, maxTokens, stops, w, err);
                 }
             }
-            GenerationRequest r = GenerationRequest.of(a.get("prompt")).withSampling(sp).withMaxTokens(maxTokens)
+            GenerationRequest r = GenerationRequest.of(prompt).withSampling(sp).withMaxTokens(maxTokens)
                     .withStopStrings(stops);
             try {
                 // streamed as it comes; with --stop the engine holds back text that may begin the stop string

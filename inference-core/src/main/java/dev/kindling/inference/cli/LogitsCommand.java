@@ -12,11 +12,11 @@ import java.nio.file.Path;
 import java.util.Set;
 
 /**
- * {@code kindling logits --model M --prompt TEXT [--top 50] [--threads N] [--tokenizer FILE] [--device D] [--gpu N] [--kv-cache-type f32|f16]}: one
+ * {@code kindling logits --model M (--prompt TEXT | --prompt-file FILE | --tokens IDS) [--top 50] [--threads N] [--tokenizer FILE] [--device D] [--gpu N] [--kv-cache-type f32|f16]}: one
  * JSON object {@code {"tokens":[...],"logits":[... full vocabulary at the last position ...],
  * "top":[{"id","piece","logit"}...]}} (the prompt is encoded with BOS as the vocabulary says).
  *
- * <p>{@code --tokens 1,2,3} gives the ids instead of a prompt (no tokenizer needed; {@code top} then
+ * <p>{@code --prompt-file} reads the prompt from a file ({@link PromptFile}); {@code --tokens 1,2,3} gives the ids instead of a prompt (no tokenizer needed; {@code top} then
  * has no pieces); {@code --all-positions} adds {@code "positions":[[... logits after token 0 ...], ...]},
  * the full vocabulary after every prefix (as llama.cpp's reference script's {@code --all-positions}).
  */
@@ -30,13 +30,16 @@ public final class LogitsCommand {
     public static int run(String[] args, PrintStream out, PrintStream err) throws IOException {
         CliArgs a;
         EngineOptions o;
+        String prompt;
         try {
-            a = new CliArgs(args, Set.of("model", "prompt", "tokens", "top", "threads", "tokenizer", "device", "gpu", "kv-cache-type"),
+            a = new CliArgs(args, Set.of("model", "prompt", "prompt-file", "tokens", "top", "threads", "tokenizer", "device", "gpu", "kv-cache-type"),
                     Set.of("all-positions"));
             a.require("model");
-            if (!a.has("tokens")) {
-                a.require("prompt");
+            if ((a.has("prompt") ? 1 : 0) + (a.has("prompt-file") ? 1 : 0) + (a.has("tokens") ? 1 : 0) != 1) {
+                // --tokens with --prompt used the ids and dropped the prompt without a word
+                throw new IllegalArgumentException("give one of --prompt TEXT, --prompt-file FILE or --tokens IDS");
             }
+            prompt = a.has("prompt-file") ? PromptFile.read(Path.of(a.get("prompt-file"))) : a.get("prompt");
             o = a.device(EngineOptions.defaults());
             o = a.threads(o);
             if (a.getInt("top", 50) < 0) {
@@ -59,7 +62,7 @@ public final class LogitsCommand {
             float[] logits;
             try {
                 tokens = a.has("tokens") ? java.util.Arrays.stream(a.get("tokens").split(",")).map(String::trim)
-                        .mapToInt(Integer::parseInt).toArray() : e.encode(a.get("prompt"));
+                        .mapToInt(Integer::parseInt).toArray() : e.encode(prompt);
                 logits = e.logits(tokens);
             } catch (NumberFormatException ex) {
                 err.println("logits: --tokens must be comma-separated ids: " + ex.getMessage());

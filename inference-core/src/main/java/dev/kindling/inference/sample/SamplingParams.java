@@ -48,32 +48,58 @@ public record SamplingParams(float temperature, int topK, float topP, float minP
 
     public enum Kind { DEFAULT, LLAMA2C }
 
+    /**
+     * One parameter out of its range: the message is the API's ("temperature must be >= 0, got NaN"); a command line
+     * names its own option with {@link #parameter()} and {@link #requirement()} ("--temperature must be >= 0, got NaN").
+     */
+    public static final class InvalidParameterException extends IllegalArgumentException {
+        private final String parameter;
+        private final String requirement;
+
+        InvalidParameterException(String words, String parameter, String requirement, Object value) {
+            super(words + " " + requirement + ", got " + value);
+            this.parameter = parameter;
+            this.requirement = requirement;
+        }
+
+        /** The parameter as the options name it: temperature, top-k, top-p, min-p, repetition-penalty, frequency-penalty, presence-penalty. */
+        public String parameter() {
+            return parameter;
+        }
+
+        /** What it must be, without the value: "must be >= 0". */
+        public String requirement() {
+            return requirement;
+        }
+    }
+
     public SamplingParams {
         if (!(temperature >= 0) || Float.isInfinite(temperature)) {
-            throw new IllegalArgumentException("temperature must be >= 0, got " + temperature);
+            throw new InvalidParameterException("temperature", "temperature", "must be >= 0", temperature);
         }
         if (topK == -1) {
             topK = 0; // vLLM's "off" (llama.cpp's too): refused, a request written for vLLM failed here
         }
         if (topK < 0) {
-            throw new IllegalArgumentException("top-k must be 0 or -1 (off) or at least 1, got " + topK);
+            throw new InvalidParameterException("top-k", "top-k", "must be 0 or -1 (off) or at least 1", topK);
         }
         if (!(topP > 0 && topP <= 1)) {
-            throw new IllegalArgumentException("top-p must be in (0, 1], got " + topP);
+            throw new InvalidParameterException("top-p", "top-p", "must be in (0, 1]", topP);
         }
         if (!(minP >= 0 && minP <= 1)) {
-            throw new IllegalArgumentException("min-p must be in [0, 1], got " + minP);
+            throw new InvalidParameterException("min-p", "min-p", "must be in [0, 1]", minP);
         }
         if (!(repetitionPenalty > 0) || Float.isInfinite(repetitionPenalty)) {
-            throw new IllegalArgumentException("repetition penalty must be a finite number > 0, got " + repetitionPenalty);
+            throw new InvalidParameterException("repetition penalty", "repetition-penalty", "must be a finite number > 0",
+                    repetitionPenalty);
         }
         // a NaN penalty turned every penalised logit into NaN (0 x NaN for the prompt's tokens too), and the
         // generation then ended at once with an empty text and no error
         if (!Float.isFinite(frequencyPenalty)) {
-            throw new IllegalArgumentException("frequency penalty must be a finite number, got " + frequencyPenalty);
+            throw new InvalidParameterException("frequency penalty", "frequency-penalty", "must be a finite number", frequencyPenalty);
         }
         if (!Float.isFinite(presencePenalty)) {
-            throw new IllegalArgumentException("presence penalty must be a finite number, got " + presencePenalty);
+            throw new InvalidParameterException("presence penalty", "presence-penalty", "must be a finite number", presencePenalty);
         }
         if (kind == null) {
             kind = Kind.DEFAULT;

@@ -51,9 +51,14 @@ class CommandsTest {
     @Test
     void badOptionValuesAreOneUsageLineBeforeTheModelLoads() throws Exception {
         String model = SharedData.require("llama2c/stories260K.gguf").toString();
-        String[][] generate = {{"--temperature", "-1", "temperature"}, {"--temperature", "hot", "--temperature"},
-                {"--top-p", "0", "top-p"}, {"--top-p", "1.5", "top-p"}, {"--top-k", "-3", "top-k"}, {"--min-p", "2", "min-p"},
-                {"--repetition-penalty", "0", "repetition penalty"}, {"--frequency-penalty", "2.5", "--frequency-penalty"},
+        // each names the option as typed (the engine's own messages said "temperature must be >= 0, got NaN", without dashes)
+        String[][] generate = {{"--temperature", "-1", "--temperature must be >= 0, got -1"}, {"--temperature", "hot", "--temperature"},
+                {"--temperature", "NaN", "--temperature must be >= 0, got NaN"},
+                {"--top-p", "0", "--top-p must be in (0, 1], got 0"}, {"--top-p", "1.5", "--top-p must be in (0, 1], got 1.5"},
+                {"--top-k", "-3", "--top-k must be 0 or -1 (off) or at least 1, got -3"}, {"--min-p", "2", "--min-p must be in [0, 1], got 2"},
+                {"--min-p", "-0.5", "--min-p must be"},
+                {"--repetition-penalty", "0", "--repetition-penalty must be a finite number > 0, got 0"},
+                {"--repetition-penalty", "Infinity", "--repetition-penalty must be"}, {"--frequency-penalty", "2.5", "--frequency-penalty"},
                 {"--presence-penalty", "-3", "--presence-penalty"}, {"--presence-penalty", "NaN", "--presence-penalty"},
                 {"--frequency-penalty", "some", "--frequency-penalty"}, {"--max-tokens", "-2", "--max-tokens"},
                 {"--max-tokens", "ten", "--max-tokens"}, {"--seed", "x", "--seed"}, {"--stop", "", "--stop"},
@@ -62,12 +67,18 @@ class CommandsTest {
                 {"--threads", String.valueOf(Runtime.getRuntime().availableProcessors() + 1), "--threads must be 0 (every processor) to"},
                 {"--threads", "-1", "--threads"}};
         for (String[] c : generate) {
-            ByteArrayOutputStream err = new ByteArrayOutputStream();
-            int rc = GenerateCommand.run(new String[] {"--model", model, "--prompt", "Once", c[0], c[1]}, System.out,
-                    new PrintStream(err, true, StandardCharsets.UTF_8));
-            String line = err.toString(StandardCharsets.UTF_8);
-            assertEquals(2, rc, c[0] + " " + c[1] + ": " + line);
-            assertTrue(line.startsWith("generate: ") && line.contains(c[2]) && line.strip().lines().count() == 1, line);
+            for (String[] sampler : new String[][] {{}, {"--llama2c-sampler"}}) {
+                if (sampler.length > 0 && !c[0].equals("--temperature") && !c[0].equals("--top-p")) {
+                    continue; // llama2.c's sampler takes temperature and top-p only
+                }
+                ByteArrayOutputStream err = new ByteArrayOutputStream();
+                List<String> args = new java.util.ArrayList<>(List.of("--model", model, "--prompt", "Once", c[0], c[1]));
+                args.addAll(List.of(sampler));
+                int rc = GenerateCommand.run(args.toArray(new String[0]), System.out, new PrintStream(err, true, StandardCharsets.UTF_8));
+                String line = err.toString(StandardCharsets.UTF_8);
+                assertEquals(2, rc, args + ": " + line);
+                assertTrue(line.startsWith("generate: ") && line.contains(c[2]) && line.strip().lines().count() == 1, args + ": " + line);
+            }
         }
         // --threads 0 is every processor, as llama.cpp's -t 0 (it was "threads must be in 1..1024, got 0", not naming the option)
         assertEquals(0, GenerateCommand.run(new String[] {"--model", model, "--prompt", "Once", "--max-tokens", "2", "--threads", "0"},
@@ -253,5 +264,97 @@ class CommandsTest {
         assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("generate: stories260K.gguf: a sequence of "), err.toString(StandardCharsets.UTF_8));
         small[args.length + 1] = "2";
         assertEquals(0, GenerateCommand.run(small, new PrintStream(new ByteArrayOutputStream()), System.err));
+    }
+
+    /**
+     * {@code --prompt-file} (llama.cpp's {@code -f}) is the file's text less one final newline, as llama.cpp's {@code -f}
+     * drops it: the tokens of a file an editor saved are those of the text typed with {@code --prompt}.
+     */
+    @Test
+    void promptFileIsItsTextLessOneFinalNewline(@TempDir Path dir) throws Exception {
+        String model = SharedData.require("llama2c/stories260K.bin").toString();
+        String tok = SharedData.require("llama2c/tok512.bin").toString();
+        String[][] cases = {{"Once upon a time\n", "Once upon a time"}, {"Once upon a time", "Once upon a time"},
+                {"Once upon a time\n\n", "Once upon a time\n"}, {"Tom said \"hi\".\r\n", "Tom said \"hi\".\r"},
+                {"\n", ""}, {"", ""}, {"  Lily \u00e9t\u00e9 \u2014 \ud83d\ude00\t", "  Lily \u00e9t\u00e9 \u2014 \ud83d\ude00\t"}};
+        for (String[] c : cases) {
+            Path f = Files.write(dir.resolve("prompt.txt"), c[0].getBytes(StandardCharsets.UTF_8));
+            assertEquals(logitsTokens(model, tok, "--prompt", c[1]), logitsTokens(model, tok, "--prompt-file", f.toString()), c[0]);
+        }
+        // the newline matters: without dropping it the tokens differed
+        assertTrue(!logitsTokens(model, tok, "--prompt", "Once upon a time").equals(logitsTokens(model, tok, "--prompt", "Once upon a time\n")));
+        Path f = Files.write(dir.resolve("story.txt"), "Once upon a time\n".getBytes(StandardCharsets.UTF_8));
+        String[] texts = new String[2];
+        String[][] given = {{"--prompt", "Once upon a time"}, {"--prompt-file", f.toString()}};
+        for (int i = 0; i < 2; i++) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            assertEquals(0, GenerateCommand.run(new String[] {"--model", model, "--tokenizer", tok, given[i][0], given[i][1], "--max-tokens",
+                    "24", "--threads", "1"}, new PrintStream(out, true, StandardCharsets.UTF_8), System.err));
+            texts[i] = out.toString(StandardCharsets.UTF_8);
+        }
+        assertEquals(texts[0], texts[1]);
+        assertTrue(texts[0].strip().length() > 10, texts[0]);
+    }
+
+    private static String logitsTokens(String model, String tok, String option, String value) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int rc = LogitsCommand.run(new String[] {"--model", model, "--tokenizer", tok, option, value, "--top", "0"},
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(0, rc, option + " " + value + ": " + err.toString(StandardCharsets.UTF_8));
+        return new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8)).get("tokens").toString();
+    }
+
+    /** A prompt file that is not a file of UTF-8 text, or given with another prompt, is one usage line naming it (exit 2). */
+    @Test
+    void promptFileThatCannotBeAPromptIsOneUsageLine(@TempDir Path dir) throws Exception {
+        String model = SharedData.require("llama2c/stories260K.gguf").toString();
+        Path text = Files.writeString(dir.resolve("ok.txt"), "Once");
+        Path latin1 = Files.write(dir.resolve("latin1.txt"), new byte[] {'O', 'n', 'c', 'e', ' ', (byte) 0xe9, 't', 'a', 'i', 't', '\n'});
+        Path cut = Files.write(dir.resolve("cut.txt"), new byte[] {'a', 'b', (byte) 0xe2, (byte) 0x82, '\n'});
+        Path binary = Files.write(dir.resolve("model.bin"), new byte[] {'G', 'G', 'U', 'F', 3, 0, 0, 0});
+        Path in = Files.writeString(dir.resolve("in.jsonl"), "{\"prompt\":\"x\"}\n");
+        Object[][] cases = {
+                {new String[] {"--prompt-file", dir.resolve("missing.txt").toString()}, "missing.txt: no such file"},
+                {new String[] {"--prompt-file", dir.toString()}, dir + " is a directory"},
+                {new String[] {"--prompt-file", latin1.toString()}, "latin1.txt is not valid UTF-8: byte offset 5 (0xe9)"},
+                {new String[] {"--prompt-file", cut.toString()}, "cut.txt is not valid UTF-8: byte offset 2 (0xe2)"},
+                {new String[] {"--prompt-file", binary.toString()}, "model.bin is binary (a NUL byte at offset 5)"},
+                {new String[] {"--prompt-file", text.toString(), "--prompt", "Once"}, "--prompt-file"},
+        };
+        for (Object[] c : cases) {
+            for (String command : new String[] {"generate", "logits"}) {
+                List<String> args = new java.util.ArrayList<>(List.of("--model", model));
+                args.addAll(List.of((String[]) c[0]));
+                ByteArrayOutputStream err = new ByteArrayOutputStream();
+                PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
+                int rc = command.equals("generate") ? GenerateCommand.run(args.toArray(new String[0]), System.out, e)
+                        : LogitsCommand.run(args.toArray(new String[0]), System.out, e);
+                String line = err.toString(StandardCharsets.UTF_8);
+                assertEquals(2, rc, command + " " + args + ": " + line);
+                assertTrue(line.startsWith(command + ": ") && line.contains((String) c[1]) && line.strip().lines().count() == 1,
+                        command + " " + args + ": " + line);
+            }
+        }
+        String[][] both = {{"--prompt-file", text.toString(), "--input", in.toString(), "--output", dir.resolve("o.jsonl").toString()}};
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        List<String> args = new java.util.ArrayList<>(List.of("--model", model));
+        args.addAll(List.of(both[0]));
+        assertEquals(2, GenerateCommand.run(args.toArray(new String[0]), System.out, new PrintStream(err, true, StandardCharsets.UTF_8)));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--prompt-file"), err.toString(StandardCharsets.UTF_8));
+        ByteArrayOutputStream logitsErr = new ByteArrayOutputStream();
+        assertEquals(2, LogitsCommand.run(new String[] {"--model", model, "--prompt-file", text.toString(), "--tokens", "1,2"}, System.out,
+                new PrintStream(logitsErr, true, StandardCharsets.UTF_8)));
+        assertTrue(logitsErr.toString(StandardCharsets.UTF_8).contains("--prompt-file"), logitsErr.toString(StandardCharsets.UTF_8));
+    }
+
+    /** An empty model file says so (it was "neither a GGUF file, a llama2.c checkpoint nor a Hugging Face checkpoint directory"). */
+    @Test
+    void anEmptyModelFileSaysItIsEmpty(@TempDir Path dir) throws Exception {
+        Path empty = Files.createFile(dir.resolve("empty.gguf"));
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertEquals(1, GenerateCommand.run(new String[] {"--model", empty.toString(), "--prompt", "x"}, System.out,
+                new PrintStream(err, true, StandardCharsets.UTF_8)));
+        assertEquals("generate: " + empty + ": the file is empty (0 bytes)", err.toString(StandardCharsets.UTF_8).strip());
     }
 }

@@ -45,4 +45,13 @@ class SamplingParamsTest {
         }
         assertEquals(0, l.withTopK(-1).withMinP(0f).withPenalties(1f, 0f, 0f).topK()); // the defaults are fine
     }
+
+    /** The API's own wording, the parameter without dashes (the CLI names its options instead: --temperature). */
+    @Test
+    void messagesNameTheParameter() {
+        assertEquals("temperature must be >= 0, got NaN",
+                assertThrows(IllegalArgumentException.class, () -> SamplingParams.greedy().withTemperature(Float.NaN)).getMessage());
+        assertEquals("repetition penalty must be a finite number > 0, got 0.0",
+                assertThrows(IllegalArgumentException.class, () -> SamplingParams.greedy().withPenalties(0f, 0f, 0f)).getMessage());
+    }
 }

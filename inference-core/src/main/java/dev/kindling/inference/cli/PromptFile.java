@@ -1,0 +1,60 @@
+package dev.kindling.inference.cli;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * {@code --prompt-file FILE} (llama.cpp's {@code -f}): the file's bytes decoded as UTF-8, as they are, except one final
+ * {@code \n}, which is dropped as llama.cpp's {@code -f} drops it (common/arg.cpp: {@code if (prompt.back() == '\n')
+ * prompt.pop_back()}), so that a file an editor ended with a newline is the text typed. Only that one byte: a second
+ * newline, a {@code \r} before it, a byte order mark and every other white space stay. An empty file is the empty prompt,
+ * as {@code --prompt ""} is.
+ */
+public final class PromptFile {
+    private PromptFile() {}
+
+    /**
+     * The prompt in {@code file}; an {@link IllegalArgumentException} of one line naming the file when it is missing, a
+     * directory, unreadable, not UTF-8 (with the offset of the first bad byte) or binary (a NUL byte, with its offset).
+     */
+    public static String read(Path file) {
+        if (Files.isDirectory(file)) {
+            throw new IllegalArgumentException("--prompt-file " + file + " is a directory, not a file");
+        }
+        if (!Files.exists(file)) {
+            throw new IllegalArgumentException("--prompt-file " + file + ": no such file");
+        }
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--prompt-file " + file + " cannot be read: " + e);
+        }
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] == 0) {
+                // valid UTF-8, but no text holds it: a model file or an archive given by mistake
+                throw new IllegalArgumentException("--prompt-file " + file + " is binary (a NUL byte at offset " + i + "), not text");
+            }
+        }
+        CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes, 0, bytes.length > 0 && bytes[bytes.length - 1] == '\n' ? bytes.length - 1 : bytes.length);
+        CharBuffer out = CharBuffer.allocate(bytes.length);
+        CoderResult r = utf8.decode(in, out, true);
+        if (r.isUnderflow()) {
+            r = utf8.flush(out);
+        }
+        if (r.isError()) {
+            throw new IllegalArgumentException("--prompt-file " + file + " is not valid UTF-8: byte offset " + in.position() + " (0x"
+                    + String.format("%02x", bytes[in.position()] & 0xff) + ")");
+        }
+        return out.flip().toString();
+    }
+}
