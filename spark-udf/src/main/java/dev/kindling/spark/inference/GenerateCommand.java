@@ -50,6 +50,10 @@ public final class GenerateCommand extends SparkCommand {
     @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", description = "One prompt: print only its completion (\"\" starts from BOS).")
     String prompt;
 
+    @Option(names = "--prompt-file", paramLabel = "FILE",
+            description = "As --prompt, with the text of FILE (UTF-8) less one final newline, as llama.cpp's -f reads it.")
+    String promptFile;
+
     @Option(names = "--prompt-column", paramLabel = "NAME", description = "Prompt column of --input (default: prompt).")
     String promptColumn;
 
@@ -80,21 +84,33 @@ public final class GenerateCommand extends SparkCommand {
      * options of one sequence on this machine, the sampling, and --verbose. The others (Spark, the input, the output,
      * the accounting, --chat, --max-sequences...) are for the Spark job, and given with --prompt are a usage error.
      */
-    public static final Set<String> PROMPT_OPTIONS = Set.of("--prompt", "--verbose",
+    public static final Set<String> PROMPT_OPTIONS = Set.of("--prompt", "--prompt-file", "--verbose",
             "--model", "--tokenizer", "--device", "--threads", "--kv-cache-type", "--kv-budget-mb", "--truncate-prompts",
             "--max-tokens", "--temperature", "--top-p", "--top-k", "--min-p", "--repetition-penalty", "--frequency-penalty",
             "--presence-penalty", "--seed", "--stop");
 
     @Override
     protected void validate() {
+        if (promptFile != null) {
+            if (prompt != null) {
+                throw KindlingException.usage("give either --prompt TEXT or --prompt-file FILE, not both");
+            }
+            try {
+                prompt = dev.kindling.inference.cli.PromptFile.read(java.nio.file.Path.of(promptFile));
+            } catch (IllegalArgumentException e) {
+                throw KindlingException.usage(e.getMessage());
+            }
+        }
+        String promptOption = promptFile != null ? "--prompt-file" : "--prompt";
         if (prompt != null && (!job.input.isEmpty() || job.output != null)) {
-            throw KindlingException.usage("give either --prompt TEXT, or --input IN --output OUT");
+            throw KindlingException.usage("give either " + promptOption + (promptFile != null ? " FILE" : " TEXT")
+                    + ", or --input IN --output OUT");
         }
         if (prompt == null && (job.input.isEmpty() || job.output == null)) {
-            throw KindlingException.usage("generate needs --prompt TEXT, or --input IN and --output OUT");
+            throw KindlingException.usage("generate needs --prompt-file FILE or --prompt TEXT, or --input IN and --output OUT");
         }
         if (prompt != null) {
-            refuseOptionsNotReadBy("--prompt", PROMPT_OPTIONS, "--input jobs");
+            refuseOptionsNotReadBy(promptOption, PROMPT_OPTIONS, "--input jobs");
         }
         if (system != null && !system.isEmpty() && Prompts.Chat.parse(chat) == Prompts.Chat.OFF) {
             throw KindlingException.usage("--system needs --chat on or auto: with --chat off (the default) the model reads the "

@@ -32,6 +32,10 @@ public final class LogitsCommand implements Callable<Integer> {
         @Option(names = {"-p", "--prompt"}, required = true, paramLabel = "TEXT", description = "The prompt.")
         String prompt;
 
+        @Option(names = "--prompt-file", required = true, paramLabel = "FILE",
+                description = "The prompt: the text of FILE (UTF-8) less one final newline, as llama.cpp's -f reads it.")
+        String promptFile;
+
         @Option(names = "--tokens", required = true, paramLabel = "IDS",
                 description = "Comma-separated token ids instead of a prompt (no tokenizer needed).")
         String tokens;
@@ -63,7 +67,8 @@ public final class LogitsCommand implements Callable<Integer> {
         Logs.configure(verbose);
         List<String> args = new ArrayList<>(List.of("--model", LocalFiles.localize(model).toString(),
                 "--top", String.valueOf(top), "--kv-cache-type", kvCacheType, "--device", device));
-        args.addAll(input.prompt != null ? List.of("--prompt", input.prompt) : List.of("--tokens", input.tokens));
+        args.addAll(input.prompt != null ? List.of("--prompt", input.prompt)
+                : input.promptFile != null ? List.of("--prompt-file", input.promptFile) : List.of("--tokens", input.tokens));
         if (allPositions) {
             args.add("--all-positions");
         }

@@ -1,5 +1,6 @@
 package dev.kindling.spark.inference;
 
+import dev.kindling.inference.sample.SamplingParams;
 import dev.kindling.spark.KindlingException;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,6 +79,17 @@ public class SamplingCliOptions {
         }
         if (!SamplingSpec.validPenalty(presencePenalty)) {
             throw KindlingException.usage("--presence-penalty must be a finite number in [-2, 2], got " + presencePenalty);
+        }
+        Map<String, Double> given = Map.of("temperature", temperature, "top-k", (double) topK, "top-p", topP, "min-p", minP,
+                "repetition-penalty", repetitionPenalty, "frequency-penalty", frequencyPenalty, "presence-penalty", presencePenalty);
+        try {
+            new SamplingParams((float) temperature, topK, (float) topP, (float) minP, (float) repetitionPenalty, (float) frequencyPenalty,
+                    (float) presencePenalty, 0L, SamplingParams.Kind.DEFAULT);
+        } catch (SamplingParams.InvalidParameterException e) {
+            // the engine's message names the parameter ("temperature must be >= 0, got -1.0"), not the option typed
+            double v = given.get(e.parameter());
+            throw KindlingException.usage("--" + e.parameter() + " " + e.requirement() + ", got "
+                    + (Double.isFinite(v) ? java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString() : String.valueOf(v)));
         }
         g.setMaxTokens(maxTokens).setTemperature(temperature).setTopP(topP).setTopK(topK).setMinP(minP)
                 .setRepetitionPenalty(repetitionPenalty).setFrequencyPenalty(frequencyPenalty).setPresencePenalty(presencePenalty)

@@ -741,4 +741,58 @@ class InferenceCliTest {
             assertTrue(x.getMessage().startsWith("stories260K.bin has no tokenizer: pass --tokenizer FILE"), x.getMessage());
         }
     }
+
+    /**
+     * {@code --prompt-file} is {@code --prompt} with a file's text less one final newline (llama.cpp's {@code -f}): the
+     * same completion, sampled with the seed of that text; a file that cannot be a prompt is one usage line (exit 2).
+     */
+    @Test
+    void generateAndLogitsReadAPromptFile() throws Exception {
+        String model = Stories.model().toString();
+        Path f = Files.write(tmp.resolve("prompt-file.txt"), "Once upon a time\n".getBytes(StandardCharsets.UTF_8));
+        String[] sampling = {"--temperature", "1", "--seed", "7", "--max-tokens", "12", "--threads", "2"};
+        List<String> typed = new ArrayList<>(List.of("generate", "--model", model, "--prompt", "Once upon a time"));
+        typed.addAll(List.of(sampling));
+        List<String> fromFile = new ArrayList<>(List.of("generate", "--model", model, "--prompt-file", f.toString()));
+        fromFile.addAll(List.of(sampling));
+        Cli.Result a = Cli.run(typed.toArray(new String[0]));
+        Cli.Result b = Cli.run(fromFile.toArray(new String[0]));
+        assertEquals(0, b.code(), b.toString());
+        assertEquals(a.out(), b.out());
+        Cli.Result la = Cli.run("logits", "--model", model, "--prompt", "Once upon a time", "--top", "0", "--threads", "2");
+        Cli.Result lb = Cli.run("logits", "--model", model, "--prompt-file", f.toString(), "--top", "0", "--threads", "2");
+        assertEquals(0, lb.code(), lb.toString());
+        assertEquals(JSON.readTree(la.out()).get("tokens"), JSON.readTree(lb.out()).get("tokens"));
+
+        Path latin1 = Files.write(tmp.resolve("latin1.txt"), new byte[] {'C', 'a', 'f', (byte) 0xe9});
+        String[][] bad = {{"generate", "--prompt-file", tmp.resolve("missing.txt").toString()},
+                {"generate", "--prompt-file", latin1.toString()}, {"logits", "--prompt-file", latin1.toString()},
+                {"generate", "--prompt-file", tmp.toString()}, {"generate", "--prompt-file", f.toString(), "--prompt", "x"},
+                {"generate", "--prompt-file", f.toString(), "-i", f.toString(), "-o", tmp.resolve("o").toString()},
+                {"logits", "--prompt-file", f.toString(), "--tokens", "1"}};
+        String[] says = {"missing.txt: no such file", "latin1.txt is not valid UTF-8: byte offset 3 (0xe9)",
+                "latin1.txt is not valid UTF-8: byte offset 3 (0xe9)", " is a directory", "--prompt", "--prompt-file", "--prompt-file"};
+        for (int i = 0; i < bad.length; i++) {
+            List<String> args = new ArrayList<>(List.of(bad[i][0], "--model", model));
+            args.addAll(List.of(bad[i]).subList(1, bad[i].length));
+            Cli.Result r = Cli.run(args.toArray(new String[0]));
+            assertEquals(2, r.code(), args + ": " + r);
+            // one line (picocli's own usage errors add "see 'kindling logits --help'")
+            assertTrue(r.err().lines().findFirst().orElse("").contains(says[i])
+                    && (r.err().strip().lines().count() == 1 || r.err().contains("--help")), args + ": " + r);
+        }
+    }
+
+    /** Sampling values out of range name the option as typed (the engine's message said "temperature must be >= 0"). */
+    @Test
+    void samplingErrorsNameTheOption() {
+        String[][] bad = {{"--temperature", "-1", "--temperature must be >= 0, got -1"}, {"--temperature", "NaN", "--temperature must be"},
+                {"--top-p", "0", "--top-p must be in (0, 1], got 0"}, {"--min-p", "2", "--min-p must be in [0, 1], got 2"},
+                {"--top-k", "-3", "--top-k must be"}, {"--repetition-penalty", "0", "--repetition-penalty must be a finite number > 0"}};
+        for (String[] b : bad) {
+            Cli.Result u = Cli.run("generate", "--model", "no-such-model.gguf", "--prompt", "x", b[0], b[1]);
+            assertEquals(2, u.code(), u.toString());
+            assertTrue(u.err().startsWith("kindling: error: " + b[2]) && u.err().strip().lines().count() == 1, u.toString());
+        }
+    }
 }
