@@ -58,6 +58,9 @@ class BadModelFileTest {
         byte[] magic = good.clone();
         magic[0] = 'X';
         assertTrue(rejects(write("magic.gguf", magic)).getMessage().contains("magic.gguf"));
+        // an empty file says so: it was "neither a GGUF file, a llama2.c checkpoint nor a Hugging Face checkpoint directory"
+        Path empty = write("empty.gguf", new byte[0]);
+        assertEquals(empty + ": the file is empty (0 bytes)", rejects(empty).getMessage());
         for (int cut : new int[] {10, 100, 5000, 14000, 14176 + 100, good.length - 1}) {
             ModelFormatException e = rejects(write("cut" + cut + ".gguf", Arrays.copyOf(good, cut)));
             assertTrue(e.getMessage().contains("cut" + cut + ".gguf"), e.getMessage());
