@@ -50,7 +50,8 @@ import org.slf4j.LoggerFactory;
  * bytes as they were read and again from the disk: a copy that differs is an error, and a partial copy is never used:
  * the files are written under a {@code .partial} name, moved into place, and the folder's {@code .complete} marker
  * (holding the identity) written last, so a JVM that dies while it copies leaves a folder the next copy starts again. A
- * copy that fails deletes what it wrote at once (a disk that filled up gets its space back). What is copied is what the
+ * copy that fails deletes what it wrote at once (a disk that filled up gets its space back); one the cache's disk has
+ * no room for (its usable space, against the sizes the lookup listed) fails before it starts. What is copied is what the
  * lookup listed; when the remote is found changed after the copy (or as it failed) the copy is not kept, and the task
  * looks the remote up again (3 times at most), so a folder never holds files of another identity than its name's.
  *
@@ -499,6 +500,15 @@ public final class LocalFiles {
                 long t0 = System.nanoTime();
                 Path tmp = dir.resolve(name + ".partial");
                 deleteRecursively(tmp);
+                // at once, not when the disk is full: a copy into a small temporary folder downloaded gigabytes first
+                long need = size(remote.entry());
+                java.nio.file.FileStore store = Files.getFileStore(dir);
+                long free = store.getUsableSpace();
+                if (need > free) {
+                    throw new KindlingException(KindlingException.FAILURE, "cannot copy " + uri + " to " + dir + ": need " + need
+                            + " bytes, " + store + " has " + free + " free; make room in the cache folder " + dir.getParent().getParent()
+                            + " or set kindling.cache.dir to a folder on a larger disk");
+                }
                 long bytes;
                 try {
                     bytes = download(fs, remote.entry(), tmp);
@@ -615,6 +625,15 @@ public final class LocalFiles {
             }
         }
         return true;
+    }
+
+    /** The bytes of {@code remote}'s files, as the lookup listed them. */
+    private static long size(Entry remote) {
+        long total = remote.status().isFile() ? remote.status().getLen() : 0;
+        for (Entry c : remote.children()) {
+            total += size(c);
+        }
+        return total;
     }
 
     private static long download(FileSystem fs, Entry remote, Path to) throws IOException {

@@ -260,6 +260,66 @@ class LocalFilesTest {
         assertArrayEquals(third, Files.readAllBytes(LocalFiles.copy(uri, conf)), "the file as it is now copies");
     }
 
+    /** What {@link OnOpen} does before the copy opens the remote's n-th file (from 1); null: nothing. */
+    static volatile OnOpen onOpen;
+
+    interface OnOpen {
+        void opening(int n) throws Exception;
+    }
+
+    /** S3A that calls {@link #onOpen} before it opens a file: a remote replaced while it is copied, or a count of opens. */
+    public static final class WatchedS3A extends org.apache.hadoop.fs.s3a.S3AFileSystem {
+        static final java.util.concurrent.atomic.AtomicInteger OPENS = new java.util.concurrent.atomic.AtomicInteger();
+
+        @Override
+        public org.apache.hadoop.fs.FSDataInputStream open(org.apache.hadoop.fs.Path f, int bufferSize) throws java.io.IOException {
+            int n = OPENS.incrementAndGet();
+            OnOpen hook = onOpen;
+            if (hook != null) {
+                try {
+                    hook.opening(n);
+                } catch (Exception e) {
+                    throw new java.io.IOException(e);
+                }
+            }
+            return super.open(f, bufferSize);
+        }
+    }
+
+    private static Configuration watched(OnOpen hook) {
+        onOpen = hook;
+        WatchedS3A.OPENS.set(0);
+        Configuration c = new Configuration(conf);
+        c.set("fs.s3a.impl", WatchedS3A.class.getName());
+        return c;
+    }
+
+    @Test
+    void aCopyTheCacheDiskHasNoRoomForFailsAtOnce() throws Exception {
+        // it downloaded until the disk was full, and only then failed (deleting what it wrote)
+        String uri = "s3a://models/too-big/model.gguf";
+        upload(uri, 20_000, 30);
+        Path cache = Path.of(System.getProperty("kindling.cache.dir"));
+        Files.createDirectories(cache);
+        java.nio.file.FileStore store = Files.getFileStore(cache);
+        long need = store.getTotalSpace() + 1;
+        try {
+            LocalFiles.Remote real = LocalFiles.lookUp(uri, watched(null));
+            org.apache.hadoop.fs.FileStatus st = real.entry().status();
+            // the remote as a lookup would list a file larger than the whole disk
+            LocalFiles.Remote big = new LocalFiles.Remote(uri, real.fs(), new LocalFiles.Entry(new org.apache.hadoop.fs.FileStatus(
+                    need, false, 1, st.getBlockSize(), st.getModificationTime(), st.getPath()), need + "@big", List.of()));
+            KindlingException e = assertThrows(KindlingException.class, () -> LocalFiles.copy(big));
+            assertTrue(e.getMessage().startsWith("cannot copy " + uri + " to " + LocalFiles.versionDir(big) + ": need " + need
+                    + " bytes, " + store + " has "), e.getMessage());
+            assertTrue(e.getMessage().contains("cache folder " + cache), e.getMessage());
+            assertEquals(0, WatchedS3A.OPENS.get(), "nothing downloaded");
+            assertEquals(List.of(), listing(LocalFiles.versionDir(big)), "nothing written");
+        } finally {
+            onOpen = null;
+        }
+    }
+
     @Test
     void aDirectoryThatChangedAfterTheLookupLeavesTheCompleteCopyOfWhatItWasAlone() throws Exception {
         // the check of a cached copy listed the remote again: a file added since the lookup made it copy the directory
