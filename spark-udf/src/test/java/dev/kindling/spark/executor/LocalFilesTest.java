@@ -295,6 +295,43 @@ class LocalFilesTest {
     }
 
     @Test
+    void aRemoteReplacedWhileCopiedIsLookedUpAgainAndTheNewVersionCopied() throws Exception {
+        // the look-up-again loop: the first copy finds the remote changed and is not kept; the second copies what is there now
+        String uri = "s3a://models/replaced-once/model.gguf";
+        upload(uri, 50_000, 20);
+        try {
+            Configuration c = watched(n -> {
+                if (n == 1) {
+                    upload(uri, 55_000, 21);
+                }
+            });
+            Path copy = LocalFiles.localize(uri, c);
+            assertEquals(2, WatchedS3A.OPENS.get(), "copied twice");
+            assertArrayEquals(Files.readAllBytes(tmp.resolve("upload-21")), Files.readAllBytes(copy), "the version there now");
+            assertEquals(List.of(".complete", "model.gguf"), listing(copy.getParent()));
+        } finally {
+            onOpen = null;
+        }
+    }
+
+    @Test
+    void aRemoteThatKeepsChangingWhileCopiedFailsAfterThreeTries() throws Exception {
+        String uri = "s3a://models/still-written/model.gguf";
+        upload(uri, 30_000, 22);
+        try {
+            // each version of another size: S3 keeps modification times in whole seconds
+            Configuration c = watched(n -> upload(uri, 30_000 + 1_000 * n, 22 + n));
+            KindlingException e = assertThrows(KindlingException.class, () -> LocalFiles.localize(uri, c));
+            assertEquals(3, WatchedS3A.OPENS.get(), "three tries, no more");
+            assertTrue(e.getMessage().startsWith(uri + " changed while it was copied to ") && e.getMessage().endsWith(
+                    ", 3 times: is it still being written?"), e.getMessage());
+            assertEquals(KindlingException.FAILURE, e.exitCode());
+        } finally {
+            onOpen = null;
+        }
+    }
+
+    @Test
     void aCopyTheCacheDiskHasNoRoomForFailsAtOnce() throws Exception {
         // it downloaded until the disk was full, and only then failed (deleting what it wrote)
         String uri = "s3a://models/too-big/model.gguf";
