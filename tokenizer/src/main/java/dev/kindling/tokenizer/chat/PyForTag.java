@@ -33,10 +33,11 @@ public final class PyForTag extends ForTag {
     public String interpretUnchecked(TagNode tagNode, JinjavaInterpreter interpreter) {
         Pair<List<String>, String> varsAndExpression = getLoopVarsAndExpression((TagToken) tagNode.getMaster());
         List<String> loopVars = varsAndExpression.getLeft();
-        List<Object> pattern = pattern(String.join(",", loopVars));
-        if (pattern != null) {
+        Object target = target(String.join(",", loopVars));
+        List<Object> pattern = target instanceof List<?> ? castList(target) : null;
+        if (target != null) {
             loopVars = new ArrayList<>();
-            names(pattern, loopVars);
+            names(target, loopVars);
         }
         String expression = varsAndExpression.getRight();
         java.util.regex.Matcher r = RECURSIVE.matcher(expression);
@@ -93,7 +94,8 @@ public final class PyForTag extends ForTag {
             for (Object item : items(collection)) {
                 List<Object> values = new ArrayList<>();
                 flatten(item, pattern, values);
-                flat.add(new Unpacked(item, values));
+                // one name ((a,)): Jinjava binds a single loop variable to the whole item, so the value goes alone
+                flat.add(loopVars.size() == 1 ? values.get(0) : new Unpacked(item, values));
             }
             collection = flat;
         }
@@ -104,19 +106,21 @@ public final class PyForTag extends ForTag {
     }
 
     /**
-     * The loop's targets when some are nested ({@code a, (b, c)}): each a name or a list of targets; null when they
-     * are names only, as Jinjava reads them. Jinjava split the targets at every comma and bound "(b" and "c)".
+     * The loop's target when it has parentheses ({@code a, (b, c)}): a name, or a list of targets, each a name or a
+     * list; null when there are none, as Jinjava reads them. Jinjava split the targets at every comma and bound "(b"
+     * and "c)". As in Jinja2, a comma makes a list ({@code (a,)} unpacks a list of one), parentheses alone do not
+     * ({@code (a)} is {@code a}).
      */
-    static List<Object> pattern(String targets) {
+    static Object target(String targets) {
         if (targets.indexOf('(') < 0) {
             return null;
         }
         int[] at = {0};
-        List<Object> pattern = targetList(targets, at);
+        Object target = targets(targets, at);
         if (at[0] != targets.length()) {
             throw new ChatTemplateException("expected a name or '(' in the for loop's targets '" + targets + "'");
         }
-        return pattern.size() == 1 && pattern.get(0) instanceof List<?> ? castList(pattern.get(0)) : pattern;
+        return target;
     }
 
     @SuppressWarnings("unchecked")
@@ -124,13 +128,14 @@ public final class PyForTag extends ForTag {
         return (List<Object>) o;
     }
 
-    private static List<Object> targetList(String s, int[] at) {
+    private static Object targets(String s, int[] at) {
         List<Object> out = new ArrayList<>();
+        boolean comma = false;
         while (true) {
             skipSpaces(s, at);
             if (at[0] < s.length() && s.charAt(at[0]) == '(') {
                 at[0]++;
-                out.add(targetList(s, at));
+                out.add(targets(s, at));
                 skipSpaces(s, at);
                 if (at[0] >= s.length() || s.charAt(at[0]) != ')') {
                     throw new ChatTemplateException("expected ')' in the for loop's targets '" + s + "'");
@@ -148,12 +153,13 @@ public final class PyForTag extends ForTag {
             }
             skipSpaces(s, at);
             if (at[0] >= s.length() || s.charAt(at[0]) != ',') {
-                return out;
+                return comma ? out : out.get(0);
             }
             at[0]++;
+            comma = true;
             skipSpaces(s, at);
             if (at[0] >= s.length() || s.charAt(at[0]) == ')') {
-                return out; // a trailing comma: (a, b,)
+                return out; // a trailing comma: (a, b,), (a,)
             }
         }
     }
@@ -186,13 +192,11 @@ public final class PyForTag extends ForTag {
     }
 
     /** The names of nested targets, in order. */
-    private static void names(List<?> pattern, List<String> out) {
-        for (Object p : pattern) {
-            if (p instanceof List<?> inner) {
-                names(inner, out);
-            } else {
-                out.add((String) p);
-            }
+    private static void names(Object target, List<String> out) {
+        if (target instanceof List<?> targets) {
+            targets.forEach(t -> names(t, out));
+        } else {
+            out.add((String) target);
         }
     }
 

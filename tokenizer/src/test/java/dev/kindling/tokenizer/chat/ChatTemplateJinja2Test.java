@@ -334,6 +334,10 @@ class ChatTemplateJinja2Test {
                 render("{% for a, (b, c) in [(1, 'xy'), (2, 'zw')] if c == 'w' %}{{ a }}{{ b }}{{ c }}{{ loop.index }}{{ loop.length }}{% endfor %}"));
         assertEquals("(4, (5, 6));(1, (2, 3));",
                 render("{% for a, (b, c) in [(1, (2, 3)), (4, (5, 6))] %}{{ loop.previtem }}{{ loop.nextitem }};{% endfor %}"));
+        // a name in parentheses is the name, a target list of one with its comma is unpacked
+        assertEquals("12|1234|12|(1, 2)",
+                render("{% for (a) in [1, 2] %}{{ a }}{% endfor %}|{% for a, (b) in [[1, 2], [3, 4]] %}{{ a }}{{ b }}{% endfor %}|{% for (a,) in [[1], [2]] %}{{ a }}{% endfor %}|{% for ((a, b)) in [(1, 2)] %}{{ loop.previtem }}{{ (a, b) }}{% endfor %}"));
+        fails("{% for (a,) in [[1, 2]] %}{{ a }}{% endfor %}"); // ValueError: too many values to unpack (expected 1)
         fails("{% for a, (b, c) in [(1, (2, 3, 4))] %}{{ a }}{% endfor %}"); // ValueError: too many values to unpack (expected 2)
         fails("{% for a, (b, c) in [(1, 2)] %}{{ a }}{% endfor %}"); // TypeError: cannot unpack non-iterable int object
     }
