@@ -34,6 +34,7 @@ final class PySetTag extends SetTag {
                 }
                 return "";
             }
+            // the value is one expression, a tuple when it has commas ({@link PyParser}: 1, 2 and 1, are tuples)
             java.util.regex.Matcher attribute = ATTRIBUTE.matcher(names[0]);
             if (names.length == 1 && attribute.matches() && interpreter.getContext().get(attribute.group(1)) instanceof Namespace ns) {
                 // Jinjava's set made a tuple value a list, and of 1, 2 set the 1
@@ -41,7 +42,7 @@ final class PySetTag extends SetTag {
                 return "";
             }
             if (names.length == 1 && tupleValue && allNames(names)) {
-                interpreter.getContext().put(names[0].trim(), interpreter.resolveELExpression("(" + expr + ",)", tagNode.getLineNumber()));
+                interpreter.getContext().put(names[0].trim(), interpreter.resolveELExpression(expr, tagNode.getLineNumber()));
                 return "";
             }
         }
