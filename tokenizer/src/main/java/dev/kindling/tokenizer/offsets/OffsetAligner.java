@@ -160,6 +160,8 @@ public final class OffsetAligner {
         final int[] charEnd;
         final Prefix prefix;
         final Rules rules;
+        /** Where the text starts past what the normalizer strips off its start (Strip), which no token holds. */
+        final int textStart;
         int p;
         boolean segmentStart = true;
         boolean firstSegment = true;
@@ -189,16 +191,17 @@ public final class OffsetAligner {
             this.charStart = charStart;
             this.charEnd = charEnd;
             this.prefix = prefix;
+            int q = 0;
+            while (q < text.length() && rules.removedAtEdge(text.codePointAt(q))) {
+                q += Character.charCount(text.codePointAt(q));
+            }
+            this.textStart = q;
         }
 
         Encoding run(int[] ids) {
             int[] starts = new int[ids.length];
             int[] ends = new int[ids.length];
-            int edge = 0; // what the normalizer strips off the text's start (Strip) no token holds
-            while (edge < text.length() && rules.removedAtEdge(text.codePointAt(edge))) {
-                edge += Character.charCount(text.codePointAt(edge));
-            }
-            p = byteAt(edge);
+            p = byteAt(textStart);
             for (int i = 0; i < ids.length; i++) {
                 int id = ids[i];
                 byte[] t = tok.tokenBytes(id);
@@ -558,14 +561,7 @@ public final class OffsetAligner {
          * normalizer expanded (the dot of U+0130 lowercased, after a token "i") starts at that character.
          */
         private long unknownInWord(int at, int id, int nextId, int restAt) {
-            int start = restAt;
-            if (start < 0) {
-                int edge = 0; // what the normalizer strips off the text's start and end
-                while (edge < text.length() && rules.removedAtEdge(text.codePointAt(edge))) {
-                    edge += Character.charCount(text.codePointAt(edge));
-                }
-                start = skipDropped(Math.max(charStart[at], edge));
-            }
+            int start = restAt >= 0 ? restAt : skipDropped(Math.max(charStart[at], textStart));
             int word = wordEnd(start);
             int end = word;
             if (id != rules.wordUnknownId() && nextId >= 0 && !tok.isSpecial(nextId)) {
