@@ -39,9 +39,12 @@ public final class PyGlobals {
             throw new ChatTemplateException("TypeError: joiner() takes from 0 to 1 positional arguments but " + params.length + " were given");
         }
         if (params.length == 1) {
-            sep = params[0] instanceof NamedParameter n && n.getName().equals("sep") ? n.getValue() : params[0];
-            if (params[0] instanceof NamedParameter n && !n.getName().equals("sep")) {
-                throw new ChatTemplateException("TypeError: joiner() got an unexpected keyword argument '" + n.getName() + "'");
+            sep = params[0];
+            if (sep instanceof NamedParameter n) {
+                if (!n.getName().equals("sep")) {
+                    throw new ChatTemplateException("TypeError: joiner() got an unexpected keyword argument '" + n.getName() + "'");
+                }
+                sep = n.getValue();
             }
         }
         return new Joiner(sep);

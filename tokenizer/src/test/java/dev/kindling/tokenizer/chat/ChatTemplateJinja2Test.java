@@ -314,6 +314,7 @@ class ChatTemplateJinja2Test {
         fails("{% set x = 1 %}{{ x() }}"); // TypeError: 'int' object is not callable
         fails("{% set j = joiner() %}{{ j(1) }}"); // TypeError: Joiner.__call__() takes 1 positional argument but 2 were given
         fails("{{ joiner(1, 2) }}"); // TypeError: Joiner.__init__() takes from 1 to 2 positional arguments but 3 were given
+        fails("{{ joiner(x=1) }}"); // TypeError: Joiner.__init__() got an unexpected keyword argument 'x'
         assertEquals("a+b",
                 render("{% macro outer() %}{% set j = joiner('+') %}{{ j() }}a{{ j() }}b{% endmacro %}{{ outer() }}"));
     }
