@@ -495,8 +495,10 @@ public final class LocalFiles {
                         && Files.exists(target) && sizesMatch(remote.entry(), target)) {
                     return target;
                 }
-                // an interrupted copy, or one whose files were cut short or edited on disk: of no use to an engine
+                // an interrupted copy, or one whose files were cut short or edited on disk: of no use to an engine, and
+                // its space free for the new copy (the check below counted it as taken)
                 Files.deleteIfExists(marker);
+                deleteRecursively(target);
                 long t0 = System.nanoTime();
                 Path tmp = dir.resolve(name + ".partial");
                 deleteRecursively(tmp);
@@ -527,7 +529,6 @@ public final class LocalFiles {
                     }
                     throw e;
                 }
-                deleteRecursively(target);
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
                 writeDurably(marker, remote.stamp());
                 LOG.info("copied {} ({} bytes) to {} in {} s", uri, bytes, target, String.format("%.1f", (System.nanoTime() - t0) / 1e9));

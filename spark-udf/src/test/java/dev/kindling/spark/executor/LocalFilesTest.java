@@ -358,6 +358,33 @@ class LocalFilesTest {
     }
 
     @Test
+    void theSpaceOfABrokenCopyInTheFolderCountsAsFree() throws Exception {
+        // a copy whose file was cut short on disk is copied again, and its file deleted: the space check counted that
+        // file's bytes as taken, so a copy the disk had room for once the broken one was gone failed with "need N bytes"
+        String uri = "s3a://models/broken-then-recopied/model.gguf";
+        upload(uri, 20_000, 31);
+        LocalFiles.Remote real = LocalFiles.lookUp(uri, conf);
+        org.apache.hadoop.fs.FileStatus st = real.entry().status();
+        Path cache = Path.of(System.getProperty("kindling.cache.dir"));
+        Files.createDirectories(cache);
+        int broken = 64 << 20;
+        // the broken copy: shorter than listed, and never marked complete; its folder is the listing's below
+        Path brokenFile = tmp.resolve("broken.gguf");
+        Files.write(brokenFile, new byte[broken]);
+        // the remote as a lookup would list a file that fits only once the broken copy's bytes are free again
+        long need = Files.getFileStore(cache).getUsableSpace() + broken / 2;
+        LocalFiles.Remote big = new LocalFiles.Remote(uri, real.fs(), new LocalFiles.Entry(new org.apache.hadoop.fs.FileStatus(
+                need, false, 1, st.getBlockSize(), st.getModificationTime(), st.getPath()), need + "@big", List.of()));
+        Path dir = LocalFiles.versionDir(big);
+        Files.createDirectories(dir);
+        Files.move(brokenFile, dir.resolve("model.gguf"));
+        KindlingException e = assertThrows(KindlingException.class, () -> LocalFiles.copy(big));
+        // the download starts (and the real file, shorter than the listing, is found changed): no "need N bytes"
+        assertFalse(e.getMessage().contains("need " + need + " bytes"), e.getMessage());
+        assertEquals(List.of(), listing(dir), "nothing left");
+    }
+
+    @Test
     void aDirectoryThatChangedAfterTheLookupLeavesTheCompleteCopyOfWhatItWasAlone() throws Exception {
         // the check of a cached copy listed the remote again: a file added since the lookup made it copy the directory
         // anew, as it is now, into the folder of what it was, deleting the files engines were about to open
