@@ -419,7 +419,7 @@ public final class DatasetReader {
      * value's first token; null when the line is no JSON object or has no such field. The first field of that name counts;
      * the values of other fields are skipped, not searched.
      */
-    private static com.fasterxml.jackson.core.JsonToken toTopLevelField(com.fasterxml.jackson.core.JsonParser p, String name)
+    static com.fasterxml.jackson.core.JsonToken toTopLevelField(com.fasterxml.jackson.core.JsonParser p, String name)
             throws java.io.IOException {
         if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
             return null;

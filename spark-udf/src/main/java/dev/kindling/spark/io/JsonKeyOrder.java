@@ -133,20 +133,11 @@ final class JsonKeyOrder {
             return out;
         }
         try (JsonParser p = DatasetReader.JSON.createParser(line)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                return out;
-            }
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String name = p.currentName();
-                JsonToken v = p.nextToken();
-                if (name.equals(field) && v == JsonToken.START_ARRAY) {
-                    walk(p, "", out);
-                    return out;
-                }
-                p.skipChildren();
+            if (DatasetReader.toTopLevelField(p, field) == JsonToken.START_ARRAY) {
+                walk(p, "", out);
             }
         } catch (IOException e) {
-            return out;
+            // malformed: the keys before the fault
         }
         return out;
     }
