@@ -21,7 +21,8 @@ import java.util.regex.Pattern;
  *   <li>the whole answer is a number: {@code 4}, {@code 4.}, {@code [4]}.</li>
  * </ol>
  * Number words (one to ten) count as numbers. A label followed by {@code N/A} or {@code none} gives no rating (a
- * number later on its line is the rationale's). {@code N/A}, no number, or only values out of range
+ * number later on its line is the rationale's), and {@code Rating: N/A} in the asked-for format none at all unless
+ * another label gives one (no fraction or lone number after it is taken for one). {@code N/A}, no number, or only values out of range
  * is no rating (the judge's probabilities decide then, see {@link Judging}).
  */
 public final class RatingParser {
@@ -33,15 +34,19 @@ public final class RatingParser {
                     + "|[(\\[]\\s*out\\s+of\\s+\\d+\\s*[)\\]]"
                     + "|(?:scale|range)\\s+(?:of\\s+|from\\s+|is\\s+)?\\d+\\s*(?:-|–|to)\\s*\\d+"
                     + "|from\\s+\\d+\\s+to\\s+\\d+", Pattern.CASE_INSENSITIVE);
+    /** The label of the format the rubrics ask for, its colon or {@code =} and what may stand before the value. */
+    private static final String ASKED_LABEL = "(?<!\\w)(?:rating|score|grade)(?!\\w)[ \\t*_]*[:=][ \\t*_\\[(<\"']*";
     /** What the rubrics ask for: {@code Rating: 4}, {@code **Rating:** 4}, {@code Score = 4.5}, {@code Rating: [4]}. */
-    private static final Pattern ASKED = Pattern.compile("(?<!\\w)(?:rating|score|grade)(?!\\w)[ \\t*_]*[:=][ \\t*_\\[(<\"']*" + NUMBER
-            + "(?:" + DENOMINATOR + ")?", Pattern.CASE_INSENSITIVE);
+    private static final Pattern ASKED = Pattern.compile(ASKED_LABEL + NUMBER + "(?:" + DENOMINATOR + ")?",
+            Pattern.CASE_INSENSITIVE);
     // the label is a whole word: "rate" and "rated" also end "accurate", "moderate", "generated"; its number is in its
     // sentence ("a high score. It gets 2 things wrong" holds no rating)
     private static final Pattern LABELLED = Pattern.compile("(?<!\\w)(?:rating|score|grade|rated|rate)(?!\\w)((?:(?![.!?]\\s)[^\\n\\d]){0,30}?)"
             + NUMBER + "(?:" + DENOMINATOR + ")?", Pattern.CASE_INSENSITIVE);
     /** A label's "no rating": {@code Rating: N/A}, {@code Rating: none} (distilabel's UltraFeedback reads both as None). */
     private static final Pattern NOT_APPLICABLE = Pattern.compile("(?<!\\w)(?:n/a|none)(?!\\w)", Pattern.CASE_INSENSITIVE);
+    /** The asked-for format saying there is none: {@code Rating: N/A}, {@code **Score:** none}. */
+    private static final Pattern ASKED_NONE = Pattern.compile(ASKED_LABEL + "(?:n/a|none)(?!\\w)", Pattern.CASE_INSENSITIVE);
     private static final Pattern FRACTION = Pattern.compile(NUMBER + DENOMINATOR, Pattern.CASE_INSENSITIVE);
     private static final Pattern ALONE = Pattern.compile("^[\\s*_\\[(\"']*" + NUMBER + "[\\s*_\\])\"'.!]*$", Pattern.CASE_INSENSITIVE);
     private static final Map<String, Integer> WORDS = Map.of("one", 1, "two", 2, "three", 3, "four", 4, "five", 5, "six", 6,
@@ -72,6 +77,10 @@ public final class RatingParser {
             if (!otherScale && v >= min && v <= max) {
                 return OptionalDouble.of(v);
             }
+        }
+        if (ASKED_NONE.matcher(t).find()) {
+            // the judge gave no rating: a fraction or a number after it is its rationale's ("4/5 of the claims are wrong")
+            return OptionalDouble.empty();
         }
         m = FRACTION.matcher(t);
         while (m.find()) {

@@ -119,6 +119,9 @@ class RatingParserTest {
         unrated("Rating: None, as 3 of the claims are invented.");
         unrated("**Rating:** n/a (the 1 line given is off topic)");
         rated(3, "Rating: N/A at first.\nCorrected rating: 3");
+        // nor from a fraction or a bare number of the rationale after it: the judge said it gives none
+        unrated("Rating: N/A\nRationale: 4/5 of the claims are invented.");
+        unrated("Rating: N/A - 3 out of 5 steps are missing.");
         // a word that only begins like one is no N/A
         rated(4, "Rating: nonetheless 4");
     }
