@@ -197,7 +197,7 @@ public final class GenerateCommand extends SparkCommand {
             args.addAll(List.of("--tokenizer", dev.kindling.spark.executor.LocalFiles.localize(engine.tokenizer).toString()));
         }
         if (sampling.stop.size() > 1) {
-            throw KindlingException.usage("with --prompt give at most one --stop");
+            throw KindlingException.usage("with " + (promptFile != null ? "--prompt-file" : "--prompt") + " give at most one --stop");
         }
         if (!sampling.stop.isEmpty()) {
             args.addAll(List.of("--stop", sampling.stop.get(0)));

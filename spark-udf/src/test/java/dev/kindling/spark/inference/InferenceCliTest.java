@@ -769,9 +769,11 @@ class InferenceCliTest {
                 {"generate", "--prompt-file", latin1.toString()}, {"logits", "--prompt-file", latin1.toString()},
                 {"generate", "--prompt-file", tmp.toString()}, {"generate", "--prompt-file", f.toString(), "--prompt", "x"},
                 {"generate", "--prompt-file", f.toString(), "-i", f.toString(), "-o", tmp.resolve("o").toString()},
-                {"logits", "--prompt-file", f.toString(), "--tokens", "1"}};
+                {"logits", "--prompt-file", f.toString(), "--tokens", "1"},
+                {"generate", "--prompt-file", f.toString(), "--stop", ".", "--stop", "!"}};
         String[] says = {"missing.txt: no such file", "latin1.txt is not valid UTF-8: byte offset 3 (0xe9)",
-                "latin1.txt is not valid UTF-8: byte offset 3 (0xe9)", " is a directory", "--prompt", "--prompt-file", "--prompt-file"};
+                "latin1.txt is not valid UTF-8: byte offset 3 (0xe9)", " is a directory", "--prompt", "--prompt-file", "--prompt-file",
+                "with --prompt-file give at most one --stop"};
         for (int i = 0; i < bad.length; i++) {
             List<String> args = new ArrayList<>(List.of(bad[i][0], "--model", model));
             args.addAll(List.of(bad[i]).subList(1, bad[i].length));
