@@ -108,7 +108,7 @@ class DistillTest {
         }
         Row bad = byPrompt.get(huge.toString());
         assertNull(bad.getAs("messages"));
-        assertTrue(((String) bad.getAs("error")).startsWith("generate: the prompt has "), bad.toString());
+        assertTrue(((String) bad.getAs("error")).startsWith("generate: stories260K.gguf: the prompt has "), bad.toString());
     }
 
     @Test

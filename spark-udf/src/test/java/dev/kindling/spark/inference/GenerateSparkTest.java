@@ -239,7 +239,7 @@ class GenerateSparkTest {
         assertNotNull(out.get("a").getStruct(2));
         assertNull(out.get("a").get(3));
         assertNull(out.get("b").get(2));
-        assertTrue(out.get("b").getString(3).startsWith("generate: the prompt has "), out.get("b").getString(3));
+        assertTrue(out.get("b").getString(3).startsWith("generate: stories260K-ctx64.gguf: the prompt has "), out.get("b").getString(3));
         assertTrue(out.get("b").getString(3).contains("context holds 64"), out.get("b").getString(3));
         assertNull(out.get("c").get(2), "a null prompt gives a null generation");
         assertNull(out.get("c").get(3), "and no error");
