@@ -41,7 +41,7 @@ class PyParser extends ExtendedParser {
 
     @Override
     protected Scanner createScanner(String input) {
-        return new PyStringLiteral.PyScanner(input);
+        return new PyScanner(input);
     }
 
     @Override
@@ -214,7 +214,7 @@ class PyParser extends ExtendedParser {
     private AstNode unary(boolean required, boolean withFilters) throws Scanner.ScanException, ParseException {
         Symbol s = getToken().getSymbol();
         AstNode v;
-        if (s == Symbol.MINUS || s == Symbol.PLUS || isExtension("+")) {
+        if (s == Symbol.MINUS || s == Symbol.PLUS) {
             consumeToken();
             v = new PyUnary(unary(true, false), s == Symbol.MINUS);
         } else if (s == Symbol.NOT) { // not after an operator (1 + not x): Jinja2 refuses it, Jinjava took it

@@ -1,8 +1,5 @@
 package dev.kindling.tokenizer.chat;
 
-import com.hubspot.jinjava.el.ext.ExtendedScanner;
-import jinjava.de.odysseus.el.tree.impl.Scanner;
-
 /**
  * A string literal's value as Jinja2's lexer decodes it: the text between the quotes with newlines made
  * {@code \n}, then Python's {@code unicode-escape} ({@code \n}, {@code \t}, {@code \x41}, {@code \u2028},
@@ -12,35 +9,6 @@ import jinjava.de.odysseus.el.tree.impl.Scanner;
  */
 final class PyStringLiteral {
     private PyStringLiteral() {}
-
-    /** Jinjava's expression scanner with string literals read as Jinja2 reads them. */
-    static final class PyScanner extends ExtendedScanner {
-        PyScanner(String input) {
-            super(input);
-        }
-
-        @Override
-        protected Token nextString() throws ScanException {
-            String input = getInput();
-            int start = getPosition();
-            char quote = input.charAt(start);
-            for (int i = start + 1; i < input.length(); i++) {
-                char c = input.charAt(i);
-                if (c == '\\') {
-                    i++; // the escaped character, whatever it is, does not end the string (as Jinja2's string_re)
-                } else if (c == quote) {
-                    String value;
-                    try {
-                        value = decode(input.substring(start + 1, i));
-                    } catch (IllegalArgumentException e) {
-                        throw new ScanException(start, e.getMessage(), "a valid escape sequence");
-                    }
-                    return token(Symbol.STRING, value, i + 1 - start);
-                }
-            }
-            throw new ScanException(start, "unterminated string", String.valueOf(quote));
-        }
-    }
 
     /** What Python's {@code body.encode('ascii', 'backslashreplace').decode('unicode-escape')} gives, newlines made \n. */
     static String decode(String body) {

@@ -96,6 +96,19 @@ class ChatTemplateExpressionTest {
     }
 
     @Test
+    void numbersAndOperatorsNeedNoSpaces() {
+        // a + right after an operand is the operator (Jinjava's scanner read '+' before a digit as a unary plus);
+        // numbers as Jinja2's lexer reads them: '_' between digits, 0x/0o/0b, an exponent with or without a point,
+        // no .5 or 1. (and 1.e3 is 1's attribute e3, undefined); 012 is 0 then 12 (expected strings produced by Jinja2 3.1.6)
+        String template = "{{ 0.1+0.2 }}|{{ [1e16+1] }}|{{ 1-1 }}|{{ 2*-1 }}|{{ l[0]-1 }}|{{ d.a+1 }}|{{ 1e3-1 }}|{{ x+1 }}|"
+                + "{{ l|length+1 }}|{{ 1+1.5 }}|{{ -1+1 }}|{{ 10//3+1 }}|{{ 1e+3 }}|{{ 1.5E-3 }}|{{ 1_000 }}|{{ 1_0.0_1 }}|"
+                + "{{ 1_0e1_0 }}|{{ 0x1F+0o17+0B11 }}|{{ 0x_ff }}|{{ 0_0 }}|{{ 00 }}|{{ 2**-1+1 }}|{{ 1.e3 }}";
+        assertEquals("0.30000000000000004|[1e+16]|0|-2|0|2|999.0|-2|3|2.5|0|4|1000.0|0.0015|1000|10.01|"
+                + "100000000000.0|49|255|0|0|1.5|", render(template));
+        assertAllRaise("{{ .5 }}", "{{ 1. }}", "{{ 012 }}", "{{ 1__0 }}", "{{ 1_ }}", "{{ 1e }}", "{{ 0x }}", "{{ 0b2 }}");
+    }
+
+    @Test
     void tildeWritesPythonStr() {
         // ~ writes str() of each side; an undefined side is empty
         // (expected string produced by Jinja2 3.1.6)
