@@ -59,6 +59,7 @@ public final class JinjaChatRenderer {
         resolver.add(new PyDictGet());
         resolver.add(new PyForTag.LoopItems());
         resolver.add(new PySequenceFilters.Group.Attributes());
+        resolver.add(new PyCall.Stored());
         resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_WRITE);
         // Nested interpretation off: Jinjava would otherwise render a value that holds "{{" or "{%" as a
         // template in turn, so a message saying "{{ bos_token }}" came out as "<s>" (and any template

@@ -3,18 +3,23 @@ package dev.kindling.tokenizer.chat;
 import com.hubspot.jinjava.el.ext.AstMacroFunction;
 import com.hubspot.jinjava.el.ext.ExtendedParser;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
+import com.hubspot.jinjava.lib.fn.MacroFunction;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import jinjava.de.odysseus.el.tree.Bindings;
 import jinjava.de.odysseus.el.tree.impl.ast.AstParameters;
 import jinjava.javax.el.ELContext;
 import jinjava.javax.el.ELException;
 
 /**
- * A call of a name, {@code f(args)}, looked up when it runs, as Jinja2 looks it up: a macro of that name, then a value
- * the name is bound to that can be called ({@link Callable}: a {@code joiner()}), then Jinjava's function of that name.
+ * A call of a name, {@code f(args)}, looked up when it runs, as Jinja2 looks it up: a macro of that name, then the value
+ * the name is bound to if it can be called (a macro under another name, {@code {% set f = m %}}, a macro or
+ * {@code caller} passed as an argument, a {@code joiner()}), then Jinjava's function of that name. Any other value
+ * raises as Python does ("'int' object is not callable"), an undefined name as Jinja2 ("'f' is undefined").
  * Jinjava resolved every call among its functions and macros when it bound the expression, before running it, so a
  * variable could not be called ({@code {% set j = joiner() %}{{ j() }}} failed: "Could not resolve function 'j'").
  * {@link PyParser} makes this node instead of Jinjava's, outside the expression's bound functions.
@@ -35,16 +40,17 @@ final class PyCall extends AstMacroFunction {
         if (interpreter.getContext().getGlobalMacro(getName()) != null) {
             return super.eval(bindings, context); // a macro: called as Jinjava calls it
         }
-        if (interpreter.getContext().get(getName()) instanceof Callable callable) {
-            List<Object> args = new ArrayList<>(getParamCount());
-            for (int i = 0; i < getParamCount(); i++) {
-                args.add(getParam(i).eval(bindings, context));
+        Object value = interpreter.getContext().get(getName());
+        if (isCallable(value)) {
+            Object[] args = new Object[getParamCount()];
+            for (int i = 0; i < args.length; i++) {
+                args[i] = getParam(i).eval(bindings, context);
             }
-            return callable.call(args);
+            return call(interpreter, value, args);
         }
         Method method = context.getFunctionMapper().resolveFunction("", getName());
         if (method == null) {
-            throw new ELException("Could not resolve function '" + getName() + "'");
+            throw new ELException(value == null ? "'" + getName() + "' is undefined" : notCallable(value));
         }
         int declared = method.getParameterTypes().length;
         if (isVarArgs() && method.isVarArgs() ? declared > getParamCount() + 1 : declared != getParamCount()) {
@@ -56,6 +62,66 @@ final class PyCall extends AstMacroFunction {
             throw new ELException("Cannot access function '" + getName() + "'", e);
         } catch (InvocationTargetException e) {
             throw new ELException("Error invoking function '" + getName() + "'", e.getCause());
+        }
+    }
+
+    static boolean isCallable(Object value) {
+        return value instanceof Callable || value instanceof MacroFunction;
+    }
+
+    /** Python's message for calling {@code value}, which is not callable. */
+    static String notCallable(Object value) {
+        return "'" + PyAddition.typeName(value) + "' object is not callable";
+    }
+
+    /**
+     * Calls {@code callee} ({@link #isCallable}) with arguments already evaluated (a keyword argument is Jinjava's
+     * NamedParameter). A macro goes on the macro stack under its own name, so that its recursion is limited as a macro
+     * called by name is; a past-the-limit call is "" with an error recorded, as Jinjava's.
+     */
+    static Object call(JinjavaInterpreter interpreter, Object callee, Object[] args) {
+        if (callee instanceof Callable c) {
+            return c.call(Arrays.asList(args));
+        }
+        MacroFunction macro = (MacroFunction) callee;
+        if (macro.isCaller()) {
+            return macro.evaluate(args);
+        }
+        if (checkAndPushMacroStack(interpreter, macro.getName())) {
+            return ""; // past the depth limit, the error recorded
+        }
+        try {
+            return macro.evaluate(args);
+        } finally {
+            interpreter.getContext().getMacroStack().pop();
+        }
+    }
+
+    /**
+     * A call of a value stored in a dict, a namespace or a list, {@code d.f()}, {@code ns.f()}, {@code fs[0]()}: the
+     * macro there is called, and any other stored value raises as Python does. Jinjava looked for a Java method of that
+     * name ("Cannot find method f ... in class SizeLimitingPyMap").
+     */
+    static final class Stored extends PyResolver {
+        /** Python's dict methods, which an attribute call finds before a key of the same name. */
+        private static final Set<Object> DICT_METHODS = Set.of("clear", "copy", "fromkeys", "get", "items", "keys", "pop",
+                "popitem", "setdefault", "update", "values");
+
+        @Override
+        public Object invoke(ELContext context, Object base, Object method, Class<?>[] paramTypes, Object[] params) {
+            Object value;
+            if (base instanceof Map<?, ?> m && m.containsKey(method) && !DICT_METHODS.contains(method)) {
+                value = m.get(method);
+            } else if (base instanceof List<?> l && method instanceof Number n && n.longValue() >= -l.size() && n.longValue() < l.size()) {
+                value = l.get((int) (n.longValue() < 0 ? n.longValue() + l.size() : n.longValue()));
+            } else {
+                return null;
+            }
+            context.setPropertyResolved(true);
+            if (!isCallable(value)) {
+                throw new ChatTemplateException(notCallable(value));
+            }
+            return call(JinjavaInterpreter.getCurrent(), value, params == null ? new Object[0] : params);
         }
     }
 }

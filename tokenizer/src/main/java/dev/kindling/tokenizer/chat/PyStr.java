@@ -1,5 +1,6 @@
 package dev.kindling.tokenizer.chat;
 
+import com.hubspot.jinjava.lib.fn.MacroFunction;
 import com.hubspot.jinjava.objects.SafeString;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -75,6 +76,8 @@ final class PyStr {
             sb.append(']');
         } else if (v instanceof Object[] a) {
             repr(Arrays.asList(a), sb);
+        } else if (v instanceof MacroFunction m) {
+            sb.append("<Macro '").append(m.getName()).append("'>");
         } else {
             sb.append(v);
         }

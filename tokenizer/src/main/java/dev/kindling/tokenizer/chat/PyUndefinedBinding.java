@@ -17,6 +17,7 @@ import jinjava.javax.el.ELContext;
  * {@code json_to_python_type(json_spec.additionalProperties)} saw its caller's {@code json_spec} and
  * recursed until Jinjava's depth limit cut the output short, where transformers raises. A tuple bound to
  * a name stays a tuple ({@link PyTuple}), and a macro's {@code varargs} is one, as in Jinja2 (Jinjava bound a list).
+ * A name bound to nothing that names a macro is the macro, which Jinjava's lookup of variables did not find.
  */
 final class PyUndefinedBinding extends AstIdentifier {
     PyUndefinedBinding(String name, int index) {
@@ -41,6 +42,10 @@ final class PyUndefinedBinding extends AstIdentifier {
             }
         }
         Object value = super.eval(bindings, context);
+        if (value == null && interpreter != null) {
+            // a macro's name is a value too, as in Jinja2: {% set f = m %}, outer(m), inner(caller), called by PyCall
+            return interpreter.getContext().getGlobalMacro(getName());
+        }
         // Jinjava's resolver hands a list out wrapped in its PyList; a tuple stays a tuple
         if (value instanceof PyList p && (p.toList() instanceof PyTuple || macroVarargs)) {
             return p.toList() instanceof PyTuple t ? t : new PyTuple(p.toList());

@@ -2,6 +2,7 @@ package dev.kindling.tokenizer.chat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindling.tokenizer.ChatTemplate;
 import java.util.LinkedHashMap;
@@ -317,6 +318,37 @@ class ChatTemplateJinja2Test {
         fails("{{ joiner(x=1) }}"); // TypeError: Joiner.__init__() got an unexpected keyword argument 'x'
         assertEquals("a+b",
                 render("{% macro outer() %}{% set j = joiner('+') %}{{ j() }}a{{ j() }}b{% endmacro %}{{ outer() }}"));
+    }
+
+    @Test
+    void macrosAreValues() {
+        // a macro under another name, passed as an argument, in a loop, a namespace or a dict, printed; caller passed on;
+        // a renamed macro recursing (expected strings produced by Jinja2 3.1.6)
+        assertEquals("x1x2x3|[x1|x5]|x4|x6|x7|<Macro 'm'>|True",
+                render("{% macro m(a=1) %}x{{ a }}{% endmacro %}{% set f = m %}{{ f() }}{{ f(2) }}{{ f(a=3) }}|"
+                        + "{% macro outer(fn) %}[{{ fn() }}|{{ fn(5) }}]{% endmacro %}{{ outer(m) }}|"
+                        + "{% for g in [m] %}{{ g(4) }}{% endfor %}|{% set ns = namespace(f=m) %}{{ ns.f(6) }}|"
+                        + "{% set fs = {'k': m} %}{{ fs.k(7) }}|{{ m }}|{{ m is defined }}"));
+        assertEquals("[Y1]",
+                render("{% macro w(c) %}[{{ c(1) }}]{% endmacro %}{% macro p() %}{{ w(caller) }}{% endmacro %}{% call(v) p() %}Y{{ v }}{% endcall %}"));
+        assertEquals("3210",
+                render("{% macro r(n) %}{{ n }}{% if n > 0 %}{% set g = r %}{{ g(n - 1) }}{% endif %}{% endmacro %}{{ r(3) }}"));
+        fails("{% macro r(f) %}{{ f(f) }}{% endmacro %}{{ r(r) }}"); // RecursionError: maximum recursion depth exceeded
+    }
+
+    @Test
+    void callingWhatIsNotCallableRaisesAsPython() {
+        // Jinja2: TypeError: 'int' object is not callable (and 'str', 'NoneType', a dict's value), UndefinedError: 'u' is undefined
+        Map<String, String> messages = new LinkedHashMap<>();
+        messages.put("line 1\n{% set x = 1 %}\n{{ x() }}", "line 3: 'int' object is not callable");
+        messages.put("{{ s() }}", "line 1: 'str' object is not callable");
+        messages.put("{% set n = none %}{{ n() }}", "line 1: 'NoneType' object is not callable");
+        messages.put("{{ d.a() }}", "line 1: 'int' object is not callable");
+        messages.put("{{ u() }}", "line 1: 'u' is undefined");
+        messages.forEach((source, message) -> {
+            String actual = assertThrows(ChatTemplateException.class, () -> render(source), source).getMessage();
+            assertTrue(actual.endsWith(message), actual);
+        });
     }
 
     @Test
