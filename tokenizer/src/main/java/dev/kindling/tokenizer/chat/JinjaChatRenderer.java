@@ -68,7 +68,8 @@ public final class JinjaChatRenderer {
         // WhitespaceControl has already taken every '-' marker out, and Jinjava's lenient parsing also read
         // the minus of {{ -1 }} as one (after the space), so a negative number printed as positive. Natural
         // operator precedence keeps Jinjava's value() from taking the filters: PyParser places them as Jinja2 does.
-        LegacyOverrides overrides = LegacyOverrides.newBuilder().withIterateOverMapKeys(true)
+        // A name as a dict literal's key is the variable's value, as in Jinja2 ({k: v} was {'k': v}).
+        LegacyOverrides overrides = LegacyOverrides.newBuilder().withIterateOverMapKeys(true).withEvaluateMapKeys(true)
                 .withParseWhitespaceControlStrictly(true).withUseNaturalOperatorPrecedence(true).build();
         this.jinjava = PyAddition.jinjava(JinjavaConfig.newBuilder().withTrimBlocks(false).withLstripBlocks(false)
                 .withNestedInterpretationEnabled(false).withElResolver(resolver).withLegacyOverrides(overrides)
@@ -102,6 +103,7 @@ public final class JinjaChatRenderer {
         PyStrInput.install(jinjava.getGlobalContext());
         jinjava.getGlobalContext().registerExpTest(new PyIterableTest());
         jinjava.getGlobalContext().registerExpTest(new PyIterableTest.Sequence());
+        PyTests.all().forEach(jinjava.getGlobalContext()::registerExpTest);
         jinjava.getGlobalContext().registerTag(new PyForTag());
         jinjava.getGlobalContext().registerTag(new PyFilterTag());
         jinjava.getGlobalContext().registerTag(new PyTruth.IfTag());

@@ -281,12 +281,19 @@ class PyParser extends ExtendedParser {
         return t.getSymbol() == Symbol.EXTENSION && image.equals(t.getImage());
     }
 
-    /** A call of a name ({@link PyCall}), a parenthesised expression, or a tuple: {@code ()}, {@code (1,)}, {@code (1, 2)}. */
+    /**
+     * A call of a name ({@link PyCall}), a name, a parenthesised expression, or a tuple: {@code ()}, {@code (1,)},
+     * {@code (1, 2)}. A name before {@code else} or a dict's {@code :} is only the name: Jinjava's parser read
+     * {@code a if c else f(x)} and {@code {k: f(x)}} as a call of the namespaced function {@code c:f}, which does not exist.
+     */
     @Override
     protected AstNode nonliteral() throws Scanner.ScanException, ParseException {
         if (getToken().getSymbol() == Symbol.IDENTIFIER && lookahead(0).getSymbol() == Symbol.LPAREN) {
             String name = consumeToken().getImage(); // f(args): looked up when it runs, so that a variable can be called
             return new PyCall(name, params(), context.isEnabled(Builder.Feature.VARARGS));
+        }
+        if (getToken().getSymbol() == Symbol.IDENTIFIER && lookahead(0).getSymbol() == Symbol.COLON) {
+            return identifier(consumeToken().getImage());
         }
         if (getToken().getSymbol() != Symbol.LPAREN) {
             return super.nonliteral();

@@ -109,6 +109,29 @@ class ChatTemplateExpressionTest {
     }
 
     @Test
+    void testsCompareAsPython() {
+        // eq/ne/lt/gt/in tests with Python's operators, any types; number, even and odd count a bool as an int and a float
+        // by its value; callable, filter and test (expected strings produced by Jinja2 3.1.6)
+        String template = "{{ s is ne 1 }}|{{ s is eq 'ab' }}|{{ l is equalto [1, 'a'] }}|{{ n is ne none }}|"
+                + "{{ [1, 'a', none]|select('ne', 'a')|list }}|{{ [{'c': 'a'}, {'c': none}]|selectattr('c', 'ne', none)|list|length }}|"
+                + "{{ s is lt 'b' }}|{{ 2 is gt 1.5 }}|{{ 'a' is in s }}|{{ true is number }}|{{ false is even }}|{{ true is odd }}|"
+                + "{{ f is even }}|{{ f is odd }}|{{ 3.0 is odd }}|{{ 6 is divisibleby 3 }}|{{ 7.5 is divisibleby 2.5 }}|"
+                + "{{ x is callable }}|{{ raise_exception is callable }}|{{ 'upper' is filter }}|{{ 'odd' is test }}|{{ 'nope' is filter }}";
+        assertEquals("True|True|True|False|[1, None]|1|True|True|True|True|True|True|False|False|True|True|True|False|True|True|True|False",
+                render(template));
+        assertAllRaise("{{ s is lt 1 }}", "{{ s is odd }}", "{{ n is even }}", "{{ l is gt 1 }}");
+    }
+
+    @Test
+    void namesBeforeElseAndColonAreNames() {
+        // a name before else or a dict's ':' is not a namespaced function c:f; a name as a dict key is its value
+        // (expected string produced by Jinja2 3.1.6)
+        String template = "{{ s if x else range(2)|list }}|{{ x if n is sameas none else dict(a=1) }}|{% set k = 'q' %}{{ {k: s} }}|"
+                + "{{ {'k': range(1)|list} }}";
+        assertEquals("ab|-3|{'q': 'ab'}|{'k': [0]}", render(template));
+    }
+
+    @Test
     void tildeWritesPythonStr() {
         // ~ writes str() of each side; an undefined side is empty
         // (expected string produced by Jinja2 3.1.6)
