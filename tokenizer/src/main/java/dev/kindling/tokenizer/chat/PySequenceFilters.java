@@ -25,7 +25,7 @@ import jinjava.javax.el.ELContext;
  * {@code attribute='a,b.c'}; {@code dictsort} takes {@code by} and {@code reverse}; {@code batch} fills only
  * with a {@code fill_with}; {@code slice} spreads the remainder over the first slices; {@code sum} takes
  * {@code start}; {@code groupby} gives (grouper, list) pairs that a loop can unpack; {@code map(attribute=,
- * default=)}. They are wrapped by {@link PyFilterInput}, which raises for None and walks a str.
+ * default=)}; {@code join} writes Python's {@code str()}. They are wrapped by {@link PyFilterInput}, which raises for None and walks a str.
  */
 final class PySequenceFilters {
     private PySequenceFilters() {}
@@ -34,7 +34,34 @@ final class PySequenceFilters {
         return List.of(named("sort", PySequenceFilters::sort), named("unique", PySequenceFilters::unique),
                 named("dictsort", PySequenceFilters::dictsort), named("batch", PySequenceFilters::batch),
                 named("slice", PySequenceFilters::slice), named("sum", PySequenceFilters::sum),
-                named("groupby", PySequenceFilters::groupby), named("map", (v, a, k) -> map(v, a, k, jinjava.get("map"))));
+                named("groupby", PySequenceFilters::groupby), named("map", (v, a, k) -> map(v, a, k, jinjava.get("map"))),
+                new Join());
+    }
+
+    /**
+     * {@code join(d='', attribute=None)}: Python's {@code str()} of each item (or of its attribute), an undefined input
+     * "". Jinjava's wrote Java's toString ({@code true}, {@code {role=user}}, {@code 1.0E-5}) and took {@code attribute=}
+     * for the separator.
+     */
+    static final class Join implements AdvancedFilter {
+        @Override
+        public String getName() {
+            return "join";
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
+            if (var == null) {
+                return "";
+            }
+            String separator = PyStr.str(arg(args, kwargs, 0, "d", ""));
+            Object attribute = arg(args, kwargs, 1, "attribute", null);
+            List<String> parts = new ArrayList<>();
+            for (Object item : items(var)) {
+                parts.add(PyStr.str(attribute == null ? item : PyMinMax.key(item, attribute, true)));
+            }
+            return String.join(separator, parts);
+        }
     }
 
     interface Body {

@@ -162,11 +162,9 @@ public final class PyStringMethods extends PyResolver {
             case "isalnum":
                 return !s.isEmpty() && s.codePoints().allMatch(Character::isLetterOrDigit);
             case "isupper":
-                return s.codePoints().anyMatch(PyStringMethods::isCased)
-                        && s.codePoints().noneMatch(c -> Character.isLowerCase(c) || Character.isTitleCase(c));
+                return isupper(s);
             case "islower":
-                return s.codePoints().anyMatch(PyStringMethods::isCased)
-                        && s.codePoints().noneMatch(c -> Character.isUpperCase(c) || Character.isTitleCase(c));
+                return islower(s);
             case "istitle":
                 return istitle(s);
             default:
@@ -355,6 +353,18 @@ public final class PyStringMethods extends PyResolver {
             from = k + old.length();
         }
         return sb.append(s, from, s.length()).toString();
+    }
+
+    /** Python's str.isupper: some cased character, and none lower or title case. */
+    static boolean isupper(String s) {
+        return s.codePoints().anyMatch(PyStringMethods::isCased)
+                && s.codePoints().noneMatch(c -> Character.isLowerCase(c) || Character.isTitleCase(c));
+    }
+
+    /** Python's str.islower: some cased character, and none upper or title case. */
+    static boolean islower(String s) {
+        return s.codePoints().anyMatch(PyStringMethods::isCased)
+                && s.codePoints().noneMatch(c -> Character.isUpperCase(c) || Character.isTitleCase(c));
     }
 
     private static boolean isCased(int c) {

@@ -12,10 +12,10 @@ import java.util.function.Predicate;
  * {@code ne}/{@code !=}, {@code lt}/{@code lessthan}/{@code <}, {@code le}/{@code <=}, {@code gt}/{@code greaterthan}/{@code >},
  * {@code ge}/{@code >=} and {@code in} as {@link PyEquality}, {@link PyOrdering} and {@link PyMembership}; {@code number}
  * and {@code even}/{@code odd}/{@code divisibleby} counting a bool as an int and a float by its value; {@code callable},
- * {@code filter} and {@code test}.
+ * {@code filter} and {@code test}; {@code lower} and {@code upper} as Python's {@code str(value).islower()}.
  * Jinjava's comparison tests made both sides Longs, so {@code s is ne 1} or {@code selectattr('content', 'ne', none)}
  * failed the render ("Cannot coerce 'ab' ... to class java.lang.Long"); {@code true is number} and {@code false is even}
- * were False, {@code 2.5 is even} True, and there was no {@code callable}.
+ * were False, {@code 2.5 is even} True, {@code 'b c' is lower} False (the space), and there was no {@code callable}.
  */
 final class PyTests {
     private PyTests() {}
@@ -34,6 +34,8 @@ final class PyTests {
         addOrdering(out, PyOrdering.GE, "ge", ">=");
         out.add(binary("in", (a, b) -> (Boolean) PyMembership.IN.apply(null, a, b)));
         out.add(unary("number", PyEquality::isNumber));
+        out.add(unary("lower", v -> PyStringMethods.islower(PyStr.str(v))));
+        out.add(unary("upper", v -> PyStringMethods.isupper(PyStr.str(v))));
         out.add(unary("callable", v -> PyCall.isCallable(v) || v instanceof ChatFunctions.Name));
         out.add(named("filter", (name, interpreter) -> interpreter.getContext().getFilter(name) != null));
         out.add(named("test", (name, interpreter) -> interpreter.getContext().getExpTest(name) != null));

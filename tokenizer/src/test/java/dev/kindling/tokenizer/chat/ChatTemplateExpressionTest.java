@@ -119,6 +119,9 @@ class ChatTemplateExpressionTest {
                 + "{{ x is callable }}|{{ raise_exception is callable }}|{{ 'upper' is filter }}|{{ 'odd' is test }}|{{ 'nope' is filter }}";
         assertEquals("True|True|True|False|[1, None]|1|True|True|True|True|True|True|False|False|True|True|True|False|True|True|True|False",
                 render(template));
+        // lower and upper as str(value).islower() and isupper(): "{'a': 1}" is lower
+        assertEquals("True|True|False|False|False|True",
+                render("{{ 'b c' is lower }}|{{ 'B C' is upper }}|{{ '' is lower }}|{{ '1' is upper }}|{{ 'Ab' is lower }}|{{ d is lower }}"));
         assertAllRaise("{{ s is lt 1 }}", "{{ s is odd }}", "{{ n is even }}", "{{ l is gt 1 }}");
     }
 

@@ -321,6 +321,15 @@ class ChatTemplateJinja2Test {
     }
 
     @Test
+    void joinWritesPythonStr() {
+        // str() of each item or of its attribute, a dict's keys, an undefined input "" (expected string produced by Jinja2 3.1.6)
+        assertEquals("True,1.5,None,1e-05,[1],{'a': 1}|bob, Alice, carl|353|b+a+C||1-2|{'name': 'bob', 'age': 3, 'admin': True}",
+                render("{{ [true, 1.5, none, 1e-5, [1], {'a': 1}]|join(',') }}|{{ users|join(', ', attribute='name') }}|"
+                        + "{{ users|join(attribute='age') }}|{{ d|join('+') }}|{{ nothere|join(',') }}|{{ [1, 2]|join(d='-') }}|"
+                        + "{{ users[:1]|join }}"));
+    }
+
+    @Test
     void macrosAreValues() {
         // a macro under another name, passed as an argument, in a loop, a namespace or a dict, printed; caller passed on;
         // a renamed macro recursing (expected strings produced by Jinja2 3.1.6)
