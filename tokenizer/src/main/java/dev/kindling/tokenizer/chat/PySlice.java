@@ -4,6 +4,8 @@ import com.hubspot.jinjava.objects.SafeString;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Python's slices, {@code x[start:stop:step]}, on a list or a str (whose items are code points, as Python's
@@ -14,6 +16,9 @@ import java.util.List;
  */
 public final class PySlice {
     static final String NAME = "__pyslice__";
+    /** A name never bound: Undefined, what Jinja2 makes of a slice of a literal none, number or bool. */
+    private static final String FOLDED = "__pyslice_of_a_constant__";
+    private static final Pattern CONSTANT = Pattern.compile("(?i:none|true|false)|[0-9][0-9_.]*");
 
     private PySlice() {}
 
@@ -32,7 +37,10 @@ public final class PySlice {
             return sb.toString();
         }
         if (!(var instanceof Collection<?> c)) {
-            return null; // Jinja2's getitem gives Undefined where Python raises TypeError
+            // Jinja2 compiles a slice to Python's own subscript, not to its getitem that gives Undefined: content[:3] of a
+            // None content raises
+            throw new ChatTemplateException((var instanceof Map<?, ?> ? "unhashable type: 'slice'"
+                    : "'" + PyAddition.typeName(var) + "' object is not subscriptable") + " (Jinja2 raises TypeError)");
         }
         List<?> items = c instanceof List<?> l ? l : new ArrayList<>(c);
         List<Object> out = new ArrayList<>();
@@ -141,6 +149,14 @@ public final class PySlice {
                 String inside = end < 0 ? "" : s.substring(i + 1, end);
                 if (end >= 0 && TopLevel.find(inside, 0, k -> inside.charAt(k) == ':') >= 0) {
                     int base = baseStart(out);
+                    if (CONSTANT.matcher(out.substring(base)).matches()) {
+                        // Jinja2 folds a slice of a literal when it compiles, through its getitem: Undefined, where a
+                        // slice of a variable holding the same value raises (none[1:] is "", c[1:] fails for c = none)
+                        out.setLength(base);
+                        out.append(FOLDED);
+                        i = end;
+                        continue;
+                    }
                     out.insert(base, NAME + "(").append(',');
                     List<String> parts = new ArrayList<>();
                     int from = 0;

@@ -294,7 +294,7 @@ public final class PyStringMethods extends PyResolver {
     }
 
     /** center, ljust, rjust: padded to {@code width} code points with {@code fill}, placed as CPython places it. */
-    private static String pad(String s, String m, int width, String fill) {
+    static String pad(String s, String m, int width, String fill) {
         if (fill.codePointCount(0, fill.length()) != 1) {
             throw new ChatTemplateException("TypeError: The fill character must be exactly one character long");
         }

@@ -12,8 +12,9 @@ import java.util.Map;
  * Jinja2's {@code truncate} (its leeway of 5: a text at most 5 longer than {@code length} is kept whole; the cut
  * text with {@code end} is {@code length} long, at a space unless {@code killwords}), {@code urlencode} (a str
  * quoted as Python's {@code quote(safe='/')}, {@code %20} for a space; a dict as a query, {@code +}) and
- * {@code attr} (a Python attribute, never a dict's key). Jinjava's truncated after {@code length} and quoted a
- * space as {@code +}.
+ * {@code attr} (a Python attribute, never a dict's key), {@code center} as Python's {@code str.center} (an odd margin's
+ * extra space on the left when the width is odd). Jinjava's truncated after {@code length}, quoted a space as {@code +}
+ * and centred with the extra space on the right.
  */
 final class PyTextFilters implements AdvancedFilter {
     private final String name;
@@ -27,7 +28,7 @@ final class PyTextFilters implements AdvancedFilter {
     /** The filters, {@code attr} falling back to Jinjava's {@code attr} for what is not a dict. */
     static List<PyTextFilters> all(Filter jinjavaAttr) {
         return List.of(new PyTextFilters("truncate", null), new PyTextFilters("urlencode", null),
-                new PyTextFilters("attr", jinjavaAttr));
+                new PyTextFilters("center", null), new PyTextFilters("attr", jinjavaAttr));
     }
 
     @Override
@@ -40,6 +41,8 @@ final class PyTextFilters implements AdvancedFilter {
         return switch (name) {
             case "truncate" -> truncate(var == null ? "" : PyStr.str(var), args, kwargs);
             case "urlencode" -> urlencode(var);
+            case "center" -> PyStringMethods.pad(PyStr.str(var), "center",
+                    ((Number) PySequenceFilters.arg(args, kwargs, 0, "width", 80)).intValue(), " ");
             default -> var instanceof Map<?, ?> ? dictAttr(args) : jinjava.filter(var, interpreter, args, kwargs);
         };
     }

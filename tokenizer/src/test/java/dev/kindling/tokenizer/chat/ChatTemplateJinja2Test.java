@@ -128,6 +128,24 @@ class ChatTemplateJinja2Test {
     }
 
     @Test
+    void slicingWhatIsNotASequenceRaises() {
+        // Jinja2 compiles a slice to Python's subscript: TypeError: 'NoneType' object is not subscriptable ('int';
+        // a dict: unhashable type: 'slice'); an item of None is Undefined (expected string produced by Jinja2 3.1.6)
+        fails("{% set c = none %}{{ c[:3] }}");
+        fails("{{ xs[0][1:] }}");
+        fails("{{ d[1:] }}");
+        assertEquals("", render("{% set c = none %}{{ c[0] }}"));
+    }
+
+    @Test
+    void centerAsPythonsStrCenter() {
+        // the extra space of an odd margin goes left when the width is odd (expected string produced by Jinja2 3.1.6)
+        assertEquals("[ Be nice.][   ab  ][  ab  ][ abc  ][   None  ][ a  ][toolong]",
+                render("[{{ 'Be nice.'|center(9) }}][{{ 'ab'|center(7) }}][{{ 'ab'|center(6) }}][{{ 'abc'|center(6) }}]"
+                        + "[{{ none|center(9) }}][{{ 'a'|center(width=4) }}][{{ 'toolong'|center(3) }}]"));
+    }
+
+    @Test
     void sortUnique() {
         // sort and unique ignore case unless case_sensitive, where capitals come first; attributes, also several (expected strings produced by Jinja2 3.1.6)
         assertEquals("['A', 'a', 'b', 'B', 'C']['C', 'b', 'B', 'A', 'a']['A', 'B', 'C', 'a', 'b']['b', 'a', 'C', 'B', 'A']",
