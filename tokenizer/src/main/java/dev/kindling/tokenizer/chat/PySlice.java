@@ -18,7 +18,7 @@ public final class PySlice {
     static final String NAME = "__pyslice__";
     /** A name never bound: Undefined, what Jinja2 makes of a slice of a literal none, number or bool. */
     private static final String FOLDED = "__pyslice_of_a_constant__";
-    private static final Pattern CONSTANT = Pattern.compile("(?i:none|true|false)|[0-9][0-9_.]*");
+    private static final Pattern CONSTANT = Pattern.compile("(?i:none|true|false)|[0-9][0-9_.a-zA-Z]*"); // 2.5, 0x1f, 1e3
 
     private PySlice() {}
 

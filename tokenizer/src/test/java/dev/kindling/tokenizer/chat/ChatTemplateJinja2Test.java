@@ -135,6 +135,8 @@ class ChatTemplateJinja2Test {
         fails("{{ xs[0][1:] }}");
         fails("{{ d[1:] }}");
         assertEquals("", render("{% set c = none %}{{ c[0] }}"));
+        // a slice of a literal is folded when Jinja2 compiles it, through its getitem: Undefined
+        assertEquals("||", render("{{ 0x1f[1:] }}|{{ 1e3[:-1] }}|{{ 2.0[::2] }}"));
     }
 
     @Test
