@@ -59,7 +59,12 @@ final class PyTests {
         return PyArithmetic.apply("%", value, n);
     }
 
-    private static ExpTest unary(String name, Predicate<Object> test) {
+    /** How a test decides: the tested value, the interpreter and the test's arguments. */
+    private interface Decision {
+        boolean test(Object value, JinjavaInterpreter interpreter, Object[] args);
+    }
+
+    private static ExpTest test(String name, Decision decision) {
         return new ExpTest() {
             @Override
             public String getName() {
@@ -68,40 +73,26 @@ final class PyTests {
 
             @Override
             public boolean evaluate(Object var, JinjavaInterpreter interpreter, Object... args) {
-                return test.test(var);
+                return decision.test(var, interpreter, args);
             }
         };
+    }
+
+    private static ExpTest unary(String name, Predicate<Object> test) {
+        return test(name, (v, interpreter, args) -> test.test(v));
     }
 
     /** Jinja2's {@code filter} and {@code test}: whether the value is the name of one. */
     private static ExpTest named(String name, BiPredicate<String, JinjavaInterpreter> known) {
-        return new ExpTest() {
-            @Override
-            public String getName() {
-                return name;
-            }
-
-            @Override
-            public boolean evaluate(Object var, JinjavaInterpreter interpreter, Object... args) {
-                return var instanceof String s && known.test(s, interpreter);
-            }
-        };
+        return test(name, (v, interpreter, args) -> v instanceof String s && known.test(s, interpreter));
     }
 
     private static ExpTest binary(String name, BiPredicate<Object, Object> test) {
-        return new ExpTest() {
-            @Override
-            public String getName() {
-                return name;
+        return test(name, (v, interpreter, args) -> {
+            if (args.length != 1) {
+                throw new ChatTemplateException("test '" + name + "' takes 1 argument, got " + args.length);
             }
-
-            @Override
-            public boolean evaluate(Object var, JinjavaInterpreter interpreter, Object... args) {
-                if (args.length != 1) {
-                    throw new ChatTemplateException("test '" + name + "' takes 1 argument, got " + args.length);
-                }
-                return test.test(var, args[0]);
-            }
-        };
+            return test.test(v, args[0]);
+        });
     }
 }
