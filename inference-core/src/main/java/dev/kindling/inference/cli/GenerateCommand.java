@@ -192,7 +192,7 @@ public final class GenerateCommand {
             return null;
         }
         // line by line, each decoded strictly: one bad line stopped the whole file, a byte that is not UTF-8 as
-        // "MalformedInputException: Input length = 1" without its line
+        // "MalformedInputException: Input length = 1" without its line; now its line and the bad byte's offset in it
         int n = 0;
         for (int start = 0; start < bytes.length; ) {
             int end = start;
@@ -202,13 +202,13 @@ public final class GenerateCommand {
             n++;
             String where = input + " line " + n;
             try {
-                String line = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes, start, end - start)).toString();
+                String line = StrictUtf8.decode(bytes, start, end, start, where);
                 if (!line.isBlank()) {
                     JsonNode row = json.readTree(line);
                     rows.add(row.isObject() ? new Row(n, row, null) : new Row(n, null, where + " is not a JSON object"));
                 }
-            } catch (java.nio.charset.CharacterCodingException e) {
-                rows.add(new Row(n, null, where + " is not valid UTF-8"));
+            } catch (IllegalArgumentException e) { // not UTF-8: StrictUtf8's message, with the bad byte's offset in the line
+                rows.add(new Row(n, null, e.getMessage()));
             } catch (IOException e) {
                 rows.add(new Row(n, null, where + " is not JSON: " + e.getMessage().lines().findFirst().orElse("")));
             }

@@ -1,12 +1,6 @@
 package dev.kindling.inference.cli;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CoderResult;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -43,18 +37,7 @@ public final class PromptFile {
                 throw new IllegalArgumentException("--prompt-file " + file + " is binary (a NUL byte at offset " + i + "), not text");
             }
         }
-        CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
-        ByteBuffer in = ByteBuffer.wrap(bytes, 0, bytes.length > 0 && bytes[bytes.length - 1] == '\n' ? bytes.length - 1 : bytes.length);
-        CharBuffer out = CharBuffer.allocate(bytes.length);
-        CoderResult r = utf8.decode(in, out, true);
-        if (r.isUnderflow()) {
-            r = utf8.flush(out);
-        }
-        if (r.isError()) {
-            throw new IllegalArgumentException("--prompt-file " + file + " is not valid UTF-8: byte offset " + in.position() + " (0x"
-                    + String.format("%02x", bytes[in.position()] & 0xff) + ")");
-        }
-        return out.flip().toString();
+        int length = bytes.length > 0 && bytes[bytes.length - 1] == '\n' ? bytes.length - 1 : bytes.length;
+        return StrictUtf8.decode(bytes, 0, length, 0, "--prompt-file " + file);
     }
 }

@@ -151,7 +151,8 @@ class CommandsTest {
         assertEquals("[2]", bad.get("id").toString());
 
         // a line that is not UTF-8, not JSON or not an object is its row's error, with its line; the other rows are generated
-        // (one such line stopped the whole file, the UTF-8 one as "MalformedInputException: Input length = 1")
+        // (one such line stopped the whole file, the UTF-8 one as "MalformedInputException: Input length = 1"); a byte that is
+        // not UTF-8 is named by its offset in the line, as --prompt-file names it in the file
         Path mixed = dir.resolve("mixed.jsonl");
         Files.write(mixed, ("{\"id\":1,\"prompt\":\"Once\"}\n{\"id\":2,\"prompt\":\"Tom \u00ff\"}\n".getBytes(StandardCharsets.UTF_8)));
         Files.write(mixed, new byte[] {'{', '"', 'p', 'r', 'o', 'm', 'p', 't', '"', ':', '"', (byte) 0xff, '"', '}', '\n'},
@@ -169,7 +170,7 @@ class CommandsTest {
         for (int i : new int[] {0, 1, 5}) {
             assertTrue(rows.get(i).has("completion") && !rows.get(i).has("error"), rows.get(i).toString());
         }
-        assertEquals(mixed + " line 3 is not valid UTF-8", rows.get(2).get("error").asText());
+        assertEquals(mixed + " line 3 is not valid UTF-8: byte offset 11 (0xff)", rows.get(2).get("error").asText());
         assertTrue(rows.get(3).get("error").asText().startsWith(mixed + " line 4 is not JSON: "), rows.get(3).toString());
         assertEquals(mixed + " line 5 is not a JSON object", rows.get(4).get("error").asText());
         assertTrue(mixedErr.toString(StandardCharsets.UTF_8).contains("3 of 6 rows failed"), mixedErr.toString(StandardCharsets.UTF_8));
