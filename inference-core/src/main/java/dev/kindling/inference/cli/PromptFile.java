@@ -1,6 +1,7 @@
 package dev.kindling.inference.cli;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -10,13 +11,24 @@ import java.nio.file.Path;
  * prompt.pop_back()}), so that a file an editor ended with a newline is the text typed. Only that one byte: a second
  * newline, a {@code \r} before it, a byte order mark and every other white space stay. An empty file is the empty prompt,
  * as {@code --prompt ""} is.
+ *
+ * <p>A file over {@link #MAX_BYTES} (256 MiB) is refused before it is read: it was read whole, so a file of some GB was an
+ * {@code OutOfMemoryError} (over 2 GiB, "Required array size too large") instead of a message. No model can take such a
+ * prompt: the longest context of an open model, 10M tokens (Llama 4 Scout), is some 40 MB of text at the 4 bytes or so
+ * a token holds on average, and 256 MiB is over 25 bytes for each of its tokens. The bound is fixed, not the model's
+ * context times its longest token, because the file is read before the model loads (a bad file is a usage error that
+ * costs no load).
  */
 public final class PromptFile {
+    /** The largest prompt file read, in bytes. */
+    static final int MAX_BYTES = 256 << 20;
+
     private PromptFile() {}
 
     /**
      * The prompt in {@code file}; an {@link IllegalArgumentException} of one line naming the file when it is missing, a
-     * directory, unreadable, not UTF-8 (with the offset of the first bad byte) or binary (a NUL byte, with its offset).
+     * directory, unreadable, over {@link #MAX_BYTES}, not UTF-8 (with the offset of the first bad byte) or binary (a NUL
+     * byte, with its offset).
      */
     public static String read(Path file) {
         if (Files.isDirectory(file)) {
@@ -27,9 +39,19 @@ public final class PromptFile {
         }
         byte[] bytes;
         try {
-            bytes = Files.readAllBytes(file);
+            long size = Files.size(file);
+            if (size > MAX_BYTES) {
+                throw tooLarge(file, size + " bytes");
+            }
+            // at most one byte past the bound, whatever the size said: a pipe (/dev/stdin) has none, a file may grow
+            try (InputStream in = Files.newInputStream(file)) {
+                bytes = in.readNBytes(MAX_BYTES + 1);
+            }
         } catch (IOException e) {
             throw new IllegalArgumentException("--prompt-file " + file + " cannot be read: " + e);
+        }
+        if (bytes.length > MAX_BYTES) {
+            throw tooLarge(file, "more than " + MAX_BYTES + " bytes");
         }
         for (int i = 0; i < bytes.length; i++) {
             if (bytes[i] == 0) {
@@ -39,5 +61,10 @@ public final class PromptFile {
         }
         int length = bytes.length > 0 && bytes[bytes.length - 1] == '\n' ? bytes.length - 1 : bytes.length;
         return StrictUtf8.decode(bytes, 0, length, 0, "--prompt-file " + file);
+    }
+
+    private static IllegalArgumentException tooLarge(Path file, String size) {
+        return new IllegalArgumentException("--prompt-file " + file + " is " + size + ", over the 256 MiB a prompt file may have: "
+                + "no model's context holds that much text (the longest, 10M tokens, is some 40 MB): give a shorter file");
     }
 }

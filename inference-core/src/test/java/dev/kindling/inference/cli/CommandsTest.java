@@ -315,7 +315,19 @@ class CommandsTest {
         Path cut = Files.write(dir.resolve("cut.txt"), new byte[] {'a', 'b', (byte) 0xe2, (byte) 0x82, '\n'});
         Path binary = Files.write(dir.resolve("model.bin"), new byte[] {'G', 'G', 'U', 'F', 3, 0, 0, 0});
         Path in = Files.writeString(dir.resolve("in.jsonl"), "{\"prompt\":\"x\"}\n");
+        // sparse, so they cost no disk: one byte over the bound is refused unread, and 3 GiB was an OutOfMemoryError
+        // ("Required array size too large") out of run()
+        Path over = dir.resolve("over.txt");
+        Path huge = dir.resolve("huge.txt");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(over.toFile(), "rw")) {
+            f.setLength(PromptFile.MAX_BYTES + 1L);
+        }
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(huge.toFile(), "rw")) {
+            f.setLength(3L << 30);
+        }
         Object[][] cases = {
+                {new String[] {"--prompt-file", over.toString()}, "over.txt is 268435457 bytes, over the 256 MiB a prompt file may have"},
+                {new String[] {"--prompt-file", huge.toString()}, "huge.txt is 3221225472 bytes, over the 256 MiB a prompt file may have"},
                 {new String[] {"--prompt-file", dir.resolve("missing.txt").toString()}, "missing.txt: no such file"},
                 {new String[] {"--prompt-file", dir.toString()}, dir + " is a directory"},
                 {new String[] {"--prompt-file", latin1.toString()}, "latin1.txt is not valid UTF-8: byte offset 5 (0xe9)"},

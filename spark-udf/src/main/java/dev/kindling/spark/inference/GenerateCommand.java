@@ -51,7 +51,7 @@ public final class GenerateCommand extends SparkCommand {
     String prompt;
 
     @Option(names = "--prompt-file", paramLabel = "FILE",
-            description = "As --prompt, with the text of FILE (UTF-8) less one final newline, as llama.cpp's -f reads it.")
+            description = "As --prompt, with the text of FILE (UTF-8, at most 256 MiB) less one final newline, as llama.cpp's -f reads it.")
     String promptFile;
 
     @Option(names = "--prompt-column", paramLabel = "NAME", description = "Prompt column of --input (default: prompt).")

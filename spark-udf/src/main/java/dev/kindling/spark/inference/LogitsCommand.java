@@ -33,7 +33,7 @@ public final class LogitsCommand implements Callable<Integer> {
         String prompt;
 
         @Option(names = "--prompt-file", required = true, paramLabel = "FILE",
-                description = "The prompt: the text of FILE (UTF-8) less one final newline, as llama.cpp's -f reads it.")
+                description = "The prompt: the text of FILE (UTF-8, at most 256 MiB) less one final newline, as llama.cpp's -f reads it.")
         String promptFile;
 
         @Option(names = "--tokens", required = true, paramLabel = "IDS",
