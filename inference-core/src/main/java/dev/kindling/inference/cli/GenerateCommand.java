@@ -41,6 +41,9 @@ public final class GenerateCommand {
             "device", "gpu", "kv-cache-type", "kv-budget-mb");
     static final Set<String> FLAGS = Set.of("llama2c-sampler", "truncate-prompts");
 
+    /** The largest {@code --input} read: the largest byte array the JVM allocates ({@code Files.readAllBytes} reads it). */
+    static final int MAX_INPUT_BYTES = Integer.MAX_VALUE - 8;
+
     private GenerateCommand() {}
 
     public static void main(String[] args) throws IOException {
@@ -128,6 +131,11 @@ public final class GenerateCommand {
                 err.println("generate: no such input file " + a.get("input"));
                 return 2;
             }
+            String unusable = unusable(Path.of(a.get("input")), Path.of(a.get("output")));
+            if (unusable != null) {
+                err.println("generate: " + unusable);
+                return 2;
+            }
             rows = readRows(Path.of(a.get("input")), err);
             if (rows == null) {
                 return 1;
@@ -151,6 +159,11 @@ public final class GenerateCommand {
                     return 1;
                 }
                 try (w) {
+                    if (rows.isEmpty()) {
+                        // not silently: a wrong file given, or one truncated to nothing, would look like a run that went well
+                        err.println("generate: " + a.get("input") + " has no rows (it is empty or blank); wrote an empty " + output);
+                        return 0;
+                    }
                     return rows(engine, rows, sp, maxTokens, stops, w, err);
                 }
             }
@@ -180,6 +193,35 @@ public final class GenerateCommand {
     private record Row(int line, JsonNode json, String error) {
     }
 
+    /**
+     * Why {@code input} cannot be read whole or {@code output} cannot be written, or null. Checked before the model loads:
+     * an output in a missing folder was found only after it loaded, and an output that was the input overwrote it (its rows
+     * were in memory, so the run went on and the input was lost).
+     */
+    private static String unusable(Path input, Path output) {
+        try {
+            // readAllBytes below: over the largest array Java allocates it was an OutOfMemoryError, "Required array size too large"
+            long size = Files.size(input);
+            if (size > MAX_INPUT_BYTES) {
+                return input + " is " + size + " bytes, over the 2 GiB an --input file may have (it is read whole): split it (split -l),"
+                        + " or run the Spark job, kindling generate -i, which reads any size";
+            }
+            if (Files.isDirectory(output)) {
+                return "cannot write " + output + ": it is a directory";
+            }
+            if (Files.exists(output) && Files.isSameFile(input, output)) {
+                return "--output " + output + " is the input file: writing it would overwrite the rows being read; give another path";
+            }
+        } catch (IOException e) {
+            return "cannot read " + input + ": " + e;
+        }
+        Path parent = output.toAbsolutePath().getParent();
+        if (parent != null && !Files.isDirectory(parent)) {
+            return "cannot write " + output + ": no such directory " + parent;
+        }
+        return null;
+    }
+
     /** The input's rows, or null after printing why the file cannot be read. */
     private static List<Row> readRows(Path input, PrintStream err) {
         ObjectMapper json = new ObjectMapper();
@@ -193,6 +235,9 @@ public final class GenerateCommand {
         }
         // line by line, each decoded strictly: one bad line stopped the whole file, a byte that is not UTF-8 as
         // "MalformedInputException: Input length = 1" without its line; now its line and the bad byte's offset in it
+        // a UTF-8 byte order mark starting the file is not text: skipped, as the Spark job's reader (Hadoop's LineReader)
+        // and Python's json.loads of the bytes skip it; it made line 1 "not JSON" (Jackson reads it as a character)
+        int bom = bytes.length >= 3 && (bytes[0] & 0xff) == 0xef && (bytes[1] & 0xff) == 0xbb && (bytes[2] & 0xff) == 0xbf ? 3 : 0;
         int n = 0;
         for (int start = 0; start < bytes.length; ) {
             int end = start;
@@ -202,7 +247,8 @@ public final class GenerateCommand {
             n++;
             String where = input + " line " + n;
             try {
-                String line = StrictUtf8.decode(bytes, start, end, start, where);
+                // offsets count from the line's first byte, the byte order mark's on line 1
+                String line = StrictUtf8.decode(bytes, start == 0 ? bom : start, end, start, where);
                 if (!line.isBlank()) {
                     JsonNode row = json.readTree(line);
                     rows.add(row.isObject() ? new Row(n, row, null) : new Row(n, null, where + " is not a JSON object"));

@@ -117,8 +117,8 @@ class CommandsTest {
         String model = SharedData.require("llama2c/stories260K.gguf").toString();
         Path in = Files.write(dir.resolve("in.jsonl"), List.of("{\"id\":1,\"prompt\":\"Once\"}", "", "{\"id\":[2],\"text\":\"x\"}"));
         Object[][] cases = {
-                {new String[] {"--input", in.toString(), "--output", dir.resolve("no/such/dir/out.jsonl").toString()}, 1, "no/such/dir/out.jsonl"},
-                {new String[] {"--input", in.toString(), "--output", dir.toString()}, 1, dir.toString()},
+                {new String[] {"--input", in.toString(), "--output", dir.resolve("no/such/dir/out.jsonl").toString()}, 2, "no/such/dir/out.jsonl"},
+                {new String[] {"--input", in.toString(), "--output", dir.toString()}, 2, dir.toString()},
                 {new String[] {"--input", dir.resolve("missing.jsonl").toString(), "--output", dir.resolve("o.jsonl").toString()}, 2, "missing.jsonl"},
                 {new String[] {"--prompt", "Once upon a time ".repeat(600)}, 1, "stories260K.gguf: the prompt has"},
                 {new String[] {"--prompt", "Once upon a time ".repeat(600)}, 1, "context holds 2048"},
@@ -369,5 +369,73 @@ class CommandsTest {
         assertEquals(1, GenerateCommand.run(new String[] {"--model", empty.toString(), "--prompt", "x"}, System.out,
                 new PrintStream(err, true, StandardCharsets.UTF_8)));
         assertEquals("generate: " + empty + ": the file is empty (0 bytes)", err.toString(StandardCharsets.UTF_8).strip());
+    }
+
+    /**
+     * An output that cannot be written, or that is the input, and an input too large to read are one usage line before the
+     * model loads (the model here does not exist: its error would come first otherwise). The output's checks came after the
+     * model loaded, and an output that was the input overwrote it.
+     */
+    @Test
+    void inputAndOutputThatCannotWorkAreOneUsageLineBeforeTheModelLoads(@TempDir Path dir) throws Exception {
+        String model = dir.resolve("nope.gguf").toString();
+        Path in = Files.writeString(dir.resolve("in.jsonl"), "{\"id\":1,\"prompt\":\"Once\"}\n");
+        Path huge = dir.resolve("huge.jsonl");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(huge.toFile(), "rw")) {
+            f.setLength(3L << 30); // sparse: no disk; it was an OutOfMemoryError ("Required array size too large")
+        }
+        String[][] cases = {
+                {in.toString(), dir.resolve("no/such/dir/out.jsonl").toString(), "cannot write " + dir.resolve("no/such/dir/out.jsonl")
+                        + ": no such directory " + dir.resolve("no/such/dir")},
+                {in.toString(), dir.toString(), "cannot write " + dir + ": it is a directory"},
+                {in.toString(), in.toString(), "--output " + in + " is the input file"},
+                {in.toString(), dir.resolve(".").resolve("in.jsonl").toString(), " is the input file"},
+                {huge.toString(), dir.resolve("out.jsonl").toString(), huge + " is 3221225472 bytes, over the 2 GiB"},
+        };
+        for (String[] c : cases) {
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int rc = GenerateCommand.run(new String[] {"--model", model, "--input", c[0], "--output", c[1]}, System.out,
+                    new PrintStream(err, true, StandardCharsets.UTF_8));
+            String line = err.toString(StandardCharsets.UTF_8);
+            assertEquals(2, rc, line);
+            assertTrue(line.startsWith("generate: ") && line.contains(c[2]) && line.strip().lines().count() == 1, line);
+        }
+        assertEquals("{\"id\":1,\"prompt\":\"Once\"}\n", Files.readString(in));
+    }
+
+    /**
+     * A UTF-8 byte order mark starting the file is skipped, as the Spark job's reader (Hadoop's line reader) and Python's
+     * {@code json.loads} of the bytes skip it (an editor on Windows writes one); it made line 1 "not JSON". Elsewhere it is
+     * not white space in JSON, and the line is not JSON (Python's json too). CRLF lines and a last line without its newline
+     * are rows like the others; an input without rows writes an empty output and says so.
+     */
+    @Test
+    void inputWithByteOrderMarkCrlfAndNoFinalNewlineReadsEveryRow(@TempDir Path dir) throws Exception {
+        String model = SharedData.require("llama2c/stories260K.gguf").toString();
+        Path in = Files.write(dir.resolve("in.jsonl"), ("\ufeff{\"id\":1,\"prompt\":\"Once\"}\r\n{\"id\":2,\"prompt\":\"Tom\"}\r\n"
+                + "\ufeff{\"id\":3,\"prompt\":\"Lily\"}\n{\"id\":4,\"prompt\":\"Once\"}").getBytes(StandardCharsets.UTF_8));
+        Path out = dir.resolve("out.jsonl");
+        assertEquals(0, GenerateCommand.run(new String[] {"--model", model, "--max-tokens", "4", "--input", in.toString(), "--output",
+                out.toString()}, System.out, new PrintStream(new ByteArrayOutputStream())));
+        List<String> lines = Files.readAllLines(out);
+        assertEquals(4, lines.size(), lines.toString());
+        ObjectMapper json = new ObjectMapper();
+        for (int i : new int[] {0, 1, 3}) {
+            JsonNode row = json.readTree(lines.get(i));
+            assertTrue(row.has("completion") && !row.has("error") && row.get("id").asInt() == i + 1, row.toString());
+        }
+        assertEquals(json.readTree(lines.get(0)).get("completion"), json.readTree(lines.get(3)).get("completion"));
+        assertTrue(json.readTree(lines.get(2)).get("error").asText().startsWith(in + " line 3 is not JSON: "), lines.get(2));
+
+        for (String empty : new String[] {"", "\n\n", "\ufeff", " \r\n"}) {
+            Files.writeString(in, empty);
+            Files.writeString(out, "old\n");
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            assertEquals(0, GenerateCommand.run(new String[] {"--model", model, "--input", in.toString(), "--output", out.toString()},
+                    System.out, new PrintStream(err, true, StandardCharsets.UTF_8)));
+            assertEquals("", Files.readString(out));
+            assertEquals("generate: " + in + " has no rows (it is empty or blank); wrote an empty " + out,
+                    err.toString(StandardCharsets.UTF_8).strip());
+        }
     }
 }
