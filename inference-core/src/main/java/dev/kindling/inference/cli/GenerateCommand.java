@@ -224,7 +224,9 @@ public final class GenerateCommand {
 
     /** The input's rows, or null after printing why the file cannot be read. */
     private static List<Row> readRows(Path input, PrintStream err) {
-        ObjectMapper json = new ObjectMapper();
+        // more after a line's object (two rows on one line, a newline lost) is not JSON, as Python's json.loads says "Extra
+        // data": Jackson read the first object and dropped the rest without a word
+        ObjectMapper json = new ObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
         List<Row> rows = new ArrayList<>();
         byte[] bytes;
         try {

@@ -407,7 +407,8 @@ class CommandsTest {
      * A UTF-8 byte order mark starting the file is skipped, as the Spark job's reader (Hadoop's line reader) and Python's
      * {@code json.loads} of the bytes skip it (an editor on Windows writes one); it made line 1 "not JSON". Elsewhere it is
      * not white space in JSON, and the line is not JSON (Python's json too). CRLF lines and a last line without its newline
-     * are rows like the others; an input without rows writes an empty output and says so.
+     * are rows like the others, a line with more after its object is not JSON; an input without rows writes an empty output
+     * and says so.
      */
     @Test
     void inputWithByteOrderMarkCrlfAndNoFinalNewlineReadsEveryRow(@TempDir Path dir) throws Exception {
@@ -426,6 +427,17 @@ class CommandsTest {
         }
         assertEquals(json.readTree(lines.get(0)).get("completion"), json.readTree(lines.get(3)).get("completion"));
         assertTrue(json.readTree(lines.get(2)).get("error").asText().startsWith(in + " line 3 is not JSON: "), lines.get(2));
+
+        // two rows on one line (a newline lost) are not JSON, as Python's json.loads says "Extra data": the second was dropped
+        Files.writeString(in, "{\"id\":1,\"prompt\":\"Once\"} {\"id\":2,\"prompt\":\"Tom\"}\n{\"id\":3,\"prompt\":\"Lily\"} x\n");
+        assertEquals(0, GenerateCommand.run(new String[] {"--model", model, "--max-tokens", "4", "--input", in.toString(), "--output",
+                out.toString()}, System.out, new PrintStream(new ByteArrayOutputStream())));
+        lines = Files.readAllLines(out);
+        assertEquals(2, lines.size(), lines.toString());
+        for (int i = 0; i < 2; i++) {
+            assertTrue(json.readTree(lines.get(i)).path("error").asText().startsWith(in + " line " + (i + 1) + " is not JSON: "),
+                    lines.get(i));
+        }
 
         for (String empty : new String[] {"", "\n\n", "\ufeff", " \r\n"}) {
             Files.writeString(in, empty);
