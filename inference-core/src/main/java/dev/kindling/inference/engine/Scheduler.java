@@ -1,6 +1,7 @@
 package dev.kindling.inference.engine;
 
 import dev.kindling.inference.Completion;
+import dev.kindling.inference.EngineClosedException;
 import dev.kindling.inference.FinishReason;
 import dev.kindling.inference.GenerationRequest;
 import dev.kindling.inference.ScoreResult;
@@ -135,7 +136,7 @@ public final class Scheduler implements AutoCloseable {
 
     private <T> CompletableFuture<T> submit(Sequence s, CompletableFuture<T> f) {
         if (closed) {
-            f.completeExceptionally(new IllegalStateException(named("engine closed")));
+            f.completeExceptionally(new EngineClosedException(named("engine closed")));
             return f;
         }
         int need = KvBlockManager.blocksFor(s.reservedPositions(), blocks.blockSize());
@@ -150,7 +151,7 @@ public final class Scheduler implements AutoCloseable {
         if (closed && incoming.remove(s)) {
             // close() came between the check above and the add, and the step thread may have drained the queue for the
             // last time already: nobody else would complete this future (its caller would wait forever)
-            f.completeExceptionally(new IllegalStateException(named("engine closed")));
+            f.completeExceptionally(new EngineClosedException(named("engine closed")));
         }
         return f;
     }
@@ -187,7 +188,7 @@ public final class Scheduler implements AutoCloseable {
                 running.clear();
             }
         }
-        IllegalStateException closedError = new IllegalStateException(named("engine closed"));
+        EngineClosedException closedError = new EngineClosedException(named("engine closed"));
         incoming.drainTo(waiting);
         for (Sequence s : waiting) {
             s.fail(closedError);

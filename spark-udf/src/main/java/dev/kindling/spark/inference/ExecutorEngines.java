@@ -50,7 +50,9 @@ public final class ExecutorEngines {
      * next use opens the engine again. An executor otherwise keeps each engine for its life; in local mode (a
      * notebook, {@code local[*]}) the executor is the driver's JVM, so a notebook that tried several models or
      * settings frees them with {@code ExecutorEngines.closeAll()} between runs. Requests still in flight fail
-     * ("engine closed"): call it when no job is running.
+     * ("engine closed"), and so do the tasks whose rows they are (not the rows: an error column would keep them as
+     * failed), which Spark then runs again on the model opened anew, up to {@code spark.task.maxFailures}: call it when
+     * no job is running.
      */
     public static int closeAll() {
         return PerJvm.evictAll("engine:");

@@ -1,5 +1,6 @@
 package dev.kindling.spark.inference;
 
+import dev.kindling.inference.EngineClosedException;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
@@ -15,7 +16,9 @@ import java.util.function.Function;
  * Streams inputs through asynchronous work with at most {@code window} items in flight, handing the
  * results back in input order: the next input is started as soon as the oldest one is handed out,
  * so the engine's batch stays full while the partition's memory stays bounded (a partition larger
- * than memory streams through). A failed item is handed back with its error; the others go on.
+ * than memory streams through). A failed item is handed back with its error; the others go on. An
+ * item that failed because the engine was closed under it ({@link EngineClosedException}) is not the
+ * item's error: {@link #next()} throws it, so the task fails and Spark runs it again.
  *
  * <p>{@link #close()} cancels whatever is still in flight (a task that ends early — killed, or
  * failed downstream — does not leave work running in the shared engine).
@@ -119,6 +122,12 @@ public final class InOrderWindow<I, O> implements Iterator<InOrderWindow.Outcome
             Thread.currentThread().interrupt();
             throw new CancellationException("interrupted while waiting for the engine");
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof EngineClosedException closed) {
+                // not this item's fault: handed back as its error, it and every item after it became an "engine closed"
+                // row of a task that succeeded, which Spark then never ran again on an engine opened anew
+                close();
+                throw closed;
+            }
             return new Outcome<>(p.input(), null, e.getCause() != null ? e.getCause() : e);
         }
     }
