@@ -475,6 +475,11 @@ public final class Engine implements AutoCloseable {
                 + " and take the result on another thread");
     }
 
+    /** True once {@link #close()} was called: every request then fails with {@link EngineClosedException}. */
+    public boolean isClosed() {
+        return closing.get();
+    }
+
     @Override
     public void close() {
         if (closing.compareAndSet(false, true)) {

@@ -163,15 +163,24 @@ public final class ExecutorEngines {
 
         /**
          * Counts {@code task} (null: a caller outside a task, not counted) as a user until it ends; false when the
-         * engine is closed already.
+         * engine is closed already, here or by a caller that closed the engine it got ({@code try (Engine e =
+         * ExecutorEngines.get(spec))}): kept, that engine failed every later request in the JVM, the retries of the
+         * tasks too.
          */
         boolean use(TaskContext task) {
             boolean first;
+            boolean closedOutside;
             synchronized (this) {
                 if (closed) {
                     return false;
                 }
-                first = task != null && tasks.add(task.taskAttemptId());
+                closedOutside = engine.isClosed();
+                closed = closedOutside;
+                first = !closedOutside && task != null && tasks.add(task.taskAttemptId());
+            }
+            if (closedOutside) {
+                closeEngine(); // the engine closes once; its files are let go here
+                return false;
             }
             if (first) {
                 // outside the lock: a task that has ended calls the listener at once, from here

@@ -1,9 +1,12 @@
 package dev.kindling.spark.inference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindling.inference.Completion;
+import dev.kindling.inference.Engine;
 import dev.kindling.inference.GenerationRequest;
 import dev.kindling.spark.TestSpark;
 import dev.kindling.spark.sql.KindlingFunctions;
@@ -21,7 +24,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The executors' engines under Spark's task lifecycle: an engine closed while a task's rows are in it fails the task
- * (Spark runs it again, on the model opened anew) instead of giving its rows an "engine closed" error.
+ * (Spark runs it again, on the model opened anew) instead of giving its rows an "engine closed" error, and an engine its
+ * user closed is not handed to later tasks.
  */
 class EngineLifecycleTest {
     static final AtomicInteger ATTEMPTS = new AtomicInteger();
@@ -110,5 +114,21 @@ class EngineLifecycleTest {
             assertNull(g.get(4), r.getString(0));
             assertEquals(expected.get(i), g.getString(0), r.getString(0));
         }
+    }
+
+    /**
+     * {@code try (Engine e = ExecutorEngines.get(spec))} closes the JVM's shared engine: it stayed in the cache, and every
+     * later row of every job in the JVM failed with "engine closed", the retries of their tasks too.
+     */
+    @Test
+    void anEngineItsUserClosedIsOpenedAnewForTheNextUse() {
+        EngineSpec spec = GenerateSparkTest.generate().setThreads(1).engineSpec();
+        Engine first = ExecutorEngines.get(spec);
+        first.close();
+        Engine next = ExecutorEngines.get(spec);
+        assertNotSame(first, next);
+        assertTrue(!next.isClosed());
+        assertEquals(alone(List.of("Once upon a time"), 6).get(0),
+                next.generate(GenerationRequest.of("Once upon a time").withMaxTokens(6)).text());
     }
 }
