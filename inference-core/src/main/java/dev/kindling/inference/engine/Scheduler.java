@@ -473,8 +473,13 @@ public final class Scheduler implements AutoCloseable {
             return kind == Kind.GENERATE ? reservedPositionsFor(promptLength, request.maxTokens()) : promptLength;
         }
 
+        /**
+         * Whether the caller gave up on the request: its future completed by anyone but the step thread (cancelled, or
+         * {@code orTimeout}, {@code completeExceptionally}), which a score, embedding or logits request only counted
+         * when cancelled, and was otherwise computed for nobody.
+         */
         boolean cancelled() {
-            return completion.isDone() && !finished || score.isCancelled() || vector.isCancelled();
+            return !finished && (completion.isDone() || score.isDone() || vector.isDone());
         }
 
         void start(KvBlockManager.Reservation r) {

@@ -77,6 +77,42 @@ class EngineFeaturesTest {
         }
     }
 
+    /**
+     * A score, embedding or logits request whose caller gave up on it ({@code orTimeout}, {@code completeExceptionally})
+     * is dropped as a generation's is: only a cancelled one was, so these were computed in full for nobody, holding
+     * their KV blocks meanwhile. The step thread is held in a token listener while they are given up on.
+     */
+    @Test
+    void aScoreEmbeddingOrLogitsRequestItsCallerGaveUpOnIsNotComputed() throws Exception {
+        try (Engine e = Engine.open(SharedData.require("llama2c/stories260K.gguf"), EngineOptions.defaults().withThreads(1))) {
+            java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            CompletableFuture<Completion> gate = e.submit(GenerationRequest.of("Once").withMaxTokens(2).withIgnoreEos(true),
+                    (index, token, text, logprob) -> {
+                        if (index == 0) {
+                            held.countDown();
+                            try {
+                                release.await();
+                            } catch (InterruptedException x) {
+                                Thread.currentThread().interrupt();
+                            }
+                        }
+                    });
+            held.await();
+            long before = e.stats().promptTokens;
+            int[] text = e.encode("Lily saw a big dog in the park. ".repeat(20));
+            List<CompletableFuture<?>> abandoned = List.of(e.submitScore(text), e.submitEmbed(text), e.submitLogits(text));
+            for (CompletableFuture<?> f : abandoned) {
+                f.completeExceptionally(new java.util.concurrent.TimeoutException("the caller gave up"));
+            }
+            release.countDown();
+            gate.join();
+            e.score(List.of("Tom")); // after the abandoned ones in the queue
+            long computed = e.stats().promptTokens - before;
+            assertTrue(computed < text.length, "computed " + computed + " prompt tokens; each abandoned text has " + text.length);
+        }
+    }
+
     /** A batch with an invalid sequence queued nothing: the valid ones before it were computed for nobody. */
     @Test
     void aScoreOrEmbedBatchWithABadSequenceQueuesNone() {
