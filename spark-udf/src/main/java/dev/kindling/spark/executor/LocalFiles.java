@@ -4,10 +4,8 @@ import dev.kindling.spark.KindlingException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.RandomAccessFile;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -210,10 +208,10 @@ public final class LocalFiles {
     /** A version folder this JVM uses: its users (tasks, engines) and the JVM's shared lock on it while there are any. */
     private static final class Use {
         final String uri;
-        final FileChannel lock;
+        final LockFiles.Lock lock;
         int users;
 
-        Use(String uri, FileChannel lock) {
+        Use(String uri, LockFiles.Lock lock) {
             this.uri = uri;
             this.lock = lock;
         }
@@ -221,12 +219,11 @@ public final class LocalFiles {
 
     /**
      * The version folders this JVM uses (guarded by itself, as are {@link #COPYING} and every lock this JVM takes on a
-     * version's lock file but a copy's): Java's file locks are the JVM's, one per file region, so the JVM holds one
-     * shared lock per folder and counts its users.
+     * version's lock file but a copy's): the JVM holds one shared lock per folder and counts its users.
      */
     private static final Map<Path, Use> IN_USE = new HashMap<>();
 
-    /** The version folders a thread of this JVM is copying or checking, which holds their copy lock. */
+    /** The version folders a thread of this JVM is copying or checking (it holds or waits for their copy lock). */
     private static final Set<Path> COPYING = new HashSet<>();
 
     /** The version folders held by callers outside a task (the driver's commands): kept until the JVM ends. */
@@ -243,12 +240,12 @@ public final class LocalFiles {
             if (u == null) {
                 try {
                     // waits only for another JVM removing the folder (tryLock, then a few deletions)
-                    FileChannel ch = lockInUse(dir);
+                    LockFiles.Lock lock = lockInUse(dir);
                     if (!Files.exists(dir.resolve(".complete"))) {
-                        ch.close();
+                        lock.close();
                         return false;
                     }
-                    u = new Use(uri, ch);
+                    u = new Use(uri, lock);
                     IN_USE.put(dir, u);
                 } catch (IOException e) {
                     throw new KindlingException(KindlingException.FAILURE, "cannot lock " + lockFile(dir) + ": " + e.getMessage(), e);
@@ -285,11 +282,7 @@ public final class LocalFiles {
                 return;
             }
             IN_USE.remove(dir);
-            try {
-                u.lock.close();
-            } catch (IOException e) {
-                LOG.warn("cannot release the lock on {}: {}", lockFile(dir), e.toString());
-            }
+            u.lock.close();
             Path newest = NEWEST.get(u.uri);
             if (newest == null || !dir.equals(newest.getParent())) {
                 removeIfUnused(u.uri, dir);
@@ -332,12 +325,9 @@ public final class LocalFiles {
             if (IN_USE.containsKey(dir) || COPYING.contains(dir) || !Files.exists(lockFile)) {
                 return;
             }
-            // a RandomAccessFile for setLength: it makes the file longer without writing a byte, so it needs no free space
-            try (RandomAccessFile file = new RandomAccessFile(lockFile.toFile(), "rw");
-                 FileChannel ch = file.getChannel();
-                 FileLock copying = ch.tryLock(COPY_REGION, 1, false);
-                 FileLock using = copying == null ? null : ch.tryLock(USE_REGION, 1, false)) {
-                if (using == null || ch.size() != 0) {
+            try (LockFiles.Lock copying = LockFiles.tryLock(lockFile, COPY_REGION, false);
+                 LockFiles.Lock using = copying == null ? null : LockFiles.tryLock(lockFile, USE_REGION, false)) {
+                if (using == null || using.length() != 0) {
                     return; // another executor on this host is copying or using it, or has just removed it
                 }
                 long bytes = 0;
@@ -349,11 +339,11 @@ public final class LocalFiles {
                     deleteRecursively(dir);
                     LOG.info("removed {}, a superseded copy of {} no executor on this host used: {} bytes freed", dir, uri, bytes);
                 }
-                file.setLength(REMOVED_LENGTH);
+                using.setLength(REMOVED_LENGTH);
                 try {
-                    Files.delete(lockFile);
+                    using.delete();
                 } catch (IOException e) {
-                    file.setLength(0); // left in place: a live lock file again, for every JVM to lock
+                    using.setLength(0); // left in place: a live lock file again, for every JVM to lock
                     throw e;
                 }
             } catch (IOException | RuntimeException e) {
@@ -366,32 +356,32 @@ public final class LocalFiles {
     private static final long REMOVED_LENGTH = 1;
 
     /**
-     * The JVM's shared lock on version folder {@code dir}'s lock file, held until the returned channel is closed: the
-     * folder is not removed while it is held.
+     * A shared lock on version folder {@code dir}'s lock file, held until closed: the folder is not removed while it is
+     * held.
      */
-    static FileChannel lockInUse(Path dir) throws IOException {
+    static LockFiles.Lock lockInUse(Path dir) throws IOException {
         return lockVersion(dir, USE_REGION, true);
     }
 
     /**
-     * A lock on {@code region} of {@code dir}'s lock file (created if missing), held until the returned channel is closed.
-     * The file at the path when it is locked: one locked after a removal marked it (opened just before) is let go, and
-     * the path opened again.
+     * A lock on {@code region} of {@code dir}'s lock file (created if missing), held until closed ({@link LockFiles}: the
+     * JVM's threads share its lock file). The file at the path when it is locked: one locked after a removal marked it
+     * (opened just before) is let go, and the path opened again.
      */
-    private static FileChannel lockVersion(Path dir, long region, boolean shared) throws IOException {
+    private static LockFiles.Lock lockVersion(Path dir, long region, boolean shared) throws IOException {
         Path lockFile = lockFile(dir);
         for (int attempt = 1; ; attempt++) {
-            FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            LockFiles.Lock lock = LockFiles.lock(lockFile, region, shared);
             try {
-                ch.lock(region, 1, shared);
-                if (ch.size() == 0) {
-                    return ch;
+                if (lock.length() == 0) {
+                    return lock;
                 }
             } catch (IOException | RuntimeException e) {
-                ch.close();
+                lock.close();
                 throw e;
             }
-            ch.close();
+            lock.forget();
+            lock.close();
             if (attempt == 10) {
                 throw new IOException(lockFile + " is marked removed (it is not empty) but is still there: delete it");
             }
@@ -487,9 +477,9 @@ public final class LocalFiles {
             Path target = dir.resolve(name);
             Path marker = dir.resolve(".complete");
             synchronized (IN_USE) {
-                COPYING.add(dir); // this JVM's removal leaves it be: its lock would overlap the copy lock below
+                COPYING.add(dir); // this JVM's removal leaves it be while a thread here copies or checks it
             }
-            try (FileChannel lock = lockVersion(dir, COPY_REGION, false)) {
+            try (LockFiles.Lock lock = lockVersion(dir, COPY_REGION, false)) {
                 Files.createDirectories(dir);
                 if (Files.exists(marker) && Files.readString(marker, StandardCharsets.UTF_8).equals(remote.stamp())
                         && Files.exists(target) && sizesMatch(remote.entry(), target)) {

@@ -215,8 +215,8 @@ class LocalFilesTest {
                 assertEquals(1, late.size(), "the file it locked is marked removed: it is not the one at the path");
             }
         }
-        try (FileChannel live = LocalFiles.lockInUse(old.getParent())) {
-            assertEquals(0, live.size(), "the next lock is on a new file at the path");
+        try (LockFiles.Lock live = LocalFiles.lockInUse(old.getParent())) {
+            assertEquals(0, live.length(), "the next lock is on a new file at the path");
         }
         Path versions = next.getParent().getParent();
         Path orphan = Files.createFile(versions.resolve("0123abcd.lock")); // as an earlier Kindling left them
@@ -467,6 +467,106 @@ class LocalFilesTest {
         }
     }
 
+    @Test
+    void aThreadThatChecksACopyLeavesTheSharedLockOfThisJvmHeld() throws Exception {
+        // Linux drops every lock a process holds on a file when the process closes any descriptor of it: a thread that
+        // checked a copy (its copy lock's file closed as it finished) let go of the shared lock this JVM held on the copy
+        // for its users, and another executor on the host could take the copy for unused and remove it
+        String uri = "s3a://models/one-jvm-lock/model.gguf";
+        upload(uri, 20_000, 40);
+        Path local = LocalFiles.localize(uri, conf); // outside a task: this JVM uses it until it ends
+        Path lockFile = LocalFiles.lockFile(local.getParent());
+        assertEquals("held", lockedElsewhere(lockFile, 1), "this JVM uses it");
+        AtomicReference<Object> checked = new AtomicReference<>();
+        Thread checker = new Thread(() -> {
+            try {
+                checked.set(LocalFiles.copy(uri, conf));
+            } catch (RuntimeException e) {
+                checked.set(e);
+            }
+        });
+        checker.start();
+        checker.join();
+        assertEquals(local, checked.get(), "the complete copy, checked");
+        assertEquals("held", lockedElsewhere(lockFile, 1), "still used by this JVM after another thread checked it");
+        assertEquals("free", lockedElsewhere(lockFile, 0), "the check's lock went with it");
+    }
+
+    @Test
+    void twoThreadsCopyingTheSameVersionTakeTurns() throws Exception {
+        // the second thread's lock on the lock file overlapped the first's: Java refuses it (OverlappingFileLockException)
+        String uri = "s3a://models/two-threads/model.gguf";
+        byte[] bytes = upload(uri, 30_000, 41);
+        java.util.concurrent.CountDownLatch copying = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        try {
+            Configuration c = watched(n -> {
+                copying.countDown();
+                go.await();
+            });
+            LocalFiles.Remote remote = LocalFiles.lookUp(uri, c);
+            AtomicReference<Object> first = new AtomicReference<>();
+            AtomicReference<Object> second = new AtomicReference<>();
+            Thread a = copier(remote, first);
+            a.start();
+            copying.await();
+            Path lockFile = LocalFiles.lockFile(LocalFiles.versionDir(remote));
+            assertEquals("held", lockedElsewhere(lockFile, 0), "the first thread holds the copy lock");
+            Thread b = copier(remote, second);
+            b.start();
+            // the second thread waits for the first (or, refused, ends)
+            while (b.isAlive() && b.getState() != Thread.State.WAITING && b.getState() != Thread.State.TIMED_WAITING) {
+                Thread.onSpinWait();
+            }
+            assertTrue(b.isAlive(), () -> "the second thread waits, it does not fail: " + second.get());
+            go.countDown();
+            a.join();
+            b.join();
+            assertEquals(first.get(), second.get(), "the first one's copy");
+            assertArrayEquals(bytes, Files.readAllBytes((Path) first.get()));
+            assertEquals(1, WatchedS3A.OPENS.get(), "copied once");
+            assertEquals("free", lockedElsewhere(lockFile, 0));
+        } finally {
+            onOpen = null;
+            go.countDown();
+        }
+    }
+
+    private static Thread copier(LocalFiles.Remote remote, AtomicReference<Object> result) {
+        return new Thread(() -> {
+            try {
+                result.set(LocalFiles.copy(remote));
+            } catch (RuntimeException e) {
+                result.set(e);
+            }
+        });
+    }
+
+    /** "held" when another JVM cannot lock byte {@code position} of {@code lockFile} exclusively, "free" when it can. */
+    private static String lockedElsewhere(Path lockFile, long position) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process other = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), TryLock.class.getName(),
+                lockFile.toString(), Long.toString(position)).redirectErrorStream(true).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(other.getInputStream(), StandardCharsets.UTF_8));
+            String line = out.readLine();
+            assertTrue(other.waitFor(60, TimeUnit.SECONDS));
+            return line;
+        } finally {
+            other.destroy();
+        }
+    }
+
+    /** Another JVM trying byte {@code args[1]} of the lock file {@code args[0]}: prints "free" or "held". */
+    public static final class TryLock {
+        public static void main(String[] args) throws Exception {
+            try (FileChannel ch = FileChannel.open(Path.of(args[0]), StandardOpenOption.READ, StandardOpenOption.WRITE);
+                 FileLock lock = ch.tryLock(Long.parseLong(args[1]), 1, false)) {
+                System.out.println(lock == null ? "held" : "free");
+            }
+        }
+    }
+
     /** Another JVM copying a version: holds the copy lock on the lock file {@code args[0]} until its stdin closes. */
     public static final class HoldCopyLock {
         public static void main(String[] args) throws Exception {
@@ -491,7 +591,7 @@ class LocalFilesTest {
     /** Another JVM using a cached copy: holds the shared lock on version folder {@code args[0]} until its stdin closes. */
     public static final class HoldInUse {
         public static void main(String[] args) throws Exception {
-            try (FileChannel ch = LocalFiles.lockInUse(Path.of(args[0]))) {
+            try (LockFiles.Lock lock = LocalFiles.lockInUse(Path.of(args[0]))) {
                 System.out.println("locked");
                 System.out.flush();
                 System.in.read();
