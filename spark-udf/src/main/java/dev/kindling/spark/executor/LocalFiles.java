@@ -64,10 +64,12 @@ import org.slf4j.LoggerFactory;
  * no JVM is copying or using it. The removal is logged (INFO, with the bytes freed); a failure is a WARN, and the folder
  * stays. The lock file goes last, still locked: the remover first marks it removed (a live lock file is empty, a
  * removed one a byte long), and a JVM that locks a marked file (it opened the path just before the removal) lets it go
- * and opens the path again, so JVMs only ever share locks on the file at the path. Lock files left without their
- * folder (a copy that failed, or an earlier Kindling, which kept them) go the same way. A JVM about to use a copy
- * another JVM just removed finds it incomplete and copies it again. Folders without a lock file beside them (a cache
- * made before this protocol) are never removed.
+ * and opens the path again, so JVMs only ever share locks on the file at the path. A marked file still at the path once
+ * no JVM holds a lock on it (its remover ended between the two steps) is deleted by the next JVM to lock it
+ * ({@link #deleteIfAbandoned}). Lock files left without their folder (a copy that failed, or an earlier Kindling, which
+ * kept them) go the same way as a removed copy's. A JVM about to use a copy another JVM just removed finds it
+ * incomplete and copies it again. Folders without a lock file beside them (a cache made before this protocol) are never
+ * removed. A JVM has each lock file open once, whichever of its threads lock it ({@link LockFiles}).
  */
 public final class LocalFiles {
     private static final Logger LOG = LoggerFactory.getLogger(LocalFiles.class);
@@ -315,8 +317,9 @@ public final class LocalFiles {
      * Removes the version folder {@code dir} (if there is one) and its lock file, if this JVM neither uses nor copies it
      * and no other JVM does: it holds both locks (copy and use) on the lock file, taken without waiting. Before it
      * deletes the lock file it marks it removed (one byte long, where a live one is empty), so a JVM that opened it just
-     * before and locks it just after knows to open the path again ({@link #lockVersion}). A failure is logged, never
-     * thrown: what is left stays for a later try.
+     * before and locks it just after knows to open the path again ({@link #lockVersion}); one it finds marked already
+     * is deleted if it was left so ({@link #deleteIfAbandoned}). A failure is logged, never thrown: what is left stays for
+     * a later try.
      */
     private static void removeIfUnused(String uri, Path dir) {
         Path lockFile = lockFile(dir);
@@ -325,35 +328,89 @@ public final class LocalFiles {
             if (IN_USE.containsKey(dir) || COPYING.contains(dir) || !Files.exists(lockFile)) {
                 return;
             }
+            boolean marked = false;
             try (LockFiles.Lock copying = LockFiles.tryLock(lockFile, COPY_REGION, false);
                  LockFiles.Lock using = copying == null ? null : LockFiles.tryLock(lockFile, USE_REGION, false)) {
-                if (using == null || using.length() != 0) {
-                    return; // another executor on this host is copying or using it, or has just removed it
+                if (using == null) {
+                    return; // another executor on this host is copying or using it
                 }
-                long bytes = 0;
-                if (Files.exists(dir)) {
-                    try (var walk = Files.walk(dir)) {
-                        bytes = walk.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
-                    }
-                    Files.deleteIfExists(dir.resolve(".complete")); // first: a folder half removed is never taken for a copy
-                    deleteRecursively(dir);
-                    LOG.info("removed {}, a superseded copy of {} no executor on this host used: {} bytes freed", dir, uri, bytes);
-                }
-                using.setLength(REMOVED_LENGTH);
-                try {
-                    using.delete();
-                } catch (IOException e) {
-                    using.setLength(0); // left in place: a live lock file again, for every JVM to lock
-                    throw e;
+                if (using.length() != 0) {
+                    marked = true; // another executor has just removed it, or one that ended left it marked
+                } else {
+                    remove(uri, dir, using);
                 }
             } catch (IOException | RuntimeException e) {
                 LOG.warn("cannot remove {}, a superseded copy of {}, or its lock file: {}", dir, uri, e.toString());
             }
+            if (marked) {
+                try {
+                    deleteIfAbandoned(dir);
+                } catch (IOException | RuntimeException e) {
+                    LOG.warn("cannot delete {}, marked removed: {}", lockFile, e.toString());
+                }
+            }
+        }
+    }
+
+    /** Removes {@code dir} and its lock file, whose both locks the caller holds ({@code using} one of them). */
+    private static void remove(String uri, Path dir, LockFiles.Lock using) throws IOException {
+        if (Files.exists(dir)) {
+            long bytes;
+            try (var walk = Files.walk(dir)) {
+                bytes = walk.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+            }
+            Files.deleteIfExists(dir.resolve(".complete")); // first: a folder half removed is never taken for a copy
+            deleteRecursively(dir);
+            LOG.info("removed {}, a superseded copy of {} no executor on this host used: {} bytes freed", dir, uri, bytes);
+        }
+        using.setLength(REMOVED_LENGTH);
+        try {
+            using.delete();
+        } catch (IOException e) {
+            using.setLength(0); // left in place: a live lock file again, for every JVM to lock
+            throw e;
         }
     }
 
     /** The length of a lock file marked removed, while the JVM removing it holds it; a live one is empty. */
     private static final long REMOVED_LENGTH = 1;
+
+    /** The length a JVM deleting an abandoned lock file gives it, to find it at the path ({@link #deleteIfAbandoned}). */
+    private static final long ABANDONED_LENGTH = 2;
+
+    /**
+     * Deletes {@code dir}'s lock file if it is marked removed (not empty) and no JVM holds a lock on it: its remover ended
+     * (killed, or it could not delete the file nor unmark it) between marking and deleting it, and every JVM that locked
+     * it since let it go, so the version could not be copied or used until someone deleted it. The JVM deleting it holds
+     * both its locks, as a remover does, so no other deletes a lock file at the path meanwhile, and no file can be put
+     * there while it is. The file it locked may be one a remover has just deleted (opened before): it makes that file
+     * {@link #ABANDONED_LENGTH} long and deletes the path only if the file there is that long. Only one JVM on the host
+     * does so at a time (the cache's {@code heal.lock}), or another's file of that length could be taken for its own.
+     */
+    private static void deleteIfAbandoned(Path dir) throws IOException {
+        Path lockFile = lockFile(dir);
+        try (LockFiles.Lock turn = LockFiles.lock(dir.getParent().resolveSibling("heal.lock"), 0, false);
+             LockFiles.Lock copying = LockFiles.tryLock(lockFile, COPY_REGION, false);
+             LockFiles.Lock using = copying == null ? null : LockFiles.tryLock(lockFile, USE_REGION, false)) {
+            if (using == null || using.length() == 0) {
+                return; // held (it is let go of soon), or a live lock file at the path
+            }
+            using.setLength(ABANDONED_LENGTH);
+            long atPath;
+            try {
+                atPath = Files.size(lockFile);
+            } catch (java.nio.file.NoSuchFileException e) {
+                atPath = -1;
+            }
+            if (atPath == ABANDONED_LENGTH) {
+                using.delete();
+                LOG.warn("deleted {}: marked removed, and its remover ended before it deleted it", lockFile);
+            } else {
+                using.setLength(REMOVED_LENGTH); // a file a remover has just deleted, as it was
+                using.forget();
+            }
+        }
+    }
 
     /**
      * A shared lock on version folder {@code dir}'s lock file, held until closed: the folder is not removed while it is
@@ -382,8 +439,11 @@ public final class LocalFiles {
             }
             lock.forget();
             lock.close();
+            // gone by now (removed as it was locked), or left marked by a remover that died before it deleted it
+            deleteIfAbandoned(dir);
             if (attempt == 10) {
-                throw new IOException(lockFile + " is marked removed (it is not empty) but is still there: delete it");
+                throw new IOException(lockFile + " is marked removed (it is not empty) but is still there, and another process"
+                        + " holds a lock on it: end that process, or delete the file");
             }
         }
     }

@@ -226,15 +226,77 @@ class LocalFilesTest {
         assertTrue(Files.exists(LocalFiles.lockFile(next.getParent())), "the kept copy's stays");
         assertArrayEquals(Files.readAllBytes(tmp.resolve("upload-10")), Files.readAllBytes(next));
 
-        // a marked lock file its remover could not delete: an error naming it, not a lock nobody else shares
+        // a marked lock file another process holds: an error naming it, not a lock nobody else shares
         upload(uri, 30_000, 11);
         LocalFiles.Remote third = LocalFiles.lookUp(uri, conf);
         Path stuck = LocalFiles.lockFile(LocalFiles.versionDir(third));
         Files.write(stuck, new byte[] {0});
-        KindlingException e = assertThrows(KindlingException.class, () -> LocalFiles.copy(third));
-        assertTrue(e.getMessage().contains(stuck.toString()) && e.getMessage().contains("delete it"), e.getMessage());
-        Files.delete(stuck);
+        Process holder = holdLock(stuck, 1, true);
+        try {
+            KindlingException e = assertThrows(KindlingException.class, () -> LocalFiles.copy(third));
+            assertTrue(e.getMessage().contains(stuck.toString()) && e.getMessage().contains("delete the file"), e.getMessage());
+            assertEquals(1, Files.size(stuck), "not deleted while another process holds it");
+        } finally {
+            holder.getOutputStream().close();
+            assertTrue(holder.waitFor(60, TimeUnit.SECONDS));
+        }
         assertArrayEquals(Files.readAllBytes(tmp.resolve("upload-11")), Files.readAllBytes(LocalFiles.copy(third)));
+        assertEquals(0, Files.size(stuck), "a live lock file in its place");
+    }
+
+    @Test
+    void aLockFileLeftMarkedByARemoverThatDiedIsDeletedOnceNoOneHoldsIt() throws Exception {
+        // the version could not be copied or used until someone deleted the lock file by hand
+        String uri = "s3a://models/remover-died/model.gguf";
+        byte[] bytes = upload(uri, 25_000, 42);
+        LocalFiles.Remote remote = LocalFiles.lookUp(uri, conf);
+        Path dir = LocalFiles.versionDir(remote);
+        Files.createDirectories(dir.getParent());
+        Path lockFile = LocalFiles.lockFile(dir);
+        Files.write(lockFile, new byte[] {0}); // marked removed, and its remover gone
+        assertArrayEquals(bytes, Files.readAllBytes(LocalFiles.copy(remote)));
+        assertEquals(0, Files.size(lockFile), "a live lock file in its place");
+        // as one left by a JVM that died as it deleted such a file
+        Files.delete(lockFile);
+        Files.write(lockFile, new byte[] {0, 0});
+        Path local = LocalFiles.localize(uri, conf);
+        assertEquals(dir.resolve("model.gguf"), local);
+        assertEquals(0, Files.size(lockFile));
+        assertEquals("held", lockedElsewhere(lockFile, 1), "this JVM holds the live lock file");
+        // one without its folder, as a removal that died leaves it: it goes when the URI's other copies are tidied
+        Path orphan = Files.write(dir.resolveSibling("4567cdef.lock"), new byte[] {0});
+        LocalFiles.removeUnused(uri, local);
+        assertFalse(Files.exists(orphan));
+    }
+
+    @Test
+    void aThreadInterruptedAsItWaitsForTheCopyLockLeavesTheSharedLockOfThisJvmHeld() throws Exception {
+        // Java closes a file channel whose thread is interrupted as it blocks on it (a task killed), and Linux then drops
+        // every lock the process held on that file
+        String uri = "s3a://models/interrupted/model.gguf";
+        upload(uri, 15_000, 43);
+        Path local = LocalFiles.localize(uri, conf); // outside a task: this JVM uses it until it ends
+        Path lockFile = LocalFiles.lockFile(local.getParent());
+        Process copier = holdLock(lockFile, 0, false);
+        try {
+            AtomicReference<Object> got = new AtomicReference<>();
+            Thread waiting = copier(LocalFiles.lookUp(uri, conf), got);
+            waiting.start();
+            // waiting for the other JVM (a thread blocked in a system call looks runnable: interrupted after 10 s then)
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (waiting.getState() != Thread.State.TIMED_WAITING && System.nanoTime() < end) {
+                assertTrue(waiting.isAlive(), () -> "it waits for the other JVM's copy: " + got.get());
+                Thread.onSpinWait();
+            }
+            waiting.interrupt();
+            waiting.join();
+            assertTrue(got.get() instanceof KindlingException e && e.getCause() instanceof java.io.InterruptedIOException,
+                    () -> "interrupted: " + got.get());
+            assertEquals("held", lockedElsewhere(lockFile, 1), "still used by this JVM");
+        } finally {
+            copier.getOutputStream().close();
+            assertTrue(copier.waitFor(60, TimeUnit.SECONDS));
+        }
     }
 
     @Test
@@ -515,7 +577,7 @@ class LocalFilesTest {
             Thread b = copier(remote, second);
             b.start();
             // the second thread waits for the first (or, refused, ends)
-            while (b.isAlive() && b.getState() != Thread.State.WAITING && b.getState() != Thread.State.TIMED_WAITING) {
+            while (b.isAlive() && b.getState() != Thread.State.TIMED_WAITING) {
                 Thread.onSpinWait();
             }
             assertTrue(b.isAlive(), () -> "the second thread waits, it does not fail: " + second.get());
@@ -563,6 +625,28 @@ class LocalFilesTest {
             try (FileChannel ch = FileChannel.open(Path.of(args[0]), StandardOpenOption.READ, StandardOpenOption.WRITE);
                  FileLock lock = ch.tryLock(Long.parseLong(args[1]), 1, false)) {
                 System.out.println(lock == null ? "held" : "free");
+            }
+        }
+    }
+
+    /** Another JVM holding byte {@code position} of {@code lockFile} (created if missing), until its stdin closes. */
+    private static Process holdLock(Path lockFile, long position, boolean shared) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process other = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), HoldLock.class.getName(),
+                lockFile.toString(), Long.toString(position), Boolean.toString(shared)).redirectErrorStream(true).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(other.getInputStream(), StandardCharsets.UTF_8));
+        assertEquals("locked", out.readLine(), "the other JVM holds its lock");
+        return other;
+    }
+
+    /** Another JVM holding byte {@code args[1]} (shared: {@code args[2]}) of the file {@code args[0]} until its stdin closes. */
+    public static final class HoldLock {
+        public static void main(String[] args) throws Exception {
+            try (FileChannel ch = FileChannel.open(Path.of(args[0]), StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE); FileLock lock = ch.lock(Long.parseLong(args[1]), 1, Boolean.parseBoolean(args[2]))) {
+                System.out.println("locked");
+                System.out.flush();
+                System.in.read();
             }
         }
     }
