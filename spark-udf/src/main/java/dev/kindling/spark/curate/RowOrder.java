@@ -1,6 +1,12 @@
 package dev.kindling.spark.curate;
 
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.raise_error;
+import static org.apache.spark.sql.functions.substring;
+import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
 import dev.kindling.spark.io.Columns;
@@ -37,11 +43,14 @@ public final class RowOrder {
 
     private RowOrder() {}
 
-    /** The sort columns for {@code docs}. */
-    public static List<Column> orderColumns(Dataset<Row> docs, String idColumn, String textColumn) {
+    /**
+     * The sort columns for {@code docs}; sorting by them fails the job on a row {@code stage} looks at (no reason yet)
+     * whose id is null ({@link #idOrFail}).
+     */
+    public static List<Column> orderColumns(Dataset<Row> docs, String stage, String idColumn, String textColumn) {
         List<String> cols = Arrays.asList(docs.columns());
         List<Column> order = new ArrayList<>();
-        order.add(Columns.named(idColumn).asc_nulls_first());
+        order.add(idOrFail(stage, idColumn, textColumn).asc_nulls_first());
         if (cols.contains(Columns.SOURCE_FILE)) {
             order.add(col(Columns.SOURCE_FILE).asc_nulls_first());
         }
@@ -66,6 +75,22 @@ public final class RowOrder {
         return order;
     }
 
+    /**
+     * The id, or an error for a row without one among those the stage looks at: "keep the smallest id" has no answer
+     * for it, and a null-id row ordered first became the kept row of its group, so its duplicates were dropped with a
+     * null {@code duplicate_of} (and, in near dedup, their own id as {@code cluster_id}): dropped without naming the row
+     * kept in their place. Rows already rejected keep their null id. The message names the stage, the column and the
+     * start of the text.
+     */
+    private static Column idOrFail(String stage, String idColumn, String textColumn) {
+        Column id = Columns.named(idColumn);
+        Column message = concat(lit(stage + ": a document has a null id (column '" + idColumn + "', text \""),
+                coalesce(substring(Columns.named(textColumn), 1, 60), lit("")),
+                lit("\"): each group keeps its smallest id, so every document a dedup stage looks at needs one; fill them "
+                        + "first, e.g. with coalesce(" + idColumn + ", sha2(" + textColumn + ", 256))"));
+        return when(col(Columns.REASON).isNull().and(id.isNull()), raise_error(message)).otherwise(id);
+    }
+
     /** Types Spark's hash functions take (maps and variants they refuse). */
     private static boolean hashable(DataType t) {
         if (t instanceof ArrayType a) {
@@ -88,10 +113,10 @@ public final class RowOrder {
      * a smaller number. Their values depend on how the sort split the data, their order does not, and
      * the stages only ever compare them: the outcome is the same for any partitioning.
      */
-    public static Dataset<Row> rank(Dataset<Row> docs, String idColumn, String textColumn) {
+    public static Dataset<Row> rank(Dataset<Row> docs, String stage, String idColumn, String textColumn) {
         Dataset<Row> input = docs.persist(StorageLevel.MEMORY_AND_DISK());
         try {
-            return Lineage.cut(input.sort(orderColumns(input, idColumn, textColumn).toArray(new Column[0]))
+            return Lineage.cut(input.sort(orderColumns(input, stage, idColumn, textColumn).toArray(new Column[0]))
                     .withColumn(RANK, functions.monotonically_increasing_id()));
         } finally {
             input.unpersist(false);

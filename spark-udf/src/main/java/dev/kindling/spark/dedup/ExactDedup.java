@@ -163,7 +163,7 @@ public final class ExactDedup extends CurationStage<ExactDedup> {
         Column key = when(eligible, hash.apply(value))
                 .otherwise(functions.concat(lit("-"), xxhash64(Columns.named(ctx.idColumn()), Columns.named(ctx.textColumn())).cast(DataTypes.StringType)));
         WindowSpec group = Window.partitionBy(KEY)
-                .orderBy(RowOrder.orderColumns(docs, ctx.idColumn(), ctx.textColumn()).toArray(new Column[0]));
+                .orderBy(RowOrder.orderColumns(docs, name(), ctx.idColumn(), ctx.textColumn()).toArray(new Column[0]));
         Dataset<Row> w = docs.withColumn(KEY, key)
                 .withColumn("_kd_exact_n", row_number().over(group))
                 .withColumn("_kd_exact_first", first(Columns.named(ctx.idColumn())).over(group));

@@ -332,7 +332,7 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         Map<String, Long> phases = new LinkedHashMap<>();
         long t0 = System.nanoTime();
 
-        Dataset<Row> ranked = RowOrder.rank(docs, id, text);
+        Dataset<Row> ranked = RowOrder.rank(docs, NAME, id, text);
         long t1 = lap(phases, "order", t0);
 
         // counts for the report, from accumulators of jobs that run once each (a retried task could

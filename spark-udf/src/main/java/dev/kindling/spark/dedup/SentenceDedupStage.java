@@ -144,7 +144,7 @@ public final class SentenceDedupStage extends CurationStage<SentenceDedupStage> 
         SentenceDedup sd = new SentenceDedup(getSpanSentences(), getMinDocWords(), getMinNumSentences());
         String text = ctx.textColumn();
         String rank = RowOrder.RANK;
-        Dataset<Row> ranked = RowOrder.rank(docs, ctx.idColumn(), text);
+        Dataset<Row> ranked = RowOrder.rank(docs, name(), ctx.idColumn(), text);
         Dataset<Row> spans = ranked.where(col(Columns.REASON).isNull()).select(col(rank), Columns.named(text))
                 .mapPartitions(new Spans(sd), Encoders.row(SPANS));
         Dataset<Row> repeats = Lineage.cut(spans

@@ -148,4 +148,32 @@ class ExactDedupTest {
             first = s;
         }
     }
+
+    /**
+     * A document without an id among those a dedup stage looks at is refused, naming the stage and the column: ordered
+     * first, it became the kept row of its group, and its duplicates were dropped with a null {@code duplicate_of}
+     * (near dedup also gave them their own id as {@code cluster_id}). A row already rejected may lack one.
+     */
+    @Test
+    void aDocumentWithoutAnIdIsRefused() {
+        String text = "the quick brown fox jumps over the lazy dog. It sleeps. It wakes. It runs away again.";
+        Dataset<Row> in = docs(new Object[] {"a", text, "u1", null}, new Object[] {null, text, "u2", null});
+        List<org.apache.spark.ml.Transformer> stages = List.of(new ExactDedup().setClusterColumns(true),
+                new MinHashDedup().setClusterColumns(true), new SentenceDedupStage());
+        for (org.apache.spark.ml.Transformer stage : stages) {
+            Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+                    () -> stage.transform(in).collectAsList());
+            StringBuilder messages = new StringBuilder();
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                messages.append(t.getMessage()).append('\n');
+            }
+            String name = ((dev.kindling.spark.stage.PipelineStage) stage).name();
+            org.junit.jupiter.api.Assertions.assertTrue(messages.toString().contains(name
+                    + ": a document has a null id (column 'id', text \"the quick brown fox"), messages.toString());
+        }
+        Map<String, Row> out = byId(new ExactDedup().setClusterColumns(true)
+                .transform(docs(new Object[] {"a", text, "u1", null}, new Object[] {null, text, "u2", "read:bad"})));
+        assertEquals(null, str(out.get("a"), Columns.REASON));
+        assertEquals("read:bad", str(out.get(null), Columns.REASON));
+    }
 }
