@@ -189,11 +189,13 @@ class NotebookTest {
      * its message handlers, and Jupyter sends {@code kernel_info_request} at once (then every
      * second). A request landing in between is dropped ("Unhandled message": harmless, the next one
      * is answered), or kills the shell thread with a NullPointerException when the handler map does
-     * not exist yet; and now and then the shell thread handles nothing at all after binding. Either
-     * way the kernel never answers, and the busier the machine, the more often. {@link KernelStartWatch}
-     * spots both from the kernel's log and the run starts again at once, instead of waiting out
-     * Jupyter's start-up timeout — which stays long (60 s) because on a loaded machine reading the
-     * classpath before binding can itself take more than the default.
+     * not exist yet. And its {@code LoopThread.start()} starts the thread before setting its
+     * {@code running} flag: a channel thread that gets to its loop first sees {@code false} and ends
+     * at once, so the shell handles nothing at all after binding. Either way the kernel never answers,
+     * and the busier the machine, the more often. {@link KernelStartWatch} spots both from the kernel's
+     * log and the run starts again at once, instead of waiting out Jupyter's start-up timeout — which
+     * stays long (60 s) because on a loaded machine reading the classpath before binding can itself
+     * take more than the default.
      */
     private static Path runNotebook(Path notebook, Path dir, Map<String, String> env) throws Exception {
         Path out = dir.resolve("out");
@@ -225,8 +227,14 @@ class NotebookTest {
     private static final class KernelStartWatch implements java.util.function.Predicate<String> {
         /** What the kernel prints when the start-up race killed its shell thread. */
         private static final String SHELL_THREAD_DIED = "because \"this.handlers\" is null";
-        /** A shell channel that handled nothing this long after binding will not start handling. */
-        private static final long SILENT_SHELL_NANOS = Duration.ofSeconds(20).toNanos();
+        /**
+         * A shell channel that handled nothing this long after binding will not start handling: a live
+         * shell thread polls every 50 ms and Jupyter repeats {@code kernel_info_request} every second, so
+         * one answers within about a second of binding; a thread that ended at its start never does.
+         * Each silent start waits this out before the next try (it was 20 s; two silent starts in one
+         * CI run are common on 2 cores), so it is short, with room for a loaded machine's scheduling.
+         */
+        private static final long SILENT_SHELL_NANOS = Duration.ofSeconds(6).toNanos();
         private long shellBoundAt = -1;
 
         @Override
