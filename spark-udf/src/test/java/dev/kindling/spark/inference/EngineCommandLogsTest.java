@@ -29,6 +29,8 @@ class EngineCommandLogsTest {
         try (InputStream flags = EngineCommandLogsTest.class.getResourceAsStream("/kindling-jvm-flags.txt")) {
             cmd.addAll(Arrays.asList(new String(flags.readAllBytes(), StandardCharsets.UTF_8).trim().split("\\s+")));
         }
+        // a few seconds of work per JVM: C2's compiles cost more than they save there (stderr, the subject, is the same)
+        cmd.add("-XX:TieredStopAtLevel=1");
         cmd.addAll(List.of("-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
                 "dev.kindling.spark.cli.KindlingCli"));
         cmd.addAll(List.of(args));
