@@ -59,18 +59,84 @@ public final class KindlingCli implements Runnable {
         removeUnusedInheritedOptions(cl);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler(KindlingCli::handle);
+        // picocli answers --help (and --version) for the last command it recognised and drops the words it did not:
+        // `kindling tokenise --help` printed the top-level help and exited 0
+        cl.setExecutionStrategy(parsed -> {
+            for (ParseResult r = parsed; r != null; r = r.subcommand()) {
+                if (!r.unmatched().isEmpty()) {
+                    throw new CommandLine.UnmatchedArgumentException(r.commandSpec().commandLine(), r.unmatched());
+                }
+            }
+            return new CommandLine.RunLast().execute(parsed);
+        });
         // a bad option is one line (and picocli's suggestion), not the whole usage: the README promises one-line errors,
         // and in an Airflow log the error was lost above 50 lines of help
         cl.setParameterExceptionHandler((ex, args) -> {
             CommandLine c = ex.getCommandLine();
             PrintWriter err = c.getErr();
             err.println("kindling: error: " + ex.getMessage());
-            CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
+            if (!CommandLine.UnmatchedArgumentException.printSuggestions(ex, err)) {
+                String near = nearestOption(ex);
+                if (near != null) {
+                    err.println("Did you mean: " + c.getCommandSpec().qualifiedName() + " " + near + "?");
+                }
+            }
             err.println("kindling: see '" + c.getCommandSpec().qualifiedName() + " --help'");
             err.flush();
             return c.getCommandSpec().exitCodeOnInvalidInput();
         });
         return cl;
+    }
+
+    /**
+     * The option nearest an unknown one, within two edits (picocli suggests only options sharing its first two letters, so
+     * {@code --treshold} got nothing), or null.
+     */
+    static String nearestOption(CommandLine.ParameterException ex) {
+        if (!(ex instanceof CommandLine.UnmatchedArgumentException u) || u.getUnmatched().isEmpty()
+                || !u.getUnmatched().get(0).startsWith("--")) {
+            return null;
+        }
+        String typed = u.getUnmatched().get(0);
+        int eq = typed.indexOf('=');
+        if (eq > 0) {
+            typed = typed.substring(0, eq);
+        }
+        String best = null;
+        int bestDistance = 3;
+        for (CommandLine.Model.OptionSpec option : ex.getCommandLine().getCommandSpec().options()) {
+            if (option.hidden()) {
+                continue;
+            }
+            for (String name : option.names()) {
+                int d = editDistance(typed, name);
+                if (d < bestDistance) {
+                    best = name;
+                    bestDistance = d;
+                }
+            }
+        }
+        return best;
+    }
+
+    /** Levenshtein distance: insertions, deletions and substitutions. */
+    static int editDistance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitute = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                cur[j] = Math.min(substitute, Math.min(prev[j], cur[j - 1]) + 1);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
     }
 
     /** Takes each Spark command's {@link SparkCommand#unusedInheritedOptions} out of its options, in every subcommand. */
