@@ -17,6 +17,11 @@ public final class ConvertCommand extends SparkCommand {
     PipelineOptions pipeline;
 
     @Override
+    protected void validate() {
+        job.checkInputAndOutput();
+    }
+
+    @Override
     protected int run(JobRun run) {
         WriteOptions out = run.checkOutput(pipeline);
         run.runPipeline(run.readInput(), List.of(), out, pipeline);

@@ -96,6 +96,16 @@ public class SparkJobOptions {
         return new ReadOptions(input, f, idColumn, textColumn, onErrorPolicy(), textColumnHoldsMessages);
     }
 
+    /**
+     * Checks, before Spark starts, what {@link #readOptions} and {@link #writeOptions()} refuse: a missing --input or
+     * --output, an unknown --on-error, format or codec was reported only once the session had started (a minute or more
+     * on a busy host).
+     */
+    public void checkInputAndOutput() {
+        readOptions();
+        writeOptions();
+    }
+
     /** The output, or a usage error when it is missing. */
     public WriteOptions writeOptions() {
         if (output == null) {

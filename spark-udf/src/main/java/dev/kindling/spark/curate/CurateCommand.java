@@ -45,6 +45,7 @@ public final class CurateCommand extends SparkCommand {
         if (!SideFile.remote(config)) {
             stages = StageConfig.read(config, null, keepDuplicates);
         }
+        job.checkInputAndOutput();
     }
 
     @Override

@@ -85,6 +85,7 @@ public final class DedupCommand extends SparkCommand {
         } catch (IllegalArgumentException e) {
             throw KindlingException.usage(e.getMessage());
         }
+        job.checkInputAndOutput();
     }
 
     MinHashDedup minHashStage() {

@@ -73,6 +73,7 @@ public final class FilterCommand extends SparkCommand {
     @Override
     protected void validate() {
         stages();
+        job.checkInputAndOutput();
     }
 
     @Override

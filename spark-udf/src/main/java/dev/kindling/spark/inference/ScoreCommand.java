@@ -43,6 +43,7 @@ public final class ScoreCommand extends SparkCommand {
         if (job.output == null) {
             throw KindlingException.usage("score needs --output");
         }
+        job.checkInputAndOutput();
         if (maxPerplexity != null && keepFraction != null) {
             throw KindlingException.usage("give --max-perplexity or --keep-fraction, not both");
         }

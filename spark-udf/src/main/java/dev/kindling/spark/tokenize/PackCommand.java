@@ -85,6 +85,7 @@ public final class PackCommand extends SparkCommand {
         if (job.output == null) {
             throw KindlingException.usage("pack needs --output");
         }
+        job.readOptions(); // --input, --input-format and --on-error (its output options are checked below)
         // the output's format and place, before Spark starts: a megatron output on s3a:// was refused only after the
         // whole input had been read
         if (megatron()) {

@@ -45,6 +45,7 @@ public final class TokenizeCommand extends SparkCommand {
         if (job.output == null) {
             throw KindlingException.usage("tokenize needs --output");
         }
+        job.checkInputAndOutput();
     }
 
     @Override

@@ -88,6 +88,29 @@ class ModeOptionsTest {
                 "--seq-len", "8", "--pad-id", "3"), "--pad-id applies with --pad");
     }
 
+    /**
+     * The shared options' mistakes (a missing --input or --output, an unknown --on-error, --format or --input-format, a codec
+     * the format lacks) were found only once Spark had started: a minute or more on a busy host for a typo.
+     */
+    @Test
+    void sharedOptionsAreCheckedBeforeSparkStarts() {
+        String[] bogus = {"--master", "bogus://x"};
+        for (String command : List.of("convert", "dedup", "filter")) {
+            assertUsageNaming(run(command, bogus[0], bogus[1], "-i", "in.jsonl"), "missing --output");
+            assertUsageNaming(run(command, bogus[0], bogus[1], "-o", "out"), "missing --input");
+            assertUsageNaming(run(command, bogus[0], bogus[1], "-i", "in.jsonl", "-o", "out", "--on-error", "skpi"), "--on-error", "skpi");
+            assertUsageNaming(run(command, bogus[0], bogus[1], "-i", "in.jsonl", "-o", "out", "--format", "csv"), "--format", "csv");
+            assertUsageNaming(run(command, bogus[0], bogus[1], "-i", "in.jsonl", "-o", "out", "--input-format", "csv"),
+                    "--input-format", "csv");
+            assertUsageNaming(run(command, bogus[0], bogus[1], "-i", "in.jsonl", "-o", "out.parquet", "--compression", "bzip2"),
+                    "--compression bzip2");
+        }
+        assertUsageNaming(run("tokenize", bogus[0], bogus[1], "--tokenizer", "t.json", "-o", "out"), "missing --input");
+        assertUsageNaming(run("score", bogus[0], bogus[1], "-m", "m.gguf", "-o", "out"), "missing --input");
+        assertUsageNaming(run("pack", bogus[0], bogus[1], "--tokenizer", "t.json", "-o", "o.parquet", "--seq-len", "8"),
+                "missing --input");
+    }
+
     /** Given both, --text-column was read and --prompt-column dropped without a word. */
     @Test
     void promptColumnAndTextColumnTogetherAreRefused() {
