@@ -23,7 +23,8 @@ import java.util.TreeMap;
  * fuzz-vs-reference.sh runs it).
  *
  * <pre>
- * texts TOKENIZER REF.jsonl [--tiktoken]   compare with texts_ref.mjs output: ids with and without special tokens,
+ * texts TOKENIZER REF.jsonl [--tiktoken|--gguf]   compare with texts_ref.mjs output: ids with and without special tokens
+ *                                          (and of the byte entry point where the text came from invalid UTF-8),
  *                                          decode of those ids (skip_special_tokens both ways) and of random ids,
  *                                          and the offsets with special tokens where the reference has them
  * codepoints REF.json                      compare with codepoints_ref.mjs output, every code point
@@ -36,7 +37,8 @@ public class FuzzCompare {
 
     public static void main(String[] args) throws Exception {
         int bad = switch (args[0]) {
-            case "texts" -> texts(Path.of(args[1]), Path.of(args[2]), Arrays.asList(args).contains("--tiktoken"));
+            case "texts" -> texts(Path.of(args[1]), Path.of(args[2]), Arrays.asList(args).contains("--tiktoken"),
+                    Arrays.asList(args).contains("--gguf"));
             case "codepoints" -> codePoints(Path.of(args[1]));
             default -> throw new IllegalArgumentException("texts or codepoints, not " + args[0]);
         };
@@ -45,13 +47,15 @@ public class FuzzCompare {
 
     /**
      * tiktoken has no skip_special_tokens, and its encode_ordinary (the reference's "plain") is Kindling's
-     * encode(text, false, false); its encode(text, "all") is encode(text, add) with either add.
+     * encode(text, false, false); its encode(text, "all") is encode(text, add) with either add. llama.cpp's (--gguf) are
+     * without BOS/EOS, parse_special false / true: encode(text, false, false) / encode(text, false, true).
      */
-    static int texts(Path tokenizerFile, Path ref, boolean tiktoken) throws Exception {
+    static int texts(Path tokenizerFile, Path ref, boolean tiktoken, boolean gguf) throws Exception {
         Tokenizer tok = Tokenizer.load(tokenizerFile);
         ObjectMapper json = new ObjectMapper();
         Map<String, Integer> byCheck = new TreeMap<>();
         Map<String, Integer> byKind = new TreeMap<>();
+        Map<String, Integer> known = new TreeMap<>();
         int n = 0;
         int bad = 0;
         for (String line : Files.readAllLines(ref)) {
@@ -66,8 +70,13 @@ public class FuzzCompare {
             List<String> failed = new ArrayList<>();
             StringBuilder detail = new StringBuilder();
             try {
-                ids(failed, detail, "plain", plain, tiktoken ? tok.encode(text, false, false) : tok.encode(text, false));
-                ids(failed, detail, "special", special, tok.encode(text, true));
+                ids(failed, detail, "plain", plain, tiktoken || gguf ? tok.encode(text, false, false) : tok.encode(text, false));
+                ids(failed, detail, "special", special, gguf ? tok.encode(text, false, true) : tok.encode(text, true));
+                if (r.hasNonNull("bytes")) {
+                    byte[] utf8 = java.util.Base64.getDecoder().decode(r.get("bytes").asText());
+                    text(failed, detail, "utf8Lossy", text, Utf8.decodeLossy(utf8));
+                    ids(failed, detail, "bytes", special, tok.encode(utf8, !gguf));
+                }
                 if (r.hasNonNull("offsets")) {
                     offsets(failed, detail, text, r.get("offsets"), tok.encodeWithOffsets(text, true));
                 }
@@ -76,13 +85,13 @@ public class FuzzCompare {
                 }
                 text(failed, detail, "decKeep", r.get("decKeep").asText(), tok.decode(special, false));
                 if (!tiktoken) {
-                    text(failed, detail, "decSkip", r.get("decSkip").asText(), tok.decode(special, true));
+                    skipped(failed, detail, "decSkip", r.get("decSkip").asText(), tok, special, gguf, known);
                 }
                 text(failed, detail, "decPlain", r.get("decPlain").asText(), tok.decode(plain, false));
                 int[] rids = ints(r.get("rids"));
                 text(failed, detail, "ridKeep " + Arrays.toString(rids), r.get("ridKeep").asText(), tok.decode(rids, false));
                 if (!tiktoken) {
-                    text(failed, detail, "ridSkip " + Arrays.toString(rids), r.get("ridSkip").asText(), tok.decode(rids, true));
+                    skipped(failed, detail, "ridSkip " + Arrays.toString(rids), r.get("ridSkip").asText(), tok, rids, gguf, known);
                 }
             } catch (RuntimeException | StackOverflowError e) {
                 failed.add("exception");
@@ -99,7 +108,7 @@ public class FuzzCompare {
         }
         Path name = tokenizerFile.getParent() == null ? tokenizerFile : tokenizerFile.getParent().getFileName().resolve(tokenizerFile.getFileName());
         System.out.println("SUMMARY " + name + " texts=" + n + " mismatched=" + bad + " by-check=" + byCheck
-                + " by-kind=" + byKind);
+                + " by-kind=" + byKind + (known.isEmpty() ? "" : " known-differences=" + known));
         return bad;
     }
 
@@ -132,6 +141,21 @@ public class FuzzCompare {
                 return;
             }
         }
+    }
+
+    /**
+     * A decode that skips special tokens. llama.cpp (--gguf) skips a control token as an empty piece that still counts
+     * as the first one, so a SentencePiece vocabulary keeps the space of the word after it ("</s>▁word" gives " word");
+     * Kindling drops it as HF's Strip decoder does ("word"). That difference is counted apart, as known.
+     */
+    static void skipped(List<String> failed, StringBuilder detail, String what, String expected, Tokenizer tok, int[] ids,
+            boolean gguf, Map<String, Integer> known) {
+        String got = tok.decode(ids, true);
+        if (gguf && !expected.equals(got) && expected.equals(" " + got) && ids.length > 0 && tok.isSpecial(ids[0])) {
+            known.merge(what.replaceAll(" .*", "") + ":leading-space-after-skipped-special", 1, Integer::sum);
+            return;
+        }
+        text(failed, detail, what, expected, got);
     }
 
     static void text(List<String> failed, StringBuilder detail, String what, String expected, String got) {

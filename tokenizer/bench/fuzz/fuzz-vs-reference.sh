@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Differential fuzz of Kindling's tokenizers against Hugging Face tokenizers 0.23.2 and tiktoken 1.0.22: adversarial
 # texts (texts_ref.mjs lists them) through every shared tokenizer.json, the wordpiece/unigram test files and the four
-# tiktoken rank files, ids with and without special tokens and decodes compared; then every code point through HF's
+# tiktoken rank files, ids with and without special tokens and decodes compared; the same texts through llama.cpp's
+# vocab GGUFs (llamacpp-vocab/) against llama.cpp (node-llama-cpp); then every code point through HF's
 # normalizers and pre-tokenizers (codepoints_ref.mjs). Deterministic per seed.
 #
 #   tokenizer/bench/fuzz/fuzz-vs-reference.sh [texts per tokenizer, default 3000] [seed, default 1] [--no-codepoints]
@@ -51,6 +52,16 @@ for enc in o200k_base cl100k_base p50k_base r50k_base; do
   (cd "$REF" && node "$HERE/texts_ref.mjs" --tiktoken "$enc" --out "$WORK/ref-$enc.jsonl" --n "$N" --seed "$SEED" --corpus "$CORPUS")
   java -cp "$CP" "$HERE/FuzzCompare.java" texts "$DATA/tokenizers/tiktoken/$enc.tiktoken" "$WORK/ref-$enc.jsonl" --tiktoken || status=1
 done
+# llama.cpp's vocabularies (every ggml-vocab-*.gguf) against llama.cpp itself (node-llama-cpp 3.21.1), no BOS,
+# parse_special false and true; skip KINDLING_FUZZ_GGUF=0
+if [ "${KINDLING_FUZZ_GGUF:-1}" = 1 ]; then
+  for g in "$DATA"/llamacpp-vocab/ggml-vocab-*.gguf; do
+    name=$(basename "$g" .gguf)
+    (cd "$REF" && node "$HERE/texts_ref.mjs" --gguf "$g" --out "$WORK/ref-$name.jsonl" --n "$N" --seed "$SEED" --corpus "$CORPUS") \
+      2> >(grep -v "missing tensor\|failed to load model\|Failed simulating" >&2)
+    java -cp "$CP" "$HERE/FuzzCompare.java" texts "$g" "$WORK/ref-$name.jsonl" --gguf || status=1
+  done
+fi
 if [ "${3:-}" != "--no-codepoints" ]; then
   (cd "$REF" && node "$HERE/codepoints_ref.mjs" "$WORK/codepoints.json")
   java -Xmx3g -cp "$CP" "$HERE/FuzzCompare.java" codepoints "$WORK/codepoints.json" || status=1

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Differential tokenizer fuzzing, reference side: generate adversarial texts (deterministic per seed) and
-// write what Hugging Face tokenizers (Rust, N-API) or tiktoken (WASM) make of each one.
+// write what Hugging Face tokenizers (Rust, N-API), tiktoken (WASM) or llama.cpp (node-llama-cpp) make of each one.
 //
-//   node texts_ref.mjs --hf tokenizer.json | --tiktoken o200k_base   --out ref.jsonl
+//   node texts_ref.mjs --hf tokenizer.json | --tiktoken o200k_base | --gguf vocab.gguf   --out ref.jsonl
 //        [--n 3000] [--seed 1] [--corpus a.jsonl,b.jsonl] [--texts texts.json (a JSON array, instead of generating)]
 //        [--marks 1 (only text heavy in combining marks, see marks())] [--offsets 1 (HF only: also "offsets")]
 //
@@ -10,8 +10,8 @@
 // random code points, whitespace runs (\t \n \r U+00A0 U+3000 U+2028 ...), digit runs of many lengths (also
 // fullwidth, Arabic-Indic, Devanagari), contractions in odd cases, the file's added tokens glued, repeated and cut,
 // lone surrogates, U+FFFD and other controls, words of 600-4097 repeated units, NFC/NFD/NFKC/NFKD variants,
-// corpus slices, and mixes of all of these.
-// One line per text: {"i", "kind", "text", "plain", "special", "decKeep", "decSkip", "decPlain", "rids", "ridKeep",
+// corpus slices, stacked combining marks, and mixes of all of these; and invalid UTF-8 (invalidUtf8()).
+// One line per text: {"i", "kind", "text", "bytes" (base64, only for invalid UTF-8), "plain", "special", "decKeep", "decSkip", "decPlain", "rids", "ridKeep",
 // "ridSkip"} where plain/special = ids without/with add_special_tokens (tiktoken: encode_ordinary /
 // encode(text, "all")), decKeep/decSkip = decode(special, skip_special_tokens false/true), decPlain =
 // decode(plain, false), rids = random ids (15% special ones) and ridKeep/ridSkip their decodes; with --offsets,
@@ -62,7 +62,26 @@ if (args.hf) {
     decode = async (ids, _skip) => td.decode(enc.decode(new Uint32Array(ids)));
     const n = { cl100k_base: 100256, o200k_base: 199998, p50k_base: 50256, r50k_base: 50256 }[args.tiktoken];
     randomId = () => { for (;;) { const id = ri(n); try { enc.decode_single_token_bytes(id); return id; } catch { /* a gap */ } } };
-} else throw new Error("--hf FILE or --tiktoken NAME");
+} else if (args.gguf) {
+    // llama.cpp (node-llama-cpp 3.21.1, vocab-only) through its addon: tokenize(text, parse_special) is llama.cpp's
+    // common_tokenize(vocab, text, add_special=false, parse_special), detokenize(ids, unparse_special) its
+    // llama_detokenize(remove_special=false, unparse_special). "plain" / "special" = parse_special false / true, no BOS;
+    // decKeep / ridKeep unparse special tokens, decSkip / ridSkip do not (FuzzCompare --gguf knows this).
+    const { getLlama, LlamaLogLevel } = await import(process.cwd() + "/node_modules/node-llama-cpp/dist/index.js");
+    const llama = await getLlama({ gpu: false, build: "never", usePrebuiltBinaries: true, skipDownload: true, progressLogs: false,
+        logLevel: LlamaLogLevel.error });
+    const model = await llama.loadModel({ modelPath: args.gguf, gpuLayers: 0, vocabOnly: true });
+    const m = model._model;
+    const g = model.fileInfo.metadata.tokenizer.ggml;
+    const types = g.token_type ?? [];
+    const specialIds = types.flatMap((t, id) => (t === 2 || t === 3 || t === 4 ? [id] : [])); // unknown, control, user-defined
+    specials = specialIds.map((id) => g.tokens[id]).filter((t) => t.length);
+    encPlain = async (t) => Array.from(m.tokenize(t, false));
+    encSpecial = async (t) => Array.from(m.tokenize(t, true));
+    decode = async (ids, skip) => m.detokenize(Uint32Array.from(ids), !skip);
+    const n = g.tokens.length;
+    randomId = () => (rnd() < 0.15 && specialIds.length ? pick(specialIds) : ri(n));
+} else throw new Error("--hf FILE, --tiktoken NAME or --gguf FILE");
 
 // ---- generators ----------------------------------------------------------------------------------------
 const SCRIPTS = [
@@ -79,7 +98,8 @@ const EMOJI = [
 const WS = ["\t", "\n", "\r", "\u00a0", "\u3000", "\u2028", "\u2029", " ", " ", " ", "\u000b", "\u000c", "\u0085", "\u200b", "\u1680", "\u2009", "\u202f", "\r\n"];
 const WORDS = ["hello", "world", "The", "token", "izer", "don", "it", "I", "you", "they", "HELLO", "naïve", "café", "x", "_", "__init__",
     "foo.bar", "a+b=c", "http://example.com/a?b=c", "user@mail.org", "C++", "$100", "3.14", "--flag", "~/path", "<div>", "{\"k\": 1}"];
-const CONTRACTIONS = ["'s", "'S", "'t", "'T", "'re", "'RE", "'Re", "'ve", "'VE", "'m", "'M", "'ll", "'LL", "'Ll", "'d", "'D", "’s", "’LL", "''", "'"];
+const CONTRACTIONS = ["'s", "'S", "'t", "'T", "'re", "'RE", "'Re", "'ve", "'VE", "'m", "'M", "'ll", "'LL", "'Ll", "'d", "'D", "’s", "’LL", "''", "'",
+    "’t", "’re", "’VE", "\u02BCs", "\u2018s", "\uFF07s", "'\u017F", "'\u212A", "'\u0307s", "'s\u0301"];
 const CONTROL = ["\u0000", "\u0001", "\u0007", "\u0008", "\u001b", "\u001f", "\u007f", "\u0080", "\u009f", "\u00ad", "\u200e", "\u202e", "\u2066",
     "\uFEFF", "\uFFFD", "\uFFFE", "\uFFFF", "\uE000", "\u{10FFFF}", "\u{F0000}", "\u0300", "\u0301\u0302", "\u034F", "\u061C"];
 const SURR = ["\uD800", "\uDFFF", "\uDBFF", "\uDC00x", "a\uD83D", "\uDE00b"];
@@ -153,7 +173,7 @@ const FRAGMENTS = [["newUnicode", () => pick(NEW_UNICODE) + (rnd() < 0.5 ? pick(
     ["script", () => pick(SCRIPTS)], ["emoji", () => pick(EMOJI)], ["ws", whitespace], ["digits", digits],
     ["contraction", () => (rnd() < 0.5 ? pick(WORDS) : "") + pick(CONTRACTIONS)], ["special", specialText],
     ["control", () => pick(CONTROL)], ["surrogate", () => pick(SURR)], ["norm", normalized], ["word", () => pick(WORDS)],
-    ["corpus", corpusSlice],
+    ["corpus", corpusSlice], ["marks", () => marks()[1]],
 ];
 function mixed() {
     let s = "";
@@ -190,9 +210,29 @@ function marks() {
     if (rnd() < 0.2) s = pick(CONTROL.filter((c) => /\p{M}/u.test(c))) + s;
     return ["marks", rnd() < 0.15 ? s.normalize(pick(["NFC", "NFD"])) : s];
 }
+// invalid UTF-8 for the byte entry point: a generated text's UTF-8 with stray continuation bytes, cut sequences,
+// overlong forms, encoded surrogates, code points past U+10FFFF and bytes F5..FF put in; "text" is what the WHATWG
+// decoder (the maximal-subpart replacement of Rust's from_utf8_lossy) makes of "bytes"
+const BAD_UTF8 = [[0x80], [0xBF], [0xC0, 0x80], [0xC1, 0xBF], [0xC2], [0xE0, 0x80, 0x80], [0xE0, 0xA0], [0xED, 0xA0, 0x80],
+    [0xED, 0xBF, 0xBF], [0xF0, 0x80, 0x80, 0x80], [0xF0, 0x9F, 0x98], [0xF4, 0x90, 0x80, 0x80], [0xF5], [0xFE], [0xFF],
+    [0xE2, 0x82], [0xF0, 0x9F], [0xC3, 0x28], [0xE2, 0x28, 0xA1], [0x00]];
+function invalidUtf8() {
+    const good = Buffer.from(pick(FRAGMENTS)[1](), "utf8");
+    const parts = [];
+    let at = 0;
+    for (let k = 0, n = 1 + ri(4); k < n; k++) {
+        const cut = at + ri(good.length - at + 1);
+        parts.push(good.subarray(at, cut), Buffer.from(pick(BAD_UTF8)));
+        at = cut;
+    }
+    parts.push(good.subarray(at));
+    const bytes = Buffer.concat(parts);
+    return ["bytes", new TextDecoder("utf-8", { fatal: false, ignoreBOM: true }).decode(bytes), bytes.toString("base64")];
+}
 function generate(i) {
     if (args.marks) return marks();
     const r = rnd();
+    if (r > 0.95) return invalidUtf8();
     if (r < 0.05) return ["long", longWord()];
     if (r < 0.15) return ["corpus", corpusSlice()];
     if (r < 0.45) { const [k, f] = pick(FRAGMENTS); return [k, f()]; }
@@ -211,13 +251,13 @@ const given = args.texts ? JSON.parse(readFileSync(args.texts, "utf8")) : null; 
 const fixed = args.marks ? [] : FIXED;
 const total = given ? given.length : N + fixed.length;
 for (let i = 0; i < total; i++) {
-    const [kind, text] = given ? ["given", given[i]] : i < fixed.length ? ["fixed", fixed[i]] : generate(i);
+    const [kind, text, bytes] = given ? ["given", given[i]] : i < fixed.length ? ["fixed", fixed[i]] : generate(i);
     const plain = await encPlain(text);
     const special = await encSpecial(text);
     const rids = [];
     for (let j = 0, n = pick([1, 2, 3, 5, 8, 20]); j < n; j++) rids.push(randomId());
     const offsets = args.offsets ? (await encOffsets(text)) : undefined;
-    out.push(JSON.stringify({ i, kind, text, plain, special, offsets,
+    out.push(JSON.stringify({ i, kind, text, bytes, plain, special, offsets,
         decKeep: await decode(special, false), decSkip: await decode(special, true), decPlain: await decode(plain, false),
         rids, ridKeep: await decode(rids, false), ridSkip: await decode(rids, true) }));
 }
