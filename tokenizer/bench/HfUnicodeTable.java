@@ -12,14 +12,14 @@ import java.util.TreeMap;
  * every code point ({@code hf_unicode_rules.mjs} dumps it): where its Lowercase differs from Java 17's
  * {@code toLowerCase}, and where BERT's punctuation, control and non-spacing-mark rules, StripAccents' combining
  * marks and the Digits pre-tokenizer's numbers differ from the Unicode 16 categories of
- * {@link Unicode#generalCategory}. Run on Java 17 with the tokenizer classes on the class path:
+ * {@link Unicode#generalCategory}, and the characters HF's normalization forms do not know. Run on Java 17 with the tokenizer classes on the class path:
  *
  * <pre>
  * (cd ~/.cache/kindling-ref &amp;&amp; node $OLDPWD/tokenizer/bench/hf_unicode_rules.mjs) &gt; /tmp/hf-unicode-rules.txt
  * /usr/lib/jvm/java-17-openjdk-amd64/bin/java -cp tokenizer/target/classes tokenizer/bench/HfUnicodeTable.java /tmp/hf-unicode-rules.txt
  * </pre>
  *
- * It prints the six Java array literals.
+ * It prints the seven Java array literals.
  */
 public class HfUnicodeTable {
     public static void main(String[] args) throws Exception {
@@ -32,6 +32,7 @@ public class HfUnicodeTable {
         BitSet mark = new BitSet();
         BitSet combining = new BitSet();
         BitSet numeric = new BitSet();
+        BitSet unknown = new BitSet();
         for (String line : Files.readAllLines(Path.of(args[0]))) {
             if (line.isBlank()) {
                 continue;
@@ -51,6 +52,7 @@ public class HfUnicodeTable {
                 case "M" -> mark.set(c);
                 case "A" -> combining.set(c);
                 case "N" -> numeric.set(c);
+                case "U" -> unknown.set(c);
                 default -> throw new IllegalArgumentException(line);
             }
         }
@@ -88,6 +90,7 @@ public class HfUnicodeTable {
         print("BERT non-spacing mark", mark, c -> Unicode.generalCategory(c) == Character.NON_SPACING_MARK);
         print("StripAccents combining mark", combining, Unicode::isMark);
         print("Digits numeric", numeric, Unicode::isNumber);
+        print("Normalization forms", unknown, c -> false, "first, last of each range the unicode-normalization tables do not know");
     }
 
     static boolean isPunctuation(int t) {
@@ -97,6 +100,10 @@ public class HfUnicodeTable {
     }
 
     static void print(String what, BitSet hf, java.util.function.IntPredicate unicode16) {
+        print(what, hf, unicode16, "first, last of each range where HF differs from Unicode 16");
+    }
+
+    static void print(String what, BitSet hf, java.util.function.IntPredicate unicode16, String comment) {
         List<int[]> ranges = new ArrayList<>();
         int differing = 0;
         for (int c = 0; c <= Character.MAX_CODE_POINT; c++) {
@@ -111,7 +118,7 @@ public class HfUnicodeTable {
                 ranges.add(new int[] {c, c});
             }
         }
-        StringBuilder out = new StringBuilder("        // " + what + ": first, last of each range where HF differs from Unicode 16\n");
+        StringBuilder out = new StringBuilder("        // " + what + ": " + comment + "\n");
         for (int i = 0; i < ranges.size(); i++) {
             out.append(i % 8 == 0 ? (i == 0 ? "        " : "\n        ") : " ").append(String.format("0x%X, 0x%X,", ranges.get(i)[0], ranges.get(i)[1]));
         }

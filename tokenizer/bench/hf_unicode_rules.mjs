@@ -10,6 +10,10 @@
 //                            is_mark_nonspacing on each character of the decomposition)
 //   A <cp>                   the StripAccents normalizer drops it (unicode-normalization's is_combining_mark)
 //   N <cp>                   the Digits pre-tokenizer splits at it (Rust's char::is_numeric)
+//   U <cp>                   the NFC, NFD, NFKC and NFKD normalizers (unicode-normalization's tables) do not know it:
+//                            it stays as it is and nothing reorders or composes across it (alone, after U+0345 and
+//                            before U+0334, between "a" and U+0301), where Node's own String.normalize (ICU, Unicode 17)
+//                            changes one of those; any other difference from String.normalize stops the dump
 //
 //   cd ~/.cache/kindling-ref && node /path/to/tokenizer/bench/hf_unicode_rules.mjs > /tmp/hf-unicode-rules.txt   (~1 min)
 import { createRequire } from "node:module";
@@ -21,6 +25,7 @@ const clean = t.bertNormalizer({ cleanText: true, handleChineseChars: false, str
 const strip = t.bertNormalizer({ cleanText: false, handleChineseChars: false, stripAccents: true, lowercase: false });
 const stripAccents = t.stripAccentsNormalizer();
 const digits = t.digitsPreTokenizer(true);
+const forms = { NFC: t.nfcNormalizer(), NFD: t.nfdNormalizer(), NFKC: t.nfkcNormalizer(), NFKD: t.nfkdNormalizer() };
 const hex = (c) => c.toString(16).toUpperCase();
 const out = [];
 for (let c = 0; c <= 0x10ffff; c++) {
@@ -35,5 +40,15 @@ for (let c = 0; c <= 0x10ffff; c++) {
   if (stripAccents.normalizeString(s) === "") out.push("A " + hex(c));
   const digitPieces = digits.preTokenizeString("a" + s + "a").map((x) => x[0]);
   if (digitPieces.length === 3 && digitPieces[1] === s) out.push("N " + hex(c));
+  let unknown = false;
+  for (const [name, n] of Object.entries(forms)) {
+    for (const probe of [s, "\u0345" + s + "\u0334", "a" + s + "\u0301"]) {
+      const hf = n.normalizeString(probe);
+      if (hf === probe.normalize(name)) continue;
+      if (hf !== probe) throw new Error(`U+${hex(c)}: ${name} of ${JSON.stringify(probe)} is ${JSON.stringify(hf)}, not the text as it is nor Node's ${JSON.stringify(probe.normalize(name))}`);
+      unknown = true;
+    }
+  }
+  if (unknown) out.push("U " + hex(c));
 }
 process.stdout.write(out.join("\n") + "\n");

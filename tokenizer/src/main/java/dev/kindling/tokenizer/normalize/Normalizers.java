@@ -33,7 +33,7 @@ public final class Normalizers {
             if (simple || java.text.Normalizer.isNormalized(s, form)) {
                 return s;
             }
-            return java.text.Normalizer.normalize(s, form);
+            return HfUnicode.normalize(s, form);
         }
     }
 
@@ -220,7 +220,7 @@ public final class Normalizers {
             }
             String out = sb.toString();
             if (stripAccents) {
-                out = removeNonSpacingMarks(java.text.Normalizer.normalize(out, java.text.Normalizer.Form.NFD));
+                out = removeNonSpacingMarks(HfUnicode.normalize(out, java.text.Normalizer.Form.NFD));
             }
             if (lowercase) {
                 out = lowercase(out);

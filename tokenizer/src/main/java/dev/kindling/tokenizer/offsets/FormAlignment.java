@@ -1,8 +1,8 @@
 package dev.kindling.tokenizer.offsets;
 
 import dev.kindling.tokenizer.bpe.IntBuffer;
+import dev.kindling.tokenizer.text.HfUnicode;
 import dev.kindling.tokenizer.text.Unicode;
-import java.text.Normalizer;
 import java.text.Normalizer.Form;
 
 /**
@@ -81,7 +81,7 @@ public final class FormAlignment {
             int c = text.codePointAt(i);
             i += Character.charCount(c);
             String d = c < 0xA0 ? null
-                    : decompositions.computeIfAbsent(c, x -> Normalizer.normalize(Character.toString(x), decompose));
+                    : decompositions.computeIfAbsent(c, x -> HfUnicode.normalize(Character.toString(x), decompose));
             if (d == null || (d.length() == Character.charCount(c) && d.codePointAt(0) == c)) {
                 cps.add(c);
                 changes.add(0);
@@ -137,7 +137,7 @@ public final class FormAlignment {
             return false;
         }
         String xy = Character.toString(x) + Character.toString(y);
-        return Normalizer.normalize(xy, Form.NFD).codePointAt(0) == y;
+        return HfUnicode.normalize(xy, Form.NFD).codePointAt(0) == y;
     }
 
     /**
@@ -150,7 +150,7 @@ public final class FormAlignment {
         for (int c : cp) {
             sb.appendCodePoint(c);
         }
-        String composed = Normalizer.normalize(sb, Form.NFC);
+        String composed = HfUnicode.normalize(sb, Form.NFC);
         boolean[] absorbed = new boolean[cp.length];
         int i = 0;
         for (int k = 0; k < composed.length(); ) {
@@ -164,7 +164,7 @@ public final class FormAlignment {
             }
             int change = ch[i];
             if (o != cp[i]) {
-                String parts = Normalizer.normalize(Character.toString(o), Form.NFD);
+                String parts = HfUnicode.normalize(Character.toString(o), Form.NFD);
                 int first = parts.codePointAt(0);
                 for (int p = Character.charCount(first); p < parts.length() && first == cp[i]; ) {
                     int part = parts.codePointAt(p);

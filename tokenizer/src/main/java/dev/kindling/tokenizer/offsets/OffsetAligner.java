@@ -2,6 +2,7 @@ package dev.kindling.tokenizer.offsets;
 
 import dev.kindling.tokenizer.Encoding;
 import dev.kindling.tokenizer.Tokenizer;
+import dev.kindling.tokenizer.text.HfUnicode;
 import dev.kindling.tokenizer.text.Unicode;
 import java.nio.charset.StandardCharsets;
 import java.text.Normalizer;
@@ -670,7 +671,7 @@ public final class OffsetAligner {
         if (lower == tc || Character.toLowerCase(tc) == lower) {
             return true;
         }
-        String d = Normalizer.normalize(new String(Character.toChars(ic)), Normalizer.Form.NFD);
+        String d = HfUnicode.normalize(new String(Character.toChars(ic)), Normalizer.Form.NFD);
         int base = d.codePointAt(0);
         return base == tc || Character.toLowerCase(base) == tc;
     }
@@ -684,8 +685,8 @@ public final class OffsetAligner {
             return "";
         }
         String lower = Character.toString(ic).toLowerCase(Locale.ROOT);
-        for (String form : new String[] {lower, Normalizer.normalize(Character.toString(ic), Normalizer.Form.NFD),
-                Normalizer.normalize(lower, Normalizer.Form.NFD)}) {
+        for (String form : new String[] {lower, HfUnicode.normalize(Character.toString(ic), Normalizer.Form.NFD),
+                HfUnicode.normalize(lower, Normalizer.Form.NFD)}) {
             if (form.codePointCount(0, form.length()) > 1 && form.codePointAt(0) == tc) {
                 return form.substring(Character.charCount(tc));
             }

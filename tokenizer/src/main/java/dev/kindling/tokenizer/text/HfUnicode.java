@@ -10,7 +10,8 @@ package dev.kindling.tokenizer.text;
  * one Unicode 16 ({@link Unicode#generalCategory}) gives, the characters of Unicode 9 and later (U+2E4F, U+08E2,
  * U+07FD) and those whose category changed since (U+166D, U+1112E). StripAccents takes its combining marks from the
  * {@code unicode-normalization} crate's Unicode 9.0 ({@link #COMBINING_MARK}), and the Digits pre-tokenizer its
- * numbers from Rust's {@code char::is_numeric}, Unicode 17 ({@link #NUMERIC}). Written by
+ * numbers from Rust's {@code char::is_numeric}, Unicode 17 ({@link #NUMERIC}); the normalization forms do not know the
+ * characters of {@link #NORMALIZATION_UNKNOWN} ({@link #normalize}). Written by
  * {@code tokenizer/bench/HfUnicodeTable.java} from what HF does to every code point
  * ({@code tokenizer/bench/hf_unicode_rules.mjs}; both say how to run them).
  */
@@ -85,6 +86,19 @@ public final class HfUnicode {
         0x11DE0, 0x11DE9, 0x16FF4, 0x16FF6
     };
 
+    private static final int[] NORMALIZATION_UNKNOWN = {
+        // Normalization forms: first, last of each range the unicode-normalization tables do not know
+        0x7FD, 0x7FD, 0x897, 0x89F, 0x8CA, 0x8D3, 0x9FE, 0x9FE, 0xC3C, 0xC3C, 0xD3B, 0xD3C, 0xEBA, 0xEBA, 0x1715, 0x1715,
+        0x1ABF, 0x1ADD, 0x1AE0, 0x1AEB, 0x1DF6, 0x1DFA, 0x32FF, 0x32FF, 0xA7F1, 0xA7F4, 0xA82C, 0xA82C, 0xAB69, 0xAB69, 0x105C9, 0x105C9,
+        0x105E4, 0x105E4, 0x10781, 0x10785, 0x10787, 0x107B0, 0x107B2, 0x107BA, 0x10D24, 0x10D27, 0x10D69, 0x10D6D, 0x10EAB, 0x10EAC, 0x10EFA, 0x10EFB,
+        0x10EFD, 0x10EFF, 0x10F46, 0x10F50, 0x10F82, 0x10F85, 0x11070, 0x11070, 0x1133B, 0x1133B, 0x11383, 0x11383, 0x11385, 0x11385, 0x1138E, 0x1138E,
+        0x11391, 0x11391, 0x113C5, 0x113C5, 0x113C7, 0x113C8, 0x113CE, 0x113D0, 0x1145E, 0x1145E, 0x11839, 0x1183A, 0x11938, 0x11938, 0x1193D, 0x1193E,
+        0x11943, 0x11943, 0x119E0, 0x119E0, 0x11A34, 0x11A34, 0x11A47, 0x11A47, 0x11A99, 0x11A99, 0x11D42, 0x11D42, 0x11D44, 0x11D45, 0x11D97, 0x11D97,
+        0x11F41, 0x11F42, 0x16121, 0x16128, 0x1612F, 0x1612F, 0x16D68, 0x16D6A, 0x16FF0, 0x16FF1, 0x1CCD6, 0x1CCF9, 0x1E030, 0x1E06D, 0x1E08F, 0x1E08F,
+        0x1E130, 0x1E136, 0x1E2AE, 0x1E2AE, 0x1E2EC, 0x1E2EF, 0x1E4EC, 0x1E4EF, 0x1E5EE, 0x1E5EF, 0x1E6E3, 0x1E6E3, 0x1E6E6, 0x1E6E6, 0x1E6EE, 0x1E6EF,
+        0x1E6F5, 0x1E6F5, 0x1F16C, 0x1F16C, 0x1FBF0, 0x1FBF9
+    };
+
     /** HF StripAccents' {@code is_combining_mark}: general category M (Mn, Mc, Me) in Unicode 9.0. */
     public static boolean isCombiningMark(int c) {
         return Unicode.isMark(c) != inRanges(COMBINING_MARK, c);
@@ -131,6 +145,34 @@ public final class HfUnicode {
             return false;
         }
         return (Unicode.generalCategory(c) == Character.NON_SPACING_MARK) != inRanges(BERT_NON_SPACING_MARK, c);
+    }
+
+    /**
+     * {@code s} through Java's normalization {@code form} as HF's NFC, NFD, NFKC and NFKD normalizers apply it. Their
+     * {@code unicode-normalization} tables predate Unicode 10: a character they do not know ({@link
+     * #NORMALIZATION_UNKNOWN}: marks such as U+A82C or U+1DF6, compatibility characters such as U+32FF) stays as it is
+     * and, being of combining class 0 there, nothing is reordered or composed across it, where Java's tables (Unicode 13
+     * on Java 17) would move the mark or decompose the character. So the text is normalized piece by piece between them.
+     */
+    public static String normalize(CharSequence s, java.text.Normalizer.Form form) {
+        int from = 0;
+        StringBuilder sb = null;
+        for (int i = 0; i < s.length(); ) {
+            int c = Character.codePointAt(s, i);
+            int n = Character.charCount(c);
+            if (c >= NORMALIZATION_UNKNOWN[0] && inRanges(NORMALIZATION_UNKNOWN, c)) {
+                if (sb == null) {
+                    sb = new StringBuilder(s.length() + 8);
+                }
+                sb.append(java.text.Normalizer.normalize(s.subSequence(from, i), form)).appendCodePoint(c);
+                from = i + n;
+            }
+            i += n;
+        }
+        if (sb == null) {
+            return java.text.Normalizer.normalize(s, form);
+        }
+        return sb.append(java.text.Normalizer.normalize(s.subSequence(from, s.length()), form)).toString();
     }
 
     /** Whether {@code c} lies in one of the [first, last] pairs of {@code ranges} (sorted, disjoint). */

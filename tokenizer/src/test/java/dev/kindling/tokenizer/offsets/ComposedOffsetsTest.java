@@ -102,6 +102,24 @@ class ComposedOffsetsTest {
                     {15, 16}, {15, 16}, {15, 16}, {16, 17}, {17, 18}, {17, 18}, {18, 19}, {19, 20}, {20, 21}, {21, 22}});
     }
 
+    /**
+     * HF's forms (the {@code unicode-normalization} crate) do not know the characters of Unicode 10 and later: U+A82C
+     * (Syloti Nagri alternate hasanta, combining class 9 since Unicode 13), U+1DF6 and U+32FF stay as they are, and
+     * nothing is reordered or composed across them. Kindling used Java 17's tables (Unicode 13): it moved U+A82C in
+     * front of U+1A7A, composed a + U+0301 across it, and expanded U+32FF to 令和 (found by the fuzz, qwen3, seed 1).
+     */
+    @Test
+    void charactersTheFormsDoNotKnowStayAsTheyAre() {
+        check(nfc, "\u1A7A\uA82C\u1A78", new int[] {124753, 118, 166, 254, 105, 124753, 116},
+                new int[][] {{0, 1}, {0, 1}, {1, 2}, {1, 2}, {1, 2}, {2, 3}, {2, 3}});
+        check(nfc, "a\uA82C\u0301", new int[] {64, 166, 254, 105, 53839}, new int[][] {{0, 1}, {1, 2}, {1, 2}, {1, 2}, {2, 3}});
+        check(nfc, "e\u0301\u1DF6x", new int[] {963, 157, 115, 114, 87}, new int[][] {{0, 1}, {2, 3}, {2, 3}, {2, 3}, {3, 4}});
+        check(nfkc, "\u32FFx", new int[] {124475, 123, 87}, new int[][] {{0, 1}, {0, 1}, {1, 2}});
+        check(nfkc, "a\uA82C\u0301", new int[] {64, 166, 254, 105, 53839}, new int[][] {{0, 1}, {1, 2}, {1, 2}, {1, 2}, {2, 3}});
+        check(nfkd, "\u32FF\u1A7A\uA82C", new int[] {124475, 123, 124753, 118, 166, 254, 105},
+                new int[][] {{0, 1}, {0, 1}, {1, 2}, {1, 2}, {2, 3}, {2, 3}, {2, 3}});
+    }
+
     @Test
     void compatibilityForms() {
         check(nfkc, "\uFB01x \uFB01", new int[] {5743, 9136}, new int[][] {{0, 2}, {2, 4}});
