@@ -12,8 +12,9 @@
 # Needs: the reference tools in ~/.cache/kindling-ref (bash shared/tools/ref/setup.sh), the shared data in
 # ../shared/data (or KINDLING_SHARED=<dir holding data/>), node, maven. Work files go to $KINDLING_FUZZ_DIR
 # (default /tmp/kindling-fuzz). Prints the first mismatches and a SUMMARY line per tokenizer; exits 1 on any
-# mismatch. Known differences that remain (see README "Exactness" and the commit log): HF's NFD/NFKC/NFKD
-# tables are older than Java 17's (14 code points).
+# mismatch. Known differences against llama.cpp (README "Exactness"): a bert vocabulary (bert-bge) normalises and
+# decodes as HF's BertNormalizer and WordPiece decoder, user-defined tokens that look like end or fill-in-the-middle
+# markers stay user-defined (deepseek), and Unicode 16 letters (Garay) are letters to Kindling.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 # shellcheck source=../unpack.sh
