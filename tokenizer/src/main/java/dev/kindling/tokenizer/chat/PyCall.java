@@ -11,7 +11,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import jinjava.de.odysseus.el.tree.Bindings;
+import jinjava.de.odysseus.el.tree.impl.ast.AstNode;
 import jinjava.de.odysseus.el.tree.impl.ast.AstParameters;
+import jinjava.de.odysseus.el.tree.impl.ast.AstRightValue;
 import jinjava.javax.el.ELContext;
 import jinjava.javax.el.ELException;
 
@@ -98,8 +100,53 @@ final class PyCall extends AstMacroFunction {
     }
 
     /**
-     * A call of a value stored in a dict, a namespace or a list, {@code d.f()}, {@code ns.f()}, {@code fs[0]()}: the
-     * macro there is called, and any other stored value raises as Python does. Jinjava looked for a Java method of that
+     * A call of any other value, {@code joiner()()}, {@code (f)()}, {@code fs.0()}: the value of the expression before the
+     * parentheses is called as a value bound to a name is.
+     */
+    static final class Value extends AstRightValue {
+        private final AstNode callee;
+        private final AstParameters params;
+
+        Value(AstNode callee, AstParameters params) {
+            this.callee = callee;
+            this.params = params;
+        }
+
+        @Override
+        public Object eval(Bindings bindings, ELContext context) {
+            Object value = callee.eval(bindings, context);
+            if (!isCallable(value)) {
+                StringBuilder name = new StringBuilder();
+                callee.appendStructure(name, bindings);
+                throw new ELException(value == null ? "'" + name + "' is undefined" : notCallable(value));
+            }
+            return call(JinjavaInterpreter.getCurrent(), value, params.eval(bindings, context));
+        }
+
+        @Override
+        public void appendStructure(StringBuilder b, Bindings bindings) {
+            callee.appendStructure(b, bindings);
+            params.appendStructure(b, bindings);
+        }
+
+        @Override
+        public int getCardinality() {
+            return 2;
+        }
+
+        @Override
+        public AstNode getChild(int i) {
+            return i == 0 ? callee : i == 1 ? params : null;
+        }
+
+        @Override
+        public String toString() {
+            return callee + "(...)";
+        }
+    }
+
+    /**
+     * A call of a value stored in a dict or a namespace, {@code d.f()}, {@code ns.f()}: the macro there is called, and any other stored value raises as Python does. Jinjava looked for a Java method of that
      * name ("Cannot find method f ... in class SizeLimitingPyMap").
      */
     static final class Stored extends PyResolver {
@@ -109,14 +156,10 @@ final class PyCall extends AstMacroFunction {
 
         @Override
         public Object invoke(ELContext context, Object base, Object method, Class<?>[] paramTypes, Object[] params) {
-            Object value;
-            if (base instanceof Map<?, ?> m && m.containsKey(method) && !DICT_METHODS.contains(method)) {
-                value = m.get(method);
-            } else if (base instanceof List<?> l && method instanceof Number n && n.longValue() >= -l.size() && n.longValue() < l.size()) {
-                value = l.get((int) (n.longValue() < 0 ? n.longValue() + l.size() : n.longValue()));
-            } else {
+            if (!(base instanceof Map<?, ?> m && m.containsKey(method) && !DICT_METHODS.contains(method))) {
                 return null;
             }
+            Object value = m.get(method);
             context.setPropertyResolved(true);
             if (!isCallable(value)) {
                 throw new ChatTemplateException(notCallable(value));

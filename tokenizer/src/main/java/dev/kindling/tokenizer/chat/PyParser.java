@@ -13,6 +13,7 @@ import jinjava.de.odysseus.el.tree.impl.ast.AstDot;
 import jinjava.de.odysseus.el.tree.impl.ast.AstEval;
 import jinjava.de.odysseus.el.tree.impl.ast.AstIdentifier;
 import jinjava.de.odysseus.el.tree.impl.ast.AstNode;
+import jinjava.de.odysseus.el.tree.impl.ast.AstNumber;
 import jinjava.de.odysseus.el.tree.impl.ast.AstParameters;
 import jinjava.de.odysseus.el.tree.impl.ast.AstUnary;
 
@@ -279,6 +280,55 @@ class PyParser extends ExtendedParser {
     private boolean isExtension(String image) {
         Scanner.Token t = getToken();
         return t.getSymbol() == Symbol.EXTENSION && image.equals(t.getImage());
+    }
+
+    /**
+     * Jinja2's parse_primary then parse_postfix: a value followed by any number of {@code .name}, {@code .0} (an item
+     * by a dotted integer, as {@code [0]}), {@code [key]}, {@code [a:b]} and calls. A call of what is not a name or a
+     * method ({@code joiner()()}, {@code (f)()}, {@code fs[0]()}) calls the value ({@link PyCall.Value}). Jinjava's parser refused a
+     * number after a dot ({@code xs.0}) and a call after a call.
+     */
+    @Override
+    protected AstNode value() throws Scanner.ScanException, ParseException {
+        boolean lvalue = true;
+        AstNode v = nonliteral();
+        if (v == null) {
+            v = literal();
+            if (v == null) {
+                return null;
+            }
+            lvalue = false;
+        }
+        boolean strict = !context.isEnabled(Builder.Feature.NULL_PROPERTIES);
+        boolean methods = context.isEnabled(Builder.Feature.METHOD_INVOCATIONS);
+        while (true) {
+            Symbol s = getToken().getSymbol();
+            if (s == Symbol.DOT && lookahead(0).getSymbol() == Symbol.INTEGER) {
+                consumeToken();
+                v = createAstBracket(v, new AstNumber(parseInteger(consumeToken().getImage())), lvalue, strict);
+            } else if (s == Symbol.DOT) {
+                consumeToken();
+                AstDot dot = createAstDot(v, consumeToken(Symbol.IDENTIFIER).getImage(), lvalue);
+                v = getToken().getSymbol() == Symbol.LPAREN && methods ? createAstMethod(dot, params()) : dot;
+            } else if (s == Symbol.LBRACK) {
+                consumeToken();
+                AstNode key = expr(false);
+                Scanner.Token next = consumeToken();
+                if (next.getSymbol() == Symbol.COLON) {
+                    AstNode max = expr(false);
+                    consumeToken(Symbol.RBRACK);
+                    v = createAstRangeBracket(v, key, max, lvalue, strict);
+                } else if (next.getSymbol() == Symbol.RBRACK) {
+                    v = createAstBracket(v, key, lvalue, strict);
+                } else {
+                    fail(Symbol.RBRACK);
+                }
+            } else if (s == Symbol.LPAREN) {
+                v = new PyCall.Value(v, params());
+            } else {
+                return v;
+            }
+        }
     }
 
     /**

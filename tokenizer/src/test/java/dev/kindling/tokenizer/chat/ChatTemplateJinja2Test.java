@@ -341,6 +341,22 @@ class ChatTemplateJinja2Test {
     }
 
     @Test
+    void anItemByADottedIntegerAndACallOfAnyValue() {
+        // Jinja2's parse_postfix: .0 is [0] (on lists, tuples, a namespace's list, a message's content parts), and a call
+        // may follow a call, an item or parentheses (expected strings produced by Jinja2 3.1.6)
+        assertEquals("1|5|2|2|False|False|5|hi",
+                render("{{ xs.1 }}|{{ xs.0 + xs.2 }}|{{ [[1, 2]].0.1 }}|{{ (1, 2).1 }}|{{ xs.9 is defined }}|{{ d.1 is defined }}|"
+                        + "{% set ns = namespace(a=[4, 5]) %}{{ ns.a.1 }}|"
+                        + "{% for m in [{'content': [{'text': 'hi'}]}] %}{{ m.content.0.text }}{% endfor %}"));
+        assertEquals("|/|<1>|//",
+                render("{{ joiner()() }}|{% set j = joiner('/') %}{{ [j][0]() }}{{ [j].0() }}|"
+                        + "{% macro m(a) %}<{{ a }}>{% endmacro %}{{ (m)(1) }}|{% set l = [j] %}{{ l[0]() }}{{ l.0() }}"));
+        fails("{{ (1)() }}"); // TypeError: 'int' object is not callable
+        fails("{{ xs.0() }}"); // TypeError: 'int' object is not callable
+        fails("{{ (nothere)() }}"); // UndefinedError: 'nothere' is undefined
+    }
+
+    @Test
     void joinWritesPythonStr() {
         // str() of each item or of its attribute, a dict's keys, an undefined input "" (expected string produced by Jinja2 3.1.6)
         assertEquals("True,1.5,None,1e-05,[1],{'a': 1}|bob, Alice, carl|353|b+a+C||1-2|{'name': 'bob', 'age': 3, 'admin': True}",
