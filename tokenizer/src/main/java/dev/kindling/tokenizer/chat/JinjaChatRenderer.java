@@ -56,6 +56,7 @@ public final class JinjaChatRenderer {
         CompositeELResolver resolver = new CompositeELResolver();
         resolver.add(new PySandbox());
         resolver.add(new PyStringMethods());
+        resolver.add(new PyListMethods());
         resolver.add(new PyDictGet());
         resolver.add(new PyForTag.LoopItems());
         resolver.add(new PySequenceFilters.Group.Attributes());

@@ -357,6 +357,24 @@ class ChatTemplateJinja2Test {
     }
 
     @Test
+    void listCountAndIndexCompareAsPython() {
+        // items compared with Python's == (1 == 1.0 == True, the caller's ints and the template's alike, dicts by their
+        // items), index with start and stop, an item not found ValueError (expected strings produced by Jinja2 3.1.6)
+        assertEquals("1|5|3|0|2|1|2|1|2|3|3|1|2",
+                render("{{ xs.count(3) }}|{{ xs.index(9) }}|{{ [1, 'a', 1.0, true].count(1) }}|{{ [1, 1.0, true, '1'].index(true) }}|"
+                        + "{{ [[1], [1.0]].count([1]) }}|{{ [none].count(none) }}|{{ (1, 2, 1).count(1) }}|{{ (1, 2).index(2) }}|"
+                        + "{% for u in users %}{% if u.name == 'carl' %}{{ users.index(u) }}{% endif %}{% endfor %}|"
+                        + "{{ [1, 2, 3, 2].index(2, 2) }}|{{ [1, 2, 3, 2].index(2, -1) }}|{{ [1, 2, 3].index(2, 0, 2) }}|"
+                        + "{{ [1, 2, 3].index(3, -5, 99) }}"));
+        fails("{{ [1, 2].index(3) }}"); // ValueError: 3 is not in list
+        fails("{{ (1, 2).index(3) }}"); // ValueError: tuple.index(x): x not in tuple
+        fails("{{ [1, 2, 3].index(3, 0, 2) }}"); // ValueError: 3 is not in list
+        fails("{{ [1].count() }}"); // TypeError: list.count() takes exactly one argument (0 given)
+        fails("{{ [1].index(1, 1.0) }}"); // TypeError: slice indices must be integers or have an __index__ method
+        fails("{{ [1].index(x=1) }}"); // TypeError: list.index() takes no keyword arguments
+    }
+
+    @Test
     void joinWritesPythonStr() {
         // str() of each item or of its attribute, a dict's keys, an undefined input "" (expected string produced by Jinja2 3.1.6)
         assertEquals("True,1.5,None,1e-05,[1],{'a': 1}|bob, Alice, carl|353|b+a+C||1-2|{'name': 'bob', 'age': 3, 'admin': True}",
