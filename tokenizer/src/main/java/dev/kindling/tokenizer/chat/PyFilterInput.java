@@ -16,7 +16,8 @@ import java.util.Set;
  * 0, {@code none|list} was {@code [None]}, {@code none|join} was "None"), so a template measuring a missing
  * {@code tool_calls} rendered a prompt where transformers fails. {@code map}, {@code select}, {@code reject},
  * {@code selectattr} and {@code rejectattr} walk only a true value, as Jinja2's do: a false one gives nothing.
- * Undefined stays an empty sequence, as in Jinja2. Those that walk their input walk a str by character, as
+ * Undefined is an empty sequence, as in Jinja2 ({@code x|list} is {@code []}, {@code x|sum} 0; Jinjava's list gave
+ * Undefined back), except to {@code dictsort}, which raises. Those that walk their input walk a str by character, as
  * Python does: {@code 'ab'|first} is {@code a}, {@code 'ab'|join('-')} is {@code a-b}; {@code length} counts a str's
  * code points (an emoji is one, two in Jinjava's UTF-16 count) and {@code list} of a dict is its keys.
  */
@@ -74,6 +75,13 @@ final class PyFilterInput implements AdvancedFilter {
     public Object filter(Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
         if (falseGivesNothing && var != null && !PyTruth.of(var)) {
             return new ArrayList<>();
+        }
+        if (var == null && !getName().equals("truncate")) {
+            if (getName().equals("dictsort")) {
+                throw new ChatTemplateException("dictsort: Undefined has no attribute 'items' (Jinja2 raises UndefinedError)");
+            }
+            // Undefined iterates as an empty sequence: x|list is [], x|sum 0, x|reverse|list []
+            return filter.filter(new ArrayList<>(), interpreter, args, kwargs);
         }
         if (var instanceof PyNone || var instanceof Number || var instanceof Boolean) {
             throw new ChatTemplateException(getName() + ": " + String.format(message, PyAddition.typeName(var)));

@@ -26,7 +26,7 @@ final class PyStr {
         return repr(value);
     }
 
-    /** {@code repr(value)}; null (an undefined item Jinjava put in a list) is shown as None. */
+    /** {@code repr(value)}; null (Jinja2's Undefined, an item of a list, tuple or dict) is {@code Undefined}, as Jinja2's repr. */
     static String repr(Object value) {
         StringBuilder sb = new StringBuilder();
         repr(value, sb);
@@ -34,7 +34,9 @@ final class PyStr {
     }
 
     private static void repr(Object v, StringBuilder sb) {
-        if (v == null || v instanceof PyNone) {
+        if (v == null) {
+            sb.append("Undefined");
+        } else if (v instanceof PyNone) {
             sb.append("None");
         } else if (v instanceof CharSequence || v instanceof SafeString || v instanceof Character) {
             string(v.toString(), sb); // a Character is what Jinjava makes of one letter of a str

@@ -375,6 +375,21 @@ class ChatTemplateJinja2Test {
     }
 
     @Test
+    void undefinedInAContainerAndAsASequence() {
+        // Undefined in a list, tuple or dict shows as Undefined (None is None: dict.get's default), is "" by itself,
+        // and iterates as an empty sequence; dictsort of it raises (expected strings produced by Jinja2 3.1.6)
+        assertEquals("[Undefined]|[None, Undefined, 1]|{'a': Undefined}|(Undefined, 1)|[None, Undefined, Undefined, Undefined]|"
+                        + "[Undefined, Undefined, Undefined]|Undefined|[Undefined]|",
+                render("{{ [nothere] }}|{{ [none, nothere, 1] }}|{{ {'a': nothere} }}|{{ (nothere, 1) }}|"
+                        + "{{ [d.get('zz'), d.zz, xs[99], []|first] }}|{{ users|map(attribute='zz')|list }}|{{ '%r' % nothere }}|"
+                        + "{{ [nothere]|string }}|{{ nothere }}"));
+        assertEquals("[]|[]|[]|0|0|[[], []]",
+                render("{{ nothere|list }}|{{ nothere|sort }}|{{ nothere|reverse|list }}|{{ nothere|sum }}|{{ nothere|length }}|"
+                        + "{{ nothere|slice(2)|list }}"));
+        fails("{{ nothere|dictsort }}"); // UndefinedError: 'nothere' is undefined
+    }
+
+    @Test
     void joinWritesPythonStr() {
         // str() of each item or of its attribute, a dict's keys, an undefined input "" (expected string produced by Jinja2 3.1.6)
         assertEquals("True,1.5,None,1e-05,[1],{'a': 1}|bob, Alice, carl|353|b+a+C||1-2|{'name': 'bob', 'age': 3, 'admin': True}",
