@@ -73,7 +73,7 @@ public final class PyJson implements Filter {
                 if (indent >= 0) {
                     newline(sb, indent, depth + 1);
                 }
-                string(String.valueOf(e.getKey()), sb);
+                string(key(e.getKey()), sb);
                 sb.append(": ");
                 write(e.getValue(), sb, indent, depth + 1);
                 first = false;
@@ -174,5 +174,22 @@ public final class PyJson implements Filter {
             }
         }
         sb.append('"');
+    }
+
+    /** A dict key as json.dumps writes it: a str as is, an int or float as Python's str(), a bool and None as JSON's literals. */
+    private static String key(Object k) {
+        if (k instanceof CharSequence || k instanceof Character) {
+            return k.toString();
+        }
+        if (k instanceof Boolean b) {
+            return b ? "true" : "false";
+        }
+        if (k instanceof PyNone) {
+            return "null";
+        }
+        if (k instanceof Number) {
+            return PyStr.str(k);
+        }
+        throw new ChatTemplateException("tojson: keys must be str, int, float, bool or None, not " + PyAddition.typeName(k));
     }
 }

@@ -1,9 +1,11 @@
 package dev.kindling.tokenizer.chat;
 
+import com.hubspot.jinjava.el.ext.AstDict;
 import com.hubspot.jinjava.el.ext.ExtendedParser;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import jinjava.de.odysseus.el.tree.impl.Builder;
 import jinjava.de.odysseus.el.tree.impl.Scanner;
 import jinjava.de.odysseus.el.tree.impl.Scanner.Symbol;
@@ -361,6 +363,11 @@ class PyParser extends ExtendedParser {
         }
         consumeToken(Symbol.RPAREN);
         return tuple ? new PyTuple.Ast(createAstParameters(items)) : createAstNested(items.get(0));
+    }
+
+    @Override
+    protected AstDict createAstDict(Map<AstNode, AstNode> dict) {
+        return new PyDictLiteral(dict);
     }
 
     @Override

@@ -5,6 +5,7 @@ import com.hubspot.jinjava.objects.collections.PyList;
 import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.RandomAccess;
 import jinjava.de.odysseus.el.tree.Bindings;
 import jinjava.de.odysseus.el.tree.impl.ast.AstBracket;
@@ -12,6 +13,7 @@ import jinjava.de.odysseus.el.tree.impl.ast.AstDot;
 import jinjava.de.odysseus.el.tree.impl.ast.AstNode;
 import jinjava.de.odysseus.el.tree.impl.ast.AstParameters;
 import jinjava.javax.el.ELContext;
+import jinjava.javax.el.PropertyNotFoundException;
 
 /**
  * A Python tuple: a read-only list that prints as {@code (1, 2)} or {@code (1,)} ({@link PyStr}), is unequal to
@@ -41,9 +43,25 @@ class PyTuple extends AbstractList<Object> implements RandomAccess {
             super(base, property, lvalue, strict, ignoreReturnType);
         }
 
+        /** As AstProperty's eval, the object evaluated once; a dict by a key that is not a str as {@link PyDictLiteral#item}. */
         @Override
         public Object eval(Bindings bindings, ELContext context) {
-            Object value = super.eval(bindings, context);
+            Object base = prefix.eval(bindings, context);
+            if (base == null) {
+                return null;
+            }
+            Object key = getProperty(bindings, context);
+            if (PyDictLiteral.looksUpAsPython(base, key)) {
+                return PyDictLiteral.item((Map<?, ?>) base, key);
+            }
+            if (key == null && strict) {
+                return null;
+            }
+            context.setPropertyResolved(false);
+            Object value = context.getELResolver().getValue(context, base, key);
+            if (!context.isPropertyResolved()) {
+                throw new PropertyNotFoundException("Property '" + key + "' not found on type " + base.getClass().getName());
+            }
             return value instanceof PyList p && p.toList() instanceof PyTuple t ? t : value;
         }
     }

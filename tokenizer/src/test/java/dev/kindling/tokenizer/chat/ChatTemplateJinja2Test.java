@@ -390,6 +390,24 @@ class ChatTemplateJinja2Test {
     }
 
     @Test
+    void dictLiteralKeysAreTheirValues() {
+        // a dict literal's key is the value of its expression: an int, None, a tuple, a variable's value; keys Python
+        // finds equal are one; a lookup compares as Python (1 finds 1.0, '1' does not find 1); tojson writes the keys as
+        // json.dumps (expected strings produced by Jinja2 3.1.6)
+        assertEquals("{1: 'a', '1': 'b'}|{1: 'c'}|{None: 1, (1, 2): 2}|{2: 0}|a|a|False|False|a|False|[(1, 'b'), (2, 'a')]|2|"
+                        + "{\"1\": \"c\", \"null\": \"b\", \"1.5\": \"d\", \"x\": 1}|x|a|True|False|[1]",
+                render("{{ {1: 'a', '1': 'b'} }}|{{ {1: 'a', 1.0: 'b', true: 'c'} }}|{{ {none: 1, (1, 2): 2} }}|"
+                        + "{% set k = 2 %}{{ {k: 0} }}|{{ {1: 'a'}[1] }}|{{ {1: 'a'}[1.0] }}|{{ {1: 'a'}['1'] is defined }}|"
+                        + "{{ {'1': 'a'}[1] is defined }}|{{ {1: 'a'}.1 }}|{{ d.1 is defined }}|{{ {2: 'a', 1: 'b'}|dictsort }}|"
+                        + "{% for k, v in {1: 'a'}.items() %}{{ k + 1 }}{% endfor %}|"
+                        + "{{ {1: 'a', none: 'b', true: 'c', 1.5: 'd', 'x': 1}|tojson }}|{{ {(1, 2): 'x'}[(1, 2)] }}|"
+                        + "{{ {1: 'a'}.get(1) }}|{{ 1 in {1: 'a'} }}|{{ '1' in {1: 'a'} }}|{{ {1: 'a'}|list }}"));
+        fails("{{ {[1]: 'a'} }}"); // TypeError: unhashable type: 'list'
+        fails("{{ {{}: 'a'} }}"); // TypeError: unhashable type: 'dict'
+        fails("{{ {(1, 2): 'x'}|tojson }}"); // TypeError: keys must be str, int, float, bool or None, not tuple
+    }
+
+    @Test
     void joinWritesPythonStr() {
         // str() of each item or of its attribute, a dict's keys, an undefined input "" (expected string produced by Jinja2 3.1.6)
         assertEquals("True,1.5,None,1e-05,[1],{'a': 1}|bob, Alice, carl|353|b+a+C||1-2|{'name': 'bob', 'age': 3, 'admin': True}",
