@@ -84,6 +84,7 @@ public final class JinjaChatRenderer {
         jinjava.getGlobalContext().registerFilter(new PyTrim());
         jinjava.getGlobalContext().registerFilter(new PyItems());
         jinjava.getGlobalContext().registerFilter(new PyStringFilter());
+        jinjava.getGlobalContext().registerFilter(new PyPprint());
         jinjava.getGlobalContext().registerFilter(new PyIndent());
         jinjava.getGlobalContext().registerFilter(new PyRound());
         jinjava.getGlobalContext().registerFilter(PyNumberFilters.INT);

@@ -408,6 +408,13 @@ class ChatTemplateJinja2Test {
     }
 
     @Test
+    void pprintIsRepr() {
+        // pprint.pformat of a short value is its repr (expected string produced by Jinja2 3.1.6)
+        assertEquals("[1, 'a']|'a'|{'a': None, 'b': (1,)}|Undefined|True",
+                render("{{ [1, 'a']|pprint }}|{{ 'a'|pprint }}|{{ {'a': none, 'b': (1,)}|pprint }}|{{ nothere|pprint }}|{{ true|pprint }}"));
+    }
+
+    @Test
     void joinWritesPythonStr() {
         // str() of each item or of its attribute, a dict's keys, an undefined input "" (expected string produced by Jinja2 3.1.6)
         assertEquals("True,1.5,None,1e-05,[1],{'a': 1}|bob, Alice, carl|353|b+a+C||1-2|{'name': 'bob', 'age': 3, 'admin': True}",
