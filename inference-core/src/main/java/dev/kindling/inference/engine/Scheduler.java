@@ -2,6 +2,7 @@ package dev.kindling.inference.engine;
 
 import dev.kindling.inference.Completion;
 import dev.kindling.inference.EngineClosedException;
+import dev.kindling.inference.EngineStepException;
 import dev.kindling.inference.FinishReason;
 import dev.kindling.inference.GenerationRequest;
 import dev.kindling.inference.ScoreResult;
@@ -41,6 +42,11 @@ import org.slf4j.LoggerFactory;
  * <p>Determinism: each sequence has its own sampler and random generator, and the backend's results
  * for a token do not depend on the rest of the step, so a seed gives the same tokens whatever the
  * batch.
+ *
+ * <p>Failures: a step that throws runs again one sequence at a time, so only a request that fails alone fails (with its
+ * own error) and the others go on with the same tokens; a failure no one request caused (an {@link Error} such as out of
+ * memory, a step that fails for each of its requests alone too) fails the requests with an
+ * {@link EngineStepException}.
  */
 public final class Scheduler implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
@@ -64,6 +70,11 @@ public final class Scheduler implements AutoCloseable {
     private final AtomicReference<Runnable> onStop = new AtomicReference<>();
     private static final Runnable STOPPED = () -> { };
     private final Stats stats = new Stats();
+    /**
+     * A test's fault: run before every forward of every scheduler, it throws what a test wants a step to fail with. Null
+     * outside tests; set only through the test sources' {@code StepFaults}.
+     */
+    static volatile java.util.function.Consumer<Step> faultInjector;
     /** The model's file name, which every error of a request begins with; null: none. */
     private final String source;
 
@@ -180,9 +191,13 @@ public final class Scheduler implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 break;
             } catch (Throwable t) {
+                // not one request's failure (those are isolated in runStep): out of memory, a stack overflow, a failure
+                // of the scheduler itself. As each request's error it became an error row of every Spark task with a
+                // row in the step, and those tasks succeeded; as an EngineStepException it fails them, and Spark retries
                 LOG.error("engine step failed ({}); failing the sequences in it", source, t);
+                EngineStepException e = stepFailure(t);
                 for (Sequence s : running) {
-                    s.fail(t);
+                    s.fail(e);
                     blocks.release(s.table);
                 }
                 running.clear();
@@ -247,49 +262,143 @@ public final class Scheduler implements AutoCloseable {
         step.clear();
         List<Sequence> logitOwners = new ArrayList<>();
         List<Sequence> inStep = new ArrayList<>();
-        int[] stepSeq = new int[running.size()];
         // decode tokens first: one per generating sequence
         for (Sequence s : running) {
             if (s.computed >= s.promptLength && s.kind == Kind.GENERATE && step.remaining() > 0) {
-                int seq = step.addSequence(s.table);
-                step.addToken(seq, s.tokens[s.length - 1], s.length - 1, true);
-                logitOwners.add(s);
+                addToStep(s, 1, logitOwners);
                 inStep.add(s);
-                s.stepFirstToken = step.tokenCount() - 1;
-                s.stepTokens = 1;
             }
         }
         // then prompt chunks
         for (Sequence s : running) {
             if (s.computed < s.promptLength && step.remaining() > 0) {
-                int seq = step.addSequence(s.table);
-                int chunk = Math.min(s.promptLength - s.computed, step.remaining());
-                s.stepFirstToken = step.tokenCount();
-                s.stepTokens = chunk;
-                for (int i = 0; i < chunk; i++) {
-                    int pos = s.computed + i;
-                    boolean last = pos == s.promptLength - 1;
-                    boolean want = switch (s.kind) {
-                        case GENERATE, LOGITS -> last;
-                        case SCORE -> !last;
-                        case EMBED -> false;
-                    };
-                    step.addToken(seq, s.tokens[pos], pos, want);
-                    if (want) {
-                        logitOwners.add(s);
-                    }
-                }
-                if (s.kind == Kind.EMBED) {
-                    step.wantHidden = true;
-                }
+                addToStep(s, Math.min(s.promptLength - s.computed, step.remaining()), logitOwners);
                 inStep.add(s);
             }
         }
-        if (backend.reducesLogits()) {
-            step.reductions = reductions(logitOwners);
+        LogitReduction[] reductions = backend.reducesLogits() ? reductions(logitOwners) : null;
+        step.reductions = reductions;
+        try {
+            forward();
+        } catch (RuntimeException e) {
+            isolate(inStep, logitOwners, reductions, e);
+            retire();
+            return;
+        }
+        consume(inStep);
+        retire();
+    }
+
+    /**
+     * Adds the next {@code tokens} of {@code s} to the step: its last token when it generates, else that much of its
+     * prompt; the tokens whose logits it needs go to {@code logitOwners} (one entry per logit row).
+     */
+    private void addToStep(Sequence s, int tokens, List<Sequence> logitOwners) {
+        int seq = step.addSequence(s.table);
+        s.stepFirstToken = step.tokenCount();
+        s.stepTokens = tokens;
+        if (s.computed >= s.promptLength) {
+            step.addToken(seq, s.tokens[s.length - 1], s.length - 1, true);
+            logitOwners.add(s);
+            return;
+        }
+        for (int i = 0; i < tokens; i++) {
+            int pos = s.computed + i;
+            boolean last = pos == s.promptLength - 1;
+            boolean want = switch (s.kind) {
+                case GENERATE, LOGITS -> last;
+                case SCORE -> !last;
+                case EMBED -> false;
+            };
+            step.addToken(seq, s.tokens[pos], pos, want);
+            if (want) {
+                logitOwners.add(s);
+            }
+        }
+        if (s.kind == Kind.EMBED) {
+            step.wantHidden = true;
+        }
+    }
+
+    private void forward() {
+        java.util.function.Consumer<Step> fault = faultInjector;
+        if (fault != null) {
+            fault.accept(step);
         }
         backend.forward(step);
         stats.steps++;
+    }
+
+    /**
+     * The step of {@code inStep} threw {@code stepError}: each sequence's part of it runs again alone (the same tokens,
+     * the same coins for the reductions drawn for it), so the sequences whose part runs go on exactly as if the step had
+     * not failed, and only a sequence whose part fails alone too fails, with its own error. Failing every sequence of the
+     * step put one request's error (an input a kernel cannot take) in the results of all the others, other Spark tasks'
+     * rows among them. When every part fails alone, and there were several, no one request caused it: they fail with an
+     * {@link EngineStepException}, which fails their callers' work rather than becoming each request's error. An
+     * {@link Error} (out of memory) is not isolated: it leaves the step to {@link #loop}, which fails every running
+     * sequence the same way.
+     */
+    private void isolate(List<Sequence> inStep, List<Sequence> logitOwners, LogitReduction[] reductions,
+            RuntimeException stepError) {
+        if (inStep.size() == 1) {
+            inStep.get(0).fail(stepError);
+            return;
+        }
+        LOG.warn("engine step of {} sequences failed ({}); running each alone to find the one that fails it",
+                inStep.size(), source, stepError);
+        List<Sequence> failed = new ArrayList<>();
+        List<RuntimeException> errors = new ArrayList<>();
+        for (Sequence s : inStep) {
+            step.clear();
+            List<Sequence> owners = new ArrayList<>();
+            addToStep(s, s.stepTokens, owners);
+            if (reductions != null) {
+                step.reductions = new LogitReduction[owners.size()];
+                for (int i = 0, k = 0; i < logitOwners.size(); i++) {
+                    if (logitOwners.get(i) == s) {
+                        step.reductions[k++] = reductions[i];
+                    }
+                }
+            }
+            try {
+                forward();
+            } catch (RuntimeException e) {
+                failed.add(s);
+                errors.add(e);
+                continue;
+            }
+            consume(List.of(s));
+        }
+        if (failed.size() == inStep.size()) {
+            LOG.error("engine step failed for each of its {} sequences alone as well ({}): failing them as the engine's failure",
+                    inStep.size(), source, stepError);
+            EngineStepException e = stepFailure(stepError);
+            for (Sequence s : failed) {
+                s.fail(e);
+            }
+            return;
+        }
+        for (int i = 0; i < failed.size(); i++) {
+            LOG.warn("engine step failed for one request alone ({}): failing that request only", source, errors.get(i));
+            failed.get(i).fail(errors.get(i));
+        }
+    }
+
+    /** Frees the blocks of the sequences that finished (or failed) and of those whose callers gave up. */
+    private void retire() {
+        Iterator<Sequence> it = running.iterator();
+        while (it.hasNext()) {
+            Sequence s = it.next();
+            if (s.finished || s.cancelled()) {
+                blocks.release(s.table);
+                it.remove();
+            }
+        }
+    }
+
+    /** Takes the results of the step just run for {@code inStep}, in the order they were added to it. */
+    private void consume(List<Sequence> inStep) {
         int vocab = config.vocabSize();
         int row = 0;
         for (Sequence s : inStep) {
@@ -343,14 +452,6 @@ public final class Scheduler implements AutoCloseable {
                 s.computed++;
                 s.sampleNext(step, row, vocab);
                 row++;
-            }
-        }
-        Iterator<Sequence> it = running.iterator();
-        while (it.hasNext()) {
-            Sequence s = it.next();
-            if (s.finished || s.cancelled()) {
-                blocks.release(s.table);
-                it.remove();
             }
         }
     }
@@ -712,6 +813,10 @@ public final class Scheduler implements AutoCloseable {
             score.completeExceptionally(t);
             vector.completeExceptionally(t);
         }
+    }
+
+    private EngineStepException stepFailure(Throwable cause) {
+        return new EngineStepException(named("engine step failed, not because of one request: " + cause), cause);
     }
 
     private ArithmeticException nonFinite(String what, int position) {

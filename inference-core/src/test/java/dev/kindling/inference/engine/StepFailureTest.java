@@ -1,0 +1,247 @@
+package dev.kindling.inference.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kindling.inference.Completion;
+import dev.kindling.inference.EngineStepException;
+import dev.kindling.inference.GenerationRequest;
+import dev.kindling.inference.ScoreResult;
+import dev.kindling.inference.backend.Backend;
+import dev.kindling.inference.backend.Step;
+import dev.kindling.inference.cpu.CpuBackend;
+import dev.kindling.inference.model.ModelConfig;
+import dev.kindling.inference.sample.SamplingParams;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A batched step that throws: the request whose input makes it fail fails alone, and every other request in the step
+ * goes on with the tokens, scores and embeddings it gets without the failure; a failure no one request causes (out of
+ * memory, a step that fails for each request alone too) fails the requests with an {@link EngineStepException}.
+ */
+class StepFailureTest {
+    static final int POISON = 300;
+    static final int POISONED_FROM = 12;
+
+    /**
+     * {@code inner}, failing every step holding a token at position {@value #POISONED_FROM} or later of the request whose
+     * prompt has {@value #POISON} at position 1 (as a kernel that cannot take one request's shape would): its prefill runs,
+     * and it fails in the middle of its generation, in steps shared with the other requests.
+     */
+    static final class Poisoned implements Backend {
+        final Backend inner;
+        int[] poisonedTable;
+        int failedSteps;
+        int mostSequencesInAFailedStep;
+
+        Poisoned(Backend inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public void forward(Step s) {
+            for (int t = 0; t < s.tokenCount(); t++) {
+                int[] table = s.blockTable(s.sequenceOf(t));
+                if (s.position(t) == 1 && s.token(t) == POISON) {
+                    poisonedTable = table;
+                }
+                if (table == poisonedTable && s.position(t) >= POISONED_FROM) {
+                    failedSteps++;
+                    mostSequencesInAFailedStep = Math.max(mostSequencesInAFailedStep, s.sequenceCount());
+                    throw new IllegalArgumentException("the kernel cannot take this request's input");
+                }
+            }
+            inner.forward(s);
+        }
+
+        @Override
+        public String describe() {
+            return "poisoned " + inner.describe();
+        }
+
+        @Override
+        public ModelConfig config() {
+            return inner.config();
+        }
+
+        @Override
+        public int maxBatchTokens() {
+            return inner.maxBatchTokens();
+        }
+
+        @Override
+        public int kvBlockSize() {
+            return inner.kvBlockSize();
+        }
+
+        @Override
+        public int kvBlockCount() {
+            return inner.kvBlockCount();
+        }
+
+        @Override
+        public boolean reducesLogits() {
+            return inner.reducesLogits();
+        }
+
+        @Override
+        public void close() {
+            inner.close();
+        }
+    }
+
+    /** What the requests of {@link #run} gave: tokens per generation (null: failed), a score and an embedding. */
+    record Results(List<int[]> tokens, List<Throwable> errors, float[] score, float[] embedding) {}
+
+    static CpuBackend cpu() {
+        return new CpuBackend(SchedulerCloseTest.stories(), 1, 64, 16, 32L << 20);
+    }
+
+    /** Eight seeded samplings (the fourth one poisoned), a score and an embedding of 100 tokens each, all at once. */
+    static Results run(Backend b) throws Exception {
+        try (Scheduler s = new Scheduler(b, null, new int[] {2}, 1, 16)) {
+            List<CompletableFuture<Completion>> gens = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                int[] prompt = BatchingEqualsSingleRunsTest.prompt(5 + i, i);
+                prompt[1] = i == 3 ? POISON : 301 + i;
+                GenerationRequest r = GenerationRequest.ofTokens(prompt).withMaxTokens(30).withIgnoreEos(true)
+                        .withSampling(SamplingParams.temperature(0.9f, 100 + i).withTopK(40));
+                gens.add(s.generate(prompt, r, null));
+            }
+            int[] scored = BatchingEqualsSingleRunsTest.prompt(100, 7);
+            int[] embedded = BatchingEqualsSingleRunsTest.prompt(100, 8);
+            scored[1] = 310;
+            embedded[1] = 311;
+            CompletableFuture<ScoreResult> score = s.score(scored);
+            CompletableFuture<float[]> embed = s.embed(embedded);
+            List<int[]> tokens = new ArrayList<>();
+            List<Throwable> errors = new ArrayList<>();
+            for (CompletableFuture<Completion> f : gens) {
+                try {
+                    tokens.add(f.get(60, TimeUnit.SECONDS).tokens());
+                    errors.add(null);
+                } catch (ExecutionException e) {
+                    tokens.add(null);
+                    errors.add(e.getCause());
+                }
+            }
+            return new Results(tokens, errors, score.get(60, TimeUnit.SECONDS).logprobs(), embed.get(60, TimeUnit.SECONDS));
+        } finally {
+            b.close();
+        }
+    }
+
+    void onePoisonedRequestFailsAloneAndTheOthersAreUnchanged(Backend clean, Poisoned poisoned) throws Exception {
+        Results expected = run(clean);
+        Results actual = run(poisoned);
+        assertTrue(poisoned.mostSequencesInAFailedStep > 1, "the poisoned request failed steps shared with others");
+        assertInstanceOf(IllegalArgumentException.class, actual.errors().get(3), "its own error, not the engine's");
+        for (int i = 0; i < 8; i++) {
+            if (i != 3) {
+                assertEquals(null, actual.errors().get(i), "request " + i);
+                assertArrayEquals(expected.tokens().get(i), actual.tokens().get(i), "request " + i);
+            }
+        }
+        assertArrayEquals(expected.score(), actual.score(), 0f);
+        assertArrayEquals(expected.embedding(), actual.embedding(), 0f);
+    }
+
+    @Test
+    void onePoisonedRequestFailsAloneAndTheOthersGetTheSameTokens() throws Exception {
+        // the step's error was every request's: the seven others, the score and the embedding failed with it
+        onePoisonedRequestFailsAloneAndTheOthersAreUnchanged(cpu(), new Poisoned(cpu()));
+    }
+
+    @Test
+    void onAReducingBackendTheRerunUsesTheCoinsDrawnForTheFailedStep() throws Exception {
+        // a backend that samples where the logits are (a GPU) gets the sampler's coin per row: drawing them again for
+        // the rerun would move every sampling request's random stream one draw on
+        Poisoned p = new Poisoned(new ReducingSchedulerTest.Reducing(cpu()));
+        onePoisonedRequestFailsAloneAndTheOthersAreUnchanged(new ReducingSchedulerTest.Reducing(cpu()), p);
+    }
+
+    /** The CPU backend, throwing {@code error} from the steps {@code armed} picks. */
+    static final class Failing extends DelegatingBackend {
+        final Throwable error;
+        final Predicate<Step> armed;
+
+        Failing(Throwable error, Predicate<Step> armed) {
+            super(cpu());
+            this.error = error;
+            this.armed = armed;
+        }
+
+        @Override
+        public void forward(Step s) {
+            if (armed.test(s)) {
+                if (error instanceof Error e) {
+                    throw e;
+                }
+                throw (RuntimeException) error;
+            }
+            cpu.forward(s);
+        }
+    }
+
+    static List<CompletableFuture<Completion>> twoGenerations(Scheduler s) {
+        List<CompletableFuture<Completion>> fs = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            int[] prompt = BatchingEqualsSingleRunsTest.prompt(6, i);
+            fs.add(s.generate(prompt, GenerationRequest.ofTokens(prompt).withMaxTokens(40).withIgnoreEos(true), null));
+        }
+        return fs;
+    }
+
+    @Test
+    void anOutOfMemoryErrorFailsEveryRequestInTheStepAsTheEnginesFailureAndTheEngineGoesOn() throws Exception {
+        // was the OutOfMemoryError itself as every request's error: a Spark stage wrote it in every row in the step
+        boolean[] thrown = {false};
+        Failing b = new Failing(new OutOfMemoryError("injected"), step -> {
+            // once, in the first step that holds both requests
+            boolean now = !thrown[0] && step.sequenceCount() == 2;
+            thrown[0] |= now;
+            return now;
+        });
+        try (Scheduler s = new Scheduler(b, null, new int[] {2}, 1, 16)) {
+            for (CompletableFuture<Completion> f : twoGenerations(s)) {
+                ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(60, TimeUnit.SECONDS));
+                assertInstanceOf(EngineStepException.class, e.getCause());
+                assertInstanceOf(OutOfMemoryError.class, e.getCause().getCause());
+            }
+            for (CompletableFuture<Completion> f : twoGenerations(s)) {
+                assertEquals(40, f.get(60, TimeUnit.SECONDS).tokens().length, "served after the failure");
+            }
+        } finally {
+            b.close();
+        }
+    }
+
+    @Test
+    void aStepThatFailsForEachRequestAloneTooIsTheEnginesFailure() throws Exception {
+        // a device that fails whatever it runs (a sticky CUDA error) is no request's input: run alone, each failed as well
+        boolean[] broken = {false};
+        Failing b = new Failing(new IllegalStateException("device error"), step -> {
+            // from the first step that holds both requests on
+            broken[0] |= step.sequenceCount() == 2;
+            return broken[0];
+        });
+        try (Scheduler s = new Scheduler(b, null, new int[] {2}, 1, 16)) {
+            for (CompletableFuture<Completion> f : twoGenerations(s)) {
+                ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(60, TimeUnit.SECONDS));
+                assertInstanceOf(EngineStepException.class, e.getCause());
+                assertEquals("device error", e.getCause().getCause().getMessage());
+            }
+        } finally {
+            b.close();
+        }
+    }
+}
