@@ -6,11 +6,19 @@ package dev.kindling.inference;
  * caller that records per-request errors (the Spark stages' error column) fails its work instead, as for
  * {@link EngineClosedException}, and a retry may give the result. A request whose own input makes the step fail fails
  * alone, with its own error (the engine runs the failed step's requests one at a time to find it).
+ *
+ * <p>The step's failure is the cause, except an {@link Error} (out of memory, a stack overflow), which is attached as
+ * suppressed: a Spark executor whose task fails with an Error among its causes ends its JVM
+ * ({@code spark.executor.killOnFatalError.depth}), with every other task in it, and in local mode (a notebook) the
+ * driver; the engine caught the Error on its own thread and serves the next step.
  */
 public final class EngineStepException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    public EngineStepException(String message, Throwable cause) {
-        super(message, cause);
+    public EngineStepException(String message, Throwable failure) {
+        super(message, failure instanceof Error ? null : failure);
+        if (failure instanceof Error) {
+            addSuppressed(failure);
+        }
     }
 }

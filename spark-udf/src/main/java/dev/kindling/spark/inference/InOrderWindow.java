@@ -1,6 +1,7 @@
 package dev.kindling.spark.inference;
 
 import dev.kindling.inference.EngineClosedException;
+import dev.kindling.inference.EngineStepException;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
@@ -17,8 +18,9 @@ import java.util.function.Function;
  * results back in input order: the next input is started as soon as the oldest one is handed out,
  * so the engine's batch stays full while the partition's memory stays bounded (a partition larger
  * than memory streams through). A failed item is handed back with its error; the others go on. An
- * item that failed because the engine was closed under it ({@link EngineClosedException}) is not the
- * item's error: {@link #next()} throws it, so the task fails and Spark runs it again.
+ * item that failed because the engine was closed under it ({@link EngineClosedException}) or because
+ * the engine's step failed for a reason no one item caused ({@link EngineStepException}: out of memory)
+ * is not the item's error: {@link #next()} throws it, so the task fails and Spark runs it again.
  *
  * <p>{@link #close()} cancels whatever is still in flight (a task that ends early — killed, or
  * failed downstream — does not leave work running in the shared engine).
@@ -127,6 +129,12 @@ public final class InOrderWindow<I, O> implements Iterator<InOrderWindow.Outcome
                 // row of a task that succeeded, which Spark then never ran again on an engine opened anew
                 close();
                 throw closed;
+            }
+            if (e.getCause() instanceof EngineStepException failed) {
+                // the engine's step failed for no one item (out of memory): as the item's error, every row of every task
+                // in that step became an error row of a task that succeeded
+                close();
+                throw failed;
             }
             return new Outcome<>(p.input(), null, e.getCause() != null ? e.getCause() : e);
         }

@@ -3,6 +3,7 @@ package dev.kindling.spark.inference;
 import dev.kindling.inference.Completion;
 import dev.kindling.inference.Engine;
 import dev.kindling.inference.EngineClosedException;
+import dev.kindling.inference.EngineStepException;
 import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.executor.PerTask;
 import dev.kindling.spark.sql.SqlUdfs;
@@ -99,8 +100,9 @@ public final class InferenceFunctions {
             try {
                 Score.TextScore s = await(Score.submit(engine(model, hadoop), text, "chunk"));
                 return RowFactory.create(s.logprob(), s.perplexity(), s.predicted(), null);
-            } catch (KindlingException | TaskKilledException | CancellationException | EngineClosedException e) {
-                throw e; // a usage error, the task is being killed, or the engine closed under it: not the row's error
+            } catch (KindlingException | TaskKilledException | CancellationException | EngineClosedException
+                    | EngineStepException e) {
+                throw e; // a usage error, the task is being killed, the engine closed or failed under it: not the row's error
             } catch (RuntimeException e) {
                 return RowFactory.create(null, null, null, RowInference.describe(unwrap(e)));
             }
@@ -120,8 +122,9 @@ public final class InferenceFunctions {
                 Judging.Judgment j = await(Judging.submit(engine(model, hadoop), r,
                         instruction == null ? "" : instruction, response, "auto", 128));
                 return RowFactory.create(j.rating(), j.source(), j.text(), j.probabilities(), null);
-            } catch (KindlingException | TaskKilledException | CancellationException | EngineClosedException e) {
-                throw e; // a usage error, the task is being killed, or the engine closed under it: not the row's error
+            } catch (KindlingException | TaskKilledException | CancellationException | EngineClosedException
+                    | EngineStepException e) {
+                throw e; // a usage error, the task is being killed, the engine closed or failed under it: not the row's error
             } catch (RuntimeException e) {
                 return RowFactory.create(null, null, null, null, RowInference.describe(unwrap(e)));
             }
@@ -173,8 +176,9 @@ public final class InferenceFunctions {
             Completion c = await(Generate.submit(engine, p, s, 1, maxTokens, stop)).get(0);
             Row r = Generate.toRow(c);
             return RowFactory.create(r.get(0), r.get(1), r.get(2), r.get(3), null);
-        } catch (KindlingException | TaskKilledException | CancellationException | EngineClosedException e) {
-            throw e; // a usage error, the task is being killed, or the engine closed under it: not the row's error
+        } catch (KindlingException | TaskKilledException | CancellationException | EngineClosedException
+                | EngineStepException e) {
+            throw e; // a usage error, the task is being killed, the engine closed or failed under it: not the row's error
         } catch (RuntimeException e) {
             return RowFactory.create(null, null, null, null, RowInference.describe(unwrap(e)));
         }

@@ -2,8 +2,11 @@ package dev.kindling.spark.inference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kindling.inference.EngineStepException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -62,6 +65,23 @@ class InOrderWindowTest {
             seen.add(o.input() + ":" + (o.error() != null ? o.error().getMessage() : o.value()));
         }
         assertEquals(List.of("1:ok1", "2:bad row 2", "3:engine said no", "4:null"), seen);
+    }
+
+    @Test
+    void anEngineStepFailureIsThrownNotHandedBackAsTheItemsErrorAndCancelsTheRest() {
+        // the engine's step failed for no one row (out of memory): as each row's error, every row of every task in the
+        // step became an error row of a task that succeeded, and Spark never ran them again
+        CompletableFuture<String> later = new CompletableFuture<>();
+        EngineStepException failed = new EngineStepException("engine step failed", new OutOfMemoryError("injected"));
+        InOrderWindow<Integer, String> w = new InOrderWindow<>(List.of(1, 2, 3).iterator(), 3, i -> switch (i) {
+            case 1 -> CompletableFuture.completedFuture("ok1");
+            case 2 -> CompletableFuture.<String>failedFuture(failed).thenApply(v -> v);
+            default -> later;
+        });
+        assertEquals("ok1", w.next().value());
+        assertSame(failed, assertThrows(EngineStepException.class, w::next));
+        assertTrue(later.isCancelled(), "what was still in flight is cancelled");
+        assertEquals(0, w.inFlight());
     }
 
     @Test
