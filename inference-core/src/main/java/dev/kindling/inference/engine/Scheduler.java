@@ -244,9 +244,10 @@ public final class Scheduler implements AutoCloseable {
                 s.start(r);
             } catch (RuntimeException | Error e) {
                 // this request's own failure (its sampler, decoder or buffers): thrown on, its blocks stayed reserved
-                // for good, its caller waited forever, and the loop's catch failed every running sequence instead
+                // for good, its caller waited forever, and the loop's catch failed every running sequence instead. An
+                // Error (out of memory) is the JVM's state, not the request's: not its result to keep (see runStep)
                 blocks.release(r.table());
-                s.fail(e);
+                s.fail(e instanceof Error ? stepFailure(e) : e);
                 continue;
             }
             stats.cachedPromptTokens += r.cachedPositions();

@@ -228,6 +228,61 @@ class StepFailureTest {
     }
 
     @Test
+    void anOutOfMemoryErrorAsARequestStartsFailsItAsTheEnginesFailure() throws Exception {
+        // was the OutOfMemoryError as the request's error: a Spark stage kept it in the row's error column
+        int[] decoders = {0};
+        TextSupport text = new TextSupport() {
+            @Override
+            public byte[] tokenBytes(int id) {
+                return new byte[] {'x'};
+            }
+
+            @Override
+            public boolean isSpecial(int id) {
+                return false;
+            }
+
+            @Override
+            public boolean dropsSpaceAfterBos() {
+                return false;
+            }
+
+            @Override
+            public PieceDecoder newDecoder(boolean stripLeadingSpace) {
+                if (decoders[0]++ == 0) {
+                    throw new OutOfMemoryError("injected");
+                }
+                return new PieceDecoder() {
+                    @Override
+                    public String next(int id) {
+                        return "x";
+                    }
+
+                    @Override
+                    public String flush() {
+                        return "";
+                    }
+                };
+            }
+        };
+        CpuBackend b = cpu();
+        try (Scheduler s = new Scheduler(b, text, new int[] {2}, 1, 16)) {
+            List<CompletableFuture<Completion>> fs = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                int[] prompt = BatchingEqualsSingleRunsTest.prompt(6, i);
+                fs.add(s.generate(prompt, GenerationRequest.ofTokens(prompt).withMaxTokens(10).withIgnoreEos(true),
+                        (index, token, piece, logprob) -> { }));
+            }
+            ExecutionException e = assertThrows(ExecutionException.class, () -> fs.get(0).get(60, TimeUnit.SECONDS));
+            assertInstanceOf(EngineStepException.class, e.getCause());
+            assertInstanceOf(OutOfMemoryError.class, e.getCause().getSuppressed()[0]);
+            assertEquals("xxxxxxxxxx", fs.get(1).get(60, TimeUnit.SECONDS).text(), "the other request goes on");
+        } finally {
+            b.close();
+        }
+    }
+
+    @Test
     void aStepThatFailsForEachRequestAloneTooIsTheEnginesFailure() throws Exception {
         // a device that fails whatever it runs (a sticky CUDA error) is no request's input: run alone, each failed as well
         boolean[] broken = {false};
