@@ -148,8 +148,10 @@ public abstract class CurationStage<S extends CurationStage<S>> extends Transfor
     /** The stage's work on validated input. */
     protected abstract Dataset<Row> run(Dataset<Row> docs, StageContext context);
 
+    /** This stage with its uid, its values and {@code extra}'s (Spark's CrossValidator copies a stage per ParamMap). */
     @Override
-    public Transformer copy(ParamMap extra) {
-        return defaultCopy(extra);
+    @SuppressWarnings("unchecked")
+    public S copy(ParamMap extra) {
+        return (S) defaultCopy(extra);
     }
 }

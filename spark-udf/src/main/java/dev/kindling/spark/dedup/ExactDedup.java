@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.Param;
+import dev.kindling.spark.stage.ParamChecks;
 import org.apache.spark.ml.util.DefaultParamsReadable;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
@@ -57,7 +58,8 @@ public final class ExactDedup extends CurationStage<ExactDedup> {
 
     private final Param<String> column = new Param<>(this, "column", "column to compare (empty: the text column)");
     private final Param<String> normalize = new Param<>(this, "normalize",
-            "normalisation before hashing: none, exact or near (empty: exact for the text, none for other columns)");
+            "normalisation before hashing: none, exact or near (empty: exact for the text, none for other columns)",
+            ParamChecks.value("exact_dedup", "normalize", "none, exact or near", (String v) -> v.isEmpty() || NormalizeOptions.named(v) != null));
     private final BooleanParam clusterColumns = new BooleanParam(this, "clusterColumns",
             "add cluster_id and duplicate_of columns (for --keep-duplicates)");
 

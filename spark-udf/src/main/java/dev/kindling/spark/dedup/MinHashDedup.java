@@ -32,6 +32,7 @@ import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.LongParam;
 import org.apache.spark.ml.param.Param;
+import dev.kindling.spark.stage.ParamChecks;
 import org.apache.spark.ml.util.DefaultParamsReadable;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
@@ -85,17 +86,20 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
     /** Largest label table broadcast to the final joins (rows of vertex, root and id: tens of MB). */
     static final long BROADCAST_MAX_LABELS = 1_000_000;
 
-    private final DoubleParam threshold = new DoubleParam(this, "threshold", "Jaccard similarity of duplicates (0, 1)");
-    private final IntParam ngram = new IntParam(this, "ngram", "word n-gram (shingle) size");
-    private final IntParam numPerm = new IntParam(this, "numPerm", "MinHash permutations");
-    private final IntParam bands = new IntParam(this, "bands", "LSH bands (0: chosen for the threshold)");
-    private final IntParam rows = new IntParam(this, "rows", "rows per band (0: chosen for the threshold)");
+    private final DoubleParam threshold = new DoubleParam(this, "threshold", "Jaccard similarity of duplicates (0, 1)",
+            ParamChecks.number(NAME, "threshold", "in (0, 1)", (Double v) -> v > 0 && v < 1));
+    private final IntParam ngram = new IntParam(this, "ngram", "word n-gram (shingle) size", ParamChecks.atLeast(NAME, "ngram", 1));
+    private final IntParam numPerm = new IntParam(this, "numPerm", "MinHash permutations", ParamChecks.atLeast(NAME, "numPerm", 1));
+    private final IntParam bands = new IntParam(this, "bands", "LSH bands (0: chosen for the threshold)", ParamChecks.atLeast(NAME, "bands", 0));
+    private final IntParam rows = new IntParam(this, "rows", "rows per band (0: chosen for the threshold)", ParamChecks.atLeast(NAME, "rows", 0));
     private final LongParam seed = new LongParam(this, "seed", "seed of the permutations");
     private final BooleanParam verify = new BooleanParam(this, "verify",
             "keep a candidate pair only when its exact Jaccard similarity reaches the threshold");
-    private final Param<String> normalize = new Param<>(this, "normalize", "normalisation before shingling: none, exact or near");
+    private final Param<String> normalize = new Param<>(this, "normalize", "normalisation before shingling: none, exact or near",
+            ParamChecks.value(NAME, "normalize", "none, exact or near", (String v) -> NormalizeOptions.named(v) != null));
     private final IntParam allPairsMaxBucket = new IntParam(this, "allPairsMaxBucket",
-            "buckets up to this size give all their pairs, larger ones a star on their first document");
+            "buckets up to this size give all their pairs, larger ones a star on their first document",
+            ParamChecks.atLeast(NAME, "allPairsMaxBucket", 1));
     private final BooleanParam clusterColumns = new BooleanParam(this, "clusterColumns",
             "add cluster_id and duplicate_of columns (for --keep-duplicates)");
 

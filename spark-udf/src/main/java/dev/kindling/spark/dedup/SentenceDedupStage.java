@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.TreeSet;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.ml.param.IntParam;
+import dev.kindling.spark.stage.ParamChecks;
 import org.apache.spark.ml.util.DefaultParamsReadable;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
@@ -55,11 +56,14 @@ public final class SentenceDedupStage extends CurationStage<SentenceDedupStage> 
     public static final String NAME = "sentence_dedup";
     private static final String REMOVED = "_kd_sentences_removed";
 
-    private final IntParam spanSentences = new IntParam(this, "spanSentences", "sentences per span (3 in C4)");
+    private final IntParam spanSentences = new IntParam(this, "spanSentences", "sentences per span (3 in C4)",
+            ParamChecks.atLeast(NAME, "spanSentences", 1));
     private final IntParam minDocWords = new IntParam(this, "minDocWords",
-            "a document that lost sentences is kept only with at least this many words (0: any)");
+            "a document that lost sentences is kept only with at least this many words (0: any)",
+            ParamChecks.atLeast(NAME, "minDocWords", 0));
     private final IntParam minNumSentences = new IntParam(this, "minNumSentences",
-            "a document that lost sentences is kept only with at least this many sentences (0: any)");
+            "a document that lost sentences is kept only with at least this many sentences (0: any)",
+            ParamChecks.atLeast(NAME, "minNumSentences", 0));
 
     public SentenceDedupStage() {
         this(Identifiable.randomUID("kindling_sentence_dedup"));

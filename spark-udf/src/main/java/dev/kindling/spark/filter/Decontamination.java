@@ -19,6 +19,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.StringArrayParam;
+import dev.kindling.spark.stage.ParamChecks;
 import org.apache.spark.ml.util.DefaultParamsReadable;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
@@ -53,8 +54,8 @@ public final class Decontamination extends CurationStage<Decontamination> {
     private final Param<String> benchmark = new Param<>(this, "benchmark", "benchmark file or directory");
     private final StringArrayParam benchmarkColumns = new StringArrayParam(this, "benchmarkColumns",
             "text columns of the benchmark (strings or arrays of strings); each value is one item");
-    private final IntParam ngram = new IntParam(this, "ngram", "n-gram size in words");
-    private final Param<String> mode = new Param<>(this, "mode", "drop or flag");
+    private final IntParam ngram = new IntParam(this, "ngram", "n-gram size in words", ParamChecks.atLeast(NAME, "ngram", 1));
+    private final Param<String> mode = new Param<>(this, "mode", "drop or flag", ParamChecks.oneOf(NAME, "mode", "drop", "flag"));
     private final Param<String> flagCol = new Param<>(this, "flagCol", "column set with mode flag");
 
     public Decontamination() {

@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.StringArrayParam;
+import dev.kindling.spark.stage.ParamChecks;
 import org.apache.spark.ml.util.DefaultParamsReadable;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
@@ -46,7 +47,8 @@ public final class PiiRedaction extends CurationStage<PiiRedaction> {
     private static final long serialVersionUID = 1L;
     public static final String NAME = "pii";
 
-    private final StringArrayParam kinds = new StringArrayParam(this, "kinds", "what to redact: email, ipv4, ipv6, phone");
+    private final StringArrayParam kinds = new StringArrayParam(this, "kinds", "what to redact: email, ipv4, ipv6, phone",
+            ParamChecks.value(NAME, "kinds", "some of email, ipv4, ipv6, phone", (String[] v) -> parseKinds(v) != null));
     private final Param<String> countsCol = new Param<>(this, "countsCol",
             "column for the per-row counts by kind (map), empty for none");
 

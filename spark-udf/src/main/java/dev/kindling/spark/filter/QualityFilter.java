@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.apache.spark.ml.param.Param;
+import dev.kindling.spark.stage.ParamChecks;
 import org.apache.spark.ml.util.DefaultParamsReadable;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
@@ -48,7 +49,8 @@ public final class QualityFilter extends CurationStage<QualityFilter> {
     /** The filters by name. */
     public static final List<String> NAMES = List.of("gopher_quality", "gopher_repetition", "c4", "fineweb");
 
-    private final Param<String> filter = new Param<>(this, "filter", "gopher_quality, gopher_repetition, c4 or fineweb");
+    private final Param<String> filter = new Param<>(this, "filter", "gopher_quality, gopher_repetition, c4 or fineweb",
+            ParamChecks.oneOf("quality_filter", "filter", NAMES.toArray(new String[0])));
 
     public QualityFilter() {
         this(Identifiable.randomUID("kindling_quality_filter"));

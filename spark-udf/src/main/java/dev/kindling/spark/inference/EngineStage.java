@@ -9,6 +9,7 @@ import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
+import dev.kindling.spark.stage.ParamChecks;
 import org.apache.spark.ml.util.DefaultParamsWritable;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructType;
@@ -36,18 +37,27 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
 
     protected EngineStage(String uid) {
         this.uid = uid;
-        model = new Param<>(this, "model", "the model: a .gguf path, a SparkFiles name or an s3a:// URI");
+        String stage = stageName();
+        model = new Param<>(this, "model", "the model: a .gguf path, a SparkFiles name or an s3a:// URI",
+                ParamChecks.value(stage, "model", "a path", (String v) -> !v.isBlank()));
         tokenizer = new Param<>(this, "tokenizer", "a tokenizer file instead of the model's vocabulary; empty for the model's");
-        device = new Param<>(this, "device", "auto, cpu or cuda");
-        threads = new IntParam(this, "threads", "engine threads per executor; 0 = the executor's cores");
-        maxSequences = new IntParam(this, "maxSequences", "sequences the engine decodes together");
-        maxInFlight = new IntParam(this, "maxInFlight", "rows a task keeps in the engine at once; 0 = 2 x maxSequences");
+        device = new Param<>(this, "device", "auto, cpu or cuda", ParamChecks.oneOf(stage, "device", "auto", "cpu", "cuda"));
+        int maxThreads = dev.kindling.inference.EngineOptions.MAX_THREADS;
+        threads = new IntParam(this, "threads", "engine threads per executor; 0 = the executor's cores",
+                ParamChecks.number(stage, "threads", "0 (the executor's cores) to " + maxThreads,
+                        (Integer v) -> v >= 0 && v <= maxThreads));
+        maxSequences = new IntParam(this, "maxSequences", "sequences the engine decodes together",
+                ParamChecks.atLeast(stage, "maxSequences", 1));
+        maxInFlight = new IntParam(this, "maxInFlight", "rows a task keeps in the engine at once; 0 = 2 x maxSequences",
+                ParamChecks.atLeast(stage, "maxInFlight", 0));
         truncatePrompts = new BooleanParam(this, "truncatePrompts",
                 "prompts longer than the context keep their end instead of failing the row");
         kvCacheType = new Param<>(this, "kvCacheType", "f32 or f16: how the CPU engine stores the KV cache (f16: llama.cpp's "
-                + "default, half the memory)");
+                + "default, half the memory)", ParamChecks.value(stage, "kvCacheType", "f32 or f16",
+                        (String v) -> KvCacheType.parse(v) != null));
         kvBudgetMb = new IntParam(this, "kvBudgetMb", "KV cache memory of the engine in MiB (each engine an executor opens "
-                + "holds its own); 0 = the engine's default, a quarter of the heap free after loading, 64 MiB to 4 GiB");
+                + "holds its own); 0 = the engine's default, a quarter of the heap free after loading, 64 MiB to 4 GiB",
+                ParamChecks.atLeast(stage, "kvBudgetMb", 0));
         errorCol = new Param<>(this, "errorCol", "column for a row's error (null when it went well)");
         skipRejected = new BooleanParam(this, "skipRejected",
                 "rows with a non-null 'reason' (rejected by an earlier stage) pass through untouched");
@@ -313,8 +323,10 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
         }
     }
 
+    /** This stage with its uid, its values and {@code extra}'s (Spark's CrossValidator copies a stage per ParamMap). */
     @Override
-    public Transformer copy(ParamMap extra) {
-        return defaultCopy(extra);
+    @SuppressWarnings("unchecked")
+    public S copy(ParamMap extra) {
+        return (S) defaultCopy(extra);
     }
 }

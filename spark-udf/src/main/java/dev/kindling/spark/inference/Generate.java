@@ -7,6 +7,7 @@ import dev.kindling.inference.sample.SamplingParams;
 import dev.kindling.inference.sample.TokenLogprob;
 import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.io.Columns;
+import dev.kindling.spark.stage.ParamChecks;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -96,26 +97,35 @@ public final class Generate extends EngineStage<Generate> {
                         + "objects reach the template with their keys in the text's order) rendered with the model's chat "
                         + "template; empty to use promptCol");
         chat = new Param<>(this, "chat", "render promptCol as a user message with the model's chat template: "
-                + "off, on, or auto (when the model has one)");
+                + "off, on, or auto (when the model has one)", ParamChecks.value("generate", "chat", "on, off or auto",
+                        (String v) -> Prompts.Chat.parse(v) != null));
         systemPrompt = new Param<>(this, "systemPrompt", "system message put first in chat prompts (an error with text prompts the "
                 + "model reads as they are: chat off, or auto on a model without a chat template); empty for none");
         continueFinalMessage = new BooleanParam(this, "continueFinalMessage", "messagesCol only: leave the final message open "
                 + "for the model to continue (transformers' continue_final_message) instead of appending the assistant header; "
                 + "the output text is the continuation alone");
         outputCol = new Param<>(this, "outputCol", "output column: struct<text, tokens, finish_reason, logprob> (array of them when n > 1)");
-        n = new IntParam(this, "n", "samples per prompt");
-        maxTokens = new IntParam(this, "maxTokens", "most tokens to generate per sample");
-        temperature = new DoubleParam(this, "temperature", "sampling temperature; 0 = greedy");
-        topP = new DoubleParam(this, "topP", "nucleus sampling mass in (0, 1]; 1 = off");
-        topK = new IntParam(this, "topK", "keep the k most likely tokens; 0 = off");
-        minP = new DoubleParam(this, "minP", "drop tokens below minP x the top probability; 0 = off");
-        repetitionPenalty = new DoubleParam(this, "repetitionPenalty", "> 1 discourages repeating tokens; 1 = off");
+        n = new IntParam(this, "n", "samples per prompt", ParamChecks.atLeast("generate", "n", 1));
+        maxTokens = new IntParam(this, "maxTokens", "most tokens to generate per sample", ParamChecks.atLeast("generate", "maxTokens", 0));
+        temperature = new DoubleParam(this, "temperature", "sampling temperature; 0 = greedy",
+                ParamChecks.number("generate", "temperature", "a finite number >= 0", (Double v) -> v >= 0 && v < Double.POSITIVE_INFINITY));
+        topP = new DoubleParam(this, "topP", "nucleus sampling mass in (0, 1]; 1 = off",
+                ParamChecks.number("generate", "topP", "in (0, 1]", (Double v) -> v > 0 && v <= 1));
+        topK = new IntParam(this, "topK", "keep the k most likely tokens; 0 = off",
+                ParamChecks.number("generate", "topK", ">= 0 (or -1: off)", (Integer v) -> v >= -1));
+        minP = new DoubleParam(this, "minP", "drop tokens below minP x the top probability; 0 = off",
+                ParamChecks.number("generate", "minP", "in [0, 1]", (Double v) -> v >= 0 && v <= 1));
+        repetitionPenalty = new DoubleParam(this, "repetitionPenalty", "> 1 discourages repeating tokens; 1 = off",
+                ParamChecks.number("generate", "repetitionPenalty", "a finite number > 0", (Double v) -> v > 0 && v < Double.POSITIVE_INFINITY));
         frequencyPenalty = new DoubleParam(this, "frequencyPenalty",
-                "subtracted from a token's logit per time it was generated, in [-2, 2]; 0 = off");
+                "subtracted from a token's logit per time it was generated, in [-2, 2]; 0 = off",
+                ParamChecks.number("generate", "frequencyPenalty", "a finite number in [-2, 2]", (Double v) -> SamplingSpec.validPenalty(v)));
         presencePenalty = new DoubleParam(this, "presencePenalty",
-                "subtracted from a token's logit once it was generated, in [-2, 2]; 0 = off");
+                "subtracted from a token's logit once it was generated, in [-2, 2]; 0 = off",
+                ParamChecks.number("generate", "presencePenalty", "a finite number in [-2, 2]", (Double v) -> SamplingSpec.validPenalty(v)));
         seed = new LongParam(this, "seed", "sampling seed (per-row seeds are derived from it and the prompt)");
-        stop = new StringArrayParam(this, "stop", "stop strings (the text is cut before the first one)");
+        stop = new StringArrayParam(this, "stop", "stop strings (the text is cut before the first one)",
+                ParamChecks.value("generate", "stop", "non-empty strings", Generate::checkStops));
         setDefault(promptCol, "prompt");
         setDefault(messagesCol, "");
         setDefault(chat, "off");
@@ -176,18 +186,21 @@ public final class Generate extends EngineStage<Generate> {
     public Generate setPresencePenalty(double v) { set(presencePenalty, penalty("presencePenalty", v)); return this; }
     public Generate setSeed(long v) { set(seed, v); return this; }
     public Generate setStop(String... v) {
-        String[] stops = v == null ? new String[0] : v;
+        set(stop, v == null ? new String[0] : v);
+        return this;
+    }
+
+    /** The stop strings' check (the param's validator): refused when set rather than failing every row with the same error. */
+    private static boolean checkStops(String[] stops) {
         for (int i = 0; i < stops.length; i++) {
             if (stops[i] == null) {
-                throw KindlingException.usage("generate: stop string " + i + " is null");
+                throw new IllegalArgumentException("stop string " + i + " is null");
             }
             if (stops[i].isEmpty()) {
-                // refused here, as the other sampling settings are, rather than failing every row with the same error
-                throw KindlingException.usage("generate: stop string " + i + " is empty");
+                throw new IllegalArgumentException("stop string " + i + " is empty");
             }
         }
-        set(stop, stops);
-        return this;
+        return true;
     }
 
     /** A frequency or presence penalty, refused when vLLM would refuse it (not a finite number in [-2, 2]). */

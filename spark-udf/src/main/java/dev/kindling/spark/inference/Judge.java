@@ -3,6 +3,7 @@ package dev.kindling.spark.inference;
 import dev.kindling.inference.Engine;
 import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.io.Columns;
+import dev.kindling.spark.stage.ParamChecks;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -64,8 +65,9 @@ public final class Judge extends EngineStage<Judge> {
         responseCol = new Param<>(this, "responseCol", "column of responses to rate: string, or array<string> of candidates");
         outputCol = new Param<>(this, "outputCol", "output: struct<rating, source, text, probabilities> (an array for array input)");
         rubric = new Param<>(this, "rubric", "helpfulness, honesty, instruction_following, truthfulness, or a template file");
-        method = new Param<>(this, "method", "auto (write the answer, parse it, fall back to probabilities) or logprobs");
-        maxTokens = new IntParam(this, "maxTokens", "most tokens of the judge's written answer");
+        method = new Param<>(this, "method", "auto (write the answer, parse it, fall back to probabilities) or logprobs",
+                ParamChecks.oneOf("judge", "method", "auto", "logprobs"));
+        maxTokens = new IntParam(this, "maxTokens", "most tokens of the judge's written answer", ParamChecks.atLeast("judge", "maxTokens", 0));
         minRating = new IntParam(this, "minRating", "lowest rating of the scale");
         maxRating = new IntParam(this, "maxRating", "highest rating of the scale");
         setDefault(instructionCol, "prompt");

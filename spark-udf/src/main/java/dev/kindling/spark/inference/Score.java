@@ -5,6 +5,7 @@ import dev.kindling.inference.ScoreResult;
 import dev.kindling.spark.KindlingException;
 import dev.kindling.tokenizer.Tokenizer;
 import dev.kindling.spark.io.Columns;
+import dev.kindling.spark.stage.ParamChecks;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -53,7 +54,8 @@ public final class Score extends EngineStage<Score> {
         logprobCol = new Param<>(this, "logprobCol", "output: sum of token log-probabilities (double)");
         perplexityCol = new Param<>(this, "perplexityCol", "output: perplexity (double)");
         countCol = new Param<>(this, "countCol", "output: tokens predicted (int)");
-        longTexts = new Param<>(this, "longTexts", "texts longer than the context: chunk, truncate or error");
+        longTexts = new Param<>(this, "longTexts", "texts longer than the context: chunk, truncate or error",
+                ParamChecks.oneOf("score", "longTexts", "chunk", "truncate", "error"));
         setDefault(inputCol, "text");
         setDefault(logprobCol, "logprob");
         setDefault(perplexityCol, "perplexity");

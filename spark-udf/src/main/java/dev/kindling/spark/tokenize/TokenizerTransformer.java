@@ -136,6 +136,7 @@ public final class TokenizerTransformer extends Transformer implements DefaultPa
 
     @Override
     public StructType transformSchema(StructType schema) {
+        getTokenizer(); // a Pipeline's transformSchema finds it missing, before any stage runs
         String in = getInputCol();
         StructField f = Columns.require(schema, in, "tokenize");
         if (!f.dataType().equals(DataTypes.StringType)) {

@@ -424,7 +424,7 @@ class GenerateSparkTest {
         assertTrue(threads.getMessage().startsWith("generate: threads"), threads.getMessage());
         KindlingException device = assertThrows(KindlingException.class, () -> new Score().setModel("m.gguf").setDevice("gpu")
                 .transformSchema(new StructType().add("text", DataTypes.StringType)));
-        assertEquals("score: device must be auto, cpu or cuda, got gpu", device.getMessage());
+        assertEquals("score: device must be auto, cpu or cuda, got 'gpu'", device.getMessage());
         assertEquals(KindlingException.USAGE, device.exitCode());
     }
 

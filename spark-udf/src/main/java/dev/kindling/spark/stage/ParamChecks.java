@@ -1,0 +1,83 @@
+package dev.kindling.spark.stage;
+
+import dev.kindling.spark.KindlingException;
+import java.io.Serializable;
+import java.util.Arrays;
+import scala.Function1;
+import scala.runtime.AbstractFunction1;
+
+/**
+ * Validators for the stages' Spark ML params. Spark runs a param's validator wherever a value is given: a setter, a
+ * {@code ParamMap} (what {@code copy}, {@code fit(df, paramMap)}, {@code ParamGridBuilder} and {@code CrossValidator}
+ * use) and a saved stage being loaded. A value out of range is refused there with a usage error naming the stage, the
+ * param and what it takes (rather than Spark's "given invalid value"), not where the stage first reads it.
+ */
+public final class ParamChecks {
+    private ParamChecks() {}
+
+    /** A test of one value; it may instead throw an {@link IllegalArgumentException} that says what is wrong. */
+    public interface Test<T> extends Serializable {
+        boolean ok(T value);
+    }
+
+    /** For an {@code IntParam}, {@code LongParam} or {@code DoubleParam} (Spark passes their values boxed). */
+    public static <N extends Number> Function1<Object, Object> number(String stage, String param, String expected, Test<N> test) {
+        return new Check<>(stage, param, expected, test);
+    }
+
+    /** For an int param: at least {@code min}. */
+    public static Function1<Object, Object> atLeast(String stage, String param, int min) {
+        return number(stage, param, ">= " + min, (Integer v) -> v >= min);
+    }
+
+    /** For a {@code Param<String>} or {@code StringArrayParam}. */
+    public static <T> Function1<T, Object> value(String stage, String param, String expected, Test<T> test) {
+        return new Check<>(stage, param, expected, test);
+    }
+
+    /** For a {@code Param<String>}: one of {@code allowed}. */
+    public static Function1<String, Object> oneOf(String stage, String param, String... allowed) {
+        String expected = allowed.length == 2 ? allowed[0] + " or " + allowed[1]
+                : String.join(", ", Arrays.copyOf(allowed, allowed.length - 1)) + " or " + allowed[allowed.length - 1];
+        return value(stage, param, expected, v -> Arrays.asList(allowed).contains(v));
+    }
+
+    private static final class Check<T> extends AbstractFunction1<T, Object> implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private final String stage;
+        private final String param;
+        private final String expected;
+        private final Test<Object> test;
+
+        @SuppressWarnings("unchecked")
+        Check(String stage, String param, String expected, Test<?> test) {
+            this.stage = stage;
+            this.param = param;
+            this.expected = expected;
+            this.test = (Test<Object>) test;
+        }
+
+        @Override
+        public Object apply(T value) {
+            boolean ok;
+            try {
+                ok = value != null && test.ok(value);
+            } catch (IllegalArgumentException e) {
+                throw KindlingException.usage(stage + ": " + e.getMessage());
+            } catch (KindlingException e) {
+                throw KindlingException.usage(e.getMessage().startsWith(stage + ":") ? e.getMessage() : stage + ": " + e.getMessage());
+            }
+            if (!ok) {
+                throw KindlingException.usage(stage + ": " + param + " must be " + expected + ", got " + show(value));
+            }
+            return Boolean.TRUE;
+        }
+
+        private static String show(Object v) {
+            if (v instanceof String s) {
+                return "'" + s + "'";
+            }
+            return v instanceof Object[] a ? Arrays.toString(a) : String.valueOf(v);
+        }
+    }
+}
