@@ -11,6 +11,7 @@ import dev.kindling.spark.stage.RunReport;
 import dev.kindling.spark.stage.StageContext;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +30,8 @@ public final class JobRun {
     private final long startNanos;
     private final PrintStream out;
     private final List<org.apache.hadoop.fs.Path> claimed = new ArrayList<>();
+    /** Outputs that existed and {@code --overwrite} replaces: Spark deletes them when it starts writing them. */
+    private final List<org.apache.hadoop.fs.Path> replaced = new ArrayList<>();
 
     JobRun(SparkSession spark, SparkJobOptions options, ProgressBar progress, long startNanos, PrintStream out) {
         this.spark = spark;
@@ -159,11 +162,13 @@ public final class JobRun {
      * fail with "already exists". Call after the output checks passed (a run refused for an existing output claims
      * nothing, so it cannot delete another run's).
      */
-    public void claimOutput(String path) {
+    public synchronized void claimOutput(String path) {
         try {
             org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
             if (!p.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(p)) {
                 claimed.add(p);
+            } else if (options.overwrite) {
+                replaced.add(p);
             }
         } catch (IOException | IllegalArgumentException e) {
             // unreachable: the write reports it
@@ -171,23 +176,67 @@ public final class JobRun {
     }
 
     /** The claimed outputs are complete: a later failure (e.g. writing --stats) leaves them. */
-    public void outputsWritten() {
+    public synchronized void outputsWritten() {
         claimed.clear();
+        replaced.clear();
     }
 
-    /** Deletes the claimed outputs of a run that failed before writing them all. */
-    void removePartialOutputs() {
+    /**
+     * Deletes the claimed outputs of a run that failed before writing them all, and each output {@code --overwrite}
+     * replaces that Spark has emptied: no {@code _SUCCESS} marker, and nothing in it or its committer's {@code
+     * _temporary} folder (Spark deleted the earlier output before writing, and what is there is this run's unfinished
+     * write). One with other files and no marker (a Megatron output, a folder not written by Spark) is kept: it may be
+     * the earlier output, not reached yet. Returns the paths deleted.
+     */
+    synchronized List<String> removePartialOutputs() {
+        List<String> removed = new ArrayList<>();
         for (org.apache.hadoop.fs.Path p : claimed) {
-            try {
-                org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
-                if (fs.exists(p)) {
-                    fs.delete(p, true);
-                }
-            } catch (IOException | RuntimeException e) {
-                // the run's own error is the one to report
-            }
+            remove(p, false, removed);
+        }
+        for (org.apache.hadoop.fs.Path p : replaced) {
+            remove(p, true, removed);
         }
         claimed.clear();
+        replaced.clear();
+        return removed;
+    }
+
+    private void remove(org.apache.hadoop.fs.Path p, boolean unlessComplete, List<String> removed) {
+        try {
+            org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            if (fs.exists(p) && (!unlessComplete || (!fs.exists(new org.apache.hadoop.fs.Path(p, "_SUCCESS"))
+                    && (fs.exists(new org.apache.hadoop.fs.Path(p, "_temporary")) || fs.listStatus(p).length == 0)))) {
+                fs.delete(p, true);
+                removed.add(p.toString());
+            }
+        } catch (IOException | RuntimeException e) {
+            // the run's own error is the one to report
+        }
+    }
+
+    /**
+     * What the shutdown hook does when the run is interrupted (SIGINT, SIGTERM: Ctrl-C, a scheduler's timeout): cancels
+     * the Spark jobs, waits a little for their tasks to stop writing, deletes this run's unfinished outputs (as a failed
+     * run does; an interrupted one ran nothing, and left part files, or a {@code _temporary} folder, that looked like an
+     * output) and says on {@code err}, in one line, what it removed. {@code --stats} is written only after the outputs,
+     * so an interrupted run never has one.
+     */
+    void interrupted(PrintWriter err) {
+        try {
+            spark.sparkContext().cancelAllJobs();
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            while (spark.sparkContext().statusTracker().getActiveJobIds().length > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            // the context is already stopped: no job writes any more
+        }
+        List<String> removed = removePartialOutputs();
+        err.println("kindling: interrupted; " + (removed.isEmpty() ? "no unfinished output to remove"
+                : "removed the unfinished output " + String.join(", ", removed)));
+        err.flush();
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.kindling.spark.cli;
 import dev.kindling.spark.progress.ProgressBar;
 import dev.kindling.spark.session.SparkSessions;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -24,6 +25,12 @@ public abstract class SparkCommand implements Callable<Integer> {
 
     @Spec
     protected CommandSpec spec;
+
+    /**
+     * Where the hook that cleans up an interrupted run sits among Hadoop's shutdown hooks, which run highest first: above
+     * Spark's (40, under which Spark stops its context) and the file systems' close (10).
+     */
+    static final int INTERRUPT_HOOK_PRIORITY = org.apache.hadoop.fs.FileSystem.SHUTDOWN_HOOK_PRIORITY + 50;
 
     /**
      * The options this command inherits (the shared {@link SparkJobOptions}, its mixins') and never reads, by their long
@@ -85,12 +92,22 @@ public abstract class SparkCommand implements Callable<Integer> {
         PrintStream out = spec.commandLine().getOut() != null
                 ? new PrintStream(new WriterOutputStream(spec.commandLine().getOut()), true) : System.out;
         JobRun run = new JobRun(spark, job, bar, System.nanoTime(), out);
+        PrintWriter err = spec.commandLine().getErr() != null ? spec.commandLine().getErr() : new PrintWriter(System.err, true);
+        Runnable onInterrupt = () -> run.interrupted(err);
+        // through Hadoop's hook manager, at a priority above Spark's (which stops the context) and the file systems' (which
+        // closes them): a JVM hook ran beside them and could find neither
+        org.apache.hadoop.util.ShutdownHookManager.get().addShutdownHook(onInterrupt, INTERRUPT_HOOK_PRIORITY);
         try {
             return run(run);
         } catch (Exception | Error e) {
             run.removePartialOutputs();
             throw e;
         } finally {
+            try {
+                org.apache.hadoop.util.ShutdownHookManager.get().removeShutdownHook(onInterrupt);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs
+            }
             if (bar != null) {
                 bar.close();
             }
