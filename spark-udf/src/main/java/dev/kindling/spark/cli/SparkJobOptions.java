@@ -10,7 +10,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * The options every Spark subcommand shares (a picocli mixin): where Spark runs, what it reads,
@@ -81,6 +83,16 @@ public class SparkJobOptions {
     /** Set by a command whose text column is chat messages ({@code generate --messages-column}), not a string. */
     public boolean textColumnHoldsMessages;
 
+    /** The command this mixin belongs to (null where the options are made in code). */
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec mixee;
+
+    /** Whether {@code --id-column} was given: an input without that column is then an error, not one of generated ids. */
+    boolean idColumnGiven() {
+        return mixee != null && mixee.commandLine() != null && mixee.commandLine().getParseResult() != null
+                && mixee.commandLine().getParseResult().hasMatchedOption("--id-column");
+    }
+
     public OnError onErrorPolicy() {
         return OnError.parse(onError);
     }
@@ -93,7 +105,7 @@ public class SparkJobOptions {
         if (inputFormat != null && f == null) {
             throw KindlingException.usage("--input-format must be jsonl, parquet, text-lines or text-files, not " + inputFormat);
         }
-        return new ReadOptions(input, f, idColumn, textColumn, onErrorPolicy(), textColumnHoldsMessages);
+        return new ReadOptions(input, f, idColumn, textColumn, onErrorPolicy(), textColumnHoldsMessages, idColumnGiven());
     }
 
     /**

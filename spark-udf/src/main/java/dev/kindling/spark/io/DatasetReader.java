@@ -658,6 +658,13 @@ public final class DatasetReader {
             }
             df = df.withColumn(text, lit(null).cast(DataTypes.StringType));
         }
+        if (o.idColumnGiven() && !onlyBadRows && !cols.contains(o.idColumn())) {
+            // the default id column may be absent (ids are generated); a named one that is not there was a typo, and every
+            // row got a generated id in silence
+            throw KindlingException.usage("input " + String.join(",", o.paths()) + " has no column '" + o.idColumn()
+                    + "' (columns: " + String.join(", ", userCols) + "); choose one with --id-column, or leave it out for ids "
+                    + "made from each row's text and position");
+        }
         StructField tf = df.schema().apply(text);
         if (o.messages() && !(tf.dataType() instanceof org.apache.spark.sql.types.ArrayType a && a.elementType() instanceof StructType)) {
             // (JSON Lines where some rows hold a string or an object there are read with the column as text)

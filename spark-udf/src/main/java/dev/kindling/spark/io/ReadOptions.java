@@ -13,11 +13,18 @@ import java.util.List;
  * @param onError    what to do with rows that cannot be read
  * @param messages   the text column holds chat messages (an array of {@code {role, content}} objects, as Hugging Face's
  *                   {@code messages}), not a string: a NULL one is {@code read:null_text}, none is empty
+ * @param idColumnGiven the id column was named by the user ({@code --id-column}): an input without it is an error, where
+ *                   the default one, absent, means ids are generated
  */
 public record ReadOptions(List<String> paths, DataFormat format, String idColumn, String textColumn, OnError onError,
-        boolean messages) {
+        boolean messages, boolean idColumnGiven) {
     public ReadOptions {
         paths = List.copyOf(paths);
+    }
+
+    public ReadOptions(List<String> paths, DataFormat format, String idColumn, String textColumn, OnError onError,
+            boolean messages) {
+        this(paths, format, idColumn, textColumn, onError, messages, false);
     }
 
     public ReadOptions(List<String> paths, DataFormat format, String idColumn, String textColumn, OnError onError) {
@@ -29,14 +36,14 @@ public record ReadOptions(List<String> paths, DataFormat format, String idColumn
     }
 
     public ReadOptions withFormat(DataFormat f) {
-        return new ReadOptions(paths, f, idColumn, textColumn, onError, messages);
+        return new ReadOptions(paths, f, idColumn, textColumn, onError, messages, idColumnGiven);
     }
 
     public ReadOptions withOnError(OnError e) {
-        return new ReadOptions(paths, format, idColumn, textColumn, e, messages);
+        return new ReadOptions(paths, format, idColumn, textColumn, e, messages, idColumnGiven);
     }
 
     public ReadOptions withColumns(String id, String text) {
-        return new ReadOptions(paths, format, id, text, onError, messages);
+        return new ReadOptions(paths, format, id, text, onError, messages, idColumnGiven);
     }
 }

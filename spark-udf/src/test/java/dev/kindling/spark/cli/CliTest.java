@@ -528,6 +528,19 @@ class CliTest {
         assertTrue(fail.err().contains("concat.jsonl: line 1: more after the JSON object at character 26"), fail.err());
     }
 
+    /** A column named with --id-column that the input lacks: every row got a generated id, and the run exited 0. */
+    @Test
+    void aMissingIdColumnIsAUsageError() throws Exception {
+        Path in = jsonl("ids.jsonl", "{\"doc_id\":\"a\",\"text\":\"one\"}");
+        Cli.Result r = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", tmp.resolve("o1").toString(),
+                "--id-column", "docid");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("no column 'docid'") && r.err().contains("doc_id, text") && r.err().contains("--id-column"), r.err());
+        assertFalse(Files.exists(tmp.resolve("o1")), "nothing written");
+        // without --id-column, an input with no id column gets generated ids, as before
+        assertEquals(0, Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", tmp.resolve("o2").toString()).code());
+    }
+
     @Test
     void missingTextColumnAndEmptyInputAreClearErrors() throws Exception {
         Path in = jsonl("notext.jsonl", "{\"id\":\"a\",\"body\":\"one\"}");
