@@ -97,6 +97,10 @@ public final class JobRun {
             }
         }
         if (p != null && p.stats != null) {
+            if (statsIsDirectory(p.stats)) {
+                // an existing directory was reported as overlapping --output, or (without --overwrite) as existing
+                throw KindlingException.usage("--stats " + p.stats + " is a directory; --stats names the JSON file to write");
+            }
             // a stats file inside the output (or the input) is read back with it next time, as a row of another format
             for (int i = 0; i < targets.size(); i++) {
                 if (DatasetWriter.overlap(spark, p.stats, targets.get(i))) {
@@ -138,6 +142,16 @@ public final class JobRun {
             }
         } catch (IOException e) {
             throw new KindlingException(KindlingException.FAILURE, "cannot remove the earlier --stats " + stats + ": " + e.getMessage(), e);
+        }
+    }
+
+    private boolean statsIsDirectory(String stats) {
+        org.apache.hadoop.fs.Path p = statsPath(stats);
+        try {
+            org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            return fs.exists(p) && fs.getFileStatus(p).isDirectory();
+        } catch (IOException e) {
+            throw new KindlingException(KindlingException.FAILURE, "cannot check --stats " + stats + ": " + e.getMessage(), e);
         }
     }
 

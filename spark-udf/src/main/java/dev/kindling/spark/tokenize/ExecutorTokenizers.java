@@ -69,7 +69,40 @@ public final class ExecutorTokenizers {
         try {
             return Tokenizer.load(local);
         } catch (ModelFormatException e) {
-            throw new KindlingException(KindlingException.FAILURE, "tokenizer " + path + ": " + e.getMessage(), e);
+            throw new KindlingException(KindlingException.FAILURE, "tokenizer " + path + ": " + withoutPath(e.getMessage(), local), e);
+        }
+    }
+
+    /** The message of a {@link ModelFormatException} on {@code local} without its leading "local: " (said once, not twice). */
+    private static String withoutPath(String message, Path local) {
+        String prefix = local + ": ";
+        return message != null && message.startsWith(prefix) ? message.substring(prefix.length()) : message;
+    }
+
+    /**
+     * Checks, before Spark starts, a tokenizer given as a local path ({@code --tokenizer}): a missing one was reported only
+     * once the session had started and read the input. A remote one ({@code s3a://}) is read later, and a bare name that
+     * is no local file may be a SparkFiles name, found only in the session.
+     */
+    public static void checkLocal(String option, String path) {
+        if (path == null || path.equals(BYTE_LEVEL) || (path.contains("://") && !path.startsWith("file:"))) {
+            return;
+        }
+        Path local;
+        try {
+            local = path.startsWith("file:") ? Path.of(java.net.URI.create(path)) : Path.of(path);
+        } catch (IllegalArgumentException e) {
+            throw KindlingException.usage(option + " " + path + " is not a valid path: " + e.getMessage());
+        }
+        if (!java.nio.file.Files.exists(local)) {
+            if (path.startsWith("file:") || path.contains("/") || path.contains(java.io.File.separator)) {
+                throw KindlingException.usage(option + " " + path + " does not exist");
+            }
+            return;
+        }
+        if (java.nio.file.Files.isDirectory(local) && !java.nio.file.Files.exists(local.resolve("tokenizer.json"))
+                && !java.nio.file.Files.exists(local.resolve("tokenizer.json.gz"))) {
+            throw KindlingException.usage(option + " " + path + ": directory holds no tokenizer.json or tokenizer.json.gz");
         }
     }
 }

@@ -46,6 +46,7 @@ public final class TokenizeCommand extends SparkCommand {
             throw KindlingException.usage("tokenize needs --output");
         }
         job.checkInputAndOutput();
+        ExecutorTokenizers.checkLocal("--tokenizer", tokenizer);
     }
 
     @Override

@@ -85,6 +85,17 @@ class CliTest {
         assertEquals(1, new ObjectMapper().readTree(stats.toFile()).get("documents_in").asLong());
     }
 
+    /** --stats naming an existing directory (the temporary directory, holding the output): it "overlaps --output". */
+    @Test
+    void statsNamingADirectoryIsSaidToBeOne() throws Exception {
+        Path in = jsonl("statsdir-in.jsonl", "{\"id\":\"a\",\"text\":\"hello there\"}");
+        Path out = tmp.resolve("statsdir-out");
+        Cli.Result r = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", out.toString(), "--stats", tmp.toString());
+        assertEquals(2, r.code(), r.toString());
+        assertEquals("kindling: error: --stats " + tmp + " is a directory; --stats names the JSON file to write", r.err().strip(), r.toString());
+        assertFalse(Files.exists(out), "nothing was written");
+    }
+
     /**
      * A failed task's own error leads the one-line message: it came after "Job aborted due to stage failure: Task 0 in
      * stage 0.0 failed 1 times, most recent failure: Lost task 0.0 in stage 0.0 (TID 0) (host executor driver):
