@@ -150,6 +150,15 @@ public final class KindlingCli implements Runnable {
                 }
                 spec.remove(option);
             }
+            String formatHelp = command.formatHelp();
+            if (formatHelp != null) {
+                spec.resourceBundle(new java.util.ListResourceBundle() {
+                    @Override
+                    protected Object[][] getContents() {
+                        return new Object[][] {{SparkJobOptions.FORMAT_HELP_KEY, formatHelp}};
+                    }
+                });
+            }
         }
         // once each: a command's aliases map to the same CommandLine (which compares by identity)
         new java.util.LinkedHashSet<>(cl.getSubcommands().values()).forEach(KindlingCli::removeUnusedInheritedOptions);

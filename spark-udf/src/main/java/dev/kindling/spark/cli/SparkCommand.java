@@ -43,6 +43,14 @@ public abstract class SparkCommand implements Callable<Integer> {
     }
 
     /**
+     * This command's help for {@code --format}, where it writes other formats than jsonl and parquet or defaults to
+     * another (pack), or null for the shared one: every command's help carried pack's rule.
+     */
+    protected String formatHelp() {
+        return null;
+    }
+
+    /**
      * Refuses, as one usage error naming them all, the options the user gave that this run's mode does not read: a
      * command with two ways of running ({@code generate --prompt} or {@code --input}) keeps the other way's options in
      * its spec, and {@code generate --prompt hi --format parquet --on-error skip} exited 0 having read neither. What the

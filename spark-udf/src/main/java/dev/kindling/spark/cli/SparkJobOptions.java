@@ -46,9 +46,11 @@ public class SparkJobOptions {
     @Option(names = {"-o", "--output"}, paramLabel = "PATH", description = "Output directory (local or s3a://).")
     public String output;
 
-    @Option(names = "--format", paramLabel = "FORMAT",
-            description = "Output format: jsonl or parquet (default: parquet when the output name ends in .parquet, else jsonl; "
-                    + "pack: parquet unless the name ends in .jsonl, or megatron).")
+    /** The key of {@code --format}'s help, which a command writing other formats replaces ({@link SparkCommand#formatHelp}). */
+    public static final String FORMAT_HELP_KEY = "format";
+
+    @Option(names = "--format", paramLabel = "FORMAT", descriptionKey = FORMAT_HELP_KEY,
+            description = "Output format: jsonl or parquet (default: parquet when the output name ends in .parquet, else jsonl).")
     public String format;
 
     @Option(names = "--compression", paramLabel = "CODEC", description = "Output compression. JSON Lines: none, gzip, bzip2, deflate, lz4 or snappy; Parquet: none, snappy, gzip, zstd, "

@@ -63,7 +63,7 @@ public final class DedupCommand extends SparkCommand {
             + "bands and rows then weigh false positives and negatives equally).")
     boolean noVerify;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seed of the MinHash permutations (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "42", paramLabel = "SEED", description = "Seed of the MinHash permutations (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--keep-duplicates", description = "Keep every row, with columns cluster_id and duplicate_of (and reason).")

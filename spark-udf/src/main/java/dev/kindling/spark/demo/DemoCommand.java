@@ -21,9 +21,12 @@ import picocli.CommandLine.Option;
         description = {"Run every Kindling stage on a built-in sample corpus (a few hundred documents with duplicates, "
                 + "boilerplate and junk) on local Spark, and print what each stage kept and dropped.",
                 "With --output DIR the sample input, the kept documents, the rejected ones and stats.json are kept in DIR "
-                        + "(a local directory)."})
+                        + "(a local directory); --format and --compression say how DIR/documents is written, --overwrite "
+                        + "replaces DIR.",
+                "With -i PATH the stages run on your documents instead (they need a url column); --input-format, --id-column, "
+                        + "--text-column and --on-error (default here: skip) read them as the pipeline commands do."})
 public final class DemoCommand extends SparkCommand {
-    @Option(names = "--seed", defaultValue = "42", description = "Seed of the sample corpus (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "42", paramLabel = "SEED", description = "Seed of the sample corpus (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--tokenizer", paramLabel = "PATH",
@@ -42,6 +45,15 @@ public final class DemoCommand extends SparkCommand {
         if (job.output != null && LocalPaths.local(job.output) == null) {
             throw KindlingException.usage("demo writes to a local directory; " + job.output + " is not local (run the "
                     + "pipeline commands, e.g. curate, on its sample input for other stores)");
+        }
+        if (job.output == null) {
+            // nothing is written without --output: these were accepted and did nothing
+            java.util.List<String> unread = java.util.stream.Stream.of("--format", "--compression", "--overwrite")
+                    .filter(spec.commandLine().getParseResult()::hasMatchedOption).toList();
+            if (!unread.isEmpty()) {
+                throw KindlingException.usage("demo writes nothing without --output DIR; " + String.join(", ", unread)
+                        + (unread.size() == 1 ? " applies" : " apply") + " to what it writes there");
+            }
         }
         if (job.output != null && !job.overwrite && Files.exists(output())) {
             throw KindlingException.usage("output " + job.output + " already exists; pass --overwrite to replace it");

@@ -81,11 +81,18 @@ public final class PackCommand extends SparkCommand {
     String rejected;
 
     @Override
+    protected String formatHelp() {
+        return "Output format: parquet or jsonl (rows {input_ids}; default: parquet, or jsonl when the output name ends in "
+                + ".jsonl), or megatron (.bin/.idx shards in a local directory).";
+    }
+
+    @Override
     protected void validate() {
         if (job.output == null) {
             throw KindlingException.usage("pack needs --output");
         }
         job.readOptions(); // --input, --input-format and --on-error (its output options are checked below)
+        ExecutorTokenizers.checkLocal("--tokenizer", tokenizer);
         // the output's format and place, before Spark starts: a megatron output on s3a:// was refused only after the
         // whole input had been read
         if (megatron()) {
