@@ -19,10 +19,14 @@ import java.util.Map;
 final class WordNGrams {
     private static final long P = (1L << 61) - 1;
     private static final long BASE = 0x0BD5_9E1F_3A27_C6D1L % P;
+    private static final byte STARTS_LOW = 1;
+    private static final byte ENDS_HIGH = 2;
+    private static final byte EMPTY = 4;
 
     private final Map<String, Integer> dictionary = new HashMap<>();
     private String[] words = new String[256];
     private int[] cpLen = new int[256];
+    private byte[] edges = new byte[256];   // STARTS_LOW | ENDS_HIGH | EMPTY: how a word joins its neighbours
     private long[] hash = new long[256];
     private long[] pow = new long[256];
     private int[] ids = new int[1024];
@@ -42,6 +46,7 @@ final class WordNGrams {
                 int cap = id * 2;
                 words = Arrays.copyOf(words, cap);
                 cpLen = Arrays.copyOf(cpLen, cap);
+                edges = Arrays.copyOf(edges, cap);
                 hash = Arrays.copyOf(hash, cap);
                 pow = Arrays.copyOf(pow, cap);
             }
@@ -53,6 +58,9 @@ final class WordNGrams {
             }
             words[id] = word;
             cpLen[id] = TextStats.len(word);
+            edges[id] = word.isEmpty() ? EMPTY
+                    : (byte) ((Character.isLowSurrogate(word.charAt(0)) ? STARTS_LOW : 0)
+                            | (Character.isHighSurrogate(word.charAt(word.length() - 1)) ? ENDS_HIGH : 0));
             hash[id] = h;
             pow[id] = p;
         }
@@ -110,11 +118,34 @@ final class WordNGrams {
             if (table.added) {
                 idx++;
             } else {
-                repeated += TextStats.len(joined(idx, n, false));
+                repeated += concatenatedLength(idx, n);
                 idx += n;
             }
         }
         return repeated;
+    }
+
+    /**
+     * {@code len("".join(words[start:start+n]))} without building it: the words' code point counts, less one
+     * wherever a word ending in a high surrogate meets (across empty words) one starting with a low surrogate,
+     * the two lone halves becoming one code point.
+     */
+    private long concatenatedLength(int start, int n) {
+        long len = 0;
+        boolean pendingHigh = false;
+        for (int k = start; k < start + n; k++) {
+            int id = ids[k];
+            byte e = edges[id];
+            if (e == EMPTY) {
+                continue;
+            }
+            len += cpLen[id];
+            if (pendingHigh && (e & STARTS_LOW) != 0) {
+                len--;
+            }
+            pendingHigh = (e & ENDS_HIGH) != 0;
+        }
+        return len;
     }
 
     private long windowHash(int start, int n, boolean spaced) {
@@ -136,7 +167,7 @@ final class WordNGrams {
         return joined(a, n, spaced).equals(joined(b, n, spaced));
     }
 
-    /** datatrove's n-gram string; built for repeats and hash ties only. */
+    /** datatrove's n-gram string; built for hash ties only. */
     private String joined(int start, int n, boolean spaced) {
         StringBuilder sb = new StringBuilder();
         for (int k = start; k < start + n; k++) {
