@@ -54,11 +54,13 @@ public final class CurationFunctions {
         SqlUdfs.register(spark, "kindling_text_hash",
                 (UDF1<String, String>) t -> t == null ? null : ExactDedup.key(t, NormalizeOptions.EXACT).toHex(), DataTypes.StringType);
         SqlUdfs.register(spark, "kindling_normalize",
-                (UDF2<String, String, String>) (t, mode) -> t == null || mode == null ? null
-                        : TextNormalizer.normalize(t, NormalizeOptions.named(mode)),
+                (UDF2<String, String, String>) (t, mode) -> t == null || mode == null ? null : TextNormalizer.normalize(t, mode(mode)),
                 DataTypes.StringType);
         SqlUdfs.register(spark, "kindling_quality_reason", (UDF2<String, String, String>) CurationFunctions::qualityReason,
                 DataTypes.StringType);
+        // a misspelt constant fails as the query is analysed, naming the function, not in the first task
+        SqlUdfs.checkConstantArgument(spark, "kindling_normalize", 1, "mode", NormalizeOptions::named);
+        SqlUdfs.checkConstantArgument(spark, "kindling_quality_reason", 1, "filters", CurationFunctions::parseFilters);
         SqlUdfs.register(spark, "kindling_redact_pii", (UDF1<String, String>) t -> t == null ? null : PII.redact(t).text(),
                 DataTypes.StringType);
     }
@@ -83,6 +85,28 @@ public final class CurationFunctions {
         return Jaccard.of(sh.shingleSet(a), sh.shingleSet(b));
     }
 
+    /** kindling_normalize's mode, a bad one named as the function's argument (a column of modes is checked per row). */
+    private static NormalizeOptions mode(String mode) {
+        try {
+            return NormalizeOptions.named(mode);
+        } catch (IllegalArgumentException e) {
+            throw SqlUdfs.badArgument("kindling_normalize", 1, "mode", mode, e);
+        }
+    }
+
+    /** kindling_quality_reason's filters: comma-separated names, {@code gopher} being repetition then quality. */
+    static List<DocumentFilter> parseFilters(String filters) {
+        List<DocumentFilter> out = new ArrayList<>();
+        for (String n : filters.split(",")) {
+            if (!n.isBlank()) {
+                out.addAll(n.trim().equals("gopher")
+                        ? List.of(Filters.named("gopher_repetition").get(0), Filters.named("gopher_quality").get(0))
+                        : Filters.named(n));
+            }
+        }
+        return out;
+    }
+
     /**
      * The reason the quality filters {@code filters} drop {@code text} for, or null when they keep it. A NULL text is
      * dropped by the first filter as {@code <filter>:null_text}, as the {@link dev.kindling.spark.filter.QualityFilter}
@@ -92,17 +116,12 @@ public final class CurationFunctions {
         if (filters == null) {
             return null;
         }
-        List<DocumentFilter> chain = FILTERS.computeIfAbsent(filters, f -> {
-            List<DocumentFilter> out = new ArrayList<>();
-            for (String n : f.split(",")) {
-                if (!n.isBlank()) {
-                    out.addAll(n.trim().equals("gopher")
-                            ? List.of(Filters.named("gopher_repetition").get(0), Filters.named("gopher_quality").get(0))
-                            : Filters.named(n));
-                }
-            }
-            return out;
-        });
+        List<DocumentFilter> chain;
+        try {
+            chain = FILTERS.computeIfAbsent(filters, CurationFunctions::parseFilters);
+        } catch (IllegalArgumentException e) {
+            throw SqlUdfs.badArgument("kindling_quality_reason", 1, "filters", filters, e);
+        }
         if (text == null) {
             return chain.isEmpty() ? null : chain.get(0).name() + ":" + dev.kindling.spark.filter.QualityFilter.NULL_TEXT;
         }

@@ -1,12 +1,23 @@
 package dev.kindling.spark.sql;
 
 import dev.kindling.spark.KindlingException;
+import java.util.function.Consumer;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.api.java.UDF2;
 import org.apache.spark.sql.api.java.UDF3;
 import org.apache.spark.sql.api.java.UDF4;
+import org.apache.spark.sql.catalyst.FunctionIdentifier;
+import org.apache.spark.sql.catalyst.analysis.FunctionRegistry;
+import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.catalyst.expressions.ExpressionInfo;
+import org.apache.spark.sql.connector.catalog.CatalogManager;
 import org.apache.spark.sql.types.DataType;
+import org.apache.spark.unsafe.types.UTF8String;
+import scala.Function1;
+import scala.Option;
+import scala.Tuple2;
+import scala.collection.immutable.Seq;
 
 /**
  * Registers Kindling's Java SQL functions so that an argument of the wrong SQL type fails with the function's name.
@@ -20,6 +31,57 @@ public final class SqlUdfs {
     private static KindlingException wrongType(String name, ClassCastException e) {
         return new KindlingException(KindlingException.FAILURE, name + ": an argument has the wrong SQL type (" + e.getMessage()
                 + "); the README's \"SQL functions\" table gives each argument's type (cast it, e.g. CAST(x AS STRING))", e);
+    }
+
+    /**
+     * The error for a bad value of argument {@code index} (0-based) of function {@code name}: {@code
+     * "kindling_normalize: argument 2 (mode) 'x': unknown normalisation 'x': expected none, exact or near"}.
+     */
+    public static KindlingException badArgument(String name, int index, String argName, String value, IllegalArgumentException e) {
+        return new KindlingException(KindlingException.USAGE, name + ": argument " + (index + 1) + " (" + argName + ") '" + value
+                + "': " + e.getMessage(), e);
+    }
+
+    /**
+     * Makes a constant string argument of the registered function {@code name} fail when the query is analysed, not in
+     * a task once per row: when argument {@code index} (0-based) is a constant string, {@code check} runs on it as
+     * Spark builds the call, and an IllegalArgumentException from it becomes {@link #badArgument}. A NULL constant and a
+     * column are left to the function. Only a classic session has a function registry to wrap; in another the
+     * function still names itself when it runs.
+     */
+    public static void checkConstantArgument(SparkSession spark, String name, int index, String argName, Consumer<String> check) {
+        if (!(spark instanceof org.apache.spark.sql.classic.SparkSession classic)) {
+            return;
+        }
+        FunctionRegistry registry = classic.sessionState().functionRegistry();
+        // where spark.udf().register puts a temporary function (Spark 4 keys them system.session.name)
+        FunctionIdentifier id = new FunctionIdentifier(name, Option.apply(CatalogManager.SESSION_NAMESPACE()),
+                Option.apply(CatalogManager.SYSTEM_CATALOG_NAME()));
+        Tuple2<ExpressionInfo, Function1<Seq<Expression>, Expression>> entry = registry.lookupFunctionEntry(id).get();
+        Function1<Seq<Expression>, Expression> builder = entry._2();
+        registry.registerFunction(id, entry._1(), (Function1<Seq<Expression>, Expression>) children -> {
+            if (children.size() > index && constant(children.apply(index)) instanceof UTF8String constant) {
+                String value = constant.toString();
+                try {
+                    check.accept(value);
+                } catch (IllegalArgumentException e) {
+                    throw badArgument(name, index, argName, value, e);
+                }
+            }
+            return builder.apply(children);
+        });
+    }
+
+    /** The value of a constant argument; null for a column, or a constant that fails (Spark reports that itself). */
+    private static Object constant(Expression e) {
+        if (!e.resolved() || !e.foldable()) {
+            return null;
+        }
+        try {
+            return e.eval(null);
+        } catch (RuntimeException failed) {
+            return null;
+        }
     }
 
     @SuppressWarnings("unchecked")

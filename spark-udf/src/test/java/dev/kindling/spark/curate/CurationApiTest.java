@@ -65,6 +65,40 @@ class CurationApiTest {
         assertTrue(new QualityFilter().setFilter("c4").explainParams().contains("filter"));
     }
 
+    private static String messages(Throwable e) {
+        StringBuilder chain = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            chain.append(t.getMessage()).append('\n');
+        }
+        return chain.toString();
+    }
+
+    /** A misspelt constant filter list or mode failed in the task, once per row, without naming the SQL function. */
+    @Test
+    void badConstantArgumentsFailAtAnalysisNamingTheFunction() {
+        SparkSession spark = TestSpark.session();
+        KindlingFunctions.register(spark);
+        docs().createOrReplaceTempView("curation_bad_args");
+        // spark.sql analyses the query: no action is run, so no task is started
+        String filters = messages(org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+                () -> spark.sql("SELECT kindling_quality_reason(content, 'gopher,nope') FROM curation_bad_args")));
+        assertTrue(filters.contains("kindling_quality_reason: argument 2 (filters) 'gopher,nope': unknown filter 'nope': expected"),
+                filters);
+        String mode = messages(org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+                () -> spark.table("curation_bad_args").selectExpr("kindling_normalize(content, 'nearly')")));
+        assertTrue(mode.contains("kindling_normalize: argument 2 (mode) 'nearly': unknown normalisation 'nearly': expected none, "
+                + "exact or near"), mode);
+        // a column of filter names is only known per row: it fails in the task, still naming the function
+        String perRow = messages(org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+                () -> spark.sql("SELECT kindling_quality_reason(content, doc) FROM curation_bad_args").collect()));
+        assertTrue(perRow.contains("kindling_quality_reason: argument 2 (filters) '"), perRow);
+        // good constants, a NULL constant and a constant expression still work
+        assertEquals("hello world 0", spark.sql("SELECT kindling_normalize('Hello World 42', concat('ne', 'ar'))").first().getString(0));
+        assertTrue(spark.sql("SELECT kindling_quality_reason('x', CAST(NULL AS STRING))").first().isNullAt(0));
+        assertEquals("gopher_quality:gopher_short_doc", spark.sql("SELECT kindling_quality_reason('x', ' gopher_quality ')")
+                .first().getString(0));
+    }
+
     @Test
     void sqlFunctions() {
         SparkSession spark = TestSpark.session();
