@@ -58,6 +58,9 @@ public final class DemoCommand extends SparkCommand {
         if (job.output != null && !job.overwrite && Files.exists(output())) {
             throw KindlingException.usage("output " + job.output + " already exists; pass --overwrite to replace it");
         }
+        // a local model or tokenizer that is not there was reported only after Spark had started and run the first stages
+        dev.kindling.spark.inference.ExecutorEngines.checkLocalModel("--model", model);
+        dev.kindling.spark.tokenize.ExecutorTokenizers.checkLocal("--tokenizer", tokenizer);
     }
 
     /** The local --output directory; a {@code file:} URI names one too (as pack's Megatron output). */

@@ -143,6 +143,9 @@ public final class DistillCommand implements Runnable {
                 // without --judge the teacher judges, with the teacher's --tokenizer: this one was ignored
                 throw KindlingException.usage("--judge-tokenizer applies with --judge (the teacher judges with its --tokenizer)");
             }
+            if (judge != null) {
+                TeacherOptions.checkLocal("--judge", judge, "--judge-tokenizer", judgeTokenizer);
+            }
             if (samples < 2) {
                 throw KindlingException.usage("--samples must be >= 2");
             }

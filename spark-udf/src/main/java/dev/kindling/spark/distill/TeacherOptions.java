@@ -3,8 +3,10 @@ package dev.kindling.spark.distill;
 import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.inference.EngineCliOptions;
 import dev.kindling.spark.inference.EngineSpec;
+import dev.kindling.spark.inference.ExecutorEngines;
 import dev.kindling.spark.inference.EngineStage;
 import dev.kindling.spark.inference.Prompts;
+import dev.kindling.spark.tokenize.ExecutorTokenizers;
 import dev.kindling.tokenizer.Tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,6 +82,15 @@ public class TeacherOptions {
         }
     }
 
+    /**
+     * Checks, before Spark starts, a local model and tokenizer given as {@code modelOption} and {@code tokenizerOption}
+     * ({@code --teacher}, {@code --judge}): a missing one was reported only after Spark had started and read the prompts.
+     */
+    public static void checkLocal(String modelOption, String model, String tokenizerOption, String modelTokenizer) {
+        ExecutorEngines.checkLocalModel(modelOption, model);
+        ExecutorTokenizers.checkLocal(tokenizerOption, modelTokenizer);
+    }
+
     public EngineSpec spec(String model, String modelTokenizer) {
         try {
             return new EngineSpec(model, modelTokenizer, device, threads, maxSequences, 0, EngineCliOptions.kvBudgetBytes(kvBudgetMb),
@@ -90,6 +101,7 @@ public class TeacherOptions {
     }
 
     public EngineSpec teacherSpec() {
+        checkLocal("--teacher", teacher, "--teacher-tokenizer", tokenizer);
         return spec(teacher, tokenizer);
     }
 

@@ -85,6 +85,31 @@ public final class LocalFiles {
         return localize(uri, conf);
     }
 
+    /**
+     * For the checks made before Spark starts: the local file or directory {@code path} (given as {@code option}) names,
+     * or null where only the job can tell: a remote one ({@code s3a://}), or a bare name that is no local file, which
+     * may be one shipped with {@code --files} (a {@code SparkFiles} name). A local path that does not exist is a usage
+     * error naming the option.
+     */
+    public static Path existingLocal(String option, String path) {
+        if (path == null || (path.contains("://") && !path.startsWith("file:"))) {
+            return null;
+        }
+        Path local;
+        try {
+            local = path.startsWith("file:") ? Path.of(java.net.URI.create(path)) : Path.of(path);
+        } catch (IllegalArgumentException e) {
+            throw KindlingException.usage(option + " " + path + " is not a valid path: " + e.getMessage());
+        }
+        if (Files.exists(local)) {
+            return local;
+        }
+        if (path.startsWith("file:") || path.contains("/") || path.contains(java.io.File.separator)) {
+            throw KindlingException.usage(option + " " + path + " does not exist");
+        }
+        return null;
+    }
+
     public static Path localize(String uri, Configuration conf) {
         if (uri == null || uri.isBlank()) {
             throw KindlingException.usage("empty path");

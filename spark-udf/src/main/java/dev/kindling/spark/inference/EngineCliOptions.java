@@ -42,6 +42,9 @@ public class EngineCliOptions {
     public boolean truncatePrompts;
 
     public EngineSpec spec() {
+        // a local model or tokenizer that is not there was reported only after Spark had started and read the input
+        ExecutorEngines.checkLocalModel("--model", model);
+        dev.kindling.spark.tokenize.ExecutorTokenizers.checkLocal("--tokenizer", tokenizer);
         java.nio.file.Path local = model.contains("://") ? null : java.nio.file.Path.of(model);
         if (tokenizer == null && local != null && java.nio.file.Files.isRegularFile(local)
                 && !dev.kindling.formats.gguf.GgufFile.looksLikeGguf(local)

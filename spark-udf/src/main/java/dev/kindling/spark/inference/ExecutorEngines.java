@@ -58,6 +58,22 @@ public final class ExecutorEngines {
         return PerJvm.evictAll("engine:");
     }
 
+    /**
+     * Checks, before Spark starts, a model given as a local path ({@code --model}, {@code --teacher}, {@code --judge}): a
+     * missing one, or a directory that is no Hugging Face checkpoint, was reported only once the session had started,
+     * read the input and failed a task. A remote one ({@code s3a://}) is read later, and a bare name that is no local
+     * file may be a SparkFiles name, found only in the session (as {@link
+     * dev.kindling.spark.tokenize.ExecutorTokenizers#checkLocal} for a tokenizer).
+     */
+    public static void checkLocalModel(String option, String path) {
+        Path local = LocalFiles.existingLocal(option, path);
+        if (local != null && java.nio.file.Files.isDirectory(local) && !dev.kindling.inference.hf.HfModelLoader.isCheckpoint(local)) {
+            throw KindlingException.usage(option + " " + path + ": directory holds no model (config.json and model.safetensors, "
+                    + "or model.safetensors.index.json and its shards); give a .gguf file, a llama2.c checkpoint or a Hugging "
+                    + "Face checkpoint directory");
+        }
+    }
+
     /** The engine for {@code spec} on this JVM (opened on first use), remote files read with this JVM's Hadoop settings. */
     public static Engine get(EngineSpec spec) {
         return get(spec, null);

@@ -71,6 +71,7 @@ public final class SparkGenerateBenchCommand extends SparkCommand {
             throw KindlingException.usage("--prompts, --max-tokens, --reps and --max-sequences must be >= 1");
         }
         job.noProgress = true;
+        ExecutorEngines.checkLocalModel("--model", model);
     }
 
     /** Distinct story-like prompts (no shared prefix beyond a few words, so prefix caching does not help either side). */

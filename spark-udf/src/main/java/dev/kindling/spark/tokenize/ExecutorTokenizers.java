@@ -85,22 +85,11 @@ public final class ExecutorTokenizers {
      * is no local file may be a SparkFiles name, found only in the session.
      */
     public static void checkLocal(String option, String path) {
-        if (path == null || path.equals(BYTE_LEVEL) || (path.contains("://") && !path.startsWith("file:"))) {
+        if (path == null || path.equals(BYTE_LEVEL)) {
             return;
         }
-        Path local;
-        try {
-            local = path.startsWith("file:") ? Path.of(java.net.URI.create(path)) : Path.of(path);
-        } catch (IllegalArgumentException e) {
-            throw KindlingException.usage(option + " " + path + " is not a valid path: " + e.getMessage());
-        }
-        if (!java.nio.file.Files.exists(local)) {
-            if (path.startsWith("file:") || path.contains("/") || path.contains(java.io.File.separator)) {
-                throw KindlingException.usage(option + " " + path + " does not exist");
-            }
-            return;
-        }
-        if (java.nio.file.Files.isDirectory(local) && !java.nio.file.Files.exists(local.resolve("tokenizer.json"))
+        Path local = LocalFiles.existingLocal(option, path);
+        if (local != null && java.nio.file.Files.isDirectory(local) && !java.nio.file.Files.exists(local.resolve("tokenizer.json"))
                 && !java.nio.file.Files.exists(local.resolve("tokenizer.json.gz"))) {
             throw KindlingException.usage(option + " " + path + ": directory holds no tokenizer.json or tokenizer.json.gz");
         }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kindling.testing.SharedData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -38,6 +39,73 @@ class HelpAndEarlyChecksTest {
                 r.err().strip(), r.err());
         assertEquals(2, r.code());
         assertFalse(Files.exists(tmp.resolve("out")));
+    }
+
+    /**
+     * A local model (or a model's tokenizer) that is not there, or a directory that holds no model, was reported only
+     * after Spark had started, read the input and failed a task.
+     */
+    @Test
+    void aMissingLocalModelIsAUsageErrorBeforeSparkStarts() throws Exception {
+        Path in = Files.writeString(tmp.resolve("in.jsonl"), "{\"id\":\"a\",\"prompt\":\"hi\",\"text\":\"hi\"}\n");
+        String out = tmp.resolve("out").toString();
+        String missing = tmp.resolve("nu").resolve("model.gguf").toString();
+        String model = SharedData.require("llama2c/stories260K.gguf").toString();
+        String[] master = {"--master", "bogus://x"};
+        String[][] runs = {
+                {"generate", "-m", missing, "-i", in.toString(), "-o", out},
+                {"generate", "--model", "file:" + missing, "-i", in.toString(), "-o", out},
+                {"generate", "-m", model, "--tokenizer", missing, "-i", in.toString(), "-o", out},
+                {"score", "-m", missing, "-i", in.toString(), "-o", out},
+                {"distill", "sft", "--teacher", missing, "--prompts", in.toString(), "-o", out},
+                {"distill", "sft", "--teacher", model, "--teacher-tokenizer", missing, "--prompts", in.toString(), "-o", out},
+                {"distill", "self-instruct", "--teacher", missing, "--seed-tasks", in.toString(), "--num", "1", "-o", out},
+                {"distill", "dpo", "--teacher", model, "--judge", missing, "--prompts", in.toString(), "-o", out},
+                {"distill", "dpo", "--teacher", model, "--judge", model, "--judge-tokenizer", missing, "--prompts", in.toString(), "-o", out},
+                {"demo", "--model", missing},
+                {"demo", "--tokenizer", missing},
+                {"bench", "spark-generate", "-m", missing}};
+        String[] named = {"--model " + missing, "--model file:" + missing, "--tokenizer " + missing, "--model " + missing,
+                "--teacher " + missing, "--teacher-tokenizer " + missing, "--teacher " + missing, "--judge " + missing,
+                "--judge-tokenizer " + missing, "--model " + missing, "--tokenizer " + missing, "--model " + missing};
+        for (int i = 0; i < runs.length; i++) {
+            String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(runs[i]), java.util.Arrays.stream(master))
+                    .toArray(String[]::new);
+            ModeOptionsTest.Result r = ModeOptionsTest.run(args);
+            assertEquals("kindling: error: " + named[i] + " does not exist", r.err().strip(), String.join(" ", runs[i]) + ": " + r.err());
+            assertEquals(2, r.code(), r.err());
+        }
+        assertFalse(Files.exists(tmp.resolve("out")));
+    }
+
+    /** A directory given as a model must be a Hugging Face checkpoint: one without was opened only on the executors. */
+    @Test
+    void aModelDirectoryWithoutAModelIsAUsageErrorBeforeSparkStarts() throws Exception {
+        Path in = Files.writeString(tmp.resolve("in.jsonl"), "{\"id\":\"a\",\"text\":\"hi\"}\n");
+        Path folder = Files.createDirectories(tmp.resolve("checkpoint"));
+        Files.writeString(folder.resolve("config.json"), "{}"); // no weights
+        ModeOptionsTest.Result r = ModeOptionsTest.run("score", "--master", "bogus://x", "-m", folder.toString(),
+                "-i", in.toString(), "-o", tmp.resolve("out").toString());
+        assertEquals("kindling: error: --model " + folder + ": directory holds no model (config.json and model.safetensors, or "
+                + "model.safetensors.index.json and its shards); give a .gguf file, a llama2.c checkpoint or a Hugging Face "
+                + "checkpoint directory", r.err().strip(), r.err());
+        assertEquals(2, r.code());
+        r = ModeOptionsTest.run("generate", "--master", "bogus://x", "-m", SharedData.require("llama2c/stories260K.gguf").toString(),
+                "--tokenizer", folder.toString(), "-i", in.toString(), "-o", tmp.resolve("out").toString());
+        assertEquals("kindling: error: --tokenizer " + folder + ": directory holds no tokenizer.json or tokenizer.json.gz",
+                r.err().strip(), r.err());
+        assertFalse(Files.exists(tmp.resolve("out")));
+    }
+
+    /** A remote model, and a bare name that may be shipped with --files, are left to the job (here: to the bogus master). */
+    @Test
+    void remoteModelsAndBareNamesAreLeftToTheJob() throws Exception {
+        Path in = Files.writeString(tmp.resolve("in.jsonl"), "{\"id\":\"a\",\"text\":\"hi\"}\n");
+        for (String model : new String[] {"s3a://bucket/no-such-model.gguf", "no-such-model.gguf"}) {
+            ModeOptionsTest.Result r = ModeOptionsTest.run("score", "--master", "bogus://x", "-m", model, "-i", in.toString(),
+                    "-o", tmp.resolve("out").toString());
+            assertTrue(r.code() != 0 && !r.err().contains("--model"), model + ": " + r.err());
+        }
     }
 
     /** Every command's --format help carried pack's rule ("pack: parquet unless ... or megatron"). */

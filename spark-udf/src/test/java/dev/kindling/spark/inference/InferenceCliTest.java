@@ -717,8 +717,8 @@ class InferenceCliTest {
         Path in = promptsFile(tmp.resolve("missing"), Stories.prompts(2), false);
         Cli.Result r = Cli.run("generate", "--no-progress", "--model", tmp.resolve("nope.gguf").toString(), "-i", in.toString(),
                 "-o", tmp.resolve("missing-out").toString());
-        assertTrue(r.code() != 0, r.toString());
-        assertTrue(r.err().contains("nope.gguf does not exist"), r.err());
+        assertEquals(2, r.code(), r.toString());
+        assertEquals("kindling: error: --model " + tmp.resolve("nope.gguf") + " does not exist", r.err().strip(), r.err());
         Map<String, Row> unused = new HashMap<>();
         assertNull(unused.get("x"));
     }
