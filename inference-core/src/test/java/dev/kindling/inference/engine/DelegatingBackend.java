@@ -2,49 +2,53 @@ package dev.kindling.inference.engine;
 
 import dev.kindling.inference.backend.Backend;
 import dev.kindling.inference.backend.Step;
-import dev.kindling.inference.cpu.CpuBackend;
 import dev.kindling.inference.model.ModelConfig;
 
-/** The CPU backend behind a test's changes to one part of it (what its forward returns, when it runs, its close). */
+/** A backend (the CPU one, or another test's wrapper of it) behind a test's changes to one part of it (what its forward returns, when it runs, its close). */
 abstract class DelegatingBackend implements Backend {
-    final CpuBackend cpu;
+    final Backend inner;
 
-    DelegatingBackend(CpuBackend cpu) {
-        this.cpu = cpu;
+    DelegatingBackend(Backend inner) {
+        this.inner = inner;
     }
 
     @Override
     public String describe() {
-        return getClass().getSimpleName() + " " + cpu.describe();
+        return getClass().getSimpleName() + " " + inner.describe();
     }
 
     @Override
     public ModelConfig config() {
-        return cpu.config();
+        return inner.config();
     }
 
     @Override
     public int maxBatchTokens() {
-        return cpu.maxBatchTokens();
+        return inner.maxBatchTokens();
     }
 
     @Override
     public int kvBlockSize() {
-        return cpu.kvBlockSize();
+        return inner.kvBlockSize();
     }
 
     @Override
     public int kvBlockCount() {
-        return cpu.kvBlockCount();
+        return inner.kvBlockCount();
+    }
+
+    @Override
+    public boolean reducesLogits() {
+        return inner.reducesLogits();
     }
 
     @Override
     public void forward(Step s) {
-        cpu.forward(s);
+        inner.forward(s);
     }
 
     @Override
     public void close() {
-        cpu.close();
+        inner.close();
     }
 }

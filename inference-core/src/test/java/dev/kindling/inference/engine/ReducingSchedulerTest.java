@@ -39,7 +39,7 @@ class ReducingSchedulerTest {
 
         @Override
         public void forward(Step s) {
-            cpu.forward(s);
+            inner.forward(s);
             LogitReduction[] r = s.reductions;
             int vocab = config().vocabSize();
             if (r == null) {

@@ -38,7 +38,7 @@ class SchedulerCloseTest {
             inStep.countDown();
             try {
                 letGo.await();
-                cpu.forward(s);
+                inner.forward(s);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } finally {
@@ -50,7 +50,7 @@ class SchedulerCloseTest {
         public void close() {
             closes.incrementAndGet();
             closedDuringStep.compareAndSet(false, stepping.get());
-            cpu.close();
+            inner.close();
         }
     }
 

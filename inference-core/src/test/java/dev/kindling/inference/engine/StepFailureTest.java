@@ -37,14 +37,13 @@ class StepFailureTest {
      * prompt has {@value #POISON} at position 1 (as a kernel that cannot take one request's shape would): its prefill runs,
      * and it fails in the middle of its generation, in steps shared with the other requests.
      */
-    static final class Poisoned implements Backend {
-        final Backend inner;
+    static final class Poisoned extends DelegatingBackend {
         int[] poisonedTable;
         int failedSteps;
         int mostSequencesInAFailedStep;
 
         Poisoned(Backend inner) {
-            this.inner = inner;
+            super(inner);
         }
 
         @Override
@@ -66,36 +65,6 @@ class StepFailureTest {
         @Override
         public String describe() {
             return "poisoned " + inner.describe();
-        }
-
-        @Override
-        public ModelConfig config() {
-            return inner.config();
-        }
-
-        @Override
-        public int maxBatchTokens() {
-            return inner.maxBatchTokens();
-        }
-
-        @Override
-        public int kvBlockSize() {
-            return inner.kvBlockSize();
-        }
-
-        @Override
-        public int kvBlockCount() {
-            return inner.kvBlockCount();
-        }
-
-        @Override
-        public boolean reducesLogits() {
-            return inner.reducesLogits();
-        }
-
-        @Override
-        public void close() {
-            inner.close();
         }
     }
 
@@ -188,7 +157,7 @@ class StepFailureTest {
                 }
                 throw (RuntimeException) error;
             }
-            cpu.forward(s);
+            inner.forward(s);
         }
     }
 
