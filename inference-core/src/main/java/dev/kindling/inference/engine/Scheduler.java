@@ -43,10 +43,12 @@ import org.slf4j.LoggerFactory;
  * for a token do not depend on the rest of the step, so a seed gives the same tokens whatever the
  * batch.
  *
- * <p>Failures: a step that throws runs again one sequence at a time, so only a request that fails alone fails (with its
- * own error) and the others go on with the same tokens; a failure no one request caused (an {@link Error} such as out of
- * memory, a step that fails for each of its requests alone too) fails the requests with an
- * {@link EngineStepException}.
+ * <p>Failures: a step that throws runs again one sequence at a time, and the others go on with the same tokens; a request
+ * that fails alone too is then told apart from a broken engine by a probe, a step of BOS alone: when the probe runs, the
+ * request fails with its own error; when it fails too, or the step threw an {@link Error} such as out of memory, no one
+ * request caused it and the requests fail with an {@link EngineStepException}. Reading one request's results (sampling,
+ * stop strings, log-probs, its listener) fails only that request: a listener that throws ends its generation with an
+ * error naming the request, and an {@code Error} there fails it with an {@code EngineStepException}.
  */
 public final class Scheduler implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
@@ -77,6 +79,8 @@ public final class Scheduler implements AutoCloseable {
     static volatile java.util.function.Consumer<Step> faultInjector;
     /** The model's file name, which every error of a request begins with; null: none. */
     private final String source;
+    /** The last request id given out: requests are numbered from 1 in the order they were submitted. */
+    private final java.util.concurrent.atomic.AtomicLong lastId = new java.util.concurrent.atomic.AtomicLong();
 
     /** Counters for benchmarks and logs (read from any thread; written by the step thread). */
     public static final class Stats {
@@ -296,6 +300,7 @@ public final class Scheduler implements AutoCloseable {
      */
     private void addToStep(Sequence s, int tokens, List<Sequence> logitOwners) {
         int seq = step.addSequence(s.table);
+        s.stepFirstRow = logitOwners.size();
         s.stepFirstToken = step.tokenCount();
         s.stepTokens = tokens;
         if (s.computed >= s.promptLength) {
@@ -333,56 +338,93 @@ public final class Scheduler implements AutoCloseable {
     /**
      * The step of {@code inStep} threw {@code stepError}: each sequence's part of it runs again alone (the same tokens,
      * the same coins for the reductions drawn for it), so the sequences whose part runs go on exactly as if the step had
-     * not failed, and only a sequence whose part fails alone too fails, with its own error. Failing every sequence of the
-     * step put one request's error (an input a kernel cannot take) in the results of all the others, other Spark tasks'
-     * rows among them. When every part fails alone, and there were several, no one request caused it: they fail with an
-     * {@link EngineStepException}, which fails their callers' work rather than becoming each request's error. An
-     * {@link Error} (out of memory) is not isolated: it leaves the step to {@link #loop}, which fails every running
-     * sequence the same way.
+     * not failed. Failing every sequence of the step put one request's error (an input a kernel cannot take) in the
+     * results of all the others, other Spark tasks' rows among them. A sequence whose part fails alone too (or that was
+     * alone in the step) is judged by {@link #probe}: when the engine runs a step without it, the failure is its own and
+     * it fails with its own error; when the probe fails as well, the engine is broken (a sticky device error), and the
+     * sequences fail with an {@link EngineStepException}, which fails their callers' work rather than becoming each
+     * request's error. An {@link Error} (out of memory) is not isolated: it leaves the step to {@link #loop}, which fails
+     * every running sequence the same way.
      */
     private void isolate(List<Sequence> inStep, List<Sequence> logitOwners, LogitReduction[] reductions,
             RuntimeException stepError) {
-        if (inStep.size() == 1) {
-            inStep.get(0).fail(stepError);
-            return;
-        }
-        LOG.warn("engine step of {} sequences failed ({}); running each alone to find the one that fails it",
-                inStep.size(), source, stepError);
         List<Sequence> failed = new ArrayList<>();
         List<RuntimeException> errors = new ArrayList<>();
-        for (Sequence s : inStep) {
-            step.clear();
-            List<Sequence> owners = new ArrayList<>();
-            addToStep(s, s.stepTokens, owners);
-            if (reductions != null) {
-                step.reductions = new LogitReduction[owners.size()];
-                for (int i = 0, k = 0; i < logitOwners.size(); i++) {
-                    if (logitOwners.get(i) == s) {
-                        step.reductions[k++] = reductions[i];
+        if (inStep.size() == 1) {
+            failed.add(inStep.get(0));
+            errors.add(stepError);
+        } else {
+            LOG.warn("engine step of {} sequences failed ({}); running each alone to find the one that fails it",
+                    inStep.size(), source, stepError);
+            for (Sequence s : inStep) {
+                step.clear();
+                List<Sequence> owners = new ArrayList<>();
+                addToStep(s, s.stepTokens, owners);
+                if (reductions != null) {
+                    step.reductions = new LogitReduction[owners.size()];
+                    for (int i = 0, k = 0; i < logitOwners.size(); i++) {
+                        if (logitOwners.get(i) == s) {
+                            step.reductions[k++] = reductions[i];
+                        }
                     }
                 }
+                try {
+                    forward();
+                } catch (RuntimeException e) {
+                    failed.add(s);
+                    errors.add(e);
+                    continue;
+                }
+                consume(List.of(s));
             }
-            try {
-                forward();
-            } catch (RuntimeException e) {
-                failed.add(s);
-                errors.add(e);
-                continue;
-            }
-            consume(List.of(s));
         }
-        if (failed.size() == inStep.size()) {
-            LOG.error("engine step failed for each of its {} sequences alone as well ({}): failing them as the engine's failure",
-                    inStep.size(), source, stepError);
+        if (failed.isEmpty()) {
+            return;
+        }
+        // they fail whatever the probe shows: their blocks go first, which frees at least one for the probe (each
+        // sequence in a step holds a block no other holds: the one its next position is in, or for a prompt not
+        // computed yet, the block of its last prompt token, which nobody can share before it is computed)
+        for (Sequence s : failed) {
+            running.remove(s);
+            blocks.release(s.table);
+        }
+        Throwable probeError = probe();
+        if (probeError != null) {
+            LOG.error("engine step failed for {} request(s) alone, and a step of BOS alone failed too ({}): failing them as"
+                    + " the engine's failure", failed.size(), source, stepError);
             EngineStepException e = stepFailure(stepError);
+            e.addSuppressed(probeError);
             for (Sequence s : failed) {
                 s.fail(e);
             }
             return;
         }
         for (int i = 0; i < failed.size(); i++) {
-            LOG.warn("engine step failed for one request alone ({}): failing that request only", source, errors.get(i));
+            LOG.warn("engine step failed for {} alone, and the engine runs a step without it ({}): failing that request only",
+                    failed.get(i).name(), source, errors.get(i));
             failed.get(i).fail(errors.get(i));
+        }
+    }
+
+    /**
+     * Runs a step of one token, BOS at position 0, in a block of its own: null when it runs (the engine works, so a
+     * request that failed alone failed for its own input), else what it threw. Whatever it throws is caught: the failed
+     * sequences it judges have left {@link #running}, so a throw out of here would leave their callers waiting for ever.
+     */
+    private Throwable probe() {
+        KvBlockManager.Reservation r = blocks.reserve(new int[] {bosId}, 1, 0, 0);
+        if (r == null) {
+            return new IllegalStateException(named("no KV block free for the probe step (the failed requests' blocks freed none)"));
+        }
+        try {
+            step.clear();
+            step.addToken(step.addSequence(r.table()), bosId, 0, true);
+            forward();
+            return null;
+        } catch (Throwable t) {
+            return t;
+        } finally {
+            blocks.release(r.table());
         }
     }
 
@@ -398,62 +440,81 @@ public final class Scheduler implements AutoCloseable {
         }
     }
 
-    /** Takes the results of the step just run for {@code inStep}, in the order they were added to it. */
+    /**
+     * Takes the results of the step just run for {@code inStep}, each sequence's on its own: what throws while one
+     * sequence's results are read (its sampler, tokenizer, stop strings, log-probs, listener) fails that sequence alone,
+     * with its own error, or for an {@link Error} (out of memory: the JVM's state, not the request's) with an
+     * {@link EngineStepException} naming it; the others read theirs from their own rows as if it had not been there.
+     */
     private void consume(List<Sequence> inStep) {
-        int vocab = config.vocabSize();
-        int row = 0;
         for (Sequence s : inStep) {
-            if (s.computed < s.promptLength) {
-                int firstPos = s.computed;
-                s.computed += s.stepTokens;
-                stats.promptTokens += s.stepTokens;
-                s.registerPromptBlocks();
-                switch (s.kind) {
-                    case SCORE -> {
-                        for (int i = 0; i < s.stepTokens; i++) {
-                            int pos = firstPos + i;
-                            if (pos < s.promptLength - 1) {
-                                s.scoreLogprobs[pos] = reduced(row) ? step.reducedValues[row]
-                                        : (float) (step.logits[row * vocab + s.tokens[pos + 1]]
-                                        - LogProbs.logSumExp(step.logits, row * vocab, vocab));
-                                row++;
-                            }
-                        }
-                        if (s.computed == s.promptLength) {
-                            s.finishScore();
-                        }
-                    }
-                    case EMBED -> {
-                        int dim = backend.hiddenWidth();
-                        for (int i = 0; i < s.stepTokens; i++) {
-                            int t = s.stepFirstToken + i;
-                            for (int d = 0; d < dim; d++) {
-                                s.embedding[d] += step.hidden[t * dim + d];
-                            }
-                        }
-                        if (s.computed == s.promptLength) {
-                            s.finishEmbed();
-                        }
-                    }
-                    case LOGITS -> {
-                        if (s.computed == s.promptLength) {
-                            s.vector.complete(Arrays.copyOfRange(step.logits, row * vocab, (row + 1) * vocab));
-                            s.finished = true;
+            try {
+                read(s);
+            } catch (RuntimeException e) {
+                // this sequence's own failure (its tokenizer does not know a sampled id: a --tokenizer smaller than the
+                // model's vocabulary, a padded embedding; its listener threw): thrown out of the step it failed every
+                // sequence running
+                LOG.warn("reading the step's results for {} failed ({}): failing that request only", s.name(), source, e);
+                s.fail(e);
+            } catch (Error e) {
+                LOG.error("reading the step's results for {} failed ({}): failing that request only, as the engine's failure",
+                        s.name(), source, e);
+                s.fail(stepFailure(e, "reading the results of " + s.name()));
+            }
+        }
+    }
+
+    /** Takes the step's results for {@code s}: its rows from {@link Sequence#stepFirstRow}, its hidden states from {@link Sequence#stepFirstToken}. */
+    private void read(Sequence s) {
+        int vocab = config.vocabSize();
+        int row = s.stepFirstRow;
+        if (s.computed < s.promptLength) {
+            int firstPos = s.computed;
+            s.computed += s.stepTokens;
+            stats.promptTokens += s.stepTokens;
+            s.registerPromptBlocks();
+            switch (s.kind) {
+                case SCORE -> {
+                    for (int i = 0; i < s.stepTokens; i++) {
+                        int pos = firstPos + i;
+                        if (pos < s.promptLength - 1) {
+                            s.scoreLogprobs[pos] = reduced(row) ? step.reducedValues[row]
+                                    : (float) (step.logits[row * vocab + s.tokens[pos + 1]]
+                                    - LogProbs.logSumExp(step.logits, row * vocab, vocab));
                             row++;
                         }
                     }
-                    case GENERATE -> {
-                        if (s.computed == s.promptLength) {
-                            s.sampleNext(step, row, vocab);
-                            row++;
-                        }
+                    if (s.computed == s.promptLength) {
+                        s.finishScore();
                     }
                 }
-            } else {
-                s.computed++;
-                s.sampleNext(step, row, vocab);
-                row++;
+                case EMBED -> {
+                    int dim = backend.hiddenWidth();
+                    for (int i = 0; i < s.stepTokens; i++) {
+                        int t = s.stepFirstToken + i;
+                        for (int d = 0; d < dim; d++) {
+                            s.embedding[d] += step.hidden[t * dim + d];
+                        }
+                    }
+                    if (s.computed == s.promptLength) {
+                        s.finishEmbed();
+                    }
+                }
+                case LOGITS -> {
+                    if (s.computed == s.promptLength) {
+                        s.vector.complete(Arrays.copyOfRange(step.logits, row * vocab, (row + 1) * vocab));
+                        s.finished = true;
+                    }
+                }
+                case GENERATE -> {
+                    if (s.computed == s.promptLength) {
+                        s.sampleNext(step, row, vocab);
+                    }
+                }
             }
+        } else {
+            s.computed++;
+            s.sampleNext(step, row, vocab);
         }
     }
 
@@ -518,6 +579,7 @@ public final class Scheduler implements AutoCloseable {
 
     /** A request in flight: its tokens so far, KV blocks, sampler and result. */
     private final class Sequence {
+        final long id;
         final Kind kind;
         final GenerationRequest request;
         final TokenListener listener;
@@ -532,6 +594,8 @@ public final class Scheduler implements AutoCloseable {
         long prefixKey;
         int registeredBlocks;
         int stepFirstToken;
+        /** The first of this sequence's logit rows in the step (a row per token whose logits it wants). */
+        int stepFirstRow;
         int stepTokens;
         boolean finished;
         Sampler sampler;
@@ -556,6 +620,7 @@ public final class Scheduler implements AutoCloseable {
         int searched;
 
         Sequence(Kind kind, int[] prompt, GenerationRequest request, TokenListener listener) {
+            this.id = lastId.incrementAndGet();
             this.kind = kind;
             this.request = request;
             this.listener = listener;
@@ -629,16 +694,6 @@ public final class Scheduler implements AutoCloseable {
             if (finished) {
                 return;
             }
-            try {
-                sampleAndDecode(step, row, vocab);
-            } catch (RuntimeException e) {
-                // this sequence's own failure (its tokenizer does not know a sampled id: a --tokenizer smaller than
-                // the model's vocabulary, a padded embedding): thrown out of the step it failed every sequence running
-                fail(e);
-            }
-        }
-
-        private void sampleAndDecode(Step step, int row, int vocab) {
             float[] logits = step.logits;
             int off = row * vocab;
             boolean reduced = reduced(row);
@@ -681,9 +736,12 @@ public final class Scheduler implements AutoCloseable {
                 }
                 try {
                     listener.onToken(generated - 1, next, piece, lp);
-                } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError e) {
-                    // one caller's listener, not the step: thrown on, an assertion in it failed every running request
-                    LOG.warn("token listener failed; the generation continues", e);
+                } catch (OutOfMemoryError e) {
+                    throw e; // the JVM's state, not the listener's: the engine's failure (see consume)
+                } catch (RuntimeException | Error e) {
+                    // the caller's listener failed: its generation ends (going on streamed to a caller that had failed,
+                    // and its result was taken as good), and no other request's (see consume)
+                    throw listenerFailure(e);
                 }
             }
             if (end || stopHit) {
@@ -808,6 +866,25 @@ public final class Scheduler implements AutoCloseable {
             vector.complete(embedding);
         }
 
+        /** The request's name in errors and logs: {@code request N}, N counting the scheduler's requests from 1. */
+        String name() {
+            return "request " + id;
+        }
+
+        /**
+         * The error of a generation whose listener threw {@code t}: a RuntimeException naming the request, {@code t} its
+         * cause, except an Error Spark takes for fatal (a stack overflow, a linkage error), attached as suppressed
+         * instead: an executor whose task fails with one among its causes ends its JVM (as {@link EngineStepException}).
+         */
+        private RuntimeException listenerFailure(Throwable t) {
+            boolean fatal = t instanceof VirtualMachineError || t instanceof LinkageError;
+            RuntimeException e = new RuntimeException(named(name() + ": its token listener threw " + t), fatal ? null : t);
+            if (fatal) {
+                e.addSuppressed(t);
+            }
+            return e;
+        }
+
         void fail(Throwable t) {
             finished = true;
             completion.completeExceptionally(t);
@@ -818,6 +895,11 @@ public final class Scheduler implements AutoCloseable {
 
     private EngineStepException stepFailure(Throwable cause) {
         return new EngineStepException(named("engine step failed, not because of one request: " + cause), cause);
+    }
+
+    /** As {@link #stepFailure(Throwable)}, saying where it failed ({@code reading the results of request 3}). */
+    private EngineStepException stepFailure(Throwable cause, String where) {
+        return new EngineStepException(named("engine step failed, not because of one request, " + where + ": " + cause), cause);
     }
 
     private ArithmeticException nonFinite(String what, int position) {

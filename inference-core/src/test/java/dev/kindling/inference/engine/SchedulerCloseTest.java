@@ -2,6 +2,10 @@ package dev.kindling.inference.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindling.inference.Completion;
@@ -13,6 +17,7 @@ import dev.kindling.inference.model.Model;
 import dev.kindling.testing.SharedData;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -86,16 +91,41 @@ class SchedulerCloseTest {
 
     @Test
     void anAssertionErrorInOneListenerFailsNoOtherRequest() throws Exception {
-        // a listener's Error went past its catch to the step's, which failed every running request of every caller
+        // a listener's Error went past its catch to the step's, which failed every running request of every caller; then
+        // it was logged and the generation went on, streaming to a caller whose check had failed: now it ends that
+        // generation alone, as a listener's exception does
+        CpuBackend b = new CpuBackend(stories(), 1, 64, 16, 32L << 20);
+        try (Scheduler s = new Scheduler(b, null, new int[] {2}, 1, 4)) {
+            GenerationRequest r = GenerationRequest.ofTokens(1).withMaxTokens(8).withIgnoreEos(true);
+            AssertionError check = new AssertionError("a caller's check");
+            CompletableFuture<Completion> failing = s.generate(new int[] {1}, r, (i, token, piece, lp) -> {
+                throw check;
+            });
+            CompletableFuture<Completion> other = s.generate(new int[] {1}, r, null);
+            assertEquals(8, other.get(30, TimeUnit.SECONDS).tokens().length);
+            ExecutionException e = assertThrows(ExecutionException.class, () -> failing.get(30, TimeUnit.SECONDS));
+            assertInstanceOf(RuntimeException.class, e.getCause());
+            assertTrue(e.getCause().getMessage().contains("request 1"), e.getCause().getMessage());
+            assertSame(check, e.getCause().getCause());
+        } finally {
+            b.close();
+        }
+    }
+
+    @Test
+    void aStackOverflowInOneListenerIsAttachedToItsRequestsErrorNotItsCause() throws Exception {
+        // Spark ends an executor's JVM for a task failing with a StackOverflowError among its causes
         CpuBackend b = new CpuBackend(stories(), 1, 64, 16, 32L << 20);
         try (Scheduler s = new Scheduler(b, null, new int[] {2}, 1, 4)) {
             GenerationRequest r = GenerationRequest.ofTokens(1).withMaxTokens(8).withIgnoreEos(true);
             CompletableFuture<Completion> failing = s.generate(new int[] {1}, r, (i, token, piece, lp) -> {
-                throw new AssertionError("a caller's check");
+                throw new StackOverflowError("a caller's recursion");
             });
             CompletableFuture<Completion> other = s.generate(new int[] {1}, r, null);
             assertEquals(8, other.get(30, TimeUnit.SECONDS).tokens().length);
-            assertEquals(8, failing.get(30, TimeUnit.SECONDS).tokens().length, "the generation continues, as for exceptions");
+            ExecutionException e = assertThrows(ExecutionException.class, () -> failing.get(30, TimeUnit.SECONDS));
+            assertNull(e.getCause().getCause());
+            assertInstanceOf(StackOverflowError.class, e.getCause().getSuppressed()[0]);
         } finally {
             b.close();
         }

@@ -10,6 +10,7 @@ import dev.kindling.inference.Completion;
 import dev.kindling.inference.EngineStepException;
 import dev.kindling.inference.GenerationRequest;
 import dev.kindling.inference.ScoreResult;
+import dev.kindling.inference.TokenListener;
 import dev.kindling.inference.backend.Backend;
 import dev.kindling.inference.backend.Step;
 import dev.kindling.inference.cpu.CpuBackend;
@@ -33,27 +34,37 @@ class StepFailureTest {
     static final int POISONED_FROM = 12;
 
     /**
-     * {@code inner}, failing every step holding a token at position {@value #POISONED_FROM} or later of the request whose
+     * {@code inner}, failing every step holding a token at position {@value #POISONED_FROM} or later of a request whose
      * prompt has {@value #POISON} at position 1 (as a kernel that cannot take one request's shape would): its prefill runs,
      * and it fails in the middle of its generation, in steps shared with the other requests.
      */
     static final class Poisoned extends DelegatingBackend {
-        int[] poisonedTable;
+        /** The block tables of the poisoned requests (compared by identity: the scheduler passes each sequence's own). */
+        final List<int[]> poisonedTables = new ArrayList<>();
         int failedSteps;
         int mostSequencesInAFailedStep;
+        /** Steps of one token, BOS at position 0: the scheduler's probe of whether the engine runs at all. */
+        int probes;
 
         Poisoned(Backend inner) {
             super(inner);
         }
 
+        boolean poisoned(int[] table) {
+            return poisonedTables.stream().anyMatch(p -> p == table);
+        }
+
         @Override
         public void forward(Step s) {
+            if (s.tokenCount() == 1 && s.token(0) == 1 && s.position(0) == 0) {
+                probes++;
+            }
             for (int t = 0; t < s.tokenCount(); t++) {
                 int[] table = s.blockTable(s.sequenceOf(t));
-                if (s.position(t) == 1 && s.token(t) == POISON) {
-                    poisonedTable = table;
+                if (s.position(t) == 1 && s.token(t) == POISON && !poisoned(table)) {
+                    poisonedTables.add(table);
                 }
-                if (table == poisonedTable && s.position(t) >= POISONED_FROM) {
+                if (poisoned(table) && s.position(t) >= POISONED_FROM) {
                     failedSteps++;
                     mostSequencesInAFailedStep = Math.max(mostSequencesInAFailedStep, s.sequenceCount());
                     throw new IllegalArgumentException("the kernel cannot take this request's input");
@@ -142,6 +153,8 @@ class StepFailureTest {
     static final class Failing extends DelegatingBackend {
         final Throwable error;
         final Predicate<Step> armed;
+        /** Every step run or failed: its token count, first token and first position. */
+        final List<int[]> steps = new ArrayList<>();
 
         Failing(Throwable error, Predicate<Step> armed) {
             super(cpu());
@@ -151,6 +164,7 @@ class StepFailureTest {
 
         @Override
         public void forward(Step s) {
+            steps.add(new int[] {s.tokenCount(), s.token(0), s.position(0)});
             if (armed.test(s)) {
                 if (error instanceof Error e) {
                     throw e;
@@ -266,6 +280,213 @@ class StepFailureTest {
                 assertInstanceOf(EngineStepException.class, e.getCause());
                 assertEquals("device error", e.getCause().getCause().getMessage());
             }
+        } finally {
+            b.close();
+        }
+    }
+
+    /** A one-token step of BOS at position 0: the probe the scheduler runs to tell a request's failure from the engine's. */
+    static boolean isProbe(int[] step) {
+        return step[0] == 1 && step[1] == 1 && step[2] == 0;
+    }
+
+    @Test
+    void aRequestThatFailsAloneIsItsOwnFailureWhenTheEngineRunsAProbeStep() throws Exception {
+        // a step of one request took its failure for the request's own without asking whether the engine ran at all
+        Failing b = new Failing(new IllegalArgumentException("the kernel cannot take position 10"),
+                step -> step.position(0) >= 10);
+        try (Scheduler s = new Scheduler(b, null, new int[] {2}, 1, 16)) {
+            int[] prompt = BatchingEqualsSingleRunsTest.prompt(6, 0);
+            CompletableFuture<Completion> f = s.generate(prompt, GenerationRequest.ofTokens(prompt).withMaxTokens(40).withIgnoreEos(true), null);
+            ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(60, TimeUnit.SECONDS));
+            assertInstanceOf(IllegalArgumentException.class, e.getCause(), "its own error");
+            assertTrue(isProbe(b.steps.get(b.steps.size() - 1)), "a probe step ran after the failure");
+            int[] next = BatchingEqualsSingleRunsTest.prompt(3, 1);
+            assertEquals(5, s.generate(next, GenerationRequest.ofTokens(next).withMaxTokens(5).withIgnoreEos(true), null)
+                    .get(60, TimeUnit.SECONDS).tokens().length, "the engine goes on");
+        } finally {
+            b.close();
+        }
+    }
+
+    @Test
+    void aRequestThatFailsAloneOnAnEngineWhoseProbeFailsTooIsTheEnginesFailure() throws Exception {
+        // a broken device under one request alone was that request's error: a Spark row got it and the task succeeded
+        boolean[] broken = {false};
+        Failing b = new Failing(new IllegalStateException("device error"), step -> {
+            broken[0] |= step.position(0) >= 10; // from the step of position 10 on, whatever it holds
+            return broken[0];
+        });
+        try (Scheduler s = new Scheduler(b, null, new int[] {2}, 1, 16)) {
+            int[] prompt = BatchingEqualsSingleRunsTest.prompt(6, 0);
+            CompletableFuture<Completion> f = s.generate(prompt, GenerationRequest.ofTokens(prompt).withMaxTokens(40).withIgnoreEos(true), null);
+            ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(60, TimeUnit.SECONDS));
+            assertInstanceOf(EngineStepException.class, e.getCause());
+            assertEquals("device error", e.getCause().getCause().getMessage());
+            assertTrue(isProbe(b.steps.get(b.steps.size() - 1)), "the probe step failed too");
+        } finally {
+            b.close();
+        }
+    }
+
+    @Test
+    void everyRequestOfAStepFailingAloneIsEachOnesOwnFailureWhenTheProbeRuns() throws Exception {
+        // two poisoned requests alone in a step, each failing alone too, were taken for the engine's failure
+        SchedulerCloseTest.Held held = new SchedulerCloseTest.Held(cpu());
+        Poisoned b = new Poisoned(held);
+        try (Scheduler s = new Scheduler(b, null, new int[] {2}, 1, 16)) {
+            // a one-token generation holds the step thread in its step while the two are queued, so they start together
+            // and reach the poisoned positions in the same steps
+            // (two prompt tokens: a step of BOS alone is what the probe looks like)
+            CompletableFuture<Completion> gate = s.generate(new int[] {1, 5}, GenerationRequest.ofTokens(1, 5).withMaxTokens(1), null);
+            assertTrue(held.inStep.await(30, TimeUnit.SECONDS));
+            List<CompletableFuture<Completion>> fs = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                int[] prompt = BatchingEqualsSingleRunsTest.prompt(6, i);
+                prompt[1] = POISON;
+                fs.add(s.generate(prompt, GenerationRequest.ofTokens(prompt).withMaxTokens(30).withIgnoreEos(true), null));
+            }
+            held.letGo.countDown();
+            assertEquals(1, gate.get(60, TimeUnit.SECONDS).tokens().length);
+            for (CompletableFuture<Completion> f : fs) {
+                ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(60, TimeUnit.SECONDS));
+                assertInstanceOf(IllegalArgumentException.class, e.getCause(), "its own error, not the engine's");
+            }
+            assertEquals(2, b.mostSequencesInAFailedStep, "they failed a step together");
+            assertEquals(1, b.probes, "one probe for the step");
+        } finally {
+            b.close();
+        }
+    }
+
+    /** Three seeded samplings in one step; {@code listenerOfSecond} streams the second one's tokens (null: none). */
+    static List<CompletableFuture<Completion>> threeSamplings(Scheduler s, TokenListener listenerOfSecond) {
+        List<CompletableFuture<Completion>> fs = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            int[] prompt = BatchingEqualsSingleRunsTest.prompt(6, i);
+            GenerationRequest r = GenerationRequest.ofTokens(prompt).withMaxTokens(20).withIgnoreEos(true)
+                    .withSampling(SamplingParams.temperature(0.9f, 7 + i).withTopK(40));
+            fs.add(s.generate(prompt, r, i == 1 ? listenerOfSecond : null));
+        }
+        return fs;
+    }
+
+    /** The tokens of {@link #threeSamplings} on a clean CPU backend. */
+    static List<int[]> threeSamplingsClean() throws Exception {
+        CpuBackend b = cpu();
+        try (Scheduler s = new Scheduler(b, null, new int[] {2}, 1, 16)) {
+            List<int[]> tokens = new ArrayList<>();
+            for (CompletableFuture<Completion> f : threeSamplings(s, null)) {
+                tokens.add(f.get(60, TimeUnit.SECONDS).tokens());
+            }
+            return tokens;
+        } finally {
+            b.close();
+        }
+    }
+
+    @Test
+    void aListenerThatThrowsEndsItsOwnGenerationNamingTheRequestAndTheOthersGoOn() throws Exception {
+        // the listener's exception was logged and its generation went on, streaming to a caller that had failed
+        List<int[]> expected = threeSamplingsClean();
+        IllegalStateException thrown = new IllegalStateException("the caller's stream is closed");
+        int[] calls = {0};
+        CpuBackend b = cpu();
+        try (Scheduler s = new Scheduler(b, null, new int[] {2}, 1, 16)) {
+            List<CompletableFuture<Completion>> fs = threeSamplings(s, (i, token, piece, lp) -> {
+                calls[0]++;
+                if (i == 3) {
+                    throw thrown;
+                }
+            });
+            ExecutionException e = assertThrows(ExecutionException.class, () -> fs.get(1).get(60, TimeUnit.SECONDS));
+            assertTrue(e.getCause().getMessage().contains("request 2"), e.getCause().getMessage());
+            assertTrue(e.getCause().getMessage().contains("listener"), e.getCause().getMessage());
+            assertEquals(thrown, e.getCause().getCause());
+            assertEquals(4, calls[0], "not called after it threw");
+            assertArrayEquals(expected.get(0), fs.get(0).get(60, TimeUnit.SECONDS).tokens());
+            assertArrayEquals(expected.get(2), fs.get(2).get(60, TimeUnit.SECONDS).tokens());
+        } finally {
+            b.close();
+        }
+    }
+
+    @Test
+    void anOutOfMemoryErrorInOneListenerFailsOnlyItsRequestAsTheEnginesFailure() throws Exception {
+        // the Error left the step to the loop, which failed every running request with it
+        List<int[]> expected = threeSamplingsClean();
+        CpuBackend b = cpu();
+        try (Scheduler s = new Scheduler(b, null, new int[] {2}, 1, 16)) {
+            List<CompletableFuture<Completion>> fs = threeSamplings(s, (i, token, piece, lp) -> {
+                if (i == 3) {
+                    throw new OutOfMemoryError("injected");
+                }
+            });
+            ExecutionException e = assertThrows(ExecutionException.class, () -> fs.get(1).get(60, TimeUnit.SECONDS));
+            assertInstanceOf(EngineStepException.class, e.getCause());
+            assertTrue(e.getCause().getMessage().contains("request 2"), e.getCause().getMessage());
+            assertInstanceOf(OutOfMemoryError.class, e.getCause().getSuppressed()[0]);
+            assertArrayEquals(expected.get(0), fs.get(0).get(60, TimeUnit.SECONDS).tokens());
+            assertArrayEquals(expected.get(2), fs.get(2).get(60, TimeUnit.SECONDS).tokens());
+        } finally {
+            b.close();
+        }
+    }
+
+    @Test
+    void anOutOfMemoryErrorDecodingOneRequestsTokenFailsOnlyThatRequest() throws Exception {
+        // reading a step's results for one request (here its text decoder) ran out of memory: every running request failed
+        int[] pieces = {0};
+        TextSupport text = new TextSupport() {
+            @Override
+            public byte[] tokenBytes(int id) {
+                return new byte[] {'x'};
+            }
+
+            @Override
+            public boolean isSpecial(int id) {
+                return false;
+            }
+
+            @Override
+            public boolean dropsSpaceAfterBos() {
+                return false;
+            }
+
+            @Override
+            public PieceDecoder newDecoder(boolean stripLeadingSpace) {
+                boolean first = pieces[0]++ == 0;
+                return new PieceDecoder() {
+                    int n;
+
+                    @Override
+                    public String next(int id) {
+                        if (first && ++n == 4) {
+                            throw new OutOfMemoryError("injected");
+                        }
+                        return "x";
+                    }
+
+                    @Override
+                    public String flush() {
+                        return "";
+                    }
+                };
+            }
+        };
+        CpuBackend b = cpu();
+        try (Scheduler s = new Scheduler(b, text, new int[] {2}, 1, 16)) {
+            List<CompletableFuture<Completion>> fs = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                int[] prompt = BatchingEqualsSingleRunsTest.prompt(6, i);
+                fs.add(s.generate(prompt, GenerationRequest.ofTokens(prompt).withMaxTokens(10).withIgnoreEos(true),
+                        (index, token, piece, logprob) -> { }));
+            }
+            ExecutionException e = assertThrows(ExecutionException.class, () -> fs.get(0).get(60, TimeUnit.SECONDS));
+            assertInstanceOf(EngineStepException.class, e.getCause());
+            assertTrue(e.getCause().getMessage().contains("request 1"), e.getCause().getMessage());
+            assertInstanceOf(OutOfMemoryError.class, e.getCause().getSuppressed()[0]);
+            assertEquals("xxxxxxxxxx", fs.get(1).get(60, TimeUnit.SECONDS).text(), "the other request goes on");
         } finally {
             b.close();
         }
