@@ -5,7 +5,9 @@ import dev.kindling.inference.sample.TokenLogprob;
 /**
  * Receives generated tokens as they are produced (streaming). Called on the engine's thread:
  * return quickly, and do not wait for the same engine (its blocking calls, such as
- * {@link Engine#generate}, throw {@link IllegalStateException} there; {@link Engine#submit} does not wait).
+ * {@link Engine#generate}, throw {@link IllegalStateException} there; {@link Engine#submit} does not wait). A listener
+ * that throws ends its own generation: its future fails with a RuntimeException naming the request, the listener's
+ * exception as its cause; the other requests go on.
  */
 @FunctionalInterface
 public interface TokenListener {
