@@ -407,18 +407,20 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /**
-     * Runs a step of one token, BOS at position 0, in a block of its own: null when it runs (the engine works, so a
-     * request that failed alone failed for its own input), else what it threw. Whatever it throws is caught: the failed
-     * sequences it judges have left {@link #running}, so a throw out of here would leave their callers waiting for ever.
+     * Runs a step of one token, BOS at position 0 (token 0 for a vocabulary without BOS), in a block of its own: null when
+     * it runs (the engine works, so a request that failed alone failed for its own input), else what it threw. Whatever
+     * it throws is caught: the failed sequences it judges have left {@link #running}, so a throw out of here would leave
+     * their callers waiting for ever.
      */
     private Throwable probe() {
-        KvBlockManager.Reservation r = blocks.reserve(new int[] {bosId}, 1, 0, 0);
+        int token = bosId >= 0 && bosId < config.vocabSize() ? bosId : 0;
+        KvBlockManager.Reservation r = blocks.reserve(new int[] {token}, 1, 0, 0);
         if (r == null) {
             return new IllegalStateException(named("no KV block free for the probe step (the failed requests' blocks freed none)"));
         }
         try {
             step.clear();
-            step.addToken(step.addSequence(r.table()), bosId, 0, true);
+            step.addToken(step.addSequence(r.table()), token, 0, true);
             forward();
             return null;
         } catch (Throwable t) {

@@ -310,6 +310,24 @@ class StepFailureTest {
     }
 
     @Test
+    void onAVocabularyWithoutBosTheProbeRunsAnotherToken() throws Exception {
+        // a tokenizer without BOS (bosId -1, as Qwen's) made the probe a step of token -1, which no engine runs: every
+        // request failing alone became the engine's failure
+        Failing b = new Failing(new IllegalArgumentException("the kernel cannot take position 10"),
+                step -> step.position(0) >= 10);
+        try (Scheduler s = new Scheduler(b, null, new int[] {2}, -1, 16)) {
+            int[] prompt = BatchingEqualsSingleRunsTest.prompt(6, 0);
+            CompletableFuture<Completion> f = s.generate(prompt, GenerationRequest.ofTokens(prompt).withMaxTokens(40).withIgnoreEos(true), null);
+            ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(60, TimeUnit.SECONDS));
+            assertInstanceOf(IllegalArgumentException.class, e.getCause(), "its own error");
+            int[] last = b.steps.get(b.steps.size() - 1);
+            assertArrayEquals(new int[] {1, 0, 0}, last, "the probe: token 0 alone at position 0");
+        } finally {
+            b.close();
+        }
+    }
+
+    @Test
     void aRequestThatFailsAloneOnAnEngineWhoseProbeFailsTooIsTheEnginesFailure() throws Exception {
         // a broken device under one request alone was that request's error: a Spark row got it and the task succeeded
         boolean[] broken = {false};
