@@ -27,6 +27,7 @@ public final class MinHasher {
     private final long[] a;
     private final long[] b;
     private final long[] mins;
+    private final Shingler.Sink update = this::update;
 
     /** Which permutation kernel computes the signatures (all give identical signatures). */
     public enum Kernel {
@@ -84,10 +85,14 @@ public final class MinHasher {
         return shingler;
     }
 
-    /** The signature of {@code text} (a fresh array of {@code numPerm} values). */
+    /**
+     * The signature of {@code text} (a fresh array of {@code numPerm} values). The shingles go to the kernel a
+     * {@link Shingler#BLOCK} at a time, so a long text needs no array of all its shingle hashes.
+     */
     public long[] signature(String text) {
-        int count = shingler.shingle(text);
-        return signatureOf(shingler.buffer(), count);
+        Arrays.fill(mins, Long.MAX_VALUE);
+        shingler.shingle(text, update);
+        return mins.clone();
     }
 
     /** The signature of the first {@code count} shingle hashes in {@code hashes}. */
@@ -99,6 +104,15 @@ public final class MinHasher {
             case SCALAR -> ScalarKernel.update(a, b, mins, params.numPerm(), hashes, count);
         }
         return mins.clone();
+    }
+
+    /** Folds one block of shingle hashes into {@link #mins}. */
+    private void update(long[] hashes, int count) {
+        switch (kernel) {
+            case VECTOR -> MinHashKernel.updateVector(a, b, mins, params.numPerm(), hashes, 0, count);
+            case VECTOR_256 -> MinHashKernel.updateVector256(a, b, mins, params.numPerm(), hashes, 0, count);
+            case SCALAR -> ScalarKernel.update(a, b, mins, params.numPerm(), hashes, count);
+        }
     }
 
     /** True for the signature of a text without shingles. */

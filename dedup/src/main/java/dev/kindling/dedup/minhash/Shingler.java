@@ -22,6 +22,10 @@ import java.util.Arrays;
  * words mostly matches texts that differ only in their numbers ("Page 1", "page 2!"). Exact dedup still
  * sees short texts.
  *
+ * <p>{@link #shingle(String)} keeps all of a text's shingle hashes (what {@link #shingleSet} needs);
+ * {@link #shingle(String, Sink)} hands them over a {@link #BLOCK} at a time, so a 10 MB document needs one 8 KB
+ * block instead of 1.7 million hashes at once (MinHash signatures use it).
+ *
  * <p>Not thread-safe: it reuses its buffers. Use one per thread.
  *
  * <pre>{@code
@@ -30,11 +34,26 @@ import java.util.Arrays;
  * }</pre>
  */
 public final class Shingler {
+    /** Shingle hashes per block handed to a {@link Sink} (the last block of a text may be shorter). */
+    public static final int BLOCK = 1024;
+
+    /** Receives a text's shingle hashes, in text order, a block at a time. */
+    @FunctionalInterface
+    public interface Sink {
+        /** {@code hashes[0..count)} are the next shingles; the array is reused for the next block. */
+        void accept(long[] hashes, int count);
+    }
+
     private final int n;
     private final NormalizeOptions options;
     private final long[] ring;
     private final int mask;
-    private long[] out = new long[256];
+    private final long[] block = new long[BLOCK];
+    private long[] all = new long[256];
+    // where emit writes: `all` (growing) for shingle(String), `block` (flushed to sink when full) for shingle(String, Sink)
+    private long[] out;
+    private Sink sink;
+    private int flushed;
     private int count;
 
     public Shingler(int n, NormalizeOptions options) {
@@ -61,6 +80,34 @@ public final class Shingler {
      * text order) and returns how many there are; read them with {@link #buffer()}.
      */
     public int shingle(String text) {
+        out = all;
+        sink = null;
+        scan(text);
+        all = out;
+        return count;
+    }
+
+    /**
+     * Computes the shingle hashes of {@code text} and hands them to {@code sink} in text order, {@link #BLOCK} at a
+     * time (the last block may be shorter; a text without shingles makes no call); returns how many there are.
+     * {@link #buffer()} is left as the last {@link #shingle(String)} filled it.
+     */
+    public int shingle(String text, Sink sink) {
+        out = block;
+        this.sink = sink;
+        flushed = 0;
+        try {
+            scan(text);
+            if (count > 0) {
+                sink.accept(block, count);
+            }
+            return flushed + count;
+        } finally {
+            this.sink = null;
+        }
+    }
+
+    private void scan(String text) {
         String s = TextNormalizer.normalize(text, options);
         count = 0;
         int words = 0;
@@ -105,7 +152,6 @@ public final class Shingler {
         if (inWord) {
             endWord(h, words);
         }
-        return count;
     }
 
     private int endWord(long fnvState, int words) {
@@ -119,20 +165,30 @@ public final class Shingler {
 
     private void emit(long shingle) {
         if (count == out.length) {
-            out = Arrays.copyOf(out, out.length * 2);
+            full();
         }
         out[count++] = shingle;
     }
 
-    /** The buffer filled by the last {@link #shingle} call (valid up to its return value). */
+    private void full() {
+        if (sink == null) {
+            out = Arrays.copyOf(out, out.length * 2);
+        } else {
+            sink.accept(out, count);
+            flushed += count;
+            count = 0;
+        }
+    }
+
+    /** The buffer filled by the last {@link #shingle(String)} call (valid up to its return value). */
     public long[] buffer() {
-        return out;
+        return all;
     }
 
     /** The sorted, distinct shingle hashes of {@code text} (a fresh array). */
     public long[] shingleSet(String text) {
         int c = shingle(text);
-        long[] set = Arrays.copyOf(out, c);
+        long[] set = Arrays.copyOf(all, c);
         Arrays.sort(set);
         int w = 0;
         for (int i = 0; i < set.length; i++) {

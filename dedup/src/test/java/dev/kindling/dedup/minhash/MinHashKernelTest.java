@@ -45,6 +45,63 @@ class MinHashKernelTest {
         assertTrue(MinHasher.isEmpty(new MinHasher(MinHashParams.DEFAULT, NormalizeOptions.NEAR).signature(" \n ")));
     }
 
+    /**
+     * Signatures go through the kernels a {@link Shingler#BLOCK} of shingles at a time: texts with 0, 1, BLOCK - 1,
+     * BLOCK, BLOCK + 1 and 5000 shingles get, with every kernel, the scalar oracle's signature over all their shingles
+     * at once, and the blocks handed over are the shingles of {@link Shingler#shingle(String)} in order.
+     */
+    @Test
+    void blockBoundariesGiveTheOraclesSignature() {
+        assertEquals(1024, Shingler.BLOCK);
+        MinHashParams params = MinHashParams.DEFAULT;
+        long[][] ab = MinHasher.coefficients(params.numPerm(), params.seed());
+        Shingler shingler = new Shingler(params.ngram(), NormalizeOptions.NEAR);
+        for (int shingles : new int[] {0, 1, 1023, 1024, 1025, 5000}) {
+            String text = words(shingles + params.ngram() - 1, shingles);
+            int count = shingler.shingle(text);
+            assertEquals(shingles, count, "shingles of the text made for " + shingles);
+            long[] all = Arrays.copyOf(shingler.buffer(), count);
+            long[] oracle = fresh(params.numPerm());
+            MinHashKernel.updateScalar(ab[0], ab[1], oracle, params.numPerm(), all, count);
+
+            long[] streamed = new long[count];
+            int[] at = {0};
+            int[] calls = {0};
+            int returned = shingler.shingle(text, (hashes, n) -> {
+                assertTrue(n > 0 && n <= Shingler.BLOCK, "block of " + n);
+                assertTrue(n == Shingler.BLOCK || at[0] + n == count, "only the last block may be short: " + n + " at " + at[0]);
+                System.arraycopy(hashes, 0, streamed, at[0], n);
+                at[0] += n;
+                calls[0]++;
+            });
+            assertEquals(count, returned);
+            assertEquals((count + Shingler.BLOCK - 1) / Shingler.BLOCK, calls[0], "blocks for " + count + " shingles");
+            assertArrayEquals(all, streamed, "blocks of " + count + " shingles");
+
+            for (MinHasher.Kernel kernel : MinHasher.Kernel.values()) {
+                MinHasher hasher = new MinHasher(params, NormalizeOptions.NEAR, kernel);
+                assertArrayEquals(oracle, hasher.signature(text), kernel + ", " + count + " shingles");
+                assertArrayEquals(oracle, hasher.signatureOf(all, count), kernel + " signatureOf, " + count + " shingles");
+            }
+            long[] v = fresh(params.numPerm());
+            long[] v256 = fresh(params.numPerm());
+            MinHashKernel.updateVector(ab[0], ab[1], v, params.numPerm(), all, count);
+            MinHashKernel.updateVector256(ab[0], ab[1], v256, params.numPerm(), all, count);
+            assertArrayEquals(oracle, v, "preferred, " + count + " shingles");
+            assertArrayEquals(oracle, v256, "256-bit, " + count + " shingles");
+        }
+    }
+
+    /** {@code n} distinct words (seeded by {@code seed}), separated by spaces. */
+    private static String words(int n, int seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            sb.append(i == 0 ? "" : " ").append("w").append(Long.toString(r.nextLong() >>> 1, 36));
+        }
+        return sb.toString();
+    }
+
     private static long[] fresh(int n) {
         long[] m = new long[n];
         Arrays.fill(m, Long.MAX_VALUE);
