@@ -13,9 +13,10 @@ import dev.kindling.dedup.pii.PiiRedactor;
 import dev.kindling.spark.dedup.ExactDedup;
 import dev.kindling.spark.sql.SqlUdfs;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.api.java.UDF2;
@@ -44,7 +45,18 @@ public final class CurationFunctions {
             ThreadLocal.withInitial(() -> new MinHasher(MinHashParams.DEFAULT, NormalizeOptions.NEAR));
     private static final ThreadLocal<Shingler> SHINGLER =
             ThreadLocal.withInitial(() -> new Shingler(MinHashParams.DEFAULT.ngram(), NormalizeOptions.NEAR));
-    private static final Map<String, List<DocumentFilter>> FILTERS = new ConcurrentHashMap<>();
+    /**
+     * Parsed filter chains a JVM keeps, the least recently used dropped first: kindling_quality_reason's filters may be
+     * a column, and a map of every distinct string grew for the life of the executor.
+     */
+    static final int FILTER_CHAINS = 64;
+    private static final Map<String, List<DocumentFilter>> FILTERS = Collections.synchronizedMap(
+            new LinkedHashMap<String, List<DocumentFilter>>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, List<DocumentFilter>> eldest) {
+                    return size() > FILTER_CHAINS;
+                }
+            });
     private static final PiiRedactor PII = PiiRedactor.defaults();
 
     public static void register(SparkSession spark) {
@@ -105,6 +117,13 @@ public final class CurationFunctions {
             }
         }
         return out;
+    }
+
+    /** The filters strings whose parsed chains this JVM holds, least recently used first. */
+    static List<String> cachedFilterStrings() {
+        synchronized (FILTERS) {
+            return new ArrayList<>(FILTERS.keySet());
+        }
     }
 
     /**
