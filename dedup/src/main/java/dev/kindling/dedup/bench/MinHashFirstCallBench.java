@@ -122,7 +122,6 @@ public final class MinHashFirstCallBench {
         MinHasher other = mix ? new MinHasher(params, NormalizeOptions.NEAR, otherKernel) : null;
         double[] bigRates = steady(hasher, other, new String[] {big}, bigBytes, seconds);
         double[] corpusRates = steady(hasher, other, texts, corpusBytes, seconds);
-        sink += bigRates.length + corpusRates.length;
         if (sink == 42) {
             System.err.print("");   // keeps the work observable to the JIT
         }
@@ -130,55 +129,66 @@ public final class MinHashFirstCallBench {
                 "{\"bench\":\"minhash-first-call\",\"input\":\"%s\",\"big_doc_mb\":%.2f,\"kernel\":\"%s\",\"species\":\"%s\","
                         + "\"num_perm\":%d,\"ngram\":%d,\"first_call_wall_s\":%.3f,\"first_call_cpu_s\":%.3f,"
                         + "\"first_call_alloc_mb\":%.1f,\"second_call_alloc_mb\":%.1f,"
-                        + "\"steady_big_doc_mb_per_cpu_s\":%.2f,\"steady_corpus_docs\":%d,\"steady_corpus_mb_per_cpu_s\":%.2f,"
-                        + "\"mixed_with\":%s,\"other_big_doc_mb_per_cpu_s\":%s,\"other_corpus_mb_per_cpu_s\":%s,"
+                        + "\"steady_big_doc_mb_per_cpu_s\":%.2f,\"steady_big_doc_alloc_mb_per_mb\":%.1f,\"steady_corpus_docs\":%d,"
+                        + "\"steady_corpus_mb_per_cpu_s\":%.2f,\"steady_corpus_alloc_mb_per_mb\":%.1f,"
+                        + "\"mixed_with\":%s,\"other_big_doc_mb_per_cpu_s\":%s,\"other_big_doc_alloc_mb_per_mb\":%s,"
+                        + "\"other_corpus_mb_per_cpu_s\":%s,\"other_corpus_alloc_mb_per_mb\":%s,"
                         + "\"java\":\"%s\"}",
                 source.replace("\\", "\\\\").replace("\"", "\\\""), bigBytes / 1e6, kernel,
                 MinHasher.VECTOR_API ? MinHashKernel.PREFERRED.toString() : "none", params.numPerm(), params.ngram(),
-                firstWall, firstCpu, firstMb, secondMb, bigRates[0], texts.length, corpusRates[0],
-                mix ? "\"" + otherKernel + "\"" : "null",
-                mix ? String.format(Locale.ROOT, "%.2f", bigRates[1]) : "null",
-                mix ? String.format(Locale.ROOT, "%.2f", corpusRates[1]) : "null",
+                firstWall, firstCpu, firstMb, secondMb, bigRates[0], bigRates[1], texts.length, corpusRates[0], corpusRates[1],
+                mix ? "\"" + otherKernel + "\"" : "null", other(mix, bigRates[2]), other(mix, bigRates[3]),
+                other(mix, corpusRates[2]), other(mix, corpusRates[3]),
                 System.getProperty("java.version"));
     }
 
+    private static String other(boolean mix, double value) {
+        return mix ? String.format(Locale.ROOT, "%.2f", value) : "null";
+    }
+
     /**
-     * MB of UTF-8 per CPU-second of {@code hasher} (and, when {@code other} is given, of {@code other}, pass by pass
-     * in turn): a 2 s warm-up, then whole passes over {@code texts} for at least {@code seconds}.
+     * MB of UTF-8 per CPU-second of {@code hasher} and MB it allocated per MB of text (and, when {@code other} is
+     * given, the same of {@code other}, pass by pass in turn): a 2 s warm-up, then whole passes over {@code texts} for
+     * at least {@code seconds}.
      */
     private static double[] steady(MinHasher hasher, MinHasher other, String[] texts, long bytes, double seconds) {
         long warmEnd = System.nanoTime() + 2_000_000_000L;
+        long[] cost = new long[2];
         do {
-            pass(hasher, texts);
+            pass(hasher, texts, cost);
             if (other != null) {
-                pass(other, texts);
+                pass(other, texts, cost);
             }
         } while (System.nanoTime() < warmEnd);
-        long cpu = 0;
-        long cpuOther = 0;
+        long[] mine = new long[2];
+        long[] theirs = new long[2];
         long passes = 0;
         long deadline = System.nanoTime() + (long) (seconds * 1e9);
         do {
-            cpu += pass(hasher, texts);
+            pass(hasher, texts, mine);
             if (other != null) {
-                cpuOther += pass(other, texts);
+                pass(other, texts, theirs);
             }
             passes++;
         } while (System.nanoTime() < deadline);
         double mb = passes * bytes / 1e6;
-        return new double[] {mb / (cpu / 1e9), other == null ? Double.NaN : mb / (cpuOther / 1e9)};
+        return new double[] {mb / (mine[0] / 1e9), mine[1] / 1e6 / mb,
+                other == null ? Double.NaN : mb / (theirs[0] / 1e9), other == null ? Double.NaN : theirs[1] / 1e6 / mb};
     }
 
-    /** Signs every text once; returns the thread CPU nanoseconds it took. */
-    private static long pass(MinHasher hasher, String[] texts) {
+    /** Signs every text once, adding the thread CPU nanoseconds and bytes allocated to {@code cost[0]} and {@code cost[1]}. */
+    private static void pass(MinHasher hasher, String[] texts, long[] cost) {
+        long tid = Thread.currentThread().getId();
+        long a0 = MX.getThreadAllocatedBytes(tid);
         long c0 = MX.getCurrentThreadCpuTime();
         long sink = 0;
         for (String t : texts) {
             sink += hasher.signature(t)[0];
         }
+        cost[0] += MX.getCurrentThreadCpuTime() - c0;
+        cost[1] += MX.getThreadAllocatedBytes(tid) - a0;
         if (sink == 42) {
             System.err.print("");
         }
-        return MX.getCurrentThreadCpuTime() - c0;
     }
 }
