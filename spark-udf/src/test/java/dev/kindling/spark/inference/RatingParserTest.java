@@ -142,4 +142,44 @@ class RatingParserTest {
         rated(4, "I would rate this response a 4.");
         unrated("It deserves a high score. It gets 2 things wrong.");
     }
+
+    /**
+     * distilabel's UltraFeedback reads the rating with {@code \b\d+\b} and {@code int()} under Python's {@code re}, whose
+     * {@code \d} is any script's decimal digit and {@code \w} any letter or number: a full-width or Arabic-Indic 4 is a 4,
+     * and a 4 written against a vulgar fraction is no whole number (no word boundary after it). Java's {@code \d} and
+     * {@code \w} are ASCII: the first were no rating, the last a 4.
+     */
+    @Test
+    void digitsOfAnyScriptAreRead() {
+        rated(4, "Rating: \uFF14\nRationale: clear.");            // full-width 4
+        rated(4, "Rating: \u0664");                              // Arabic-Indic 4
+        rated(4, "Rating: \u096A");                              // Devanagari 4
+        rated(4, "Rating: \uD835\uDFD2");                        // mathematical bold 4, outside the BMP
+        rated(4, "Rating: \u0664/\u0665");                       // 4/5 in Arabic-Indic digits: the denominator is the max
+        rated(3, "\uFF13");                                      // a full-width 3 alone
+        rated(2, "It deserves \uFF12 out of 5.");
+        rated(4.5, "Score = \uFF14.\uFF15");
+        unrated("Rating: \u0669");                               // Arabic-Indic 9: out of 1..5
+        unrated("Rating: \u0664/\u0661\u0660");                  // 4/10 is another scale
+    }
+
+    @Test
+    void aNumberRunningIntoAnotherNumberCharacterIsNoRating() {
+        // Python's \w holds every letter and number: "4" then "½" has no word boundary after the 4, so distilabel reads none
+        unrated("Rating: 4\u00BD");
+        unrated("Rating: 4\u00B2");
+        unrated("4\u00BD");
+        unrated("I think it deserves 3\u00BD/5.");
+    }
+
+    /**
+     * distilabel's pattern is {@code Rating: (.+?)\nRationale}: a rating on the line after its label is not read (no
+     * "Rating: " there), so neither is it here; the judge's probabilities decide.
+     */
+    @Test
+    void aRatingOnTheLineAfterItsLabelIsNotRead() {
+        unrated("Rating:\n4");
+        unrated("Rating:\n4\nRationale: clear and correct.");
+        unrated("**Rating:**\n\n4");
+    }
 }
