@@ -47,4 +47,23 @@ class NgramIndexTest {
             assertEquals(-1, idx.firstMatch(d.text()), d.id());
         }
     }
+
+    /**
+     * Moby-Dick's opening as a benchmark item writes it, with spaced ASCII dashes, is in chapter 1, whose em-dashes stand
+     * between the words ("ago—never"). Punctuation was removed with no space in its place, so the chapter read "agonever"
+     * and "preciselyhaving" where the item read "ago never" and "precisely having", and every 13-gram of the item crosses
+     * one of the two: the leak went unnoticed. datatrove's simplify_text turns punctuation into spaces.
+     */
+    @Test
+    void punctuationBetweenWordsSeparatesThem() {
+        String chapter = JsonlDocuments.read(SharedData.require("corpus/moby-dick.jsonl"), "id", "text").stream()
+                .filter(d -> d.id().equals("chapter_1")).findFirst().orElseThrow().text();
+        assertTrue(chapter.startsWith("Call me Ishmael. Some years ago\u2014never mind how long precisely\u2014having"), chapter);
+        String item = "Call me Ishmael. Some years ago -- never mind how long precisely -- having little or no money in my purse";
+        assertEquals(0, NgramIndex.build(List.of(item), 13).firstMatch(chapter));
+        // and the other way round: the item with the em-dashes, a document with spaced dashes
+        String quoted = "In class we read: \"Call me Ishmael. Some years ago - never mind how long precisely - having little "
+                + "or no money in my purse, and nothing particular to interest me on shore\"";
+        assertTrue(NgramIndex.build(List.of(chapter.substring(0, 120)), 13).firstMatch(quoted) >= 0);
+    }
 }

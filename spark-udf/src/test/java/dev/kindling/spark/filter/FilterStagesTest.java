@@ -210,6 +210,31 @@ class FilterStagesTest {
         assertTrue(none.getMessage().contains("empty.jsonl is empty"), none.getMessage());
     }
 
+    /**
+     * A benchmark item quoting Moby-Dick's opening with spaced dashes leaks into chapter 1, which writes em-dashes between
+     * the words ("ago\u2014never"): removed with no space in their place they glued the chapter's words together, every
+     * 13-gram of the item crossed one and the chapter was kept. Punctuation is a space, as in datatrove's simplify_text.
+     */
+    @Test
+    void decontaminationSeesWordsAcrossADash() throws Exception {
+        Map<String, String> docs = new HashMap<>();
+        for (dev.kindling.dedup.Document d : dev.kindling.dedup.io.JsonlDocuments.read(
+                dev.kindling.testing.SharedData.require("corpus/moby-dick.jsonl"), "id", "text").subList(0, 8)) {
+            docs.put(d.id(), d.text());
+        }
+        assertTrue(docs.get("chapter_1").contains("Some years ago\u2014never mind how long precisely\u2014having"));
+        Path bench = Files.writeString(tmp.resolve("moby.jsonl"), "{\"passage\": \"Call me Ishmael. Some years ago -- never mind "
+                + "how long precisely -- having little or no money in my purse\"}\n");
+        Map<String, String> reasons = new TreeMap<>();
+        for (Row r : new Decontamination().setBenchmark(bench.toString()).setBenchmarkColumns(new String[] {"passage"})
+                .transform(frame(docs)).collectAsList()) {
+            if (r.getAs(Columns.REASON) != null) {
+                reasons.put(r.getAs("id"), r.getAs(Columns.REASON));
+            }
+        }
+        assertEquals(Map.of("chapter_1", "decontaminate:ngram_overlap"), reasons);
+    }
+
     /** The filters never read the id column, and no longer ask for one: a DataFrame of texts alone was refused. */
     @Test
     void filtersNeedNoIdColumn() throws Exception {
