@@ -29,6 +29,18 @@ final class Distill {
      */
     static final String BLANK = DatasetReader.BLANK_TEXT;
 
+    /**
+     * Refuses a teacher that truncates long prompts: the engine would answer the end of a prompt too long for its context
+     * while the row records all of it, so the conversation would pair a question with an answer to another.
+     */
+    static void requireWholePrompts(String stage, dev.kindling.spark.inference.Generate teacher) {
+        if (teacher.getTruncatePrompts()) {
+            throw dev.kindling.spark.KindlingException.usage(stage + ": the teacher has truncatePrompts set, but a prompt cut to "
+                    + "fit its context would be recorded whole beside an answer to its end, which changes the data; "
+                    + "setTruncatePrompts(false): a prompt too long then fails its row with an error");
+        }
+    }
+
     /** {@code {role, content}}. */
     static Column message(String role, Column content) {
         return struct(lit(role).as("role"), content.cast(DataTypes.StringType).as("content"));

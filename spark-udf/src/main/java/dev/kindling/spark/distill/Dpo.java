@@ -53,7 +53,8 @@ import scala.collection.Seq;
  * text but white space is not a candidate, nor, with {@link #setDropTruncated}, one cut by the
  * token limit (the judge does not rate them). A prompt whose candidates all have the same rating
  * carries no preference and is rejected as {@code dpo:tied_ratings}; fewer than two rated
- * candidates: {@code dpo:too_few_ratings}.
+ * candidates: {@code dpo:too_few_ratings}. A teacher or judge with {@code truncatePrompts} is refused (a prompt cut to
+ * its end would be answered, or rated, as if whole).
  */
 public final class Dpo implements PipelineStage {
     /** What {@link #pick} returns. */
@@ -113,6 +114,10 @@ public final class Dpo implements PipelineStage {
         }
         SamplingSpec sampling = teacher.sampling();
         requireSampling(sampling.temperature(), sampling.topK());
+        Distill.requireWholePrompts(name(), teacher);
+        if (judge.getTruncatePrompts()) {
+            throw KindlingException.usage("dpo: the judge has truncatePrompts set, but " + Judge.TRUNCATION);
+        }
         String prompt = promptColumn != null ? promptColumn : context.textColumn();
         // copies: the caller's teacher and judge keep their columns, and the teacher's system prompt is the
         // conversations' unless one is set here

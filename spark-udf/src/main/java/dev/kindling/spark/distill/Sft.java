@@ -35,7 +35,8 @@ import org.apache.spark.sql.Row;
  *
  * With a system prompt, {@code messages} starts with {@code {"role": "system", ...}}. An answer
  * with no text but white space is rejected as {@code sft:empty_answer}; with
- * {@link #setDropTruncated}, answers cut by the token limit are rejected as {@code sft:truncated}.
+ * {@link #setDropTruncated}, answers cut by the token limit are rejected as {@code sft:truncated}. A teacher with
+ * {@code truncatePrompts} is refused: it would answer the end of a long prompt while the row records all of it.
  *
  * <pre>{@code
  * Generate teacher = new Generate().setModel("s3a://models/teacher.gguf").setMaxTokens(512).setTemperature(0.7).setSeed(1);
@@ -83,6 +84,7 @@ public final class Sft implements PipelineStage {
 
     @Override
     public Dataset<Row> apply(Dataset<Row> docs, StageContext context) {
+        Distill.requireWholePrompts(name(), teacher);
         String prompt = promptColumn != null ? promptColumn : context.textColumn();
         // a copy: the caller's teacher keeps its columns, and its system prompt is the conversation's unless one is set here
         String system = systemPrompt != null ? systemPrompt : teacher.getOrDefault(teacher.systemPrompt());

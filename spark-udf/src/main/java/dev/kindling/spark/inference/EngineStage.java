@@ -213,6 +213,11 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
         return getOrDefault(model);
     }
 
+    /** Whether a prompt longer than the context keeps its end instead of failing its row. */
+    public boolean getTruncatePrompts() {
+        return (Boolean) getOrDefault(truncatePrompts);
+    }
+
     public String getErrorCol() {
         return getOrDefault(errorCol);
     }

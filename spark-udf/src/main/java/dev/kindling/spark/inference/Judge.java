@@ -46,6 +46,14 @@ public final class Judge extends EngineStage<Judge> {
             .add("text", DataTypes.StringType, true)
             .add("probabilities", DataTypes.createArrayType(DataTypes.DoubleType, false), true);
 
+    /**
+     * Why a judge never truncates: the engine keeps a long prompt's end, and the judge's prompt starts with the rubric and
+     * the instruction.
+     */
+    public static final String TRUNCATION = "a judge prompt cut to fit the context loses its start (the rubric and the "
+            + "instruction) and its rating would not be the rubric's; setTruncatePrompts(false): a prompt too long then "
+            + "fails its row with an error";
+
     private final Param<String> instructionCol;
     private final Param<String> responseCol;
     private final Param<String> outputCol;
@@ -129,6 +137,9 @@ public final class Judge extends EngineStage<Judge> {
             throw KindlingException.usage("judge: maxTokens must be >= 0");
         }
         getMethod();
+        if (getTruncatePrompts()) {
+            throw KindlingException.usage("judge: truncatePrompts is set, but " + TRUNCATION);
+        }
         return job(schema, null).outputSchema(schema, getErrorCol());
     }
 
@@ -177,13 +188,26 @@ public final class Judge extends EngineStage<Judge> {
         @Override
         protected CompletableFuture<List<Judging.Judgment>> start(Engine engine, Row row) {
             String instruction = row.isNullAt(instructionIndex) ? "" : row.getString(instructionIndex);
-            List<String> responses = many ? row.getList(responseIndex) : List.of(row.getString(responseIndex));
+            if (!many) {
+                // one response: the engine's error is the row's, there is no other candidate to tell it from
+                return InOrderWindow.allOf(List.of(Judging.submit(engine, rubric, instruction, row.getString(responseIndex), method,
+                        maxTokens)));
+            }
+            List<String> responses = row.getList(responseIndex);
             List<CompletableFuture<Judging.Judgment>> parts = new ArrayList<>(responses.size());
             for (String r : responses) {
-                parts.add(r == null ? CompletableFuture.completedFuture(null)
-                        : Judging.submit(engine, rubric, instruction, r, method, maxTokens));
+                CompletableFuture<Judging.Judgment> part;
+                try {
+                    part = r == null ? CompletableFuture.completedFuture(null)
+                            : Judging.submit(engine, rubric, instruction, r, method, maxTokens);
+                } catch (KindlingException e) {
+                    throw e; // not the candidate's: the window stops the task
+                } catch (RuntimeException e) {
+                    part = CompletableFuture.failedFuture(e); // this candidate's, named with the others that failed
+                }
+                parts.add(part);
             }
-            return InOrderWindow.allOf(parts);
+            return candidates(parts);
         }
 
         @Override
@@ -211,6 +235,54 @@ public final class Judge extends EngineStage<Judge> {
         @Override
         protected long[] tokenCounts(List<Judging.Judgment> js) {
             return new long[2];
+        }
+    }
+
+    /**
+     * The judgments of a row's candidates, in order, once all are done. When some failed, the row's error names each of
+     * them by its index in the array and says why ({@code candidate at index 1 (of 4): <why>; ...}): the engine's words
+     * alone did not say which candidate it was. A failure that is no candidate's (the engine closed, its step failed) and
+     * a cancellation pass through as they are, for the window to act on.
+     */
+    static CompletableFuture<List<Judging.Judgment>> candidates(List<CompletableFuture<Judging.Judgment>> parts) {
+        CompletableFuture<List<Judging.Judgment>> all = CompletableFuture.allOf(parts.toArray(new CompletableFuture[0]))
+                .handle((v, t) -> {
+                    List<Judging.Judgment> out = new ArrayList<>(parts.size());
+                    StringBuilder why = new StringBuilder();
+                    for (int i = 0; i < parts.size(); i++) {
+                        try {
+                            out.add(parts.get(i).join());
+                        } catch (java.util.concurrent.CompletionException e) {
+                            Throwable c = e.getCause() != null ? e.getCause() : e;
+                            if (c instanceof dev.kindling.inference.EngineClosedException
+                                    || c instanceof dev.kindling.inference.EngineStepException) {
+                                throw e;
+                            }
+                            why.append(why.length() == 0 ? "" : "; ").append("candidate at index ").append(i)
+                                    .append(" (of ").append(parts.size()).append("): ").append(RowInference.describe(c));
+                        }
+                    }
+                    if (why.length() > 0) {
+                        throw new CandidateFailed(why.toString());
+                    }
+                    return out;
+                });
+        all.whenComplete((v, t) -> {
+            if (all.isCancelled()) {
+                for (CompletableFuture<Judging.Judgment> p : parts) {
+                    p.cancel(true);
+                }
+            }
+        });
+        return all;
+    }
+
+    /** One or more candidates of a row could not be judged: the message names each and says why. */
+    static final class CandidateFailed extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        CandidateFailed(String message) {
+            super(message, null, false, false);
         }
     }
 
