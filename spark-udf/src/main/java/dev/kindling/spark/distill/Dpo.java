@@ -32,9 +32,9 @@ import scala.collection.Seq;
  * choice: highest and lowest rating, the first on a tie). HuggingFaceH4/ultrafeedback_binarized, which the
  * alignment-handbook reads, has the same {@code prompt}, {@code prompt_id}, {@code chosen} and {@code rejected}, but
  * names the ratings {@code score_chosen} and {@code score_rejected}, adds {@code messages} (the chosen conversation) and
- * took a random one of the other answers as rejected. TRL's {@code DPOTrainer} reads {@code chosen} and
- * {@code rejected} without {@code prompt} (their shared first messages are its implicit prompt; an
- * explicit one would have to be a list of messages, not a string), from the rows without an error or a reason:
+ * took a random one of the other answers as rejected. TRL's {@code DPOTrainer} ({@code maybe_extract_prompt}) passes
+ * over the string {@code prompt} beside conversational {@code chosen} and {@code rejected} and takes their shared first
+ * messages as the prompt; give it the rows without an error or a reason:
  *
  * <pre>
  * {"prompt_id": "9f86d0...",
