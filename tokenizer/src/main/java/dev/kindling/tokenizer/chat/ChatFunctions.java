@@ -3,6 +3,7 @@ package dev.kindling.tokenizer.chat;
 import java.time.ZonedDateTime;
 import java.time.format.TextStyle;
 import java.util.Locale;
+import java.util.function.Supplier;
 
 /** The globals transformers gives chat templates. Public static for Jinjava's function registry. */
 public final class ChatFunctions {
@@ -21,9 +22,26 @@ public final class ChatFunctions {
         throw new ChatTemplateException("the chat template raised: " + message);
     }
 
+    /** The time strftime_now reads on this thread in place of the clock, set by {@link #withClock}; null: the clock. */
+    private static final ThreadLocal<ZonedDateTime> FIXED_NOW = new ThreadLocal<>();
+
     /** {@code strftime_now(format)}: the current local time in Python's strftime syntax. */
     public static String strftimeNow(String format) {
-        return strftime(ZonedDateTime.now(), format);
+        ZonedDateTime fixed = FIXED_NOW.get();
+        return strftime(fixed != null ? fixed : ZonedDateTime.now(), format);
+    }
+
+    /**
+     * Runs {@code body} (a render, on this thread) with strftime_now reading {@code now}: a test compares with a
+     * reference rendered with the clock fixed at the same time.
+     */
+    static <T> T withClock(ZonedDateTime now, Supplier<T> body) {
+        FIXED_NOW.set(now);
+        try {
+            return body.get();
+        } finally {
+            FIXED_NOW.remove();
+        }
     }
 
     /** Python's strftime for the directives chat templates use (%d %b %Y %B %m %H %M %S %A %a %y %j %p %I %%). */
