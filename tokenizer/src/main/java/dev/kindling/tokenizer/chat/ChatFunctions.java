@@ -5,11 +5,11 @@ import java.time.format.TextStyle;
 import java.util.Locale;
 import java.util.function.Supplier;
 
-/** The globals transformers gives chat templates. Public static for Jinjava's function registry. */
+/** The globals transformers gives chat templates, as {@link PyGlobals} offers them to templates. */
 public final class ChatFunctions {
     private ChatFunctions() {}
 
-    /** A global function as a template value: defined, true, and printed as Python prints a function. */
+    /** A method of a dict as a value ({@code d.items} not called): defined, true, callable, printed as Python's. */
     record Name(String name) {
         @Override
         public String toString() {

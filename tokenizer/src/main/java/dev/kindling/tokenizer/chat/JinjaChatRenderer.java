@@ -26,7 +26,8 @@ import jinjava.javax.el.CompositeELResolver;
 /**
  * Renders a chat template with Jinjava, configured to behave like the environment
  * {@code transformers} renders chat templates in: {@code trim_blocks} and {@code lstrip_blocks}
- * on, loop controls, the globals {@code raise_exception(msg)} and {@code strftime_now(fmt)}, and
+ * on, loop controls, Jinja2's globals and transformers' {@code raise_exception(msg)} and {@code strftime_now(fmt)} as
+ * values ({@link PyGlobals}), and
  * {@code tojson} as Python's {@code json.dumps} ({@link PyJson}), {@code trim} as Python's {@code str.strip}
  * ({@link PyTrim}), the Python string methods templates call ({@code .startswith()}, {@code .strip('\n')},
  * {@code .split()} ...; see {@link PyStringMethods}), expressions parsed with Jinja2's precedence and evaluated with
@@ -55,6 +56,7 @@ public final class JinjaChatRenderer {
         this.source = rewrite(template);
         CompositeELResolver resolver = new CompositeELResolver();
         resolver.add(new PySandbox());
+        resolver.add(new PyNamespace.Attributes());
         resolver.add(new PyStringMethods());
         resolver.add(new PyListMethods());
         resolver.add(new PyDictGet());
@@ -78,8 +80,6 @@ public final class JinjaChatRenderer {
                 // arrays); Jinjava's default refused the call and output "" in its place
                 .withEnableRecursiveMacroCalls(true).withMaxMacroRecursionDepth(MAX_MACRO_DEPTH)
                 .withInterperterFactory(new PythonOutputInterpreterFactory()).build());
-        jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
-                ChatFunctions.class, "raiseException", Object.class));
         jinjava.getGlobalContext().registerFilter(new PyJson());
         jinjava.getGlobalContext().registerFilter(new PyTrim());
         jinjava.getGlobalContext().registerFilter(new PyItems());
@@ -118,16 +118,10 @@ public final class JinjaChatRenderer {
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", PySlice.NAME, PySlice.class, "slice",
                 Object.class, Object.class, Object.class, Object.class));
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "loop", PyForTag.class, "recurse", Object.class));
-        jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "dict", PyGlobals.class, "dict", Object[].class));
-        jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "cycler", PyGlobals.class, "cycler", Object[].class));
-        jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "joiner", PyGlobals.class, "joiner", Object[].class));
-        jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now",
-                ChatFunctions.class, "strftimeNow", String.class));
-        // the functions are also names, so that 'strftime_now is defined' holds as in transformers: Llama 3.x's
+        // Jinja2's and transformers' globals are values, called by name or through any variable holding them
+        // ({@link PyCall}), and defined: 'strftime_now is defined' holds as in transformers, where Llama 3.x's
         // templates otherwise fall back to a fixed "26 Jul 2024" as today's date
-        for (String name : List.of("raise_exception", "strftime_now")) {
-            jinjava.getGlobalContext().put(name, new ChatFunctions.Name(name));
-        }
+        PyGlobals.all().forEach(jinjava.getGlobalContext()::put);
         this.parsed = parseWithoutErrors(jinjava, source);
     }
 

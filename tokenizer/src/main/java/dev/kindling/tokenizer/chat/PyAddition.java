@@ -117,6 +117,12 @@ final class PyAddition extends AstBinary.SimpleOperator {
             return "int";
         } else if (o instanceof PyTuple) {
             return "tuple";
+        } else if (o instanceof PyRange) {
+            return "range";
+        } else if (o instanceof PyNamespace) {
+            return "Namespace";
+        } else if (o instanceof PyGlobals.Global g) {
+            return g.repr().startsWith("<class") ? "type" : "function";
         } else if (o instanceof List<?>) {
             return "list";
         } else if (o instanceof Map<?, ?>) {
@@ -124,7 +130,16 @@ final class PyAddition extends AstBinary.SimpleOperator {
         } else if (o instanceof Collection<?>) {
             return "set";
         }
-        return o.getClass().getSimpleName();
+        return o.getClass().getSimpleName(); // Cycler, Joiner as Python names their classes
+    }
+
+    /**
+     * Whether Python refuses to iterate {@code o}: None, a number, a bool, a namespace, cycler, joiner or global
+     * (Jinjava walked such a value as a list of one).
+     */
+    static boolean notIterable(Object o) {
+        return o instanceof PyNone || o instanceof Number || o instanceof Boolean || o instanceof PyNamespace
+                || o instanceof PyGlobals.Cycler || o instanceof PyCall.Callable;
     }
 
     @Override

@@ -50,6 +50,11 @@ final class PyCall extends AstMacroFunction {
             }
             return call(interpreter, value, args);
         }
+        if (value != null && !getName().equals("loop")) {
+            // a name bound to a value is that value, as in Python: {% set range = 5 %}{{ range(3) }} raises, where
+            // Jinjava's function of that name ran; loop(...) is the recursive loop's call, beside the loop's variable
+            throw new ELException(notCallable(value));
+        }
         Method method = context.getFunctionMapper().resolveFunction("", getName());
         if (method == null) {
             throw new ELException(value == null ? "'" + getName() + "' is undefined" : notCallable(value));
@@ -115,10 +120,13 @@ final class PyCall extends AstMacroFunction {
         @Override
         public Object eval(Bindings bindings, ELContext context) {
             Object value = callee.eval(bindings, context);
-            if (!isCallable(value)) {
+            if (value != null && !isCallable(value)) {
+                throw new ELException(notCallable(value)); // [1][0](): the callee's text is not needed (nor always available)
+            }
+            if (value == null) {
                 StringBuilder name = new StringBuilder();
                 callee.appendStructure(name, bindings);
-                throw new ELException(value == null ? "'" + name + "' is undefined" : notCallable(value));
+                throw new ELException("'" + name + "' is undefined");
             }
             return call(JinjavaInterpreter.getCurrent(), value, params.eval(bindings, context));
         }
@@ -146,7 +154,8 @@ final class PyCall extends AstMacroFunction {
     }
 
     /**
-     * A call of a value stored in a dict or a namespace, {@code d.f()}, {@code ns.f()}: the macro there is called, and any other stored value raises as Python does. Jinjava looked for a Java method of that
+     * A call of a value stored in a dict, {@code d.f()}: the macro or global there is called, any other stored value raises
+     * as Python does, and a key the dict lacks (and no dict method of the name) as Jinja2's Undefined. Jinjava looked for a Java method of that
      * name ("Cannot find method f ... in class SizeLimitingPyMap").
      */
     static final class Stored extends PyResolver {
@@ -156,8 +165,12 @@ final class PyCall extends AstMacroFunction {
 
         @Override
         public Object invoke(ELContext context, Object base, Object method, Class<?>[] paramTypes, Object[] params) {
-            if (!(base instanceof Map<?, ?> m && m.containsKey(method) && !DICT_METHODS.contains(method))) {
+            if (!(base instanceof Map<?, ?> m) || DICT_METHODS.contains(method)) {
                 return null;
+            }
+            if (!m.containsKey(method)) {
+                // Jinja2: the attribute, then the item, then Undefined, whose call raises; Jinjava looked for a Java method
+                throw new ChatTemplateException("UndefinedError: 'dict object' has no attribute '" + method + "'");
             }
             Object value = m.get(method);
             context.setPropertyResolved(true);

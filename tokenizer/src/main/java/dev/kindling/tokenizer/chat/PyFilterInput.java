@@ -83,7 +83,7 @@ final class PyFilterInput implements AdvancedFilter {
             // Undefined iterates as an empty sequence: x|list is [], x|sum 0, x|reverse|list []
             return filter.filter(new ArrayList<>(), interpreter, args, kwargs);
         }
-        if (var instanceof PyNone || var instanceof Number || var instanceof Boolean) {
+        if (PyAddition.notIterable(var)) {
             throw new ChatTemplateException(getName() + ": " + String.format(message, PyAddition.typeName(var)));
         }
         boolean str = var instanceof CharSequence || var instanceof SafeString;

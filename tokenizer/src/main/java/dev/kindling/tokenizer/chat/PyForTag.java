@@ -80,7 +80,7 @@ public final class PyForTag extends ForTag {
      */
     private static List<?> walked(Object collection, List<String> loopVars, List<Object> pattern, String condition,
             JinjavaInterpreter interpreter, int line) {
-        if (collection instanceof PyNone || collection instanceof Number || collection instanceof Boolean) {
+        if (PyAddition.notIterable(collection)) {
             // Python raises; Jinjava would walk the value as a list of one
             throw new ChatTemplateException("'" + PyAddition.typeName(collection) + "' object is not iterable");
         }

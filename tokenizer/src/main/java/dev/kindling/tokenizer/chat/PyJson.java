@@ -51,6 +51,9 @@ public final class PyJson implements Filter {
             throw new ChatTemplateException("tojson: Object of type Undefined is not JSON serializable");
         } else if (v instanceof PyNone) {
             sb.append("null");
+        } else if (v instanceof PyRange || PyAddition.notIterable(v) && !(v instanceof Number || v instanceof Boolean)) {
+            // json.dumps writes no range, namespace, cycler, joiner or function
+            throw new ChatTemplateException("tojson: Object of type " + PyAddition.typeName(v) + " is not JSON serializable");
         } else if (v instanceof Boolean b) {
             sb.append(b ? "true" : "false");
         } else if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte

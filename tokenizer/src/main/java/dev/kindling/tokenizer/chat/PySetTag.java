@@ -2,7 +2,6 @@ package dev.kindling.tokenizer.chat;
 
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.lib.tag.SetTag;
-import com.hubspot.jinjava.objects.Namespace;
 import com.hubspot.jinjava.tree.TagNode;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,9 +35,12 @@ final class PySetTag extends SetTag {
             }
             // the value is one expression, a tuple when it has commas ({@link PyParser}: 1, 2 and 1, are tuples)
             java.util.regex.Matcher attribute = ATTRIBUTE.matcher(names[0]);
-            if (names.length == 1 && attribute.matches() && interpreter.getContext().get(attribute.group(1)) instanceof Namespace ns) {
+            if (names.length == 1 && attribute.matches()) {
                 // Jinjava's set made a tuple value a list, and of 1, 2 set the 1
-                ns.put(attribute.group(2), interpreter.resolveELExpression(expr, tagNode.getLineNumber()));
+                if (!(interpreter.getContext().get(attribute.group(1)) instanceof PyNamespace ns)) {
+                    throw new ChatTemplateException("TemplateRuntimeError: cannot assign attribute on non-namespace object");
+                }
+                ns.set(attribute.group(2), interpreter.resolveELExpression(expr, tagNode.getLineNumber()));
                 return "";
             }
             if (names.length == 1 && tupleValue && allNames(names)) {

@@ -69,6 +69,8 @@ final class PyStr {
                 repr(t.get(i), sb);
             }
             sb.append(t.size() == 1 ? ",)" : ")");
+        } else if (v instanceof PyRange r) {
+            sb.append(r); // range(0, 3), not its items
         } else if (v instanceof Iterable<?> items) {
             sb.append('[');
             for (Iterator<?> it = items.iterator(); it.hasNext(); ) {
