@@ -85,6 +85,12 @@ EXPRESSIONS = [
     ("pprint_wide_tuple", "{{ (long[0], long[1], long[2], long[3], long[4], long[5])|pprint }}"),
     ("pprint_long_string", "{{ 'The quick brown fox jumps over the lazy dog and then keeps running far away to the hills'|pprint }}"),
     ("pprint_ints", "{{ range(40)|list|pprint }}"),
+    ("pprint_nested_long_string", "{{ {'k': 'word ' * 30, 'a': [1]}|pprint }}"),
+    ("pprint_multiline_string", "{{ ('line one\\n' * 8)|pprint }}|{{ ['x', 'line\\n' * 20]|pprint }}"),
+    ("pprint_messages", "{{ [{'role': 'user', 'content': 'What is the weather in Paris today, and tomorrow, and after?'},"
+                        " {'role': 'assistant', 'content': none, 'tool_calls': [{'name': 'get_weather', 'arguments': {'city': 'Paris'}}]}]|pprint }}"),
+    ("pprint_mixed_keys", "{{ {2: 'a', 1: 'b', 'x': 1, 'B': 2}|pprint }}"),
+    ("pprint_unicode_width", "{{ ['été 😀 ' * 6, 'é' * 70]|pprint }}"),
     ("pprint_empty_and_short", "{{ []|pprint }}|{{ {}|pprint }}|{{ ()|pprint }}|{{ (1,)|pprint }}|{{ none|pprint }}|{{ 1.5|pprint }}|{{ \"it's\"|pprint }}"),
     # namespace: attributes set and got; no methods of its own, items/keys/values/get only as attributes it was given
     ("namespace_set_get", "{% set ns = namespace(a=1) %}{% set ns.b = 'x' %}{{ ns.a }}{{ ns.b }}{{ ns['a'] }}{{ ns.c }}|{{ ns.c is defined }}"),

@@ -42,13 +42,6 @@ class ChatTemplateDifferentialTest {
 
     private static Map<String, String> gaps() {
         Map<String, String> gaps = new LinkedHashMap<>();
-        String r2 = "pprint was repr, not pprint.pformat: no sorted dict keys, no lines broken at 80 characters";
-        gaps.put("expression pprint_sorts_dict", r2);
-        gaps.put("expression pprint_wide_list", r2);
-        gaps.put("expression pprint_wide_dict", r2);
-        gaps.put("expression pprint_wide_tuple", r2);
-        gaps.put("expression pprint_long_string", r2);
-        gaps.put("expression pprint_ints", r2);
         return gaps;
     }
 
