@@ -78,6 +78,13 @@ EXPRESSIONS = [
     ("range_filters", "{{ range(4)|sum }} {{ range(4)|reverse|list }} {{ range(4)|join(',') }} {{ range(4)|first }} {{ range(4)|max }}"),
     ("range_iterated_twice", "{% set r = range(3) %}{% for i in r %}{{ i }}{% endfor %}{% for i in r %}{{ i }}{% endfor %}"),
     ("range_loop_attributes", "{% for i in range(3) %}{{ loop.index }}/{{ loop.length }}{{ ',' if not loop.last }}{% endfor %}"),
+    ("range_argument_expressions", "{{ range(xs|length - 1)|list }}{{ range(true, 4)|list }}{{ range(2**70, 2**70 + 2)|list }}"),
+    ("range_equality", "{{ range(3) == [0, 1, 2] }} {{ range(3)|list == [0, 1, 2] }} {{ range(0, 3, 2) == range(0, 4, 2) }} {{ range(3) != range(4) }}"),
+    ("range_too_big_negative", "{{ range(10, -100000, -1)|length }}"),
+    ("global_keyword_expressions", "{{ dict(n=xs|length - 1) }}{% set j = joiner(sep='-'|upper ~ '>') %}{{ j() }}{{ j() }}"),
+    ("global_macro_default", "{% macro m(f=range) %}{{ f(2)|list }}{% endmacro %}{{ m() }}|{{ m(f=range) }}"),
+    ("globals_select_callable", "{{ [range, 1, dict, 'x', joiner]|select('callable')|list|length }}"),
+    ("raise_exception_keyword", "{{ raise_exception(message='by keyword') }}"),
     # pprint is pprint.pformat
     ("pprint_sorts_dict", "{{ d|pprint }}|{{ {'z': [1, {'y': 2, 'x': 3}]}|pprint }}"),
     ("pprint_wide_list", "{{ long|pprint }}"),
@@ -103,6 +110,12 @@ EXPRESSIONS = [
     ("namespace_keys_undefined", "{% set ns = namespace(a=1) %}{{ ns.keys is defined }}{{ ns.values is defined }}"),
     ("namespace_not_iterable", "{% set ns = namespace(a=1) %}{% for k in ns %}{{ k }}{% endfor %}"),
     ("namespace_no_length", "{% set ns = namespace(a=1) %}{{ ns|length }}"),
+    ("namespace_truth_and_tests", "{% set ns = namespace() %}{{ 'yes' if ns else 'no' }} {{ ns is mapping }} {{ ns is iterable }}"
+                                  " {{ ns is defined }} {{ ns == ns }} {{ ns == namespace() }}"),
+    ("namespace_concat", "{{ 'x' ~ namespace(a=[1]) }}"),
+    ("namespace_tojson", "{{ namespace(a=1)|tojson }}"),
+    ("namespace_nested_values", "{% set ns = namespace(d={'a': [1, 2]}) %}{{ ns.d.a[1] }}{{ ns['d']['a']|length }}{{ ns.d.get('a') }}"),
+    ("set_attribute_of_undefined", "{% set nope.a = 1 %}{{ nope }}"),
     ("namespace_in_loop", "{% set ns = namespace(found=false, last=none) %}{% for x in xs %}{% if x > 1 %}"
                           "{% set ns.found = true %}{% set ns.last = x %}{% endif %}{% endfor %}{{ ns.found }} {{ ns.last }}"),
     ("set_attribute_of_dict", "{% set d2 = {'a': 1} %}{% set d2.a = 2 %}{{ d2.a }}"),

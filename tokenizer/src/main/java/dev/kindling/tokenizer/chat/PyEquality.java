@@ -12,7 +12,7 @@ import jinjava.de.odysseus.el.tree.impl.ast.AstBinary;
 /**
  * Python's {@code ==} and {@code !=}: values of different kinds are unequal ({@code '1' == 1} is
  * False), numbers compare by value whatever their type ({@code 1 == 1.0}, {@code True == 1}), lists
- * and dicts item by item, a tuple never equal to a list. Jinjava's (Java EL's) coerced one side to the other's type first, so
+ * and dicts item by item, a tuple or a range never equal to a list. Jinjava's (Java EL's) coerced one side to the other's type first, so
  * {@code '1' == 1} was true and {@code 'ab' == 1} or {@code None == 0} failed to coerce and raised.
  */
 final class PyEquality extends AstBinary.SimpleOperator {
@@ -44,7 +44,8 @@ final class PyEquality extends AstBinary.SimpleOperator {
             return numbersEqual(a, b);
         }
         if (a instanceof List<?> x && b instanceof List<?> y) {
-            if (x.size() != y.size() || (a instanceof PyTuple) != (b instanceof PyTuple)) {
+            if (x.size() != y.size() || (a instanceof PyTuple) != (b instanceof PyTuple)
+                    || (a instanceof PyRange) != (b instanceof PyRange)) { // a range equals only a range of the same items
                 return false;
             }
             Iterator<?> i = x.iterator();
