@@ -129,6 +129,8 @@ EXPRESSIONS = [
     ("call_namespace_attr", "{% set ns = namespace(a=1) %}{{ ns.a() }}"),
     ("call_range_result", "{{ range(3)() }}"),
     ("call_missing_attr", "{{ d.nothere() }}"),
+    ("call_undefined_item", "{{ [][0]() }}"),
+    ("call_missing_key_of_literal", "{{ {}.x() }}"),
     ("call_cycler", "{{ cycler(1)() }}"),
     # cycler, joiner, dict
     ("cycler_current_reset", "{% set c = cycler(1, 2, 3) %}{{ c.current }}{{ c.next() }}{{ c.next() }}{{ c.current }}"

@@ -125,7 +125,11 @@ final class PyCall extends AstMacroFunction {
             }
             if (value == null) {
                 StringBuilder name = new StringBuilder();
-                callee.appendStructure(name, bindings);
+                try {
+                    callee.appendStructure(name, bindings);
+                } catch (RuntimeException noText) { // Jinjava's list and dict literals have no text: [][0]()
+                    throw new ELException("the value called is undefined (Jinja2 raises UndefinedError)");
+                }
                 throw new ELException("'" + name + "' is undefined");
             }
             return call(JinjavaInterpreter.getCurrent(), value, params.eval(bindings, context));
