@@ -76,6 +76,8 @@ EXPRESSIONS = [
     ("range_tojson", "{{ range(2)|tojson }}"),
     ("range_index_slice", "{{ range(10)[3] }} {{ range(10)[-1] }} {{ range(10)[2:8:2]|list }} {{ 3 in range(5) }} {{ 7 in range(5) }}"),
     ("range_filters", "{{ range(4)|sum }} {{ range(4)|reverse|list }} {{ range(4)|join(',') }} {{ range(4)|first }} {{ range(4)|max }}"),
+    ("range_reverse_indices", "{% for i in range(xs|length - 1, -1, -1) %}{{ xs[i] }}{% endfor %}|{{ range(6)|batch(4)|list }}|{{ range(6)|select('odd')|list }}"),
+    ("range_sliced", "{{ range(5)[1:] }}|{{ range(10)[::3] }}|{{ range(5)[1:]|list }}|{{ range(5)[::-1] }}|{{ range(2, 20, 3)[-2:0:-2] }}|{{ range(5)[9:] }}|{{ range(5)[::-1][1] }}"),
     ("range_iterated_twice", "{% set r = range(3) %}{% for i in r %}{{ i }}{% endfor %}{% for i in r %}{{ i }}{% endfor %}"),
     ("range_loop_attributes", "{% for i in range(3) %}{{ loop.index }}/{{ loop.length }}{{ ',' if not loop.last }}{% endfor %}"),
     ("range_argument_expressions", "{{ range(xs|length - 1)|list }}{{ range(true, 4)|list }}{{ range(2**70, 2**70 + 2)|list }}"),

@@ -81,6 +81,12 @@ final class PyRange extends AbstractList<Object> implements RandomAccess {
         return size;
     }
 
+    /** {@code self[start:stop:step]} with the bounds {@link PySlice#bounds} clamped, {@code size} items: a range again. */
+    PyRange slice(long from, long to, long by, int size) {
+        return new PyRange(start.add(step.multiply(BigInteger.valueOf(from))), start.add(step.multiply(BigInteger.valueOf(to))),
+                step.multiply(BigInteger.valueOf(by)), size);
+    }
+
     /** Python's {@code repr(range)}: {@code range(0, 3)}, the step only when it is not 1. */
     @Override
     public String toString() {

@@ -42,6 +42,10 @@ public final class PySlice {
             throw new ChatTemplateException((var instanceof Map<?, ?> ? "unhashable type: 'slice'"
                     : "'" + PyAddition.typeName(var) + "' object is not subscriptable") + " (Jinja2 raises TypeError)");
         }
+        if (var instanceof PyRange r) {
+            long[] b = bounds(r.size(), args);
+            return r.slice(b[0], b[1], b[2], indices(r.size(), args).length); // a slice of a range is a range
+        }
         List<?> items = c instanceof List<?> l ? l : new ArrayList<>(c);
         List<Object> out = new ArrayList<>();
         for (int i : indices(items.size(), args)) {
@@ -50,16 +54,24 @@ public final class PySlice {
         return var instanceof PyTuple ? new PyTuple(out) : out; // a slice of a tuple is a tuple
     }
 
-    /** The indexes {@code slice(start, stop, step).indices(n)} walks, as CPython computes them. */
-    static int[] indices(int n, Object[] args) {
+    /** {@code slice(start, stop, step).indices(n)}: the bounds clamped to a sequence of n items, as CPython computes them. */
+    static long[] bounds(int n, Object[] args) {
         long step = arg(args, 2, 1);
         if (step == 0) {
             throw new ChatTemplateException("ValueError: slice step cannot be zero");
         }
         long lower = step < 0 ? -1 : 0;
         long upper = step < 0 ? n - 1 : n;
-        long start = clamp(args, 0, step < 0 ? upper : lower, n, lower, upper);
-        long stop = clamp(args, 1, step < 0 ? lower : upper, n, lower, upper);
+        return new long[] {clamp(args, 0, step < 0 ? upper : lower, n, lower, upper),
+                clamp(args, 1, step < 0 ? lower : upper, n, lower, upper), step};
+    }
+
+    /** The indexes {@code slice(start, stop, step).indices(n)} walks. */
+    static int[] indices(int n, Object[] args) {
+        long[] b = bounds(n, args);
+        long start = b[0];
+        long stop = b[1];
+        long step = b[2];
         int count = (int) (step > 0 ? (stop > start ? (stop - start - 1) / step + 1 : 0)
                 : (start > stop ? (start - stop - 1) / -step + 1 : 0));
         int[] out = new int[count];
