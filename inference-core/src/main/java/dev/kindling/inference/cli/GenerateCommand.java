@@ -14,10 +14,15 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * {@code kindling generate}:
@@ -40,9 +45,6 @@ public final class GenerateCommand {
             "top-k", "min-p", "repetition-penalty", "frequency-penalty", "presence-penalty", "seed", "threads", "tokenizer", "stop",
             "device", "gpu", "kv-cache-type", "kv-budget-mb");
     static final Set<String> FLAGS = Set.of("llama2c-sampler", "truncate-prompts");
-
-    /** The largest {@code --input} read: the largest byte array the JVM allocates ({@code Files.readAllBytes} reads it). */
-    static final int MAX_INPUT_BYTES = Integer.MAX_VALUE - 8;
 
     private GenerateCommand() {}
 
@@ -119,28 +121,81 @@ public final class GenerateCommand {
             return 2;
         }
         o = o.withTruncatePrompts(a.has("truncate-prompts"));
+        try {
+            // a missing, empty or foreign model file is a usage error naming --model, before the input is opened
+            LocalModel.checkLocalModel("--model", Path.of(a.get("model")));
+            if (a.has("tokenizer")) {
+                LocalModel.checkLocalTokenizer("--tokenizer", Path.of(a.get("tokenizer")));
+            }
+        } catch (IllegalArgumentException e) {
+            err.println("generate: " + e.getMessage());
+            return 2;
+        }
         if (a.has("tokenizer")) {
             o = o.withTokenizer(Path.of(a.get("tokenizer")));
         }
         List<String> stops = a.has("stop") ? List.of(a.get("stop")) : List.of();
-        // the input is read and the output opened before anything is generated: a missing input or an output
-        // that cannot be written threw out of run() with a stack trace, the latter only after every row was generated
-        List<Row> rows = null;
-        if (a.has("input")) {
-            if (!Files.isRegularFile(Path.of(a.get("input")))) {
-                err.println("generate: no such input file " + a.get("input"));
-                return 2;
-            }
-            String unusable = unusable(Path.of(a.get("input")), Path.of(a.get("output")));
-            if (unusable != null) {
-                err.println("generate: " + unusable);
-                return 2;
-            }
-            rows = readRows(Path.of(a.get("input")), err);
-            if (rows == null) {
+        if (!a.has("input")) {
+            return prompt(a, o, prompt, given, seed, stops, out, err);
+        }
+        // the input is opened and the output checked before anything is generated: a missing input or an output that
+        // cannot be written threw out of run() with a stack trace, the latter only after every row was generated
+        Path inputPath = Path.of(a.get("input"));
+        Path output = Path.of(a.get("output"));
+        if (!Files.isRegularFile(inputPath)) {
+            err.println("generate: no such input file " + a.get("input"));
+            return 2;
+        }
+        String unusable = unusable(inputPath, output);
+        if (unusable != null) {
+            err.println("generate: " + unusable);
+            return 2;
+        }
+        InputRows input;
+        try {
+            input = new InputRows(inputPath);
+        } catch (IOException e) {
+            err.println("generate: cannot read " + inputPath + ": " + e);
+            return 1;
+        }
+        InterruptHook.Output written = new InterruptHook.Output(output);
+        try (input; InterruptHook hook = InterruptHook.install("generate", err, List.of(written))) {
+            Engine opened = CliArgs.openEngine("generate", Path.of(a.get("model")), o, err);
+            if (opened == null) {
                 return 1;
             }
+            try (Engine engine = opened) {
+                if (hook.stopping()) {
+                    return 1; // interrupted while the model loaded: the output is left as it was
+                }
+                SamplingParams sp = given != null ? given : engine.generationConfig().sampling(seed);
+                int maxTokens = a.getInt("max-tokens", engine.generationConfig().maxNewTokens() > 0
+                        ? engine.generationConfig().maxNewTokens() : 256);
+                BufferedWriter w;
+                try {
+                    w = Files.newBufferedWriter(output, StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    err.println("generate: cannot write " + output + ": " + e);
+                    return 1;
+                }
+                written.started();
+                int code;
+                try (w) {
+                    code = rows(engine, input, inputPath, sp, maxTokens, stops, w, written, hook, err);
+                }
+                if (code == 0) {
+                    written.complete();
+                } else {
+                    written.flushed();
+                }
+                return code;
+            }
         }
+    }
+
+    /** {@code --prompt} or {@code --prompt-file}: the completion streamed to {@code out}. */
+    private static int prompt(CliArgs a, EngineOptions o, String prompt, SamplingParams given, long seed, List<String> stops,
+            PrintStream out, PrintStream err) {
         Engine opened = CliArgs.openEngine("generate", Path.of(a.get("model")), o, err);
         if (opened == null) {
             return 1;
@@ -149,24 +204,6 @@ public final class GenerateCommand {
             SamplingParams sp = given != null ? given : engine.generationConfig().sampling(seed);
             int maxTokens = a.getInt("max-tokens", engine.generationConfig().maxNewTokens() > 0
                     ? engine.generationConfig().maxNewTokens() : 256);
-            if (rows != null) {
-                Path output = Path.of(a.get("output"));
-                BufferedWriter w;
-                try {
-                    w = Files.newBufferedWriter(output, StandardCharsets.UTF_8);
-                } catch (IOException e) {
-                    err.println("generate: cannot write " + output + ": " + e);
-                    return 1;
-                }
-                try (w) {
-                    if (rows.isEmpty()) {
-                        // not silently: a wrong file given, or one truncated to nothing, would look like a run that went well
-                        err.println("generate: " + a.get("input") + " has no rows (it is empty or blank); wrote an empty " + output);
-                        return 0;
-                    }
-                    return rows(engine, rows, sp, maxTokens, stops, w, err);
-                }
-            }
             GenerationRequest r = GenerationRequest.of(prompt).withSampling(sp).withMaxTokens(maxTokens)
                     .withStopStrings(stops);
             try {
@@ -187,25 +224,12 @@ public final class GenerateCommand {
     }
 
     /**
-     * A non-blank input line and its number (for messages): its JSON, or why it has none ({@code error}: not UTF-8, not
-     * a JSON object), which its output row reports while the other rows are generated.
-     */
-    private record Row(int line, JsonNode json, String error) {
-    }
-
-    /**
-     * Why {@code input} cannot be read whole or {@code output} cannot be written, or null. Checked before the model loads:
-     * an output in a missing folder was found only after it loaded, and an output that was the input overwrote it (its rows
-     * were in memory, so the run went on and the input was lost).
+     * Why {@code output} cannot be written, or null. Checked before the model loads: an output in a missing folder was
+     * found only after it loaded, and an output that was the input overwrote it (its rows were in memory, so the run went
+     * on and the input was lost; now the input is read as the output is written, so it would be read truncated).
      */
     private static String unusable(Path input, Path output) {
         try {
-            // readAllBytes below: over the largest array Java allocates it was an OutOfMemoryError, "Required array size too large"
-            long size = Files.size(input);
-            if (size > MAX_INPUT_BYTES) {
-                return input + " is " + size + " bytes, over the 2 GiB an --input file may have (it is read whole): split it (split -l),"
-                        + " or run the Spark job, kindling generate -i, which reads any size";
-            }
             if (Files.isDirectory(output)) {
                 return "cannot write " + output + ": it is a directory";
             }
@@ -222,84 +246,114 @@ public final class GenerateCommand {
         return null;
     }
 
-    /** The input's rows, or null after printing why the file cannot be read. */
-    private static List<Row> readRows(Path input, PrintStream err) {
-        // more after a line's object (two rows on one line, a newline lost) is not JSON, as Python's json.loads says "Extra
-        // data": Jackson read the first object and dropped the rest without a word
-        ObjectMapper json = new ObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-        List<Row> rows = new ArrayList<>();
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(input);
-        } catch (IOException e) {
-            err.println("generate: cannot read " + input + ": " + e);
-            return null;
-        }
-        // line by line, each decoded strictly: one bad line stopped the whole file, a byte that is not UTF-8 as
-        // "MalformedInputException: Input length = 1" without its line; now its line and the bad byte's offset in it
-        // a UTF-8 byte order mark starting the file is not text: skipped, as the Spark job's reader (Hadoop's LineReader)
-        // and Python's json.loads of the bytes skip it; it made line 1 "not JSON" (Jackson reads it as a character)
-        int bom = bytes.length >= 3 && (bytes[0] & 0xff) == 0xef && (bytes[1] & 0xff) == 0xbb && (bytes[2] & 0xff) == 0xbf ? 3 : 0;
-        int n = 0;
-        for (int start = 0; start < bytes.length; ) {
-            int end = start;
-            while (end < bytes.length && bytes[end] != '\n') {
-                end++;
-            }
-            n++;
-            String where = input + " line " + n;
-            try {
-                // offsets count from the line's first byte, the byte order mark's on line 1
-                String line = StrictUtf8.decode(bytes, start == 0 ? bom : start, end, start, where);
-                if (!line.isBlank()) {
-                    JsonNode row = json.readTree(line);
-                    rows.add(row.isObject() ? new Row(n, row, null) : new Row(n, null, where + " is not a JSON object"));
-                }
-            } catch (IllegalArgumentException e) { // not UTF-8: StrictUtf8's message, with the bad byte's offset in the line
-                rows.add(new Row(n, null, e.getMessage()));
-            } catch (IOException e) {
-                rows.add(new Row(n, null, where + " is not JSON: " + e.getMessage().lines().findFirst().orElse("")));
-            }
-            start = end + 1;
-        }
-        return rows;
-    }
-
-    private static int rows(Engine engine, List<Row> rows, SamplingParams sp, int maxTokens, List<String> stops,
-            BufferedWriter w, PrintStream err) throws IOException {
+    /**
+     * Generates the rows of {@code input} and writes them to {@code w} in input order as they finish: at most {@link
+     * #inFlight} rows are read ahead and in the engine at once, so memory does not grow with the input. Stops at a row's
+     * end when {@code hook} is stopping. Returns the exit code.
+     */
+    private static int rows(Engine engine, InputRows input, Path inputPath, SamplingParams sp, int maxTokens, List<String> stops,
+            BufferedWriter w, InterruptHook.Output output, InterruptHook hook, PrintStream err) throws IOException {
         ObjectMapper json = new ObjectMapper();
-        List<java.util.concurrent.CompletableFuture<Completion>> futures = new ArrayList<>();
-        for (Row row : rows) {
-            JsonNode p = row.json() == null ? null : row.json().get("prompt");
-            futures.add(row.error() != null ? java.util.concurrent.CompletableFuture.failedFuture(new IllegalArgumentException(row.error()))
-                    : p == null || !p.isTextual()
-                    ? java.util.concurrent.CompletableFuture.failedFuture(new IllegalArgumentException("line " + row.line()
-                            + " has no string field prompt"))
-                    : engine.submit(GenerationRequest.of(p.asText()).withSampling(sp).withMaxTokens(maxTokens)
-                            .withStopStrings(stops), null));
-        }
-        int failed = 0;
-        for (int i = 0; i < rows.size(); i++) {
-            ObjectNode o = json.createObjectNode();
-            JsonNode in = rows.get(i).json();
-            o.set("id", in == null ? null : in.get("id"));
-            o.set("prompt", in == null ? null : in.get("prompt"));
-            try {
-                Completion c = futures.get(i).join();
-                o.put("completion", c.text());
-                o.put("n_tokens", c.tokens().length);
-                o.put("finish_reason", c.finishReason().label());
-            } catch (RuntimeException e) {
-                Throwable cause = e.getCause() != null ? e.getCause() : e;
-                o.put("error", cause.getMessage());
-                failed++;
+        int window = inFlight(engine);
+        ArrayDeque<Pending> pending = new ArrayDeque<>();
+        long rows = 0;
+        long failed = 0;
+        try {
+            while (!hook.stopping()) {
+                while (pending.size() < window && input.hasNext()) {
+                    pending.add(submit(engine, input.next(), sp, maxTokens, stops));
+                }
+                if (pending.isEmpty()) {
+                    break;
+                }
+                Pending p = pending.peek();
+                Completion c = null;
+                String error = null;
+                try {
+                    c = await(p.result(), hook);
+                } catch (ExecutionException e) {
+                    error = (e.getCause() != null ? e.getCause() : e).getMessage();
+                }
+                if (hook.stopping()) {
+                    break; // the rows from here on are not written: the output ends at a whole row
+                }
+                pending.poll();
+                ObjectNode o = json.createObjectNode();
+                JsonNode in = p.row().json();
+                o.set("id", in == null ? null : in.get("id"));
+                o.set("prompt", in == null ? null : in.get("prompt"));
+                if (c != null) {
+                    o.put("completion", c.text());
+                    o.put("n_tokens", c.tokens().length);
+                    o.put("finish_reason", c.finishReason().label());
+                } else {
+                    o.put("error", error);
+                    failed++;
+                }
+                w.write(json.writeValueAsString(o));
+                w.newLine();
+                output.wrote();
+                rows++;
             }
-            w.write(json.writeValueAsString(o));
-            w.newLine();
+        } catch (UncheckedIOException e) { // reading the input, after the rows before it were written
+            err.println("generate: " + e.getMessage() + "; " + output.path() + " holds the " + rows + " rows before it");
+            return 1;
+        } finally {
+            // rows not written (an interrupt, a read error) are not left generating while the engine closes
+            for (Pending p : pending) {
+                p.result().cancel(false);
+            }
         }
-        if (failed > 0) {
-            err.println("generate: " + failed + " of " + rows.size() + " rows failed (see their error field)");
+        if (hook.stopping()) {
+            return 1;
+        }
+        if (rows == 0) {
+            // not silently: a wrong file given, or one truncated to nothing, would look like a run that went well
+            err.println("generate: " + inputPath + " has no rows (it is empty or blank); wrote an empty " + output.path());
+        } else if (failed > 0) {
+            err.println("generate: " + failed + " of " + rows + " rows failed (see their error field)");
         }
         return 0;
+    }
+
+    /** An input row and its generation (failed at once for a row without a string prompt). */
+    private record Pending(InputRows.Row row, CompletableFuture<Completion> result) {
+    }
+
+    private static Pending submit(Engine engine, InputRows.Row row, SamplingParams sp, int maxTokens, List<String> stops) {
+        JsonNode p = row.json() == null ? null : row.json().get("prompt");
+        CompletableFuture<Completion> result = row.error() != null
+                ? CompletableFuture.failedFuture(new IllegalArgumentException(row.error()))
+                : p == null || !p.isTextual()
+                ? CompletableFuture.failedFuture(new IllegalArgumentException("line " + row.line() + " has no string field prompt"))
+                : engine.submit(GenerationRequest.of(p.asText()).withSampling(sp).withMaxTokens(maxTokens).withStopStrings(stops), null);
+        return new Pending(row, result);
+    }
+
+    /**
+     * Rows read ahead and in the engine at once: twice the sequences it decodes together (as the Spark job's default
+     * {@code --max-in-flight}), so that a finished sequence's slot is refilled at once while the output waits for the row
+     * at its head.
+     */
+    static int inFlight(Engine engine) {
+        return 2 * engine.options().maxSequences();
+    }
+
+    /** The result, or null once {@code hook} is stopping (checked every 50 ms: an interrupt need not wait for a long row). */
+    private static Completion await(CompletableFuture<Completion> f, InterruptHook hook) throws ExecutionException {
+        while (true) {
+            try {
+                return f.get(50, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                if (hook.stopping()) {
+                    return null;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ExecutionException("interrupted", e);
+            } catch (java.util.concurrent.CancellationException e) {
+                throw new ExecutionException("cancelled", e);
+            }
+        }
     }
 }

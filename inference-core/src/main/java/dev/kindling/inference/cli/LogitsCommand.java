@@ -46,6 +46,11 @@ public final class LogitsCommand {
                 // a negative --top printed "top": [] and exit 0
                 throw new IllegalArgumentException("--top must be >= 0, got " + a.get("top"));
             }
+            // a missing, empty or foreign model file, or a missing tokenizer, is a usage error naming its option
+            LocalModel.checkLocalModel("--model", Path.of(a.get("model")));
+            if (a.has("tokenizer")) {
+                LocalModel.checkLocalTokenizer("--tokenizer", Path.of(a.get("tokenizer")));
+            }
         } catch (IllegalArgumentException e) {
             err.println("logits: " + e.getMessage());
             return 2;

@@ -132,10 +132,13 @@ class CommandsTest {
             assertEquals(c[1], rc, line);
             assertTrue(line.startsWith("generate: ") && line.contains((String) c[2]) && line.strip().lines().count() == 1, line);
         }
+        // a missing model is a usage error naming --model (it was exit 1, the engine's message naming no option)
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        assertEquals(1, GenerateCommand.run(new String[] {"--model", dir.resolve("nope.gguf").toString(), "--prompt", "x"}, System.out,
+        assertEquals(2, GenerateCommand.run(new String[] {"--model", dir.resolve("nope.gguf").toString(), "--prompt", "x"}, System.out,
                 new PrintStream(err, true, StandardCharsets.UTF_8)));
         assertTrue(err.toString(StandardCharsets.UTF_8).strip().lines().count() == 1, err.toString(StandardCharsets.UTF_8));
+        assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("generate: --model " + dir.resolve("nope.gguf") + ": no such file"),
+                err.toString(StandardCharsets.UTF_8));
         // a row without a string prompt names its line (3: blank lines count) and keeps its id as given
         Path out = dir.resolve("out.jsonl");
         assertEquals(0, GenerateCommand.run(new String[] {"--model", model, "--max-tokens", "4", "--input", in.toString(), "--output",
@@ -188,9 +191,10 @@ class CommandsTest {
             assertTrue(line.startsWith("logits: ") && line.contains(c[2]) && line.strip().lines().count() == 1, line);
         }
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        assertEquals(1, LogitsCommand.run(new String[] {"--model", dir.resolve("nope.gguf").toString(), "--prompt", "x"}, System.out,
+        assertEquals(2, LogitsCommand.run(new String[] {"--model", dir.resolve("nope.gguf").toString(), "--prompt", "x"}, System.out,
                 new PrintStream(err, true, StandardCharsets.UTF_8)));
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("nope.gguf"), err.toString(StandardCharsets.UTF_8));
+        assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("logits: --model " + dir.resolve("nope.gguf")),
+                err.toString(StandardCharsets.UTF_8));
     }
 
     @Test
@@ -361,36 +365,63 @@ class CommandsTest {
         assertTrue(logitsErr.toString(StandardCharsets.UTF_8).contains("--prompt-file"), logitsErr.toString(StandardCharsets.UTF_8));
     }
 
-    /** An empty model file says so (it was "neither a GGUF file, a llama2.c checkpoint nor a Hugging Face checkpoint directory"). */
+    /**
+     * A model file that is empty, or starts with neither GGUF's magic nor a llama2.c header, and a --tokenizer that is not
+     * there, are one usage line (exit 2) naming the option, the path and what was expected, before the model is opened
+     * (generate and logits; it was exit 1, the engine's message naming no option, and an empty file said only "the file
+     * is empty").
+     */
     @Test
-    void anEmptyModelFileSaysItIsEmpty(@TempDir Path dir) throws Exception {
+    void modelFilesThatAreNoModelAreOneUsageLineNamingTheOption(@TempDir Path dir) throws Exception {
+        String model = SharedData.require("llama2c/stories260K.gguf").toString();
         Path empty = Files.createFile(dir.resolve("empty.gguf"));
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        assertEquals(1, GenerateCommand.run(new String[] {"--model", empty.toString(), "--prompt", "x"}, System.out,
-                new PrintStream(err, true, StandardCharsets.UTF_8)));
-        assertEquals("generate: " + empty + ": the file is empty (0 bytes)", err.toString(StandardCharsets.UTF_8).strip());
+        Path json = Files.writeString(dir.resolve("model.gguf"), "{\"id\":1,\"prompt\":\"x\"}\n");
+        Path html = Files.writeString(dir.resolve("download.gguf"), "<!DOCTYPE html><html>Not Found</html>");
+        Path noCheckpoint = Files.createDirectories(dir.resolve("folder"));
+        String expected = "expected a GGUF file (starting with the bytes \"GGUF\"), a llama2.c checkpoint";
+        Object[][] cases = {
+                {new String[] {"--model", empty.toString()}, "--model " + empty + " is empty (0 bytes); " + expected},
+                {new String[] {"--model", json.toString()}, "--model " + json + " is not a model: it starts with the bytes 7b 22 69 64 "
+                        + "(\"{\"id\"); " + expected},
+                {new String[] {"--model", html.toString()}, "--model " + html + " is not a model: it starts with the bytes 3c 21 44 4f"},
+                {new String[] {"--model", noCheckpoint.toString()}, "--model " + noCheckpoint + ": the directory holds no model"},
+                {new String[] {"--model", model, "--tokenizer", dir.resolve("tok.json").toString()},
+                        "--tokenizer " + dir.resolve("tok.json") + ": no such file or directory"},
+        };
+        for (Object[] c : cases) {
+            for (String command : new String[] {"generate", "logits"}) {
+                List<String> args = new java.util.ArrayList<>(List.of((String[]) c[0]));
+                args.addAll(List.of("--prompt", "x"));
+                ByteArrayOutputStream err = new ByteArrayOutputStream();
+                PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
+                int rc = command.equals("generate") ? GenerateCommand.run(args.toArray(new String[0]), System.out, e)
+                        : LogitsCommand.run(args.toArray(new String[0]), System.out, e);
+                String line = err.toString(StandardCharsets.UTF_8);
+                assertEquals(2, rc, command + " " + args + ": " + line);
+                assertTrue(line.startsWith(command + ": " + c[1]) && line.strip().lines().count() == 1, command + " " + args + ": " + line);
+            }
+        }
+        // the real files pass: GGUF, llama2.c (no magic: a plausible header)
+        LocalModel.checkLocalModel("--model", Path.of(model));
+        LocalModel.checkLocalModel("--model", SharedData.require("llama2c/stories260K.bin"));
     }
 
     /**
-     * An output that cannot be written, or that is the input, and an input too large to read are one usage line before the
-     * model loads (the model here does not exist: its error would come first otherwise). The output's checks came after the
-     * model loaded, and an output that was the input overwrote it.
+     * An output that cannot be written, or that is the input, is one usage line before the model loads (the model here
+     * cannot be loaded: its error would come first otherwise). The output's checks came after the model loaded, and an
+     * output that was the input overwrote it. (An input of any size is read: {@link GenerateStreamingTest}.)
      */
     @Test
     void inputAndOutputThatCannotWorkAreOneUsageLineBeforeTheModelLoads(@TempDir Path dir) throws Exception {
-        String model = dir.resolve("nope.gguf").toString();
+        // GGUF's magic and nothing after it: it passes the check of --model, and fails if the engine tries to load it
+        String model = Files.write(dir.resolve("cut.gguf"), new byte[] {'G', 'G', 'U', 'F', 3, 0, 0, 0}).toString();
         Path in = Files.writeString(dir.resolve("in.jsonl"), "{\"id\":1,\"prompt\":\"Once\"}\n");
-        Path huge = dir.resolve("huge.jsonl");
-        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(huge.toFile(), "rw")) {
-            f.setLength(3L << 30); // sparse: no disk; it was an OutOfMemoryError ("Required array size too large")
-        }
         String[][] cases = {
                 {in.toString(), dir.resolve("no/such/dir/out.jsonl").toString(), "cannot write " + dir.resolve("no/such/dir/out.jsonl")
                         + ": no such directory " + dir.resolve("no/such/dir")},
                 {in.toString(), dir.toString(), "cannot write " + dir + ": it is a directory"},
                 {in.toString(), in.toString(), "--output " + in + " is the input file"},
                 {in.toString(), dir.resolve(".").resolve("in.jsonl").toString(), " is the input file"},
-                {huge.toString(), dir.resolve("out.jsonl").toString(), huge + " is 3221225472 bytes, over the 2 GiB"},
         };
         for (String[] c : cases) {
             ByteArrayOutputStream err = new ByteArrayOutputStream();
