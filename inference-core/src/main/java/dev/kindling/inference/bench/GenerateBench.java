@@ -81,6 +81,12 @@ public final class GenerateBench {
             System.err.println("usage: GenerateBench --model M --prompt-tokens 128 --gen 64 --threads 2 [--batch B] [--versus-batch V] [--reps 3] [--warmup 1] [--kv-cache-type f32|f16]");
             System.exit(2);
         }
+        try {
+            dev.kindling.inference.cli.LocalModel.checkLocalModel("--model", Path.of(model));
+        } catch (IllegalArgumentException e) {
+            System.err.println("GenerateBench: " + e.getMessage());
+            System.exit(2);
+        }
         System.out.println(run(Path.of(model), promptTokens, gen, threads, batch, versus, reps, warmup, kv).toJson());
     }
 

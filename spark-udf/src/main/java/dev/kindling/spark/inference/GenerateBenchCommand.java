@@ -75,7 +75,15 @@ public final class GenerateBenchCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw KindlingException.usage(e.getMessage());
         }
-        GenerateBench.Result r = GenerateBench.run(LocalFiles.localize(model), promptTokens, gen, t, batch,
+        java.nio.file.Path local = LocalFiles.localize(model);
+        try {
+            // an empty or foreign file is a usage error naming --model, not the engine's failure after the JVM warmed up
+            dev.kindling.inference.cli.LocalModel.checkLocalModel("--model",
+                    model.contains("://") || model.startsWith("file:") ? local : java.nio.file.Path.of(model));
+        } catch (IllegalArgumentException e) {
+            throw KindlingException.usage(e.getMessage());
+        }
+        GenerateBench.Result r = GenerateBench.run(local, promptTokens, gen, t, batch,
                 versusBatch != null ? versusBatch : 0, reps, warmup, kv);
         spec.commandLine().getOut().println(r.toJson());
         spec.commandLine().getOut().flush();

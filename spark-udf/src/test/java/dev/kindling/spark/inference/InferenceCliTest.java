@@ -691,6 +691,28 @@ class InferenceCliTest {
         assertEquals(Runtime.getRuntime().availableProcessors(), JSON.readTree(all.out()).get("threads").asInt(), all.out());
     }
 
+    /**
+     * bench generate, kindling logits and kindling generate --prompt refuse an empty or foreign --model file before
+     * opening it, naming the option and the path (bench generate failed in the engine, exit 1, naming no option).
+     */
+    @Test
+    void engineCommandsRefuseAModelFileThatIsNoModel() throws Exception {
+        Path empty = Files.createFile(tmp.resolve("empty-bench.gguf"));
+        Path html = Files.writeString(tmp.resolve("page-bench.gguf"), "<html>Not Found</html>");
+        String[][] commands = {{"bench", "generate", "--prompt-tokens", "8", "--gen", "2", "--reps", "1", "--warmup", "0"},
+                {"logits", "--prompt", "x"}, {"generate", "--prompt", "x"}};
+        for (String[] command : commands) {
+            for (Path bad : new Path[] {empty, html}) {
+                List<String> args = new ArrayList<>(List.of(command));
+                args.addAll(List.of("--model", bad.toString()));
+                Cli.Result r = Cli.run(args.toArray(new String[0]));
+                assertEquals(2, r.code(), args + ": " + r);
+                assertTrue(r.err().contains("--model " + bad + (bad == empty ? " is empty (0 bytes)" : " is not a model"))
+                        && r.err().contains("expected a GGUF file"), args + ": " + r.err());
+            }
+        }
+    }
+
     @Test
     void kernelBenchmarkPrintsOneLinePerMeasurement() throws Exception {
         Cli.Result k = Cli.run("bench", "kernels", "--type", "q4_0", "--mb", "1", "--reps", "1");
