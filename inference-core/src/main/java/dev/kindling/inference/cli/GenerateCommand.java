@@ -34,9 +34,10 @@ import java.util.concurrent.TimeoutException;
  *            [--gpu N] [--kv-cache-type f32|f16] [--kv-budget-mb MIB] [--truncate-prompts]
  * </pre>
  * With {@code --prompt} only the completion goes to stdout, streamed ({@code --prompt ""} starts
- * from BOS alone); {@code --prompt-file} is the same with a file's text ({@link PromptFile}). With {@code --input} (JSON lines {@code {id, prompt}}) all rows are generated in
- * one continuous batch and written as {@code {id, prompt, completion, n_tokens, finish_reason}} in
- * input order; a row that fails gets {@code error} instead. Defaults: greedy, 256 tokens; for a
+ * from BOS alone); {@code --prompt-file} is the same with a file's text ({@link PromptFile}). With {@code --input} (JSON lines {@code {id, prompt}}) the rows are read a line at a time
+ * ({@link InputRows}), generated in one continuous batch with at most {@link #inFlight} rows in the engine, and written
+ * as {@code {id, prompt, completion, n_tokens, finish_reason}} in input order as they finish; a row that fails gets
+ * {@code error} instead. Interrupted, it stops at a row's end and says what the output holds ({@link InterruptHook}). Defaults: greedy, 256 tokens; for a
  * Hugging Face directory, its {@code generation_config.json} (sampling when {@code do_sample},
  * {@code max_new_tokens}) when no sampling option / {@code --max-tokens} is given.
  */
