@@ -5,8 +5,11 @@ import dev.kindling.tokenizer.AbstractTokenizer;
 import dev.kindling.tokenizer.ChatTemplate;
 import dev.kindling.tokenizer.Encoding;
 import dev.kindling.tokenizer.bpe.IntBuffer;
+import dev.kindling.tokenizer.normalize.Normalizer;
+import dev.kindling.tokenizer.normalize.Normalizers;
 import dev.kindling.tokenizer.offsets.OffsetAligner;
 import dev.kindling.tokenizer.spm.SpmTokenizer;
+import dev.kindling.tokenizer.text.HfUnicode;
 import dev.kindling.tokenizer.text.StringTrie;
 import dev.kindling.tokenizer.text.Unicode;
 import dev.kindling.tokenizer.text.Utf8;
@@ -18,15 +21,19 @@ import java.util.Map;
 import java.util.OptionalInt;
 
 /**
- * GGUF {@code tokenizer.ggml.model = bert}: llama.cpp's WordPiece ({@code llm_tokenizer_wpm}). The
- * converter stores the vocabulary with a "phantom space": word-initial pieces start with U+2581 and
- * {@code ##} continuations lose their prefix. Text is NFD-normalized and lowercased, control characters dropped, split at whitespace, and punctuation, ASCII symbols and
- * CJK ideographs become one-character words (non-spacing marks are dropped, as HF strips accents); each word, with U+2581 prepended, is covered greedily
- * by the longest pieces, or becomes {@code [UNK]} as a whole. Special text is split off first;
- * {@code addSpecialTokens} wraps the ids in CLS ... SEP.
+ * GGUF {@code tokenizer.ggml.model = bert}: llama.cpp's WordPiece ({@code llm_tokenizer_wpm}), with the text
+ * prepared as HF's BertNormalizer and BertPreTokenizer prepare it for the same vocabulary (llama.cpp's own
+ * preprocessing departs from them, README). The converter stores the vocabulary with a "phantom space": word-initial
+ * pieces start with U+2581 and {@code ##} continuations lose their prefix. NUL, U+FFFD and controls are dropped,
+ * CJK ideographs padded with spaces, the text NFD-normalized without its non-spacing marks and lowercased
+ * ({@link Normalizers#bert}), split at whitespace, and each punctuation character becomes a word of its own; the
+ * character classes are HF's ({@link HfUnicode}: Unicode 8.0 for punctuation, controls and non-spacing marks), the
+ * same on every JDK. Each word, with U+2581 prepended, is covered greedily by the longest pieces, or becomes
+ * {@code [UNK]} as a whole. Special text is split off first; {@code addSpecialTokens} wraps the ids in CLS ... SEP.
  */
 final class WpmTokenizer extends AbstractTokenizer {
     private static final char PHANTOM = '\u2581';
+    private static final Normalizer BERT = Normalizers.bert(true, true, true, true);
 
     private final String[] tokens;
     private final int[] types;
@@ -45,7 +52,7 @@ final class WpmTokenizer extends AbstractTokenizer {
 
         @Override
         public boolean breaksWord(int c) {
-            return Unicode.isWhiteSpace(c);
+            return Unicode.isWhiteSpace(c) && !dropped(c); // U+000B, U+0085: controls, removed before the split
         }
 
         @Override
@@ -165,43 +172,35 @@ final class WpmTokenizer extends AbstractTokenizer {
         }
     }
 
-    /** llama.cpp's {@code llm_tokenizer_wpm_session::preprocess}. */
+    /** HF's BertNormalizer (clean_text, handle_chinese_chars, strip_accents and lowercase) and BertPreTokenizer. */
     static List<String> preprocess(String text) {
-        String nfd = java.text.Normalizer.normalize(text, java.text.Normalizer.Form.NFD);
+        String normalized = BERT.normalize(text);
         List<String> words = new ArrayList<>();
         StringBuilder cur = new StringBuilder();
-        for (int i = 0; i < nfd.length(); ) {
-            int cp = nfd.codePointAt(i);
+        for (int i = 0; i < normalized.length(); ) {
+            int cp = normalized.codePointAt(i);
             i += Character.charCount(cp);
             if (Unicode.isWhiteSpace(cp)) {
                 flush(cur, words);
-                continue;
-            }
-            if (dropped(cp)) {
-                continue;
-            }
-            int lower = Character.toLowerCase(cp);
-            if (alone(cp)) {
+            } else if (HfUnicode.isBertPunctuation(cp)) {
                 flush(cur, words);
-                words.add(new String(Character.toChars(lower)));
+                words.add(Character.toString(cp));
             } else {
-                cur.appendCodePoint(lower);
+                cur.appendCodePoint(cp);
             }
         }
         flush(cur, words);
         return words;
     }
 
-    /** Dropped from the text: NUL, U+FFFD, controls and, as HF's BertNormalizer strips accents after NFD, non-spacing marks. */
+    /** Removed by {@link #BERT}: NUL, U+FFFD, BERT's controls and non-spacing marks (after NFD). */
     private static boolean dropped(int cp) {
-        int type = Character.getType(cp);
-        return cp == 0 || cp == 0xFFFD || type == Character.CONTROL || type == Character.FORMAT || type == Character.PRIVATE_USE
-                || type == Character.SURROGATE || type == Character.NON_SPACING_MARK;
+        return cp == 0 || cp == 0xFFFD || HfUnicode.isBertControl(cp) || HfUnicode.isBertNonSpacingMark(cp);
     }
 
-    /** A word of its own: punctuation, ASCII symbols, CJK ideographs. */
+    /** A word of its own: BERT's punctuation (ASCII symbols included) and the CJK ideographs BERT pads with spaces. */
     private static boolean alone(int cp) {
-        return Unicode.isPunctuation(cp) || (cp < 0x7F && Unicode.isSymbol(cp)) || Unicode.isChineseChar(cp);
+        return HfUnicode.isBertPunctuation(cp) || Unicode.isChineseChar(cp);
     }
 
     private static void flush(StringBuilder cur, List<String> words) {

@@ -229,10 +229,12 @@ public final class Normalizers {
         };
     }
 
-    /** HF bert.rs is_whitespace: \t \n \r and Unicode whitespace (Zs). */
+    /**
+     * HF bert.rs is_whitespace: \t \n \r and Rust's {@code char::is_whitespace}, the White_Space property, which holds
+     * every space separator (Zs) and is the same on every JDK.
+     */
     static boolean isBertWhitespace(int c) {
-        return c == '\t' || c == '\n' || c == '\r' || c == ' ' || Character.getType(c) == Character.SPACE_SEPARATOR
-                || Unicode.isWhiteSpace(c);
+        return Unicode.isWhiteSpace(c);
     }
 
     /** HF bert.rs is_control: {@link HfUnicode#isBertControl}. */

@@ -4,8 +4,8 @@ package dev.kindling.tokenizer.text;
  * The Unicode character classes the tokenizer regexes and normalizers use, defined once so the
  * hand-made scanners, the regex fallback and the normalizers agree. Letters, numbers and marks are
  * Unicode 16's ({@link #generalCategory}), as in the regex engines of Hugging Face tokenizers and
- * tiktoken; punctuation, symbols and controls come from the JDK's {@link Character#getType}, except BERT's
- * punctuation, which is Unicode 8.0's as in HF ({@link HfUnicode}).
+ * tiktoken, on every JDK; BERT's punctuation, controls and marks are Unicode 8.0's as in HF ({@link HfUnicode}).
+ * None of them reads the JDK's own tables where those differ (Java 17 is Unicode 13, Java 25 Unicode 16).
  */
 public final class Unicode {
     private Unicode() {}
@@ -93,21 +93,6 @@ public final class Unicode {
         return t == Character.NON_SPACING_MARK || t == Character.COMBINING_SPACING_MARK || t == Character.ENCLOSING_MARK;
     }
 
-    /** {@code \p{P}}: Pc, Pd, Ps, Pe, Pi, Pf, Po. */
-    public static boolean isPunctuation(int c) {
-        int t = Character.getType(c);
-        return t == Character.CONNECTOR_PUNCTUATION || t == Character.DASH_PUNCTUATION || t == Character.START_PUNCTUATION
-                || t == Character.END_PUNCTUATION || t == Character.INITIAL_QUOTE_PUNCTUATION
-                || t == Character.FINAL_QUOTE_PUNCTUATION || t == Character.OTHER_PUNCTUATION;
-    }
-
-    /** {@code \p{S}}: Sm, Sc, Sk, So. */
-    public static boolean isSymbol(int c) {
-        int t = Character.getType(c);
-        return t == Character.MATH_SYMBOL || t == Character.CURRENCY_SYMBOL || t == Character.MODIFIER_SYMBOL
-                || t == Character.OTHER_SYMBOL;
-    }
-
     /** Rust's {@code char::is_alphanumeric}: Alphabetic or Numeric (a letter Java 17 lacks is Alphabetic too). */
     public static boolean isAlphanumeric(int c) {
         return Character.isAlphabetic(c) || isLetter(c) || isNumber(c);
@@ -116,11 +101,6 @@ public final class Unicode {
     /** Rust's {@code char::is_ascii_punctuation} || general category P in Unicode 8.0 (HF's BERT/Punctuation rule, {@link HfUnicode}). */
     public static boolean isBertPunctuation(int c) {
         return HfUnicode.isBertPunctuation(c);
-    }
-
-    /** Rust's {@code char::is_control} (general category Cc). */
-    public static boolean isControl(int c) {
-        return Character.getType(c) == Character.CONTROL;
     }
 
     /** HF's {@code is_chinese_char}: the CJK ideograph blocks BERT pads with spaces. */
