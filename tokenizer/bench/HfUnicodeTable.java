@@ -12,14 +12,15 @@ import java.util.TreeMap;
  * every code point ({@code hf_unicode_rules.mjs} dumps it): where its Lowercase differs from Java 17's
  * {@code toLowerCase}, and where BERT's punctuation, control and non-spacing-mark rules, StripAccents' combining
  * marks and the Digits pre-tokenizer's numbers differ from the Unicode 16 categories of
- * {@link Unicode#generalCategory}, and the characters HF's normalization forms do not know. Run on Java 17 with the tokenizer classes on the class path:
+ * {@link Unicode#generalCategory}, the characters HF's normalization forms do not know, and where a single_word
+ * added token's word characters differ from Unicode 16's letters, marks, decimal digits, Nl and Pc. Run on Java 17 with the tokenizer classes on the class path:
  *
  * <pre>
  * (cd ~/.cache/kindling-ref &amp;&amp; node $OLDPWD/tokenizer/bench/hf_unicode_rules.mjs) &gt; /tmp/hf-unicode-rules.txt
  * /usr/lib/jvm/java-17-openjdk-amd64/bin/java -cp tokenizer/target/classes tokenizer/bench/HfUnicodeTable.java /tmp/hf-unicode-rules.txt
  * </pre>
  *
- * It prints the seven Java array literals.
+ * It prints the eight Java array literals.
  */
 public class HfUnicodeTable {
     public static void main(String[] args) throws Exception {
@@ -33,6 +34,7 @@ public class HfUnicodeTable {
         BitSet combining = new BitSet();
         BitSet numeric = new BitSet();
         BitSet unknown = new BitSet();
+        BitSet word = new BitSet();
         for (String line : Files.readAllLines(Path.of(args[0]))) {
             if (line.isBlank()) {
                 continue;
@@ -53,6 +55,7 @@ public class HfUnicodeTable {
                 case "A" -> combining.set(c);
                 case "N" -> numeric.set(c);
                 case "U" -> unknown.set(c);
+                case "W" -> word.set(c);
                 default -> throw new IllegalArgumentException(line);
             }
         }
@@ -91,6 +94,14 @@ public class HfUnicodeTable {
         print("StripAccents combining mark", combining, Unicode::isMark);
         print("Digits numeric", numeric, Unicode::isNumber);
         print("Normalization forms", unknown, c -> false, "first, last of each range the unicode-normalization tables do not know");
+        print("single_word word character", word, HfUnicodeTable::isWordUnicode16);
+    }
+
+    /** {@code \w} as Rust's regex defines it (Alphabetic, M, Nd, Pc, Join_Control), with letters, marks and numbers of Unicode 16. */
+    static boolean isWordUnicode16(int c) {
+        int t = Unicode.generalCategory(c);
+        return Unicode.isLetter(c) || Unicode.isMark(c) || t == Character.DECIMAL_DIGIT_NUMBER || t == Character.LETTER_NUMBER
+                || t == Character.CONNECTOR_PUNCTUATION || c == 0x200C || c == 0x200D;
     }
 
     static boolean isPunctuation(int t) {

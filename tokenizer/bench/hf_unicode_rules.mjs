@@ -10,6 +10,8 @@
 //                            is_mark_nonspacing on each character of the decomposition)
 //   A <cp>                   the StripAccents normalizer drops it (unicode-normalization's is_combining_mark)
 //   N <cp>                   the Digits pre-tokenizer splits at it (Rust's char::is_numeric)
+//   W <cp>                   a word character to a single_word added token (tokenizers' added_vocabulary.rs, `\w` of
+//                            Rust's regex crate): "c@" with "@" a single_word token does not match it
 //   U <cp>                   the NFC, NFD, NFKC and NFKD normalizers (unicode-normalization's tables) do not know it:
 //                            it stays as it is and nothing reorders or composes across it (alone, after U+0345 and
 //                            before U+0334, between "a" and U+0301), where Node's own String.normalize (ICU, Unicode 17)
@@ -19,6 +21,7 @@
 import { createRequire } from "node:module";
 const require = createRequire(process.cwd() + "/");
 const t = require("tokenizers");
+const { Tokenizer } = t;
 const lower = t.lowercase();
 const punct = t.punctuationPreTokenizer();
 const clean = t.bertNormalizer({ cleanText: true, handleChineseChars: false, stripAccents: false, lowercase: false });
@@ -50,5 +53,16 @@ for (let c = 0; c <= 0x10ffff; c++) {
     }
   }
   if (unknown) out.push("U " + hex(c));
+}
+// single_word: a tokenizer whose only added token is "@" (single_word), over every code point in batches
+const word = Tokenizer.fromString(JSON.stringify({ version: "1.0", truncation: null, padding: null,
+  added_tokens: [{ id: 1, content: "@", single_word: true, lstrip: false, rstrip: false, normalized: false, special: false }],
+  normalizer: null, pre_tokenizer: null, post_processor: null, decoder: null,
+  model: { type: "WordLevel", vocab: { "[UNK]": 0, "@": 1 }, unk_token: "[UNK]" } }));
+for (let base = 0; base <= 0x10ffff; base += 8192) {
+  const cps = [];
+  for (let c = base; c < Math.min(base + 8192, 0x110000); c++) if (c < 0xd800 || c > 0xdfff) cps.push(c);
+  const encs = await word.encodeBatch(cps.map((c) => String.fromCodePoint(c) + "@"), { addSpecialTokens: false });
+  encs.forEach((e, i) => { const ids = e.getIds(); if (!(ids.length === 2 && ids[1] === 1)) out.push("W " + hex(cps[i])); });
 }
 process.stdout.write(out.join("\n") + "\n");

@@ -1,6 +1,7 @@
 package dev.kindling.tokenizer.hf;
 
 import dev.kindling.tokenizer.bpe.IntBuffer;
+import dev.kindling.tokenizer.text.HfUnicode;
 import dev.kindling.tokenizer.text.StringTrie;
 import dev.kindling.tokenizer.text.Unicode;
 import java.util.ArrayList;
@@ -129,8 +130,8 @@ public final class AddedVocabulary {
                     continue;
                 }
                 if (t.singleWord()) {
-                    boolean startSpace = start == from || !Unicode.isAlphanumeric(Character.codePointBefore(s, start));
-                    boolean stopSpace = stop == to || !Unicode.isAlphanumeric(Character.codePointAt(s, stop));
+                    boolean startSpace = start == from || !HfUnicode.isWordCharacter(Character.codePointBefore(s, start));
+                    boolean stopSpace = stop == to || !HfUnicode.isWordCharacter(Character.codePointAt(s, stop));
                     if (!startSpace || !stopSpace) {
                         continue;
                     }

@@ -10,7 +10,8 @@ package dev.kindling.tokenizer.text;
  * one Unicode 16 ({@link Unicode#generalCategory}) gives, the characters of Unicode 9 and later (U+2E4F, U+08E2,
  * U+07FD) and those whose category changed since (U+166D, U+1112E). StripAccents takes its combining marks from the
  * {@code unicode-normalization} crate's Unicode 9.0 ({@link #COMBINING_MARK}), and the Digits pre-tokenizer its
- * numbers from Rust's {@code char::is_numeric}, Unicode 17 ({@link #NUMERIC}); the normalization forms do not know the
+ * numbers from Rust's {@code char::is_numeric}, Unicode 17 ({@link #NUMERIC}), a single_word added token its word
+ * characters from Rust's regex {@code \w} ({@link #WORD}); the normalization forms do not know the
  * characters of {@link #NORMALIZATION_UNKNOWN} ({@link #normalize}). Written by
  * {@code tokenizer/bench/HfUnicodeTable.java} from what HF does to every code point
  * ({@code tokenizer/bench/hf_unicode_rules.mjs}; both say how to run them).
@@ -98,6 +99,28 @@ public final class HfUnicode {
         0x1E130, 0x1E136, 0x1E2AE, 0x1E2AE, 0x1E2EC, 0x1E2EF, 0x1E4EC, 0x1E4EF, 0x1E5EE, 0x1E5EF, 0x1E6E3, 0x1E6E3, 0x1E6E6, 0x1E6E6, 0x1E6EE, 0x1E6EF,
         0x1E6F5, 0x1E6F5, 0x1F16C, 0x1F16C, 0x1FBF0, 0x1FBF9
     };
+
+    private static final int[] WORD = {
+        // single_word word character: first, last of each range where HF differs from Unicode 16
+        0x24B6, 0x24E9, 0x1F130, 0x1F149, 0x1F150, 0x1F169, 0x1F170, 0x1F189
+    };
+
+    /**
+     * A word character to a single_word added token: {@code \w} of Rust's regex crate, which HF's added_vocabulary.rs
+     * matches before and after the token (Alphabetic, M, Nd, Pc, Join_Control; Unicode 16). {@link #WORD} holds the
+     * Other_Alphabetic symbols (circled and squared letters), which Unicode 16's categories do not make letters.
+     */
+    public static boolean isWordCharacter(int c) {
+        if (c < 0x80) {
+            return (c | 0x20) >= 'a' && (c | 0x20) <= 'z' || c >= '0' && c <= '9' || c == '_';
+        }
+        int t = Unicode.generalCategory(c);
+        boolean unicode16 = t == Character.UPPERCASE_LETTER || t == Character.LOWERCASE_LETTER || t == Character.TITLECASE_LETTER
+                || t == Character.MODIFIER_LETTER || t == Character.OTHER_LETTER || t == Character.NON_SPACING_MARK
+                || t == Character.COMBINING_SPACING_MARK || t == Character.ENCLOSING_MARK || t == Character.DECIMAL_DIGIT_NUMBER
+                || t == Character.LETTER_NUMBER || t == Character.CONNECTOR_PUNCTUATION || c == 0x200C || c == 0x200D;
+        return unicode16 != inRanges(WORD, c);
+    }
 
     /** HF StripAccents' {@code is_combining_mark}: general category M (Mn, Mc, Me) in Unicode 9.0. */
     public static boolean isCombiningMark(int c) {

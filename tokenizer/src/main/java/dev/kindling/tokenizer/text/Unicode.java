@@ -93,11 +93,6 @@ public final class Unicode {
         return t == Character.NON_SPACING_MARK || t == Character.COMBINING_SPACING_MARK || t == Character.ENCLOSING_MARK;
     }
 
-    /** Rust's {@code char::is_alphanumeric}: Alphabetic or Numeric (a letter Java 17 lacks is Alphabetic too). */
-    public static boolean isAlphanumeric(int c) {
-        return Character.isAlphabetic(c) || isLetter(c) || isNumber(c);
-    }
-
     /** Rust's {@code char::is_ascii_punctuation} || general category P in Unicode 8.0 (HF's BERT/Punctuation rule, {@link HfUnicode}). */
     public static boolean isBertPunctuation(int c) {
         return HfUnicode.isBertPunctuation(c);
