@@ -194,12 +194,12 @@ final class WpmTokenizer extends AbstractTokenizer {
     }
 
     /** Removed by {@link #BERT}: NUL, U+FFFD, BERT's controls and non-spacing marks (after NFD). */
-    private static boolean dropped(int cp) {
+    static boolean dropped(int cp) {
         return cp == 0 || cp == 0xFFFD || HfUnicode.isBertControl(cp) || HfUnicode.isBertNonSpacingMark(cp);
     }
 
     /** A word of its own: BERT's punctuation (ASCII symbols included) and the CJK ideographs BERT pads with spaces. */
-    private static boolean alone(int cp) {
+    static boolean alone(int cp) {
         return HfUnicode.isBertPunctuation(cp) || Unicode.isChineseChar(cp);
     }
 

@@ -694,21 +694,17 @@ public final class OffsetAligner {
         return "";
     }
 
+    /** BERT's words of one character: its punctuation (ASCII symbols included) and the CJK ideographs it pads. */
     private static boolean isolated(int c) {
-        int type = Character.getType(c);
-        return Character.UnicodeScript.of(c) == Character.UnicodeScript.HAN
-                || (c < 0x80 && c > ' ' && !Character.isLetterOrDigit(c)) // BERT: all ASCII symbols are punctuation
-                || (type >= Character.DASH_PUNCTUATION && type <= Character.OTHER_PUNCTUATION)
-                || type == Character.INITIAL_QUOTE_PUNCTUATION || type == Character.FINAL_QUOTE_PUNCTUATION;
+        return HfUnicode.isBertPunctuation(c) || Unicode.isChineseChar(c);
     }
 
     /**
-     * Characters a normalizer may drop: whitespace, control/format/private-use characters (BERT's clean_text), combining
-     * marks, spacing and enclosing ones too (StripAccents removes every mark, BertNormalizer the non-spacing ones).
+     * Characters a normalizer may drop: whitespace, BERT's controls (clean_text: Cc, Cf, Co), combining marks, spacing
+     * and enclosing ones too (StripAccents removes every mark, BertNormalizer the non-spacing ones). HF's classes
+     * ({@link HfUnicode}, Unicode 16 marks), not the JDK's, so that the offsets are the same on every JDK.
      */
     private static boolean removable(int c) {
-        int type = Character.getType(c);
-        return Unicode.isWhiteSpace(c) || type == Character.CONTROL || type == Character.FORMAT || type == Character.PRIVATE_USE
-                || Unicode.isMark(c) || c == 0xFFFD;
+        return Unicode.isWhiteSpace(c) || HfUnicode.isBertControl(c) || Unicode.isMark(c) || c == 0xFFFD;
     }
 }
