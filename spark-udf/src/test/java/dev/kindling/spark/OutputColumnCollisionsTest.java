@@ -35,9 +35,8 @@ class OutputColumnCollisionsTest {
         refused("chat must be on, off or auto, not null", () -> new Generate().setChat((String) null));
         refused("a PII kind is null", () -> new PiiRedaction().setKinds(new String[] {"email", null}));
         refused("mode must be drop or flag", () -> new dev.kindling.spark.filter.Decontamination().setMode(null));
-        IllegalArgumentException n = assertThrows(IllegalArgumentException.class,
-                () -> new dev.kindling.spark.dedup.ExactDedup().setNormalize(null));
-        assertTrue(n.getMessage().contains("normalisation is null"), n.getMessage());
+        // a usage error from the param's check, as for any value it refuses (was an IllegalArgumentException)
+        refused(".normalize must be none, exact or near, got null", () -> new dev.kindling.spark.dedup.ExactDedup().setNormalize(null));
     }
 
     @Test
@@ -131,10 +130,9 @@ class OutputColumnCollisionsTest {
     void parameterValues() {
         // a usage error naming the stage, as an empty stop string is
         org.junit.jupiter.api.Assertions.assertThrows(dev.kindling.spark.KindlingException.class, () -> new Generate().setStop("a", null));
-        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> new dev.kindling.spark.dedup.MinHashDedup().setAllPairsMaxBucket(0));
-        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> new dev.kindling.spark.dedup.SentenceDedupStage().setMinDocWords(-5));
+        // usage errors from the params' checks (were IllegalArgumentExceptions naming neither stage)
+        refused(".allPairsMaxBucket must be >= 1, got 0", () -> new dev.kindling.spark.dedup.MinHashDedup().setAllPairsMaxBucket(0));
+        refused(".minDocWords must be >= 0, got -5", () -> new dev.kindling.spark.dedup.SentenceDedupStage().setMinDocWords(-5));
         StructType judged = new StructType().add("prompt", DataTypes.StringType).add("completion", DataTypes.StringType);
         refused("maxTokens must be >= 0",
                 () -> new dev.kindling.spark.inference.Judge().setModel("m.gguf").setMaxTokens(-1).transformSchema(judged));

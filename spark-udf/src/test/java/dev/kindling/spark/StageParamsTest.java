@@ -42,46 +42,72 @@ class StageParamsTest {
         assertEquals(KindlingException.USAGE, x.exitCode());
     }
 
-    /** Refused by a setter and in a ParamMap (before: accepted, and found only by transformSchema, a task or never). */
+    /**
+     * Refused by a setter and in a ParamMap (before: accepted, and found only by transformSchema, a task or never), naming
+     * the stage by its class and uid (a pipeline may hold two stages of one class), the param and what it takes.
+     */
     @Test
     void outOfRangeValuesAreRefusedWhenSet() {
         Generate g = new Generate();
-        refused("generate: maxTokens must be >= 0, got -1", () -> g.setMaxTokens(-1));
-        refused("generate: temperature must be a finite number >= 0, got -0.5", () -> g.setTemperature(-0.5));
-        refused("generate: n must be >= 1, got 0", () -> g.setN(0));
-        refused("generate: topP must be in (0, 1], got 1.5", () -> g.setTopP(1.5));
-        refused("generate: topK must be >= 0 (or -1: off), got -2", () -> g.setTopK(-2));
-        refused("generate: minP must be in [0, 1], got 2.0", () -> g.setMinP(2));
-        refused("generate: repetitionPenalty must be a finite number > 0, got 0.0", () -> g.setRepetitionPenalty(0));
-        refused("generate: threads must be", () -> g.setThreads(-1));
-        refused("generate: maxSequences must be >= 1, got 0", () -> g.setMaxSequences(0));
-        refused("generate: maxInFlight must be >= 0", () -> g.setMaxInFlight(-1));
-        refused("generate: device must be auto, cpu or cuda, got 'gpu'", () -> g.setDevice("gpu"));
-        refused("judge: maxTokens must be >= 0, got -1", () -> new Judge().setMaxTokens(-1));
-        refused("judge: method must be auto or logprobs, got 'bogus'", () -> new Judge().setMethod("bogus"));
-        refused("score: longTexts must be chunk, truncate or error, got 'bogus'", () -> new Score().setLongTexts("bogus"));
-        refused("minhash_dedup: numPerm must be >= 1, got 0", () -> new MinHashDedup().setNumPerm(0));
-        refused("minhash_dedup: ngram must be >= 1, got 0", () -> new MinHashDedup().setNgram(0));
-        refused("minhash_dedup: bands must be >= 0", () -> new MinHashDedup().setBands(-1));
-        refused("minhash_dedup: rows must be >= 0", () -> new MinHashDedup().setRows(-1));
-        // the values the setters already refused are refused in a ParamMap too
-        refused("generate: stop", () -> new ParamMap().put(g.stop(), new String[] {"\n", ""}));
-        refused("generate: frequencyPenalty must be a finite number in [-2, 2], got 5.0", () -> new ParamMap().put(g.frequencyPenalty(), 5.0));
-        refused("generate: kvBudgetMb must be >= 0", () -> new ParamMap().put(g.kvBudgetMb(), -5));
-        refused("generate: chat must be on, off or auto", () -> new ParamMap().put(g.chat(), "maybe"));
+        String gen = "Generate(" + g.uid() + ").";
+        refused(gen + "maxTokens must be >= 0, got -1", () -> g.setMaxTokens(-1));
+        refused(gen + "temperature must be a finite number >= 0, got -0.5", () -> g.setTemperature(-0.5));
+        refused(gen + "n must be >= 1, got 0", () -> g.setN(0));
+        refused(gen + "topP must be in (0, 1], got 1.5", () -> g.setTopP(1.5));
+        refused(gen + "topK must be >= 0 (or -1: off), got -2", () -> g.setTopK(-2));
+        refused(gen + "minP must be in [0, 1], got 2.0", () -> g.setMinP(2));
+        refused(gen + "repetitionPenalty must be a finite number > 0, got 0.0", () -> g.setRepetitionPenalty(0));
+        refused(gen + "threads must be", () -> g.setThreads(-1));
+        refused(gen + "maxSequences must be >= 1, got 0", () -> g.setMaxSequences(0));
+        refused(gen + "maxInFlight must be >= 0", () -> g.setMaxInFlight(-1));
+        refused(gen + "device must be auto, cpu or cuda, got 'gpu'", () -> g.setDevice("gpu"));
+        refused(gen + "frequencyPenalty must be a finite number in [-2, 2], got 5.0", () -> g.setFrequencyPenalty(5));
+        refused(gen + "kvBudgetMb must be >= 0, got -5", () -> g.setKvBudgetMb(-5));
+        Judge j = new Judge();
+        refused("Judge(" + j.uid() + ").maxTokens must be >= 0, got -1", () -> j.setMaxTokens(-1));
+        refused("Judge(" + j.uid() + ").method must be auto or logprobs, got 'bogus'", () -> j.setMethod("bogus"));
+        Score sc = new Score();
+        refused("Score(" + sc.uid() + ").longTexts must be chunk, truncate or error, got 'bogus'", () -> sc.setLongTexts("bogus"));
         MinHashDedup m = new MinHashDedup();
-        refused("minhash_dedup: threshold must be in (0, 1), got 1.5", () -> new ParamMap().put(m.threshold(), 1.5));
-        refused("minhash_dedup: allPairsMaxBucket must be >= 1, got 0", () -> new ParamMap().put(m.allPairsMaxBucket(), 0));
-        refused("minhash_dedup: unknown normalisation 'bogus'", () -> new ParamMap().put(m.normalize(), "bogus"));
+        String mh = "MinHashDedup(" + m.uid() + ").";
+        refused(mh + "numPerm must be >= 1, got 0", () -> m.setNumPerm(0));
+        refused(mh + "ngram must be >= 1, got 0", () -> m.setNgram(0));
+        refused(mh + "bands must be >= 0", () -> m.setBands(-1));
+        refused(mh + "rows must be >= 0", () -> m.setRows(-1));
+        refused(mh + "threshold must be in (0, 1), got 1.5", () -> m.setThreshold(1.5));
+        refused(mh + "allPairsMaxBucket must be >= 1, got 0", () -> m.setAllPairsMaxBucket(0));
+        refused(mh + "normalize: unknown normalisation 'bogus'", () -> m.setNormalize("bogus"));
+        // the values the setters refuse are refused in a ParamMap too
+        refused(gen + "stop: stop string 1 is empty", () -> new ParamMap().put(g.stop(), new String[] {"\n", ""}));
+        refused(gen + "frequencyPenalty must be a finite number in [-2, 2], got 5.0", () -> new ParamMap().put(g.frequencyPenalty(), 5.0));
+        refused(gen + "kvBudgetMb must be >= 0", () -> new ParamMap().put(g.kvBudgetMb(), -5));
+        refused(gen + "chat: chat must be on, off or auto, not maybe", () -> new ParamMap().put(g.chat(), "maybe"));
+        refused(mh + "threshold must be in (0, 1), got 1.5", () -> new ParamMap().put(m.threshold(), 1.5));
+        refused(mh + "allPairsMaxBucket must be >= 1, got 0", () -> new ParamMap().put(m.allPairsMaxBucket(), 0));
+        refused(mh + "normalize: unknown normalisation 'bogus'", () -> new ParamMap().put(m.normalize(), "bogus"));
         SentenceDedupStage s = new SentenceDedupStage();
-        refused("sentence_dedup: spanSentences must be >= 1, got 0", () -> new ParamMap().put(s.spanSentences(), 0));
-        refused("sentence_dedup: minDocWords must be >= 0, got -1", () -> new ParamMap().put(s.minDocWords(), -1));
-        refused("exact_dedup: unknown normalisation 'bogus'", () -> new ParamMap().put(new ExactDedup().normalize(), "bogus"));
-        refused("quality_filter: filter must be gopher_quality, gopher_repetition, c4 or fineweb, got 'bogus'", () -> new ParamMap().put(new QualityFilter().filter(), "bogus"));
-        refused("pii: unknown PII kind 'bogus'", () -> new ParamMap().put(new PiiRedaction().kinds(), new String[] {"bogus"}));
+        String sd = "SentenceDedupStage(" + s.uid() + ").";
+        refused(sd + "spanSentences must be >= 1, got 0", () -> s.setSpanSentences(0));
+        refused(sd + "minDocWords must be >= 0, got -1", () -> s.setMinDocWords(-1));
+        refused(sd + "minNumSentences must be >= 0, got -1", () -> s.setMinNumSentences(-1));
+        refused(sd + "spanSentences must be >= 1, got 0", () -> new ParamMap().put(s.spanSentences(), 0));
+        refused(sd + "minDocWords must be >= 0, got -1", () -> new ParamMap().put(s.minDocWords(), -1));
+        ExactDedup e = new ExactDedup();
+        refused("ExactDedup(" + e.uid() + ").normalize: unknown normalisation 'bogus'", () -> e.setNormalize("bogus"));
+        refused("ExactDedup(" + e.uid() + ").normalize: unknown normalisation 'bogus'", () -> new ParamMap().put(e.normalize(), "bogus"));
+        QualityFilter q = new QualityFilter();
+        refused("QualityFilter(" + q.uid() + ").filter must be gopher_quality, gopher_repetition, c4 or fineweb, got 'bogus'",
+                () -> new ParamMap().put(q.filter(), "bogus"));
+        PiiRedaction pii = new PiiRedaction();
+        refused("PiiRedaction(" + pii.uid() + ").kinds: unknown PII kind 'bogus'", () -> pii.setKinds(new String[] {"bogus"}));
+        refused("PiiRedaction(" + pii.uid() + ").kinds: unknown PII kind 'bogus'", () -> new ParamMap().put(pii.kinds(), new String[] {"bogus"}));
         Decontamination d = new Decontamination();
-        refused("decontaminate: ngram must be >= 1, got 0", () -> new ParamMap().put(d.ngram(), 0));
-        refused("decontaminate: mode must be drop or flag, got 'bogus'", () -> new ParamMap().put(d.mode(), "bogus"));
+        String dc = "Decontamination(" + d.uid() + ").";
+        refused(dc + "ngram must be >= 1, got 0", () -> d.setNgram(0));
+        refused(dc + "mode must be drop or flag, got 'bogus'", () -> d.setMode("bogus"));
+        refused(dc + "ngram must be >= 1, got 0", () -> new ParamMap().put(d.ngram(), 0));
+        refused(dc + "mode must be drop or flag, got 'bogus'", () -> new ParamMap().put(d.mode(), "bogus"));
+        assertEquals("flag", d.setMode("FLAG").getMode(), "the mode is taken in any case");
     }
 
     /** A saved stage whose metadata holds a value out of range does not load (it ran with it, or failed in a task). */
@@ -89,7 +115,8 @@ class StageParamsTest {
     void loadingRefusesAnOutOfRangeValue() throws Exception {
         TestSpark.session();
         Path saved = tmp.resolve("sentences");
-        new SentenceDedupStage().setSpanSentences(4).write().save(saved.toString());
+        SentenceDedupStage stage = new SentenceDedupStage().setSpanSentences(4);
+        stage.write().save(saved.toString());
         Path metadata;
         try (Stream<Path> files = Files.list(saved.resolve("metadata"))) {
             metadata = files.filter(p -> p.getFileName().toString().startsWith("part-")).findFirst().orElseThrow();
@@ -98,7 +125,7 @@ class StageParamsTest {
         assertTrue(json.contains("\"spanSentences\":4"), json);
         Files.writeString(metadata, json.replace("\"spanSentences\":4", "\"spanSentences\":0"));
         Files.deleteIfExists(metadata.resolveSibling("." + metadata.getFileName() + ".crc"));
-        refused("sentence_dedup: spanSentences must be >= 1, got 0", () -> SentenceDedupStage.load(saved.toString()));
+        refused("SentenceDedupStage(" + stage.uid() + ").spanSentences must be >= 1, got 0", () -> SentenceDedupStage.load(saved.toString()));
     }
 
     /** copy(ParamMap) gives the stage's own type (as Spark's stages do), with the uid and the extra values. */
@@ -129,5 +156,50 @@ class StageParamsTest {
     @Test
     void tokenizerIsRequiredByTransformSchema() {
         refused("set the tokenizer path", () -> new TokenizerTransformer().transformSchema(DOCS));
+    }
+
+    /**
+     * The setters check one value each; a rule between params is checked in transformSchema. So any order of the setters
+     * gives the same stage, and a combination that is wrong is refused there, whichever order made it.
+     */
+    @Test
+    void settersMayBeCalledInAnyOrder() {
+        StructType docs = DOCS.add("prompt", DataTypes.StringType);
+        // bands x rows must fit in numPerm: 20 x 8 needs 160, more than the default 112 that numPerm has until it is set
+        MinHashDedup bandsFirst = new MinHashDedup().setBands(20).setRows(8).setNumPerm(160);
+        MinHashDedup permFirst = new MinHashDedup().setNumPerm(160).setRows(8).setBands(20);
+        sameStage(bandsFirst, permFirst, docs);
+        assertEquals(20, bandsFirst.minHashParams().bands());
+        MinHashDedup tooMany = new MinHashDedup().setBands(20).setRows(8);
+        refused("MinHashDedup(" + tooMany.uid() + "): bands x rows must fit in numPerm", () -> tooMany.transformSchema(docs));
+        MinHashDedup half = new MinHashDedup().setBands(20);
+        refused("MinHashDedup(" + half.uid() + "): set both bands and rows, or neither", () -> half.transformSchema(docs));
+        // flagCol is read with mode flag only
+        sameStage(new Decontamination().setBenchmark("b.jsonl").setFlagCol("hit").setMode("flag"),
+                new Decontamination().setBenchmark("b.jsonl").setMode("flag").setFlagCol("hit"), docs);
+        // a system prompt needs chat on
+        sameStage(new Generate().setModel("m.gguf").setSystemPrompt("Be brief.").setChat("on"),
+                new Generate().setModel("m.gguf").setChat("on").setSystemPrompt("Be brief."), docs);
+        refused("a system prompt is set, but chat is off",
+                () -> new Generate().setModel("m.gguf").setSystemPrompt("Be brief.").transformSchema(docs));
+        // the column to compare and its normalisation
+        sameStage(new ExactDedup().setNormalize("none").setColumn("prompt"), new ExactDedup().setColumn("prompt").setNormalize("none"),
+                docs);
+        sameStage(new PiiRedaction().setCountsCol("pii").setKinds(new String[] {"email"}),
+                new PiiRedaction().setKinds(new String[] {"email"}).setCountsCol("pii"), docs);
+        sameStage(new SentenceDedupStage().setMinNumSentences(0).setSpanSentences(2).setMinDocWords(0),
+                new SentenceDedupStage().setMinDocWords(0).setSpanSentences(2).setMinNumSentences(0), docs);
+    }
+
+    /** {@code a} and {@code b} (one stage set in two orders) hold the same values and check {@code schema} alike. */
+    private static void sameStage(org.apache.spark.ml.Transformer a, org.apache.spark.ml.Transformer b, StructType schema) {
+        assertEquals(a.getClass(), b.getClass());
+        for (org.apache.spark.ml.param.Param<?> p : a.params()) {
+            Object x = a.isDefined(p) ? a.getOrDefault(p) : null;
+            org.apache.spark.ml.param.Param<?> q = b.getParam(p.name());
+            Object y = b.isDefined(q) ? b.getOrDefault(q) : null;
+            assertTrue(java.util.Objects.deepEquals(x, y), a.getClass().getSimpleName() + "." + p.name() + ": " + x + " and " + y);
+        }
+        assertEquals(a.transformSchema(schema), b.transformSchema(schema));
     }
 }

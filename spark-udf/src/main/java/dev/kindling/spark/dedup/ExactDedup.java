@@ -59,7 +59,7 @@ public final class ExactDedup extends CurationStage<ExactDedup> {
     private final Param<String> column = new Param<>(this, "column", "column to compare (empty: the text column)");
     private final Param<String> normalize = new Param<>(this, "normalize",
             "normalisation before hashing: none, exact or near (empty: exact for the text, none for other columns)",
-            ParamChecks.value("exact_dedup", "normalize", "none, exact or near", (String v) -> v.isEmpty() || NormalizeOptions.named(v) != null));
+            ParamChecks.value(this, "normalize", "none, exact or near", (String v) -> v.isEmpty() || NormalizeOptions.named(v) != null));
     private final BooleanParam clusterColumns = new BooleanParam(this, "clusterColumns",
             "add cluster_id and duplicate_of columns (for --keep-duplicates)");
 
@@ -100,7 +100,6 @@ public final class ExactDedup extends CurationStage<ExactDedup> {
     }
 
     public ExactDedup setNormalize(String v) {
-        NormalizeOptions.named(v);   // validates
         set(normalize, v);
         return this;
     }

@@ -13,6 +13,7 @@ import dev.kindling.dedup.minhash.MinHashParams;
 import dev.kindling.dedup.minhash.MinHasher;
 import dev.kindling.dedup.minhash.Shingler;
 import dev.kindling.dedup.normalize.NormalizeOptions;
+import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.curate.CurationStage;
 import dev.kindling.spark.curate.Lineage;
 import dev.kindling.spark.curate.RowOrder;
@@ -87,19 +88,19 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
     static final long BROADCAST_MAX_LABELS = 1_000_000;
 
     private final DoubleParam threshold = new DoubleParam(this, "threshold", "Jaccard similarity of duplicates (0, 1)",
-            ParamChecks.number(NAME, "threshold", "in (0, 1)", (Double v) -> v > 0 && v < 1));
-    private final IntParam ngram = new IntParam(this, "ngram", "word n-gram (shingle) size", ParamChecks.atLeast(NAME, "ngram", 1));
-    private final IntParam numPerm = new IntParam(this, "numPerm", "MinHash permutations", ParamChecks.atLeast(NAME, "numPerm", 1));
-    private final IntParam bands = new IntParam(this, "bands", "LSH bands (0: chosen for the threshold)", ParamChecks.atLeast(NAME, "bands", 0));
-    private final IntParam rows = new IntParam(this, "rows", "rows per band (0: chosen for the threshold)", ParamChecks.atLeast(NAME, "rows", 0));
+            ParamChecks.number(this, "threshold", "in (0, 1)", (Double v) -> v > 0 && v < 1));
+    private final IntParam ngram = new IntParam(this, "ngram", "word n-gram (shingle) size", ParamChecks.atLeast(this, "ngram", 1));
+    private final IntParam numPerm = new IntParam(this, "numPerm", "MinHash permutations", ParamChecks.atLeast(this, "numPerm", 1));
+    private final IntParam bands = new IntParam(this, "bands", "LSH bands (0: chosen for the threshold)", ParamChecks.atLeast(this, "bands", 0));
+    private final IntParam rows = new IntParam(this, "rows", "rows per band (0: chosen for the threshold)", ParamChecks.atLeast(this, "rows", 0));
     private final LongParam seed = new LongParam(this, "seed", "seed of the permutations");
     private final BooleanParam verify = new BooleanParam(this, "verify",
             "keep a candidate pair only when its exact Jaccard similarity reaches the threshold");
     private final Param<String> normalize = new Param<>(this, "normalize", "normalisation before shingling: none, exact or near",
-            ParamChecks.value(NAME, "normalize", "none, exact or near", (String v) -> NormalizeOptions.named(v) != null));
+            ParamChecks.value(this, "normalize", "none, exact or near", (String v) -> NormalizeOptions.named(v) != null));
     private final IntParam allPairsMaxBucket = new IntParam(this, "allPairsMaxBucket",
             "buckets up to this size give all their pairs, larger ones a star on their first document",
-            ParamChecks.atLeast(NAME, "allPairsMaxBucket", 1));
+            ParamChecks.atLeast(this, "allPairsMaxBucket", 1));
     private final BooleanParam clusterColumns = new BooleanParam(this, "clusterColumns",
             "add cluster_id and duplicate_of columns (for --keep-duplicates)");
 
@@ -212,9 +213,6 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
     }
 
     public MinHashDedup setThreshold(double v) {
-        if (!(v > 0 && v < 1)) {
-            throw new IllegalArgumentException("threshold must be strictly between 0 and 1, got " + v);
-        }
         set(threshold, v);
         return this;
     }
@@ -250,16 +248,11 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
     }
 
     public MinHashDedup setNormalize(String v) {
-        NormalizeOptions.named(v);
         set(normalize, v);
         return this;
     }
 
     public MinHashDedup setAllPairsMaxBucket(int v) {
-        if (v < 1) {
-            // was refused only inside a Spark task, after the signatures had been computed
-            throw new IllegalArgumentException("allPairsMaxBucket must be at least 1, got " + v);
-        }
         set(allPairsMaxBucket, v);
         return this;
     }
@@ -308,7 +301,11 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
 
     @Override
     protected StructType addColumns(StructType in, String idColumn, String textColumn) {
-        minHashParams();   // validates the shape before any work
+        try {
+            minHashParams();   // validates the shape before any work: bands and rows are checked together here, not by their setters
+        } catch (IllegalArgumentException e) {
+            throw KindlingException.usage(ParamChecks.who(this) + ": " + e.getMessage());
+        }
         if (!getClusterColumns()) {
             return in;
         }

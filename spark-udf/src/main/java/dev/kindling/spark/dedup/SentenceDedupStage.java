@@ -57,13 +57,13 @@ public final class SentenceDedupStage extends CurationStage<SentenceDedupStage> 
     private static final String REMOVED = "_kd_sentences_removed";
 
     private final IntParam spanSentences = new IntParam(this, "spanSentences", "sentences per span (3 in C4)",
-            ParamChecks.atLeast(NAME, "spanSentences", 1));
+            ParamChecks.atLeast(this, "spanSentences", 1));
     private final IntParam minDocWords = new IntParam(this, "minDocWords",
             "a document that lost sentences is kept only with at least this many words (0: any)",
-            ParamChecks.atLeast(NAME, "minDocWords", 0));
+            ParamChecks.atLeast(this, "minDocWords", 0));
     private final IntParam minNumSentences = new IntParam(this, "minNumSentences",
             "a document that lost sentences is kept only with at least this many sentences (0: any)",
-            ParamChecks.atLeast(NAME, "minNumSentences", 0));
+            ParamChecks.atLeast(this, "minNumSentences", 0));
 
     public SentenceDedupStage() {
         this(Identifiable.randomUID("kindling_sentence_dedup"));
@@ -109,25 +109,16 @@ public final class SentenceDedupStage extends CurationStage<SentenceDedupStage> 
     }
 
     public SentenceDedupStage setSpanSentences(int v) {
-        if (v < 1) {
-            throw new IllegalArgumentException("spanSentences must be at least 1, got " + v);
-        }
         set(spanSentences, v);
         return this;
     }
 
     public SentenceDedupStage setMinDocWords(int v) {
-        if (v < 0) {
-            throw new IllegalArgumentException("minDocWords must be >= 0, got " + v);
-        }
         set(minDocWords, v);
         return this;
     }
 
     public SentenceDedupStage setMinNumSentences(int v) {
-        if (v < 0) {
-            throw new IllegalArgumentException("minNumSentences must be >= 0, got " + v);
-        }
         set(minNumSentences, v);
         return this;
     }

@@ -54,8 +54,8 @@ public final class Decontamination extends CurationStage<Decontamination> {
     private final Param<String> benchmark = new Param<>(this, "benchmark", "benchmark file or directory");
     private final StringArrayParam benchmarkColumns = new StringArrayParam(this, "benchmarkColumns",
             "text columns of the benchmark (strings or arrays of strings); each value is one item");
-    private final IntParam ngram = new IntParam(this, "ngram", "n-gram size in words", ParamChecks.atLeast(NAME, "ngram", 1));
-    private final Param<String> mode = new Param<>(this, "mode", "drop or flag", ParamChecks.oneOf(NAME, "mode", "drop", "flag"));
+    private final IntParam ngram = new IntParam(this, "ngram", "n-gram size in words", ParamChecks.atLeast(this, "ngram", 1));
+    private final Param<String> mode = new Param<>(this, "mode", "drop or flag", ParamChecks.oneOf(this, "mode", "drop", "flag"));
     private final Param<String> flagCol = new Param<>(this, "flagCol", "column set with mode flag");
 
     public Decontamination() {
@@ -132,19 +132,12 @@ public final class Decontamination extends CurationStage<Decontamination> {
     }
 
     public Decontamination setNgram(int v) {
-        if (v < 1) {
-            throw KindlingException.usage(NAME + ": ngram must be at least 1, got " + v);
-        }
         set(ngram, v);
         return this;
     }
 
     public Decontamination setMode(String v) {
-        String m = v == null ? "" : v.toLowerCase(Locale.ROOT);
-        if (!m.equals("drop") && !m.equals("flag")) {
-            throw KindlingException.usage(NAME + ": mode must be drop or flag, not " + v);
-        }
-        set(mode, m);
+        set(mode, v == null ? null : v.toLowerCase(Locale.ROOT));
         return this;
     }
 

@@ -48,7 +48,7 @@ public final class PiiRedaction extends CurationStage<PiiRedaction> {
     public static final String NAME = "pii";
 
     private final StringArrayParam kinds = new StringArrayParam(this, "kinds", "what to redact: email, ipv4, ipv6, phone",
-            ParamChecks.value(NAME, "kinds", "some of email, ipv4, ipv6, phone", (String[] v) -> parseKinds(v) != null));
+            ParamChecks.value(this, "kinds", "some of email, ipv4, ipv6, phone", (String[] v) -> parseKinds(v) != null));
     private final Param<String> countsCol = new Param<>(this, "countsCol",
             "column for the per-row counts by kind (map), empty for none");
 
@@ -87,7 +87,6 @@ public final class PiiRedaction extends CurationStage<PiiRedaction> {
     }
 
     public PiiRedaction setKinds(String[] v) {
-        parseKinds(v);
         set(kinds, v);
         return this;
     }

@@ -50,7 +50,7 @@ public final class QualityFilter extends CurationStage<QualityFilter> {
     public static final List<String> NAMES = List.of("gopher_quality", "gopher_repetition", "c4", "fineweb");
 
     private final Param<String> filter = new Param<>(this, "filter", "gopher_quality, gopher_repetition, c4 or fineweb",
-            ParamChecks.oneOf("quality_filter", "filter", NAMES.toArray(new String[0])));
+            ParamChecks.oneOf(this, "filter", NAMES.toArray(new String[0])));
 
     public QualityFilter() {
         this(Identifiable.randomUID("kindling_quality_filter"));

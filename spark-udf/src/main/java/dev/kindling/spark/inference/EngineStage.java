@@ -37,27 +37,26 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
 
     protected EngineStage(String uid) {
         this.uid = uid;
-        String stage = stageName();
         model = new Param<>(this, "model", "the model: a .gguf path, a SparkFiles name or an s3a:// URI",
-                ParamChecks.value(stage, "model", "a path", (String v) -> !v.isBlank()));
+                ParamChecks.value(this, "model", "a path", (String v) -> !v.isBlank()));
         tokenizer = new Param<>(this, "tokenizer", "a tokenizer file instead of the model's vocabulary; empty for the model's");
-        device = new Param<>(this, "device", "auto, cpu or cuda", ParamChecks.oneOf(stage, "device", "auto", "cpu", "cuda"));
+        device = new Param<>(this, "device", "auto, cpu or cuda", ParamChecks.oneOf(this, "device", "auto", "cpu", "cuda"));
         int maxThreads = dev.kindling.inference.EngineOptions.MAX_THREADS;
         threads = new IntParam(this, "threads", "engine threads per executor; 0 = the executor's cores",
-                ParamChecks.number(stage, "threads", "0 (the executor's cores) to " + maxThreads,
+                ParamChecks.number(this, "threads", "0 (the executor's cores) to " + maxThreads,
                         (Integer v) -> v >= 0 && v <= maxThreads));
         maxSequences = new IntParam(this, "maxSequences", "sequences the engine decodes together",
-                ParamChecks.atLeast(stage, "maxSequences", 1));
+                ParamChecks.atLeast(this, "maxSequences", 1));
         maxInFlight = new IntParam(this, "maxInFlight", "rows a task keeps in the engine at once; 0 = 2 x maxSequences",
-                ParamChecks.atLeast(stage, "maxInFlight", 0));
+                ParamChecks.atLeast(this, "maxInFlight", 0));
         truncatePrompts = new BooleanParam(this, "truncatePrompts",
                 "prompts longer than the context keep their end instead of failing the row");
         kvCacheType = new Param<>(this, "kvCacheType", "f32 or f16: how the CPU engine stores the KV cache (f16: llama.cpp's "
-                + "default, half the memory)", ParamChecks.value(stage, "kvCacheType", "f32 or f16",
+                + "default, half the memory)", ParamChecks.value(this, "kvCacheType", "f32 or f16",
                         (String v) -> KvCacheType.parse(v) != null));
         kvBudgetMb = new IntParam(this, "kvBudgetMb", "KV cache memory of the engine in MiB (each engine an executor opens "
                 + "holds its own); 0 = the engine's default, a quarter of the heap free after loading, 64 MiB to 4 GiB",
-                ParamChecks.atLeast(stage, "kvBudgetMb", 0));
+                ParamChecks.atLeast(this, "kvBudgetMb", 0));
         errorCol = new Param<>(this, "errorCol", "column for a row's error (null when it went well)");
         skipRejected = new BooleanParam(this, "skipRejected",
                 "rows with a non-null 'reason' (rejected by an earlier stage) pass through untouched");
@@ -129,9 +128,6 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
     }
 
     public S setKvBudgetMb(int v) {
-        if (v < 0) {
-            throw KindlingException.usage(stageName() + ": kvBudgetMb must be 0 (the default) or more, got " + v);
-        }
         set(kvBudgetMb, v);
         return self();
     }

@@ -97,7 +97,7 @@ public final class Generate extends EngineStage<Generate> {
                         + "objects reach the template with their keys in the text's order) rendered with the model's chat "
                         + "template; empty to use promptCol");
         chat = new Param<>(this, "chat", "render promptCol as a user message with the model's chat template: "
-                + "off, on, or auto (when the model has one)", ParamChecks.value("generate", "chat", "on, off or auto",
+                + "off, on, or auto (when the model has one)", ParamChecks.value(this, "chat", "on, off or auto",
                         (String v) -> Prompts.Chat.parse(v) != null));
         systemPrompt = new Param<>(this, "systemPrompt", "system message put first in chat prompts (an error with text prompts the "
                 + "model reads as they are: chat off, or auto on a model without a chat template); empty for none");
@@ -105,27 +105,27 @@ public final class Generate extends EngineStage<Generate> {
                 + "for the model to continue (transformers' continue_final_message) instead of appending the assistant header; "
                 + "the output text is the continuation alone");
         outputCol = new Param<>(this, "outputCol", "output column: struct<text, tokens, finish_reason, logprob> (array of them when n > 1)");
-        n = new IntParam(this, "n", "samples per prompt", ParamChecks.atLeast("generate", "n", 1));
-        maxTokens = new IntParam(this, "maxTokens", "most tokens to generate per sample", ParamChecks.atLeast("generate", "maxTokens", 0));
+        n = new IntParam(this, "n", "samples per prompt", ParamChecks.atLeast(this, "n", 1));
+        maxTokens = new IntParam(this, "maxTokens", "most tokens to generate per sample", ParamChecks.atLeast(this, "maxTokens", 0));
         temperature = new DoubleParam(this, "temperature", "sampling temperature; 0 = greedy",
-                ParamChecks.number("generate", "temperature", "a finite number >= 0", (Double v) -> v >= 0 && v < Double.POSITIVE_INFINITY));
+                ParamChecks.number(this, "temperature", "a finite number >= 0", (Double v) -> v >= 0 && v < Double.POSITIVE_INFINITY));
         topP = new DoubleParam(this, "topP", "nucleus sampling mass in (0, 1]; 1 = off",
-                ParamChecks.number("generate", "topP", "in (0, 1]", (Double v) -> v > 0 && v <= 1));
+                ParamChecks.number(this, "topP", "in (0, 1]", (Double v) -> v > 0 && v <= 1));
         topK = new IntParam(this, "topK", "keep the k most likely tokens; 0 = off",
-                ParamChecks.number("generate", "topK", ">= 0 (or -1: off)", (Integer v) -> v >= -1));
+                ParamChecks.number(this, "topK", ">= 0 (or -1: off)", (Integer v) -> v >= -1));
         minP = new DoubleParam(this, "minP", "drop tokens below minP x the top probability; 0 = off",
-                ParamChecks.number("generate", "minP", "in [0, 1]", (Double v) -> v >= 0 && v <= 1));
+                ParamChecks.number(this, "minP", "in [0, 1]", (Double v) -> v >= 0 && v <= 1));
         repetitionPenalty = new DoubleParam(this, "repetitionPenalty", "> 1 discourages repeating tokens; 1 = off",
-                ParamChecks.number("generate", "repetitionPenalty", "a finite number > 0", (Double v) -> v > 0 && v < Double.POSITIVE_INFINITY));
+                ParamChecks.number(this, "repetitionPenalty", "a finite number > 0", (Double v) -> v > 0 && v < Double.POSITIVE_INFINITY));
         frequencyPenalty = new DoubleParam(this, "frequencyPenalty",
                 "subtracted from a token's logit per time it was generated, in [-2, 2]; 0 = off",
-                ParamChecks.number("generate", "frequencyPenalty", "a finite number in [-2, 2]", (Double v) -> SamplingSpec.validPenalty(v)));
+                ParamChecks.number(this, "frequencyPenalty", "a finite number in [-2, 2]", (Double v) -> SamplingSpec.validPenalty(v)));
         presencePenalty = new DoubleParam(this, "presencePenalty",
                 "subtracted from a token's logit once it was generated, in [-2, 2]; 0 = off",
-                ParamChecks.number("generate", "presencePenalty", "a finite number in [-2, 2]", (Double v) -> SamplingSpec.validPenalty(v)));
+                ParamChecks.number(this, "presencePenalty", "a finite number in [-2, 2]", (Double v) -> SamplingSpec.validPenalty(v)));
         seed = new LongParam(this, "seed", "sampling seed (per-row seeds are derived from it and the prompt)");
         stop = new StringArrayParam(this, "stop", "stop strings (the text is cut before the first one)",
-                ParamChecks.value("generate", "stop", "non-empty strings", Generate::checkStops));
+                ParamChecks.value(this, "stop", "non-empty strings", Generate::checkStops));
         setDefault(promptCol, "prompt");
         setDefault(messagesCol, "");
         setDefault(chat, "off");
@@ -182,8 +182,8 @@ public final class Generate extends EngineStage<Generate> {
     public Generate setTopK(int v) { set(topK, v); return this; }
     public Generate setMinP(double v) { set(minP, v); return this; }
     public Generate setRepetitionPenalty(double v) { set(repetitionPenalty, v); return this; }
-    public Generate setFrequencyPenalty(double v) { set(frequencyPenalty, penalty("frequencyPenalty", v)); return this; }
-    public Generate setPresencePenalty(double v) { set(presencePenalty, penalty("presencePenalty", v)); return this; }
+    public Generate setFrequencyPenalty(double v) { set(frequencyPenalty, v); return this; }
+    public Generate setPresencePenalty(double v) { set(presencePenalty, v); return this; }
     public Generate setSeed(long v) { set(seed, v); return this; }
     public Generate setStop(String... v) {
         set(stop, v == null ? new String[0] : v);
@@ -201,14 +201,6 @@ public final class Generate extends EngineStage<Generate> {
             }
         }
         return true;
-    }
-
-    /** A frequency or presence penalty, refused when vLLM would refuse it (not a finite number in [-2, 2]). */
-    private static double penalty(String name, double v) {
-        if (!SamplingSpec.validPenalty(v)) {
-            throw KindlingException.usage("generate: " + name + " must be a finite number in [-2, 2], got " + v);
-        }
-        return v;
     }
 
     public String getOutputCol() { return getOrDefault(outputCol); }

@@ -74,8 +74,8 @@ public final class Judge extends EngineStage<Judge> {
         outputCol = new Param<>(this, "outputCol", "output: struct<rating, source, text, probabilities> (an array for array input)");
         rubric = new Param<>(this, "rubric", "helpfulness, honesty, instruction_following, truthfulness, or a template file");
         method = new Param<>(this, "method", "auto (write the answer, parse it, fall back to probabilities) or logprobs",
-                ParamChecks.oneOf("judge", "method", "auto", "logprobs"));
-        maxTokens = new IntParam(this, "maxTokens", "most tokens of the judge's written answer", ParamChecks.atLeast("judge", "maxTokens", 0));
+                ParamChecks.oneOf(this, "method", "auto", "logprobs"));
+        maxTokens = new IntParam(this, "maxTokens", "most tokens of the judge's written answer", ParamChecks.atLeast(this, "maxTokens", 0));
         minRating = new IntParam(this, "minRating", "lowest rating of the scale");
         maxRating = new IntParam(this, "maxRating", "highest rating of the scale");
         setDefault(instructionCol, "prompt");

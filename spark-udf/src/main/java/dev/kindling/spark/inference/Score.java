@@ -55,7 +55,7 @@ public final class Score extends EngineStage<Score> {
         perplexityCol = new Param<>(this, "perplexityCol", "output: perplexity (double)");
         countCol = new Param<>(this, "countCol", "output: tokens predicted (int)");
         longTexts = new Param<>(this, "longTexts", "texts longer than the context: chunk, truncate or error",
-                ParamChecks.oneOf("score", "longTexts", "chunk", "truncate", "error"));
+                ParamChecks.oneOf(this, "longTexts", "chunk", "truncate", "error"));
         setDefault(inputCol, "text");
         setDefault(logprobCol, "logprob");
         setDefault(perplexityCol, "perplexity");

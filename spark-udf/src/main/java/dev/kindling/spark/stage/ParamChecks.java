@@ -3,6 +3,7 @@ package dev.kindling.spark.stage;
 import dev.kindling.spark.KindlingException;
 import java.io.Serializable;
 import java.util.Arrays;
+import org.apache.spark.ml.util.Identifiable;
 import scala.Function1;
 import scala.runtime.AbstractFunction1;
 
@@ -10,10 +11,20 @@ import scala.runtime.AbstractFunction1;
  * Validators for the stages' Spark ML params. Spark runs a param's validator wherever a value is given: a setter, a
  * {@code ParamMap} (what {@code copy}, {@code fit(df, paramMap)}, {@code ParamGridBuilder} and {@code CrossValidator}
  * use) and a saved stage being loaded. A value out of range is refused there with a usage error naming the stage, the
- * param and what it takes (rather than Spark's "given invalid value"), not where the stage first reads it.
+ * param and what it takes (rather than Spark's "given invalid value"), not where the stage first reads it. The stage is
+ * named by its class and uid, as in {@code MinHashDedup(kindling_minhash_dedup_3f2a).bands must be >= 0, got -1}: a
+ * pipeline may hold two stages of one class.
+ *
+ * <p>A check sees one value only. A rule between params (bands and rows set together, a rating range) is checked where
+ * the stage reads them all, in {@code transformSchema}, so the order of the setters does not matter.
  */
 public final class ParamChecks {
     private ParamChecks() {}
+
+    /** How messages name {@code stage}: its class and uid, e.g. {@code MinHashDedup(kindling_minhash_dedup_3f2a)}. */
+    public static String who(Identifiable stage) {
+        return stage.getClass().getSimpleName() + "(" + stage.uid() + ")";
+    }
 
     /** A test of one value; it may instead throw an {@link IllegalArgumentException} that says what is wrong. */
     public interface Test<T> extends Serializable {
@@ -21,22 +32,22 @@ public final class ParamChecks {
     }
 
     /** For an {@code IntParam}, {@code LongParam} or {@code DoubleParam} (Spark passes their values boxed). */
-    public static <N extends Number> Function1<Object, Object> number(String stage, String param, String expected, Test<N> test) {
-        return new Check<>(stage, param, expected, test);
+    public static <N extends Number> Function1<Object, Object> number(Identifiable stage, String param, String expected, Test<N> test) {
+        return new Check<>(who(stage), param, expected, test);
     }
 
     /** For an int param: at least {@code min}. */
-    public static Function1<Object, Object> atLeast(String stage, String param, int min) {
+    public static Function1<Object, Object> atLeast(Identifiable stage, String param, int min) {
         return number(stage, param, ">= " + min, (Integer v) -> v >= min);
     }
 
     /** For a {@code Param<String>} or {@code StringArrayParam}. */
-    public static <T> Function1<T, Object> value(String stage, String param, String expected, Test<T> test) {
-        return new Check<>(stage, param, expected, test);
+    public static <T> Function1<T, Object> value(Identifiable stage, String param, String expected, Test<T> test) {
+        return new Check<>(who(stage), param, expected, test);
     }
 
     /** For a {@code Param<String>}: one of {@code allowed}. */
-    public static Function1<String, Object> oneOf(String stage, String param, String... allowed) {
+    public static Function1<String, Object> oneOf(Identifiable stage, String param, String... allowed) {
         String expected = allowed.length == 2 ? allowed[0] + " or " + allowed[1]
                 : String.join(", ", Arrays.copyOf(allowed, allowed.length - 1)) + " or " + allowed[allowed.length - 1];
         return value(stage, param, expected, v -> Arrays.asList(allowed).contains(v));
@@ -44,6 +55,7 @@ public final class ParamChecks {
 
     private static final class Check<T> extends AbstractFunction1<T, Object> implements Serializable {
         private static final long serialVersionUID = 1L;
+        /** The stage as {@link #who} names it. */
         private final String stage;
         private final String param;
         private final String expected;
@@ -62,13 +74,11 @@ public final class ParamChecks {
             boolean ok;
             try {
                 ok = value != null && test.ok(value);
-            } catch (IllegalArgumentException e) {
-                throw KindlingException.usage(stage + ": " + e.getMessage());
-            } catch (KindlingException e) {
-                throw KindlingException.usage(e.getMessage().startsWith(stage + ":") ? e.getMessage() : stage + ": " + e.getMessage());
+            } catch (IllegalArgumentException | KindlingException e) {
+                throw KindlingException.usage(stage + "." + param + ": " + e.getMessage());
             }
             if (!ok) {
-                throw KindlingException.usage(stage + ": " + param + " must be " + expected + ", got " + show(value));
+                throw KindlingException.usage(stage + "." + param + " must be " + expected + ", got " + show(value));
             }
             return Boolean.TRUE;
         }

@@ -82,7 +82,8 @@ class StageConfigTest {
         assertTrue(e.getMessage().contains("'num_perm' is out of range: 99999999999999999999999"), e.getMessage());
         assertEquals(5, ((MinHashDedup) yaml("stages:\n  - minhash_dedup: {ngram: 5.0}\n").get(0)).minHashParams().ngram());
         e = assertThrows(KindlingException.class, () -> yaml("stages:\n  - minhash_dedup: {threshold: 1.2}\n"));
-        assertTrue(e.getMessage().contains("stages[0] (minhash_dedup): threshold must be strictly between 0 and 1"), e.getMessage());
+        assertTrue(e.getMessage().contains("stages[0] (minhash_dedup): MinHashDedup(kindling_minhash_dedup_")
+                && e.getMessage().endsWith(").threshold must be in (0, 1), got 1.2"), e.getMessage());
         e = assertThrows(KindlingException.class, () -> yaml("stages:\n  - minhash_dedup: {bands: 20, rows: 8}\n"));
         assertTrue(e.getMessage().contains("bands x rows must fit in numPerm"), e.getMessage());
         e = assertThrows(KindlingException.class, () -> yaml("stages:\n  - c4: {strict: true}\n"));

@@ -211,9 +211,10 @@ class GenerateSparkTest {
                 {"frequencyPenalty", Double.NEGATIVE_INFINITY}};
         for (Object[] b : bad) {
             double v = (Double) b[1];
+            Generate outOfRange = generate();
             KindlingException e = assertThrows(KindlingException.class, b[0].equals("presencePenalty")
-                    ? () -> generate().setPresencePenalty(v) : () -> generate().setFrequencyPenalty(v));
-            assertEquals("generate: " + b[0] + " must be a finite number in [-2, 2], got " + v, e.getMessage());
+                    ? () -> outOfRange.setPresencePenalty(v) : () -> outOfRange.setFrequencyPenalty(v));
+            assertEquals("Generate(" + outOfRange.uid() + ")." + b[0] + " must be a finite number in [-2, 2], got " + v, e.getMessage());
             assertEquals(KindlingException.USAGE, e.exitCode());
         }
         generate().setPresencePenalty(-2).setFrequencyPenalty(2).sampling(); // the bounds are allowed, as in vLLM
@@ -416,15 +417,18 @@ class GenerateSparkTest {
         assertThrows(KindlingException.class, () -> generate().setN(0).transform(in));
         assertThrows(KindlingException.class, () -> generate().setOutputCol("prompt").transform(in));
         // an empty stop string failed every row with the same error (and `--stop ""` exited 1 after Spark ran)
-        KindlingException stop = assertThrows(KindlingException.class, () -> generate().setStop("\n", ""));
-        assertEquals("generate: stop string 1 is empty", stop.getMessage());
+        Generate stops = generate();
+        KindlingException stop = assertThrows(KindlingException.class, () -> stops.setStop("\n", ""));
+        assertEquals("Generate(" + stops.uid() + ").stop: stop string 1 is empty", stop.getMessage());
         assertEquals(KindlingException.USAGE, stop.exitCode());
         // engine settings out of range name the stage and are usage errors (were bare IllegalArgumentExceptions)
-        KindlingException threads = assertThrows(KindlingException.class, () -> generate().setThreads(-1).transform(in));
-        assertTrue(threads.getMessage().startsWith("generate: threads"), threads.getMessage());
-        KindlingException device = assertThrows(KindlingException.class, () -> new Score().setModel("m.gguf").setDevice("gpu")
+        Generate threaded = generate();
+        KindlingException threads = assertThrows(KindlingException.class, () -> threaded.setThreads(-1).transform(in));
+        assertTrue(threads.getMessage().startsWith("Generate(" + threaded.uid() + ").threads"), threads.getMessage());
+        Score score = new Score();
+        KindlingException device = assertThrows(KindlingException.class, () -> score.setModel("m.gguf").setDevice("gpu")
                 .transformSchema(new StructType().add("text", DataTypes.StringType)));
-        assertEquals("score: device must be auto, cpu or cuda, got 'gpu'", device.getMessage());
+        assertEquals("Score(" + score.uid() + ").device must be auto, cpu or cuda, got 'gpu'", device.getMessage());
         assertEquals(KindlingException.USAGE, device.exitCode());
     }
 
