@@ -89,6 +89,10 @@ public abstract class CurationStage<S extends CurationStage<S>> extends Transfor
         return true;
     }
 
+    /** Checks the input columns other than the id and text that the stage reads ({@code schema} is the input's). */
+    protected void requireOtherColumns(StructType schema) {
+    }
+
     /** The fields this stage adds to {@code in} (a reason column is already present). */
     protected StructType addColumns(StructType in, String idColumn, String textColumn) {
         return in;
@@ -96,27 +100,34 @@ public abstract class CurationStage<S extends CurationStage<S>> extends Transfor
 
     @Override
     public StructType transformSchema(StructType schema) {
-        return outputSchema(schema, getIdCol(), getTextCol());
+        return outputSchema(schema, getIdCol(), getTextCol(), "idCol", "textCol");
     }
 
-    /** Checks the input columns and returns the output schema (used by both entry points). */
-    protected StructType outputSchema(StructType schema, String idColumn, String textColumn) {
+    /**
+     * Checks the input columns and returns the output schema (used by both entry points: {@code transform} with the
+     * params idCol and textCol, a CLI pipeline with its context's idColumn and textColumn, which name them in errors).
+     */
+    private StructType outputSchema(StructType schema, String idColumn, String textColumn, String idParam, String textParam) {
         if (readsIdColumn()) {
-            requireColumn(schema, idColumn, null);
+            requireColumn(schema, idColumn, idParam, null);
         }
-        requireColumn(schema, textColumn, DataTypes.StringType);
+        requireColumn(schema, textColumn, textParam, DataTypes.StringType);
+        requireOtherColumns(schema);
         StructType out = schema;
         if (Columns.resolve(schema, Columns.REASON, name()) != null) {
-            requireColumn(schema, Columns.REASON, DataTypes.StringType);
+            requireColumn(schema, Columns.REASON, null, DataTypes.StringType);
         } else {
             out = out.add(Columns.REASON, DataTypes.StringType, true);
         }
         return addColumns(out, idColumn, textColumn);
     }
 
-    /** Checks that {@code schema} has a column Spark reads for {@code name} (see {@link Columns#resolve}), of {@code type} if given. */
-    protected void requireColumn(StructType schema, String name, org.apache.spark.sql.types.DataType type) {
-        StructField f = Columns.require(schema, name, name());
+    /**
+     * Checks that {@code schema} has a column Spark reads for {@code name} (see {@link Columns#resolve}), of {@code type} if
+     * given; {@code param}, where the name came from, is named when there is none.
+     */
+    protected void requireColumn(StructType schema, String name, String param, org.apache.spark.sql.types.DataType type) {
+        StructField f = Columns.require(schema, name, name(), param);
         if (type != null && !f.dataType().equals(type)) {
             throw KindlingException.usage(name() + ": column '" + name + "' is " + f.dataType().simpleString()
                     + ", expected " + type.simpleString());
@@ -141,7 +152,7 @@ public abstract class CurationStage<S extends CurationStage<S>> extends Transfor
 
     @Override
     public final Dataset<Row> apply(Dataset<Row> docs, StageContext context) {
-        outputSchema(docs.schema(), context.idColumn(), context.textColumn());
+        outputSchema(docs.schema(), context.idColumn(), context.textColumn(), "idColumn", "textColumn");
         return Columns.withMetadataOf(docs.schema(), run(docs, context));
     }
 

@@ -135,10 +135,14 @@ public final class ExactDedup extends CurationStage<ExactDedup> {
     }
 
     @Override
-    protected StructType addColumns(StructType in, String idColumn, String textColumn) {
+    protected void requireOtherColumns(StructType schema) {
         if (!byText()) {
-            requireColumn(in, getOrDefault(column), null);
+            requireColumn(schema, getOrDefault(column), "column", null);
         }
+    }
+
+    @Override
+    protected StructType addColumns(StructType in, String idColumn, String textColumn) {
         if (!getClusterColumns()) {
             return in;
         }

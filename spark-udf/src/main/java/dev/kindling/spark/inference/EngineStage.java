@@ -261,9 +261,12 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
     /** The short name used in errors and reasons, e.g. {@code generate}. */
     protected abstract String stageName();
 
-    /** Checks that {@code schema} has a column Spark reads for {@code column} (see {@link Columns#resolve}) of type {@code type}. */
-    protected final void requireColumn(StructType schema, String column, DataType... types) {
-        DataType t = Columns.require(schema, column, stageName()).dataType();
+    /**
+     * Checks that {@code schema} has a column Spark reads for {@code column} (see {@link Columns#resolve}) of type {@code type};
+     * {@code param}, where the name came from, is named when there is none.
+     */
+    protected final void requireColumn(StructType schema, String column, String param, DataType... types) {
+        DataType t = Columns.require(schema, column, stageName(), param).dataType();
         for (DataType ok : types) {
             if (ok.simpleString().equals(t.simpleString())) {
                 return;

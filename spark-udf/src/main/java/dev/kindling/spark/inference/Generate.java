@@ -241,10 +241,10 @@ public final class Generate extends EngineStage<Generate> {
             int at = Columns.indexOf(schema, m, stageName());
             // a string holds the messages as JSON text (Prompts.messages(String)): their keys reach the template in its order
             if (at < 0 || !Prompts.isMessages(schema.apply(at).dataType()) && !schema.apply(at).dataType().equals(DataTypes.StringType)) {
-                requireColumn(schema, m, Prompts.MESSAGES, Prompts.MESSAGES_WITH_PARTS, DataTypes.StringType); // names the missing column or its type
+                requireColumn(schema, m, "messagesCol", Prompts.MESSAGES, Prompts.MESSAGES_WITH_PARTS, DataTypes.StringType); // names the missing column or its type
             }
         } else {
-            requireColumn(schema, getOrDefault(promptCol), DataTypes.StringType);
+            requireColumn(schema, getOrDefault(promptCol), "promptCol", DataTypes.StringType);
             if ((Boolean) getOrDefault(continueFinalMessage)) {
                 throw KindlingException.usage("generate: continueFinalMessage continues the final message of messagesCol; a text "
                         + "prompt is a user message followed by the generation prompt (continue_final_message and "

@@ -129,8 +129,8 @@ public final class Judge extends EngineStage<Judge> {
 
     @Override
     public StructType transformSchema(StructType schema) {
-        requireColumn(schema, getOrDefault(instructionCol), DataTypes.StringType);
-        requireColumn(schema, getOrDefault(responseCol), DataTypes.StringType, DataTypes.createArrayType(DataTypes.StringType, true));
+        requireColumn(schema, getOrDefault(instructionCol), "instructionCol", DataTypes.StringType);
+        requireColumn(schema, getOrDefault(responseCol), "responseCol", DataTypes.StringType, DataTypes.createArrayType(DataTypes.StringType, true));
         requireAbsent(schema, getOrDefault(outputCol));
         if ((Integer) getOrDefault(maxTokens) < 0) {
             // checked here, as Generate does, rather than failing every row with the same error

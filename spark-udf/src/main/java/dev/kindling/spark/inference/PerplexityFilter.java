@@ -66,6 +66,8 @@ public final class PerplexityFilter implements PipelineStage {
             throw KindlingException.usage("perplexity: give a maximum perplexity or a fraction to keep (one of them)");
         }
         if (!score.isSet(score.inputCol())) {
+            // named as the pipeline's text column (the score stage checks an inputCol of its own)
+            Columns.require(docs.schema(), context.textColumn(), NAME, "textColumn");
             score.setInputCol(context.textColumn());
         }
         Dataset<Row> scored = new InferenceStage(NAME, score).reportTotal(score.getCountCol(), "scored tokens").apply(docs, context);

@@ -85,7 +85,7 @@ public final class Score extends EngineStage<Score> {
 
     @Override
     public StructType transformSchema(StructType schema) {
-        requireColumn(schema, getOrDefault(inputCol), DataTypes.StringType);
+        requireColumn(schema, getOrDefault(inputCol), "inputCol", DataTypes.StringType);
         requireAbsent(schema, getOrDefault(logprobCol), getOrDefault(perplexityCol), getOrDefault(countCol));
         String lt = getOrDefault(longTexts);
         if (!lt.equals("chunk") && !lt.equals("truncate") && !lt.equals("error")) {

@@ -44,10 +44,20 @@ public final class Columns {
      * input's columns when there is none.
      */
     public static org.apache.spark.sql.types.StructField require(org.apache.spark.sql.types.StructType schema, String name, String who) {
+        return require(schema, name, who, null);
+    }
+
+    /**
+     * As {@link #require(org.apache.spark.sql.types.StructType, String, String)}, the error also naming {@code param},
+     * where the name came from (a stage's param such as {@code textCol}), when not null: {@code minhash_dedup: the input
+     * has no column 'body', given as textCol (columns: id, text)}.
+     */
+    public static org.apache.spark.sql.types.StructField require(org.apache.spark.sql.types.StructType schema, String name, String who,
+            String param) {
         String found = resolve(schema, name, who);
         if (found == null) {
-            throw dev.kindling.spark.KindlingException.usage(who + ": the input has no column '" + name + "' (columns: "
-                    + String.join(", ", schema.fieldNames()) + ")");
+            throw dev.kindling.spark.KindlingException.usage(who + ": the input has no column '" + name + "'"
+                    + (param == null ? "" : ", given as " + param) + " (columns: " + String.join(", ", schema.fieldNames()) + ")");
         }
         return schema.apply(found);
     }

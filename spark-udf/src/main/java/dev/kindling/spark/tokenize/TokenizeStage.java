@@ -65,6 +65,8 @@ public final class TokenizeStage implements PipelineStage {
 
     @Override
     public Dataset<Row> apply(Dataset<Row> docs, StageContext context) {
+        // before the tokenizer is read: a missing column was Spark's AnalysisException, from the first withColumn
+        Columns.require(docs.schema(), context.textColumn(), name(), "textColumn");
         HadoopConf hadoop = HadoopConf.forPath(docs.sparkSession(), tokenizer);
         ExecutorTokenizers.get(tokenizer, hadoop); // fail early (on the driver) for a missing or malformed file
         Column kept = col(Columns.REASON).isNull();

@@ -138,7 +138,7 @@ public final class TokenizerTransformer extends Transformer implements DefaultPa
     public StructType transformSchema(StructType schema) {
         getTokenizer(); // a Pipeline's transformSchema finds it missing, before any stage runs
         String in = getInputCol();
-        StructField f = Columns.require(schema, in, "tokenize");
+        StructField f = Columns.require(schema, in, "tokenize", "inputCol");
         if (!f.dataType().equals(DataTypes.StringType)) {
             throw KindlingException.usage("tokenize: column '" + in + "' is " + f.dataType().simpleString() + ", expected string");
         }
