@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindling.spark.TestSpark;
 import dev.kindling.spark.dedup.ExactDedup;
-import dev.kindling.spark.dedup.MinHashDedup;
 import dev.kindling.spark.filter.PiiRedaction;
 import dev.kindling.spark.tokenize.TokenizerTransformer;
 import java.io.InputStream;
@@ -72,7 +71,8 @@ class PipelinePersistenceTest {
     /**
      * A saved Pipeline of curation, tokenizer and inference stages loads in a new JVM (nothing of this one but the files:
      * no class initialised here, no param object, no cached engine) and runs the same: the same stages with their uids,
-     * the same rows. The child is kept cheap (five rows, local[1], the 260K-parameter model); its time is printed.
+     * the same rows. The child is kept cheap (five rows, local[1], the 260K-parameter model, no MinHashDedup: its phases
+ * are Spark jobs of their own, each seconds on a busy host); its time is printed.
      */
     @Test
     void aSavedPipelineRunsTheSameInANewJvm() throws Exception {
@@ -87,7 +87,6 @@ class PipelinePersistenceTest {
         input.coalesce(1).write().parquet(in.toString());
         Pipeline pipeline = new Pipeline().setStages(new PipelineStage[] {
             new ExactDedup(),
-            new MinHashDedup().setThreshold(0.6).setNgram(3).setClusterColumns(true),
             new PiiRedaction().setCountsCol("pii"),
             new TokenizerTransformer().setTokenizer(model).setCountCol("token_count"),
             new Score().setModel(model).setThreads(1),
@@ -116,9 +115,8 @@ class PipelinePersistenceTest {
         List<String> there = Files.readAllLines(tmp.resolve("child.txt"), StandardCharsets.UTF_8);
         assertEquals(expected, there);
         // what the rows hold, so that "the same" is not the same nothing
-        assertEquals(5 + 5, there.size());
+        assertEquals(4 + 5, there.size()); // four stages, five rows
         assertTrue(there.stream().anyMatch(r -> r.contains("\"reason\":\"exact_dedup:duplicate\"")), there.toString());
-        assertTrue(there.stream().anyMatch(r -> r.contains("\"reason\":\"minhash_dedup:near_duplicate\"")), there.toString());
         assertTrue(there.stream().anyMatch(r -> r.contains("<EMAIL>")), there.toString());
         // the kept rows were scored (JSON leaves out the nulls of the rejected ones)
         assertTrue(there.stream().filter(r -> r.startsWith("{") && !r.contains("\"reason\"")).allMatch(r -> r.contains("\"perplexity\":")),
