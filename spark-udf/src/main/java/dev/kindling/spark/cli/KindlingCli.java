@@ -8,7 +8,10 @@ import dev.kindling.spark.filter.FilterCommand;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
+import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -37,7 +40,19 @@ public final class KindlingCli implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command");
+        throw new MissingCommand(spec);
+    }
+
+    /**
+     * What a command that only groups others ({@code kindling}, {@code bench}, {@code distill}) throws when run without
+     * one: a usage error that lists its commands.
+     */
+    public static final class MissingCommand extends CommandLine.ParameterException {
+        private static final long serialVersionUID = 1L;
+
+        public MissingCommand(CommandSpec spec) {
+            super(spec.commandLine(), "missing command");
+        }
     }
 
     public static void main(String[] args) {
@@ -57,6 +72,8 @@ public final class KindlingCli implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new KindlingCli());
         removeUnusedInheritedOptions(cl);
+        // only the top command had a version provider: `kindling generate --version` printed nothing and exited 0
+        giveVersion(cl, cl.getCommandSpec().versionProvider());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler(KindlingCli::handle);
         // picocli answers --help (and --version) for the last command it recognised and drops the words it did not:
@@ -74,6 +91,27 @@ public final class KindlingCli implements Runnable {
         cl.setParameterExceptionHandler((ex, args) -> {
             CommandLine c = ex.getCommandLine();
             PrintWriter err = c.getErr();
+            if (ex instanceof MissingCommand) {
+                err.println("kindling: error: missing command");
+                printCommands(c, err);
+                err.println("kindling: see '" + c.getCommandSpec().qualifiedName() + " --help'");
+                err.flush();
+                return c.getCommandSpec().exitCodeOnInvalidInput();
+            }
+            String unknown = unknownCommand(ex);
+            if (unknown != null) {
+                String qualified = c.getCommandSpec().qualifiedName();
+                err.println("kindling: error: unknown command '" + unknown + "'" + (c.getParent() == null ? "" : " for '" + qualified + "'"));
+                List<String> near = nearestCommands(c, unknown);
+                if (near.isEmpty()) {
+                    printCommands(c, err);
+                } else {
+                    err.println("Did you mean: " + near.stream().map(n -> qualified + " " + n).collect(Collectors.joining(" or ")) + "?");
+                }
+                err.println("kindling: see '" + qualified + " --help'");
+                err.flush();
+                return c.getCommandSpec().exitCodeOnInvalidInput();
+            }
             err.println("kindling: error: " + ex.getMessage());
             if (!CommandLine.UnmatchedArgumentException.printSuggestions(ex, err)) {
                 String near = nearestOption(ex);
@@ -86,6 +124,56 @@ public final class KindlingCli implements Runnable {
             return c.getCommandSpec().exitCodeOnInvalidInput();
         });
         return cl;
+    }
+
+    /** Sets {@code provider} on every command below {@code cl} that has a --version option and no version of its own. */
+    private static void giveVersion(CommandLine cl, CommandLine.IVersionProvider provider) {
+        for (CommandLine sub : new java.util.LinkedHashSet<>(cl.getSubcommands().values())) {
+            CommandSpec s = sub.getCommandSpec();
+            if (s.versionProvider() == null && s.version().length == 0) {
+                s.versionProvider(provider);
+            }
+            giveVersion(sub, provider);
+        }
+    }
+
+    /** The "Commands:" section of {@code c}'s help. */
+    private static void printCommands(CommandLine c, PrintWriter err) {
+        CommandLine.Help help = new CommandLine.Help(c.getCommandSpec(), c.getColorScheme());
+        err.print(help.commandListHeading());
+        err.print(help.commandList());
+    }
+
+    /**
+     * The word a command that takes no words of its own found where its subcommand goes, or null: picocli called it an
+     * "Unmatched argument at index 0" and suggested commands with nothing in common with it.
+     */
+    static String unknownCommand(CommandLine.ParameterException ex) {
+        CommandLine c = ex.getCommandLine();
+        if (!(ex instanceof CommandLine.UnmatchedArgumentException u) || u.getUnmatched().isEmpty() || c.getSubcommands().isEmpty()
+                || !c.getCommandSpec().positionalParameters().isEmpty()) {
+            return null;
+        }
+        String word = u.getUnmatched().get(0);
+        return word.startsWith("-") ? null : word;
+    }
+
+    /**
+     * The subcommands of {@code c} within two edits of {@code typed} (fewer than its length) or starting with it (three
+     * letters at least), nearest first.
+     */
+    static List<String> nearestCommands(CommandLine c, String typed) {
+        List<String> near = new ArrayList<>();
+        java.util.Map<String, Integer> distance = new java.util.HashMap<>();
+        for (String name : c.getSubcommands().keySet()) {
+            int d = editDistance(typed.toLowerCase(java.util.Locale.ROOT), name);
+            if ((d <= 2 && d < typed.length()) || (typed.length() >= 3 && name.startsWith(typed))) {
+                near.add(name);
+                distance.put(name, d);
+            }
+        }
+        near.sort(java.util.Comparator.comparing(distance::get));
+        return near;
     }
 
     /**
