@@ -30,11 +30,13 @@ public final class DemoCommand extends SparkCommand {
     long seed;
 
     @Option(names = "--tokenizer", paramLabel = "PATH",
-            description = "Tokenizer for the token counts (tokenizer.json, .gguf, .tiktoken; default: the model's, else GPT-2 style byte-level from the sample).")
+            description = "Tokenizer for the token counts (tokenizer.json, .gguf, .tiktoken or llama2.c tokenizer.bin; default: the model's, else GPT-2 style byte-level from the sample).")
     String tokenizer;
 
-    @Option(names = "--model", paramLabel = "GGUF",
-            description = "A GGUF model for the scoring and generation stages (without one they are skipped; see the README for a small model).")
+    @Option(names = "--model", paramLabel = "MODEL",
+            description = "A model for the scoring and generation stages: a .gguf file or a Hugging Face checkpoint directory with "
+                    + "its tokenizer.json (not a llama2.c checkpoint, which carries no vocabulary); without one they are skipped "
+                    + "(see the README for a small model).")
     String model;
 
     @Override

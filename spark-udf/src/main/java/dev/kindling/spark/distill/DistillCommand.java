@@ -109,7 +109,8 @@ public final class DistillCommand implements Runnable {
             }
         }
 
-        @Option(names = {"-j", "--judge"}, paramLabel = "GGUF", description = "The judge model (default: the teacher).")
+        @Option(names = {"-j", "--judge"}, paramLabel = "MODEL", description = "The judge model, as --teacher: a .gguf file, a llama2.c "
+                + "checkpoint (with --judge-tokenizer) or a Hugging Face checkpoint directory (default: the teacher).")
         String judge;
 
         @Option(names = "--judge-tokenizer", paramLabel = "FILE", description = "A tokenizer file instead of the judge's vocabulary.")

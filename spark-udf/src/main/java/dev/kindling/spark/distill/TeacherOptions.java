@@ -14,8 +14,9 @@ import picocli.CommandLine.Option;
 
 /** The teacher model and how its engine runs, for the distill commands (a picocli mixin). */
 public class TeacherOptions {
-    @Option(names = {"-t", "--teacher"}, required = true, paramLabel = "GGUF",
-            description = "The teacher model: a .gguf file (local, s3a:// or a SparkFiles name), copied once per executor.")
+    @Option(names = {"-t", "--teacher"}, required = true, paramLabel = "MODEL",
+            description = "The teacher model: a .gguf file, a llama2.c checkpoint (with --teacher-tokenizer) or a Hugging Face "
+                    + "checkpoint directory; local, s3a:// or a SparkFiles name, copied once per executor.")
     public String teacher;
 
     @Option(names = "--teacher-tokenizer", paramLabel = "FILE", description = "A tokenizer file instead of the teacher's vocabulary.")

@@ -5,7 +5,7 @@ import picocli.CommandLine.Option;
 
 /** The model and engine options of the inference commands (a picocli mixin). */
 public class EngineCliOptions {
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "GGUF",
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL",
             description = "The model: a .gguf file, a llama2.c checkpoint (with --tokenizer) or a Hugging Face checkpoint "
                     + "directory; local, s3a:// or a SparkFiles name, copied once per executor.")
     public String model;

@@ -19,7 +19,9 @@ public final class GenerateBenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "GGUF", description = "The model.")
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL",
+            description = "The model: a .gguf file, a llama2.c checkpoint or a Hugging Face checkpoint directory (random prompt tokens: "
+                    + "no tokenizer needed).")
     String model;
 
     @Option(names = "--prompt-tokens", defaultValue = "128", paramLabel = "N", description = "Prompt length (default: ${DEFAULT-VALUE}).")

@@ -35,7 +35,7 @@ import picocli.CommandLine.Option;
  * {@code {id, messages}} (Hugging Face's format) writing {@code {id, messages, completion, n_tokens, finish_reason, error}}.
  */
 @Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Generate text with a GGUF model.",
+        description = {"Generate text with a model (GGUF, llama2.c or Hugging Face checkpoint).",
                 "--prompt TEXT prints one completion (no Spark). --input IN --output OUT runs a Spark job over rows {id, prompt} "
                         + "and writes {id, prompt, completion, n_tokens, finish_reason, error} in input order; a row that fails "
                         + "gets its error and the others go on. --messages-column reads chat rows {id, messages: [{role, content}, ...]} "

@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
  * ({@link Score}); optionally a CCNet-style perplexity filter ({@link PerplexityFilter}).
  */
 @Command(name = "score", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Score every document with a GGUF model: adds logprob (sum of token log-probabilities), perplexity and "
+        description = {"Score every document with a model (GGUF, llama2.c or Hugging Face checkpoint): adds logprob (sum of token log-probabilities), perplexity and "
                 + "n_tokens (tokens predicted), and error for a row that failed.",
                 "--max-perplexity X or --keep-fraction F reject the least likely documents as perplexity:too_high "
                         + "(CCNet-style filtering; --rejected writes them aside)."})

@@ -32,7 +32,9 @@ import picocli.CommandLine.Option;
         description = {"Output tok/s of the Generate stage in a Spark job vs the same engine alone (same model, threads, batch, "
                 + "prompts; greedy). Prints {\"engine_tok_s\",\"spark_tok_s\",\"spark_overhead_pct\",...}."})
 public final class SparkGenerateBenchCommand extends SparkCommand {
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "GGUF", description = "The model.")
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL",
+            description = "The model: a .gguf file or a Hugging Face checkpoint directory with its tokenizer.json, whose vocabulary "
+                    + "reads the text prompts (not a llama2.c checkpoint, which carries none).")
     String model;
 
     @Option(names = "--prompts", defaultValue = "256", paramLabel = "N", description = "Prompts (default: ${DEFAULT-VALUE}).")

@@ -140,4 +140,45 @@ class HelpAndEarlyChecksTest {
         String help = help("demo");
         assertTrue(help.contains("--format and --compression say how DIR/documents is written") && help.contains("--id-column"), help);
     }
+
+    /**
+     * The model options said GGUF ({@code -m=GGUF}, "Generate text with a GGUF model", "--teacher: a .gguf file") where
+     * a llama2.c checkpoint and a Hugging Face checkpoint directory open as well; demo and bench spark-generate give
+     * the engine no tokenizer, so there a llama2.c checkpoint (which carries none) is named as not taken.
+     */
+    @Test
+    void modelOptionsNameEveryFormatTheyTake() {
+        java.util.Map<String, String> takesLlama2c = new java.util.LinkedHashMap<>();
+        takesLlama2c.put("generate", "--model");
+        takesLlama2c.put("score", "--model");
+        takesLlama2c.put("logits", "--model");
+        takesLlama2c.put("bench generate", "--model");
+        takesLlama2c.put("distill sft", "--teacher");
+        takesLlama2c.put("distill dpo", "--teacher");
+        takesLlama2c.put("distill self-instruct", "--teacher");
+        takesLlama2c.put("distill dpo ", "--judge");
+        for (java.util.Map.Entry<String, String> e : takesLlama2c.entrySet()) {
+            String description = optionHelp(e.getKey(), e.getValue());
+            assertTrue(description.contains("llama2.c checkpoint") && description.contains("Hugging Face checkpoint directory"),
+                    e + ": " + description);
+        }
+        for (String command : new String[] {"demo", "bench spark-generate"}) {
+            String description = optionHelp(command, "--model");
+            assertTrue(description.contains(".gguf file or a Hugging Face checkpoint directory")
+                    && description.contains("not a llama2.c checkpoint"), command + ": " + description);
+        }
+        for (String command : new String[] {"generate", "score", "logits", "demo", "distill sft", "distill dpo",
+                "distill self-instruct", "bench generate", "bench spark-generate"}) {
+            String help = ModeOptionsTest.run((command + " --help").split(" ")).out().replaceAll("\\s+", " ");
+            assertFalse(help.contains("=GGUF") || help.contains("GGUF model"), command + ": " + help);
+        }
+    }
+
+    private static String optionHelp(String command, String option) {
+        picocli.CommandLine cl = KindlingCli.commandLine();
+        for (String word : command.strip().split(" ")) {
+            cl = cl.getSubcommands().get(word);
+        }
+        return String.join(" ", cl.getCommandSpec().findOption(option).description());
+    }
 }
