@@ -72,7 +72,9 @@ fi
 
 if [ -z "$kernel_jar" ]; then
   rjk_version="$(sed -n 's:.*<rapaio-jupyter-kernel.version>\(.*\)</rapaio-jupyter-kernel.version>.*:\1:p' "$root/pom.xml")"
-  (cd "$root" && $mvn_cmd -B -q -N dependency:copy \
+  # Maven 3.8's jansi writes a reset escape (ESC[0m) at start and exit even with -B and when not on a terminal: stray
+  # "[0m" before the "installed" line; jansi.noreset leaves them out, as the launcher's build does
+  (cd "$root" && MAVEN_OPTS="${MAVEN_OPTS:+$MAVEN_OPTS }-Djansi.noreset=true" $mvn_cmd -B -q -N dependency:copy \
       -Dartifact="io.github.padreati:rapaio-jupyter-kernel:$rjk_version" -DoutputDirectory="$kernel_dir")
   kernel_jar="$kernel_dir/rapaio-jupyter-kernel-$rjk_version.jar"
 fi

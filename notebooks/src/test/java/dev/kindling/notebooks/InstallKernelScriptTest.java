@@ -1,6 +1,8 @@
 package dev.kindling.notebooks;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -93,6 +95,41 @@ class InstallKernelScriptTest {
         }
         // a kernel started after the rebuild runs the new build
         assertEquals("build 2\n", Files.readString(kindlingJar, StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Maven 3.8's jansi writes a reset escape (ESC[0m) at start and exit even with -B and when not on a terminal: the
+     * kernel jar's download printed "^[[0m^[[0m^[[0m^[[0m" before "installed Jupyter kernel" (the launcher's build
+     * had the fix, jansi.noreset, and this script did not).
+     */
+    @Test
+    void theKernelJarsDownloadPrintsNoEscapes() throws Exception {
+        assumeTrue(Commands.onPath("python3"), "python3 is not on the PATH (install-kernel.sh writes kernel.json with it)");
+        Path root = Files.createDirectories(tmp.resolve("checkout"));
+        Path repo = Commands.moduleDir().getParent();
+        Path notebooks = Files.createDirectories(root.resolve("notebooks"));
+        Files.copy(repo.resolve("notebooks/install-kernel.sh"), notebooks.resolve("install-kernel.sh"));
+        Files.writeString(root.resolve("pom.xml"), "<project>\n  <version>9.9</version>\n"
+                + "  <rapaio-jupyter-kernel.version>3.0.1</rapaio-jupyter-kernel.version>\n</project>\n");
+        Path flags = Files.createDirectories(root.resolve("spark-udf/target/classes")).resolve("kindling-jvm-flags.txt");
+        Files.writeString(flags, "-Xflag\n");
+        Path bin = Files.createDirectories(tmp.resolve("bin"));
+        Files.writeString(bin.resolve("mvn"), """
+                #!/usr/bin/env bash
+                # as Maven 3.8.7 does (its jansi's reset escapes), also with -B and when not on a terminal
+                case "$MAVEN_OPTS" in *-Djansi.noreset=true*) ;; *) printf '\033[0m\033[0m'; printf '\033[0m\033[0m' >&2;; esac
+                for a in "$@"; do case "$a" in -DoutputDirectory=*) echo kernel > "${a#-DoutputDirectory=}/rapaio-jupyter-kernel-3.0.1.jar";; esac; done
+                """);
+        executable(bin.resolve("mvn"));
+        Path java = Files.createDirectories(tmp.resolve("jdk/bin")).resolve("java");
+        Files.writeString(java, "#!/usr/bin/env bash\n");
+        executable(java);
+        Commands.Result install = Commands.run(List.of("bash", notebooks.resolve("install-kernel.sh").toString(),
+                        "--kernels-dir", tmp.resolve("kernels").toString(), "--classpath", "/kindling.jar:/deps.jar", "--java", java.toString()),
+                tmp, Map.of("PATH", bin + ":" + System.getenv("PATH")), tmp.resolve("install.log"), Duration.ofMinutes(1));
+        assertEquals(0, install.exitCode(), install.output());
+        assertTrue(install.output().contains("installed Jupyter kernel 'kindling-java'"), install.output());
+        assertFalse(install.output().contains("\u001b"), "escapes in: " + install.output().replace("\u001b", "ESC"));
     }
 
     private static String read(FileChannel channel) throws IOException {
