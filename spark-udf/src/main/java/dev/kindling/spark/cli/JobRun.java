@@ -293,7 +293,9 @@ public final class JobRun {
         names.add("read");
         for (PipelineStage s : stages) {
             docs = s.apply(docs, ctx);
-            names.add(s.name());
+            if (s.accounted()) {
+                names.add(s.name());
+            }
         }
         String quarantine = options.quarantinePath(output == null ? null : output.path());
         PipelineOutput.Targets targets = new PipelineOutput.Targets(output, p != null && p.keepRejected,

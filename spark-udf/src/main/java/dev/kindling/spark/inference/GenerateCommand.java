@@ -270,6 +270,11 @@ public final class GenerateCommand extends SparkCommand {
             }
 
             @Override
+            public boolean accounted() {
+                return false; // picks the output's columns and rejects nothing
+            }
+
+            @Override
             public Dataset<Row> apply(Dataset<Row> docs, StageContext context) {
                 Column g = col("_generation");
                 return DatasetReader.selectWithAccounting(docs, List.of(Columns.named(context.idColumn()), Columns.named(promptColumn).as(promptName),

@@ -21,6 +21,11 @@ public final class Openings {
             }
 
             @Override
+            public boolean accounted() {
+                return false; // adds the prompts' column and rejects nothing
+            }
+
+            @Override
             public Dataset<Row> apply(Dataset<Row> docs, StageContext context) {
                 return docs.withColumn(column, regexp_extract(Columns.named(context.textColumn()), "^\\s*(\\S+(?:\\s+\\S+){0," + (words - 1) + "})", 1));
             }

@@ -18,4 +18,12 @@ public interface PipelineStage {
 
     /** Returns the documents with this stage's verdicts and columns applied. */
     Dataset<Row> apply(Dataset<Row> docs, StageContext context);
+
+    /**
+     * Whether the accounting table and {@code --stats} list this stage: false for a step that only shapes the output (picks
+     * its columns) and rejects nothing, which would show as a row no user asked for ("select ... dropped 0").
+     */
+    default boolean accounted() {
+        return true;
+    }
 }

@@ -67,6 +67,11 @@ public final class TokenizeCommand extends SparkCommand {
             }
 
             @Override
+            public boolean accounted() {
+                return false; // picks the output's columns and rejects nothing
+            }
+
+            @Override
             public Dataset<Row> apply(Dataset<Row> docs, StageContext context) {
                 if (!value.equals(TokenizeStage.N_TOKENS)) {
                     // n_tokens is not written with the ids, but the run's "tokens" metric sums it: keep it as a

@@ -38,6 +38,10 @@ class DemoWithModelTest {
         assertTrue(!without.contains("perplexity") && !without.contains("generate"), without.toString());
         assertEquals(without, with.subList(0, without.size()), "the model stages come after curation and tokenization");
         assertEquals(List.of("perplexity", "opening", "generate"), with.subList(without.size(), with.size()));
+        // the openings (the prompts' column) reject nothing: the accounting table showed them as a row with 0 dropped
+        List<String> accounted = DemoPipeline.stages(new DemoPipeline.Settings(null, Stories.model().toString(), 42)).stream()
+                .filter(PipelineStage::accounted).map(PipelineStage::name).toList();
+        assertEquals(List.of("perplexity", "generate"), accounted.subList(without.size(), accounted.size()));
     }
 
     /**

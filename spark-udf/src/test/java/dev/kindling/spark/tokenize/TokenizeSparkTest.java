@@ -251,6 +251,31 @@ class TokenizeSparkTest {
                 "--stats tokens of a --count-only run");
     }
 
+    /**
+     * tokenize's accounting table had a "select" row (in N, kept N, dropped 0) after tokenize: the step that picks the
+     * output's columns, which no user asked for and which drops nothing. The table and --stats list read and tokenize.
+     */
+    @Test
+    void theAccountingListsOnlyTheStagesAUserRan(@TempDir Path tmp) throws Exception {
+        Path input = Files.writeString(tmp.resolve("in.jsonl"), "{\"id\":\"a\",\"text\":\"hello\"}\n{\"id\":\"b\",\"text\":\"\"}\n");
+        for (boolean countOnly : new boolean[] {false, true}) {
+            String name = countOnly ? "counts" : "ids";
+            List<String> args = new ArrayList<>(List.of("tokenize", "--no-progress", "--tokenizer", "byte-level", "--input",
+                    input.toString(), "--output", tmp.resolve(name).toString(), "--stats", tmp.resolve(name + ".json").toString()));
+            if (countOnly) {
+                args.add("--count-only");
+            }
+            Cli.Result r = Cli.run(args.toArray(String[]::new));
+            assertEquals(0, r.code(), r.toString());
+            List<String> rows = r.out().lines().filter(l -> !l.startsWith("documents:") && !l.startsWith("output:")).map(l -> l.split(" +")[0])
+                    .toList();
+            assertEquals(List.of("stage", "read", "tokenize"), rows, r.out());
+            List<String> stages = new ArrayList<>();
+            JSON.readTree(tmp.resolve(name + ".json").toFile()).path("stages").forEach(n -> stages.add(n.path("stage").asText()));
+            assertEquals(List.of("read", "tokenize"), stages, name);
+        }
+    }
+
     @Test
     void packCommandWritesMegatronShardsAndParquet(@TempDir Path tmp) throws Exception {
         Path input = SharedData.require("corpus/moby-dick.jsonl");
