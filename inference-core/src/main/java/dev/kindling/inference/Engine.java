@@ -5,6 +5,7 @@ import dev.kindling.formats.gguf.GgufFile;
 import dev.kindling.inference.arch.HfConfig;
 import dev.kindling.inference.backend.Backend;
 import dev.kindling.inference.cpu.CpuBackend;
+import dev.kindling.inference.cpu.HeapKvBudget;
 import dev.kindling.inference.cuda.Devices;
 import dev.kindling.inference.engine.Scheduler;
 import dev.kindling.inference.engine.TextSupport;
@@ -142,19 +143,15 @@ public final class Engine implements AutoCloseable {
             codec = codec.withExtraStops(generation.eosTokenIds());
         }
         Model loaded = model;
-        Backend backend = Devices.open(model, options, () -> cpuBackend(loaded, options));
+        Backend backend = Devices.open(model, options, () -> cpuBackend(loaded, options, String.valueOf(path.getFileName())));
         LOG.info("engine: {} on {}, KV cache {} blocks x {} positions", path.getFileName(), backend.describe(),
                 backend.kvBlockCount(), backend.kvBlockSize());
         return new Engine(model, backend, codec, options, generation, String.valueOf(path.getFileName()));
     }
 
-    private static Backend cpuBackend(Model model, EngineOptions options) {
-        long budget = options.kvBudgetBytes();
-        if (budget == 0) {
-            Runtime rt = Runtime.getRuntime();
-            long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
-            budget = Math.max(64L << 20, Math.min(4L << 30, free / 4));
-        }
+    /** The CPU backend, its KV budget fitted to the heap left after the model and its buffers ({@link HeapKvBudget}). */
+    private static Backend cpuBackend(Model model, EngineOptions options, String name) {
+        HeapKvBudget budget = new HeapKvBudget(options.kvBudgetBytes(), options.maxSequences(), options.maxBatchTokens(), name);
         return new CpuBackend(model, options.threads(), options.maxBatchTokens(), options.kvBlockSize(), budget,
                 options.kvCacheType());
     }

@@ -15,7 +15,8 @@ import java.nio.file.Path;
  *                         GPU is present, else the CPU, the reason logged once; {@code "cuda"} when
  *                         CUDA cannot be used is an error)
  * @param kvBudgetBytes    memory for the KV cache; requests that do not fit wait; 0 = a quarter of the
- *                         free heap after loading, at least 64 MiB and at most 4 GiB
+ *                         heap free after loading, at most 4 GiB (CPU: {@code cpu.HeapKvBudget}; a budget
+ *                         the heap cannot hold fails at open)
  * @param kvBlockSize      positions per KV block
  * @param maxBatchTokens   most tokens in one forward step (prefill chunk size); at least {@code maxSequences},
  *                         one decode token per sequence ({@link Engine#open} refuses fewer, as vLLM refuses

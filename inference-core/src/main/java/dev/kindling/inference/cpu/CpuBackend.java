@@ -103,6 +103,21 @@ public final class CpuBackend implements Backend {
      *                      head, before its products)
      */
     public CpuBackend(Model model, int threads, int maxBatchTokens, int kvBlockSize, long kvBudgetBytes, KvCacheType kvType) {
+        this(model, threads, maxBatchTokens, kvBlockSize, blockBytes -> kvBudgetBytes, kvType);
+    }
+
+    /**
+     * @param kvBudget the KV budget, decided in the heap left after the model and this backend's buffers
+     *                 ({@link HeapKvBudget}: the engine's default, or a budget checked against the heap)
+     */
+    public CpuBackend(Model model, int threads, int maxBatchTokens, int kvBlockSize, HeapKvBudget kvBudget, KvCacheType kvType) {
+        this(model, threads, maxBatchTokens, kvBlockSize,
+                blockBytes -> kvBudget.resolve(model.config(), kvBlockSize, blockBytes), kvType);
+    }
+
+    /** {@code kvBudget}: one block's bytes to the budget in bytes, asked once the buffers are allocated. */
+    private CpuBackend(Model model, int threads, int maxBatchTokens, int kvBlockSize, java.util.function.LongUnaryOperator kvBudget,
+            KvCacheType kvType) {
         this.model = model;
         this.kvType = java.util.Objects.requireNonNull(kvType, "kvType");
         this.c = model.config();
@@ -118,17 +133,7 @@ public final class CpuBackend implements Backend {
             floats += 2L * kvBlockSize * c.kvDim(l);
         }
         this.blockValues = Math.toIntExact(floats);
-        long blockBytes = (long) kvType.bytesPerValue() * blockValues;
-        long blocks = kvBudgetBytes / blockBytes;
-        if (blocks < 1) {
-            throw new IllegalArgumentException("KV budget of " + kvBudgetBytes + " bytes is less than one block ("
-                    + blockBytes + " bytes: " + kvBlockSize + " positions x " + c.layers() + " layers x K,V x "
-                    + c.kvDim() + " " + kvType.label() + " values)");
-        }
-        this.blockCount = (int) Math.min(blocks, Integer.MAX_VALUE / 2);
         boolean halves = kvType == KvCacheType.F16;
-        this.kvBlocks = halves ? null : new float[blockCount][];
-        this.kvHalfBlocks = halves ? new short[blockCount][] : null;
         this.kvKeys = halves ? new float[threads][HALF_RUN_BLOCKS * c.headDim() * kvBlockSize] : null;
         this.kvValues = halves ? new float[threads][HALF_RUN_BLOCKS * c.headDim() * kvBlockSize] : null;
         this.halfQueries = halves ? new float[threads][c.qDim()] : null;
@@ -163,6 +168,18 @@ public final class CpuBackend implements Backend {
         moeRows = new int[experts > 0 ? n : 0];
         moeIn = new float[experts > 0 ? n * c.dim() : 0];
         moeOut = new float[experts > 0 ? n * c.dim() : 0];
+        // the budget last: the heap it may take is what the buffers above left
+        long blockBytes = (long) kvType.bytesPerValue() * blockValues;
+        long kvBudgetBytes = kvBudget.applyAsLong(blockBytes);
+        long blocks = kvBudgetBytes / blockBytes;
+        if (blocks < 1) {
+            throw new IllegalArgumentException("KV budget of " + kvBudgetBytes + " bytes is less than one block ("
+                    + blockBytes + " bytes: " + kvBlockSize + " positions x " + c.layers() + " layers x K,V x "
+                    + c.kvDim() + " " + kvType.label() + " values)");
+        }
+        this.blockCount = (int) Math.min(blocks, Integer.MAX_VALUE / 2);
+        this.kvBlocks = halves ? null : new float[blockCount][];
+        this.kvHalfBlocks = halves ? new short[blockCount][] : null;
     }
 
     @Override

@@ -159,7 +159,8 @@ public final class Scheduler implements AutoCloseable {
             f.completeExceptionally(new IllegalArgumentException(named("a sequence of " + s.reservedPositions()
                     + " positions needs " + need + " KV blocks but the KV budget holds " + blocks.capacity()
                     + " (" + (s.kind == Kind.GENERATE ? "lower max tokens" : "shorten the text") + ", halve what a position takes with --kv-cache-type f16, or raise the budget: "
-                    + "EngineOptions.withKvBudgetBytes, by default a quarter of the heap free after loading, between 64 MiB and 4 GiB)")));
+                    + "EngineOptions.withKvBudgetBytes or --kv-budget-mb, by default a quarter of the heap free after loading, at most 4 GiB:"
+                    + " give the JVM more heap, -Xmx)")));
             return f;
         }
         incoming.add(s);

@@ -7,6 +7,7 @@ import dev.kindling.inference.Engine;
 import dev.kindling.inference.EngineOptions;
 import dev.kindling.inference.GenerationRequest;
 import dev.kindling.inference.cli.GenerateCommand;
+import dev.kindling.inference.model.ModelConfig;
 import dev.kindling.testing.SharedData;
 import java.io.BufferedWriter;
 import java.nio.charset.StandardCharsets;
@@ -83,6 +84,34 @@ class HeapKvBudgetTest {
         assertEquals("1", r[0], r[1]);
         assertTrue(r[1].contains("open failed: ") && r[1].contains("--kv-budget-mb 64") && r[1].contains("-Xmx")
                 && r[1].contains("stories260K.gguf"), r[1]);
+    }
+
+    /**
+     * The rule, for blocks of 20 KiB of 16 positions: a quarter of free, at least one block per slot and one full-context
+     * sequence within half of free, at most 4 GiB; a given budget up to free.
+     */
+    @Test
+    void theRule() {
+        ModelConfig c;
+        try (Engine e = Engine.open(SharedData.require("llama2c/stories260K.gguf"),
+                EngineOptions.defaults().withDevice("cpu").withThreads(1).withKvBudgetBytes(1 << 20))) {
+            c = e.config();
+        }
+        long block = 20 << 10;
+        int sequence = (c.contextLength() + 15) / 16;
+        HeapKvBudget oneSlot = new HeapKvBudget(0, 1, 256, "m");
+        HeapKvBudget slots = new HeapKvBudget(0, 2 * sequence, 256, "m");
+        long big = 8 * sequence * block;
+        assertEquals(big / 4, oneSlot.budget(c, 16, block, big), "a quarter of free");
+        assertEquals(sequence * block, oneSlot.budget(c, 16, block, 3 * sequence * block), "one full-context sequence");
+        assertEquals(2 * sequence * block, slots.budget(c, 16, block, 5 * sequence * block), "one block per slot");
+        assertEquals(2 * sequence * block, slots.budget(c, 16, block, 4 * sequence * block), "one block per slot");
+        assertEquals(sequence * block, slots.budget(c, 16, block, 2 * sequence * block), "the floor within half of free");
+        assertEquals(block, oneSlot.budget(c, 16, block, 2 * block));
+        assertEquals(-1, oneSlot.budget(c, 16, block, 2 * block - 1), "less than one block");
+        assertEquals(HeapKvBudget.DEFAULT_MAX, oneSlot.budget(c, 16, block, 64L << 30));
+        assertEquals(8L << 20, new HeapKvBudget(8L << 20, 64, 256, "m").budget(c, 16, block, 8L << 20));
+        assertEquals(-1, new HeapKvBudget(8L << 20, 64, 256, "m").budget(c, 16, block, (8L << 20) - 1));
     }
 
     /**
