@@ -39,7 +39,8 @@ class GenerateStreamingTest {
      * An input of 20 MB (10,000 rows, each with a 2,000-character field besides its prompt) in a 48 MiB heap: every row
      * written, in the input's order. Read whole, the file and its rows did not fit (OutOfMemoryError). The rows are few
      * because each is a real generation (some 100 rows/s on a busy 2-core machine); their size is what the heap must not
-     * hold. {@code --kv-budget-mb 4}: the engine's default KV budget is at least 64 MiB, more than this heap.
+     * hold. {@code --kv-budget-mb 4} keeps the KV cache small, so what fills this heap can only be the input's rows
+     * (HeapKvBudgetTest checks the default budget in a small heap).
      */
     @Test
     void aLargeInputRunsInASmallHeapAndComesOutInOrder(@TempDir Path dir) throws Exception {
