@@ -656,8 +656,8 @@ public final class OffsetAligner {
     }
 
     /**
-     * {@link Rules#GUESS}'s match of token character {@code tc} and text character {@code ic}: modulo Java's lowercase
-     * and NFD. A tokenizer.json pipeline does not come here: its normalizer answers ({@link Rules#normalized}), with
+     * {@link Rules#GUESS}'s match of token character {@code tc} and text character {@code ic}: modulo lowercase (HF's,
+     * {@link HfUnicode#toLowerCase}, the same on every JDK) and NFD. A tokenizer.json pipeline does not come here: its normalizer answers ({@link Rules#normalized}), with
      * HF's lowercase (Unicode 14's capitals, U+0130's dot) and without lowercasing where it has no Lowercase step.
      */
     private static boolean same(int tc, int ic) {
@@ -667,13 +667,13 @@ public final class OffsetAligner {
         if ((tc == '\u2581' || tc == ' ') && Unicode.isWhiteSpace(ic)) {
             return true;
         }
-        int lower = Character.toLowerCase(ic);
-        if (lower == tc || Character.toLowerCase(tc) == lower) {
+        int lower = HfUnicode.toLowerCase(ic);
+        if (lower == tc || HfUnicode.toLowerCase(tc) == lower) {
             return true;
         }
         String d = HfUnicode.normalize(new String(Character.toChars(ic)), Normalizer.Form.NFD);
         int base = d.codePointAt(0);
-        return base == tc || Character.toLowerCase(base) == tc;
+        return base == tc || HfUnicode.toLowerCase(base) == tc;
     }
 
     /**
@@ -684,7 +684,7 @@ public final class OffsetAligner {
         if (tc == ic || ic < 0xC0) {
             return "";
         }
-        String lower = Character.toString(ic).toLowerCase(Locale.ROOT);
+        String lower = HfUnicode.lowercaseNewerCapitals(Character.toString(ic)).toLowerCase(Locale.ROOT);
         for (String form : new String[] {lower, HfUnicode.normalize(Character.toString(ic), Normalizer.Form.NFD),
                 HfUnicode.normalize(lower, Normalizer.Form.NFD)}) {
             if (form.codePointCount(0, form.length()) > 1 && form.codePointAt(0) == tc) {

@@ -241,6 +241,16 @@ public final class HfUnicode {
         return sb == null ? s : sb.toString();
     }
 
+    /**
+     * The simple lowercase of {@code c} as HF's Rust toolchain knows it (Unicode 17): {@link #LOWERCASE} first, then
+     * {@link Character#toLowerCase(int)}, so that U+2C2F gives U+2C5F on Java 17 too. One code point: U+0130 gives
+     * "i" (its full lowercase, {@link #lowercaseNewerCapitals} then {@link String#toLowerCase}, is "i\u0307").
+     */
+    public static int toLowerCase(int c) {
+        int lower = c < LOWERCASE[0] ? -1 : lowercase(c);
+        return lower >= 0 ? lower : Character.toLowerCase(c);
+    }
+
     /** The lowercase of {@code c} in {@link #LOWERCASE}, or -1 when the table does not hold {@code c}. */
     private static int lowercase(int c) {
         int lo = 0;
