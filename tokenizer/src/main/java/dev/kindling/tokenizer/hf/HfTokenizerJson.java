@@ -152,6 +152,7 @@ public final class HfTokenizerJson {
         boolean byteLevel = !preNode.isNull() && flattenPreTokenizers(preNode, preStages);
         PreTokenizer pre = preStages.isEmpty() ? null : preStages.size() == 1 ? preStages.get(0) : new SequencePreTokenizer(preStages);
         Model m = buildModel(model, byteLevel);
+        addedTokens = withHfIds(addedTokens, m);
         JsonField normNode = section(sections, "normalizer");
         Normalizer normalizer = normNode.isNull() ? null : normalizer(normNode);
         AddedVocabulary added = new AddedVocabulary(addedTokens, normalizer);
@@ -673,6 +674,26 @@ public final class HfTokenizerJson {
         for (JsonField t : n.elements()) {
             out.add(new AddedToken(t.get("id").tokenId(), t.get("content").string(), t.get("single_word").bool(),
                     t.get("lstrip").bool(), t.get("rstrip").bool(), t.get("normalized").bool(), t.get("special").bool()));
+        }
+        return out;
+    }
+
+    /**
+     * The added tokens with the ids HF gives them ({@code AddedVocabulary::add_tokens}, in the file's order): a content
+     * added before keeps that id, a content the model has takes the model's id, whatever id the file declares ("@@"
+     * declared 32000 in a Llama 2 file is 15168, and 32000 is then no token); others keep the declared id.
+     */
+    private static List<AddedToken> withHfIds(List<AddedToken> tokens, Model m) {
+        Map<String, Integer> ids = new HashMap<>();
+        List<AddedToken> out = new ArrayList<>(tokens.size());
+        for (AddedToken t : tokens) {
+            Integer before = ids.get(t.content());
+            int id = before != null ? before : t.content().isEmpty() ? -1 : m.tokenToId(t.content());
+            if (id < 0) {
+                id = t.id();
+            }
+            ids.putIfAbsent(t.content(), id);
+            out.add(id == t.id() ? t : new AddedToken(id, t.content(), t.singleWord(), t.lstrip(), t.rstrip(), t.normalized(), t.special()));
         }
         return out;
     }

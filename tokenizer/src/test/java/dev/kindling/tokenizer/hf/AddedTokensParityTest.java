@@ -2,6 +2,8 @@ package dev.kindling.tokenizer.hf;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -97,5 +99,31 @@ class AddedTokensParityTest {
         offsets(l, "x <sp>  y", new int[] {1318, 32002, 337}, new int[][] {{0, 1}, {1, 8}, {8, 9}});
         offsets(l, "<w> words <w>x", new int[] {32003, 28705, 3085, 28705, 32003, 1318},
                 new int[][] {{0, 3}, {3, 4}, {3, 9}, {9, 10}, {10, 13}, {13, 14}});
+    }
+
+    /**
+     * An added token whose content the model already has takes the model's id, not the id the file declares: HF's
+     * {@code AddedVocabulary::add_tokens} asks {@code token_to_id} (added tokens, then the model) first, and only a
+     * new content gets a new id. "@@" is 15168 in Llama 2's vocabulary; declared 32000 it still encodes as 15168, 15168
+     * decodes as the added token, and 32000 is no token at all (HF's decode drops it, Kindling's refuses it). Expected values from tokenizers
+     * 0.23.2 over the same variant ({@code Tokenizer.fromFile(json)} in Node: {@code encode(text, null,
+     * {addSpecialTokens: false})}, {@code tokenToId("@@")}, {@code idToToken(32000)} null, {@code decode(ids, false)}).
+     * Kindling used 32000.
+     */
+    @Test
+    void addedTokenTheModelHasTakesTheModelsId(@TempDir Path tmp) throws Exception {
+        Tokenizer l = withAdded(llama2(), tmp, new Object[] {32000, "@@", "raw"});
+        offsets(l, "a@@b", new int[] {264, 15168, 287}, new int[][] {{0, 1}, {1, 3}, {3, 4}});
+        offsets(l, "x @@ y@@", new int[] {1318, 28705, 15168, 28705, 337, 15168},
+                new int[][] {{0, 1}, {1, 2}, {2, 4}, {4, 5}, {4, 6}, {6, 8}});
+        assertEquals(15168, l.tokenId("@@").getAsInt());
+        assertEquals("@@", l.tokenText(15168));
+        assertEquals(32000, l.vocabSize());
+        assertEquals("@@", l.decode(new int[] {15168}, false));
+        // HF's decode leaves 32000 out (""); Kindling refuses an id outside the vocabulary (README)
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> l.decode(new int[] {263, 32000, 15168, 289}, false));
+        assertTrue(e.getMessage().contains("token id 32000 is outside 0..31999"), e.getMessage());
+        assertEquals("er@@ o", l.decode(new int[] {263, 15168, 289}, false));
+        assertEquals("er@@ o", l.decode(new int[] {263, 15168, 289}, true));
     }
 }
