@@ -89,9 +89,9 @@ public final class StageConfig {
             try {
                 out.addAll(stage(type, new Options(opts, named), keepDuplicates));
             } catch (IllegalArgumentException e) {
-                throw KindlingException.usage(named + ": " + e.getMessage());
+                throw KindlingException.usage(named + ": " + asOption(e.getMessage()));
             } catch (KindlingException e) {
-                throw e.getMessage().startsWith("config ") ? e : KindlingException.usage(named + ": " + e.getMessage());
+                throw e.getMessage().startsWith("config ") ? e : KindlingException.usage(named + ": " + asOption(e.getMessage()));
             }
             i++;
         }
@@ -99,6 +99,24 @@ public final class StageConfig {
             throw KindlingException.usage("config " + source + ": the 'stages' list is empty");
         }
         return out;
+    }
+
+    /** A stage's param as ParamChecks names it, {@code MinHashDedup(kindling_minhash_dedup_3f2a).numPerm}. */
+    private static final java.util.regex.Pattern STAGE_PARAM = java.util.regex.Pattern.compile("\\b[A-Z]\\w*\\(kindling_\\w+\\)\\.(\\w+)");
+
+    /**
+     * A param error as a config user reads it: the option as the config spells it ({@code 'num_perm'}) instead of the
+     * stage's class, random uid and Java param name, which the config does not show (its stages have no uid).
+     */
+    static String asOption(String message) {
+        java.util.regex.Matcher m = STAGE_PARAM.matcher(message);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String snake = m.group(1).replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
+            m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement("'" + snake + "'"));
+        }
+        m.appendTail(out);
+        return out.toString();
     }
 
     private static ObjectMapper mapper() {

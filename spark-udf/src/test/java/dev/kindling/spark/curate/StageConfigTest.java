@@ -2,6 +2,7 @@ package dev.kindling.spark.curate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -82,8 +83,11 @@ class StageConfigTest {
         assertTrue(e.getMessage().contains("'num_perm' is out of range: 99999999999999999999999"), e.getMessage());
         assertEquals(5, ((MinHashDedup) yaml("stages:\n  - minhash_dedup: {ngram: 5.0}\n").get(0)).minHashParams().ngram());
         e = assertThrows(KindlingException.class, () -> yaml("stages:\n  - minhash_dedup: {threshold: 1.2}\n"));
-        assertTrue(e.getMessage().contains("stages[0] (minhash_dedup): MinHashDedup(kindling_minhash_dedup_")
-                && e.getMessage().endsWith(").threshold must be in (0, 1), got 1.2"), e.getMessage());
+        // the option as the config spells it, not the stage's class and random uid
+        assertTrue(e.getMessage().endsWith("stages[0] (minhash_dedup): 'threshold' must be in (0, 1), got 1.2"), e.getMessage());
+        e = assertThrows(KindlingException.class, () -> yaml("stages:\n  - minhash_dedup: {num_perm: 0}\n"));
+        assertFalse(e.getMessage().contains("kindling_minhash_dedup"), e.getMessage());
+        assertTrue(e.getMessage().contains("stages[0] (minhash_dedup): 'num_perm' "), e.getMessage());
         e = assertThrows(KindlingException.class, () -> yaml("stages:\n  - minhash_dedup: {bands: 20, rows: 8}\n"));
         assertTrue(e.getMessage().contains("bands x rows must fit in numPerm"), e.getMessage());
         e = assertThrows(KindlingException.class, () -> yaml("stages:\n  - c4: {strict: true}\n"));
