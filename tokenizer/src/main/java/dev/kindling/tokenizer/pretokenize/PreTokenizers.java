@@ -18,9 +18,9 @@ public final class PreTokenizers {
         return new Split(new CharPattern("punctuation", Unicode::isBertPunctuation), behavior, false);
     }
 
-    /** {@code Whitespace}: the regex {@code \w+|[^\w\s]+}, keeping only the matches. */
+    /** {@code Whitespace}: the regex {@code \w+|[^\w\s]+} (HF runs it with Rust's regex crate), keeping only the matches. */
     public static Split whitespace() {
-        return new Split(new RegexPattern("\\w+|[^\\w\\s]+"), Split.Behavior.REMOVED, true);
+        return new Split(RegexPattern.rustRegex("\\w+|[^\\w\\s]+"), Split.Behavior.REMOVED, true);
     }
 
     /** {@code WhitespaceSplit}: split on Unicode whitespace, dropping it. */

@@ -16,13 +16,26 @@ public final class RegexPattern implements SplitPattern {
     private final Pattern pattern;
     private final ThreadLocal<Matcher> matchers;
 
+    /** An Oniguruma pattern, as HF runs a tokenizer.json's Split and Replace regexes. */
     public RegexPattern(String source) {
+        this(source, compile(source));
+    }
+
+    private RegexPattern(String source, Pattern pattern) {
         this.source = source;
-        this.pattern = compile(source);
+        this.pattern = pattern;
         this.matchers = ThreadLocal.withInitial(() -> pattern.matcher(""));
     }
 
-    /** Compiles an Oniguruma (or Rust regex) pattern as {@link RegexPattern} does, e.g. a Replace normalizer's. */
+    /**
+     * A pattern of Rust's regex crate, as HF's own Whitespace pre-tokenizer runs {@code \w+|[^\w\s]+}: its {@code \w}
+     * is UTS #18's, Java's (with the Unicode 16 additions) inside and outside brackets, Join_Control included.
+     */
+    public static RegexPattern rustRegex(String source) {
+        return new RegexPattern(source, Pattern.compile(translate(source, false), Pattern.UNICODE_CHARACTER_CLASS));
+    }
+
+    /** Compiles an Oniguruma pattern as {@link RegexPattern} does, e.g. a Replace normalizer's. */
     public static Pattern compile(String onig) {
         return Pattern.compile(translate(onig), Pattern.UNICODE_CHARACTER_CLASS);
     }
@@ -30,14 +43,33 @@ public final class RegexPattern implements SplitPattern {
     /**
      * Oniguruma syntax that Java means differently. {@code \p{L}} and the other general categories, {@code \d} and
      * {@code \w} get the characters Unicode 16 adds to them over the JDK's tables ({@link Unicode#generalCategory}),
-     * as a nested class that means the same inside and outside brackets. Oniguruma's {@code \h} (hex digit) and
+     * as a nested class that means the same inside and outside brackets. {@code \w} and {@code \W} are Oniguruma's
+     * ({@link #wordClass}), which depend on whether they stand inside brackets. Oniguruma's {@code \h} (hex digit) and
      * {@code \R} are rare in tokenizer files and left alone.
      */
     static String translate(String onig) {
+        return translate(onig, true);
+    }
+
+    /** {@link #translate(String)}, with Rust regex's {@code \w} unless {@code oniguruma}. */
+    private static String translate(String onig, boolean oniguruma) {
         StringBuilder out = new StringBuilder(onig.length());
+        int brackets = 0; // how deep in [...] the escape stands (Oniguruma nests them)
+        int opened = -2; // where the last '[' or "[^" ended: a ']' right there is a literal
         for (int i = 0; i < onig.length(); i++) {
             char ch = onig.charAt(i);
             if (ch != '\\' || i + 1 == onig.length()) {
+                if (ch == '[') {
+                    brackets++;
+                    if (i + 1 < onig.length() && onig.charAt(i + 1) == '^') {
+                        out.append(ch);
+                        ch = '^';
+                        i++;
+                    }
+                    opened = i + 1;
+                } else if (ch == ']' && brackets > 0 && i != opened) {
+                    brackets--;
+                }
                 out.append(ch);
                 continue;
             }
@@ -59,7 +91,8 @@ public final class RegexPattern implements SplitPattern {
             String cls = switch (e) {
                 case 'p', 'P' -> category == null ? null : categoryClass(category, e == 'P');
                 case 'd', 'D' -> categoryClass("Nd", e == 'D');
-                case 'w', 'W' -> withAdditions(e == 'w' ? "\\w" : "\\W", e == 'W', RegexPattern::isWordCategory);
+                case 'w', 'W' -> oniguruma ? wordClass(e == 'W', brackets > 0)
+                        : withAdditions(e == 'w' ? "\\w" : "\\W", e == 'W', RegexPattern::isWordCategory, new int[0], new int[0]);
                 default -> null;
             };
             if (cls == null) {
@@ -75,22 +108,48 @@ public final class RegexPattern implements SplitPattern {
 
     private static final String CATEGORY_LETTERS = "LMNPSZC";
 
+    /**
+     * Code points in Oniguruma's {@code \w} outside brackets alone: ² ³ ¹ ¼ ½ ¾ (other numbers), which the Latin-1 part
+     * of its Unicode encoding marks as word characters, while a bracket class ({@code [\w]}, {@code [^\W]}) reads
+     * the Unicode Word table. Found by {@code tokenizer/bench/split_classes_ref.mjs} with HF tokenizers 0.23.2.
+     */
+    private static final int[] ONIG_WORD_OUTSIDE_BRACKETS = {0xB2, 0xB3, 0xB9, 0xBC, 0xBD, 0xBE};
+
+    /** Java's {@code \w} takes Join_Control (U+200C ZWNJ, U+200D ZWJ), as UTS #18 says; Oniguruma's never does. */
+    private static final int[] JAVA_ONLY_WORD = {0x200C, 0x200D};
+
+    /**
+     * Oniguruma's {@code \w} ({@code \W} if negated): Java's with the Unicode 16 additions, without Join_Control, and
+     * outside brackets with {@link #ONIG_WORD_OUTSIDE_BRACKETS}.
+     */
+    private static String wordClass(boolean negated, boolean inBrackets) {
+        int[] in = inBrackets ? new int[0] : ONIG_WORD_OUTSIDE_BRACKETS;
+        return withAdditions(negated ? "\\W" : "\\w", negated, RegexPattern::isWordCategory, in, JAVA_ONLY_WORD);
+    }
+
     /** {@code \p{X}} ({@code \P{X}} if negated) for a one- or two-letter general category X, else null. */
     private static String categoryClass(String name, boolean negated) {
         if (name.isEmpty() || name.length() > 2 || CATEGORY_LETTERS.indexOf(name.charAt(0)) < 0) {
             return null;
         }
         String escape = (negated ? "\\P{" : "\\p{") + name + "}";
-        return withAdditions(escape, negated, type -> categoryName(type).startsWith(name));
+        return withAdditions(escape, negated, type -> categoryName(type).startsWith(name), new int[0], new int[0]);
     }
 
     /**
      * {@code escape} with the characters whose Unicode 16 category puts them in the class (per {@code member}) and
-     * the JDK's does not, or the other way round; {@code escape} itself where no character differs.
+     * the JDK's does not, or the other way round, and with the code points {@code in} and without those of {@code out}
+     * (both for the class before negation); {@code escape} itself where no character differs.
      */
-    private static String withAdditions(String escape, boolean negated, IntPredicate member) {
+    private static String withAdditions(String escape, boolean negated, IntPredicate member, int[] in, int[] out) {
         StringBuilder added = new StringBuilder();
         StringBuilder removed = new StringBuilder();
+        for (int c : in) {
+            appendRange(negated ? removed : added, c);
+        }
+        for (int c : out) {
+            appendRange(negated ? added : removed, c);
+        }
         Unicode.forEachCategoryAddition((c, unicode16, jdkCategory) -> {
             boolean now = member.test(unicode16);
             boolean jdk = member.test(jdkCategory);
