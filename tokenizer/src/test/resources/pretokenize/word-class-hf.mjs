@@ -2,7 +2,7 @@
 // Writes word-class-hf.json: small WordLevel tokenizers whose Split regexes use \w and \W outside and inside
 // brackets, texts with the code points where Oniguruma's \w is not Java's (U+00B2, U+00B3, U+00B9, U+00BC..U+00BE
 // are word characters outside brackets alone; U+200C and U+200D never are), and the ids Hugging Face tokenizers
-// 0.23.2 gives; also with HF's Whitespace pre-tokenizer (\w+|[^\w\s]+). The vocabulary holds every piece a text can split into, so the ids show the splits.
+// 0.23.2 gives; \b and \B (word boundaries, by the \w outside brackets) too; also with HF's Whitespace pre-tokenizer (\w+|[^\w\s]+). The vocabulary holds every piece a text can split into, so the ids show the splits.
 //
 //   cd ~/.cache/kindling-ref && node /path/to/tokenizer/src/test/resources/pretokenize/word-class-hf.mjs \
 //       > /path/to/tokenizer/src/test/resources/pretokenize/word-class-hf.json
@@ -16,7 +16,7 @@ const vocab = { "[UNK]": 0 };
 const add = (piece) => { if (!(piece in vocab)) vocab[piece] = Object.keys(vocab).length; };
 for (const c of ["a", "x", "y", "z", "!"]) add(c);
 for (const c of probes) for (const piece of [c, "a" + c, c + "a", "a" + c + "a"]) add(piece);
-const patterns = ["\\w+", "\\W+", "[\\w]+", "[^\\W]+", "[^\\w]+", "[\\W]+", "[a\\w]+", "\\w+|[^\\w]+"];
+const patterns = ["a\\b", "a\\B", "\\w+", "\\W+", "[\\w]+", "[^\\W]+", "[^\\w]+", "[\\W]+", "[a\\w]+", "\\w+|[^\\w]+"];
 // and HF's Whitespace pre-tokenizer, the regex \w+|[^\w\s]+
 const preTokenizers = [...patterns.map((p) => ({ type: "Split", pattern: { Regex: p }, behavior: "Isolated", invert: false })),
   { type: "Whitespace" }];
