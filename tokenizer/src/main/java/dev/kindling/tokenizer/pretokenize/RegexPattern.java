@@ -44,7 +44,7 @@ public final class RegexPattern implements SplitPattern {
      * Oniguruma syntax that Java means differently. {@code \p{L}} and the other general categories, {@code \d} and
      * {@code \w} get the characters Unicode 16 adds to them over the JDK's tables ({@link Unicode#generalCategory}),
      * as a nested class that means the same inside and outside brackets. {@code \w} and {@code \W} are Oniguruma's
-     * ({@link #wordClass}), which depend on whether they stand inside brackets. Oniguruma's {@code \h} (hex digit) and
+     * ({@link #wordClass}), which depend on whether they stand inside brackets, and so are {@code \b} and {@code \B}. Oniguruma's {@code \h} (hex digit) and
      * {@code \R} are rare in tokenizer files and left alone.
      */
     static String translate(String onig) {
@@ -91,6 +91,7 @@ public final class RegexPattern implements SplitPattern {
             String cls = switch (e) {
                 case 'p', 'P' -> category == null ? null : categoryClass(category, e == 'P');
                 case 'd', 'D' -> categoryClass("Nd", e == 'D');
+                case 'b', 'B' -> oniguruma && brackets == 0 ? wordBoundary(e == 'B') : null;
                 case 'w', 'W' -> oniguruma ? wordClass(e == 'W', brackets > 0)
                         : withAdditions(e == 'w' ? "\\w" : "\\W", e == 'W', RegexPattern::isWordCategory, new int[0], new int[0]);
                 default -> null;
@@ -114,6 +115,16 @@ public final class RegexPattern implements SplitPattern {
      * the Unicode Word table. Found by {@code tokenizer/bench/split_classes_ref.mjs} with HF tokenizers 0.23.2.
      */
     private static final int[] ONIG_WORD_OUTSIDE_BRACKETS = {0xB2, 0xB3, 0xB9, 0xBC, 0xBD, 0xBE};
+
+    /**
+     * Oniguruma's {@code \b} ({@code \B} if negated): a boundary between a character of its {@code \w} outside brackets
+     * and one not in it (or the text's ends), as lookarounds, since Java's {@code \b} asks its own {@code \w}.
+     */
+    private static String wordBoundary(boolean negated) {
+        String w = wordClass(false, false);
+        return negated ? "(?:(?<=" + w + ")(?=" + w + ")|(?<!" + w + ")(?!" + w + "))"
+                : "(?:(?<=" + w + ")(?!" + w + ")|(?<!" + w + ")(?=" + w + "))";
+    }
 
     /** Java's {@code \w} takes Join_Control (U+200C ZWNJ, U+200D ZWJ), as UTS #18 says; Oniguruma's never does. */
     private static final int[] JAVA_ONLY_WORD = {0x200C, 0x200D};
