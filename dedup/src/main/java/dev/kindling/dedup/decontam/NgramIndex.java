@@ -1,14 +1,17 @@
 package dev.kindling.dedup.decontam;
 
 import dev.kindling.dedup.hash.WordHash;
+import dev.kindling.dedup.normalize.NormalizeOptions;
+import dev.kindling.dedup.normalize.TextNormalizer;
 import java.util.Arrays;
 
 /**
  * Decontamination: the word 13-grams of a benchmark (GPT-3's rule, Brown et al. 2020, appendix C),
  * and a check whether a training document shares any of them.
  *
- * <p>Words are the white-space tokens of the {@link DecontaminationText}-normalised text, as datatrove's
- * {@code simplify_text} makes it (case, accents and numbers do not hide a match, and punctuation separates words:
+ * <p>Words are the white-space tokens of the {@link NormalizeOptions#NEAR}-normalised text (as near dedup and sentence
+ * dedup use it), as datatrove's {@code simplify_text} makes it (case, accents and numbers do not hide a match, and
+ * punctuation separates words:
  * {@code "ago—never"} and {@code "ago -- never"} are the same two words). N-grams are kept as 64-bit hashes in an
  * open-addressing set (8 bytes per n-gram); a false match needs a 64-bit collision. Benchmark items
  * shorter than n words cannot be indexed and are counted in {@link #skippedItems()}.
@@ -92,7 +95,7 @@ public final class NgramIndex implements java.io.Serializable {
     }
 
     long[] ngrams(String text) {
-        String s = DecontaminationText.normalize(text);
+        String s = TextNormalizer.normalize(text, NormalizeOptions.NEAR);
         if (s.isEmpty()) {
             return new long[0];
         }

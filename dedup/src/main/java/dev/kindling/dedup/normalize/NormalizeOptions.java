@@ -9,9 +9,9 @@ package dev.kindling.dedup.normalize;
  *                           sigma and sigma agree; Java has no full folding, so "ß" stays "ß")
  * @param collapseWhitespace every run of Unicode white space becomes one ASCII space; leading and
  *                           trailing white space is removed
- * @param removePunctuation  drop Unicode punctuation (P*), symbols (S*) and control characters; no
- *                           space is put in their place ("well-known" becomes "wellknown"), as in
- *                           datatrove's {@code simplify_text}
+ * @param punctuationAsSpace each Unicode punctuation (P*), symbol (S*) and control character becomes a
+ *                           space, as datatrove's {@code simplify_text} ({@code PUNCTUATION_TRANS}) does:
+ *                           "well-known" is the two words "well known", "ago—never" is "ago never"
  * @param stripDiacritics    decompose (NFD) and drop non-spacing marks (Mn): "café" becomes "cafe"
  * @param digits             what to do with decimal digits
  */
@@ -19,11 +19,15 @@ public record NormalizeOptions(
         boolean nfkc,
         boolean caseFold,
         boolean collapseWhitespace,
-        boolean removePunctuation,
+        boolean punctuationAsSpace,
         boolean stripDiacritics,
         Digits digits) implements java.io.Serializable {
 
-    /** Decimal digits: kept, each run replaced by one {@code 0} (datatrove), or removed. */
+    /**
+     * Decimal digits: kept; each number replaced by one {@code 0} as datatrove's {@code simplify_text} does (its
+     * {@code NUMBERS_PATTERN}: decimal digits of any script with at most one decimal separator, one of
+     * {@code . , ، ٫ ⎖ ⎗ ⎘}, followed by digits, so "3.14" is "0" and "1,000,000" is "0,0"); or each digit removed.
+     */
     public enum Digits { KEEP, ZERO, REMOVE }
 
     /** Leaves the text as it is. */
@@ -36,8 +40,10 @@ public record NormalizeOptions(
     public static final NormalizeOptions EXACT = new NormalizeOptions(true, true, true, false, false, Digits.KEEP);
 
     /**
-     * Default for near dedup, sentence dedup and decontamination: everything (datatrove's
-     * {@code simplify_text} plus NFKC).
+     * Default for near dedup (MinHash shingles), sentence dedup and decontamination: datatrove's current
+     * {@code simplify_text} with its {@code TextNormConfig} defaults, plus NFKC. In datatrove's order: lower case,
+     * numbers to {@code 0}, punctuation to a space, white space runs to one space (none at the ends), accents
+     * dropped; so "$1,000,000.50—or so" is "0 0 or so".
      */
     public static final NormalizeOptions NEAR = new NormalizeOptions(true, true, true, true, true, Digits.ZERO);
 

@@ -7,7 +7,7 @@ import java.text.Normalizer;
  * decontamination, so that every stage agrees on what "the same text" means.
  *
  * <pre>{@code
- * String n = TextNormalizer.normalize("  Ｔhe  café — 2024!", NormalizeOptions.NEAR);   // "the cafe 0"
+ * String n = TextNormalizer.normalize("  Ｔhe  café—2024!", NormalizeOptions.NEAR);   // "the cafe 0"
  * }</pre>
  *
  * <p>ASCII text skips the Unicode normalisers (it is already NFKC and has no marks), which keeps the
@@ -57,13 +57,13 @@ public final class TextNormalizer {
                 s = stripMarks(s);
             }
         }
-        if (!o.caseFold() && !o.collapseWhitespace() && !o.removePunctuation() && o.digits() == NormalizeOptions.Digits.KEEP) {
+        if (!o.caseFold() && !o.collapseWhitespace() && !o.punctuationAsSpace() && o.digits() == NormalizeOptions.Digits.KEEP) {
             return s;
         }
         StringBuilder out = new StringBuilder(s.length());
         boolean pendingSpace = false;
-        boolean inDigitRun = false;
         for (int i = 0; i < s.length(); ) {
+            int start = i;
             int cp = s.charAt(i);
             byte kind;
             if (cp < 128) {
@@ -74,8 +74,11 @@ public final class TextNormalizer {
                 i += Character.charCount(cp);
                 kind = classify(cp);
             }
+            if (kind == PUNCT && o.punctuationAsSpace()) {
+                kind = SPACE;
+                cp = ' ';
+            }
             if (kind == SPACE) {
-                inDigitRun = false;
                 if (o.collapseWhitespace()) {
                     pendingSpace = true;
                 } else {
@@ -83,22 +86,14 @@ public final class TextNormalizer {
                 }
                 continue;
             }
-            if (kind == PUNCT && o.removePunctuation()) {
-                continue;   // a digit run goes on across removed punctuation: "1,000" -> "0"
-            }
             if (kind == DIGIT) {
                 if (o.digits() == NormalizeOptions.Digits.REMOVE) {
                     continue;
                 }
                 if (o.digits() == NormalizeOptions.Digits.ZERO) {
-                    if (inDigitRun) {
-                        continue;
-                    }
+                    i = afterNumber(s, start);   // datatrove replaces numbers before punctuation: "1,000,000" -> "0,0"
                     cp = '0';
-                    inDigitRun = true;
                 }
-            } else {
-                inDigitRun = false;
             }
             if (pendingSpace) {
                 if (out.length() > 0) {
@@ -112,6 +107,34 @@ public final class TextNormalizer {
             out.appendCodePoint(cp);
         }
         return out.toString();
+    }
+
+    /**
+     * The index after the number starting at {@code i}: its digits, and one decimal separator with the digits after
+     * it (datatrove's {@code \p{Nd}+([.,،٫⎖⎗⎘]\p{Nd}+)?}).
+     */
+    private static int afterNumber(String s, int i) {
+        int end = digits(s, i);
+        if (end + 1 < s.length() && isDecimalSeparator(s.charAt(end)) && Character.isDigit(s.codePointAt(end + 1))) {
+            end = digits(s, end + 1);
+        }
+        return end;
+    }
+
+    private static int digits(String s, int i) {
+        while (i < s.length()) {
+            int cp = s.codePointAt(i);
+            if (!Character.isDigit(cp)) {
+                break;
+            }
+            i += Character.charCount(cp);
+        }
+        return i;
+    }
+
+    /** Period, comma, Arabic comma, Arabic decimal separator and the three decimal-separator keys (datatrove's list). */
+    private static boolean isDecimalSeparator(char c) {
+        return c == '.' || c == ',' || c == '\u060C' || c == '\u066B' || c == '\u2396' || c == '\u2397' || c == '\u2398';
     }
 
     /** Simple case folding of one code point. */
@@ -135,7 +158,7 @@ public final class TextNormalizer {
         };
     }
 
-    /** True for a Unicode punctuation, symbol or control character (what removePunctuation drops). */
+    /** True for a Unicode punctuation, symbol or control character (what punctuationAsSpace makes a space). */
     public static boolean isPunctuationOrSymbol(int cp) {
         return cp < 128 ? ASCII[cp] == PUNCT : classify(cp) == PUNCT;
     }
