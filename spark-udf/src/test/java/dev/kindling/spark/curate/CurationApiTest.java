@@ -114,6 +114,8 @@ class CurationApiTest {
         assertEquals("gopher_quality:gopher_short_doc", r.getString(3));
         assertEquals("mail <EMAIL>", r.getString(4));
         assertEquals("hello world 0", r.getString(5));
+        // the README's example: punctuation is a space, a number keeps one decimal separator at most (datatrove)
+        assertEquals("ago never 0 0", spark.sql("SELECT kindling_normalize('Ago\u2014never, 1,000,000!', 'near')").first().getString(0));
         assertTrue(spark.sql("SELECT kindling_normalize('x', CAST(NULL AS STRING))").first().isNullAt(0), "NULL mode: NULL, as SQL does");
         // a wrong argument type names the function (it was a bare ClassCastException inside the task)
         Exception wrong = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
