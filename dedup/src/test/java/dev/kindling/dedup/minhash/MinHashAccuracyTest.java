@@ -61,7 +61,7 @@ class MinHashAccuracyTest {
         assertEquals(0.0, MinHasher.estimateJaccard(mh.signature(""), mh.signature("")));
     }
 
-    /** Letters only: the NEAR normalisation turns every digit run into "0". */
+    /** Letters only: the NEAR normalisation turns every number into "0". */
     static String word(int k) {
         StringBuilder sb = new StringBuilder("w");
         do {

@@ -53,7 +53,7 @@ class MinHashDedupTest {
         assertEquals(reference.candidates(), run.candidatePairs());
     }
 
-    /** Distinct words {@code prefix + letters(i)} (letters: near normalisation turns every digit run into 0). */
+    /** Distinct words {@code prefix + letters(i)} (letters: near normalisation turns every number into 0). */
     private static String words(String prefix, int from, int to) {
         StringBuilder sb = new StringBuilder();
         for (int i = from; i < to; i++) {
