@@ -343,12 +343,7 @@ class CommandsTest {
             for (String command : new String[] {"generate", "logits"}) {
                 List<String> args = new java.util.ArrayList<>(List.of("--model", model));
                 args.addAll(List.of((String[]) c[0]));
-                ByteArrayOutputStream err = new ByteArrayOutputStream();
-                PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
-                int rc = command.equals("generate") ? GenerateCommand.run(args.toArray(new String[0]), System.out, e)
-                        : LogitsCommand.run(args.toArray(new String[0]), System.out, e);
-                String line = err.toString(StandardCharsets.UTF_8);
-                assertEquals(2, rc, command + " " + args + ": " + line);
+                String line = usageError(command, args);
                 assertTrue(line.startsWith(command + ": ") && line.contains((String) c[1]) && line.strip().lines().count() == 1,
                         command + " " + args + ": " + line);
             }
@@ -392,12 +387,7 @@ class CommandsTest {
             for (String command : new String[] {"generate", "logits"}) {
                 List<String> args = new java.util.ArrayList<>(List.of((String[]) c[0]));
                 args.addAll(List.of("--prompt", "x"));
-                ByteArrayOutputStream err = new ByteArrayOutputStream();
-                PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
-                int rc = command.equals("generate") ? GenerateCommand.run(args.toArray(new String[0]), System.out, e)
-                        : LogitsCommand.run(args.toArray(new String[0]), System.out, e);
-                String line = err.toString(StandardCharsets.UTF_8);
-                assertEquals(2, rc, command + " " + args + ": " + line);
+                String line = usageError(command, args);
                 assertTrue(line.startsWith(command + ": " + c[1]) && line.strip().lines().count() == 1, command + " " + args + ": " + line);
             }
         }
@@ -480,5 +470,16 @@ class CommandsTest {
             assertEquals("generate: " + in + " has no rows (it is empty or blank); wrote an empty " + out,
                     err.toString(StandardCharsets.UTF_8).strip());
         }
+    }
+
+    /** Runs the engine command {@code command} ("generate" or "logits") and returns what it printed for a usage error (exit 2). */
+    private static String usageError(String command, List<String> args) throws java.io.IOException {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
+        int rc = command.equals("generate") ? GenerateCommand.run(args.toArray(new String[0]), System.out, e)
+                : LogitsCommand.run(args.toArray(new String[0]), System.out, e);
+        String line = err.toString(StandardCharsets.UTF_8);
+        assertEquals(2, rc, command + " " + args + ": " + line);
+        return line;
     }
 }

@@ -214,22 +214,7 @@ class StepFailureTest {
     void anOutOfMemoryErrorAsARequestStartsFailsItAsTheEnginesFailure() throws Exception {
         // was the OutOfMemoryError as the request's error: a Spark stage kept it in the row's error column
         int[] decoders = {0};
-        TextSupport text = new TextSupport() {
-            @Override
-            public byte[] tokenBytes(int id) {
-                return new byte[] {'x'};
-            }
-
-            @Override
-            public boolean isSpecial(int id) {
-                return false;
-            }
-
-            @Override
-            public boolean dropsSpaceAfterBos() {
-                return false;
-            }
-
+        TextSupport text = new XText() {
             @Override
             public PieceDecoder newDecoder(boolean stripLeadingSpace) {
                 if (decoders[0]++ == 0) {
@@ -455,22 +440,7 @@ class StepFailureTest {
     void anOutOfMemoryErrorDecodingOneRequestsTokenFailsOnlyThatRequest() throws Exception {
         // reading a step's results for one request (here its text decoder) ran out of memory: every running request failed
         int[] pieces = {0};
-        TextSupport text = new TextSupport() {
-            @Override
-            public byte[] tokenBytes(int id) {
-                return new byte[] {'x'};
-            }
-
-            @Override
-            public boolean isSpecial(int id) {
-                return false;
-            }
-
-            @Override
-            public boolean dropsSpaceAfterBos() {
-                return false;
-            }
-
+        TextSupport text = new XText() {
             @Override
             public PieceDecoder newDecoder(boolean stripLeadingSpace) {
                 boolean first = pieces[0]++ == 0;
@@ -507,6 +477,24 @@ class StepFailureTest {
             assertEquals("xxxxxxxxxx", fs.get(1).get(60, TimeUnit.SECONDS).text(), "the other request goes on");
         } finally {
             b.close();
+        }
+    }
+
+    /** Text support where every token reads "x"; a test overrides {@link TextSupport#newDecoder} to inject its failure. */
+    private abstract static class XText implements TextSupport {
+        @Override
+        public byte[] tokenBytes(int id) {
+            return new byte[] {'x'};
+        }
+
+        @Override
+        public boolean isSpecial(int id) {
+            return false;
+        }
+
+        @Override
+        public boolean dropsSpaceAfterBos() {
+            return false;
         }
     }
 }
