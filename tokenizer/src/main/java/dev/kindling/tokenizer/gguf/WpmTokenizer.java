@@ -5,6 +5,8 @@ import dev.kindling.tokenizer.AbstractTokenizer;
 import dev.kindling.tokenizer.ChatTemplate;
 import dev.kindling.tokenizer.Encoding;
 import dev.kindling.tokenizer.bpe.IntBuffer;
+import dev.kindling.tokenizer.decode.Decoder;
+import dev.kindling.tokenizer.decode.Decoders;
 import dev.kindling.tokenizer.normalize.Normalizer;
 import dev.kindling.tokenizer.normalize.Normalizers;
 import dev.kindling.tokenizer.offsets.OffsetAligner;
@@ -34,6 +36,8 @@ import java.util.OptionalInt;
 final class WpmTokenizer extends AbstractTokenizer {
     private static final char PHANTOM = '\u2581';
     private static final Normalizer BERT = Normalizers.bert(true, true, true, true);
+    /** HF's decoder for BERT's tokenizer.json: WordPiece, prefix "##", cleanup. */
+    private static final Decoder WORD_PIECE = Decoders.wordPiece("##", true);
 
     private final String[] tokens;
     private final int[] types;
@@ -210,9 +214,34 @@ final class WpmTokenizer extends AbstractTokenizer {
         }
     }
 
+    /**
+     * As HF decodes the tokenizer.json of this vocabulary: each id becomes its HF token ({@link #hfToken}), the special
+     * ones skipped if asked, and HF's WordPiece decoder with cleanup joins them (a space before each word, none before a
+     * continuation or the first token; a first continuation keeps its "##"; the space before {@code . ? ! ,} goes).
+     * llama.cpp differs: it starts the text with a space and cleans the whole text, not each token (README).
+     */
     @Override
     public String decode(int[] ids, boolean skipSpecialTokens) {
-        return concatDecode(ids, skipSpecialTokens, true);
+        List<String> pieces = new ArrayList<>(ids.length);
+        for (int id : ids) {
+            checkId(id);
+            if (!(skipSpecialTokens && isSpecial(id))) {
+                pieces.add(hfToken(id));
+            }
+        }
+        return String.join("", WORD_PIECE.decodeChain(pieces));
+    }
+
+    /**
+     * The token of HF's vocabulary that llama.cpp's converter stored as this one: it keeps special tokens and
+     * {@code [...]} tokens as they are, drops the "##" of a continuation and puts U+2581 before a word-initial piece.
+     */
+    private String hfToken(int id) {
+        String t = tokens[id];
+        if (types[id] != SpmTokenizer.NORMAL || (t.length() > 1 && t.startsWith("[") && t.endsWith("]"))) {
+            return t;
+        }
+        return t.startsWith("\u2581") ? t.substring(1) : "##" + t;
     }
 
     @Override
