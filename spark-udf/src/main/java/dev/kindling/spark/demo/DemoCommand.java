@@ -62,6 +62,9 @@ public final class DemoCommand extends SparkCommand {
         }
         // a local model or tokenizer that is not there was reported only after Spark had started and run the first stages
         dev.kindling.spark.inference.ExecutorEngines.checkLocalModel("--model", model);
+        // the model stages give the engine no tokenizer (--tokenizer is the token counts'), so a llama2.c checkpoint failed
+        // every row after the first stages had run
+        dev.kindling.spark.inference.EngineCliOptions.requireTokenizer("--model", model, null, null);
         dev.kindling.spark.tokenize.ExecutorTokenizers.checkLocal("--tokenizer", tokenizer);
     }
 

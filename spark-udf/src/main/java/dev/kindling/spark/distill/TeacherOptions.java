@@ -85,11 +85,13 @@ public class TeacherOptions {
 
     /**
      * Checks, before Spark starts, a local model and tokenizer given as {@code modelOption} and {@code tokenizerOption}
-     * ({@code --teacher}, {@code --judge}): a missing one was reported only after Spark had started and read the prompts.
+     * ({@code --teacher}, {@code --judge}): a missing one, or a llama2.c checkpoint without its tokenizer, was reported only
+     * after Spark had started and read the prompts.
      */
     public static void checkLocal(String modelOption, String model, String tokenizerOption, String modelTokenizer) {
         ExecutorEngines.checkLocalModel(modelOption, model);
         ExecutorTokenizers.checkLocal(tokenizerOption, modelTokenizer);
+        EngineCliOptions.requireTokenizer(modelOption, model, tokenizerOption, modelTokenizer);
     }
 
     public EngineSpec spec(String model, String modelTokenizer) {

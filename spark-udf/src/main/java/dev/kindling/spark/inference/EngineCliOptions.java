@@ -45,20 +45,40 @@ public class EngineCliOptions {
         // a local model or tokenizer that is not there was reported only after Spark had started and read the input
         ExecutorEngines.checkLocalModel("--model", model);
         dev.kindling.spark.tokenize.ExecutorTokenizers.checkLocal("--tokenizer", tokenizer);
-        java.nio.file.Path local = model.contains("://") ? null : java.nio.file.Path.of(model);
-        if (tokenizer == null && local != null && java.nio.file.Files.isRegularFile(local)
-                && !dev.kindling.formats.gguf.GgufFile.looksLikeGguf(local)
-                && dev.kindling.inference.llama2c.Llama2cLoader.looksLikeLlama2c(local)) {
-            // every row would fail with the same message, after Spark started and the model loaded
-            throw KindlingException.usage(model + " is a llama2.c checkpoint, which carries no tokenizer: pass --tokenizer FILE "
-                    + "(llama2.c's tokenizer.bin, a tokenizer.json or a GGUF vocabulary)");
-        }
+        requireTokenizer("--model", model, "--tokenizer", tokenizer);
         try {
             return new EngineSpec(model, tokenizer, device, threads, maxSequences, 0, kvBudgetBytes(kvBudgetMb), truncatePrompts,
                     kvCacheType);
         } catch (IllegalArgumentException e) {
             throw KindlingException.usage(e.getMessage());
         }
+    }
+
+    /**
+     * Refuses, before Spark starts, a local llama2.c checkpoint given as {@code modelOption} with no tokenizer: it carries no
+     * vocabulary, and every row failed the same way after Spark had started and the model loaded. Shared by every command
+     * that opens a model ({@code --model}, distill's {@code --teacher} and {@code --judge}); a remote model is left to the job.
+     *
+     * @param tokenizerOption the option that gives this model its tokenizer, or null where the command gives its engine none
+     *                        (demo, bench spark-generate): there a llama2.c checkpoint cannot be used at all
+     * @param tokenizer       the value of {@code tokenizerOption}, or null
+     */
+    public static void requireTokenizer(String modelOption, String model, String tokenizerOption, String tokenizer) {
+        if (tokenizer != null) {
+            return;
+        }
+        java.nio.file.Path local = dev.kindling.spark.executor.LocalFiles.existingLocal(modelOption, model);
+        if (local == null || !java.nio.file.Files.isRegularFile(local) || dev.kindling.formats.gguf.GgufFile.looksLikeGguf(local)
+                || !dev.kindling.inference.llama2c.Llama2cLoader.looksLikeLlama2c(local)) {
+            return;
+        }
+        String checkpoint = modelOption + " " + model + " is a llama2.c checkpoint, which carries no tokenizer";
+        if (tokenizerOption == null) {
+            throw KindlingException.usage(checkpoint + ", and this command gives its engine none: give a .gguf file or a "
+                    + "Hugging Face checkpoint directory with its tokenizer.json");
+        }
+        throw KindlingException.usage(checkpoint + ": pass " + tokenizerOption + " FILE (llama2.c's tokenizer.bin, a "
+                + "tokenizer.json or a GGUF vocabulary)");
     }
 
     /**

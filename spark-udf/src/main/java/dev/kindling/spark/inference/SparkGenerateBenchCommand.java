@@ -74,6 +74,8 @@ public final class SparkGenerateBenchCommand extends SparkCommand {
         }
         job.noProgress = true;
         ExecutorEngines.checkLocalModel("--model", model);
+        // the engine gets no tokenizer: a llama2.c checkpoint failed after Spark had started and cached the prompts
+        EngineCliOptions.requireTokenizer("--model", model, null, null);
     }
 
     /** Distinct story-like prompts (no shared prefix beyond a few words, so prefix caching does not help either side). */
