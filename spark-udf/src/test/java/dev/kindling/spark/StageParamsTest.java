@@ -110,6 +110,35 @@ class StageParamsTest {
         assertEquals("flag", d.setMode("FLAG").getMode(), "the mode is taken in any case");
     }
 
+    /**
+     * minRating and maxRating are one rule, checked together in transformSchema (so either may be set first): an empty or
+     * backwards scale, or one with more ratings than a judge is asked for (each rating is a continuation scored for every
+     * row: 0..1000 would score 1,001 of them per row; MIN_VALUE..MAX_VALUE overflowed the count (to 0: an
+     * index error in the tasks), is refused naming the stage and both params.
+     */
+    @Test
+    void judgeRatingScaleIsCheckedAsAPair() throws Exception {
+        Path template = tmp.resolve("scale.txt");
+        Files.writeString(template, "Rate the answer to {instruction}: {response}\nAnswer as Rating: N");
+        StructType qa = new StructType().add("prompt", DataTypes.StringType).add("completion", DataTypes.StringType);
+        Judge backwards = new Judge().setModel("m.gguf").setRubric(template.toString()).setMaxRating(1).setMinRating(5);
+        refused("Judge(" + backwards.uid() + "): minRating (5) must be below maxRating (1)", () -> backwards.transformSchema(qa));
+        Judge flat = new Judge().setModel("m.gguf").setRubric(template.toString()).setMinRating(3).setMaxRating(3);
+        refused("Judge(" + flat.uid() + "): minRating (3) must be below maxRating (3)", () -> flat.transformSchema(qa));
+        Judge wide = new Judge().setModel("m.gguf").setRubric(template.toString()).setMinRating(0).setMaxRating(1000);
+        refused("Judge(" + wide.uid() + "): the scale minRating..maxRating (0..1000) has 1001 ratings; at most 101",
+                () -> wide.transformSchema(qa));
+        Judge extreme = new Judge().setModel("m.gguf").setRubric(template.toString()).setMinRating(Integer.MIN_VALUE)
+                .setMaxRating(Integer.MAX_VALUE);
+        refused("has 4294967296 ratings; at most 101", () -> extreme.transformSchema(qa));
+        // 0..100 (101 ratings) and a scale below zero are scales a template may ask for
+        new Judge().setModel("m.gguf").setRubric(template.toString()).setMinRating(0).setMaxRating(100).transformSchema(qa);
+        new Judge().setModel("m.gguf").setRubric(template.toString()).setMinRating(-2).setMaxRating(2).transformSchema(qa);
+        // a built-in rubric on another scale is refused as before, naming the stage
+        Judge builtIn = new Judge().setModel("m.gguf").setMinRating(1).setMaxRating(10);
+        refused("Judge(" + builtIn.uid() + "): rubric helpfulness is a built-in 1 to 5 scale", () -> builtIn.transformSchema(qa));
+    }
+
     /** A saved stage whose metadata holds a value out of range does not load (it ran with it, or failed in a task). */
     @Test
     void loadingRefusesAnOutOfRangeValue() throws Exception {

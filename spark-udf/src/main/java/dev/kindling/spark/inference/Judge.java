@@ -116,7 +116,34 @@ public final class Judge extends EngineStage<Judge> {
         String r = getOrDefault(rubric);
         org.apache.hadoop.conf.Configuration conf = dev.kindling.spark.io.SideFile.remote(r)
                 ? org.apache.spark.sql.SparkSession.active().sparkContext().hadoopConfiguration() : null;
-        return Rubric.load(r, (Integer) getOrDefault(minRating), (Integer) getOrDefault(maxRating), conf);
+        int min = (Integer) getOrDefault(minRating);
+        int max = (Integer) getOrDefault(maxRating);
+        requireScale(min, max);
+        try {
+            return Rubric.load(r, min, max, conf);
+        } catch (KindlingException e) {
+            // the rubric's own message (missing file, built-in on another scale) with the stage it came from
+            throw new KindlingException(e.exitCode(), ParamChecks.who(this) + ": " + e.getMessage(), e.getCause());
+        }
+    }
+
+    /** Most ratings a scale may have: every rating is a continuation scored for each row, and 0..100 is the widest in use. */
+    static final int MAX_SCALE = 101;
+
+    /**
+     * minRating and maxRating as one rule (a setter sees one value; either may be set first): a scale with at least two
+     * ratings and at most {@link #MAX_SCALE}.
+     */
+    private void requireScale(int min, int max) {
+        if (min >= max) {
+            throw KindlingException.usage(ParamChecks.who(this) + ": minRating (" + min + ") must be below maxRating (" + max + ")");
+        }
+        long ratings = (long) max - min + 1;
+        if (ratings > MAX_SCALE) {
+            throw KindlingException.usage(ParamChecks.who(this) + ": the scale minRating..maxRating (" + min + ".." + max + ") has "
+                    + ratings + " ratings; at most " + MAX_SCALE + " (the judge scores each rating as a continuation of every "
+                    + "prompt)");
+        }
     }
 
     public String getMethod() {
