@@ -105,7 +105,7 @@ class InputColumnCaseTest {
         KindlingException e = assertThrows(KindlingException.class, () -> new ExactDedup().transformSchema(both));
         assertTrue(e.getMessage().contains("exact_dedup: column 'text' is ambiguous"), e.getMessage());
         e = assertThrows(KindlingException.class, () -> new Score().setModel("m.gguf").transformSchema(both));
-        assertTrue(e.getMessage().contains("score: column 'text' is ambiguous"), e.getMessage());
+        assertTrue(e.getMessage().matches("Score\\(kindlingScore_\\w+\\): column 'text' is ambiguous.*"), e.getMessage());
     }
 
     @Test

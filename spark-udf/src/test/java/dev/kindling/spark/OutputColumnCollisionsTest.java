@@ -28,10 +28,21 @@ class OutputColumnCollisionsTest {
         assertTrue(x.getMessage().contains(expected), x.getMessage());
     }
 
+    /**
+     * Refused with a message naming the stage as its class and uid ({@code Generate(kindlingGenerate_3f2a): ...}, a pipeline may
+     * hold two stages of one class), {@code stage} being the class and the uid's prefix, followed by {@code expected}.
+     */
+    static void refused(String stage, String expected, Executable e) {
+        KindlingException x = assertThrows(KindlingException.class, e);
+        String m = x.getMessage();
+        int at = m.indexOf(stage);
+        assertTrue(at >= 0 && m.indexOf(expected, at) > at, m);
+    }
+
     /** Setters given null say which value is missing (they threw NullPointerExceptions, some only later in getModel). */
     @Test
     void nullSettingsAreNamed() {
-        refused("generate: the model path is null", () -> new Generate().setModel(null));
+        refused("Generate(kindlingGenerate_", "): the model path is null", () -> new Generate().setModel(null));
         refused("chat must be on, off or auto, not null", () -> new Generate().setChat((String) null));
         refused("a PII kind is null", () -> new PiiRedaction().setKinds(new String[] {"email", null}));
         refused("mode must be drop or flag", () -> new dev.kindling.spark.filter.Decontamination().setMode(null));
@@ -67,10 +78,10 @@ class OutputColumnCollisionsTest {
     void aReasonColumnThatIsNotAStringIsRefused() {
         StructType numericReason = new StructType().add("id", DataTypes.StringType).add("text", DataTypes.StringType)
                 .add("prompt", DataTypes.StringType).add("completion", DataTypes.StringType).add("Reason", DataTypes.IntegerType);
-        refused("score: column 'Reason' is int, but with skipRejected", () -> new Score().setModel("m.gguf").transformSchema(numericReason));
-        refused("generate: column 'Reason' is int", () -> new Generate().setModel("m.gguf").transformSchema(numericReason));
-        refused("embed: column 'Reason' is int", () -> new dev.kindling.spark.inference.Embed().setModel("m.gguf").transformSchema(numericReason));
-        refused("judge: column 'Reason' is int", () -> new dev.kindling.spark.inference.Judge().setModel("m.gguf").transformSchema(numericReason));
+        refused("Score(kindlingScore_", "): column 'Reason' is int, but with skipRejected", () -> new Score().setModel("m.gguf").transformSchema(numericReason));
+        refused("Generate(kindlingGenerate_", "): column 'Reason' is int", () -> new Generate().setModel("m.gguf").transformSchema(numericReason));
+        refused("Embed(kindlingEmbed_", "): column 'Reason' is int", () -> new dev.kindling.spark.inference.Embed().setModel("m.gguf").transformSchema(numericReason));
+        refused("Judge(kindlingJudge_", "): column 'Reason' is int", () -> new dev.kindling.spark.inference.Judge().setModel("m.gguf").transformSchema(numericReason));
         refused("exact_dedup: column 'reason' is int, expected string", () -> new dev.kindling.spark.dedup.ExactDedup().transformSchema(numericReason));
         // without skipping it is a column like any other
         new Score().setModel("m.gguf").setSkipRejected(false).transformSchema(numericReason);
@@ -112,11 +123,11 @@ class OutputColumnCollisionsTest {
      */
     @Test
     void outputColumnsNeedANonEmptyName() {
-        refused("generate: an output column name is null", () -> new Generate().setModel("m.gguf").setOutputCol(null).transformSchema(DOCS));
-        refused("embed: an output column name is null", () -> new dev.kindling.spark.inference.Embed().setModel("m.gguf")
+        refused("Generate(kindlingGenerate_", "): an output column name is null", () -> new Generate().setModel("m.gguf").setOutputCol(null).transformSchema(DOCS));
+        refused("Embed(kindlingEmbed_", "): an output column name is null", () -> new dev.kindling.spark.inference.Embed().setModel("m.gguf")
                 .setOutputCol(null).transformSchema(DOCS));
-        refused("score: an output column name is empty", () -> new Score().setModel("m.gguf").setCountCol("").transformSchema(DOCS));
-        refused("tokenize: outputCol is null",
+        refused("Score(kindlingScore_", "): an output column name is empty", () -> new Score().setModel("m.gguf").setCountCol("").transformSchema(DOCS));
+        refused("TokenizerTransformer(kindlingTokenizer_", "): outputCol is null",
                 () -> new TokenizerTransformer().setTokenizer("byte-level").setOutputCol(null).transformSchema(DOCS));
         refused("mode flag needs a flagCol; it is null",
                 () -> new Decontamination().setBenchmark("bench.jsonl").setMode("flag").setFlagCol(null).transformSchema(DOCS));

@@ -118,7 +118,7 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
         try {
             set(kvCacheType, KvCacheType.parse(v).label());
         } catch (IllegalArgumentException e) {
-            throw KindlingException.usage(stageName() + ": " + e.getMessage());
+            throw KindlingException.usage(who() + ": " + e.getMessage());
         }
         return self();
     }
@@ -143,7 +143,7 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
     public S setModel(String v) {
         if (v == null || v.isBlank()) {
             // it surfaced as a NullPointerException in getModel, far from the call
-            throw KindlingException.usage(stageName() + ": the model path is " + (v == null ? "null" : "empty"));
+            throw KindlingException.usage(who() + ": the model path is " + (v == null ? "null" : "empty"));
         }
         set(model, v);
         return self();
@@ -204,7 +204,7 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
 
     public String getModel() {
         if (!isDefined(model) || getOrDefault(model).isBlank()) {
-            throw KindlingException.usage(stageName() + ": set the model with setModel(path)");
+            throw KindlingException.usage(who() + ": set the model with setModel(path)");
         }
         return getOrDefault(model);
     }
@@ -231,7 +231,7 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
                     getOrDefault(kvCacheType));
         } catch (IllegalArgumentException e) {
             // a setting out of range (threads -1, device gpu) is the caller's, as the stage's other checks say
-            throw KindlingException.usage(stageName() + ": " + e.getMessage());
+            throw KindlingException.usage(who() + ": " + e.getMessage());
         }
     }
 
@@ -240,7 +240,7 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
         int w = (Integer) getOrDefault(maxInFlight);
         int seqs = (Integer) getOrDefault(maxSequences);
         if (w < 0 || seqs < 1) {
-            throw KindlingException.usage(stageName() + ": maxInFlight must be >= 0 and maxSequences >= 1");
+            throw KindlingException.usage(who() + ": maxInFlight must be >= 0 and maxSequences >= 1");
         }
         return w > 0 ? w : 2 * seqs;
     }
@@ -258,15 +258,23 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
         return lastMetrics;
     }
 
-    /** The short name used in errors and reasons, e.g. {@code generate}. */
+    /** The short name of the stage's metrics and of its rows' errors and reasons, e.g. {@code generate}. */
     protected abstract String stageName();
+
+    /**
+     * How errors about the stage's settings and input schema name it: its class and uid, e.g.
+     * {@code Generate(kindlingGenerate_3f2a)}, as the param checks do (a pipeline may hold two stages of one class).
+     */
+    protected final String who() {
+        return dev.kindling.spark.stage.ParamChecks.who(this);
+    }
 
     /**
      * Checks that {@code schema} has a column Spark reads for {@code column} (see {@link Columns#resolve}) of type {@code type};
      * {@code param}, where the name came from, is named when there is none.
      */
     protected final void requireColumn(StructType schema, String column, String param, DataType... types) {
-        DataType t = Columns.require(schema, column, stageName(), param).dataType();
+        DataType t = Columns.require(schema, column, who(), param).dataType();
         for (DataType ok : types) {
             if (ok.simpleString().equals(t.simpleString())) {
                 return;
@@ -276,7 +284,7 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
         for (DataType ok : types) {
             want.append(want.length() == 0 ? "" : " or ").append(ok.simpleString());
         }
-        throw KindlingException.usage(stageName() + ": column '" + column + "' is " + t.simpleString() + ", expected " + want);
+        throw KindlingException.usage(who() + ": column '" + column + "' is " + t.simpleString() + ", expected " + want);
     }
 
     /**
@@ -291,37 +299,37 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
         for (String c : columns) {
             if (c == null || c.isEmpty()) {
                 // every output of these stages is written; a null name became a StructField named null that failed later
-                throw KindlingException.usage(stageName() + ": an output column name is " + (c == null ? "null" : "empty")
+                throw KindlingException.usage(who() + ": an output column name is " + (c == null ? "null" : "empty")
                         + "; every output needs one");
             }
             // as Spark resolves names, by default regardless of case: "PROMPT" beside "prompt" made every later
             // reference to either ambiguous
             if (Arrays.stream(schema.fieldNames()).anyMatch(f -> Columns.sameName(f, c))) {
-                throw KindlingException.usage(stageName() + ": output column '" + c + "' already exists");
+                throw KindlingException.usage(who() + ": output column '" + c + "' already exists");
             }
             if (!seen.add(c.toLowerCase(java.util.Locale.ROOT)) || c.equalsIgnoreCase(error)) {
-                throw KindlingException.usage(stageName() + ": column '" + c + "' is given for two outputs (the output and error "
+                throw KindlingException.usage(who() + ": column '" + c + "' is given for two outputs (the output and error "
                         + "columns must differ)");
             }
         }
         if (error == null || error.isEmpty()) {
-            throw KindlingException.usage(stageName() + ": errorCol must be a column name");
+            throw KindlingException.usage(who() + ": errorCol must be a column name");
         }
         for (String f : schema.fieldNames()) {
             if (Columns.sameName(f, error) && !f.equals(error)) {
-                throw KindlingException.usage(stageName() + ": error column '" + error + "' differs only in case from the column '"
+                throw KindlingException.usage(who() + ": error column '" + error + "' differs only in case from the column '"
                         + f + "'; name that one or another");
             }
         }
         if (Arrays.asList(schema.fieldNames()).contains(error) && !schema.apply(error).dataType().equals(org.apache.spark.sql.types.DataTypes.StringType)) {
-            throw KindlingException.usage(stageName() + ": error column '" + error + "' exists and is "
+            throw KindlingException.usage(who() + ": error column '" + error + "' exists and is "
                     + schema.apply(error).dataType().simpleString() + ", not a string; choose another with setErrorCol");
         }
-        String reason = getSkipRejected() ? Columns.resolve(schema, Columns.REASON, stageName()) : null;
+        String reason = getSkipRejected() ? Columns.resolve(schema, Columns.REASON, who()) : null;
         if (reason != null && !schema.apply(reason).dataType().equals(org.apache.spark.sql.types.DataTypes.StringType)) {
             // any non-null value skips its row: a user's column that happens to be called reason (a number, a flag) left
             // every row but the nulls unprocessed, with no error and outputs of null
-            throw KindlingException.usage(stageName() + ": column '" + reason + "' is " + schema.apply(reason).dataType().simpleString()
+            throw KindlingException.usage(who() + ": column '" + reason + "' is " + schema.apply(reason).dataType().simpleString()
                     + ", but with skipRejected a reason is Kindling's string \"<stage>:<why>\" (a row with one is skipped); rename "
                     + "the column or setSkipRejected(false)");
         }

@@ -214,7 +214,7 @@ public final class Generate extends EngineStage<Generate> {
                     ((Double) getOrDefault(repetitionPenalty)).floatValue(), ((Double) getOrDefault(frequencyPenalty)).floatValue(),
                     ((Double) getOrDefault(presencePenalty)).floatValue(), (Long) getOrDefault(seed));
         } catch (IllegalArgumentException e) {
-            throw KindlingException.usage("generate: " + e.getMessage());
+            throw KindlingException.usage(who() + ": " + e.getMessage());
         }
     }
 
@@ -222,9 +222,9 @@ public final class Generate extends EngineStage<Generate> {
      * A system prompt with text prompts the model reads as they are (chat off) would never reach it: an error rather than
      * a setting silently dropped (chat auto on a model without a chat template is found when the model is open).
      */
-    static void requireSystemPromptSeen(boolean messages, String chat, String systemPrompt) {
+    static void requireSystemPromptSeen(String who, boolean messages, String chat, String systemPrompt) {
         if (!messages && systemPrompt != null && !systemPrompt.isEmpty() && Prompts.Chat.parse(chat) == Prompts.Chat.OFF) {
-            throw KindlingException.usage("generate: a system prompt is set, but chat is off: the model reads the prompts as "
+            throw KindlingException.usage(who + ": a system prompt is set, but chat is off: the model reads the prompts as "
                     + "plain text and would never see the system prompt; set chat on or auto (through the model's chat template), "
                     + "or give no system prompt");
         }
@@ -238,7 +238,7 @@ public final class Generate extends EngineStage<Generate> {
     public StructType transformSchema(StructType schema) {
         if (usesMessages()) {
             String m = getOrDefault(messagesCol);
-            int at = Columns.indexOf(schema, m, stageName());
+            int at = Columns.indexOf(schema, m, who());
             // a string holds the messages as JSON text (Prompts.messages(String)): their keys reach the template in its order
             if (at < 0 || !Prompts.isMessages(schema.apply(at).dataType()) && !schema.apply(at).dataType().equals(DataTypes.StringType)) {
                 requireColumn(schema, m, "messagesCol", Prompts.MESSAGES, Prompts.MESSAGES_WITH_PARTS, DataTypes.StringType); // names the missing column or its type
@@ -246,22 +246,22 @@ public final class Generate extends EngineStage<Generate> {
         } else {
             requireColumn(schema, getOrDefault(promptCol), "promptCol", DataTypes.StringType);
             if ((Boolean) getOrDefault(continueFinalMessage)) {
-                throw KindlingException.usage("generate: continueFinalMessage continues the final message of messagesCol; a text "
+                throw KindlingException.usage(who() + ": continueFinalMessage continues the final message of messagesCol; a text "
                         + "prompt is a user message followed by the generation prompt (continue_final_message and "
                         + "add_generation_prompt are not compatible)");
             }
         }
         requireAbsent(schema, getOutputCol());
-        requireSystemPromptSeen(usesMessages(), getOrDefault(chat), getOrDefault(systemPrompt));
+        requireSystemPromptSeen(who(), usesMessages(), getOrDefault(chat), getOrDefault(systemPrompt));
         String input = usesMessages() ? getOrDefault(messagesCol) : getOrDefault(promptCol);
         if (getErrorCol().equalsIgnoreCase(input)) {
-            throw KindlingException.usage("generate: the error column '" + getErrorCol() + "' is the prompt column; choose another");
+            throw KindlingException.usage(who() + ": the error column '" + getErrorCol() + "' is the prompt column; choose another");
         }
         if (getN() < 1) {
-            throw KindlingException.usage("generate: n must be >= 1, got " + getN());
+            throw KindlingException.usage(who() + ": n must be >= 1, got " + getN());
         }
         if ((Integer) getOrDefault(maxTokens) < 0) {
-            throw KindlingException.usage("generate: maxTokens must be >= 0");
+            throw KindlingException.usage(who() + ": maxTokens must be >= 0");
         }
         sampling();
         return job(schema).outputSchema(schema, getErrorCol());
@@ -286,9 +286,9 @@ public final class Generate extends EngineStage<Generate> {
 
     private Job job(StructType schema, InferenceMetrics metrics) {
         Prompts prompts = usesMessages()
-                ? new Prompts(-1, Columns.indexOf(schema, getOrDefault(messagesCol), stageName()), Prompts.Chat.ON, getOrDefault(systemPrompt),
+                ? new Prompts(-1, Columns.indexOf(schema, getOrDefault(messagesCol), who()), Prompts.Chat.ON, getOrDefault(systemPrompt),
                         (Boolean) getOrDefault(continueFinalMessage))
-                : new Prompts(Columns.indexOf(schema, getOrDefault(promptCol), stageName()), -1, Prompts.Chat.parse(getOrDefault(chat)), getOrDefault(systemPrompt));
+                : new Prompts(Columns.indexOf(schema, getOrDefault(promptCol), who()), -1, Prompts.Chat.parse(getOrDefault(chat)), getOrDefault(systemPrompt));
         return new Job(engineSpec(), window(), metrics, prompts, getOutputCol(), outputType(), getN(), sampling(),
                 (Integer) getOrDefault(maxTokens), List.of(getOrDefault(stop)));
     }

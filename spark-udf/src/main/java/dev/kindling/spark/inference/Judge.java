@@ -123,7 +123,7 @@ public final class Judge extends EngineStage<Judge> {
             return Rubric.load(r, min, max, conf);
         } catch (KindlingException e) {
             // the rubric's own message (missing file, built-in on another scale) with the stage it came from
-            throw new KindlingException(e.exitCode(), ParamChecks.who(this) + ": " + e.getMessage(), e.getCause());
+            throw new KindlingException(e.exitCode(), who() + ": " + e.getMessage(), e.getCause());
         }
     }
 
@@ -136,11 +136,11 @@ public final class Judge extends EngineStage<Judge> {
      */
     private void requireScale(int min, int max) {
         if (min >= max) {
-            throw KindlingException.usage(ParamChecks.who(this) + ": minRating (" + min + ") must be below maxRating (" + max + ")");
+            throw KindlingException.usage(who() + ": minRating (" + min + ") must be below maxRating (" + max + ")");
         }
         long ratings = (long) max - min + 1;
         if (ratings > MAX_SCALE) {
-            throw KindlingException.usage(ParamChecks.who(this) + ": the scale minRating..maxRating (" + min + ".." + max + ") has "
+            throw KindlingException.usage(who() + ": the scale minRating..maxRating (" + min + ".." + max + ") has "
                     + ratings + " ratings; at most " + MAX_SCALE + " (the judge scores each rating as a continuation of every "
                     + "prompt)");
         }
@@ -149,7 +149,7 @@ public final class Judge extends EngineStage<Judge> {
     public String getMethod() {
         String m = getOrDefault(method);
         if (!m.equals("auto") && !m.equals("logprobs")) {
-            throw KindlingException.usage("judge: method must be auto or logprobs, not " + m);
+            throw KindlingException.usage(who() + ": method must be auto or logprobs, not " + m);
         }
         return m;
     }
@@ -161,11 +161,11 @@ public final class Judge extends EngineStage<Judge> {
         requireAbsent(schema, getOrDefault(outputCol));
         if ((Integer) getOrDefault(maxTokens) < 0) {
             // checked here, as Generate does, rather than failing every row with the same error
-            throw KindlingException.usage("judge: maxTokens must be >= 0");
+            throw KindlingException.usage(who() + ": maxTokens must be >= 0");
         }
         getMethod();
         if (getTruncatePrompts()) {
-            throw KindlingException.usage("judge: truncatePrompts is set, but " + TRUNCATION);
+            throw KindlingException.usage(who() + ": truncatePrompts is set, but " + TRUNCATION);
         }
         return job(schema, null).outputSchema(schema, getErrorCol());
     }
@@ -178,10 +178,10 @@ public final class Judge extends EngineStage<Judge> {
     }
 
     private Job job(StructType schema, InferenceMetrics metrics) {
-        int responseIndex = Columns.indexOf(schema, getOrDefault(responseCol), stageName());
+        int responseIndex = Columns.indexOf(schema, getOrDefault(responseCol), who());
         boolean many = !schema.apply(responseIndex).dataType().equals(DataTypes.StringType);
         DataType type = many ? DataTypes.createArrayType(RESULT, true) : RESULT;
-        return new Job(engineSpec(), window(), metrics, Columns.indexOf(schema, getOrDefault(instructionCol), stageName()), responseIndex, many,
+        return new Job(engineSpec(), window(), metrics, Columns.indexOf(schema, getOrDefault(instructionCol), who()), responseIndex, many,
                 new StructType().add(getOrDefault(outputCol), type, true), loadRubric(), getMethod(), (Integer) getOrDefault(maxTokens));
     }
 

@@ -89,7 +89,7 @@ public final class Score extends EngineStage<Score> {
         requireAbsent(schema, getOrDefault(logprobCol), getOrDefault(perplexityCol), getOrDefault(countCol));
         String lt = getOrDefault(longTexts);
         if (!lt.equals("chunk") && !lt.equals("truncate") && !lt.equals("error")) {
-            throw KindlingException.usage("score: longTexts must be chunk, truncate or error, not " + lt);
+            throw KindlingException.usage(who() + ": longTexts must be chunk, truncate or error, not " + lt);
         }
         return job(schema, null).outputSchema(schema, getErrorCol());
     }
@@ -105,7 +105,7 @@ public final class Score extends EngineStage<Score> {
         StructType cols = new StructType().add(getOrDefault(logprobCol), DataTypes.DoubleType, true)
                 .add(getOrDefault(perplexityCol), DataTypes.DoubleType, true)
                 .add(getOrDefault(countCol), DataTypes.IntegerType, true);
-        return new Job(engineSpec(), window(), metrics, Columns.indexOf(schema, getOrDefault(inputCol), stageName()), cols,
+        return new Job(engineSpec(), window(), metrics, Columns.indexOf(schema, getOrDefault(inputCol), who()), cols,
                 getOrDefault(longTexts));
     }
 

@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.when;
 
 import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.stage.ParamChecks;
 import dev.kindling.spark.io.Columns;
 import java.util.Arrays;
 import org.apache.spark.ml.Transformer;
@@ -138,20 +139,20 @@ public final class TokenizerTransformer extends Transformer implements DefaultPa
     public StructType transformSchema(StructType schema) {
         getTokenizer(); // a Pipeline's transformSchema finds it missing, before any stage runs
         String in = getInputCol();
-        StructField f = Columns.require(schema, in, "tokenize", "inputCol");
+        StructField f = Columns.require(schema, in, ParamChecks.who(this), "inputCol");
         if (!f.dataType().equals(DataTypes.StringType)) {
-            throw KindlingException.usage("tokenize: column '" + in + "' is " + f.dataType().simpleString() + ", expected string");
+            throw KindlingException.usage(ParamChecks.who(this) + ": column '" + in + "' is " + f.dataType().simpleString() + ", expected string");
         }
         if (getOutputCol() == null || getOutputCol().isEmpty()) {
-            throw KindlingException.usage("tokenize: outputCol is " + (getOutputCol() == null ? "null" : "empty") + "; the ids need a column");
+            throw KindlingException.usage(ParamChecks.who(this) + ": outputCol is " + (getOutputCol() == null ? "null" : "empty") + "; the ids need a column");
         }
         if (getOutputCol().equalsIgnoreCase(getCountCol())) {
-            throw KindlingException.usage("tokenize: outputCol and countCol are both '" + getOutputCol() + "'; the ids would be lost");
+            throw KindlingException.usage(ParamChecks.who(this) + ": outputCol and countCol are both '" + getOutputCol() + "'; the ids would be lost");
         }
         for (String out : new String[] {getOutputCol(), getCountCol()}) {
             // as Spark resolves names, by default regardless of case: withColumn("TEXT") would replace "text"
             if (!out.isEmpty() && Arrays.stream(schema.fieldNames()).anyMatch(name -> Columns.sameName(name, out))) {
-                throw KindlingException.usage("tokenize: output column '" + out + "' already exists");
+                throw KindlingException.usage(ParamChecks.who(this) + ": output column '" + out + "' already exists");
             }
         }
         StructType s = schema.add(getOutputCol(), DataTypes.createArrayType(DataTypes.IntegerType, false), true);

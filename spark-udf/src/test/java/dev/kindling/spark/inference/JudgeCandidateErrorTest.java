@@ -58,8 +58,9 @@ class JudgeCandidateErrorTest {
     @Test
     void aJudgeThatTruncatesPromptsIsRefused() {
         StructType schema = new StructType().add("prompt", DataTypes.StringType).add("completion", DataTypes.StringType);
-        KindlingException e = assertThrows(KindlingException.class, () -> judge().setTruncatePrompts(true).transformSchema(schema));
-        assertEquals("judge: truncatePrompts is set, but a judge prompt cut to fit the context loses its start (the rubric "
+        Judge judge = judge();
+        KindlingException e = assertThrows(KindlingException.class, () -> judge.setTruncatePrompts(true).transformSchema(schema));
+        assertEquals("Judge(" + judge.uid() + "): truncatePrompts is set, but a judge prompt cut to fit the context loses its start (the rubric "
                 + "and the instruction) and its rating would not be the rubric's; setTruncatePrompts(false): a prompt too "
                 + "long then fails its row with an error", e.getMessage());
     }
