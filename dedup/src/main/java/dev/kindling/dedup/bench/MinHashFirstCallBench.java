@@ -40,7 +40,7 @@ public final class MinHashFirstCallBench {
     public static void main(String[] args) {
         Path input = null;
         double mb = 10;
-        MinHasher.Kernel kernel = MinHasher.VECTOR_API ? MinHasher.Kernel.VECTOR : MinHasher.Kernel.SCALAR;
+        MinHasher.Kernel kernel = MinHasher.defaultKernel();
         double seconds = 5;
         boolean mix = false;
         for (int i = 0; i < args.length; i++) {
@@ -65,12 +65,7 @@ public final class MinHashFirstCallBench {
     }
 
     private static MinHasher.Kernel parseKernel(String name) {
-        return switch (name) {
-            case "vector" -> MinHasher.Kernel.VECTOR;
-            case "vector256" -> MinHasher.Kernel.VECTOR_256;
-            case "scalar" -> MinHasher.Kernel.SCALAR;
-            default -> throw new IllegalArgumentException("--kernel " + name + ": expected vector, vector256 or scalar");
-        };
+        return MinHasher.parseKernel(name, "--kernel");
     }
 
     /** The corpus's texts joined by blank lines, repeated until the result holds at least {@code bytes} of UTF-8. */

@@ -17,7 +17,9 @@ import jdk.incubator.vector.VectorSpecies;
  * (a broadcast multiply-add and a lane-wise min), then reduce the lanes. The species must be a
  * compile-time constant for the JIT to turn the Vector API into SIMD instructions, hence one entry
  * point per width instead of a species parameter. {@link #updateScalar} is their twin and the
- * oracle; all give bit-identical results.
+ * oracle; all give bit-identical results. Which one a {@link MinHasher} uses by default is {@link KernelChoice}'s:
+ * the vector kernels only pay where 64-bit lanes multiply and compare natively (AVX-512), and
+ * {@link #updateVector256} is refused where the preferred species is narrower than 256 bits.
  *
  * <p>The vector kernels work on a block of shingles per call ({@link Shingler#BLOCK}, 8 KB of hashes, which stay in
  * L1 while every permutation runs over them) instead of a whole text's: a 10 MB document's 1.7 million hashes
@@ -66,7 +68,7 @@ public final class MinHashKernel {
     }
 
     /**
-     * Vector kernel at 256 bits (what AVX2-only machines get; tested on every machine), over {@code hashes[0..count)}
+     * Vector kernel at 256 bits (the AVX2 shape; tested on every machine), over {@code hashes[0..count)}
      * a {@link Shingler#BLOCK} at a time.
      */
     public static void updateVector256(long[] a, long[] b, long[] mins, int numPerm, long[] hashes, int count) {

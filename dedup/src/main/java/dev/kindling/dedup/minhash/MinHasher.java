@@ -29,11 +29,14 @@ public final class MinHasher {
     private final long[] mins;
     private final Shingler.Sink update = this::update;
 
-    /** Which permutation kernel computes the signatures (all give identical signatures). */
+    /**
+     * Which permutation kernel computes the signatures (all give identical signatures). The default is
+     * {@link #defaultKernel()}.
+     */
     public enum Kernel {
-        /** Vector API at the platform's preferred width (the default) */
+        /** Vector API at the platform's preferred width (the default where 64-bit lane multiply is native: AVX-512) */
         VECTOR,
-        /** Vector API at 256 bits */
+        /** Vector API at 256 bits (refused where the preferred width is narrower: it would run boxed) */
         VECTOR_256,
         /** plain Java loops: the oracle */
         SCALAR
@@ -46,15 +49,20 @@ public final class MinHasher {
      */
     public static final boolean VECTOR_API = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
 
-    /** With the default kernel: {@link Kernel#VECTOR}, or {@link Kernel#SCALAR} (same signatures) without the Vector API. */
+    /** With the {@link #defaultKernel()} (every kernel gives the same signatures). */
     public MinHasher(MinHashParams params, NormalizeOptions options) {
-        this(params, options, VECTOR_API ? Kernel.VECTOR : Kernel.SCALAR);
+        this(params, options, defaultKernel());
     }
 
     public MinHasher(MinHashParams params, NormalizeOptions options, Kernel kernel) {
         if (kernel != Kernel.SCALAR && !VECTOR_API) {
             throw new IllegalStateException("the " + kernel + " MinHash kernel needs the Vector API: start the JVM with "
                     + "--add-modules jdk.incubator.vector, or use Kernel.SCALAR (the same signatures, slower)");
+        }
+        if (kernel == Kernel.VECTOR_256 && KernelChoice.cpu().preferredBits() < 256) {
+            throw new IllegalStateException("the VECTOR_256 MinHash kernel needs 256-bit vectors, but this JVM's preferred "
+                    + "vector for longs is " + KernelChoice.cpu().preferredBits() + " bits (-XX:MaxVectorSize or the CPU): "
+                    + "its 256-bit vectors would run as objects, many times slower; use Kernel.VECTOR or Kernel.SCALAR");
         }
         this.params = params;
         this.shingler = new Shingler(params.ngram(), options);
@@ -63,6 +71,39 @@ public final class MinHasher {
         this.a = ab[0];
         this.b = ab[1];
         this.mins = new long[params.numPerm()];
+    }
+
+    /**
+     * The kernel a MinHasher gets when none is named: {@code -Dkindling.minhash.kernel=vector|vector256|scalar} when set
+     * (or {@code auto}), else {@link Kernel#VECTOR} where the CPU has 64-bit lane multiply and min at 256 bits or
+     * wider (AVX-512, SVE) and {@link Kernel#SCALAR} elsewhere (AVX2, NEON, 128-bit vectors, no Vector API), where the
+     * scalar loop is the faster one ({@link KernelChoice}).
+     *
+     * @throws IllegalArgumentException when the property names no kernel
+     */
+    public static Kernel defaultKernel() {
+        return KernelChoice.choose(System.getProperty(KernelChoice.PROPERTY), KernelChoice.cpu());
+    }
+
+    /**
+     * A kernel by name, as {@code -Dkindling.minhash.kernel} and the benchmarks spell it: {@code vector},
+     * {@code vector256} (or {@code vector_256}) or {@code scalar}, in any case.
+     *
+     * @param where what gave the name, for the error (e.g. {@code -Dkindling.minhash.kernel})
+     */
+    public static Kernel parseKernel(String name, String where) {
+        return switch (name.strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "vector" -> Kernel.VECTOR;
+            case "vector256", "vector_256" -> Kernel.VECTOR_256;
+            case "scalar" -> Kernel.SCALAR;
+            default -> throw new IllegalArgumentException(where + "=" + name
+                    + ": expected vector, vector256 or scalar (the MinHash kernel)");
+        };
+    }
+
+    /** The kernel this MinHasher computes with. */
+    public Kernel kernel() {
+        return kernel;
     }
 
     /** The permutation coefficients {a (odd), b} for a seed: the same on every executor. */
