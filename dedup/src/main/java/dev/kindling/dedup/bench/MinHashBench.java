@@ -7,15 +7,19 @@ import dev.kindling.dedup.minhash.MinHashParams;
 import dev.kindling.dedup.minhash.MinHasher;
 import dev.kindling.dedup.minhash.Shingler;
 import dev.kindling.dedup.normalize.NormalizeOptions;
+import dev.kindling.dedup.minhash.KernelChoice;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 
 /**
- * MinHash signature throughput on one thread, printed as JSON: MB/s of UTF-8 text for the whole
- * signature (normalise + shingle + permute) with the Vector API kernel and with its scalar twin,
- * and the share of time spent shingling.
+ * MinHash signature throughput on one thread, printed as JSON: MB of UTF-8 text per second of the thread's CPU time
+ * (a busy machine makes wall time wait for a core) for the whole signature (normalise + shingle + permute) with the
+ * Vector API kernel and with its scalar twin, which of them this JVM picks by default
+ * ({@link MinHasher#defaultKernel()}), and the share of time spent shingling.
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -cp ... dev.kindling.dedup.bench.MinHashBench \
@@ -67,14 +71,16 @@ public final class MinHashBench {
         }
         return String.format(Locale.ROOT,
                 "{\"bench\":\"minhash-signatures\",\"input\":\"%s\",\"docs\":%d,\"mb\":%.3f,\"shingles\":%d,"
-                        + "\"num_perm\":%d,\"ngram\":%d,\"threads\":1,\"species\":\"%s\","
-                        + "\"vector_mb_per_s\":%.2f,\"scalar_mb_per_s\":%.2f,\"vector_over_scalar\":%.2f,"
-                        + "\"shingling_only_mb_per_s\":%.2f,\"shingling_share_of_vector_time\":%.3f,"
+                        + "\"num_perm\":%d,\"ngram\":%d,\"threads\":1,\"species\":\"%s\",\"cpu\":\"%s\",\"default_kernel\":\"%s\","
+                        + "\"vector_mb_per_cpu_s\":%.2f,\"scalar_mb_per_cpu_s\":%.2f,\"vector_over_scalar\":%.2f,"
+                        + "\"shingling_only_mb_per_cpu_s\":%.2f,\"shingling_share_of_vector_time\":%.3f,"
                         + "\"java\":\"%s\"}",
                 source.replace("\\", "\\\\").replace("\"", "\\\""), texts.length, bytes / 1e6, shingles, numPerm, ngram,
-                MinHashKernel.PREFERRED, vecMbs, scaMbs, vecMbs / scaMbs, shMbs, vecMbs / shMbs,
+                MinHashKernel.PREFERRED, KernelChoice.describeCpu(), MinHasher.defaultKernel(), vecMbs, scaMbs, vecMbs / scaMbs, shMbs, vecMbs / shMbs,
                 System.getProperty("java.version"));
     }
+
+    private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
 
     private interface Work {
         long apply(String text);
@@ -83,14 +89,14 @@ public final class MinHashBench {
     private static double measure(String[] texts, long bytes, double seconds, Work work) {
         long sink = 0;
         // Warm up (JIT: C2 must compile the kernel before timing) for 2 s and at least one pass,
-        // then time whole passes for at least `seconds`.
-        long warmEnd = System.nanoTime() + 2_000_000_000L;
+        // then time whole passes for at least `seconds` (the thread's CPU time throughout).
+        long warmEnd = MX.getCurrentThreadCpuTime() + 2_000_000_000L;
         do {
             for (String t : texts) {
                 sink += work.apply(t);
             }
-        } while (System.nanoTime() < warmEnd);
-        long start = System.nanoTime();
+        } while (MX.getCurrentThreadCpuTime() < warmEnd);
+        long start = MX.getCurrentThreadCpuTime();
         long passes = 0;
         long deadline = start + (long) (seconds * 1e9);
         do {
@@ -98,8 +104,8 @@ public final class MinHashBench {
                 sink += work.apply(t);
             }
             passes++;
-        } while (System.nanoTime() < deadline);
-        double s = (System.nanoTime() - start) / 1e9;
+        } while (MX.getCurrentThreadCpuTime() < deadline);
+        double s = (MX.getCurrentThreadCpuTime() - start) / 1e9;
         if (sink == 42) {
             System.err.print("");   // keeps the work observable to the JIT
         }
