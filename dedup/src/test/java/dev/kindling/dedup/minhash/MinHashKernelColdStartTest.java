@@ -23,8 +23,9 @@ import org.junit.jupiter.api.Test;
  * shingles per call. A child JVM (the test JVM has compiled the kernels already) measures one first call on its
  * thread ({@code ThreadMXBean.getThreadAllocatedBytes}).
  *
- * <p>The bound is about correctness, not speed: normalising this (non-ASCII) text allocates about 21 bytes per
- * character by itself (208 MB: NFKC, NFD, NFC, each a fresh String), which the child measures first, so the bound is
+ * <p>The bound is about correctness, not speed: normalising this (non-ASCII) text allocates about 12 bytes per
+ * character by itself (21 before the Unicode passes ran on pieces: NFKC, NFD, NFC each a fresh whole-text String),
+ * which the child measures first, so the bound is
  * on what shingling and the kernel add. That is the vectors of the blocks run before C2 has compiled the kernel
  * (interpreted and C1 code keeps each vector as an object: about 10 MB a block), 73 MB on a 2-core machine with
  * a load of 18; the bound, 200 MB, leaves room for a slower compiler thread and is still 16 times below the old
