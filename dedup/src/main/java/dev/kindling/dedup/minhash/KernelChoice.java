@@ -18,7 +18,9 @@ import java.util.Locale;
  * which {@code -XX:MaxVectorSize} caps) and the instruction set HotSpot compiles for, from its flags through
  * {@link HotSpotDiagnosticMXBean}: {@code UseAVX} 3 (AVX-512) on x86, {@code UseSVE} 1 or more on AArch64 (NEON has
  * no 64-bit lane multiply). A JVM whose flags cannot be read counts as having no such instructions (scalar: slower
- * at worst, never wrong). This class needs no Vector API; {@link MinHashKernel} is loaded only when it is there.
+ * at worst, never wrong). {@code UseAVX=3} is taken to include AVX512DQ's {@code vpmullq}, as on every AVX-512 server
+ * CPU since Skylake-SP and Zen 4 (Xeon Phi, AVX-512F without DQ, would get the vector kernel with an emulated
+ * multiply: set the property there). This class needs no Vector API; {@link MinHashKernel} is loaded only when it is there.
  */
 public final class KernelChoice {
     private KernelChoice() {}
