@@ -295,6 +295,7 @@ public final class DedupBenchCommand extends SparkCommand {
         m.put("num_perm", 112);
         m.put("ngram", 5);
         m.put("species", MinHashKernel.PREFERRED.toString());
+        m.put("kernel", hasher.kernel().toString());
         m.put("mb_per_s", passes * bytes / 1e6 / s);
         if (cpuTimed) {
             m.put("mb_per_cpu_s", passes * bytes / 1e6 / cpu);
