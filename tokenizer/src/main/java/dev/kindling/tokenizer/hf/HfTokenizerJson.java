@@ -681,16 +681,26 @@ public final class HfTokenizerJson {
     /**
      * The added tokens with the ids HF gives them ({@code AddedVocabulary::add_tokens}, in the file's order): a content
      * added before keeps that id, a content the model has takes the model's id, whatever id the file declares ("@@"
-     * declared 32000 in a Llama 2 file is 15168, and 32000 is then no token); others keep the declared id.
+     * declared 32000 in a Llama 2 file is 15168, and 32000 is then no token). A new content ignores its declared id
+     * too: it takes the model's vocabulary size, or one more than the highest id given so far when that is at least
+     * the vocabulary size, so declared ids 10 and 7 after a 3-token vocabulary become 3 and 4. (An empty content,
+     * which HF skips, keeps its declared id.)
      */
     private static List<AddedToken> withHfIds(List<AddedToken> tokens, Model m) {
         Map<String, Integer> ids = new HashMap<>();
         List<AddedToken> out = new ArrayList<>(tokens.size());
+        int vocabSize = m.vocabSize();
+        int highest = -1; // the highest id given to an added token so far (HF's added_tokens_map)
         for (AddedToken t : tokens) {
             Integer before = ids.get(t.content());
             int id = before != null ? before : t.content().isEmpty() ? -1 : m.tokenToId(t.content());
-            if (id < 0) {
+            if (id < 0 && !t.content().isEmpty()) {
+                id = highest < 0 ? vocabSize : highest >= vocabSize || vocabSize == 0 ? highest + 1 : vocabSize;
+            } else if (id < 0) {
                 id = t.id();
+            }
+            if (!t.content().isEmpty()) {
+                highest = Math.max(highest, id);
             }
             ids.putIfAbsent(t.content(), id);
             out.add(id == t.id() ? t : new AddedToken(id, t.content(), t.singleWord(), t.lstrip(), t.rstrip(), t.normalized(), t.special()));

@@ -63,11 +63,22 @@ class HfStopIdsTest {
 
     /**
      * A WordLevel tokenizer.json with these added tokens (id, content; a content starting with "-" is added as not
-     * special) and tokenizer_config.json.
+     * special) and tokenizer_config.json. HF gives a new added token the next id after the vocabulary and the added
+     * tokens before it, whatever id the file declares, so the vocabulary holds fillers up to the first id and the gaps
+     * between the ids are non-special {@code <|reserved_N|>} tokens, as in the real files.
      */
     private static Path tokenizerJson(Path dir, String config, Object... added) throws Exception {
         StringJoiner tokens = new StringJoiner(",");
+        StringJoiner vocab = new StringJoiner(",");
+        vocab.add("\"<unk>\":0").add("\"hi\":1");
+        for (int id = 2; id < (Integer) added[0]; id++) {
+            vocab.add("\"f" + id + "\":" + id);
+        }
         for (int i = 0; i < added.length; i += 2) {
+            for (int gap = i == 0 ? (Integer) added[0] : (Integer) added[i - 2] + 1; gap < (Integer) added[i]; gap++) {
+                tokens.add("{\"id\":" + gap + ",\"content\":\"<|reserved_" + gap + "|>\",\"single_word\":false,\"lstrip\":false,"
+                        + "\"rstrip\":false,\"normalized\":false,\"special\":false}");
+            }
             String content = (String) added[i + 1];
             boolean special = !content.startsWith("-");
             tokens.add("{\"id\":" + added[i] + ",\"content\":\"" + (special ? content : content.substring(1))
@@ -79,7 +90,7 @@ class HfStopIdsTest {
         Path file = sub.resolve("tokenizer.json");
         Files.writeString(file, "{\"version\":\"1.0\",\"truncation\":null,\"padding\":null,\"added_tokens\":[" + tokens
                 + "],\"normalizer\":null,\"pre_tokenizer\":{\"type\":\"WhitespaceSplit\"},\"post_processor\":null,"
-                + "\"decoder\":null,\"model\":{\"type\":\"WordLevel\",\"vocab\":{\"<unk>\":0,\"hi\":1},\"unk_token\":\"<unk>\"}}");
+                + "\"decoder\":null,\"model\":{\"type\":\"WordLevel\",\"vocab\":{" + vocab + "},\"unk_token\":\"<unk>\"}}");
         return file;
     }
 
