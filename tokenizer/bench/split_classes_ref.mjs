@@ -7,6 +7,8 @@
 // as "a" c "a" with [aX]+ (Isolated: one piece if c is in X).
 //
 //   cd ~/.cache/kindling-ref && node /path/to/tokenizer/bench/split_classes_ref.mjs > /tmp/hf-split-classes.txt   (~6 min on 2 busy vCPUs)
+// Classes given as arguments are dumped instead of the built-in list, e.g. every script Java 17 knows for
+// ScriptAdditionsTable.java:  node .../split_classes_ref.mjs $(java ScriptAdditionsTable.java names) > /tmp/hf-scripts.txt
 import { createRequire } from "node:module";
 const require = createRequire(process.cwd() + "/");
 const t = require("tokenizers");
@@ -15,7 +17,7 @@ const cats = ["L", "Lu", "Ll", "Lt", "Lm", "Lo", "M", "Mn", "Mc", "Me", "N", "Nd
   "Pi", "Pf", "Po", "S", "Sm", "Sc", "Sk", "So", "Z", "Zs", "Zl", "Zp", "C", "Cc", "Cf", "Co"];
 // each alone, and inside brackets: Oniguruma's \w outside brackets also takes U+00B2, U+00B3, U+00B9 and U+00BC..U+00BE
 const simple = ["\\w", "\\W", "\\d", "\\D", "\\s", "\\S", ...cats.map((c) => "\\p{" + c + "}"), ...cats.map((c) => "\\P{" + c + "}")];
-const CLASSES = [...simple, ...simple.map((c) => "[" + c + "]"), "[^\\w]", "[^\\W]", "[a\\w]",
+const CLASSES = process.argv.length > 2 ? process.argv.slice(2) : [...simple, ...simple.map((c) => "[" + c + "]"), "[^\\w]", "[^\\W]", "[a\\w]",
   "[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]", "[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]", "[^\\s\\p{L}\\p{N}]", "[^\\r\\n\\p{L}\\p{N}]",
   ...["s", "t", "r", "e", "v", "m", "l", "d"].map((c) => "(?i:" + c + ")")];
 

@@ -774,7 +774,7 @@ public final class HfTokenizerJson {
         try {
             return RegexPattern.compile(regex.string());
         } catch (java.util.regex.PatternSyntaxException e) {
-            throw regex.error("regex does not compile: " + e.getDescription());
+            throw regex.error("regex /" + regex.string() + "/ does not compile: " + e.getDescription());
         }
     }
 

@@ -39,8 +39,9 @@ public final class Split extends SpanSplitter {
         if (behavior == Behavior.ISOLATED) {
             // every part is a piece: no bookkeeping needed
             int prev = from;
-            while (prev < to) {
-                long m = pattern.find(text, prev, to);
+            int searchFrom = from;
+            while (searchFrom < to) {
+                long m = pattern.find(text, from, searchFrom, to);
                 if (m < 0) {
                     break;
                 }
@@ -48,14 +49,10 @@ public final class Split extends SpanSplitter {
                 int e = (int) m;
                 out.add(prev, s);
                 out.add(s, e);
-                if (e == prev && s == e) {
-                    // an empty match: step over one character so the search progresses
-                    int step = Character.charCount(Character.codePointAt(text, prev));
-                    out.add(prev, prev + step);
-                    prev += step;
-                    continue;
-                }
                 prev = e;
+                // an empty match only cuts the text where it stands; the search resumes one character later (as
+                // Oniguruma's find_iter), while the next piece still starts at the match
+                searchFrom = e > s ? e : s < to ? s + Character.charCount(Character.codePointAt(text, s)) : to;
             }
             out.add(prev, to);
             return;
@@ -68,7 +65,7 @@ public final class Split extends SpanSplitter {
         int prev = from;
         int searchFrom = from;
         while (searchFrom <= to) {
-            long m = pattern.find(text, searchFrom, to);
+            long m = pattern.find(text, from, searchFrom, to);
             if (m < 0) {
                 break;
             }

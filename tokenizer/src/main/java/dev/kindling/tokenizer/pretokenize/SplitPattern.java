@@ -8,6 +8,15 @@ public interface SplitPattern {
      */
     long find(CharSequence text, int from, int to);
 
+    /**
+     * The first match in {@code text[from, to)} when the piece being split began at {@code start} (at most
+     * {@code from}): what a match may look back at. The same as {@link #find(CharSequence, int, int)} unless the
+     * pattern looks behind ({@link RegexPattern}).
+     */
+    default long find(CharSequence text, int start, int from, int to) {
+        return find(text, from, to);
+    }
+
     /** The pattern as written in the file (for errors and logs). */
     String source();
 }

@@ -56,7 +56,10 @@ class ScannerRegexParityTest {
             default -> Scanners.O200K_PATTERN;
         };
         SplitPattern scanner = Scanners.forPattern(pattern);
-        SplitPattern regex = new RegexPattern(pattern);
+        // tiktoken's cl100k and r50k patterns run in Rust's fancy-regex, where X{1,3}+ is possessive; Oniguruma's Ruby
+        // syntax (HF's Split) reads it as (?:X{1,3})+, and Kindling refuses that form there
+        boolean tiktoken = kind.equals("CL100K") || kind.equals("R50K");
+        SplitPattern regex = tiktoken ? RegexPattern.rustRegex(pattern) : new RegexPattern(pattern);
         assertEquals(false, scanner instanceof RegexPattern, "a scanner exists for " + kind);
         Random rnd = new Random(kind.hashCode());
         for (int i = 0; i < 20000; i++) {
