@@ -25,7 +25,7 @@ const patterns = [
   "\\p{lu}+", "\\p{Word}+", "[\\p{Word}]+", "\\p{Any}+", "\\pL+", "\\PL+",
   "\\v", "[\\v]", "\\R", "\\X", "\\N+", "\\O",
   "^\\w+", "\\w+$", "^", "$", ".+", "(?m).+", "(?m)^\\w",
-  "a++", "(?>a+)b", "a{,2}", "x{foo}", "a{2,}b", "\\x{41}+", "\\0",
+  "a|(?<=a)b", "a|\\Bb", "x|^y", "a++", "(?>a+)b", "a{,2}", "x{foo}", "a{2,}b", "\\x{41}+", "\\0",
   "(?i)k", "(?i)σ+", "(?i)[a-z]+", "(?i)ǆ", "(?i:'s|'t|'re|'ve|'m|'ll|'d)",
   // Java has no equivalent: Kindling refuses these (OnigConstructsParityTest.REFUSED)
   "a\\Kb", "(?i)straße", "(?i)ss", "(?i)fi", "a{1,2}+", "\\y", "(?<a>x)\\g<a>", "\\101", "\\p{Emoji}+",
@@ -42,6 +42,7 @@ const texts = [
   "pLL pL PLL {foo} x{2} a{,2} AAA",
   // assigned or changed after Unicode 13 (Java 17's tables): Latin U+A7C0, Han U+2EBF0 and U+16FE2, Alphabetic U+0363,
   // Cyrillic and Lowercase U+1E030
+  "ab xy\nxy",
   "x\uA7C0\uA7C1y \u{2EBF0}\u4E00\u{16FE2} a\u0363b \u{1E030}\u0436",
 ];
 const tokenizerJson = (p, vocab) => ({ version: "1.0", truncation: null, padding: null, added_tokens: [], normalizer: null,
