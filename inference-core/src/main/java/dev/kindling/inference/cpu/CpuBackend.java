@@ -103,7 +103,17 @@ public final class CpuBackend implements Backend {
      *                      head, before its products)
      */
     public CpuBackend(Model model, int threads, int maxBatchTokens, int kvBlockSize, long kvBudgetBytes, KvCacheType kvType) {
-        this(model, threads, maxBatchTokens, kvBlockSize, blockBytes -> kvBudgetBytes, kvType);
+        this(model, new WorkerPool(threads), maxBatchTokens, kvBlockSize, blockBytes -> kvBudgetBytes, kvType);
+    }
+
+    /** With {@code pool} as its threads (a test's pool that hands every loop to the workers, {@link WorkerPool#WorkerPool(int, long)}). */
+    CpuBackend(Model model, WorkerPool pool, int maxBatchTokens, int kvBlockSize, long kvBudgetBytes) {
+        this(model, pool, maxBatchTokens, kvBlockSize, blockBytes -> kvBudgetBytes, KvCacheType.F32);
+    }
+
+    /** Loops of the forward passes so far handed to the workers (not those run on the step thread alone). */
+    long handOffs() {
+        return pool.handOffs();
     }
 
     /**
@@ -111,19 +121,20 @@ public final class CpuBackend implements Backend {
      *                 ({@link HeapKvBudget}: the engine's default, or a budget checked against the heap)
      */
     public CpuBackend(Model model, int threads, int maxBatchTokens, int kvBlockSize, HeapKvBudget kvBudget, KvCacheType kvType) {
-        this(model, threads, maxBatchTokens, kvBlockSize,
+        this(model, new WorkerPool(threads), maxBatchTokens, kvBlockSize,
                 blockBytes -> kvBudget.resolve(model.config(), kvBlockSize, blockBytes), kvType);
     }
 
     /** {@code kvBudget}: one block's bytes to the budget in bytes, asked once the buffers are allocated. */
-    private CpuBackend(Model model, int threads, int maxBatchTokens, int kvBlockSize, java.util.function.LongUnaryOperator kvBudget,
+    private CpuBackend(Model model, WorkerPool pool, int maxBatchTokens, int kvBlockSize, java.util.function.LongUnaryOperator kvBudget,
             KvCacheType kvType) {
+        int threads = pool.threads();
         this.model = model;
         this.kvType = java.util.Objects.requireNonNull(kvType, "kvType");
         this.c = model.config();
         this.arch = c.architecture();
         this.w = model.weights();
-        this.pool = new WorkerPool(threads);
+        this.pool = pool;
         this.maxTokens = maxBatchTokens;
         this.blockSize = kvBlockSize;
         this.layerBase = new int[c.layers()];
@@ -288,7 +299,7 @@ public final class CpuBackend implements Backend {
                 attention(s, n, l, lw, xb, proj);
                 feedForward(lw, ffnIn, n, ffnOut);
                 int dim = c.dim();
-                pool.run(n, (worker, t) -> {
+                pool.run(n, (long) n * dim, (worker, t) -> {
                     for (int i = t * dim; i < (t + 1) * dim; i++) {
                         x[i] += proj[i] + ffnOut[i];
                     }
@@ -308,7 +319,7 @@ public final class CpuBackend implements Backend {
     /** {@code a += b} over {@code n} tokens of the residual stream. */
     private void add(float[] a, float[] b, int n) {
         int dim = c.dim();
-        pool.run(n, (worker, t) -> {
+        pool.run(n, (long) n * dim, (worker, t) -> {
             for (int i = t * dim; i < (t + 1) * dim; i++) {
                 a[i] += b[i];
             }
@@ -319,9 +330,9 @@ public final class CpuBackend implements Backend {
     private void norm(Norm norm, float[] in, float[] out, int n) {
         int dim = c.dim();
         if (arch.norm() == Architecture.Norm.RMS) {
-            pool.run(n, (worker, t) -> ScalarKernels.rmsnorm(out, t * dim, in, t * dim, norm.weight(), dim, c.normEps()));
+            pool.run(n, (long) n * dim, (worker, t) -> ScalarKernels.rmsnorm(out, t * dim, in, t * dim, norm.weight(), dim, c.normEps()));
         } else {
-            pool.run(n, (worker, t) -> ScalarKernels.layernorm(out, t * dim, in, t * dim, norm.weight(), norm.bias(), dim, c.normEps()));
+            pool.run(n, (long) n * dim, (worker, t) -> ScalarKernels.layernorm(out, t * dim, in, t * dim, norm.weight(), norm.bias(), dim, c.normEps()));
         }
     }
 
@@ -335,7 +346,7 @@ public final class CpuBackend implements Backend {
         float[] b = lin.bias();
         if (b != null) {
             int rows = b.length;
-            pool.run(n, (worker, t) -> {
+            pool.run(n, (long) n * rows, (worker, t) -> {
                 for (int i = 0; i < rows; i++) {
                     out[t * rows + i] += b[i];
                 }
@@ -355,7 +366,7 @@ public final class CpuBackend implements Backend {
                 new MatMul.Job(lw.key().weight(), in, dim, k, kvDim, 0),
                 new MatMul.Job(lw.value().weight(), in, dim, v, kvDim, 0));
         float clamp = c.clampQkv();
-        pool.run(n, (worker, t) -> {
+        pool.run(n, (long) n * (qDim + 2 * kvDim), (worker, t) -> {
             addBias(q, t * qDim, lw.query().bias(), qDim, clamp);
             addBias(k, t * kvDim, lw.key().bias(), kvDim, clamp);
             addBias(v, t * kvDim, lw.value().bias(), kvDim, clamp);
@@ -387,7 +398,13 @@ public final class CpuBackend implements Backend {
         int group = c.heads() / kvHeads;
         int parts = Math.min(group, Math.max(1, (2 * pool.threads() + n * kvHeads - 1) / (n * kvHeads)));
         int per = (group + parts - 1) / parts;
-        pool.run(n * kvHeads * parts, (worker, task) -> {
+        // its work: each token's query heads against the positions it sees, keys then values
+        long work = 0;
+        for (int t = 0; t < n; t++) {
+            int pos = s.position(t);
+            work += 2L * c.heads() * c.headDim() * (pos - (c.slidingWindow() > 0 ? Math.max(0, pos - c.slidingWindow() + 1) : 0) + 1);
+        }
+        pool.run(n * kvHeads * parts, work, (worker, task) -> {
             int rest = task % (kvHeads * parts);
             int kvh = rest / parts;
             int h0 = kvh * group + (rest % parts) * per;
@@ -616,11 +633,11 @@ public final class CpuBackend implements Backend {
                     new MatMul.Job(f.up().weight(), in, dim, hb2, hidden, 0));
             addBias(f.gate(), hb, n);
             addBias(f.up(), hb2, n);
-            pool.run(n, (worker, t) -> Activations.gated(act, hb, t * hidden, hb2, t * hidden, hidden));
+            pool.run(n, (long) n * hidden, (worker, t) -> Activations.gated(act, hb, t * hidden, hb2, t * hidden, hidden));
         } else {
             MatMul.run(pool, scratch, n, new MatMul.Job(f.up().weight(), in, dim, hb, hidden, 0));
             addBias(f.up(), hb, n);
-            pool.run(n, (worker, t) -> Activations.apply(act, hb, t * hidden, hidden));
+            pool.run(n, (long) n * hidden, (worker, t) -> Activations.apply(act, hb, t * hidden, hidden));
         }
         MatMul.run(pool, scratch, n, new MatMul.Job(f.down().weight(), hb, hidden, out, dim, 0));
         addBias(f.down(), out, n);
@@ -636,7 +653,7 @@ public final class CpuBackend implements Backend {
         int experts = c.experts();
         int used = c.expertsUsed();
         MatMul.run(pool, scratch, n, new MatMul.Job(moe.router(), in, dim, routerLogits, experts, 0));
-        pool.run(n, (worker, t) -> route(t, experts, used));
+        pool.run(n, (long) n * experts * used, (worker, t) -> route(t, experts, used));
         Arrays.fill(out, 0, n * dim, 0f);
         for (int e = 0; e < experts; e++) {
             int m = 0;
@@ -656,7 +673,7 @@ public final class CpuBackend implements Backend {
             dense(moe.experts()[e], moeIn, m, moeOut);
             int expert = e;
             int rows = m;
-            pool.run(rows, (worker, r) -> {
+            pool.run(rows, (long) rows * dim, (worker, r) -> {
                 int t = moeRows[r];
                 float weight = 0f;
                 for (int j = 0; j < used; j++) {
@@ -712,7 +729,7 @@ public final class CpuBackend implements Backend {
                 logitInput = new float[n * dim];
             }
             float[] normed = w.projectOut() != null ? logitInput : s.hidden;
-            pool.run(n, (worker, t) -> finalNorm(fin, normed, t * dim, t * dim));
+            pool.run(n, (long) n * dim, (worker, t) -> finalNorm(fin, normed, t * dim, t * dim));
             if (w.projectOut() != null) {
                 linear(w.projectOut(), normed, n, s.hidden);
             }
@@ -725,7 +742,7 @@ public final class CpuBackend implements Backend {
             logitInput = new float[m * dim];
         }
         float[] in = logitInput;
-        pool.run(m, (worker, i) -> finalNorm(fin, in, i * dim, s.logitToken(i) * dim));
+        pool.run(m, (long) m * dim, (worker, i) -> finalNorm(fin, in, i * dim, s.logitToken(i) * dim));
         int vocab = c.vocabSize();
         if (s.logits.length < m * vocab) {
             s.logits = new float[m * vocab];

@@ -75,12 +75,14 @@ public final class MatMul {
     public static void run(WorkerPool pool, Scratch[] scratch, int nTokens, Job... given) {
         Prepared[] jobs = prepareInputs(pool, nTokens, given);
         int[] firstTask = new int[jobs.length + 1];
+        long work = 0;
         for (int j = 0; j < jobs.length; j++) {
             Tensor w = jobs[j].job.w;
             int tasks = w instanceof Q8BlockTensor b ? b.panels() : (w.rows() + TILE_ROWS - 1) / TILE_ROWS;
             firstTask[j + 1] = firstTask[j] + tasks;
+            work += (long) w.rows() * w.cols() * nTokens;
         }
-        pool.run(firstTask[jobs.length], (worker, task) -> {
+        pool.run(firstTask[jobs.length], work, (worker, task) -> {
             int j = 0;
             while (task >= firstTask[j + 1]) {
                 j++;
@@ -133,7 +135,7 @@ public final class MatMul {
                 float[] sums = inputBuffer(4 * j + 2, nTokens * (cols / 32));
                 float[] offsets = f == ActivationFormat.Q8_K ? inputBuffer(4 * j + 3, nTokens * (cols / 32)) : null;
                 short[] q16 = int16 ? inputBuffer16(j, nTokens * cols) : null;
-                pool.run(nTokens, (worker, t) -> {
+                pool.run(nTokens, (long) nTokens * cols, (worker, t) -> {
                     ((Q8BlockTensor) job.w).quantizeInput(job.x, t * job.xStride, q, t * cols, d, sums, offsets, t * (cols / 32));
                     if (q16 != null) {
                         Q8BlockTensor.toInt16(q, t, cols, nTokens, q16);
@@ -145,7 +147,7 @@ public final class MatMul {
                 // F16 weights are converted without re-biasing their exponent (F16Tensor.dequantizeRowScaled):
                 // the input carries the factor instead, in a second copy
                 float[] scaled = job.w instanceof F16Tensor ? inputBuffer(4 * j + 1, buf.length) : null;
-                pool.run(nTokens, (worker, t) -> {
+                pool.run(nTokens, (long) nTokens * cols, (worker, t) -> {
                     f.roundTrip(job.x, t * job.xStride, cols, buf);
                     if (scaled != null) {
                         for (int k = t * job.xStride; k < t * job.xStride + cols; k++) {

@@ -24,6 +24,16 @@ public final class WorkerPool implements AutoCloseable {
 
     static final long SPIN_NANOS = 200_000;
 
+    /**
+     * Loops of less work than this (multiply-adds, or values read and written) run on the calling thread alone
+     * ({@link #run(int, long, Task)}): handing them to the workers costs more than it saves. A tiny model (stories260K,
+     * 64 wide) does all of its loops in less than a hand-off, and the caller then spent most of its time spinning for
+     * workers, which on a busy machine are often not even scheduled (docs/cpu-inference-log.md, 2026-12-03: the
+     * crossover measured with {@code inference-core/bench/InlineWorkProbe.java}). {@code -Dkindling.cpu.inlineWork=N}
+     * changes it (0: every loop of more than one task goes to the workers, as before).
+     */
+    public static final long INLINE_WORK = Long.getLong("kindling.cpu.inlineWork", 1L << 20);
+
     private final int threads;
     private final Worker[] workers;
     private volatile int generation;
@@ -33,8 +43,17 @@ public final class WorkerPool implements AutoCloseable {
     private final AtomicInteger next = new AtomicInteger();
     private final AtomicInteger active = new AtomicInteger();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    /** Loops handed to the workers so far (written by the calling thread only). */
+    private volatile long handOffs;
+    private final long inlineWork;
 
     public WorkerPool(int threads) {
+        this(threads, INLINE_WORK);
+    }
+
+    /** {@code inlineWork}: loops of less work run on the calling thread ({@link #INLINE_WORK} by default; 0: none). */
+    public WorkerPool(int threads, long inlineWork) {
+        this.inlineWork = inlineWork;
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
@@ -48,6 +67,26 @@ public final class WorkerPool implements AutoCloseable {
 
     public int threads() {
         return threads;
+    }
+
+    /** Loops handed to the workers so far (not those run on the calling thread alone). */
+    public long handOffs() {
+        return handOffs;
+    }
+
+    /**
+     * As {@link #run(int, Task)}, on the calling thread alone when the whole loop is less than this pool's inline work
+     * ({@link #INLINE_WORK} by default) in units of {@code work} (multiply-adds, or values read and written): each index runs as it would on a worker, with
+     * worker 0's scratch, so the results are the same bits.
+     */
+    public void run(int count, long work, Task body) {
+        if (work < inlineWork) {
+            for (int i = 0; i < count; i++) {
+                body.run(0, i);
+            }
+            return;
+        }
+        run(count, body);
     }
 
     /** Runs {@code body(worker, i)} for every {@code i < count}, in parallel; returns when all are done. */
@@ -64,6 +103,7 @@ public final class WorkerPool implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("worker pool is closed");
         }
+        handOffs++;
         task = body;
         taskCount = count;
         next.set(0);

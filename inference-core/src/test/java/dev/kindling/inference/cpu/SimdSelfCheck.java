@@ -24,7 +24,7 @@ public final class SimdSelfCheck {
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) r.nextGaussian();
         }
-        try (WorkerPool pool = new WorkerPool(2)) {
+        try (WorkerPool pool = new WorkerPool(2, 0)) { // every product split: the workers' path
             MatMul.Scratch[] s = {new MatMul.Scratch(cols), new MatMul.Scratch(cols)};
             for (GgmlType type : new GgmlType[] {GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0,
                     GgmlType.Q4_1, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K}) {

@@ -60,7 +60,7 @@ public final class MappedRowChecks {
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) r.nextGaussian();
         }
-        try (WorkerPool pool = new WorkerPool(2)) {
+        try (WorkerPool pool = new WorkerPool(2, 0)) { // every product split: the workers' path
             MatMul.Scratch[] s = {new MatMul.Scratch(COLS), new MatMul.Scratch(COLS)};
             for (int n : new int[] {1, 2, tokens}) {
                 float[] want = new float[n * ROWS];

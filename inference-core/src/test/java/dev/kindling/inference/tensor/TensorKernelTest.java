@@ -63,7 +63,7 @@ class TensorKernelTest {
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) r.nextGaussian();
         }
-        try (WorkerPool pool = new WorkerPool(2)) {
+        try (WorkerPool pool = new WorkerPool(2, 0)) { // every product split: the workers' path
             MatMul.Scratch[] s = {new MatMul.Scratch(COLS), new MatMul.Scratch(COLS)};
             float[] all = new float[tokens * ROWS];
             MatMul.run(pool, s, tokens, new MatMul.Job(t, x, all));
@@ -187,7 +187,7 @@ class TensorKernelTest {
             x[cols - 1] = 65504f;
             x[(tokens - 1) * cols] = tokens > 1 ? 1e6f : x[0]; // rounds to +inf as F16: the last token's outputs all inf or NaN
             float[] out = new float[tokens * rows];
-            try (WorkerPool pool = new WorkerPool(2)) {
+            try (WorkerPool pool = new WorkerPool(2, 0)) { // every product split: the workers' path
                 MatMul.Scratch[] s = {new MatMul.Scratch(cols), new MatMul.Scratch(cols)};
                 MatMul.run(pool, s, tokens, new MatMul.Job(t, x, out));
             }
