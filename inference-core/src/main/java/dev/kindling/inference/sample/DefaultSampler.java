@@ -48,6 +48,10 @@ final class DefaultSampler implements Sampler {
 
     @Override
     public int sample(float[] logits, int off, int n) {
+        if (p.temperature() == 0f && !penalties()) {
+            // greedy on the row as it is: the copy below (and a vocabulary-sized buffer per request) changes nothing here
+            return Sampler.argmax(logits, off, n);
+        }
         if (work.length < n) {
             work = new float[n];
         }

@@ -188,4 +188,30 @@ class DefaultSamplerTest {
         once.accept(0, true); // 2.0 - 0.4 - 0.2 = 1.4 < 1.5
         assertEquals(1, once.sample(z, 0, z.length));
     }
+
+    /**
+     * Greedy without penalties takes the row as it is: the same choice as the argmax of the row, and no copy of the
+     * vocabulary per request (a 128K-entry row cost half a megabyte of garbage for every row of a max-tokens-1 job).
+     */
+    @Test
+    void greedyTakesTheRowWithoutACopy() {
+        int vocab = 128 * 1024;
+        float[] row = new float[vocab + 3];
+        java.util.Random r = new java.util.Random(9);
+        for (int i = 0; i < row.length; i++) {
+            row[i] = (float) r.nextGaussian();
+        }
+        row[3 + 77_777] = 9f;
+        row[3 + 99_999] = 9f; // a tie: the lower id wins
+        float[] before = row.clone();
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        Sampler.create(SamplingParams.greedy()).sample(row, 3, vocab); // warms up what the first call loads
+        long a0 = mx.getThreadAllocatedBytes(Thread.currentThread().getId());
+        int got = Sampler.create(SamplingParams.greedy()).sample(row, 3, vocab);
+        long allocated = mx.getThreadAllocatedBytes(Thread.currentThread().getId()) - a0;
+        assertEquals(77_777, got);
+        assertTrue(Arrays.equals(before, row), "sampling changed the row");
+        assertTrue(allocated < 64 * 1024, "a greedy sample of a " + vocab + "-entry row allocated " + allocated
+                + " bytes: expected no copy of the row (< 64 KiB)");
+    }
 }
