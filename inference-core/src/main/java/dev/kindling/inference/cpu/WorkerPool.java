@@ -36,16 +36,34 @@ public final class WorkerPool implements AutoCloseable {
 
     private final int threads;
     private final Worker[] workers;
-    private volatile int generation;
     private volatile boolean closed;
-    private volatile Task task;
-    private volatile int taskCount;
-    private final AtomicInteger next = new AtomicInteger();
-    private final AtomicInteger active = new AtomicInteger();
-    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    /** The loop the workers are asked to join: a new object per loop, so a worker that comes late touches only its own. */
+    private volatile Loop current;
+
+    /**
+     * One parallel loop. A worker joins it ({@link #joined}) and then works only while it is not {@link #sealed}; the
+     * caller seals it once its own share is done and no task is left to hand out, and then waits only for the workers
+     * that joined before the seal. Before, the caller waited for every worker to see the loop, including one the OS had
+     * not scheduled since, although the caller had done all the tasks itself.
+     */
+    private static final class Loop {
+        final Task body;
+        final int count;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger joined = new AtomicInteger();
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+        volatile boolean sealed;
+
+        Loop(Task body, int count) {
+            this.body = body;
+            this.count = count;
+        }
+    }
     /** Loops handed to the workers so far (written by the calling thread only). */
     private volatile long handOffs;
     private final long inlineWork;
+    /** A test's stand-in for a worker the OS schedules late: run by a worker between seeing a loop and joining it. Null outside tests. */
+    volatile Runnable beforeJoin;
 
     public WorkerPool(int threads) {
         this(threads, INLINE_WORK);
@@ -104,29 +122,27 @@ public final class WorkerPool implements AutoCloseable {
             throw new IllegalStateException("worker pool is closed");
         }
         handOffs++;
-        task = body;
-        taskCount = count;
-        next.set(0);
-        failure.set(null);
-        active.set(workers.length);
-        generation = generation + 1; // publishes the fields above
+        Loop loop = new Loop(body, count);
+        current = loop; // publishes the loop
         for (Worker w : workers) {
             if (w.parked) {
                 LockSupport.unpark(w);
             }
         }
-        work(0, body, count);
+        work(0, loop);
+        // every task is taken: a worker that has not joined by now has nothing to do, and is not waited for (the seal
+        // before the read of joined, the worker's join before its read of the seal: one of the two sees the other)
+        loop.sealed = true;
         long spinStart = System.nanoTime();
         int spins = 0;
-        while (active.get() > 0) {
+        while (loop.joined.get() > 0) {
             if (++spins < 1 << 14 || System.nanoTime() - spinStart < SPIN_NANOS) {
                 Thread.onSpinWait();
             } else {
                 LockSupport.parkNanos(20_000);
             }
         }
-        task = null;
-        Throwable t = failure.get();
+        Throwable t = loop.failure.get();
         if (t != null) {
             if (t instanceof RuntimeException re) {
                 throw re;
@@ -148,7 +164,9 @@ public final class WorkerPool implements AutoCloseable {
      * threads, quiet machine, JDK 17, 1B Q4_0: decode 28-36 tok/s with one task per grab, 33-40 with
      * fixed chunks of an eighth, 39-42 guided; batch-16 decode 77-91, 97-109, 80-113.
      */
-    private void work(int worker, Task body, int count) {
+    private void work(int worker, Loop loop) {
+        int count = loop.count;
+        AtomicInteger next = loop.next;
         int first;
         while ((first = next.get()) < count) {
             int end = first + Math.max(1, (count - first) / (2 * threads));
@@ -157,9 +175,9 @@ public final class WorkerPool implements AutoCloseable {
             }
             for (int i = first; i < end; i++) {
                 try {
-                    body.run(worker, i);
+                    loop.body.run(worker, i);
                 } catch (Throwable t) {
-                    failure.compareAndSet(null, t);
+                    loop.failure.compareAndSet(null, t);
                     next.set(count); // stop handing out work
                     return;
                 }
@@ -177,24 +195,24 @@ public final class WorkerPool implements AutoCloseable {
 
     private final class Worker extends Thread {
         private final int index;
-        /** The generation this worker last served; starts at the pool's (0), before any run. */
-        private int seen;
+        /** The loop this worker last saw; starts at the pool's (none), before any run. */
+        private Loop seen;
         volatile boolean parked;
 
         Worker(int index) {
             super("kindling-cpu-" + index);
             this.index = index;
-            this.seen = generation;
+            this.seen = current;
             setDaemon(true);
         }
 
         @Override
         public void run() {
             while (true) {
-                int g;
+                Loop loop;
                 long spinStart = System.nanoTime();
                 int spins = 0;
-                while ((g = generation) == seen) {
+                while ((loop = current) == seen) {
                     if (closed) {
                         return;
                     }
@@ -202,19 +220,22 @@ public final class WorkerPool implements AutoCloseable {
                         Thread.onSpinWait();
                     } else {
                         parked = true;
-                        if (generation == seen && !closed) {
+                        if (current == seen && !closed) {
                             LockSupport.park(this);
                         }
                         parked = false;
                     }
                 }
-                seen = g;
-                Task body = task;
-                int count = taskCount;
-                if (body != null) {
-                    work(index, body, count);
+                seen = loop;
+                Runnable delay = beforeJoin;
+                if (delay != null) {
+                    delay.run();
                 }
-                active.decrementAndGet();
+                loop.joined.incrementAndGet();
+                if (!loop.sealed) {
+                    work(index, loop);
+                }
+                loop.joined.decrementAndGet();
             }
         }
     }
