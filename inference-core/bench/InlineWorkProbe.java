@@ -13,7 +13,7 @@ import java.util.Random;
  * Where a matrix product is worth handing to the workers ({@link WorkerPool#INLINE_WORK}): F32 products of ROWSxCOLS
  * weights with TOKENS tokens, on the calling thread alone (a one-thread pool) and split over a two-thread pool, in
  * alternating bursts of ~20 ms; prints per size the median wall microseconds and process CPU microseconds per product of
- * each. Run with {@code -Dkindling.cpu.inlineWork=0} so the two-thread pool splits every product:
+ * each (the two-thread pool splits every product, {@code new WorkerPool(2, 0)}):
  *
  * <pre>
  * bash inference-core/bench/inline-work-probe.sh [ROUNDS=7]
@@ -22,13 +22,10 @@ import java.util.Random;
 public class InlineWorkProbe {
     public static void main(String[] a) {
         int rounds = a.length > 0 ? Integer.parseInt(a[0]) : 7;
-        if (WorkerPool.INLINE_WORK != 0) {
-            throw new IllegalStateException("run with -Dkindling.cpu.inlineWork=0, got " + WorkerPool.INLINE_WORK);
-        }
         int[][] sizes = {{64, 64, 1}, {172, 64, 1}, {256, 64, 1}, {256, 128, 1}, {512, 128, 1}, {512, 256, 1}, {1024, 256, 1},
                 {1024, 512, 1}, {2048, 512, 1}, {64, 64, 16}, {172, 64, 16}, {256, 128, 16}, {512, 256, 16}};
         WorkerPool one = new WorkerPool(1);
-        WorkerPool two = new WorkerPool(2);
+        WorkerPool two = new WorkerPool(2, 0);
         System.out.println("rows cols tokens work inline_wall_us split_wall_us inline_cpu_us split_cpu_us");
         for (int[] sz : sizes) {
             int rows = sz[0], cols = sz[1], tokens = sz[2];

@@ -12,4 +12,4 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 javac -nowarn --add-modules jdk.incubator.vector -d "$TMP" -cp "$CP" "$HERE/InlineWorkProbe.java"
 # shellcheck disable=SC2086
-"${JAVA:-java}" $JVM_FLAGS -Dkindling.cpu.inlineWork=0 -Xmx1g -cp "$TMP:$CP" InlineWorkProbe "$@" 2>/dev/null
+"${JAVA:-java}" $JVM_FLAGS -Xmx1g -cp "$TMP:$CP" InlineWorkProbe "$@" 2>/dev/null

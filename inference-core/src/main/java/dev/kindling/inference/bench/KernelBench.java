@@ -81,7 +81,7 @@ public final class KernelBench {
         int rows = (int) Math.max(64, (long) mb * 1_000_000 / type.byteSize(cols) / 64 * 64);
         Tensor big = randomTensor(type, rows, cols, 1);
         Tensor mid = randomTensor(type, 4096, cols, 2);
-        try (WorkerPool pool = new WorkerPool(threads)) {
+        try (WorkerPool pool = new WorkerPool(threads, 0)) { // every product split over the threads asked for, whatever its size
             MatMul.Scratch[] scratch = new MatMul.Scratch[threads];
             for (int i = 0; i < threads; i++) {
                 scratch[i] = new MatMul.Scratch(cols);
