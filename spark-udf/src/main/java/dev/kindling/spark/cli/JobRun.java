@@ -66,8 +66,11 @@ public final class JobRun {
     /** Reads {@code --input}; an empty input is an error (never a silently empty output). */
     public Dataset<Row> readInput() {
         // schema inference and the emptiness check read rows the progress line would count on top of the job's
-        Dataset<Row> docs = ProgressBar.uncounted(spark.sparkContext(), () -> DatasetReader.read(spark, options.readOptions()));
-        if (ProgressBar.uncounted(spark.sparkContext(), docs::isEmpty)) {
+        DatasetReader.Input in = ProgressBar.uncounted(spark.sparkContext(), () -> DatasetReader.readInput(spark, options.readOptions()));
+        Dataset<Row> docs = in.rows();
+        // the check is a Spark job of its own (planning the whole reader, a pass until the first row): needed only when
+        // reading did not already see a row (JSON Lines' schema inference reads every line)
+        if (!in.seenRows() && ProgressBar.uncounted(spark.sparkContext(), docs::isEmpty)) {
             throw new KindlingException(KindlingException.FAILURE,
                     "input " + String.join(",", options.input) + " holds no documents");
         }

@@ -72,6 +72,21 @@ public final class DatasetReader {
     private DatasetReader() {}
 
     public static Dataset<Row> read(SparkSession spark, ReadOptions o) {
+        return readInput(spark, o).rows();
+    }
+
+    /**
+     * What {@link #readInput} read: the rows, and whether reading them already saw one ({@code seenRows}), so that the
+     * input is known not to be empty without a pass over it.
+     */
+    public record Input(Dataset<Row> rows, boolean seenRows) {}
+
+    /**
+     * As {@link #read}, saying whether the reading itself saw a row: JSON Lines' schema inference reads every object line,
+     * and each is a row of the result (a document, or a bad row to account for). {@code seenRows} false means the reader
+     * does not know (other formats, or no object with a field), not that the input is empty.
+     */
+    public static Input readInput(SparkSession spark, ReadOptions o) {
         if (o.paths().isEmpty()) {
             throw KindlingException.usage("no input given (--input)");
         }
@@ -86,16 +101,17 @@ public final class DatasetReader {
             throw KindlingException.usage("inputs mix formats " + formats + "; pass --input-format or read them separately");
         }
         format = formats.iterator().next();
-        Dataset<Row> raw = switch (format) {
+        Input raw = switch (format) {
             case JSONL -> readJsonLines(spark, o.paths(), o.idColumn(), o.textColumn(), o.messages());
-            case PARQUET -> readParquet(spark, o.paths());
-            case TEXT_LINES -> readTextLines(spark, o.paths(), o.textColumn());
-            case TEXT_FILES -> readTextFiles(spark, o.paths(), o.textColumn());
+            case PARQUET -> new Input(readParquet(spark, o.paths()), false);
+            case TEXT_LINES -> new Input(readTextLines(spark, o.paths(), o.textColumn()), false);
+            case TEXT_FILES -> new Input(readTextFiles(spark, o.paths(), o.textColumn()), false);
         };
-        return finish(raw, o);
+        return new Input(finish(raw.rows(), o), raw.seenRows());
     }
 
-    private static Dataset<Row> readJsonLines(SparkSession spark, List<String> paths, String idColumn, String textColumn,
+    /** The lines as rows, one per non-blank line; seenRows when the schema inference found an object line. */
+    private static Input readJsonLines(SparkSession spark, List<String> paths, String idColumn, String textColumn,
             boolean messages) {
         Dataset<Row> lines = LineSource.read(spark, paths)
                 // blank lines separate nothing in JSON Lines; they are not documents (blank: JSON's white space only, tabs
@@ -250,7 +266,8 @@ public final class DatasetReader {
         out.add(col(Columns.SOURCE_LINE));
         out.add(when(reason.isNotNull(), functions.coalesce(col("value"), col(Columns.RAW))).as(Columns.RAW));
         out.add(error.as(Columns.ERROR));
-        return p.select(out.toArray(new Column[0]));
+        // a field (or the corrupt-record column) was inferred only from an object line, which is a row of the result
+        return new Input(p.select(out.toArray(new Column[0])), inferred.fields().length > 0);
     }
 
     private static Dataset<Row> readParquet(SparkSession spark, List<String> paths) {
