@@ -695,7 +695,7 @@ public final class HfTokenizerJson {
             Integer before = ids.get(t.content());
             int id = before != null ? before : t.content().isEmpty() ? -1 : m.tokenToId(t.content());
             if (id < 0 && !t.content().isEmpty()) {
-                id = highest < 0 ? vocabSize : highest >= vocabSize || vocabSize == 0 ? highest + 1 : vocabSize;
+                id = Math.max(vocabSize, highest + 1); // HF's rule (max >= vocab size ? max + 1 : vocab size), in one
             } else if (id < 0) {
                 id = t.id();
             }
