@@ -156,6 +156,11 @@ public final class Judge extends EngineStage<Judge> {
 
     @Override
     public StructType transformSchema(StructType schema) {
+        return job(schema, null, checked(schema)).outputSchema(schema, getErrorCol());
+    }
+
+    /** transformSchema's checks; returns the rubric, read once per call (a template may be a remote file). */
+    private Rubric checked(StructType schema) {
         requireColumn(schema, getOrDefault(instructionCol), "instructionCol", DataTypes.StringType);
         requireColumn(schema, getOrDefault(responseCol), "responseCol", DataTypes.StringType, DataTypes.createArrayType(DataTypes.StringType, true));
         requireAbsent(schema, getOrDefault(outputCol));
@@ -167,22 +172,24 @@ public final class Judge extends EngineStage<Judge> {
         if (getTruncatePrompts()) {
             throw KindlingException.usage(who() + ": truncatePrompts is set, but " + TRUNCATION);
         }
-        return job(schema, null).outputSchema(schema, getErrorCol());
+        return loadRubric();
     }
 
     @Override
     public Dataset<Row> transform(Dataset<?> dataset) {
-        transformSchema(dataset.schema());
+        // transformSchema's checks with the rubric read once (it read it again for the job)
+        Rubric rubric = checked(dataset.schema());
+        job(dataset.schema(), null, rubric).outputSchema(dataset.schema(), getErrorCol());
         InferenceMetrics metrics = newMetrics(dataset);
-        return job(dataset.schema(), metrics).apply(dataset.toDF(), getErrorCol(), getSkipRejected());
+        return job(dataset.schema(), metrics, rubric).apply(dataset.toDF(), getErrorCol(), getSkipRejected());
     }
 
-    private Job job(StructType schema, InferenceMetrics metrics) {
+    private Job job(StructType schema, InferenceMetrics metrics, Rubric rubric) {
         int responseIndex = Columns.indexOf(schema, getOrDefault(responseCol), who());
         boolean many = !schema.apply(responseIndex).dataType().equals(DataTypes.StringType);
         DataType type = many ? DataTypes.createArrayType(RESULT, true) : RESULT;
         return new Job(engineSpec(), window(), metrics, Columns.indexOf(schema, getOrDefault(instructionCol), who()), responseIndex, many,
-                new StructType().add(getOrDefault(outputCol), type, true), loadRubric(), getMethod(), (Integer) getOrDefault(maxTokens));
+                new StructType().add(getOrDefault(outputCol), type, true), rubric, getMethod(), (Integer) getOrDefault(maxTokens));
     }
 
     /** A judgment as the output struct. */
