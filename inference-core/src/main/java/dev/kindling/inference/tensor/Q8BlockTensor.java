@@ -95,6 +95,11 @@ public abstract class Q8BlockTensor extends Tensor {
      * two weight vectors and an input take 19 vector registers, which AVX-512 has (32) and AVX2 (16) has not.
      */
     static final boolean EIGHT_TOKEN_TILES = GROUP >= 16;
+    /**
+     * Whether the float tile runs as two passes of half a panel ({@link #tile4Half}) rather than {@link #tile4}:
+     * with AVX2's 16 vector registers, unless {@code -Dkindling.tile.halves=false|true} says otherwise.
+     */
+    static final boolean HALF_PANEL_TILES = Boolean.parseBoolean(System.getProperty("kindling.tile.halves", String.valueOf(GROUP < 16)));
 
     protected final int blocks;
     protected final int panels;
@@ -543,6 +548,12 @@ public abstract class Q8BlockTensor extends Tensor {
     /** {@link #multiplyPanel} with the choice of kernels given (tests run each). */
     final void multiplyPanel(int panel, float[] xq, short[] xq16, float[] dx, float[] xs, float[] xu, int nTokens, float[] out,
             int outStride, int outOff, Scratch s, boolean int16Decode, boolean int16Tiles) {
+        multiplyPanel(panel, xq, xq16, dx, xs, xu, nTokens, out, outStride, outOff, s, int16Decode, int16Tiles, HALF_PANEL_TILES);
+    }
+
+    /** {@link #multiplyPanel} with the choice of kernels given, the float tile's shape ({@link #HALF_PANEL_TILES}) included. */
+    final void multiplyPanel(int panel, float[] xq, short[] xq16, float[] dx, float[] xs, float[] xu, int nTokens, float[] out,
+            int outStride, int outOff, Scratch s, boolean int16Decode, boolean int16Tiles, boolean halfTiles) {
         int r0 = panel * PANEL_ROWS;
         int nr = Math.min(PANEL_ROWS, rows - r0);
         if (L == 0 || !finiteScales) {
@@ -624,8 +635,15 @@ public abstract class Q8BlockTensor extends Tensor {
                 }
                 dequantizeTile(panel, q, qOff, k0, n, s.tile);
                 for (; t + 4 <= tn; t += 4) {
-                    tile4(s.tile, s.tileScales, n / 32, xq, (t0 + t) * cols + k0, cols, dx, (t0 + t) * blocks + k0 / 32, blocks,
-                            s.acc, t * PANEL_ROWS);
+                    if (halfTiles) {
+                        tile4Half(s.tile, s.tileScales, n / 32, xq, (t0 + t) * cols + k0, cols, dx, (t0 + t) * blocks + k0 / 32,
+                                blocks, s.acc, t * PANEL_ROWS, 0);
+                        tile4Half(s.tile, s.tileScales, n / 32, xq, (t0 + t) * cols + k0, cols, dx, (t0 + t) * blocks + k0 / 32,
+                                blocks, s.acc, t * PANEL_ROWS, 2);
+                    } else {
+                        tile4(s.tile, s.tileScales, n / 32, xq, (t0 + t) * cols + k0, cols, dx, (t0 + t) * blocks + k0 / 32,
+                                blocks, s.acc, t * PANEL_ROWS);
+                    }
                 }
                 for (; t < tn; t++) {
                     tile1(s.tile, s.tileScales, n / 32, xq, (t0 + t) * cols + k0, dx, (t0 + t) * blocks + k0 / 32,
@@ -808,6 +826,58 @@ public abstract class Q8BlockTensor extends Tensor {
             p13.fma(s1.mul(d), FloatVector.fromArray(F, acc, a + GROUP)).intoArray(acc, a + GROUP);
             p23.fma(s2.mul(d), FloatVector.fromArray(F, acc, a + 2 * GROUP)).intoArray(acc, a + 2 * GROUP);
             p33.fma(s3.mul(d), FloatVector.fromArray(F, acc, a + 3 * GROUP)).intoArray(acc, a + 3 * GROUP);
+        }
+    }
+
+    /**
+     * {@link #tile4} for the two groups {@code g0} and {@code g0 + 1} only (the same sums in the same order): eight
+     * accumulators, two weight vectors and an input take 11 vector registers, where tile4's 21 exceed AVX2's 16 and
+     * C2 keeps some accumulators on the stack, a load and a store around their FMAs. See {@link #HALF_PANEL_TILES}.
+     */
+    private static void tile4Half(float[] tile, float[] ts, int nb, float[] xq, int xOff, int xStride, float[] dx, int dOff,
+            int dStride, float[] acc, int accOff, int g0) {
+        final int gt = TILE_COLS * GROUP;
+        final int sg = (TILE_COLS / 32) * GROUP;
+        for (int b = 0; b < nb; b++) {
+            FloatVector z = FloatVector.zero(F);
+            FloatVector p00 = z, p01 = z, p02 = z, p03 = z, p10 = z, p11 = z, p12 = z, p13 = z;
+            int x0 = xOff + b * 32, x1 = x0 + xStride, x2 = x1 + xStride, x3 = x2 + xStride;
+            int wb = g0 * gt + b * 32 * GROUP;
+            for (int i = 0; i < 32; i++) {
+                int w = wb + i * GROUP;
+                FloatVector w0 = FloatVector.fromArray(F, tile, w);
+                FloatVector w1 = FloatVector.fromArray(F, tile, w + gt);
+                FloatVector x = FloatVector.broadcast(F, xq[x0 + i]);
+                p00 = w0.fma(x, p00);
+                p10 = w1.fma(x, p10);
+                x = FloatVector.broadcast(F, xq[x1 + i]);
+                p01 = w0.fma(x, p01);
+                p11 = w1.fma(x, p11);
+                x = FloatVector.broadcast(F, xq[x2 + i]);
+                p02 = w0.fma(x, p02);
+                p12 = w1.fma(x, p12);
+                x = FloatVector.broadcast(F, xq[x3 + i]);
+                p03 = w0.fma(x, p03);
+                p13 = w1.fma(x, p13);
+            }
+            FloatVector s0 = FloatVector.fromArray(F, ts, g0 * sg + b * GROUP);
+            FloatVector s1 = FloatVector.fromArray(F, ts, (g0 + 1) * sg + b * GROUP);
+            int a = accOff + g0 * GROUP;
+            float d = dx[dOff + b];
+            p00.fma(s0.mul(d), FloatVector.fromArray(F, acc, a)).intoArray(acc, a);
+            p10.fma(s1.mul(d), FloatVector.fromArray(F, acc, a + GROUP)).intoArray(acc, a + GROUP);
+            a += PANEL_ROWS;
+            d = dx[dOff + dStride + b];
+            p01.fma(s0.mul(d), FloatVector.fromArray(F, acc, a)).intoArray(acc, a);
+            p11.fma(s1.mul(d), FloatVector.fromArray(F, acc, a + GROUP)).intoArray(acc, a + GROUP);
+            a += PANEL_ROWS;
+            d = dx[dOff + 2 * dStride + b];
+            p02.fma(s0.mul(d), FloatVector.fromArray(F, acc, a)).intoArray(acc, a);
+            p12.fma(s1.mul(d), FloatVector.fromArray(F, acc, a + GROUP)).intoArray(acc, a + GROUP);
+            a += PANEL_ROWS;
+            d = dx[dOff + 3 * dStride + b];
+            p03.fma(s0.mul(d), FloatVector.fromArray(F, acc, a)).intoArray(acc, a);
+            p13.fma(s1.mul(d), FloatVector.fromArray(F, acc, a + GROUP)).intoArray(acc, a + GROUP);
         }
     }
 

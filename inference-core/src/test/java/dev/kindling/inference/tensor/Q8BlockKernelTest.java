@@ -61,6 +61,10 @@ class Q8BlockKernelTest {
                     check(t, cols, n, int16);
                 }
             }
+            for (int n : new int[] {4, 13, Q8BlockTensor.TOKEN_CHUNK + 13}) { // the float tile in both shapes
+                check(t, cols, n, false, false);
+                check(t, cols, n, false, true);
+            }
         }
     }
 
@@ -130,6 +134,11 @@ class Q8BlockKernelTest {
 
     /** {@link #check(Q8BlockTensor, int, boolean)} for a tensor of {@code cols} columns. */
     private static float[] check(Q8BlockTensor t, int cols, int n, boolean int16) {
+        return check(t, cols, n, int16, Q8BlockTensor.HALF_PANEL_TILES);
+    }
+
+    /** {@link #check(Q8BlockTensor, int, int, boolean)} with the float tile's shape chosen ({@code tile4} or {@code tile4Half}). */
+    private static float[] check(Q8BlockTensor t, int cols, int n, boolean int16, boolean halfTiles) {
         Random r = new Random(n);
         int blocks = cols / 32;
         float[] x = new float[n * cols];
@@ -151,14 +160,14 @@ class Q8BlockKernelTest {
         float[] out = new float[n * stride];
         Q8BlockTensor.Scratch s = new Q8BlockTensor.Scratch();
         for (int p = 0; p < t.panels(); p++) {
-            t.multiplyPanel(p, xq, xq16, dx, xs, xu, n, out, stride, 2, s, int16, int16);
+            t.multiplyPanel(p, xq, xq16, dx, xs, xu, n, out, stride, 2, s, int16, int16, halfTiles);
         }
         for (int tok = 0; tok < n; tok++) {
             for (int row = 0; row < ROWS; row++) {
                 float want = t.productScalar(row, xq, tok * cols, dx, xu, tok * blocks);
                 float got = out[tok * stride + 2 + row];
                 assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(got),
-                        t.type() + (int16 ? " int16" : "") + " " + n + " tokens: token " + tok + " row " + row + ": " + got + " vs " + want);
+                        t.type() + (int16 ? " int16" : "") + (halfTiles ? " half tiles" : "") + " " + n + " tokens: token " + tok + " row " + row + ": " + got + " vs " + want);
             }
             assertEquals(0f, out[tok * stride + 1]); // nothing written outside the rows
             assertEquals(0f, out[tok * stride + 2 + ROWS]);
