@@ -114,6 +114,16 @@ public final class Simd {
         return jdk >= 25 || trapLimit >= JitAdvice.TRAP_LIMIT;
     }
 
+    /**
+     * Whether the many-token tiles of four rows (or four groups of rows) by four tokens run as two passes of half
+     * the rows: their 16 accumulators, 4 weight vectors and an input take 21 vector registers, which AVX-512 has
+     * (32) and AVX2 (16) has not, so that C2 keeps accumulators on the stack. Same sums in the same order either
+     * way. On by default with 256-bit vectors; {@code -Dkindling.simd.halfTiles=true|false} chooses. On an
+     * AVX2-only EPYC (Zen 1, 2026-12-03) the Q8_0 float tile ran 1.3x faster (docs/cpu-inference-log.md).
+     */
+    public static final boolean HALF_TILES = L > 0
+            && Boolean.parseBoolean(System.getProperty("kindling.simd.halfTiles", String.valueOf(L < 16)));
+
     /** True when vector kernels are used (256 or 512 bits). */
     public static boolean enabled() {
         return L > 0;

@@ -199,14 +199,66 @@ public final class VectorKernels {
      */
     public static void dot4x4(float[] w, int wOff, int ldw, float[] x, int xOff, int ldx, int n,
             float[] out, int outOff, int ldo, float[] parts) {
+        dot4x4(w, wOff, ldw, x, xOff, ldx, n, out, outOff, ldo, parts, Simd.HALF_TILES);
+    }
+
+    /** {@link #dot4x4} with the tile's shape chosen: {@link #tile4x4}, or with {@code halves} two {@link #tile2x4} passes (tests run both). */
+    static void dot4x4(float[] w, int wOff, int ldw, float[] x, int xOff, int ldx, int n,
+            float[] out, int outOff, int ldo, float[] parts, boolean halves) {
         int seg = Simd.segmentLength(n);
         int vecEnd = n - n % L;
-        tile4x4(w, wOff, ldw, x, xOff, ldx, 0, seg, parts, 0);
-        tile4x4(w, wOff, ldw, x, xOff, ldx, seg, 2 * seg, parts, 1);
-        tile4x4(w, wOff, ldw, x, xOff, ldx, 2 * seg, 3 * seg, parts, 2);
-        tile4x4(w, wOff, ldw, x, xOff, ldx, 3 * seg, 4 * seg, parts, 3);
-        tile4x4(w, wOff, ldw, x, xOff, ldx, 4 * seg, vecEnd, parts, 4);
+        for (int part = 0; part < 5; part++) {
+            int from = Simd.partStart(part, seg);
+            int to = Simd.partEnd(part, seg, vecEnd);
+            if (halves) {
+                tile2x4(w, wOff, ldw, x, xOff, ldx, from, to, parts, part, 0);
+                tile2x4(w, wOff + 2 * ldw, ldw, x, xOff, ldx, from, to, parts, part, 2);
+            } else {
+                tile4x4(w, wOff, ldw, x, xOff, ldx, from, to, parts, part);
+            }
+        }
         finishTile(parts, w, wOff, ldw, x, xOff, ldx, vecEnd, n, out, outOff, ldo);
+    }
+
+    /**
+     * {@link #tile4x4} for the two rows {@code row0} and {@code row0 + 1} of the tile ({@code w[wOff ..]} is row
+     * {@code row0}): the same sums in the same order into the same {@code parts}. Eight accumulators, two weight
+     * vectors and an input take 11 vector registers, where tile4x4's 21 exceed AVX2's 16 (C2 then keeps
+     * accumulators on the stack); {@link Simd#HALF_TILES}.
+     */
+    public static void tile2x4(float[] w, int wOff, int ldw, float[] x, int xOff, int ldx,
+            int from, int to, float[] parts, int seg, int row0) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z;
+        FloatVector a10 = z, a11 = z, a12 = z, a13 = z;
+        int w0 = wOff, w1 = wOff + ldw;
+        int x0 = xOff, x1 = xOff + ldx, x2 = xOff + 2 * ldx, x3 = xOff + 3 * ldx;
+        for (int k = from; k < to; k += L) {
+            FloatVector v0 = FloatVector.fromArray(F, w, w0 + k);
+            FloatVector v1 = FloatVector.fromArray(F, w, w1 + k);
+            FloatVector t = FloatVector.fromArray(F, x, x0 + k);
+            a00 = v0.fma(t, a00);
+            a10 = v1.fma(t, a10);
+            t = FloatVector.fromArray(F, x, x1 + k);
+            a01 = v0.fma(t, a01);
+            a11 = v1.fma(t, a11);
+            t = FloatVector.fromArray(F, x, x2 + k);
+            a02 = v0.fma(t, a02);
+            a12 = v1.fma(t, a12);
+            t = FloatVector.fromArray(F, x, x3 + k);
+            a03 = v0.fma(t, a03);
+            a13 = v1.fma(t, a13);
+        }
+        int b = seg * L;
+        int o = 5 * L;
+        a00.intoArray(parts, b + row0 * o);
+        a10.intoArray(parts, b + (row0 + 1) * o);
+        a01.intoArray(parts, b + (4 + row0) * o);
+        a11.intoArray(parts, b + (5 + row0) * o);
+        a02.intoArray(parts, b + (8 + row0) * o);
+        a12.intoArray(parts, b + (9 + row0) * o);
+        a03.intoArray(parts, b + (12 + row0) * o);
+        a13.intoArray(parts, b + (13 + row0) * o);
     }
 
     private static void finishTile(float[] parts, float[] w, int wOff, int ldw, float[] x, int xOff, int ldx,

@@ -95,11 +95,6 @@ public abstract class Q8BlockTensor extends Tensor {
      * two weight vectors and an input take 19 vector registers, which AVX-512 has (32) and AVX2 (16) has not.
      */
     static final boolean EIGHT_TOKEN_TILES = GROUP >= 16;
-    /**
-     * Whether the float tile runs as two passes of half a panel ({@link #tile4Half}) rather than {@link #tile4}:
-     * with AVX2's 16 vector registers, unless {@code -Dkindling.tile.halves=false|true} says otherwise.
-     */
-    static final boolean HALF_PANEL_TILES = Boolean.parseBoolean(System.getProperty("kindling.tile.halves", String.valueOf(GROUP < 16)));
 
     protected final int blocks;
     protected final int panels;
@@ -548,10 +543,10 @@ public abstract class Q8BlockTensor extends Tensor {
     /** {@link #multiplyPanel} with the choice of kernels given (tests run each). */
     final void multiplyPanel(int panel, float[] xq, short[] xq16, float[] dx, float[] xs, float[] xu, int nTokens, float[] out,
             int outStride, int outOff, Scratch s, boolean int16Decode, boolean int16Tiles) {
-        multiplyPanel(panel, xq, xq16, dx, xs, xu, nTokens, out, outStride, outOff, s, int16Decode, int16Tiles, HALF_PANEL_TILES);
+        multiplyPanel(panel, xq, xq16, dx, xs, xu, nTokens, out, outStride, outOff, s, int16Decode, int16Tiles, Simd.HALF_TILES);
     }
 
-    /** {@link #multiplyPanel} with the choice of kernels given, the float tile's shape ({@link #HALF_PANEL_TILES}) included. */
+    /** {@link #multiplyPanel} with the choice of kernels given, the float tile's shape ({@link Simd#HALF_TILES}) included. */
     final void multiplyPanel(int panel, float[] xq, short[] xq16, float[] dx, float[] xs, float[] xu, int nTokens, float[] out,
             int outStride, int outOff, Scratch s, boolean int16Decode, boolean int16Tiles, boolean halfTiles) {
         int r0 = panel * PANEL_ROWS;
@@ -832,7 +827,7 @@ public abstract class Q8BlockTensor extends Tensor {
     /**
      * {@link #tile4} for the two groups {@code g0} and {@code g0 + 1} only (the same sums in the same order): eight
      * accumulators, two weight vectors and an input take 11 vector registers, where tile4's 21 exceed AVX2's 16 and
-     * C2 keeps some accumulators on the stack, a load and a store around their FMAs. See {@link #HALF_PANEL_TILES}.
+     * C2 keeps some accumulators on the stack, a load and a store around their FMAs. See {@link Simd#HALF_TILES}.
      */
     private static void tile4Half(float[] tile, float[] ts, int nb, float[] xq, int xOff, int xStride, float[] dx, int dOff,
             int dStride, float[] acc, int accOff, int g0) {

@@ -134,7 +134,7 @@ class Q8BlockKernelTest {
 
     /** {@link #check(Q8BlockTensor, int, boolean)} for a tensor of {@code cols} columns. */
     private static float[] check(Q8BlockTensor t, int cols, int n, boolean int16) {
-        return check(t, cols, n, int16, Q8BlockTensor.HALF_PANEL_TILES);
+        return check(t, cols, n, int16, dev.kindling.inference.cpu.Simd.HALF_TILES);
     }
 
     /** {@link #check(Q8BlockTensor, int, int, boolean)} with the float tile's shape chosen ({@code tile4} or {@code tile4Half}). */
