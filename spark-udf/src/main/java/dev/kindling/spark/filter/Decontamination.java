@@ -25,6 +25,7 @@ import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.api.java.UDF1;
@@ -194,9 +195,12 @@ public final class Decontamination extends CurationStage<Decontamination> {
         if (lower.endsWith(".parquet")) {
             df = spark.read().parquet(path);
         } else if (lower.endsWith(".jsonl") || lower.endsWith(".json") || lower.endsWith(".jsonl.gz") || lower.endsWith(".json.gz")) {
-            // a malformed line fails the run: skipped, its items would go unchecked and the output look clean
+            // a malformed line fails the run: skipped, its items would go unchecked and the output look clean. The lines are
+            // fetched once and parsed on the driver: read as JSON from the file, it was read for the schema and once more
+            // for each column (a remote benchmark fetched as often); Spark parses a Dataset of lines as it does a file's
             try {
-                df = spark.read().option("mode", "FAILFAST").json(path);
+                List<String> lines = spark.read().textFile(path).collectAsList();
+                df = spark.read().option("mode", "FAILFAST").json(spark.createDataset(lines, Encoders.STRING()));
             } catch (Exception e) { // Spark's SparkException is checked, thrown undeclared from Scala
                 throw unreadable(path, e);
             }
@@ -207,25 +211,41 @@ public final class Decontamination extends CurationStage<Decontamination> {
         if (cols.isEmpty()) {
             throw KindlingException.usage(NAME + ": benchmark " + path + " is empty");
         }
-        List<String> items = new ArrayList<>();
-        for (String c : getBenchmarkColumns()) {
-            String found = Columns.resolve(df.schema(), c, NAME);
+        String[] wanted = getBenchmarkColumns();
+        Column[] values = new Column[wanted.length];
+        boolean[] array = new boolean[wanted.length];
+        for (int i = 0; i < wanted.length; i++) {
+            String found = Columns.resolve(df.schema(), wanted[i], NAME);
             if (found == null) {
-                throw KindlingException.usage(NAME + ": benchmark " + path + " has no column '" + c + "' (columns: "
+                throw KindlingException.usage(NAME + ": benchmark " + path + " has no column '" + wanted[i] + "' (columns: "
                         + String.join(", ", cols) + "); choose them with benchmarkColumns, --decontaminate-columns or a curate config's columns");
             }
-            boolean array = df.schema().apply(found).dataType() instanceof ArrayType;
-            Dataset<Row> values = array ? df.select(functions.explode(Columns.named(c)).cast(DataTypes.StringType))
-                    : df.select(Columns.named(c).cast(DataTypes.StringType));
-            List<Row> rows;
-            try {
-                rows = values.collectAsList(); // a benchmark is small: it is read on the driver on purpose
-            } catch (Exception e) { // Spark's SparkException is checked, thrown undeclared from Scala
-                throw unreadable(path, e);
-            }
+            array[i] = df.schema().apply(found).dataType() instanceof ArrayType;
+            values[i] = Columns.named(wanted[i]).cast(array[i] ? DataTypes.createArrayType(DataTypes.StringType) : DataTypes.StringType);
+        }
+        List<Row> rows;
+        try {
+            // every column in one pass (it was a job, and a read of the file, per column); a benchmark is small: it is
+            // read on the driver on purpose
+            rows = df.select(values).collectAsList();
+        } catch (Exception e) { // Spark's SparkException is checked, thrown undeclared from Scala
+            throw unreadable(path, e);
+        }
+        // the first column's items, then the second's, ...; an array's elements are items each
+        List<String> items = new ArrayList<>();
+        for (int i = 0; i < wanted.length; i++) {
             for (Row r : rows) {
-                if (!r.isNullAt(0)) {
-                    items.add(r.getString(0));
+                if (r.isNullAt(i)) {
+                    continue;
+                }
+                if (!array[i]) {
+                    items.add(r.getString(i));
+                    continue;
+                }
+                for (Object v : r.getList(i)) {
+                    if (v != null) {
+                        items.add((String) v);
+                    }
                 }
             }
         }

@@ -16,6 +16,7 @@ import dev.kindling.spark.io.WriteOptions;
 import dev.kindling.spark.stage.PipelineOutput;
 import dev.kindling.spark.stage.RunReport;
 import dev.kindling.spark.stage.StageContext;
+import dev.kindling.spark.tokenize.OpenCountingFileSystem;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -208,6 +209,37 @@ class FilterStagesTest {
         KindlingException none = assertThrows(KindlingException.class, () -> new Decontamination().setBenchmark(empty.toString())
                 .setBenchmarkColumns(new String[] {"question"}).transform(frame(docs)));
         assertTrue(none.getMessage().contains("empty.jsonl is empty"), none.getMessage());
+    }
+
+    /**
+     * The benchmark file is read once: Spark's JSON reader read it to infer the schema and again for each benchmark column
+     * (three times for two columns), a remote benchmark fetched as often. Both columns' items still count, an array
+     * column's elements each an item.
+     */
+    @Test
+    void decontaminationReadsTheBenchmarkOnce() throws Exception {
+        TestSpark.session().sparkContext().hadoopConfiguration().set("fs." + OpenCountingFileSystem.SCHEME + ".impl",
+                OpenCountingFileSystem.class.getName());
+        String question = "the committee met on tuesday to review the annual budget of the city library and its branches";
+        String answer = "a tall lighthouse keeper counted forty seven ships sailing past the northern harbour wall before dawn";
+        String choice = "every child in the village learned to bake bread from the old miller and his patient wife";
+        Map<String, String> docs = new HashMap<>();
+        docs.put("q", "Minutes: " + question + ".");
+        docs.put("a", "Log: " + answer + ".");
+        docs.put("c", "Story: " + choice + ".");
+        docs.put("x", "Unrelated text about gardening in spring, with tomatoes and beans and a few words more.");
+        Path bench = Files.writeString(tmp.resolve("two-columns.jsonl"), "{\"question\": \"" + question + "\", \"answer\": [\"" + answer
+                + "\"]}\n\n{\"question\": \"short\", \"answer\": [\"" + choice + "\", null]}\n");
+        Map<String, String> reasons = new TreeMap<>();
+        for (Row r : new Decontamination().setBenchmark(OpenCountingFileSystem.SCHEME + "://" + bench)
+                .setBenchmarkColumns(new String[] {"question", "answer"}).transform(frame(docs)).collectAsList()) {
+            reasons.put(r.getAs("id"), r.getAs(Columns.REASON));
+        }
+        Map<String, String> expected = new TreeMap<>(Map.of("q", "decontaminate:ngram_overlap", "a", "decontaminate:ngram_overlap",
+                "c", "decontaminate:ngram_overlap"));
+        expected.put("x", null);
+        assertEquals(expected, reasons, "the items of both columns, an array's elements each");
+        assertEquals(1, OpenCountingFileSystem.opens(bench), "times the benchmark file was opened");
     }
 
     /**

@@ -14,11 +14,11 @@ import org.apache.hadoop.fs.RawLocalFileSystem;
  * opened: how many times a job read its input.
  */
 public final class OpenCountingFileSystem extends RawLocalFileSystem {
-    static final String SCHEME = "opencount";
+    public static final String SCHEME = "opencount";
     private static final Map<String, AtomicInteger> OPENS = new ConcurrentHashMap<>();
 
     /** Times {@code file} (a local path) was opened through this file system. */
-    static int opens(java.nio.file.Path file) {
+    public static int opens(java.nio.file.Path file) {
         AtomicInteger n = OPENS.get(file.toAbsolutePath().toString());
         return n == null ? 0 : n.get();
     }
