@@ -79,6 +79,8 @@ class InterruptTest {
         try (InputStream flags = InterruptTest.class.getResourceAsStream("/kindling-jvm-flags.txt")) {
             cmd.addAll(Arrays.asList(new String(flags.readAllBytes(), StandardCharsets.UTF_8).trim().split("\\s+")));
         }
+        // seconds of work until it is stopped: C2's compiles cost more than they save there (as in EngineCommandLogsTest)
+        cmd.add("-XX:TieredStopAtLevel=1");
         cmd.addAll(List.of("-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
                 "dev.kindling.spark.cli.KindlingCli", "convert", "--master", "local[1]", "--no-progress",
                 "--conf", "spark.ui.enabled=false", "--conf", "spark.driver.host=127.0.0.1",
