@@ -631,10 +631,10 @@ public abstract class Q8BlockTensor extends Tensor {
                 dequantizeTile(panel, q, qOff, k0, n, s.tile);
                 for (; t + 4 <= tn; t += 4) {
                     if (halfTiles) {
-                        tile4Half(s.tile, s.tileScales, n / 32, xq, (t0 + t) * cols + k0, cols, dx, (t0 + t) * blocks + k0 / 32,
-                                blocks, s.acc, t * PANEL_ROWS, 0);
-                        tile4Half(s.tile, s.tileScales, n / 32, xq, (t0 + t) * cols + k0, cols, dx, (t0 + t) * blocks + k0 / 32,
-                                blocks, s.acc, t * PANEL_ROWS, 2);
+                        for (int g0 = 0; g0 < PANEL_GROUPS; g0 += 2) {
+                            tile4Half(s.tile, s.tileScales, n / 32, xq, (t0 + t) * cols + k0, cols, dx, (t0 + t) * blocks + k0 / 32,
+                                    blocks, s.acc, t * PANEL_ROWS, g0);
+                        }
                     } else {
                         tile4(s.tile, s.tileScales, n / 32, xq, (t0 + t) * cols + k0, cols, dx, (t0 + t) * blocks + k0 / 32,
                                 blocks, s.acc, t * PANEL_ROWS);
