@@ -54,6 +54,9 @@ public final class DatasetReader {
     /** Reasons for rows that could not be read at all (subject to {@code --on-error}). */
     public static final Set<String> READ_ERRORS = Set.of("read:malformed_json", "read:not_an_object", "read:invalid_utf8");
     static final String CORRUPT = "_corrupt_record";
+    /** The reader's verdict on a JSON line and its message, before they become the reason and error columns. */
+    private static final String VERDICT = "_read_verdict";
+    private static final String VERDICT_ERROR = "_read_verdict_error";
     /** The columns the reader adds to every row, in their output order. */
     private static final List<String> READER_COLUMNS = List.of(Columns.REASON, Columns.SOURCE_FILE, Columns.SOURCE_OFFSET,
             Columns.SOURCE_LINE, Columns.RAW, Columns.ERROR);
@@ -246,6 +249,12 @@ public final class DatasetReader {
             reason = reason.when(contentError.isNotNull(), lit("read:text_not_string"));
             error = error.when(contentError.isNotNull(), contentError);
         }
+        // the verdict once per row, in a projection of its own: written into every field's condition below, the whole
+        // reason tree (its UDF calls included) was copied once per field and three times in each, and analysing and
+        // compiling that projection grew with the number of fields. Spark keeps the two projections apart, as merging
+        // them would copy a costly expression again.
+        Dataset<Row> judged = p.select(col("*"), reason.as(VERDICT), error.as(VERDICT_ERROR));
+        reason = col(VERDICT);
         List<Column> out = new ArrayList<>();
         // a row that parsed keeps its fields when rejected for its text's type (its id, to find it by); only unparsed
         // lines have none
@@ -265,9 +274,9 @@ public final class DatasetReader {
         out.add(col(Columns.SOURCE_OFFSET));
         out.add(col(Columns.SOURCE_LINE));
         out.add(when(reason.isNotNull(), functions.coalesce(col("value"), col(Columns.RAW))).as(Columns.RAW));
-        out.add(error.as(Columns.ERROR));
+        out.add(col(VERDICT_ERROR).as(Columns.ERROR));
         // a field (or the corrupt-record column) was inferred only from an object line, which is a row of the result
-        return new Input(p.select(out.toArray(new Column[0])), inferred.fields().length > 0);
+        return new Input(judged.select(out.toArray(new Column[0])), inferred.fields().length > 0);
     }
 
     private static Dataset<Row> readParquet(SparkSession spark, List<String> paths) {
