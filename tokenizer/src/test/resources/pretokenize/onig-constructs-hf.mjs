@@ -27,10 +27,12 @@ const patterns = [
   "^\\w+", "\\w+$", "^", "$", ".+", "(?m).+", "(?m)^\\w",
   "a|(?<=a)b", "a|\\Bb", "x|^y", "a++", "(?>a+)b", "a{,2}", "x{foo}", "a{2,}b", "\\x{41}+", "\\0",
   "(?i)k", "(?i)σ+", "(?i)[a-z]+", "(?i)ǆ", "(?i:'s|'t|'re|'ve|'m|'ll|'d)",
+  // case-insensitivity in part of the pattern: "ss" where it does not apply is plain text; comments
+  "(?i:k)|ss", "ss|(?i)k", "(?i)k(?-i)ss", "(?i:(?-i:ss)|k)", "[(?i)]ss", "(?#a comment)a+", "a(?#c)+", "(?#a\\)b)x",
   // Java has no equivalent: Kindling refuses these (OnigConstructsParityTest.REFUSED)
-  "a\\Kb", "(?i)straße", "(?i)ss", "(?i)fi", "a{1,2}+", "\\y", "(?<a>x)\\g<a>", "\\101", "\\p{Emoji}+",
+  "a\\Kb", "(?i)straße", "(?i)ss", "(?i)fi", "(?i)x|ss", "a{1,2}+", "\\y", "(?<a>x)\\g<a>", "\\101", "\\p{Emoji}+",
   // HF refuses these
-  "[[:foo:]]", "(?s).+", "\\p{L&}+",
+  "[[:foo:]]", "(?s).+", "\\p{L&}+", "(?#x",
 ];
 const texts = [
   "aBc 09 fG\t xyz!?,.  \u00a0\u3000 ÄÖß",

@@ -96,6 +96,10 @@ public final class RegexPattern implements SplitPattern {
                     i = close;
                     continue;
                 }
+                if (oniguruma && brackets == 0 && ch == '(' && onig.startsWith("(?#", i)) {
+                    i = commentEnd(onig, i); // Oniguruma skips a comment whole: a(?#c)+ is a+, and Java has no comments
+                    continue;
+                }
                 if (oniguruma && brackets == 0 && ch == '(' && onig.startsWith("(?", i)) {
                     int flagsEnd = flags(onig, i);
                     if (flagsEnd > 0) {
@@ -262,6 +266,22 @@ public final class RegexPattern implements SplitPattern {
         return j + 1;
     }
 
+    /**
+     * Where the comment {@code (?#...)} at {@code i} ends (its ')'). Oniguruma skips the character after a backslash
+     * in it, so {@code (?#a\)b)} is one comment; an unclosed comment is an error, as there.
+     */
+    private static int commentEnd(String onig, int i) {
+        for (int j = i + 3; j < onig.length(); j++) {
+            char c = onig.charAt(j);
+            if (c == '\\') {
+                j++;
+            } else if (c == ')') {
+                return j;
+            }
+        }
+        throw new PatternSyntaxException("end pattern in group: the comment (?# is not closed", onig, i);
+    }
+
     /** A POSIX bracket {@code [:name:]} or {@code [:^name:]} of {@code onig[i, close + 2)} as a Java class. */
     private static String posixBracket(String onig, int i, int close) {
         String name = onig.substring(i + 2, close);
@@ -290,18 +310,25 @@ public final class RegexPattern implements SplitPattern {
 
     /**
      * Oniguruma folds case in full under {@code (?i)}: a literal "ss" matches "ß" and "fi" matches "ﬁ", and the other
-     * way round; Java folds one character to one. A case-insensitive pattern holding a character with a
-     * multi-character fold or the folded text of one is refused, rather than split otherwise.
+     * way round; Java folds one character to one. A character with a multi-character fold, or the folded text of
+     * one, where case-insensitivity applies is refused, rather than split otherwise; elsewhere in the pattern
+     * ({@code (?i:'s)|ss}) it is plain text.
      */
     private static void checkCaseFolding(String onig) {
-        if (!caseInsensitive(onig)) {
+        boolean[] insensitive = caseInsensitiveAt(onig);
+        boolean any = false;
+        for (boolean b : insensitive) {
+            any |= b;
+        }
+        if (!any) {
             return;
         }
-        StringBuilder literal = new StringBuilder(onig.length()); // the pattern with its escapes blanked, index for index
+        // the pattern with its escapes and the text outside case-insensitivity blanked, index for index
+        StringBuilder literal = new StringBuilder(onig.length());
         for (int i = 0; i < onig.length(); i++) {
             char c = onig.charAt(i);
             if (c != '\\' || i + 1 == onig.length()) {
-                literal.append(c);
+                literal.append(insensitive[i] ? c : '\0');
                 continue;
             }
             char e = onig.charAt(i + 1);
@@ -340,20 +367,60 @@ public final class RegexPattern implements SplitPattern {
         }
     }
 
-    /** Whether {@code onig} turns case-insensitivity on anywhere ({@code (?i)}, {@code (?i:}, {@code (?mi-x)}...). */
-    private static boolean caseInsensitive(String onig) {
-        for (int i = onig.indexOf("(?"); i >= 0; i = onig.indexOf("(?", i + 1)) {
-            for (int j = i + 2; j < onig.length(); j++) {
-                char f = onig.charAt(j);
-                if (f == 'i') {
-                    return true;
+    /**
+     * For each index of {@code onig}, whether case-insensitivity applies to the character there. As in Oniguruma (and
+     * Java), {@code (?i)} holds to the end of the group it stands in, alternatives after it included, {@code (?i:...)}
+     * inside its group, and {@code (?-i)} turns it off; group syntax, brackets' nesting and comments are not text.
+     */
+    private static boolean[] caseInsensitiveAt(String onig) {
+        boolean[] at = new boolean[onig.length()];
+        java.util.ArrayDeque<Boolean> enclosing = new java.util.ArrayDeque<>();
+        boolean on = false;
+        int brackets = 0;
+        int opened = -2;
+        for (int i = 0; i < onig.length(); i++) {
+            char ch = onig.charAt(i);
+            if (ch == '\\' && i + 1 < onig.length()) {
+                at[i] = on;
+                at[i + 1] = on;
+                i++;
+            } else if (ch == '[') {
+                brackets++;
+                at[i] = on;
+                if (i + 1 < onig.length() && onig.charAt(i + 1) == '^') {
+                    at[++i] = on;
                 }
-                if (f != 'm' && f != 'x') {
-                    break;
+                opened = i + 1;
+            } else if (brackets > 0) {
+                brackets -= ch == ']' && i != opened ? 1 : 0;
+                at[i] = on;
+            } else if (ch == '(' && onig.startsWith("(?#", i)) {
+                i = commentEnd(onig, i);
+            } else if (ch == '(') {
+                int flagsEnd = onig.startsWith("(?", i) ? flags(onig, i) : -1;
+                if (flagsEnd < 0) {
+                    enclosing.push(on); // any other group: it inherits the setting, which its end restores
+                    continue;
                 }
+                boolean inside = on;
+                boolean negative = false;
+                for (int k = i + 2; k < flagsEnd - 1; k++) {
+                    char f = onig.charAt(k);
+                    negative |= f == '-';
+                    inside = f == 'i' ? !negative : inside;
+                }
+                if (onig.charAt(flagsEnd - 1) == ':') {
+                    enclosing.push(on);
+                }
+                on = inside;
+                i = flagsEnd - 1;
+            } else if (ch == ')') {
+                on = enclosing.isEmpty() ? on : enclosing.pop();
+            } else {
+                at[i] = on;
             }
         }
-        return false;
+        return at;
     }
 
     /** The lowercase full fold of {@code c} when it is more than one character, else null. */

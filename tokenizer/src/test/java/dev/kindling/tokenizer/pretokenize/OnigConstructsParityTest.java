@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * names Java spells otherwise ({@code \p{Han}}, {@code \p{^Latin}}, {@code \p{Letter}}, {@code \p{Word}}), Ruby
  * syntax's {@code \pL} (the letters "pL"), {@code \v}, {@code \N}, {@code \O}, {@code ^ $ .} and {@code (?m)}
  * (line anchors at {@code \n} only, dot-all), {@code {,n}} and literal braces, lookbehinds, {@code \B} and {@code ^}
- * right after a match (they see the text before it), and the constructs Java has too.
+ * right after a match (they see the text before it), case-insensitivity in part of a pattern ({@code (?i:k)|ss},
+ * {@code (?i)k(?-i)ss}), comments {@code (?#...)}, and the constructs Java has too.
  * Expected ids: {@code onig-constructs-hf.json}, written by {@code onig-constructs-hf.mjs} next to it. Where Java has
  * no equivalent ({@link #REFUSED}) loading must fail, naming the file, the pattern and the construct, never split
  * otherwise; where HF cannot load the pattern, neither may Kindling.
@@ -38,6 +39,7 @@ class OnigConstructsParityTest {
             "(?i)straße", "case-insensitive ß",
             "(?i)ss", "case-insensitive \"ss\"",
             "(?i)fi", "case-insensitive \"fi\"",
+            "(?i)x|ss", "case-insensitive \"ss\"",
             "a{1,2}+", "{1,2}+",
             "\\y", "\\y",
             "(?<a>x)\\g<a>", "\\g",
@@ -59,7 +61,7 @@ class OnigConstructsParityTest {
             JSON.writeValue(file.toFile(), tokenizerJson(pattern, root.get("vocab")));
             tests.add(DynamicTest.dynamicTest("/" + pattern + "/", () -> check(c, pattern, file, texts)));
         }
-        assertEquals(87, tests.size(), "cases in onig-constructs-hf.json");
+        assertEquals(97, tests.size(), "cases in onig-constructs-hf.json");
         return tests.stream();
     }
 
