@@ -120,6 +120,7 @@ public final class MatMul {
                 Job o = jobs[i];
                 if (o.x == job.x && o.xStride == job.xStride && o.w.cols() == job.w.cols()
                         && o.w.activationFormat() == f && (o.w instanceof Q8BlockTensor) == blocks
+                        && ownsInputForm(o.w) == ownsInputForm(job.w) && (!ownsInputForm(job.w) || o.w.getClass() == job.w.getClass())
                         && (out[i].x16 != null || !int16) && (out[i].xScaled != null || !(job.w instanceof F16Tensor))) {
                     out[j] = new Prepared(job, out[i].x, out[i].x16, out[i].xStride, out[i].scales, out[i].sums,
                             job.w instanceof F16Tensor ? out[i].xScaled : null, out[i].offsets);
@@ -159,6 +160,11 @@ public final class MatMul {
             }
         }
         return out;
+    }
+
+    /** Whether {@code w} quantizes its input its own way ({@link Q8BlockTensor#ownsInputForm}): shared only with its kind. */
+    private static boolean ownsInputForm(Tensor w) {
+        return w instanceof Q8BlockTensor b && b.ownsInputForm();
     }
 
     /** Per calling thread (an engine's step thread), reusable input buffers, four per job slot. */

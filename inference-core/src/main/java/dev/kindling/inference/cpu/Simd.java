@@ -124,6 +124,18 @@ public final class Simd {
     public static final boolean HALF_TILES = L > 0
             && Boolean.parseBoolean(System.getProperty("kindling.simd.halfTiles", String.valueOf(L < 16)));
 
+    /**
+     * Whether Q8_0 weights are stored four rows to an int lane, offset to unsigned bytes ({@link
+     * dev.kindling.inference.tensor.Q8_0LanesTensor}), so that the one-token product turns bytes into float lanes
+     * with masks instead of a sign-extending load and a conversion per group. Same bits either way. On by default
+     * with 256-bit vectors, where the conversion bound the decode kernel: on an AVX2-only EPYC (Zen 1, 2026-12-03)
+     * one thread's Q8_0 decode product ran about 1.4x faster (docs/cpu-inference-log.md). AVX-512 keeps {@link
+     * dev.kindling.inference.tensor.Q8_0Tensor} (not measured there); {@code -Dkindling.simd.q8_0.lanes=true|false}
+     * chooses.
+     */
+    public static final boolean Q8_0_LANES = L > 0
+            && Boolean.parseBoolean(System.getProperty("kindling.simd.q8_0.lanes", String.valueOf(L < 16)));
+
     /** True when vector kernels are used (256 or 512 bits). */
     public static boolean enabled() {
         return L > 0;
@@ -132,6 +144,7 @@ public final class Simd {
     /** A description for logs and benchmark output, e.g. {@code "512-bit"}. */
     public static String describe() {
         return enabled() ? (L * 32) + "-bit" + (INT16_DECODE ? " int16-decode" : "") + (INT16_TILES ? " int16-tiles" : "")
+                + (Q8_0_LANES ? " q8_0-lanes" : "")
                 : "scalar";
     }
 

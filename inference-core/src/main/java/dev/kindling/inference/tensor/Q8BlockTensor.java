@@ -453,12 +453,20 @@ public abstract class Q8BlockTensor extends Tensor {
      * ({@link #activationFormat}): {@link ActivationFormat#quantizeQ8_K} for the K-quants (which fills
      * {@code xu}), else {@link ActivationFormat#quantizeQ8_0} ({@code xu} unused, may be null).
      */
-    public final void quantizeInput(float[] x, int off, float[] xq, int qOff, float[] dx, float[] xs, float[] xu, int dOff) {
+    public void quantizeInput(float[] x, int off, float[] xq, int qOff, float[] dx, float[] xs, float[] xu, int dOff) {
         if (activationFormat() == ActivationFormat.Q8_K) {
             ActivationFormat.quantizeQ8_K(x, off, cols, xq, qOff, dx, xs, xu, dOff);
         } else {
             ActivationFormat.quantizeQ8_0(x, off, cols, xq, qOff, dx, xs, dOff);
         }
+    }
+
+    /**
+     * Whether {@link #quantizeInput} gives this tensor's own form of the input (the same products, other numbers),
+     * which tensors without it cannot share: {@link Q8_0LanesTensor}'s.
+     */
+    public boolean ownsInputForm() {
+        return false;
     }
 
     /** The quantized inputs {@code xq[off..off+n)} (integers in -127..127) as int16, one row per token. */

@@ -1,6 +1,7 @@
 package dev.kindling.inference.tensor;
 
 import dev.kindling.formats.gguf.GgmlType;
+import dev.kindling.inference.cpu.Simd;
 
 /** Creates the tensor class for a GGML type. */
 public final class Tensors {
@@ -51,7 +52,7 @@ public final class Tensors {
             case F32 -> F32Tensor.read(name, rows, cols, src);
             case F16 -> F16Tensor.read(name, rows, cols, src);
             case BF16 -> BF16Tensor.read(name, rows, cols, src);
-            case Q8_0 -> new Q8_0Tensor(name, rows, cols, src);
+            case Q8_0 -> Simd.Q8_0_LANES ? new Q8_0LanesTensor(name, rows, cols, src) : new Q8_0Tensor(name, rows, cols, src);
             case Q4_0 -> new Q4_0Tensor(name, rows, cols, src);
             case Q4_1 -> new Q4_1Tensor(name, rows, cols, src);
             case Q4_K -> new Q4KTensor(name, rows, cols, src);

@@ -47,6 +47,39 @@ class Q8BlockKernelTest {
     }
 
     /**
+     * Q8_0 in both layouts, {@link Q8_0Tensor} and {@link Q8_0LanesTensor} (four rows to an int lane, unsigned
+     * bytes), from the same file bytes with the extreme integers -128 and 127: each equals the scalar twin bit for
+     * bit in every kernel, and the two hold the same integers.
+     */
+    @Test
+    void q8_0LayoutsEqualTheScalarTwinAndEachOther() {
+        byte[] data = RandomBlocks.bytes(GgmlType.Q8_0, ROWS, COLS, 29);
+        for (int i = 0; i < 32; i++) {
+            data[34 * 3 + 2 + i] = (byte) (i % 2 == 0 ? -128 : 127); // row 0, block 3
+            data[(int) GgmlType.Q8_0.byteSize(COLS) * (ROWS - 1) + 2 + i] = (byte) (i % 3 == 0 ? -128 : 127); // the last row
+        }
+        Q8BlockTensor plain = new Q8_0Tensor("plain", ROWS, COLS, RandomBlocks.source(GgmlType.Q8_0, COLS, data));
+        Q8BlockTensor lanes = new Q8_0LanesTensor("lanes", ROWS, COLS, RandomBlocks.source(GgmlType.Q8_0, COLS, data));
+        for (int row = 0; row < ROWS; row++) {
+            for (int k = 0; k < COLS; k++) {
+                assertEquals(plain.value(row, k), lanes.value(row, k), "row " + row + " column " + k);
+            }
+        }
+        assertEquals(-128, lanes.value(0, 3 * 32));
+        assertEquals(127, lanes.value(0, 3 * 32 + 1));
+        if (!dev.kindling.inference.cpu.Simd.enabled()) {
+            return;
+        }
+        for (Q8BlockTensor t : new Q8BlockTensor[] {plain, lanes}) {
+            for (int n : new int[] {1, 3, Q8BlockTensor.TILED_FROM_TOKENS + 3, Q8BlockTensor.TOKEN_CHUNK + 6}) {
+                float[] a = check(t, n, false);
+                float[] b = check(t == plain ? lanes : plain, n, false);
+                assertTrue(Arrays.equals(a, b), n + " tokens");
+            }
+        }
+    }
+
+    /**
      * Every way a token chunk splits (eight tokens at a time where {@code EIGHT_TOKEN_TILES}, then four, then
      * one) over rows whose last tile has an odd number of blocks (1 and 3), which the tile kernels' paired
      * epilogue finishes on its own.

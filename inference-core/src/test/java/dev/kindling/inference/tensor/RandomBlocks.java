@@ -108,7 +108,7 @@ public final class RandomBlocks {
         return map;
     }
 
-    private static RowSource source(GgmlType type, int cols, byte[] data) {
+    static RowSource source(GgmlType type, int cols, byte[] data) {
         ByteBuffer direct = ByteBuffer.allocateDirect(data.length).put(data).flip();
         long rowBytes = type.byteSize(cols);
         return (first, count) -> direct.slice((int) (first * rowBytes), (int) (count * rowBytes)).order(ByteOrder.LITTLE_ENDIAN);
