@@ -34,7 +34,10 @@ import jdk.incubator.vector.VectorOperators;
  * {@code acc = fma(P, dw * dx, acc)}.
  */
 public final class Q8_0LanesTensor extends Q8_0Tensor {
-    /** The power of two the input is multiplied by in the decode kernel, and its inverses per group. */
+    /**
+     * The power of two {@link #quantizeInput} multiplies the integers by, and the factors that bring each group's
+     * sums (bytes at bit 8j, times that input) back to integers.
+     */
     private static final float INPUT_SCALE = 0x1p40f;
     private static final float UNSCALE_0 = 0x1p109f; // 2^(149 - 40): bytes 0 and 3 (the shifted one)
     private static final float UNSCALE_1 = 0x1p101f;
