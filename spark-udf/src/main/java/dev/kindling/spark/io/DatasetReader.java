@@ -54,9 +54,8 @@ public final class DatasetReader {
     /** Reasons for rows that could not be read at all (subject to {@code --on-error}). */
     public static final Set<String> READ_ERRORS = Set.of("read:malformed_json", "read:not_an_object", "read:invalid_utf8");
     static final String CORRUPT = "_corrupt_record";
-    /** The reader's verdict on a JSON line and its message, before they become the reason and error columns. */
+    /** The reader's verdict on a JSON line, {reason, error}, before it becomes the reason and error columns. */
     private static final String VERDICT = "_read_verdict";
-    private static final String VERDICT_ERROR = "_read_verdict_error";
     /** The columns the reader adds to every row, in their output order. */
     private static final List<String> READER_COLUMNS = List.of(Columns.REASON, Columns.SOURCE_FILE, Columns.SOURCE_OFFSET,
             Columns.SOURCE_LINE, Columns.RAW, Columns.ERROR);
@@ -192,29 +191,26 @@ public final class DatasetReader {
         // "not json") is malformed_json, as the README files it: both were not_an_object. Only such lines are parsed.
         UserDefinedFunction isJson = functions.udf((UDF1<String, Boolean>) DatasetReader::isOneJsonValue, DataTypes.BooleanType);
         Column notAnObject = functions.not(isObject).and(isJson.apply(col("value")));
-        Column reason = when(col(Columns.ERROR).isNotNull(), lit("read:invalid_utf8"))
-                .when(notAnObject, lit("read:not_an_object"))
-                .when(functions.not(isObject), lit("read:malformed_json"))
-                .when(col("_parsed." + CORRUPT).isNotNull().or(col("_parsed").isNull()), lit("read:malformed_json"));
-        Column error = when(col(Columns.ERROR).isNotNull(), col(Columns.ERROR))
-                .when(notAnObject, lit("not a JSON object"))
-                .when(functions.not(isObject), lit("malformed JSON"))
-                .when(col("_parsed." + CORRUPT).isNotNull().or(col("_parsed").isNull()), lit("malformed JSON"));
+        // the reason and its message, as one chain of conditions: each check (and its UDF) runs once per clean row. As two
+        // chains, one for the reason and one for the error, every line's checks ran twice (afterObject 200 times for
+        // 100 lines). A rejected row runs its own check once more, for the message.
+        Column verdict = when(col(Columns.ERROR).isNotNull(), verdict("read:invalid_utf8", col(Columns.ERROR)))
+                .when(notAnObject, verdict("read:not_an_object", lit("not a JSON object")))
+                .when(functions.not(isObject), verdict("read:malformed_json", lit("malformed JSON")))
+                .when(col("_parsed." + CORRUPT).isNotNull().or(col("_parsed").isNull()), verdict("read:malformed_json", lit("malformed JSON")));
         // "\ud800" alone parses, but Spark stores strings as UTF-8, which has no code for half a surrogate pair: it
         // would be written as '?', silently. Python's json.loads accepts it too and pyarrow then refuses the string.
         // Only lines with a \\uD800-\\uDFFF escape can hold one (the strict decode refused encoded surrogates): the scan
         // on every line with any escape (Python's json.dumps escapes all non-ASCII) cost ~9% of a convert.
         UserDefinedFunction surrogate = functions.udf((UDF1<String, String>) DatasetReader::unpairedSurrogate, DataTypes.StringType);
         Column unpaired = when(col("value").contains("\\ud").or(col("value").contains("\\uD")), surrogate.apply(col("value")));
-        reason = reason.when(unpaired.isNotNull(), lit("read:malformed_json"));
-        error = error.when(unpaired.isNotNull(), unpaired);
+        verdict = verdict.when(unpaired.isNotNull(), verdict("read:malformed_json", unpaired));
         // Spark's parser stops at the object's closing brace and ignores the rest of the line: the second object of
         // {"id":"a",...}{"id":"b",...} was dropped without a trace, and "{...} garbage" passed as a clean row. The scan
         // reads the line's UTF-8 bytes (the structural characters are ASCII), not a decoded copy.
         UserDefinedFunction trailing = functions.udf((UDF1<byte[], String>) DatasetReader::afterObject, DataTypes.StringType);
         Column after = trailing.apply(col("value").cast(DataTypes.BinaryType));
-        reason = reason.when(after.isNotNull(), lit("read:malformed_json"));
-        error = error.when(after.isNotNull(), after);
+        verdict = verdict.when(after.isNotNull(), verdict("read:malformed_json", after));
         if (!messages && textField != null && textField.dataType().equals(DataTypes.StringType)) {
             // a text that is a number, object, array or boolean: Spark's reader hands it over as its JSON text ("12345",
             // "{\"a\":1}"), which would then be tokenized and scored as a document
@@ -230,14 +226,13 @@ public final class DatasetReader {
                     .or(parsedText.isin("true", "false", "NaN", "Infinity", "+Infinity", "+INF", "INF", "\"NaN\"", "\"Infinity\"",
                             "\"-Infinity\""));
             Column notString = parsedText.isNotNull().and(coercedLooking).and(nonString.apply(col("value")));
-            reason = reason.when(notString, lit("read:text_not_string"));
-            error = error.when(notString, lit("field '" + textKey + "' is not a JSON string"));
+            verdict = verdict.when(notString, verdict("read:text_not_string", lit("field '" + textKey + "' is not a JSON string")));
         }
         if (messagesType != null && !isMessageArray(textField.dataType())) {
-            // a row whose messages are no array of objects is set aside naming what they are; the others go on
-            Column notArray = when(reason.isNull(), notMessages.apply(col("value")));
-            reason = reason.when(notArray.isNotNull(), lit("read:messages_not_array"));
-            error = error.when(notArray.isNotNull(), notArray);
+            // a row whose messages are no array of objects is set aside naming what they are; the others go on (a chain's
+            // condition is only reached when every one before it was false: no row rejected already gets here)
+            Column notArray = notMessages.apply(col("value"));
+            verdict = verdict.when(notArray.isNotNull(), verdict("read:messages_not_array", notArray));
         }
         if (messagesType != null && messagesType.elementType() instanceof StructType m && Arrays.asList(m.fieldNames()).contains("content")
                 && m.apply("content").dataType().equals(DataTypes.StringType)) {
@@ -245,16 +240,15 @@ public final class DatasetReader {
             // reads every content as a string, a list as its JSON text, which the template then rendered as the words
             UserDefinedFunction contentNotString = functions.udf((UDF1<String, String>) line -> contentNotString(line, textKey),
                     DataTypes.StringType);
-            Column contentError = when(reason.isNull(), contentNotString.apply(col("value")));
-            reason = reason.when(contentError.isNotNull(), lit("read:text_not_string"));
-            error = error.when(contentError.isNotNull(), contentError);
+            Column contentError = contentNotString.apply(col("value"));
+            verdict = verdict.when(contentError.isNotNull(), verdict("read:text_not_string", contentError));
         }
         // the verdict once per row, in a projection of its own: written into every field's condition below, the whole
         // reason tree (its UDF calls included) was copied once per field and three times in each, and analysing and
         // compiling that projection grew with the number of fields. Spark keeps the two projections apart, as merging
         // them would copy a costly expression again.
-        Dataset<Row> judged = p.select(col("*"), reason.as(VERDICT), error.as(VERDICT_ERROR));
-        reason = col(VERDICT);
+        Dataset<Row> judged = p.select(col("*"), verdict.as(VERDICT));
+        Column reason = col(VERDICT + ".reason");
         List<Column> out = new ArrayList<>();
         // a row that parsed keeps its fields when rejected for its text's type (its id, to find it by); only unparsed
         // lines have none
@@ -274,9 +268,14 @@ public final class DatasetReader {
         out.add(col(Columns.SOURCE_OFFSET));
         out.add(col(Columns.SOURCE_LINE));
         out.add(when(reason.isNotNull(), functions.coalesce(col("value"), col(Columns.RAW))).as(Columns.RAW));
-        out.add(col(VERDICT_ERROR).as(Columns.ERROR));
+        out.add(col(VERDICT + ".error").as(Columns.ERROR));
         // a field (or the corrupt-record column) was inferred only from an object line, which is a row of the result
         return new Input(judged.select(out.toArray(new Column[0])), inferred.fields().length > 0);
+    }
+
+    /** One branch of the JSON reader's verdict: the reason and the row's error message. */
+    private static Column verdict(String reason, Column error) {
+        return functions.struct(lit(reason).as("reason"), error.as("error"));
     }
 
     private static Dataset<Row> readParquet(SparkSession spark, List<String> paths) {
