@@ -87,7 +87,7 @@ public final class Q4KTensor extends Q4_0Tensor {
     void decodePanel(byte[] q, int qOff, short[] s, int sOff, float[] xq, short[] xq16, int xOff, float[] dx, float[] xs,
             int dOff, float[] out, int outOff, short[] spill, boolean int16Decode, OffsetBlocks ob, int panel) {
         if (int16Decode) {
-            decodePanelInt16(blocks, q, qOff, ob.compact(), sOff, xq16, xOff, dx, ob.u(), dOff, out, outOff, spill);
+            decodePanelInt16(blocks, q, qOff, ob.compact(), sOff, xq16, xOff, dx, xs, ob.u(), dOff, out, outOff, spill);
         } else {
             decodePanelFloat(blocks, q, qOff, ob.a(), ob.b(), sOff, xq, xOff, dx, xs, ob.u(), dOff, out, outOff);
         }
@@ -145,9 +145,9 @@ public final class Q4KTensor extends Q4_0Tensor {
         a3.add(o3).intoArray(out, outOff + 3 * GROUP);
     }
 
-    /** {@link Q4_0Tensor#decodePanelInt16}'s int16 block sums with the scales and offsets of {@link #decodePanelFloat}. */
+    /** {@link Q4_0Tensor#decodePanelInt16}'s int16 block sums (the same decode form of the input, {@code xs} the same sums) with the scales and offsets of {@link #decodePanelFloat}. */
     static void decodePanelInt16(int blocks, byte[] q, int qOff, CompactScales cs, int sOff, short[] xq, int xOff,
-            float[] dx, float[] xu, int dOff, float[] out, int outOff, short[] spill) {
+            float[] dx, float[] xs, float[] xu, int dOff, float[] out, int outOff, short[] spill) {
         byte[] scs = cs.sc();
         byte[] mins = cs.m();
         float[] sd = cs.d();
@@ -155,22 +155,21 @@ public final class Q4KTensor extends Q4_0Tensor {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         FloatVector o0 = a0, o1 = a0, o2 = a0, o3 = a0;
         FloatVector centre = FloatVector.broadcast(F, CENTRE);
-        ShortVector zero = ShortVector.zero(S2);
         final int half = 2 * GROUP;
         int o = qOff;
         int so = sOff;
         for (int b = 0; b < blocks; b++, so += PANEL_ROWS) {
-            ShortVector p0 = zero, p1 = zero;
+            ShortVector p0 = ShortVector.broadcast(S2, (short) (-8 * (int) xs[dOff + b])), p1 = p0;
             int k = xOff + b * 32;
             for (int j = 0; j < 16; j++, o += PANEL_ROWS) {
                 ShortVector xl = ShortVector.broadcast(S2, xq[k + j]);
-                ShortVector xh = ShortVector.broadcast(S2, xq[k + j + 16]);
+                ShortVector c = ShortVector.broadcast(S2, xq[k + j + 16]);
                 ShortVector v = (ShortVector) ByteVector.fromArray(B2, q, o).castShape(S2, 0);
-                p0 = v.and((short) 15).sub((short) 8).mul(xl).add(p0);
-                p0 = v.lanewise(VectorOperators.ASHR, 4).mul(xh).add(p0);
+                p0 = v.mul(xl).add(p0);
+                p0 = v.lanewise(VectorOperators.ASHR, 4).mul(c).add(p0);
                 v = (ShortVector) ByteVector.fromArray(B2, q, o + half).castShape(S2, 0);
-                p1 = v.and((short) 15).sub((short) 8).mul(xl).add(p1);
-                p1 = v.lanewise(VectorOperators.ASHR, 4).mul(xh).add(p1);
+                p1 = v.mul(xl).add(p1);
+                p1 = v.lanewise(VectorOperators.ASHR, 4).mul(c).add(p1);
             }
             p0.intoArray(spill, 0);
             p1.intoArray(spill, half);

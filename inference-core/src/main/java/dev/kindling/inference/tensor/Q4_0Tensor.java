@@ -125,7 +125,7 @@ public class Q4_0Tensor extends Q8BlockTensor {
     void decodePanel(byte[] q, int qOff, short[] s, int sOff, float[] xq, short[] xq16, int xOff, float[] dx, float[] xs,
             int dOff, float[] out, int outOff, short[] spill, boolean int16Decode, OffsetBlocks ob, int panel) {
         if (int16Decode) {
-            decodePanelInt16(blocks, q, qOff, s, sOff, xq16, xOff, dx, dOff, out, outOff, spill);
+            decodePanelInt16(blocks, q, qOff, s, sOff, xq16, xOff, dx, xs, dOff, out, outOff, spill);
         } else {
             decodePanelFloat(blocks, q, qOff, s, sOff, xq, xOff, dx, xs, dOff, out, outOff);
         }
@@ -180,36 +180,37 @@ public class Q4_0Tensor extends Q8BlockTensor {
     }
 
     /**
-     * In 16-bit integers, half a panel ({@code 2 * GROUP} rows) per vector: a byte of the panel
-     * widened to a short {@code v} holds the low value as {@code (v & 15) - 8} and the high value as
-     * {@code v >> 4} (the byte is signed), so per column pair {@code P += ((v & 15) - 8) * x_j + (v >> 4) * x_{j+16}}.
-     * Every product is at most 8 * 127 in magnitude and a block adds 32 of them: |P| <= 32512, so P is
-     * exact in int16 and equals the scalar twin's {@code sum (q - 8) * x}. One vector instruction
-     * covers twice the rows of a float FMA, which is what makes this kernel keep up with memory.
-     * The block's sums go through {@code spill} to floats (a widening cast of half a vector is the
-     * one that compiles on JDK 17), then as in {@link Q8_0Tensor#decodePanel}. The kernel when
-     * {@link Simd#INT16_DECODE}; the inputs come as int16 ({@link #toInt16}): converting them in the loop
-     * halves its speed.
+     * In 16-bit integers, half a panel ({@code 2 * GROUP} rows) per vector: a byte of the panel widened to a
+     * short {@code v} is {@code 16 * hi + lo}, with {@code lo = q_j} (0..15, the value {@code lo - 8}) and
+     * {@code hi = q_{j+16} - 8} (the byte is signed). The inputs come in the decode form of
+     * {@link #toInt16Decode} ({@code c_j = x_{j+16} - 16 * x_j} beside {@code x_j}), so per column pair
+     * {@code P += v * x_j + (v >> 4) * c_j}, which is {@code lo * x_j + hi * x_{j+16}}, and the block starts from
+     * {@code -8 * sum_{j<16} x_j} ({@code xs}). Products and sums wrap at 16 bits, but the block's result, the
+     * scalar twin's {@code sum (q - 8) * x}, is at most 8 * 127 * 32 = 32512 in magnitude, so the wrapped sum
+     * is exact. One vector instruction covers twice the rows of a float FMA, which is what makes this kernel
+     * keep up with memory; the decode form saves the mask, the offset and one broadcast per column pair
+     * (+30% on Zen 1, see docs/cpu-inference-log.md). The block's sums go through {@code spill} to floats (a
+     * widening cast of half a vector is the one that compiles on JDK 17), then as in
+     * {@link Q8_0Tensor#decodePanel}. The kernel when {@link Simd#INT16_DECODE}.
      */
     static void decodePanelInt16(int blocks, byte[] q, int qOff, short[] s, int sOff, short[] xq, int xOff, float[] dx,
-            int dOff, float[] out, int outOff, short[] spill) {
+            float[] xs, int dOff, float[] out, int outOff, short[] spill) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        ShortVector zero = ShortVector.zero(S2);
         final int half = 2 * GROUP;
         int o = qOff;
         int so = sOff;
         for (int b = 0; b < blocks; b++, so += PANEL_ROWS) {
-            ShortVector p0 = zero, p1 = zero;
+            ShortVector p0 = ShortVector.broadcast(S2, (short) (-8 * (int) xs[dOff + b])), p1 = p0;
             int k = xOff + b * 32;
             for (int j = 0; j < 16; j++, o += PANEL_ROWS) {
                 ShortVector xl = ShortVector.broadcast(S2, xq[k + j]);
-                ShortVector xh = ShortVector.broadcast(S2, xq[k + j + 16]);
+                ShortVector c = ShortVector.broadcast(S2, xq[k + j + 16]);
                 ShortVector v = (ShortVector) ByteVector.fromArray(B2, q, o).castShape(S2, 0);
-                p0 = v.and((short) 15).sub((short) 8).mul(xl).add(p0);
-                p0 = v.lanewise(VectorOperators.ASHR, 4).mul(xh).add(p0);
+                p0 = v.mul(xl).add(p0);
+                p0 = v.lanewise(VectorOperators.ASHR, 4).mul(c).add(p0);
                 v = (ShortVector) ByteVector.fromArray(B2, q, o + half).castShape(S2, 0);
-                p1 = v.and((short) 15).sub((short) 8).mul(xl).add(p1);
-                p1 = v.lanewise(VectorOperators.ASHR, 4).mul(xh).add(p1);
+                p1 = v.mul(xl).add(p1);
+                p1 = v.lanewise(VectorOperators.ASHR, 4).mul(c).add(p1);
             }
             p0.intoArray(spill, 0);
             p1.intoArray(spill, half);

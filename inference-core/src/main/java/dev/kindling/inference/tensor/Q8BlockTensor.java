@@ -478,9 +478,14 @@ public abstract class Q8BlockTensor extends Tensor {
 
     /**
      * Token {@code t}'s quantized inputs {@code xq[t * cols ..]} of a step of {@code nTokens} tokens as int16,
-     * where {@link #multiplyPanel} reads them ({@link #int16Index}).
+     * where {@link #multiplyPanel} reads them ({@link #int16Index}): in the decode kernels' form
+     * ({@link #toInt16Decode}) when the step is below {@link #TILED_FROM_TOKENS}, else as they are.
      */
     public static void toInt16(float[] xq, int t, int cols, int nTokens, short[] dst) {
+        if (nTokens < TILED_FROM_TOKENS) {
+            toInt16Decode(xq, t * cols, cols, dst);
+            return;
+        }
         if (t >= fullGroupTokens(nTokens)) {
             toInt16(xq, t * cols, cols, dst); // a row of its own, where int16Index puts it
             return;
@@ -488,6 +493,23 @@ public abstract class Q8BlockTensor extends Tensor {
         int base = int16Index(t, 0, cols, nTokens);
         for (int k = 0; k < cols; k++) {
             dst[base + 4 * k] = (short) xq[t * cols + k];
+        }
+    }
+
+    /**
+     * The quantized inputs {@code xq[off..off+n)} (whole 32-value blocks) in the form of the int16 decode kernels
+     * ({@link Q4_0Tensor#decodePanelInt16}): per block, {@code x_j} at {@code j < 16} as it is and
+     * {@code x_{j+16} - 16 * x_j} at {@code j + 16}, wrapped to 16 bits. A stored nibble byte {@code v} is
+     * {@code 16 * hi + lo}, so {@code v * x_j + hi * (x_{j+16} - 16 * x_j) = lo * x_j + hi * x_{j+16}}: the
+     * kernel needs neither the mask for {@code lo} nor a second input per column.
+     */
+    public static void toInt16Decode(float[] xq, int off, int n, short[] dst) {
+        for (int b = off; b < off + n; b += 32) {
+            for (int j = 0; j < 16; j++) {
+                int lo = (int) xq[b + j];
+                dst[b + j] = (short) lo;
+                dst[b + j + 16] = (short) ((int) xq[b + j + 16] - 16 * lo);
+            }
         }
     }
 

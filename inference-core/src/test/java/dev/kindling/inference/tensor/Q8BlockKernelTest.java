@@ -103,7 +103,8 @@ class Q8BlockKernelTest {
 
     /**
      * The int16 copy of a step's inputs: every (token, column) lands at its own {@link Q8BlockTensor#int16Index},
-     * full groups of four tokens interleaved, the rest (and steps below the tiled size) one row per token.
+     * full groups of four tokens interleaved, the rest (and steps below the tiled size) one row per token; below the
+     * tiled size in the decode kernels' form.
      */
     @Test
     void int16InputsLandWhereTheKernelsReadThem() {
@@ -123,7 +124,10 @@ class Q8BlockKernelTest {
                 for (int k = 0; k < cols; k++) {
                     int at = Q8BlockTensor.int16Index(tok, k, cols, n);
                     assertTrue(seen.add(at), "n=" + n + ": two inputs at " + at);
-                    assertEquals((short) xq[tok * cols + k], dst[at], "n=" + n + " token " + tok + " column " + k);
+                    // below the tiled size the decode kernels' form: x_j, then x_{j+16} - 16 x_j (toInt16Decode)
+                    int want = n >= Q8BlockTensor.TILED_FROM_TOKENS || k % 32 < 16 ? (int) xq[tok * cols + k]
+                            : (int) xq[tok * cols + k] - 16 * (int) xq[tok * cols + k - 16];
+                    assertEquals((short) want, dst[at], "n=" + n + " token " + tok + " column " + k);
                 }
             }
             // the layout itself, spelled out: [group][k][t % 4] for full groups, [t][k] for the rest
@@ -139,6 +143,47 @@ class Q8BlockKernelTest {
                 assertEquals(4 * cols + 4 * 3, Q8BlockTensor.int16Index(4, 3, cols, n)); // second group, first token
                 assertEquals(8 * cols + 2, Q8BlockTensor.int16Index(8, 2, cols, n)); // the ninth token has a row
             }
+        }
+    }
+
+    /**
+     * The int16 decode kernels where their block sums reach the edge of int16: whole blocks of weights -8 or 7 times
+     * inputs 127 or -127 (|P| = 8 * 127 * 32 = 32512), and mixed blocks whose partial sums in the kernel's form of
+     * the input ({@link Q8BlockTensor#toInt16Decode}) wrap past 2^15 before they come back. Equal to the scalar twin.
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K"})
+    void int16DecodeAtTheEdgeOfItsRange(GgmlType type) {
+        byte[] data = RandomBlocks.bytes(type, ROWS, COLS, 23);
+        int rowBytes = (int) type.byteSize(COLS);
+        int superBytes = type == GgmlType.Q4_0 ? 18 : 144; // a (super-)block's bytes
+        int first = type == GgmlType.Q4_0 ? 2 : 16, last = superBytes; // where its nibbles are
+        for (int row = 0; row < 4; row++) {
+            for (int sb = 0; sb < COLS / (type == GgmlType.Q4_0 ? 32 : 256); sb++) {
+                for (int i = first; i < last; i++) {
+                    // row 0: every value 0 - 8; row 1: 15 - 8; row 2: low nibbles -8, high ones 7; row 3: the other way
+                    data[row * rowBytes + sb * superBytes + i] = (byte) switch (row) {
+                        case 0 -> 0x00;
+                        case 1 -> 0xFF;
+                        case 2 -> 0xF0;
+                        default -> 0x0F;
+                    };
+                }
+            }
+        }
+        Q8BlockTensor t = (Q8BlockTensor) RandomBlocks.tensor(type, ROWS, COLS, data);
+        float[] x = new float[COLS];
+        for (int i = 0; i < COLS; i++) {
+            int block = i / 32, j = i % 32;
+            x[i] = switch (block % 4) {
+                case 0 -> 1f;                 // all 127
+                case 1 -> -1f;                // all -127
+                case 2 -> j < 16 ? 1f : -1f;  // 127, then -127
+                default -> j % 2 == 0 ? -1f : 1f;
+            };
+        }
+        for (boolean int16 : new boolean[] {false, true}) {
+            check(t, COLS, 1, int16, false, x);
         }
     }
 
@@ -173,11 +218,16 @@ class Q8BlockKernelTest {
     /** {@link #check(Q8BlockTensor, int, int, boolean)} with the float tile's shape chosen ({@code tile4} or {@code tile4Half}). */
     private static float[] check(Q8BlockTensor t, int cols, int n, boolean int16, boolean halfTiles) {
         Random r = new Random(n);
-        int blocks = cols / 32;
         float[] x = new float[n * cols];
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) (r.nextGaussian() * (i % 97 == 0 ? 1e4 : 1));
         }
+        return check(t, cols, n, int16, halfTiles, x);
+    }
+
+    /** {@link #check(Q8BlockTensor, int, int, boolean, boolean)} for the inputs {@code x} ({@code n * cols} values). */
+    private static float[] check(Q8BlockTensor t, int cols, int n, boolean int16, boolean halfTiles, float[] x) {
+        int blocks = cols / 32;
         float[] xq = new float[n * cols];
         float[] dx = new float[n * blocks];
         float[] xs = new float[n * blocks];
