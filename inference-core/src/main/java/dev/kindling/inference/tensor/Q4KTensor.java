@@ -159,7 +159,7 @@ public final class Q4KTensor extends Q4_0Tensor {
         int o = qOff;
         int so = sOff;
         for (int b = 0; b < blocks; b++, so += PANEL_ROWS) {
-            ShortVector p0 = ShortVector.broadcast(S2, (short) (-8 * (int) xs[dOff + b])), p1 = p0;
+            ShortVector p0 = ShortVector.broadcast(S2, (short) (-CENTRE * (int) xs[dOff + b])), p1 = p0;
             int k = xOff + b * 32;
             for (int j = 0; j < 16; j++, o += PANEL_ROWS) {
                 ShortVector xl = ShortVector.broadcast(S2, xq[k + j]);
