@@ -29,11 +29,11 @@ import jdk.incubator.vector.FloatVector;
  * pairs, docs/cpu-inference-log.md). Against llama.cpp, which
  * sums in integers per 16 values and scales in floats, only the order of float operations differs.
  */
-public final class Q6KTensor extends Q8_0Tensor {
+public class Q6KTensor extends Q8_0Tensor {
     /** Group scales (the file's int8) per chunk of panels: for panel {@code p}, block {@code b}, half {@code h}, row {@code r} at {@link #groupOffset}. */
-    private final byte[][] groupScales;
+    final byte[][] groupScales;
     /** Super-block scales {@code d} as floats per chunk of panels: panel {@code p}, super-block {@code sb}, row {@code r} at {@link #superOffset}. */
-    private final float[][] superScales;
+    final float[][] superScales;
 
     Q6KTensor(String name, int rows, int cols, RowSource src) {
         super(name, rows, cols, cols / 256 * 210L, src);
@@ -64,12 +64,12 @@ public final class Q6KTensor extends Q8_0Tensor {
     }
 
     /** Offset of panel {@code p}'s super-block {@code sb} scales ({@code PANEL_ROWS} of them). */
-    private int superOffset(int p, int sb) {
+    int superOffset(int p, int sb) {
         return ((p % panelsPerChunk()) * (blocks / 8) + sb) * PANEL_ROWS;
     }
 
     /** Offset of panel {@code p}'s block {@code b} group scales (first half's {@code PANEL_ROWS}, then the second's). */
-    private int groupOffset(int p, int b) {
+    int groupOffset(int p, int b) {
         return ((p % panelsPerChunk()) * blocks + b) * 2 * PANEL_ROWS;
     }
 

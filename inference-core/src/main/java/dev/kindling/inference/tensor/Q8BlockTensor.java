@@ -238,7 +238,8 @@ public abstract class Q8BlockTensor extends Tensor {
      * What a decode kernel of a {@link #hasBlockOffsets} tensor reads besides the f16 types' arguments: the
      * panel's float scales {@code a} and offsets {@code b} (at the same {@code sOff}), or, for a kernel that
      * {@link #decodesCompactScales}, the scales as stored ({@code compact}; then {@code a} and {@code b} are null),
-     * and the token's {@code u = dx * S} per block (at the same {@code dOff}).
+     * and the token's {@code u = dx * S} per block (at the same {@code dOff}). For a tensor without offsets that
+     * {@link #ownsInputForm}, only {@code u}: what its {@link #quantizeInput} put there.
      */
     record OffsetBlocks(float[] a, float[] b, float[] u, CompactScales compact) {}
 
@@ -609,7 +610,9 @@ public abstract class Q8BlockTensor extends Tensor {
             }
         }
         if (nTokens < TILED_FROM_TOKENS) {
-            OffsetBlocks ob = hasBlockOffsets() ? new OffsetBlocks(fa, fb, xu, cs) : null;
+            // a tensor that owns its input form may keep more per block in xu (Q6KLanesTensor: its second halves' sums)
+            OffsetBlocks ob = hasBlockOffsets() ? new OffsetBlocks(fa, fb, xu, cs)
+                    : ownsInputForm() && xu != null ? new OffsetBlocks(null, null, xu, null) : null;
             for (int t = 0; t < nTokens; t++) {
                 int o = t * outStride + outOff + r0;
                 if (nr == PANEL_ROWS) {

@@ -80,6 +80,42 @@ class Q8BlockKernelTest {
     }
 
     /**
+     * Q6_K in both layouts, {@link Q6KTensor} and {@link Q6KLanesTensor}, from the same file bytes with the extreme
+     * integers -32 and 31 and group scales -128 and 127: each equals the scalar twin bit for bit in every kernel, and
+     * the two hold the same integers and give the same outputs.
+     */
+    @Test
+    void q6kLayoutsEqualTheScalarTwinAndEachOther() {
+        byte[] data = RandomBlocks.bytes(GgmlType.Q6_K, ROWS, COLS, 31);
+        int rowBytes = (int) GgmlType.Q6_K.byteSize(COLS);
+        for (int i = 0; i < 192; i++) { // row 0, first super-block: ql[128] and qh[64] zero (-32), but 16..31 all ones (31)
+            data[i] = (byte) ((i >= 16 && i < 32) || (i >= 128 + 16 && i < 128 + 32) ? 0xFF : 0x00);
+        }
+        data[192] = (byte) -128; // its first two group scales
+        data[193] = 127;
+        data[rowBytes * (ROWS - 1) + 192 + 5] = (byte) -128; // the last row
+        Q8BlockTensor plain = new Q6KTensor("plain", ROWS, COLS, RandomBlocks.source(GgmlType.Q6_K, COLS, data));
+        Q8BlockTensor lanes = new Q6KLanesTensor("lanes", ROWS, COLS, RandomBlocks.source(GgmlType.Q6_K, COLS, data));
+        for (int row = 0; row < ROWS; row++) {
+            for (int k = 0; k < COLS; k++) {
+                assertEquals(plain.value(row, k), lanes.value(row, k), "row " + row + " column " + k);
+            }
+        }
+        assertEquals(-32 * -128, lanes.value(0, 0));
+        assertEquals(31 * 127, lanes.value(0, 16 + 1));
+        if (!dev.kindling.inference.cpu.Simd.enabled()) {
+            return;
+        }
+        for (int n : new int[] {1, 3, Q8BlockTensor.TILED_FROM_TOKENS + 3, Q8BlockTensor.TOKEN_CHUNK + 6}) {
+            for (boolean halfTiles : new boolean[] {false, true}) {
+                float[] a = check(plain, COLS, n, false, halfTiles);
+                float[] b = check(lanes, COLS, n, false, halfTiles);
+                assertTrue(Arrays.equals(a, b), n + " tokens" + (halfTiles ? ", half tiles" : ""));
+            }
+        }
+    }
+
+    /**
      * Every way a token chunk splits (eight tokens at a time where {@code EIGHT_TOKEN_TILES}, then four, then
      * one) over rows whose last tile has an odd number of blocks (1 and 3), which the tile kernels' paired
      * epilogue finishes on its own.

@@ -1,0 +1,175 @@
+package dev.kindling.inference.tensor;
+
+import static dev.kindling.inference.cpu.Simd.B;
+import static dev.kindling.inference.cpu.Simd.F;
+import static dev.kindling.inference.cpu.Simd.I;
+import static dev.kindling.inference.tensor.Q8_0LanesTensor.INPUT_SCALE;
+import static dev.kindling.inference.tensor.Q8_0LanesTensor.UNSCALE_0;
+import static dev.kindling.inference.tensor.Q8_0LanesTensor.UNSCALE_1;
+
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * {@link Q6KTensor} with its integers {@code q6 - 32} in {@link Q8_0LanesTensor}'s layout (four rows to an int lane,
+ * stored as {@code u = q + 128}), for the same reason: on cores where a sign-extending load and a conversion per
+ * group bound the one-token product (AVX2; {@link dev.kindling.inference.cpu.Simd#Q8_0_LANES}), masks turn a
+ * column's bytes into float lanes directly. Same contract and the same bits as {@link Q6KTensor}; the group and
+ * super-block scales are its own.
+ *
+ * <p>The input comes in this tensor's form ({@link #quantizeInput}): Q8_K's integers times 2^40, its scales times
+ * 2^-40, and the sums of each block's two halves (the first 16 integers in {@code xs}, as Q8_K has them, the last 16
+ * in {@code xu}, which Q6_K does not otherwise use). Per block and half, {@code P = sum(u * xq) - 128 * sum(xq)} is
+ * exact, and the rest is {@link Q6KTensor#decodePanel}'s: {@code fma(P_2, sc_2, P_1 * sc_1)}, then
+ * {@code fma(that, d * dx, acc)}.
+ */
+public final class Q6KLanesTensor extends Q6KTensor {
+    Q6KLanesTensor(String name, int rows, int cols, RowSource src) {
+        super(name, rows, cols, src);
+        if (PANEL_GROUPS != 4) {
+            throw new IllegalStateException("Q6KLanesTensor packs four groups into an int lane, not " + PANEL_GROUPS);
+        }
+    }
+
+    /**
+     * Q8_K's input ({@link Q6KTensor}'s), then in this tensor's form: the integers times 2^40 and the scales times 2^-40
+     * (as {@link Q8_0LanesTensor#quantizeInput}: every other kernel and the scalar twin compute the same bits), and in
+     * {@code xu} each block's sum of its last 16 integers (exact; {@code xs} keeps the first 16's).
+     */
+    @Override
+    public void quantizeInput(float[] x, int off, float[] xq, int qOff, float[] dx, float[] xs, float[] xu, int dOff) {
+        super.quantizeInput(x, off, xq, qOff, dx, xs, xu, dOff);
+        for (int b = 0; b < blocks; b++) {
+            float second = 0f;
+            for (int i = qOff + 32 * b; i < qOff + 32 * b + 32; i++) {
+                if (i >= qOff + 32 * b + 16) {
+                    second += xq[i];
+                }
+                xq[i] *= INPUT_SCALE;
+            }
+            xu[dOff + b] = second;
+            dx[dOff + b] *= 1f / INPUT_SCALE;
+        }
+    }
+
+    @Override
+    public boolean ownsInputForm() {
+        return true;
+    }
+
+    @Override
+    void storeRow(byte[] dst, int panelOff, int r, int[] values) {
+        int p = panelOff + Q8_0LanesTensor.position(r);
+        for (int k = 0; k < cols; k++) {
+            dst[p + k * PANEL_ROWS] = (byte) (values[k] + 128);
+        }
+    }
+
+    @Override
+    int value(byte[] src, int panelOff, int r, int k) {
+        return (src[panelOff + k * PANEL_ROWS + Q8_0LanesTensor.position(r)] & 0xFF) - 128;
+    }
+
+    /**
+     * The integers times their group scales, as {@link Q6KTensor}'s tile has them, made as
+     * {@link Q8_0LanesTensor#dequantizeTile} makes the integers (a byte OR-ed into the bits of 2^23, minus
+     * {@code 2^23 + 128}: exact) and multiplied by the scale in the same pass (exact: at most 32 * 128).
+     */
+    @Override
+    void dequantizeTile(int panel, byte[] q, int qOff, int k0, int n, float[] tile) {
+        byte[] gs = groupScales[panel / panelsPerChunk()];
+        FloatVector bias = FloatVector.broadcast(F, 0x1p23f + 128f);
+        int stride = TILE_COLS * GROUP;
+        for (int k = 0; k < n; k += 16) {
+            int kk = k0 + k;
+            int so = groupOffset(panel, kk / 32) + (kk % 32 / 16) * PANEL_ROWS;
+            FloatVector sc0 = (FloatVector) ByteVector.fromArray(B, gs, so).castShape(F, 0);
+            FloatVector sc1 = (FloatVector) ByteVector.fromArray(B, gs, so + GROUP).castShape(F, 0);
+            FloatVector sc2 = (FloatVector) ByteVector.fromArray(B, gs, so + 2 * GROUP).castShape(F, 0);
+            FloatVector sc3 = (FloatVector) ByteVector.fromArray(B, gs, so + 3 * GROUP).castShape(F, 0);
+            for (int i = k; i < k + 16; i++) {
+                IntVector v = IntVector.fromByteArray(I, q, qOff + (k0 + i) * PANEL_ROWS, ByteOrder.LITTLE_ENDIAN);
+                int t = i * GROUP;
+                v.and(0xFF).or(0x4B000000).reinterpretAsFloats().sub(bias).mul(sc0).intoArray(tile, t);
+                v.lanewise(VectorOperators.LSHR, 8).and(0xFF).or(0x4B000000).reinterpretAsFloats().sub(bias).mul(sc1)
+                        .intoArray(tile, stride + t);
+                v.lanewise(VectorOperators.LSHR, 16).and(0xFF).or(0x4B000000).reinterpretAsFloats().sub(bias).mul(sc2)
+                        .intoArray(tile, 2 * stride + t);
+                v.lanewise(VectorOperators.LSHR, 24).or(0x4B000000).reinterpretAsFloats().sub(bias).mul(sc3)
+                        .intoArray(tile, 3 * stride + t);
+            }
+        }
+    }
+
+    /**
+     * Per block: each half's 16 columns as {@link Q8_0LanesTensor}'s kernel takes a block (masks, one FMA per group and
+     * column), the half's integer sums made exact with its input sum ({@code xs}, {@code xu}: {@link #quantizeInput}),
+     * then the group scales and the super-block's {@code d} as {@link Q6KTensor#decodePanel} applies them. Two row
+     * groups per call, as {@link Q6KTensor}'s kernel: with all four, the method passed C2's node budget for inlining
+     * (its per-block part was left a call, with boxed vectors, and ran no faster than the byte kernel). The second
+     * call takes the column's upper two bytes shifted down, so both calls are one method.
+     */
+    @Override
+    void decodePanel(byte[] q, int qOff, short[] s, int sOff, float[] xq, short[] xq16, int xOff, float[] dx, float[] xs,
+            int dOff, float[] out, int outOff, short[] spill, boolean int16Decode, OffsetBlocks ob, int panel) {
+        byte[] gs = groupScales[panel / panelsPerChunk()];
+        float[] ds = superScales[panel / panelsPerChunk()];
+        int go = groupOffset(panel, 0);
+        int dso = superOffset(panel, 0);
+        float[] xu = ob.u(); // this tensor's second-half sums (Q8BlockTensor.multiplyPanel passes them)
+        spill[0] = (short) decodeTwoGroups(q, qOff, 0, gs, go, ds, dso, xq, xOff, dx, xs, xu, dOff, out, outOff);
+        decodeTwoGroups(q, qOff, 16, gs, go + 2 * GROUP, ds, dso + 2 * GROUP, xq, xOff, dx, xs, xu, dOff, out, outOff + 2 * GROUP);
+    }
+
+    /**
+     * {@link #decodePanel} for the two row groups whose bytes sit at bit {@code shift} and {@code shift + 8} of each
+     * int lane; returns the sum of its {@link #touchNextBlock} loads, which the caller stores.
+     */
+    private int decodeTwoGroups(byte[] q, int qOff, int shift, byte[] gs, int go, float[] ds, int dso, float[] xq, int xOff,
+            float[] dx, float[] xs, float[] xu, int dOff, float[] out, int outOff) {
+        FloatVector zero = FloatVector.zero(F);
+        FloatVector a0 = zero, a1 = zero;
+        FloatVector un0 = FloatVector.broadcast(F, UNSCALE_0);
+        FloatVector un1 = FloatVector.broadcast(F, UNSCALE_1);
+        int o = qOff;
+        int touched = 0;
+        for (int b = 0; b < blocks; b++, go += 2 * PANEL_ROWS) {
+            touched += touchNextBlock(q, o, 32 * PANEL_ROWS);
+            int k = xOff + b * 32;
+            FloatVector p0 = zero, p1 = zero;
+            for (int i = 0; i < 16; i++, o += PANEL_ROWS) {
+                FloatVector x = FloatVector.broadcast(F, xq[k + i]);
+                IntVector v = IntVector.fromByteArray(I, q, o, ByteOrder.LITTLE_ENDIAN).lanewise(VectorOperators.LSHR, shift);
+                p0 = v.and(0xFF).reinterpretAsFloats().fma(x, p0);
+                p1 = v.and(0xFF00).reinterpretAsFloats().fma(x, p1);
+            }
+            FloatVector offset = FloatVector.broadcast(F, -128f * xs[dOff + b]);
+            FloatVector f0 = p0.fma(un0, offset);
+            FloatVector f1 = p1.fma(un1, offset);
+            p0 = zero;
+            p1 = zero;
+            for (int i = 16; i < 32; i++, o += PANEL_ROWS) {
+                FloatVector x = FloatVector.broadcast(F, xq[k + i]);
+                IntVector v = IntVector.fromByteArray(I, q, o, ByteOrder.LITTLE_ENDIAN).lanewise(VectorOperators.LSHR, shift);
+                p0 = v.and(0xFF).reinterpretAsFloats().fma(x, p0);
+                p1 = v.and(0xFF00).reinterpretAsFloats().fma(x, p1);
+            }
+            offset = FloatVector.broadcast(F, -128f * xu[dOff + b]);
+            float d = dx[dOff + b] * INPUT_SCALE; // the integers' sums above are unscaled: dx again (exact)
+            int dsb = dso + b / 8 * PANEL_ROWS;
+            // fma(second, sc_2, first * sc_1), then times d_super * dx: Q6KTensor's order
+            FloatVector s0 = p0.fma(un0, offset).fma((FloatVector) ByteVector.fromArray(B, gs, go + PANEL_ROWS).castShape(F, 0),
+                    f0.mul((FloatVector) ByteVector.fromArray(B, gs, go).castShape(F, 0)));
+            FloatVector s1 = p1.fma(un1, offset).fma((FloatVector) ByteVector.fromArray(B, gs, go + PANEL_ROWS + GROUP).castShape(F, 0),
+                    f1.mul((FloatVector) ByteVector.fromArray(B, gs, go + GROUP).castShape(F, 0)));
+            a0 = s0.fma(FloatVector.fromArray(F, ds, dsb).mul(d), a0);
+            a1 = s1.fma(FloatVector.fromArray(F, ds, dsb + GROUP).mul(d), a1);
+        }
+        a0.intoArray(out, outOff);
+        a1.intoArray(out, outOff + GROUP);
+        return touched;
+    }
+}
