@@ -119,6 +119,9 @@ public final class Q6KLanesTensor extends Q6KTensor {
         float[] ds = superScales[panel / panelsPerChunk()];
         int go = groupOffset(panel, 0);
         int dso = superOffset(panel, 0);
+        if (ob == null) {
+            throw new IllegalArgumentException(name() + ": Q6KLanesTensor's product needs the xu its quantizeInput writes (null given)");
+        }
         float[] xu = ob.u(); // this tensor's second-half sums (Q8BlockTensor.multiplyPanel passes them)
         spill[0] = (short) decodeTwoGroups(q, qOff, 0, gs, go, ds, dso, xq, xOff, dx, xs, xu, dOff, out, outOff);
         decodeTwoGroups(q, qOff, 16, gs, go + 2 * GROUP, ds, dso + 2 * GROUP, xq, xOff, dx, xs, xu, dOff, out, outOff + 2 * GROUP);

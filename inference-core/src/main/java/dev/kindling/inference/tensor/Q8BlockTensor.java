@@ -464,7 +464,7 @@ public abstract class Q8BlockTensor extends Tensor {
 
     /**
      * Whether {@link #quantizeInput} gives this tensor's own form of the input (the same products, other numbers),
-     * which tensors without it cannot share: {@link Q8_0LanesTensor}'s.
+     * which tensors without it cannot share: {@link Q8_0LanesTensor}'s and {@link Q6KLanesTensor}'s.
      */
     public boolean ownsInputForm() {
         return false;
@@ -563,7 +563,8 @@ public abstract class Q8BlockTensor extends Tensor {
      * or {@link Simd#INT16_TILES}, else {@code xq16} may be null; see
      * {@link #toInt16(float[], int, int, int, short[])}) with scales {@code dx[t * blocks ..]} and block sums
      * {@code xs[t * blocks ..]} (see {@link ActivationFormat#quantizeQ8_0}), and with {@link #hasBlockOffsets}
-     * {@code xu[t * blocks ..]} ({@link ActivationFormat#quantizeQ8_K}; else null); its result for row
+     * {@code xu[t * blocks ..]} ({@link ActivationFormat#quantizeQ8_K}; for a tensor that {@link #ownsInputForm}, what
+     * its {@link #quantizeInput} wrote there; else null); its result for row
      * {@code r} goes to {@code out[t * outStride + outOff + r]} (rows past {@link #rows()} are not written).
      */
     public final void multiplyPanel(int panel, float[] xq, short[] xq16, float[] dx, float[] xs, float[] xu, int nTokens,
