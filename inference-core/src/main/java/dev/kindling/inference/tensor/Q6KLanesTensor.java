@@ -42,17 +42,7 @@ public final class Q6KLanesTensor extends Q6KTensor {
     @Override
     public void quantizeInput(float[] x, int off, float[] xq, int qOff, float[] dx, float[] xs, float[] xu, int dOff) {
         super.quantizeInput(x, off, xq, qOff, dx, xs, xu, dOff);
-        for (int b = 0; b < blocks; b++) {
-            float second = 0f;
-            for (int i = qOff + 32 * b; i < qOff + 32 * b + 32; i++) {
-                if (i >= qOff + 32 * b + 16) {
-                    second += xq[i];
-                }
-                xq[i] *= INPUT_SCALE;
-            }
-            xu[dOff + b] = second;
-            dx[dOff + b] *= 1f / INPUT_SCALE;
-        }
+        Q8_0LanesTensor.toLanesInput(xq, qOff, dx, dOff, blocks, 16, xu);
     }
 
     @Override
@@ -62,15 +52,12 @@ public final class Q6KLanesTensor extends Q6KTensor {
 
     @Override
     void storeRow(byte[] dst, int panelOff, int r, int[] values) {
-        int p = panelOff + Q8_0LanesTensor.position(r);
-        for (int k = 0; k < cols; k++) {
-            dst[p + k * PANEL_ROWS] = (byte) (values[k] + 128);
-        }
+        Q8_0LanesTensor.storeLanes(dst, panelOff, r, values, cols);
     }
 
     @Override
     int value(byte[] src, int panelOff, int r, int k) {
-        return (src[panelOff + k * PANEL_ROWS + Q8_0LanesTensor.position(r)] & 0xFF) - 128;
+        return Q8_0LanesTensor.laneValue(src, panelOff, r, k);
     }
 
     /**

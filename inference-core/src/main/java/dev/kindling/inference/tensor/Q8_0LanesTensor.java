@@ -60,13 +60,25 @@ public final class Q8_0LanesTensor extends Q8_0Tensor {
     @Override
     public void quantizeInput(float[] x, int off, float[] xq, int qOff, float[] dx, float[] xs, float[] xu, int dOff) {
         super.quantizeInput(x, off, xq, qOff, dx, xs, xu, dOff);
+        toLanesInput(xq, qOff, dx, dOff, blocks, 0, xs);
+    }
+
+    /**
+     * Puts a quantized input in the lanes layouts' form, in place: each 32-integer block's integers times
+     * {@link #INPUT_SCALE}, its scale times the inverse (both exact), and into {@code sums[dOff + b]} the sum of the
+     * block's integers from index {@code sumFrom} on (exact). {@link Q6KLanesTensor} keeps the second half's there.
+     */
+    static void toLanesInput(float[] xq, int qOff, float[] dx, int dOff, int blocks, int sumFrom, float[] sums) {
         for (int b = 0; b < blocks; b++) {
+            int start = qOff + 32 * b;
             float sum = 0f;
-            for (int i = qOff + 32 * b; i < qOff + 32 * b + 32; i++) {
-                sum += xq[i];
+            for (int i = start; i < start + 32; i++) {
+                if (i >= start + sumFrom) {
+                    sum += xq[i];
+                }
                 xq[i] *= INPUT_SCALE;
             }
-            xs[dOff + b] = sum;
+            sums[dOff + b] = sum;
             dx[dOff + b] *= 1f / INPUT_SCALE;
         }
     }
@@ -83,14 +95,27 @@ public final class Q8_0LanesTensor extends Q8_0Tensor {
 
     @Override
     void storeRow(byte[] dst, int panelOff, int r, int[] values) {
+        storeLanes(dst, panelOff, r, values, cols);
+    }
+
+    @Override
+    int value(byte[] src, int panelOff, int r, int k) {
+        return laneValue(src, panelOff, r, k);
+    }
+
+    /**
+     * Writes row {@code r}'s integers into a panel in the lanes encoding (at {@link #position}, as {@code q + 128}).
+     * Static: it runs inside the base constructor, and {@link Q6KLanesTensor} stores its rows the same way.
+     */
+    static void storeLanes(byte[] dst, int panelOff, int r, int[] values, int cols) {
         int p = panelOff + position(r);
         for (int k = 0; k < cols; k++) {
             dst[p + k * PANEL_ROWS] = (byte) (values[k] + 128);
         }
     }
 
-    @Override
-    int value(byte[] src, int panelOff, int r, int k) {
+    /** The integer of row {@code r}, column {@code k} in a lanes-encoded panel: {@link #storeLanes}' inverse. */
+    static int laneValue(byte[] src, int panelOff, int r, int k) {
         return (src[panelOff + k * PANEL_ROWS + position(r)] & 0xFF) - 128;
     }
 
