@@ -6,6 +6,7 @@ import static dev.kindling.inference.cpu.Simd.I;
 import static dev.kindling.inference.tensor.Q8_0LanesTensor.INPUT_SCALE;
 import static dev.kindling.inference.tensor.Q8_0LanesTensor.UNSCALE_0;
 import static dev.kindling.inference.tensor.Q8_0LanesTensor.UNSCALE_1;
+import static dev.kindling.inference.tensor.Q8_0LanesTensor.UNSCALE_2;
 
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
@@ -94,10 +95,12 @@ public final class Q6KLanesTensor extends Q6KTensor {
     /**
      * Per block: each half's 16 columns as {@link Q8_0LanesTensor}'s kernel takes a block (masks, one FMA per group and
      * column), the half's integer sums made exact with its input sum ({@code xs}, {@code xu}: {@link #quantizeInput}),
-     * then the group scales and the super-block's {@code d} as {@link Q6KTensor#decodePanel} applies them. Two row
-     * groups per call, as {@link Q6KTensor}'s kernel: with all four, the method passed C2's node budget for inlining
-     * (its per-block part was left a call, with boxed vectors, and ran no faster than the byte kernel). The second
-     * call takes the column's upper two bytes shifted down, so both calls are one method.
+     * then the group scales and the super-block's {@code d} as {@link Q6KTensor#decodePanel} applies them. All four
+     * row groups in one pass over the columns (two passes of two groups each read every column twice: 4.2-4.4 GB/s
+     * against 5.0-5.2 per thread on Zen 1, {@code KernelBench --type Q6_K --threads 1}). The group scales go through
+     * {@code ob.a()} (a scratch of {@code 2 * PANEL_ROWS} floats, {@link Q8BlockTensor.Scratch}), converted in a loop:
+     * written out eight times, their conversions took this method past C2's node budget for inlining (the per-block
+     * part was left a call with boxed vectors, no faster than the byte kernel).
      */
     @Override
     void decodePanel(byte[] q, int qOff, short[] s, int sOff, float[] xq, short[] xq16, int xOff, float[] dx, float[] xs,
@@ -107,59 +110,70 @@ public final class Q6KLanesTensor extends Q6KTensor {
         int go = groupOffset(panel, 0);
         int dso = superOffset(panel, 0);
         if (ob == null) {
-            throw new IllegalArgumentException(name() + ": Q6KLanesTensor's product needs the xu its quantizeInput writes (null given)");
+            throw new IllegalArgumentException(name() + ": Q6KLanesTensor's product needs the xu its quantizeInput writes and a"
+                    + " scratch (null given)");
         }
         float[] xu = ob.u(); // this tensor's second-half sums (Q8BlockTensor.multiplyPanel passes them)
-        spill[0] = (short) decodeTwoGroups(q, qOff, 0, gs, go, ds, dso, xq, xOff, dx, xs, xu, dOff, out, outOff);
-        decodeTwoGroups(q, qOff, 16, gs, go + 2 * GROUP, ds, dso + 2 * GROUP, xq, xOff, dx, xs, xu, dOff, out, outOff + 2 * GROUP);
-    }
-
-    /**
-     * {@link #decodePanel} for the two row groups whose bytes sit at bit {@code shift} and {@code shift + 8} of each
-     * int lane; returns the sum of its {@link #touchNextBlock} loads, which the caller stores.
-     */
-    private int decodeTwoGroups(byte[] q, int qOff, int shift, byte[] gs, int go, float[] ds, int dso, float[] xq, int xOff,
-            float[] dx, float[] xs, float[] xu, int dOff, float[] out, int outOff) {
+        float[] scr = ob.a();
         FloatVector zero = FloatVector.zero(F);
-        FloatVector a0 = zero, a1 = zero;
+        FloatVector a0 = zero, a1 = zero, a2 = zero, a3 = zero;
         FloatVector un0 = FloatVector.broadcast(F, UNSCALE_0);
         FloatVector un1 = FloatVector.broadcast(F, UNSCALE_1);
+        FloatVector un2 = FloatVector.broadcast(F, UNSCALE_2);
         int o = qOff;
         int touched = 0;
         for (int b = 0; b < blocks; b++, go += 2 * PANEL_ROWS) {
             touched += touchNextBlock(q, o, 32 * PANEL_ROWS);
+            // the block's eight group scales (two halves of four row groups) as floats, in a loop: C2 parses its
+            // conversion once, which keeps this method within its inlining budget
+            for (int g = 0; g < 2 * PANEL_GROUPS; g++) {
+                ((FloatVector) ByteVector.fromArray(B, gs, go + g * GROUP).castShape(F, 0)).intoArray(scr, g * GROUP);
+            }
             int k = xOff + b * 32;
-            FloatVector p0 = zero, p1 = zero;
+            FloatVector p0 = zero, p1 = zero, p2 = zero, p3 = zero;
             for (int i = 0; i < 16; i++, o += PANEL_ROWS) {
                 FloatVector x = FloatVector.broadcast(F, xq[k + i]);
-                IntVector v = IntVector.fromByteArray(I, q, o, ByteOrder.LITTLE_ENDIAN).lanewise(VectorOperators.LSHR, shift);
+                IntVector v = IntVector.fromByteArray(I, q, o, ByteOrder.LITTLE_ENDIAN);
                 p0 = v.and(0xFF).reinterpretAsFloats().fma(x, p0);
                 p1 = v.and(0xFF00).reinterpretAsFloats().fma(x, p1);
+                p2 = v.and(0xFF0000).reinterpretAsFloats().fma(x, p2);
+                p3 = v.lanewise(VectorOperators.LSHR, 24).reinterpretAsFloats().fma(x, p3);
             }
+            // the first half's P times its group scale, kept where that scale was
             FloatVector offset = FloatVector.broadcast(F, -128f * xs[dOff + b]);
-            FloatVector f0 = p0.fma(un0, offset);
-            FloatVector f1 = p1.fma(un1, offset);
+            p0.fma(un0, offset).mul(FloatVector.fromArray(F, scr, 0)).intoArray(scr, 0);
+            p1.fma(un1, offset).mul(FloatVector.fromArray(F, scr, GROUP)).intoArray(scr, GROUP);
+            p2.fma(un2, offset).mul(FloatVector.fromArray(F, scr, 2 * GROUP)).intoArray(scr, 2 * GROUP);
+            p3.fma(un0, offset).mul(FloatVector.fromArray(F, scr, 3 * GROUP)).intoArray(scr, 3 * GROUP);
             p0 = zero;
             p1 = zero;
+            p2 = zero;
+            p3 = zero;
             for (int i = 16; i < 32; i++, o += PANEL_ROWS) {
                 FloatVector x = FloatVector.broadcast(F, xq[k + i]);
-                IntVector v = IntVector.fromByteArray(I, q, o, ByteOrder.LITTLE_ENDIAN).lanewise(VectorOperators.LSHR, shift);
+                IntVector v = IntVector.fromByteArray(I, q, o, ByteOrder.LITTLE_ENDIAN);
                 p0 = v.and(0xFF).reinterpretAsFloats().fma(x, p0);
                 p1 = v.and(0xFF00).reinterpretAsFloats().fma(x, p1);
+                p2 = v.and(0xFF0000).reinterpretAsFloats().fma(x, p2);
+                p3 = v.lanewise(VectorOperators.LSHR, 24).reinterpretAsFloats().fma(x, p3);
             }
             offset = FloatVector.broadcast(F, -128f * xu[dOff + b]);
             float d = dx[dOff + b] * INPUT_SCALE; // the integers' sums above are unscaled: dx again (exact)
             int dsb = dso + b / 8 * PANEL_ROWS;
             // fma(second, sc_2, first * sc_1), then times d_super * dx: Q6KTensor's order
-            FloatVector s0 = p0.fma(un0, offset).fma((FloatVector) ByteVector.fromArray(B, gs, go + PANEL_ROWS).castShape(F, 0),
-                    f0.mul((FloatVector) ByteVector.fromArray(B, gs, go).castShape(F, 0)));
-            FloatVector s1 = p1.fma(un1, offset).fma((FloatVector) ByteVector.fromArray(B, gs, go + PANEL_ROWS + GROUP).castShape(F, 0),
-                    f1.mul((FloatVector) ByteVector.fromArray(B, gs, go + GROUP).castShape(F, 0)));
-            a0 = s0.fma(FloatVector.fromArray(F, ds, dsb).mul(d), a0);
-            a1 = s1.fma(FloatVector.fromArray(F, ds, dsb + GROUP).mul(d), a1);
+            a0 = p0.fma(un0, offset).fma(FloatVector.fromArray(F, scr, PANEL_ROWS), FloatVector.fromArray(F, scr, 0))
+                    .fma(FloatVector.fromArray(F, ds, dsb).mul(d), a0);
+            a1 = p1.fma(un1, offset).fma(FloatVector.fromArray(F, scr, PANEL_ROWS + GROUP), FloatVector.fromArray(F, scr, GROUP))
+                    .fma(FloatVector.fromArray(F, ds, dsb + GROUP).mul(d), a1);
+            a2 = p2.fma(un2, offset).fma(FloatVector.fromArray(F, scr, PANEL_ROWS + 2 * GROUP), FloatVector.fromArray(F, scr, 2 * GROUP))
+                    .fma(FloatVector.fromArray(F, ds, dsb + 2 * GROUP).mul(d), a2);
+            a3 = p3.fma(un0, offset).fma(FloatVector.fromArray(F, scr, PANEL_ROWS + 3 * GROUP), FloatVector.fromArray(F, scr, 3 * GROUP))
+                    .fma(FloatVector.fromArray(F, ds, dsb + 3 * GROUP).mul(d), a3);
         }
         a0.intoArray(out, outOff);
         a1.intoArray(out, outOff + GROUP);
-        return touched;
+        a2.intoArray(out, outOff + 2 * GROUP);
+        a3.intoArray(out, outOff + 3 * GROUP);
+        spill[0] = (short) touched;
     }
 }

@@ -536,6 +536,8 @@ public abstract class Q8BlockTensor extends Tensor {
         final float[] tileScales = new float[PANEL_GROUPS * (TILE_COLS / 32) * GROUP];
         final float[] acc = new float[TOKEN_CHUNK * PANEL_ROWS];
         final float[] panelOut = new float[PANEL_ROWS];
+        /** A decode kernel's floats per block (Q6KLanesTensor: its eight group scales, then the first half's sums). */
+        final float[] blockScratch = new float[2 * PANEL_ROWS];
         /** The int16 tile ({@link #dequantizeTile16}). */
         final short[] tile16 = new short[TILE_COLS * PANEL_ROWS];
         /**
@@ -613,7 +615,7 @@ public abstract class Q8BlockTensor extends Tensor {
         if (nTokens < TILED_FROM_TOKENS) {
             // a tensor that owns its input form may keep more per block in xu (Q6KLanesTensor: its second halves' sums)
             OffsetBlocks ob = hasBlockOffsets() ? new OffsetBlocks(fa, fb, xu, cs)
-                    : ownsInputForm() && xu != null ? new OffsetBlocks(null, null, xu, null) : null;
+                    : ownsInputForm() && xu != null ? new OffsetBlocks(s.blockScratch, null, xu, null) : null;
             for (int t = 0; t < nTokens; t++) {
                 int o = t * outStride + outOff + r0;
                 if (nr == PANEL_ROWS) {

@@ -41,7 +41,7 @@ public final class Q8_0LanesTensor extends Q8_0Tensor {
     static final float INPUT_SCALE = 0x1p40f;
     static final float UNSCALE_0 = 0x1p109f; // 2^(149 - 40): bytes 0 and 3 (the shifted one)
     static final float UNSCALE_1 = 0x1p101f;
-    private static final float UNSCALE_2 = 0x1p93f;
+    static final float UNSCALE_2 = 0x1p93f;
 
     Q8_0LanesTensor(String name, int rows, int cols, RowSource src) {
         super(name, rows, cols, src);
