@@ -20,7 +20,7 @@ import jdk.incubator.vector.FloatVector;
  * block, against activations quantized to Q8_K as llama.cpp quantizes them. A block's products reach
  * 31 * 127 * 32, beyond int16, so its sums are taken in floats (exact integers) by Q8_0's kernels.
  */
-public final class Q5KTensor extends Q8_0Tensor {
+public class Q5KTensor extends Q8_0Tensor {
     Q5KTensor(String name, int rows, int cols, RowSource src) {
         super(name, rows, cols, cols / 256 * 176L, src);
         JitAdvice.checkForQuantKernels();

@@ -126,6 +126,11 @@ public final class Q8_0LanesTensor extends Q8_0Tensor {
      */
     @Override
     void dequantizeTile(int panel, byte[] q, int qOff, int k0, int n, float[] tile) {
+        dequantizeLanesTile(q, qOff, k0, n, tile);
+    }
+
+    /** {@link #dequantizeTile} of any lanes-encoded panel ({@link Q5KLanesTensor}'s too). */
+    static void dequantizeLanesTile(byte[] q, int qOff, int k0, int n, float[] tile) {
         FloatVector bias = FloatVector.broadcast(F, 0x1p23f + 128f);
         FloatVector bias1 = FloatVector.broadcast(F, -(0x1p15f + 128f));
         FloatVector eighth = FloatVector.broadcast(F, 0x1p-8f);

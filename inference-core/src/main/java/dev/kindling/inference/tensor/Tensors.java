@@ -56,7 +56,7 @@ public final class Tensors {
             case Q4_0 -> new Q4_0Tensor(name, rows, cols, src);
             case Q4_1 -> new Q4_1Tensor(name, rows, cols, src);
             case Q4_K -> new Q4KTensor(name, rows, cols, src);
-            case Q5_K -> new Q5KTensor(name, rows, cols, src);
+            case Q5_K -> Simd.Q8_0_LANES ? new Q5KLanesTensor(name, rows, cols, src) : new Q5KTensor(name, rows, cols, src);
             case Q6_K -> Simd.Q8_0_LANES ? new Q6KLanesTensor(name, rows, cols, src) : new Q6KTensor(name, rows, cols, src);
             default -> throw new IllegalArgumentException(name + ": tensor type " + type
                     + " is not supported (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K, Q5_K, Q6_K)");

@@ -116,6 +116,40 @@ class Q8BlockKernelTest {
     }
 
     /**
+     * Q5_K in both layouts, {@link Q5KTensor} and {@link Q5KLanesTensor}, from the same file bytes with the extreme
+     * integers 0 (row 1's first super-block) and 31 (row 0's): each equals the scalar twin bit for bit in every kernel,
+     * and the two hold the same integers and give the same outputs.
+     */
+    @Test
+    void q5kLayoutsEqualTheScalarTwinAndEachOther() {
+        byte[] data = RandomBlocks.bytes(GgmlType.Q5_K, ROWS, COLS, 37);
+        int rowBytes = (int) GgmlType.Q5_K.byteSize(COLS);
+        for (int i = 16; i < 176; i++) { // qh[32] and qs[128] of the first super-block
+            data[i] = (byte) 0xFF;
+            data[rowBytes + i] = 0;
+        }
+        Q8BlockTensor plain = new Q5KTensor("plain", ROWS, COLS, RandomBlocks.source(GgmlType.Q5_K, COLS, data));
+        Q8BlockTensor lanes = new Q5KLanesTensor("lanes", ROWS, COLS, RandomBlocks.source(GgmlType.Q5_K, COLS, data));
+        for (int row = 0; row < ROWS; row++) {
+            for (int k = 0; k < COLS; k++) {
+                assertEquals(plain.value(row, k), lanes.value(row, k), "row " + row + " column " + k);
+            }
+        }
+        assertEquals(31, lanes.value(0, 255));
+        assertEquals(0, lanes.value(1, 0));
+        if (!dev.kindling.inference.cpu.Simd.enabled()) {
+            return;
+        }
+        for (int n : new int[] {1, 3, Q8BlockTensor.TILED_FROM_TOKENS + 3, Q8BlockTensor.TOKEN_CHUNK + 6}) {
+            for (boolean halfTiles : new boolean[] {false, true}) {
+                float[] a = check(plain, COLS, n, false, halfTiles);
+                float[] b = check(lanes, COLS, n, false, halfTiles);
+                assertTrue(Arrays.equals(a, b), n + " tokens" + (halfTiles ? ", half tiles" : ""));
+            }
+        }
+    }
+
+    /**
      * Every way a token chunk splits (eight tokens at a time where {@code EIGHT_TOKEN_TILES}, then four, then
      * one) over rows whose last tile has an odd number of blocks (1 and 3), which the tile kernels' paired
      * epilogue finishes on its own.
