@@ -76,11 +76,15 @@ public final class TinyModels {
         }
     }
 
-    /** {@link #rewrite(Path, GgmlType, Path)} for a type name, where {@code q4_k_m} is the mix of {@link #TYPES}. */
+    /**
+     * {@link #rewrite(Path, GgmlType, Path)} for a type name, where {@code q4_k_m} is the mix of {@link #TYPES} and
+     * {@code q5_k_m} the same mix with Q5_K in place of Q4_K (for the benchmarks only).
+     */
     static void rewrite(Path f32, String type, Path out) throws IOException {
-        if (type.equals("q4_k_m")) {
+        if (type.equals("q4_k_m") || type.equals("q5_k_m")) {
+            GgmlType rest = type.equals("q4_k_m") ? GgmlType.Q4_K : GgmlType.Q5_K;
             rewrite(f32, name -> name.equals("output.weight") || name.endsWith("attn_v.weight") || name.endsWith("ffn_down.weight")
-                    ? GgmlType.Q6_K : GgmlType.Q4_K, 31L * SEED + 1000, out);
+                    ? GgmlType.Q6_K : rest, 31L * SEED + 1000, out);
         } else {
             rewrite(f32, GgmlType.valueOf(type.toUpperCase(java.util.Locale.ROOT)), out);
         }
@@ -201,7 +205,7 @@ public final class TinyModels {
     /**
      * {@code DIR MAKE_GGUF}: writes every tiny model of {@link #TYPES} and its dequantized F32 twin into {@code DIR};
      * {@code rewrite F32 TYPE OUT}: rewrites an F32 GGUF (e.g. make_gguf.py's {@code --preset llama1b}) into random
-     * blocks of {@code TYPE} ({@code q4_k}, {@code q6_k}, ..., or the {@code q4_k_m} mix), for the benchmarks.
+     * blocks of {@code TYPE} ({@code q4_k}, {@code q6_k}, ..., or the {@code q4_k_m} or {@code q5_k_m} mix), for the benchmarks.
      */
     public static void main(String[] args) throws Exception {
         if (args.length == 4 && args[0].equals("rewrite")) {
