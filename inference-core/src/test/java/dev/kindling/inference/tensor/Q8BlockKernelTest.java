@@ -60,23 +60,9 @@ class Q8BlockKernelTest {
         }
         Q8BlockTensor plain = new Q8_0Tensor("plain", ROWS, COLS, RandomBlocks.source(GgmlType.Q8_0, COLS, data));
         Q8BlockTensor lanes = new Q8_0LanesTensor("lanes", ROWS, COLS, RandomBlocks.source(GgmlType.Q8_0, COLS, data));
-        for (int row = 0; row < ROWS; row++) {
-            for (int k = 0; k < COLS; k++) {
-                assertEquals(plain.value(row, k), lanes.value(row, k), "row " + row + " column " + k);
-            }
-        }
         assertEquals(-128, lanes.value(0, 3 * 32));
         assertEquals(127, lanes.value(0, 3 * 32 + 1));
-        if (!dev.kindling.inference.cpu.Simd.enabled()) {
-            return;
-        }
-        for (Q8BlockTensor t : new Q8BlockTensor[] {plain, lanes}) {
-            for (int n : new int[] {1, 3, Q8BlockTensor.TILED_FROM_TOKENS + 3, Q8BlockTensor.TOKEN_CHUNK + 6}) {
-                float[] a = check(t, n, false);
-                float[] b = check(t == plain ? lanes : plain, n, false);
-                assertTrue(Arrays.equals(a, b), n + " tokens");
-            }
-        }
+        layoutsAgree(plain, lanes);
     }
 
     /**
@@ -96,23 +82,9 @@ class Q8BlockKernelTest {
         data[rowBytes * (ROWS - 1) + 192 + 5] = (byte) -128; // the last row
         Q8BlockTensor plain = new Q6KTensor("plain", ROWS, COLS, RandomBlocks.source(GgmlType.Q6_K, COLS, data));
         Q8BlockTensor lanes = new Q6KLanesTensor("lanes", ROWS, COLS, RandomBlocks.source(GgmlType.Q6_K, COLS, data));
-        for (int row = 0; row < ROWS; row++) {
-            for (int k = 0; k < COLS; k++) {
-                assertEquals(plain.value(row, k), lanes.value(row, k), "row " + row + " column " + k);
-            }
-        }
         assertEquals(-32 * -128, lanes.value(0, 0));
         assertEquals(31 * 127, lanes.value(0, 16 + 1));
-        if (!dev.kindling.inference.cpu.Simd.enabled()) {
-            return;
-        }
-        for (int n : new int[] {1, 3, Q8BlockTensor.TILED_FROM_TOKENS + 3, Q8BlockTensor.TOKEN_CHUNK + 6}) {
-            for (boolean halfTiles : new boolean[] {false, true}) {
-                float[] a = check(plain, COLS, n, false, halfTiles);
-                float[] b = check(lanes, COLS, n, false, halfTiles);
-                assertTrue(Arrays.equals(a, b), n + " tokens" + (halfTiles ? ", half tiles" : ""));
-            }
-        }
+        layoutsAgree(plain, lanes);
     }
 
     /**
@@ -130,13 +102,22 @@ class Q8BlockKernelTest {
         }
         Q8BlockTensor plain = new Q5KTensor("plain", ROWS, COLS, RandomBlocks.source(GgmlType.Q5_K, COLS, data));
         Q8BlockTensor lanes = new Q5KLanesTensor("lanes", ROWS, COLS, RandomBlocks.source(GgmlType.Q5_K, COLS, data));
+        assertEquals(31, lanes.value(0, 255));
+        assertEquals(0, lanes.value(1, 0));
+        layoutsAgree(plain, lanes);
+    }
+
+    /**
+     * Two layouts of the same weights: they hold the same integers and, with the vector kernels on, each equals the
+     * scalar twin bit for bit in every kernel ({@link #check}) and the two give the same outputs, for one token, a few,
+     * and tiled steps of both tile shapes.
+     */
+    private static void layoutsAgree(Q8BlockTensor plain, Q8BlockTensor lanes) {
         for (int row = 0; row < ROWS; row++) {
             for (int k = 0; k < COLS; k++) {
                 assertEquals(plain.value(row, k), lanes.value(row, k), "row " + row + " column " + k);
             }
         }
-        assertEquals(31, lanes.value(0, 255));
-        assertEquals(0, lanes.value(1, 0));
         if (!dev.kindling.inference.cpu.Simd.enabled()) {
             return;
         }
@@ -144,7 +125,7 @@ class Q8BlockKernelTest {
             for (boolean halfTiles : new boolean[] {false, true}) {
                 float[] a = check(plain, COLS, n, false, halfTiles);
                 float[] b = check(lanes, COLS, n, false, halfTiles);
-                assertTrue(Arrays.equals(a, b), n + " tokens" + (halfTiles ? ", half tiles" : ""));
+                assertTrue(Arrays.equals(a, b), lanes.name() + ", " + n + " tokens" + (halfTiles ? ", half tiles" : ""));
             }
         }
     }
