@@ -30,9 +30,6 @@ import jdk.incubator.vector.VectorOperators;
 public final class Q6KLanesTensor extends Q6KTensor {
     Q6KLanesTensor(String name, int rows, int cols, RowSource src) {
         super(name, rows, cols, src);
-        if (PANEL_GROUPS != 4) {
-            throw new IllegalStateException("Q6KLanesTensor packs four groups into an int lane, not " + PANEL_GROUPS);
-        }
     }
 
     /**
@@ -47,18 +44,8 @@ public final class Q6KLanesTensor extends Q6KTensor {
     }
 
     @Override
-    public boolean ownsInputForm() {
+    boolean lanes() {
         return true;
-    }
-
-    @Override
-    void storeRow(byte[] dst, int panelOff, int r, int[] values) {
-        Q8_0LanesTensor.storeLanes(dst, panelOff, r, values, cols);
-    }
-
-    @Override
-    int value(byte[] src, int panelOff, int r, int k) {
-        return Q8_0LanesTensor.laneValue(src, panelOff, r, k);
     }
 
     /**

@@ -45,9 +45,6 @@ public final class Q8_0LanesTensor extends Q8_0Tensor {
 
     Q8_0LanesTensor(String name, int rows, int cols, RowSource src) {
         super(name, rows, cols, src);
-        if (PANEL_GROUPS != 4) {
-            throw new IllegalStateException("Q8_0LanesTensor packs four groups into an int lane, not " + PANEL_GROUPS);
-        }
     }
 
     /**
@@ -84,7 +81,7 @@ public final class Q8_0LanesTensor extends Q8_0Tensor {
     }
 
     @Override
-    public boolean ownsInputForm() {
+    boolean lanes() {
         return true;
     }
 
@@ -93,19 +90,10 @@ public final class Q8_0LanesTensor extends Q8_0Tensor {
         return 4 * (r % GROUP) + r / GROUP;
     }
 
-    @Override
-    void storeRow(byte[] dst, int panelOff, int r, int[] values) {
-        storeLanes(dst, panelOff, r, values, cols);
-    }
-
-    @Override
-    int value(byte[] src, int panelOff, int r, int k) {
-        return laneValue(src, panelOff, r, k);
-    }
-
     /**
      * Writes row {@code r}'s integers into a panel in the lanes encoding (at {@link #position}, as {@code q + 128}).
-     * Static: it runs inside the base constructor, and {@link Q6KLanesTensor} stores its rows the same way.
+     * Static: {@link Q8_0Tensor#storeRow} calls it for every lanes tensor ({@link Q8_0Tensor#lanes}), inside the base
+     * constructor.
      */
     static void storeLanes(byte[] dst, int panelOff, int r, int[] values, int cols) {
         int p = panelOff + position(r);

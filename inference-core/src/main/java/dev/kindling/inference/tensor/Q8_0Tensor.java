@@ -25,6 +25,24 @@ public class Q8_0Tensor extends Q8BlockTensor {
     /** For {@link Q5KTensor}, whose integers are stored in this layout: {@code fileRowBytes} as in {@link Q8BlockTensor}. */
     Q8_0Tensor(String name, int rows, int cols, long fileRowBytes, RowSource src) {
         super(name, rows, cols, cols, fileRowBytes, src);
+        if (lanes() && PANEL_GROUPS != 4) {
+            throw new IllegalStateException(getClass().getSimpleName() + " packs four groups into an int lane, not " + PANEL_GROUPS);
+        }
+    }
+
+    /**
+     * Whether this tensor keeps its integers in {@link Q8_0LanesTensor}'s layout (four rows to an int lane, as
+     * {@code q + 128}) and takes its input in a form of its own: the lanes tensors ({@link Q8_0LanesTensor},
+     * {@link Q6KLanesTensor}, {@link Q5KLanesTensor}) say so, and storing, reading and {@link #ownsInputForm} follow.
+     * The base constructor stores the rows, so this must not read fields.
+     */
+    boolean lanes() {
+        return false;
+    }
+
+    @Override
+    public boolean ownsInputForm() {
+        return lanes();
     }
 
     @Override
@@ -47,6 +65,10 @@ public class Q8_0Tensor extends Q8BlockTensor {
 
     @Override
     void storeRow(byte[] dst, int panelOff, int r, int[] values) {
+        if (lanes()) {
+            Q8_0LanesTensor.storeLanes(dst, panelOff, r, values, cols);
+            return;
+        }
         for (int k = 0; k < cols; k++) {
             dst[panelOff + k * PANEL_ROWS + r] = (byte) values[k];
         }
@@ -54,7 +76,7 @@ public class Q8_0Tensor extends Q8BlockTensor {
 
     @Override
     int value(byte[] src, int panelOff, int r, int k) {
-        return src[panelOff + k * PANEL_ROWS + r];
+        return lanes() ? Q8_0LanesTensor.laneValue(src, panelOff, r, k) : src[panelOff + k * PANEL_ROWS + r];
     }
 
     @Override
