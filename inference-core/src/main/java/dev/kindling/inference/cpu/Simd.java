@@ -129,11 +129,10 @@ public final class Simd {
      * dev.kindling.inference.tensor.Q8_0LanesTensor}), so that the one-token product turns bytes into float lanes
      * with masks instead of a sign-extending load and a conversion per group. Same bits either way. On by default
      * with 256-bit vectors, where the conversion bound the decode kernel: on an AVX2-only EPYC (Zen 1, 2026-12-03)
-     * one thread's Q8_0 decode product ran about 1.4x faster (docs/cpu-inference-log.md). Q6_K's integers, kept as
-     * bytes in the same panels, take the same layout ({@link dev.kindling.inference.tensor.Q6KLanesTensor}: 1.1-1.2x
-     * there). AVX-512 keeps {@link dev.kindling.inference.tensor.Q8_0Tensor} and {@link
-     * dev.kindling.inference.tensor.Q6KTensor} (not measured there); {@code -Dkindling.simd.q8_0.lanes=true|false}
-     * chooses for both.
+     * one thread's Q8_0 decode product ran about 1.4x faster (docs/cpu-inference-log.md). Q6_K's and Q5_K's integers,
+     * kept as bytes in the same panels, take the same layout ({@link dev.kindling.inference.tensor.Q6KLanesTensor},
+     * {@link dev.kindling.inference.tensor.Q5KLanesTensor}: 1.4-1.5x and 1.3-1.5x there). AVX-512 keeps the
+     * sign-extending layouts (not measured there); {@code -Dkindling.simd.q8_0.lanes=true|false} chooses for all three.
      */
     public static final boolean Q8_0_LANES = L > 0
             && Boolean.parseBoolean(System.getProperty("kindling.simd.q8_0.lanes", String.valueOf(L < 16)));

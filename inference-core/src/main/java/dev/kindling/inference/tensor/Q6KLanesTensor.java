@@ -85,7 +85,7 @@ public final class Q6KLanesTensor extends Q6KTensor {
      * then the group scales and the super-block's {@code d} as {@link Q6KTensor#decodePanel} applies them. All four
      * row groups in one pass over the columns (two passes of two groups each read every column twice: 4.2-4.4 GB/s
      * against 5.0-5.2 per thread on Zen 1, {@code KernelBench --type Q6_K --threads 1}). The group scales go through
-     * {@code ob.a()} (a scratch of {@code 2 * PANEL_ROWS} floats, {@link Q8BlockTensor.Scratch}), converted in a loop:
+     * {@code ob.scratch()} ({@code 2 * PANEL_ROWS} floats, {@link Q8BlockTensor.Scratch#blockScratch}), converted in a loop:
      * written out eight times, their conversions took this method past C2's node budget for inlining (the per-block
      * part was left a call with boxed vectors, no faster than the byte kernel).
      */
@@ -101,7 +101,7 @@ public final class Q6KLanesTensor extends Q6KTensor {
                     + " scratch (null given)");
         }
         float[] xu = ob.u(); // this tensor's second-half sums (Q8BlockTensor.multiplyPanel passes them)
-        float[] scr = ob.a();
+        float[] scr = ob.scratch();
         FloatVector zero = FloatVector.zero(F);
         FloatVector a0 = zero, a1 = zero, a2 = zero, a3 = zero;
         FloatVector un0 = FloatVector.broadcast(F, UNSCALE_0);

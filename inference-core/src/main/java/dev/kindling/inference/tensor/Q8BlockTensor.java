@@ -239,9 +239,10 @@ public abstract class Q8BlockTensor extends Tensor {
      * panel's float scales {@code a} and offsets {@code b} (at the same {@code sOff}), or, for a kernel that
      * {@link #decodesCompactScales}, the scales as stored ({@code compact}; then {@code a} and {@code b} are null),
      * and the token's {@code u = dx * S} per block (at the same {@code dOff}). For a tensor without offsets that
-     * {@link #ownsInputForm}, only {@code u}: what its {@link #quantizeInput} put there.
+     * {@link #ownsInputForm}, only {@code u}: what its {@link #quantizeInput} put there. {@code scratch} is the
+     * thread's {@link Scratch#blockScratch}, for a kernel that keeps floats per block ({@link Q6KLanesTensor}).
      */
-    record OffsetBlocks(float[] a, float[] b, float[] u, CompactScales compact) {}
+    record OffsetBlocks(float[] a, float[] b, float[] u, CompactScales compact, float[] scratch) {}
 
     /**
      * A {@link #hasBlockOffsets} panel's scales as stored, for a kernel that computes {@code a = d * sc} and
@@ -464,7 +465,7 @@ public abstract class Q8BlockTensor extends Tensor {
 
     /**
      * Whether {@link #quantizeInput} gives this tensor's own form of the input (the same products, other numbers),
-     * which tensors without it cannot share: {@link Q8_0LanesTensor}'s and {@link Q6KLanesTensor}'s.
+     * which tensors without it cannot share: the lanes tensors' ({@link Q8_0Tensor#lanes}).
      */
     public boolean ownsInputForm() {
         return false;
@@ -614,8 +615,8 @@ public abstract class Q8BlockTensor extends Tensor {
         }
         if (nTokens < TILED_FROM_TOKENS) {
             // a tensor that owns its input form may keep more per block in xu (Q6KLanesTensor: its second halves' sums)
-            OffsetBlocks ob = hasBlockOffsets() ? new OffsetBlocks(fa, fb, xu, cs)
-                    : ownsInputForm() && xu != null ? new OffsetBlocks(s.blockScratch, null, xu, null) : null;
+            OffsetBlocks ob = hasBlockOffsets() ? new OffsetBlocks(fa, fb, xu, cs, s.blockScratch)
+                    : ownsInputForm() && xu != null ? new OffsetBlocks(null, null, xu, null, s.blockScratch) : null;
             for (int t = 0; t < nTokens; t++) {
                 int o = t * outStride + outOff + r0;
                 if (nr == PANEL_ROWS) {
