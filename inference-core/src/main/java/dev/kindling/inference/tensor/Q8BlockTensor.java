@@ -628,6 +628,24 @@ public abstract class Q8BlockTensor extends Tensor {
             }
             return;
         }
+        multiplyTiles(panel, q, qOff, sc, sOff, fa, xq, xq16, dx, xu, fb, nTokens, out, outStride, outOff, r0, nr, s, int16Tiles,
+                halfTiles);
+    }
+
+    /**
+     * {@link #multiplyPanel}'s many-token path (from {@link #TILED_FROM_TOKENS} tokens), a method of its own: far above
+     * C2's inlining size, it keeps its compiled code when the caller's is discarded. C2 compiles {@code multiplyPanel}
+     * with a path that has not run yet as an uncommon trap, and the first product on it (a one-token product after a
+     * batch-16 start, or a prefill after decoding) deoptimized the whole method, this loop and the dequantization
+     * inlined in it included, which ran in the interpreter with boxed vectors until C2 compiled it again (1.2 s later
+     * in one batch-16 Q8_0 run, {@code -XX:+PrintCompilation}). Now only the short caller is recompiled. A small,
+     * one-time cost either way: the fifty 16-token products after the first one-token one took 44-55 ms (Q8_0) and
+     * 25-53 ms (Q4_0) longer than fifty steady ones before, 7-23 and 6-18 ms now, three JVMs each ({@code
+     * inference-core/bench/PathSwitchProbe.java}, 2026-12-04).
+     */
+    private void multiplyTiles(int panel, byte[] q, int qOff, short[] sc, int sOff, float[] fa, float[] xq, short[] xq16,
+            float[] dx, float[] xu, float[] fb, int nTokens, float[] out, int outStride, int outOff, int r0, int nr, Scratch s,
+            boolean int16Tiles, boolean halfTiles) {
         for (int t0 = 0; t0 < nTokens; t0 += TOKEN_CHUNK) {
             int tn = Math.min(TOKEN_CHUNK, nTokens - t0);
             Arrays.fill(s.acc, 0, tn * PANEL_ROWS, 0f);
