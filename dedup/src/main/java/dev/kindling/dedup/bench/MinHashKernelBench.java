@@ -20,7 +20,8 @@ import java.util.SplittableRandom;
  * round by round (so a change in the machine's load hits them alike) and the median of the rounds is reported,
  * with the CPU facts the default kernel is chosen from ({@link MinHasher#defaultKernel()}).
  *
- * <p>Run it in a JVM of its own per set of JVM flags, e.g. the AVX2 shape on an AVX-512 machine:
+ * <p>Run it in a JVM of its own per set of JVM flags, e.g. the AVX2 shape on an AVX-512 machine; on AVX-512 also one
+ * JVM per kernel, as 512- and 256-bit kernels in one JVM slow each other down there (dedup/README.md):
  * <pre>
  * java --add-modules jdk.incubator.vector -XX:UseAVX=2 -cp dedup/target/classes \
  *     dev.kindling.dedup.bench.MinHashKernelBench [--kernels scalar,vector,vector256] [--rounds 9] [--round-ms 300]
