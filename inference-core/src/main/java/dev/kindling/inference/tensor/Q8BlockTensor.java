@@ -628,7 +628,7 @@ public abstract class Q8BlockTensor extends Tensor {
             }
             return;
         }
-        multiplyTiles(panel, q, qOff, sc, sOff, fa, xq, xq16, dx, xu, fb, nTokens, out, outStride, outOff, r0, nr, s, int16Tiles,
+        multiplyTiles(panel, q, qOff, sc, sOff, fa, fb, xq, xq16, dx, xu, nTokens, out, outStride, outOff, r0, nr, s, int16Tiles,
                 halfTiles);
     }
 
@@ -643,8 +643,8 @@ public abstract class Q8BlockTensor extends Tensor {
      * 25-53 ms (Q4_0) longer than fifty steady ones before, 7-23 and 6-18 ms now, three JVMs each ({@code
      * inference-core/bench/PathSwitchProbe.java}, 2026-12-04).
      */
-    private void multiplyTiles(int panel, byte[] q, int qOff, short[] sc, int sOff, float[] fa, float[] xq, short[] xq16,
-            float[] dx, float[] xu, float[] fb, int nTokens, float[] out, int outStride, int outOff, int r0, int nr, Scratch s,
+    private void multiplyTiles(int panel, byte[] q, int qOff, short[] sc, int sOff, float[] fa, float[] fb, float[] xq,
+            short[] xq16, float[] dx, float[] xu, int nTokens, float[] out, int outStride, int outOff, int r0, int nr, Scratch s,
             boolean int16Tiles, boolean halfTiles) {
         for (int t0 = 0; t0 < nTokens; t0 += TOKEN_CHUNK) {
             int tn = Math.min(TOKEN_CHUNK, nTokens - t0);
