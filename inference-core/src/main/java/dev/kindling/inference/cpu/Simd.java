@@ -132,7 +132,8 @@ public final class Simd {
      * one thread's Q8_0 decode product ran about 1.4x faster (docs/cpu-inference-log.md). Q6_K's and Q5_K's integers,
      * kept as bytes in the same panels, take the same layout ({@link dev.kindling.inference.tensor.Q6KLanesTensor},
      * {@link dev.kindling.inference.tensor.Q5KLanesTensor}: 1.4-1.5x and 1.3-1.5x there). AVX-512 keeps the
-     * sign-extending layouts (not measured there); {@code -Dkindling.simd.q8_0.lanes=true|false} chooses for all three.
+     * sign-extending layouts: on a Zen 5 host (2026-12-04) the lanes layouts decoded no faster within the noise, from L2
+     * or from memory; {@code -Dkindling.simd.q8_0.lanes=true|false} chooses for all three.
      */
     public static final boolean Q8_0_LANES = L > 0
             && Boolean.parseBoolean(System.getProperty("kindling.simd.q8_0.lanes", String.valueOf(L < 16)));
