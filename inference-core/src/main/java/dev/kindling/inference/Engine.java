@@ -33,6 +33,13 @@ import org.slf4j.LoggerFactory;
  * The inference engine: a model, a backend and a continuous-batching scheduler. Thread-safe: any
  * number of threads (Spark tasks) may call it at once, and their requests join one batch.
  *
+ * <p>One thread runs the batch: token listeners run on it, and so do the dependent stages of the futures that
+ * {@code submit*} return ({@code thenApply}, {@code whenComplete}: a {@code CompletableFuture} runs them on the
+ * thread that completes it). Keep them short, and never wait there for another result of the same engine (it would
+ * wait for ever: {@link #generate} and the other blocking calls throw instead); use the {@code ...Async} stages to move
+ * work elsewhere. If that thread is blocked when the engine closes, {@link #close()} fails the requests in flight
+ * itself after its wait.
+ *
  * <pre>{@code
  * try (Engine engine = Engine.open(Path.of("model.gguf"), EngineOptions.defaults().withThreads(4))) {
  *     Completion c = engine.generate(GenerationRequest.of("Once upon a time").withMaxTokens(64));
@@ -267,7 +274,11 @@ public final class Engine implements AutoCloseable {
 
     // ---------------------------------------------------------------- generation
 
-    /** Starts a generation; tokens stream to {@code listener} (may be null) as they are made. */
+    /**
+     * Starts a generation; tokens stream to {@code listener} (may be null) as they are made, on the engine's thread (see
+     * the class comment: the future's dependent stages run there too). A listener that throws, a checked exception
+     * included, ends its own generation alone: the future fails with an error naming the request, the cause attached.
+     */
     public CompletableFuture<Completion> submit(GenerationRequest request, TokenListener listener) {
         try {
             return scheduler.generate(promptIds(request), request, listener);
@@ -467,9 +478,9 @@ public final class Engine implements AutoCloseable {
      * thread, which waited for the listener, and the engine hung with every request in it.
      */
     private static IllegalStateException listenerWaitsForItsEngine() {
-        return new IllegalStateException("a token listener runs on the engine's own thread and cannot wait for a result of"
-                + " the same engine (it would wait for itself): start it with submit (submitScore, submitEmbed, submitLogits)"
-                + " and take the result on another thread");
+        return new IllegalStateException("a token listener (or a dependent stage of a request's future) runs on the engine's"
+                + " own thread and cannot wait for a result of the same engine (it would wait for itself): start it with"
+                + " submit (submitScore, submitEmbed, submitLogits) and take the result on another thread");
     }
 
     /** True once {@link #close()} was called: every request then fails with {@link EngineClosedException}. */

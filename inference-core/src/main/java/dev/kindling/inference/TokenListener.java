@@ -7,7 +7,8 @@ import dev.kindling.inference.sample.TokenLogprob;
  * return quickly, and do not wait for the same engine (its blocking calls, such as
  * {@link Engine#generate}, throw {@link IllegalStateException} there; {@link Engine#submit} does not wait). A listener
  * that throws ends its own generation: its future fails with a RuntimeException naming the request, the listener's
- * exception as its cause; the other requests go on.
+ * exception as its cause; the other requests go on. That holds for the checked exceptions a Scala or Kotlin
+ * listener can throw too, and an interrupt flag a listener sets is cleared when it returns (it is not the engine's).
  */
 @FunctionalInterface
 public interface TokenListener {

@@ -68,6 +68,14 @@ public final class Scheduler implements AutoCloseable {
     private final Step step;
     private final Thread thread;
     private volatile boolean closed;
+    /**
+     * The requests whose futures are not complete yet, for {@link #close(Runnable, long)} to fail from the closing thread
+     * when the step thread does not stop within its wait (a long step, or a token listener or a future's dependent stage
+     * blocking that thread): otherwise only the step thread failed them, and their callers waited for ever.
+     */
+    private final java.util.Set<Sequence> outstanding = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** An interrupt of the step thread was logged (once per scheduler). */
+    private boolean interruptLogged;
     /** What {@link #close(Runnable, long)} asked to run once the step thread stops; {@link #STOPPED} once it has. */
     private final AtomicReference<Runnable> onStop = new AtomicReference<>();
     private static final Runnable STOPPED = () -> { };
@@ -163,6 +171,8 @@ public final class Scheduler implements AutoCloseable {
                     + " give the JVM more heap, -Xmx)")));
             return f;
         }
+        outstanding.add(s);
+        f.whenComplete((v, e) -> outstanding.remove(s));
         incoming.add(s);
         if (closed && incoming.remove(s)) {
             // close() came between the check above and the add, and the step thread may have drained the queue for the
@@ -175,8 +185,33 @@ public final class Scheduler implements AutoCloseable {
     // ---------------------------------------------------------------- the step thread
 
     private void loop() {
+        try {
+            steps();
+        } finally {
+            // the loop leaves only once closed; should it leave otherwise, requests must fail at submit, not queue for
+            // a thread that is gone
+            closed = true;
+            EngineClosedException closedError = new EngineClosedException(named("engine closed"));
+            incoming.drainTo(waiting);
+            for (Sequence s : waiting) {
+                s.fail(closedError);
+            }
+            for (Sequence s : running) {
+                s.fail(closedError);
+            }
+            Runnable release = onStop.getAndSet(STOPPED);
+            if (release != null) {
+                release.run();
+            }
+        }
+    }
+
+    private void steps() {
         while (!closed) {
             try {
+                if (Thread.interrupted()) {
+                    noteInterrupt();
+                }
                 if (running.isEmpty() && waiting.isEmpty()) {
                     Sequence s = incoming.poll(100, TimeUnit.MILLISECONDS);
                     if (s == null) {
@@ -193,8 +228,10 @@ public final class Scheduler implements AutoCloseable {
                 }
                 runStep();
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
+                // nobody interrupts this thread to stop it (close() sets closed): the interrupt came from code that runs
+                // here, a token listener or a future's dependent stage restoring its flag. Leaving the loop on it stopped
+                // the engine for good while it still took requests, and every later caller waited for ever
+                noteInterrupt();
             } catch (Throwable t) {
                 // not one request's failure (those are isolated in runStep): out of memory, a stack overflow, a failure
                 // of the scheduler itself. As each request's error it became an error row of every Spark task with a
@@ -208,17 +245,13 @@ public final class Scheduler implements AutoCloseable {
                 running.clear();
             }
         }
-        EngineClosedException closedError = new EngineClosedException(named("engine closed"));
-        incoming.drainTo(waiting);
-        for (Sequence s : waiting) {
-            s.fail(closedError);
-        }
-        for (Sequence s : running) {
-            s.fail(closedError);
-        }
-        Runnable release = onStop.getAndSet(STOPPED);
-        if (release != null) {
-            release.run();
+    }
+
+    private void noteInterrupt() {
+        if (!interruptLogged) {
+            interruptLogged = true;
+            LOG.warn("the engine's step thread ({}) was interrupted by code run on it (a token listener or a dependent stage"
+                    + " of a request's future): ignored, the engine goes on", source);
         }
     }
 
@@ -575,6 +608,19 @@ public final class Scheduler implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        if (thread.isAlive() && !outstanding.isEmpty()) {
+            // a step longer than the wait, or a listener or a future's dependent stage blocking the step thread (one that
+            // waits for another request of this engine waits for ever): the callers are released here, as closed
+            EngineClosedException closedError = new EngineClosedException(named("engine closed; its step thread did not"
+                    + " stop within " + waitMillis + " ms (a long step, or a token listener or a dependent stage of a"
+                    + " request's future blocking it), so the requests in flight were failed without it"));
+            LOG.warn("{}: the step thread did not stop within {} ms of close(); failing {} requests in flight from the"
+                    + " closing thread; the step thread is at {}", source, waitMillis, outstanding.size(),
+                    java.util.Arrays.toString(java.util.Arrays.copyOf(thread.getStackTrace(), Math.min(8, thread.getStackTrace().length))));
+            for (Sequence s : outstanding) {
+                s.abandon(closedError);
+            }
+        }
     }
 
     /** How long {@link #close()} waits for a running step to end. */
@@ -741,10 +787,18 @@ public final class Scheduler implements AutoCloseable {
                     listener.onToken(generated - 1, next, piece, lp);
                 } catch (OutOfMemoryError e) {
                     throw e; // the JVM's state, not the listener's: the engine's failure (see consume)
-                } catch (RuntimeException | Error e) {
+                } catch (Throwable e) {
                     // the caller's listener failed: its generation ends (going on streamed to a caller that had failed,
-                    // and its result was taken as good), and no other request's (see consume)
+                    // and its result was taken as good), and no other request's (see consume). Throwable: a Scala or
+                    // Kotlin listener throws checked exceptions (an IOException, an InterruptedException from a queue)
+                    // that Java's signature does not declare; they went past this catch and failed the whole step
                     throw listenerFailure(e);
+                } finally {
+                    // an interrupt flag a listener set (or restored) is its code's, not the step's: left set, it makes
+                    // the workers' waits spin and the loop's next wait throw
+                    if (Thread.interrupted()) {
+                        noteInterrupt();
+                    }
                 }
             }
             if (end || stopHit) {
@@ -890,6 +944,11 @@ public final class Scheduler implements AutoCloseable {
 
         void fail(Throwable t) {
             finished = true;
+            abandon(t);
+        }
+
+        /** Fails this request's futures only: from a thread other than the step thread, which owns the rest. */
+        void abandon(Throwable t) {
             completion.completeExceptionally(t);
             score.completeExceptionally(t);
             vector.completeExceptionally(t);

@@ -1,5 +1,6 @@
 package dev.kindling.inference.engine;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -9,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindling.inference.Completion;
+import dev.kindling.inference.EngineClosedException;
 import dev.kindling.inference.GenerationRequest;
 import dev.kindling.inference.backend.Step;
 import dev.kindling.inference.cpu.CpuBackend;
@@ -127,6 +129,108 @@ class SchedulerCloseTest {
             assertNull(e.getCause().getCause());
             assertInstanceOf(StackOverflowError.class, e.getCause().getSuppressed()[0]);
         } finally {
+            b.close();
+        }
+    }
+
+    /** Throws {@code t} past Java's checks, as a Scala or Kotlin lambda throws a checked exception. */
+    @SuppressWarnings("unchecked")
+    static <E extends Throwable> void sneaky(Throwable t) throws E {
+        throw (E) t;
+    }
+
+    @Test
+    void aCheckedExceptionFromAListenerFailsOnlyItsRequest() throws Exception {
+        // a listener's IOException (Scala, Kotlin) went past the listener's catch (RuntimeException | Error) and the
+        // step's, to the loop's: every running request of every caller failed as an engine failure, which the Spark
+        // stages retry as a task failure
+        CpuBackend b = new CpuBackend(stories(), 1, 64, 16, 32L << 20);
+        try (Scheduler s = new Scheduler(b, null, new int[] {2}, 1, 4)) {
+            GenerationRequest r = GenerationRequest.ofTokens(1).withMaxTokens(8).withIgnoreEos(true);
+            java.io.IOException socket = new java.io.IOException("socket closed");
+            CompletableFuture<Completion> failing = s.generate(new int[] {1}, r, (i, token, piece, lp) -> {
+                if (i == 3) {
+                    sneaky(socket);
+                }
+            });
+            CompletableFuture<Completion> other = s.generate(new int[] {1}, r, null);
+            assertEquals(8, other.get(30, TimeUnit.SECONDS).tokens().length);
+            ExecutionException e = assertThrows(ExecutionException.class, () -> failing.get(30, TimeUnit.SECONDS));
+            assertTrue(e.getCause().getMessage().contains("request 1"), e.getCause().getMessage());
+            assertSame(socket, e.getCause().getCause());
+        } finally {
+            b.close();
+        }
+    }
+
+    @Test
+    void anInterruptFromAListenerLeavesTheEngineServing() throws Exception {
+        // the step thread left its loop on an InterruptedException (thrown through by a listener, or from its own next
+        // wait after a listener restored the interrupt flag): the requests in flight failed as "engine closed", the
+        // scheduler did not say closed, and every later request waited for ever
+        CpuBackend b = new CpuBackend(stories(), 1, 64, 16, 32L << 20);
+        try (Scheduler s = new Scheduler(b, null, new int[] {2}, 1, 4)) {
+            GenerationRequest r = GenerationRequest.ofTokens(1).withMaxTokens(8).withIgnoreEos(true);
+            int[] alone = s.generate(new int[] {1}, r, null).get(30, TimeUnit.SECONDS).tokens();
+            CompletableFuture<Completion> thrown = s.generate(new int[] {1}, r, (i, token, piece, lp) -> {
+                if (i == 3) {
+                    sneaky(new InterruptedException("queue.put interrupted"));
+                }
+            });
+            CompletableFuture<Completion> flagged = s.generate(new int[] {1}, r, (i, token, piece, lp) -> {
+                if (i == 3) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            CompletableFuture<Completion> other = s.generate(new int[] {1}, r, null);
+            assertArrayEquals(alone, other.get(30, TimeUnit.SECONDS).tokens());
+            assertArrayEquals(alone, flagged.get(30, TimeUnit.SECONDS).tokens(), "its listener returned normally");
+            ExecutionException e = assertThrows(ExecutionException.class, () -> thrown.get(30, TimeUnit.SECONDS));
+            assertInstanceOf(InterruptedException.class, e.getCause().getCause());
+            // the engine still serves, after an idle wait too (where a left-over flag made the wait throw)
+            Thread.sleep(300);
+            assertArrayEquals(alone, s.generate(new int[] {1}, r, null).get(30, TimeUnit.SECONDS).tokens());
+        } finally {
+            b.close();
+        }
+    }
+
+    @Test
+    void closeReleasesTheCallersWhenTheStepThreadIsBlocked() throws Exception {
+        // a future's dependent stage runs on the step thread: one that blocks (waits for another request of the same
+        // engine, a full queue) held the thread, close() returned after its wait, and every caller in flight waited for ever
+        CpuBackend b = new CpuBackend(stories(), 1, 64, 16, 32L << 20);
+        CountDownLatch unblock = new CountDownLatch(1);
+        try {
+            Scheduler s = new Scheduler(b, null, new int[] {2}, 1, 4);
+            GenerationRequest longOne = GenerationRequest.ofTokens(1).withMaxTokens(400).withIgnoreEos(true);
+            CompletableFuture<Completion> victim = s.generate(new int[] {1}, longOne, null);
+            CountDownLatch blocking = new CountDownLatch(1);
+            // a listener blocking the step thread (a full queue whose consumer left): the same thread a dependent stage
+            // runs on, taken here because a listener's moment is certain (a dependent attached after its future
+            // completed runs on the caller's thread instead)
+            CompletableFuture<Completion> blocked = s.generate(new int[] {1}, longOne, (i, token, piece, lp) -> {
+                if (i == 1) {
+                    blocking.countDown();
+                    try {
+                        unblock.await(60, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            });
+            assertTrue(blocking.await(30, TimeUnit.SECONDS));
+            long t0 = System.nanoTime();
+            s.close(null, 200);
+            ExecutionException e = assertThrows(ExecutionException.class, () -> victim.get(5, TimeUnit.SECONDS));
+            assertInstanceOf(EngineClosedException.class, e.getCause());
+            assertTrue(e.getCause().getMessage().contains("did not stop within 200 ms"), e.getCause().getMessage());
+            assertTrue(System.nanoTime() - t0 < 5_000_000_000L);
+            assertThrows(ExecutionException.class, () -> blocked.get(5, TimeUnit.SECONDS));
+            // a request after close fails at once
+            assertThrows(ExecutionException.class, () -> s.generate(new int[] {1}, longOne, null).get(1, TimeUnit.SECONDS));
+        } finally {
+            unblock.countDown();
             b.close();
         }
     }
