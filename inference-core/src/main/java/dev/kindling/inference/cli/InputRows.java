@@ -35,7 +35,10 @@ final class InputRows implements Iterator<InputRows.Row>, Closeable {
 
     // more after a line's object (two rows on one line, a newline lost) is not JSON, as Python's json.loads says "Extra
     // data": Jackson read the first object and dropped the rest without a word
-    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    // Jackson's default 20 MB string limit made a long prompt "not JSON" (its id lost) under the 256 MiB a line may have
+    private static final ObjectMapper JSON = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+            .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
+            .build()).enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final Path file;
     private final InputStream in;
@@ -149,7 +152,13 @@ final class InputRows implements Iterator<InputRows.Row>, Closeable {
                 return null;
             }
             JsonNode row = JSON.readTree(text);
-            return row.isObject() ? new Row(lineNumber, row, null) : new Row(lineNumber, null, where + " is not a JSON object");
+            if (!row.isObject()) {
+                return new Row(lineNumber, null, where + " is not a JSON object");
+            }
+            // an escape of half a surrogate pair ("\ud800") is valid JSON but no text: UTF-8 cannot encode it, and writing
+            // the row back failed the whole output after it (the Spark job's reader refuses such a line the same way)
+            String bad = unpairedSurrogate(row, "");
+            return bad == null ? new Row(lineNumber, row, null) : new Row(lineNumber, null, where + " is not text: " + bad);
         } catch (IllegalArgumentException e) { // not UTF-8: StrictUtf8's message, with the bad byte's offset in the line
             return new Row(lineNumber, null, e.getMessage());
         } catch (IOException e) {
@@ -159,6 +168,44 @@ final class InputRows implements Iterator<InputRows.Row>, Closeable {
                 line = new byte[1 << 12];
             }
         }
+    }
+
+    /** Where a string of {@code node} (its field path) holds half a surrogate pair, or null. */
+    private static String unpairedSurrogate(JsonNode node, String path) {
+        if (node.isTextual()) {
+            String t = node.textValue();
+            for (int i = 0; i < t.length(); i++) {
+                char c = t.charAt(i);
+                if (Character.isHighSurrogate(c) && i + 1 < t.length() && Character.isLowSurrogate(t.charAt(i + 1))) {
+                    i++;
+                } else if (Character.isSurrogate(c)) {
+                    return (path.isEmpty() ? "the value" : "field " + path) + " holds an unpaired surrogate escape \\u"
+                            + String.format("%04X", (int) c) + " at character " + (i + 1) + " of its string";
+                }
+            }
+            return null;
+        }
+        if (node.isObject()) {
+            for (java.util.Iterator<java.util.Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+                java.util.Map.Entry<String, JsonNode> e = it.next();
+                String keyBad = unpairedSurrogate(new com.fasterxml.jackson.databind.node.TextNode(e.getKey()), "");
+                if (keyBad != null) {
+                    return "a field name " + keyBad.substring("the value ".length());
+                }
+                String bad = unpairedSurrogate(e.getValue(), path.isEmpty() ? e.getKey() : path + "." + e.getKey());
+                if (bad != null) {
+                    return bad;
+                }
+            }
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                String bad = unpairedSurrogate(node.get(i), path + "[" + i + "]");
+                if (bad != null) {
+                    return bad;
+                }
+            }
+        }
+        return null;
     }
 
     private static String describe(int bytes) {

@@ -180,6 +180,41 @@ class CommandsTest {
     }
 
     @Test
+    void aRowWithHalfASurrogatePairIsItsErrorAndALongPromptIsJson(@TempDir Path dir) throws Exception {
+        // "\ud800" is valid JSON but no text: writing the row back threw MalformedInputException out of the command, the
+        // output ended inside that row and the rows after it were lost; and a prompt over Jackson's default 20 MB string
+        // limit was "not JSON", its id lost, under the 256 MiB a line may have
+        String model = SharedData.require("llama2c/stories260K.gguf").toString();
+        Path in = dir.resolve("surrogates.jsonl");
+        Path out = dir.resolve("out.jsonl");
+        String longPrompt = "Once upon a time. ".repeat(1_200_000); // 21.6 MB
+        Files.writeString(in, "{\"id\":\"a\",\"prompt\":\"Hello\"}\n"
+                + "{\"id\":\"b\",\"prompt\":\"\\ud800 lone\"}\n"
+                + "{\"id\":\"\\udc01\",\"prompt\":\"x\"}\n"
+                + "{\"id\":\"pair\",\"prompt\":\"\\ud83d\\ude00 ok\"}\n"
+                + "{\"id\":\"long\",\"prompt\":\"" + longPrompt + "\"}\n"
+                + "{\"id\":\"c\",\"prompt\":\"World\"}\n", StandardCharsets.UTF_8);
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertEquals(0, GenerateCommand.run(new String[] {"--model", model, "--max-tokens", "2", "--truncate-prompts", "--input",
+                in.toString(), "--output", out.toString()}, System.out, new PrintStream(err, true, StandardCharsets.UTF_8)));
+        List<String> lines = Files.readAllLines(out, StandardCharsets.UTF_8);
+        assertEquals(6, lines.size(), err.toString(StandardCharsets.UTF_8));
+        ObjectMapper json = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+                .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
+                .build());
+        assertEquals(in + " line 2 is not text: field prompt holds an unpaired surrogate escape \\uD800 at character 1 of its string",
+                json.readTree(lines.get(1)).get("error").asText());
+        assertTrue(json.readTree(lines.get(2)).get("error").asText().contains("field id holds an unpaired surrogate escape \\uDC01"),
+                lines.get(2));
+        for (int i : new int[] {0, 3, 4, 5}) {
+            JsonNode row = json.readTree(lines.get(i));
+            assertTrue(row.has("completion") && !row.has("error"), lines.get(i).substring(0, Math.min(200, lines.get(i).length())));
+        }
+        assertEquals("long", json.readTree(lines.get(4)).get("id").asText());
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("2 of 6 rows failed"), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void logitsOfTokensTheModelCannotTakeIsOneLine(@TempDir Path dir) throws Exception {
         String model = SharedData.require("llama2c/stories260K.gguf").toString();
         String[][] cases = {{"--tokens", "1,99999", "99999"}, {"--tokens", "1,-4", "-4"}, {"--prompt", "Once upon a time ".repeat(600), "2048"}};
