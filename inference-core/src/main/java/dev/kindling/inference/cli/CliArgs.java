@@ -116,7 +116,16 @@ final class CliArgs {
 
     float getFloat(String key, float def) {
         try {
-            return values.containsKey(key) ? Float.parseFloat(values.get(key).trim()) : def;
+            if (!values.containsKey(key)) {
+                return def;
+            }
+            String text = values.get(key).trim();
+            float f = Float.parseFloat(text);
+            if (Float.isInfinite(f) && !text.toLowerCase(java.util.Locale.ROOT).contains("infinity")) {
+                // 1e308 is a number, but past a float's range: "must be >= 0, got 1e308" named the wrong fault
+                throw new IllegalArgumentException("--" + key + " is " + text + ", past the largest value it takes (3.4e38)");
+            }
+            return f;
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("--" + key + " must be a number, got " + values.get(key));
         }

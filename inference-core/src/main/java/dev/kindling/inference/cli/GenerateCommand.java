@@ -183,6 +183,11 @@ public final class GenerateCommand {
                 int code;
                 try (w) {
                     code = rows(engine, input, inputPath, sp, maxTokens, stops, w, written, hook, err);
+                } catch (IOException e) {
+                    // a full disk, a lost mount: one line naming the file, not a stack trace
+                    err.println("generate: cannot write " + output + ": " + e.getMessage() + " (the file holds what was written"
+                            + " before the failure)");
+                    return 1;
                 }
                 if (code == 0) {
                     written.complete();

@@ -54,6 +54,7 @@ class CommandsTest {
         // each names the option as typed (the engine's own messages said "temperature must be >= 0, got NaN", without dashes)
         String[][] generate = {{"--temperature", "-1", "--temperature must be >= 0, got -1"}, {"--temperature", "hot", "--temperature"},
                 {"--temperature", "NaN", "--temperature must be >= 0, got NaN"},
+                {"--temperature", "1e308", "--temperature is 1e308, past the largest value it takes (3.4e38)"},
                 {"--top-p", "0", "--top-p must be in (0, 1], got 0"}, {"--top-p", "1.5", "--top-p must be in (0, 1], got 1.5"},
                 {"--top-k", "-3", "--top-k must be 0 or -1 (off) or at least 1, got -3"}, {"--min-p", "2", "--min-p must be in [0, 1], got 2"},
                 {"--min-p", "-0.5", "--min-p must be"},

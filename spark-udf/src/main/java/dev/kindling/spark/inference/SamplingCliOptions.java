@@ -80,6 +80,14 @@ public class SamplingCliOptions {
         if (!SamplingSpec.validPenalty(presencePenalty)) {
             throw KindlingException.usage("--presence-penalty must be a finite number in [-2, 2], got " + presencePenalty);
         }
+        for (Map.Entry<String, Double> e : Map.of("temperature", temperature, "top-p", topP, "min-p", minP, "repetition-penalty",
+                repetitionPenalty).entrySet()) {
+            double v = e.getValue();
+            if (Double.isFinite(v) && Float.isInfinite((float) v)) {
+                // 1e308 is a finite double but past a float's range: "--temperature must be >= 0, got 1e308" named the wrong fault
+                throw KindlingException.usage("--" + e.getKey() + " is " + v + ", past the largest value it takes (3.4e38)");
+            }
+        }
         Map<String, Double> given = Map.of("temperature", temperature, "top-k", (double) topK, "top-p", topP, "min-p", minP,
                 "repetition-penalty", repetitionPenalty, "frequency-penalty", frequencyPenalty, "presence-penalty", presencePenalty);
         try {

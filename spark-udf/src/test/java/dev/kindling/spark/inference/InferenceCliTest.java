@@ -811,6 +811,7 @@ class InferenceCliTest {
     @Test
     void samplingErrorsNameTheOption() {
         String[][] bad = {{"--temperature", "-1", "--temperature must be >= 0, got -1"}, {"--temperature", "NaN", "--temperature must be"},
+                {"--temperature", "1e308", "--temperature is 1.0E308, past the largest value it takes (3.4e38)"},
                 {"--top-p", "0", "--top-p must be in (0, 1], got 0"}, {"--min-p", "2", "--min-p must be in [0, 1], got 2"},
                 {"--top-k", "-3", "--top-k must be"}, {"--repetition-penalty", "0", "--repetition-penalty must be a finite number > 0"}};
         for (String[] b : bad) {
