@@ -57,6 +57,22 @@ public final class GgufHparams {
         return v;
     }
 
+    /**
+     * The size of an attention head: {@code attention.key_length}, or the embedding split over the heads when the file
+     * does not give it. An embedding the heads do not divide fails saying so (it was blamed on {@code attn_q}'s shape,
+     * which was only the consequence).
+     */
+    public int headSize(int dim, int heads) {
+        if (has("attention.key_length")) {
+            return integer("attention.key_length");
+        }
+        if (dim % heads != 0) {
+            throw fail(p + "embedding_length " + dim + " is not divisible by " + p + "attention.head_count " + heads
+                    + ", and no " + p + "attention.key_length gives the head size");
+        }
+        return dim / heads;
+    }
+
     /** A number the file must hold (llama.cpp refuses a file without it rather than guess). */
     public float real(String key) {
         if (!gguf.has(p + key)) {

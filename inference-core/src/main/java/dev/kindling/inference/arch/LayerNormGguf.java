@@ -15,7 +15,7 @@ final class LayerNormGguf {
         try {
             int dim = h.integer("embedding_length");
             int heads = h.integer("attention.head_count");
-            int headDim = h.integer("attention.key_length", dim / heads);
+            int headDim = h.headSize(dim, heads);
             return new ModelConfig(arch, dim, h.integer("feed_forward_length"), h.integer("block_count"), heads,
                     h.integer("attention.head_count_kv", heads), headDim, h.vocabSize(), h.integer("context_length", 2048),
                     h.real("attention.layer_norm_epsilon"), style == null ? null : h.rope(style, headDim, null), 0,

@@ -140,7 +140,7 @@ final class Llama implements Family {
             if (ffPerLayer == null) {
                 throw h.fail("missing " + gguf.architecture() + ".feed_forward_length");
             }
-            int headDim = h.integer("attention.key_length", dim / heads);
+            int headDim = h.headSize(dim, heads);
             ModelConfig c = new ModelConfig(arch, dim, max(ffPerLayer), layers, heads, kvHeads, headDim, h.vocabSize(),
                     h.integer("context_length", 2048), h.real("attention.layer_norm_rms_epsilon"),
                     Ropes.fromGguf(h, ck, style, headDim), slidingWindow ? h.integer("attention.sliding_window", 0) : 0,

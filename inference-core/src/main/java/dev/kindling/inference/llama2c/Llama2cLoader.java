@@ -38,7 +38,12 @@ public final class Llama2cLoader {
 
     private Llama2cLoader() {}
 
-    /** True when the file looks like a llama2.c checkpoint (v1 magic, or a plausible legacy header). */
+    /**
+     * True when the file is meant as a llama2.c checkpoint: the version-1 magic, or a legacy header of 7 int32s at least
+     * four of which are positive and below 2^24, as a model's sizes are. A checkpoint with a damaged field or two thus
+     * reaches {@link #load}, which names the field ("n_heads is 0"; it was called "not a model" for its first bytes),
+     * while text, HTML, zero-filled or random files, whose first int32s are 0 or in the hundreds of millions, are not.
+     */
     public static boolean looksLikeLlama2c(Path path) {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             if (ch.size() < 28) {
@@ -49,11 +54,47 @@ public final class Llama2cLoader {
             if (b.getInt(0) == MAGIC_V1) {
                 return true;
             }
-            int dim = b.getInt(0), hidden = b.getInt(4), layers = b.getInt(8), heads = b.getInt(12), kv = b.getInt(16);
-            return dim > 0 && hidden > 0 && layers > 0 && heads > 0 && kv > 0 && dim % heads == 0 && dim < 1 << 16;
+            int sizes = 0;
+            for (int i = 0; i < 7; i++) {
+                int v = b.getInt(4 * i);
+                if (v > 0 && v < 1 << 24) {
+                    sizes++;
+                }
+            }
+            return sizes >= 4;
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /**
+     * What is wrong with a header's fields, named as llama2.c's {@code Config} names them, or null when they describe a
+     * model this loader can run.
+     */
+    static String headerProblem(int dim, int hidden, int layers, int heads, int kvHeads, int vocab, int seqLen) {
+        String[] names = {"dim", "hidden_dim", "n_layers", "n_heads", "n_kv_heads", "vocab_size", "seq_len"};
+        int[] values = {dim, hidden, layers, heads, kvHeads, vocab, seqLen};
+        for (int i = 0; i < names.length; i++) {
+            if (values[i] == 0 || (values[i] < 0 && i != 5)) {
+                return names[i] + " is " + values[i] + " (it must be positive" + (i == 5 ? "; negative means a separate classifier)" : ")");
+            }
+        }
+        if (vocab == Integer.MIN_VALUE) {
+            return "vocab_size is " + vocab;
+        }
+        int[] limits = {1 << 16, 1 << 18, 1024};
+        for (int i = 0; i < limits.length; i++) {
+            if (values[i] > limits[i]) {
+                return names[i] + " " + values[i] + " is past what a llama2.c model has (at most " + limits[i] + ")";
+            }
+        }
+        if (dim % heads != 0) {
+            return "dim " + dim + " is not divisible by n_heads " + heads;
+        }
+        if (heads % kvHeads != 0) {
+            return "n_heads " + heads + " is not divisible by n_kv_heads " + kvHeads;
+        }
+        return null;
     }
 
     public static Model load(Path path) {
@@ -97,13 +138,13 @@ public final class Llama2cLoader {
             shared = vocabRaw > 0;
             offset = 28;
         }
-        int vocab = Math.abs(vocabRaw);
         String header = "dim=" + dim + " hidden_dim=" + hidden + " n_layers=" + layers + " n_heads=" + heads
                 + " n_kv_heads=" + kvHeads + " vocab_size=" + vocabRaw + " seq_len=" + seqLen;
-        if (dim <= 0 || hidden <= 0 || layers <= 0 || heads <= 0 || kvHeads <= 0 || vocab <= 0 || seqLen <= 0
-                || dim % heads != 0 || heads % kvHeads != 0 || dim > 1 << 16 || hidden > 1 << 18 || layers > 1024) {
-            throw new ModelFormatException(path, "implausible llama2.c header: " + header);
+        String problem = headerProblem(dim, hidden, layers, heads, kvHeads, vocabRaw, seqLen);
+        if (problem != null) {
+            throw new ModelFormatException(path, "implausible llama2.c header: " + problem + " (" + header + ")");
         }
+        int vocab = Math.abs(vocabRaw);
         int headDim = dim / heads;
         int kvDim = kvHeads * headDim;
         long floats = (long) vocab * dim + 2L * layers * dim + dim

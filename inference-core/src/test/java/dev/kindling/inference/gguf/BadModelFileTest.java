@@ -130,6 +130,9 @@ class BadModelFileTest {
             {"llama.block_count", new GgufValue(GgufValueType.UINT32, null, 0L), "llama.block_count"},
             {"llama.block_count", new GgufValue(GgufValueType.INT32, null, -1L), "llama.block_count"},
             {"llama.attention.head_count", new GgufValue(GgufValueType.UINT32, null, 0L), "llama.attention.head_count"},
+            // 64 over 12 heads: it was blamed on blk.0.attn_q.weight's shape
+            {"llama.attention.head_count", new GgufValue(GgufValueType.UINT32, null, 12L),
+                    "llama.embedding_length 64 is not divisible by llama.attention.head_count 12"},
             {"llama.embedding_length", new GgufValue(GgufValueType.UINT32, null, 1L << 30), "llama.embedding_length"},
             {"llama.attention.key_length", new GgufValue(GgufValueType.UINT32, null, 1L << 28), "llama.attention.key_length"},
             {"llama.rope.freq_base", new GgufValue(GgufValueType.FLOAT32, null, 0f), "rope frequency base"},
@@ -256,6 +259,44 @@ class BadModelFileTest {
             }
         }
         assertTrue(rejected > 50, "most mutations of the header should be rejected, got " + rejected);
+    }
+
+    /**
+     * A llama2.c checkpoint (no magic: a header of 7 int32s) with a damaged field is a header error naming the field.
+     * Such a file was "not a model" (judged by its first bytes), or, when dim was intact, "implausible" with no word of
+     * which field; random, text and zero-filled files are still no model.
+     */
+    @Test
+    void llama2cHeadersWithADamagedFieldNameIt() throws IOException {
+        byte[] good = Files.readAllBytes(SharedData.require("llama2c/stories260K.bin"));
+        // dim 64, hidden_dim 172, n_layers 5, n_heads 8, n_kv_heads 4, vocab_size 512, seq_len 512
+        Object[][] cases = {
+            {3, 0, "n_heads is 0 (it must be positive)"},
+            {3, -5, "n_heads is -5 (it must be positive)"},
+            {3, 7, "dim 64 is not divisible by n_heads 7"},
+            {0, 0, "dim is 0 (it must be positive)"},
+            {0, -5, "dim is -5 (it must be positive)"},
+            {2, 0, "n_layers is 0 (it must be positive)"},
+            {4, 3, "n_heads 8 is not divisible by n_kv_heads 3"},
+            {5, 0, "vocab_size is 0 (it must be positive; negative means a separate classifier)"},
+            {1, 1 << 20, "hidden_dim 1048576 is past what a llama2.c model has (at most 262144)"},
+        };
+        for (Object[] c : cases) {
+            byte[] m = good.clone();
+            ByteBuffer.wrap(m).order(ByteOrder.LITTLE_ENDIAN).putInt(4 * (int) c[0], (int) c[1]);
+            Path p = write("header" + c[0] + "_" + c[1] + ".bin", m);
+            String message = rejects(p).getMessage();
+            assertTrue(message.startsWith(p + ": implausible llama2.c header: " + c[2] + " (dim="), message);
+            assertTrue(dev.kindling.inference.llama2c.Llama2cLoader.looksLikeLlama2c(p), p.toString());
+        }
+        byte[] zeros = new byte[4096];
+        byte[] noise = new byte[4096];
+        new Random(7).nextBytes(noise);
+        for (byte[] notAModel : new byte[][] {zeros, noise, "{\"id\":1,\"prompt\":\"a longer line of JSON\"}".getBytes()}) {
+            Path p = write("other.bin", notAModel);
+            assertTrue(!dev.kindling.inference.llama2c.Llama2cLoader.looksLikeLlama2c(p), Arrays.toString(Arrays.copyOf(notAModel, 8)));
+            assertTrue(rejects(p).getMessage().contains("neither a GGUF file, a llama2.c checkpoint"));
+        }
     }
 
     @Test
