@@ -146,6 +146,12 @@ public final class Engine implements AutoCloseable {
                     + " (rows of its output layer): they are not made for each other"
                     + (options.tokenizer() != null ? "; give the tokenizer the model was trained with (--tokenizer)" : ""));
         }
+        if (codec != null && codec.tokenizer().vocabSize() < model.config().vocabSize()) {
+            // a padded embedding (Qwen: 151,936 rows over 151,665 tokens) or a tokenizer that lost its tail: said once
+            // here, not per request; the ids without text are never sampled (Scheduler's sampledVocab)
+            LOG.info("engine: {}'s tokenizer has {} token ids, its output layer {} rows: generation samples ids below {} only",
+                    path.getFileName(), codec.tokenizer().vocabSize(), model.config().vocabSize(), codec.tokenizer().vocabSize());
+        }
         if (codec != null && generation.eosTokenIds().length > 0) {
             codec = codec.withExtraStops(generation.eosTokenIds());
         }

@@ -60,6 +60,8 @@ public final class Scheduler implements AutoCloseable {
     private final int bosId;
     /** The tokenizer drops the space a generation's first word begins with after BOS ({@link TextSupport#dropsSpaceAfterBos}). */
     private final boolean dropsSpaceAfterBos;
+    /** The ids a generation samples from: the model's vocabulary, or fewer when the tokenizer has fewer (TextSupport#vocabSize). */
+    private final int sampledVocab;
     private final int maxSequences;
     private final KvBlockManager blocks;
     private final LinkedBlockingQueue<Sequence> incoming = new LinkedBlockingQueue<>();
@@ -114,6 +116,7 @@ public final class Scheduler implements AutoCloseable {
         this.endTokens = endTokens.clone();
         this.bosId = bosId;
         this.dropsSpaceAfterBos = text != null && text.dropsSpaceAfterBos();
+        this.sampledVocab = text == null ? config.vocabSize() : Math.min(config.vocabSize(), text.vocabSize());
         this.maxSequences = maxSequences;
         this.blocks = new KvBlockManager(backend.kvBlockSize(), backend.kvBlockCount());
         this.step = new Step(backend.maxBatchTokens());
@@ -487,9 +490,8 @@ public final class Scheduler implements AutoCloseable {
             try {
                 read(s);
             } catch (RuntimeException e) {
-                // this sequence's own failure (its tokenizer does not know a sampled id: a --tokenizer smaller than the
-                // model's vocabulary, a padded embedding; its listener threw): thrown out of the step it failed every
-                // sequence running
+                // this sequence's own failure (its listener threw, its stop strings or log-probs failed): thrown out of
+                // the step it failed every sequence running
                 LOG.warn("reading the step's results for {} failed ({}): failing that request only", s.name(), source, e);
                 s.fail(e);
             } catch (Error e) {
@@ -567,7 +569,9 @@ public final class Scheduler implements AutoCloseable {
             Sequence s = owners.get(i);
             inSequence = i > 0 && owners.get(i - 1) == s ? inSequence + 1 : 0;
             r[i] = switch (s.kind) {
-                case GENERATE -> s.request.topLogprobs() < 0 && !s.finished ? s.sampler.reduction() : null;
+                // the device reduces over the whole row: with ids past the tokenizer the host samples (sampleNext)
+                case GENERATE -> s.request.topLogprobs() < 0 && !s.finished && sampledVocab == config.vocabSize()
+                        ? s.sampler.reduction() : null;
                 case SCORE -> LogitReduction.logprob(s.tokens[s.computed + inSequence + 1]);
                 default -> null;
             };
@@ -746,7 +750,10 @@ public final class Scheduler implements AutoCloseable {
             float[] logits = step.logits;
             int off = row * vocab;
             boolean reduced = reduced(row);
-            int next = reduced ? step.reducedTokens[row] : sampler.sample(logits, off, vocab);
+            // only ids the tokenizer has text for: a padded output layer's extra rows would end the request with
+            // "token id N is outside" (HF's decode drops such ids from the text silently; llama.cpp refuses the model)
+            int n = sampledVocab;
+            int next = reduced ? step.reducedTokens[row] : sampler.sample(logits, off, n);
             if (!Float.isFinite(reduced ? step.reducedValues[row] : logits[off + next])) {
                 // NaN spreads through every later layer, so the chosen token's logit shows it: sampling on would
                 // return tokens drawn from NaN (an empty or garbage completion with no error); a backend that
@@ -754,7 +761,7 @@ public final class Scheduler implements AutoCloseable {
                 fail(nonFinite("logit", length));
                 return;
             }
-            TokenLogprob lp = request.topLogprobs() >= 0 ? LogProbs.of(logits, off, vocab, next, request.topLogprobs()) : null;
+            TokenLogprob lp = request.topLogprobs() >= 0 ? LogProbs.of(logits, off, n, next, request.topLogprobs()) : null;
             if (lp != null) {
                 logprobs.add(lp);
             }

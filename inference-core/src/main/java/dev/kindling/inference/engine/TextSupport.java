@@ -12,6 +12,14 @@ public interface TextSupport {
     /** The exact bytes a token contributes to decoded text (empty for control tokens). */
     byte[] tokenBytes(int id);
 
+    /**
+     * The ids this tokenizer has text for: {@code 0..vocabSize()-1}. A model's output layer may have more rows (an
+     * embedding padded to a multiple of 64 or 128, as Qwen's 151,936 rows over 151,665 tokens); those ids are never sampled.
+     */
+    default int vocabSize() {
+        return Integer.MAX_VALUE;
+    }
+
     /** Control/special tokens (left out of completion text). */
     boolean isSpecial(int id);
 
@@ -39,6 +47,11 @@ public interface TextSupport {
             @Override
             public byte[] tokenBytes(int id) {
                 return tokenizer.tokenBytes(id);
+            }
+
+            @Override
+            public int vocabSize() {
+                return tokenizer.vocabSize();
             }
 
             @Override
