@@ -52,7 +52,8 @@ import org.apache.spark.sql.types.StructType;
  */
 public final class DatasetReader {
     /** Reasons for rows that could not be read at all (subject to {@code --on-error}). */
-    public static final Set<String> READ_ERRORS = Set.of("read:malformed_json", "read:not_an_object", "read:invalid_utf8");
+    public static final Set<String> READ_ERRORS = Set.of("read:malformed_json", "read:not_an_object", "read:invalid_utf8",
+            "read:line_too_long");
     static final String CORRUPT = "_corrupt_record";
     /** The reader's verdict on a JSON line, {reason, error}, before it becomes the reason and error columns. */
     private static final String VERDICT = "_read_verdict";
@@ -194,7 +195,7 @@ public final class DatasetReader {
         // the reason and its message, as one chain of conditions: each check (and its UDF) runs once per clean row. As two
         // chains, one for the reason and one for the error, every line's checks ran twice (afterObject 200 times for
         // 100 lines). A rejected row runs its own check once more, for the message.
-        Column verdict = when(col(Columns.ERROR).isNotNull(), verdict("read:invalid_utf8", col(Columns.ERROR)))
+        Column verdict = when(col(Columns.ERROR).isNotNull(), verdict(LineSource.reason(col(Columns.ERROR)), col(Columns.ERROR)))
                 .when(notAnObject, verdict("read:not_an_object", lit("not a JSON object")))
                 .when(functions.not(isObject), verdict("read:malformed_json", lit("malformed JSON")))
                 .when(col("_parsed." + CORRUPT).isNotNull().or(col("_parsed").isNull()), verdict("read:malformed_json", lit("malformed JSON")));
@@ -275,7 +276,11 @@ public final class DatasetReader {
 
     /** One branch of the JSON reader's verdict: the reason and the row's error message. */
     private static Column verdict(String reason, Column error) {
-        return functions.struct(lit(reason).as("reason"), error.as("error"));
+        return verdict(lit(reason), error);
+    }
+
+    private static Column verdict(Column reason, Column error) {
+        return functions.struct(reason.as("reason"), error.as("error"));
     }
 
     private static Dataset<Row> readParquet(SparkSession spark, List<String> paths) {
@@ -309,10 +314,9 @@ public final class DatasetReader {
 
     private static Dataset<Row> readTextLines(SparkSession spark, List<String> paths, String textColumn) {
         Dataset<Row> lines = LineSource.read(spark, paths);
-        Column bad = col(Columns.ERROR).isNotNull();
         return lines.select(
                 col("value").as(textColumn),
-                when(bad, lit("read:invalid_utf8")).as(Columns.REASON),
+                LineSource.reason(col(Columns.ERROR)).as(Columns.REASON),
                 col(Columns.SOURCE_FILE), col(Columns.SOURCE_OFFSET), col(Columns.SOURCE_LINE),
                 col(Columns.RAW),
                 col(Columns.ERROR));

@@ -40,7 +40,23 @@ final class LineSource {
             .add(Columns.RAW, DataTypes.StringType, true)
             .add(Columns.ERROR, DataTypes.StringType, true);
 
+    /**
+     * The longest line read as a row: 256 MiB, as the engine-alone {@code generate --input} and {@code --prompt-file}
+     * take (the longest context of any open model, 10M tokens, is some 40 MB of text). A longer line is its row's error
+     * ({@link #TOO_LONG}), its bytes not kept: decoded, JSON-inferred and parsed, a 270 MiB line took copies enough to
+     * run a 6 GB driver out of memory, which failed the whole job.
+     */
+    static final int MAX_LINE_BYTES = 256 << 20;
+    /** How the error of a line over {@link #MAX_LINE_BYTES} begins (the reader's reason {@code read:line_too_long}). */
+    static final String TOO_LONG = "line of ";
+
     private LineSource() {}
+
+    /** The reader's reason for a line {@link LineSource} could not read: its error says which (null when none). */
+    static org.apache.spark.sql.Column reason(org.apache.spark.sql.Column error) {
+        return org.apache.spark.sql.functions.when(error.startsWith(TOO_LONG), "read:line_too_long")
+                .when(error.isNotNull(), "read:invalid_utf8");
+    }
 
     static Dataset<Row> read(SparkSession spark, List<String> paths) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -118,6 +134,10 @@ final class LineSource {
             lastOffset = offset;
             Text text = t._2();
             Long lineNo = exactLines ? line : null;
+            if (text.getLength() > MAX_LINE_BYTES) {
+                return RowFactory.create(file, offset, lineNo, null, null, TOO_LONG + text.getLength() + " bytes, over the "
+                        + (MAX_LINE_BYTES >> 20) + " MiB a line may hold (its bytes are not kept)");
+            }
             try {
                 String s = utf8.decode(ByteBuffer.wrap(text.getBytes(), 0, text.getLength())).toString();
                 return RowFactory.create(file, offset, lineNo, s, null, null);
