@@ -83,11 +83,20 @@ final class CliArgs {
      * backend's KV cache) applied to {@code o}.
      */
     dev.kindling.inference.EngineOptions device(dev.kindling.inference.EngineOptions o) {
+        // each refusal names the option as typed, as --threads does (it was "KV cache type must be ...", "device must be ...")
         if (has("device")) {
-            o = o.withDevice(get("device"));
+            String d = get("device");
+            if (!d.equals("auto") && !d.equals("cpu") && !d.equals("cuda")) {
+                throw new IllegalArgumentException("--device must be auto, cpu or cuda, got " + d);
+            }
+            o = o.withDevice(d);
         }
         if (has("kv-cache-type")) {
-            o = o.withKvCacheType(dev.kindling.inference.KvCacheType.parse(get("kv-cache-type")));
+            try {
+                o = o.withKvCacheType(dev.kindling.inference.KvCacheType.parse(get("kv-cache-type")));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--kv-cache-type must be f32 or f16, got " + get("kv-cache-type"));
+            }
         }
         if (has("gpu")) {
             o = o.withGpuDevice(getInt("gpu", -1));

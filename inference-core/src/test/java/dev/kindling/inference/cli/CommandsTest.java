@@ -283,7 +283,11 @@ class CommandsTest {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         assertEquals(2, GenerateCommand.run(new String[] {"--model", model, "--prompt", "x", "--kv-cache-type", "q8"}, System.out,
                 new PrintStream(err, true, StandardCharsets.UTF_8)));
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("KV cache type must be f32 or f16, got q8"), err.toString(StandardCharsets.UTF_8));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--kv-cache-type must be f32 or f16, got q8"), err.toString(StandardCharsets.UTF_8));
+        err.reset();
+        assertEquals(2, GenerateCommand.run(new String[] {"--model", model, "--prompt", "x", "--device", "tpu"}, System.out,
+                new PrintStream(err, true, StandardCharsets.UTF_8)));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--device must be auto, cpu or cuda, got tpu"), err.toString(StandardCharsets.UTF_8));
     }
 
     /**

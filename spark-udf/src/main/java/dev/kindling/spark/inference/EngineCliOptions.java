@@ -46,11 +46,35 @@ public class EngineCliOptions {
         ExecutorEngines.checkLocalModel("--model", model);
         dev.kindling.spark.tokenize.ExecutorTokenizers.checkLocal("--tokenizer", tokenizer);
         requireTokenizer("--model", model, "--tokenizer", tokenizer);
+        checkValues();
         try {
             return new EngineSpec(model, tokenizer, device, threads, maxSequences, 0, kvBudgetBytes(kvBudgetMb), truncatePrompts,
                     kvCacheType);
         } catch (IllegalArgumentException e) {
             throw KindlingException.usage(e.getMessage());
+        }
+    }
+
+    /**
+     * Refuses an engine option's value naming the option as typed: EngineSpec's own refusals ("threads must be 0 ... or
+     * more", "KV cache type must be f32 or f16") named a setting, not the option.
+     */
+    private void checkValues() {
+        if (!device.equals("auto") && !device.equals("cpu") && !device.equals("cuda")) {
+            throw KindlingException.usage("--device must be auto, cpu or cuda, got " + device);
+        }
+        if (threads < 0 || threads > dev.kindling.inference.EngineOptions.MAX_THREADS) {
+            throw KindlingException.usage("--threads must be 0 (the executor's cores) to " + dev.kindling.inference.EngineOptions.MAX_THREADS
+                    + ", got " + threads);
+        }
+        if (maxSequences < 1) {
+            throw KindlingException.usage("--max-sequences must be at least 1, got " + maxSequences);
+        }
+        if (maxInFlight < 0) {
+            throw KindlingException.usage("--max-in-flight must be 0 (2 x --max-sequences) or more, got " + maxInFlight);
+        }
+        if (!kvCacheType.trim().equalsIgnoreCase("f32") && !kvCacheType.trim().equalsIgnoreCase("f16")) {
+            throw KindlingException.usage("--kv-cache-type must be f32 or f16, got " + kvCacheType);
         }
     }
 

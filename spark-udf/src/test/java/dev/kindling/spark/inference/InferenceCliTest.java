@@ -682,9 +682,18 @@ class InferenceCliTest {
         }
         // generate's engine options too: "threads, batch tokens and KV budget must be >= 0 and max sequences >= 1" named
         // neither the one that was wrong nor its value
-        Cli.Result negative = Cli.run("generate", "--model", Stories.model().toString(), "--prompt", "x", "--threads", "-1");
-        assertEquals(2, negative.code(), negative.toString());
-        assertTrue(negative.err().contains("threads must be 0 (the executor's cores) or more, got -1"), negative.err());
+        // each naming the option as typed (it was "threads must be ...", "device must be ...", "KV cache type must be ...")
+        String[][] engineOptions = {
+                {"--threads", "-1", "--threads must be 0 (the executor's cores) to 1024, got -1"},
+                {"--device", "tpu", "--device must be auto, cpu or cuda, got tpu"},
+                {"--kv-cache-type", "f8", "--kv-cache-type must be f32 or f16, got f8"},
+                {"--threads", "5000", "--threads must be 0 (the executor's cores) to 1024, got 5000"},
+        };
+        for (String[] c : engineOptions) {
+            Cli.Result negative = Cli.run("generate", "--model", Stories.model().toString(), "--prompt", "x", c[0], c[1]);
+            assertEquals(2, negative.code(), negative.toString());
+            assertTrue(negative.err().contains("kindling: error: " + c[2]), negative.err());
+        }
         Cli.Result all = Cli.run("bench", "generate", "--model", Stories.model().toString(), "--prompt-tokens", "8", "--gen", "2",
                 "--reps", "1", "--warmup", "0", "--threads", "0");
         assertEquals(0, all.code(), all.toString());
