@@ -31,6 +31,7 @@ public final class LogitsCommand {
         CliArgs a;
         EngineOptions o;
         String prompt;
+        int[] givenTokens;
         try {
             a = new CliArgs(args, Set.of("model", "prompt", "prompt-file", "tokens", "top", "threads", "tokenizer", "device", "gpu", "kv-cache-type"),
                     Set.of("all-positions"));
@@ -40,6 +41,7 @@ public final class LogitsCommand {
                 throw new IllegalArgumentException("give one of --prompt TEXT, --prompt-file FILE or --tokens IDS");
             }
             prompt = a.has("prompt-file") ? PromptFile.read(Path.of(a.get("prompt-file"))) : a.get("prompt");
+            givenTokens = a.has("tokens") ? tokenIds(a.get("tokens")) : null;
             o = a.device(EngineOptions.defaults());
             o = a.threads(o);
             if (a.getInt("top", 50) < 0) {
@@ -66,12 +68,8 @@ public final class LogitsCommand {
             int[] tokens;
             float[] logits;
             try {
-                tokens = a.has("tokens") ? java.util.Arrays.stream(a.get("tokens").split(",")).map(String::trim)
-                        .mapToInt(Integer::parseInt).toArray() : e.encode(prompt);
+                tokens = givenTokens != null ? givenTokens : e.encode(prompt);
                 logits = e.logits(tokens);
-            } catch (NumberFormatException ex) {
-                err.println("logits: --tokens must be comma-separated ids: " + ex.getMessage());
-                return 2;
             } catch (IllegalArgumentException | IllegalStateException ex) {
                 // ids outside the vocabulary, an empty or too long sequence, no tokenizer for --prompt: these threw
                 // out of run() with a stack trace
@@ -136,5 +134,23 @@ public final class LogitsCommand {
             out.println(json.writeValueAsString(root));
             return 0;
         }
+    }
+
+    /**
+     * {@code --tokens}' ids, read before the model is opened: an id that is no integer said 'For input string: "abc"'
+     * (Java's words) after the model had loaded.
+     */
+    static int[] tokenIds(String list) {
+        String[] items = list.split(",", -1);
+        int[] ids = new int[items.length];
+        for (int i = 0; i < items.length; i++) {
+            try {
+                ids[i] = Integer.parseInt(items[i].trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--tokens must be comma-separated token ids; item " + (i + 1) + " is '"
+                        + items[i].trim() + "'");
+            }
+        }
+        return ids;
     }
 }

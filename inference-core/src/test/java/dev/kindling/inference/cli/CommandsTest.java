@@ -153,6 +153,11 @@ class CommandsTest {
         assertTrue(logitsErr.toString(StandardCharsets.UTF_8).startsWith("logits: stories260K.gguf: token id 600 is outside the vocabulary"),
                 logitsErr.toString(StandardCharsets.UTF_8));
         assertEquals("[2]", bad.get("id").toString());
+        // an id that is no integer, in Kindling's words before the model loads (it was 'For input string: "abc"')
+        logitsErr.reset();
+        assertEquals(2, LogitsCommand.run(new String[] {"--model", model, "--tokens", "1, abc"}, System.out,
+                new PrintStream(logitsErr, true, StandardCharsets.UTF_8)));
+        assertEquals("logits: --tokens must be comma-separated token ids; item 2 is 'abc'", logitsErr.toString(StandardCharsets.UTF_8).strip());
 
         // a line that is not UTF-8, not JSON or not an object is its row's error, with its line; the other rows are generated
         // (one such line stopped the whole file, the UTF-8 one as "MalformedInputException: Input length = 1"); a byte that is
