@@ -324,6 +324,11 @@ public final class KindlingCli implements Runnable {
      * under {@code --verbose} still shows it): the task's message is what names the file or the row.
      */
     static String describe(Throwable e) {
+        // a future's wrapper says only "java.lang.ArithmeticException: <the message>": the engine's error is its cause
+        while ((e instanceof java.util.concurrent.CompletionException || e instanceof java.util.concurrent.ExecutionException)
+                && e.getCause() != null) {
+            e = e.getCause();
+        }
         Throwable lead = e;
         while (lead.getCause() != null && lead.getCause() != lead && isStageFailure(lead)) {
             lead = lead.getCause();

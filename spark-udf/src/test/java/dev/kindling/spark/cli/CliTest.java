@@ -117,6 +117,17 @@ class CliTest {
                 "the task's exception did not travel, its text did");
     }
 
+    /**
+     * A future's failure is described by its cause: {@code bench generate} on a model computing NaN said "java.lang.
+     * ArithmeticException: nan.gguf: the model computed a non-finite logit ...", the CompletionException's own message.
+     */
+    @Test
+    void aFuturesFailureIsItsCause() {
+        ArithmeticException cause = new ArithmeticException("nan.gguf: the model computed a non-finite logit (NaN or infinity)");
+        assertEquals(cause.getMessage(), KindlingCli.describe(new java.util.concurrent.CompletionException(cause)));
+        assertEquals(cause.getMessage(), KindlingCli.describe(new java.util.concurrent.ExecutionException(cause)));
+    }
+
     /** An output that is, holds or sits inside an input: refused before anything is deleted (a review lost its input). */
     /**
      * pack refuses an output it cannot write before it reads anything (here the input does not exist, so an input error
