@@ -22,6 +22,8 @@ import java.util.Set;
  * {@code add_bos_token}/{@code add_eos_token}/{@code add_space_prefix} and the chat template.
  */
 public final class GgufTokenizers {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GgufTokenizers.class);
+
     private GgufTokenizers() {}
 
     public static final String KEY_MODEL = "tokenizer.ggml.model";
@@ -84,7 +86,14 @@ public final class GgufTokenizers {
         if (!(v.value() instanceof Long l)) {
             throw new ModelFormatException(gguf.path(), "metadata " + key + " is " + v.type() + ", expected an integer token id");
         }
-        return l >= 0 && l < n ? (int) (long) l : dflt;
+        if (l >= 0 && l < n) {
+            return (int) (long) l;
+        }
+        // llama.cpp's llama_vocab::load does the same, with a warning ("bad special token: ..., using default id"): it
+        // was silent here, so a converter's off-by-one BOS started every generation from another token without a word
+        LOG.warn("{}: {} = {} is outside the vocabulary (0..{}); using {}", gguf.path().getFileName(), key, l, n - 1,
+                dflt < 0 ? "none" : "the default id " + dflt);
+        return dflt;
     }
 
     static ChatTemplate chatTemplate(GgufFile gguf, String[] tokens, int bos, int eos) {
