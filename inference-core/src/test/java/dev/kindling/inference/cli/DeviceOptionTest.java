@@ -21,7 +21,7 @@ class DeviceOptionTest {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PrintStream errs = new PrintStream(err, true, StandardCharsets.UTF_8);
         assertEquals(2, LogitsCommand.run(new String[] {"--model", model, "--prompt", "Once", "--device", "gpu"}, System.out, errs));
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("device must be cpu, cuda or auto"), err.toString(StandardCharsets.UTF_8));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--device must be auto, cpu or cuda, got gpu"), err.toString(StandardCharsets.UTF_8));
         assertEquals(2, GenerateCommand.run(new String[] {"--model", model, "--prompt", "Once", "--gpu", "-5"}, System.out, errs));
         assertEquals(0, LogitsCommand.run(new String[] {"--model", model, "--prompt", "Once", "--device", "cpu", "--gpu", "0", "--top", "1"},
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), errs));
