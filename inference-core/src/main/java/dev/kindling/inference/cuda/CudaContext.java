@@ -146,35 +146,51 @@ public final class CudaContext implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits for what is queued on the stream before a synchronous copy. The stream is non-blocking, so the legacy
+     * stream's {@code cuMemcpyHtoD}/{@code DtoH} do not wait for it: a buffer filled on the stream (GpuKernelChecks
+     * poisons every buffer with NaN) and then uploaded could be overwritten by the fill after the upload, and a download
+     * could read what a kernel had not yet written. The kernel checks failed at random for it on the first H200 run.
+     */
+    private void drainStream(String what) {
+        CudaException.check(cuStreamSynchronize(stream), "cuStreamSynchronize (before a copy of " + what + ")");
+    }
+
     /** Synchronous copy of {@code len} bytes of {@code src} from {@code off} to {@code dst + offset}. */
     public void upload(DeviceBuffer dst, long offset, byte[] src, int off, int len) {
         checkRange(dst, offset, len);
+        drainStream(dst.what);
         CudaException.check(cuMemcpyHtoD(dst.at(offset), Pointer.to(src).withByteOffset(off), len), "cuMemcpyHtoD(" + dst.what + ")");
     }
 
     public void upload(DeviceBuffer dst, float[] src) {
         checkRange(dst, 0, 4L * src.length);
+        drainStream(dst.what);
         CudaException.check(cuMemcpyHtoD(dst.ptr, Pointer.to(src), 4L * src.length), "cuMemcpyHtoD(" + dst.what + ")");
     }
 
     public void upload(DeviceBuffer dst, int[] src) {
         checkRange(dst, 0, 4L * src.length);
+        drainStream(dst.what);
         CudaException.check(cuMemcpyHtoD(dst.ptr, Pointer.to(src), 4L * src.length), "cuMemcpyHtoD(" + dst.what + ")");
     }
 
     public void download(float[] dst, int dstOff, DeviceBuffer src, long srcOffset, int count) {
         checkRange(src, srcOffset, 4L * count);
+        drainStream(src.what);
         CudaException.check(cuMemcpyDtoH(Pointer.to(dst).withByteOffset(4L * dstOff), src.at(srcOffset), 4L * count),
                 "cuMemcpyDtoH(" + src.what + ")");
     }
 
     public void download(byte[] dst, DeviceBuffer src, long srcOffset, int len) {
         checkRange(src, srcOffset, len);
+        drainStream(src.what);
         CudaException.check(cuMemcpyDtoH(Pointer.to(dst), src.at(srcOffset), len), "cuMemcpyDtoH(" + src.what + ")");
     }
 
     public void download(int[] dst, DeviceBuffer src, long srcOffset, int count) {
         checkRange(src, srcOffset, 4L * count);
+        drainStream(src.what);
         CudaException.check(cuMemcpyDtoH(Pointer.to(dst), src.at(srcOffset), 4L * count), "cuMemcpyDtoH(" + src.what + ")");
     }
 

@@ -240,6 +240,15 @@ public final class GpuCheck {
                 compareWithCpu(f, 1e-2, 1100);
             });
         }
+        if (timeLeft("model", "causal, 1100 positions")) {
+            // positions past 512 take several flash-decoding splits with every position attended (the window above
+            // leaves the first split empty)
+            guard("model", "causal, 1100 positions", () -> {
+                Path f = work.resolve("causal.gguf");
+                new RandomModels(1, 256, 8, 2, 512, 384, 2048, 0).write(f, GgmlType.F16, 3, false);
+                compareWithCpu(f, 1e-2, 1100);
+            });
+        }
         if (timeLeft("model", "engine --device cuda")) {
             guard("model", "engine --device cuda", () -> engine(stories));
         }

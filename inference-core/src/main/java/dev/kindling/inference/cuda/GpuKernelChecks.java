@@ -58,6 +58,10 @@ final class GpuKernelChecks {
             }
         }
         guard("attention MHA hd=64", () -> attention(4, 4, 64, Kind.F16, 0));
+        // where a failure lies: one split (positions 300..339), two (600..639), three without the second sequence
+        guard("attention hd=8 F32 1 split", () -> attention(8, 2, 8, Kind.F32, 0, 300, true));
+        guard("attention hd=8 F32 2 splits", () -> attention(8, 2, 8, Kind.F32, 0, 600, true));
+        guard("attention hd=8 F32 3 splits alone", () -> attention(8, 2, 8, Kind.F32, 0, 1060, false));
         guard("logits_reduce", this::reduce);
     }
 
@@ -440,7 +444,16 @@ final class GpuKernelChecks {
     // ------------------------------------------------------------------ attention
 
     private void attention(int heads, int kvh, int hd, Kind kvKind, int window) {
-        String name = "attention heads=" + heads + "/" + kvh + " hd=" + hd + " " + kvKind + (window > 0 ? " window=" + window : "");
+        attention(heads, kvh, hd, kvKind, window, 1060, true);
+    }
+
+    /**
+     * Sequence A's 40 tokens at positions {@code first..first+39} (one prefill, then each token alone) and, with
+     * {@code withB}, sequence B's decode token at 700.
+     */
+    private void attention(int heads, int kvh, int hd, Kind kvKind, int window, int first, boolean withB) {
+        String name = "attention heads=" + heads + "/" + kvh + " hd=" + hd + " " + kvKind + (window > 0 ? " window=" + window : "")
+                + (first != 1060 || !withB ? " at " + first + (withB ? "" : " alone") : "");
         int bs = 16, poolBlocks = 150, kvDim = kvh * hd;
         int[] perm = new int[poolBlocks];
         for (int i = 0; i < poolBlocks; i++) {
@@ -456,7 +469,7 @@ final class GpuKernelChecks {
         int[] tableB = Arrays.copyOfRange(perm, 69, 113);  // positions 0..703
         int[] posA = new int[40];
         for (int i = 0; i < 40; i++) {
-            posA[i] = 1060 + i;
+            posA[i] = first + i;
         }
         float[] pool = normal(poolBlocks * 2 * bs * kvDim, 1);
         for (int i = 0; i < pool.length; i++) {
@@ -468,13 +481,17 @@ final class GpuKernelChecks {
         for (int p : posA) {
             s1.addToken(a, 1, p, false);
         }
-        s1.addToken(s1.addSequence(tableB), 1, 700, false);
+        if (withB) {
+            s1.addToken(s1.addSequence(tableB), 1, 700, false);
+        }
         // run 2: every token its own sequence (tiles of one token: the decode path)
         Step s2 = new Step(64);
         for (int p : posA) {
             s2.addToken(s2.addSequence(tableA), 1, p, false);
         }
-        s2.addToken(s2.addSequence(tableB), 1, 700, false);
+        if (withB) {
+            s2.addToken(s2.addSequence(tableB), 1, 700, false);
+        }
         int n = s1.tokenCount();
         int qkvN = (heads + 2 * kvh) * hd;
         float[] qkv = normal(n * qkvN, 1);
@@ -504,14 +521,42 @@ final class GpuKernelChecks {
         KernelMath.attention(p1, qkv, pool, 0, 1, bs, heads, kvh, hd, window, want, Kind.F32);
         int bad = 0;
         double worst = 0;
+        int worstAt = -1;
+        // which (token, head) pairs are wrong: the tokens' positions, and the heads, say which split or tile is at fault
+        java.util.TreeSet<Integer> badPositions = new java.util.TreeSet<>();
+        java.util.TreeSet<Integer> badHeads = new java.util.TreeSet<>();
         for (int i = 0; i < want.length; i++) {
             double err = Math.abs(outs[0][i] - want[i]) / (Math.abs(want[i]) + 1e-2);
-            worst = Math.max(worst, Double.isNaN(err) ? Double.POSITIVE_INFINITY : err);
-            bad += err <= 1e-5 ? 0 : 1;
+            err = Double.isNaN(err) ? Double.POSITIVE_INFINITY : err;
+            if (err > worst || worstAt < 0) {
+                worst = err;
+                worstAt = i;
+            }
+            if (err > 1e-5) {
+                bad++;
+                badPositions.add(p1.positions[i / (heads * hd)]);
+                badHeads.add(i / hd % heads);
+            }
         }
-        r.check(SEC, name + " vs Java twin", bad == 0, "worst " + f(worst), "3 splits (positions to 1099), GQA, tiles");
+        String where = bad == 0 ? "" : "; " + bad + " wrong at positions " + abbreviate(badPositions) + ", heads " + badHeads
+                + "; worst: token " + worstAt / (heads * hd) + " head " + worstAt / hd % heads + " dim " + worstAt % hd + " got "
+                + outs[0][worstAt] + " want " + want[worstAt];
+        r.check(SEC, name + " vs Java twin", bad == 0, "worst " + f(worst), "positions " + first + ".." + (first + 39)
+                + (withB ? " and 700" : "") + ", GQA, tiles" + where);
         boolean same = Arrays.equals(outs[0], outs[1]);
-        r.check(SEC, name + " tile invariance", same, same ? "bit-identical" : "DIFFERENT", "40-token tiles vs one token per tile");
+        int differ = 0;
+        for (int i = 0; i < outs[0].length; i++) {
+            differ += Float.compare(outs[0][i], outs[1][i]) == 0 ? 0 : 1;
+        }
+        r.check(SEC, name + " tile invariance", same, same ? "bit-identical" : differ + " DIFFERENT",
+                "40-token tiles vs one token per tile");
+    }
+
+    /** The first and last few of a set of numbers. */
+    private static String abbreviate(java.util.SortedSet<Integer> v) {
+        List<Integer> all = new ArrayList<>(v);
+        return all.size() <= 8 ? all.toString() : all.subList(0, 4) + "..." + all.subList(all.size() - 3, all.size())
+                + " (" + all.size() + ")";
     }
 
     static dev.kindling.inference.model.ModelConfig cfg(int heads, int kvh, int hd, int window) {
