@@ -41,6 +41,10 @@ public final class LogitsCommand {
                 throw new IllegalArgumentException("give one of --prompt TEXT, --prompt-file FILE or --tokens IDS");
             }
             prompt = a.has("prompt-file") ? PromptFile.read(Path.of(a.get("prompt-file"))) : a.get("prompt");
+            String replaced = a.has("prompt") ? PromptFile.replacementWarning("logits", prompt) : null;
+            if (replaced != null) {
+                err.println(replaced);
+            }
             givenTokens = a.has("tokens") ? tokenIds(a.get("tokens")) : null;
             o = a.device(EngineOptions.defaults());
             o = a.threads(o);

@@ -67,4 +67,18 @@ public final class PromptFile {
         return new IllegalArgumentException("--prompt-file " + file + " is " + size + ", over the 256 MiB a prompt file may have: "
                 + "no model's context holds that much text (the longest, 10M tokens, is some 40 MB): give a shorter file");
     }
+
+    /**
+     * A warning for a {@code --prompt} argument that holds U+FFFD, or null. The JVM decodes its arguments before any
+     * code sees them and replaces bytes that are not UTF-8 with U+FFFD, silently; such a prompt was generated from as
+     * if it had been typed so. The character may also have been typed, so this warns rather than refuses.
+     */
+    public static String replacementWarning(String command, String prompt) {
+        if (prompt == null || prompt.indexOf('\uFFFD') < 0) {
+            return null;
+        }
+        return command + ": warning: --prompt holds U+FFFD (the replacement character) at character "
+                + (prompt.codePointCount(0, prompt.indexOf('\uFFFD')) + 1) + ": if the argument had bytes that are not UTF-8, "
+                + "the JVM replaced them before Kindling saw them; --prompt-file takes the exact bytes (and refuses those)";
+    }
 }

@@ -29,6 +29,26 @@ class CommandsTest {
         assertTrue(expected.startsWith(got) && got.length() > 50, got);
     }
 
+    /**
+     * A --prompt holding U+FFFD generates, with one warning line on stderr: the JVM replaces an argument's bytes that are
+     * not UTF-8 by U+FFFD before any code sees them, which was silent. stdout is still the completion alone.
+     */
+    @Test
+    void aPromptWithTheReplacementCharacterWarns() throws Exception {
+        String model = SharedData.require("llama2c/stories260K.gguf").toString();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertEquals(0, GenerateCommand.run(new String[] {"--model", model, "--prompt", "Once \uFFFD time", "--max-tokens", "3",
+                "--threads", "1"}, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)));
+        assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("generate: warning: --prompt holds U+FFFD (the replacement "
+                + "character) at character 6: "), err.toString(StandardCharsets.UTF_8));
+        assertTrue(!out.toString(StandardCharsets.UTF_8).contains("warning"));
+        err.reset();
+        assertEquals(0, LogitsCommand.run(new String[] {"--model", model, "--prompt", "Once upon", "--top", "1"},
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)));
+        assertEquals("", err.toString(StandardCharsets.UTF_8), "no warning without U+FFFD");
+    }
+
     @Test
     void generateRowsInAndOut(@TempDir Path dir) throws Exception {
         Path in = Files.write(dir.resolve("in.jsonl"), List.of("{\"id\":1,\"prompt\":\"Once upon\"}", "{\"id\":\"b\",\"prompt\":\"Tom\"}",
