@@ -131,7 +131,9 @@ public final class Engine implements AutoCloseable {
         } else if (Llama2cLoader.looksLikeLlama2c(path)) {
             model = Llama2cLoader.load(path);
         } else {
-            throw new ModelFormatException(path, "neither a GGUF file, a llama2.c checkpoint nor a Hugging Face checkpoint directory");
+            String other = Llama2cLoader.otherKind(path);
+            throw new ModelFormatException(path, other != null ? "this is " + other
+                    : "neither a GGUF file, a llama2.c checkpoint nor a Hugging Face checkpoint directory");
         }
         if (options.tokenizer() != null) {
             codec = TextCodec.load(options.tokenizer());
@@ -151,6 +153,13 @@ public final class Engine implements AutoCloseable {
             // here, not per request; the ids without text are never sampled (Scheduler's sampledVocab)
             LOG.info("engine: {}'s tokenizer has {} token ids, its output layer {} rows: generation samples ids below {} only",
                     path.getFileName(), codec.tokenizer().vocabSize(), model.config().vocabSize(), codec.tokenizer().vocabSize());
+            for (int id : generation.eosTokenIds()) {
+                if (id >= codec.tokenizer().vocabSize()) {
+                    LOG.warn("engine: {}: eos_token_id {} is past the tokenizer's {} ids: it is never sampled, so it cannot end "
+                            + "a generation (give the tokenizer the model was trained with)", path.getFileName(), id,
+                            codec.tokenizer().vocabSize());
+                }
+            }
         }
         if (codec != null && generation.eosTokenIds().length > 0) {
             codec = codec.withExtraStops(generation.eosTokenIds());

@@ -48,6 +48,10 @@ public final class LocalModel {
             throw new IllegalArgumentException(option + " " + path + " is empty (0 bytes); " + EXPECTED);
         }
         if (!GgufFile.looksLikeGguf(path) && !Llama2cLoader.looksLikeLlama2c(path)) {
+            String other = Llama2cLoader.otherKind(path);
+            if (other != null) {
+                throw new IllegalArgumentException(option + " " + path + " is " + other);
+            }
             throw new IllegalArgumentException(option + " " + path + " is not a model: it starts with " + describe(head) + "; "
                     + EXPECTED);
         }

@@ -77,8 +77,16 @@ public final class PromptFile {
         if (prompt == null || prompt.indexOf('\uFFFD') < 0) {
             return null;
         }
-        return command + ": warning: --prompt holds U+FFFD (the replacement character) at character "
-                + (prompt.codePointCount(0, prompt.indexOf('\uFFFD')) + 1) + ": if the argument had bytes that are not UTF-8, "
-                + "the JVM replaced them before Kindling saw them; --prompt-file takes the exact bytes (and refuses those)";
+        String at = command + ": warning: --prompt holds U+FFFD (the replacement character) at character "
+                + (prompt.codePointCount(0, prompt.indexOf('\uFFFD')) + 1) + ": ";
+        String encoding = System.getProperty("sun.jnu.encoding", "UTF-8");
+        if (!java.nio.charset.Charset.isSupported(encoding) || !java.nio.charset.Charset.forName(encoding).equals(
+                java.nio.charset.StandardCharsets.UTF_8)) {
+            // LANG=C in a container: the JVM decodes its arguments as ASCII, and every non-ASCII byte is replaced
+            return at + "the JVM decodes its arguments as " + encoding + ", not UTF-8, and replaced the characters it could not "
+                    + "read; set LANG or LC_ALL to a UTF-8 locale (C.UTF-8), or use --prompt-file";
+        }
+        return at + "if the argument had bytes that are not UTF-8, the JVM replaced them before Kindling saw them; --prompt-file "
+                + "takes the exact bytes (and refuses those)";
     }
 }

@@ -54,6 +54,9 @@ public final class Llama2cLoader {
             if (b.getInt(0) == MAGIC_V1) {
                 return true;
             }
+            if (otherKind(ch) != null) {
+                return false;
+            }
             int sizes = 0;
             for (int i = 0; i < 7; i++) {
                 int v = b.getInt(4 * i);
@@ -65,6 +68,58 @@ public final class Llama2cLoader {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /** GGUF's predecessors' magics (llama.cpp's ggml, ggmf, ggjt, ggla, ggsn), read as a little-endian int. */
+    private static final int[] GGML_MAGICS = {0x67676d6c, 0x67676d66, 0x67676a74, 0x67676c61, 0x6767736e};
+
+    /**
+     * What a file that is no llama2.c checkpoint but resembles one is, as advice, or null: a legacy GGML file (6 of its 7
+     * first int32s are sizes) or a llama2.c tokenizer.bin (4 of 7), given as the model.
+     */
+    public static String otherKind(Path path) {
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            return otherKind(ch);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static String otherKind(FileChannel ch) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(512).order(ByteOrder.LITTLE_ENDIAN);
+        while (b.hasRemaining() && ch.read(b, b.position()) > 0) { /* fill */ }
+        int have = b.position();
+        if (have < 12) {
+            return null;
+        }
+        int magic = b.getInt(0);
+        for (int m : GGML_MAGICS) {
+            if (magic == m) {
+                return "a legacy GGML file (magic '" + new String(new byte[] {(byte) (m >> 24), (byte) (m >> 16), (byte) (m >> 8),
+                        (byte) m}, java.nio.charset.StandardCharsets.US_ASCII) + "'), the format before GGUF: convert it with "
+                        + "llama.cpp's convert scripts";
+            }
+        }
+        // run.c's tokenizer.bin: int max_token_length, then per token {float score, int len, len bytes}; the first 4
+        // records must parse, scores being 0 or normal floats (a checkpoint's sizes read as floats are subnormal)
+        int maxLen = b.getInt(0);
+        if (maxLen < 1 || maxLen > 1024) {
+            return null;
+        }
+        int at = 4;
+        for (int token = 0; token < 4; token++) {
+            if (at + 8 > have) {
+                return null;
+            }
+            float score = b.getFloat(at);
+            int len = b.getInt(at + 4);
+            boolean plausible = score == 0f || (Float.isFinite(score) && Math.abs(score) >= Float.MIN_NORMAL && Math.abs(score) < 1e9f);
+            if (!plausible || len < 1 || len > maxLen) {
+                return null;
+            }
+            at += 8 + len;
+        }
+        return "a llama2.c tokenizer (tokenizer.bin), not a model: give it as the tokenizer (--tokenizer) of a llama2.c checkpoint";
     }
 
     /**

@@ -297,6 +297,20 @@ class BadModelFileTest {
             assertTrue(!dev.kindling.inference.llama2c.Llama2cLoader.looksLikeLlama2c(p), Arrays.toString(Arrays.copyOf(notAModel, 8)));
             assertTrue(rejects(p).getMessage().contains("neither a GGUF file, a llama2.c checkpoint"));
         }
+        // files whose first int32s are sizes too (the count above took them for damaged checkpoints): llama2.c's own
+        // tokenizer.bin given as the model, and a pre-GGUF ggjt file (magic, version 3, then 6 sizes)
+        Path tok = SharedData.require("llama2c/tok512.bin");
+        assertTrue(!dev.kindling.inference.llama2c.Llama2cLoader.looksLikeLlama2c(tok));
+        assertEquals(tok + ": this is a llama2.c tokenizer (tokenizer.bin), not a model: give it as the tokenizer (--tokenizer) of "
+                + "a llama2.c checkpoint", rejects(tok).getMessage());
+        ByteBuffer ggjt = ByteBuffer.allocate(4096).order(ByteOrder.LITTLE_ENDIAN);
+        for (int v : new int[] {0x67676a74, 3, 32000, 4096, 256, 32, 32, 128, 2}) {
+            ggjt.putInt(v);
+        }
+        Path legacy = write("ggml-model-q4_0.bin", ggjt.array());
+        assertTrue(!dev.kindling.inference.llama2c.Llama2cLoader.looksLikeLlama2c(legacy));
+        assertTrue(rejects(legacy).getMessage().startsWith(legacy + ": this is a legacy GGML file (magic 'ggjt'), the format "
+                + "before GGUF"), rejects(legacy).getMessage());
     }
 
     @Test

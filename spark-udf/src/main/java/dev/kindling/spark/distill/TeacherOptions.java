@@ -95,6 +95,7 @@ public class TeacherOptions {
     }
 
     public EngineSpec spec(String model, String modelTokenizer) {
+        dev.kindling.spark.inference.EngineCliOptions.checkValues(device, threads, maxSequences, maxInFlight, kvCacheType);
         try {
             return new EngineSpec(model, modelTokenizer, device, threads, maxSequences, 0, EngineCliOptions.kvBudgetBytes(kvBudgetMb),
                     false, kvCacheType);

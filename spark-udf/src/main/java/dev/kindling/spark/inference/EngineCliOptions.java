@@ -46,7 +46,7 @@ public class EngineCliOptions {
         ExecutorEngines.checkLocalModel("--model", model);
         dev.kindling.spark.tokenize.ExecutorTokenizers.checkLocal("--tokenizer", tokenizer);
         requireTokenizer("--model", model, "--tokenizer", tokenizer);
-        checkValues();
+        checkValues(device, threads, maxSequences, maxInFlight, kvCacheType);
         try {
             return new EngineSpec(model, tokenizer, device, threads, maxSequences, 0, kvBudgetBytes(kvBudgetMb), truncatePrompts,
                     kvCacheType);
@@ -57,9 +57,10 @@ public class EngineCliOptions {
 
     /**
      * Refuses an engine option's value naming the option as typed: EngineSpec's own refusals ("threads must be 0 ... or
-     * more", "KV cache type must be f32 or f16") named a setting, not the option.
+     * more", "KV cache type must be f32 or f16") named a setting, not the option. The distill commands' teacher and judge
+     * options have the same names.
      */
-    private void checkValues() {
+    public static void checkValues(String device, int threads, int maxSequences, int maxInFlight, String kvCacheType) {
         if (!device.equals("auto") && !device.equals("cpu") && !device.equals("cuda")) {
             throw KindlingException.usage("--device must be auto, cpu or cuda, got " + device);
         }
