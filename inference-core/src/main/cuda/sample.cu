@@ -1,7 +1,9 @@
 // Reductions of logit rows on the device, so a decode step copies back one token id (or one
 // log-probability) per sequence instead of a row of the whole vocabulary.
 //
-// One CTA (1024 threads) per row; the row's request (RowRequest on the host):
+// One CTA (1024 threads) per row; the row's request (4 ints, 4 floats: kind, top-k, target, n; temperature,
+// top-p, min-p, coin), n the ids considered, the first n of the row's stride (fewer than the model's
+// output rows when the tokenizer has fewer ids: a padded embedding):
 //   kind 0 NONE     nothing (the host copies the full row)
 //   kind 1 ARGMAX   the largest logit, lowest id among ties
 //   kind 2 SAMPLE   temperature, then top-k / top-p / min-p, then a draw with the coin (a uniform
@@ -85,20 +87,23 @@ KD unsigned long long sort_key(float e, int i) {
 }
 
 extern "C" __global__ void __launch_bounds__(THREADS)
-    logits_reduce(const float* __restrict__ logits, int n, const int* __restrict__ req_i,
+    logits_reduce(const float* __restrict__ logits, int stride, const int* __restrict__ req_i,
                   const float* __restrict__ req_f, float* __restrict__ scratch, int* __restrict__ out_token,
                   float* __restrict__ out_value, int* __restrict__ status) {
     __shared__ Shared sh;
     const int row = blockIdx.x, tid = threadIdx.x;
-    const int kind = req_i[row * 3], topK = req_i[row * 3 + 1], target = req_i[row * 3 + 2];
+    const int kind = req_i[row * 4], topK = req_i[row * 4 + 1], target = req_i[row * 4 + 2];
+    // the ids considered: the row's first n of its stride (a generation whose tokenizer is smaller than the model's
+    // output layer samples only ids with text)
+    const int n = req_i[row * 4 + 3];
     const float temperature = req_f[row * 4], topP = req_f[row * 4 + 1], minP = req_f[row * 4 + 2];
     const float coin = req_f[row * 4 + 3];
     if (kind == REQ_NONE) {
         if (tid == 0) status[row] = 0;
         return;
     }
-    const float* z = logits + (size_t)row * n;
-    float* e = scratch + (size_t)row * n;
+    const float* z = logits + (size_t)row * stride;
+    float* e = scratch + (size_t)row * stride;
 
     float bv = -INFINITY;
     int bi = 0x7fffffff;

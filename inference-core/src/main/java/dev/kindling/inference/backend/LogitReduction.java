@@ -20,8 +20,11 @@ import java.util.Arrays;
  * @param minP        SAMPLE: minimum probability relative to the top token (0 = off)
  * @param coin        SAMPLE: a uniform draw in [0, 1)
  * @param target      LOGPROB: the token whose log-probability is wanted
+ * @param columns     the ids considered: {@code 0..columns-1} of the row (0 = all): a generation whose tokenizer has
+ *                    fewer ids than the model's output rows (a padded embedding) samples only ids with text
  */
-public record LogitReduction(Kind kind, float temperature, int topK, float topP, float minP, float coin, int target) {
+public record LogitReduction(Kind kind, float temperature, int topK, float topP, float minP, float coin, int target,
+        int columns) {
     public enum Kind {
         /** The largest logit (lowest id among ties); the value is that token's logit. */
         ARGMAX,
@@ -32,19 +35,30 @@ public record LogitReduction(Kind kind, float temperature, int topK, float topP,
     }
 
     public static LogitReduction argmax() {
-        return new LogitReduction(Kind.ARGMAX, 0f, 0, 1f, 0f, 0f, -1);
+        return new LogitReduction(Kind.ARGMAX, 0f, 0, 1f, 0f, 0f, -1, 0);
     }
 
     public static LogitReduction sample(float temperature, int topK, float topP, float minP, float coin) {
-        return new LogitReduction(Kind.SAMPLE, temperature, topK, topP, minP, coin, -1);
+        return new LogitReduction(Kind.SAMPLE, temperature, topK, topP, minP, coin, -1, 0);
     }
 
     public static LogitReduction logprob(int target) {
-        return new LogitReduction(Kind.LOGPROB, 0f, 0, 1f, 0f, 0f, target);
+        return new LogitReduction(Kind.LOGPROB, 0f, 0, 1f, 0f, 0f, target, 0);
+    }
+
+    /** This reduction over the first {@code n} ids of each row only (0: all of them). */
+    public LogitReduction withColumns(int n) {
+        return new LogitReduction(kind, temperature, topK, topP, minP, coin, target, n);
+    }
+
+    /** The ids of a row of {@code n} this reduction considers. */
+    public int columnsOf(int n) {
+        return columns > 0 && columns < n ? columns : n;
     }
 
     /** The token of ARGMAX/SAMPLE (the argmax for LOGPROB). */
     public int token(float[] logits, int off, int n) {
+        n = columnsOf(n);
         if (kind == Kind.SAMPLE && temperature != 0f) {
             return sample(logits, off, n);
         }
@@ -53,6 +67,7 @@ public record LogitReduction(Kind kind, float temperature, int topK, float topP,
 
     /** The value of LOGPROB ({@code logit[target] - logSumExp}). */
     public float value(float[] logits, int off, int n) {
+        n = columnsOf(n);
         float max = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) {
             max = Math.max(max, logits[off + i]);

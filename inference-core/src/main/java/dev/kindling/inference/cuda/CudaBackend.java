@@ -125,12 +125,12 @@ public final class CudaBackend implements Backend {
         float[] table = RopeTable.compute(c.rope(), 0, ropeRows);
         rope = ctx.alloc(4L * table.length, "rope cos/sin");
         ctx.upload(rope, table);
-        reqI = ctx.alloc(12L * T, "reduction requests");
+        reqI = ctx.alloc(16L * T, "reduction requests");
         reqF = ctx.alloc(16L * T, "reduction parameters");
         outTok = ctx.alloc(4L * T, "reduced tokens");
         outVal = ctx.alloc(4L * T, "reduced values");
         status = ctx.alloc(4L * T, "reduction status");
-        pinnedReq = ctx.pinned(28L * T);
+        pinnedReq = ctx.pinned(32L * T);
         pinnedOut = ctx.pinned(12L * T);
         layoutInts(4 * T);
         ensurePartials((long) T * c.heads() * (hd + 2) * 4);
@@ -386,7 +386,7 @@ public final class CudaBackend implements Backend {
             return false;
         }
         ByteBuffer b = pinnedReq.buf;
-        int fBase = 12 * maxTokens;
+        int fBase = 16 * maxTokens;
         boolean any = false;
         for (int i = 0; i < m; i++) {
             LogitReduction r = i < red.length ? red[i] : null;
@@ -396,16 +396,17 @@ public final class CudaBackend implements Backend {
                 case LOGPROB -> REQ_LOGPROB;
             };
             any |= r != null;
-            b.putInt(12 * i, kind);
-            b.putInt(12 * i + 4, r == null ? 0 : r.topK());
-            b.putInt(12 * i + 8, r == null ? 0 : Math.max(0, r.target()));
+            b.putInt(16 * i, kind);
+            b.putInt(16 * i + 4, r == null ? 0 : r.topK());
+            b.putInt(16 * i + 8, r == null ? 0 : Math.max(0, r.target()));
+            b.putInt(16 * i + 12, r == null ? c.vocabSize() : r.columnsOf(c.vocabSize()));
             b.putFloat(fBase + 16 * i, r == null ? 0f : r.temperature());
             b.putFloat(fBase + 16 * i + 4, r == null ? 1f : r.topP());
             b.putFloat(fBase + 16 * i + 8, r == null ? 0f : r.minP());
             b.putFloat(fBase + 16 * i + 12, r == null ? 0f : r.coin());
         }
         if (any) {
-            ctx.uploadAsync(reqI, 0, pinnedReq, 0, 12L * m);
+            ctx.uploadAsync(reqI, 0, pinnedReq, 0, 16L * m);
             ctx.uploadAsync(reqF, 0, pinnedReq, fBase, 16L * m);
         }
         return any;
@@ -563,7 +564,7 @@ public final class CudaBackend implements Backend {
         round(w.output, rows, c.dim(), a);
         gemm(w.output, a, rows, logits, EPI_STORE, Kind.F32);
         if (reduce) {
-            k.launch("logits_reduce", rows, 1, 1, 1024, 0, logits, c.vocabSize(), reqI.at(12L * first), reqF.at(16L * first),
+            k.launch("logits_reduce", rows, 1, 1, 1024, 0, logits, c.vocabSize(), reqI.at(16L * first), reqF.at(16L * first),
                     scratch, outTok.at(4L * first), outVal.at(4L * first), status.at(4L * first));
         }
     }

@@ -409,6 +409,68 @@ public final class GpuCheck {
         } catch (IOException ex) {
             throw new IllegalStateException(ex);
         }
+        paddedVocabulary();
+    }
+
+    /**
+     * stories260K.gguf with its vocabulary cut to 500 of its 512 rows: generation at temperature 10 (nearly uniform)
+     * samples on the device only ids with text, as the CPU engine does, with the same seeds.
+     */
+    void paddedVocabulary() {
+        try {
+            Path full = data.resolve("llama2c/stories260K.gguf");
+            paddedVocabulary(full, "full vocabulary (512 ids)", 512);
+            paddedVocabulary(RandomModels.withVocabularyCut(full, 500, work.resolve("stories-500.gguf")),
+                    "padded vocabulary (500 ids, 512 rows)", 500);
+        } catch (IOException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    /**
+     * Seeded generations at temperature 10 on the device and on the CPU: no id at or past {@code ids}, and the tokens
+     * the same but where the two backends' last-bit differences move a draw across a boundary (the first differing
+     * position of each request is listed; every later one follows from it). At temperature 10 many tokens are nearly
+     * tied, and top-p sorts them: a last-bit difference swaps two and the same coin lands on the other (on the H200,
+     * one of the 8 requests, both times a top-p one, with the full vocabulary as with the cut one).
+     */
+    void paddedVocabulary(Path f, String name, int ids) {
+        {
+            List<GenerationRequest> reqs = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                reqs.add(GenerationRequest.ofTokens(1).withMaxTokens(64).withIgnoreEos(true)
+                        .withSampling(SamplingParams.temperature(10f, 100 + i).withTopP(i % 2 == 0 ? 1f : 0.99f)));
+            }
+            List<Completion> gpu;
+            List<Completion> cpu;
+            try (Engine e = Engine.open(f, EngineOptions.defaults().withDevice("cuda").withKvBudgetBytes(1L << 28))) {
+                gpu = e.generate(reqs);
+            }
+            try (Engine e = Engine.open(f, EngineOptions.defaults().withDevice("cpu"))) {
+                cpu = e.generate(reqs);
+            }
+            int past = 0, sameRequests = 0;
+            StringBuilder firstDiff = new StringBuilder();
+            for (int i = 0; i < reqs.size(); i++) {
+                int[] g = gpu.get(i).tokens(), c = cpu.get(i).tokens();
+                int j = 0;
+                while (j < g.length && j < c.length && g[j] == c[j]) {
+                    j++;
+                }
+                if (j == g.length && g.length == c.length) {
+                    sameRequests++;
+                } else {
+                    firstDiff.append(" request ").append(i).append(" at ").append(j).append(": ")
+                            .append(j < g.length ? g[j] : -1).append(" vs ").append(j < c.length ? c[j] : -1).append(';');
+                }
+                for (int t : g) {
+                    past += t >= ids ? 1 : 0;
+                }
+            }
+            r.check("model", name + " on the device", past == 0 && sameRequests >= reqs.size() - 1,
+                    past + " ids past " + ids + ", " + sameRequests + "/" + reqs.size() + " requests = CPU",
+                    "temperature 10, device sampling, 8 seeds x 64 tokens" + firstDiff);
+        }
     }
 
     // ------------------------------------------------------------------ timing

@@ -594,18 +594,27 @@ final class GpuKernelChecks {
                     yield LogitReduction.sample(p[0], (int) p[1], p[2], p[3], (float) rnd.nextDouble());
                 }
             };
+            if (i % 3 == 2 && i < m - 8) {
+                // a generation whose tokenizer is smaller than the model's output rows considers the first ids only;
+                // the row's largest logits are put past them, where only a reduction over the whole row would find them
+                req[i] = req[i].withColumns(vocab - 100);
+                for (int v = vocab - 100; v < vocab; v++) {
+                    logits[i * vocab + v] = 10f + (float) gaussian();
+                }
+            }
         }
-        int[] reqI = new int[3 * m];
+        int[] reqI = new int[4 * m];
         float[] reqF = new float[4 * m];
         for (int i = 0; i < m; i++) {
             LogitReduction q = req[i];
-            reqI[3 * i] = switch (q.kind()) {
+            reqI[4 * i] = switch (q.kind()) {
                 case ARGMAX -> 1;
                 case SAMPLE -> 2;
                 case LOGPROB -> 3;
             };
-            reqI[3 * i + 1] = q.topK();
-            reqI[3 * i + 2] = Math.max(0, q.target());
+            reqI[4 * i + 1] = q.topK();
+            reqI[4 * i + 2] = Math.max(0, q.target());
+            reqI[4 * i + 3] = q.columnsOf(vocab);
             reqF[4 * i] = q.temperature();
             reqF[4 * i + 1] = q.topP();
             reqF[4 * i + 2] = q.minP();
@@ -658,6 +667,7 @@ final class GpuKernelChecks {
      * after a top-k larger than the candidates.
      */
     static boolean needsHost(float[] z, int off, int n, LogitReduction q) {
+        n = q.columnsOf(n);
         if (q.kind() != LogitReduction.Kind.SAMPLE || q.temperature() == 0f
                 || (q.topK() == 0 && q.topP() >= 1f && q.minP() == 0f)) {
             return false;

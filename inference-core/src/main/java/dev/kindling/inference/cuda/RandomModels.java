@@ -35,6 +35,34 @@ public record RandomModels(int layers, int dim, int heads, int kvHeads, int hidd
         return new RandomModels(2, 256, 8, 2, 512, 384, 2048, 0);
     }
 
+    /**
+     * A copy of {@code gguf} whose vocabulary ({@code tokenizer.ggml.*} arrays) keeps its first {@code tokens} entries
+     * while the output layer keeps every row: a model whose embedding is padded past its tokenizer (Qwen's 151,936 rows
+     * over 151,665 tokens), made from a small real one.
+     */
+    public static Path withVocabularyCut(Path gguf, int tokens, Path out) throws IOException {
+        try (dev.kindling.formats.gguf.GgufFile in = dev.kindling.formats.gguf.GgufFile.open(gguf)) {
+            int rows = (int) in.findTensor("output.weight").orElseGet(() -> in.tensor("token_embd.weight")).rows();
+            GgufWriter w = new GgufWriter();
+            for (java.util.Map.Entry<String, dev.kindling.formats.gguf.GgufValue> e : in.metadata().entrySet()) {
+                dev.kindling.formats.gguf.GgufValue v = e.getValue();
+                if (e.getKey().startsWith("tokenizer.ggml.") && v.isArray() && v.length() == rows) {
+                    Object cut = java.lang.reflect.Array.newInstance(v.value().getClass().getComponentType(), tokens);
+                    System.arraycopy(v.value(), 0, cut, 0, tokens);
+                    v = new dev.kindling.formats.gguf.GgufValue(v.type(), v.elementType(), cut);
+                }
+                w.put(e.getKey(), v);
+            }
+            for (dev.kindling.formats.gguf.GgufTensorInfo t : in.tensorList()) {
+                byte[] b = new byte[(int) t.byteSize()];
+                in.map(t).get(b);
+                w.tensor(t.name(), t.type(), t.dims(), b);
+            }
+            w.write(out);
+            return out;
+        }
+    }
+
     public RandomModels withSlidingWindow(int w) {
         return new RandomModels(layers, dim, heads, kvHeads, hidden, vocab, context, w);
     }

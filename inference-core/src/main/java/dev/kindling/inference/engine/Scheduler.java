@@ -569,14 +569,17 @@ public final class Scheduler implements AutoCloseable {
             Sequence s = owners.get(i);
             inSequence = i > 0 && owners.get(i - 1) == s ? inSequence + 1 : 0;
             r[i] = switch (s.kind) {
-                // the device reduces over the whole row: with ids past the tokenizer the host samples (sampleNext)
-                case GENERATE -> s.request.topLogprobs() < 0 && !s.finished && sampledVocab == config.vocabSize()
-                        ? s.sampler.reduction() : null;
+                case GENERATE -> s.request.topLogprobs() < 0 && !s.finished ? sampledColumns(s.sampler.reduction()) : null;
                 case SCORE -> LogitReduction.logprob(s.tokens[s.computed + inSequence + 1]);
                 default -> null;
             };
         }
         return r;
+    }
+
+    /** A generation's reduction over the ids it samples from (sampledVocab), as sampleNext samples on the host. */
+    private LogitReduction sampledColumns(LogitReduction r) {
+        return r == null || sampledVocab == config.vocabSize() ? r : r.withColumns(sampledVocab);
     }
 
     private boolean reduced(int row) {

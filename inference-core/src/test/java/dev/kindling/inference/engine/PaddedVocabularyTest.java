@@ -3,10 +3,6 @@ package dev.kindling.inference.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kindling.formats.gguf.GgufFile;
-import dev.kindling.formats.gguf.GgufTensorInfo;
-import dev.kindling.formats.gguf.GgufValue;
-import dev.kindling.formats.gguf.GgufWriter;
 import dev.kindling.inference.Completion;
 import dev.kindling.inference.Engine;
 import dev.kindling.inference.EngineOptions;
@@ -16,11 +12,9 @@ import dev.kindling.inference.sample.SamplingParams;
 import dev.kindling.inference.sample.TokenLogprob;
 import dev.kindling.testing.SharedData;
 import java.io.IOException;
-import java.lang.reflect.Array;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,26 +28,8 @@ class PaddedVocabularyTest {
 
     /** stories260K (512 rows) with its GGUF vocabulary cut to the first 500 tokens. */
     static Path shortVocabulary(Path dir) throws IOException {
-        try (GgufFile in = GgufFile.open(SharedData.require("llama2c/stories260K.gguf"))) {
-            GgufWriter w = new GgufWriter();
-            for (Map.Entry<String, GgufValue> e : in.metadata().entrySet()) {
-                GgufValue v = e.getValue();
-                if (e.getKey().startsWith("tokenizer.ggml.") && v.isArray() && v.length() == 512) {
-                    Object cut = Array.newInstance(v.value().getClass().getComponentType(), TOKENS);
-                    System.arraycopy(v.value(), 0, cut, 0, TOKENS);
-                    v = new GgufValue(v.type(), v.elementType(), cut);
-                }
-                w.put(e.getKey(), v);
-            }
-            for (GgufTensorInfo t : in.tensorList()) {
-                byte[] b = new byte[(int) t.byteSize()];
-                in.map(t).get(b);
-                w.tensor(t.name(), t.type(), t.dims(), b);
-            }
-            Path p = dir.resolve("stories260K-500-tokens.gguf");
-            w.write(p);
-            return p;
-        }
+        return dev.kindling.inference.cuda.RandomModels.withVocabularyCut(SharedData.require("llama2c/stories260K.gguf"), TOKENS,
+                dir.resolve("stories260K-500-tokens.gguf"));
     }
 
     @Test

@@ -79,10 +79,81 @@ class ReducingSchedulerTest {
         assertEquals(true, red.reducedRows > 100, "rows were reduced: " + red.reducedRows);
     }
 
+    /**
+     * With a tokenizer of 500 ids over the model's 512 rows (a padded embedding), a reducing backend considers the same
+     * first 500 ids as the host sampler: the same tokens, none past 500. Such rows went to the host whole (600 KB a row
+     * for Qwen's 151,936) before the reduction carried its column count.
+     */
+    @Test
+    void aSmallerTokenizersIdsAreTheSameOnBothPaths() throws Exception {
+        Model m = Llama2cLoader.load(SharedData.require("llama2c/stories260K.bin"));
+        List<GenerationRequest> reqs = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            // temperature 10: nearly uniform over the 512 rows, so the 12 ids past 500 would be drawn (p > 0.999)
+            reqs.add(GenerationRequest.ofTokens(1).withMaxTokens(40).withIgnoreEos(true)
+                    .withSampling(i == 5 ? SamplingParams.greedy() : SamplingParams.temperature(10f, 11 + i).withTopP(i % 2 == 0 ? 1f : 0.99f)));
+        }
+        int[] text = {1, 403, 407, 261, 378, 435};
+        TextSupport fiveHundred = new TextSupport() {
+            @Override
+            public int vocabSize() {
+                return 500;
+            }
+
+            @Override
+            public byte[] tokenBytes(int id) {
+                if (id >= 500) {
+                    throw new IllegalArgumentException("token id " + id + " is outside 0..499");
+                }
+                return new byte[] {'x'};
+            }
+
+            @Override
+            public boolean isSpecial(int id) {
+                return false;
+            }
+
+            @Override
+            public boolean dropsSpaceAfterBos() {
+                return false;
+            }
+
+            @Override
+            public PieceDecoder newDecoder(boolean stripLeadingSpace) {
+                return new PieceDecoder() {
+                    @Override
+                    public String next(int id) {
+                        return new String(tokenBytes(id), java.nio.charset.StandardCharsets.US_ASCII);
+                    }
+
+                    @Override
+                    public String flush() {
+                        return "";
+                    }
+                };
+            }
+        };
+        Result plain = run(new CpuBackend(m, 2, 64, 16, 32L << 20), reqs, text, fiveHundred);
+        Reducing red = new Reducing(new CpuBackend(m, 2, 64, 16, 32L << 20));
+        Result reduced = run(red, reqs, text, fiveHundred);
+        for (int i = 0; i < reqs.size(); i++) {
+            assertArrayEquals(plain.tokens[i], reduced.tokens[i], "request " + i);
+            for (int t : reduced.tokens[i]) {
+                assertEquals(true, t < 500, "request " + i + " sampled " + t);
+            }
+        }
+        assertArrayEquals(plain.score, reduced.score, 0f);
+        assertEquals(true, red.reducedRows > 200, "rows were reduced: " + red.reducedRows);
+    }
+
     record Result(int[][] tokens, float[] score) {}
 
     static Result run(Backend b, List<GenerationRequest> reqs, int[] text) throws Exception {
-        try (Scheduler s = new Scheduler(b, null, new int[] {2}, 1, 8)) {
+        return run(b, reqs, text, null);
+    }
+
+    static Result run(Backend b, List<GenerationRequest> reqs, int[] text, TextSupport textSupport) throws Exception {
+        try (Scheduler s = new Scheduler(b, textSupport, new int[] {2}, 1, 8)) {
             List<CompletableFuture<Completion>> fs = new java.util.ArrayList<>();
             for (GenerationRequest r : reqs) {
                 fs.add(s.generate(r.promptTokens(), r, null));
