@@ -94,28 +94,10 @@ class ReducingSchedulerTest {
                     .withSampling(i == 5 ? SamplingParams.greedy() : SamplingParams.temperature(10f, 11 + i).withTopP(i % 2 == 0 ? 1f : 0.99f)));
         }
         int[] text = {1, 403, 407, 261, 378, 435};
-        TextSupport fiveHundred = new TextSupport() {
+        TextSupport fiveHundred = new StepFailureTest.XText() {
             @Override
             public int vocabSize() {
                 return 500;
-            }
-
-            @Override
-            public byte[] tokenBytes(int id) {
-                if (id >= 500) {
-                    throw new IllegalArgumentException("token id " + id + " is outside 0..499");
-                }
-                return new byte[] {'x'};
-            }
-
-            @Override
-            public boolean isSpecial(int id) {
-                return false;
-            }
-
-            @Override
-            public boolean dropsSpaceAfterBos() {
-                return false;
             }
 
             @Override
@@ -123,7 +105,10 @@ class ReducingSchedulerTest {
                 return new PieceDecoder() {
                     @Override
                     public String next(int id) {
-                        return new String(tokenBytes(id), java.nio.charset.StandardCharsets.US_ASCII);
+                        if (id >= 500) {
+                            throw new IllegalArgumentException("token id " + id + " is outside 0..499");
+                        }
+                        return "x";
                     }
 
                     @Override

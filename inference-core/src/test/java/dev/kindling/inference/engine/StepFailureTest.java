@@ -481,7 +481,7 @@ class StepFailureTest {
     }
 
     /** Text support where every token reads "x"; a test overrides {@link TextSupport#newDecoder} to inject its failure. */
-    private abstract static class XText implements TextSupport {
+    abstract static class XText implements TextSupport {
         @Override
         public byte[] tokenBytes(int id) {
             return new byte[] {'x'};
