@@ -111,6 +111,27 @@ public final class CpuBackend implements Backend {
         this(model, pool, maxBatchTokens, kvBlockSize, blockBytes -> kvBudgetBytes, KvCacheType.F32);
     }
 
+    /**
+     * Refuses step buffers for {@code n} tokens that the heap cannot hold, or an array past Java's limit, with the
+     * setting that sized them: {@code --max-sequences 100000000} ran the JVM out of memory here (exit 52, "interrupted"),
+     * where --kv-budget-mb's excess is one line naming it.
+     */
+    static void checkStepBuffers(ModelConfig c, Architecture arch, int n, int embDim) {
+        int half = c.rope() == null ? 0 : c.rope().dims() / 2;
+        long widest = Math.max(Math.max(Math.max(c.dim(), c.qDim()), c.hiddenDim()), embDim);
+        long perToken = 5L * c.dim() + 2L * c.qDim() + 2L * c.kvDim() + 2L * c.hiddenDim() + 2L * half
+                + (arch.residual() == Architecture.Residual.PARALLEL ? c.dim() : 0) + (embDim != c.dim() ? embDim : 0);
+        long bytes = 4L * n * perToken;
+        Runtime rt = Runtime.getRuntime();
+        long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        if ((long) n * widest > Integer.MAX_VALUE - 8 || bytes > free) {
+            throw new IllegalArgumentException("a step of " + n + " tokens (maxBatchTokens; --max-sequences raises it to "
+                    + "itself) needs " + (bytes >> 20) + " MiB of buffers for this model" + ((long) n * widest > Integer.MAX_VALUE - 8
+                    ? ", past the largest Java array" : "") + "; the Java heap (-Xmx: " + (rt.maxMemory() >> 20) + " MiB) has "
+                    + (free >> 20) + " MiB free: give fewer --max-sequences (or batch tokens), or a larger heap");
+        }
+    }
+
     /** Loops of the forward passes so far handed to the workers (not those run on the step thread alone). */
     long handOffs() {
         return pool.handOffs();
@@ -157,6 +178,7 @@ public final class CpuBackend implements Backend {
             attScores[i] = new float[Math.min(c.contextLength(), 4096)];
         }
         int n = maxBatchTokens;
+        checkStepBuffers(c, arch, n, embDim);
         x = new float[n * c.dim()];
         xb = new float[n * c.dim()];
         xb2 = arch.residual() == Architecture.Residual.PARALLEL ? new float[n * c.dim()] : null;

@@ -133,4 +133,21 @@ class HeapKvBudgetTest {
             System.out.println("tokens " + e.generate(GenerationRequest.of("Once").withMaxTokens(4)).tokens().length);
         }
     }
+
+    /**
+     * Step buffers the heap cannot hold are refused naming the setting: a batch of 100,000,000 tokens (--max-sequences
+     * raises maxBatchTokens to itself) ran the JVM out of memory allocating them.
+     */
+    @Test
+    void stepBuffersPastTheHeapAreRefusedNamingTheSetting() {
+        Path model = SharedData.require("llama2c/stories260K.gguf");
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Engine.open(model, EngineOptions.defaults().withThreads(1).withMaxSequences(100_000_000)
+                        .withMaxBatchTokens(100_000_000)).close());
+        assertTrue(e.getMessage().startsWith("a step of 100000000 tokens (maxBatchTokens; --max-sequences raises it to itself) "
+                + "needs ") && e.getMessage().contains("MiB free: give fewer --max-sequences"), e.getMessage());
+        try (Engine ok = Engine.open(model, EngineOptions.defaults().withThreads(1).withMaxSequences(4096).withMaxBatchTokens(4096))) {
+            assertEquals(4, ok.generate(GenerationRequest.ofTokens(1).withMaxTokens(4).withIgnoreEos(true)).tokens().length);
+        }
+    }
 }

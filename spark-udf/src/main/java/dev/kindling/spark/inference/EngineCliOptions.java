@@ -60,6 +60,9 @@ public class EngineCliOptions {
      * more", "KV cache type must be f32 or f16") named a setting, not the option. The distill commands' teacher and judge
      * options have the same names.
      */
+    /** The most sequences an engine decodes together: far past what fits a step on any GPU (vLLM's default is 256). */
+    public static final int MAX_SEQUENCES = 16384;
+
     public static void checkValues(String device, int threads, int maxSequences, int maxInFlight, String kvCacheType) {
         if (!device.equals("auto") && !device.equals("cpu") && !device.equals("cuda")) {
             throw KindlingException.usage("--device must be auto, cpu or cuda, got " + device);
@@ -68,8 +71,9 @@ public class EngineCliOptions {
             throw KindlingException.usage("--threads must be 0 (the executor's cores) to " + dev.kindling.inference.EngineOptions.MAX_THREADS
                     + ", got " + threads);
         }
-        if (maxSequences < 1) {
-            throw KindlingException.usage("--max-sequences must be at least 1, got " + maxSequences);
+        if (maxSequences < 1 || maxSequences > MAX_SEQUENCES) {
+            // 100,000,000 ran the executor out of memory sizing its step buffers (exit 52, "interrupted")
+            throw KindlingException.usage("--max-sequences must be 1 to " + MAX_SEQUENCES + ", got " + maxSequences);
         }
         if (maxInFlight < 0) {
             throw KindlingException.usage("--max-in-flight must be 0 (2 x --max-sequences) or more, got " + maxInFlight);

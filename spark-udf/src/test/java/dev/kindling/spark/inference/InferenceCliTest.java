@@ -694,6 +694,12 @@ class InferenceCliTest {
             assertEquals(2, negative.code(), negative.toString());
             assertTrue(negative.err().contains("kindling: error: " + c[2]), negative.err());
         }
+        // a job's --max-sequences past any step (100,000,000 ran the JVM out of memory: exit 52, "interrupted")
+        Path rows = Files.writeString(tmp.resolve("huge-sequences.jsonl"), "{\"id\":1,\"prompt\":\"x\"}\n");
+        Cli.Result huge = Cli.run("generate", "--model", Stories.model().toString(), "-i", rows.toString(), "-o",
+                tmp.resolve("huge-out").toString(), "--max-sequences", "100000000");
+        assertEquals(2, huge.code(), huge.toString());
+        assertTrue(huge.err().contains("kindling: error: --max-sequences must be 1 to 16384, got 100000000"), huge.err());
         Cli.Result all = Cli.run("bench", "generate", "--model", Stories.model().toString(), "--prompt-tokens", "8", "--gen", "2",
                 "--reps", "1", "--warmup", "0", "--threads", "0");
         assertEquals(0, all.code(), all.toString());
