@@ -66,6 +66,8 @@ public class SparkJobOptions {
 
     @Option(names = "--text-column", defaultValue = "text", paramLabel = "NAME", description = "Text column (default: ${DEFAULT-VALUE}).")
     public String textColumn;
+    /** The option that named {@link #textColumn}, for the reader's message when the input lacks it (generate sets its own). */
+    public String textColumnOption = "--text-column";
 
     @Option(names = "--on-error", defaultValue = "fail", paramLabel = "POLICY",
             description = "Unreadable input rows: fail (stop, naming file and line), skip (drop and count) or quarantine "
@@ -107,7 +109,8 @@ public class SparkJobOptions {
         if (inputFormat != null && f == null) {
             throw KindlingException.usage("--input-format must be jsonl, parquet, text-lines or text-files, not " + inputFormat);
         }
-        return new ReadOptions(input, f, idColumn, textColumn, onErrorPolicy(), textColumnHoldsMessages, idColumnGiven());
+        return new ReadOptions(input, f, idColumn, textColumn, onErrorPolicy(), textColumnHoldsMessages, idColumnGiven(),
+                textColumnOption);
     }
 
     /**

@@ -59,6 +59,7 @@ public final class DistillCommand implements Runnable {
             }
             if (!spec.commandLine().getParseResult().hasMatchedOption("--text-column")) {
                 job.textColumn = promptColumn != null ? promptColumn : "prompt";
+                job.textColumnOption = "--prompt-column";
             } else if (promptColumn != null) {
                 // --text-column won and --prompt-column was dropped without a word
                 throw KindlingException.usage("--prompt-column and --text-column name the same column; give one");
@@ -240,6 +241,7 @@ public final class DistillCommand implements Runnable {
             }
             if (!spec.commandLine().getParseResult().hasMatchedOption("--text-column")) {
                 job.textColumn = instructionColumn;
+                job.textColumnOption = "--instruction-column";
             }
             teacher.teacherSpec();
         }

@@ -132,6 +132,7 @@ public final class GenerateCommand extends SparkCommand {
                 throw KindlingException.usage("--chat applies to text prompts; --messages-column always uses the chat template");
             }
             job.textColumn = messagesColumn;
+            job.textColumnOption = "--messages-column";
             job.textColumnHoldsMessages = true;
         } else if (continueFinalMessage) {
             throw KindlingException.usage("--continue-final-message continues the final message of --messages-column; a text prompt "
@@ -140,8 +141,10 @@ public final class GenerateCommand extends SparkCommand {
         }
         if (messagesColumn == null && promptColumn != null && !textColumnGiven) {
             job.textColumn = promptColumn;
+            job.textColumnOption = "--prompt-column";
         } else if (messagesColumn == null && !textColumnGiven) {
             job.textColumn = "prompt";
+            job.textColumnOption = "--prompt-column";
         }
         EngineSpec engineSpec = engine.spec();
         if (messagesColumn != null) {

@@ -683,7 +683,7 @@ public final class DatasetReader {
         if (!cols.contains(text)) {
             if (!onlyBadRows) {
                 throw KindlingException.usage("input " + String.join(",", o.paths()) + " has no column '" + text
-                        + "' (columns: " + String.join(", ", userCols) + "); choose one with --text-column");
+                        + "' (columns: " + String.join(", ", userCols) + "); choose one with " + o.textOption());
             }
             df = df.withColumn(text, lit(null).cast(DataTypes.StringType));
         }

@@ -15,11 +15,19 @@ import java.util.List;
  *                   {@code messages}), not a string: a NULL one is {@code read:null_text}, none is empty
  * @param idColumnGiven the id column was named by the user ({@code --id-column}): an input without it is an error, where
  *                   the default one, absent, means ids are generated
+ * @param textOption the command's option that names the text column ({@code --text-column}; generate's
+ *                   {@code --prompt-column} or {@code --messages-column}), for the message when the input lacks it
  */
 public record ReadOptions(List<String> paths, DataFormat format, String idColumn, String textColumn, OnError onError,
-        boolean messages, boolean idColumnGiven) {
+        boolean messages, boolean idColumnGiven, String textOption) {
     public ReadOptions {
         paths = List.copyOf(paths);
+        textOption = textOption == null ? "--text-column" : textOption;
+    }
+
+    public ReadOptions(List<String> paths, DataFormat format, String idColumn, String textColumn, OnError onError,
+            boolean messages, boolean idColumnGiven) {
+        this(paths, format, idColumn, textColumn, onError, messages, idColumnGiven, null);
     }
 
     public ReadOptions(List<String> paths, DataFormat format, String idColumn, String textColumn, OnError onError,
@@ -36,14 +44,14 @@ public record ReadOptions(List<String> paths, DataFormat format, String idColumn
     }
 
     public ReadOptions withFormat(DataFormat f) {
-        return new ReadOptions(paths, f, idColumn, textColumn, onError, messages, idColumnGiven);
+        return new ReadOptions(paths, f, idColumn, textColumn, onError, messages, idColumnGiven, textOption);
     }
 
     public ReadOptions withOnError(OnError e) {
-        return new ReadOptions(paths, format, idColumn, textColumn, e, messages, idColumnGiven);
+        return new ReadOptions(paths, format, idColumn, textColumn, e, messages, idColumnGiven, textOption);
     }
 
     public ReadOptions withColumns(String id, String text) {
-        return new ReadOptions(paths, format, id, text, onError, messages, idColumnGiven);
+        return new ReadOptions(paths, format, id, text, onError, messages, idColumnGiven, textOption);
     }
 }

@@ -700,6 +700,11 @@ class InferenceCliTest {
                 tmp.resolve("huge-out").toString(), "--max-sequences", "100000000");
         assertEquals(2, huge.code(), huge.toString());
         assertTrue(huge.err().contains("kindling: error: --max-sequences must be 1 to 16384, got 100000000"), huge.err());
+        // a prompt column the input lacks names generate's option (it said "choose one with --text-column")
+        Cli.Result noColumn = Cli.run("generate", "--model", Stories.model().toString(), "-i", rows.toString(), "-o",
+                tmp.resolve("no-column-out").toString(), "--prompt-column", "nope");
+        assertEquals(2, noColumn.code(), noColumn.toString());
+        assertTrue(noColumn.err().contains("has no column 'nope' (columns: id, prompt); choose one with --prompt-column"), noColumn.err());
         Cli.Result all = Cli.run("bench", "generate", "--model", Stories.model().toString(), "--prompt-tokens", "8", "--gen", "2",
                 "--reps", "1", "--warmup", "0", "--threads", "0");
         assertEquals(0, all.code(), all.toString());
