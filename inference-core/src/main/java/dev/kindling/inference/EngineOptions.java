@@ -41,7 +41,7 @@ public record EngineOptions(int threads, String device, long kvBudgetBytes, int 
         if (threads < 1 || threads > MAX_THREADS) {
             throw new IllegalArgumentException("threads must be in 1.." + MAX_THREADS + ", got " + threads);
         }
-        if (!"cpu".equals(device) && !"cuda".equals(device) && !"auto".equals(device)) {
+        if (!DEVICES.contains(device)) {
             throw new IllegalArgumentException("device must be cpu, cuda or auto, got " + device);
         }
         if (kvBudgetBytes < 0 || kvBlockSize < 1 || maxBatchTokens < 1 || maxSequences < 1) {
@@ -64,6 +64,9 @@ public record EngineOptions(int threads, String device, long kvBudgetBytes, int 
      * of failing).
      */
     public static final int MAX_THREADS = 1024;
+
+    /** The values of {@code device}. */
+    public static final java.util.List<String> DEVICES = java.util.List.of("auto", "cpu", "cuda");
 
     public static EngineOptions defaults() {
         return new EngineOptions(Math.min(Runtime.getRuntime().availableProcessors(), MAX_THREADS), "auto", 0L, 16, 256, 64, null, false, -1, 0.9, KvCacheType.F32);

@@ -86,7 +86,7 @@ final class CliArgs {
         // each refusal names the option as typed, as --threads does (it was "KV cache type must be ...", "device must be ...")
         if (has("device")) {
             String d = get("device");
-            if (!d.equals("auto") && !d.equals("cpu") && !d.equals("cuda")) {
+            if (!dev.kindling.inference.EngineOptions.DEVICES.contains(d)) {
                 throw new IllegalArgumentException("--device must be auto, cpu or cuda, got " + d);
             }
             o = o.withDevice(d);

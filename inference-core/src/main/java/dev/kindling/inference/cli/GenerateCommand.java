@@ -73,11 +73,7 @@ public final class GenerateCommand {
             if (prompts != 1 || a.has("input") != a.has("output")) {
                 throw new IllegalArgumentException("give one of --prompt TEXT, --prompt-file FILE, or --input IN --output OUT");
             }
-            prompt = a.has("prompt-file") ? PromptFile.read(Path.of(a.get("prompt-file"))) : a.get("prompt");
-            String replaced = a.has("prompt") ? PromptFile.replacementWarning("generate", prompt) : null;
-            if (replaced != null) {
-                err.println(replaced);
-            }
+            prompt = PromptFile.fromArgs(a, "generate", err);
         } catch (IllegalArgumentException e) {
             err.println("generate: " + e.getMessage());
             return 2;

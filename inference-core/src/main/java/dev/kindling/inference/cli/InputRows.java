@@ -173,26 +173,15 @@ final class InputRows implements Iterator<InputRows.Row>, Closeable {
     /** Where a string of {@code node} (its field path) holds half a surrogate pair, or null. */
     private static String unpairedSurrogate(JsonNode node, String path) {
         if (node.isTextual()) {
-            String t = node.textValue();
-            for (int i = 0; i < t.length(); i++) {
-                char c = t.charAt(i);
-                if (Character.isHighSurrogate(c) && i + 1 < t.length() && Character.isLowSurrogate(t.charAt(i + 1))) {
-                    i++;
-                } else if (Character.isSurrogate(c)) {
-                    return (path.isEmpty() ? "the value" : "field " + path) + " holds an unpaired surrogate escape \\u"
-                            + String.format("%04X", (int) c) + " at character " + (i + 1) + " of its string";
-                }
-            }
-            return null;
+            return unpairedSurrogate(node.textValue(), path.isEmpty() ? "the value" : "field " + path);
         }
         if (node.isObject()) {
             for (java.util.Iterator<java.util.Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
                 java.util.Map.Entry<String, JsonNode> e = it.next();
-                String keyBad = unpairedSurrogate(new com.fasterxml.jackson.databind.node.TextNode(e.getKey()), "");
-                if (keyBad != null) {
-                    return "a field name " + keyBad.substring("the value ".length());
+                String bad = unpairedSurrogate(e.getKey(), "a field name");
+                if (bad == null) {
+                    bad = unpairedSurrogate(e.getValue(), path.isEmpty() ? e.getKey() : path + "." + e.getKey());
                 }
-                String bad = unpairedSurrogate(e.getValue(), path.isEmpty() ? e.getKey() : path + "." + e.getKey());
                 if (bad != null) {
                     return bad;
                 }
@@ -203,6 +192,20 @@ final class InputRows implements Iterator<InputRows.Row>, Closeable {
                 if (bad != null) {
                     return bad;
                 }
+            }
+        }
+        return null;
+    }
+
+    /** Where {@code t} (called {@code what}) holds half a surrogate pair, or null. */
+    private static String unpairedSurrogate(String t, String what) {
+        for (int i = 0; i < t.length(); i++) {
+            char c = t.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < t.length() && Character.isLowSurrogate(t.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return what + " holds an unpaired surrogate escape \\u" + String.format("%04X", (int) c) + " at character "
+                        + (i + 1) + " of its string";
             }
         }
         return null;

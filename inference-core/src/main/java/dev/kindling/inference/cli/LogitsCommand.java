@@ -40,11 +40,7 @@ public final class LogitsCommand {
                 // --tokens with --prompt used the ids and dropped the prompt without a word
                 throw new IllegalArgumentException("give one of --prompt TEXT, --prompt-file FILE or --tokens IDS");
             }
-            prompt = a.has("prompt-file") ? PromptFile.read(Path.of(a.get("prompt-file"))) : a.get("prompt");
-            String replaced = a.has("prompt") ? PromptFile.replacementWarning("logits", prompt) : null;
-            if (replaced != null) {
-                err.println(replaced);
-            }
+            prompt = PromptFile.fromArgs(a, "logits", err);
             givenTokens = a.has("tokens") ? tokenIds(a.get("tokens")) : null;
             o = a.device(EngineOptions.defaults());
             o = a.threads(o);

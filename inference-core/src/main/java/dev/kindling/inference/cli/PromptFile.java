@@ -69,6 +69,22 @@ public final class PromptFile {
     }
 
     /**
+     * The prompt of {@code --prompt-file} or {@code --prompt} (null when neither is given), with {@link #replacementWarning}
+     * printed to {@code err} for a {@code --prompt} that holds U+FFFD.
+     */
+    static String fromArgs(CliArgs a, String command, java.io.PrintStream err) {
+        if (a.has("prompt-file")) {
+            return read(Path.of(a.get("prompt-file")));
+        }
+        String prompt = a.get("prompt");
+        String warning = a.has("prompt") ? replacementWarning(command, prompt) : null;
+        if (warning != null) {
+            err.println(warning);
+        }
+        return prompt;
+    }
+
+    /**
      * A warning for a {@code --prompt} argument that holds U+FFFD, or null. The JVM decodes its arguments before any
      * code sees them and replaces bytes that are not UTF-8 with U+FFFD, silently; such a prompt was generated from as
      * if it had been typed so. The character may also have been typed, so this warns rather than refuses.

@@ -435,42 +435,40 @@ public final class GpuCheck {
      * one of the 8 requests, both times a top-p one, with the full vocabulary as with the cut one).
      */
     void paddedVocabulary(Path f, String name, int ids) {
-        {
-            List<GenerationRequest> reqs = new ArrayList<>();
-            for (int i = 0; i < 8; i++) {
-                reqs.add(GenerationRequest.ofTokens(1).withMaxTokens(64).withIgnoreEos(true)
-                        .withSampling(SamplingParams.temperature(10f, 100 + i).withTopP(i % 2 == 0 ? 1f : 0.99f)));
-            }
-            List<Completion> gpu;
-            List<Completion> cpu;
-            try (Engine e = Engine.open(f, EngineOptions.defaults().withDevice("cuda").withKvBudgetBytes(1L << 28))) {
-                gpu = e.generate(reqs);
-            }
-            try (Engine e = Engine.open(f, EngineOptions.defaults().withDevice("cpu"))) {
-                cpu = e.generate(reqs);
-            }
-            int past = 0, sameRequests = 0;
-            StringBuilder firstDiff = new StringBuilder();
-            for (int i = 0; i < reqs.size(); i++) {
-                int[] g = gpu.get(i).tokens(), c = cpu.get(i).tokens();
-                int j = 0;
-                while (j < g.length && j < c.length && g[j] == c[j]) {
-                    j++;
-                }
-                if (j == g.length && g.length == c.length) {
-                    sameRequests++;
-                } else {
-                    firstDiff.append(" request ").append(i).append(" at ").append(j).append(": ")
-                            .append(j < g.length ? g[j] : -1).append(" vs ").append(j < c.length ? c[j] : -1).append(';');
-                }
-                for (int t : g) {
-                    past += t >= ids ? 1 : 0;
-                }
-            }
-            r.check("model", name + " on the device", past == 0 && sameRequests >= reqs.size() - 1,
-                    past + " ids past " + ids + ", " + sameRequests + "/" + reqs.size() + " requests = CPU",
-                    "temperature 10, device sampling, 8 seeds x 64 tokens" + firstDiff);
+        List<GenerationRequest> reqs = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            reqs.add(GenerationRequest.ofTokens(1).withMaxTokens(64).withIgnoreEos(true)
+                    .withSampling(SamplingParams.temperature(10f, 100 + i).withTopP(i % 2 == 0 ? 1f : 0.99f)));
         }
+        List<Completion> gpu;
+        List<Completion> cpu;
+        try (Engine e = Engine.open(f, EngineOptions.defaults().withDevice("cuda").withKvBudgetBytes(1L << 28))) {
+            gpu = e.generate(reqs);
+        }
+        try (Engine e = Engine.open(f, EngineOptions.defaults().withDevice("cpu"))) {
+            cpu = e.generate(reqs);
+        }
+        int past = 0, sameRequests = 0;
+        StringBuilder firstDiff = new StringBuilder();
+        for (int i = 0; i < reqs.size(); i++) {
+            int[] g = gpu.get(i).tokens(), c = cpu.get(i).tokens();
+            int j = 0;
+            while (j < g.length && j < c.length && g[j] == c[j]) {
+                j++;
+            }
+            if (j == g.length && g.length == c.length) {
+                sameRequests++;
+            } else {
+                firstDiff.append(" request ").append(i).append(" at ").append(j).append(": ")
+                        .append(j < g.length ? g[j] : -1).append(" vs ").append(j < c.length ? c[j] : -1).append(';');
+            }
+            for (int t : g) {
+                past += t >= ids ? 1 : 0;
+            }
+        }
+        r.check("model", name + " on the device", past == 0 && sameRequests >= reqs.size() - 1,
+                past + " ids past " + ids + ", " + sameRequests + "/" + reqs.size() + " requests = CPU",
+                "temperature 10, device sampling, 8 seeds x 64 tokens" + firstDiff);
     }
 
     // ------------------------------------------------------------------ timing

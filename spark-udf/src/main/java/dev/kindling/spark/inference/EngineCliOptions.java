@@ -64,7 +64,7 @@ public class EngineCliOptions {
     public static final int MAX_SEQUENCES = 16384;
 
     public static void checkValues(String device, int threads, int maxSequences, int maxInFlight, String kvCacheType) {
-        if (!device.equals("auto") && !device.equals("cpu") && !device.equals("cuda")) {
+        if (!dev.kindling.inference.EngineOptions.DEVICES.contains(device)) {
             throw KindlingException.usage("--device must be auto, cpu or cuda, got " + device);
         }
         if (threads < 0 || threads > dev.kindling.inference.EngineOptions.MAX_THREADS) {
@@ -78,7 +78,9 @@ public class EngineCliOptions {
         if (maxInFlight < 0) {
             throw KindlingException.usage("--max-in-flight must be 0 (2 x --max-sequences) or more, got " + maxInFlight);
         }
-        if (!kvCacheType.trim().equalsIgnoreCase("f32") && !kvCacheType.trim().equalsIgnoreCase("f16")) {
+        try {
+            dev.kindling.inference.KvCacheType.parse(kvCacheType);
+        } catch (IllegalArgumentException e) {
             throw KindlingException.usage("--kv-cache-type must be f32 or f16, got " + kvCacheType);
         }
     }

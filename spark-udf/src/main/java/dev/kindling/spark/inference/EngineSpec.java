@@ -32,7 +32,7 @@ public record EngineSpec(String model, String tokenizer, String device, int thre
         }
         tokenizer = tokenizer == null || tokenizer.isBlank() ? null : tokenizer;
         device = device == null ? "auto" : device;
-        if (!device.equals("auto") && !device.equals("cpu") && !device.equals("cuda")) {
+        if (!dev.kindling.inference.EngineOptions.DEVICES.contains(device)) {
             throw new IllegalArgumentException("device must be auto, cpu or cuda, got " + device);
         }
         kvCacheType = KvCacheType.parse(kvCacheType == null || kvCacheType.isBlank() ? "f32" : kvCacheType).label();
