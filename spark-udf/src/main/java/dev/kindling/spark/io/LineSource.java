@@ -10,8 +10,8 @@ import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.io.LongWritable;
 import org.apache.hadoop.io.Text;
+import dev.kindling.spark.io.BoundedLineInputFormat.Line;
 import org.apache.hadoop.mapreduce.lib.input.FileSplit;
-import org.apache.hadoop.mapreduce.lib.input.TextInputFormat;
 import org.apache.spark.api.java.JavaNewHadoopRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -24,8 +24,9 @@ import org.apache.spark.sql.types.StructType;
 import scala.Tuple2;
 
 /**
- * Reads text files line by line through Hadoop's {@code TextInputFormat} (splittable, any Hadoop
- * filesystem, {@code .gz}/{@code .bz2} decompressed) and keeps where each line came from: file,
+ * Reads text files line by line as Hadoop's {@code TextInputFormat} does, each line's bytes held up to the
+ * limit and no further ({@link BoundedLineInputFormat}: splittable, any Hadoop filesystem, {@code .gz}/{@code .bz2}
+ * decompressed, files in name order) and keeps where each line came from: file,
  * byte offset and, when the file's split starts at byte 0 (every file smaller than a split, every
  * compressed file), the exact 1-based line number. Lines are decoded as strict UTF-8: a line that is
  * not valid UTF-8 keeps a null value and an error saying where, instead of being silently altered, and its
@@ -59,46 +60,40 @@ final class LineSource {
     }
 
     static Dataset<Row> read(SparkSession spark, List<String> paths) {
+        return read(spark, paths, MAX_LINE_BYTES);
+    }
+
+    /** {@link #read} with another bound on a line's length (tests: lines over a few bytes instead of 256 MiB). */
+    static Dataset<Row> read(SparkSession spark, List<String> paths, int maxLineBytes) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Configuration conf = new Configuration(spark.sparkContext().hadoopConfiguration());
         conf.setBoolean("mapreduce.input.fileinputformat.input.dir.recursive", true);
+        conf.setInt(BoundedLineInputFormat.KEEP_BYTES, maxLineBytes);
         String joined = String.join(",", paths);
         @SuppressWarnings("unchecked")
-        JavaNewHadoopRDD<LongWritable, Text> rdd = (JavaNewHadoopRDD<LongWritable, Text>) jsc.newAPIHadoopFile(
-                joined, NameOrderedTextInputFormat.class, LongWritable.class, Text.class, conf);
+        JavaNewHadoopRDD<LongWritable, Line> rdd = (JavaNewHadoopRDD<LongWritable, Line>) jsc.newAPIHadoopFile(
+                joined, BoundedLineInputFormat.class, LongWritable.class, Line.class, conf);
         JavaRDD<Row> rows = rdd.mapPartitionsWithInputSplit((split, it) -> {
             FileSplit fs = (FileSplit) split;
-            return new LineIterator(fs.getPath().toString(), fs.getStart() == 0, it);
+            return new LineIterator(fs.getPath().toString(), fs.getStart() == 0, maxLineBytes, it);
         }, true);
         return spark.createDataFrame(rows, SCHEMA);
-    }
-
-    /**
-     * {@code TextInputFormat} with its files in name order. Hadoop lists a folder in the file system's own order (a
-     * local disk's directory order, S3's key order), and the splits, and so the partitions, come in that order: which
-     * file went first into an output part or a pack shard depended on the file system the same files were on.
-     */
-    public static final class NameOrderedTextInputFormat extends TextInputFormat {
-        @Override
-        protected List<org.apache.hadoop.fs.FileStatus> listStatus(org.apache.hadoop.mapreduce.JobContext job) throws java.io.IOException {
-            List<org.apache.hadoop.fs.FileStatus> files = new java.util.ArrayList<>(super.listStatus(job));
-            files.sort(java.util.Comparator.comparing((org.apache.hadoop.fs.FileStatus s) -> s.getPath().toString()));
-            return files;
-        }
     }
 
     private static final class LineIterator implements Iterator<Row> {
         private final String file;
         private final boolean exactLines;
-        private final Iterator<Tuple2<LongWritable, Text>> in;
+        private final int maxLineBytes;
+        private final Iterator<Tuple2<LongWritable, Line>> in;
         private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
         private long line;
         private long lastOffset;
 
-        LineIterator(String file, boolean exactLines, Iterator<Tuple2<LongWritable, Text>> in) {
+        LineIterator(String file, boolean exactLines, int maxLineBytes, Iterator<Tuple2<LongWritable, Line>> in) {
             this.file = file;
             this.exactLines = exactLines;
+            this.maxLineBytes = maxLineBytes;
             this.in = in;
         }
 
@@ -123,7 +118,7 @@ final class LineSource {
 
         @Override
         public Row next() {
-            Tuple2<LongWritable, Text> t;
+            Tuple2<LongWritable, Line> t;
             try {
                 t = in.next();
             } catch (Exception e) {
@@ -132,11 +127,11 @@ final class LineSource {
             line++;
             long offset = t._1().get();
             lastOffset = offset;
-            Text text = t._2();
+            Text text = t._2().bytes;
             Long lineNo = exactLines ? line : null;
-            if (text.getLength() > MAX_LINE_BYTES) {
-                return RowFactory.create(file, offset, lineNo, null, null, TOO_LONG + text.getLength() + " bytes, over the "
-                        + (MAX_LINE_BYTES >> 20) + " MiB a line may hold (its bytes are not kept)");
+            if (t._2().length > maxLineBytes) {
+                return RowFactory.create(file, offset, lineNo, null, null, TOO_LONG + t._2().length + " bytes, over the "
+                        + describe(maxLineBytes) + " a line may hold (its bytes are not kept)");
             }
             try {
                 String s = utf8.decode(ByteBuffer.wrap(text.getBytes(), 0, text.getLength())).toString();
@@ -147,6 +142,11 @@ final class LineSource {
                         "invalid UTF-8 at byte " + bad + " of the line");
             }
         }
+    }
+
+    /** A bound on a line's length as its error gives it: "256 MiB", or its bytes. */
+    private static String describe(int maxLineBytes) {
+        return maxLineBytes % (1 << 20) == 0 ? (maxLineBytes >> 20) + " MiB" : maxLineBytes + " bytes";
     }
 
     /**

@@ -1,0 +1,173 @@
+package dev.kindling.spark.io;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.zip.GZIPOutputStream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.io.LongWritable;
+import org.apache.hadoop.io.Text;
+import org.apache.hadoop.mapreduce.RecordReader;
+import org.apache.hadoop.mapreduce.TaskAttemptContext;
+import org.apache.hadoop.mapreduce.TaskAttemptID;
+import org.apache.hadoop.mapreduce.lib.input.FileSplit;
+import org.apache.hadoop.mapreduce.lib.input.LineRecordReader;
+import org.apache.hadoop.mapreduce.task.TaskAttemptContextImpl;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link BoundedLineInputFormat} reads the lines Hadoop's {@code LineRecordReader} reads, split for split (Hadoop's
+ * reader is the oracle), and holds no more of a long line than its bound while giving its whole length.
+ */
+class BoundedLineInputFormatTest {
+    /** One record: its offset, its kept bytes and its whole length. */
+    record Rec(long offset, String bytes, long length) {}
+
+    private static TaskAttemptContext context(int keepBytes, int bufferSize) {
+        Configuration conf = new Configuration(false);
+        conf.setInt(BoundedLineInputFormat.KEEP_BYTES, keepBytes);
+        conf.setInt("io.file.buffer.size", bufferSize);
+        return new TaskAttemptContextImpl(conf, new TaskAttemptID());
+    }
+
+    private static List<Rec> readSplit(RecordReader<LongWritable, ?> reader, FileSplit split, TaskAttemptContext ctx) throws Exception {
+        List<Rec> out = new ArrayList<>();
+        reader.initialize(split, ctx);
+        try {
+            while (reader.nextKeyValue()) {
+                Object v = reader.getCurrentValue();
+                Text t = v instanceof BoundedLineInputFormat.Line l ? l.bytes : (Text) v;
+                long length = v instanceof BoundedLineInputFormat.Line l ? l.length : t.getLength();
+                out.add(new Rec(reader.getCurrentKey().get(), new String(t.getBytes(), 0, t.getLength(), StandardCharsets.ISO_8859_1), length));
+            }
+        } finally {
+            reader.close();
+        }
+        return out;
+    }
+
+    /** Every split of a file of {@code size} bytes cut every {@code splitSize} bytes, read with one reader kind. */
+    private static List<Rec> readAll(Path file, long size, long splitSize, boolean bounded, TaskAttemptContext ctx) throws Exception {
+        List<Rec> out = new ArrayList<>();
+        org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(file.toUri());
+        for (long s = 0; s < size || s == 0; s += splitSize) {
+            FileSplit split = new FileSplit(path, s, Math.min(splitSize, size - s), new String[0]);
+            out.addAll(readSplit(bounded ? new BoundedLineInputFormat.BoundedLines() : new LineRecordReader(), split, ctx));
+            if (size == 0) {
+                break;
+            }
+        }
+        return out;
+    }
+
+    /** A random text of short lines, with LF, CR and CRLF ends, empty lines, maybe a byte order mark and no final end. */
+    private static byte[] randomText(Random random) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        if (random.nextInt(4) == 0) {
+            b.writeBytes(new byte[] {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF});
+        }
+        int lines = random.nextInt(40);
+        String[] ends = {"\n", "\r", "\r\n", "\n\n", "\r\r\n"};
+        for (int i = 0; i < lines; i++) {
+            int n = random.nextInt(5) == 0 ? 0 : random.nextInt(30);
+            for (int k = 0; k < n; k++) {
+                b.write('a' + random.nextInt(26));
+            }
+            if (i < lines - 1 || random.nextBoolean()) {
+                b.writeBytes(ends[random.nextInt(ends.length)].getBytes(StandardCharsets.US_ASCII));
+            }
+        }
+        return b.toByteArray();
+    }
+
+    @Test
+    void theLinesAreHadoopsSplitForSplit(@TempDir Path tmp) throws Exception {
+        Random random = new Random(20261204);
+        Path file = tmp.resolve("lines.txt");
+        int checked = 0;
+        for (int round = 0; round < 200; round++) {
+            byte[] text = randomText(random);
+            Files.write(file, text);
+            // small buffers put terminators, CRLF pairs and the byte order mark across buffer ends too
+            TaskAttemptContext ctx = context(1 << 20, 1 + random.nextInt(16));
+            List<Rec> whole = readAll(file, text.length, Math.max(1, text.length), false, ctx);
+            // a split at every byte costs a file opening per byte: on the shorter texts only (the test ran 45 s)
+            long small = text.length < 120 ? 1 : 2 + random.nextInt(4);
+            for (long splitSize : new long[] {small, 5 + random.nextInt(20), 1 + random.nextInt(Math.max(1, text.length))}) {
+                List<Rec> expected = readAll(file, text.length, splitSize, false, ctx);
+                assertEquals(whole, expected, "Hadoop itself, split every " + splitSize); // the oracle is consistent
+                assertEquals(expected, readAll(file, text.length, splitSize, true, ctx),
+                        "round " + round + ", split every " + splitSize + ": " + Arrays.toString(text));
+                checked++;
+            }
+        }
+        assertEquals(600, checked);
+    }
+
+    /**
+     * A line over the bound keeps bound + 1 bytes and gives its whole length, in whichever split it starts, and the
+     * lines around it are read as Hadoop reads them.
+     */
+    @Test
+    void aLongLineKeepsOnlyItsBoundAndItsLength(@TempDir Path tmp) throws Exception {
+        Path file = tmp.resolve("long.txt");
+        String big = "x".repeat(5000);
+        byte[] text = ("before\n" + big + "\r\nafter\n" + big + "y").getBytes(StandardCharsets.US_ASCII);
+        Files.write(file, text);
+        TaskAttemptContext bounded = context(100, 64);
+        TaskAttemptContext unbounded = context(1 << 20, 64);
+        for (long splitSize : new long[] {text.length, 1000, 7, 4999}) {
+            List<Rec> expected = readAll(file, text.length, splitSize, false, unbounded);
+            List<Rec> got = readAll(file, text.length, splitSize, true, bounded);
+            assertEquals(expected.size(), got.size(), "split every " + splitSize);
+            for (int i = 0; i < got.size(); i++) {
+                Rec e = expected.get(i);
+                Rec g = got.get(i);
+                assertEquals(e.offset, g.offset);
+                assertEquals(e.bytes.length(), g.length);
+                assertEquals(e.bytes.substring(0, Math.min(101, e.bytes.length())), g.bytes, "kept bytes of line " + i);
+            }
+            assertEquals(List.of(7L + 5000 + 2, 7L + 5000 + 2 + 6, 5001L).toString(),
+                    List.of(got.get(2).offset, got.get(3).offset, got.get(3).length).toString());
+        }
+    }
+
+    /** A compressed file is read whole, offsets counted in its decompressed bytes, a long line bounded as well. */
+    @Test
+    void aGzipFilesLongLineIsBoundedToo(@TempDir Path tmp) throws Exception {
+        Path file = tmp.resolve("long.txt.gz");
+        String big = "z".repeat(3000);
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(file))) {
+            out.write(("\uFEFFfirst\n" + big + "\nlast").getBytes(StandardCharsets.UTF_8));
+        }
+        List<Rec> got = readSplit(new BoundedLineInputFormat.BoundedLines(),
+                new FileSplit(new org.apache.hadoop.fs.Path(file.toUri()), 0, Files.size(file), new String[0]), context(10, 64));
+        assertEquals(List.of(new Rec(0, "first", 5), new Rec(9, "z".repeat(11), 3000), new Rec(3010, "last", 4)), got);
+    }
+
+    /** Through Spark: the long line is its row's error with its whole length, the lines around it are rows. */
+    @Test
+    void lineSourceMakesTheLongLineItsRowsError(@TempDir Path tmp) throws Exception {
+        Path file = tmp.resolve("long.jsonl");
+        String big = "{\"text\":\"" + "q".repeat(2000) + "\"}";
+        Files.writeString(file, "{\"text\":\"a\"}\n" + big + "\n{\"text\":\"b\"}\n");
+        List<org.apache.spark.sql.Row> rows = LineSource.read(dev.kindling.spark.TestSpark.session(), List.of(tmp.toString()), 1000)
+                .orderBy(Columns.SOURCE_OFFSET).collectAsList();
+        assertEquals(3, rows.size());
+        assertEquals("{\"text\":\"a\"}", rows.get(0).getAs("value"));
+        assertEquals("line of " + big.length() + " bytes, over the 1000 bytes a line may hold (its bytes are not kept)",
+                rows.get(1).getAs(Columns.ERROR));
+        assertEquals(2L, (long) rows.get(1).getAs(Columns.SOURCE_LINE));
+        assertEquals("{\"text\":\"b\"}", rows.get(2).getAs("value"));
+    }
+}
