@@ -251,9 +251,24 @@ public final class JobRun {
             // the context is already stopped: no job writes any more
         }
         List<String> removed = removePartialOutputs();
-        err.println("kindling: interrupted; " + (removed.isEmpty() ? "no unfinished output to remove"
+        err.println("kindling: " + stopReason(Logs.fatalTaskError()) + "; " + (removed.isEmpty() ? "no unfinished output to remove"
                 : "removed the unfinished output " + String.join(", ", removed)));
         err.flush();
+    }
+
+    /**
+     * Why the JVM is stopping mid-run: a signal, or a task's fatal error after which Spark exits the JVM (exit 52 is
+     * out of memory: that used to read "interrupted" too).
+     */
+    static String stopReason(Throwable fatal) {
+        if (fatal == null) {
+            return "interrupted";
+        }
+        String what = fatal.getClass().getName() + (fatal.getMessage() == null ? "" : ": " + fatal.getMessage());
+        return "a Spark task died of " + what + ", and Spark stopped the JVM" + (fatal instanceof OutOfMemoryError
+                ? " (exit 52) with a heap of " + (Runtime.getRuntime().maxMemory() >> 20) + " MiB; give it more memory: a larger -Xmx"
+                        + " in KINDLING_JAVA_OPTS with the kindling launcher, spark.driver.memory or spark.executor.memory under spark-submit"
+                : "");
     }
 
     /**

@@ -19,7 +19,25 @@ public final class Logs {
         "software.amazon",
     };
 
+    /**
+     * Spark's handler of a task's fatal error ({@code OutOfMemoryError} above all): it logs the error, then exits the
+     * JVM (52 for out of memory, 50 for others). With Spark's logs off the error was never seen, and the CLI's shutdown
+     * hook said only "interrupted".
+     */
+    static final String FATAL_HANDLER = "org.apache.spark.util.SparkUncaughtExceptionHandler";
+    private static volatile Throwable fatal;
+
     private Logs() {}
+
+    /** The error a Spark task died of before Spark exited the JVM, or null (also without log4j-core). */
+    public static Throwable fatalTaskError() {
+        return fatal;
+    }
+
+    /** Forgets {@link #fatalTaskError} (tests: it is kept for the shutdown hook of the JVM). */
+    static void clearFatalTaskError() {
+        fatal = null;
+    }
 
     /** Sets the levels for a command's {@code --verbose} (true) or its absence; call before the command logs. */
     public static void configure(boolean verbose) {
@@ -36,5 +54,37 @@ public final class Logs {
         }
         org.apache.logging.log4j.core.config.Configurator.setLevel("dev.kindling", verbose
                 ? org.apache.logging.log4j.Level.DEBUG : org.apache.logging.log4j.Level.WARN);
+        FatalErrors.capture(verbose);
+    }
+
+    /** Keeps the error {@link #FATAL_HANDLER} logs (printed as well with {@code --verbose}); log4j-core only. */
+    private static final class FatalErrors {
+        private static final String NAME = "kindling-fatal-task-error";
+
+        static synchronized void capture(boolean verbose) {
+            org.apache.logging.log4j.core.LoggerContext context =
+                    (org.apache.logging.log4j.core.LoggerContext) org.apache.logging.log4j.LogManager.getContext(false);
+            org.apache.logging.log4j.core.config.Configuration config = context.getConfiguration();
+            org.apache.logging.log4j.core.Appender keep = config.getAppender(NAME);
+            if (keep == null) {
+                keep = new org.apache.logging.log4j.core.appender.AbstractAppender(NAME, null, null, true,
+                        org.apache.logging.log4j.core.config.Property.EMPTY_ARRAY) {
+                    @Override
+                    public void append(org.apache.logging.log4j.core.LogEvent event) {
+                        if (event.getThrown() != null && fatal == null) {
+                            fatal = event.getThrown();
+                        }
+                    }
+                };
+                keep.start();
+                config.addAppender(keep);
+            }
+            org.apache.logging.log4j.core.config.LoggerConfig handler = new org.apache.logging.log4j.core.config.LoggerConfig(
+                    FATAL_HANDLER, org.apache.logging.log4j.Level.ERROR, verbose);
+            handler.addAppender(keep, org.apache.logging.log4j.Level.ERROR, null);
+            config.removeLogger(FATAL_HANDLER);
+            config.addLogger(FATAL_HANDLER, handler);
+            context.updateLoggers();
+        }
     }
 }

@@ -100,4 +100,57 @@ class InterruptTest {
         assertFalse(Files.exists(out), "no partial output is left: " + stderr);
         assertTrue(stderr.contains("kindling: interrupted; removed the unfinished output " + out), stderr);
     }
+
+    /**
+     * A task that runs the JVM out of memory: Spark logs the error and exits (52), and the hook said "interrupted",
+     * as for Ctrl-C, with Spark's logs off. It names the error and what to change.
+     */
+    @Test
+    void aTaskOutOfMemoryIsNamedNotCalledAnInterrupt() throws Exception {
+        Path in = tmp.resolve("big.jsonl");
+        try (OutputStream o = new java.io.BufferedOutputStream(Files.newOutputStream(in), 1 << 20)) {
+            o.write("{\"id\":\"a\",\"text\":\"".getBytes(StandardCharsets.UTF_8));
+            byte[] chunk = new byte[1 << 20];
+            Arrays.fill(chunk, (byte) 'x');
+            for (int i = 0; i < 150; i++) { // a line under the 256 MiB limit, too large to parse in a 500 MiB heap
+                o.write(chunk);
+            }
+            o.write("\"}\n".getBytes(StandardCharsets.UTF_8));
+        }
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        try (InputStream flags = InterruptTest.class.getResourceAsStream("/kindling-jvm-flags.txt")) {
+            cmd.addAll(Arrays.asList(new String(flags.readAllBytes(), StandardCharsets.UTF_8).trim().split("\\s+")));
+        }
+        cmd.addAll(List.of("-Xmx500m", "-XX:TieredStopAtLevel=1", "-cp",
+                System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+                "dev.kindling.spark.cli.KindlingCli", "convert", "--master", "local[1]", "--no-progress",
+                "--conf", "spark.ui.enabled=false", "--conf", "spark.driver.host=127.0.0.1",
+                "--conf", "spark.driver.bindAddress=127.0.0.1", "-i", in.toString(), "-o", tmp.resolve("out").toString()));
+        Path errFile = tmp.resolve("stderr.txt");
+        Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(errFile.toFile()).start();
+        assertTrue(p.waitFor(180, TimeUnit.SECONDS), "the run ended");
+        String stderr = Files.readString(errFile);
+        assertEquals(52, p.exitValue(), stderr);
+        assertTrue(stderr.contains("kindling: a Spark task died of java.lang.OutOfMemoryError: Java heap space, and Spark stopped the JVM"
+                + " (exit 52) with a heap of "), stderr);
+        assertTrue(stderr.contains("give it more memory: a larger -Xmx in KINDLING_JAVA_OPTS"), stderr);
+        assertFalse(stderr.contains("interrupted"), stderr);
+    }
+
+    @Test
+    void theStopReasonIsTheFatalErrorLogged() {
+        try {
+            Logs.configure(false);
+            assertEquals("interrupted", JobRun.stopReason(null));
+            Error fatal = new StackOverflowError("deep");
+            org.apache.logging.log4j.LogManager.getLogger(Logs.FATAL_HANDLER).error("Uncaught exception in thread x", fatal);
+            org.apache.logging.log4j.LogManager.getLogger(Logs.FATAL_HANDLER).error("a second one", new OutOfMemoryError("later"));
+            assertEquals(fatal, Logs.fatalTaskError(), "the first error logged is the one Spark exits for");
+            assertEquals("a Spark task died of java.lang.StackOverflowError: deep, and Spark stopped the JVM",
+                    JobRun.stopReason(Logs.fatalTaskError()));
+        } finally {
+            Logs.clearFatalTaskError();
+        }
+    }
 }
