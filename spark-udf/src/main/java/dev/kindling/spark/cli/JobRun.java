@@ -118,9 +118,11 @@ public final class JobRun {
                 throw KindlingException.usage("--stats " + p.stats + " already exists; pass --overwrite to replace it");
             }
         }
-        for (String t : targets) {
+        for (int i = 0; i < targets.size(); i++) {
+            String t = targets.get(i);
             DatasetWriter.checkNotOverlapping(spark, t, options.input);
             DatasetWriter.checkWritable(spark, w.withPath(t));
+            DatasetWriter.checkParentWritable(spark, t, names.get(i));
         }
         targets.forEach(this::claimOutput);
         if (p != null && p.stats != null && w.overwrite()) {

@@ -125,6 +125,44 @@ public final class DatasetWriter {
         }
     }
 
+    /**
+     * Fails with a usage error naming {@code option} when the output cannot be made where it is asked for: a file
+     * stands where one of its folders would be ({@code -o notes.txt/out}), or, on a local disk, the nearest folder that
+     * exists does not take a new one (read-only, {@code /proc}). Spark found both only when its tasks wrote, and its
+     * error named its own attempt folder ({@code out/_temporary/0/_temporary/attempt_...}). Object stores have no
+     * folders to check and their permissions come with the first write; there the write's own error stands.
+     */
+    public static void checkParentWritable(SparkSession spark, String output, String option) {
+        Path p = new Path(output);
+        try {
+            FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            Path existing = p.getParent();
+            while (existing != null && !fs.exists(existing)) {
+                existing = existing.getParent();
+            }
+            if (existing == null) {
+                return;
+            }
+            if (!fs.getFileStatus(existing).isDirectory()) {
+                throw KindlingException.usage(option + " " + output + " cannot be written: " + existing + " is a file, not a folder");
+            }
+            if ("file".equals(fs.getUri().getScheme())) {
+                java.nio.file.Path folder = java.nio.file.Path.of(fs.makeQualified(existing).toUri());
+                try {
+                    java.nio.file.Files.delete(java.nio.file.Files.createTempDirectory(folder, ".kindling-write-check"));
+                } catch (IOException | SecurityException e) {
+                    String why = e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                            : e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
+                            : "refused: " + e.getClass().getSimpleName(); // /proc: NoSuchFileException for the new folder
+                    throw KindlingException.usage(option + " " + output + " cannot be written: no folder can be made in " + folder
+                            + " (" + why + ")");
+                }
+            }
+        } catch (IOException e) {
+            // what the checks could not find out, the write will say
+        }
+    }
+
     public static void write(Dataset<Row> df, WriteOptions o) {
         DataFrameWriter<Row> w = df.write().mode(o.overwrite() ? SaveMode.Overwrite : SaveMode.ErrorIfExists);
         if (o.compression() != null) {

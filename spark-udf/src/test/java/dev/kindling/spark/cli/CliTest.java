@@ -154,6 +154,32 @@ class CliTest {
         }
     }
 
+    /**
+     * An output under a file, or where no folder can be made, is a usage error naming the option, before the job: Spark
+     * found both when its tasks wrote (exit 1), naming its attempt folder {@code _temporary/0/_temporary/attempt_...}.
+     */
+    @Test
+    void anOutputThatCannotBeMadeIsRefusedNamingTheOption() throws Exception {
+        Path in = jsonl("ok.jsonl", "{\"id\":\"a\",\"text\":\"hello there\"}");
+        Path file = Files.writeString(tmp.resolve("notes.txt"), "a file");
+        Cli.Result underFile = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", file.resolve("deeper/out").toString());
+        assertEquals(2, underFile.code(), underFile.toString());
+        assertEquals("kindling: error: --output " + file.resolve("deeper/out") + " cannot be written: " + file
+                + " is a file, not a folder", underFile.err().strip(), underFile.toString());
+        Cli.Result quarantine = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", tmp.resolve("fine").toString(),
+                "--on-error", "quarantine", "--quarantine", file.resolve("q").toString());
+        assertEquals(2, quarantine.code(), quarantine.toString());
+        assertTrue(quarantine.err().startsWith("kindling: error: --quarantine " + file.resolve("q") + " cannot be written: "),
+                quarantine.toString());
+        assertFalse(Files.exists(tmp.resolve("fine")), "nothing was written");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self")), "a Linux /proc");
+        // /proc takes no new folder, even from root (who can write into a chmod 555 folder)
+        Cli.Result proc = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", "/proc/kindling-test/out");
+        assertEquals(2, proc.code(), proc.toString());
+        assertTrue(proc.err().startsWith("kindling: error: --output /proc/kindling-test/out cannot be written: no folder can be made in /proc ("),
+                proc.toString());
+    }
+
     @Test
     void outputOverlappingTheInputIsRefusedBeforeAnythingIsDeleted() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("d"));
