@@ -194,7 +194,8 @@ public final class CudaBackend implements Backend {
         }
         CudaProbe.Result probe = CudaProbe.get();
         if (!probe.available()) {
-            throw new CudaUnavailableException(probe.reason());
+            throw new CudaUnavailableException(probe.reason() + "; the device 'cuda' needs a usable NVIDIA GPU ('auto' runs on"
+                    + " the CPU when there is none)");
         }
         if (o.device() >= probe.devices()) {
             throw new CudaUnavailableException("CUDA device " + o.device() + " does not exist (" + probe.devices() + " visible)");

@@ -106,7 +106,8 @@ public final class CudaProbe {
             String why = root.getMessage() == null ? root.toString() : root.getMessage();
             return Result.no(notFound(e) ? Unavailable.NO_DRIVER : Unavailable.DRIVER_ERROR, e.getClass().getSimpleName(),
                     "the NVIDIA driver library (libcuda.so.1) could not be loaded through JCuda: "
-                    + e.getClass().getSimpleName() + ": " + firstLine(why));
+                    // JCuda's lines repeat the class ("UnsatisfiedLinkError: java.lang.UnsatisfiedLinkError: /tmp/...")
+                    + e.getClass().getSimpleName() + ": " + firstLine(why).replaceFirst("^java\\.lang\\.\\w+: ", ""));
         }
     }
 

@@ -31,7 +31,9 @@ class DevicesTest {
         auto.close();
         CudaUnavailableException e = assertThrows(CudaUnavailableException.class,
                 () -> Devices.open(m, o.withDevice("cuda"), () -> new CpuBackend(m, 1, 16, 16, 1 << 20)));
-        assertEquals(probe.reason(), e.getMessage());
+        assertEquals(probe.reason() + "; the device 'cuda' needs a usable NVIDIA GPU ('auto' runs on the CPU when there is none)",
+                e.getMessage());
+        assertFalse(e.getMessage().contains("UnsatisfiedLinkError: java.lang.UnsatisfiedLinkError"), e.getMessage());
         // through the engine
         assertThrows(CudaUnavailableException.class, () -> Engine.open(file, o.withDevice("cuda")));
         try (Engine engine = Engine.open(file, o)) {
