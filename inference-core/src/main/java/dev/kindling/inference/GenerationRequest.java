@@ -47,23 +47,36 @@ public record GenerationRequest(String prompt, int[] promptTokens, SamplingParam
         stopTokens = stopTokens == null ? new int[0] : stopTokens.clone();
         for (int i = 0; i < stopStrings.size(); i++) {
             String s = stopStrings.get(i);
+            String problem = stopStringProblem(s);
             if (s.isEmpty()) {
                 throw new IllegalArgumentException("stop strings must not be empty");
             }
-            if (hasUnpairedSurrogate(s)) {
-                // no generated text holds half a character, and its UTF-8 bytes (matched against the output's) were "?",
-                // which stopped the generation at the first question mark
-                throw new IllegalArgumentException("stop string " + i + " holds an unpaired surrogate, half of a character"
-                        + " (a string cut inside an emoji?): " + s.codePoints().mapToObj(c -> String.format("U+%04X", c)).toList());
-            }
-            if (s.indexOf('\uFFFD') >= 0) {
-                // stop strings are matched against the output's bytes: the U+FFFD the text shows for invalid bytes (a
-                // token of half a character) is not in them, so such a stop string never matched there
-                throw new IllegalArgumentException("stop string " + i + " holds U+FFFD, the replacement character: in a"
-                        + " generation's text it stands for invalid UTF-8 bytes, which stop strings (matched on the output's"
-                        + " bytes) cannot match; stop on token ids instead (GenerationRequest.withStopTokens)");
+            if (problem != null) {
+                throw new IllegalArgumentException("stop string " + i + " " + problem
+                        + (s.indexOf('\uFFFD') >= 0 ? "; stop on token ids instead (GenerationRequest.withStopTokens)" : ""));
             }
         }
+    }
+
+    /**
+     * Why {@code s} cannot be a stop string, or null: it "is empty", or holds half a character (no generated text holds
+     * one, and its UTF-8 bytes, matched against the output's, were "?": the generation stopped at the first question
+     * mark), or U+FFFD (the text shows it for invalid bytes, a token of half a character, which are not in the output's
+     * bytes: such a stop string never matched). For the command lines' messages, which name their option.
+     */
+    public static String stopStringProblem(String s) {
+        if (s.isEmpty()) {
+            return "is empty";
+        }
+        if (hasUnpairedSurrogate(s)) {
+            return "holds an unpaired surrogate, half of a character (a string cut inside an emoji?): "
+                    + s.codePoints().mapToObj(c -> String.format("U+%04X", c)).toList();
+        }
+        if (s.indexOf('\uFFFD') >= 0) {
+            return "holds U+FFFD, the replacement character: in a generation's text it stands for invalid UTF-8 bytes, which"
+                    + " stop strings (matched on the output's bytes) cannot match";
+        }
+        return null;
     }
 
     private static boolean hasUnpairedSurrogate(String s) {

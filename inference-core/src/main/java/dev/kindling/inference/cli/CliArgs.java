@@ -1,6 +1,8 @@
 package dev.kindling.inference.cli;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -10,7 +12,13 @@ import java.util.Set;
  */
 final class CliArgs {
     private final Map<String, String> values = new HashMap<>();
+    /** Every value of each option, in the order given (the repeatable ones, {@code --stop}, read them all). */
+    private final Map<String, List<String>> all = new HashMap<>();
 
+    /**
+     * Parses {@code --key value}, {@code --key=value} (as picocli takes it in the {@code kindling} launcher) and
+     * {@code --flag}; a repeated option keeps its last value for {@link #get} and every value for {@link #getAll}.
+     */
     CliArgs(String[] args, Set<String> options, Set<String> flags) {
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -18,17 +26,30 @@ final class CliArgs {
                 throw new IllegalArgumentException("unexpected argument " + a);
             }
             String key = a.substring(2);
+            String inline = null;
+            int eq = key.indexOf('=');
+            if (eq > 0 && options.contains(key.substring(0, eq))) {
+                inline = key.substring(eq + 1);
+                key = key.substring(0, eq);
+            }
             if (flags.contains(key)) {
                 values.put(key, "true");
             } else if (options.contains(key)) {
-                if (i + 1 >= args.length) {
+                if (inline == null && i + 1 >= args.length) {
                     throw new IllegalArgumentException("--" + key + " needs a value");
                 }
-                values.put(key, args[++i]);
+                String v = inline != null ? inline : args[++i];
+                values.put(key, v);
+                all.computeIfAbsent(key, k -> new ArrayList<>()).add(v);
             } else {
                 throw new IllegalArgumentException("unknown option --" + key);
             }
         }
+    }
+
+    /** Every value given for {@code key}, in order (empty when none). */
+    List<String> getAll(String key) {
+        return all.getOrDefault(key, List.of());
     }
 
     /**
@@ -39,7 +60,10 @@ final class CliArgs {
             java.io.PrintStream err) {
         try {
             return dev.kindling.inference.Engine.open(model, o);
-        } catch (dev.kindling.formats.ModelFormatException e) {
+        } catch (dev.kindling.formats.ModelFormatException | dev.kindling.inference.cuda.CudaUnavailableException
+                | IllegalStateException | IllegalArgumentException e) {
+            // a damaged file, no GPU for --device cuda, a KV budget the heap cannot hold: one line, as the kindling
+            // launcher prints them (these printed a Java stack trace)
             err.println(command + ": " + e.getMessage());
             return null;
         }

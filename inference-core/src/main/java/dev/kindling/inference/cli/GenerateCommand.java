@@ -7,6 +7,7 @@ import dev.kindling.inference.Completion;
 import dev.kindling.inference.Engine;
 import dev.kindling.inference.EngineOptions;
 import dev.kindling.inference.GenerationRequest;
+import dev.kindling.inference.sample.RowSeeds;
 import dev.kindling.inference.sample.SamplingParams;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -30,8 +31,9 @@ import java.util.concurrent.TimeoutException;
  *   generate --model M (--prompt TEXT | --prompt-file FILE | --input IN.jsonl --output OUT.jsonl) [--max-tokens N]
  *            [--temperature T] [--top-p P] [--top-k K] [--min-p P] [--repetition-penalty R]
  *            [--frequency-penalty F] [--presence-penalty F] [--seed S]
- *            [--threads N] [--tokenizer FILE] [--llama2c-sampler] [--stop STRING] [--device auto|cpu|cuda]
- *            [--gpu N] [--kv-cache-type f32|f16] [--kv-budget-mb MIB] [--truncate-prompts]
+ *            [--threads N] [--tokenizer FILE] [--llama2c-sampler] [--stop STRING]... [--device auto|cpu|cuda]
+ *            [--gpu N] [--kv-cache-type f32|f16] [--kv-budget-mb MIB] [--max-sequences N] [--max-in-flight N]
+ *            [--truncate-prompts]
  * </pre>
  * With {@code --prompt} only the completion goes to stdout, streamed ({@code --prompt ""} starts
  * from BOS alone); {@code --prompt-file} is the same with a file's text ({@link PromptFile}). With {@code --input} (JSON lines {@code {id, prompt}}) the rows are read a line at a time
@@ -44,13 +46,28 @@ import java.util.concurrent.TimeoutException;
 public final class GenerateCommand {
     static final Set<String> OPTIONS = Set.of("model", "prompt", "prompt-file", "input", "output", "max-tokens", "temperature", "top-p",
             "top-k", "min-p", "repetition-penalty", "frequency-penalty", "presence-penalty", "seed", "threads", "tokenizer", "stop",
-            "device", "gpu", "kv-cache-type", "kv-budget-mb");
+            "device", "gpu", "kv-cache-type", "kv-budget-mb", "max-sequences", "max-in-flight");
     static final Set<String> FLAGS = Set.of("llama2c-sampler", "truncate-prompts");
+    /** The most sequences decoded together, as {@code kindling generate} takes them. */
+    static final int MAX_SEQUENCES = 16384;
+    static final String USAGE = """
+            Usage: generate --model M (--prompt TEXT | --prompt-file FILE | --input IN.jsonl --output OUT.jsonl)
+                            [--max-tokens N] [--temperature T] [--top-p P] [--top-k K] [--min-p P]
+                            [--repetition-penalty R] [--frequency-penalty F] [--presence-penalty F] [--seed S]
+                            [--stop TEXT]... [--llama2c-sampler] [--tokenizer FILE] [--threads N]
+                            [--device auto|cpu|cuda] [--gpu N] [--kv-cache-type f32|f16] [--kv-budget-mb MIB]
+                            [--max-sequences N] [--max-in-flight N] [--truncate-prompts]
+            The engine alone, without Spark: --prompt prints the completion; --input reads JSON Lines rows {id, prompt}
+            and writes {id, prompt, completion, n_tokens, finish_reason} (or error) in input order. The options are
+            kindling generate's (see its --help and the README); --seed (default 0) and each prompt give the same text
+            as there.""";
 
     private GenerateCommand() {}
 
     public static void main(String[] args) throws IOException {
-        System.exit(run(args, System.out, System.err));
+        PrintStream out = Utf8Console.stdout();
+        PrintStream err = Utf8Console.stderr();
+        System.exit(Utf8Console.exitCode(run(Utf8Console.args(args), out, err), out, err, "generate"));
     }
 
     /** {@code --frequency-penalty} or {@code --presence-penalty} (default 0): in [-2, 2], the range vLLM accepts. */
@@ -64,6 +81,10 @@ public final class GenerateCommand {
 
     /** Runs the command; returns the exit code (0 ok, 1 failure, 2 usage). */
     public static int run(String[] args, PrintStream out, PrintStream err) throws IOException {
+        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+            out.println(USAGE);
+            return 0;
+        }
         CliArgs a;
         String prompt;
         try {
@@ -94,9 +115,19 @@ public final class GenerateCommand {
                 throw new IllegalArgumentException("--kv-budget-mb must be 0 (the default) or more MiB, got " + a.get("kv-budget-mb"));
             }
             o = o.withKvBudgetBytes(kvBudgetMb << 20);
+            int maxSequences = a.getInt("max-sequences", o.maxSequences());
+            if (maxSequences < 1 || maxSequences > MAX_SEQUENCES) {
+                throw new IllegalArgumentException("--max-sequences must be 1 to " + MAX_SEQUENCES + ", got " + a.get("max-sequences"));
+            }
+            // a step holds at least one token of each sequence (the engine refuses fewer)
+            o = o.withMaxSequences(maxSequences).withMaxBatchTokens(Math.max(o.maxBatchTokens(), maxSequences));
+            if (a.getInt("max-in-flight", 0) < 0) {
+                throw new IllegalArgumentException("--max-in-flight must be 0 (2 x --max-sequences) or more, got " + a.get("max-in-flight"));
+            }
             // every value checked before the model loads: --temperature -1, --top-p 0 or --max-tokens x threw out of
             // run() after loading it, with a stack trace and exit status 1
-            seed = a.getLong("seed", System.nanoTime());
+            // 0 by default, as the Spark job's: a run repeats exactly (it was the clock's nanoseconds)
+            seed = a.getLong("seed", 0L);
             float temperature = a.getFloat("temperature", 0f);
             given = !samplingGiven ? null
                     // top-k, min-p and penalties given with it are refused (SamplingParams), not dropped
@@ -110,8 +141,11 @@ public final class GenerateCommand {
             if (a.getInt("max-tokens", 0) < 0) {
                 throw new IllegalArgumentException("--max-tokens must be >= 0, got " + a.get("max-tokens"));
             }
-            if (a.has("stop") && a.get("stop").isEmpty()) {
-                throw new IllegalArgumentException("--stop must not be empty");
+            for (String stop : a.getAll("stop")) {
+                String problem = GenerationRequest.stopStringProblem(stop);
+                if (problem != null) {
+                    throw new IllegalArgumentException(stop.isEmpty() ? "--stop must not be empty" : "--stop '" + stop + "' " + problem);
+                }
             }
         } catch (SamplingParams.InvalidParameterException e) {
             // the engine's message names the parameter ("temperature must be >= 0, got NaN"), not the option typed
@@ -135,7 +169,7 @@ public final class GenerateCommand {
         if (a.has("tokenizer")) {
             o = o.withTokenizer(Path.of(a.get("tokenizer")));
         }
-        List<String> stops = a.has("stop") ? List.of(a.get("stop")) : List.of();
+        List<String> stops = a.getAll("stop"); // every one given (only the last was kept)
         if (!a.has("input")) {
             return prompt(a, o, prompt, given, seed, stops, out, err);
         }
@@ -144,7 +178,9 @@ public final class GenerateCommand {
         Path inputPath = Path.of(a.get("input"));
         Path output = Path.of(a.get("output"));
         if (!Files.isRegularFile(inputPath)) {
-            err.println("generate: no such input file " + a.get("input"));
+            err.println("generate: --input " + a.get("input") + (Files.isDirectory(inputPath)
+                    ? " is a directory; this command reads one JSON Lines file (kindling generate reads folders, through Spark)"
+                    : ": no such file"));
             return 2;
         }
         String unusable = unusable(inputPath, output);
@@ -182,7 +218,7 @@ public final class GenerateCommand {
                 written.started();
                 int code;
                 try (w) {
-                    code = rows(engine, input, inputPath, sp, maxTokens, stops, w, written, hook, err);
+                    code = rows(engine, input, inputPath, sp, seed, maxTokens, stops, a.getInt("max-in-flight", 0), w, written, hook, err);
                 } catch (IOException e) {
                     // a full disk, a lost mount: one line naming the file, not a stack trace
                     err.println("generate: cannot write " + output + ": " + e.getMessage() + " (the file holds what was written"
@@ -210,7 +246,7 @@ public final class GenerateCommand {
             SamplingParams sp = given != null ? given : engine.generationConfig().sampling(seed);
             int maxTokens = a.getInt("max-tokens", engine.generationConfig().maxNewTokens() > 0
                     ? engine.generationConfig().maxNewTokens() : 256);
-            GenerationRequest r = GenerationRequest.of(prompt).withSampling(sp).withMaxTokens(maxTokens)
+            GenerationRequest r = GenerationRequest.of(prompt).withSampling(forPrompt(sp, seed, prompt)).withMaxTokens(maxTokens)
                     .withStopStrings(stops);
             try {
                 // streamed as it comes; with --stop the engine holds back text that may begin the stop string
@@ -227,6 +263,15 @@ public final class GenerateCommand {
             out.println();
             return 0;
         }
+    }
+
+    /**
+     * A prompt's sampling: when Kindling's sampler draws (temperature above 0), its seed is the one every front end
+     * derives from {@code --seed} and the prompt's text ({@link RowSeeds}), so the Spark job, {@code kindling generate
+     * --prompt} and this command give a prompt the same text; llama2.c's sampler takes {@code --seed} as run.c does.
+     */
+    static SamplingParams forPrompt(SamplingParams sp, long seed, String prompt) {
+        return sp.kind() == SamplingParams.Kind.DEFAULT && sp.temperature() > 0 ? sp.withSeed(RowSeeds.ofText(seed, prompt, 0)) : sp;
     }
 
     /**
@@ -257,17 +302,17 @@ public final class GenerateCommand {
      * #inFlight} rows are read ahead and in the engine at once, so memory does not grow with the input. Stops at a row's
      * end when {@code hook} is stopping. Returns the exit code.
      */
-    private static int rows(Engine engine, InputRows input, Path inputPath, SamplingParams sp, int maxTokens, List<String> stops,
-            BufferedWriter w, InterruptHook.Output output, InterruptHook hook, PrintStream err) throws IOException {
+    private static int rows(Engine engine, InputRows input, Path inputPath, SamplingParams sp, long seed, int maxTokens, List<String> stops,
+            int maxInFlight, BufferedWriter w, InterruptHook.Output output, InterruptHook hook, PrintStream err) throws IOException {
         ObjectMapper json = new ObjectMapper();
-        int window = inFlight(engine);
+        int window = maxInFlight > 0 ? maxInFlight : inFlight(engine);
         ArrayDeque<Pending> pending = new ArrayDeque<>();
         long rows = 0;
         long failed = 0;
         try {
             while (!hook.stopping()) {
                 while (pending.size() < window && input.hasNext()) {
-                    pending.add(submit(engine, input.next(), sp, maxTokens, stops));
+                    pending.add(submit(engine, input.next(), sp, seed, maxTokens, stops));
                 }
                 if (pending.isEmpty()) {
                     break;
@@ -326,13 +371,14 @@ public final class GenerateCommand {
     private record Pending(InputRows.Row row, CompletableFuture<Completion> result) {
     }
 
-    private static Pending submit(Engine engine, InputRows.Row row, SamplingParams sp, int maxTokens, List<String> stops) {
+    private static Pending submit(Engine engine, InputRows.Row row, SamplingParams sp, long seed, int maxTokens, List<String> stops) {
         JsonNode p = row.json() == null ? null : row.json().get("prompt");
         CompletableFuture<Completion> result = row.error() != null
                 ? CompletableFuture.failedFuture(new IllegalArgumentException(row.error()))
                 : p == null || !p.isTextual()
                 ? CompletableFuture.failedFuture(new IllegalArgumentException("line " + row.line() + " has no string field prompt"))
-                : engine.submit(GenerationRequest.of(p.asText()).withSampling(sp).withMaxTokens(maxTokens).withStopStrings(stops), null);
+                : engine.submit(GenerationRequest.of(p.asText()).withSampling(forPrompt(sp, seed, p.asText())).withMaxTokens(maxTokens)
+                        .withStopStrings(stops), null);
         return new Pending(row, result);
     }
 

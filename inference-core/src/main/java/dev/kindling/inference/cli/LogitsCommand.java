@@ -24,7 +24,9 @@ public final class LogitsCommand {
     private LogitsCommand() {}
 
     public static void main(String[] args) throws IOException {
-        System.exit(run(args, System.out, System.err));
+        PrintStream out = Utf8Console.stdout();
+        PrintStream err = Utf8Console.stderr();
+        System.exit(Utf8Console.exitCode(run(Utf8Console.args(args), out, err), out, err, "logits"));
     }
 
     public static int run(String[] args, PrintStream out, PrintStream err) throws IOException {

@@ -60,7 +60,11 @@ public final class KindlingCli implements Runnable {
         if (System.getProperty("log4j2.configurationFile") == null && System.getProperty("log4j.configurationFile") == null) {
             System.setProperty("log4j2.configurationFile", "classpath:kindling-log4j2.properties");
         }
-        System.exit(run(args));
+        // UTF-8 out, err and arguments whatever the locale; a run whose output could not be written exits 1
+        System.setOut(dev.kindling.inference.cli.Utf8Console.stdout());
+        System.setErr(dev.kindling.inference.cli.Utf8Console.stderr());
+        int code = run(dev.kindling.inference.cli.Utf8Console.args(args));
+        System.exit(dev.kindling.inference.cli.Utf8Console.exitCode(code, System.out, System.err, "kindling: error"));
     }
 
     /** Runs the CLI in this JVM and returns the exit code (tests call this). */
@@ -71,6 +75,9 @@ public final class KindlingCli implements Runnable {
     /** The configured picocli command line. */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new KindlingCli());
+        // picocli's own writers encode in the locale's charset (ASCII under LANG=C: every non-ASCII character a '?')
+        cl.setOut(new PrintWriter(new java.io.OutputStreamWriter(System.out, java.nio.charset.StandardCharsets.UTF_8), true));
+        cl.setErr(new PrintWriter(new java.io.OutputStreamWriter(System.err, java.nio.charset.StandardCharsets.UTF_8), true));
         removeUnusedInheritedOptions(cl);
         // only the top command had a version provider: `kindling generate --version` printed nothing and exited 0
         giveVersion(cl, cl.getCommandSpec().versionProvider());

@@ -98,7 +98,8 @@ public abstract class SparkCommand implements Callable<Integer> {
         dev.kindling.spark.sql.KindlingFunctions.register(spark);
         ProgressBar bar = job.noProgress ? null : ProgressBar.start(spark.sparkContext(), spec.name());
         PrintStream out = spec.commandLine().getOut() != null
-                ? new PrintStream(new WriterOutputStream(spec.commandLine().getOut()), true) : System.out;
+                ? new PrintStream(new WriterOutputStream(spec.commandLine().getOut()), true, java.nio.charset.StandardCharsets.UTF_8)
+                : System.out;
         JobRun run = new JobRun(spark, job, bar, System.nanoTime(), out);
         PrintWriter err = spec.commandLine().getErr() != null ? spec.commandLine().getErr() : new PrintWriter(System.err, true);
         Runnable onInterrupt = () -> run.interrupted(err);

@@ -1,5 +1,6 @@
 package dev.kindling.spark.inference;
 
+import dev.kindling.inference.sample.RowSeeds;
 import dev.kindling.inference.Completion;
 import dev.kindling.inference.Engine;
 import dev.kindling.inference.GenerationRequest;

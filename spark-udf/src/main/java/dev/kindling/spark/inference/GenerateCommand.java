@@ -178,9 +178,9 @@ public final class GenerateCommand extends SparkCommand {
         if (prompt == null) {
             return null;
         }
-        // every option the Spark job honours, so that --prompt gives what a row with that prompt gets: the same
-        // per-row seed (RowSeeds, from --seed, default 0, and the prompt) when sampling
-        long seed = sampling.temperature > 0 ? RowSeeds.of(sampling.seedOrDefault(), Prompts.sha256Hex(prompt), 0) : sampling.seedOrDefault();
+        // every option the Spark job honours, so that --prompt gives what a row with that prompt gets: the engine's
+        // command derives the same per-row seed (RowSeeds, from --seed, default 0, and the prompt) when sampling
+        long seed = sampling.seedOrDefault();
         List<String> args = new ArrayList<>(List.of("--model", dev.kindling.spark.executor.LocalFiles.localize(engine.model).toString(),
                 "--prompt", prompt, "--max-tokens", String.valueOf(sampling.maxTokens),
                 "--temperature", String.valueOf(sampling.temperature), "--top-p", String.valueOf(sampling.topP),
@@ -199,11 +199,8 @@ public final class GenerateCommand extends SparkCommand {
         if (engine.tokenizer != null) {
             args.addAll(List.of("--tokenizer", dev.kindling.spark.executor.LocalFiles.localize(engine.tokenizer).toString()));
         }
-        if (sampling.stop.size() > 1) {
-            throw KindlingException.usage("with " + (promptFile != null ? "--prompt-file" : "--prompt") + " give at most one --stop");
-        }
-        if (!sampling.stop.isEmpty()) {
-            args.addAll(List.of("--stop", sampling.stop.get(0)));
+        for (String stop : sampling.stop) {
+            args.addAll(List.of("--stop", stop));
         }
         PrintStream out = printStream(spec.commandLine().getOut(), System.out);
         PrintStream err = printStream(spec.commandLine().getErr(), System.err);

@@ -1,15 +1,12 @@
 package dev.kindling.spark.inference;
 
+import dev.kindling.inference.sample.RowSeeds;
 import dev.kindling.inference.Engine;
 import dev.kindling.inference.GenerationRequest;
 import dev.kindling.tokenizer.ChatTemplate;
 import dev.kindling.tokenizer.Tokenizer;
 import java.io.Serializable;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -330,10 +327,6 @@ public final class Prompts implements Serializable {
 
     /** Lower-case hex SHA-256 of the UTF-8 bytes of {@code s}. */
     public static String sha256Hex(String s) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return dev.kindling.inference.sample.RowSeeds.sha256Hex(s);
     }
 }

@@ -69,16 +69,33 @@ public class SamplingCliOptions {
         return seed == null ? 0L : seed;
     }
 
+    /** A number as it was most likely typed: 3 for 3.0, 0.5 for 0.5, 1e-300 for 1.0E-300 (not 300 digits). */
+    static String typed(double v) {
+        if (!Double.isFinite(v)) {
+            return String.valueOf(v);
+        }
+        String plain = java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
+        return plain.length() <= 24 ? plain : String.valueOf(v);
+    }
+
     /** Applies these options to a Generate stage. */
     public Generate applyTo(Generate g) {
         if (maxTokens < 0) {
-            throw KindlingException.usage("--max-tokens must be >= 0");
+            throw KindlingException.usage("--max-tokens must be >= 0, got " + maxTokens);
         }
         if (!SamplingSpec.validPenalty(frequencyPenalty)) {
-            throw KindlingException.usage("--frequency-penalty must be a finite number in [-2, 2], got " + frequencyPenalty);
+            throw KindlingException.usage("--frequency-penalty must be a finite number in [-2, 2], got " + typed(frequencyPenalty));
         }
         if (!SamplingSpec.validPenalty(presencePenalty)) {
-            throw KindlingException.usage("--presence-penalty must be a finite number in [-2, 2], got " + presencePenalty);
+            throw KindlingException.usage("--presence-penalty must be a finite number in [-2, 2], got " + typed(presencePenalty));
+        }
+        for (String s : stop) {
+            // the Generate stage's own check named the stage ("Generate(kindlingGenerate_35771714d633).stop: ..."), and
+            // U+FFFD came back as a failure (exit 1) pointing at a Java method
+            String problem = dev.kindling.inference.GenerationRequest.stopStringProblem(s);
+            if (problem != null) {
+                throw KindlingException.usage(s.isEmpty() ? "--stop must not be empty" : "--stop '" + s + "' " + problem);
+            }
         }
         for (Map.Entry<String, Double> e : Map.of("temperature", temperature, "top-p", topP, "min-p", minP, "repetition-penalty",
                 repetitionPenalty).entrySet()) {
@@ -95,9 +112,7 @@ public class SamplingCliOptions {
                     (float) presencePenalty, 0L, SamplingParams.Kind.DEFAULT);
         } catch (SamplingParams.InvalidParameterException e) {
             // the engine's message names the parameter ("temperature must be >= 0, got -1.0"), not the option typed
-            double v = given.get(e.parameter());
-            throw KindlingException.usage("--" + e.parameter() + " " + e.requirement() + ", got "
-                    + (Double.isFinite(v) ? java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString() : String.valueOf(v)));
+            throw KindlingException.usage("--" + e.parameter() + " " + e.requirement() + ", got " + typed(given.get(e.parameter())));
         }
         g.setMaxTokens(maxTokens).setTemperature(temperature).setTopP(topP).setTopK(topK).setMinP(minP)
                 .setRepetitionPenalty(repetitionPenalty).setFrequencyPenalty(frequencyPenalty).setPresencePenalty(presencePenalty)

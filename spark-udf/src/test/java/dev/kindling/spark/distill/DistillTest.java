@@ -1,5 +1,6 @@
 package dev.kindling.spark.distill;
 
+import dev.kindling.inference.sample.RowSeeds;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -15,7 +16,6 @@ import dev.kindling.inference.GenerationRequest;
 import dev.kindling.spark.TestSpark;
 import dev.kindling.spark.cli.Cli;
 import dev.kindling.spark.inference.Prompts;
-import dev.kindling.spark.inference.RowSeeds;
 import dev.kindling.spark.inference.SamplingSpec;
 import dev.kindling.testing.SharedData;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,6 @@
 package dev.kindling.spark.inference;
 
+import dev.kindling.inference.sample.RowSeeds;
 import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

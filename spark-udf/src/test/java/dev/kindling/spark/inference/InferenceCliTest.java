@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kindling.inference.Completion;
+import dev.kindling.inference.sample.RowSeeds;
 import dev.kindling.inference.Engine;
 import dev.kindling.inference.EngineOptions;
 import dev.kindling.inference.GenerationRequest;
@@ -784,6 +785,20 @@ class InferenceCliTest {
         }
     }
 
+    /** Every --stop of --prompt stops it (one was allowed: the engine's own command kept only the last). */
+    @Test
+    void aPromptTakesEveryStopString() {
+        String model = Stories.model().toString();
+        String free = Cli.run("generate", "--model", model, "--prompt", "Once upon a time", "--max-tokens", "24", "--threads", "2").out();
+        assertTrue(free.contains(" girl"), free);
+        for (String[] stops : new String[][] {{" girl", "zzz"}, {"zzz", " girl"}}) {
+            Cli.Result r = Cli.run("generate", "--model", model, "--prompt", "Once upon a time", "--max-tokens", "24", "--threads", "2",
+                    "--stop", stops[0], "--stop", stops[1]);
+            assertEquals(0, r.code(), r.toString());
+            assertEquals(free.substring(0, free.indexOf(" girl")) + "\n", r.out());
+        }
+    }
+
     /**
      * {@code --prompt-file} is {@code --prompt} with a file's text less one final newline (llama.cpp's {@code -f}): the
      * same completion, sampled with the seed of that text; a file that cannot be a prompt is one usage line (exit 2).
@@ -812,10 +827,10 @@ class InferenceCliTest {
                 {"generate", "--prompt-file", tmp.toString()}, {"generate", "--prompt-file", f.toString(), "--prompt", "x"},
                 {"generate", "--prompt-file", f.toString(), "-i", f.toString(), "-o", tmp.resolve("o").toString()},
                 {"logits", "--prompt-file", f.toString(), "--tokens", "1"},
-                {"generate", "--prompt-file", f.toString(), "--stop", ".", "--stop", "!"}};
+                {"generate", "--prompt-file", f.toString(), "--stop", ""}, {"generate", "--prompt", "x", "--stop", "a\uFFFD"}};
         String[] says = {"missing.txt: no such file", "latin1.txt is not valid UTF-8: byte offset 3 (0xe9)",
                 "latin1.txt is not valid UTF-8: byte offset 3 (0xe9)", " is a directory", "--prompt", "--prompt-file", "--prompt-file",
-                "with --prompt-file give at most one --stop"};
+                "kindling: error: --stop must not be empty", "kindling: error: --stop 'a\uFFFD' holds U+FFFD, the replacement character"};
         for (int i = 0; i < bad.length; i++) {
             List<String> args = new ArrayList<>(List.of(bad[i][0], "--model", model));
             args.addAll(List.of(bad[i]).subList(1, bad[i].length));

@@ -1,5 +1,6 @@
 package dev.kindling.spark.inference;
 
+import dev.kindling.inference.sample.RowSeeds;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
