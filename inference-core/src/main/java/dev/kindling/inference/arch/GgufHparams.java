@@ -49,6 +49,16 @@ public final class GgufHparams {
         return gguf.has(p + key) ? integer(key) : defaultValue;
     }
 
+    /** The context length, or 2048 with a warning where the file has none (llama.cpp refuses such a file; converters write it). */
+    public int contextLength() {
+        if (!gguf.has(p + "context_length")) {
+            org.slf4j.LoggerFactory.getLogger(GgufHparams.class).warn("{} has no {}context_length; taking 2048 positions (prompts and"
+                    + " generations past them fail)", gguf.path(), p);
+            return 2048;
+        }
+        return integer("context_length");
+    }
+
     private int checked(String key, int v) {
         Integer max = SIZE_LIMITS.get(key);
         if (max != null && (v < 1 || v > max)) {

@@ -17,7 +17,7 @@ final class LayerNormGguf {
             int heads = h.integer("attention.head_count");
             int headDim = h.headSize(dim, heads);
             return new ModelConfig(arch, dim, h.integer("feed_forward_length"), h.integer("block_count"), heads,
-                    h.integer("attention.head_count_kv", heads), headDim, h.vocabSize(), h.integer("context_length", 2048),
+                    h.integer("attention.head_count_kv", heads), headDim, h.vocabSize(), h.contextLength(),
                     h.real("attention.layer_norm_epsilon"), style == null ? null : h.rope(style, headDim, null), 0,
                     gguf.findTensor("output.weight").isEmpty());
         } catch (IllegalArgumentException e) {

@@ -142,7 +142,7 @@ final class Llama implements Family {
             }
             int headDim = h.headSize(dim, heads);
             ModelConfig c = new ModelConfig(arch, dim, max(ffPerLayer), layers, heads, kvHeads, headDim, h.vocabSize(),
-                    h.integer("context_length", 2048), h.real("attention.layer_norm_rms_epsilon"),
+                    h.contextLength(), h.real("attention.layer_norm_rms_epsilon"),
                     Ropes.fromGguf(h, ck, style, headDim), slidingWindow ? h.integer("attention.sliding_window", 0) : 0,
                     gguf.findTensor("output.weight").isEmpty());
             boolean uniformKv = kvPerLayer == null || min(kvPerLayer) == kvHeads;

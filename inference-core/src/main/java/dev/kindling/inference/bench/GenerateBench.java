@@ -98,7 +98,9 @@ public final class GenerateBench {
         }
         int most = Math.max(batch, versusBatch);
         EngineOptions o = EngineOptions.defaults().withThreads(threads).withMaxSequences(most)
-                .withMaxBatchTokens(Math.max(256, Math.min(8192, promptTokens * most))).withKvCacheType(kv);
+                // a step holds one token of each sequence at least: --batch 100000 was refused as "maxBatchTokens (8192) is
+                // less than maxSequences"
+                .withMaxBatchTokens(Math.max(most, Math.max(256, Math.min(8192, promptTokens * most)))).withKvCacheType(kv);
         try (Engine e = Engine.open(model, o)) {
             ModelConfig c = e.config();
             if ((long) promptTokens + gen + 1 > c.contextLength()) {

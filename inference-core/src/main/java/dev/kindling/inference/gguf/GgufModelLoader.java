@@ -45,6 +45,11 @@ public final class GgufModelLoader {
 
     /** Loads configuration and all weights. */
     public static Model load(GgufFile gguf) {
+        if (gguf.tensors().isEmpty()) {
+            // llama.cpp's vocab-*.gguf: "tensor token_embd.weight is missing", or for some "architecture gpt2 is not supported"
+            throw new ModelFormatException(gguf.path(), "holds no tensors: a vocabulary-only GGUF (as llama.cpp's ggml-vocab-*"
+                    + " files) is a tokenizer (--tokenizer, EngineOptions.withTokenizer), not a model");
+        }
         Family f = Families.byGguf(gguf.path(), gguf.architecture());
         ModelConfig c = config(gguf);
         checkLayerTensors(gguf, c.layers());

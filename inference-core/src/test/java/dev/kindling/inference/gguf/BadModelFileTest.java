@@ -107,6 +107,16 @@ class BadModelFileTest {
         }
     }
 
+    /** llama.cpp's vocabulary-only GGUFs say what they are, whatever their architecture (a missing tensor, or an unknown one). */
+    @Test
+    void aVocabularyOnlyGgufIsNamedAsATokenizer() {
+        for (String vocab : new String[] {"llamacpp-vocab/ggml-vocab-llama-spm.gguf", "llamacpp-vocab/ggml-vocab-gpt-2.gguf"}) {
+            ModelFormatException e = rejects(SharedData.require(vocab));
+            assertTrue(e.getMessage().contains("holds no tensors: a vocabulary-only GGUF (as llama.cpp's ggml-vocab-* files) is a"
+                    + " tokenizer (--tokenizer, EngineOptions.withTokenizer), not a model"), e.getMessage());
+        }
+    }
+
     @Test
     void wrongShapeAndUnsupportedTypeNameTheTensor() throws IOException {
         Path shape = withTensor("shape.gguf", "blk.2.attn_q.weight", GgmlType.F32, new long[] {64, 32}, new byte[64 * 32 * 4]);

@@ -119,7 +119,8 @@ public final class KindlingCli implements Runnable {
                 err.flush();
                 return c.getCommandSpec().exitCodeOnInvalidInput();
             }
-            err.println("kindling: error: " + ex.getMessage());
+            // picocli's group errors begin "Error: " themselves ("kindling: error: Error: Missing required argument ...")
+            err.println("kindling: error: " + String.valueOf(ex.getMessage()).replaceFirst("^Error: ", ""));
             if (!CommandLine.UnmatchedArgumentException.printSuggestions(ex, err)) {
                 String near = nearestOption(ex);
                 if (near != null) {

@@ -46,7 +46,7 @@ public class TeacherOptions {
 
     @Option(names = "--kv-budget-mb", defaultValue = "0", paramLabel = "MIB",
             description = "KV cache memory of each executor's engine in MiB (dpo opens two: teacher and judge); 0 (default): "
-                    + "a quarter of the heap free after loading, 64 MiB to 4 GiB.")
+                    + "a quarter of the heap free after loading, at most 4 GiB.")
     public int kvBudgetMb;
 
     @Option(names = "--chat", defaultValue = "auto", paramLabel = "MODE",

@@ -86,6 +86,21 @@ public final class LocalFiles {
     }
 
     /**
+     * {@link #localize(String)} for a command line's option: a file that does not exist is named with the option that
+     * gave it ("--model m.gguf does not exist"; it said "m.gguf does not exist").
+     */
+    public static Path localize(String option, String uri) {
+        try {
+            return localize(uri);
+        } catch (KindlingException e) {
+            if (e.exitCode() == KindlingException.USAGE && e.getMessage() != null && !e.getMessage().startsWith(option)) {
+                throw KindlingException.usage(option + " " + e.getMessage());
+            }
+            throw e;
+        }
+    }
+
+    /**
      * For the checks made before Spark starts: the local file or directory {@code path} (given as {@code option}) names,
      * or null where only the job can tell: a remote one ({@code s3a://}), or a bare name that is no local file, which
      * may be one shipped with {@code --files} (a {@code SparkFiles} name). A local path that does not exist is a usage

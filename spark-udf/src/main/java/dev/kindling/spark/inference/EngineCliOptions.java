@@ -35,7 +35,7 @@ public class EngineCliOptions {
 
     @Option(names = "--kv-budget-mb", defaultValue = "0", paramLabel = "MIB",
             description = "KV cache memory of each executor's engine in MiB; 0 (default): a quarter of the heap free after "
-                    + "loading, 64 MiB to 4 GiB. Requests that do not fit wait.")
+                    + "loading, at most 4 GiB. Requests that do not fit wait.")
     public int kvBudgetMb;
 
     @Option(names = "--truncate-prompts", description = "Prompts longer than the context keep their end instead of failing the row.")

@@ -55,7 +55,7 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
                 + "default, half the memory)", ParamChecks.value(this, "kvCacheType", "f32 or f16",
                         (String v) -> KvCacheType.parse(v) != null));
         kvBudgetMb = new IntParam(this, "kvBudgetMb", "KV cache memory of the engine in MiB (each engine an executor opens "
-                + "holds its own); 0 = the engine's default, a quarter of the heap free after loading, 64 MiB to 4 GiB",
+                + "holds its own); 0 = the engine's default, a quarter of the heap free after loading, at most 4 GiB",
                 ParamChecks.atLeast(this, "kvBudgetMb", 0));
         errorCol = new Param<>(this, "errorCol", "column for a row's error (null when it went well)");
         skipRejected = new BooleanParam(this, "skipRejected",

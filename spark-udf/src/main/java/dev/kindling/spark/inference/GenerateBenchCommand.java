@@ -61,6 +61,10 @@ public final class GenerateBenchCommand implements Callable<Integer> {
         atLeast("--prompt-tokens", promptTokens, 1);
         atLeast("--gen", gen, 1);
         atLeast("--batch", batch, 1);
+        if (batch > EngineCliOptions.MAX_SEQUENCES || (versusBatch != null && versusBatch > EngineCliOptions.MAX_SEQUENCES)) {
+            throw KindlingException.usage((batch > EngineCliOptions.MAX_SEQUENCES ? "--batch" : "--versus-batch") + " must be at most "
+                    + EngineCliOptions.MAX_SEQUENCES + " (--max-sequences' limit), got " + Math.max(batch, versusBatch == null ? 0 : versusBatch));
+        }
         atLeast("--reps", reps, 1);
         atLeast("--warmup", warmup, 0);
         if (versusBatch != null) {
@@ -77,7 +81,7 @@ public final class GenerateBenchCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw KindlingException.usage(e.getMessage());
         }
-        java.nio.file.Path local = LocalFiles.localize(model);
+        java.nio.file.Path local = LocalFiles.localize("--model", model);
         try {
             // an empty or foreign file is a usage error naming --model, not the engine's failure after the JVM warmed up
             dev.kindling.inference.cli.LocalModel.checkLocalModel("--model",
@@ -85,8 +89,17 @@ public final class GenerateBenchCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw KindlingException.usage(e.getMessage());
         }
-        GenerateBench.Result r = GenerateBench.run(local, promptTokens, gen, t, batch,
-                versusBatch != null ? versusBatch : 0, reps, warmup, kv);
+        GenerateBench.Result r;
+        try {
+            r = GenerateBench.run(local, promptTokens, gen, t, batch, versusBatch != null ? versusBatch : 0, reps, warmup, kv);
+        } catch (IllegalArgumentException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("--")) {
+                // options the model cannot take ("--prompt-tokens 5000 and --gen 64 need 5065 positions, but ... holds 512"):
+                // known once it has loaded, and still a usage error (it was exit 1 and "run with --verbose")
+                throw KindlingException.usage(e.getMessage());
+            }
+            throw e;
+        }
         spec.commandLine().getOut().println(r.toJson());
         spec.commandLine().getOut().flush();
         return 0;

@@ -181,7 +181,7 @@ public final class GenerateCommand extends SparkCommand {
         // every option the Spark job honours, so that --prompt gives what a row with that prompt gets: the engine's
         // command derives the same per-row seed (RowSeeds, from --seed, default 0, and the prompt) when sampling
         long seed = sampling.seedOrDefault();
-        List<String> args = new ArrayList<>(List.of("--model", dev.kindling.spark.executor.LocalFiles.localize(engine.model).toString(),
+        List<String> args = new ArrayList<>(List.of("--model", dev.kindling.spark.executor.LocalFiles.localize("--model", engine.model).toString(),
                 "--prompt", prompt, "--max-tokens", String.valueOf(sampling.maxTokens),
                 "--temperature", String.valueOf(sampling.temperature), "--top-p", String.valueOf(sampling.topP),
                 "--top-k", String.valueOf(sampling.topK), "--min-p", String.valueOf(sampling.minP),
@@ -197,7 +197,7 @@ public final class GenerateCommand extends SparkCommand {
             args.add("--truncate-prompts");
         }
         if (engine.tokenizer != null) {
-            args.addAll(List.of("--tokenizer", dev.kindling.spark.executor.LocalFiles.localize(engine.tokenizer).toString()));
+            args.addAll(List.of("--tokenizer", dev.kindling.spark.executor.LocalFiles.localize("--tokenizer", engine.tokenizer).toString()));
         }
         for (String stop : sampling.stop) {
             args.addAll(List.of("--stop", stop));

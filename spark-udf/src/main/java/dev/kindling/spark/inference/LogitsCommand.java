@@ -65,7 +65,7 @@ public final class LogitsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Logs.configure(verbose);
-        List<String> args = new ArrayList<>(List.of("--model", LocalFiles.localize(model).toString(),
+        List<String> args = new ArrayList<>(List.of("--model", LocalFiles.localize("--model", model).toString(),
                 "--top", String.valueOf(top), "--kv-cache-type", kvCacheType, "--device", device));
         args.addAll(input.prompt != null ? List.of("--prompt", input.prompt)
                 : input.promptFile != null ? List.of("--prompt-file", input.promptFile) : List.of("--tokens", input.tokens));
@@ -76,7 +76,7 @@ public final class LogitsCommand implements Callable<Integer> {
             args.addAll(List.of("--threads", String.valueOf(threads)));
         }
         if (tokenizer != null) {
-            args.addAll(List.of("--tokenizer", LocalFiles.localize(tokenizer).toString()));
+            args.addAll(List.of("--tokenizer", LocalFiles.localize("--tokenizer", tokenizer).toString()));
         }
         PrintStream out = GenerateCommand.printStream(spec.commandLine().getOut(), System.out);
         PrintStream err = GenerateCommand.printStream(spec.commandLine().getErr(), System.err);

@@ -785,6 +785,28 @@ class InferenceCliTest {
         }
     }
 
+    /** Usage errors of the engine's commands name their option, in one line, with exit 2 (not "Error: ", an API's words, or 1). */
+    @Test
+    void engineCommandUsageErrorsNameTheirOption() {
+        String model = Stories.model().toString();
+        Cli.Result noPrompt = Cli.run("logits", "--model", model);
+        assertEquals(2, noPrompt.code(), noPrompt.toString());
+        assertTrue(noPrompt.err().startsWith("kindling: error: Missing required argument"), noPrompt.err());
+        Cli.Result missing = Cli.run("generate", "--model", "no-such-model.gguf", "--prompt", "x");
+        assertEquals(2, missing.code(), missing.toString());
+        assertEquals("kindling: error: --model no-such-model.gguf does not exist", missing.err().strip());
+        Cli.Result batch = Cli.run("bench", "generate", "--model", model, "--batch", "100000");
+        assertEquals(2, batch.code(), batch.toString());
+        assertEquals("kindling: error: --batch must be at most 16384 (--max-sequences' limit), got 100000", batch.err().strip());
+        Cli.Result context = Cli.run("bench", "generate", "--model", model, "--prompt-tokens", "5000", "--gen", "4", "--reps", "1",
+                "--warmup", "0", "--threads", "1");
+        assertEquals(2, context.code(), context.toString());
+        assertTrue(context.err().startsWith("kindling: error: --prompt-tokens 5000 and --gen 4 need 5005 positions, but "), context.err());
+        Cli.Result vocab = Cli.run("generate", "--model", dev.kindling.testing.SharedData.require("llamacpp-vocab/ggml-vocab-llama-spm.gguf")
+                .toString(), "--prompt", "x");
+        assertTrue(vocab.err().contains("holds no tensors: a vocabulary-only GGUF"), vocab.toString());
+    }
+
     /** Every --stop of --prompt stops it (one was allowed: the engine's own command kept only the last). */
     @Test
     void aPromptTakesEveryStopString() {
