@@ -206,7 +206,9 @@ public class HfDirectoryTest {
         assertEquals(0, code, err.toString());
         com.fasterxml.jackson.databind.JsonNode row = new ObjectMapper().readTree(Files.readAllLines(outFile).get(0));
         try (Engine e = Engine.open(model, EngineOptions.defaults().withThreads(1))) {
-            Completion sampled = e.generate(GenerationRequest.of("a b").withSampling(e.generationConfig().sampling(5L)).withMaxTokens(12));
+            // the prompt's own seed from --seed, as every front end derives it
+            long seed = dev.kindling.inference.sample.RowSeeds.ofText(5L, "a b", 0);
+            Completion sampled = e.generate(GenerationRequest.of("a b").withSampling(e.generationConfig().sampling(seed)).withMaxTokens(12));
             Completion greedyNow = e.generate(GenerationRequest.of("a b").withMaxTokens(12));
             assertEquals(sampled.text(), row.get("completion").asText());
             assertEquals(sampled.tokens().length, row.get("n_tokens").asInt());
