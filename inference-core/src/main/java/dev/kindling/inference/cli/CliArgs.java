@@ -11,6 +11,8 @@ import java.util.Set;
  * the {@code kindling} launcher maps its options onto the same names). Unknown options are errors.
  */
 final class CliArgs {
+    /** The options that may be given more than once, each value kept ({@link #getAll}). */
+    static final Set<String> REPEATABLE = Set.of("stop");
     private final Map<String, String> values = new HashMap<>();
     /** Every value of each option, in the order given (the repeatable ones, {@code --stop}, read them all). */
     private final Map<String, List<String>> all = new HashMap<>();
@@ -39,6 +41,10 @@ final class CliArgs {
                     throw new IllegalArgumentException("--" + key + " needs a value");
                 }
                 String v = inline != null ? inline : args[++i];
+                if (values.containsKey(key) && !REPEATABLE.contains(key)) {
+                    // the first was dropped without a word (picocli, in the kindling launcher, refuses it too)
+                    throw new IllegalArgumentException("--" + key + " is given twice (" + values.get(key) + ", " + v + "); give it once");
+                }
                 values.put(key, v);
                 all.computeIfAbsent(key, k -> new ArrayList<>()).add(v);
             } else {
@@ -62,6 +68,9 @@ final class CliArgs {
             return dev.kindling.inference.Engine.open(model, o);
         } catch (dev.kindling.formats.ModelFormatException | dev.kindling.inference.cuda.CudaUnavailableException
                 | IllegalStateException | IllegalArgumentException e) {
+            if (e.getMessage() == null) {
+                throw e; // no message to show: a fault of ours, whose stack trace is the report
+            }
             // a damaged file, no GPU for --device cuda, a KV budget the heap cannot hold: one line, as the kindling
             // launcher prints them (these printed a Java stack trace)
             err.println(command + ": " + e.getMessage());

@@ -70,6 +70,20 @@ public final class GenerateCommand {
         System.exit(Utf8Console.exitCode(run(Utf8Console.args(args), out, err), out, err, "generate"));
     }
 
+    /** {@code --help} or {@code -h} where an option's name goes (a --prompt of "-h" is a prompt). */
+    static boolean asksForHelp(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--help") || a.equals("-h")) {
+                return true;
+            }
+            if (a.startsWith("--") && a.indexOf('=') < 0 && OPTIONS.contains(a.substring(2))) {
+                i++; // its value
+            }
+        }
+        return false;
+    }
+
     /** {@code --frequency-penalty} or {@code --presence-penalty} (default 0): in [-2, 2], the range vLLM accepts. */
     static float penalty(CliArgs a, String key) {
         float v = a.getFloat(key, 0f);
@@ -81,7 +95,7 @@ public final class GenerateCommand {
 
     /** Runs the command; returns the exit code (0 ok, 1 failure, 2 usage). */
     public static int run(String[] args, PrintStream out, PrintStream err) throws IOException {
-        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+        if (asksForHelp(args)) {
             out.println(USAGE);
             return 0;
         }
@@ -268,7 +282,8 @@ public final class GenerateCommand {
     /**
      * A prompt's sampling: when Kindling's sampler draws (temperature above 0), its seed is the one every front end
      * derives from {@code --seed} and the prompt's text ({@link RowSeeds}), so the Spark job, {@code kindling generate
-     * --prompt} and this command give a prompt the same text; llama2.c's sampler takes {@code --seed} as run.c does.
+     * --prompt} and this command give a prompt the same text. llama2.c's sampler takes {@code --seed} as given, as run.c
+     * does, except that 0 (the default) is a fixed state, not the clock: a run repeats.
      */
     static SamplingParams forPrompt(SamplingParams sp, long seed, String prompt) {
         return sp.kind() == SamplingParams.Kind.DEFAULT && sp.temperature() > 0 ? sp.withSeed(RowSeeds.ofText(seed, prompt, 0)) : sp;

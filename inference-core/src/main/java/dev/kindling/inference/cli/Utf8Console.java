@@ -48,7 +48,8 @@ public final class Utf8Console {
      */
     public static String stdoutFailure() {
         IOException e = stdoutFailure;
-        if (e == null || (e.getMessage() != null && e.getMessage().contains("Broken pipe"))) {
+        // EPIPE's text is translated by the C library ("Datenübergabe unterbrochen (broken pipe)", "Relais brisé (pipe)")
+        if (e == null || (e.getMessage() != null && e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("pipe"))) {
             return null;
         }
         return e.getMessage() != null ? e.getMessage() : e.toString();

@@ -96,6 +96,13 @@ class EngineCommandOptionsTest {
         assertEquals(0, help.code());
         assertTrue(help.out().startsWith("Usage: generate --model M") && help.out().contains("--stop TEXT]..."), help.out());
         String model = SharedData.require("llama2c/stories260K.gguf").toString();
+        // -h as a value is the value: a prompt, not a request for help
+        Out dash = generate("--model", model, "--prompt", "-h", "--max-tokens", "3", "--threads", "1");
+        assertEquals(0, dash.code(), dash.err());
+        assertFalse(dash.out().contains("Usage"), dash.out());
+        Out twice = generate("--model", model, "--model", model + ".other", "--prompt", "Hi");
+        assertEquals(2, twice.code());
+        assertTrue(twice.err().startsWith("generate: --model is given twice ("), twice.err());
         Out seqs = generate("--model", model, "--prompt", "Hi", "--max-sequences", "0");
         assertEquals(2, seqs.code());
         assertEquals("generate: --max-sequences must be 1 to 16384, got 0", seqs.err().strip());

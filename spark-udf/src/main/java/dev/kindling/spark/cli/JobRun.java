@@ -266,6 +266,9 @@ public final class JobRun {
         if (fatal == null) {
             return "interrupted";
         }
+        if (!(fatal instanceof OutOfMemoryError) && fatal.getCause() instanceof OutOfMemoryError oom) {
+            fatal = oom; // SparkFatalException wraps what it carries across threads, and Spark exits 52 for it too
+        }
         String what = fatal.getClass().getName() + (fatal.getMessage() == null ? "" : ": " + fatal.getMessage());
         return "a Spark task died of " + what + ", and Spark stopped the JVM" + (fatal instanceof OutOfMemoryError
                 ? " (exit 52) with a heap of " + (Runtime.getRuntime().maxMemory() >> 20) + " MiB; give it more memory: a larger -Xmx"

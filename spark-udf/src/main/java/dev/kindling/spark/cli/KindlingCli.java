@@ -64,6 +64,12 @@ public final class KindlingCli implements Runnable {
         System.setOut(dev.kindling.inference.cli.Utf8Console.stdout());
         System.setErr(dev.kindling.inference.cli.Utf8Console.stderr());
         int code = run(dev.kindling.inference.cli.Utf8Console.args(args));
+        System.out.flush();
+        String failure = dev.kindling.inference.cli.Utf8Console.stdoutFailure();
+        if (failure != null && SparkCommand.outputsWritten()) {
+            System.err.println("kindling: warning: the summary could not be written to stdout (" + failure + "); the outputs are complete");
+            System.exit(code);
+        }
         System.exit(dev.kindling.inference.cli.Utf8Console.exitCode(code, System.out, System.err, "kindling: error"));
     }
 

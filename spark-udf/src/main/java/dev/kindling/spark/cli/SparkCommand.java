@@ -82,6 +82,16 @@ public abstract class SparkCommand implements Callable<Integer> {
         return null;
     }
 
+    private static volatile boolean outputsWritten;
+
+    /**
+     * Whether a Spark job of this JVM finished and wrote its outputs: then stdout held only its summary, and a summary
+     * that could not be written is no reason to fail a run whose product is complete (a scheduler would rerun it).
+     */
+    public static boolean outputsWritten() {
+        return outputsWritten;
+    }
+
     /** The job itself. Returns the exit code. */
     protected abstract int run(JobRun run) throws Exception;
 
@@ -107,7 +117,9 @@ public abstract class SparkCommand implements Callable<Integer> {
         // closes them): a JVM hook ran beside them and could find neither
         org.apache.hadoop.util.ShutdownHookManager.get().addShutdownHook(onInterrupt, INTERRUPT_HOOK_PRIORITY);
         try {
-            return run(run);
+            int code = run(run);
+            outputsWritten |= code == 0;
+            return code;
         } catch (Exception | Error e) {
             run.removePartialOutputs();
             throw e;

@@ -27,8 +27,8 @@ import org.apache.hadoop.mapreduce.lib.input.LineRecordReader;
 /**
  * Text files as lines, as Hadoop's {@code TextInputFormat} reads them ({@code \n}, {@code \r} or {@code \r\n} end a
  * line; a split reads the lines that start in it; a UTF-8 byte order mark at the start of a file is dropped;
- * compressed files decompressed), except that a line keeps at most {@link #keepBytes} of its bytes in memory and
- * reports its whole length ({@link Line#length}). Hadoop's reader grows its buffer to hold any line, up to about
+ * compressed files decompressed), except that a line longer than {@link #keepBytes} is measured, not kept: it
+ * reports its whole length ({@link Line#length}) and no bytes, and no more than the bound is ever held for it. Hadoop's reader grows its buffer to hold any line, up to about
  * twice its size, before the caller can see how long it is: a 1 GiB line took 2 GiB or more of one task's heap on
  * its way to becoming an error row, and one over 2 GiB failed the read. Its only bound
  * ({@code mapreduce.input.linerecordreader.line.maxlength}) drops such lines without a trace.
@@ -38,15 +38,37 @@ import org.apache.hadoop.mapreduce.lib.input.LineRecordReader;
  * lines are still held whole before they are refused.
  */
 public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, BoundedLineInputFormat.Line> {
-    /** Setting: the most bytes of a line kept; a longer line keeps {@code keepBytes + 1} (the caller refuses it). */
+    /** Setting: the longest line kept; a longer one keeps no bytes (the caller refuses it). */
     public static final String KEEP_BYTES = "kindling.line.keep.bytes";
 
-    /** A line: its first bytes and its whole length (without its terminator, and without a byte order mark). */
+    /**
+     * A line: its bytes, unless it is longer than the bound (then none: the caller only refuses it), and its whole
+     * length (without its terminator, and without a byte order mark).
+     */
     public static final class Line {
-        /** The line's bytes, all of them when {@link #length} is at most the bound, else its first bound + 1. */
-        public Text bytes = new Text();
+        private static final byte[] NONE = new byte[0];
+        /** The line's bytes are {@code data[0, size)}; {@code size} is 0 for a line over the bound. */
+        public byte[] data = NONE;
+        public int size;
         /** The whole line's length in bytes. */
         public long length;
+
+        /** Appends {@code n} bytes, growing {@link #data} to at most {@code cap} bytes. */
+        void append(byte[] b, int off, int n, int cap) {
+            if (size + n > data.length) {
+                data = java.util.Arrays.copyOf(data, (int) Math.min(cap, Math.max(size + n, 2L * data.length + 64)));
+            }
+            System.arraycopy(b, off, data, size, n);
+            size += n;
+        }
+
+        /** Drops the kept bytes, and the array too where it is large (a line near the bound), for the lines after it. */
+        void drop() {
+            size = 0;
+            if (data.length > (1 << 20)) {
+                data = NONE;
+            }
+        }
     }
 
     /**
@@ -90,6 +112,8 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
         private int position;
         /** The length of the line {@link #readLine} last read, whole. */
         long lineLength;
+        /** Its first three bytes (as many as it has), kept even where the line is not (a byte order mark's test). */
+        final byte[] firstBytes = new byte[3];
 
         LineScanner(InputStream in, int bufferSize) {
             this.in = in;
@@ -97,11 +121,12 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
         }
 
         /**
-         * Reads the next line, keeping its first {@code keep} bytes in {@code into}; returns the bytes consumed, its
-         * terminator included, or 0 at the end of the stream.
+         * Reads the next line into {@code into}: its bytes when it has at most {@code keep}, else none (it is only
+         * measured, and the array that held its first bytes let go); returns the bytes consumed, its terminator included,
+         * or 0 at the end of the stream.
          */
-        long readLine(Text into, int keep) throws IOException {
-            into.clear();
+        long readLine(Line into, int keep) throws IOException {
+            into.size = 0;
             lineLength = 0;
             long consumed = 0;
             while (true) {
@@ -113,9 +138,13 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
                     position++;
                 }
                 int n = position - from;
-                long room = keep - lineLength;
-                if (room > 0) {
-                    into.append(buffer, from, (int) Math.min(n, room));
+                for (int i = 0; lineLength + i < firstBytes.length && i < n; i++) {
+                    firstBytes[(int) lineLength + i] = buffer[from + i];
+                }
+                if (lineLength + n <= keep) {
+                    into.append(buffer, from, n, keep);
+                } else if (lineLength <= keep) {
+                    into.drop(); // past the bound: nothing of it is kept
                 }
                 lineLength += n;
                 consumed += n;
@@ -181,7 +210,7 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
             lines = new LineScanner(stream, conf.getInt("io.file.buffer.size", 64 << 10));
             position = start;
             if (start != 0) { // the line under way at the split's start belongs to the split before
-                position += lines.readLine(value.bytes, 0);
+                position += lines.readLine(value, 0);
             }
         }
 
@@ -192,32 +221,36 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
             }
             long at = position;
             boolean first = at == 0;
-            long n = lines.readLine(value.bytes, first ? keep + 1 + BOM.length : keep + 1);
+            long n = lines.readLine(value, first ? keep + BOM.length : keep);
             if (n == 0) {
                 return false;
             }
             position += n;
             value.length = lines.lineLength;
-            if (first && startsWithBom(value.bytes)) {
+            if (first && lines.lineLength >= BOM.length && startsWithBom(value)) {
                 if (n == BOM.length) {
                     return false; // a file of a byte order mark alone has no line, as an empty one has none
                 }
-                byte[] b = value.bytes.getBytes();
-                int kept = value.bytes.getLength() - BOM.length;
-                System.arraycopy(b, BOM.length, b, 0, kept);
-                value.bytes.set(b, 0, kept);
                 value.length -= BOM.length;
+                if (value.size > 0) {
+                    System.arraycopy(value.data, BOM.length, value.data, 0, value.size - BOM.length);
+                    value.size -= BOM.length;
+                }
             }
-            if (value.bytes.getLength() > keep + 1) {
-                value.bytes.set(value.bytes.getBytes(), 0, keep + 1);
+            if (value.length > keep) {
+                value.drop(); // a first line without a byte order mark may have kept up to 3 bytes more than the bound
             }
             key.set(at);
             return true;
         }
 
-        private static boolean startsWithBom(Text t) {
-            byte[] b = t.getBytes();
-            return t.getLength() >= BOM.length && b[0] == BOM[0] && b[1] == BOM[1] && b[2] == BOM[2];
+        /**
+         * Whether the first line begins with a byte order mark. A first line over the bound keeps no bytes, so its first
+         * three are read as they went by ({@link LineScanner#firstBytes}).
+         */
+        private boolean startsWithBom(Line line) {
+            byte[] b = line.size >= BOM.length ? line.data : lines.firstBytes;
+            return b[0] == BOM[0] && b[1] == BOM[1] && b[2] == BOM[2];
         }
 
         @Override
@@ -263,7 +296,12 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
 
         @Override
         public void initialize(InputSplit split, TaskAttemptContext context) throws IOException {
-            hadoop.initialize(split, context);
+            // the other files' reader splits lines at \n, \r and \r\n and drops none: so does this one, whatever a shared
+            // configuration sets for Hadoop's (a custom delimiter, a length past which lines are skipped without a trace)
+            Configuration conf = new Configuration(context.getConfiguration());
+            conf.unset("textinputformat.record.delimiter");
+            conf.unset(LineRecordReader.MAX_LINE_LENGTH);
+            hadoop.initialize(split, new org.apache.hadoop.mapreduce.task.TaskAttemptContextImpl(conf, context.getTaskAttemptID()));
         }
 
         @Override
@@ -271,8 +309,10 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
             if (!hadoop.nextKeyValue()) {
                 return false;
             }
-            value.bytes = hadoop.getCurrentValue();
-            value.length = value.bytes.getLength();
+            Text t = hadoop.getCurrentValue();
+            value.data = t.getBytes();
+            value.size = t.getLength();
+            value.length = t.getLength();
             return true;
         }
 

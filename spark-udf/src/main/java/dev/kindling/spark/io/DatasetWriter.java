@@ -148,14 +148,22 @@ public final class DatasetWriter {
             }
             if ("file".equals(fs.getUri().getScheme())) {
                 java.nio.file.Path folder = java.nio.file.Path.of(fs.makeQualified(existing).toUri());
+                java.nio.file.Path probe;
                 try {
-                    java.nio.file.Files.delete(java.nio.file.Files.createTempDirectory(folder, ".kindling-write-check"));
+                    probe = java.nio.file.Files.createTempDirectory(folder, ".kindling-write-check");
                 } catch (IOException | SecurityException e) {
                     String why = e instanceof java.nio.file.AccessDeniedException ? "permission denied"
                             : e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
                             : "refused: " + e.getClass().getSimpleName(); // /proc: NoSuchFileException for the new folder
                     throw KindlingException.usage(option + " " + output + " cannot be written: no folder can be made in " + folder
                             + " (" + why + ")");
+                }
+                try {
+                    java.nio.file.Files.delete(probe);
+                } catch (IOException | SecurityException e) {
+                    // a folder that takes new folders but lets none go (append-only, some FUSE mounts): the output can still
+                    // be written; the probe is named so that it can be removed by hand
+                    org.slf4j.LoggerFactory.getLogger(DatasetWriter.class).warn("could not remove the write check {}: {}", probe, e.toString());
                 }
             }
         } catch (IOException e) {

@@ -9,7 +9,6 @@ import java.util.Iterator;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.io.LongWritable;
-import org.apache.hadoop.io.Text;
 import dev.kindling.spark.io.BoundedLineInputFormat.Line;
 import org.apache.hadoop.mapreduce.lib.input.FileSplit;
 import org.apache.spark.api.java.JavaNewHadoopRDD;
@@ -127,18 +126,18 @@ final class LineSource {
             line++;
             long offset = t._1().get();
             lastOffset = offset;
-            Text text = t._2().bytes;
+            Line text = t._2();
             Long lineNo = exactLines ? line : null;
-            if (t._2().length > maxLineBytes) {
+            if (text.length > maxLineBytes) {
                 return RowFactory.create(file, offset, lineNo, null, null, TOO_LONG + t._2().length + " bytes, over the "
                         + describe(maxLineBytes) + " a line may hold (its bytes are not kept)");
             }
             try {
-                String s = utf8.decode(ByteBuffer.wrap(text.getBytes(), 0, text.getLength())).toString();
+                String s = utf8.decode(ByteBuffer.wrap(text.data, 0, text.size)).toString();
                 return RowFactory.create(file, offset, lineNo, s, null, null);
             } catch (CharacterCodingException e) {
-                int bad = firstInvalidUtf8(text.getBytes(), text.getLength());
-                return RowFactory.create(file, offset, lineNo, null, rawBytes(text.getBytes(), text.getLength()),
+                int bad = firstInvalidUtf8(text.data, text.size);
+                return RowFactory.create(file, offset, lineNo, null, rawBytes(text.data, text.size),
                         "invalid UTF-8 at byte " + bad + " of the line");
             }
         }

@@ -46,9 +46,10 @@ class BoundedLineInputFormatTest {
         try {
             while (reader.nextKeyValue()) {
                 Object v = reader.getCurrentValue();
-                Text t = v instanceof BoundedLineInputFormat.Line l ? l.bytes : (Text) v;
-                long length = v instanceof BoundedLineInputFormat.Line l ? l.length : t.getLength();
-                out.add(new Rec(reader.getCurrentKey().get(), new String(t.getBytes(), 0, t.getLength(), StandardCharsets.ISO_8859_1), length));
+                byte[] data = v instanceof BoundedLineInputFormat.Line l ? l.data : ((Text) v).getBytes();
+                int size = v instanceof BoundedLineInputFormat.Line l ? l.size : ((Text) v).getLength();
+                long length = v instanceof BoundedLineInputFormat.Line l ? l.length : size;
+                out.add(new Rec(reader.getCurrentKey().get(), new String(data, 0, size, StandardCharsets.ISO_8859_1), length));
             }
         } finally {
             reader.close();
@@ -115,14 +116,14 @@ class BoundedLineInputFormatTest {
     }
 
     /**
-     * A line over the bound keeps bound + 1 bytes and gives its whole length, in whichever split it starts, and the
-     * lines around it are read as Hadoop reads them.
+     * A line over the bound keeps no bytes (nor the array that held its first ones) and gives its whole length, in
+     * whichever split it starts, and the lines around it are read as Hadoop reads them; a line at the bound is kept.
      */
     @Test
     void aLongLineKeepsOnlyItsBoundAndItsLength(@TempDir Path tmp) throws Exception {
         Path file = tmp.resolve("long.txt");
         String big = "x".repeat(5000);
-        byte[] text = ("before\n" + big + "\r\nafter\n" + big + "y").getBytes(StandardCharsets.US_ASCII);
+        byte[] text = ("before\n" + big + "\r\nafter\n" + "z".repeat(100) + "\n" + big + "y").getBytes(StandardCharsets.US_ASCII);
         Files.write(file, text);
         TaskAttemptContext bounded = context(100, 64);
         TaskAttemptContext unbounded = context(1 << 20, 64);
@@ -135,10 +136,11 @@ class BoundedLineInputFormatTest {
                 Rec g = got.get(i);
                 assertEquals(e.offset, g.offset);
                 assertEquals(e.bytes.length(), g.length);
-                assertEquals(e.bytes.substring(0, Math.min(101, e.bytes.length())), g.bytes, "kept bytes of line " + i);
+                assertEquals(e.bytes.length() > 100 ? "" : e.bytes, g.bytes, "kept bytes of line " + i);
             }
-            assertEquals(List.of(7L + 5000 + 2, 7L + 5000 + 2 + 6, 5001L).toString(),
-                    List.of(got.get(2).offset, got.get(3).offset, got.get(3).length).toString());
+            assertEquals(List.of(7L + 5000 + 2, 7L + 5000 + 2 + 6 + 101, 5001L).toString(),
+                    List.of(got.get(2).offset, got.get(4).offset, got.get(4).length).toString());
+            assertEquals("z".repeat(100), got.get(3).bytes, "a line of exactly the bound is kept");
         }
     }
 
@@ -152,7 +154,14 @@ class BoundedLineInputFormatTest {
         }
         List<Rec> got = readSplit(new BoundedLineInputFormat.BoundedLines(),
                 new FileSplit(new org.apache.hadoop.fs.Path(file.toUri()), 0, Files.size(file), new String[0]), context(10, 64));
-        assertEquals(List.of(new Rec(0, "first", 5), new Rec(9, "z".repeat(11), 3000), new Rec(3010, "last", 4)), got);
+        assertEquals(List.of(new Rec(0, "first", 5), new Rec(9, "", 3000), new Rec(3010, "last", 4)), got);
+        // a first line over the bound that begins with a byte order mark: its length without the mark
+        Path bom = tmp.resolve("bom.txt.gz");
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(bom))) {
+            out.write(("\uFEFF" + big + "\nend").getBytes(StandardCharsets.UTF_8));
+        }
+        assertEquals(List.of(new Rec(0, "", 3000), new Rec(3004, "end", 3)), readSplit(new BoundedLineInputFormat.BoundedLines(),
+                new FileSplit(new org.apache.hadoop.fs.Path(bom.toUri()), 0, Files.size(bom), new String[0]), context(10, 64)));
     }
 
     /** Through Spark: the long line is its row's error with its whole length, the lines around it are rows. */
