@@ -64,6 +64,11 @@ public record EngineOptions(int threads, String device, long kvBudgetBytes, int 
      * of failing).
      */
     public static final int MAX_THREADS = 1024;
+    /**
+     * The most sequences the command lines let an engine decode together: far past what fits a step on any GPU (vLLM's
+     * default is 256); 100,000,000 ran an executor out of memory sizing its step buffers.
+     */
+    public static final int MAX_SEQUENCES = 16384;
 
     /** The values of {@code device}. */
     public static final java.util.List<String> DEVICES = java.util.List.of("auto", "cpu", "cuda");

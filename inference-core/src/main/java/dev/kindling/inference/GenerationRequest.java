@@ -48,11 +48,8 @@ public record GenerationRequest(String prompt, int[] promptTokens, SamplingParam
         for (int i = 0; i < stopStrings.size(); i++) {
             String s = stopStrings.get(i);
             String problem = stopStringProblem(s);
-            if (s.isEmpty()) {
-                throw new IllegalArgumentException("stop strings must not be empty");
-            }
             if (problem != null) {
-                throw new IllegalArgumentException("stop string " + i + " " + problem
+                throw new IllegalArgumentException(s.isEmpty() ? "stop strings must not be empty" : "stop string " + i + " " + problem
                         + (s.indexOf('\uFFFD') >= 0 ? "; stop on token ids instead (GenerationRequest.withStopTokens)" : ""));
             }
         }

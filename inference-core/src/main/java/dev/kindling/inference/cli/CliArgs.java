@@ -13,13 +13,14 @@ import java.util.Set;
 final class CliArgs {
     /** The options that may be given more than once, each value kept ({@link #getAll}). */
     static final Set<String> REPEATABLE = Set.of("stop");
+    /** Each option's value (a repeatable one's last). */
     private final Map<String, String> values = new HashMap<>();
-    /** Every value of each option, in the order given (the repeatable ones, {@code --stop}, read them all). */
-    private final Map<String, List<String>> all = new HashMap<>();
+    /** Every value of each {@link #REPEATABLE} option, in the order given. */
+    private final Map<String, List<String>> repeated = new HashMap<>();
 
     /**
      * Parses {@code --key value}, {@code --key=value} (as picocli takes it in the {@code kindling} launcher) and
-     * {@code --flag}; a repeated option keeps its last value for {@link #get} and every value for {@link #getAll}.
+     * {@code --flag}; a {@link #REPEATABLE} option keeps every value ({@link #getAll}), any other given twice is refused.
      */
     CliArgs(String[] args, Set<String> options, Set<String> flags) {
         for (int i = 0; i < args.length; i++) {
@@ -46,16 +47,18 @@ final class CliArgs {
                     throw new IllegalArgumentException("--" + key + " is given twice (" + values.get(key) + ", " + v + "); give it once");
                 }
                 values.put(key, v);
-                all.computeIfAbsent(key, k -> new ArrayList<>()).add(v);
+                if (REPEATABLE.contains(key)) {
+                    repeated.computeIfAbsent(key, k -> new ArrayList<>()).add(v);
+                }
             } else {
                 throw new IllegalArgumentException("unknown option --" + key);
             }
         }
     }
 
-    /** Every value given for {@code key}, in order (empty when none). */
+    /** Every value given for the {@link #REPEATABLE} option {@code key}, in order (empty when none). */
     List<String> getAll(String key) {
-        return all.getOrDefault(key, List.of());
+        return repeated.getOrDefault(key, List.of());
     }
 
     /**

@@ -48,8 +48,6 @@ public final class GenerateCommand {
             "top-k", "min-p", "repetition-penalty", "frequency-penalty", "presence-penalty", "seed", "threads", "tokenizer", "stop",
             "device", "gpu", "kv-cache-type", "kv-budget-mb", "max-sequences", "max-in-flight");
     static final Set<String> FLAGS = Set.of("llama2c-sampler", "truncate-prompts");
-    /** The most sequences decoded together, as {@code kindling generate} takes them. */
-    static final int MAX_SEQUENCES = 16384;
     static final String USAGE = """
             Usage: generate --model M (--prompt TEXT | --prompt-file FILE | --input IN.jsonl --output OUT.jsonl)
                             [--max-tokens N] [--temperature T] [--top-p P] [--top-k K] [--min-p P]
@@ -68,6 +66,15 @@ public final class GenerateCommand {
         PrintStream out = Utf8Console.stdout();
         PrintStream err = Utf8Console.stderr();
         System.exit(Utf8Console.exitCode(run(Utf8Console.args(args), out, err), out, err, "generate"));
+    }
+
+    /**
+     * Why {@code --stop stop} is refused, in the words both command lines print (this one and {@code kindling}'s), or
+     * null.
+     */
+    public static String stopRefusal(String stop) {
+        String problem = GenerationRequest.stopStringProblem(stop);
+        return problem == null ? null : stop.isEmpty() ? "--stop must not be empty" : "--stop '" + stop + "' " + problem;
     }
 
     /** {@code --help} or {@code -h} where an option's name goes (a --prompt of "-h" is a prompt). */
@@ -130,8 +137,8 @@ public final class GenerateCommand {
             }
             o = o.withKvBudgetBytes(kvBudgetMb << 20);
             int maxSequences = a.getInt("max-sequences", o.maxSequences());
-            if (maxSequences < 1 || maxSequences > MAX_SEQUENCES) {
-                throw new IllegalArgumentException("--max-sequences must be 1 to " + MAX_SEQUENCES + ", got " + a.get("max-sequences"));
+            if (maxSequences < 1 || maxSequences > EngineOptions.MAX_SEQUENCES) {
+                throw new IllegalArgumentException("--max-sequences must be 1 to " + EngineOptions.MAX_SEQUENCES + ", got " + a.get("max-sequences"));
             }
             // a step holds at least one token of each sequence (the engine refuses fewer)
             o = o.withMaxSequences(maxSequences).withMaxBatchTokens(Math.max(o.maxBatchTokens(), maxSequences));
@@ -156,9 +163,9 @@ public final class GenerateCommand {
                 throw new IllegalArgumentException("--max-tokens must be >= 0, got " + a.get("max-tokens"));
             }
             for (String stop : a.getAll("stop")) {
-                String problem = GenerationRequest.stopStringProblem(stop);
-                if (problem != null) {
-                    throw new IllegalArgumentException(stop.isEmpty() ? "--stop must not be empty" : "--stop '" + stop + "' " + problem);
+                String refusal = stopRefusal(stop);
+                if (refusal != null) {
+                    throw new IllegalArgumentException(refusal);
                 }
             }
         } catch (SamplingParams.InvalidParameterException e) {

@@ -28,9 +28,13 @@ class GenerateStreamingTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     static List<String> childJvm(String heap, String... args) {
+        return childJvm(heap, GenerateCommand.class, args);
+    }
+
+    /** A command line running {@code main} with {@code args} in a child JVM of this test's class path. */
+    static List<String> childJvm(String heap, Class<?> main, String... args) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), heap,
-                "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
-                GenerateCommand.class.getName()));
+                "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"), main.getName()));
         cmd.addAll(List.of(args));
         return cmd;
     }

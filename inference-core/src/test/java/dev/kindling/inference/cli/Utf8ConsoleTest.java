@@ -10,7 +10,6 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -47,13 +46,6 @@ class Utf8ConsoleTest {
         assertArrayEquals(notUtf8, Utf8Console.fromCmdline(notUtf8, latin1));
     }
 
-    private static List<String> child(String main, String... args) {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-                "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"), main));
-        cmd.addAll(List.of(args));
-        return cmd;
-    }
-
     private record Run(int code, byte[] out, String err) {}
 
     private static Run run(Map<String, String> env, ProcessBuilder.Redirect stdout, List<String> cmd, Path dir) throws Exception {
@@ -74,14 +66,14 @@ class Utf8ConsoleTest {
         String model = SharedData.require("llama2c/stories260K.gguf").toString();
         Map<String, String> c = Map.of("LC_ALL", "C");
         // token 286 is "▁a": its piece's first character is U+2581
-        Run logits = run(c, null, child(LogitsCommand.class.getName(), "--model", model, "--tokens", "1,286", "--top", "3"), dir);
+        Run logits = run(c, null, GenerateStreamingTest.childJvm("-Xmx256m", LogitsCommand.class, "--model", model, "--tokens", "1,286", "--top", "3"), dir);
         assertEquals(0, logits.code(), logits.err());
         String json = new String(logits.out(), StandardCharsets.UTF_8);
         assertTrue(json.contains("\"▁a\""), json.length() > 300 ? json.substring(0, 300) : json);
         // the same prompt, under C and under C.UTF-8, gives the same completion, without a warning
         String[] args = {"--model", model, "--prompt", "Café was happy", "--max-tokens", "12", "--threads", "1"};
-        Run ascii = run(c, null, child(GenerateCommand.class.getName(), args), dir);
-        Run utf8 = run(Map.of("LC_ALL", "C.UTF-8"), null, child(GenerateCommand.class.getName(), args), dir);
+        Run ascii = run(c, null, GenerateStreamingTest.childJvm("-Xmx256m", GenerateCommand.class, args), dir);
+        Run utf8 = run(Map.of("LC_ALL", "C.UTF-8"), null, GenerateStreamingTest.childJvm("-Xmx256m", GenerateCommand.class, args), dir);
         assertEquals(0, ascii.code(), ascii.err());
         assertEquals(new String(utf8.out(), StandardCharsets.UTF_8), new String(ascii.out(), StandardCharsets.UTF_8));
         assertFalse(ascii.err().contains("warning"), ascii.err()); // no "--prompt holds U+FFFD"
@@ -94,7 +86,7 @@ class Utf8ConsoleTest {
         Assumptions.assumeTrue(Files.exists(full), "a /dev/full");
         String model = SharedData.require("llama2c/stories260K.gguf").toString();
         Run r = run(Map.of(), ProcessBuilder.Redirect.to(full.toFile()),
-                child(GenerateCommand.class.getName(), "--model", model, "--prompt", "Once", "--max-tokens", "20", "--threads", "1"), dir);
+                GenerateStreamingTest.childJvm("-Xmx256m", GenerateCommand.class, "--model", model, "--prompt", "Once", "--max-tokens", "20", "--threads", "1"), dir);
         assertEquals(1, r.code(), r.err());
         assertTrue(r.err().contains("generate: cannot write the output to stdout: No space left on device"), r.err());
     }

@@ -60,8 +60,8 @@ public class EngineCliOptions {
      * more", "KV cache type must be f32 or f16") named a setting, not the option. The distill commands' teacher and judge
      * options have the same names.
      */
-    /** The most sequences an engine decodes together: far past what fits a step on any GPU (vLLM's default is 256). */
-    public static final int MAX_SEQUENCES = 16384;
+    /** {@link dev.kindling.inference.EngineOptions#MAX_SEQUENCES}, the limit the engine's own command takes too. */
+    public static final int MAX_SEQUENCES = dev.kindling.inference.EngineOptions.MAX_SEQUENCES;
 
     public static void checkValues(String device, int threads, int maxSequences, int maxInFlight, String kvCacheType) {
         if (!dev.kindling.inference.EngineOptions.DEVICES.contains(device)) {

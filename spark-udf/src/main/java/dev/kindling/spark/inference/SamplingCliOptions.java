@@ -92,9 +92,9 @@ public class SamplingCliOptions {
         for (String s : stop) {
             // the Generate stage's own check named the stage ("Generate(kindlingGenerate_35771714d633).stop: ..."), and
             // U+FFFD came back as a failure (exit 1) pointing at a Java method
-            String problem = dev.kindling.inference.GenerationRequest.stopStringProblem(s);
-            if (problem != null) {
-                throw KindlingException.usage(s.isEmpty() ? "--stop must not be empty" : "--stop '" + s + "' " + problem);
+            String refusal = dev.kindling.inference.cli.GenerateCommand.stopRefusal(s);
+            if (refusal != null) {
+                throw KindlingException.usage(refusal);
             }
         }
         for (Map.Entry<String, Double> e : Map.of("temperature", temperature, "top-p", topP, "min-p", minP, "repetition-penalty",

@@ -64,6 +64,21 @@ class InterruptTest {
         assertEquals("kindling: interrupted; no unfinished output to remove", again.toString().trim());
     }
 
+    /** {@code kindling convert -i in -o out} on local Spark in a child JVM with the build's flags and {@code jvmOptions}. */
+    private static List<String> childConvert(List<String> jvmOptions, Path in, Path out) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        try (InputStream flags = InterruptTest.class.getResourceAsStream("/kindling-jvm-flags.txt")) {
+            cmd.addAll(Arrays.asList(new String(flags.readAllBytes(), StandardCharsets.UTF_8).trim().split("\\s+")));
+        }
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+                "dev.kindling.spark.cli.KindlingCli", "convert", "--master", "local[1]", "--no-progress",
+                "--conf", "spark.ui.enabled=false", "--conf", "spark.driver.host=127.0.0.1",
+                "--conf", "spark.driver.bindAddress=127.0.0.1", "-i", in.toString(), "-o", out.toString()));
+        return cmd;
+    }
+
     @Test
     void sigtermDuringTheWriteLeavesNoOutput() throws Exception {
         Path in = tmp.resolve("in.jsonl");
@@ -74,17 +89,8 @@ class InterruptTest {
             }
         }
         Path out = tmp.resolve("out");
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        try (InputStream flags = InterruptTest.class.getResourceAsStream("/kindling-jvm-flags.txt")) {
-            cmd.addAll(Arrays.asList(new String(flags.readAllBytes(), StandardCharsets.UTF_8).trim().split("\\s+")));
-        }
         // seconds of work until it is stopped: C2's compiles cost more than they save there (as in EngineCommandLogsTest)
-        cmd.add("-XX:TieredStopAtLevel=1");
-        cmd.addAll(List.of("-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
-                "dev.kindling.spark.cli.KindlingCli", "convert", "--master", "local[1]", "--no-progress",
-                "--conf", "spark.ui.enabled=false", "--conf", "spark.driver.host=127.0.0.1",
-                "--conf", "spark.driver.bindAddress=127.0.0.1", "-i", in.toString(), "-o", out.toString()));
+        List<String> cmd = childConvert(List.of("-XX:TieredStopAtLevel=1"), in, out);
         // to a file: destroy() closes the pipes, and the hook's line came after
         Path errFile = tmp.resolve("stderr.txt");
         Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(errFile.toFile()).start();
@@ -117,16 +123,7 @@ class InterruptTest {
             }
             o.write("\"}\n".getBytes(StandardCharsets.UTF_8));
         }
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        try (InputStream flags = InterruptTest.class.getResourceAsStream("/kindling-jvm-flags.txt")) {
-            cmd.addAll(Arrays.asList(new String(flags.readAllBytes(), StandardCharsets.UTF_8).trim().split("\\s+")));
-        }
-        cmd.addAll(List.of("-Xmx500m", "-XX:TieredStopAtLevel=1", "-cp",
-                System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
-                "dev.kindling.spark.cli.KindlingCli", "convert", "--master", "local[1]", "--no-progress",
-                "--conf", "spark.ui.enabled=false", "--conf", "spark.driver.host=127.0.0.1",
-                "--conf", "spark.driver.bindAddress=127.0.0.1", "-i", in.toString(), "-o", tmp.resolve("out").toString()));
+        List<String> cmd = childConvert(List.of("-Xmx500m", "-XX:TieredStopAtLevel=1"), in, tmp.resolve("out"));
         Path errFile = tmp.resolve("stderr.txt");
         Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(errFile.toFile()).start();
         assertTrue(p.waitFor(180, TimeUnit.SECONDS), "the run ended");
