@@ -41,9 +41,11 @@ public record EngineOptions(int threads, String device, long kvBudgetBytes, int 
         if (threads < 1 || threads > MAX_THREADS) {
             throw new IllegalArgumentException("threads must be in 1.." + MAX_THREADS + ", got " + threads);
         }
-        if (!DEVICES.contains(device)) {
+        String named = deviceName(device);
+        if (named == null) {
             throw new IllegalArgumentException("device must be cpu, cuda or auto, got " + device);
         }
+        device = named;
         if (kvBudgetBytes < 0 || kvBlockSize < 1 || maxBatchTokens < 1 || maxSequences < 1) {
             throw new IllegalArgumentException("kv budget, block size, batch tokens and sequences must be positive");
         }
@@ -72,6 +74,20 @@ public record EngineOptions(int threads, String device, long kvBudgetBytes, int 
 
     /** The values of {@code device}. */
     public static final java.util.List<String> DEVICES = java.util.List.of("auto", "cpu", "cuda");
+
+    /**
+     * The device {@code given} names, in any case and with white space around it ({@code CPU}, {@code " cuda"}), as
+     * {@link #DEVICES} spells it; null when it names none. Every front end (the command lines, the Spark stages' param)
+     * reads {@code --device} through this, as {@link KvCacheType#parse} reads {@code F16}: {@code --device CPU} was
+     * refused where {@code --kv-cache-type F16} was taken.
+     */
+    public static String deviceName(String given) {
+        if (given == null) {
+            return null;
+        }
+        String d = given.strip().toLowerCase(java.util.Locale.ROOT);
+        return DEVICES.contains(d) ? d : null;
+    }
 
     public static EngineOptions defaults() {
         return new EngineOptions(Math.min(Runtime.getRuntime().availableProcessors(), MAX_THREADS), "auto", 0L, 16, 256, 64, null, false, -1, 0.9, KvCacheType.F32);

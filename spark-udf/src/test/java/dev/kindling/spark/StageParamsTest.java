@@ -61,6 +61,9 @@ class StageParamsTest {
         refused(gen + "maxSequences must be >= 1, got 0", () -> g.setMaxSequences(0));
         refused(gen + "maxInFlight must be >= 0", () -> g.setMaxInFlight(-1));
         refused(gen + "device must be auto, cpu or cuda, got 'gpu'", () -> g.setDevice("gpu"));
+        // any case, as kvCacheType takes F16: the executors' engine gets the name as the engine spells it
+        assertEquals("cpu", new Generate().setModel("m.gguf").setDevice(" CPU").engineSpec().device());
+        assertEquals("cuda", new Generate().setModel("m.gguf").setDevice("Cuda").engineSpec().device());
         refused(gen + "frequencyPenalty must be a finite number in [-2, 2], got 5.0", () -> g.setFrequencyPenalty(5));
         refused(gen + "kvBudgetMb must be >= 0, got -5", () -> g.setKvBudgetMb(-5));
         Judge j = new Judge();

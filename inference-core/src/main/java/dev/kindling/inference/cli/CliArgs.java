@@ -19,8 +19,8 @@ final class CliArgs {
     private final Map<String, List<String>> repeated = new HashMap<>();
 
     /**
-     * Parses {@code --key value}, {@code --key=value} (as picocli takes it in the {@code kindling} launcher) and
-     * {@code --flag}; a {@link #REPEATABLE} option keeps every value ({@link #getAll}), any other given twice is refused.
+     * Parses {@code --key value}, {@code --key=value} (as picocli takes it in the {@code kindling} launcher),
+     * {@code --flag} and {@code --flag=true|false}; a {@link #REPEATABLE} option keeps every value ({@link #getAll}), any other given twice is refused.
      */
     CliArgs(String[] args, Set<String> options, Set<String> flags) {
         for (int i = 0; i < args.length; i++) {
@@ -31,12 +31,20 @@ final class CliArgs {
             String key = a.substring(2);
             String inline = null;
             int eq = key.indexOf('=');
-            if (eq > 0 && options.contains(key.substring(0, eq))) {
+            if (eq > 0 && (options.contains(key.substring(0, eq)) || flags.contains(key.substring(0, eq)))) {
                 inline = key.substring(eq + 1);
                 key = key.substring(0, eq);
             }
             if (flags.contains(key)) {
-                values.put(key, "true");
+                // --flag=true and --flag=false, as picocli takes them in the kindling launcher (they were unknown options)
+                if (inline != null && !inline.equalsIgnoreCase("true") && !inline.equalsIgnoreCase("false")) {
+                    throw new IllegalArgumentException("--" + key + " takes no value, or =true or =false; got " + a);
+                }
+                if (inline == null || inline.equalsIgnoreCase("true")) {
+                    values.put(key, "true");
+                } else {
+                    values.remove(key);
+                }
             } else if (options.contains(key)) {
                 if (inline == null && i + 1 >= args.length) {
                     throw new IllegalArgumentException("--" + key + " needs a value");
@@ -121,9 +129,9 @@ final class CliArgs {
     dev.kindling.inference.EngineOptions device(dev.kindling.inference.EngineOptions o) {
         // each refusal names the option as typed, as --threads does (it was "KV cache type must be ...", "device must be ...")
         if (has("device")) {
-            String d = get("device");
-            if (!dev.kindling.inference.EngineOptions.DEVICES.contains(d)) {
-                throw new IllegalArgumentException("--device must be auto, cpu or cuda, got " + d);
+            String d = dev.kindling.inference.EngineOptions.deviceName(get("device"));
+            if (d == null) {
+                throw new IllegalArgumentException("--device must be auto, cpu or cuda, got " + get("device"));
             }
             o = o.withDevice(d);
         }

@@ -169,7 +169,7 @@ public final class GenerateCommand {
                 }
             }
         } catch (SamplingParams.InvalidParameterException e) {
-            // the engine's message names the parameter ("temperature must be >= 0, got NaN"), not the option typed
+            // the engine's message names the parameter ("temperature must be a finite number >= 0, got NaN"), not the option typed
             err.println("generate: --" + e.parameter() + " " + e.requirement() + ", got " + a.get(e.parameter()));
             return 2;
         } catch (IllegalArgumentException e) {
@@ -276,10 +276,11 @@ public final class GenerateCommand {
                     out.flush();
                 }).join();
             } catch (RuntimeException e) {
-                // the request's own failure (a prompt longer than the context, non-finite logits): one line
+                // the request's own failure, one line: the prompt's (longer than the context, ids outside the
+                // vocabulary) is a usage error, exit 2 as logits gives it; the engine's (non-finite logits) exit 1
                 Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
                 err.println("generate: " + cause.getMessage());
-                return 1;
+                return cause instanceof IllegalArgumentException ? 2 : 1;
             }
             out.println();
             return 0;

@@ -49,8 +49,8 @@ public record SamplingParams(float temperature, int topK, float topP, float minP
     public enum Kind { DEFAULT, LLAMA2C }
 
     /**
-     * One parameter out of its range: the message is the API's ("temperature must be >= 0, got NaN"); a command line
-     * names its own option with {@link #parameter()} and {@link #requirement()} ("--temperature must be >= 0, got NaN").
+     * One parameter out of its range: the message is the API's ("temperature must be a finite number >= 0, got NaN"); a command line
+     * names its own option with {@link #parameter()} and {@link #requirement()} ("--temperature must be a finite number >= 0, got NaN").
      */
     public static final class InvalidParameterException extends IllegalArgumentException {
         private final String parameter;
@@ -67,7 +67,7 @@ public record SamplingParams(float temperature, int topK, float topP, float minP
             return parameter;
         }
 
-        /** What it must be, without the value: "must be >= 0". */
+        /** What it must be, without the value: "must be a finite number >= 0". */
         public String requirement() {
             return requirement;
         }
@@ -75,7 +75,7 @@ public record SamplingParams(float temperature, int topK, float topP, float minP
 
     public SamplingParams {
         if (!(temperature >= 0) || Float.isInfinite(temperature)) {
-            throw new InvalidParameterException("temperature", "temperature", "must be >= 0", temperature);
+            throw new InvalidParameterException("temperature", "temperature", "must be a finite number >= 0", temperature);
         }
         if (topK == -1) {
             topK = 0; // vLLM's "off" (llama.cpp's too): refused, a request written for vLLM failed here

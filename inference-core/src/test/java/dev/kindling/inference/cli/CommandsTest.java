@@ -71,9 +71,9 @@ class CommandsTest {
     @Test
     void badOptionValuesAreOneUsageLineBeforeTheModelLoads() throws Exception {
         String model = SharedData.require("llama2c/stories260K.gguf").toString();
-        // each names the option as typed (the engine's own messages said "temperature must be >= 0, got NaN", without dashes)
-        String[][] generate = {{"--temperature", "-1", "--temperature must be >= 0, got -1"}, {"--temperature", "hot", "--temperature"},
-                {"--temperature", "NaN", "--temperature must be >= 0, got NaN"},
+        // each names the option as typed (the engine's own messages said "temperature must be a finite number >= 0, got NaN", without dashes)
+        String[][] generate = {{"--temperature", "-1", "--temperature must be a finite number >= 0, got -1"}, {"--temperature", "hot", "--temperature"},
+                {"--temperature", "NaN", "--temperature must be a finite number >= 0, got NaN"},
                 {"--temperature", "1e308", "--temperature is 1e308, past the largest value it takes (3.4e38)"},
                 {"--top-p", "0", "--top-p must be in (0, 1], got 0"}, {"--top-p", "1.5", "--top-p must be in (0, 1], got 1.5"},
                 {"--top-k", "-3", "--top-k must be 0 or -1 (off) or at least 1, got -3"}, {"--min-p", "2", "--min-p must be in [0, 1], got 2"},
@@ -141,8 +141,8 @@ class CommandsTest {
                 {new String[] {"--input", in.toString(), "--output", dir.resolve("no/such/dir/out.jsonl").toString()}, 2, "no/such/dir/out.jsonl"},
                 {new String[] {"--input", in.toString(), "--output", dir.toString()}, 2, dir.toString()},
                 {new String[] {"--input", dir.resolve("missing.jsonl").toString(), "--output", dir.resolve("o.jsonl").toString()}, 2, "missing.jsonl"},
-                {new String[] {"--prompt", "Once upon a time ".repeat(600)}, 1, "stories260K.gguf: the prompt has"},
-                {new String[] {"--prompt", "Once upon a time ".repeat(600)}, 1, "context holds 2048"},
+                {new String[] {"--prompt", "Once upon a time ".repeat(600)}, 2, "stories260K.gguf: the prompt has"},
+                {new String[] {"--prompt", "Once upon a time ".repeat(600)}, 2, "context holds 2048"},
         };
         for (Object[] c : cases) {
             ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -329,7 +329,8 @@ class CommandsTest {
         String[] small = java.util.Arrays.copyOf(args, args.length + 2);
         small[args.length] = "--kv-budget-mb";
         small[args.length + 1] = "1";
-        assertEquals(1, GenerateCommand.run(small, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8)));
+        // the options cannot serve the request (as a prompt past the context): a usage error
+        assertEquals(2, GenerateCommand.run(small, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8)));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("needs 57 KV blocks but the KV budget holds 51"), err.toString(StandardCharsets.UTF_8));
         assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("generate: stories260K.gguf: a sequence of "), err.toString(StandardCharsets.UTF_8));
         small[args.length + 1] = "2";

@@ -23,6 +23,10 @@ class DeviceOptionTest {
         assertEquals(2, GenerateCommand.run(new String[] {"--model", model, "--prompt", "Once", "--gpu", "-5"}, System.out, errs));
         assertEquals(0, LogitsCommand.run(new String[] {"--model", model, "--prompt", "Once", "--device", "cpu", "--gpu", "0", "--top", "1"},
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), errs));
+        // any case, as --kv-cache-type F16 is taken (--device CPU was refused)
+        assertEquals(0, LogitsCommand.run(new String[] {"--model", model, "--prompt", "Once", "--device", "CPU", "--top", "1"},
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), errs), err.toString(StandardCharsets.UTF_8));
+        assertEquals("cpu", dev.kindling.inference.EngineOptions.defaults().withDevice("Cpu").device());
         Assumptions.assumeFalse(CudaProbe.get().available(), "checked where CUDA is missing");
         // one line and exit 1, as the kindling launcher prints it (it was the exception's stack trace)
         err.reset();

@@ -120,5 +120,15 @@ class EngineCommandOptionsTest {
                 "--max-in-flight", "1", "--max-tokens", "4", "--threads", "1");
         assertEquals(0, small.code(), small.err());
         assertEquals(2, rows(o).size());
+        // a flag takes =true and =false, as the kindling launcher's picocli does (both were unknown options)
+        String longPrompt = "Once upon a time ".repeat(600);
+        Out on = generate("--model", model, "--prompt", longPrompt, "--max-tokens", "2", "--threads", "1", "--truncate-prompts=true");
+        assertEquals(0, on.code(), on.err());
+        Out off = generate("--model", model, "--prompt", longPrompt, "--max-tokens", "2", "--threads", "1", "--truncate-prompts=FALSE");
+        assertEquals(2, off.code(), off.err());
+        assertTrue(off.err().contains("context holds 2048"), off.err());
+        Out bad = generate("--model", model, "--prompt", "Hi", "--truncate-prompts=yes");
+        assertEquals(2, bad.code());
+        assertEquals("generate: --truncate-prompts takes no value, or =true or =false; got --truncate-prompts=yes", bad.err().strip());
     }
 }

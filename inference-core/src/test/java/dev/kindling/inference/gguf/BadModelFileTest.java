@@ -219,6 +219,13 @@ class BadModelFileTest {
                     new java.io.PrintStream(err, true));
             assertEquals(1, rc);
             assertTrue(err.toString().contains("after token 0"), err.toString());
+            // generate --prompt: the model's failure is exit 1 (a prompt's own, past the context, is a usage error, 2)
+            err.reset();
+            rc = dev.kindling.inference.cli.GenerateCommand.run(new String[] {"--model", p.toString(), "--prompt", "Once upon",
+                    "--device", "cpu", "--threads", "1", "--max-tokens", "4"}, new java.io.PrintStream(new java.io.ByteArrayOutputStream()),
+                    new java.io.PrintStream(err, true));
+            assertEquals(1, rc, err.toString());
+            assertTrue(err.toString().startsWith("generate: ") && err.toString().contains("non-finite logit"), err.toString());
         }
     }
 

@@ -49,7 +49,7 @@ class SamplingParamsTest {
     /** The API's own wording, the parameter without dashes (the CLI names its options instead: --temperature). */
     @Test
     void messagesNameTheParameter() {
-        assertEquals("temperature must be >= 0, got NaN",
+        assertEquals("temperature must be a finite number >= 0, got NaN",
                 assertThrows(IllegalArgumentException.class, () -> SamplingParams.greedy().withTemperature(Float.NaN)).getMessage());
         assertEquals("repetition penalty must be a finite number > 0, got 0.0",
                 assertThrows(IllegalArgumentException.class, () -> SamplingParams.greedy().withPenalties(0f, 0f, 0f)).getMessage());

@@ -64,7 +64,7 @@ public class EngineCliOptions {
     public static final int MAX_SEQUENCES = dev.kindling.inference.EngineOptions.MAX_SEQUENCES;
 
     public static void checkValues(String device, int threads, int maxSequences, int maxInFlight, String kvCacheType) {
-        if (!dev.kindling.inference.EngineOptions.DEVICES.contains(device)) {
+        if (dev.kindling.inference.EngineOptions.deviceName(device) == null) {
             throw KindlingException.usage("--device must be auto, cpu or cuda, got " + device);
         }
         if (threads < 0 || threads > dev.kindling.inference.EngineOptions.MAX_THREADS) {

@@ -31,10 +31,11 @@ public record EngineSpec(String model, String tokenizer, String device, int thre
             throw new IllegalArgumentException("no model given (a .gguf path, SparkFiles name or s3a:// URI)");
         }
         tokenizer = tokenizer == null || tokenizer.isBlank() ? null : tokenizer;
-        device = device == null ? "auto" : device;
-        if (!dev.kindling.inference.EngineOptions.DEVICES.contains(device)) {
+        String named = device == null ? "auto" : dev.kindling.inference.EngineOptions.deviceName(device);
+        if (named == null) {
             throw new IllegalArgumentException("device must be auto, cpu or cuda, got " + device);
         }
+        device = named;
         kvCacheType = KvCacheType.parse(kvCacheType == null || kvCacheType.isBlank() ? "f32" : kvCacheType).label();
         if (threads > dev.kindling.inference.EngineOptions.MAX_THREADS) {
             throw new IllegalArgumentException("threads must be at most " + dev.kindling.inference.EngineOptions.MAX_THREADS + ", got " + threads);

@@ -40,7 +40,8 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
         model = new Param<>(this, "model", "the model: a .gguf path, a SparkFiles name or an s3a:// URI",
                 ParamChecks.value(this, "model", "a path", (String v) -> !v.isBlank()));
         tokenizer = new Param<>(this, "tokenizer", "a tokenizer file instead of the model's vocabulary; empty for the model's");
-        device = new Param<>(this, "device", "auto, cpu or cuda", ParamChecks.oneOf(this, "device", "auto", "cpu", "cuda"));
+        device = new Param<>(this, "device", "auto, cpu or cuda", ParamChecks.value(this, "device", "auto, cpu or cuda",
+                (String v) -> dev.kindling.inference.EngineOptions.deviceName(v) != null));
         int maxThreads = dev.kindling.inference.EngineOptions.MAX_THREADS;
         threads = new IntParam(this, "threads", "engine threads per executor; 0 = the executor's cores",
                 ParamChecks.number(this, "threads", "0 (the executor's cores) to " + maxThreads,

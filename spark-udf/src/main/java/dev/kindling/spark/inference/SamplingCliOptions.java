@@ -101,7 +101,7 @@ public class SamplingCliOptions {
                 repetitionPenalty).entrySet()) {
             double v = e.getValue();
             if (Double.isFinite(v) && Float.isInfinite((float) v)) {
-                // 1e308 is a finite double but past a float's range: "--temperature must be >= 0, got 1e308" named the wrong fault
+                // 1e308 is a finite double but past a float's range: "--temperature must be a finite number >= 0, got 1e308" named the wrong fault
                 throw KindlingException.usage("--" + e.getKey() + " is " + v + ", past the largest value it takes (3.4e38)");
             }
         }
@@ -111,7 +111,7 @@ public class SamplingCliOptions {
             new SamplingParams((float) temperature, topK, (float) topP, (float) minP, (float) repetitionPenalty, (float) frequencyPenalty,
                     (float) presencePenalty, 0L, SamplingParams.Kind.DEFAULT);
         } catch (SamplingParams.InvalidParameterException e) {
-            // the engine's message names the parameter ("temperature must be >= 0, got -1.0"), not the option typed
+            // the engine's message names the parameter ("temperature must be a finite number >= 0, got -1.0"), not the option typed
             throw KindlingException.usage("--" + e.parameter() + " " + e.requirement() + ", got " + typed(given.get(e.parameter())));
         }
         g.setMaxTokens(maxTokens).setTemperature(temperature).setTopP(topP).setTopK(topK).setMinP(minP)

@@ -67,7 +67,7 @@ class InferenceCliTest {
         // stories260K takes 1,280 bytes a position: 1 MiB holds 51 blocks of 16, and 900 positions need 57
         Cli.Result r = Cli.run("generate", "--model", Stories.model().toString(), "--prompt", "", "--max-tokens", "900",
                 "--threads", "1", "--kv-budget-mb", "1");
-        assertEquals(1, r.code(), r.toString());
+        assertEquals(2, r.code(), r.toString()); // the options cannot serve the request: a usage error
         assertTrue(r.err().contains("needs 57 KV blocks but the KV budget holds 51"), r.err());
     }
 
@@ -120,7 +120,7 @@ class InferenceCliTest {
 
         String longPrompt = "Once upon a time there was a little girl. ".repeat(300);
         Cli.Result tooLong = Cli.run("generate", "--model", model, "--prompt", longPrompt, "--max-tokens", "4", "--threads", "2");
-        assertEquals(1, tooLong.code(), tooLong.toString());
+        assertEquals(2, tooLong.code(), tooLong.toString()); // a usage error, as in logits
         assertTrue(tooLong.err().contains("--truncate-prompts"), tooLong.err());
         Cli.Result truncated = Cli.run("generate", "--model", model, "--prompt", longPrompt, "--max-tokens", "4", "--threads", "2",
                 "--truncate-prompts");
@@ -864,11 +864,13 @@ class InferenceCliTest {
         }
     }
 
-    /** Sampling values out of range name the option as typed (the engine's message said "temperature must be >= 0"). */
+    /** Sampling values out of range name the option as typed (the engine's message said "temperature must be a finite number >= 0"). */
     @Test
     void samplingErrorsNameTheOption() {
-        String[][] bad = {{"--temperature", "-1", "--temperature must be >= 0, got -1"}, {"--temperature", "NaN", "--temperature must be"},
+        String[][] bad = {{"--temperature", "-1", "--temperature must be a finite number >= 0, got -1"}, {"--temperature", "NaN", "--temperature must be"},
                 {"--temperature", "1e308", "--temperature is 1.0E308, past the largest value it takes (3.4e38)"},
+                // past a double's range, picocli reads Infinity: it said "must be >= 0, got Infinity", which it is
+                {"--temperature", "1e400", "--temperature must be a finite number >= 0, got Infinity"},
                 {"--top-p", "0", "--top-p must be in (0, 1], got 0"}, {"--min-p", "2", "--min-p must be in [0, 1], got 2"},
                 {"--top-k", "-3", "--top-k must be"}, {"--repetition-penalty", "0", "--repetition-penalty must be a finite number > 0"}};
         for (String[] b : bad) {
