@@ -15,14 +15,15 @@ import org.apache.hadoop.io.compress.CodecPool;
 import org.apache.hadoop.io.compress.CompressionCodec;
 import org.apache.hadoop.io.compress.CompressionCodecFactory;
 import org.apache.hadoop.io.compress.Decompressor;
+import org.apache.hadoop.io.compress.SplitCompressionInputStream;
 import org.apache.hadoop.io.compress.SplittableCompressionCodec;
 import org.apache.hadoop.mapreduce.InputSplit;
 import org.apache.hadoop.mapreduce.JobContext;
 import org.apache.hadoop.mapreduce.RecordReader;
 import org.apache.hadoop.mapreduce.TaskAttemptContext;
+import org.apache.hadoop.mapreduce.lib.input.CompressedSplitLineReader;
 import org.apache.hadoop.mapreduce.lib.input.FileInputFormat;
 import org.apache.hadoop.mapreduce.lib.input.FileSplit;
-import org.apache.hadoop.mapreduce.lib.input.LineRecordReader;
 
 /**
  * Text files as lines, as Hadoop's {@code TextInputFormat} reads them ({@code \n}, {@code \r} or {@code \r\n} end a
@@ -34,8 +35,8 @@ import org.apache.hadoop.mapreduce.lib.input.LineRecordReader;
  * ({@code mapreduce.input.linerecordreader.line.maxlength}) drops such lines without a trace.
  *
  * <p>Files are listed in name order ({@link #listStatus}). bzip2 files, the one splittable compressed format, are
- * read through Hadoop's own reader in splits (its block-boundary handling is not worth repeating here), so their long
- * lines are still held whole before they are refused.
+ * read in splits through Hadoop's own split-aware reader (its block-boundary handling is not worth repeating here),
+ * bounded the same way ({@link Bzip2Lines}).
  */
 public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, BoundedLineInputFormat.Line> {
     /** Setting: the longest line kept; a longer one keeps no bytes (the caller refuses it). */
@@ -94,7 +95,7 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
     public RecordReader<LongWritable, Line> createRecordReader(InputSplit split, TaskAttemptContext context) {
         FileSplit fs = (FileSplit) split;
         CompressionCodec codec = new CompressionCodecFactory(context.getConfiguration()).getCodec(fs.getPath());
-        return codec instanceof SplittableCompressionCodec ? new HadoopLines() : new BoundedLines();
+        return codec instanceof SplittableCompressionCodec ? new Bzip2Lines() : new BoundedLines();
     }
 
     static int keepBytes(Configuration conf) {
@@ -289,36 +290,99 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
         }
     }
 
-    /** bzip2 in splits: Hadoop's reader, each line whole. */
-    static final class HadoopLines extends RecordReader<LongWritable, Line> {
-        private final LineRecordReader hadoop = new LineRecordReader();
+    /**
+     * bzip2 in splits: Hadoop's own split logic (its block boundaries and the extra record a split reads past them are
+     * {@code CompressedSplitLineReader}'s, as {@code LineRecordReader} uses it), with a bound on what a line keeps. Hadoop's
+     * reader keeps at most the bound's bytes of a longer line and counts the rest; its whole length is then the bytes
+     * consumed less the line end, which {@link EndAwareReader} reads off the reader's buffer.
+     */
+    static final class Bzip2Lines extends RecordReader<LongWritable, Line> {
+        private static final byte[] BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
+        private final LongWritable key = new LongWritable();
         private final Line value = new Line();
+        private Text text = new Text();
+        private FSDataInputStream file;
+        private Decompressor decompressor;
+        private SplitCompressionInputStream split;
+        private EndAwareReader in;
+        private int keep;
+        private long start;
+        private long end;
+        private long position;
 
         @Override
-        public void initialize(InputSplit split, TaskAttemptContext context) throws IOException {
-            // the other files' reader splits lines at \n, \r and \r\n and drops none: so does this one, whatever a shared
-            // configuration sets for Hadoop's (a custom delimiter, a length past which lines are skipped without a trace)
-            Configuration conf = new Configuration(context.getConfiguration());
-            conf.unset("textinputformat.record.delimiter");
-            conf.unset(LineRecordReader.MAX_LINE_LENGTH);
-            hadoop.initialize(split, new org.apache.hadoop.mapreduce.task.TaskAttemptContextImpl(conf, context.getTaskAttemptID()));
+        public void initialize(InputSplit genericSplit, TaskAttemptContext context) throws IOException {
+            FileSplit fs = (FileSplit) genericSplit;
+            Configuration conf = context.getConfiguration();
+            keep = keepBytes(conf);
+            Path path = fs.getPath();
+            file = path.getFileSystem(conf).open(path);
+            CompressionCodec codec = new CompressionCodecFactory(conf).getCodec(path);
+            decompressor = CodecPool.getDecompressor(codec);
+            split = ((SplittableCompressionCodec) codec).createInputStream(file, decompressor, fs.getStart(),
+                    fs.getStart() + fs.getLength(), SplittableCompressionCodec.READ_MODE.BYBLOCK);
+            // no record delimiter: \n, \r and \r\n end a line, as in the other files, whatever a shared configuration sets
+            in = new EndAwareReader(split, conf);
+            start = split.getAdjustedStart();
+            end = split.getAdjustedEnd();
+            if (start != 0) { // the line under way at the split's start belongs to the split before
+                start += in.readLine(new Text(), 0, Integer.MAX_VALUE);
+            }
+            position = start;
         }
 
         @Override
         public boolean nextKeyValue() throws IOException {
-            if (!hadoop.nextKeyValue()) {
+            // a split reads the line that starts at its end, and one more where its last block ended inside a line end
+            if (!(split.getPos() <= end || in.needAdditionalRecordAfterSplit())) {
                 return false;
             }
-            Text t = hadoop.getCurrentValue();
-            value.data = t.getBytes();
-            value.size = t.getLength();
-            value.length = t.getLength();
+            long at = position;
+            boolean first = at == 0;
+            int n;
+            try {
+                n = in.readLine(text, first ? keep + 1 + BOM.length : keep + 1, Integer.MAX_VALUE);
+            } catch (IOException e) {
+                if (e.getMessage() != null && e.getMessage().startsWith("Too many bytes before newline")) {
+                    // Hadoop's reader counts a line in an int: name the file and where the line starts
+                    throw new UncountableLineException("the line at offset " + at + " is over 2 GiB, more than Hadoop's bzip2 reader"
+                            + " can count (" + e.getMessage() + "); decompress the file, or break the line", e);
+                }
+                throw e;
+            }
+            if (n == 0) {
+                return false;
+            }
+            position += n;
+            int from = 0;
+            int size = text.getLength();
+            long length = n - in.lastLineEnd();
+            if (first && size >= BOM.length && text.getBytes()[0] == BOM[0] && text.getBytes()[1] == BOM[1]
+                    && text.getBytes()[2] == BOM[2]) {
+                if (n == BOM.length) {
+                    return false; // a file of a byte order mark alone has no line, as an empty one has none
+                }
+                from = BOM.length;
+                size -= BOM.length;
+                length -= BOM.length;
+            }
+            value.length = length;
+            if (length > keep) {
+                value.drop();
+                if (text.getBytes().length > (1 << 20)) {
+                    text = new Text(); // the bound's bytes (and Text's growth past them) go with the line
+                }
+            } else {
+                value.size = 0;
+                value.append(text.getBytes(), from, size, keep);
+            }
+            key.set(at);
             return true;
         }
 
         @Override
         public LongWritable getCurrentKey() {
-            return hadoop.getCurrentKey();
+            return key;
         }
 
         @Override
@@ -328,12 +392,74 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
 
         @Override
         public float getProgress() throws IOException {
-            return hadoop.getProgress();
+            return start == end ? 0f : Math.min(1f, (split.getPos() - start) / (float) (end - start));
         }
 
         @Override
         public void close() throws IOException {
-            hadoop.close();
+            try {
+                if (in != null) {
+                    in.close();
+                } else if (file != null) {
+                    file.close();
+                }
+            } finally {
+                if (decompressor != null) {
+                    CodecPool.returnDecompressor(decompressor);
+                    decompressor = null;
+                }
+            }
+        }
+    }
+
+    /** A line in a bzip2 file too long for Hadoop's reader to count (over 2 GiB): the file is sound, the line is not. */
+    public static final class UncountableLineException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        UncountableLineException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * Hadoop's split-aware line reader for compressed splits, which also says how many bytes ended the line it last
+     * read (0 at the end of the file, 1 for {@code \n} or {@code \r}, 2 for {@code \r\n}): {@code readLine} returns the
+     * bytes consumed, end included, and keeps only {@code maxLineLength} of the line, so for a line over the bound the
+     * end is read off the buffer it left. A {@code \r\n} may straddle two fills, so the last byte of the fill before is
+     * kept too.
+     */
+    static final class EndAwareReader extends CompressedSplitLineReader {
+        private byte[] buffer;
+        private int filled;
+        private int beforeFill = -1;
+
+        EndAwareReader(SplitCompressionInputStream in, Configuration conf) throws IOException {
+            super(in, conf, null);
+        }
+
+        @Override
+        protected int fillBuffer(InputStream in, byte[] into, boolean inDelimiter) throws IOException {
+            beforeFill = filled > 0 ? into[filled - 1] : -1;
+            int n = super.fillBuffer(in, into, inDelimiter);
+            buffer = into;
+            filled = n;
+            return n;
+        }
+
+        /** The bytes that ended the line {@code readLine} last returned. */
+        int lastLineEnd() {
+            int p = getBufferPosn();
+            if (p == 0 || filled <= 0) {
+                // nothing of the current fill was consumed: the line ended with the fill before (a \r there, with
+                // what followed not \n or the file's end), or at the file's end with no line end
+                return beforeFill == '\r' ? 1 : 0;
+            }
+            byte last = buffer[p - 1];
+            if (last == '\n') {
+                int before = p >= 2 ? buffer[p - 2] : beforeFill;
+                return before == '\r' ? 2 : 1;
+            }
+            return last == '\r' ? 1 : 0;
         }
     }
 }

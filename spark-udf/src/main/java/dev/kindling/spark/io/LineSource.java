@@ -112,7 +112,8 @@ final class LineSource {
         private BadInputException unreadable(Exception e) {
             String where = exactLines ? "after line " + line : "after byte offset " + lastOffset;
             return new BadInputException(file + ": unreadable " + where + ": " + e.getMessage()
-                    + (file.matches(".*\\.(gz|bz2|deflate|zst|lz4|snappy)$") ? " (a truncated or corrupt compressed file?)" : ""));
+                    + (file.matches(".*\\.(gz|bz2|deflate|zst|lz4|snappy)$") && !(e instanceof BoundedLineInputFormat.UncountableLineException)
+                            ? " (a truncated or corrupt compressed file?)" : ""));
         }
 
         @Override

@@ -164,6 +164,80 @@ class BoundedLineInputFormatTest {
                 new FileSplit(new org.apache.hadoop.fs.Path(bom.toUri()), 0, Files.size(bom), new String[0]), context(10, 64)));
     }
 
+    /** {@code text} as a bzip2 file of 100 kB blocks (the smallest), so that a few hundred kB make several splittable blocks. */
+    private static void bzip2(Path file, byte[] text) throws Exception {
+        try (OutputStream out = Files.newOutputStream(file)) {
+            out.write(new byte[] {'B', 'Z'}); // as Hadoop's BZip2Codec writes it; the stream writes "h1" and the blocks
+            try (OutputStream bz = new org.apache.hadoop.io.compress.bzip2.CBZip2OutputStream(out, 1)) {
+                bz.write(text);
+            }
+        }
+    }
+
+    /** Every split of a bzip2 file, read by Hadoop's reader or {@link BoundedLineInputFormat.Bzip2Lines}. */
+    private static List<Rec> readBzip2(Path file, long splitSize, boolean bounded, TaskAttemptContext ctx) throws Exception {
+        List<Rec> out = new ArrayList<>();
+        long size = Files.size(file);
+        org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(file.toUri());
+        for (long s = 0; s < size; s += splitSize) {
+            FileSplit split = new FileSplit(path, s, Math.min(splitSize, size - s), new String[0]);
+            out.addAll(readSplit(bounded ? new BoundedLineInputFormat.Bzip2Lines() : new LineRecordReader(), split, ctx));
+        }
+        return out;
+    }
+
+    /**
+     * bzip2 files are read in splits as Hadoop reads them (the oracle), and a line over the bound keeps no bytes but
+     * gives its exact length, whichever line end it has (\n, \r, \r\n, none), in whichever split or block it lies, and
+     * with line ends across the reader's fills and the blocks' ends.
+     */
+    @Test
+    void bzip2SplitsAreHadoopsAndTheirLongLinesBounded(@TempDir Path tmp) throws Exception {
+        Random random = new Random(20261205);
+        Path file = tmp.resolve("lines.txt.bz2");
+        String[] ends = {"\n", "\r", "\r\n", "\n\n", "\r\r\n"};
+        int longLines = 0;
+        for (int round = 0; round < 6; round++) {
+            ByteArrayOutputStream b = new ByteArrayOutputStream();
+            if (round % 2 == 0) {
+                b.writeBytes(new byte[] {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF});
+            }
+            while (b.size() < 250_000) {
+                // short lines, and now and then one over the bound (200 bytes), up to longer than a block
+                int n = random.nextInt(12) == 0 ? 150 + random.nextInt(random.nextInt(40) == 0 ? 120_000 : 600) : random.nextInt(40);
+                for (int k = 0; k < n; k++) {
+                    b.write('a' + random.nextInt(26));
+                }
+                b.writeBytes(ends[random.nextInt(ends.length)].getBytes(StandardCharsets.US_ASCII));
+            }
+            if (round % 3 == 0) {
+                b.writeBytes("x".repeat(300).getBytes(StandardCharsets.US_ASCII)); // a long last line with no end
+            }
+            bzip2(file, b.toByteArray());
+            long size = Files.size(file);
+            int buffer = round < 2 ? 1 + random.nextInt(8) : 4096 + random.nextInt(60_000);
+            TaskAttemptContext ctx = context(1 << 20, buffer);
+            TaskAttemptContext bounded = context(200, buffer);
+            List<Rec> whole = readBzip2(file, size, false, ctx);
+            for (long splitSize : new long[] {size, 20_000 + random.nextInt(40_000), 1 + random.nextInt((int) size)}) {
+                List<Rec> expected = readBzip2(file, splitSize, false, ctx);
+                assertEquals(whole.size(), expected.size(), "Hadoop itself, split every " + splitSize);
+                assertEquals(expected, readBzip2(file, splitSize, true, ctx), "round " + round + ", split every " + splitSize);
+                List<Rec> got = readBzip2(file, splitSize, true, bounded);
+                assertEquals(expected.size(), got.size());
+                for (int i = 0; i < got.size(); i++) {
+                    Rec e = expected.get(i);
+                    Rec g = got.get(i);
+                    assertEquals(new Rec(e.offset, e.bytes.length() > 200 ? "" : e.bytes, e.bytes.length()), g,
+                            "round " + round + ", split every " + splitSize + ", line " + i);
+                    longLines += e.bytes.length() > 200 ? 1 : 0;
+                }
+            }
+            assertTrue(whole.size() > 500, "lines: " + whole.size());
+        }
+        assertTrue(longLines > 100, "long lines checked: " + longLines);
+    }
+
     /** Through Spark: the long line is its row's error with its whole length, the lines around it are rows. */
     @Test
     void lineSourceMakesTheLongLineItsRowsError(@TempDir Path tmp) throws Exception {
