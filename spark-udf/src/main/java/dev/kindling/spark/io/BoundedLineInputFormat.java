@@ -98,6 +98,24 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
         return codec instanceof SplittableCompressionCodec ? new Bzip2Lines() : new BoundedLines();
     }
 
+    /**
+     * Closes what a reader opened: the stream read from (which closes the file under it), or the file when no stream
+     * was made, and returns the decompressor (null if none) to Hadoop's pool.
+     */
+    private static void closeOpened(java.io.Closeable stream, java.io.Closeable file, Decompressor decompressor) throws IOException {
+        try {
+            if (stream != null) {
+                stream.close();
+            } else if (file != null) {
+                file.close();
+            }
+        } finally {
+            if (decompressor != null) {
+                CodecPool.returnDecompressor(decompressor);
+            }
+        }
+    }
+
     static int keepBytes(Configuration conf) {
         return conf.getInt(KEEP_BYTES, LineSource.MAX_LINE_BYTES);
     }
@@ -275,18 +293,9 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
 
         @Override
         public void close() throws IOException {
-            try {
-                if (stream != null) {
-                    stream.close();
-                } else if (file != null) {
-                    file.close();
-                }
-            } finally {
-                if (decompressor != null) {
-                    CodecPool.returnDecompressor(decompressor);
-                    decompressor = null;
-                }
-            }
+            Decompressor d = decompressor;
+            decompressor = null;
+            closeOpened(stream, file, d);
         }
     }
 
@@ -397,18 +406,9 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
 
         @Override
         public void close() throws IOException {
-            try {
-                if (in != null) {
-                    in.close();
-                } else if (file != null) {
-                    file.close();
-                }
-            } finally {
-                if (decompressor != null) {
-                    CodecPool.returnDecompressor(decompressor);
-                    decompressor = null;
-                }
-            }
+            Decompressor d = decompressor;
+            decompressor = null;
+            closeOpened(in, file, d);
         }
     }
 
