@@ -17,6 +17,8 @@ final class CliArgs {
     private final Map<String, String> values = new HashMap<>();
     /** Every value of each {@link #REPEATABLE} option, in the order given. */
     private final Map<String, List<String>> repeated = new HashMap<>();
+    /** The flags given, set or not ({@code --flag=false} is given, and not in {@link #values}). */
+    private final Set<String> flagsGiven = new java.util.HashSet<>();
 
     /**
      * Parses {@code --key value}, {@code --key=value} (as picocli takes it in the {@code kindling} launcher),
@@ -39,6 +41,10 @@ final class CliArgs {
                 // --flag=true and --flag=false, as picocli takes them in the kindling launcher (they were unknown options)
                 if (inline != null && !inline.equalsIgnoreCase("true") && !inline.equalsIgnoreCase("false")) {
                     throw new IllegalArgumentException("--" + key + " takes no value, or =true or =false; got " + a);
+                }
+                if (!flagsGiven.add(key)) {
+                    // --x=false --x ended true without a word (picocli, in the kindling launcher, refuses it too)
+                    throw new IllegalArgumentException("--" + key + " is given twice; give it once");
                 }
                 if (inline == null || inline.equalsIgnoreCase("true")) {
                     values.put(key, "true");

@@ -264,6 +264,15 @@ public final class GenerateCommand {
             return 1;
         }
         try (Engine engine = opened) {
+            if (!engine.hasTokenizer()) {
+                // a llama2.c checkpoint without --tokenizer: a usage error, as logits and kindling generate give it (exit 1)
+                try {
+                    engine.encode(prompt);
+                } catch (IllegalStateException e) {
+                    err.println("generate: " + e.getMessage());
+                    return 2;
+                }
+            }
             SamplingParams sp = given != null ? given : engine.generationConfig().sampling(seed);
             int maxTokens = a.getInt("max-tokens", engine.generationConfig().maxNewTokens() > 0
                     ? engine.generationConfig().maxNewTokens() : 256);
@@ -276,11 +285,12 @@ public final class GenerateCommand {
                     out.flush();
                 }).join();
             } catch (RuntimeException e) {
-                // the request's own failure, one line: the prompt's (longer than the context, ids outside the
-                // vocabulary) is a usage error, exit 2 as logits gives it; the engine's (non-finite logits) exit 1
+                // the request's own failure, one line: one the engine refused for what it asks (a prompt longer than
+                // the context, a KV budget too small for it) is a usage error, exit 2 as logits gives it; any other
+                // (non-finite logits, a fault of ours) exit 1, whatever its type
                 Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
                 err.println("generate: " + cause.getMessage());
-                return cause instanceof IllegalArgumentException ? 2 : 1;
+                return cause instanceof dev.kindling.inference.RequestRefusedException ? 2 : 1;
             }
             out.println();
             return 0;

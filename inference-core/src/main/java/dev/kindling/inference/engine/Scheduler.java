@@ -167,7 +167,7 @@ public final class Scheduler implements AutoCloseable {
         }
         int need = KvBlockManager.blocksFor(s.reservedPositions(), blocks.blockSize());
         if (need > blocks.capacity()) {
-            f.completeExceptionally(new IllegalArgumentException(named("a sequence of " + s.reservedPositions()
+            f.completeExceptionally(new dev.kindling.inference.RequestRefusedException(named("a sequence of " + s.reservedPositions()
                     + " positions needs " + need + " KV blocks but the KV budget holds " + blocks.capacity()
                     + " (" + (s.kind == Kind.GENERATE ? "lower max tokens" : "shorten the text") + ", halve what a position takes with --kv-cache-type f16, or raise the budget: "
                     + "EngineOptions.withKvBudgetBytes or --kv-budget-mb, by default a quarter of the heap free after loading, at most 4 GiB:"

@@ -130,5 +130,13 @@ class EngineCommandOptionsTest {
         Out bad = generate("--model", model, "--prompt", "Hi", "--truncate-prompts=yes");
         assertEquals(2, bad.code());
         assertEquals("generate: --truncate-prompts takes no value, or =true or =false; got --truncate-prompts=yes", bad.err().strip());
+        Out twiceFlag = generate("--model", model, "--prompt", "Hi", "--llama2c-sampler=false", "--llama2c-sampler");
+        assertEquals(2, twiceFlag.code());
+        assertEquals("generate: --llama2c-sampler is given twice; give it once", twiceFlag.err().strip());
+        // a model without a tokenizer is a usage error, as logits and kindling generate give it (it was exit 1)
+        Out noTokenizer = generate("--model", SharedData.require("llama2c/stories260K.bin").toString(), "--prompt", "Once",
+                "--max-tokens", "3", "--threads", "1");
+        assertEquals(2, noTokenizer.code(), noTokenizer.err());
+        assertTrue(noTokenizer.err().startsWith("generate: stories260K.bin has no tokenizer: pass --tokenizer FILE"), noTokenizer.err());
     }
 }
