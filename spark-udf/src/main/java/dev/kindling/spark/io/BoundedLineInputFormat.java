@@ -335,9 +335,27 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
             start = split.getAdjustedStart();
             end = split.getAdjustedEnd();
             if (start != 0) { // the line under way at the split's start belongs to the split before
-                start += in.readLine(new Text(), 0, Integer.MAX_VALUE);
+                start += readLine(new Text(), 0, start, true);
             }
             position = start;
+        }
+
+        /**
+         * Reads a line into {@code into}, keeping at most {@code max} of its bytes; {@code at} and {@code underWay} (the
+         * split's first, partial line) say which it is in an error.
+         */
+        private int readLine(Text into, int max, long at, boolean underWay) throws IOException {
+            try {
+                return in.readLine(into, max, Integer.MAX_VALUE);
+            } catch (IOException e) {
+                if (e.getMessage() != null && e.getMessage().startsWith("Too many bytes before newline")) {
+                    // Hadoop's reader counts a line in an int: say where the line is and what to do
+                    String line = underWay ? "the line under way at the split's start (offset " + at + ")" : "the line at offset " + at;
+                    throw new UncountableLineException(line + " is over 2 GiB, more than Hadoop's bzip2 reader can count (" + e.getMessage()
+                            + "); decompress the file, or break the line", e);
+                }
+                throw e;
+            }
         }
 
         @Override
@@ -348,17 +366,7 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
             }
             long at = position;
             boolean first = at == 0;
-            int n;
-            try {
-                n = in.readLine(text, first ? keep + 1 + BOM.length : keep + 1, Integer.MAX_VALUE);
-            } catch (IOException e) {
-                if (e.getMessage() != null && e.getMessage().startsWith("Too many bytes before newline")) {
-                    // Hadoop's reader counts a line in an int: name the file and where the line starts
-                    throw new UncountableLineException("the line at offset " + at + " is over 2 GiB, more than Hadoop's bzip2 reader"
-                            + " can count (" + e.getMessage() + "); decompress the file, or break the line", e);
-                }
-                throw e;
-            }
+            int n = readLine(text, first ? keep + 1 + BOM.length : keep + 1, at, false);
             if (n == 0) {
                 return false;
             }
@@ -382,8 +390,14 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
                     text = new Text(); // the bound's bytes (and Text's growth past them) go with the line
                 }
             } else {
-                value.size = 0;
-                value.append(text.getBytes(), from, size, keep);
+                // the line's bytes stay in the Text they were read into (a copy doubled the memory a long line takes),
+                // which is reused for the next line as the other reader reuses its array
+                byte[] bytes = text.getBytes();
+                if (from > 0) {
+                    System.arraycopy(bytes, from, bytes, 0, size);
+                }
+                value.data = bytes;
+                value.size = size;
             }
             key.set(at);
             return true;
