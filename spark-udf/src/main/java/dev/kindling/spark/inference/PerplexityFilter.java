@@ -81,7 +81,9 @@ public final class PerplexityFilter implements PipelineStage {
             Dataset<Row> candidates = scored.filter(col(Columns.REASON).isNull().and(col(ppl).isNotNull()));
             double[] q = candidates.stat().approxQuantile(ppl, new double[] {keepFraction}, 0.001);
             threshold = q.length == 0 ? Double.POSITIVE_INFINITY : q[0];
-            context.reportValue("perplexity threshold x1000", Double.isInfinite(threshold) ? -1 : Math.round(threshold * 1000));
+            if (Double.isFinite(threshold)) { // none when no document was scored
+                context.reportMeasure("perplexity threshold", threshold);
+            }
         }
         Column reason = col(Columns.REASON);
         return scored.withColumn(Columns.REASON, when(reason.isNotNull(), reason)

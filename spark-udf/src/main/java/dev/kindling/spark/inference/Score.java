@@ -80,6 +80,7 @@ public final class Score extends EngineStage<Score> {
     public Score setCountCol(String v) { set(countCol, v); return this; }
     public Score setLongTexts(String v) { set(longTexts, v); return this; }
 
+    public String getLogprobCol() { return getOrDefault(logprobCol); }
     public String getPerplexityCol() { return getOrDefault(perplexityCol); }
     public String getCountCol() { return getOrDefault(countCol); }
 
@@ -130,7 +131,7 @@ public final class Score extends EngineStage<Score> {
         }
         if (longTexts.equals("error")) {
             throw new IllegalArgumentException("the text has " + ids.length + " tokens but the context holds " + ctx
-                    + " (longTexts chunk or truncate score it anyway)");
+                    + " (longTexts chunk or truncate, kindling score's --long-texts, score it anyway)");
         }
         if (longTexts.equals("truncate")) {
             int[] first = Arrays.copyOf(ids, ctx);

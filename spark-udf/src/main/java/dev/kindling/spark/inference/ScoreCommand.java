@@ -35,6 +35,10 @@ public final class ScoreCommand extends SparkCommand {
             description = "Keep the fraction F of documents with the lowest perplexity (approximate quantile), reject the rest.")
     Double keepFraction;
 
+    @Option(names = "--column-prefix", paramLabel = "P",
+            description = "Name the outputs P + logprob, perplexity and n_tokens: to score a dataset that has them already (a second model's scores beside the first's).")
+    String columnPrefix;
+
     @Mixin
     PipelineOptions pipeline;
 
@@ -47,6 +51,27 @@ public final class ScoreCommand extends SparkCommand {
         if (maxPerplexity != null && keepFraction != null) {
             throw KindlingException.usage("give --max-perplexity or --keep-fraction, not both");
         }
+        // each refusal names the option as typed (they named the stage's params: "Score(kindlingScore_...).longTexts
+        // must be ...", "perplexity: the maximum must be > 0")
+        String mode = longTexts.strip().toLowerCase(java.util.Locale.ROOT);
+        if (!List.of("chunk", "truncate", "error").contains(mode)) {
+            throw KindlingException.usage("--long-texts must be chunk, truncate or error, got " + longTexts);
+        }
+        longTexts = mode; // any case, as --device and --kv-cache-type take it
+        if (maxPerplexity != null && !(maxPerplexity > 0)) {
+            throw KindlingException.usage("--max-perplexity must be a number > 0, got " + SamplingCliOptions.typed(maxPerplexity));
+        }
+        if (keepFraction != null && !(keepFraction > 0 && keepFraction <= 1)) {
+            throw KindlingException.usage("--keep-fraction must be in (0, 1], got " + SamplingCliOptions.typed(keepFraction));
+        }
+        if (columnPrefix != null && columnPrefix.isBlank()) {
+            throw KindlingException.usage("--column-prefix must not be empty");
+        }
+        if (engine.truncatePrompts) {
+            // an engine option the score stage never reads: accepted, it did nothing
+            throw KindlingException.usage("--truncate-prompts cuts generate's prompts; score reads texts: for those longer than the"
+                    + " context give --long-texts truncate (the first window) or chunk (every window, the default)");
+        }
         engine.spec();
     }
 
@@ -54,6 +79,18 @@ public final class ScoreCommand extends SparkCommand {
     protected int run(JobRun run) {
         WriteOptions out = run.checkOutput(pipeline);
         Score score = engine.applyTo(new Score()).setInputCol(job.textColumn).setLongTexts(longTexts);
+        if (columnPrefix != null) {
+            score.setLogprobCol(columnPrefix + "logprob").setPerplexityCol(columnPrefix + "perplexity").setCountCol(columnPrefix + "n_tokens");
+        }
+        org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> input = run.readInput();
+        for (String c : List.of(score.getLogprobCol(), score.getPerplexityCol(), score.getCountCol())) {
+            if (java.util.Arrays.stream(input.schema().fieldNames()).anyMatch(f -> dev.kindling.spark.io.Columns.sameName(f, c))) {
+                // the stage said "Score(kindlingScore_703ed2e4eac9): output column 'logprob' already exists", naming no way out
+                throw KindlingException.usage("the input already has a column '" + c + "', which score writes (an earlier score's"
+                        + " output?): give --column-prefix to name the new ones apart (--column-prefix second_ writes second_logprob,"
+                        + " second_perplexity and second_n_tokens)");
+            }
+        }
         PipelineStage stage;
         if (maxPerplexity != null) {
             stage = new PerplexityFilter(score).setMaxPerplexity(maxPerplexity);
@@ -63,7 +100,7 @@ public final class ScoreCommand extends SparkCommand {
             stage = new InferenceStage("score", score).reportTotal(score.getCountCol(), "scored tokens");
         }
         InferenceProgress.attach(run, score::metrics);
-        run.runPipeline(run.readInput(), List.of(stage), out, pipeline);
+        run.runPipeline(input, List.of(stage), out, pipeline);
         return 0;
     }
 }

@@ -108,7 +108,7 @@ public final class PipelineOutput {
             all.forEach((k, v) -> metrics.put(k, v.value()));
             double seconds = (System.nanoTime() - startNanos) / 1e9;
             List<String> order = new ArrayList<>(stageOrder);
-            return RunReport.of(order, counts.value(), metrics, seconds);
+            return RunReport.of(order, counts.value(), metrics, context.measures(), seconds);
         } finally {
             docs.unpersist(false);
         }

@@ -18,7 +18,12 @@ import java.util.TreeMap;
  * numbers add up: {@code in(stage i+1) = kept(stage i)} and {@code documents_in = kept + dropped}.
  */
 public record RunReport(long documentsIn, long documentsKept, List<StageReport> stages, Map<String, Long> metrics,
-        double seconds) {
+        Map<String, Double> measures, double seconds) {
+
+    /** A report without measures (numbers that are not counts). */
+    public RunReport(long documentsIn, long documentsKept, List<StageReport> stages, Map<String, Long> metrics, double seconds) {
+        this(documentsIn, documentsKept, stages, metrics, Map.of(), seconds);
+    }
 
     /** One stage's accounting. */
     public record StageReport(String stage, long in, long kept, Map<String, Long> dropped) {
@@ -33,6 +38,12 @@ public record RunReport(long documentsIn, long documentsKept, List<StageReport> 
      *                   {@code "stage:why"}
      */
     public static RunReport of(List<String> stageOrder, Map<String, Long> counts, Map<String, Long> metrics, double seconds) {
+        return of(stageOrder, counts, metrics, Map.of(), seconds);
+    }
+
+    /** As {@link #of(List, Map, Map, double)}, with {@code measures}: numbers a stage measured that are not counts. */
+    public static RunReport of(List<String> stageOrder, Map<String, Long> counts, Map<String, Long> metrics,
+            Map<String, Double> measures, double seconds) {
         Map<String, Map<String, Long>> byStage = new LinkedHashMap<>();
         for (String s : stageOrder) {
             byStage.put(s, new TreeMap<>());
@@ -57,7 +68,7 @@ public record RunReport(long documentsIn, long documentsKept, List<StageReport> 
             stages.add(new StageReport(e.getKey(), in, in - dropped, e.getValue()));
             in -= dropped;
         }
-        return new RunReport(total, kept, List.copyOf(stages), Map.copyOf(metrics), seconds);
+        return new RunReport(total, kept, List.copyOf(stages), Map.copyOf(metrics), Map.copyOf(measures), seconds);
     }
 
     public long documentsDropped() {
@@ -78,12 +89,18 @@ public record RunReport(long documentsIn, long documentsKept, List<StageReport> 
         sb.append(String.format(Locale.ROOT, "documents: %s in, %s kept, %s dropped", fmt(documentsIn), fmt(documentsKept),
                 fmt(documentsDropped())));
         new TreeMap<>(metrics).forEach((k, v) -> sb.append(", ").append(fmt(v)).append(' ').append(k));
+        new TreeMap<>(measures).forEach((k, v) -> sb.append(", ").append(k).append(' ').append(fmt(v)));
         sb.append(String.format(Locale.ROOT, " (%.1f s)%n", seconds));
         return sb.toString();
     }
 
     private static String fmt(long v) {
         return String.format(Locale.ROOT, "%,d", v);
+    }
+
+    /** A measure as read: 2,266.482 or 2.266e+84. */
+    private static String fmt(double v) {
+        return Math.abs(v) < 1e9 ? String.format(Locale.ROOT, "%,.3f", v) : String.format(Locale.ROOT, "%.4g", v);
     }
 
     /** {@code --stats FILE.json}. */
@@ -103,7 +120,9 @@ public record RunReport(long documentsIn, long documentsKept, List<StageReport> 
             st.add(sm);
         }
         m.put("stages", st);
-        m.put("metrics", new TreeMap<>(metrics));
+        Map<String, Object> all = new TreeMap<>(metrics);
+        all.putAll(measures); // one map of numbers for a reader of the file: counts whole, measures as measured
+        m.put("metrics", all);
         m.put("seconds", seconds);
         return m;
     }

@@ -18,6 +18,7 @@ public final class StageContext {
     private final Map<String, String> sumOverKept = new LinkedHashMap<>();
     private final Map<String, String> metricColumns = new LinkedHashMap<>();
     private final Map<String, Long> values = new LinkedHashMap<>();
+    private final Map<String, Double> measures = new LinkedHashMap<>();
     private final java.util.Set<String> keptInternal = new java.util.LinkedHashSet<>();
 
     public StageContext(SparkSession spark, String idColumn, String textColumn) {
@@ -69,6 +70,19 @@ public final class StageContext {
     /** Values reported with {@link #reportValue}. */
     public Map<String, Long> values() {
         return Map.copyOf(values);
+    }
+
+    /**
+     * Reports a measured number that is not a count (e.g. the perplexity threshold a fraction to keep came to): kept as
+     * given, where counts are whole numbers (a threshold scaled by 1,000 into one overflowed, and read as 1,000 times too big).
+     */
+    public void reportMeasure(String metric, double value) {
+        measures.put(metric, value);
+    }
+
+    /** Values reported with {@link #reportMeasure}. */
+    public Map<String, Double> measures() {
+        return Map.copyOf(measures);
     }
 
     /**

@@ -612,6 +612,40 @@ class InferenceCliTest {
         List<JsonNode> longRows = readJsonl(dir.resolve("long-out"));
         assertEquals(2, longRows.size());
         assertTrue(longRows.stream().anyMatch(n -> n.get("id").asText().equals("long") && !n.get("error").isNull()), longRows.toString());
+        assertTrue(longRows.stream().anyMatch(n -> n.get("error").asText().contains("--long-texts")), longRows.toString());
+
+        // scored output scored again: a usage error saying how (the stage's "Score(kindlingScore_...): output column
+        // 'logprob' already exists"), and with --column-prefix the second scores beside the first
+        Cli.Result again = Cli.run("score", "--no-progress", "-m", Stories.model().toString(), "--threads", "2", "-i",
+                dir.resolve("out").toString(), "-o", dir.resolve("again").toString());
+        assertEquals(2, again.code(), again.toString());
+        assertTrue(again.err().startsWith("kindling: error: the input already has a column 'logprob', which score writes"), again.err());
+        Cli.Result second = Cli.run("score", "--no-progress", "-m", Stories.model().toString(), "--threads", "2", "-i",
+                dir.resolve("out").toString(), "-o", dir.resolve("second").toString(), "--column-prefix", "second_", "--long-texts", "CHUNK");
+        assertEquals(0, second.code(), second.toString());
+        List<JsonNode> twice = readJsonl(dir.resolve("second"));
+        assertEquals(13, twice.size());
+        for (JsonNode n : twice) {
+            assertEquals(n.get("logprob").asDouble(), n.get("second_logprob").asDouble(), 0.0, n.toString());
+            assertEquals(n.get("n_tokens").asInt(), n.get("second_n_tokens").asInt(), n.toString());
+            assertEquals(n.get("perplexity").asDouble(), n.get("second_perplexity").asDouble(), 0.0, n.toString());
+        }
+        // each refusal names its option as typed (they named the stage's params), and an option score never reads is refused
+        String[][] bad = {{"--long-texts", "foo", "--long-texts must be chunk, truncate or error, got foo"},
+                {"--max-perplexity", "NaN", "--max-perplexity must be a number > 0, got NaN"},
+                {"--keep-fraction", "1.5", "--keep-fraction must be in (0, 1], got 1.5"},
+                {"--column-prefix", " ", "--column-prefix must not be empty"},
+                {"--truncate-prompts", null, "--truncate-prompts cuts generate's prompts; score reads texts"}};
+        for (String[] b : bad) {
+            List<String> args = new ArrayList<>(List.of("score", "--no-progress", "-m", Stories.model().toString(), "-i",
+                    dir.resolve("docs.jsonl").toString(), "-o", dir.resolve("never").toString(), b[0]));
+            if (b[1] != null) {
+                args.add(b[1]);
+            }
+            Cli.Result u = Cli.run(args.toArray(new String[0]));
+            assertEquals(2, u.code(), u.toString());
+            assertTrue(u.err().startsWith("kindling: error: " + b[2]), u.err());
+        }
     }
 
     @Test

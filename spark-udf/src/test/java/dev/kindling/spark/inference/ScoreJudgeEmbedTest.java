@@ -192,6 +192,18 @@ class ScoreJudgeEmbedTest {
         assertTrue(report.stages().get(1).droppedTotal() >= 5, "the filter rejected some of what it scored: " + report);
         assertEquals(predicted, report.metrics().get("scored tokens"), report.metrics().toString());
         assertEquals(predicted, score.metrics().promptTokens(), "the task log's tokens");
+        // the threshold the fraction came to, as measured (it was a count of thousandths, which overflowed past 9.2e15):
+        // every kept document at or under it, every one rejected as too_high over it
+        double threshold = report.measures().get("perplexity threshold");
+        for (Row r : out.filter(col("perplexity").isNotNull()).collectAsList()) {
+            String reason = r.getString(r.fieldIndex(Columns.REASON));
+            if (reason == null || reason.equals("perplexity:too_high")) {
+                assertEquals(reason != null, r.getDouble(r.fieldIndex("perplexity")) > threshold, r.toString());
+            }
+        }
+        assertTrue(report.toTable().contains("perplexity threshold " + String.format(java.util.Locale.ROOT, "%,.3f", threshold)),
+                report.toTable());
+        assertEquals(threshold, ((Number) ((Map<?, ?>) report.toJsonMap().get("metrics")).get("perplexity threshold")).doubleValue());
     }
 
     @Test
