@@ -34,6 +34,11 @@ import org.apache.spark.sql.types.StructType;
  * the usual non-overlapping perplexity; {@code truncate} scores the first window only;
  * {@code error} fails the row. A text with no token to predict gets {@code n_tokens 0},
  * {@code logprob 0} and a null perplexity; a null text gets nulls.
+ *
+ * <p>Text that spells a special token ({@code </s>}, {@code <|endoftext|>}) is read as that token by default, as
+ * Hugging Face's {@code tokenizer(text)} reads it; {@code splitSpecialTokens} reads it as text (Hugging Face's
+ * {@code split_special_tokens=True}, llama.cpp's {@code perplexity}), so a web page quoting {@code </s>} is not scored
+ * as if a document ended inside it.
  */
 public final class Score extends EngineStage<Score> {
     private static final long serialVersionUID = 1L;
@@ -43,6 +48,7 @@ public final class Score extends EngineStage<Score> {
     private final Param<String> perplexityCol;
     private final Param<String> countCol;
     private final Param<String> longTexts;
+    private final org.apache.spark.ml.param.BooleanParam splitSpecialTokens;
 
     public Score() {
         this(Identifiable.randomUID("kindlingScore"));
@@ -60,7 +66,10 @@ public final class Score extends EngineStage<Score> {
         setDefault(logprobCol, "logprob");
         setDefault(perplexityCol, "perplexity");
         setDefault(countCol, "n_tokens");
+        splitSpecialTokens = new org.apache.spark.ml.param.BooleanParam(this, "splitSpecialTokens",
+                "read text that spells a special token (</s>) as text, not as that token (Hugging Face's split_special_tokens)");
         setDefault(longTexts, "chunk");
+        setDefault(splitSpecialTokens, false);
     }
 
     @Override
@@ -73,12 +82,14 @@ public final class Score extends EngineStage<Score> {
     public Param<String> perplexityCol() { return perplexityCol; }
     public Param<String> countCol() { return countCol; }
     public Param<String> longTexts() { return longTexts; }
+    public org.apache.spark.ml.param.BooleanParam splitSpecialTokens() { return splitSpecialTokens; }
 
     public Score setInputCol(String v) { set(inputCol, v); return this; }
     public Score setLogprobCol(String v) { set(logprobCol, v); return this; }
     public Score setPerplexityCol(String v) { set(perplexityCol, v); return this; }
     public Score setCountCol(String v) { set(countCol, v); return this; }
     public Score setLongTexts(String v) { set(longTexts, v); return this; }
+    public Score setSplitSpecialTokens(boolean v) { set(splitSpecialTokens, v); return this; }
 
     public String getLogprobCol() { return getOrDefault(logprobCol); }
     public String getPerplexityCol() { return getOrDefault(perplexityCol); }
@@ -107,7 +118,7 @@ public final class Score extends EngineStage<Score> {
                 .add(getOrDefault(perplexityCol), DataTypes.DoubleType, true)
                 .add(getOrDefault(countCol), DataTypes.IntegerType, true);
         return new Job(engineSpec(), window(), metrics, Columns.indexOf(schema, getOrDefault(inputCol), who()), cols,
-                getOrDefault(longTexts));
+                getOrDefault(longTexts), (Boolean) getOrDefault(splitSpecialTokens));
     }
 
     /** A text's score: summed log-probability over {@code predicted} tokens. */
@@ -118,10 +129,15 @@ public final class Score extends EngineStage<Score> {
         }
     }
 
-    /** Starts scoring {@code text} (see the class comment for long texts). */
+    /** Starts scoring {@code text} (see the class comment for long texts), special tokens spelled in it read as such. */
     public static CompletableFuture<TextScore> submit(Engine engine, String text, String longTexts) {
+        return submit(engine, text, longTexts, false);
+    }
+
+    /** Starts scoring {@code text}; {@code splitSpecialTokens}: text that spells a special token is read as text. */
+    public static CompletableFuture<TextScore> submit(Engine engine, String text, String longTexts, boolean splitSpecialTokens) {
         Tokenizer tok = engine.tokenizer().orElseThrow();
-        int[] ids = tok.encode(text, true);
+        int[] ids = tok.encode(text, true, !splitSpecialTokens);
         if (ids.length < 2) {
             return CompletableFuture.completedFuture(new TextScore(0, 0));
         }
@@ -173,17 +189,20 @@ public final class Score extends EngineStage<Score> {
         private final int textIndex;
         private final StructType columns;
         private final String longTexts;
+        private final boolean splitSpecialTokens;
 
-        Job(EngineSpec engine, int window, InferenceMetrics metrics, int textIndex, StructType columns, String longTexts) {
+        Job(EngineSpec engine, int window, InferenceMetrics metrics, int textIndex, StructType columns, String longTexts,
+                boolean splitSpecialTokens) {
             super("score", engine, window, metrics);
             this.textIndex = textIndex;
             this.columns = columns;
             this.longTexts = longTexts;
+            this.splitSpecialTokens = splitSpecialTokens;
         }
 
         @Override
         protected CompletableFuture<TextScore> start(Engine engine, Row row) {
-            return submit(engine, row.getString(textIndex), longTexts);
+            return submit(engine, row.getString(textIndex), longTexts, splitSpecialTokens);
         }
 
         @Override

@@ -39,6 +39,10 @@ public final class ScoreCommand extends SparkCommand {
             description = "Name the outputs P + logprob, perplexity and n_tokens: to score a dataset that has them already (a second model's scores beside the first's).")
     String columnPrefix;
 
+    @Option(names = "--split-special-tokens",
+            description = "Read text that spells a special token (</s>) as text, as llama.cpp's perplexity does, not as that token (Hugging Face's tokenizer(text), the default).")
+    boolean splitSpecialTokens;
+
     @Mixin
     PipelineOptions pipeline;
 
@@ -78,7 +82,8 @@ public final class ScoreCommand extends SparkCommand {
     @Override
     protected int run(JobRun run) {
         WriteOptions out = run.checkOutput(pipeline);
-        Score score = engine.applyTo(new Score()).setInputCol(job.textColumn).setLongTexts(longTexts);
+        Score score = engine.applyTo(new Score()).setInputCol(job.textColumn).setLongTexts(longTexts)
+                .setSplitSpecialTokens(splitSpecialTokens);
         if (columnPrefix != null) {
             score.setLogprobCol(columnPrefix + "logprob").setPerplexityCol(columnPrefix + "perplexity").setCountCol(columnPrefix + "n_tokens");
         }

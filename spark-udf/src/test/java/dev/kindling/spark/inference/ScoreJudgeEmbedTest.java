@@ -237,6 +237,27 @@ class ScoreJudgeEmbedTest {
         assertThrows(KindlingException.class, () -> new PerplexityFilter(score).apply(in, ctx));
     }
 
+    /**
+     * Text that spells a special token is that token by default (Hugging Face's tokenizer(text)), and text with
+     * splitSpecialTokens (llama.cpp's perplexity): the score is the engine's for the ids each reading gives.
+     */
+    @Test
+    void specialTokensSpelledInATextAreTokensOrText() {
+        SparkSession spark = TestSpark.session();
+        String text = "Once upon a time </s> there was <unk> a cat";
+        dev.kindling.tokenizer.Tokenizer tok = engine.tokenizer().orElseThrow();
+        int[] parsed = tok.encode(text, true, true);
+        int[] asText = tok.encode(text, true, false);
+        assertTrue(asText.length > parsed.length, java.util.Arrays.toString(parsed) + " " + java.util.Arrays.toString(asText));
+        for (boolean split : new boolean[] {false, true}) {
+            Row r = new Score().setModel(Stories.model().toString()).setThreads(2).setSplitSpecialTokens(split)
+                    .transform(texts(spark, List.of(text))).collectAsList().get(0);
+            var expected = engine.scoreTokens(List.of(split ? asText : parsed)).get(0);
+            assertEquals(expected.logprobs().length, r.getInt(r.fieldIndex("n_tokens")), "split " + split);
+            assertEquals(expected.logprob(), r.getDouble(r.fieldIndex("logprob")), 1e-6, "split " + split);
+        }
+    }
+
     @Test
     void embeddingsAreTheEnginesMeanPooledStates() {
         SparkSession spark = TestSpark.session();
