@@ -32,6 +32,7 @@ import picocli.CommandLine.Spec;
         subcommands = {DemoCommand.class, ConvertCommand.class, DedupCommand.class, FilterCommand.class, CurateCommand.class,
                 dev.kindling.spark.tokenize.TokenizeCommand.class, dev.kindling.spark.tokenize.PackCommand.class,
                 dev.kindling.spark.inference.GenerateCommand.class, dev.kindling.spark.inference.ScoreCommand.class,
+                dev.kindling.spark.inference.EmbedCommand.class,
                 dev.kindling.spark.inference.LogitsCommand.class, dev.kindling.spark.distill.DistillCommand.class,
                 BenchCommand.class, CommandLine.HelpCommand.class})
 public final class KindlingCli implements Runnable {

@@ -90,7 +90,8 @@ public final class Embed extends EngineStage<Embed> {
         if (ids.length > ctx) {
             if (!truncate) {
                 throw new IllegalArgumentException("the text has " + ids.length + " tokens but the context holds " + ctx
-                        + " (truncate embeds its first " + ctx + ")");
+                        + " (truncate embeds its first " + ctx + ": kindling embed --truncate, Embed.setTruncate(true),"
+                        + " kindling_embed_ex(text, model, map('truncate', 'true')))");
             }
             ids = Arrays.copyOf(ids, ctx);
         }

@@ -40,6 +40,7 @@ import scala.collection.Seq;
  * kindling_score(text, model)                           -> struct&lt;logprob, perplexity, n_tokens, error&gt;
  * kindling_perplexity(text, model)                      -> double
  * kindling_embed(text, model)                           -> array&lt;float&gt;
+ * kindling_embed_ex(text, model, options)               -> struct&lt;embedding, error&gt;; options truncate, normalize
  * kindling_judge(instruction, response, model, rubric)  -> struct&lt;rating, source, text, probabilities, error&gt;
  * </pre>
  *
@@ -67,6 +68,10 @@ public final class InferenceFunctions {
             .add("perplexity", DataTypes.DoubleType, true).add("n_tokens", DataTypes.IntegerType, true)
             .add("error", DataTypes.StringType, true);
     public static final StructType JUDGMENT = Judge.RESULT.add("error", DataTypes.StringType, true);
+    public static final StructType EMBEDDING = new StructType().add("embedding", DataTypes.createArrayType(DataTypes.FloatType, false), true)
+            .add("error", DataTypes.StringType, true);
+    /** kindling_embed_ex's options: the Embed stage's settings. */
+    static final List<String> EMBED_OPTION_NAMES = List.of("truncate", "normalize");
 
     private InferenceFunctions() {}
 
@@ -113,6 +118,24 @@ public final class InferenceFunctions {
         SqlUdfs.register(spark, "kindling_embed", (UDF2<String, String, float[]>) (text, model) -> text == null || model == null
                 ? null : await(Embed.submit(engine(model, hadoop), text, false, false)),
                 DataTypes.createArrayType(DataTypes.FloatType, false));
+        // a row's error in the struct, and the stage's settings: kindling_embed throws for a text past the context, failing
+        // the query, and its error pointed to a truncate setting SQL had no way to give
+        SqlUdfs.register(spark, "kindling_embed_ex", (UDF3<String, String, scala.collection.Map<?, ?>, Row>) (text, model, options) -> {
+            if (text == null || model == null) {
+                return null;
+            }
+            Map<String, String> o = options(options, EMBED_OPTION_NAMES, "embedding");
+            boolean truncate = flag(o, "truncate", "embedding");
+            boolean normalize = flag(o, "normalize", "embedding");
+            try {
+                return RowFactory.create(await(Embed.submit(engine(model, hadoop), text, normalize, truncate)), null);
+            } catch (KindlingException | TaskKilledException | CancellationException | EngineClosedException
+                    | EngineStepException e) {
+                throw e; // a usage error, the task is being killed, the engine closed or failed under it: not the row's error
+            } catch (RuntimeException e) {
+                return RowFactory.create(null, RowInference.describe(unwrap(e)));
+            }
+        }, EMBEDDING);
         SqlUdfs.register(spark, "kindling_judge", (UDF4<String, String, String, String, Row>) (instruction, response, model, rubric) -> {
             if (response == null || model == null) {
                 return null;
@@ -204,6 +227,11 @@ public final class InferenceFunctions {
 
     /** A true/false option, false when absent; anything else is a usage error naming it. */
     static boolean flag(Map<String, String> o, String name) {
+        return flag(o, name, "generation");
+    }
+
+    /** As {@link #flag(Map, String)}, for a function whose options are {@code what} options. */
+    static boolean flag(Map<String, String> o, String name, String what) {
         String v = o.get(name);
         if (v == null) {
             return false;
@@ -211,7 +239,7 @@ public final class InferenceFunctions {
         return switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
             case "true" -> true;
             case "false" -> false;
-            default -> throw KindlingException.usage("generation option " + name + " must be true or false, got '" + v + "'");
+            default -> throw KindlingException.usage(what + " option " + name + " must be true or false, got '" + v + "'");
         };
     }
 
@@ -221,14 +249,19 @@ public final class InferenceFunctions {
      * types), so numbers are taken as written; other types are refused naming the option.
      */
     static Map<String, String> options(scala.collection.Map<?, ?> options) {
+        return options(options, OPTION_NAMES, "generation");
+    }
+
+    /** As {@link #options(scala.collection.Map)}, for a function that takes the options {@code known}, named {@code what}. */
+    static Map<String, String> options(scala.collection.Map<?, ?> options, List<String> known, String what) {
         Map<String, String> o = new HashMap<>();
         if (options != null) {
             scala.collection.Iterator<? extends scala.Tuple2<?, ?>> it = options.iterator();
             while (it.hasNext()) {
                 scala.Tuple2<?, ?> kv = it.next();
                 String name = String.valueOf(kv._1());
-                if (!OPTION_NAMES.contains(name)) {
-                    throw KindlingException.usage("unknown generation option '" + name + "' (known: " + String.join(", ", OPTION_NAMES) + ")");
+                if (!known.contains(name)) {
+                    throw KindlingException.usage("unknown " + what + " option '" + name + "' (known: " + String.join(", ", known) + ")");
                 }
                 Object v = kv._2();
                 if (v instanceof String s) {
@@ -240,7 +273,7 @@ public final class InferenceFunctions {
                 } else if (v instanceof Boolean b) {
                     o.put(name, b.toString()); // map('continue_final_message', true)
                 } else if (v != null) {
-                    throw KindlingException.usage("generation option " + name + " must be a string or a number, got "
+                    throw KindlingException.usage(what + " option " + name + " must be a string or a number, got "
                             + v.getClass().getSimpleName() + " '" + v + "'");
                 }
             }

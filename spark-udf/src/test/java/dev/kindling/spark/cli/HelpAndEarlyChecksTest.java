@@ -57,6 +57,7 @@ class HelpAndEarlyChecksTest {
                 {"generate", "--model", "file:" + missing, "-i", in.toString(), "-o", out},
                 {"generate", "-m", model, "--tokenizer", missing, "-i", in.toString(), "-o", out},
                 {"score", "-m", missing, "-i", in.toString(), "-o", out},
+                {"embed", "-m", missing, "-i", in.toString(), "-o", out},
                 {"distill", "sft", "--teacher", missing, "--prompts", in.toString(), "-o", out},
                 {"distill", "sft", "--teacher", model, "--teacher-tokenizer", missing, "--prompts", in.toString(), "-o", out},
                 {"distill", "self-instruct", "--teacher", missing, "--seed-tasks", in.toString(), "--num", "1", "-o", out},
@@ -65,7 +66,7 @@ class HelpAndEarlyChecksTest {
                 {"demo", "--model", missing},
                 {"demo", "--tokenizer", missing},
                 {"bench", "spark-generate", "-m", missing}};
-        String[] named = {"--model " + missing, "--model file:" + missing, "--tokenizer " + missing, "--model " + missing,
+        String[] named = {"--model " + missing, "--model file:" + missing, "--tokenizer " + missing, "--model " + missing, "--model " + missing,
                 "--teacher " + missing, "--teacher-tokenizer " + missing, "--teacher " + missing, "--judge " + missing,
                 "--judge-tokenizer " + missing, "--model " + missing, "--tokenizer " + missing, "--model " + missing};
         for (int i = 0; i < runs.length; i++) {
@@ -158,7 +159,7 @@ class HelpAndEarlyChecksTest {
     /** Every command's --format help carried pack's rule ("pack: parquet unless ... or megatron"). */
     @Test
     void eachCommandsFormatHelpIsItsOwn() {
-        for (String command : new String[] {"convert", "tokenize", "dedup", "filter", "curate", "generate", "score", "demo"}) {
+        for (String command : new String[] {"convert", "tokenize", "dedup", "filter", "curate", "generate", "score", "embed", "demo"}) {
             String help = help(command);
             assertTrue(help.contains("--format=FORMAT") && help.contains("jsonl or parquet"), command + ": " + help);
             assertFalse(help.contains("pack") || help.contains("megatron"), command + ": " + help);
@@ -197,6 +198,7 @@ class HelpAndEarlyChecksTest {
         java.util.Map<String, String> takesLlama2c = new java.util.LinkedHashMap<>();
         takesLlama2c.put("generate", "--model");
         takesLlama2c.put("score", "--model");
+        takesLlama2c.put("embed", "--model");
         takesLlama2c.put("logits", "--model");
         takesLlama2c.put("bench generate", "--model");
         takesLlama2c.put("distill sft", "--teacher");
@@ -213,7 +215,7 @@ class HelpAndEarlyChecksTest {
             assertTrue(description.contains(".gguf file or a Hugging Face checkpoint directory")
                     && description.contains("not a llama2.c checkpoint"), command + ": " + description);
         }
-        for (String command : new String[] {"generate", "score", "logits", "demo", "distill sft", "distill dpo",
+        for (String command : new String[] {"generate", "score", "embed", "logits", "demo", "distill sft", "distill dpo",
                 "distill self-instruct", "bench generate", "bench spark-generate"}) {
             String help = ModeOptionsTest.run((command + " --help").split(" ")).out().replaceAll("\\s+", " ");
             assertFalse(help.contains("=GGUF") || help.contains("GGUF model"), command + ": " + help);

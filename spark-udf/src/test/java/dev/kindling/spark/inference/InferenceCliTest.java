@@ -648,6 +648,76 @@ class InferenceCliTest {
         }
     }
 
+    /**
+     * {@code kindling embed}: each document's vector is the engine's mean-pooled state (there was no command: the stage
+     * and the SQL function only), unit length with --normalize; a text past the context is its row's error naming
+     * --truncate, or its first window with it.
+     */
+    @Test
+    void embedJobWritesTheEnginesVectors() throws Exception {
+        TestSpark.session();
+        Path dir = tmp.resolve("embed");
+        Files.createDirectories(dir);
+        Path model = Stories.withContext(dir, 64);
+        List<String> texts = new ArrayList<>(Stories.prompts(6));
+        texts.add("Lily saw a dog. ".repeat(30));
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < texts.size(); i++) {
+            lines.add(JSON.writeValueAsString(Map.of("id", "d" + i, "text", texts.get(i))));
+        }
+        Files.write(dir.resolve("docs.jsonl"), lines);
+        Cli.Result r = Cli.run("embed", "--no-progress", "-m", model.toString(), "--threads", "2", "-i",
+                dir.resolve("docs.jsonl").toString(), "-o", dir.resolve("out").toString());
+        assertEquals(0, r.code(), r.toString());
+        Cli.Result n = Cli.run("embed", "--no-progress", "-m", model.toString(), "--threads", "2", "-i",
+                dir.resolve("docs.jsonl").toString(), "-o", dir.resolve("unit").toString(), "--normalize", "--truncate", "--column", "v");
+        assertEquals(0, n.code(), n.toString());
+        Map<String, JsonNode> plain = new HashMap<>();
+        for (JsonNode row : readJsonl(dir.resolve("out"))) {
+            plain.put(row.get("id").asText(), row);
+        }
+        Map<String, JsonNode> unit = new HashMap<>();
+        for (JsonNode row : readJsonl(dir.resolve("unit"))) {
+            unit.put(row.get("id").asText(), row);
+        }
+        assertEquals(texts.size(), plain.size());
+        assertEquals(texts.size(), unit.size());
+        try (Engine e = Engine.open(model, EngineOptions.defaults().withThreads(2))) {
+            float[][] expected = e.embed(texts.subList(0, 6));
+            for (int i = 0; i < 6; i++) {
+                JsonNode v = plain.get("d" + i).get("embedding");
+                assertEquals(expected[i].length, v.size());
+                double norm = 0;
+                for (int k = 0; k < v.size(); k++) {
+                    assertEquals(expected[i][k], (float) v.get(k).asDouble(), 0f, "d" + i + "[" + k + "]");
+                    norm += expected[i][k] * (double) expected[i][k];
+                }
+                JsonNode u = unit.get("d" + i).get("v");
+                for (int k = 0; k < u.size(); k++) {
+                    assertEquals(expected[i][k] / Math.sqrt(norm), u.get(k).asDouble(), 1e-6);
+                }
+            }
+            int[] first = java.util.Arrays.copyOf(e.encode(texts.get(6)), 64);
+            float[] cut = e.embedTokens(List.of(first))[0];
+            JsonNode u = unit.get("d6").get("v");
+            double norm = 0;
+            for (float x : cut) {
+                norm += x * (double) x;
+            }
+            for (int k = 0; k < u.size(); k++) {
+                assertEquals(cut[k] / Math.sqrt(norm), u.get(k).asDouble(), 1e-6, "the long text's first window");
+            }
+        }
+        JsonNode tooLong = plain.get("d6");
+        assertTrue(tooLong.get("embedding") == null || tooLong.get("embedding").isNull(), tooLong.toString());
+        assertTrue(tooLong.get("error").asText().contains("context holds 64") && tooLong.get("error").asText().contains("--truncate"),
+                tooLong.toString());
+        Cli.Result again = Cli.run("embed", "--no-progress", "-m", model.toString(), "-i", dir.resolve("out").toString(), "-o",
+                dir.resolve("again").toString());
+        assertEquals(2, again.code(), again.toString());
+        assertTrue(again.err().startsWith("kindling: error: the input already has a column 'embedding', which embed writes"), again.err());
+    }
+
     @Test
     void logitsAndBenchmarks() throws Exception {
         Cli.Result l = Cli.run("logits", "--model", Stories.model().toString(), "--prompt", "Once upon", "--top", "3", "--threads", "2");

@@ -126,6 +126,30 @@ class InferenceSqlTest {
         }
         // a row error lands in the struct's error field
         Path shortContext = Stories.withContext(tmp, 64);
+        // kindling_embed_ex: a text past the context is its row's error (kindling_embed failed the query), or its first
+        // window with truncate; normalize gives a unit vector; the vector is kindling_embed's
+        List<Row> embeds = spark.sql("SELECT kindling_embed_ex(t, '" + shortContext + "', map()) AS plain, "
+                + "kindling_embed_ex(t, '" + shortContext + "', map('truncate', true, 'normalize', 'TRUE')) AS cut, "
+                + "kindling_embed(t, '" + shortContext + "') AS scalar "
+                + "FROM VALUES ('Once upon a time'), (repeat('Lily saw a dog. ', 30)) AS v(t) WHERE length(t) < 100").collectAsList();
+        Row shortOne = embeds.get(0);
+        assertEquals(shortOne.getList(2), shortOne.getStruct(0).getList(0));
+        assertNull(shortOne.getStruct(0).get(1));
+        double norm = 0;
+        for (Object x : shortOne.getStruct(1).getList(0)) {
+            norm += Math.pow((Float) x, 2);
+        }
+        assertEquals(1.0, norm, 1e-5);
+        Row longOne = spark.sql("SELECT kindling_embed_ex(t, '" + shortContext + "', map()) AS plain, kindling_embed_ex(t, '"
+                + shortContext + "', map('truncate', 'true')) AS cut FROM VALUES (repeat('Lily saw a dog. ', 30)) AS v(t)").first();
+        assertNull(longOne.getStruct(0).get(0));
+        assertTrue(longOne.getStruct(0).getString(1).contains("context holds 64") && longOne.getStruct(0).getString(1)
+                .contains("map('truncate', 'true')"), longOne.getStruct(0).getString(1));
+        assertEquals(64, longOne.getStruct(1).getList(0).size());
+        Exception unknown = assertThrows(Exception.class, () -> spark.sql("SELECT kindling_embed_ex('x', '" + m
+                + "', map('pooling', 'cls'))").collectAsList());
+        assertTrue(String.valueOf(unknown.getMessage()).contains("unknown embedding option 'pooling' (known: truncate, normalize)")
+                || String.valueOf(unknown.getCause()).contains("unknown embedding option 'pooling'"), String.valueOf(unknown));
         Row err = spark.sql("SELECT kindling_generate_ex(repeat('Lily saw a dog. ', 30), '" + shortContext
                 + "', map('max_tokens', '4'))").first().getStruct(0);
         assertNull(err.get(0));
