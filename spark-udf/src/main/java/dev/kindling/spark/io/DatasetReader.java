@@ -254,14 +254,15 @@ public final class DatasetReader {
         // a row that parsed keeps its fields when rejected for its text's type (its id, to find it by); only unparsed
         // lines have none
         Column parsedRow = reason.isNull().or(reason.equalTo("read:text_not_string")).or(reason.equalTo("read:messages_not_array"));
+        List<String> names = Arrays.asList(schema.fieldNames());
         for (StructField f : schema.fields()) {
             Column value = col("_parsed.`" + f.name().replace("`", "``") + "`");
             if (messagesType != null && f.name().equals(textKey)) {
                 out.add(when(reason.isNull().or(reason.equalTo("read:text_not_string")),
-                        from_json(value, messagesType, Map.of("maxStringLen", MAX_STRING_LEN))).as(userColumn(f.name())));
+                        from_json(value, messagesType, Map.of("maxStringLen", MAX_STRING_LEN))).as(userColumn(f.name(), names)));
                 out.add(when(reason.isNull(), value).as(Columns.MESSAGES_JSON));
             } else {
-                out.add(when(parsedRow, value).as(userColumn(f.name())));
+                out.add(when(parsedRow, value).as(userColumn(f.name(), names)));
             }
         }
         out.add(reason.as(Columns.REASON));
@@ -299,9 +300,11 @@ public final class DatasetReader {
             }
             throw new BadInputException(conflict);
         }
-        for (String c : df.columns()) {
-            if (!userColumn(c).equals(c)) {
-                df = df.withColumnRenamed(c, userColumn(c));
+        List<String> names = Arrays.asList(df.columns());
+        for (String c : names) {
+            String renamed = userColumn(c, names);
+            if (!renamed.equals(c)) {
+                df = df.withColumnRenamed(c, renamed);
             }
         }
         return df.withColumn(Columns.REASON, lit(null).cast(DataTypes.StringType))
@@ -758,6 +761,26 @@ public final class DatasetReader {
      */
     public static String userColumn(String name) {
         return READER_COLUMNS.contains(name.toLowerCase(java.util.Locale.ROOT)) ? "input_" + name : name;
+    }
+
+    /**
+     * {@link #userColumn(String)} among the input's {@code columns}: where {@code input_NAME} is one of them too (a
+     * dataset through two of Kindling's inference passes has {@code input_error} and {@code error}), {@code input_} is
+     * put before it again until the name is free, so both are kept and neither is ambiguous (Spark refused every
+     * reference to the two {@code input_error}s, failing the job).
+     */
+    static String userColumn(String name, java.util.Collection<String> columns) {
+        String renamed = userColumn(name);
+        if (renamed.equals(name)) {
+            return name;
+        }
+        while (true) {
+            String candidate = renamed;
+            if (columns.stream().noneMatch(c -> Columns.sameName(c, candidate))) {
+                return renamed;
+            }
+            renamed = "input_" + renamed;
+        }
     }
 
     /** The columns Kindling adds while reading, dropped from the kept output. */
