@@ -177,8 +177,10 @@ public final class Engine implements AutoCloseable {
         if (options.threads() > cores) {
             // every step waits for its slowest thread, and threads sharing a core make every step as slow as two: 16
             // threads on 2 cores scored 2.8x slower than 2, with the same results
-            LOG.warn("engine: {} threads on {} cores this JVM may use: each step waits for threads that share cores, which"
-                    + " makes it slower, not faster; give --threads {} or fewer (0: the executor's cores)", options.threads(), cores, cores);
+            LOG.warn("engine: {} threads on the {} cores this JVM may use: each step waits for threads that share cores, which"
+                    + " makes it slower, not faster; give it {} threads or fewer (--threads, EngineOptions.withThreads; on Spark the"
+                    + " default is the executor's cores, spark.executor.cores or local[N], which here exceed the machine's)",
+                    options.threads(), cores, cores);
         }
         HeapKvBudget budget = new HeapKvBudget(options.kvBudgetBytes(), options.maxSequences(), options.maxBatchTokens(), name);
         return new CpuBackend(model, options.threads(), options.maxBatchTokens(), options.kvBlockSize(), budget,
@@ -423,8 +425,8 @@ public final class Engine implements AutoCloseable {
     private int[] checkNotTruncated(List<int[]> batch, int i) {
         try {
             return checkSequence(batch.get(i));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(source + ": text " + i + " of " + batch.size() + " (counting from 0): " + e.getMessage(), e);
+        } catch (RequestRefusedException e) {
+            throw new RequestRefusedException(source + ": text " + i + " of " + batch.size() + " (counting from 0): " + e.getMessage(), e);
         }
     }
 
@@ -432,23 +434,23 @@ public final class Engine implements AutoCloseable {
     private int[] checkNotTruncated(int[] ids) {
         try {
             return checkSequence(ids);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
+        } catch (RequestRefusedException e) {
+            throw new RequestRefusedException(source + ": " + e.getMessage(), e);
         }
     }
 
     /** {@code ids} to score, embed or take the logits of: not empty, within the context and the vocabulary. */
     private int[] checkSequence(int[] ids) {
         if (ids.length == 0) {
-            throw new IllegalArgumentException("empty token sequence (an empty text, with a tokenizer that adds no BOS)");
+            throw new RequestRefusedException("empty token sequence (an empty text, with a tokenizer that adds no BOS)");
         }
         ModelConfig c = model.config();
         if (ids.length > c.contextLength()) {
-            throw new IllegalArgumentException("the text has " + ids.length + " tokens but the context holds " + c.contextLength());
+            throw new RequestRefusedException("the text has " + ids.length + " tokens but the context holds " + c.contextLength());
         }
         for (int id : ids) {
             if (id < 0 || id >= c.vocabSize()) {
-                throw new IllegalArgumentException("token id " + id + " is outside the vocabulary (0.." + (c.vocabSize() - 1) + ")");
+                throw new RequestRefusedException("token id " + id + " is outside the vocabulary (0.." + (c.vocabSize() - 1) + ")");
             }
         }
         return ids;

@@ -12,4 +12,9 @@ public final class RequestRefusedException extends IllegalArgumentException {
     public RequestRefusedException(String message) {
         super(message);
     }
+
+    /** The refusal {@code cause}, said again with more of where it happened (which text of a batch, which model). */
+    public RequestRefusedException(String message, RequestRefusedException cause) {
+        super(message, cause);
+    }
 }

@@ -265,7 +265,7 @@ public final class GenerateCommand {
         }
         try (Engine engine = opened) {
             if (!engine.hasTokenizer()) {
-                // a llama2.c checkpoint without --tokenizer: a usage error, as logits and kindling generate give it (exit 1)
+                // a llama2.c checkpoint without --tokenizer: a usage error, as logits and kindling generate give it (it was exit 1)
                 try {
                     engine.encode(prompt);
                 } catch (IllegalStateException e) {

@@ -72,11 +72,17 @@ public final class LogitsCommand {
             try {
                 tokens = givenTokens != null ? givenTokens : e.encode(prompt);
                 logits = e.logits(tokens);
-            } catch (IllegalArgumentException | IllegalStateException ex) {
+            } catch (dev.kindling.inference.RequestRefusedException | IllegalStateException ex) {
                 // ids outside the vocabulary, an empty or too long sequence, no tokenizer for --prompt: these threw
-                // out of run() with a stack trace
+                // out of run() with a stack trace. Only these: another failure of the step is not the caller's to fix
                 err.println("logits: " + ex.getMessage());
-                return 2;
+                return ex instanceof dev.kindling.inference.EngineClosedException ? 1 : 2;
+            } catch (RuntimeException ex) {
+                if (ex.getMessage() == null) {
+                    throw ex; // no message to show: a fault of ours, whose stack trace is the report
+                }
+                err.println("logits: " + ex.getMessage());
+                return 1;
             }
             float[][] rows = new float[a.has("all-positions") ? tokens.length : 1][];
             rows[rows.length - 1] = logits;

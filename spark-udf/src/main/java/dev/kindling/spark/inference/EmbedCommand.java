@@ -46,6 +46,9 @@ public final class EmbedCommand extends SparkCommand {
         if (column.isBlank()) {
             throw KindlingException.usage("--column must not be empty");
         }
+        if (column.equalsIgnoreCase(dev.kindling.spark.io.Columns.ERROR)) {
+            throw KindlingException.usage("--column " + column + " is the name of the rows' error column; give another");
+        }
         if (engine.truncatePrompts) {
             // an engine option the embed stage never reads
             throw KindlingException.usage("--truncate-prompts cuts generate's prompts; embed reads texts: for those longer than the"

@@ -82,7 +82,8 @@ public final class PerplexityFilter implements PipelineStage {
             double[] q = candidates.stat().approxQuantile(ppl, new double[] {keepFraction}, 0.001);
             threshold = q.length == 0 ? Double.POSITIVE_INFINITY : q[0];
             if (Double.isFinite(threshold)) { // none when no document was scored
-                context.reportMeasure("perplexity threshold", threshold);
+                // named after its column when that is not the default, so that two filters' thresholds stay apart
+                context.reportMeasure(ppl.equals("perplexity") ? "perplexity threshold" : "perplexity threshold (" + ppl + ")", threshold);
             }
         }
         Column reason = col(Columns.REASON);

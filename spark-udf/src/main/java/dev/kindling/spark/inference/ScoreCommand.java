@@ -71,6 +71,10 @@ public final class ScoreCommand extends SparkCommand {
         if (columnPrefix != null && columnPrefix.isBlank()) {
             throw KindlingException.usage("--column-prefix must not be empty");
         }
+        if (columnPrefix != null && (columnPrefix.contains(".") || columnPrefix.contains("`"))) {
+            // Spark reads a dot as a struct field's path and a backtick as quoting: the run failed with its analysis error
+            throw KindlingException.usage("--column-prefix must not hold '.' or '`', got " + columnPrefix + " (use _ as in second_)");
+        }
         if (engine.truncatePrompts) {
             // an engine option the score stage never reads: accepted, it did nothing
             throw KindlingException.usage("--truncate-prompts cuts generate's prompts; score reads texts: for those longer than the"
@@ -92,8 +96,8 @@ public final class ScoreCommand extends SparkCommand {
             if (java.util.Arrays.stream(input.schema().fieldNames()).anyMatch(f -> dev.kindling.spark.io.Columns.sameName(f, c))) {
                 // the stage said "Score(kindlingScore_703ed2e4eac9): output column 'logprob' already exists", naming no way out
                 throw KindlingException.usage("the input already has a column '" + c + "', which score writes (an earlier score's"
-                        + " output?): give --column-prefix to name the new ones apart (--column-prefix second_ writes second_logprob,"
-                        + " second_perplexity and second_n_tokens)");
+                        + " output?): " + (columnPrefix == null ? "give --column-prefix to name the new ones apart (--column-prefix"
+                        + " second_ writes second_logprob, second_perplexity and second_n_tokens)" : "give another --column-prefix"));
             }
         }
         PipelineStage stage;

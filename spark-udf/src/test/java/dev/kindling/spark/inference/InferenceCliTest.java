@@ -630,11 +630,17 @@ class InferenceCliTest {
             assertEquals(n.get("n_tokens").asInt(), n.get("second_n_tokens").asInt(), n.toString());
             assertEquals(n.get("perplexity").asDouble(), n.get("second_perplexity").asDouble(), 0.0, n.toString());
         }
+        Cli.Result samePrefix = Cli.run("score", "--no-progress", "-m", Stories.model().toString(), "--threads", "2", "-i",
+                dir.resolve("second").toString(), "-o", dir.resolve("third").toString(), "--column-prefix", "second_");
+        assertEquals(2, samePrefix.code(), samePrefix.toString());
+        assertTrue(samePrefix.err().contains("column 'second_logprob'") && samePrefix.err().contains("give another --column-prefix"),
+                samePrefix.err());
         // each refusal names its option as typed (they named the stage's params), and an option score never reads is refused
         String[][] bad = {{"--long-texts", "foo", "--long-texts must be chunk, truncate or error, got foo"},
                 {"--max-perplexity", "NaN", "--max-perplexity must be a number > 0, got NaN"},
                 {"--keep-fraction", "1.5", "--keep-fraction must be in (0, 1], got 1.5"},
                 {"--column-prefix", " ", "--column-prefix must not be empty"},
+                {"--column-prefix", "a.b", "--column-prefix must not hold '.' or '`', got a.b"},
                 {"--truncate-prompts", null, "--truncate-prompts cuts generate's prompts; score reads texts"}};
         for (String[] b : bad) {
             List<String> args = new ArrayList<>(List.of("score", "--no-progress", "-m", Stories.model().toString(), "-i",
@@ -716,6 +722,10 @@ class InferenceCliTest {
                 dir.resolve("again").toString());
         assertEquals(2, again.code(), again.toString());
         assertTrue(again.err().startsWith("kindling: error: the input already has a column 'embedding', which embed writes"), again.err());
+        Cli.Result errorColumn = Cli.run("embed", "--no-progress", "-m", model.toString(), "-i", dir.resolve("docs.jsonl").toString(),
+                "-o", dir.resolve("never").toString(), "--column", "ERROR");
+        assertEquals(2, errorColumn.code(), errorColumn.toString());
+        assertTrue(errorColumn.err().startsWith("kindling: error: --column ERROR is the name of the rows' error column"), errorColumn.err());
     }
 
     @Test
