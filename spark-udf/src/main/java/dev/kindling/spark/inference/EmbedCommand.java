@@ -63,7 +63,7 @@ public final class EmbedCommand extends SparkCommand {
         Embed embed = engine.applyTo(new Embed()).setInputCol(job.textColumn).setOutputCol(column).setNormalize(normalize)
                 .setTruncate(truncate);
         org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> input = run.readInput();
-        if (java.util.Arrays.stream(input.schema().fieldNames()).anyMatch(f -> dev.kindling.spark.io.Columns.sameName(f, column))) {
+        if (dev.kindling.spark.io.Columns.contains(input.columns(), column)) {
             throw KindlingException.usage("the input already has a column '" + column + "', which embed writes: give --column"
                     + " to name the new one apart (--column embedding_2)");
         }

@@ -93,7 +93,7 @@ public final class ScoreCommand extends SparkCommand {
         }
         org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> input = run.readInput();
         for (String c : List.of(score.getLogprobCol(), score.getPerplexityCol(), score.getCountCol())) {
-            if (java.util.Arrays.stream(input.schema().fieldNames()).anyMatch(f -> dev.kindling.spark.io.Columns.sameName(f, c))) {
+            if (dev.kindling.spark.io.Columns.contains(input.columns(), c)) {
                 // the stage said "Score(kindlingScore_703ed2e4eac9): output column 'logprob' already exists", naming no way out
                 throw KindlingException.usage("the input already has a column '" + c + "', which score writes (an earlier score's"
                         + " output?): " + (columnPrefix == null ? "give --column-prefix to name the new ones apart (--column-prefix"

@@ -20,6 +20,16 @@ public final class Columns {
         return org.apache.spark.sql.internal.SQLConf.get().caseSensitiveAnalysis() ? a.equals(b) : a.equalsIgnoreCase(b);
     }
 
+    /** Whether {@code columns} holds one Spark takes for {@code name} ({@link #sameName}). */
+    public static boolean contains(String[] columns, String name) {
+        for (String c : columns) {
+            if (sameName(c, name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
      * The name of the field of {@code schema} that Spark reads for {@code name} (as {@link #sameName}: {@code "TEXT"}
      * finds {@code text} unless {@code spark.sql.caseSensitive} is set), or null when there is none. Two fields that

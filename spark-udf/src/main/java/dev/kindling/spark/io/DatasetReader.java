@@ -774,13 +774,11 @@ public final class DatasetReader {
         if (renamed.equals(name)) {
             return name;
         }
-        while (true) {
-            String candidate = renamed;
-            if (columns.stream().noneMatch(c -> Columns.sameName(c, candidate))) {
-                return renamed;
-            }
+        String[] taken = columns.toArray(new String[0]);
+        while (Columns.contains(taken, renamed)) {
             renamed = "input_" + renamed;
         }
+        return renamed;
     }
 
     /** The columns Kindling adds while reading, dropped from the kept output. */

@@ -224,20 +224,16 @@ class CliTest {
         // a dataset through two inference passes has input_error and error: the second is input_input_error (every
         // reference to the two input_errors was ambiguous, failing the job), in JSON and in Parquet
         Path twice = jsonl("twice.jsonl", "{\"id\":\"a\",\"text\":\"hello\",\"input_error\":\"first\",\"error\":\"second\"}");
-        Path twiceOut = tmp.resolve("twice-out");
-        Cli.Result t = Cli.run("convert", "--no-progress", "-i", twice.toString(), "-o", twiceOut.toString());
-        assertEquals(0, t.code(), t.toString());
-        Row tr = TestSpark.session().read().json(twiceOut.toString()).first();
-        assertEquals("first", tr.getAs("input_error"));
-        assertEquals("second", tr.getAs("input_input_error"));
         Path twicePq = tmp.resolve("twice.parquet");
         TestSpark.session().read().json(twice.toString()).write().parquet(twicePq.toString());
-        Path twicePqOut = tmp.resolve("twice-pq-out");
-        Cli.Result tp = Cli.run("convert", "--no-progress", "-i", twicePq.toString(), "-o", twicePqOut.toString());
-        assertEquals(0, tp.code(), tp.toString());
-        Row tpr = TestSpark.session().read().json(twicePqOut.toString()).first();
-        assertEquals("first", tpr.getAs("input_error"));
-        assertEquals("second", tpr.getAs("input_input_error"));
+        for (Path input : List.of(twice, twicePq)) {
+            Path converted = tmp.resolve(input.getFileName() + "-out");
+            Cli.Result t = Cli.run("convert", "--no-progress", "-i", input.toString(), "-o", converted.toString());
+            assertEquals(0, t.code(), t.toString());
+            Row tr = TestSpark.session().read().json(converted.toString()).first();
+            assertEquals("first", tr.getAs("input_error"), input.toString());
+            assertEquals("second", tr.getAs("input_input_error"), input.toString());
+        }
     }
 
     /**
