@@ -245,11 +245,15 @@ public final class Engine implements AutoCloseable {
 
     private TextCodec requireCodec() {
         if (codec == null) {
-            // a llama2.c checkpoint carries none; an HF directory may lack tokenizer.json
-            throw new IllegalStateException(source + " has no tokenizer: pass --tokenizer FILE (llama2.c's tokenizer.bin, a "
-                    + "tokenizer.json or a GGUF vocabulary; EngineOptions.withTokenizer(path) in Java), or give token ids");
+            throw new IllegalStateException(noTokenizer());
         }
         return codec;
+    }
+
+    /** Why text cannot be read: a llama2.c checkpoint carries no tokenizer, and an HF directory may lack tokenizer.json. */
+    private String noTokenizer() {
+        return source + " has no tokenizer: pass --tokenizer FILE (llama2.c's tokenizer.bin, a tokenizer.json or a GGUF vocabulary;"
+                + " EngineOptions.withTokenizer(path) in Java), or give token ids";
     }
 
     /** The prompt of a request as ids, checked against the vocabulary and the context length. */
@@ -260,7 +264,11 @@ public final class Engine implements AutoCloseable {
                     + " has none: pass --tokenizer FILE (EngineOptions.withTokenizer(path) in Java), or stop on token ids"
                     + " (GenerationRequest.withStopTokens)");
         }
-        int[] ids = r.promptTokens() != null ? r.promptTokens() : requireCodec().encode(r.prompt());
+        if (r.promptTokens() == null && codec == null) {
+            // a text prompt the engine cannot read: the request's to fix (a tokenizer, or ids), as its other refusals
+            throw new RequestRefusedException(noTokenizer());
+        }
+        int[] ids = r.promptTokens() != null ? r.promptTokens() : codec.encode(r.prompt());
         if (ids.length == 0) {
             throw new RequestRefusedException(source + ": the prompt is empty (use \"\" with a tokenizer that adds BOS, or give tokens)");
         }

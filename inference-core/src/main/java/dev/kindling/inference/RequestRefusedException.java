@@ -2,7 +2,7 @@ package dev.kindling.inference;
 
 /**
  * The engine refused a request before running it, for what the request itself asks: a prompt longer than the context,
- * an empty prompt, a token id outside the vocabulary, stop strings without a tokenizer, a sequence the KV budget can
+ * an empty prompt, a token id outside the vocabulary, a text prompt or stop strings without a tokenizer, a sequence the KV budget can
  * never hold. A command line reports it as a usage error (exit 2); any other failure of a request (the model's, or a
  * fault of ours) is not the caller's to fix by changing the request, so its type alone does not make it one.
  */

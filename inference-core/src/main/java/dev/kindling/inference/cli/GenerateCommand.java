@@ -264,15 +264,6 @@ public final class GenerateCommand {
             return 1;
         }
         try (Engine engine = opened) {
-            if (!engine.hasTokenizer()) {
-                // a llama2.c checkpoint without --tokenizer: a usage error, as logits and kindling generate give it (it was exit 1)
-                try {
-                    engine.encode(prompt);
-                } catch (IllegalStateException e) {
-                    err.println("generate: " + e.getMessage());
-                    return 2;
-                }
-            }
             SamplingParams sp = given != null ? given : engine.generationConfig().sampling(seed);
             int maxTokens = a.getInt("max-tokens", engine.generationConfig().maxNewTokens() > 0
                     ? engine.generationConfig().maxNewTokens() : 256);
@@ -286,7 +277,7 @@ public final class GenerateCommand {
                 }).join();
             } catch (RuntimeException e) {
                 // the request's own failure, one line: one the engine refused for what it asks (a prompt longer than
-                // the context, a KV budget too small for it) is a usage error, exit 2 as logits gives it; any other
+                // the context, a KV budget too small for it, no tokenizer to read it) is a usage error, exit 2 as logits gives it; any other
                 // (non-finite logits, a fault of ours) exit 1, whatever its type
                 Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
                 err.println("generate: " + cause.getMessage());

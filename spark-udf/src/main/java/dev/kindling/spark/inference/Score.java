@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.Identifiable;
@@ -48,7 +49,7 @@ public final class Score extends EngineStage<Score> {
     private final Param<String> perplexityCol;
     private final Param<String> countCol;
     private final Param<String> longTexts;
-    private final org.apache.spark.ml.param.BooleanParam splitSpecialTokens;
+    private final BooleanParam splitSpecialTokens;
 
     public Score() {
         this(Identifiable.randomUID("kindlingScore"));
@@ -66,7 +67,7 @@ public final class Score extends EngineStage<Score> {
         setDefault(logprobCol, "logprob");
         setDefault(perplexityCol, "perplexity");
         setDefault(countCol, "n_tokens");
-        splitSpecialTokens = new org.apache.spark.ml.param.BooleanParam(this, "splitSpecialTokens",
+        splitSpecialTokens = new BooleanParam(this, "splitSpecialTokens",
                 "read text that spells a special token (</s>) as text, not as that token (Hugging Face's split_special_tokens)");
         setDefault(longTexts, "chunk");
         setDefault(splitSpecialTokens, false);
@@ -82,7 +83,7 @@ public final class Score extends EngineStage<Score> {
     public Param<String> perplexityCol() { return perplexityCol; }
     public Param<String> countCol() { return countCol; }
     public Param<String> longTexts() { return longTexts; }
-    public org.apache.spark.ml.param.BooleanParam splitSpecialTokens() { return splitSpecialTokens; }
+    public BooleanParam splitSpecialTokens() { return splitSpecialTokens; }
 
     public Score setInputCol(String v) { set(inputCol, v); return this; }
     public Score setLogprobCol(String v) { set(logprobCol, v); return this; }

@@ -99,19 +99,49 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
     }
 
     /**
-     * Closes what a reader opened: the stream read from (which closes the file under it), or the file when no stream
-     * was made, and returns the decompressor (null if none) to Hadoop's pool.
+     * What both readers share: the record they hand out, the file and decompressor they open, and closing them. Hadoop
+     * reuses one key and one value per reader, as {@code LineRecordReader} does.
      */
-    private static void closeOpened(java.io.Closeable stream, java.io.Closeable file, Decompressor decompressor) throws IOException {
-        try {
-            if (stream != null) {
-                stream.close();
-            } else if (file != null) {
-                file.close();
-            }
-        } finally {
-            if (decompressor != null) {
-                CodecPool.returnDecompressor(decompressor);
+    abstract static class LinesReader extends RecordReader<LongWritable, Line> {
+        static final byte[] BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
+        final LongWritable key = new LongWritable();
+        final Line value = new Line();
+        FSDataInputStream file;
+        Decompressor decompressor;
+
+        /** Whether {@code b} begins with a UTF-8 byte order mark (it holds at least three bytes). */
+        static boolean startsWithBom(byte[] b) {
+            return b[0] == BOM[0] && b[1] == BOM[1] && b[2] == BOM[2];
+        }
+
+        /** The stream read from, whose closing closes {@link #file}; null before one was made. */
+        abstract java.io.Closeable stream();
+
+        @Override
+        public LongWritable getCurrentKey() {
+            return key;
+        }
+
+        @Override
+        public Line getCurrentValue() {
+            return value;
+        }
+
+        /** Closes the stream (or the file when no stream was made) and returns the decompressor to Hadoop's pool. */
+        @Override
+        public void close() throws IOException {
+            Decompressor d = decompressor;
+            decompressor = null;
+            try {
+                if (stream() != null) {
+                    stream().close();
+                } else if (file != null) {
+                    file.close();
+                }
+            } finally {
+                if (d != null) {
+                    CodecPool.returnDecompressor(d);
+                }
             }
         }
     }
@@ -192,13 +222,8 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
     }
 
     /** Plain files and whole compressed files, each line's kept bytes bounded. */
-    static final class BoundedLines extends RecordReader<LongWritable, Line> {
-        private static final byte[] BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
-        private final LongWritable key = new LongWritable();
-        private final Line value = new Line();
-        private FSDataInputStream file;
+    static final class BoundedLines extends LinesReader {
         private InputStream stream;
-        private Decompressor decompressor;
         private LineScanner lines;
         private int keep;
         private long start;
@@ -268,18 +293,12 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
          * three are read as they went by ({@link LineScanner#firstBytes}).
          */
         private boolean startsWithBom(Line line) {
-            byte[] b = line.size >= BOM.length ? line.data : lines.firstBytes;
-            return b[0] == BOM[0] && b[1] == BOM[1] && b[2] == BOM[2];
+            return startsWithBom(line.size >= BOM.length ? line.data : lines.firstBytes);
         }
 
         @Override
-        public LongWritable getCurrentKey() {
-            return key;
-        }
-
-        @Override
-        public Line getCurrentValue() {
-            return value;
+        java.io.Closeable stream() {
+            return stream;
         }
 
         @Override
@@ -291,12 +310,6 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
             return Math.min(1f, done / (float) splitLength);
         }
 
-        @Override
-        public void close() throws IOException {
-            Decompressor d = decompressor;
-            decompressor = null;
-            closeOpened(stream, file, d);
-        }
     }
 
     /**
@@ -305,13 +318,8 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
      * reader keeps at most the bound's bytes of a longer line and counts the rest; its whole length is then the bytes
      * consumed less the line end, which {@link EndAwareReader} reads off the reader's buffer.
      */
-    static final class Bzip2Lines extends RecordReader<LongWritable, Line> {
-        private static final byte[] BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
-        private final LongWritable key = new LongWritable();
-        private final Line value = new Line();
+    static final class Bzip2Lines extends LinesReader {
         private Text text = new Text();
-        private FSDataInputStream file;
-        private Decompressor decompressor;
         private SplitCompressionInputStream split;
         private EndAwareReader in;
         private int keep;
@@ -374,8 +382,7 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
             int from = 0;
             int size = text.getLength();
             long length = n - in.lastLineEnd();
-            if (first && size >= BOM.length && text.getBytes()[0] == BOM[0] && text.getBytes()[1] == BOM[1]
-                    && text.getBytes()[2] == BOM[2]) {
+            if (first && size >= BOM.length && startsWithBom(text.getBytes())) {
                 if (n == BOM.length) {
                     return false; // a file of a byte order mark alone has no line, as an empty one has none
                 }
@@ -404,13 +411,8 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
         }
 
         @Override
-        public LongWritable getCurrentKey() {
-            return key;
-        }
-
-        @Override
-        public Line getCurrentValue() {
-            return value;
+        java.io.Closeable stream() {
+            return in;
         }
 
         @Override
@@ -418,12 +420,6 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
             return start == end ? 0f : Math.min(1f, (split.getPos() - start) / (float) (end - start));
         }
 
-        @Override
-        public void close() throws IOException {
-            Decompressor d = decompressor;
-            decompressor = null;
-            closeOpened(in, file, d);
-        }
     }
 
     /** A line in a bzip2 file too long for Hadoop's reader to count (over 2 GiB): the file is sound, the line is not. */
