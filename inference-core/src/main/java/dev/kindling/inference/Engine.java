@@ -295,8 +295,8 @@ public final class Engine implements AutoCloseable {
                 // a prompt as long as the context leaves no position for the first generated token
                 throw new RequestRefusedException(source + ": the prompt has " + ids.length + " tokens but the context holds "
                         + c.contextLength() + (ids.length == c.contextLength() ? ", which leaves no room to generate" : "")
-                        + " (shorten it, or truncate prompts to keep their end: --truncate-prompts, setTruncatePrompts(true) on a Spark stage, "
-                        + "EngineOptions.withTruncatePrompts(true))");
+                        + " (shorten it; to keep a prompt's end instead: kindling generate --truncate-prompts, setTruncatePrompts(true) "
+                        + "on a Spark stage, EngineOptions.withTruncatePrompts(true))");
             }
             int keep = Math.max(1, c.contextLength() - Math.max(1, Math.min(reserve, c.contextLength() / 2)));
             ids = Arrays.copyOfRange(ids, ids.length - keep, ids.length);

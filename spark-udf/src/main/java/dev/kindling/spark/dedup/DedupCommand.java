@@ -5,6 +5,7 @@ import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.cli.JobRun;
 import dev.kindling.spark.cli.PipelineOptions;
 import dev.kindling.spark.cli.SparkCommand;
+import dev.kindling.spark.io.Columns;
 import dev.kindling.spark.io.WriteOptions;
 import dev.kindling.spark.stage.PipelineStage;
 import java.util.ArrayList;
@@ -23,7 +24,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "dedup", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Remove exact duplicates (--exact), near duplicates (--minhash, MinHash LSH + exact Jaccard check) "
-                + "and repeated 3-sentence spans (--sentences). Without any of the three: --exact --minhash.",
+                + "and repeated 3-sentence spans (--sentences), or exact duplicates of another column (--exact-column). Without any "
+                + "of these: --exact --minhash.",
                 "Each group keeps its smallest id; --keep-duplicates keeps every row with cluster_id and duplicate_of "
                         + "(--rejected writes them with the rejected rows alone)."})
 public final class DedupCommand extends SparkCommand {
@@ -34,13 +36,14 @@ public final class DedupCommand extends SparkCommand {
     boolean exact;
 
     @Option(names = "--exact-column", paramLabel = "COLUMN", split = ",",
-            description = "Also exact dedup on another column (e.g. url), compared as is; repeatable.")
+            description = "Exact dedup on another column (e.g. url), compared as is; repeatable. A stage like the others: "
+                    + "alone it is the only one (--exact-column url --exact --minhash adds it to the default two).")
     List<String> exactColumns = new ArrayList<>();
 
     @Option(names = "--minhash", description = "Near dedup with MinHash LSH.")
     boolean minhash;
 
-    @Option(names = "--sentences", description = "Remove 3-sentence spans seen earlier in the dataset; drop documents left with fewer than 50 words or 3 sentences.")
+    @Option(names = "--sentences", description = "Remove 3-sentence spans seen earlier in the dataset; drop documents left with fewer than 50 words (word_tokenize tokens, as datatrove) or 3 sentences.")
     boolean sentences;
 
     @Option(names = "--threshold", paramLabel = "J", defaultValue = "0.8",
@@ -79,6 +82,15 @@ public final class DedupCommand extends SparkCommand {
         }
         if ((bands == null) != (rows == null)) {
             throw KindlingException.usage("--bands and --rows go together");
+        }
+        if (bands != null && (bands < 1 || rows < 1)) {
+            throw KindlingException.usage("--bands and --rows must be at least 1, got " + bands + " and " + rows);
+        }
+        for (String c : exactColumns) {
+            if (c.isBlank()) {
+                // an empty column name is the stage's "the text", which ran as --exact under the name of a column
+                throw KindlingException.usage("--exact-column needs a column name, got '" + c + "' (--exact dedups the text)");
+            }
         }
         try {
             minHashStage().minHashParams();
@@ -131,6 +143,9 @@ public final class DedupCommand extends SparkCommand {
             }
         }
         Dataset<Row> docs = run.readInput();
+        for (String c : exactColumns) {
+            Columns.require(docs.schema(), c, "dedup", "--exact-column");
+        }
         Set<String> rejectedOnly = !keepDuplicates && pipeline.rejected != null
                 ? ClusterColumns.forRejectedOnly(stages, docs.schema()) : Set.of();
         run.runPipeline(docs, stages, out, pipeline, rejectedOnly);

@@ -7,6 +7,7 @@ import dev.kindling.spark.cli.SparkCommand;
 import dev.kindling.spark.inference.Generate;
 import dev.kindling.spark.inference.InferenceProgress;
 import dev.kindling.spark.inference.Judge;
+import dev.kindling.spark.inference.Rubric;
 import dev.kindling.spark.inference.SamplingCliOptions;
 import dev.kindling.spark.io.DatasetWriter;
 import dev.kindling.spark.io.WriteOptions;
@@ -65,7 +66,7 @@ public final class DistillCommand implements Runnable {
                 throw KindlingException.usage("--prompt-column and --text-column name the same column; give one");
             }
             teacher.teacherSpec();
-            teacher.requireSystemSeen();
+            teacher.requireChatTemplateFits();
         }
 
         Generate teacherStage() {
@@ -142,8 +143,12 @@ public final class DistillCommand implements Runnable {
             super.validate();
             if (judgeTokenizer != null && judge == null) {
                 // without --judge the teacher judges, with the teacher's --tokenizer: this one was ignored
-                throw KindlingException.usage("--judge-tokenizer applies with --judge (the teacher judges with its --tokenizer)");
+                throw KindlingException.usage("--judge-tokenizer applies with --judge (the teacher judges with its --teacher-tokenizer)");
             }
+            if (!judgeMethod.equals("auto") && !judgeMethod.equals("logprobs")) {
+                throw KindlingException.usage("--judge-method must be auto or logprobs, got '" + judgeMethod + "'");
+            }
+            Rubric.requireFound("--rubric", rubric);
             if (judge != null) {
                 TeacherOptions.checkLocal("--judge", judge, "--judge-tokenizer", judgeTokenizer);
             }

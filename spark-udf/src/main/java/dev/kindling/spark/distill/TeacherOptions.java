@@ -58,29 +58,38 @@ public class TeacherOptions {
     public String system;
 
     /**
-     * {@code --system} with a teacher that reads its prompts as plain text (--chat off, or auto on a model without a chat
-     * template) is a usage error: the rows would record a system message the teacher never saw, and a student trained on
-     * them learns to answer it as the teacher answered without it. Known here for --chat off and for a local model or
-     * tokenizer file; a remote one is checked when the executors open it.
+     * {@code --chat} and {@code --system} against the teacher's chat template, before Spark starts. {@code --system} with a
+     * teacher that reads its prompts as plain text (--chat off, or auto on a model without a chat template) is a usage
+     * error: the rows would record a system message the teacher never saw, and a student trained on them learns to answer
+     * it as the teacher answered without it. {@code --chat on} without a template failed the job only once the executors
+     * had opened the model. Known here for --chat off and for a local model or tokenizer file; a remote one is checked when
+     * the executors open it.
      */
-    public void requireSystemSeen() {
-        if (system == null || system.isEmpty()) {
-            return;
-        }
+    public void requireChatTemplateFits() {
         Prompts.Chat mode = Prompts.Chat.parse(chat);
-        if (mode == Prompts.Chat.OFF) {
+        boolean system = this.system != null && !this.system.isEmpty();
+        if (system && mode == Prompts.Chat.OFF) {
             throw KindlingException.usage("--system needs the teacher to read its prompts through its chat template: with "
                     + "--chat off it reads them as plain text, never sees the system message, and the conversations would "
                     + "record one it did not answer to; use --chat auto or on, or no --system");
         }
-        String vocabulary = tokenizer != null ? tokenizer : teacher;
-        if (mode == Prompts.Chat.AUTO && vocabulary != null && !vocabulary.contains("://") && !vocabulary.startsWith("file:")
-                && Files.isRegularFile(Path.of(vocabulary)) && Tokenizer.load(Path.of(vocabulary)).chatTemplate().isEmpty()) {
-            throw KindlingException.usage("--system needs the teacher to read its prompts through its chat template, and "
-                    + vocabulary + " has none (tokenizer.chat_template): with --chat auto the teacher reads the prompts as "
-                    + "plain text, never sees the system message, and the conversations would record one it did not answer to; "
-                    + "give no --system, or a --teacher-tokenizer with a chat template");
+        if (mode == Prompts.Chat.OFF || (mode == Prompts.Chat.AUTO && !system)) {
+            return;
         }
+        String vocabulary = tokenizer != null ? tokenizer : teacher;
+        if (vocabulary == null || vocabulary.contains("://") || vocabulary.startsWith("file:") || !Files.isRegularFile(Path.of(vocabulary))
+                || Tokenizer.load(Path.of(vocabulary)).chatTemplate().isPresent()) {
+            return;
+        }
+        if (mode == Prompts.Chat.ON) {
+            throw KindlingException.usage("--chat on needs the teacher's chat template, and " + vocabulary + " has none "
+                    + "(tokenizer.chat_template): use --chat off (or auto) to give the prompts as plain text, or a "
+                    + "--teacher-tokenizer with a chat template");
+        }
+        throw KindlingException.usage("--system needs the teacher to read its prompts through its chat template, and "
+                + vocabulary + " has none (tokenizer.chat_template): with --chat auto the teacher reads the prompts as "
+                + "plain text, never sees the system message, and the conversations would record one it did not answer to; "
+                + "give no --system, or a --teacher-tokenizer with a chat template");
     }
 
     /**

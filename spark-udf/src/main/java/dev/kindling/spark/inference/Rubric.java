@@ -61,12 +61,20 @@ public record Rubric(String name, String template, int minRating, int maxRating)
                 throw new IllegalStateException(e);
             }
         }
-        if (SideFile.scheme(nameOrPath) == null && !Files.isRegularFile(Path.of(nameOrPath))) {
-            throw KindlingException.usage("rubric " + nameOrPath + " is neither a built-in one (" + String.join(", ", BUILT_IN)
-                    + ") nor a template file");
-        }
+        requireFound("rubric", nameOrPath);
         String template = new String(SideFile.read(nameOrPath, conf, "rubric"), StandardCharsets.UTF_8);
         return new Rubric(new org.apache.hadoop.fs.Path(nameOrPath).getName(), template, min, max);
+    }
+
+    /**
+     * A usage error naming {@code what} (the option as typed, or "rubric") when {@code nameOrPath} is neither a built-in
+     * rubric nor a local file; a remote one is found when read.
+     */
+    public static void requireFound(String what, String nameOrPath) {
+        if (!BUILT_IN.contains(nameOrPath) && SideFile.scheme(nameOrPath) == null && !Files.isRegularFile(Path.of(nameOrPath))) {
+            throw KindlingException.usage(what + " " + nameOrPath + " is neither a built-in rubric (" + String.join(", ", BUILT_IN)
+                    + ") nor a template file");
+        }
     }
 
     /** The template with the placeholders filled in one pass (a response holding "{instruction}" stays as it is). */

@@ -67,9 +67,17 @@ public final class Columns {
         String found = resolve(schema, name, who);
         if (found == null) {
             throw dev.kindling.spark.KindlingException.usage(who + ": the input has no column '" + name + "'"
-                    + (param == null ? "" : ", given as " + param) + " (columns: " + String.join(", ", schema.fieldNames()) + ")");
+                    + (param == null ? "" : ", given as " + param) + " (columns: " + String.join(", ", userColumns(schema)) + ")");
         }
         return schema.apply(found);
+    }
+
+    /**
+     * The columns of {@code schema} but those the reader adds to every row (reason, source_file, ..., error): an error
+     * listing the input's columns listed these too, which the user's file never had.
+     */
+    public static java.util.List<String> userColumns(org.apache.spark.sql.types.StructType schema) {
+        return java.util.Arrays.stream(schema.fieldNames()).filter(f -> !READER_COLUMNS.contains(f)).toList();
     }
 
     /** The index in {@code schema} of the field {@link #resolve} finds for {@code name}, or -1. */
@@ -122,6 +130,9 @@ public final class Columns {
     public static final String RAW = "raw";
     /** A human-readable description of a row-level error. */
     public static final String ERROR = "error";
+    /** The columns the reader adds to every row, in their output order. */
+    public static final java.util.List<String> READER_COLUMNS = java.util.List.of(REASON, SOURCE_FILE, SOURCE_OFFSET, SOURCE_LINE,
+            RAW, ERROR);
 
     /**
      * With chat messages read from JSON Lines ({@link ReadOptions#messages}), each row's messages as their JSON text, the

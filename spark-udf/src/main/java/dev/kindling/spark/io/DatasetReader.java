@@ -21,7 +21,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -57,9 +56,6 @@ public final class DatasetReader {
     static final String CORRUPT = "_corrupt_record";
     /** The reader's verdict on a JSON line, {reason, error}, before it becomes the reason and error columns. */
     private static final String VERDICT = "_read_verdict";
-    /** The columns the reader adds to every row, in their output order. */
-    private static final List<String> READER_COLUMNS = List.of(Columns.REASON, Columns.SOURCE_FILE, Columns.SOURCE_OFFSET,
-            Columns.SOURCE_LINE, Columns.RAW, Columns.ERROR);
     /** Internal metric columns start with this, so that {@link #selectWithAccounting} keeps them. */
     public static final String METRIC_PREFIX = "_kindling_";
     /** A text with nothing but white space (Unicode's spaces and the BOM too), or nothing at all: read:empty_text. */
@@ -679,8 +675,7 @@ public final class DatasetReader {
             }
         }
         Set<String> cols = new LinkedHashSet<>(Arrays.asList(df.columns()));
-        Set<String> internal = Set.copyOf(READER_COLUMNS);
-        List<String> userCols = cols.stream().filter(c -> !internal.contains(c)).collect(Collectors.toList());
+        List<String> userCols = Columns.userColumns(df.schema());
         String text = o.textColumn();
         boolean onlyBadRows = userCols.isEmpty();
         if (!cols.contains(text)) {
@@ -738,7 +733,7 @@ public final class DatasetReader {
                 order.add(Columns.named(c));
             }
         }
-        for (String c : READER_COLUMNS) {
+        for (String c : Columns.READER_COLUMNS) {
             order.add(col(c));
         }
         return df.select(order.toArray(new Column[0]));
@@ -760,7 +755,7 @@ public final class DatasetReader {
      * back as kept, its reason gone).
      */
     public static String userColumn(String name) {
-        return READER_COLUMNS.contains(name.toLowerCase(java.util.Locale.ROOT)) ? "input_" + name : name;
+        return Columns.READER_COLUMNS.contains(name.toLowerCase(java.util.Locale.ROOT)) ? "input_" + name : name;
     }
 
     /**

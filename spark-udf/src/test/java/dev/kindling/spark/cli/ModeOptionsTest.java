@@ -5,10 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
 
@@ -86,6 +89,29 @@ class ModeOptionsTest {
                 "--judge-tokenizer", "j.json"), "--judge-tokenizer applies with --judge");
         assertUsageNaming(run("pack", "--master", "bogus://x", "--tokenizer", "t.json", "--input", "i.jsonl", "--output", "o.parquet",
                 "--seq-len", "8", "--pad-id", "3"), "--pad-id applies with --pad");
+    }
+
+    /** Usage errors name the option as typed, not a stage's param or uid, and found before Spark starts. */
+    @Test
+    void dedupAndDpoOptionsAreRefusedAsTyped(@TempDir Path tmp) throws Exception {
+        String in = Files.writeString(tmp.resolve("in.jsonl"), "{\"text\": \"a\"}\n").toString();
+        String[] dedup = {"dedup", "--master", "bogus://x", "-i", in, "-o", tmp.resolve("out").toString()};
+        // an empty column was the stage's "the text": it ran as --exact, named as a column
+        assertUsageNaming(run(concat(dedup, "--exact-column", "")), "--exact-column needs a column name");
+        assertUsageNaming(run(concat(dedup, "--exact-column", ",url")), "--exact-column needs a column name");
+        // 0 is the stage's "chosen for the threshold": "set both bands and rows, or neither" when both were set
+        assertUsageNaming(run(concat(dedup, "--bands", "0", "--rows", "8")), "--bands and --rows must be at least 1");
+        String[] dpo = {"distill", "dpo", "--master", "bogus://x", "--teacher", "t.gguf", "--prompts", in, "--output",
+                tmp.resolve("o").toString()};
+        assertUsageNaming(run(concat(dpo, "--judge-method", "foo")), "--judge-method must be auto or logprobs, got 'foo'");
+        assertUsageNaming(run(concat(dpo, "--rubric", "nosuch")), "--rubric nosuch is neither a built-in rubric");
+        assertUsageNaming(run(concat(dpo, "--judge-tokenizer", "j.json")), "with its --teacher-tokenizer");
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        List<String> all = new ArrayList<>(List.of(a));
+        all.addAll(List.of(b));
+        return all.toArray(new String[0]);
     }
 
     /**

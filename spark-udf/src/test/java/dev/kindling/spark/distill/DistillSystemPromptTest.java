@@ -50,6 +50,14 @@ class DistillSystemPromptTest {
             assertTrue(off.err().contains("with --chat off"), off.err());
             assertFalse(off.err().contains("Spark"), off.err());
         }
+        for (String command : List.of("sft", "dpo")) {
+            // --chat on without a template failed the job with exit 1 once the executors had opened the model
+            Cli.Result on = Cli.run("distill", command, "--no-progress", "--teacher", model(), "--chat", "on", "--prompts", "p.jsonl",
+                    "--output", tmp.resolve(command + "-on").toString());
+            assertEquals(2, on.code(), on.toString());
+            assertTrue(on.err().contains("--chat on needs the teacher's chat template") && on.err().contains("--chat off"), on.err());
+            assertFalse(on.err().contains("Spark"), on.err());
+        }
         Cli.Result generate = Cli.run("generate", "--no-progress", "--model", model(), "--input", "p.jsonl", "--output",
                 tmp.resolve("gen").toString(), "--system", "Tell a story.");
         assertEquals(2, generate.code(), generate.toString());
