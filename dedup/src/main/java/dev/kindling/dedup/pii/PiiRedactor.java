@@ -13,15 +13,17 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>e-mail: {@code local@domain.tld}, the local part of letters, digits, dots and RFC 5322's symbols
  *       ({@code !#$%&'*+/=?^_`{|}~-}) from its first letter or digit, with a letters-only TLD of 2+ characters
+ *       or an internationalised one in its ASCII form ({@code xn--p1ai})
  *       or an address literal ({@code [192.0.2.1]}, {@code [IPv6:2001:db8::1]});</li>
  *   <li>IPv4: four dotted numbers 0–255 that are not part of a longer dotted number (a version
  *       string like 1.2.3.4.5 is left alone);</li>
  *   <li>IPv6: candidates of hex groups and colons, validated by a parser (8 groups, or fewer with
  *       one "::", optionally ending in an IPv4 part) and needing 2+ groups, so "std::vector" and
- *       times like 10:30:00 are not addresses;</li>
+ *       times like 10:30:00 are not addresses, nor a slice like {@code x[0::2]} written right after a name;</li>
  *   <li>phone: North American numbers with separators ({@code (555) 123-4567}, {@code 555.123.4567},
  *       {@code +1 555 123 4567}) and international numbers starting with {@code +} and a country
- *       code, 8 to 15 digits in all. Bare digit runs (years, amounts) are not phones.</li>
+ *       code (1-9...), 8 to 15 digits in all. Bare digit runs (years, amounts) and signed decimals
+ *       ({@code +40.712776}) are not phones.</li>
  * </ul>
  * Kinds are applied on the text left by the previous one, in that order except that IPv6 comes
  * before IPv4 (so an IPv6 address ending in an IPv4 part is one address). Replacements are
@@ -50,7 +52,7 @@ public final class PiiRedactor implements java.io.Serializable {
     // "jane@[" and "]" around the IPv4 tag, and an "[IPv6:...]" one was not redacted at all
     private static final Pattern EMAIL = Pattern.compile(
             "(?<![" + LOCAL_PART_CHAR + "])[!#$%&'*+/=?^`{|}~.-]*+([\\p{L}\\p{N}_][" + LOCAL_PART_CHAR + "]*+@(?:"
-                    + "(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.){1,126}[A-Za-z]{2,24}(?![\\w-])"
+                    + "(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.){1,126}(?:xn--[A-Za-z0-9-]{1,59}|[A-Za-z]{2,24})(?![\\w-])"
                     + "|\\[" + OCTET + "(?:\\." + OCTET + "){3}]|\\[IPv6:[0-9A-Fa-f:.]{2,45}]))");
     private static final Pattern IPV4 = Pattern.compile(
             "(?<![\\d.])" + OCTET + "(?:\\." + OCTET + "){3}(?!\\.?\\d)");
@@ -65,10 +67,10 @@ public final class PiiRedactor implements java.io.Serializable {
      */
     private static final PiiKind[] ORDER = {PiiKind.EMAIL, PiiKind.IPV6, PiiKind.IPV4, PiiKind.PHONE};
     // a North American area code starts with 2-9 ("ratio 100.200.3000" is not a number to call), and a number goes
-    // on after a separator and a digit ("555.123.4567.89" left ".89")
+    // on after a separator and a digit ("555.123.4567.89" left ".89"); no country code starts with 0 ("+0.12345678")
     private static final Pattern PHONE = Pattern.compile(
             "(?<![\\w+])(?:(?:\\+?1[ .-]?)?(?:\\([2-9]\\d{2}\\)[ .-]?|[2-9]\\d{2}[ .-])\\d{3}[ .-]\\d{4}"
-                    + "|\\+\\d{1,3}(?:[ .-]?\\(?\\d{1,4}\\)?){2,5})(?![\\w]|[.-]\\d)");
+                    + "|\\+[1-9]\\d{0,2}(?:[ .-]?\\(?\\d{1,4}\\)?){2,5})(?![\\w]|[.-]\\d)");
 
     /** Text after redaction and the number of matches per kind. */
     public record Result(String text, Map<PiiKind, Integer> counts) {
@@ -115,7 +117,8 @@ public final class PiiRedactor implements java.io.Serializable {
             int n = 0;
             while (m.find()) {
                 String g = m.group();
-                if (kind == PiiKind.IPV6 && !isIpv6(g) || kind == PiiKind.PHONE && !phoneDigitsOk(g)) {
+                if (kind == PiiKind.IPV6 && (!isIpv6(g) || isSubscript(t, m.start(), m.end()))
+                        || kind == PiiKind.PHONE && (!phoneDigitsOk(g) || isSignedDecimal(g))) {
                     continue;
                 }
                 if (sb == null) {
@@ -142,6 +145,29 @@ public final class PiiRedactor implements java.io.Serializable {
             }
         }
         return d >= 8 && d <= 15;
+    }
+
+    /**
+     * Whether {@code t[start, end)} is written as an index or slice: right inside brackets that follow a name, a closing
+     * bracket or parenthesis, as {@code x[0::2]} and {@code m[a::b]} (Python's every other item, which passes as the
+     * two-group address "0::2"). An address in brackets follows a scheme or a space ({@code http://[2001:db8::1]:80/}).
+     */
+    static boolean isSubscript(String t, int start, int end) {
+        if (start < 2 || end >= t.length() || t.charAt(start - 1) != '[' || t.charAt(end) != ']') {
+            return false;
+        }
+        char before = t.charAt(start - 2);
+        return Character.isLetterOrDigit(before) || before == '_' || before == ']' || before == ')';
+    }
+
+    /**
+     * Whether an international candidate is a signed decimal: a plus, digits, one '.' and digits, nothing else, as
+     * {@code +0.5%}, {@code +1234.5678} and a latitude {@code +40.712776}; a number is written in groups ({@code +44 20
+     * 7946 0958}, {@code +44.20.7946.0958}).
+     */
+    static boolean isSignedDecimal(String s) {
+        return s.charAt(0) == '+' && s.indexOf('.') > 0 && s.indexOf('.') == s.lastIndexOf('.') && s.chars().skip(1)
+                .allMatch(c -> c == '.' || c >= '0' && c <= '9');
     }
 
     /** RFC 4291 text forms: 8 groups, or one "::" standing for one or more zero groups; at least 2 groups written. */

@@ -89,6 +89,28 @@ class PiiRedactorTest {
         assertEquals(1, r.counts().get(PiiKind.PHONE));
     }
 
+    /**
+     * Code and numbers that look like the short forms: a Python slice {@code x[0::2]} passed as the address "0::2", and
+     * a signed decimal (a change, a latitude) as an international phone number. A bracketed address in a URL still is one.
+     */
+    @Test
+    void slicesAndSignedDecimalsAreNotAddressesOrPhones() {
+        String text = "evens = x[0::2]; rev = s[10::3], m[a::b] and f()[1::2]. The index rose +0.12345678; delta +1234.5678; "
+                + "at +40.712776, -74.005974.";
+        assertEquals(text, pii.redact(text).text());
+        var r = pii.redact("see http://[2001:db8::1]:8080/ or [fe80::1], call +44.20.7946.0958 or +33 1 23 45 67 89");
+        assertEquals("see http://[<IP_ADDRESS>]:8080/ or [<IP_ADDRESS>], call <PHONE_NUMBER> or <PHONE_NUMBER>", r.text());
+        assertEquals(2, r.counts().get(PiiKind.IPV6));
+        assertEquals(2, r.counts().get(PiiKind.PHONE));
+    }
+
+    /** An internationalised top-level domain in its ASCII form (RFC 3490), as datatrove's pattern takes it. */
+    @Test
+    void emailWithAnInternationalisedTopLevelDomain() {
+        var r = pii.redact("user@example.xn--p1ai and bob@xn--80ak6aa92e.com.");
+        assertEquals("<EMAIL> and <EMAIL>.", r.text());
+    }
+
     @Test
     void ipv6WithSevenGroupsAndDoubleColon() {
         var r = pii.redact("hosts 1:2:3:4:5:6:7:: and ::2:3:4:5:6:7:8 up");
