@@ -53,22 +53,76 @@ public final class StageConfig {
      */
     public static List<PipelineStage> read(String file, Configuration conf, boolean keepDuplicates) {
         String name = file.toLowerCase(Locale.ROOT);
-        ObjectMapper mapper = name.endsWith(".yaml") || name.endsWith(".yml") ? new ObjectMapper(new YAMLFactory()) : new ObjectMapper();
+        boolean yaml = name.endsWith(".yaml") || name.endsWith(".yml");
+        // a key given twice kept its last value in silence (the first 'stages' list, or kinds: [email] before
+        // kinds: [phone], was dropped), and what followed the first value (JSON's '{...} {...}', YAML's second
+        // document after ---) was never read, as Python's json.load and yaml.safe_load refuse
+        com.fasterxml.jackson.core.JsonFactory factory = (yaml ? YAMLFactory.builder() : com.fasterxml.jackson.core.JsonFactory.builder())
+                .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+        ObjectMapper mapper = new ObjectMapper(factory).enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
         byte[] bytes = SideFile.read(file, conf, "config");
         JsonNode root;
         try {
+            if (yaml) {
+                refuseAliases(factory, bytes, file);
+            }
             root = mapper.readTree(bytes);
         } catch (IOException e) {
-            throw KindlingException.usage("config " + file + " is not valid " + (mapper.getFactory() instanceof YAMLFactory ? "YAML" : "JSON")
-                    + ": " + e.getMessage().lines().findFirst().orElse(""));
+            throw KindlingException.usage("config " + file + " is not valid " + (yaml ? "YAML" : "JSON") + ": " + parserMessage(e));
         }
         return parse(root, file, keepDuplicates);
+    }
+
+    /**
+     * Jackson's YAML tree reads an alias ({@code *name}) as the string "name", not as the anchored value, and a merge key
+     * ({@code <<: *defaults}) as a key "<<": {@code column: *text} deduplicated on a column 'text' while every YAML loader
+     * reads the value anchored. Both are refused, naming the line.
+     */
+    private static void refuseAliases(com.fasterxml.jackson.core.JsonFactory factory, byte[] bytes, String file) throws IOException {
+        try (com.fasterxml.jackson.dataformat.yaml.YAMLParser p = (com.fasterxml.jackson.dataformat.yaml.YAMLParser) factory.createParser(bytes)) {
+            for (com.fasterxml.jackson.core.JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
+                boolean merge = t == com.fasterxml.jackson.core.JsonToken.FIELD_NAME && "<<".equals(p.currentName());
+                if (p.isCurrentAlias() || merge) {
+                    throw KindlingException.usage("config " + file + ", line " + p.currentLocation().getLineNr() + ": "
+                            + (merge ? "a YAML merge key (<<)" : "a YAML alias (*" + p.getText() + ")")
+                            + " is not supported; write the value out where it is used");
+                }
+            }
+        }
+    }
+
+    /** A parser's error without its excerpt of the file: its lines (SnakeYAML's say what and where over several) and position. */
+    private static String parserMessage(IOException e) {
+        String m = e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+        if (e instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException && m != null && m.startsWith("Trailing token")) {
+            m = "more follows the first value (a second YAML document after ---, or text after JSON's closing brace)";
+        }
+        StringBuilder out = new StringBuilder();
+        for (String line : (m == null ? e.toString() : m).split("\n")) {
+            String l = line.strip().replace("in 'reader', ", "").replaceAll(":$", "");
+            if (l.isEmpty() || l.equals("^") || line.startsWith("    ")) {
+                continue;   // SnakeYAML's excerpt of the line and its caret
+            }
+            out.append(out.length() == 0 ? "" : "; ").append(l);
+        }
+        if (e instanceof com.fasterxml.jackson.core.JsonProcessingException j && j.getLocation() != null
+                && !out.toString().contains("line ")) {
+            out.append(" (line ").append(j.getLocation().getLineNr()).append(", column ").append(j.getLocation().getColumnNr()).append(")");
+        }
+        return out.toString();
     }
 
     /** Parses the {@code stages} list of a config tree; {@code source} names it in errors. */
     public static List<PipelineStage> parse(JsonNode root, String source, boolean keepDuplicates) {
         if (root == null || !root.isObject() || !root.has("stages") || !root.get("stages").isArray()) {
             throw KindlingException.usage("config " + source + ": expected an object with a 'stages' list");
+        }
+        for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (!k.equals("stages")) {
+                // 'stagse' beside 'stages' was ignored
+                throw KindlingException.usage("config " + source + ": unknown key '" + k + "' (a config has 'stages' alone)");
+            }
         }
         List<PipelineStage> out = new ArrayList<>();
         int i = 0;
@@ -101,6 +155,9 @@ public final class StageConfig {
         return out;
     }
 
+    /** Params a config names otherwise than by their snake case (see {@link #stage}). */
+    private static final java.util.Map<String, String> CONFIG_NAMES = java.util.Map.of("benchmarkColumns", "columns", "flagCol", "flag_column");
+
     /** A stage's param as ParamChecks names it, {@code MinHashDedup(kindling_minhash_dedup_3f2a).numPerm}. */
     private static final java.util.regex.Pattern STAGE_PARAM = java.util.regex.Pattern.compile("\\b[A-Z]\\w*\\(kindling_\\w+\\)\\.(\\w+)");
 
@@ -112,7 +169,7 @@ public final class StageConfig {
         java.util.regex.Matcher m = STAGE_PARAM.matcher(message);
         StringBuilder out = new StringBuilder();
         while (m.find()) {
-            String snake = m.group(1).replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
+            String snake = CONFIG_NAMES.getOrDefault(m.group(1), m.group(1).replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT));
             m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement("'" + snake + "'"));
         }
         m.appendTail(out);
@@ -166,6 +223,10 @@ public final class StageConfig {
                 o.intNumber("ngram").ifPresent(v -> s.setNgram(v));
                 o.string("mode").ifPresent(s::setMode);
                 o.string("flag_column").ifPresent(s::setFlagCol);
+                if (o.has("flag_column") && !s.getMode().equals("flag")) {
+                    // mode drop writes no column: the name was ignored
+                    throw KindlingException.usage(o.where + ": 'flag_column' applies with mode: flag (mode is " + s.getMode() + ")");
+                }
                 out.add(s);
             }
             default -> throw KindlingException.usage(o.where + ": unknown stage type; expected exact_dedup, minhash_dedup, "
@@ -184,6 +245,11 @@ public final class StageConfig {
         Options(JsonNode node, String where) {
             this.node = node;
             this.where = where;
+        }
+
+        boolean has(String key) {
+            JsonNode v = node.get(key);
+            return v != null && !v.isNull();
         }
 
         private JsonNode get(String key) {

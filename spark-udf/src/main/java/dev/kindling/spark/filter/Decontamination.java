@@ -52,9 +52,14 @@ public final class Decontamination extends CurationStage<Decontamination> {
     public static final String NAME = "decontaminate";
     private static final String MATCH = "_kd_contaminated";
 
-    private final Param<String> benchmark = new Param<>(this, "benchmark", "benchmark file or directory");
+    // an empty path failed once Spark had started, with Hadoop's "Can not create a Path from an empty string"; no
+    // columns at all was reported as a benchmark with no item long enough
+    private final Param<String> benchmark = new Param<>(this, "benchmark", "benchmark file or directory",
+            ParamChecks.value(this, "benchmark", "a file's path", (String v) -> !v.isBlank()));
     private final StringArrayParam benchmarkColumns = new StringArrayParam(this, "benchmarkColumns",
-            "text columns of the benchmark (strings or arrays of strings); each value is one item");
+            "text columns of the benchmark (strings or arrays of strings); each value is one item",
+            ParamChecks.value(this, "benchmarkColumns", "one or more column names",
+                    (String[] v) -> v.length > 0 && java.util.Arrays.stream(v).noneMatch(c -> c == null || c.isBlank())));
     private final IntParam ngram = new IntParam(this, "ngram", "n-gram size in words", ParamChecks.atLeast(this, "ngram", 1));
     private final Param<String> mode = new Param<>(this, "mode", "drop or flag", ParamChecks.oneOf(this, "mode", "drop", "flag"));
     private final Param<String> flagCol = new Param<>(this, "flagCol", "column set with mode flag");
@@ -169,7 +174,7 @@ public final class Decontamination extends CurationStage<Decontamination> {
         }
         if (getMode().equals("flag") && java.util.Arrays.stream(in.fieldNames()).anyMatch(f -> f.equalsIgnoreCase(getFlagCol()))) {
             // it would replace that column (the text, the reasons) with the flags
-            throw KindlingException.usage(NAME + ": flagCol '" + getFlagCol() + "' names an existing column; choose another");
+            throw KindlingException.usage(NAME + ": flagCol '" + getFlagCol() + "' (a curate config's flag_column) names an existing column; choose another");
         }
         return getMode().equals("flag") ? in.add(getFlagCol(), DataTypes.BooleanType, true) : in;
     }

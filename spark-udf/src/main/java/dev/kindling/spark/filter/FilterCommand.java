@@ -52,7 +52,7 @@ public final class FilterCommand extends SparkCommand {
                 continue;
             }
             if (name.equals("pii")) {
-                stages.add(new PiiRedaction().setKinds(piiKinds.split(",")));
+                stages.add(new PiiRedaction().setKinds(listOption("--pii-kinds", piiKinds, PiiRedaction::parseKinds)));
             } else if (name.equals("gopher") || QualityFilter.NAMES.contains(name)) {
                 stages.addAll(QualityFilter.stagesFor(name));
             } else {
@@ -61,13 +61,53 @@ public final class FilterCommand extends SparkCommand {
             }
         }
         if (decontaminate != null) {
-            stages.add(new Decontamination().setBenchmark(decontaminate).setBenchmarkColumns(decontaminateColumns.split(","))
+            if (decontaminate.isBlank()) {
+                throw KindlingException.usage("--decontaminate needs a benchmark file, got '" + decontaminate + "'");
+            }
+            if (decontaminateNgram < 1) {
+                throw KindlingException.usage("--decontaminate-ngram must be at least 1, got " + decontaminateNgram);
+            }
+            stages.add(new Decontamination().setBenchmark(decontaminate)
+                    .setBenchmarkColumns(listOption("--decontaminate-columns", decontaminateColumns, null))
                     .setNgram(decontaminateNgram).setMode(flagContaminated ? "flag" : "drop"));
+        } else {
+            // they configure a stage that is not run: the user who asked for --flag-contaminated got nothing flagged
+            refuseUnless("--decontaminate FILE", "--decontaminate-columns", "--decontaminate-ngram", "--flag-contaminated");
+        }
+        if (stages.stream().noneMatch(s -> s instanceof PiiRedaction)) {
+            refuseUnless("pii in --filters", "--pii-kinds");
         }
         if (stages.isEmpty()) {
             throw KindlingException.usage("no filter given (--filters gopher,c4,fineweb,pii or --decontaminate FILE)");
         }
         return stages;
+    }
+
+    /**
+     * A comma-separated option's entries, trimmed, empty ones left out (as --filters does); a usage error naming the
+     * option when none is left, or when {@code check} refuses them.
+     */
+    private static String[] listOption(String option, String value, java.util.function.Consumer<String[]> check) {
+        String[] items = java.util.Arrays.stream(value.split(",")).map(String::trim).filter(v -> !v.isEmpty()).toArray(String[]::new);
+        if (items.length == 0) {
+            throw KindlingException.usage(option + " is empty");
+        }
+        if (check != null) {
+            try {
+                check.accept(items);
+            } catch (KindlingException e) {
+                throw KindlingException.usage(option + ": " + e.getMessage());
+            }
+        }
+        return items;
+    }
+
+    private void refuseUnless(String needed, String... options) {
+        for (String o : options) {
+            if (spec.commandLine().getParseResult().hasMatchedOption(o)) {
+                throw KindlingException.usage(o + " applies with " + needed + ", which is not given");
+            }
+        }
     }
 
     @Override

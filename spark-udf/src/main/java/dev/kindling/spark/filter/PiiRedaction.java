@@ -112,6 +112,10 @@ public final class PiiRedaction extends CurationStage<PiiRedaction> {
         if (names == null) {
             throw KindlingException.usage("PII kinds are null: expected some of email, ipv4, ipv6, phone");
         }
+        if (names.length == 0) {
+            // a stage that redacts nothing, counted as run
+            throw KindlingException.usage("no PII kind given: expected some of email, ipv4, ipv6, phone");
+        }
         for (String n : names) {
             if (n == null) {
                 throw KindlingException.usage("a PII kind is null: expected email, ipv4, ipv6 or phone");

@@ -108,6 +108,22 @@ class ModeOptionsTest {
         assertUsageNaming(run(concat(dpo, "--judge-tokenizer", "j.json")), "with its --teacher-tokenizer");
     }
 
+    /** filter's options name themselves, and those of a filter not run are refused (--pii-kinds email with gopher alone ran no pii). */
+    @Test
+    void filterOptionsAreRefusedAsTypedAndOnlyWithTheirFilter(@TempDir Path tmp) throws Exception {
+        String in = Files.writeString(tmp.resolve("in.jsonl"), "{\"text\": \"a\"}\n").toString();
+        String[] filter = {"filter", "--master", "bogus://x", "-i", in, "-o", tmp.resolve("out").toString()};
+        assertUsageNaming(run(concat(filter, "--filters", "pii", "--pii-kinds", "email,ssn")), "--pii-kinds: unknown PII kind 'ssn'");
+        assertUsageNaming(run(concat(filter, "--filters", "pii", "--pii-kinds", " , ")), "--pii-kinds is empty");
+        assertUsageNaming(run(concat(filter, "--filters", "gopher", "--pii-kinds", "email")), "--pii-kinds applies with pii in --filters");
+        assertUsageNaming(run(concat(filter, "--flag-contaminated")), "--flag-contaminated applies with --decontaminate FILE");
+        assertUsageNaming(run(concat(filter, "--decontaminate-ngram", "0")), "--decontaminate-ngram applies with --decontaminate");
+        assertUsageNaming(run(concat(filter, "--decontaminate", "")), "--decontaminate needs a benchmark file");
+        assertUsageNaming(run(concat(filter, "--decontaminate", "b.jsonl", "--decontaminate-ngram", "0")),
+                "--decontaminate-ngram must be at least 1, got 0");
+        assertUsageNaming(run(concat(filter, "--decontaminate", "b.jsonl", "--decontaminate-columns", ",")), "--decontaminate-columns is empty");
+    }
+
     private static String[] concat(String[] a, String... b) {
         List<String> all = new ArrayList<>(List.of(a));
         all.addAll(List.of(b));

@@ -13,6 +13,7 @@ import dev.kindling.spark.dedup.SentenceDedupStage;
 import dev.kindling.spark.stage.PipelineStage;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class StageConfigTest {
     private static List<PipelineStage> yaml(String text) throws Exception {
@@ -65,6 +66,37 @@ class StageConfigTest {
         SentenceDedupStage sentences = (SentenceDedupStage) y.get(5);
         assertEquals(20, sentences.getMinDocWords());
         assertEquals(1, sentences.getMinNumSentences());
+    }
+
+    /** Refused from the file: JSON or YAML that Python's json.load or yaml.safe_load would read otherwise, or refuse. */
+    @Test
+    void filesAreReadAsALoaderReadsThemOrRefused(@TempDir java.nio.file.Path tmp) throws Exception {
+        String[][] cases = {
+            // an alias was read as its name: exact dedup on a column 'text', not 'url'
+            {"a.yaml", "col: &text url\nstages:\n  - exact_dedup: {column: *text}\n", "line 3: a YAML alias (*text) is not supported"},
+            {"m.yaml", "base: &d {column: url}\nstages:\n  - exact_dedup:\n      <<: *d\n", "a YAML merge key (<<)"},
+            // the second document was never read
+            {"d.yaml", "stages: [c4]\n---\nstages: [fineweb]\n", "is not valid YAML: more follows the first value"},
+            {"k.yaml", "stages:\n  - pii: {kinds: [email], kinds: [phone]}\n", "Duplicate field 'kinds'"},
+            {"s.yaml", "stages: [c4]\nstages: [fineweb]\n", "Duplicate field 'stages'"},
+            {"t.json", "{\"stages\": [{\"c4\": {}}]} {\"garbage\": 1}", "is not valid JSON"},
+            {"u.yaml", "stages: [c4]\nstagse: [fineweb]\n", "unknown key 'stagse'"},
+            // SnakeYAML's first line alone, "while scanning for the next token", did not say what or where
+            {"tab.yaml", "stages:\n\t- c4: {}\n", "cannot start any token. (Do not use \\t(TAB) for indentation); line 2, column 1"},
+            {"e.yaml", "stages:\n  - pii: {kinds: []}\n", "no PII kind given"},
+            {"b.yaml", "stages:\n  - decontaminate: {benchmark: ''}\n", "stages[0] (decontaminate): 'benchmark' must be a file's path"},
+            {"c.yaml", "stages:\n  - decontaminate: {benchmark: b.jsonl, columns: []}\n", "'columns' must be one or more column names"},
+            {"f.yaml", "stages:\n  - decontaminate: {benchmark: b.jsonl, flag_column: hit}\n", "'flag_column' applies with mode: flag"},
+        };
+        for (String[] c : cases) {
+            java.nio.file.Path f = java.nio.file.Files.writeString(tmp.resolve(c[0]), c[1]);
+            KindlingException e = assertThrows(KindlingException.class, () -> StageConfig.read(f.toString(), null, false), c[0]);
+            assertEquals(KindlingException.USAGE, e.exitCode(), e.getMessage());
+            assertTrue(e.getMessage().contains(c[2]) && e.getMessage().contains(c[0]), c[0] + ": " + e.getMessage());
+        }
+        java.nio.file.Path ok = java.nio.file.Files.writeString(tmp.resolve("ok.yaml"),
+                "stages:\n  - decontaminate: {benchmark: b.jsonl, mode: flag, flag_column: hit}\n  - pii: {kinds: email}\n");
+        assertEquals(2, StageConfig.read(ok.toString(), null, false).size());
     }
 
     @Test
