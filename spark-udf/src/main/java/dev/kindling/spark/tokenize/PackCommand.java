@@ -76,6 +76,11 @@ public final class PackCommand extends SparkCommand {
     @Option(names = "--add-special-tokens", description = "Tokenize with BOS/template tokens too.")
     boolean addSpecialTokens;
 
+    @Option(names = "--split-special-tokens", description = "Read text that spells a special token as text (a page quoting "
+            + "<|endoftext|> then holds no document boundary), as Hugging Face's split_special_tokens=True and tiktoken's "
+            + "encode_ordinary do (default: as that token, as tokenizer(text) does).")
+    boolean splitSpecialTokens;
+
     @Option(names = "--rejected", paramLabel = "PATH", description = "Write the documents not packed (empty or null text; "
             + "unreadable rows under --on-error skip or quarantine), with their reason, to PATH as JSON Lines.")
     String rejected;
@@ -185,11 +190,12 @@ public final class PackCommand extends SparkCommand {
             long readable = counts.getLong(1);
             Dataset<Row> kept = docs.filter(col(Columns.REASON).isNull()).select(Columns.named(job.textColumn));
             StructType stats = new StructType().add("documents", DataTypes.LongType).add("sequences", DataTypes.LongType)
-                    .add("tokens", DataTypes.LongType).add("dropped", DataTypes.LongType);
+                    .add("tokens", DataTypes.LongType).add("dropped", DataTypes.LongType).add("without_tokens", DataTypes.LongType);
             long documents = 0;
             long sequences = 0;
             long tokens = 0;
             long dropped = 0;
+            long withoutTokens = 0;
             if (megatron) {
                 if (Files.exists(megatronDir)) {
                     // replace, as Spark's overwrite does: shards of an earlier run left beside this run's would be read as
@@ -201,13 +207,14 @@ public final class PackCommand extends SparkCommand {
                     }
                 }
                 Files.createDirectories(megatronDir);
-                ShardPartition f = new ShardPartition(tokenizer, hadoop, addSpecialTokens, wholeDocuments ? 0 : seqLen, eos, pad, padValue,
+                ShardPartition f = new ShardPartition(tokenizer, hadoop, addSpecialTokens, splitSpecialTokens, wholeDocuments ? 0 : seqLen, eos, pad, padValue,
                         megatronDir.toAbsolutePath().toString(), TokenShardWriter.DType.forVocab(tok.vocabSize()).name());
                 for (Row r : kept.mapPartitions(f, Encoders.row(stats)).collectAsList()) {
                     documents += r.getLong(0);
                     sequences += r.getLong(1);
                     tokens += r.getLong(2);
                     dropped += r.getLong(3);
+                    withoutTokens += r.getLong(4);
                 }
             } else {
                 WriteOptions out = rowsOut;
@@ -215,8 +222,9 @@ public final class PackCommand extends SparkCommand {
                 StructType rows = new StructType().add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType, false), false);
                 org.apache.spark.util.LongAccumulator allTokens = run.spark().sparkContext().longAccumulator("kindling pack tokens");
                 org.apache.spark.util.LongAccumulator droppedTokens = run.spark().sparkContext().longAccumulator("kindling pack dropped");
-                Dataset<Row> packed = kept.mapPartitions(new PackPartition(tokenizer, hadoop, addSpecialTokens, seqLen, eos, pad, padValue,
-                        allTokens, droppedTokens), Encoders.row(rows));
+                org.apache.spark.util.LongAccumulator noTokens = run.spark().sparkContext().longAccumulator("kindling pack without tokens");
+                Dataset<Row> packed = kept.mapPartitions(new PackPartition(tokenizer, hadoop, addSpecialTokens, splitSpecialTokens, seqLen, eos, pad, padValue,
+                        allTokens, droppedTokens, noTokens), Encoders.row(rows));
                 DatasetWriter.write(packed, out);
                 Dataset<Row> written = run.spark().read().format(format == DataFormat.JSONL ? "json" : "parquet").load(job.output);
                 sequences = written.count();
@@ -224,6 +232,14 @@ public final class PackCommand extends SparkCommand {
                 // counted as the write runs (a retried task would count twice)
                 tokens = allTokens.value();
                 dropped = droppedTokens.value();
+                withoutTokens = noTokens.value();
+            }
+            if (sequences == 0 && tokens == 0) {
+                // every document unreadable, empty or tokenized to nothing: an empty output would look like success, as
+                // one whose tokens fill no sequence would (below)
+                throw new KindlingException(KindlingException.FAILURE, "pack: no token to pack: " + (unreadable + readable)
+                        + " documents read, " + unreadable + " unreadable or empty, " + withoutTokens + " without a token"
+                        + (rejectedTo == null && quarantine == null ? " (see them with --rejected DIR)" : ""));
             }
             if (sequences == 0 && tokens > 0) {
                 // an empty output would look like success: every partition's tokens fell short of one sequence
@@ -234,15 +250,23 @@ public final class PackCommand extends SparkCommand {
                 dev.kindling.spark.stage.PipelineOutput.writeQuarantine(docs, quarantine, job.overwrite);
             }
             if (rejectedTo != null) {
-                dev.kindling.spark.stage.PipelineOutput.writeRejected(docs, rejectedTo, List.of());
+                // the documents without a token, found again only when there were some (they fill nothing, and were
+                // written nowhere and counted as packed)
+                Dataset<Row> rejectedRows = withoutTokens == 0 ? docs : docs.withColumn(Columns.REASON,
+                        functions.when(col(Columns.REASON).isNull().and(functions.udf(new WithoutTokens(tokenizer, hadoop, addSpecialTokens, splitSpecialTokens),
+                                DataTypes.BooleanType).apply(Columns.named(job.textColumn))), functions.lit(NO_TOKENS))
+                                .otherwise(col(Columns.REASON)));
+                dev.kindling.spark.stage.PipelineOutput.writeRejected(rejectedRows, rejectedTo, List.of());
             }
             run.outputsWritten();
+            String skipped = withoutTokens == 0 ? "" : ", " + withoutTokens + " without a token, skipped (" + NO_TOKENS + ")";
+            String seqs = sequences + (sequences == 1 ? " sequence" : " sequences");
             if (wholeDocuments) {
-                run.out().printf("pack: %d documents (%d unreadable or empty, counted not packed) -> %d sequences, one a document "
-                        + "(%d tokens)%n", documents, unreadable, sequences, tokens);
+                run.out().printf("pack: %d documents (%d unreadable or empty, counted not packed%s) -> %s, one a document "
+                        + "(%d tokens)%n", documents, unreadable, skipped, seqs, tokens);
             } else {
-                run.out().printf("pack: %d documents (%d unreadable or empty, counted not packed) -> %d sequences of %d tokens%s%n",
-                        documents, unreadable, sequences, seqLen, " (" + tokens + " tokens, " + dropped + " dropped at partition ends)");
+                run.out().printf("pack: %d documents (%d unreadable or empty, counted not packed%s) -> %s of %d tokens%s%n",
+                        documents, unreadable, skipped, seqs, seqLen, " (" + tokens + " tokens, " + dropped + " dropped at partition ends)");
             }
             run.out().println("output: " + job.output + (quarantine != null ? " (bad rows: " + quarantine + ")" : "")
                     + (rejected != null ? " (not packed: " + rejected + ")" : ""));
@@ -287,6 +311,7 @@ public final class PackCommand extends SparkCommand {
         private final String tokenizer;
         private final HadoopConf hadoop;
         private final boolean special;
+        private final boolean split;
         private final int seqLen;
         private final int eos;
         private final boolean pad;
@@ -294,15 +319,22 @@ public final class PackCommand extends SparkCommand {
 
         private final org.apache.spark.util.LongAccumulator tokens;
         private final org.apache.spark.util.LongAccumulator dropped;
+        private final org.apache.spark.util.LongAccumulator withoutTokens;
 
-        /** {@code tokens} and {@code dropped} count as {@link SequencePacker#tokens()} and {@link SequencePacker#droppedTokens()}. */
-        PackPartition(String tokenizer, HadoopConf hadoop, boolean special, int seqLen, int eos, boolean pad, int padId,
-                org.apache.spark.util.LongAccumulator tokens, org.apache.spark.util.LongAccumulator dropped) {
+        /**
+         * {@code tokens}, {@code dropped} and {@code withoutTokens} count as {@link SequencePacker#tokens()},
+         * {@link SequencePacker#droppedTokens()} and {@link SequencePacker#documentsWithoutTokens()}.
+         */
+        PackPartition(String tokenizer, HadoopConf hadoop, boolean special, boolean split, int seqLen, int eos, boolean pad, int padId,
+                org.apache.spark.util.LongAccumulator tokens, org.apache.spark.util.LongAccumulator dropped,
+                org.apache.spark.util.LongAccumulator withoutTokens) {
             this.tokens = tokens;
             this.dropped = dropped;
+            this.withoutTokens = withoutTokens;
             this.tokenizer = tokenizer;
             this.hadoop = hadoop;
             this.special = special;
+            this.split = split;
             this.seqLen = seqLen;
             this.eos = eos;
             this.pad = pad;
@@ -316,12 +348,37 @@ public final class PackCommand extends SparkCommand {
             SequencePacker p = new SequencePacker(seqLen, eos, seq -> out.add(RowFactory.create((Object) seq)));
             while (rows.hasNext()) {
                 String text = rows.next().getString(0);
-                p.add(tok.encode(text, special));
+                p.add(tok.encode(text, special, !split));
             }
             p.finish(pad, padId);
             tokens.add(p.tokens());
             dropped.add(p.droppedTokens());
+            withoutTokens.add(p.documentsWithoutTokens());
             return out.iterator();
+        }
+    }
+
+    /** The reason of a document whose text tokenizes to no id (zero-width spaces, control characters with a BERT vocabulary). */
+    static final String NO_TOKENS = "pack:no_tokens";
+
+    /** Whether a text tokenizes to no id, to name those documents in --rejected. */
+    static final class WithoutTokens implements org.apache.spark.sql.api.java.UDF1<String, Boolean> {
+        private static final long serialVersionUID = 1L;
+        private final String tokenizer;
+        private final HadoopConf hadoop;
+        private final boolean special;
+        private final boolean split;
+
+        WithoutTokens(String tokenizer, HadoopConf hadoop, boolean special, boolean split) {
+            this.tokenizer = tokenizer;
+            this.hadoop = hadoop;
+            this.special = special;
+            this.split = split;
+        }
+
+        @Override
+        public Boolean call(String text) {
+            return text != null && ExecutorTokenizers.get(tokenizer, hadoop).encode(text, special, !split).length == 0;
         }
     }
 
@@ -334,6 +391,7 @@ public final class PackCommand extends SparkCommand {
         private final String tokenizer;
         private final HadoopConf hadoop;
         private final boolean special;
+        private final boolean split;
         private final int seqLen;
         private final int eos;
         private final boolean pad;
@@ -341,11 +399,12 @@ public final class PackCommand extends SparkCommand {
         private final String dir;
         private final String dtype;
 
-        ShardPartition(String tokenizer, HadoopConf hadoop, boolean special, int seqLen, int eos, boolean pad, int padId, String dir,
+        ShardPartition(String tokenizer, HadoopConf hadoop, boolean special, boolean split, int seqLen, int eos, boolean pad, int padId, String dir,
                 String dtype) {
             this.tokenizer = tokenizer;
             this.hadoop = hadoop;
             this.special = special;
+            this.split = split;
             this.seqLen = seqLen;
             this.eos = eos;
             this.pad = pad;
@@ -384,19 +443,21 @@ public final class PackCommand extends SparkCommand {
                 }
             });
             while (rows.hasNext()) {
-                p.add(tok.encode(rows.next().getString(0), special));
+                p.add(tok.encode(rows.next().getString(0), special, !split));
             }
             p.finish(pad, padId);
-            return RowFactory.create(p.documents(), p.sequences(), p.tokens(), p.droppedTokens());
+            return RowFactory.create(p.documents(), p.sequences(), p.tokens(), p.droppedTokens(), p.documentsWithoutTokens());
         }
 
         private Row wholeDocuments(Tokenizer tok, Iterator<Row> rows, TokenShardWriter w) throws IOException {
             long documents = 0;
             long sequences = 0;
             long tokens = 0;
+            long withoutTokens = 0;
             while (rows.hasNext()) {
-                int[] ids = tok.encode(rows.next().getString(0), special);
+                int[] ids = tok.encode(rows.next().getString(0), special, !split);
                 documents++;
+                withoutTokens += ids.length == 0 ? 1 : 0;
                 if (ids.length > 0) {
                     int[] document = java.util.Arrays.copyOf(ids, ids.length + 1);
                     document[ids.length] = eos;
@@ -405,7 +466,7 @@ public final class PackCommand extends SparkCommand {
                     tokens += document.length;
                 }
             }
-            return RowFactory.create(documents, sequences, tokens, 0L);
+            return RowFactory.create(documents, sequences, tokens, 0L, withoutTokens);
         }
     }
 }

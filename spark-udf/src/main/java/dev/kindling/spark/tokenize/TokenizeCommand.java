@@ -37,6 +37,11 @@ public final class TokenizeCommand extends SparkCommand {
     @Option(names = "--count-only", description = "Write {id, n_tokens} instead of the ids.")
     boolean countOnly;
 
+    @Option(names = "--split-special-tokens", description = "Read text that spells a special token (<|endoftext|>, </s>) as "
+            + "text, as Hugging Face's split_special_tokens=True and tiktoken's encode_ordinary do (default: as that token, "
+            + "as tokenizer(text) does).")
+    boolean splitSpecialTokens;
+
     @Mixin
     PipelineOptions pipeline;
 
@@ -53,12 +58,14 @@ public final class TokenizeCommand extends SparkCommand {
     protected int run(JobRun run) {
         WriteOptions out = run.checkOutput(pipeline);
         String value = countOnly ? TokenizeStage.N_TOKENS : TokenizeStage.IDS;
-        List<PipelineStage> stages = List.of(new TokenizeStage(tokenizer, addSpecialTokens, !countOnly), project(value));
-        run.runPipeline(run.readInput(), stages, out, pipeline);
+        List<PipelineStage> stages = List.of(new TokenizeStage(tokenizer, addSpecialTokens, !countOnly, splitSpecialTokens), project(value));
+        // the text of a rejected row is with it in --rejected (and, null for the kept rows, with --keep-rejected), as the
+        // other commands keep it: without it, a row read:text_not_string showed no trace of what was rejected
+        run.runPipeline(run.readInput(), stages, out, pipeline, pipeline.keepRejected ? java.util.Set.of() : java.util.Set.of(job.textColumn));
         return 0;
     }
 
-    /** Keeps id, the result column, and what the accounting needs (reason, source, raw line). */
+    /** Keeps id, the result column, a rejected row's text, and what the accounting needs (reason, source, raw line). */
     static PipelineStage project(String value) {
         return new PipelineStage() {
             @Override
@@ -80,7 +87,12 @@ public final class TokenizeCommand extends SparkCommand {
                     docs = docs.withColumn(tokens, col(TokenizeStage.N_TOKENS));
                     context.reportMetricColumn(tokens, "tokens");
                 }
-                return DatasetReader.selectWithAccounting(docs, List.of(Columns.named(context.idColumn()), col(value)), false);
+                List<org.apache.spark.sql.Column> columns = new java.util.ArrayList<>(List.of(Columns.named(context.idColumn()), col(value)));
+                String text = context.textColumn();
+                if (!text.equalsIgnoreCase(context.idColumn()) && !text.equalsIgnoreCase(value)) {
+                    columns.add(org.apache.spark.sql.functions.when(col(Columns.REASON).isNotNull(), Columns.named(text)).as(text));
+                }
+                return DatasetReader.selectWithAccounting(docs, columns, false);
             }
         };
     }

@@ -28,14 +28,25 @@ public final class TokenizeStage implements PipelineStage {
     private final String tokenizer;
     private final boolean addSpecialTokens;
     private final boolean keepIds;
+    private final boolean splitSpecialTokens;
 
     /**
      * @param keepIds false adds only the count (a pipeline that only wants token totals)
      */
     public TokenizeStage(String tokenizer, boolean addSpecialTokens, boolean keepIds) {
+        this(tokenizer, addSpecialTokens, keepIds, false);
+    }
+
+    /**
+     * @param splitSpecialTokens read text that spells a special token ({@code <|endoftext|>}) as text, as Hugging Face's
+     *                           {@code split_special_tokens=True} and tiktoken's {@code encode_ordinary} do; false reads it
+     *                           as that token, as {@code tokenizer(text)} does
+     */
+    public TokenizeStage(String tokenizer, boolean addSpecialTokens, boolean keepIds, boolean splitSpecialTokens) {
         this.tokenizer = tokenizer;
         this.addSpecialTokens = addSpecialTokens;
         this.keepIds = keepIds;
+        this.splitSpecialTokens = splitSpecialTokens;
     }
 
     @Override
@@ -53,13 +64,26 @@ public final class TokenizeStage implements PipelineStage {
 
     /** {@link #encodeUdf(String, boolean)} with a remote tokenizer read with {@code hadoop} ({@link HadoopConf#forPath}). */
     public static UserDefinedFunction encodeUdf(String tokenizer, boolean addSpecialTokens, HadoopConf hadoop) {
-        UDF1<String, int[]> f = text -> text == null ? null : ExecutorTokenizers.get(tokenizer, hadoop).encode(text, addSpecialTokens);
+        return encodeUdf(tokenizer, addSpecialTokens, false, hadoop);
+    }
+
+    /** {@link #encodeUdf(String, boolean, HadoopConf)}, reading text that spells a special token as text when {@code splitSpecialTokens}. */
+    public static UserDefinedFunction encodeUdf(String tokenizer, boolean addSpecialTokens, boolean splitSpecialTokens, HadoopConf hadoop) {
+        UDF1<String, int[]> f = text -> text == null ? null
+                : ExecutorTokenizers.get(tokenizer, hadoop).encode(text, addSpecialTokens, !splitSpecialTokens);
         return udf(f, DataTypes.createArrayType(DataTypes.IntegerType, false));
     }
 
     /** The UDF text → token count. */
     public static UserDefinedFunction countUdf(String tokenizer, boolean addSpecialTokens, HadoopConf hadoop) {
-        UDF1<String, Integer> f = text -> text == null ? null : ExecutorTokenizers.get(tokenizer, hadoop).count(text, addSpecialTokens);
+        return countUdf(tokenizer, addSpecialTokens, false, hadoop);
+    }
+
+    /** {@link #countUdf(String, boolean, HadoopConf)}, reading text that spells a special token as text when {@code splitSpecialTokens}. */
+    public static UserDefinedFunction countUdf(String tokenizer, boolean addSpecialTokens, boolean splitSpecialTokens, HadoopConf hadoop) {
+        UDF1<String, Integer> f = text -> text == null ? null : splitSpecialTokens
+                ? ExecutorTokenizers.get(tokenizer, hadoop).encode(text, addSpecialTokens, false).length
+                : ExecutorTokenizers.get(tokenizer, hadoop).count(text, addSpecialTokens);
         return udf(f, DataTypes.IntegerType);
     }
 
@@ -73,10 +97,10 @@ public final class TokenizeStage implements PipelineStage {
         Column text = Columns.named(context.textColumn());
         Dataset<Row> out;
         if (keepIds) {
-            out = docs.withColumn(IDS, when(kept, encodeUdf(tokenizer, addSpecialTokens, hadoop).apply(text)))
+            out = docs.withColumn(IDS, when(kept, encodeUdf(tokenizer, addSpecialTokens, splitSpecialTokens, hadoop).apply(text)))
                     .withColumn(N_TOKENS, when(col(IDS).isNotNull(), size(col(IDS))));
         } else {
-            out = docs.withColumn(N_TOKENS, when(kept, countUdf(tokenizer, addSpecialTokens, hadoop).apply(text)));
+            out = docs.withColumn(N_TOKENS, when(kept, countUdf(tokenizer, addSpecialTokens, splitSpecialTokens, hadoop).apply(text)));
         }
         context.reportSum(N_TOKENS, "tokens");
         return out;

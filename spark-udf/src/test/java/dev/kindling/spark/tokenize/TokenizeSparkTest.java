@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -477,6 +478,93 @@ class TokenizeSparkTest {
             assertTrue(again.err().contains("already exists"), again.err());
             assertFalse(Files.exists(other));
         }
+    }
+
+    /**
+     * tokenize's --rejected rows keep their text (a non-string one as its JSON text), as convert's and pack's do: the
+     * rows were {id, ids: null, reason} with nothing to show what was rejected. The kept rows stay {id, ids}.
+     */
+    @Test
+    void tokenizeRejectedRowsKeepTheirText(@TempDir Path tmp) throws Exception {
+        Path in = Files.write(tmp.resolve("in.jsonl"), List.of("{\"id\":\"a\",\"text\":\"Call me Ishmael.\"}",
+                "{\"id\":\"b\",\"text\":123}", "{\"id\":\"c\",\"text\":[\"x\"]}"));
+        Cli.Result r = Cli.run("tokenize", "--no-progress", "--tokenizer", "byte-level", "--input", in.toString(), "--output",
+                tmp.resolve("ids").toString(), "--on-error", "skip", "--rejected", tmp.resolve("rejected").toString());
+        assertEquals(0, r.code(), r.toString());
+        Dataset<Row> kept = TestSpark.session().read().json(tmp.resolve("ids").toString());
+        assertEquals(List.of("id", "ids"), List.of(kept.columns()));
+        Map<String, String> texts = new HashMap<>();
+        for (Row row : TestSpark.session().read().json(tmp.resolve("rejected").toString()).collectAsList()) {
+            texts.put(row.getString(row.fieldIndex("id")), row.getString(row.fieldIndex("text")));
+        }
+        assertEquals(Map.of("b", "123", "c", "[\"x\"]"), texts);
+    }
+
+    /**
+     * --split-special-tokens reads a text that spells the EOS as text: packed, a page quoting <|end_of_text|> held a
+     * document boundary that could not be told from a real one. Without it, tokenizer(text)'s reading stays.
+     */
+    @Test
+    void tokenizeAndPackCanReadSpecialTokensAsText(@TempDir Path tmp) throws Exception {
+        String text = "the model stops at <|end_of_text|> here";
+        Path in = Files.write(tmp.resolve("in.jsonl"), List.of("{\"id\":\"a\",\"text\":\"" + text + "\"}"));
+        dev.kindling.tokenizer.Tokenizer tok = dev.kindling.tokenizer.Tokenizer.load(Path.of(llama3()));
+        int eos = 128001;
+        for (boolean split : new boolean[] {false, true}) {
+            List<String> args = new ArrayList<>(List.of("tokenize", "--no-progress", "--tokenizer", llama3(), "--input", in.toString(),
+                    "--output", tmp.resolve("ids-" + split).toString()));
+            if (split) {
+                args.add("--split-special-tokens");
+            }
+            assertEquals(0, Cli.run(args.toArray(new String[0])).code());
+            List<Integer> ids = TestSpark.session().read().json(tmp.resolve("ids-" + split).toString()).first().<Number>getList(1)
+                    .stream().map(Number::intValue).toList();
+            assertEquals(Arrays.stream(tok.encode(text, false, !split)).boxed().toList(), ids);
+            assertEquals(!split, ids.contains(eos), ids.toString());
+            List<String> pack = new ArrayList<>(List.of("pack", "--no-progress", "--tokenizer", llama3(), "--input", in.toString(),
+                    "--output", tmp.resolve("packed-" + split + ".jsonl").toString(), "--seq-len", String.valueOf(ids.size() + 1)));
+            if (split) {
+                pack.add("--split-special-tokens");
+            }
+            assertEquals(0, Cli.run(pack.toArray(new String[0])).code());
+            List<Integer> packed = TestSpark.session().read().json(tmp.resolve("packed-" + split + ".jsonl").toString()).first()
+                    .<Number>getList(0).stream().map(Number::intValue).toList();
+            List<Integer> expected = new ArrayList<>(ids);
+            expected.add(eos);
+            assertEquals(expected, packed);
+        }
+    }
+
+    /**
+     * A text that tokenizes to no id (control characters, a zero-width space, a lone combining mark with a BERT
+     * vocabulary) fills nothing: it was skipped uncounted, summed among the packed documents and written nowhere. It is
+     * counted and named pack:no_tokens in --rejected; with nothing at all to pack the run fails, as one whose tokens fill
+     * no sequence does, instead of an empty output.
+     */
+    @Test
+    void packCountsAndNamesTheDocumentsWithoutTokens(@TempDir Path tmp) throws Exception {
+        String tok = SharedData.require("llamacpp-vocab/ggml-vocab-bert-bge.gguf").toString();
+        Path in = Files.write(tmp.resolve("in.jsonl"), List.of("{\"id\":\"a\",\"text\":\"\\u0001\\u0002\"}",
+                "{\"id\":\"b\",\"text\":\"\\u200b\"}", "{\"id\":\"c\",\"text\":\"real text\"}",
+                "{\"id\":\"d\",\"text\":\"\\u0300\"}"));
+        for (String format : List.of("parquet", "megatron")) {
+            Path rejected = tmp.resolve("rejected-" + format);
+            Cli.Result r = Cli.run("pack", "--no-progress", "--tokenizer", tok, "--seq-len", "3", "--input", in.toString(),
+                    "--output", tmp.resolve("packed-" + format).toString(), "--format", format, "--rejected", rejected.toString());
+            assertEquals(0, r.code(), r.toString());
+            assertTrue(r.out().contains("3 without a token, skipped (pack:no_tokens)") && r.out().contains("-> 1 sequence of 3"),
+                    r.out());
+            Map<String, String> reasons = new HashMap<>();
+            for (Row row : TestSpark.session().read().json(rejected.toString()).collectAsList()) {
+                reasons.put(row.getString(row.fieldIndex("id")), row.getString(row.fieldIndex("reason")));
+            }
+            assertEquals(Map.of("a", "pack:no_tokens", "b", "pack:no_tokens", "d", "pack:no_tokens"), reasons);
+        }
+        Path nothing = Files.write(tmp.resolve("nothing.jsonl"), List.of("{\"text\":\"\\u200b\"}", "{\"text\":\" \"}"));
+        Cli.Result r = Cli.run("pack", "--no-progress", "--tokenizer", tok, "--seq-len", "3", "--input", nothing.toString(),
+                "--output", tmp.resolve("nothing").toString(), "--on-error", "skip");
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.err().contains("no token to pack: 2 documents read, 1 unreadable or empty, 1 without a token"), r.err());
     }
 
     /**

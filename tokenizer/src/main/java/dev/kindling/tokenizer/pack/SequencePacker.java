@@ -25,6 +25,7 @@ public final class SequencePacker {
     private final int[] buf;
     private int fill;
     private long documents;
+    private long withoutTokens;
     private long sequences;
     private long tokens;
     private long dropped;
@@ -52,6 +53,7 @@ public final class SequencePacker {
     public void add(int[] ids) {
         documents++;
         if (ids.length == 0) {
+            withoutTokens++;
             return;
         }
         for (int id : ids) {
@@ -60,6 +62,11 @@ public final class SequencePacker {
         if (eosId >= 0) {
             put(eosId);
         }
+    }
+
+    /** Documents added without ids, which added nothing. */
+    public long documentsWithoutTokens() {
+        return withoutTokens;
     }
 
     private void put(int id) {
