@@ -121,7 +121,11 @@ class BadInputTest {
         }
         Files.write(json, llama3);
         e = assertThrows(ModelFormatException.class, () -> Tokenizer.load(json));
-        assertTrue(e.getMessage().contains(json.toString()) && e.getMessage().contains("malformed JSON"), e.getMessage());
+        assertTrue(e.getMessage().contains(json.toString()) && e.getMessage().contains("malformed JSON")
+                && e.getMessage().contains("the end of the file (is it cut short?)"), e.getMessage());
+        Files.writeString(json, "{\"model\":");
+        e = assertThrows(ModelFormatException.class, () -> Tokenizer.load(json));
+        assertTrue(e.getMessage().contains("at byte 9, the end of the file"), e.getMessage());
         // unknown pre-tokenizer
         Files.writeString(json, "{\"pre_tokenizer\": {\"type\": \"Klingon\"}, \"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": []}}");
         e = assertThrows(ModelFormatException.class, () -> Tokenizer.load(json));

@@ -79,8 +79,10 @@ public enum DataFormat {
             // every file is looked at, not the first the listing gives: one reader reads them all, so a folder of JSON
             // Lines and text files would have its JSON read as text documents (or its text as bad JSON) by chance
             java.util.Map<DataFormat, Path> found = new java.util.LinkedHashMap<>();
+            boolean anyFile = false;
             for (FileStatus st : matches) {
                 if (st.isFile()) {
+                    anyFile = true;
                     DataFormat f = fromName(st.getPath().getName());
                     if (f != null) {
                         found.putIfAbsent(f, st.getPath());
@@ -94,6 +96,7 @@ public enum DataFormat {
                     if (name.startsWith("_") || name.startsWith(".")) {
                         continue;
                     }
+                    anyFile = true;
                     DataFormat df = fromName(name);
                     if (df != null) {
                         found.putIfAbsent(df, f);
@@ -108,6 +111,11 @@ public enum DataFormat {
             }
             if (found.size() == 1) {
                 return found.keySet().iterator().next();
+            }
+            if (!anyFile) {
+                // "cannot tell the format from its file names" of a folder that has none
+                throw KindlingException.usage("input " + input + " has no files to read (hidden and _-prefixed ones, such as "
+                        + "_SUCCESS, are not data)");
             }
         } catch (IOException e) {
             if (isMissingBucket(e)) {

@@ -629,6 +629,11 @@ class CliTest {
         Cli.Result d = Cli.run("convert", "--no-progress", "-i", dir.toString(), "--input-format", "jsonl", "-o", tmp.resolve("o4").toString());
         assertTrue(d.code() == 1 || d.code() == 2, d.toString());
         assertTrue(d.err().contains("nothing") && !d.err().contains("cannot tell the format"), d.err());
+        // and without it: a folder with no data files is not one whose names do not say the format
+        Files.writeString(dir.resolve("_SUCCESS"), "");
+        Cli.Result n = Cli.run("convert", "--no-progress", "-i", dir.toString(), "-o", tmp.resolve("o7").toString());
+        assertEquals(2, n.code(), n.toString());
+        assertTrue(n.err().contains("has no files to read"), n.err());
     }
 
     @Test

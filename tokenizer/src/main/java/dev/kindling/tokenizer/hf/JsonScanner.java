@@ -28,7 +28,9 @@ final class JsonScanner {
     }
 
     IllegalArgumentException error(String what) {
-        return new IllegalArgumentException(what + " at byte " + pos);
+        // a file cut short ends inside a value: "expected a number at byte 10" did not say the file had ended there
+        return new IllegalArgumentException(what + (pos >= b.length ? " at byte " + pos + ", the end of the file (is it cut short?)"
+                : " at byte " + pos));
     }
 
     void skipWhitespace() {
