@@ -77,13 +77,13 @@ public final class ChatTemplate {
         if (messages.isEmpty()) {
             throw new IllegalArgumentException("continuing the final message needs a final message");
         }
-        String rendered = render(messages, false, extraVariables);
-        return JinjaChatRenderer.continueFinalMessage(rendered, messages.get(messages.size() - 1).get("content"));
+        return JinjaChatRenderer.continueFinalMessage(messages, chat -> render(chat, false, extraVariables));
     }
 
     /** Renders with extra template variables (they may override the special tokens). */
     public String render(List<? extends Map<String, ?>> messages, boolean addGenerationPrompt, Map<String, ?> extraVariables) {
         Objects.requireNonNull(messages, "messages");
+
         java.util.Map<String, Object> vars = new java.util.HashMap<>();
         vars.putAll(specialTokens);
         // transformers passes these as None when the caller gives none: defined, and none

