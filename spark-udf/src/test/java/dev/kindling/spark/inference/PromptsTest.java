@@ -66,6 +66,20 @@ class PromptsTest {
     }
 
     /**
+     * What apply_chat_template refuses is refused: empty messages (Llama 3's template rendered a bare assistant header to
+     * generate from) and a role that is not text, named as what it is.
+     */
+    @Test
+    void emptyMessagesAndARoleThatIsNoTextAreRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Prompts.messages("[]"));
+        assertEquals("the messages are empty: a chat template needs at least one message", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Prompts.messages("[{\"role\": 5, \"content\": \"x\"}]"));
+        assertEquals("message 0's role is integer 5, not text", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Prompts.messages("[{\"content\": \"x\"}]"));
+        assertEquals("message 0 has no role", e.getMessage());
+    }
+
+    /**
      * A message struct's NULL content is None where the message calls tools (Hugging Face datasets hands the template a
      * NULL field as None, and every message has a content); without tool calls it is still refused, naming the message.
      */
