@@ -34,8 +34,9 @@ public class SparkJobOptions {
             description = "Spark or Hadoop setting, repeatable, e.g. --conf spark.hadoop.fs.s3a.endpoint=http://minio:9000")
     public Map<String, String> conf = new LinkedHashMap<>();
 
-    @Option(names = {"-i", "--input"}, split = ",", paramLabel = "PATH",
-            description = "Input files, directories or globs (local or s3a://); repeatable or comma-separated.")
+    // a comma inside a glob's braces (in/part-{1,2}.jsonl) is the glob's: split there, the halves were two broken paths
+    @Option(names = {"-i", "--input"}, split = ",(?![^{}]*\\})", paramLabel = "PATH",
+            description = "Input files, directories or globs (local or s3a://; {a,b} alternatives too); repeatable or comma-separated.")
     public List<String> input = new ArrayList<>();
 
     @Option(names = "--input-format", paramLabel = "FORMAT",
@@ -104,6 +105,13 @@ public class SparkJobOptions {
     public ReadOptions readOptions() {
         if (input.isEmpty()) {
             throw KindlingException.usage("missing --input");
+        }
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (String i : input) {
+            if (!seen.add(i)) {
+                // Spark reads a path given twice twice: every row of it came out twice, as if duplicated in the data
+                throw KindlingException.usage("input " + i + " is given twice; every row of it would be read twice");
+            }
         }
         DataFormat f = inputFormat == null ? null : DataFormat.named(inputFormat);
         if (inputFormat != null && f == null) {

@@ -1,5 +1,6 @@
 package dev.kindling.spark.io;
 
+import dev.kindling.spark.KindlingException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -117,6 +118,34 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
         /** The stream read from, whose closing closes {@link #file}; null before one was made. */
         abstract java.io.Closeable stream();
 
+        /** Opens the split: {@link #initialize} with the file's name on its failure. */
+        abstract void open(FileSplit split, Configuration conf) throws IOException;
+
+        /**
+         * Opens the split; a failure names the file, as a failure part-way does (LineSource): a .bz2 cut short failed
+         * here, as Hadoop reads its first block, with "unexpected end of stream" and no file. zstd-compressed input,
+         * which Hadoop reads only with a native library that its jars lack, is refused saying so.
+         */
+        @Override
+        public final void initialize(InputSplit genericSplit, TaskAttemptContext context) throws IOException {
+            FileSplit split = (FileSplit) genericSplit;
+            String name = split.getPath().getName().toLowerCase(java.util.Locale.ROOT);
+            if (name.endsWith(".zst") || name.endsWith(".zstd")) {
+                throw new BadInputException(split.getPath() + ": zstd-compressed input is not read (Hadoop reads it only with "
+                        + "its native library, which its jars do not have); decompress it (zstd -d) or compress it as .gz or .bz2");
+            }
+            try {
+                open(split, context.getConfiguration());
+            } catch (IOException | RuntimeException e) {
+                if (e instanceof UncountableLineException || e instanceof KindlingException) {
+                    throw e;
+                }
+                throw new BadInputException(split.getPath() + ": unreadable at " + (split.getStart() == 0 ? "its start" : "byte "
+                        + split.getStart()) + ": " + e.getMessage() + (name.matches(".*\\.(gz|bz2|deflate|lz4|snappy)$")
+                        ? " (a truncated or corrupt compressed file?)" : ""));
+            }
+        }
+
         @Override
         public LongWritable getCurrentKey() {
             return key;
@@ -232,9 +261,7 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
         private long position;
 
         @Override
-        public void initialize(InputSplit genericSplit, TaskAttemptContext context) throws IOException {
-            FileSplit split = (FileSplit) genericSplit;
-            Configuration conf = context.getConfiguration();
+        void open(FileSplit split, Configuration conf) throws IOException {
             keep = keepBytes(conf);
             start = split.getStart();
             splitLength = split.getLength();
@@ -328,9 +355,7 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
         private long position;
 
         @Override
-        public void initialize(InputSplit genericSplit, TaskAttemptContext context) throws IOException {
-            FileSplit fs = (FileSplit) genericSplit;
-            Configuration conf = context.getConfiguration();
+        void open(FileSplit fs, Configuration conf) throws IOException {
             keep = keepBytes(conf);
             Path path = fs.getPath();
             file = path.getFileSystem(conf).open(path);

@@ -36,8 +36,9 @@ public enum DataFormat {
     /** The format a path's name suggests, or null when the name says nothing. */
     public static DataFormat fromName(String name) {
         String n = name.toLowerCase(Locale.ROOT);
-        // the suffixes of the codecs Kindling writes (--compression), so that its own output reads back as it was written
-        for (String c : new String[] {".gz", ".bz2", ".deflate", ".lz4", ".snappy"}) {
+        // the suffixes of the codecs Kindling writes (--compression), so that its own output reads back as it was written;
+        // and .zst, which the line reader then refuses saying why ("cannot tell the format" sent the user the wrong way)
+        for (String c : new String[] {".gz", ".bz2", ".deflate", ".lz4", ".snappy", ".zst"}) {
             if (n.endsWith(c)) {
                 n = n.substring(0, n.length() - c.length());
             }

@@ -194,7 +194,9 @@ public final class DatasetReader {
         Column verdict = when(col(Columns.ERROR).isNotNull(), verdict(LineSource.reason(col(Columns.ERROR)), col(Columns.ERROR)))
                 .when(notAnObject, verdict("read:not_an_object", lit("not a JSON object")))
                 .when(functions.not(isObject), verdict("read:malformed_json", lit("malformed JSON")))
-                .when(col("_parsed." + CORRUPT).isNotNull().or(col("_parsed").isNull()), verdict("read:malformed_json", lit("malformed JSON")));
+                .when(col("_parsed." + CORRUPT).isNotNull().or(col("_parsed").isNull()), verdict("read:malformed_json",
+                        functions.concat_ws(": ", lit("malformed JSON"), functions.udf((UDF1<String, String>) DatasetReader::whyMalformed,
+                                DataTypes.StringType).apply(col("value")))));
         // "\ud800" alone parses, but Spark stores strings as UTF-8, which has no code for half a surrogate pair: it
         // would be written as '?', silently. Python's json.loads accepts it too and pyarrow then refuses the string.
         // Only lines with a \\uD800-\\uDFFF escape can hold one (the strict decode refused encoded surrogates): the scan
@@ -290,6 +292,13 @@ public final class DatasetReader {
             df = spark.read().option("recursiveFileLookup", "true").option("mergeSchema", "true")
                     .parquet(paths.toArray(new String[0]));
         } catch (Exception e) { // Scala's AnalysisException and SparkException, undeclared
+            java.util.regex.Matcher dup = java.util.regex.Pattern.compile("\\[COLUMN_ALREADY_EXISTS] The column `([^`]*)`")
+                    .matcher(String.valueOf(e.getMessage()));
+            if (dup.find()) {
+                // as the JSON reader says it: Spark's message named neither the input nor a way out
+                throw KindlingException.usage("input " + String.join(",", paths) + " has columns named '" + dup.group(1)
+                        + "' that differ only in case; rename one, or pass --conf spark.sql.caseSensitive=true");
+            }
             String conflict = parquetTypeConflict(spark, paths);
             if (conflict == null) {
                 throw e;
@@ -393,8 +402,13 @@ public final class DatasetReader {
                     org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.LocatedFileStatus> it = fs.listFiles(st.getPath(), true);
                     while (it.hasNext()) {
                         org.apache.hadoop.fs.LocatedFileStatus f = it.next();
-                        String name = f.getPath().getName();
-                        if ((f.getLen() == 0 || !emptyOnly) && !name.startsWith("_") && !name.startsWith(".")) {
+                        // a file in a _ or . folder is hidden too, as Spark's readers skip it: its name alone was
+                        // checked, and an empty _tmp/zero.txt was counted as an empty document
+                        String root = st.getPath().toUri().getPath();
+                        String full = f.getPath().toUri().getPath();
+                        String below = full.startsWith(root) && full.length() > root.length() ? full.substring(root.length()) : f.getPath().getName();
+                        boolean hidden = Arrays.stream(below.split("/")).anyMatch(c -> c.startsWith("_") || c.startsWith("."));
+                        if ((f.getLen() == 0 || !emptyOnly) && !hidden) {
                             out.add(f.getPath().toString());
                         }
                     }
@@ -415,6 +429,25 @@ public final class DatasetReader {
             .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_SINGLE_QUOTES)
             .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
             .build();
+
+    /**
+     * What a JSON parser says is wrong with {@code line} and where ("Unexpected character ('}' ...) at character 12",
+     * "Document nesting depth (1001) exceeds the maximum allowed (1000 ...)"), or null when it parses: a rejected line's
+     * error said "malformed JSON" alone, of a stray control character and of valid JSON nested past the parser's limit.
+     */
+    static String whyMalformed(String line) {
+        try (com.fasterxml.jackson.core.JsonParser p = JSON.createParser(line)) {
+            while (p.nextToken() != null) {
+                // to the end, or the first error
+            }
+            return null;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            String m = String.valueOf(e.getOriginalMessage()).lines().findFirst().orElse("");
+            return m + (e.getLocation() != null && e.getLocation().getColumnNr() > 0 ? " at character " + e.getLocation().getColumnNr() : "");
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
+    }
 
     /** True when {@code line} is exactly one JSON value (of any type), surrounded by whitespace at most. */
     static boolean isOneJsonValue(String line) {

@@ -177,7 +177,10 @@ public final class DatasetWriter {
             w = w.option("compression", o.compression());
         }
         switch (o.format()) {
-            case JSONL -> w.option("ignoreNullFields", "false").json(o.path());
+            // timestamps to the microsecond Spark holds them in: its JSON default (.SSS) cut a Parquet input's
+            // 03:04:05.123456 to 03:04:05.123 in silence
+            case JSONL -> w.option("ignoreNullFields", "false").option("timestampFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX")
+                    .option("timestampNTZFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSSSS").json(o.path());
             case PARQUET -> w.parquet(o.path());
             default -> throw KindlingException.usage("cannot write " + o.format() + "; --format must be jsonl or parquet");
         }

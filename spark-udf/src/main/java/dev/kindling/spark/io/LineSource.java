@@ -133,6 +133,12 @@ final class LineSource {
                 return RowFactory.create(file, offset, lineNo, null, null, TOO_LONG + t._2().length + " bytes, over the "
                         + describe(maxLineBytes) + " a line may hold (its bytes are not kept)");
             }
+            if (offset == 0 && text.size >= 2 && ((text.data[0] == (byte) 0xFF && text.data[1] == (byte) 0xFE)
+                    || (text.data[0] == (byte) 0xFE && text.data[1] == (byte) 0xFF))) {
+                // "invalid UTF-8 at byte 0" and then malformed lines did not say what the file is
+                return RowFactory.create(file, offset, lineNo, null, rawBytes(text.data, text.size), "the file starts with a UTF-16 "
+                        + "byte order mark: it is UTF-16, not UTF-8; convert it (iconv -f UTF-16 -t UTF-8)");
+            }
             try {
                 String s = utf8.decode(ByteBuffer.wrap(text.data, 0, text.size)).toString();
                 return RowFactory.create(file, offset, lineNo, s, null, null);

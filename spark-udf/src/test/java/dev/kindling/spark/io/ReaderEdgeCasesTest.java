@@ -1,0 +1,130 @@
+package dev.kindling.spark.io;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kindling.spark.TestSpark;
+import dev.kindling.spark.cli.Cli;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Inputs an adversarial pass over convert found read wrongly or explained badly: each is read as written, or refused
+ * with a message naming the file and what is wrong.
+ */
+class ReaderEdgeCasesTest {
+    @TempDir Path tmp;
+
+    private Cli.Result convert(String... args) {
+        List<String> all = new java.util.ArrayList<>(List.of("convert", "--no-progress", "-o", tmp.resolve("out-" + System.nanoTime()).toString()));
+        all.addAll(List.of(args));
+        return Cli.run(all.toArray(new String[0]));
+    }
+
+    /** Spark's JSON default writes milliseconds: a Parquet timestamp's microseconds were cut in silence. */
+    @Test
+    void timestampsKeepTheirMicroseconds() throws Exception {
+        SparkSession spark = TestSpark.session();
+        Path in = tmp.resolve("ts.parquet");
+        spark.sql("SELECT 'a' AS id, 'x' AS text, TIMESTAMP'2024-01-02 03:04:05.123456' AS ts").write().parquet(in.toString());
+        Path out = tmp.resolve("ts-out");
+        Cli.Result r = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", out.toString(), "--format", "jsonl");
+        assertEquals(0, r.code(), r.toString());
+        String json = Files.readString(Files.list(out).filter(p -> p.getFileName().toString().startsWith("part-")).findFirst().orElseThrow());
+        assertTrue(json.contains("\"ts\":\"2024-01-02T03:04:05.123456Z\""), json);
+    }
+
+    /** A glob's {a,b} is the glob's (the comma split it into two broken paths); a path given twice is refused. */
+    @Test
+    void braceGlobsAndRepeatedInputs() throws Exception {
+        Files.writeString(tmp.resolve("g1.jsonl"), "{\"id\":\"1\",\"text\":\"one\"}\n");
+        Files.writeString(tmp.resolve("g2.jsonl"), "{\"id\":\"2\",\"text\":\"two\"}\n");
+        Cli.Result r = convert("-i", tmp.resolve("g{1,2}.jsonl").toString());
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("2 in, 2 kept"), r.out());
+        String g1 = tmp.resolve("g1.jsonl").toString();
+        Cli.Result twice = convert("-i", g1 + "," + g1);
+        assertEquals(2, twice.code(), twice.toString());
+        assertTrue(twice.err().contains("input " + g1 + " is given twice"), twice.err());
+    }
+
+    /**
+     * A .bz2 cut short failed as Hadoop read its first block, with "unexpected end of stream" and no file; .zst, which
+     * Hadoop reads only natively, was "cannot tell the format" or a native-library error.
+     */
+    @Test
+    void brokenAndUnreadableCompressedFilesAreNamed() throws Exception {
+        org.apache.hadoop.io.compress.BZip2Codec bzip2 = new org.apache.hadoop.io.compress.BZip2Codec();
+        bzip2.setConf(new org.apache.hadoop.conf.Configuration());
+        java.io.ByteArrayOutputStream whole = new java.io.ByteArrayOutputStream();
+        try (OutputStream out = bzip2.createOutputStream(whole)) {
+            for (int i = 0; i < 2000; i++) {
+                out.write(("{\"id\":\"" + i + "\",\"text\":\"line " + i + " of a file\"}\n").getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        byte[] bytes = whole.toByteArray();
+        Path cut = Files.write(tmp.resolve("cut.jsonl.bz2"), Arrays.copyOf(bytes, bytes.length / 2));
+        Cli.Result r = convert("-i", cut.toString());
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.err().contains("cut.jsonl.bz2") && r.err().contains("a truncated or corrupt compressed file?"), r.err());
+        Path zst = Files.write(tmp.resolve("m.jsonl.zst"), new byte[] {0x28, (byte) 0xB5, 0x2F, (byte) 0xFD, 0, 0});
+        Cli.Result z = convert("-i", zst.toString());
+        assertEquals(1, z.code(), z.toString());
+        assertTrue(z.err().contains("m.jsonl.zst: zstd-compressed input is not read") && z.err().contains("zstd -d"), z.err());
+    }
+
+    /** Parquet columns that differ only in case are refused as JSON fields are, not with Spark's COLUMN_ALREADY_EXISTS. */
+    @Test
+    void parquetColumnsDifferingOnlyInCase() throws Exception {
+        SparkSession spark = TestSpark.session();
+        Path in = tmp.resolve("case.parquet");
+        spark.conf().set("spark.sql.caseSensitive", "true");
+        try {
+            spark.sql("SELECT 'a' AS id, 'x' AS text, 1 AS foo, 2 AS FOO").write().parquet(in.toString());
+        } finally {
+            spark.conf().unset("spark.sql.caseSensitive");
+        }
+        Cli.Result r = convert("-i", in.toString());
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("has columns named 'foo' that differ only in case") && r.err().contains("spark.sql.caseSensitive"),
+                r.err());
+    }
+
+    /** An empty file in a _ or . folder is hidden as the folder's other files are (it was counted an empty document). */
+    @Test
+    void emptyFilesInHiddenFoldersAreNotDocuments() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("tf"));
+        Files.writeString(dir.resolve("a.txt"), "hello");
+        Files.writeString(dir.resolve("empty.txt"), "");
+        Files.createDirectories(dir.resolve("_tmp"));
+        Files.writeString(dir.resolve("_tmp/zero.txt"), "");
+        Files.writeString(dir.resolve("_tmp/nz.txt"), "hi");
+        Cli.Result r = convert("-i", dir.toString(), "--input-format", "text-files");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("2 in, 1 kept, 1 dropped"), r.out());
+    }
+
+    /** A malformed line says why and where; JSON nested past the parser's limit; a UTF-16 file says it is one. */
+    @Test
+    void malformedLinesSayWhyAndUtf16IsNamed() throws Exception {
+        String deep = "{\"id\":\"a\",\"text\":\"x\",\"d\":" + "[".repeat(1001) + "]".repeat(1001) + "}";
+        Path in = Files.writeString(tmp.resolve("deep.jsonl"), deep + "\n");
+        Cli.Result r = convert("-i", in.toString());
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.err().contains("line 1: malformed JSON: Document nesting depth (1001) exceeds the maximum allowed (1000"), r.err());
+        Path nul = Files.writeString(tmp.resolve("nul.jsonl"), "{\"id\":\"a\",\"text\":\"x\u0000y\"}\n");
+        r = convert("-i", nul.toString());
+        assertTrue(r.err().contains("malformed JSON: Illegal unquoted character") && r.err().contains("at character 20"), r.err());
+        Path utf16 = Files.write(tmp.resolve("utf16.jsonl"), "\uFEFF{\"id\":\"a\",\"text\":\"utf16\"}\n".getBytes(StandardCharsets.UTF_16LE));
+        r = convert("-i", utf16.toString());
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.err().contains("line 1: the file starts with a UTF-16 byte order mark: it is UTF-16, not UTF-8"), r.err());
+    }
+}
