@@ -36,7 +36,7 @@ import scala.collection.Seq;
  * kindling_generate(prompt, model)                      -> string   greedy, 256 tokens at most
  * kindling_generate_ex(prompt, model, options)          -> struct&lt;text, tokens, finish_reason, logprob, error&gt;
  * kindling_chat(messages, model, options)               -> the same struct; messages through the chat template
- * kindling_sample(prompt, model, options)               -> the same struct; NONDETERMINISTIC (unseeded sampling)
+ * kindling_sample(prompt, model, options)               -> the same struct; NONDETERMINISTIC (unseeded sampling, temperature 1 by default)
  * kindling_score(text, model)                           -> struct&lt;logprob, perplexity, n_tokens, error&gt;
  * kindling_perplexity(text, model)                      -> double
  * kindling_embed(text, model)                           -> array&lt;float&gt;
@@ -175,7 +175,9 @@ public final class InferenceFunctions {
             // a text prompt has no final message to continue: ignoring the option would generate something else than asked
             throw KindlingException.usage("generation option continue_final_message applies to kindling_chat's messages only");
         }
-        SamplingSpec s = sampling(o);
+        // kindling_sample samples: at temperature 1 (vLLM's default) unless told otherwise; greedy, its default gave every
+        // row the same text. The others are greedy unless a temperature (and a seed) is given
+        SamplingSpec s = sampling(o, needSeed ? "0" : "1");
         if (needSeed && s.temperature() > 0 && !o.containsKey("seed")) {
             throw KindlingException.usage("kindling_generate_ex/kindling_chat sample (temperature > 0) only with a 'seed' option, "
                     + "as Spark may evaluate a row twice; use kindling_sample for unseeded sampling");
@@ -282,7 +284,12 @@ public final class InferenceFunctions {
     }
 
     static SamplingSpec sampling(Map<String, String> o) {
-        double temperature = number(o, "temperature", "0");
+        return sampling(o, "0");
+    }
+
+    /** {@link #sampling(Map)} with another default temperature. */
+    static SamplingSpec sampling(Map<String, String> o, String defaultTemperature) {
+        double temperature = number(o, "temperature", defaultTemperature);
         long topK = wholeNumber(o, "top_k", "0", Integer.MAX_VALUE);
         double topP = number(o, "top_p", "1");
         double minP = number(o, "min_p", "0");

@@ -49,21 +49,21 @@ public final class TokenizerFunctions {
         // for models): an executor's default configuration lacks the job's endpoint and keys
         HadoopConf hadoop = HadoopConf.of(spark);
         SqlUdfs.register(spark, "kindling_tokenize",
-                (UDF2<String, String, int[]>) (text, tok) -> text == null ? null : ExecutorTokenizers.get(tok, hadoop).encode(text, false),
+                (UDF2<String, String, int[]>) (text, tok) -> text == null ? null : tokenizer("kindling_tokenize", tok, hadoop).encode(text, false),
                 DataTypes.createArrayType(DataTypes.IntegerType, false));
         SqlUdfs.register(spark, "kindling_tokenize_ex",
                 (UDF3<String, String, Boolean, int[]>) (text, tok, special) -> text == null ? null
-                        : ExecutorTokenizers.get(tok, hadoop).encode(text, special != null && special),
+                        : tokenizer("kindling_tokenize_ex", tok, hadoop).encode(text, special != null && special),
                 DataTypes.createArrayType(DataTypes.IntegerType, false));
         SqlUdfs.register(spark, "kindling_tokenize_offsets",
                 (UDF3<String, String, Boolean, List<Row>>) (text, tok, special) -> text == null ? null
-                        : offsetRows(text, ExecutorTokenizers.get(tok, hadoop).encodeWithOffsets(text, special != null && special)),
+                        : offsetRows(text, tokenizer("kindling_tokenize_offsets", tok, hadoop).encodeWithOffsets(text, special != null && special)),
                 DataTypes.createArrayType(OFFSET_TYPE, false));
         SqlUdfs.register(spark, "kindling_count_tokens",
-                (UDF2<String, String, Integer>) (text, tok) -> text == null ? null : ExecutorTokenizers.get(tok, hadoop).count(text, false),
+                (UDF2<String, String, Integer>) (text, tok) -> text == null ? null : tokenizer("kindling_count_tokens", tok, hadoop).count(text, false),
                 DataTypes.IntegerType);
         SqlUdfs.register(spark, "kindling_detokenize",
-                (UDF2<Seq<Integer>, String, String>) (ids, tok) -> ids == null ? null : ExecutorTokenizers.get(tok, hadoop).decode(toInts(ids), false),
+                (UDF2<Seq<Integer>, String, String>) (ids, tok) -> ids == null ? null : tokenizer("kindling_detokenize", tok, hadoop).decode(toInts(ids), false),
                 DataTypes.StringType);
         SqlUdfs.register(spark, "kindling_apply_chat_template",
                 (UDF2<Seq<Row>, String, String>) (messages, tok) -> messages == null ? null
@@ -130,6 +130,18 @@ public final class TokenizerFunctions {
     }
 
     /**
+     * The tokenizer argument of {@code function}: a NULL or empty one is refused naming the function and the argument
+     * (ExecutorTokenizers' "no tokenizer given" named neither, under Spark's FAILED_EXECUTE_UDF).
+     */
+    static Tokenizer tokenizer(String function, String tok, HadoopConf hadoop) {
+        if (tok == null || tok.isBlank()) {
+            throw KindlingException.usage(function + ": the tokenizer argument is " + (tok == null ? "NULL" : "empty")
+                    + " (a tokenizer.json, .gguf, .tiktoken or tokenizer.bin path, or 'byte-level')");
+        }
+        return ExecutorTokenizers.get(tok, hadoop);
+    }
+
+    /**
      * {@code messages} through the tokenizer's chat template, as {@code apply_chat_template(tokenize=False)} with
      * {@code add_generation_prompt} and {@code continue_final_message}, which it refuses together.
      */
@@ -139,7 +151,7 @@ public final class TokenizerFunctions {
             throw KindlingException.usage(function + ": continue_final_message and add_generation_prompt are not compatible: "
                     + "continue_final_message continues the final message, add_generation_prompt starts a new assistant message");
         }
-        Tokenizer t = ExecutorTokenizers.get(tok, hadoop);
+        Tokenizer t = tokenizer(function, tok, hadoop);
         ChatTemplate template = t.chatTemplate().orElseThrow(() -> new KindlingException(KindlingException.FAILURE,
                 function + ": tokenizer " + tok + " has no chat template"));
         List<Map<String, Object>> list;

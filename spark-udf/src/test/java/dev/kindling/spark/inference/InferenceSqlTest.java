@@ -176,6 +176,10 @@ class InferenceSqlTest {
                 + "WHERE id = '1'").first().getStruct(0).getString(0));
         assertTrue(!spark.sql("SELECT kindling_sample('a', '" + m + "', map())").queryExecution().analyzed().deterministic(),
                 "kindling_sample is registered as nondeterministic");
+        // without a temperature it samples (at 1, vLLM's default): its default of 0 gave every row the same greedy text
+        long distinct = spark.sql("SELECT kindling_sample('Once upon a time', '" + m + "', map('max_tokens', '6')).text AS t "
+                + "FROM range(0, 8, 1, 2)").distinct().count();
+        assertTrue(distinct > 1, "8 unseeded samples gave " + distinct + " distinct texts");
         // a wrong argument type names the function, as for the other kindling_* functions (was a bare ClassCastException)
         for (String f : new String[] {"kindling_sample", "kindling_generate_ex"}) {
             Exception wrong = assertThrows(Exception.class, () -> spark.sql("SELECT " + f + "(42, '" + m + "', map('seed', '1'))")

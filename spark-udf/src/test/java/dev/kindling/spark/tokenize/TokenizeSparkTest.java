@@ -67,6 +67,15 @@ class TokenizeSparkTest {
                 && unknown.getMessage().contains("token id 999999 is outside 0..255 of byte-level"), unknown.getMessage());
         assertEquals("H", spark.sql("SELECT kindling_detokenize(filter(array(72, 999999), i -> i BETWEEN 0 AND 255), 'byte-level')")
                 .first().getString(0));
+        // a NULL or empty tokenizer names the function and the argument ("no tokenizer given" named neither)
+        for (String[] call : new String[][] {{"kindling_tokenize", "NULL"}, {"kindling_count_tokens", "''"}}) {
+            Exception none = assertThrows(Exception.class, () -> spark.sql("SELECT " + call[0] + "('Hello', " + call[1] + ")").collectAsList());
+            String chain = "";
+            for (Throwable c = none; c != null; c = c.getCause()) {
+                chain += c.getMessage() + "\n";
+            }
+            assertTrue(chain.contains(call[0] + ": the tokenizer argument is " + (call[1].equals("NULL") ? "NULL" : "empty")), chain);
+        }
         // offsets: per token (id, start, end), the Java API's ranges counted in characters, so that SQL's substring
         // slices each token's source; they were UTF-16 units, one too far per emoji before the token
         String text = "Héllo 😀 wörld 😀😀, this is Kindling 🇫🇷.";
