@@ -141,9 +141,14 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
                     throw e;
                 }
                 throw new BadInputException(split.getPath() + ": unreadable at " + (split.getStart() == 0 ? "its start" : "byte "
-                        + split.getStart()) + ": " + e.getMessage() + (name.matches(".*\\.(gz|bz2|deflate|lz4|snappy)$")
-                        ? " (a truncated or corrupt compressed file?)" : ""));
+                        + split.getStart()) + ": " + e.getMessage() + compressedHint(name));
             }
+        }
+
+        /** What an unreadable file's error adds when its name says it is compressed (its reader's message says neither). */
+        static String compressedHint(String file) {
+            return file.toLowerCase(java.util.Locale.ROOT).matches(".*\\.(gz|bz2|deflate|lz4|snappy)$")
+                    ? " (a truncated or corrupt compressed file?)" : "";
         }
 
         @Override

@@ -112,8 +112,7 @@ final class LineSource {
         private BadInputException unreadable(Exception e) {
             String where = exactLines ? "after line " + line : "after byte offset " + lastOffset;
             return new BadInputException(file + ": unreadable " + where + ": " + e.getMessage()
-                    + (file.matches(".*\\.(gz|bz2|deflate|zst|lz4|snappy)$") && !(e instanceof BoundedLineInputFormat.UncountableLineException)
-                            ? " (a truncated or corrupt compressed file?)" : ""));
+                    + (e instanceof BoundedLineInputFormat.UncountableLineException ? "" : BoundedLineInputFormat.LinesReader.compressedHint(file)));
         }
 
         @Override
