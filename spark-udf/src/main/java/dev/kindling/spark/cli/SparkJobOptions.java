@@ -35,7 +35,7 @@ public class SparkJobOptions {
     public Map<String, String> conf = new LinkedHashMap<>();
 
     // a comma inside a glob's braces (in/part-{1,2}.jsonl) is the glob's: split there, the halves were two broken paths
-    @Option(names = {"-i", "--input"}, split = ",(?![^{}]*\\})", paramLabel = "PATH",
+    @Option(names = {"-i", "--input"}, split = ",(?![^{}]*\\})", splitSynopsisLabel = ",", paramLabel = "PATH",
             description = "Input files, directories or globs (local or s3a://; {a,b} alternatives too); repeatable or comma-separated.")
     public List<String> input = new ArrayList<>();
 

@@ -170,6 +170,16 @@ class HelpAndEarlyChecksTest {
         assertFalse(pack.contains("parquet when the output name ends in .parquet"), pack);
     }
 
+    /** -i's split pattern (a comma outside a glob's braces) was shown as the synopsis: {@code [,(?![^{}]*\})PATH...]}. */
+    @Test
+    void theInputSynopsisShowsACommaNotThePattern() {
+        for (String command : new String[] {"convert", "tokenize", "dedup", "filter", "curate", "pack", "generate", "score", "embed"}) {
+            String help = help(command);
+            assertTrue(help.contains("--input=PATH[,PATH...]"), command + ": " + help);
+            assertFalse(help.contains("(?!"), command + ": " + help);
+        }
+    }
+
     /** demo and dedup showed {@code --seed=<seed>}, where every other option names its value in capitals. */
     @Test
     void seedsHaveAParamLabel() {
