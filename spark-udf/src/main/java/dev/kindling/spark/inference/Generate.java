@@ -9,6 +9,7 @@ import dev.kindling.inference.sample.TokenLogprob;
 import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.io.Columns;
 import dev.kindling.spark.stage.ParamChecks;
+import dev.kindling.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -49,7 +50,8 @@ import org.apache.spark.sql.types.StructType;
  * <p>Output fields: {@code text} (the completion, cut before a stop string), {@code tokens} (the
  * generated ids, the end token included when one stopped it), {@code finish_reason} ({@code stop}:
  * an end token or stop string; {@code length}: max tokens or the context), {@code logprob} (sum of
- * the chosen tokens' log-probabilities). A row whose prompt is null gets nulls; a row that fails
+ * the chosen tokens' log-probabilities) and, with {@code logprobs >= 0}, {@code token_logprobs} (per generated token its
+ * id, vocabulary string and log-prob, with the {@code logprobs} most likely tokens at that step). A row whose prompt is null gets nulls; a row that fails
  * (prompt longer than the context, a template error) gets a null output and its {@code error}; the
  * other rows go on.
  *
@@ -68,6 +70,20 @@ public final class Generate extends EngineStage<Generate> {
             .add("finish_reason", DataTypes.StringType, true)
             .add("logprob", DataTypes.DoubleType, true);
 
+    /** One alternative at a generated position: the id, its vocabulary string (as {@code convert_ids_to_tokens}) and log-prob. */
+    public static final StructType TOP_LOGPROB = new StructType()
+            .add("id", DataTypes.IntegerType, false)
+            .add("token", DataTypes.StringType, true)
+            .add("logprob", DataTypes.DoubleType, false);
+
+    /** One generated token with its log-prob and the most likely alternatives there (OpenAI's {@code logprobs.content}). */
+    public static final StructType TOKEN_LOGPROB = TOP_LOGPROB
+            .add("top_logprobs", DataTypes.createArrayType(TOP_LOGPROB, false), false);
+
+    /** {@link #RESULT} with each generated token's log-prob ({@code logprobs >= 0}). */
+    public static final StructType RESULT_WITH_TOKEN_LOGPROBS = RESULT
+            .add("token_logprobs", DataTypes.createArrayType(TOKEN_LOGPROB, false), true);
+
     private final Param<String> promptCol;
     private final Param<String> messagesCol;
     private final Param<String> chat;
@@ -75,6 +91,7 @@ public final class Generate extends EngineStage<Generate> {
     private final BooleanParam continueFinalMessage;
     private final Param<String> outputCol;
     private final IntParam n;
+    private final IntParam logprobs;
     private final IntParam maxTokens;
     private final DoubleParam temperature;
     private final DoubleParam topP;
@@ -107,6 +124,9 @@ public final class Generate extends EngineStage<Generate> {
                 + "the output text is the continuation alone");
         outputCol = new Param<>(this, "outputCol", "output column: struct<text, tokens, finish_reason, logprob> (array of them when n > 1)");
         n = new IntParam(this, "n", "samples per prompt", ParamChecks.atLeast(this, "n", 1));
+        logprobs = new IntParam(this, "logprobs", "-1: no per-token log-probs (default); 0: add token_logprobs, each generated "
+                + "token's log-prob; k: also the k most likely tokens at each step (the model's distribution, before temperature "
+                + "and penalties)", ParamChecks.number(this, "logprobs", "-1 (none), 0 or more", (Integer v) -> v >= -1));
         maxTokens = new IntParam(this, "maxTokens", "most tokens to generate per sample", ParamChecks.atLeast(this, "maxTokens", 0));
         temperature = new DoubleParam(this, "temperature", "sampling temperature; 0 = greedy",
                 ParamChecks.number(this, "temperature", "a finite number >= 0", (Double v) -> v >= 0 && v < Double.POSITIVE_INFINITY));
@@ -134,6 +154,7 @@ public final class Generate extends EngineStage<Generate> {
         setDefault(continueFinalMessage, false);
         setDefault(outputCol, "generation");
         setDefault(n, 1);
+        setDefault(logprobs, -1);
         setDefault(maxTokens, 256);
         setDefault(temperature, 0.0);
         setDefault(topP, 1.0);
@@ -158,6 +179,7 @@ public final class Generate extends EngineStage<Generate> {
     public BooleanParam continueFinalMessage() { return continueFinalMessage; }
     public Param<String> outputCol() { return outputCol; }
     public IntParam n() { return n; }
+    public IntParam logprobs() { return logprobs; }
     public IntParam maxTokens() { return maxTokens; }
     public DoubleParam temperature() { return temperature; }
     public DoubleParam topP() { return topP; }
@@ -177,6 +199,7 @@ public final class Generate extends EngineStage<Generate> {
     public Generate setContinueFinalMessage(boolean v) { set(continueFinalMessage, v); return this; }
     public Generate setOutputCol(String v) { set(outputCol, v); return this; }
     public Generate setN(int v) { set(n, v); return this; }
+    public Generate setLogprobs(int v) { set(logprobs, v); return this; }
     public Generate setMaxTokens(int v) { set(maxTokens, v); return this; }
     public Generate setTemperature(double v) { set(temperature, v); return this; }
     public Generate setTopP(double v) { set(topP, v); return this; }
@@ -206,6 +229,7 @@ public final class Generate extends EngineStage<Generate> {
 
     public String getOutputCol() { return getOrDefault(outputCol); }
     public int getN() { return (Integer) getOrDefault(n); }
+    public int getLogprobs() { return (Integer) getOrDefault(logprobs); }
 
     /** The sampling settings (the seed is replaced per row and sample, see {@link RowSeeds}). */
     public SamplingSpec sampling() {
@@ -270,7 +294,8 @@ public final class Generate extends EngineStage<Generate> {
 
     /** The type of the output column. */
     public DataType outputType() {
-        return getN() == 1 ? RESULT : DataTypes.createArrayType(RESULT, true);
+        StructType one = getLogprobs() >= 0 ? RESULT_WITH_TOKEN_LOGPROBS : RESULT;
+        return getN() == 1 ? one : DataTypes.createArrayType(one, true);
     }
 
     @Override
@@ -290,18 +315,24 @@ public final class Generate extends EngineStage<Generate> {
                 ? new Prompts(-1, Columns.indexOf(schema, getOrDefault(messagesCol), who()), Prompts.Chat.ON, getOrDefault(systemPrompt),
                         (Boolean) getOrDefault(continueFinalMessage))
                 : new Prompts(Columns.indexOf(schema, getOrDefault(promptCol), who()), -1, Prompts.Chat.parse(getOrDefault(chat)), getOrDefault(systemPrompt));
-        return new Job(engineSpec(), window(), metrics, prompts, getOutputCol(), outputType(), getN(), sampling(),
+        return new Job(engineSpec(), window(), metrics, prompts, getOutputCol(), outputType(), getN(), getLogprobs(), sampling(),
                 (Integer) getOrDefault(maxTokens), List.of(getOrDefault(stop)));
     }
 
     /** Generation for one prompt: what the stage asks the engine, reusable by other stages. */
     public static CompletableFuture<List<Completion>> submit(Engine engine, Prompts.Prompt prompt, SamplingSpec sampling,
             int n, int maxTokens, List<String> stop) {
+        return submit(engine, prompt, sampling, n, 0, maxTokens, stop);
+    }
+
+    /** As {@link #submit(Engine, Prompts.Prompt, SamplingSpec, int, int, List)}, with the {@code top} most likely tokens at each step. */
+    static CompletableFuture<List<Completion>> submit(Engine engine, Prompts.Prompt prompt, SamplingSpec sampling,
+            int n, int top, int maxTokens, List<String> stop) {
         String id = prompt.id();
         List<CompletableFuture<Completion>> parts = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             SamplingParams s = sampling.params(sampling.temperature() > 0 ? RowSeeds.of(sampling.seed(), id, i) : sampling.seed());
-            GenerationRequest r = prompt.request().withSampling(s).withMaxTokens(maxTokens).withStopStrings(stop).withLogprobs(0);
+            GenerationRequest r = prompt.request().withSampling(s).withMaxTokens(maxTokens).withStopStrings(stop).withLogprobs(Math.max(0, top));
             parts.add(engine.submit(r, null));
         }
         return InOrderWindow.allOf(parts);
@@ -316,29 +347,57 @@ public final class Generate extends EngineStage<Generate> {
         return RowFactory.create(c.text(), c.tokens(), c.finishReason().label(), lp);
     }
 
-    private static final class Job extends RowInference<List<Completion>> {
+    /** A completion as {@link #RESULT_WITH_TOKEN_LOGPROBS}: the tokens' strings from {@code tokenizer} (null without one). */
+    static Row toRowWithTokenLogprobs(Completion c, Tokenizer tokenizer) {
+        Row[] tokens = new Row[c.logprobs().size()];
+        double lp = 0;
+        for (int i = 0; i < tokens.length; i++) {
+            TokenLogprob t = c.logprobs().get(i);
+            lp += t.logprob();
+            Row[] top = new Row[t.topTokens().length];
+            for (int j = 0; j < top.length; j++) {
+                top[j] = RowFactory.create(t.topTokens()[j], tokenText(tokenizer, t.topTokens()[j]), (double) t.topLogprobs()[j]);
+            }
+            tokens[i] = RowFactory.create(t.token(), tokenText(tokenizer, t.token()), (double) t.logprob(), top);
+        }
+        return RowFactory.create(c.text(), c.tokens(), c.finishReason().label(), lp, tokens);
+    }
+
+    private static String tokenText(Tokenizer tokenizer, int id) {
+        return tokenizer == null ? null : tokenizer.tokenText(id);
+    }
+
+    /** A prompt's completions, with the engine's tokenizer when the rows carry token strings (else null). */
+    record Samples(List<Completion> completions, Tokenizer tokenizer) {}
+
+    private static final class Job extends RowInference<Generate.Samples> {
         private static final long serialVersionUID = 1L;
         private final Prompts prompts;
         private final StructType columns;
         private final int n;
+        private final int logprobs;
         private final SamplingSpec sampling;
         private final int maxTokens;
         private final List<String> stop;
 
         Job(EngineSpec engine, int window, InferenceMetrics metrics, Prompts prompts, String outputCol, DataType type, int n,
-                SamplingSpec sampling, int maxTokens, List<String> stop) {
+                int logprobs, SamplingSpec sampling, int maxTokens, List<String> stop) {
             super("generate", engine, window, metrics);
             this.prompts = prompts;
             this.columns = new StructType().add(outputCol, type, true);
             this.n = n;
+            this.logprobs = logprobs;
             this.sampling = sampling;
             this.maxTokens = maxTokens;
             this.stop = new ArrayList<>(stop);
         }
 
         @Override
-        protected CompletableFuture<List<Completion>> start(Engine engine, Row row) {
-            return submit(engine, prompts.of(engine, row), sampling, n, maxTokens, stop);
+        protected CompletableFuture<Samples> start(Engine engine, Row row) {
+            Tokenizer tokenizer = logprobs >= 0 ? engine.tokenizer().orElse(null) : null;
+            // map, not thenApply: cancelling the row's future must cancel the engine's requests
+            return InOrderWindow.map(submit(engine, prompts.of(engine, row), sampling, n, logprobs, maxTokens, stop),
+                    c -> new Samples(c, tokenizer));
         }
 
         @Override
@@ -347,15 +406,13 @@ public final class Generate extends EngineStage<Generate> {
         }
 
         @Override
-        protected Object[] values(List<Completion> cs) {
-            if (n == 1) {
-                return new Object[] {toRow(cs.get(0))};
-            }
+        protected Object[] values(Samples samples) {
+            List<Completion> cs = samples.completions();
             Row[] rows = new Row[cs.size()];
             for (int i = 0; i < rows.length; i++) {
-                rows[i] = toRow(cs.get(i));
+                rows[i] = logprobs >= 0 ? toRowWithTokenLogprobs(cs.get(i), samples.tokenizer()) : toRow(cs.get(i));
             }
-            return new Object[] {rows};
+            return new Object[] {n == 1 ? rows[0] : rows};
         }
 
         @Override
@@ -364,10 +421,10 @@ public final class Generate extends EngineStage<Generate> {
         }
 
         @Override
-        protected long[] tokenCounts(List<Completion> cs) {
+        protected long[] tokenCounts(Samples samples) {
             long prompt = 0;
             long gen = 0;
-            for (Completion c : cs) {
+            for (Completion c : samples.completions()) {
                 prompt += c.promptTokens().length;
                 gen += c.tokens().length;
             }

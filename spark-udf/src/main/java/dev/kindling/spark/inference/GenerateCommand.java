@@ -31,7 +31,9 @@ import picocli.CommandLine.Option;
  * {@code kindling generate}: with {@code --prompt}, one completion printed to stdout (the engine
  * alone, no Spark: {@link dev.kindling.inference.cli.GenerateCommand}); with
  * {@code --input/--output}, a Spark job over rows {@code {id, prompt}} writing
- * {@code {id, prompt, completion, n_tokens, finish_reason, error}}, or with {@code --messages-column} over chat rows
+ * {@code {id, prompt, completion, n_tokens, finish_reason, error}} ({@code --samples N}: {@code {id, prompt,
+ * completions: [{completion, n_tokens, finish_reason}, ...], error}}; {@code --logprobs K} adds {@code logprob} and
+ * {@code token_logprobs}), or with {@code --messages-column} over chat rows
  * {@code {id, messages}} (Hugging Face's format) writing {@code {id, messages, completion, n_tokens, finish_reason, error}}.
  */
 @Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
@@ -76,6 +78,18 @@ public final class GenerateCommand extends SparkCommand {
     @Option(names = "--system", paramLabel = "TEXT", description = "System message for chat prompts (needs --chat on or auto, and a model with a chat template).")
     String system;
 
+    @Option(names = {"-n", "--samples"}, defaultValue = "1", paramLabel = "N",
+            description = "Completions per prompt (default: 1). Above 1 (it needs a --temperature, and no --top-k 1) each row has completions: "
+                    + "[{completion, n_tokens, finish_reason}, ...] in place of those columns; sample i of a prompt is "
+                    + "the same whatever N.")
+    int samples;
+
+    @Option(names = "--logprobs", paramLabel = "K",
+            description = "Add logprob (the sum over the completion's tokens) and token_logprobs: [{id, token, logprob, "
+                    + "top_logprobs: [{id, token, logprob}, ...K most likely]}, ...] per generated token (K = 0: the "
+                    + "generated tokens alone). The model's distribution, before temperature and penalties (vLLM's, OpenAI's).")
+    Integer logprobs;
+
     @Mixin
     PipelineOptions pipeline;
 
@@ -118,6 +132,18 @@ public final class GenerateCommand extends SparkCommand {
         }
         Prompts.Chat.parse(chat);
         sampling.applyTo(new Generate()); // the same checks for --prompt as for a Spark job
+        if (samples < 1) {
+            throw KindlingException.usage("--samples must be at least 1, got " + samples);
+        }
+        if (samples > 1 && (sampling.temperature == 0 || sampling.topK == 1)) {
+            throw KindlingException.usage("--samples " + samples + " with " + (sampling.temperature == 0
+                    ? "--temperature 0 (greedy, the default)" : "--top-k 1 (greedy)") + " gives " + samples
+                    + " identical completions; sample with a --temperature above 0 and a --top-k other than 1");
+        }
+        if (logprobs != null && logprobs < 0) {
+            throw KindlingException.usage("--logprobs must be 0 (the generated tokens' log-probs) or more (also the K most likely "
+                    + "tokens at each step), got " + logprobs);
+        }
         boolean textColumnGiven = spec.commandLine().getParseResult().hasMatchedOption("--text-column");
         if (promptColumn != null && textColumnGiven) {
             // --text-column won and --prompt-column was dropped without a word
@@ -234,15 +260,25 @@ public final class GenerateCommand extends SparkCommand {
     @Override
     protected int run(JobRun run) {
         WriteOptions out = run.checkOutput(pipeline);
-        Generate g = engine.applyTo(sampling.applyTo(new Generate())).setSystemPrompt(system).setOutputCol("_generation");
+        Generate g = engine.applyTo(sampling.applyTo(new Generate())).setSystemPrompt(system).setOutputCol("_generation")
+                .setN(samples).setLogprobs(logprobs == null ? -1 : logprobs);
         if (messagesColumn != null) {
             g.setMessagesCol(job.textColumn).setContinueFinalMessage(continueFinalMessage);
         } else {
             g.setPromptCol(job.textColumn).setChat(chat);
         }
         InferenceProgress progress = InferenceProgress.attach(run, g::metrics);
-        List<PipelineStage> stages = List.of(new InferenceStage("generate", g).reportSum("n_tokens", "generated tokens"),
-                completionColumns(job.textColumn, messagesColumn != null ? "messages" : "prompt"));
+        InferenceStage generate = new InferenceStage("generate", g);
+        if (samples == 1) {
+            generate.reportSum("n_tokens", "generated tokens");
+        } else {
+            // every sample's tokens (the rows' n_tokens are inside completions)
+            generate.reportTotal("generated_tokens", org.apache.spark.sql.functions.aggregate(
+                    org.apache.spark.sql.functions.transform(col("_generation"), c -> size(c.getField("tokens"))),
+                    org.apache.spark.sql.functions.lit(0L), (a, b) -> a.plus(b)), "generated tokens");
+        }
+        List<PipelineStage> stages = List.of(generate,
+                completionColumns(job.textColumn, messagesColumn != null ? "messages" : "prompt", samples > 1, logprobs != null));
         // an empty prompt is a request like any other (generation from BOS, as --prompt "" is), not the empty
         // document the reader marks it as; a null or missing prompt stays read:null_text, counted and set aside
         Column reason = col(dev.kindling.spark.io.Columns.REASON);
@@ -260,9 +296,11 @@ public final class GenerateCommand extends SparkCommand {
 
     /**
      * Flattens the generation into {@code id, prompt, completion, n_tokens, finish_reason, error} (+ accounting columns),
-     * the prompt column written as {@code promptName} ({@code prompt}, or {@code messages} for chat rows).
+     * the prompt column written as {@code promptName} ({@code prompt}, or {@code messages} for chat rows); with
+     * {@code samples}, {@code completion, n_tokens, finish_reason} are the fields of each item of {@code completions};
+     * with {@code logprobs}, {@code logprob} and {@code token_logprobs} follow {@code finish_reason}.
      */
-    static PipelineStage completionColumns(String promptColumn, String promptName) {
+    static PipelineStage completionColumns(String promptColumn, String promptName, boolean samples, boolean logprobs) {
         return new PipelineStage() {
             @Override
             public String name() {
@@ -276,11 +314,26 @@ public final class GenerateCommand extends SparkCommand {
 
             @Override
             public Dataset<Row> apply(Dataset<Row> docs, StageContext context) {
-                Column g = col("_generation");
-                return DatasetReader.selectWithAccounting(docs, List.of(Columns.named(context.idColumn()), Columns.named(promptColumn).as(promptName),
-                        g.getField("text").as("completion"), when(g.isNotNull(), size(g.getField("tokens"))).as("n_tokens"),
-                        g.getField("finish_reason").as("finish_reason")), true);
+                List<Column> columns = new ArrayList<>(List.of(Columns.named(context.idColumn()), Columns.named(promptColumn).as(promptName)));
+                if (samples) {
+                    columns.add(org.apache.spark.sql.functions.transform(col("_generation"),
+                            g -> org.apache.spark.sql.functions.struct(completionFields(g, logprobs).toArray(new Column[0]))).as("completions"));
+                } else {
+                    columns.addAll(completionFields(col("_generation"), logprobs));
+                }
+                return DatasetReader.selectWithAccounting(docs, columns, true);
             }
         };
+    }
+
+    /** One completion's output fields, from the Generate stage's struct {@code g}. */
+    private static List<Column> completionFields(Column g, boolean logprobs) {
+        List<Column> fields = new ArrayList<>(List.of(g.getField("text").as("completion"),
+                when(g.isNotNull(), size(g.getField("tokens"))).as("n_tokens"), g.getField("finish_reason").as("finish_reason")));
+        if (logprobs) {
+            fields.add(g.getField("logprob").as("logprob"));
+            fields.add(g.getField("token_logprobs").as("token_logprobs"));
+        }
+        return fields;
     }
 }

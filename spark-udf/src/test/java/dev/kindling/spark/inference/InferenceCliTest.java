@@ -219,6 +219,127 @@ class InferenceCliTest {
     }
 
     /**
+     * {@code generate --logprobs K} adds each generated token's log-prob with its K most likely alternatives (checked
+     * against the full distribution {@code kindling logits} prints for the prompt) and their sum; {@code --samples N}
+     * writes N completions per row, sample 0 the completion a single-sample run gives, and counts every sample's tokens.
+     */
+    @Test
+    void generateJobWritesTokenLogprobsAndSamples() throws Exception {
+        TestSpark.session();
+        String model = Stories.model().toString();
+        List<String> prompts = Stories.prompts(4);
+        Path in = promptsFile(tmp.resolve("lp"), prompts, false);
+        Cli.Result r = Cli.run("generate", "--no-progress", "--model", model, "--threads", "2", "-i", in.toString(),
+                "-o", tmp.resolve("lp-out").toString(), "--max-tokens", "6", "--logprobs", "3");
+        assertEquals(0, r.code(), r.toString());
+        List<JsonNode> rows = readJsonl(tmp.resolve("lp-out"));
+        assertEquals(4, rows.size());
+        dev.kindling.tokenizer.Tokenizer tokenizer;
+        try (Engine e = Engine.open(Stories.model(), EngineOptions.defaults().withThreads(2))) {
+            tokenizer = e.tokenizer().orElseThrow();
+        }
+        for (int i = 0; i < rows.size(); i++) {
+            JsonNode n = rows.get(i);
+            assertEquals(List.of("id", "prompt", "completion", "n_tokens", "finish_reason", "logprob", "token_logprobs", "error"),
+                    fieldNames(n));
+            JsonNode tokens = n.get("token_logprobs");
+            assertEquals(n.get("n_tokens").asInt(), tokens.size(), n.toString());
+            double sum = 0;
+            for (JsonNode t : tokens) {
+                sum += t.get("logprob").asDouble();
+                JsonNode top = t.get("top_logprobs");
+                assertEquals(3, top.size(), t.toString());
+                // greedy: the chosen token is the most likely one
+                assertEquals(top.get(0).get("id").asInt(), t.get("id").asInt(), t.toString());
+                assertEquals(top.get(0).get("logprob").asDouble(), t.get("logprob").asDouble(), 0, t.toString());
+                assertTrue(top.get(0).get("logprob").asDouble() >= top.get(1).get("logprob").asDouble()
+                        && top.get(1).get("logprob").asDouble() >= top.get(2).get("logprob").asDouble(), t.toString());
+                assertEquals(tokenizer.tokenText(t.get("id").asInt()), t.get("token").asText());
+            }
+            assertEquals(sum, n.get("logprob").asDouble(), 1e-4, n.toString());
+            // the first token's log-prob is the log-softmax of the logits at the prompt's last position
+            JsonNode logits = JSON.readTree(Cli.run("logits", "--model", model, "--prompt", prompts.get(i), "--threads", "2").out())
+                    .get("logits");
+            double max = Double.NEGATIVE_INFINITY;
+            for (JsonNode x : logits) {
+                max = Math.max(max, x.asDouble());
+            }
+            double z = 0;
+            for (JsonNode x : logits) {
+                z += Math.exp(x.asDouble() - max);
+            }
+            int first = tokens.get(0).get("id").asInt();
+            assertEquals(max, logits.get(first).asDouble(), 0, "greedy took the argmax");
+            assertEquals(logits.get(tokens.get(0).get("top_logprobs").get(1).get("id").asInt()).asDouble() - max - Math.log(z),
+                    tokens.get(0).get("top_logprobs").get(1).get("logprob").asDouble(), 1e-3);
+            assertEquals(-Math.log(z), tokens.get(0).get("logprob").asDouble(), 1e-3);
+        }
+
+        Path stats = tmp.resolve("samples-stats.json");
+        Cli.Result three = Cli.run("generate", "--no-progress", "--model", model, "--threads", "2", "-i", in.toString(),
+                "-o", tmp.resolve("samples-out").toString(), "--max-tokens", "8", "--samples", "3", "--temperature", "1",
+                "--seed", "7", "--stats", stats.toString());
+        assertEquals(0, three.code(), three.toString());
+        Cli.Result one = Cli.run("generate", "--no-progress", "--model", model, "--threads", "2", "-i", in.toString(),
+                "-o", tmp.resolve("sample-out").toString(), "--max-tokens", "8", "--temperature", "1", "--seed", "7");
+        assertEquals(0, one.code(), one.toString());
+        List<JsonNode> many = readJsonl(tmp.resolve("samples-out"));
+        List<JsonNode> single = readJsonl(tmp.resolve("sample-out"));
+        long generated = 0;
+        int distinct = 0;
+        for (int i = 0; i < many.size(); i++) {
+            JsonNode n = many.get(i);
+            assertEquals(List.of("id", "prompt", "completions", "error"), fieldNames(n));
+            JsonNode cs = n.get("completions");
+            assertEquals(3, cs.size());
+            assertEquals(List.of("completion", "n_tokens", "finish_reason"), fieldNames(cs.get(0)));
+            assertEquals(single.get(i).get("completion"), cs.get(0).get("completion"), "sample 0 whatever N");
+            java.util.Set<String> texts = new java.util.HashSet<>();
+            for (JsonNode c : cs) {
+                generated += c.get("n_tokens").asLong();
+                texts.add(c.get("completion").asText());
+            }
+            distinct += texts.size();
+        }
+        assertTrue(distinct > many.size(), "samples of a prompt differ: " + many);
+        assertEquals(generated, JSON.readTree(stats.toFile()).get("metrics").get("generated tokens").asLong(), three.out());
+
+        Cli.Result both = Cli.run("generate", "--no-progress", "--model", model, "--threads", "2", "-i", in.toString(),
+                "-o", tmp.resolve("both-out").toString(), "--max-tokens", "5", "--samples", "2", "--temperature", "1", "--logprobs", "0");
+        assertEquals(0, both.code(), both.toString());
+        for (JsonNode n : readJsonl(tmp.resolve("both-out"))) {
+            for (JsonNode c : n.get("completions")) {
+                assertEquals(List.of("completion", "n_tokens", "finish_reason", "logprob", "token_logprobs"), fieldNames(c));
+                assertEquals(c.get("n_tokens").asInt(), c.get("token_logprobs").size(), c.toString());
+                double sum = 0;
+                for (JsonNode t : c.get("token_logprobs")) {
+                    assertEquals(0, t.get("top_logprobs").size(), t.toString());
+                    assertTrue(t.get("logprob").asDouble() <= 0, t.toString());
+                    sum += t.get("logprob").asDouble();
+                }
+                assertEquals(sum, c.get("logprob").asDouble(), 1e-4, c.toString());
+            }
+        }
+
+        Path with = promptsFile(tmp.resolve("lp-bad"), List.of("x"), false);
+        Cli.Result greedy = Cli.run("generate", "--model", model, "-i", with.toString(), "-o", tmp.resolve("never").toString(),
+                "--samples", "2", "--master", "bogus://x");
+        assertEquals(2, greedy.code(), greedy.toString());
+        assertTrue(greedy.err().contains("--samples 2 with --temperature 0"), greedy.err());
+        Cli.Result topK = Cli.run("generate", "--model", model, "-i", with.toString(), "-o", tmp.resolve("never").toString(),
+                "--samples", "2", "--temperature", "1", "--top-k", "1", "--master", "bogus://x");
+        assertEquals(2, topK.code(), topK.toString());
+        assertTrue(topK.err().contains("--samples 2 with --top-k 1"), topK.err());
+        Cli.Result negative = Cli.run("generate", "--model", model, "-i", with.toString(), "-o", tmp.resolve("never").toString(),
+                "--logprobs", "-1", "--master", "bogus://x");
+        assertEquals(2, negative.code(), negative.toString());
+        assertTrue(negative.err().contains("--logprobs must be 0"), negative.err());
+        Cli.Result prompt = Cli.run("generate", "--model", model, "--prompt", "x", "--samples", "2", "--temperature", "1");
+        assertEquals(2, prompt.code(), prompt.toString());
+        assertTrue(prompt.err().contains("does not take --samples"), prompt.err());
+    }
+
+    /**
      * {@code generate --messages-column} reads chat data in Hugging Face's messages format ({@code {"id", "messages":
      * [{"role", "content"}, ...]}}) through the model's chat template, with the generation prompt or, with
      * {@code --continue-final-message}, continuing the final message; rows are {@code {id, messages, completion, n_tokens,
