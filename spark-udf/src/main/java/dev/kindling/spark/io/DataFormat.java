@@ -56,6 +56,49 @@ public enum DataFormat {
     }
 
     /**
+     * Refuses inputs that reach the same file: Spark reads a file once per input that names it, so with {@code -i 'data/*'
+     * -i data/part-1.jsonl} (or a folder and a file in it) every row of that file came out twice, as if the data held
+     * duplicates. Identical paths are refused before Spark starts ({@code SparkJobOptions}); this compares what the
+     * inputs match: a match of one that is, or is inside, a match of another (folders are read recursively).
+     */
+    public static void requireDisjoint(List<String> inputs, Configuration conf) {
+        if (inputs.size() < 2) {
+            return;
+        }
+        java.util.Map<Path, String> matchedBy = new java.util.HashMap<>();
+        List<Path> matches = new ArrayList<>();
+        for (String input : inputs) {
+            Path p = new Path(input);
+            FileStatus[] found;
+            try {
+                found = p.getFileSystem(conf).globStatus(p);
+            } catch (IOException e) {
+                continue; // infer reported what it could not list
+            }
+            for (FileStatus st : found == null ? new FileStatus[0] : found) {
+                String earlier = matchedBy.putIfAbsent(st.getPath(), input);
+                if (earlier != null && !earlier.equals(input)) {
+                    throw readTwice(st.getPath(), earlier, input);
+                }
+                matches.add(st.getPath());
+            }
+        }
+        for (Path m : matches) {
+            for (Path up = m.getParent(); up != null; up = up.getParent()) {
+                String outer = matchedBy.get(up);
+                if (outer != null && !outer.equals(matchedBy.get(m))) {
+                    throw readTwice(m, outer, matchedBy.get(m));
+                }
+            }
+        }
+    }
+
+    private static KindlingException readTwice(Path file, String one, String other) {
+        return KindlingException.usage("inputs " + one + " and " + other + " both read " + file
+                + "; every row there would be read twice: give each file once");
+    }
+
+    /**
      * Infers the format of an input: from its name, else (a directory or a glob) from the names of the data files in
      * it, which must agree. Fails with a usage error naming the path when the path does not exist or nothing can be
      * inferred.

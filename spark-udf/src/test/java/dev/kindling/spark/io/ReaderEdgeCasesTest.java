@@ -53,6 +53,23 @@ class ReaderEdgeCasesTest {
         Cli.Result twice = convert("-i", g1 + "," + g1);
         assertEquals(2, twice.code(), twice.toString());
         assertTrue(twice.err().contains("input " + g1 + " is given twice"), twice.err());
+        // a glob, a folder and a file in it: each reached g1 (Spark reads a file once per input that names it)
+        Path dir = tmp.resolve("d");
+        Files.createDirectories(dir.resolve("sub"));
+        Files.writeString(dir.resolve("sub/g3.jsonl"), "{\"id\":\"3\",\"text\":\"three\"}\n");
+        String glob = tmp.resolve("g*.jsonl").toString();
+        Cli.Result overlapping = convert("-i", glob, "-i", g1);
+        assertEquals(2, overlapping.code(), overlapping.toString());
+        assertTrue(overlapping.err().contains("inputs " + glob + " and " + g1 + " both read file:" + g1)
+                && overlapping.err().contains("read twice"), overlapping.err());
+        String inFolder = dir.resolve("sub/g3.jsonl").toString();
+        Cli.Result folderAndFile = convert("-i", inFolder, "-i", dir.toString());
+        assertEquals(2, folderAndFile.code(), folderAndFile.toString());
+        assertTrue(folderAndFile.err().contains("both read file:" + inFolder), folderAndFile.err());
+        // inputs side by side are read once each
+        Cli.Result apart = convert("-i", g1, "-i", tmp.resolve("g2.jsonl").toString(), "-i", dir.toString());
+        assertEquals(0, apart.code(), apart.toString());
+        assertTrue(apart.out().contains("3 in, 3 kept"), apart.out());
     }
 
     /**
