@@ -39,6 +39,10 @@ log_file=""
 jvm_opts=()
 while [ $# -gt 0 ]; do
   case "$1" in
+    --name|--kernels-dir|--classpath|--kernel-jar|--java|--log-file|--jvm-opt)
+      [ $# -ge 2 ] || { echo "install-kernel.sh: $1 needs a value (see --help)" >&2; exit 2; } ;;
+  esac
+  case "$1" in
     --name) name="$2"; shift 2 ;;
     --kernels-dir) kernels_dir="$2"; shift 2 ;;
     --classpath) classpath="$2"; shift 2 ;;
@@ -58,8 +62,18 @@ if [ -z "$kernels_dir" ]; then
   command -v jupyter >/dev/null || { echo "install-kernel.sh: jupyter is not installed (see the README's Notebooks section)" >&2; exit 1; }
   kernels_dir="$(jupyter --data-dir)/kernels"
 fi
+# Jupyter starts the kernel in the notebook's folder: every path the spec holds must be absolute
+absolute() { case "$1" in /*) printf '%s' "$1" ;; *) printf '%s/%s' "$PWD" "$1" ;; esac; }
+kernels_dir="$(absolute "$kernels_dir")"
 kernel_dir="$kernels_dir/$name"
+case "$kernel_dir" in
+  *[][]*) echo "install-kernel.sh: the kernel folder $kernel_dir has [ or ] in its path, which the kernel reads as a" \
+            "pattern in its classpath; give another --kernels-dir" >&2; exit 2 ;;
+esac
 mkdir -p "$kernel_dir"
+[ -z "$log_file" ] || log_file="$(absolute "$log_file")"
+[ -z "$kernel_jar" ] || kernel_jar="$(absolute "$kernel_jar")"
+case "$java" in */*) java="$(absolute "$java")" ;; esac
 
 if [ -z "$classpath" ]; then
   # the launcher builds the shaded jar and the local classpath when they are missing or stale, and refreshes
@@ -68,6 +82,24 @@ if [ -z "$classpath" ]; then
   "$root/kindling" --version >/dev/null
   classpath="$root/spark-udf/target/kindling-run.jar:$(cat "$root/spark-udf/target/kindling-local.classpath")"
 fi
+# each entry absolute; one with [ or ] in its path (the kernel skips it, reading a pattern) through a link in the
+# kernel folder, which follows the launcher's rename of kindling-run.jar after a rebuild
+entries=()
+IFS=':' read -r -a given <<< "$classpath"
+rm -rf "$kernel_dir/classpath-links"
+for e in "${given[@]}"; do
+  [ -n "$e" ] || continue
+  e="$(absolute "$e")"
+  case "$e" in
+    *[][]*)
+      mkdir -p "$kernel_dir/classpath-links"
+      link="$kernel_dir/classpath-links/${#entries[@]}-$(basename "$e" | tr -d '][')"
+      ln -s "$e" "$link"
+      e="$link" ;;
+  esac
+  entries+=("$e")
+done
+classpath="$(IFS=':'; printf '%s' "${entries[*]}")"
 [ -f "$flags_file" ] || { echo "install-kernel.sh: $flags_file is missing; build first (mvn -DskipTests -pl spark-udf -am package)" >&2; exit 1; }
 
 if [ -z "$kernel_jar" ]; then
@@ -88,13 +120,22 @@ if [ -z "$java" ]; then
 fi
 [ -n "$log_file" ] || log_file="$kernel_dir/kernel.log"
 
+# log4j reads a .properties file as ISO-8859-1: the path's other characters (and a backslash) as \uXXXX escapes, or
+# the log went to a folder named by the mis-decoded path
+escaped_log_file="$(KINDLING_LOG_FILE="$log_file" "${PYTHON:-python3}" -c '
+import os, sys
+text = os.environ["KINDLING_LOG_FILE"]
+units = text.encode("utf-16-be")
+sys.stdout.write("".join(chr(u) if 0x20 <= u < 0x7f and u != 0x5c else "\\u%04x" % u
+                         for u in (int.from_bytes(units[i:i + 2], "big") for i in range(0, len(units), 2))))
+')"
 cat >"$kernel_dir/log4j2.properties" <<EOF
 # Spark's logs from the notebook kernel go to a file: console output would race with the kernel's
 # capture of cell output.
 status = error
 appender.file.type = File
 appender.file.name = file
-appender.file.fileName = $log_file
+appender.file.fileName = $escaped_log_file
 appender.file.layout.type = PatternLayout
 appender.file.layout.pattern = %d{HH:mm:ss.SSS} %p %c{1}: %m%n%ex
 rootLogger.level = info

@@ -132,6 +132,58 @@ class InstallKernelScriptTest {
         assertFalse(install.output().contains("\u001b"), "escapes in: " + install.output().replace("\u001b", "ESC"));
     }
 
+    /**
+     * Paths as a user types them: relative ones were written to the spec as typed, and Jupyter starts the kernel in the
+     * notebook's folder ("Unable to access jarfile"); a classpath entry with [ or ] was skipped by the kernel (it reads a
+     * pattern there); a non-ASCII log path was read by log4j as ISO-8859-1, the log written to a mis-decoded folder.
+     */
+    @Test
+    void relativePathsBracketsAndNonAsciiPathsAreWrittenSoTheKernelFindsThem() throws Exception {
+        assumeTrue(Commands.onPath("python3"), "python3 is not on the PATH (install-kernel.sh writes kernel.json with it)");
+        Path root = Files.createDirectories(tmp.resolve("checkout"));
+        Path repo = Commands.moduleDir().getParent();
+        Path notebooks = Files.createDirectories(root.resolve("notebooks"));
+        Files.copy(repo.resolve("notebooks/install-kernel.sh"), notebooks.resolve("install-kernel.sh"));
+        Files.writeString(root.resolve("pom.xml"), "<project>\n  <version>9.9</version>\n</project>\n");
+        Path flags = Files.createDirectories(root.resolve("spark-udf/target/classes")).resolve("kindling-jvm-flags.txt");
+        Files.writeString(flags, "-Xflag\n");
+        Path java = Files.createDirectories(tmp.resolve("jdk/bin")).resolve("java");
+        Files.writeString(java, "#!/usr/bin/env bash\n");
+        executable(java);
+        Files.writeString(tmp.resolve("k.jar"), "kernel");
+        Path bracketed = Files.createDirectories(tmp.resolve("br[x]")).resolve("kindling.jar");
+        Files.writeString(bracketed, "kindling");
+        Map<String, String> env = Map.of("PATH", System.getenv("PATH"));
+        Commands.Result install = Commands.run(List.of("bash", notebooks.resolve("install-kernel.sh").toString(),
+                        "--kernels-dir", "kernels", "--kernel-jar", "k.jar", "--java", "jdk/bin/java", "--log-file", "logs/ké.log",
+                        "--classpath", "br[x]/kindling.jar:deps.jar"),
+                tmp, env, tmp.resolve("install.log"), Duration.ofMinutes(1));
+        assertEquals(0, install.exitCode(), install.output());
+        Path kernel = tmp.resolve("kernels/kindling-java");
+        JsonNode spec = new ObjectMapper().readTree(kernel.resolve("kernel.json").toFile());
+        List<String> argv = new java.util.ArrayList<>();
+        spec.path("argv").forEach(a -> argv.add(a.asText()));
+        assertEquals(java.toString(), argv.get(0));
+        assertEquals("-Dlog4j2.configurationFile=" + kernel.resolve("log4j2.properties"), argv.get(1));
+        assertEquals(tmp.resolve("k.jar").toString(), argv.get(argv.indexOf("-jar") + 1));
+        List<String> classpath = List.of(spec.path("env").path("RJK_CLASSPATH").asText().split(";"));
+        assertEquals(2, classpath.size(), classpath.toString());
+        Path link = Path.of(classpath.get(0));
+        assertTrue(link.startsWith(kernel) && !link.toString().contains("[") && !link.toString().contains("]"), link.toString());
+        assertEquals("kindling", Files.readString(link), "the link reaches the jar");
+        assertEquals(tmp.resolve("deps.jar").toString(), classpath.get(1));
+        java.util.Properties log4j = new java.util.Properties();
+        try (var in = Files.newInputStream(kernel.resolve("log4j2.properties"))) {
+            log4j.load(in); // ISO-8859-1, as log4j reads it
+        }
+        assertEquals(tmp.resolve("logs/ké.log").toString(), log4j.getProperty("appender.file.fileName"));
+
+        Commands.Result noValue = Commands.run(List.of("bash", notebooks.resolve("install-kernel.sh").toString(), "--name"),
+                tmp, env, tmp.resolve("novalue.log"), Duration.ofMinutes(1));
+        assertEquals(2, noValue.exitCode(), noValue.output());
+        assertTrue(noValue.output().contains("--name needs a value"), noValue.output());
+    }
+
     private static String read(FileChannel channel) throws IOException {
         ByteBuffer buffer = ByteBuffer.allocate(64);
         channel.read(buffer, 0);

@@ -50,9 +50,18 @@ public final class ProgressBar extends SparkListener implements AutoCloseable {
         thread.start();
     }
 
-    /** Starts a progress display on stderr; terminal rendering when a console is attached. */
+    /** Starts a progress display on stderr; terminal rendering when stderr is a terminal. */
     public static ProgressBar start(SparkContext sc, String label) {
-        return new ProgressBar(sc, System.err, System.console() != null, label);
+        return new ProgressBar(sc, System.err, stderrIsTerminal(), label);
+    }
+
+    /**
+     * Whether stderr is a terminal: as the launcher found it ({@code -Dkindling.stderr.terminal}, from {@code [ -t 2 ]}),
+     * else (spark-submit) whether a console is attached, which Java decides from stdin and stdout alone.
+     */
+    static boolean stderrIsTerminal() {
+        String found = System.getProperty("kindling.stderr.terminal");
+        return found != null ? Boolean.parseBoolean(found) : System.console() != null;
     }
 
     /** Shows {@code value} as {@code name} (e.g. tokens) beside the row count. */
@@ -160,7 +169,8 @@ public final class ProgressBar extends SparkListener implements AutoCloseable {
             sb.append(i < filled ? '=' : i == filled && running > 0 ? '>' : ' ');
         }
         sb.append("] ").append(done).append('/').append(tasks).append(" tasks");
-        sb.append(String.format(Locale.ROOT, " | %,d rows | %s rows/s", rows, human(rows / Math.max(secs, 1e-3))));
+        // every pass over the input counts (a job reading it twice shows twice its rows): "scanned", not the input's size
+        sb.append(String.format(Locale.ROOT, " | %,d rows scanned | %s rows/s", rows, human(rows / Math.max(secs, 1e-3))));
         java.util.function.LongSupplier c = counter;
         if (c != null) {
             long v = c.getAsLong();

@@ -104,7 +104,7 @@ class LauncherScriptTest {
         assertEquals(0, first.code(), first.toString());
         assertEquals(1, builds());
         Path target = root.resolve("spark-udf/target");
-        assertEquals(List.of("-Xflag", "-Dkindling.home=" + root, "-cp", target.resolve("kindling-run.jar") + ":/deps.jar",
+        assertEquals(List.of("-Xflag", "-Dkindling.home=" + root, "-Dkindling.stderr.terminal=false", "-cp", target.resolve("kindling-run.jar") + ":/deps.jar",
                 "dev.kindling.spark.cli.KindlingCli", "generate", "--prompt", "two  words"), first.out());
         assertEquals(0, run(Map.of()).code());
         assertEquals(1, builds(), "nothing changed: no build");
@@ -118,6 +118,17 @@ class LauncherScriptTest {
         age(source, 3600);
         assertEquals(0, run(Map.of()).code());
         assertEquals(2, builds());
+    }
+
+    /** The sources were found by matching the full path: a checkout under a folder src/main rebuilt on every run. */
+    @Test
+    void aCheckoutInsideASrcMainFolderBuildsOnce() throws Exception {
+        Path moved = Files.createDirectories(tmp.resolve("work/src/main/[x]")).resolve("checkout");
+        Files.move(root, moved);
+        root = moved;
+        assertEquals(0, run(Map.of(), "--version").code());
+        assertEquals(0, run(Map.of(), "--version").code());
+        assertEquals(1, builds(), "nothing changed: no build");
     }
 
     @Test

@@ -29,4 +29,22 @@ class ProgressBarTest {
                     "progress line: " + line);
         }
     }
+
+    /** Java's console check looks at stdin and stdout: the launcher says whether stderr, where the bar draws, is a terminal. */
+    @Test
+    void theLauncherSaysWhetherStderrIsATerminal() {
+        String before = System.getProperty("kindling.stderr.terminal");
+        try {
+            System.setProperty("kindling.stderr.terminal", "true");
+            assertTrue(ProgressBar.stderrIsTerminal());
+            System.setProperty("kindling.stderr.terminal", "false");
+            org.junit.jupiter.api.Assertions.assertFalse(ProgressBar.stderrIsTerminal());
+        } finally {
+            if (before == null) {
+                System.clearProperty("kindling.stderr.terminal");
+            } else {
+                System.setProperty("kindling.stderr.terminal", before);
+            }
+        }
+    }
 }
