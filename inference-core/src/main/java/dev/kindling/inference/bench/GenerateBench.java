@@ -137,8 +137,7 @@ public final class GenerateBench {
     /** One repetition: {prefill tok/s, decode tok/s (aggregate)}. */
     private static double[] once(Engine e, ModelConfig c, int promptTokens, int gen, int batch, int rep) {
         int lo = Math.min(259, c.vocabSize() - 1);
-        long[] firstAt = new long[batch];
-        long[] lastAt = new long[batch];
+        long[][] at = new long[batch][gen + 1]; // when each sequence's tokens came
         List<CompletableFuture<?>> fs = new ArrayList<>();
         long t0 = System.nanoTime();
         for (int b = 0; b < batch; b++) {
@@ -151,22 +150,34 @@ public final class GenerateBench {
             }
             int seq = b;
             GenerationRequest req = GenerationRequest.ofTokens(prompt).withMaxTokens(gen + 1).withIgnoreEos(true);
-            fs.add(e.submit(req, (index, token, text, lp) -> {
-                long now = System.nanoTime();
-                if (index == 0) {
-                    firstAt[seq] = now;
-                }
-                lastAt[seq] = now;
-            }));
+            fs.add(e.submit(req, (index, token, text, lp) -> at[seq][index] = System.nanoTime()));
         }
         CompletableFuture.allOf(fs.toArray(new CompletableFuture[0])).join();
-        long allFirst = Arrays.stream(firstAt).max().orElse(t0);
-        long allLast = Arrays.stream(lastAt).max().orElse(t0);
-        double prefill = (double) promptTokens * batch / ((allFirst - t0) / 1e9);
-        // all prompts go through in one step (maxBatchTokens covers them), so every sequence gets its
-        // first token at the same moment and the decode steps that follow hold all of them
-        double decode = (double) gen * batch / ((allLast - allFirst) / 1e9);
-        return new double[] {prefill, decode};
+        return rates(t0, at, promptTokens);
+    }
+
+    /**
+     * {prefill tok/s, decode tok/s} of one repetition started at {@code t0}: {@code at[s][i]} is when sequence {@code s}
+     * got its token {@code i} (token 0 ends its prompt). Decode counts the tokens that came after every sequence had its
+     * first one, over that time. When all prompts go through in one step that is every token after the first; when they
+     * take several (more prompt tokens than a step holds), the sequences prefilled first decode while the others prefill,
+     * and those tokens came before the window: counting them, as it did, overstated decode (by up to a fifth measured).
+     */
+    static double[] rates(long t0, long[][] at, int promptTokens) {
+        long allFirst = t0;
+        long allLast = t0;
+        for (long[] times : at) {
+            allFirst = Math.max(allFirst, times[0]);
+            allLast = Math.max(allLast, times[times.length - 1]);
+        }
+        long decoded = 0;
+        for (long[] times : at) {
+            for (int i = 1; i < times.length; i++) {
+                decoded += times[i] > allFirst ? 1 : 0;
+            }
+        }
+        double prefill = (double) promptTokens * at.length / ((allFirst - t0) / 1e9);
+        return new double[] {prefill, decoded / ((allLast - allFirst) / 1e9)};
     }
 
     static double median(double[] a) {

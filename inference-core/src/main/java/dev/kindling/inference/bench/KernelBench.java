@@ -25,8 +25,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The matrix-product kernels alone, on random weights of a Llama-3.2-1B
  * shape, so that kernel changes can be judged without the whole engine — and on a shared, loaded
- * machine: besides wall time it reports throughput per CPU-second of the computing threads, which
- * other processes disturb much less.
+ * machine: besides wall time it reports throughput per CPU-second of the computing threads (the work over the
+ * CPU time of all of them, not multiplied by their number), which other processes disturb much less.
  *
  * <pre>
  *   java --add-modules jdk.incubator.vector -cp ... dev.kindling.inference.bench.KernelBench \
@@ -37,8 +37,8 @@ import jdk.incubator.vector.VectorSpecies;
  * Each JVM compiles the kernels afresh, so running it a few times is also the quickest way to see a
  * kernel that C2 sometimes compiles into the Vector API's slow fallback: one run 3-5x below the others.
  *
- * Prints one JSON line per measurement: {@code read} (a plain 4-stream vector read of the same
- * number of bytes: the memory bandwidth the kernels are up against), {@code decode} (one token
+ * Prints one JSON line per measurement: {@code read} (a plain vector read of the same number of bytes, four
+ * streams per thread on as many threads: the memory bandwidth the kernels are up against), {@code decode} (one token
  * through a {@code rows x 2048} matrix of about {@code --mb} MB, GB/s of stored weights), and
  * {@code tiled16}/{@code tiled128} (16 and 128 tokens through a 4096 x 2048 matrix, GFLOP/s).
  */
@@ -86,7 +86,7 @@ public final class KernelBench {
             for (int i = 0; i < threads; i++) {
                 scratch[i] = new MatMul.Scratch(cols);
             }
-            read(big.storedBytes(), reps, report);
+            read(pool, big.storedBytes(), reps, report);
             measure("decode", type, pool, scratch, big, 1, reps, report);
             measure("tiled16", type, pool, scratch, mid, 16, reps, report);
             measure("tiled128", type, pool, scratch, mid, 128, Math.max(1, reps / 2), report);
@@ -149,13 +149,13 @@ public final class KernelBench {
         double[] perCpu = new double[reps];
         int passes = Math.max(1, (int) (2e9 / w.storedBytes() / tokens));
         for (int rep = -1; rep < reps; rep++) {
-            long c0 = sum(threadCpu(pool));
+            long c0 = cpuNanos(pool);
             long s0 = System.nanoTime();
             for (int p = 0; p < passes; p++) {
                 MatMul.run(pool, scratch, tokens, job);
             }
             long s1 = System.nanoTime();
-            long c1 = sum(threadCpu(pool));
+            long c1 = cpuNanos(pool);
             if (rep >= 0) { // rep -1 warms up
                 wall[rep] = (s1 - s0) / 1e9;
                 perCpu[rep] = (c1 - c0) / 1e9;
@@ -168,40 +168,17 @@ public final class KernelBench {
         report.println(String.format(Locale.ROOT,
                 "{\"kernel\":\"%s\",\"type\":\"%s\",\"threads\":%d,\"tokens\":%d,\"%s_wall\":%.2f,\"%s_per_cpu_second\":%.2f,"
                         + "\"simd\":\"%s\",\"java\":\"%s\"}",
-                name, type, pool.threads(), tokens, unit, work / bestWall / 1e9, unit, work / bestCpu / 1e9 * pool.threads(),
+                name, type, pool.threads(), tokens, unit, work / bestWall / 1e9, unit, work / bestCpu / 1e9,
                 Simd.describe(), System.getProperty("java.version")));
         report.flush();
     }
 
-    /** CPU time of the pool's threads, gathered by running one task per thread. */
-    private static long[] threadCpu(WorkerPool pool) {
-        long[] t = new long[pool.threads()];
-        boolean[] seen = new boolean[pool.threads()];
-        // tasks go to whichever thread takes them: run enough rounds that every thread reports
-        for (int round = 0; round < 1000; round++) {
-            pool.run(pool.threads() * 4, (worker, i) -> {
-                if (!seen[worker]) {
-                    t[worker] = MX.getCurrentThreadCpuTime();
-                    seen[worker] = true;
-                }
-            });
-            boolean all = true;
-            for (boolean s : seen) {
-                all &= s;
-            }
-            if (all) {
-                break;
-            }
-        }
-        return t;
-    }
-
-    private static long sum(long[] a) {
-        long s = 0;
-        for (long v : a) {
-            s += v;
-        }
-        return s;
+    /**
+     * CPU time of the calling thread and the pool's workers, read by thread: asking each worker to report from a task
+     * missed a worker the OS had not woken in time (its time read as 0: rates came out negative or several times too high).
+     */
+    private static long cpuNanos(WorkerPool pool) {
+        return MX.getCurrentThreadCpuTime() + pool.workerCpuNanos();
     }
 
     /** Sums {@code n} bytes at each of {@code a[i]}, {@code a[i + quarter]}, ... (a method called often, so C2 compiles it whole). */
@@ -217,32 +194,42 @@ public final class KernelBench {
         return s0.add(s1).add(s2).add(s3).lane(0);
     }
 
-    /** A plain read of {@code bytes} bytes in four streams (the bandwidth the decode kernel is up against). */
-    private static void read(long bytes, int reps, PrintWriter report) {
+    /**
+     * A plain read of {@code bytes} bytes with the pool's threads, each its own slice in four streams: the bandwidth the
+     * decode kernel, run on as many threads, is up against (one thread reads well under what two can on most hosts).
+     */
+    private static void read(WorkerPool pool, long bytes, int reps, PrintWriter report) {
         VectorSpecies<Byte> sp = ByteVector.SPECIES_PREFERRED;
         byte[] a = new byte[(int) Math.min(bytes, Integer.MAX_VALUE - 64) / 256 * 256];
         new Random(4).nextBytes(a);
-        int quarter = a.length / 4 / sp.length() * sp.length();
+        int threads = pool.threads();
+        int slice = a.length / threads / (4 * sp.length()) * (4 * sp.length());
+        int quarter = slice / 4;
+        long[] sinks = new long[threads];
         double best = Double.MAX_VALUE;
         double bestCpu = Double.MAX_VALUE;
-        long sink = 0;
         for (int rep = -1; rep < reps; rep++) {
-            long c0 = MX.getCurrentThreadCpuTime();
+            long c0 = cpuNanos(pool);
             long t0 = System.nanoTime();
-            int step = 1 << 16;
-            for (int i = 0; i < quarter; i += step) {
-                sink += readChunk(a, i, Math.min(step, quarter - i), quarter);
-            }
+            pool.run(threads, (worker, t) -> {
+                int step = 1 << 16;
+                long sink = 0;
+                for (int i = 0; i < quarter; i += step) {
+                    sink += readChunk(a, t * slice + i, Math.min(step, quarter - i), quarter);
+                }
+                sinks[t] += sink;
+            });
             long t1 = System.nanoTime();
-            long c1 = MX.getCurrentThreadCpuTime();
+            long c1 = cpuNanos(pool);
             if (rep >= 0) {
                 best = Math.min(best, (t1 - t0) / 1e9);
                 bestCpu = Math.min(bestCpu, (c1 - c0) / 1e9);
             }
         }
+        double read = (double) slice * threads;
         report.println(String.format(Locale.ROOT,
-                "{\"kernel\":\"read\",\"threads\":1,\"GBps_wall\":%.2f,\"GBps_per_cpu_second\":%.2f,\"sink\":%d,\"java\":\"%s\"}",
-                4.0 * quarter / best / 1e9, 4.0 * quarter / bestCpu / 1e9, sink & 1, System.getProperty("java.version")));
+                "{\"kernel\":\"read\",\"threads\":%d,\"GBps_wall\":%.2f,\"GBps_per_cpu_second\":%.2f,\"sink\":%d,\"java\":\"%s\"}",
+                threads, read / best / 1e9, read / bestCpu / 1e9, java.util.Arrays.stream(sinks).sum() & 1, System.getProperty("java.version")));
         report.flush();
     }
 }

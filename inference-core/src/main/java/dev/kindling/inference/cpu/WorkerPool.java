@@ -87,6 +87,16 @@ public final class WorkerPool implements AutoCloseable {
         return threads;
     }
 
+    /** CPU time of this pool's worker threads so far, in nanoseconds (the calling thread, worker 0, is not among them). */
+    public long workerCpuNanos() {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (Worker w : workers) {
+            sum += Math.max(0, mx.getThreadCpuTime(w.getId())); // -1: not measured or ended
+        }
+        return sum;
+    }
+
     /** Loops handed to the workers so far (not those run on the calling thread alone). */
     public long handOffs() {
         return handOffs;

@@ -13,7 +13,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code kindling bench generate}: the engine's prefill/decode benchmark ({@link GenerateBench}), one JSON line. */
 @Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Prefill and decode speed of the engine on a model (no Spark), measured as llama.cpp's bench measures it.",
+        description = {"Prefill and decode speed of the engine on a model (no Spark), measured as llama.cpp's bench measures it (the prompt's tokens, then the generated ones, each timed alone), reporting the median over --reps (llama-bench: the mean), each repetition with fresh prompts.",
                 "Prints {\"model\",\"type\",\"threads\",\"batch\",\"prefill_tok_s\",\"decode_tok_s\",\"decode_GBps\",...}."})
 public final class GenerateBenchCommand implements Callable<Integer> {
     @Spec
@@ -73,6 +73,12 @@ public final class GenerateBenchCommand implements Callable<Integer> {
         if (threads != null) {
             // 0 is every processor, as for the other commands (it was "threads must be in 1..1024, got 0", exit 1)
             atLeast("--threads", threads, 0);
+            int processors = Runtime.getRuntime().availableProcessors();
+            if (threads > processors) {
+                // the engine's workers spin while they wait for each other: more than the processors measures the OS
+                throw KindlingException.usage("--threads must be 0 (every processor) to " + processors
+                        + " (this machine's processors), got " + threads);
+            }
         }
         int t = threads != null && threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         KvCacheType kv;

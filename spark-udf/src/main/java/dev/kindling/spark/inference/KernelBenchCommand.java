@@ -13,7 +13,7 @@ import picocli.CommandLine.Spec;
 /** {@code kindling bench kernels}: the CPU matrix-product kernels alone on random weights ({@link KernelBench}). */
 @Command(name = "kernels", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Speed of the CPU matrix-product kernels alone, on random weights of a Llama-3.2-1B shape (no model file).",
-                "Prints one JSON line each: read (a plain vector read: the memory bandwidth), decode (one token, GB/s of "
+                "Prints one JSON line each: read (a plain vector read on as many threads: the memory bandwidth), decode (one token, GB/s of "
                         + "weights), tiled16 and tiled128 (16 and 128 tokens, GFLOP/s).",
                 "Each run compiles the kernels afresh: a run far below the others on the same machine is a kernel that "
                         + "this JVM compiled into the Vector API's slow fallback."})
@@ -50,8 +50,17 @@ public final class KernelBenchCommand implements Callable<Integer> {
         if (t == null || !KernelBench.TYPES.contains(t)) {
             throw KindlingException.usage("--type " + type + ": not one of " + KernelBench.TYPES);
         }
-        if (threads < 1 || mb < 1 || reps < 1) {
-            throw KindlingException.usage("--threads, --mb and --reps must be >= 1");
+        int processors = Runtime.getRuntime().availableProcessors();
+        if (threads < 1 || threads > processors) {
+            // the workers spin while they wait for each other: more of them than processors crawled (5000 ran for minutes)
+            throw KindlingException.usage("--threads must be in 1.." + processors + " (this machine's processors), got " + threads);
+        }
+        if (mb < 1 || mb > 1024) {
+            // the matrix is one Java array (past 2 GB: "integer overflow")
+            throw KindlingException.usage("--mb must be in 1..1024, got " + mb);
+        }
+        if (reps < 1) {
+            throw KindlingException.usage("--reps must be >= 1, got " + reps);
         }
         KernelBench.run(t, threads, mb, reps, spec.commandLine().getOut());
         spec.commandLine().getOut().flush();

@@ -30,7 +30,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "spark-generate", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Output tok/s of the Generate stage in a Spark job vs the same engine alone (same model, threads, batch, "
-                + "prompts; greedy). Prints {\"engine_tok_s\",\"spark_tok_s\",\"spark_overhead_pct\",...}."})
+                + "prompts; greedy). Prints {\"engine_tok_s\",\"spark_tok_s\",\"spark_overhead_pct\",...}: spark_overhead_pct is "
+                + "the throughput the job loses, 100 x (1 - spark_tok_s / engine_tok_s), not added time (spark_s / engine_s - 1)."})
 public final class SparkGenerateBenchCommand extends SparkCommand {
     @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL",
             description = "The model: a .gguf file or a Hugging Face checkpoint directory with its tokenizer.json, whose vocabulary "
@@ -69,13 +70,26 @@ public final class SparkGenerateBenchCommand extends SparkCommand {
 
     @Override
     protected void validate() {
-        if (prompts < 1 || maxTokens < 1 || reps < 1 || maxSequences < 1 || threads < 0 || partitions < 0) {
-            throw KindlingException.usage("--prompts, --max-tokens, --reps and --max-sequences must be >= 1");
+        // each named with its value (one message named four options, and not --threads or --partitions when they were wrong)
+        atLeast("--prompts", prompts, 1);
+        atLeast("--max-tokens", maxTokens, 1);
+        atLeast("--reps", reps, 1);
+        atLeast("--max-sequences", maxSequences, 1);
+        if (maxSequences > EngineCliOptions.MAX_SEQUENCES) {
+            throw KindlingException.usage("--max-sequences must be at most " + EngineCliOptions.MAX_SEQUENCES + ", got " + maxSequences);
         }
+        atLeast("--threads", threads, 0);
+        atLeast("--partitions", partitions, 0);
         job.noProgress = true;
         ExecutorEngines.checkLocalModel("--model", model);
         // the engine gets no tokenizer: a llama2.c checkpoint failed after Spark had started and cached the prompts
         EngineCliOptions.requireTokenizer("--model", model, null, null);
+    }
+
+    private static void atLeast(String option, int value, int least) {
+        if (value < least) {
+            throw KindlingException.usage(option + " must be >= " + least + ", got " + value);
+        }
     }
 
     /** Distinct story-like prompts (no shared prefix beyond a few words, so prefix caching does not help either side). */

@@ -1,6 +1,7 @@
 package dev.kindling.spark.tokenize;
 
 import dev.kindling.tokenizer.bench.TokenizerBench;
+import dev.kindling.spark.KindlingException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -14,7 +15,7 @@ import picocli.CommandLine.Spec;
  * tiktoken is {@code tokenizer/bench/compare-with-reference.sh} (the references run under node).
  */
 @Command(name = "tokenizer", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Tokenizer throughput on a JSONL corpus: one JSON line {tokenizer, docs, bytes, tokens, seconds, tokens_per_s, mb_per_s}.")
+        description = "Tokenizer throughput on a JSONL corpus: one JSON line {tokenizer, docs, skipped, bytes, tokens, seconds, tokens_per_s, mb_per_s} (bytes: UTF-8; MB: 10^6 bytes). Rows tokenize would not tokenize (a null, missing, non-string or blank text) are skipped and counted.")
 public final class TokenizerBenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -43,11 +44,36 @@ public final class TokenizerBenchCommand implements Callable<Integer> {
     @Option(names = {"-v", "--verbose"}, description = "Kindling's INFO logs and full stack traces.")
     boolean verbose;
 
+    private static void requireFile(String option, String path) {
+        if (!java.nio.file.Files.isRegularFile(Path.of(path))) {
+            throw KindlingException.usage(option + " " + path + (java.nio.file.Files.isDirectory(Path.of(path))
+                    ? " is a directory; give a file" : " does not exist"));
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         dev.kindling.spark.cli.Logs.configure(verbose);
-        TokenizerBench.Result r = TokenizerBench.run(Path.of(tokenizer), Path.of(input), field, Math.max(1, threads),
-                Math.max(1, repeat), Math.max(0, warmup), addSpecialTokens);
+        // each value checked as typed: 0 or -3 threads, --repeat 0 and --warmup -5 were taken as 1, 1 and 0 in silence,
+        // and 2,000,000 threads were started one by one
+        int processors = Runtime.getRuntime().availableProcessors();
+        if (threads < 1 || threads > processors) {
+            throw KindlingException.usage("--threads must be in 1.." + processors + " (this machine's processors), got " + threads);
+        }
+        if (repeat < 1) {
+            throw KindlingException.usage("--repeat must be >= 1, got " + repeat);
+        }
+        if (warmup < 0) {
+            throw KindlingException.usage("--warmup must be >= 0, got " + warmup);
+        }
+        requireFile("--tokenizer", tokenizer);
+        requireFile("--input", input);
+        TokenizerBench.Result r;
+        try {
+            r = TokenizerBench.run(Path.of(tokenizer), Path.of(input), field, threads, repeat, warmup, addSpecialTokens);
+        } catch (java.io.IOException e) {
+            throw KindlingException.usage("--input " + e.getMessage()); // names the file and the line
+        }
         spec.commandLine().getOut().println(r.toJson());
         spec.commandLine().getOut().flush();
         return 0;

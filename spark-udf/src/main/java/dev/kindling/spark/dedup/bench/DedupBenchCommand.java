@@ -146,6 +146,31 @@ public final class DedupBenchCommand extends SparkCommand {
         if (generate == null && memoryDocs == null && job.input.size() != 1) {
             throw KindlingException.usage("give one --input FILE.jsonl (or --generate FILE --corpus DIR, or --memory N)");
         }
+        // each value as typed, named (--memory -5 printed "documents":-5, --bases 0 was "/ by zero", --threshold 0 named
+        // MinHashDedup's param)
+        if (!(threshold > 0 && threshold < 1)) {
+            throw KindlingException.usage("--threshold must be strictly between 0 and 1, got " + threshold);
+        }
+        if (!(seconds > 0 && seconds < Double.POSITIVE_INFINITY)) {
+            throw KindlingException.usage("--seconds must be a finite number above 0, got " + seconds);
+        }
+        if (memoryDocs != null && memoryDocs < 1) {
+            throw KindlingException.usage("--memory must be >= 1, got " + memoryDocs);
+        }
+        if (generate != null) {
+            if (bases < 1) {
+                throw KindlingException.usage("--bases must be >= 1, got " + bases);
+            }
+            if (pages < 0) {
+                throw KindlingException.usage("--pages must be >= 0, got " + pages);
+            }
+            if (pageWords < 1) {
+                throw KindlingException.usage("--page-words must be >= 1, got " + pageWords);
+            }
+            if (!Files.isDirectory(corpus)) {
+                throw KindlingException.usage("--corpus " + corpus + " is not a directory (shared/data/corpus)");
+            }
+        }
     }
 
     /** {@code --generate}: the benchmark input written without Spark. */
@@ -185,6 +210,17 @@ public final class DedupBenchCommand extends SparkCommand {
 
     private Map<String, Object> measure(SparkSession spark, Path input) throws IOException {
         List<Document> docs = readDocuments(input);
+        if (docs.isEmpty()) {
+            throw KindlingException.usage("input " + input + " has no documents to measure");
+        }
+        // the truth and the clusters are pairs of ids: an id given twice collapsed them (precision 2.0, a self-pair found)
+        Set<String> ids = new HashSet<>();
+        for (Document d : docs) {
+            if (!ids.add(d.id())) {
+                throw KindlingException.usage("input " + input + " has the id '" + d.id() + "' more than once; the benchmark pairs "
+                        + "documents by id (--id-column " + job.idColumn + "): give each document its own");
+            }
+        }
         long bytes = 0;
         for (Document d : docs) {
             bytes += d.text().getBytes(StandardCharsets.UTF_8).length;
@@ -349,7 +385,7 @@ public final class DedupBenchCommand extends SparkCommand {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("seconds", seconds);
         m.put("hash_tables", 5);
-        m.put("distance_threshold", 1 - threshold);
+        m.put("distance_threshold", Math.round((1 - threshold) * 1e9) / 1e9); // inclusive (see MllibBaseline)
         m.put("phases_ms", res.phaseMillis());
         m.put("join_pairs", res.joinPairs());
         Map<String, String> clusters = new HashMap<>();

@@ -55,4 +55,92 @@ class DedupBenchCliTest {
             assertTrue(refused.err().contains("--generate does not take " + spark[0]), refused.toString());
         }
     }
+
+    /** Each option named with its value (--memory -5 printed "documents":-5, --bases 0 was "/ by zero"). */
+    @Test
+    void badValuesAreUsageErrorsNamingTheOption() throws Exception {
+        Path in = tmp.resolve("in.jsonl");
+        Files.write(in, List.of("{\"id\":\"a\",\"text\":\"one two three four five six\"}"), StandardCharsets.UTF_8);
+        Path corpus = tmp.resolve("no-corpus");
+        java.util.Map<List<String>, String> refused = new java.util.LinkedHashMap<>();
+        refused.put(List.of("--memory", "-5"), "--memory must be >= 1, got -5");
+        refused.put(List.of("--input", in.toString(), "--seconds", "0"), "--seconds must be a finite number above 0, got 0.0");
+        refused.put(List.of("--input", in.toString(), "--threshold", "0"), "--threshold must be strictly between 0 and 1, got 0.0");
+        refused.put(List.of("--generate", tmp.resolve("g.jsonl").toString(), "--corpus", tmp.toString(), "--bases", "0"),
+                "--bases must be >= 1, got 0");
+        refused.put(List.of("--generate", tmp.resolve("g.jsonl").toString(), "--corpus", tmp.toString(), "--pages", "-5"),
+                "--pages must be >= 0, got -5");
+        refused.put(List.of("--generate", tmp.resolve("g.jsonl").toString(), "--corpus", corpus.toString()),
+                "--corpus " + corpus + " is not a directory");
+        for (java.util.Map.Entry<List<String>, String> e : refused.entrySet()) {
+            List<String> args = new java.util.ArrayList<>(List.of("bench", "dedup"));
+            args.addAll(e.getKey());
+            Cli.Result r = Cli.run(args.toArray(new String[0]));
+            assertEquals(2, r.code(), e.getKey() + ": " + r);
+            assertTrue(r.err().contains(e.getValue()), e.getKey() + ": " + r.err());
+        }
+    }
+
+    /** The truth and the clusters pair documents by id: an id given twice gave MLlib precision 2.0, a self-pair "found". */
+    @Test
+    void idsGivenTwiceAndAnEmptyInputAreRefused() throws Exception {
+        Path twice = tmp.resolve("twice.jsonl");
+        Files.write(twice, List.of("{\"id\":\"d\",\"text\":\"a b c d e f\"}", "{\"id\":\"d\",\"text\":\"a b c d e g\"}"),
+                StandardCharsets.UTF_8);
+        Cli.Result r = Cli.run("bench", "dedup", "--no-progress", "--master", "local[1]", "--input", twice.toString());
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("has the id 'd' more than once"), r.err());
+        Path empty = Files.writeString(tmp.resolve("empty.jsonl"), "");
+        Cli.Result e = Cli.run("bench", "dedup", "--no-progress", "--master", "local[1]", "--input", empty.toString());
+        assertEquals(2, e.code(), e.toString());
+        assertTrue(e.err().contains("has no documents to measure"), e.err());
+    }
+
+    /**
+     * A pair at exactly the threshold (40 of 50 shingles shared: Jaccard 0.8) is similar for the truth and Kindling; MLlib's
+     * join keeps distances strictly below its threshold, and 1 - 0.8 is the pair's computed distance: the baseline missed
+     * every such pair (recall 0).
+     */
+    @Test
+    void mllibFindsAPairAtExactlyTheThreshold() throws Exception {
+        List<String> lines = new java.util.ArrayList<>();
+        for (int pair = 0; pair < 2; pair++) {
+            List<String> words = new java.util.ArrayList<>();
+            for (int w = 0; w < 49; w++) {
+                words.add(word("p", pair, "w", w));
+            }
+            List<String> variant = new java.util.ArrayList<>(words.subList(0, 44));
+            for (int w = 0; w < 5; w++) {
+                variant.add(word("p", pair, "v", w)); // the last 5 shingles of 45 differ: 40 shared of a union of 50
+            }
+            lines.add("{\"id\":\"p" + pair + "a\",\"text\":\"" + String.join(" ", words) + "\"}");
+            lines.add("{\"id\":\"p" + pair + "b\",\"text\":\"" + String.join(" ", variant) + "\"}");
+        }
+        for (int f = 0; f < 10; f++) {
+            List<String> words = new java.util.ArrayList<>();
+            for (int w = 0; w < 30; w++) {
+                words.add(word("f", f, "w", w));
+            }
+            lines.add("{\"id\":\"f" + f + "\",\"text\":\"" + String.join(" ", words) + "\"}");
+        }
+        Path in = tmp.resolve("j08.jsonl");
+        Files.write(in, lines, StandardCharsets.UTF_8);
+        Cli.Result r = Cli.run("bench", "dedup", "--no-progress", "--master", "local[1]", "--input", in.toString(), "--compare-mllib",
+                "--seconds", "0.1");
+        assertEquals(0, r.code(), r.toString());
+        com.fasterxml.jackson.databind.JsonNode j = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out().strip());
+        assertEquals(2, j.get("truth").get("pairs").asInt(), r.out());
+        assertEquals(1.0, j.get("kindling").get("recall").asDouble(), r.out());
+        assertEquals(1.0, j.get("mllib").get("recall").asDouble(), r.out());
+        assertEquals(0.2, j.get("mllib").get("distance_threshold").asDouble(), r.out());
+    }
+
+    /** A word of letters alone (the NEAR normalisation folds digits: "p0w1" and "p0w2" were one word). */
+    private static String word(String kind, int group, String part, int index) {
+        return kind + letters(group) + part + letters(index);
+    }
+
+    private static String letters(int n) {
+        return n < 26 ? String.valueOf((char) ('a' + n)) : letters(n / 26 - 1) + (char) ('a' + n % 26);
+    }
 }
