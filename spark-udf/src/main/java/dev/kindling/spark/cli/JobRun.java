@@ -112,6 +112,9 @@ public final class JobRun {
                 }
             }
             DatasetWriter.checkNotOverlapping(spark, p.stats, options.input, "--stats");
+            // a folder that cannot take the file was found only after the job had written its output: exit 1, and the
+            // scheduler's retry refused as the output existed
+            DatasetWriter.checkParentWritable(spark, statsPath(p.stats).toString(), "--stats", p.stats);
             if (!w.overwrite() && statsExist(p.stats)) {
                 // as an existing output is: replaced silently, the stats of the run before were lost, while its output
                 // was kept
@@ -194,6 +197,25 @@ public final class JobRun {
         }
     }
 
+    /**
+     * An output {@code --overwrite} replaces that now holds this run's work alone (its earlier content deleted): removed,
+     * as a claimed one is, if the run fails or is interrupted before {@link #outputsWritten}. For what Spark's marker
+     * cannot tell apart from the earlier output: Megatron shards written in place, or an output written and then found
+     * wrong (pack's empty output, with the _SUCCESS of its write).
+     */
+    public synchronized void claimReplaced(String path) {
+        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
+        org.apache.hadoop.fs.Path qualified = p;
+        try {
+            qualified = p.getFileSystem(spark.sparkContext().hadoopConfiguration()).makeQualified(p);
+        } catch (IOException | IllegalArgumentException e) {
+            // as given
+        }
+        replaced.remove(p);
+        replaced.remove(qualified);
+        claimed.add(p);
+    }
+
     /** The claimed outputs are complete: a later failure (e.g. writing --stats) leaves them. */
     public synchronized void outputsWritten() {
         claimed.clear();
@@ -224,13 +246,29 @@ public final class JobRun {
         try {
             org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
             if (fs.exists(p) && (!unlessComplete || (!fs.exists(new org.apache.hadoop.fs.Path(p, "_SUCCESS"))
-                    && (fs.exists(new org.apache.hadoop.fs.Path(p, "_temporary")) || fs.listStatus(p).length == 0)))) {
+                    && onlyUnfinishedWork(fs, p)))) {
                 fs.delete(p, true);
                 removed.add(p.toString());
             }
         } catch (IOException | RuntimeException e) {
             // the run's own error is the one to report
         }
+    }
+
+    /**
+     * Whether a replaced output holds nothing or a committer's unfinished work: the file committer's {@code _temporary},
+     * or the S3A magic committer's {@code __magic_job-*} (an interrupted run on S3 left the emptied output, which blocked
+     * the rerun as existing and read as holding no files).
+     */
+    private static boolean onlyUnfinishedWork(org.apache.hadoop.fs.FileSystem fs, org.apache.hadoop.fs.Path p) throws IOException {
+        org.apache.hadoop.fs.FileStatus[] in = fs.listStatus(p);
+        for (org.apache.hadoop.fs.FileStatus st : in) {
+            String name = st.getPath().getName();
+            if (name.equals("_temporary") || name.startsWith("__magic")) {
+                return true;
+            }
+        }
+        return in.length == 0;
     }
 
     /**

@@ -32,6 +32,7 @@ public final class DatasetWriter {
     public static void checkNotOverlapping(SparkSession spark, String output, java.util.List<String> inputs, String what) {
         org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
         String out = qualified(conf, output);
+        String realOut = realLocal(out);
         for (String input : inputs) {
             String folder = beforeWildcards(input);
             String in = qualified(conf, folder);
@@ -39,10 +40,17 @@ public final class DatasetWriter {
             if (out == null || in == null) {
                 overlaps = false;
             } else if (folder.equals(input)) {
-                overlaps = within(out, in) || within(in, out);
+                // and as the disk resolves them: -i link -o data, where link is a symlink to data, deleted the input
+                String realIn = realLocal(in);
+                overlaps = within(out, in) || within(in, out) || within(realOut, realIn) || within(realIn, realOut);
             } else {
                 String pattern = qualified(conf, input);
                 overlaps = within(in, out) || (pattern != null && matchesOrUnder(out, in, pattern));
+                // what the glob matches now: -i 'g/*/x.jsonl' -o g/s1 --overwrite deleted g/s1/x.jsonl, a file it read
+                for (String match : globMatches(conf, input)) {
+                    String realMatch = realLocal(match);
+                    overlaps |= within(match, out) || within(out, match) || within(realMatch, realOut) || within(realOut, realMatch);
+                }
             }
             if (overlaps) {
                 throw KindlingException.usage(what + " " + output + " overlaps input " + input
@@ -60,7 +68,12 @@ public final class DatasetWriter {
         org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
         String qa = qualified(conf, a);
         String qb = qualified(conf, b);
-        return qa != null && qb != null && (within(qa, qb) || within(qb, qa));
+        if (qa == null || qb == null) {
+            return false;
+        }
+        String ra = realLocal(qa);
+        String rb = realLocal(qb);
+        return within(qa, qb) || within(qb, qa) || within(ra, rb) || within(rb, ra);
     }
 
     private static String qualified(org.apache.hadoop.conf.Configuration conf, String path) {
@@ -69,6 +82,52 @@ public final class DatasetWriter {
             return p.getFileSystem(conf).makeQualified(p).toString();
         } catch (IOException | IllegalArgumentException e) {
             return null; // a path that cannot be resolved fails where it is read or written, with its own message
+        }
+    }
+
+    /** The qualified paths a glob matches now (none when it cannot be listed: the reader reports that). */
+    private static java.util.List<String> globMatches(org.apache.hadoop.conf.Configuration conf, String glob) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        try {
+            Path p = new Path(glob);
+            org.apache.hadoop.fs.FileStatus[] found = p.getFileSystem(conf).globStatus(p);
+            for (org.apache.hadoop.fs.FileStatus st : found == null ? new org.apache.hadoop.fs.FileStatus[0] : found) {
+                out.add(st.getPath().toString());
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            // left to the reader
+        }
+        return out;
+    }
+
+    /**
+     * A qualified local path ({@code file:}) with its symbolic links resolved, as far as it exists (the rest appended);
+     * other paths as they are.
+     */
+    static String realLocal(String qualified) {
+        if (qualified == null || !qualified.startsWith("file:")) {
+            return qualified;
+        }
+        try {
+            java.nio.file.Path p = java.nio.file.Path.of(new Path(qualified).toUri().getPath());
+            java.util.Deque<String> rest = new java.util.ArrayDeque<>();
+            java.nio.file.Path existing = p;
+            while (existing != null && !java.nio.file.Files.exists(existing)) {
+                if (existing.getFileName() != null) {
+                    rest.push(existing.getFileName().toString());
+                }
+                existing = existing.getParent();
+            }
+            if (existing == null) {
+                return qualified;
+            }
+            java.nio.file.Path real = existing.toRealPath();
+            for (String name : rest) {
+                real = real.resolve(name);
+            }
+            return "file:" + real;
+        } catch (IOException | RuntimeException e) {
+            return qualified;
         }
     }
 
@@ -133,7 +192,12 @@ public final class DatasetWriter {
      * folders to check and their permissions come with the first write; there the write's own error stands.
      */
     public static void checkParentWritable(SparkSession spark, String output, String option) {
-        Path p = new Path(output);
+        checkParentWritable(spark, output, option, output);
+    }
+
+    /** As {@link #checkParentWritable(SparkSession, String, String)} for {@code path}, named {@code output} as typed. */
+    public static void checkParentWritable(SparkSession spark, String path, String option, String output) {
+        Path p = new Path(path);
         try {
             FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
             Path existing = p.getParent();

@@ -207,6 +207,9 @@ public final class PackCommand extends SparkCommand {
                     }
                 }
                 Files.createDirectories(megatronDir);
+                // from here the folder holds this run's shards alone: a failed or interrupted run removes them, as it
+                // removes a new output (half a set of shards, the last one empty, looked like a finished output)
+                run.claimReplaced(megatronDir.toString());
                 ShardPartition f = new ShardPartition(tokenizer, hadoop, addSpecialTokens, splitSpecialTokens, wholeDocuments ? 0 : seqLen, eos, pad, padValue,
                         megatronDir.toAbsolutePath().toString(), TokenShardWriter.DType.forVocab(tok.vocabSize()).name());
                 for (Row r : kept.mapPartitions(f, Encoders.row(stats)).collectAsList()) {
@@ -234,6 +237,11 @@ public final class PackCommand extends SparkCommand {
                 dropped = droppedTokens.value();
                 withoutTokens = noTokens.value();
             }
+            if (sequences == 0 && !megatron) {
+                // the rows output was written (with its _SUCCESS) before its emptiness could be told: it is this run's
+                // and goes with the failure, or --overwrite left an empty output marked complete in place of the earlier one
+                run.claimReplaced(job.output);
+            }
             if (sequences == 0 && tokens == 0) {
                 // every document unreadable, empty or tokenized to nothing: an empty output would look like success, as
                 // one whose tokens fill no sequence would (below)
@@ -257,6 +265,11 @@ public final class PackCommand extends SparkCommand {
                                 DataTypes.BooleanType).apply(Columns.named(job.textColumn))), functions.lit(NO_TOKENS))
                                 .otherwise(col(Columns.REASON)));
                 dev.kindling.spark.stage.PipelineOutput.writeRejected(rejectedRows, rejectedTo, List.of());
+            }
+            if (megatron) {
+                // Spark's marker of a finished output, which Megatron's loader (it opens PREFIX.bin/.idx) ignores: a folder
+                // without it is a run that did not finish, as for every other output (kill -9 runs no clean-up)
+                Files.createFile(megatronDir.resolve("_SUCCESS"));
             }
             run.outputsWritten();
             String skipped = withoutTokens == 0 ? "" : ", " + withoutTokens + " without a token, skipped (" + NO_TOKENS + ")";

