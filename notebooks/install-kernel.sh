@@ -87,7 +87,7 @@ fi
 entries=()
 IFS=':' read -r -a given <<< "$classpath"
 rm -rf "$kernel_dir/classpath-links"
-for e in "${given[@]}"; do
+for e in ${given[@]+"${given[@]}"}; do
   [ -n "$e" ] || continue
   e="$(absolute "$e")"
   case "$e" in
@@ -99,7 +99,7 @@ for e in "${given[@]}"; do
   esac
   entries+=("$e")
 done
-classpath="$(IFS=':'; printf '%s' "${entries[*]}")"
+classpath="$(IFS=':'; printf '%s' "${entries[*]+"${entries[*]}"}")"
 [ -f "$flags_file" ] || { echo "install-kernel.sh: $flags_file is missing; build first (mvn -DskipTests -pl spark-udf -am package)" >&2; exit 1; }
 
 if [ -z "$kernel_jar" ]; then

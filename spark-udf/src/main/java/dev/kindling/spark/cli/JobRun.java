@@ -1,6 +1,7 @@
 package dev.kindling.spark.cli;
 
 import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.io.DataFormat;
 import dev.kindling.spark.io.DatasetReader;
 import dev.kindling.spark.io.DatasetWriter;
 import dev.kindling.spark.io.WriteOptions;
@@ -79,6 +80,8 @@ public final class JobRun {
 
     /** Checks {@code --output} (and the other targets) can be written before any work starts. */
     public WriteOptions checkOutput(PipelineOptions p) {
+        // the inputs first: one refused after --overwrite had removed the earlier --stats (below) cost it for nothing
+        DataFormat.requireDisjoint(options.input, spark.sparkContext().hadoopConfiguration());
         WriteOptions w = options.writeOptions();
         List<String> targets = new ArrayList<>(List.of(w.path()));
         List<String> names = new ArrayList<>(List.of("--output"));

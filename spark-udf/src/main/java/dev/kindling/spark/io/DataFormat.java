@@ -76,11 +76,13 @@ public enum DataFormat {
                 continue; // infer reported what it could not list
             }
             for (FileStatus st : found == null ? new FileStatus[0] : found) {
-                String earlier = matchedBy.putIfAbsent(st.getPath(), input);
+                // as the disk resolves it: -i data -i link/a.jsonl, link a symbolic link to data, read a.jsonl twice
+                Path match = new Path(DatasetWriter.realLocal(st.getPath().toString()));
+                String earlier = matchedBy.putIfAbsent(match, input);
                 if (earlier != null && !earlier.equals(input)) {
                     throw readTwice(st.getPath(), earlier, input);
                 }
-                matches.add(st.getPath());
+                matches.add(match);
             }
         }
         for (Path m : matches) {

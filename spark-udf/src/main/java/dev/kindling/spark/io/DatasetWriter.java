@@ -46,8 +46,11 @@ public final class DatasetWriter {
             } else {
                 String pattern = qualified(conf, input);
                 overlaps = within(in, out) || (pattern != null && matchesOrUnder(out, in, pattern));
-                // what the glob matches now: -i 'g/*/x.jsonl' -o g/s1 --overwrite deleted g/s1/x.jsonl, a file it read
-                for (String match : globMatches(conf, input)) {
+                // what the glob matches now: -i 'g/*/x.jsonl' -o g/s1 --overwrite deleted g/s1/x.jsonl, a file it read.
+                // Every match lies under the glob's fixed folder, so only an output there (or, on a local disk, one a
+                // symbolic link may lead into) can hold one: an S3 glob is not listed again for every output
+                boolean mayHoldAMatch = within(out, in) || out.startsWith("file:");
+                for (String match : mayHoldAMatch ? globMatches(conf, input) : java.util.List.<String>of()) {
                     String realMatch = realLocal(match);
                     overlaps |= within(match, out) || within(out, match) || within(realMatch, realOut) || within(realOut, realMatch);
                 }

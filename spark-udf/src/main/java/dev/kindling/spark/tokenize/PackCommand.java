@@ -266,11 +266,8 @@ public final class PackCommand extends SparkCommand {
                                 .otherwise(col(Columns.REASON)));
                 dev.kindling.spark.stage.PipelineOutput.writeRejected(rejectedRows, rejectedTo, List.of());
             }
-            if (megatron) {
-                // Spark's marker of a finished output, which Megatron's loader (it opens PREFIX.bin/.idx) ignores: a folder
-                // without it is a run that did not finish, as for every other output (kill -9 runs no clean-up)
-                Files.createFile(megatronDir.resolve("_SUCCESS"));
-            }
+            // no _SUCCESS beside the shards: Megatron's tools/merge_datasets.py takes every file of the folder for a shard
+            // and asserts its .bin/.idx pair. A failed or interrupted run removes its shards (claimReplaced above)
             run.outputsWritten();
             String skipped = withoutTokens == 0 ? "" : ", " + withoutTokens + " without a token, skipped (" + NO_TOKENS + ")";
             String seqs = sequences + (sequences == 1 ? " sequence" : " sequences");

@@ -66,13 +66,19 @@ public final class TokenizerBenchCommand implements Callable<Integer> {
         if (warmup < 0) {
             throw KindlingException.usage("--warmup must be >= 0, got " + warmup);
         }
-        requireFile("--tokenizer", tokenizer);
+        if (!java.nio.file.Files.exists(Path.of(tokenizer))) {
+            // a file, or a folder holding tokenizer.json, as Tokenizer.load takes
+            throw KindlingException.usage("--tokenizer " + tokenizer + " does not exist");
+        }
         requireFile("--input", input);
         TokenizerBench.Result r;
         try {
             r = TokenizerBench.run(Path.of(tokenizer), Path.of(input), field, threads, repeat, warmup, addSpecialTokens);
         } catch (java.io.IOException e) {
-            throw KindlingException.usage("--input " + e.getMessage()); // names the file and the line
+            if (e.getMessage() != null && e.getMessage().startsWith(input)) {
+                throw KindlingException.usage("--input " + e.getMessage()); // the corpus: names the file and the line
+            }
+            throw e;
         }
         spec.commandLine().getOut().println(r.toJson());
         spec.commandLine().getOut().flush();

@@ -988,7 +988,8 @@ class InferenceCliTest {
             double wall = j.get(unit + "_wall").asDouble();
             double perCpu = j.get(unit + "_per_cpu_second").asDouble();
             assertTrue(wall > 0, line);
-            // the threads' CPU time is at most threads x the wall time (their spinning included)
+            // the threads' CPU time is at most threads x the wall time (their spinning included). No upper bound: on a
+            // loaded host the threads wait for a CPU, and their CPU time falls well below the wall time
             assertTrue(perCpu >= wall / threads * 0.9, line);
         }
         assertEquals(List.of("read", "decode", "tiled16", "tiled128"), kernels, k.out());
@@ -1020,6 +1021,11 @@ class InferenceCliTest {
                 "--partitions must be >= 0, got -2");
         usage.put(List.of("bench", "spark-generate", "--model", Stories.model().toString(), "--max-sequences", "100000"),
                 "--max-sequences must be at most");
+        // a folder holding tokenizer.json is a tokenizer, as everywhere else
+        Cli.Result folder = Cli.run("bench", "tokenizer", "--tokenizer", Path.of(tokenizer).getParent().toString(), "--input",
+                corpus.toString(), "--repeat", "1", "--warmup", "0");
+        assertEquals(0, folder.code(), folder.toString());
+        assertEquals(1, JSON.readTree(folder.out()).get("docs").asInt(), folder.out());
         for (Map.Entry<List<String>, String> u : usage.entrySet()) {
             Cli.Result r = Cli.run(u.getKey().toArray(new String[0]));
             assertEquals(2, r.code(), u.getKey() + ": " + r);

@@ -57,6 +57,14 @@ class OutputSafetyTest {
         Cli.Result r = Cli.run("convert", "--no-progress", "-i", in + "," + in + "/./", "-o", tmp.resolve("out").toString());
         assertEquals(2, r.code(), r.toString());
         assertTrue(r.err().contains("read twice"), r.err());
+        // through a symbolic link; and refused before --overwrite removes the earlier run's --stats
+        Path link = Files.createSymbolicLink(tmp.resolve("link"), in);
+        Path stats = Files.writeString(tmp.resolve("stats.json"), "{}");
+        Cli.Result viaLink = Cli.run("convert", "--no-progress", "-i", in.toString(), "-i", link.resolve("a.jsonl").toString(),
+                "-o", tmp.resolve("out").toString(), "--overwrite", "--stats", stats.toString());
+        assertEquals(2, viaLink.code(), viaLink.toString());
+        assertTrue(viaLink.err().contains("read twice"), viaLink.err());
+        assertTrue(Files.exists(stats), "the earlier --stats is kept");
     }
 
     /**
