@@ -84,6 +84,14 @@ public final class Generate extends EngineStage<Generate> {
     public static final StructType RESULT_WITH_TOKEN_LOGPROBS = RESULT
             .add("token_logprobs", DataTypes.createArrayType(TOKEN_LOGPROB, false), true);
 
+    /** Most samples per prompt: each is a request in flight, and {@code n} of them a row's output. */
+    public static final int MAX_SAMPLES = 1024;
+    /**
+     * Most alternatives per generated token: each is in the row's output (100 over 256 tokens is 25,600 entries a row;
+     * 100,000 over a 128k vocabulary made a 48 MB row of 8 tokens). vLLM's default limit is 20, OpenAI's 20.
+     */
+    public static final int MAX_LOGPROBS = 100;
+
     private final Param<String> promptCol;
     private final Param<String> messagesCol;
     private final Param<String> chat;
@@ -123,10 +131,12 @@ public final class Generate extends EngineStage<Generate> {
                 + "for the model to continue (transformers' continue_final_message) instead of appending the assistant header; "
                 + "the output text is the continuation alone");
         outputCol = new Param<>(this, "outputCol", "output column: struct<text, tokens, finish_reason, logprob> (array of them when n > 1)");
-        n = new IntParam(this, "n", "samples per prompt", ParamChecks.atLeast(this, "n", 1));
+        n = new IntParam(this, "n", "samples per prompt, 1 to " + MAX_SAMPLES, ParamChecks.number(this, "n", "in 1.." + MAX_SAMPLES,
+                (Integer v) -> v >= 1 && v <= MAX_SAMPLES));
         logprobs = new IntParam(this, "logprobs", "-1: no per-token log-probs (default); 0: add token_logprobs, each generated "
-                + "token's log-prob; k: also the k most likely tokens at each step (the model's distribution, before temperature "
-                + "and penalties)", ParamChecks.number(this, "logprobs", "-1 (none), 0 or more", (Integer v) -> v >= -1));
+                + "token's log-prob; k (at most " + MAX_LOGPROBS + "): also the k most likely tokens at each step (the model's "
+                + "distribution, before temperature and penalties)", ParamChecks.number(this, "logprobs",
+                        "-1 (none), or 0 to " + MAX_LOGPROBS, (Integer v) -> v >= -1 && v <= MAX_LOGPROBS));
         maxTokens = new IntParam(this, "maxTokens", "most tokens to generate per sample", ParamChecks.atLeast(this, "maxTokens", 0));
         temperature = new DoubleParam(this, "temperature", "sampling temperature; 0 = greedy",
                 ParamChecks.number(this, "temperature", "a finite number >= 0", (Double v) -> v >= 0 && v < Double.POSITIVE_INFINITY));
@@ -425,9 +435,10 @@ public final class Generate extends EngineStage<Generate> {
             long prompt = 0;
             long gen = 0;
             for (Completion c : samples.completions()) {
-                prompt += c.promptTokens().length;
                 gen += c.tokens().length;
             }
+            // the prompt once, whatever the samples (vLLM's usage.prompt_tokens): it was counted once per sample
+            prompt = samples.completions().isEmpty() ? 0 : samples.completions().get(0).promptTokens().length;
             return new long[] {prompt, gen};
         }
     }

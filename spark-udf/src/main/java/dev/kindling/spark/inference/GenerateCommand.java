@@ -78,16 +78,19 @@ public final class GenerateCommand extends SparkCommand {
     @Option(names = "--system", paramLabel = "TEXT", description = "System message for chat prompts (needs --chat on or auto, and a model with a chat template).")
     String system;
 
-    @Option(names = {"-n", "--samples"}, defaultValue = "1", paramLabel = "N",
-            description = "Completions per prompt (default: 1). Above 1 (it needs a --temperature, and no --top-k 1) each row has completions: "
-                    + "[{completion, n_tokens, finish_reason}, ...] in place of those columns; sample i of a prompt is "
-                    + "the same whatever N.")
-    int samples;
+    // no -n: llama.cpp's -n is the tokens to predict, and -n 64 with a temperature would quietly write 64 samples
+    @Option(names = "--samples", paramLabel = "N",
+            description = "Completions per prompt, 1 to 1024 (vLLM's n). Given (1 included), each row has completions: "
+                    + "[{completion, n_tokens, finish_reason}, ...] in place of those columns, the same shape for any N; "
+                    + "sample i of a prompt is the same whatever N. Above 1 it needs sampling: a --temperature, and no "
+                    + "--top-k 1, --min-p 1 or --max-tokens 0.")
+    Integer samples;
 
     @Option(names = "--logprobs", paramLabel = "K",
             description = "Add logprob (the sum over the completion's tokens) and token_logprobs: [{id, token, logprob, "
                     + "top_logprobs: [{id, token, logprob}, ...K most likely]}, ...] per generated token (K = 0: the "
-                    + "generated tokens alone). The model's distribution, before temperature and penalties (vLLM's, OpenAI's).")
+                    + "generated tokens alone; at most 100). The model's distribution, before temperature and penalties "
+                    + "(vLLM's, OpenAI's); token is the vocabulary string (convert_ids_to_tokens).")
     Integer logprobs;
 
     @Mixin
@@ -132,17 +135,18 @@ public final class GenerateCommand extends SparkCommand {
         }
         Prompts.Chat.parse(chat);
         sampling.applyTo(new Generate()); // the same checks for --prompt as for a Spark job
-        if (samples < 1) {
-            throw KindlingException.usage("--samples must be at least 1, got " + samples);
+        if (samples != null && (samples < 1 || samples > Generate.MAX_SAMPLES)) {
+            throw KindlingException.usage("--samples must be in 1.." + Generate.MAX_SAMPLES + ", got " + samples);
         }
-        if (samples > 1 && (sampling.temperature == 0 || sampling.topK == 1)) {
-            throw KindlingException.usage("--samples " + samples + " with " + (sampling.temperature == 0
-                    ? "--temperature 0 (greedy, the default)" : "--top-k 1 (greedy)") + " gives " + samples
-                    + " identical completions; sample with a --temperature above 0 and a --top-k other than 1");
+        String oneText = sampling.temperature == 0 ? "--temperature 0 (greedy, the default)" : sampling.topK == 1 ? "--top-k 1 (greedy)"
+                : sampling.minP >= 1 ? "--min-p 1 (greedy)" : sampling.maxTokens == 0 ? "--max-tokens 0 (no tokens)" : null;
+        if (samples != null && samples > 1 && oneText != null) {
+            throw KindlingException.usage("--samples " + samples + " with " + oneText + " gives " + samples
+                    + " identical completions; sample with a --temperature above 0, and no --top-k 1, --min-p 1 or --max-tokens 0");
         }
-        if (logprobs != null && logprobs < 0) {
-            throw KindlingException.usage("--logprobs must be 0 (the generated tokens' log-probs) or more (also the K most likely "
-                    + "tokens at each step), got " + logprobs);
+        if (logprobs != null && (logprobs < 0 || logprobs > Generate.MAX_LOGPROBS)) {
+            throw KindlingException.usage("--logprobs must be 0 (the generated tokens' log-probs) to " + Generate.MAX_LOGPROBS
+                    + " (also the K most likely tokens at each step), got " + logprobs);
         }
         boolean textColumnGiven = spec.commandLine().getParseResult().hasMatchedOption("--text-column");
         if (promptColumn != null && textColumnGiven) {
@@ -261,7 +265,7 @@ public final class GenerateCommand extends SparkCommand {
     protected int run(JobRun run) {
         WriteOptions out = run.checkOutput(pipeline);
         Generate g = engine.applyTo(sampling.applyTo(new Generate())).setSystemPrompt(system).setOutputCol("_generation")
-                .setN(samples).setLogprobs(logprobs == null ? -1 : logprobs);
+                .setN(samples == null ? 1 : samples).setLogprobs(logprobs == null ? -1 : logprobs);
         if (messagesColumn != null) {
             g.setMessagesCol(job.textColumn).setContinueFinalMessage(continueFinalMessage);
         } else {
@@ -269,7 +273,7 @@ public final class GenerateCommand extends SparkCommand {
         }
         InferenceProgress progress = InferenceProgress.attach(run, g::metrics);
         InferenceStage generate = new InferenceStage("generate", g);
-        if (samples == 1) {
+        if (samples == null || samples == 1) {
             generate.reportSum("n_tokens", "generated tokens");
         } else {
             // every sample's tokens (the rows' n_tokens are inside completions)
@@ -278,7 +282,7 @@ public final class GenerateCommand extends SparkCommand {
                     org.apache.spark.sql.functions.lit(0L), (a, b) -> a.plus(b)), "generated tokens");
         }
         List<PipelineStage> stages = List.of(generate,
-                completionColumns(job.textColumn, messagesColumn != null ? "messages" : "prompt", samples > 1, logprobs != null));
+                completionColumns(job.textColumn, messagesColumn != null ? "messages" : "prompt", samples, logprobs != null));
         // an empty prompt is a request like any other (generation from BOS, as --prompt "" is), not the empty
         // document the reader marks it as; a null or missing prompt stays read:null_text, counted and set aside
         Column reason = col(dev.kindling.spark.io.Columns.REASON);
@@ -300,7 +304,7 @@ public final class GenerateCommand extends SparkCommand {
      * {@code samples}, {@code completion, n_tokens, finish_reason} are the fields of each item of {@code completions};
      * with {@code logprobs}, {@code logprob} and {@code token_logprobs} follow {@code finish_reason}.
      */
-    static PipelineStage completionColumns(String promptColumn, String promptName, boolean samples, boolean logprobs) {
+    static PipelineStage completionColumns(String promptColumn, String promptName, Integer samples, boolean logprobs) {
         return new PipelineStage() {
             @Override
             public String name() {
@@ -315,9 +319,14 @@ public final class GenerateCommand extends SparkCommand {
             @Override
             public Dataset<Row> apply(Dataset<Row> docs, StageContext context) {
                 List<Column> columns = new ArrayList<>(List.of(Columns.named(context.idColumn()), Columns.named(promptColumn).as(promptName)));
-                if (samples) {
+                if (samples != null && samples > 1) {
                     columns.add(org.apache.spark.sql.functions.transform(col("_generation"),
                             g -> org.apache.spark.sql.functions.struct(completionFields(g, logprobs).toArray(new Column[0]))).as("completions"));
+                } else if (samples != null) {
+                    // --samples 1: the same list as any N, so that code reading the output does not change with N
+                    Column g = col("_generation");
+                    columns.add(when(g.isNotNull(), org.apache.spark.sql.functions.array(
+                            org.apache.spark.sql.functions.struct(completionFields(g, logprobs).toArray(new Column[0])))).as("completions"));
                 } else {
                     columns.addAll(completionFields(col("_generation"), logprobs));
                 }

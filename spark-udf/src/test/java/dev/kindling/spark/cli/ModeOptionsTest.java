@@ -63,7 +63,7 @@ class ModeOptionsTest {
             }
             List<String> args = new ArrayList<>(List.of("generate", "-m", "M.gguf", "--prompt", "hi", name));
             if (option.arity().min() > 0) {
-                args.add(Map.class.isAssignableFrom(option.type()) ? "k=v" : option.type() == int.class ? "1" : "on");
+                args.add(Map.class.isAssignableFrom(option.type()) ? "k=v" : option.type() == int.class || option.type() == Integer.class ? "1" : "on");
             }
             assertUsageNaming(run(args.toArray(new String[0])), "--prompt does not take " + name);
             checked.add(name);

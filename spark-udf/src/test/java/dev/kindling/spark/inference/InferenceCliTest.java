@@ -304,6 +304,22 @@ class InferenceCliTest {
         assertTrue(distinct > many.size(), "samples of a prompt differ: " + many);
         assertEquals(generated, JSON.readTree(stats.toFile()).get("metrics").get("generated tokens").asLong(), three.out());
 
+        // --samples 1 writes the same list as any N (code reading the output does not change with N)
+        Cli.Result listOfOne = Cli.run("generate", "--no-progress", "--model", model, "--threads", "2", "-i", in.toString(),
+                "-o", tmp.resolve("one-list-out").toString(), "--max-tokens", "8", "--samples", "1", "--temperature", "1", "--seed", "7");
+        assertEquals(0, listOfOne.code(), listOfOne.toString());
+        List<JsonNode> ones = readJsonl(tmp.resolve("one-list-out"));
+        for (int i = 0; i < ones.size(); i++) {
+            assertEquals(List.of("id", "prompt", "completions", "error"), fieldNames(ones.get(i)));
+            assertEquals(1, ones.get(i).get("completions").size());
+            assertEquals(single.get(i).get("completion"), ones.get(i).get("completions").get(0).get("completion"));
+        }
+        // the prompt's tokens are counted once, whatever the samples (they were counted once per sample)
+        java.util.regex.Matcher promptTokens = java.util.regex.Pattern.compile("([\\d,]+) prompt tokens").matcher(three.out());
+        java.util.regex.Matcher onePromptTokens = java.util.regex.Pattern.compile("([\\d,]+) prompt tokens").matcher(one.out());
+        assertTrue(promptTokens.find() && onePromptTokens.find(), three.out() + one.out());
+        assertEquals(onePromptTokens.group(1), promptTokens.group(1));
+
         Cli.Result both = Cli.run("generate", "--no-progress", "--model", model, "--threads", "2", "-i", in.toString(),
                 "-o", tmp.resolve("both-out").toString(), "--max-tokens", "5", "--samples", "2", "--temperature", "1", "--logprobs", "0");
         assertEquals(0, both.code(), both.toString());
@@ -326,10 +342,22 @@ class InferenceCliTest {
                 "--samples", "2", "--master", "bogus://x");
         assertEquals(2, greedy.code(), greedy.toString());
         assertTrue(greedy.err().contains("--samples 2 with --temperature 0"), greedy.err());
-        Cli.Result topK = Cli.run("generate", "--model", model, "-i", with.toString(), "-o", tmp.resolve("never").toString(),
-                "--samples", "2", "--temperature", "1", "--top-k", "1", "--master", "bogus://x");
-        assertEquals(2, topK.code(), topK.toString());
-        assertTrue(topK.err().contains("--samples 2 with --top-k 1"), topK.err());
+        Map<List<String>, String> refused = new java.util.LinkedHashMap<>();
+        refused.put(List.of("--samples", "2", "--temperature", "1", "--top-k", "1"), "--samples 2 with --top-k 1");
+        refused.put(List.of("--samples", "2", "--temperature", "1", "--min-p", "1"), "--samples 2 with --min-p 1");
+        refused.put(List.of("--samples", "2", "--temperature", "1", "--max-tokens", "0"), "--samples 2 with --max-tokens 0");
+        // a row's samples are requests in flight at once: 2^31 - 1 died of OutOfMemoryError in the task
+        refused.put(List.of("--samples", "2147483647", "--temperature", "1"), "--samples must be in 1..1024");
+        // every alternative is in the output: 100,000 made a 48 MB row of 8 tokens
+        refused.put(List.of("--logprobs", "101"), "--logprobs must be 0 (the generated tokens' log-probs) to 100");
+        for (Map.Entry<List<String>, String> e : refused.entrySet()) {
+            List<String> args = new ArrayList<>(List.of("generate", "--model", model, "-i", with.toString(), "-o",
+                    tmp.resolve("never").toString(), "--master", "bogus://x"));
+            args.addAll(e.getKey());
+            Cli.Result r2 = Cli.run(args.toArray(new String[0]));
+            assertEquals(2, r2.code(), e.getKey() + ": " + r2);
+            assertTrue(r2.err().contains(e.getValue()), e.getKey() + ": " + r2.err());
+        }
         Cli.Result negative = Cli.run("generate", "--model", model, "-i", with.toString(), "-o", tmp.resolve("never").toString(),
                 "--logprobs", "-1", "--master", "bogus://x");
         assertEquals(2, negative.code(), negative.toString());
