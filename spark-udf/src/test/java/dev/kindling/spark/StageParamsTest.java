@@ -52,7 +52,8 @@ class StageParamsTest {
         String gen = "Generate(" + g.uid() + ").";
         refused(gen + "maxTokens must be >= 0, got -1", () -> g.setMaxTokens(-1));
         refused(gen + "temperature must be a finite number >= 0, got -0.5", () -> g.setTemperature(-0.5));
-        refused(gen + "n must be >= 1, got 0", () -> g.setN(0));
+        refused(gen + "n must be in 1..1024, got 0", () -> g.setN(0));
+        refused(gen + "logprobs must be -1 (none), or 0 to 100, got 101", () -> g.setLogprobs(101));
         refused(gen + "topP must be in (0, 1], got 1.5", () -> g.setTopP(1.5));
         refused(gen + "topK must be >= 0 (or -1: off), got -2", () -> g.setTopK(-2));
         refused(gen + "minP must be in [0, 1], got 2.0", () -> g.setMinP(2));
