@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
         description = {"Run every Kindling stage on a built-in sample corpus (a few hundred documents with duplicates, "
                 + "boilerplate and junk) on local Spark, and print what each stage kept and dropped.",
                 "With --output DIR the sample input, the kept documents, the rejected ones and stats.json are kept in DIR "
-                        + "(a local directory); --format and --compression say how DIR/documents is written, --overwrite "
+                        + "(a local directory); --format and --compression say how DIR/documents and DIR/rejected are written, --overwrite "
                         + "replaces DIR.",
                 "With -i PATH the stages run on your documents instead (they need a url column); --input-format, --id-column, "
                         + "--text-column and --on-error (default here: skip) read them as the pipeline commands do."})
@@ -88,6 +88,20 @@ public final class DemoCommand extends SparkCommand {
     @Override
     protected int run(JobRun run) throws IOException {
         Path work = job.output != null ? output() : temporaryDirectory();
+        if (job.output != null) {
+            // as the pipeline commands' checkOutput: -i inside DIR (or DIR inside -i) was read and overwritten in one run
+            dev.kindling.spark.io.DatasetWriter.checkNotOverlapping(run.spark(), work.toString(), job.input);
+            if (job.overwrite && Files.exists(work)) {
+                // --overwrite replaces DIR: an earlier run's sample input stayed beside this run's documents from -i
+                try (var old = Files.walk(work)) {
+                    for (Path f : old.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                        Files.delete(f);
+                    }
+                }
+            }
+            // this run's: removed if it fails or is interrupted (a rerun was refused as existing)
+            run.claimOutput(work.toString());
+        }
         Path input = work.resolve("sample-input").resolve("corpus.jsonl");
         String benchmark = null;
         if (job.input.isEmpty()) {
@@ -112,6 +126,12 @@ public final class DemoCommand extends SparkCommand {
         run.out().println("kindling demo: " + (job.input.size() == 1 ? job.input.get(0) : job.input) + " on " + run.spark().sparkContext().master());
         List<dev.kindling.spark.stage.PipelineStage> stages = DemoPipeline.stages(new DemoPipeline.Settings(tokenizer, model, seed, benchmark));
         org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> docs = run.readInput();
+        if (benchmark == null && java.util.Arrays.stream(docs.columns()).noneMatch(c -> c.equalsIgnoreCase("url"))) {
+            // the stage's own message named its Java parameter ("given as column")
+            throw KindlingException.usage("demo -i: the input has no url column, which the demo's exact_dedup_url stage "
+                    + "deduplicates on (columns: " + String.join(", ", dev.kindling.spark.io.Columns.userColumns(docs.schema()))
+                    + "); add one, or run kindling curate with stages of your choice");
+        }
         // the rejected duplicates name the document each stands for, as dedup's and curate's --rejected do
         java.util.Set<String> rejectedOnly = p.rejected != null
                 ? dev.kindling.spark.dedup.ClusterColumns.forRejectedOnly(stages, docs.schema()) : java.util.Set.of();

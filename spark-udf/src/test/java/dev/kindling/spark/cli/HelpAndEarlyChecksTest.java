@@ -195,7 +195,7 @@ class HelpAndEarlyChecksTest {
         ModeOptionsTest.assertUsageNaming(ModeOptionsTest.run("demo", "--master", "bogus://x", "--format", "parquet", "--overwrite"),
                 "demo writes nothing without --output DIR; --format, --overwrite apply");
         String help = help("demo");
-        assertTrue(help.contains("--format and --compression say how DIR/documents is written") && help.contains("--id-column"), help);
+        assertTrue(help.contains("--format and --compression say how DIR/documents and DIR/rejected are written") && help.contains("--id-column"), help);
     }
 
     /**

@@ -98,4 +98,35 @@ class DemoCommandTest {
             assertTrue(files.anyMatch(f -> f.getFileName().toString().endsWith(".gz.parquet")), r.out());
         }
     }
+
+    /**
+     * demo ran no output checks: -i DIR/documents --output DIR --overwrite read and overwrote one folder; --overwrite
+     * left an earlier run's files (its sample input) beside this run's; input without a url failed naming a Java
+     * parameter ("given as column").
+     */
+    @Test
+    void demoChecksItsOutputAndInputAsThePipelineCommandsDo() throws Exception {
+        Path input = tmp.resolve("in.jsonl");
+        Files.writeString(input, "{\"id\":\"a\",\"url\":\"u\",\"text\":\"The harbour wall was rebuilt after the storm.\"}\n");
+        Path out = tmp.resolve("demo-out");
+        Files.createDirectories(out.resolve("sample-input"));
+        Files.writeString(out.resolve("sample-input/corpus.jsonl"), "stale");
+        Cli.Result r = Cli.run("demo", "--no-progress", "-i", input.toString(), "--output", out.toString(), "--overwrite");
+        assertEquals(0, r.code(), r.toString());
+        assertFalse(Files.exists(out.resolve("sample-input")), "--overwrite replaces DIR");
+        assertTrue(Files.exists(out.resolve("documents/_SUCCESS")));
+
+        Cli.Result overlapping = Cli.run("demo", "--no-progress", "-i", out.resolve("documents").toString(), "--output", out.toString(),
+                "--overwrite");
+        assertEquals(2, overlapping.code(), overlapping.toString());
+        assertTrue(overlapping.err().contains("overlaps input"), overlapping.err());
+        assertTrue(Files.exists(out.resolve("documents/_SUCCESS")), "nothing deleted");
+
+        Path noUrl = Files.writeString(tmp.resolve("no-url.jsonl"), "{\"id\":\"a\",\"text\":\"words\"}\n");
+        Cli.Result missing = Cli.run("demo", "--no-progress", "-i", noUrl.toString(), "--output", tmp.resolve("never").toString());
+        assertEquals(2, missing.code(), missing.toString());
+        assertTrue(missing.err().contains("demo -i: the input has no url column") && missing.err().contains("(columns: id, text)"),
+                missing.err());
+        assertFalse(Files.exists(tmp.resolve("never")), "a refused run leaves no output");
+    }
 }
