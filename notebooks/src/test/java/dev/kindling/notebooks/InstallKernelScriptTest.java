@@ -105,14 +105,7 @@ class InstallKernelScriptTest {
     @Test
     void theKernelJarsDownloadPrintsNoEscapes() throws Exception {
         assumeTrue(Commands.onPath("python3"), "python3 is not on the PATH (install-kernel.sh writes kernel.json with it)");
-        Path root = Files.createDirectories(tmp.resolve("checkout"));
-        Path repo = Commands.moduleDir().getParent();
-        Path notebooks = Files.createDirectories(root.resolve("notebooks"));
-        Files.copy(repo.resolve("notebooks/install-kernel.sh"), notebooks.resolve("install-kernel.sh"));
-        Files.writeString(root.resolve("pom.xml"), "<project>\n  <version>9.9</version>\n"
-                + "  <rapaio-jupyter-kernel.version>3.0.1</rapaio-jupyter-kernel.version>\n</project>\n");
-        Path flags = Files.createDirectories(root.resolve("spark-udf/target/classes")).resolve("kindling-jvm-flags.txt");
-        Files.writeString(flags, "-Xflag\n");
+        Path notebooks = installerCheckout("  <rapaio-jupyter-kernel.version>3.0.1</rapaio-jupyter-kernel.version>\n");
         Path bin = Files.createDirectories(tmp.resolve("bin"));
         Files.writeString(bin.resolve("mvn"), """
                 #!/usr/bin/env bash
@@ -140,13 +133,7 @@ class InstallKernelScriptTest {
     @Test
     void relativePathsBracketsAndNonAsciiPathsAreWrittenSoTheKernelFindsThem() throws Exception {
         assumeTrue(Commands.onPath("python3"), "python3 is not on the PATH (install-kernel.sh writes kernel.json with it)");
-        Path root = Files.createDirectories(tmp.resolve("checkout"));
-        Path repo = Commands.moduleDir().getParent();
-        Path notebooks = Files.createDirectories(root.resolve("notebooks"));
-        Files.copy(repo.resolve("notebooks/install-kernel.sh"), notebooks.resolve("install-kernel.sh"));
-        Files.writeString(root.resolve("pom.xml"), "<project>\n  <version>9.9</version>\n</project>\n");
-        Path flags = Files.createDirectories(root.resolve("spark-udf/target/classes")).resolve("kindling-jvm-flags.txt");
-        Files.writeString(flags, "-Xflag\n");
+        Path notebooks = installerCheckout("");
         Path java = Files.createDirectories(tmp.resolve("jdk/bin")).resolve("java");
         Files.writeString(java, "#!/usr/bin/env bash\n");
         executable(java);
@@ -182,6 +169,20 @@ class InstallKernelScriptTest {
                 tmp, env, tmp.resolve("novalue.log"), Duration.ofMinutes(1));
         assertEquals(2, noValue.exitCode(), noValue.output());
         assertTrue(noValue.output().contains("--name needs a value"), noValue.output());
+    }
+
+    /**
+     * A fake checkout holding install-kernel.sh, a root pom (version 9.9, plus {@code pomExtra}) and the build's JVM
+     * flags file, for an install given its --classpath (no launcher build); returns its notebooks folder.
+     */
+    private Path installerCheckout(String pomExtra) throws IOException {
+        Path root = Files.createDirectories(tmp.resolve("checkout"));
+        Path notebooks = Files.createDirectories(root.resolve("notebooks"));
+        Files.copy(Commands.moduleDir().getParent().resolve("notebooks/install-kernel.sh"), notebooks.resolve("install-kernel.sh"));
+        Files.writeString(root.resolve("pom.xml"), "<project>\n  <version>9.9</version>\n" + pomExtra + "</project>\n");
+        Path flags = Files.createDirectories(root.resolve("spark-udf/target/classes")).resolve("kindling-jvm-flags.txt");
+        Files.writeString(flags, "-Xflag\n");
+        return notebooks;
     }
 
     private static String read(FileChannel channel) throws IOException {
