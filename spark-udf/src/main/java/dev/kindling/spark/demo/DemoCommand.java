@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
                 + "boilerplate and junk) on local Spark, and print what each stage kept and dropped.",
                 "With --output DIR the sample input, the kept documents, the rejected ones and stats.json are kept in DIR "
                         + "(a local directory); --format and --compression say how DIR/documents and DIR/rejected are written, --overwrite "
-                        + "replaces DIR.",
+                        + "replaces them (and the sample input and stats.json; other files in DIR stay).",
                 "With -i PATH the stages run on your documents instead (they need a url column); --input-format, --id-column, "
                         + "--text-column and --on-error (default here: skip) read them as the pipeline commands do."})
 public final class DemoCommand extends SparkCommand {
@@ -68,6 +68,9 @@ public final class DemoCommand extends SparkCommand {
         dev.kindling.spark.tokenize.ExecutorTokenizers.checkLocal("--tokenizer", tokenizer);
     }
 
+    /** What a demo writes in its --output folder (and --overwrite replaces). */
+    static final List<String> DEMO_ENTRIES = List.of("sample-input", "documents", "rejected", "stats.json");
+
     /** The local --output directory; a {@code file:} URI names one too (as pack's Megatron output). */
     private Path output() {
         return LocalPaths.local(job.output);
@@ -92,10 +95,16 @@ public final class DemoCommand extends SparkCommand {
             // as the pipeline commands' checkOutput: -i inside DIR (or DIR inside -i) was read and overwritten in one run
             dev.kindling.spark.io.DatasetWriter.checkNotOverlapping(run.spark(), work.toString(), job.input);
             if (job.overwrite && Files.exists(work)) {
-                // --overwrite replaces DIR: an earlier run's sample input stayed beside this run's documents from -i
-                try (var old = Files.walk(work)) {
-                    for (Path f : old.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                        Files.delete(f);
+                // --overwrite replaces what a demo writes there: an earlier run's sample input stayed beside this run's
+                // documents from -i. Only those: DIR itself may be a folder of the user's (--output ~ must not empty it)
+                for (String entry : DEMO_ENTRIES) {
+                    Path old = work.resolve(entry);
+                    if (Files.exists(old, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                        try (var walk = Files.walk(old)) {
+                            for (Path f : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                                Files.delete(f);
+                            }
+                        }
                     }
                 }
             }

@@ -111,9 +111,11 @@ class DemoCommandTest {
         Path out = tmp.resolve("demo-out");
         Files.createDirectories(out.resolve("sample-input"));
         Files.writeString(out.resolve("sample-input/corpus.jsonl"), "stale");
+        Files.writeString(out.resolve("notes.txt"), "the user's");
         Cli.Result r = Cli.run("demo", "--no-progress", "-i", input.toString(), "--output", out.toString(), "--overwrite");
         assertEquals(0, r.code(), r.toString());
-        assertFalse(Files.exists(out.resolve("sample-input")), "--overwrite replaces DIR");
+        assertFalse(Files.exists(out.resolve("sample-input")), "--overwrite replaces what a demo wrote in DIR");
+        assertTrue(Files.exists(out.resolve("notes.txt")), "and only that");
         assertTrue(Files.exists(out.resolve("documents/_SUCCESS")));
 
         Cli.Result overlapping = Cli.run("demo", "--no-progress", "-i", out.resolve("documents").toString(), "--output", out.toString(),
