@@ -33,6 +33,8 @@ public final class JobRun {
     private final List<org.apache.hadoop.fs.Path> claimed = new ArrayList<>();
     /** Outputs that existed and {@code --overwrite} replaces: Spark deletes them when it starts writing them. */
     private final List<org.apache.hadoop.fs.Path> replaced = new ArrayList<>();
+    /** Whether the inputs were checked for reaching one file twice (checkOutput and readInput each need it first). */
+    private boolean inputsDisjoint;
 
     JobRun(SparkSession spark, SparkJobOptions options, ProgressBar progress, long startNanos, PrintStream out) {
         this.spark = spark;
@@ -64,8 +66,17 @@ public final class JobRun {
         return out;
     }
 
+    /** Inputs that reach the same file are refused ({@link DataFormat#requireDisjoint}), listed once per run. */
+    private void requireDisjointInputs() {
+        if (!inputsDisjoint) {
+            DataFormat.requireDisjoint(options.input, spark.sparkContext().hadoopConfiguration());
+            inputsDisjoint = true;
+        }
+    }
+
     /** Reads {@code --input}; an empty input is an error (never a silently empty output). */
     public Dataset<Row> readInput() {
+        requireDisjointInputs();
         // schema inference and the emptiness check read rows the progress line would count on top of the job's
         DatasetReader.Input in = ProgressBar.uncounted(spark.sparkContext(), () -> DatasetReader.readInput(spark, options.readOptions()));
         Dataset<Row> docs = in.rows();
@@ -81,7 +92,7 @@ public final class JobRun {
     /** Checks {@code --output} (and the other targets) can be written before any work starts. */
     public WriteOptions checkOutput(PipelineOptions p) {
         // the inputs first: one refused after --overwrite had removed the earlier --stats (below) cost it for nothing
-        DataFormat.requireDisjoint(options.input, spark.sparkContext().hadoopConfiguration());
+        requireDisjointInputs();
         WriteOptions w = options.writeOptions();
         List<String> targets = new ArrayList<>(List.of(w.path()));
         List<String> names = new ArrayList<>(List.of("--output"));

@@ -98,14 +98,7 @@ public final class DemoCommand extends SparkCommand {
                 // --overwrite replaces what a demo writes there: an earlier run's sample input stayed beside this run's
                 // documents from -i. Only those: DIR itself may be a folder of the user's (--output ~ must not empty it)
                 for (String entry : DEMO_ENTRIES) {
-                    Path old = work.resolve(entry);
-                    if (Files.exists(old, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                        try (var walk = Files.walk(old)) {
-                            for (Path f : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                                Files.delete(f);
-                            }
-                        }
-                    }
+                    dev.kindling.spark.executor.LocalFiles.deleteRecursively(work.resolve(entry));
                 }
             }
             // this run's: removed if it fails or is interrupted (a rerun was refused as existing)

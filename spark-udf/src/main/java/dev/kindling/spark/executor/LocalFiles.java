@@ -763,7 +763,8 @@ public final class LocalFiles {
         return size;
     }
 
-    private static void deleteRecursively(Path p) throws IOException {
+    /** Deletes {@code p} and everything under it, if it exists (a symbolic link is deleted, not followed). */
+    public static void deleteRecursively(Path p) throws IOException {
         if (!Files.exists(p)) {
             return;
         }

@@ -1,5 +1,7 @@
 package dev.kindling.spark.inference;
 
+import static dev.kindling.spark.cli.BenchCommand.atLeast;
+
 import dev.kindling.inference.KvCacheType;
 import dev.kindling.inference.bench.GenerateBench;
 import dev.kindling.spark.KindlingException;
@@ -109,11 +111,5 @@ public final class GenerateBenchCommand implements Callable<Integer> {
         spec.commandLine().getOut().println(r.toJson());
         spec.commandLine().getOut().flush();
         return 0;
-    }
-
-    private static void atLeast(String option, int value, int least) {
-        if (value < least) {
-            throw KindlingException.usage(option + " must be >= " + least + ", got " + value);
-        }
     }
 }

@@ -50,18 +50,12 @@ public final class KernelBenchCommand implements Callable<Integer> {
         if (t == null || !KernelBench.TYPES.contains(t)) {
             throw KindlingException.usage("--type " + type + ": not one of " + KernelBench.TYPES);
         }
-        int processors = Runtime.getRuntime().availableProcessors();
-        if (threads < 1 || threads > processors) {
-            // the workers spin while they wait for each other: more of them than processors crawled (5000 ran for minutes)
-            throw KindlingException.usage("--threads must be in 1.." + processors + " (this machine's processors), got " + threads);
-        }
+        dev.kindling.spark.cli.BenchCommand.threadsWithinProcessors(threads);
         if (mb < 1 || mb > 1024) {
             // the matrix is one Java array (past 2 GB: "integer overflow")
             throw KindlingException.usage("--mb must be in 1..1024, got " + mb);
         }
-        if (reps < 1) {
-            throw KindlingException.usage("--reps must be >= 1, got " + reps);
-        }
+        dev.kindling.spark.cli.BenchCommand.atLeast("--reps", reps, 1);
         KernelBench.run(t, threads, mb, reps, spec.commandLine().getOut());
         spec.commandLine().getOut().flush();
         return 0;

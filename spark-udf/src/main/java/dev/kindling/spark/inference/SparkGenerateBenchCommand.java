@@ -1,5 +1,7 @@
 package dev.kindling.spark.inference;
 
+import static dev.kindling.spark.cli.BenchCommand.atLeast;
+
 import dev.kindling.inference.Completion;
 import dev.kindling.inference.Engine;
 import dev.kindling.inference.GenerationRequest;
@@ -84,12 +86,6 @@ public final class SparkGenerateBenchCommand extends SparkCommand {
         ExecutorEngines.checkLocalModel("--model", model);
         // the engine gets no tokenizer: a llama2.c checkpoint failed after Spark had started and cached the prompts
         EngineCliOptions.requireTokenizer("--model", model, null, null);
-    }
-
-    private static void atLeast(String option, int value, int least) {
-        if (value < least) {
-            throw KindlingException.usage(option + " must be >= " + least + ", got " + value);
-        }
     }
 
     /** Distinct story-like prompts (no shared prefix beyond a few words, so prefix caching does not help either side). */

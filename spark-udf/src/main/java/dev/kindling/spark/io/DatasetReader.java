@@ -99,7 +99,6 @@ public final class DatasetReader {
         if (formats.size() > 1) {
             throw KindlingException.usage("inputs mix formats " + formats + "; pass --input-format or read them separately");
         }
-        DataFormat.requireDisjoint(o.paths(), spark.sparkContext().hadoopConfiguration());
         format = formats.iterator().next();
         Input raw = switch (format) {
             case JSONL -> readJsonLines(spark, o.paths(), o.idColumn(), o.textColumn(), o.messages());

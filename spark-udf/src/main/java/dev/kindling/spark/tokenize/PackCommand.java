@@ -197,15 +197,9 @@ public final class PackCommand extends SparkCommand {
             long dropped = 0;
             long withoutTokens = 0;
             if (megatron) {
-                if (Files.exists(megatronDir)) {
-                    // replace, as Spark's overwrite does: shards of an earlier run left beside this run's would be read as
-                    // one training set
-                    try (var old = Files.walk(megatronDir)) {
-                        for (Path f : old.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                            Files.delete(f);
-                        }
-                    }
-                }
+                // replace, as Spark's overwrite does: shards of an earlier run left beside this run's would be read as one
+                // training set
+                dev.kindling.spark.executor.LocalFiles.deleteRecursively(megatronDir);
                 Files.createDirectories(megatronDir);
                 // from here the folder holds this run's shards alone: a failed or interrupted run removes them, as it
                 // removes a new output (half a set of shards, the last one empty, looked like a finished output)

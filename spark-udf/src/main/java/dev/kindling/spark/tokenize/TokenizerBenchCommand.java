@@ -56,16 +56,9 @@ public final class TokenizerBenchCommand implements Callable<Integer> {
         dev.kindling.spark.cli.Logs.configure(verbose);
         // each value checked as typed: 0 or -3 threads, --repeat 0 and --warmup -5 were taken as 1, 1 and 0 in silence,
         // and 2,000,000 threads were started one by one
-        int processors = Runtime.getRuntime().availableProcessors();
-        if (threads < 1 || threads > processors) {
-            throw KindlingException.usage("--threads must be in 1.." + processors + " (this machine's processors), got " + threads);
-        }
-        if (repeat < 1) {
-            throw KindlingException.usage("--repeat must be >= 1, got " + repeat);
-        }
-        if (warmup < 0) {
-            throw KindlingException.usage("--warmup must be >= 0, got " + warmup);
-        }
+        dev.kindling.spark.cli.BenchCommand.threadsWithinProcessors(threads);
+        dev.kindling.spark.cli.BenchCommand.atLeast("--repeat", repeat, 1);
+        dev.kindling.spark.cli.BenchCommand.atLeast("--warmup", warmup, 0);
         if (!java.nio.file.Files.exists(Path.of(tokenizer))) {
             // a file, or a folder holding tokenizer.json, as Tokenizer.load takes
             throw KindlingException.usage("--tokenizer " + tokenizer + " does not exist");
