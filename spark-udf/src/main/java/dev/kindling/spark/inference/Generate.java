@@ -51,7 +51,7 @@ import org.apache.spark.sql.types.StructType;
  * generated ids, the end token included when one stopped it), {@code finish_reason} ({@code stop}:
  * an end token or stop string; {@code length}: max tokens or the context), {@code logprob} (sum of
  * the chosen tokens' log-probabilities) and, with {@code logprobs >= 0}, {@code token_logprobs} (per generated token its
- * id, vocabulary string and log-prob, with the {@code logprobs} most likely tokens at that step). A row whose prompt is null gets nulls; a row that fails
+ * id, vocabulary string, log-prob and bytes, with the {@code logprobs} most likely tokens at that step). A row whose prompt is null gets nulls; a row that fails
  * (prompt longer than the context, a template error) gets a null output and its {@code error}; the
  * other rows go on.
  *
@@ -70,11 +70,16 @@ public final class Generate extends EngineStage<Generate> {
             .add("finish_reason", DataTypes.StringType, true)
             .add("logprob", DataTypes.DoubleType, true);
 
-    /** One alternative at a generated position: the id, its vocabulary string (as {@code convert_ids_to_tokens}) and log-prob. */
+    /**
+     * One alternative at a generated position: the id, its vocabulary string (as {@code convert_ids_to_tokens}), log-prob
+     * and the bytes it adds to the text (OpenAI's {@code bytes}: 0-255 each; a byte-fallback token such as {@code <0xE2>}
+     * is one byte of a character that only the tokens after it complete, so the text of a token alone cannot say it).
+     */
     public static final StructType TOP_LOGPROB = new StructType()
             .add("id", DataTypes.IntegerType, false)
             .add("token", DataTypes.StringType, true)
-            .add("logprob", DataTypes.DoubleType, false);
+            .add("logprob", DataTypes.DoubleType, false)
+            .add("bytes", DataTypes.createArrayType(DataTypes.IntegerType, false), true);
 
     /** One generated token with its log-prob and the most likely alternatives there (OpenAI's {@code logprobs.content}). */
     public static final StructType TOKEN_LOGPROB = TOP_LOGPROB
@@ -366,15 +371,30 @@ public final class Generate extends EngineStage<Generate> {
             lp += t.logprob();
             Row[] top = new Row[t.topTokens().length];
             for (int j = 0; j < top.length; j++) {
-                top[j] = RowFactory.create(t.topTokens()[j], tokenText(tokenizer, t.topTokens()[j]), (double) t.topLogprobs()[j]);
+                int id = t.topTokens()[j];
+                top[j] = RowFactory.create(id, tokenText(tokenizer, id), (double) t.topLogprobs()[j], tokenBytes(tokenizer, id));
             }
-            tokens[i] = RowFactory.create(t.token(), tokenText(tokenizer, t.token()), (double) t.logprob(), top);
+            tokens[i] = RowFactory.create(t.token(), tokenText(tokenizer, t.token()), (double) t.logprob(),
+                    tokenBytes(tokenizer, t.token()), top);
         }
         return RowFactory.create(c.text(), c.tokens(), c.finishReason().label(), lp, tokens);
     }
 
     private static String tokenText(Tokenizer tokenizer, int id) {
         return tokenizer == null ? null : tokenizer.tokenText(id);
+    }
+
+    /** The token's bytes as unsigned values (a JSON array of numbers, as OpenAI writes them; null without a tokenizer). */
+    private static int[] tokenBytes(Tokenizer tokenizer, int id) {
+        if (tokenizer == null) {
+            return null;
+        }
+        byte[] b = tokenizer.tokenBytes(id);
+        int[] out = new int[b.length];
+        for (int i = 0; i < b.length; i++) {
+            out[i] = b[i] & 0xff;
+        }
+        return out;
     }
 
     /** A prompt's completions, with the engine's tokenizer when the rows carry token strings (else null). */

@@ -88,9 +88,10 @@ public final class GenerateCommand extends SparkCommand {
 
     @Option(names = "--logprobs", paramLabel = "K",
             description = "Add logprob (the sum over the completion's tokens) and token_logprobs: [{id, token, logprob, "
-                    + "top_logprobs: [{id, token, logprob}, ...K most likely]}, ...] per generated token (K = 0: the "
-                    + "generated tokens alone; at most 100). The model's distribution, before temperature and penalties "
-                    + "(vLLM's, OpenAI's); token is the vocabulary string (convert_ids_to_tokens).")
+                    + "bytes, top_logprobs: [{id, token, logprob, bytes}, ...K most likely]}, ...] per generated token (K = 0: "
+                    + "the generated tokens alone; at most 100). The model's distribution, before temperature and penalties "
+                    + "(vLLM's, OpenAI's); token is the vocabulary string (convert_ids_to_tokens), bytes what it adds to "
+                    + "the text (0-255 each, OpenAI's bytes).")
     Integer logprobs;
 
     @Mixin

@@ -128,6 +128,39 @@ class GenerateSparkTest {
         assertThrows(KindlingException.class, () -> generate().setKvBudgetMb(-1));
     }
 
+    /**
+     * A byte-fallback token's {@code bytes} are its one byte (its {@code token} string {@code <0xC3>} says nothing a reader
+     * can join): two of them give "é" as OpenAI's bytes do, and a piece with the SentencePiece marker gives its space.
+     */
+    @Test
+    void tokenLogprobsCarryEachTokensBytes() {
+        Tokenizer tokenizer;
+        try (Engine e = Engine.open(Stories.model(), EngineOptions.defaults().withThreads(1))) {
+            tokenizer = e.tokenizer().orElseThrow();
+        }
+        int c3 = tokenizer.tokenId("<0xC3>").orElseThrow();
+        int a9 = tokenizer.tokenId("<0xA9>").orElseThrow();
+        int the = tokenizer.tokenId("\u2581the").orElseThrow();
+        List<dev.kindling.inference.sample.TokenLogprob> lps = List.of(
+                new dev.kindling.inference.sample.TokenLogprob(c3, -0.5f, new int[] {c3, the}, new float[] {-0.5f, -1f}),
+                new dev.kindling.inference.sample.TokenLogprob(a9, -0.25f, new int[] {a9}, new float[] {-0.25f}));
+        Completion c = new Completion(new int[] {1}, new int[] {c3, a9}, "é", dev.kindling.inference.FinishReason.LENGTH, lps);
+        // the struct's fields by position: id, token, logprob, bytes, top_logprobs (the rows here carry no schema)
+        Row row = Generate.toRowWithTokenLogprobs(c, tokenizer);
+        assertEquals(Generate.RESULT_WITH_TOKEN_LOGPROBS.length(), row.length());
+        assertEquals(List.of("id", "token", "logprob", "bytes", "top_logprobs"), List.of(Generate.TOKEN_LOGPROB.fieldNames()));
+        Row[] tokens = (Row[]) row.get(4);
+        assertEquals("<0xC3>", tokens[0].getString(1));
+        assertArrayEquals(new int[] {0xC3}, (int[]) tokens[0].get(3));
+        assertArrayEquals(new int[] {0xA9}, (int[]) tokens[1].get(3));
+        Row alternative = ((Row[]) tokens[0].get(4))[1];
+        assertArrayEquals(new int[] {' ', 't', 'h', 'e'}, (int[]) alternative.get(3));
+        // without a tokenizer there are ids and log-probs, no strings or bytes
+        Row bare = ((Row[]) Generate.toRowWithTokenLogprobs(c, null).get(4))[0];
+        assertNull(bare.get(1));
+        assertNull(bare.get(3));
+    }
+
     @Test
     void rowsKeepTheirPartitionOrder() {
         SparkSession spark = TestSpark.session();

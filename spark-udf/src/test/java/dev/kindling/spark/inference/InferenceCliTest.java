@@ -1,5 +1,6 @@
 package dev.kindling.spark.inference;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -245,10 +246,17 @@ class InferenceCliTest {
             JsonNode tokens = n.get("token_logprobs");
             assertEquals(n.get("n_tokens").asInt(), tokens.size(), n.toString());
             double sum = 0;
+            java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
             for (JsonNode t : tokens) {
                 sum += t.get("logprob").asDouble();
                 JsonNode top = t.get("top_logprobs");
                 assertEquals(3, top.size(), t.toString());
+                for (JsonNode alt : top) {
+                    assertArrayEquals(tokenizer.tokenBytes(alt.get("id").asInt()), bytesOf(alt.get("bytes")), alt.toString());
+                }
+                if (!tokenizer.isSpecial(t.get("id").asInt())) {
+                    text.writeBytes(bytesOf(t.get("bytes")));
+                }
                 // greedy: the chosen token is the most likely one
                 assertEquals(top.get(0).get("id").asInt(), t.get("id").asInt(), t.toString());
                 assertEquals(top.get(0).get("logprob").asDouble(), t.get("logprob").asDouble(), 0, t.toString());
@@ -257,6 +265,8 @@ class InferenceCliTest {
                 assertEquals(tokenizer.tokenText(t.get("id").asInt()), t.get("token").asText());
             }
             assertEquals(sum, n.get("logprob").asDouble(), 1e-4, n.toString());
+            // the tokens' bytes joined are the completion (OpenAI's bytes: what each token adds to the text)
+            assertEquals(n.get("completion").asText(), text.toString(StandardCharsets.UTF_8), n.toString());
             // the first token's log-prob is the log-softmax of the logits at the prompt's last position
             JsonNode logits = JSON.readTree(Cli.run("logits", "--model", model, "--prompt", prompts.get(i), "--threads", "2").out())
                     .get("logits");
@@ -1186,4 +1196,17 @@ class InferenceCliTest {
             assertTrue(u.err().startsWith("kindling: error: " + b[2]) && u.err().strip().lines().count() == 1, u.toString());
         }
     }
+
+    /** A JSON array of unsigned byte values as bytes (refusing anything outside 0-255). */
+    private static byte[] bytesOf(JsonNode values) {
+        assertTrue(values.isArray(), String.valueOf(values));
+        byte[] out = new byte[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            int v = values.get(i).asInt();
+            assertTrue(values.get(i).isInt() && v >= 0 && v <= 255, values.toString());
+            out[i] = (byte) v;
+        }
+        return out;
+    }
+
 }
