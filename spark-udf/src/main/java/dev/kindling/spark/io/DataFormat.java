@@ -59,14 +59,15 @@ public enum DataFormat {
      * Refuses inputs that reach the same file: Spark reads a file once per input that names it, so with {@code -i 'data/*'
      * -i data/part-1.jsonl} (or a folder and a file in it) every row of that file came out twice, as if the data held
      * duplicates. Identical paths are refused before Spark starts ({@code SparkJobOptions}); this compares what the
-     * inputs match: a match of one that is, or is inside, a match of another (folders are read recursively).
+     * inputs match: a match of one that is, or is inside, a match of another (folders are read recursively). One glob's
+     * matches are compared too: {@code {a,a/x.jsonl}} matches a folder and a file in it, {@code {a,link}} a folder and a
+     * symbolic link to it, and Spark reads each match.
      */
     public static void requireDisjoint(List<String> inputs, Configuration conf) {
-        if (inputs.size() < 2) {
+        if (inputs.size() < 2 && inputs.stream().noneMatch(DataFormat::isGlob)) {
             return;
         }
-        java.util.Map<Path, String> matchedBy = new java.util.HashMap<>();
-        List<Path> matches = new ArrayList<>();
+        java.util.Map<Path, Match> matchedBy = new java.util.HashMap<>();
         for (String input : inputs) {
             Path p = new Path(input);
             FileStatus[] found;
@@ -77,27 +78,42 @@ public enum DataFormat {
             }
             for (FileStatus st : found == null ? new FileStatus[0] : found) {
                 // as the disk resolves it: -i data -i link/a.jsonl, link a symbolic link to data, read a.jsonl twice
-                Path match = new Path(DatasetWriter.realLocal(st.getPath().toString()));
-                String earlier = matchedBy.putIfAbsent(match, input);
-                if (earlier != null && !earlier.equals(input)) {
-                    throw readTwice(st.getPath(), earlier, input);
+                Path real = new Path(DatasetWriter.realLocal(st.getPath().toString()));
+                Match match = new Match(input, st.getPath());
+                Match earlier = matchedBy.putIfAbsent(real, match);
+                if (earlier != null && !earlier.equals(match)) {
+                    throw readTwice(earlier.input().equals(input) ? real : st.getPath(), earlier, match);
                 }
-                matches.add(match);
             }
         }
-        for (Path m : matches) {
-            for (Path up = m.getParent(); up != null; up = up.getParent()) {
-                String outer = matchedBy.get(up);
-                if (outer != null && !outer.equals(matchedBy.get(m))) {
-                    throw readTwice(m, outer, matchedBy.get(m));
+        for (java.util.Map.Entry<Path, Match> m : matchedBy.entrySet()) {
+            for (Path up = m.getKey().getParent(); up != null; up = up.getParent()) {
+                Match outer = matchedBy.get(up);
+                if (outer != null) {
+                    throw readTwice(m.getValue().listed(), outer, m.getValue());
                 }
             }
         }
     }
 
-    private static KindlingException readTwice(Path file, String one, String other) {
-        return KindlingException.usage("inputs " + one + " and " + other + " both read " + file
-                + "; every row there would be read twice: give each file once");
+    /** Whether Hadoop reads {@code path} as a glob (its pattern characters; a backslash escapes one). */
+    static boolean isGlob(String path) {
+        for (int i = 0; i < path.length(); i++) {
+            if ("*?[{\\".indexOf(path.charAt(i)) >= 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A file or folder an input matched, as listed (before links are resolved). */
+    private record Match(String input, Path listed) {}
+
+    private static KindlingException readTwice(Path file, Match one, Match other) {
+        String inputs = one.input().equals(other.input())
+                ? "input " + one.input() + " matches " + one.listed() + " and " + other.listed() + ": both reach " + file
+                : "inputs " + one.input() + " and " + other.input() + " both read " + file;
+        return KindlingException.usage(inputs + "; every row there would be read twice: give each file once");
     }
 
     /**

@@ -66,6 +66,14 @@ class ReaderEdgeCasesTest {
         Cli.Result folderAndFile = convert("-i", inFolder, "-i", dir.toString());
         assertEquals(2, folderAndFile.code(), folderAndFile.toString());
         assertTrue(folderAndFile.err().contains("both read file:" + inFolder), folderAndFile.err());
+        // one glob whose alternatives reach one file: a folder and a file in it, a folder and a link to it
+        Files.createSymbolicLink(tmp.resolve("link"), dir);
+        for (String one : new String[] {tmp.resolve("{d,d/sub/g3.jsonl}").toString(), tmp.resolve("{d,link}").toString()}) {
+            Cli.Result within = convert("-i", one);
+            assertEquals(2, within.code(), within.toString());
+            assertTrue(within.err().contains("input " + one + " matches file:" + dir) && within.err().contains("read twice"),
+                    within.err());
+        }
         // inputs side by side are read once each
         Cli.Result apart = convert("-i", g1, "-i", tmp.resolve("g2.jsonl").toString(), "-i", dir.toString());
         assertEquals(0, apart.code(), apart.toString());
