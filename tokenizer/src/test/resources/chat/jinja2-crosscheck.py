@@ -8,8 +8,8 @@ Run after render-reference.mjs, from the repository root (needs jinja2, tested w
 The environment copies transformers' (utils/chat_template_utils.py, _compile_jinja_template):
 ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, loopcontrols), the tojson filter
 as json.dumps(ensure_ascii=False), the globals raise_exception (TemplateError) and strftime_now.
-(transformers' AssistantTracker extension only adds the {% generation %} tag, which none of these
-templates uses.) A case where the two engines disagree gets a "jinja2" object holding Jinja2's
+transformers' AssistantTracker extension adds the {% generation %} tag; its block renders as its body
+(the bookkeeping of which characters the assistant wrote is left out: no template output depends on it). A case where the two engines disagree gets a "jinja2" object holding Jinja2's
 result, which is what transformers (Python) renders and what Kindling is held to, and a "note".
 """
 import json
@@ -18,7 +18,8 @@ import sys
 from datetime import datetime
 
 import jinja2
-from jinja2.ext import loopcontrols
+from jinja2 import nodes
+from jinja2.ext import Extension, loopcontrols
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -67,9 +68,22 @@ def tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False)
     return json.dumps(x, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys)
 
 
+class AssistantTracker(Extension):
+    """transformers' {% generation %}...{% endgeneration %}, as it parses it (a call block); the body comes out as is."""
+    tags = {"generation"}
+
+    def parse(self, parser):
+        lineno = next(parser.stream).lineno
+        body = parser.parse_statements(["name:endgeneration"], drop_needle=True)
+        return nodes.CallBlock(self.call_method("_generation_support"), [], [], body).set_lineno(lineno)
+
+    def _generation_support(self, caller):
+        return caller()
+
+
 def environment(now=None):
     """transformers' environment; strftime_now reads the clock, or the fixed datetime now when given."""
-    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols])
+    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[AssistantTracker, loopcontrols])
     env.filters["tojson"] = tojson
     env.globals["raise_exception"] = raise_exception
     env.globals["strftime_now"] = lambda fmt: (now or datetime.now()).strftime(fmt)

@@ -149,6 +149,29 @@ EXPRESSIONS = [
     ("lipsum_default_length", "{% set w = lipsum(1, false)|wordcount %}{{ 20 <= w and w <= 100 }}"),
     ("strftime_now_formats", "{{ strftime_now('%d %b %Y') }}|{{ strftime_now('%B %e, %y %I%p') }}|{{ strftime_now('%%') }}"),
     ("raise_exception_message", "{{ raise_exception('Only user and assistant roles are supported!') }}"),
+    # each loop item renders in a scope of its own: a set in the body is gone at the next item and after the loop
+    ("loop_set_per_item", "{% set x = 0 %}{% for m in xs %}{% set x = x + 1 %}{{ x }}{% endfor %}{{ x }}"),
+    ("loop_set_not_carried", "{% for m in xs %}{% if m == 3 %}{% set tag = '[S]' %}{% endif %}{{ tag|default('') }}{{ m }}|"
+                             "{% endfor %}{{ tag is defined }}"),
+    ("loop_set_continue_break", "{% for m in xs %}{% set y = m %}{% if m == 1 %}{% continue %}{% endif %}{{ y }}{% endfor %}|"
+                                "{% for m in xs %}{% set y = m %}{% if m == 1 %}{% break %}{% endif %}{{ y }}{% endfor %}{{ y is defined }}"),
+    ("loop_set_nested", "{% for a in xs %}{% set o = a %}{% for b in xs %}{% set i = b %}{{ o }}{{ i }},{% endfor %}"
+                        "{{ i is defined }};{% endfor %}"),
+    ("loop_namespace_carried", "{% set ns = namespace(n=0, last=none) %}{% for m in xs %}{% set ns.n = ns.n + m %}"
+                               "{% set ns.last = m %}{% endfor %}{{ ns.n }} {{ ns.last }}"),
+    # transformers' {% generation %} (its AssistantTracker extension) renders its body, in a scope of its own
+    ("generation_block", "{% for m in xs %}{% generation %}{% set g = m %}<{{ g }}>{% endgeneration %}{{ g is defined }}{% endfor %}"),
+    ("with_block", "{% set a = 5 %}{% with a = 1, b = a %}{{ a }}{{ b }}{% set c = 3 %}{% endwith %}{{ a }}{{ c is defined }}"),
+    ("with_empty", "{% with %}{% set q = 1 %}{{ q }}{% endwith %}{{ q is defined }}"),
+    ("adjacent_string_literals", "{{ 'It''s' }} {{ 'a' 'b' \"c\" }}"),
+    ("reverse_astral", "{{ 'x\U0001F600y'|reverse }} {{ xs|reverse|list }}"),
+    ("tojson_sort_keys", "{{ d|tojson(sort_keys=true) }} {{ nested|tojson(indent=1, sort_keys=true) }}"),
+    ("tojson_arguments", "{{ {'\u00e9': 'x\U0001F600\x7f'}|tojson(ensure_ascii=true) }} {{ d|tojson(separators=(',', ':')) }} "
+                         "{{ d|tojson(false, 2, none, true) }} {{ {'b': [1, {'z': 1}], 'a': none}|tojson(indent=0) }}"),
+    ("tojson_sort_mixed_keys", "{{ {1: 'a', 'b': 2}|tojson(sort_keys=true) }}"),
+    ("groupby_grouper", "{% set rows = [{'k': 'a', 'v': 1}, {'k': 'b', 'v': 2}, {'k': 'a', 'v': 3}] %}"
+                        "{{ rows|groupby('k')|map(attribute='grouper')|list }} {% for g in rows|groupby('k') %}{{ g.grouper }}:"
+                        "{{ g.list|map(attribute='v')|list }} {% endfor %}{% for k, items in rows|groupby('k') %}{{ k }}{{ items|length }}{% endfor %}"),
 ]
 
 ASSISTANT_TOOL = {"role": "assistant", "content": "",

@@ -111,6 +111,8 @@ public final class JinjaChatRenderer {
         jinjava.getGlobalContext().registerTag(new PyTruth.IfTag());
         jinjava.getGlobalContext().registerTag(new PySetTag());
         jinjava.getGlobalContext().registerTag(new PyCallTag());
+        jinjava.getGlobalContext().registerTag(new PyWithTag());
+        jinjava.getGlobalContext().registerTag(new PyGenerationTag());
         jinjava.getGlobalContext().registerExpTest(new PyNone.IsNone());
         // Jinja2's none/None literal; in Jinjava it was an undefined name, null
         jinjava.getGlobalContext().put("none", PyNone.NONE);

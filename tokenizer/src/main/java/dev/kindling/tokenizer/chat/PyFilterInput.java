@@ -93,6 +93,9 @@ final class PyFilterInput implements AdvancedFilter {
         if (var instanceof Map<?, ?> m && getName().equals("list")) {
             return new ArrayList<>(m.keySet()); // list(d) is its keys; Jinjava's was [d]
         }
+        if (str && getName().equals("reverse")) {
+            return new StringBuilder(var.toString()).reverse().toString(); // value[::-1], by code points (surrogate pairs kept)
+        }
         if (walksStr && str) {
             return filter.filter(var.toString().codePoints().mapToObj(Character::toString).toList(), interpreter, args, kwargs);
         }

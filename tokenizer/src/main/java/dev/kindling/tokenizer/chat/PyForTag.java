@@ -3,6 +3,7 @@ package dev.kindling.tokenizer.chat;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.lib.tag.ElseTag;
 import com.hubspot.jinjava.lib.tag.ForTag;
+import com.hubspot.jinjava.lib.tag.Tag;
 import com.hubspot.jinjava.objects.SafeString;
 import com.hubspot.jinjava.tree.Node;
 import com.hubspot.jinjava.tree.TagNode;
@@ -254,9 +255,45 @@ public final class PyForTag extends ForTag {
             interpreter.getContext().put(CHANGED, new Object[] {CHANGED});
             interpreter.getContext().put(DEPTH, recursion == null ? 1 : recursion.depth());
             interpreter.getContext().put(RECURSION, recursion);
-            return renderForCollection(node, interpreter, loopVars, items);
+            // the body as one node that renders each item in a scope of its own (the parsed tree stays as it is)
+            TagNode iteration = new TagNode(ITERATION, (TagToken) node.getMaster(), node.getSymbols());
+            iteration.setChildren(new LinkedList<>(node.getChildren()));
+            TagNode body = new TagNode(this, (TagToken) node.getMaster(), node.getSymbols());
+            body.setChildren(new LinkedList<>(List.of(iteration)));
+            return renderForCollection(body, interpreter, loopVars, items);
         }
     }
+
+    /**
+     * One item's rendering of a loop body, in a scope of its own: in Jinja2 a {@code {% set %}} in the body holds for the
+     * rest of that item only, so {@code {% for m in messages %}{% if m.role == 'system' %}{% set sys = m %}{% endif %}}
+     * has no {@code sys} at the next message, and {@code {% set x = x + 1 %}} starts from the outer {@code x} at every
+     * item (Jinjava kept one scope for the whole loop: the first set leaked into every later item, and the prompt a
+     * template built differed from transformers'). {@code namespace()} attributes are how a template carries a value
+     * across items, as in Jinja2. A {@code continue} or {@code break} ends the item, as in Jinjava's loop.
+     */
+    private static final Tag ITERATION = new Tag() {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public String getName() {
+            return "__kindling_loop_iteration__";
+        }
+
+        @Override
+        public String interpret(TagNode node, JinjavaInterpreter interpreter) {
+            StringBuilder out = new StringBuilder();
+            try (JinjavaInterpreter.InterpreterScopeClosable scope = interpreter.enterScope()) {
+                for (Node child : node.getChildren()) {
+                    out.append(child.render(interpreter).getValue());
+                    if (interpreter.getContext().get("loop") instanceof ForLoop loop && loop.isContinued()) {
+                        break;
+                    }
+                }
+            }
+            return out.toString();
+        }
+    };
 
     /** The name the items of the innermost loop being rendered are bound to; no template names a variable so. */
     private static final String ITEMS = "__kindling_loop_items__";

@@ -1,42 +1,72 @@
 package dev.kindling.tokenizer.chat;
 
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
-import com.hubspot.jinjava.lib.filter.Filter;
+import com.hubspot.jinjava.lib.filter.AdvancedFilter;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.math.RoundingMode;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 
 /**
  * The {@code tojson} filter as transformers defines it for chat templates: Python's
- * {@code json.dumps(x, ensure_ascii=False)} with the default separators {@code ", "} and
- * {@code ": "} and keys in insertion order ({@code indent=N} pretty-prints as Python does).
+ * {@code json.dumps(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False)}, its arguments in that order
+ * or by name: the separators {@code ", "} and {@code ": "} ({@code ","} between items with an indent), keys in insertion
+ * order unless {@code sort_keys}, {@code indent=N} pretty-printing as Python does, {@code ensure_ascii} writing every
+ * non-ASCII character as {@code \\uXXXX}.
  */
-public final class PyJson implements Filter {
+public final class PyJson implements AdvancedFilter {
+    /** How json.dumps writes: indent (-1 none), separators, sorted keys, ASCII only. */
+    private record Style(int indent, String itemSeparator, String keySeparator, boolean sortKeys, boolean ensureAscii) {
+        static final Style DEFAULT = new Style(-1, ", ", ": ", false, false);
+    }
+
     @Override
     public String getName() {
         return "tojson";
     }
 
     @Override
-    public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
-        int indent = -1;
-        if (args != null && args.length > 0 && args[0] != null) {
-            try {
-                indent = Integer.parseInt(args[0].replace("indent=", "").trim());
-            } catch (NumberFormatException e) {
-                indent = -1;
+    public Object filter(Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
+        Object ensureAscii = arg(args, kwargs, 0, "ensure_ascii");
+        Object indent = arg(args, kwargs, 1, "indent");
+        Object separators = arg(args, kwargs, 2, "separators");
+        Object sortKeys = arg(args, kwargs, 3, "sort_keys");
+        int spaces = -1;
+        if (indent != null && !(indent instanceof PyNone)) {
+            if (!(indent instanceof Number n) || indent instanceof Double || indent instanceof Float) {
+                throw new ChatTemplateException("tojson: indent must be an int, not " + PyAddition.typeName(indent));
             }
+            spaces = Math.max(0, n.intValue());
+        }
+        String item = spaces >= 0 ? "," : ", ";
+        String key = ": ";
+        if (separators != null && !(separators instanceof PyNone)) {
+            if (!(separators instanceof List<?> pair) || pair.size() != 2
+                    || !(pair.get(0) instanceof CharSequence) || !(pair.get(1) instanceof CharSequence)) {
+                throw new ChatTemplateException("tojson: separators must be a pair of str (item, key), not " + PyStr.str(separators));
+            }
+            item = pair.get(0).toString();
+            key = pair.get(1).toString();
         }
         StringBuilder sb = new StringBuilder();
-        write(var, sb, indent, 0);
+        write(var, sb, new Style(spaces, item, key, sortKeys != null && PyTruth.of(sortKeys),
+                ensureAscii != null && PyTruth.of(ensureAscii)), 0);
         return sb.toString();
+    }
+
+    private static Object arg(Object[] args, Map<String, Object> kwargs, int position, String name) {
+        if (kwargs != null && kwargs.containsKey(name)) {
+            return kwargs.get(name);
+        }
+        return args != null && args.length > position ? args[position] : null;
     }
 
     static String dumps(Object v) {
         StringBuilder sb = new StringBuilder();
-        write(v, sb, -1, 0);
+        write(v, sb, Style.DEFAULT, 0);
         return sb.toString();
     }
 
@@ -45,7 +75,8 @@ public final class PyJson implements Filter {
         sb.append(" ".repeat(indent * depth));
     }
 
-    static void write(Object v, StringBuilder sb, int indent, int depth) {
+    private static void write(Object v, StringBuilder sb, Style style, int depth) {
+        int indent = style.indent();
         if (v == null) {
             // Jinja2's Undefined (a missing key or variable): json.dumps raises, as transformers' tojson does
             throw new ChatTemplateException("tojson: Object of type Undefined is not JSON serializable");
@@ -67,18 +98,22 @@ public final class PyJson implements Filter {
                 sb.append("{}");
                 return;
             }
+            List<Map.Entry<?, ?>> entries = new ArrayList<>(m.entrySet());
+            if (style.sortKeys()) {
+                entries.sort((a, b) -> compareKeys(a.getKey(), b.getKey())); // sorted(d.items()): the keys as they are
+            }
             sb.append('{');
             boolean first = true;
-            for (Map.Entry<?, ?> e : m.entrySet()) {
+            for (Map.Entry<?, ?> e : entries) {
                 if (!first) {
-                    sb.append(indent >= 0 ? "," : ", ");
+                    sb.append(style.itemSeparator());
                 }
                 if (indent >= 0) {
                     newline(sb, indent, depth + 1);
                 }
-                string(key(e.getKey()), sb);
-                sb.append(": ");
-                write(e.getValue(), sb, indent, depth + 1);
+                string(key(e.getKey()), sb, style.ensureAscii());
+                sb.append(style.keySeparator());
+                write(e.getValue(), sb, style, depth + 1);
                 first = false;
             }
             if (indent >= 0) {
@@ -95,12 +130,12 @@ public final class PyJson implements Filter {
             boolean first = true;
             while (i.hasNext()) {
                 if (!first) {
-                    sb.append(indent >= 0 ? "," : ", ");
+                    sb.append(style.itemSeparator());
                 }
                 if (indent >= 0) {
                     newline(sb, indent, depth + 1);
                 }
-                write(i.next(), sb, indent, depth + 1);
+                write(i.next(), sb, style, depth + 1);
                 first = false;
             }
             if (indent >= 0) {
@@ -108,10 +143,39 @@ public final class PyJson implements Filter {
             }
             sb.append(']');
         } else if (v instanceof Object[] a) {
-            write(java.util.Arrays.asList(a), sb, indent, depth);
+            write(java.util.Arrays.asList(a), sb, style, depth);
         } else {
-            string(String.valueOf(v), sb);
+            string(String.valueOf(v), sb, style.ensureAscii());
         }
+    }
+
+    /** Python's {@code <} between two dict keys, as {@code sorted} applies it: str by code point, numbers by value. */
+    private static int compareKeys(Object a, Object b) {
+        boolean aText = a instanceof CharSequence || a instanceof Character;
+        boolean bText = b instanceof CharSequence || b instanceof Character;
+        if (aText && bText) {
+            return compareCodePoints(a.toString(), b.toString());
+        }
+        if (PyEquality.isNumber(a) && PyEquality.isNumber(b)) {
+            return PyEquality.exact(a).compareTo(PyEquality.exact(b));
+        }
+        throw new ChatTemplateException("tojson: '<' not supported between instances of '" + PyAddition.typeName(a)
+                + "' and '" + PyAddition.typeName(b) + "' (sort_keys)");
+    }
+
+    private static int compareCodePoints(String a, String b) {
+        int i = 0;
+        int j = 0;
+        while (i < a.length() && j < b.length()) {
+            int x = a.codePointAt(i);
+            int y = b.codePointAt(j);
+            if (x != y) {
+                return Integer.compare(x, y);
+            }
+            i += Character.charCount(x);
+            j += Character.charCount(y);
+        }
+        return Integer.compare(a.length() - i, b.length() - j);
     }
 
     /**
@@ -156,6 +220,10 @@ public final class PyJson implements Filter {
     }
 
     static void string(String s, StringBuilder sb) {
+        string(s, sb, false);
+    }
+
+    private static void string(String s, StringBuilder sb, boolean ensureAscii) {
         sb.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -168,8 +236,8 @@ public final class PyJson implements Filter {
                 case '\b' -> sb.append("\\b");
                 case '\f' -> sb.append("\\f");
                 default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
+                    if (c < 0x20 || ensureAscii && c > 0x7e) {
+                        sb.append(String.format("\\u%04x", (int) c)); // a UTF-16 unit: an astral character as its pair
                     } else {
                         sb.append(c);
                     }

@@ -67,7 +67,10 @@ public final class PyMinMax implements Filter {
         if (attribute != null) {
             for (String part : attribute.toString().split("\\.")) {
                 // Jinja2's getitem: a key, or an index of a list ('0' in groupby(0), 'users.0.name')
-                v = v instanceof Map<?, ?> m ? m.get(part) : v instanceof List<?> l && INDEX.matcher(part).matches()
+                // a groupby group's grouper and list are attributes (map(attribute='grouper')), as g.grouper reads them
+                v = v instanceof PySequenceFilters.Group g && ("grouper".equals(part) || "list".equals(part))
+                        ? ("grouper".equals(part) ? g.getGrouper() : g.getList())
+                        : v instanceof Map<?, ?> m ? m.get(part) : v instanceof List<?> l && INDEX.matcher(part).matches()
                         && Integer.parseInt(part) < l.size() ? l.get(Integer.parseInt(part))
                         : v instanceof String str && INDEX.matcher(part).matches()
                         && Integer.parseInt(part) < str.codePointCount(0, str.length())

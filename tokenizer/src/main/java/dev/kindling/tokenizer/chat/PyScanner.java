@@ -70,23 +70,45 @@ final class PyScanner extends ExtendedScanner {
         return token(Symbol.INTEGER, new BigInteger(digits, radix).toString(), i.end() - at);
     }
 
+    /**
+     * A string literal, and any literals right after it (whitespace between): Jinja2's parser joins adjacent strings as
+     * Python does ({@code 'It''s'} is {@code Its}); Jinjava failed the template at the second one.
+     */
     @Override
     protected Token nextString() throws ScanException {
         String input = getInput();
         int start = getPosition();
+        StringBuilder value = new StringBuilder();
+        int at = start;
+        do {
+            at = literal(input, at, value);
+            int next = at;
+            while (next < input.length() && Character.isWhitespace(input.charAt(next))) {
+                next++;
+            }
+            if (next < input.length() && (input.charAt(next) == '\'' || input.charAt(next) == '"')) {
+                at = next;
+            } else {
+                break;
+            }
+        } while (true);
+        return token(Symbol.STRING, value.toString(), at - start);
+    }
+
+    /** Decodes the literal whose quote is at {@code start} onto {@code value}; returns the position after it. */
+    private static int literal(String input, int start, StringBuilder value) throws ScanException {
         char quote = input.charAt(start);
         for (int i = start + 1; i < input.length(); i++) {
             char c = input.charAt(i);
             if (c == '\\') {
                 i++; // the escaped character, whatever it is, does not end the string (as Jinja2's string_re)
             } else if (c == quote) {
-                String value;
                 try {
-                    value = PyStringLiteral.decode(input.substring(start + 1, i));
+                    value.append(PyStringLiteral.decode(input.substring(start + 1, i)));
                 } catch (IllegalArgumentException e) {
                     throw new ScanException(start, e.getMessage(), "a valid escape sequence");
                 }
-                return token(Symbol.STRING, value, i + 1 - start);
+                return i + 1;
             }
         }
         throw new ScanException(start, "unterminated string", String.valueOf(quote));
