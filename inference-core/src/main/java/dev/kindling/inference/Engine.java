@@ -146,7 +146,7 @@ public final class Engine implements AutoCloseable {
             throw new ModelFormatException(tokenizerSource, "the tokenizer has " + codec.tokenizer().vocabSize()
                     + " token ids but the model " + path.getFileName() + " has " + model.config().vocabSize()
                     + " (rows of its output layer): they are not made for each other"
-                    + (options.tokenizer() != null ? "; give the tokenizer the model was trained with (--tokenizer)" : ""));
+                    + (options.tokenizer() != null ? "; give the tokenizer the model was trained with" : ""));
         }
         if (codec != null && codec.tokenizer().vocabSize() < model.config().vocabSize()) {
             // a padded embedding (Qwen: 151,936 rows over 151,665 tokens) or a tokenizer that lost its tail: said once

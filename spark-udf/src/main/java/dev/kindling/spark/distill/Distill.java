@@ -3,6 +3,7 @@ package dev.kindling.spark.distill;
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.regexp_replace;
 import static org.apache.spark.sql.functions.sha2;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.when;
@@ -39,6 +40,31 @@ final class Distill {
                     + "fit its context would be recorded whole beside an answer to its end, which changes the data; "
                     + "setTruncatePrompts(false): a prompt too long then fails its row with an error");
         }
+    }
+
+    /**
+     * A row's error with the engine's advice for a prompt longer than the context made distill's: the engine points to
+     * {@code --truncate-prompts}, which distill refuses ({@link #requireWholePrompts}), so the row said to use an option
+     * the command would not take.
+     */
+    static Dataset<Row> adviseOnLongPrompts(Dataset<Row> docs) {
+        Column error = col(Columns.ERROR);
+        return docs.withColumn(Columns.ERROR, regexp_replace(error, "\\(shorten it; to keep a prompt's end instead: [^)]*\\)",
+                "(shorten it: distill answers whole prompts only, as a prompt cut to fit would be recorded whole beside an "
+                        + "answer to its end)"));
+    }
+
+    /**
+     * The input's id column, first in the output, when the rows have one (the CLI's reader always gives them one, from
+     * {@code --id-column} or made from the text): an output row is then joined back to its prompt row by it. None when its
+     * name is one of the stage's own output columns.
+     */
+    static List<Column> idColumn(Dataset<Row> docs, StageContext context, List<String> outputNames) {
+        String id = context.idColumn();
+        if (id == null || outputNames.stream().anyMatch(n -> Columns.sameName(n, id)) || Columns.resolve(docs.schema(), id, "id") == null) {
+            return List.of();
+        }
+        return List.of(Columns.named(id).as(id));
     }
 
     /** {@code {role, content}}. */

@@ -10,6 +10,7 @@ import dev.kindling.spark.inference.Judge;
 import dev.kindling.spark.inference.Rubric;
 import dev.kindling.spark.inference.SamplingCliOptions;
 import dev.kindling.spark.io.DatasetWriter;
+import dev.kindling.spark.io.SideFile;
 import dev.kindling.spark.io.WriteOptions;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,7 +77,8 @@ public final class DistillCommand implements Runnable {
 
     @Command(name = "sft", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Answer every prompt with the teacher and write SFT conversations "
-                    + "{prompt_id, prompt, messages:[{role, content}], model, error} (ultrachat_200k layout; TRL's SFTTrainer reads "
+                    + "{id, prompt_id, prompt, messages:[{role, content}], model, error} (id: the prompt row's, --id-column; "
+                    + "then ultrachat_200k's layout; TRL's SFTTrainer reads "
                     + "the messages column alone). An answer with no text but white space is rejected as sft:empty_answer.",
                     "Example: kindling distill sft --teacher teacher.gguf --prompts prompts.jsonl --output sft/ --max-tokens 512"})
     static final class SftCommand extends PromptsCommand {
@@ -97,7 +99,7 @@ public final class DistillCommand implements Runnable {
 
     @Command(name = "dpo", mixinStandardHelpOptions = true, sortOptions = false, defaultValueProvider = DpoCommand.Sampling.class,
             description = {"Sample several answers per prompt, rate them with a judge model against a rubric, and write preference pairs "
-                    + "{prompt_id, prompt, chosen, rejected, chosen_rating, rejected_rating, model, error} "
+                    + "{id, prompt_id, prompt, chosen, rejected, chosen_rating, rejected_rating, model, error} (id: the prompt row's) "
                     + "(distilabel's FormatTextGenerationDPO layout; TRL's DPOTrainer reads chosen and rejected without prompt). "
                     + "Blank answers are not candidates; prompts whose answers all rate the same are rejected as dpo:tied_ratings, with fewer than two "
                     + "rated answers as dpo:too_few_ratings.",
@@ -152,10 +154,23 @@ public final class DistillCommand implements Runnable {
             if (judge != null) {
                 TeacherOptions.checkLocal("--judge", judge, "--judge-tokenizer", judgeTokenizer);
             }
-            if (samples < 2) {
-                throw KindlingException.usage("--samples must be >= 2");
+            if (samples < 2 || samples > Generate.MAX_SAMPLES) {
+                throw KindlingException.usage("--samples must be in 2.." + Generate.MAX_SAMPLES + ", got " + samples);
             }
-            Dpo.requireSampling(sampling.temperature, sampling.topK);
+            String oneAnswer = sampling.oneAnswerSetting();
+            if (oneAnswer != null) {
+                // the run went to its end and rejected every prompt as dpo:tied_ratings (or too_few_ratings)
+                throw KindlingException.usage("dpo: " + oneAnswer + " gives the same answer for every sample of a prompt, so "
+                        + "every prompt would be rejected (dpo:tied_ratings, or dpo:too_few_ratings with no answer): sample with a "
+                        + "--temperature above 0 (default 0.8), and no --top-k 1, --min-p 1 or --max-tokens 0");
+            }
+            if (SideFile.scheme(rubric) == null) {
+                try {
+                    Rubric.load(rubric); // a template file without its placeholders, before Spark starts
+                } catch (KindlingException e) {
+                    throw KindlingException.usage("--rubric: " + e.getMessage());
+                }
+            }
         }
 
         @Override
@@ -232,7 +247,9 @@ public final class DistillCommand implements Runnable {
         @Option(names = "--no-keyword-filter", description = "Keep instructions about images, files, programs... (the paper drops them).")
         boolean noKeywordFilter;
 
-        /** The teacher continues few-shot prompts as plain text (as in the paper), never through its chat template. */
+        /**
+         * The teacher continues few-shot prompts as plain text (as in the paper), never through its chat template.
+         */
         @Override
         protected Set<String> unusedInheritedOptions() {
             return Set.of("--chat", "--system");
@@ -247,6 +264,14 @@ public final class DistillCommand implements Runnable {
             if (!spec.commandLine().getParseResult().hasMatchedOption("--text-column")) {
                 job.textColumn = instructionColumn;
                 job.textColumnOption = "--instruction-column";
+            } else if (spec.commandLine().getParseResult().hasMatchedOption("--instruction-column")) {
+                // --text-column won and --instruction-column was never read, not even checked against the input
+                throw KindlingException.usage("--instruction-column and --text-column name the same column; give one");
+            }
+            if (spec.commandLine().getParseResult().hasMatchedOption("--id-column")) {
+                // the reader needs an id column (its default), but the output's instructions are new: the seeds' ids go nowhere
+                throw KindlingException.usage("--id-column: self-instruct writes new instructions with ids of their own, so the "
+                        + "seed tasks' ids are not read; give no --id-column");
             }
             teacher.teacherSpec();
         }

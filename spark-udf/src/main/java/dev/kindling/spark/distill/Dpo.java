@@ -13,6 +13,7 @@ import dev.kindling.spark.inference.SamplingSpec;
 import dev.kindling.spark.io.Columns;
 import dev.kindling.spark.stage.PipelineStage;
 import dev.kindling.spark.stage.StageContext;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.sql.Column;
@@ -37,7 +38,8 @@ import scala.collection.Seq;
  * messages as the prompt; give it the rows without an error or a reason:
  *
  * <pre>
- * {"prompt_id": "9f86d0...",
+ * {"id": "doc-17",                      the prompt row's id (the CLI's --id-column), when the input has one
+ *  "prompt_id": "9f86d0...",
  *  "prompt": "Name three primes.",
  *  "chosen":   [{"role": "user", "content": "Name three primes."}, {"role": "assistant", "content": "2, 3 and 5."}],
  *  "rejected": [{"role": "user", "content": "Name three primes."}, {"role": "assistant", "content": "1, 4, 9."}],
@@ -57,6 +59,9 @@ import scala.collection.Seq;
  * its end would be answered, or rated, as if whole).
  */
 public final class Dpo implements PipelineStage {
+    /** The stage's own output columns (an input id column of one of these names is not carried). */
+    static final List<String> OUTPUT = List.of("prompt_id", "prompt", "chosen", "rejected", "chosen_rating", "rejected_rating",
+            "model", Columns.ERROR, Columns.REASON);
     /** What {@link #pick} returns. */
     static final StructType PAIR = new StructType()
             .add("chosen", DataTypes.StringType).add("rejected", DataTypes.StringType)
@@ -113,7 +118,7 @@ public final class Dpo implements PipelineStage {
             throw KindlingException.usage("dpo: sample at least 2 answers per prompt (got " + teacher.getN() + ")");
         }
         SamplingSpec sampling = teacher.sampling();
-        requireSampling(sampling.temperature(), sampling.topK());
+        requireSampling(sampling.temperature(), sampling.topK(), sampling.minP(), (Integer) teacher.getOrDefault(teacher.maxTokens()));
         Distill.requireWholePrompts(name(), teacher);
         if (judge.getTruncatePrompts()) {
             throw KindlingException.usage("dpo: the judge has truncatePrompts set, but " + Judge.TRUNCATION);
@@ -147,23 +152,28 @@ public final class Dpo implements PipelineStage {
                 .when(col(Columns.ERROR).isNull().and(pair.getField("outcome").notEqual("ok")),
                         functionsConcat(lit("dpo:"), pair.getField("outcome"))));
         Column ok = pair.getField("outcome").equalTo("ok");
-        return Distill.select(paired, List.of(Distill.promptId(col(prompt)).as("prompt_id"), col(prompt).as("prompt"),
-                when(ok, Distill.conversation(system, col(prompt), pair.getField("chosen"))).as("chosen"),
-                when(ok, Distill.conversation(system, col(prompt), pair.getField("rejected"))).as("rejected"),
+        paired = Distill.adviseOnLongPrompts(paired);
+        List<Column> out = new ArrayList<>(Distill.idColumn(paired, context, OUTPUT));
+        out.addAll(List.of(Distill.promptId(Columns.named(prompt)).as("prompt_id"), Columns.named(prompt).as("prompt"),
+                when(ok, Distill.conversation(system, Columns.named(prompt), pair.getField("chosen"))).as("chosen"),
+                when(ok, Distill.conversation(system, Columns.named(prompt), pair.getField("rejected"))).as("rejected"),
                 when(ok, pair.getField("chosen_rating")).as("chosen_rating"),
                 when(ok, pair.getField("rejected_rating")).as("rejected_rating"),
                 lit(modelName).as("model")));
+        return Distill.select(paired, out);
     }
 
     /**
-     * Greedy decoding (temperature 0, or top-k 1) gives a prompt's samples as one answer: all rated the same, so every
-     * prompt would be rejected as tied, after the whole run.
+     * Greedy decoding (temperature 0, top-k 1 or min-p 1) gives a prompt's samples as one answer, and max tokens 0 none:
+     * all rated the same, so every prompt would be rejected (dpo:tied_ratings, dpo:too_few_ratings), after the whole run.
      */
-    static void requireSampling(double temperature, int topK) {
-        if (temperature <= 0 || topK == 1) {
-            throw KindlingException.usage("dpo: greedy decoding (" + (temperature <= 0 ? "temperature 0" : "top-k 1")
-                    + ") gives the same answer for every sample of a prompt, so every prompt would be rejected as "
-                    + "dpo:tied_ratings: sample with a temperature (default 0.8) and a top-k other than 1");
+    static void requireSampling(double temperature, int topK, double minP, int maxTokens) {
+        String one = temperature <= 0 ? "temperature 0 (greedy)" : topK == 1 ? "top-k 1 (greedy)" : minP >= 1 ? "min-p 1 (greedy)"
+                : maxTokens == 0 ? "max tokens 0 (no tokens)" : null;
+        if (one != null) {
+            throw KindlingException.usage("dpo: " + one + " gives the same answer for every sample of a prompt, so every "
+                    + "prompt would be rejected (dpo:tied_ratings, or dpo:too_few_ratings with no answer): sample with a "
+                    + "temperature (default 0.8), and no top-k 1, min-p 1 or max tokens 0");
         }
     }
 

@@ -10,6 +10,7 @@ import dev.kindling.spark.inference.InferenceMetrics;
 import dev.kindling.spark.inference.InferenceStage;
 import dev.kindling.spark.stage.PipelineStage;
 import dev.kindling.spark.stage.StageContext;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.sql.Column;
@@ -25,7 +26,8 @@ import org.apache.spark.sql.Row;
  * the rows without an error or a reason:
  *
  * <pre>
- * {"prompt_id": "9f86d0...",            sha256 hex of the prompt
+ * {"id": "doc-17",                      the prompt row's id (the CLI's --id-column), when the input has one
+ *  "prompt_id": "9f86d0...",            sha256 hex of the prompt
  *  "prompt": "Name three primes.",
  *  "messages": [{"role": "user", "content": "Name three primes."},
  *               {"role": "assistant", "content": "2, 3 and 5."}],
@@ -44,6 +46,8 @@ import org.apache.spark.sql.Row;
  * }</pre>
  */
 public final class Sft implements PipelineStage {
+    /** The stage's own output columns (an input id column of one of these names is not carried). */
+    static final List<String> OUTPUT = List.of("prompt_id", "prompt", "messages", "model", Columns.ERROR, Columns.REASON);
     private final Generate teacher;
     private final String modelName;
     private String promptColumn;
@@ -89,7 +93,7 @@ public final class Sft implements PipelineStage {
         // a copy: the caller's teacher keeps its columns, and its system prompt is the conversation's unless one is set here
         String system = systemPrompt != null ? systemPrompt : teacher.getOrDefault(teacher.systemPrompt());
         used = ((Generate) teacher.copy(ParamMap.empty())).setPromptCol(prompt).setSystemPrompt(system).setOutputCol("_answer").setN(1);
-        Dataset<Row> answered = new InferenceStage("generate", used).apply(docs, context);
+        Dataset<Row> answered = Distill.adviseOnLongPrompts(new InferenceStage("generate", used).apply(docs, context));
         Column answer = col("_answer");
         Column reason = col(Columns.REASON);
         // an empty assistant turn (the teacher ended at once, or a stop string cut the answer to nothing) would teach the
@@ -99,9 +103,11 @@ public final class Sft implements PipelineStage {
             reason = when(reason.isNotNull(), reason).when(answer.getField("finish_reason").equalTo("length"), lit("sft:truncated"));
         }
         answered = answered.withColumn(Columns.REASON, reason);
-        return Distill.select(answered, List.of(Distill.promptId(col(prompt)).as("prompt_id"), col(prompt).as("prompt"),
-                when(answer.isNotNull(), Distill.conversation(system, col(prompt), answer.getField("text"))).as("messages"),
+        List<Column> out = new ArrayList<>(Distill.idColumn(answered, context, OUTPUT));
+        out.addAll(List.of(Distill.promptId(Columns.named(prompt)).as("prompt_id"), Columns.named(prompt).as("prompt"),
+                when(answer.isNotNull(), Distill.conversation(system, Columns.named(prompt), answer.getField("text"))).as("messages"),
                 lit(modelName).as("model")));
+        return Distill.select(answered, out);
     }
 
     /**

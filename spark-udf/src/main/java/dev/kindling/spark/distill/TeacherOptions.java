@@ -78,7 +78,7 @@ public class TeacherOptions {
         }
         String vocabulary = tokenizer != null ? tokenizer : teacher;
         if (vocabulary == null || vocabulary.contains("://") || vocabulary.startsWith("file:") || !Files.isRegularFile(Path.of(vocabulary))
-                || Tokenizer.load(Path.of(vocabulary)).chatTemplate().isPresent()) {
+                || hasChatTemplate(tokenizer != null ? "--teacher-tokenizer" : "--teacher", vocabulary)) {
             return;
         }
         if (mode == Prompts.Chat.ON) {
@@ -90,6 +90,18 @@ public class TeacherOptions {
                 + vocabulary + " has none (tokenizer.chat_template): with --chat auto the teacher reads the prompts as "
                 + "plain text, never sees the system message, and the conversations would record one it did not answer to; "
                 + "give no --system, or a --teacher-tokenizer with a chat template");
+    }
+
+    /** Whether the vocabulary file given as {@code option} has a chat template; one that cannot be read is a usage error. */
+    private static boolean hasChatTemplate(String option, String vocabulary) {
+        Tokenizer t;
+        try {
+            t = Tokenizer.load(Path.of(vocabulary));
+        } catch (RuntimeException e) {
+            // "fake.gguf: unrecognised tokenizer format", exit 1, naming neither the option nor what the file should be
+            throw KindlingException.usage(option + " " + vocabulary + " cannot be read as a model's vocabulary: " + e.getMessage());
+        }
+        return t.chatTemplate().isPresent();
     }
 
     /**

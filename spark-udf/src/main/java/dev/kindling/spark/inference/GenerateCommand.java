@@ -139,8 +139,7 @@ public final class GenerateCommand extends SparkCommand {
         if (samples != null && (samples < 1 || samples > Generate.MAX_SAMPLES)) {
             throw KindlingException.usage("--samples must be in 1.." + Generate.MAX_SAMPLES + ", got " + samples);
         }
-        String oneText = sampling.temperature == 0 ? "--temperature 0 (greedy, the default)" : sampling.topK == 1 ? "--top-k 1 (greedy)"
-                : sampling.minP >= 1 ? "--min-p 1 (greedy)" : sampling.maxTokens == 0 ? "--max-tokens 0 (no tokens)" : null;
+        String oneText = sampling.oneAnswerSetting();
         if (samples != null && samples > 1 && oneText != null) {
             throw KindlingException.usage("--samples " + samples + " with " + oneText + " gives " + samples
                     + " identical completions; sample with a --temperature above 0, and no --top-k 1, --min-p 1 or --max-tokens 0");

@@ -7,14 +7,20 @@ import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.IDefaultValueProvider;
 import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * The sampling options of the generating commands (a picocli mixin). Defaults: greedy, 256 tokens; a command that
  * samples by default gives its own through a {@link Defaults} provider, so that its {@code --help} shows them.
  */
 public class SamplingCliOptions {
+    /** The command these options are mixed into (null outside picocli), to tell a typed option from its default. */
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec mixee;
+
     @Option(names = "--max-tokens", defaultValue = "256", paramLabel = "N", description = "Most tokens per completion (default: ${DEFAULT-VALUE}).")
     public int maxTokens;
 
@@ -76,6 +82,20 @@ public class SamplingCliOptions {
         }
         String plain = java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
         return plain.length() <= 24 ? plain : String.valueOf(v);
+    }
+
+    /**
+     * The setting that makes every sample of a prompt the same answer, as typed ({@code --temperature 0 (greedy, the
+     * default)}), or null when these options sample: what {@code generate --samples} and {@code distill dpo} refuse.
+     */
+    public String oneAnswerSetting() {
+        return temperature == 0 ? "--temperature 0 (greedy" + (temperatureIsDefault() ? ", the default)" : ")")
+                : topK == 1 ? "--top-k 1 (greedy)" : minP >= 1 ? "--min-p 1 (greedy)" : maxTokens == 0 ? "--max-tokens 0 (no tokens)" : null;
+    }
+
+    private boolean temperatureIsDefault() {
+        return mixee == null || mixee.commandLine() == null || mixee.commandLine().getParseResult() == null
+                || !mixee.commandLine().getParseResult().hasMatchedOption("--temperature");
     }
 
     /** Applies these options to a Generate stage. */

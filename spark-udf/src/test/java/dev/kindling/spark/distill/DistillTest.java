@@ -79,7 +79,7 @@ class DistillTest {
                 in.toString(), "--output", out.toString(), "--max-tokens", "10");
         assertEquals(0, r.code(), r.toString());
         Dataset<Row> back = spark.read().json(out.toString());
-        assertEquals(List.of("error", "messages", "model", "prompt", "prompt_id"), List.of(back.schema().fieldNames()));
+        assertEquals(List.of("error", "id", "messages", "model", "prompt", "prompt_id"), List.of(back.schema().fieldNames()));
         assertEquals(DataTypes.createArrayType(MESSAGE, true), back.schema().apply("messages").dataType());
         Map<String, Row> byPrompt = new HashMap<>();
         for (Row row : back.collectAsList()) {
@@ -97,6 +97,7 @@ class DistillTest {
         for (int i = 0; i < PROMPTS.size(); i++) {
             Row row = byPrompt.get(PROMPTS.get(i));
             assertEquals(Prompts.sha256Hex(PROMPTS.get(i)), row.getAs("prompt_id"));
+            assertEquals("p" + i, row.getAs("id"), "the prompt row's id, to join the output back to the prompts");
             assertEquals("stories260K.gguf", row.getAs("model"));
             assertNull(row.getAs("error"));
             List<Row> messages = row.getList(row.fieldIndex("messages"));
@@ -109,6 +110,9 @@ class DistillTest {
         Row bad = byPrompt.get(huge.toString());
         assertNull(bad.getAs("messages"));
         assertTrue(((String) bad.getAs("error")).startsWith("generate: stories260K.gguf: the prompt has "), bad.toString());
+        // the engine's advice (--truncate-prompts) is one distill refuses: the row says why distill does not cut prompts
+        assertTrue(((String) bad.getAs("error")).contains("distill answers whole prompts only")
+                && !((String) bad.getAs("error")).contains("--truncate-prompts"), bad.toString());
     }
 
     @Test
@@ -124,7 +128,7 @@ class DistillTest {
                 "--judge-method", "logprobs", "--prompts", in.toString(), "--output", out.toString(), "--rejected", rejected.toString());
         assertEquals(0, r.code(), r.toString());
         Dataset<Row> back = spark.read().json(out.toString());
-        assertEquals(List.of("chosen", "chosen_rating", "error", "model", "prompt", "prompt_id", "rejected", "rejected_rating"),
+        assertEquals(List.of("chosen", "chosen_rating", "error", "id", "model", "prompt", "prompt_id", "rejected", "rejected_rating"),
                 List.of(back.schema().fieldNames()));
         assertEquals(DataTypes.createArrayType(MESSAGE, true), back.schema().apply("chosen").dataType());
         assertEquals(DataTypes.createArrayType(MESSAGE, true), back.schema().apply("rejected").dataType());
@@ -154,8 +158,63 @@ class DistillTest {
                 double rr = row.getAs("rejected_rating");
                 assertTrue(cr > rr && cr <= 5 && rr >= 1, row.toString());
                 assertEquals(Prompts.sha256Hex(prompt), row.getAs("prompt_id"));
+                assertEquals("p" + PROMPTS.indexOf(prompt), row.getAs("id"));
                 assertNull(row.getAs("error"));
             }
+        }
+    }
+
+    /**
+     * A prompt column whose name holds a dot is read as the reader read it (sft and dpo took it for a nested field and
+     * failed with Spark's UNRESOLVED_COLUMN), and the id column given is the output's first.
+     */
+    @Test
+    void sftReadsADottedPromptColumnAndCarriesTheIdColumnGiven() throws Exception {
+        SparkSession spark = TestSpark.session();
+        Path in = tmp.resolve("dotted.jsonl");
+        Files.write(in, List.of(JSON.writeValueAsString(Map.of("key", "k1", "q.text", PROMPTS.get(0))),
+                JSON.writeValueAsString(Map.of("key", "k2", "q.text", PROMPTS.get(1)))), StandardCharsets.UTF_8);
+        Path out = tmp.resolve("dotted-out");
+        Cli.Result r = Cli.run("distill", "sft", "--no-progress", "--teacher", model().toString(), "--threads", "2", "--prompts",
+                in.toString(), "--prompt-column", "q.text", "--id-column", "key", "--output", out.toString(), "--max-tokens", "4");
+        assertEquals(0, r.code(), r.toString());
+        Path part = Files.list(out).filter(p -> p.getFileName().toString().startsWith("part-")).findFirst().orElseThrow();
+        assertTrue(Files.readString(part).startsWith("{\"key\":\"k"), Files.readString(part)); // first in each row, as written
+        Dataset<Row> back = spark.read().json(out.toString());
+        Map<String, String> prompts = new HashMap<>();
+        for (Row row : back.collectAsList()) {
+            assertNull(row.getAs("error"), row.toString());
+            prompts.put(row.getAs("key"), row.getAs("prompt"));
+        }
+        assertEquals(Map.of("k1", PROMPTS.get(0), "k2", PROMPTS.get(1)), prompts);
+    }
+
+    /** Settings that make every dpo sample one answer, and options that would be ignored, are refused before Spark starts. */
+    @Test
+    void distillRefusesSettingsThatWouldWasteTheRun() throws Exception {
+        Path in = prompts("refused", PROMPTS, null);
+        String m = model().toString();
+        Path noPlaceholder = Files.writeString(tmp.resolve("bad-rubric.txt"), "Rate this: {instruction}\n");
+        Path notAModel = Files.writeString(tmp.resolve("fake.gguf"), "not a model");
+        Map<List<String>, String> refused = new java.util.LinkedHashMap<>();
+        refused.put(List.of("distill", "dpo", "-t", m, "--prompts", in.toString(), "-o", "x", "--min-p", "1"), "--min-p 1 (greedy)");
+        refused.put(List.of("distill", "dpo", "-t", m, "--prompts", in.toString(), "-o", "x", "--max-tokens", "0"), "--max-tokens 0");
+        refused.put(List.of("distill", "dpo", "-t", m, "--prompts", in.toString(), "-o", "x", "--samples", "100000"),
+                "--samples must be in 2..1024, got 100000");
+        refused.put(List.of("distill", "dpo", "-t", m, "--prompts", in.toString(), "-o", "x", "--rubric", noPlaceholder.toString()),
+                "--rubric: rubric bad-rubric.txt has no {response} placeholder");
+        refused.put(List.of("distill", "sft", "-t", notAModel.toString(), "--prompts", in.toString(), "-o", "x", "--chat", "on"),
+                "--teacher " + notAModel + " cannot be read as a model's vocabulary");
+        refused.put(List.of("distill", "self-instruct", "-t", m, "--seed-tasks", in.toString(), "-o", "x", "--num", "2",
+                "--instruction-column", "nosuch", "--text-column", "prompt"), "--instruction-column and --text-column name the same column");
+        refused.put(List.of("distill", "self-instruct", "-t", m, "--seed-tasks", in.toString(), "-o", "x", "--num", "2",
+                "--id-column", "id"), "--id-column: self-instruct writes new instructions");
+        for (Map.Entry<List<String>, String> e : refused.entrySet()) {
+            List<String> args = new ArrayList<>(e.getKey());
+            args.addAll(List.of("--master", "bogus://x"));
+            Cli.Result r = Cli.run(args.toArray(new String[0]));
+            assertEquals(2, r.code(), e.getKey() + ": " + r);
+            assertTrue(r.err().contains(e.getValue()), e.getKey() + ": " + r.err());
         }
     }
 
