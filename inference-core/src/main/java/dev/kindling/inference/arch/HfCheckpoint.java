@@ -100,6 +100,12 @@ public final class HfCheckpoint implements Checkpoint {
         Resolved r = resolve(name, true);
         SafetensorsTensor t = r.tensor;
         GgmlType type = ggmlType(r.file, t);
+        if (t.shape().length != 2 && !(t.shape().length == 3 && r.rows != null)) {
+            // a [8, 8, 64] q_proj was read as 64 rows of 64 (its leading dimensions folded), where transformers refuses the
+            // size mismatch; only stacked experts ([experts, rows, cols], read one expert's rows at a time) have three
+            throw new ModelFormatException(r.file.path(), "tensor " + t.name() + " has shape " + Arrays.toString(t.shape())
+                    + "; " + name + " is a matrix (two dimensions: rows, columns)");
+        }
         long cols = t.cols();
         if (cols > Integer.MAX_VALUE) {
             throw new ModelFormatException(r.file.path(), "tensor " + t.name() + ": row length " + cols + " is too large");
@@ -140,6 +146,12 @@ public final class HfCheckpoint implements Checkpoint {
         Resolved r = resolve(name, true);
         SafetensorsTensor t = r.tensor;
         ggmlType(r.file, t);
+        long wide = Arrays.stream(t.shape()).filter(d -> d > 1).count();
+        if (wide > 1 && r.rows == null) {
+            // an [8, 8] norm was read as its 64 values
+            throw new ModelFormatException(r.file.path(), "tensor " + t.name() + " has shape " + Arrays.toString(t.shape())
+                    + "; " + name + " is a vector (one dimension)");
+        }
         long n = t.elementCount();
         if (n > Integer.MAX_VALUE - 8) {
             throw new ModelFormatException(r.file.path(), "tensor " + t.name() + " is too large to read as a vector");

@@ -58,6 +58,14 @@ final class Llama implements Family {
         return c;
     }
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Llama.class);
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> out = new java.util.ArrayList<>(a);
+        out.addAll(b);
+        return out;
+    }
+
     static int max(int[] a) {
         int m = 0;
         for (int v : a) {
@@ -66,13 +74,42 @@ final class Llama implements Family {
         return m;
     }
 
+    /** The attention's projections and the MLP's, as Hugging Face names them under {@code model.layers.N.}. */
+    static final List<String> ATTENTION = List.of("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj");
+    static final List<String> MLP = List.of("mlp.gate_proj", "mlp.up_proj", "mlp.down_proj");
+
     @Override
     public TensorNames hfNames(HfConfig j, ModelConfig c, Predicate<String> stored) {
-        return llamaNames(c, stored).build();
+        // transformers' LlamaAttention and LlamaMLP take their biases from these keys (false by default; Mistral, Mixtral
+        // and DeciLM have none): bias tensors stored beside them are unexpected keys it leaves out
+        java.util.Set<String> biased = new java.util.HashSet<>();
+        if (j.bool(false, "attention_bias")) {
+            biased.addAll(ATTENTION);
+        }
+        if (j.bool(false, "mlp_bias")) {
+            biased.addAll(MLP);
+        }
+        return llamaNames(j, c, stored, biased).build();
     }
 
-    /** Hugging Face's Llama names (shared with Qwen2 and the MoE variant). */
-    static TensorNames.Builder llamaNames(ModelConfig c, Predicate<String> stored) {
+    /**
+     * Hugging Face's Llama names (shared with Qwen2 and the MoE variant), with a bias for each projection of {@code biased}.
+     * A bias tensor stored for another projection is not read, as transformers does not read it, and said once in the log:
+     * it was read whenever present, so a checkpoint whose config.json says {@code attention_bias: false} gave other
+     * logits than transformers does.
+     */
+    static TensorNames.Builder llamaNames(HfConfig j, ModelConfig c, Predicate<String> stored, java.util.Set<String> biased) {
+        List<String> unused = new java.util.ArrayList<>();
+        for (String p : concat(ATTENTION, MLP)) {
+            if (!biased.contains(p) && stored.test("model.layers.0." + p + ".bias")) {
+                unused.add(p + ".bias");
+            }
+        }
+        if (!unused.isEmpty()) {
+            LOG.warn("kindling: {}: the checkpoint holds {} in its layers, but model_type {} with this config.json "
+                    + "(attention_bias, mlp_bias) has no such bias: not used, as transformers does not use them",
+                    j.path(), unused, j.modelType());
+        }
         TensorNames.Builder b = TensorNames.builder()
                 .map("token_embd.weight", "model.embed_tokens.weight")
                 .map("output_norm.weight", "model.norm.weight")
@@ -85,7 +122,9 @@ final class Llama implements Family {
                 {"attn_v", "self_attn.v_proj"}, {"attn_output", "self_attn.o_proj"}, {"ffn_gate", "mlp.gate_proj"},
                 {"ffn_up", "mlp.up_proj"}, {"ffn_down", "mlp.down_proj"}}) {
             b.map("blk.{i}." + p[0] + ".weight", "model.layers.{i}." + p[1] + ".weight");
-            b.map("blk.{i}." + p[0] + ".bias", "model.layers.{i}." + p[1] + ".bias");
+            if (biased.contains(p[1])) {
+                b.map("blk.{i}." + p[0] + ".bias", "model.layers.{i}." + p[1] + ".bias");
+            }
         }
         if (c.experts() > 0) {
             if (stored.test("model.layers.0.mlp.experts.gate_up_proj")) {

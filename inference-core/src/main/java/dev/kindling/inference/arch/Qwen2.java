@@ -40,7 +40,8 @@ final class Qwen2 implements Family {
 
     @Override
     public TensorNames hfNames(HfConfig j, ModelConfig c, Predicate<String> stored) {
-        return Llama.llamaNames(c, stored).build();
+        // Qwen2Attention: Q, K and V with biases, O without; the MLP without
+        return Llama.llamaNames(j, c, stored, java.util.Set.of("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj")).build();
     }
 
     @Override

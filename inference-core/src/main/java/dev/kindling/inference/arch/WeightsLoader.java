@@ -49,7 +49,13 @@ public final class WeightsLoader {
         long[] emb = shape("token_embd.weight");
         int embDim = Math.toIntExact(emb[1]);
         if (emb[0] < c.vocabSize()) {
-            throw bad("token_embd.weight has " + emb[0] + " rows, fewer than the vocabulary of " + c.vocabSize());
+            throw bad(ck.describe("token_embd.weight") + " has " + emb[0] + " rows, fewer than the vocabulary of " + c.vocabSize());
+        }
+        if (embDim != c.dim() && !ck.has("proj_in.weight")) {
+            // only OPT-350m's embeddings are narrower than its blocks (proj_in maps them): elsewhere "missing tensor proj_in.weight"
+            // named a tensor no such model has, for a configuration that disagrees with its weights
+            throw bad(ck.describe("token_embd.weight") + " has " + embDim + " columns, but the model's dimension is " + c.dim()
+                    + " (hidden_size, or embedding_length in a GGUF): the configuration does not fit these weights");
         }
         Tensor embedding = matrix("token_embd.weight", (int) emb[0], embDim);
         Tensor positions = null;

@@ -31,6 +31,11 @@ class BadCheckpointTest {
 
     /** The GPT-NeoX case with each tensor passed through {@code edit}. */
     Path rewritten(String kase, BiFunction<SafetensorsTensor, byte[], Entry> edit) throws Exception {
+        return rewritten(kase, edit, java.util.List.of());
+    }
+
+    /** {@link #rewritten(String, BiFunction)} with {@code extra} tensors added. */
+    Path rewritten(String kase, BiFunction<SafetensorsTensor, byte[], Entry> edit, java.util.List<Entry> extra) throws Exception {
         Path good = dir.resolve("good-" + kase);
         if (!Files.exists(good)) {
             TinyArchs.write(TinyArchs.byName(kase), good, null);
@@ -49,8 +54,95 @@ class BadCheckpointTest {
                 }
             }
         }
+        for (Entry e : extra) {
+            w.putBytes(e.name, e.dtype, e.shape, e.data);
+        }
         w.write(bad.resolve("model.safetensors"));
         return bad;
+    }
+
+    /** F32 little-endian bytes of {@code n} values, not all zero. */
+    static byte[] f32(int n, float scale) {
+        ByteBuffer b = ByteBuffer.allocate(4 * n).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < n; i++) {
+            b.putFloat(scale * (float) Math.sin(i + 1));
+        }
+        return b.array();
+    }
+
+    static Entry same(SafetensorsTensor t, byte[] d) {
+        return new Entry(t.name(), t.dtype(), t.shape(), d);
+    }
+
+    static float[] logits(Path model) {
+        try (Engine e = Engine.open(model, EngineOptions.defaults().withThreads(1))) {
+            return e.logits(new int[] {1, 300, 261, 287, 13, 299});
+        }
+    }
+
+    /**
+     * Bias tensors beside a Llama whose config.json gives its projections none (attention_bias, mlp_bias: false by
+     * default) are left out, as transformers leaves them out; they were read whenever present, and the logits moved by up
+     * to 11 against transformers'. With attention_bias true they are the model's.
+     */
+    @Test
+    void biasTensorsTheConfigDoesNotGiveAreNotRead() throws Exception {
+        Path plain = rewritten("llama", BadCheckpointTest::same);
+        java.util.List<Entry> biases = new java.util.ArrayList<>();
+        for (int l = 0; l < 2; l++) {
+            for (String p : new String[] {"q_proj", "k_proj", "v_proj", "o_proj"}) {
+                // k and v: 2 KV heads of 16; q and o: the model's 64
+                int n = p.equals("k_proj") || p.equals("v_proj") ? 32 : 64;
+                biases.add(new Entry("model.layers." + l + ".self_attn." + p + ".bias", SafetensorsDtype.F32, new long[] {n}, f32(n, 3)));
+            }
+            biases.add(new Entry("model.layers." + l + ".mlp.down_proj.bias", SafetensorsDtype.F32, new long[] {64}, f32(64, 3)));
+        }
+        Path withBiases = rewritten("llama", BadCheckpointTest::same, biases);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(logits(plain), logits(withBiases));
+        String config = Files.readString(withBiases.resolve("config.json"));
+        Files.writeString(withBiases.resolve("config.json"), "{\"attention_bias\": true, " + config.substring(config.indexOf('{') + 1));
+        float[] biased = logits(withBiases);
+        float[] base = logits(plain);
+        double most = 0;
+        for (int i = 0; i < base.length; i++) {
+            most = Math.max(most, Math.abs(biased[i] - base[i]));
+        }
+        assertTrue(most > 1e-3, "attention_bias true: the biases are read (largest change " + most + ")");
+    }
+
+    /** A hidden_size that does not fit the embedding named a tensor only OPT-350m has ("missing tensor proj_in.weight"). */
+    @Test
+    void aHiddenSizeTheEmbeddingDoesNotHaveIsNamed() throws Exception {
+        Path m = rewritten("llama", BadCheckpointTest::same);
+        String config = Files.readString(m.resolve("config.json"));
+        Files.writeString(m.resolve("config.json"), config.replace("\"hidden_size\" : 64", "\"hidden_size\" : 32"));
+        String msg = error(m);
+        assertTrue(msg.contains("model.embed_tokens.weight") && msg.contains("64 columns") && msg.contains("dimension is 32")
+                && !msg.contains("proj_in"), msg);
+    }
+
+    /** A matrix stored with three dimensions, or a vector with two, was read with its dimensions folded; transformers refuses both. */
+    @Test
+    void tensorsWithTheWrongNumberOfDimensionsAreRefused() throws Exception {
+        Path q = rewritten("llama", (t, d) -> t.name().equals("model.layers.0.self_attn.q_proj.weight")
+                ? new Entry(t.name(), t.dtype(), new long[] {4, 16, 64}, d) : same(t, d));
+        String msg = error(q);
+        assertTrue(msg.contains("model.layers.0.self_attn.q_proj.weight has shape [4, 16, 64]") && msg.contains("is a matrix"), msg);
+        Path norm = rewritten("llama", (t, d) -> t.name().equals("model.norm.weight")
+                ? new Entry(t.name(), t.dtype(), new long[] {8, 8}, d) : same(t, d));
+        msg = error(norm);
+        assertTrue(msg.contains("model.norm.weight has shape [8, 8]") && msg.contains("is a vector"), msg);
+    }
+
+    /** model.safetensors beside an index of other shards: two models in one folder, which transformers and vLLM read differently. */
+    @Test
+    void aSingleFileBesideAnIndexOfOtherShardsIsRefused() throws Exception {
+        Path m = dir.resolve("both");
+        TinyArchs.writeSharded(TinyArchs.byName("llama"), m);
+        TinyArchs.write(TinyArchs.byName("llama"), dir.resolve("single"), null);
+        Files.copy(dir.resolve("single/model.safetensors"), m.resolve("model.safetensors"));
+        String msg = error(m);
+        assertTrue(msg.contains("holds both model.safetensors and model.safetensors.index.json"), msg);
     }
 
     static String error(Path model) {

@@ -3,6 +3,7 @@ package dev.kindling.inference.hf;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,6 +40,25 @@ public class HfDirectoryTest {
         try (Engine e = Engine.open(model, EngineOptions.defaults().withThreads(1))) {
             return e.logits(PROMPT);
         }
+    }
+
+    /**
+     * A tensor a listed shard holds but the index's weight_map leaves out is still the checkpoint's, as transformers and
+     * vLLM load every tensor of each shard (it was reported missing).
+     */
+    @Test
+    void aTensorTheIndexLeavesOutIsStillLoaded() throws Exception {
+        TinyArchs.Case c = TinyArchs.byName("llama");
+        Path single = dir.resolve("single-unlisted");
+        Path sharded = dir.resolve("sharded-unlisted");
+        TinyArchs.write(c, single, null);
+        TinyArchs.writeSharded(c, sharded);
+        Path index = sharded.resolve("model.safetensors.index.json");
+        com.fasterxml.jackson.databind.node.ObjectNode root =
+                (com.fasterxml.jackson.databind.node.ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper().readTree(index.toFile());
+        assertNotNull(((com.fasterxml.jackson.databind.node.ObjectNode) root.get("weight_map")).remove("model.norm.weight"));
+        Files.writeString(index, root.toPrettyString());
+        assertArrayEquals(lastLogits(single), lastLogits(sharded));
     }
 
     @Test

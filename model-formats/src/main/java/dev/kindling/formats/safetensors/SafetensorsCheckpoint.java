@@ -19,7 +19,8 @@ import java.util.TreeSet;
  * The weights of a Hugging Face checkpoint directory: {@code model.safetensors}, or the shards listed
  * by {@code model.safetensors.index.json} ({@code {"weight_map": {"tensor": "model-00001-of-00002.safetensors"}}}).
  * Every shard's header is read and cross-checked with the index (a tensor the index places in a
- * shard must be there); tensor bytes stay mapped on demand.
+ * shard must be there; every tensor of a listed shard is the checkpoint's, listed or not); tensor bytes stay mapped on
+ * demand. A folder with both {@code model.safetensors} and an index of other shards is refused.
  *
  * <pre>{@code
  * try (SafetensorsCheckpoint ck = SafetensorsCheckpoint.open(Path.of("Mistral-7B-v0.1"))) {
@@ -50,7 +51,17 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
     /** Opens the weights of a checkpoint directory (single file or index + shards). */
     public static SafetensorsCheckpoint open(Path dir) {
         if (Files.isRegularFile(dir.resolve(INDEX))) {
-            return openSharded(dir, dir.resolve(INDEX));
+            SafetensorsCheckpoint sharded = openSharded(dir, dir.resolve(INDEX));
+            if (Files.isRegularFile(dir.resolve(SINGLE))
+                    && sharded.files.stream().noneMatch(f -> f.path().getFileName().toString().equals(SINGLE))) {
+                // two models in one folder (a conversion left beside the original): the shards were read without a word,
+                // where transformers reads model.safetensors and vLLM the shards
+                sharded.close();
+                throw new ModelFormatException(dir, "holds both " + SINGLE + " and " + INDEX + " (whose shards are other "
+                        + "files): transformers loads " + SINGLE + " and vLLM the shards, so which weights are meant is unknowable; "
+                        + "remove the one that is not the model");
+            }
+            return sharded;
         }
         if (Files.isRegularFile(dir.resolve(SINGLE))) {
             SafetensorsFile f = SafetensorsFile.open(dir.resolve(SINGLE));
@@ -108,16 +119,16 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
                     }
                 }
             }
-            Map<String, SafetensorsFile> fileOf = new LinkedHashMap<>();
             for (Map.Entry<String, String> e : shardOf.entrySet()) {
                 SafetensorsFile f = opened.get(e.getValue());
                 if (f.find(e.getKey()).isEmpty()) {
                     throw new ModelFormatException(f.path(), "tensor " + e.getKey() + " is listed for this shard in "
                             + INDEX + " but not in its header");
                 }
-                fileOf.put(e.getKey(), f);
             }
-            return new SafetensorsCheckpoint(dir, Collections.unmodifiableList(files), fileOf);
+            // every tensor of every listed shard, as transformers and vLLM load them: one the weight_map leaves out was
+            // "missing" here
+            return new SafetensorsCheckpoint(dir, Collections.unmodifiableList(files), holder);
         } catch (RuntimeException e) {
             files.forEach(SafetensorsFile::close);
             throw e;

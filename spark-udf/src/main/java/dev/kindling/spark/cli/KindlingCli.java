@@ -253,6 +253,14 @@ public final class KindlingCli implements Runnable {
                 }
                 spec.remove(option);
             }
+            for (String name : command.hiddenInheritedOptions()) {
+                CommandLine.Model.OptionSpec option = spec.findOption(name);
+                if (option == null) {
+                    throw new IllegalStateException(spec.qualifiedName() + " has no option " + name + " to hide");
+                }
+                spec.remove(option);
+                spec.addOption(CommandLine.Model.OptionSpec.builder(option).hidden(true).build());
+            }
             String formatHelp = command.formatHelp();
             if (formatHelp != null) {
                 spec.resourceBundle(new java.util.ListResourceBundle() {

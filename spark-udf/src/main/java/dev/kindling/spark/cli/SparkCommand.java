@@ -43,6 +43,15 @@ public abstract class SparkCommand implements Callable<Integer> {
     }
 
     /**
+     * Inherited options this command refuses with a message of its own (where the user should look instead): accepted by
+     * the parser so that the message is the command's, not "Unknown option", but left out of its help, which listed them
+     * as if they worked ({@code score --help} showed {@code --truncate-prompts}, which score refuses).
+     */
+    protected Set<String> hiddenInheritedOptions() {
+        return Set.of();
+    }
+
+    /**
      * This command's help for {@code --format}, where it writes other formats than jsonl and parquet or defaults to
      * another (pack), or null for the shared one: every command's help carried pack's rule.
      */

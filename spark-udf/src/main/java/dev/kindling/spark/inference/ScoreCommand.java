@@ -46,6 +46,12 @@ public final class ScoreCommand extends SparkCommand {
     @Mixin
     PipelineOptions pipeline;
 
+    /** Refused in {@link #validate} with where long texts are handled instead ({@code --truncate-prompts} cuts generate's prompts). */
+    @Override
+    protected java.util.Set<String> hiddenInheritedOptions() {
+        return java.util.Set.of("--truncate-prompts");
+    }
+
     @Override
     protected void validate() {
         if (job.output == null) {

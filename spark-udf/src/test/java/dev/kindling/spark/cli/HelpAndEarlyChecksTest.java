@@ -24,6 +24,20 @@ class HelpAndEarlyChecksTest {
     }
 
     /** A local tokenizer that is not there was reported only after Spark had started and read the input. */
+    /** score and embed refuse --truncate-prompts saying where long texts are handled; their help no longer lists it. */
+    @Test
+    void optionsACommandRefusesAreNotInItsHelp() throws Exception {
+        Path in = Files.writeString(tmp.resolve("tp.jsonl"), "{\"id\":\"a\",\"text\":\"hi\"}\n");
+        String model = SharedData.require("llama2c/stories260K.gguf").toString();
+        for (String[] command : new String[][] {{"score", "--long-texts"}, {"embed", "--truncate"}}) {
+            ModeOptionsTest.Result help = ModeOptionsTest.run(command[0], "--help");
+            assertTrue(!help.out().contains("--truncate-prompts") && help.out().contains(command[1]), help.out());
+            ModeOptionsTest.assertUsageNaming(ModeOptionsTest.run(command[0], "--master", "bogus://x", "-m", model, "-i", in.toString(),
+                    "-o", tmp.resolve("tp-out").toString(), "--truncate-prompts"), "--truncate-prompts cuts generate's prompts");
+        }
+        assertTrue(ModeOptionsTest.run("generate", "--help").out().contains("--truncate-prompts"));
+    }
+
     @Test
     void aMissingLocalTokenizerIsAUsageErrorBeforeSparkStarts() throws Exception {
         Path in = Files.writeString(tmp.resolve("in.jsonl"), "{\"id\":\"a\",\"text\":\"hi\"}\n");
