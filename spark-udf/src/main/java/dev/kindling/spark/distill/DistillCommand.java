@@ -247,9 +247,7 @@ public final class DistillCommand implements Runnable {
         @Option(names = "--no-keyword-filter", description = "Keep instructions about images, files, programs... (the paper drops them).")
         boolean noKeywordFilter;
 
-        /**
-         * The teacher continues few-shot prompts as plain text (as in the paper), never through its chat template.
-         */
+        /** The teacher continues few-shot prompts as plain text (as in the paper), never through its chat template. */
         @Override
         protected Set<String> unusedInheritedOptions() {
             return Set.of("--chat", "--system");
