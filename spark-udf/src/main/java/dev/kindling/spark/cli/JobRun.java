@@ -323,9 +323,13 @@ public final class JobRun {
         }
         String what = fatal.getClass().getName() + (fatal.getMessage() == null ? "" : ": " + fatal.getMessage());
         return "a Spark task died of " + what + ", and Spark stopped the JVM" + (fatal instanceof OutOfMemoryError
-                ? " (exit 52) with a heap of " + (Runtime.getRuntime().maxMemory() >> 20) + " MiB; give it more memory: a larger -Xmx"
-                        + " in KINDLING_JAVA_OPTS with the kindling launcher, spark.driver.memory or spark.executor.memory under spark-submit"
-                : "");
+                ? " (exit 52) " + memoryAdvice() : "");
+    }
+
+    /** This JVM's heap and how to raise it, for an out-of-memory error's line. */
+    static String memoryAdvice() {
+        return "with a heap of " + (Runtime.getRuntime().maxMemory() >> 20) + " MiB; give it more memory: a larger -Xmx"
+                + " in KINDLING_JAVA_OPTS with the kindling launcher, spark.driver.memory or spark.executor.memory under spark-submit";
     }
 
     /**

@@ -118,6 +118,19 @@ class CliTest {
     }
 
     /**
+     * A task's OutOfMemoryError that reaches the driver as the job's failure (before Spark's handler exits the JVM) says
+     * what to raise, as the shutdown line does.
+     */
+    @Test
+    void aTasksOutOfMemoryErrorSaysWhatToRaise() {
+        String text = "Job aborted due to stage failure: Task 0 in stage 1.0 failed 1 times, most recent failure: Lost task 0.0 in "
+                + "stage 1.0 (TID 1) (host executor driver): java.lang.OutOfMemoryError: Java heap space";
+        String m = KindlingCli.describe(new org.apache.spark.SparkException(text));
+        assertTrue(m.startsWith("Java heap space (OutOfMemoryError in a Spark task); with a heap of ")
+                && m.contains("a larger -Xmx in KINDLING_JAVA_OPTS"), m);
+    }
+
+    /**
      * A future's failure is described by its cause: {@code bench generate} on a model computing NaN said "java.lang.
      * ArithmeticException: nan.gguf: the model computed a non-finite logit ...", the CompletionException's own message.
      */
