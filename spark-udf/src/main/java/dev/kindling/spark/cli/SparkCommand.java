@@ -104,10 +104,59 @@ public abstract class SparkCommand implements Callable<Integer> {
     /** The job itself. Returns the exit code. */
     protected abstract int run(JobRun run) throws Exception;
 
+    /** The options that name what a run writes (and may replace with --overwrite). */
+    static final java.util.Set<String> OUTPUT_OPTIONS = java.util.Set.of("--output", "--rejected", "--quarantine", "--stats");
+
+    /**
+     * Refuses an output that is, or holds, a local file or folder another option names for the run to read (a tokenizer,
+     * a model, a config, a benchmark file): {@code --overwrite} deleted it first ({@code tokenize --tokenizer
+     * t/tokenizer.json -o t --overwrite} removed the tokenizer and then failed for want of it), and a {@code --stats} on
+     * the tokenizer's path wrote over it. {@code --input} has its own, finer check.
+     */
+    void requireOutputsApartFromReadFiles() {
+        if (spec.commandLine() == null || spec.commandLine().getParseResult() == null) {
+            return;
+        }
+        java.util.List<String[]> outputs = new java.util.ArrayList<>();
+        java.util.List<String[]> read = new java.util.ArrayList<>();
+        for (picocli.CommandLine.Model.OptionSpec o : spec.commandLine().getParseResult().matchedOptions()) {
+            String name = o.longestName();
+            if (name.equals("--input")) {
+                continue;
+            }
+            Object given = o.getValue(); // as an Object: String.valueOf(o.getValue()) took it for a char[]
+            java.util.Collection<?> values = java.util.List.of();
+            if (given instanceof java.util.Collection<?> c) {
+                values = c;
+            } else if (given != null) {
+                values = java.util.List.of(given);
+            }
+            for (Object value : values) {
+                if (value instanceof String v && !v.isEmpty()) {
+                    (OUTPUT_OPTIONS.contains(name) ? outputs : read).add(new String[] {name, v});
+                }
+            }
+        }
+        for (String[] out : outputs) {
+            java.nio.file.Path target = dev.kindling.spark.io.LocalPaths.localOrNull(out[1]);
+            if (target == null) {
+                continue;
+            }
+            for (String[] in : read) {
+                java.nio.file.Path source = dev.kindling.spark.io.LocalPaths.localOrNull(in[1]);
+                if (source != null && java.nio.file.Files.exists(source) && dev.kindling.spark.io.LocalPaths.within(source, target)) {
+                    throw dev.kindling.spark.KindlingException.usage(out[0] + " " + out[1] + " would replace " + in[0] + " " + in[1]
+                            + ", which this run reads; write it elsewhere");
+                }
+            }
+        }
+    }
+
     @Override
     public final Integer call() throws Exception {
         Logs.configure(job.verbose);
         validate();
+        requireOutputsApartFromReadFiles();
         Integer direct = runWithoutSpark();
         if (direct != null) {
             return direct;

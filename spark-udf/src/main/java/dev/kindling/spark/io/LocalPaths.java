@@ -25,6 +25,32 @@ public final class LocalPaths {
         return null;
     }
 
+    /** {@link #local}, or null also for a string that is no path here (an option's value that is a number or a name). */
+    public static Path localOrNull(String path) {
+        try {
+            return local(path);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Whether {@code inner} is {@code outer} or lies inside it, as written (absolute, normalized) or as the disk resolves
+     * them (symbolic links followed where the paths exist).
+     */
+    public static boolean within(Path inner, Path outer) {
+        Path i = inner.toAbsolutePath().normalize();
+        Path o = outer.toAbsolutePath().normalize();
+        if (i.startsWith(o)) {
+            return true;
+        }
+        try {
+            return java.nio.file.Files.exists(inner) && java.nio.file.Files.exists(outer) && inner.toRealPath().startsWith(outer.toRealPath());
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
     /** The scheme Hadoop reads in {@code path} (what precedes a colon that comes before any slash), or null. */
     static String scheme(String path) {
         try {

