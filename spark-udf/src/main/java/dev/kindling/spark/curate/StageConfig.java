@@ -140,12 +140,31 @@ public final class StageConfig {
                 throw KindlingException.usage(where + " (" + type + "): options must be an object, got " + opts);
             }
             String named = where + " (" + type + ")";
+            for (java.util.Iterator<java.util.Map.Entry<String, JsonNode>> f = opts.fields(); f.hasNext(); ) {
+                java.util.Map.Entry<String, JsonNode> e = f.next();
+                if (e.getValue().isNull()) {
+                    // YAML's "column:" left empty: read as absent, exact_dedup then compared the text, not the column meant
+                    throw KindlingException.usage(named + ": '" + e.getKey() + "' has no value (null); give one, or leave the "
+                            + "key out for its default");
+                }
+            }
+            int before = out.size();
             try {
                 out.addAll(stage(type, new Options(opts, named), keepDuplicates));
             } catch (IllegalArgumentException e) {
                 throw KindlingException.usage(named + ": " + asOption(e.getMessage()));
             } catch (KindlingException e) {
                 throw e.getMessage().startsWith("config ") ? e : KindlingException.usage(named + ": " + asOption(e.getMessage()));
+            }
+            for (PipelineStage added : out.subList(before, out.size())) {
+                for (int j = 0; j < before; j++) {
+                    if (out.get(j).name().equals(added.name())) {
+                        // the table and --stats count by stage name: the second one's rows were credited to the first
+                        throw KindlingException.usage(named + ": a second " + added.name() + " stage; its counts would be "
+                                + "merged with the first's in the table and --stats. Run it in a second curate over this one's "
+                                + "output, or give it another column");
+                    }
+                }
             }
             i++;
         }

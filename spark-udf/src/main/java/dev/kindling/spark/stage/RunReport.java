@@ -56,7 +56,8 @@ public record RunReport(long documentsIn, long documentsKept, List<StageReport> 
                 kept += e.getValue();
                 continue;
             }
-            int colon = e.getKey().indexOf(':');
+            // after the stage's name, which may hold a colon itself (exact_dedup_src:url, from a column "src:url")
+            int colon = stageEnd(stageOrder, e.getKey());
             String stage = colon > 0 ? e.getKey().substring(0, colon) : e.getKey();
             String why = colon > 0 ? e.getKey().substring(colon + 1) : e.getKey();
             byStage.computeIfAbsent(stage, k -> new TreeMap<>()).merge(why, e.getValue(), Long::sum);
@@ -69,6 +70,17 @@ public record RunReport(long documentsIn, long documentsKept, List<StageReport> 
             in -= dropped;
         }
         return new RunReport(total, kept, List.copyOf(stages), Map.copyOf(metrics), Map.copyOf(measures), seconds);
+    }
+
+    /** Where the stage's name ends in a reason: after the longest known stage name it starts with, else at its first colon. */
+    private static int stageEnd(List<String> stageOrder, String reason) {
+        int end = -1;
+        for (String s : stageOrder) {
+            if (reason.startsWith(s + ":") && s.length() > end) {
+                end = s.length();
+            }
+        }
+        return end > 0 ? end : reason.indexOf(':');
     }
 
     public long documentsDropped() {

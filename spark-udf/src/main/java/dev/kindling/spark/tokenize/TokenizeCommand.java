@@ -52,6 +52,16 @@ public final class TokenizeCommand extends SparkCommand {
         }
         job.checkInputAndOutput();
         ExecutorTokenizers.checkLocal("--tokenizer", tokenizer);
+        for (String[] column : new String[][] {{"--text-column", job.textColumn}, {"--id-column", job.idColumn}}) {
+            for (String result : List.of(TokenizeStage.IDS, TokenizeStage.N_TOKENS)) {
+                if (column[1] != null && column[1].equalsIgnoreCase(result)) {
+                    // the result replaced the column: a text column "ids" came out without its ids (exit 0), an id column
+                    // failed with Spark's COLUMN_ALREADY_EXISTS
+                    throw KindlingException.usage(column[0] + " " + column[1] + " is the name of the column tokenize writes ("
+                            + TokenizeStage.IDS + ", " + TokenizeStage.N_TOKENS + "), which would replace it; rename it in the input first");
+                }
+            }
+        }
     }
 
     @Override

