@@ -282,16 +282,7 @@ public final class PyForTag extends ForTag {
 
         @Override
         public String interpret(TagNode node, JinjavaInterpreter interpreter) {
-            StringBuilder out = new StringBuilder();
-            try (JinjavaInterpreter.InterpreterScopeClosable scope = interpreter.enterScope()) {
-                for (Node child : node.getChildren()) {
-                    out.append(child.render(interpreter).getValue());
-                    if (interpreter.getContext().get("loop") instanceof ForLoop loop && loop.isContinued()) {
-                        break;
-                    }
-                }
-            }
-            return out.toString();
+            return ScopedBlock.render(node, interpreter, Map.of(), true);
         }
     };
 

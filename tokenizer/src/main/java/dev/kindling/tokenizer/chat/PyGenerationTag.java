@@ -2,7 +2,6 @@ package dev.kindling.tokenizer.chat;
 
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.lib.tag.Tag;
-import com.hubspot.jinjava.tree.Node;
 import com.hubspot.jinjava.tree.TagNode;
 
 /**
@@ -26,12 +25,6 @@ final class PyGenerationTag implements Tag {
 
     @Override
     public String interpret(TagNode tagNode, JinjavaInterpreter interpreter) {
-        StringBuilder out = new StringBuilder();
-        try (JinjavaInterpreter.InterpreterScopeClosable scope = interpreter.enterScope()) {
-            for (Node child : tagNode.getChildren()) {
-                out.append(child.render(interpreter).getValue());
-            }
-        }
-        return out.toString();
+        return ScopedBlock.render(tagNode, interpreter, java.util.Map.of(), false);
     }
 }

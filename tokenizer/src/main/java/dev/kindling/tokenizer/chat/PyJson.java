@@ -154,28 +154,13 @@ public final class PyJson implements AdvancedFilter {
         boolean aText = a instanceof CharSequence || a instanceof Character;
         boolean bText = b instanceof CharSequence || b instanceof Character;
         if (aText && bText) {
-            return compareCodePoints(a.toString(), b.toString());
+            return PyOrdering.compareCodePoints(a.toString(), b.toString());
         }
         if (PyEquality.isNumber(a) && PyEquality.isNumber(b)) {
             return PyEquality.exact(a).compareTo(PyEquality.exact(b));
         }
         throw new ChatTemplateException("tojson: '<' not supported between instances of '" + PyAddition.typeName(a)
                 + "' and '" + PyAddition.typeName(b) + "' (sort_keys)");
-    }
-
-    private static int compareCodePoints(String a, String b) {
-        int i = 0;
-        int j = 0;
-        while (i < a.length() && j < b.length()) {
-            int x = a.codePointAt(i);
-            int y = b.codePointAt(j);
-            if (x != y) {
-                return Integer.compare(x, y);
-            }
-            i += Character.charCount(x);
-            j += Character.charCount(y);
-        }
-        return Integer.compare(a.length() - i, b.length() - j);
     }
 
     /**

@@ -127,28 +127,13 @@ final class PySequenceFilters {
             return Integer.compare(x.size(), y.size());
         }
         if (isStr(a) && isStr(b)) {
-            return codePointCompare(a.toString(), b.toString());
+            return PyOrdering.compareCodePoints(a.toString(), b.toString());
         }
         return PyMinMax.compare(a, b);
     }
 
     private static boolean isStr(Object o) {
         return o instanceof CharSequence || o instanceof SafeString;
-    }
-
-    private static int codePointCompare(String a, String b) {
-        int i = 0;
-        int j = 0;
-        while (i < a.length() && j < b.length()) {
-            int x = a.codePointAt(i);
-            int y = b.codePointAt(j);
-            if (x != y) {
-                return Integer.compare(x, y);
-            }
-            i += Character.charCount(x);
-            j += Character.charCount(y);
-        }
-        return Integer.compare(a.length() - i, b.length() - j);
     }
 
     private static Object sort(Object var, Object[] args, Map<String, Object> kwargs) {

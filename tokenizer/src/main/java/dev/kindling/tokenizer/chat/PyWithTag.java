@@ -2,7 +2,6 @@ package dev.kindling.tokenizer.chat;
 
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.lib.tag.Tag;
-import com.hubspot.jinjava.tree.Node;
 import com.hubspot.jinjava.tree.TagNode;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,15 +47,10 @@ final class PyWithTag implements Tag {
             }
             from = comma + 1;
         }
-        StringBuilder out = new StringBuilder();
-        try (JinjavaInterpreter.InterpreterScopeClosable scope = interpreter.enterScope()) {
-            for (int i = 0; i < names.size(); i++) {
-                interpreter.getContext().put(names.get(i), values.get(i));
-            }
-            for (Node child : tagNode.getChildren()) {
-                out.append(child.render(interpreter).getValue());
-            }
+        java.util.Map<String, Object> bound = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < names.size(); i++) {
+            bound.put(names.get(i), values.get(i));
         }
-        return out.toString();
+        return ScopedBlock.render(tagNode, interpreter, bound, false);
     }
 }
