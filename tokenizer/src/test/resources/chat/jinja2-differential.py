@@ -168,6 +168,7 @@ EXPRESSIONS = [
     ("tojson_sort_keys", "{{ d|tojson(sort_keys=true) }} {{ nested|tojson(indent=1, sort_keys=true) }}"),
     ("tojson_arguments", "{{ {'\u00e9': 'x\U0001F600\x7f'}|tojson(ensure_ascii=true) }} {{ d|tojson(separators=(',', ':')) }} "
                          "{{ d|tojson(false, 2, none, true) }} {{ {'b': [1, {'z': 1}], 'a': none}|tojson(indent=0) }}"),
+    ("tojson_indent_str_bool", "{{ d|tojson(indent='--') }}|{{ xs|tojson(indent=true) }}|{{ xs|tojson(indent=false) }}"),
     ("tojson_sort_mixed_keys", "{{ {1: 'a', 'b': 2}|tojson(sort_keys=true) }}"),
     ("groupby_grouper", "{% set rows = [{'k': 'a', 'v': 1}, {'k': 'b', 'v': 2}, {'k': 'a', 'v': 3}] %}"
                         "{{ rows|groupby('k')|map(attribute='grouper')|list }} {% for g in rows|groupby('k') %}{{ g.grouper }}:"

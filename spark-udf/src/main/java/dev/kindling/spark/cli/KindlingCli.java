@@ -374,7 +374,7 @@ public final class KindlingCli implements Runnable {
         if (root != lead && root.getMessage() != null && !m.contains(firstLine(root.getMessage()))) {
             m += " (caused by " + root.getClass().getSimpleName() + ": " + firstLine(root.getMessage()) + ")";
         }
-        if (m.contains("OutOfMemoryError")) {
+        if (m.contains("OutOfMemoryError") && (m.contains("Java heap space") || m.contains("GC overhead"))) {
             // the job's failure can reach the driver before Spark's fatal-error handler exits the JVM (52), whose shutdown
             // line says what to raise; this line must say it too
             m += "; " + JobRun.memoryAdvice();

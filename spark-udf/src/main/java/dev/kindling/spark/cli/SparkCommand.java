@@ -138,18 +138,28 @@ public abstract class SparkCommand implements Callable<Integer> {
             }
         }
         for (String[] out : outputs) {
-            java.nio.file.Path target = dev.kindling.spark.io.LocalPaths.localOrNull(out[1]);
-            if (target == null) {
-                continue;
-            }
-            for (String[] in : read) {
-                java.nio.file.Path source = dev.kindling.spark.io.LocalPaths.localOrNull(in[1]);
-                if (source != null && java.nio.file.Files.exists(source) && dev.kindling.spark.io.LocalPaths.within(source, target)) {
-                    throw dev.kindling.spark.KindlingException.usage(out[0] + " " + out[1] + " would replace " + in[0] + " " + in[1]
-                            + ", which this run reads; write it elsewhere");
+            for (String replaced : replacedBy(out[0], out[1])) {
+                java.nio.file.Path target = dev.kindling.spark.io.LocalPaths.localOrNull(replaced);
+                if (target == null) {
+                    continue;
+                }
+                for (String[] in : read) {
+                    java.nio.file.Path source = dev.kindling.spark.io.LocalPaths.localOrNull(in[1]);
+                    if (source != null && java.nio.file.Files.exists(source) && dev.kindling.spark.io.LocalPaths.within(source, target)) {
+                        throw dev.kindling.spark.KindlingException.usage(out[0] + " " + out[1] + " would replace " + in[0] + " "
+                                + in[1] + ", which this run reads; write it elsewhere");
+                    }
                 }
             }
         }
+    }
+
+    /**
+     * What writing the output option {@code option} = {@code value} replaces: the path itself, for every command but
+     * demo, which replaces only what it writes in its folder.
+     */
+    protected List<String> replacedBy(String option, String value) {
+        return List.of(value);
     }
 
     @Override

@@ -156,14 +156,15 @@ public final class StageConfig {
             } catch (KindlingException e) {
                 throw e.getMessage().startsWith("config ") ? e : KindlingException.usage(named + ": " + asOption(e.getMessage()));
             }
-            for (PipelineStage added : out.subList(before, out.size())) {
+            for (int k = before; k < out.size(); k++) {
+                // the table and --stats count by the stage a reason names: a repeat's rows were credited to the first
+                String name = out.get(k).name();
+                int occurrence = 1;
                 for (int j = 0; j < before; j++) {
-                    if (out.get(j).name().equals(added.name())) {
-                        // the table and --stats count by stage name: the second one's rows were credited to the first
-                        throw KindlingException.usage(named + ": a second " + added.name() + " stage; its counts would be "
-                                + "merged with the first's in the table and --stats. Run it in a second curate over this one's "
-                                + "output, or give it another column");
-                    }
+                    occurrence += out.get(j).name().equals(name) || out.get(j).name().startsWith(name + "#") ? 1 : 0;
+                }
+                if (occurrence > 1) {
+                    out.set(k, new RepeatedStage(out.get(k), occurrence));
                 }
             }
             i++;

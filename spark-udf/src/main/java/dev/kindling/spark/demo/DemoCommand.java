@@ -71,6 +71,19 @@ public final class DemoCommand extends SparkCommand {
     /** What a demo writes in its --output folder (and --overwrite replaces). */
     static final List<String> DEMO_ENTRIES = List.of("sample-input", "documents", "rejected", "stats.json");
 
+    /** {@code --output DIR}: the entries a demo writes there, not DIR (a model or tokenizer elsewhere in DIR stays). */
+    @Override
+    protected List<String> replacedBy(String option, String value) {
+        if (!option.equals("--output")) {
+            return super.replacedBy(option, value);
+        }
+        List<String> entries = new java.util.ArrayList<>();
+        for (String entry : DEMO_ENTRIES) {
+            entries.add(value + "/" + entry);
+        }
+        return entries;
+    }
+
     /** The local --output directory; a {@code file:} URI names one too (as pack's Megatron output). */
     private Path output() {
         return LocalPaths.local(job.output);

@@ -81,7 +81,9 @@ public enum DataFormat {
                 Path real = new Path(DatasetWriter.realLocal(st.getPath().toString()));
                 Match match = new Match(input, st.getPath());
                 Match earlier = matchedBy.putIfAbsent(real, match);
-                if (earlier != null && !earlier.equals(match)) {
+                // the same file listed again by one glob ({d/a.jsonl,d/a.jsonl}) is read twice too (a folder listed twice
+                // is read once)
+                if (earlier != null && (!earlier.equals(match) || st.isFile())) {
                     throw readTwice(earlier.input().equals(input) ? real : st.getPath(), earlier, match);
                 }
             }

@@ -109,11 +109,38 @@ class StageConfigTest {
         assertTrue(e.getMessage().contains("stages[0] (exact_dedup): 'column' has no value (null)"), e.getMessage());
         e = assertThrows(KindlingException.class, () -> yaml("stages:\n  - minhash_dedup: {threshold: ~}\n"));
         assertTrue(e.getMessage().contains("'threshold' has no value"), e.getMessage());
-        e = assertThrows(KindlingException.class, () -> yaml("stages:\n  - exact_dedup: {normalize: none}\n  - gopher_repetition: {}\n"
-                + "  - exact_dedup: {}\n"));
-        assertTrue(e.getMessage().contains("stages[2] (exact_dedup): a second exact_dedup stage"), e.getMessage());
-        // on another column it is another stage, with its own row
-        assertEquals(2, yaml("stages:\n  - exact_dedup: {}\n  - exact_dedup: {column: url}\n").size());
+        // a repeat is a stage of its own in the table (its reasons name#2:why); on another column it has another name
+        List<PipelineStage> repeated = yaml("stages:\n  - exact_dedup: {normalize: none}\n  - gopher_repetition: {}\n"
+                + "  - exact_dedup: {}\n  - exact_dedup: {column: url}\n  - exact_dedup: {normalize: near}\n");
+        assertEquals(List.of("exact_dedup", "gopher_repetition", "exact_dedup#2", "exact_dedup_url", "exact_dedup#3"),
+                repeated.stream().map(PipelineStage::name).toList());
+    }
+
+    /**
+     * A repeated stage's rejections are its own (name#2:why) and the first's keep theirs: the second exact dedup, after a
+     * first that compared texts as given, finds the copies that differ in case.
+     */
+    @Test
+    void aRepeatedStageCountsItsOwnRows() throws Exception {
+        org.apache.spark.sql.SparkSession spark = dev.kindling.spark.TestSpark.session();
+        List<PipelineStage> stages = yaml("stages:\n  - exact_dedup: {normalize: none}\n  - exact_dedup: {}\n");
+        org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> docs = spark.sql("SELECT * FROM VALUES ('a', 'Hello world'), "
+                + "('b', 'Hello world'), ('c', 'HELLO WORLD'), ('d', 'other') AS t(id, text)")
+                .withColumn("reason", org.apache.spark.sql.functions.lit(null).cast("string"));
+        dev.kindling.spark.stage.StageContext ctx = new dev.kindling.spark.stage.StageContext(spark, "id", "text");
+        for (PipelineStage s : stages) {
+            docs = s.apply(docs, ctx);
+        }
+        java.util.Map<String, String> reasons = new java.util.TreeMap<>();
+        for (org.apache.spark.sql.Row r : docs.select("id", "reason").collectAsList()) {
+            reasons.put(r.getString(0), r.getString(1));
+        }
+        java.util.Map<String, String> expected = new java.util.TreeMap<>();
+        expected.put("a", null);
+        expected.put("b", "exact_dedup:duplicate");
+        expected.put("c", "exact_dedup#2:duplicate");
+        expected.put("d", null);
+        assertEquals(expected, reasons);
     }
 
     /** A reason's stage is the longest stage name it starts with: a column "src:url" made a phantom stage "exact_dedup_src". */

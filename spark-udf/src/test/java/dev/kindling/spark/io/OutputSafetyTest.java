@@ -113,6 +113,17 @@ class OutputSafetyTest {
             assertTrue(r.err().contains("which this run reads; write it elsewhere") && r.err().contains("--tokenizer"), r.err());
             assertTrue(Files.exists(tokenizer), "the tokenizer is still there after " + command);
         }
+        // demo replaces only what it writes in its folder: a tokenizer elsewhere in it is no conflict, one in its
+        // documents folder is
+        Cli.Result demo = Cli.run("demo", "--tokenizer", tokenizer.toString(), "--output", tmp.toString(), "--overwrite",
+                "--master", "bogus://x");
+        assertFalse(demo.err().contains("which this run reads"), demo.toString());
+        Path inDocuments = Files.createDirectories(tmp.resolve("documents"));
+        Path replaced = Files.copy(tokenizer, inDocuments.resolve("tokenizer.json"));
+        Cli.Result refusedDemo = Cli.run("demo", "--tokenizer", replaced.toString(), "--output", tmp.toString(), "--overwrite",
+                "--master", "bogus://x");
+        assertEquals(2, refusedDemo.code(), refusedDemo.toString());
+        assertTrue(refusedDemo.err().contains("which this run reads"), refusedDemo.err());
     }
 
     /** A --stats that cannot be written was found after the output had been written: exit 1, and the retry refused. */

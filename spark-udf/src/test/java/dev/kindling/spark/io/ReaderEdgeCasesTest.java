@@ -68,7 +68,8 @@ class ReaderEdgeCasesTest {
         assertTrue(folderAndFile.err().contains("both read file:" + inFolder), folderAndFile.err());
         // one glob whose alternatives reach one file: a folder and a file in it, a folder and a link to it
         Files.createSymbolicLink(tmp.resolve("link"), dir);
-        for (String one : new String[] {tmp.resolve("{d,d/sub/g3.jsonl}").toString(), tmp.resolve("{d,link}").toString()}) {
+        for (String one : new String[] {tmp.resolve("{d,d/sub/g3.jsonl}").toString(), tmp.resolve("{d,link}").toString(),
+                tmp.resolve("{d/sub/g3.jsonl,d/sub/g3.jsonl}").toString()}) {
             Cli.Result within = convert("-i", one);
             assertEquals(2, within.code(), within.toString());
             assertTrue(within.err().contains("input " + one + " matches file:" + dir) && within.err().contains("read twice"),

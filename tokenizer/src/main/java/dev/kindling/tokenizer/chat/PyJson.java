@@ -18,9 +18,9 @@ import java.util.Map;
  * non-ASCII character as {@code \\uXXXX}.
  */
 public final class PyJson implements AdvancedFilter {
-    /** How json.dumps writes: indent (-1 none), separators, sorted keys, ASCII only. */
-    private record Style(int indent, String itemSeparator, String keySeparator, boolean sortKeys, boolean ensureAscii) {
-        static final Style DEFAULT = new Style(-1, ", ", ": ", false, false);
+    /** How json.dumps writes: the indent's unit (null: one line), separators, sorted keys, ASCII only. */
+    private record Style(String indent, String itemSeparator, String keySeparator, boolean sortKeys, boolean ensureAscii) {
+        static final Style DEFAULT = new Style(null, ", ", ": ", false, false);
     }
 
     @Override
@@ -34,14 +34,18 @@ public final class PyJson implements AdvancedFilter {
         Object indent = arg(args, kwargs, 1, "indent");
         Object separators = arg(args, kwargs, 2, "separators");
         Object sortKeys = arg(args, kwargs, 3, "sort_keys");
-        int spaces = -1;
-        if (indent != null && !(indent instanceof PyNone)) {
+        String unit = null; // json.dumps' indent: an int is that many spaces (a bool one or none), a str is the unit itself
+        if (indent instanceof Boolean b) {
+            unit = b ? " " : "";
+        } else if (indent instanceof CharSequence text) {
+            unit = text.toString();
+        } else if (indent != null && !(indent instanceof PyNone)) {
             if (!(indent instanceof Number n) || indent instanceof Double || indent instanceof Float) {
-                throw new ChatTemplateException("tojson: indent must be an int, not " + PyAddition.typeName(indent));
+                throw new ChatTemplateException("tojson: indent must be an int or a str, not " + PyAddition.typeName(indent));
             }
-            spaces = Math.max(0, n.intValue());
+            unit = " ".repeat(Math.max(0, n.intValue()));
         }
-        String item = spaces >= 0 ? "," : ", ";
+        String item = unit != null ? "," : ", ";
         String key = ": ";
         if (separators != null && !(separators instanceof PyNone)) {
             if (!(separators instanceof List<?> pair) || pair.size() != 2
@@ -52,7 +56,7 @@ public final class PyJson implements AdvancedFilter {
             key = pair.get(1).toString();
         }
         StringBuilder sb = new StringBuilder();
-        write(var, sb, new Style(spaces, item, key, sortKeys != null && PyTruth.of(sortKeys),
+        write(var, sb, new Style(unit, item, key, sortKeys != null && PyTruth.of(sortKeys),
                 ensureAscii != null && PyTruth.of(ensureAscii)), 0);
         return sb.toString();
     }
@@ -70,13 +74,13 @@ public final class PyJson implements AdvancedFilter {
         return sb.toString();
     }
 
-    private static void newline(StringBuilder sb, int indent, int depth) {
+    private static void newline(StringBuilder sb, String indent, int depth) {
         sb.append('\n');
-        sb.append(" ".repeat(indent * depth));
+        sb.append(indent.repeat(depth));
     }
 
     private static void write(Object v, StringBuilder sb, Style style, int depth) {
-        int indent = style.indent();
+        String indent = style.indent();
         if (v == null) {
             // Jinja2's Undefined (a missing key or variable): json.dumps raises, as transformers' tojson does
             throw new ChatTemplateException("tojson: Object of type Undefined is not JSON serializable");
@@ -108,7 +112,7 @@ public final class PyJson implements AdvancedFilter {
                 if (!first) {
                     sb.append(style.itemSeparator());
                 }
-                if (indent >= 0) {
+                if (indent != null) {
                     newline(sb, indent, depth + 1);
                 }
                 string(key(e.getKey()), sb, style.ensureAscii());
@@ -116,7 +120,7 @@ public final class PyJson implements AdvancedFilter {
                 write(e.getValue(), sb, style, depth + 1);
                 first = false;
             }
-            if (indent >= 0) {
+            if (indent != null) {
                 newline(sb, indent, depth);
             }
             sb.append('}');
@@ -132,13 +136,13 @@ public final class PyJson implements AdvancedFilter {
                 if (!first) {
                     sb.append(style.itemSeparator());
                 }
-                if (indent >= 0) {
+                if (indent != null) {
                     newline(sb, indent, depth + 1);
                 }
                 write(i.next(), sb, style, depth + 1);
                 first = false;
             }
-            if (indent >= 0) {
+            if (indent != null) {
                 newline(sb, indent, depth);
             }
             sb.append(']');
