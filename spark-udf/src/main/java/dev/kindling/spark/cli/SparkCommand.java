@@ -145,7 +145,7 @@ public abstract class SparkCommand implements Callable<Integer> {
                 }
                 for (String[] in : read) {
                     java.nio.file.Path source = dev.kindling.spark.io.LocalPaths.localOrNull(in[1]);
-                    if (source != null && java.nio.file.Files.exists(source) && dev.kindling.spark.io.LocalPaths.within(source, target)) {
+                    if (source != null && java.nio.file.Files.exists(source) && dev.kindling.spark.io.DatasetWriter.localWithin(source, target)) {
                         throw dev.kindling.spark.KindlingException.usage(out[0] + " " + out[1] + " would replace " + in[0] + " "
                                 + in[1] + ", which this run reads; write it elsewhere");
                     }

@@ -168,8 +168,7 @@ public final class Dpo implements PipelineStage {
      * all rated the same, so every prompt would be rejected (dpo:tied_ratings, dpo:too_few_ratings), after the whole run.
      */
     static void requireSampling(double temperature, int topK, double minP, int maxTokens) {
-        String one = temperature <= 0 ? "temperature 0 (greedy)" : topK == 1 ? "top-k 1 (greedy)" : minP >= 1 ? "min-p 1 (greedy)"
-                : maxTokens == 0 ? "max tokens 0 (no tokens)" : null;
+        String one = dev.kindling.spark.inference.SamplingCliOptions.oneAnswerSetting(temperature, topK, minP, maxTokens);
         if (one != null) {
             throw KindlingException.usage("dpo: " + one + " gives the same answer for every sample of a prompt, so every "
                     + "prompt would be rejected (dpo:tied_ratings, or dpo:too_few_ratings with no answer): sample with a "

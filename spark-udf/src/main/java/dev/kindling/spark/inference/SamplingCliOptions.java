@@ -89,8 +89,20 @@ public class SamplingCliOptions {
      * default)}), or null when these options sample: what {@code generate --samples} and {@code distill dpo} refuse.
      */
     public String oneAnswerSetting() {
-        return temperature == 0 ? "--temperature 0 (greedy" + (temperatureIsDefault() ? ", the default)" : ")")
-                : topK == 1 ? "--top-k 1 (greedy)" : minP >= 1 ? "--min-p 1 (greedy)" : maxTokens == 0 ? "--max-tokens 0 (no tokens)" : null;
+        String one = oneAnswerSetting(temperature, topK, minP, maxTokens);
+        if (one == null) {
+            return null;
+        }
+        return "--" + (temperature == 0 && temperatureIsDefault() ? one.replace("(greedy)", "(greedy, the default)") : one);
+    }
+
+    /**
+     * The setting that makes every sample of a prompt the same answer ({@code temperature 0 (greedy)}, {@code top-k 1},
+     * {@code min-p 1}, {@code max-tokens 0 (no tokens)}), or null: for the command lines and the Dpo stage alike.
+     */
+    public static String oneAnswerSetting(double temperature, int topK, double minP, int maxTokens) {
+        return temperature == 0 ? "temperature 0 (greedy)" : topK == 1 ? "top-k 1 (greedy)" : minP >= 1 ? "min-p 1 (greedy)"
+                : maxTokens == 0 ? "max-tokens 0 (no tokens)" : null;
     }
 
     private boolean temperatureIsDefault() {

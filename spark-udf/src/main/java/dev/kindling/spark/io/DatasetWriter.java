@@ -160,6 +160,16 @@ public final class DatasetWriter {
         return false;
     }
 
+    /**
+     * Whether the local path {@code inner} is {@code outer} or lies inside it, as written (absolute, normalized) or as the
+     * disk resolves them ({@link #realLocal}): the check {@link #overlap} makes, one way and without a session.
+     */
+    public static boolean localWithin(java.nio.file.Path inner, java.nio.file.Path outer) {
+        String i = "file:" + inner.toAbsolutePath().normalize();
+        String o = "file:" + outer.toAbsolutePath().normalize();
+        return within(i, o) || within(realLocal(i), realLocal(o));
+    }
+
     private static boolean within(String a, String folder) {
         String f = folder.endsWith("/") ? folder : folder + "/";
         return a.equals(folder) || a.startsWith(f);

@@ -34,23 +34,6 @@ public final class LocalPaths {
         }
     }
 
-    /**
-     * Whether {@code inner} is {@code outer} or lies inside it, as written (absolute, normalized) or as the disk resolves
-     * them (symbolic links followed where the paths exist).
-     */
-    public static boolean within(Path inner, Path outer) {
-        Path i = inner.toAbsolutePath().normalize();
-        Path o = outer.toAbsolutePath().normalize();
-        if (i.startsWith(o)) {
-            return true;
-        }
-        try {
-            return java.nio.file.Files.exists(inner) && java.nio.file.Files.exists(outer) && inner.toRealPath().startsWith(outer.toRealPath());
-        } catch (java.io.IOException e) {
-            return false;
-        }
-    }
-
     /** The scheme Hadoop reads in {@code path} (what precedes a colon that comes before any slash), or null. */
     static String scheme(String path) {
         try {
