@@ -293,10 +293,7 @@ public final class Engine implements AutoCloseable {
             }
             if (!options.truncatePrompts()) {
                 // a prompt as long as the context leaves no position for the first generated token
-                throw new RequestRefusedException(source + ": the prompt has " + ids.length + " tokens but the context holds "
-                        + c.contextLength() + (ids.length == c.contextLength() ? ", which leaves no room to generate" : "")
-                        + " (shorten it; to keep a prompt's end instead: kindling generate --truncate-prompts, setTruncatePrompts(true) "
-                        + "on a Spark stage, EngineOptions.withTruncatePrompts(true))");
+                throw new PromptTooLongException(source, ids.length, c.contextLength());
             }
             int keep = Math.max(1, c.contextLength() - Math.max(1, Math.min(reserve, c.contextLength() / 2)));
             ids = Arrays.copyOfRange(ids, ids.length - keep, ids.length);
@@ -454,7 +451,7 @@ public final class Engine implements AutoCloseable {
         }
         ModelConfig c = model.config();
         if (ids.length > c.contextLength()) {
-            throw new RequestRefusedException("the text has " + ids.length + " tokens but the context holds " + c.contextLength());
+            throw new RequestRefusedException("the sequence has " + ids.length + " tokens but the context holds " + c.contextLength());
         }
         for (int id : ids) {
             if (id < 0 || id >= c.vocabSize()) {

@@ -7,6 +7,7 @@ import dev.kindling.inference.Completion;
 import dev.kindling.inference.Engine;
 import dev.kindling.inference.EngineOptions;
 import dev.kindling.inference.GenerationRequest;
+import dev.kindling.inference.PromptTooLongException;
 import dev.kindling.inference.sample.RowSeeds;
 import dev.kindling.inference.sample.SamplingParams;
 import java.io.BufferedWriter;
@@ -48,6 +49,9 @@ public final class GenerateCommand {
             "top-k", "min-p", "repetition-penalty", "frequency-penalty", "presence-penalty", "seed", "threads", "tokenizer", "stop",
             "device", "gpu", "kv-cache-type", "kv-budget-mb", "max-sequences", "max-in-flight");
     static final Set<String> FLAGS = Set.of("llama2c-sampler", "truncate-prompts");
+
+    /** What the error of a prompt longer than the context advises here: this command's flag. */
+    static final String LONG_PROMPT_ADVICE = "shorten it; to keep a prompt's end instead: --truncate-prompts";
     static final String USAGE = """
             Usage: generate --model M (--prompt TEXT | --prompt-file FILE | --input IN.jsonl --output OUT.jsonl)
                             [--max-tokens N] [--temperature T] [--top-p P] [--top-k K] [--min-p P]
@@ -280,7 +284,7 @@ public final class GenerateCommand {
                 // the context, a KV budget too small for it, no tokenizer to read it) is a usage error, exit 2 as logits gives it; any other
                 // (non-finite logits, a fault of ours) exit 1, whatever its type
                 Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-                err.println("generate: " + cause.getMessage());
+                err.println("generate: " + PromptTooLongException.describe(cause, LONG_PROMPT_ADVICE));
                 return cause instanceof dev.kindling.inference.RequestRefusedException ? 2 : 1;
             }
             out.println();
@@ -347,7 +351,7 @@ public final class GenerateCommand {
                 try {
                     c = await(p.result(), hook);
                 } catch (ExecutionException e) {
-                    error = (e.getCause() != null ? e.getCause() : e).getMessage();
+                    error = PromptTooLongException.describe(e.getCause() != null ? e.getCause() : e, LONG_PROMPT_ADVICE);
                 }
                 if (hook.stopping()) {
                     break; // the rows from here on are not written: the output ends at a whole row

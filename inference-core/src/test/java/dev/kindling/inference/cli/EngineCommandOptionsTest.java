@@ -127,6 +127,14 @@ class EngineCommandOptionsTest {
         Out off = generate("--model", model, "--prompt", longPrompt, "--max-tokens", "2", "--threads", "1", "--truncate-prompts=FALSE");
         assertEquals(2, off.code(), off.err());
         assertTrue(off.err().contains("context holds 2048"), off.err());
+        // the advice is this command's flag, not the engine's Java option
+        assertTrue(off.err().strip().endsWith("(shorten it; to keep a prompt's end instead: --truncate-prompts)"), off.err());
+        Path longIn = Files.write(dir.resolve("long.jsonl"), List.of("{\"id\":\"a\",\"prompt\":\"" + longPrompt + "\"}"));
+        Path longOut = dir.resolve("long-out.jsonl");
+        generate("--model", model, "--input", longIn.toString(), "--output", longOut.toString(), "--max-tokens", "2", "--threads", "1");
+        String rowError = rows(longOut).get(0).get("error").asText();
+        assertTrue(rowError.contains("context holds 2048")
+                && rowError.endsWith("(shorten it; to keep a prompt's end instead: --truncate-prompts)"), rowError);
         Out bad = generate("--model", model, "--prompt", "Hi", "--truncate-prompts=yes");
         assertEquals(2, bad.code());
         assertEquals("generate: --truncate-prompts takes no value, or =true or =false; got --truncate-prompts=yes", bad.err().strip());

@@ -3,7 +3,9 @@ package dev.kindling.inference.engine;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -54,6 +56,35 @@ class EngineFeaturesTest {
         Completion c = engine.generate(r.withSampling(r.sampling().withSeed(8)));
         assertArrayEquals(a.tokens(), b.tokens());
         assertFalse(java.util.Arrays.equals(a.tokens(), c.tokens()));
+    }
+
+    /**
+     * A prompt longer than the context is refused with its counts, typed: each surface (the command line, a Spark stage,
+     * SQL, distillation) words its own advice from the facts, instead of rewriting the engine's message, which names
+     * the Java option.
+     */
+    @Test
+    void aPromptLongerThanTheContextIsRefusedWithItsCounts() throws Exception {
+        try (Engine e = Engine.open(SharedData.require("llama2c/stories260K.gguf"), EngineOptions.defaults().withThreads(1))) {
+            int ctx = e.model().config().contextLength();
+            int[] prompt = new int[ctx];
+            java.util.Arrays.fill(prompt, 1);
+            java.util.concurrent.CompletionException x = assertThrows(java.util.concurrent.CompletionException.class,
+                    () -> e.submit(GenerationRequest.ofTokens(prompt), null).join());
+            dev.kindling.inference.PromptTooLongException p = assertInstanceOf(dev.kindling.inference.PromptTooLongException.class,
+                    x.getCause());
+            assertEquals(List.of(ctx, ctx), List.of(p.promptTokens(), p.contextLength()));
+            String facts = "stories260K.gguf: the prompt has " + ctx + " tokens but the context holds " + ctx
+                    + ", which leaves no room to generate";
+            assertEquals(facts + " (shorten it; to keep a prompt's end instead: EngineOptions.withTruncatePrompts(true))",
+                    p.getMessage());
+            assertEquals(facts + " (split it)", dev.kindling.inference.PromptTooLongException.describe(p, "split it"));
+            // wrapped with more of where it happened, the words before it stay; any other failure is left as it is
+            assertEquals("row 3: " + facts + " (split it)", dev.kindling.inference.PromptTooLongException.describe(
+                    new IllegalStateException("row 3: " + p.getMessage(), p), "split it"));
+            assertEquals("other", dev.kindling.inference.PromptTooLongException.describe(new IllegalStateException("other", p), "x"));
+            assertSame(p, dev.kindling.inference.PromptTooLongException.in(x));
+        }
     }
 
     /**

@@ -3,7 +3,6 @@ package dev.kindling.spark.distill;
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.regexp_replace;
 import static org.apache.spark.sql.functions.sha2;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.when;
@@ -43,16 +42,11 @@ final class Distill {
     }
 
     /**
-     * A row's error with the engine's advice for a prompt longer than the context made distill's: the engine points to
-     * {@code --truncate-prompts}, which distill refuses ({@link #requireWholePrompts}), so the row said to use an option
-     * the command would not take.
+     * What a row's error advises for a prompt longer than the teacher's (or judge's) context: distill refuses truncation
+     * ({@link #requireWholePrompts}), so pointing to it would name an option the command will not take.
      */
-    static Dataset<Row> adviseOnLongPrompts(Dataset<Row> docs) {
-        Column error = col(Columns.ERROR);
-        return docs.withColumn(Columns.ERROR, regexp_replace(error, "\\(shorten it; to keep a prompt's end instead: [^)]*\\)",
-                "(shorten it: distill answers whole prompts only, as a prompt cut to fit would be recorded whole beside an "
-                        + "answer to its end)"));
-    }
+    static final String LONG_PROMPT_ADVICE = "shorten it: distill answers whole prompts only, as a prompt cut to fit would be "
+            + "recorded whole beside an answer to its end";
 
     /**
      * The input's id column, first in the output, when the rows have one (the CLI's reader always gives them one, from

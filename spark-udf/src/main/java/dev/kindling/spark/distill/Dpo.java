@@ -127,7 +127,8 @@ public final class Dpo implements PipelineStage {
         // copies: the caller's teacher and judge keep their columns, and the teacher's system prompt is the
         // conversations' unless one is set here
         String system = systemPrompt != null ? systemPrompt : teacher.getOrDefault(teacher.systemPrompt());
-        used = ((Generate) teacher.copy(ParamMap.empty())).setPromptCol(prompt).setSystemPrompt(system).setOutputCol("_samples");
+        used = ((Generate) teacher.copy(ParamMap.empty())).setPromptCol(prompt).setSystemPrompt(system).setOutputCol("_samples")
+                .adviseOnLongPrompts(Distill.LONG_PROMPT_ADVICE);
         Column texts = col("_samples.text");
         Column finish = col("_samples.finish_reason");
         // the samples pick leaves out (blank ones, and with dropTruncated those cut by the token limit) are null to the
@@ -138,7 +139,7 @@ public final class Dpo implements PipelineStage {
                         when(t.rlike(Distill.BLANK).or(dropTruncated ? f.equalTo("length") : lit(false)),
                                 lit(null).cast(DataTypes.StringType)).otherwise(t)));
         Judge rater = ((Judge) judge.copy(ParamMap.empty())).setInstructionCol(prompt).setResponseCol("_to_judge")
-                .setOutputCol("_judgments");
+                .setOutputCol("_judgments").adviseOnLongPrompts(Distill.LONG_PROMPT_ADVICE);
         Dataset<Row> judged = new InferenceStage("judge", rater).apply(sampled, context);
         int min = judge.loadRubric().minRating();
         UserDefinedFunction pick = org.apache.spark.sql.functions.udf(
@@ -152,7 +153,6 @@ public final class Dpo implements PipelineStage {
                 .when(col(Columns.ERROR).isNull().and(pair.getField("outcome").notEqual("ok")),
                         functionsConcat(lit("dpo:"), pair.getField("outcome"))));
         Column ok = pair.getField("outcome").equalTo("ok");
-        paired = Distill.adviseOnLongPrompts(paired);
         List<Column> out = new ArrayList<>(Distill.idColumn(paired, context, OUTPUT));
         out.addAll(List.of(Distill.promptId(Columns.named(prompt)).as("prompt_id"), Columns.named(prompt).as("prompt"),
                 when(ok, Distill.conversation(system, Columns.named(prompt), pair.getField("chosen"))).as("chosen"),

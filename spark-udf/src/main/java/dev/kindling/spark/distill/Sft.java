@@ -92,8 +92,9 @@ public final class Sft implements PipelineStage {
         String prompt = promptColumn != null ? promptColumn : context.textColumn();
         // a copy: the caller's teacher keeps its columns, and its system prompt is the conversation's unless one is set here
         String system = systemPrompt != null ? systemPrompt : teacher.getOrDefault(teacher.systemPrompt());
-        used = ((Generate) teacher.copy(ParamMap.empty())).setPromptCol(prompt).setSystemPrompt(system).setOutputCol("_answer").setN(1);
-        Dataset<Row> answered = Distill.adviseOnLongPrompts(new InferenceStage("generate", used).apply(docs, context));
+        used = ((Generate) teacher.copy(ParamMap.empty())).setPromptCol(prompt).setSystemPrompt(system).setOutputCol("_answer").setN(1)
+                .adviseOnLongPrompts(Distill.LONG_PROMPT_ADVICE);
+        Dataset<Row> answered = new InferenceStage("generate", used).apply(docs, context);
         Column answer = col("_answer");
         Column reason = col(Columns.REASON);
         // an empty assistant turn (the teacher ended at once, or a stop string cut the answer to nothing) would teach the

@@ -34,6 +34,11 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
     private final IntParam kvBudgetMb;
     private final Param<String> errorCol;
     private final BooleanParam skipRejected;
+    /** Not a param: it words a row's error and changes no result (see {@link #adviseOnLongPrompts}). */
+    private String longPromptAdvice;
+
+    /** What a stage's row error advises for a prompt longer than the context, unless told otherwise. */
+    static final String TRUNCATE_ADVICE = "shorten it; to keep a prompt's end instead: setTruncatePrompts(true) on the stage";
 
     protected EngineStage(String uid) {
         this.uid = uid;
@@ -336,10 +341,32 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
         }
     }
 
+    /**
+     * What a row's error advises for a prompt longer than the context (the engine refuses it unless truncatePrompts): a
+     * caller that never cuts prompts says why here, as distillation does, instead of pointing to a setting it refuses.
+     * Null: the stage's own advice. Kept by {@link #copy}; not saved with the stage (it changes no result).
+     */
+    public S adviseOnLongPrompts(String advice) {
+        longPromptAdvice = advice;
+        return self();
+    }
+
+    /** The advice a row's error gives for a prompt longer than the context. */
+    protected String longPromptAdvice() {
+        return longPromptAdvice != null ? longPromptAdvice : defaultLongPromptAdvice();
+    }
+
+    /** The stage's own advice for a prompt longer than the context. */
+    protected String defaultLongPromptAdvice() {
+        return TRUNCATE_ADVICE;
+    }
+
     /** This stage with its uid, its values and {@code extra}'s (Spark's CrossValidator copies a stage per ParamMap). */
     @Override
     @SuppressWarnings("unchecked")
     public S copy(ParamMap extra) {
-        return (S) defaultCopy(extra);
+        S copy = (S) defaultCopy(extra);
+        ((EngineStage<?>) copy).longPromptAdvice = longPromptAdvice;
+        return copy;
     }
 }

@@ -187,6 +187,13 @@ public final class Generate extends EngineStage<Generate> {
         return "generate";
     }
 
+    /** The command line runs this stage too: its flag beside the param. */
+    @Override
+    protected String defaultLongPromptAdvice() {
+        return "shorten it; to keep a prompt's end instead: kindling generate --truncate-prompts, setTruncatePrompts(true) on "
+                + "the stage";
+    }
+
     public Param<String> promptCol() { return promptCol; }
     public Param<String> messagesCol() { return messagesCol; }
     public Param<String> chat() { return chat; }
@@ -330,8 +337,10 @@ public final class Generate extends EngineStage<Generate> {
                 ? new Prompts(-1, Columns.indexOf(schema, getOrDefault(messagesCol), who()), Prompts.Chat.ON, getOrDefault(systemPrompt),
                         (Boolean) getOrDefault(continueFinalMessage))
                 : new Prompts(Columns.indexOf(schema, getOrDefault(promptCol), who()), -1, Prompts.Chat.parse(getOrDefault(chat)), getOrDefault(systemPrompt));
-        return new Job(engineSpec(), window(), metrics, prompts, getOutputCol(), outputType(), getN(), getLogprobs(), sampling(),
+        Job job = new Job(engineSpec(), window(), metrics, prompts, getOutputCol(), outputType(), getN(), getLogprobs(), sampling(),
                 (Integer) getOrDefault(maxTokens), List.of(getOrDefault(stop)));
+        job.adviseOnLongPrompts(longPromptAdvice());
+        return job;
     }
 
     /** Generation for one prompt: what the stage asks the engine, reusable by other stages. */

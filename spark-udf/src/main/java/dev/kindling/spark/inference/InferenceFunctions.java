@@ -71,6 +71,9 @@ public final class InferenceFunctions {
     public static final StructType EMBEDDING = new StructType().add("embedding", DataTypes.createArrayType(DataTypes.FloatType, false), true)
             .add("error", DataTypes.StringType, true);
     /** kindling_embed_ex's options: the Embed stage's settings. */
+    /** What a row's error advises for a prompt longer than the context: the functions take whole prompts only. */
+    static final String SQL_ADVICE = "shorten it: the SQL functions answer whole prompts; to keep a prompt's end instead, use the "
+            + "Generate stage with setTruncatePrompts(true) or kindling generate --truncate-prompts";
     static final List<String> EMBED_OPTION_NAMES = List.of("truncate", "normalize");
 
     private InferenceFunctions() {}
@@ -109,7 +112,7 @@ public final class InferenceFunctions {
                     | EngineStepException e) {
                 throw e; // a usage error, the task is being killed, the engine closed or failed under it: not the row's error
             } catch (RuntimeException e) {
-                return RowFactory.create(null, null, null, RowInference.describe(unwrap(e)));
+                return RowFactory.create(null, null, null, RowInference.describe(unwrap(e), SQL_ADVICE));
             }
         }, SCORE);
         SqlUdfs.register(spark, "kindling_perplexity", (UDF2<String, String, Double>) (text, model) -> text == null || model == null
@@ -133,7 +136,7 @@ public final class InferenceFunctions {
                     | EngineStepException e) {
                 throw e; // a usage error, the task is being killed, the engine closed or failed under it: not the row's error
             } catch (RuntimeException e) {
-                return RowFactory.create(null, RowInference.describe(unwrap(e)));
+                return RowFactory.create(null, RowInference.describe(unwrap(e), SQL_ADVICE));
             }
         }, EMBEDDING);
         SqlUdfs.register(spark, "kindling_judge", (UDF4<String, String, String, String, Row>) (instruction, response, model, rubric) -> {
@@ -149,7 +152,7 @@ public final class InferenceFunctions {
                     | EngineStepException e) {
                 throw e; // a usage error, the task is being killed, the engine closed or failed under it: not the row's error
             } catch (RuntimeException e) {
-                return RowFactory.create(null, null, null, null, RowInference.describe(unwrap(e)));
+                return RowFactory.create(null, null, null, null, RowInference.describe(unwrap(e), SQL_ADVICE));
             }
         }, JUDGMENT);
     }
@@ -205,7 +208,7 @@ public final class InferenceFunctions {
                 | EngineStepException e) {
             throw e; // a usage error, the task is being killed, the engine closed or failed under it: not the row's error
         } catch (RuntimeException e) {
-            return RowFactory.create(null, null, null, null, RowInference.describe(unwrap(e)));
+            return RowFactory.create(null, null, null, null, RowInference.describe(unwrap(e), SQL_ADVICE));
         }
     }
 

@@ -188,8 +188,10 @@ public final class Judge extends EngineStage<Judge> {
         int responseIndex = Columns.indexOf(schema, getOrDefault(responseCol), who());
         boolean many = !schema.apply(responseIndex).dataType().equals(DataTypes.StringType);
         DataType type = many ? DataTypes.createArrayType(RESULT, true) : RESULT;
-        return new Job(engineSpec(), window(), metrics, Columns.indexOf(schema, getOrDefault(instructionCol), who()), responseIndex, many,
+        Job job = new Job(engineSpec(), window(), metrics, Columns.indexOf(schema, getOrDefault(instructionCol), who()), responseIndex, many,
                 new StructType().add(getOrDefault(outputCol), type, true), rubric, getMethod(), (Integer) getOrDefault(maxTokens));
+        job.adviseOnLongPrompts(longPromptAdvice());
+        return job;
     }
 
     /** A judgment as the output struct. */
@@ -241,7 +243,7 @@ public final class Judge extends EngineStage<Judge> {
                 }
                 parts.add(part);
             }
-            return candidates(parts);
+            return candidates(parts, longPromptAdvice());
         }
 
         @Override
@@ -278,7 +280,8 @@ public final class Judge extends EngineStage<Judge> {
      * alone did not say which candidate it was. A failure that is no candidate's (the engine closed, its step failed) and
      * a cancellation pass through as they are, for the window to act on.
      */
-    static CompletableFuture<List<Judging.Judgment>> candidates(List<CompletableFuture<Judging.Judgment>> parts) {
+    static CompletableFuture<List<Judging.Judgment>> candidates(List<CompletableFuture<Judging.Judgment>> parts,
+            String longPromptAdvice) {
         CompletableFuture<List<Judging.Judgment>> all = CompletableFuture.allOf(parts.toArray(new CompletableFuture[0]))
                 .handle((v, t) -> {
                     List<Judging.Judgment> out = new ArrayList<>(parts.size());
@@ -293,7 +296,7 @@ public final class Judge extends EngineStage<Judge> {
                                 throw e;
                             }
                             why.append(why.length() == 0 ? "" : "; ").append("candidate at index ").append(i)
-                                    .append(" (of ").append(parts.size()).append("): ").append(RowInference.describe(c));
+                                    .append(" (of ").append(parts.size()).append("): ").append(RowInference.describe(c, longPromptAdvice));
                         }
                     }
                     if (why.length() > 0) {

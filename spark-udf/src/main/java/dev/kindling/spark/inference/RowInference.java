@@ -44,6 +44,7 @@ public abstract class RowInference<R> implements Serializable {
     private int reasonIndex = -1;
     private int outputWidth;
     private int ownWidth;
+    private String longPromptAdvice = EngineStage.TRUNCATE_ADVICE;
 
     protected RowInference(String stage, EngineSpec engine, int window, InferenceMetrics metrics) {
         this.stage = stage;
@@ -184,8 +185,23 @@ public abstract class RowInference<R> implements Serializable {
         return !rejected(row) && hasInput(row);
     }
 
-    static String describe(Throwable t) {
-        String m = t.getMessage();
+    /** What a row's error advises for a prompt longer than the context: the stage's words ({@link EngineStage#longPromptAdvice}). */
+    final void adviseOnLongPrompts(String advice) {
+        longPromptAdvice = advice;
+    }
+
+    protected final String longPromptAdvice() {
+        return longPromptAdvice;
+    }
+
+    /** A row's error: the failure's message, a prompt longer than the context with the stage's advice. */
+    private String describe(Throwable t) {
+        return describe(t, longPromptAdvice);
+    }
+
+    /** {@code t}'s message for a row's error (its type where it has none); a prompt too long gets {@code longPromptAdvice}. */
+    static String describe(Throwable t, String longPromptAdvice) {
+        String m = dev.kindling.inference.PromptTooLongException.describe(t, longPromptAdvice);
         return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
     }
 

@@ -276,6 +276,13 @@ class GenerateSparkTest {
         assertNull(out.get("b").get(2));
         assertTrue(out.get("b").getString(3).startsWith("generate: stories260K-ctx64.gguf: the prompt has "), out.get("b").getString(3));
         assertTrue(out.get("b").getString(3).contains("context holds 64"), out.get("b").getString(3));
+        assertTrue(out.get("b").getString(3).endsWith("(shorten it; to keep a prompt's end instead: kindling generate "
+                + "--truncate-prompts, setTruncatePrompts(true) on the stage)"), out.get("b").getString(3));
+        // a caller's own advice, kept by copy (distill's says why it never cuts prompts)
+        Generate advised = generate().setModel(shortContext.toString()).setMaxTokens(6).adviseOnLongPrompts("ask less");
+        String error = ((Generate) advised.copy(org.apache.spark.ml.param.ParamMap.empty())).transform(in.filter("id = 'b'"))
+                .first().getString(3);
+        assertTrue(error.startsWith("generate: stories260K-ctx64.gguf: the prompt has ") && error.endsWith(" (ask less)"), error);
         assertNull(out.get("c").get(2), "a null prompt gives a null generation");
         assertNull(out.get("c").get(3), "and no error");
         assertNotNull(out.get("d").getStruct(2), "an empty prompt starts from BOS");

@@ -154,6 +154,8 @@ class InferenceSqlTest {
                 + "', map('max_tokens', '4'))").first().getStruct(0);
         assertNull(err.get(0));
         assertTrue(err.getString(4).contains("context holds 64"), err.getString(4));
+        // SQL cannot cut a prompt: its advice says where that is done, not a setting the function has no way to take
+        assertTrue(err.getString(4).endsWith("(" + InferenceFunctions.SQL_ADVICE + ")"), err.getString(4));
         // sampling without a seed: only kindling_sample, which Spark knows is nondeterministic
         Exception e = assertThrows(Exception.class, () -> spark.sql("SELECT kindling_generate_ex(prompt, '" + m
                 + "', map('temperature', '0.8')) FROM prompts").collectAsList());
