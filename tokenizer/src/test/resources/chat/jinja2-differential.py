@@ -163,6 +163,26 @@ EXPRESSIONS = [
     ("generation_block", "{% for m in xs %}{% generation %}{% set g = m %}<{{ g }}>{% endgeneration %}{{ g is defined }}{% endfor %}"),
     ("with_block", "{% set a = 5 %}{% with a = 1, b = a %}{{ a }}{{ b }}{% set c = 3 %}{% endwith %}{{ a }}{{ c is defined }}"),
     ("with_empty", "{% with %}{% set q = 1 %}{{ q }}{% endwith %}{{ q is defined }}"),
+    # a loop's else part and a filter block are scopes of their own too; continue and break end the item from inside
+    # an if or a with block; a recursive loop() call does not see its caller's set
+    ("loop_else_set", "{% for m in [] %}{% else %}{% set e = 1 %}[{{ e }}]{% endfor %}{{ e is defined }}"),
+    ("filter_block_set", "{% filter upper %}{% set f = 'a' %}{{ f }}{% endfilter %}{{ f is defined }}"),
+    ("continue_in_if", "{% for m in xs %}{% if m == 1 %}A{% continue %}B{% endif %}C{{ m }}{% endfor %}"),
+    ("continue_in_with", "{% for m in xs %}{% with k = m %}{% if k == 1 %}{% continue %}{% endif %}<{{ k }}>{% endwith %}.{% endfor %}"),
+    ("break_in_if", "{% for m in xs %}{% if m == 1 %}A{% break %}B{% endif %}C{{ m }}{% endfor %}"),
+    ("continue_nested_if", "{% for m in xs %}{% if m < 3 %}{% if m == 1 %}{% continue %}{% endif %}x{% endif %}{{ m }}{% endfor %}"),
+    ("with_unpack", "{% with a, b = (1, 2) %}{{ a }}{{ b }}{% endwith %}"),
+    ("with_unpack_forms", "{% with (a,) = [5] %}{{ a }}{% endwith %}{% with a, b = 'xy', c = 3 %}{{ a }}{{ b }}{{ c }}{% endwith %}"
+                          "{% with a, b = d %}{{ a }}{{ b }}{% endwith %}{% with a = 1 == 1 %}{{ a }}{% endwith %}"),
+    ("with_unpack_too_many", "{% with a, b = (1, 2, 3) %}{% endwith %}"),
+    ("with_unpack_not_enough", "{% with a, b = [1] %}{% endwith %}"),
+    ("with_unpack_int", "{% with a, b = 1 %}{% endwith %}"),
+    ("recursive_parent_set", "{% for n in [{'name': 'a', 'children': [{'name': 'b', 'children': []}]}] recursive %}"
+                             "{% if n.children %}{% set q = n.name %}{{ loop(n.children) }}{% else %}{{ q is defined }}{% endif %}"
+                             "{% endfor %}"),
+    ("recursive_three_levels", "{% set top = 't' %}{% for n in [{'name': 'a', 'children': [{'name': 'b', 'children': [{'name': 'c', "
+                               "'children': []}]}, {'name': 'd', 'children': []}]}] recursive %}{{ loop.depth }}{{ n.name }}"
+                               "{{ q is defined }}{{ top }}{% set q = n.name %}({{ loop(n.children) }}){{ q }}{% endfor %}"),
     ("adjacent_string_literals", "{{ 'It''s' }} {{ 'a' 'b' \"c\" }}"),
     ("reverse_astral", "{{ 'x\U0001F600y'|reverse }} {{ xs|reverse|list }}"),
     ("tojson_sort_keys", "{{ d|tojson(sort_keys=true) }} {{ nested|tojson(indent=1, sort_keys=true) }}"),

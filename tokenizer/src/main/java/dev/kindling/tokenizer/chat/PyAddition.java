@@ -99,7 +99,7 @@ final class PyAddition extends AstBinary.SimpleOperator {
         return sb.toString();
     }
 
-    private static boolean isStr(Object o) {
+    static boolean isStr(Object o) {
         return o instanceof CharSequence || o instanceof SafeString;
     }
 

@@ -2,12 +2,11 @@ package dev.kindling.tokenizer.chat;
 
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.lib.tag.Tag;
-import com.hubspot.jinjava.tree.Node;
 import com.hubspot.jinjava.tree.TagNode;
 
 /**
- * Jinja2's {@code {% filter upper|replace('a', 'b') %}...{% endfilter %}}: the block's output put through the
- * filters. Jinjava has no such tag and failed the render ("Unknown tag: filter").
+ * Jinja2's {@code {% filter upper|replace('a', 'b') %}...{% endfilter %}}: the block's output, rendered in a scope of its
+ * own, put through the filters. Jinjava has no such tag and failed the render ("Unknown tag: filter").
  */
 final class PyFilterTag implements Tag {
     /** The name the block's output is bound to while the filters run; no template names a variable so. */
@@ -25,16 +24,14 @@ final class PyFilterTag implements Tag {
 
     @Override
     public String interpret(TagNode tagNode, JinjavaInterpreter interpreter) {
-        StringBuilder body = new StringBuilder();
-        for (Node child : tagNode.getChildren()) {
-            body.append(child.render(interpreter).getValue());
-        }
+        // a scope of its own, as Jinja2's filter block has: a set in it was still defined after it
+        String body = ScopedBlock.render(tagNode.getChildren(), interpreter, java.util.Map.of());
         String filters = tagNode.getHelpers().strip();
         if (filters.isEmpty()) {
             throw new ChatTemplateException("line " + tagNode.getLineNumber() + ": {% filter %} needs a filter");
         }
         try (JinjavaInterpreter.InterpreterScopeClosable scope = interpreter.enterScope()) {
-            interpreter.getContext().put(BODY, body.toString());
+            interpreter.getContext().put(BODY, body);
             return interpreter.getAsString(interpreter.resolveELExpression(BODY + "|" + filters, tagNode.getLineNumber()));
         }
     }

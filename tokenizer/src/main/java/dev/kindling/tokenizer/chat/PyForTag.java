@@ -1,5 +1,6 @@
 package dev.kindling.tokenizer.chat;
 
+import com.hubspot.jinjava.interpret.Context;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.lib.tag.ElseTag;
 import com.hubspot.jinjava.lib.tag.ForTag;
@@ -57,19 +58,16 @@ public final class PyForTag extends ForTag {
             elseAt++;
         }
         if (elseAt == children.size()) {
-            return render(tagNode, interpreter, loopVars, items, recursive ? new Recursion(tagNode, loopVars, pattern, condition, 1) : null);
+            return render(tagNode, interpreter, loopVars, items, recursive ? new Recursion(tagNode, loopVars, pattern, condition, 1, interpreter.getContext()) : null);
         }
         if (items.isEmpty()) {
-            StringBuilder out = new StringBuilder();
-            for (Node node : children.subList(elseAt + 1, children.size())) {
-                out.append(node.render(interpreter).getValue());
-            }
-            return out.toString();
+            // a scope of its own, as Jinja2's else part has: a set in it was still defined after the loop
+            return ScopedBlock.render(children.subList(elseAt + 1, children.size()), interpreter, Map.of());
         }
         // the body without the else part: a node of its own for this rendering, the parsed tree stays as it is
         TagNode body = new TagNode(this, (TagToken) tagNode.getMaster(), tagNode.getSymbols());
         body.setChildren(new LinkedList<>(children.subList(0, elseAt)));
-        return render(body, interpreter, loopVars, items, recursive ? new Recursion(body, loopVars, pattern, condition, 1) : null);
+        return render(body, interpreter, loopVars, items, recursive ? new Recursion(body, loopVars, pattern, condition, 1, interpreter.getContext()) : null);
     }
 
     /** {@code recursive} at the end of the part after {@code in}. */
@@ -213,12 +211,18 @@ public final class PyForTag extends ForTag {
         }
     }
 
-    /** A recursive loop being rendered: what {@code loop(items)} renders again, one level deeper. */
-    private record Recursion(TagNode body, List<String> loopVars, List<Object> pattern, String condition, int depth) {}
+    /**
+     * A recursive loop being rendered: what {@code loop(items)} renders again, one level deeper, and the scope the loop
+     * tag is in, the only one a deeper level sees (as a Jinja2 loop body is a function defined there).
+     */
+    private record Recursion(TagNode body, List<String> loopVars, List<Object> pattern, String condition, int depth,
+            Context closure) {}
 
     /**
      * {@code loop(items)} in the body of a {@code {% for ... recursive %}}: the body rendered for {@code items}, with
-     * {@code loop.depth} one more. Public static for Jinjava's function registry.
+     * {@code loop.depth} one more, seeing the names of the scope the loop is in but not those its caller's item set (in
+     * Jinja2 the deeper level is a call of the loop body, which closes over the loop's scope: Jinjava rendered it inside
+     * the calling item, whose {@code set} it then saw). Public static for Jinjava's function registry.
      */
     public static String recurse(Object collection) {
         JinjavaInterpreter interpreter = JinjavaInterpreter.getCurrent();
@@ -227,8 +231,29 @@ public final class PyForTag extends ForTag {
         }
         PyForTag tag = (PyForTag) r.body().getTag();
         List<?> items = walked(collection, r.loopVars(), r.pattern(), r.condition(), interpreter, r.body().getLineNumber());
-        return tag.render(r.body(), interpreter, r.loopVars(), items, new Recursion(r.body(), r.loopVars(), r.pattern(),
-                r.condition(), r.depth() + 1));
+        // the scopes between the call and the loop's own are hidden while the deeper level renders, then put back
+        List<Map<String, Object>> between = new ArrayList<>();
+        for (com.hubspot.jinjava.util.ScopeMap<String, Object> c = interpreter.getContext(); c != r.closure(); c = c.getParent()) {
+            if (c == null) {
+                between.clear(); // not inside the loop's scope (cannot happen): hide nothing rather than too much
+                break;
+            }
+            between.add(c.getScope());
+        }
+        List<Map<String, Object>> saved = new ArrayList<>();
+        for (Map<String, Object> scope : between) {
+            saved.add(new java.util.LinkedHashMap<>(scope));
+            scope.clear();
+        }
+        try {
+            return tag.render(r.body(), interpreter, r.loopVars(), items, new Recursion(r.body(), r.loopVars(), r.pattern(),
+                    r.condition(), r.depth() + 1, r.closure()));
+        } finally {
+            for (int i = 0; i < between.size(); i++) {
+                between.get(i).clear();
+                between.get(i).putAll(saved.get(i));
+            }
+        }
     }
 
     /** What the loop walks, as Jinjava's loop walks {@code collection}, in a list. */
@@ -282,7 +307,7 @@ public final class PyForTag extends ForTag {
 
         @Override
         public String interpret(TagNode node, JinjavaInterpreter interpreter) {
-            return ScopedBlock.render(node, interpreter, Map.of(), true);
+            return ScopedBlock.render(node.getChildren(), interpreter, Map.of());
         }
     };
 

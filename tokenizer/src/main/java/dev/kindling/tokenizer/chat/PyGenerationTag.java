@@ -25,6 +25,6 @@ final class PyGenerationTag implements Tag {
 
     @Override
     public String interpret(TagNode tagNode, JinjavaInterpreter interpreter) {
-        return ScopedBlock.render(tagNode, interpreter, java.util.Map.of(), false);
+        return ScopedBlock.render(tagNode.getChildren(), interpreter, java.util.Map.of());
     }
 }

@@ -37,5 +37,33 @@ final class PyTruth {
         public boolean isPositiveIfElseNode(TagNode tagNode, JinjavaInterpreter interpreter) {
             return of(interpreter.resolveELExpression(tagNode.getHelpers(), tagNode.getLineNumber(), tagNode.getStartPosition()));
         }
+
+        /**
+         * The first branch whose test holds (later tests not evaluated), up to a {@code continue} or {@code break} in it:
+         * Jinjava's if rendered the rest of its branch after one ({@code {% if x %}A{% continue %}B{% endif %}} gave
+         * {@code AB}). Validation mode, which renders every branch to check it, is not used for chat templates.
+         */
+        @Override
+        public String interpret(TagNode tagNode, JinjavaInterpreter interpreter) {
+            if (tagNode.getHelpers() == null || tagNode.getHelpers().isBlank()) {
+                throw new com.hubspot.jinjava.interpret.TemplateSyntaxException(tagNode.getMaster().getImage(),
+                        "Tag 'if' expects expression", tagNode.getLineNumber(), tagNode.getStartPosition());
+            }
+            java.util.List<com.hubspot.jinjava.tree.Node> branch = new java.util.ArrayList<>();
+            boolean taking = isPositiveIfElseNode(tagNode, interpreter);
+            for (com.hubspot.jinjava.tree.Node child : tagNode.getChildren()) {
+                boolean elif = child instanceof TagNode t && t.getTag() instanceof com.hubspot.jinjava.lib.tag.ElseIfTag;
+                boolean otherwise = child instanceof TagNode t && t.getTag() instanceof com.hubspot.jinjava.lib.tag.ElseTag;
+                if (elif || otherwise) {
+                    if (taking) {
+                        break;
+                    }
+                    taking = otherwise || isPositiveIfElseNode((TagNode) child, interpreter);
+                } else if (taking) {
+                    branch.add(child);
+                }
+            }
+            return ScopedBlock.renderUntilStopped(branch, interpreter);
+        }
     }
 }

@@ -2,32 +2,46 @@ package dev.kindling.tokenizer.chat;
 
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.tree.Node;
-import com.hubspot.jinjava.tree.TagNode;
 import com.hubspot.jinjava.util.ForLoop;
+import java.util.List;
 import java.util.Map;
 
 /**
- * A block's body rendered in a scope of its own, as Jinja2 renders a loop item, a {@code with} block and a call block:
- * a {@code set} inside is gone after it.
+ * A block's body rendered in a scope of its own, as Jinja2 renders a loop item, a loop's {@code else} part, a
+ * {@code with}, {@code filter} or {@code generation} block and a call block: a {@code set} inside is gone after it.
  */
 final class ScopedBlock {
     private ScopedBlock() {}
 
     /**
-     * The children of {@code node}, with {@code bound} set in the new scope first; with {@code untilContinue}, the body
-     * ends at a {@code continue} or {@code break} of the loop it is in.
+     * {@code children} rendered with {@code bound} set in the new scope first, up to a {@code continue} or {@code break} of
+     * the loop they are in ({@link #stopped}): the rest of the item is not rendered, whatever block the jump was in.
      */
-    static String render(TagNode node, JinjavaInterpreter interpreter, Map<String, Object> bound, boolean untilContinue) {
-        StringBuilder out = new StringBuilder();
+    static String render(List<Node> children, JinjavaInterpreter interpreter, Map<String, Object> bound) {
         try (JinjavaInterpreter.InterpreterScopeClosable scope = interpreter.enterScope()) {
             bound.forEach(interpreter.getContext()::put);
-            for (Node child : node.getChildren()) {
-                out.append(child.render(interpreter).getValue());
-                if (untilContinue && interpreter.getContext().get("loop") instanceof ForLoop loop && loop.isContinued()) {
-                    break;
-                }
+            return renderUntilStopped(children, interpreter);
+        }
+    }
+
+    /** {@code children} rendered in the current scope, up to a {@code continue} or {@code break} ({@link #stopped}). */
+    static String renderUntilStopped(List<Node> children, JinjavaInterpreter interpreter) {
+        StringBuilder out = new StringBuilder();
+        for (Node child : children) {
+            out.append(child.render(interpreter).getValue());
+            if (stopped(interpreter)) {
+                break;
             }
         }
         return out.toString();
+    }
+
+    /**
+     * Whether a {@code continue} or {@code break} of the innermost loop being rendered has run in its current item (Jinjava's
+     * loop marks both as continued): every block it is in, an {@code if} or a {@code with} as much as the loop body, ends
+     * there, as Jinja2's compiled jump ends them.
+     */
+    static boolean stopped(JinjavaInterpreter interpreter) {
+        return interpreter.getContext().get("loop") instanceof ForLoop loop && loop.isContinued();
     }
 }
