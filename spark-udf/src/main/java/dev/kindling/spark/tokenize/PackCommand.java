@@ -263,14 +263,17 @@ public final class PackCommand extends SparkCommand {
             // no _SUCCESS beside the shards: Megatron's tools/merge_datasets.py takes every file of the folder for a shard
             // and asserts its .bin/.idx pair. A failed or interrupted run removes its shards (claimReplaced above)
             run.outputsWritten();
-            String skipped = withoutTokens == 0 ? "" : ", " + withoutTokens + " without a token, skipped (" + NO_TOKENS + ")";
+            // every document read, then those packed and those not: "N documents (1 unreadable ...)" read as if the
+            // unreadable one were among the N packed
+            String skipped = withoutTokens == 0 ? "" : ", " + withoutTokens + " without a token (" + NO_TOKENS + ")";
+            String counted = String.format("%d documents read, %d packed (not packed: %d unreadable or empty%s)",
+                    unreadable + documents, documents - withoutTokens, unreadable, skipped);
             String seqs = sequences + (sequences == 1 ? " sequence" : " sequences");
             if (wholeDocuments) {
-                run.out().printf("pack: %d documents (%d unreadable or empty, counted not packed%s) -> %s, one a document "
-                        + "(%d tokens)%n", documents, unreadable, skipped, seqs, tokens);
+                run.out().printf("pack: %s -> %s, one a document (%d tokens)%n", counted, seqs, tokens);
             } else {
-                run.out().printf("pack: %d documents (%d unreadable or empty, counted not packed%s) -> %s of %d tokens%s%n",
-                        documents, unreadable, skipped, seqs, seqLen, " (" + tokens + " tokens, " + dropped + " dropped at partition ends)");
+                run.out().printf("pack: %s -> %s of %d tokens%s%n", counted, seqs, seqLen,
+                        " (" + tokens + " tokens, " + dropped + " dropped at partition ends)");
             }
             run.out().println("output: " + job.output + (quarantine != null ? " (bad rows: " + quarantine + ")" : "")
                     + (rejected != null ? " (not packed: " + rejected + ")" : ""));

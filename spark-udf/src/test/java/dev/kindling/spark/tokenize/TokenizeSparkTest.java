@@ -562,7 +562,8 @@ class TokenizeSparkTest {
             Cli.Result r = Cli.run("pack", "--no-progress", "--tokenizer", tok, "--seq-len", "3", "--input", in.toString(),
                     "--output", tmp.resolve("packed-" + format).toString(), "--format", format, "--rejected", rejected.toString());
             assertEquals(0, r.code(), r.toString());
-            assertTrue(r.out().contains("3 without a token, skipped (pack:no_tokens)") && r.out().contains("-> 1 sequence of 3"),
+            assertTrue(r.out().contains("pack: 4 documents read, 1 packed (not packed: 0 unreadable or empty, 3 without a token "
+                    + "(pack:no_tokens)) -> 1 sequence of 3"),
                     r.out());
             Map<String, String> reasons = new HashMap<>();
             for (Row row : TestSpark.session().read().json(rejected.toString()).collectAsList()) {
@@ -597,7 +598,7 @@ class TokenizeSparkTest {
             }
             Cli.Result r = Cli.run(args.toArray(new String[0]));
             assertEquals(0, r.code(), r.toString());
-            assertTrue(r.out().contains("2 documents (2 unreadable or empty"), r.out());
+            assertTrue(r.out().contains("pack: 4 documents read, 2 packed (not packed: 2 unreadable or empty)"), r.out());
             opens[run] = OpenCountingFileSystem.opens(in);
         }
         assertTrue(opens[0] > 0, "the input is read through the counting file system");
