@@ -272,10 +272,10 @@ public final class Engine implements AutoCloseable {
         if (ids.length == 0) {
             throw new RequestRefusedException(source + ": the prompt is empty (use \"\" with a tokenizer that adds BOS, or give tokens)");
         }
-        return checkTokens(ids, r.maxTokens());
+        return checkTokens(ids, r.maxTokens(), options.truncatePrompts() || r.truncatePrompt());
     }
 
-    private int[] checkTokens(int[] ids, int reserve) {
+    private int[] checkTokens(int[] ids, int reserve, boolean truncate) {
         ModelConfig c = model.config();
         for (int id : ids) {
             if (id < 0 || id >= c.vocabSize()) {
@@ -283,7 +283,7 @@ public final class Engine implements AutoCloseable {
             }
         }
         if (ids.length >= c.contextLength()) {
-            if (!options.truncatePrompts() && reserve == 0) {
+            if (!truncate && reserve == 0) {
                 // max tokens 0 generates nothing: "no room to generate" read as if tokens were asked for. What such a
                 // request can mean is the prompt's own log-probabilities, which scoring gives, long texts in chunks
                 throw new RequestRefusedException(source + ": the prompt has " + ids.length + " tokens but the context holds "
@@ -291,7 +291,7 @@ public final class Engine implements AutoCloseable {
                         + "log-probabilities or perplexity, score it: kindling score and the Score stage read texts longer than the "
                         + "context in chunks");
             }
-            if (!options.truncatePrompts()) {
+            if (!truncate) {
                 // a prompt as long as the context leaves no position for the first generated token
                 throw new PromptTooLongException(source, ids.length, c.contextLength());
             }

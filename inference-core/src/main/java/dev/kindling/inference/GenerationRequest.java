@@ -27,9 +27,12 @@ import java.util.List;
  *                      temperature, top-k, top-p and min-p (vLLM's default, raw log-probs): the sampling
  *                      picks the token, not the values, which equal {@link Engine#scoreTokens} of the same
  *                      tokens; a sampled token need not be the first of the alternatives
+ * @param truncatePrompt a prompt longer than the context keeps its end (room left for the tokens to generate, up to half
+ *                      the context) instead of being refused, as {@link EngineOptions#withTruncatePrompts} does for every
+ *                      request of an engine
  */
 public record GenerationRequest(String prompt, int[] promptTokens, SamplingParams sampling, int maxTokens,
-        List<String> stopStrings, int[] stopTokens, boolean ignoreEos, int topLogprobs) {
+        List<String> stopStrings, int[] stopTokens, boolean ignoreEos, int topLogprobs, boolean truncatePrompt) {
 
     public GenerationRequest {
         if (prompt == null && promptTokens == null) {
@@ -90,35 +93,40 @@ public record GenerationRequest(String prompt, int[] promptTokens, SamplingParam
 
     /** Greedy, 256 tokens at most. */
     public static GenerationRequest of(String prompt) {
-        return new GenerationRequest(prompt, null, SamplingParams.greedy(), 256, List.of(), null, false, -1);
+        return new GenerationRequest(prompt, null, SamplingParams.greedy(), 256, List.of(), null, false, -1, false);
     }
 
     /** From token ids (no BOS added). */
     public static GenerationRequest ofTokens(int... tokens) {
-        return new GenerationRequest(null, tokens, SamplingParams.greedy(), 256, List.of(), null, false, -1);
+        return new GenerationRequest(null, tokens, SamplingParams.greedy(), 256, List.of(), null, false, -1, false);
     }
 
     public GenerationRequest withSampling(SamplingParams s) {
-        return new GenerationRequest(prompt, promptTokens, s, maxTokens, stopStrings, stopTokens, ignoreEos, topLogprobs);
+        return new GenerationRequest(prompt, promptTokens, s, maxTokens, stopStrings, stopTokens, ignoreEos, topLogprobs, truncatePrompt);
     }
 
     public GenerationRequest withMaxTokens(int n) {
-        return new GenerationRequest(prompt, promptTokens, sampling, n, stopStrings, stopTokens, ignoreEos, topLogprobs);
+        return new GenerationRequest(prompt, promptTokens, sampling, n, stopStrings, stopTokens, ignoreEos, topLogprobs, truncatePrompt);
     }
 
     public GenerationRequest withStopStrings(List<String> stops) {
-        return new GenerationRequest(prompt, promptTokens, sampling, maxTokens, stops, stopTokens, ignoreEos, topLogprobs);
+        return new GenerationRequest(prompt, promptTokens, sampling, maxTokens, stops, stopTokens, ignoreEos, topLogprobs, truncatePrompt);
     }
 
     public GenerationRequest withStopTokens(int... ids) {
-        return new GenerationRequest(prompt, promptTokens, sampling, maxTokens, stopStrings, ids, ignoreEos, topLogprobs);
+        return new GenerationRequest(prompt, promptTokens, sampling, maxTokens, stopStrings, ids, ignoreEos, topLogprobs, truncatePrompt);
     }
 
     public GenerationRequest withIgnoreEos(boolean ignore) {
-        return new GenerationRequest(prompt, promptTokens, sampling, maxTokens, stopStrings, stopTokens, ignore, topLogprobs);
+        return new GenerationRequest(prompt, promptTokens, sampling, maxTokens, stopStrings, stopTokens, ignore, topLogprobs, truncatePrompt);
     }
 
     public GenerationRequest withLogprobs(int top) {
-        return new GenerationRequest(prompt, promptTokens, sampling, maxTokens, stopStrings, stopTokens, ignoreEos, top);
+        return new GenerationRequest(prompt, promptTokens, sampling, maxTokens, stopStrings, stopTokens, ignoreEos, top, truncatePrompt);
+    }
+
+    public GenerationRequest withTruncatePrompt(boolean truncate) {
+        return new GenerationRequest(prompt, promptTokens, sampling, maxTokens, stopStrings, stopTokens, ignoreEos, topLogprobs,
+                truncate);
     }
 }

@@ -3,7 +3,7 @@ package dev.kindling.inference;
 /**
  * The engine refused a prompt longer than its context (or as long as it, which leaves no position for the first generated
  * token), with truncation off. What to do about it depends on who asked: the engine's own message names the Java option
- * ({@link EngineOptions#withTruncatePrompts}); a command line names its flag, a Spark stage its param, and a surface that
+ ({@link GenerationRequest#withTruncatePrompt}); a command line names its flag, a Spark stage its param, and a surface that
  * never cuts prompts (distillation, whose rows record the whole prompt) says why. Each takes the facts here and adds its
  * own advice with {@link #withAdvice}, instead of rewriting the engine's words.
  */
@@ -11,7 +11,8 @@ public final class PromptTooLongException extends RequestRefusedException {
     private static final long serialVersionUID = 1L;
 
     /** What the engine's message advises: the Java option, as a caller of the engine alone can set it. */
-    static final String ENGINE_ADVICE = "shorten it; to keep a prompt's end instead: EngineOptions.withTruncatePrompts(true)";
+    static final String ENGINE_ADVICE = "shorten it; to keep a prompt's end instead: "
+            + "GenerationRequest.withTruncatePrompt(true), or EngineOptions.withTruncatePrompts(true) for every request";
 
     private final int promptTokens;
     private final int contextLength;

@@ -76,14 +76,23 @@ class EngineFeaturesTest {
             assertEquals(List.of(ctx, ctx), List.of(p.promptTokens(), p.contextLength()));
             String facts = "stories260K.gguf: the prompt has " + ctx + " tokens but the context holds " + ctx
                     + ", which leaves no room to generate";
-            assertEquals(facts + " (shorten it; to keep a prompt's end instead: EngineOptions.withTruncatePrompts(true))",
-                    p.getMessage());
+            assertEquals(facts + " (shorten it; to keep a prompt's end instead: GenerationRequest.withTruncatePrompt(true), or "
+                    + "EngineOptions.withTruncatePrompts(true) for every request)", p.getMessage());
             assertEquals(facts + " (split it)", dev.kindling.inference.PromptTooLongException.describe(p, "split it"));
             // wrapped with more of where it happened, the words before it stay; any other failure is left as it is
             assertEquals("row 3: " + facts + " (split it)", dev.kindling.inference.PromptTooLongException.describe(
                     new IllegalStateException("row 3: " + p.getMessage(), p), "split it"));
             assertEquals("other", dev.kindling.inference.PromptTooLongException.describe(new IllegalStateException("other", p), "x"));
             assertSame(p, dev.kindling.inference.PromptTooLongException.in(x));
+            // the request's own truncation keeps the prompt's end as the engine's option does: the same tokens
+            Completion cut = e.generate(GenerationRequest.ofTokens(prompt).withMaxTokens(8).withTruncatePrompt(true));
+            try (Engine truncating = Engine.open(SharedData.require("llama2c/stories260K.gguf"),
+                    EngineOptions.defaults().withThreads(1).withTruncatePrompts(true))) {
+                Completion engineWide = truncating.generate(GenerationRequest.ofTokens(prompt).withMaxTokens(8));
+                assertArrayEquals(engineWide.tokens(), cut.tokens());
+                assertArrayEquals(engineWide.promptTokens(), cut.promptTokens());
+            }
+            assertTrue(cut.promptTokens().length < ctx, "the prompt was cut to " + cut.promptTokens().length);
         }
     }
 

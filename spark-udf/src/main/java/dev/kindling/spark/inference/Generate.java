@@ -346,17 +346,21 @@ public final class Generate extends EngineStage<Generate> {
     /** Generation for one prompt: what the stage asks the engine, reusable by other stages. */
     public static CompletableFuture<List<Completion>> submit(Engine engine, Prompts.Prompt prompt, SamplingSpec sampling,
             int n, int maxTokens, List<String> stop) {
-        return submit(engine, prompt, sampling, n, 0, maxTokens, stop);
+        return submit(engine, prompt, sampling, n, 0, maxTokens, stop, false);
     }
 
-    /** As {@link #submit(Engine, Prompts.Prompt, SamplingSpec, int, int, List)}, with the {@code top} most likely tokens at each step. */
+    /**
+     * As {@link #submit(Engine, Prompts.Prompt, SamplingSpec, int, int, List)}, with the {@code top} most likely tokens at each
+     * step, and a prompt longer than the context cut to its end when {@code truncatePrompt} (else as the engine's options say).
+     */
     static CompletableFuture<List<Completion>> submit(Engine engine, Prompts.Prompt prompt, SamplingSpec sampling,
-            int n, int top, int maxTokens, List<String> stop) {
+            int n, int top, int maxTokens, List<String> stop, boolean truncatePrompt) {
         String id = prompt.id();
         List<CompletableFuture<Completion>> parts = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             SamplingParams s = sampling.params(sampling.temperature() > 0 ? RowSeeds.of(sampling.seed(), id, i) : sampling.seed());
-            GenerationRequest r = prompt.request().withSampling(s).withMaxTokens(maxTokens).withStopStrings(stop).withLogprobs(Math.max(0, top));
+            GenerationRequest r = prompt.request().withSampling(s).withMaxTokens(maxTokens).withStopStrings(stop).withLogprobs(Math.max(0, top))
+                    .withTruncatePrompt(truncatePrompt);
             parts.add(engine.submit(r, null));
         }
         return InOrderWindow.allOf(parts);
@@ -435,7 +439,7 @@ public final class Generate extends EngineStage<Generate> {
         protected CompletableFuture<Samples> start(Engine engine, Row row) {
             Tokenizer tokenizer = logprobs >= 0 ? engine.tokenizer().orElse(null) : null;
             // map, not thenApply: cancelling the row's future must cancel the engine's requests
-            return InOrderWindow.map(submit(engine, prompts.of(engine, row), sampling, n, logprobs, maxTokens, stop),
+            return InOrderWindow.map(submit(engine, prompts.of(engine, row), sampling, n, logprobs, maxTokens, stop, false),
                     c -> new Samples(c, tokenizer));
         }
 

@@ -49,7 +49,8 @@ import scala.collection.Seq;
  * {@code presence_penalty} (each in [-2, 2], as vLLM), {@code seed}, {@code stop}, {@code system}
  * (kindling_chat only: a usage error with a plain prompt), {@code continue_final_message} ({@code true|false},
  * kindling_chat only: the final message is left open for the model to continue, as transformers' and vLLM's option,
- * and the text is the continuation alone). Spark may evaluate a row more than once, so {@code kindling_generate_ex} and
+ * and the text is the continuation alone), {@code truncate_prompts} ({@code true|false}: a prompt longer than the
+ * context keeps its end, as the stages' {@code truncatePrompts}; else it is the row's error). Spark may evaluate a row more than once, so {@code kindling_generate_ex} and
  * {@code kindling_chat} sample only with a {@code seed} (the per-row seed derives from it and the
  * prompt: the same result every time); unseeded sampling is {@code kindling_sample}, registered as
  * nondeterministic. Null inputs give null; a row that fails gets its {@code error} in the struct
@@ -71,9 +72,9 @@ public final class InferenceFunctions {
     public static final StructType EMBEDDING = new StructType().add("embedding", DataTypes.createArrayType(DataTypes.FloatType, false), true)
             .add("error", DataTypes.StringType, true);
     /** kindling_embed_ex's options: the Embed stage's settings. */
-    /** What a row's error advises for a prompt longer than the context: the functions take whole prompts only. */
-    static final String SQL_ADVICE = "shorten it: the SQL functions answer whole prompts; to keep a prompt's end instead, use the "
-            + "Generate stage with setTruncatePrompts(true) or kindling generate --truncate-prompts";
+    /** What a row's error advises for a prompt longer than the context: the option of the functions that take options. */
+    static final String SQL_ADVICE = "shorten it; to keep a prompt's end instead: the option map('truncate_prompts', 'true') of "
+            + "kindling_generate_ex, kindling_chat and kindling_sample";
     static final List<String> EMBED_OPTION_NAMES = List.of("truncate", "normalize");
 
     private InferenceFunctions() {}
@@ -198,10 +199,11 @@ public final class InferenceFunctions {
             throw KindlingException.usage("generation option stop must not be empty");
         }
         List<String> stop = o.containsKey("stop") ? List.of(o.get("stop")) : List.of();
+        boolean truncate = flag(o, "truncate_prompts");
         Engine engine = engine(model, hadoop);
         try {
             Prompts.Prompt p = prompt.of(engine);
-            Completion c = await(Generate.submit(engine, p, s, 1, maxTokens, stop)).get(0);
+            Completion c = await(Generate.submit(engine, p, s, 1, 0, maxTokens, stop, truncate)).get(0);
             Row r = Generate.toRow(c);
             return RowFactory.create(r.get(0), r.get(1), r.get(2), r.get(3), null);
         } catch (KindlingException | TaskKilledException | CancellationException | EngineClosedException
@@ -228,7 +230,8 @@ public final class InferenceFunctions {
     }
 
     static final List<String> OPTION_NAMES = List.of("max_tokens", "temperature", "top_p", "top_k", "min_p",
-            "repetition_penalty", "frequency_penalty", "presence_penalty", "seed", "stop", "system", "continue_final_message");
+            "repetition_penalty", "frequency_penalty", "presence_penalty", "seed", "stop", "system", "continue_final_message",
+            "truncate_prompts");
 
     /** A true/false option, false when absent; anything else is a usage error naming it. */
     static boolean flag(Map<String, String> o, String name) {

@@ -156,6 +156,17 @@ class InferenceSqlTest {
         assertTrue(err.getString(4).contains("context holds 64"), err.getString(4));
         // SQL cannot cut a prompt: its advice says where that is done, not a setting the function has no way to take
         assertTrue(err.getString(4).endsWith("(" + InferenceFunctions.SQL_ADVICE + ")"), err.getString(4));
+        // the option it names keeps the prompt's end, as the Generate stage's truncatePrompts does: the same text
+        Row cut = spark.sql("SELECT kindling_generate_ex(repeat('Lily saw a dog. ', 30), '" + shortContext
+                + "', map('max_tokens', '4', 'truncate_prompts', 'true'))").first().getStruct(0);
+        assertNull(cut.get(4), String.valueOf(cut.get(4)));
+        Row staged = new Generate().setModel(shortContext.toString()).setMaxTokens(4).setTruncatePrompts(true)
+                .transform(spark.sql("SELECT repeat('Lily saw a dog. ', 30) AS prompt")).first();
+        assertEquals(staged.getStruct(staged.fieldIndex("generation")).getString(0), cut.getString(0));
+        Exception badFlag = assertThrows(Exception.class, () -> spark.sql("SELECT kindling_generate_ex('x', '" + shortContext
+                + "', map('truncate_prompts', 'yes'))").collectAsList());
+        assertTrue(String.valueOf(badFlag.getMessage()).contains("generation option truncate_prompts must be true or false, got 'yes'")
+                || String.valueOf(badFlag.getCause()).contains("truncate_prompts must be true or false"), String.valueOf(badFlag));
         // sampling without a seed: only kindling_sample, which Spark knows is nondeterministic
         Exception e = assertThrows(Exception.class, () -> spark.sql("SELECT kindling_generate_ex(prompt, '" + m
                 + "', map('temperature', '0.8')) FROM prompts").collectAsList());
