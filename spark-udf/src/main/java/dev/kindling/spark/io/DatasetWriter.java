@@ -2,6 +2,9 @@ package dev.kindling.spark.io;
 
 import dev.kindling.spark.KindlingException;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.DataFrameWriter;
@@ -175,18 +178,20 @@ public final class DatasetWriter {
         return a.equals(folder) || a.startsWith(f);
     }
 
-    /** Fails with a usage error when the output exists and overwrite was not asked for. */
+    /**
+     * Fails with a usage error when the output exists and overwrite was not asked for, or when overwrite was asked for but
+     * what exists is not an output a run writes ({@link #checkReplaceable}).
+     */
     public static void checkWritable(SparkSession spark, WriteOptions o) {
         if (o.format() != DataFormat.JSONL && o.format() != DataFormat.PARQUET) {
             throw KindlingException.usage("cannot write " + o.format() + "; --format must be jsonl or parquet");
         }
-        if (o.overwrite()) {
-            return;
-        }
         Path p = new Path(o.path());
         try {
             FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
-            if (fs.exists(p)) {
+            if (o.overwrite()) {
+                checkReplaceable(fs, p, o.path(), name -> false);
+            } else if (fs.exists(p)) {
                 throw KindlingException.usage("output " + o.path() + " already exists; pass --overwrite to replace it");
             }
         } catch (IOException e) {
@@ -194,6 +199,43 @@ public final class DatasetWriter {
                 throw KindlingException.usage("output " + o.path() + " cannot be written: there is no bucket " + p.toUri().getHost());
             }
             throw new KindlingException(KindlingException.FAILURE, "cannot check output " + o.path() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Fails with a usage error when {@code --overwrite} would delete more than an output written before: Spark's overwrite
+     * (and pack's) deletes the whole folder, and {@code -o . --overwrite} or {@code -o ~/notes --overwrite} deleted every
+     * file in it, exit 0. What an output holds: Spark's part files ({@code part-*}), its markers and hidden files
+     * ({@code _SUCCESS}, {@code .crc}, a failed run's {@code _temporary} folder, S3A's {@code __magic}), and names
+     * {@code ownFile} accepts (pack's Megatron shards). Anything else, or a file where the folder would be, is named in the
+     * refusal. Nothing when {@code p} does not exist or is an empty folder.
+     */
+    public static void checkReplaceable(FileSystem fs, Path p, String output, java.util.function.Predicate<String> ownFile)
+            throws IOException {
+        FileStatus status;
+        try {
+            status = fs.getFileStatus(p);
+        } catch (java.io.FileNotFoundException e) {
+            return;
+        }
+        if (!status.isDirectory()) {
+            throw KindlingException.usage("output " + output + " is a file, not an output folder of an earlier run; "
+                    + "--overwrite replaces such a folder only (remove the file, or write elsewhere)");
+        }
+        List<String> foreign = new ArrayList<>();
+        for (FileStatus s : fs.listStatus(p)) {
+            String name = s.getPath().getName();
+            boolean marker = name.startsWith("_") || name.startsWith(".");
+            boolean ours = marker || (!s.isDirectory() && (name.startsWith("part-") || ownFile.test(name)));
+            if (!ours) {
+                foreign.add(name + (s.isDirectory() ? "/" : ""));
+            }
+        }
+        if (!foreign.isEmpty()) {
+            java.util.Collections.sort(foreign);
+            throw KindlingException.usage("output " + output + " holds " + String.join(", ", foreign.subList(0, Math.min(3, foreign.size())))
+                    + (foreign.size() > 3 ? " and " + (foreign.size() - 3) + " more" : "") + ", which no run writes: --overwrite "
+                    + "would delete the whole folder with them. Give a folder of its own (a new one, or one a run wrote)");
         }
     }
 

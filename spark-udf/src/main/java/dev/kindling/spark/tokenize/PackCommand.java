@@ -151,6 +151,12 @@ public final class PackCommand extends SparkCommand {
             if (Files.exists(megatronDir) && !job.overwrite) {
                 throw KindlingException.usage("output " + megatronDir + " already exists; pass --overwrite to replace it");
             }
+            if (job.overwrite) {
+                // the folder is deleted whole before the shards are written: only an earlier run's shards may be in it
+                org.apache.hadoop.fs.FileSystem local = org.apache.hadoop.fs.FileSystem.getLocal(run.spark().sparkContext().hadoopConfiguration());
+                DatasetWriter.checkReplaceable(local, new org.apache.hadoop.fs.Path(megatronDir.toAbsolutePath().toUri()), job.output,
+                        name -> name.matches("shard-\\d{5,}\\.(bin|idx)"));
+            }
         } else {
             DatasetWriter.checkWritable(run.spark(), rowsOut);
         }

