@@ -310,6 +310,13 @@ public final class Generate extends EngineStage<Generate> {
         if ((Integer) getOrDefault(maxTokens) < 0) {
             throw KindlingException.usage(who() + ": maxTokens must be >= 0");
         }
+        String one = SamplingCliOptions.oneAnswerSetting((Double) getOrDefault(temperature), (Integer) getOrDefault(topK),
+                (Double) getOrDefault(minP), (Integer) getOrDefault(maxTokens));
+        if (getN() > 1 && one != null) {
+            // n copies of one answer, as generate --samples refuses: the stage gave them silently
+            throw KindlingException.usage(who() + ": n = " + getN() + " samples with " + one + " are " + getN() + " copies of one "
+                    + "answer; sample with setTemperature (> 0), and no topK 1, minP 1 or maxTokens 0, or set n to 1");
+        }
         sampling();
         return job(schema).outputSchema(schema, getErrorCol());
     }

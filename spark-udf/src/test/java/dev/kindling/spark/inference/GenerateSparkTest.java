@@ -456,6 +456,11 @@ class GenerateSparkTest {
         assertThrows(KindlingException.class, () -> generate().setPromptCol("nope").transform(in));
         assertThrows(KindlingException.class, () -> generate().setTopP(0).transform(in));
         assertThrows(KindlingException.class, () -> generate().setN(0).transform(in));
+        // several samples greedy are copies of one answer, as generate --samples refuses: the stage gave them silently
+        KindlingException copies = assertThrows(KindlingException.class, () -> generate().setN(2).transform(in));
+        assertTrue(copies.getMessage().contains("n = 2 samples with temperature 0 (greedy) are 2 copies of one answer"),
+                copies.getMessage());
+        assertThrows(KindlingException.class, () -> generate().setN(3).setTemperature(0.8).setTopK(1).transform(in));
         assertThrows(KindlingException.class, () -> generate().setOutputCol("prompt").transform(in));
         // an empty stop string failed every row with the same error (and `--stop ""` exited 1 after Spark ran)
         Generate stops = generate();
