@@ -53,6 +53,31 @@ public final class ClusterColumns {
     }
 
     /**
+     * The schema with {@code cluster_id} and {@code duplicate_of}, each of the id column's type (they hold ids: the schema
+     * said string while an int id gave int columns). Columns of those names from an earlier dedup stage are followed, so
+     * they must be its: one named in another case (Spark took {@code Cluster_ID} for {@code cluster_id} and replaced the
+     * user's values, while the schema listed both) or of another type is refused.
+     */
+    static StructType addTo(StructType in, String idColumn, String stage) {
+        org.apache.spark.sql.types.DataType idType = Columns.require(in, idColumn, stage).dataType();
+        StructType out = in;
+        for (String c : new String[] {Columns.CLUSTER_ID, Columns.DUPLICATE_OF}) {
+            String found = Columns.resolve(in, c, stage);
+            if (found == null) {
+                out = out.add(c, idType, true);
+            } else if (!found.equals(c)) {
+                throw dev.kindling.spark.KindlingException.usage(stage + ": column '" + found + "' is read as " + c + " (Spark's "
+                        + "names ignore case), which clusterColumns writes: rename it, or leave clusterColumns off");
+            } else if (!in.apply(found).dataType().equals(idType)) {
+                throw dev.kindling.spark.KindlingException.usage(stage + ": column '" + c + "' is " + in.apply(found).dataType()
+                        .simpleString() + ", but clusterColumns writes ids there (" + idType.simpleString() + ", the id column's "
+                        + "type), following an earlier dedup stage's: rename it, or leave clusterColumns off");
+            }
+        }
+        return out;
+    }
+
+    /**
      * @param out         the stage's output, before its working columns are dropped
      * @param idColumn    the document id column
      * @param looked      true for the rows the stage looked at (read before it rewrote the reasons)

@@ -16,7 +16,6 @@ import dev.kindling.spark.curate.RowOrder;
 import dev.kindling.spark.io.Columns;
 import dev.kindling.spark.stage.StageContext;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.Param;
 import dev.kindling.spark.stage.ParamChecks;
@@ -146,13 +145,7 @@ public final class ExactDedup extends CurationStage<ExactDedup> {
         if (!getClusterColumns()) {
             return in;
         }
-        StructType out = in;
-        for (String c : new String[] {Columns.CLUSTER_ID, Columns.DUPLICATE_OF}) {
-            if (!Arrays.asList(out.fieldNames()).contains(c)) {
-                out = out.add(c, DataTypes.StringType, true);
-            }
-        }
-        return out;
+        return ClusterColumns.addTo(in, idColumn, name());
     }
 
     @Override

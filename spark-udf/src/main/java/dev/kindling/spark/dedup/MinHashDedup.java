@@ -22,7 +22,6 @@ import dev.kindling.spark.stage.StageContext;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -309,13 +308,7 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         if (!getClusterColumns()) {
             return in;
         }
-        StructType out = in;
-        for (String c : new String[] {Columns.CLUSTER_ID, Columns.DUPLICATE_OF}) {
-            if (!Arrays.asList(out.fieldNames()).contains(c)) {
-                out = out.add(c, DataTypes.StringType, true);
-            }
-        }
-        return out;
+        return ClusterColumns.addTo(in, idColumn, name());
     }
 
     private static final StructType KEYS = new StructType().add("key", DataTypes.LongType, false).add("v", DataTypes.LongType, false);

@@ -1,15 +1,19 @@
 package dev.kindling.spark.dedup;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindling.spark.TestSpark;
+import dev.kindling.spark.curate.CurationStage;
 import dev.kindling.spark.io.Columns;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -51,5 +55,31 @@ class DedupColumnNamesTest {
                 .select("id", Columns.CLUSTER_ID, Columns.DUPLICATE_OF).orderBy("id").collectAsList();
         assertEquals(3, out.size());
         assertEquals(out.get(0).getString(1), out.get(1).getString(1), "a and b share a cluster: " + out);
+    }
+
+    /**
+     * cluster_id and duplicate_of have the id column's type (the schema said string while int ids gave int columns), and a
+     * user's column that Spark takes for one of them (another case, another type) is refused: Cluster_ID was replaced with
+     * the stage's values while transformSchema listed both.
+     */
+    @Test
+    void clusterColumnsTakeTheIdsTypeAndAreNeverAUsersColumn() {
+        SparkSession spark = TestSpark.session();
+        Dataset<Row> ints = docs(spark, "n").withColumn("id", org.apache.spark.sql.functions.col("n"));
+        for (CurationStage<?> stage : List.<CurationStage<?>>of(new ExactDedup().setClusterColumns(true),
+                new MinHashDedup().setThreshold(0.5).setClusterColumns(true))) {
+            StructType promised = stage.transformSchema(ints.schema());
+            Dataset<Row> out = stage.transform(ints);
+            assertEquals(promised, out.schema(), stage.getClass().getSimpleName());
+            assertEquals(DataTypes.IntegerType, out.schema().apply(Columns.CLUSTER_ID).dataType());
+            Dataset<Row> otherCase = docs(spark, "Cluster_ID");
+            dev.kindling.spark.KindlingException c = assertThrows(dev.kindling.spark.KindlingException.class,
+                    () -> stage.transform(otherCase));
+            assertTrue(c.getMessage().contains("column 'Cluster_ID' is read as cluster_id"), c.getMessage());
+            Dataset<Row> otherType = docs(spark, "n").withColumn(Columns.CLUSTER_ID, org.apache.spark.sql.functions.col("n"));
+            dev.kindling.spark.KindlingException t = assertThrows(dev.kindling.spark.KindlingException.class,
+                    () -> stage.transform(otherType));
+            assertTrue(t.getMessage().contains("column 'cluster_id' is int, but clusterColumns writes ids there (string"), t.getMessage());
+        }
     }
 }
