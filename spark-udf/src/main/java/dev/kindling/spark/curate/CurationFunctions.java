@@ -116,6 +116,12 @@ public final class CurationFunctions {
                         : Filters.named(n));
             }
         }
+        if (out.isEmpty()) {
+            // no filter keeps every row, NULL texts too, which the README says never read as kept (QualityFilter refuses
+            // an empty list as well)
+            throw new IllegalArgumentException("no filter named: give one or more of " + String.join(", ",
+                    dev.kindling.spark.filter.QualityFilter.NAMES) + ", gopher, comma-separated");
+        }
         return out;
     }
 

@@ -84,6 +84,12 @@ class CurationApiTest {
                 () -> spark.sql("SELECT kindling_quality_reason(content, 'gopher,nope') FROM curation_bad_args")));
         assertTrue(filters.contains("kindling_quality_reason: argument 2 (filters) 'gopher,nope': unknown filter 'nope': expected"),
                 filters);
+        // no filter at all kept every row, NULL texts too
+        for (String none : List.of("''", "','", "' '")) {
+            String empty = messages(org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+                    () -> spark.sql("SELECT kindling_quality_reason(content, " + none + ") FROM curation_bad_args")));
+            assertTrue(empty.contains("kindling_quality_reason: argument 2 (filters)") && empty.contains("no filter named"), empty);
+        }
         String mode = messages(org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
                 () -> spark.table("curation_bad_args").selectExpr("kindling_normalize(content, 'nearly')")));
         assertTrue(mode.contains("kindling_normalize: argument 2 (mode) 'nearly': unknown normalisation 'nearly': expected none, "
