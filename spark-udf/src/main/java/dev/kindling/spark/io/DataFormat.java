@@ -127,6 +127,22 @@ public enum DataFormat {
         return infer(input, conf, null);
     }
 
+    /**
+     * Refuses a local input that is neither a file nor a folder: a pipe ({@code -i <(zstd -dc x.zst)}, a FIFO) or a device
+     * has no length, and Spark, which splits a file by its length, read nothing from it ("holds no documents", exit 1).
+     */
+    private static void requireRegularFile(String input, FileStatus st) {
+        if (!"file".equals(st.getPath().toUri().getScheme())) {
+            return;
+        }
+        java.nio.file.Path local = java.nio.file.Paths.get(st.getPath().toUri());
+        if (!java.nio.file.Files.isRegularFile(local) && !java.nio.file.Files.isDirectory(local)) {
+            throw KindlingException.usage("input " + input + " is not a regular file (a pipe, such as -i <(zstd -dc x.zst), or a "
+                    + "device): Spark reads a file by its length, which it has not, so it would read nothing; write it to a "
+                    + "file first");
+        }
+    }
+
     /** {@link #infer(String, Configuration)}, or only the existence check when the format is {@code given}. */
     public static DataFormat infer(String input, Configuration conf, DataFormat given) {
         DataFormat byName = given != null ? given : fromName(input);
@@ -136,6 +152,9 @@ public enum DataFormat {
             FileStatus[] matches = fs.globStatus(p);
             if (matches == null || matches.length == 0) {
                 throw KindlingException.usage("input " + input + " does not exist");
+            }
+            for (FileStatus st : matches) {
+                requireRegularFile(input, st);
             }
             if (byName != null) {
                 return byName;

@@ -166,6 +166,17 @@ class OutputSafetyTest {
         assertTrue(Files.exists(notes));
     }
 
+    /** A pipe (-i <(zstd -dc x.zst), a FIFO) has no length: Spark read nothing from it, "holds no documents", exit 1. */
+    @Test
+    void aPipeIsRefusedNotReadAsEmpty() throws Exception {
+        Path fifo = tmp.resolve("docs.jsonl");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
+        org.junit.jupiter.api.Assumptions.assumeTrue(mkfifo.waitFor() == 0, "mkfifo is not available here");
+        Cli.Result r = Cli.run("convert", "--no-progress", "-i", fifo.toString(), "-o", tmp.resolve("out-fifo").toString());
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("input " + fifo + " is not a regular file (a pipe"), r.err());
+    }
+
     /** A --stats that cannot be written was found after the output had been written: exit 1, and the retry refused. */
     @Test
     void anUnwritableStatsFileIsAUsageErrorBeforeTheJob() throws Exception {
