@@ -51,6 +51,10 @@ import org.apache.spark.sql.types.StructType;
  */
 public final class DatasetReader {
     /** Reasons for rows that could not be read at all (subject to {@code --on-error}). */
+    /** What a line that begins a JSON array adds to its error: the file is likely JSON, not JSON Lines. */
+    static final String ARRAY_HINT = " (the line begins a JSON array: JSON Lines has one object per line, so a file of JSON "
+            + "holding an array of them is not read as its objects; write them one per line, e.g. jq -c '.[]')";
+
     public static final Set<String> READ_ERRORS = Set.of("read:malformed_json", "read:not_an_object", "read:invalid_utf8",
             "read:line_too_long");
     static final String CORRUPT = "_corrupt_record";
@@ -188,12 +192,16 @@ public final class DatasetReader {
         // "not json") is malformed_json, as the README files it: both were not_an_object. Only such lines are parsed.
         UserDefinedFunction isJson = functions.udf((UDF1<String, Boolean>) DatasetReader::isOneJsonValue, DataTypes.BooleanType);
         Column notAnObject = functions.not(isObject).and(isJson.apply(col("value")));
+        // a JSON array, pretty-printed ("[" alone on line 1) or on one line: a file of JSON, not JSON Lines
+        Column array = functions.ltrim(col("value"), " \t\r").startsWith("[");
         // the reason and its message, as one chain of conditions: each check (and its UDF) runs once per clean row. As two
         // chains, one for the reason and one for the error, every line's checks ran twice (afterObject 200 times for
         // 100 lines). A rejected row runs its own check once more, for the message.
         Column verdict = when(col(Columns.ERROR).isNotNull(), verdict(LineSource.reason(col(Columns.ERROR)), col(Columns.ERROR)))
-                .when(notAnObject, verdict("read:not_an_object", lit("not a JSON object")))
-                .when(functions.not(isObject), verdict("read:malformed_json", lit("malformed JSON")))
+                .when(notAnObject, verdict("read:not_an_object", when(array, lit("not a JSON object" + ARRAY_HINT))
+                        .otherwise(lit("not a JSON object"))))
+                .when(functions.not(isObject), verdict("read:malformed_json", when(array, lit("malformed JSON" + ARRAY_HINT))
+                        .otherwise(lit("malformed JSON"))))
                 .when(col("_parsed." + CORRUPT).isNotNull().or(col("_parsed").isNull()), verdict("read:malformed_json",
                         functions.concat_ws(": ", lit("malformed JSON"), functions.udf((UDF1<String, String>) DatasetReader::whyMalformed,
                                 DataTypes.StringType).apply(col("value")))));

@@ -38,7 +38,19 @@ class JsonReadPlanTest {
         assertEquals("malformed JSON", rows.get(1).getString(3));
         assertTrue(rows.get(1).isNullAt(1), "an unparsed line has no fields: " + rows.get(1));
         assertEquals("read:not_an_object", rows.get(2).getString(2));
-        assertEquals("not a JSON object", rows.get(2).getString(3));
+        assertEquals("not a JSON object" + DatasetReader.ARRAY_HINT, rows.get(2).getString(3));
+    }
+
+    /** A file of JSON holding an array (pretty-printed, "[" alone on line 1) was only "malformed JSON" line by line. */
+    @Test
+    void aJsonArrayFileIsNamedAsOne() throws Exception {
+        Path file = Files.write(tmp.resolve("array.jsonl"), List.of("[", "  {\"id\": \"a\", \"text\": \"x\"},", "  {\"id\": \"b\"}", "]"));
+        List<Row> rows = DatasetReader.read(TestSpark.session(), ReadOptions.of(file.toString()).withOnError(OnError.SKIP))
+                .orderBy("source_line").select("reason", "error").collectAsList();
+        assertEquals(4, rows.size());
+        assertEquals("malformed JSON" + DatasetReader.ARRAY_HINT, rows.get(0).getString(1));
+        assertEquals("read:malformed_json", rows.get(1).getString(0));
+        assertTrue(rows.get(1).getString(1).startsWith("more after the JSON object"), rows.get(1).toString());
     }
 
     /** An object with an id, a text and {@code extraFields} numbers, then a line that is no JSON and one that is no object. */
