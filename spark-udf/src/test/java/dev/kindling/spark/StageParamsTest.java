@@ -43,6 +43,33 @@ class StageParamsTest {
     }
 
     /**
+     * A column param set to null or blank is refused when set, naming it: null reached Spark's save as a bare
+     * NullPointerException and transform as "no column 'null'". Params whose empty value means none take "" and null.
+     */
+    @Test
+    void columnParamsAreNeverNullOrBlank() {
+        TokenizerTransformer t = new TokenizerTransformer();
+        String tok = "TokenizerTransformer(" + t.uid() + ").";
+        refused(tok + "inputCol must be a column name, got null", () -> t.setInputCol(null));
+        refused(tok + "outputCol must be a column name, got ' '", () -> t.setOutputCol(" "));
+        refused(tok + "tokenizer must be a tokenizer path, got null", () -> t.setTokenizer(null));
+        t.setCountCol(null);
+        assertEquals("", t.getCountCol());
+        ExactDedup e = new ExactDedup();
+        refused("ExactDedup(" + e.uid() + ").idCol must be a column name, got null", () -> e.setIdCol(null));
+        refused("ExactDedup(" + e.uid() + ").textCol must be a column name, got ''", () -> e.setTextCol(""));
+        Generate g = new Generate();
+        refused("Generate(" + g.uid() + ").promptCol must be a column name, got null", () -> g.setPromptCol(null));
+        refused("Generate(" + g.uid() + ").errorCol must be a column name, got null", () -> g.setErrorCol(null));
+        Score s = new Score();
+        refused("Score(" + s.uid() + ").inputCol must be a column name, got null", () -> s.setInputCol(null));
+        // through a ParamMap too, as CrossValidator gives values
+        Judge j = new Judge();
+        refused("Judge(" + j.uid() + ").responseCol must be a column name, got null",
+                () -> j.copy(new ParamMap().put(j.responseCol(), (String) null)));
+    }
+
+    /**
      * Refused by a setter and in a ParamMap (before: accepted, and found only by transformSchema, a task or never), naming
      * the stage by its class and uid (a pipeline may hold two stages of one class), the param and what it takes.
      */

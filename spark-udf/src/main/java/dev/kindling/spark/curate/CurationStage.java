@@ -1,5 +1,6 @@
 package dev.kindling.spark.curate;
 
+import dev.kindling.spark.stage.ParamChecks;
 import static org.apache.spark.sql.functions.lit;
 
 import dev.kindling.spark.KindlingException;
@@ -42,8 +43,10 @@ public abstract class CurationStage<S extends CurationStage<S>> extends Transfor
 
     protected CurationStage(String uid) {
         this.uid = uid;
-        this.idCol = new Param<>(this, "idCol", "column of document ids (a duplicate group keeps its smallest id)");
-        this.textCol = new Param<>(this, "textCol", "column of document texts");
+        this.idCol = new Param<>(this, "idCol", "column of document ids (a duplicate group keeps its smallest id)",
+                ParamChecks.column(this, "idCol"));
+        this.textCol = new Param<>(this, "textCol", "column of document texts",
+                ParamChecks.column(this, "textCol"));
         setDefault(idCol, "id");
         setDefault(textCol, "text");
     }

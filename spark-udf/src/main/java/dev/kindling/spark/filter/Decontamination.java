@@ -62,7 +62,8 @@ public final class Decontamination extends CurationStage<Decontamination> {
                     (String[] v) -> v.length > 0 && java.util.Arrays.stream(v).noneMatch(c -> c == null || c.isBlank())));
     private final IntParam ngram = new IntParam(this, "ngram", "n-gram size in words", ParamChecks.atLeast(this, "ngram", 1));
     private final Param<String> mode = new Param<>(this, "mode", "drop or flag", ParamChecks.oneOf(this, "mode", "drop", "flag"));
-    private final Param<String> flagCol = new Param<>(this, "flagCol", "column set with mode flag");
+    private final Param<String> flagCol = new Param<>(this, "flagCol", "column set with mode flag",
+                ParamChecks.column(this, "flagCol"));
 
     public Decontamination() {
         this(Identifiable.randomUID("kindling_decontaminate"));

@@ -1,5 +1,6 @@
 package dev.kindling.spark.inference;
 
+import dev.kindling.spark.stage.ParamChecks;
 import dev.kindling.inference.Engine;
 import dev.kindling.spark.io.Columns;
 import java.util.Arrays;
@@ -38,8 +39,10 @@ public final class Embed extends EngineStage<Embed> {
 
     public Embed(String uid) {
         super(uid);
-        inputCol = new Param<>(this, "inputCol", "column of texts");
-        outputCol = new Param<>(this, "outputCol", "output column (array<float>)");
+        inputCol = new Param<>(this, "inputCol", "column of texts",
+                ParamChecks.column(this, "inputCol"));
+        outputCol = new Param<>(this, "outputCol", "output column (array<float>)",
+                ParamChecks.column(this, "outputCol"));
         normalize = new BooleanParam(this, "normalize", "scale each vector to unit L2 norm");
         truncate = new BooleanParam(this, "truncate", "use the first context-length tokens of longer texts instead of failing the row");
         setDefault(inputCol, "text");

@@ -44,7 +44,8 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
         this.uid = uid;
         model = new Param<>(this, "model", "the model: a .gguf path, a SparkFiles name or an s3a:// URI",
                 ParamChecks.value(this, "model", "a path", (String v) -> !v.isBlank()));
-        tokenizer = new Param<>(this, "tokenizer", "a tokenizer file instead of the model's vocabulary; empty for the model's");
+        tokenizer = new Param<>(this, "tokenizer", "a tokenizer file instead of the model's vocabulary; empty for the model's",
+                ParamChecks.optional(this, "tokenizer", "a tokenizer file"));
         device = new Param<>(this, "device", "auto, cpu or cuda", ParamChecks.value(this, "device", "auto, cpu or cuda",
                 (String v) -> dev.kindling.inference.EngineOptions.deviceName(v) != null));
         int maxThreads = dev.kindling.inference.EngineOptions.MAX_THREADS;
@@ -63,7 +64,8 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
         kvBudgetMb = new IntParam(this, "kvBudgetMb", "KV cache memory of the engine in MiB (each engine an executor opens "
                 + "holds its own); 0 = the engine's default, a quarter of the heap free after loading, at most 4 GiB",
                 ParamChecks.atLeast(this, "kvBudgetMb", 0));
-        errorCol = new Param<>(this, "errorCol", "column for a row's error (null when it went well)");
+        errorCol = new Param<>(this, "errorCol", "column for a row's error (null when it went well)",
+                ParamChecks.column(this, "errorCol"));
         skipRejected = new BooleanParam(this, "skipRejected",
                 "rows with a non-null 'reason' (rejected by an earlier stage) pass through untouched");
         setDefault(tokenizer, "");

@@ -122,7 +122,8 @@ public final class Generate extends EngineStage<Generate> {
 
     public Generate(String uid) {
         super(uid);
-        promptCol = new Param<>(this, "promptCol", "column of prompt texts");
+        promptCol = new Param<>(this, "promptCol", "column of prompt texts",
+                ParamChecks.column(this, "promptCol"));
         messagesCol = new Param<>(this, "messagesCol",
                 "column of chat messages (array<struct<role, content>>, or a string holding them as a JSON array, whose "
                         + "objects reach the template with their keys in the text's order) rendered with the model's chat "
@@ -135,7 +136,8 @@ public final class Generate extends EngineStage<Generate> {
         continueFinalMessage = new BooleanParam(this, "continueFinalMessage", "messagesCol only: leave the final message open "
                 + "for the model to continue (transformers' continue_final_message) instead of appending the assistant header; "
                 + "the output text is the continuation alone");
-        outputCol = new Param<>(this, "outputCol", "output column: struct<text, tokens, finish_reason, logprob> (array of them when n > 1)");
+        outputCol = new Param<>(this, "outputCol", "output column: struct<text, tokens, finish_reason, logprob> (array of them when n > 1)",
+                ParamChecks.column(this, "outputCol"));
         n = new IntParam(this, "n", "samples per prompt, 1 to " + MAX_SAMPLES, ParamChecks.number(this, "n", "in 1.." + MAX_SAMPLES,
                 (Integer v) -> v >= 1 && v <= MAX_SAMPLES));
         logprobs = new IntParam(this, "logprobs", "-1: no per-token log-probs (default); 0: add token_logprobs, each generated "

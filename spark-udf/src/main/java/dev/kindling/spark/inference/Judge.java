@@ -69,9 +69,12 @@ public final class Judge extends EngineStage<Judge> {
 
     public Judge(String uid) {
         super(uid);
-        instructionCol = new Param<>(this, "instructionCol", "column of instructions (prompts)");
-        responseCol = new Param<>(this, "responseCol", "column of responses to rate: string, or array<string> of candidates");
-        outputCol = new Param<>(this, "outputCol", "output: struct<rating, source, text, probabilities> (an array for array input)");
+        instructionCol = new Param<>(this, "instructionCol", "column of instructions (prompts)",
+                ParamChecks.column(this, "instructionCol"));
+        responseCol = new Param<>(this, "responseCol", "column of responses to rate: string, or array<string> of candidates",
+                ParamChecks.column(this, "responseCol"));
+        outputCol = new Param<>(this, "outputCol", "output: struct<rating, source, text, probabilities> (an array for array input)",
+                ParamChecks.column(this, "outputCol"));
         rubric = new Param<>(this, "rubric", "helpfulness, honesty, instruction_following, truthfulness, or a template file");
         method = new Param<>(this, "method", "auto (write the answer, parse it, fall back to probabilities) or logprobs",
                 ParamChecks.oneOf(this, "method", "auto", "logprobs"));

@@ -57,10 +57,14 @@ public final class Score extends EngineStage<Score> {
 
     public Score(String uid) {
         super(uid);
-        inputCol = new Param<>(this, "inputCol", "column of texts to score");
-        logprobCol = new Param<>(this, "logprobCol", "output: sum of token log-probabilities (double)");
-        perplexityCol = new Param<>(this, "perplexityCol", "output: perplexity (double)");
-        countCol = new Param<>(this, "countCol", "output: tokens predicted (int)");
+        inputCol = new Param<>(this, "inputCol", "column of texts to score",
+                ParamChecks.column(this, "inputCol"));
+        logprobCol = new Param<>(this, "logprobCol", "output: sum of token log-probabilities (double)",
+                ParamChecks.column(this, "logprobCol"));
+        perplexityCol = new Param<>(this, "perplexityCol", "output: perplexity (double)",
+                ParamChecks.column(this, "perplexityCol"));
+        countCol = new Param<>(this, "countCol", "output: tokens predicted (int)",
+                ParamChecks.column(this, "countCol"));
         longTexts = new Param<>(this, "longTexts", "texts longer than the context: chunk, truncate or error",
                 ParamChecks.oneOf(this, "longTexts", "chunk", "truncate", "error"));
         setDefault(inputCol, "text");

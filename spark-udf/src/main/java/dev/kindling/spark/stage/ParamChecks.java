@@ -46,6 +46,19 @@ public final class ParamChecks {
         return new Check<>(who(stage), param, expected, test);
     }
 
+    /**
+     * For a {@code Param<String>} naming a column: not null, not blank. A null reached Spark's save as a bare
+     * NullPointerException and {@code transform} as "no column 'null'".
+     */
+    public static Function1<String, Object> column(Identifiable stage, String param) {
+        return value(stage, param, "a column name", (String v) -> !v.isBlank());
+    }
+
+    /** For a {@code Param<String>} whose empty value means none (a column or file left out): not null. */
+    public static Function1<String, Object> optional(Identifiable stage, String param, String what) {
+        return value(stage, param, what + ", or empty for none", (String v) -> true);
+    }
+
     /** For a {@code Param<String>}: one of {@code allowed}. */
     public static Function1<String, Object> oneOf(Identifiable stage, String param, String... allowed) {
         String expected = allowed.length == 2 ? allowed[0] + " or " + allowed[1]

@@ -51,11 +51,15 @@ public final class TokenizerTransformer extends Transformer implements DefaultPa
 
     public TokenizerTransformer(String uid) {
         this.uid = uid;
-        this.inputCol = new Param<>(this, "inputCol", "column of texts to tokenize");
-        this.outputCol = new Param<>(this, "outputCol", "column of token ids (array<int>)");
-        this.tokenizer = new Param<>(this, "tokenizer", "tokenizer path (tokenizer.json, .gguf, .tiktoken, tokenizer.bin)");
+        this.inputCol = new Param<>(this, "inputCol", "column of texts to tokenize",
+                ParamChecks.column(this, "inputCol"));
+        this.outputCol = new Param<>(this, "outputCol", "column of token ids (array<int>)",
+                ParamChecks.column(this, "outputCol"));
+        this.tokenizer = new Param<>(this, "tokenizer", "tokenizer path (tokenizer.json, .gguf, .tiktoken, tokenizer.bin)",
+                ParamChecks.value(this, "tokenizer", "a tokenizer path", (String v) -> !v.isBlank()));
         this.addSpecialTokens = new BooleanParam(this, "addSpecialTokens", "add BOS/EOS/template tokens as the tokenizer file says");
-        this.countCol = new Param<>(this, "countCol", "optional column of token counts (int); empty for none");
+        this.countCol = new Param<>(this, "countCol", "optional column of token counts (int); empty for none",
+                ParamChecks.optional(this, "countCol", "a column name"));
         setDefault(inputCol, "text");
         setDefault(outputCol, "ids");
         setDefault(addSpecialTokens, false);
