@@ -42,6 +42,25 @@ class StageParamsTest {
         assertEquals(KindlingException.USAGE, x.exitCode());
     }
 
+    /** Every param of the inference stages has its getter, as Spark ML's stages have (Embed had none). */
+    @Test
+    void everyInferenceParamHasAGetter() throws Exception {
+        for (org.apache.spark.ml.param.Params stage : java.util.List.<org.apache.spark.ml.param.Params>of(
+                new Generate().setModel("m.gguf").setStop("x"), new Score().setModel("m.gguf"),
+                new dev.kindling.spark.inference.Embed().setModel("m.gguf"), new Judge().setModel("m.gguf"))) {
+            for (org.apache.spark.ml.param.Param<?> param : stage.params()) {
+                if (!stage.isDefined(param)) {
+                    continue;
+                }
+                String getter = "get" + Character.toUpperCase(param.name().charAt(0)) + param.name().substring(1);
+                Object got = stage.getClass().getMethod(getter).invoke(stage);
+                Object value = stage.getOrDefault(param);
+                assertTrue(value instanceof Object[] a ? java.util.Arrays.equals(a, (Object[]) got) : value.equals(got),
+                        stage.getClass().getSimpleName() + "." + getter + "() = " + got + ", the param holds " + value);
+            }
+        }
+    }
+
     /**
      * A column param set to null or blank is refused when set, naming it: null reached Spark's save as a bare
      * NullPointerException and transform as "no column 'null'". Params whose empty value means none take "" and null.

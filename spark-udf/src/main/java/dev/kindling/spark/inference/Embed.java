@@ -66,6 +66,12 @@ public final class Embed extends EngineStage<Embed> {
     public Embed setNormalize(boolean v) { set(normalize, v); return this; }
     public Embed setTruncate(boolean v) { set(truncate, v); return this; }
 
+    // the getters Spark ML stages have for every param
+    public String getInputCol() { return getOrDefault(inputCol); }
+    public String getOutputCol() { return getOrDefault(outputCol); }
+    public boolean getNormalize() { return (Boolean) getOrDefault(normalize); }
+    public boolean getTruncate() { return (Boolean) getOrDefault(truncate); }
+
     @Override
     public StructType transformSchema(StructType schema) {
         requireColumn(schema, getOrDefault(inputCol), "inputCol", DataTypes.StringType);

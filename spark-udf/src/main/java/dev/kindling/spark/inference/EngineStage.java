@@ -217,6 +217,15 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
         return getOrDefault(model);
     }
 
+    // the getters Spark ML stages have for every param
+    public String getTokenizer() { return getOrDefault(tokenizer); }
+    public String getDevice() { return getOrDefault(device); }
+    public int getThreads() { return (Integer) getOrDefault(threads); }
+    public int getMaxSequences() { return (Integer) getOrDefault(maxSequences); }
+    public int getMaxInFlight() { return (Integer) getOrDefault(maxInFlight); }
+    public String getKvCacheType() { return getOrDefault(kvCacheType); }
+    public int getKvBudgetMb() { return (Integer) getOrDefault(kvBudgetMb); }
+
     /** Whether a prompt longer than the context keeps its end instead of failing its row. */
     public boolean getTruncatePrompts() {
         return (Boolean) getOrDefault(truncatePrompts);

@@ -283,6 +283,23 @@ public final class Generate extends EngineStage<Generate> {
         return !getOrDefault(messagesCol).isEmpty();
     }
 
+    // the getters Spark ML stages have for every param
+    public String getPromptCol() { return getOrDefault(promptCol); }
+    public String getMessagesCol() { return getOrDefault(messagesCol); }
+    public String getChat() { return getOrDefault(chat); }
+    public String getSystemPrompt() { return getOrDefault(systemPrompt); }
+    public boolean getContinueFinalMessage() { return (Boolean) getOrDefault(continueFinalMessage); }
+    public int getMaxTokens() { return (Integer) getOrDefault(maxTokens); }
+    public double getTemperature() { return (Double) getOrDefault(temperature); }
+    public double getTopP() { return (Double) getOrDefault(topP); }
+    public int getTopK() { return (Integer) getOrDefault(topK); }
+    public double getMinP() { return (Double) getOrDefault(minP); }
+    public double getRepetitionPenalty() { return (Double) getOrDefault(repetitionPenalty); }
+    public double getFrequencyPenalty() { return (Double) getOrDefault(frequencyPenalty); }
+    public double getPresencePenalty() { return (Double) getOrDefault(presencePenalty); }
+    public long getSeed() { return (Long) getOrDefault(seed); }
+    public String[] getStop() { return getOrDefault(stop).clone(); }
+
     @Override
     public StructType transformSchema(StructType schema) {
         if (usesMessages()) {

@@ -157,6 +157,15 @@ public final class Judge extends EngineStage<Judge> {
         return m;
     }
 
+    // the getters Spark ML stages have for every param
+    public String getInstructionCol() { return getOrDefault(instructionCol); }
+    public String getResponseCol() { return getOrDefault(responseCol); }
+    public String getOutputCol() { return getOrDefault(outputCol); }
+    public String getRubric() { return getOrDefault(rubric); }
+    public int getMaxTokens() { return (Integer) getOrDefault(maxTokens); }
+    public int getMinRating() { return (Integer) getOrDefault(minRating); }
+    public int getMaxRating() { return (Integer) getOrDefault(maxRating); }
+
     @Override
     public StructType transformSchema(StructType schema) {
         return job(schema, null, checked(schema)).outputSchema(schema, getErrorCol());

@@ -100,6 +100,11 @@ public final class Score extends EngineStage<Score> {
     public String getPerplexityCol() { return getOrDefault(perplexityCol); }
     public String getCountCol() { return getOrDefault(countCol); }
 
+    // the getters Spark ML stages have for every param
+    public String getInputCol() { return getOrDefault(inputCol); }
+    public String getLongTexts() { return getOrDefault(longTexts); }
+    public boolean getSplitSpecialTokens() { return (Boolean) getOrDefault(splitSpecialTokens); }
+
     @Override
     public StructType transformSchema(StructType schema) {
         requireColumn(schema, getOrDefault(inputCol), "inputCol", DataTypes.StringType);
