@@ -91,4 +91,21 @@ public final class PerplexityFilter implements PipelineStage {
                 .when(col(ppl).isNull(), lit(NAME + ":unscored"))
                 .when(col(ppl).gt(threshold), lit(NAME + ":too_high")));
     }
+
+    /**
+     * The filter on a DataFrame outside a pipeline: {@code docs} with the score's columns and {@code reason}
+     * ({@code perplexity:too_high}, {@code perplexity:unscored}; a {@code reason} column is added when there is none, and
+     * a row that had one passes through). The text is the score's {@code inputCol} ({@code text} unless set). Through
+     * {@link #apply} alone the rows also carried the pipeline's working columns, and an input without {@code reason}
+     * failed with Spark's UNRESOLVED_COLUMN.
+     */
+    public Dataset<Row> transform(Dataset<Row> docs) {
+        Dataset<Row> in = docs;
+        if (Columns.resolve(in.schema(), Columns.REASON, NAME) == null) {
+            in = in.withColumn(Columns.REASON, lit(null).cast(org.apache.spark.sql.types.DataTypes.StringType));
+        }
+        StageContext ctx = new StageContext(in.sparkSession(), "id", score.isSet(score.inputCol()) ? score.getInputCol() : "text");
+        Dataset<Row> out = apply(in, ctx);
+        return out.drop(ctx.metricColumns().keySet().toArray(new String[0]));
+    }
 }

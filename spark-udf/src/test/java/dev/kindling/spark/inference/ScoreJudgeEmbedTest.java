@@ -235,6 +235,15 @@ class ScoreJudgeEmbedTest {
         // the scores the quantile and the output share were persisted and never unpersisted: cached for the session's life
         assertTrue(spark.sharedState().cacheManager().isEmpty(), "keepFraction left a Dataset cached");
         assertThrows(KindlingException.class, () -> new PerplexityFilter(score).apply(in, ctx));
+        // outside a pipeline: an input without reason gets one, and the rows carry no working columns (apply left
+        // _kindling_* columns in, and failed without reason with Spark's UNRESOLVED_COLUMN)
+        Dataset<Row> plain = new PerplexityFilter(new Score().setModel(Stories.model().toString()).setThreads(2))
+                .setMaxPerplexity(60).transform(in.drop(Columns.REASON));
+        assertEquals(java.util.Arrays.asList(in.columns()).stream().filter(c -> !c.equals(Columns.REASON)).toList(),
+                java.util.Arrays.asList(plain.columns()).subList(0, in.columns().length - 1));
+        assertTrue(java.util.Arrays.stream(plain.columns()).noneMatch(c -> c.startsWith("_")), java.util.Arrays.toString(plain.columns()));
+        assertEquals(out.values().stream().filter(r -> r.get(r.fieldIndex(Columns.REASON)) != null).count(),
+                plain.filter(col(Columns.REASON).isNotNull()).count());
     }
 
     /**
