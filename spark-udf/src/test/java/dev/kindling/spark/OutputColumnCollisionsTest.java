@@ -123,13 +123,16 @@ class OutputColumnCollisionsTest {
      */
     @Test
     void outputColumnsNeedANonEmptyName() {
-        refused("Generate(kindlingGenerate_", "): an output column name is null", () -> new Generate().setModel("m.gguf").setOutputCol(null).transformSchema(DOCS));
-        refused("Embed(kindlingEmbed_", "): an output column name is null", () -> new dev.kindling.spark.inference.Embed().setModel("m.gguf")
-                .setOutputCol(null).transformSchema(DOCS));
-        refused("Score(kindlingScore_", "): an output column name is empty", () -> new Score().setModel("m.gguf").setCountCol("").transformSchema(DOCS));
-        refused("TokenizerTransformer(kindlingTokenizer_", "): outputCol is null",
+        // refused when set (StageParamsTest), before the schema is checked
+        refused("Generate(kindlingGenerate_", ").outputCol must be a column name, got null",
+                () -> new Generate().setModel("m.gguf").setOutputCol(null).transformSchema(DOCS));
+        refused("Embed(kindlingEmbed_", ").outputCol must be a column name, got null", () -> new dev.kindling.spark.inference.Embed()
+                .setModel("m.gguf").setOutputCol(null).transformSchema(DOCS));
+        refused("Score(kindlingScore_", ").countCol must be a column name, got ''",
+                () -> new Score().setModel("m.gguf").setCountCol("").transformSchema(DOCS));
+        refused("TokenizerTransformer(kindlingTokenizer_", ").outputCol must be a column name, got null",
                 () -> new TokenizerTransformer().setTokenizer("byte-level").setOutputCol(null).transformSchema(DOCS));
-        refused("mode flag needs a flagCol; it is null",
+        refused("Decontamination(", ").flagCol must be a column name, got null",
                 () -> new Decontamination().setBenchmark("bench.jsonl").setMode("flag").setFlagCol(null).transformSchema(DOCS));
         // a null count column is none, as the empty one is (and as PiiRedaction's countsCol)
         org.junit.jupiter.api.Assertions.assertEquals(DOCS.size() + 1,

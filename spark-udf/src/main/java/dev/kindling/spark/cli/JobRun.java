@@ -230,6 +230,14 @@ public final class JobRun {
         claimed.add(p);
     }
 
+    /** Set when the JVM stops mid-run (a signal, a task's fatal error): the shutdown hook reports it. */
+    private volatile boolean stopping;
+
+    /** Whether the run is being stopped by the shutdown hook ({@link #interrupted}), which says so itself. */
+    boolean stopping() {
+        return stopping;
+    }
+
     /** The claimed outputs are complete: a later failure (e.g. writing --stats) leaves them. */
     public synchronized void outputsWritten() {
         claimed.clear();
@@ -293,6 +301,7 @@ public final class JobRun {
      * so an interrupted run never has one.
      */
     void interrupted(PrintWriter err) {
+        stopping = true;
         try {
             spark.sparkContext().cancelAllJobs();
             long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);

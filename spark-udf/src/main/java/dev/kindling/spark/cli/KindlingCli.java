@@ -290,6 +290,11 @@ public final class KindlingCli implements Runnable {
             code = KindlingException.FAILURE;
         }
         err.println("kindling: error: " + message);
+        for (Throwable s : e.getSuppressed()) {
+            if (s instanceof SparkCommand.RemovedOutputs removed) {
+                err.println("kindling: " + removed.getMessage());
+            }
+        }
         if (verbose) {
             e.printStackTrace(err);
         } else if (k == null && cl.getCommandSpec().findOption("--verbose") != null) {

@@ -154,6 +154,15 @@ public abstract class SparkCommand implements Callable<Integer> {
         }
     }
 
+    /** The unfinished outputs a failed run removed, for the error's handler to say after the error. */
+    static final class RemovedOutputs extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        RemovedOutputs(List<String> paths) {
+            super("removed the unfinished output " + String.join(", ", paths), null, false, false);
+        }
+    }
+
     /**
      * What writing the output option {@code option} = {@code value} replaces: the path itself, for every command but
      * demo, which replaces only what it writes in its folder.
@@ -189,7 +198,16 @@ public abstract class SparkCommand implements Callable<Integer> {
             outputsWritten |= code == 0;
             return code;
         } catch (Exception | Error e) {
-            run.removePartialOutputs();
+            if (run.stopping()) {
+                // the shutdown hook says what stopped the run and what it removed, in one line: this thread's own error
+                // (its job cancelled, or Spark's context stopped under it) was a second, misleading one
+                return 130;
+            }
+            List<String> removed = run.removePartialOutputs();
+            if (!removed.isEmpty()) {
+                // said after the error, as an interrupt says it: the earlier output --overwrite had replaced went silently
+                e.addSuppressed(new RemovedOutputs(removed));
+            }
             throw e;
         } finally {
             try {

@@ -166,6 +166,24 @@ class OutputSafetyTest {
         assertTrue(Files.exists(notes));
     }
 
+    /**
+     * A failed run says what it removed, after its error, as an interrupted one does: a failed --overwrite rerun removed
+     * the output it had begun to replace without a word (the earlier, complete one was gone).
+     */
+    @Test
+    void aFailedRunSaysWhatItRemoved() throws Exception {
+        Path good = jsonl(tmp.resolve("good/a.jsonl"), "a", "b");
+        Path bad = Files.writeString(Files.createDirectories(tmp.resolve("bad")).resolve("a.jsonl"), "{\"id\":\"a\",\"text\":\"x\"}\nnot json\n");
+        Path out = tmp.resolve("out-failed");
+        assertEquals(0, Cli.run("convert", "--no-progress", "-i", good.toString(), "-o", out.toString()).code());
+        Cli.Result r = Cli.run("convert", "--no-progress", "-i", bad.toString(), "-o", out.toString(), "--overwrite");
+        assertEquals(1, r.code(), r.toString());
+        List<String> lines = r.err().lines().filter(l -> l.startsWith("kindling: ")).toList();
+        assertTrue(lines.get(0).startsWith("kindling: error: ") && lines.get(0).contains("malformed JSON"), r.err());
+        assertTrue(lines.get(1).startsWith("kindling: removed the unfinished output ") && lines.get(1).contains("out-failed"), r.err());
+        assertFalse(Files.exists(out));
+    }
+
     /** A pipe (-i <(zstd -dc x.zst), a FIFO) has no length: Spark read nothing from it, "holds no documents", exit 1. */
     @Test
     void aPipeIsRefusedNotReadAsEmpty() throws Exception {
