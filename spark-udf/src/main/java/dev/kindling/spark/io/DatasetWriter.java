@@ -191,7 +191,7 @@ public final class DatasetWriter {
             FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
             if (o.overwrite()) {
                 checkReplaceable(fs, p, o.path(), name -> false);
-            } else if (fs.exists(p)) {
+            } else if (fs.exists(p) && !removedIfEmpty(fs, p)) {
                 throw KindlingException.usage("output " + o.path() + " already exists; pass --overwrite to replace it");
             }
         } catch (IOException e) {
@@ -200,6 +200,21 @@ public final class DatasetWriter {
             }
             throw new KindlingException(KindlingException.FAILURE, "cannot check output " + o.path() + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Removes {@code p} when it is an empty folder, which holds nothing to lose: a folder made for the output ({@code mkdir
+     * out}), or the marker S3A leaves for a folder (an interrupted run's output, emptied, came back as one when the
+     * committer's abort deleted its last entry after the run had removed it, and blocked the rerun as existing). True
+     * when removed.
+     */
+    private static boolean removedIfEmpty(FileSystem fs, Path p) throws IOException {
+        FileStatus st = fs.getFileStatus(p);
+        if (!st.isDirectory() || fs.listStatus(p).length > 0) {
+            return false;
+        }
+        fs.delete(p, true);
+        return true;
     }
 
     /**

@@ -132,6 +132,15 @@ public final class PackCommand extends SparkCommand {
         }
     }
 
+    private static boolean isEmptyFolder(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        try (java.util.stream.Stream<Path> entries = Files.list(dir)) {
+            return entries.findAny().isEmpty();
+        }
+    }
+
     @Override
     protected int run(JobRun run) throws IOException {
         HadoopConf hadoop = HadoopConf.forPath(run.spark(), tokenizer);
@@ -148,7 +157,8 @@ public final class PackCommand extends SparkCommand {
         Path megatronDir = megatron ? LocalPaths.local(job.output) : null;
         WriteOptions rowsOut = megatron ? null : new WriteOptions(job.output, rowFormat(), job.overwrite, job.compression);
         if (megatron) {
-            if (Files.exists(megatronDir) && !job.overwrite) {
+            if (Files.exists(megatronDir) && !job.overwrite && !isEmptyFolder(megatronDir)) {
+                // an empty folder holds nothing to lose, as the other outputs take one
                 throw KindlingException.usage("output " + megatronDir + " already exists; pass --overwrite to replace it");
             }
             if (job.overwrite) {

@@ -57,6 +57,7 @@ class CliTest {
     void refusesToOverwriteUnlessAsked() throws Exception {
         Path in = jsonl("in.jsonl", "{\"id\":\"a\",\"text\":\"hello there\"}");
         Path out = Files.createDirectories(tmp.resolve("out"));
+        Files.writeString(out.resolve("part-00000.json"), "{}\n"); // an empty folder is taken (OutputSafetyTest)
         Cli.Result r = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", out.toString());
         assertEquals(2, r.code(), r.toString());
         assertTrue(r.err().contains("already exists") && r.err().contains("--overwrite"), r.err());
@@ -158,6 +159,7 @@ class CliTest {
                     remote.err().strip(), remote.toString());
         }
         Path existing = Files.createDirectories(tmp.resolve("packed-before"));
+        Files.writeString(existing.resolve("part-00000.parquet"), "");
         for (String format : List.of("megatron", "parquet")) {
             Cli.Result exists = Cli.run("pack", "--no-progress", "--tokenizer", "byte-level", "--eos-id", "0", "--seq-len", "16",
                     "--format", format, "-i", missingInput, "-o", existing.toString());

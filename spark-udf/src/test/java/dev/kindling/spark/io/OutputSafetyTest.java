@@ -146,6 +146,11 @@ class OutputSafetyTest {
         assertTrue(file.err().contains("output " + precious + " is a file, not an output folder"), file.err());
         assertEquals("keep me", Files.readString(precious));
 
+        // an empty folder holds nothing to lose: taken without --overwrite (an interrupted run on S3 left one, the
+        // folder marker S3A makes, which blocked the rerun as existing)
+        Path empty = Files.createDirectories(tmp.resolve("out-empty"));
+        assertEquals(0, Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", empty.toString()).code());
+        assertTrue(Files.exists(empty.resolve("_SUCCESS")));
         Path out = tmp.resolve("out-ow");
         assertEquals(0, Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", out.toString()).code());
         Files.createDirectories(out.resolve("_temporary/0"));
