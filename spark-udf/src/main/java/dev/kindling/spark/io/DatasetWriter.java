@@ -187,6 +187,13 @@ public final class DatasetWriter {
             throw KindlingException.usage("cannot write " + o.format() + "; --format must be jsonl or parquet");
         }
         Path p = new Path(o.path());
+        if (p.isRoot() || (p.toUri().getScheme() != null && !"file".equals(p.toUri().getScheme())
+                && (p.toUri().getPath() == null || p.toUri().getPath().isEmpty() || p.toUri().getPath().equals("/")))) {
+            // Spark failed inside its committer ("Can not create a Path from an empty string"), exit 1
+            throw KindlingException.usage("output " + o.path() + " is the root of " + (p.toUri().getHost() != null
+                    ? "bucket " + p.toUri().getHost() : "the file system") + ": an output is a folder of its own; give one in it ("
+                    + new Path(p, "out") + ")");
+        }
         try {
             FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
             if (o.overwrite()) {

@@ -53,6 +53,12 @@ class S3RoundTripTest {
         Cli.Result pq = Cli.run("convert", "--no-progress", "-i", "s3a://testbucket/corpus/jsonl",
                 "-o", "s3a://testbucket/corpus/parquet", "--format", "parquet");
         assertEquals(0, pq.code(), pq.toString());
+        // a bucket's root is no output: Spark failed in its committer ("Can not create a Path from an empty string")
+        for (String root : java.util.List.of("s3a://testbucket/", "s3a://testbucket")) {
+            Cli.Result r = Cli.run("convert", "--no-progress", "-i", local.toString(), "-o", root, "--overwrite");
+            assertEquals(2, r.code(), r.toString());
+            assertTrue(r.err().contains("output " + root + " is the root of bucket testbucket"), r.err());
+        }
 
         Dataset<Row> expected = spark.read().json(local.toString())
                 .filter("text is not null and text rlike '\\S'").select("id", "text").na().drop(new String[] {"id"});
