@@ -72,7 +72,7 @@ public enum DataFormat {
             Path p = new Path(input);
             FileStatus[] found;
             try {
-                found = p.getFileSystem(conf).globStatus(p);
+                found = globStatus(p.getFileSystem(conf), p, input);
             } catch (IOException e) {
                 continue; // infer reported what it could not list
             }
@@ -95,6 +95,30 @@ public enum DataFormat {
                     throw readTwice(m.getValue().listed(), outer, m.getValue());
                 }
             }
+        }
+    }
+
+    /**
+     * {@code fs.globStatus(p)}, a name with ':' in the listing refused naming it: Hadoop reads what comes before the colon
+     * of a name it globs (an S3 key with an ISO time, {@code 2024-01-01T00:00:00.jsonl}) as a URI scheme and threw
+     * "URISyntaxException: Relative path in absolute URI", exit 1, for the file itself and for any glob over its folder.
+     * Hadoop's readers glob every input the same way, so only the folder, read whole, reaches such a file (on S3; a local
+     * disk's checksum file for it fails the same way).
+     */
+    static FileStatus[] globStatus(FileSystem fs, Path p, String input) throws IOException {
+        try {
+            return fs.globStatus(p);
+        } catch (IllegalArgumentException e) {
+            for (Throwable c = e; c != null; c = c.getCause()) {
+                if (c instanceof java.net.URISyntaxException u) {
+                    Path folder = p.getParent();
+                    throw KindlingException.usage("input " + input + ": Hadoop cannot glob or open a file whose name holds ':' ("
+                            + u.getInput() + "; it reads the part before the colon as a URI scheme): rename the file, or on S3 read the folder that "
+                            + "holds it" + (folder == null ? "" : " (" + folder + ")") + ", which is listed without a glob (a local "
+                            + "disk's checksum files cannot take such a name either)");
+                }
+            }
+            throw e;
         }
     }
 
@@ -149,7 +173,7 @@ public enum DataFormat {
         Path p = new Path(input);
         try {
             FileSystem fs = p.getFileSystem(conf);
-            FileStatus[] matches = fs.globStatus(p);
+            FileStatus[] matches = globStatus(fs, p, input);
             if (matches == null || matches.length == 0) {
                 throw KindlingException.usage("input " + input + " does not exist");
             }

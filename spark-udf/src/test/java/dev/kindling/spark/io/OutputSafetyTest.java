@@ -189,6 +189,23 @@ class OutputSafetyTest {
         assertFalse(Files.exists(out));
     }
 
+    /**
+     * A file whose name holds ':' (an ISO time, as S3 keys often do): Hadoop reads the part before the colon as a URI
+     * scheme when it globs, and the run failed with a bare URISyntaxException, exit 1. Refused naming it and the way out
+     * (S3RoundTripTest reads such a key through its folder).
+     */
+    @Test
+    void aFileNameWithAColonIsNamed() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("ts"));
+        Path colon = jsonl(dir.resolve("2024-01-01T00:00:00.jsonl"), "a", "b");
+        for (String input : List.of(colon.toString(), dir + "/*.jsonl")) {
+            Cli.Result r = Cli.run("convert", "--no-progress", "-i", input, "-o", tmp.resolve("out-colon").toString());
+            assertEquals(2, r.code(), r.toString());
+            assertTrue(r.err().contains("input " + input + ": Hadoop cannot glob or open a file whose name holds ':'")
+                    && r.err().contains("rename the file, or on S3 read the folder that holds it (" + dir + ")"), r.err());
+        }
+    }
+
     /** A pipe (-i <(zstd -dc x.zst), a FIFO) has no length: Spark read nothing from it, "holds no documents", exit 1. */
     @Test
     void aPipeIsRefusedNotReadAsEmpty() throws Exception {

@@ -53,6 +53,17 @@ class S3RoundTripTest {
         Cli.Result pq = Cli.run("convert", "--no-progress", "-i", "s3a://testbucket/corpus/jsonl",
                 "-o", "s3a://testbucket/corpus/parquet", "--format", "parquet");
         assertEquals(0, pq.code(), pq.toString());
+        // a key with ':' (an ISO time) is refused as an input of its own, naming the way out, and read through its folder
+        org.apache.hadoop.fs.Path colon = new org.apache.hadoop.fs.Path("s3a://testbucket/ts/2024-01-01T00:00:00.jsonl");
+        try (java.io.OutputStream o = colon.getFileSystem(spark.sparkContext().hadoopConfiguration()).create(colon)) {
+            o.write("{\"id\":\"t\",\"text\":\"a time-stamped document\"}\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        Cli.Result byName = Cli.run("convert", "--no-progress", "-i", colon.toString(), "-o", "s3a://testbucket/ts-out");
+        assertEquals(2, byName.code(), byName.toString());
+        assertTrue(byName.err().contains("read the folder that holds it (s3a://testbucket/ts)"), byName.err());
+        Cli.Result byFolder = Cli.run("convert", "--no-progress", "-i", "s3a://testbucket/ts/", "-o", "s3a://testbucket/ts-out");
+        assertEquals(0, byFolder.code(), byFolder.toString());
+        assertEquals(1, spark.read().json("s3a://testbucket/ts-out").count());
         // a bucket's root is no output: Spark failed in its committer ("Can not create a Path from an empty string")
         for (String root : java.util.List.of("s3a://testbucket/", "s3a://testbucket")) {
             Cli.Result r = Cli.run("convert", "--no-progress", "-i", local.toString(), "-o", root, "--overwrite");
