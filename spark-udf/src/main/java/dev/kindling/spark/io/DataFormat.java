@@ -228,7 +228,8 @@ public enum DataFormat {
             if (isMissingBucket(e)) {
                 throw KindlingException.usage("input " + input + " does not exist: there is no bucket " + p.toUri().getHost());
             }
-            throw new KindlingException(KindlingException.FAILURE, "cannot list input " + input + ": " + e.getMessage(), e);
+            throw new KindlingException(KindlingException.FAILURE, "cannot list input " + input + ": " + e.getMessage()
+                    + accessAdvice(e), e);
         }
         throw KindlingException.usage("cannot tell the format of " + input
                 + " from its file names; pass --input-format jsonl|parquet|text-lines|text-files");
@@ -239,6 +240,20 @@ public enum DataFormat {
      * class loads without hadoop-aws): a path in a bucket that does not exist is a missing path, a usage error as a
      * missing prefix is, not an I/O failure with the SDK's message twice over.
      */
+    /**
+     * What to check when a store refused access (S3A turns a 403 into an AccessDeniedException): its message is the
+     * SDK's "Forbidden ... Status Code: 403", which never says credentials. Empty for any other failure.
+     */
+    public static String accessAdvice(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.nio.file.AccessDeniedException) {
+                return " (access denied: check the credentials, fs.s3a.access.key and fs.s3a.secret.key or the AWS credential "
+                        + "chain, and that they may use this bucket)";
+            }
+        }
+        return "";
+    }
+
     static boolean isMissingBucket(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t.getClass().getName().equals("org.apache.hadoop.fs.s3a.UnknownStoreException")) {
