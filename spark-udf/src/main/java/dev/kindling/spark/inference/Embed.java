@@ -89,7 +89,7 @@ public final class Embed extends EngineStage<Embed> {
     private Job job(StructType schema, InferenceMetrics metrics) {
         return new Job(engineSpec(), window(), metrics, Columns.indexOf(schema, getOrDefault(inputCol), who()),
                 new StructType().add(getOrDefault(outputCol), DataTypes.createArrayType(DataTypes.FloatType, false), true),
-                (Boolean) getOrDefault(normalize), (Boolean) getOrDefault(truncate));
+                getNormalize(), getTruncate());
     }
 
     /** Starts embedding {@code text}. */

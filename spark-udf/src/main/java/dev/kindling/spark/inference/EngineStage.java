@@ -241,10 +241,10 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
 
     /** The engine the executors open for this stage. */
     public EngineSpec engineSpec() {
-        int seqs = (Integer) getOrDefault(maxSequences);
+        int seqs = getMaxSequences();
         try {
-            return new EngineSpec(getModel(), getOrDefault(tokenizer), getOrDefault(device), (Integer) getOrDefault(threads),
-                    seqs, 0, (long) (Integer) getOrDefault(kvBudgetMb) << 20, (Boolean) getOrDefault(truncatePrompts),
+            return new EngineSpec(getModel(), getOrDefault(tokenizer), getOrDefault(device), getThreads(),
+                    seqs, 0, (long) getKvBudgetMb() << 20, (Boolean) getOrDefault(truncatePrompts),
                     getOrDefault(kvCacheType));
         } catch (IllegalArgumentException e) {
             // a setting out of range (threads -1, device gpu) is the caller's, as the stage's other checks say
@@ -254,8 +254,8 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
 
     /** Rows a task keeps in flight. */
     protected int window() {
-        int w = (Integer) getOrDefault(maxInFlight);
-        int seqs = (Integer) getOrDefault(maxSequences);
+        int w = getMaxInFlight();
+        int seqs = getMaxSequences();
         if (w < 0 || seqs < 1) {
             throw KindlingException.usage(who() + ": maxInFlight must be >= 0 and maxSequences >= 1");
         }

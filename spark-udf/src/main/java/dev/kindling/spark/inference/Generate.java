@@ -258,10 +258,8 @@ public final class Generate extends EngineStage<Generate> {
     /** The sampling settings (the seed is replaced per row and sample, see {@link RowSeeds}). */
     public SamplingSpec sampling() {
         try {
-            return new SamplingSpec(((Double) getOrDefault(temperature)).floatValue(), (Integer) getOrDefault(topK),
-                    ((Double) getOrDefault(topP)).floatValue(), ((Double) getOrDefault(minP)).floatValue(),
-                    ((Double) getOrDefault(repetitionPenalty)).floatValue(), ((Double) getOrDefault(frequencyPenalty)).floatValue(),
-                    ((Double) getOrDefault(presencePenalty)).floatValue(), (Long) getOrDefault(seed));
+            return new SamplingSpec((float) getTemperature(), getTopK(), (float) getTopP(), (float) getMinP(),
+                    (float) getRepetitionPenalty(), (float) getFrequencyPenalty(), (float) getPresencePenalty(), getSeed());
         } catch (IllegalArgumentException e) {
             throw KindlingException.usage(who() + ": " + e.getMessage());
         }
@@ -311,7 +309,7 @@ public final class Generate extends EngineStage<Generate> {
             }
         } else {
             requireColumn(schema, getOrDefault(promptCol), "promptCol", DataTypes.StringType);
-            if ((Boolean) getOrDefault(continueFinalMessage)) {
+            if (getContinueFinalMessage()) {
                 throw KindlingException.usage(who() + ": continueFinalMessage continues the final message of messagesCol; a text "
                         + "prompt is a user message followed by the generation prompt (continue_final_message and "
                         + "add_generation_prompt are not compatible)");
@@ -326,11 +324,10 @@ public final class Generate extends EngineStage<Generate> {
         if (getN() < 1) {
             throw KindlingException.usage(who() + ": n must be >= 1, got " + getN());
         }
-        if ((Integer) getOrDefault(maxTokens) < 0) {
+        if (getMaxTokens() < 0) {
             throw KindlingException.usage(who() + ": maxTokens must be >= 0");
         }
-        String one = SamplingCliOptions.oneAnswerSetting((Double) getOrDefault(temperature), (Integer) getOrDefault(topK),
-                (Double) getOrDefault(minP), (Integer) getOrDefault(maxTokens));
+        String one = SamplingCliOptions.oneAnswerSetting(getTemperature(), getTopK(), getMinP(), getMaxTokens());
         if (getN() > 1 && one != null) {
             // n copies of one answer, as generate --samples refuses: the stage gave them silently
             throw KindlingException.usage(who() + ": n = " + getN() + " samples with " + one + " are " + getN() + " copies of one "
@@ -361,10 +358,10 @@ public final class Generate extends EngineStage<Generate> {
     private Job job(StructType schema, InferenceMetrics metrics) {
         Prompts prompts = usesMessages()
                 ? new Prompts(-1, Columns.indexOf(schema, getOrDefault(messagesCol), who()), Prompts.Chat.ON, getOrDefault(systemPrompt),
-                        (Boolean) getOrDefault(continueFinalMessage))
+                        getContinueFinalMessage())
                 : new Prompts(Columns.indexOf(schema, getOrDefault(promptCol), who()), -1, Prompts.Chat.parse(getOrDefault(chat)), getOrDefault(systemPrompt));
         Job job = new Job(engineSpec(), window(), metrics, prompts, getOutputCol(), outputType(), getN(), getLogprobs(), sampling(),
-                (Integer) getOrDefault(maxTokens), List.of(getOrDefault(stop)));
+                getMaxTokens(), List.of(getOrDefault(stop)));
         job.adviseOnLongPrompts(longPromptAdvice());
         return job;
     }

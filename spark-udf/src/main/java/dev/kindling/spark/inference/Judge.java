@@ -119,8 +119,8 @@ public final class Judge extends EngineStage<Judge> {
         String r = getOrDefault(rubric);
         org.apache.hadoop.conf.Configuration conf = dev.kindling.spark.io.SideFile.remote(r)
                 ? org.apache.spark.sql.SparkSession.active().sparkContext().hadoopConfiguration() : null;
-        int min = (Integer) getOrDefault(minRating);
-        int max = (Integer) getOrDefault(maxRating);
+        int min = getMinRating();
+        int max = getMaxRating();
         requireScale(min, max);
         try {
             return Rubric.load(r, min, max, conf);
@@ -176,7 +176,7 @@ public final class Judge extends EngineStage<Judge> {
         requireColumn(schema, getOrDefault(instructionCol), "instructionCol", DataTypes.StringType);
         requireColumn(schema, getOrDefault(responseCol), "responseCol", DataTypes.StringType, DataTypes.createArrayType(DataTypes.StringType, true));
         requireAbsent(schema, getOrDefault(outputCol));
-        if ((Integer) getOrDefault(maxTokens) < 0) {
+        if (getMaxTokens() < 0) {
             // checked here, as Generate does, rather than failing every row with the same error
             throw KindlingException.usage(who() + ": maxTokens must be >= 0");
         }
@@ -201,7 +201,7 @@ public final class Judge extends EngineStage<Judge> {
         boolean many = !schema.apply(responseIndex).dataType().equals(DataTypes.StringType);
         DataType type = many ? DataTypes.createArrayType(RESULT, true) : RESULT;
         Job job = new Job(engineSpec(), window(), metrics, Columns.indexOf(schema, getOrDefault(instructionCol), who()), responseIndex, many,
-                new StructType().add(getOrDefault(outputCol), type, true), rubric, getMethod(), (Integer) getOrDefault(maxTokens));
+                new StructType().add(getOrDefault(outputCol), type, true), rubric, getMethod(), getMaxTokens());
         job.adviseOnLongPrompts(longPromptAdvice());
         return job;
     }

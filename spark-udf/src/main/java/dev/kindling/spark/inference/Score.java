@@ -128,7 +128,7 @@ public final class Score extends EngineStage<Score> {
                 .add(getOrDefault(perplexityCol), DataTypes.DoubleType, true)
                 .add(getOrDefault(countCol), DataTypes.IntegerType, true);
         return new Job(engineSpec(), window(), metrics, Columns.indexOf(schema, getOrDefault(inputCol), who()), cols,
-                getOrDefault(longTexts), (Boolean) getOrDefault(splitSpecialTokens));
+                getOrDefault(longTexts), getSplitSpecialTokens());
     }
 
     /** A text's score: summed log-probability over {@code predicted} tokens. */
