@@ -88,6 +88,9 @@ public enum DataFormat {
                 }
             }
         }
+        if (inputs.size() > 1) {
+            linkedFiles(matchedBy);
+        }
         for (java.util.Map.Entry<Path, Match> m : matchedBy.entrySet()) {
             for (Path up = m.getKey().getParent(); up != null; up = up.getParent()) {
                 Match outer = matchedBy.get(up);
@@ -119,6 +122,43 @@ public enum DataFormat {
                 }
             }
             throw e;
+        }
+    }
+
+    /**
+     * Adds to {@code matchedBy} each file that a matched local folder reaches through a symbolic link, as the disk
+     * resolves it: {@code -i sl -i a.jsonl}, {@code sl/soft.jsonl} a link to {@code a.jsonl}, read its rows twice. Only
+     * links to files are followed here, as the readers list them; the walk skips what the readers skip ({@code _} and
+     * {@code .} names).
+     */
+    private static void linkedFiles(java.util.Map<Path, Match> matchedBy) {
+        for (Match m : new ArrayList<>(matchedBy.values())) {
+            java.net.URI uri = m.listed().toUri();
+            if (!"file".equals(uri.getScheme())) {
+                continue;
+            }
+            java.nio.file.Path folder = java.nio.file.Paths.get(uri);
+            if (!java.nio.file.Files.isDirectory(folder, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                continue;
+            }
+            try (java.util.stream.Stream<java.nio.file.Path> walk = java.nio.file.Files.walk(folder)) {
+                for (java.nio.file.Path f : (Iterable<java.nio.file.Path>) walk::iterator) {
+                    String name = f.getFileName().toString();
+                    if (f.equals(folder) || name.startsWith("_") || name.startsWith(".")
+                            || !java.nio.file.Files.isSymbolicLink(f) || !java.nio.file.Files.isRegularFile(f)) {
+                        continue;
+                    }
+                    // spelled as the matches' keys are (DatasetWriter.realLocal: "file:" and the real path)
+                    Path real = new Path("file:" + f.toRealPath());
+                    Match link = new Match(m.input(), new Path("file:" + f.toAbsolutePath()));
+                    Match earlier = matchedBy.putIfAbsent(real, link);
+                    if (earlier != null) {
+                        throw readTwice(real, earlier, link);
+                    }
+                }
+            } catch (IOException | java.io.UncheckedIOException e) {
+                // a folder the readers cannot list either: they report it
+            }
         }
     }
 

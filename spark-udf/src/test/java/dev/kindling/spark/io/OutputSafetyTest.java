@@ -67,6 +67,18 @@ class OutputSafetyTest {
         assertTrue(Files.exists(stats), "the earlier --stats is kept");
     }
 
+    /** A folder holding a link to a file also given directly: the file's rows were read twice. */
+    @Test
+    void aLinkInAFolderToAFileAlsoGivenIsRefused() throws Exception {
+        Path file = jsonl(tmp.resolve("direct/a.jsonl"), "a", "b");
+        Path folder = Files.createDirectories(tmp.resolve("with-link"));
+        Files.createSymbolicLink(folder.resolve("soft.jsonl"), file);
+        Cli.Result r = Cli.run("convert", "--no-progress", "-i", folder.toString(), "-i", file.toString(), "-o",
+                tmp.resolve("out-link").toString());
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("both read file:" + file.toRealPath()) && r.err().contains("read twice"), r.err());
+    }
+
     /**
      * pack writes its rows and only then finds that they fill no sequence: with --overwrite the earlier output was gone
      * and an empty one, marked complete, stood in its place.
