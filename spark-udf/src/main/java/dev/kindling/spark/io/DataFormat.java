@@ -148,8 +148,7 @@ public enum DataFormat {
                             || !java.nio.file.Files.isSymbolicLink(f) || !java.nio.file.Files.isRegularFile(f)) {
                         continue;
                     }
-                    // spelled as the matches' keys are (DatasetWriter.realLocal: "file:" and the real path)
-                    Path real = new Path("file:" + f.toRealPath());
+                    Path real = new Path(DatasetWriter.realLocal("file:" + f.toAbsolutePath()));
                     Match link = new Match(m.input(), new Path("file:" + f.toAbsolutePath()));
                     Match earlier = matchedBy.putIfAbsent(real, link);
                     if (earlier != null) {

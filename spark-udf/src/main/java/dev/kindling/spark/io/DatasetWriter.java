@@ -195,18 +195,27 @@ public final class DatasetWriter {
                     + new Path(p, "out") + ")");
         }
         try {
-            FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
-            if (o.overwrite()) {
-                checkReplaceable(fs, p, o.path(), name -> false);
-            } else if (fs.exists(p) && !removedIfEmpty(fs, p)) {
-                throw KindlingException.usage("output " + o.path() + " already exists; pass --overwrite to replace it");
-            }
+            checkOutputPlace(p.getFileSystem(spark.sparkContext().hadoopConfiguration()), p, o.path(), o.overwrite(), name -> false);
         } catch (IOException e) {
             if (DataFormat.isMissingBucket(e)) {
                 throw KindlingException.usage("output " + o.path() + " cannot be written: there is no bucket " + p.toUri().getHost());
             }
             throw new KindlingException(KindlingException.FAILURE, "cannot check output " + o.path() + ": " + e.getMessage()
                     + DataFormat.accessAdvice(e), e);
+        }
+    }
+
+    /**
+     * What may stand where output {@code p} (named {@code output}) goes: with {@code overwrite}, an output a run wrote
+     * ({@link #checkReplaceable}, {@code ownFile} naming the files of the command's own format); without, nothing, or an
+     * empty folder ({@link #removedIfEmpty}). Anything else is a usage error.
+     */
+    public static void checkOutputPlace(FileSystem fs, Path p, String output, boolean overwrite,
+            java.util.function.Predicate<String> ownFile) throws IOException {
+        if (overwrite) {
+            checkReplaceable(fs, p, output, ownFile);
+        } else if (fs.exists(p) && !removedIfEmpty(fs, p)) {
+            throw KindlingException.usage("output " + output + " already exists; pass --overwrite to replace it");
         }
     }
 

@@ -132,15 +132,6 @@ public final class PackCommand extends SparkCommand {
         }
     }
 
-    private static boolean isEmptyFolder(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            return false;
-        }
-        try (java.util.stream.Stream<Path> entries = Files.list(dir)) {
-            return entries.findAny().isEmpty();
-        }
-    }
-
     @Override
     protected int run(JobRun run) throws IOException {
         HadoopConf hadoop = HadoopConf.forPath(run.spark(), tokenizer);
@@ -157,16 +148,10 @@ public final class PackCommand extends SparkCommand {
         Path megatronDir = megatron ? LocalPaths.local(job.output) : null;
         WriteOptions rowsOut = megatron ? null : new WriteOptions(job.output, rowFormat(), job.overwrite, job.compression);
         if (megatron) {
-            if (Files.exists(megatronDir) && !job.overwrite && !isEmptyFolder(megatronDir)) {
-                // an empty folder holds nothing to lose, as the other outputs take one
-                throw KindlingException.usage("output " + megatronDir + " already exists; pass --overwrite to replace it");
-            }
-            if (job.overwrite) {
-                // the folder is deleted whole before the shards are written: only an earlier run's shards may be in it
-                org.apache.hadoop.fs.FileSystem local = org.apache.hadoop.fs.FileSystem.getLocal(run.spark().sparkContext().hadoopConfiguration());
-                DatasetWriter.checkReplaceable(local, new org.apache.hadoop.fs.Path(megatronDir.toAbsolutePath().toUri()), job.output,
-                        name -> name.matches("shard-\\d{5,}\\.(bin|idx)"));
-            }
+            // the folder is deleted whole before the shards are written: only an earlier run's shards may be in it
+            org.apache.hadoop.fs.FileSystem local = org.apache.hadoop.fs.FileSystem.getLocal(run.spark().sparkContext().hadoopConfiguration());
+            DatasetWriter.checkOutputPlace(local, new org.apache.hadoop.fs.Path(megatronDir.toAbsolutePath().toUri()), job.output,
+                    job.overwrite, name -> name.matches("shard-\\d{5,}\\.(bin|idx)"));
         } else {
             DatasetWriter.checkWritable(run.spark(), rowsOut);
         }
