@@ -56,6 +56,12 @@ public abstract class CurationStage<S extends CurationStage<S>> extends Transfor
         return (S) this;
     }
 
+    /** Spark's, with an array param's value as JSON (Spark prints its identity, {@code [Ljava.lang.String;@5f2c}). */
+    @Override
+    public String explainParam(org.apache.spark.ml.param.Param<?> param) {
+        return dev.kindling.spark.stage.ParamChecks.explain(this, param);
+    }
+
     @Override
     public String uid() {
         return uid;

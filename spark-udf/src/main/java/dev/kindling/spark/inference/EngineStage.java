@@ -85,6 +85,12 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
         return (S) this;
     }
 
+    /** Spark's, with an array param's value as JSON (Spark prints its identity, {@code [Ljava.lang.String;@5f2c}). */
+    @Override
+    public String explainParam(org.apache.spark.ml.param.Param<?> param) {
+        return dev.kindling.spark.stage.ParamChecks.explain(this, param);
+    }
+
     @Override
     public String uid() {
         return uid;

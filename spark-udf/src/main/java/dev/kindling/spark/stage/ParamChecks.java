@@ -26,6 +26,31 @@ public final class ParamChecks {
         return stage.getClass().getSimpleName() + "(" + stage.uid() + ")";
     }
 
+    /**
+     * Spark's {@code Params.explainParam}, with an array value (a {@code StringArrayParam}'s default or setting) written
+     * as its JSON, {@code ["email","ipv4"]}, where Spark's own prints the array's identity, {@code [Ljava.lang.String;@5f2c}.
+     */
+    public static String explain(org.apache.spark.ml.param.Params owner, org.apache.spark.ml.param.Param<?> param) {
+        if (!param.parent().equals(owner.uid()) || !owner.hasParam(param.name())) {
+            throw new IllegalArgumentException("Param " + param + " does not belong to " + owner + "."); // as Spark's shouldOwn
+        }
+        @SuppressWarnings("unchecked")
+        org.apache.spark.ml.param.Param<Object> p = (org.apache.spark.ml.param.Param<Object>) param;
+        java.util.List<String> values = new java.util.ArrayList<>();
+        if (owner.hasDefault(p)) {
+            values.add("default: " + shown(p, owner.getDefault(p).get()));
+        }
+        if (owner.isSet(p)) {
+            values.add("current: " + shown(p, owner.get(p).get()));
+        }
+        String value = values.isEmpty() ? "(undefined)" : "(" + String.join(", ", values) + ")";
+        return param.name() + ": " + param.doc() + " " + value;
+    }
+
+    private static String shown(org.apache.spark.ml.param.Param<Object> param, Object value) {
+        return value != null && value.getClass().isArray() ? param.jsonEncode(value) : String.valueOf(value);
+    }
+
     /** A test of one value; it may instead throw an {@link IllegalArgumentException} that says what is wrong. */
     public interface Test<T> extends Serializable {
         boolean ok(T value);

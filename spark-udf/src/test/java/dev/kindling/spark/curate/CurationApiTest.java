@@ -1,6 +1,8 @@
 package dev.kindling.spark.curate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindling.dedup.minhash.MinHashParams;
@@ -63,6 +65,19 @@ class CurationApiTest {
         assertEquals("1", (String) out.get(1).getAs("duplicate_of"));
         assertEquals("write to <EMAIL> please", (String) out.get(2).getAs("content"));
         assertTrue(new QualityFilter().setFilter("c4").explainParams().contains("filter"));
+    }
+
+    @Test
+    void explainParamsWritesArrayValuesAsJson() {
+        // Spark's own explainParam prints an array param's value as its identity ([Ljava.lang.String;@5f2c)
+        String pii = new PiiRedaction().setKinds(new String[] {"email"}).explainParams();
+        assertTrue(pii.contains("kinds: what to redact: email, ipv4, ipv6, phone (default: [\"email\",\"ipv4\",\"ipv6\",\"phone\"], "
+                + "current: [\"email\"])"), pii);
+        String generate = new dev.kindling.spark.inference.Generate().setStop(new String[] {"\n\n", "END"}).explainParams();
+        assertTrue(generate.contains("current: [\"\\n\\n\",\"END\"]"), generate);
+        assertFalse(pii.contains("[Ljava") || generate.contains("[Ljava"), pii + generate);
+        // a param of another stage is refused, as Spark refuses it
+        assertThrows(IllegalArgumentException.class, () -> new PiiRedaction().explainParam(new QualityFilter().filter()));
     }
 
     private static String messages(Throwable e) {
