@@ -84,6 +84,34 @@ public final class DemoCommand extends SparkCommand {
         return entries;
     }
 
+    /** What a demo writes in DIR/sample-input. */
+    private static final java.util.Set<String> SAMPLE_FILES = java.util.Set.of("corpus.jsonl", "benchmark.jsonl");
+
+    /**
+     * Checks that DIR/sample-input, if there, holds only what a demo writes (its sample corpus and benchmark, and
+     * {@code .crc} or {@code _}/{@code .} markers), as {@code --overwrite} checks an output before replacing it.
+     */
+    private static void demoSampleInput(Path dir) throws IOException {
+        Path sample = dir.resolve("sample-input");
+        if (!Files.exists(sample, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        List<String> others = new java.util.ArrayList<>();
+        if (!Files.isDirectory(sample, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            others.add(sample.getFileName().toString());
+        } else {
+            try (var entries = Files.list(sample)) {
+                entries.map(e -> e.getFileName().toString())
+                        .filter(n -> !SAMPLE_FILES.contains(n) && !n.startsWith(".") && !n.startsWith("_")).sorted().forEach(others::add);
+            }
+        }
+        if (!others.isEmpty()) {
+            throw KindlingException.usage("--overwrite: " + sample + " holds files a demo does not write (" + String.join(", ",
+                    others.subList(0, Math.min(5, others.size()))) + (others.size() > 5 ? ", ..." : "")
+                    + "); move them, or give another --output");
+        }
+    }
+
     /** The local --output directory; a {@code file:} URI names one too (as pack's Megatron output). */
     private Path output() {
         return LocalPaths.local(job.output);
@@ -104,21 +132,37 @@ public final class DemoCommand extends SparkCommand {
     @Override
     protected int run(JobRun run) throws IOException {
         Path work = job.output != null ? output() : temporaryDirectory();
+        PipelineOptions p = new PipelineOptions();
+        WriteOptions out = null;
         if (job.output != null) {
+            out = job.writeOptions(work.resolve("documents").toString());
+            p.rejected = work.resolve("rejected").toString();
+            p.stats = work.resolve("stats.json").toString();
             // as the pipeline commands' checkOutput: -i inside DIR (or DIR inside -i) was read and overwritten in one run
             dev.kindling.spark.io.DatasetWriter.checkNotOverlapping(run.spark(), work.toString(), job.input);
-            if (job.overwrite && Files.exists(work)) {
-                // --overwrite replaces what a demo writes there: an earlier run's sample input stayed beside this run's
-                // documents from -i. Only those: DIR itself may be a folder of the user's (--output ~ must not empty it)
-                for (String entry : DEMO_ENTRIES) {
-                    dev.kindling.spark.executor.LocalFiles.deleteRecursively(work.resolve(entry));
-                }
+            // --overwrite replaces what a demo writes there, not DIR (--output ~ must not empty it), each where this run
+            // writes it: documents and rejected as the pipeline commands replace an output (a folder holding anything but
+            // a run's output is refused before any work, nothing deleted), stats.json once the input is checked, an
+            // earlier sample input after the run. All four were deleted first: a usage error or an interrupt then lost
+            // the earlier output, and a folder of the user's named documents went with them
+            for (String target : List.of(out.path(), p.rejected)) {
+                dev.kindling.spark.io.DatasetWriter.checkWritable(run.spark(), out.withPath(target));
             }
-            // this run's: removed if it fails or is interrupted (a rerun was refused as existing)
+            if (Files.isDirectory(work.resolve("stats.json"))) {
+                throw KindlingException.usage(work.resolve("stats.json") + " is a directory; the demo writes its stats there");
+            }
+            if (job.overwrite) {
+                demoSampleInput(work); // written over (the sample) or removed after the run (-i): only a demo's files
+            }
+            // this run's, if new: removed if it fails or is interrupted (a rerun was refused as existing); documents and
+            // rejected as the pipeline commands claim theirs
             run.claimOutput(work.toString());
+            run.claimOutput(out.path());
+            run.claimOutput(p.rejected);
         }
         Path input = work.resolve("sample-input").resolve("corpus.jsonl");
         String benchmark = null;
+        boolean earlierSample = job.output != null && job.overwrite && !job.input.isEmpty() && Files.exists(work.resolve("sample-input"));
         if (job.input.isEmpty()) {
             SampleCorpus corpus = SampleCorpus.load();
             corpus.writeJsonl(input, seed);
@@ -131,13 +175,6 @@ public final class DemoCommand extends SparkCommand {
         if (!spec.commandLine().getParseResult().hasMatchedOption("--on-error")) {
             job.onError = "skip";
         }
-        PipelineOptions p = new PipelineOptions();
-        WriteOptions out = null;
-        if (job.output != null) {
-            out = job.writeOptions(work.resolve("documents").toString());
-            p.rejected = work.resolve("rejected").toString();
-            p.stats = work.resolve("stats.json").toString();
-        }
         run.out().println("kindling demo: " + (job.input.size() == 1 ? job.input.get(0) : job.input) + " on " + run.spark().sparkContext().master());
         List<dev.kindling.spark.stage.PipelineStage> stages = DemoPipeline.stages(new DemoPipeline.Settings(tokenizer, model, seed, benchmark));
         org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> docs = run.readInput();
@@ -147,10 +184,19 @@ public final class DemoCommand extends SparkCommand {
                     + "deduplicates on (columns: " + String.join(", ", dev.kindling.spark.io.Columns.userColumns(docs.schema()))
                     + "); add one, or run kindling curate with stages of your choice");
         }
+        if (job.overwrite && p.stats != null) {
+            // the earlier run's stats, once this run's input is checked: a failed run left them beside the documents it
+            // had replaced, for a reader to take as theirs (as the pipeline commands remove theirs)
+            Files.deleteIfExists(work.resolve("stats.json"));
+        }
         // the rejected duplicates name the document each stands for, as dedup's and curate's --rejected do
         java.util.Set<String> rejectedOnly = p.rejected != null
                 ? dev.kindling.spark.dedup.ClusterColumns.forRejectedOnly(stages, docs.schema()) : java.util.Set.of();
         run.runPipeline(docs, stages, out, p, rejectedOnly);
+        if (earlierSample) {
+            // an earlier run's sample input beside documents read from -i would pass for their input
+            dev.kindling.spark.executor.LocalFiles.deleteRecursively(work.resolve("sample-input"));
+        }
         if (job.output == null) {
             run.out().println("(pass --output DIR to keep the documents, the rejected rows and stats.json)");
         }

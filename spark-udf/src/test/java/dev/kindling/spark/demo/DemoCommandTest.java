@@ -125,10 +125,40 @@ class DemoCommandTest {
         assertTrue(Files.exists(out.resolve("documents/_SUCCESS")), "nothing deleted");
 
         Path noUrl = Files.writeString(tmp.resolve("no-url.jsonl"), "{\"id\":\"a\",\"text\":\"words\"}\n");
+        // a rerun refused for its input leaves the earlier output (its entries were deleted before the check)
+        Cli.Result refusedRerun = Cli.run("demo", "--no-progress", "-i", noUrl.toString(), "--output", out.toString(), "--overwrite");
+        assertEquals(2, refusedRerun.code(), refusedRerun.toString());
+        assertTrue(Files.exists(out.resolve("documents/_SUCCESS")), "the earlier output is kept: " + refusedRerun);
+        assertFalse(refusedRerun.err().contains("removed"), refusedRerun.err());
         Cli.Result missing = Cli.run("demo", "--no-progress", "-i", noUrl.toString(), "--output", tmp.resolve("never").toString());
         assertEquals(2, missing.code(), missing.toString());
         assertTrue(missing.err().contains("demo -i: the input has no url column") && missing.err().contains("(columns: id, text)"),
                 missing.err());
         assertFalse(Files.exists(tmp.resolve("never")), "a refused run leaves no output");
+    }
+
+    /**
+     * --overwrite deleted DIR/documents, DIR/rejected and DIR/sample-input whatever they held: a home folder's documents
+     * went with a demo run. Each is replaced only when it holds what a run writes, as an output of the pipeline commands.
+     */
+    @Test
+    void overwriteRefusesFoldersOfTheUsers() throws Exception {
+        Path input = tmp.resolve("in.jsonl");
+        Files.writeString(input, "{\"id\":\"a\",\"url\":\"u\",\"text\":\"The harbour wall was rebuilt after the storm.\"}\n");
+        Path home = tmp.resolve("home");
+        Files.createDirectories(home.resolve("documents/taxes"));
+        Files.writeString(home.resolve("documents/thesis.txt"), "years of work");
+        Cli.Result r = Cli.run("demo", "--no-progress", "-i", input.toString(), "--output", home.toString(), "--overwrite");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains(home.resolve("documents").toString()) && r.err().contains("thesis.txt"), r.err());
+        assertTrue(Files.exists(home.resolve("documents/thesis.txt")), "nothing deleted");
+
+        Path other = tmp.resolve("other");
+        Files.createDirectories(other.resolve("sample-input"));
+        Files.writeString(other.resolve("sample-input/mine.jsonl"), "{}");
+        Cli.Result s = Cli.run("demo", "--no-progress", "-i", input.toString(), "--output", other.toString(), "--overwrite");
+        assertEquals(2, s.code(), s.toString());
+        assertTrue(s.err().contains("holds files a demo does not write (mine.jsonl)"), s.err());
+        assertTrue(Files.exists(other.resolve("sample-input/mine.jsonl")), "nothing deleted");
     }
 }
