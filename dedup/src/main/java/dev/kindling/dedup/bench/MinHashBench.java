@@ -75,7 +75,7 @@ public final class MinHashBench {
                         + "\"vector_mb_per_cpu_s\":%.2f,\"scalar_mb_per_cpu_s\":%.2f,\"vector_over_scalar\":%.2f,"
                         + "\"shingling_only_mb_per_cpu_s\":%.2f,\"shingling_share_of_vector_time\":%.3f,"
                         + "\"java\":\"%s\"}",
-                source.replace("\\", "\\\\").replace("\"", "\\\""), texts.length, bytes / 1e6, shingles, numPerm, ngram,
+                new String(com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsString(source)), texts.length, bytes / 1e6, shingles, numPerm, ngram,
                 MinHashKernel.PREFERRED, KernelChoice.describeCpu(), MinHasher.defaultKernel(), vecMbs, scaMbs, vecMbs / scaMbs, shMbs, vecMbs / shMbs,
                 System.getProperty("java.version"));
     }

@@ -129,7 +129,7 @@ public final class MinHashFirstCallBench {
                         + "\"mixed_with\":%s,\"other_big_doc_mb_per_cpu_s\":%s,\"other_big_doc_alloc_mb_per_mb\":%s,"
                         + "\"other_corpus_mb_per_cpu_s\":%s,\"other_corpus_alloc_mb_per_mb\":%s,"
                         + "\"java\":\"%s\"}",
-                source.replace("\\", "\\\\").replace("\"", "\\\""), bigBytes / 1e6, kernel,
+                new String(com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsString(source)), bigBytes / 1e6, kernel,
                 MinHasher.VECTOR_API ? MinHashKernel.PREFERRED.toString() : "none", params.numPerm(), params.ngram(),
                 firstWall, firstCpu, firstMb, secondMb, bigRates[0], bigRates[1], texts.length, corpusRates[0], corpusRates[1],
                 mix ? "\"" + otherKernel + "\"" : "null", other(mix, bigRates[2]), other(mix, bigRates[3]),

@@ -82,7 +82,7 @@ public final class MinHashKernelBench {
         }
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "{\"bench\":\"minhash-kernels\",\"jvm_flags\":\"%s\",\"cpu\":\"%s\",\"default_kernel\":\"%s\"",
-                String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()).replace("\"", "'"),
+                new String(com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsString(String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()))),
                 MinHasher.VECTOR_API ? KernelChoice.describeCpu() : "no Vector API",
                 MinHasher.defaultKernel()));
         for (int k = 0; k < hashers.length; k++) {

@@ -49,7 +49,7 @@ public final class GenerateBench {
                     "\"versus_batch\":%d,\"versus_decode_tok_s\":%.2f,\"decode_ratio\":%.3f,", versusBatch, versusDecodeTokS, decodeRatio);
             return String.format(Locale.ROOT, "{\"model\":\"%s\",\"type\":\"%s\",\"threads\":%d,\"batch\":%d,"
                     + "\"prefill_tok_s\":%.2f,\"decode_tok_s\":%.2f,\"decode_GBps\":%.2f,\"weight_bytes\":%d,%s"
-                    + "\"kv_cache\":\"%s\",\"simd\":\"%s\",\"java\":\"%s\"}", model.replace("\\", "/").replace("\"", "'"), type, threads,
+                    + "\"kv_cache\":\"%s\",\"simd\":\"%s\",\"java\":\"%s\"}", new String(com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsString(model)), type, threads,
                     batch, prefillTokS, decodeTokS, decodeGBps, weightBytes, versus, kvCache, Simd.describe(), System.getProperty("java.version"));
         }
     }

@@ -28,4 +28,14 @@ class GenerateBenchTest {
         assertEquals(20 / 3.0, r[0], 1e-9);
         assertEquals(4 / 3.0, r[1], 1e-9); // sequence 0's token at 4 s, sequence 1's at 4, 5 and 6 s: 4 tokens in 3 s
     }
+
+    /** A model path with a quote, a backslash or a tab made the line invalid JSON (or was printed altered). */
+    @Test
+    void theJsonLineHoldsTheModelPathAsGiven() throws Exception {
+        String path = "dir\\a\"b\tc.gguf";
+        String line = new GenerateBench.Result(path, "Q8_0", 2, 16, 1, 2, 3, 4, 1, 5, 6, "f32").toJson();
+        com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
+        assertEquals(path, json.get("model").asText());
+        assertEquals(16, json.get("batch").asInt());
+    }
 }

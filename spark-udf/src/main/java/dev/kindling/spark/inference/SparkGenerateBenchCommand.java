@@ -154,7 +154,8 @@ public final class SparkGenerateBenchCommand extends SparkCommand {
                 + "\"engine_tok_s\":%.1f,\"spark_tok_s\":%.1f,\"spark_vs_engine\":%.3f,\"spark_overhead_pct\":%.1f,"
                 + "\"engine_s\":%.2f,\"spark_s\":%.2f,\"spark_job_without_engine_s\":%.2f,"
                 + "\"engine_tok_s_runs\":%s,\"spark_tok_s_runs\":%s}",
-                engineSpec.modelName(), engineSpec.kvCacheType(), resolvedThreads, maxSequences, prompts, maxTokens, parts, spark.sparkContext().master(),
+                new String(com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsString(engineSpec.modelName())), engineSpec.kvCacheType(), resolvedThreads, maxSequences, prompts, maxTokens, parts,
+                new String(com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsString(spark.sparkContext().master())),
                 engineTokens, sparkTokens, em, sm, sm / em, 100 * (1 - sm / em), median(es), median(ss), median(fixed), fmt(e), fmt(s)));
         df.unpersist();
         return 0;

@@ -43,6 +43,6 @@ public final class LoadBench {
         System.out.println(String.format(Locale.ROOT,
                 "{\"tokenizer\":\"%s\",\"vocab\":%d,\"load_seconds\":%.3f,\"load_cpu_seconds\":%.3f,"
                         + "\"process_cpu_seconds\":%.3f,\"jvm_start_to_loaded_seconds\":%.3f}",
-                tok.name().replace("\"", "\\\""), tok.vocabSize(), wall, cpu, proc, sinceStart));
+                new String(com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsString(tok.name())), tok.vocabSize(), wall, cpu, proc, sinceStart));
     }
 }

@@ -397,10 +397,17 @@ public final class DedupBenchCommand extends SparkCommand {
         return m;
     }
 
-    /** Precision and recall of the pairs put in one cluster (documents absent from the map are alone). */
+    /**
+     * Precision and recall of the pairs put in one cluster (documents absent from the map, or with no cluster, are alone:
+     * the rows the reader set aside, empty texts among them, have a null cluster_id, and were counted as one cluster).
+     */
     static Map<String, Object> quality(Map<String, String> clusterOf, Set<String> truth) {
         Map<String, List<String>> members = new HashMap<>();
-        clusterOf.forEach((id, c) -> members.computeIfAbsent(c, k -> new ArrayList<>()).add(id));
+        clusterOf.forEach((id, c) -> {
+            if (c != null) {
+                members.computeIfAbsent(c, k -> new ArrayList<>()).add(id);
+            }
+        });
         long clusterPairs = 0;
         for (List<String> m : members.values()) {
             clusterPairs += (long) m.size() * (m.size() - 1) / 2;

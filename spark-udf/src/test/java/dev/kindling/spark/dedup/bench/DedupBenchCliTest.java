@@ -24,6 +24,21 @@ class DedupBenchCliTest {
         assertEquals("kindling: error: " + in + ": line 2: field 'text' is missing or not a string", r.err().strip(), r.toString());
     }
 
+    /** Rows with no cluster (the reader's rejected, empty texts among them) were counted as one cluster of false pairs. */
+    @Test
+    void rowsWithoutAClusterAreAloneInThePrecision() {
+        java.util.Map<String, String> clusterOf = new java.util.HashMap<>();
+        clusterOf.put("a", "a");
+        clusterOf.put("b", "a");
+        for (String empty : List.of("e1", "e2", "e3")) {
+            clusterOf.put(empty, null);
+        }
+        java.util.Map<String, Object> q = DedupBenchCommand.quality(clusterOf, java.util.Set.of("a\tb"));
+        assertEquals(1L, q.get("cluster_pairs"));
+        assertEquals(1.0, q.get("precision"));
+        assertEquals(1.0, q.get("recall"));
+    }
+
     @Test
     void aMissingInputIsAUsageError() {
         Path in = tmp.resolve("nope.jsonl");
