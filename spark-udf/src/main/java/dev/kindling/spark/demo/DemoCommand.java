@@ -57,7 +57,12 @@ public final class DemoCommand extends SparkCommand {
                         + (unread.size() == 1 ? " applies" : " apply") + " to what it writes there");
             }
         }
-        if (job.output != null && !job.overwrite && Files.exists(output())) {
+        if (job.output != null && Files.exists(output()) && !Files.isDirectory(output())) {
+            // found when Spark had started, as "sample-input: Not a directory", exit 1
+            throw KindlingException.usage("output " + job.output + " is a file; the demo writes a folder there (give another --output)");
+        }
+        if (job.output != null && !job.overwrite && Files.exists(output()) && !emptyFolder(output())) {
+            // an empty folder is taken as new, as the pipeline commands take one (mkdir demo-out; kindling demo -o demo-out)
             throw KindlingException.usage("output " + job.output + " already exists; pass --overwrite to replace it");
         }
         // a local model or tokenizer that is not there was reported only after Spark had started and run the first stages
@@ -82,6 +87,14 @@ public final class DemoCommand extends SparkCommand {
             entries.add(value + "/" + entry);
         }
         return entries;
+    }
+
+    private static boolean emptyFolder(Path dir) {
+        try (var entries = Files.list(dir)) {
+            return entries.findAny().isEmpty();
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** What a demo writes in DIR/sample-input. */
@@ -153,6 +166,10 @@ public final class DemoCommand extends SparkCommand {
             }
             if (job.overwrite) {
                 demoSampleInput(work); // written over (the sample) or removed after the run (-i): only a demo's files
+            }
+            if (emptyFolder(work)) {
+                // taken as new: the run's to remove if it fails, or what it wrote there blocked the rerun as existing
+                Files.delete(work);
             }
             // this run's, if new: removed if it fails or is interrupted (a rerun was refused as existing); documents and
             // rejected as the pipeline commands claim theirs

@@ -78,10 +78,17 @@ class DemoCommandTest {
             String scheme = remote.substring(0, remote.indexOf(':') + 1);
             assertFalse(Files.exists(Path.of(scheme)), "nothing written under the working directory as " + scheme);
         }
-        // a file: URI is a local directory (here one that exists: refused without --overwrite, before any work)
+        // a file: URI is a local directory (here one that exists: refused without --overwrite, before any work; an empty
+        // folder would be taken as new)
+        Files.writeString(tmp.resolve("notes.txt"), "the user's");
         Cli.Result existing = Cli.run("demo", "--no-progress", "--output", tmp.toUri().toString());
         assertEquals(2, existing.code(), existing.toString());
         assertTrue(existing.err().contains("already exists"), existing.err());
+        // a file in DIR's place was found once Spark had started ("sample-input: Not a directory", exit 1)
+        Cli.Result file = Cli.run("demo", "--no-progress", "--output", tmp.resolve("notes.txt").toString(), "--overwrite");
+        assertEquals(2, file.code(), file.toString());
+        assertTrue(file.err().contains("is a file; the demo writes a folder there"), file.err());
+        assertEquals("the user's", Files.readString(tmp.resolve("notes.txt")));
     }
 
     @Test

@@ -68,7 +68,8 @@ import picocli.CommandLine.Option;
 @Command(name = "dedup", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Near-dedup benchmark: signature MB/s (one thread), the --minhash job on local[2] with its phases, "
                 + "precision/recall against an exact all-pairs join, and with --compare-mllib the ratio against "
-                + "Spark MLlib MinHashLSH + approxSimilarityJoin + GraphX connected components. One JSON line."})
+                + "Spark MLlib MinHashLSH + approxSimilarityJoin + GraphX connected components. One JSON line.",
+                "--input is one local JSON Lines file (not a folder or glob), every row with an id and a text."})
 public final class DedupBenchCommand extends SparkCommand {
     @Option(names = "--compare-mllib", description = "Also run Spark MLlib's MinHashLSH (5 tables) + approxSimilarityJoin + GraphX.")
     boolean compareMllib;
@@ -146,6 +147,10 @@ public final class DedupBenchCommand extends SparkCommand {
         if (generate == null && memoryDocs == null && job.input.size() != 1) {
             throw KindlingException.usage("give one --input FILE.jsonl (or --generate FILE --corpus DIR, or --memory N)");
         }
+        if (generate == null && memoryDocs == null && Files.isDirectory(Path.of(job.input.get(0)))) {
+            // read as one file on this machine (the truth is computed here): a folder was "cannot read X: Is a directory", exit 1
+            throw KindlingException.usage("--input " + job.input.get(0) + " is a directory; bench dedup reads one JSON Lines file");
+        }
         // each value as typed, named (--memory -5 printed "documents":-5, --bases 0 was "/ by zero", --threshold 0 named
         // MinHashDedup's param)
         if (!(threshold > 0 && threshold < 1)) {
@@ -170,6 +175,13 @@ public final class DedupBenchCommand extends SparkCommand {
             if (!Files.isDirectory(corpus)) {
                 throw KindlingException.usage("--corpus " + corpus + " is not a directory (shared/data/corpus)");
             }
+            // as every other writer refuses an existing output: a file of the user's there was replaced in silence
+            if (Files.isDirectory(generate)) {
+                throw KindlingException.usage("--generate " + generate + " is a directory; --generate names the JSON Lines file to write");
+            }
+            if (Files.exists(generate, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                throw KindlingException.usage("--generate " + generate + " already exists; remove it or give another file");
+            }
         }
     }
 
@@ -179,7 +191,12 @@ public final class DedupBenchCommand extends SparkCommand {
         if (generate == null) {
             return null;
         }
-        List<Document> docs = BenchInputs.corpus(corpus, bases, 300, pages, pageWords, 5);
+        List<Document> docs;
+        try {
+            docs = BenchInputs.corpus(corpus, bases, 300, pages, pageWords, 5);
+        } catch (IllegalArgumentException e) { // more words asked for than the corpus has: a value to change
+            throw KindlingException.usage("--bases " + bases + ": " + e.getMessage());
+        }
         BenchInputs.write(docs, generate);
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("bench", "dedup-generate");

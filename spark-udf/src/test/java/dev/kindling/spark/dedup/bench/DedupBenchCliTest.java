@@ -69,6 +69,22 @@ class DedupBenchCliTest {
             assertEquals(2, refused.code(), refused.toString());
             assertTrue(refused.err().contains("--generate does not take " + spark[0]), refused.toString());
         }
+        // an existing file is not replaced in silence, a folder is no file, and too many bases name --bases
+        Files.writeString(out, "the user's");
+        Cli.Result exists = Cli.run("bench", "dedup", "--generate", out.toString(), "--corpus", corpus.toString());
+        assertEquals(2, exists.code(), exists.toString());
+        assertEquals("kindling: error: --generate " + out + " already exists; remove it or give another file", exists.err().strip());
+        assertEquals("the user's", Files.readString(out));
+        Cli.Result folder = Cli.run("bench", "dedup", "--generate", tmp.toString(), "--corpus", corpus.toString());
+        assertEquals(2, folder.code(), folder.toString());
+        assertTrue(folder.err().contains("is a directory"), folder.toString());
+        Cli.Result many = Cli.run("bench", "dedup", "--generate", tmp.resolve("many.jsonl").toString(), "--corpus", corpus.toString(),
+                "--bases", "100000");
+        assertEquals(2, many.code(), many.toString());
+        assertTrue(many.err().startsWith("kindling: error: --bases 100000: 100000 bases of 300 words need"), many.toString());
+        Cli.Result inputFolder = Cli.run("bench", "dedup", "--input", tmp.toString());
+        assertEquals(2, inputFolder.code(), inputFolder.toString());
+        assertTrue(inputFolder.err().contains("is a directory; bench dedup reads one JSON Lines file"), inputFolder.toString());
     }
 
     /** Each option named with its value (--memory -5 printed "documents":-5, --bases 0 was "/ by zero"). */
