@@ -99,6 +99,15 @@ public class EngineCliOptions {
             return;
         }
         java.nio.file.Path local = dev.kindling.spark.executor.LocalFiles.existingLocal(modelOption, model);
+        if (local != null && dev.kindling.inference.hf.HfModelLoader.isCheckpoint(local)
+                && !java.nio.file.Files.isRegularFile(local.resolve("tokenizer.json"))) {
+            // found when the engine opened, after Spark had started, as "give its tokenizer file (--tokenizer)", an option
+            // distill does not have
+            String checkpoint = modelOption + " " + model + " is a Hugging Face checkpoint without tokenizer.json";
+            throw KindlingException.usage(tokenizerOption == null
+                    ? checkpoint + ", and this command gives its engine no other: put the model's tokenizer.json in the folder"
+                    : checkpoint + ": pass " + tokenizerOption + " FILE (the model's tokenizer.json), or put it in the folder");
+        }
         if (local == null || !java.nio.file.Files.isRegularFile(local) || dev.kindling.formats.gguf.GgufFile.looksLikeGguf(local)
                 || !dev.kindling.inference.llama2c.Llama2cLoader.looksLikeLlama2c(local)) {
             return;

@@ -72,6 +72,15 @@ public final class ExecutorEngines {
                     + "or model.safetensors.index.json and its shards); give a .gguf file, a llama2.c checkpoint or a Hugging "
                     + "Face checkpoint directory");
         }
+        if (local != null && java.nio.file.Files.isDirectory(local)) {
+            // its index and shards, as the engine opens them: a shard the index lists that is not there failed every task
+            // once Spark had started (exit 1), where a folder without config.json was refused before it
+            try (var weights = dev.kindling.formats.safetensors.SafetensorsCheckpoint.open(local)) {
+                // opened to be checked only
+            } catch (dev.kindling.formats.ModelFormatException e) {
+                throw KindlingException.usage(option + " " + path + ": " + e.getMessage());
+            }
+        }
     }
 
     /** The engine for {@code spec} on this JVM (opened on first use), remote files read with this JVM's Hadoop settings. */
@@ -321,7 +330,8 @@ public final class ExecutorEngines {
         }
         if (!engine.hasTokenizer()) {
             engine.close();
-            throw KindlingException.usage("model " + spec.model() + " has no vocabulary; give its tokenizer file (--tokenizer)");
+            throw KindlingException.usage("model " + spec.model() + " has no vocabulary; give its tokenizer file (--tokenizer; "
+                    + "distill: --teacher-tokenizer or --judge-tokenizer)");
         }
         LOG.info("kindling: engine {} ready in {} s on {}", spec.modelName(),
                 String.format(Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9), engine.device());

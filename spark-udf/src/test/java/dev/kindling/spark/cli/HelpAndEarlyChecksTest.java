@@ -171,6 +171,43 @@ class HelpAndEarlyChecksTest {
     }
 
     /**
+     * A Hugging Face checkpoint without tokenizer.json was found when the engine opened, after Spark had started, as
+     * "give its tokenizer file (--tokenizer)", an option distill does not have; a shard its index lists that is not there
+     * failed every task (exit 1). Both are refused before Spark starts, naming the option.
+     */
+    @Test
+    void anIncompleteCheckpointIsAUsageErrorBeforeSparkStarts() throws Exception {
+        Path in = Files.writeString(tmp.resolve("in.jsonl"), "{\"id\":\"a\",\"text\":\"hi\",\"prompt\":\"hi\"}\n");
+        Path bare = Files.createDirectories(tmp.resolve("bare"));
+        Files.writeString(bare.resolve("config.json"), "{}");
+        byte[] header = "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8); // a safetensors file of no tensors
+        java.nio.ByteBuffer st = java.nio.ByteBuffer.allocate(8 + header.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        st.putLong(header.length).put(header);
+        Files.write(bare.resolve("model.safetensors"), st.array());
+        String out = tmp.resolve("out").toString();
+        ModeOptionsTest.Result score = ModeOptionsTest.run("score", "--master", "bogus://x", "-m", bare.toString(), "-i", in.toString(), "-o", out);
+        assertEquals("kindling: error: --model " + bare + " is a Hugging Face checkpoint without tokenizer.json: pass --tokenizer FILE "
+                + "(the model's tokenizer.json), or put it in the folder", score.err().strip(), score.err());
+        assertEquals(2, score.code());
+        ModeOptionsTest.Result sft = ModeOptionsTest.run("distill", "sft", "--master", "bogus://x", "--teacher", bare.toString(),
+                "--prompts", in.toString(), "-o", out);
+        assertTrue(sft.err().startsWith("kindling: error: --teacher " + bare + " is a Hugging Face checkpoint without tokenizer.json: "
+                + "pass --teacher-tokenizer FILE"), sft.err());
+        assertEquals(2, sft.code());
+
+        Path sharded = Files.createDirectories(tmp.resolve("sharded"));
+        Files.writeString(sharded.resolve("config.json"), "{}");
+        Files.writeString(sharded.resolve("model.safetensors.index.json"),
+                "{\"weight_map\": {\"lm_head.weight\": \"model-00002-of-00002.safetensors\"}}");
+        ModeOptionsTest.Result shard = ModeOptionsTest.run("score", "--master", "bogus://x", "-m", sharded.toString(), "-i", in.toString(),
+                "-o", out);
+        assertTrue(shard.err().startsWith("kindling: error: --model " + sharded + ": ")
+                && shard.err().contains("shard model-00002-of-00002.safetensors is listed in the weight_map but missing"), shard.err());
+        assertEquals(2, shard.code());
+        assertFalse(Files.exists(tmp.resolve("out")));
+    }
+
+    /**
      * A remote model, and a bare name that may be shipped with --files, are left to the job. Checked on the rule itself:
      * run as a command in a test JVM that already has a SparkSession (the --master is then ignored), the s3a:// case ran a
      * real job that retried S3 for four minutes of CI.
