@@ -271,6 +271,27 @@ public final class DistillCommand implements Runnable {
                 throw KindlingException.usage("--id-column: self-instruct writes new instructions with ids of their own, so the "
                         + "seed tasks' ids are not read; give no --id-column");
             }
+            if (!spec.commandLine().getParseResult().hasMatchedOption("--machine-shots")) {
+                // the default 2 of the paper's 8: --shots 1 alone was refused for a value the user never gave
+                machineShots = Math.min(machineShots, shots);
+            }
+            // each value named as typed, before Spark starts (one catch-all line named no option, once Spark had started)
+            for (Object[] atLeastOne : new Object[][] {{"--num", num}, {"--prompts-per-round", promptsPerRound},
+                    {"--max-rounds", maxRounds}, {"--shots", shots}, {"--min-words", minWords}}) {
+                if ((int) atLeastOne[1] < 1) {
+                    throw KindlingException.usage(atLeastOne[0] + " must be >= 1, got " + atLeastOne[1]);
+                }
+            }
+            if (machineShots < 0 || machineShots > shots) {
+                throw KindlingException.usage("--machine-shots must be between 0 and --shots (" + shots + "), got " + machineShots);
+            }
+            if (maxWords < minWords) {
+                throw KindlingException.usage("--max-words must be >= --min-words (" + minWords + "), got " + maxWords);
+            }
+            if (!(rougeThreshold > 0 && rougeThreshold <= 1)) {
+                throw KindlingException.usage("--rouge-threshold must be above 0 and at most 1 (1 keeps every instruction), got "
+                        + rougeThreshold);
+            }
             teacher.teacherSpec();
         }
 

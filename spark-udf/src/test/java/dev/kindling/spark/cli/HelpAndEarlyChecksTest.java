@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kindling.testing.SharedData;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -204,6 +205,31 @@ class HelpAndEarlyChecksTest {
         assertTrue(shard.err().startsWith("kindling: error: --model " + sharded + ": ")
                 && shard.err().contains("shard model-00002-of-00002.safetensors is listed in the weight_map but missing"), shard.err());
         assertEquals(2, shard.code());
+        assertFalse(Files.exists(tmp.resolve("out")));
+    }
+
+    /** self-instruct's counts are refused naming the option as typed, before Spark starts (one line named none). */
+    @Test
+    void selfInstructValuesAreRefusedNamingTheOption() throws Exception {
+        Path seeds = Files.writeString(tmp.resolve("seeds.jsonl"), "{\"instruction\":\"Write a poem.\"}\n");
+        String gguf = SharedData.require("llama2c/stories260K.gguf").toString();
+        String[][] cases = {
+                {"--num", "0", "--num must be >= 1, got 0"},
+                {"--max-rounds", "0", "--max-rounds must be >= 1, got 0"},
+                {"--rouge-threshold", "1.5", "--rouge-threshold must be above 0 and at most 1 (1 keeps every instruction), got 1.5"},
+                {"--min-words", "10", "--max-words", "5", "--max-words must be >= --min-words (10), got 5"},
+                {"--shots", "2", "--machine-shots", "3", "--machine-shots must be between 0 and --shots (2), got 3"}};
+        for (String[] c : cases) {
+            java.util.List<String> args = new java.util.ArrayList<>(List.of("distill", "self-instruct", "--master", "bogus://x", "-t", gguf,
+                    "--seed-tasks", seeds.toString(), "-o", tmp.resolve("out").toString()));
+            args.addAll(List.of(c).subList(0, c.length - 1));
+            if (!args.contains("--num")) {
+                args.addAll(List.of("--num", "5"));
+            }
+            ModeOptionsTest.Result r = ModeOptionsTest.run(args.toArray(new String[0]));
+            assertEquals("kindling: error: " + c[c.length - 1], r.err().strip(), String.join(" ", args));
+            assertEquals(2, r.code());
+        }
         assertFalse(Files.exists(tmp.resolve("out")));
     }
 
