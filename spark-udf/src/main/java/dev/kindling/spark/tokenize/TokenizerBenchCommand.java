@@ -63,10 +63,14 @@ public final class TokenizerBenchCommand implements Callable<Integer> {
             // a file, or a folder holding tokenizer.json, as Tokenizer.load takes
             throw KindlingException.usage("--tokenizer " + tokenizer + " does not exist");
         }
+        ExecutorTokenizers.checkLocal("--tokenizer", tokenizer); // a folder without tokenizer.json, as tokenize says it
         requireFile("--input", input);
         TokenizerBench.Result r;
         try {
             r = TokenizerBench.run(Path.of(tokenizer), Path.of(input), field, threads, repeat, warmup, addSpecialTokens);
+        } catch (dev.kindling.formats.ModelFormatException e) {
+            // a file that is no tokenizer (a model checkpoint): named as the other commands name it, not with --verbose's hint
+            throw new KindlingException(KindlingException.FAILURE, "--tokenizer " + e.getMessage(), e);
         } catch (java.io.IOException e) {
             if (e.getMessage() != null && e.getMessage().startsWith(input)) {
                 throw KindlingException.usage("--input " + e.getMessage()); // the corpus: names the file and the line

