@@ -87,7 +87,7 @@ public final class GenerateBenchCommand implements Callable<Integer> {
         try {
             kv = KvCacheType.parse(kvCacheType);
         } catch (IllegalArgumentException e) {
-            throw KindlingException.usage(e.getMessage());
+            throw KindlingException.usage("--kv-cache-type must be f32 or f16, got " + kvCacheType);
         }
         java.nio.file.Path local = LocalFiles.localize("--model", model);
         try {

@@ -82,6 +82,12 @@ public final class SparkGenerateBenchCommand extends SparkCommand {
         }
         atLeast("--threads", threads, 0);
         atLeast("--partitions", partitions, 0);
+        try {
+            dev.kindling.inference.KvCacheType.parse(kvCacheType);
+        } catch (IllegalArgumentException e) {
+            // found once Spark had started, as "KV cache type must be f32 or f16", which named no option
+            throw KindlingException.usage("--kv-cache-type must be f32 or f16, got " + kvCacheType);
+        }
         job.noProgress = true;
         ExecutorEngines.checkLocalModel("--model", model);
         // the engine gets no tokenizer: a llama2.c checkpoint failed after Spark had started and cached the prompts

@@ -1059,6 +1059,10 @@ class InferenceCliTest {
                 "--partitions must be >= 0, got -2");
         usage.put(List.of("bench", "spark-generate", "--model", Stories.model().toString(), "--max-sequences", "100000"),
                 "--max-sequences must be at most");
+        usage.put(List.of("bench", "spark-generate", "--model", Stories.model().toString(), "--kv-cache-type", "q4"),
+                "--kv-cache-type must be f32 or f16, got q4");
+        usage.put(List.of("bench", "generate", "--model", Stories.model().toString(), "--kv-cache-type", "q4"),
+                "--kv-cache-type must be f32 or f16, got q4");
         // a folder holding tokenizer.json is a tokenizer, as everywhere else
         Cli.Result folder = Cli.run("bench", "tokenizer", "--tokenizer", Path.of(tokenizer).getParent().toString(), "--input",
                 corpus.toString(), "--repeat", "1", "--warmup", "0");
