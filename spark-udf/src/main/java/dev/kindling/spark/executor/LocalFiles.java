@@ -107,6 +107,10 @@ public final class LocalFiles {
      * error naming the option.
      */
     public static Path existingLocal(String option, String path) {
+        if (path != null && path.isBlank()) {
+            // Path.of("") is the working directory: --teacher "" (a template's empty variable) was "directory holds no model"
+            throw KindlingException.usage(option + " is empty; give a path");
+        }
         if (path == null || (path.contains("://") && !path.startsWith("file:"))) {
             return null;
         }

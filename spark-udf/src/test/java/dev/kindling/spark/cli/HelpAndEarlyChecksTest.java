@@ -208,6 +208,27 @@ class HelpAndEarlyChecksTest {
         assertFalse(Files.exists(tmp.resolve("out")));
     }
 
+    /** An empty model or tokenizer path (a template's empty variable) was read as the working directory. */
+    @Test
+    void anEmptyPathIsSaidToBeEmpty() throws Exception {
+        Path in = Files.writeString(tmp.resolve("in.jsonl"), "{\"id\":\"a\",\"text\":\"hi\",\"prompt\":\"hi\"}\n");
+        String out = tmp.resolve("out").toString();
+        String gguf = SharedData.require("llama2c/stories260K.gguf").toString();
+        String[][] runs = {
+                {"distill", "sft", "--master", "bogus://x", "--teacher", "", "--prompts", in.toString(), "-o", out},
+                {"score", "--master", "bogus://x", "-m", " ", "-i", in.toString(), "-o", out},
+                {"tokenize", "--master", "bogus://x", "--tokenizer", "", "-i", in.toString(), "-o", out},
+                {"generate", "--master", "bogus://x", "-m", gguf, "--tokenizer", "", "-i", in.toString(), "-o", out}};
+        String[] said = {"--teacher is empty; give a path", "--model is empty; give a path", "--tokenizer is empty; give a path",
+                "--tokenizer is empty; give a path"};
+        for (int i = 0; i < runs.length; i++) {
+            ModeOptionsTest.Result r = ModeOptionsTest.run(runs[i]);
+            assertEquals("kindling: error: " + said[i], r.err().strip(), String.join(" ", runs[i]));
+            assertEquals(2, r.code());
+        }
+        assertFalse(Files.exists(tmp.resolve("out")));
+    }
+
     /** self-instruct's counts are refused naming the option as typed, before Spark starts (one line named none). */
     @Test
     void selfInstructValuesAreRefusedNamingTheOption() throws Exception {

@@ -58,6 +58,7 @@ class LauncherScriptTest {
         Path jdk = Files.createDirectories(tmp.resolve("jdk/bin"));
         Files.writeString(jdk.resolve("java"), """
                 #!/usr/bin/env bash
+                if [ "$1" = -version ] && [ -n "$FAKE_JAVA_FAILS" ]; then echo "$FAKE_JAVA_FAILS" >&2; exit 1; fi
                 if [ "$1" = -version ]; then echo "openjdk version \\"${FAKE_JAVA_VERSION:-17.0.15}\\" 2025-04-15" >&2; exit 0; fi
                 printf '%s\\n' "$@"
                 """);
@@ -174,6 +175,10 @@ class LauncherScriptTest {
         Run noJava = run(Map.of("JAVA_HOME", tmp.resolve("nowhere").toString()), "--version");
         assertEquals(1, noJava.code(), noJava.toString());
         assertTrue(noJava.err().contains("no Java found"), noJava.err());
+        // a java that fails (a bad JAVA_TOOL_OPTIONS) stopped the script with exit 1 and nothing said
+        Run failing = run(Map.of("FAKE_JAVA_FAILS", "Invalid maximum heap size: -Xmx512q"), "--version");
+        assertEquals(1, failing.code(), failing.toString());
+        assertTrue(failing.err().contains("-version failed: Invalid maximum heap size: -Xmx512q"), failing.err());
 
         Path link = Files.createDirectories(tmp.resolve("elsewhere/bin")).resolve("kindling");
         Files.createSymbolicLink(link, root.resolve("kindling"));
