@@ -16,44 +16,60 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RuntimeConfig;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
+import org.apache.spark.sql.execution.datasources.HadoopFsRelation;
+import org.apache.spark.sql.execution.datasources.LogicalRelation;
 import org.apache.spark.sql.execution.datasources.FilePartition;
 import org.apache.spark.sql.execution.datasources.PartitionedFile;
 import scala.Option;
+import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * A Spark file scan (Parquet, {@code binaryFile}) read file by file in name order, as the line reader reads JSON Lines.
  *
  * <p>Spark's scan sorts its splits largest first and packs them into partitions in that order: the rows of a multi-file
- * input came in another order than the files' (the last, largest file first). Here the scan is planned with a file's
- * open cost above any split, so that each split (a file, or a {@code maxPartitionBytes} piece of a larger one) is a
- * partition of its own; then runs of consecutive splits, in order of file name and offset, are packed into partitions
- * as Spark sizes them ({@link #packed}). No shuffle: the result is a narrow view of the scan's partitions.
+ * input came in another order than the files' (the last, largest file first). Here the scan is planned with the split
+ * size Spark would choose ({@code FilePartition.maxSplitBytes}) and a file open cost above any split, so that each split
+ * is a partition of its own; then runs of consecutive splits, in order of file name and offset, are packed into
+ * partitions as Spark packs them ({@link #packed}): the same splits and as many tasks as Spark's own scan. No shuffle:
+ * the result is a narrow view of the scan's partitions.
  */
 final class FileOrder {
-    /** Above any split: with it, Spark's packing closes a partition after every split, and the split size is maxPartitionBytes. */
+    /** Above any split: with it, Spark's packing closes a partition after every split. */
     private static final long OPEN_COST_ABOVE_ANY_SPLIT = 1L << 50;
     private static final String OPEN_COST = "spark.sql.files.openCostInBytes";
+    private static final String MAX_PARTITION_BYTES = "spark.sql.files.maxPartitionBytes";
 
     private FileOrder() {}
 
-    /** {@code scan}'s rows with its files in name order, each split one partition; {@code scan} itself if it reads no files. */
+    /** {@code scan}'s rows with its files in name order, packed as Spark packs them; {@code scan} itself if it reads no files. */
     static Dataset<Row> inNameOrder(SparkSession spark, Dataset<Row> scan) {
         RuntimeConfig conf = spark.conf();
-        Option<String> before = conf.getOption(OPEN_COST);
+        long openCost = JavaUtils.byteStringAsBytes(conf.get(OPEN_COST));
+        long[] input = inputBytesAndFiles(scan);
+        if (input == null) {
+            return scan;
+        }
+        // FilePartition.maxSplitBytes, as Spark sizes the splits of this input: at least the open cost, at most
+        // maxPartitionBytes, else the bytes per core (so a single 100 MB file is read by as many tasks as there are cores)
+        long maxBytes = JavaUtils.byteStringAsBytes(conf.get(MAX_PARTITION_BYTES));
+        Option<String> minPartitions = conf.getOption("spark.sql.files.minPartitionNum");
+        long cores = minPartitions.isDefined() ? Long.parseLong(minPartitions.get()) : spark.sparkContext().defaultParallelism();
+        long splitBytes = Math.min(maxBytes, Math.max(openCost, (input[0] + input[1] * openCost) / Math.max(1, cores)));
         RDD<Row> rows;
-        // the scan's partitions are made when its RDD is (Dataset.rdd plans the query): only then is the setting read
-        // (a notebook's other threads planning a file scan in the same moment would get a partition per split too, which
-        // changes no result)
+        // the scan's partitions are made when its RDD is (Dataset.rdd plans the query): only then are the settings read,
+        // a split size of Spark's own choosing and an open cost that closes a partition after every split (a notebook's
+        // other threads planning a file scan in the same moment would get such partitions too, which changes no result)
         synchronized (FileOrder.class) {
+            Option<String> openBefore = conf.getOption(OPEN_COST);
+            Option<String> maxBefore = conf.getOption(MAX_PARTITION_BYTES);
             try {
                 conf.set(OPEN_COST, String.valueOf(OPEN_COST_ABOVE_ANY_SPLIT));
+                conf.set(MAX_PARTITION_BYTES, String.valueOf(splitBytes));
                 rows = scan.rdd();
             } finally {
-                if (before.isDefined()) {
-                    conf.set(OPEN_COST, before.get());
-                } else {
-                    conf.unset(OPEN_COST);
-                }
+                restore(conf, OPEN_COST, openBefore);
+                restore(conf, MAX_PARTITION_BYTES, maxBefore);
             }
         }
         Partition[] splits = scanPartitions(rows);
@@ -66,33 +82,45 @@ final class FileOrder {
         }
         Arrays.sort(order, Comparator.comparing((Integer i) -> firstFile(splits[i]).toPath().toString())
                 .thenComparingLong(i -> firstFile(splits[i]).start()));
-        List<int[]> groups = packed(spark, splits, order);
+        List<int[]> groups = packed(splits, order, splitBytes, openCost);
         RDD<Row> ordered = rows.coalesce(groups.size(), false, Option.apply(new InOrder(groups)), null);
         return spark.createDataFrame(ordered.toJavaRDD(), scan.schema());
     }
 
+    private static void restore(RuntimeConfig conf, String key, Option<String> before) {
+        if (before.isDefined()) {
+            conf.set(key, before.get());
+        } else {
+            conf.unset(key);
+        }
+    }
+
+    /** The bytes and the number of files {@code scan} reads (its one file relation's), or null when it reads none. */
+    private static long[] inputBytesAndFiles(Dataset<Row> scan) {
+        long[] found = null;
+        for (LogicalPlan leaf : CollectionConverters.asJava(scan.queryExecution().optimizedPlan().collectLeaves())) {
+            if (leaf instanceof LogicalRelation r && r.relation() instanceof HadoopFsRelation fs) {
+                if (found != null) {
+                    return null; // two file scans: not a plain read
+                }
+                found = new long[] {fs.location().sizeInBytes(), fs.location().inputFiles().length};
+            }
+        }
+        return found;
+    }
+
     /**
      * The splits, taken in {@code order}, packed into partitions as Spark packs them (a split's bytes plus the file open
-     * cost, up to Spark's split size for the input and the parallelism), except that a partition holds a run of
-     * consecutive splits: many small files are read by as many tasks as Spark would use, not one each.
+     * cost, up to the split size), except that a partition holds a run of consecutive splits: many small files are read
+     * by as many tasks as Spark would use, not one each.
      */
-    private static List<int[]> packed(SparkSession spark, Partition[] splits, Integer[] order) {
-        long openCost = JavaUtils.byteStringAsBytes(spark.conf().get(OPEN_COST));
-        long maxBytes = JavaUtils.byteStringAsBytes(spark.conf().get("spark.sql.files.maxPartitionBytes"));
-        long total = 0;
-        for (Partition p : splits) {
-            total += firstFile(p).length() + openCost;
-        }
-        // FilePartition.maxSplitBytes: at least the open cost, at most maxPartitionBytes, else the bytes per core
-        Option<String> minPartitions = spark.conf().getOption("spark.sql.files.minPartitionNum");
-        long cores = minPartitions.isDefined() ? Long.parseLong(minPartitions.get()) : spark.sparkContext().defaultParallelism();
-        long target = Math.min(maxBytes, Math.max(openCost, total / Math.max(1, cores)));
+    private static List<int[]> packed(Partition[] splits, Integer[] order, long splitBytes, long openCost) {
         List<int[]> groups = new ArrayList<>();
         List<Integer> current = new ArrayList<>();
         long size = 0;
         for (int index : order) {
             long length = firstFile(splits[index]).length();
-            if (!current.isEmpty() && size + length > target) {
+            if (!current.isEmpty() && size + length > splitBytes) {
                 groups.add(current.stream().mapToInt(Integer::intValue).toArray());
                 current.clear();
                 size = 0;

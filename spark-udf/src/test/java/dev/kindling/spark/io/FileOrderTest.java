@@ -99,6 +99,32 @@ class FileOrderTest {
         assertEquals(openCost, spark.conf().get("spark.sql.files.openCostInBytes"), "the session's setting is left as it was");
     }
 
+    /**
+     * One file below maxPartitionBytes is read in as many splits as Spark's own scan makes (the bytes per core): planned
+     * with a split size of maxPartitionBytes, a 23 MB file was read by one task instead of one per core.
+     */
+    @Test
+    void aFileIsSplitAsSparkSplitsIt() throws Exception {
+        SparkSession spark = TestSpark.session();
+        Path dir = tmp.resolve("one");
+        parquet(spark, dir, "only", 3000, tmp, "parquet.block.size", "8192");
+        String key = "spark.sql.files.openCostInBytes";
+        spark.conf().set(key, "1024"); // else the 4 MB open cost keeps any small file whole
+        try {
+            Dataset<Row> docs = DatasetReader.read(spark, ReadOptions.of(dir.toString()));
+            int spark_ = spark.read().parquet(dir.toString()).javaRDD().getNumPartitions();
+            assertTrue(spark_ > 1, spark_ + " partitions in Spark's scan");
+            assertEquals(spark_, docs.javaRDD().getNumPartitions());
+            List<String> expected = new ArrayList<>();
+            for (int j = 0; j < 3000; j++) {
+                expected.add("only-" + j);
+            }
+            assertEquals(expected, ids(docs));
+        } finally {
+            spark.conf().unset(key);
+        }
+    }
+
     @Test
     void textFilesComeInNameOrder() throws Exception {
         SparkSession spark = TestSpark.session();
