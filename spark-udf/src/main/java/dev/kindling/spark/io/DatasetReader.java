@@ -320,12 +320,12 @@ public final class DatasetReader {
                 df = df.withColumnRenamed(c, renamed);
             }
         }
-        return FileOrder.inNameOrder(spark, df.withColumn(Columns.REASON, lit(null).cast(DataTypes.StringType))
+        return df.withColumn(Columns.REASON, lit(null).cast(DataTypes.StringType))
                 .withColumn(Columns.SOURCE_FILE, col("_metadata.file_path"))
                 .withColumn(Columns.SOURCE_OFFSET, col("_metadata.row_index"))
                 .withColumn(Columns.SOURCE_LINE, lit(null).cast(DataTypes.LongType))
                 .withColumn(Columns.RAW, lit(null).cast(DataTypes.StringType))
-                .withColumn(Columns.ERROR, lit(null).cast(DataTypes.StringType)));
+                .withColumn(Columns.ERROR, lit(null).cast(DataTypes.StringType));
     }
 
     private static Dataset<Row> readTextLines(SparkSession spark, List<String> paths, String textColumn) {
@@ -351,14 +351,14 @@ public final class DatasetReader {
                 DataTypes.StringType);
         Column text = decode.apply(col("content"));
         Column bad = text.isNull().and(col("content").isNotNull());
-        Dataset<Row> docs = FileOrder.inNameOrder(spark, files.select(
+        Dataset<Row> docs = files.select(
                 text.as(textColumn),
                 when(bad, lit("read:invalid_utf8")).as(Columns.REASON),
                 col("path").as(Columns.SOURCE_FILE),
                 lit(0L).as(Columns.SOURCE_OFFSET),
                 lit(1L).as(Columns.SOURCE_LINE),
                 when(bad, latin1.apply(col("content"))).as(Columns.RAW),
-                when(bad, where.apply(col("content"))).as(Columns.ERROR)));
+                when(bad, where.apply(col("content"))).as(Columns.ERROR));
         // Spark's file scans skip 0-byte files; here each file is a document, so an empty one is an empty document
         // (counted as read:empty_text), not nothing
         List<Row> empty = new ArrayList<>();
