@@ -2,6 +2,7 @@ package dev.kindling.spark.inference;
 
 import dev.kindling.inference.Engine;
 import dev.kindling.spark.io.Columns;
+import dev.kindling.spark.io.RowEncoders;
 import java.io.Serializable;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -10,7 +11,6 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.TaskKilledException;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
@@ -100,7 +100,8 @@ public abstract class RowInference<R> implements Serializable {
         errorIndex = existing >= 0 ? existing : outputWidth - 1;
         reasonIndex = skipRejected ? Columns.indexOf(schema, Columns.REASON, stage) : -1;
         RowInference<R> job = this;
-        return Columns.withMetadataOf(schema, in.mapPartitions((MapPartitionsFunction<Row, Row>) job::partition, Encoders.row(out)));
+        return Columns.withMetadataOf(schema, RowEncoders.exactRows(in)
+                .mapPartitions((MapPartitionsFunction<Row, Row>) job::partition, RowEncoders.exact(out)));
     }
 
     /** The partition loop (on an executor). */

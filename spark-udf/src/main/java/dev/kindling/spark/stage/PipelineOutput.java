@@ -6,6 +6,7 @@ import dev.kindling.spark.io.Columns;
 import dev.kindling.spark.io.DataFormat;
 import dev.kindling.spark.io.DatasetReader;
 import dev.kindling.spark.io.DatasetWriter;
+import dev.kindling.spark.io.RowEncoders;
 import dev.kindling.spark.io.WriteOptions;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,7 +17,6 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
@@ -81,7 +81,8 @@ public final class PipelineOutput {
             }
             int reasonIdx = cols.indexOf(Columns.REASON);
             CountingPass pass = new CountingPass(counts, reasonIdx, sums, sumIndex, all, allIndex);
-            Dataset<Row> counted = docs.mapPartitions(pass, Encoders.row(docs.schema()));
+            // the exact encoders keep a user's dates as they are (1582-10-10 stayed 1582-10-10 only through them)
+            Dataset<Row> counted = RowEncoders.exactRows(docs).mapPartitions(pass, RowEncoders.exact(docs.schema()));
             List<String> dropped = new ArrayList<>(Arrays.asList(DatasetReader.internalColumns()));
             dropped.removeAll(context.keptInOutput());
             dropped.addAll(metricColumns.keySet());
