@@ -119,6 +119,19 @@ class LauncherScriptTest {
         age(source, 3600);
         assertEquals(0, run(Map.of()).code());
         assertEquals(2, builds());
+
+        // a source deleted (a git switch that drops a file) dates only its folder: that rebuilds too, once
+        for (Path p : List.of(source, root.resolve("pom.xml"), source.getParent(), source.getParent().getParent())) {
+            age(p, -30);
+        }
+        age(target.resolve("kindling-build.ok"), -20);
+        assertEquals(0, run(Map.of()).code());
+        assertEquals(2, builds(), "everything older than the build: no build");
+        Files.delete(source);
+        assertEquals(0, run(Map.of()).code());
+        assertEquals(3, builds());
+        assertEquals(0, run(Map.of()).code());
+        assertEquals(3, builds(), "nothing changed since: no build");
     }
 
     /** The sources were found by matching the full path: a checkout under a folder src/main rebuilt on every run. */
