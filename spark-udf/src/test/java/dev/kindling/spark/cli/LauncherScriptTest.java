@@ -145,6 +145,18 @@ class LauncherScriptTest {
         assertEquals(1, builds(), "nothing changed: no build");
     }
 
+    /** A ':' in the checkout's path split Java's class path: ClassNotFoundException on every run, after a build. */
+    @Test
+    void aCheckoutPathWithAColonIsRefusedBeforeBuilding() throws Exception {
+        Path moved = Files.createDirectories(tmp.resolve("a:b")).resolve("checkout");
+        Files.move(root, moved);
+        root = moved;
+        Run r = run(Map.of(), "--version");
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.err().contains("holds a ':'") && r.err().contains(moved.toString()), r.err());
+        assertEquals(0, builds(), "refused before building");
+    }
+
     @Test
     void theBuildWritesNoStrayEscapesAndKeepsTheUsersMavenOptions() throws Exception {
         Run r = run(Map.of("MAVEN_OPTS", "-Xmx2g"), "--version");
