@@ -127,7 +127,7 @@ public final class KindlingCli implements Runnable {
                 return c.getCommandSpec().exitCodeOnInvalidInput();
             }
             // picocli's group errors begin "Error: " themselves ("kindling: error: Error: Missing required argument ...")
-            err.println("kindling: error: " + String.valueOf(ex.getMessage()).replaceFirst("^Error: ", ""));
+            err.println("kindling: error: " + String.valueOf(ex.getMessage()).replaceFirst("^Error: ", "") + fileOptionHint(c, ex));
             if (!CommandLine.UnmatchedArgumentException.printSuggestions(ex, err)) {
                 String near = nearestOption(ex);
                 if (near != null) {
@@ -139,6 +139,20 @@ public final class KindlingCli implements Runnable {
             return c.getCommandSpec().exitCodeOnInvalidInput();
         });
         return cl;
+    }
+
+    /**
+     * For a value picocli took for an option's name ({@code --prompt=-h}, even attached): where the option has a file
+     * twin ({@code --prompt-file}), how to give such a value; else empty.
+     */
+    private static String fileOptionHint(CommandLine c, CommandLine.ParameterException ex) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^Expected parameter for option '([^']+)' but found '([^']+)'")
+                .matcher(String.valueOf(ex.getMessage()));
+        if (!m.find() || c.getCommandSpec().findOption(m.group(1) + "-file") == null) {
+            return "";
+        }
+        return " (" + m.group(2) + " is an option; a value that is an option's name can be given in a file, with "
+                + m.group(1) + "-file)";
     }
 
     /** Sets {@code provider} on every command below {@code cl} that has a --version option and no version of its own. */

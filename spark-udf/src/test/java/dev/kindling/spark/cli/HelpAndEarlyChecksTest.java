@@ -40,6 +40,22 @@ class HelpAndEarlyChecksTest {
     }
 
     /** A text or id column named as tokenize's result was replaced by it: a text column "ids" came out without ids, exit 0. */
+    /** picocli takes no option's name as a value, even attached (--prompt=-h): the error says how to give one. */
+    @Test
+    void aPromptThatIsAnOptionNameIsToldToComeFromAFile() throws Exception {
+        String model = SharedData.require("llama2c/stories260K.gguf").toString();
+        Cli.Result r = Cli.run("generate", "--model", model, "--prompt=-h");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("Expected parameter for option '--prompt' but found '-h' (-h is an option; a value that is "
+                + "an option's name can be given in a file, with --prompt-file)"), r.err());
+        Path prompt = Files.writeString(tmp.resolve("prompt.txt"), "-h");
+        Cli.Result fromFile = Cli.run("generate", "--model", model, "--prompt-file", prompt.toString(), "--max-tokens", "2");
+        assertEquals(0, fromFile.code(), fromFile.toString());
+        Cli.Result noFileTwin = Cli.run("convert", "--input", "--output", "x");
+        assertEquals(2, noFileTwin.code(), noFileTwin.toString());
+        assertTrue(noFileTwin.err().contains("but found '--output'") && !noFileTwin.err().contains("-file"), noFileTwin.err());
+    }
+
     @Test
     void tokenizeRefusesColumnsNamedAsItsResult() throws Exception {
         Path in = Files.writeString(tmp.resolve("ids.jsonl"), "{\"id\":\"q\",\"ids\":\"hello world\"}\n");
