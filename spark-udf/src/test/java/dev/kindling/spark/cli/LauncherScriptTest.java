@@ -205,6 +205,16 @@ class LauncherScriptTest {
         assertEquals(1, failing.code(), failing.toString());
         assertTrue(failing.err().contains("-version failed: Invalid maximum heap size: -Xmx512q"), failing.err());
 
+        // Java 25 has no sun.security.action, which Spark's flags open: it warned on every run
+        assertEquals(0, run(Map.of(), "--version").code(), "built");
+        Path flags = root.resolve("spark-udf/target/classes/kindling-jvm-flags.txt");
+        Files.writeString(flags, "-Xflag --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED\n");
+        Run on17 = run(Map.of(), "--version");
+        assertEquals(List.of("-Xflag", "--add-opens=java.base/sun.security.action=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED"),
+                on17.out().subList(0, 3));
+        Run on25 = run(Map.of("FAKE_JAVA_VERSION", "25.0.3"), "--version");
+        assertEquals(List.of("-Xflag", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED"), on25.out().subList(0, 2));
+
         Path link = Files.createDirectories(tmp.resolve("elsewhere/bin")).resolve("kindling");
         Files.createSymbolicLink(link, root.resolve("kindling"));
         Run linked = runScript(link, Map.of(), "--version");
