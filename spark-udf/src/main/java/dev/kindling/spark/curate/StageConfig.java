@@ -133,7 +133,8 @@ public final class StageConfig {
             }
             String type = item.fieldNames().next();
             JsonNode opts = item.get(type);
-            if (opts == null || opts.isNull()) {
+            // a bare "- exact_dedup:" is YAML's null, which Jackson reads as the empty string in block style
+            if (opts == null || opts.isNull() || opts.isTextual() && opts.asText().isEmpty()) {
                 opts = mapper().createObjectNode();
             }
             if (!opts.isObject()) {
@@ -142,10 +143,12 @@ public final class StageConfig {
             String named = where + " (" + type + ")";
             for (java.util.Iterator<java.util.Map.Entry<String, JsonNode>> f = opts.fields(); f.hasNext(); ) {
                 java.util.Map.Entry<String, JsonNode> e = f.next();
-                if (e.getValue().isNull()) {
-                    // YAML's "column:" left empty: read as absent, exact_dedup then compared the text, not the column meant
-                    throw KindlingException.usage(named + ": '" + e.getKey() + "' has no value (null); give one, or leave the "
-                            + "key out for its default");
+                // YAML's "column:" left empty: read as absent, exact_dedup then compared the text, not the column meant.
+                // Jackson reads it as null in flow style ({column: }) and as "" in block style; no option takes ""
+                boolean empty = e.getValue().isTextual() && e.getValue().asText().isBlank();
+                if (e.getValue().isNull() || empty) {
+                    throw KindlingException.usage(named + ": '" + e.getKey() + "' has no value (" + (empty ? "empty" : "null")
+                            + "); give one, or leave the key out for its default");
                 }
             }
             int before = out.size();

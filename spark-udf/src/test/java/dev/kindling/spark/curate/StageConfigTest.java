@@ -83,7 +83,7 @@ class StageConfigTest {
             // SnakeYAML's first line alone, "while scanning for the next token", did not say what or where
             {"tab.yaml", "stages:\n\t- c4: {}\n", "cannot start any token. (Do not use \\t(TAB) for indentation); line 2, column 1"},
             {"e.yaml", "stages:\n  - pii: {kinds: []}\n", "no PII kind given"},
-            {"b.yaml", "stages:\n  - decontaminate: {benchmark: ''}\n", "stages[0] (decontaminate): 'benchmark' must be a file's path"},
+            {"b.yaml", "stages:\n  - decontaminate: {benchmark: ''}\n", "stages[0] (decontaminate): 'benchmark' has no value (empty)"},
             {"c.yaml", "stages:\n  - decontaminate: {benchmark: b.jsonl, columns: []}\n", "'columns' must be one or more column names"},
             {"f.yaml", "stages:\n  - decontaminate: {benchmark: b.jsonl, flag_column: hit}\n", "'flag_column' applies with mode: flag"},
         };
@@ -103,9 +103,19 @@ class StageConfigTest {
      * text instead of the column meant; a stage given twice had its counts merged into the first's in the table.
      */
     @Test
-    void emptyOptionsAndRepeatedStagesAreRefused() throws Exception {
+    void emptyOptionsAndRepeatedStagesAreRefused(@TempDir java.nio.file.Path tmp) throws Exception {
         KindlingException e = assertThrows(KindlingException.class, () -> yaml("stages:\n  - exact_dedup: {column: }\n"));
         assertTrue(e.getMessage().contains("stages[0] (exact_dedup): 'column' has no value (null)"), e.getMessage());
+        // in block style Jackson reads the empty value as "", which exact_dedup took as the text column, in silence
+        java.nio.file.Path block = java.nio.file.Files.writeString(tmp.resolve("block.yaml"), "stages:\n  - exact_dedup:\n      column:\n");
+        e = assertThrows(KindlingException.class, () -> StageConfig.read(block.toString(), null, false));
+        assertTrue(e.getMessage().contains("stages[0] (exact_dedup): 'column' has no value (empty)"), e.getMessage());
+        e = assertThrows(KindlingException.class, () -> json("{\"stages\": [{\"exact_dedup\": {\"normalize\": \"\"}}]}"));
+        assertTrue(e.getMessage().contains("'normalize' has no value (empty)"), e.getMessage());
+        // a bare stage name is a stage with no options, as {} is
+        java.nio.file.Path bare = java.nio.file.Files.writeString(tmp.resolve("bare.yaml"), "stages:\n  - exact_dedup:\n  - gopher_repetition:\n");
+        assertEquals(List.of("exact_dedup", "gopher_repetition"), StageConfig.read(bare.toString(), null, false)
+                .stream().map(PipelineStage::name).toList());
         e = assertThrows(KindlingException.class, () -> yaml("stages:\n  - minhash_dedup: {threshold: ~}\n"));
         assertTrue(e.getMessage().contains("'threshold' has no value"), e.getMessage());
         // a repeat is a stage of its own in the table (its reasons name#2:why); on another column it has another name
