@@ -18,6 +18,11 @@ import org.apache.spark.sql.SparkSession;
 public final class HadoopConf implements Serializable {
     private static final long serialVersionUID = 1L;
     private transient Configuration conf;
+    /**
+     * On the driver, for {@link #live}: the context whose configuration is copied each time this is serialized (a task
+     * binary), not once when it was made.
+     */
+    private transient org.apache.spark.SparkContext live;
 
     private HadoopConf(Configuration conf) {
         this.conf = conf;
@@ -31,6 +36,17 @@ public final class HadoopConf implements Serializable {
     /** A copy of the session's Hadoop configuration when {@code path} is a remote file (e.g. a tokenizer on s3a://), else null. */
     public static HadoopConf forPath(SparkSession spark, String path) {
         return remote(path) ? of(spark) : null;
+    }
+
+    /**
+     * The session's Hadoop configuration as it is when each query's tasks are sent, for what lives longer than a query:
+     * the SQL functions, registered once, copied it when registered, so S3 settings a notebook gave the session after
+     * {@code KindlingFunctions.register} never reached them ('No AWS Credentials provided'), while the stages saw them.
+     */
+    public static HadoopConf live(SparkSession spark) {
+        HadoopConf h = new HadoopConf(null);
+        h.live = spark.sparkContext();
+        return h;
     }
 
     public static HadoopConf of(SparkSession spark) {
@@ -50,12 +66,12 @@ public final class HadoopConf implements Serializable {
     }
 
     public Configuration get() {
-        return conf;
+        return live != null ? live.hadoopConfiguration() : conf;
     }
 
     private void writeObject(ObjectOutputStream out) throws IOException {
         out.defaultWriteObject();
-        conf.write(out);
+        (live != null ? new Configuration(live.hadoopConfiguration()) : conf).write(out);
     }
 
     private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {

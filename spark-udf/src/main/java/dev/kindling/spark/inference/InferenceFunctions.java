@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -61,8 +60,6 @@ import scala.collection.Seq;
  * ({@link Generate}, {@link Score}...), which keep a window of rows in flight per task.
  */
 public final class InferenceFunctions {
-    private static final Map<String, Rubric> RUBRICS = new ConcurrentHashMap<>();
-
     /** The struct of the generation functions. */
     public static final StructType GENERATION = Generate.RESULT.add("error", DataTypes.StringType, true);
     public static final StructType SCORE = new StructType().add("logprob", DataTypes.DoubleType, true)
@@ -80,8 +77,8 @@ public final class InferenceFunctions {
     private InferenceFunctions() {}
 
     public static void register(SparkSession spark) {
-        // the session's Hadoop settings travel with the functions, for models on s3a://
-        HadoopConf hadoop = HadoopConf.of(spark);
+        // the session's Hadoop settings travel with each query's tasks, for models on s3a://
+        HadoopConf hadoop = HadoopConf.live(spark);
         SqlUdfs.register(spark, "kindling_generate", (UDF2<String, String, String>) (prompt, model) -> {
             if (prompt == null || model == null) {
                 return null;
@@ -144,7 +141,10 @@ public final class InferenceFunctions {
             if (response == null || model == null) {
                 return null;
             }
-            Rubric r = RUBRICS.computeIfAbsent(rubric == null ? "helpfulness" : rubric, name -> Rubric.load(name, 1, 5, hadoop.get()));
+            // read once per task, as the engine is looked up: a per-JVM cache kept a rubric file's first text for the
+            // notebook's life, edits and deletion unseen, where the Judge stage read the file anew
+            String name = rubric == null ? "helpfulness" : rubric;
+            Rubric r = PerTask.get("rubric:" + name, () -> Rubric.load(name, 1, 5, hadoop.get()));
             try {
                 Judging.Judgment j = await(Judging.submit(engine(model, hadoop), r,
                         instruction == null ? "" : instruction, response, "auto", 128));

@@ -45,9 +45,9 @@ public final class TokenizerFunctions {
     private TokenizerFunctions() {}
 
     public static void register(SparkSession spark) {
-        // the session's Hadoop settings travel with the functions, for tokenizers on s3a:// (as the inference functions'
-        // for models): an executor's default configuration lacks the job's endpoint and keys
-        HadoopConf hadoop = HadoopConf.of(spark);
+        // the session's Hadoop settings travel with each query's tasks, for tokenizers on s3a:// (as the inference
+        // functions' for models): an executor's default configuration lacks the job's endpoint and keys
+        HadoopConf hadoop = HadoopConf.live(spark);
         SqlUdfs.register(spark, "kindling_tokenize",
                 (UDF2<String, String, int[]>) (text, tok) -> text == null ? null : tokenizer("kindling_tokenize", tok, hadoop).encode(text, false),
                 DataTypes.createArrayType(DataTypes.IntegerType, false));
