@@ -151,7 +151,6 @@ public final class StageConfig {
                             + "); give one, or leave the key out for its default");
                 }
             }
-            int before = out.size();
             try {
                 out.addAll(stage(type, new Options(opts, named), keepDuplicates));
             } catch (IllegalArgumentException e) {
@@ -159,21 +158,30 @@ public final class StageConfig {
             } catch (KindlingException e) {
                 throw e.getMessage().startsWith("config ") ? e : KindlingException.usage(named + ": " + asOption(e.getMessage()));
             }
-            for (int k = before; k < out.size(); k++) {
-                // the table and --stats count by the stage a reason names: a repeat's rows were credited to the first
-                String name = out.get(k).name();
-                int occurrence = 1;
-                for (int j = 0; j < before; j++) {
-                    occurrence += out.get(j).name().equals(name) || out.get(j).name().startsWith(name + "#") ? 1 : 0;
-                }
-                if (occurrence > 1) {
-                    out.set(k, new RepeatedStage(out.get(k), occurrence));
-                }
-            }
             i++;
         }
         if (out.isEmpty()) {
             throw KindlingException.usage("config " + source + ": the 'stages' list is empty");
+        }
+        return numberRepeats(out);
+    }
+
+    /**
+     * {@code stages} with each repeat of an earlier stage's name made a stage of its own, named {@code name#2},
+     * {@code name#3}...: the table and --stats count by the stage a reason names, and a repeat's rows were credited to
+     * the first (which was shown dropping what the second dropped), the stages between them with the wrong inputs.
+     */
+    public static List<PipelineStage> numberRepeats(List<PipelineStage> stages) {
+        List<PipelineStage> out = new ArrayList<>(stages);
+        for (int k = 0; k < out.size(); k++) {
+            String name = out.get(k).name();
+            int occurrence = 1;
+            for (int j = 0; j < k; j++) {
+                occurrence += stages.get(j).name().equals(name) ? 1 : 0;
+            }
+            if (occurrence > 1) {
+                out.set(k, new RepeatedStage(out.get(k), occurrence));
+            }
         }
         return out;
     }

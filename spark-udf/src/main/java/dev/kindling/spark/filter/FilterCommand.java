@@ -80,7 +80,8 @@ public final class FilterCommand extends SparkCommand {
         if (stages.isEmpty()) {
             throw KindlingException.usage("no filter given (--filters gopher,c4,fineweb,pii or --decontaminate FILE)");
         }
-        return stages;
+        // a filter named twice (fineweb,c4,fineweb; gopher,gopher_quality) is a stage of its own, as in curate
+        return dev.kindling.spark.curate.StageConfig.numberRepeats(stages);
     }
 
     /**

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -230,5 +231,34 @@ class CurationCliTest {
         assertEquals(2, cfg.code());
         assertTrue(cfg.err().contains("stages[1] (minhash_dedup): unknown option 'treshold'"), cfg.err());
         assertTrue(!Files.exists(out));
+    }
+    /**
+     * A filter named twice in --filters is a stage of its own, as in curate: the second fineweb's drop (after c4 cut
+     * the document's lines short) was credited to the first fineweb, and c4 was shown seeing one document of two.
+     */
+    @Test
+    void aFilterNamedTwiceCountsItsOwnRows() throws Exception {
+        StringBuilder nav = new StringBuilder();
+        StringBuilder nav2 = new StringBuilder();
+        for (int i = 0; i < 10; i++) {
+            (i < 5 ? nav : nav2).append("this is a long line of navigation text without any end mark number ").append(i).append("\\n");
+        }
+        String shortLines = "I went home today.\\nShe was very happy.\\nWe ate some bread.\\nThey sang a song.\\nHe read a book.\\n"
+                + "It rained all day.\\n";
+        StringBuilder good = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            good.append("This is a perfectly ordinary sentence of reasonable length number ").append(i).append(", written out in full.\\n");
+        }
+        Path in = Files.writeString(tmp.resolve("repeat.jsonl"), "{\"id\":\"a\",\"text\":\"" + nav + shortLines + nav2 + "\"}\n"
+                + "{\"id\":\"b\",\"text\":\"" + good + "\"}\n");
+        Path stats = tmp.resolve("repeat-stats.json");
+        Cli.Result r = Cli.run("filter", "--filters", "fineweb,c4,fineweb", "--no-progress", "-i", in.toString(),
+                "-o", tmp.resolve("repeat-out").toString(), "--stats", stats.toString());
+        assertEquals(0, r.code(), r.toString());
+        List<String> rows = new ArrayList<>();
+        for (JsonNode st : new ObjectMapper().readTree(stats.toFile()).get("stages")) {
+            rows.add(st.get("stage").asText() + " " + st.get("in").asLong() + " " + st.get("dropped").asLong() + " " + st.get("reasons"));
+        }
+        assertEquals(List.of("read 2 0 {}", "fineweb 2 0 {}", "c4 2 0 {}", "fineweb#2 2 1 {\"short_line_ratio\":1}"), rows);
     }
 }
