@@ -5,6 +5,7 @@ import dev.kindling.spark.stage.PipelineStage;
 import dev.kindling.spark.stage.StageContext;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -65,7 +66,8 @@ public final class InferenceStage implements PipelineStage {
             context.keepInOutput(Columns.ERROR);
         }
         sums.forEach(context::reportSum);
-        Dataset<Row> out = stage.setSkipRejected(true).transform(docs);
+        // on a copy: the caller's stage (a Score given to a PerplexityFilter, say) keeps the skipRejected it was given
+        Dataset<Row> out = stage.copy(ParamMap.empty()).setSkipRejected(true).transform(docs);
         for (Map.Entry<String, Column> t : totals.entrySet()) {
             // rows an earlier stage rejected were not run (their column is null) and add nothing
             String metricColumn = dev.kindling.spark.io.DatasetReader.METRIC_PREFIX + name + "_" + t.getKey();

@@ -65,6 +65,9 @@ public final class PerplexityFilter implements PipelineStage {
         if (Double.isNaN(maxPerplexity) == Double.isNaN(keepFraction)) {
             throw KindlingException.usage("perplexity: give a maximum perplexity or a fraction to keep (one of them)");
         }
+        // a copy, its input chosen per call: set on the caller's Score, the first call's text column stayed, and the
+        // filter applied again to a pipeline whose text is another column scored the first one's, in silence
+        Score score = this.score.copy(org.apache.spark.ml.param.ParamMap.empty());
         if (!score.isSet(score.inputCol())) {
             // named as the pipeline's text column (the score stage checks an inputCol of its own)
             Columns.require(docs.schema(), context.textColumn(), NAME, "textColumn");

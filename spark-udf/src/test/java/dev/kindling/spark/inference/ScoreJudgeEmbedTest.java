@@ -244,6 +244,22 @@ class ScoreJudgeEmbedTest {
         assertTrue(java.util.Arrays.stream(plain.columns()).noneMatch(c -> c.startsWith("_")), java.util.Arrays.toString(plain.columns()));
         assertEquals(out.values().stream().filter(r -> r.get(r.fieldIndex(Columns.REASON)) != null).count(),
                 plain.filter(col(Columns.REASON).isNotNull()).count());
+
+        // the caller's Score is left as it was given, and each call scores its own text column: the first call's column
+        // was set on it (and skipRejected turned on), so the filter applied to a pipeline whose text is another column
+        // scored the first one's, in silence
+        Score mine = new Score().setModel(Stories.model().toString()).setThreads(2).setSkipRejected(false);
+        PerplexityFilter reused = new PerplexityFilter(mine).setMaxPerplexity(60);
+        Dataset<Row> titled = in.withColumn("body", col("text")).withColumn("text", org.apache.spark.sql.functions.lit("zq xv kjw plo qqq zzz"));
+        assertEquals(texts.size(), reused.apply(titled, new StageContext(spark, "id", "text")).filter(col(Columns.REASON).isNotNull()).count());
+        assertTrue(!mine.isSet(mine.inputCol()) && !mine.getSkipRejected(), mine.explainParams());
+        Map<String, String> onBody = new HashMap<>();
+        for (Row r : reused.apply(titled, new StageContext(spark, "id", "body")).collectAsList()) {
+            onBody.put(r.getString(0), r.getString(r.fieldIndex(Columns.REASON)));
+        }
+        for (Row r : out.values()) {
+            assertEquals(r.getString(r.fieldIndex(Columns.REASON)), onBody.get(r.getString(0)), r.toString());
+        }
     }
 
     /**
