@@ -185,22 +185,63 @@ public final class Decontamination extends CurationStage<Decontamination> {
         return new KindlingException(KindlingException.FAILURE, NAME + ": benchmark " + path + " cannot be read: " + m, e);
     }
 
+    /** A benchmark file's format by its name: parquet, json (JSON Lines, also gzipped) or text (a line an item). */
+    private static String formatOf(String name) {
+        String lower = name.toLowerCase(Locale.ROOT);
+        if (lower.endsWith(".parquet")) {
+            return "parquet";
+        }
+        return lower.endsWith(".jsonl") || lower.endsWith(".json") || lower.endsWith(".jsonl.gz") || lower.endsWith(".json.gz")
+                ? "json" : "text";
+    }
+
+    /**
+     * A benchmark folder's format: its data files' (Spark's part files, shards), which must agree. A folder was read as
+     * text whatever it held, so a folder of JSON Lines had its raw lines matched (escapes undecoded: contamination
+     * missed) and its columns could not be chosen.
+     */
+    private static String folderFormat(org.apache.hadoop.fs.FileSystem fs, Path folder, String path) throws java.io.IOException {
+        java.util.Map<String, String> formats = new java.util.TreeMap<>();
+        org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.LocatedFileStatus> files = fs.listFiles(folder, true);
+        while (files.hasNext()) {
+            Path f = files.next().getPath();
+            boolean hidden = false;
+            for (Path q = f; q != null && !q.equals(folder); q = q.getParent()) {
+                hidden |= q.getName().startsWith("_") || q.getName().startsWith(".");
+            }
+            if (!hidden) {
+                formats.putIfAbsent(formatOf(f.getName()), f.getName());
+            }
+        }
+        if (formats.isEmpty()) {
+            throw KindlingException.usage(NAME + ": benchmark folder " + path + " holds no data files");
+        }
+        if (formats.size() > 1) {
+            throw KindlingException.usage(NAME + ": benchmark folder " + path + " holds files of more than one format ("
+                    + formats.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue()).collect(java.util.stream.Collectors.joining(", "))
+                    + "); give one file, or a folder of one format");
+        }
+        return formats.keySet().iterator().next();
+    }
+
     /** Reads the benchmark's items on the driver and indexes their n-grams. */
     public NgramIndex buildIndex(SparkSession spark) {
         String path = getBenchmark();
+        String format;
         try {
             Path p = new Path(path);
-            if (!p.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(p)) {
+            org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            if (!fs.exists(p)) {
                 throw KindlingException.usage(NAME + ": benchmark " + path + " does not exist");
             }
+            format = fs.getFileStatus(p).isDirectory() ? folderFormat(fs, p, path) : formatOf(path);
         } catch (java.io.IOException e) {
             throw new KindlingException(KindlingException.FAILURE, NAME + ": cannot read benchmark " + path + ": " + e.getMessage(), e);
         }
-        String lower = path.toLowerCase(Locale.ROOT);
         Dataset<Row> df;
-        if (lower.endsWith(".parquet")) {
+        if (format.equals("parquet")) {
             df = spark.read().parquet(path);
-        } else if (lower.endsWith(".jsonl") || lower.endsWith(".json") || lower.endsWith(".jsonl.gz") || lower.endsWith(".json.gz")) {
+        } else if (format.equals("json")) {
             // a malformed line fails the run: skipped, its items would go unchecked and the output look clean. The lines are
             // fetched once and parsed on the driver: read as JSON from the file, it was read for the schema and once more
             // for each column (a remote benchmark fetched as often); Spark parses a Dataset of lines as it does a file's

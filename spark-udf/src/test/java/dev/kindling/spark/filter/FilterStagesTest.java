@@ -209,6 +209,32 @@ class FilterStagesTest {
         KindlingException none = assertThrows(KindlingException.class, () -> new Decontamination().setBenchmark(empty.toString())
                 .setBenchmarkColumns(new String[] {"question"}).transform(frame(docs)));
         assertTrue(none.getMessage().contains("empty.jsonl is empty"), none.getMessage());
+
+        // a folder of JSON Lines shards (Spark's part files) is read as JSON, as the file is: it was read as text, so its
+        // columns could not be chosen and an item's escapes (a line break as \n) were matched undecoded
+        String broke = "she wrote the letter to her grandmother in the old house by the river and then went out";
+        docs.put("d", "Intro. " + broke + ", then came home.");
+        Path shards = Files.createDirectories(tmp.resolve("bench-shards"));
+        Files.writeString(shards.resolve("part-00000.json"), "{\"question\": \"" + leaked + "?\", \"id\": 1}\n");
+        Files.writeString(shards.resolve("part-00001.json"), "{\"question\": \"" + broke.replace(" in the old", "\\nin the old") + "\"}\n");
+        Files.writeString(shards.resolve("_SUCCESS"), "");
+        Map<String, String> fromFolder = new HashMap<>();
+        for (Row r : new Decontamination().setBenchmark(shards.toString()).setBenchmarkColumns(new String[] {"question"})
+                .transform(frame(docs)).collectAsList()) {
+            fromFolder.put(r.getAs("id"), r.getAs(Columns.REASON));
+        }
+        assertEquals("decontaminate:ngram_overlap", fromFolder.get("a"));
+        assertEquals("decontaminate:ngram_overlap", fromFolder.get("d"), "the item with an escaped line break");
+        assertEquals(null, fromFolder.get("b"));
+        Files.writeString(shards.resolve("notes.txt"), "a line\n");
+        KindlingException mixed = assertThrows(KindlingException.class, () -> new Decontamination().setBenchmark(shards.toString())
+                .setBenchmarkColumns(new String[] {"question"}).transform(frame(docs)));
+        assertTrue(mixed.getMessage().contains("holds files of more than one format (json: part-0000"), mixed.getMessage());
+        Path bare = Files.createDirectories(tmp.resolve("bench-bare"));
+        Files.writeString(bare.resolve("_SUCCESS"), "");
+        KindlingException noData = assertThrows(KindlingException.class, () -> new Decontamination().setBenchmark(bare.toString())
+                .transform(frame(docs)));
+        assertTrue(noData.getMessage().contains("bench-bare holds no data files"), noData.getMessage());
     }
 
     /**
