@@ -86,6 +86,21 @@ class StageParamsTest {
         Judge j = new Judge();
         refused("Judge(" + j.uid() + ").responseCol must be a column name, got null",
                 () -> j.copy(new ParamMap().put(j.responseCol(), (String) null)));
+        // the params left without a check took null and failed later with a bare NullPointerException (transform, save)
+        refused("Judge(" + j.uid() + ").rubric must be a built-in rubric's name or a template file, got null", () -> j.setRubric(null));
+        refused("Judge(" + j.uid() + ").rubric must be", () -> j.copy(new ParamMap().put(j.rubric(), " ")));
+        refused("Judge(" + j.uid() + ").minRating must be a number, got null", () -> j.copy(new ParamMap().put(j.minRating(), null)));
+        refused("Generate(" + g.uid() + ").messagesCol must be a column name, or empty for none, got null",
+                () -> g.copy(new ParamMap().put(g.messagesCol(), (String) null)));
+        refused("Generate(" + g.uid() + ").systemPrompt must be", () -> g.copy(new ParamMap().put(g.systemPrompt(), (String) null)));
+        refused("Generate(" + g.uid() + ").seed must be a number, got null", () -> g.copy(new ParamMap().put(g.seed(), null)));
+        refused("ExactDedup(" + e.uid() + ").column must be a column name, or empty for none, got null",
+                () -> e.copy(new ParamMap().put(e.column(), (String) null)));
+        PiiRedaction pii = new PiiRedaction();
+        refused("PiiRedaction(" + pii.uid() + ").countsCol must be", () -> pii.copy(new ParamMap().put(pii.countsCol(), (String) null)));
+        MinHashDedup m = new MinHashDedup();
+        refused("MinHashDedup(" + m.uid() + ").seed must be a number, got null", () -> m.copy(new ParamMap().put(m.seed(), null)));
+        g.copy(new ParamMap().put(g.messagesCol(), "")); // empty still means none
     }
 
     /**

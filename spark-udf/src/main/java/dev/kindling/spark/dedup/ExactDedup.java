@@ -55,7 +55,8 @@ public final class ExactDedup extends CurationStage<ExactDedup> {
     private static final long serialVersionUID = 1L;
     private static final String KEY = "_kd_exact_key";
 
-    private final Param<String> column = new Param<>(this, "column", "column to compare (empty: the text column)");
+    private final Param<String> column = new Param<>(this, "column", "column to compare (empty: the text column)",
+            ParamChecks.optional(this, "column", "a column name"));
     private final Param<String> normalize = new Param<>(this, "normalize",
             "normalisation before hashing: none, exact or near (empty: exact for the text, none for other columns)",
             ParamChecks.value(this, "normalize", "none, exact or near", (String v) -> v.isEmpty() || NormalizeOptions.named(v) != null));

@@ -92,7 +92,8 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
     private final IntParam numPerm = new IntParam(this, "numPerm", "MinHash permutations", ParamChecks.atLeast(this, "numPerm", 1));
     private final IntParam bands = new IntParam(this, "bands", "LSH bands (0: chosen for the threshold)", ParamChecks.atLeast(this, "bands", 0));
     private final IntParam rows = new IntParam(this, "rows", "rows per band (0: chosen for the threshold)", ParamChecks.atLeast(this, "rows", 0));
-    private final LongParam seed = new LongParam(this, "seed", "seed of the permutations");
+    private final LongParam seed = new LongParam(this, "seed", "seed of the permutations",
+            ParamChecks.number(this, "seed", "a number", (Long v) -> true));
     private final BooleanParam verify = new BooleanParam(this, "verify",
             "keep a candidate pair only when its exact Jaccard similarity reaches the threshold");
     private final Param<String> normalize = new Param<>(this, "normalize", "normalisation before shingling: none, exact or near",

@@ -50,7 +50,8 @@ public final class PiiRedaction extends CurationStage<PiiRedaction> {
     private final StringArrayParam kinds = new StringArrayParam(this, "kinds", "what to redact: email, ipv4, ipv6, phone",
             ParamChecks.value(this, "kinds", "some of email, ipv4, ipv6, phone", (String[] v) -> parseKinds(v) != null));
     private final Param<String> countsCol = new Param<>(this, "countsCol",
-            "column for the per-row counts by kind (map), empty for none");
+            "column for the per-row counts by kind (map), empty for none",
+            ParamChecks.optional(this, "countsCol", "a column name"));
 
     public PiiRedaction() {
         this(Identifiable.randomUID("kindling_pii"));

@@ -127,12 +127,13 @@ public final class Generate extends EngineStage<Generate> {
         messagesCol = new Param<>(this, "messagesCol",
                 "column of chat messages (array<struct<role, content>>, or a string holding them as a JSON array, whose "
                         + "objects reach the template with their keys in the text's order) rendered with the model's chat "
-                        + "template; empty to use promptCol");
+                        + "template; empty to use promptCol", ParamChecks.optional(this, "messagesCol", "a column name"));
         chat = new Param<>(this, "chat", "render promptCol as a user message with the model's chat template: "
                 + "off, on, or auto (when the model has one)", ParamChecks.value(this, "chat", "on, off or auto",
                         (String v) -> Prompts.Chat.parse(v) != null));
         systemPrompt = new Param<>(this, "systemPrompt", "system message put first in chat prompts (an error with text prompts the "
-                + "model reads as they are: chat off, or auto on a model without a chat template); empty for none");
+                + "model reads as they are: chat off, or auto on a model without a chat template); empty for none",
+                ParamChecks.optional(this, "systemPrompt", "a system message"));
         continueFinalMessage = new BooleanParam(this, "continueFinalMessage", "messagesCol only: leave the final message open "
                 + "for the model to continue (transformers' continue_final_message) instead of appending the assistant header; "
                 + "the output text is the continuation alone");
@@ -161,7 +162,8 @@ public final class Generate extends EngineStage<Generate> {
         presencePenalty = new DoubleParam(this, "presencePenalty",
                 "subtracted from a token's logit once it was generated, in [-2, 2]; 0 = off",
                 ParamChecks.number(this, "presencePenalty", "a finite number in [-2, 2]", (Double v) -> SamplingSpec.validPenalty(v)));
-        seed = new LongParam(this, "seed", "sampling seed (per-row seeds are derived from it and the prompt)");
+        seed = new LongParam(this, "seed", "sampling seed (per-row seeds are derived from it and the prompt)",
+                ParamChecks.number(this, "seed", "a number", (Long v) -> true));
         stop = new StringArrayParam(this, "stop", "stop strings (the text is cut before the first one)",
                 ParamChecks.value(this, "stop", "non-empty strings", Generate::checkStops));
         setDefault(promptCol, "prompt");

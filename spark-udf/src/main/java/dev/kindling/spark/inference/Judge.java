@@ -75,12 +75,13 @@ public final class Judge extends EngineStage<Judge> {
                 ParamChecks.column(this, "responseCol"));
         outputCol = new Param<>(this, "outputCol", "output: struct<rating, source, text, probabilities> (an array for array input)",
                 ParamChecks.column(this, "outputCol"));
-        rubric = new Param<>(this, "rubric", "helpfulness, honesty, instruction_following, truthfulness, or a template file");
+        rubric = new Param<>(this, "rubric", "helpfulness, honesty, instruction_following, truthfulness, or a template file",
+                ParamChecks.value(this, "rubric", "a built-in rubric's name or a template file", (String v) -> !v.isBlank()));
         method = new Param<>(this, "method", "auto (write the answer, parse it, fall back to probabilities) or logprobs",
                 ParamChecks.oneOf(this, "method", "auto", "logprobs"));
         maxTokens = new IntParam(this, "maxTokens", "most tokens of the judge's written answer", ParamChecks.atLeast(this, "maxTokens", 0));
-        minRating = new IntParam(this, "minRating", "lowest rating of the scale");
-        maxRating = new IntParam(this, "maxRating", "highest rating of the scale");
+        minRating = new IntParam(this, "minRating", "lowest rating of the scale", ParamChecks.number(this, "minRating", "a number", (Integer v) -> true));
+        maxRating = new IntParam(this, "maxRating", "highest rating of the scale", ParamChecks.number(this, "maxRating", "a number", (Integer v) -> true));
         setDefault(instructionCol, "prompt");
         setDefault(responseCol, "completion");
         setDefault(outputCol, "judgment");
