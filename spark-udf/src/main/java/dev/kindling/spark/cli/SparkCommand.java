@@ -113,12 +113,12 @@ public abstract class SparkCommand implements Callable<Integer> {
      * t/tokenizer.json -o t --overwrite} removed the tokenizer and then failed for want of it), and a {@code --stats} on
      * the tokenizer's path wrote over it. {@code --input} has its own, finer check.
      */
-    void requireOutputsApartFromReadFiles() {
+    protected void requireOutputsApartFromReadFiles() {
         if (spec.commandLine() == null || spec.commandLine().getParseResult() == null) {
             return;
         }
         java.util.List<String[]> outputs = new java.util.ArrayList<>();
-        java.util.List<String[]> read = new java.util.ArrayList<>();
+        java.util.List<String[]> read = new java.util.ArrayList<>(filesReadBesideOptions());
         for (picocli.CommandLine.Model.OptionSpec o : spec.commandLine().getParseResult().matchedOptions()) {
             String name = o.longestName();
             if (name.equals("--input")) {
@@ -152,6 +152,14 @@ public abstract class SparkCommand implements Callable<Integer> {
                 }
             }
         }
+    }
+
+    /**
+     * What the run reads that no option names, as {label, path} pairs for {@link #requireOutputsApartFromReadFiles}'s
+     * message ({@code curate}: the benchmark files its config names).
+     */
+    protected List<String[]> filesReadBesideOptions() {
+        return List.of();
     }
 
     /** The unfinished outputs a failed run removed, for the error's handler to say after the error. */

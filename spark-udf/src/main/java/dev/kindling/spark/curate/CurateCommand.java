@@ -4,6 +4,7 @@ import dev.kindling.spark.cli.JobRun;
 import dev.kindling.spark.cli.PipelineOptions;
 import dev.kindling.spark.cli.SparkCommand;
 import dev.kindling.spark.dedup.ClusterColumns;
+import dev.kindling.spark.filter.Decontamination;
 import dev.kindling.spark.io.SideFile;
 import dev.kindling.spark.io.WriteOptions;
 import dev.kindling.spark.stage.PipelineStage;
@@ -48,10 +49,28 @@ public final class CurateCommand extends SparkCommand {
         job.checkInputAndOutput();
     }
 
+    /**
+     * The benchmark files of the config's decontaminate stages: --overwrite deleted one that an output named (--stats on
+     * it), and a folder one was written over with the rejected rows (-o or --rejected on it), as filter refuses for its
+     * --decontaminate.
+     */
+    @Override
+    protected List<String[]> filesReadBesideOptions() {
+        List<String[]> read = new java.util.ArrayList<>();
+        for (PipelineStage s : stages == null ? List.<PipelineStage>of() : stages) {
+            PipelineStage inner = s instanceof RepeatedStage r ? r.inner() : s;
+            if (inner instanceof Decontamination d) {
+                read.add(new String[] {"--config " + config + "'s " + s.name() + " benchmark", d.getBenchmark()});
+            }
+        }
+        return read;
+    }
+
     @Override
     protected int run(JobRun run) {
         if (stages == null) {
             stages = StageConfig.read(config, run.spark().sparkContext().hadoopConfiguration(), keepDuplicates);
+            requireOutputsApartFromReadFiles(); // a remote config's benchmarks, now known, before any output is touched
         }
         if (keepDuplicates) {
             pipeline.keepRejected = true;

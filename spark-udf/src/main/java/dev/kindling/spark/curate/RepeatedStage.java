@@ -28,6 +28,11 @@ final class RepeatedStage implements PipelineStage {
         this.name = inner.name() + "#" + occurrence;
     }
 
+    /** The stage repeated. */
+    PipelineStage inner() {
+        return inner;
+    }
+
     @Override
     public String name() {
         return name;

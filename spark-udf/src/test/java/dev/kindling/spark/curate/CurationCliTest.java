@@ -261,4 +261,29 @@ class CurationCliTest {
         }
         assertEquals(List.of("read 2 0 {}", "fineweb 2 0 {}", "c4 2 0 {}", "fineweb#2 2 1 {\"short_line_ratio\":1}"), rows);
     }
+    /**
+     * An output on a benchmark the config names is refused before anything is deleted, as filter refuses one on its
+     * --decontaminate: curate --stats on it deleted the benchmark (then failed for want of it), and --rejected on a
+     * benchmark folder replaced the benchmark with the rejected rows.
+     */
+    @Test
+    void anOutputOnTheConfigsBenchmarkIsRefused() throws Exception {
+        Path in = Files.writeString(tmp.resolve("bench-guard-in.jsonl"), "{\"id\":\"1\",\"text\":\"some words here\"}\n");
+        Path bench = Files.writeString(tmp.resolve("bench-guard.jsonl"), "{\"text\":\"a benchmark item\"}\n");
+        Path folder = Files.createDirectories(tmp.resolve("bench-guard-folder"));
+        Files.writeString(folder.resolve("part-00000.json"), "{\"text\":\"a benchmark item\"}\n");
+        Path config = Files.writeString(tmp.resolve("bench-guard.yaml"), "stages:\n  - decontaminate: {benchmark: " + bench + "}\n"
+                + "  - decontaminate: {benchmark: " + folder + "}\n");
+        Cli.Result stats = Cli.run("curate", "--config", config.toString(), "-i", in.toString(), "-o", tmp.resolve("bg-out").toString(),
+                "--stats", bench.toString(), "--overwrite", "--no-progress");
+        assertEquals(2, stats.code(), stats.toString());
+        assertTrue(stats.err().contains("--stats " + bench + " would replace --config " + config + "'s decontaminate benchmark " + bench
+                + ", which this run reads"), stats.err());
+        assertTrue(Files.exists(bench), "the benchmark is still there");
+        Cli.Result rejected = Cli.run("curate", "--config", config.toString(), "-i", in.toString(), "-o", tmp.resolve("bg-out").toString(),
+                "--rejected", folder.toString(), "--overwrite", "--no-progress");
+        assertEquals(2, rejected.code(), rejected.toString());
+        assertTrue(rejected.err().contains("'s decontaminate#2 benchmark " + folder), rejected.err());
+        assertTrue(Files.exists(folder.resolve("part-00000.json")), "the benchmark folder is as it was");
+    }
 }
