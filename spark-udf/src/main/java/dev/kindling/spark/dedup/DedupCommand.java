@@ -92,6 +92,16 @@ public final class DedupCommand extends SparkCommand {
                 throw KindlingException.usage("--exact-column needs a column name, got '" + c + "' (--exact dedups the text)");
             }
         }
+        boolean any = exact || minhash || sentences || !exactColumns.isEmpty();
+        if (any && !minhash) {
+            // --exact --threshold 0.5 ran exact dedup alone and dropped the near-dedup options in silence
+            for (String o : List.of("--threshold", "--ngram", "--num-perm", "--bands", "--rows", "--no-verify", "--seed")) {
+                if (spec.commandLine().getParseResult().hasMatchedOption(o)) {
+                    throw KindlingException.usage(o + " applies with --minhash (near dedup), which is not given: add --minhash, "
+                            + "or leave " + o + " out");
+                }
+            }
+        }
         try {
             minHashStage().minHashParams();
         } catch (IllegalArgumentException e) {

@@ -222,6 +222,11 @@ class CurationCliTest {
         assertEquals(2, big.code());
         assertTrue(big.err().contains("bands x rows must fit in numPerm"), big.err());
         assertEquals(2, Cli.run("dedup", "--threshold", "1.5", "-i", input.toString(), "-o", out.toString()).code());
+        // near-dedup options beside only other stages ran without near dedup, dropped in silence
+        Cli.Result ignored = Cli.run("dedup", "--exact", "--threshold", "0.5", "-i", input.toString(), "-o", out.toString());
+        assertEquals(2, ignored.code(), ignored.toString());
+        assertTrue(ignored.err().contains("--threshold applies with --minhash (near dedup), which is not given"), ignored.err());
+        assertEquals(2, Cli.run("dedup", "--sentences", "--no-verify", "-i", input.toString(), "-o", out.toString()).code());
         Cli.Result bad = Cli.run("filter", "--filters", "gopher,bogus", "-i", input.toString(), "-o", out.toString());
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("unknown filter 'bogus'"), bad.err());
