@@ -70,7 +70,10 @@ public final class StageConfig {
         } catch (IOException e) {
             throw KindlingException.usage("config " + file + " is not valid " + (yaml ? "YAML" : "JSON") + ": " + parserMessage(e));
         }
-        return parse(root, file, keepDuplicates);
+        java.nio.file.Path local = dev.kindling.spark.io.LocalPaths.localOrNull(file);
+        String folder = local != null ? local.toAbsolutePath().getParent().toString()
+                : new org.apache.hadoop.fs.Path(file).getParent().toString();
+        return parse(root, file, folder, keepDuplicates);
     }
 
     /**
@@ -114,6 +117,14 @@ public final class StageConfig {
 
     /** Parses the {@code stages} list of a config tree; {@code source} names it in errors. */
     public static List<PipelineStage> parse(JsonNode root, String source, boolean keepDuplicates) {
+        return parse(root, source, null, keepDuplicates);
+    }
+
+    /**
+     * As {@link #parse(JsonNode, String, boolean)}, a relative file path in the config (a benchmark) read from
+     * {@code folder}, the config's own (null: as given, from the working directory).
+     */
+    private static List<PipelineStage> parse(JsonNode root, String source, String folder, boolean keepDuplicates) {
         if (root == null || !root.isObject() || !root.has("stages") || !root.get("stages").isArray()) {
             throw KindlingException.usage("config " + source + ": expected an object with a 'stages' list");
         }
@@ -152,7 +163,7 @@ public final class StageConfig {
                 }
             }
             try {
-                out.addAll(stage(type, new Options(opts, named), keepDuplicates));
+                out.addAll(stage(type, new Options(opts, named, folder), keepDuplicates));
             } catch (IllegalArgumentException e) {
                 throw KindlingException.usage(named + ": " + asOption(e.getMessage()));
             } catch (KindlingException e) {
@@ -249,7 +260,7 @@ public final class StageConfig {
             }
             case "decontaminate" -> {
                 Decontamination s = new Decontamination();
-                s.setBenchmark(o.string("benchmark").orElseThrow(() -> KindlingException.usage(o.where + ": 'benchmark' (a file) is required")));
+                s.setBenchmark(o.file("benchmark").orElseThrow(() -> KindlingException.usage(o.where + ": 'benchmark' (a file) is required")));
                 o.strings("columns").ifPresent(c -> s.setBenchmarkColumns(c.toArray(new String[0])));
                 o.intNumber("ngram").ifPresent(v -> s.setNgram(v));
                 o.string("mode").ifPresent(s::setMode);
@@ -273,9 +284,33 @@ public final class StageConfig {
         private final String where;
         private final Set<String> used = new LinkedHashSet<>();
 
-        Options(JsonNode node, String where) {
+        /** The config's folder, which a relative file path is read from; null: the working directory. */
+        private final String folder;
+
+        Options(JsonNode node, String where, String folder) {
             this.node = node;
             this.where = where;
+            this.folder = folder;
+        }
+
+        /**
+         * A file path option, a relative one read from the config's folder (an S3 config's too): it was read from the
+         * working directory, so a config run from elsewhere failed after Spark had started, or read another folder's file
+         * of that name in silence. A local file that is not there is refused here, before Spark starts.
+         */
+        java.util.Optional<String> file(String key) {
+            return string(key).map(given -> {
+                boolean relative = folder != null && !given.contains(":") && !given.startsWith("/");
+                String path = !relative ? given : dev.kindling.spark.io.LocalPaths.localOrNull(folder) != null
+                        ? java.nio.file.Path.of(folder).resolve(given).normalize().toString()
+                        : new org.apache.hadoop.fs.Path(new org.apache.hadoop.fs.Path(folder), given).toString();
+                java.nio.file.Path local = folder == null ? null : dev.kindling.spark.io.LocalPaths.localOrNull(path);
+                if (local != null && !java.nio.file.Files.exists(local)) {
+                    throw KindlingException.usage(where + ": " + key + " " + path + " does not exist"
+                            + (relative ? " (a relative path is read from the config's folder)" : ""));
+                }
+                return path;
+            });
         }
 
         boolean has(String key) {

@@ -70,6 +70,7 @@ class StageConfigTest {
     /** Refused from the file: JSON or YAML that Python's json.load or yaml.safe_load would read otherwise, or refuse. */
     @Test
     void filesAreReadAsALoaderReadsThemOrRefused(@TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Files.writeString(tmp.resolve("b.jsonl"), "{\"text\": \"an item\"}\n"); // the configs' benchmark
         String[][] cases = {
             // an alias was read as its name: exact dedup on a column 'text', not 'url'
             {"a.yaml", "col: &text url\nstages:\n  - exact_dedup: {column: *text}\n", "line 3: a YAML alias (*text) is not supported"},
@@ -96,6 +97,24 @@ class StageConfigTest {
         java.nio.file.Path ok = java.nio.file.Files.writeString(tmp.resolve("ok.yaml"),
                 "stages:\n  - decontaminate: {benchmark: b.jsonl, mode: flag, flag_column: hit}\n  - pii: {kinds: email}\n");
         assertEquals(2, StageConfig.read(ok.toString(), null, false).size());
+    }
+
+    /**
+     * A relative benchmark is read from the config's folder, also when the run starts elsewhere: it was read from the
+     * working directory, failing after Spark had started (or reading another folder's file of that name in silence).
+     */
+    @Test
+    void aRelativeBenchmarkIsTheConfigsNeighbour(@TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Path folder = java.nio.file.Files.createDirectories(tmp.resolve("configs"));
+        java.nio.file.Files.writeString(folder.resolve("bench.jsonl"), "{\"text\": \"an item\"}\n");
+        java.nio.file.Path config = java.nio.file.Files.writeString(folder.resolve("p.yaml"),
+                "stages:\n  - decontaminate: {benchmark: bench.jsonl}\n  - decontaminate: {benchmark: " + folder.resolve("bench.jsonl") + "}\n");
+        List<PipelineStage> stages = StageConfig.read(config.toString(), null, false);
+        assertEquals(folder.resolve("bench.jsonl").toString(), ((dev.kindling.spark.filter.Decontamination) stages.get(0)).getBenchmark());
+        java.nio.file.Path missing = java.nio.file.Files.writeString(folder.resolve("q.yaml"), "stages:\n  - decontaminate: {benchmark: nope.jsonl}\n");
+        KindlingException e = assertThrows(KindlingException.class, () -> StageConfig.read(missing.toString(), null, false));
+        assertTrue(e.getMessage().contains("q.yaml: stages[0] (decontaminate): benchmark " + folder.resolve("nope.jsonl")
+                + " does not exist (a relative path is read from the config's folder)"), e.getMessage());
     }
 
     /**
