@@ -180,8 +180,26 @@ public final class Decontamination extends CurationStage<Decontamination> {
         return getMode().equals("flag") ? in.add(getFlagCol(), DataTypes.BooleanType, true) : in;
     }
 
-    private static KindlingException unreadable(String path, Exception e) {
+    private static KindlingException unreadable(String path, Exception e, List<String> lines) {
         String m = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
+        // Spark's message is its error class ('[MALFORMED_RECORD_IN_PARSING.WITHOUT_SUGGESTION] ... _corrupt_record'): the
+        // line Jackson cannot read is named instead, as the input reader names one
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (int i = 0; lines != null && i < lines.size(); i++) {
+            if (lines.get(i).isBlank()) {
+                continue;
+            }
+            try {
+                if (!json.readTree(lines.get(i)).isObject()) {
+                    m = "line " + (i + 1) + ": not a JSON object";
+                    break;
+                }
+            } catch (java.io.IOException bad) {
+                String why = bad instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : bad.getMessage();
+                m = "line " + (i + 1) + ": malformed JSON (" + String.valueOf(why).lines().findFirst().orElse("") + ")";
+                break;
+            }
+        }
         return new KindlingException(KindlingException.FAILURE, NAME + ": benchmark " + path + " cannot be read: " + m, e);
     }
 
@@ -239,6 +257,7 @@ public final class Decontamination extends CurationStage<Decontamination> {
             throw new KindlingException(KindlingException.FAILURE, NAME + ": cannot read benchmark " + path + ": " + e.getMessage(), e);
         }
         Dataset<Row> df;
+        List<String> lines = null; // a JSON Lines benchmark's, to name a malformed one
         if (format.equals("parquet")) {
             df = spark.read().parquet(path);
         } else if (format.equals("json")) {
@@ -246,10 +265,10 @@ public final class Decontamination extends CurationStage<Decontamination> {
             // fetched once and parsed on the driver: read as JSON from the file, it was read for the schema and once more
             // for each column (a remote benchmark fetched as often); Spark parses a Dataset of lines as it does a file's
             try {
-                List<String> lines = spark.read().textFile(path).collectAsList();
+                lines = spark.read().textFile(path).collectAsList();
                 df = spark.read().option("mode", "FAILFAST").json(spark.createDataset(lines, Encoders.STRING()));
             } catch (Exception e) { // Spark's SparkException is checked, thrown undeclared from Scala
-                throw unreadable(path, e);
+                throw unreadable(path, e, lines);
             }
         } else {
             df = spark.read().text(path).withColumnRenamed("value", "text");
@@ -276,7 +295,7 @@ public final class Decontamination extends CurationStage<Decontamination> {
             // read on the driver on purpose
             rows = df.select(values).collectAsList();
         } catch (Exception e) { // Spark's SparkException is checked, thrown undeclared from Scala
-            throw unreadable(path, e);
+            throw unreadable(path, e, lines);
         }
         // the first column's items, then the second's, ...; an array's elements are items each
         List<String> items = new ArrayList<>();

@@ -205,6 +205,9 @@ class FilterStagesTest {
                 .setBenchmarkColumns(new String[] {"question"}).transform(frame(docs)).collectAsList());
         assertTrue(malformed.getMessage().contains("broken.jsonl") && malformed.getMessage().contains("cannot be read"),
                 malformed.getMessage());
+        // the line, as the input reader names one: Spark's message was its error class and _corrupt_record
+        assertTrue(malformed.getMessage().contains("cannot be read: line 2: malformed JSON (")
+                && !malformed.getMessage().contains("MALFORMED_RECORD"), malformed.getMessage());
         Path empty = Files.writeString(tmp.resolve("empty.jsonl"), "");
         KindlingException none = assertThrows(KindlingException.class, () -> new Decontamination().setBenchmark(empty.toString())
                 .setBenchmarkColumns(new String[] {"question"}).transform(frame(docs)));
