@@ -351,7 +351,7 @@ public final class JobRun {
         if (uri.getScheme() == null) {
             report.writeJson(Path.of(stats));
         } else if (uri.getScheme().equals("file")) {
-            report.writeJson(Path.of(uri));
+            report.writeJson(dev.kindling.spark.io.LocalPaths.ofFileUri(uri));
         } else {
             org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(uri);
             org.apache.hadoop.fs.FileSystem fs = path.getFileSystem(spark.sparkContext().hadoopConfiguration());

@@ -137,7 +137,7 @@ public enum DataFormat {
             if (!"file".equals(uri.getScheme())) {
                 continue;
             }
-            java.nio.file.Path folder = java.nio.file.Paths.get(uri);
+            java.nio.file.Path folder = LocalPaths.ofFileUri(uri);
             if (!java.nio.file.Files.isDirectory(folder, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 continue;
             }
@@ -198,7 +198,7 @@ public enum DataFormat {
         if (!"file".equals(st.getPath().toUri().getScheme())) {
             return;
         }
-        java.nio.file.Path local = java.nio.file.Paths.get(st.getPath().toUri());
+        java.nio.file.Path local = LocalPaths.ofFileUri(st.getPath().toUri());
         if (!java.nio.file.Files.isRegularFile(local) && !java.nio.file.Files.isDirectory(local)) {
             throw KindlingException.usage("input " + input + " is not a regular file (a pipe, such as -i <(zstd -dc x.zst), or a "
                     + "device): Spark reads a file by its length, which it has not, so it would read nothing; write it to a "

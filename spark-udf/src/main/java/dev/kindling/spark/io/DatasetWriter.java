@@ -298,7 +298,7 @@ public final class DatasetWriter {
                 throw KindlingException.usage(option + " " + output + " cannot be written: " + existing + " is a file, not a folder");
             }
             if ("file".equals(fs.getUri().getScheme())) {
-                java.nio.file.Path folder = java.nio.file.Path.of(fs.makeQualified(existing).toUri());
+                java.nio.file.Path folder = LocalPaths.ofFileUri(fs.makeQualified(existing).toUri());
                 java.nio.file.Path probe;
                 try {
                     probe = java.nio.file.Files.createTempDirectory(folder, ".kindling-write-check");

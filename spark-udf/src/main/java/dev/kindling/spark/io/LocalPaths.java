@@ -25,6 +25,15 @@ public final class LocalPaths {
         return null;
     }
 
+    /**
+     * The local path of a {@code file:} URI that Hadoop made ({@code Path.toUri()}): Hadoop leaves non-ASCII characters
+     * unescaped in it, which {@code Path.of(URI)} refuses ("Bad escape": every command failed on an input named
+     * {@code daten_ä/ü.jsonl}), so the URI's decoded path is taken.
+     */
+    public static Path ofFileUri(java.net.URI uri) {
+        return Path.of(uri.getPath());
+    }
+
     /** {@link #local}, or null also for a string that is no path here (an option's value that is a number or a name). */
     public static Path localOrNull(String path) {
         try {
