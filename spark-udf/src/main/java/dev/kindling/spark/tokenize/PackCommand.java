@@ -207,7 +207,9 @@ public final class PackCommand extends SparkCommand {
                 run.claimReplaced(megatronDir.toString());
                 ShardPartition f = new ShardPartition(tokenizer, hadoop, addSpecialTokens, splitSpecialTokens, wholeDocuments ? 0 : seqLen, eos, pad, padValue,
                         megatronDir.toAbsolutePath().toString(), TokenShardWriter.DType.forVocab(tok.vocabSize()).name());
-                for (Row r : kept.mapPartitions(f, Encoders.row(stats)).collectAsList()) {
+                // whole documents are cut nowhere: their partitions stay as they are
+                org.apache.spark.api.java.JavaRDD<Row> in = wholeDocuments ? kept.javaRDD() : PackingRuns.of(kept, seqLen);
+                for (Row r : in.mapPartitions(f::call).collect()) {
                     documents += r.getLong(0);
                     sequences += r.getLong(1);
                     tokens += r.getLong(2);
@@ -221,8 +223,9 @@ public final class PackCommand extends SparkCommand {
                 org.apache.spark.util.LongAccumulator allTokens = run.spark().sparkContext().longAccumulator("kindling pack tokens");
                 org.apache.spark.util.LongAccumulator droppedTokens = run.spark().sparkContext().longAccumulator("kindling pack dropped");
                 org.apache.spark.util.LongAccumulator noTokens = run.spark().sparkContext().longAccumulator("kindling pack without tokens");
-                Dataset<Row> packed = kept.mapPartitions(new PackPartition(tokenizer, hadoop, addSpecialTokens, splitSpecialTokens, seqLen, eos, pad, padValue,
-                        allTokens, droppedTokens, noTokens), Encoders.row(rows));
+                PackPartition f = new PackPartition(tokenizer, hadoop, addSpecialTokens, splitSpecialTokens, seqLen, eos, pad, padValue,
+                        allTokens, droppedTokens, noTokens);
+                Dataset<Row> packed = run.spark().createDataFrame(PackingRuns.of(kept, seqLen).mapPartitions(f::call), rows);
                 DatasetWriter.write(packed, out);
                 Dataset<Row> written = run.spark().read().format(format == DataFormat.JSONL ? "json" : "parquet").load(job.output);
                 sequences = written.count();
