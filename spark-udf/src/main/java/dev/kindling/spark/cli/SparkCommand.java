@@ -197,7 +197,16 @@ public abstract class SparkCommand implements Callable<Integer> {
                 : System.out;
         JobRun run = new JobRun(spark, job, bar, System.nanoTime(), out);
         PrintWriter err = spec.commandLine().getErr() != null ? spec.commandLine().getErr() : new PrintWriter(System.err, true);
-        Runnable onInterrupt = () -> run.interrupted(err);
+        Runnable onInterrupt = () -> {
+            run.interrupted(err);
+            if (!job.verbose) {
+                // the JVM is stopping: what Spark's threads print as it does (a Scala Future's pool refusing work,
+                // RejectedExecutionException, 29 lines of trace after an interrupted pack) is not the user's news. The
+                // hook's line is the run's last word, as the README says; --verbose keeps the rest
+                System.err.flush();
+                System.setErr(new PrintStream(java.io.OutputStream.nullOutputStream()));
+            }
+        };
         // through Hadoop's hook manager, at a priority above Spark's (which stops the context) and the file systems' (which
         // closes them): a JVM hook ran beside them and could find neither
         org.apache.hadoop.util.ShutdownHookManager.get().addShutdownHook(onInterrupt, INTERRUPT_HOOK_PRIORITY);
