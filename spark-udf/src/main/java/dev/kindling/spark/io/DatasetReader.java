@@ -757,7 +757,17 @@ public final class DatasetReader {
         }
         Column reason = col(Columns.REASON);
         Column marked = when(reason.isNotNull(), reason).when(Columns.named(text).isNull(), lit("read:null_text"));
-        df = df.withColumn(Columns.REASON, o.messages() ? marked : marked.when(Columns.named(text).rlike(BLANK_TEXT), lit("read:empty_text")));
+        if (!o.messages()) {
+            // a Parquet string is bytes, decoded with every invalid sequence as U+FFFD: two different byte strings came out
+            // as one text and were kept, where a JSON Lines or text line of those bytes is read:invalid_utf8 (the line
+            // readers have checked theirs already, so this finds Parquet's, and any other columnar source's)
+            Column invalid = functions.not(functions.is_valid_utf8(Columns.named(text)));
+            marked = marked.when(invalid, lit("read:invalid_utf8"));
+            df = df.withColumn(Columns.ERROR, when(reason.isNull().and(invalid), lit("the text is not valid UTF-8 (column '" + text
+                    + "'): its invalid bytes would be read as U+FFFD")).otherwise(col(Columns.ERROR)));
+            marked = marked.when(Columns.named(text).rlike(BLANK_TEXT), lit("read:empty_text"));
+        }
+        df = df.withColumn(Columns.REASON, marked);
         if (o.onError() == OnError.FAIL) {
             UserDefinedFunction check = functions.udf((UDF5<String, String, Long, Long, String, Boolean>)
                     DatasetReader::failOnReadError, DataTypes.BooleanType);

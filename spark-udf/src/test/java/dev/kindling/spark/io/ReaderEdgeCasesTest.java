@@ -153,4 +153,24 @@ class ReaderEdgeCasesTest {
         assertEquals(1, r.code(), r.toString());
         assertTrue(r.err().contains("line 1: the file starts with a UTF-16 byte order mark: it is UTF-16, not UTF-8"), r.err());
     }
+    /**
+     * A Parquet string that is not UTF-8 is read:invalid_utf8, as the same bytes in a JSON Lines or text line are: it
+     * was decoded with U+FFFD in place of the bad bytes and kept, two different byte strings as one text.
+     */
+    @Test
+    void aParquetTextThatIsNotUtf8IsAReadError() throws Exception {
+        SparkSession spark = TestSpark.session();
+        Path in = tmp.resolve("bad-utf8.parquet");
+        spark.sql("SELECT * FROM VALUES ('a', CAST(unhex('6261642066FF6F6F') AS STRING)), ('b', CAST(unhex('6261642066FE6F6F') AS STRING)), "
+                + "('c', 'fine text') AS t(id, text)").coalesce(1).write().parquet(in.toString());
+        Cli.Result fail = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", tmp.resolve("bad-out").toString());
+        assertEquals(1, fail.code(), fail.toString());
+        assertTrue(fail.err().contains(".parquet: row 0: the text is not valid UTF-8 (column 'text')"), fail.err());
+        Path stats = tmp.resolve("bad-utf8-stats.json");
+        Cli.Result skip = Cli.run("convert", "--no-progress", "--on-error", "skip", "-i", in.toString(), "-o",
+                tmp.resolve("skip-out").toString(), "--stats", stats.toString());
+        assertEquals(0, skip.code(), skip.toString());
+        String report = Files.readString(stats);
+        assertTrue(report.contains("\"invalid_utf8\" : 2") && report.contains("\"documents_kept\" : 1"), report);
+    }
 }
