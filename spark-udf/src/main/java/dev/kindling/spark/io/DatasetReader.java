@@ -477,7 +477,20 @@ public final class DatasetReader {
     static boolean topLevelNotString(String line, String name) {
         try (com.fasterxml.jackson.core.JsonParser p = JSON.createParser(line)) {
             com.fasterxml.jackson.core.JsonToken v = toTopLevelField(p, name);
-            return v != null && v != com.fasterxml.jackson.core.JsonToken.VALUE_STRING && v != com.fasterxml.jackson.core.JsonToken.VALUE_NULL;
+            if (v == null) {
+                return false;
+            }
+            // a key given twice: Spark keeps the last value, so that one is judged ({"text":"hi","text":5} was kept as "5")
+            p.skipChildren();
+            while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                com.fasterxml.jackson.core.JsonToken next = p.nextToken();
+                if (field.equals(name)) {
+                    v = next;
+                }
+                p.skipChildren();
+            }
+            return v != com.fasterxml.jackson.core.JsonToken.VALUE_STRING && v != com.fasterxml.jackson.core.JsonToken.VALUE_NULL;
         } catch (java.io.IOException e) {
             return false; // a malformed line is reported as such by the parse itself
         }

@@ -173,4 +173,12 @@ class ReaderEdgeCasesTest {
         String report = Files.readString(stats);
         assertTrue(report.contains("\"invalid_utf8\" : 2") && report.contains("\"documents_kept\" : 1"), report);
     }
+    /** A key given twice: Spark keeps the last value, and the text's type check judged the first ({"text":"hi","text":5} kept as "5"). */
+    @Test
+    void theTextsTypeIsJudgedOnTheValueSparkKeeps() {
+        assertTrue(DatasetReader.topLevelNotString("{\"id\":\"k1\",\"text\":\"hello\",\"text\":5}", "text"));
+        assertTrue(!DatasetReader.topLevelNotString("{\"id\":\"k2\",\"text\":5,\"text\":\"hello\"}", "text"));
+        assertTrue(DatasetReader.topLevelNotString("{\"text\":[1],\"other\":{\"text\":\"x\"}}", "text"));
+        assertTrue(!DatasetReader.topLevelNotString("{\"text\":\"a\",\"other\":{\"text\":5}}", "text"), "a nested key is not the text");
+    }
 }
