@@ -276,7 +276,7 @@ public final class PackCommand extends SparkCommand {
             if (wholeDocuments) {
                 run.out().printf("pack: %s -> %s, one a document (%d tokens)%n", counted, seqs, tokens);
             } else {
-                run.out().printf("pack: %s -> %s of %d tokens%s%n", counted, seqs, seqLen,
+                run.out().printf("pack: %s -> %s of %d %s%s%n", counted, seqs, seqLen, seqLen == 1 ? "token" : "tokens",
                         " (" + tokens + " tokens, " + dropped + " dropped at partition ends)");
             }
             run.out().println("output: " + job.output + (quarantine != null ? " (bad rows: " + quarantine + ")" : "")
