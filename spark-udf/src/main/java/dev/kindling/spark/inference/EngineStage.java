@@ -281,6 +281,14 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
         return lastMetrics;
     }
 
+    /**
+     * Makes {@link #metrics} this stage's the counters of {@code copy}'s last transform: a pipeline step runs a copy (so
+     * that the caller's stage keeps its settings), and the caller reads the counters from its own object.
+     */
+    final void takeMetricsOf(EngineStage<?> copy) {
+        lastMetrics = copy.lastMetrics;
+    }
+
     /** The short name of the stage's metrics and of its rows' errors and reasons, e.g. {@code generate}. */
     protected abstract String stageName();
 

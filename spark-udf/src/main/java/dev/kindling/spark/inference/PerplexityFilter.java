@@ -74,6 +74,7 @@ public final class PerplexityFilter implements PipelineStage {
             score.setInputCol(context.textColumn());
         }
         Dataset<Row> scored = new InferenceStage(NAME, score).reportTotal(score.getCountCol(), "scored tokens").apply(docs, context);
+        this.score.takeMetricsOf(score); // the caller's Score reports the counters, as it did when it ran itself
         String ppl = score.getPerplexityCol();
         double threshold = maxPerplexity;
         if (!Double.isNaN(keepFraction)) {
