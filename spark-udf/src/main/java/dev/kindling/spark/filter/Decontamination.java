@@ -180,37 +180,42 @@ public final class Decontamination extends CurationStage<Decontamination> {
         return getMode().equals("flag") ? in.add(getFlagCol(), DataTypes.BooleanType, true) : in;
     }
 
-    private static KindlingException unreadable(String path, Exception e, List<String> lines) {
+    private static KindlingException unreadable(String path, Exception e, List<String> lines, boolean folder) {
         String m = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
         // Spark's message is its error class ('[MALFORMED_RECORD_IN_PARSING.WITHOUT_SUGGESTION] ... _corrupt_record'): the
         // line Jackson cannot read is named instead, as the input reader names one
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        // as lenient as Spark's JSON reader (single quotes, NaN), or an earlier line Spark read was named
+        com.fasterxml.jackson.databind.ObjectMapper json = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+                .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_SINGLE_QUOTES)
+                .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
         for (int i = 0; lines != null && i < lines.size(); i++) {
             if (lines.get(i).isBlank()) {
                 continue;
             }
             try {
                 if (!json.readTree(lines.get(i)).isObject()) {
-                    m = "line " + (i + 1) + ": not a JSON object";
+                    m = where(lines.get(i), i, folder) + ": not a JSON object";
                     break;
                 }
             } catch (java.io.IOException bad) {
                 String why = bad instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : bad.getMessage();
-                m = "line " + (i + 1) + ": malformed JSON (" + String.valueOf(why).lines().findFirst().orElse("") + ")";
+                m = where(lines.get(i), i, folder) + ": malformed JSON (" + String.valueOf(why).lines().findFirst().orElse("") + ")";
                 break;
             }
         }
         return new KindlingException(KindlingException.FAILURE, NAME + ": benchmark " + path + " cannot be read: " + m, e);
     }
 
+    /** A bad line: by its number in a file; in a folder (whose files' lines were read as one list) by its start. */
+    private static String where(String line, int index, boolean folder) {
+        return folder ? "the line beginning '" + (line.length() > 60 ? line.substring(0, 60) + "..." : line) + "'" : "line " + (index + 1);
+    }
+
     /** A benchmark file's format by its name: parquet, json (JSON Lines, also gzipped) or text (a line an item). */
     private static String formatOf(String name) {
-        String lower = name.toLowerCase(Locale.ROOT);
-        if (lower.endsWith(".parquet")) {
-            return "parquet";
-        }
-        return lower.endsWith(".jsonl") || lower.endsWith(".json") || lower.endsWith(".jsonl.gz") || lower.endsWith(".json.gz")
-                ? "json" : "text";
+        // the input reader's names, compressed ones included (convert --compression bzip2 writes part-*.json.bz2)
+        dev.kindling.spark.io.DataFormat f = dev.kindling.spark.io.DataFormat.fromName(name);
+        return f == dev.kindling.spark.io.DataFormat.PARQUET ? "parquet" : f == dev.kindling.spark.io.DataFormat.JSONL ? "json" : "text";
     }
 
     /**
@@ -246,13 +251,15 @@ public final class Decontamination extends CurationStage<Decontamination> {
     public NgramIndex buildIndex(SparkSession spark) {
         String path = getBenchmark();
         String format;
+        boolean folder;
         try {
             Path p = new Path(path);
             org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
             if (!fs.exists(p)) {
                 throw KindlingException.usage(NAME + ": benchmark " + path + " does not exist");
             }
-            format = fs.getFileStatus(p).isDirectory() ? folderFormat(fs, p, path) : formatOf(path);
+            folder = fs.getFileStatus(p).isDirectory();
+            format = folder ? folderFormat(fs, p, path) : formatOf(path);
         } catch (java.io.IOException e) {
             throw new KindlingException(KindlingException.FAILURE, NAME + ": cannot read benchmark " + path + ": " + e.getMessage(), e);
         }
@@ -268,7 +275,7 @@ public final class Decontamination extends CurationStage<Decontamination> {
                 lines = spark.read().textFile(path).collectAsList();
                 df = spark.read().option("mode", "FAILFAST").json(spark.createDataset(lines, Encoders.STRING()));
             } catch (Exception e) { // Spark's SparkException is checked, thrown undeclared from Scala
-                throw unreadable(path, e, lines);
+                throw unreadable(path, e, lines, folder);
             }
         } else {
             df = spark.read().text(path).withColumnRenamed("value", "text");
@@ -295,7 +302,7 @@ public final class Decontamination extends CurationStage<Decontamination> {
             // read on the driver on purpose
             rows = df.select(values).collectAsList();
         } catch (Exception e) { // Spark's SparkException is checked, thrown undeclared from Scala
-            throw unreadable(path, e, lines);
+            throw unreadable(path, e, lines, folder);
         }
         // the first column's items, then the second's, ...; an array's elements are items each
         List<String> items = new ArrayList<>();

@@ -229,6 +229,23 @@ class FilterStagesTest {
         assertEquals("decontaminate:ngram_overlap", fromFolder.get("a"));
         assertEquals("decontaminate:ngram_overlap", fromFolder.get("d"), "the item with an escaped line break");
         assertEquals(null, fromFolder.get("b"));
+        // compressed shards (convert --compression bzip2 writes part-*.json.bz2) are JSON Lines too
+        Path packed = tmp.resolve("bench-bz2");
+        dev.kindling.spark.TestSpark.session().read().json(shards.resolve("part-00001.json").toString())
+                .write().option("compression", "bzip2").json(packed.toString());
+        Map<String, String> fromBz2 = new HashMap<>();
+        for (Row r : new Decontamination().setBenchmark(packed.toString()).setBenchmarkColumns(new String[] {"question"})
+                .transform(frame(docs)).collectAsList()) {
+            fromBz2.put(r.getAs("id"), r.getAs(Columns.REASON));
+        }
+        assertEquals("decontaminate:ngram_overlap", fromBz2.get("d"), "read as JSON Lines: " + fromBz2);
+        // a bad line of a folder is quoted (its number would count across the files), and Spark's leniencies (single
+        // quotes) do not make an earlier line the culprit
+        Path badFolder = Files.createDirectories(tmp.resolve("bench-bad"));
+        Files.writeString(badFolder.resolve("part-00000.json"), "{'question': 'single quotes are fine for Spark'}\n{broken line\n");
+        KindlingException badLine = assertThrows(KindlingException.class, () -> new Decontamination().setBenchmark(badFolder.toString())
+                .setBenchmarkColumns(new String[] {"question"}).transform(frame(docs)).collectAsList());
+        assertTrue(badLine.getMessage().contains("the line beginning '{broken line': malformed JSON"), badLine.getMessage());
         Files.writeString(shards.resolve("notes.txt"), "a line\n");
         KindlingException mixed = assertThrows(KindlingException.class, () -> new Decontamination().setBenchmark(shards.toString())
                 .setBenchmarkColumns(new String[] {"question"}).transform(frame(docs)));
