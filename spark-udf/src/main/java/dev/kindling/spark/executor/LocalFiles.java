@@ -116,7 +116,7 @@ public final class LocalFiles {
         }
         Path local;
         try {
-            local = path.startsWith("file:") ? Path.of(java.net.URI.create(path)) : Path.of(path);
+            local = path.startsWith("file:") ? dev.kindling.spark.io.LocalPaths.ofFileUri(java.net.URI.create(path)) : Path.of(path);
         } catch (IllegalArgumentException e) {
             throw KindlingException.usage(option + " " + path + " is not a valid path: " + e.getMessage());
         }
@@ -147,7 +147,7 @@ public final class LocalFiles {
             throw KindlingException.usage(uri + " does not exist");
         }
         if (uri.startsWith("file:")) {
-            Path local = Path.of(java.net.URI.create(uri));
+            Path local = dev.kindling.spark.io.LocalPaths.ofFileUri(java.net.URI.create(uri));
             if (!Files.exists(local)) {
                 throw KindlingException.usage(uri + " does not exist");
             }

@@ -31,7 +31,8 @@ public final class LocalPaths {
      * {@code daten_ä/ü.jsonl}), so the URI's decoded path is taken.
      */
     public static Path ofFileUri(java.net.URI uri) {
-        return Path.of(uri.getPath());
+        // an opaque URI (file:name) has no path: Path.of refuses it, saying why
+        return uri.getPath() == null || !"file".equalsIgnoreCase(uri.getScheme()) ? Path.of(uri) : Path.of(uri.getPath());
     }
 
     /** {@link #local}, or null also for a string that is no path here (an option's value that is a number or a name). */

