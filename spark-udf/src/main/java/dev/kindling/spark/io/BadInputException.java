@@ -12,9 +12,10 @@ public final class BadInputException extends KindlingException {
 
     /** "file: line N: what" (or "file: byte offset N: what" when the line number is unknown). */
     public static String describe(String file, Long offset, Long line, String what) {
-        // a Parquet file's position is its row (Spark's _metadata.row_index, from 0), not a byte offset
+        // a Parquet file's position is its row (Spark's _metadata.row_index, from 0; said from 1, as lines are), not a
+        // byte offset
         String where = line != null ? "line " + line : file != null && file.toLowerCase(java.util.Locale.ROOT).endsWith(".parquet")
-                ? "row " + offset : "byte offset " + offset;
+                ? "row " + (offset + 1) : "byte offset " + offset;
         return file + ": " + where + ": " + what;
     }
 }

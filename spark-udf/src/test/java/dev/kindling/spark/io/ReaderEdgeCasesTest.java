@@ -165,7 +165,7 @@ class ReaderEdgeCasesTest {
                 + "('c', 'fine text') AS t(id, text)").coalesce(1).write().parquet(in.toString());
         Cli.Result fail = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", tmp.resolve("bad-out").toString());
         assertEquals(1, fail.code(), fail.toString());
-        assertTrue(fail.err().contains(".parquet: row 0: the text is not valid UTF-8 (column 'text')"), fail.err());
+        assertTrue(fail.err().contains(".parquet: row 1: the text is not valid UTF-8 (column 'text')"), fail.err());
         Path stats = tmp.resolve("bad-utf8-stats.json");
         Cli.Result skip = Cli.run("convert", "--no-progress", "--on-error", "skip", "-i", in.toString(), "-o",
                 tmp.resolve("skip-out").toString(), "--stats", stats.toString());
