@@ -155,6 +155,19 @@ public abstract class SparkCommand implements Callable<Integer> {
     }
 
     /**
+     * Refuses any of {@code options} given on the command line: they configure a stage this run does not run ({@code
+     * needed} names what would run it), and were dropped in silence. {@code advice}, when not empty, follows the reason.
+     */
+    protected void refuseUnless(String needed, String advice, String... options) {
+        for (String o : options) {
+            if (spec.commandLine().getParseResult().hasMatchedOption(o)) {
+                throw dev.kindling.spark.KindlingException.usage(o + " applies with " + needed + ", which is not given"
+                        + (advice.isEmpty() ? "" : ": " + advice.replace("{}", o)));
+            }
+        }
+    }
+
+    /**
      * What the run reads that no option names, as {label, path} pairs for {@link #requireOutputsApartFromReadFiles}'s
      * message ({@code curate}: the benchmark files its config names).
      */

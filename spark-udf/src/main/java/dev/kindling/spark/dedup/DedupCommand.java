@@ -95,12 +95,8 @@ public final class DedupCommand extends SparkCommand {
         boolean any = exact || minhash || sentences || !exactColumns.isEmpty();
         if (any && !minhash) {
             // --exact --threshold 0.5 ran exact dedup alone and dropped the near-dedup options in silence
-            for (String o : List.of("--threshold", "--ngram", "--num-perm", "--bands", "--rows", "--no-verify", "--seed")) {
-                if (spec.commandLine().getParseResult().hasMatchedOption(o)) {
-                    throw KindlingException.usage(o + " applies with --minhash (near dedup), which is not given: add --minhash, "
-                            + "or leave " + o + " out");
-                }
-            }
+            refuseUnless("--minhash (near dedup)", "add --minhash, or leave {} out",
+                    "--threshold", "--ngram", "--num-perm", "--bands", "--rows", "--no-verify", "--seed");
         }
         try {
             minHashStage().minHashParams();

@@ -72,10 +72,10 @@ public final class FilterCommand extends SparkCommand {
                     .setNgram(decontaminateNgram).setMode(flagContaminated ? "flag" : "drop"));
         } else {
             // they configure a stage that is not run: the user who asked for --flag-contaminated got nothing flagged
-            refuseUnless("--decontaminate FILE", "--decontaminate-columns", "--decontaminate-ngram", "--flag-contaminated");
+            refuseUnless("--decontaminate FILE", "", "--decontaminate-columns", "--decontaminate-ngram", "--flag-contaminated");
         }
         if (stages.stream().noneMatch(s -> s instanceof PiiRedaction)) {
-            refuseUnless("pii in --filters", "--pii-kinds");
+            refuseUnless("pii in --filters", "", "--pii-kinds");
         }
         if (stages.isEmpty()) {
             throw KindlingException.usage("no filter given (--filters gopher,c4,fineweb,pii or --decontaminate FILE)");
@@ -101,14 +101,6 @@ public final class FilterCommand extends SparkCommand {
             }
         }
         return items;
-    }
-
-    private void refuseUnless(String needed, String... options) {
-        for (String o : options) {
-            if (spec.commandLine().getParseResult().hasMatchedOption(o)) {
-                throw KindlingException.usage(o + " applies with " + needed + ", which is not given");
-            }
-        }
     }
 
     @Override

@@ -110,7 +110,8 @@ public final class DatasetReader {
             case TEXT_LINES -> new Input(readTextLines(spark, o.paths(), o.textColumn()), false);
             case TEXT_FILES -> new Input(readTextFiles(spark, o.paths(), o.textColumn()), false);
         };
-        return new Input(finish(raw.rows(), o), raw.seenRows());
+        // only Parquet hands over strings unchecked: the line and file readers have set their bad bytes aside already
+        return new Input(finish(raw.rows(), o, format == DataFormat.PARQUET), raw.seenRows());
     }
 
     /** The lines as rows, one per non-blank line; seenRows when the schema inference found an object line. */
@@ -711,7 +712,7 @@ public final class DatasetReader {
     }
 
     /** Checks the text column, fills ids, marks unreadable/empty rows, applies the on-error policy. */
-    private static Dataset<Row> finish(Dataset<Row> df, ReadOptions o) {
+    private static Dataset<Row> finish(Dataset<Row> df, ReadOptions o, boolean checkUtf8) {
         for (String[] named : new String[][] {{"--text-column", o.textColumn()}, {"--id-column", o.idColumn()}}) {
             if (named[1] != null && !userColumn(named[1]).equals(named[1])) {
                 // the reader's own column by that name would be read instead, silently
@@ -770,14 +771,16 @@ public final class DatasetReader {
         }
         Column reason = col(Columns.REASON);
         Column marked = when(reason.isNotNull(), reason).when(Columns.named(text).isNull(), lit("read:null_text"));
-        if (!o.messages()) {
+        if (checkUtf8 && !o.messages()) {
             // a Parquet string is bytes, decoded with every invalid sequence as U+FFFD: two different byte strings came out
             // as one text and were kept, where a JSON Lines or text line of those bytes is read:invalid_utf8 (the line
-            // readers have checked theirs already, so this finds Parquet's, and any other columnar source's)
+            // readers check theirs as they read, so the scan is not made for them)
             Column invalid = functions.not(functions.is_valid_utf8(Columns.named(text)));
             marked = marked.when(invalid, lit("read:invalid_utf8"));
             df = df.withColumn(Columns.ERROR, when(reason.isNull().and(invalid), lit("the text is not valid UTF-8 (column '" + text
                     + "'): its invalid bytes would be read as U+FFFD")).otherwise(col(Columns.ERROR)));
+        }
+        if (!o.messages()) {
             marked = marked.when(Columns.named(text).rlike(BLANK_TEXT), lit("read:empty_text"));
         }
         df = df.withColumn(Columns.REASON, marked);
