@@ -225,16 +225,8 @@ public final class Decontamination extends CurationStage<Decontamination> {
      */
     private static String folderFormat(org.apache.hadoop.fs.FileSystem fs, Path folder, String path) throws java.io.IOException {
         java.util.Map<String, String> formats = new java.util.TreeMap<>();
-        org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.LocatedFileStatus> files = fs.listFiles(folder, true);
-        while (files.hasNext()) {
-            Path f = files.next().getPath();
-            boolean hidden = false;
-            for (Path q = f; q != null && !q.equals(folder); q = q.getParent()) {
-                hidden |= q.getName().startsWith("_") || q.getName().startsWith(".");
-            }
-            if (!hidden) {
-                formats.putIfAbsent(formatOf(f.getName()), f.getName());
-            }
+        for (org.apache.hadoop.fs.FileStatus f : dev.kindling.spark.io.DataFormat.dataFiles(fs, folder)) {
+            formats.putIfAbsent(formatOf(f.getPath().getName()), f.getPath().getName());
         }
         if (formats.isEmpty()) {
             throw KindlingException.usage(NAME + ": benchmark folder " + path + " holds no data files");

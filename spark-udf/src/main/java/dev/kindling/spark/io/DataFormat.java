@@ -206,6 +206,31 @@ public enum DataFormat {
         }
     }
 
+    /**
+     * The files Spark's readers read under a folder, recursively: not those with a {@code _} or {@code .} name at any
+     * level below it ({@code _SUCCESS}, {@code .part-0.crc}, a {@code _temporary/} or {@code .hidden/} folder's files).
+     * Every listing that must agree with what the readers see goes through here (format inference, the empty-file check,
+     * a benchmark folder's format): one had checked the file's name alone and counted a {@code _tmp/} folder's files.
+     */
+    public static List<FileStatus> dataFiles(FileSystem fs, Path folder) throws IOException {
+        List<FileStatus> out = new ArrayList<>();
+        String root = folder.toUri().getPath();
+        RemoteIterator<org.apache.hadoop.fs.LocatedFileStatus> it = fs.listFiles(folder, true);
+        while (it.hasNext()) {
+            FileStatus f = it.next();
+            String full = f.getPath().toUri().getPath();
+            String below = full.startsWith(root) && full.length() > root.length() ? full.substring(root.length()) : f.getPath().getName();
+            boolean hidden = false;
+            for (String part : below.split("/")) {
+                hidden |= part.startsWith("_") || part.startsWith(".");
+            }
+            if (!hidden) {
+                out.add(f);
+            }
+        }
+        return out;
+    }
+
     /** {@link #infer(String, Configuration)}, or only the existence check when the format is {@code given}. */
     public static DataFormat infer(String input, Configuration conf, DataFormat given) {
         DataFormat byName = given != null ? given : fromName(input);
@@ -235,17 +260,11 @@ public enum DataFormat {
                     }
                     continue;
                 }
-                RemoteIterator<org.apache.hadoop.fs.LocatedFileStatus> it = fs.listFiles(st.getPath(), true);
-                while (it.hasNext()) {
-                    Path f = it.next().getPath();
-                    String name = f.getName();
-                    if (name.startsWith("_") || name.startsWith(".")) {
-                        continue;
-                    }
+                for (FileStatus f : dataFiles(fs, st.getPath())) {
                     anyFile = true;
-                    DataFormat df = fromName(name);
+                    DataFormat df = fromName(f.getPath().getName());
                     if (df != null) {
-                        found.putIfAbsent(df, f);
+                        found.putIfAbsent(df, f.getPath());
                     }
                 }
             }

@@ -408,16 +408,10 @@ public final class DatasetReader {
                 org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(conf);
                 org.apache.hadoop.fs.FileStatus[] matches = fs.globStatus(p);
                 for (org.apache.hadoop.fs.FileStatus st : matches == null ? new org.apache.hadoop.fs.FileStatus[0] : matches) {
-                    org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.LocatedFileStatus> it = fs.listFiles(st.getPath(), true);
-                    while (it.hasNext()) {
-                        org.apache.hadoop.fs.LocatedFileStatus f = it.next();
-                        // a file in a _ or . folder is hidden too, as Spark's readers skip it: its name alone was
-                        // checked, and an empty _tmp/zero.txt was counted as an empty document
-                        String root = st.getPath().toUri().getPath();
-                        String full = f.getPath().toUri().getPath();
-                        String below = full.startsWith(root) && full.length() > root.length() ? full.substring(root.length()) : f.getPath().getName();
-                        boolean hidden = Arrays.stream(below.split("/")).anyMatch(c -> c.startsWith("_") || c.startsWith("."));
-                        if ((f.getLen() == 0 || !emptyOnly) && !hidden) {
+                    // a file in a _ or . folder is hidden too, as Spark's readers skip it (an empty _tmp/zero.txt was
+                    // counted as an empty document)
+                    for (org.apache.hadoop.fs.FileStatus f : DataFormat.dataFiles(fs, st.getPath())) {
+                        if (f.getLen() == 0 || !emptyOnly) {
                             out.add(f.getPath().toString());
                         }
                     }

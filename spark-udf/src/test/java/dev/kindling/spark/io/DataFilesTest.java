@@ -1,0 +1,37 @@
+package dev.kindling.spark.io;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A folder's data files are the ones Spark's readers read: a {@code _} or {@code .} name at any level below the folder
+ * hides a file, as it does for the readers. Format inference looked at the file's own name alone, so a job's leftover
+ * {@code _temporary/} Parquet files beside JSON Lines parts made the folder "mix formats", though Spark reads the JSON only.
+ */
+class DataFilesTest {
+    @TempDir Path tmp;
+
+    @Test
+    void filesInHiddenFoldersAreNotData() throws Exception {
+        Path out = Files.createDirectories(tmp.resolve("out"));
+        Files.writeString(out.resolve("part-00000.json"), "{\"text\":\"a\"}\n");
+        Files.writeString(out.resolve("_SUCCESS"), "");
+        Files.writeString(Files.createDirectories(out.resolve("_temporary/0/task_1")).resolve("part-00001.parquet"), "PAR1");
+        Files.writeString(Files.createDirectories(out.resolve(".spark-staging-1")).resolve("part-00002.txt"), "x\n");
+        Files.writeString(Files.createDirectories(out.resolve("lang=en")).resolve("part-00003.json"), "{\"text\":\"b\"}\n");
+        Configuration conf = new Configuration();
+        org.apache.hadoop.fs.Path folder = new org.apache.hadoop.fs.Path(out.toUri());
+        List<FileStatus> files = DataFormat.dataFiles(FileSystem.get(folder.toUri(), conf), folder);
+        assertEquals(List.of("part-00000.json", "part-00003.json"),
+                files.stream().map(f -> f.getPath().getName()).sorted().toList());
+        assertEquals(DataFormat.JSONL, DataFormat.infer(out.toString(), conf));
+    }
+}
