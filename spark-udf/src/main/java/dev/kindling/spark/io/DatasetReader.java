@@ -705,6 +705,32 @@ public final class DatasetReader {
         }
     }
 
+    /**
+     * What to do when the text column names a field inside a struct ({@code doc.text} of {@code {"doc":{"text":...}}}): the
+     * text is read from a top-level column only, and "no column 'doc.text'" beside a column {@code doc} left the user
+     * guessing whether the dot was the problem. Empty when {@code name} is no such path.
+     */
+    static String nestedHint(StructType schema, String name) {
+        String[] parts = name.split("\\.", -1);
+        if (parts.length < 2) {
+            return "";
+        }
+        org.apache.spark.sql.types.DataType t = schema;
+        for (String part : parts) {
+            if (!(t instanceof StructType s)) {
+                return "";
+            }
+            StructField f = Arrays.stream(s.fields()).filter(x -> Columns.sameName(x.name(), part)).findFirst().orElse(null);
+            if (f == null) {
+                return "";
+            }
+            t = f.dataType();
+        }
+        return ". '" + name + "' is a field inside the struct column '" + parts[0] + "', and the text is read from a top-level "
+                + "column only: write the field as a column of its own first (in Spark, df.withColumn(\"text\", col(\"" + name
+                + "\")); with jq, jq -c '.text = ." + name + "')";
+    }
+
     /** Checks the text column, fills ids, marks unreadable/empty rows, applies the on-error policy. */
     private static Dataset<Row> finish(Dataset<Row> df, ReadOptions o, boolean checkUtf8) {
         for (String[] named : new String[][] {{"--text-column", o.textColumn()}, {"--id-column", o.idColumn()}}) {
@@ -730,7 +756,7 @@ public final class DatasetReader {
         if (!cols.contains(text)) {
             if (!onlyBadRows) {
                 throw KindlingException.usage("input " + String.join(",", o.paths()) + " has no column '" + text
-                        + "' (columns: " + String.join(", ", userCols) + "); choose one with " + o.textOption());
+                        + "' (columns: " + String.join(", ", userCols) + "); choose one with " + o.textOption() + nestedHint(df.schema(), text));
             }
             df = df.withColumn(text, lit(null).cast(DataTypes.StringType));
         }

@@ -652,6 +652,13 @@ class CliTest {
         Cli.Result renamed = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", tmp.resolve("o2").toString(),
                 "--text-column", "body");
         assertEquals(0, renamed.code(), renamed.toString());
+        // a field inside a struct: said to be one, with the way to a top-level column
+        Path nested = jsonl("nested.jsonl", "{\"id\":\"a\",\"doc\":{\"Text\":\"one\"}}");
+        Cli.Result inStruct = Cli.run("convert", "--no-progress", "-i", nested.toString(), "-o", tmp.resolve("o8").toString(),
+                "--text-column", "doc.text");
+        assertEquals(2, inStruct.code(), inStruct.toString());
+        assertTrue(inStruct.err().contains("'doc.text' is a field inside the struct column 'doc'")
+                && inStruct.err().contains("df.withColumn(\"text\", col(\"doc.text\"))"), inStruct.err());
         // a text column named like one the reader adds would read the reader's column: a usage error naming the fix
         Path rawText = jsonl("rawtext.jsonl", "{\"id\":\"a\",\"raw\":\"hello world\"}");
         Cli.Result raw = Cli.run("convert", "--no-progress", "-i", rawText.toString(), "-o", tmp.resolve("o5").toString(), "--text-column", "raw");
