@@ -10,12 +10,14 @@ public final class BadInputException extends KindlingException {
         super(FAILURE, message);
     }
 
-    /** "file: line N: what" (or "file: byte offset N: what" when the line number is unknown). */
-    public static String describe(String file, Long offset, Long line, String what) {
-        // a Parquet file's position is its row (Spark's _metadata.row_index, from 0; said from 1, as lines are), not a
-        // byte offset
-        String where = line != null ? "line " + line : file != null && file.toLowerCase(java.util.Locale.ROOT).endsWith(".parquet")
-                ? "row " + (offset + 1) : "byte offset " + offset;
+    /**
+     * "file: line N: what", "file: row N: what" for a Parquet row ({@code rowIndex}: the offset is Spark's
+     * {@code _metadata.row_index}, from 0, said from 1 as lines are), or "file: byte offset N: what" when the line number
+     * is unknown. The row was told by a {@code .parquet} name, and a Hive-written {@code 000000_0} read with
+     * {@code --input-format parquet} had its row index said as a byte offset.
+     */
+    public static String describe(String file, Long offset, Long line, String what, boolean rowIndex) {
+        String where = line != null ? "line " + line : rowIndex ? "row " + (offset + 1) : "byte offset " + offset;
         return file + ": " + where + ": " + what;
     }
 }

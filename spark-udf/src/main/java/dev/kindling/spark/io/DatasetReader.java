@@ -110,7 +110,6 @@ public final class DatasetReader {
             case TEXT_LINES -> new Input(readTextLines(spark, o.paths(), o.textColumn()), false);
             case TEXT_FILES -> new Input(readTextFiles(spark, o.paths(), o.textColumn()), false);
         };
-        // only Parquet hands over strings unchecked: the line and file readers have set their bad bytes aside already
         return new Input(finish(raw.rows(), o, format == DataFormat.PARQUET), raw.seenRows());
     }
 
@@ -732,7 +731,7 @@ public final class DatasetReader {
     }
 
     /** Checks the text column, fills ids, marks unreadable/empty rows, applies the on-error policy. */
-    private static Dataset<Row> finish(Dataset<Row> df, ReadOptions o, boolean checkUtf8) {
+    private static Dataset<Row> finish(Dataset<Row> df, ReadOptions o, boolean parquet) {
         for (String[] named : new String[][] {{"--text-column", o.textColumn()}, {"--id-column", o.idColumn()}}) {
             if (named[1] != null && !userColumn(named[1]).equals(named[1])) {
                 // the reader's own column by that name would be read instead, silently
@@ -791,7 +790,8 @@ public final class DatasetReader {
         }
         Column reason = col(Columns.REASON);
         Column marked = when(reason.isNotNull(), reason).when(Columns.named(text).isNull(), lit("read:null_text"));
-        if (checkUtf8 && !o.messages()) {
+        // only Parquet hands over strings unchecked: the line and file readers have set their bad bytes aside already
+        if (parquet && !o.messages()) {
             // a Parquet string is bytes, decoded with every invalid sequence as U+FFFD: two different byte strings came out
             // as one text and were kept, where a JSON Lines or text line of those bytes is read:invalid_utf8 (the line
             // readers check theirs as they read, so the scan is not made for them)
@@ -806,7 +806,7 @@ public final class DatasetReader {
         df = df.withColumn(Columns.REASON, marked);
         if (o.onError() == OnError.FAIL) {
             UserDefinedFunction check = functions.udf((UDF5<String, String, Long, Long, String, Boolean>)
-                    DatasetReader::failOnReadError, DataTypes.BooleanType);
+                    (why, file, offset, line, error) -> failOnReadError(why, file, offset, line, error, parquet), DataTypes.BooleanType);
             df = df.filter(check.apply(col(Columns.REASON), col(Columns.SOURCE_FILE), col(Columns.SOURCE_OFFSET),
                     col(Columns.SOURCE_LINE), col(Columns.ERROR)));
         }
@@ -826,9 +826,9 @@ public final class DatasetReader {
         return df.select(order.toArray(new Column[0]));
     }
 
-    private static Boolean failOnReadError(String reason, String file, Long offset, Long line, String error) {
+    private static Boolean failOnReadError(String reason, String file, Long offset, Long line, String error, boolean parquet) {
         if (reason != null && READ_ERRORS.contains(reason)) {
-            throw new BadInputException(BadInputException.describe(file, offset, line, error)
+            throw new BadInputException(BadInputException.describe(file, offset, line, error, parquet)
                     + " (use --on-error skip or quarantine to continue past bad rows)");
         }
         return true;

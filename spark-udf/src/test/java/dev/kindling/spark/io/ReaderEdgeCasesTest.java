@@ -166,6 +166,15 @@ class ReaderEdgeCasesTest {
         Cli.Result fail = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", tmp.resolve("bad-out").toString());
         assertEquals(1, fail.code(), fail.toString());
         assertTrue(fail.err().contains(".parquet: row 1: the text is not valid UTF-8 (column 'text')"), fail.err());
+        // a Parquet file by any name (Hive writes 000000_0) is read by rows: its position is a row, not a byte offset
+        Path hive = Files.createDirectories(tmp.resolve("hive"));
+        try (java.util.stream.Stream<Path> parts = Files.list(in)) {
+            Files.copy(parts.filter(f -> f.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow(), hive.resolve("000000_0"));
+        }
+        Cli.Result hiveFail = Cli.run("convert", "--no-progress", "--input-format", "parquet", "-i", hive.toString(), "-o",
+                tmp.resolve("hive-out").toString());
+        assertEquals(1, hiveFail.code(), hiveFail.toString());
+        assertTrue(hiveFail.err().contains("000000_0: row 1: the text is not valid UTF-8"), hiveFail.err());
         Path stats = tmp.resolve("bad-utf8-stats.json");
         Cli.Result skip = Cli.run("convert", "--no-progress", "--on-error", "skip", "-i", in.toString(), "-o",
                 tmp.resolve("skip-out").toString(), "--stats", stats.toString());

@@ -309,7 +309,7 @@ public final class DedupBenchCommand extends SparkCommand {
             return JsonlDocuments.read(input, job.idColumn, job.textColumn);
         } catch (UncheckedIOException e) {
             if (e.getCause() instanceof BadDocumentException bad) {
-                throw new BadInputException(BadInputException.describe(bad.file().toString(), null, bad.line(), bad.problem()));
+                throw new BadInputException(BadInputException.describe(bad.file().toString(), null, bad.line(), bad.problem(), false));
             }
             if (e.getCause() instanceof NoSuchFileException) {
                 throw KindlingException.usage("input " + input + " does not exist");
