@@ -187,7 +187,11 @@ public final class DatasetWriter {
             throw KindlingException.usage("cannot write " + o.format() + "; --format must be jsonl or parquet");
         }
         Path p = new Path(o.path());
-        if (p.isRoot() || (p.toUri().getScheme() != null && !"file".equals(p.toUri().getScheme())
+        // a relative local path as the disk resolves it: Hadoop's Path(".") (and "./", "sub/..") has no parent and was
+        // refused as the root of the file system, where the working folder was meant
+        boolean relativeLocal = p.toUri().getScheme() == null && !p.isAbsolute();
+        Path asResolved = relativeLocal ? new Path(java.nio.file.Path.of(o.path()).toAbsolutePath().normalize().toUri()) : p;
+        if (asResolved.isRoot() || (p.toUri().getScheme() != null && !"file".equals(p.toUri().getScheme())
                 && (p.toUri().getPath() == null || p.toUri().getPath().isEmpty() || p.toUri().getPath().equals("/")))) {
             // Spark failed inside its committer ("Can not create a Path from an empty string"), exit 1
             throw KindlingException.usage("output " + o.path() + " is the root of " + (p.toUri().getHost() != null

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.cli.Cli;
 import dev.kindling.testing.SharedData;
 import java.nio.file.Files;
@@ -153,6 +154,13 @@ class OutputSafetyTest {
         assertEquals(2, r.code(), r.toString());
         assertTrue(r.err().contains("output " + home + " holds precious.txt, sub/, which no run writes"), r.err());
         assertTrue(Files.exists(precious) && Files.isDirectory(home.resolve("sub")), "nothing was deleted");
+        // the working folder, named as such: an existing folder, not "the root of the file system" (no --overwrite here:
+        // the working folder of the tests is the module's)
+        for (String here : List.of(".", "./")) {
+            KindlingException cwd = org.junit.jupiter.api.Assertions.assertThrows(KindlingException.class,
+                    () -> DatasetWriter.checkWritable(dev.kindling.spark.TestSpark.session(), WriteOptions.of(here)));
+            assertTrue(cwd.getMessage().contains("output " + here + " already exists; pass --overwrite"), cwd.getMessage());
+        }
         Cli.Result file = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", precious.toString(), "--overwrite");
         assertEquals(2, file.code(), file.toString());
         assertTrue(file.err().contains("output " + precious + " is a file, not an output folder"), file.err());
