@@ -81,6 +81,16 @@ public final class ExecutorEngines {
                 throw KindlingException.usage(option + " " + path + ": " + e.getMessage());
             }
         }
+        if (local != null && java.nio.file.Files.isRegularFile(local)) {
+            // its first bytes, as generate --prompt looks at them: a file that is no model (a typo naming another file, a
+            // download that saved an HTML page) failed in the first task, after Spark had started, exit 1, which a
+            // scheduler retries
+            try {
+                dev.kindling.inference.cli.LocalModel.checkLocalModel(option, local);
+            } catch (IllegalArgumentException e) {
+                throw KindlingException.usage(e.getMessage());
+            }
+        }
     }
 
     /** The engine for {@code spec} on this JVM (opened on first use), remote files read with this JVM's Hadoop settings. */

@@ -123,6 +123,36 @@ class HelpAndEarlyChecksTest {
     }
 
     /**
+     * A file that is no model (a typo naming another file, a download that saved an HTML page) is refused by its first
+     * bytes before Spark starts, by every command that opens a model, as generate --prompt refused it: score and embed
+     * started Spark and failed in the first task, exit 1, which a scheduler retries.
+     */
+    @Test
+    void aLocalFileThatIsNoModelIsAUsageErrorBeforeSparkStarts() throws Exception {
+        Path in = Files.writeString(tmp.resolve("in-nm.jsonl"), "{\"id\":\"a\",\"prompt\":\"hi\",\"text\":\"hi\"}\n");
+        String page = Files.writeString(tmp.resolve("model.gguf"), "<!DOCTYPE html><html>Not Found</html>").toString();
+        String model = SharedData.require("llama2c/stories260K.gguf").toString();
+        String out = tmp.resolve("out-nm").toString();
+        String[][] runs = {
+                {"score", "-m", page, "-i", in.toString(), "-o", out},
+                {"embed", "-m", page, "-i", in.toString(), "-o", out},
+                {"generate", "-m", page, "-i", in.toString(), "-o", out},
+                {"distill", "sft", "--teacher", page, "--prompts", in.toString(), "-o", out},
+                {"distill", "dpo", "--teacher", model, "--judge", page, "--prompts", in.toString(), "-o", out},
+                {"bench", "spark-generate", "-m", page}};
+        String[] named = {"--model", "--model", "--model", "--teacher", "--judge", "--model"};
+        for (int i = 0; i < runs.length; i++) {
+            String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(runs[i]), java.util.stream.Stream.of("--master", "bogus://x"))
+                    .toArray(String[]::new);
+            ModeOptionsTest.Result r = ModeOptionsTest.run(args);
+            assertTrue(r.err().strip().startsWith("kindling: error: " + named[i] + " " + page + " is not a model: it starts with the bytes "
+                    + "3c 21 44 4f (\"<!DO\"); expected a GGUF file"), String.join(" ", runs[i]) + ": " + r.err());
+            assertEquals(2, r.code(), r.err());
+        }
+        assertFalse(Files.exists(tmp.resolve("out-nm")));
+    }
+
+    /**
      * A llama2.c checkpoint carries no vocabulary. demo and bench spark-generate give their engine no tokenizer, and distill's
      * --teacher and --judge were accepted without --teacher-tokenizer or --judge-tokenizer: each row failed the same way
      * after Spark had started and the model loaded. Refused before Spark starts (a bogus --master fails a check that does
