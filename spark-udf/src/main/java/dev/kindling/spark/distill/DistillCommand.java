@@ -308,6 +308,17 @@ public final class DistillCommand implements Runnable {
             Generate g = sampling.applyTo(teacher.applyTo(new Generate(), teacher.teacherSpec()));
             InferenceProgress progress = InferenceProgress.attach(run, g::metrics);
             SelfInstruct.Result result = new SelfInstruct(g, teacher.modelName(), o).run(run.spark(), seeds);
+            if (result.instructions().isEmpty()) {
+                // an empty output and exit 0 told a scheduler the run had made what it asked for; nothing is written
+                if (run.progress() != null) {
+                    run.progress().close();
+                }
+                throw new KindlingException(KindlingException.FAILURE, String.format("self-instruct: kept none of %d candidate "
+                        + "instructions after %d rounds (%s); nothing written. Raise --max-tokens if they were truncated, "
+                        + "--max-rounds, or use a stronger teacher", result.candidates(), result.rounds(),
+                        result.dropped().isEmpty() ? "none dropped" : "dropped: " + result.dropped().entrySet().stream()
+                                .map(e -> e.getKey() + " " + e.getValue()).collect(java.util.stream.Collectors.joining(", "))));
+            }
             DatasetWriter.write(result.toDataFrame(run.spark()).coalesce(1), out);
             run.outputsWritten();
             if (run.progress() != null) {

@@ -285,6 +285,18 @@ class DistillTest {
         assertEquals(1, r.code(), r.toString());
         assertTrue(r.err().contains("teacher generations of round 0 failed") && r.err().contains("context"), r.err());
         assertFalse(Files.exists(tmp.resolve("si-fail")), "no output left behind");
+
+        // answers that all run out of tokens keep no instruction: a failure, not an empty output and exit 0
+        Path shortSeeds = tmp.resolve("short-seeds.jsonl");
+        Files.write(shortSeeds, List.of(JSON.writeValueAsString(Map.of("instruction", SEEDS.get(0))),
+                JSON.writeValueAsString(Map.of("instruction", SEEDS.get(1)))), StandardCharsets.UTF_8);
+        Cli.Result none = Cli.run("distill", "self-instruct", "--no-progress", "--teacher", model().toString(), "--threads", "2",
+                "--seed-tasks", shortSeeds.toString(), "--num", "2", "--prompts-per-round", "2", "--max-rounds", "1",
+                "--max-tokens", "6", "--output", tmp.resolve("si-none").toString());
+        assertEquals(1, none.code(), none.toString());
+        assertTrue(none.err().contains("self-instruct: kept none of") && none.err().contains("dropped: truncated")
+                && none.err().contains("nothing written"), none.err());
+        assertFalse(Files.exists(tmp.resolve("si-none")), "no empty output");
     }
 
     /** The API form gives the documented columns only (a pipeline counter, _kindling_row_errors, leaked into it). */
