@@ -47,8 +47,14 @@ public final class DistillCommand implements Runnable {
         @Option(names = "--prompts", paramLabel = "PATH", description = "Prompts: JSON Lines/Parquet rows with a prompt column (same as --input).")
         List<String> prompts = new ArrayList<>();
 
-        @Option(names = "--prompt-column", paramLabel = "NAME", description = "The prompt column (default: prompt).")
+        @Option(names = "--prompt-column", paramLabel = "NAME", description = "The prompt column (default: prompt), written as prompt.")
         String promptColumn;
+
+        /** {@code --text-column} is read as {@code --prompt-column}, as in generate, and left out of the help. */
+        @Override
+        protected Set<String> hiddenInheritedOptions() {
+            return Set.of("--text-column");
+        }
 
         @Mixin
         PipelineOptions pipeline;

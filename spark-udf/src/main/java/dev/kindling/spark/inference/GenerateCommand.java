@@ -56,8 +56,19 @@ public final class GenerateCommand extends SparkCommand {
             description = "As --prompt, with the text of FILE (UTF-8, at most 256 MiB) less one final newline, as llama.cpp's -f reads it.")
     String promptFile;
 
-    @Option(names = "--prompt-column", paramLabel = "NAME", description = "Prompt column of --input (default: prompt).")
+    @Option(names = "--prompt-column", paramLabel = "NAME",
+            description = "Prompt column of --input (default: prompt), written to the output as prompt.")
     String promptColumn;
+
+    /**
+     * {@code --text-column} is read as {@code --prompt-column} (the shared input option), but left out of the help: listed
+     * with the shared "Text column (default: text)" beside {@code --prompt-column}, it told of a default this command
+     * does not have and of a second column.
+     */
+    @Override
+    protected java.util.Set<String> hiddenInheritedOptions() {
+        return java.util.Set.of("--text-column");
+    }
 
     @Option(names = "--messages-column", paramLabel = "NAME",
             description = "Read chat messages (an array of {role, content}, Hugging Face's messages) from this column of --input "

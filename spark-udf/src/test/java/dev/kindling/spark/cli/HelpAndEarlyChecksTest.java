@@ -37,6 +37,12 @@ class HelpAndEarlyChecksTest {
                     "-o", tmp.resolve("tp-out").toString(), "--truncate-prompts"), "--truncate-prompts cuts generate's prompts");
         }
         assertTrue(ModeOptionsTest.run("generate", "--help").out().contains("--truncate-prompts"));
+        // the prompt commands read --text-column as --prompt-column; their help listed both, the first with "default: text"
+        for (String[] command : new String[][] {{"generate"}, {"distill", "sft"}, {"distill", "dpo"}}) {
+            String help = ModeOptionsTest.run(java.util.stream.Stream.concat(java.util.Arrays.stream(command), java.util.stream.Stream.of("--help"))
+                    .toArray(String[]::new)).out();
+            assertTrue(!help.contains("--text-column") && help.contains("--prompt-column=NAME"), help);
+        }
     }
 
     /** A text or id column named as tokenize's result was replaced by it: a text column "ids" came out without ids, exit 0. */
