@@ -292,12 +292,33 @@ public final class GenerateCommand extends SparkCommand {
                     org.apache.spark.sql.functions.transform(col("_generation"), c -> size(c.getField("tokens"))),
                     org.apache.spark.sql.functions.lit(0L), (a, b) -> a.plus(b)), "generated tokens");
         }
-        List<PipelineStage> stages = List.of(generate,
-                completionColumns(job.textColumn, messagesColumn != null ? "messages" : "prompt", samples, logprobs != null));
+        String promptName = messagesColumn != null ? "messages" : "prompt";
+        Dataset<Row> input = run.readInput();
+        // the input's other columns go through, as score and embed keep them: generate wrote the id and the prompt alone,
+        // and a row's metadata (its source, its language, an earlier stage's note) was lost without a word. One named as
+        // a column generate writes (generate run again over its own output) goes through as input_NAME, as the reader
+        // keeps an input's own error column
+        java.util.Map<String, String> passThrough = new java.util.LinkedHashMap<>();
+        List<String> written = new ArrayList<>(List.of(promptName, "n_tokens", "finish_reason"));
+        written.addAll(samples != null ? List.of("completions") : List.of("completion"));
+        written.addAll(logprobs != null ? List.of("logprob", "token_logprobs") : List.of());
+        String[] inputColumns = input.columns();
+        for (String c : Columns.userColumns(input.schema())) {
+            if (Columns.sameName(c, job.idColumn) || Columns.sameName(c, job.textColumn) || c.equals(Columns.MESSAGES_JSON)) {
+                continue;
+            }
+            boolean clashes = written.stream().anyMatch(w -> Columns.sameName(c, w));
+            if (clashes && Columns.contains(inputColumns, "input_" + c)) {
+                throw KindlingException.usage("the input has columns '" + c + "' and 'input_" + c + "', and generate writes '" + c
+                        + "' (keeping the input's as input_" + c + "): rename one");
+            }
+            passThrough.put(c, clashes ? "input_" + c : c);
+        }
+        List<PipelineStage> stages = List.of(generate, completionColumns(job.textColumn, promptName, passThrough, samples, logprobs != null));
         // an empty prompt is a request like any other (generation from BOS, as --prompt "" is), not the empty
         // document the reader marks it as; a null or missing prompt stays read:null_text, counted and set aside
         Column reason = col(dev.kindling.spark.io.Columns.REASON);
-        Dataset<Row> docs = run.readInput().withColumn(dev.kindling.spark.io.Columns.REASON,
+        Dataset<Row> docs = input.withColumn(dev.kindling.spark.io.Columns.REASON,
                 when(reason.equalTo("read:empty_text"), org.apache.spark.sql.functions.lit(null).cast("string")).otherwise(reason));
         if (messagesColumn != null && java.util.Arrays.asList(docs.columns()).contains(Columns.MESSAGES_JSON)) {
             // from JSON Lines: the messages' JSON text, whose objects keep the file's key order (Spark's structs sort
@@ -311,11 +332,13 @@ public final class GenerateCommand extends SparkCommand {
 
     /**
      * Flattens the generation into {@code id, prompt, completion, n_tokens, finish_reason, error} (+ accounting columns),
-     * the prompt column written as {@code promptName} ({@code prompt}, or {@code messages} for chat rows); with
+     * the prompt column written as {@code promptName} ({@code prompt}, or {@code messages} for chat rows) and the input's
+     * {@code passThrough} columns after it (each under the name it maps to); with
      * {@code samples}, {@code completion, n_tokens, finish_reason} are the fields of each item of {@code completions};
      * with {@code logprobs}, {@code logprob} and {@code token_logprobs} follow {@code finish_reason}.
      */
-    static PipelineStage completionColumns(String promptColumn, String promptName, Integer samples, boolean logprobs) {
+    static PipelineStage completionColumns(String promptColumn, String promptName, java.util.Map<String, String> passThrough,
+            Integer samples, boolean logprobs) {
         return new PipelineStage() {
             @Override
             public String name() {
@@ -330,6 +353,7 @@ public final class GenerateCommand extends SparkCommand {
             @Override
             public Dataset<Row> apply(Dataset<Row> docs, StageContext context) {
                 List<Column> columns = new ArrayList<>(List.of(Columns.named(context.idColumn()), Columns.named(promptColumn).as(promptName)));
+                passThrough.forEach((c, as) -> columns.add(Columns.named(c).as(as)));
                 if (samples != null && samples > 1) {
                     columns.add(org.apache.spark.sql.functions.transform(col("_generation"),
                             g -> org.apache.spark.sql.functions.struct(completionFields(g, logprobs).toArray(new Column[0]))).as("completions"));

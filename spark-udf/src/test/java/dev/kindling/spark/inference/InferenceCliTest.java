@@ -186,6 +186,42 @@ class InferenceCliTest {
         }
     }
 
+    /**
+     * The input's other columns go through, as score and embed keep them (an earlier stage's error as input_error): generate
+     * wrote the id and the prompt alone, and a row's metadata was lost without a word. A column named as one generate
+     * writes (generate over its own output) goes through as input_NAME.
+     */
+    @Test
+    void generateKeepsTheInputsOtherColumns() throws Exception {
+        TestSpark.session();
+        Path in = Files.writeString(tmp.resolve("meta.jsonl"), "{\"id\":\"a\",\"prompt\":\"Lily\",\"meta\":\"keep me\",\"lang\":\"en\",\"error\":\"upstream\"}\n"
+                + "{\"id\":\"b\",\"prompt\":\"Tom\",\"meta\":{\"k\":1},\"lang\":\"en\"}\n");
+        Path out = tmp.resolve("meta-out");
+        Cli.Result r = Cli.run("generate", "--no-progress", "--model", Stories.model().toString(), "--threads", "2", "-i", in.toString(),
+                "-o", out.toString(), "--max-tokens", "3");
+        assertEquals(0, r.code(), r.toString());
+        List<JsonNode> rows = readJsonl(out);
+        assertEquals(2, rows.size());
+        assertEquals(List.of("id", "prompt", "input_error", "lang", "meta", "completion", "n_tokens", "finish_reason", "error"),
+                fieldNames(rows.get(0)));
+        assertEquals("upstream", rows.get(0).get("input_error").asText());
+        assertEquals("keep me", rows.get(0).get("meta").asText());
+        assertEquals("{\"k\":1}", rows.get(1).get("meta").asText());
+
+        // generate over its own output: the earlier prompt and completion go through as input_prompt and input_completion
+        Path again = tmp.resolve("meta-again");
+        Path earlier = Files.writeString(tmp.resolve("earlier.jsonl"), Files.readAllLines(out.resolve(Files.list(out)
+                .filter(f -> f.getFileName().toString().startsWith("part-")).findFirst().orElseThrow().getFileName()))
+                .stream().map(line -> line.replaceFirst("\"completion\":", "\"q\":\"Once\",\"completion\":")).collect(java.util.stream.Collectors.joining("\n")));
+        Cli.Result twice = Cli.run("generate", "--no-progress", "--model", Stories.model().toString(), "--threads", "2", "-i",
+                earlier.toString(), "-o", again.toString(), "--max-tokens", "3", "--prompt-column", "q");
+        assertEquals(0, twice.code(), twice.toString());
+        JsonNode second = readJsonl(again).get(0);
+        assertEquals("Lily", second.get("input_prompt").asText(), second.toString());
+        assertEquals(rows.get(0).get("completion"), second.get("input_completion"), second.toString());
+        assertEquals("Once", second.get("prompt").asText(), second.toString());
+    }
+
     @Test
     void generateJobWritesOneRowPerPromptInOrder() throws Exception {
         TestSpark.session();
