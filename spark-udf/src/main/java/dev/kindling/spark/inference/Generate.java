@@ -422,12 +422,16 @@ public final class Generate extends EngineStage<Generate> {
         return tokenizer == null ? null : tokenizer.tokenText(id);
     }
 
-    /** The token's bytes as unsigned values (a JSON array of numbers, as OpenAI writes them; null without a tokenizer). */
-    private static int[] tokenBytes(Tokenizer tokenizer, int id) {
+    /**
+     * The bytes the token adds to the text, as unsigned values (a JSON array of numbers, as OpenAI writes them; null without
+     * a tokenizer): none for a special token (the end token, {@code <s>}, {@code <unk>}), which the text leaves out. Its
+     * vocabulary string's bytes ({@code <s>}: 60, 115, 62) were given, and the tokens' bytes joined were not the text.
+     */
+    static int[] tokenBytes(Tokenizer tokenizer, int id) {
         if (tokenizer == null) {
             return null;
         }
-        byte[] b = tokenizer.tokenBytes(id);
+        byte[] b = tokenizer.isSpecial(id) ? new byte[0] : tokenizer.tokenBytes(id);
         int[] out = new int[b.length];
         for (int i = 0; i < b.length; i++) {
             out[i] = b[i] & 0xff;

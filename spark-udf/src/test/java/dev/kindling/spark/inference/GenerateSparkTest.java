@@ -130,7 +130,8 @@ class GenerateSparkTest {
 
     /**
      * A byte-fallback token's {@code bytes} are its one byte (its {@code token} string {@code <0xC3>} says nothing a reader
-     * can join): two of them give "é" as OpenAI's bytes do, and a piece with the SentencePiece marker gives its space.
+     * can join): two of them give "é" as OpenAI's bytes do, and a piece with the SentencePiece marker gives its space. A
+     * special token, which the text leaves out, has none.
      */
     @Test
     void tokenLogprobsCarryEachTokensBytes() {
@@ -155,6 +156,14 @@ class GenerateSparkTest {
         assertArrayEquals(new int[] {0xA9}, (int[]) tokens[1].get(3));
         Row alternative = ((Row[]) tokens[0].get(4))[1];
         assertArrayEquals(new int[] {' ', 't', 'h', 'e'}, (int[]) alternative.get(3));
+        // a special token (<s>, </s>, <unk>) adds nothing to the text, so no bytes: its string's "<s>" were given
+        int bos = tokenizer.bosId();
+        Completion special = new Completion(new int[] {1}, new int[] {bos}, "", dev.kindling.inference.FinishReason.LENGTH,
+                List.of(new dev.kindling.inference.sample.TokenLogprob(bos, -0.5f, new int[] {bos, the}, new float[] {-0.5f, -1f})));
+        Row sp = ((Row[]) Generate.toRowWithTokenLogprobs(special, tokenizer).get(4))[0];
+        assertEquals("<s>", sp.getString(1));
+        assertArrayEquals(new int[0], (int[]) sp.get(3));
+        assertArrayEquals(new int[0], (int[]) ((Row[]) sp.get(4))[0].get(3));
         // without a tokenizer there are ids and log-probs, no strings or bytes
         Row bare = ((Row[]) Generate.toRowWithTokenLogprobs(c, null).get(4))[0];
         assertNull(bare.get(1));
