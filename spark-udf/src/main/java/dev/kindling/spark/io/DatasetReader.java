@@ -799,6 +799,11 @@ public final class DatasetReader {
             marked = marked.when(invalid, lit("read:invalid_utf8"));
             df = df.withColumn(Columns.ERROR, when(reason.isNull().and(invalid), lit("the text is not valid UTF-8 (column '" + text
                     + "'): its invalid bytes would be read as U+FFFD")).otherwise(col(Columns.ERROR)));
+            // the text's bytes as they are in the file (one char per byte, as a bad line's raw), so that the quarantine
+            // holds what was set aside: its raw was null, and the decoded text had lost the bytes to U+FFFD
+            UserDefinedFunction latin1 = functions.udf((UDF1<byte[], String>) b -> LineSource.rawBytes(b, b.length), DataTypes.StringType);
+            df = df.withColumn(Columns.RAW, when(reason.isNull().and(invalid), latin1.apply(Columns.named(text).cast(DataTypes.BinaryType)))
+                    .otherwise(col(Columns.RAW)));
         }
         if (!o.messages()) {
             marked = marked.when(Columns.named(text).rlike(BLANK_TEXT), lit("read:empty_text"));

@@ -181,6 +181,14 @@ class ReaderEdgeCasesTest {
         assertEquals(0, skip.code(), skip.toString());
         String report = Files.readString(stats);
         assertTrue(report.contains("\"invalid_utf8\" : 2") && report.contains("\"documents_kept\" : 1"), report);
+        // quarantined, a row keeps its text's bytes in raw (one char per byte), as a bad line does: raw was null
+        Path quarantine = tmp.resolve("q-out.quarantine");
+        Cli.Result q = Cli.run("convert", "--no-progress", "--on-error", "quarantine", "-i", in.toString(), "-o",
+                tmp.resolve("q-out").toString(), "--quarantine", quarantine.toString());
+        assertEquals(0, q.code(), q.toString());
+        List<String> raws = spark.read().json(quarantine.toString()).orderBy("source_offset").selectExpr("raw").as(
+                org.apache.spark.sql.Encoders.STRING()).collectAsList();
+        assertEquals(List.of("bad f\u00ffoo", "bad f\u00feoo"), raws);
     }
     /** A key given twice: Spark keeps the last value, and the text's type check judged the first ({"text":"hi","text":5} kept as "5"). */
     @Test
