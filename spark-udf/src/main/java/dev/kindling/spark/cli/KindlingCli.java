@@ -28,7 +28,8 @@ import picocli.CommandLine.Spec;
         sortOptions = false, usageHelpAutoWidth = true,
         description = "LLM data work as Spark jobs: read, curate, tokenize, score and distill text datasets.",
         footer = {"", "Run 'kindling <command> --help' for a command's options.",
-                "Exit codes: 0 ok, 1 failure, 2 usage error."},
+                "Exit codes: 0 ok, 1 failure (bad data, I/O), 2 usage error (an existing output without --overwrite too),",
+                "52 a Spark task ran the JVM out of memory, 130/143 interrupted (Ctrl-C, SIGTERM)."},
         subcommands = {DemoCommand.class, ConvertCommand.class, DedupCommand.class, FilterCommand.class, CurateCommand.class,
                 dev.kindling.spark.tokenize.TokenizeCommand.class, dev.kindling.spark.tokenize.PackCommand.class,
                 dev.kindling.spark.inference.GenerateCommand.class, dev.kindling.spark.inference.ScoreCommand.class,
@@ -275,12 +276,18 @@ public final class KindlingCli implements Runnable {
                 spec.remove(option);
                 spec.addOption(CommandLine.Model.OptionSpec.builder(option).hidden(true).build());
             }
-            String formatHelp = command.formatHelp();
-            if (formatHelp != null) {
+            List<Object[]> help = new ArrayList<>();
+            if (command.formatHelp() != null) {
+                help.add(new Object[] {SparkJobOptions.FORMAT_HELP_KEY, command.formatHelp()});
+            }
+            if (command.outputHelp() != null) {
+                help.add(new Object[] {SparkJobOptions.OUTPUT_HELP_KEY, command.outputHelp()});
+            }
+            if (!help.isEmpty()) {
                 spec.resourceBundle(new java.util.ListResourceBundle() {
                     @Override
                     protected Object[][] getContents() {
-                        return new Object[][] {{SparkJobOptions.FORMAT_HELP_KEY, formatHelp}};
+                        return help.toArray(new Object[0][]);
                     }
                 });
             }

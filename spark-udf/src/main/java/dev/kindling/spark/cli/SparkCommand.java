@@ -59,6 +59,11 @@ public abstract class SparkCommand implements Callable<Integer> {
         return null;
     }
 
+    /** This command's help for {@code --output}, where it is not the shared "local or s3a://" (demo's is local only). */
+    protected String outputHelp() {
+        return null;
+    }
+
     /**
      * Refuses, as one usage error naming them all, the options the user gave that this run's mode does not read: a
      * command with two ways of running ({@code generate --prompt} or {@code --input}) keeps the other way's options in

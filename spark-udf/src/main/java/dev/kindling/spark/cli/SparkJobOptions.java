@@ -44,7 +44,10 @@ public class SparkJobOptions {
                     + "default: from the file names.")
     public String inputFormat;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "PATH", description = "Output directory (local or s3a://).")
+    /** The key of {@code --output}'s help, which a command writing elsewhere replaces ({@link SparkCommand#outputHelp}). */
+    public static final String OUTPUT_HELP_KEY = "output";
+
+    @Option(names = {"-o", "--output"}, paramLabel = "PATH", descriptionKey = OUTPUT_HELP_KEY, description = "Output directory (local or s3a://).")
     public String output;
 
     /** The key of {@code --format}'s help, which a command writing other formats replaces ({@link SparkCommand#formatHelp}). */

@@ -26,6 +26,12 @@ import picocli.CommandLine.Option;
                 "With -i PATH the stages run on your documents instead (they need a url column); --input-format, --id-column, "
                         + "--text-column and --on-error (default here: skip) read them as the pipeline commands do."})
 public final class DemoCommand extends SparkCommand {
+    @Override
+    protected String outputHelp() {
+        return "Local directory to keep the sample input, the kept and rejected documents and stats.json in (the pipeline "
+                + "commands write to s3a://).";
+    }
+
     @Option(names = "--seed", defaultValue = "42", paramLabel = "SEED", description = "Seed of the sample corpus (default: ${DEFAULT-VALUE}).")
     long seed;
 

@@ -126,7 +126,8 @@ public final class DistillCommand implements Runnable {
         @Option(names = "--judge-tokenizer", paramLabel = "FILE", description = "A tokenizer file instead of the judge's vocabulary.")
         String judgeTokenizer;
 
-        @Option(names = {"-n", "--samples"}, defaultValue = "4", paramLabel = "N", description = "Answers per prompt (default: ${DEFAULT-VALUE}).")
+        // no -n: llama.cpp's -n is the tokens to predict (generate has none either); -n 128 asked for 128 answers a prompt
+        @Option(names = "--samples", defaultValue = "4", paramLabel = "N", description = "Answers per prompt (default: ${DEFAULT-VALUE}).")
         int samples;
 
         @Option(names = "--rubric", defaultValue = "helpfulness", paramLabel = "NAME|FILE",

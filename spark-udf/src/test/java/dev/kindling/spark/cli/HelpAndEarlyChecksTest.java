@@ -42,6 +42,8 @@ class HelpAndEarlyChecksTest {
             String help = ModeOptionsTest.run(java.util.stream.Stream.concat(java.util.Arrays.stream(command), java.util.stream.Stream.of("--help"))
                     .toArray(String[]::new)).out();
             assertTrue(!help.contains("--text-column") && help.contains("--prompt-column=NAME"), help);
+            // no -n: llama.cpp's -n is the tokens to predict, and distill dpo -n 128 asked for 128 answers a prompt
+            assertFalse(help.contains("-n,"), help);
         }
     }
 
@@ -330,6 +332,10 @@ class HelpAndEarlyChecksTest {
         assertTrue(pack.contains("default: parquet, or jsonl when the output name ends in .jsonl") && pack.contains("megatron (.bin/.idx"),
                 pack);
         assertFalse(pack.contains("parquet when the output name ends in .parquet"), pack);
+        // demo writes a local directory only: its help said "local or s3a://", which it refuses
+        String demo = help("demo");
+        assertTrue(demo.contains("Local directory to keep the sample input") && !demo.contains("Output directory (local or s3a://)"), demo);
+        assertTrue(help("convert").contains("Output directory (local or s3a://)"));
     }
 
     /** -i's split pattern (a comma outside a glob's braces) was shown as the synopsis: {@code [,(?![^{}]*\})PATH...]}. */
