@@ -42,7 +42,8 @@ from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOpe
 # s3a:// / hdfs:// URI in cluster deploy mode).
 KINDLING_JAR = "/opt/kindling/kindling-0.1.0-SNAPSHOT-all.jar"
 BUCKET = "s3a://my-bucket"
-# The curation pipeline (stages in order), a path the Spark driver can read.
+# The curation pipeline (stages in order), a path the Spark driver can read: pipeline.yaml beside this
+# file is one for prompt rows (exact and near dedup, PII redaction).
 PIPELINE_CONFIG = "/opt/kindling/pipeline.yaml"
 # The teacher model (GGUF); Kindling copies it once to each executor's local disk.
 TEACHER_MODEL = f"{BUCKET}/models/teacher.gguf"
@@ -86,7 +87,12 @@ CURATE_ARGS = [
     "--output", CURATED,
     "--format", "parquet",
     "--on-error", "quarantine",
+    # unreadable rows; by default they would go to <output>.quarantine, a folder beside the date partitions of
+    # prompts/curated/ that a reader of prompts/curated/*/ would take for one
+    "--quarantine", f"{BUCKET}/prompts/quarantine/{RUN_DATE}/",
     "--rejected", f"{BUCKET}/prompts/rejected/{RUN_DATE}/",
+    # the day's accounting (rows in, kept, dropped by reason), beside the Spark driver's log
+    "--stats", f"{BUCKET}/stats/{RUN_DATE}/curate.json",
     "--overwrite",
 ]
 
@@ -95,6 +101,7 @@ DISTILL_SFT_ARGS = [
     "--teacher", TEACHER_MODEL,
     "--prompts", CURATED,
     "--output", f"{BUCKET}/sft/{RUN_DATE}/",
+    "--stats", f"{BUCKET}/stats/{RUN_DATE}/distill_sft.json",
     "--overwrite",
 ]
 

@@ -112,6 +112,38 @@ class CurationCliTest {
         return rejectedIds;
     }
 
+    /**
+     * The curation config the Airflow example ships, with the DAG's curate options, over prompt rows {id, prompt}: it ran
+     * the README's web-document config, whose url column prompt rows do not have (exit 2).
+     */
+    @Test
+    void theAirflowExamplesConfigCuratesPromptRows() throws Exception {
+        Path config = Path.of("").toAbsolutePath().getParent().resolve("examples/airflow/pipeline.yaml");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(config), "no " + config + " (not run from the checkout)");
+        Path prompts = Files.write(Files.createDirectories(tmp.resolve("af/raw")).resolve("prompts.jsonl"), List.of(
+                "{\"id\":\"p1\",\"prompt\":\"Write a short poem about the sea at night and the boats that come home.\"}",
+                "{\"id\":\"p2\",\"prompt\":\"write a short poem about the sea at night, and the boats that come home!\"}",
+                "{\"id\":\"p3\",\"prompt\":\"Explain to jane.doe@example.com how a bicycle gear works, step by step.\"}",
+                "{\"id\":\"p4\",\"prompt\": broken",
+                "{\"id\":\"p5\",\"prompt\":\"List three ways to keep bread fresh for a week without a freezer.\"}"),
+                StandardCharsets.UTF_8, StandardOpenOption.CREATE);
+        Path af = tmp.resolve("af");
+        Cli.Result r = Cli.run("curate", "--no-progress", "--config", config.toString(), "--input", prompts.getParent().toString(),
+                "--text-column", "prompt", "--output", af.resolve("curated/2026-01-01").toString(), "--format", "parquet",
+                "--on-error", "quarantine", "--quarantine", af.resolve("quarantine/2026-01-01").toString(),
+                "--rejected", af.resolve("rejected/2026-01-01").toString(), "--stats", af.resolve("stats/curate.json").toString(),
+                "--overwrite");
+        assertEquals(0, r.code(), r.toString());
+        List<Row> kept = TestSpark.session().read().parquet(af.resolve("curated/2026-01-01").toString()).orderBy("id")
+                .select("id", "prompt").collectAsList();
+        assertEquals(List.of("p1", "p3", "p5"), kept.stream().map(k -> k.getString(0)).toList(), kept.toString());
+        assertTrue(kept.get(1).getString(1).contains("<EMAIL>"), kept.toString());
+        assertEquals(1, TestSpark.session().read().json(af.resolve("quarantine/2026-01-01").toString()).count());
+        JsonNode stats = new ObjectMapper().readTree(af.resolve("stats/curate.json").toFile());
+        assertEquals(5, stats.get("documents_in").asLong(), stats.toString());
+        assertEquals(3, stats.get("documents_kept").asLong(), stats.toString());
+    }
+
     @Test
     void dedupAccountsForEveryRowAndCatchesBadInput() throws Exception {
         Path out = tmp.resolve("dedup-out");
