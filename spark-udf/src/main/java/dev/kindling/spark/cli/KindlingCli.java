@@ -61,6 +61,7 @@ public final class KindlingCli implements Runnable {
         // before anything touches log4j: Kindling's quiet console configuration, unless one is given
         if (System.getProperty("log4j2.configurationFile") == null && System.getProperty("log4j.configurationFile") == null) {
             System.setProperty("log4j2.configurationFile", "classpath:kindling-log4j2.properties");
+            quietUnconfiguredLogging();
         }
         // UTF-8 out, err and arguments whatever the locale; a run whose output could not be written exits 1
         System.setOut(dev.kindling.inference.cli.Utf8Console.stdout());
@@ -73,6 +74,53 @@ public final class KindlingCli implements Runnable {
             System.exit(code);
         }
         System.exit(dev.kindling.inference.cli.Utf8Console.exitCode(code, System.out, System.err, "kindling: error"));
+    }
+
+    /**
+     * Under {@code spark-submit} log4j is set up before this main runs: SparkSubmit starts it, then resets it to log4j's
+     * bare default before calling the application, and the first Spark log after that loads Spark's own profile (INFO on
+     * stderr: some 190 lines of SparkContext and executor news before Kindling's summary). A configuration that is that
+     * bare default, or Spark's profile, is replaced with Kindling's here; one the user gave (a {@code log4j2.properties}
+     * in {@code $SPARK_CONF_DIR}, {@code -Dlog4j2.configurationFile}) is kept.
+     */
+    static void quietUnconfiguredLogging() {
+        try {
+            Class.forName("org.apache.logging.log4j.core.LoggerContext");
+            if (!(org.apache.logging.log4j.LogManager.getContext(false) instanceof org.apache.logging.log4j.core.LoggerContext context)) {
+                return;
+            }
+            org.apache.logging.log4j.core.config.Configuration c = context.getConfiguration();
+            String from = c.getConfigurationSource() == null ? null : c.getConfigurationSource().getLocation();
+            if (c instanceof org.apache.logging.log4j.core.config.DefaultConfiguration
+                    || (from != null && from.endsWith("org/apache/spark/log4j2-defaults.properties"))) {
+                java.net.URL ours = KindlingCli.class.getResource("/kindling-log4j2.properties");
+                if (ours != null) {
+                    context.setConfigLocation(ours.toURI());
+                    forgetSparksDefaultProfile();
+                }
+            }
+        } catch (ClassNotFoundException | LinkageError | java.net.URISyntaxException e) {
+            // no log4j-core: nothing to configure
+        }
+    }
+
+    /**
+     * Spark remembers that it loaded its profile (SparkSubmit did) and loads it again when the first SparkContext logs,
+     * whatever is configured by then; the flag is its {@code Logging} object's, reached by reflection so that another
+     * Spark version, without it, costs only the quiet console.
+     */
+    private static void forgetSparksDefaultProfile() {
+        try {
+            Class<?> logging = Class.forName("org.apache.spark.internal.Logging$");
+            Object module = logging.getField("MODULE$").get(null);
+            for (java.lang.reflect.Method m : logging.getMethods()) {
+                if (m.getName().endsWith("defaultSparkLog4jConfig_$eq") && m.getParameterCount() == 1) {
+                    m.invoke(module, false);
+                }
+            }
+        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+            // not this Spark's Logging: Spark's profile comes back with its first log
+        }
     }
 
     /** Runs the CLI in this JVM and returns the exit code (tests call this). */

@@ -59,6 +59,9 @@ public final class SqlUdfs {
                 Option.apply(CatalogManager.SYSTEM_CATALOG_NAME()));
         Tuple2<ExpressionInfo, Function1<Seq<Expression>, Expression>> entry = registry.lookupFunctionEntry(id).get();
         Function1<Seq<Expression>, Expression> builder = entry._2();
+        // dropped first: a replaced function is a WARN of Spark's ("replaced a previously registered function") on every
+        // run where Spark's logs show (spark-submit)
+        registry.dropFunction(id);
         registry.registerFunction(id, entry._1(), (Function1<Seq<Expression>, Expression>) children -> {
             if (children.size() > index && constant(children.apply(index)) instanceof UTF8String constant) {
                 String value = constant.toString();
