@@ -53,7 +53,8 @@ public final class DedupCommand extends SparkCommand {
     @Option(names = "--ngram", paramLabel = "N", defaultValue = "5", description = "Word n-gram (shingle) size (default: ${DEFAULT-VALUE}).")
     int ngram;
 
-    @Option(names = "--num-perm", paramLabel = "N", defaultValue = "112", description = "MinHash permutations (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--num-perm", paramLabel = "N", defaultValue = "112",
+            description = "MinHash permutations (default: ${DEFAULT-VALUE}, or --bands x --rows when those are given).")
     int numPerm;
 
     @Option(names = "--bands", paramLabel = "B", description = "LSH bands (with --rows; default: chosen for --threshold).")
@@ -85,6 +86,11 @@ public final class DedupCommand extends SparkCommand {
         }
         if (bands != null && (bands < 1 || rows < 1)) {
             throw KindlingException.usage("--bands and --rows must be at least 1, got " + bands + " and " + rows);
+        }
+        if (bands != null && !spec.commandLine().getParseResult().hasMatchedOption("--num-perm")) {
+            // as many permutations as the bands use: --bands 10 --rows 10 computed the default 112 and used 100, and
+            // --bands 20 --rows 8 was refused for not fitting in 112 permutations the user never asked for
+            numPerm = (int) Math.min(Integer.MAX_VALUE, (long) bands * rows);
         }
         for (String c : exactColumns) {
             if (c.isBlank()) {

@@ -250,9 +250,16 @@ class CurationCliTest {
     void usageErrorsBeforeAnyWork() throws Exception {
         Path out = tmp.resolve("never");
         assertEquals(2, Cli.run("dedup", "--bands", "10", "-i", input.toString(), "-o", out.toString()).code());
-        Cli.Result big = Cli.run("dedup", "--bands", "20", "--rows", "8", "-i", input.toString(), "-o", out.toString());
+        Cli.Result big = Cli.run("dedup", "--bands", "20", "--rows", "8", "--num-perm", "112", "-i", input.toString(), "-o", out.toString());
         assertEquals(2, big.code());
         assertTrue(big.err().contains("bands x rows must fit in numPerm"), big.err());
+        // without --num-perm, as many permutations as the bands use (112 were computed for 100 used, and 20 x 8 refused)
+        Path few = Files.write(Files.createDirectories(tmp.resolve("few")).resolve("few.jsonl"),
+                List.of("{\"id\":\"a\",\"text\":\"one two three four five six\"}", "{\"id\":\"b\",\"text\":\"seven eight nine ten\"}"));
+        Cli.Result derived = Cli.run("dedup", "--no-progress", "--minhash", "--bands", "20", "--rows", "8", "-i", few.toString(),
+                "-o", tmp.resolve("few-out").toString());
+        assertEquals(0, derived.code(), derived.toString());
+        assertTrue(derived.out().contains("minhash: 160 permutations as 20 bands x 8 rows"), derived.out());
         assertEquals(2, Cli.run("dedup", "--threshold", "1.5", "-i", input.toString(), "-o", out.toString()).code());
         // near-dedup options beside only other stages ran without near dedup, dropped in silence
         Cli.Result ignored = Cli.run("dedup", "--exact", "--threshold", "0.5", "-i", input.toString(), "-o", out.toString());
