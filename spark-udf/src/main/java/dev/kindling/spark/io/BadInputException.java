@@ -18,6 +18,21 @@ public final class BadInputException extends KindlingException {
      */
     public static String describe(String file, Long offset, Long line, String what, boolean rowIndex) {
         String where = line != null ? "line " + line : rowIndex ? "row " + (offset + 1) : "byte offset " + offset;
-        return file + ": " + where + ": " + what;
+        return shown(file) + ": " + where + ": " + what;
+    }
+
+    /**
+     * A file as a message names it: a local one by its path ({@code /data/in.jsonl}), as the user typed it and greps a log
+     * for, not the {@code file:/data/in.jsonl} URI Spark's file listing gives; others as they are ({@code s3a://...}).
+     */
+    public static String shown(String file) {
+        if (file != null && file.startsWith("file:")) {
+            try {
+                return LocalPaths.ofFileUri(new java.net.URI(file)).toString();
+            } catch (java.net.URISyntaxException | RuntimeException e) {
+                return file.substring("file:".length());
+            }
+        }
+        return file;
     }
 }

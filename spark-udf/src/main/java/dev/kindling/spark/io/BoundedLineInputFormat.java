@@ -131,7 +131,7 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
             FileSplit split = (FileSplit) genericSplit;
             String name = split.getPath().getName().toLowerCase(java.util.Locale.ROOT);
             if (name.endsWith(".zst") || name.endsWith(".zstd")) {
-                throw new BadInputException(split.getPath() + ": zstd-compressed input is not read (Hadoop reads it only with "
+                throw new BadInputException(BadInputException.shown(split.getPath().toString()) + ": zstd-compressed input is not read (Hadoop reads it only with "
                         + "its native library, which its jars do not have); decompress it (zstd -d) or compress it as .gz or .bz2");
             }
             try {
@@ -140,7 +140,7 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
                 if (e instanceof UncountableLineException || e instanceof KindlingException) {
                     throw e;
                 }
-                throw new BadInputException(split.getPath() + ": unreadable at " + (split.getStart() == 0 ? "its start" : "byte "
+                throw new BadInputException(BadInputException.shown(split.getPath().toString()) + ": unreadable at " + (split.getStart() == 0 ? "its start" : "byte "
                         + split.getStart()) + ": " + e.getMessage() + compressedHint(name));
             }
         }

@@ -111,7 +111,7 @@ final class LineSource {
          */
         private BadInputException unreadable(Exception e) {
             String where = exactLines ? "after line " + line : "after byte offset " + lastOffset;
-            return new BadInputException(file + ": unreadable " + where + ": " + e.getMessage()
+            return new BadInputException(BadInputException.shown(file) + ": unreadable " + where + ": " + e.getMessage()
                     + (e instanceof BoundedLineInputFormat.UncountableLineException ? "" : BoundedLineInputFormat.LinesReader.compressedHint(file)));
         }
 

@@ -145,6 +145,8 @@ class ReaderEdgeCasesTest {
         Cli.Result r = convert("-i", in.toString());
         assertEquals(1, r.code(), r.toString());
         assertTrue(r.err().contains("line 1: malformed JSON: Document nesting depth (1001) exceeds the maximum allowed (1000"), r.err());
+        // the file by the path the user gave (and greps a log for), not Spark's file: URI
+        assertTrue(r.err().startsWith("kindling: error: " + in + ": line 1: "), r.err());
         Path nul = Files.writeString(tmp.resolve("nul.jsonl"), "{\"id\":\"a\",\"text\":\"x\u0000y\"}\n");
         r = convert("-i", nul.toString());
         assertTrue(r.err().contains("malformed JSON: Illegal unquoted character") && r.err().contains("at character 20"), r.err());
