@@ -204,7 +204,7 @@ class DistillTest {
         refused.put(List.of("distill", "dpo", "-t", m, "--prompts", in.toString(), "-o", "x", "--rubric", noPlaceholder.toString()),
                 "--rubric: rubric bad-rubric.txt has no {response} placeholder");
         refused.put(List.of("distill", "sft", "-t", notAModel.toString(), "--prompts", in.toString(), "-o", "x", "--chat", "on"),
-                "--teacher " + notAModel + " cannot be read as a model's vocabulary");
+                "--teacher " + notAModel + " is not a model: it starts with the bytes 6e 6f 74 20");
         refused.put(List.of("distill", "self-instruct", "-t", m, "--seed-tasks", in.toString(), "-o", "x", "--num", "2",
                 "--instruction-column", "nosuch", "--text-column", "prompt"), "--instruction-column and --text-column name the same column");
         refused.put(List.of("distill", "self-instruct", "-t", m, "--seed-tasks", in.toString(), "-o", "x", "--num", "2",
