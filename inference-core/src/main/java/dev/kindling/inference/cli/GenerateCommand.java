@@ -106,6 +106,15 @@ public final class GenerateCommand {
 
     /** Runs the command; returns the exit code (0 ok, 1 failure, 2 usage). */
     public static int run(String[] args, PrintStream out, PrintStream err) throws IOException {
+        return run(args, out, err, "generate: ");
+    }
+
+    /**
+     * {@link #run(String[], PrintStream, PrintStream)}, each error line led by {@code errorPrefix}: the Kindling CLI's
+     * {@code kindling generate --prompt} runs this command, and its errors read "kindling: error: ..." as every other
+     * command's do (they read "generate: ...").
+     */
+    public static int run(String[] args, PrintStream out, PrintStream err, String errorPrefix) throws IOException {
         if (asksForHelp(args)) {
             out.println(USAGE);
             return 0;
@@ -121,7 +130,7 @@ public final class GenerateCommand {
             }
             prompt = PromptFile.fromArgs(a, "generate", err);
         } catch (IllegalArgumentException e) {
-            err.println("generate: " + e.getMessage());
+            err.println(errorPrefix + e.getMessage());
             return 2;
         }
         EngineOptions o;
@@ -174,10 +183,10 @@ public final class GenerateCommand {
             }
         } catch (SamplingParams.InvalidParameterException e) {
             // the engine's message names the parameter ("temperature must be a finite number >= 0, got NaN"), not the option typed
-            err.println("generate: --" + e.parameter() + " " + e.requirement() + ", got " + a.get(e.parameter()));
+            err.println(errorPrefix + "--" + e.parameter() + " " + e.requirement() + ", got " + a.get(e.parameter()));
             return 2;
         } catch (IllegalArgumentException e) {
-            err.println("generate: " + e.getMessage());
+            err.println(errorPrefix + e.getMessage());
             return 2;
         }
         o = o.withTruncatePrompts(a.has("truncate-prompts"));
@@ -188,7 +197,7 @@ public final class GenerateCommand {
                 LocalModel.checkLocalTokenizer("--tokenizer", Path.of(a.get("tokenizer")));
             }
         } catch (IllegalArgumentException e) {
-            err.println("generate: " + e.getMessage());
+            err.println(errorPrefix + e.getMessage());
             return 2;
         }
         if (a.has("tokenizer")) {
@@ -196,28 +205,28 @@ public final class GenerateCommand {
         }
         List<String> stops = a.getAll("stop"); // every one given (only the last was kept)
         if (!a.has("input")) {
-            return prompt(a, o, prompt, given, seed, stops, out, err);
+            return prompt(a, o, prompt, given, seed, stops, out, err, errorPrefix);
         }
         // the input is opened and the output checked before anything is generated: a missing input or an output that
         // cannot be written threw out of run() with a stack trace, the latter only after every row was generated
         Path inputPath = Path.of(a.get("input"));
         Path output = Path.of(a.get("output"));
         if (!Files.isRegularFile(inputPath)) {
-            err.println("generate: --input " + a.get("input") + (Files.isDirectory(inputPath)
+            err.println(errorPrefix + "--input " + a.get("input") + (Files.isDirectory(inputPath)
                     ? " is a directory; this command reads one JSON Lines file (kindling generate reads folders, through Spark)"
                     : ": no such file"));
             return 2;
         }
         String unusable = unusable(inputPath, output);
         if (unusable != null) {
-            err.println("generate: " + unusable);
+            err.println(errorPrefix + unusable);
             return 2;
         }
         InputRows input;
         try {
             input = new InputRows(inputPath);
         } catch (IOException e) {
-            err.println("generate: cannot read " + inputPath + ": " + e);
+            err.println(errorPrefix + "cannot read " + inputPath + ": " + e);
             return 1;
         }
         InterruptHook.Output written = new InterruptHook.Output(output);
@@ -237,16 +246,17 @@ public final class GenerateCommand {
                 try {
                     w = Files.newBufferedWriter(output, StandardCharsets.UTF_8);
                 } catch (IOException e) {
-                    err.println("generate: cannot write " + output + ": " + e);
+                    err.println(errorPrefix + "cannot write " + output + ": " + e);
                     return 1;
                 }
                 written.started();
                 int code;
                 try (w) {
-                    code = rows(engine, input, inputPath, sp, seed, maxTokens, stops, a.getInt("max-in-flight", 0), w, written, hook, err);
+                    code = rows(engine, input, inputPath, sp, seed, maxTokens, stops, a.getInt("max-in-flight", 0), w, written, hook, err,
+                            errorPrefix);
                 } catch (IOException e) {
                     // a full disk, a lost mount: one line naming the file, not a stack trace
-                    err.println("generate: cannot write " + output + ": " + e.getMessage() + " (the file holds what was written"
+                    err.println(errorPrefix + "cannot write " + output + ": " + e.getMessage() + " (the file holds what was written"
                             + " before the failure)");
                     return 1;
                 }
@@ -262,8 +272,10 @@ public final class GenerateCommand {
 
     /** {@code --prompt} or {@code --prompt-file}: the completion streamed to {@code out}. */
     private static int prompt(CliArgs a, EngineOptions o, String prompt, SamplingParams given, long seed, List<String> stops,
-            PrintStream out, PrintStream err) {
-        Engine opened = CliArgs.openEngine("generate", Path.of(a.get("model")), o, err);
+            PrintStream out, PrintStream err, String errorPrefix) {
+        // openEngine leads its line with the command and ": "
+        Engine opened = CliArgs.openEngine(errorPrefix.endsWith(": ") ? errorPrefix.substring(0, errorPrefix.length() - 2) : "generate",
+                Path.of(a.get("model")), o, err);
         if (opened == null) {
             return 1;
         }
@@ -284,7 +296,7 @@ public final class GenerateCommand {
                 // the context, a KV budget too small for it, no tokenizer to read it) is a usage error, exit 2 as logits gives it; any other
                 // (non-finite logits, a fault of ours) exit 1, whatever its type
                 Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-                err.println("generate: " + PromptTooLongException.describe(cause, LONG_PROMPT_ADVICE));
+                err.println(errorPrefix + PromptTooLongException.describe(cause, LONG_PROMPT_ADVICE));
                 return cause instanceof dev.kindling.inference.RequestRefusedException ? 2 : 1;
             }
             out.println();
@@ -331,7 +343,8 @@ public final class GenerateCommand {
      * end when {@code hook} is stopping. Returns the exit code.
      */
     private static int rows(Engine engine, InputRows input, Path inputPath, SamplingParams sp, long seed, int maxTokens, List<String> stops,
-            int maxInFlight, BufferedWriter w, InterruptHook.Output output, InterruptHook hook, PrintStream err) throws IOException {
+            int maxInFlight, BufferedWriter w, InterruptHook.Output output, InterruptHook hook, PrintStream err, String errorPrefix)
+            throws IOException {
         ObjectMapper json = new ObjectMapper();
         int window = maxInFlight > 0 ? maxInFlight : inFlight(engine);
         ArrayDeque<Pending> pending = new ArrayDeque<>();
@@ -375,7 +388,7 @@ public final class GenerateCommand {
                 rows++;
             }
         } catch (UncheckedIOException e) { // reading the input, after the rows before it were written
-            err.println("generate: " + e.getMessage() + "; " + output.path() + " holds the " + rows + " rows before it");
+            err.println(errorPrefix + e.getMessage() + "; " + output.path() + " holds the " + rows + " rows before it");
             return 1;
         } finally {
             // rows not written (an interrupt, a read error) are not left generating while the engine closes

@@ -245,7 +245,7 @@ public final class GenerateCommand extends SparkCommand {
         }
         PrintStream out = printStream(spec.commandLine().getOut(), System.out);
         PrintStream err = printStream(spec.commandLine().getErr(), System.err);
-        int code = dev.kindling.inference.cli.GenerateCommand.run(args.toArray(new String[0]), out, err);
+        int code = dev.kindling.inference.cli.GenerateCommand.run(args.toArray(new String[0]), out, err, "kindling: error: ");
         out.flush();
         err.flush();
         return code;

@@ -176,6 +176,10 @@ class InferenceCliTest {
             assertNotEquals(plain, penalised, "the penalties change the text");
         }
 
+        // the engine's own check, reached through kindling generate --prompt, reads as every other command's error
+        Cli.Result threads = Cli.run("generate", "--model", model, "--prompt", prompt, "--threads", "999");
+        assertEquals(2, threads.code(), threads.toString());
+        assertTrue(threads.err().startsWith("kindling: error: --threads must be 0"), threads.err());
         String[][] bad = {{"--presence-penalty", "3"}, {"--frequency-penalty", "-2.5"}, {"--frequency-penalty", "NaN"},
                 {"--presence-penalty", "Infinity"}};
         for (String[] b : bad) {
