@@ -34,7 +34,7 @@ class PipelineOutputTest {
         Dataset<Row> docs = spark.createDataFrame(List.of(RowFactory.create("a", "Mail jane.doe@example.com now.", null),
                 RowFactory.create("b", "Write to joe@example.org.", null), RowFactory.create("c", "x", "len:too_short")), schema);
         StageContext context = new StageContext(spark, "id", "text");
-        PiiRedaction pii = new PiiRedaction();
+        PiiRedaction pii = new PiiRedaction().setKinds(new String[] {"email", "phone"});
         Dataset<Row> annotated = pii.apply(docs, context);
         Path kept = tmp.resolve("kept");
         Path rejected = tmp.resolve("rejected");
@@ -45,6 +45,9 @@ class PipelineOutputTest {
 
         assertEquals(2, report.documentsKept());
         assertEquals(2L, report.metrics().get("pii_email"), report.metrics().toString());
+        // the kinds asked for only: the others were reported as 0 found, as if they had been looked for
+        assertEquals(0L, report.metrics().get("pii_phone"), report.metrics().toString());
+        assertTrue(!report.metrics().containsKey("pii_ipv4") && !report.metrics().containsKey("pii_ipv6"), report.metrics().toString());
         for (Path out : List.of(kept, rejected)) {
             List<String> columns = Arrays.asList(spark.read().json(out.toString()).columns());
             assertTrue(columns.contains("text") && columns.stream().noneMatch(c -> c.startsWith("_kd_")), out + ": " + columns);
