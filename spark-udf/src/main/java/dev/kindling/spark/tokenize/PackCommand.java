@@ -269,15 +269,17 @@ public final class PackCommand extends SparkCommand {
             run.outputsWritten();
             // every document read, then those packed and those not: "N documents (1 unreadable ...)" read as if the
             // unreadable one were among the N packed
-            String skipped = withoutTokens == 0 ? "" : ", " + withoutTokens + " without a token (" + NO_TOKENS + ")";
-            String counted = String.format("%d documents read, %d packed (not packed: %d unreadable or empty%s)",
+            // thousands separated, as the other commands' summaries are
+            java.util.Locale en = java.util.Locale.ROOT;
+            String skipped = withoutTokens == 0 ? "" : String.format(en, ", %,d without a token (%s)", withoutTokens, NO_TOKENS);
+            String counted = String.format(en, "%,d documents read, %,d packed (not packed: %,d unreadable or empty%s)",
                     unreadable + documents, documents - withoutTokens, unreadable, skipped);
-            String seqs = sequences + (sequences == 1 ? " sequence" : " sequences");
+            String seqs = String.format(en, "%,d %s", sequences, sequences == 1 ? "sequence" : "sequences");
             if (wholeDocuments) {
-                run.out().printf("pack: %s -> %s, one a document (%d tokens)%n", counted, seqs, tokens);
+                run.out().printf(en, "pack: %s -> %s, one a document (%,d tokens)%n", counted, seqs, tokens);
             } else {
-                run.out().printf("pack: %s -> %s of %d %s%s%n", counted, seqs, seqLen, seqLen == 1 ? "token" : "tokens",
-                        " (" + tokens + " tokens, " + dropped + " dropped at partition ends)");
+                run.out().printf(en, "pack: %s -> %s of %d %s (%,d tokens, %,d dropped at partition ends)%n", counted, seqs, seqLen,
+                        seqLen == 1 ? "token" : "tokens", tokens, dropped);
             }
             run.out().println("output: " + job.output + (quarantine != null ? " (bad rows: " + quarantine + ")" : "")
                     + (rejected != null ? " (not packed: " + rejected + ")" : ""));

@@ -387,8 +387,8 @@ class TokenizeSparkTest {
                 "--output", out.toString(), "--format", "parquet");
         assertEquals(0, r.code(), r.toString());
         int sequences = stream.size() / 16;
-        assertTrue(r.out().contains(sequences + " sequences of 16 tokens (" + stream.size() + " tokens, " + (stream.size() - 16 * sequences)
-                + " dropped at partition ends)"), r.out());
+        assertTrue(r.out().contains(String.format(java.util.Locale.ROOT, "%,d sequences of 16 tokens (%,d tokens, %,d dropped at partition ends)",
+                sequences, stream.size(), stream.size() - 16 * sequences)), r.out());
         List<Integer> packed = new ArrayList<>();
         for (Row row : TestSpark.session().read().parquet(out.toString()).collectAsList()) {
             packed.addAll(row.getList(0));
