@@ -224,9 +224,20 @@ public final class DemoCommand extends SparkCommand {
             run.out().println("(pass --output DIR to keep the documents, the rejected rows and stats.json)");
         }
         if (model == null) {
-            run.out().println("(no --model: the perplexity and generation stages were skipped; pass any Llama-family GGUF, e.g. "
-                    + "the 1.2 MB stories260K-f32.gguf from huggingface.co/ggml-org/test-model-stories260K)");
+            run.out().println(noModelHint(System.getProperty("kindling.home")));
         }
         return 0;
+    }
+
+    /**
+     * What a run without {@code --model} says about the stages it skipped: the reference data's model beside the checkout
+     * ({@code home}, the launcher's {@code kindling.home}), as the README's example uses, where there is one; else where
+     * to download a small one.
+     */
+    static String noModelHint(String home) {
+        Path near = home == null ? null : Path.of(home).toAbsolutePath().resolve("../shared/data/llama2c/stories260K.gguf").normalize();
+        return "(no --model: the perplexity and generation stages were skipped; pass any Llama-family GGUF, e.g. "
+                + (near != null && Files.isRegularFile(near) ? "--model " + near
+                : "the 1.2 MB stories260K-f32.gguf from huggingface.co/ggml-org/test-model-stories260K") + ")";
     }
 }

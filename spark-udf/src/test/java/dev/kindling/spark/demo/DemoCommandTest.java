@@ -15,6 +15,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class DemoCommandTest {
+    /** Without --model, the hint names the reference data's model beside the checkout where it is there, else a download. */
+    @Test
+    void theNoModelHintNamesTheModelBesideTheCheckout(@TempDir Path tmp) throws Exception {
+        Path checkout = Files.createDirectories(tmp.resolve("kindling"));
+        Path model = Files.createDirectories(tmp.resolve("shared/data/llama2c")).resolve("stories260K.gguf");
+        assertTrue(DemoCommand.noModelHint(checkout.toString()).contains("huggingface.co/ggml-org/test-model-stories260K"));
+        Files.writeString(model, "GGUF");
+        assertTrue(DemoCommand.noModelHint(checkout.toString()).contains("e.g. --model " + model.toAbsolutePath().normalize() + ")"),
+                DemoCommand.noModelHint(checkout.toString()));
+        assertTrue(DemoCommand.noModelHint(null).contains("huggingface.co"));
+    }
+
     @TempDir Path tmp;
 
     @Test
