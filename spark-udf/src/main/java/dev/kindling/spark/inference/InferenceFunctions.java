@@ -99,6 +99,17 @@ public final class InferenceFunctions {
                         || model == null ? null : generation(hadoop, model, m -> plainPrompt("kindling_sample", prompt, options),
                         options, false, false),
                 GENERATION);
+        // a constant options map is checked as the query is analysed: a bad option failed in a task, once per row, behind
+        // Spark's stack trace (what each function does with it on a row, without a model)
+        SqlUdfs.checkConstantMap(spark, "kindling_generate_ex", 2, m -> {
+            generationSettings(options(m), true, false);
+            plainPrompt("kindling_generate_ex", "", m);
+        });
+        SqlUdfs.checkConstantMap(spark, "kindling_chat", 2, m -> generationSettings(options(m), true, true));
+        SqlUdfs.checkConstantMap(spark, "kindling_sample", 2, m -> {
+            generationSettings(options(m), false, false);
+            plainPrompt("kindling_sample", "", m);
+        });
         SqlUdfs.register(spark, "kindling_score", (UDF2<String, String, Row>) (text, model) -> {
             if (text == null || model == null) {
                 return null;
@@ -175,6 +186,33 @@ public final class InferenceFunctions {
     private static Row generation(HadoopConf hadoop, String model, PromptOf prompt, scala.collection.Map<?, ?> options, boolean needSeed,
             boolean chat) {
         Map<String, String> o = options(options);
+        GenerationSettings settings = generationSettings(o, needSeed, chat);
+        SamplingSpec s = settings.sampling();
+        int maxTokens = settings.maxTokens();
+        List<String> stop = o.containsKey("stop") ? List.of(o.get("stop")) : List.of();
+        boolean truncate = flag(o, "truncate_prompts");
+        Engine engine = engine(model, hadoop);
+        try {
+            Prompts.Prompt p = prompt.of(engine);
+            Completion c = await(Generate.submit(engine, p, s, 1, 0, maxTokens, stop, truncate)).get(0);
+            Row r = Generate.toRow(c);
+            return RowFactory.create(r.get(0), r.get(1), r.get(2), r.get(3), null);
+        } catch (KindlingException | TaskKilledException | CancellationException | EngineClosedException
+                | EngineStepException e) {
+            throw e; // a usage error, the task is being killed, the engine closed or failed under it: not the row's error
+        } catch (RuntimeException e) {
+            return RowFactory.create(null, null, null, null, RowInference.describe(unwrap(e), SQL_ADVICE));
+        }
+    }
+
+    /** What the generation options say, checked: the same on every row, and at analysis for a constant map. */
+    private record GenerationSettings(SamplingSpec sampling, int maxTokens) {}
+
+    /**
+     * The sampling and token limit of a generation function's options ({@code needSeed}: kindling_generate_ex and
+     * kindling_chat, whose sampling needs a seed; {@code chat}: kindling_chat), each bad one a usage error naming it.
+     */
+    private static GenerationSettings generationSettings(Map<String, String> o, boolean needSeed, boolean chat) {
         if (!chat && o.containsKey("continue_final_message")) {
             // a text prompt has no final message to continue: ignoring the option would generate something else than asked
             throw KindlingException.usage("generation option continue_final_message applies to kindling_chat's messages only");
@@ -198,20 +236,8 @@ public final class InferenceFunctions {
             // a usage error like the other options', not a failure of every row
             throw KindlingException.usage("generation option stop must not be empty");
         }
-        List<String> stop = o.containsKey("stop") ? List.of(o.get("stop")) : List.of();
-        boolean truncate = flag(o, "truncate_prompts");
-        Engine engine = engine(model, hadoop);
-        try {
-            Prompts.Prompt p = prompt.of(engine);
-            Completion c = await(Generate.submit(engine, p, s, 1, 0, maxTokens, stop, truncate)).get(0);
-            Row r = Generate.toRow(c);
-            return RowFactory.create(r.get(0), r.get(1), r.get(2), r.get(3), null);
-        } catch (KindlingException | TaskKilledException | CancellationException | EngineClosedException
-                | EngineStepException e) {
-            throw e; // a usage error, the task is being killed, the engine closed or failed under it: not the row's error
-        } catch (RuntimeException e) {
-            return RowFactory.create(null, null, null, null, RowInference.describe(unwrap(e), SQL_ADVICE));
-        }
+        flag(o, "truncate_prompts");
+        return new GenerationSettings(s, maxTokens);
     }
 
     /** A prompt the model reads as it is: a system message would never reach it, so the option is refused. */

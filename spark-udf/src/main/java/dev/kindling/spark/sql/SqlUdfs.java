@@ -50,6 +50,34 @@ public final class SqlUdfs {
      * function still names itself when it runs.
      */
     public static void checkConstantArgument(SparkSession spark, String name, int index, String argName, Consumer<String> check) {
+        checkConstant(spark, name, index, e -> {
+            if (constant(e) instanceof UTF8String constant) {
+                String value = constant.toString();
+                try {
+                    check.accept(value);
+                } catch (IllegalArgumentException bad) {
+                    throw badArgument(name, index, argName, value, bad);
+                }
+            }
+        });
+    }
+
+    /**
+     * Makes a constant map argument (an options map, {@code map('max_tokens', 5, 'temperature', 0.8)}) of the registered
+     * function {@code name} fail when the query is analysed: {@code check} gets it as the function would (a Scala map of
+     * strings, numbers and booleans) and throws the function's own usage error. A bad option was found in a task, once per
+     * row, behind Spark's stack trace.
+     */
+    public static void checkConstantMap(SparkSession spark, String name, int index, Consumer<scala.collection.Map<?, ?>> check) {
+        checkConstant(spark, name, index, e -> {
+            if (e.dataType() instanceof org.apache.spark.sql.types.MapType && constant(e) instanceof org.apache.spark.sql.catalyst.util.MapData m) {
+                check.accept((scala.collection.Map<?, ?>) org.apache.spark.sql.catalyst.CatalystTypeConverters.convertToScala(m, e.dataType()));
+            }
+        });
+    }
+
+    /** Wraps the builder of registered function {@code name} so that {@code check} sees argument {@code index} first. */
+    private static void checkConstant(SparkSession spark, String name, int index, Consumer<Expression> check) {
         if (!(spark instanceof org.apache.spark.sql.classic.SparkSession classic)) {
             return;
         }
@@ -63,13 +91,8 @@ public final class SqlUdfs {
         // run where Spark's logs show (spark-submit)
         registry.dropFunction(id);
         registry.registerFunction(id, entry._1(), (Function1<Seq<Expression>, Expression>) children -> {
-            if (children.size() > index && constant(children.apply(index)) instanceof UTF8String constant) {
-                String value = constant.toString();
-                try {
-                    check.accept(value);
-                } catch (IllegalArgumentException e) {
-                    throw badArgument(name, index, argName, value, e);
-                }
+            if (children.size() > index) {
+                check.accept(children.apply(index));
             }
             return builder.apply(children);
         });

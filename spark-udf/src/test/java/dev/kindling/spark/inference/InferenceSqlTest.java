@@ -69,6 +69,31 @@ class InferenceSqlTest {
         }
     }
 
+    /**
+     * A constant options map is checked as the query is analysed, with no model opened and no task run (a missing seed,
+     * a bad value, an unknown option failed in a task, once per row, behind Spark's stack trace); a column's map is left
+     * to the rows.
+     */
+    @Test
+    void aConstantOptionsMapIsCheckedAtAnalysis() {
+        SparkSession spark = TestSpark.session();
+        KindlingFunctions.register(spark);
+        String[][] bad = {
+                {"kindling_generate_ex", "map('max_tokens', '5', 'temperature', 0.8)", "only with a 'seed' option"},
+                {"kindling_generate_ex", "map('max_tokens', -1)", "max_tokens must be >= 0"},
+                {"kindling_sample", "map('system', 'Be brief.')", "kindling_chat"},
+                {"kindling_chat", "map('tempreature', '0.5')", "unknown generation option 'tempreature'"}};
+        for (String[] b : bad) {
+            String first = b[0].equals("kindling_chat") ? "array(named_struct('role', 'user', 'content', 'Hi'))" : "'Once'";
+            // spark.sql analyses the query; nothing is collected, and the model path names no file
+            KindlingException e = assertThrows(KindlingException.class, () -> spark.sql("SELECT " + b[0] + "(" + first
+                    + ", 'no-such-model.gguf', " + b[1] + ")"), b[0] + " " + b[1]);
+            assertTrue(e.getMessage().contains(b[2]), e.getMessage());
+        }
+        // valid constants pass analysis (the query is not run)
+        spark.sql("SELECT kindling_generate_ex('Once', 'no-such-model.gguf', map('max_tokens', 5, 'temperature', 0.8, 'seed', 1))");
+    }
+
     /** The penalties in SQL: the engine's text with the same parameters and per-row seed, not the unpenalised one. */
     @Test
     void penaltyOptionsReachTheEngine() {
