@@ -76,10 +76,10 @@ final class CliArgs {
     }
 
     /**
-     * Opens the model for {@code command}; a file that cannot be loaded is one line on {@code err} ("command: message")
-     * and null, for the command to exit 1.
+     * Opens the model; a file that cannot be loaded is one line on {@code err}, {@code errorPrefix} and the message
+     * ({@code "logits: "}), and null, for the command to exit 1.
      */
-    static dev.kindling.inference.Engine openEngine(String command, java.nio.file.Path model, dev.kindling.inference.EngineOptions o,
+    static dev.kindling.inference.Engine openEngine(String errorPrefix, java.nio.file.Path model, dev.kindling.inference.EngineOptions o,
             java.io.PrintStream err) {
         try {
             return dev.kindling.inference.Engine.open(model, o);
@@ -90,7 +90,7 @@ final class CliArgs {
             }
             // a damaged file, no GPU for --device cuda, a KV budget the heap cannot hold: one line, as the kindling
             // launcher prints them (these printed a Java stack trace)
-            err.println(command + ": " + e.getMessage());
+            err.println(errorPrefix + e.getMessage());
             return null;
         }
     }

@@ -231,7 +231,7 @@ public final class GenerateCommand {
         }
         InterruptHook.Output written = new InterruptHook.Output(output);
         try (input; InterruptHook hook = InterruptHook.install("generate", err, List.of(written))) {
-            Engine opened = CliArgs.openEngine("generate", Path.of(a.get("model")), o, err);
+            Engine opened = CliArgs.openEngine(errorPrefix, Path.of(a.get("model")), o, err);
             if (opened == null) {
                 return 1;
             }
@@ -273,9 +273,7 @@ public final class GenerateCommand {
     /** {@code --prompt} or {@code --prompt-file}: the completion streamed to {@code out}. */
     private static int prompt(CliArgs a, EngineOptions o, String prompt, SamplingParams given, long seed, List<String> stops,
             PrintStream out, PrintStream err, String errorPrefix) {
-        // openEngine leads its line with the command and ": "
-        Engine opened = CliArgs.openEngine(errorPrefix.endsWith(": ") ? errorPrefix.substring(0, errorPrefix.length() - 2) : "generate",
-                Path.of(a.get("model")), o, err);
+        Engine opened = CliArgs.openEngine(errorPrefix, Path.of(a.get("model")), o, err);
         if (opened == null) {
             return 1;
         }

@@ -62,7 +62,7 @@ public final class LogitsCommand {
         if (a.has("tokenizer")) {
             o = o.withTokenizer(Path.of(a.get("tokenizer")));
         }
-        Engine opened = CliArgs.openEngine("logits", Path.of(a.get("model")), o, err);
+        Engine opened = CliArgs.openEngine("logits: ", Path.of(a.get("model")), o, err);
         if (opened == null) {
             return 1;
         }
