@@ -186,15 +186,11 @@ public final class InferenceFunctions {
     private static Row generation(HadoopConf hadoop, String model, PromptOf prompt, scala.collection.Map<?, ?> options, boolean needSeed,
             boolean chat) {
         Map<String, String> o = options(options);
-        GenerationSettings settings = generationSettings(o, needSeed, chat);
-        SamplingSpec s = settings.sampling();
-        int maxTokens = settings.maxTokens();
-        List<String> stop = o.containsKey("stop") ? List.of(o.get("stop")) : List.of();
-        boolean truncate = flag(o, "truncate_prompts");
+        GenerationSettings g = generationSettings(o, needSeed, chat);
         Engine engine = engine(model, hadoop);
         try {
             Prompts.Prompt p = prompt.of(engine);
-            Completion c = await(Generate.submit(engine, p, s, 1, 0, maxTokens, stop, truncate)).get(0);
+            Completion c = await(Generate.submit(engine, p, g.sampling(), 1, 0, g.maxTokens(), g.stop(), g.truncate())).get(0);
             Row r = Generate.toRow(c);
             return RowFactory.create(r.get(0), r.get(1), r.get(2), r.get(3), null);
         } catch (KindlingException | TaskKilledException | CancellationException | EngineClosedException
@@ -206,11 +202,12 @@ public final class InferenceFunctions {
     }
 
     /** What the generation options say, checked: the same on every row, and at analysis for a constant map. */
-    private record GenerationSettings(SamplingSpec sampling, int maxTokens) {}
+    private record GenerationSettings(SamplingSpec sampling, int maxTokens, List<String> stop, boolean truncate) {}
 
     /**
-     * The sampling and token limit of a generation function's options ({@code needSeed}: kindling_generate_ex and
-     * kindling_chat, whose sampling needs a seed; {@code chat}: kindling_chat), each bad one a usage error naming it.
+     * The sampling, token limit, stop string and truncation of a generation function's options ({@code needSeed}:
+     * kindling_generate_ex and kindling_chat, whose sampling needs a seed; {@code chat}: kindling_chat), each bad one a
+     * usage error naming it.
      */
     private static GenerationSettings generationSettings(Map<String, String> o, boolean needSeed, boolean chat) {
         if (!chat && o.containsKey("continue_final_message")) {
@@ -236,8 +233,7 @@ public final class InferenceFunctions {
             // a usage error like the other options', not a failure of every row
             throw KindlingException.usage("generation option stop must not be empty");
         }
-        flag(o, "truncate_prompts");
-        return new GenerationSettings(s, maxTokens);
+        return new GenerationSettings(s, maxTokens, o.containsKey("stop") ? List.of(o.get("stop")) : List.of(), flag(o, "truncate_prompts"));
     }
 
     /** A prompt the model reads as it is: a system message would never reach it, so the option is refused. */
