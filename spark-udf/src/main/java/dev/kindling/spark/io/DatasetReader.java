@@ -543,7 +543,11 @@ public final class DatasetReader {
                 return null;
             }
             if (v != com.fasterxml.jackson.core.JsonToken.START_ARRAY) {
-                return "field '" + name + "' is " + jsonKind(v) + ", expected chat messages: an array of {role, content} objects";
+                // the value itself, up to 200 characters: the rejected row's messages column is null (it is typed as an
+                // array), and the string or object the row held was not in the output at all
+                String value = new com.fasterxml.jackson.databind.ObjectMapper(JSON).readTree(p).toString();
+                return "field '" + name + "' is " + jsonKind(v) + " (" + (value.length() > 200 ? value.substring(0, 200) + "..." : value)
+                        + "), expected chat messages: an array of {role, content} objects";
             }
             for (int i = 0; p.nextToken() != com.fasterxml.jackson.core.JsonToken.END_ARRAY; i++) {
                 com.fasterxml.jackson.core.JsonToken m = p.currentToken();

@@ -625,9 +625,11 @@ class InferenceCliTest {
         }
         assertEquals(java.util.Set.of("s", "o", "n", "z", "a"), rejected.keySet(), rejected.toString());
         Map<String, String> expected = Map.of(
-                "s", "field 'messages' is a JSON string, expected chat messages: an array of {role, content} objects",
-                "o", "field 'messages' is an object, expected chat messages: an array of {role, content} objects",
-                "n", "field 'messages' is a number, expected chat messages: an array of {role, content} objects",
+                // the value in the error: the rejected row's messages column (an array) is null
+                "s", "field 'messages' is a JSON string (\"Once upon a time\"), expected chat messages: an array of {role, content} objects",
+                "o", "field 'messages' is an object ({\"role\":\"user\",\"content\":\"hi\"}), expected chat messages: an array of "
+                        + "{role, content} objects",
+                "n", "field 'messages' is a number (5), expected chat messages: an array of {role, content} objects",
                 "a", "message 0 of field 'messages' is a JSON string, expected a {role, content} object");
         expected.forEach((id, error) -> {
             assertEquals("read:messages_not_array", rejected.get(id).get("reason").asText(), id);
