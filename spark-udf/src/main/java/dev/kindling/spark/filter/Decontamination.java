@@ -184,10 +184,9 @@ public final class Decontamination extends CurationStage<Decontamination> {
         String m = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
         // Spark's message is its error class ('[MALFORMED_RECORD_IN_PARSING.WITHOUT_SUGGESTION] ... _corrupt_record'): the
         // line Jackson cannot read is named instead, as the input reader names one
-        // as lenient as Spark's JSON reader (single quotes, NaN), or an earlier line Spark read was named
-        com.fasterxml.jackson.databind.ObjectMapper json = com.fasterxml.jackson.databind.json.JsonMapper.builder()
-                .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_SINGLE_QUOTES)
-                .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
+        // as lenient as Spark's JSON reader (single quotes, NaN), or an earlier line Spark read was named: the input
+        // reader's parser
+        com.fasterxml.jackson.databind.ObjectMapper json = dev.kindling.spark.io.DatasetReader.LENIENT_JSON;
         for (int i = 0; lines != null && i < lines.size(); i++) {
             if (lines.get(i).isBlank()) {
                 continue;

@@ -432,6 +432,9 @@ public final class DatasetReader {
             .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
             .build();
 
+    /** {@link #JSON} as one shared mapper, for a value read as a tree (a rejected row's value, a benchmark's line). */
+    public static final com.fasterxml.jackson.databind.ObjectMapper LENIENT_JSON = new com.fasterxml.jackson.databind.ObjectMapper(JSON);
+
     /**
      * What a JSON parser says is wrong with {@code line} and where ("Unexpected character ('}' ...) at character 12",
      * "Document nesting depth (1001) exceeds the maximum allowed (1000 ...)"), or null when it parses: a rejected line's
@@ -545,7 +548,7 @@ public final class DatasetReader {
             if (v != com.fasterxml.jackson.core.JsonToken.START_ARRAY) {
                 // the value itself, up to 200 characters: the rejected row's messages column is null (it is typed as an
                 // array), and the string or object the row held was not in the output at all
-                String value = new com.fasterxml.jackson.databind.ObjectMapper(JSON).readTree(p).toString();
+                String value = LENIENT_JSON.readTree(p).toString();
                 return "field '" + name + "' is " + jsonKind(v) + " (" + (value.length() > 200 ? value.substring(0, 200) + "..." : value)
                         + "), expected chat messages: an array of {role, content} objects";
             }
