@@ -112,6 +112,24 @@ public abstract class SparkCommand implements Callable<Integer> {
     /** The options that name what a run writes (and may replace with --overwrite). */
     static final java.util.Set<String> OUTPUT_OPTIONS = java.util.Set.of("--output", "--rejected", "--quarantine", "--stats");
 
+    /** Refuses, before Spark starts, an input or output Hadoop cannot parse ({@link dev.kindling.spark.io.LocalPaths#requireHadoopPath}). */
+    private void requireHadoopPaths() {
+        if (spec.commandLine() == null || spec.commandLine().getParseResult() == null) {
+            return;
+        }
+        for (picocli.CommandLine.Model.OptionSpec o : spec.commandLine().getParseResult().matchedOptions()) {
+            String name = o.longestName();
+            if (name.equals("--input") || OUTPUT_OPTIONS.contains(name)) {
+                Object given = o.getValue();
+                for (Object value : given instanceof java.util.Collection<?> c ? c : java.util.Collections.singletonList(given)) {
+                    if (value instanceof String v && !v.isEmpty()) {
+                        dev.kindling.spark.io.LocalPaths.requireHadoopPath(name, v);
+                    }
+                }
+            }
+        }
+    }
+
     /**
      * Refuses an output that is, or holds, a local file or folder another option names for the run to read (a tokenizer,
      * a model, a config, a benchmark file): {@code --overwrite} deleted it first ({@code tokenize --tokenizer
@@ -201,6 +219,7 @@ public abstract class SparkCommand implements Callable<Integer> {
     public final Integer call() throws Exception {
         Logs.configure(job.verbose);
         validate();
+        requireHadoopPaths();
         requireOutputsApartFromReadFiles();
         Integer direct = runWithoutSpark();
         if (direct != null) {

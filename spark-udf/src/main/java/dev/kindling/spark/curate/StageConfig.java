@@ -300,7 +300,9 @@ public final class StageConfig {
          */
         java.util.Optional<String> file(String key) {
             return string(key).map(given -> {
-                boolean relative = folder != null && !given.contains(":") && !given.startsWith("/");
+                dev.kindling.spark.io.LocalPaths.requireHadoopPath(where + ": " + key, given);
+                // relative: no scheme Hadoop reads (a colon after a slash, as in a/b:c, is part of a name)
+                boolean relative = folder != null && dev.kindling.spark.io.SideFile.scheme(given) == null && !given.startsWith("/");
                 String path = !relative ? given : dev.kindling.spark.io.LocalPaths.localOrNull(folder) != null
                         ? java.nio.file.Path.of(folder).resolve(given).normalize().toString()
                         : new org.apache.hadoop.fs.Path(new org.apache.hadoop.fs.Path(folder), given).toString();

