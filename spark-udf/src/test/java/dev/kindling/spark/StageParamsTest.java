@@ -62,6 +62,45 @@ class StageParamsTest {
     }
 
     /**
+     * A string that holds half a character (an unpaired surrogate) is refused by every string param of every stage: it is
+     * not text, and Spark's save wrote it as '?', so the stage loaded back differed from the one saved, in silence (a
+     * stop string "a\uD800b" failed every row before the save and became "a?b" after it). A stop string holding U+FFFD,
+     * which the engine refuses in every row, is refused when set.
+     */
+    @Test
+    void halfACharacterIsRefusedByEveryStringParam() {
+        java.util.List<org.apache.spark.ml.param.Params> stages = java.util.List.of(new TokenizerTransformer(), new ExactDedup(),
+                new MinHashDedup(), new SentenceDedupStage(), new QualityFilter(), new PiiRedaction(), new Decontamination(),
+                new Generate(), new Score(), new dev.kindling.spark.inference.Embed(), new Judge());
+        int checked = 0;
+        for (org.apache.spark.ml.param.Params stage : stages) {
+            for (org.apache.spark.ml.param.Param<?> param : stage.params()) {
+                @SuppressWarnings("unchecked")
+                org.apache.spark.ml.param.Param<Object> p = (org.apache.spark.ml.param.Param<Object>) param;
+                Object half;
+                if (param instanceof org.apache.spark.ml.param.StringArrayParam) {
+                    half = new String[] {"ok", "a\uD800b"};
+                } else if (param.getClass() == org.apache.spark.ml.param.Param.class) { // the stages' Param<String>s
+                    half = "a\uD800b";
+                } else {
+                    continue;
+                }
+                String where = dev.kindling.spark.stage.ParamChecks.who(stage) + "." + param.name();
+                refused(where + " holds an unpaired surrogate", () -> new ParamMap().put(p, half));
+                checked++;
+            }
+        }
+        assertTrue(checked > 30, checked + " string params");
+        Generate g = new Generate();
+        refused("Generate(" + g.uid() + ").stop: stop string 0 holds U+FFFD", () -> g.setStop("x\uFFFDy"));
+        refused("Generate(" + g.uid() + ").stop holds an unpaired surrogate, half of a character (a string cut inside an emoji?), "
+                + "at index 0 of element 1", () -> g.setStop("ok", "\uDC00"));
+        refused("Generate(" + g.uid() + ").systemPrompt holds an unpaired surrogate, half of a character (a string cut inside an "
+                + "emoji?), at index 3", () -> g.setSystemPrompt("Be \uDC00 brief"));
+        g.setStop("\uD83D\uDE00", "\n\n"); // a whole emoji is text
+    }
+
+    /**
      * A column param set to null or blank is refused when set, naming it: null reached Spark's save as a bare
      * NullPointerException and transform as "no column 'null'". Params whose empty value means none take "" and null.
      */

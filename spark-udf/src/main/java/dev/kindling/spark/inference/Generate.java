@@ -246,8 +246,10 @@ public final class Generate extends EngineStage<Generate> {
             if (stops[i] == null) {
                 throw new IllegalArgumentException("stop string " + i + " is null");
             }
-            if (stops[i].isEmpty()) {
-                throw new IllegalArgumentException("stop string " + i + " is empty");
+            // the engine's own check, which failed every row with the same error when the setter let a value through
+            String problem = dev.kindling.inference.GenerationRequest.stopStringProblem(stops[i]);
+            if (problem != null) {
+                throw new IllegalArgumentException("stop string " + i + " " + problem);
             }
         }
         return true;

@@ -109,6 +109,12 @@ public final class ParamChecks {
 
         @Override
         public Object apply(T value) {
+            String half = unpairedSurrogate(value);
+            if (half != null) {
+                // no text: Spark's save writes it as '?', so the stage loaded back was another one, in silence
+                throw KindlingException.usage(stage + "." + param + " holds an unpaired surrogate, half of a character (a string "
+                        + "cut inside an emoji?), at index " + half + ": it is not text, and a saved stage would hold '?' there");
+            }
             boolean ok;
             try {
                 ok = value != null && test.ok(value);
@@ -119,6 +125,28 @@ public final class ParamChecks {
                 throw KindlingException.usage(stage + "." + param + " must be " + expected + ", got " + show(value));
             }
             return Boolean.TRUE;
+        }
+
+        /** Where {@code value} (a string or strings) holds an unpaired surrogate ("3", or "2 of element 1"), or null. */
+        private static String unpairedSurrogate(Object value) {
+            if (value instanceof String s) {
+                for (int i = 0; i < s.length(); i++) {
+                    char c = s.charAt(i);
+                    if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                        i++;
+                    } else if (Character.isSurrogate(c)) {
+                        return String.valueOf(i);
+                    }
+                }
+            } else if (value instanceof String[] a) {
+                for (int e = 0; e < a.length; e++) {
+                    String at = unpairedSurrogate(a[e]);
+                    if (at != null) {
+                        return at + " of element " + e;
+                    }
+                }
+            }
+            return null;
         }
 
         private static String show(Object v) {
