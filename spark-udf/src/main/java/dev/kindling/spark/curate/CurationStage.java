@@ -98,6 +98,14 @@ public abstract class CurationStage<S extends CurationStage<S>> extends Transfor
         return true;
     }
 
+    /**
+     * Whether the stage compares rows with one another (the dedup stages): it needs the whole dataset, so a streaming
+     * DataFrame is refused rather than failing in Spark's planner naming an inner column, or in a micro-batch.
+     */
+    protected boolean comparesRows() {
+        return false;
+    }
+
     /** Checks the input columns other than the id and text that the stage reads ({@code schema} is the input's). */
     protected void requireOtherColumns(StructType schema) {
     }
@@ -162,6 +170,9 @@ public abstract class CurationStage<S extends CurationStage<S>> extends Transfor
     @Override
     public final Dataset<Row> apply(Dataset<Row> docs, StageContext context) {
         outputSchema(docs.schema(), context.idColumn(), context.textColumn(), "idColumn", "textColumn");
+        if (comparesRows()) {
+            dev.kindling.spark.stage.Streaming.requireBatch(docs, ParamChecks.who(this), "a row is a duplicate of rows anywhere in it");
+        }
         return Columns.withMetadataOf(docs.schema(), run(docs, context));
     }
 

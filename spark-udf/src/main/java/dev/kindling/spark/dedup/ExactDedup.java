@@ -150,6 +150,11 @@ public final class ExactDedup extends CurationStage<ExactDedup> {
     }
 
     @Override
+    protected boolean comparesRows() {
+        return true;
+    }
+
+    @Override
     protected Dataset<Row> run(Dataset<Row> docs, StageContext ctx) {
         String target = byText() ? ctx.textColumn() : getOrDefault(column);
         NormalizeOptions norm = normalizeOptions();

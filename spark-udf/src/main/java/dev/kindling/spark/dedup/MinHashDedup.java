@@ -317,6 +317,11 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
     private static final StructType SETS = new StructType().add("v", DataTypes.LongType, false).add("set", DataTypes.BinaryType, false);
 
     @Override
+    protected boolean comparesRows() {
+        return true;
+    }
+
+    @Override
     protected Dataset<Row> run(Dataset<Row> docs, StageContext ctx) {
         MinHashParams p = minHashParams();
         NormalizeOptions norm = NormalizeOptions.named(getNormalize());

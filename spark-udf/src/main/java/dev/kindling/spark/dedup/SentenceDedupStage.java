@@ -135,6 +135,11 @@ public final class SentenceDedupStage extends CurationStage<SentenceDedupStage> 
             .add("reason", DataTypes.StringType, true);
 
     @Override
+    protected boolean comparesRows() {
+        return true;
+    }
+
+    @Override
     protected Dataset<Row> run(Dataset<Row> docs, StageContext ctx) {
         SentenceDedup sd = new SentenceDedup(getSpanSentences(), getMinDocWords(), getMinNumSentences());
         String text = ctx.textColumn();

@@ -9,6 +9,7 @@ import dev.kindling.spark.curate.Lineage;
 import dev.kindling.spark.io.Columns;
 import dev.kindling.spark.stage.PipelineStage;
 import dev.kindling.spark.stage.StageContext;
+import dev.kindling.spark.stage.Streaming;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -64,6 +65,9 @@ public final class PerplexityFilter implements PipelineStage {
     public Dataset<Row> apply(Dataset<Row> docs, StageContext context) {
         if (Double.isNaN(maxPerplexity) == Double.isNaN(keepFraction)) {
             throw KindlingException.usage("perplexity: give a maximum perplexity or a fraction to keep (one of them)");
+        }
+        if (!Double.isNaN(keepFraction)) {
+            Streaming.requireBatch(docs, NAME + " with a fraction to keep", "its threshold is a quantile over every document");
         }
         // a copy, its input chosen per call: set on the caller's Score, the first call's text column stayed, and the
         // filter applied again to a pipeline whose text is another column scored the first one's, in silence
