@@ -113,4 +113,39 @@ public final class NearDuplicateCorpus {
         }
         return out;
     }
+
+    /**
+     * Duplicates whose every LSH bucket is large (at 14 x 8): 40 copies of a 150-word page that differ only in
+     * punctuation (one text once normalised; ids {@code c00}..{@code c39}) among 400 longer pages that quote it whole
+     * and add 45 words of their own (Jaccard 0.76 with it, below 0.8; ids {@code a000}..{@code a399}, first in id
+     * order), shuffled. Made of random six-letter words (near normalisation makes numbers 0), so it needs no corpus.
+     */
+    public static List<Document> copiesAmongQuotingPages(long seed) {
+        java.util.Random rnd = new java.util.Random(seed);
+        String[] page = randomWords(rnd, 150).split(" ");
+        List<Document> docs = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            docs.add(new Document(String.format(Locale.ROOT, "a%03d", i), String.join(" ", page) + " " + randomWords(rnd, 45)));
+        }
+        for (int i = 0; i < 40; i++) {
+            StringBuilder sb = new StringBuilder();
+            for (int k = 0; k < page.length; k++) {
+                sb.append(k == 0 ? "" : " ").append(page[k]).append(k == 3 * i ? " --" : "");
+            }
+            docs.add(new Document(String.format(Locale.ROOT, "c%02d", i), sb.toString()));
+        }
+        java.util.Collections.shuffle(docs, rnd);
+        return docs;
+    }
+
+    private static String randomWords(java.util.Random rnd, int n) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            for (int c = 0; c < 6; c++) {
+                sb.append((char) ('a' + rnd.nextInt(26)));
+            }
+            sb.append(' ');
+        }
+        return sb.toString().strip();
+    }
 }

@@ -33,4 +33,12 @@ public final class LshBands {
         }
         return keys;
     }
+
+    /**
+     * The order key of a document in its bucket of band {@code band} ({@link BucketPairs}): its key of the next band
+     * (cyclic), 0 with one band.
+     */
+    public static long orderKey(long[] bandKeys, int band) {
+        return bandKeys.length == 1 ? 0 : bandKeys[(band + 1) % bandKeys.length];
+    }
 }

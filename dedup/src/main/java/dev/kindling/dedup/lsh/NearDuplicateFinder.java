@@ -21,10 +21,10 @@ import java.util.Set;
  * the same edge rule distributed.
  *
  * <p>Edge rule ({@link BucketPairs}): documents sharing a band key form a bucket; a bucket of at
- * most {@code allPairsMaxBucket} members (sorted by id) yields all its pairs, a larger one a star of
- * every member with the bucket's first (smallest id) member, so a bucket of k documents costs k-1
- * candidates rather than k²/2 (one boilerplate shingle shared by a third of the corpus must not make
- * the job quadratic). Candidates are kept as edges when their Jaccard similarity (estimated from
+ * most {@code allPairsMaxBucket} members yields all its pairs, a larger one a star of every member
+ * with the bucket's first member and, with verification, each member with the few before it in the
+ * order of their next band's key, so a bucket of k documents costs a few k candidates rather than
+ * k²/2 (one boilerplate shingle shared by a third of the corpus must not make the job quadratic). Candidates are kept as edges when their Jaccard similarity (estimated from
  * signatures, or exact on shingle sets) reaches the threshold.
  *
  * <pre>{@code
@@ -147,7 +147,9 @@ public final class NearDuplicateFinder {
         MinHasher hasher = new MinHasher(p, config.normalize());
         long[][] sigs = new long[n][];
         long[][] sets = config.verification() == Verification.EXACT ? new long[n][] : null;
-        Map<Long, List<Integer>> buckets = new HashMap<>();
+        // each bucket's members as (order key, index): BucketPairs takes them sorted so, the order key being the member's
+        // key of the next band
+        Map<Long, List<long[]>> buckets = new HashMap<>();
         for (int i = 0; i < n; i++) {
             String text = docs.get(i).text();
             sigs[i] = hasher.signature(text);
@@ -157,23 +159,26 @@ public final class NearDuplicateFinder {
             if (MinHasher.isEmpty(sigs[i])) {
                 continue;
             }
-            for (long key : LshBands.bandKeys(sigs[i], p.bands(), p.rows())) {
-                buckets.computeIfAbsent(key, k -> new ArrayList<>(2)).add(i);
+            long[] keys = LshBands.bandKeys(sigs[i], p.bands(), p.rows());
+            for (int j = 0; j < keys.length; j++) {
+                buckets.computeIfAbsent(keys[j], k -> new ArrayList<>(2)).add(new long[] {LshBands.orderKey(keys, j), i});
             }
         }
         Set<Long> seen = new HashSet<>();
         List<long[]> candidatePairs = new ArrayList<>();
-        BucketPairs pairs = new BucketPairs(config.allPairsMaxBucket(), (a, b) -> {
+        BucketPairs pairs = new BucketPairs(config.allPairsMaxBucket(),
+                config.verification() == Verification.NONE ? 0 : BucketPairs.DEFAULT_NEIGHBOURS, (a, b) -> {
             if (seen.add(a * n + b)) {
                 candidatePairs.add(new long[] {a, b});
             }
         });
-        for (List<Integer> members : buckets.values()) {
+        for (List<long[]> members : buckets.values()) {
             if (members.size() < 2) {
                 continue;
             }
-            for (int m : members) {   // indices were added in id order
-                pairs.add(m);
+            members.sort(Comparator.<long[]>comparingLong(m -> m[0]).thenComparingLong(m -> m[1]));
+            for (long[] m : members) {
+                pairs.add(m[0], m[1]);
             }
             pairs.finish();
         }

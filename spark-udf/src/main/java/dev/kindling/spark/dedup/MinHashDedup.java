@@ -54,7 +54,8 @@ import org.apache.spark.util.LongAccumulator;
  *       one key per LSH band: rows {@code (band key, document)};</li>
  *   <li><b>buckets</b>: a shuffle by band key, each bucket streamed in document order through
  *       {@link BucketPairs}: all pairs of buckets up to {@code allPairsMaxBucket} documents, a star on
- *       the bucket's first document beyond (memory bounded, no quadratic blow-up); pairs made
+ *       the bucket's first document beyond and, with verification, each document with the few before it
+ *       in the order of their next band's key (memory bounded, no quadratic blow-up); pairs made
  *       distinct;</li>
  *   <li><b>verification</b> (on by default): the exact Jaccard similarity of the two shingle sets of
  *       every candidate pair (sets computed only for documents in a pair, joined to the pairs), kept
@@ -312,7 +313,8 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         return ClusterColumns.addTo(in, idColumn, name());
     }
 
-    private static final StructType KEYS = new StructType().add("key", DataTypes.LongType, false).add("v", DataTypes.LongType, false);
+    private static final StructType KEYS = new StructType().add("key", DataTypes.LongType, false).add("order", DataTypes.LongType, false)
+            .add("v", DataTypes.LongType, false);
     private static final StructType PAIRS = new StructType().add("a", DataTypes.LongType, false).add("b", DataTypes.LongType, false);
     private static final StructType SETS = new StructType().add("v", DataTypes.LongType, false).add("set", DataTypes.BinaryType, false);
 
@@ -343,8 +345,8 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         Dataset<Row> keys = Lineage.cut(texts.mapPartitions(new BandKeys(p, norm, signed), Encoders.row(KEYS)));
         long t2 = lap(phases, "signatures", t1);
 
-        Dataset<Row> candidates = Lineage.cut(keys.repartition(col("key")).sortWithinPartitions("key", "v")
-                .mapPartitions(new Buckets(getAllPairsMaxBucket()), Encoders.row(PAIRS))
+        Dataset<Row> candidates = Lineage.cut(keys.repartition(col("key")).sortWithinPartitions("key", "order", "v")
+                .mapPartitions(new Buckets(getAllPairsMaxBucket(), getVerify() ? BucketPairs.DEFAULT_NEIGHBOURS : 0), Encoders.row(PAIRS))
                 .distinct());
         long t3 = lap(phases, "candidates", t2);
 
@@ -476,27 +478,30 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
                     }
                     signed.add(1);
                     long v = r.getLong(0);
-                    for (long key : LshBands.bandKeys(sig, params.bands(), params.rows())) {
-                        out.add(RowFactory.create(key, v));
+                    long[] keys = LshBands.bandKeys(sig, params.bands(), params.rows());
+                    for (int j = 0; j < keys.length; j++) {
+                        out.add(RowFactory.create(keys[j], LshBands.orderKey(keys, j), v));
                     }
                 }
             };
         }
     }
 
-    /** Rows sorted by (key, v) → the candidate pairs of each bucket ({@link BucketPairs}). */
+    /** Rows sorted by (key, order, v) → the candidate pairs of each bucket ({@link BucketPairs}). */
     static final class Buckets implements MapPartitionsFunction<Row, Row> {
         private static final long serialVersionUID = 1L;
         private final int allPairsMax;
+        private final int neighbours;
 
-        Buckets(int allPairsMax) {
+        Buckets(int allPairsMax, int neighbours) {
             this.allPairsMax = allPairsMax;
+            this.neighbours = neighbours;
         }
 
         @Override
         public Iterator<Row> call(Iterator<Row> in) {
             List<Row> pending = new ArrayList<>();
-            BucketPairs pairs = new BucketPairs(allPairsMax, (a, b) -> pending.add(RowFactory.create(a, b)));
+            BucketPairs pairs = new BucketPairs(allPairsMax, neighbours, (a, b) -> pending.add(RowFactory.create(a, b)));
             return new Iterator<>() {
                 private long currentKey;
                 private boolean open;
@@ -522,7 +527,7 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
                         }
                         currentKey = key;
                         open = true;
-                        pairs.add(r.getLong(1));
+                        pairs.add(r.getLong(1), r.getLong(2));
                     }
                     return true;
                 }

@@ -53,6 +53,26 @@ class MinHashDedupTest {
         assertEquals(reference.candidates(), run.candidatePairs());
     }
 
+    /**
+     * Duplicates whose every bucket is large (NearDuplicateCorpus.copiesAmongQuotingPages): the stage finds the 39, as
+     * the in-memory reference does, where a star on each bucket's first member (a quoting page) had kept them all.
+     */
+    @Test
+    void duplicatesWhoseBucketsAreAllLargeAreFound() {
+        List<Document> docs = dev.kindling.dedup.bench.NearDuplicateCorpus.copiesAmongQuotingPages(3);
+        var stage = new MinHashDedup().setClusterColumns(true);
+        var reference = new NearDuplicateFinder(NearDuplicateFinder.Config.defaults(0.8)).find(docs);
+        int duplicates = 0;
+        for (Row r : stage.transform(DedupTestData.frame(docs, 3)).collectAsList()) {
+            String id = r.getAs("id");
+            assertEquals(reference.duplicateOf(id), (String) r.getAs(Columns.DUPLICATE_OF), id);
+            assertEquals(id.startsWith("c") && !id.equals("c00") ? "c00" : null, (String) r.getAs(Columns.DUPLICATE_OF), id);
+            duplicates += r.getAs(Columns.DUPLICATE_OF) == null ? 0 : 1;
+        }
+        assertEquals(39, duplicates);
+        assertEquals(reference.candidates(), stage.lastRun().candidatePairs());
+    }
+
     /** Distinct words {@code prefix + letters(i)} (letters: near normalisation turns every number into 0). */
     private static String words(String prefix, int from, int to) {
         StringBuilder sb = new StringBuilder();
