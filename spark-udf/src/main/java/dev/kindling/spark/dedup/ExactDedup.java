@@ -160,7 +160,7 @@ public final class ExactDedup extends CurationStage<ExactDedup> {
         NormalizeOptions norm = normalizeOptions();
         UserDefinedFunction hash = functions.udf((UDF1<String, String>) s -> s == null ? null : key(s, norm).toHex(),
                 DataTypes.StringType);
-        Column value = Columns.named(target).cast(DataTypes.StringType);
+        Column value = comparable(Columns.named(target), docs.select(Columns.named(target)).schema().fields()[0].dataType());
         Column eligible = col(Columns.REASON).isNull().and(value.isNotNull());
         // rows that take no part get a key of their own (their row's hash, tagged), so they do not all
         // land in one window partition; their verdict is never changed
@@ -181,6 +181,23 @@ public final class ExactDedup extends CurationStage<ExactDedup> {
             out = ClusterColumns.set(out, ctx.idColumn(), isEligible, col("_kd_exact_first"), when(duplicate, col("_kd_exact_first")));
         }
         return out.drop(KEY, "_kd_exact_n", "_kd_exact_first", "_kd_exact_eligible", "_kd_exact_dup");
+    }
+
+    /**
+     * A column's value as the string its key is made of, one string per distinct value: Spark's cast of an array or a
+     * struct to a string is ambiguous ({@code ["a, b"]} and {@code ["a", "b"]} both read {@code [a, b]}, a null field and
+     * the string "null" both {@code null}), so those go as JSON; bytes as hex (a cast decodes them as UTF-8, every
+     * invalid sequence as U+FFFD).
+     */
+    private static Column comparable(Column c, org.apache.spark.sql.types.DataType type) {
+        if (type instanceof org.apache.spark.sql.types.StructType || type instanceof org.apache.spark.sql.types.ArrayType
+                || type instanceof org.apache.spark.sql.types.MapType) {
+            return functions.to_json(c);
+        }
+        if (type.equals(DataTypes.BinaryType)) {
+            return functions.hex(c);
+        }
+        return type.equals(DataTypes.StringType) ? c : c.cast(DataTypes.StringType);
     }
 
     /** The MurmurHash3 x64_128 of the normalised value (UTF-8): the exact-dedup key. */

@@ -62,6 +62,27 @@ class ExactDedupTest {
         assertEquals(List.of("id", "text", "url", Columns.REASON), Arrays.asList(new ExactDedup().transform(in).columns()));
     }
 
+    /**
+     * A column of arrays, structs or bytes is compared by value: Spark's cast to a string, which the key was made of, read
+     * ["a, b"] and ["a", "b"] alike, a null field and "null" alike, and bytes as UTF-8 with every invalid one as U+FFFD,
+     * so different values were dropped as duplicates (found by an adversarial pass).
+     */
+    @Test
+    void arraysStructsAndBytesAreComparedByValue() {
+        org.apache.spark.sql.SparkSession spark = TestSpark.session();
+        Dataset<Row> in = spark.sql("SELECT * FROM VALUES "
+                + "('a', 't', array('a', 'b'), named_struct('k', 'q', 'v', CAST(NULL AS STRING)), X'FF'), "
+                + "('b', 't', array('a, b'), named_struct('k', 'q', 'v', 'null'), X'FE'), "
+                + "('c', 't', array('a', 'b'), named_struct('k', 'q', 'v', CAST(NULL AS STRING)), X'FF') "
+                + "AS docs(id, text, tags, meta, raw)");
+        for (String column : List.of("tags", "meta", "raw")) {
+            Map<String, Row> out = byId(new ExactDedup().setColumn(column).transform(in));
+            assertEquals(null, str(out.get("a"), Columns.REASON), column);
+            assertEquals(null, str(out.get("b"), Columns.REASON), column);
+            assertEquals("exact_dedup_" + column + ":duplicate", str(out.get("c"), Columns.REASON), column);
+        }
+    }
+
     @Test
     void numberLikeStringIdsOrderAsText() {
         // as the README says: the id column's own type orders, and "10" < "11" < "9" as strings
