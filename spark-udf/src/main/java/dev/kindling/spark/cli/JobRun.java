@@ -357,6 +357,13 @@ public final class JobRun {
             org.apache.hadoop.fs.FileSystem fs = path.getFileSystem(spark.sparkContext().hadoopConfiguration());
             try (java.io.OutputStream os = fs.create(path, true)) {
                 os.write((report.toJson() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            } catch (IOException | RuntimeException e) {
+                try {
+                    fs.delete(path, false); // no part of a file a rerun would refuse as an existing --stats
+                } catch (IOException gone) {
+                    e.addSuppressed(gone);
+                }
+                throw e;
             }
         }
     }

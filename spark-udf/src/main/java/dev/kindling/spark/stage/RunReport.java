@@ -151,6 +151,14 @@ public record RunReport(long documentsIn, long documentsKept, List<StageReport> 
         if (file.getParent() != null) {
             Files.createDirectories(file.getParent());
         }
-        Files.writeString(file, toJson() + "\n");
+        // written beside it and moved into place: written in place, a full disk left an empty file, which the rerun then
+        // refused as an existing --stats, while the README says a failed run never leaves one
+        Path partial = file.resolveSibling("." + file.getFileName() + ".partial");
+        try {
+            Files.writeString(partial, toJson() + "\n");
+            Files.move(partial, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(partial);
+        }
     }
 }
