@@ -174,7 +174,8 @@ class StageParamsTest {
         refused("Score(" + sc.uid() + ").longTexts must be chunk, truncate or error, got 'bogus'", () -> sc.setLongTexts("bogus"));
         MinHashDedup m = new MinHashDedup();
         String mh = "MinHashDedup(" + m.uid() + ").";
-        refused(mh + "numPerm must be >= 1, got 0", () -> m.setNumPerm(0));
+        refused(mh + "numPerm must be in [1, 8192], got 0", () -> m.setNumPerm(0));
+        refused(mh + "numPerm must be in [1, 8192], got 8193", () -> m.setNumPerm(8193));
         refused(mh + "ngram must be >= 1, got 0", () -> m.setNgram(0));
         refused(mh + "bands must be >= 0", () -> m.setBands(-1));
         refused(mh + "rows must be >= 0", () -> m.setRows(-1));
@@ -298,12 +299,13 @@ class StageParamsTest {
     @Test
     void settersMayBeCalledInAnyOrder() {
         StructType docs = DOCS.add("prompt", DataTypes.StringType);
-        // bands x rows must fit in numPerm: 20 x 8 needs 160, more than the default 112 that numPerm has until it is set
+        // bands x rows must fit in numPerm when it is set: 20 x 8 needs 160 (unset, numPerm is bands x rows)
         MinHashDedup bandsFirst = new MinHashDedup().setBands(20).setRows(8).setNumPerm(160);
         MinHashDedup permFirst = new MinHashDedup().setNumPerm(160).setRows(8).setBands(20);
         sameStage(bandsFirst, permFirst, docs);
         assertEquals(20, bandsFirst.minHashParams().bands());
-        MinHashDedup tooMany = new MinHashDedup().setBands(20).setRows(8);
+        assertEquals(160, new MinHashDedup().setBands(20).setRows(8).minHashParams().numPerm());
+        MinHashDedup tooMany = new MinHashDedup().setBands(20).setRows(8).setNumPerm(112);
         refused("MinHashDedup(" + tooMany.uid() + "): bands x rows must fit in numPerm", () -> tooMany.transformSchema(docs));
         MinHashDedup half = new MinHashDedup().setBands(20);
         refused("MinHashDedup(" + half.uid() + "): set both bands and rows, or neither", () -> half.transformSchema(docs));

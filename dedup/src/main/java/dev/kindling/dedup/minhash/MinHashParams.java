@@ -20,10 +20,15 @@ public record MinHashParams(int numPerm, int bands, int rows, int ngram, long se
     /** datatrove's defaults: 112 permutations as 14 bands of 8 rows, 5-grams. */
     public static final MinHashParams DEFAULT = new MinHashParams(112, 14, 8, 5, DEFAULT_SEED);
 
+    /**
+     * The most permutations a run takes: every document's signature has that many values, and choosing bands and rows for
+     * a threshold tries every shape (about 4.5 s at 8,192 here; --num-perm 50000 sat for minutes before any work, saying
+     * nothing). datatrove uses 112, text-dedup 256.
+     */
+    public static final int MAX_PERMUTATIONS = 8192;
+
     public MinHashParams {
-        if (numPerm < 1) {
-            throw new IllegalArgumentException("numPerm must be at least 1, got " + numPerm);
-        }
+        checkNumPerm(numPerm);
         if (bands < 1 || rows < 1 || (long) bands * rows > numPerm) {
             throw new IllegalArgumentException("bands x rows must fit in numPerm: bands=" + bands
                     + " rows=" + rows + " numPerm=" + numPerm);
@@ -40,7 +45,16 @@ public record MinHashParams(int numPerm, int bands, int rows, int ngram, long se
      * {@link #DEFAULT}'s 14 x 8.
      */
     public static MinHashParams forThreshold(double threshold, int numPerm, int ngram, long seed) {
+        checkNumPerm(numPerm);
         OptimalParam.BandsRows br = OptimalParam.forVerifiedDedup(threshold, numPerm);
         return new MinHashParams(numPerm, br.bands(), br.rows(), ngram, seed);
+    }
+
+    /** Refuses a number of permutations outside [1, {@link #MAX_PERMUTATIONS}]. */
+    public static void checkNumPerm(long numPerm) {
+        if (numPerm < 1 || numPerm > MAX_PERMUTATIONS) {
+            throw new IllegalArgumentException("numPerm must be in [1, " + MAX_PERMUTATIONS + "] (the values of each document's "
+                    + "signature; datatrove uses 112), got " + numPerm);
+        }
     }
 }

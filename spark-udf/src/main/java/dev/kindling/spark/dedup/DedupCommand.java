@@ -81,6 +81,10 @@ public final class DedupCommand extends SparkCommand {
         if (ngram < 1 || numPerm < 1) {
             throw KindlingException.usage("--ngram and --num-perm must be at least 1");
         }
+        if (numPerm > dev.kindling.dedup.minhash.MinHashParams.MAX_PERMUTATIONS) {
+            throw KindlingException.usage("--num-perm must be at most " + dev.kindling.dedup.minhash.MinHashParams.MAX_PERMUTATIONS
+                    + " (the values of each document's signature; datatrove uses 112), got " + numPerm);
+        }
         if ((bands == null) != (rows == null)) {
             throw KindlingException.usage("--bands and --rows go together");
         }
@@ -91,6 +95,10 @@ public final class DedupCommand extends SparkCommand {
             // as many permutations as the bands use: --bands 10 --rows 10 computed the default 112 and used 100, and
             // --bands 20 --rows 8 was refused for not fitting in 112 permutations the user never asked for
             numPerm = (int) Math.min(Integer.MAX_VALUE, (long) bands * rows);
+            if (numPerm > dev.kindling.dedup.minhash.MinHashParams.MAX_PERMUTATIONS) {
+                throw KindlingException.usage("--bands " + bands + " x --rows " + rows + " is " + (long) bands * rows
+                        + " permutations, over the " + dev.kindling.dedup.minhash.MinHashParams.MAX_PERMUTATIONS + " a run takes");
+            }
         }
         for (String c : exactColumns) {
             if (c.isBlank()) {

@@ -90,7 +90,8 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
     private final DoubleParam threshold = new DoubleParam(this, "threshold", "Jaccard similarity of duplicates (0, 1)",
             ParamChecks.number(this, "threshold", "in (0, 1)", (Double v) -> v > 0 && v < 1));
     private final IntParam ngram = new IntParam(this, "ngram", "word n-gram (shingle) size", ParamChecks.atLeast(this, "ngram", 1));
-    private final IntParam numPerm = new IntParam(this, "numPerm", "MinHash permutations", ParamChecks.atLeast(this, "numPerm", 1));
+    private final IntParam numPerm = new IntParam(this, "numPerm", "MinHash permutations", ParamChecks.number(this, "numPerm", "in [1, " + MinHashParams.MAX_PERMUTATIONS + "]",
+            (Integer v) -> v >= 1 && v <= MinHashParams.MAX_PERMUTATIONS));
     private final IntParam bands = new IntParam(this, "bands", "LSH bands (0: chosen for the threshold)", ParamChecks.atLeast(this, "bands", 0));
     private final IntParam rows = new IntParam(this, "rows", "rows per band (0: chosen for the threshold)", ParamChecks.atLeast(this, "rows", 0));
     private final LongParam seed = new LongParam(this, "seed", "seed of the permutations",
@@ -277,7 +278,9 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         long s = getSeed();
         double t = getThreshold();
         if (b > 0 && r > 0) {
-            return new MinHashParams(n, b, r, g, s);
+            // numPerm not set: as many permutations as the bands use (bands 10 x rows 10 computed the default 112 and used
+            // 100, and 20 x 8 was refused for not fitting in 112 the user never asked for; a config's minhash_dedup too)
+            return new MinHashParams(isSet(numPerm) ? n : (int) Math.min(Integer.MAX_VALUE, (long) b * r), b, r, g, s);
         }
         if (b > 0 || r > 0) {
             throw new IllegalArgumentException("set both bands and rows, or neither (got bands=" + b + ", rows=" + r + ")");

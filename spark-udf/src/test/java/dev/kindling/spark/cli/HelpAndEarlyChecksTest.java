@@ -102,6 +102,19 @@ class HelpAndEarlyChecksTest {
         }
     }
 
+    /** A number of permutations past 8,192 is refused at once: --num-perm 50000 sat for minutes choosing bands, saying nothing. */
+    @Test
+    void tooManyPermutationsAreRefusedBeforeSparkStarts() throws Exception {
+        Path in = Files.writeString(tmp.resolve("in.jsonl"), "{\"id\":\"a\",\"text\":\"hi\"}\n");
+        String out = tmp.resolve("out").toString();
+        ModeOptionsTest.assertUsageNaming(ModeOptionsTest.run("dedup", "--master", "bogus://x", "-i", in.toString(), "-o", out,
+                "--minhash", "--num-perm", "50000"), "--num-perm must be at most 8192 (the values of each document's signature; "
+                + "datatrove uses 112), got 50000");
+        ModeOptionsTest.assertUsageNaming(ModeOptionsTest.run("dedup", "--master", "bogus://x", "-i", in.toString(), "-o", out,
+                "--minhash", "--bands", "2147483647", "--rows", "2"), "--bands 2147483647 x --rows 2 is 4294967294 permutations, "
+                + "over the 8192 a run takes");
+    }
+
     @Test
     void aMissingLocalTokenizerIsAUsageErrorBeforeSparkStarts() throws Exception {
         Path in = Files.writeString(tmp.resolve("in.jsonl"), "{\"id\":\"a\",\"text\":\"hi\"}\n");

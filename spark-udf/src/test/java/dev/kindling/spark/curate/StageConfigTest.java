@@ -124,6 +124,24 @@ class StageConfigTest {
     }
 
     /**
+     * A config's bands and rows without num_perm take as many permutations as they use, as the dedup command's do: 20 x 8
+     * was refused for not fitting in the default 112, and 7 x 8 computed 112 and used 56 (found by an adversarial pass).
+     */
+    @Test
+    void bandsAndRowsWithoutNumPermTakeTheirOwn() throws Exception {
+        MinHashDedup wide = (MinHashDedup) yaml("stages:\n  - minhash_dedup: {bands: 20, rows: 8}\n").get(0);
+        assertEquals(160, wide.minHashParams().numPerm());
+        assertEquals(56, ((MinHashDedup) yaml("stages:\n  - minhash_dedup: {bands: 7, rows: 8}\n").get(0)).minHashParams().numPerm());
+        assertEquals(200, ((MinHashDedup) yaml("stages:\n  - minhash_dedup: {bands: 7, rows: 8, num_perm: 200}\n").get(0))
+                .minHashParams().numPerm());
+        KindlingException e = assertThrows(KindlingException.class, () -> yaml("stages:\n  - minhash_dedup: {num_perm: 50000}\n"));
+        assertTrue(e.getMessage().contains("stages[0] (minhash_dedup): 'num_perm' must be in [1, 8192], got 50000"), e.getMessage());
+        e = assertThrows(KindlingException.class, () -> yaml("stages:\n  - minhash_dedup: {bands: 200, rows: 50}\n"));
+        assertTrue(e.getMessage().contains("numPerm must be in [1, 8192] (the values of each document's signature; datatrove uses "
+                + "112), got 10000"), e.getMessage());
+    }
+
+    /**
      * A benchmark path Hadoop cannot parse (a scheme before a relative path) is refused naming the stage: it failed after
      * Spark had started as a bare "URISyntaxException: Relative path in absolute URI".
      */
@@ -229,7 +247,7 @@ class StageConfigTest {
         e = assertThrows(KindlingException.class, () -> yaml("stages:\n  - minhash_dedup: {num_perm: 0}\n"));
         assertFalse(e.getMessage().contains("kindling_minhash_dedup"), e.getMessage());
         assertTrue(e.getMessage().contains("stages[0] (minhash_dedup): 'num_perm' "), e.getMessage());
-        e = assertThrows(KindlingException.class, () -> yaml("stages:\n  - minhash_dedup: {bands: 20, rows: 8}\n"));
+        e = assertThrows(KindlingException.class, () -> yaml("stages:\n  - minhash_dedup: {bands: 20, rows: 8, num_perm: 112}\n"));
         assertTrue(e.getMessage().contains("bands x rows must fit in numPerm"), e.getMessage());
         e = assertThrows(KindlingException.class, () -> yaml("stages:\n  - c4: {strict: true}\n"));
         assertTrue(e.getMessage().contains("unknown option 'strict' (it takes none)"), e.getMessage());
