@@ -394,6 +394,9 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         long candidateCount = getVerify() ? checked.value() : cc.edges();
         lastRun = new Run(p, signed.value(), candidateCount, cc.edges(), cc.vertices(), cc.vertices() - cc.roots(), cc.rounds(),
                 phases);
+        // the documents with a shingle: one shorter than the n-gram is compared with nothing, which only this says (a run
+        // whose every text was too short read "0 dropped, 0 candidate pairs")
+        ctx.reportValue(NAME + "_documents_compared", signed.value());
         ctx.reportValue(NAME + "_candidate_pairs", candidateCount);
         ctx.reportValue(NAME + "_similar_pairs", cc.edges());
         ctx.reportValue(NAME + "_clusters", cc.roots());

@@ -112,9 +112,14 @@ class MinHashDedupTest {
             assertEquals(6, run.clusteredDocuments());
             assertEquals(dropped, run.duplicates());
             assertEquals(7, run.documents());
-            assertEquals(Map.of("minhash_dedup_candidate_pairs", 15L, "minhash_dedup_similar_pairs", 15L,
-                    "minhash_dedup_clusters", 1L), ctx.values());
+            assertEquals(Map.of("minhash_dedup_documents_compared", 7L, "minhash_dedup_candidate_pairs", 15L,
+                    "minhash_dedup_similar_pairs", 15L, "minhash_dedup_clusters", 1L), ctx.values());
         }
+        // texts shorter than the n-gram (100 words, 200) have no shingle and are compared with nothing: the count says so
+        dev.kindling.spark.stage.StageContext ctx = new dev.kindling.spark.stage.StageContext(dev.kindling.spark.TestSpark.session(), "id", "text");
+        new MinHashDedup().setNgram(200).apply(DedupTestData.frame(docs, 3).withColumn(Columns.REASON,
+                org.apache.spark.sql.functions.lit(null).cast("string")), ctx).collectAsList();
+        assertEquals(0L, ctx.values().get("minhash_dedup_documents_compared"));
     }
 
     /**
