@@ -124,7 +124,9 @@ public final class LocalFiles {
             return local;
         }
         if (path.startsWith("file:") || path.contains("/") || path.contains(java.io.File.separator)) {
-            throw KindlingException.usage(option + " " + path + " does not exist");
+            // a relative one names the folder it was looked for in: a stage saved in one folder and loaded in another
+            throw KindlingException.usage(option + " " + path + " does not exist" + (local.isAbsolute() ? ""
+                    : " (relative to the working directory " + Path.of("").toAbsolutePath() + ")"));
         }
         return null;
     }

@@ -82,7 +82,7 @@ public final class Embed extends EngineStage<Embed> {
     @Override
     public Dataset<Row> transform(Dataset<?> dataset) {
         transformSchema(dataset.schema());
-        InferenceMetrics metrics = newMetrics(dataset);
+        InferenceMetrics metrics = startTransform(dataset);
         return job(dataset.schema(), metrics).apply(dataset.toDF(), getErrorCol(), getSkipRejected());
     }
 

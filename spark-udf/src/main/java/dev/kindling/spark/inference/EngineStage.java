@@ -270,8 +270,24 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
 
     private transient InferenceMetrics lastMetrics;
 
+    /**
+     * What each {@code transform} does first, on the driver: with a local master (the executors read the driver's disk),
+     * a model or tokenizer given as a local path that is not there, or is no model, is refused naming the stage and param
+     * (it failed in the first task, naming neither); then this stage's counters are registered.
+     */
+    protected final InferenceMetrics startTransform(org.apache.spark.sql.Dataset<?> dataset) {
+        if (dataset.sparkSession().sparkContext().isLocal()) {
+            ExecutorEngines.checkLocalModel(who() + ".model", getModel());
+            String t = getOrDefault(tokenizer);
+            if (t != null && !t.isEmpty()) {
+                dev.kindling.spark.tokenize.ExecutorTokenizers.checkLocal(who() + ".tokenizer", t);
+            }
+        }
+        return newMetrics(dataset);
+    }
+
     /** Registers this stage's counters for a new {@link #transform}. */
-    protected final InferenceMetrics newMetrics(org.apache.spark.sql.Dataset<?> dataset) {
+    private InferenceMetrics newMetrics(org.apache.spark.sql.Dataset<?> dataset) {
         lastMetrics = InferenceMetrics.register(dataset.sparkSession().sparkContext(), stageName());
         return lastMetrics;
     }

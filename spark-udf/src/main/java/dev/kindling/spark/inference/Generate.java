@@ -351,7 +351,7 @@ public final class Generate extends EngineStage<Generate> {
     public Dataset<Row> transform(Dataset<?> dataset) {
         StructType schema = dataset.schema();
         transformSchema(schema);
-        InferenceMetrics metrics = newMetrics(dataset);
+        InferenceMetrics metrics = startTransform(dataset);
         return job(schema, metrics).apply(dataset.toDF(), getErrorCol(), getSkipRejected());
     }
 

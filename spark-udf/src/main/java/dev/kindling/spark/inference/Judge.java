@@ -193,7 +193,7 @@ public final class Judge extends EngineStage<Judge> {
         // transformSchema's checks with the rubric read once (it read it again for the job)
         Rubric rubric = checked(dataset.schema());
         job(dataset.schema(), null, rubric).outputSchema(dataset.schema(), getErrorCol());
-        InferenceMetrics metrics = newMetrics(dataset);
+        InferenceMetrics metrics = startTransform(dataset);
         return job(dataset.schema(), metrics, rubric).apply(dataset.toDF(), getErrorCol(), getSkipRejected());
     }
 

@@ -119,7 +119,7 @@ public final class Score extends EngineStage<Score> {
     @Override
     public Dataset<Row> transform(Dataset<?> dataset) {
         transformSchema(dataset.schema());
-        InferenceMetrics metrics = newMetrics(dataset);
+        InferenceMetrics metrics = startTransform(dataset);
         return job(dataset.schema(), metrics).apply(dataset.toDF(), getErrorCol(), getSkipRejected());
     }
 

@@ -168,6 +168,8 @@ public final class TokenizerTransformer extends Transformer implements DefaultPa
         transformSchema(dataset.schema());
         String path = getTokenizer();
         dev.kindling.spark.inference.HadoopConf hadoop = dev.kindling.spark.inference.HadoopConf.forPath(dataset.sparkSession(), path);
+        // named as the stage's param, a relative path with the folder it was looked in (a saved stage loaded elsewhere)
+        ExecutorTokenizers.checkLocal(ParamChecks.who(this) + ".tokenizer", path);
         ExecutorTokenizers.get(path, hadoop); // a missing or malformed tokenizer fails here, on the driver
         Dataset<Row> out = dataset.toDF().withColumn(getOutputCol(),
                 TokenizeStage.encodeUdf(path, getAddSpecialTokens(), hadoop).apply(Columns.named(getInputCol())));

@@ -488,28 +488,31 @@ class GenerateSparkTest {
     }
 
     @Test
-    void aPartitionOfRejectedRowsPassesThroughWithoutOpeningTheModel() {
+    void aPartitionOfRejectedRowsPassesThroughWithoutOpeningTheModel() throws Exception {
         // a partition whose rows an earlier stage all rejected copied and loaded the model on its executor for nothing; a
-        // model that does not exist shows it, as opening it fails the task
+        // model that is gone when the job runs shows it, as opening it fails the task (transform checks it is there)
         SparkSession spark = TestSpark.session();
+        Path vanishing = Files.copy(dev.kindling.testing.SharedData.require("llama2c/stories260K.gguf"), tmp.resolve("no-such-model.gguf"));
         StructType schema = new StructType().add("id", DataTypes.StringType).add("prompt", DataTypes.StringType)
                 .add("reason", DataTypes.StringType);
         List<Row> rejected = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             rejected.add(RowFactory.create("r" + i, "Once upon a time", "quality:too_short"));
         }
-        Generate g = generate().setModel(tmp.resolve("no-such-model.gguf").toString()).setMaxTokens(4);
-        List<Row> out = g.transform(spark.createDataFrame(rejected, schema).repartition(2)).collectAsList();
+        Generate g = generate().setModel(vanishing.toString()).setMaxTokens(4);
+        Dataset<Row> allRejected = g.transform(spark.createDataFrame(rejected, schema).repartition(2));
+        List<Row> oneAccepted = new ArrayList<>(rejected);
+        oneAccepted.add(RowFactory.create("a", "Once upon a time", null));
+        Dataset<Row> withAccepted = g.transform(spark.createDataFrame(oneAccepted, schema).coalesce(1));
+        Files.delete(vanishing);
+        List<Row> out = allRejected.collectAsList();
         assertEquals(4, out.size());
         for (Row r : out) {
             assertEquals("quality:too_short", r.getString(2));
             assertNull(r.get(3), "no generation for a rejected row");
             assertNull(r.get(4), "and no error");
         }
-        List<Row> oneAccepted = new ArrayList<>(rejected);
-        oneAccepted.add(RowFactory.create("a", "Once upon a time", null));
-        Exception e = assertThrows(Exception.class,
-                () -> g.transform(spark.createDataFrame(oneAccepted, schema).coalesce(1)).collectAsList());
+        Exception e = assertThrows(Exception.class, withAccepted::collectAsList);
         Throwable root = e;
         while (root.getCause() != null) {
             root = root.getCause();
@@ -518,9 +521,10 @@ class GenerateSparkTest {
     }
 
     @Test
-    void aPartitionOfNullInputsPassesThroughWithoutOpeningTheModel() {
+    void aPartitionOfNullInputsPassesThroughWithoutOpeningTheModel() throws Exception {
         // a partition whose prompts (texts, responses) were all null opened the engine before reading a row, copying and
-        // loading the model for rows that get nulls; a model that does not exist shows it, as opening it fails the task
+        // loading the model for rows that get nulls; a model that is gone when the job runs shows it, as opening it fails
+        // the task (transform checks it is there)
         SparkSession spark = TestSpark.session();
         StructType schema = new StructType().add("id", DataTypes.StringType).add("prompt", DataTypes.StringType)
                 .add("completion", DataTypes.StringType).add("text", DataTypes.StringType);
@@ -529,15 +533,22 @@ class GenerateSparkTest {
             rows.add(RowFactory.create("n" + i, null, null, null));
         }
         Dataset<Row> in = spark.createDataFrame(rows, schema).repartition(2);
-        String missing = tmp.resolve("no-such-model.gguf").toString();
+        Path vanishing = Files.copy(dev.kindling.testing.SharedData.require("llama2c/stories260K.gguf"), tmp.resolve("gone.gguf"));
+        String missing = vanishing.toString();
         org.apache.spark.ml.Transformer[] stages = {
             new Generate().setModel(missing).setMaxTokens(4),
             new Score().setModel(missing),
             new Embed().setModel(missing),
             new Judge().setModel(missing),
         };
+        List<Dataset<Row>> transformed = new ArrayList<>();
         for (org.apache.spark.ml.Transformer stage : stages) {
-            List<Row> out = stage.transform(in).collectAsList();
+            transformed.add(stage.transform(in));
+        }
+        Files.delete(vanishing);
+        for (int s = 0; s < stages.length; s++) {
+            org.apache.spark.ml.Transformer stage = stages[s];
+            List<Row> out = transformed.get(s).collectAsList();
             assertEquals(4, out.size(), stage.getClass().getSimpleName());
             for (Row r : out) {
                 for (int i = schema.size(); i < r.size(); i++) {
