@@ -233,6 +233,7 @@ public abstract class SparkCommand implements Callable<Integer> {
                 ? new PrintStream(new WriterOutputStream(spec.commandLine().getOut()), true, java.nio.charset.StandardCharsets.UTF_8)
                 : System.out;
         JobRun run = new JobRun(spark, job, bar, System.nanoTime(), out);
+        boolean failed = false;
         PrintWriter err = spec.commandLine().getErr() != null ? spec.commandLine().getErr() : new PrintWriter(System.err, true);
         Runnable onInterrupt = () -> {
             run.interrupted(err);
@@ -253,6 +254,7 @@ public abstract class SparkCommand implements Callable<Integer> {
             outputsWritten |= code == 0 && job.output != null;
             return code;
         } catch (Exception | Error e) {
+            failed = true;
             if (run.stopping()) {
                 // the shutdown hook says what stopped the run and what it removed, in one line: this thread's own error
                 // (its job cancelled, or Spark's context stopped under it) was a second, misleading one
@@ -276,7 +278,28 @@ public abstract class SparkCommand implements Callable<Integer> {
             out.flush();
             if (!joined) {
                 removeCheckpoints(spark);
-                spark.stop();
+                stopQuietlyIf(spark, failed && !job.verbose);
+            }
+        }
+    }
+
+    /**
+     * Stops {@code spark}; when {@code quiet}, with stderr silenced meanwhile: stopped under a failed job, Spark's threads
+     * printed what they could no longer do (a Scala Future's pool refusing work, two RejectedExecutionException traces of
+     * some 30 lines) before the run's one-line error, in two runs of three. The interrupt hook silences the same; the
+     * error itself is said after this, and --verbose keeps everything.
+     */
+    private static void stopQuietlyIf(SparkSession spark, boolean quiet) {
+        PrintStream err = System.err;
+        if (quiet) {
+            err.flush();
+            System.setErr(new PrintStream(java.io.OutputStream.nullOutputStream()));
+        }
+        try {
+            spark.stop();
+        } finally {
+            if (quiet) {
+                System.setErr(err);
             }
         }
     }
