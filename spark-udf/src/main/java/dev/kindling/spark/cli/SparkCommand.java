@@ -114,20 +114,34 @@ public abstract class SparkCommand implements Callable<Integer> {
 
     /** Refuses, before Spark starts, an input or output Hadoop cannot parse ({@link dev.kindling.spark.io.LocalPaths#requireHadoopPath}). */
     private void requireHadoopPaths() {
+        for (String[] given : givenStrings()) {
+            if (given[0].equals("--input") || OUTPUT_OPTIONS.contains(given[0])) {
+                dev.kindling.spark.io.LocalPaths.requireHadoopPath(given[0], given[1]);
+            }
+        }
+    }
+
+    /** Every non-empty string the command line gave an option, as {option's longest name, value} (a list option's each). */
+    private List<String[]> givenStrings() {
+        List<String[]> out = new ArrayList<>();
         if (spec.commandLine() == null || spec.commandLine().getParseResult() == null) {
-            return;
+            return out;
         }
         for (picocli.CommandLine.Model.OptionSpec o : spec.commandLine().getParseResult().matchedOptions()) {
-            String name = o.longestName();
-            if (name.equals("--input") || OUTPUT_OPTIONS.contains(name)) {
-                Object given = o.getValue();
-                for (Object value : given instanceof java.util.Collection<?> c ? c : java.util.Collections.singletonList(given)) {
-                    if (value instanceof String v && !v.isEmpty()) {
-                        dev.kindling.spark.io.LocalPaths.requireHadoopPath(name, v);
-                    }
+            Object given = o.getValue(); // as an Object: String.valueOf(o.getValue()) took it for a char[]
+            java.util.Collection<?> values = java.util.List.of();
+            if (given instanceof java.util.Collection<?> c) {
+                values = c;
+            } else if (given != null) {
+                values = java.util.List.of(given);
+            }
+            for (Object value : values) {
+                if (value instanceof String v && !v.isEmpty()) {
+                    out.add(new String[] {o.longestName(), v});
                 }
             }
         }
+        return out;
     }
 
     /**
@@ -142,22 +156,9 @@ public abstract class SparkCommand implements Callable<Integer> {
         }
         java.util.List<String[]> outputs = new java.util.ArrayList<>();
         java.util.List<String[]> read = new java.util.ArrayList<>(filesReadBesideOptions());
-        for (picocli.CommandLine.Model.OptionSpec o : spec.commandLine().getParseResult().matchedOptions()) {
-            String name = o.longestName();
-            if (name.equals("--input")) {
-                continue;
-            }
-            Object given = o.getValue(); // as an Object: String.valueOf(o.getValue()) took it for a char[]
-            java.util.Collection<?> values = java.util.List.of();
-            if (given instanceof java.util.Collection<?> c) {
-                values = c;
-            } else if (given != null) {
-                values = java.util.List.of(given);
-            }
-            for (Object value : values) {
-                if (value instanceof String v && !v.isEmpty()) {
-                    (OUTPUT_OPTIONS.contains(name) ? outputs : read).add(new String[] {name, v});
-                }
+        for (String[] given : givenStrings()) {
+            if (!given[0].equals("--input")) {
+                (OUTPUT_OPTIONS.contains(given[0]) ? outputs : read).add(given);
             }
         }
         for (String[] out : outputs) {
