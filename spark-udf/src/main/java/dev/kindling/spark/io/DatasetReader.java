@@ -339,8 +339,18 @@ public final class DatasetReader {
     }
 
     private static Dataset<Row> readTextFiles(SparkSession spark, List<String> paths, String textColumn) {
+        return readTextFiles(spark, paths, textColumn, LineSource.MAX_LINE_BYTES);
+    }
+
+    /**
+     * {@link #readTextFiles} with a bound on a file's length (tests: a few bytes): a file over it is its row's error
+     * ({@code read:line_too_long}, its bytes not read), as a line over 256 MiB is. Read whole, a 600 MB file ran the job out
+     * of memory (exit 52, naming no file) and every other document went with it. The binary source skips the files its
+     * length filter refuses without reading them.
+     */
+    static Dataset<Row> readTextFiles(SparkSession spark, List<String> paths, String textColumn, long maxFileBytes) {
         Dataset<Row> files = spark.read().format("binaryFile").option("recursiveFileLookup", "true")
-                .load(paths.toArray(new String[0]));
+                .load(paths.toArray(new String[0])).where(col("length").leq(maxFileBytes));
         UserDefinedFunction decode = functions.udf((UDF1<byte[], String>) DatasetReader::strictUtf8, DataTypes.StringType);
         // a stray binary (a PDF, an image) is not a document: its raw bytes are kept up to a bound, not a 1 GB JSON row
         UserDefinedFunction where = functions.udf((UDF1<byte[], String>) b -> "invalid UTF-8 at byte "
@@ -361,11 +371,17 @@ public final class DatasetReader {
                 when(bad, where.apply(col("content"))).as(Columns.ERROR));
         // Spark's file scans skip 0-byte files; here each file is a document, so an empty one is an empty document
         // (counted as read:empty_text), not nothing
-        List<Row> empty = new ArrayList<>();
-        for (String f : zeroLengthFiles(spark, paths)) {
-            empty.add(org.apache.spark.sql.RowFactory.create("", null, f, 0L, 1L, null, null));
+        List<Row> listed = new ArrayList<>();
+        for (org.apache.hadoop.fs.FileStatus f : inputFiles(spark, paths)) {
+            if (f.getLen() == 0) {
+                listed.add(org.apache.spark.sql.RowFactory.create("", null, f.getPath().toString(), 0L, 1L, null, null));
+            } else if (f.getLen() > maxFileBytes) {
+                listed.add(org.apache.spark.sql.RowFactory.create(null, "read:line_too_long", f.getPath().toString(), 0L, 1L, null,
+                        "file of " + f.getLen() + " bytes, over the " + (maxFileBytes % (1 << 20) == 0 ? (maxFileBytes >> 20) + " MiB"
+                                : maxFileBytes + " bytes") + " a document may hold"));
+            }
         }
-        return empty.isEmpty() ? docs : docs.unionByName(spark.createDataFrame(empty, docs.schema()));
+        return listed.isEmpty() ? docs : docs.unionByName(spark.createDataFrame(listed, docs.schema()));
     }
 
     /**
@@ -375,7 +391,8 @@ public final class DatasetReader {
     static String parquetTypeConflict(SparkSession spark, List<String> paths) {
         Map<String, org.apache.spark.sql.types.DataType> typeOf = new java.util.HashMap<>();
         Map<String, String> fileOf = new java.util.HashMap<>();
-        for (String f : inputFiles(spark, paths, false)) {
+        for (org.apache.hadoop.fs.FileStatus st : inputFiles(spark, paths)) {
+            String f = st.getPath().toString();
             if (!f.endsWith(".parquet")) {
                 continue;
             }
@@ -393,13 +410,9 @@ public final class DatasetReader {
         return null;
     }
 
-    private static List<String> zeroLengthFiles(SparkSession spark, List<String> paths) {
-        return inputFiles(spark, paths, true);
-    }
-
-    /** The data files under {@code paths} (globs and folders, recursively; not _hidden or .hidden), all or only the empty ones. */
-    private static List<String> inputFiles(SparkSession spark, List<String> paths, boolean emptyOnly) {
-        List<String> out = new ArrayList<>();
+    /** The data files under {@code paths} (globs and folders, recursively; not _hidden or .hidden). */
+    private static List<org.apache.hadoop.fs.FileStatus> inputFiles(SparkSession spark, List<String> paths) {
+        List<org.apache.hadoop.fs.FileStatus> out = new ArrayList<>();
         org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
         try {
             for (String input : paths) {
@@ -409,11 +422,7 @@ public final class DatasetReader {
                 for (org.apache.hadoop.fs.FileStatus st : matches == null ? new org.apache.hadoop.fs.FileStatus[0] : matches) {
                     // a file in a _ or . folder is hidden too, as Spark's readers skip it (an empty _tmp/zero.txt was
                     // counted as an empty document)
-                    for (org.apache.hadoop.fs.FileStatus f : DataFormat.dataFiles(fs, st.getPath())) {
-                        if (f.getLen() == 0 || !emptyOnly) {
-                            out.add(f.getPath().toString());
-                        }
-                    }
+                    out.addAll(DataFormat.dataFiles(fs, st.getPath()));
                 }
             }
         } catch (java.io.IOException e) {

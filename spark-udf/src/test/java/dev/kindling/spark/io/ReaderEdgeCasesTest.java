@@ -22,6 +22,30 @@ import org.junit.jupiter.api.io.TempDir;
 class ReaderEdgeCasesTest {
     @TempDir Path tmp;
 
+    /**
+     * A text-files file over the bound (256 MiB; 50 bytes here) is its row's error, read:line_too_long naming its size,
+     * and the other files are read: read whole, a 600 MB file ran the job out of memory, every document lost with it
+     * (found by an adversarial pass). An empty file is still an empty document.
+     */
+    @Test
+    void aTextFileOverTheBoundIsItsRowsError() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("files"));
+        Files.writeString(dir.resolve("small.txt"), "hello");
+        Files.writeString(dir.resolve("big.txt"), "x".repeat(100));
+        Files.writeString(dir.resolve("empty.txt"), "");
+        List<org.apache.spark.sql.Row> rows = DatasetReader.readTextFiles(TestSpark.session(), List.of(dir.toString()), "text", 50)
+                .orderBy(Columns.SOURCE_FILE).collectAsList();
+        assertEquals(3, rows.size(), rows.toString());
+        org.apache.spark.sql.Row big = rows.get(0);
+        assertTrue(big.<String>getAs(Columns.SOURCE_FILE).endsWith("big.txt"), big.toString());
+        assertEquals(null, (String) big.getAs("text"));
+        assertEquals("read:line_too_long", (String) big.getAs(Columns.REASON));
+        assertEquals("file of 100 bytes, over the 50 bytes a document may hold", (String) big.getAs(Columns.ERROR));
+        assertEquals("", (String) rows.get(1).getAs("text"));
+        assertEquals("hello", (String) rows.get(2).getAs("text"));
+        assertEquals(null, (String) rows.get(2).getAs(Columns.REASON));
+    }
+
     private Cli.Result convert(String... args) {
         List<String> all = new java.util.ArrayList<>(List.of("convert", "--no-progress", "-o", tmp.resolve("out-" + System.nanoTime()).toString()));
         all.addAll(List.of(args));
