@@ -68,7 +68,7 @@ public record GenerationRequest(String prompt, int[] promptTokens, SamplingParam
         if (s.isEmpty()) {
             return "is empty";
         }
-        if (hasUnpairedSurrogate(s)) {
+        if (firstUnpairedSurrogate(s) >= 0) {
             return "holds an unpaired surrogate, half of a character (a string cut inside an emoji?): "
                     + s.codePoints().mapToObj(c -> String.format("U+%04X", c)).toList();
         }
@@ -79,16 +79,17 @@ public record GenerationRequest(String prompt, int[] promptTokens, SamplingParam
         return null;
     }
 
-    private static boolean hasUnpairedSurrogate(String s) {
+    /** The index of the first half of a surrogate pair that stands alone in {@code s} (no text: half a character), or -1. */
+    public static int firstUnpairedSurrogate(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
                 i++;
             } else if (Character.isSurrogate(c)) {
-                return true;
+                return i;
             }
         }
-        return false;
+        return -1;
     }
 
     /** Greedy, 256 tokens at most. */

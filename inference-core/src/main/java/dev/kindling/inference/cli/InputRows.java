@@ -199,16 +199,9 @@ final class InputRows implements Iterator<InputRows.Row>, Closeable {
 
     /** Where {@code t} (called {@code what}) holds half a surrogate pair, or null. */
     private static String unpairedSurrogate(String t, String what) {
-        for (int i = 0; i < t.length(); i++) {
-            char c = t.charAt(i);
-            if (Character.isHighSurrogate(c) && i + 1 < t.length() && Character.isLowSurrogate(t.charAt(i + 1))) {
-                i++;
-            } else if (Character.isSurrogate(c)) {
-                return what + " holds an unpaired surrogate escape \\u" + String.format("%04X", (int) c) + " at character "
-                        + (i + 1) + " of its string";
-            }
-        }
-        return null;
+        int i = dev.kindling.inference.GenerationRequest.firstUnpairedSurrogate(t);
+        return i < 0 ? null : what + " holds an unpaired surrogate escape \\u" + String.format("%04X", (int) t.charAt(i))
+                + " at character " + (i + 1) + " of its string";
     }
 
     private static String describe(int bytes) {

@@ -216,9 +216,9 @@ public enum DataFormat {
         // `ls` process for the file's permissions (about 35 ms a file: 5,000 small files were listed for 9 minutes with
         // nothing said), and a hidden folder is not walked into
         List<FileStatus> out = new ArrayList<>();
-        java.util.ArrayDeque<FileStatus> todo = new java.util.ArrayDeque<>(java.util.Arrays.asList(fs.listStatus(folder)));
-        while (!todo.isEmpty()) {
-            FileStatus f = todo.pop();
+        java.util.ArrayDeque<FileStatus> pending = new java.util.ArrayDeque<>(java.util.Arrays.asList(fs.listStatus(folder)));
+        while (!pending.isEmpty()) {
+            FileStatus f = pending.pop();
             String name = f.getPath().getName();
             if (name.startsWith("_") || name.startsWith(".")) {
                 continue;
@@ -226,7 +226,7 @@ public enum DataFormat {
             if (f.isDirectory()) {
                 FileStatus[] below = fs.listStatus(f.getPath());
                 for (int i = below.length - 1; i >= 0; i--) {
-                    todo.push(below[i]);
+                    pending.push(below[i]);
                 }
             } else {
                 out.add(f);

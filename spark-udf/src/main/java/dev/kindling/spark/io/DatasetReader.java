@@ -377,8 +377,7 @@ public final class DatasetReader {
                 listed.add(org.apache.spark.sql.RowFactory.create("", null, f.getPath().toString(), 0L, 1L, null, null));
             } else if (f.getLen() > maxFileBytes) {
                 listed.add(org.apache.spark.sql.RowFactory.create(null, "read:line_too_long", f.getPath().toString(), 0L, 1L, null,
-                        "file of " + f.getLen() + " bytes, over the " + (maxFileBytes % (1 << 20) == 0 ? (maxFileBytes >> 20) + " MiB"
-                                : maxFileBytes + " bytes") + " a document may hold"));
+                        "file of " + f.getLen() + " bytes, over the " + LineSource.describe(maxFileBytes) + " a document may hold"));
             }
         }
         return listed.isEmpty() ? docs : docs.unionByName(spark.createDataFrame(listed, docs.schema()));

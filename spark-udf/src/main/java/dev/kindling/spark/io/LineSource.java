@@ -150,7 +150,7 @@ final class LineSource {
     }
 
     /** A bound on a line's length as its error gives it: "256 MiB", or its bytes. */
-    private static String describe(int maxLineBytes) {
+    static String describe(long maxLineBytes) {
         return maxLineBytes % (1 << 20) == 0 ? (maxLineBytes >> 20) + " MiB" : maxLineBytes + " bytes";
     }
 

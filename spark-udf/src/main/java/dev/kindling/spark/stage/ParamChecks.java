@@ -130,14 +130,8 @@ public final class ParamChecks {
         /** Where {@code value} (a string or strings) holds an unpaired surrogate ("3", or "2 of element 1"), or null. */
         private static String unpairedSurrogate(Object value) {
             if (value instanceof String s) {
-                for (int i = 0; i < s.length(); i++) {
-                    char c = s.charAt(i);
-                    if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-                        i++;
-                    } else if (Character.isSurrogate(c)) {
-                        return String.valueOf(i);
-                    }
-                }
+                int i = dev.kindling.inference.GenerationRequest.firstUnpairedSurrogate(s);
+                return i < 0 ? null : String.valueOf(i);
             } else if (value instanceof String[] a) {
                 for (int e = 0; e < a.length; e++) {
                     String at = unpairedSurrogate(a[e]);
