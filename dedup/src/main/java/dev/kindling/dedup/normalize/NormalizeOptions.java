@@ -14,6 +14,11 @@ package dev.kindling.dedup.normalize;
  *                           "well-known" is the two words "well known", "ago—never" is "ago never"
  * @param stripDiacritics    decompose (NFD) and drop non-spacing marks (Mn): "café" becomes "cafe"
  * @param digits             what to do with decimal digits
+ * @param dropInvisible      drop the invisible format characters (Unicode Cf: soft hyphen, zero-width space and
+ *                           joiners, word joiner, byte order mark, bidi controls, tags; not the Arabic and Syriac
+ *                           number marks, which are seen), as Unicode's NFKC_Casefold drops default-ignorable code
+ *                           points: "inter\u00ADnational" and "inter\u200Bnational" are "international" (datatrove keeps
+ *                           them, so a soft hyphen or zero-width space hides a copy from its dedup)
  */
 public record NormalizeOptions(
         boolean nfkc,
@@ -21,7 +26,14 @@ public record NormalizeOptions(
         boolean collapseWhitespace,
         boolean punctuationAsSpace,
         boolean stripDiacritics,
-        Digits digits) implements java.io.Serializable {
+        Digits digits,
+        boolean dropInvisible) implements java.io.Serializable {
+
+    /** Options that keep invisible format characters (as before {@code dropInvisible} existed). */
+    public NormalizeOptions(boolean nfkc, boolean caseFold, boolean collapseWhitespace, boolean punctuationAsSpace,
+            boolean stripDiacritics, Digits digits) {
+        this(nfkc, caseFold, collapseWhitespace, punctuationAsSpace, stripDiacritics, digits, false);
+    }
 
     /**
      * Decimal digits: kept; each number replaced by one {@code 0} as datatrove's {@code simplify_text} does (its
@@ -34,18 +46,18 @@ public record NormalizeOptions(
     public static final NormalizeOptions NONE = new NormalizeOptions(false, false, false, false, false, Digits.KEEP);
 
     /**
-     * Default for exact dedup: NFKC, case folding and white space only, so texts that differ in
-     * punctuation or numbers stay distinct.
+     * Default for exact dedup: NFKC, case folding, white space and invisible format characters only, so texts that
+     * differ in punctuation or numbers stay distinct.
      */
-    public static final NormalizeOptions EXACT = new NormalizeOptions(true, true, true, false, false, Digits.KEEP);
+    public static final NormalizeOptions EXACT = new NormalizeOptions(true, true, true, false, false, Digits.KEEP, true);
 
     /**
      * Default for near dedup (MinHash shingles), sentence dedup and decontamination: datatrove's current
      * {@code simplify_text} with its {@code TextNormConfig} defaults, plus NFKC. In datatrove's order: lower case,
      * numbers to {@code 0}, punctuation to a space, white space runs to one space (none at the ends), accents
-     * dropped; so "$1,000,000.50—or so" is "0 0 or so".
+     * dropped; so "$1,000,000.50—or so" is "0 0 or so". Kindling also drops invisible format characters first.
      */
-    public static final NormalizeOptions NEAR = new NormalizeOptions(true, true, true, true, true, Digits.ZERO);
+    public static final NormalizeOptions NEAR = new NormalizeOptions(true, true, true, true, true, Digits.ZERO, true);
 
     public NormalizeOptions {
         if (digits == null) {

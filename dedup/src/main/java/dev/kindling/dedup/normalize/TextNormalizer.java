@@ -23,6 +23,8 @@ public final class TextNormalizer {
     private static final byte PUNCT = 2;
     private static final byte DIGIT = 3;
     private static final byte UPPER = 4;
+    /** An invisible format character ({@link #isInvisible}); never ASCII. */
+    private static final byte INVISIBLE = 5;
     private static final byte[] ASCII = new byte[128];
 
     static {
@@ -49,7 +51,8 @@ public final class TextNormalizer {
             throw new IllegalArgumentException("text is null");
         }
         String s = unicodePasses(text, o);
-        if (!o.caseFold() && !o.collapseWhitespace() && !o.punctuationAsSpace() && o.digits() == NormalizeOptions.Digits.KEEP) {
+        if (!o.caseFold() && !o.collapseWhitespace() && !o.punctuationAsSpace() && o.digits() == NormalizeOptions.Digits.KEEP
+                && !o.dropInvisible()) {
             return s;
         }
         StringBuilder out = new StringBuilder(s.length());
@@ -65,6 +68,9 @@ public final class TextNormalizer {
                 cp = s.codePointAt(i);
                 i += Character.charCount(cp);
                 kind = classify(cp);
+            }
+            if (kind == INVISIBLE && o.dropInvisible()) {
+                continue;
             }
             if (kind == PUNCT && o.punctuationAsSpace()) {
                 kind = SPACE;
@@ -146,8 +152,19 @@ public final class TextNormalizer {
                  Character.END_PUNCTUATION, Character.INITIAL_QUOTE_PUNCTUATION, Character.FINAL_QUOTE_PUNCTUATION,
                  Character.OTHER_PUNCTUATION, Character.MATH_SYMBOL, Character.CURRENCY_SYMBOL,
                  Character.MODIFIER_SYMBOL, Character.OTHER_SYMBOL, Character.CONTROL -> PUNCT;
+            case Character.FORMAT -> isInvisible(cp) ? INVISIBLE : OTHER;
             default -> OTHER;
         };
+    }
+
+    /**
+     * An invisible format character (general category Cf) that {@link NormalizeOptions#dropInvisible} drops: all but
+     * the prepended concatenation marks (Arabic number signs U+0600-0605, U+06DD, U+0890-0891, U+08E2; Syriac
+     * U+070F; Kaithi U+110BD, U+110CD), which are drawn.
+     */
+    public static boolean isInvisible(int cp) {
+        return Character.getType(cp) == Character.FORMAT && !(cp >= 0x0600 && cp <= 0x0605) && cp != 0x06DD && cp != 0x070F
+                && cp != 0x0890 && cp != 0x0891 && cp != 0x08E2 && cp != 0x110BD && cp != 0x110CD;
     }
 
     /** True for a Unicode punctuation, symbol or control character (what punctuationAsSpace makes a space). */

@@ -29,6 +29,30 @@ class TextNormalizerTest {
         assertEquals("hello, world 42!", TextNormalizer.normalize(" Hello,\u00A0 World\r\n42! ", NormalizeOptions.EXACT));
     }
 
+    /**
+     * Invisible format characters are dropped by exact and near: a soft hyphen (as German and Dutch news sites set in
+     * long words), a zero-width space, a word joiner, a byte order mark or a bidi mark inside a copy made it another
+     * text, to exact dedup and to every shingle it touched. The Arabic number sign is drawn, so it stays.
+     */
+    @Test
+    void invisibleFormatCharactersAreDropped() {
+        String plain = "An international agreement was signed today.";
+        for (String hidden : new String[] {"\u00AD", "\u200B", "\u200C", "\u200D", "\u2060", "\uFEFF", "\u200E", "\u202A"}) {
+            String copy = "An inter" + hidden + "national agree" + hidden + "ment was signed to" + hidden + "day." + hidden;
+            for (NormalizeOptions o : new NormalizeOptions[] {NormalizeOptions.EXACT, NormalizeOptions.NEAR}) {
+                assertEquals(TextNormalizer.normalize(plain, o), TextNormalizer.normalize(copy, o), hidden.codePointAt(0) + " " + o);
+            }
+        }
+        // a tag character (outside the BMP) too
+        assertEquals("flag", TextNormalizer.normalize("fl\uDB40\uDC67ag", NormalizeOptions.NEAR));
+        assertEquals("\u0600 0", TextNormalizer.normalize("\u0600 12", NormalizeOptions.NEAR), "the Arabic number sign is seen");
+        assertTrue(TextNormalizer.isInvisible(0x00AD) && !TextNormalizer.isInvisible(0x0600) && !TextNormalizer.isInvisible('a'));
+        // kept when not asked for (NONE, and the options as they were before the switch)
+        assertEquals("a\u00ADb", TextNormalizer.normalize("a\u00ADb", NormalizeOptions.NONE));
+        assertEquals("a\u00ADb", TextNormalizer.normalize("A\u00ADB",
+                new NormalizeOptions(true, true, true, true, true, NormalizeOptions.Digits.ZERO)));
+    }
+
     @Test
     void optionsAreIndependent() {
         NormalizeOptions digitsOnly = new NormalizeOptions(false, false, false, false, false, NormalizeOptions.Digits.REMOVE);

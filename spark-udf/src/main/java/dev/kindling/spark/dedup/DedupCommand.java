@@ -32,7 +32,7 @@ public final class DedupCommand extends SparkCommand {
     @Mixin
     PipelineOptions pipeline;
 
-    @Option(names = "--exact", description = "Exact dedup on the normalised text (NFKC, case folded, white space collapsed).")
+    @Option(names = "--exact", description = "Exact dedup on the normalised text (NFKC, case folded, invisible format characters dropped, white space collapsed).")
     boolean exact;
 
     @Option(names = "--exact-column", paramLabel = "COLUMN", split = ",",

@@ -39,8 +39,8 @@ import org.apache.spark.sql.types.StructType;
  * id) and rejects the others with {@code exact_dedup:duplicate}. One window aggregation (a shuffle
  * by hash, groups spill to disk when large); nothing goes to the driver.
  *
- * <p>Normalisation ({@code normalize}): {@code exact} (default for the text: NFKC, case folding,
- * white space collapsed), {@code none} (default for other columns) or {@code near}. With
+ * <p>Normalisation ({@code normalize}): {@code exact} (default for the text: NFKC, case folding, invisible
+ * format characters dropped, white space collapsed), {@code none} (default for other columns) or {@code near}. With
  * {@code clusterColumns} the rows get {@code cluster_id} (the kept row's id) and {@code duplicate_of}.
  * Rows with a null value in the column take no part; an empty value is a value like any other, so all
  * empty (after normalisation: also white-space-only) texts, or empty URLs, are one group that keeps one
