@@ -121,6 +121,60 @@ public abstract class SparkCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * Refuses, before Spark starts, a local output that exists without {@code --overwrite}, as the job's own check would
+     * (an empty folder is taken as new): found only after Spark had started, the refusal came some 11 seconds late. Remote
+     * outputs are left to the job's check, which has the store's configuration. Commands whose outputs are not the
+     * paths their options name ({@link #outputsAreTheirPaths}) check their own.
+     */
+    private void requireNewLocalOutputs() {
+        if (job.overwrite || !outputsAreTheirPaths()) {
+            return;
+        }
+        List<java.nio.file.Path> inputs = new ArrayList<>();
+        for (String[] given : givenStrings()) {
+            java.nio.file.Path local = given[0].equals("--input") ? dev.kindling.spark.io.LocalPaths.localOrNull(given[1]) : null;
+            if (local != null) {
+                inputs.add(local);
+            }
+        }
+        for (String[] given : givenStrings()) {
+            if (!OUTPUT_OPTIONS.contains(given[0])) {
+                continue;
+            }
+            java.nio.file.Path local = dev.kindling.spark.io.LocalPaths.localOrNull(given[1]);
+            if (local == null || !java.nio.file.Files.exists(local) || emptyFolder(local)
+                    || (given[0].equals("--stats") && java.nio.file.Files.isDirectory(local))
+                    || inputs.stream().anyMatch(in -> dev.kindling.spark.io.DatasetWriter.localWithin(in, local)
+                            || dev.kindling.spark.io.DatasetWriter.localWithin(local, in))) {
+                // a --stats folder, and an output that holds or is inside an input, have messages of their own in the
+                // job's check, which --overwrite would not mend
+                continue;
+            }
+            throw dev.kindling.spark.KindlingException.usage((given[0].equals("--output") ? "output" : given[0]) + " " + given[1]
+                    + " already exists; pass --overwrite to replace it");
+        }
+    }
+
+    private static boolean emptyFolder(java.nio.file.Path p) {
+        if (!java.nio.file.Files.isDirectory(p)) {
+            return false;
+        }
+        try (java.util.stream.Stream<java.nio.file.Path> entries = java.nio.file.Files.list(p)) {
+            return entries.findAny().isEmpty();
+        } catch (java.io.IOException e) {
+            return false; // the job's check says what is wrong with it
+        }
+    }
+
+    /**
+     * Whether each output option names the path the run writes (true for the pipeline commands); false where the command
+     * writes parts of it (demo: the entries it writes in its folder) and checks its outputs itself.
+     */
+    protected boolean outputsAreTheirPaths() {
+        return true;
+    }
+
     /** Every non-empty string the command line gave an option, as {option's longest name, value} (a list option's each). */
     private List<String[]> givenStrings() {
         List<String[]> out = new ArrayList<>();
@@ -226,6 +280,7 @@ public abstract class SparkCommand implements Callable<Integer> {
         if (direct != null) {
             return direct;
         }
+        requireNewLocalOutputs();
         boolean joined = SparkSession.getActiveSession().isDefined() || SparkSession.getDefaultSession().isDefined();
         SparkSession spark = SparkSessions.getOrCreate(job.master, job.conf);
         dev.kindling.spark.sql.KindlingFunctions.register(spark);

@@ -26,6 +26,13 @@ import picocli.CommandLine.Option;
                 "With -i PATH the stages run on your documents instead (they need a url column); --input-format, --id-column, "
                         + "--text-column and --on-error (default here: skip) read them as the pipeline commands do."})
 public final class DemoCommand extends SparkCommand {
+
+    /** The demo checks its folder itself ({@link #validate}): it replaces only the entries it writes there. */
+    @Override
+    protected boolean outputsAreTheirPaths() {
+        return false;
+    }
+
     @Override
     protected String outputHelp() {
         return "Local directory to keep the sample input, the kept and rejected documents and stats.json in (the pipeline "

@@ -102,6 +102,39 @@ class HelpAndEarlyChecksTest {
         }
     }
 
+    /**
+     * A local output that exists is refused before Spark starts (a bogus --master shows it), naming the option, as the
+     * job's own check refused it some 11 seconds later; an empty folder is taken as new, and --overwrite leaves the
+     * refusal to the job's check (which knows what a run wrote).
+     */
+    @Test
+    void existingLocalOutputsAreRefusedBeforeSparkStarts() throws Exception {
+        Path in = Files.writeString(tmp.resolve("in.jsonl"), "{\"id\":\"a\",\"text\":\"hi\"}\n");
+        Path out = Files.createDirectories(tmp.resolve("out"));
+        Files.writeString(out.resolve("part-00000.jsonl"), "{}\n");
+        Path rejected = Files.writeString(tmp.resolve("rejected"), "x");
+        Path stats = Files.writeString(tmp.resolve("stats.json"), "{}");
+        Path fresh = tmp.resolve("fresh");
+        String[] head = {"convert", "--master", "bogus://x", "-i", in.toString()};
+        ModeOptionsTest.assertUsageNaming(ModeOptionsTest.run(concat(head, "-o", out.toString())),
+                "output " + out + " already exists; pass --overwrite to replace it");
+        ModeOptionsTest.assertUsageNaming(ModeOptionsTest.run(concat(head, "-o", fresh.toString(), "--rejected", rejected.toString())),
+                "--rejected " + rejected + " already exists; pass --overwrite to replace it");
+        ModeOptionsTest.assertUsageNaming(ModeOptionsTest.run(concat(head, "-o", fresh.toString(), "--stats", stats.toString())),
+                "--stats " + stats + " already exists; pass --overwrite to replace it");
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        for (String[] notEarly : new String[][] {concat(head, "-o", empty.toString()), concat(head, "-o", out.toString(), "--overwrite")}) {
+            ModeOptionsTest.Result r = ModeOptionsTest.run(notEarly);
+            assertFalse(r.err().contains("already exists"), String.join(" ", notEarly) + ": " + r.err());
+        }
+    }
+
+    private static String[] concat(String[] head, String... tail) {
+        String[] all = java.util.Arrays.copyOf(head, head.length + tail.length);
+        System.arraycopy(tail, 0, all, head.length, tail.length);
+        return all;
+    }
+
     /** A number of permutations past 8,192 is refused at once: --num-perm 50000 sat for minutes choosing bands, saying nothing. */
     @Test
     void tooManyPermutationsAreRefusedBeforeSparkStarts() throws Exception {
