@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The stages' params as Spark ML's tools use them: CrossValidator and ParamGridBuilder give values through a
- * {@link ParamMap} and {@code copy}, and a saved stage is loaded through Spark's reader, none of them through the
+ * {@link ParamMap} and {@code copy}, and a saved stage is loaded through its reader (Spark's format), none of them through the
  * setters. A value out of range is refused wherever it is given, naming the stage, the param and what it takes.
  */
 class StageParamsTest {

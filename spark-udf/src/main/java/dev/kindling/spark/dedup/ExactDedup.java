@@ -19,7 +19,7 @@ import java.nio.charset.StandardCharsets;
 import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.Param;
 import dev.kindling.spark.stage.ParamChecks;
-import org.apache.spark.ml.util.DefaultParamsReadable;
+import dev.kindling.spark.stage.StageReader;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Column;
@@ -75,7 +75,7 @@ public final class ExactDedup extends CurationStage<ExactDedup> {
     }
 
     public static MLReader<ExactDedup> read() {
-        return new DefaultParamsReadable<ExactDedup>() { }.read();
+        return StageReader.of(ExactDedup.class);
     }
 
     public static ExactDedup load(String path) {

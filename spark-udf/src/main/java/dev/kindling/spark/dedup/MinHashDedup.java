@@ -33,7 +33,7 @@ import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.LongParam;
 import org.apache.spark.ml.param.Param;
 import dev.kindling.spark.stage.ParamChecks;
-import org.apache.spark.ml.util.DefaultParamsReadable;
+import dev.kindling.spark.stage.StageReader;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Column;
@@ -127,7 +127,7 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
     }
 
     public static MLReader<MinHashDedup> read() {
-        return new DefaultParamsReadable<MinHashDedup>() { }.read();
+        return StageReader.of(MinHashDedup.class);
     }
 
     public static MinHashDedup load(String path) {

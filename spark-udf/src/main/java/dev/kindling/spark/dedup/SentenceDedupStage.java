@@ -18,7 +18,7 @@ import java.util.TreeSet;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.ml.param.IntParam;
 import dev.kindling.spark.stage.ParamChecks;
-import org.apache.spark.ml.util.DefaultParamsReadable;
+import dev.kindling.spark.stage.StageReader;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Column;
@@ -77,7 +77,7 @@ public final class SentenceDedupStage extends CurationStage<SentenceDedupStage> 
     }
 
     public static MLReader<SentenceDedupStage> read() {
-        return new DefaultParamsReadable<SentenceDedupStage>() { }.read();
+        return StageReader.of(SentenceDedupStage.class);
     }
 
     public static SentenceDedupStage load(String path) {

@@ -20,7 +20,7 @@ import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.StringArrayParam;
 import dev.kindling.spark.stage.ParamChecks;
-import org.apache.spark.ml.util.DefaultParamsReadable;
+import dev.kindling.spark.stage.StageReader;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Column;
@@ -78,7 +78,7 @@ public final class Decontamination extends CurationStage<Decontamination> {
     }
 
     public static MLReader<Decontamination> read() {
-        return new DefaultParamsReadable<Decontamination>() { }.read();
+        return StageReader.of(Decontamination.class);
     }
 
     public static Decontamination load(String path) {

@@ -19,7 +19,7 @@ import java.util.Map;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.StringArrayParam;
 import dev.kindling.spark.stage.ParamChecks;
-import org.apache.spark.ml.util.DefaultParamsReadable;
+import dev.kindling.spark.stage.StageReader;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Column;
@@ -64,7 +64,7 @@ public final class PiiRedaction extends CurationStage<PiiRedaction> {
     }
 
     public static MLReader<PiiRedaction> read() {
-        return new DefaultParamsReadable<PiiRedaction>() { }.read();
+        return StageReader.of(PiiRedaction.class);
     }
 
     public static PiiRedaction load(String path) {

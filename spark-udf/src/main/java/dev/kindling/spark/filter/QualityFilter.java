@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import org.apache.spark.ml.param.Param;
 import dev.kindling.spark.stage.ParamChecks;
-import org.apache.spark.ml.util.DefaultParamsReadable;
+import dev.kindling.spark.stage.StageReader;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Column;
@@ -62,7 +62,7 @@ public final class QualityFilter extends CurationStage<QualityFilter> {
     }
 
     public static MLReader<QualityFilter> read() {
-        return new DefaultParamsReadable<QualityFilter>() { }.read();
+        return StageReader.of(QualityFilter.class);
     }
 
     public static QualityFilter load(String path) {

@@ -3,11 +3,11 @@ package dev.kindling.spark.inference;
 import dev.kindling.spark.stage.ParamChecks;
 import dev.kindling.inference.Engine;
 import dev.kindling.spark.io.Columns;
+import dev.kindling.spark.stage.StageReader;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.Param;
-import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -170,10 +170,10 @@ public final class Embed extends EngineStage<Embed> {
 
     /** The reader Spark's {@code Pipeline.load} and {@code PipelineModel.load} call (by reflection) for a saved stage. */
     public static org.apache.spark.ml.util.MLReader<Embed> read() {
-        return new org.apache.spark.ml.util.DefaultParamsReader<Embed>();
+        return StageReader.of(Embed.class);
     }
 
     public static Embed load(String path) {
-        return (Embed) new DefaultParamsReader<Embed>().load(path);
+        return read().load(path);
     }
 }

@@ -9,6 +9,7 @@ import dev.kindling.inference.sample.TokenLogprob;
 import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.io.Columns;
 import dev.kindling.spark.stage.ParamChecks;
+import dev.kindling.spark.stage.StageReader;
 import dev.kindling.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +20,6 @@ import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.LongParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.StringArrayParam;
-import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -509,10 +509,10 @@ public final class Generate extends EngineStage<Generate> {
 
     /** The reader Spark's {@code Pipeline.load} and {@code PipelineModel.load} call (by reflection) for a saved stage. */
     public static org.apache.spark.ml.util.MLReader<Generate> read() {
-        return new org.apache.spark.ml.util.DefaultParamsReader<Generate>();
+        return StageReader.of(Generate.class);
     }
 
     public static Generate load(String path) {
-        return (Generate) new DefaultParamsReader<Generate>().load(path);
+        return read().load(path);
     }
 }

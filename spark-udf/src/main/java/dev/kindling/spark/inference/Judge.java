@@ -4,12 +4,12 @@ import dev.kindling.inference.Engine;
 import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.io.Columns;
 import dev.kindling.spark.stage.ParamChecks;
+import dev.kindling.spark.stage.StageReader;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
-import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -338,10 +338,10 @@ public final class Judge extends EngineStage<Judge> {
 
     /** The reader Spark's {@code Pipeline.load} and {@code PipelineModel.load} call (by reflection) for a saved stage. */
     public static org.apache.spark.ml.util.MLReader<Judge> read() {
-        return new org.apache.spark.ml.util.DefaultParamsReader<Judge>();
+        return StageReader.of(Judge.class);
     }
 
     public static Judge load(String path) {
-        return (Judge) new DefaultParamsReader<Judge>().load(path);
+        return read().load(path);
     }
 }

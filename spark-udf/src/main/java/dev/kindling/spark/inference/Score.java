@@ -3,6 +3,7 @@ package dev.kindling.spark.inference;
 import dev.kindling.inference.Engine;
 import dev.kindling.inference.ScoreResult;
 import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.stage.StageReader;
 import dev.kindling.tokenizer.Tokenizer;
 import dev.kindling.spark.io.Columns;
 import dev.kindling.spark.stage.ParamChecks;
@@ -12,7 +13,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.Param;
-import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -240,10 +240,10 @@ public final class Score extends EngineStage<Score> {
 
     /** The reader Spark's {@code Pipeline.load} and {@code PipelineModel.load} call (by reflection) for a saved stage. */
     public static org.apache.spark.ml.util.MLReader<Score> read() {
-        return new org.apache.spark.ml.util.DefaultParamsReader<Score>();
+        return StageReader.of(Score.class);
     }
 
     public static Score load(String path) {
-        return (Score) new DefaultParamsReader<Score>().load(path);
+        return read().load(path);
     }
 }

@@ -7,12 +7,12 @@ import static org.apache.spark.sql.functions.when;
 import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.stage.ParamChecks;
 import dev.kindling.spark.io.Columns;
+import dev.kindling.spark.stage.StageReader;
 import java.util.Arrays;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
-import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.DefaultParamsWritable;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.sql.Dataset;
@@ -186,11 +186,11 @@ public final class TokenizerTransformer extends Transformer implements DefaultPa
 
     /** The reader Spark's {@code Pipeline.load} and {@code PipelineModel.load} call (by reflection) for a saved stage. */
     public static org.apache.spark.ml.util.MLReader<TokenizerTransformer> read() {
-        return new org.apache.spark.ml.util.DefaultParamsReader<TokenizerTransformer>();
+        return StageReader.of(TokenizerTransformer.class);
     }
 
     /** Reads a transformer saved with {@code write().save(path)}. */
     public static TokenizerTransformer load(String path) {
-        return (TokenizerTransformer) new DefaultParamsReader<TokenizerTransformer>().load(path);
+        return read().load(path);
     }
 }

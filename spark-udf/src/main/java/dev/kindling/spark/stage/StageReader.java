@@ -1,0 +1,95 @@
+package dev.kindling.spark.stage;
+
+import dev.kindling.spark.KindlingException;
+import java.lang.reflect.InvocationTargetException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.Params;
+import org.apache.spark.ml.util.DefaultParamsReader;
+import org.apache.spark.ml.util.MLReader;
+import org.json4s.JObject;
+import org.json4s.JValue;
+import org.slf4j.LoggerFactory;
+import scala.Option;
+import scala.Tuple2;
+import scala.jdk.javaapi.CollectionConverters;
+
+/**
+ * The reader of Kindling's saved Spark ML stages: what each stage's static {@code read()} returns, and so what
+ * {@code load(path)}, {@code Pipeline.load} and {@code PipelineModel.load} use. It reads the files Spark's
+ * {@code DefaultParamsWritable} writes ({@code path/metadata}, through Spark's own {@code DefaultParamsReader.loadMetadata})
+ * and sets the params as Spark's {@code DefaultParamsReader} does, except for a param the stage's class does not have
+ * (renamed or removed in another version of Kindling, or a hand-edited file):
+ *
+ * <ul>
+ *   <li>set in the saved stage ({@code paramMap}): the load fails naming the stage's class and uid, the path, the param
+ *       and the params the class has. Spark's said only {@code Param X does not exist}: no stage, no path.
+ *   <li>a saved default ({@code defaultParamMap}): skipped with a warning. The class sets its own defaults; a default an
+ *       older or newer version wrote is no value the user chose.
+ * </ul>
+ */
+public final class StageReader<T extends Params> extends MLReader<T> {
+    private final Class<T> stageClass;
+
+    private StageReader(Class<T> stageClass) {
+        this.stageClass = stageClass;
+    }
+
+    /** The reader of saved {@code stageClass} stages. */
+    public static <T extends Params> StageReader<T> of(Class<T> stageClass) {
+        return new StageReader<>(stageClass);
+    }
+
+    @Override
+    public T load(String path) {
+        DefaultParamsReader.Metadata metadata = DefaultParamsReader.loadMetadata(path, sparkSession(), "");
+        if (!metadata.className().equals(stageClass.getName())) {
+            // Spark's reader made the saved class and the cast to this one failed, naming neither path nor stage
+            throw KindlingException.usage(stageClass.getSimpleName() + ".load: " + path + " holds a saved " + metadata.className()
+                    + ", not a " + stageClass.getName());
+        }
+        T stage;
+        try {
+            stage = stageClass.getConstructor(String.class).newInstance(metadata.uid());
+        } catch (InvocationTargetException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(stageClass.getName() + " has no public constructor taking a uid", e);
+        }
+        List<String> unknown = unknown(stage, metadata.params());
+        if (!unknown.isEmpty()) {
+            throw KindlingException.usage(ParamChecks.who(stage) + " saved at " + path + " sets "
+                    + (unknown.size() == 1 ? "param " + unknown.get(0) + ", which " : "params " + String.join(", ", unknown) + ", which ")
+                    + stageClass.getSimpleName() + " does not have (renamed or removed in this version of Kindling, or a hand-edited "
+                    + "file?); its params: " + String.join(", ", names(stage)));
+        }
+        List<String> unknownDefaults = unknown(stage, metadata.defaultParams());
+        if (!unknownDefaults.isEmpty()) {
+            LoggerFactory.getLogger(StageReader.class).warn("{} saved at {}: skipped the saved default of {}, which {} does not have "
+                    + "(a default of another version of Kindling; the stage's own defaults stand)", ParamChecks.who(stage), path,
+                    String.join(", ", unknownDefaults), stageClass.getSimpleName());
+        }
+        metadata.getAndSetParams(stage, unknownDefaults.isEmpty() ? Option.empty()
+                : Option.apply(CollectionConverters.asScala(unknownDefaults).toList()));
+        return stage;
+    }
+
+    /** The names in {@code saved} (a JSON object of param names to values) that {@code stage} has no param of. */
+    private static List<String> unknown(Params stage, JValue saved) {
+        List<String> out = new ArrayList<>();
+        if (saved instanceof JObject o) { // anything else: Spark's getAndSetParams says what it cannot read, as before
+            for (Tuple2<String, JValue> field : CollectionConverters.asJava(o.obj())) {
+                if (!stage.hasParam(field._1())) {
+                    out.add(field._1());
+                }
+            }
+        }
+        return out;
+    }
+
+    private static List<String> names(Params stage) {
+        return Arrays.stream(stage.params()).map(Param::name).sorted().toList();
+    }
+}

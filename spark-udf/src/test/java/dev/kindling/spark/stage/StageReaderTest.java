@@ -1,0 +1,179 @@
+package dev.kindling.spark.stage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.TestSpark;
+import dev.kindling.spark.dedup.ExactDedup;
+import dev.kindling.spark.dedup.MinHashDedup;
+import dev.kindling.spark.dedup.SentenceDedupStage;
+import dev.kindling.spark.filter.Decontamination;
+import dev.kindling.spark.filter.PiiRedaction;
+import dev.kindling.spark.filter.QualityFilter;
+import dev.kindling.spark.inference.Embed;
+import dev.kindling.spark.inference.Generate;
+import dev.kindling.spark.inference.Judge;
+import dev.kindling.spark.inference.Score;
+import dev.kindling.spark.tokenize.TokenizerTransformer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.Params;
+import org.apache.spark.ml.util.MLWritable;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Saved stages load through {@link StageReader}: alone ({@code load}) and in a Pipeline ({@code Pipeline.load} calls each
+ * class's {@code read()}). A param the class does not have fails the load naming the stage, the path and the param when
+ * it was set, and is skipped when it was a saved default; everything else loads as Spark's reader loads it.
+ */
+class StageReaderTest {
+    @TempDir Path tmp;
+
+    /** One of every Kindling stage that Spark ML can save, each with some params set. */
+    private static List<PipelineStage> everyStage() {
+        return List.of(
+                new ExactDedup().setColumn("prompt").setNormalize("none"),
+                new MinHashDedup().setThreshold(0.7).setBands(10).setRows(4).setClusterColumns(true),
+                new SentenceDedupStage().setSpanSentences(2),
+                new QualityFilter().setFilter("c4"),
+                new PiiRedaction().setCountsCol("pii").setKinds(new String[] {"email", "ipv4"}),
+                new Decontamination().setBenchmark("/data/bench.jsonl").setMode("flag").setFlagCol("hit"),
+                new TokenizerTransformer().setTokenizer("/models/tokenizer.json").setCountCol("tokens"),
+                new Generate().setModel("/models/m.gguf").setMaxTokens(7).setStop("\n\n", "END"),
+                new Score().setModel("/models/m.gguf"),
+                new Embed().setModel("/models/m.gguf"),
+                new Judge().setModel("/models/m.gguf").setMinRating(1).setMaxRating(5));
+    }
+
+    /**
+     * Every stage saves and loads back through its own {@code load} and through {@code Pipeline.load}, with its class,
+     * uid, set params and defaults; the list above holds every savable stage class there is (a new one must be added).
+     */
+    @Test
+    void everyStageLoadsBackAloneAndInAPipeline() throws Exception {
+        TestSpark.session();
+        List<PipelineStage> stages = everyStage();
+        assertEquals(savableStageClasses(), stages.stream().map(s -> s.getClass().getName()).collect(Collectors.toCollection(TreeSet::new)),
+                "every savable stage is in everyStage()");
+        for (PipelineStage stage : stages) {
+            Path saved = tmp.resolve(stage.getClass().getSimpleName());
+            ((MLWritable) stage).write().save(saved.toString());
+            assertTrue(stage.getClass().getMethod("read").invoke(null) instanceof StageReader, stage.getClass() + ".read()");
+            Params back = (Params) stage.getClass().getMethod("load", String.class).invoke(null, saved.toString());
+            sameStage(stage, back);
+        }
+        Path pipeline = tmp.resolve("pipeline");
+        new Pipeline().setStages(stages.toArray(new PipelineStage[0])).write().save(pipeline.toString());
+        PipelineStage[] back = Pipeline.load(pipeline.toString()).getStages();
+        assertEquals(stages.size(), back.length);
+        for (int i = 0; i < back.length; i++) {
+            sameStage(stages.get(i), back[i]);
+        }
+    }
+
+    /** A param set in the saved stage that the class does not have fails the load naming stage, path and param. */
+    @Test
+    void aSetParamTheClassDoesNotHaveNamesTheStageThePathAndTheParam() throws Exception {
+        TestSpark.session();
+        MinHashDedup stage = new MinHashDedup().setThreshold(0.7);
+        Path saved = tmp.resolve("minhash");
+        stage.write().save(saved.toString());
+        edit(saved, "\"paramMap\":{", "\"paramMap\":{\"clusterCols\":true,");
+        KindlingException e = assertThrows(KindlingException.class, () -> MinHashDedup.load(saved.toString()));
+        assertEquals("MinHashDedup(" + stage.uid() + ") saved at " + saved + " sets param clusterCols, which MinHashDedup does "
+                + "not have (renamed or removed in this version of Kindling, or a hand-edited file?); its params: allPairsMaxBucket, "
+                + "bands, clusterColumns, idCol, ngram, normalize, numPerm, rows, seed, textCol, threshold, verify", e.getMessage());
+        assertEquals(KindlingException.USAGE, e.exitCode());
+
+        // in a saved Pipeline, the stage's own folder is named
+        Generate g = new Generate().setModel("/models/m.gguf");
+        Path pipeline = tmp.resolve("pipeline");
+        new Pipeline().setStages(new PipelineStage[] {new ExactDedup(), g}).write().save(pipeline.toString());
+        Path stageDir = pipeline.resolve("stages").resolve("1_" + g.uid());
+        edit(stageDir, "\"paramMap\":{", "\"paramMap\":{\"maxNewTokens\":16,\"beam\":2,");
+        KindlingException p = assertThrows(KindlingException.class, () -> Pipeline.load(pipeline.toString()));
+        assertTrue(p.getMessage().startsWith("Generate(" + g.uid() + ") saved at " + stageDir + " sets params maxNewTokens, beam, "
+                + "which Generate does not have"), p.getMessage());
+        assertTrue(p.getMessage().contains("maxTokens"), p.getMessage());
+    }
+
+    /** A saved default the class does not have (one another version wrote) is skipped: the stage loads with its own. */
+    @Test
+    void aSavedDefaultTheClassDoesNotHaveIsSkipped() throws Exception {
+        TestSpark.session();
+        SentenceDedupStage stage = new SentenceDedupStage().setSpanSentences(2);
+        Path saved = tmp.resolve("sentences");
+        stage.write().save(saved.toString());
+        edit(saved, "\"defaultParamMap\":{", "\"defaultParamMap\":{\"minSentenceChars\":10,");
+        SentenceDedupStage back = SentenceDedupStage.load(saved.toString());
+        sameStage(stage, back);
+        assertEquals(2, back.getOrDefault(back.spanSentences()));
+    }
+
+    /** A saved stage of another class is refused naming the path and both classes (it was a ClassCastException). */
+    @Test
+    void aSavedStageOfAnotherClassIsRefused() throws Exception {
+        TestSpark.session();
+        Path saved = tmp.resolve("exact");
+        new ExactDedup().write().save(saved.toString());
+        KindlingException e = assertThrows(KindlingException.class, () -> MinHashDedup.load(saved.toString()));
+        assertEquals("MinHashDedup.load: " + saved + " holds a saved dev.kindling.spark.dedup.ExactDedup, not a "
+                + "dev.kindling.spark.dedup.MinHashDedup", e.getMessage());
+    }
+
+    /** Replaces {@code from} by {@code to} in the saved stage's metadata (a text file of one JSON line). */
+    private static void edit(Path saved, String from, String to) throws IOException {
+        Path metadata;
+        try (Stream<Path> files = Files.list(saved.resolve("metadata"))) {
+            metadata = files.filter(p -> p.getFileName().toString().startsWith("part-")).findFirst().orElseThrow();
+        }
+        String json = Files.readString(metadata);
+        assertTrue(json.contains(from), json);
+        Files.writeString(metadata, json.replace(from, to));
+        Files.deleteIfExists(metadata.resolveSibling("." + metadata.getFileName() + ".crc"));
+    }
+
+    /** The same class, uid, set params and defaults. */
+    private static void sameStage(Params a, Params b) {
+        String name = a.getClass().getSimpleName();
+        assertEquals(a.getClass(), b.getClass());
+        assertEquals(a.uid(), b.uid(), name);
+        for (Param<?> p : a.params()) {
+            Param<?> q = b.getParam(p.name());
+            assertEquals(a.isSet(p), b.isSet(q), name + "." + p.name() + " set");
+            assertEquals(a.hasDefault(p), b.hasDefault(q), name + "." + p.name() + " has a default");
+            Object x = a.isDefined(p) ? a.getOrDefault(p) : null;
+            Object y = b.isDefined(q) ? b.getOrDefault(q) : null;
+            assertTrue(Objects.deepEquals(x, y), name + "." + p.name() + ": " + x + " and " + y);
+        }
+    }
+
+    /** The concrete classes of Kindling's main code that Spark ML can save (read from its compiled classes). */
+    private static Set<String> savableStageClasses() throws Exception {
+        Path classes = Path.of(StageReader.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Set<String> out = new TreeSet<>();
+        try (Stream<Path> files = Files.walk(classes)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".class")).toList()) {
+                String name = classes.relativize(f).toString().replace('/', '.').replaceAll("\\.class$", "");
+                Class<?> c = Class.forName(name, false, StageReader.class.getClassLoader());
+                if (MLWritable.class.isAssignableFrom(c) && !java.lang.reflect.Modifier.isAbstract(c.getModifiers())) {
+                    out.add(name);
+                }
+            }
+        }
+        return out;
+    }
+}
