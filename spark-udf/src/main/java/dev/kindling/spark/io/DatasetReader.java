@@ -267,6 +267,10 @@ public final class DatasetReader {
                 out.add(when(reason.isNull().or(reason.equalTo("read:text_not_string")),
                         from_json(value, messagesType, Map.of("maxStringLen", MAX_STRING_LEN))).as(userColumn(f.name(), names)));
                 out.add(when(reason.isNull(), value).as(Columns.MESSAGES_JSON));
+            } else if (Columns.sameName(f.name(), idColumn)) {
+                // a line rejected after it parsed (more after its object, half a surrogate pair) keeps its id, which names it
+                // in the quarantine and --rejected; a line that did not parse has none (the reader makes one)
+                out.add(value.as(userColumn(f.name(), names)));
             } else {
                 out.add(when(parsedRow, value).as(userColumn(f.name(), names)));
             }
@@ -794,10 +798,7 @@ public final class DatasetReader {
         String id = o.idColumn();
         // the messages as their JSON text, for the id's hash
         Column textOfRow = o.messages() ? functions.to_json(Columns.named(text)) : Columns.named(text);
-        Column generated = substring(sha2(concat_ws(":",
-                element_at(split(col(Columns.SOURCE_FILE), "/"), -1),
-                col(Columns.SOURCE_OFFSET).cast(DataTypes.StringType),
-                functions.coalesce(textOfRow, lit(""))), 256), 1, 24);
+        Column generated = madeId(textOfRow);
         if (cols.contains(id)) {
             df = df.withColumn(id, functions.coalesce(Columns.named(id).cast(DataTypes.StringType), generated));
         } else {
@@ -844,6 +845,35 @@ public final class DatasetReader {
             order.add(col(c));
         }
         return df.select(order.toArray(new Column[0]));
+    }
+
+    /**
+     * The id the reader makes for a row without one: the first 24 hex digits of SHA-256(file name, ':', source offset, ':',
+     * {@code text}, or nothing for a null text).
+     */
+    private static Column madeId(Column text) {
+        return substring(sha2(concat_ws(":",
+                element_at(split(col(Columns.SOURCE_FILE), "/"), -1),
+                col(Columns.SOURCE_OFFSET).cast(DataTypes.StringType),
+                functions.coalesce(text, lit(""))), 256), 1, 24);
+    }
+
+    /**
+     * For the rows of {@code docs} the reader could not read ({@link #READ_ERRORS}), the {@code idColumn} as the input gave
+     * it: null where the reader made the id ({@link #madeId}), as it does for a line that did not parse or an input without
+     * that column. Such a row's text is null, but for a Parquet text that is not UTF-8, whose id was made from it; the text
+     * is looked for under {@code textColumn}. Null where {@code docs} has no {@code idColumn}.
+     */
+    public static Column idAsRead(Dataset<Row> docs, String idColumn, String textColumn) {
+        String id = idColumn == null ? null : Columns.resolve(docs.schema(), idColumn, "the quarantine");
+        if (id == null) {
+            return lit(null).cast(DataTypes.StringType);
+        }
+        String text = textColumn == null ? null : Columns.resolve(docs.schema(), textColumn, "the quarantine");
+        Column made = madeId(text != null && docs.schema().apply(text).dataType().equals(DataTypes.StringType)
+                ? Columns.named(text) : lit(null).cast(DataTypes.StringType));
+        Column given = Columns.named(id).cast(DataTypes.StringType);
+        return when(given.notEqual(made), given);
     }
 
     private static Boolean failOnReadError(String reason, String file, Long offset, Long line, String error, boolean parquet) {

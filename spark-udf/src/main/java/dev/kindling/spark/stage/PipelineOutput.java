@@ -35,7 +35,7 @@ public final class PipelineOutput {
      * @param keepRejected  write every row to {@code kept}, with its {@code reason} column, instead of
      *                      dropping the rejected ones
      * @param rejectedPath  where rejected rows go (with reason and source), or null
-     * @param quarantinePath where unreadable input rows go (raw line, file, line, error), or null
+     * @param quarantinePath where unreadable input rows go (id, file, line, raw line, error), or null
      */
     public record Targets(WriteOptions kept, boolean keepRejected, String rejectedPath, String quarantinePath) {}
 
@@ -102,7 +102,8 @@ public final class PipelineOutput {
                 writeRejected(docs, ro, metricColumns.keySet());
             }
             if (targets.quarantinePath() != null) {
-                writeQuarantine(docs, targets.quarantinePath(), targets.kept() != null && targets.kept().overwrite());
+                writeQuarantine(docs, targets.quarantinePath(), targets.kept() != null && targets.kept().overwrite(), context.idColumn(),
+                        context.textColumn());
             }
             Map<String, Long> metrics = new LinkedHashMap<>(context.values());
             sums.forEach((k, v) -> metrics.put(k, v.value()));
@@ -124,10 +125,16 @@ public final class PipelineOutput {
                 .drop(metricColumns.toArray(new String[0])), where);
     }
 
-    /** Writes the rows of {@code docs} that could not be read (raw line, file, line, reason, error) to {@code path} as JSON Lines. */
-    public static void writeQuarantine(Dataset<Row> docs, String path, boolean overwrite) {
+    /**
+     * Writes the rows of {@code docs} that could not be read to {@code path} as JSON Lines: the row's id under
+     * {@code idColumn} (the input's, where the row had one that could be read; else null), its file, offset and line,
+     * its raw line, reason and error.
+     */
+    public static void writeQuarantine(Dataset<Row> docs, String path, boolean overwrite, String idColumn, String textColumn) {
         Dataset<Row> bad = docs.filter(col(Columns.REASON).isin(DatasetReader.READ_ERRORS.toArray()))
-                .select(Columns.SOURCE_FILE, Columns.SOURCE_OFFSET, Columns.SOURCE_LINE, Columns.RAW, Columns.REASON, Columns.ERROR);
+                .select(DatasetReader.idAsRead(docs, idColumn, textColumn).as(idColumn == null ? "id" : idColumn),
+                        col(Columns.SOURCE_FILE), col(Columns.SOURCE_OFFSET), col(Columns.SOURCE_LINE), col(Columns.RAW),
+                        col(Columns.REASON), col(Columns.ERROR));
         DatasetWriter.write(bad, new WriteOptions(path, DataFormat.JSONL, overwrite, null));
     }
 

@@ -253,7 +253,7 @@ public final class PackCommand extends SparkCommand {
                         + "sequence of " + seqLen + " tokens (a partition's last, shorter sequence is dropped); lower --seq-len or pass --pad");
             }
             if (quarantine != null) {
-                dev.kindling.spark.stage.PipelineOutput.writeQuarantine(docs, quarantine, job.overwrite);
+                dev.kindling.spark.stage.PipelineOutput.writeQuarantine(docs, quarantine, job.overwrite, job.idColumn, job.textColumn);
             }
             if (rejectedTo != null) {
                 // the documents without a token, found again only when there were some (they fill nothing, and were

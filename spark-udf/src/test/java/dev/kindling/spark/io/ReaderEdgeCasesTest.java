@@ -224,4 +224,50 @@ class ReaderEdgeCasesTest {
         assertTrue(DatasetReader.topLevelNotString("{\"text\":[1],\"other\":{\"text\":\"x\"}}", "text"));
         assertTrue(!DatasetReader.topLevelNotString("{\"text\":\"a\",\"other\":{\"text\":5}}", "text"), "a nested key is not the text");
     }
+
+    /**
+     * A quarantined row holds its id (under --id-column) where the input gave it one that could be read, and null where
+     * the line did not parse, was not UTF-8, or the input has no such column: it had no id column at all, and a row of
+     * JSON Lines that was rejected after it parsed (more after its object) was not found by its id.
+     */
+    @Test
+    void quarantinedRowsKeepTheIdTheInputGaveThem() throws Exception {
+        SparkSession spark = TestSpark.session();
+        Path in = tmp.resolve("ids.jsonl");
+        try (OutputStream os = Files.newOutputStream(in)) {
+            for (String line : List.of("{\"doc\":\"fine\",\"text\":\"kept\"}", "{\"doc\":\"trailing\",\"text\":\"x\"} more",
+                    "{\"doc\":\"half\",\"text\":\"a \\ud800 b\"}", "not json", "[1, 2]", "{\"text\":\"no id\"} more")) {
+                os.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+            os.write("{\"doc\":\"latin1\",\"text\":\"F".getBytes(StandardCharsets.UTF_8));
+            os.write(new byte[] {(byte) 0xFC, 'h', 'r', 'e', 'r', '"', '}', '\n'});
+        }
+        Path q = tmp.resolve("ids-q");
+        Cli.Result r = Cli.run("convert", "--no-progress", "--on-error", "quarantine", "--id-column", "doc", "-i", in.toString(), "-o",
+                tmp.resolve("ids-out").toString(), "--quarantine", q.toString());
+        assertEquals(0, r.code(), r.toString());
+        List<org.apache.spark.sql.Row> bad = spark.read().json(q.toString()).orderBy("source_line").collectAsList();
+        assertEquals(Arrays.asList("trailing", "half", null, null, null, null),
+                bad.stream().map(b -> (String) b.getAs("doc")).toList(), bad.toString());
+        assertEquals(List.of(2L, 3L, 4L, 5L, 6L, 7L), bad.stream().map(b -> (Long) b.getAs(Columns.SOURCE_LINE)).toList());
+
+        // Parquet: the row's id, or null where the file has no id column (the reader made one from the text)
+        Path pq = tmp.resolve("ids.parquet");
+        spark.sql("SELECT * FROM VALUES ('p1', CAST(unhex('6261642066FF6F6F') AS STRING)), ('p2', 'fine text') AS t(id, text)")
+                .coalesce(1).write().parquet(pq.toString());
+        Path pqNoId = tmp.resolve("no-ids.parquet");
+        spark.sql("SELECT CAST(unhex('6261642066FF6F6F') AS STRING) AS text").coalesce(1).write().parquet(pqNoId.toString());
+        // text lines have no id column
+        Path lines = tmp.resolve("lines.txt");
+        Files.write(lines, new byte[] {'o', 'k', '\n', 'b', (byte) 0xFF, '\n'});
+        for (String[] input : new String[][] {{pq.toString(), "p1"}, {pqNoId.toString(), null}, {lines.toString(), null}}) {
+            Path quarantine = tmp.resolve("q-" + System.nanoTime());
+            Cli.Result one = Cli.run("convert", "--no-progress", "--on-error", "quarantine", "-i", input[0], "-o",
+                    tmp.resolve("o-" + System.nanoTime()).toString(), "--quarantine", quarantine.toString());
+            assertEquals(0, one.code(), one.toString());
+            List<org.apache.spark.sql.Row> rows = spark.read().json(quarantine.toString()).collectAsList();
+            assertEquals(1, rows.size(), rows.toString());
+            assertEquals(input[1], (String) rows.get(0).getAs("id"), input[0] + ": " + rows);
+        }
+    }
 }
