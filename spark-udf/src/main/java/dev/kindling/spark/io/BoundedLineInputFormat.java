@@ -82,8 +82,19 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
     protected List<FileStatus> listStatus(JobContext job) throws IOException {
         List<FileStatus> files = new ArrayList<>(super.listStatus(job));
         files.sort(Comparator.comparing((FileStatus s) -> s.getPath().toString()));
+        for (FileStatus f : files) {
+            if (f.getLen() == 0 && EMPTY_IS_CORRUPT.matcher(f.getPath().getName().toLowerCase(java.util.Locale.ROOT)).matches()) {
+                // no gzip, bzip2 or zlib stream is 0 bytes (each has a header), as gzip -t says; Spark leaves a 0-byte
+                // file's split out before any reader opens it, so it was read as no lines, dropped from the input in silence
+                throw new BadInputException(BadInputException.shown(f.getPath().toString()) + ": unreadable at its start: the file is "
+                        + "empty (0 bytes), not a compressed stream" + LinesReader.compressedHint(f.getPath().getName()));
+            }
+        }
         return files;
     }
+
+    /** The names of compressed files whose format has a header, so that 0 bytes is a broken file, not an empty one. */
+    private static final java.util.regex.Pattern EMPTY_IS_CORRUPT = java.util.regex.Pattern.compile(".*\\.(gz|bz2|deflate)$");
 
     /** As {@code TextInputFormat}: plain files and bzip2 are split, other compressed files read whole. */
     @Override

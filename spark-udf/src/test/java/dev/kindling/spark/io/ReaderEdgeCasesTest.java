@@ -130,6 +130,36 @@ class ReaderEdgeCasesTest {
         assertTrue(z.err().contains("m.jsonl.zst: zstd-compressed input is not read") && z.err().contains("zstd -d"), z.err());
     }
 
+    /**
+     * A 0-byte .gz (or .bz2, .deflate) is no compressed stream (gzip -t: unexpected end of file), and fails naming the file
+     * as a truncated one does, whatever the policy: read as no lines, it dropped out of an input of several files in
+     * silence (Spark leaves a 0-byte file's split out before any reader opens it). A 0-byte plain file is no lines, as before.
+     */
+    @Test
+    void anEmptyCompressedFileIsNamedNotReadAsNoLines() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("empty-gz"));
+        Files.writeString(dir.resolve("a.jsonl"), "{\"id\":\"1\",\"text\":\"one\"}\n");
+        Files.write(dir.resolve("empty.jsonl"), new byte[0]);
+        Cli.Result plain = convert("-i", dir.toString());
+        assertEquals(0, plain.code(), plain.toString());
+        assertTrue(plain.out().contains("1 in, 1 kept"), plain.out());
+        for (String name : List.of("b.jsonl.gz", "b.jsonl.bz2", "b.jsonl.deflate")) {
+            Path empty = Files.write(dir.resolve(name), new byte[0]);
+            for (String policy : List.of("fail", "quarantine")) {
+                Cli.Result r = convert("-i", dir.toString(), "--on-error", policy);
+                assertEquals(1, r.code(), name + " " + policy + ": " + r);
+                assertTrue(r.err().contains("kindling: error: " + empty + ": unreadable at its start: the file is empty (0 bytes), "
+                        + "not a compressed stream (a truncated or corrupt compressed file?)"), r.err());
+            }
+            Files.delete(empty);
+        }
+        // alone, with --input-format naming its lines' format
+        Path gz = Files.write(tmp.resolve("alone.txt.gz"), new byte[0]);
+        Cli.Result alone = convert("-i", gz.toString(), "--input-format", "text");
+        assertEquals(1, alone.code(), alone.toString());
+        assertTrue(alone.err().contains(gz + ": unreadable at its start: the file is empty"), alone.err());
+    }
+
     /** Parquet columns that differ only in case are refused as JSON fields are, not with Spark's COLUMN_ALREADY_EXISTS. */
     @Test
     void parquetColumnsDifferingOnlyInCase() throws Exception {
