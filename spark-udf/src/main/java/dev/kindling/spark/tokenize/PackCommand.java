@@ -411,9 +411,16 @@ public final class PackCommand extends SparkCommand {
         private final int padId;
         private final String dir;
         private final String dtype;
+        /** Opens the shards' files; null: the disk (tests give a stream that fails; not sent to the executors). */
+        private final transient TokenShardWriter.Sink sink;
 
         ShardPartition(String tokenizer, HadoopConf hadoop, boolean special, boolean split, int seqLen, int eos, boolean pad, int padId, String dir,
                 String dtype) {
+            this(tokenizer, hadoop, special, split, seqLen, eos, pad, padId, dir, dtype, null);
+        }
+
+        ShardPartition(String tokenizer, HadoopConf hadoop, boolean special, boolean split, int seqLen, int eos, boolean pad, int padId, String dir,
+                String dtype, TokenShardWriter.Sink sink) {
             this.tokenizer = tokenizer;
             this.hadoop = hadoop;
             this.special = special;
@@ -424,6 +431,7 @@ public final class PackCommand extends SparkCommand {
             this.padId = padId;
             this.dir = dir;
             this.dtype = dtype;
+            this.sink = sink;
         }
 
         @Override
@@ -432,7 +440,8 @@ public final class PackCommand extends SparkCommand {
             int partition = TaskContext.getPartitionId();
             Path prefix = Path.of(dir, String.format("shard-%05d", partition));
             Row counts;
-            try (TokenShardWriter w = new TokenShardWriter(prefix, TokenShardWriter.DType.valueOf(dtype))) {
+            TokenShardWriter.DType type = TokenShardWriter.DType.valueOf(dtype);
+            try (TokenShardWriter w = sink == null ? new TokenShardWriter(prefix, type) : new TokenShardWriter(prefix, type, sink)) {
                 counts = seqLen > 0 ? packed(tok, rows, w) : wholeDocuments(tok, rows, w);
                 if (counts.getLong(1) == 0) {
                     // a partition whose tokens fill no sequence leaves no shard: Megatron memory-maps every .bin it is
@@ -442,9 +451,27 @@ public final class PackCommand extends SparkCommand {
                     Files.delete(w.idxPath());
                 }
             } catch (IOException e) {
-                throw new UncheckedIOException("writing " + prefix + ": " + e.getMessage(), e);
+                throw cannotWrite(prefix, e);
+            } catch (UncheckedIOException e) { // from the packer's callback
+                throw cannotWrite(prefix, e.getCause());
             }
             return List.of(counts).iterator();
+        }
+
+        /**
+         * The error of a shard that could not be written, naming its file (the writer's error names it) and the output
+         * folder: a full disk said "java.io.IOException: No space left on device", and nothing of where.
+         */
+        private KindlingException cannotWrite(Path prefix, IOException e) {
+            String file = prefix + ".bin";
+            String why = e.getMessage();
+            if (e instanceof java.nio.file.FileSystemException f && f.getFile() != null) {
+                file = f.getFile();
+                // (AccessDeniedException, NoSuchFileException and the like carry no reason: their name is one)
+                why = f.getReason() != null ? f.getReason() : f.getClass().getSimpleName();
+            }
+            return new KindlingException(KindlingException.FAILURE, "pack: cannot write the Megatron shard " + file + " (output folder "
+                    + dir + "): " + why, e);
         }
 
         private Row packed(Tokenizer tok, Iterator<Row> rows, TokenShardWriter w) {

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -35,7 +36,8 @@ import java.util.Arrays;
  *
  * <p>{@link #addDocument} writes one sequence that is one document (Megatron's preprocessing without
  * sentence splitting); {@link #addSequence} plus {@link #endDocument} lets a document span several
- * sequences. A token id that does not fit the dtype is an error naming the id, never a silent wrap.
+ * sequences. A token id that does not fit the dtype is an error naming the id, never a silent wrap. A failed write (a
+ * full disk) is a {@link FileSystemException} naming the shard's file, where the stream's own error named none.
  * Read back with {@link TokenShardReader}.
  */
 public final class TokenShardWriter implements Closeable {
@@ -59,9 +61,15 @@ public final class TokenShardWriter implements Closeable {
 
     public static final byte[] MAGIC = {'M', 'M', 'I', 'D', 'I', 'D', 'X', 0, 0};
 
+    /** Opens a shard's file for writing: the disk ({@link Files#newOutputStream}), or in tests a stream that fails. */
+    public interface Sink {
+        OutputStream open(Path file) throws IOException;
+    }
+
     private final Path bin;
     private final Path idx;
     private final DType dtype;
+    private final Sink sink;
     private final OutputStream out;
     private final ByteBuffer scratch = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
     private int[] lengths = new int[1024];
@@ -72,13 +80,19 @@ public final class TokenShardWriter implements Closeable {
     private boolean closed;
 
     public TokenShardWriter(Path prefix, DType dtype) throws IOException {
+        this(prefix, dtype, file -> Files.newOutputStream(file));
+    }
+
+    /** A writer whose {@code .bin} and {@code .idx} are opened by {@code sink}. */
+    public TokenShardWriter(Path prefix, DType dtype, Sink sink) throws IOException {
         this.bin = Path.of(prefix + ".bin");
         this.idx = Path.of(prefix + ".idx");
         this.dtype = dtype;
+        this.sink = sink;
         if (prefix.toAbsolutePath().getParent() != null) {
             Files.createDirectories(prefix.toAbsolutePath().getParent());
         }
-        this.out = new BufferedOutputStream(Files.newOutputStream(bin), 1 << 16);
+        this.out = new BufferedOutputStream(open(bin), 1 << 16);
         docIndex[docs++] = 0;
     }
 
@@ -133,8 +147,33 @@ public final class TokenShardWriter implements Closeable {
     }
 
     private void flushScratch() throws IOException {
-        out.write(scratch.array(), 0, scratch.position());
+        try {
+            out.write(scratch.array(), 0, scratch.position());
+        } catch (IOException e) {
+            throw named(bin, e);
+        }
         scratch.clear();
+    }
+
+    private OutputStream open(Path file) throws IOException {
+        try {
+            return sink.open(file);
+        } catch (IOException e) {
+            throw named(file, e);
+        }
+    }
+
+    /**
+     * {@code e} as a {@link FileSystemException} naming {@code file} ("No space left on device" alone named no file), or
+     * {@code e} itself where it names one already (a file that cannot be opened).
+     */
+    private static IOException named(Path file, IOException e) {
+        if (e instanceof FileSystemException f && f.getFile() != null) {
+            return e;
+        }
+        FileSystemException named = new FileSystemException(file.toString(), null, e.getMessage());
+        named.initCause(e);
+        return named;
     }
 
     public long tokens() {
@@ -156,8 +195,20 @@ public final class TokenShardWriter implements Closeable {
             return;
         }
         closed = true;
-        out.close();
-        try (DataOutputStream d = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(idx), 1 << 16))) {
+        try {
+            out.close();
+        } catch (IOException e) {
+            throw named(bin, e);
+        }
+        try {
+            writeIndex();
+        } catch (IOException e) {
+            throw named(idx, e);
+        }
+    }
+
+    private void writeIndex() throws IOException {
+        try (DataOutputStream d = new DataOutputStream(new BufferedOutputStream(open(idx), 1 << 16))) {
             ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
             d.write(MAGIC);
             d.write(b.clear().putLong(1).array(), 0, 8);

@@ -114,4 +114,52 @@ class PackingTest {
         IOException e = assertThrows(IOException.class, () -> new TokenShardReader(prefix));
         assertTrue(e.getMessage().contains(idx.toString()), e.getMessage());
     }
+
+    /**
+     * A write that fails (a full disk) names the shard's file: the stream's own error was "No space left on device" and no
+     * more. The .bin fails as its buffer is written out (here past 64 KiB of tokens) or closed; the .idx as it is written.
+     */
+    @Test
+    void aFailedWriteNamesTheShardsFile(@TempDir Path tmp) throws IOException {
+        Path prefix = tmp.resolve("shard-00000");
+        TokenShardWriter bin = new TokenShardWriter(prefix, TokenShardWriter.DType.UINT16,
+                file -> file.toString().endsWith(".bin") ? full(1000) : Files.newOutputStream(file));
+        java.nio.file.FileSystemException e = assertThrows(java.nio.file.FileSystemException.class, () -> {
+            for (int i = 0; i < 100; i++) {
+                bin.addDocument(new int[1000]);
+            }
+        });
+        assertEquals(prefix + ".bin", e.getFile());
+        assertEquals(prefix + ".bin: No space left on device", e.getMessage());
+        // closed: what was held in the buffer fails as it is written out
+        TokenShardWriter small = new TokenShardWriter(prefix, TokenShardWriter.DType.UINT16,
+                file -> file.toString().endsWith(".bin") ? full(0) : Files.newOutputStream(file));
+        small.addDocument(new int[] {1, 2, 3});
+        assertEquals(prefix + ".bin: No space left on device",
+                assertThrows(java.nio.file.FileSystemException.class, small::close).getMessage());
+        TokenShardWriter idx = new TokenShardWriter(prefix, TokenShardWriter.DType.INT32,
+                file -> file.toString().endsWith(".idx") ? full(10) : Files.newOutputStream(file));
+        idx.addDocument(new int[] {1, 2, 3});
+        assertEquals(prefix + ".idx: No space left on device", assertThrows(java.nio.file.FileSystemException.class, idx::close).getMessage());
+    }
+
+    /** A stream that takes {@code room} bytes and then fails as a full disk does. */
+    static java.io.OutputStream full(long room) {
+        return new java.io.OutputStream() {
+            private long written;
+
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                if (written + len > room) {
+                    throw new IOException("No space left on device");
+                }
+                written += len;
+            }
+        };
+    }
 }
