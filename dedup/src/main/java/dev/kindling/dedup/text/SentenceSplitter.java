@@ -14,7 +14,9 @@ import java.util.Set;
  *       an abbreviation ("Mr.", "Dr.", "U.S.", "e.g.") or one capital letter (an initial);</li>
  *   <li>right after {@code 。！？} (Chinese and Japanese need no space after them).</li>
  * </ul>
- * Spans exclude surrounding white space; empty sentences are skipped.
+ * White space is Python's, as Punkt's {@code \s} reads it: the no-break spaces (U+00A0, U+2007, U+202F) and U+0085
+ * too, so "He left." and a no-break space before "Then" end a sentence, as in NLTK. Spans exclude surrounding white
+ * space; empty sentences are skipped.
  *
  * <pre>{@code
  * int[] spans = SentenceSplitter.spans("Mr. Smith came. He sat.\nDone");
@@ -59,9 +61,9 @@ public final class SentenceSplitter {
                     j++;
                 }
                 next = j;
-                if (j == len || Character.isWhitespace(text.charAt(j))) {
+                if (j == len || isSpace(text.charAt(j))) {
                     int k = j;
-                    while (k < len && Character.isWhitespace(text.charAt(k)) && text.charAt(k) != '\n') {
+                    while (k < len && isSpace(text.charAt(k)) && text.charAt(k) != '\n') {
                         k++;
                     }
                     boolean lowerNext = k < len && Character.isLowerCase(text.charAt(k));
@@ -99,9 +101,14 @@ public final class SentenceSplitter {
         return n;
     }
 
+    /**
+     * Python's white space ({@code str.isspace}, the {@code \s} of Punkt's patterns): Java's {@code isWhitespace} leaves out
+     * the no-break spaces and U+0085, so a sentence ended by a period and a no-break space ran on into the next.
+     */
     private static boolean isSpace(char c) {
-        return Character.isWhitespace(c) || Character.isSpaceChar(c);
+        return Character.isWhitespace(c) || Character.isSpaceChar(c) || c == '\u0085';
     }
+
 
     private static boolean isTerminal(char c) {
         return c == '.' || c == '!' || c == '?' || c == '…';
@@ -114,7 +121,7 @@ public final class SentenceSplitter {
     /** True when the word ending at the period {@code dot} is an abbreviation or a single capital. */
     private static boolean abbreviationBefore(String text, int sentenceStart, int dot) {
         int w = dot;
-        while (w > sentenceStart && !Character.isWhitespace(text.charAt(w - 1)) && text.charAt(w - 1) != '(') {
+        while (w > sentenceStart && !isSpace(text.charAt(w - 1)) && text.charAt(w - 1) != '(') {
             w--;
         }
         String word = text.substring(w, dot);

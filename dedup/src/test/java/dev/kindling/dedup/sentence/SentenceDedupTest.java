@@ -92,4 +92,19 @@ class SentenceDedupTest {
         assertFalse(empty.keep());
         assertEquals(SentenceDedup.TOO_SHORT, empty.reason());
     }
+
+    /**
+     * A boilerplate span behind a period and a no-break space (web text's ".&nbsp;") is found and removed: the sentence
+     * before it ran on into its first sentence, so the span's hash was another one and the boilerplate stayed.
+     */
+    @Test
+    void spanBehindANoBreakSpaceIsRemoved() {
+        SentenceDedup sd = new SentenceDedup();
+        List<Document> docs = List.of(
+                new Document("a", body("alpha", 8) + BOILER),
+                new Document("b", body("beta", 8).strip() + "\u00a0" + BOILER));
+        Map<String, SentenceDedup.Outcome> out = sd.run(docs);
+        assertEquals(3, out.get("b").removedSentences());
+        assertEquals(body("beta", 8).strip(), out.get("b").text().strip());
+    }
 }
