@@ -11,7 +11,8 @@ import java.util.Set;
  *   <li>at a line break (web text puts one block per line; C4 and datatrove count sentences per line);</li>
  *   <li>after a run of {@code . ! ? …} (plus closing quotes or brackets) followed by white space and
  *       a character that is not a lower-case letter, unless the word before a single {@code .} is
- *       an abbreviation ("Mr.", "Dr.", "U.S.", "e.g.") or one capital letter (an initial);</li>
+ *       an abbreviation ("Mr.", "Dr.", "U.S.", "e.g.") or one capital letter (an initial), also behind an
+ *       opening quote or bracket ({@code "Dr.}, {@code [Fig.}, {@code “J.});</li>
  *   <li>right after {@code 。！？} (Chinese and Japanese need no space after them).</li>
  * </ul>
  * White space is Python's, as Punkt's {@code \s} reads it: the no-break spaces (U+00A0, U+2007, U+202F) and U+0085
@@ -109,6 +110,14 @@ public final class SentenceSplitter {
         return Character.isWhitespace(c) || Character.isSpaceChar(c) || c == '\u0085';
     }
 
+    /**
+     * An opening bracket or quote: a word behind one is read without it, as Punkt's word tokens start after an
+     * opening bracket or quote, so {@code "Dr.} is the abbreviation {@code Dr.} and {@code “J.} an initial.
+     */
+    private static boolean isOpener(char c) {
+        int type = Character.getType(c);
+        return type == Character.START_PUNCTUATION || type == Character.INITIAL_QUOTE_PUNCTUATION;
+    }
 
     private static boolean isTerminal(char c) {
         return c == '.' || c == '!' || c == '?' || c == '…';
@@ -121,8 +130,12 @@ public final class SentenceSplitter {
     /** True when the word ending at the period {@code dot} is an abbreviation or a single capital. */
     private static boolean abbreviationBefore(String text, int sentenceStart, int dot) {
         int w = dot;
-        while (w > sentenceStart && !isSpace(text.charAt(w - 1)) && text.charAt(w - 1) != '(') {
+        while (w > sentenceStart && !isSpace(text.charAt(w - 1)) && !isOpener(text.charAt(w - 1))) {
             w--;
+        }
+        // ASCII quotes open a word only at its start (an apostrophe inside one, "O'B.", is part of it)
+        while (w < dot && (text.charAt(w) == '"' || text.charAt(w) == '\'' || text.charAt(w) == '`')) {
+            w++;
         }
         String word = text.substring(w, dot);
         if (word.length() == 1 && Character.isUpperCase(word.charAt(0))) {

@@ -33,4 +33,24 @@ class SentenceSplitterTest {
         assertEquals(List.of("Mr.\u00a0Smith came."), sentences("Mr.\u00a0Smith came."));
         assertEquals(List.of("He", "left", ".", "Then", "she", "came", "."), WordTokenizer.wordTokenize("He left.\u00a0Then she came."));
     }
+
+    /**
+     * An abbreviation or initial behind an opening quote or bracket is one still ("Dr. Smith" in quotes split after
+     * "Dr."; Punkt's word tokens start after the quote, so its abbreviation list applies).
+     */
+    @Test
+    void abbreviationsBehindAnOpeningQuoteOrBracket() {
+        assertEquals(List.of("He said \"Dr. Smith is here.\"", "Then he left."),
+                sentences("He said \"Dr. Smith is here.\" Then he left."));
+        assertEquals(List.of("She met \u201cMr. Brown\u201d there.", "Then she left."),
+                sentences("She met \u201cMr. Brown\u201d there. Then she left."));
+        assertEquals(List.of("See [Fig. 3] there.", "Then leave."), sentences("See [Fig. 3] there. Then leave."));
+        assertEquals(List.of("The author \"J. Smith\" wrote it.", "Then."), sentences("The author \"J. Smith\" wrote it. Then."));
+        assertEquals(List.of("The author (J. R. R. Tolkien) wrote it.", "Then."),
+                sentences("The author (J. R. R. Tolkien) wrote it. Then."));
+        // an apostrophe inside a word is part of it: "O'B" is no initial
+        assertEquals(List.of("He met O'B.", "Then left."), sentences("He met O'B. Then left."));
+        // a quoted word that is no abbreviation still ends its sentence
+        assertEquals(List.of("He said \"Stop.", "Go\" later."), sentences("He said \"Stop. Go\" later."));
+    }
 }
