@@ -129,10 +129,12 @@ public final class SentenceDedup implements java.io.Serializable {
             return new Outcome(true, text, 0, null);
         }
         String out = lstrip(kept);
-        if (out.isEmpty() || (minDocWords > 0 && WordTokenizer.wordTokenize(out).size() < minDocWords)) {
+        // one split of what is left serves both checks, and its words are counted only up to the minimum
+        int[] left = out.isEmpty() || (minDocWords <= 0 && minNumSentences <= 0) ? new int[0] : SentenceSplitter.spans(out);
+        if (out.isEmpty() || (minDocWords > 0 && WordTokenizer.countUpTo(out, left, minDocWords) < minDocWords)) {
             return new Outcome(false, null, removed, TOO_SHORT);
         }
-        if (minNumSentences > 0 && SentenceSplitter.spans(out).length / 2 < minNumSentences) {
+        if (minNumSentences > 0 && left.length / 2 < minNumSentences) {
             return new Outcome(false, null, removed, TOO_FEW_SENTENCES);
         }
         return new Outcome(true, out, removed, null);

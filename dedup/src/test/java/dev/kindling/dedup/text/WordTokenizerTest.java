@@ -116,4 +116,17 @@ class WordTokenizerTest {
         assertEquals(3, SentenceSplitter.spans("我们去公园。然后回家！好吗？").length / 2);
         assertEquals(List.of("They", "left", ".", "Then", "rain", "."), WordTokenizer.wordTokenize("They left. Then rain."));
     }
+
+    /** The count up to a limit is the whole text's count, capped: what sentence dedup's 50-word check reads. */
+    @Test
+    void countUpToIsTheCappedCount() {
+        for (String text : new String[] {"", "One.", "They left. Then rain. Dr. Smith came, didn't he? Yes.",
+                "word ".repeat(120), "A b c. ".repeat(40)}) {
+            int[] spans = SentenceSplitter.spans(text);
+            int all = WordTokenizer.wordTokenize(text).size();
+            for (int limit : new int[] {0, 1, 3, 50, 1000}) {
+                assertEquals(Math.min(all, limit), WordTokenizer.countUpTo(text, spans, limit), limit + " of " + all + ": " + text);
+            }
+        }
+    }
 }
