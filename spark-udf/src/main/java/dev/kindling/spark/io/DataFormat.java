@@ -209,7 +209,8 @@ public enum DataFormat {
      * The files Spark's readers read under a folder, recursively: not those with a {@code _} or {@code .} name at any
      * level below it ({@code _SUCCESS}, {@code .part-0.crc}, a {@code _temporary/} or {@code .hidden/} folder's files).
      * Every listing that must agree with what the readers see goes through here (format inference, the empty-file check,
-     * a benchmark folder's format): one had checked the file's name alone and counted a {@code _tmp/} folder's files.
+     * a benchmark folder's format, and the line reader's own listing, {@link BoundedLineInputFormat#listStatus}): one had
+     * checked the file's name alone and counted a {@code _tmp/} folder's files.
      */
     public static List<FileStatus> dataFiles(FileSystem fs, Path folder) throws IOException {
         // a walk of listStatus, not listFiles(folder, true): on a local disk each of listFiles' located statuses starts an

@@ -10,10 +10,10 @@ import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.io.LongWritable;
 import dev.kindling.spark.io.BoundedLineInputFormat.Line;
-import org.apache.hadoop.mapreduce.lib.input.FileSplit;
-import org.apache.spark.api.java.JavaNewHadoopRDD;
+import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.network.util.JavaUtils;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -25,9 +25,10 @@ import scala.Tuple2;
 /**
  * Reads text files line by line as Hadoop's {@code TextInputFormat} does, each line's bytes held up to the
  * limit and no further ({@link BoundedLineInputFormat}: splittable, any Hadoop filesystem, {@code .gz}/{@code .bz2}
- * decompressed, files in name order) and keeps where each line came from: file,
- * byte offset and, when the file's split starts at byte 0 (every file smaller than a split, every
- * compressed file), the exact 1-based line number. Lines are decoded as strict UTF-8: a line that is
+ * decompressed, files in name order, small files packed into shared splits as Spark's file sources pack
+ * them) and keeps where each line came from: file, byte offset and, when the file's part starts at byte 0
+ * (every file smaller than a split; every compressed file but a .bz2 larger than one), the exact 1-based line
+ * number. Lines are decoded as strict UTF-8: a line that is
  * not valid UTF-8 keeps a null value and an error saying where, instead of being silently altered, and its
  * bytes in {@code raw} as ISO-8859-1 characters ({@link #rawBytes}).
  */
@@ -66,70 +67,55 @@ final class LineSource {
     static Dataset<Row> read(SparkSession spark, List<String> paths, int maxLineBytes) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Configuration conf = new Configuration(spark.sparkContext().hadoopConfiguration());
-        conf.setBoolean("mapreduce.input.fileinputformat.input.dir.recursive", true);
         conf.setInt(BoundedLineInputFormat.KEEP_BYTES, maxLineBytes);
+        packAsSparkDoes(spark, conf);
         String joined = String.join(",", paths);
-        @SuppressWarnings("unchecked")
-        JavaNewHadoopRDD<LongWritable, Line> rdd = (JavaNewHadoopRDD<LongWritable, Line>) jsc.newAPIHadoopFile(
-                joined, BoundedLineInputFormat.class, LongWritable.class, Line.class, conf);
-        JavaRDD<Row> rows = rdd.mapPartitionsWithInputSplit((split, it) -> {
-            FileSplit fs = (FileSplit) split;
-            return new LineIterator(fs.getPath().toString(), fs.getStart() == 0, maxLineBytes, it);
-        }, true);
+        JavaPairRDD<LongWritable, Line> rdd = jsc.newAPIHadoopFile(joined, BoundedLineInputFormat.class, LongWritable.class,
+                Line.class, conf);
+        JavaRDD<Row> rows = rdd.mapPartitions(it -> new LineIterator(maxLineBytes, it), true);
         return spark.createDataFrame(rows, SCHEMA);
     }
 
+    /**
+     * Files are packed into splits as Spark's file sources pack theirs, by the session's settings, so that one setting
+     * tunes both: {@code spark.sql.files.maxPartitionBytes} (default 128 MiB), {@code spark.sql.files.openCostInBytes}
+     * (4 MiB) and {@code spark.sql.files.minPartitionNum} (default the leaf-node parallelism, the cores).
+     */
+    static void packAsSparkDoes(SparkSession spark, Configuration conf) {
+        org.apache.spark.sql.RuntimeConfig c = spark.conf();
+        conf.setLong(BoundedLineInputFormat.MAX_SPLIT_BYTES, JavaUtils.byteStringAsBytes(c.get("spark.sql.files.maxPartitionBytes", "128m")));
+        conf.setLong(BoundedLineInputFormat.OPEN_COST_BYTES, JavaUtils.byteStringAsBytes(c.get("spark.sql.files.openCostInBytes",
+                String.valueOf(4L << 20))));
+        String cores = c.get("spark.sql.leafNodeDefaultParallelism", String.valueOf(spark.sparkContext().defaultParallelism()));
+        conf.setInt(BoundedLineInputFormat.MIN_SPLITS, Integer.parseInt(c.get("spark.sql.files.minPartitionNum", cores)));
+    }
+
+    /** Each line as a row: its file, offset, line number (where known), text, or its error with its bytes in raw. */
     private static final class LineIterator implements Iterator<Row> {
-        private final String file;
-        private final boolean exactLines;
         private final int maxLineBytes;
         private final Iterator<Tuple2<LongWritable, Line>> in;
         private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
-        private long line;
-        private long lastOffset;
 
-        LineIterator(String file, boolean exactLines, int maxLineBytes, Iterator<Tuple2<LongWritable, Line>> in) {
-            this.file = file;
-            this.exactLines = exactLines;
+        LineIterator(int maxLineBytes, Iterator<Tuple2<LongWritable, Line>> in) {
             this.maxLineBytes = maxLineBytes;
             this.in = in;
         }
 
         @Override
         public boolean hasNext() {
-            try {
-                return in.hasNext();
-            } catch (Exception e) { // Hadoop's readers throw IOException undeclared through the Scala iterator
-                throw unreadable(e);
-            }
-        }
-
-        /**
-         * A file that stops being readable part-way (a truncated or corrupt .gz, a vanished file): the error names it,
-         * where the reader's own said only "Unexpected end of input stream". No policy can skip the rest of a file.
-         */
-        private BadInputException unreadable(Exception e) {
-            String where = exactLines ? "after line " + line : "after byte offset " + lastOffset;
-            return new BadInputException(BadInputException.shown(file) + ": unreadable " + where + ": " + e.getMessage()
-                    + (e instanceof BoundedLineInputFormat.UncountableLineException ? "" : BoundedLineInputFormat.LinesReader.compressedHint(file)));
+            return in.hasNext(); // a file unreadable part-way fails here, named (CombinedLineReader)
         }
 
         @Override
         public Row next() {
-            Tuple2<LongWritable, Line> t;
-            try {
-                t = in.next();
-            } catch (Exception e) {
-                throw unreadable(e);
-            }
-            line++;
+            Tuple2<LongWritable, Line> t = in.next();
             long offset = t._1().get();
-            lastOffset = offset;
             Line text = t._2();
-            Long lineNo = exactLines ? line : null;
+            String file = text.file;
+            Long lineNo = text.line > 0 ? text.line : null;
             if (text.length > maxLineBytes) {
-                return RowFactory.create(file, offset, lineNo, null, null, TOO_LONG + t._2().length + " bytes, over the "
+                return RowFactory.create(file, offset, lineNo, null, null, TOO_LONG + text.length + " bytes, over the "
                         + describe(maxLineBytes) + " a line may hold (its bytes are not kept)");
             }
             if (offset == 0 && text.size >= 2 && ((text.data[0] == (byte) 0xFF && text.data[1] == (byte) 0xFE)
