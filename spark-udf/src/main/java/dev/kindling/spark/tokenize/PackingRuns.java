@@ -15,9 +15,10 @@ import scala.Option;
 
 /**
  * The documents pack cuts into sequences, their small partitions joined into runs of consecutive ones. A sequence
- * cannot span two tasks, so each partition's last, shorter sequence is dropped (or padded); JSON Lines are read a
- * partition per file at least, and a dataset of many small files lost up to a sequence per file: 300 files of five
- * short documents dropped 10.5% of their tokens at --seq-len 128, and at 512 filled no sequence at all.
+ * cannot span two tasks, so each partition's last, shorter sequence is dropped (or padded); JSON Lines were read a
+ * partition per file at least (small files now share one, but a small input is still spread over the cores), and a
+ * dataset of many small files lost up to a sequence per file: 300 files of five short documents dropped 10.5% of their
+ * tokens at --seq-len 128, and at 512 filled no sequence at all.
  *
  * <p>Partitions are joined in their order (no shuffle: the documents keep theirs) until a run holds text for about
  * {@link #SEQUENCES_PER_RUN} sequences, at four characters a token; a partition that large already stays alone, so a
