@@ -16,9 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The order of first appearance across the partitions of an input (one per file here): each partition hands over its
- * keys' first places, and the earliest by file, line and place in the line wins, as pyarrow reads the files one after
- * the other.
+ * The order of first appearance across the partitions of an input (one per file here: two small files are spread over
+ * the tests' two cores): each partition hands over its keys' first places, and the earliest by file, line and place in
+ * the line wins, as pyarrow reads the files one after the other.
  */
 class JsonKeyOrderTest {
     @TempDir Path tmp;
@@ -33,7 +33,7 @@ class JsonKeyOrderTest {
         Files.write(tmp.resolve("b.jsonl"), List.of(
                 "{\"m\": [{\"name\": \"n\", \"extra\": {\"a\": 3, \"b\": 4}, \"role\": \"tool\"}]}"), StandardCharsets.UTF_8);
         Dataset<Row> lines = LineSource.read(TestSpark.session(), List.of(tmp.toString()));
-        assertEquals(2, lines.rdd().getNumPartitions(), "a partition per file");
+        assertEquals(2, lines.rdd().getNumPartitions(), "a partition per file (minPartitionNum: the two cores)");
         // as Spark infers it: the fields sorted by name
         StructType extra = new StructType().add("a", DataTypes.LongType).add("b", DataTypes.LongType).add("z", DataTypes.LongType);
         StructType message = new StructType().add("content", DataTypes.StringType).add("extra", extra)
