@@ -6,11 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.TestSpark;
 import dev.kindling.spark.inference.HadoopConf;
+import dev.kindling.testing.FullDisk;
 import dev.kindling.testing.SharedData;
 import dev.kindling.tokenizer.Tokenizer;
 import dev.kindling.tokenizer.pack.TokenShardWriter;
 import java.io.IOException;
-import java.io.OutputStream;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,14 +38,14 @@ class MegatronShardErrorsTest {
         String dir = tmp.toAbsolutePath().toString();
         // packed sequences: the .bin fails as its buffer (64 KiB) is written out, inside the packer
         PackCommand.ShardPartition packed = new PackCommand.ShardPartition(tokenizer, hadoop, false, false, 64, eos, false, 0, dir,
-                "UINT16", file -> file.toString().endsWith(".bin") ? full(4096) : Files.newOutputStream(file));
+                "UINT16", file -> file.toString().endsWith(".bin") ? FullDisk.withRoom(4096) : Files.newOutputStream(file));
         KindlingException e = assertThrows(KindlingException.class, () -> packed.call(rows(3000)));
         assertEquals("pack: cannot write the Megatron shard " + tmp.resolve("shard-00000.bin").toAbsolutePath() + " (output folder "
                 + dir + "): No space left on device", e.getMessage());
         assertEquals(KindlingException.FAILURE, e.exitCode());
         // whole documents (--documents): the .idx, written as the shard closes
         PackCommand.ShardPartition documents = new PackCommand.ShardPartition(tokenizer, hadoop, false, false, 0, eos, false, 0, dir,
-                "UINT16", file -> file.toString().endsWith(".idx") ? full(16) : Files.newOutputStream(file));
+                "UINT16", file -> file.toString().endsWith(".idx") ? FullDisk.withRoom(16) : Files.newOutputStream(file));
         KindlingException idx = assertThrows(KindlingException.class, () -> documents.call(rows(10)));
         assertEquals("pack: cannot write the Megatron shard " + tmp.resolve("shard-00000.idx").toAbsolutePath() + " (output folder "
                 + dir + "): No space left on device", idx.getMessage());
@@ -56,25 +57,5 @@ class MegatronShardErrorsTest {
             rows.add(RowFactory.create("Call me Ishmael. Some years ago, never mind how long precisely, document " + i + "."));
         }
         return rows.iterator();
-    }
-
-    /** A stream that takes {@code room} bytes and then fails as a full disk does. */
-    private static OutputStream full(long room) {
-        return new OutputStream() {
-            private long written;
-
-            @Override
-            public void write(int b) throws IOException {
-                write(new byte[] {(byte) b}, 0, 1);
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                if (written + len > room) {
-                    throw new IOException("No space left on device");
-                }
-                written += len;
-            }
-        };
     }
 }

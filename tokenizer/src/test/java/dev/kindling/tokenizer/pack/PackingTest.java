@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kindling.testing.FullDisk;
 import dev.kindling.testing.SharedData;
 import dev.kindling.tokenizer.Corpus;
 import dev.kindling.tokenizer.Tokenizer;
@@ -123,7 +124,7 @@ class PackingTest {
     void aFailedWriteNamesTheShardsFile(@TempDir Path tmp) throws IOException {
         Path prefix = tmp.resolve("shard-00000");
         TokenShardWriter bin = new TokenShardWriter(prefix, TokenShardWriter.DType.UINT16,
-                file -> file.toString().endsWith(".bin") ? full(1000) : Files.newOutputStream(file));
+                file -> file.toString().endsWith(".bin") ? FullDisk.withRoom(1000) : Files.newOutputStream(file));
         java.nio.file.FileSystemException e = assertThrows(java.nio.file.FileSystemException.class, () -> {
             for (int i = 0; i < 100; i++) {
                 bin.addDocument(new int[1000]);
@@ -133,33 +134,13 @@ class PackingTest {
         assertEquals(prefix + ".bin: No space left on device", e.getMessage());
         // closed: what was held in the buffer fails as it is written out
         TokenShardWriter small = new TokenShardWriter(prefix, TokenShardWriter.DType.UINT16,
-                file -> file.toString().endsWith(".bin") ? full(0) : Files.newOutputStream(file));
+                file -> file.toString().endsWith(".bin") ? FullDisk.withRoom(0) : Files.newOutputStream(file));
         small.addDocument(new int[] {1, 2, 3});
         assertEquals(prefix + ".bin: No space left on device",
                 assertThrows(java.nio.file.FileSystemException.class, small::close).getMessage());
         TokenShardWriter idx = new TokenShardWriter(prefix, TokenShardWriter.DType.INT32,
-                file -> file.toString().endsWith(".idx") ? full(10) : Files.newOutputStream(file));
+                file -> file.toString().endsWith(".idx") ? FullDisk.withRoom(10) : Files.newOutputStream(file));
         idx.addDocument(new int[] {1, 2, 3});
         assertEquals(prefix + ".idx: No space left on device", assertThrows(java.nio.file.FileSystemException.class, idx::close).getMessage());
-    }
-
-    /** A stream that takes {@code room} bytes and then fails as a full disk does. */
-    static java.io.OutputStream full(long room) {
-        return new java.io.OutputStream() {
-            private long written;
-
-            @Override
-            public void write(int b) throws IOException {
-                write(new byte[] {(byte) b}, 0, 1);
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                if (written + len > room) {
-                    throw new IOException("No space left on device");
-                }
-                written += len;
-            }
-        };
     }
 }
