@@ -52,6 +52,8 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
     public static final String OPEN_COST_BYTES = "kindling.split.open.cost.bytes";
     /** Setting: the splits wanted at least, as Spark's {@code spark.sql.files.minPartitionNum} (default: the cores). */
     public static final String MIN_SPLITS = "kindling.split.min.count";
+    /** Setting: the splits wanted at most, as Spark's {@code spark.sql.files.maxPartitionNum} (0: no bound, the default). */
+    public static final String MAX_SPLITS = "kindling.split.max.count";
 
     /**
      * A line: its bytes, unless it is longer than the bound (then none: the caller only refuses it), and its whole
@@ -161,7 +163,8 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
      * {@link #MAX_SPLIT_BYTES}, or less where that leaves fewer than {@link #MIN_SPLITS} splits (a small input still
      * uses every core). Unlike Spark's, the parts stay in name order (Spark sorts them by size first), so the rows come
      * in the order of their files, whatever the file system lists. A split's hosts are those holding most of its bytes
-     * (HDFS; other file systems name none that matter).
+     * (HDFS; other file systems name none that matter). When that makes more than {@link #MAX_SPLITS} splits, the same
+     * parts are packed again into splits of their total over that many bytes, as Spark does.
      */
     @Override
     public List<InputSplit> getSplits(JobContext job) throws IOException {
@@ -175,26 +178,43 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
         long perCore = total / Math.max(1, conf.getInt(MIN_SPLITS, 1));
         long maxSplit = Math.max(1, Math.min(conf.getLong(MAX_SPLIT_BYTES, 128L << 20), Math.max(openCost, perCore)));
         CompressionCodecFactory codecs = new CompressionCodecFactory(conf);
-        List<InputSplit> splits = new ArrayList<>();
-        List<Part> parts = new ArrayList<>();
-        long size = 0;
+        List<Part> all = new ArrayList<>();
         for (FileStatus f : files) {
             Path path = f.getPath();
             BlockLocation[] blocks = path.getFileSystem(conf).getFileBlockLocations(f, 0, f.getLen());
             long step = splittable(codecs.getCodec(path)) ? maxSplit : Math.max(1, f.getLen());
             for (long start = 0; start < f.getLen() || start == 0; start += step) {
-                Part part = new Part(path, start, Math.min(step, f.getLen() - start), blocks);
-                if (!parts.isEmpty() && size + part.length > maxSplit) {
-                    splits.add(combined(parts));
-                    parts.clear();
-                    size = 0;
-                }
-                parts.add(part);
-                size += part.length + openCost;
+                all.add(new Part(path, start, Math.min(step, f.getLen() - start), blocks));
                 if (f.getLen() == 0) {
                     break; // an empty file is a part too, read as nothing (a .gz of no bytes is an error, as it was)
                 }
             }
+        }
+        List<InputSplit> splits = pack(all, maxSplit, openCost);
+        int maxSplits = conf.getInt(MAX_SPLITS, 0);
+        if (maxSplits > 0 && splits.size() > maxSplits) {
+            long parts = 0;
+            for (Part p : all) {
+                parts += p.length + openCost;
+            }
+            splits = pack(all, Math.max(1, (parts + maxSplits - 1) / maxSplits), openCost);
+        }
+        return splits;
+    }
+
+    /** {@code parts} in turn into splits, each taking parts until the next would take it past {@code maxSplit} bytes. */
+    private static List<InputSplit> pack(List<Part> all, long maxSplit, long openCost) throws IOException {
+        List<InputSplit> splits = new ArrayList<>();
+        List<Part> parts = new ArrayList<>();
+        long size = 0;
+        for (Part part : all) {
+            if (!parts.isEmpty() && size + part.length > maxSplit) {
+                splits.add(combined(parts));
+                parts.clear();
+                size = 0;
+            }
+            parts.add(part);
+            size += part.length + openCost;
         }
         if (!parts.isEmpty()) {
             splits.add(combined(parts));

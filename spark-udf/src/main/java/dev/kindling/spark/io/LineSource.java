@@ -79,7 +79,8 @@ final class LineSource {
     /**
      * Files are packed into splits as Spark's file sources pack theirs, by the session's settings, so that one setting
      * tunes both: {@code spark.sql.files.maxPartitionBytes} (default 128 MiB), {@code spark.sql.files.openCostInBytes}
-     * (4 MiB) and {@code spark.sql.files.minPartitionNum} (default the leaf-node parallelism, the cores).
+     * (4 MiB), {@code spark.sql.files.minPartitionNum} (default the leaf-node parallelism, the cores) and
+     * {@code spark.sql.files.maxPartitionNum} (no bound unless set).
      */
     static void packAsSparkDoes(SparkSession spark, Configuration conf) {
         org.apache.spark.sql.RuntimeConfig c = spark.conf();
@@ -88,6 +89,8 @@ final class LineSource {
                 String.valueOf(4L << 20))));
         String cores = c.get("spark.sql.leafNodeDefaultParallelism", String.valueOf(spark.sparkContext().defaultParallelism()));
         conf.setInt(BoundedLineInputFormat.MIN_SPLITS, Integer.parseInt(c.get("spark.sql.files.minPartitionNum", cores)));
+        scala.Option<String> maxSplits = c.getOption("spark.sql.files.maxPartitionNum"); // unset: no bound (Spark refuses 0)
+        conf.setInt(BoundedLineInputFormat.MAX_SPLITS, maxSplits.isDefined() ? Integer.parseInt(maxSplits.get()) : 0);
     }
 
     /** Each line as a row: its file, offset, line number (where known), text, or its error with its bytes in raw. */

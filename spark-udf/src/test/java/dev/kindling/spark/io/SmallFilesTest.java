@@ -97,6 +97,15 @@ class SmallFilesTest {
             int file = Integer.parseInt(name(r).substring(4, 7));
             assertEquals(file / 32, (int) r.<Integer>getAs("partition"), r.toString());
         }
+        // spark.sql.files.maxPartitionNum bounds them as it bounds Spark's own: the same files packed again, 67 to a split
+        SparkSession spark = TestSpark.session();
+        spark.conf().set("spark.sql.files.maxPartitionNum", "3");
+        try {
+            assertEquals(3, LineSource.read(spark, List.of(dir.toString())).rdd().getNumPartitions());
+            assertRows(expected, read(List.of(dir.toString()), LineSource.MAX_LINE_BYTES));
+        } finally {
+            spark.conf().unset("spark.sql.files.maxPartitionNum");
+        }
     }
 
     /** {@code text} as a bzip2 file of 100 kB blocks, so that a few hundred kB make several blocks. */
