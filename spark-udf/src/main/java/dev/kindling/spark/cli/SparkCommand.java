@@ -131,14 +131,15 @@ public abstract class SparkCommand implements Callable<Integer> {
         if (job.overwrite || !outputsAreTheirPaths()) {
             return;
         }
+        List<String[]> options = givenStrings();
         List<java.nio.file.Path> inputs = new ArrayList<>();
-        for (String[] given : givenStrings()) {
+        for (String[] given : options) {
             java.nio.file.Path local = given[0].equals("--input") ? dev.kindling.spark.io.LocalPaths.localOrNull(given[1]) : null;
             if (local != null) {
                 inputs.add(local);
             }
         }
-        for (String[] given : givenStrings()) {
+        for (String[] given : options) {
             if (!OUTPUT_OPTIONS.contains(given[0])) {
                 continue;
             }
@@ -156,7 +157,8 @@ public abstract class SparkCommand implements Callable<Integer> {
         }
     }
 
-    private static boolean emptyFolder(java.nio.file.Path p) {
+    /** Whether {@code p} is a folder with nothing in it (false for a file, or a folder that cannot be listed). */
+    protected static boolean emptyFolder(java.nio.file.Path p) {
         if (!java.nio.file.Files.isDirectory(p)) {
             return false;
         }

@@ -102,14 +102,6 @@ public final class DemoCommand extends SparkCommand {
         return entries;
     }
 
-    private static boolean emptyFolder(Path dir) {
-        try (var entries = Files.list(dir)) {
-            return entries.findAny().isEmpty();
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
     /** What a demo writes in DIR/sample-input. */
     private static final java.util.Set<String> SAMPLE_FILES = java.util.Set.of("corpus.jsonl", "benchmark.jsonl");
 

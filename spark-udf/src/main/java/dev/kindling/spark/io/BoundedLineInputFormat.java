@@ -179,12 +179,15 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
         long maxSplit = Math.max(1, Math.min(conf.getLong(MAX_SPLIT_BYTES, 128L << 20), Math.max(openCost, perCore)));
         CompressionCodecFactory codecs = new CompressionCodecFactory(conf);
         List<Part> all = new ArrayList<>();
+        long partBytes = 0; // the parts' bytes, each with its opening cost, for a second packing under MAX_SPLITS
         for (FileStatus f : files) {
             Path path = f.getPath();
             BlockLocation[] blocks = path.getFileSystem(conf).getFileBlockLocations(f, 0, f.getLen());
             long step = splittable(codecs.getCodec(path)) ? maxSplit : Math.max(1, f.getLen());
             for (long start = 0; start < f.getLen() || start == 0; start += step) {
-                all.add(new Part(path, start, Math.min(step, f.getLen() - start), blocks));
+                Part part = new Part(path, start, Math.min(step, f.getLen() - start), blocks);
+                all.add(part);
+                partBytes += part.length + openCost;
                 if (f.getLen() == 0) {
                     break; // an empty file is a part too, read as nothing (a .gz of no bytes is an error, as it was)
                 }
@@ -193,11 +196,7 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
         List<InputSplit> splits = pack(all, maxSplit, openCost);
         int maxSplits = conf.getInt(MAX_SPLITS, 0);
         if (maxSplits > 0 && splits.size() > maxSplits) {
-            long parts = 0;
-            for (Part p : all) {
-                parts += p.length + openCost;
-            }
-            splits = pack(all, Math.max(1, (parts + maxSplits - 1) / maxSplits), openCost);
+            splits = pack(all, Math.max(1, (partBytes + maxSplits - 1) / maxSplits), openCost);
         }
         return splits;
     }
