@@ -12,6 +12,7 @@ import dev.kindling.dedup.normalize.TextNormalizer;
 import dev.kindling.dedup.pii.PiiRedactor;
 import dev.kindling.spark.dedup.ExactDedup;
 import dev.kindling.spark.sql.SqlUdfs;
+import dev.kindling.spark.sql.SqlUdfs.Arg;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -61,20 +62,22 @@ public final class CurationFunctions {
 
     public static void register(SparkSession spark) {
         SqlUdfs.register(spark, "kindling_minhash", (UDF1<String, List<Long>>) CurationFunctions::minhash,
-                DataTypes.createArrayType(DataTypes.LongType, false));
-        SqlUdfs.register(spark, "kindling_jaccard", (UDF2<String, String, Double>) CurationFunctions::jaccard, DataTypes.DoubleType);
+                DataTypes.createArrayType(DataTypes.LongType, false), Arg.string("text"));
+        SqlUdfs.register(spark, "kindling_jaccard", (UDF2<String, String, Double>) CurationFunctions::jaccard, DataTypes.DoubleType,
+                Arg.string("text_a"), Arg.string("text_b"));
         SqlUdfs.register(spark, "kindling_text_hash",
-                (UDF1<String, String>) t -> t == null ? null : ExactDedup.key(t, NormalizeOptions.EXACT).toHex(), DataTypes.StringType);
+                (UDF1<String, String>) t -> t == null ? null : ExactDedup.key(t, NormalizeOptions.EXACT).toHex(), DataTypes.StringType,
+                Arg.string("text"));
         SqlUdfs.register(spark, "kindling_normalize",
                 (UDF2<String, String, String>) (t, mode) -> t == null || mode == null ? null : TextNormalizer.normalize(t, mode(mode)),
-                DataTypes.StringType);
+                DataTypes.StringType, Arg.string("text"), Arg.string("mode"));
         SqlUdfs.register(spark, "kindling_quality_reason", (UDF2<String, String, String>) CurationFunctions::qualityReason,
-                DataTypes.StringType);
+                DataTypes.StringType, Arg.string("text"), Arg.string("filters"));
         // a misspelt constant fails as the query is analysed, naming the function, not in the first task
         SqlUdfs.checkConstantArgument(spark, "kindling_normalize", 1, "mode", NormalizeOptions::named);
         SqlUdfs.checkConstantArgument(spark, "kindling_quality_reason", 1, "filters", CurationFunctions::parseFilters);
         SqlUdfs.register(spark, "kindling_redact_pii", (UDF1<String, String>) t -> t == null ? null : PII.redact(t).text(),
-                DataTypes.StringType);
+                DataTypes.StringType, Arg.string("text"));
     }
 
     static List<Long> minhash(String text) {

@@ -7,6 +7,7 @@ import dev.kindling.inference.EngineStepException;
 import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.executor.PerTask;
 import dev.kindling.spark.sql.SqlUdfs;
+import dev.kindling.spark.sql.SqlUdfs.Arg;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -86,19 +87,20 @@ public final class InferenceFunctions {
             Completion c = await(engine(model, hadoop).submit(
                     new Prompts.Prompt(prompt, null).request().withMaxTokens(256), null));
             return c.text();
-        }, DataTypes.StringType);
+        }, DataTypes.StringType, Arg.string("prompt"), Arg.string("model"));
         SqlUdfs.register(spark, "kindling_generate_ex", (UDF3<String, String, scala.collection.Map<?, ?>, Row>)
                 (prompt, model, options) -> prompt == null || model == null ? null
                         : generation(hadoop, model, m -> plainPrompt("kindling_generate_ex", prompt, options), options, true,
-                                false), GENERATION);
+                                false), GENERATION, Arg.string("prompt"), Arg.string("model"), Arg.options("options"));
         SqlUdfs.register(spark, "kindling_chat", (UDF3<Seq<Row>, String, scala.collection.Map<?, ?>, Row>)
                 (messages, model, options) -> messages == null || model == null ? null
-                        : generation(hadoop, model, engine -> chatPrompt(engine, messages, options), options, true, true), GENERATION);
+                        : generation(hadoop, model, engine -> chatPrompt(engine, messages, options), options, true, true),
+                GENERATION, Arg.messages("messages"), Arg.string("model"), Arg.options("options"));
         SqlUdfs.registerNondeterministic(spark, "kindling_sample",
                 (UDF3<String, String, scala.collection.Map<?, ?>, Row>) (prompt, model, options) -> prompt == null
                         || model == null ? null : generation(hadoop, model, m -> plainPrompt("kindling_sample", prompt, options),
                         options, false, false),
-                GENERATION);
+                GENERATION, Arg.string("prompt"), Arg.string("model"), Arg.options("options"));
         // a constant options map is checked as the query is analysed: a bad option failed in a task, once per row, behind
         // Spark's stack trace (what each function does with it on a row, without a model)
         SqlUdfs.checkConstantMap(spark, "kindling_generate_ex", 2, m -> {
@@ -123,13 +125,13 @@ public final class InferenceFunctions {
             } catch (RuntimeException e) {
                 return RowFactory.create(null, null, null, RowInference.describe(unwrap(e), SQL_ADVICE));
             }
-        }, SCORE);
+        }, SCORE, Arg.string("text"), Arg.string("model"));
         SqlUdfs.register(spark, "kindling_perplexity", (UDF2<String, String, Double>) (text, model) -> text == null || model == null
                 ? null : await(Score.submit(engine(model, hadoop), text, "chunk")).perplexity(),
-                DataTypes.DoubleType);
+                DataTypes.DoubleType, Arg.string("text"), Arg.string("model"));
         SqlUdfs.register(spark, "kindling_embed", (UDF2<String, String, float[]>) (text, model) -> text == null || model == null
                 ? null : await(Embed.submit(engine(model, hadoop), text, false, false)),
-                DataTypes.createArrayType(DataTypes.FloatType, false));
+                DataTypes.createArrayType(DataTypes.FloatType, false), Arg.string("text"), Arg.string("model"));
         // a row's error in the struct, and the stage's settings: kindling_embed throws for a text past the context, failing
         // the query, and its error pointed to a truncate setting SQL had no way to give
         SqlUdfs.register(spark, "kindling_embed_ex", (UDF3<String, String, scala.collection.Map<?, ?>, Row>) (text, model, options) -> {
@@ -147,7 +149,7 @@ public final class InferenceFunctions {
             } catch (RuntimeException e) {
                 return RowFactory.create(null, RowInference.describe(unwrap(e), SQL_ADVICE));
             }
-        }, EMBEDDING);
+        }, EMBEDDING, Arg.string("text"), Arg.string("model"), Arg.options("options"));
         SqlUdfs.register(spark, "kindling_judge", (UDF4<String, String, String, String, Row>) (instruction, response, model, rubric) -> {
             if (response == null || model == null) {
                 return null;
@@ -166,7 +168,7 @@ public final class InferenceFunctions {
             } catch (RuntimeException e) {
                 return RowFactory.create(null, null, null, null, RowInference.describe(unwrap(e), SQL_ADVICE));
             }
-        }, JUDGMENT);
+        }, JUDGMENT, Arg.string("instruction"), Arg.string("response"), Arg.string("model"), Arg.string("rubric"));
     }
 
     /**

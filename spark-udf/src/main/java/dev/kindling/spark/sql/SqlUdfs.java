@@ -2,6 +2,7 @@ package dev.kindling.spark.sql;
 
 import dev.kindling.spark.KindlingException;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.api.java.UDF2;
@@ -12,7 +13,17 @@ import org.apache.spark.sql.catalyst.analysis.FunctionRegistry;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.ExpressionInfo;
 import org.apache.spark.sql.connector.catalog.CatalogManager;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.BooleanType;
+import org.apache.spark.sql.types.ByteType;
 import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.IntegerType;
+import org.apache.spark.sql.types.LongType;
+import org.apache.spark.sql.types.MapType;
+import org.apache.spark.sql.types.NullType;
+import org.apache.spark.sql.types.ShortType;
+import org.apache.spark.sql.types.StringType;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.types.UTF8String;
 import scala.Function1;
 import scala.Option;
@@ -22,11 +33,70 @@ import scala.collection.immutable.Seq;
 /**
  * Registers Kindling's Java SQL functions so that an argument of the wrong SQL type fails with the function's name.
  * A Java UDF carries no input types, so Spark neither casts nor checks them at analysis: {@code kindling_text_hash(123)}
- * reached the function as an Integer and failed inside the task with a bare ClassCastException. The casts happen in
- * the lambda's bridge method, inside the wrapper's {@code try}.
+ * reached the function as an Integer and failed inside the task with a bare ClassCastException. Each function is
+ * registered with its arguments ({@link Arg}), checked as Spark builds the call: {@code kindling_text_hash: argument 1
+ * (text) is INT, expected STRING}, before any task. Where Spark cannot check (a session without a function registry,
+ * a UserDefinedFunction called directly) the casts happen in the lambda's bridge method, inside the wrapper's
+ * {@code try}, and still name the function.
  */
 public final class SqlUdfs {
     private SqlUdfs() {}
+
+    /**
+     * An argument of a registered function: its name, as the README's "SQL functions" table gives it, the SQL type it
+     * takes and an example of a value of it, as the error shows them, and the types it accepts. A NULL constant (Spark's
+     * NULL type) fits every argument.
+     */
+    public record Arg(String name, String type, String example, Predicate<DataType> accepts) {
+        public static Arg string(String name) {
+            return new Arg(name, "STRING", "CAST(x AS STRING)", t -> t instanceof StringType);
+        }
+
+        public static Arg bool(String name) {
+            return new Arg(name, "BOOLEAN", "true", t -> t instanceof BooleanType);
+        }
+
+        /** Token ids: an array of INT, or of a narrower or wider integer type (Parquet written from Python holds BIGINT). */
+        public static Arg ids(String name) {
+            return new Arg(name, "ARRAY<INT>", "array(1, 2)", t -> t instanceof ArrayType a && (a.elementType() instanceof IntegerType
+                    || a.elementType() instanceof LongType || a.elementType() instanceof ShortType
+                    || a.elementType() instanceof ByteType || a.elementType() instanceof NullType));
+        }
+
+        /** Chat messages: an array of structs, whose fields the function reads by name. */
+        public static Arg messages(String name) {
+            return new Arg(name, "ARRAY<STRUCT<role: STRING, content: STRING>>", "array(named_struct('role', 'user', 'content', 'Hi'))",
+                    t -> t instanceof ArrayType a && (a.elementType() instanceof StructType || a.elementType() instanceof NullType));
+        }
+
+        /** An options map: string keys; the function checks the names and values. */
+        public static Arg options(String name) {
+            return new Arg(name, "MAP<STRING, ...>", "map('max_tokens', 5)",
+                    t -> t instanceof MapType m && (m.keyType() instanceof StringType || m.keyType() instanceof NullType));
+        }
+
+        boolean fits(DataType t) {
+            return t instanceof NullType || accepts.test(t);
+        }
+    }
+
+    /**
+     * Makes the registered function {@code name} check its arguments' SQL types as Spark builds the call (its arguments
+     * are resolved by then: Spark's analyzer resolves a function once its arguments are), naming the first that does not
+     * fit. Spark itself checks the count.
+     */
+    private static void checkTypes(SparkSession spark, String name, Arg[] args) {
+        wrapBuilder(spark, name, children -> {
+            for (int i = 0; i < args.length && i < children.size(); i++) {
+                Expression e = children.apply(i);
+                if (e.resolved() && !args[i].fits(e.dataType())) {
+                    throw new KindlingException(KindlingException.USAGE, name + ": argument " + (i + 1) + " (" + args[i].name()
+                            + ") is " + e.dataType().sql() + ", expected " + args[i].type() + " (e.g. " + args[i].example()
+                            + "); the README's \"SQL functions\" table gives each argument's type");
+                }
+            }
+        });
+    }
 
     private static KindlingException wrongType(String name, ClassCastException e) {
         return new KindlingException(KindlingException.FAILURE, name + ": an argument has the wrong SQL type (" + e.getMessage()
@@ -78,6 +148,15 @@ public final class SqlUdfs {
 
     /** Wraps the builder of registered function {@code name} so that {@code check} sees argument {@code index} first. */
     private static void checkConstant(SparkSession spark, String name, int index, Consumer<Expression> check) {
+        wrapBuilder(spark, name, children -> {
+            if (children.size() > index) {
+                check.accept(children.apply(index));
+            }
+        });
+    }
+
+    /** Wraps the builder of registered function {@code name} so that {@code check} sees its arguments first. */
+    private static void wrapBuilder(SparkSession spark, String name, Consumer<Seq<Expression>> check) {
         if (!(spark instanceof org.apache.spark.sql.classic.SparkSession classic)) {
             return;
         }
@@ -91,9 +170,7 @@ public final class SqlUdfs {
         // run where Spark's logs show (spark-submit)
         registry.dropFunction(id);
         registry.registerFunction(id, entry._1(), (Function1<Seq<Expression>, Expression>) children -> {
-            if (children.size() > index) {
-                check.accept(children.apply(index));
-            }
+            check.accept(children);
             return builder.apply(children);
         });
     }
@@ -111,7 +188,7 @@ public final class SqlUdfs {
     }
 
     @SuppressWarnings("unchecked")
-    public static <A, R> void register(SparkSession spark, String name, UDF1<A, R> f, DataType returnType) {
+    public static <A, R> void register(SparkSession spark, String name, UDF1<A, R> f, DataType returnType, Arg a0) {
         spark.udf().register(name, (UDF1<Object, R>) a -> {
             try {
                 return f.call((A) a);
@@ -119,10 +196,11 @@ public final class SqlUdfs {
                 throw wrongType(name, e);
             }
         }, returnType);
+        checkTypes(spark, name, new Arg[] {a0});
     }
 
     @SuppressWarnings("unchecked")
-    public static <A, B, R> void register(SparkSession spark, String name, UDF2<A, B, R> f, DataType returnType) {
+    public static <A, B, R> void register(SparkSession spark, String name, UDF2<A, B, R> f, DataType returnType, Arg a0, Arg a1) {
         spark.udf().register(name, (UDF2<Object, Object, R>) (a, b) -> {
             try {
                 return f.call((A) a, (B) b);
@@ -130,15 +208,20 @@ public final class SqlUdfs {
                 throw wrongType(name, e);
             }
         }, returnType);
+        checkTypes(spark, name, new Arg[] {a0, a1});
     }
 
-    public static <A, B, C, R> void register(SparkSession spark, String name, UDF3<A, B, C, R> f, DataType returnType) {
+    public static <A, B, C, R> void register(SparkSession spark, String name, UDF3<A, B, C, R> f, DataType returnType, Arg a0,
+            Arg a1, Arg a2) {
         spark.udf().register(name, checked(name, f), returnType);
+        checkTypes(spark, name, new Arg[] {a0, a1, a2});
     }
 
-    /** As {@link #register(SparkSession, String, UDF3, DataType)}, for a function Spark must treat as nondeterministic. */
-    public static <A, B, C, R> void registerNondeterministic(SparkSession spark, String name, UDF3<A, B, C, R> f, DataType returnType) {
+    /** As {@link #register(SparkSession, String, UDF3, DataType, Arg, Arg, Arg)}, for a function Spark must treat as nondeterministic. */
+    public static <A, B, C, R> void registerNondeterministic(SparkSession spark, String name, UDF3<A, B, C, R> f, DataType returnType,
+            Arg a0, Arg a1, Arg a2) {
         spark.udf().register(name, org.apache.spark.sql.functions.udf(checked(name, f), returnType).asNondeterministic());
+        checkTypes(spark, name, new Arg[] {a0, a1, a2});
     }
 
     @SuppressWarnings("unchecked")
@@ -153,7 +236,8 @@ public final class SqlUdfs {
     }
 
     @SuppressWarnings("unchecked")
-    public static <A, B, C, D, R> void register(SparkSession spark, String name, UDF4<A, B, C, D, R> f, DataType returnType) {
+    public static <A, B, C, D, R> void register(SparkSession spark, String name, UDF4<A, B, C, D, R> f, DataType returnType, Arg a0,
+            Arg a1, Arg a2, Arg a3) {
         spark.udf().register(name, (UDF4<Object, Object, Object, Object, R>) (a, b, c, d) -> {
             try {
                 return f.call((A) a, (B) b, (C) c, (D) d);
@@ -161,5 +245,6 @@ public final class SqlUdfs {
                 throw wrongType(name, e);
             }
         }, returnType);
+        checkTypes(spark, name, new Arg[] {a0, a1, a2, a3});
     }
 }

@@ -2,6 +2,7 @@ package dev.kindling.spark.sql;
 
 import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.inference.HadoopConf;
+import dev.kindling.spark.sql.SqlUdfs.Arg;
 import dev.kindling.spark.tokenize.ExecutorTokenizers;
 import dev.kindling.tokenizer.ChatTemplate;
 import dev.kindling.tokenizer.Encoding;
@@ -50,30 +51,31 @@ public final class TokenizerFunctions {
         HadoopConf hadoop = HadoopConf.live(spark);
         SqlUdfs.register(spark, "kindling_tokenize",
                 (UDF2<String, String, int[]>) (text, tok) -> text == null ? null : tokenizer("kindling_tokenize", tok, hadoop).encode(text, false),
-                DataTypes.createArrayType(DataTypes.IntegerType, false));
+                DataTypes.createArrayType(DataTypes.IntegerType, false), Arg.string("text"), Arg.string("tokenizer"));
         SqlUdfs.register(spark, "kindling_tokenize_ex",
                 (UDF3<String, String, Boolean, int[]>) (text, tok, special) -> text == null ? null
                         : tokenizer("kindling_tokenize_ex", tok, hadoop).encode(text, special != null && special),
-                DataTypes.createArrayType(DataTypes.IntegerType, false));
+                DataTypes.createArrayType(DataTypes.IntegerType, false), Arg.string("text"), Arg.string("tokenizer"), Arg.bool("add_special"));
         SqlUdfs.register(spark, "kindling_tokenize_offsets",
                 (UDF3<String, String, Boolean, List<Row>>) (text, tok, special) -> text == null ? null
                         : offsetRows(text, tokenizer("kindling_tokenize_offsets", tok, hadoop).encodeWithOffsets(text, special != null && special)),
-                DataTypes.createArrayType(OFFSET_TYPE, false));
+                DataTypes.createArrayType(OFFSET_TYPE, false), Arg.string("text"), Arg.string("tokenizer"), Arg.bool("add_special"));
         SqlUdfs.register(spark, "kindling_count_tokens",
                 (UDF2<String, String, Integer>) (text, tok) -> text == null ? null : tokenizer("kindling_count_tokens", tok, hadoop).count(text, false),
-                DataTypes.IntegerType);
+                DataTypes.IntegerType, Arg.string("text"), Arg.string("tokenizer"));
         SqlUdfs.register(spark, "kindling_detokenize",
-                (UDF2<Seq<Integer>, String, String>) (ids, tok) -> ids == null ? null : tokenizer("kindling_detokenize", tok, hadoop).decode(toInts(ids), false),
-                DataTypes.StringType);
+                (UDF2<Seq<Number>, String, String>) (ids, tok) -> ids == null ? null : tokenizer("kindling_detokenize", tok, hadoop).decode(toInts(ids), false),
+                DataTypes.StringType, Arg.ids("ids"), Arg.string("tokenizer"));
         SqlUdfs.register(spark, "kindling_apply_chat_template",
                 (UDF2<Seq<Row>, String, String>) (messages, tok) -> messages == null ? null
                         : applyChatTemplate("kindling_apply_chat_template", messages, tok, true, false, hadoop),
-                DataTypes.StringType);
+                DataTypes.StringType, Arg.messages("messages"), Arg.string("tokenizer"));
         SqlUdfs.register(spark, "kindling_apply_chat_template_ex",
                 (UDF4<Seq<Row>, String, Boolean, Boolean, String>) (messages, tok, generationPrompt, continueFinal) -> messages == null
                         ? null : applyChatTemplate("kindling_apply_chat_template_ex", messages, tok,
                                 generationPrompt != null && generationPrompt, continueFinal != null && continueFinal, hadoop),
-                DataTypes.StringType);
+                DataTypes.StringType, Arg.messages("messages"), Arg.string("tokenizer"), Arg.bool("add_generation_prompt"),
+                Arg.bool("continue_final_message"));
     }
 
     /** One token of {@code kindling_tokenize_offsets}. */
@@ -115,15 +117,22 @@ public final class TokenizerFunctions {
     /**
      * The ids without their NULL elements, as Spark's {@code array_join} and {@code concat_ws} skip NULL elements when
      * they make one string of an array: a NULL failed the whole query, though a filtered array
-     * ({@code transform(ids, x -> IF(x < 32000, x, NULL))}) holds them by design.
+     * ({@code transform(ids, x -> IF(x < 32000, x, NULL))}) holds them by design. The elements may be of any integer
+     * type: token ids written from Python are often BIGINT.
      */
-    static int[] toInts(Seq<Integer> ids) {
+    static int[] toInts(Seq<? extends Number> ids) {
         int[] a = new int[ids.size()];
         int n = 0;
         for (int i = 0; i < a.length; i++) {
-            Integer v = ids.apply(i);
+            Number v = ids.apply(i);
             if (v != null) {
-                a[n++] = v;
+                // BIGINT ids (Parquet from Python) are taken, but not cut to an int in silence
+                long id = v.longValue();
+                if (id != (int) id) {
+                    throw new KindlingException(KindlingException.FAILURE, "kindling_detokenize: argument 1 (ids): element " + i
+                            + " is " + id + ", not a token id (outside INT's range)");
+                }
+                a[n++] = (int) id;
             }
         }
         return n == a.length ? a : java.util.Arrays.copyOf(a, n);

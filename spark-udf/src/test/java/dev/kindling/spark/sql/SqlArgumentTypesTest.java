@@ -1,0 +1,136 @@
+package dev.kindling.spark.sql;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kindling.spark.TestSpark;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every kindling_* SQL function checks its arguments' SQL types as the query is analysed, naming the argument: a Java
+ * UDF carries no input types, so a wrong one reached the function in a task as a ClassCastException that named no
+ * argument, after the job had started.
+ */
+class SqlArgumentTypesTest {
+    /** A NULL of each argument type the README's "SQL functions" table gives: right-typed, and no check of its value runs. */
+    private static final Map<String, String> NULL_OF = Map.of(
+            "s", "CAST(NULL AS STRING)",
+            "b", "CAST(NULL AS BOOLEAN)",
+            "ids", "CAST(NULL AS ARRAY<INT>)",
+            "msgs", "CAST(NULL AS ARRAY<STRUCT<role: STRING, content: STRING>>)",
+            "opts", "CAST(NULL AS MAP<STRING, STRING>)");
+
+    /** Each function's arguments, as name:kind, in the README's order and names. */
+    private static final Map<String, String[]> FUNCTIONS = new LinkedHashMap<>();
+
+    static {
+        FUNCTIONS.put("kindling_tokenize", new String[] {"text:s", "tokenizer:s"});
+        FUNCTIONS.put("kindling_tokenize_ex", new String[] {"text:s", "tokenizer:s", "add_special:b"});
+        FUNCTIONS.put("kindling_tokenize_offsets", new String[] {"text:s", "tokenizer:s", "add_special:b"});
+        FUNCTIONS.put("kindling_count_tokens", new String[] {"text:s", "tokenizer:s"});
+        FUNCTIONS.put("kindling_detokenize", new String[] {"ids:ids", "tokenizer:s"});
+        FUNCTIONS.put("kindling_apply_chat_template", new String[] {"messages:msgs", "tokenizer:s"});
+        FUNCTIONS.put("kindling_apply_chat_template_ex",
+                new String[] {"messages:msgs", "tokenizer:s", "add_generation_prompt:b", "continue_final_message:b"});
+        FUNCTIONS.put("kindling_minhash", new String[] {"text:s"});
+        FUNCTIONS.put("kindling_jaccard", new String[] {"text_a:s", "text_b:s"});
+        FUNCTIONS.put("kindling_text_hash", new String[] {"text:s"});
+        FUNCTIONS.put("kindling_normalize", new String[] {"text:s", "mode:s"});
+        FUNCTIONS.put("kindling_quality_reason", new String[] {"text:s", "filters:s"});
+        FUNCTIONS.put("kindling_redact_pii", new String[] {"text:s"});
+        FUNCTIONS.put("kindling_generate", new String[] {"prompt:s", "model:s"});
+        FUNCTIONS.put("kindling_generate_ex", new String[] {"prompt:s", "model:s", "options:opts"});
+        FUNCTIONS.put("kindling_chat", new String[] {"messages:msgs", "model:s", "options:opts"});
+        FUNCTIONS.put("kindling_sample", new String[] {"prompt:s", "model:s", "options:opts"});
+        FUNCTIONS.put("kindling_score", new String[] {"text:s", "model:s"});
+        FUNCTIONS.put("kindling_perplexity", new String[] {"text:s", "model:s"});
+        FUNCTIONS.put("kindling_embed", new String[] {"text:s", "model:s"});
+        FUNCTIONS.put("kindling_embed_ex", new String[] {"text:s", "model:s", "options:opts"});
+        FUNCTIONS.put("kindling_judge", new String[] {"instruction:s", "response:s", "model:s", "rubric:s"});
+    }
+
+    private static String chain(Throwable e) {
+        StringBuilder s = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            s.append(t.getMessage()).append('\n');
+        }
+        return s.toString();
+    }
+
+    private static String call(String function, String[] args, int wrong, String wrongValue) {
+        List<String> values = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            values.add(i == wrong ? wrongValue : NULL_OF.get(args[i].split(":")[1]));
+        }
+        return "SELECT " + function + "(" + String.join(", ", values) + ")";
+    }
+
+    @Test
+    void everyArgumentOfEveryFunctionIsCheckedWhenTheQueryIsAnalysed() {
+        SparkSession spark = TestSpark.session();
+        KindlingFunctions.register(spark);
+        // the table covers every registered function: one added later is checked here too
+        TreeSet<String> registered = new TreeSet<>();
+        for (Row r : spark.sql("SHOW USER FUNCTIONS LIKE 'kindling_*'").collectAsList()) {
+            String name = r.getString(0);
+            registered.add(name.substring(name.lastIndexOf('.') + 1));
+        }
+        assertEquals(new TreeSet<>(FUNCTIONS.keySet()), registered);
+        for (Map.Entry<String, String[]> f : FUNCTIONS.entrySet()) {
+            String[] args = f.getValue();
+            // the right types, as NULLs, are analysed without complaint (nothing runs: no tokenizer or model is loaded)
+            spark.sql(call(f.getKey(), args, -1, null)).queryExecution().analyzed();
+            for (int i = 0; i < args.length; i++) {
+                String name = args[i].split(":")[0];
+                // an INT, or (every other argument, to keep the test short) a STRING where the argument is not one and a
+                // BOOLEAN where it is
+                String[] wrong = i % 2 == 0 ? new String[] {"42", "INT"}
+                        : args[i].endsWith(":s") ? new String[] {"true", "BOOLEAN"} : new String[] {"'x'", "STRING"};
+                {
+                    String sql = call(f.getKey(), args, i, wrong[0]);
+                    // spark.sql analyses the query: the error comes before any action, so before any task
+                    Exception e = assertThrows(Exception.class, () -> spark.sql(sql), sql);
+                    String expected = f.getKey() + ": argument " + (i + 1) + " (" + name + ") is " + wrong[1] + ", expected ";
+                    assertTrue(chain(e).contains(expected), sql + ": " + chain(e));
+                }
+            }
+        }
+    }
+
+    @Test
+    void theDataFrameApiIsCheckedAsSqlIs() {
+        SparkSession spark = TestSpark.session();
+        KindlingFunctions.register(spark);
+        Exception e = assertThrows(Exception.class, () -> spark.range(3).select(
+                functions.call_function("kindling_text_hash", functions.col("id"))));
+        assertTrue(chain(e).contains("kindling_text_hash: argument 1 (text) is BIGINT, expected STRING (e.g. CAST(x AS STRING))"),
+                chain(e));
+        // the cast the message suggests is what makes it work
+        assertEquals(3, spark.range(3).select(functions.call_function("kindling_text_hash", functions.col("id").cast("string")))
+                .collectAsList().size());
+    }
+
+    /** Token ids are often BIGINT (Parquet written from Python): they detokenize as INT ids do, and one past INT is refused. */
+    @Test
+    void detokenizeTakesIdsOfAnyIntegerType() {
+        SparkSession spark = TestSpark.session();
+        KindlingFunctions.register(spark);
+        for (String type : new String[] {"INT", "BIGINT", "SMALLINT"}) {
+            assertEquals("Hi", spark.sql("SELECT kindling_detokenize(CAST(array(72, 105) AS ARRAY<" + type + ">), 'byte-level')")
+                    .first().getString(0), type);
+        }
+        assertEquals("Hi", spark.sql("SELECT kindling_detokenize(array(72L, NULL, 105L), 'byte-level')").first().getString(0));
+        Exception e = assertThrows(Exception.class,
+                () -> spark.sql("SELECT kindling_detokenize(array(72L, 4294967368L), 'byte-level')").collectAsList());
+        assertTrue(chain(e).contains("kindling_detokenize: argument 1 (ids): element 1 is 4294967368, not a token id"), chain(e));
+    }
+}
