@@ -30,7 +30,8 @@ class S3RoundTripTest {
 
     @BeforeAll
     static void start() throws Exception {
-        s3 = S3Server.start("testbucket", "pack-tokenizers", "tokenize-tokenizers", "sql-tokenizers", "config-tokenizers");
+        s3 = S3Server.start("testbucket", "pack-tokenizers", "tokenize-tokenizers", "sql-tokenizers", "config-tokenizers",
+                "late-tokenizers");
         s3.attach(TestSpark.session(), tmp);
     }
 
@@ -212,6 +213,34 @@ class S3RoundTripTest {
         List<Row> rows = TestSpark.session().sql("SELECT kindling_tokenize('Once upon a time', '" + tokenizer + "')").collectAsList();
         dev.kindling.tokenizer.Tokenizer tok = dev.kindling.tokenizer.Tokenizer.load(model);
         assertEquals(java.util.Arrays.stream(tok.encode("Once upon a time", false)).boxed().toList(), rows.get(0).getList(0));
+    }
+
+    /**
+     * A notebook registers the functions, then gives the session its S3 credentials: the functions' tasks read the
+     * tokenizer with the settings as they are when the query runs (HadoopConf.live), not as they were at register. The
+     * bucket's own secret key is wrong at register and right at the query; nothing opened the bucket before (S3A keeps
+     * a file system per bucket), and the query runs in tasks over a range, not folded on the driver.
+     */
+    @Test
+    void sqlFunctionsReadS3WithTheSettingsTheSessionHasWhenTheQueryRuns() throws Exception {
+        Path model = dev.kindling.testing.SharedData.require("llama2c/stories260K.gguf");
+        SparkSession spark = TestSpark.session();
+        String tokenizer = upload(model, "late-tokenizers");
+        org.apache.hadoop.conf.Configuration hc = spark.sparkContext().hadoopConfiguration();
+        String key = "fs.s3a.bucket.late-tokenizers.secret.key";
+        hc.set(key, "not-the-key");
+        try {
+            dev.kindling.spark.sql.KindlingFunctions.register(spark);
+            hc.unset(key);
+            List<Row> rows = spark.range(0, 4, 1, 2).selectExpr("kindling_count_tokens(CONCAT('Once upon a time ', id), '"
+                    + tokenizer + "') AS n").collectAsList();
+            dev.kindling.tokenizer.Tokenizer tok = dev.kindling.tokenizer.Tokenizer.load(model);
+            for (int i = 0; i < 4; i++) {
+                assertEquals(tok.count("Once upon a time " + i, false), rows.get(i).getInt(0), "row " + i);
+            }
+        } finally {
+            hc.unset(key);
+        }
     }
 
     /**
