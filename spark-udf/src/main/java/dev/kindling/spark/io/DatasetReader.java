@@ -63,6 +63,8 @@ public final class DatasetReader {
     /** Internal metric columns start with this, so that {@link #selectWithAccounting} keeps them. */
     public static final String METRIC_PREFIX = "_kindling_";
     /** A text with nothing but white space (Unicode's spaces and the BOM too), or nothing at all: read:empty_text. */
+    /** The longest Parquet text read as a document, as the line readers' bound; tests lower it (package-private). */
+    static int maxParquetTextBytes = LineSource.MAX_LINE_BYTES;
     public static final String BLANK_TEXT = "^[\\s\\p{Z}\\x{FEFF}]*$";
     /**
      * Jackson's 20M-character default (since 2.15) made a longer text field "malformed JSON": a whole book in one
@@ -807,13 +809,23 @@ public final class DatasetReader {
         Column reason = col(Columns.REASON);
         Column marked = when(reason.isNotNull(), reason).when(Columns.named(text).isNull(), lit("read:null_text"));
         // only Parquet hands over strings unchecked: the line and file readers have set their bad bytes aside already
+        Column tooLong = null;
         if (parquet && !o.messages()) {
+            // a text over the bound the line and file readers keep (256 MiB) is its row's error, as a line that long is: a
+            // 600 MB Parquet text ran the job out of memory once a stage worked on it (exit 52, naming no row), and every
+            // other document went with it. Its text is dropped below, so no stage, output or quarantine holds it.
+            tooLong = functions.octet_length(Columns.named(text)).gt(maxParquetTextBytes);
+            marked = marked.when(tooLong, lit("read:line_too_long"));
             // a Parquet string is bytes, decoded with every invalid sequence as U+FFFD: two different byte strings came out
             // as one text and were kept, where a JSON Lines or text line of those bytes is read:invalid_utf8 (the line
             // readers check theirs as they read, so the scan is not made for them)
-            Column invalid = functions.not(functions.is_valid_utf8(Columns.named(text)));
+            Column invalid = functions.not(tooLong).and(functions.not(functions.is_valid_utf8(Columns.named(text))));
             marked = marked.when(invalid, lit("read:invalid_utf8"));
-            df = df.withColumn(Columns.ERROR, when(reason.isNull().and(invalid), lit("the text is not valid UTF-8 (column '" + text
+            df = df.withColumn(Columns.ERROR, when(reason.isNull().and(tooLong), functions.concat(lit("text of "),
+                            functions.octet_length(Columns.named(text)).cast(DataTypes.StringType), lit(" bytes (column '" + text
+                            + "'), over the " + LineSource.describe(maxParquetTextBytes) + " a document may hold (its bytes are not "
+                            + "kept); split it into documents first")))
+                    .when(reason.isNull().and(invalid), lit("the text is not valid UTF-8 (column '" + text
                     + "'): its invalid bytes would be read as U+FFFD")).otherwise(col(Columns.ERROR)));
             // the text's bytes as they are in the file (one char per byte, as a bad line's raw), so that the quarantine
             // holds what was set aside: its raw was null, and the decoded text had lost the bytes to U+FFFD
@@ -825,6 +837,9 @@ public final class DatasetReader {
             marked = marked.when(Columns.named(text).rlike(BLANK_TEXT), lit("read:empty_text"));
         }
         df = df.withColumn(Columns.REASON, marked);
+        if (tooLong != null) {
+            df = df.withColumn(text, when(tooLong, lit(null).cast(DataTypes.StringType)).otherwise(Columns.named(text)));
+        }
         if (o.onError() == OnError.FAIL) {
             UserDefinedFunction check = functions.udf((UDF5<String, String, Long, Long, String, Boolean>)
                     (why, file, offset, line, error) -> failOnReadError(why, file, offset, line, error, parquet), DataTypes.BooleanType);

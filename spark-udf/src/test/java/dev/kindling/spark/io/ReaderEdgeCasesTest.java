@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -246,6 +247,45 @@ class ReaderEdgeCasesTest {
                 org.apache.spark.sql.Encoders.STRING()).collectAsList();
         assertEquals(List.of("bad f\u00ffoo", "bad f\u00feoo"), raws);
     }
+    /**
+     * A Parquet text over the bound a line may hold (256 MiB; lowered here to 64 bytes) is read:line_too_long naming file
+     * and row, and its text is not kept: a 600 MB Parquet text ran the job out of memory (exit 52, naming no row) once
+     * a stage worked on it. A text at the bound is read; one that is also not UTF-8 is too long, not invalid.
+     */
+    @Test
+    void aParquetTextOverTheBoundIsAReadErrorNotAnOutOfMemory() throws Exception {
+        SparkSession spark = TestSpark.session();
+        Path in = tmp.resolve("long-text.parquet");
+        spark.sql("SELECT * FROM VALUES ('a', repeat('x', 64)), ('b', repeat('y', 65)), ('c', CONCAT(repeat('z', 70), "
+                + "CAST(unhex('FF') AS STRING))), ('d', CAST(NULL AS STRING)) AS t(id, text)").coalesce(1).write().parquet(in.toString());
+        int before = DatasetReader.maxParquetTextBytes;
+        DatasetReader.maxParquetTextBytes = 64;
+        try {
+            Cli.Result fail = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", tmp.resolve("long-out").toString());
+            assertEquals(1, fail.code(), fail.toString());
+            assertTrue(fail.err().contains(".parquet: row 2: text of 65 bytes (column 'text'), over the 64 bytes a document may "
+                    + "hold (its bytes are not kept); split it into documents first"), fail.err());
+            Path quarantine = tmp.resolve("long-q.quarantine");
+            Path stats = tmp.resolve("long-stats.json");
+            Cli.Result q = Cli.run("convert", "--no-progress", "--on-error", "quarantine", "-i", in.toString(), "-o",
+                    tmp.resolve("long-q").toString(), "--quarantine", quarantine.toString(), "--stats", stats.toString());
+            assertEquals(0, q.code(), q.toString());
+            String report = Files.readString(stats);
+            assertTrue(report.contains("\"line_too_long\" : 2") && report.contains("\"documents_kept\" : 1"), report);
+            List<Row> bad = spark.read().json(quarantine.toString()).orderBy("id").collectAsList();
+            assertEquals(2, bad.size(), bad.toString());
+            for (Row r : bad) {
+                assertEquals("read:line_too_long", r.getAs("reason"), r.toString());
+                assertTrue(r.isNullAt(r.fieldIndex("raw")), "no bytes kept: " + r);
+            }
+            assertEquals(List.of("b", "c"), bad.stream().map(r -> (String) r.getAs("id")).toList());
+            assertEquals(List.of("x".repeat(64)), spark.read().json(tmp.resolve("long-q").toString()).selectExpr("text")
+                    .as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
+        } finally {
+            DatasetReader.maxParquetTextBytes = before;
+        }
+    }
+
     /** A key given twice: Spark keeps the last value, and the text's type check judged the first ({"text":"hi","text":5} kept as "5"). */
     @Test
     void theTextsTypeIsJudgedOnTheValueSparkKeeps() {
