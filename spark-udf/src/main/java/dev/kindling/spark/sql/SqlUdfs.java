@@ -1,8 +1,11 @@
 package dev.kindling.spark.sql;
 
 import dev.kindling.spark.KindlingException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.api.java.UDF2;
@@ -83,10 +86,22 @@ public final class SqlUdfs {
     /**
      * Makes the registered function {@code name} check its arguments' SQL types as Spark builds the call (its arguments
      * are resolved by then: Spark's analyzer resolves a function once its arguments are), naming the first that does not
-     * fit. Spark itself checks the count.
+     * fit. Spark itself checks the count. {@code DESCRIBE FUNCTION} shows the arguments and what it returns (a Java UDF's
+     * said nothing: "Usage: N/A.").
      */
-    private static void checkTypes(SparkSession spark, String name, Arg[] args) {
-        wrapBuilder(spark, name, children -> {
+    private static void checkTypes(SparkSession spark, String name, DataType returnType, Arg[] args) {
+        List<String> names = new ArrayList<>();
+        StringBuilder arguments = new StringBuilder("\n    Arguments:\n");
+        for (Arg a : args) {
+            names.add(a.name());
+            // the example where the type alone does not show how to write one
+            arguments.append("      * ").append(a.name()).append(" - ").append(a.type())
+                    .append(a.type().contains("<") ? ", e.g. " + a.example() : "").append('\n');
+        }
+        String usage = name + "(" + String.join(", ", names) + ") - returns " + returnType.sql()
+                + "; the README's \"SQL functions\" table says what it does";
+        wrapBuilder(spark, name, info -> new ExpressionInfo(info.getClassName(), info.getDb(), info.getName(), usage,
+                arguments + "  ", "", "", "", "", "", info.getSource()), children -> {
             for (int i = 0; i < args.length && i < children.size(); i++) {
                 Expression e = children.apply(i);
                 if (e.resolved() && !args[i].fits(e.dataType())) {
@@ -148,15 +163,19 @@ public final class SqlUdfs {
 
     /** Wraps the builder of registered function {@code name} so that {@code check} sees argument {@code index} first. */
     private static void checkConstant(SparkSession spark, String name, int index, Consumer<Expression> check) {
-        wrapBuilder(spark, name, children -> {
+        wrapBuilder(spark, name, info -> info, children -> {
             if (children.size() > index) {
                 check.accept(children.apply(index));
             }
         });
     }
 
-    /** Wraps the builder of registered function {@code name} so that {@code check} sees its arguments first. */
-    private static void wrapBuilder(SparkSession spark, String name, Consumer<Seq<Expression>> check) {
+    /**
+     * Wraps the builder of registered function {@code name} so that {@code check} sees its arguments first, and gives it
+     * the description {@code info} makes of the one it had.
+     */
+    private static void wrapBuilder(SparkSession spark, String name, UnaryOperator<ExpressionInfo> info,
+            Consumer<Seq<Expression>> check) {
         if (!(spark instanceof org.apache.spark.sql.classic.SparkSession classic)) {
             return;
         }
@@ -169,7 +188,7 @@ public final class SqlUdfs {
         // dropped first: a replaced function is a WARN of Spark's ("replaced a previously registered function") on every
         // run where Spark's logs show (spark-submit)
         registry.dropFunction(id);
-        registry.registerFunction(id, entry._1(), (Function1<Seq<Expression>, Expression>) children -> {
+        registry.registerFunction(id, info.apply(entry._1()), (Function1<Seq<Expression>, Expression>) children -> {
             check.accept(children);
             return builder.apply(children);
         });
@@ -196,7 +215,7 @@ public final class SqlUdfs {
                 throw wrongType(name, e);
             }
         }, returnType);
-        checkTypes(spark, name, new Arg[] {a0});
+        checkTypes(spark, name, returnType, new Arg[] {a0});
     }
 
     @SuppressWarnings("unchecked")
@@ -208,20 +227,20 @@ public final class SqlUdfs {
                 throw wrongType(name, e);
             }
         }, returnType);
-        checkTypes(spark, name, new Arg[] {a0, a1});
+        checkTypes(spark, name, returnType, new Arg[] {a0, a1});
     }
 
     public static <A, B, C, R> void register(SparkSession spark, String name, UDF3<A, B, C, R> f, DataType returnType, Arg a0,
             Arg a1, Arg a2) {
         spark.udf().register(name, checked(name, f), returnType);
-        checkTypes(spark, name, new Arg[] {a0, a1, a2});
+        checkTypes(spark, name, returnType, new Arg[] {a0, a1, a2});
     }
 
     /** As {@link #register(SparkSession, String, UDF3, DataType, Arg, Arg, Arg)}, for a function Spark must treat as nondeterministic. */
     public static <A, B, C, R> void registerNondeterministic(SparkSession spark, String name, UDF3<A, B, C, R> f, DataType returnType,
             Arg a0, Arg a1, Arg a2) {
         spark.udf().register(name, org.apache.spark.sql.functions.udf(checked(name, f), returnType).asNondeterministic());
-        checkTypes(spark, name, new Arg[] {a0, a1, a2});
+        checkTypes(spark, name, returnType, new Arg[] {a0, a1, a2});
     }
 
     @SuppressWarnings("unchecked")
@@ -245,6 +264,6 @@ public final class SqlUdfs {
                 throw wrongType(name, e);
             }
         }, returnType);
-        checkTypes(spark, name, new Arg[] {a0, a1, a2, a3});
+        checkTypes(spark, name, returnType, new Arg[] {a0, a1, a2, a3});
     }
 }

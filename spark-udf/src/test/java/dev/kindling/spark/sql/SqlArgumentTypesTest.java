@@ -89,6 +89,15 @@ class SqlArgumentTypesTest {
             String[] args = f.getValue();
             // the right types, as NULLs, are analysed without complaint (nothing runs: no tokenizer or model is loaded)
             spark.sql(call(f.getKey(), args, -1, null)).queryExecution().analyzed();
+            // DESCRIBE FUNCTION gives the arguments and what it returns (it said "Usage: N/A.")
+            String described = String.join("\n", spark.sql("DESCRIBE FUNCTION EXTENDED " + f.getKey()).as(
+                    org.apache.spark.sql.Encoders.STRING()).collectAsList());
+            List<String> names = new ArrayList<>();
+            for (String a : args) {
+                names.add(a.split(":")[0]);
+            }
+            assertTrue(described.contains("Usage: " + f.getKey() + "(" + String.join(", ", names) + ") - returns "), described);
+            assertTrue(described.contains("* " + names.get(0) + " - "), described);
             for (int i = 0; i < args.length; i++) {
                 String name = args[i].split(":")[0];
                 // an INT, or (every other argument, to keep the test short) a STRING where the argument is not one and a
