@@ -105,8 +105,12 @@ public final class SentenceDedup implements java.io.Serializable {
     public record Outcome(boolean keep, String text, int removedSentences, String reason) {}
 
     /**
-     * Removes the sentences in {@code duplicateSentences}. Each kept sentence keeps the white space
-     * before it; the result is left-stripped of white space as Python's {@code lstrip} (as datatrove).
+     * Removes the sentences in {@code duplicateSentences}. A kept sentence is preceded by the white space
+     * before it, unless the sentences removed in front of it were behind a stronger break: then by the gap
+     * with the most line breaks among those it replaces (the first of equals, else its own). So a span removed
+     * at the start of a paragraph leaves the paragraph break ("A.\n\nB. C." without B is "A.\n\nC.", where
+     * datatrove glues "A. C."), and a whole paragraph removed leaves one break, not two. The result is
+     * left-stripped of white space as Python's {@code lstrip} (as datatrove).
      */
     public Outcome removeSpans(String text, Set<Integer> duplicateSentences) {
         if (duplicateSentences.isEmpty()) {
@@ -116,12 +120,24 @@ public final class SentenceDedup implements java.io.Serializable {
         StringBuilder kept = new StringBuilder();
         int last = 0;
         int removed = 0;
+        int gapStart = 0;   // the strongest gap since the last kept sentence
+        int gapEnd = 0;
+        int gapBreaks = -1;
         for (int i = 0; i < spans.length / 2; i++) {
+            int start = spans[2 * i];
             int end = spans[2 * i + 1];
+            int breaks = lineBreaks(text, last, start);
+            if (breaks > gapBreaks) {
+                gapStart = last;
+                gapEnd = start;
+                gapBreaks = breaks;
+            }
             if (duplicateSentences.contains(i)) {
                 removed++;
             } else {
-                kept.append(text, last, end);
+                kept.append(text, breaks == gapBreaks ? last : gapStart, breaks == gapBreaks ? start : gapEnd)
+                        .append(text, start, end);
+                gapBreaks = -1;
             }
             last = end;
         }
@@ -138,6 +154,18 @@ public final class SentenceDedup implements java.io.Serializable {
             return new Outcome(false, null, removed, TOO_FEW_SENTENCES);
         }
         return new Outcome(true, out, removed, null);
+    }
+
+    /** Line breaks in {@code text[from, to)}; CR LF is one. */
+    private static int lineBreaks(String text, int from, int to) {
+        int n = 0;
+        for (int i = from; i < to; i++) {
+            char c = text.charAt(i);
+            if (c == '\n' || c == '\u2028' || c == '\u2029' || (c == '\r' && (i + 1 == to || text.charAt(i + 1) != '\n'))) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /**

@@ -57,6 +57,35 @@ class SentenceDedupTest {
         assertEquals("Four.", keepAll.removeSpans("One. Two. Three.\n\u00a0\u2007Four.", Set.of(0, 1, 2)).text());
     }
 
+    /**
+     * Removed sentences leave the paragraphs around them apart: a span removed at the start of a paragraph used to
+     * glue what was left of it to the paragraph before ("One. Two. Five. Six."), as datatrove does. No blank line is
+     * doubled, and the text neither starts nor ends with white space.
+     */
+    @Test
+    void removalKeepsParagraphBreaks() {
+        SentenceDedup keepAll = new SentenceDedup(3, 0, 0);
+        String text = "One. Two.\n\nThree. Four. Five.\n\nSix. Seven.";
+        // at a paragraph's start
+        assertEquals("One. Two.\n\nFive.\n\nSix. Seven.", keepAll.removeSpans(text, Set.of(2, 3)).text());
+        // at its end, and in its middle
+        assertEquals("One. Two.\n\nThree.\n\nSix. Seven.", keepAll.removeSpans(text, Set.of(3, 4)).text());
+        assertEquals("One. Two.\n\nThree. Five.\n\nSix. Seven.", keepAll.removeSpans(text, Set.of(3)).text());
+        // a whole paragraph: one break left, not two
+        assertEquals("One. Two.\n\nSix. Seven.", keepAll.removeSpans(text, Set.of(2, 3, 4)).text());
+        // across a break: the end of one paragraph and the start of the next
+        assertEquals("One.\n\nFour. Five.\n\nSix. Seven.", keepAll.removeSpans(text, Set.of(1, 2)).text());
+        // the first paragraph, the start of the first, the last, the end of the last
+        assertEquals("Three. Four. Five.\n\nSix. Seven.", keepAll.removeSpans(text, Set.of(0, 1)).text());
+        assertEquals("Two.\n\nThree. Four. Five.\n\nSix. Seven.", keepAll.removeSpans(text, Set.of(0)).text());
+        assertEquals("One. Two.\n\nThree. Four. Five.", keepAll.removeSpans(text, Set.of(5, 6)).text());
+        assertEquals("One. Two.\n\nThree. Four. Five.\n\nSix.", keepAll.removeSpans(text, Set.of(6)).text());
+        // the break as it was written: CR LF, a blank line with spaces, the start of the line after a single break
+        assertEquals("One. Two.\r\n\r\nFive.", keepAll.removeSpans("One. Two.\r\n\r\nThree. Four. Five.", Set.of(2, 3)).text());
+        assertEquals("One.\n \nFour.", keepAll.removeSpans("One.\n \nTwo. Three. Four.", Set.of(1, 2)).text());
+        assertEquals("One.\nFour.", keepAll.removeSpans("One.\nTwo. Three. Four.", Set.of(1, 2)).text());
+    }
+
     /** A sentence of {@code words} words and a full stop: words + 1 tokens. */
     static String sentence(String tag, int words) {
         StringBuilder sb = new StringBuilder(tag);
