@@ -75,7 +75,8 @@ public final class CurationFunctions {
                 DataTypes.StringType, Arg.string("text"), Arg.string("filters"));
         // a misspelt constant fails as the query is analysed, naming the function, not in the first task
         SqlUdfs.checkConstantArgument(spark, "kindling_normalize", 1, "mode", NormalizeOptions::named);
-        SqlUdfs.checkConstantArgument(spark, "kindling_quality_reason", 1, "filters", CurationFunctions::parseFilters);
+        SqlUdfs.checkConstantArgument(spark, "kindling_quality_reason", 1, "filters", CurationFunctions::parseFilters,
+                NULL_FILTERS);
         SqlUdfs.register(spark, "kindling_redact_pii", (UDF1<String, String>) t -> t == null ? null : PII.redact(t).text(),
                 DataTypes.StringType, Arg.string("text"));
     }
@@ -135,14 +136,18 @@ public final class CurationFunctions {
         }
     }
 
+    /** What a NULL filters argument of kindling_quality_reason is told. */
+    static final String NULL_FILTERS = "give the filters to apply, e.g. 'gopher,c4' (a NULL answer would read as kept)";
+
     /**
      * The reason the quality filters {@code filters} drop {@code text} for, or null when they keep it. A NULL text is
      * dropped by the first filter as {@code <filter>:null_text}, as the {@link dev.kindling.spark.filter.QualityFilter}
-     * stages reject it: NULL here meant kept, and a row without a text passed the SQL check that the stages fail.
+     * stages reject it: NULL here meant kept, and a row without a text passed the SQL check that the stages fail. NULL
+     * filters fail, naming the argument: they gave NULL, kept, so a row whose filters column was NULL passed unchecked.
      */
     static String qualityReason(String text, String filters) {
         if (filters == null) {
-            return null;
+            throw SqlUdfs.nullArgument("kindling_quality_reason", 1, "filters", NULL_FILTERS);
         }
         List<DocumentFilter> chain;
         try {

@@ -128,6 +128,14 @@ public final class SqlUdfs {
     }
 
     /**
+     * The error for a NULL argument {@code index} (0-based) of function {@code name} that has no NULL answer: {@code
+     * "kindling_quality_reason: argument 2 (filters) is NULL: <what>"}.
+     */
+    public static KindlingException nullArgument(String name, int index, String argName, String what) {
+        return new KindlingException(KindlingException.USAGE, name + ": argument " + (index + 1) + " (" + argName + ") is NULL: " + what);
+    }
+
+    /**
      * Makes a constant string argument of the registered function {@code name} fail when the query is analysed, not in
      * a task once per row: when argument {@code index} (0-based) is a constant string, {@code check} runs on it as
      * Spark builds the call, and an IllegalArgumentException from it becomes {@link #badArgument}. A NULL constant and a
@@ -135,7 +143,19 @@ public final class SqlUdfs {
      * function still names itself when it runs.
      */
     public static void checkConstantArgument(SparkSession spark, String name, int index, String argName, Consumer<String> check) {
+        checkConstantArgument(spark, name, index, argName, check, null);
+    }
+
+    /**
+     * {@link #checkConstantArgument(SparkSession, String, int, String, Consumer)}, and a NULL constant fails too, as
+     * {@link #nullArgument} with {@code nullWhat}, where the function has no answer for a NULL there (null: left to it).
+     */
+    public static void checkConstantArgument(SparkSession spark, String name, int index, String argName, Consumer<String> check,
+                                             String nullWhat) {
         checkConstant(spark, name, index, e -> {
+            if (nullWhat != null && isNullConstant(e)) {
+                throw nullArgument(name, index, argName, nullWhat);
+            }
             if (constant(e) instanceof UTF8String constant) {
                 String value = constant.toString();
                 try {
@@ -192,6 +212,18 @@ public final class SqlUdfs {
             check.accept(children);
             return builder.apply(children);
         });
+    }
+
+    /** Whether {@code e} is a constant whose value is NULL ({@code NULL}, {@code CAST(NULL AS STRING)}). */
+    private static boolean isNullConstant(Expression e) {
+        if (!e.resolved() || !e.foldable()) {
+            return false;
+        }
+        try {
+            return e.eval(null) == null;
+        } catch (RuntimeException failed) {
+            return false;
+        }
     }
 
     /** The value of a constant argument; null for a column, or a constant that fails (Spark reports that itself). */

@@ -113,9 +113,13 @@ class CurationApiTest {
         String perRow = messages(org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
                 () -> spark.sql("SELECT kindling_quality_reason(content, doc) FROM curation_bad_args").collect()));
         assertTrue(perRow.contains("kindling_quality_reason: argument 2 (filters) '"), perRow);
-        // good constants, a NULL constant and a constant expression still work
+        // NULL filters fail as the query is analysed too: their NULL read as kept
+        String nullFilters = messages(assertThrows(Exception.class,
+                () -> spark.sql("SELECT kindling_quality_reason(content, CAST(NULL AS STRING)) FROM curation_bad_args")));
+        assertTrue(nullFilters.contains("kindling_quality_reason: argument 2 (filters) is NULL: give the filters to apply"),
+                nullFilters);
+        // good constants, a NULL constant where NULL has an answer and a constant expression still work
         assertEquals("hello world 0", spark.sql("SELECT kindling_normalize('Hello World 42', concat('ne', 'ar'))").first().getString(0));
-        assertTrue(spark.sql("SELECT kindling_quality_reason('x', CAST(NULL AS STRING))").first().isNullAt(0));
         assertEquals("gopher_quality:gopher_short_doc", spark.sql("SELECT kindling_quality_reason('x', ' gopher_quality ')")
                 .first().getString(0));
     }
@@ -173,7 +177,26 @@ class CurationApiTest {
         }
         assertEquals("gopher_repetition:null_text", spark.sql("SELECT kindling_quality_reason(CAST(NULL AS STRING), 'gopher')")
                 .first().getString(0));
-        assertTrue(spark.sql("SELECT kindling_quality_reason('x', CAST(NULL AS STRING))").first().isNullAt(0),
-                "NULL filters: NULL, as SQL does");
+    }
+
+    /**
+     * NULL filters: the function gave NULL, which reads as kept, so a row whose filters column was NULL passed unchecked.
+     * It fails naming the function and the argument, in the task for a column (a constant fails at analysis, above).
+     */
+    @Test
+    void qualityReasonOfNullFiltersFails() {
+        SparkSession spark = TestSpark.session();
+        KindlingFunctions.register(spark);
+        StructType schema = new StructType().add("content", DataTypes.StringType).add("filters", DataTypes.StringType);
+        spark.createDataFrame(List.of(RowFactory.create("x", "gopher"), RowFactory.create("x", null)), schema)
+                .createOrReplaceTempView("curation_null_filters");
+        String perRow = messages(assertThrows(Exception.class,
+                () -> spark.sql("SELECT kindling_quality_reason(content, filters) FROM curation_null_filters").collect()));
+        assertTrue(perRow.contains("kindling_quality_reason: argument 2 (filters) is NULL: give the filters to apply, e.g. "
+                + "'gopher,c4' (a NULL answer would read as kept)"), perRow);
+        // the function itself, as a task calls it
+        dev.kindling.spark.KindlingException direct = assertThrows(dev.kindling.spark.KindlingException.class,
+                () -> CurationFunctions.qualityReason("x", null));
+        assertEquals(dev.kindling.spark.KindlingException.USAGE, direct.exitCode());
     }
 }
