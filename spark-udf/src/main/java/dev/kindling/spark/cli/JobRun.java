@@ -238,6 +238,28 @@ public final class JobRun {
         return stopping;
     }
 
+    /** Set when nobody reads the run's stdout any more ({@link ClosedStdout}): the run stops, quietly. */
+    private volatile boolean stdoutClosed;
+
+    /** Whether the run is stopping because nobody reads its stdout ({@link #stopForClosedStdout}). */
+    boolean stdoutClosed() {
+        return stdoutClosed;
+    }
+
+    /**
+     * Stops the run whose stdout, its only product, nobody reads any more: cancels its Spark jobs (the run's thread gets
+     * the cancelled job's error, which {@link SparkCommand} turns into a quiet {@link ClosedStdout#EXIT_CODE}). Called
+     * again while the run goes on, it cancels the jobs started since.
+     */
+    void stopForClosedStdout() {
+        stdoutClosed = true;
+        try {
+            spark.sparkContext().cancelAllJobs();
+        } catch (RuntimeException e) {
+            // the context is stopped: no job runs
+        }
+    }
+
     /** The claimed outputs are complete: a later failure (e.g. writing --stats) leaves them. */
     public synchronized void outputsWritten() {
         claimed.clear();
@@ -314,6 +336,9 @@ public final class JobRun {
             // the context is already stopped: no job writes any more
         }
         List<String> removed = removePartialOutputs();
+        if (stdoutClosed && removed.isEmpty()) {
+            return; // stopped as nobody reads stdout: quietly, as `yes | head -1`
+        }
         err.println("kindling: " + stopReason(Logs.fatalTaskError()) + "; " + (removed.isEmpty() ? "no unfinished output to remove"
                 : "removed the unfinished output " + String.join(", ", removed)));
         err.flush();

@@ -21,7 +21,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code kindling}: the command line, also the {@code spark-submit --class} main class.
  *
- * <p>Exit codes: 0 success, 1 failure (bad data, I/O), 2 usage (bad option, missing input or column).
+ * <p>Exit codes: 0 success, 1 failure (bad data, I/O), 2 usage (bad option, missing input or column), 141 stopped as
+ * nobody reads stdout ({@link ClosedStdout}).
  * Errors are one line on stderr; stack traces only with {@code --verbose}.
  */
 @Command(name = "kindling", mixinStandardHelpOptions = true, versionProvider = KindlingCli.Version.class,
@@ -29,7 +30,8 @@ import picocli.CommandLine.Spec;
         description = "LLM data work as Spark jobs: read, curate, tokenize, score and distill text datasets.",
         footer = {"", "Run 'kindling <command> --help' for a command's options.",
                 "Exit codes: 0 ok, 1 failure (bad data, I/O), 2 usage error (an existing output without --overwrite too),",
-                "52 a Spark task ran the JVM out of memory, 130/143 interrupted (Ctrl-C, SIGTERM)."},
+                "52 a Spark task ran the JVM out of memory, 130/143 interrupted (Ctrl-C, SIGTERM),",
+                "141 stopped as nobody reads stdout any more (a run without --output, as in kindling demo | head -1)."},
         subcommands = {DemoCommand.class, ConvertCommand.class, DedupCommand.class, FilterCommand.class, CurateCommand.class,
                 dev.kindling.spark.tokenize.TokenizeCommand.class, dev.kindling.spark.tokenize.PackCommand.class,
                 dev.kindling.spark.inference.GenerateCommand.class, dev.kindling.spark.inference.ScoreCommand.class,
@@ -66,6 +68,7 @@ public final class KindlingCli implements Runnable {
         // UTF-8 out, err and arguments whatever the locale; a run whose output could not be written exits 1
         System.setOut(dev.kindling.inference.cli.Utf8Console.stdout());
         System.setErr(dev.kindling.inference.cli.Utf8Console.stderr());
+        ClosedStdout.commandWritesProcessStdout();
         int code = run(dev.kindling.inference.cli.Utf8Console.args(args));
         System.out.flush();
         String failure = dev.kindling.inference.cli.Utf8Console.stdoutFailure();

@@ -306,17 +306,36 @@ public abstract class SparkCommand implements Callable<Integer> {
         // through Hadoop's hook manager, at a priority above Spark's (which stops the context) and the file systems' (which
         // closes them): a JVM hook ran beside them and could find neither
         org.apache.hadoop.util.ShutdownHookManager.get().addShutdownHook(onInterrupt, INTERRUPT_HOOK_PRIORITY);
+        // a run without --output has its stdout as its only product (the demo's table, a benchmark's JSON): once nobody
+        // reads it (`kindling demo | head -1`), the run stops. One with outputs finishes them, its summary unread
+        PrintWriter commandOut = spec.commandLine().getOut();
+        Thread stdoutWatch = job.output == null ? ClosedStdout.watch(() -> ClosedStdout.closed(commandOut), () -> {
+            run.stopForClosedStdout();
+            if (ClosedStdout.commandOwnsTheJvm()) {
+                // the driver may plan for seconds before its next job, which is when a cancel would stop it: the CLI's JVM
+                // ends now, its shutdown hooks cleaning up as after SIGTERM (the interrupt hook above, quietly)
+                if (bar != null) {
+                    bar.close();
+                }
+                System.exit(ClosedStdout.EXIT_CODE);
+            }
+        }) : null;
         try {
             int code = run(run);
             // a run without --output (the demo's try-out, a benchmark) has its summary or JSON line as its only product
             outputsWritten |= code == 0 && job.output != null;
-            return code;
+            return run.stdoutClosed() ? ClosedStdout.EXIT_CODE : code;
         } catch (Exception | Error e) {
             failed = true;
             if (run.stopping()) {
                 // the shutdown hook says what stopped the run and what it removed, in one line: this thread's own error
                 // (its job cancelled, or Spark's context stopped under it) was a second, misleading one
                 return 130;
+            }
+            if (run.stdoutClosed()) {
+                // the cancelled job's error is no news to anyone: the reader has gone, as `yes | head -1` stops quietly
+                run.removePartialOutputs();
+                return ClosedStdout.EXIT_CODE;
             }
             List<String> removed = run.removePartialOutputs();
             if (!removed.isEmpty()) {
@@ -325,6 +344,11 @@ public abstract class SparkCommand implements Callable<Integer> {
             }
             throw e;
         } finally {
+            if (stdoutWatch != null) {
+                // joined: a watch still cancelling would cancel the jobs of whoever uses the session next (a joined one)
+                stdoutWatch.interrupt();
+                stdoutWatch.join(1000);
+            }
             try {
                 org.apache.hadoop.util.ShutdownHookManager.get().removeShutdownHook(onInterrupt);
             } catch (IllegalStateException shuttingDown) {

@@ -1,0 +1,98 @@
+package dev.kindling.spark.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kindling.spark.TestSpark;
+import java.io.ByteArrayOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * A command whose stdout nobody reads any more stops: {@code kindling demo | head -1} ran its whole pipeline after
+ * {@code head} had gone, as Java's PrintStream swallows the broken pipe.
+ */
+class ClosedStdoutTest {
+    @TempDir
+    Path tmp;
+
+    /** Stdout whose reader has gone: every write fails as EPIPE does; what was offered is kept. */
+    static final class GoneReader extends OutputStream {
+        final ByteArrayOutputStream offered = new ByteArrayOutputStream();
+
+        @Override
+        public synchronized void write(int b) throws IOException {
+            offered.write(b);
+            throw new IOException("Broken pipe");
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) throws IOException {
+            offered.write(b, off, len);
+            throw new IOException("Broken pipe");
+        }
+
+        synchronized String offered() {
+            return offered.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void theDemoStopsQuietlyWhenItsStdoutFails() {
+        TestSpark.session();
+        CommandLine cl = KindlingCli.commandLine();
+        GoneReader stdout = new GoneReader();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(new OutputStreamWriter(stdout, StandardCharsets.UTF_8), true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute("demo", "--no-progress");
+        assertEquals(ClosedStdout.EXIT_CODE, code, err.toString());
+        assertEquals("", err.toString(), "a quiet stop, as yes | head -1");
+        String offered = stdout.offered();
+        assertTrue(offered.startsWith("kindling demo: "), offered);
+        // stopped as the pipeline ran: its table and the closing hints were never written
+        assertFalse(offered.contains("documents:") || offered.contains("(pass --output DIR"), offered);
+        // the session goes on working for the next user of it
+        assertEquals(3, TestSpark.session().range(3).count());
+    }
+
+    @Test
+    void aCommandWriterThatFailedIsClosed() {
+        assertFalse(ClosedStdout.closed(new PrintWriter(new StringWriter())));
+        PrintWriter failed = new PrintWriter(new OutputStreamWriter(new GoneReader(), StandardCharsets.UTF_8), true);
+        failed.println("first line");
+        assertTrue(ClosedStdout.closed(failed));
+    }
+
+    /** The poll behind a real pipe: POLLERR on its write end once its read end is closed. */
+    @Test
+    void thePollSeesAPipeWhoseReaderHasGone() throws Exception {
+        java.nio.channels.Pipe pipe = java.nio.channels.Pipe.open();
+        try {
+            // the sink's descriptor (sun.nio.ch, which the build's JVM flags open, as they open it to the poll)
+            java.lang.reflect.Method getFd = pipe.sink().getClass().getMethod("getFD");
+            getFd.setAccessible(true);
+            FileDescriptor writeEnd = (FileDescriptor) getFd.invoke(pipe.sink());
+            assertFalse(ClosedStdout.pipeWithoutReader(writeEnd), "the reader is there");
+            pipe.source().close();
+            assertTrue(ClosedStdout.pipeWithoutReader(writeEnd), "the reader has gone");
+        } finally {
+            pipe.source().close();
+            pipe.sink().close();
+        }
+        try (FileOutputStream file = new FileOutputStream(tmp.resolve("out.txt").toFile())) {
+            assertFalse(ClosedStdout.pipeWithoutReader(file.getFD()), "a file is no pipe");
+        }
+    }
+}
