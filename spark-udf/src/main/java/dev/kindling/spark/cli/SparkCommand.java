@@ -284,11 +284,25 @@ public abstract class SparkCommand implements Callable<Integer> {
         }
         requireNewLocalOutputs();
         boolean joined = SparkSession.getActiveSession().isDefined() || SparkSession.getDefaultSession().isDefined();
-        SparkSession spark = SparkSessions.getOrCreate(job.master, job.conf);
-        dev.kindling.spark.sql.KindlingFunctions.register(spark);
-        ProgressBar bar = job.noProgress ? null : ProgressBar.start(spark.sparkContext(), spec.name());
+        // before Spark starts: on a terminal the line says so (the demo showed only its header for its first 36 s on a busy host)
+        ProgressBar bar = job.noProgress ? null : ProgressBar.start(spec.name());
+        SparkSession spark;
+        try {
+            spark = SparkSessions.getOrCreate(job.master, job.conf);
+            dev.kindling.spark.sql.KindlingFunctions.register(spark);
+        } catch (RuntimeException | Error e) {
+            if (bar != null) {
+                bar.close();
+            }
+            throw e;
+        }
+        if (bar != null) {
+            bar.attach(spark.sparkContext());
+        }
+        // a line on stdout clears the bar's first: on one terminal it was written after the bar's line
         PrintStream out = spec.commandLine().getOut() != null
-                ? new PrintStream(new WriterOutputStream(spec.commandLine().getOut()), true, java.nio.charset.StandardCharsets.UTF_8)
+                ? new PrintStream(new WriterOutputStream(spec.commandLine().getOut(), bar == null ? () -> { } : bar::clearLine), true,
+                        java.nio.charset.StandardCharsets.UTF_8)
                 : System.out;
         JobRun run = new JobRun(spark, job, bar, System.nanoTime(), out);
         boolean failed = false;
@@ -413,10 +427,12 @@ public abstract class SparkCommand implements Callable<Integer> {
     /** Adapts picocli's output writer (tests capture it) to a PrintStream. */
     private static final class WriterOutputStream extends java.io.OutputStream {
         private final java.io.PrintWriter w;
+        private final Runnable beforeWrite;
         private final java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream();
 
-        WriterOutputStream(java.io.PrintWriter w) {
+        WriterOutputStream(java.io.PrintWriter w, Runnable beforeWrite) {
             this.w = w;
+            this.beforeWrite = beforeWrite;
         }
 
         @Override
@@ -429,6 +445,9 @@ public abstract class SparkCommand implements Callable<Integer> {
 
         @Override
         public void flush() {
+            if (pending.size() > 0) {
+                beforeWrite.run();
+            }
             w.print(pending.toString(java.nio.charset.StandardCharsets.UTF_8));
             pending.reset();
             w.flush();

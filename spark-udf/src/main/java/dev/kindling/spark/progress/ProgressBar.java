@@ -14,9 +14,12 @@ import org.apache.spark.scheduler.SparkListenerTaskEnd;
  * A one-line progress display for long jobs, from Spark's status tracker (stages, tasks) and task
  * metrics (rows read): {@code [stage 4] 12/16 tasks | 1,204,331 rows | 45.1k rows/s | 0:27}.
  *
- * <p>On a terminal the line redraws in place every 250 ms; otherwise (logs of Airflow, a CI job) a
- * plain line is printed every 30 s. Extra counters (tokens, documents) can be shown with
- * {@link #counter}.
+ * <p>On a terminal the line redraws in place every 250 ms, from the command's start: while Spark starts, and while no
+ * stage runs for a second (the driver plans the next one), it says so with the time so far ({@code demo [starting Spark]
+ * | 0:04}, {@code [preparing]}, {@code [between stages]}): the demo on a busy 2-core host showed nothing but its header
+ * for 36 s before its first stage, and a line frozen for 10 s between two. Otherwise (logs of Airflow, a CI job) a plain
+ * line is printed every 30 s while a stage runs, and nothing else: a log is read afterwards, where a job under 30 s has
+ * its summary. {@code --no-progress}: no bar at all. Extra counters (tokens, documents) can be shown with {@link #counter}.
  */
 public final class ProgressBar extends SparkListener implements AutoCloseable {
     /**
@@ -25,7 +28,13 @@ public final class ProgressBar extends SparkListener implements AutoCloseable {
      */
     static final String UNCOUNTED = "kindling.progress.uncounted";
 
-    private final SparkContext sc;
+    /** Null until {@link #attach}: the line says Spark is starting. */
+    private volatile SparkContext sc;
+    /** Whether a stage has run: with none running the line says "preparing" before, "between stages" after. */
+    private volatile boolean stageSeen;
+    /** When a stage was last seen running: a pause under {@link #IDLE_AFTER_NANOS} keeps the stage's line (no flicker). */
+    private volatile long lastStageNanos;
+    private static final long IDLE_AFTER_NANOS = 1_000_000_000L;
     private final PrintStream out;
     private final boolean terminal;
     private final String label;
@@ -39,12 +48,10 @@ public final class ProgressBar extends SparkListener implements AutoCloseable {
     private volatile boolean running = true;
     private int lastWidth;
 
-    private ProgressBar(SparkContext sc, PrintStream out, boolean terminal, String label) {
-        this.sc = sc;
+    private ProgressBar(PrintStream out, boolean terminal, String label) {
         this.out = out;
         this.terminal = terminal;
         this.label = label;
-        sc.addSparkListener(this);
         thread = new Thread(this::loop, "kindling-progress");
         thread.setDaemon(true);
         thread.start();
@@ -52,7 +59,20 @@ public final class ProgressBar extends SparkListener implements AutoCloseable {
 
     /** Starts a progress display on stderr; terminal rendering when stderr is a terminal. */
     public static ProgressBar start(SparkContext sc, String label) {
-        return new ProgressBar(sc, System.err, stderrIsTerminal(), label);
+        ProgressBar bar = start(label);
+        bar.attach(sc);
+        return bar;
+    }
+
+    /** Starts a progress display on stderr before Spark is up ({@link #attach} it to the context once there is one). */
+    public static ProgressBar start(String label) {
+        return new ProgressBar(System.err, stderrIsTerminal(), label);
+    }
+
+    /** Follows the jobs of {@code sc} from now on. */
+    public void attach(SparkContext sc) {
+        sc.addSparkListener(this);
+        this.sc = sc;
     }
 
     /**
@@ -114,12 +134,13 @@ public final class ProgressBar extends SparkListener implements AutoCloseable {
                 return;
             }
             String line = render();
-            if (line == null) {
-                continue;
-            }
             if (terminal) {
-                draw(line);
-            } else if (System.nanoTime() - lastPlain > 30_000_000_000L) {
+                if (line != null) {
+                    draw(line);
+                } else if (!stageSeen || System.nanoTime() - lastStageNanos > IDLE_AFTER_NANOS) {
+                    draw(idle());
+                }
+            } else if (line != null && System.nanoTime() - lastPlain > 30_000_000_000L) {
                 out.println("kindling: " + line);
                 lastPlain = System.nanoTime();
             }
@@ -127,6 +148,9 @@ public final class ProgressBar extends SparkListener implements AutoCloseable {
     }
 
     private synchronized void draw(String line) {
+        if (!running) {
+            return; // closed meanwhile: the line is cleared
+        }
         StringBuilder sb = new StringBuilder("\r").append(line);
         for (int i = line.length(); i < lastWidth; i++) {
             sb.append(' ');
@@ -136,13 +160,38 @@ public final class ProgressBar extends SparkListener implements AutoCloseable {
         out.flush();
     }
 
-    /** The current line, or null when no stage is running. */
+    /** The terminal's line while no stage runs: what is going on and the time so far. */
+    String idle() {
+        String what = sc == null ? "starting Spark" : stageSeen ? "between stages" : "preparing";
+        long secs = (System.nanoTime() - start) / 1_000_000_000L;
+        return String.format(Locale.ROOT, "%s [%s] | %d:%02d", label, what, secs / 60, secs % 60);
+    }
+
+    /**
+     * Clears the terminal's line, for a line written to stdout on the same terminal (it was written after the bar's);
+     * the next tick draws it again.
+     */
+    public synchronized void clearLine() {
+        if (terminal && lastWidth > 0) {
+            out.print("\r" + " ".repeat(lastWidth) + "\r");
+            out.flush();
+            lastWidth = 0;
+        }
+    }
+
+    /** The current line, or null when no stage is running (or Spark is not attached yet). */
     String render() {
+        SparkContext sc = this.sc;
+        if (sc == null) {
+            return null;
+        }
         SparkStatusTracker st = sc.statusTracker();
         int[] active = st.getActiveStageIds();
         if (active.length == 0) {
             return null;
         }
+        stageSeen = true;
+        lastStageNanos = System.nanoTime();
         int tasks = 0;
         int done = 0;
         int running = 0;
@@ -209,16 +258,9 @@ public final class ProgressBar extends SparkListener implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        sc.removeSparkListener(this);
-        if (terminal && lastWidth > 0) {
-            synchronized (this) {
-                StringBuilder sb = new StringBuilder("\r");
-                for (int i = 0; i < lastWidth; i++) {
-                    sb.append(' ');
-                }
-                out.print(sb.append('\r'));
-                out.flush();
-            }
+        if (sc != null) {
+            sc.removeSparkListener(this);
         }
+        clearLine();
     }
 }

@@ -1,5 +1,6 @@
 package dev.kindling.spark.progress;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindling.spark.TestSpark;
@@ -28,6 +29,63 @@ class ProgressBarTest {
             assertTrue(line != null && line.startsWith("test [stage ") && line.contains("tasks") && line.contains("rows/s"),
                     "progress line: " + line);
         }
+    }
+
+    /**
+     * On a terminal the line is there from the start: while Spark starts and while no stage runs it says so, with the time
+     * so far (a small job showed nothing for its first 15 to 25 s, and a line frozen while the driver planned the next
+     * stage). Not a terminal (a log): still only a line every 30 s while a stage runs.
+     */
+    @Test
+    void aTerminalSeesTheLineBeforeAnyStageALogDoesNot() throws Exception {
+        SparkSession spark = TestSpark.session();
+        String terminal = stderrOf(true, () -> {
+            try (ProgressBar bar = ProgressBar.start(spark.sparkContext(), "test")) {
+                Thread.sleep(1500);   // no job: before, nothing was drawn
+            }
+        });
+        assertTrue(terminal.contains("\rtest [preparing] | 0:0"), terminal);
+        assertTrue(terminal.endsWith("\r"), "closed, the line is cleared: " + terminal);
+        String started = stderrOf(true, () -> {
+            try (ProgressBar bar = ProgressBar.start("test")) {
+                Thread.sleep(800);
+                bar.attach(spark.sparkContext());
+                Thread.sleep(800);
+            }
+        });
+        assertTrue(started.contains("\rtest [starting Spark] | 0:0") && started.contains("\rtest [preparing] | 0:0"), started);
+        String log = stderrOf(false, () -> {
+            try (ProgressBar bar = ProgressBar.start("test")) {
+                Thread.sleep(800);
+                bar.attach(spark.sparkContext());
+                Thread.sleep(1200);
+            }
+        });
+        assertEquals("", log, "a log gets no line before a stage runs");
+    }
+
+    interface Work {
+        void run() throws Exception;
+    }
+
+    /** What {@code work} writes to stderr with the launcher saying stderr is a terminal ({@code terminal}) or not. */
+    private static String stderrOf(boolean terminal, Work work) throws Exception {
+        String before = System.getProperty("kindling.stderr.terminal");
+        java.io.PrintStream err = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        try {
+            System.setProperty("kindling.stderr.terminal", String.valueOf(terminal));
+            System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+            work.run();
+        } finally {
+            System.setErr(err);
+            if (before == null) {
+                System.clearProperty("kindling.stderr.terminal");
+            } else {
+                System.setProperty("kindling.stderr.terminal", before);
+            }
+        }
+        return captured.toString(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** Java's console check looks at stdin and stdout: the launcher says whether stderr, where the bar draws, is a terminal. */
