@@ -21,9 +21,14 @@ import org.junit.jupiter.api.Test;
  * argument, after the job had started.
  */
 class SqlArgumentTypesTest {
-    /** A NULL of each argument type the README's "SQL functions" table gives: right-typed, and no check of its value runs. */
+    /**
+     * A NULL of each argument type the README's "SQL functions" table gives: right-typed, and no check of its value runs
+     * (but for an argument that refuses a NULL).
+     */
     private static final Map<String, String> NULL_OF = Map.of(
             "s", "CAST(NULL AS STRING)",
+            // kindling_quality_reason's filters: a NULL is refused (its NULL answer would read as kept)
+            "filters", "'gopher'",
             "b", "CAST(NULL AS BOOLEAN)",
             "ids", "CAST(NULL AS ARRAY<INT>)",
             "msgs", "CAST(NULL AS ARRAY<STRUCT<role: STRING, content: STRING>>)",
@@ -45,7 +50,7 @@ class SqlArgumentTypesTest {
         FUNCTIONS.put("kindling_jaccard", new String[] {"text_a:s", "text_b:s"});
         FUNCTIONS.put("kindling_text_hash", new String[] {"text:s"});
         FUNCTIONS.put("kindling_normalize", new String[] {"text:s", "mode:s"});
-        FUNCTIONS.put("kindling_quality_reason", new String[] {"text:s", "filters:s"});
+        FUNCTIONS.put("kindling_quality_reason", new String[] {"text:s", "filters:filters"});
         FUNCTIONS.put("kindling_redact_pii", new String[] {"text:s"});
         FUNCTIONS.put("kindling_generate", new String[] {"prompt:s", "model:s"});
         FUNCTIONS.put("kindling_generate_ex", new String[] {"prompt:s", "model:s", "options:opts"});
@@ -103,7 +108,8 @@ class SqlArgumentTypesTest {
                 // an INT, or (every other argument, to keep the test short) a STRING where the argument is not one and a
                 // BOOLEAN where it is
                 String[] wrong = i % 2 == 0 ? new String[] {"42", "INT"}
-                        : args[i].endsWith(":s") ? new String[] {"true", "BOOLEAN"} : new String[] {"'x'", "STRING"};
+                        : args[i].endsWith(":s") || args[i].endsWith(":filters") ? new String[] {"true", "BOOLEAN"}
+                        : new String[] {"'x'", "STRING"};
                 {
                     String sql = call(f.getKey(), args, i, wrong[0]);
                     // spark.sql analyses the query: the error comes before any action, so before any task
