@@ -2,6 +2,7 @@ package dev.kindling.spark.dedup;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.first;
+import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.when;
@@ -18,6 +19,7 @@ import dev.kindling.spark.stage.StageContext;
 import java.nio.charset.StandardCharsets;
 import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.StringArrayParam;
 import dev.kindling.spark.stage.ParamChecks;
 import dev.kindling.spark.stage.StageReader;
 import org.apache.spark.ml.util.Identifiable;
@@ -46,14 +48,23 @@ import org.apache.spark.sql.types.StructType;
  * empty (after normalisation: also white-space-only) texts, or empty URLs, are one group that keeps one
  * row (as datatrove's URL dedup; the CLI's reader sets empty texts aside as {@code read:empty_text} first).
  *
+ * <p>Against an earlier corpus ({@code againstPaths}, or {@link #setAgainst} for one already read; {@link EarlierCorpus}):
+ * a new row whose key is an earlier document's is rejected with {@code exact_dedup:duplicate_of_earlier}, its
+ * {@code cluster_id} and {@code duplicate_of} the smallest such earlier id. Its whole group goes (they share the key);
+ * the earlier documents are never output. The earlier keys are one aggregation (key, smallest id), joined to the new
+ * rows by key, the join's shuffle the window's.
+ *
  * <pre>{@code
  * new ExactDedup().transform(docs);                        // by text
  * new ExactDedup().setColumn("url").transform(docs);       // by URL; reasons exact_dedup_url:duplicate
+ * new ExactDedup().setAgainstPaths(new String[] {"s3a://corpus/2026-11"}).transform(docs);   // and against last month's
  * }</pre>
  */
 public final class ExactDedup extends CurationStage<ExactDedup> {
     private static final long serialVersionUID = 1L;
     private static final String KEY = "_kd_exact_key";
+    /** The reason's second half for a row that duplicates a document of the earlier corpus. */
+    public static final String EARLIER_REASON = "duplicate_of_earlier";
 
     private final Param<String> column = new Param<>(this, "column", "column to compare (empty: the text column)",
             ParamChecks.optional(this, "column", "a column name"));
@@ -62,6 +73,11 @@ public final class ExactDedup extends CurationStage<ExactDedup> {
             ParamChecks.value(this, "normalize", "none, exact or near", (String v) -> v.isEmpty() || NormalizeOptions.named(v) != null));
     private final BooleanParam clusterColumns = new BooleanParam(this, "clusterColumns",
             "add cluster_id and duplicate_of columns (for --keep-duplicates)");
+    private final StringArrayParam againstPaths = new StringArrayParam(this, "againstPaths",
+            "an earlier corpus (files, folders, globs read as --input is): rows duplicating its documents are rejected (empty: none)",
+            ParamChecks.value(this, "againstPaths", "paths, none blank", (String[] v) -> java.util.Arrays.stream(v).noneMatch(p -> p == null || p.isBlank())));
+    /** An earlier corpus already read (the CLI's, or {@link #setAgainst}): not a param, so not saved; before againstPaths. */
+    private transient EarlierCorpus against;
 
     public ExactDedup() {
         this(Identifiable.randomUID("kindling_exact_dedup"));
@@ -72,6 +88,7 @@ public final class ExactDedup extends CurationStage<ExactDedup> {
         setDefault(column, "");
         setDefault(normalize, "");
         setDefault(clusterColumns, false);
+        setDefault(againstPaths, new String[0]);
     }
 
     public static MLReader<ExactDedup> read() {
@@ -107,6 +124,44 @@ public final class ExactDedup extends CurationStage<ExactDedup> {
     public ExactDedup setClusterColumns(boolean v) {
         set(clusterColumns, v);
         return this;
+    }
+
+    public StringArrayParam againstPaths() {
+        return againstPaths;
+    }
+
+    public String[] getAgainstPaths() {
+        return getOrDefault(againstPaths);
+    }
+
+    public ExactDedup setAgainstPaths(String[] v) {
+        set(againstPaths, v);
+        return this;
+    }
+
+    /**
+     * The earlier corpus as a DataFrame with the id and text columns (and the compared column) under the names of this
+     * stage's input; rows with a {@code reason} take no part. Not saved with the stage ({@code againstPaths} is); set,
+     * it is used instead of {@code againstPaths}.
+     */
+    public ExactDedup setAgainst(Dataset<Row> earlier) {
+        against = earlier == null ? null : EarlierCorpus.of(earlier, getIdCol(), getTextCol(), name() + ": the earlier corpus");
+        return this;
+    }
+
+    ExactDedup setAgainst(EarlierCorpus earlier) {
+        against = earlier;
+        return this;
+    }
+
+    /** The earlier corpus this stage compares with, or null. */
+    private EarlierCorpus earlier(StageContext ctx) {
+        if (against != null) {
+            return against;
+        }
+        String[] paths = getAgainstPaths();
+        return paths.length == 0 ? null
+                : EarlierCorpus.read(ctx.spark(), java.util.List.of(paths), ctx.idColumn(), ctx.textColumn(), name() + ": againstPaths");
     }
 
     public boolean getClusterColumns() {
@@ -168,19 +223,36 @@ public final class ExactDedup extends CurationStage<ExactDedup> {
                 .otherwise(functions.concat(lit("-"), xxhash64(Columns.named(ctx.idColumn()), Columns.named(ctx.textColumn())).cast(DataTypes.StringType)));
         WindowSpec group = Window.partitionBy(KEY)
                 .orderBy(RowOrder.orderColumns(docs, name(), ctx.idColumn(), ctx.textColumn()).toArray(new Column[0]));
-        Dataset<Row> w = docs.withColumn(KEY, key)
-                .withColumn("_kd_exact_n", row_number().over(group))
+        Dataset<Row> w = docs.withColumn(KEY, key);
+        EarlierCorpus earlier = earlier(ctx);
+        Column earlierId = lit(null);
+        if (earlier != null) {
+            // the new rows' key column, under the earlier corpus's name for it (the text is its text column)
+            String earlierTarget = byText() ? earlier.textColumn() : EarlierCorpus.require(earlier.docs(), target, earlier.label());
+            Dataset<Row> e = earlier.docs();
+            Column earlierValue = comparable(Columns.named(earlierTarget), e.select(Columns.named(earlierTarget)).schema().fields()[0].dataType());
+            Dataset<Row> firsts = e.where(earlierValue.isNotNull())
+                    .select(hash.apply(earlierValue).as(KEY), earlier.idAs(docs.schema().apply(ctx.idColumn()).dataType()).as("_kd_earlier_id"))
+                    .groupBy(KEY).agg(min("_kd_earlier_id").as("_kd_earlier_id"));
+            w = w.join(firsts, w.col(KEY).equalTo(firsts.col(KEY)), "left").drop(firsts.col(KEY));
+            earlierId = col("_kd_earlier_id");
+        }
+        w = w.withColumn("_kd_exact_n", row_number().over(group))
                 .withColumn("_kd_exact_first", first(Columns.named(ctx.idColumn())).over(group));
         // verdicts first: the reason column is rewritten below, and "eligible" reads it
-        w = w.withColumn("_kd_exact_eligible", eligible).withColumn("_kd_exact_dup", eligible.and(col("_kd_exact_n").gt(1)));
+        w = w.withColumn("_kd_exact_eligible", eligible).withColumn("_kd_exact_dup", eligible.and(col("_kd_exact_n").gt(1)))
+                .withColumn("_kd_exact_earlier", eligible.and(earlierId.isNotNull()));
         Column isEligible = col("_kd_exact_eligible");
         Column duplicate = col("_kd_exact_dup");
-        Dataset<Row> out = w.withColumn(Columns.REASON,
-                when(duplicate, lit(name() + ":duplicate")).otherwise(col(Columns.REASON)));
+        Column ofEarlier = col("_kd_exact_earlier");
+        Dataset<Row> out = w.withColumn(Columns.REASON, when(ofEarlier, lit(name() + ":" + EARLIER_REASON))
+                .when(duplicate, lit(name() + ":duplicate")).otherwise(col(Columns.REASON)));
         if (getClusterColumns()) {
-            out = ClusterColumns.set(out, ctx.idColumn(), isEligible, col("_kd_exact_first"), when(duplicate, col("_kd_exact_first")));
+            // a group that duplicates the earlier corpus is that earlier document's cluster, its first row dropped too
+            Column representative = when(ofEarlier, earlierId).otherwise(col("_kd_exact_first"));
+            out = ClusterColumns.set(out, ctx.idColumn(), isEligible, representative, when(ofEarlier.or(duplicate), representative));
         }
-        return out.drop(KEY, "_kd_exact_n", "_kd_exact_first", "_kd_exact_eligible", "_kd_exact_dup");
+        return out.drop(KEY, "_kd_exact_n", "_kd_exact_first", "_kd_exact_eligible", "_kd_exact_dup", "_kd_exact_earlier", "_kd_earlier_id");
     }
 
     /**

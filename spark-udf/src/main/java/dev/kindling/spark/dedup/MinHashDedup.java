@@ -32,6 +32,7 @@ import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.LongParam;
 import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.StringArrayParam;
 import dev.kindling.spark.stage.ParamChecks;
 import dev.kindling.spark.stage.StageReader;
 import org.apache.spark.ml.util.Identifiable;
@@ -67,6 +68,16 @@ import org.apache.spark.util.LongAccumulator;
  * </ol>
  * No step collects pairs, edges or clusters to the driver, and the result depends on the data
  * only, not on its partitioning.
+ *
+ * <p>Against an earlier corpus ({@code againstPaths}, or {@link #setAgainst} for one already read; {@link
+ * EarlierCorpus}): its documents are numbered below every new one (negative vertices), so they come first, and get
+ * band keys too; only their keys that a new document shares join the buckets, and pairs of two earlier documents are
+ * left out (the earlier corpus was deduplicated before, and they would only decide which earlier id a cluster names).
+ * Candidates are verified as any, and the components are found over both: a cluster that holds an earlier document
+ * keeps none of its new ones, which get {@code minhash_dedup:near_duplicate_of_earlier} and, as {@code cluster_id} and
+ * {@code duplicate_of}, the smallest id of the earlier documents in it. It is what deduplicating both corpora together
+ * would do to the new documents, the earlier ones ordered first. The earlier texts are read once and materialised
+ * (as the new rows are by the order), for the shingle sets of those in a candidate pair.
  *
  * <p>Bands and rows: {@code bands}/{@code rows} when both are set; otherwise chosen for
  * {@code threshold} by text-dedup's {@code optimal_param} — with verification, false negatives
@@ -105,6 +116,14 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
             ParamChecks.atLeast(this, "allPairsMaxBucket", 1));
     private final BooleanParam clusterColumns = new BooleanParam(this, "clusterColumns",
             "add cluster_id and duplicate_of columns (for --keep-duplicates)");
+    private final StringArrayParam againstPaths = new StringArrayParam(this, "againstPaths",
+            "an earlier corpus (files, folders, globs read as --input is): rows near-duplicating its documents are rejected (empty: none)",
+            ParamChecks.value(this, "againstPaths", "paths, none blank", (String[] v) -> java.util.Arrays.stream(v).noneMatch(p -> p == null || p.isBlank())));
+    /** An earlier corpus already read (the CLI's, or {@link #setAgainst}): not a param, so not saved; before againstPaths. */
+    private transient EarlierCorpus against;
+
+    /** The reason's second half for a row in a cluster with a document of the earlier corpus. */
+    public static final String EARLIER_REASON = "near_duplicate_of_earlier";
 
     private transient Run lastRun;
 
@@ -124,6 +143,7 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         setDefault(normalize, "near");
         setDefault(allPairsMaxBucket, BucketPairs.DEFAULT_ALL_PAIRS_MAX);
         setDefault(clusterColumns, false);
+        setDefault(againstPaths, new String[0]);
     }
 
     public static MLReader<MinHashDedup> read() {
@@ -264,6 +284,44 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         return this;
     }
 
+    public StringArrayParam againstPaths() {
+        return againstPaths;
+    }
+
+    public String[] getAgainstPaths() {
+        return getOrDefault(againstPaths);
+    }
+
+    public MinHashDedup setAgainstPaths(String[] v) {
+        set(againstPaths, v);
+        return this;
+    }
+
+    /**
+     * The earlier corpus as a DataFrame with the id and text columns under the names of this stage's input; rows with a
+     * {@code reason} take no part. Not saved with the stage ({@code againstPaths} is); set, it is used instead of
+     * {@code againstPaths}.
+     */
+    public MinHashDedup setAgainst(Dataset<Row> earlier) {
+        against = earlier == null ? null : EarlierCorpus.of(earlier, getIdCol(), getTextCol(), NAME + ": the earlier corpus");
+        return this;
+    }
+
+    MinHashDedup setAgainst(EarlierCorpus earlier) {
+        against = earlier;
+        return this;
+    }
+
+    /** The earlier corpus this stage compares with, or null. */
+    private EarlierCorpus earlier(StageContext ctx) {
+        if (against != null) {
+            return against;
+        }
+        String[] paths = getAgainstPaths();
+        return paths.length == 0 ? null
+                : EarlierCorpus.read(ctx.spark(), java.util.List.of(paths), ctx.idColumn(), ctx.textColumn(), NAME + ": againstPaths");
+    }
+
     @Override
     public String name() {
         return NAME;
@@ -320,6 +378,9 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
             .add("v", DataTypes.LongType, false);
     private static final StructType PAIRS = new StructType().add("a", DataTypes.LongType, false).add("b", DataTypes.LongType, false);
     private static final StructType SETS = new StructType().add("v", DataTypes.LongType, false).add("set", DataTypes.BinaryType, false);
+    private static final String EARLIER_V = "_kd_earlier_v";
+    private static final String EARLIER_ID = "_kd_earlier_id";
+    private static final String EARLIER_TEXT = "_kd_earlier_text";
 
     @Override
     protected boolean comparesRows() {
@@ -346,18 +407,41 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         LongAccumulator checked = ctx.spark().sparkContext().longAccumulator("kindling minhash candidate pairs");
         Dataset<Row> texts = ranked.where(col(Columns.REASON).isNull()).select(col(rank), Columns.named(text));
         Dataset<Row> keys = Lineage.cut(texts.mapPartitions(new BandKeys(p, norm, signed), Encoders.row(KEYS)));
+        EarlierCorpus earlier = earlier(ctx);
+        // (vertex, id, text) of the earlier documents, numbered below every rank (ranks are never negative)
+        Dataset<Row> earlierDocs = null;
+        LongAccumulator signedEarlier = ctx.spark().sparkContext().longAccumulator("kindling minhash earlier documents");
+        Dataset<Row> allKeys = keys;
+        if (earlier != null) {
+            earlierDocs = Lineage.cut(earlier.docs().select(
+                    functions.monotonically_increasing_id().plus(lit(Long.MIN_VALUE)).as(EARLIER_V),
+                    earlier.idAs(ranked.schema().apply(id).dataType()).as(EARLIER_ID),
+                    Columns.named(earlier.textColumn()).as(EARLIER_TEXT)));
+            Dataset<Row> earlierKeys = earlierDocs.select(EARLIER_V, EARLIER_TEXT)
+                    .mapPartitions(new BandKeys(p, norm, signedEarlier), Encoders.row(KEYS));
+            // only the buckets a new document is in: the earlier corpus's others make no pair this run looks at
+            Dataset<Row> newKeys = keys.select(col("key").as("_kd_new_key")).distinct();
+            allKeys = keys.union(earlierKeys.join(newKeys, earlierKeys.col("key").equalTo(newKeys.col("_kd_new_key")), "left_semi"));
+        }
         long t2 = lap(phases, "signatures", t1);
 
-        Dataset<Row> candidates = Lineage.cut(keys.repartition(col("key")).sortWithinPartitions("key", "order", "v")
-                .mapPartitions(new Buckets(getAllPairsMaxBucket(), getVerify() ? BucketPairs.DEFAULT_NEIGHBOURS : 0), Encoders.row(PAIRS))
-                .distinct());
+        Dataset<Row> pairs = allKeys.repartition(col("key")).sortWithinPartitions("key", "order", "v")
+                .mapPartitions(new Buckets(getAllPairsMaxBucket(), getVerify() ? BucketPairs.DEFAULT_NEIGHBOURS : 0), Encoders.row(PAIRS));
+        if (earlier != null) {
+            pairs = pairs.where(col("b").geq(0)); // a < b: a pair of two earlier documents has b < 0
+        }
+        Dataset<Row> candidates = Lineage.cut(pairs.distinct());
         long t3 = lap(phases, "candidates", t2);
 
         Dataset<Row> edges = candidates;
         if (getVerify()) {
             Dataset<Row> involved = candidates.select(col("a").as("v")).union(candidates.select(col("b").as("v"))).distinct();
-            Dataset<Row> sets = Lineage.cut(texts.join(involved, texts.col(rank).equalTo(involved.col("v")), "left_semi")
-                    .mapPartitions(new ShingleSets(p.ngram(), norm), Encoders.row(SETS)));
+            Dataset<Row> involvedTexts = texts.join(involved, texts.col(rank).equalTo(involved.col("v")), "left_semi");
+            if (earlierDocs != null) {
+                Dataset<Row> e = earlierDocs.select(EARLIER_V, EARLIER_TEXT);
+                involvedTexts = involvedTexts.union(e.join(involved, e.col(EARLIER_V).equalTo(involved.col("v")), "left_semi"));
+            }
+            Dataset<Row> sets = Lineage.cut(involvedTexts.mapPartitions(new ShingleSets(p.ngram(), norm), Encoders.row(SETS)));
             edges = Lineage.cut(candidates
                     .join(sets.select(col("v").as("a"), col("set").as("sa")), "a")
                     .join(sets.select(col("v").as("b"), col("set").as("sb")), "b")
@@ -378,6 +462,16 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         Dataset<Row> roots = labels.select(CC_ROOT).distinct();
         Dataset<Row> rootIds = ranked.select(col(rank).as(CC_ROOT), Columns.named(id).as("_kd_root_id"))
                 .join(broadcast ? functions.broadcast(roots) : roots, CC_ROOT);
+        if (earlierDocs != null) {
+            // a cluster rooted at an earlier document (the smallest vertex) names the smallest earlier id in it
+            Dataset<Row> earlierMembers = labels.where(col(CC_VERTEX).lt(0));
+            Dataset<Row> earlierIds = earlierDocs.select(col(EARLIER_V), col(EARLIER_ID));
+            Dataset<Row> earlierRoots = earlierIds.join(broadcast ? functions.broadcast(earlierMembers) : earlierMembers,
+                            earlierIds.col(EARLIER_V).equalTo(earlierMembers.col(CC_VERTEX)))
+                    .groupBy(CC_ROOT).agg(functions.min(EARLIER_ID).as("_kd_root_id"));
+            rootIds = rootIds.unionByName(earlierRoots);
+            labels = labels.where(col(CC_VERTEX).geq(0));
+        }
         Dataset<Row> assign = labels.join(rootIds, CC_ROOT);
         if (broadcast) {
             assign = functions.broadcast(assign);
@@ -387,7 +481,9 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         // the verdict columns first: "eligible" reads the reason column, which is rewritten next
         out = out.withColumn(ELIGIBLE, col(Columns.REASON).isNull());
         Column isDuplicate = col(ELIGIBLE).and(root.isNotNull()).and(col(rank).notEqual(root));
-        out = out.withColumn(Columns.REASON, when(isDuplicate, lit(NAME + ":near_duplicate")).otherwise(col(Columns.REASON)));
+        Column ofEarlier = isDuplicate.and(root.lt(0));
+        out = out.withColumn(Columns.REASON, when(ofEarlier, lit(NAME + ":" + EARLIER_REASON))
+                .when(isDuplicate, lit(NAME + ":near_duplicate")).otherwise(col(Columns.REASON)));
         if (getClusterColumns()) {
             out = clusterColumns(out, id);
         }
@@ -400,6 +496,9 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         ctx.reportValue(NAME + "_candidate_pairs", candidateCount);
         ctx.reportValue(NAME + "_similar_pairs", cc.edges());
         ctx.reportValue(NAME + "_clusters", cc.roots());
+        if (earlier != null) {
+            ctx.reportValue(NAME + "_earlier_documents_compared", signedEarlier.value());
+        }
         return out.drop(rank, CC_VERTEX, CC_ROOT, "_kd_root_id", ELIGIBLE);
     }
 

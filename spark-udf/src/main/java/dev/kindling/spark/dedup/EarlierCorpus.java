@@ -1,0 +1,133 @@
+package dev.kindling.spark.dedup;
+
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.raise_error;
+import static org.apache.spark.sql.functions.when;
+
+import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.io.Columns;
+import dev.kindling.spark.io.DataFormat;
+import dev.kindling.spark.io.DatasetReader;
+import dev.kindling.spark.io.OnError;
+import dev.kindling.spark.io.ReadOptions;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+
+/**
+ * The corpus published before, that a dedup stage compares the new documents with ({@code kindling dedup --against},
+ * the stages' {@code againstPaths} or {@code setAgainst}): a new document that duplicates one of its documents is
+ * dropped naming it, and its own documents are never output. Read from files, it is read as {@code --input} is
+ * ({@link DatasetReader}: JSON Lines, Parquet or text, local or {@code s3a://}, the same id and text columns, ids made
+ * where it has none; the format from the file names), with two differences:
+ * <ul>
+ *   <li>a row the reader cannot read fails the run, whatever {@code --on-error} says: skipped, the new documents it
+ *       duplicates would be kept, and nothing would say so;</li>
+ *   <li>rows that take no part: those the reader sets aside (no text, an empty one), and those an earlier Kindling run
+ *       rejected, written with {@code --keep-rejected} or {@code --keep-duplicates} (a {@code reason}, which the reader
+ *       renames {@code input_reason}): they were not published, and a duplicate among them is a copy of a kept row,
+ *       which is matched in its place.</li>
+ * </ul>
+ *
+ * @param docs  the rows that take part, with the id and text columns
+ * @param label how messages name it: the option and its paths ({@code --against /data/2026-11})
+ */
+public record EarlierCorpus(Dataset<Row> docs, String idColumn, String textColumn, String label) {
+    /** An earlier Kindling output's reason column, as the reader renames it ({@link DatasetReader#userColumn}). */
+    static final String EARLIER_REASON = DatasetReader.userColumn(Columns.REASON);
+
+    /**
+     * Checks that each of {@code paths} exists and has a format its file names tell, before any Spark job: a usage error
+     * naming {@code option} and the path.
+     */
+    public static void check(Configuration conf, List<String> paths, String option) {
+        if (paths.isEmpty()) {
+            throw KindlingException.usage(option + " needs at least one path");
+        }
+        for (String p : paths) {
+            if (p == null || p.isBlank()) {
+                throw KindlingException.usage(option + " needs a path, got '" + p + "'");
+            }
+            dev.kindling.spark.io.LocalPaths.requireHadoopPath(option, p);
+            try {
+                DataFormat.infer(p, conf);
+            } catch (KindlingException e) {
+                throw named(e, p, option);
+            }
+        }
+    }
+
+    /** Reads {@code paths} (see the class comment); errors name {@code option} and the path. */
+    public static EarlierCorpus read(SparkSession spark, List<String> paths, String idColumn, String textColumn, String option) {
+        check(spark.sparkContext().hadoopConfiguration(), paths, option);
+        String joined = String.join(",", paths);
+        Dataset<Row> docs;
+        try {
+            docs = DatasetReader.read(spark, new ReadOptions(paths, null, idColumn, textColumn, OnError.FAIL));
+        } catch (KindlingException e) {
+            throw named(e, joined, option);
+        }
+        return of(docs, idColumn, textColumn, option + " " + joined);
+    }
+
+    /**
+     * An earlier corpus already read ({@code docs}, with {@code idColumn} and {@code textColumn}); rows with a
+     * {@code reason} (the reader's) or an {@code input_reason} (an earlier run's) take no part.
+     */
+    public static EarlierCorpus of(Dataset<Row> docs, String idColumn, String textColumn, String label) {
+        String id = require(docs, idColumn, label);
+        String text = require(docs, textColumn, label);
+        if (!docs.schema().apply(text).dataType().equals(DataTypes.StringType)) {
+            throw KindlingException.usage(label + ": column '" + textColumn + "' is " + docs.schema().apply(text).dataType().simpleString()
+                    + ", expected a string");
+        }
+        Dataset<Row> taking = docs.where(Columns.named(text).isNotNull());
+        for (String rejected : new String[] {Columns.REASON, EARLIER_REASON}) {
+            String found = Columns.resolve(docs.schema(), rejected, label);
+            if (found != null && docs.schema().apply(found).dataType().equals(DataTypes.StringType)) {
+                taking = taking.where(Columns.named(found).isNull());
+            }
+        }
+        return new EarlierCorpus(taking, id, text, label);
+    }
+
+    /** The name of {@code docs}'s column Spark reads for {@code name}; a usage error naming the column and {@code label}. */
+    static String require(Dataset<Row> docs, String name, String label) {
+        String found = Columns.resolve(docs.schema(), name, label);
+        if (found == null) {
+            throw KindlingException.usage(label + " has no column '" + name + "' (columns: "
+                    + String.join(", ", Columns.userColumns(docs.schema())) + ")");
+        }
+        return found;
+    }
+
+    /**
+     * The earlier document's id as {@code type} (the new documents' id column's: {@code cluster_id} and
+     * {@code duplicate_of} hold ids of both); one that does not convert fails the job, naming it, rather than leaving a
+     * dropped row without the row it duplicates.
+     */
+    Column idAs(DataType type) {
+        Column id = Columns.named(idColumn);
+        if (docs.schema().apply(idColumn).dataType().equals(type)) {
+            return id;
+        }
+        Column cast = id.cast(type);
+        return when(id.isNotNull().and(cast.isNull()), raise_error(concat(lit(label + ": id '"),
+                id.cast(DataTypes.StringType), lit("' (column '" + idColumn + "') is not a " + type.simpleString()
+                        + ", the new documents' id type, which duplicate_of would hold")))).otherwise(cast);
+    }
+
+    /** The reader's "input P ..." as "OPTION P ...": the path the user gave under that option, not --input. */
+    private static KindlingException named(KindlingException e, String path, String option) {
+        String m = e.getMessage() == null ? "" : e.getMessage();
+        String prefix = "input " + path;
+        String said = m.startsWith(prefix) ? option + " " + path + m.substring(prefix.length()) : option + " " + path + ": " + m;
+        return new KindlingException(e.exitCode(), said, e);
+    }
+}
