@@ -27,7 +27,10 @@ import picocli.CommandLine.Option;
                 + "and repeated 3-sentence spans (--sentences), or exact duplicates of another column (--exact-column). Without any "
                 + "of these: --exact --minhash.",
                 "Each group keeps its smallest id; --keep-duplicates keeps every row with cluster_id and duplicate_of "
-                        + "(--rejected writes them with the rejected rows alone)."})
+                        + "(--rejected writes them with the rejected rows alone).",
+                "--against PATH also drops the documents that duplicate one of an earlier corpus (last month's output): "
+                        + "exact_dedup:duplicate_of_earlier, minhash_dedup:near_duplicate_of_earlier, duplicate_of naming "
+                        + "the earlier document; the earlier documents are never output."})
 public final class DedupCommand extends SparkCommand {
     @Mixin
     PipelineOptions pipeline;
@@ -72,6 +75,16 @@ public final class DedupCommand extends SparkCommand {
 
     @Option(names = "--keep-duplicates", description = "Keep every row, with columns cluster_id and duplicate_of (and reason).")
     boolean keepDuplicates;
+
+    // a comma inside a glob's braces is the glob's, as in --input
+    @Option(names = "--against", paramLabel = "PATH", split = ",(?![^{}]*\\})", splitSynopsisLabel = ",",
+            description = "An earlier corpus (files, folders or globs, local or s3a://, read as --input is with the same "
+                    + "--id-column and --text-column; format from the file names): new documents that duplicate one of its "
+                    + "documents (exact: the same normalised text; --minhash: a verified near duplicate) are dropped as "
+                    + "exact_dedup:duplicate_of_earlier or minhash_dedup:near_duplicate_of_earlier, duplicate_of naming the "
+                    + "earlier document. Its own documents are never output; an unreadable row in it fails the run; rows a "
+                    + "Kindling run rejected (its reason column) take no part. Not with --sentences.")
+    List<String> against = new ArrayList<>();
 
     @Override
     protected void validate() {
@@ -118,6 +131,54 @@ public final class DedupCommand extends SparkCommand {
             throw KindlingException.usage(e.getMessage());
         }
         job.checkInputAndOutput();
+        if (!against.isEmpty()) {
+            checkAgainstEarly();
+        }
+    }
+
+    /**
+     * {@code --against} before Spark starts: sentence dedup does not compare with an earlier corpus (refused rather than
+     * deduplicating within the new one alone in silence), and each local path must exist and have a format its file
+     * names tell (remote ones are checked once the session has the store's settings, before any job).
+     */
+    private void checkAgainstEarly() {
+        if (sentences) {
+            throw KindlingException.usage("--against applies to --exact, --exact-column and --minhash; --sentences does not "
+                    + "compare with an earlier corpus: run it in a command of its own");
+        }
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        List<String> local = new ArrayList<>();
+        for (String a : against) {
+            if (!seen.add(a)) {
+                throw KindlingException.usage("--against " + a + " is given twice");
+            }
+            if (job.input.contains(a)) {
+                throw KindlingException.usage("--against " + a + " is also --input: every document would be a duplicate of itself");
+            }
+            java.nio.file.Path p = a.isBlank() ? null : dev.kindling.spark.io.LocalPaths.localOrNull(a);
+            if (p != null || a.isBlank()) {
+                local.add(a);
+            }
+        }
+        EarlierCorpus.check(new org.apache.hadoop.conf.Configuration(), local, "--against");
+    }
+
+    /** Refuses an --against path that overlaps an input or an output: its documents would be read as both. */
+    private void checkAgainstApart(JobRun run) {
+        List<String[]> others = new ArrayList<>();
+        job.input.forEach(i -> others.add(new String[] {"--input", i}));
+        others.add(new String[] {"--output", job.output});
+        if (pipeline.rejected != null) {
+            others.add(new String[] {"--rejected", pipeline.rejected});
+        }
+        for (String a : against) {
+            for (String[] o : others) {
+                if (dev.kindling.spark.io.DatasetWriter.overlap(run.spark(), a, o[1])) {
+                    throw KindlingException.usage("--against " + a + " overlaps " + o[0] + " " + o[1] + " (the earlier corpus "
+                            + "would be read with, or written into, it); give them apart");
+                }
+            }
+        }
     }
 
     MinHashDedup minHashStage() {
@@ -130,16 +191,21 @@ public final class DedupCommand extends SparkCommand {
     }
 
     List<PipelineStage> stages() {
+        return stages(null);
+    }
+
+    /** The stages, those that compare with {@code earlier} (when not null) set to. */
+    List<PipelineStage> stages(EarlierCorpus earlier) {
         boolean any = exact || minhash || sentences || !exactColumns.isEmpty();
         List<PipelineStage> stages = new ArrayList<>();
         if (exact || !any) {
-            stages.add(new ExactDedup().setClusterColumns(keepDuplicates));
+            stages.add(new ExactDedup().setClusterColumns(keepDuplicates).setAgainst(earlier));
         }
         for (String c : exactColumns) {
-            stages.add(new ExactDedup().setColumn(c).setClusterColumns(keepDuplicates));
+            stages.add(new ExactDedup().setColumn(c).setClusterColumns(keepDuplicates).setAgainst(earlier));
         }
         if (minhash || !any) {
-            stages.add(minHashStage());
+            stages.add(minHashStage().setAgainst(earlier));
         }
         if (sentences) {
             stages.add(new SentenceDedupStage());
@@ -153,7 +219,13 @@ public final class DedupCommand extends SparkCommand {
             pipeline.keepRejected = true;
         }
         WriteOptions out = run.checkOutput(pipeline);
-        List<PipelineStage> stages = stages();
+        EarlierCorpus earlier = null;
+        if (!against.isEmpty()) {
+            checkAgainstApart(run);
+            // read before the input, so that a missing path or column is reported before any work on it
+            earlier = EarlierCorpus.read(run.spark(), against, job.idColumn, job.textColumn, "--against");
+        }
+        List<PipelineStage> stages = stages(earlier);
         for (PipelineStage s : stages) {
             if (s instanceof MinHashDedup m) {
                 MinHashParams p = m.minHashParams();
@@ -165,6 +237,9 @@ public final class DedupCommand extends SparkCommand {
         Dataset<Row> docs = run.readInput();
         for (String c : exactColumns) {
             Columns.require(docs.schema(), c, "dedup", "--exact-column");
+            if (earlier != null) {
+                EarlierCorpus.require(earlier.docs(), c, earlier.label() + " (--exact-column)");
+            }
         }
         Set<String> rejectedOnly = !keepDuplicates && pipeline.rejected != null
                 ? ClusterColumns.forRejectedOnly(stages, docs.schema()) : Set.of();

@@ -1,0 +1,169 @@
+package dev.kindling.spark.dedup;
+
+import static dev.kindling.spark.dedup.AgainstEarlierCorpusTest.changed;
+import static dev.kindling.spark.dedup.AgainstEarlierCorpusTest.words;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kindling.spark.TestSpark;
+import dev.kindling.spark.cli.Cli;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code kindling dedup --against}: the earlier corpus from files, its reasons in the table and --stats, its errors. */
+class DedupAgainstCliTest {
+    @TempDir static Path tmp;
+    static Path earlier;
+    static Path input;
+
+    @BeforeAll
+    static void writeCorpora() throws Exception {
+        earlier = write("earlier/part-0.jsonl", AgainstEarlierCorpusTest.earlierDocs());
+        input = write("new/docs.jsonl", AgainstEarlierCorpusTest.newDocs());
+    }
+
+    static Path write(String name, Map<String, String> docs) throws Exception {
+        Path p = tmp.resolve(name);
+        Files.createDirectories(p.getParent());
+        ObjectMapper json = new ObjectMapper();
+        try (Writer w = Files.newBufferedWriter(p, StandardCharsets.UTF_8)) {
+            for (Map.Entry<String, String> e : docs.entrySet()) {
+                w.write(json.writeValueAsString(Map.of("id", e.getKey(), "text", e.getValue())) + "\n");
+            }
+        }
+        return p;
+    }
+
+    static Cli.Result run(String... args) {
+        List<String> a = new ArrayList<>(List.of("dedup", "--no-progress"));
+        a.addAll(List.of(args));
+        return Cli.run(a.toArray(new String[0]));
+    }
+
+    /** id → "reason | duplicate_of" of an output. */
+    static Map<String, String> rows(Path out) {
+        Map<String, String> m = new TreeMap<>();
+        List<String> cols = List.of(TestSpark.session().read().json(out.toString()).columns());
+        for (Row r : TestSpark.session().read().json(out.toString()).collectAsList()) {
+            m.put(r.getAs("id"), (cols.contains("reason") ? r.getAs("reason") : null) + " | "
+                    + (cols.contains("duplicate_of") ? r.getAs("duplicate_of") : null));
+        }
+        return m;
+    }
+
+    @Test
+    void dropsDuplicatesOfTheEarlierCorpusWithTheirReasons() throws Exception {
+        Path out = tmp.resolve("out-keep");
+        Path stats = tmp.resolve("stats.json");
+        Cli.Result r = run("-i", input.toString(), "-o", out.toString(), "--against", earlier.getParent().toString(),
+                "--keep-duplicates", "--stats", stats.toString());
+        assertEquals(0, r.code(), r.toString());
+        Map<String, String> got = rows(out);
+        // every new row, no earlier one
+        assertEquals(AgainstEarlierCorpusTest.newDocs().keySet(), got.keySet());
+        assertEquals("exact_dedup:duplicate_of_earlier | e4", got.get("n01"));
+        assertEquals("exact_dedup:duplicate_of_earlier | e1", got.get("n02"));
+        assertEquals("exact_dedup:duplicate_of_earlier | e1", got.get("n03"));
+        assertEquals("minhash_dedup:near_duplicate_of_earlier | e1", got.get("n04"));
+        assertEquals("minhash_dedup:near_duplicate_of_earlier | e2", got.get("n05"));
+        assertEquals("minhash_dedup:near_duplicate_of_earlier | e2", got.get("n06"));
+        assertEquals("null | null", got.get("n07"));
+        assertEquals("minhash_dedup:near_duplicate | n07", got.get("n08"));
+        assertEquals("exact_dedup:duplicate | n07", got.get("n09"));
+        assertEquals("null | null", got.get("n10"));
+        assertEquals("exact_dedup:duplicate | e6", got.get("n13"));
+        // the table and --stats count the new reasons
+        assertTrue(r.out().matches("(?s).*exact_dedup +13 +8 +5 +duplicate 2, duplicate_of_earlier 3\n.*")
+                && r.out().matches("(?s).*minhash_dedup +8 +3 +5 +near_duplicate 1, near_duplicate_of_earlier 4\n.*"),
+                r.out());
+        JsonNode s = new ObjectMapper().readTree(stats.toFile());
+        Map<String, Long> reasons = new TreeMap<>();
+        for (JsonNode stage : s.get("stages")) {
+            stage.get("reasons").fields().forEachRemaining(e -> reasons.put(stage.get("stage").asText() + ":" + e.getKey(), e.getValue().asLong()));
+        }
+        assertEquals(Map.of("exact_dedup:duplicate_of_earlier", 3L, "exact_dedup:duplicate", 2L,
+                "minhash_dedup:near_duplicate_of_earlier", 4L, "minhash_dedup:near_duplicate", 1L), reasons);
+        assertEquals(3, s.get("documents_kept").asLong());
+        assertEquals(4, s.get("metrics").get("minhash_dedup_earlier_documents_compared").asLong());   // e4 is too short
+
+        // without --keep-duplicates: the kept rows alone
+        Path kept = tmp.resolve("out-kept");
+        assertEquals(0, run("-i", input.toString(), "-o", kept.toString(), "--against", earlier.toString()).code());
+        assertEquals(List.of("n07", "n10", "n11"), new ArrayList<>(rows(kept).keySet()));
+
+        // next month: this run's --keep-duplicates output as the earlier corpus. Its rejected rows were not published and
+        // take no part: a copy of n03 (dropped there) is a copy of e1's group, which is not in that output, so it is kept,
+        // and a copy of n08 (dropped as n07's near copy) is n07's near duplicate
+        Map<String, String> month3 = new LinkedHashMap<>();
+        month3.put("m1", AgainstEarlierCorpusTest.newDocs().get("n03"));
+        month3.put("m2", AgainstEarlierCorpusTest.newDocs().get("n08"));
+        month3.put("m3", changed(words(5), 20, "x"));
+        month3.put("m4", words(77));
+        Path third = write("month3/docs.jsonl", month3);
+        Path out3 = tmp.resolve("out3");
+        Cli.Result r3 = run("-i", third.toString(), "-o", out3.toString(), "--against", out.toString(), "--keep-duplicates");
+        assertEquals(0, r3.code(), r3.toString());
+        assertEquals(Map.of("m1", "null | null", "m2", "minhash_dedup:near_duplicate_of_earlier | n07",
+                "m3", "minhash_dedup:near_duplicate_of_earlier | n10", "m4", "null | null"), rows(out3));
+    }
+
+    @Test
+    void errorsNameTheOptionThePathAndTheColumn() throws Exception {
+        String missing = tmp.resolve("no-such-corpus").toString();
+        Cli.Result r = run("--master", "bogus://x", "-i", input.toString(), "-o", tmp.resolve("e1").toString(), "--against", missing);
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("--against " + missing + " does not exist"), r.err());
+
+        Cli.Result sentences = run("--master", "bogus://x", "-i", input.toString(), "-o", tmp.resolve("e2").toString(),
+                "--sentences", "--against", earlier.toString());
+        assertEquals(2, sentences.code(), sentences.toString());
+        assertTrue(sentences.err().contains("--sentences does not compare with an earlier corpus"), sentences.err());
+
+        Cli.Result self = run("-i", input.toString(), "-o", tmp.resolve("e3").toString(), "--against", input.toString());
+        assertEquals(2, self.code(), self.toString());
+        assertTrue(self.err().contains("is also --input"), self.err());
+
+        // an earlier corpus without the text column: named with the column and the path
+        Path body = tmp.resolve("body/docs.jsonl");
+        Files.createDirectories(body.getParent());
+        Files.writeString(body, "{\"id\":\"b1\",\"body\":\"" + words(1) + "\"}\n");
+        Cli.Result noText = run("-i", body.toString(), "-o", tmp.resolve("e4").toString(), "--text-column", "body",
+                "--against", earlier.toString());
+        assertEquals(2, noText.code(), noText.toString());
+        assertTrue(noText.err().contains("--against " + earlier + " has no column 'body'"), noText.err());
+        assertTrue(!Files.exists(tmp.resolve("e4")), "no output is left");
+
+        // --exact-column: the earlier corpus must have that column too
+        Path withUrl = tmp.resolve("url/docs.jsonl");
+        Files.createDirectories(withUrl.getParent());
+        Files.writeString(withUrl, "{\"id\":\"u1\",\"text\":\"a\",\"url\":\"http://x\"}\n");
+        Cli.Result noUrl = run("-i", withUrl.toString(), "-o", tmp.resolve("e5").toString(), "--exact-column", "url",
+                "--against", earlier.toString());
+        assertEquals(2, noUrl.code(), noUrl.toString());
+        assertTrue(noUrl.err().contains("--against " + earlier + " (--exact-column) has no column 'url'"), noUrl.err());
+        Path earlierUrls = tmp.resolve("earlier-urls/docs.jsonl");
+        Files.createDirectories(earlierUrls.getParent());
+        Files.writeString(earlierUrls, "{\"id\":\"v1\",\"text\":\"b\",\"url\":\"http://x\"}\n");
+        Cli.Result byUrl = run("-i", withUrl.toString(), "-o", tmp.resolve("e6").toString(), "--exact-column", "url",
+                "--against", earlierUrls.toString());
+        assertEquals(0, byUrl.code(), byUrl.toString());
+        assertTrue(byUrl.out().matches("(?s).*exact_dedup_url +1 +0 +1 +duplicate_of_earlier 1\n.*"), byUrl.out());
+
+        Cli.Result help = run("--help");
+        assertTrue(help.out().contains("--against") && help.out().replaceAll("\\s+", " ").contains("exact_dedup:duplicate_of_earlier"),
+                help.out());
+    }
+}
