@@ -76,8 +76,9 @@ import org.apache.spark.util.LongAccumulator;
  * Candidates are verified as any, and the components are found over both: a cluster that holds an earlier document
  * keeps none of its new ones, which get {@code minhash_dedup:near_duplicate_of_earlier} and, as {@code cluster_id} and
  * {@code duplicate_of}, the smallest id of the earlier documents in it. It is what deduplicating both corpora together
- * would do to the new documents, the earlier ones ordered first. The earlier texts are read once and materialised
- * (as the new rows are by the order), for the shingle sets of those in a candidate pair.
+ * would do to the new documents, the earlier ones ordered first. The earlier documents are ordered as the new ones
+ * are ({@link RowOrder}, one sort, materialised), so the result does not depend on either corpus's partitioning; their
+ * texts are read from there for the shingle sets of those in a candidate pair.
  *
  * <p>Bands and rows: {@code bands}/{@code rows} when both are set; otherwise chosen for
  * {@code threshold} by text-dedup's {@code optimal_param} — with verification, false negatives
@@ -413,10 +414,21 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         LongAccumulator signedEarlier = ctx.spark().sparkContext().longAccumulator("kindling minhash earlier documents");
         Dataset<Row> allKeys = keys;
         if (earlier != null) {
-            earlierDocs = Lineage.cut(earlier.docs().select(
-                    functions.monotonically_increasing_id().plus(lit(Long.MIN_VALUE)).as(EARLIER_V),
+            // numbered in RowOrder too, so that the candidates (in a large bucket, who is next to whom) and the result do not
+            // depend on how the earlier corpus was partitioned; the rank shifted below zero
+            Dataset<Row> e = earlier.docs();
+            List<Column> slim = new ArrayList<>(List.of(Columns.named(earlier.idColumn()), Columns.named(earlier.textColumn())));
+            for (String c : new String[] {Columns.SOURCE_FILE, Columns.SOURCE_OFFSET}) {
+                if (java.util.Arrays.asList(e.columns()).contains(c)) {
+                    slim.add(col(c));
+                }
+            }
+            slim.add(lit(null).cast(DataTypes.StringType).as(Columns.REASON));
+            Dataset<Row> earlierRanked = RowOrder.rank(e.select(slim.toArray(new Column[0])), NAME + " (" + earlier.label() + ")",
+                    earlier.idColumn(), earlier.textColumn());
+            earlierDocs = earlierRanked.select(col(rank).plus(lit(Long.MIN_VALUE)).as(EARLIER_V),
                     earlier.idAs(ranked.schema().apply(id).dataType()).as(EARLIER_ID),
-                    Columns.named(earlier.textColumn()).as(EARLIER_TEXT)));
+                    Columns.named(earlier.textColumn()).as(EARLIER_TEXT));
             Dataset<Row> earlierKeys = earlierDocs.select(EARLIER_V, EARLIER_TEXT)
                     .mapPartitions(new BandKeys(p, norm, signedEarlier), Encoders.row(KEYS));
             // only the buckets a new document is in: the earlier corpus's others make no pair this run looks at

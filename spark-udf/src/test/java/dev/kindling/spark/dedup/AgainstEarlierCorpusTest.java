@@ -164,6 +164,8 @@ class AgainstEarlierCorpusTest {
         Map<String, String> got = verdicts(exactThenNear(frame(news, 4), frame(earlier, 3)));
         Map<String, String> want = Oracle.run(earlier, news);
         assertEquals(want, got);
+        // the same whatever the partitioning of either corpus
+        assertEquals(got, verdicts(exactThenNear(frame(news, 1), frame(earlier, 5))));
         long ofEarlier = want.values().stream().filter(v -> v.contains("_of_earlier")).count();
         long within = want.values().stream().filter(v -> v.startsWith("exact_dedup:duplicate |") || v.startsWith("minhash_dedup:near_duplicate |")).count();
         assertTrue(ofEarlier >= 5 && within >= 5, "too few cases: " + ofEarlier + " of earlier, " + within + " within: " + want);
