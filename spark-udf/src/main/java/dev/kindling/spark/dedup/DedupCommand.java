@@ -160,7 +160,9 @@ public final class DedupCommand extends SparkCommand {
                 local.add(a);
             }
         }
-        EarlierCorpus.check(new org.apache.hadoop.conf.Configuration(), local, "--against");
+        if (!local.isEmpty()) {
+            EarlierCorpus.check(new org.apache.hadoop.conf.Configuration(), local, "--against");
+        }
     }
 
     /** Refuses an --against path that overlaps an input or an output: its documents would be read as both. */

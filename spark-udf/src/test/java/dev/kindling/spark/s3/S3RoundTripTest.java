@@ -289,4 +289,29 @@ class S3RoundTripTest {
         }
         return remote.toString();
     }
+    /** dedup --against an earlier corpus on S3: read with the job's settings; a missing one named with the option. */
+    @Test
+    void dedupAgainstAnEarlierCorpusOnS3() throws Exception {
+        SparkSession spark = TestSpark.session();
+        String text = String.join(" ", java.util.Collections.nCopies(3, "an earlier document that was published last month"));
+        org.apache.hadoop.fs.Path earlier = new org.apache.hadoop.fs.Path("s3a://testbucket/earlier/part-0.jsonl");
+        try (java.io.OutputStream o = earlier.getFileSystem(spark.sparkContext().hadoopConfiguration()).create(earlier)) {
+            o.write(("{\"id\":\"e1\",\"text\":\"" + text + "\"}\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        Path in = tmp.resolve("against-new.jsonl");
+        java.nio.file.Files.writeString(in, "{\"id\":\"n1\",\"text\":\"" + text.toUpperCase(java.util.Locale.ROOT) + "\"}\n"
+                + "{\"id\":\"n2\",\"text\":\"a new document\"}\n");
+        Cli.Result r = Cli.run("dedup", "--no-progress", "-i", in.toString(), "-o", tmp.resolve("against-out").toString(),
+                "--against", "s3a://testbucket/earlier", "--keep-duplicates");
+        assertEquals(0, r.code(), r.toString());
+        java.util.Map<String, String> got = new java.util.TreeMap<>();
+        for (Row row : spark.read().json(tmp.resolve("against-out").toString()).collectAsList()) {
+            got.put(row.getAs("id"), row.getAs("reason") + " " + row.getAs("duplicate_of"));
+        }
+        assertEquals(java.util.Map.of("n1", "exact_dedup:duplicate_of_earlier e1", "n2", "null null"), got);
+        Cli.Result missing = Cli.run("dedup", "--no-progress", "-i", in.toString(), "-o", tmp.resolve("against-out2").toString(),
+                "--against", "s3a://testbucket/no-such-month");
+        assertEquals(2, missing.code(), missing.toString());
+        assertTrue(missing.err().contains("--against s3a://testbucket/no-such-month does not exist"), missing.err());
+    }
 }
