@@ -109,18 +109,19 @@ public record EarlierCorpus(Dataset<Row> docs, String idColumn, String textColum
 
     /**
      * The earlier document's id as {@code type} (the new documents' id column's: {@code cluster_id} and
-     * {@code duplicate_of} hold ids of both); one that does not convert fails the job, naming it, rather than leaving a
-     * dropped row without the row it duplicates.
+     * {@code duplicate_of} hold ids of both). A null id, or one that does not convert, fails the job naming it, rather
+     * than leaving a new document dropped without the row it duplicates, or kept because its twin had no id to name.
+     * Evaluated where the id is read: exact dedup's verdict reads it, near dedup's only with cluster columns.
      */
     Column idAs(DataType type) {
         Column id = Columns.named(idColumn);
-        if (docs.schema().apply(idColumn).dataType().equals(type)) {
-            return id;
-        }
-        Column cast = id.cast(type);
-        return when(id.isNotNull().and(cast.isNull()), raise_error(concat(lit(label + ": id '"),
-                id.cast(DataTypes.StringType), lit("' (column '" + idColumn + "') is not a " + type.simpleString()
-                        + ", the new documents' id type, which duplicate_of would hold")))).otherwise(cast);
+        Column converted = docs.schema().apply(idColumn).dataType().equals(type) ? id : id.cast(type);
+        return when(id.isNull(), raise_error(lit(label + ": a document has a null id (column '" + idColumn + "'), which "
+                        + "duplicate_of would name; give each one")))
+                .when(converted.isNull(), raise_error(concat(lit(label + ": id '"), id.cast(DataTypes.StringType),
+                        lit("' (column '" + idColumn + "') is not a " + type.simpleString() + ", the new documents' id type, "
+                                + "which duplicate_of would hold"))))
+                .otherwise(converted);
     }
 
     /** The reader's "input P ..." as "OPTION P ...": the path the user gave under that option, not --input. */

@@ -76,8 +76,10 @@ public final class ExactDedup extends CurationStage<ExactDedup> {
     private final StringArrayParam againstPaths = new StringArrayParam(this, "againstPaths",
             "an earlier corpus (files, folders, globs read as --input is): rows duplicating its documents are rejected (empty: none)",
             ParamChecks.value(this, "againstPaths", "paths, none blank", (String[] v) -> java.util.Arrays.stream(v).noneMatch(p -> p == null || p.isBlank())));
-    /** An earlier corpus already read (the CLI's, or {@link #setAgainst}): not a param, so not saved; before againstPaths. */
+    /** An earlier corpus already read (the CLI's): not a param, so not saved; before againstPaths. */
     private transient EarlierCorpus against;
+    /** {@link #setAgainst}'s DataFrame, its columns found when the stage runs (idCol and textCol may be set after it). */
+    private transient Dataset<Row> againstFrame;
 
     public ExactDedup() {
         this(Identifiable.randomUID("kindling_exact_dedup"));
@@ -145,7 +147,7 @@ public final class ExactDedup extends CurationStage<ExactDedup> {
      * it is used instead of {@code againstPaths}.
      */
     public ExactDedup setAgainst(Dataset<Row> earlier) {
-        against = earlier == null ? null : EarlierCorpus.of(earlier, getIdCol(), getTextCol(), name() + ": the earlier corpus");
+        againstFrame = earlier;
         return this;
     }
 
@@ -158,6 +160,9 @@ public final class ExactDedup extends CurationStage<ExactDedup> {
     private EarlierCorpus earlier(StageContext ctx) {
         if (against != null) {
             return against;
+        }
+        if (againstFrame != null) {
+            return EarlierCorpus.of(againstFrame, ctx.idColumn(), ctx.textColumn(), name() + ": the earlier corpus");
         }
         String[] paths = getAgainstPaths();
         return paths.length == 0 ? null

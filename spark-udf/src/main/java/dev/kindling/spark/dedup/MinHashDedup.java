@@ -120,8 +120,10 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
     private final StringArrayParam againstPaths = new StringArrayParam(this, "againstPaths",
             "an earlier corpus (files, folders, globs read as --input is): rows near-duplicating its documents are rejected (empty: none)",
             ParamChecks.value(this, "againstPaths", "paths, none blank", (String[] v) -> java.util.Arrays.stream(v).noneMatch(p -> p == null || p.isBlank())));
-    /** An earlier corpus already read (the CLI's, or {@link #setAgainst}): not a param, so not saved; before againstPaths. */
+    /** An earlier corpus already read (the CLI's): not a param, so not saved; before againstPaths. */
     private transient EarlierCorpus against;
+    /** {@link #setAgainst}'s DataFrame, its columns found when the stage runs (idCol and textCol may be set after it). */
+    private transient Dataset<Row> againstFrame;
 
     /** The reason's second half for a row in a cluster with a document of the earlier corpus. */
     public static final String EARLIER_REASON = "near_duplicate_of_earlier";
@@ -304,7 +306,7 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
      * {@code againstPaths}.
      */
     public MinHashDedup setAgainst(Dataset<Row> earlier) {
-        against = earlier == null ? null : EarlierCorpus.of(earlier, getIdCol(), getTextCol(), NAME + ": the earlier corpus");
+        againstFrame = earlier;
         return this;
     }
 
@@ -317,6 +319,9 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
     private EarlierCorpus earlier(StageContext ctx) {
         if (against != null) {
             return against;
+        }
+        if (againstFrame != null) {
+            return EarlierCorpus.of(againstFrame, ctx.idColumn(), ctx.textColumn(), NAME + ": the earlier corpus");
         }
         String[] paths = getAgainstPaths();
         return paths.length == 0 ? null
@@ -353,7 +358,8 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
 
     /**
      * What the last {@link #apply} (or {@code transform}) of this instance did: counts, and the
-     * wall time of each phase in milliseconds (each phase is materialised before the next starts).
+     * wall time of each phase in milliseconds (each phase is materialised before the next starts). Against an earlier
+     * corpus the graph's counts ({@code clusteredDocuments}, {@code duplicates}) take its documents in clusters too.
      */
     public record Run(MinHashParams params, long documents, long candidatePairs, long similarPairs, long clusteredDocuments,
                       long duplicates, int componentRounds, Map<String, Long> phaseMillis) {}

@@ -211,6 +211,22 @@ class AgainstEarlierCorpusTest {
     }
 
     /**
+     * An earlier document without an id (possible through the Java API: the reader gives every row one) fails the job
+     * naming it: its copies would be dropped naming no row, or kept because there was no id to name. (Near dedup without
+     * cluster columns reads no earlier id: its verdict does not need one.)
+     */
+    @Test
+    void anEarlierDocumentWithoutAnIdFailsNamingIt() {
+        Dataset<Row> earlier = TestSpark.session().createDataFrame(List.of(RowFactory.create(null, words(1))), SCHEMA);
+        for (org.apache.spark.ml.Transformer stage : List.<org.apache.spark.ml.Transformer>of(
+                new ExactDedup().setAgainst(earlier), new MinHashDedup().setClusterColumns(true).setAgainst(earlier))) {
+            Exception e = assertThrows(Exception.class, () -> stage.transform(frame(newDocs(), 2)).collectAsList(), stage.toString());
+            String all = org.apache.commons.lang3.exception.ExceptionUtils.getStackTrace(e);
+            assertTrue(all.contains("the earlier corpus: a document has a null id (column 'id')"), all);
+        }
+    }
+
+    /**
      * The reference, independent of the stages: exact dedup by the normalised string (first against the earlier texts,
      * then each group keeps its smallest id), then near dedup of the rows left, by word 5-gram sets of strings compared
      * pair by pair with the earlier documents and each other (pairs of two earlier documents left out), clustered with a
