@@ -62,6 +62,11 @@ public final class CurateCommand extends SparkCommand {
             if (inner instanceof Decontamination d) {
                 read.add(new String[] {"--config " + config + "'s " + s.name() + " benchmark", d.getBenchmark()});
             }
+            String[] against = inner instanceof dev.kindling.spark.dedup.ExactDedup e ? e.getAgainstPaths()
+                    : inner instanceof dev.kindling.spark.dedup.MinHashDedup m ? m.getAgainstPaths() : new String[0];
+            for (String a : against) {
+                read.add(new String[] {"--config " + config + "'s " + s.name() + " against", a});
+            }
         }
         return read;
     }

@@ -29,6 +29,7 @@ import org.apache.hadoop.conf.Configuration;
  * stages:
  *   - exact_dedup: {}                      # by normalised text
  *   - exact_dedup: {column: url}           # by URL
+ *   - exact_dedup: {against: [corpus/2026-11]}   # and against an earlier corpus (minhash_dedup too)
  *   - gopher_repetition: {}
  *   - gopher_quality: {}
  *   - c4: {}
@@ -229,6 +230,7 @@ public final class StageConfig {
                 ExactDedup s = new ExactDedup().setClusterColumns(keepDuplicates);
                 o.string("column").ifPresent(s::setColumn);
                 o.string("normalize").ifPresent(s::setNormalize);
+                o.files("against").ifPresent(p -> s.setAgainstPaths(p.toArray(new String[0])));
                 out.add(s);
             }
             case "minhash_dedup" -> {
@@ -242,6 +244,7 @@ public final class StageConfig {
                 o.bool("verify").ifPresent(s::setVerify);
                 o.string("normalize").ifPresent(s::setNormalize);
                 o.intNumber("all_pairs_max_bucket").ifPresent(v -> s.setAllPairsMaxBucket(v));
+                o.files("against").ifPresent(p -> s.setAgainstPaths(p.toArray(new String[0])));
                 s.minHashParams();   // validates bands x rows against num_perm
                 out.add(s);
             }
@@ -299,20 +302,34 @@ public final class StageConfig {
          * of that name in silence. A local file that is not there is refused here, before Spark starts.
          */
         java.util.Optional<String> file(String key) {
-            return string(key).map(given -> {
-                dev.kindling.spark.io.LocalPaths.requireHadoopPath(where + ": " + key, given);
-                // relative: no scheme Hadoop reads (a colon after a slash, as in a/b:c, is part of a name)
-                boolean relative = folder != null && dev.kindling.spark.io.SideFile.scheme(given) == null && !given.startsWith("/");
-                String path = !relative ? given : dev.kindling.spark.io.LocalPaths.localOrNull(folder) != null
-                        ? java.nio.file.Path.of(folder).resolve(given).normalize().toString()
-                        : new org.apache.hadoop.fs.Path(new org.apache.hadoop.fs.Path(folder), given).toString();
-                java.nio.file.Path local = folder == null ? null : dev.kindling.spark.io.LocalPaths.localOrNull(path);
-                if (local != null && !java.nio.file.Files.exists(local)) {
-                    throw KindlingException.usage(where + ": " + key + " " + path + " does not exist"
-                            + (relative ? " (a relative path is read from the config's folder)" : ""));
+            return string(key).map(given -> resolve(key, given, false));
+        }
+
+        /** A list of paths (files, folders, globs), each as {@link #file} reads one. */
+        java.util.Optional<List<String>> files(String key) {
+            return strings(key).map(given -> {
+                if (given.isEmpty()) {
+                    throw KindlingException.usage(where + ": '" + key + "' needs at least one path");
                 }
-                return path;
+                return given.stream().map(g -> resolve(key, g, true)).toList();
             });
+        }
+
+        /** {@code given} read from the config's folder when relative; a local one that is not there refused (a glob, where {@code globs}, is left to the reader). */
+        private String resolve(String key, String given, boolean globs) {
+            dev.kindling.spark.io.LocalPaths.requireHadoopPath(where + ": " + key, given);
+            // relative: no scheme Hadoop reads (a colon after a slash, as in a/b:c, is part of a name)
+            boolean relative = folder != null && dev.kindling.spark.io.SideFile.scheme(given) == null && !given.startsWith("/");
+            String path = !relative ? given : dev.kindling.spark.io.LocalPaths.localOrNull(folder) != null
+                    ? java.nio.file.Path.of(folder).resolve(given).normalize().toString()
+                    : new org.apache.hadoop.fs.Path(new org.apache.hadoop.fs.Path(folder), given).toString();
+            java.nio.file.Path local = folder == null ? null : dev.kindling.spark.io.LocalPaths.localOrNull(path);
+            boolean glob = globs && path.chars().anyMatch(c -> c == '*' || c == '?' || c == '[' || c == '{');
+            if (local != null && !glob && !java.nio.file.Files.exists(local)) {
+                throw KindlingException.usage(where + ": " + key + " " + path + " does not exist"
+                        + (relative ? " (a relative path is read from the config's folder)" : ""));
+            }
+            return path;
         }
 
         boolean has(String key) {

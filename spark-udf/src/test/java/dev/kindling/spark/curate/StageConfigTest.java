@@ -99,6 +99,23 @@ class StageConfigTest {
         assertEquals(2, StageConfig.read(ok.toString(), null, false).size());
     }
 
+    /** exact_dedup's and minhash_dedup's 'against': paths of an earlier corpus, relative ones read from the config's folder. */
+    @Test
+    void againstPathsAreTheConfigsNeighbours(@TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Path folder = java.nio.file.Files.createDirectories(tmp.resolve("configs"));
+        java.nio.file.Files.createDirectories(folder.resolve("earlier"));
+        java.nio.file.Path config = java.nio.file.Files.writeString(folder.resolve("p.yaml"), "stages:\n"
+                + "  - exact_dedup: {against: [earlier, 's3a://corpus/2026-*']}\n  - minhash_dedup: {against: earlier}\n");
+        List<PipelineStage> stages = StageConfig.read(config.toString(), null, false);
+        assertEquals(List.of(folder.resolve("earlier").toString(), "s3a://corpus/2026-*"),
+                List.of(((dev.kindling.spark.dedup.ExactDedup) stages.get(0)).getAgainstPaths()));
+        assertEquals(List.of(folder.resolve("earlier").toString()), List.of(((MinHashDedup) stages.get(1)).getAgainstPaths()));
+        java.nio.file.Path missing = java.nio.file.Files.writeString(folder.resolve("q.yaml"), "stages:\n  - minhash_dedup: {against: [nope]}\n");
+        KindlingException e = assertThrows(KindlingException.class, () -> StageConfig.read(missing.toString(), null, false));
+        assertTrue(e.getMessage().contains("q.yaml: stages[0] (minhash_dedup): against " + folder.resolve("nope")
+                + " does not exist (a relative path is read from the config's folder)"), e.getMessage());
+    }
+
     /**
      * A relative benchmark is read from the config's folder, also when the run starts elsewhere: it was read from the
      * working directory, failing after Spark had started (or reading another folder's file of that name in silence).

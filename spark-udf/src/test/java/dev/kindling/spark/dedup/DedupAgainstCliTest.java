@@ -120,6 +120,21 @@ class DedupAgainstCliTest {
                 "m3", "minhash_dedup:near_duplicate_of_earlier | n10", "m4", "null | null"), rows(out3));
     }
 
+    /** kindling curate: a config's exact_dedup and minhash_dedup take 'against' too, read from the config's folder. */
+    @Test
+    void curateConfigsTakeAgainst() throws Exception {
+        Path config = Files.writeString(tmp.resolve("curate.yaml"), "stages:\n  - exact_dedup: {against: [earlier]}\n"
+                + "  - minhash_dedup: {against: [earlier]}\n");
+        Path out = tmp.resolve("out-curate");
+        Cli.Result r = Cli.run("curate", "--no-progress", "-i", input.toString(), "-o", out.toString(), "--config", config.toString(),
+                "--keep-duplicates");
+        assertEquals(0, r.code(), r.toString());
+        Map<String, String> got = rows(out);
+        assertEquals("exact_dedup:duplicate_of_earlier | e1", got.get("n02"));
+        assertEquals("minhash_dedup:near_duplicate_of_earlier | e2", got.get("n05"));
+        assertEquals("null | null", got.get("n07"));
+    }
+
     @Test
     void errorsNameTheOptionThePathAndTheColumn() throws Exception {
         String missing = tmp.resolve("no-such-corpus").toString();
