@@ -72,6 +72,7 @@ class AgainstEarlierCorpusTest {
         return m;
     }
 
+    /** Exact then near dedup with cluster columns, against {@code earlier} unless null. */
     static Dataset<Row> exactThenNear(Dataset<Row> docs, Dataset<Row> earlier) {
         Dataset<Row> exact = new ExactDedup().setClusterColumns(true).setAgainst(earlier).transform(docs);
         return new MinHashDedup().setClusterColumns(true).setAgainst(earlier).transform(exact);
@@ -169,6 +170,34 @@ class AgainstEarlierCorpusTest {
         long ofEarlier = want.values().stream().filter(v -> v.contains("_of_earlier")).count();
         long within = want.values().stream().filter(v -> v.startsWith("exact_dedup:duplicate |") || v.startsWith("minhash_dedup:near_duplicate |")).count();
         assertTrue(ofEarlier >= 5 && within >= 5, "too few cases: " + ofEarlier + " of earlier, " + within + " within: " + want);
+    }
+
+    /**
+     * The corpus near-duplicate benchmark split in two at random, earlier ids ordered first: deduplicating the new half
+     * against the earlier one gives each new document the verdict, duplicate_of and cluster_id of deduplicating both
+     * together (a representative from the earlier half read as "of earlier"), the pipeline's own result as the reference.
+     */
+    @Test
+    void sameAsDeduplicatingBothCorporaTogether() {
+        List<dev.kindling.dedup.Document> docs = DedupTestData.benchmark(60, 120, 9);
+        SplittableRandom r = new SplittableRandom(11);
+        Map<String, String> earlier = new LinkedHashMap<>();
+        Map<String, String> news = new LinkedHashMap<>();
+        Map<String, String> all = new LinkedHashMap<>();
+        for (dev.kindling.dedup.Document d : docs) {
+            String id = (r.nextBoolean() ? "A" : "N") + d.id();
+            (id.startsWith("A") ? earlier : news).put(id, d.text());
+            all.put(id, d.text());
+        }
+        Map<String, String> together = verdicts(exactThenNear(frame(all, 3), null));
+        Map<String, String> want = new TreeMap<>();
+        for (String id : news.keySet()) {
+            String[] v = together.get(id).split(" \\| ");
+            boolean ofEarlier = v[1].startsWith("A");
+            want.put(id, (ofEarlier ? v[0] + "_of_earlier" : v[0]) + " | " + v[1] + " | " + v[2]);
+        }
+        assertEquals(want, verdicts(exactThenNear(frame(news, 3), frame(earlier, 2))));
+        assertTrue(want.values().stream().filter(v -> v.contains("_of_earlier")).count() > 20, want.toString());
     }
 
     /** againstPaths: the earlier corpus read from files as --input is, the param saved with the stage. */
