@@ -77,6 +77,22 @@ public record EarlierCorpus(Dataset<Row> docs, String idColumn, String textColum
     }
 
     /**
+     * The earlier corpus a dedup stage {@code stage} compares with, or null for none: the one the CLI read ({@code
+     * given}), else its {@code setAgainst} DataFrame ({@code frame}, its columns found now, as the stage runs), else its
+     * {@code againstPaths} read.
+     */
+    static EarlierCorpus forStage(EarlierCorpus given, Dataset<Row> frame, String[] paths, dev.kindling.spark.stage.StageContext ctx,
+            String stage) {
+        if (given != null) {
+            return given;
+        }
+        if (frame != null) {
+            return of(frame, ctx.idColumn(), ctx.textColumn(), stage + ": the earlier corpus");
+        }
+        return paths.length == 0 ? null : read(ctx.spark(), List.of(paths), ctx.idColumn(), ctx.textColumn(), stage + ": againstPaths");
+    }
+
+    /**
      * An earlier corpus already read ({@code docs}, with {@code idColumn} and {@code textColumn}); rows with a
      * {@code reason} (the reader's) or an {@code input_reason} (an earlier run's) take no part.
      */

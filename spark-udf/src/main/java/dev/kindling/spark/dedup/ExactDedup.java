@@ -156,19 +156,6 @@ public final class ExactDedup extends CurationStage<ExactDedup> {
         return this;
     }
 
-    /** The earlier corpus this stage compares with, or null. */
-    private EarlierCorpus earlier(StageContext ctx) {
-        if (against != null) {
-            return against;
-        }
-        if (againstFrame != null) {
-            return EarlierCorpus.of(againstFrame, ctx.idColumn(), ctx.textColumn(), name() + ": the earlier corpus");
-        }
-        String[] paths = getAgainstPaths();
-        return paths.length == 0 ? null
-                : EarlierCorpus.read(ctx.spark(), java.util.List.of(paths), ctx.idColumn(), ctx.textColumn(), name() + ": againstPaths");
-    }
-
     public boolean getClusterColumns() {
         return (Boolean) getOrDefault(clusterColumns);
     }
@@ -229,7 +216,7 @@ public final class ExactDedup extends CurationStage<ExactDedup> {
         WindowSpec group = Window.partitionBy(KEY)
                 .orderBy(RowOrder.orderColumns(docs, name(), ctx.idColumn(), ctx.textColumn()).toArray(new Column[0]));
         Dataset<Row> w = docs.withColumn(KEY, key);
-        EarlierCorpus earlier = earlier(ctx);
+        EarlierCorpus earlier = EarlierCorpus.forStage(against, againstFrame, getAgainstPaths(), ctx, name());
         Column earlierId = lit(null);
         if (earlier != null) {
             // the new rows' key column, under the earlier corpus's name for it (the text is its text column)

@@ -315,19 +315,6 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         return this;
     }
 
-    /** The earlier corpus this stage compares with, or null. */
-    private EarlierCorpus earlier(StageContext ctx) {
-        if (against != null) {
-            return against;
-        }
-        if (againstFrame != null) {
-            return EarlierCorpus.of(againstFrame, ctx.idColumn(), ctx.textColumn(), NAME + ": the earlier corpus");
-        }
-        String[] paths = getAgainstPaths();
-        return paths.length == 0 ? null
-                : EarlierCorpus.read(ctx.spark(), java.util.List.of(paths), ctx.idColumn(), ctx.textColumn(), NAME + ": againstPaths");
-    }
-
     @Override
     public String name() {
         return NAME;
@@ -414,7 +401,7 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         LongAccumulator checked = ctx.spark().sparkContext().longAccumulator("kindling minhash candidate pairs");
         Dataset<Row> texts = ranked.where(col(Columns.REASON).isNull()).select(col(rank), Columns.named(text));
         Dataset<Row> keys = Lineage.cut(texts.mapPartitions(new BandKeys(p, norm, signed), Encoders.row(KEYS)));
-        EarlierCorpus earlier = earlier(ctx);
+        EarlierCorpus earlier = EarlierCorpus.forStage(against, againstFrame, getAgainstPaths(), ctx, NAME);
         // (vertex, id, text) of the earlier documents, numbered below every rank (ranks are never negative)
         Dataset<Row> earlierDocs = null;
         LongAccumulator signedEarlier = ctx.spark().sparkContext().longAccumulator("kindling minhash earlier documents");
