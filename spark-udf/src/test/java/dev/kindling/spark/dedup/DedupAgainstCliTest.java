@@ -135,6 +135,25 @@ class DedupAgainstCliTest {
         assertEquals("null | null", got.get("n07"));
     }
 
+    /**
+     * An unreadable row of the earlier corpus fails the run, whatever --on-error says: the new documents it duplicates
+     * would be kept, and nothing would say so. The stages' filters (text not null, no reason) went below the reader's
+     * check, and the malformed line was dropped unseen: the run ended with exit 0.
+     */
+    @Test
+    void anUnreadableEarlierRowFailsTheRun() throws Exception {
+        Path bad = tmp.resolve("bad-earlier/part-0.jsonl");
+        Files.createDirectories(bad.getParent());
+        Files.writeString(bad, "{\"id\":\"e1\",\"text\":\"" + words(1) + "\"}\n{\"id\":\"e2\",\"text\": broken}\n");
+        for (String stage : List.of("--exact", "--minhash")) {
+            Path out = tmp.resolve("bad-out" + stage);
+            Cli.Result r = run("-i", input.toString(), "-o", out.toString(), stage, "--against", bad.toString(), "--on-error", "quarantine");
+            assertEquals(1, r.code(), r.toString());
+            assertTrue(r.err().contains(bad + ": line 2: malformed JSON"), r.err());
+            assertTrue(!Files.exists(out.resolve("_SUCCESS")), "no output is published");
+        }
+    }
+
     @Test
     void errorsNameTheOptionThePathAndTheColumn() throws Exception {
         String missing = tmp.resolve("no-such-corpus").toString();
