@@ -136,7 +136,8 @@ public record EarlierCorpus(Dataset<Row> docs, String idColumn, String textColum
      */
     Column idAs(DataType type) {
         Column id = Columns.named(idColumn);
-        Column converted = docs.schema().apply(idColumn).dataType().equals(type) ? id : id.cast(type);
+        // try_cast: under ANSI mode (Spark 4's default) a cast fails on its own, as CAST_INVALID_INPUT naming no option
+        Column converted = docs.schema().apply(idColumn).dataType().equals(type) ? id : id.try_cast(type);
         return when(id.isNull(), raise_error(lit(label + ": a document has a null id (column '" + idColumn + "'), which "
                         + "duplicate_of would name; give each one")))
                 .when(converted.isNull(), raise_error(concat(lit(label + ": id '"), id.cast(DataTypes.StringType),

@@ -256,6 +256,20 @@ class AgainstEarlierCorpusTest {
     }
 
     /**
+     * An earlier id that is not of the new ids' type fails naming it and the type (Spark 4's ANSI cast failed first, as
+     * CAST_INVALID_INPUT naming neither the earlier corpus nor duplicate_of).
+     */
+    @Test
+    void anEarlierIdOfAnotherTypeFailsNamingIt() {
+        StructType longIds = new StructType().add("id", DataTypes.LongType).add("text", DataTypes.StringType);
+        Dataset<Row> docs = TestSpark.session().createDataFrame(List.of(RowFactory.create(1L, words(1))), longIds);
+        Dataset<Row> earlier = TestSpark.session().createDataFrame(List.of(RowFactory.create("e1", words(1))), SCHEMA);
+        Exception e = assertThrows(Exception.class, () -> new ExactDedup().setAgainst(earlier).transform(docs).collectAsList());
+        String all = org.apache.commons.lang3.exception.ExceptionUtils.getStackTrace(e);
+        assertTrue(all.contains("the earlier corpus: id 'e1' (column 'id') is not a bigint, the new documents' id type"), all);
+    }
+
+    /**
      * The reference, independent of the stages: exact dedup by the normalised string (first against the earlier texts,
      * then each group keeps its smallest id), then near dedup of the rows left, by word 5-gram sets of strings compared
      * pair by pair with the earlier documents and each other (pairs of two earlier documents left out), clustered with a
