@@ -71,6 +71,26 @@ public final class CurateCommand extends SparkCommand {
         return read;
     }
 
+    /**
+     * Refuses a stage's earlier corpus ('against') that overlaps --input, as dedup --against does: every new document was
+     * a duplicate of itself, and the run dropped them all (exact_dedup:duplicate_of_earlier, each naming itself).
+     */
+    private void requireAgainstApartFromInput(JobRun run) {
+        for (PipelineStage s : stages) {
+            PipelineStage inner = s instanceof RepeatedStage r ? r.inner() : s;
+            String[] against = inner instanceof dev.kindling.spark.dedup.ExactDedup e ? e.getAgainstPaths()
+                    : inner instanceof dev.kindling.spark.dedup.MinHashDedup m ? m.getAgainstPaths() : new String[0];
+            for (String a : against) {
+                for (String i : job.input) {
+                    if (dev.kindling.spark.io.DatasetWriter.overlap(run.spark(), a, i)) {
+                        throw dev.kindling.spark.KindlingException.usage("--config " + config + "'s " + s.name() + " against " + a
+                                + " overlaps --input " + i + ": every document would be a duplicate of itself; give them apart");
+                    }
+                }
+            }
+        }
+    }
+
     @Override
     protected int run(JobRun run) {
         if (stages == null) {
@@ -80,6 +100,7 @@ public final class CurateCommand extends SparkCommand {
         if (keepDuplicates) {
             pipeline.keepRejected = true;
         }
+        requireAgainstApartFromInput(run);
         WriteOptions out = run.checkOutput(pipeline);
         Dataset<Row> docs = run.readInput();
         Set<String> rejectedOnly = !keepDuplicates && pipeline.rejected != null

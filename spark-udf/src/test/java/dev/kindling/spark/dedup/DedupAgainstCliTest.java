@@ -154,6 +154,20 @@ class DedupAgainstCliTest {
         }
     }
 
+    /**
+     * A curate config's 'against' that overlaps --input is refused, as dedup --against refuses it: the run dropped every
+     * document as a duplicate of itself.
+     */
+    @Test
+    void curateRefusesAgainstOverlappingTheInput() throws Exception {
+        Path config = Files.writeString(tmp.resolve("curate-self.yaml"), "stages:\n  - exact_dedup: {against: [new]}\n");
+        Path out = tmp.resolve("out-curate-self");
+        Cli.Result r = Cli.run("curate", "--no-progress", "-i", input.toString(), "-o", out.toString(), "--config", config.toString());
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("exact_dedup against " + input.getParent() + " overlaps --input " + input), r.err());
+        assertTrue(!Files.exists(out), "no output is written");
+    }
+
     @Test
     void errorsNameTheOptionThePathAndTheColumn() throws Exception {
         String missing = tmp.resolve("no-such-corpus").toString();
