@@ -134,6 +134,23 @@ class SqlArgumentTypesTest {
                 .collectAsList().size());
     }
 
+    /** CHAR and VARCHAR are strings (Spark 4 types them as StringType subclasses), also where Spark keeps their types. */
+    @Test
+    void charAndVarcharAreStrings() {
+        SparkSession spark = TestSpark.session();
+        KindlingFunctions.register(spark);
+        String sql = "SELECT kindling_text_hash(CAST('Hello' AS VARCHAR(10))), kindling_text_hash(CAST('Hello' AS CHAR(5))), "
+                + "kindling_text_hash('Hello')";
+        spark.conf().set("spark.sql.preserveCharVarcharTypeInfo", "true");
+        try {
+            Row r = spark.sql(sql).first();
+            assertEquals(r.getString(2), r.getString(0));
+            assertEquals(r.getString(2), r.getString(1));
+        } finally {
+            spark.conf().unset("spark.sql.preserveCharVarcharTypeInfo");
+        }
+    }
+
     /** Token ids are often BIGINT (Parquet written from Python): they detokenize as INT ids do, and one past INT is refused. */
     @Test
     void detokenizeTakesIdsOfAnyIntegerType() {
