@@ -68,16 +68,13 @@ public record EarlierCorpus(Dataset<Row> docs, String idColumn, String textColum
         check(spark.sparkContext().hadoopConfiguration(), paths, option);
         String joined = String.join(",", paths);
         Dataset<Row> docs;
-        boolean parquet;
         try {
+            // OnError.FAIL: its check stays below the filters of() adds (text not null, no reason), so an unreadable row
+            // fails the run rather than being dropped unseen
             docs = DatasetReader.read(spark, new ReadOptions(paths, null, idColumn, textColumn, OnError.FAIL));
-            parquet = DataFormat.infer(paths.get(0), spark.sparkContext().hadoopConfiguration()) == DataFormat.PARQUET;
         } catch (KindlingException e) {
             throw named(e, joined, option);
         }
-        // the reader's own check is a filter that the filters below (text not null, no reason) were moved under: an
-        // unreadable row, its text null, was dropped unseen and the run went on without it. This one stays below them
-        docs = docs.where(DatasetReader.failOnReadError(parquet));
         return of(docs, idColumn, textColumn, option + " " + joined);
     }
 

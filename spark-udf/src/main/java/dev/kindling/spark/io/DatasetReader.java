@@ -841,8 +841,7 @@ public final class DatasetReader {
             df = df.withColumn(text, when(tooLong, lit(null).cast(DataTypes.StringType)).otherwise(Columns.named(text)));
         }
         if (o.onError() == OnError.FAIL) {
-            df = df.filter(readErrorCheck(parquet).apply(col(Columns.REASON), col(Columns.SOURCE_FILE), col(Columns.SOURCE_OFFSET),
-                    col(Columns.SOURCE_LINE), col(Columns.ERROR)));
+            df = df.filter(failOnReadError(parquet));
         }
         // id and text first, then the rest of the user's columns, then ours
         List<Column> order = new ArrayList<>();
@@ -889,22 +888,17 @@ public final class DatasetReader {
         return when(given.notEqual(made), given);
     }
 
-    /** True for a row, or {@link BadInputException} naming file and row for one the reader could not read. */
-    private static UserDefinedFunction readErrorCheck(boolean parquet) {
-        return functions.udf((UDF5<String, String, Long, Long, String, Boolean>)
-                (why, file, offset, line, error) -> failOnReadError(why, file, offset, line, error, parquet), DataTypes.BooleanType);
-    }
-
     /**
-     * A filter condition on {@link #read}'s rows: true, and the job's failure naming file and row (as {@code --on-error
-     * fail}) at a row the reader could not read ({@link #READ_ERRORS}), for rows read with any {@code OnError} but
-     * {@code SKIP}. Nondeterministic, so that Spark moves no later filter below it: {@link OnError#FAIL}'s own check is
-     * a filter too, and a later {@code text IS NOT NULL} (a bad row's text is null) went below it and dropped the row
-     * before the check saw it ({@link dev.kindling.spark.dedup.EarlierCorpus}: an earlier corpus's malformed line).
+     * {@link OnError#FAIL}'s filter on {@link #read}'s rows: true, and the job's failure naming file and row at a row the
+     * reader could not read ({@link #READ_ERRORS}). Nondeterministic, so that Spark moves no later filter below it: a
+     * caller's {@code text IS NOT NULL} (a bad row's text is null) went below it and dropped the row before the check saw
+     * it ({@link dev.kindling.spark.dedup.EarlierCorpus}: an earlier corpus's malformed line, the run exiting 0).
      */
-    public static Column failOnReadError(boolean parquet) {
-        return readErrorCheck(parquet).asNondeterministic().apply(col(Columns.REASON), col(Columns.SOURCE_FILE),
-                col(Columns.SOURCE_OFFSET), col(Columns.SOURCE_LINE), col(Columns.ERROR));
+    private static Column failOnReadError(boolean parquet) {
+        return functions.udf((UDF5<String, String, Long, Long, String, Boolean>)
+                        (why, file, offset, line, error) -> failOnReadError(why, file, offset, line, error, parquet), DataTypes.BooleanType)
+                .asNondeterministic().apply(col(Columns.REASON), col(Columns.SOURCE_FILE), col(Columns.SOURCE_OFFSET),
+                        col(Columns.SOURCE_LINE), col(Columns.ERROR));
     }
 
     private static Boolean failOnReadError(String reason, String file, Long offset, Long line, String error, boolean parquet) {
