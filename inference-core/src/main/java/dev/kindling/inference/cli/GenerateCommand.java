@@ -21,10 +21,13 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code kindling generate}:
@@ -283,12 +286,36 @@ public final class GenerateCommand {
                     ? engine.generationConfig().maxNewTokens() : 256);
             GenerationRequest r = GenerationRequest.of(prompt).withSampling(forPrompt(sp, seed, prompt)).withMaxTokens(maxTokens)
                     .withStopStrings(stops);
+            // streamed as it comes; with --stop the engine holds back text that may begin the stop string. Once nobody
+            // reads stdout (| head) or it cannot be written, the request is cancelled: a PrintStream swallows the error, and
+            // the engine generated on to --max-tokens for no one. Cancelled, not failed from the listener, which the
+            // engine logs as a fault; the engine drops a request whose future is done
+            AtomicBoolean stdoutLost = new AtomicBoolean();
+            AtomicReference<CompletableFuture<Completion>> running = new AtomicReference<>();
+            CompletableFuture<Completion> generation = engine.submit(r, (i, token, text, lp) -> {
+                if (stdoutLost.get()) {
+                    return;
+                }
+                out.print(text);
+                out.flush();
+                if (out.checkError()) {
+                    stdoutLost.set(true);
+                    CompletableFuture<Completion> f = running.get();
+                    if (f != null) {
+                        f.cancel(false);
+                    }
+                }
+            });
+            running.set(generation);
             try {
-                // streamed as it comes; with --stop the engine holds back text that may begin the stop string
-                engine.submit(r, (i, token, text, lp) -> {
-                    out.print(text);
-                    out.flush();
-                }).join();
+                if (stdoutLost.get()) {
+                    generation.cancel(false);
+                }
+                generation.join();
+            } catch (CancellationException cancelled) {
+                if (!stdoutLost.get()) {
+                    throw cancelled;
+                }
             } catch (RuntimeException e) {
                 // the request's own failure, one line: one the engine refused for what it asks (a prompt longer than
                 // the context, a KV budget too small for it, no tokenizer to read it) is a usage error, exit 2 as logits gives it; any other
@@ -296,6 +323,14 @@ public final class GenerateCommand {
                 Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
                 err.println(errorPrefix + PromptTooLongException.describe(cause, LONG_PROMPT_ADVICE));
                 return cause instanceof dev.kindling.inference.RequestRefusedException ? 2 : 1;
+            }
+            if (stdoutLost.get()) {
+                String failure = Utf8Console.stdoutFailure();
+                if (failure == null) {
+                    return Utf8Console.STDOUT_CLOSED_EXIT; // quietly, as a shell reports yes | head -1
+                }
+                err.println(errorPrefix + "cannot write the completion to stdout: " + failure);
+                return 1;
             }
             out.println();
             return 0;

@@ -27,6 +27,8 @@ import java.util.List;
  * full disk ({@code > /dev/full}) or a closed descriptor exited 0 with nothing written.
  */
 public final class Utf8Console {
+    /** 128 + SIGPIPE (13): the exit code of a command stopped because nobody reads its stdout, as a shell reports yes | head -1. */
+    public static final int STDOUT_CLOSED_EXIT = 141;
     private static volatile IOException stdoutFailure;
 
     private Utf8Console() {}

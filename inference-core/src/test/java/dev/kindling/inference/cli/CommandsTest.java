@@ -30,6 +30,44 @@ class CommandsTest {
     }
 
     /**
+     * {@code generate --prompt ... | head -c 10}: once stdout fails (its reader has gone), the generation stops and the
+     * command exits 141 quietly, as {@code yes | head -1} does. A PrintStream swallows the broken pipe, and the engine
+     * generated on to --max-tokens, writing each token to no one (minutes on a large model).
+     */
+    @Test
+    void aPromptStopsGeneratingWhenNobodyReadsStdout() throws Exception {
+        String model = SharedData.require("llama2c/stories260K.gguf").toString();
+        int[] attemptsAfterFailure = {0};
+        java.io.OutputStream headOf10 = new java.io.OutputStream() {
+            int accepted;
+            boolean failed;
+
+            @Override
+            public void write(int b) throws java.io.IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws java.io.IOException {
+                if (failed) {
+                    attemptsAfterFailure[0]++;
+                }
+                if (accepted + len > 10) {
+                    failed = true;
+                    throw new java.io.IOException("Broken pipe");
+                }
+                accepted += len;
+            }
+        };
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int rc = GenerateCommand.run(new String[] {"--model", model, "--prompt", "Once upon a time", "--max-tokens", "300",
+                "--threads", "1"}, new PrintStream(headOf10, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(Utf8Console.STDOUT_CLOSED_EXIT, rc, err.toString(StandardCharsets.UTF_8));
+        assertEquals("", err.toString(StandardCharsets.UTF_8), "a quiet stop");
+        assertEquals(0, attemptsAfterFailure[0], "writes after stdout failed");
+    }
+
+    /**
      * A --prompt holding U+FFFD generates, with one warning line on stderr: the JVM replaces an argument's bytes that are
      * not UTF-8 by U+FFFD before any code sees them, which was silent. stdout is still the completion alone.
      */

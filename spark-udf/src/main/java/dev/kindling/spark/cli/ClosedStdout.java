@@ -22,8 +22,8 @@ import java.util.function.BooleanSupplier;
  * spark-submit's); where it is not open the run ends as before, at its end.
  */
 final class ClosedStdout {
-    /** 128 + SIGPIPE (13): what a shell reports for {@code yes} in {@code yes | head -1}. */
-    static final int EXIT_CODE = 141;
+    /** 128 + SIGPIPE (13): what a shell reports for {@code yes} in {@code yes | head -1} (the engine's commands give it too). */
+    static final int EXIT_CODE = dev.kindling.inference.cli.Utf8Console.STDOUT_CLOSED_EXIT;
     /** How often a watch looks. */
     static final long POLL_MILLIS = 200;
 

@@ -106,6 +106,14 @@ public abstract class SparkCommand implements Callable<Integer> {
         return outputsWritten;
     }
 
+    /**
+     * Whether nobody reads the command's stdout any more ({@link ClosedStdout}): {@code w}, the command's writer, failed,
+     * or the process's stdout is a pipe whose reader has gone. For the commands that print as they go without Spark.
+     */
+    protected static boolean stdoutClosed(PrintWriter w) {
+        return ClosedStdout.closed(w);
+    }
+
     /** The job itself. Returns the exit code. */
     protected abstract int run(JobRun run) throws Exception;
 

@@ -264,10 +264,15 @@ public final class GenerateCommand extends SparkCommand {
             }
 
             @Override
-            public void flush() {
+            public void flush() throws java.io.IOException {
                 w.print(pending.toString(StandardCharsets.UTF_8));
                 pending.reset();
                 w.flush();
+                if (stdoutClosed(w)) {
+                    // picocli's writer over System.out swallows a broken pipe: failing here lets the engine's command see
+                    // it (checkError) and stop generating for no reader
+                    throw new java.io.IOException("nobody reads stdout");
+                }
             }
         }, true, StandardCharsets.UTF_8);
     }

@@ -67,6 +67,46 @@ class ClosedStdoutTest {
         assertEquals(3, TestSpark.session().range(3).count());
     }
 
+    /**
+     * {@code kindling generate --prompt ... | head -c 10} (no Spark): the generation stops once stdout has lost its reader
+     * and the command exits 141 quietly. picocli's writer swallowed the broken pipe, and the engine generated on to
+     * --max-tokens for no one.
+     */
+    @Test
+    void aPromptStopsGeneratingWhenItsStdoutFails() {
+        String model = dev.kindling.testing.SharedData.require("llama2c/stories260K.gguf").toString();
+        int[] attemptsAfterFailure = {0};
+        OutputStream headOf10 = new OutputStream() {
+            int accepted;
+            boolean failed;
+
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                if (failed) {
+                    attemptsAfterFailure[0]++;
+                }
+                if (accepted + len > 10) {
+                    failed = true;
+                    throw new IOException("Broken pipe");
+                }
+                accepted += len;
+            }
+        };
+        CommandLine cl = KindlingCli.commandLine();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(new OutputStreamWriter(headOf10, StandardCharsets.UTF_8), true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute("generate", "--model", model, "--prompt", "Once upon a time", "--max-tokens", "300", "--threads", "1");
+        assertEquals(ClosedStdout.EXIT_CODE, code, err.toString());
+        assertEquals("", err.toString(), "a quiet stop");
+        assertEquals(0, attemptsAfterFailure[0], "writes after stdout failed");
+    }
+
     @Test
     void aCommandWriterThatFailedIsClosed() {
         assertFalse(ClosedStdout.closed(new PrintWriter(new StringWriter())));
