@@ -833,12 +833,24 @@ public final class DatasetReader {
             df = df.withColumn(Columns.RAW, when(reason.isNull().and(invalid), latin1.apply(Columns.named(text).cast(DataTypes.BinaryType)))
                     .otherwise(col(Columns.RAW)));
         }
+        if (parquet && o.messages()) {
+            // the same bound on a conversation, counted over its messages' contents: Parquet reads the row whole, and one
+            // 600 MB conversation would take the job's memory as one 600 MB text does. Its messages are dropped below.
+            Column contentBytes = contentBytes(Columns.named(text), (org.apache.spark.sql.types.ArrayType) tf.dataType());
+            tooLong = contentBytes.gt(maxParquetTextBytes);
+            marked = marked.when(tooLong, lit("read:line_too_long"));
+            df = df.withColumn(Columns.ERROR, when(reason.isNull().and(tooLong), functions.concat(lit("messages whose contents hold "),
+                            contentBytes.cast(DataTypes.StringType), lit(" bytes (column '" + text + "'), over the "
+                            + LineSource.describe(maxParquetTextBytes) + " a document may hold (their bytes are not kept); shorten "
+                            + "the conversation first")))
+                    .otherwise(col(Columns.ERROR)));
+        }
         if (!o.messages()) {
             marked = marked.when(Columns.named(text).rlike(BLANK_TEXT), lit("read:empty_text"));
         }
         df = df.withColumn(Columns.REASON, marked);
         if (tooLong != null) {
-            df = df.withColumn(text, when(tooLong, lit(null).cast(DataTypes.StringType)).otherwise(Columns.named(text)));
+            df = df.withColumn(text, when(tooLong, lit(null).cast(tf.dataType())).otherwise(Columns.named(text)));
         }
         if (o.onError() == OnError.FAIL) {
             df = df.filter(failOnReadError(parquet));
@@ -857,6 +869,25 @@ public final class DatasetReader {
             order.add(col(c));
         }
         return df.select(order.toArray(new Column[0]));
+    }
+
+    /**
+     * The UTF-8 bytes of a messages column's contents, summed over its messages (0 for none): a string content's bytes, a
+     * content of another type (a list of parts) as its JSON text's. A message without a content adds nothing.
+     */
+    static Column contentBytes(Column messages, org.apache.spark.sql.types.ArrayType type) {
+        StructType message = (StructType) type.elementType();
+        if (!Arrays.asList(message.fieldNames()).contains("content")) {
+            return lit(0L);
+        }
+        org.apache.spark.sql.types.DataType t = message.apply("content").dataType();
+        boolean nested = t instanceof StructType || t instanceof org.apache.spark.sql.types.ArrayType
+                || t instanceof org.apache.spark.sql.types.MapType;
+        return functions.coalesce(functions.aggregate(messages, lit(0L), (sum, m) -> {
+            Column content = m.getField("content");
+            Column bytes = functions.octet_length(nested ? functions.to_json(content) : content.cast(DataTypes.StringType));
+            return sum.plus(functions.coalesce(bytes.cast(DataTypes.LongType), lit(0L)));
+        }), lit(0L));
     }
 
     /**

@@ -286,6 +286,51 @@ class ReaderEdgeCasesTest {
         }
     }
 
+    /**
+     * Parquet chat messages are held to the same bound, counted over their contents (lowered here to 64 bytes): a
+     * messages column had none, and one huge conversation would run the job out of memory as a huge text did. A row over it
+     * is read:line_too_long naming file and row, its messages not kept; one at the bound is read, and a content that is a
+     * list of parts counts as its JSON text.
+     */
+    @Test
+    void parquetMessagesOverTheBoundAreAReadErrorNotAnOutOfMemory() throws Exception {
+        SparkSession spark = TestSpark.session();
+        Path in = tmp.resolve("long-messages.parquet");
+        spark.sql("SELECT * FROM VALUES "
+                + "('a', array(named_struct('role', 'user', 'content', repeat('x', 40)), named_struct('role', 'assistant', 'content', repeat('y', 24)))), "
+                + "('b', array(named_struct('role', 'user', 'content', repeat('x', 40)), named_struct('role', 'assistant', 'content', repeat('y', 25)))), "
+                + "('c', array(named_struct('role', 'user', 'content', CAST(NULL AS STRING)))) AS t(id, messages)")
+                .coalesce(1).write().parquet(in.toString());
+        Path parts = tmp.resolve("long-parts.parquet");
+        spark.sql("SELECT * FROM VALUES ('p', array(named_struct('role', 'user', 'content', "
+                + "array(named_struct('type', 'text', 'text', repeat('z', 40)))))) AS t(id, messages)").write().parquet(parts.toString());
+        int before = DatasetReader.maxParquetTextBytes;
+        DatasetReader.maxParquetTextBytes = 64;
+        try {
+            ReadOptions o = new ReadOptions(List.of(in.toString()), null, "id", "messages", OnError.FAIL, true);
+            Exception fail = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+                    () -> DatasetReader.read(spark, o).collectAsList());
+            String message = String.valueOf(fail.getMessage()) + (fail.getCause() == null ? "" : fail.getCause().getMessage());
+            assertTrue(message.contains(".parquet: row 2: messages whose contents hold 65 bytes (column 'messages'), over the 64 "
+                    + "bytes a document may hold (their bytes are not kept); shorten the conversation first"), message);
+            List<Row> rows = DatasetReader.read(spark, o.withOnError(OnError.SKIP)).orderBy("id").collectAsList();
+            assertEquals(3, rows.size(), rows.toString());
+            assertEquals(null, (String) rows.get(0).getAs(Columns.REASON), rows.get(0).toString());
+            assertEquals(2, rows.get(0).getList(rows.get(0).fieldIndex("messages")).size());
+            assertEquals("read:line_too_long", (String) rows.get(1).getAs(Columns.REASON), rows.get(1).toString());
+            assertTrue(rows.get(1).isNullAt(rows.get(1).fieldIndex("messages")), "no messages kept: " + rows.get(1));
+            assertTrue(rows.get(1).isNullAt(rows.get(1).fieldIndex(Columns.RAW)), "no bytes kept: " + rows.get(1));
+            assertEquals(null, (String) rows.get(2).getAs(Columns.REASON), "a NULL content counts nothing: " + rows.get(2));
+            // [{"type":"text","text":"zzz..."}]: 27 bytes around the 40 of text
+            Row part = DatasetReader.read(spark, new ReadOptions(List.of(parts.toString()), null, "id", "messages", OnError.SKIP,
+                    true)).collectAsList().get(0);
+            assertEquals("read:line_too_long", (String) part.getAs(Columns.REASON), part.toString());
+            assertTrue(part.<String>getAs(Columns.ERROR).startsWith("messages whose contents hold 67 bytes"), part.toString());
+        } finally {
+            DatasetReader.maxParquetTextBytes = before;
+        }
+    }
+
     /** A key given twice: Spark keeps the last value, and the text's type check judged the first ({"text":"hi","text":5} kept as "5"). */
     @Test
     void theTextsTypeIsJudgedOnTheValueSparkKeeps() {
