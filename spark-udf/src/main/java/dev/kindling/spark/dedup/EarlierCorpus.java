@@ -50,18 +50,37 @@ public record EarlierCorpus(Dataset<Row> docs, String idColumn, String textColum
         if (paths.isEmpty()) {
             throw KindlingException.usage(option + " needs at least one path");
         }
+        java.util.Map<DataFormat, String> formats = new java.util.LinkedHashMap<>();
         for (String p : paths) {
             if (p == null || p.isBlank()) {
                 throw KindlingException.usage(option + " needs a path, got '" + p + "'");
             }
             dev.kindling.spark.io.LocalPaths.requireHadoopPath(option, p);
             try {
-                DataFormat.infer(p, conf);
+                formats.putIfAbsent(DataFormat.inferFromNames(p, conf, ONE_FORMAT, NAMED_FORMAT), p);
             } catch (KindlingException e) {
                 throw named(e, p, option);
             }
         }
+        if (formats.size() > 1) {
+            // one reader reads every path (the reader's own message sent the user to --input-format)
+            List<String> examples = new java.util.ArrayList<>();
+            formats.forEach((f, p) -> examples.add(p + " (" + f.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-') + ")"));
+            throw KindlingException.usage(option + " " + String.join(",", paths) + " mixes formats: " + String.join(", ", examples)
+                    + "; " + ONE_FORMAT);
+        }
     }
+
+    /**
+     * What to do when the earlier corpus's file names tell more than one format: it has no format option, and the
+     * messages written for --input had the user pass --input-format, which applies to --input only.
+     */
+    static final String ONE_FORMAT = "the earlier corpus is read in the one format its file names tell (--input-format applies "
+            + "to --input only): give it files of one format (kindling convert writes one from another)";
+
+    /** {@link #ONE_FORMAT} when its file names tell none. */
+    static final String NAMED_FORMAT = "the earlier corpus's format is told by its file names (--input-format applies to --input "
+            + "only): name them .jsonl, .parquet or .txt";
 
     /** Reads {@code paths} (see the class comment); errors name {@code option} and the path. */
     public static EarlierCorpus read(SparkSession spark, List<String> paths, String idColumn, String textColumn, String option) {

@@ -238,6 +238,20 @@ public enum DataFormat {
 
     /** {@link #infer(String, Configuration)}, or only the existence check when the format is {@code given}. */
     public static DataFormat infer(String input, Configuration conf, DataFormat given) {
+        return infer(input, conf, given, "pass --input-format or read them separately",
+                "pass --input-format jsonl|parquet|text-lines|text-files");
+    }
+
+    /**
+     * {@link #infer(String, Configuration)} for an input that has no format option of its own (an earlier corpus), whose
+     * messages end with what to do: {@code whenMixed} when its file names tell more than one format, {@code whenUnknown}
+     * when they tell none (instead of --input-format, which applies to --input only).
+     */
+    public static DataFormat inferFromNames(String input, Configuration conf, String whenMixed, String whenUnknown) {
+        return infer(input, conf, null, whenMixed, whenUnknown);
+    }
+
+    private static DataFormat infer(String input, Configuration conf, DataFormat given, String whenMixed, String whenUnknown) {
         DataFormat byName = given != null ? given : fromName(input);
         Path p = new Path(input);
         try {
@@ -276,8 +290,7 @@ public enum DataFormat {
             if (found.size() > 1) {
                 List<String> examples = new ArrayList<>();
                 found.forEach((f, file) -> examples.add(file + " (" + f.name().toLowerCase(Locale.ROOT).replace('_', '-') + ")"));
-                throw KindlingException.usage("input " + input + " mixes formats: " + String.join(", ", examples)
-                        + "; pass --input-format or read them separately");
+                throw KindlingException.usage("input " + input + " mixes formats: " + String.join(", ", examples) + "; " + whenMixed);
             }
             if (found.size() == 1) {
                 return found.keySet().iterator().next();
@@ -294,8 +307,7 @@ public enum DataFormat {
             throw new KindlingException(KindlingException.FAILURE, "cannot list input " + input + ": " + e.getMessage()
                     + accessAdvice(e), e);
         }
-        throw KindlingException.usage("cannot tell the format of " + input
-                + " from its file names; pass --input-format jsonl|parquet|text-lines|text-files");
+        throw KindlingException.usage("cannot tell the format of " + input + " from its file names; " + whenUnknown);
     }
 
     /**

@@ -168,6 +168,42 @@ class DedupAgainstCliTest {
         assertTrue(!Files.exists(out), "no output is written");
     }
 
+    /**
+     * An earlier corpus whose file names mix formats, or tell none, is refused naming --against and its path, saying that
+     * its format comes from its file names: the message sent the user to --input-format, which applies to --input only.
+     * Checked before Spark starts (the bogus master is never reached).
+     */
+    @Test
+    void anEarlierCorpusOfMixedFormatsIsNamedWithoutSendingTheUserToInputFormat() throws Exception {
+        Path mixed = tmp.resolve("mixed-earlier");
+        Files.createDirectories(mixed);
+        Files.copy(earlier, mixed.resolve("a.jsonl"));
+        Files.writeString(mixed.resolve("b.txt"), words(1) + "\n");
+        Cli.Result folder = run("--master", "bogus://x", "-i", input.toString(), "-o", tmp.resolve("m1").toString(),
+                "--against", mixed.toString());
+        assertEquals(2, folder.code(), folder.toString());
+        assertTrue(folder.err().contains("--against " + mixed + " mixes formats: "), folder.err());
+        assertTrue(folder.err().contains("the earlier corpus is read in the one format its file names tell (--input-format applies "
+                + "to --input only): give it files of one format"), folder.err());
+
+        Cli.Result two = run("--master", "bogus://x", "-i", input.toString(), "-o", tmp.resolve("m2").toString(),
+                "--against", earlier.toString(), "--against", mixed.resolve("b.txt").toString());
+        assertEquals(2, two.code(), two.toString());
+        assertTrue(two.err().contains("--against " + earlier + "," + mixed.resolve("b.txt") + " mixes formats: " + earlier
+                + " (jsonl), " + mixed.resolve("b.txt") + " (text-lines); the earlier corpus is read in the one format"), two.err());
+
+        Path unnamed = Files.writeString(tmp.resolve("earlier.data"), "{\"id\":\"e1\",\"text\":\"a\"}\n");
+        Cli.Result unknown = run("--master", "bogus://x", "-i", input.toString(), "-o", tmp.resolve("m3").toString(),
+                "--against", unnamed.toString());
+        assertEquals(2, unknown.code(), unknown.toString());
+        assertTrue(unknown.err().contains("--against " + unnamed + ": cannot tell the format of " + unnamed + " from its file "
+                + "names; the earlier corpus's format is told by its file names (--input-format applies to --input only): name "
+                + "them .jsonl, .parquet or .txt"), unknown.err());
+        for (Cli.Result r : List.of(folder, two, unknown)) {
+            assertTrue(!r.err().contains("pass --input-format"), r.err());
+        }
+    }
+
     @Test
     void errorsNameTheOptionThePathAndTheColumn() throws Exception {
         String missing = tmp.resolve("no-such-corpus").toString();
