@@ -240,7 +240,7 @@ public final class DedupCommand extends SparkCommand {
         for (String c : exactColumns) {
             Columns.require(docs.schema(), c, "dedup", "--exact-column");
             if (earlier != null) {
-                EarlierCorpus.require(earlier.docs(), c, earlier.label() + " (--exact-column)");
+                earlier.requiring(c, earlier.label() + " (--exact-column)");
             }
         }
         Set<String> rejectedOnly = !keepDuplicates && pipeline.rejected != null

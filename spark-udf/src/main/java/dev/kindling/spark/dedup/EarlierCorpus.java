@@ -37,8 +37,10 @@ import org.apache.spark.sql.types.DataTypes;
  *
  * @param docs  the rows that take part, with the id and text columns
  * @param label how messages name it: the option and its paths ({@code --against /data/2026-11})
+ * @param columnsKnown false for JSON Lines in which no object has a field (an empty file): it has no schema, so a
+ *              column it lacks is not a mistake ({@link #requiring})
  */
-public record EarlierCorpus(Dataset<Row> docs, String idColumn, String textColumn, String label) {
+public record EarlierCorpus(Dataset<Row> docs, String idColumn, String textColumn, String label, boolean columnsKnown) {
     /** An earlier Kindling output's reason column, as the reader renames it ({@link DatasetReader#userColumn}). */
     static final String EARLIER_REASON = DatasetReader.userColumn(Columns.REASON);
 
@@ -46,7 +48,7 @@ public record EarlierCorpus(Dataset<Row> docs, String idColumn, String textColum
      * Checks that each of {@code paths} exists and has a format its file names tell, before any Spark job: a usage error
      * naming {@code option} and the path.
      */
-    public static void check(Configuration conf, List<String> paths, String option) {
+    public static DataFormat check(Configuration conf, List<String> paths, String option) {
         if (paths.isEmpty()) {
             throw KindlingException.usage(option + " needs at least one path");
         }
@@ -69,6 +71,7 @@ public record EarlierCorpus(Dataset<Row> docs, String idColumn, String textColum
             throw KindlingException.usage(option + " " + String.join(",", paths) + " mixes formats: " + String.join(", ", examples)
                     + "; " + ONE_FORMAT);
         }
+        return formats.keySet().iterator().next();
     }
 
     /**
@@ -84,17 +87,35 @@ public record EarlierCorpus(Dataset<Row> docs, String idColumn, String textColum
 
     /** Reads {@code paths} (see the class comment); errors name {@code option} and the path. */
     public static EarlierCorpus read(SparkSession spark, List<String> paths, String idColumn, String textColumn, String option) {
-        check(spark.sparkContext().hadoopConfiguration(), paths, option);
+        DataFormat format = check(spark.sparkContext().hadoopConfiguration(), paths, option);
         String joined = String.join(",", paths);
-        Dataset<Row> docs;
+        DatasetReader.Input read;
         try {
             // OnError.FAIL: its check stays below the filters of() adds (text not null, no reason), so an unreadable row
             // fails the run rather than being dropped unseen
-            docs = DatasetReader.read(spark, new ReadOptions(paths, null, idColumn, textColumn, OnError.FAIL));
+            read = DatasetReader.readInput(spark, new ReadOptions(paths, null, idColumn, textColumn, OnError.FAIL));
         } catch (KindlingException e) {
             throw named(e, joined, option);
         }
-        return of(docs, idColumn, textColumn, option + " " + joined);
+        EarlierCorpus earlier = of(read.rows(), idColumn, textColumn, option + " " + joined);
+        // JSON Lines' columns are those its objects have: with none seen, there is no schema to hold the column
+        boolean columnsKnown = format != DataFormat.JSONL || read.seenRows();
+        return new EarlierCorpus(earlier.docs(), earlier.idColumn(), earlier.textColumn(), earlier.label(), columnsKnown);
+    }
+
+    /**
+     * This corpus with the column {@code name} (an {@code --exact-column}'s, which its documents are matched by), or a usage
+     * error naming {@code label} and the column when it has none. A corpus whose columns are not known (JSON Lines with no
+     * field, an empty file: no earlier documents) gets it as a column of nulls, which match nothing: "has no column" was
+     * said of a corpus that has no rows.
+     */
+    public EarlierCorpus requiring(String name, String label) {
+        if (!columnsKnown && Columns.resolve(docs.schema(), name, label) == null) {
+            return new EarlierCorpus(docs.withColumn(name, lit(null).cast(DataTypes.StringType)), idColumn, textColumn, this.label,
+                    false);
+        }
+        require(docs, name, label);
+        return this;
     }
 
     /**
@@ -131,7 +152,7 @@ public record EarlierCorpus(Dataset<Row> docs, String idColumn, String textColum
                 taking = taking.where(Columns.named(found).isNull());
             }
         }
-        return new EarlierCorpus(taking, id, text, label);
+        return new EarlierCorpus(taking, id, text, label, true);
     }
 
     /** The name of {@code docs}'s column Spark reads for {@code name}; a usage error naming the column and {@code label}. */

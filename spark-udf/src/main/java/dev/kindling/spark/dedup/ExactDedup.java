@@ -219,6 +219,9 @@ public final class ExactDedup extends CurationStage<ExactDedup> {
         EarlierCorpus earlier = EarlierCorpus.forStage(against, againstFrame, getAgainstPaths(), ctx, name());
         Column earlierId = lit(null);
         if (earlier != null) {
+            if (!byText()) {
+                earlier = earlier.requiring(target, earlier.label());
+            }
             // the new rows' key column, under the earlier corpus's name for it (the text is its text column)
             String earlierTarget = byText() ? earlier.textColumn() : EarlierCorpus.require(earlier.docs(), target, earlier.label());
             Dataset<Row> e = earlier.docs();

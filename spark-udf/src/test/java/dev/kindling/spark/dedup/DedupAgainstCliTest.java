@@ -204,6 +204,32 @@ class DedupAgainstCliTest {
         }
     }
 
+    /**
+     * An empty JSON Lines earlier corpus is no earlier documents, with --exact-column too: an empty file has no schema,
+     * and the run failed saying it "has no column 'url'", where without --exact-column it compared with nothing. Every new
+     * document is kept but for its own duplicates. One with objects that lack the column is still refused.
+     */
+    @Test
+    void anEmptyJsonLinesEarlierCorpusIsNoEarlierDocumentsWithExactColumnToo() throws Exception {
+        Path empty = Files.createDirectories(tmp.resolve("empty-earlier")).resolve("part-0.jsonl");
+        Files.writeString(empty, "\n");
+        Path withUrl = tmp.resolve("url-new/docs.jsonl");
+        Files.createDirectories(withUrl.getParent());
+        Files.writeString(withUrl, "{\"id\":\"u1\",\"text\":\"a\",\"url\":\"http://x\"}\n"
+                + "{\"id\":\"u2\",\"text\":\"b\",\"url\":\"http://x\"}\n{\"id\":\"u3\",\"text\":\"c\",\"url\":\"http://y\"}\n");
+        Path out = tmp.resolve("empty-out");
+        Cli.Result r = run("-i", withUrl.toString(), "-o", out.toString(), "--exact", "--exact-column", "url", "--against",
+                empty.toString(), "--keep-duplicates");
+        assertEquals(0, r.code(), r.toString());
+        assertEquals(Map.of("u1", "null | null", "u2", "exact_dedup_url:duplicate | u1", "u3", "null | null"), rows(out));
+
+        Path noUrl = tmp.resolve("no-url-out");
+        Cli.Result refused = run("-i", withUrl.toString(), "-o", noUrl.toString(), "--exact-column", "url", "--against",
+                earlier.toString());
+        assertEquals(2, refused.code(), refused.toString());
+        assertTrue(refused.err().contains("--against " + earlier + " (--exact-column) has no column 'url'"), refused.err());
+    }
+
     @Test
     void errorsNameTheOptionThePathAndTheColumn() throws Exception {
         String missing = tmp.resolve("no-such-corpus").toString();
