@@ -309,7 +309,7 @@ public abstract class SparkCommand implements Callable<Integer> {
         }
         // a line on stdout clears the bar's first: on one terminal it was written after the bar's line
         PrintStream out = spec.commandLine().getOut() != null
-                ? new PrintStream(new WriterOutputStream(spec.commandLine().getOut(), bar == null ? () -> { } : bar::clearLine), true,
+                ? new PrintStream(new WriterOutputStream(spec.commandLine().getOut(), bar == null ? Runnable::run : bar::whileCleared), true,
                         java.nio.charset.StandardCharsets.UTF_8)
                 : System.out;
         JobRun run = new JobRun(spark, job, bar, System.nanoTime(), out);
@@ -432,15 +432,18 @@ public abstract class SparkCommand implements Callable<Integer> {
         }
     }
 
-    /** Adapts picocli's output writer (tests capture it) to a PrintStream. */
+    /**
+     * Adapts picocli's output writer (tests capture it) to a PrintStream, each line written through {@code around} (the
+     * progress bar's {@link ProgressBar#whileCleared}: with its line cleared, and not drawn again until it is written).
+     */
     private static final class WriterOutputStream extends java.io.OutputStream {
         private final java.io.PrintWriter w;
-        private final Runnable beforeWrite;
+        private final java.util.function.Consumer<Runnable> around;
         private final java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream();
 
-        WriterOutputStream(java.io.PrintWriter w, Runnable beforeWrite) {
+        WriterOutputStream(java.io.PrintWriter w, java.util.function.Consumer<Runnable> around) {
             this.w = w;
-            this.beforeWrite = beforeWrite;
+            this.around = around;
         }
 
         @Override
@@ -453,12 +456,16 @@ public abstract class SparkCommand implements Callable<Integer> {
 
         @Override
         public void flush() {
-            if (pending.size() > 0) {
-                beforeWrite.run();
+            if (pending.size() == 0) {
+                w.flush();
+                return;
             }
-            w.print(pending.toString(java.nio.charset.StandardCharsets.UTF_8));
+            String text = pending.toString(java.nio.charset.StandardCharsets.UTF_8);
             pending.reset();
-            w.flush();
+            around.accept(() -> {
+                w.print(text);
+                w.flush();
+            });
         }
     }
 }

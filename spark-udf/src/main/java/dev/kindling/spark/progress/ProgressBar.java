@@ -179,6 +179,16 @@ public final class ProgressBar extends SparkListener implements AutoCloseable {
         }
     }
 
+    /**
+     * Clears the terminal's line and runs {@code write} (a line for stdout on the same terminal) before the bar may draw
+     * again: cleared first and written after, as two steps, a redraw between them (the bar draws every 250 ms) put the
+     * bar's line in front of the written one ({@code kindling bench dedup}'s JSON line, after seconds without a stage).
+     */
+    public synchronized void whileCleared(Runnable write) {
+        clearLine();
+        write.run();
+    }
+
     /** The current line, or null when no stage is running (or Spark is not attached yet). */
     String render() {
         SparkContext sc = this.sc;

@@ -24,6 +24,67 @@ class DedupBenchCliTest {
         assertEquals("kindling: error: " + in + ": line 2: field 'text' is missing or not a string", r.err().strip(), r.toString());
     }
 
+    /**
+     * On a terminal the JSON line is written with the progress line cleared, and the bar draws nothing until it is written:
+     * cleared, then written, as two steps, a redraw between them (every 250 ms once no stage has run for a second) stood in
+     * front of the JSON line. The line's writer here takes 1.6 s, as a terminal that is slow to take it.
+     */
+    @Test
+    void theJsonLineIsWrittenWithTheProgressLineClearedOnATerminal() throws Exception {
+        Path in = tmp.resolve("terminal.jsonl");
+        Files.write(in, List.of("{\"id\":\"a\",\"text\":\"one two three four five six seven\"}",
+                "{\"id\":\"b\",\"text\":\"one two three four five six eight\"}"), StandardCharsets.UTF_8);
+        java.io.ByteArrayOutputStream stderr = new java.io.ByteArrayOutputStream();
+        StringBuilder out = new StringBuilder();
+        StringBuilder drawnWhileWriting = new StringBuilder();
+        java.io.Writer slowTerminal = new java.io.Writer() {
+            @Override
+            public void write(char[] c, int off, int len) {
+                String text = new String(c, off, len);
+                if (text.contains("\"bench\"")) {
+                    int before = stderr.size();
+                    try {
+                        Thread.sleep(1600);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    byte[] now = stderr.toByteArray();
+                    drawnWhileWriting.append(new String(now, before, now.length - before, StandardCharsets.UTF_8));
+                }
+                out.append(text);
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        dev.kindling.spark.TestSpark.session();
+        String terminalBefore = System.getProperty("kindling.stderr.terminal");
+        java.io.PrintStream err = System.err;
+        int code;
+        try {
+            System.setProperty("kindling.stderr.terminal", "true");
+            System.setErr(new java.io.PrintStream(stderr, true, StandardCharsets.UTF_8));
+            picocli.CommandLine cl = dev.kindling.spark.cli.KindlingCli.commandLine();
+            cl.setOut(new java.io.PrintWriter(slowTerminal, true));
+            cl.setErr(new java.io.PrintWriter(new java.io.StringWriter(), true));
+            code = cl.execute("bench", "dedup", "--no-truth", "--seconds", "0.1", "--input", in.toString());
+        } finally {
+            System.setErr(err);
+            if (terminalBefore == null) {
+                System.clearProperty("kindling.stderr.terminal");
+            } else {
+                System.setProperty("kindling.stderr.terminal", terminalBefore);
+            }
+        }
+        assertEquals(0, code, out + "\n" + stderr.toString(StandardCharsets.UTF_8));
+        assertTrue(out.toString().startsWith("{\"bench\":\"dedup\""), out.toString());
+        assertTrue(stderr.toString(StandardCharsets.UTF_8).contains("\rdedup ["), "the bar was drawn: " + stderr);
+        assertTrue(!drawnWhileWriting.toString().contains("\rdedup ["), "drawn while the JSON line was written: " + drawnWhileWriting);
+    }
+
     /** Rows with no cluster (the reader's rejected, empty texts among them) were counted as one cluster of false pairs. */
     @Test
     void rowsWithoutAClusterAreAloneInThePrecision() {
