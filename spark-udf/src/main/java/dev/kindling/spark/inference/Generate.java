@@ -309,7 +309,8 @@ public final class Generate extends EngineStage<Generate> {
             int at = Columns.indexOf(schema, m, who());
             // a string holds the messages as JSON text (Prompts.messages(String)): their keys reach the template in its order
             if (at < 0 || !Prompts.isMessages(schema.apply(at).dataType()) && !schema.apply(at).dataType().equals(DataTypes.StringType)) {
-                requireColumn(schema, m, "messagesCol", Prompts.MESSAGES, Prompts.MESSAGES_WITH_PARTS, DataTypes.StringType); // names the missing column or its type
+                requireColumn(schema, m, "messagesCol", Prompts.MESSAGES, Prompts.MESSAGES_WITH_PARTS, Prompts.MESSAGE_MAPS,
+                        DataTypes.StringType); // names the missing column or its type
             }
         } else {
             requireColumn(schema, getOrDefault(promptCol), "promptCol", DataTypes.StringType);

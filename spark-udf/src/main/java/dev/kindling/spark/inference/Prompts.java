@@ -37,6 +37,14 @@ public final class Prompts implements Serializable {
                     .add("type", DataTypes.StringType, true).add("text", DataTypes.StringType, true), true), true), true);
 
     /**
+     * The type of a messages column whose messages are maps ({@code [{"role": ..., "content": ...}]} written by pyarrow
+     * from dicts with a map type, or a DataFrame typed so): each map is the message's dict, its keys read as a struct's
+     * fields are.
+     */
+    public static final DataType MESSAGE_MAPS = DataTypes.createArrayType(
+            DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType, true), true);
+
+    /**
      * True for an array of structs with string {@code role} and {@code content} fields, in any order and with any other
      * fields ({@link #messages} reads them by name): chat data read from JSON has its fields sorted
      * ({@code struct<content, role>}) and may carry more keys ({@code name}), which the chat template sees as a Hugging Face
@@ -46,12 +54,21 @@ public final class Prompts implements Serializable {
      * string fails the row with its own error (Qwen3's) or prints the list (Llama 3's), as it does in transformers.
      */
     public static boolean isMessages(DataType type) {
+        if (type instanceof org.apache.spark.sql.types.ArrayType a && isMessageMap(a.elementType())) {
+            return true; // whether a map has a role and a content is each row's own check (checked)
+        }
         if (!(type instanceof org.apache.spark.sql.types.ArrayType a) || !(a.elementType() instanceof StructType s)) {
             return false;
         }
         List<String> names = List.of(s.fieldNames());
         return names.contains("role") && names.contains("content") && s.apply("role").dataType().equals(DataTypes.StringType)
                 && (s.apply("content").dataType().equals(DataTypes.StringType) || isParts(s.apply("content").dataType()));
+    }
+
+    /** A map of strings to strings: a message as a dict ({@link #MESSAGE_MAPS}). */
+    public static boolean isMessageMap(DataType type) {
+        return type instanceof org.apache.spark.sql.types.MapType m && m.keyType().equals(DataTypes.StringType)
+                && m.valueType().equals(DataTypes.StringType);
     }
 
     /** An array of structs with a string {@code type} field: OpenAI's content parts. */
@@ -210,10 +227,10 @@ public final class Prompts implements Serializable {
      * A NULL content is None, as transformers passes a message's {@code "content": null}, in a message with tool calls
      * (OpenAI's assistant turn that only calls tools); in any other it is refused ({@link #checked}).
      */
-    public static List<Map<String, Object>> messages(List<Row> rows) {
-        List<Map<String, Object>> out = new ArrayList<>(rows.size());
-        for (Row r : rows) {
-            out.add(r == null ? null : messageOf(r));
+    public static List<Map<String, Object>> messages(List<?> values) {
+        List<Map<String, Object>> out = new ArrayList<>(values.size());
+        for (Object v : values) {
+            out.add(v == null ? null : v instanceof scala.collection.Map<?, ?> map ? messageOf(map) : messageOf((Row) v));
         }
         return checked(out);
     }
@@ -295,6 +312,20 @@ public final class Prompts implements Serializable {
      */
     private static Map<String, Object> messageOf(Row r) {
         return struct(r, true);
+    }
+
+    /**
+     * A message map ({@link #MESSAGE_MAPS}) as a dict, as {@link #messageOf(Row)} makes a struct one: a key with a NULL
+     * value is absent, but for {@code content}, which is None; a key the map lacks is absent, which {@link #checked} names.
+     */
+    private static Map<String, Object> messageOf(scala.collection.Map<?, ?> map) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        scala.jdk.CollectionConverters.MapHasAsJava(map).asJava().forEach((k, v) -> {
+            if (v != null || "content".equals(k)) {
+                m.put(String.valueOf(k), v);
+            }
+        });
+        return m;
     }
 
     private static Map<String, Object> struct(Row r, boolean message) {

@@ -528,6 +528,12 @@ public final class DatasetReader {
         return null;
     }
 
+    /** A map of strings to strings: a chat message as a dict, as a Parquet file may hold it. */
+    static boolean isStringMap(org.apache.spark.sql.types.DataType t) {
+        return t instanceof org.apache.spark.sql.types.MapType m && m.keyType().equals(DataTypes.StringType)
+                && m.valueType().equals(DataTypes.StringType);
+    }
+
     /** An array of structs: what chat messages read from JSON are. */
     static boolean isMessageArray(org.apache.spark.sql.types.DataType t) {
         return t instanceof org.apache.spark.sql.types.ArrayType a && a.elementType() instanceof StructType;
@@ -788,10 +794,13 @@ public final class DatasetReader {
                     + "made from each row's text and position");
         }
         StructField tf = df.schema().apply(text);
-        if (o.messages() && !(tf.dataType() instanceof org.apache.spark.sql.types.ArrayType a && a.elementType() instanceof StructType)) {
-            // (JSON Lines where some rows hold a string or an object there are read with the column as text)
+        if (o.messages() && !(tf.dataType() instanceof org.apache.spark.sql.types.ArrayType a
+                && (a.elementType() instanceof StructType || isStringMap(a.elementType())))) {
+            // (JSON Lines where some rows hold a string or an object there are read with the column as text; a Parquet
+            // message may be a map of strings, a dict written with a map type, which holds the same keys)
             throw KindlingException.usage("column '" + text + "' of " + String.join(",", o.paths()) + " is "
-                    + tf.dataType().simpleString() + ", expected chat messages: an array of {role, content} objects in every row");
+                    + tf.dataType().simpleString() + ", expected chat messages: an array of {role, content} objects in every row "
+                    + "(structs, or maps of strings)");
         }
         if (!o.messages() && !tf.dataType().equals(DataTypes.StringType)) {
             throw KindlingException.usage("column '" + text + "' of " + String.join(",", o.paths()) + " is "
@@ -876,6 +885,10 @@ public final class DatasetReader {
      * content of another type (a list of parts) as its JSON text's. A message without a content adds nothing.
      */
     static Column contentBytes(Column messages, org.apache.spark.sql.types.ArrayType type) {
+        if (isStringMap(type.elementType())) {
+            return functions.coalesce(functions.aggregate(messages, lit(0L), (sum, m) -> sum.plus(functions.coalesce(
+                    functions.octet_length(m.getItem("content")).cast(DataTypes.LongType), lit(0L)))), lit(0L));
+        }
         StructType message = (StructType) type.elementType();
         if (!Arrays.asList(message.fieldNames()).contains("content")) {
             return lit(0L);

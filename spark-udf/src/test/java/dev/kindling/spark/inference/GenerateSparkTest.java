@@ -381,6 +381,54 @@ class GenerateSparkTest {
     }
 
     /**
+     * Messages typed array<map<string,string>> (a DataFrame built with a map type, as a Parquet file written from dicts with
+     * one is read) go through the chat template as the same messages as structs do; a map without a role or a content
+     * fails its row naming the message, and the other rows go on. Such a column was refused for its type.
+     */
+    @Test
+    void messagesAsMapsGoThroughTheChatTemplateAsStructsDo() throws Exception {
+        SparkSession spark = TestSpark.session();
+        Path chatModel = Stories.withChatTemplate(tmp);
+        List<String> prompts = Stories.prompts(2);
+        List<Row> maps = new ArrayList<>();
+        List<Row> structs = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) {
+            Map<String, String> message = new java.util.LinkedHashMap<>();
+            message.put("role", "user");
+            message.put("content", prompts.get(i));
+            maps.add(RowFactory.create("m" + i, List.of(message).toArray()));
+            structs.add(RowFactory.create("m" + i, List.of(RowFactory.create("user", prompts.get(i))).toArray()));
+        }
+        maps.add(RowFactory.create("no-role", List.of(Map.of("content", "Lily had a dog.")).toArray()));
+        maps.add(RowFactory.create("no-content", List.of(Map.of("role", "user")).toArray()));
+        Dataset<Row> in = spark.createDataFrame(maps, new StructType().add("id", DataTypes.StringType)
+                .add("messages", org.apache.spark.sql.types.DataTypes.createArrayType(org.apache.spark.sql.types.DataTypes.createMapType(org.apache.spark.sql.types.DataTypes.StringType, org.apache.spark.sql.types.DataTypes.StringType))));
+        Generate g = new Generate().setModel(chatModel.toString()).setThreads(2).setMessagesCol("messages").setSystemPrompt("A story.")
+                .setMaxTokens(8);
+        Map<String, Row> out = new HashMap<>();
+        for (Row r : g.transform(in).select("id", "generation", "error").collectAsList()) {
+            out.put(r.getString(0), r);
+        }
+        Map<String, Row> want = byId(g.transform(spark.createDataFrame(structs,
+                new StructType().add("id", DataTypes.StringType).add("messages", Prompts.MESSAGES))), "generation");
+        for (int i = 0; i < prompts.size(); i++) {
+            Row r = out.get("m" + i);
+            assertNull(r.get(2), r.toString());
+            assertNotNull(want.get("m" + i).getString(0));
+            assertEquals(want.get("m" + i).getString(0), r.getStruct(1).getString(0), "m" + i);
+        }
+        assertNull(out.get("no-role").get(1));
+        assertTrue(String.valueOf(out.get("no-role").get(2)).contains("message 0 has no role"), out.get("no-role").toString());
+        assertTrue(String.valueOf(out.get("no-content").get(2)).contains("message 0 (user) has no content and no tool calls"),
+                out.get("no-content").toString());
+        // a map whose values are not strings is no message dict: refused naming the types a messages column may have
+        Dataset<Row> numbers = spark.sql("SELECT array(map('role', 1)) AS messages");
+        KindlingException bad = assertThrows(KindlingException.class, () -> g.transformSchema(numbers.schema()));
+        assertTrue(bad.getMessage().contains("column 'messages' is array<map<string,int>>, expected ")
+                && bad.getMessage().contains("array<map<string,string>>"), bad.getMessage());
+    }
+
+    /**
      * A message with a NULL content fails its row, naming the message; the other rows go on. It was read as "", an empty
      * turn nobody wrote, where transformers hands the template None (Llama 3's template prints it as "None").
      */

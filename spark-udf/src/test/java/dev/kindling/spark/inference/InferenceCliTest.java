@@ -418,6 +418,44 @@ class InferenceCliTest {
     }
 
     /**
+     * {@code generate --messages-column} over a Parquet file whose messages are maps (array<map<string,string>>, as
+     * pyarrow writes dicts given a map type, here written by Spark): each map is read as its message, and one without a
+     * role or a content fails its row naming the message. The reader refused the column for its type.
+     */
+    @Test
+    void generateReadsParquetMessagesWrittenAsMaps() throws Exception {
+        org.apache.spark.sql.SparkSession spark = TestSpark.session();
+        Path chatModel = Stories.withChatTemplate(tmp);
+        List<String> prompts = Stories.prompts(1);
+        Path in = tmp.resolve("map-chats.parquet");
+        spark.createDataFrame(List.of(
+                        org.apache.spark.sql.RowFactory.create("k0", new Object[] {Map.of("role", "user", "content", prompts.get(0))}),
+                        org.apache.spark.sql.RowFactory.create("k1", new Object[] {Map.of("content", "no role")}),
+                        org.apache.spark.sql.RowFactory.create("k2", new Object[] {Map.of("role", "user")})),
+                new org.apache.spark.sql.types.StructType().add("id", org.apache.spark.sql.types.DataTypes.StringType)
+                        .add("messages", org.apache.spark.sql.types.DataTypes.createArrayType(org.apache.spark.sql.types.DataTypes.createMapType(org.apache.spark.sql.types.DataTypes.StringType, org.apache.spark.sql.types.DataTypes.StringType)))).coalesce(1).write().parquet(in.toString());
+        Path out = tmp.resolve("map-chats-out");
+        Cli.Result r = Cli.run("generate", "--no-progress", "--model", chatModel.toString(), "--threads", "2", "-i", in.toString(),
+                "-o", out.toString(), "--messages-column", "messages", "--max-tokens", "8");
+        assertEquals(0, r.code(), r.toString());
+        List<JsonNode> rows = readJsonl(out);
+        assertEquals(List.of("k0", "k1", "k2"), rows.stream().map(n -> n.get("id").asText()).toList());
+        String rendered = dev.kindling.tokenizer.Tokenizer.load(chatModel).chatTemplate().orElseThrow()
+                .render(List.of(Prompts.message("user", prompts.get(0))), true);
+        Completion alone;
+        try (Engine e = Engine.open(chatModel, EngineOptions.defaults().withThreads(2))) {
+            alone = e.generate(List.of(GenerationRequest.ofTokens(dev.kindling.tokenizer.Tokenizer.load(chatModel).encode(rendered, false))
+                    .withMaxTokens(8))).get(0);
+        }
+        assertEquals(alone.text(), rows.get(0).get("completion").asText(), rows.get(0).toString());
+        assertTrue(rows.get(0).get("error").isNull(), rows.get(0).toString());
+        assertEquals(JSON.readTree("[{\"role\":\"user\",\"content\":" + JSON.writeValueAsString(prompts.get(0)) + "}]"),
+                rows.get(0).get("messages"), "the messages as read");
+        assertTrue(rows.get(1).get("error").asText().contains("message 0 has no role"), rows.get(1).toString());
+        assertTrue(rows.get(2).get("error").asText().contains("message 0 (user) has no content and no tool calls"), rows.get(2).toString());
+    }
+
+    /**
      * {@code generate --messages-column} reads chat data in Hugging Face's messages format ({@code {"id", "messages":
      * [{"role", "content"}, ...]}}) through the model's chat template, with the generation prompt or, with
      * {@code --continue-final-message}, continuing the final message; rows are {@code {id, messages, completion, n_tokens,

@@ -331,6 +331,34 @@ class ReaderEdgeCasesTest {
         }
     }
 
+    /**
+     * Parquet messages written as maps of strings (array<map<string,string>>) are a messages column, held to the same
+     * bound over their contents; the reader refused the column for its type.
+     */
+    @Test
+    void parquetMessagesAsMapsAreReadAndBounded() throws Exception {
+        SparkSession spark = TestSpark.session();
+        Path in = tmp.resolve("map-messages.parquet");
+        spark.sql("SELECT * FROM VALUES ('a', array(map('role', 'user', 'content', repeat('x', 64)))), "
+                + "('b', array(map('role', 'user', 'content', repeat('x', 40)), map('role', 'assistant', 'content', repeat('y', 25)))), "
+                + "('c', array(map('role', 'user'))) AS t(id, messages)").coalesce(1).write().parquet(in.toString());
+        int before = DatasetReader.maxParquetTextBytes;
+        DatasetReader.maxParquetTextBytes = 64;
+        try {
+            List<Row> rows = DatasetReader.read(spark, new ReadOptions(List.of(in.toString()), null, "id", "messages", OnError.SKIP, true))
+                    .orderBy("id").collectAsList();
+            assertEquals(3, rows.size(), rows.toString());
+            assertEquals(null, (String) rows.get(0).getAs(Columns.REASON), rows.get(0).toString());
+            assertEquals("x".repeat(64), rows.get(0).<scala.collection.Map<String, String>>getList(rows.get(0).fieldIndex("messages"))
+                    .get(0).get("content").get());
+            assertEquals("read:line_too_long", (String) rows.get(1).getAs(Columns.REASON), rows.get(1).toString());
+            assertTrue(rows.get(1).<String>getAs(Columns.ERROR).startsWith("messages whose contents hold 65 bytes"), rows.get(1).toString());
+            assertEquals(null, (String) rows.get(2).getAs(Columns.REASON), "its missing content is the prompt's check: " + rows.get(2));
+        } finally {
+            DatasetReader.maxParquetTextBytes = before;
+        }
+    }
+
     /** A key given twice: Spark keeps the last value, and the text's type check judged the first ({"text":"hi","text":5} kept as "5"). */
     @Test
     void theTextsTypeIsJudgedOnTheValueSparkKeeps() {
