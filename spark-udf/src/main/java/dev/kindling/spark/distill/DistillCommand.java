@@ -9,13 +9,16 @@ import dev.kindling.spark.inference.InferenceProgress;
 import dev.kindling.spark.inference.Judge;
 import dev.kindling.spark.inference.Rubric;
 import dev.kindling.spark.inference.SamplingCliOptions;
+import dev.kindling.spark.io.Columns;
 import dev.kindling.spark.io.DatasetWriter;
 import dev.kindling.spark.io.SideFile;
 import dev.kindling.spark.io.WriteOptions;
+import dev.kindling.spark.stage.PipelineOutput;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -307,10 +310,17 @@ public final class DistillCommand implements Runnable {
             WriteOptions out = run.checkOutput(null);
             SelfInstruct.Options o = new SelfInstruct.Options(num, promptsPerRound, maxRounds, shots, machineShots, rougeThreshold,
                     minWords, maxWords, !noKeywordFilter, sampling.seedOrDefault());
+            Dataset<Row> read = run.readInput();
             List<String> seeds = new ArrayList<>();
-            for (Row r : run.readInput().filter(org.apache.spark.sql.functions.col("reason").isNull())
-                    .select(job.textColumn).collectAsList()) {
-                seeds.add(r.getString(0));
+            // the rows the reader set aside, by reason: they were dropped unsaid, and --on-error quarantine wrote none of
+            // them (a seed file is small: its rows are all brought to the driver anyway)
+            Map<String, Long> setAside = new java.util.TreeMap<>();
+            for (Row r : read.select(Columns.named(job.textColumn), org.apache.spark.sql.functions.col(Columns.REASON)).collectAsList()) {
+                if (r.isNullAt(1)) {
+                    seeds.add(r.getString(0));
+                } else {
+                    setAside.merge(r.getString(1), 1L, Long::sum);
+                }
             }
             Generate g = sampling.applyTo(teacher.applyTo(new Generate(), teacher.teacherSpec()));
             InferenceProgress progress = InferenceProgress.attach(run, g::metrics);
@@ -327,12 +337,20 @@ public final class DistillCommand implements Runnable {
                                 .map(e -> e.getKey() + " " + e.getValue()).collect(java.util.stream.Collectors.joining(", "))));
             }
             DatasetWriter.write(result.toDataFrame(run.spark()).coalesce(1), out);
+            String quarantine = job.quarantinePath(out.path());
+            if (quarantine != null) {
+                // claimed and checked by checkOutput, as the pipeline commands' is, but never written
+                PipelineOutput.writeQuarantine(read, quarantine, job.overwrite, job.idColumn, job.textColumn);
+            }
             run.outputsWritten();
             if (run.progress() != null) {
                 run.progress().close();
             }
-            run.out().printf("self-instruct: %d seed tasks, %d rounds, %d candidate instructions, %d kept%n", seeds.size(),
-                    result.rounds(), result.candidates(), result.instructions().size());
+            String notRead = setAside.isEmpty() ? "" : " (" + setAside.values().stream().mapToLong(Long::longValue).sum()
+                    + " rows set aside: " + setAside.entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
+                    .collect(java.util.stream.Collectors.joining(", ")) + ")";
+            run.out().printf("self-instruct: %d seed tasks%s, %d rounds, %d candidate instructions, %d kept%n", seeds.size(),
+                    notRead, result.rounds(), result.candidates(), result.instructions().size());
             for (Map.Entry<String, Long> e : result.dropped().entrySet()) {
                 run.out().printf("  dropped %-18s %d%n", e.getKey(), e.getValue());
             }
@@ -349,7 +367,7 @@ public final class DistillCommand implements Runnable {
                         + "teacher)%n", result.instructions().size(), num, result.rounds());
             }
             run.out().println(progress.summary("teacher"));
-            run.out().println("output: " + out.path());
+            run.out().println("output: " + out.path() + (quarantine != null ? " (bad rows: " + quarantine + ")" : ""));
             return 0;
         }
     }

@@ -269,6 +269,36 @@ class DistillTest {
         }
     }
 
+    /**
+     * Seed rows the reader sets aside are said, and with --on-error quarantine written aside: the quarantine was checked and
+     * claimed but never written, so an unreadable seed was dropped unsaid.
+     */
+    @Test
+    void selfInstructQuarantinesAndCountsTheSeedRowsItCannotRead() throws Exception {
+        SparkSession spark = TestSpark.session();
+        Path seeds = tmp.resolve("seeds-with-bad-rows.jsonl");
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        for (String s : SEEDS) {
+            bytes.write((JSON.writeValueAsString(Map.of("instruction", s)) + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+        bytes.write("{\"instruction\": \"Tell a story about a \u00ff".getBytes(StandardCharsets.ISO_8859_1)); // not UTF-8
+        bytes.write(" boat.\"}\n{\"instruction\": \"\"}\n".getBytes(StandardCharsets.UTF_8));
+        Files.write(seeds, bytes.toByteArray());
+        Path out = tmp.resolve("si-quarantine");
+        Path quarantine = tmp.resolve("si-quarantine-bad");
+        Cli.Result r = Cli.run("distill", "self-instruct", "--no-progress", "--teacher", model().toString(), "--threads", "2",
+                "--seed-tasks", seeds.toString(), "--num", "1", "--prompts-per-round", "2", "--max-rounds", "2",
+                "--max-tokens", "40", "--seed", "3", "--stop", ".", "--output", out.toString(),
+                "--on-error", "quarantine", "--quarantine", quarantine.toString());
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("self-instruct: 10 seed tasks (2 rows set aside: read:empty_text 1, read:invalid_utf8 1)"), r.out());
+        assertTrue(r.out().contains("(bad rows: " + quarantine + ")"), r.out());
+        List<Row> bad = spark.read().json(quarantine.toString()).collectAsList();
+        assertEquals(1, bad.size(), bad.toString());
+        assertEquals("read:invalid_utf8", bad.get(0).getAs("reason"));
+        assertEquals(11L, (long) bad.get(0).<Long>getAs("source_line"));
+    }
+
     /** When every teacher generation of a round fails, the run stops with the first error (it exited 0 with no output). */
     @Test
     void selfInstructFailsWhenEveryGenerationFails() throws Exception {
