@@ -160,6 +160,16 @@ public final class DistillCommand implements Runnable {
             if (!judgeMethod.equals("auto") && !judgeMethod.equals("logprobs")) {
                 throw KindlingException.usage("--judge-method must be auto or logprobs, got '" + judgeMethod + "'");
             }
+            // named as typed, before Spark starts: a negative one failed once Spark had started, naming the Judge
+            // object's param ("Judge(kindlingJudge_...).maxTokens must be >= 0")
+            if (judgeMaxTokens < 0) {
+                throw KindlingException.usage("--judge-max-tokens must be >= 0, got " + judgeMaxTokens);
+            }
+            if (judgeMethod.equals("logprobs") && spec.commandLine().getParseResult().hasMatchedOption("--judge-max-tokens")) {
+                // logprobs reads the judge's probabilities over the ratings and writes no answer: the length was ignored
+                throw KindlingException.usage("--judge-max-tokens applies with --judge-method auto (logprobs reads the judge's "
+                        + "probabilities over the ratings, and the judge writes no answer)");
+            }
             Rubric.requireFound("--rubric", rubric);
             if (judge != null) {
                 TeacherOptions.checkLocal("--judge", judge, "--judge-tokenizer", judgeTokenizer);

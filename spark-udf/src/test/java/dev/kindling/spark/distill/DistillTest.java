@@ -203,6 +203,11 @@ class DistillTest {
                 "--samples must be in 2..1024, got 100000");
         refused.put(List.of("distill", "dpo", "-t", m, "--prompts", in.toString(), "-o", "x", "--rubric", noPlaceholder.toString()),
                 "--rubric: rubric bad-rubric.txt has no {response} placeholder");
+        // the judge's written answer: its length was ignored with logprobs, and a negative one failed after Spark started
+        refused.put(List.of("distill", "dpo", "-t", m, "--prompts", in.toString(), "-o", "x", "--judge-method", "logprobs",
+                "--judge-max-tokens", "64"), "--judge-max-tokens applies with --judge-method auto");
+        refused.put(List.of("distill", "dpo", "-t", m, "--prompts", in.toString(), "-o", "x", "--judge-max-tokens", "-1"),
+                "--judge-max-tokens must be >= 0, got -1");
         refused.put(List.of("distill", "sft", "-t", notAModel.toString(), "--prompts", in.toString(), "-o", "x", "--chat", "on"),
                 "--teacher " + notAModel + " is not a model: it starts with the bytes 6e 6f 74 20");
         refused.put(List.of("distill", "self-instruct", "-t", m, "--seed-tasks", in.toString(), "-o", "x", "--num", "2",
