@@ -95,6 +95,12 @@ public final class DistillCommand implements Runnable {
         boolean dropTruncated;
 
         @Override
+        protected void validate() {
+            super.validate();
+            Sft.requireAnswers(sampling.maxTokens, "--max-tokens");
+        }
+
+        @Override
         protected int run(JobRun run) {
             WriteOptions out = run.checkOutput(pipeline);
             Generate g = teacherStage();
@@ -307,6 +313,11 @@ public final class DistillCommand implements Runnable {
             }
             if (maxWords < minWords) {
                 throw KindlingException.usage("--max-words must be >= --min-words (" + minWords + "), got " + maxWords);
+            }
+            if (sampling.maxTokens == 0) {
+                // the rounds ran to --max-rounds on empty answers, then failed as keeping none
+                throw KindlingException.usage("self-instruct: --max-tokens 0 lets the teacher write no instruction, so every "
+                        + "round would keep none; give --max-tokens above 0 (default 256)");
             }
             if (!(rougeThreshold > 0 && rougeThreshold <= 1)) {
                 throw KindlingException.usage("--rouge-threshold must be above 0 and at most 1 (1 keeps every instruction), got "

@@ -147,6 +147,11 @@ public final class SelfInstruct {
 
     /** Runs the rounds on {@code spark}'s executors. */
     public Result run(SparkSession spark, List<String> seedTasks) {
+        if (teacher != null && teacher.getMaxTokens() == 0) {
+            // every answer empty: the rounds ran to maxRounds, then failed as keeping none
+            throw KindlingException.usage("self-instruct: the teacher's maxTokens is 0, so it writes no instruction and every "
+                    + "round would keep none");
+        }
         List<String> seeds = new ArrayList<>();
         for (String s : seedTasks) {
             if (s != null && !s.isBlank()) {

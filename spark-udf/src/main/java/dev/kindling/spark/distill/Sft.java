@@ -86,9 +86,21 @@ public final class Sft implements PipelineStage {
         return used == null ? null : used.metrics();
     }
 
+    /**
+     * A teacher limited to 0 tokens ({@code option}: how the caller set it) answers every prompt with nothing, so every
+     * row would be rejected as {@code sft:empty_answer}, after the whole run (dpo refuses it as it refuses greedy sampling).
+     */
+    static void requireAnswers(int maxTokens, String option) {
+        if (maxTokens == 0) {
+            throw dev.kindling.spark.KindlingException.usage("sft: " + option + " 0 gives an empty answer to every prompt, so "
+                    + "every prompt would be rejected (sft:empty_answer): give " + option + " above 0 (default 256)");
+        }
+    }
+
     @Override
     public Dataset<Row> apply(Dataset<Row> docs, StageContext context) {
         Distill.requireWholePrompts(name(), teacher);
+        requireAnswers(teacher.getMaxTokens(), "maxTokens");
         String prompt = promptColumn != null ? promptColumn : context.textColumn();
         // a copy: the caller's teacher keeps its columns, and its system prompt is the conversation's unless one is set here
         String system = systemPrompt != null ? systemPrompt : teacher.getOrDefault(teacher.systemPrompt());

@@ -203,6 +203,12 @@ class DistillTest {
                 "--samples must be in 2..1024, got 100000");
         refused.put(List.of("distill", "dpo", "-t", m, "--prompts", in.toString(), "-o", "x", "--rubric", noPlaceholder.toString()),
                 "--rubric: rubric bad-rubric.txt has no {response} placeholder");
+        // a teacher that answers nothing: every sft row was rejected as sft:empty_answer (exit 0), and self-instruct ran its
+        // rounds to the end to keep none
+        refused.put(List.of("distill", "sft", "-t", m, "--prompts", in.toString(), "-o", "x", "--max-tokens", "0"),
+                "sft: --max-tokens 0 gives an empty answer to every prompt");
+        refused.put(List.of("distill", "self-instruct", "-t", m, "--seed-tasks", in.toString(), "-o", "x", "--num", "2",
+                "--instruction-column", "prompt", "--max-tokens", "0"), "self-instruct: --max-tokens 0 lets the teacher write no instruction");
         // the judge's written answer: its length was ignored with logprobs, and a negative one failed after Spark started
         refused.put(List.of("distill", "dpo", "-t", m, "--prompts", in.toString(), "-o", "x", "--judge-method", "logprobs",
                 "--judge-max-tokens", "64"), "--judge-max-tokens applies with --judge-method auto");
@@ -332,6 +338,21 @@ class DistillTest {
         assertTrue(none.err().contains("self-instruct: kept none of") && none.err().contains("dropped: truncated")
                 && none.err().contains("nothing written"), none.err());
         assertFalse(Files.exists(tmp.resolve("si-none")), "no empty output");
+    }
+
+    /** Through the API as on the command line, a teacher limited to 0 tokens is refused: it answers nothing. */
+    @Test
+    void teacherThatAnswersNothingIsRefusedByTheStages() {
+        SparkSession spark = TestSpark.session();
+        Dataset<Row> prompts = spark.createDataset(List.of("Once upon a time"), org.apache.spark.sql.Encoders.STRING()).toDF("prompt");
+        dev.kindling.spark.inference.Generate g = new dev.kindling.spark.inference.Generate().setModel(model().toString())
+                .setThreads(2).setMaxTokens(0);
+        dev.kindling.spark.KindlingException sft = org.junit.jupiter.api.Assertions.assertThrows(dev.kindling.spark.KindlingException.class,
+                () -> new Sft(g, "stories260K").transform(prompts).collectAsList());
+        assertTrue(sft.getMessage().contains("sft: maxTokens 0 gives an empty answer to every prompt"), sft.getMessage());
+        dev.kindling.spark.KindlingException si = org.junit.jupiter.api.Assertions.assertThrows(dev.kindling.spark.KindlingException.class,
+                () -> new SelfInstruct(g, "stories260K", SelfInstruct.Options.paper(2, 1)).run(spark, SEEDS));
+        assertTrue(si.getMessage().contains("the teacher's maxTokens is 0"), si.getMessage());
     }
 
     /** The API form gives the documented columns only (a pipeline counter, _kindling_row_errors, leaked into it). */
