@@ -55,7 +55,11 @@ public final class SelfInstruct {
      */
     private static final Pattern UNSUITABLE_WORD = Pattern.compile("(?<![\\p{L}\\p{N}_])(?:" + String.join("|", UNSUITABLE)
             + ")(?![\\p{L}\\p{N}_])", Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
-    private static final Pattern TASK = Pattern.compile("\\n?\\s*Task\\s*\\d+\\s*[:.]", Pattern.CASE_INSENSITIVE);
+    /**
+     * The marker of the next instruction, at the start of a line, as bootstrap_instructions.py splits on {@code \n\d+\s?\. }:
+     * anywhere in a line it cut an instruction that names a task ("Compare task 1 and task 2." kept "Compare task 1 and").
+     */
+    private static final Pattern TASK = Pattern.compile("\\n[ \\t]*Task[ \\t]*\\d+[ \\t]*[:.]", Pattern.CASE_INSENSITIVE);
     /** Where the paper stops the teacher ({@code "\n\n"}): the task list ends there, and what follows is something else. */
     private static final Pattern BLANK_LINE = Pattern.compile("\\n[ \\t]*\\n");
 

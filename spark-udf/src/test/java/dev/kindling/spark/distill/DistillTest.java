@@ -532,6 +532,9 @@ class DistillTest {
     void selfInstructParsingAndFilters() {
         assertEquals(List.of("Write a poem about cats.", "Summarize the text below.", "List three colors."),
                 SelfInstruct.parse(" Write a poem about cats.\nTask 10: Summarize the text below.\nTask 11:   List three   colors.\n"));
+        // a task named inside an instruction is no marker: only one that starts a line is ("task 2." cut the first one short)
+        assertEquals(List.of("Explain the difference between task 1 and task 2.", "Finish Task 3: then say what was hard."),
+                SelfInstruct.parse(" Explain the difference between task 1 and task 2.\n  Task 10: Finish Task 3: then say what was hard."));
         SelfInstruct si = new SelfInstruct(null, "m", SelfInstruct.Options.paper(10, 1));
         assertEquals("empty", si.filter(""));
         assertEquals("too_short", si.filter("Write it."));
