@@ -197,6 +197,7 @@ public final class PackCommand extends SparkCommand {
             long tokens = 0;
             long dropped = 0;
             long withoutTokens = 0;
+            long padding = 0;
             if (megatron) {
                 // replace, as Spark's overwrite does: shards of an earlier run left beside this run's would be read as one
                 // training set
@@ -215,6 +216,7 @@ public final class PackCommand extends SparkCommand {
                     tokens += r.getLong(2);
                     dropped += r.getLong(3);
                     withoutTokens += r.getLong(4);
+                    padding += r.getLong(5);
                 }
             } else {
                 WriteOptions out = rowsOut;
@@ -223,8 +225,9 @@ public final class PackCommand extends SparkCommand {
                 org.apache.spark.util.LongAccumulator allTokens = run.spark().sparkContext().longAccumulator("kindling pack tokens");
                 org.apache.spark.util.LongAccumulator droppedTokens = run.spark().sparkContext().longAccumulator("kindling pack dropped");
                 org.apache.spark.util.LongAccumulator noTokens = run.spark().sparkContext().longAccumulator("kindling pack without tokens");
+                org.apache.spark.util.LongAccumulator paddingTokens = run.spark().sparkContext().longAccumulator("kindling pack padding");
                 PackPartition f = new PackPartition(tokenizer, hadoop, addSpecialTokens, splitSpecialTokens, seqLen, eos, pad, padValue,
-                        allTokens, droppedTokens, noTokens);
+                        allTokens, droppedTokens, noTokens, paddingTokens);
                 Dataset<Row> packed = run.spark().createDataFrame(PackingRuns.of(kept, seqLen).mapPartitions(f::call), rows);
                 DatasetWriter.write(packed, out);
                 Dataset<Row> written = run.spark().read().format(format == DataFormat.JSONL ? "json" : "parquet").load(job.output);
@@ -234,6 +237,7 @@ public final class PackCommand extends SparkCommand {
                 tokens = allTokens.value();
                 dropped = droppedTokens.value();
                 withoutTokens = noTokens.value();
+                padding = paddingTokens.value();
             }
             if (sequences == 0 && !megatron) {
                 // the rows output was written (with its _SUCCESS) before its emptiness could be told: it is this run's
@@ -278,8 +282,10 @@ public final class PackCommand extends SparkCommand {
             if (wholeDocuments) {
                 run.out().printf(en, "pack: %s -> %s, one a document (%,d tokens)%n", counted, seqs, tokens);
             } else {
-                run.out().printf(en, "pack: %s -> %s of %d %s (%,d tokens, %,d dropped at partition ends)%n", counted, seqs, seqLen,
-                        seqLen == 1 ? "token" : "tokens", tokens, dropped);
+                // with --pad the sequences hold more than the documents' tokens: "13 sequences of 8 tokens (97 tokens, 0
+                // dropped)" did not say what the other 7 were
+                run.out().printf(en, "pack: %s -> %s of %d %s (%,d tokens, %,d %s at partition ends)%n", counted, seqs, seqLen,
+                        seqLen == 1 ? "token" : "tokens", tokens, pad ? padding : dropped, pad ? "padding" : "dropped");
             }
             run.out().println("output: " + job.output + (quarantine != null ? " (bad rows: " + quarantine + ")" : "")
                     + (rejected != null ? " (not packed: " + rejected + ")" : ""));
@@ -333,17 +339,20 @@ public final class PackCommand extends SparkCommand {
         private final org.apache.spark.util.LongAccumulator tokens;
         private final org.apache.spark.util.LongAccumulator dropped;
         private final org.apache.spark.util.LongAccumulator withoutTokens;
+        private final org.apache.spark.util.LongAccumulator padding;
 
         /**
-         * {@code tokens}, {@code dropped} and {@code withoutTokens} count as {@link SequencePacker#tokens()},
-         * {@link SequencePacker#droppedTokens()} and {@link SequencePacker#documentsWithoutTokens()}.
+         * {@code tokens}, {@code dropped}, {@code withoutTokens} and {@code padding} count as {@link SequencePacker#tokens()},
+         * {@link SequencePacker#droppedTokens()}, {@link SequencePacker#documentsWithoutTokens()} and
+         * {@link SequencePacker#paddingTokens()}.
          */
         PackPartition(String tokenizer, HadoopConf hadoop, boolean special, boolean split, int seqLen, int eos, boolean pad, int padId,
                 org.apache.spark.util.LongAccumulator tokens, org.apache.spark.util.LongAccumulator dropped,
-                org.apache.spark.util.LongAccumulator withoutTokens) {
+                org.apache.spark.util.LongAccumulator withoutTokens, org.apache.spark.util.LongAccumulator padding) {
             this.tokens = tokens;
             this.dropped = dropped;
             this.withoutTokens = withoutTokens;
+            this.padding = padding;
             this.tokenizer = tokenizer;
             this.hadoop = hadoop;
             this.special = special;
@@ -367,6 +376,7 @@ public final class PackCommand extends SparkCommand {
             tokens.add(p.tokens());
             dropped.add(p.droppedTokens());
             withoutTokens.add(p.documentsWithoutTokens());
+            padding.add(p.paddingTokens());
             return out.iterator();
         }
     }
@@ -486,7 +496,8 @@ public final class PackCommand extends SparkCommand {
                 p.add(tok.encode(rows.next().getString(0), special, !split));
             }
             p.finish(pad, padId);
-            return RowFactory.create(p.documents(), p.sequences(), p.tokens(), p.droppedTokens(), p.documentsWithoutTokens());
+            return RowFactory.create(p.documents(), p.sequences(), p.tokens(), p.droppedTokens(), p.documentsWithoutTokens(),
+                    p.paddingTokens());
         }
 
         private Row wholeDocuments(Tokenizer tok, Iterator<Row> rows, TokenShardWriter w) throws IOException {
@@ -506,7 +517,7 @@ public final class PackCommand extends SparkCommand {
                     tokens += document.length;
                 }
             }
-            return RowFactory.create(documents, sequences, tokens, 0L, withoutTokens);
+            return RowFactory.create(documents, sequences, tokens, 0L, withoutTokens, 0L);
         }
     }
 }

