@@ -177,8 +177,10 @@ public final class SelfInstruct {
         int round = 0;
         while (kept.size() < options.count() && round < options.maxRounds()) {
             List<Row> prompts = new ArrayList<>();
+            // the prompt numbers as wide as the largest, so that the ids sort as the prompts go ("p9999" sorted after "p10000")
+            String idFormat = "r%05d-p%0" + Math.max(4, String.valueOf(options.promptsPerRound() - 1).length()) + "d";
             for (int p = 0; p < options.promptsPerRound(); p++) {
-                prompts.add(RowFactory.create(String.format(Locale.ROOT, "r%05d-p%04d", round, p), prompt(seeds, generated, round, p)));
+                prompts.add(RowFactory.create(String.format(Locale.ROOT, idFormat, round, p), prompt(seeds, generated, round, p)));
             }
             Dataset<Row> df = spark.createDataFrame(prompts, new StructType().add("id", DataTypes.StringType).add("prompt", DataTypes.StringType));
             int partitions = Math.max(1, Math.min(prompts.size(), spark.sparkContext().defaultParallelism()));

@@ -186,4 +186,42 @@ class SelfInstructTest {
         si.run(spark, SEEDS);
         assertEquals(List.of(List.of("###", "\n\n")), stops);
     }
+    /**
+     * A round's answers are read in prompt order at any number of prompts per round: its prompt ids were sorted as strings
+     * ({@code r00000-p9999} after {@code r00000-p10000}), so from 10,001 prompts on, which of two similar instructions a
+     * round kept no longer followed the prompts. Here only prompts 9,999 and 10,000 answer and one instruction is asked
+     * for: the first in prompt order, 9,999's, is kept.
+     */
+    @Test
+    void aRoundsAnswersAreReadInPromptOrderPastTenThousandPrompts() {
+        SparkSession spark = TestSpark.session();
+        SelfInstruct.Options o = new SelfInstruct.Options(1, 10_001, 1, 3, 0, 0.7, 3, 150, true, 1);
+        SelfInstruct si = new SelfInstruct(new Generate().setModel("unused.gguf"), "m", o, (teacher, df) -> {
+            List<String> ids = new ArrayList<>();
+            for (Row r : df.select("id").collectAsList()) {
+                ids.add(r.getString(0));
+            }
+            String p9999 = promptId(ids, 9_999);
+            String p10000 = promptId(ids, 10_000);
+            List<Row> rows = new ArrayList<>();
+            for (String id : ids) {
+                String text = id.equals(p9999) ? " Write a poem about the sea at night."
+                        : id.equals(p10000) ? " Describe a quiet morning in a small town." : null;
+                rows.add(RowFactory.create(id, text == null ? null : RowFactory.create(text, "stop"), text == null ? "scripted" : null));
+            }
+            return spark.createDataFrame(rows, new StructType().add("id", DataTypes.StringType).add("_answer", ANSWER)
+                    .add(teacher.getErrorCol(), DataTypes.StringType));
+        });
+        assertEquals(List.of("Write a poem about the sea at night."), instructions(si.run(spark, SEEDS)));
+    }
+
+    /** The id SelfInstruct gives prompt {@code p} of round 0: the one that ends in p's number, without leading zeros. */
+    private static String promptId(List<String> ids, int p) {
+        for (String id : ids) {
+            if (id.matches("r0+-p0*" + p)) {
+                return id;
+            }
+        }
+        throw new AssertionError("no prompt id for " + p + " among " + ids.size());
+    }
 }
