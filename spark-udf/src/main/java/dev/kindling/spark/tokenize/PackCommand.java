@@ -190,8 +190,6 @@ public final class PackCommand extends SparkCommand {
             long unreadable = counts.getLong(0);
             long readable = counts.getLong(1);
             Dataset<Row> kept = docs.filter(col(Columns.REASON).isNull()).select(Columns.named(job.textColumn));
-            StructType stats = new StructType().add("documents", DataTypes.LongType).add("sequences", DataTypes.LongType)
-                    .add("tokens", DataTypes.LongType).add("dropped", DataTypes.LongType).add("without_tokens", DataTypes.LongType);
             long documents = 0;
             long sequences = 0;
             long tokens = 0;
