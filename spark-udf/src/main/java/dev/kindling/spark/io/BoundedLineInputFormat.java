@@ -30,8 +30,8 @@ import org.apache.hadoop.mapreduce.lib.input.FileSplit;
 
 /**
  * Text files as lines, as Hadoop's {@code TextInputFormat} reads them ({@code \n}, {@code \r} or {@code \r\n} end a
- * line; a split reads the lines that start in it; a UTF-8 byte order mark at the start of a file is dropped;
- * compressed files decompressed), except that a line longer than {@link #keepBytes} is measured, not kept: it
+ * line, or {@code \n} alone for JSON Lines: {@link #LF_ONLY}; a split reads the lines that start in it; a UTF-8 byte
+ * order mark at the start of a file is dropped; compressed files decompressed), except that a line longer than {@link #keepBytes} is measured, not kept: it
  * reports its whole length ({@link Line#length}) and no bytes, and no more than the bound is ever held for it. Hadoop's reader grows its buffer to hold any line, up to about
  * twice its size, before the caller can see how long it is: a 1 GiB line took 2 GiB or more of one task's heap on
  * its way to becoming an error row, and one over 2 GiB failed the read. Its only bound
@@ -44,6 +44,13 @@ import org.apache.hadoop.mapreduce.lib.input.FileSplit;
  * split-aware reader (its block-boundary handling is not worth repeating here), bounded the same way ({@link Bzip2Lines}).
  */
 public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, BoundedLineInputFormat.Line> {
+    /**
+     * Setting: only {@code \n} ends a line, and a {@code \r} just before it (or at the file's end) belongs to the line end:
+     * JSON Lines, where a {@code \r} alone is JSON white space inside a record ({@code json.loads} of the line takes it),
+     * and Hadoop's reader, taking it for a line end, cut the record in two malformed rows and numbered every line after it
+     * one too far. Otherwise {@code \n}, {@code \r} and {@code \r\n} end a line, as in Hadoop (text lines).
+     */
+    public static final String LF_ONLY = "kindling.line.lf.only";
     /** Setting: the longest line kept; a longer one keeps no bytes (the caller refuses it). */
     public static final String KEEP_BYTES = "kindling.line.keep.bytes";
     /** Setting: the most bytes a split holds, as Spark's {@code spark.sql.files.maxPartitionBytes} (LineSource sets it from that). */
@@ -347,11 +354,12 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
     }
 
     /**
-     * Reads a stream line by line as Hadoop's {@code LineReader} splits it, keeping at most a given number of each
-     * line's bytes and counting the rest.
+     * Reads a stream line by line as Hadoop's {@code LineReader} splits it (or, {@code lfOnly}, at {@code \n} alone:
+     * {@link #LF_ONLY}), keeping at most a given number of each line's bytes and counting the rest.
      */
     static final class LineScanner {
         private final InputStream in;
+        private final boolean lfOnly;
         private final byte[] buffer;
         private int length;
         private int position;
@@ -361,28 +369,39 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
         final byte[] firstBytes = new byte[3];
 
         LineScanner(InputStream in, int bufferSize) {
+            this(in, bufferSize, false);
+        }
+
+        LineScanner(InputStream in, int bufferSize, boolean lfOnly) {
             this.in = in;
+            this.lfOnly = lfOnly;
             this.buffer = new byte[bufferSize];
         }
 
         /**
          * Reads the next line into {@code into}: its bytes when it has at most {@code keep}, else none (it is only
          * measured, and the array that held its first bytes let go); returns the bytes consumed, its terminator included,
-         * or 0 at the end of the stream.
+         * or 0 at the end of the stream. {@code lfOnly}, a {@code \r} that ends the line (before its {@code \n}, or the
+         * stream's end) is part of the terminator, so {@code keep} must leave room for it.
          */
         long readLine(Line into, int keep) throws IOException {
             into.size = 0;
             lineLength = 0;
             long consumed = 0;
+            int last = -1; // the line's last byte so far
             while (true) {
                 if (position == length && !fill()) {
-                    return consumed; // the stream ends: the last line had no terminator (or there is none)
+                    // the stream ends: the last line had no terminator (or there is none)
+                    return consumed == 0 || !lfOnly ? consumed : endsWithCr(into, last, consumed);
                 }
                 int from = position;
-                while (position < length && buffer[position] != '\n' && buffer[position] != '\r') {
+                while (position < length && buffer[position] != '\n' && (lfOnly || buffer[position] != '\r')) {
                     position++;
                 }
                 int n = position - from;
+                if (n > 0) {
+                    last = buffer[position - 1];
+                }
                 for (int i = 0; lineLength + i < firstBytes.length && i < n; i++) {
                     firstBytes[(int) lineLength + i] = buffer[from + i];
                 }
@@ -396,6 +415,9 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
                 if (position < length) {
                     byte end = buffer[position++];
                     consumed++;
+                    if (lfOnly) {
+                        return endsWithCr(into, last, consumed);
+                    }
                     // \r\n is one terminator, also when the \n is in the next buffer
                     if (end == '\r' && (position < length || fill()) && buffer[position] == '\n') {
                         position++;
@@ -404,6 +426,17 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
                     return consumed;
                 }
             }
+        }
+
+        /** Drops a final {@code \r} (byte {@code last}) from the line just read, as part of its end; returns {@code consumed}. */
+        private long endsWithCr(Line into, int last, long consumed) {
+            if (last == '\r' && lineLength > 0) {
+                if (into.size == lineLength) {
+                    into.size--;
+                }
+                lineLength--;
+            }
+            return consumed;
         }
 
         private boolean fill() throws IOException {
@@ -422,6 +455,8 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
         private InputStream stream;
         private LineScanner lines;
         private int keep;
+        /** What a line may hold while it is read: one byte more where a {@code \r} may end it ({@link #LF_ONLY}). */
+        private int keepWhileRead;
         private long start;
         private long end;
         private long splitLength;
@@ -445,7 +480,9 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
                 stream = file;
                 end = start + splitLength;
             }
-            lines = new LineScanner(stream, conf.getInt("io.file.buffer.size", 64 << 10));
+            boolean lfOnly = conf.getBoolean(LF_ONLY, false);
+            keepWhileRead = lfOnly ? keep + 1 : keep;
+            lines = new LineScanner(stream, conf.getInt("io.file.buffer.size", 64 << 10), lfOnly);
             position = start;
             if (start != 0) { // the line under way at the split's start belongs to the split before
                 position += lines.readLine(value, 0);
@@ -459,7 +496,7 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
             }
             long at = position;
             boolean first = at == 0;
-            long n = lines.readLine(value, first ? keep + BOM.length : keep);
+            long n = lines.readLine(value, first ? keepWhileRead + BOM.length : keepWhileRead);
             if (n == 0) {
                 return false;
             }
@@ -530,8 +567,8 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
             decompressor = CodecPool.getDecompressor(codec);
             split = ((SplittableCompressionCodec) codec).createInputStream(file, decompressor, fs.getStart(),
                     fs.getStart() + fs.getLength(), SplittableCompressionCodec.READ_MODE.BYBLOCK);
-            // no record delimiter: \n, \r and \r\n end a line, as in the other files, whatever a shared configuration sets
-            in = new EndAwareReader(split, conf);
+            // \n, \r and \r\n end a line, or \n alone (LF_ONLY), as in the other files, whatever a shared configuration sets
+            in = new EndAwareReader(split, conf, conf.getBoolean(LF_ONLY, false));
             start = split.getAdjustedStart();
             end = split.getAdjustedEnd();
             if (start != 0) { // the line under way at the split's start belongs to the split before
@@ -582,6 +619,8 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
                 size -= BOM.length;
                 length -= BOM.length;
             }
+            // with \n alone as the delimiter (LF_ONLY) the reader keeps a \r that ends the line; lastLineEnd counts it
+            size = (int) Math.min(size, Math.max(0, length));
             value.length = length;
             if (length > keep) {
                 value.drop();
@@ -635,8 +674,8 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
         private int filled;
         private int beforeFill = -1;
 
-        EndAwareReader(SplitCompressionInputStream in, Configuration conf) throws IOException {
-            super(in, conf, null);
+        EndAwareReader(SplitCompressionInputStream in, Configuration conf, boolean lfOnly) throws IOException {
+            super(in, conf, lfOnly ? new byte[] {'\n'} : null);
         }
 
         @Override

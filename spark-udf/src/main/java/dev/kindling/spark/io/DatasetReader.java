@@ -118,7 +118,7 @@ public final class DatasetReader {
     /** The lines as rows, one per non-blank line; seenRows when the schema inference found an object line. */
     private static Input readJsonLines(SparkSession spark, List<String> paths, String idColumn, String textColumn,
             boolean messages) {
-        Dataset<Row> lines = LineSource.read(spark, paths)
+        Dataset<Row> lines = LineSource.readJsonLines(spark, paths)
                 // blank lines separate nothing in JSON Lines; they are not documents (blank: JSON's white space only, tabs
                 // included, as trim alone strips spaces only and a line of tabs was malformed_json)
                 .filter(col("value").isNull().or(functions.trim(col("value"), " \t\r").notEqual("")));

@@ -63,11 +63,25 @@ final class LineSource {
         return read(spark, paths, MAX_LINE_BYTES);
     }
 
+    /**
+     * The lines of JSON Lines files: only {@code \n} ends a line, a {@code \r} before it being part of the line end
+     * ({@link BoundedLineInputFormat#LF_ONLY}); a {@code \r} alone is JSON white space within the record.
+     */
+    static Dataset<Row> readJsonLines(SparkSession spark, List<String> paths) {
+        return read(spark, paths, MAX_LINE_BYTES, true);
+    }
+
     /** {@link #read} with another bound on a line's length (tests: lines over a few bytes instead of 256 MiB). */
     static Dataset<Row> read(SparkSession spark, List<String> paths, int maxLineBytes) {
+        return read(spark, paths, maxLineBytes, false);
+    }
+
+    /** {@link #read}, or {@link #readJsonLines} when {@code lfOnly}, with another bound on a line's length. */
+    static Dataset<Row> read(SparkSession spark, List<String> paths, int maxLineBytes, boolean lfOnly) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Configuration conf = new Configuration(spark.sparkContext().hadoopConfiguration());
         conf.setInt(BoundedLineInputFormat.KEEP_BYTES, maxLineBytes);
+        conf.setBoolean(BoundedLineInputFormat.LF_ONLY, lfOnly);
         packAsSparkDoes(spark, conf);
         String joined = String.join(",", paths);
         JavaPairRDD<LongWritable, Line> rdd = jsc.newAPIHadoopFile(joined, BoundedLineInputFormat.class, LongWritable.class,

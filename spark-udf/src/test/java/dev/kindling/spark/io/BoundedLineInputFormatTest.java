@@ -57,13 +57,19 @@ class BoundedLineInputFormatTest {
         return out;
     }
 
+    /** Hadoop's reader, with the delimiter the context sets, as TextInputFormat makes it (the reader itself ignores it). */
+    private static LineRecordReader hadoopReader(TaskAttemptContext ctx) {
+        String delimiter = ctx.getConfiguration().get("textinputformat.record.delimiter");
+        return delimiter == null ? new LineRecordReader() : new LineRecordReader(delimiter.getBytes(StandardCharsets.UTF_8));
+    }
+
     /** Every split of a file of {@code size} bytes cut every {@code splitSize} bytes, read with one reader kind. */
     private static List<Rec> readAll(Path file, long size, long splitSize, boolean bounded, TaskAttemptContext ctx) throws Exception {
         List<Rec> out = new ArrayList<>();
         org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(file.toUri());
         for (long s = 0; s < size || s == 0; s += splitSize) {
             FileSplit split = new FileSplit(path, s, Math.min(splitSize, size - s), new String[0]);
-            out.addAll(readSplit(bounded ? new BoundedLineInputFormat.BoundedLines() : new LineRecordReader(), split, ctx));
+            out.addAll(readSplit(bounded ? new BoundedLineInputFormat.BoundedLines() : hadoopReader(ctx), split, ctx));
             if (size == 0) {
                 break;
             }
@@ -113,6 +119,89 @@ class BoundedLineInputFormatTest {
             }
         }
         assertEquals(600, checked);
+    }
+
+    /**
+     * The reader of JSON Lines ({@link BoundedLineInputFormat#LF_ONLY}) or its oracle, Hadoop's reader with {@code \n} as its
+     * delimiter (whose lines then keep a final {@code \r}: {@link #withoutFinalCr}).
+     */
+    private static TaskAttemptContext lfOnly(int keepBytes, int bufferSize, boolean ours) {
+        TaskAttemptContext ctx = context(keepBytes, bufferSize);
+        if (ours) {
+            ctx.getConfiguration().setBoolean(BoundedLineInputFormat.LF_ONLY, true);
+        } else {
+            ctx.getConfiguration().set("textinputformat.record.delimiter", "\n");
+        }
+        return ctx;
+    }
+
+    /** The lines with a final {@code \r} dropped, as part of their line end (a {@code \r\n}, or a {@code \r} ending the file). */
+    private static List<Rec> withoutFinalCr(List<Rec> lines) {
+        return lines.stream().map(r -> r.bytes.endsWith("\r") ? new Rec(r.offset, r.bytes.substring(0, r.bytes.length() - 1),
+                r.length - 1) : r).toList();
+    }
+
+    /** The lines as a reader bound to {@code keep} bytes gives them: a longer one keeps no bytes, only its length. */
+    private static List<Rec> bounded(List<Rec> lines, int keep) {
+        return lines.stream().map(r -> r.length > keep ? new Rec(r.offset, "", r.length) : r).toList();
+    }
+
+    /**
+     * For JSON Lines only {@code \n} ends a line, a {@code \r} before it (or ending the file) being part of the line end:
+     * a {@code \r} alone stays in its line, as JSON white space between a record's tokens ({@code json.loads} of the
+     * {@code \n}-split line takes it). Taking every {@code \r} for a line end, the reader cut such a record in two malformed
+     * rows. The oracle is Hadoop's reader with {@code \n} as its delimiter, each line's final {@code \r} dropped, split for
+     * split, plain and bzip2, with a bound too (a line of the bound's bytes before its {@code \r} is kept).
+     */
+    @Test
+    void forJsonLinesOnlyLfEndsALine(@TempDir Path tmp) throws Exception {
+        Random random = new Random(20261206);
+        Path file = tmp.resolve("lines.jsonl");
+        int crInside = 0;
+        for (int round = 0; round < 150; round++) {
+            byte[] text = randomText(random);
+            Files.write(file, text);
+            int buffer = 1 + random.nextInt(16);
+            TaskAttemptContext oracle = lfOnly(1 << 20, buffer, false);
+            List<Rec> expected = withoutFinalCr(readAll(file, text.length, Math.max(1, text.length), false, oracle));
+            for (long splitSize : new long[] {1 + random.nextInt(Math.max(1, text.length)), 5 + random.nextInt(20)}) {
+                assertEquals(expected, withoutFinalCr(readAll(file, text.length, splitSize, false, oracle)), "Hadoop itself");
+                assertEquals(expected, readAll(file, text.length, splitSize, true, lfOnly(1 << 20, buffer, true)),
+                        "round " + round + ", split every " + splitSize + ": " + Arrays.toString(text));
+                assertEquals(bounded(expected, 10), readAll(file, text.length, splitSize, true, lfOnly(10, buffer, true)),
+                        "bound 10, round " + round + ", split every " + splitSize + ": " + Arrays.toString(text));
+            }
+            crInside += (int) expected.stream().filter(r -> r.bytes.contains("\r")).count();
+        }
+        assertTrue(crInside > 100, "lines holding a \\r: " + crInside);
+
+        Path bz = tmp.resolve("lines.jsonl.bz2");
+        String[] ends = {"\n", "\r", "\r\n", "\n\n", "\r\r\n"};
+        for (int round = 0; round < 2; round++) {
+            ByteArrayOutputStream b = new ByteArrayOutputStream();
+            while (b.size() < 250_000) {
+                int n = random.nextInt(12) == 0 ? 150 + random.nextInt(600) : random.nextInt(40);
+                for (int k = 0; k < n; k++) {
+                    b.write('a' + random.nextInt(26));
+                }
+                b.writeBytes(ends[random.nextInt(ends.length)].getBytes(StandardCharsets.US_ASCII));
+            }
+            b.writeBytes("\nx\r".getBytes(StandardCharsets.US_ASCII)); // a last line ending in a \r, and no \n
+            bzip2(bz, b.toByteArray());
+            long size = Files.size(bz);
+            int buffer = round == 0 ? 1 + random.nextInt(8) : 4096 + random.nextInt(60_000);
+            List<Rec> whole = withoutFinalCr(readBzip2(bz, size, false, lfOnly(1 << 20, buffer, false)));
+            for (long splitSize : new long[] {size, 20_000 + random.nextInt(40_000)}) {
+                // (a bzip2 line's offset is where its block starts in the compressed file, so it depends on the splits)
+                List<Rec> expected = withoutFinalCr(readBzip2(bz, splitSize, false, lfOnly(1 << 20, buffer, false)));
+                assertEquals(whole.stream().map(Rec::bytes).toList(), expected.stream().map(Rec::bytes).toList(), "Hadoop itself");
+                assertEquals(expected, readBzip2(bz, splitSize, true, lfOnly(1 << 20, buffer, true)), "bzip2, split every " + splitSize);
+                assertEquals(bounded(expected, 200), readBzip2(bz, splitSize, true, lfOnly(200, buffer, true)),
+                        "bzip2 bound 200, split every " + splitSize);
+            }
+            assertEquals("x", whole.get(whole.size() - 1).bytes);
+            assertTrue(whole.stream().anyMatch(r -> r.bytes.contains("\r")), "lines holding a \\r");
+        }
     }
 
     /**
@@ -181,7 +270,7 @@ class BoundedLineInputFormatTest {
         org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(file.toUri());
         for (long s = 0; s < size; s += splitSize) {
             FileSplit split = new FileSplit(path, s, Math.min(splitSize, size - s), new String[0]);
-            out.addAll(readSplit(bounded ? new BoundedLineInputFormat.Bzip2Lines() : new LineRecordReader(), split, ctx));
+            out.addAll(readSplit(bounded ? new BoundedLineInputFormat.Bzip2Lines() : hadoopReader(ctx), split, ctx));
         }
         return out;
     }

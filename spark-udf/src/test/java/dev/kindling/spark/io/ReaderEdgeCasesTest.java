@@ -359,6 +359,41 @@ class ReaderEdgeCasesTest {
         }
     }
 
+    /**
+     * A raw CR inside a JSON Lines record, as JSON white space between its tokens, is part of the record (json.loads of the
+     * \n-split line takes it): the reader took it for a line end, cut the record into two malformed rows and numbered every
+     * line after it one too far. CRLF lines read as before, their CR no part of the row (nor of a bad row's raw), and the
+     * lines are numbered as \n splits them. A text-lines input still ends a line at a CR alone, as Hadoop does.
+     */
+    @Test
+    void aCrInsideAJsonLinesRecordIsWhiteSpaceNotALineEnd() throws Exception {
+        Path in = tmp.resolve("cr.jsonl");
+        Files.write(in, ("{\"id\":\"a\",\r\"text\":\"one\"}\r\n{\"id\":\"b\",\"text\":\"two\"\r}\n{\"id\":\"c\",\"text\":\"three\"}\r\n"
+                + "not json\r\n{\"id\":\"e\",\"text\":\"five\"}\r").getBytes(StandardCharsets.UTF_8));
+        List<Row> rows = DatasetReader.read(TestSpark.session(), new ReadOptions(List.of(in.toString()), null, "id", "text",
+                OnError.SKIP)).orderBy(Columns.SOURCE_OFFSET).collectAsList();
+        assertEquals(5, rows.size(), rows.toString());
+        assertEquals(List.of("one", "two", "three"), rows.subList(0, 3).stream().map(r -> (String) r.getAs("text")).toList());
+        for (int i : new int[] {0, 1, 2, 4}) {
+            assertEquals(null, (String) rows.get(i).getAs(Columns.REASON), rows.get(i).toString());
+            assertEquals(i + 1L, (long) rows.get(i).<Long>getAs(Columns.SOURCE_LINE), rows.get(i).toString());
+        }
+        assertEquals("five", (String) rows.get(4).getAs("text"));
+        Row bad = rows.get(3);
+        assertEquals("read:malformed_json", (String) bad.getAs(Columns.REASON), bad.toString());
+        assertEquals(4L, (long) bad.<Long>getAs(Columns.SOURCE_LINE));
+        assertEquals("not json", (String) bad.getAs(Columns.RAW));
+        Cli.Result fail = convert("-i", in.toString());
+        assertEquals(1, fail.code(), fail.toString());
+        assertTrue(fail.err().contains("cr.jsonl: line 4: malformed JSON"), fail.err());
+
+        Path text = tmp.resolve("cr.txt");
+        Files.write(text, "one\rtwo\r\nthree\n".getBytes(StandardCharsets.UTF_8));
+        assertEquals(List.of("one", "two", "three"), DatasetReader.read(TestSpark.session(), new ReadOptions(List.of(text.toString()),
+                null, "id", "text", OnError.FAIL)).orderBy(Columns.SOURCE_OFFSET).select("text").as(org.apache.spark.sql.Encoders.STRING())
+                .collectAsList());
+    }
+
     /** A key given twice: Spark keeps the last value, and the text's type check judged the first ({"text":"hi","text":5} kept as "5"). */
     @Test
     void theTextsTypeIsJudgedOnTheValueSparkKeeps() {
