@@ -240,7 +240,7 @@ public final class DedupCommand extends SparkCommand {
         for (String c : exactColumns) {
             Columns.require(docs.schema(), c, "dedup", "--exact-column");
             if (earlier != null) {
-                earlier.requiring(c, earlier.label() + " (--exact-column)");
+                earlier.requiring(c, earlier.label() + " (--exact-column)"); // refused before any work; the stage adds it
             }
         }
         Set<String> rejectedOnly = !keepDuplicates && pipeline.rejected != null
