@@ -66,10 +66,11 @@ public final class SqlUdfs {
                     || a.elementType() instanceof ByteType || a.elementType() instanceof NullType));
         }
 
-        /** Chat messages: an array of structs, whose fields the function reads by name. */
+        /** Chat messages: an array of structs, whose fields the function reads by name, or of maps of strings (their keys). */
         public static Arg messages(String name) {
-            return new Arg(name, "ARRAY<STRUCT<role: STRING, content: STRING>>", "array(named_struct('role', 'user', 'content', 'Hi'))",
-                    t -> t instanceof ArrayType a && (a.elementType() instanceof StructType || a.elementType() instanceof NullType));
+            return new Arg(name, "ARRAY<STRUCT<role: STRING, content: STRING>> or ARRAY<MAP<STRING, STRING>>", "array(named_struct('role', 'user', 'content', 'Hi'))",
+                    t -> t instanceof ArrayType a && (a.elementType() instanceof StructType || a.elementType() instanceof NullType
+                            || dev.kindling.spark.inference.Prompts.isMessageMap(a.elementType())));
         }
 
         /** An options map: string keys; the function checks the names and values. */

@@ -97,6 +97,14 @@ class TokenizeSparkTest {
         String prompt = spark.sql("SELECT kindling_apply_chat_template(array(named_struct('role', 'user', 'content', 'Hi!')), '"
                 + qwen3 + "')").first().getString(0);
         assertEquals("<|im_start|>user\nHi!<|im_end|>\n<|im_start|>assistant\n", prompt);
+        // messages as maps of strings (array<map<string,string>>) are the same dicts; one without a role is named (it was
+        // refused for its type)
+        assertEquals(prompt, spark.sql("SELECT kindling_apply_chat_template(array(map('role', 'user', 'content', 'Hi!')), '"
+                + qwen3 + "')").first().getString(0));
+        Exception noRole = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> spark.sql(
+                "SELECT kindling_apply_chat_template(array(map('content', 'Hi!')), '" + qwen3 + "')").collect());
+        assertTrue(String.valueOf(noRole.getMessage()).contains("message 0 has no role")
+                || String.valueOf(noRole.getCause()).contains("message 0 has no role"), String.valueOf(noRole));
         // a NULL content is an error naming the message (it was read as "", where transformers passes None, which Qwen3's
         // template fails on); a null message is an error naming it (was an NPE)
         Exception nullContent = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> spark.sql(
