@@ -329,7 +329,7 @@ public final class GenerateCommand {
                 if (failure == null) {
                     return Utf8Console.STDOUT_CLOSED_EXIT; // quietly, as a shell reports yes | head -1
                 }
-                err.println(errorPrefix + "cannot write the completion to stdout: " + failure);
+                err.println(errorPrefix + "cannot write the output to stdout: " + failure); // as Utf8Console.exitCode says it
                 return 1;
             }
             out.println();
