@@ -114,10 +114,17 @@ public final class RowOrder {
      * the stages only ever compare them: the outcome is the same for any partitioning.
      */
     public static Dataset<Row> rank(Dataset<Row> docs, String stage, String idColumn, String textColumn) {
+        return rank(docs, orderColumns(docs, stage, idColumn, textColumn));
+    }
+
+    /**
+     * As {@link #rank(Dataset, String, String, String)}, along {@code order}: for rows that hold what the order is made of
+     * rather than the documents themselves (near dedup's earlier documents, whose text may be in an index as its hash).
+     */
+    public static Dataset<Row> rank(Dataset<Row> docs, List<Column> order) {
         Dataset<Row> input = docs.persist(StorageLevel.MEMORY_AND_DISK());
         try {
-            return Lineage.cut(input.sort(orderColumns(input, stage, idColumn, textColumn).toArray(new Column[0]))
-                    .withColumn(RANK, functions.monotonically_increasing_id()));
+            return Lineage.cut(input.sort(order.toArray(new Column[0])).withColumn(RANK, functions.monotonically_increasing_id()));
         } finally {
             input.unpersist(false);
         }

@@ -86,6 +86,25 @@ public final class DedupCommand extends SparkCommand {
                     + "Kindling run rejected (its reason column) take no part. Not with --sentences.")
     List<String> against = new ArrayList<>();
 
+    @Option(names = "--against-index", paramLabel = "DIR", split = ",(?![^{}]*\\})", splitSynopsisLabel = ",",
+            description = "A saved index of an earlier corpus (--save-index), used as --against is with that corpus, without "
+                    + "reading its texts again; with --against too. Refused, before Spark starts, unless made with this run's "
+                    + "stages and their parameters (--ngram, --num-perm, --bands, --rows, --seed, the normalisation, the "
+                    + "--exact-column).")
+    List<String> againstIndex = new ArrayList<>();
+
+    @Option(names = "--save-index", paramLabel = "DIR",
+            description = "Also write an index of the documents the output keeps, for this run's stages, into a new folder "
+                    + "DIR: a later run's --against-index DIR compares with them as --against OUTPUT would.")
+    String saveIndex;
+
+    @Option(names = "--index-only", description = "With --save-index: write the index of the --input corpus (one published "
+            + "before, read as --against reads it) and nothing else; no --output.")
+    boolean indexOnly;
+
+    /** The local --against-index indexes, opened and checked before Spark starts (the others once it has). */
+    private final java.util.Map<String, EarlierIndex> openedIndexes = new java.util.LinkedHashMap<>();
+
     @Override
     protected void validate() {
         if (!(threshold > 0 && threshold < 1)) {
@@ -130,9 +149,80 @@ public final class DedupCommand extends SparkCommand {
         } catch (IllegalArgumentException e) {
             throw KindlingException.usage(e.getMessage());
         }
-        job.checkInputAndOutput();
+        if (indexOnly) {
+            checkIndexOnly();
+        } else {
+            job.checkInputAndOutput();
+        }
         if (!against.isEmpty()) {
             checkAgainstEarly();
+        }
+        if (!againstIndex.isEmpty()) {
+            checkAgainstIndexEarly();
+        }
+        if (saveIndex != null) {
+            checkSaveIndexEarly();
+        }
+    }
+
+    /**
+     * {@code --index-only}: the index of the input, nothing else; the options of a dedup run that it would not read are
+     * refused (rather than ignored) by name.
+     */
+    private void checkIndexOnly() {
+        if (saveIndex == null) {
+            throw KindlingException.usage("--index-only writes the index of --input: give the folder as --save-index DIR");
+        }
+        refuseOptionsNotReadBy("--index-only", Set.of("--index-only", "--save-index", "--input", "--input-format", "--id-column",
+                "--text-column", "--exact", "--exact-column", "--minhash", "--threshold", "--ngram", "--num-perm", "--bands",
+                "--rows", "--no-verify", "--seed", "--master", "--conf", "--verbose", "--no-progress", "--help", "--version"),
+                "a dedup run, which writes an --output");
+        job.readOptions();
+    }
+
+    /**
+     * {@code --against-index} before Spark starts: each local index's manifest read and compared with this run's stages
+     * (parameter by parameter); remote ones are checked once the session has the store's settings, before any job.
+     */
+    private void checkAgainstIndexEarly() {
+        if (sentences) {
+            throw KindlingException.usage("--against-index applies to --exact, --exact-column and --minhash; --sentences does "
+                    + "not compare with an earlier corpus: run it in a command of its own");
+        }
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (String a : againstIndex) {
+            if (a.isBlank()) {
+                throw KindlingException.usage("--against-index needs a path, got '" + a + "'");
+            }
+            if (!seen.add(a)) {
+                throw KindlingException.usage("--against-index " + a + " is given twice");
+            }
+            dev.kindling.spark.io.LocalPaths.requireHadoopPath("--against-index", a);
+            if (dev.kindling.spark.io.LocalPaths.localOrNull(a) != null) {
+                openedIndexes.put(a, openIndex(new org.apache.hadoop.conf.Configuration(), a));
+            }
+        }
+    }
+
+    private EarlierIndex openIndex(org.apache.hadoop.conf.Configuration conf, String path) {
+        EarlierIndex index = EarlierIndex.open(conf, path, "--against-index");
+        for (PipelineStage s : stages()) {
+            index.requireMatches(s);
+        }
+        return index;
+    }
+
+    /** {@code --save-index} before Spark starts: a stage it can index, and a local folder that is new (or empty). */
+    private void checkSaveIndexEarly() {
+        if (stages().stream().noneMatch(s -> s instanceof ExactDedup || s instanceof MinHashDedup)) {
+            throw KindlingException.usage("--save-index indexes for --exact, --exact-column and --minhash; --sentences has no index");
+        }
+        if (saveIndex.isBlank()) {
+            throw KindlingException.usage("--save-index needs a path, got '" + saveIndex + "'");
+        }
+        dev.kindling.spark.io.LocalPaths.requireHadoopPath("--save-index", saveIndex);
+        if (dev.kindling.spark.io.LocalPaths.localOrNull(saveIndex) != null) {
+            EarlierIndex.requireNew(new org.apache.hadoop.conf.Configuration(), saveIndex, "--save-index");
         }
     }
 
@@ -166,17 +256,29 @@ public final class DedupCommand extends SparkCommand {
     }
 
     /** Refuses an --against path that overlaps an input or an output: its documents would be read as both. */
-    private void checkAgainstApart(JobRun run) {
+    private void checkAgainstApart(JobRun run, List<String[]> outputs) {
         List<String[]> others = new ArrayList<>();
         job.input.forEach(i -> others.add(new String[] {"--input", i}));
-        others.add(new String[] {"--output", job.output});
+        others.addAll(outputs);
         if (pipeline.rejected != null) {
             others.add(new String[] {"--rejected", pipeline.rejected});
         }
-        for (String a : against) {
+        List<String[]> earlier = new ArrayList<>();
+        against.forEach(a -> earlier.add(new String[] {"--against", a}));
+        againstIndex.forEach(a -> earlier.add(new String[] {"--against-index", a}));
+        if (saveIndex != null) {
+            earlier.add(new String[] {"--save-index", saveIndex});
+            againstIndex.forEach(a -> others.add(new String[] {"--against-index", a}));
+            against.forEach(a -> others.add(new String[] {"--against", a}));
+        }
+        for (String[] e : earlier) {
+            String a = e[1];
             for (String[] o : others) {
+                if (e[0].equals(o[0]) && a.equals(o[1])) {
+                    continue;
+                }
                 if (dev.kindling.spark.io.DatasetWriter.overlap(run.spark(), a, o[1])) {
-                    throw KindlingException.usage("--against " + a + " overlaps " + o[0] + " " + o[1] + " (the earlier corpus "
+                    throw KindlingException.usage(e[0] + " " + a + " overlaps " + o[0] + " " + o[1] + " (the earlier corpus "
                             + "would be read with, or written into, it); give them apart");
                 }
             }
@@ -217,17 +319,40 @@ public final class DedupCommand extends SparkCommand {
 
     @Override
     protected int run(JobRun run) {
+        org.apache.hadoop.conf.Configuration conf = run.spark().sparkContext().hadoopConfiguration();
+        if (saveIndex != null) {
+            EarlierIndex.requireNew(conf, saveIndex, "--save-index");
+        }
+        if (indexOnly) {
+            checkAgainstApart(run, List.of());
+            EarlierCorpus corpus = EarlierCorpus.read(run.spark(), job.input, job.idColumn, job.textColumn, "--input");
+            writeIndex(run, corpus, String.join(",", job.input));
+            return 0;
+        }
+        List<EarlierIndex> indexes = new ArrayList<>();
+        for (String a : againstIndex) {
+            indexes.add(openedIndexes.containsKey(a) ? openedIndexes.get(a) : openIndex(conf, a));
+        }
         if (keepDuplicates) {
             pipeline.keepRejected = true;
         }
         WriteOptions out = run.checkOutput(pipeline);
         EarlierCorpus earlier = null;
+        if (!against.isEmpty() || !againstIndex.isEmpty() || saveIndex != null) {
+            checkAgainstApart(run, java.util.Collections.singletonList(new String[] {"--output", job.output}));
+        }
         if (!against.isEmpty()) {
-            checkAgainstApart(run);
             // read before the input, so that a missing path or column is reported before any work on it
             earlier = EarlierCorpus.read(run.spark(), against, job.idColumn, job.textColumn, "--against");
         }
         List<PipelineStage> stages = stages(earlier);
+        for (PipelineStage s : stages) {
+            if (s instanceof ExactDedup x) {
+                x.setAgainstIndexes(indexes);
+            } else if (s instanceof MinHashDedup m) {
+                m.setAgainstIndexes(indexes);
+            }
+        }
         for (PipelineStage s : stages) {
             if (s instanceof MinHashDedup m) {
                 MinHashParams p = m.minHashParams();
@@ -246,6 +371,18 @@ public final class DedupCommand extends SparkCommand {
         Set<String> rejectedOnly = !keepDuplicates && pipeline.rejected != null
                 ? ClusterColumns.forRejectedOnly(stages, docs.schema()) : Set.of();
         run.runPipeline(docs, stages, out, pipeline, rejectedOnly);
+        if (saveIndex != null) {
+            // the output as written, read back as a later --against would read it: the index stands for exactly that
+            EarlierCorpus kept = EarlierCorpus.read(run.spark(), List.of(out.path()), job.idColumn, job.textColumn, "--save-index: --output");
+            writeIndex(run, kept, out.path());
+        }
         return 0;
+    }
+
+    private void writeIndex(JobRun run, EarlierCorpus corpus, String source) {
+        java.util.Map<String, Long> parts = EarlierIndex.write(run.spark(), corpus, stages(), saveIndex, source);
+        List<String> said = new ArrayList<>();
+        parts.forEach((stage, n) -> said.add(stage + " " + n + " documents"));
+        run.out().println("index: " + saveIndex + " (" + String.join(", ", said) + ")");
     }
 }

@@ -44,6 +44,11 @@ public record EarlierCorpus(Dataset<Row> docs, String idColumn, String textColum
     /** An earlier Kindling output's reason column, as the reader renames it ({@link DatasetReader#userColumn}). */
     static final String EARLIER_REASON = DatasetReader.userColumn(Columns.REASON);
 
+    /** An earlier corpus whose columns are known (made by the stages, or read from an index). */
+    public EarlierCorpus(Dataset<Row> docs, String idColumn, String textColumn, String label) {
+        this(docs, idColumn, textColumn, label, true);
+    }
+
     /**
      * Checks that each of {@code paths} exists and has a format its file names tell, before any Spark job: a usage error
      * naming {@code option} and the path.
@@ -169,7 +174,8 @@ public record EarlierCorpus(Dataset<Row> docs, String idColumn, String textColum
      * The earlier document's id as {@code type} (the new documents' id column's: {@code cluster_id} and
      * {@code duplicate_of} hold ids of both). A null id, or one that does not convert, fails the job naming it, rather
      * than leaving a new document dropped without the row it duplicates, or kept because its twin had no id to name.
-     * Evaluated where the id is read: exact dedup's verdict reads it, near dedup's only with cluster columns.
+     * Evaluated where the id is read: exact dedup's verdict reads it; near dedup checks that it is not null as it makes
+     * the earlier documents' entries (and a saved index's), and converts it only with cluster columns.
      */
     Column idAs(DataType type) {
         Column id = Columns.named(idColumn);

@@ -17,6 +17,8 @@ import dev.kindling.spark.curate.RowOrder;
 import dev.kindling.spark.io.Columns;
 import dev.kindling.spark.stage.StageContext;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.StringArrayParam;
@@ -32,6 +34,7 @@ import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.expressions.WindowSpec;
 import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
@@ -52,7 +55,8 @@ import org.apache.spark.sql.types.StructType;
  * a new row whose key is an earlier document's is rejected with {@code exact_dedup:duplicate_of_earlier}, its
  * {@code cluster_id} and {@code duplicate_of} the smallest such earlier id. Its whole group goes (they share the key);
  * the earlier documents are never output. The earlier keys are one aggregation (key, smallest id), joined to the new
- * rows by key, the join's shuffle the window's.
+ * rows by key, the join's shuffle the window's; a saved index ({@code againstIndexPaths}, {@link EarlierIndex}) holds
+ * the (key, id) rows it aggregates ({@link #earlierKeys}), used in place of the earlier texts.
  *
  * <pre>{@code
  * new ExactDedup().transform(docs);                        // by text
@@ -76,6 +80,12 @@ public final class ExactDedup extends CurationStage<ExactDedup> {
     private final StringArrayParam againstPaths = new StringArrayParam(this, "againstPaths",
             "an earlier corpus (files, folders, globs read as --input is): rows duplicating its documents are rejected (empty: none)",
             ParamChecks.value(this, "againstPaths", "paths, none blank", (String[] v) -> java.util.Arrays.stream(v).noneMatch(p -> p == null || p.isBlank())));
+    private final StringArrayParam againstIndexPaths = new StringArrayParam(this, "againstIndexPaths",
+            "saved dedup indexes of earlier corpora (kindling dedup --save-index): compared with as againstPaths is, their texts "
+                    + "not read again (empty: none)",
+            ParamChecks.value(this, "againstIndexPaths", "paths, none blank", (String[] v) -> java.util.Arrays.stream(v).noneMatch(p -> p == null || p.isBlank())));
+    /** Indexes already opened and checked (the CLI's, before Spark started): not a param; before againstIndexPaths. */
+    private transient java.util.List<EarlierIndex> againstIndexes;
     /** An earlier corpus already read (the CLI's): not a param, so not saved; before againstPaths. */
     private transient EarlierCorpus against;
     /** {@link #setAgainst}'s DataFrame, its columns found when the stage runs (idCol and textCol may be set after it). */
@@ -91,6 +101,7 @@ public final class ExactDedup extends CurationStage<ExactDedup> {
         setDefault(normalize, "");
         setDefault(clusterColumns, false);
         setDefault(againstPaths, new String[0]);
+        setDefault(againstIndexPaths, new String[0]);
     }
 
     public static MLReader<ExactDedup> read() {
@@ -138,6 +149,29 @@ public final class ExactDedup extends CurationStage<ExactDedup> {
 
     public ExactDedup setAgainstPaths(String[] v) {
         set(againstPaths, v);
+        return this;
+    }
+
+    public StringArrayParam againstIndexPaths() {
+        return againstIndexPaths;
+    }
+
+    public String[] getAgainstIndexPaths() {
+        return getOrDefault(againstIndexPaths);
+    }
+
+    /**
+     * Saved indexes of earlier corpora ({@code kindling dedup --save-index}, {@link EarlierIndex}), compared with as
+     * {@code againstPaths} is (with it too, when both are set) without reading their texts; an index made with other
+     * parameters than this stage's is refused naming the parameter.
+     */
+    public ExactDedup setAgainstIndexPaths(String[] v) {
+        set(againstIndexPaths, v);
+        return this;
+    }
+
+    ExactDedup setAgainstIndexes(java.util.List<EarlierIndex> indexes) {
+        againstIndexes = indexes;
         return this;
     }
 
@@ -217,18 +251,23 @@ public final class ExactDedup extends CurationStage<ExactDedup> {
                 .orderBy(RowOrder.orderColumns(docs, name(), ctx.idColumn(), ctx.textColumn()).toArray(new Column[0]));
         Dataset<Row> w = docs.withColumn(KEY, key);
         EarlierCorpus earlier = EarlierCorpus.forStage(against, againstFrame, getAgainstPaths(), ctx, name());
-        Column earlierId = lit(null);
+        // the earlier documents' (key, id): made from the texts this run, or read from a saved index
+        List<EarlierCorpus> earlierKeys = new ArrayList<>();
         if (earlier != null) {
-            if (!byText()) {
-                earlier = earlier.requiring(target, earlier.label());
+            earlierKeys.add(earlierKeys(earlier));
+        }
+        for (EarlierIndex index : EarlierIndex.forStage(againstIndexes, getAgainstIndexPaths(), ctx, this)) {
+            earlierKeys.add(index.part(ctx.spark(), name()));
+        }
+        Column earlierId = lit(null);
+        if (!earlierKeys.isEmpty()) {
+            DataType idType = docs.schema().apply(ctx.idColumn()).dataType();
+            Dataset<Row> keys = null;
+            for (EarlierCorpus k : earlierKeys) {
+                Dataset<Row> each = k.docs().select(col(EarlierIndex.KEY).as(KEY), k.idAs(idType).as("_kd_earlier_id"));
+                keys = keys == null ? each : keys.union(each);
             }
-            // the new rows' key column, under the earlier corpus's name for it (the text is its text column)
-            String earlierTarget = byText() ? earlier.textColumn() : EarlierCorpus.require(earlier.docs(), target, earlier.label());
-            Dataset<Row> e = earlier.docs();
-            Column earlierValue = comparable(Columns.named(earlierTarget), e.select(Columns.named(earlierTarget)).schema().fields()[0].dataType());
-            Dataset<Row> firsts = e.where(earlierValue.isNotNull())
-                    .select(hash.apply(earlierValue).as(KEY), earlier.idAs(docs.schema().apply(ctx.idColumn()).dataType()).as("_kd_earlier_id"))
-                    .groupBy(KEY).agg(min("_kd_earlier_id").as("_kd_earlier_id"));
+            Dataset<Row> firsts = keys.groupBy(KEY).agg(min("_kd_earlier_id").as("_kd_earlier_id"));
             w = w.join(firsts, w.col(KEY).equalTo(firsts.col(KEY)), "left").drop(firsts.col(KEY));
             earlierId = col("_kd_earlier_id");
         }
@@ -248,6 +287,38 @@ public final class ExactDedup extends CurationStage<ExactDedup> {
             out = ClusterColumns.set(out, ctx.idColumn(), isEligible, representative, when(ofEarlier.or(duplicate), representative));
         }
         return out.drop(KEY, "_kd_exact_n", "_kd_exact_first", "_kd_exact_eligible", "_kd_exact_dup", "_kd_exact_earlier", "_kd_earlier_id");
+    }
+
+    /**
+     * The earlier documents' keys: {@link EarlierIndex#KEY} (the key as the new rows get it) and the earlier id as it is,
+     * one row per document with a value; what {@code --save-index} writes for this stage (the id as {@link EarlierIndex#ID}).
+     */
+    EarlierCorpus earlierKeys(EarlierCorpus earlier) {
+        if (!byText()) {
+            // an empty JSON Lines corpus has no schema: no column, and no rows to have it
+            earlier = earlier.requiring(getColumn(), earlier.label());
+        }
+        // the new rows' key column, under the earlier corpus's name for it (the text is its text column)
+        String earlierTarget = byText() ? earlier.textColumn() : EarlierCorpus.require(earlier.docs(), getColumn(), earlier.label());
+        NormalizeOptions norm = normalizeOptions();
+        UserDefinedFunction hash = functions.udf((UDF1<String, String>) s -> s == null ? null : key(s, norm).toHex(),
+                DataTypes.StringType);
+        Dataset<Row> e = earlier.docs();
+        Column earlierValue = comparable(Columns.named(earlierTarget), e.select(Columns.named(earlierTarget)).schema().fields()[0].dataType());
+        // the id under its own name, which messages about it give (the index names it ID)
+        Dataset<Row> keys = e.where(earlierValue.isNotNull())
+                .select(hash.apply(earlierValue).as(EarlierIndex.KEY), Columns.named(earlier.idColumn()));
+        return new EarlierCorpus(keys, keys.columns()[1], null, earlier.label());
+    }
+
+    /** What an index's part for this stage must have been made with to stand for the earlier texts ({@link EarlierIndex}). */
+    java.util.Map<String, Object> indexParams() {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("column", getColumn());
+        String n = getOrDefault(normalize);
+        m.put("normalize", n.isEmpty() ? (byText() ? "exact" : "none") : n.toLowerCase(java.util.Locale.ROOT));
+        m.put("key", "murmur3_x64_128");
+        return m;
     }
 
     /**

@@ -78,7 +78,9 @@ import org.apache.spark.util.LongAccumulator;
  * {@code duplicate_of}, the smallest id of the earlier documents in it. It is what deduplicating both corpora together
  * would do to the new documents, the earlier ones ordered first. The earlier documents are ordered as the new ones
  * are ({@link RowOrder}, one sort, materialised), so the result does not depend on either corpus's partitioning; their
- * texts are read from there for the shingle sets of those in a candidate pair.
+ * texts are read from there for the shingle sets of those in a candidate pair. A saved index ({@code againstIndexPaths},
+ * {@link EarlierIndex}) holds what this stage makes of the earlier texts before that sort ({@link #earlierEntries}: the
+ * id, what the order reads, band keys, the shingle set), and is used in their place.
  *
  * <p>Bands and rows: {@code bands}/{@code rows} when both are set; otherwise chosen for
  * {@code threshold} by text-dedup's {@code optimal_param} — with verification, false negatives
@@ -120,6 +122,12 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
     private final StringArrayParam againstPaths = new StringArrayParam(this, "againstPaths",
             "an earlier corpus (files, folders, globs read as --input is): rows near-duplicating its documents are rejected (empty: none)",
             ParamChecks.value(this, "againstPaths", "paths, none blank", (String[] v) -> java.util.Arrays.stream(v).noneMatch(p -> p == null || p.isBlank())));
+    private final StringArrayParam againstIndexPaths = new StringArrayParam(this, "againstIndexPaths",
+            "saved dedup indexes of earlier corpora (kindling dedup --save-index): compared with as againstPaths is, their texts "
+                    + "not read again (empty: none)",
+            ParamChecks.value(this, "againstIndexPaths", "paths, none blank", (String[] v) -> java.util.Arrays.stream(v).noneMatch(p -> p == null || p.isBlank())));
+    /** Indexes already opened and checked (the CLI's, before Spark started): not a param; before againstIndexPaths. */
+    private transient java.util.List<EarlierIndex> againstIndexes;
     /** An earlier corpus already read (the CLI's): not a param, so not saved; before againstPaths. */
     private transient EarlierCorpus against;
     /** {@link #setAgainst}'s DataFrame, its columns found when the stage runs (idCol and textCol may be set after it). */
@@ -147,6 +155,7 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         setDefault(allPairsMaxBucket, BucketPairs.DEFAULT_ALL_PAIRS_MAX);
         setDefault(clusterColumns, false);
         setDefault(againstPaths, new String[0]);
+        setDefault(againstIndexPaths, new String[0]);
     }
 
     public static MLReader<MinHashDedup> read() {
@@ -300,6 +309,29 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         return this;
     }
 
+    public StringArrayParam againstIndexPaths() {
+        return againstIndexPaths;
+    }
+
+    public String[] getAgainstIndexPaths() {
+        return getOrDefault(againstIndexPaths);
+    }
+
+    /**
+     * Saved indexes of earlier corpora ({@code kindling dedup --save-index}, {@link EarlierIndex}), compared with as
+     * {@code againstPaths} is (with it too, when both are set) without reading their texts; an index made with other
+     * parameters than this stage's is refused naming the parameter.
+     */
+    public MinHashDedup setAgainstIndexPaths(String[] v) {
+        set(againstIndexPaths, v);
+        return this;
+    }
+
+    MinHashDedup setAgainstIndexes(java.util.List<EarlierIndex> indexes) {
+        againstIndexes = indexes;
+        return this;
+    }
+
     /**
      * The earlier corpus as a DataFrame with the id and text columns under the names of this stage's input; rows with a
      * {@code reason} take no part. Not saved with the stage ({@code againstPaths} is); set, it is used instead of
@@ -374,7 +406,7 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
     private static final StructType SETS = new StructType().add("v", DataTypes.LongType, false).add("set", DataTypes.BinaryType, false);
     private static final String EARLIER_V = "_kd_earlier_v";
     private static final String EARLIER_ID = "_kd_earlier_id";
-    private static final String EARLIER_TEXT = "_kd_earlier_text";
+    private static final String EARLIER_TEXT = EarlierIndex.TEXT;
 
     @Override
     protected boolean comparesRows() {
@@ -402,28 +434,32 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         Dataset<Row> texts = ranked.where(col(Columns.REASON).isNull()).select(col(rank), Columns.named(text));
         Dataset<Row> keys = Lineage.cut(texts.mapPartitions(new BandKeys(p, norm, signed), Encoders.row(KEYS)));
         EarlierCorpus earlier = EarlierCorpus.forStage(against, againstFrame, getAgainstPaths(), ctx, NAME);
-        // (vertex, id, text) of the earlier documents, numbered below every rank (ranks are never negative)
+        // the earlier documents' entries (id, what they are ordered by, band keys, a shingle set or the text to make it
+        // from): made from the texts this run, or read from a saved index
+        List<EarlierCorpus> entries = new ArrayList<>();
+        if (earlier != null) {
+            entries.add(earlierEntries(earlier, false));
+        }
+        for (EarlierIndex index : EarlierIndex.forStage(againstIndexes, getAgainstIndexPaths(), ctx, this)) {
+            entries.add(index.part(ctx.spark(), NAME));
+        }
+        // (vertex, id, band keys, set, text) of the earlier documents, numbered below every rank (ranks are never negative)
         Dataset<Row> earlierDocs = null;
         LongAccumulator signedEarlier = ctx.spark().sparkContext().longAccumulator("kindling minhash earlier documents");
         Dataset<Row> allKeys = keys;
-        if (earlier != null) {
+        if (!entries.isEmpty()) {
             // numbered in RowOrder too, so that the candidates (in a large bucket, who is next to whom) and the result do not
-            // depend on how the earlier corpus was partitioned; the rank shifted below zero
-            Dataset<Row> e = earlier.docs();
-            List<Column> slim = new ArrayList<>(List.of(Columns.named(earlier.idColumn()), Columns.named(earlier.textColumn())));
-            for (String c : new String[] {Columns.SOURCE_FILE, Columns.SOURCE_OFFSET}) {
-                if (java.util.Arrays.asList(e.columns()).contains(c)) {
-                    slim.add(col(c));
-                }
-            }
-            slim.add(lit(null).cast(DataTypes.StringType).as(Columns.REASON));
-            Dataset<Row> earlierRanked = RowOrder.rank(e.select(slim.toArray(new Column[0])), NAME + " (" + earlier.label() + ")",
-                    earlier.idColumn(), earlier.textColumn());
+            // depend on how the earlier corpus was partitioned, nor on whether it came as texts or as an index; the rank
+            // shifted below zero
+            EarlierCorpus all = EarlierIndex.union(entries);
+            Dataset<Row> earlierRanked = RowOrder.rank(all.docs(), List.of(col(EarlierIndex.ID).asc_nulls_first(),
+                    col(Columns.SOURCE_FILE).asc_nulls_first(), col(Columns.SOURCE_OFFSET).asc_nulls_first(),
+                    col(EarlierIndex.TEXT_HASH).asc_nulls_first()));
             earlierDocs = earlierRanked.select(col(rank).plus(lit(Long.MIN_VALUE)).as(EARLIER_V),
-                    earlier.idAs(ranked.schema().apply(id).dataType()).as(EARLIER_ID),
-                    Columns.named(earlier.textColumn()).as(EARLIER_TEXT));
-            Dataset<Row> earlierKeys = earlierDocs.select(EARLIER_V, EARLIER_TEXT)
-                    .mapPartitions(new BandKeys(p, norm, signedEarlier), Encoders.row(KEYS));
+                    all.idAs(ranked.schema().apply(id).dataType()).as(EARLIER_ID),
+                    col(EarlierIndex.BAND_KEYS), col(EarlierIndex.SET), col(EARLIER_TEXT));
+            Dataset<Row> earlierKeys = earlierDocs.select(EARLIER_V, EarlierIndex.BAND_KEYS)
+                    .mapPartitions(new StoredBandKeys(signedEarlier), Encoders.row(KEYS));
             // only the buckets a new document is in: the earlier corpus's others make no pair this run looks at
             Dataset<Row> newKeys = keys.select(col("key").as("_kd_new_key")).distinct();
             allKeys = keys.union(earlierKeys.join(newKeys, earlierKeys.col("key").equalTo(newKeys.col("_kd_new_key")), "left_semi"));
@@ -432,7 +468,7 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
 
         Dataset<Row> pairs = allKeys.repartition(col("key")).sortWithinPartitions("key", "order", "v")
                 .mapPartitions(new Buckets(getAllPairsMaxBucket(), getVerify() ? BucketPairs.DEFAULT_NEIGHBOURS : 0), Encoders.row(PAIRS));
-        if (earlier != null) {
+        if (earlierDocs != null) {
             pairs = pairs.where(col("b").geq(0)); // a < b: a pair of two earlier documents has b < 0
         }
         Dataset<Row> candidates = Lineage.cut(pairs.distinct());
@@ -442,11 +478,15 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         if (getVerify()) {
             Dataset<Row> involved = candidates.select(col("a").as("v")).union(candidates.select(col("b").as("v"))).distinct();
             Dataset<Row> involvedTexts = texts.join(involved, texts.col(rank).equalTo(involved.col("v")), "left_semi");
+            Dataset<Row> storedSets = null;
             if (earlierDocs != null) {
-                Dataset<Row> e = earlierDocs.select(EARLIER_V, EARLIER_TEXT);
-                involvedTexts = involvedTexts.union(e.join(involved, e.col(EARLIER_V).equalTo(involved.col("v")), "left_semi"));
+                // an index holds the sets; an earlier corpus read this run has its texts, shingled as the new ones are
+                Dataset<Row> e = earlierDocs.join(involved, earlierDocs.col(EARLIER_V).equalTo(involved.col("v")), "left_semi");
+                involvedTexts = involvedTexts.union(e.where(col(EarlierIndex.SET).isNull()).select(EARLIER_V, EARLIER_TEXT));
+                storedSets = e.where(col(EarlierIndex.SET).isNotNull()).select(col(EARLIER_V).as("v"), col(EarlierIndex.SET).as("set"));
             }
-            Dataset<Row> sets = Lineage.cut(involvedTexts.mapPartitions(new ShingleSets(p.ngram(), norm), Encoders.row(SETS)));
+            Dataset<Row> made = involvedTexts.mapPartitions(new ShingleSets(p.ngram(), norm), Encoders.row(SETS));
+            Dataset<Row> sets = Lineage.cut(storedSets == null ? made : made.union(storedSets));
             edges = Lineage.cut(candidates
                     .join(sets.select(col("v").as("a"), col("set").as("sa")), "a")
                     .join(sets.select(col("v").as("b"), col("set").as("sb")), "b")
@@ -501,10 +541,46 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         ctx.reportValue(NAME + "_candidate_pairs", candidateCount);
         ctx.reportValue(NAME + "_similar_pairs", cc.edges());
         ctx.reportValue(NAME + "_clusters", cc.roots());
-        if (earlier != null) {
+        if (earlierDocs != null) {
             ctx.reportValue(NAME + "_earlier_documents_compared", signedEarlier.value());
         }
         return out.drop(rank, CC_VERTEX, CC_ROOT, "_kd_root_id", ELIGIBLE);
+    }
+
+    /**
+     * The earlier documents' entries, one per document with a shingle (one without is compared with nothing): {@link
+     * EarlierIndex#ID} (the id as it is), {@link Columns#SOURCE_FILE}, {@link Columns#SOURCE_OFFSET} and {@link
+     * EarlierIndex#TEXT_HASH} (with the id, what {@link RowOrder} orders them by), {@link EarlierIndex#BAND_KEYS}, and
+     * either {@link EarlierIndex#SET} (the shingle set, {@code withSets}: what {@code --save-index} writes) or {@link
+     * EarlierIndex#TEXT} (to make the set from, for the few documents in a candidate pair). A null id fails the job naming
+     * it.
+     */
+    EarlierCorpus earlierEntries(EarlierCorpus earlier, boolean withSets) {
+        Dataset<Row> e = earlier.docs();
+        List<String> columns = java.util.Arrays.asList(e.columns());
+        Column text = Columns.named(earlier.textColumn());
+        Dataset<Row> slim = e.select(earlier.idAs(e.schema().apply(earlier.idColumn()).dataType()).as(EarlierIndex.ID),
+                (columns.contains(Columns.SOURCE_FILE) ? col(Columns.SOURCE_FILE) : lit(null)).cast(DataTypes.StringType).as(Columns.SOURCE_FILE),
+                (columns.contains(Columns.SOURCE_OFFSET) ? col(Columns.SOURCE_OFFSET) : lit(null)).cast(DataTypes.LongType).as(Columns.SOURCE_OFFSET),
+                functions.xxhash64(text).as(EarlierIndex.TEXT_HASH), text.as(EarlierIndex.TEXT));
+        StructType schema = EarlierIndex.entrySchema(slim.schema().apply(EarlierIndex.ID).dataType());
+        Dataset<Row> out = slim.mapPartitions(new EarlierSignatures(minHashParams(), NormalizeOptions.named(getNormalize()), withSets),
+                Encoders.row(schema));
+        return new EarlierCorpus(out, EarlierIndex.ID, null, earlier.label());
+    }
+
+    /** What an index's part for this stage must have been made with to stand for the earlier texts ({@link EarlierIndex}). */
+    Map<String, Object> indexParams() {
+        MinHashParams p = minHashParams();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("ngram", p.ngram());
+        m.put("num_perm", p.numPerm());
+        m.put("bands", p.bands());
+        m.put("rows", p.rows());
+        m.put("seed", p.seed());
+        m.put("normalize", getNormalize().toLowerCase(java.util.Locale.ROOT));
+        m.put("shingle_hash", "fnv1a64-fmix64");
+        return m;
     }
 
     /** cluster_id / duplicate_of: the representative's id, own id when alone ({@link ClusterColumns}). */
@@ -587,11 +663,71 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
                         return;
                     }
                     signed.add(1);
-                    long v = r.getLong(0);
-                    long[] keys = LshBands.bandKeys(sig, params.bands(), params.rows());
-                    for (int j = 0; j < keys.length; j++) {
-                        out.add(RowFactory.create(keys[j], LshBands.orderKey(keys, j), v));
+                    bandRows(LshBands.bandKeys(sig, params.bands(), params.rows()), r.getLong(0), out);
+                }
+            };
+        }
+    }
+
+    /** (band key, order key, v) for each of a document's band keys: the rows the buckets are made of. */
+    static void bandRows(long[] keys, long v, List<Row> out) {
+        for (int j = 0; j < keys.length; j++) {
+            out.add(RowFactory.create(keys[j], LshBands.orderKey(keys, j), v));
+        }
+    }
+
+    /** (v, packed band keys) → (band key, order key, v) for each band: the earlier documents' keys, made before or stored. */
+    static final class StoredBandKeys implements MapPartitionsFunction<Row, Row> {
+        private static final long serialVersionUID = 1L;
+        private final LongAccumulator signed;
+
+        StoredBandKeys(LongAccumulator signed) {
+            this.signed = signed;
+        }
+
+        @Override
+        public Iterator<Row> call(Iterator<Row> in) {
+            return new FlatIterator(in) {
+                @Override
+                void expand(Row r, List<Row> out) {
+                    signed.add(1);
+                    bandRows(unpack((byte[]) r.get(1)), r.getLong(0), out);
+                }
+            };
+        }
+    }
+
+    /**
+     * (id, source file, source offset, text hash, text) → the entry {@link EarlierIndex#entrySchema} (band keys packed, and
+     * the shingle set or the text); texts without shingles yield nothing.
+     */
+    static final class EarlierSignatures implements MapPartitionsFunction<Row, Row> {
+        private static final long serialVersionUID = 1L;
+        private final MinHashParams params;
+        private final NormalizeOptions norm;
+        private final boolean withSets;
+
+        EarlierSignatures(MinHashParams params, NormalizeOptions norm, boolean withSets) {
+            this.params = params;
+            this.norm = norm;
+            this.withSets = withSets;
+        }
+
+        @Override
+        public Iterator<Row> call(Iterator<Row> in) {
+            MinHasher hasher = new MinHasher(params, norm);
+            Shingler shingler = new Shingler(params.ngram(), norm);
+            return new FlatIterator(in) {
+                @Override
+                void expand(Row r, List<Row> out) {
+                    String text = r.isNullAt(4) ? "" : r.getString(4);
+                    long[] sig = hasher.signature(text);
+                    if (MinHasher.isEmpty(sig)) {
+                        return;
                     }
+                    byte[] keys = pack(LshBands.bandKeys(sig, params.bands(), params.rows()));
+                    out.add(RowFactory.create(r.get(0), r.get(1), r.get(2), r.get(3), keys,
+                            withSets ? pack(shingler.shingleSet(text)) : null, withSets ? null : text));
                 }
             };
         }

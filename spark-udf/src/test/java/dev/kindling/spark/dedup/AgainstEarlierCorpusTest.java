@@ -241,8 +241,7 @@ class AgainstEarlierCorpusTest {
 
     /**
      * An earlier document without an id (possible through the Java API: the reader gives every row one) fails the job
-     * naming it: its copies would be dropped naming no row, or kept because there was no id to name. (Near dedup without
-     * cluster columns reads no earlier id: its verdict does not need one.)
+     * naming it: its copies would be dropped naming no row, or kept because there was no id to name.
      */
     @Test
     void anEarlierDocumentWithoutAnIdFailsNamingIt() {

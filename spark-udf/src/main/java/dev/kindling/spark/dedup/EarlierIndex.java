@@ -1,0 +1,277 @@
+package dev.kindling.spark.dedup;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.io.Columns;
+import dev.kindling.spark.stage.PipelineStage;
+import dev.kindling.spark.stage.StageContext;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * A saved dedup index of an earlier corpus ({@code kindling dedup --save-index}): what the dedup stages compute from the
+ * earlier texts each {@code --against} run, kept as Parquet, so that a later run compares with it without reading the
+ * texts again (datatrove's {@code MinhashBuildIndex} and {@code index_folder}). A folder:
+ * <ul>
+ *   <li>{@code manifest.json}: the format and its version, the id type, the corpus it was made from and, per stage,
+ *       the parameters its part was made with (what must match for it to stand for the texts) and its documents;</li>
+ *   <li>one Parquet folder per stage, named as the stage: {@code exact_dedup} (and {@code exact_dedup_url} ...):
+ *       {@link #KEY}, {@link #ID}, what {@link ExactDedup#earlierKeys} gives; {@code minhash_dedup}: {@link #ID}, the
+ *       source file and offset and {@link #TEXT_HASH} (what the earlier documents are ordered by), {@link #BAND_KEYS}
+ *       and {@link #SET}, what {@link MinHashDedup#earlierEntries} gives.</li>
+ * </ul>
+ * The stages use a part as they use the same data made from the texts, so the result is the same as {@code --against}
+ * with the corpus the index was made from. The manifest is written last: a folder without one is not an index.
+ */
+public record EarlierIndex(String path, String label, JsonNode manifest) {
+    static final String FORMAT = "kindling-dedup-index";
+    static final int VERSION = 1;
+    static final String MANIFEST = "manifest.json";
+    /** Exact dedup's key of an earlier document: the hex of its 128-bit key. */
+    static final String KEY = "key";
+    /** The earlier document's id, of the earlier corpus's id type. */
+    static final String ID = "id";
+    /** The xxhash64 of the earlier text: what {@link dev.kindling.spark.curate.RowOrder} orders by after id, file and offset. */
+    static final String TEXT_HASH = "text_hash";
+    /** Near dedup's band keys of an earlier document, packed as little-endian longs. */
+    static final String BAND_KEYS = "band_keys";
+    /** The earlier document's sorted shingle set, packed as little-endian longs (for the exact Jaccard check). */
+    static final String SET = "shingle_set";
+    /** The earlier text, in entries made from the texts this run (not in an index: there the set stands for it). */
+    static final String TEXT = "_kd_earlier_text";
+
+    /** Near dedup's entries ({@link MinHashDedup#earlierEntries}), the id of {@code idType}. */
+    static StructType entrySchema(DataType idType) {
+        return new StructType().add(ID, idType, false).add(Columns.SOURCE_FILE, DataTypes.StringType, true)
+                .add(Columns.SOURCE_OFFSET, DataTypes.LongType, true).add(TEXT_HASH, DataTypes.LongType, false)
+                .add(BAND_KEYS, DataTypes.BinaryType, false).add(SET, DataTypes.BinaryType, true).add(TEXT, DataTypes.StringType, true);
+    }
+
+    /**
+     * The indexes a stage compares with: those the CLI opened and checked ({@code given}), else its {@code
+     * againstIndexPaths} opened and checked now.
+     */
+    static List<EarlierIndex> forStage(List<EarlierIndex> given, String[] paths, StageContext ctx, PipelineStage stage) {
+        if (given != null) {
+            return given;
+        }
+        List<EarlierIndex> out = new ArrayList<>();
+        for (String p : paths) {
+            EarlierIndex index = open(ctx.spark().sparkContext().hadoopConfiguration(), p, stage.name() + ": againstIndexPaths");
+            index.requireMatches(stage);
+            out.add(index);
+        }
+        return out;
+    }
+
+    /**
+     * Opens the index at {@code path}, reading its manifest only (no Spark job): a usage error naming {@code option} and
+     * the path when it is missing, has no manifest, or the manifest is not one this version reads.
+     */
+    public static EarlierIndex open(Configuration conf, String path, String option) {
+        String label = option + " " + path;
+        Path dir = new Path(path);
+        JsonNode m;
+        try {
+            FileSystem fs = manifestFileSystem(dir, conf);
+            if (!fs.exists(dir)) {
+                throw KindlingException.usage(label + " does not exist");
+            }
+            Path manifest = new Path(dir, MANIFEST);
+            if (!fs.exists(manifest)) {
+                throw KindlingException.usage(label + " has no " + MANIFEST + ": not a dedup index (kindling dedup --save-index "
+                        + "writes one, its manifest last)");
+            }
+            try (InputStream in = fs.open(manifest)) {
+                m = new ObjectMapper().readTree(in);
+            }
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw KindlingException.usage(label + ": " + MANIFEST + " is not valid JSON (" + e.getOriginalMessage() + ")");
+        } catch (IOException e) {
+            throw KindlingException.usage(label + ": cannot read it (" + e.getMessage() + ")");
+        }
+        String where = label + ": " + MANIFEST;
+        if (m == null || !m.isObject() || !FORMAT.equals(m.path("format").asText(null))) {
+            throw KindlingException.usage(where + " is not a dedup index manifest (no \"format\": \"" + FORMAT + "\")");
+        }
+        if (m.path("version").asInt(-1) != VERSION) {
+            throw KindlingException.usage(where + " has format version " + m.path("version") + "; this Kindling reads version "
+                    + VERSION + ": make the index again");
+        }
+        if (!m.path("id_type").isTextual() || !m.path("stages").isObject() || m.path("stages").isEmpty()) {
+            throw KindlingException.usage(where + " has no \"id_type\" or no \"stages\"");
+        }
+        return new EarlierIndex(path, label, m);
+    }
+
+    /** {@link #requireMatches(String, Map)} for a dedup stage (exact or near). */
+    void requireMatches(PipelineStage stage) {
+        if (stage instanceof ExactDedup x) {
+            requireMatches(x.name(), x.indexParams());
+        } else if (stage instanceof MinHashDedup m) {
+            requireMatches(m.name(), m.indexParams());
+        } else {
+            throw KindlingException.usage(label + ": " + stage.name() + " does not compare with an earlier corpus");
+        }
+    }
+
+    /**
+     * Refuses this index for stage {@code stage} with {@code params} unless it has a part for it made with the same: a
+     * usage error naming the parameter and both values.
+     */
+    void requireMatches(String stage, Map<String, Object> params) {
+        JsonNode part = manifest.path("stages").path(stage);
+        if (!part.isObject()) {
+            List<String> has = new ArrayList<>();
+            manifest.path("stages").fieldNames().forEachRemaining(has::add);
+            throw KindlingException.usage(label + " has no " + stage + " (it was made for " + String.join(", ", has)
+                    + "): make it with the stages this run has");
+        }
+        for (Map.Entry<String, Object> p : params.entrySet()) {
+            String want = String.valueOf(p.getValue());
+            String got = part.has(p.getKey()) ? part.get(p.getKey()).asText() : "(none)";
+            if (!want.equals(got)) {
+                throw KindlingException.usage(label + " was made with " + stage + " " + p.getKey() + " '" + got + "', this run's is '"
+                        + want + "': an index stands for the earlier texts only under the parameters it was made with");
+            }
+        }
+    }
+
+    /** This index's part for {@code stage}, as an earlier corpus of rows (its id column {@link #ID}). */
+    EarlierCorpus part(SparkSession spark, String stage) {
+        String at = new Path(path, stage).toString();
+        Dataset<Row> rows;
+        try {
+            rows = spark.read().parquet(at);
+        } catch (RuntimeException e) {
+            throw KindlingException.usage(label + ": cannot read its " + stage + " part " + at + " (" + e.getMessage() + ")");
+        }
+        String idType = rows.schema().getFieldIndex(ID).isDefined() ? rows.schema().apply(ID).dataType().simpleString() : "(none)";
+        if (!idType.equals(manifest.path("id_type").asText())) {
+            throw KindlingException.usage(label + ": " + at + " has id type " + idType + ", its manifest says "
+                    + manifest.path("id_type").asText() + ": the index is damaged; make it again");
+        }
+        if (stage.equals(MinHashDedup.NAME)) {
+            rows = rows.select(col(ID), col(Columns.SOURCE_FILE), col(Columns.SOURCE_OFFSET), col(TEXT_HASH), col(BAND_KEYS), col(SET),
+                    lit(null).cast(DataTypes.StringType).as(TEXT));
+        } else {
+            rows = rows.select(col(KEY), col(ID));
+        }
+        return new EarlierCorpus(rows, ID, null, label);
+    }
+
+    /**
+     * The rows of several earlier sources (entries or keys, with the same columns) as one: their ids must be of one type,
+     * as the earlier documents are ordered by id.
+     */
+    static EarlierCorpus union(List<EarlierCorpus> parts) {
+        EarlierCorpus first = parts.get(0);
+        Dataset<Row> all = first.docs();
+        List<String> labels = new ArrayList<>(List.of(first.label()));
+        DataType type = first.docs().schema().apply(ID).dataType();
+        for (EarlierCorpus p : parts.subList(1, parts.size())) {
+            DataType t = p.docs().schema().apply(ID).dataType();
+            if (!t.equals(type)) {
+                throw KindlingException.usage(p.label() + " has ids of type " + t.simpleString() + ", " + first.label() + " of type "
+                        + type.simpleString() + ": earlier corpora compared together need ids of one type");
+            }
+            all = all.unionByName(p.docs());
+            labels.add(p.label());
+        }
+        return new EarlierCorpus(all, ID, null, String.join(", ", labels));
+    }
+
+    /** Refuses {@code dir} when it exists and is not an empty folder: an index is written into a new one. */
+    static void requireNew(Configuration conf, String dir, String option) {
+        try {
+            Path p = new Path(dir);
+            FileSystem fs = p.getFileSystem(conf);
+            if (fs.exists(p)) {
+                FileStatus s = fs.getFileStatus(p);
+                if (!s.isDirectory() || fs.listStatus(p).length > 0) {
+                    throw KindlingException.usage(option + " " + dir + " exists and is not an empty folder: an index is written "
+                            + "into a new one");
+                }
+            }
+        } catch (IOException e) {
+            throw KindlingException.usage(option + " " + dir + ": cannot check it (" + e.getMessage() + ")");
+        }
+    }
+
+    /**
+     * Writes the index of {@code corpus} for the stages among {@code stages} that compare with an earlier corpus into
+     * {@code dir} (new: {@link #requireNew}), its manifest last; {@code source} says what it was made from. Returns the
+     * documents of each part.
+     */
+    static Map<String, Long> write(SparkSession spark, EarlierCorpus corpus, List<PipelineStage> stages, String dir, String source) {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode m = json.createObjectNode();
+        m.put("format", FORMAT);
+        m.put("version", VERSION);
+        m.put("source", source);
+        m.put("id_type", corpus.docs().schema().apply(corpus.idColumn()).dataType().simpleString());
+        ObjectNode parts = m.putObject("stages");
+        Map<String, Long> counts = new LinkedHashMap<>();
+        for (PipelineStage s : stages) {
+            Map<String, Object> params;
+            Dataset<Row> rows;
+            if (s instanceof ExactDedup x) {
+                params = x.indexParams();
+                EarlierCorpus keys = x.earlierKeys(corpus);
+                // a null id fails here, naming the corpus, not in the run that reads the index
+                rows = keys.docs().select(col(KEY), keys.idAs(keys.docs().schema().apply(keys.idColumn()).dataType()).as(ID));
+            } else if (s instanceof MinHashDedup h) {
+                params = h.indexParams();
+                rows = h.earlierEntries(corpus, true).docs().drop(TEXT);
+            } else {
+                continue;
+            }
+            String at = new Path(dir, s.name()).toString();
+            rows.write().parquet(at);
+            long n = spark.read().parquet(at).count();
+            ObjectNode part = parts.putObject(s.name());
+            for (Map.Entry<String, Object> p : params.entrySet()) {
+                part.putPOJO(p.getKey(), p.getValue());
+            }
+            part.put("documents", n);
+            counts.put(s.name(), n);
+        }
+        Path manifest = new Path(dir, MANIFEST);
+        try (OutputStream out = manifestFileSystem(manifest, spark.sparkContext().hadoopConfiguration()).create(manifest, false)) {
+            out.write(json.writerWithDefaultPrettyPrinter().writeValueAsString(m).getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new KindlingException(KindlingException.FAILURE, "cannot write " + manifest + ": " + e.getMessage(), e);
+        }
+        return counts;
+    }
+
+    /**
+     * The file system of {@code p}, without the local one's checksum files: the manifest is a small text a user may read
+     * and edit, and an edit without its {@code .crc} failed as a "checksum error" rather than on what it says.
+     */
+    private static FileSystem manifestFileSystem(Path p, Configuration conf) throws IOException {
+        FileSystem fs = p.getFileSystem(conf);
+        return fs instanceof org.apache.hadoop.fs.ChecksumFileSystem c ? c.getRawFileSystem() : fs;
+    }
+}

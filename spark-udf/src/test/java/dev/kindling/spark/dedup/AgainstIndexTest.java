@@ -1,0 +1,310 @@
+package dev.kindling.spark.dedup;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.TestSpark;
+import dev.kindling.spark.cli.Cli;
+import dev.kindling.spark.io.Columns;
+import dev.kindling.testing.SharedData;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A saved dedup index ({@code --save-index}, {@code --index-only}) used in place of the earlier texts ({@code
+ * --against-index}, {@code setAgainstIndexPaths}): the same verdicts as {@code --against} with the corpus it was made
+ * from, on real text; and its refusals (other parameters, a missing or damaged index, a folder already there).
+ */
+class AgainstIndexTest {
+    @TempDir Path tmp;
+
+    static void write(Path p, Map<String, String> docs) throws Exception {
+        Files.createDirectories(p.getParent());
+        ObjectMapper json = new ObjectMapper();
+        try (Writer w = Files.newBufferedWriter(p, StandardCharsets.UTF_8)) {
+            for (Map.Entry<String, String> e : docs.entrySet()) {
+                w.write(json.writeValueAsString(Map.of("id", e.getKey(), "text", e.getValue())) + "\n");
+            }
+        }
+    }
+
+    static Cli.Result dedup(String... args) {
+        List<String> a = new ArrayList<>(List.of("dedup", "--no-progress"));
+        a.addAll(List.of(args));
+        return Cli.run(a.toArray(new String[0]));
+    }
+
+    /** id → "reason | duplicate_of | cluster_id" of an output written with --keep-duplicates. */
+    static Map<String, String> verdicts(Path out) {
+        Map<String, String> m = new TreeMap<>();
+        for (Row r : TestSpark.session().read().json(out.toString()).collectAsList()) {
+            m.put(r.getAs("id"), r.getAs(Columns.REASON) + " | " + r.getAs(Columns.DUPLICATE_OF) + " | " + r.getAs(Columns.CLUSTER_ID));
+        }
+        return m;
+    }
+
+    /**
+     * Moby-Dick's chapters (real prose) and the corpus near-duplicate benchmark, split at random into an earlier month
+     * and a new one; the new one also gets copies of earlier chapters, some exact (other case and spacing), some with a
+     * word changed in every 100.
+     */
+    static Map<String, Map<String, String>> months() throws Exception {
+        Map<String, String> earlier = new LinkedHashMap<>();
+        Map<String, String> news = new LinkedHashMap<>();
+        ObjectMapper json = new ObjectMapper();
+        List<String> chapters = new ArrayList<>();
+        for (String line : Files.readAllLines(SharedData.require("corpus/moby-dick.jsonl"))) {
+            JsonNode n = json.readTree(line);
+            chapters.add(n.get("text").asText());
+        }
+        SplittableRandom r = new SplittableRandom(5);
+        for (int i = 0; i < chapters.size(); i++) {
+            String text = chapters.get(i);
+            if (i % 2 == 0) {
+                earlier.put(String.format("a-moby%03d", i), text);
+                if (i % 6 == 0) {
+                    news.put(String.format("n-moby%03d-copy", i), "  " + text.toUpperCase(java.util.Locale.ROOT) + "\n");
+                } else if (i % 6 == 2) {
+                    String[] w = text.split(" ");
+                    for (int j = 0; j < w.length; j += 100) {
+                        w[j] = "changed";
+                    }
+                    news.put(String.format("n-moby%03d-near", i), String.join(" ", w));
+                }
+            } else {
+                news.put(String.format("n-moby%03d", i), text);
+            }
+        }
+        for (dev.kindling.dedup.Document d : DedupTestData.benchmark(80, 120, 9)) {
+            boolean isEarlier = r.nextBoolean();
+            (isEarlier ? earlier : news).put((isEarlier ? "a-" : "n-") + d.id(), d.text());
+        }
+        return Map.of("earlier", earlier, "new", news);
+    }
+
+    /**
+     * The same kept rows, reasons, duplicate_of and cluster_id as --against with the corpus the index was made from:
+     * the index a run saved of its output (--save-index), and the one made of that output afterwards (--index-only).
+     */
+    @Test
+    void sameVerdictsAsAgainstTheCorpusItWasMadeFrom() throws Exception {
+        Map<String, Map<String, String>> m = months();
+        Path earlierRaw = tmp.resolve("raw/2026-11.jsonl");
+        Path news = tmp.resolve("new/2026-12.jsonl");
+        write(earlierRaw, m.get("earlier"));
+        write(news, m.get("new"));
+
+        // last month, deduplicated and published with its index
+        Path published = tmp.resolve("corpus-2026-11");
+        Path saved = tmp.resolve("index-2026-11");
+        Cli.Result made = dedup("-i", earlierRaw.toString(), "-o", published.toString(), "--keep-duplicates", "--save-index", saved.toString());
+        assertEquals(0, made.code(), made.toString());
+        assertTrue(made.out().matches("(?s).*index: " + saved + " \\(exact_dedup \\d+ documents, minhash_dedup \\d+ documents\\).*"), made.out());
+        JsonNode manifest = new ObjectMapper().readTree(saved.resolve("manifest.json").toFile());
+        assertEquals(5, manifest.at("/stages/minhash_dedup/ngram").asInt());
+        assertEquals(14, manifest.at("/stages/minhash_dedup/bands").asInt());
+        assertEquals("string", manifest.get("id_type").asText());
+
+        Path byTexts = tmp.resolve("out-against");
+        Cli.Result against = dedup("-i", news.toString(), "-o", byTexts.toString(), "--against", published.toString(), "--keep-duplicates");
+        assertEquals(0, against.code(), against.toString());
+        Map<String, String> want = verdicts(byTexts);
+        assertTrue(want.values().stream().filter(v -> v.startsWith("exact_dedup:duplicate_of_earlier")).count() >= 10, want.toString());
+        assertTrue(want.values().stream().filter(v -> v.startsWith("minhash_dedup:near_duplicate_of_earlier")).count() >= 20, want.toString());
+        assertTrue(want.containsKey("n-moby000-copy") && want.get("n-moby000-copy").startsWith("exact_dedup:duplicate_of_earlier | a-moby000"),
+                want.get("n-moby000-copy"));
+        assertTrue(want.get("n-moby002-near").startsWith("minhash_dedup:near_duplicate_of_earlier | a-moby002"), want.get("n-moby002-near"));
+
+        Path byIndex = tmp.resolve("out-index");
+        Cli.Result indexed = dedup("-i", news.toString(), "-o", byIndex.toString(), "--against-index", saved.toString(), "--keep-duplicates");
+        assertEquals(0, indexed.code(), indexed.toString());
+        assertEquals(want, verdicts(byIndex));
+        // the same table and counts (minhash_dedup_earlier_documents_compared too), but for the times and the output
+        assertEquals(against.out().replaceAll("\\(\\d+\\.\\d s\\)", "").replaceAll("(?m)^output.*$", ""),
+                indexed.out().replaceAll("\\(\\d+\\.\\d s\\)", "").replaceAll("(?m)^output.*$", ""), "the same table");
+
+        // an index made afterwards of the published corpus, as --against reads it
+        Path bootstrapped = tmp.resolve("index-bootstrapped");
+        Cli.Result boot = dedup("-i", published.toString(), "--save-index", bootstrapped.toString(), "--index-only");
+        assertEquals(0, boot.code(), boot.toString());
+        Path byBootstrapped = tmp.resolve("out-bootstrapped");
+        Cli.Result second = dedup("-i", news.toString(), "-o", byBootstrapped.toString(), "--against-index", bootstrapped.toString(),
+                "--keep-duplicates");
+        assertEquals(0, second.code(), second.toString());
+        assertEquals(want, verdicts(byBootstrapped));
+    }
+
+    /**
+     * Through the Java API, an index and an earlier corpus of texts together: the same as both corpora read as texts (the
+     * earlier documents of both ordered as one).
+     */
+    @Test
+    void anIndexAndEarlierTextsTogetherAsBothTexts() throws Exception {
+        Map<String, Map<String, String>> m = months();
+        Map<String, String> first = new LinkedHashMap<>();
+        Map<String, String> second = new LinkedHashMap<>();
+        int i = 0;
+        for (Map.Entry<String, String> e : m.get("earlier").entrySet()) {
+            (i++ % 3 == 0 ? first : second).put(e.getKey(), e.getValue());
+        }
+        Path a = tmp.resolve("a/part-0.jsonl");
+        Path b = tmp.resolve("b/part-0.jsonl");
+        write(a, first);
+        write(b, second);
+        Path index = tmp.resolve("index-b");
+        EarlierCorpus corpusB = EarlierCorpus.read(TestSpark.session(), List.of(b.toString()), "id", "text", "test");
+        EarlierIndex.write(TestSpark.session(), corpusB, List.of(new ExactDedup(), new MinHashDedup()), index.toString(), b.toString());
+
+        Dataset<Row> docs = AgainstEarlierCorpusTest.frame(m.get("new"), 3);
+        String[] both = {a.toString(), b.toString()};
+        Dataset<Row> want = new MinHashDedup().setClusterColumns(true).setAgainstPaths(both)
+                .transform(new ExactDedup().setClusterColumns(true).setAgainstPaths(both).transform(docs));
+        String[] textsOfA = {a.toString()};
+        String[] indexOfB = {index.toString()};
+        Dataset<Row> got = new MinHashDedup().setClusterColumns(true).setAgainstPaths(textsOfA).setAgainstIndexPaths(indexOfB)
+                .transform(new ExactDedup().setClusterColumns(true).setAgainstPaths(textsOfA).setAgainstIndexPaths(indexOfB).transform(docs));
+        Map<String, String> expected = AgainstEarlierCorpusTest.verdicts(want);
+        assertEquals(expected, AgainstEarlierCorpusTest.verdicts(got));
+        assertTrue(expected.values().stream().filter(v -> v.contains("_of_earlier")).count() > 20, expected.toString());
+
+        // an index for other parameters is refused naming the parameter and both values
+        KindlingException other = assertThrows(KindlingException.class, () -> new MinHashDedup().setNgram(7)
+                .setAgainstIndexPaths(indexOfB).transform(docs));
+        assertTrue(other.getMessage().contains("minhash_dedup: againstIndexPaths " + index + " was made with minhash_dedup ngram '5', "
+                + "this run's is '7'"), other.getMessage());
+    }
+
+    /** The refusals, before Spark starts where the index is local (an unreachable --master shows it). */
+    @Test
+    void refusesAnIndexThatDoesNotFitMissingOrDamaged() throws Exception {
+        Map<String, String> docs = new LinkedHashMap<>();
+        docs.put("e1", AgainstEarlierCorpusTest.words(1));
+        docs.put("e2", AgainstEarlierCorpusTest.words(2));
+        Path earlier = tmp.resolve("earlier/docs.jsonl");
+        write(earlier, docs);
+        Path input = tmp.resolve("input/docs.jsonl");
+        write(input, Map.of("n1", AgainstEarlierCorpusTest.words(1)));
+        Path index = tmp.resolve("index");
+        Cli.Result made = dedup("-i", earlier.toString(), "--save-index", index.toString(), "--index-only", "--ngram", "3");
+        assertEquals(0, made.code(), made.toString());
+
+        String bogus = "bogus://x";
+        Cli.Result ngram = dedup("--master", bogus, "-i", input.toString(), "-o", tmp.resolve("o1").toString(), "--against-index", index.toString());
+        assertEquals(2, ngram.code(), ngram.toString());
+        assertTrue(ngram.err().contains("--against-index " + index + " was made with minhash_dedup ngram '3', this run's is '5'"), ngram.err());
+
+        Cli.Result column = dedup("--master", bogus, "-i", input.toString(), "-o", tmp.resolve("o2").toString(), "--against-index",
+                index.toString(), "--exact", "--minhash", "--ngram", "3", "--exact-column", "url");
+        assertEquals(2, column.code(), column.toString());
+        assertTrue(column.err().contains("--against-index " + index + " has no exact_dedup_url (it was made for exact_dedup, minhash_dedup)"),
+                column.err());
+
+        String missing = tmp.resolve("no-such-index").toString();
+        Cli.Result gone = dedup("--master", bogus, "-i", input.toString(), "-o", tmp.resolve("o3").toString(), "--against-index", missing);
+        assertEquals(2, gone.code(), gone.toString());
+        assertTrue(gone.err().contains("--against-index " + missing + " does not exist"), gone.err());
+
+        Path noManifest = Files.createDirectories(tmp.resolve("half-written"));
+        Cli.Result half = dedup("--master", bogus, "-i", input.toString(), "-o", tmp.resolve("o4").toString(), "--against-index", noManifest.toString());
+        assertEquals(2, half.code(), half.toString());
+        assertTrue(half.err().contains("--against-index " + noManifest + " has no manifest.json"), half.err());
+
+        Path corrupt = tmp.resolve("corrupt");
+        copy(index, corrupt);
+        Files.writeString(corrupt.resolve("manifest.json"), "{\"format\": \"kindling-dedup-index\", \"version\": 1,");
+        Cli.Result bad = dedup("--master", bogus, "-i", input.toString(), "-o", tmp.resolve("o5").toString(), "--against-index", corrupt.toString());
+        assertEquals(2, bad.code(), bad.toString());
+        assertTrue(bad.err().contains("--against-index " + corrupt + ": manifest.json is not valid JSON"), bad.err());
+        Files.writeString(corrupt.resolve("manifest.json"), "{\"format\": \"kindling-dedup-index\", \"version\": 9, \"id_type\": \"string\"}");
+        Cli.Result newer = dedup("--master", bogus, "-i", input.toString(), "-o", tmp.resolve("o6").toString(), "--against-index", corrupt.toString());
+        assertEquals(2, newer.code(), newer.toString());
+        assertTrue(newer.err().contains("manifest.json has format version 9; this Kindling reads version 1"), newer.err());
+
+        // --save-index onto a folder that holds something
+        Cli.Result again = dedup("--master", bogus, "-i", earlier.toString(), "--save-index", index.toString(), "--index-only");
+        assertEquals(2, again.code(), again.toString());
+        assertTrue(again.err().contains("--save-index " + index + " exists and is not an empty folder"), again.err());
+        Cli.Result withOutput = dedup("--master", bogus, "-i", input.toString(), "-o", tmp.resolve("o7").toString(), "--save-index", index.toString());
+        assertEquals(2, withOutput.code(), withOutput.toString());
+        assertTrue(withOutput.err().contains("--save-index " + index + " exists and is not an empty folder"), withOutput.err());
+        Cli.Result onlyWithoutIndex = dedup("--master", bogus, "-i", input.toString(), "--index-only", "-o", tmp.resolve("o8").toString(),
+                "--save-index", tmp.resolve("new-index").toString());
+        assertEquals(2, onlyWithoutIndex.code(), onlyWithoutIndex.toString());
+        assertTrue(onlyWithoutIndex.err().contains("--index-only does not take --output"), onlyWithoutIndex.err());
+
+        // the index in use: n1 is e1's exact copy
+        Path out = tmp.resolve("o9");
+        Cli.Result used = dedup("-i", input.toString(), "-o", out.toString(), "--against-index", index.toString(), "--ngram", "3", "--keep-duplicates");
+        assertEquals(0, used.code(), used.toString());
+        assertEquals(Map.of("n1", "exact_dedup:duplicate_of_earlier | e1 | e1"), verdicts(out));
+    }
+
+    /**
+     * Pairs of two earlier documents are not compared from an index either: in each group e2 is e1's near duplicate
+     * (2 words changed) and n e2's (3 more), not e1's (Jaccard about 0.77), so n's cluster is e2's; linked through e1
+     * (a run on an index alone left those pairs in), it named e1 wherever e1 shared a bucket with n and e2.
+     */
+    @Test
+    void pairsOfTwoEarlierDocumentsAreLeftOutWithAnIndexToo() throws Exception {
+        Map<String, String> earlierDocs = new LinkedHashMap<>();
+        Map<String, String> newDocs = new LinkedHashMap<>();
+        Map<String, String> want = new TreeMap<>();
+        for (int g = 0; g < 12; g++) {
+            String e1 = AgainstEarlierCorpusTest.words(100 + g);
+            String e2 = e1;
+            for (int at : new int[] {30, 90}) {
+                e2 = AgainstEarlierCorpusTest.changed(e2, at, "x" + at);
+            }
+            String n = e2;
+            for (int at : new int[] {60, 120, 180}) {
+                n = AgainstEarlierCorpusTest.changed(n, at, "y" + at);
+            }
+            earlierDocs.put("g" + g + "-e1", e1);
+            earlierDocs.put("g" + g + "-e2", e2);
+            newDocs.put("g" + g + "-n", n);
+            want.put("g" + g + "-n", "minhash_dedup:near_duplicate_of_earlier | g" + g + "-e2 | g" + g + "-e2");
+        }
+        Path earlier = tmp.resolve("pair/part-0.jsonl");
+        write(earlier, earlierDocs);
+        Path index = tmp.resolve("pair-index");
+        EarlierCorpus corpus = EarlierCorpus.read(TestSpark.session(), List.of(earlier.toString()), "id", "text", "test");
+        EarlierIndex.write(TestSpark.session(), corpus, List.of(new MinHashDedup()), index.toString(), earlier.toString());
+        Dataset<Row> docs = AgainstEarlierCorpusTest.frame(newDocs, 2);
+        Map<String, String> byTexts = AgainstEarlierCorpusTest.verdicts(new MinHashDedup().setClusterColumns(true)
+                .setAgainstPaths(new String[] {earlier.toString()}).transform(docs));
+        // LSH finds most of the pairs at Jaccard 0.86 (the rest are kept); none names e1
+        assertTrue(byTexts.entrySet().stream().filter(e -> e.getValue().equals(want.get(e.getKey()))).count() >= 9, byTexts.toString());
+        assertTrue(byTexts.values().stream().noneMatch(v -> v.contains("e1")), byTexts.toString());
+        assertEquals(byTexts, AgainstEarlierCorpusTest.verdicts(new MinHashDedup().setClusterColumns(true)
+                .setAgainstIndexPaths(new String[] {index.toString()}).transform(docs)));
+    }
+
+    private static void copy(Path from, Path to) throws Exception {
+        try (var files = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+    }
+}
