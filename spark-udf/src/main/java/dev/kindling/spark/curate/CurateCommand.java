@@ -67,6 +67,11 @@ public final class CurateCommand extends SparkCommand {
             for (String a : against) {
                 read.add(new String[] {"--config " + config + "'s " + s.name() + " against", a});
             }
+            String[] indexes = inner instanceof dev.kindling.spark.dedup.ExactDedup e ? e.getAgainstIndexPaths()
+                    : inner instanceof dev.kindling.spark.dedup.MinHashDedup m ? m.getAgainstIndexPaths() : new String[0];
+            for (String a : indexes) {
+                read.add(new String[] {"--config " + config + "'s " + s.name() + " against_index", a});
+            }
         }
         return read;
     }

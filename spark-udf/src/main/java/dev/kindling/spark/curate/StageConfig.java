@@ -30,6 +30,7 @@ import org.apache.hadoop.conf.Configuration;
  *   - exact_dedup: {}                      # by normalised text
  *   - exact_dedup: {column: url}           # by URL
  *   - exact_dedup: {against: [corpus/2026-11]}   # and against an earlier corpus (minhash_dedup too)
+ *   - exact_dedup: {against_index: [index/2026-11]}   # or its saved index (dedup --save-index)
  *   - gopher_repetition: {}
  *   - gopher_quality: {}
  *   - c4: {}
@@ -231,6 +232,8 @@ public final class StageConfig {
                 o.string("column").ifPresent(s::setColumn);
                 o.string("normalize").ifPresent(s::setNormalize);
                 o.files("against").ifPresent(p -> s.setAgainstPaths(p.toArray(new String[0])));
+                o.files("against_index").ifPresent(p -> s.setAgainstIndexPaths(p.toArray(new String[0])));
+                dev.kindling.spark.dedup.EarlierIndex.requireLocalFit(s.getAgainstIndexPaths(), s, o.where + ": against_index");
                 out.add(s);
             }
             case "minhash_dedup" -> {
@@ -245,7 +248,9 @@ public final class StageConfig {
                 o.string("normalize").ifPresent(s::setNormalize);
                 o.intNumber("all_pairs_max_bucket").ifPresent(v -> s.setAllPairsMaxBucket(v));
                 o.files("against").ifPresent(p -> s.setAgainstPaths(p.toArray(new String[0])));
+                o.files("against_index").ifPresent(p -> s.setAgainstIndexPaths(p.toArray(new String[0])));
                 s.minHashParams();   // validates bands x rows against num_perm
+                dev.kindling.spark.dedup.EarlierIndex.requireLocalFit(s.getAgainstIndexPaths(), s, o.where + ": against_index");
                 out.add(s);
             }
             case "sentence_dedup" -> {

@@ -86,6 +86,18 @@ public record EarlierIndex(String path, String label, JsonNode manifest) {
     }
 
     /**
+     * Opens each local index of {@code paths} and checks it against {@code stage} (a curate config's {@code
+     * against_index}, before Spark starts); remote ones are checked when the stage runs. Errors name {@code option}.
+     */
+    public static void requireLocalFit(String[] paths, PipelineStage stage, String option) {
+        for (String p : paths) {
+            if (dev.kindling.spark.io.LocalPaths.localOrNull(p) != null) {
+                open(new Configuration(), p, option).requireMatches(stage);
+            }
+        }
+    }
+
+    /**
      * Opens the index at {@code path}, reading its manifest only (no Spark job): a usage error naming {@code option} and
      * the path when it is missing, has no manifest, or the manifest is not one this version reads.
      */
