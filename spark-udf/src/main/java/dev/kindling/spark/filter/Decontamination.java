@@ -263,7 +263,11 @@ public final class Decontamination extends CurationStage<Decontamination> {
             // fetched once and parsed on the driver: read as JSON from the file, it was read for the schema and once more
             // for each column (a remote benchmark fetched as often); Spark parses a Dataset of lines as it does a file's
             try {
-                lines = spark.read().textFile(path).collectAsList();
+                // lines end at \n alone, as the input reader's JSON Lines do, a \r before it being part of the line end: a
+                // raw \r inside an item is JSON white space (json.loads of the \n-split line takes it), which Spark's default
+                // line ends (\r too) cut into two malformed lines
+                lines = spark.read().option("lineSep", "\n").textFile(path).collectAsList().stream()
+                        .map(l -> l.endsWith("\r") ? l.substring(0, l.length() - 1) : l).toList();
                 df = spark.read().option("mode", "FAILFAST").json(spark.createDataset(lines, Encoders.STRING()));
             } catch (Exception e) { // Spark's SparkException is checked, thrown undeclared from Scala
                 throw unreadable(path, e, lines, folder);

@@ -166,6 +166,33 @@ class FilterStagesTest {
                 "metric columns stay internal");
     }
 
+    /**
+     * A JSON Lines benchmark's lines end at \n alone, as the input reader's: a raw \r inside an item (JSON white space
+     * between its tokens, which json.loads of the \n-split line takes) cut the item in two malformed lines, and the run
+     * failed on a benchmark Python reads, naming a line that is not the bad one. CRLF lines read as before, and a bad
+     * line is numbered as \n splits them.
+     */
+    @Test
+    void aCrInsideABenchmarkItemIsWhiteSpaceNotALineEnd() throws Exception {
+        Map<String, String> docs = new HashMap<>();
+        String leaked = "the committee met on tuesday to review the annual budget of the city library and its branches";
+        docs.put("a", "Minutes. " + leaked + ", said the chair.");
+        docs.put("b", "Unrelated text about gardening in spring, with tomatoes and beans and a few words more.");
+        Path bench = Files.writeString(tmp.resolve("cr.jsonl"), "{\"id\": 1,\r\"question\": \"" + leaked + "?\"}\r\n\r\n"
+                + "{\"id\": 2, \"question\": \"short one\"}\r\n");
+        Map<String, String> reasons = new HashMap<>();
+        for (Row r : new Decontamination().setBenchmark(bench.toString()).setBenchmarkColumns(new String[] {"question"})
+                .transform(frame(docs)).collectAsList()) {
+            reasons.put(r.getAs("id"), r.getAs(Columns.REASON));
+        }
+        assertEquals(Map.of("a", "decontaminate:ngram_overlap"), Map.of("a", reasons.get("a")));
+        assertEquals(null, reasons.get("b"));
+        Path broken = Files.writeString(tmp.resolve("cr-broken.jsonl"), "{\"id\": 1,\r\"question\": \"" + leaked + "?\"}\r\n{broken\r\n");
+        KindlingException malformed = assertThrows(KindlingException.class, () -> new Decontamination().setBenchmark(broken.toString())
+                .setBenchmarkColumns(new String[] {"question"}).transform(frame(docs)).collectAsList());
+        assertTrue(malformed.getMessage().contains("cannot be read: line 2: malformed JSON ("), malformed.getMessage());
+    }
+
     /** Decontamination drops (or flags) exactly the documents sharing a 13-gram with the benchmark. */
     @Test
     void decontaminationDropsOrFlags() throws Exception {
