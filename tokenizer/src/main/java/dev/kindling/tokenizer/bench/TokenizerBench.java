@@ -124,6 +124,25 @@ public final class TokenizerBench {
         }
     }
 
+    /**
+     * The next line of {@code r}, or null at its end: lines end at {@code \n} alone, a {@code \r} before it (or ending the
+     * input) being part of the line end, as the Spark reader's JSON Lines do. {@code BufferedReader.readLine} also ends one
+     * at a {@code \r} alone, which cut a record holding a raw {@code \r} (JSON white space, which {@code json.loads} of
+     * the {@code \n}-split line takes) into two malformed lines.
+     */
+    static String readLine(BufferedReader r) throws IOException {
+        StringBuilder line = new StringBuilder();
+        int c;
+        while ((c = r.read()) != -1 && c != '\n') {
+            line.append((char) c);
+        }
+        if (c == -1 && line.length() == 0) {
+            return null;
+        }
+        int end = line.length();
+        return end > 0 && line.charAt(end - 1) == '\r' ? line.substring(0, end - 1) : line.toString();
+    }
+
     public static Corpus readCorpus(Path input, String field) throws IOException {
         ObjectMapper m = new ObjectMapper();
         List<String> texts = new ArrayList<>();
@@ -133,7 +152,7 @@ public final class TokenizerBench {
                 BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16)) {
             String line;
             int n = 0;
-            while ((line = r.readLine()) != null) {
+            while ((line = readLine(r)) != null) {
                 n++;
                 if (line.isBlank()) {
                     continue;

@@ -37,6 +37,22 @@ class TokenizerBenchTest {
         assertTrue(e.getMessage().contains("has no text to tokenize: 1 rows"), e.getMessage());
     }
 
+    /**
+     * Lines end at \n alone, as the Spark reader's JSON Lines do, a \r before it being part of the line end: a raw \r
+     * inside a record (JSON white space, which json.loads of the \n-split line takes) cut the record into two malformed
+     * lines, failing a corpus Python reads, and lines are numbered as \n splits them.
+     */
+    @Test
+    void aCrInsideARecordIsWhiteSpaceNotALineEnd() throws IOException {
+        Path input = dir.resolve("cr.jsonl");
+        Files.writeString(input, "{\"id\":1,\r\"text\":\"a\"}\r\n\r\n{\"text\":\"b\"\r}\r\n{\"text\":\"c\"}\r");
+        assertEquals(List.of("a", "b", "c"), TokenizerBench.readTexts(input, "text"));
+        Path broken = dir.resolve("cr-broken.jsonl");
+        Files.writeString(broken, "{\"id\":1,\r\"text\":\"a\"}\r\n{\"text\" broken\r\n");
+        IOException e = assertThrows(IOException.class, () -> TokenizerBench.readTexts(broken, "text"));
+        assertTrue(e.getMessage().startsWith(broken + " line 2: malformed JSON"), e.getMessage());
+    }
+
     @Test
     void malformedLineNamesFileAndLine() throws IOException {
         // the demo's sample corpus has such a line: the error must say where it is, as the Spark reader's does
