@@ -143,11 +143,10 @@ class AgainstIndexTest {
         Path bootstrapped = tmp.resolve("index-bootstrapped");
         Cli.Result boot = dedup("-i", published.toString(), "--save-index", bootstrapped.toString(), "--index-only");
         assertEquals(0, boot.code(), boot.toString());
-        Path byBootstrapped = tmp.resolve("out-bootstrapped");
-        Cli.Result second = dedup("-i", news.toString(), "-o", byBootstrapped.toString(), "--against-index", bootstrapped.toString(),
-                "--keep-duplicates");
-        assertEquals(0, second.code(), second.toString());
-        assertEquals(want, verdicts(byBootstrapped));
+        // holding what the saved one holds, it gives the verdicts above (compared as rows: a fifth dedup run cost CI time)
+        for (String stage : List.of("exact_dedup", "minhash_dedup")) {
+            assertEquals(indexRows(saved.resolve(stage)), indexRows(bootstrapped.resolve(stage)), stage);
+        }
     }
 
     /**
@@ -328,6 +327,23 @@ class AgainstIndexTest {
         assertEquals(2, refused.code(), refused.toString());
         assertTrue(refused.err().contains("stages[0] (minhash_dedup): against_index " + index + " was made with minhash_dedup ngram '5', this run's is '7'"),
                 refused.err());
+    }
+
+    /** An index part's rows as sorted strings (binary columns as hex). */
+    private static List<String> indexRows(Path part) {
+        Dataset<Row> rows = TestSpark.session().read().parquet(part.toString());
+        List<String> out = new ArrayList<>();
+        for (Row r : rows.collectAsList()) {
+            StringBuilder b = new StringBuilder();
+            for (int i = 0; i < r.size(); i++) {
+                Object v = r.get(i);
+                b.append(v instanceof byte[] bytes ? java.util.HexFormat.of().formatHex(bytes) : String.valueOf(v)).append('|');
+            }
+            out.add(b.toString());
+        }
+        java.util.Collections.sort(out);
+        assertTrue(out.size() > 10, part + ": " + out.size() + " rows");
+        return out;
     }
 
     private static void copy(Path from, Path to) throws Exception {
