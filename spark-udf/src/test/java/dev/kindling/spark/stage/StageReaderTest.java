@@ -94,8 +94,8 @@ class StageReaderTest {
         edit(saved, "\"paramMap\":{", "\"paramMap\":{\"clusterCols\":true,");
         KindlingException e = assertThrows(KindlingException.class, () -> MinHashDedup.load(saved.toString()));
         assertEquals("MinHashDedup(" + stage.uid() + ") saved at " + saved + " sets param clusterCols, which MinHashDedup does "
-                + "not have (renamed or removed in this version of Kindling, or a hand-edited file?); its params: againstPaths, allPairsMaxBucket, "
-                + "bands, clusterColumns, idCol, ngram, normalize, numPerm, rows, seed, textCol, threshold, verify", e.getMessage());
+                + "not have (renamed or removed in this version of Kindling, or a hand-edited file?); its params: againstIndexPaths, "
+                + "againstPaths, allPairsMaxBucket, bands, clusterColumns, idCol, ngram, normalize, numPerm, rows, seed, textCol, threshold, verify", e.getMessage());
         assertEquals(KindlingException.USAGE, e.exitCode());
 
         // in a saved Pipeline, the stage's own folder is named
