@@ -238,9 +238,7 @@ public final class ExactDedup extends CurationStage<ExactDedup> {
     @Override
     protected Dataset<Row> run(Dataset<Row> docs, StageContext ctx) {
         String target = byText() ? ctx.textColumn() : getOrDefault(column);
-        NormalizeOptions norm = normalizeOptions();
-        UserDefinedFunction hash = functions.udf((UDF1<String, String>) s -> s == null ? null : key(s, norm).toHex(),
-                DataTypes.StringType);
+        UserDefinedFunction hash = keyFunction();
         Column value = comparable(Columns.named(target), docs.select(Columns.named(target)).schema().fields()[0].dataType());
         Column eligible = col(Columns.REASON).isNull().and(value.isNotNull());
         // rows that take no part get a key of their own (their row's hash, tagged), so they do not all
@@ -300,15 +298,19 @@ public final class ExactDedup extends CurationStage<ExactDedup> {
         }
         // the new rows' key column, under the earlier corpus's name for it (the text is its text column)
         String earlierTarget = byText() ? earlier.textColumn() : EarlierCorpus.require(earlier.docs(), getColumn(), earlier.label());
-        NormalizeOptions norm = normalizeOptions();
-        UserDefinedFunction hash = functions.udf((UDF1<String, String>) s -> s == null ? null : key(s, norm).toHex(),
-                DataTypes.StringType);
+        UserDefinedFunction hash = keyFunction();
         Dataset<Row> e = earlier.docs();
         Column earlierValue = comparable(Columns.named(earlierTarget), e.select(Columns.named(earlierTarget)).schema().fields()[0].dataType());
         // the id under its own name, which messages about it give (the index names it ID)
         Dataset<Row> keys = e.where(earlierValue.isNotNull())
                 .select(hash.apply(earlierValue).as(EarlierIndex.KEY), Columns.named(earlier.idColumn()));
         return new EarlierCorpus(keys, keys.columns()[1], null, earlier.label());
+    }
+
+    /** A value's key as hex (null for null): the new rows' and the earlier documents' alike. */
+    private UserDefinedFunction keyFunction() {
+        NormalizeOptions norm = normalizeOptions();
+        return functions.udf((UDF1<String, String>) s -> s == null ? null : key(s, norm).toHex(), DataTypes.StringType);
     }
 
     /** What an index's part for this stage must have been made with to stand for the earlier texts ({@link EarlierIndex}). */
