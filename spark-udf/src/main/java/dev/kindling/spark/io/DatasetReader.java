@@ -849,13 +849,17 @@ public final class DatasetReader {
                     .otherwise(col(Columns.RAW)));
         }
         if (parquet && o.messages()) {
-            // the same bound on a conversation, counted over its messages' contents: Parquet reads the row whole, and one
-            // 600 MB conversation would take the job's memory as one 600 MB text does. Its messages are dropped below.
-            Column contentBytes = contentBytes(Columns.named(text), (org.apache.spark.sql.types.ArrayType) tf.dataType());
-            tooLong = contentBytes.gt(maxParquetTextBytes);
+            // the same bound on a conversation, counted over every field of its messages (a reasoning trace or a tool
+            // call's arguments take memory as a content does): Parquet reads the row whole, and one 600 MB conversation
+            // would take the job's memory as one 600 MB text does. Its messages are dropped below. (Computed once, in a
+            // column of its own: the condition, error and text below would each compute it again.)
+            String bytesColumn = freeName(cols, "_messages_bytes");
+            df = df.withColumn(bytesColumn, messagesBytes(Columns.named(text), (org.apache.spark.sql.types.ArrayType) tf.dataType()));
+            Column bytes = col(bytesColumn);
+            tooLong = bytes.gt(maxParquetTextBytes);
             marked = marked.when(tooLong, lit("read:line_too_long"));
-            df = df.withColumn(Columns.ERROR, when(reason.isNull().and(tooLong), functions.concat(lit("messages whose contents hold "),
-                            contentBytes.cast(DataTypes.StringType), lit(" bytes (column '" + text + "'), over the "
+            df = df.withColumn(Columns.ERROR, when(reason.isNull().and(tooLong), functions.concat(lit("messages whose fields hold "),
+                            bytes.cast(DataTypes.StringType), lit(" bytes (column '" + text + "'), over the "
                             + LineSource.describe(maxParquetTextBytes) + " a document may hold (their bytes are not kept); shorten "
                             + "the conversation first")))
                     .otherwise(col(Columns.ERROR)));
@@ -887,26 +891,47 @@ public final class DatasetReader {
     }
 
     /**
-     * The UTF-8 bytes of a messages column's contents, summed over its messages (0 for none): a string content's bytes, a
-     * content of another type (a list of parts) as its JSON text's. A message without a content adds nothing.
+     * The bytes of a messages column's values, summed over its messages (0 for none): every field of a message, a string
+     * by its UTF-8 bytes, a nested value (a list of parts, tool calls) by its JSON text's, a number or boolean by its text's;
+     * a map's values (a message as a dict). A NULL field adds nothing; field names are the schema's, not counted.
      */
-    static Column contentBytes(Column messages, org.apache.spark.sql.types.ArrayType type) {
+    static Column messagesBytes(Column messages, org.apache.spark.sql.types.ArrayType type) {
         if (isStringMap(type.elementType())) {
             return functions.coalesce(functions.aggregate(messages, lit(0L), (sum, m) -> sum.plus(functions.coalesce(
-                    functions.octet_length(m.getItem("content")).cast(DataTypes.LongType), lit(0L)))), lit(0L));
+                    functions.aggregate(functions.map_values(m), lit(0L), (s, v) -> s.plus(valueBytes(v, DataTypes.StringType))),
+                    lit(0L)))), lit(0L));
         }
         StructType message = (StructType) type.elementType();
-        if (!Arrays.asList(message.fieldNames()).contains("content")) {
-            return lit(0L);
+        return functions.coalesce(functions.aggregate(messages, lit(0L), (sum, m) -> {
+            Column total = sum;
+            for (StructField f : message.fields()) {
+                total = total.plus(valueBytes(m.getField(f.name()), f.dataType()));
+            }
+            return total;
+        }), lit(0L));
+    }
+
+    /**
+     * {@code base}, or {@code base} with underscores after it, whichever no column of {@code columns} has (in any case, as
+     * Spark resolves names): a column of {@link #finish}'s own, which its result leaves out, must not replace the input's.
+     */
+    private static String freeName(Set<String> columns, String base) {
+        Set<String> lower = new java.util.HashSet<>();
+        columns.forEach(c -> lower.add(c.toLowerCase(java.util.Locale.ROOT)));
+        String name = base;
+        while (lower.contains(name)) {
+            name += "_";
         }
-        org.apache.spark.sql.types.DataType t = message.apply("content").dataType();
+        return name;
+    }
+
+    /** The bytes {@link #messagesBytes} counts for one value of type {@code t}, 0 for NULL. */
+    private static Column valueBytes(Column v, org.apache.spark.sql.types.DataType t) {
         boolean nested = t instanceof StructType || t instanceof org.apache.spark.sql.types.ArrayType
                 || t instanceof org.apache.spark.sql.types.MapType;
-        return functions.coalesce(functions.aggregate(messages, lit(0L), (sum, m) -> {
-            Column content = m.getField("content");
-            Column bytes = functions.octet_length(nested ? functions.to_json(content) : content.cast(DataTypes.StringType));
-            return sum.plus(functions.coalesce(bytes.cast(DataTypes.LongType), lit(0L)));
-        }), lit(0L));
+        Column bytes = functions.octet_length(nested ? functions.to_json(v)
+                : t.equals(DataTypes.StringType) || t.equals(DataTypes.BinaryType) ? v : v.cast(DataTypes.StringType));
+        return functions.coalesce(bytes.cast(DataTypes.LongType), lit(0L));
     }
 
     /**

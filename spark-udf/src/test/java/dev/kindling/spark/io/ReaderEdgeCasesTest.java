@@ -287,7 +287,7 @@ class ReaderEdgeCasesTest {
     }
 
     /**
-     * Parquet chat messages are held to the same bound, counted over their contents (lowered here to 64 bytes): a
+     * Parquet chat messages are held to the same bound, counted over their fields' values (lowered here to 64 bytes): a
      * messages column had none, and one huge conversation would run the job out of memory as a huge text did. A row over it
      * is read:line_too_long naming file and row, its messages not kept; one at the bound is read, and a content that is a
      * list of parts counts as its JSON text.
@@ -297,8 +297,8 @@ class ReaderEdgeCasesTest {
         SparkSession spark = TestSpark.session();
         Path in = tmp.resolve("long-messages.parquet");
         spark.sql("SELECT * FROM VALUES "
-                + "('a', array(named_struct('role', 'user', 'content', repeat('x', 40)), named_struct('role', 'assistant', 'content', repeat('y', 24)))), "
-                + "('b', array(named_struct('role', 'user', 'content', repeat('x', 40)), named_struct('role', 'assistant', 'content', repeat('y', 25)))), "
+                + "('a', array(named_struct('role', 'user', 'content', repeat('x', 40)), named_struct('role', 'assistant', 'content', repeat('y', 11)))), "
+                + "('b', array(named_struct('role', 'user', 'content', repeat('x', 40)), named_struct('role', 'assistant', 'content', repeat('y', 12)))), "
                 + "('c', array(named_struct('role', 'user', 'content', CAST(NULL AS STRING)))) AS t(id, messages)")
                 .coalesce(1).write().parquet(in.toString());
         Path parts = tmp.resolve("long-parts.parquet");
@@ -311,7 +311,8 @@ class ReaderEdgeCasesTest {
             Exception fail = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
                     () -> DatasetReader.read(spark, o).collectAsList());
             String message = String.valueOf(fail.getMessage()) + (fail.getCause() == null ? "" : fail.getCause().getMessage());
-            assertTrue(message.contains(".parquet: row 2: messages whose contents hold 65 bytes (column 'messages'), over the 64 "
+            // the roles count too: 4 + 40 + 9 + 12 bytes
+            assertTrue(message.contains(".parquet: row 2: messages whose fields hold 65 bytes (column 'messages'), over the 64 "
                     + "bytes a document may hold (their bytes are not kept); shorten the conversation first"), message);
             List<Row> rows = DatasetReader.read(spark, o.withOnError(OnError.SKIP)).orderBy("id").collectAsList();
             assertEquals(3, rows.size(), rows.toString());
@@ -321,11 +322,49 @@ class ReaderEdgeCasesTest {
             assertTrue(rows.get(1).isNullAt(rows.get(1).fieldIndex("messages")), "no messages kept: " + rows.get(1));
             assertTrue(rows.get(1).isNullAt(rows.get(1).fieldIndex(Columns.RAW)), "no bytes kept: " + rows.get(1));
             assertEquals(null, (String) rows.get(2).getAs(Columns.REASON), "a NULL content counts nothing: " + rows.get(2));
-            // [{"type":"text","text":"zzz..."}]: 27 bytes around the 40 of text
+            // [{"type":"text","text":"zzz..."}]: 27 bytes around the 40 of text, and the role's 4
             Row part = DatasetReader.read(spark, new ReadOptions(List.of(parts.toString()), null, "id", "messages", OnError.SKIP,
                     true)).collectAsList().get(0);
             assertEquals("read:line_too_long", (String) part.getAs(Columns.REASON), part.toString());
-            assertTrue(part.<String>getAs(Columns.ERROR).startsWith("messages whose contents hold 67 bytes"), part.toString());
+            assertTrue(part.<String>getAs(Columns.ERROR).startsWith("messages whose fields hold 71 bytes"), part.toString());
+        } finally {
+            DatasetReader.maxParquetTextBytes = before;
+        }
+    }
+
+    /**
+     * The bound counts every field of a message, not its content alone: a reasoning trace, a name or a tool call's
+     * arguments take memory as a content does, and a conversation of short contents with a 600 MB reasoning passed the
+     * bound and was read whole. A nested field (tool calls) counts as its JSON text, as a list of parts does.
+     */
+    @Test
+    void parquetMessagesAreBoundedOverEveryFieldNotTheContentAlone() throws Exception {
+        SparkSession spark = TestSpark.session();
+        Path in = tmp.resolve("fields-messages.parquet");
+        String calls = "array<struct<function:struct<name:string,arguments:string>>>";
+        spark.sql("SELECT * FROM VALUES "
+                + "('a', array(named_struct('role', 'user', 'content', 'hi', 'name', CAST(NULL AS STRING), 'reasoning', CAST(NULL AS STRING), "
+                + "'tool_calls', CAST(NULL AS " + calls + ")))), "
+                + "('r', array(named_struct('role', 'assistant', 'content', 'ok', 'name', 'bob', 'reasoning', repeat('t', 60), "
+                + "'tool_calls', CAST(NULL AS " + calls + ")))), "
+                + "('t', array(named_struct('role', 'assistant', 'content', CAST(NULL AS STRING), 'name', CAST(NULL AS STRING), "
+                + "'reasoning', CAST(NULL AS STRING), 'tool_calls', array(named_struct('function', named_struct('name', 'f', "
+                + "'arguments', repeat('a', 30))))))) AS t(id, messages)").coalesce(1).write().parquet(in.toString());
+        int before = DatasetReader.maxParquetTextBytes;
+        DatasetReader.maxParquetTextBytes = 64;
+        try {
+            List<Row> rows = DatasetReader.read(spark, new ReadOptions(List.of(in.toString()), null, "id", "messages", OnError.SKIP, true))
+                    .orderBy("id").collectAsList();
+            assertEquals(3, rows.size(), rows.toString());
+            assertEquals(null, (String) rows.get(0).getAs(Columns.REASON), rows.get(0).toString());
+            // assistant 9 + ok 2 + bob 3 + the reasoning's 60
+            assertEquals("read:line_too_long", (String) rows.get(1).getAs(Columns.REASON), rows.get(1).toString());
+            assertTrue(rows.get(1).<String>getAs(Columns.ERROR).startsWith("messages whose fields hold 74 bytes (column 'messages')"),
+                    rows.get(1).toString());
+            assertTrue(rows.get(1).isNullAt(rows.get(1).fieldIndex("messages")), "no messages kept: " + rows.get(1));
+            // assistant 9 + [{"function":{"name":"f","arguments":"aaa..."}}] 42 around the 30 a's
+            assertEquals("read:line_too_long", (String) rows.get(2).getAs(Columns.REASON), rows.get(2).toString());
+            assertTrue(rows.get(2).<String>getAs(Columns.ERROR).startsWith("messages whose fields hold 81 bytes"), rows.get(2).toString());
         } finally {
             DatasetReader.maxParquetTextBytes = before;
         }
@@ -339,8 +378,8 @@ class ReaderEdgeCasesTest {
     void parquetMessagesAsMapsAreReadAndBounded() throws Exception {
         SparkSession spark = TestSpark.session();
         Path in = tmp.resolve("map-messages.parquet");
-        spark.sql("SELECT * FROM VALUES ('a', array(map('role', 'user', 'content', repeat('x', 64)))), "
-                + "('b', array(map('role', 'user', 'content', repeat('x', 40)), map('role', 'assistant', 'content', repeat('y', 25)))), "
+        spark.sql("SELECT * FROM VALUES ('a', array(map('role', 'user', 'content', repeat('x', 60)))), "
+                + "('b', array(map('role', 'user', 'content', repeat('x', 40)), map('role', 'assistant', 'content', repeat('y', 12)))), "
                 + "('c', array(map('role', 'user'))) AS t(id, messages)").coalesce(1).write().parquet(in.toString());
         int before = DatasetReader.maxParquetTextBytes;
         DatasetReader.maxParquetTextBytes = 64;
@@ -349,10 +388,10 @@ class ReaderEdgeCasesTest {
                     .orderBy("id").collectAsList();
             assertEquals(3, rows.size(), rows.toString());
             assertEquals(null, (String) rows.get(0).getAs(Columns.REASON), rows.get(0).toString());
-            assertEquals("x".repeat(64), rows.get(0).<scala.collection.Map<String, String>>getList(rows.get(0).fieldIndex("messages"))
+            assertEquals("x".repeat(60), rows.get(0).<scala.collection.Map<String, String>>getList(rows.get(0).fieldIndex("messages"))
                     .get(0).get("content").get());
             assertEquals("read:line_too_long", (String) rows.get(1).getAs(Columns.REASON), rows.get(1).toString());
-            assertTrue(rows.get(1).<String>getAs(Columns.ERROR).startsWith("messages whose contents hold 65 bytes"), rows.get(1).toString());
+            assertTrue(rows.get(1).<String>getAs(Columns.ERROR).startsWith("messages whose fields hold 65 bytes"), rows.get(1).toString());
             assertEquals(null, (String) rows.get(2).getAs(Columns.REASON), "its missing content is the prompt's check: " + rows.get(2));
         } finally {
             DatasetReader.maxParquetTextBytes = before;
