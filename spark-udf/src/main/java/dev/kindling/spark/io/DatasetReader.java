@@ -863,6 +863,21 @@ public final class DatasetReader {
                             + LineSource.describe(maxParquetTextBytes) + " a document may hold (their bytes are not kept); shorten "
                             + "the conversation first")))
                     .otherwise(col(Columns.ERROR)));
+            // a message's strings are bytes too, decoded with U+FFFD in place of invalid sequences as a text's are: a content
+            // (or role, name, reasoning, tool call) that is not UTF-8 was handed to the template with its bytes lost, where
+            // the same bytes in a text column are read:invalid_utf8. The first such string names the row's error, and its
+            // bytes are the row's raw, as a text's are. A conversation over the bound is too long, not invalid.
+            String badColumn = freeName(cols, "_messages_bad_utf8");
+            df = df.withColumn(badColumn, firstInvalidUtf8(Columns.named(text), (org.apache.spark.sql.types.ArrayType) tf.dataType()));
+            Column bad = col(badColumn);
+            Column invalid = functions.not(tooLong).and(bad.isNotNull());
+            marked = marked.when(invalid, lit("read:invalid_utf8"));
+            df = df.withColumn(Columns.ERROR, when(reason.isNull().and(invalid), functions.concat(bad.getField("where"),
+                            lit(" is not valid UTF-8 (column '" + text + "'): its invalid bytes would be read as U+FFFD")))
+                    .otherwise(col(Columns.ERROR)));
+            UserDefinedFunction latin1 = functions.udf((UDF1<byte[], String>) b -> LineSource.rawBytes(b, b.length), DataTypes.StringType);
+            df = df.withColumn(Columns.RAW, when(reason.isNull().and(invalid), latin1.apply(bad.getField("bytes")))
+                    .otherwise(col(Columns.RAW)));
         }
         if (!o.messages()) {
             marked = marked.when(Columns.named(text).rlike(BLANK_TEXT), lit("read:empty_text"));
@@ -909,6 +924,76 @@ public final class DatasetReader {
             }
             return total;
         }), lit(0L));
+    }
+
+    /**
+     * The first string in a messages column that is not valid UTF-8, as {@code struct(where, bytes)}: where it is
+     * ({@code "message 1's content"}, {@code "message 0's content[0].text"}, {@code "message 2's tool_calls[0].function.arguments"};
+     * messages counted from 0, as the template's errors count them) and its bytes; null when every string is valid.
+     * Every string of every message is looked at, field names and map keys included.
+     */
+    static Column firstInvalidUtf8(Column messages, org.apache.spark.sql.types.ArrayType type) {
+        Column first = firstInvalidUtf8(messages, type, lit("message "), null);
+        return first == null ? lit(null).cast(new StructType().add("where", DataTypes.StringType).add("bytes", DataTypes.BinaryType))
+                : first;
+    }
+
+    /**
+     * {@link #firstInvalidUtf8(Column, org.apache.spark.sql.types.ArrayType)} within {@code v} of type {@code t}, found
+     * at {@code where}; {@code sep} goes before a field's name (null at the top, where the messages are counted, and
+     * right after "message i's "). Java null when {@code t} holds no string at all.
+     */
+    private static Column firstInvalidUtf8(Column v, org.apache.spark.sql.types.DataType t, Column where, String sep) {
+        if (t.equals(DataTypes.StringType)) {
+            return when(functions.not(functions.is_valid_utf8(v)),
+                    functions.struct(where.as("where"), v.cast(DataTypes.BinaryType).as("bytes")));
+        }
+        if (t instanceof StructType s) {
+            List<Column> found = new ArrayList<>();
+            for (StructField f : s.fields()) {
+                Column c = firstInvalidUtf8(v.getField(f.name()), f.dataType(),
+                        functions.concat(where, lit((sep == null ? "" : sep) + f.name())), ".");
+                if (c != null) {
+                    found.add(c);
+                }
+            }
+            return found.isEmpty() ? null : found.size() == 1 ? found.get(0) : functions.coalesce(found.toArray(new Column[0]));
+        }
+        if (t instanceof org.apache.spark.sql.types.ArrayType a) {
+            boolean top = sep == null;
+            // the messages: "message 1's ", then the field; a list inside a message: "content[0]", then ".text"
+            Column[] probe = new Column[1];
+            Column each = functions.transform(v, (x, i) -> {
+                Column at = top ? functions.concat(where, i.cast(DataTypes.StringType), lit("'s "))
+                        : functions.concat(where, lit("["), i.cast(DataTypes.StringType), lit("]"));
+                Column c = firstInvalidUtf8(x, a.elementType(), at, top ? "" : ".");
+                probe[0] = c;
+                return c == null ? lit(null) : c;
+            });
+            if (probe[0] == null) {
+                return null;
+            }
+            return functions.try_element_at(functions.filter(each, x -> x.isNotNull()), lit(1));
+        }
+        if (t instanceof org.apache.spark.sql.types.MapType m) {
+            // a message as a dict: a key is a field's name, so its value is found at that name
+            Column[] probe = new Column[1];
+            Column each = functions.transform(functions.map_entries(v), e -> {
+                Column key = firstInvalidUtf8(e.getField("key"), m.keyType(), functions.concat(where,
+                        lit((sep == null ? "" : sep) + "key '"), e.getField("key").cast(DataTypes.StringType), lit("'")), null);
+                Column value = firstInvalidUtf8(e.getField("value"), m.valueType(), functions.concat(where,
+                        lit(sep == null ? "" : sep), m.keyType().equals(DataTypes.StringType) ? e.getField("key")
+                                : e.getField("key").cast(DataTypes.StringType)), ".");
+                Column c = key == null ? value : value == null ? key : functions.coalesce(key, value);
+                probe[0] = c;
+                return c == null ? lit(null) : c;
+            });
+            if (probe[0] == null) {
+                return null;
+            }
+            return functions.try_element_at(functions.filter(each, x -> x.isNotNull()), lit(1));
+        }
+        return null;
     }
 
     /**

@@ -371,6 +371,68 @@ class ReaderEdgeCasesTest {
     }
 
     /**
+     * A Parquet message's string that is not UTF-8 is read:invalid_utf8, as a text column's is, the error naming file, row,
+     * message and field and the quarantine holding the string's bytes: it was decoded with U+FFFD in place of the bad
+     * bytes and handed to the chat template. Every string of a message counts (a reasoning, a list of parts' text, a map
+     * message's value), and a row too long for the bound is too long, not invalid.
+     */
+    @Test
+    void parquetMessagesThatAreNotUtf8AreAReadError() throws Exception {
+        SparkSession spark = TestSpark.session();
+        Path in = tmp.resolve("bad-utf8-messages.parquet");
+        spark.sql("SELECT * FROM VALUES "
+                + "('a', array(named_struct('role', 'user', 'content', 'fine', 'reasoning', CAST(NULL AS STRING)), "
+                + "named_struct('role', 'assistant', 'content', 'ok', 'reasoning', 'thought'))), "
+                + "('b', array(named_struct('role', 'user', 'content', 'fine', 'reasoning', CAST(NULL AS STRING)), "
+                + "named_struct('role', 'assistant', 'content', CAST(unhex('6261642066FF6F6F') AS STRING), 'reasoning', CAST(NULL AS STRING)))), "
+                + "('c', array(named_struct('role', 'assistant', 'content', 'x', 'reasoning', CAST(unhex('6869FE') AS STRING)))), "
+                + "('d', array(named_struct('role', 'user', 'content', CONCAT(repeat('z', 300), CAST(unhex('FF') AS STRING)), "
+                + "'reasoning', CAST(NULL AS STRING)))) AS t(id, messages)").coalesce(1).write().parquet(in.toString());
+        ReadOptions o = new ReadOptions(List.of(in.toString()), null, "id", "messages", OnError.FAIL, true);
+        Exception fail = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> DatasetReader.read(spark, o).collectAsList());
+        String message = String.valueOf(fail.getMessage()) + (fail.getCause() == null ? "" : fail.getCause().getMessage());
+        assertTrue(message.contains(".parquet: row 2: message 1's content is not valid UTF-8 (column 'messages'): its invalid "
+                + "bytes would be read as U+FFFD"), message);
+        int before = DatasetReader.maxParquetTextBytes;
+        DatasetReader.maxParquetTextBytes = 256;
+        try {
+            org.apache.spark.sql.Dataset<Row> read = DatasetReader.read(spark, o.withOnError(OnError.QUARANTINE));
+            List<Row> rows = read.orderBy("id").collectAsList();
+            assertEquals(4, rows.size(), rows.toString());
+            assertEquals(null, (String) rows.get(0).getAs(Columns.REASON), rows.get(0).toString());
+            assertEquals("read:invalid_utf8", (String) rows.get(1).getAs(Columns.REASON), rows.get(1).toString());
+            assertEquals("read:invalid_utf8", (String) rows.get(2).getAs(Columns.REASON), rows.get(2).toString());
+            assertTrue(rows.get(2).<String>getAs(Columns.ERROR).startsWith("message 0's reasoning is not valid UTF-8"), rows.get(2).toString());
+            assertEquals("read:line_too_long", (String) rows.get(3).getAs(Columns.REASON), rows.get(3).toString());
+            // quarantined with the string's bytes in raw, one char per byte, as a bad text is
+            Path quarantine = tmp.resolve("bad-utf8-messages.quarantine");
+            dev.kindling.spark.stage.PipelineOutput.writeQuarantine(read, quarantine.toString(), false, "id", "messages");
+            List<Row> bad = spark.read().json(quarantine.toString()).orderBy("id").collectAsList();
+            assertEquals(List.of("b", "c", "d"), bad.stream().map(r -> (String) r.getAs("id")).toList(), bad.toString());
+            assertEquals("bad f\u00ffoo", bad.get(0).getAs("raw"));
+            assertEquals("hi\u00fe", bad.get(1).getAs("raw"));
+        } finally {
+            DatasetReader.maxParquetTextBytes = before;
+        }
+        // a list of parts' text, and a message written as a map
+        Path parts = tmp.resolve("bad-utf8-parts.parquet");
+        spark.sql("SELECT * FROM VALUES ('p', array(named_struct('role', 'user', 'content', "
+                + "array(named_struct('type', 'text', 'text', 'fine'), named_struct('type', 'text', 'text', CAST(unhex('FF') AS STRING))))))"
+                + " AS t(id, messages)").write().parquet(parts.toString());
+        Row part = DatasetReader.read(spark, new ReadOptions(List.of(parts.toString()), null, "id", "messages", OnError.SKIP, true))
+                .collectAsList().get(0);
+        assertEquals("read:invalid_utf8", (String) part.getAs(Columns.REASON), part.toString());
+        assertTrue(part.<String>getAs(Columns.ERROR).startsWith("message 0's content[1].text is not valid UTF-8"), part.toString());
+        Path maps = tmp.resolve("bad-utf8-maps.parquet");
+        spark.sql("SELECT * FROM VALUES ('m', array(map('role', 'user', 'content', 'fine'), map('role', 'user', 'content', "
+                + "CAST(unhex('FF') AS STRING)))) AS t(id, messages)").write().parquet(maps.toString());
+        Row map = DatasetReader.read(spark, new ReadOptions(List.of(maps.toString()), null, "id", "messages", OnError.SKIP, true))
+                .collectAsList().get(0);
+        assertEquals("read:invalid_utf8", (String) map.getAs(Columns.REASON), map.toString());
+        assertTrue(map.<String>getAs(Columns.ERROR).startsWith("message 1's content is not valid UTF-8"), map.toString());
+    }
+
+    /**
      * Parquet messages written as maps of strings (array<map<string,string>>) are a messages column, held to the same
      * bound over their contents; the reader refused the column for its type.
      */
