@@ -42,21 +42,27 @@ import org.apache.spark.sql.types.StructType;
  * ({@link Columns#SOURCE_FILE}, {@link Columns#SOURCE_OFFSET}, {@link Columns#SOURCE_LINE}) and, for
  * rows that could not be read, {@link Columns#RAW} and {@link Columns#ERROR}. Rows that cannot be read
  * are never silently lost: with {@link OnError#FAIL} the job stops at the first one naming file and
- * line; otherwise they carry {@code read:malformed_json}, {@code read:not_an_object} or
- * {@code read:invalid_utf8} and are counted (and written aside with {@code quarantine}).
+ * line; otherwise they carry one of {@link #READ_ERRORS} ({@code read:malformed_json}, {@code read:invalid_utf8},
+ * {@code read:text_not_string}, ...) and are counted (and written aside with {@code quarantine}).
  * Documents with a null or blank text carry {@code read:null_text} / {@code read:empty_text}.
  *
  * <p>A missing or null id becomes a stable id: the first 24 hex digits of
  * SHA-256(file name, ':', source offset, ':', text), the same on every run over the same files.
  */
 public final class DatasetReader {
-    /** Reasons for rows that could not be read at all (subject to {@code --on-error}). */
     /** What a line that begins a JSON array adds to its error: the file is likely JSON, not JSON Lines. */
     static final String ARRAY_HINT = " (the line begins a JSON array: JSON Lines has one object per line, so a file of JSON "
             + "holding an array of them is not read as its objects; write them one per line, e.g. jq -c '.[]')";
 
+    /**
+     * Reasons for rows that could not be read (subject to {@code --on-error}). A text that is no JSON string, or messages
+     * that are no array of objects, are among them: the row does not hold what the input's schema says, as a malformed
+     * line does not, and Spark would hand it over altered (as its JSON text). As rejections of their own, they passed a
+     * default run ({@code --on-error fail}) and stayed out of the quarantine, and an earlier corpus's such row was
+     * dropped unseen.
+     */
     public static final Set<String> READ_ERRORS = Set.of("read:malformed_json", "read:not_an_object", "read:invalid_utf8",
-            "read:line_too_long");
+            "read:line_too_long", "read:text_not_string", "read:messages_not_array");
     static final String CORRUPT = "_corrupt_record";
     /** The reader's verdict on a JSON line, {reason, error}, before it becomes the reason and error columns. */
     private static final String VERDICT = "_read_verdict";
@@ -1033,8 +1039,9 @@ public final class DatasetReader {
     /**
      * For the rows of {@code docs} the reader could not read ({@link #READ_ERRORS}), the {@code idColumn} as the input gave
      * it: null where the reader made the id ({@link #madeId}), as it does for a line that did not parse or an input without
-     * that column. Such a row's text is null, but for a Parquet text that is not UTF-8, whose id was made from it; the text
-     * is looked for under {@code textColumn}. Null where {@code docs} has no {@code idColumn}.
+     * that column. Such a row's text is null, but for a Parquet text that is not UTF-8 and a JSON text that is not a string,
+     * whose id was made from it (chat messages: from their JSON text); the text is looked for under {@code textColumn}.
+     * Null where {@code docs} has no {@code idColumn}.
      */
     public static Column idAsRead(Dataset<Row> docs, String idColumn, String textColumn) {
         String id = idColumn == null ? null : Columns.resolve(docs.schema(), idColumn, "the quarantine");
@@ -1042,8 +1049,12 @@ public final class DatasetReader {
             return lit(null).cast(DataTypes.StringType);
         }
         String text = textColumn == null ? null : Columns.resolve(docs.schema(), textColumn, "the quarantine");
-        Column made = madeId(text != null && docs.schema().apply(text).dataType().equals(DataTypes.StringType)
-                ? Columns.named(text) : lit(null).cast(DataTypes.StringType));
+        org.apache.spark.sql.types.DataType type = text == null ? null : docs.schema().apply(text).dataType();
+        // chat messages' id is made from their JSON text, as finish makes it: a row set aside for a message's content (its
+        // messages kept) showed its made id as the input's
+        Column made = madeId(DataTypes.StringType.equals(type) ? Columns.named(text)
+                : type instanceof org.apache.spark.sql.types.ArrayType ? functions.to_json(Columns.named(text))
+                : lit(null).cast(DataTypes.StringType));
         Column given = Columns.named(id).cast(DataTypes.StringType);
         return when(given.notEqual(made), given);
     }

@@ -272,8 +272,15 @@ class CliTest {
                 "{'id':'q','text':7}", "{\"id\":\"nan\",\"text\":NaN}",
                 // Spark writes a negative infinity as the quoted "-Infinity" (and -INF so too): it passed as a document
                 "{\"id\":\"ninf\",\"text\":-Infinity}", "{\"id\":\"nINF\",\"text\":-INF}");
+        // such a row is unreadable input, as a malformed line is: it stops a default run (--on-error fail) naming file and
+        // line, and is quarantined under --on-error quarantine (it passed a default run and went to --rejected alone)
+        Cli.Result failed = Cli.run("convert", "--no-progress", "-i", typed.toString(), "-o", tmp.resolve("typed-fail").toString());
+        assertEquals(1, failed.code(), failed.toString());
+        assertTrue(failed.err().contains("typed.jsonl: line 1: field 'text' is not a JSON string (use --on-error skip or quarantine"),
+                failed.err());
         Cli.Result t = Cli.run("convert", "--no-progress", "-i", typed.toString(), "-o", tmp.resolve("typed-out").toString(),
-                "--rejected", tmp.resolve("typed-rejected").toString());
+                "--rejected", tmp.resolve("typed-rejected").toString(), "--on-error", "quarantine", "--quarantine",
+                tmp.resolve("typed-quarantine").toString());
         assertEquals(0, t.code(), t.toString());
         assertTrue(t.out().contains("text_not_string 7") && t.out().contains("null_text 1"), t.out());
         assertEquals(List.of("s"), TestSpark.session().read().json(tmp.resolve("typed-out").toString()).select("id")
@@ -281,6 +288,10 @@ class CliTest {
         // rejected, they keep their own ids (they got generated ones)
         assertEquals(List.of("m", "n", "nINF", "nan", "ninf", "o", "q"), TestSpark.session().read().json(tmp.resolve("typed-rejected").toString())
                 .filter("reason = 'read:text_not_string'").orderBy("id").select("id").as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
+        List<Row> quarantined = TestSpark.session().read().json(tmp.resolve("typed-quarantine").toString()).orderBy("id").collectAsList();
+        assertEquals(List.of("m", "n", "nINF", "nan", "ninf", "o", "q"), quarantined.stream().map(q -> (String) q.getAs("id")).toList());
+        assertEquals("{\"id\":\"n\",\"text\":12345}", quarantined.get(1).getAs("raw"));
+        assertEquals("field 'text' is not a JSON string", quarantined.get(1).getAs("error"));
         Path mixed = jsonl("case.jsonl", "{\"id\":\"a\",\"text\":\"one\"}", "{\"id\":\"b\",\"Text\":\"two\"}");
         Cli.Result c = Cli.run("convert", "--no-progress", "-i", mixed.toString(), "-o", tmp.resolve("case-out").toString());
         assertEquals(2, c.code(), c.toString());

@@ -599,8 +599,8 @@ class InferenceCliTest {
     /**
      * JSON Lines whose messages give their content both ways (a string in some, a list of parts in others) are read by
      * Spark with the content as a string, a list as its JSON text: the template rendered {@code [{"type":"text",...}]}
-     * as the user's words, silently. Such a row is now set aside as read:text_not_string naming the message, as a text
-     * prompt that is not a JSON string is, and the others go on.
+     * as the user's words, silently. Such a row is now unreadable, read:text_not_string naming the message, as a text
+     * prompt that is not a JSON string is, and under --on-error skip the others go on.
      */
     @Test
     void aContentListAmongStringContentsIsRejectedNotRenderedAsItsJsonText() throws Exception {
@@ -614,7 +614,7 @@ class InferenceCliTest {
                         + "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"Once upon a time\"}]}]}"), StandardCharsets.UTF_8);
         Cli.Result r = Cli.run("generate", "--no-progress", "--model", chatModel.toString(), "--threads", "2", "-i", in.toString(),
                 "-o", dir.resolve("out").toString(), "--messages-column", "messages", "--max-tokens", "4",
-                "--rejected", dir.resolve("rejected").toString());
+                "--rejected", dir.resolve("rejected").toString(), "--on-error", "skip");
         assertEquals(0, r.code(), r.toString());
         List<JsonNode> rows = readJsonl(dir.resolve("out"));
         assertEquals(List.of("s0"), rows.stream().map(n -> n.get("id").asText()).toList(), rows.toString());
@@ -630,7 +630,8 @@ class InferenceCliTest {
     /**
      * A row whose messages are not an array of objects (a string, an object, a number, an array of strings) made Spark read
      * the column as a string for every row, and the whole job failed on its type. Each such row is now set aside as
-     * read:messages_not_array saying what it holds, a NULL one is read:null_text, and the others are generated.
+     * read:messages_not_array saying what it holds, a NULL one is read:null_text, and the others are generated (under
+     * --on-error skip: such a row is unreadable, and a default run stops at it naming file and line).
      */
     @Test
     void rowsWhoseMessagesAreNoArrayAreRejectedAndTheOthersGoOn() throws Exception {
@@ -647,9 +648,13 @@ class InferenceCliTest {
                 "{\"id\":\"z\",\"messages\":null}",
                 "{\"id\":\"a\",\"messages\":[\"hi\"]}",
                 "{\"id\":\"g2\",\"messages\":" + good + "}"), StandardCharsets.UTF_8);
+        Cli.Result failed = Cli.run("generate", "--no-progress", "--model", chatModel.toString(), "--threads", "2", "-i", in.toString(),
+                "-o", dir.resolve("failed").toString(), "--messages-column", "messages", "--max-tokens", "4");
+        assertEquals(1, failed.code(), failed.toString());
+        assertTrue(failed.err().contains("chats.jsonl: line 2: field 'messages' is a JSON string"), failed.err());
         Cli.Result r = Cli.run("generate", "--no-progress", "--model", chatModel.toString(), "--threads", "2", "-i", in.toString(),
                 "-o", dir.resolve("out").toString(), "--messages-column", "messages", "--max-tokens", "4",
-                "--rejected", dir.resolve("rejected").toString());
+                "--rejected", dir.resolve("rejected").toString(), "--on-error", "skip");
         assertEquals(0, r.code(), r.toString());
         List<JsonNode> rows = readJsonl(dir.resolve("out"));
         assertEquals(List.of("g1", "g2"), rows.stream().map(n -> n.get("id").asText()).toList(), rows.toString());

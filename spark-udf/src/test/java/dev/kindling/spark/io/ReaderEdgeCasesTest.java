@@ -433,6 +433,34 @@ class ReaderEdgeCasesTest {
     }
 
     /**
+     * A chat row whose content is not a JSON string among string contents, or whose messages are no array of objects, is
+     * unreadable input as a malformed line is: it stops a default read naming file and line (it was set aside as a
+     * rejection, and a default run went on), and is quarantined with its line in raw. In an input without ids it has none
+     * there, as a malformed line has none: the id made from its messages was shown as the input's.
+     */
+    @Test
+    void chatRowsOfTheWrongTypesAreReadErrors() throws Exception {
+        SparkSession spark = TestSpark.session();
+        String parts = "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"hi\"}]}]}";
+        Path in = Files.write(tmp.resolve("chats.jsonl"), List.of("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+                parts, "{\"messages\":\"hi\"}"));
+        ReadOptions o = new ReadOptions(List.of(in.toString()), null, "id", "messages", OnError.FAIL, true);
+        Exception fail = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> DatasetReader.read(spark, o).collectAsList());
+        String message = String.valueOf(fail.getMessage()) + (fail.getCause() == null ? "" : fail.getCause().getMessage());
+        assertTrue(message.contains("chats.jsonl: line 2: message 0 of field 'messages' has a content that is not a JSON string"), message);
+        org.apache.spark.sql.Dataset<Row> read = DatasetReader.read(spark, o.withOnError(OnError.QUARANTINE));
+        Path quarantine = tmp.resolve("chats.quarantine");
+        dev.kindling.spark.stage.PipelineOutput.writeQuarantine(read, quarantine.toString(), false, "id", "messages");
+        List<Row> bad = spark.read().json(quarantine.toString()).orderBy("source_line").collectAsList();
+        assertEquals(List.of("read:text_not_string", "read:messages_not_array"), bad.stream().map(r -> (String) r.getAs("reason")).toList(),
+                bad.toString());
+        assertEquals(parts, bad.get(0).getAs("raw"));
+        for (Row r : bad) {
+            assertTrue(r.isNullAt(r.fieldIndex("id")), "no id of the input's: " + r);
+        }
+    }
+
+    /**
      * Parquet messages written as maps of strings (array<map<string,string>>) are a messages column, held to the same
      * bound over their contents; the reader refused the column for its type.
      */
