@@ -98,6 +98,43 @@ class BadInputTest {
     }
 
     /**
+     * Lines end at \n alone, a \r before it (or ending the file) being part of the line end, as the Spark reader, decontaminate
+     * and bench tokenizer read JSON Lines: a raw \r inside a record (JSON white space, which json.loads of the \n-split
+     * line takes) ended the line there, cutting the record into two malformed lines, and the lines after it were numbered
+     * one too far.
+     */
+    @Test
+    void aCrInsideARecordIsWhiteSpaceNotALineEnd(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("cr.jsonl");
+        Files.writeString(f, "{\"id\":\"a\",\r\"text\":\"one\"}\r\n\r\n{\"id\":\"b\",\"text\":\"two\"\r}\r\n{\"id\":\"c\",\"text\":\"three\"}\r");
+        assertEquals(List.of("a:one", "b:two", "c:three"), JsonlDocuments.read(f, "id", "text").stream()
+                .map(d -> d.id() + ":" + d.text()).toList());
+        Files.writeString(f, "{\"id\":\"a\",\r\"text\":\"one\"}\r\n{\"id\":\"b\",\"text\" broken\r\n");
+        var e = assertThrows(RuntimeException.class, () -> JsonlDocuments.read(f, "id", "text"));
+        assertTrue(e.getMessage().contains("cr.jsonl line 2: invalid JSON"), e.getMessage());
+    }
+
+    /**
+     * A line with more after its object ({@code {...}{...}}, or records separated by a \r alone, which are one line now
+     * that lines end at \n alone) is an error naming the character, as the Spark reader says it: the parse stopped at the
+     * first object's closing brace and the second record was dropped without a trace.
+     */
+    @Test
+    void moreAfterTheObjectIsAnErrorNotDropped(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("two.jsonl");
+        Files.writeString(f, "{\"id\":\"a\",\"text\":\"one\"} {\"id\":\"b\",\"text\":\"two\"}\n");
+        var e = assertThrows(RuntimeException.class, () -> JsonlDocuments.read(f, "id", "text"));
+        assertTrue(e.getMessage().contains("two.jsonl line 1: more after the JSON object at character 25 of the line (JSON Lines "
+                + "holds one object per line)"), e.getMessage());
+        Files.writeString(f, "{\"id\":\"a\",\"text\":\"one\"}\r{\"id\":\"b\",\"text\":\"two\"}\r");
+        e = assertThrows(RuntimeException.class, () -> JsonlDocuments.read(f, "id", "text"));
+        assertTrue(e.getMessage().contains("line 1: more after the JSON object at character 25 of the line (JSON Lines holds one "
+                + "object per line; a \\r before it: JSON Lines lines end at \\n alone"), e.getMessage());
+        Files.writeString(f, "{\"id\":\"a\",\"text\":\"one\"} \t\n");
+        assertEquals(1, JsonlDocuments.read(f, "id", "text").size());
+    }
+
+    /**
      * A byte that is not UTF-8 was decoded as U+FFFD and the document read as if it were fine: the text changed
      * without a trace. It is now an error naming the file, the line and the byte (CRLF line ends still read).
      */

@@ -34,9 +34,12 @@ public final class JsonlDocuments {
     private JsonlDocuments() {}
 
     /**
-     * Every document of the file, in file order. Lines end at {@code \n}, {@code \r\n} or {@code \r}; each is decoded
-     * on its own, so a byte that is not UTF-8 is an error naming its line and byte (a decoding reader would have put
-     * U+FFFD in its place and read on).
+     * Every document of the file, in file order. Lines end at {@code \n} alone, a {@code \r} before it (or ending the
+     * file) being part of the line end, as the Spark reader's JSON Lines, {@code decontaminate} and {@code bench tokenizer}
+     * read them: a raw {@code \r} inside a record is JSON white space, which {@code json.loads} of the {@code \n}-split
+     * line takes (ended there, the record was cut into two malformed lines, and the lines after it numbered one too far).
+     * Each line is decoded on its own, so a byte that is not UTF-8 is an error naming its line and byte (a decoding reader
+     * would have put U+FFFD in its place and read on).
      */
     public static List<Document> read(Path file, String idField, String textField) {
         List<Document> out = new ArrayList<>();
@@ -46,20 +49,15 @@ public final class JsonlDocuments {
             ByteArrayOutputStream line = new ByteArrayOutputStream(1 << 12);
             byte[] buf = new byte[1 << 16];
             int lineNo = 0;
-            boolean afterCr = false;
             int n;
             while ((n = in.read(buf)) > 0) {
                 int start = 0;
                 for (int i = 0; i < n; i++) {
-                    byte b = buf[i];
-                    if (b == '\n' && afterCr) {
-                        start = i + 1;   // the \n of a \r\n: that line has been read
-                    } else if (b == '\n' || b == '\r') {
+                    if (buf[i] == '\n') {
                         line.write(buf, start, i - start);
                         add(out, line, utf8, file, ++lineNo, idField, textField);
                         start = i + 1;
                     }
-                    afterCr = b == '\r';
                 }
                 line.write(buf, start, n - start);
             }
@@ -74,8 +72,10 @@ public final class JsonlDocuments {
 
     private static void add(List<Document> out, ByteArrayOutputStream bytes, CharsetDecoder utf8, Path file, int lineNo,
                             String idField, String textField) throws IOException {
-        ByteBuffer in = ByteBuffer.wrap(bytes.toByteArray());
+        byte[] b = bytes.toByteArray();
         bytes.reset();
+        // a \r that ends the line is part of its line end (\r\n, or a \r that ends the file)
+        ByteBuffer in = ByteBuffer.wrap(b, 0, b.length > 0 && b[b.length - 1] == '\r' ? b.length - 1 : b.length);
         CharBuffer chars = CharBuffer.allocate(in.remaining());
         utf8.reset();
         CoderResult r = utf8.decode(in, chars, true);
@@ -107,6 +107,10 @@ public final class JsonlDocuments {
                     p.skipChildren();
                 }
             }
+            String more = afterObject(line, (int) p.currentTokenLocation().getCharOffset() + 1);
+            if (more != null) {
+                throw new BadDocumentException(file, lineNo, more, null);
+            }
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new BadDocumentException(file, lineNo, "invalid JSON: " + e.getOriginalMessage(), e);
         }
@@ -117,5 +121,25 @@ public final class JsonlDocuments {
             throw new BadDocumentException(file, lineNo, "field '" + textField + "' is missing or not a string", null);
         }
         return new Document(id, text);
+    }
+
+    /**
+     * What follows the object that ends before {@code from} in {@code line}, as an error naming the character where it
+     * starts (from 1, in code points, as the Spark reader counts), or null when only white space does. The parse stops at
+     * the object's closing brace: a second record on the line ({@code {...}{...}}, records separated by a {@code \r}
+     * alone) was dropped without a trace.
+     */
+    static String afterObject(String line, int from) {
+        boolean cr = false;
+        for (int k = from; k < line.length(); k++) {
+            char c = line.charAt(k);
+            if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+                return "more after the JSON object at character " + (line.codePointCount(0, k) + 1) + " of the line (JSON Lines "
+                        + "holds one object per line" + (cr ? "; a \\r before it: JSON Lines lines end at \\n alone, so records "
+                        + "separated by \\r alone are one line; convert the file with tr '\\r' '\\n'" : "") + ")";
+            }
+            cr |= c == '\r';
+        }
+        return null;
     }
 }
