@@ -818,15 +818,6 @@ public final class DatasetReader {
             throw KindlingException.usage("column '" + text + "' of " + String.join(",", o.paths()) + " is "
                     + tf.dataType().simpleString() + ", expected a string; choose the text with --text-column");
         }
-        String id = o.idColumn();
-        // the messages as their JSON text, for the id's hash
-        Column textOfRow = o.messages() ? functions.to_json(Columns.named(text)) : Columns.named(text);
-        Column generated = madeId(textOfRow);
-        if (cols.contains(id)) {
-            df = df.withColumn(id, functions.coalesce(Columns.named(id).cast(DataTypes.StringType), generated));
-        } else {
-            df = df.withColumn(id, generated);
-        }
         Column reason = col(Columns.REASON);
         Column marked = when(reason.isNotNull(), reason).when(Columns.named(text).isNull(), lit("read:null_text"));
         // only Parquet hands over strings unchecked: the line and file readers have set their bad bytes aside already
@@ -891,6 +882,17 @@ public final class DatasetReader {
         df = df.withColumn(Columns.REASON, marked);
         if (tooLong != null) {
             df = df.withColumn(text, when(tooLong, lit(null).cast(tf.dataType())).otherwise(Columns.named(text)));
+        }
+        // made after a text too long to keep is dropped, so that a made id is one of the text the row holds, as idAsRead
+        // makes it again: made from the dropped text, it was taken there for the input's own id and quarantined as such
+        String id = o.idColumn();
+        // the messages as their JSON text, for the id's hash
+        Column textOfRow = o.messages() ? functions.to_json(Columns.named(text)) : Columns.named(text);
+        Column generated = madeId(textOfRow);
+        if (cols.contains(id)) {
+            df = df.withColumn(id, functions.coalesce(Columns.named(id).cast(DataTypes.StringType), generated));
+        } else {
+            df = df.withColumn(id, generated);
         }
         if (o.onError() == OnError.FAIL) {
             df = df.filter(failOnReadError(parquet));

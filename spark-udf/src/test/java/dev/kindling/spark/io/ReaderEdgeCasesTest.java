@@ -287,6 +287,38 @@ class ReaderEdgeCasesTest {
     }
 
     /**
+     * A Parquet row too long to keep, in an input without ids, has no id in the quarantine, as the README says of every
+     * unreadable row of such an input: its id was made from the text before the text was dropped, and the quarantine,
+     * making it again from the dropped (null) text, took it for the input's own. The same for chat messages.
+     */
+    @Test
+    void aParquetRowTooLongToKeepHasNoIdOfTheInputsInTheQuarantine() throws Exception {
+        SparkSession spark = TestSpark.session();
+        Path texts = tmp.resolve("no-ids.parquet");
+        spark.sql("SELECT * FROM VALUES ('short'), (repeat('y', 65)) AS t(text)").coalesce(1).write().parquet(texts.toString());
+        Path chats = tmp.resolve("no-ids-chats.parquet");
+        spark.sql("SELECT * FROM VALUES (array(named_struct('role', 'user', 'content', 'hi'))), "
+                + "(array(named_struct('role', 'user', 'content', repeat('y', 65)))) AS t(messages)").coalesce(1).write().parquet(chats.toString());
+        int before = DatasetReader.maxParquetTextBytes;
+        DatasetReader.maxParquetTextBytes = 64;
+        try {
+            for (String[] input : new String[][] {{texts.toString(), "text"}, {chats.toString(), "messages"}}) {
+                boolean messages = input[1].equals("messages");
+                org.apache.spark.sql.Dataset<Row> read = DatasetReader.read(spark, new ReadOptions(List.of(input[0]), null, "id",
+                        input[1], OnError.QUARANTINE, messages));
+                Path quarantine = tmp.resolve("no-ids-" + input[1] + ".quarantine");
+                dev.kindling.spark.stage.PipelineOutput.writeQuarantine(read, quarantine.toString(), false, "id", input[1]);
+                List<Row> bad = spark.read().json(quarantine.toString()).collectAsList();
+                assertEquals(1, bad.size(), bad.toString());
+                assertEquals("read:line_too_long", bad.get(0).getAs("reason"), bad.toString());
+                assertTrue(bad.get(0).isNullAt(bad.get(0).fieldIndex("id")), "no id of the input's: " + bad);
+            }
+        } finally {
+            DatasetReader.maxParquetTextBytes = before;
+        }
+    }
+
+    /**
      * Parquet chat messages are held to the same bound, counted over their fields' values (lowered here to 64 bytes): a
      * messages column had none, and one huge conversation would run the job out of memory as a huge text did. A row over it
      * is read:line_too_long naming file and row, its messages not kept; one at the bound is read, and a content that is a
