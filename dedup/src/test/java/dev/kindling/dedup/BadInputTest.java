@@ -114,6 +114,17 @@ class BadInputTest {
         assertTrue(e.getMessage().contains("cr.jsonl line 2: invalid JSON"), e.getMessage());
     }
 
+    /** A text past Jackson's 20M-character default is a document, as the Spark reader reads it, not invalid JSON. */
+    @Test
+    void aTwentyMillionCharacterTextIsADocument(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("big.jsonl");
+        String text = "word ".repeat(4_100_000);
+        Files.writeString(f, "{\"id\":\"big\",\"text\":\"" + text + "\"}\n{\"id\":\"small\",\"text\":\"hello\"}\n");
+        List<dev.kindling.dedup.Document> docs = JsonlDocuments.read(f, "id", "text");
+        assertEquals(2, docs.size());
+        assertEquals(text.length(), docs.get(0).text().length());
+    }
+
     /**
      * A line with more after its object ({@code {...}{...}}, or records separated by a \r alone, which are one line now
      * that lines end at \n alone) is an error naming the character, as the Spark reader says it: the parse stopped at the

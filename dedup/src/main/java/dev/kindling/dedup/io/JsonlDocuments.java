@@ -29,7 +29,13 @@ import java.util.zip.GZIPInputStream;
  * }</pre>
  */
 public final class JsonlDocuments {
-    private static final JsonFactory JSON = new JsonFactory();
+    /**
+     * Jackson's default (since 2.15) refuses a string over 20M characters as invalid JSON: a whole book in one document is
+     * valid input, which the Spark reader reads (its limit raised so too), and bench dedup failed on it.
+     */
+    private static final JsonFactory JSON = JsonFactory.builder()
+            .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
+            .build();
 
     private JsonlDocuments() {}
 
