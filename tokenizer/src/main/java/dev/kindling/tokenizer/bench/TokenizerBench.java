@@ -143,8 +143,16 @@ public final class TokenizerBench {
         return end > 0 && line.charAt(end - 1) == '\r' ? line.substring(0, end - 1) : line.toString();
     }
 
+    /**
+     * Jackson's default (since 2.15) refuses a string over 20M characters as invalid JSON: a whole book in one document is
+     * valid input, which the Spark reader reads (its limit raised so too), and bench tokenizer failed on it.
+     */
+    private static final ObjectMapper JSON = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+            .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
+            .build());
+
     public static Corpus readCorpus(Path input, String field) throws IOException {
-        ObjectMapper m = new ObjectMapper();
+        ObjectMapper m = JSON;
         List<String> texts = new ArrayList<>();
         int skipped = 0;
         try (InputStream raw = Files.newInputStream(input);

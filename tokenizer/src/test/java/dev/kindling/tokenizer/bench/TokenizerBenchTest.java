@@ -53,6 +53,20 @@ class TokenizerBenchTest {
         assertTrue(e.getMessage().startsWith(broken + " line 2: malformed JSON"), e.getMessage());
     }
 
+    /**
+     * A text over 20M characters (a whole book in one document) is read, as the Spark reader reads it: Jackson's default
+     * (since 2.15) refused it as invalid JSON, so bench tokenizer failed on a corpus kindling tokenize takes.
+     */
+    @Test
+    void aTwentyMillionCharacterTextIsADocument() throws IOException {
+        Path input = dir.resolve("big.jsonl");
+        String text = "word ".repeat(4_010_000);
+        Files.writeString(input, "{\"id\":\"big\",\"text\":\"" + text + "\"}\n{\"text\":\"hello\"}\n");
+        TokenizerBench.Corpus c = TokenizerBench.readCorpus(input, "text");
+        assertEquals(2, c.texts().size());
+        assertEquals(20_050_000, c.texts().get(0).length());
+    }
+
     @Test
     void malformedLineNamesFileAndLine() throws IOException {
         // the demo's sample corpus has such a line: the error must say where it is, as the Spark reader's does
