@@ -819,9 +819,11 @@ public final class DatasetReader {
                     + tf.dataType().simpleString() + ", expected a string; choose the text with --text-column");
         }
         Column reason = col(Columns.REASON);
-        Column marked = when(reason.isNotNull(), reason).when(Columns.named(text).isNull(), lit("read:null_text"));
+        Column marked = when(reason.isNotNull(), reason);
         // only Parquet hands over strings unchecked: the line and file readers have set their bad bytes aside already
         Column tooLong = null;
+        // the row's text (or messages) is too long or not UTF-8: its own reason, which a bad id does not replace
+        Column textBad = lit(false);
         if (parquet && !o.messages()) {
             // a text over the bound the line and file readers keep (256 MiB) is its row's error, as a line that long is: a
             // 600 MB Parquet text ran the job out of memory once a stage worked on it (exit 52, naming no row), and every
@@ -833,6 +835,7 @@ public final class DatasetReader {
             // readers check theirs as they read, so the scan is not made for them)
             Column invalid = functions.not(tooLong).and(functions.not(functions.is_valid_utf8(Columns.named(text))));
             marked = marked.when(invalid, lit("read:invalid_utf8"));
+            textBad = tooLong.or(invalid);
             df = df.withColumn(Columns.ERROR, when(reason.isNull().and(tooLong), functions.concat(lit("text of "),
                             functions.octet_length(Columns.named(text)).cast(DataTypes.StringType), lit(" bytes (column '" + text
                             + "'), over the " + LineSource.describe(maxParquetTextBytes) + " a document may hold (its bytes are not "
@@ -869,6 +872,7 @@ public final class DatasetReader {
             Column bad = col(badColumn);
             Column invalid = functions.not(tooLong).and(bad.isNotNull());
             marked = marked.when(invalid, lit("read:invalid_utf8"));
+            textBad = tooLong.or(invalid);
             df = df.withColumn(Columns.ERROR, when(reason.isNull().and(invalid), functions.concat(bad.getField("where"),
                             lit(" is not valid UTF-8 (column '" + text + "'): its invalid bytes would be read as U+FFFD")))
                     .otherwise(col(Columns.ERROR)));
@@ -876,6 +880,23 @@ public final class DatasetReader {
             df = df.withColumn(Columns.RAW, when(reason.isNull().and(invalid), latin1.apply(bad.getField("bytes")))
                     .otherwise(col(Columns.RAW)));
         }
+        org.apache.spark.sql.types.DataType idType = cols.contains(o.idColumn()) ? df.schema().apply(o.idColumn()).dataType() : null;
+        if (parquet && (DataTypes.StringType.equals(idType) || DataTypes.BinaryType.equals(idType))) {
+            // an id is bytes too (a string, or a binary column cast to one): decoded with U+FFFD in place of invalid
+            // sequences, it went on altered, so the output no longer joined back to its source and two such ids became one.
+            // It is the row's error as a text's is, its bytes kept in raw; a text too long or not UTF-8 is named first.
+            // (Other columns are passed through as Spark decodes them: the id is the one the reader keys every row by.)
+            Column idBytes = Columns.named(o.idColumn()).cast(DataTypes.BinaryType);
+            Column invalid = functions.not(functions.coalesce(textBad, lit(false)))
+                    .and(functions.not(functions.is_valid_utf8(idBytes.cast(DataTypes.StringType))));
+            marked = marked.when(invalid, lit("read:invalid_utf8"));
+            df = df.withColumn(Columns.ERROR, when(reason.isNull().and(invalid), lit("the id is not valid UTF-8 (column '"
+                    + o.idColumn() + "'): its invalid bytes would be read as U+FFFD")).otherwise(col(Columns.ERROR)));
+            UserDefinedFunction latin1 = functions.udf((UDF1<byte[], String>) b -> LineSource.rawBytes(b, b.length), DataTypes.StringType);
+            df = df.withColumn(Columns.RAW, when(reason.isNull().and(invalid), latin1.apply(idBytes)).otherwise(col(Columns.RAW)));
+        }
+        // after the checks of bytes: a row that is unreadable (its id not UTF-8) is a read error, not a rejection
+        marked = marked.when(Columns.named(text).isNull(), lit("read:null_text"));
         if (!o.messages()) {
             marked = marked.when(Columns.named(text).rlike(BLANK_TEXT), lit("read:empty_text"));
         }

@@ -248,6 +248,44 @@ class ReaderEdgeCasesTest {
         assertEquals(List.of("bad f\u00ffoo", "bad f\u00feoo"), raws);
     }
     /**
+     * A Parquet id that is not UTF-8 is read:invalid_utf8, as a text's is, naming file, row and column: Spark decoded its
+     * bad bytes as U+FFFD and the row went on with an id that is not the source's (two such ids became one), so the
+     * output no longer joined back to the input. An id column of bytes (binary) is held to the same; text and id both
+     * bad: the text is named. The quarantine's raw holds the id's bytes, one char per byte.
+     */
+    @Test
+    void aParquetIdThatIsNotUtf8IsAReadError() throws Exception {
+        SparkSession spark = TestSpark.session();
+        Path in = tmp.resolve("bad-id.parquet");
+        spark.sql("SELECT * FROM VALUES ('a', 'one'), (CAST(unhex('6964FF31') AS STRING), 'two'), "
+                + "(CAST(unhex('6964FE32') AS STRING), CAST(unhex('FF') AS STRING)), (CAST(NULL AS STRING), 'four') AS t(id, text)")
+                .coalesce(1).write().parquet(in.toString());
+        ReadOptions o = new ReadOptions(List.of(in.toString()), null, "id", "text", OnError.FAIL, false);
+        Exception fail = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> DatasetReader.read(spark, o).collectAsList());
+        String message = String.valueOf(fail.getMessage()) + (fail.getCause() == null ? "" : fail.getCause().getMessage());
+        assertTrue(message.contains(".parquet: row 2: the id is not valid UTF-8 (column 'id'): its invalid bytes would be read "
+                + "as U+FFFD"), message);
+        org.apache.spark.sql.Dataset<Row> read = DatasetReader.read(spark, o.withOnError(OnError.QUARANTINE));
+        List<Row> rows = read.orderBy(Columns.SOURCE_OFFSET).collectAsList();
+        assertEquals(4, rows.size(), rows.toString());
+        assertEquals(null, (String) rows.get(0).getAs(Columns.REASON), rows.get(0).toString());
+        assertEquals("read:invalid_utf8", (String) rows.get(1).getAs(Columns.REASON), rows.get(1).toString());
+        assertEquals("id\u00ff1", rows.get(1).getAs(Columns.RAW), rows.get(1).toString());
+        assertEquals("read:invalid_utf8", (String) rows.get(2).getAs(Columns.REASON), rows.get(2).toString());
+        assertTrue(rows.get(2).<String>getAs(Columns.ERROR).startsWith("the text is not valid UTF-8"), rows.get(2).toString());
+        // a null id is made by the reader, not an error
+        assertEquals(null, (String) rows.get(3).getAs(Columns.REASON), rows.get(3).toString());
+        Path binary = tmp.resolve("bad-binary-id.parquet");
+        spark.sql("SELECT * FROM VALUES (unhex('6F6B'), 'one'), (unhex('FF'), 'two') AS t(id, text)").coalesce(1).write()
+                .parquet(binary.toString());
+        List<Row> bin = DatasetReader.read(spark, new ReadOptions(List.of(binary.toString()), null, "id", "text", OnError.SKIP, false))
+                .orderBy(Columns.SOURCE_OFFSET).collectAsList();
+        assertEquals("ok", (String) bin.get(0).getAs("id"), bin.toString());
+        assertEquals(null, (String) bin.get(0).getAs(Columns.REASON), bin.toString());
+        assertEquals("read:invalid_utf8", (String) bin.get(1).getAs(Columns.REASON), bin.toString());
+    }
+
+    /**
      * A Parquet text over the bound a line may hold (256 MiB; lowered here to 64 bytes) is read:line_too_long naming file
      * and row, and its text is not kept: a 600 MB Parquet text ran the job out of memory (exit 52, naming no row) once
      * a stage worked on it. A text at the bound is read; one that is also not UTF-8 is too long, not invalid.
