@@ -67,6 +67,27 @@ class TokenizerBenchTest {
         assertEquals(20_050_000, c.texts().get(0).length());
     }
 
+    /**
+     * A line holding two records is rejected naming file, line and character, as tokenize's reader and bench dedup do:
+     * the parse stopped at the first object's brace and the second record was dropped without a trace.
+     */
+    @Test
+    void twoRecordsOnOneLineAreAnError() throws IOException {
+        Path input = dir.resolve("two.jsonl");
+        Files.writeString(input, "{\"text\":\"x\"}\n{\"text\":\"a\"} {\"text\":\"b\"}\n");
+        IOException e = assertThrows(IOException.class, () -> TokenizerBench.readCorpus(input, "text"));
+        assertEquals(input + " line 2: more after the JSON object at character 14 of the line (JSON Lines holds one object per line)",
+                e.getMessage());
+        Path cr = dir.resolve("cr-two.jsonl");
+        Files.writeString(cr, "{\"text\":\"\u00e9\"}\r{\"text\":\"b\"}\n");
+        e = assertThrows(IOException.class, () -> TokenizerBench.readCorpus(cr, "text"));
+        assertTrue(e.getMessage().startsWith(cr + " line 1: more after the JSON object at character 14 of the line (JSON Lines "
+                + "holds one object per line; a \\r before it"), e.getMessage());
+        Path trailing = dir.resolve("trailing.jsonl");
+        Files.writeString(trailing, "{\"text\":\"a\"} \t \r\n");
+        assertEquals(List.of("a"), TokenizerBench.readTexts(trailing, "text"));
+    }
+
     @Test
     void malformedLineNamesFileAndLine() throws IOException {
         // the demo's sample corpus has such a line: the error must say where it is, as the Spark reader's does
