@@ -1,5 +1,6 @@
 package dev.kindling.spark.curate;
 
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.lit;
@@ -8,6 +9,10 @@ import static org.apache.spark.sql.functions.when;
 import dev.kindling.spark.io.Columns;
 import dev.kindling.spark.stage.PipelineStage;
 import dev.kindling.spark.stage.StageContext;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -17,7 +22,7 @@ import org.apache.spark.sql.Row;
  * rows' reasons are {@code name#2:why}, so the accounting table and {@code --stats} give it a row of its own. The table
  * counts by the stage a reason names, and both wrote {@code decontaminate:...}: the second's rows were credited to the
  * first, the second had no row, and the stages between them were shown with the wrong inputs. Its metrics (minhash's
- * candidate pairs) still add up with the first's.
+ * candidate pairs, decontaminate's matches, pii's redactions) still add up with the first's.
  */
 final class RepeatedStage implements PipelineStage {
     private final PipelineStage inner;
@@ -49,9 +54,35 @@ final class RepeatedStage implements PipelineStage {
         // the earlier stage's reasons (same prefix) set aside under a marker while this one runs (a stage looks only at
         // rows without a reason, so the marker changes nothing it does), then this one's renamed and the earlier restored
         String held = inner.name() + "\u0000:";
-        Dataset<Row> out = inner.apply(docs.withColumn(Columns.REASON, rename(col(Columns.REASON), prefix, held)), context);
+        // the per-row metric columns the earlier stages filled, set aside too: the repeat writes its own under the same
+        // name (decontaminate's matches, pii's redactions per kind), which replaced the first's, so a curate run with two
+        // decontaminate stages reported only the second's matches
+        List<String> present = Arrays.asList(docs.columns());
+        Map<String, String> heldMetrics = new LinkedHashMap<>();
+        Dataset<Row> in = docs.withColumn(Columns.REASON, rename(col(Columns.REASON), prefix, held));
+        for (String metric : context.metricColumns().keySet()) {
+            if (present.contains(metric)) {
+                String aside = metric + "_before_" + name.replace('#', '_');
+                in = in.withColumnRenamed(metric, aside);
+                heldMetrics.put(metric, aside);
+            }
+        }
+        Dataset<Row> out = inner.apply(in, context);
+        for (Map.Entry<String, String> m : heldMetrics.entrySet()) {
+            out = Arrays.asList(out.columns()).contains(m.getKey()) ? out.withColumn(m.getKey(), added(out, m.getKey(), m.getValue()))
+                    .drop(m.getValue()) : out.withColumnRenamed(m.getValue(), m.getKey());
+        }
         Column renamed = rename(col(Columns.REASON), prefix, name + ":");
         return out.withColumn(Columns.REASON, rename(renamed, held, prefix));
+    }
+
+    /** A row's count from both stages (null where neither counted the row, as each stage leaves the rows it skips). */
+    private static Column added(Dataset<Row> out, String metric, String earlier) {
+        Column now = col(metric);
+        Column before = col(earlier);
+        return when(now.isNull().and(before.isNull()), lit(null))
+                .otherwise(coalesce(now, lit(0)).plus(coalesce(before, lit(0))))
+                .cast(out.schema().apply(metric).dataType());
     }
 
     private static Column rename(Column reason, String from, String to) {

@@ -306,6 +306,33 @@ class CurationCliTest {
         assertEquals(List.of("read 2 0 {}", "fineweb 2 0 {}", "c4 2 0 {}", "fineweb#2 2 1 {\"short_line_ratio\":1}"), rows);
     }
     /**
+     * A repeated stage's per-row metrics add up with the first's, as the README says: the repeat wrote its count column
+     * under the first's name, so two decontaminate stages reported only the second's matches (here 1 of 2) and a second
+     * pii stage's zero e-mails replaced the first's redaction.
+     */
+    @Test
+    void aRepeatedStagesMetricsAddUpWithTheFirsts() throws Exception {
+        String a = "the lifeboat crew are all volunteers and they train every week whatever the weather in the bay";
+        String b = "a rainbow appeared over the harbour after the storm and half the town stopped to take a picture";
+        Path benchA = Files.writeString(tmp.resolve("metrics-bench-a.jsonl"), "{\"text\":\"" + a + "\"}\n");
+        Path benchB = Files.writeString(tmp.resolve("metrics-bench-b.jsonl"), "{\"text\":\"" + b + "\"}\n");
+        Path in = Files.writeString(tmp.resolve("metrics-in.jsonl"), "{\"id\":\"1\",\"text\":\"Quoted: " + a + ".\"}\n"
+                + "{\"id\":\"2\",\"text\":\"Quoted: " + b + ".\"}\n"
+                + "{\"id\":\"3\",\"text\":\"Mail jane@example.org or call (555) 123-4567 today.\"}\n");
+        Path config = Files.writeString(tmp.resolve("metrics.yaml"), "stages:\n  - pii: {kinds: [email]}\n"
+                + "  - decontaminate: {benchmark: " + benchA + "}\n  - decontaminate: {benchmark: " + benchB + "}\n"
+                + "  - pii: {kinds: [email, phone]}\n");
+        Path stats = tmp.resolve("metrics-stats.json");
+        Cli.Result r = Cli.run("curate", "--config", config.toString(), "-i", in.toString(), "-o", tmp.resolve("metrics-out").toString(),
+                "--stats", stats.toString(), "--no-progress");
+        assertEquals(0, r.code(), r.toString());
+        JsonNode metrics = new ObjectMapper().readTree(stats.toFile()).get("metrics");
+        assertEquals(2, metrics.get("decontaminate_matches").asLong(), metrics.toString());
+        assertEquals(1, metrics.get("pii_email").asLong(), metrics.toString());
+        assertEquals(1, metrics.get("pii_phone").asLong(), metrics.toString());
+    }
+
+    /**
      * An output on a benchmark the config names is refused before anything is deleted, as filter refuses one on its
      * --decontaminate: curate --stats on it deleted the benchmark (then failed for want of it), and --rejected on a
      * benchmark folder replaced the benchmark with the rejected rows.
