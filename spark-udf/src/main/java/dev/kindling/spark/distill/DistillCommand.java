@@ -279,6 +279,16 @@ public final class DistillCommand implements Runnable {
             return Set.of("--chat", "--system");
         }
 
+        /**
+         * {@code --text-column} is read as {@code --instruction-column} and {@code --id-column} is refused (the output's
+         * instructions are new): the help listed them as "Text column (default: text)" and "Id column (default: id)",
+         * where the seeds' column defaults to instruction and their ids are never read.
+         */
+        @Override
+        protected Set<String> hiddenInheritedOptions() {
+            return Set.of("--text-column", "--id-column");
+        }
+
         @Override
         protected void validate() {
             job.input.addAll(seedTasks);

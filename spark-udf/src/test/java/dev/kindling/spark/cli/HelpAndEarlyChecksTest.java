@@ -45,6 +45,14 @@ class HelpAndEarlyChecksTest {
             // no -n: llama.cpp's -n is the tokens to predict, and distill dpo -n 128 asked for 128 answers a prompt
             assertFalse(help.contains("-n,"), help);
         }
+        // self-instruct reads --text-column as --instruction-column and refuses --id-column: its help listed them with the
+        // defaults of the other commands ("Text column (default: text)", "Id column (default: id)")
+        String selfInstruct = ModeOptionsTest.run("distill", "self-instruct", "--help").out();
+        assertTrue(!selfInstruct.contains("--text-column") && !selfInstruct.contains("--id-column")
+                && selfInstruct.contains("--instruction-column=NAME"), selfInstruct);
+        ModeOptionsTest.assertUsageNaming(ModeOptionsTest.run("distill", "self-instruct", "--master", "bogus://x", "--teacher", model,
+                "--seed-tasks", in.toString(), "--num", "2", "-o", tmp.resolve("si-out").toString(), "--id-column", "key"),
+                "give no --id-column");
     }
 
     /** A text or id column named as tokenize's result was replaced by it: a text column "ids" came out without ids, exit 0. */
