@@ -386,7 +386,7 @@ public final class GenerateCommand {
         try {
             while (!hook.stopping()) {
                 while (pending.size() < window && input.hasNext()) {
-                    pending.add(submit(engine, input.next(), sp, seed, maxTokens, stops));
+                    pending.add(submit(engine, input.next(), inputPath, sp, seed, maxTokens, stops));
                 }
                 if (pending.isEmpty()) {
                     break;
@@ -445,12 +445,17 @@ public final class GenerateCommand {
     private record Pending(InputRows.Row row, CompletableFuture<Completion> result) {
     }
 
-    private static Pending submit(Engine engine, InputRows.Row row, SamplingParams sp, long seed, int maxTokens, List<String> stops) {
+    private static Pending submit(Engine engine, InputRows.Row row, Path inputPath, SamplingParams sp, long seed, int maxTokens,
+            List<String> stops) {
         JsonNode p = row.json() == null ? null : row.json().get("prompt");
+        // the file too, as the reader's errors (not JSON, not UTF-8) name it, and what the field holds instead: "line 3 has no
+        // string field prompt" was all a row with "prompt": 5 (or a "text" field instead) said
         CompletableFuture<Completion> result = row.error() != null
                 ? CompletableFuture.failedFuture(new IllegalArgumentException(row.error()))
                 : p == null || !p.isTextual()
-                ? CompletableFuture.failedFuture(new IllegalArgumentException("line " + row.line() + " has no string field prompt"))
+                ? CompletableFuture.failedFuture(new IllegalArgumentException(inputPath + " line " + row.line() + " has no string field prompt"
+                        + (p == null ? " (fields: " + String.join(", ", (Iterable<String>) row.json()::fieldNames) + ")"
+                                : " (it holds " + (p.isNull() ? "null" : "a " + p.getNodeType().name().toLowerCase(java.util.Locale.ROOT)) + ")")))
                 : engine.submit(GenerationRequest.of(p.asText()).withSampling(forPrompt(sp, seed, p.asText())).withMaxTokens(maxTokens)
                         .withStopStrings(stops), null);
         return new Pending(row, result);

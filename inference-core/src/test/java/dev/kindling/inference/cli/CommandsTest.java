@@ -224,8 +224,8 @@ class CommandsTest {
         Files.write(mixed, ("{\"id\":1,\"prompt\":\"Once\"}\n{\"id\":2,\"prompt\":\"Tom \u00ff\"}\n".getBytes(StandardCharsets.UTF_8)));
         Files.write(mixed, new byte[] {'{', '"', 'p', 'r', 'o', 'm', 'p', 't', '"', ':', '"', (byte) 0xff, '"', '}', '\n'},
                 java.nio.file.StandardOpenOption.APPEND);
-        Files.write(mixed, "{\"id\":4,\"prompt\"\n[1]\r\n{\"id\":6,\"prompt\":\"Lily\"}\r\n".getBytes(StandardCharsets.UTF_8),
-                java.nio.file.StandardOpenOption.APPEND);
+        Files.write(mixed, ("{\"id\":4,\"prompt\"\n[1]\r\n{\"id\":6,\"prompt\":\"Lily\"}\r\n{\"id\":7,\"text\":\"Tom\"}\n"
+                + "{\"id\":8,\"prompt\":5}\n").getBytes(StandardCharsets.UTF_8), java.nio.file.StandardOpenOption.APPEND);
         ByteArrayOutputStream mixedErr = new ByteArrayOutputStream();
         assertEquals(0, GenerateCommand.run(new String[] {"--model", model, "--max-tokens", "2", "--input", mixed.toString(), "--output",
                 out.toString()}, System.out, new PrintStream(mixedErr, true, StandardCharsets.UTF_8)));
@@ -233,14 +233,17 @@ class CommandsTest {
         for (String l : Files.readAllLines(out)) {
             rows.add(new ObjectMapper().readTree(l));
         }
-        assertEquals(6, rows.size(), rows.toString());
+        assertEquals(8, rows.size(), rows.toString());
         for (int i : new int[] {0, 1, 5}) {
             assertTrue(rows.get(i).has("completion") && !rows.get(i).has("error"), rows.get(i).toString());
         }
         assertEquals(mixed + " line 3 is not valid UTF-8: byte offset 11 (0xff)", rows.get(2).get("error").asText());
         assertTrue(rows.get(3).get("error").asText().startsWith(mixed + " line 4 is not JSON: "), rows.get(3).toString());
         assertEquals(mixed + " line 5 is not a JSON object", rows.get(4).get("error").asText());
-        assertTrue(mixedErr.toString(StandardCharsets.UTF_8).contains("3 of 6 rows failed"), mixedErr.toString(StandardCharsets.UTF_8));
+        // a row without a string prompt names the file too, and what it has instead (it said only "line 7 has no string field prompt")
+        assertEquals(mixed + " line 7 has no string field prompt (fields: id, text)", rows.get(6).get("error").asText());
+        assertEquals(mixed + " line 8 has no string field prompt (it holds a number)", rows.get(7).get("error").asText());
+        assertTrue(mixedErr.toString(StandardCharsets.UTF_8).contains("5 of 8 rows failed"), mixedErr.toString(StandardCharsets.UTF_8));
     }
 
     @Test
