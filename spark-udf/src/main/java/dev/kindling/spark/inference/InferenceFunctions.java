@@ -94,7 +94,7 @@ public final class InferenceFunctions {
                                 false), GENERATION, Arg.string("prompt"), Arg.string("model"), Arg.options("options"));
         SqlUdfs.register(spark, "kindling_chat", (UDF3<Seq<Row>, String, scala.collection.Map<?, ?>, Row>)
                 (messages, model, options) -> messages == null || model == null ? null
-                        : generation(hadoop, model, engine -> chatPrompt(engine, messages, options), options, true, true),
+                        : generation(hadoop, model, engine -> chatPrompt(engine, model, messages, options), options, true, true),
                 GENERATION, Arg.messages("messages"), Arg.string("model"), Arg.options("options"));
         SqlUdfs.registerNondeterministic(spark, "kindling_sample",
                 (UDF3<String, String, scala.collection.Map<?, ?>, Row>) (prompt, model, options) -> prompt == null
@@ -247,7 +247,15 @@ public final class InferenceFunctions {
         return new Prompts.Prompt(prompt, null);
     }
 
-    private static Prompts.Prompt chatPrompt(Engine engine, Seq<Row> messages, scala.collection.Map<?, ?> options) {
+    private static Prompts.Prompt chatPrompt(Engine engine, String model, Seq<Row> messages, scala.collection.Map<?, ?> options) {
+        if (engine.tokenizer().flatMap(dev.kindling.tokenizer.Tokenizer::chatTemplate).isEmpty()) {
+            // the stages' message ("give plain prompts, or a tokenizer file with one") named no model, and the function takes
+            // no tokenizer: its options have none to give
+            throw new KindlingException("kindling_chat: the model " + model + " has no chat template (tokenizer.chat_template) "
+                    + "to render the messages with; give a model that has one (a GGUF with tokenizer.chat_template, or a "
+                    + "Hugging Face checkpoint directory whose tokenizer_config.json holds one), or a plain prompt to "
+                    + "kindling_generate_ex");
+        }
         Map<String, String> o = options(options);
         Prompts p = new Prompts(-1, 0, Prompts.Chat.ON, o.get("system"), flag(o, "continue_final_message"));
         return p.of(engine, RowFactory.create(messages));

@@ -70,6 +70,29 @@ class InferenceSqlTest {
     }
 
     /**
+     * kindling_chat on a model without a chat template names the function and the model, and asks for what SQL can give:
+     * it said "the model has no chat template (tokenizer.chat_template); give plain prompts, or a tokenizer file with
+     * one", naming no model, and the function takes no tokenizer.
+     */
+    @Test
+    void chatOnAModelWithoutATemplateNamesTheModel() {
+        SparkSession spark = TestSpark.session();
+        KindlingFunctions.register(spark);
+        String m = Stories.model().toString();
+        Exception e = assertThrows(Exception.class, () -> spark.sql("SELECT kindling_chat(array(named_struct('role', 'user', "
+                + "'content', 'Hi')), '" + m + "', map('max_tokens', '2'))").collect());
+        KindlingException k = null;
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof KindlingException ke) {
+                k = ke;
+            }
+        }
+        assertNotNull(k, String.valueOf(e));
+        assertTrue(k.getMessage().startsWith("kindling_chat: the model " + m + " has no chat template"), k.getMessage());
+        assertTrue(k.getMessage().contains("kindling_generate_ex") && !k.getMessage().contains("tokenizer file"), k.getMessage());
+    }
+
+    /**
      * A constant options map is checked as the query is analysed, with no model opened and no task run (a missing seed,
      * a bad value, an unknown option failed in a task, once per row, behind Spark's stack trace); a column's map is left
      * to the rows.
