@@ -104,6 +104,8 @@ public final class Prompts implements Serializable {
     private final Chat chat;
     private final String systemPrompt;
     private final boolean continueFinalMessage;
+    /** The model's path as given, for the messages; null where the caller names none. */
+    private String model;
 
     /**
      * @param textIndex     the prompt text column, or -1
@@ -136,6 +138,15 @@ public final class Prompts implements Serializable {
         this.chat = chat;
         this.systemPrompt = systemPrompt == null || systemPrompt.isEmpty() ? null : systemPrompt;
         this.continueFinalMessage = continueFinalMessage;
+    }
+
+    /**
+     * Names {@code model} (its path as given) in the "no chat template" error: it said "the model has no chat template",
+     * and a pipeline of several Generate stages, or a job over several models, left which one to guess. Returns this.
+     */
+    public Prompts forModel(String model) {
+        this.model = model;
+        return this;
     }
 
     public Prompts(int textIndex, int messagesIndex, boolean chat, String systemPrompt) {
@@ -206,7 +217,8 @@ public final class Prompts implements Serializable {
         }
         Tokenizer tok = engine.tokenizer().orElseThrow();
         ChatTemplate template = tok.chatTemplate().orElseThrow(() -> new dev.kindling.spark.KindlingException(
-                "the model has no chat template (tokenizer.chat_template); give plain prompts, or a tokenizer file with one"));
+                "the model " + (model == null ? "" : model + " ") + "has no chat template (tokenizer.chat_template); give plain "
+                        + "prompts, or a tokenizer file with one"));
         // continuing: the final message (an assistant reply's start, "Sure, here is" or "{") is left open, and the
         // engine's completion is only what the model adds to it, as vLLM's continue_final_message returns new text only
         String rendered = continueFinalMessage ? template.renderContinuingFinalMessage(messages, Map.of()) : template.render(messages, true);

@@ -94,6 +94,16 @@ class GenerateSparkTest {
         }
     }
 
+    /** The stage's "no chat template" error named no model: which of a pipeline's models lacked one was left to guess. */
+    @Test
+    void chatOnAModelWithoutATemplateNamesTheModel() {
+        SparkSession spark = TestSpark.session();
+        Exception e = assertThrows(Exception.class, () -> generate().setChat(true).setMaxTokens(2)
+                .transform(Stories.promptFrame(spark, List.of("Once"), 1)).collectAsList());
+        assertTrue(String.valueOf(findMessage(e)).contains("the model " + Stories.model() + " has no chat template"),
+                String.valueOf(e));
+    }
+
     @Test
     void theKvCacheTypeReachesTheExecutorsEngines() {
         SparkSession spark = TestSpark.session();
