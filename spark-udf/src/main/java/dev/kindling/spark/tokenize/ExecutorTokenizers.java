@@ -10,7 +10,6 @@ import dev.kindling.spark.inference.HadoopConf;
 import dev.kindling.tokenizer.Tokenizer;
 import dev.kindling.tokenizer.Tokenizers;
 import java.nio.file.Path;
-import org.apache.spark.SparkEnv;
 
 /**
  * One tokenizer per executor JVM and tokenizer file, shared by every task thread there (tokenizers are
@@ -58,17 +57,7 @@ public final class ExecutorTokenizers {
     private static Tokenizer current(String path, HadoopConf hadoop) {
         // the file as it is now, not the name given: a tokenizer.json edited and saved, or a SparkFiles name shipped
         // again by a later session, was served by the tokenizer of the file loaded first
-        Path local;
-        try {
-            local = HadoopConf.localize(path, hadoop);
-        } catch (KindlingException e) {
-            if (e.exitCode() == KindlingException.USAGE && isBareName(path)) {
-                // it said only "nosuchname does not exist": not where it was looked for, nor that a bare name may also be
-                // a built-in tokenizer's, so a misspelt byte-level read as a missing file
-                throw KindlingException.usage(notFound("tokenizer", path, SparkEnv.get() != null));
-            }
-            throw e;
-        }
+        Path local = HadoopConf.localize(path, hadoop);
         String key = "tokenizer:" + path + "|file=" + LocalFiles.identity(local);
         CURRENT.replace(path, key);
         Tokenizer t = PerJvm.get(key, k -> load(path, local));
@@ -88,51 +77,6 @@ public final class ExecutorTokenizers {
     private static String withoutPath(String message, Path local) {
         String prefix = local + ": ";
         return message != null && message.startsWith(prefix) ? message.substring(prefix.length()) : message;
-    }
-
-    /** A name with no folder and no scheme: a file in the working directory, a SparkFiles name or a built-in tokenizer's. */
-    private static boolean isBareName(String path) {
-        return !path.contains("/") && !path.contains(java.io.File.separator) && !path.contains(":");
-    }
-
-    /** What a bare name that is no file and no built-in tokenizer's is, naming where it was looked for. */
-    private static String notFound(String option, String path, boolean sparkFiles) {
-        return option + " '" + path + "': no such file (looked in " + Path.of("").toAbsolutePath()
-                + (sparkFiles ? " and among the files given to Spark with --files" : "") + "), and not a tokenizer name Kindling knows ("
-                + BYTE_LEVEL + ")";
-    }
-
-    /**
-     * Checks, before Spark starts, a bare {@code --tokenizer} name that is no file in the working directory: one that no
-     * Spark file setting ({@code spark.files}, {@code spark.yarn.dist.files}, as {@code --files} sets them; in {@code
-     * conf} or this JVM's system properties, where spark-submit puts them) names can be found nowhere, since the job
-     * loads the tokenizer on the driver first, from its working directory or its SparkFiles; it failed only once Spark
-     * had started. With an archive given to Spark ({@code --archives}) a bare name may be a folder unpacked from it:
-     * left to the job.
-     */
-    public static void checkBareName(String option, String path, java.util.Map<String, String> conf) {
-        if (path == null || path.equals(BYTE_LEVEL) || path.isBlank() || !isBareName(path) || java.nio.file.Files.exists(Path.of(path))) {
-            return;
-        }
-        for (String key : new String[] {"spark.files", "spark.yarn.dist.files", "spark.archives", "spark.yarn.dist.archives"}) {
-            for (String value : new String[] {conf == null ? null : conf.get(key), System.getProperty(key)}) {
-                if (value == null || value.isBlank()) {
-                    continue;
-                }
-                if (key.contains("archives")) {
-                    return;
-                }
-                for (String file : value.split(",")) {
-                    String f = file.trim();
-                    // file#alias (YARN) is found by its alias
-                    String name = f.contains("#") ? f.substring(f.indexOf('#') + 1) : f.substring(f.lastIndexOf('/') + 1);
-                    if (name.equals(path)) {
-                        return;
-                    }
-                }
-            }
-        }
-        throw KindlingException.usage(notFound(option, path, true));
     }
 
     /**

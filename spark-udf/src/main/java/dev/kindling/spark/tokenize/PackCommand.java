@@ -98,7 +98,6 @@ public final class PackCommand extends SparkCommand {
         }
         job.readOptions(); // --input, --input-format and --on-error (its output options are checked below)
         ExecutorTokenizers.checkLocal("--tokenizer", tokenizer);
-        ExecutorTokenizers.checkBareName("--tokenizer", tokenizer, job.conf);
         // the output's format and place, before Spark starts: a megatron output on s3a:// was refused only after the
         // whole input had been read
         if (megatron()) {

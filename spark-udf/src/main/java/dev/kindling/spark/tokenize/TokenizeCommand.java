@@ -52,7 +52,6 @@ public final class TokenizeCommand extends SparkCommand {
         }
         job.checkInputAndOutput();
         ExecutorTokenizers.checkLocal("--tokenizer", tokenizer);
-        ExecutorTokenizers.checkBareName("--tokenizer", tokenizer, job.conf);
         for (String[] column : new String[][] {{"--text-column", job.textColumn}, {"--id-column", job.idColumn}}) {
             for (String result : List.of(TokenizeStage.IDS, TokenizeStage.N_TOKENS)) {
                 if (column[1] != null && column[1].equalsIgnoreCase(result)) {

@@ -174,31 +174,6 @@ class HelpAndEarlyChecksTest {
     }
 
     /**
-     * A bare --tokenizer name that is no file, no built-in tokenizer's and no file given to Spark was reported only
-     * after Spark had started, as "nosuchname does not exist", naming neither the option nor where it was looked for.
-     * One that a file given with --files (spark.files) may supply is left to the job.
-     */
-    @Test
-    void aBareTokenizerNameThatIsNothingIsAUsageErrorBeforeSparkStarts() throws Exception {
-        Path in = Files.writeString(tmp.resolve("in.jsonl"), "{\"id\":\"a\",\"text\":\"hi\"}\n");
-        String cwd = Path.of("").toAbsolutePath().toString();
-        String said = "--tokenizer 'nosuchname': no such file (looked in " + cwd
-                + " and among the files given to Spark with --files), and not a tokenizer name Kindling knows (byte-level)";
-        ModeOptionsTest.Result r = ModeOptionsTest.run("tokenize", "--master", "bogus://x", "--tokenizer", "nosuchname",
-                "-i", in.toString(), "-o", tmp.resolve("out").toString());
-        assertEquals("kindling: error: " + said, r.err().strip(), r.err());
-        assertEquals(2, r.code());
-        assertFalse(Files.exists(tmp.resolve("out")));
-        ModeOptionsTest.assertUsageNaming(ModeOptionsTest.run("pack", "--master", "bogus://x", "--tokenizer", "nosuchname",
-                "-i", in.toString(), "-o", tmp.resolve("out").toString(), "--seq-len", "8"), said);
-        // shipped with --files: found only in the session, so the check is left to the job (here Spark's own, of the file)
-        ModeOptionsTest.Result shipped = ModeOptionsTest.run("tokenize", "--master", "bogus://x", "--conf",
-                "spark.files=" + tmp.resolve("nosuchname"), "--tokenizer", "nosuchname", "-i", in.toString(), "-o",
-                tmp.resolve("out").toString());
-        assertFalse(shipped.err().contains("--tokenizer"), shipped.err());
-    }
-
-    /**
      * A local model (or a model's tokenizer) that is not there, or a directory that holds no model, was reported only
      * after Spark had started, read the input and failed a task.
      */
