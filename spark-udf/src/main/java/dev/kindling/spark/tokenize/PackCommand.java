@@ -93,6 +93,12 @@ public final class PackCommand extends SparkCommand {
 
     @Override
     protected void validate() {
+        checkOptions();
+        // last: a mistake in the options is said first, also where the tokenizer is a placeholder name
+        ExecutorTokenizers.checkBareName("--tokenizer", tokenizer, job.conf);
+    }
+
+    private void checkOptions() {
         if (job.output == null) {
             throw KindlingException.usage("pack needs --output");
         }

@@ -62,6 +62,8 @@ public final class TokenizeCommand extends SparkCommand {
                 }
             }
         }
+        // last: a mistake in the options is said first, also where the tokenizer is a placeholder name
+        ExecutorTokenizers.checkBareName("--tokenizer", tokenizer, job.conf);
     }
 
     @Override

@@ -174,6 +174,36 @@ class HelpAndEarlyChecksTest {
     }
 
     /**
+     * A bare --tokenizer name that is no file, no built-in tokenizer's and no file given to Spark was reported only
+     * after Spark had started, as "nosuchname does not exist", naming neither the option nor where it was looked for.
+     * It is checked after the command's own option checks, whose mistakes are said first (a placeholder name in a
+     * command line with another mistake was refused for the name). The names --files may supply are left to the job
+     * (ExecutorTokenizersTest).
+     */
+    @Test
+    void aBareTokenizerNameThatIsNothingIsAUsageErrorBeforeSparkStarts() throws Exception {
+        Path in = Files.writeString(tmp.resolve("in.jsonl"), "{\"id\":\"a\",\"text\":\"hi\"}\n");
+        String out = tmp.resolve("out").toString();
+        String said = "--tokenizer 'nosuchname': no such file (looked in " + Path.of("").toAbsolutePath()
+                + " and among the files given to Spark with --files), and not a tokenizer name Kindling knows (byte-level)";
+        ModeOptionsTest.Result r = ModeOptionsTest.run("tokenize", "--master", "bogus://x", "--tokenizer", "nosuchname",
+                "-i", in.toString(), "-o", out);
+        assertEquals("kindling: error: " + said, r.err().strip(), r.err());
+        assertEquals(2, r.code());
+        ModeOptionsTest.Result p = ModeOptionsTest.run("pack", "--master", "bogus://x", "--tokenizer", "nosuchname",
+                "-i", in.toString(), "-o", out, "--seq-len", "8");
+        assertEquals("kindling: error: " + said, p.err().strip(), p.err());
+        assertEquals(2, p.code());
+        assertFalse(Files.exists(tmp.resolve("out")));
+        ModeOptionsTest.assertUsageNaming(ModeOptionsTest.run("pack", "--master", "bogus://x", "--tokenizer", "nosuchname",
+                "-i", in.toString(), "-o", out, "--seq-len", "8", "--pad-id", "3"), "--pad-id applies with --pad");
+        ModeOptionsTest.assertUsageNaming(ModeOptionsTest.run("pack", "--master", "bogus://x", "--tokenizer", "nosuchname",
+                "-i", in.toString(), "-o", out, "--documents", "--format", "megatron", "--seq-len", "8"), "--seq-len and --pad do not apply");
+        ModeOptionsTest.assertUsageNaming(ModeOptionsTest.run("tokenize", "--master", "bogus://x", "--tokenizer", "nosuchname",
+                "-i", in.toString(), "-o", out, "--text-column", "ids"), "--text-column ids is the name of the column tokenize writes");
+    }
+
+    /**
      * A local model (or a model's tokenizer) that is not there, or a directory that holds no model, was reported only
      * after Spark had started, read the input and failed a task.
      */
