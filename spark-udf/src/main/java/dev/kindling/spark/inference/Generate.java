@@ -365,7 +365,7 @@ public final class Generate extends EngineStage<Generate> {
                 ? new Prompts(-1, Columns.indexOf(schema, getOrDefault(messagesCol), who()), Prompts.Chat.ON, getOrDefault(systemPrompt),
                         getContinueFinalMessage())
                 : new Prompts(Columns.indexOf(schema, getOrDefault(promptCol), who()), -1, Prompts.Chat.parse(getOrDefault(chat)), getOrDefault(systemPrompt));
-        prompts.forModel(getModel());
+        prompts.forModel(who(), getModel(), getTokenizer());
         Job job = new Job(engineSpec(), window(), metrics, prompts, getOutputCol(), outputType(), getN(), getLogprobs(), sampling(),
                 getMaxTokens(), List.of(getOrDefault(stop)));
         job.adviseOnLongPrompts(longPromptAdvice());

@@ -257,7 +257,8 @@ public final class InferenceFunctions {
                     + "kindling_generate_ex");
         }
         Map<String, String> o = options(options);
-        Prompts p = new Prompts(-1, 0, Prompts.Chat.ON, o.get("system"), flag(o, "continue_final_message"));
+        Prompts p = new Prompts(-1, 0, Prompts.Chat.ON, o.get("system"), flag(o, "continue_final_message"))
+                .forModel("kindling_chat", model, null);
         return p.of(engine, RowFactory.create(messages));
     }
 

@@ -104,8 +104,10 @@ public final class Prompts implements Serializable {
     private final Chat chat;
     private final String systemPrompt;
     private final boolean continueFinalMessage;
-    /** The model's path as given, for the messages; null where the caller names none. */
+    /** The stage or function, the model's path and the tokenizer file as given, for the messages; null where not named. */
+    private String who;
     private String model;
+    private String tokenizer;
 
     /**
      * @param textIndex     the prompt text column, or -1
@@ -141,12 +143,30 @@ public final class Prompts implements Serializable {
     }
 
     /**
-     * Names {@code model} (its path as given) in the "no chat template" error: it said "the model has no chat template",
-     * and a pipeline of several Generate stages, or a job over several models, left which one to guess. Returns this.
+     * Names {@code who} (the stage), {@code model} (its path as given) and {@code tokenizer} (a tokenizer file given for it,
+     * or null or empty for the model's own vocabulary) in the chat template errors: they said "the model has no chat
+     * template", and a pipeline of several Generate stages, or a job over several models, left which one to guess. Returns
+     * this.
      */
-    public Prompts forModel(String model) {
+    public Prompts forModel(String who, String model, String tokenizer) {
+        this.who = who;
         this.model = model;
+        this.tokenizer = tokenizer == null || tokenizer.isEmpty() ? null : tokenizer;
         return this;
+    }
+
+    /**
+     * "the model M", or "the tokenizer T (given for the model M)": the one whose chat template is meant, as the engine takes
+     * it from a tokenizer file given for the model rather than from the model.
+     */
+    private String whoseTemplate() {
+        return tokenizer != null ? "the tokenizer " + tokenizer + (model == null ? "" : " (given for the model " + model + ")")
+                : "the model" + (model == null ? "" : " " + model);
+    }
+
+    /** {@code message} after the stage's name, where it is known. */
+    private String byWho(String message) {
+        return who == null ? message : who + ": " + message;
     }
 
     public Prompts(int textIndex, int messagesIndex, boolean chat, String systemPrompt) {
@@ -194,9 +214,10 @@ public final class Prompts implements Serializable {
                 if (systemPrompt != null) {
                     // the model would read the prompt alone, and the system prompt would be lost without a trace (the
                     // distill stages wrote it into conversations the teacher answered without it)
-                    throw dev.kindling.spark.KindlingException.usage("a system prompt is set, but the model has no chat template "
-                            + "(tokenizer.chat_template), so with chat auto it reads the prompts as plain text and would never see "
-                            + "the system prompt; give no system prompt, or a model or tokenizer file with a chat template");
+                    throw dev.kindling.spark.KindlingException.usage(byWho("a system prompt is set, but " + whoseTemplate()
+                            + " has no chat template (tokenizer.chat_template), so with chat auto the model reads the prompts as "
+                            + "plain text and would never see the system prompt; give no system prompt, or a model or tokenizer "
+                            + "file with a chat template"));
                 }
                 return new Prompt(text, null);
             }
@@ -217,8 +238,8 @@ public final class Prompts implements Serializable {
         }
         Tokenizer tok = engine.tokenizer().orElseThrow();
         ChatTemplate template = tok.chatTemplate().orElseThrow(() -> new dev.kindling.spark.KindlingException(
-                "the model " + (model == null ? "" : model + " ") + "has no chat template (tokenizer.chat_template); give plain "
-                        + "prompts, or a tokenizer file with one"));
+                byWho(whoseTemplate() + " has no chat template (tokenizer.chat_template); give plain prompts, or a tokenizer file "
+                        + "with one")));
         // continuing: the final message (an assistant reply's start, "Sure, here is" or "{") is left open, and the
         // engine's completion is only what the model adds to it, as vLLM's continue_final_message returns new text only
         String rendered = continueFinalMessage ? template.renderContinuingFinalMessage(messages, Map.of()) : template.render(messages, true);

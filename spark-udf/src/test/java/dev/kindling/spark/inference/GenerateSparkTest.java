@@ -98,10 +98,35 @@ class GenerateSparkTest {
     @Test
     void chatOnAModelWithoutATemplateNamesTheModel() {
         SparkSession spark = TestSpark.session();
-        Exception e = assertThrows(Exception.class, () -> generate().setChat(true).setMaxTokens(2)
-                .transform(Stories.promptFrame(spark, List.of("Once"), 1)).collectAsList());
-        assertTrue(String.valueOf(findMessage(e)).contains("the model " + Stories.model() + " has no chat template"),
-                String.valueOf(e));
+        Generate stage = generate().setChat(true).setMaxTokens(2);
+        Exception e = assertThrows(Exception.class, () -> stage.transform(Stories.promptFrame(spark, List.of("Once"), 1)).collectAsList());
+        assertTrue(String.valueOf(findMessage(e)).contains("Generate(" + stage.uid() + "): the model " + Stories.model()
+                + " has no chat template"), String.valueOf(e));
+    }
+
+    /**
+     * A system prompt with chat auto on a model without a chat template is refused naming the stage and the model: it said
+     * "a system prompt is set, but the model has no chat template", leaving which stage and model to guess.
+     */
+    @Test
+    void aSystemPromptOnAModelWithoutATemplateNamesTheStageAndTheModel() {
+        SparkSession spark = TestSpark.session();
+        Generate stage = generate().setChat("auto").setSystemPrompt("Tell a story.").setMaxTokens(2);
+        Exception e = assertThrows(Exception.class, () -> stage.transform(Stories.promptFrame(spark, List.of("Once"), 1)).collectAsList());
+        assertTrue(String.valueOf(findMessage(e)).contains("Generate(" + stage.uid() + "): a system prompt is set, but the model "
+                + Stories.model() + " has no chat template"), String.valueOf(e));
+    }
+
+    /** With a tokenizer file given, the chat template is the tokenizer's: the error names it (and the model), not the model alone. */
+    @Test
+    void chatWithATokenizerWithoutATemplateNamesTheTokenizer() {
+        SparkSession spark = TestSpark.session();
+        Path bin = dev.kindling.testing.SharedData.require("llama2c/stories260K.bin");
+        Path tok = dev.kindling.testing.SharedData.require("llama2c/tok512.bin");
+        Generate stage = new Generate().setModel(bin.toString()).setTokenizer(tok.toString()).setThreads(2).setChat(true).setMaxTokens(2);
+        Exception e = assertThrows(Exception.class, () -> stage.transform(Stories.promptFrame(spark, List.of("Once"), 1)).collectAsList());
+        assertTrue(String.valueOf(findMessage(e)).contains("Generate(" + stage.uid() + "): the tokenizer " + tok
+                + " (given for the model " + bin + ") has no chat template"), String.valueOf(e));
     }
 
     @Test
