@@ -31,7 +31,12 @@ import scala.collection.Seq;
  *                                                      ([start, end) of each token in text, counted in
  *                                                      characters (code points) from 0 as HF's offsets and
  *                                                      SQL's substring count them; template tokens [0, 0))
+ * kindling_tokenize_split_special(text, tokenizer, add_special, split_special_tokens)
+ *                                                   -> array&lt;int&gt;   (split_special_tokens: text that spells a special
+ *                                                      token is tokenized as text, as HF's split_special_tokens=True)
  * kindling_count_tokens(text, tokenizer)            -> int
+ * kindling_count_tokens_ex(text, tokenizer, add_special) -> int
+ * kindling_count_tokens_split_special(text, tokenizer, add_special, split_special_tokens) -> int
  * kindling_detokenize(ids, tokenizer)               -> string       (special tokens kept, NULL elements skipped)
  * kindling_apply_chat_template(messages, tokenizer) -> string       (messages: array&lt;struct&lt;role, content&gt;&gt;,
  *                                                                    with the generation prompt)
@@ -40,7 +45,8 @@ import scala.collection.Seq;
  * </pre>
  * Null text or ids give null; a NULL element of the ids is skipped, as {@code array_join} skips them. A registered
  * Spark function has one arity, so the form with the special-token flag is
- * {@code kindling_tokenize_ex(text, tokenizer, add_special)}.
+ * {@code kindling_tokenize_ex(text, tokenizer, add_special)}, and the form with both flags
+ * {@code kindling_tokenize_split_special(text, tokenizer, add_special, split_special_tokens)}; the counts likewise.
  */
 public final class TokenizerFunctions {
     private TokenizerFunctions() {}
@@ -56,6 +62,12 @@ public final class TokenizerFunctions {
                 (UDF3<String, String, Boolean, int[]>) (text, tok, special) -> text == null ? null
                         : tokenizer("kindling_tokenize_ex", tok, hadoop).encode(text, special != null && special),
                 DataTypes.createArrayType(DataTypes.IntegerType, false), Arg.string("text"), Arg.string("tokenizer"), Arg.bool("add_special"));
+        SqlUdfs.register(spark, "kindling_tokenize_split_special",
+                (UDF4<String, String, Boolean, Boolean, int[]>) (text, tok, special, split) -> text == null ? null
+                        : tokenizer("kindling_tokenize_split_special", tok, hadoop).encode(text, special != null && special,
+                                split == null || !split),
+                DataTypes.createArrayType(DataTypes.IntegerType, false), Arg.string("text"), Arg.string("tokenizer"), Arg.bool("add_special"),
+                Arg.bool("split_special_tokens"));
         SqlUdfs.register(spark, "kindling_tokenize_offsets",
                 (UDF3<String, String, Boolean, List<Row>>) (text, tok, special) -> text == null ? null
                         : offsetRows(text, tokenizer("kindling_tokenize_offsets", tok, hadoop).encodeWithOffsets(text, special != null && special)),
@@ -63,6 +75,15 @@ public final class TokenizerFunctions {
         SqlUdfs.register(spark, "kindling_count_tokens",
                 (UDF2<String, String, Integer>) (text, tok) -> text == null ? null : tokenizer("kindling_count_tokens", tok, hadoop).count(text, false),
                 DataTypes.IntegerType, Arg.string("text"), Arg.string("tokenizer"));
+        SqlUdfs.register(spark, "kindling_count_tokens_ex",
+                (UDF3<String, String, Boolean, Integer>) (text, tok, special) -> text == null ? null
+                        : tokenizer("kindling_count_tokens_ex", tok, hadoop).count(text, special != null && special),
+                DataTypes.IntegerType, Arg.string("text"), Arg.string("tokenizer"), Arg.bool("add_special"));
+        SqlUdfs.register(spark, "kindling_count_tokens_split_special",
+                (UDF4<String, String, Boolean, Boolean, Integer>) (text, tok, special, split) -> text == null ? null
+                        : tokenizer("kindling_count_tokens_split_special", tok, hadoop).encode(text, special != null && special,
+                                split == null || !split).length,
+                DataTypes.IntegerType, Arg.string("text"), Arg.string("tokenizer"), Arg.bool("add_special"), Arg.bool("split_special_tokens"));
         SqlUdfs.register(spark, "kindling_detokenize",
                 (UDF2<Seq<Number>, String, String>) (ids, tok) -> ids == null ? null : tokenizer("kindling_detokenize", tok, hadoop).decode(toInts(ids), false),
                 DataTypes.StringType, Arg.ids("ids"), Arg.string("tokenizer"));

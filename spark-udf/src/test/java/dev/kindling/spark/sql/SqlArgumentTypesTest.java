@@ -40,8 +40,11 @@ class SqlArgumentTypesTest {
     static {
         FUNCTIONS.put("kindling_tokenize", new String[] {"text:s", "tokenizer:s"});
         FUNCTIONS.put("kindling_tokenize_ex", new String[] {"text:s", "tokenizer:s", "add_special:b"});
+        FUNCTIONS.put("kindling_tokenize_split_special", new String[] {"text:s", "tokenizer:s", "add_special:b", "split_special_tokens:b"});
         FUNCTIONS.put("kindling_tokenize_offsets", new String[] {"text:s", "tokenizer:s", "add_special:b"});
         FUNCTIONS.put("kindling_count_tokens", new String[] {"text:s", "tokenizer:s"});
+        FUNCTIONS.put("kindling_count_tokens_ex", new String[] {"text:s", "tokenizer:s", "add_special:b"});
+        FUNCTIONS.put("kindling_count_tokens_split_special", new String[] {"text:s", "tokenizer:s", "add_special:b", "split_special_tokens:b"});
         FUNCTIONS.put("kindling_detokenize", new String[] {"ids:ids", "tokenizer:s"});
         FUNCTIONS.put("kindling_apply_chat_template", new String[] {"messages:msgs", "tokenizer:s"});
         FUNCTIONS.put("kindling_apply_chat_template_ex",

