@@ -917,7 +917,7 @@ public final class DatasetReader {
             df = df.withColumn(id, generated);
         }
         if (o.onError() == OnError.FAIL) {
-            df = df.filter(failOnReadError(parquet));
+            df = df.filter(failOnReadError(parquet, parquet ? List.of() : inputFolders(df.sparkSession(), o.paths())));
         }
         // id and text first, then the rest of the user's columns, then ours
         List<Column> order = new ArrayList<>();
@@ -1089,19 +1089,92 @@ public final class DatasetReader {
      * caller's {@code text IS NOT NULL} (a bad row's text is null) went below it and dropped the row before the check saw
      * it ({@link dev.kindling.spark.dedup.EarlierCorpus}: an earlier corpus's malformed line, the run exiting 0).
      */
-    private static Column failOnReadError(boolean parquet) {
+    private static Column failOnReadError(boolean parquet, List<InputFolder> folders) {
         return functions.udf((UDF5<String, String, Long, Long, String, Boolean>)
-                        (why, file, offset, line, error) -> failOnReadError(why, file, offset, line, error, parquet), DataTypes.BooleanType)
+                        (why, file, offset, line, error) -> failOnReadError(why, file, offset, line, error, parquet, folders),
+                        DataTypes.BooleanType)
                 .asNondeterministic().apply(col(Columns.REASON), col(Columns.SOURCE_FILE), col(Columns.SOURCE_OFFSET),
                         col(Columns.SOURCE_LINE), col(Columns.ERROR));
     }
 
-    private static Boolean failOnReadError(String reason, String file, Long offset, Long line, String error, boolean parquet) {
+    private static Boolean failOnReadError(String reason, String file, Long offset, Long line, String error, boolean parquet,
+            List<InputFolder> folders) {
         if (reason != null && READ_ERRORS.contains(reason)) {
             throw new BadInputException(BadInputException.describe(file, offset, line, error, parquet)
-                    + " (use --on-error skip or quarantine to continue past bad rows)");
+                    + " (use --on-error skip or quarantine to continue past bad rows)" + notDataAdvice(file, folders));
         }
         return true;
+    }
+
+    /**
+     * A folder given as an input: its path (the URI's, as the files' paths under it begin), as the user gave it, and a glob
+     * of its data files for the advice ({@code data/*.jsonl}).
+     */
+    record InputFolder(String path, String given, String glob) implements java.io.Serializable {}
+
+    /**
+     * The inputs that are folders (not globs or files), each with a glob of the suffix of a data file directly in it (or
+     * {@code *.jsonl}); none where they cannot be listed (the reading then says why).
+     */
+    private static List<InputFolder> inputFolders(SparkSession spark, List<String> paths) {
+        List<InputFolder> folders = new ArrayList<>();
+        for (String given : paths) {
+            if (DataFormat.isGlob(given)) {
+                continue;
+            }
+            try {
+                org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(given);
+                org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+                if (fs.getFileStatus(p).isDirectory()) {
+                    String suffix = ".jsonl";
+                    for (org.apache.hadoop.fs.FileStatus f : fs.listStatus(p)) {
+                        String name = f.getPath().getName();
+                        if (f.isFile() && !name.startsWith("_") && !name.startsWith(".") && DataFormat.fromName(name) != null) {
+                            int dot = name.lastIndexOf('.');
+                            // a codec's (.gz) with the format's before it: part-0.jsonl.gz gives *.jsonl.gz
+                            suffix = DataFormat.fromName("x" + name.substring(dot)) != null ? name.substring(dot)
+                                    : name.substring(name.lastIndexOf('.', dot - 1));
+                            break;
+                        }
+                    }
+                    folders.add(new InputFolder(fs.makeQualified(p).toUri().getPath(), given,
+                            (given.endsWith("/") ? given : given + "/") + "*" + suffix));
+                }
+            } catch (java.io.IOException | RuntimeException e) {
+                // only advice is lost
+            }
+        }
+        return List.copyOf(folders);
+    }
+
+    /**
+     * For a bad row of a file whose name says no data format ({@code PROVENANCE.md}, {@code README}) in a folder given as
+     * an input, what to do: a folder is read file by file, every file but hidden ones, and such a file was read as JSON
+     * Lines and failed on its first line, with "malformed JSON" alone to say why. Empty otherwise (a bad line of a
+     * {@code .jsonl} file is the data's).
+     */
+    static String notDataAdvice(String file, List<InputFolder> folders) {
+        if (file == null || folders.isEmpty()) {
+            return "";
+        }
+        String path;
+        try {
+            path = new java.net.URI(file).getPath();
+        } catch (java.net.URISyntaxException e) {
+            return "";
+        }
+        if (path == null || DataFormat.fromName(path.substring(path.lastIndexOf('/') + 1)) != null) {
+            return "";
+        }
+        for (InputFolder f : folders) {
+            String folder = f.path().endsWith("/") ? f.path() : f.path() + "/";
+            if (path.startsWith(folder)) {
+                return "; its name says no data format, but it is in the input folder " + f.given() + ", and a folder is read "
+                        + "file by file, every file but hidden ones (named with . or _ first, as _SUCCESS): if it is not data, "
+                        + "give a glob of the data files (" + f.glob() + ") or move it out of the folder";
+            }
+        }
+        return "";
     }
 
     /**

@@ -253,6 +253,56 @@ class ReaderEdgeCasesTest {
      * output no longer joined back to the input. An id column of bytes (binary) is held to the same; text and id both
      * bad: the text is named. The quarantine's raw holds the id's bytes, one char per byte.
      */
+    /**
+     * A non-data file beside the JSON Lines of a folder input (PROVENANCE.md) is read as JSON Lines, as every file but hidden
+     * ones is (which files are read stays so); its error says why and what to do, where it said "line 1: malformed JSON"
+     * alone. A bad line of a .jsonl file, or a file named as an input, gets no such advice.
+     */
+    @Test
+    void aNonDataFileInAFolderInputSaysHowFoldersAreRead() throws Exception {
+        SparkSession spark = TestSpark.session();
+        Path folder = Files.createDirectories(tmp.resolve("with-provenance"));
+        Files.writeString(folder.resolve("part-0.jsonl"), "{\"id\":\"a\",\"text\":\"one\"}\n");
+        Files.writeString(folder.resolve("PROVENANCE.md"), "# Provenance\n\nFrom somewhere.\n");
+        Files.writeString(folder.resolve("_SUCCESS"), "");
+        String message = failure(spark, folder.toString());
+        assertTrue(message.contains(folder.resolve("PROVENANCE.md") + ": line 1: malformed JSON"), message);
+        assertTrue(message.contains("its name says no data format, but it is in the input folder " + folder + ", and a folder is "
+                + "read file by file, every file but hidden ones (named with . or _ first, as _SUCCESS): if it is not data, give a "
+                + "glob of the data files (" + folder + "/*.jsonl) or move it out of the folder"), message);
+        // the glob the advice gives reads the data alone
+        assertEquals(1, DatasetReader.read(spark, ReadOptions.of(folder + "/*.jsonl")).collectAsList().size());
+        // compressed data: the glob keeps the codec's suffix
+        Path gz = Files.createDirectories(tmp.resolve("gz-with-readme"));
+        try (OutputStream out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(gz.resolve("part-0.jsonl.gz")))) {
+            out.write("{\"id\":\"a\",\"text\":\"one\"}\n".getBytes(StandardCharsets.UTF_8));
+        }
+        Files.writeString(gz.resolve("README"), "Read me first.\n");
+        String gzMessage = failure(spark, gz + "/");
+        assertTrue(gzMessage.contains(gz.resolve("README") + ": line 1: malformed JSON") && gzMessage.contains("input folder " + gz
+                + "/, and") && gzMessage.contains("give a glob of the data files (" + gz + "/*.jsonl.gz)"), gzMessage);
+        // the file given by name, or a bad line of a .jsonl file in the folder: the data's fault, no advice
+        String byName = failure(spark, ReadOptions.of(folder.resolve("PROVENANCE.md").toString()).withFormat(DataFormat.JSONL));
+        assertTrue(byName.contains("PROVENANCE.md: line 1: malformed JSON") && !byName.contains("input folder"), byName);
+        Path badData = Files.createDirectories(tmp.resolve("bad-data"));
+        Files.writeString(badData.resolve("part-0.jsonl"), "{\"id\":\"a\",\"text\":\"one\"}\nnot json\n");
+        String data = failure(spark, badData.toString());
+        assertTrue(data.contains("part-0.jsonl: line 2: malformed JSON") && !data.contains("input folder"), data);
+    }
+
+    private static String failure(SparkSession spark, String input) {
+        return failure(spark, ReadOptions.of(input));
+    }
+
+    private static String failure(SparkSession spark, ReadOptions o) {
+        Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> DatasetReader.read(spark, o).collectAsList());
+        StringBuilder chain = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            chain.append(t.getMessage()).append('\n');
+        }
+        return chain.toString();
+    }
+
     @Test
     void aParquetIdThatIsNotUtf8IsAReadError() throws Exception {
         SparkSession spark = TestSpark.session();
