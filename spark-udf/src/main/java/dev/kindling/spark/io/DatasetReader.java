@@ -917,7 +917,9 @@ public final class DatasetReader {
             df = df.withColumn(id, generated);
         }
         if (o.onError() == OnError.FAIL) {
-            df = df.filter(failOnReadError(parquet, parquet ? List.of() : inputFolders(df.sparkSession(), o.paths())));
+            // text-files reads any file as a document (only given, never inferred): a file's name says nothing there
+            df = df.filter(failOnReadError(parquet, parquet || o.format() == DataFormat.TEXT_FILES ? List.of()
+                    : inputFolders(df.sparkSession(), o.paths())));
         }
         // id and text first, then the rest of the user's columns, then ours
         List<Column> order = new ArrayList<>();

@@ -288,6 +288,11 @@ class ReaderEdgeCasesTest {
         Files.writeString(badData.resolve("part-0.jsonl"), "{\"id\":\"a\",\"text\":\"one\"}\nnot json\n");
         String data = failure(spark, badData.toString());
         assertTrue(data.contains("part-0.jsonl: line 2: malformed JSON") && !data.contains("input folder"), data);
+        // text-files takes any file for a document: its name says nothing there
+        Path texts = Files.createDirectories(tmp.resolve("texts"));
+        Files.write(texts.resolve("notes.md"), new byte[] {'a', (byte) 0xFF, 'b'});
+        String text = failure(spark, ReadOptions.of(texts.toString()).withFormat(DataFormat.TEXT_FILES));
+        assertTrue(text.contains("notes.md") && !text.contains("input folder"), text);
     }
 
     private static String failure(SparkSession spark, String input) {
