@@ -43,6 +43,7 @@ public final class TokenizerTransformer extends Transformer implements DefaultPa
     private final Param<String> outputCol;
     private final Param<String> tokenizer;
     private final BooleanParam addSpecialTokens;
+    private final BooleanParam splitSpecialTokens;
     private final Param<String> countCol;
 
     public TokenizerTransformer() {
@@ -58,11 +59,14 @@ public final class TokenizerTransformer extends Transformer implements DefaultPa
         this.tokenizer = new Param<>(this, "tokenizer", "tokenizer path (tokenizer.json, .gguf, .tiktoken, tokenizer.bin)",
                 ParamChecks.value(this, "tokenizer", "a tokenizer path", (String v) -> !v.isBlank()));
         this.addSpecialTokens = new BooleanParam(this, "addSpecialTokens", "add BOS/EOS/template tokens as the tokenizer file says");
+        this.splitSpecialTokens = new BooleanParam(this, "splitSpecialTokens", "read text that spells a special token "
+                + "(<|endoftext|>) as text, as Hugging Face's split_special_tokens=True, not as that token");
         this.countCol = new Param<>(this, "countCol", "optional column of token counts (int); empty for none",
                 ParamChecks.optional(this, "countCol", "a column name"));
         setDefault(inputCol, "text");
         setDefault(outputCol, "ids");
         setDefault(addSpecialTokens, false);
+        setDefault(splitSpecialTokens, false);
         setDefault(countCol, "");
     }
 
@@ -85,6 +89,10 @@ public final class TokenizerTransformer extends Transformer implements DefaultPa
 
     public BooleanParam addSpecialTokens() {
         return addSpecialTokens;
+    }
+
+    public BooleanParam splitSpecialTokens() {
+        return splitSpecialTokens;
     }
 
     public Param<String> countCol() {
@@ -111,6 +119,11 @@ public final class TokenizerTransformer extends Transformer implements DefaultPa
         return this;
     }
 
+    public TokenizerTransformer setSplitSpecialTokens(boolean v) {
+        set(splitSpecialTokens, v);
+        return this;
+    }
+
     public TokenizerTransformer setCountCol(String v) {
         set(countCol, v == null ? "" : v);
         return this;
@@ -133,6 +146,10 @@ public final class TokenizerTransformer extends Transformer implements DefaultPa
 
     public boolean getAddSpecialTokens() {
         return (Boolean) getOrDefault(addSpecialTokens);
+    }
+
+    public boolean getSplitSpecialTokens() {
+        return (Boolean) getOrDefault(splitSpecialTokens);
     }
 
     public String getCountCol() {
@@ -172,7 +189,7 @@ public final class TokenizerTransformer extends Transformer implements DefaultPa
         ExecutorTokenizers.checkLocal(ParamChecks.who(this) + ".tokenizer", path);
         ExecutorTokenizers.get(path, hadoop); // a missing or malformed tokenizer fails here, on the driver
         Dataset<Row> out = dataset.toDF().withColumn(getOutputCol(),
-                TokenizeStage.encodeUdf(path, getAddSpecialTokens(), hadoop).apply(Columns.named(getInputCol())));
+                TokenizeStage.encodeUdf(path, getAddSpecialTokens(), getSplitSpecialTokens(), hadoop).apply(Columns.named(getInputCol())));
         if (!getCountCol().isEmpty()) {
             out = out.withColumn(getCountCol(), when(Columns.named(getOutputCol()).isNotNull(), size(Columns.named(getOutputCol()))));
         }

@@ -241,6 +241,29 @@ class TokenizeSparkTest {
         return l.stream().mapToInt(o -> (Integer) o).toArray();
     }
 
+    /**
+     * The transformer's splitSpecialTokens reads text that spells a special token as text, as the CLI's
+     * --split-special-tokens and the SQL forms do, and is saved with the stage; it had no such param.
+     */
+    @Test
+    void transformerSplitsSpecialTokensWhenAskedAndSavesIt(@TempDir Path tmp) throws Exception {
+        SparkSession spark = TestSpark.session();
+        String llama3 = llama3();
+        String text = "<|begin_of_text|>Hello <|eot_id|> world";
+        Dataset<Row> docs = spark.createDataFrame(List.of(RowFactory.create("a", text)),
+                new StructType().add("id", DataTypes.StringType).add("text", DataTypes.StringType));
+        Tokenizer t = Tokenizer.load(Path.of(llama3));
+        TokenizerTransformer split = new TokenizerTransformer().setTokenizer(llama3).setSplitSpecialTokens(true).setCountCol("n");
+        Row r = split.transform(docs).first();
+        assertArrayEquals(t.encode(text, false, false), toInts(r.getList(2)));
+        assertEquals(t.encode(text, false, false).length, r.getInt(3));
+        assertArrayEquals(t.encode(text, false), toInts(new TokenizerTransformer().setTokenizer(llama3).transform(docs).first().getList(2)));
+        split.write().overwrite().save(tmp.resolve("stage").toString());
+        TokenizerTransformer loaded = TokenizerTransformer.load(tmp.resolve("stage").toString());
+        assertTrue(loaded.getSplitSpecialTokens());
+        assertArrayEquals(t.encode(text, false, false), toInts(loaded.transform(docs).first().getList(2)));
+    }
+
     @Test
     void transformerMatchesTheTokenizerAndSavesAndLoads(@TempDir Path tmp) throws Exception {
         SparkSession spark = TestSpark.session();
