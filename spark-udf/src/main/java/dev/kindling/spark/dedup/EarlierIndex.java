@@ -1,12 +1,12 @@
 package dev.kindling.spark.dedup;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.lit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.curate.RowOrder;
 import dev.kindling.spark.io.Columns;
 import dev.kindling.spark.stage.PipelineStage;
 import dev.kindling.spark.stage.StageContext;
@@ -37,16 +37,22 @@ import org.apache.spark.sql.types.StructType;
  *   <li>{@code manifest.json}: the format and its version, the id type, the corpus it was made from and, per stage,
  *       the parameters its part was made with (what must match for it to stand for the texts) and its documents;</li>
  *   <li>one Parquet folder per stage, named as the stage: {@code exact_dedup} (and {@code exact_dedup_url} ...):
- *       {@link #KEY}, {@link #ID}, what {@link ExactDedup#earlierKeys} gives; {@code minhash_dedup}: {@link #ID}, the
- *       source file and offset and {@link #TEXT_HASH} (what the earlier documents are ordered by), {@link #BAND_KEYS}
- *       and {@link #SET}, what {@link MinHashDedup#earlierEntries} gives.</li>
+ *       {@link #KEY}, {@link #ID}, what {@link ExactDedup#earlierKeys} gives; {@code minhash_dedup}: what {@link
+ *       MinHashDedup#earlierEntries} gives ({@link #ID}, the source file and offset and {@link #TEXT_HASH}: what the
+ *       earlier documents are ordered by; {@link #BAND_KEYS}; {@link #TEXT}), with {@link #ORD}, the document's place in
+ *       that order, and stored in it.</li>
  * </ul>
  * The stages use a part as they use the same data made from the texts, so the result is the same as {@code --against}
  * with the corpus the index was made from. The manifest is written last: a folder without one is not an index.
+ *
+ * <p>Version 2 holds the text where version 1 held the shingle set: the check of a candidate pair shingles the texts of
+ * the few earlier documents in one, as {@code --against} does, and the text, zstd-compressed, is far smaller than a set
+ * of 8 bytes a shingle (version 1's index of 35 MB of texts took 50 MB, this one 16 MB). Parquet reads a column only
+ * where it is used, so a run reads the band keys of every document and the texts of those in a candidate pair only.
  */
 public record EarlierIndex(String path, String label, JsonNode manifest) {
     static final String FORMAT = "kindling-dedup-index";
-    static final int VERSION = 1;
+    static final int VERSION = 2;
     static final String MANIFEST = "manifest.json";
     /** Exact dedup's key of an earlier document: the hex of its 128-bit key. */
     static final String KEY = "key";
@@ -56,16 +62,20 @@ public record EarlierIndex(String path, String label, JsonNode manifest) {
     static final String TEXT_HASH = "text_hash";
     /** Near dedup's band keys of an earlier document, packed as little-endian longs. */
     static final String BAND_KEYS = "band_keys";
-    /** The earlier document's sorted shingle set, packed as little-endian longs (for the exact Jaccard check). */
-    static final String SET = "shingle_set";
-    /** The earlier text, in entries made from the texts this run (not in an index: there the set stands for it). */
-    static final String TEXT = "_kd_earlier_text";
+    /** The earlier text, for the exact Jaccard check of the few documents in a candidate pair. */
+    static final String TEXT = "text";
+    /**
+     * Near dedup's number of an earlier document, unique in its part: in an index its place in the order of {@link
+     * dev.kindling.spark.curate.RowOrder} (id, source file and offset, text hash), which a run against that index alone
+     * numbers the documents by instead of sorting them again.
+     */
+    static final String ORD = "ord";
 
     /** Near dedup's entries ({@link MinHashDedup#earlierEntries}), the id of {@code idType}. */
     static StructType entrySchema(DataType idType) {
         return new StructType().add(ID, idType, false).add(Columns.SOURCE_FILE, DataTypes.StringType, true)
                 .add(Columns.SOURCE_OFFSET, DataTypes.LongType, true).add(TEXT_HASH, DataTypes.LongType, false)
-                .add(BAND_KEYS, DataTypes.BinaryType, false).add(SET, DataTypes.BinaryType, true).add(TEXT, DataTypes.StringType, true);
+                .add(BAND_KEYS, DataTypes.BinaryType, false).add(TEXT, DataTypes.StringType, false);
     }
 
     /**
@@ -185,33 +195,12 @@ public record EarlierIndex(String path, String label, JsonNode manifest) {
                     + manifest.path("id_type").asText() + ": the index is damaged; make it again");
         }
         if (stage.equals(MinHashDedup.NAME)) {
-            rows = rows.select(col(ID), col(Columns.SOURCE_FILE), col(Columns.SOURCE_OFFSET), col(TEXT_HASH), col(BAND_KEYS), col(SET),
-                    lit(null).cast(DataTypes.StringType).as(TEXT));
+            rows = rows.select(col(ORD), col(ID), col(Columns.SOURCE_FILE), col(Columns.SOURCE_OFFSET), col(TEXT_HASH), col(BAND_KEYS),
+                    col(TEXT));
         } else {
             rows = rows.select(col(KEY), col(ID));
         }
         return new EarlierCorpus(rows, ID, null, label);
-    }
-
-    /**
-     * The rows of several earlier sources (entries or keys, with the same columns) as one: their ids must be of one type,
-     * as the earlier documents are ordered by id.
-     */
-    static EarlierCorpus union(List<EarlierCorpus> parts) {
-        EarlierCorpus first = parts.get(0);
-        Dataset<Row> all = first.docs();
-        List<String> labels = new ArrayList<>(List.of(first.label()));
-        DataType type = first.docs().schema().apply(ID).dataType();
-        for (EarlierCorpus p : parts.subList(1, parts.size())) {
-            DataType t = p.docs().schema().apply(ID).dataType();
-            if (!t.equals(type)) {
-                throw KindlingException.usage(p.label() + " has ids of type " + t.simpleString() + ", " + first.label() + " of type "
-                        + type.simpleString() + ": earlier corpora compared together need ids of one type");
-            }
-            all = all.unionByName(p.docs());
-            labels.add(p.label());
-        }
-        return new EarlierCorpus(all, ID, null, String.join(", ", labels));
     }
 
     /** Refuses {@code dir} when it exists and is not an empty folder: an index is written into a new one. */
@@ -255,12 +244,17 @@ public record EarlierIndex(String path, String label, JsonNode manifest) {
                 rows = keys.docs().select(col(KEY), keys.idAs(keys.docs().schema().apply(keys.idColumn()).dataType()).as(ID));
             } else if (s instanceof MinHashDedup h) {
                 params = h.indexParams();
-                rows = h.earlierEntries(corpus, true).docs().drop(TEXT);
+                // numbered and stored in the dedup order once here, rather than sorted again by every run that reads it
+                Dataset<Row> entries = h.earlierEntries(corpus).docs();
+                rows = RowOrder.rank(entries, MinHashDedup.earlierOrder())
+                        .select(col(RowOrder.RANK).as(ORD), col(ID), col(Columns.SOURCE_FILE), col(Columns.SOURCE_OFFSET), col(TEXT_HASH),
+                                col(BAND_KEYS), col(TEXT));
             } else {
                 continue;
             }
             String at = new Path(dir, s.name()).toString();
-            rows.write().parquet(at);
+            // zstd: the texts are most of an index, and compress to about a third of their size
+            rows.write().option("compression", "zstd").parquet(at);
             long n = spark.read().parquet(at).count();
             ObjectNode part = parts.putObject(s.name());
             for (Map.Entry<String, Object> p : params.entrySet()) {

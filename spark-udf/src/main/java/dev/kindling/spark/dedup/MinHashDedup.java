@@ -76,11 +76,13 @@ import org.apache.spark.util.LongAccumulator;
  * Candidates are verified as any, and the components are found over both: a cluster that holds an earlier document
  * keeps none of its new ones, which get {@code minhash_dedup:near_duplicate_of_earlier} and, as {@code cluster_id} and
  * {@code duplicate_of}, the smallest id of the earlier documents in it. It is what deduplicating both corpora together
- * would do to the new documents, the earlier ones ordered first. The earlier documents are ordered as the new ones
- * are ({@link RowOrder}, one sort, materialised), so the result does not depend on either corpus's partitioning; their
- * texts are read from there for the shingle sets of those in a candidate pair. A saved index ({@code againstIndexPaths},
- * {@link EarlierIndex}) holds what this stage makes of the earlier texts before that sort ({@link #earlierEntries}: the
- * id, what the order reads, band keys, the shingle set), and is used in their place.
+ * would do to the new documents, the earlier ones ordered first. The earlier documents that share a bucket with a new
+ * one, the only ones the run looks at, are ordered as the new ones are ({@link RowOrder}), so the result does not depend
+ * on either corpus's partitioning; the others are neither sorted nor shuffled, and the texts of those in a candidate
+ * pair are shingled for the check. A saved index ({@code againstIndexPaths}, {@link EarlierIndex}) holds what this
+ * stage makes of the earlier texts ({@link #earlierEntries}: the id, what the order reads, band keys, the text), stored
+ * in that order, and is used in their place: against one index alone its stored order numbers the documents, without a
+ * sort.
  *
  * <p>Bands and rows: {@code bands}/{@code rows} when both are set; otherwise chosen for
  * {@code threshold} by text-dedup's {@code optimal_param} — with verification, false negatives
@@ -406,7 +408,11 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
     private static final StructType SETS = new StructType().add("v", DataTypes.LongType, false).add("set", DataTypes.BinaryType, false);
     private static final String EARLIER_V = "_kd_earlier_v";
     private static final String EARLIER_ID = "_kd_earlier_id";
-    private static final String EARLIER_TEXT = EarlierIndex.TEXT;
+    /** Which of the earlier sources (texts, indexes) an entry came from; with {@link EarlierIndex#ORD}, the entry. */
+    private static final String EARLIER_SOURCE = "_kd_earlier_source";
+    private static final StructType EARLIER_KEYS = new StructType().add("key", DataTypes.LongType, false)
+            .add("order", DataTypes.LongType, false).add(EARLIER_SOURCE, DataTypes.IntegerType, false)
+            .add(EarlierIndex.ORD, DataTypes.LongType, false);
 
     @Override
     protected boolean comparesRows() {
@@ -434,41 +440,69 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         Dataset<Row> texts = ranked.where(col(Columns.REASON).isNull()).select(col(rank), Columns.named(text));
         Dataset<Row> keys = Lineage.cut(texts.mapPartitions(new BandKeys(p, norm, signed), Encoders.row(KEYS)));
         EarlierCorpus earlier = EarlierCorpus.forStage(against, againstFrame, getAgainstPaths(), ctx, NAME);
-        // the earlier documents' entries (id, what they are ordered by, band keys, a shingle set or the text to make it
-        // from): made from the texts this run, or read from a saved index
+        // the earlier documents' entries (id, what they are ordered by, band keys, text; EarlierIndex.ORD numbers them):
+        // made from the texts this run (signed once: they are read three times), or read from a saved index
         List<EarlierCorpus> entries = new ArrayList<>();
         if (earlier != null) {
-            entries.add(earlierEntries(earlier, false));
+            Dataset<Row> made = earlierEntries(earlier).docs();
+            entries.add(new EarlierCorpus(Lineage.cut(made.withColumn(EarlierIndex.ORD, functions.monotonically_increasing_id())),
+                    EarlierIndex.ID, null, earlier.label()));
         }
-        for (EarlierIndex index : EarlierIndex.forStage(againstIndexes, getAgainstIndexPaths(), ctx, this)) {
+        List<EarlierIndex> indexes = EarlierIndex.forStage(againstIndexes, getAgainstIndexPaths(), ctx, this);
+        for (EarlierIndex index : indexes) {
             entries.add(index.part(ctx.spark(), NAME));
         }
-        // (vertex, id, band keys, set, text) of the earlier documents, numbered below every rank (ranks are never negative)
-        Dataset<Row> earlierDocs = null;
+        // the earlier documents by vertex (EARLIER_V, EARLIER_ID: the id as the new ids' type, EarlierIndex.TEXT), read for
+        // those in a candidate pair or a cluster only; the vertices are numbered below every rank (ranks are never negative)
+        Dataset<Row> earlierByVertex = null;
         LongAccumulator signedEarlier = ctx.spark().sparkContext().longAccumulator("kindling minhash earlier documents");
         Dataset<Row> allKeys = keys;
         if (!entries.isEmpty()) {
-            // numbered in RowOrder too, so that the candidates (in a large bucket, who is next to whom) and the result do not
-            // depend on how the earlier corpus was partitioned, nor on whether it came as texts or as an index; the rank
-            // shifted below zero
-            EarlierCorpus all = EarlierIndex.union(entries);
-            Dataset<Row> earlierRanked = RowOrder.rank(all.docs(), List.of(col(EarlierIndex.ID).asc_nulls_first(),
-                    col(Columns.SOURCE_FILE).asc_nulls_first(), col(Columns.SOURCE_OFFSET).asc_nulls_first(),
-                    col(EarlierIndex.TEXT_HASH).asc_nulls_first()));
-            earlierDocs = earlierRanked.select(col(rank).plus(lit(Long.MIN_VALUE)).as(EARLIER_V),
-                    all.idAs(ranked.schema().apply(id).dataType()).as(EARLIER_ID),
-                    col(EarlierIndex.BAND_KEYS), col(EarlierIndex.SET), col(EARLIER_TEXT));
-            Dataset<Row> earlierKeys = earlierDocs.select(EARLIER_V, EarlierIndex.BAND_KEYS)
-                    .mapPartitions(new StoredBandKeys(signedEarlier), Encoders.row(KEYS));
-            // only the buckets a new document is in: the earlier corpus's others make no pair this run looks at
+            EarlierCorpus all = union(entries);
+            Dataset<Row> e = all.docs();
+            Column earlierId = all.idAs(ranked.schema().apply(id).dataType()).as(EARLIER_ID);
+            // only the buckets a new document is in: the earlier corpus's others make no pair this run looks at, so their
+            // keys are dropped here, before anything of the earlier documents is sorted or shuffled (the new keys
+            // broadcast while they are few: a count of this kind only ever chooses the plan, never the result)
             Dataset<Row> newKeys = keys.select(col("key").as("_kd_new_key")).distinct();
-            allKeys = keys.union(earlierKeys.join(newKeys, earlierKeys.col("key").equalTo(newKeys.col("_kd_new_key")), "left_semi"));
+            if (signed.value() * p.bands() <= BROADCAST_MAX_LABELS) {
+                newKeys = functions.broadcast(newKeys);
+            }
+            Dataset<Row> shared = Lineage.cut(e.select(EARLIER_SOURCE, EarlierIndex.ORD, EarlierIndex.BAND_KEYS)
+                    .mapPartitions(new StoredBandKeys(signedEarlier), Encoders.row(EARLIER_KEYS))
+                    .join(newKeys, col("key").equalTo(newKeys.col("_kd_new_key")), "left_semi"));
+            // numbered in RowOrder too, so that the candidates (in a large bucket, who is next to whom) and the result do not
+            // depend on how the earlier corpus was partitioned, nor on whether it came as texts or as an index. The numbers
+            // are only ever compared, so only the documents in a shared bucket need one
+            if (entries.size() == 1 && !indexes.isEmpty()) {
+                // an index alone: its documents are stored in that order, ORD their place in it
+                Column v = col(EarlierIndex.ORD).plus(lit(Long.MIN_VALUE));
+                allKeys = keys.union(shared.select(col("key"), col("order"), v.as("v")));
+                earlierByVertex = e.select(v.as(EARLIER_V), earlierId, col(EarlierIndex.TEXT));
+            } else {
+                // otherwise one sort of those few
+                String[] entry = {EARLIER_SOURCE, EarlierIndex.ORD};
+                Dataset<Row> touched = e.select(col(EARLIER_SOURCE), col(EarlierIndex.ORD), col(EarlierIndex.ID), col(Columns.SOURCE_FILE),
+                                col(Columns.SOURCE_OFFSET), col(EarlierIndex.TEXT_HASH))
+                        .join(shared.select(EARLIER_SOURCE, EarlierIndex.ORD).distinct(), entry, "left_semi");
+                List<Column> order = new ArrayList<>(earlierOrder());
+                order.add(col(EARLIER_SOURCE).asc());
+                order.add(col(EarlierIndex.ORD).asc());
+                Dataset<Row> places = RowOrder.rank(touched, order)
+                        .select(col(EARLIER_SOURCE), col(EarlierIndex.ORD), col(rank).plus(lit(Long.MIN_VALUE)).as(EARLIER_V));
+                if (places.count() <= BROADCAST_MAX_LABELS) {   // materialised by the rank: a count of what is there
+                    places = functions.broadcast(places);
+                }
+                allKeys = keys.union(shared.join(places, entry).select(col("key"), col("order"), col(EARLIER_V).as("v")));
+                earlierByVertex = e.join(places, entry).select(col(EARLIER_V), earlierId, col(EarlierIndex.TEXT));
+            }
         }
         long t2 = lap(phases, "signatures", t1);
 
+        LongAccumulator made = ctx.spark().sparkContext().longAccumulator("kindling minhash pairs made");
         Dataset<Row> pairs = allKeys.repartition(col("key")).sortWithinPartitions("key", "order", "v")
-                .mapPartitions(new Buckets(getAllPairsMaxBucket(), getVerify() ? BucketPairs.DEFAULT_NEIGHBOURS : 0), Encoders.row(PAIRS));
-        if (earlierDocs != null) {
+                .mapPartitions(new Buckets(getAllPairsMaxBucket(), getVerify() ? BucketPairs.DEFAULT_NEIGHBOURS : 0, made), Encoders.row(PAIRS));
+        if (earlierByVertex != null) {
             pairs = pairs.where(col("b").geq(0)); // a < b: a pair of two earlier documents has b < 0
         }
         Dataset<Row> candidates = Lineage.cut(pairs.distinct());
@@ -478,15 +512,18 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         if (getVerify()) {
             Dataset<Row> involved = candidates.select(col("a").as("v")).union(candidates.select(col("b").as("v"))).distinct();
             Dataset<Row> involvedTexts = texts.join(involved, texts.col(rank).equalTo(involved.col("v")), "left_semi");
-            Dataset<Row> storedSets = null;
-            if (earlierDocs != null) {
-                // an index holds the sets; an earlier corpus read this run has its texts, shingled as the new ones are
-                Dataset<Row> e = earlierDocs.join(involved, earlierDocs.col(EARLIER_V).equalTo(involved.col("v")), "left_semi");
-                involvedTexts = involvedTexts.union(e.where(col(EarlierIndex.SET).isNull()).select(EARLIER_V, EARLIER_TEXT));
-                storedSets = e.where(col(EarlierIndex.SET).isNotNull()).select(col(EARLIER_V).as("v"), col(EarlierIndex.SET).as("set"));
+            if (earlierByVertex != null) {
+                // the texts of the earlier documents in a candidate pair, shingled as the new ones are (an index's text
+                // column is read here only); they are at most twice the pairs the buckets made
+                Dataset<Row> involvedEarlier = involved.where(col("v").lt(0));
+                if (2 * made.value() <= BROADCAST_MAX_LABELS) {
+                    involvedEarlier = functions.broadcast(involvedEarlier);
+                }
+                involvedTexts = involvedTexts.union(earlierByVertex
+                        .join(involvedEarlier, earlierByVertex.col(EARLIER_V).equalTo(involvedEarlier.col("v")), "left_semi")
+                        .select(EARLIER_V, EarlierIndex.TEXT));
             }
-            Dataset<Row> made = involvedTexts.mapPartitions(new ShingleSets(p.ngram(), norm), Encoders.row(SETS));
-            Dataset<Row> sets = Lineage.cut(storedSets == null ? made : made.union(storedSets));
+            Dataset<Row> sets = Lineage.cut(involvedTexts.mapPartitions(new ShingleSets(p.ngram(), norm), Encoders.row(SETS)));
             edges = Lineage.cut(candidates
                     .join(sets.select(col("v").as("a"), col("set").as("sa")), "a")
                     .join(sets.select(col("v").as("b"), col("set").as("sb")), "b")
@@ -507,10 +544,10 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         Dataset<Row> roots = labels.select(CC_ROOT).distinct();
         Dataset<Row> rootIds = ranked.select(col(rank).as(CC_ROOT), Columns.named(id).as("_kd_root_id"))
                 .join(broadcast ? functions.broadcast(roots) : roots, CC_ROOT);
-        if (earlierDocs != null) {
+        if (earlierByVertex != null) {
             // a cluster rooted at an earlier document (the smallest vertex) names the smallest earlier id in it
             Dataset<Row> earlierMembers = labels.where(col(CC_VERTEX).lt(0));
-            Dataset<Row> earlierIds = earlierDocs.select(col(EARLIER_V), col(EARLIER_ID));
+            Dataset<Row> earlierIds = earlierByVertex.select(col(EARLIER_V), col(EARLIER_ID));
             Dataset<Row> earlierRoots = earlierIds.join(broadcast ? functions.broadcast(earlierMembers) : earlierMembers,
                             earlierIds.col(EARLIER_V).equalTo(earlierMembers.col(CC_VERTEX)))
                     .groupBy(CC_ROOT).agg(functions.min(EARLIER_ID).as("_kd_root_id"));
@@ -541,7 +578,7 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         ctx.reportValue(NAME + "_candidate_pairs", candidateCount);
         ctx.reportValue(NAME + "_similar_pairs", cc.edges());
         ctx.reportValue(NAME + "_clusters", cc.roots());
-        if (earlierDocs != null) {
+        if (earlierByVertex != null) {
             ctx.reportValue(NAME + "_earlier_documents_compared", signedEarlier.value());
         }
         return out.drop(rank, CC_VERTEX, CC_ROOT, "_kd_root_id", ELIGIBLE);
@@ -550,12 +587,11 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
     /**
      * The earlier documents' entries, one per document with a shingle (one without is compared with nothing): {@link
      * EarlierIndex#ID} (the id as it is), {@link Columns#SOURCE_FILE}, {@link Columns#SOURCE_OFFSET} and {@link
-     * EarlierIndex#TEXT_HASH} (with the id, what {@link RowOrder} orders them by), {@link EarlierIndex#BAND_KEYS}, and
-     * either {@link EarlierIndex#SET} (the shingle set, {@code withSets}: what {@code --save-index} writes) or {@link
-     * EarlierIndex#TEXT} (to make the set from, for the few documents in a candidate pair). A null id fails the job naming
-     * it.
+     * EarlierIndex#TEXT_HASH} (with the id, what they are ordered by: {@link #earlierOrder}), {@link EarlierIndex#BAND_KEYS}
+     * and {@link EarlierIndex#TEXT} (the shingle set is made of it for the few documents in a candidate pair). What
+     * {@code --save-index} writes, numbered. A null id fails the job naming it.
      */
-    EarlierCorpus earlierEntries(EarlierCorpus earlier, boolean withSets) {
+    EarlierCorpus earlierEntries(EarlierCorpus earlier) {
         Dataset<Row> e = earlier.docs();
         List<String> columns = java.util.Arrays.asList(e.columns());
         Column text = Columns.named(earlier.textColumn());
@@ -564,9 +600,43 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
                 (columns.contains(Columns.SOURCE_OFFSET) ? col(Columns.SOURCE_OFFSET) : lit(null)).cast(DataTypes.LongType).as(Columns.SOURCE_OFFSET),
                 functions.xxhash64(text).as(EarlierIndex.TEXT_HASH), text.as(EarlierIndex.TEXT));
         StructType schema = EarlierIndex.entrySchema(slim.schema().apply(EarlierIndex.ID).dataType());
-        Dataset<Row> out = slim.mapPartitions(new EarlierSignatures(minHashParams(), NormalizeOptions.named(getNormalize()), withSets),
+        Dataset<Row> out = slim.mapPartitions(new EarlierSignatures(minHashParams(), NormalizeOptions.named(getNormalize())),
                 Encoders.row(schema));
         return new EarlierCorpus(out, EarlierIndex.ID, null, earlier.label());
+    }
+
+    /**
+     * The order of the earlier documents' entries ({@link RowOrder}'s, of what an entry holds): the new documents' order
+     * but for the hash of their other columns, which an entry does not keep.
+     */
+    static List<Column> earlierOrder() {
+        return List.of(col(EarlierIndex.ID).asc_nulls_first(), col(Columns.SOURCE_FILE).asc_nulls_first(),
+                col(Columns.SOURCE_OFFSET).asc_nulls_first(), col(EarlierIndex.TEXT_HASH).asc_nulls_first());
+    }
+
+    /**
+     * The entries of several earlier sources as one, each tagged with its place in {@code parts} ({@link
+     * #EARLIER_SOURCE}): their ids must be of one type, as the earlier documents are ordered by id.
+     */
+    private static EarlierCorpus union(List<EarlierCorpus> parts) {
+        EarlierCorpus first = parts.get(0);
+        org.apache.spark.sql.types.DataType type = first.docs().schema().apply(EarlierIndex.ID).dataType();
+        Dataset<Row> all = null;
+        List<String> labels = new ArrayList<>();
+        for (int i = 0; i < parts.size(); i++) {
+            EarlierCorpus p = parts.get(i);
+            org.apache.spark.sql.types.DataType t = p.docs().schema().apply(EarlierIndex.ID).dataType();
+            if (!t.equals(type)) {
+                throw KindlingException.usage(p.label() + " has ids of type " + t.simpleString() + ", " + first.label() + " of type "
+                        + type.simpleString() + ": earlier corpora compared together need ids of one type");
+            }
+            Dataset<Row> tagged = p.docs().select(lit(i).as(EARLIER_SOURCE), col(EarlierIndex.ORD), col(EarlierIndex.ID),
+                    col(Columns.SOURCE_FILE), col(Columns.SOURCE_OFFSET), col(EarlierIndex.TEXT_HASH), col(EarlierIndex.BAND_KEYS),
+                    col(EarlierIndex.TEXT));
+            all = all == null ? tagged : all.union(tagged);
+            labels.add(p.label());
+        }
+        return new EarlierCorpus(all, EarlierIndex.ID, null, String.join(", ", labels));
     }
 
     /** What an index's part for this stage must have been made with to stand for the earlier texts ({@link EarlierIndex}). */
@@ -676,7 +746,10 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         }
     }
 
-    /** (v, packed band keys) → (band key, order key, v) for each band: the earlier documents' keys, made before or stored. */
+    /**
+     * (source, ORD, packed band keys) → (band key, order key, source, ORD) for each band: the earlier documents' keys,
+     * made before or stored.
+     */
     static final class StoredBandKeys implements MapPartitionsFunction<Row, Row> {
         private static final long serialVersionUID = 1L;
         private final LongAccumulator signed;
@@ -691,32 +764,32 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
                 @Override
                 void expand(Row r, List<Row> out) {
                     signed.add(1);
-                    bandRows(unpack((byte[]) r.get(1)), r.getLong(0), out);
+                    long[] keys = unpack((byte[]) r.get(2));
+                    for (int j = 0; j < keys.length; j++) {
+                        out.add(RowFactory.create(keys[j], LshBands.orderKey(keys, j), r.getInt(0), r.getLong(1)));
+                    }
                 }
             };
         }
     }
 
     /**
-     * (id, source file, source offset, text hash, text) → the entry {@link EarlierIndex#entrySchema} (band keys packed, and
-     * the shingle set or the text); texts without shingles yield nothing.
+     * (id, source file, source offset, text hash, text) → the entry {@link EarlierIndex#entrySchema} (band keys packed);
+     * texts without shingles yield nothing.
      */
     static final class EarlierSignatures implements MapPartitionsFunction<Row, Row> {
         private static final long serialVersionUID = 1L;
         private final MinHashParams params;
         private final NormalizeOptions norm;
-        private final boolean withSets;
 
-        EarlierSignatures(MinHashParams params, NormalizeOptions norm, boolean withSets) {
+        EarlierSignatures(MinHashParams params, NormalizeOptions norm) {
             this.params = params;
             this.norm = norm;
-            this.withSets = withSets;
         }
 
         @Override
         public Iterator<Row> call(Iterator<Row> in) {
             MinHasher hasher = new MinHasher(params, norm);
-            Shingler shingler = new Shingler(params.ngram(), norm);
             return new FlatIterator(in) {
                 @Override
                 void expand(Row r, List<Row> out) {
@@ -726,8 +799,7 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
                         return;
                     }
                     byte[] keys = pack(LshBands.bandKeys(sig, params.bands(), params.rows()));
-                    out.add(RowFactory.create(r.get(0), r.get(1), r.get(2), r.get(3), keys,
-                            withSets ? pack(shingler.shingleSet(text)) : null, withSets ? null : text));
+                    out.add(RowFactory.create(r.get(0), r.get(1), r.get(2), r.get(3), keys, text));
                 }
             };
         }
@@ -738,16 +810,21 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         private static final long serialVersionUID = 1L;
         private final int allPairsMax;
         private final int neighbours;
+        private final LongAccumulator made;
 
-        Buckets(int allPairsMax, int neighbours) {
+        Buckets(int allPairsMax, int neighbours, LongAccumulator made) {
             this.allPairsMax = allPairsMax;
             this.neighbours = neighbours;
+            this.made = made;
         }
 
         @Override
         public Iterator<Row> call(Iterator<Row> in) {
             List<Row> pending = new ArrayList<>();
-            BucketPairs pairs = new BucketPairs(allPairsMax, neighbours, (a, b) -> pending.add(RowFactory.create(a, b)));
+            BucketPairs pairs = new BucketPairs(allPairsMax, neighbours, (a, b) -> {
+                made.add(1);
+                pending.add(RowFactory.create(a, b));
+            });
             return new Iterator<>() {
                 private long currentKey;
                 private boolean open;

@@ -120,6 +120,11 @@ class AgainstIndexTest {
         assertEquals(5, manifest.at("/stages/minhash_dedup/ngram").asInt());
         assertEquals(14, manifest.at("/stages/minhash_dedup/bands").asInt());
         assertEquals("string", manifest.get("id_type").asText());
+        // smaller than the corpus it stands for (version 1 held each document's shingle set, 8 bytes a shingle: 50 MB for
+        // 35 MB of corpus text, and here 1.5 times the corpus)
+        long indexBytes = bytes(saved);
+        long corpusBytes = bytes(published);
+        assertTrue(indexBytes < corpusBytes, "index " + indexBytes + " bytes, corpus " + corpusBytes);
 
         Path byTexts = tmp.resolve("out-against");
         Cli.Result against = dedup("-i", news.toString(), "-o", byTexts.toString(), "--against", published.toString(), "--keep-duplicates");
@@ -233,7 +238,14 @@ class AgainstIndexTest {
         Files.writeString(corrupt.resolve("manifest.json"), "{\"format\": \"kindling-dedup-index\", \"version\": 9, \"id_type\": \"string\"}");
         Cli.Result newer = dedup("--master", bogus, "-i", input.toString(), "-o", tmp.resolve("o6").toString(), "--against-index", corrupt.toString());
         assertEquals(2, newer.code(), newer.toString());
-        assertTrue(newer.err().contains("manifest.json has format version 9; this Kindling reads version 1"), newer.err());
+        assertTrue(newer.err().contains("manifest.json has format version 9; this Kindling reads version 2"), newer.err());
+        // one made before version 2 (shingle sets where the texts are now), as its manifest was written
+        Files.writeString(corrupt.resolve("manifest.json"), "{\"format\": \"kindling-dedup-index\", \"version\": 1, \"source\": \"x\", "
+                + "\"id_type\": \"string\", \"stages\": {\"exact_dedup\": {}, \"minhash_dedup\": {}}}");
+        Cli.Result older = dedup("--master", bogus, "-i", input.toString(), "-o", tmp.resolve("o6b").toString(), "--against-index", corrupt.toString());
+        assertEquals(2, older.code(), older.toString());
+        assertTrue(older.err().contains("manifest.json has format version 1; this Kindling reads version 2: make the index again"),
+                older.err());
 
         // --save-index onto a folder that holds something
         Cli.Result again = dedup("--master", bogus, "-i", earlier.toString(), "--save-index", index.toString(), "--index-only");
@@ -327,6 +339,78 @@ class AgainstIndexTest {
         assertEquals(2, refused.code(), refused.toString());
         assertTrue(refused.err().contains("stages[0] (minhash_dedup): against_index " + index + " was made with minhash_dedup ngram '5', this run's is '7'"),
                 refused.err());
+    }
+
+    /**
+     * Against an index, the earlier documents that share no bucket with a new one are neither sorted nor shuffled: a run
+     * read every document's shingle set and sorted them all into the dedup order (3,134 rows shuffled here, for three new
+     * documents).
+     */
+    @Test
+    void earlierDocumentsSharingNoBucketAreNotShuffled() throws Exception {
+        int n = 3000;
+        Map<String, String> earlierDocs = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+            earlierDocs.put(String.format("e%04d", i), AgainstEarlierCorpusTest.words(10_000 + i));
+        }
+        Map<String, String> newDocs = new LinkedHashMap<>();
+        newDocs.put("n1", AgainstEarlierCorpusTest.changed(earlierDocs.get("e0100"), 50, "changed"));
+        newDocs.put("n2", AgainstEarlierCorpusTest.changed(earlierDocs.get("e2000"), 150, "other"));
+        newDocs.put("n3", AgainstEarlierCorpusTest.words(1));
+        Path earlier = tmp.resolve("many/part-0.jsonl");
+        write(earlier, earlierDocs);
+        Path index = tmp.resolve("many-index");
+        org.apache.spark.sql.SparkSession spark = TestSpark.session();
+        EarlierCorpus corpus = EarlierCorpus.read(spark, List.of(earlier.toString()), "id", "text", "test");
+        EarlierIndex.write(spark, corpus, List.of(new MinHashDedup()), index.toString(), earlier.toString());
+        Dataset<Row> docs = AgainstEarlierCorpusTest.frame(newDocs, 2);
+
+        String group = "kindling-index-shuffle-test";
+        java.util.Set<Integer> stages = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        List<String> jobs = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.atomic.AtomicLong shuffled = new java.util.concurrent.atomic.AtomicLong();
+        org.apache.spark.scheduler.SparkListener listener = new org.apache.spark.scheduler.SparkListener() {
+            @Override
+            public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart e) {
+                if (e.properties() != null && group.equals(e.properties().getProperty("spark.jobGroup.id"))) {
+                    jobs.add(e.stageInfos().head().name());
+                    for (Object id : scala.jdk.javaapi.CollectionConverters.asJava(e.stageIds())) {
+                        stages.add((Integer) id);
+                    }
+                }
+            }
+
+            @Override
+            public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd e) {
+                if (stages.contains(e.stageId()) && e.taskMetrics() != null) {
+                    shuffled.addAndGet(e.taskMetrics().shuffleWriteMetrics().recordsWritten());
+                }
+            }
+        };
+        Map<String, String> got;
+        spark.sparkContext().listenerBus().waitUntilEmpty();
+        spark.sparkContext().addSparkListener(listener);
+        spark.sparkContext().setJobGroup(group, "against an index", false);
+        try {
+            got = AgainstEarlierCorpusTest.verdicts(new MinHashDedup().setClusterColumns(true)
+                    .setAgainstIndexPaths(new String[] {index.toString()}).transform(docs));
+            spark.sparkContext().listenerBus().waitUntilEmpty();
+        } finally {
+            spark.sparkContext().clearJobGroup();
+            spark.sparkContext().removeSparkListener(listener);
+        }
+        assertEquals(Map.of("n1", "minhash_dedup:near_duplicate_of_earlier | e0100 | e0100",
+                "n2", "minhash_dedup:near_duplicate_of_earlier | e2000 | e2000", "n3", "null | null | n3"), got);
+        // what is shuffled is the new documents', and the two earlier ones in their buckets
+        assertTrue(shuffled.get() < n / 3, shuffled.get() + " rows shuffled, for " + n + " earlier documents");
+    }
+
+    /** The bytes of the files under {@code dir} (Spark's checksum files left out). */
+    private static long bytes(Path dir) throws java.io.IOException {
+        try (var files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().endsWith(".crc"))
+                    .mapToLong(p -> p.toFile().length()).sum();
+        }
     }
 
     /** An index part's rows as sorted strings (binary columns as hex). */
