@@ -144,7 +144,19 @@ public record EarlierIndex(String path, String label, JsonNode manifest) {
         if (!m.path("id_type").isTextual() || !m.path("stages").isObject() || m.path("stages").isEmpty()) {
             throw KindlingException.usage(where + " has no \"id_type\" or no \"stages\"");
         }
+        idType(label, m);
         return new EarlierIndex(path, label, m);
+    }
+
+    /** The manifest's id type: a usage error naming {@code label} when it is not one. */
+    private static DataType idType(String label, JsonNode manifest) {
+        String said = manifest.path("id_type").asText();
+        try {
+            return DataType.fromDDL(said);
+        } catch (Exception e) { // Spark's parse error is an AnalysisException, a checked one thrown from Scala
+            throw KindlingException.usage(label + ": " + MANIFEST + " has id type '" + said + "', which is not a type: the index is "
+                    + "damaged; make it again");
+        }
     }
 
     /** {@link #requireMatches(String, Map)} for a dedup stage (exact or near). */
@@ -183,24 +195,20 @@ public record EarlierIndex(String path, String label, JsonNode manifest) {
     /** This index's part for {@code stage}, as an earlier corpus of rows (its id column {@link #ID}). */
     EarlierCorpus part(SparkSession spark, String stage) {
         String at = new Path(path, stage).toString();
-        Dataset<Row> rows;
+        DataType idType = idType(label, manifest);
+        // read with the schema the manifest tells: inferred, it was a Spark job of its own over the files' footers for each
+        // part, before the stage's (a file that holds another type fails the read naming the file and the column)
+        StructType schema = stage.equals(MinHashDedup.NAME)
+                ? new StructType().add(ORD, DataTypes.LongType, false).add(ID, idType, false)
+                        .add(Columns.SOURCE_FILE, DataTypes.StringType, true).add(Columns.SOURCE_OFFSET, DataTypes.LongType, true)
+                        .add(TEXT_HASH, DataTypes.LongType, false).add(BAND_KEYS, DataTypes.BinaryType, false)
+                        .add(TEXT, DataTypes.StringType, false)
+                : new StructType().add(KEY, DataTypes.StringType, false).add(ID, idType, false);
         try {
-            rows = spark.read().parquet(at);
+            return new EarlierCorpus(spark.read().schema(schema).parquet(at), ID, null, label);
         } catch (RuntimeException e) {
             throw KindlingException.usage(label + ": cannot read its " + stage + " part " + at + " (" + e.getMessage() + ")");
         }
-        String idType = rows.schema().getFieldIndex(ID).isDefined() ? rows.schema().apply(ID).dataType().simpleString() : "(none)";
-        if (!idType.equals(manifest.path("id_type").asText())) {
-            throw KindlingException.usage(label + ": " + at + " has id type " + idType + ", its manifest says "
-                    + manifest.path("id_type").asText() + ": the index is damaged; make it again");
-        }
-        if (stage.equals(MinHashDedup.NAME)) {
-            rows = rows.select(col(ORD), col(ID), col(Columns.SOURCE_FILE), col(Columns.SOURCE_OFFSET), col(TEXT_HASH), col(BAND_KEYS),
-                    col(TEXT));
-        } else {
-            rows = rows.select(col(KEY), col(ID));
-        }
-        return new EarlierCorpus(rows, ID, null, label);
     }
 
     /** Refuses {@code dir} when it exists and is not an empty folder: an index is written into a new one. */

@@ -247,6 +247,23 @@ class AgainstIndexTest {
         assertTrue(older.err().contains("manifest.json has format version 1; this Kindling reads version 2: make the index again"),
                 older.err());
 
+        // an id type that is not one, before Spark starts; one the files do not hold, when they are read
+        Files.writeString(corrupt.resolve("manifest.json"), Files.readString(index.resolve("manifest.json"))
+                .replace("\"id_type\" : \"string\"", "\"id_type\" : \"strnig\""));
+        Cli.Result typo = dedup("--master", bogus, "-i", input.toString(), "-o", tmp.resolve("o6c").toString(), "--against-index",
+                corrupt.toString(), "--ngram", "3");
+        assertEquals(2, typo.code(), typo.toString());
+        assertTrue(typo.err().contains("--against-index " + corrupt + ": manifest.json has id type 'strnig', which is not a type: the "
+                + "index is damaged; make it again"), typo.err());
+        Files.writeString(corrupt.resolve("manifest.json"), Files.readString(index.resolve("manifest.json"))
+                .replace("\"id_type\" : \"string\"", "\"id_type\" : \"bigint\""));
+        Cli.Result otherType = dedup("-i", input.toString(), "-o", tmp.resolve("o6d").toString(), "--against-index", corrupt.toString(),
+                "--ngram", "3");
+        // Spark's message, naming the file, the column and both types
+        assertEquals(1, otherType.code(), otherType.toString());
+        assertTrue(otherType.err().contains(corrupt.resolve("exact_dedup") + "/part-") && otherType.err().contains("column [id]")
+                && otherType.err().contains("bigint"), otherType.err());
+
         // --save-index onto a folder that holds something
         Cli.Result again = dedup("--master", bogus, "-i", earlier.toString(), "--save-index", index.toString(), "--index-only");
         assertEquals(2, again.code(), again.toString());
@@ -342,9 +359,10 @@ class AgainstIndexTest {
     }
 
     /**
-     * Against an index, the earlier documents that share no bucket with a new one are neither sorted nor shuffled: a run
-     * read every document's shingle set and sorted them all into the dedup order (3,134 rows shuffled here, for three new
-     * documents).
+     * Against an index, the earlier documents that share no bucket with a new one are neither sorted nor shuffled, and its
+     * part is read without a job of its own: a run read every document's shingle set and sorted them all into the dedup
+     * order (3,134 rows shuffled here, for three new documents), and Spark read the part's schema from its files' footers
+     * in a job before the stage's.
      */
     @Test
     void earlierDocumentsSharingNoBucketAreNotShuffled() throws Exception {
@@ -403,6 +421,7 @@ class AgainstIndexTest {
                 "n2", "minhash_dedup:near_duplicate_of_earlier | e2000 | e2000", "n3", "null | null | n3"), got);
         // what is shuffled is the new documents', and the two earlier ones in their buckets
         assertTrue(shuffled.get() < n / 3, shuffled.get() + " rows shuffled, for " + n + " earlier documents");
+        assertTrue(jobs.stream().noneMatch(j -> j.startsWith("parquet at EarlierIndex")), "a job read the index's schema: " + jobs);
     }
 
     /** The bytes of the files under {@code dir} (Spark's checksum files left out). */
