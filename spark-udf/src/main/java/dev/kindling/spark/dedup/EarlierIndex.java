@@ -25,6 +25,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
@@ -71,6 +72,8 @@ public record EarlierIndex(String path, String label, JsonNode manifest) {
      * numbers the documents by instead of sorting them again.
      */
     static final String ORD = "ord";
+    /** An exact dedup part's manifest entry: true when no key is there twice. */
+    static final String UNIQUE_KEYS = "unique_keys";
 
     /** Near dedup's entries ({@link MinHashDedup#earlierEntries}), the id of {@code idType}. */
     static StructType entrySchema(DataType idType) {
@@ -147,6 +150,14 @@ public record EarlierIndex(String path, String label, JsonNode manifest) {
         }
         idType(label, m);
         return new EarlierIndex(path, label, m);
+    }
+
+    /**
+     * Whether this index's part for exact dedup stage {@code stage} has each key once (the manifest's {@link
+     * #UNIQUE_KEYS}, as a corpus exact dedup has run on has): each key's smallest id is then its only one.
+     */
+    boolean uniqueKeys(String stage) {
+        return manifest.path("stages").path(stage).path(UNIQUE_KEYS).asBoolean(false);
     }
 
     /** The manifest's id type: a usage error naming {@code label} when it is not one. */
@@ -264,12 +275,20 @@ public record EarlierIndex(String path, String label, JsonNode manifest) {
             String at = new Path(dir, s.name()).toString();
             // zstd: the texts are most of an index, and compress to about a third of their size
             rows.write().option("compression", "zstd").parquet(at);
-            long n = spark.read().parquet(at).count();
             ObjectNode part = parts.putObject(s.name());
             for (Map.Entry<String, Object> p : params.entrySet()) {
                 part.putPOJO(p.getKey(), p.getValue());
             }
-            part.put("documents", n);
+            long n;
+            if (s instanceof ExactDedup) {
+                Row c = spark.read().parquet(at).agg(functions.count(functions.lit(1)), functions.countDistinct(col(KEY))).first();
+                n = c.getLong(0);
+                part.put("documents", n);
+                part.put(UNIQUE_KEYS, c.getLong(1) == n);
+            } else {
+                n = spark.read().parquet(at).count();
+                part.put("documents", n);
+            }
             counts.put(s.name(), n);
         }
         Path manifest = new Path(dir, MANIFEST);

@@ -56,7 +56,8 @@ import org.apache.spark.sql.types.StructType;
  * {@code cluster_id} and {@code duplicate_of} the smallest such earlier id. Its whole group goes (they share the key);
  * the earlier documents are never output. The earlier keys are one aggregation (key, smallest id), joined to the new
  * rows by key, the join's shuffle the window's; a saved index ({@code againstIndexPaths}, {@link EarlierIndex}) holds
- * the (key, id) rows it aggregates ({@link #earlierKeys}), used in place of the earlier texts.
+ * the (key, id) rows it aggregates ({@link #earlierKeys}), used in place of the earlier texts; against one index alone whose
+ * keys are unique ({@link EarlierIndex#uniqueKeys}) they are joined as they are.
  *
  * <pre>{@code
  * new ExactDedup().transform(docs);                        // by text
@@ -254,7 +255,8 @@ public final class ExactDedup extends CurationStage<ExactDedup> {
         if (earlier != null) {
             earlierKeys.add(earlierKeys(earlier));
         }
-        for (EarlierIndex index : EarlierIndex.forStage(againstIndexes, getAgainstIndexPaths(), ctx, this)) {
+        List<EarlierIndex> indexes = EarlierIndex.forStage(againstIndexes, getAgainstIndexPaths(), ctx, this);
+        for (EarlierIndex index : indexes) {
             earlierKeys.add(index.part(ctx.spark(), name()));
         }
         Column earlierId = lit(null);
@@ -265,7 +267,11 @@ public final class ExactDedup extends CurationStage<ExactDedup> {
                 Dataset<Row> each = k.docs().select(col(EarlierIndex.KEY).as(KEY), k.idAs(idType).as("_kd_earlier_id"));
                 keys = keys == null ? each : keys.union(each);
             }
-            Dataset<Row> firsts = keys.groupBy(KEY).agg(min("_kd_earlier_id").as("_kd_earlier_id"));
+            // each key's smallest earlier id. From one index whose keys are unique (made of a corpus exact dedup ran on) it is
+            // the key's only id, so no aggregation: its shuffle of every earlier key is gone where Spark broadcasts the keys to
+            // the join (under spark.sql.autoBroadcastJoinThreshold), its hashing where the join shuffles them
+            boolean unique = earlier == null && indexes.size() == 1 && indexes.get(0).uniqueKeys(name());
+            Dataset<Row> firsts = unique ? keys : keys.groupBy(KEY).agg(min("_kd_earlier_id").as("_kd_earlier_id"));
             w = w.join(firsts, w.col(KEY).equalTo(firsts.col(KEY)), "left").drop(firsts.col(KEY));
             earlierId = col("_kd_earlier_id");
         }

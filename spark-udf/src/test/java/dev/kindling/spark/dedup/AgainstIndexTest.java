@@ -1,6 +1,7 @@
 package dev.kindling.spark.dedup;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -120,6 +121,8 @@ class AgainstIndexTest {
         assertEquals(5, manifest.at("/stages/minhash_dedup/ngram").asInt());
         assertEquals(14, manifest.at("/stages/minhash_dedup/bands").asInt());
         assertEquals("string", manifest.get("id_type").asText());
+        // the published corpus's exact keys are unique (exact dedup ran on it): a run takes them as they are
+        assertTrue(manifest.at("/stages/exact_dedup/unique_keys").asBoolean(false), manifest.toString());
         // smaller than the corpus it stands for (version 1 held each document's shingle set, 8 bytes a shingle: 50 MB for
         // 35 MB of corpus text, and here 1.5 times the corpus)
         long indexBytes = bytes(saved);
@@ -192,6 +195,35 @@ class AgainstIndexTest {
                 .setAgainstIndexPaths(indexOfB).transform(docs));
         assertTrue(other.getMessage().contains("minhash_dedup: againstIndexPaths " + index + " was made with minhash_dedup ngram '5', "
                 + "this run's is '7'"), other.getMessage());
+    }
+
+    /**
+     * An index of a corpus that holds a text twice (not deduplicated) says its exact keys are not unique, and a copy of
+     * that text is the smallest id's, once: a run reads each key's first id from it, where it takes an index of unique
+     * keys as it is (a row joined to both ids would be output twice).
+     */
+    @Test
+    void anIndexWhoseExactKeysRepeatNamesTheSmallestIdOnce() throws Exception {
+        Map<String, String> earlierDocs = new LinkedHashMap<>();
+        earlierDocs.put("e2", "The same text, published twice under two ids.");
+        earlierDocs.put("e1", "the same text,   published twice under two ids.");
+        earlierDocs.put("e3", "Another earlier text.");
+        Path earlier = tmp.resolve("repeated/part-0.jsonl");
+        write(earlier, earlierDocs);
+        Path index = tmp.resolve("repeated-index");
+        EarlierCorpus corpus = EarlierCorpus.read(TestSpark.session(), List.of(earlier.toString()), "id", "text", "test");
+        EarlierIndex.write(TestSpark.session(), corpus, List.of(new ExactDedup()), index.toString(), earlier.toString());
+        JsonNode manifest = new ObjectMapper().readTree(index.resolve("manifest.json").toFile());
+        assertFalse(manifest.at("/stages/exact_dedup/unique_keys").asBoolean(true), manifest.toString());
+
+        Map<String, String> newDocs = new LinkedHashMap<>();
+        newDocs.put("n1", "THE SAME TEXT, PUBLISHED TWICE UNDER TWO IDS.");
+        newDocs.put("n2", "A new text.");
+        Dataset<Row> out = new ExactDedup().setClusterColumns(true).setAgainstIndexPaths(new String[] {index.toString()})
+                .transform(AgainstEarlierCorpusTest.frame(newDocs, 2));
+        assertEquals(2, out.count());
+        assertEquals(Map.of("n1", "exact_dedup:duplicate_of_earlier | e1 | e1", "n2", "null | null | n2"),
+                AgainstEarlierCorpusTest.verdicts(out));
     }
 
     /** The refusals, before Spark starts where the index is local (an unreachable --master shows it). */
@@ -359,10 +391,11 @@ class AgainstIndexTest {
     }
 
     /**
-     * Against an index, the earlier documents that share no bucket with a new one are neither sorted nor shuffled, and its
-     * part is read without a job of its own: a run read every document's shingle set and sorted them all into the dedup
-     * order (3,134 rows shuffled here, for three new documents), and Spark read the part's schema from its files' footers
-     * in a job before the stage's.
+     * Against an index, the earlier documents that share no bucket with a new one are neither sorted nor shuffled, nor are
+     * the exact keys of a corpus that has each once, and its parts are read without a job of their own: a run read every
+     * document's shingle set and sorted them all into the dedup order (3,134 rows shuffled here, for four new documents),
+     * aggregated every earlier exact key by key (3,000 more), and Spark read each part's schema from its files' footers in
+     * a job before the stage's.
      */
     @Test
     void earlierDocumentsSharingNoBucketAreNotShuffled() throws Exception {
@@ -375,13 +408,15 @@ class AgainstIndexTest {
         newDocs.put("n1", AgainstEarlierCorpusTest.changed(earlierDocs.get("e0100"), 50, "changed"));
         newDocs.put("n2", AgainstEarlierCorpusTest.changed(earlierDocs.get("e2000"), 150, "other"));
         newDocs.put("n3", AgainstEarlierCorpusTest.words(1));
+        newDocs.put("n4", earlierDocs.get("e0300").toUpperCase(java.util.Locale.ROOT));
         Path earlier = tmp.resolve("many/part-0.jsonl");
         write(earlier, earlierDocs);
         Path index = tmp.resolve("many-index");
         org.apache.spark.sql.SparkSession spark = TestSpark.session();
         EarlierCorpus corpus = EarlierCorpus.read(spark, List.of(earlier.toString()), "id", "text", "test");
-        EarlierIndex.write(spark, corpus, List.of(new MinHashDedup()), index.toString(), earlier.toString());
+        EarlierIndex.write(spark, corpus, List.of(new ExactDedup(), new MinHashDedup()), index.toString(), earlier.toString());
         Dataset<Row> docs = AgainstEarlierCorpusTest.frame(newDocs, 2);
+        String[] indexes = {index.toString()};
 
         String group = "kindling-index-shuffle-test";
         java.util.Set<Integer> stages = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -410,16 +445,17 @@ class AgainstIndexTest {
         spark.sparkContext().addSparkListener(listener);
         spark.sparkContext().setJobGroup(group, "against an index", false);
         try {
-            got = AgainstEarlierCorpusTest.verdicts(new MinHashDedup().setClusterColumns(true)
-                    .setAgainstIndexPaths(new String[] {index.toString()}).transform(docs));
+            got = AgainstEarlierCorpusTest.verdicts(new MinHashDedup().setClusterColumns(true).setAgainstIndexPaths(indexes)
+                    .transform(new ExactDedup().setClusterColumns(true).setAgainstIndexPaths(indexes).transform(docs)));
             spark.sparkContext().listenerBus().waitUntilEmpty();
         } finally {
             spark.sparkContext().clearJobGroup();
             spark.sparkContext().removeSparkListener(listener);
         }
         assertEquals(Map.of("n1", "minhash_dedup:near_duplicate_of_earlier | e0100 | e0100",
-                "n2", "minhash_dedup:near_duplicate_of_earlier | e2000 | e2000", "n3", "null | null | n3"), got);
-        // what is shuffled is the new documents', and the two earlier ones in their buckets
+                "n2", "minhash_dedup:near_duplicate_of_earlier | e2000 | e2000", "n3", "null | null | n3",
+                "n4", "exact_dedup:duplicate_of_earlier | e0300 | e0300"), got);
+        // what is shuffled is the new documents', and the two earlier ones in their buckets: no earlier exact key
         assertTrue(shuffled.get() < n / 3, shuffled.get() + " rows shuffled, for " + n + " earlier documents");
         assertTrue(jobs.stream().noneMatch(j -> j.startsWith("parquet at EarlierIndex")), "a job read the index's schema: " + jobs);
     }
