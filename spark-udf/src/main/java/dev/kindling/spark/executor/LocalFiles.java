@@ -825,4 +825,70 @@ public final class LocalFiles {
             throw new IllegalStateException("every Java runtime has SHA-256", e);
         }
     }
+
+    /** The Spark settings that give a job files ({@code --files}) and archives ({@code --archives}). */
+    private static final List<String> FILE_SETTINGS = List.of("spark.files", "spark.yarn.dist.files");
+    private static final List<String> ARCHIVE_SETTINGS = List.of("spark.archives", "spark.yarn.dist.archives");
+
+    /** A name with no folder and no scheme: a file in the working directory, a SparkFiles name or a built-in's. */
+    public static boolean isBareName(String path) {
+        return !path.contains("/") && !path.contains(java.io.File.separator) && !path.contains(":");
+    }
+
+    /**
+     * Whether {@code path}, a bare name (no folder, no scheme) that is no file in the working directory, can be found
+     * nowhere once Spark starts: the driver reads a job's model or tokenizer first, from its working directory or its
+     * SparkFiles, so such a name fails the job only after Spark has started, unless a file given to Spark supplies it.
+     * The files given to Spark are those the Spark file settings ({@code spark.files}, {@code spark.yarn.dist.files}, as
+     * {@code --files} sets them) name in {@code conf} (the command's {@code --conf}) or this JVM's system properties (where
+     * spark-submit puts them), and those of a session this JVM already runs (a notebook's, spark-submit's), which the
+     * command joins. With an archive given to Spark ({@code --archives}) a bare name may be a folder unpacked from it: not
+     * nowhere. False for null, blank, a path with a folder or scheme, and an existing file.
+     */
+    public static boolean bareNameFoundNowhere(String path, Map<String, String> conf) {
+        org.apache.spark.sql.SparkSession running = org.apache.spark.sql.SparkSession.getActiveSession().isDefined()
+                ? org.apache.spark.sql.SparkSession.getActiveSession().get()
+                : org.apache.spark.sql.SparkSession.getDefaultSession().isDefined() ? org.apache.spark.sql.SparkSession.getDefaultSession().get() : null;
+        boolean live = running != null && !running.sparkContext().isStopped();
+        return bareNameFoundNowhere(path, conf,
+                live ? scala.jdk.javaapi.CollectionConverters.asJava(running.sparkContext().listFiles()) : List.of(),
+                live && !running.sparkContext().listArchives().isEmpty());
+    }
+
+    /** {@link #bareNameFoundNowhere(String, Map)} with the files of the session the command joins, and whether it has archives. */
+    public static boolean bareNameFoundNowhere(String path, Map<String, String> conf, List<String> sessionFiles, boolean sessionArchives) {
+        if (path == null || path.isBlank() || !isBareName(path) || Files.exists(Path.of(path)) || sessionArchives) {
+            return false;
+        }
+        List<String> files = new java.util.ArrayList<>(sessionFiles);
+        for (String key : ARCHIVE_SETTINGS) {
+            if (given(conf, key) != null) {
+                return false;
+            }
+        }
+        for (String key : FILE_SETTINGS) {
+            String value = given(conf, key);
+            if (value != null) {
+                files.addAll(List.of(value.split(",")));
+            }
+        }
+        for (String file : files) {
+            String f = file.trim();
+            // file#alias (YARN's) is found by its alias
+            String name = f.contains("#") ? f.substring(f.indexOf('#') + 1) : f.substring(f.lastIndexOf('/') + 1);
+            if (name.equals(path)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The value of Spark setting {@code key} in {@code conf}, or else this JVM's system properties; null when neither sets it. */
+    private static String given(Map<String, String> conf, String key) {
+        String value = conf == null ? null : conf.get(key);
+        if (value == null || value.isBlank()) {
+            value = System.getProperty(key);
+        }
+        return value == null || value.isBlank() ? null : value;
+    }
 }

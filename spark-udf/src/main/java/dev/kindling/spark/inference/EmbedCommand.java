@@ -60,7 +60,7 @@ public final class EmbedCommand extends SparkCommand {
             throw KindlingException.usage("--truncate-prompts cuts generate's prompts; embed reads texts: for those longer than the"
                     + " context give --truncate (their first context-length tokens)");
         }
-        engine.spec();
+        engine.spec(job.conf);
     }
 
     @Override

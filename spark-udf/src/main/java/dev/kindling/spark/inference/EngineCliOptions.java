@@ -41,6 +41,21 @@ public class EngineCliOptions {
     @Option(names = "--truncate-prompts", description = "Prompts longer than the context keep their end instead of failing the row.")
     public boolean truncatePrompts;
 
+    /**
+     * {@link #spec()}, after refusing a bare {@code --model} or {@code --tokenizer} name that is no file here and that no
+     * file given to Spark in {@code conf} (the command's {@code --conf}) or the session it joins supplies
+     * ({@link dev.kindling.spark.executor.LocalFiles#bareNameFoundNowhere}): it failed ~10 s later, once Spark had
+     * started, as "nosuch.gguf does not exist", naming neither the option nor where it was looked for.
+     */
+    public EngineSpec spec(java.util.Map<String, String> conf) {
+        if (dev.kindling.spark.executor.LocalFiles.bareNameFoundNowhere(model, conf)) {
+            throw KindlingException.usage("--model '" + model + "': no such file (looked in " + java.nio.file.Path.of("").toAbsolutePath()
+                    + " and among the files given to Spark with --files)");
+        }
+        dev.kindling.spark.tokenize.ExecutorTokenizers.checkBareName("--tokenizer", tokenizer, conf);
+        return spec();
+    }
+
     public EngineSpec spec() {
         // a local model or tokenizer that is not there was reported only after Spark had started and read the input
         ExecutorEngines.checkLocalModel("--model", model);

@@ -187,7 +187,8 @@ public final class GenerateCommand extends SparkCommand {
             job.textColumn = "prompt";
             job.textColumnOption = "--prompt-column";
         }
-        EngineSpec engineSpec = engine.spec();
+        // --prompt runs the engine here, without Spark: a missing model is "--model M does not exist", no files given to Spark
+        EngineSpec engineSpec = prompt != null ? engine.spec() : engine.spec(job.conf);
         if (messagesColumn != null) {
             requireChatTemplate(engineSpec);
         }

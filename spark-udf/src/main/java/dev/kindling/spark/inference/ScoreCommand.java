@@ -86,7 +86,7 @@ public final class ScoreCommand extends SparkCommand {
             throw KindlingException.usage("--truncate-prompts cuts generate's prompts; score reads texts: for those longer than the"
                     + " context give --long-texts truncate (the first window) or chunk (every window, the default)");
         }
-        engine.spec();
+        engine.spec(job.conf);
     }
 
     @Override

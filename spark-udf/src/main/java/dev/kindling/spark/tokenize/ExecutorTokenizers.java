@@ -9,13 +9,9 @@ import dev.kindling.spark.executor.PerTask;
 import dev.kindling.spark.inference.HadoopConf;
 import dev.kindling.tokenizer.Tokenizer;
 import dev.kindling.tokenizer.Tokenizers;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.sql.SparkSession;
-import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * One tokenizer per executor JVM and tokenizer file, shared by every task thread there (tokenizers are
@@ -29,10 +25,6 @@ import scala.jdk.javaapi.CollectionConverters;
 public final class ExecutorTokenizers {
     /** The built-in tokenizer that needs no file. */
     public static final String BYTE_LEVEL = "byte-level";
-
-    /** The Spark settings that give a job files ({@code --files}) and archives ({@code --archives}). */
-    private static final List<String> FILE_SETTINGS = List.of("spark.files", "spark.yarn.dist.files");
-    private static final List<String> ARCHIVE_SETTINGS = List.of("spark.archives", "spark.yarn.dist.archives");
 
     /**
      * Per path as given: the cache key (path and file identity) of the tokenizer loaded last. Nothing to close when it
@@ -71,7 +63,7 @@ public final class ExecutorTokenizers {
         try {
             local = HadoopConf.localize(path, hadoop);
         } catch (KindlingException e) {
-            if (e.exitCode() == KindlingException.USAGE && isBareName(path)) {
+            if (e.exitCode() == KindlingException.USAGE && LocalFiles.isBareName(path)) {
                 // it said only "nosuchname does not exist": not where it was looked for, nor that a bare name may also be
                 // a built-in tokenizer's, so a misspelt byte-level read as a missing file
                 throw KindlingException.usage(notFound("tokenizer", path));
@@ -99,11 +91,6 @@ public final class ExecutorTokenizers {
         return message != null && message.startsWith(prefix) ? message.substring(prefix.length()) : message;
     }
 
-    /** A name with no folder and no scheme: a file in the working directory, a SparkFiles name or a built-in tokenizer's. */
-    private static boolean isBareName(String path) {
-        return !path.contains("/") && !path.contains(java.io.File.separator) && !path.contains(":");
-    }
-
     /**
      * What a bare name that is no file and no built-in tokenizer's is, naming where it was looked for. The same words in a
      * Spark session and outside one (where no file was given to Spark to look among): they said "and among the files
@@ -116,58 +103,20 @@ public final class ExecutorTokenizers {
     }
 
     /**
-     * Checks, before Spark starts, a bare {@code --tokenizer} name that is no file in the working directory: the job loads
-     * the tokenizer on the driver first, from its working directory or its SparkFiles, so one that no file given to Spark
-     * supplies can be found nowhere, and it failed only once Spark had started. The files given to Spark are those the
-     * Spark file settings ({@code spark.files}, {@code spark.yarn.dist.files}, as {@code --files} sets them) name in
-     * {@code conf} (the command's {@code --conf}) or this JVM's system properties (where spark-submit puts them), and
-     * those of a session this JVM already runs (a notebook's, spark-submit's), which the command joins. With an archive
-     * given to Spark ({@code --archives}) a bare name may be a folder unpacked from it: left to the job.
+     * Checks, before Spark starts, a bare {@code --tokenizer} name that is no file in the working directory and that no file
+     * given to Spark supplies ({@link LocalFiles#bareNameFoundNowhere}): it failed only once Spark had started.
      */
     public static void checkBareName(String option, String path, Map<String, String> conf) {
-        SparkSession running = SparkSession.getActiveSession().isDefined() ? SparkSession.getActiveSession().get()
-                : SparkSession.getDefaultSession().isDefined() ? SparkSession.getDefaultSession().get() : null;
-        boolean live = running != null && !running.sparkContext().isStopped();
-        checkBareName(option, path, conf, live ? CollectionConverters.asJava(running.sparkContext().listFiles()) : List.of(),
-                live && !running.sparkContext().listArchives().isEmpty());
+        if (!BYTE_LEVEL.equals(path) && LocalFiles.bareNameFoundNowhere(path, conf)) {
+            throw KindlingException.usage(notFound(option, path));
+        }
     }
 
     /** {@link #checkBareName(String, String, Map)} with the files of the session the command joins, and whether it has archives. */
     static void checkBareName(String option, String path, Map<String, String> conf, List<String> sessionFiles, boolean sessionArchives) {
-        if (path == null || path.isBlank() || path.equals(BYTE_LEVEL) || !isBareName(path) || Files.exists(Path.of(path))
-                || sessionArchives) {
-            return;
+        if (!BYTE_LEVEL.equals(path) && LocalFiles.bareNameFoundNowhere(path, conf, sessionFiles, sessionArchives)) {
+            throw KindlingException.usage(notFound(option, path));
         }
-        List<String> files = new ArrayList<>(sessionFiles);
-        for (String key : ARCHIVE_SETTINGS) {
-            if (given(conf, key) != null) {
-                return;
-            }
-        }
-        for (String key : FILE_SETTINGS) {
-            String value = given(conf, key);
-            if (value != null) {
-                files.addAll(List.of(value.split(",")));
-            }
-        }
-        for (String file : files) {
-            String f = file.trim();
-            // file#alias (YARN's) is found by its alias
-            String name = f.contains("#") ? f.substring(f.indexOf('#') + 1) : f.substring(f.lastIndexOf('/') + 1);
-            if (name.equals(path)) {
-                return;
-            }
-        }
-        throw KindlingException.usage(notFound(option, path));
-    }
-
-    /** The value of Spark setting {@code key} in {@code conf}, or else this JVM's system properties; null when neither sets it. */
-    private static String given(Map<String, String> conf, String key) {
-        String value = conf == null ? null : conf.get(key);
-        if (value == null || value.isBlank()) {
-            value = System.getProperty(key);
-        }
-        return value == null || value.isBlank() ? null : value;
     }
 
     /**

@@ -204,6 +204,39 @@ class HelpAndEarlyChecksTest {
     }
 
     /**
+     * The engine commands (generate, score, embed) refuse a bare --model or --tokenizer name that is nothing as tokenize
+     * does its --tokenizer: they failed ~10 s later, once Spark had started, as "nosuchmodel does not exist". A name
+     * --files gives is left to the job, and the command's own option mistakes are still said first.
+     */
+    @Test
+    void engineCommandsRefuseABareModelOrTokenizerNameThatIsNothingBeforeSparkStarts() throws Exception {
+        Path in = Files.writeString(tmp.resolve("in.jsonl"), "{\"id\":\"a\",\"prompt\":\"hi\",\"text\":\"hi\"}\n");
+        String out = tmp.resolve("out").toString();
+        String cwd = Path.of("").toAbsolutePath().toString();
+        String model = SharedData.require("llama2c/stories260K.gguf").toString();
+        for (String command : List.of("generate", "score", "embed")) {
+            ModeOptionsTest.Result m = ModeOptionsTest.run(command, "--master", "bogus://x", "--model", "nosuchmodel.gguf",
+                    "-i", in.toString(), "-o", out);
+            assertEquals("kindling: error: --model 'nosuchmodel.gguf': no such file (looked in " + cwd
+                    + " and among the files given to Spark with --files)", m.err().strip(), command + ": " + m.err());
+            assertEquals(2, m.code(), m.err());
+            ModeOptionsTest.Result t = ModeOptionsTest.run(command, "--master", "bogus://x", "--model", model,
+                    "--tokenizer", "nosuchtok", "-i", in.toString(), "-o", out);
+            assertEquals("kindling: error: --tokenizer 'nosuchtok': no such file (looked in " + cwd + " and among the files "
+                    + "given to Spark with --files), and not a tokenizer name Kindling knows (byte-level)", t.err().strip(),
+                    command + ": " + t.err());
+            // given to Spark: left to the job (which fails on it here, the file given being nowhere, but not before Spark)
+            ModeOptionsTest.Result f = ModeOptionsTest.run(command, "--master", "bogus://x", "--model", "nosuchmodel.gguf",
+                    "--conf", "spark.files=/data/nosuchmodel.gguf", "-i", in.toString(), "-o", out);
+            assertFalse(f.err().contains("no such file (looked in"), command + ": " + f.err());
+            assertTrue(f.code() != 0, command + ": " + f.err());
+        }
+        ModeOptionsTest.assertUsageNaming(ModeOptionsTest.run("score", "--master", "bogus://x", "--model", "nosuchmodel.gguf",
+                "-i", in.toString(), "-o", out, "--truncate-prompts"), "--truncate-prompts cuts generate's prompts");
+        assertFalse(Files.exists(tmp.resolve("out")));
+    }
+
+    /**
      * A local model (or a model's tokenizer) that is not there, or a directory that holds no model, was reported only
      * after Spark had started, read the input and failed a task.
      */
