@@ -133,7 +133,9 @@ public final class JsonlDocuments {
      * What follows the object that ends before {@code from} in {@code line}, as an error naming the character where it
      * starts (from 1, in code points, as the Spark reader counts), or null when only white space does. The parse stops at
      * the object's closing brace: a second record on the line ({@code {...}{...}}, records separated by a {@code \r}
-     * alone) was dropped without a trace.
+     * alone) was dropped without a trace. The words are {@code dev.kindling.formats.JsonLines}'s, which the other readers
+     * call; written here again because this module does not depend on model-formats (an application that only
+     * deduplicates takes kindling-dedup and Jackson's core alone).
      */
     static String afterObject(String line, int from) {
         boolean cr = false;

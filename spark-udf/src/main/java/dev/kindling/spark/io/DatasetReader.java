@@ -702,10 +702,7 @@ public final class DatasetReader {
                         String before = new String(line, 0, k, StandardCharsets.UTF_8);
                         // records separated by a \r alone (old Mac line ends) are one line, as Python's json.loads of it
                         // says too: said, as the file was read as records before lines ended at \n alone
-                        return "more after the JSON object at character " + (before.codePointCount(0, before.length()) + 1)
-                                + " of the line (JSON Lines holds one object per line" + (cr ? "; a \\r before it: JSON Lines lines "
-                                + "end at \\n alone, so records separated by \\r alone are one line; convert the file with tr '\\r' '\\n'" : "")
-                                + ")";
+                        return dev.kindling.formats.JsonLines.moreAfterObject(before.codePointCount(0, before.length()) + 1, cr);
                     }
                     cr |= line[k] == '\r';
                 }

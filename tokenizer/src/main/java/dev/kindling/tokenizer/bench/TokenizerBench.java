@@ -170,7 +170,7 @@ public final class TokenizerBench {
                     row = m.readTree(p);
                     // readTree stops at the value's end: a second record on the line ({...} {...}, or records separated
                     // by a \r alone) was dropped without a trace, where tokenize's reader rejects the line
-                    String more = afterValue(line, (int) p.currentLocation().getCharOffset());
+                    String more = dev.kindling.formats.JsonLines.afterObject(line, (int) p.currentLocation().getCharOffset());
                     if (more != null) {
                         throw new IOException(input + " line " + n + ": " + more);
                     }
@@ -193,24 +193,6 @@ public final class TokenizerBench {
                     + field + "\" field");
         }
         return new Corpus(texts, skipped);
-    }
-
-    /**
-     * What follows the JSON value that ends before {@code from} in {@code line}, as the Spark reader and bench dedup word
-     * it (the character counted from 1 in code points), or null when only white space does.
-     */
-    static String afterValue(String line, int from) {
-        boolean cr = false;
-        for (int k = from; k < line.length(); k++) {
-            char c = line.charAt(k);
-            if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
-                return "more after the JSON object at character " + (line.codePointCount(0, k) + 1) + " of the line (JSON Lines "
-                        + "holds one object per line" + (cr ? "; a \\r before it: JSON Lines lines end at \\n alone, so records "
-                        + "separated by \\r alone are one line; convert the file with tr '\\r' '\\n'" : "") + ")";
-            }
-            cr |= c == '\r';
-        }
-        return null;
     }
 
     public static Result run(Path tokenizerPath, Path input, String field, int threads, int repeat, int warmup,
