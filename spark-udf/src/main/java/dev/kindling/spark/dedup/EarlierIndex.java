@@ -210,12 +210,14 @@ public record EarlierIndex(String path, String label, JsonNode manifest) {
         DataType idType = idType(label, manifest);
         // read with the schema the manifest tells: inferred, it was a Spark job of its own over the files' footers for each
         // part, before the stage's (a file that holds another type fails the read naming the file and the column)
-        StructType schema = stage.equals(MinHashDedup.NAME)
-                ? new StructType().add(ORD, DataTypes.LongType, false).add(ID, idType, false)
-                        .add(Columns.SOURCE_FILE, DataTypes.StringType, true).add(Columns.SOURCE_OFFSET, DataTypes.LongType, true)
-                        .add(TEXT_HASH, DataTypes.LongType, false).add(BAND_KEYS, DataTypes.BinaryType, false)
-                        .add(TEXT, DataTypes.StringType, false)
-                : new StructType().add(KEY, DataTypes.StringType, false).add(ID, idType, false);
+        StructType schema = new StructType().add(KEY, DataTypes.StringType, false).add(ID, idType, false);
+        if (stage.equals(MinHashDedup.NAME)) {
+            // near dedup's part: its entries (entrySchema), each after its place in the dedup order
+            schema = new StructType().add(ORD, DataTypes.LongType, false);
+            for (org.apache.spark.sql.types.StructField f : entrySchema(idType).fields()) {
+                schema = schema.add(f);
+            }
+        }
         try {
             return new EarlierCorpus(spark.read().schema(schema).parquet(at), ID, null, label);
         } catch (RuntimeException e) {
@@ -279,15 +281,12 @@ public record EarlierIndex(String path, String label, JsonNode manifest) {
             for (Map.Entry<String, Object> p : params.entrySet()) {
                 part.putPOJO(p.getKey(), p.getValue());
             }
-            long n;
-            if (s instanceof ExactDedup) {
-                Row c = spark.read().parquet(at).agg(functions.count(functions.lit(1)), functions.countDistinct(col(KEY))).first();
-                n = c.getLong(0);
-                part.put("documents", n);
-                part.put(UNIQUE_KEYS, c.getLong(1) == n);
-            } else {
-                n = spark.read().parquet(at).count();
-                part.put("documents", n);
+            Dataset<Row> written = spark.read().parquet(at);
+            Row exact = s instanceof ExactDedup ? written.agg(functions.count(functions.lit(1)), functions.countDistinct(col(KEY))).first() : null;
+            long n = exact != null ? exact.getLong(0) : written.count();
+            part.put("documents", n);
+            if (exact != null) {
+                part.put(UNIQUE_KEYS, exact.getLong(1) == n);
             }
             counts.put(s.name(), n);
         }
