@@ -249,16 +249,15 @@ public final class InferenceFunctions {
 
     private static Prompts.Prompt chatPrompt(Engine engine, String model, Seq<Row> messages, scala.collection.Map<?, ?> options) {
         if (engine.tokenizer().flatMap(dev.kindling.tokenizer.Tokenizer::chatTemplate).isEmpty()) {
-            // the stages' message ("give plain prompts, or a tokenizer file with one") named no model, and the function takes
-            // no tokenizer: its options have none to give
+            // said here, not by Prompts: the stages' advice ("give plain prompts, or a tokenizer file with one") does not
+            // fit a function that takes no tokenizer; Prompts' chat template errors are then out of this function's reach
             throw new KindlingException("kindling_chat: the model " + model + " has no chat template (tokenizer.chat_template) "
                     + "to render the messages with; give a model that has one (a GGUF with tokenizer.chat_template, or a "
                     + "Hugging Face checkpoint directory whose tokenizer_config.json holds one), or a plain prompt to "
                     + "kindling_generate_ex");
         }
         Map<String, String> o = options(options);
-        Prompts p = new Prompts(-1, 0, Prompts.Chat.ON, o.get("system"), flag(o, "continue_final_message"))
-                .forModel("kindling_chat", model, null);
+        Prompts p = new Prompts(-1, 0, Prompts.Chat.ON, o.get("system"), flag(o, "continue_final_message"));
         return p.of(engine, RowFactory.create(messages));
     }
 
