@@ -292,12 +292,26 @@ public final class SpmTokenizer extends AbstractTokenizer {
         return pieces.length;
     }
 
+    /**
+     * The BOS and EOS that {@code addSpecialTokens} adds are [0, 0), and the text's tokens are aligned without them: the
+     * aligner, given the BOS too, matched it to a {@code <s>} the text starts with, which then got [0, 0), as HF gives
+     * neither.
+     */
     @Override
     public Encoding encodeWithOffsets(String text, boolean addSpecialTokens) {
         String t = Utf8.scrubSurrogates(requireText(text));
+        int[] ids = encode(t, addSpecialTokens);
+        int head = addSpecialTokens && addsBos() && ids.length > 0 && ids[0] == bosId() ? 1 : 0;
+        int tail = addSpecialTokens && algorithm == Algorithm.LLAMA_CPP && addsEos() && ids.length > head
+                && ids[ids.length - 1] == eosId() ? 1 : 0;
         // llama.cpp puts the space in front of the first fragment and of each one after a special token
-        return OffsetAligner.align(this, t, encode(t, addSpecialTokens),
+        Encoding e = OffsetAligner.align(this, t, Arrays.copyOfRange(ids, head, ids.length - tail),
                 addSpacePrefix ? OffsetAligner.Prefix.ALWAYS : OffsetAligner.Prefix.NONE);
+        int[] starts = new int[ids.length];
+        int[] ends = new int[ids.length];
+        System.arraycopy(e.starts(), 0, starts, head, e.size());
+        System.arraycopy(e.ends(), 0, ends, head, e.size());
+        return new Encoding(ids, starts, ends);
     }
 
     @Override
