@@ -79,8 +79,17 @@ public interface Tokenizer {
      * which stays the allocation-light path.
      */
     default Encoding encodeWithOffsets(String text, boolean addSpecialTokens) {
+        return encodeWithOffsets(text, addSpecialTokens, true);
+    }
+
+    /**
+     * As {@link #encodeWithOffsets(String, boolean)}, with {@code parseSpecialTokens} as in
+     * {@link #encode(String, boolean, boolean)}: with {@code false} the ids are {@code encode}'s with {@code false}, and
+     * text that spells a special token is covered by the text tokens it became (HF's {@code split_special_tokens}).
+     */
+    default Encoding encodeWithOffsets(String text, boolean addSpecialTokens, boolean parseSpecialTokens) {
         String t = Utf8.scrubSurrogates(java.util.Objects.requireNonNull(text, "text to encode is null"));
-        return OffsetAligner.align(this, t, encode(t, addSpecialTokens), OffsetAligner.Prefix.NONE);
+        return OffsetAligner.align(this, t, encode(t, addSpecialTokens, parseSpecialTokens), OffsetAligner.Prefix.NONE);
     }
 
     /** Encodes UTF-8 bytes; invalid sequences become U+FFFD (see the class comment). */

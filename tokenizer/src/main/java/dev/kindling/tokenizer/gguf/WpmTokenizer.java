@@ -273,9 +273,9 @@ final class WpmTokenizer extends AbstractTokenizer {
      * its end (a Devanagari virama; spacing vowel signs stay).
      */
     @Override
-    public Encoding encodeWithOffsets(String text, boolean addSpecialTokens) {
+    public Encoding encodeWithOffsets(String text, boolean addSpecialTokens, boolean parseSpecialTokens) {
         String t = Utf8.scrubSurrogates(java.util.Objects.requireNonNull(text, "text to encode is null"));
-        int[] ids = encode(t, addSpecialTokens);
+        int[] ids = encode(t, addSpecialTokens, parseSpecialTokens);
         int head = addSpecialTokens && clsId >= 0 ? 1 : 0; // CLS and SEP of the template: [0, 0)
         int tail = addSpecialTokens && sepId >= 0 ? 1 : 0;
         Encoding e = OffsetAligner.align(this, t, java.util.Arrays.copyOfRange(ids, head, ids.length - tail),

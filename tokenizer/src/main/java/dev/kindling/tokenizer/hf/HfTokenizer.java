@@ -173,13 +173,14 @@ public final class HfTokenizer extends AbstractTokenizer {
      * the whitespace its {@code lstrip}/{@code rstrip} swallowed; the text between them is aligned on its own
      * (each is normalized and pre-tokenized on its own, so a prefix space is added per segment). Aligning the
      * whole text at once lost its place at an added token whose bytes were not next (lstrip/rstrip), and did not
-     * see a non-special added token as a segment boundary.
+     * see a non-special added token as a segment boundary. Without {@code parseSpecialTokens} a special token's
+     * spelling is text of its segment, as it is to {@code encode}.
      */
     @Override
-    public Encoding encodeWithOffsets(String text, boolean addSpecialTokens) {
+    public Encoding encodeWithOffsets(String text, boolean addSpecialTokens, boolean parseSpecialTokens) {
         String t = Utf8.scrubSurrogates(requireText(text));
         IntBuffer marks = new IntBuffer();
-        int[] ids = encode(t, addSpecialTokens, true, marks);
+        int[] ids = encode(t, addSpecialTokens, parseSpecialTokens, marks);
         int first = addSpecialTokens ? postProcessor.prefix().length : 0;
         int last = addSpecialTokens ? postProcessor.suffix().length : 0;
         int[] starts = new int[ids.length];

@@ -298,9 +298,9 @@ public final class SpmTokenizer extends AbstractTokenizer {
      * neither.
      */
     @Override
-    public Encoding encodeWithOffsets(String text, boolean addSpecialTokens) {
+    public Encoding encodeWithOffsets(String text, boolean addSpecialTokens, boolean parseSpecialTokens) {
         String t = Utf8.scrubSurrogates(requireText(text));
-        int[] ids = encode(t, addSpecialTokens);
+        int[] ids = encode(t, addSpecialTokens, parseSpecialTokens);
         int head = addSpecialTokens && addsBos() && ids.length > 0 && ids[0] == bosId() ? 1 : 0;
         int tail = addSpecialTokens && algorithm == Algorithm.LLAMA_CPP && addsEos() && ids.length > head
                 && ids[ids.length - 1] == eosId() ? 1 : 0;
