@@ -34,6 +34,9 @@ import scala.collection.Seq;
  * kindling_tokenize_split_special(text, tokenizer, add_special, split_special_tokens)
  *                                                   -> array&lt;int&gt;   (split_special_tokens: text that spells a special
  *                                                      token is tokenized as text, as HF's split_special_tokens=True)
+ * kindling_tokenize_offsets_split_special(text, tokenizer, add_special, split_special_tokens)
+ *                                                   -> kindling_tokenize_offsets' structs for those ids (a spelled
+ *                                                      special token's characters covered by its text tokens)
  * kindling_count_tokens(text, tokenizer)            -> int
  * kindling_count_tokens_ex(text, tokenizer, add_special) -> int
  * kindling_count_tokens_split_special(text, tokenizer, add_special, split_special_tokens) -> int
@@ -46,7 +49,8 @@ import scala.collection.Seq;
  * Null text or ids give null; a NULL element of the ids is skipped, as {@code array_join} skips them. A registered
  * Spark function has one arity, so the form with the special-token flag is
  * {@code kindling_tokenize_ex(text, tokenizer, add_special)}, and the form with both flags
- * {@code kindling_tokenize_split_special(text, tokenizer, add_special, split_special_tokens)}; the counts likewise.
+ * {@code kindling_tokenize_split_special(text, tokenizer, add_special, split_special_tokens)}; the counts and offsets
+ * likewise.
  */
 public final class TokenizerFunctions {
     private TokenizerFunctions() {}
@@ -72,6 +76,12 @@ public final class TokenizerFunctions {
                 (UDF3<String, String, Boolean, List<Row>>) (text, tok, special) -> text == null ? null
                         : offsetRows(text, tokenizer("kindling_tokenize_offsets", tok, hadoop).encodeWithOffsets(text, special != null && special)),
                 DataTypes.createArrayType(OFFSET_TYPE, false), Arg.string("text"), Arg.string("tokenizer"), Arg.bool("add_special"));
+        SqlUdfs.register(spark, "kindling_tokenize_offsets_split_special",
+                (UDF4<String, String, Boolean, Boolean, List<Row>>) (text, tok, special, split) -> text == null ? null
+                        : offsetRows(text, tokenizer("kindling_tokenize_offsets_split_special", tok, hadoop).encodeWithOffsets(text,
+                                special != null && special, split == null || !split)),
+                DataTypes.createArrayType(OFFSET_TYPE, false), Arg.string("text"), Arg.string("tokenizer"), Arg.bool("add_special"),
+                Arg.bool("split_special_tokens"));
         SqlUdfs.register(spark, "kindling_count_tokens",
                 (UDF2<String, String, Integer>) (text, tok) -> text == null ? null : tokenizer("kindling_count_tokens", tok, hadoop).count(text, false),
                 DataTypes.IntegerType, Arg.string("text"), Arg.string("tokenizer"));

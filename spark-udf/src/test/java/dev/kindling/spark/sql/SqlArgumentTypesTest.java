@@ -42,6 +42,8 @@ class SqlArgumentTypesTest {
         FUNCTIONS.put("kindling_tokenize_ex", new String[] {"text:s", "tokenizer:s", "add_special:b"});
         FUNCTIONS.put("kindling_tokenize_split_special", new String[] {"text:s", "tokenizer:s", "add_special:b", "split_special_tokens:b"});
         FUNCTIONS.put("kindling_tokenize_offsets", new String[] {"text:s", "tokenizer:s", "add_special:b"});
+        FUNCTIONS.put("kindling_tokenize_offsets_split_special",
+                new String[] {"text:s", "tokenizer:s", "add_special:b", "split_special_tokens:b"});
         FUNCTIONS.put("kindling_count_tokens", new String[] {"text:s", "tokenizer:s"});
         FUNCTIONS.put("kindling_count_tokens_ex", new String[] {"text:s", "tokenizer:s", "add_special:b"});
         FUNCTIONS.put("kindling_count_tokens_split_special", new String[] {"text:s", "tokenizer:s", "add_special:b", "split_special_tokens:b"});

