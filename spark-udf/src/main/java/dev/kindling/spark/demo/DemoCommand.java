@@ -84,6 +84,9 @@ public final class DemoCommand extends SparkCommand {
         // every row after the first stages had run
         dev.kindling.spark.inference.EngineCliOptions.requireTokenizer("--model", model, null, null);
         dev.kindling.spark.tokenize.ExecutorTokenizers.checkLocal("--tokenizer", tokenizer);
+        // a bare name that is nothing failed once the first stages had run, a minute in, a --model one as "tokenizer
+        // 'm.gguf'" (the token counts read the model's vocabulary first)
+        dev.kindling.spark.inference.EngineCliOptions.checkBareNames("--model", model, "--tokenizer", tokenizer, job.conf);
     }
 
     /** What a demo writes in its --output folder (and --overwrite replaces). */

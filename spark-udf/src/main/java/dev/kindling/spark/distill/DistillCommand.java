@@ -4,6 +4,7 @@ import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.cli.JobRun;
 import dev.kindling.spark.cli.PipelineOptions;
 import dev.kindling.spark.cli.SparkCommand;
+import dev.kindling.spark.inference.EngineCliOptions;
 import dev.kindling.spark.inference.Generate;
 import dev.kindling.spark.inference.InferenceProgress;
 import dev.kindling.spark.inference.Judge;
@@ -98,6 +99,7 @@ public final class DistillCommand implements Runnable {
         protected void validate() {
             super.validate();
             Sft.requireAnswers(sampling.maxTokens, "--max-tokens");
+            teacher.checkBareNames(job.conf);
         }
 
         @Override
@@ -196,6 +198,10 @@ public final class DistillCommand implements Runnable {
                 } catch (KindlingException e) {
                     throw KindlingException.usage("--rubric: " + e.getMessage());
                 }
+            }
+            teacher.checkBareNames(job.conf);
+            if (judge != null) {
+                EngineCliOptions.checkBareNames("--judge", judge, "--judge-tokenizer", judgeTokenizer, job.conf);
             }
         }
 
@@ -334,6 +340,7 @@ public final class DistillCommand implements Runnable {
                         + rougeThreshold);
             }
             teacher.teacherSpec();
+            teacher.checkBareNames(job.conf);
         }
 
         @Override

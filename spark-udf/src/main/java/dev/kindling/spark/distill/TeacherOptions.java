@@ -115,6 +115,16 @@ public class TeacherOptions {
         EngineCliOptions.requireTokenizer(modelOption, model, tokenizerOption, modelTokenizer);
     }
 
+    /**
+     * {@code --teacher} and {@code --teacher-tokenizer} as bare names that are nothing
+     * ({@link EngineCliOptions#checkBareNames}), last in a distill command's validation: they failed once Spark had
+     * started, 17 to 30 s in, as "nosuch.gguf does not exist", naming neither the option nor where it was looked for. An
+     * {@code s3a://} teacher is no bare name and is left to the job.
+     */
+    public void checkBareNames(java.util.Map<String, String> conf) {
+        EngineCliOptions.checkBareNames("--teacher", teacher, "--teacher-tokenizer", tokenizer, conf);
+    }
+
     public EngineSpec spec(String model, String modelTokenizer) {
         dev.kindling.spark.inference.EngineCliOptions.checkValues(device, threads, maxSequences, maxInFlight, kvCacheType);
         try {

@@ -48,12 +48,29 @@ public class EngineCliOptions {
      * started, as "nosuch.gguf does not exist", naming neither the option nor where it was looked for.
      */
     public EngineSpec spec(java.util.Map<String, String> conf) {
-        if (dev.kindling.spark.executor.LocalFiles.bareNameFoundNowhere(model, conf)) {
-            throw KindlingException.usage("--model '" + model + "': no such file (looked in " + java.nio.file.Path.of("").toAbsolutePath()
-                    + " and among the files given to Spark with --files)");
-        }
-        dev.kindling.spark.tokenize.ExecutorTokenizers.checkBareName("--tokenizer", tokenizer, conf);
+        checkBareNames("--model", model, "--tokenizer", tokenizer, conf);
         return spec();
+    }
+
+    /**
+     * Refuses a bare model name given as {@code modelOption}, or tokenizer name given as {@code tokenizerOption}, that is no
+     * file here and that no file given to Spark in {@code conf} (the command's {@code --conf}) or the session it joins
+     * supplies ({@link dev.kindling.spark.executor.LocalFiles#bareNameFoundNowhere}): the driver opens the model first,
+     * once Spark has started, and it failed there as "nosuch.gguf does not exist". Shared by every command that opens a
+     * model (distill's {@code --teacher} and {@code --judge} too), called last in its validation so that its own option
+     * mistakes are said first.
+     *
+     * @param tokenizerOption the option that gives this model its tokenizer, or null where the command has none
+     */
+    public static void checkBareNames(String modelOption, String model, String tokenizerOption, String tokenizer,
+            java.util.Map<String, String> conf) {
+        if (dev.kindling.spark.executor.LocalFiles.bareNameFoundNowhere(model, conf)) {
+            throw KindlingException.usage(modelOption + " '" + model + "': no such file (looked in "
+                    + java.nio.file.Path.of("").toAbsolutePath() + " and among the files given to Spark with --files)");
+        }
+        if (tokenizerOption != null) {
+            dev.kindling.spark.tokenize.ExecutorTokenizers.checkBareName(tokenizerOption, tokenizer, conf);
+        }
     }
 
     public EngineSpec spec() {

@@ -92,6 +92,8 @@ public final class SparkGenerateBenchCommand extends SparkCommand {
         ExecutorEngines.checkLocalModel("--model", model);
         // the engine gets no tokenizer: a llama2.c checkpoint failed after Spark had started and cached the prompts
         EngineCliOptions.requireTokenizer("--model", model, null, null);
+        // a bare name that is nothing failed once Spark had started, as "nosuch.gguf does not exist"
+        EngineCliOptions.checkBareNames("--model", model, null, null, job.conf);
     }
 
     /** Distinct story-like prompts (no shared prefix beyond a few words, so prefix caching does not help either side). */

@@ -237,6 +237,79 @@ class HelpAndEarlyChecksTest {
     }
 
     /**
+     * distill (its --teacher, --judge and their tokenizers), demo and bench spark-generate refuse a bare model or tokenizer
+     * name that is nothing as generate does: they failed 17 to 65 s in, once Spark had started, as "nosuchmodel.gguf does
+     * not exist" (demo's --model as "tokenizer 'nosuchmodel.gguf'"). Each case is said as one line, exit 2; a name --files
+     * gives is left to the job, and each command's own option mistakes are still said first.
+     */
+    @Test
+    void distillDemoAndBenchRefuseABareModelOrTokenizerNameThatIsNothingBeforeSparkStarts() throws Exception {
+        Path prompts = Files.writeString(tmp.resolve("prompts.jsonl"), "{\"id\":\"a\",\"prompt\":\"hi\"}\n");
+        Path seeds = Files.writeString(tmp.resolve("seeds.jsonl"), "{\"instruction\":\"Write a poem about the sea.\"}\n");
+        String out = tmp.resolve("out").toString();
+        String cwd = Path.of("").toAbsolutePath().toString();
+        String model = SharedData.require("llama2c/stories260K.gguf").toString();
+        String noModel = " 'nosuchmodel.gguf': no such file (looked in " + cwd + " and among the files given to Spark with --files)";
+        String noTokenizer = " 'nosuchtok': no such file (looked in " + cwd + " and among the files given to Spark with --files), "
+                + "and not a tokenizer name Kindling knows (byte-level)";
+        List<String> sft = List.of("distill", "sft", "--master", "bogus://x", "--prompts", prompts.toString(), "-o", out);
+        List<String> dpo = List.of("distill", "dpo", "--master", "bogus://x", "--prompts", prompts.toString(), "-o", out);
+        List<String> selfInstruct = List.of("distill", "self-instruct", "--master", "bogus://x", "--seed-tasks", seeds.toString(),
+                "--num", "2", "-o", out);
+        List<String> demo = List.of("demo", "--master", "bogus://x");
+        List<String> bench = List.of("bench", "spark-generate", "--master", "bogus://x", "--prompts", "2", "--reps", "1");
+        // {the command, the options added, what it says}
+        Object[][] cases = {
+            {sft, List.of("--teacher", "nosuchmodel.gguf"), "--teacher" + noModel},
+            {sft, List.of("--teacher", model, "--teacher-tokenizer", "nosuchtok"), "--teacher-tokenizer" + noTokenizer},
+            {dpo, List.of("--teacher", "nosuchmodel.gguf"), "--teacher" + noModel},
+            {dpo, List.of("--teacher", model, "--teacher-tokenizer", "nosuchtok"), "--teacher-tokenizer" + noTokenizer},
+            {dpo, List.of("--teacher", model, "--judge", "nosuchmodel.gguf"), "--judge" + noModel},
+            {dpo, List.of("--teacher", model, "--judge", model, "--judge-tokenizer", "nosuchtok"), "--judge-tokenizer" + noTokenizer},
+            {selfInstruct, List.of("--teacher", "nosuchmodel.gguf"), "--teacher" + noModel},
+            {selfInstruct, List.of("--teacher", model, "--teacher-tokenizer", "nosuchtok"), "--teacher-tokenizer" + noTokenizer},
+            {demo, List.of("--model", "nosuchmodel.gguf"), "--model" + noModel},
+            {demo, List.of("--tokenizer", "nosuchtok"), "--tokenizer" + noTokenizer},
+            {bench, List.of("--model", "nosuchmodel.gguf"), "--model" + noModel},
+            // the command's own mistakes first
+            {sft, List.of("--teacher", "nosuchmodel.gguf", "--chat", "off", "--system", "Be brief."), "--system needs the teacher"},
+            {sft, List.of("--teacher", "nosuchmodel.gguf", "--max-tokens", "0"), "sft: --max-tokens 0 gives an empty answer"},
+            {dpo, List.of("--teacher", "nosuchmodel.gguf", "--judge-method", "vibes"), "--judge-method must be auto or logprobs"},
+            {dpo, List.of("--teacher", model, "--judge", "nosuchmodel.gguf", "--samples", "1"), "--samples must be in 2.."},
+            {selfInstruct, List.of("--teacher", "nosuchmodel.gguf", "--shots", "0"), "--shots must be >= 1, got 0"},
+            {demo, List.of("--model", "nosuchmodel.gguf", "--overwrite"), "demo writes nothing without --output DIR"},
+            {bench, List.of("--model", "nosuchmodel.gguf", "--max-tokens", "0"), "--max-tokens must be >= 1, got 0"},
+        };
+        List<org.junit.jupiter.api.function.Executable> checks = new java.util.ArrayList<>();
+        for (Object[] c : cases) {
+            @SuppressWarnings("unchecked")
+            List<String> args = new java.util.ArrayList<>((List<String>) c[0]);
+            @SuppressWarnings("unchecked")
+            List<String> added = (List<String>) c[1];
+            args.addAll(added);
+            String said = (String) c[2];
+            checks.add(() -> {
+                ModeOptionsTest.Result r = ModeOptionsTest.run(args.toArray(new String[0]));
+                String why = String.join(" ", args) + ": " + r.err();
+                if (said.contains("no such file")) {
+                    assertEquals("kindling: error: " + said, r.err().strip(), why);
+                } else {
+                    assertTrue(r.err().strip().startsWith("kindling: error: " + said) && !r.err().contains("no such file"), why);
+                }
+                assertEquals(2, r.code(), why);
+            });
+        }
+        org.junit.jupiter.api.Assertions.assertAll(checks);
+        // given to Spark: left to the job (which fails on it here, the file given being nowhere, but not before Spark)
+        List<String> given = new java.util.ArrayList<>(sft);
+        given.addAll(List.of("--teacher", "nosuchmodel.gguf", "--conf", "spark.files=/data/nosuchmodel.gguf"));
+        ModeOptionsTest.Result f = ModeOptionsTest.run(given.toArray(new String[0]));
+        assertFalse(f.err().contains("no such file (looked in"), f.err());
+        assertTrue(f.code() != 0, f.err());
+        assertFalse(Files.exists(tmp.resolve("out")));
+    }
+
+    /**
      * A local model (or a model's tokenizer) that is not there, or a directory that holds no model, was reported only
      * after Spark had started, read the input and failed a task.
      */
@@ -462,6 +535,11 @@ class HelpAndEarlyChecksTest {
         for (String model : new String[] {"s3a://bucket/no-such-model.gguf", "no-such-model.gguf"}) {
             dev.kindling.spark.inference.ExecutorEngines.checkLocalModel("--model", model);
         }
+        // a remote teacher or judge is no bare name: no file to look for here
+        dev.kindling.spark.inference.EngineCliOptions.checkBareNames("--teacher", "s3a://bucket/no-such-model.gguf",
+                "--teacher-tokenizer", "s3a://bucket/tokenizer.json", java.util.Map.of());
+        dev.kindling.spark.inference.EngineCliOptions.checkBareNames("--judge", "hdfs://nn/no-such-model.gguf",
+                "--judge-tokenizer", "file:no-such-tokenizer.json", java.util.Map.of());
     }
 
     /** Every command's --format help carried pack's rule ("pack: parquet unless ... or megatron"). */
