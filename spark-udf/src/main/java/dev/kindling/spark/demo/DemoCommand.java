@@ -85,8 +85,10 @@ public final class DemoCommand extends SparkCommand {
         dev.kindling.spark.inference.EngineCliOptions.requireTokenizer("--model", model, null, null);
         dev.kindling.spark.tokenize.ExecutorTokenizers.checkLocal("--tokenizer", tokenizer);
         // a bare name that is nothing failed once the first stages had run, a minute in, a --model one as "tokenizer
-        // 'm.gguf'" (the token counts read the model's vocabulary first)
-        dev.kindling.spark.inference.EngineCliOptions.checkBareNames("--model", model, "--tokenizer", tokenizer, job.conf);
+        // 'm.gguf'" (the token counts read the model's vocabulary first); --tokenizer is the token counts' alone, so
+        // byte-level is one there
+        dev.kindling.spark.inference.EngineCliOptions.checkBareNames("--model", model, null, null, job.conf);
+        dev.kindling.spark.tokenize.ExecutorTokenizers.checkBareName("--tokenizer", tokenizer, job.conf);
     }
 
     /** What a demo writes in its --output folder (and --overwrite replaces). */

@@ -58,19 +58,27 @@ public class EngineCliOptions {
      * supplies ({@link dev.kindling.spark.executor.LocalFiles#bareNameFoundNowhere}): the driver opens the model first,
      * once Spark has started, and it failed there as "nosuch.gguf does not exist". Shared by every command that opens a
      * model (distill's {@code --teacher} and {@code --judge} too), called last in its validation so that its own option
-     * mistakes are said first.
+     * mistakes are said first. The engine opens its tokenizer as a file: {@code byte-level}, the token counts' built-in
+     * tokenizer, is none, and passed this check to fail as "byte-level does not exist" once Spark had started.
      *
-     * @param tokenizerOption the option that gives this model its tokenizer, or null where the command has none
+     * @param tokenizerOption the option that gives this model's engine its tokenizer, or null where the command has none
      */
     public static void checkBareNames(String modelOption, String model, String tokenizerOption, String tokenizer,
             java.util.Map<String, String> conf) {
         if (dev.kindling.spark.executor.LocalFiles.bareNameFoundNowhere(model, conf)) {
-            throw KindlingException.usage(modelOption + " '" + model + "': no such file (looked in "
-                    + java.nio.file.Path.of("").toAbsolutePath() + " and among the files given to Spark with --files)");
+            throw KindlingException.usage(notFound(modelOption, model));
         }
-        if (tokenizerOption != null) {
-            dev.kindling.spark.tokenize.ExecutorTokenizers.checkBareName(tokenizerOption, tokenizer, conf);
+        if (tokenizerOption != null && dev.kindling.spark.executor.LocalFiles.bareNameFoundNowhere(tokenizer, conf)) {
+            throw KindlingException.usage(notFound(tokenizerOption, tokenizer)
+                    + (tokenizer.equals(dev.kindling.spark.tokenize.ExecutorTokenizers.BYTE_LEVEL) ? "; the built-in byte-level "
+                    + "tokenizer counts tokens (tokenize, pack, demo), a model reads with its own vocabulary: give its tokenizer "
+                    + "file, or no " + tokenizerOption : ""));
         }
+    }
+
+    private static String notFound(String option, String path) {
+        return option + " '" + path + "': no such file (looked in " + java.nio.file.Path.of("").toAbsolutePath()
+                + " and among the files given to Spark with --files)";
     }
 
     public EngineSpec spec() {
