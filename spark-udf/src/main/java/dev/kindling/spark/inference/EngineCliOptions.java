@@ -48,8 +48,10 @@ public class EngineCliOptions {
      * started, as "nosuch.gguf does not exist", naming neither the option nor where it was looked for.
      */
     public EngineSpec spec(java.util.Map<String, String> conf) {
+        // the engine options' own mistakes first (--threads -1 with a model name that is nothing was said as the model)
+        EngineSpec spec = spec();
         checkBareNames("--model", model, "--tokenizer", tokenizer, conf);
-        return spec();
+        return spec;
     }
 
     /**

@@ -241,6 +241,13 @@ class HelpAndEarlyChecksTest {
         }
         ModeOptionsTest.assertUsageNaming(ModeOptionsTest.run("score", "--master", "bogus://x", "--model", "nosuchmodel.gguf",
                 "-i", in.toString(), "-o", out, "--truncate-prompts"), "--truncate-prompts cuts generate's prompts");
+        // the engine options' too (they were said after the model name)
+        ModeOptionsTest.assertUsageNaming(ModeOptionsTest.run("generate", "--master", "bogus://x", "--model", "nosuchmodel.gguf",
+                "-i", in.toString(), "-o", out, "--threads", "-1"), "--threads must be 0");
+        ModeOptionsTest.assertUsageNaming(ModeOptionsTest.run("score", "--master", "bogus://x", "--model", "nosuchmodel.gguf",
+                "-i", in.toString(), "-o", out, "--kv-cache-type", "q4"), "--kv-cache-type must be f32 or f16, got q4");
+        ModeOptionsTest.assertUsageNaming(ModeOptionsTest.run("embed", "--master", "bogus://x", "--model", "nosuchmodel.gguf",
+                "-i", in.toString(), "-o", out, "--max-sequences", "0"), "--max-sequences must be 1 to");
         assertFalse(Files.exists(tmp.resolve("out")));
     }
 
