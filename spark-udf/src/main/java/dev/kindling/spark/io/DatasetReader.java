@@ -1107,13 +1107,15 @@ public final class DatasetReader {
 
     /**
      * A folder given as an input: its path (the URI's, as the files' paths under it begin), as the user gave it, and a glob
-     * of its data files for the advice ({@code data/*.jsonl}).
+     * of its data files for the advice ({@code data/*.jsonl}); null where no glob reads them all.
      */
     record InputFolder(String path, String given, String glob) implements java.io.Serializable {}
 
     /**
-     * The inputs that are folders (not globs or files), each with a glob of the suffix of a data file directly in it (or
-     * {@code *.jsonl}); none where they cannot be listed (the reading then says why).
+     * The inputs that are folders (not globs or files), each with a glob of the suffixes of the data files directly in it
+     * ({@code *.jsonl}, {@code *{.jsonl,.jsonl.gz}}; {@code *.jsonl} where it has none), or none where it has a subfolder
+     * that is not hidden (a glob of the folder's files leaves out those in it); none where they cannot be listed (the
+     * reading then says why).
      */
     private static List<InputFolder> inputFolders(SparkSession spark, List<String> paths) {
         List<InputFolder> folders = new ArrayList<>();
@@ -1125,19 +1127,27 @@ public final class DatasetReader {
                 org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(given);
                 org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
                 if (fs.getFileStatus(p).isDirectory()) {
-                    String suffix = ".jsonl";
+                    // every suffix, not the first file's: the advice's *.jsonl.gz, taken from sotu.jsonl.gz beside
+                    // moby-dick.jsonl, read one of the folder's two data files, the other left out in silence
+                    java.util.SortedSet<String> suffixes = new java.util.TreeSet<>();
+                    boolean subfolder = false;
                     for (org.apache.hadoop.fs.FileStatus f : fs.listStatus(p)) {
                         String name = f.getPath().getName();
-                        if (f.isFile() && !name.startsWith("_") && !name.startsWith(".") && DataFormat.fromName(name) != null) {
+                        if (name.startsWith("_") || name.startsWith(".")) {
+                            continue;
+                        }
+                        subfolder |= f.isDirectory();
+                        if (f.isFile() && DataFormat.fromName(name) != null) {
                             int dot = name.lastIndexOf('.');
                             // a codec's (.gz) with the format's before it: part-0.jsonl.gz gives *.jsonl.gz
-                            suffix = DataFormat.fromName("x" + name.substring(dot)) != null ? name.substring(dot)
-                                    : name.substring(name.lastIndexOf('.', dot - 1));
-                            break;
+                            suffixes.add(DataFormat.fromName("x" + name.substring(dot)) != null ? name.substring(dot)
+                                    : name.substring(name.lastIndexOf('.', dot - 1)));
                         }
                     }
-                    folders.add(new InputFolder(fs.makeQualified(p).toUri().getPath(), given,
-                            (given.endsWith("/") ? given : given + "/") + "*" + suffix));
+                    String prefix = (given.endsWith("/") ? given : given + "/") + "*";
+                    String glob = subfolder ? null : suffixes.isEmpty() ? prefix + ".jsonl"
+                            : suffixes.size() == 1 ? prefix + suffixes.first() : prefix + "{" + String.join(",", suffixes) + "}";
+                    folders.add(new InputFolder(fs.makeQualified(p).toUri().getPath(), given, glob));
                 }
             } catch (java.io.IOException | RuntimeException e) {
                 // only advice is lost
@@ -1169,8 +1179,9 @@ public final class DatasetReader {
             String folder = f.path().endsWith("/") ? f.path() : f.path() + "/";
             if (path.startsWith(folder)) {
                 return "; its name says no data format, but it is in the input folder " + f.given() + ", and a folder is read "
-                        + "file by file, every file but hidden ones (named with . or _ first, as _SUCCESS): if it is not data, "
-                        + "give a glob of the data files (" + f.glob() + ") or move it out of the folder";
+                        + "file by file, recursively, every file but hidden ones (named with . or _ first, as _SUCCESS): if it "
+                        + "is not data, " + (f.glob() == null ? "move it out of the folder"
+                                : "give a glob of the data files (" + f.glob() + ") or move it out of the folder");
             }
         }
         return "";

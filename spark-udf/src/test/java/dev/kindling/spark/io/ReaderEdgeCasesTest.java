@@ -268,7 +268,7 @@ class ReaderEdgeCasesTest {
         String message = failure(spark, folder.toString());
         assertTrue(message.contains(folder.resolve("PROVENANCE.md") + ": line 1: malformed JSON"), message);
         assertTrue(message.contains("its name says no data format, but it is in the input folder " + folder + ", and a folder is "
-                + "read file by file, every file but hidden ones (named with . or _ first, as _SUCCESS): if it is not data, give a "
+                + "read file by file, recursively, every file but hidden ones (named with . or _ first, as _SUCCESS): if it is not data, give a "
                 + "glob of the data files (" + folder + "/*.jsonl) or move it out of the folder"), message);
         // the glob the advice gives reads the data alone
         assertEquals(1, DatasetReader.read(spark, ReadOptions.of(folder + "/*.jsonl")).collectAsList().size());
@@ -293,6 +293,35 @@ class ReaderEdgeCasesTest {
         Files.write(texts.resolve("notes.md"), new byte[] {'a', (byte) 0xFF, 'b'});
         String text = failure(spark, ReadOptions.of(texts.toString()).withFormat(DataFormat.TEXT_FILES));
         assertTrue(text.contains("notes.md") && !text.contains("input folder"), text);
+    }
+
+    /**
+     * The glob the advice gives for a folder of data files with two suffixes (shared/data/corpus: moby-dick.jsonl and
+     * sotu.jsonl.gz beside PROVENANCE.md) names both: it was the first listed file's, *.jsonl.gz, and the run it advised
+     * read one of the two files, the other left out in silence. A folder with a subfolder gets no glob: a glob of the
+     * folder's files leaves out the subfolder's.
+     */
+    @Test
+    void theGlobAdvisedForAFolderInputReadsEveryDataFileOfIt() throws Exception {
+        SparkSession spark = TestSpark.session();
+        Path mixed = Files.createDirectories(tmp.resolve("mixed-suffixes"));
+        Files.writeString(mixed.resolve("moby-dick.jsonl"), "{\"id\":\"a\",\"text\":\"one\"}\n");
+        try (OutputStream out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(mixed.resolve("sotu.jsonl.gz")))) {
+            out.write("{\"id\":\"b\",\"text\":\"two\"}\n".getBytes(StandardCharsets.UTF_8));
+        }
+        Files.writeString(mixed.resolve("PROVENANCE.md"), "# Provenance\n");
+        String message = failure(spark, mixed.toString());
+        String glob = mixed + "/*{.jsonl,.jsonl.gz}";
+        assertTrue(message.contains("give a glob of the data files (" + glob + ") or move it out of the folder"), message);
+        assertEquals(List.of("a", "b"), DatasetReader.read(spark, ReadOptions.of(glob)).select("id").orderBy("id")
+                .as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
+        Path nested = Files.createDirectories(tmp.resolve("with-subfolder").resolve("2026"));
+        Files.writeString(nested.resolve("part-0.jsonl"), "{\"id\":\"a\",\"text\":\"one\"}\n");
+        Files.writeString(nested.getParent().resolve("part-1.jsonl"), "{\"id\":\"b\",\"text\":\"two\"}\n");
+        Files.writeString(nested.getParent().resolve("README"), "Read me first.\n");
+        String nestedMessage = failure(spark, nested.getParent().toString());
+        assertTrue(nestedMessage.contains("if it is not data, move it out of the folder") && !nestedMessage.contains("glob"),
+                nestedMessage);
     }
 
     private static String failure(SparkSession spark, String input) {
