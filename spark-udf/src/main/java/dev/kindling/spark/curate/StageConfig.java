@@ -70,7 +70,9 @@ public final class StageConfig {
             }
             root = mapper.readTree(bytes);
         } catch (IOException e) {
-            throw KindlingException.usage("config " + file + " is not valid " + (yaml ? "YAML" : "JSON") + ": " + parserMessage(e));
+            // YAML in pipeline.conf was refused as "not valid JSON: Unrecognized token 'stages'", which did not say why JSON
+            String how = yaml || name.endsWith(".json") ? "" : " (a config whose name ends in neither .yaml nor .yml is read as JSON)";
+            throw KindlingException.usage("config " + file + " is not valid " + (yaml ? "YAML" : "JSON") + how + ": " + parserMessage(e));
         }
         java.nio.file.Path local = dev.kindling.spark.io.LocalPaths.localOrNull(file);
         String folder = local != null ? local.toAbsolutePath().getParent().toString()
@@ -128,7 +130,16 @@ public final class StageConfig {
      */
     private static List<PipelineStage> parse(JsonNode root, String source, String folder, boolean keepDuplicates) {
         if (root == null || !root.isObject() || !root.has("stages") || !root.get("stages").isArray()) {
-            throw KindlingException.usage("config " + source + ": expected an object with a 'stages' list");
+            // 'stage:' for 'stages:' was "expected an object with a 'stages' list" alone, the typo not shown
+            List<String> keys = new ArrayList<>();
+            if (root != null) {
+                root.fieldNames().forEachRemaining(k -> keys.add("'" + k + "'"));
+            }
+            String found = root == null || root.isMissingNode() || root.isNull() ? "an empty file"
+                    : !root.isObject() ? (root.isArray() ? "a list (give it as 'stages: [...]')" : "the value " + root)
+                    : root.has("stages") ? "'stages' holding " + root.get("stages")
+                    : root.isEmpty() ? "an empty object" : (keys.size() == 1 ? "the key " : "the keys ") + String.join(", ", keys);
+            throw KindlingException.usage("config " + source + ": expected an object with a 'stages' list, found " + found);
         }
         for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
             String k = it.next();
@@ -142,7 +153,9 @@ public final class StageConfig {
         for (JsonNode item : root.get("stages")) {
             String where = "config " + source + ": stages[" + i + "]";
             if (!item.isObject() || item.size() != 1) {
-                throw KindlingException.usage(where + ": expected a one-key object {type: {options}}, got " + item);
+                // a bare '- c4' (YAML's string) got no hint of the form that was meant
+                throw KindlingException.usage(where + ": expected a one-key object {type: {options}}, got " + item
+                        + (item.isTextual() ? " (a stage without options is written '- " + item.asText() + ": {}')" : ""));
             }
             String type = item.fieldNames().next();
             JsonNode opts = item.get(type);

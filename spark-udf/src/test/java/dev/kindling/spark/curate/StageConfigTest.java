@@ -99,6 +99,37 @@ class StageConfigTest {
         assertEquals(2, StageConfig.read(ok.toString(), null, false).size());
     }
 
+    /**
+     * The three slips a config's author makes first are each named with what was found: 'stage:' for 'stages:' (it said
+     * "expected an object with a 'stages' list" alone), a bare '- c4' (no hint of '- c4: {}'), and YAML in a file named
+     * otherwise than .yaml/.yml, read as JSON ("not valid JSON: Unrecognized token 'stages'", not saying why JSON).
+     */
+    @Test
+    void aMistypedConfigSaysWhatItFound(@TempDir java.nio.file.Path tmp) throws Exception {
+        String[][] cases = {
+            {"typo.yaml", "stage:\n  - c4: {}\n", "expected an object with a 'stages' list, found the key 'stage'"},
+            {"two.yaml", "stage: [c4]\nname: x\n", "found the keys 'stage', 'name'"},
+            {"empty.yaml", "", "found an empty file"},
+            {"list.yaml", "- c4: {}\n", "found a list (give it as 'stages: [...]')"},
+            {"word.yaml", "c4\n", "found the value \"c4\""},
+            {"map.yaml", "stages: {c4: {}}\n", "found 'stages' holding {\"c4\":{}}"},
+            {"bare.yaml", "stages:\n  - c4\n", "stages[0]: expected a one-key object {type: {options}}, got \"c4\" (a stage "
+                    + "without options is written '- c4: {}')"},
+            {"pipeline.conf", "stages:\n  - c4: {}\n", "is not valid JSON (a config whose name ends in neither .yaml nor .yml "
+                    + "is read as JSON): Unrecognized token 'stages'"},
+        };
+        for (String[] c : cases) {
+            java.nio.file.Path f = java.nio.file.Files.writeString(tmp.resolve(c[0]), c[1]);
+            KindlingException e = assertThrows(KindlingException.class, () -> StageConfig.read(f.toString(), null, false), c[0]);
+            assertEquals(KindlingException.USAGE, e.exitCode(), e.getMessage());
+            assertTrue(e.getMessage().contains(c[2]), c[0] + ": " + e.getMessage());
+        }
+        // a .json file gets no such note: it is JSON by its name
+        java.nio.file.Path json = java.nio.file.Files.writeString(tmp.resolve("p.json"), "stages:\n");
+        assertFalse(assertThrows(KindlingException.class, () -> StageConfig.read(json.toString(), null, false)).getMessage()
+                .contains("neither"));
+    }
+
     /** exact_dedup's and minhash_dedup's 'against': paths of an earlier corpus, relative ones read from the config's folder. */
     @Test
     void againstPathsAreTheConfigsNeighbours(@TempDir java.nio.file.Path tmp) throws Exception {
