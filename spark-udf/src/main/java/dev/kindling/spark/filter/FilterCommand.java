@@ -23,7 +23,7 @@ public final class FilterCommand extends SparkCommand {
     PipelineOptions pipeline;
 
     @Option(names = "--filters", paramLabel = "LIST", defaultValue = "gopher,c4,fineweb",
-            description = "Comma-separated filters, run in this order (default: ${DEFAULT-VALUE}).")
+            description = "Comma-separated filters, run in this order (default: ${DEFAULT-VALUE}; none with --decontaminate).")
     String filters;
 
     @Option(names = "--pii-kinds", paramLabel = "LIST", defaultValue = "email,ipv4,ipv6,phone",
@@ -46,7 +46,13 @@ public final class FilterCommand extends SparkCommand {
 
     List<PipelineStage> stages() {
         List<PipelineStage> stages = new ArrayList<>();
-        for (String f : filters.split(",")) {
+        // the default filters are for a run that names none: 'filter --decontaminate mmlu.jsonl' also ran gopher, c4 and
+        // fineweb, dropping most of an instruction set's rows and rewriting the texts c4 kept, where it asked for
+        // decontamination alone (as the 'no filter given' error, which offers --decontaminate FILE, reads it)
+        boolean filtersGiven = spec != null && spec.commandLine() != null && spec.commandLine().getParseResult() != null
+                && spec.commandLine().getParseResult().hasMatchedOption("--filters");
+        String named = decontaminate != null && !filtersGiven ? "" : filters;
+        for (String f : named.split(",")) {
             String name = f.trim().toLowerCase(Locale.ROOT);
             if (name.isEmpty()) {
                 continue;

@@ -354,4 +354,26 @@ class FilterStagesTest {
         List<Row> decon = new Decontamination().setBenchmark(bench.toString()).transform(texts).collectAsList();
         assertEquals(java.util.Arrays.asList(null, "decontaminate:ngram_overlap"), decon.stream().map(r -> r.getString(1)).toList());
     }
+
+    /** The stages 'kindling filter ARGS' runs, by name, as the command line parses them. */
+    private static List<String> filterStages(String... args) {
+        FilterCommand command = new FilterCommand();
+        new picocli.CommandLine(command).parseArgs(args);
+        return command.stages().stream().map(dev.kindling.spark.stage.PipelineStage::name).toList();
+    }
+
+    /**
+     * --filters' default (gopher,c4,fineweb) is for a run that names no filter: 'filter --decontaminate mmlu.jsonl' also
+     * ran the quality filters, which dropped most rows of an instruction set and rewrote the texts c4 kept, where it
+     * asked for decontamination alone. Named filters run before it as they did.
+     */
+    @Test
+    void decontaminateAloneRunsNoDefaultFilters() {
+        assertEquals(List.of("decontaminate"), filterStages("-i", "in.jsonl", "-o", "out", "--decontaminate", "b.jsonl"));
+        assertEquals(List.of("gopher_repetition", "gopher_quality", "c4", "fineweb", "decontaminate"),
+                filterStages("-i", "in.jsonl", "-o", "out", "--filters", "gopher,c4,fineweb", "--decontaminate", "b.jsonl"));
+        assertEquals(List.of("pii", "decontaminate"),
+                filterStages("-i", "in.jsonl", "-o", "out", "--filters", "pii", "--decontaminate", "b.jsonl"));
+        assertEquals(List.of("gopher_repetition", "gopher_quality", "c4", "fineweb"), filterStages("-i", "in.jsonl", "-o", "out"));
+    }
 }
