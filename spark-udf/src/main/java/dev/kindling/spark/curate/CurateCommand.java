@@ -45,8 +45,25 @@ public final class CurateCommand extends SparkCommand {
         // a local config is checked before Spark starts; a remote one needs the job's Hadoop settings, so the session
         if (!SideFile.remote(config)) {
             stages = StageConfig.read(config, null, keepDuplicates);
+            requireDedupStageForKeepDuplicates();
         }
         job.checkInputAndOutput();
+    }
+
+    /**
+     * Refuses --keep-duplicates where the config has no dedup stage: it ran as --keep-rejected, the filters' rejected
+     * rows in the output and no cluster_id or duplicate_of, as the option the user meant was not the one given (filter and
+     * dedup refuse their options that apply to a stage not run).
+     */
+    private void requireDedupStageForKeepDuplicates() {
+        boolean dedup = stages.stream().map(s -> s instanceof RepeatedStage r ? r.inner() : s)
+                .anyMatch(s -> s instanceof dev.kindling.spark.dedup.ExactDedup || s instanceof dev.kindling.spark.dedup.MinHashDedup
+                        || s instanceof dev.kindling.spark.dedup.SentenceDedupStage);
+        if (keepDuplicates && !dedup) {
+            throw dev.kindling.spark.KindlingException.usage("--keep-duplicates applies with a dedup stage (exact_dedup, "
+                    + "minhash_dedup, sentence_dedup), and --config " + config + " has none; to keep the rows its stages "
+                    + "reject, with their reason, give --keep-rejected");
+        }
     }
 
     /**
@@ -100,6 +117,7 @@ public final class CurateCommand extends SparkCommand {
     protected int run(JobRun run) {
         if (stages == null) {
             stages = StageConfig.read(config, run.spark().sparkContext().hadoopConfiguration(), keepDuplicates);
+            requireDedupStageForKeepDuplicates();
             requireOutputsApartFromReadFiles(); // a remote config's benchmarks, now known, before any output is touched
         }
         if (keepDuplicates) {

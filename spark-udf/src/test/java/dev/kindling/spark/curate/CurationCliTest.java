@@ -277,6 +277,24 @@ class CurationCliTest {
         assertTrue(!Files.exists(out));
     }
     /**
+     * curate --keep-duplicates with a config of filters alone is refused before Spark starts: it ran as --keep-rejected,
+     * the filters' rejected rows in the output and no cluster_id or duplicate_of, as dedup and filter refuse options for a
+     * stage that is not run. With a dedup stage it runs as before.
+     */
+    @Test
+    void keepDuplicatesWithoutADedupStageIsRefused() throws Exception {
+        Path config = tmp.resolve("filters-only.yaml");
+        Files.writeString(config, "stages:\n  - gopher: {}\n  - pii: {}\n");
+        Path out = tmp.resolve("filters-only-out");
+        Cli.Result r = Cli.run("curate", "--config", config.toString(), "--keep-duplicates", "-i", input.toString(), "-o", out.toString());
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("--keep-duplicates applies with a dedup stage (exact_dedup, minhash_dedup, sentence_dedup), "
+                + "and --config " + config + " has none; to keep the rows its stages reject, with their reason, give --keep-rejected"),
+                r.err());
+        assertTrue(!Files.exists(out));
+    }
+
+    /**
      * A filter named twice in --filters is a stage of its own, as in curate: the second fineweb's drop (after c4 cut
      * the document's lines short) was credited to the first fineweb, and c4 was shown seeing one document of two.
      */
