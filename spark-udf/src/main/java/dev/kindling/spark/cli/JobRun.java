@@ -427,7 +427,11 @@ public final class JobRun {
         }
         out.print(report.toTable());
         if (output != null) {
-            out.println("output: " + output.path() + (quarantine != null ? " (bad rows: " + quarantine + ")" : "")
+            // the table's 'kept' is the documents that passed: with --keep-rejected (curate's and dedup's --keep-duplicates)
+            // the output holds the rejected ones too, which a user counting its rows against 'kept' was not told
+            boolean withRejected = p != null && p.keepRejected && report.documentsDropped() > 0;
+            out.println("output: " + output.path() + (withRejected ? " (also the " + String.format(java.util.Locale.ROOT, "%,d", report.documentsDropped())
+                    + " rejected documents, each with its reason)" : "") + (quarantine != null ? " (bad rows: " + quarantine + ")" : "")
                     + (p != null && p.rejected != null ? " (rejected: " + p.rejected + ")" : ""));
         }
         if (p != null && p.stats != null) {

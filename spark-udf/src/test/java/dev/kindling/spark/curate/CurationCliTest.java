@@ -199,6 +199,11 @@ class CurationCliTest {
             }
         }
         assertTrue(exact >= 25 && near >= 20, "exact " + exact + ", near " + near);
+        // the table's 'kept' is the rows without a reason: the summary says the output holds the rejected ones too
+        long rejectedRows = rows.stream().filter(row -> row.getString(1) != null).count();
+        assertTrue(r.out().contains("output: " + out + " (also the " + String.format(java.util.Locale.ROOT, "%,d", rejectedRows)
+                + " rejected documents, each with its reason)"), r.out());
+        assertTrue(r.out().contains(String.format(java.util.Locale.ROOT, "%,d kept", rows.size() - rejectedRows)), r.out());
     }
 
     @Test
