@@ -55,7 +55,7 @@ class OutputColumnCollisionsTest {
         refused("countsCol 'text' names an existing column", () -> new PiiRedaction().setCountsCol("text").transformSchema(DOCS));
         refused("countsCol 'reason' names an existing column", () -> new PiiRedaction().setCountsCol("reason").transformSchema(DOCS));
         Decontamination flag = new Decontamination().setBenchmark("bench.jsonl").setMode("flag").setFlagCol("text");
-        refused("flagCol 'text' (a curate config's flag_column) names an existing column", () -> flag.transformSchema(DOCS));
+        refused("flagCol 'text' (a curate config's flag_column, filter's --flag-column) names an existing column", () -> flag.transformSchema(DOCS));
         Decontamination bogus = new Decontamination().setBenchmark("bench.jsonl");
         // a value given through copy(ParamMap) (or a saved stage) is refused there, as setMode refuses it
         refused("mode must be drop or flag, got 'bogus'", () -> bogus.copy(new ParamMap().put(bogus.mode(), "bogus")));

@@ -175,7 +175,7 @@ public final class Decontamination extends CurationStage<Decontamination> {
         }
         if (getMode().equals("flag") && java.util.Arrays.stream(in.fieldNames()).anyMatch(f -> f.equalsIgnoreCase(getFlagCol()))) {
             // it would replace that column (the text, the reasons) with the flags
-            throw KindlingException.usage(NAME + ": flagCol '" + getFlagCol() + "' (a curate config's flag_column) names an existing column; choose another");
+            throw KindlingException.usage(NAME + ": flagCol '" + getFlagCol() + "' (a curate config's flag_column, filter's --flag-column) names an existing column; choose another");
         }
         return getMode().equals("flag") ? in.add(getFlagCol(), DataTypes.BooleanType, true) : in;
     }

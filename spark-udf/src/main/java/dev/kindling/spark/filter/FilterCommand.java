@@ -44,6 +44,12 @@ public final class FilterCommand extends SparkCommand {
     @Option(names = "--flag-contaminated", description = "Keep contaminated documents, with contaminated = true, instead of dropping them.")
     boolean flagContaminated;
 
+    // an input with a 'contaminated' column of its own was refused naming a curate config's flag_column, which filter
+    // had no counterpart of: its user could only rename the input's column
+    @Option(names = "--flag-column", paramLabel = "NAME", defaultValue = "contaminated",
+            description = "With --flag-contaminated: the column it sets (default: ${DEFAULT-VALUE}).")
+    String flagColumn;
+
     List<PipelineStage> stages() {
         List<PipelineStage> stages = new ArrayList<>();
         // the default filters are for a run that names none: 'filter --decontaminate mmlu.jsonl' also ran gopher, c4 and
@@ -70,15 +76,22 @@ public final class FilterCommand extends SparkCommand {
             if (decontaminate.isBlank()) {
                 throw KindlingException.usage("--decontaminate needs a benchmark file, got '" + decontaminate + "'");
             }
+            if (flagColumn.isBlank()) {
+                throw KindlingException.usage("--flag-column needs a column name, got '" + flagColumn + "'");
+            }
             if (decontaminateNgram < 1) {
                 throw KindlingException.usage("--decontaminate-ngram must be at least 1, got " + decontaminateNgram);
             }
             stages.add(new Decontamination().setBenchmark(decontaminate)
                     .setBenchmarkColumns(listOption("--decontaminate-columns", decontaminateColumns, null))
-                    .setNgram(decontaminateNgram).setMode(flagContaminated ? "flag" : "drop"));
+                    .setNgram(decontaminateNgram).setMode(flagContaminated ? "flag" : "drop").setFlagCol(flagColumn));
+            if (!flagContaminated) {
+                refuseUnless("--flag-contaminated", "", "--flag-column");
+            }
         } else {
             // they configure a stage that is not run: the user who asked for --flag-contaminated got nothing flagged
-            refuseUnless("--decontaminate FILE", "", "--decontaminate-columns", "--decontaminate-ngram", "--flag-contaminated");
+            refuseUnless("--decontaminate FILE", "", "--decontaminate-columns", "--decontaminate-ngram", "--flag-contaminated",
+                    "--flag-column");
         }
         if (stages.stream().noneMatch(s -> s instanceof PiiRedaction)) {
             refuseUnless("pii in --filters", "", "--pii-kinds");

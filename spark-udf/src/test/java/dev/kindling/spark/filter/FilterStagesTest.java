@@ -376,4 +376,40 @@ class FilterStagesTest {
                 filterStages("-i", "in.jsonl", "-o", "out", "--filters", "pii", "--decontaminate", "b.jsonl"));
         assertEquals(List.of("gopher_repetition", "gopher_quality", "c4", "fineweb"), filterStages("-i", "in.jsonl", "-o", "out"));
     }
+
+    /**
+     * filter --flag-contaminated on an input with a 'contaminated' column of its own was refused naming a curate config's
+     * flag_column, which filter had no counterpart of: --flag-column names the column, and the refusal names it.
+     */
+    @Test
+    void flagColumnNamesTheFlagOfFilter() {
+        FilterCommand command = new FilterCommand();
+        new picocli.CommandLine(command).parseArgs("-i", "in.jsonl", "-o", "out", "--decontaminate", "b.jsonl", "--flag-contaminated",
+                "--flag-column", "in_benchmark");
+        Decontamination d = (Decontamination) command.stages().get(0);
+        assertEquals("flag", d.getMode());
+        assertEquals("in_benchmark", d.getFlagCol());
+        StructType docs = new StructType().add("id", DataTypes.StringType).add("text", DataTypes.StringType)
+                .add("contaminated", DataTypes.BooleanType);
+        KindlingException taken = assertThrows(KindlingException.class,
+                () -> new Decontamination().setBenchmark("b.jsonl").setMode("flag").transformSchema(docs));
+        assertTrue(taken.getMessage().contains("flagCol 'contaminated' (a curate config's flag_column, filter's --flag-column) "
+                + "names an existing column"), taken.getMessage());
+        for (String[] args : new String[][] {
+                {"--decontaminate", "b.jsonl", "--flag-column", "in_benchmark"},
+                {"--flag-column", "in_benchmark"},
+                {"--decontaminate", "b.jsonl", "--flag-contaminated", "--flag-column", " "}}) {
+            FilterCommand refused = new FilterCommand();
+            new picocli.CommandLine(refused).parseArgs(concat(new String[] {"-i", "in.jsonl", "-o", "out"}, args));
+            KindlingException e = assertThrows(KindlingException.class, refused::stages, String.join(" ", args));
+            assertEquals(KindlingException.USAGE, e.exitCode());
+            assertTrue(e.getMessage().contains("--flag-column"), e.getMessage());
+        }
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
 }
