@@ -230,7 +230,9 @@ public final class StageConfig {
             m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement("'" + snake + "'"));
         }
         m.appendTail(out);
-        return out.toString();
+        // MinHashParams' own check names the Java field ("bands x rows must fit in numPerm: ... numPerm=112"), which a
+        // config spells num_perm
+        return out.toString().replaceAll("\\bnumPerm\\b", "num_perm");
     }
 
     private static ObjectMapper mapper() {

@@ -185,7 +185,7 @@ class StageConfigTest {
         KindlingException e = assertThrows(KindlingException.class, () -> yaml("stages:\n  - minhash_dedup: {num_perm: 50000}\n"));
         assertTrue(e.getMessage().contains("stages[0] (minhash_dedup): 'num_perm' must be in [1, 8192], got 50000"), e.getMessage());
         e = assertThrows(KindlingException.class, () -> yaml("stages:\n  - minhash_dedup: {bands: 200, rows: 50}\n"));
-        assertTrue(e.getMessage().contains("numPerm must be in [1, 8192] (the values of each document's signature; datatrove uses "
+        assertTrue(e.getMessage().contains("stages[0] (minhash_dedup): num_perm must be in [1, 8192] (the values of each document's signature; datatrove uses "
                 + "112), got 10000"), e.getMessage());
     }
 
@@ -296,7 +296,9 @@ class StageConfigTest {
         assertFalse(e.getMessage().contains("kindling_minhash_dedup"), e.getMessage());
         assertTrue(e.getMessage().contains("stages[0] (minhash_dedup): 'num_perm' "), e.getMessage());
         e = assertThrows(KindlingException.class, () -> yaml("stages:\n  - minhash_dedup: {bands: 20, rows: 8, num_perm: 112}\n"));
-        assertTrue(e.getMessage().contains("bands x rows must fit in numPerm"), e.getMessage());
+        // as the config spells it (it said numPerm, the Java field)
+        assertTrue(e.getMessage().endsWith("stages[0] (minhash_dedup): bands x rows must fit in num_perm: bands=20 rows=8 num_perm=112"),
+                e.getMessage());
         e = assertThrows(KindlingException.class, () -> yaml("stages:\n  - c4: {strict: true}\n"));
         assertTrue(e.getMessage().contains("unknown option 'strict' (it takes none)"), e.getMessage());
         e = assertThrows(KindlingException.class, () -> yaml("stages:\n  - decontaminate: {}\n"));
