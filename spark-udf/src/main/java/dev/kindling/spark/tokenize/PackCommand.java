@@ -286,7 +286,7 @@ public final class PackCommand extends SparkCommand {
             // the separator named: the tokenizer's EOS is tokenizer_config.json's eos_token, which for a chat checkpoint
             // is its turn end (Qwen3's <|im_end|>, Gemma 3's <end_of_turn>), and nothing said so before the shards were
             // used for pre-training
-            String separator = String.format(en, "; after each document: %s (id %d, %s)", tok.tokenText(eos), eos,
+            String separator = String.format(en, "; after each document: %s (id %d, %s)", visible(tok.tokenText(eos)), eos,
                     eosId != null ? "--eos-id" : "the tokenizer's EOS; --eos-id to choose another");
             if (wholeDocuments) {
                 run.out().printf(en, "pack: %s -> %s, one a document (%,d tokens)%s%n", counted, seqs, tokens, separator);
@@ -302,6 +302,29 @@ public final class PackCommand extends SparkCommand {
         } finally {
             docs.unpersist(false);
         }
+    }
+
+    /**
+     * A token's text for the one-line summary, its control characters escaped: llama2.c's tokenizer.bin spells its EOS
+     * "\n</s>\n", which broke the line in three.
+     */
+    static String visible(String text) {
+        StringBuilder b = new StringBuilder();
+        text.codePoints().forEach(c -> {
+            switch (c) {
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (Character.isISOControl(c)) {
+                        b.append(String.format(java.util.Locale.ROOT, "\\u%04X", c));
+                    } else {
+                        b.appendCodePoint(c);
+                    }
+                }
+            }
+        });
+        return b.toString();
     }
 
     private boolean megatron() {

@@ -639,6 +639,14 @@ class TokenizeSparkTest {
         assertEquals(0, chosen.code(), chosen.toString());
         assertTrue(chosen.out().contains("one a document (") && chosen.out().contains("; after each document: <|endoftext|> (id 151643, --eos-id)"),
                 chosen.out());
+        // llama2.c's tokenizer.bin spells its EOS "\n</s>\n": shown escaped, the summary stays one line
+        String llama2c = SharedData.require("llama2c/tok512.bin").toString();
+        Cli.Result escaped = Cli.run("pack", "--no-progress", "--tokenizer", llama2c, "--seq-len", "4", "--pad", "--input", in.toString(),
+                "--output", tmp.resolve("llama2c").toString());
+        assertEquals(0, escaped.code(), escaped.toString());
+        String summary = escaped.out().lines().filter(l -> l.startsWith("pack: ")).findFirst().orElseThrow();
+        assertTrue(summary.endsWith("; after each document: \\n</s>\\n (id 2, the tokenizer's EOS; --eos-id to choose another)"),
+                escaped.out());
     }
 
     /** pack with --on-error quarantine writes the unreadable rows aside, as every pipeline command does (it wrote nothing). */
