@@ -133,5 +133,17 @@ public final class ExecutorTokenizers {
                 && !java.nio.file.Files.exists(local.resolve("tokenizer.json.gz"))) {
             throw KindlingException.usage(option + " " + path + ": directory holds no tokenizer.json or tokenizer.json.gz");
         }
+        java.util.regex.Matcher data = local == null ? null
+                : DATA_FILE_NAME.matcher(String.valueOf(local.getFileName()).toLowerCase(java.util.Locale.ROOT));
+        if (data != null && data.matches() && java.nio.file.Files.isRegularFile(local)) {
+            // the input given as the tokenizer (-i and --tokenizer swapped): a .jsonl starts with '{' and was read as a
+            // tokenizer.json once Spark had started, failing as "model: missing"
+            throw KindlingException.usage(option + " " + path + ": a data file by its name (" + data.group(1) + "), not a tokenizer: "
+                    + "expected a tokenizer.json (or a folder holding one), a .gguf, a .tiktoken rank file or a llama2.c tokenizer.bin");
+        }
     }
+
+    /** Names of the data files Kindling reads (JSON Lines, compressed or not, and Parquet), which no tokenizer has. */
+    private static final java.util.regex.Pattern DATA_FILE_NAME = java.util.regex.Pattern.compile(
+            ".*(\\.jsonl(?:\\.(?:gz|bz2|deflate|lz4|snappy|zst))?|\\.parquet)");
 }

@@ -174,6 +174,24 @@ class HelpAndEarlyChecksTest {
     }
 
     /**
+     * The input given as the tokenizer (-i and --tokenizer swapped) is a usage error before Spark starts: a .jsonl starts
+     * with '{', was read as a tokenizer.json once Spark had started, and failed as "model: missing".
+     */
+    @Test
+    void aDataFileGivenAsTheTokenizerIsAUsageErrorBeforeSparkStarts() throws Exception {
+        Path in = Files.writeString(tmp.resolve("in.jsonl"), "{\"id\":\"a\",\"text\":\"hi\"}\n");
+        Path parquet = Files.writeString(tmp.resolve("part-0.snappy.parquet"), "PAR1");
+        String expected = ", not a tokenizer: expected a tokenizer.json (or a folder holding one), a .gguf, a .tiktoken rank file or a "
+                + "llama2.c tokenizer.bin";
+        ModeOptionsTest.assertUsageNaming(ModeOptionsTest.run("tokenize", "--master", "bogus://x", "--tokenizer", in.toString(),
+                "-i", in.toString(), "-o", tmp.resolve("out").toString()), "--tokenizer " + in + ": a data file by its name (.jsonl)" + expected);
+        ModeOptionsTest.assertUsageNaming(ModeOptionsTest.run("pack", "--master", "bogus://x", "--tokenizer", parquet.toString(),
+                "-i", in.toString(), "-o", tmp.resolve("out").toString(), "--seq-len", "8"),
+                "--tokenizer " + parquet + ": a data file by its name (.parquet)" + expected);
+        assertFalse(Files.exists(tmp.resolve("out")));
+    }
+
+    /**
      * A bare --tokenizer name that is no file, no built-in tokenizer's and no file given to Spark was reported only
      * after Spark had started, as "nosuchname does not exist", naming neither the option nor where it was looked for.
      * It is checked after the command's own option checks, whose mistakes are said first (a placeholder name in a
