@@ -296,7 +296,17 @@ public final class Engine implements AutoCloseable {
                 throw new PromptTooLongException(source, ids.length, c.contextLength());
             }
             int keep = Math.max(1, c.contextLength() - Math.max(1, Math.min(reserve, c.contextLength() / 2)));
-            ids = Arrays.copyOfRange(ids, ids.length - keep, ids.length);
+            if (keep > 1 && codec != null && codec.addsBos() && ids[0] == codec.bosId()) {
+                // the BOS the tokenizer put first stays first, as Hugging Face's truncation (special tokens added after
+                // it, so vLLM's truncate_prompt_tokens) and llama.cpp's n_keep keep it: cut with the rest, the model
+                // read the prompt's end as if a document started mid-sentence, without the token it always sees first
+                int[] cut = new int[keep];
+                cut[0] = ids[0];
+                System.arraycopy(ids, ids.length - (keep - 1), cut, 1, keep - 1);
+                ids = cut;
+            } else {
+                ids = Arrays.copyOfRange(ids, ids.length - keep, ids.length);
+            }
         }
         return ids;
     }
@@ -556,6 +566,10 @@ public final class Engine implements AutoCloseable {
 
         int bosId() {
             return tokenizer.bosId();
+        }
+
+        boolean addsBos() {
+            return tokenizer.addsBos();
         }
 
         TextSupport textSupport() {

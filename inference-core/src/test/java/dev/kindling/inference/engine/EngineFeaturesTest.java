@@ -97,6 +97,32 @@ class EngineFeaturesTest {
     }
 
     /**
+     * A text prompt cut to its end keeps the BOS its tokenizer put first, as Hugging Face's truncation and llama.cpp's
+     * n_keep do: cut with the rest, the model read the end as if a document started mid-sentence, without BOS.
+     * A prompt given as ids that does not start with BOS is cut to its end alone.
+     */
+    @Test
+    void aTruncatedPromptKeepsItsBos() throws Exception {
+        try (Engine e = Engine.open(SharedData.require("llama2c/stories260K.gguf"),
+                EngineOptions.defaults().withThreads(1).withTruncatePrompts(true))) {
+            int ctx = e.model().config().contextLength();
+            int bos = e.tokenizer().orElseThrow().bosId();
+            String text = "Once upon a time ".repeat(600);
+            int[] whole = e.encode(text);
+            assertTrue(whole.length > ctx && whole[0] == bos, "the prompt has " + whole.length + " tokens");
+            int keep = ctx - 8;
+            Completion cut = e.generate(GenerationRequest.of(text).withMaxTokens(8));
+            int[] expected = new int[keep];
+            expected[0] = bos;
+            System.arraycopy(whole, whole.length - (keep - 1), expected, 1, keep - 1);
+            assertArrayEquals(expected, cut.promptTokens());
+            int[] noBos = java.util.Arrays.copyOfRange(whole, 1, whole.length);
+            Completion plain = e.generate(GenerationRequest.ofTokens(noBos).withMaxTokens(8));
+            assertArrayEquals(java.util.Arrays.copyOfRange(whole, whole.length - keep, whole.length), plain.promptTokens());
+        }
+    }
+
+    /**
      * generate(List) throws the first failure and returns no other result: the requests after it generated on to their
      * last token regardless (here 8 x 1500 tokens), holding KV blocks that later requests waited for.
      */
