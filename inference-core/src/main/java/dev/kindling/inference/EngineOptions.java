@@ -24,8 +24,8 @@ import java.nio.file.Path;
  * @param maxSequences     most sequences decoding together
  * @param tokenizer        a tokenizer file to use instead of the model's own vocabulary (needed for
  *                         llama2.c checkpoints, e.g. {@code tok512.bin}); null = the model's
- * @param truncatePrompts  prompts longer than the context keep their last tokens (room left for
- *                         {@code maxTokens}) instead of failing
+ * @param truncatePrompts  prompts that fill the context keep their last tokens (room left for
+ *                         {@code maxTokens}), after the BOS the tokenizer put first, instead of failing
  * @param gpuDevice        CUDA device ordinal to use (in Spark: the GPU the task was assigned, see
  *                         {@code dev.kindling.spark.executor.GpuAssignment}); -1 = the first visible
  * @param gpuMemoryFraction share of the GPU memory left after weights and buffers that the KV cache

@@ -27,8 +27,8 @@ import java.util.List;
  *                      temperature, top-k, top-p and min-p (vLLM's default, raw log-probs): the sampling
  *                      picks the token, not the values, which equal {@link Engine#scoreTokens} of the same
  *                      tokens; a sampled token need not be the first of the alternatives
- * @param truncatePrompt a prompt longer than the context keeps its end (room left for the tokens to generate, up to half
- *                      the context) instead of being refused, as {@link EngineOptions#withTruncatePrompts} does for every
+ * @param truncatePrompt a prompt that fills the context keeps its end (room left for the tokens to generate, up to half
+ *                      the context) after the BOS the tokenizer put first instead of being refused, as {@link EngineOptions#withTruncatePrompts} does for every
  *                      request of an engine
  */
 public record GenerationRequest(String prompt, int[] promptTokens, SamplingParams sampling, int maxTokens,
