@@ -191,7 +191,47 @@ public final class GenerateCommand extends SparkCommand {
         EngineSpec engineSpec = prompt != null ? engine.spec() : engine.spec(job.conf);
         if (messagesColumn != null) {
             requireChatTemplate(engineSpec);
+        } else if (prompt == null) {
+            requireChatTemplateForTextPrompts(engineSpec);
         }
+    }
+
+    /**
+     * {@code --chat on}, and {@code --system} with {@code --chat auto}, on a local model (or {@code --tokenizer}) without a
+     * chat template: a usage error naming the options, as distill gives it. The job started Spark, loaded the model and
+     * failed 35 s in with the stage's words ({@code Generate(kindlingGenerate_8fd8...): ... give plain prompts}), naming
+     * no option of the command.
+     */
+    private void requireChatTemplateForTextPrompts(EngineSpec spec) {
+        Prompts.Chat mode = Prompts.Chat.parse(chat);
+        boolean withSystem = system != null && !system.isEmpty();
+        if (mode == Prompts.Chat.OFF || (mode == Prompts.Chat.AUTO && !withSystem)) {
+            return;
+        }
+        String source = spec.tokenizer() != null ? spec.tokenizer() : spec.model();
+        if (hasChatTemplate(source) != Boolean.FALSE) {
+            return;
+        }
+        if (mode == Prompts.Chat.ON) {
+            throw KindlingException.usage("--chat on needs a chat template, and " + source + " has none (tokenizer.chat_template): "
+                    + "use --chat off (the default) to give the prompts as plain text, or a --tokenizer with a chat template");
+        }
+        throw KindlingException.usage("--system needs a chat template, and " + source + " has none (tokenizer.chat_template): with "
+                + "--chat auto the model reads the prompts as plain text and would never see the system message; give no --system, "
+                + "or a --tokenizer with a chat template");
+    }
+
+    /** Whether a local model or tokenizer has a chat template; null where it cannot be told here (remote, missing). */
+    private static Boolean hasChatTemplate(String source) {
+        if (source.contains("://")) {
+            return null;
+        }
+        java.nio.file.Path p = java.nio.file.Path.of(source);
+        java.nio.file.Path file = java.nio.file.Files.isDirectory(p) ? p.resolve("tokenizer.json") : p;
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            return null; // a missing model is reported as such where the engine opens it
+        }
+        return dev.kindling.tokenizer.Tokenizer.load(java.nio.file.Files.isDirectory(p) ? p : file).chatTemplate().isPresent();
     }
 
     /**
@@ -204,12 +244,7 @@ public final class GenerateCommand extends SparkCommand {
         if (source.contains("://")) {
             return;
         }
-        java.nio.file.Path p = java.nio.file.Path.of(source);
-        java.nio.file.Path file = java.nio.file.Files.isDirectory(p) ? p.resolve("tokenizer.json") : p;
-        if (!java.nio.file.Files.isRegularFile(file)) {
-            return; // a missing model is reported as such where the engine opens it
-        }
-        if (dev.kindling.tokenizer.Tokenizer.load(java.nio.file.Files.isDirectory(p) ? p : file).chatTemplate().isEmpty()) {
+        if (hasChatTemplate(source) == Boolean.FALSE) {
             throw KindlingException.usage(source + " has no chat template (tokenizer.chat_template), which --messages-column "
                     + "renders the messages with; give a tokenizer with one (--tokenizer FILE)");
         }

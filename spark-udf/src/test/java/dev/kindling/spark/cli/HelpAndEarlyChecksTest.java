@@ -270,6 +270,35 @@ class HelpAndEarlyChecksTest {
     }
 
     /**
+     * generate --chat on, or --system with --chat auto, on a local model without a chat template is a usage error naming
+     * the options before Spark starts, as distill's and --messages-column's are: the job started Spark and failed 35 s in
+     * as "Generate(kindlingGenerate_8fd8...): the model ... has no chat template ...; give plain prompts", naming no option.
+     */
+    @Test
+    void generateRefusesChatOnAModelWithoutAChatTemplateBeforeSparkStarts() throws Exception {
+        Path in = Files.writeString(tmp.resolve("in.jsonl"), "{\"id\":\"a\",\"prompt\":\"hi\"}\n");
+        String out = tmp.resolve("out").toString();
+        String model = SharedData.require("llama2c/stories260K.gguf").toString();
+        ModeOptionsTest.Result on = ModeOptionsTest.run("generate", "--master", "bogus://x", "--model", model, "-i", in.toString(),
+                "-o", out, "--chat", "on");
+        assertEquals("kindling: error: --chat on needs a chat template, and " + model + " has none (tokenizer.chat_template): use "
+                + "--chat off (the default) to give the prompts as plain text, or a --tokenizer with a chat template", on.err().strip());
+        assertEquals(2, on.code(), on.err());
+        ModeOptionsTest.Result system = ModeOptionsTest.run("generate", "--master", "bogus://x", "--model", model, "-i", in.toString(),
+                "-o", out, "--chat", "auto", "--system", "Be brief.");
+        assertEquals("kindling: error: --system needs a chat template, and " + model + " has none (tokenizer.chat_template): with "
+                + "--chat auto the model reads the prompts as plain text and would never see the system message; give no --system, "
+                + "or a --tokenizer with a chat template", system.err().strip());
+        assertEquals(2, system.code(), system.err());
+        assertFalse(Files.exists(tmp.resolve("out")));
+        // --chat auto alone reads them as plain text, as documented: no chat template needed (the job runs, or fails on the
+        // bogus master where no earlier test started Spark in this JVM)
+        ModeOptionsTest.Result auto = ModeOptionsTest.run("generate", "--master", "bogus://x", "--model", model, "-i", in.toString(),
+                "-o", out, "--chat", "auto");
+        assertFalse(auto.err().contains("chat template"), auto.err());
+    }
+
+    /**
      * distill (its --teacher, --judge and their tokenizers), demo and bench spark-generate refuse a bare model or tokenizer
      * name that is nothing as generate does: they failed 17 to 65 s in, once Spark had started, as "nosuchmodel.gguf does
      * not exist" (demo's --model as "tokenizer 'nosuchmodel.gguf'"). Each case is said as one line, exit 2; a name --files
