@@ -43,9 +43,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * from BOS alone); {@code --prompt-file} is the same with a file's text ({@link PromptFile}). With {@code --input} (JSON lines {@code {id, prompt}}) the rows are read a line at a time
  * ({@link InputRows}), generated in one continuous batch with at most {@link #inFlight} rows in the engine, and written
  * as {@code {id, prompt, completion, n_tokens, finish_reason}} in input order as they finish; a row that fails gets
- * {@code error} instead. Interrupted, it stops at a row's end and says what the output holds ({@link InterruptHook}). Defaults: greedy, 256 tokens; for a
- * Hugging Face directory, its {@code generation_config.json} (sampling when {@code do_sample},
- * {@code max_new_tokens}) when no sampling option / {@code --max-tokens} is given.
+ * {@code error} instead. Interrupted, it stops at a row's end and says what the output holds ({@link InterruptHook}). Defaults:
+ * {@code kindling generate}'s (greedy, 256 tokens), a Hugging Face directory's {@code generation_config.json} included,
+ * whose sampling defaults the Spark job and its stages do not read either: a prompt gets the same text from each.
  */
 public final class GenerateCommand {
     static final Set<String> OPTIONS = Set.of("model", "prompt", "prompt-file", "input", "output", "max-tokens", "temperature", "top-p",
@@ -137,12 +137,10 @@ public final class GenerateCommand {
             return 2;
         }
         EngineOptions o;
-        // without sampling options, the model author's defaults (a Hugging Face directory's
-        // generation_config.json; greedy otherwise)
-        boolean samplingGiven = a.has("temperature") || a.has("top-p") || a.has("top-k") || a.has("min-p")
-                || a.has("repetition-penalty") || a.has("frequency-penalty") || a.has("presence-penalty")
-                || a.has("llama2c-sampler");
-        SamplingParams given;
+        // without sampling options, kindling generate's defaults (greedy, 256 tokens), not a generation_config.json's:
+        // the author's do_sample, temperature and max_new_tokens made this command's text differ from the Spark job's
+        // and from kindling generate --prompt's, which never read them
+        SamplingParams sampling;
         long seed;
         try {
             o = a.device(EngineOptions.defaults());
@@ -166,15 +164,15 @@ public final class GenerateCommand {
             // 0 by default, as the Spark job's: a run repeats exactly (it was the clock's nanoseconds)
             seed = a.getLong("seed", 0L);
             float temperature = a.getFloat("temperature", 0f);
-            given = !samplingGiven ? null
+            sampling = !a.has("llama2c-sampler")
+                    ? new SamplingParams(temperature, a.getInt("top-k", 0), a.getFloat("top-p", 1f), a.getFloat("min-p", 0f),
+                            a.getFloat("repetition-penalty", 1f), penalty(a, "frequency-penalty"), penalty(a, "presence-penalty"),
+                            seed, SamplingParams.Kind.DEFAULT)
                     // top-k, min-p and penalties given with it are refused (SamplingParams), not dropped
-                    : a.has("llama2c-sampler") ? SamplingParams.llama2c(temperature, a.getFloat("top-p", 0.9f), seed)
+                    : SamplingParams.llama2c(temperature, a.getFloat("top-p", 0.9f), seed)
                             .withTopK(a.getInt("top-k", 0)).withMinP(a.getFloat("min-p", 0f))
                             .withPenalties(a.getFloat("repetition-penalty", 1f), penalty(a, "frequency-penalty"),
-                                    penalty(a, "presence-penalty"))
-                    : new SamplingParams(temperature, a.getInt("top-k", 0), a.getFloat("top-p", 1f), a.getFloat("min-p", 0f),
-                            a.getFloat("repetition-penalty", 1f), penalty(a, "frequency-penalty"), penalty(a, "presence-penalty"),
-                            seed, SamplingParams.Kind.DEFAULT);
+                                    penalty(a, "presence-penalty"));
             if (a.getInt("max-tokens", 0) < 0) {
                 throw new IllegalArgumentException("--max-tokens must be >= 0, got " + a.get("max-tokens"));
             }
@@ -208,7 +206,7 @@ public final class GenerateCommand {
         }
         List<String> stops = a.getAll("stop"); // every one given (only the last was kept)
         if (!a.has("input")) {
-            return prompt(a, o, prompt, given, seed, stops, out, err, errorPrefix);
+            return prompt(a, o, prompt, sampling, seed, stops, out, err, errorPrefix);
         }
         // the input is opened and the output checked before anything is generated: a missing input or an output that
         // cannot be written threw out of run() with a stack trace, the latter only after every row was generated
@@ -242,9 +240,7 @@ public final class GenerateCommand {
                 if (hook.stopping()) {
                     return 1; // interrupted while the model loaded: the output is left as it was
                 }
-                SamplingParams sp = given != null ? given : engine.generationConfig().sampling(seed);
-                int maxTokens = a.getInt("max-tokens", engine.generationConfig().maxNewTokens() > 0
-                        ? engine.generationConfig().maxNewTokens() : 256);
+                int maxTokens = a.getInt("max-tokens", 256);
                 BufferedWriter w;
                 try {
                     w = Files.newBufferedWriter(output, StandardCharsets.UTF_8);
@@ -255,7 +251,7 @@ public final class GenerateCommand {
                 written.started();
                 int code;
                 try (w) {
-                    code = rows(engine, input, inputPath, sp, seed, maxTokens, stops, a.getInt("max-in-flight", 0), w, written, hook, err,
+                    code = rows(engine, input, inputPath, sampling, seed, maxTokens, stops, a.getInt("max-in-flight", 0), w, written, hook, err,
                             errorPrefix);
                 } catch (IOException e) {
                     // a full disk, a lost mount: one line naming the file, not a stack trace
@@ -274,17 +270,15 @@ public final class GenerateCommand {
     }
 
     /** {@code --prompt} or {@code --prompt-file}: the completion streamed to {@code out}. */
-    private static int prompt(CliArgs a, EngineOptions o, String prompt, SamplingParams given, long seed, List<String> stops,
+    private static int prompt(CliArgs a, EngineOptions o, String prompt, SamplingParams sampling, long seed, List<String> stops,
             PrintStream out, PrintStream err, String errorPrefix) {
         Engine opened = CliArgs.openEngine(errorPrefix, Path.of(a.get("model")), o, err);
         if (opened == null) {
             return 1;
         }
         try (Engine engine = opened) {
-            SamplingParams sp = given != null ? given : engine.generationConfig().sampling(seed);
-            int maxTokens = a.getInt("max-tokens", engine.generationConfig().maxNewTokens() > 0
-                    ? engine.generationConfig().maxNewTokens() : 256);
-            GenerationRequest r = GenerationRequest.of(prompt).withSampling(forPrompt(sp, seed, prompt)).withMaxTokens(maxTokens)
+            int maxTokens = a.getInt("max-tokens", 256);
+            GenerationRequest r = GenerationRequest.of(prompt).withSampling(forPrompt(sampling, seed, prompt)).withMaxTokens(maxTokens)
                     .withStopStrings(stops);
             // streamed as it comes; with --stop the engine holds back text that may begin the stop string. Once nobody
             // reads stdout (| head) or it cannot be written, the request is cancelled: a PrintStream swallows the error, and

@@ -212,28 +212,41 @@ public class HfDirectoryTest {
             assertEquals(greedy[0], c.tokens()[0]);
             assertTrue(c.tokens().length <= at + 1, java.util.Arrays.toString(c.tokens()));
         }
-        // the generate command without sampling options samples as the author said (seeded: reproducible)
+        // the engine's generate command without sampling options decodes with kindling generate's defaults (greedy, 256
+        // tokens), not the author's do_sample, temperature, top_k and max_new_tokens: the Spark job and kindling generate
+        // --prompt never read those, and a prompt gets the same text from each
         Files.writeString(model.resolve("generation_config.json"),
                 "{\"eos_token_id\": 2, \"do_sample\": true, \"temperature\": 0.9, \"top_k\": 20, \"max_new_tokens\": 12}");
         // (rows mode: the whole completion decoded at once; random weights emit stray byte tokens, which
         // streamed printing renders piece by piece)
         Path in = dir.resolve("prompts.jsonl");
-        Path outFile = dir.resolve("out.jsonl");
         Files.writeString(in, "{\"id\": \"p0\", \"prompt\": \"a b\"}\n");
-        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-        int code = dev.kindling.inference.cli.GenerateCommand.run(new String[] {"--model", model.toString(), "--input", in.toString(),
-                "--output", outFile.toString(), "--seed", "5", "--threads", "1"}, System.out, new java.io.PrintStream(err));
-        assertEquals(0, code, err.toString());
-        com.fasterxml.jackson.databind.JsonNode row = new ObjectMapper().readTree(Files.readAllLines(outFile).get(0));
+        String[] common = {"--model", model.toString(), "--input", in.toString(), "--seed", "5", "--threads", "1"};
+        // what kindling generate --prompt passes this command when no sampling option is typed (its option defaults)
+        String[] kindlingDefaults = {"--max-tokens", "256", "--temperature", "0.0", "--top-p", "1.0", "--top-k", "0", "--min-p", "0.0",
+                "--repetition-penalty", "1.0", "--frequency-penalty", "0.0", "--presence-penalty", "0.0"};
+        com.fasterxml.jackson.databind.JsonNode bare = generatedRow(common, new String[0], dir.resolve("bare.jsonl"));
+        com.fasterxml.jackson.databind.JsonNode explicit = generatedRow(common, kindlingDefaults, dir.resolve("explicit.jsonl"));
+        assertEquals(explicit, bare);
         try (Engine e = Engine.open(model, EngineOptions.defaults().withThreads(1))) {
-            // the prompt's own seed from --seed, as every front end derives it
             long seed = dev.kindling.inference.sample.RowSeeds.ofText(5L, "a b", 0);
-            Completion sampled = e.generate(GenerationRequest.of("a b").withSampling(e.generationConfig().sampling(seed)).withMaxTokens(12));
-            Completion greedyNow = e.generate(GenerationRequest.of("a b").withMaxTokens(12));
-            assertEquals(sampled.text(), row.get("completion").asText());
-            assertEquals(sampled.tokens().length, row.get("n_tokens").asInt());
-            assertFalse(java.util.Arrays.equals(sampled.tokens(), greedyNow.tokens()), "the sample equals the greedy text");
+            Completion authors = e.generate(GenerationRequest.of("a b").withSampling(e.generationConfig().sampling(seed)).withMaxTokens(12));
+            Completion greedyNow = e.generate(GenerationRequest.of("a b").withMaxTokens(256));
+            assertEquals(greedyNow.text(), bare.get("completion").asText());
+            assertEquals(greedyNow.tokens().length, bare.get("n_tokens").asInt());
+            assertFalse(java.util.Arrays.equals(authors.tokens(), greedyNow.tokens()), "the author's sample equals the greedy text");
         }
+    }
+
+    /** The one row GenerateCommand writes for {@code common} and {@code options} into {@code output}. */
+    static com.fasterxml.jackson.databind.JsonNode generatedRow(String[] common, String[] options, Path output) throws Exception {
+        List<String> args = new java.util.ArrayList<>(List.of(common));
+        args.addAll(List.of(options));
+        args.addAll(List.of("--output", output.toString()));
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int code = dev.kindling.inference.cli.GenerateCommand.run(args.toArray(new String[0]), System.out, new java.io.PrintStream(err));
+        assertEquals(0, code, err.toString());
+        return new ObjectMapper().readTree(Files.readAllLines(output).get(0));
     }
 
     /** Where a greedy run first makes a token after its first that is not EOS (2) and not made before: a stop id to try. */
