@@ -100,10 +100,20 @@ public record RunReport(long documentsIn, long documentsKept, List<StageReport> 
         }
         sb.append(String.format(Locale.ROOT, "documents: %s in, %s kept, %s dropped", fmt(documentsIn), fmt(documentsKept),
                 fmt(documentsDropped())));
-        new TreeMap<>(metrics).forEach((k, v) -> sb.append(", ").append(fmt(v)).append(' ').append(k));
+        new TreeMap<>(metrics).forEach((k, v) -> sb.append(", ").append(counted(v, k)));
         new TreeMap<>(measures).forEach((k, v) -> sb.append(", ").append(k).append(' ').append(fmt(v)));
         sb.append(String.format(Locale.ROOT, " (%.1f s)%n", seconds));
         return sb.toString();
+    }
+
+    /**
+     * A metric's count as the summary says it: "2 rows with an error", "1 row with an error", "1 generated token". The
+     * metrics named in words are in the plural ("1 rows with an error" was printed); a name with an underscore
+     * ({@code decontaminate_matches}) is an identifier, as {@code --stats} keys every metric, and is left as it is.
+     */
+    static String counted(long n, String metric) {
+        String name = n == 1 && metric.indexOf('_') < 0 ? metric.replaceFirst("\\b(row|token)s\\b", "$1") : metric;
+        return fmt(n) + " " + name;
     }
 
     private static String fmt(long v) {

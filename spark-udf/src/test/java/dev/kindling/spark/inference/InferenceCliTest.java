@@ -131,7 +131,7 @@ class InferenceCliTest {
         Cli.Result withError = Cli.run("generate", "--no-progress", "--model", model, "-i", mixed.toString(), "-o",
                 tmp.resolve("mixed-out").toString(), "--max-tokens", "2", "--threads", "2", "--stats", tmp.resolve("mixed-stats.json").toString());
         assertEquals(0, withError.code(), withError.toString());
-        assertTrue(withError.out().contains("1 rows with an error"), withError.out());
+        assertTrue(withError.out().contains("1 row with an error"), withError.out());
         assertEquals(1, JSON.readTree(tmp.resolve("mixed-stats.json").toFile()).get("metrics").get("rows with an error").asInt());
 
         Cli.Result threads = Cli.run("generate", "--model", model, "--prompt", "x", "--threads", "100000");
@@ -851,7 +851,7 @@ class InferenceCliTest {
                 dir.resolve("long.jsonl").toString(), "-o", dir.resolve("long-out").toString(), "--long-texts", "error",
                 "--stats", dir.resolve("long-stats.json").toString());
         assertEquals(0, l.code(), l.toString());
-        assertTrue(l.out().contains("1 rows with an error"), l.out());
+        assertTrue(l.out().contains("1 row with an error"), l.out());
         assertEquals(1, JSON.readTree(dir.resolve("long-stats.json").toFile()).get("metrics").get("rows with an error").asInt());
         List<JsonNode> longRows = readJsonl(dir.resolve("long-out"));
         assertEquals(2, longRows.size());
