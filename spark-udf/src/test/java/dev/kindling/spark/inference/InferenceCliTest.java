@@ -88,6 +88,38 @@ class InferenceCliTest {
     }
 
     /**
+     * A checkpoint whose generation_config.json sets sampling defaults (do_sample, temperature, top_k, max_new_tokens)
+     * gets the same text from the Spark job and from the engine's GenerateCommand run with no sampling option: both take
+     * kindling generate's defaults (greedy, 256 tokens). The engine's command sampled 12 tokens as the author said.
+     */
+    @Test
+    void aCheckpointsSamplingDefaultsGiveTheSameTextFromTheJobAndTheEngineAlone() throws Exception {
+        TestSpark.session();
+        Path model = tmp.resolve("authored");
+        dev.kindling.inference.arch.TinyArchs.write(dev.kindling.inference.arch.TinyArchs.byName("llama"), model, null);
+        dev.kindling.inference.hf.HfDirectoryTest.writeTokenizer(model);
+        Files.writeString(model.resolve("generation_config.json"),
+                "{\"eos_token_id\": 2, \"do_sample\": true, \"temperature\": 0.9, \"top_k\": 20, \"max_new_tokens\": 12}");
+        Path in = promptsFile(tmp.resolve("authored-in"), List.of("a b"), false);
+        Path out = tmp.resolve("authored-out");
+        Cli.Result job = Cli.run("generate", "--no-progress", "--model", model.toString(), "-i", in.toString(), "-o", out.toString(),
+                "--threads", "1");
+        assertEquals(0, job.code(), job.toString());
+        JsonNode jobRow = readJsonl(out).get(0);
+        Path alone = tmp.resolve("authored-alone.jsonl");
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int code = dev.kindling.inference.cli.GenerateCommand.run(new String[] {"--model", model.toString(), "--input", in.toString(),
+                "--output", alone.toString(), "--threads", "1"}, System.out, new java.io.PrintStream(err));
+        assertEquals(0, code, err.toString());
+        JsonNode aloneRow = JSON.readTree(Files.readAllLines(alone).get(0));
+        assertEquals(jobRow.get("completion").asText(), aloneRow.get("completion").asText());
+        assertEquals(jobRow.get("n_tokens").asInt(), aloneRow.get("n_tokens").asInt());
+        assertEquals(jobRow.get("finish_reason").asText(), aloneRow.get("finish_reason").asText());
+        // not the author's 12 tokens: the text runs to the context's end (a short one), greedy as the job's default
+        assertTrue(jobRow.get("n_tokens").asInt() > 12, jobRow.toString());
+    }
+
+    /**
      * {@code --prompt} gives exactly what a job's row with that prompt gets, with every sampling option: the same
      * per-row seed (from --seed, default 0), the repetition penalty, and an empty prompt generating from BOS (the job
      * used to drop it as an empty document). Before, --prompt ignored --repetition-penalty, --device and
