@@ -114,26 +114,7 @@ public final class JobRun {
             }
         }
         if (p != null && p.stats != null) {
-            if (statsIsDirectory(p.stats)) {
-                // an existing directory was reported as overlapping --output, or (without --overwrite) as existing
-                throw KindlingException.usage("--stats " + p.stats + " is a directory; --stats names the JSON file to write");
-            }
-            // a stats file inside the output (or the input) is read back with it next time, as a row of another format
-            for (int i = 0; i < targets.size(); i++) {
-                if (DatasetWriter.overlap(spark, p.stats, targets.get(i))) {
-                    throw KindlingException.usage("--stats " + p.stats + " overlaps " + names.get(i) + " " + targets.get(i)
-                            + " (it would be read back with it); write it apart");
-                }
-            }
-            DatasetWriter.checkNotOverlapping(spark, p.stats, options.input, "--stats");
-            // a folder that cannot take the file was found only after the job had written its output: exit 1, and the
-            // scheduler's retry refused as the output existed
-            DatasetWriter.checkParentWritable(spark, statsPath(p.stats).toString(), "--stats", p.stats);
-            if (!w.overwrite() && statsExist(p.stats)) {
-                // as an existing output is: replaced silently, the stats of the run before were lost, while its output
-                // was kept
-                throw KindlingException.usage("--stats " + p.stats + " already exists; pass --overwrite to replace it");
-            }
+            checkStats(p.stats, targets, names, w.overwrite());
         }
         for (int i = 0; i < targets.size(); i++) {
             String t = targets.get(i);
@@ -142,17 +123,51 @@ public final class JobRun {
             DatasetWriter.checkParentWritable(spark, t, names.get(i));
         }
         targets.forEach(this::claimOutput);
-        if (p != null && p.stats != null && w.overwrite()) {
-            // --overwrite replaces the outputs from the start (Spark deletes them before writing), and the stats are written
-            // only when the run succeeds: a rerun that failed left the earlier run's stats, counting documents of an output
-            // that no longer exists, for a scheduler to take as this run's
-            removeStats(p.stats);
+        if (p != null && p.stats != null) {
+            replaceStats(p.stats, w.overwrite());
         }
         return w;
     }
 
     /**
-     * Removes {@code --stats} where {@link #writeStats} writes it: a path without a scheme is a local file, not one on
+     * Checks {@code --stats} can be written beside the run's {@code targets} (named {@code names}), before any work:
+     * not a folder, apart from the outputs and the input, in a folder that takes it, and new unless {@code overwrite}.
+     */
+    public void checkStats(String stats, List<String> targets, List<String> names, boolean overwrite) {
+        if (statsIsDirectory(stats)) {
+            // an existing directory was reported as overlapping --output, or (without --overwrite) as existing
+            throw KindlingException.usage("--stats " + stats + " is a directory; --stats names the JSON file to write");
+        }
+        // a stats file inside the output (or the input) is read back with it next time, as a row of another format
+        for (int i = 0; i < targets.size(); i++) {
+            if (DatasetWriter.overlap(spark, stats, targets.get(i))) {
+                throw KindlingException.usage("--stats " + stats + " overlaps " + names.get(i) + " " + targets.get(i)
+                        + " (it would be read back with it); write it apart");
+            }
+        }
+        DatasetWriter.checkNotOverlapping(spark, stats, options.input, "--stats");
+        // a folder that cannot take the file was found only after the job had written its output: exit 1, and the
+        // scheduler's retry refused as the output existed
+        DatasetWriter.checkParentWritable(spark, statsPath(stats).toString(), "--stats", stats);
+        if (!overwrite && statsExist(stats)) {
+            // as an existing output is: replaced silently, the stats of the run before were lost, while its output
+            // was kept
+            throw KindlingException.usage("--stats " + stats + " already exists; pass --overwrite to replace it");
+        }
+    }
+
+    /** With {@code overwrite}, removes the earlier {@code --stats}; called once every output is checked ({@link #checkStats}). */
+    public void replaceStats(String stats, boolean overwrite) {
+        if (overwrite) {
+            // --overwrite replaces the outputs from the start (Spark deletes them before writing), and the stats are written
+            // only when the run succeeds: a rerun that failed left the earlier run's stats, counting documents of an output
+            // that no longer exists, for a scheduler to take as this run's
+            removeStats(stats);
+        }
+    }
+
+    /**
+     * Removes {@code --stats} where {@link #writeStatsFile} writes it: a path without a scheme is a local file, not one on
      * Hadoop's default file system (HDFS on a cluster, where another file of that name went and the stale local one stayed).
      */
     private void removeStats(String stats) {
@@ -186,7 +201,7 @@ public final class JobRun {
         }
     }
 
-    /** {@code --stats} where {@link #writeStats} writes it: a path without a scheme is the driver's, whatever fs.defaultFS says. */
+    /** {@code --stats} where {@link #writeStatsFile} writes it: a path without a scheme is the driver's, whatever fs.defaultFS says. */
     private static org.apache.hadoop.fs.Path statsPath(String stats) {
         org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(stats);
         return p.toUri().getScheme() == null ? new org.apache.hadoop.fs.Path(Path.of(stats).toAbsolutePath().toUri()) : p;
@@ -371,17 +386,17 @@ public final class JobRun {
      * java.nio took {@code s3a://bucket/stats.json} for the relative local path {@code s3a:/bucket/stats.json} and
      * wrote it in the driver's working directory.
      */
-    private void writeStats(RunReport report, String stats) throws IOException {
+    private void writeStatsFile(String json, String stats) throws IOException {
         java.net.URI uri = new org.apache.hadoop.fs.Path(stats).toUri();
         if (uri.getScheme() == null) {
-            report.writeJson(Path.of(stats));
+            RunReport.writeJson(json, Path.of(stats));
         } else if (uri.getScheme().equals("file")) {
-            report.writeJson(dev.kindling.spark.io.LocalPaths.ofFileUri(uri));
+            RunReport.writeJson(json, dev.kindling.spark.io.LocalPaths.ofFileUri(uri));
         } else {
             org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(uri);
             org.apache.hadoop.fs.FileSystem fs = path.getFileSystem(spark.sparkContext().hadoopConfiguration());
             try (java.io.OutputStream os = fs.create(path, true)) {
-                os.write((report.toJson() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                os.write((json + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
             } catch (IOException | RuntimeException e) {
                 try {
                     fs.delete(path, false); // no part of a file a rerun would refuse as an existing --stats
@@ -390,6 +405,18 @@ public final class JobRun {
                 }
                 throw e;
             }
+        }
+    }
+
+    /**
+     * Writes {@code json} (a {@link RunReport}'s, as a command extends it) to {@code --stats} once the run has succeeded;
+     * a failure to is the run's (exit 1).
+     */
+    public void writeStats(String stats, String json) {
+        try {
+            writeStatsFile(json, stats);
+        } catch (IOException e) {
+            throw new KindlingException(KindlingException.FAILURE, "cannot write --stats " + stats + ": " + e.getMessage(), e);
         }
     }
 
@@ -435,11 +462,7 @@ public final class JobRun {
                     + (p != null && p.rejected != null ? " (rejected: " + p.rejected + ")" : ""));
         }
         if (p != null && p.stats != null) {
-            try {
-                writeStats(report, p.stats);
-            } catch (IOException e) {
-                throw new KindlingException(KindlingException.FAILURE, "cannot write --stats " + p.stats + ": " + e.getMessage(), e);
-            }
+            writeStats(p.stats, report.toJson());
         }
         return report;
     }

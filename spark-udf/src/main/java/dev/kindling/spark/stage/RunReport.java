@@ -150,14 +150,24 @@ public record RunReport(long documentsIn, long documentsKept, List<StageReport> 
     }
 
     public String toJson() {
+        return json(toJsonMap());
+    }
+
+    /** {@code m} as the indented JSON of {@code --stats}: a report's {@link #toJsonMap}, with what a command adds to it. */
+    public static String json(Map<String, Object> m) {
         try {
-            return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(toJsonMap());
+            return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
     }
 
     public void writeJson(Path file) throws IOException {
+        writeJson(toJson(), file);
+    }
+
+    /** Writes {@code json} to {@code file} whole or not at all. */
+    public static void writeJson(String json, Path file) throws IOException {
         if (file.getParent() != null) {
             Files.createDirectories(file.getParent());
         }
@@ -165,7 +175,7 @@ public record RunReport(long documentsIn, long documentsKept, List<StageReport> 
         // refused as an existing --stats, while the README says a failed run never leaves one
         Path partial = file.resolveSibling("." + file.getFileName() + ".partial");
         try {
-            Files.writeString(partial, toJson() + "\n");
+            Files.writeString(partial, json + "\n");
             Files.move(partial, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(partial);

@@ -85,6 +85,9 @@ public final class PackCommand extends SparkCommand {
             + "unreadable rows under --on-error skip or quarantine), with their reason, to PATH as JSON Lines.")
     String rejected;
 
+    @Option(names = "--stats", paramLabel = "FILE.json", description = dev.kindling.spark.cli.PipelineOptions.STATS_HELP)
+    String stats;
+
     @Override
     protected String formatHelp() {
         return "Output format: parquet or jsonl (rows {input_ids}; default: parquet, or jsonl when the output name ends in "
@@ -164,6 +167,18 @@ public final class PackCommand extends SparkCommand {
         // --on-error quarantine writes the unreadable rows aside, as the pipeline commands do (pack counted them and
         // wrote them nowhere)
         String quarantine = job.quarantinePath(job.output);
+        // before any output is claimed: a run refused here has nothing of its own to remove
+        if (stats != null) {
+            List<String> targets = new ArrayList<>(List.of(megatron ? megatronDir.toString() : job.output));
+            List<String> names = new ArrayList<>(List.of("--output"));
+            for (String[] other : new String[][] {{"the quarantine", quarantine}, {"--rejected", rejected}}) {
+                if (other[1] != null) {
+                    targets.add(other[1]);
+                    names.add(other[0]);
+                }
+            }
+            run.checkStats(stats, targets, names, job.overwrite);
+        }
         if (quarantine != null) {
             DatasetWriter.checkNotOverlapping(run.spark(), quarantine, job.input);
             if (DatasetWriter.overlap(run.spark(), quarantine, job.output)) {
@@ -186,15 +201,26 @@ public final class PackCommand extends SparkCommand {
             run.claimOutput(rejected);
         }
         run.claimOutput(megatron ? megatronDir.toString() : job.output);
+        if (stats != null) {
+            run.replaceStats(stats, job.overwrite);
+        }
         // kept after its first read, as PipelineOutput keeps the pipeline commands' rows: the counts, the packing, the
         // quarantine and --rejected each read and parsed the whole input again
         Dataset<Row> docs = run.readInput().persist(StorageLevel.MEMORY_AND_DISK());
         try {
-            // both counts in one pass, which fills the cache the packing and the other outputs then read
-            Row counts = docs.agg(functions.count(functions.when(col(Columns.REASON).isNotNull(), 1)),
-                    functions.count(functions.when(col(Columns.REASON).isNull(), 1))).first();
-            long unreadable = counts.getLong(0);
-            long readable = counts.getLong(1);
+            // the documents by reason (null: readable) in one pass, which fills the cache the packing and the other
+            // outputs then read
+            java.util.Map<String, Long> byReason = new java.util.TreeMap<>();
+            long unreadable = 0;
+            long readable = 0;
+            for (Row r : docs.groupBy(col(Columns.REASON)).count().collectAsList()) {
+                if (r.isNullAt(0)) {
+                    readable += r.getLong(1);
+                } else {
+                    byReason.merge(r.getString(0), r.getLong(1), Long::sum);
+                    unreadable += r.getLong(1);
+                }
+            }
             Dataset<Row> kept = docs.filter(col(Columns.REASON).isNull()).select(Columns.named(job.textColumn));
             long documents = 0;
             long sequences = 0;
@@ -298,6 +324,29 @@ public final class PackCommand extends SparkCommand {
             }
             run.out().println("output: " + job.output + (quarantine != null ? " (bad rows: " + quarantine + ")" : "")
                     + (rejected != null ? " (not packed: " + rejected + ")" : ""));
+            if (stats != null) {
+                byReason.put(dev.kindling.spark.stage.ReasonCounts.KEPT, documents - withoutTokens);
+                if (withoutTokens > 0) {
+                    byReason.put(NO_TOKENS, withoutTokens);
+                }
+                // the summary's numbers: what the documents' tokens (with their EOS) became, so that document tokens -
+                // dropped tokens + padding tokens = sequence tokens
+                java.util.Map<String, Long> metrics = new java.util.LinkedHashMap<>();
+                metrics.put("document tokens", tokens);
+                metrics.put("sequences", sequences);
+                metrics.put("sequence tokens", wholeDocuments ? tokens : sequences * seqLen);
+                metrics.put("dropped tokens", dropped);
+                metrics.put("padding tokens", padding);
+                dev.kindling.spark.stage.RunReport report = dev.kindling.spark.stage.RunReport.of(List.of("read", "pack"), byReason,
+                        metrics, (System.nanoTime() - run.startNanos()) / 1e9);
+                java.util.Map<String, Object> json = report.toJsonMap();
+                java.util.Map<String, Object> after = new java.util.LinkedHashMap<>();
+                after.put("token", tok.tokenText(eos));
+                after.put("id", eos);
+                after.put("from", eosId != null ? "--eos-id" : "tokenizer");
+                json.put("separator", after);
+                run.writeStats(stats, dev.kindling.spark.stage.RunReport.json(json));
+            }
             return 0;
         } finally {
             docs.unpersist(false);

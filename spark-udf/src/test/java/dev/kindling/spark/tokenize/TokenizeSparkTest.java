@@ -798,6 +798,81 @@ class TokenizeSparkTest {
     }
 
     /**
+     * pack --stats writes its summary's accounting as the pipeline commands' --stats do (an Airflow task had to parse the
+     * summary line for it): documents read, packed and not packed by reason adding up, the tokens and what they became,
+     * the separator, and their refusals of an existing file without --overwrite and of one inside the output.
+     */
+    @Test
+    void packWritesItsAccountingWithStats(@TempDir Path tmp) throws Exception {
+        String tokPath = SharedData.require("llamacpp-vocab/ggml-vocab-bert-bge.gguf").toString();
+        Tokenizer tok = Tokenizer.load(Path.of(tokPath));
+        Path in = Files.write(tmp.resolve("in.jsonl"), List.of("{\"id\":\"a\",\"text\":\"Call me Ishmael. Some years ago.\"}",
+                "not json", "{\"id\":\"b\",\"text\":\"\\u200b\"}", "{\"id\":\"c\",\"text\":\" \"}",
+                "{\"id\":\"d\",\"text\":\"never mind how long precisely\"}"));
+        java.util.regex.Pattern summary = java.util.regex.Pattern.compile("pack: (\\d+) documents read, (\\d+) packed \\(not packed: "
+                + "(\\d+) unreadable or empty, (\\d+) without a token \\(pack:no_tokens\\)\\) -> (\\d+) sequences? of 3 tokens "
+                + "\\((\\d+) tokens, (\\d+) (dropped|padding) at partition ends\\)");
+        for (String format : List.of("parquet", "megatron")) {
+            Path stats = tmp.resolve("stats-" + format + ".json");
+            List<String> args = new ArrayList<>(List.of("pack", "--no-progress", "--tokenizer", tokPath, "--seq-len", "3",
+                    "--input", in.toString(), "--output", tmp.resolve("packed-" + format).toString(), "--format", format,
+                    "--on-error", "skip", "--stats", stats.toString()));
+            if (format.equals("megatron")) {
+                args.add("--pad");
+            }
+            Cli.Result r = Cli.run(args.toArray(new String[0]));
+            assertEquals(0, r.code(), r.toString());
+            java.util.regex.Matcher m = summary.matcher(r.out());
+            assertTrue(m.find(), r.out());
+            long read = Long.parseLong(m.group(1));
+            long packed = Long.parseLong(m.group(2));
+            long tokens = Long.parseLong(m.group(6));
+            long atEnds = Long.parseLong(m.group(7));
+            long sequences = Long.parseLong(m.group(5));
+            assertEquals(List.of(5L, 2L, 2L, 1L), List.of(read, packed, Long.parseLong(m.group(3)), Long.parseLong(m.group(4))),
+                    r.out());
+
+            JsonNode json = JSON.readTree(stats.toFile());
+            assertEquals(List.of(read, packed, read - packed), List.of(json.path("documents_in").asLong(-1),
+                    json.path("documents_kept").asLong(-1), json.path("documents_dropped").asLong(-1)), json.toString());
+            JsonNode readStage = json.path("stages").path(0);
+            JsonNode packStage = json.path("stages").path(1);
+            assertEquals(List.of("read", "pack"), List.of(readStage.path("stage").asText(), packStage.path("stage").asText()));
+            assertEquals(JSON.readTree("{\"malformed_json\":1,\"empty_text\":1}"), readStage.path("reasons"), json.toString());
+            assertEquals(JSON.readTree("{\"no_tokens\":1}"), packStage.path("reasons"), json.toString());
+            assertEquals(List.of(read, read - 2, read - 2, packed), List.of(readStage.path("in").asLong(-1),
+                    readStage.path("kept").asLong(-1), packStage.path("in").asLong(-1), packStage.path("kept").asLong(-1)));
+
+            JsonNode metrics = json.path("metrics");
+            boolean pad = format.equals("megatron");
+            assertTrue(atEnds > 0, "the last sequence is " + (pad ? "padded" : "dropped") + ": " + r.out());
+            assertEquals(List.of(tokens, sequences, 3 * sequences, pad ? 0 : atEnds, pad ? atEnds : 0),
+                    List.of(metrics.path("document tokens").asLong(-1), metrics.path("sequences").asLong(-1),
+                            metrics.path("sequence tokens").asLong(-1), metrics.path("dropped tokens").asLong(-1),
+                            metrics.path("padding tokens").asLong(-1)), json.toString());
+            assertEquals(metrics.path("sequence tokens").asLong(), metrics.path("document tokens").asLong()
+                    - metrics.path("dropped tokens").asLong() + metrics.path("padding tokens").asLong(), "the tokens add up");
+            assertEquals(List.of(tok.tokenText(tok.eosId()), (long) tok.eosId(), "tokenizer"), List.of(json.path("separator")
+                    .path("token").asText(), json.path("separator").path("id").asLong(-1), json.path("separator").path("from").asText()));
+
+            // as the other commands' --stats: an existing one is refused without --overwrite (a new output beside it)
+            args.set(args.indexOf("--output") + 1, tmp.resolve("again-" + format).toString());
+            String before = Files.readString(stats);
+            Cli.Result again = Cli.run(args.toArray(new String[0]));
+            assertEquals(2, again.code(), again.toString());
+            assertTrue(again.err().contains("--stats " + stats + " already exists; pass --overwrite to replace it"), again.err());
+            assertEquals(before, Files.readString(stats), "the refused run left the stats as they were");
+            args.add("--overwrite");
+            assertEquals(0, Cli.run(args.toArray(new String[0])).code());
+        }
+        Cli.Result inside = Cli.run("pack", "--no-progress", "--tokenizer", tokPath, "--seq-len", "3", "--input", in.toString(),
+                "--output", tmp.resolve("out").toString(), "--stats", tmp.resolve("out/stats.json").toString());
+        assertEquals(2, inside.code(), inside.toString());
+        assertTrue(inside.err().contains("overlaps --output"), inside.err());
+        assertFalse(Files.exists(tmp.resolve("out")), "nothing written");
+    }
+
+    /**
      * pack --rejected and --on-error quarantine read the input no more often than pack alone: each output was a pass over
      * the input of its own, after the count and the packing.
      */
