@@ -865,6 +865,18 @@ class TokenizeSparkTest {
             args.add("--overwrite");
             assertEquals(0, Cli.run(args.toArray(new String[0])).code());
         }
+        // whole documents: each packed document is one sequence of its tokens, nothing dropped or padded
+        Path documents = tmp.resolve("stats-documents.json");
+        Cli.Result whole = Cli.run("pack", "--no-progress", "--tokenizer", tokPath, "--documents", "--input", in.toString(), "--output",
+                tmp.resolve("packed-documents").toString(), "--format", "megatron", "--on-error", "skip", "--stats", documents.toString());
+        assertEquals(0, whole.code(), whole.toString());
+        JsonNode wholeMetrics = JSON.readTree(documents.toFile()).path("metrics");
+        assertTrue(whole.out().contains("-> 2 sequences, one a document (" + wholeMetrics.path("document tokens").asLong(-1) + " tokens)"),
+                whole.out() + wholeMetrics);
+        assertEquals(List.of(2L, wholeMetrics.path("document tokens").asLong(), 0L, 0L), List.of(wholeMetrics.path("sequences").asLong(-1),
+                wholeMetrics.path("sequence tokens").asLong(-1), wholeMetrics.path("dropped tokens").asLong(-1),
+                wholeMetrics.path("padding tokens").asLong(-1)), wholeMetrics.toString());
+
         Cli.Result inside = Cli.run("pack", "--no-progress", "--tokenizer", tokPath, "--seq-len", "3", "--input", in.toString(),
                 "--output", tmp.resolve("out").toString(), "--stats", tmp.resolve("out/stats.json").toString());
         assertEquals(2, inside.code(), inside.toString());
