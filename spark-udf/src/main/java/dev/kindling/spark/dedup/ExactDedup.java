@@ -48,8 +48,9 @@ import org.apache.spark.sql.types.StructType;
  * format characters dropped, white space collapsed), {@code none} (default for other columns) or {@code near}. With
  * {@code clusterColumns} the rows get {@code cluster_id} (the kept row's id) and {@code duplicate_of}.
  * Rows with a null value in the column take no part; an empty value is a value like any other, so all
- * empty (after normalisation: also white-space-only) texts, or empty URLs, are one group that keeps one
- * row (as datatrove's URL dedup; the CLI's reader sets empty texts aside as {@code read:empty_text} first).
+ * empty texts, or empty URLs, are one group that keeps one row (as datatrove's URL dedup; the CLI's reader sets
+ * empty texts aside as {@code read:empty_text} first). A value that normalises to nothing (white space; emoji or
+ * punctuation under {@code near}) is compared as it is ({@link #key}).
  *
  * <p>Against an earlier corpus ({@code againstPaths}, or {@link #setAgainst} for one already read; {@link EarlierCorpus}):
  * a new row whose key is an earlier document's is rejected with {@code exact_dedup:duplicate_of_earlier}, its
@@ -70,6 +71,8 @@ public final class ExactDedup extends CurationStage<ExactDedup> {
     private static final String KEY = "_kd_exact_key";
     /** The reason's second half for a row that duplicates a document of the earlier corpus. */
     public static final String EARLIER_REASON = "duplicate_of_earlier";
+    /** The hash seed of a key made of a value as it is (one that normalises to nothing): {@link #key}. */
+    private static final int RAW_KEY_SEED = 1;
 
     private final Param<String> column = new Param<>(this, "column", "column to compare (empty: the text column)",
             ParamChecks.optional(this, "column", "a column name"));
@@ -346,9 +349,16 @@ public final class ExactDedup extends CurationStage<ExactDedup> {
         return type.equals(DataTypes.StringType) ? c : c.cast(DataTypes.StringType);
     }
 
-    /** The MurmurHash3 x64_128 of the normalised value (UTF-8): the exact-dedup key. */
+    /**
+     * The MurmurHash3 x64_128 of the normalised value (UTF-8): the exact-dedup key. A value that normalises to nothing
+     * (emoji or punctuation only under {@code near}, white space only) is keyed by the value as it is, so only the same
+     * value is its duplicate, where the empty key made every such document one group.
+     */
     public static Hash128 key(String value, NormalizeOptions norm) {
-        byte[] b = TextNormalizer.normalize(value, norm).getBytes(StandardCharsets.UTF_8);
-        return MurmurHash3.hash128(b, 0, b.length, 0);
+        String normalised = TextNormalizer.normalize(value, norm);
+        boolean asItIs = normalised.isEmpty() && !value.isEmpty();
+        byte[] b = (asItIs ? value : normalised).getBytes(StandardCharsets.UTF_8);
+        // another seed, so a value keyed as it is never meets a value that normalises to its text
+        return MurmurHash3.hash128(b, 0, b.length, asItIs ? RAW_KEY_SEED : 0);
     }
 }

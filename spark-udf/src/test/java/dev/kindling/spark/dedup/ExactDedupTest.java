@@ -63,6 +63,36 @@ class ExactDedupTest {
     }
 
     /**
+     * A text that normalises to nothing (emoji or punctuation only under near, white space only) is compared as it is: the
+     * empty key made every such text one group, so of "🎉🎉", "!!!" and "???" one was kept (found by an audit of
+     * examples/airflow/pipeline.yaml's exact_dedup: {normalize: near}).
+     */
+    @Test
+    void aTextThatNormalisesToNothingIsComparedAsItIs() {
+        Dataset<Row> in = docs(
+                new Object[] {"a", "\uD83C\uDF89\uD83C\uDF89", "u1", null},
+                new Object[] {"b", "!!!", "u2", null},
+                new Object[] {"c", "???", "u3", null},
+                new Object[] {"d", "!!!", "u4", null},       // the same text as b: its duplicate
+                new Object[] {"e", "hello", "u5", null},
+                new Object[] {"f", "Hello!", "u6", null},     // near: hello
+                new Object[] {"g", " ", "u7", null},
+                new Object[] {"h", "\t", "u8", null});
+        Map<String, Row> out = byId(new ExactDedup().setNormalize("near").setClusterColumns(true).transform(in));
+        for (String kept : List.of("a", "b", "c", "e", "g", "h")) {
+            assertEquals(null, str(out.get(kept), Columns.REASON), kept);
+        }
+        assertEquals("exact_dedup:duplicate", str(out.get("d"), Columns.REASON));
+        assertEquals("b", str(out.get("d"), Columns.DUPLICATE_OF));
+        assertEquals("exact_dedup:duplicate", str(out.get("f"), Columns.REASON));
+        // the SQL function makes the same key
+        org.apache.spark.sql.SparkSession spark = TestSpark.session();
+        dev.kindling.spark.curate.CurationFunctions.register(spark);
+        List<Row> hashes = spark.sql("SELECT kindling_text_hash(' '), kindling_text_hash('\t'), kindling_text_hash('')").collectAsList();
+        assertEquals(3, new java.util.HashSet<>(List.of(hashes.get(0).get(0), hashes.get(0).get(1), hashes.get(0).get(2))).size());
+    }
+
+    /**
      * A column of arrays, structs or bytes is compared by value: Spark's cast to a string, which the key was made of, read
      * ["a, b"] and ["a", "b"] alike, a null field and "null" alike, and bytes as UTF-8 with every invalid one as U+FFFD,
      * so different values were dropped as duplicates (found by an adversarial pass).
