@@ -132,6 +132,11 @@ public final class DedupCommand extends SparkCommand {
                         + " permutations, over the " + dev.kindling.dedup.minhash.MinHashParams.MAX_PERMUTATIONS + " a run takes");
             }
         }
+        if (bands != null && (long) bands * rows > numPerm) {
+            // the options as typed: MinHashParams' own check names its Java fields ("must fit in numPerm: ... numPerm=112")
+            throw KindlingException.usage("--bands " + bands + " x --rows " + rows + " is " + (long) bands * rows
+                    + " permutations, more than --num-perm " + numPerm + " (without --num-perm, bands x rows are used)");
+        }
         for (String c : exactColumns) {
             if (c.isBlank()) {
                 // an empty column name is the stage's "the text", which ran as --exact under the name of a column

@@ -2,6 +2,7 @@ package dev.kindling.spark.curate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -257,7 +258,9 @@ class CurationCliTest {
         assertEquals(2, Cli.run("dedup", "--bands", "10", "-i", input.toString(), "-o", out.toString()).code());
         Cli.Result big = Cli.run("dedup", "--bands", "20", "--rows", "8", "--num-perm", "112", "-i", input.toString(), "-o", out.toString());
         assertEquals(2, big.code());
-        assertTrue(big.err().contains("bands x rows must fit in numPerm"), big.err());
+        // the options as typed, not MinHashParams' Java field numPerm
+        assertTrue(big.err().contains("--bands 20 x --rows 8 is 160 permutations, more than --num-perm 112"), big.err());
+        assertFalse(big.err().contains("numPerm"), big.err());
         // without --num-perm, as many permutations as the bands use (112 were computed for 100 used, and 20 x 8 refused)
         Path few = Files.write(Files.createDirectories(tmp.resolve("few")).resolve("few.jsonl"),
                 List.of("{\"id\":\"a\",\"text\":\"one two three four five six\"}", "{\"id\":\"b\",\"text\":\"seven eight nine ten\"}"));
