@@ -99,7 +99,7 @@ public final class PipelineOutput {
             if (targets.rejectedPath() != null) {
                 WriteOptions ro = targets.kept() != null ? targets.kept().withPath(targets.rejectedPath())
                         : new WriteOptions(targets.rejectedPath(), DataFormat.JSONL, false, null);
-                writeRejected(docs, ro, metricColumns.keySet());
+                writeRejected(docs, ro, metricColumns.keySet(), context.idColumn(), context.textColumn());
             }
             if (targets.quarantinePath() != null) {
                 writeQuarantine(docs, targets.quarantinePath(), targets.kept() != null && targets.kept().overwrite(), context.idColumn(),
@@ -118,11 +118,20 @@ public final class PipelineOutput {
 
     /**
      * Writes the rejected rows of {@code docs} (a reason set), every column with them but the raw line (the quarantine
-     * holds it) and the internal {@code metricColumns}, to {@code where}: {@code --rejected}.
+     * holds it) and the internal {@code metricColumns}, to {@code where}: {@code --rejected}. An unreadable row's
+     * {@code idColumn} is the quarantine's, the id the input gave it (null where the reader made one).
      */
-    public static void writeRejected(Dataset<Row> docs, WriteOptions where, java.util.Collection<String> metricColumns) {
-        DatasetWriter.write(docs.filter(col(Columns.REASON).isNotNull()).drop(Columns.RAW)
-                .drop(metricColumns.toArray(new String[0])), where);
+    public static void writeRejected(Dataset<Row> docs, WriteOptions where, java.util.Collection<String> metricColumns,
+            String idColumn, String textColumn) {
+        Dataset<Row> rejected = docs.filter(col(Columns.REASON).isNotNull());
+        String id = idColumn == null ? null : Columns.resolve(docs.schema(), idColumn, "--rejected");
+        if (id != null) {
+            // the made id of a line that did not parse is one of its file and offset, which neither the input nor the
+            // quarantine holds: the two files named the same row differently
+            rejected = rejected.withColumn(id, org.apache.spark.sql.functions.when(col(Columns.REASON).isin(DatasetReader.READ_ERRORS.toArray()),
+                    DatasetReader.idAsRead(docs, idColumn, textColumn)).otherwise(Columns.named(id)));
+        }
+        DatasetWriter.write(rejected.drop(Columns.RAW).drop(metricColumns.toArray(new String[0])), where);
     }
 
     /**

@@ -296,7 +296,7 @@ public final class PackCommand extends SparkCommand {
                         functions.when(col(Columns.REASON).isNull().and(functions.udf(new WithoutTokens(tokenizer, hadoop, addSpecialTokens, splitSpecialTokens),
                                 DataTypes.BooleanType).apply(Columns.named(job.textColumn))), functions.lit(NO_TOKENS))
                                 .otherwise(col(Columns.REASON)));
-                dev.kindling.spark.stage.PipelineOutput.writeRejected(rejectedRows, rejectedTo, List.of());
+                dev.kindling.spark.stage.PipelineOutput.writeRejected(rejectedRows, rejectedTo, List.of(), job.idColumn, job.textColumn);
             }
             // no _SUCCESS beside the shards: Megatron's tools/merge_datasets.py takes every file of the folder for a shard
             // and asserts its .bin/.idx pair. A failed or interrupted run removes its shards (claimReplaced above)

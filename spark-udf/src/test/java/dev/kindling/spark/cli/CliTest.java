@@ -483,6 +483,39 @@ class CliTest {
         assertTrue(typo.err().contains("Did you mean") && typo.err().contains("convert"), typo.err());
     }
 
+    /**
+     * An unreadable row has the same id in --rejected as in the quarantine, the one the input gave it (null for a line
+     * that is not UTF-8): --rejected held the id the reader made for it, which the input and the quarantine do not hold.
+     */
+    @Test
+    void anUnreadableRowHasTheSameIdInRejectedAndTheQuarantine() throws Exception {
+        Path in = tmp.resolve("ids.jsonl");
+        try (OutputStream os = Files.newOutputStream(in)) {
+            os.write("{\"id\":\"a\",\"text\":\"ok\"}\n".getBytes(StandardCharsets.UTF_8));
+            os.write(new byte[] {'{', '"', 'i', 'd', '"', ':', '"', 'b', '"', ',', '"', 't', 'e', 'x', 't', '"', ':', '"',
+                'F', (byte) 0xFC, 'h', 'r', 'e', 'r', '"', '}', '\n'});
+            os.write("{\"id\":\"c\",\"text\":\"ok\"} trailing\n".getBytes(StandardCharsets.UTF_8));
+        }
+        Path out = tmp.resolve("ids-out");
+        Path rejected = tmp.resolve("ids-rejected");
+        Cli.Result r = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", out.toString(), "--on-error", "quarantine",
+                "--rejected", rejected.toString());
+        assertEquals(0, r.code(), r.toString());
+        java.util.Map<Long, String> quarantined = new java.util.TreeMap<>();
+        for (Row q : TestSpark.session().read().json(out + ".quarantine").collectAsList()) {
+            quarantined.put(q.getLong(q.fieldIndex("source_line")), q.getString(q.fieldIndex("id")));
+        }
+        java.util.Map<Long, String> inRejected = new java.util.TreeMap<>();
+        for (Row q : TestSpark.session().read().json(rejected.toString()).collectAsList()) {
+            inRejected.put(q.getLong(q.fieldIndex("source_line")), q.getString(q.fieldIndex("id")));
+        }
+        java.util.Map<Long, String> expected = new java.util.TreeMap<>();
+        expected.put(2L, null);   // not UTF-8: no id could be read
+        expected.put(3L, "c");    // more after its object: its own id
+        assertEquals(expected, quarantined);
+        assertEquals(expected, inRejected);
+    }
+
     @Test
     void invalidUtf8IsReportedNotAltered() throws Exception {
         Path in = tmp.resolve("latin1.jsonl");
