@@ -285,6 +285,9 @@ public final class StageConfig {
                 Decontamination s = new Decontamination();
                 s.setBenchmark(o.file("benchmark").orElseThrow(() -> KindlingException.usage(o.where + ": 'benchmark' (a file) is required")));
                 o.strings("columns").ifPresent(c -> s.setBenchmarkColumns(c.toArray(new String[0])));
+                // a column the benchmark lacks was found once Spark had started, the error naming neither config nor stage
+                s.setOrigin(o.where);
+                s.checkLocalBenchmarkColumns();
                 o.intNumber("ngram").ifPresent(v -> s.setNgram(v));
                 o.string("mode").ifPresent(s::setMode);
                 o.string("flag_column").ifPresent(s::setFlagCol);

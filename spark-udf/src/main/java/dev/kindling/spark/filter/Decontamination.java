@@ -50,6 +50,8 @@ import org.apache.spark.sql.types.StructType;
 public final class Decontamination extends CurationStage<Decontamination> {
     private static final long serialVersionUID = 1L;
     public static final String NAME = "decontaminate";
+    /** {@link #setOrigin}'s: where the stage was given, or null. */
+    private transient String origin;
     private static final String MATCH = "_kd_contaminated";
 
     // an empty path failed once Spark had started, with Hadoop's "Can not create a Path from an empty string"; no
@@ -238,6 +240,63 @@ public final class Decontamination extends CurationStage<Decontamination> {
         return formats.keySet().iterator().next();
     }
 
+    /**
+     * Names where the stage was given ({@code config p.yaml: stages[6] (decontaminate)}) in its errors about the benchmark's
+     * columns, which otherwise name the option of every surface that sets them. Not a param: the config is not the stage's.
+     */
+    public Decontamination setOrigin(String where) {
+        origin = where;
+        return this;
+    }
+
+    private KindlingException missingColumn(String path, String column, List<String> columns) {
+        return KindlingException.usage((origin == null ? NAME : origin) + ": benchmark " + path + " has no column '" + column
+                + "' (columns: " + String.join(", ", columns) + "); choose them with "
+                + (origin == null ? "benchmarkColumns, --decontaminate-columns or a curate config's columns" : "'columns'"));
+    }
+
+    /**
+     * Refuses the columns a local JSON Lines or text benchmark file lacks, before Spark starts, as {@link #buildIndex}
+     * would once Spark had started and read it. A folder, Parquet, a compressed file or a line that is not a JSON object
+     * is left to {@link #buildIndex}, which reads them as Spark does and says what is wrong.
+     */
+    public void checkLocalBenchmarkColumns() {
+        java.nio.file.Path local = dev.kindling.spark.io.LocalPaths.localOrNull(getBenchmark());
+        if (local == null || !java.nio.file.Files.isRegularFile(local)) {
+            return;
+        }
+        String name = local.getFileName().toString();
+        String format = formatOf(name);
+        java.util.Set<String> columns = new java.util.TreeSet<>();   // Spark orders a JSON input's columns by name
+        if (format.equals("text")) {
+            columns.add("text");
+        } else if (format.equals("json") && (name.endsWith(".jsonl") || name.endsWith(".json"))) {
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            try (java.io.BufferedReader r = java.nio.file.Files.newBufferedReader(local, java.nio.charset.StandardCharsets.UTF_8)) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    if (line.isBlank()) {
+                        continue;
+                    }
+                    com.fasterxml.jackson.databind.JsonNode item = json.readTree(line);
+                    if (item == null || !item.isObject()) {
+                        return;
+                    }
+                    item.fieldNames().forEachRemaining(columns::add);
+                }
+            } catch (java.io.IOException | RuntimeException e) {
+                return;
+            }
+        }
+        if (columns.isEmpty()) {
+            return;
+        }
+        for (String wanted : getBenchmarkColumns()) {
+            if (columns.stream().noneMatch(c -> Columns.sameName(c, wanted))) {
+                throw missingColumn(getBenchmark(), wanted, new ArrayList<>(columns));
+            }
+        }
+    }
+
     /** Reads the benchmark's items on the driver and indexes their n-grams. */
     public NgramIndex buildIndex(SparkSession spark) {
         String path = getBenchmark();
@@ -285,8 +344,7 @@ public final class Decontamination extends CurationStage<Decontamination> {
         for (int i = 0; i < wanted.length; i++) {
             String found = Columns.resolve(df.schema(), wanted[i], NAME);
             if (found == null) {
-                throw KindlingException.usage(NAME + ": benchmark " + path + " has no column '" + wanted[i] + "' (columns: "
-                        + String.join(", ", cols) + "); choose them with benchmarkColumns, --decontaminate-columns or a curate config's columns");
+                throw missingColumn(path, wanted[i], cols);
             }
             array[i] = df.schema().apply(found).dataType() instanceof ArrayType;
             values[i] = Columns.named(wanted[i]).cast(array[i] ? DataTypes.createArrayType(DataTypes.StringType) : DataTypes.StringType);

@@ -285,6 +285,23 @@ class CurationCliTest {
         assertTrue(!Files.exists(out));
     }
     /**
+     * A column a benchmark folder lacks (found once Spark reads it) is named with the config and the stage: the error said
+     * 'decontaminate: benchmark ... has no column', naming neither, and the options of every surface that sets columns.
+     */
+    @Test
+    void aColumnABenchmarkFolderLacksNamesTheConfigAndStage() throws Exception {
+        Path folder = Files.createDirectories(tmp.resolve("cols-bench"));
+        Files.writeString(folder.resolve("part-00000.json"), "{\"question\":\"a benchmark item\"}\n");
+        Path config = Files.writeString(tmp.resolve("cols.yaml"), "stages:\n  - pii: {}\n  - decontaminate: {benchmark: " + folder
+                + ", columns: [questoin]}\n");
+        Cli.Result r = Cli.run("curate", "--no-progress", "--config", config.toString(), "-i", input.toString(),
+                "-o", tmp.resolve("cols-out").toString());
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("config " + config + ": stages[1] (decontaminate): benchmark " + folder + " has no column "
+                + "'questoin' (columns: question); choose them with 'columns'"), r.err());
+    }
+
+    /**
      * curate --keep-duplicates with a config of filters alone is refused before Spark starts: it ran as --keep-rejected,
      * the filters' rejected rows in the output and no cluster_id or duplicate_of, as dedup and filter refuse options for a
      * stage that is not run. With a dedup stage it runs as before.

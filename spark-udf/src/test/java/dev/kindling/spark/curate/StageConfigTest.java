@@ -308,4 +308,29 @@ class StageConfigTest {
         e = assertThrows(KindlingException.class, () -> yaml("stages:\n  - pii: {kinds: [email, ssn]}\n"));
         assertTrue(e.getMessage().contains("unknown PII kind 'ssn'"), e.getMessage());
     }
+
+    /**
+     * A column a local benchmark file lacks is refused as the config is read, before Spark starts, naming the config, the
+     * stage and the option: it failed once Spark had started, saying 'decontaminate: benchmark ... has no column'.
+     */
+    @Test
+    void aColumnALocalBenchmarkLacksIsRefusedAsTheConfigIsRead(@TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Files.writeString(tmp.resolve("mmlu.jsonl"), "{\"question\":\"q one\",\"answer\":\"a\"}\n{\"question\":\"q two\"}\n");
+        java.nio.file.Files.writeString(tmp.resolve("items.txt"), "one item a line\n");
+        java.nio.file.Path config = java.nio.file.Files.writeString(tmp.resolve("cols.yaml"),
+                "stages:\n  - pii: {}\n  - decontaminate: {benchmark: mmlu.jsonl, columns: [question, choices]}\n");
+        KindlingException e = assertThrows(KindlingException.class, () -> StageConfig.read(config.toString(), null, false));
+        assertEquals(KindlingException.USAGE, e.exitCode(), e.getMessage());
+        assertEquals("config " + config + ": stages[1] (decontaminate): benchmark " + tmp.resolve("mmlu.jsonl") + " has no column "
+                + "'choices' (columns: answer, question); choose them with 'columns'", e.getMessage());
+        // a text benchmark's column is text
+        java.nio.file.Path text = java.nio.file.Files.writeString(tmp.resolve("text.yaml"),
+                "stages:\n  - decontaminate: {benchmark: items.txt, columns: [question]}\n");
+        KindlingException t = assertThrows(KindlingException.class, () -> StageConfig.read(text.toString(), null, false));
+        assertTrue(t.getMessage().contains("stages[0] (decontaminate): benchmark " + tmp.resolve("items.txt") + " has no column "
+                + "'question' (columns: text)"), t.getMessage());
+        java.nio.file.Path ok = java.nio.file.Files.writeString(tmp.resolve("ok-cols.yaml"),
+                "stages:\n  - decontaminate: {benchmark: mmlu.jsonl, columns: [Question, answer]}\n");
+        assertEquals(1, StageConfig.read(ok.toString(), null, false).size());
+    }
 }
