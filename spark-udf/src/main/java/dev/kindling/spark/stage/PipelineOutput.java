@@ -125,11 +125,15 @@ public final class PipelineOutput {
             String idColumn, String textColumn) {
         Dataset<Row> rejected = docs.filter(col(Columns.REASON).isNotNull());
         String id = idColumn == null ? null : Columns.resolve(docs.schema(), idColumn, "--rejected");
-        if (id != null) {
+        java.util.List<String> names = java.util.Arrays.asList(docs.columns());
+        // only rows the reader read have a made id (of their file and offset); a frame of the Spark API has none
+        if (id != null && names.contains(Columns.SOURCE_FILE) && names.contains(Columns.SOURCE_OFFSET)) {
             // the made id of a line that did not parse is one of its file and offset, which neither the input nor the
-            // quarantine holds: the two files named the same row differently
+            // quarantine holds: the two files named the same row differently. Cast back to the id's type, so that the
+            // rejected rows' id column keeps the input's type (a Parquet long id stays a long)
+            org.apache.spark.sql.types.DataType type = docs.schema().apply(id).dataType();
             rejected = rejected.withColumn(id, org.apache.spark.sql.functions.when(col(Columns.REASON).isin(DatasetReader.READ_ERRORS.toArray()),
-                    DatasetReader.idAsRead(docs, idColumn, textColumn)).otherwise(Columns.named(id)));
+                    DatasetReader.idAsRead(docs, idColumn, textColumn).cast(type)).otherwise(Columns.named(id)));
         }
         DatasetWriter.write(rejected.drop(Columns.RAW).drop(metricColumns.toArray(new String[0])), where);
     }

@@ -53,4 +53,30 @@ class PipelineOutputTest {
             assertTrue(columns.contains("text") && columns.stream().noneMatch(c -> c.startsWith("_kd_")), out + ": " + columns);
         }
     }
+
+    /**
+     * An unreadable row's id in --rejected is the one the input gave it (see CliTest), cast back to the id column's type:
+     * without ANSI mode the rewrite made every rejected row's id a string, a Parquet input's long ids among them.
+     */
+    @Test
+    void theRejectedRowsKeepTheIdColumnsType(@TempDir Path tmp) {
+        SparkSession spark = TestSpark.session();
+        StructType schema = new StructType().add("id", DataTypes.LongType).add("text", DataTypes.StringType)
+                .add("reason", DataTypes.StringType).add("source_file", DataTypes.StringType).add("source_offset", DataTypes.LongType);
+        Dataset<Row> docs = spark.createDataFrame(List.of(RowFactory.create(1L, "kept", null, "file:/in.parquet", 0L),
+                RowFactory.create(2L, null, "read:invalid_utf8", "file:/in.parquet", 1L),
+                RowFactory.create(3L, "x", "len:too_short", "file:/in.parquet", 2L)), schema);
+        Path rejected = tmp.resolve("rejected");
+        // without ANSI mode (a cluster may turn it off), a CASE of a string and a long is a string
+        String ansi = spark.conf().get("spark.sql.ansi.enabled");
+        spark.conf().set("spark.sql.ansi.enabled", "false");
+        try {
+            PipelineOutput.writeRejected(docs, new WriteOptions(rejected.toString(), DataFormat.PARQUET, false, null), List.of(), "id", "text");
+        } finally {
+            spark.conf().set("spark.sql.ansi.enabled", ansi);
+        }
+        Dataset<Row> back = spark.read().parquet(rejected.toString());
+        assertEquals(DataTypes.LongType, back.schema().apply("id").dataType(), back.schema().treeString());
+        assertEquals(List.of(2L, 3L), back.orderBy("id").select("id").as(org.apache.spark.sql.Encoders.LONG()).collectAsList());
+    }
 }
