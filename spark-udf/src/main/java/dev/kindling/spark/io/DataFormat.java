@@ -32,12 +32,15 @@ public enum DataFormat {
         };
     }
 
+    /** The suffixes of compressed files a name may end with after its format's ({@code part-0.jsonl.gz}). */
+    public static final java.util.List<String> CODEC_SUFFIXES = java.util.List.of(".gz", ".bz2", ".deflate", ".lz4", ".snappy", ".zst");
+
     /** The format a path's name suggests, or null when the name says nothing. */
     public static DataFormat fromName(String name) {
         String n = name.toLowerCase(Locale.ROOT);
         // the suffixes of the codecs Kindling writes (--compression), so that its own output reads back as it was written;
         // and .zst, which the line reader then refuses saying why ("cannot tell the format" sent the user the wrong way)
-        for (String c : new String[] {".gz", ".bz2", ".deflate", ".lz4", ".snappy", ".zst"}) {
+        for (String c : CODEC_SUFFIXES) {
             if (n.endsWith(c)) {
                 n = n.substring(0, n.length() - c.length());
             }

@@ -144,6 +144,7 @@ public final class ExecutorTokenizers {
     }
 
     /** Names of the data files Kindling reads (JSON Lines, compressed or not, and Parquet), which no tokenizer has. */
-    private static final java.util.regex.Pattern DATA_FILE_NAME = java.util.regex.Pattern.compile(
-            ".*(\\.jsonl(?:\\.(?:gz|bz2|deflate|lz4|snappy|zst))?|\\.parquet)");
+    private static final java.util.regex.Pattern DATA_FILE_NAME = java.util.regex.Pattern.compile(".*(\\.jsonl(?:"
+            + dev.kindling.spark.io.DataFormat.CODEC_SUFFIXES.stream().map(java.util.regex.Pattern::quote)
+                    .collect(java.util.stream.Collectors.joining("|")) + ")?|\\.parquet)");
 }

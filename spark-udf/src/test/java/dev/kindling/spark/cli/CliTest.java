@@ -483,6 +483,10 @@ class CliTest {
         assertTrue(typo.err().contains("Did you mean") && typo.err().contains("convert"), typo.err());
     }
 
+    /** The row {"id":"b","text":"Führer"} with its ü in Latin-1 (0xFC): not UTF-8. */
+    private static final byte[] LATIN1_ROW_B = {'{', '"', 'i', 'd', '"', ':', '"', 'b', '"', ',', '"', 't', 'e', 'x', 't', '"', ':', '"',
+        'F', (byte) 0xFC, 'h', 'r', 'e', 'r', '"', '}', '\n'};
+
     /**
      * An unreadable row has the same id in --rejected as in the quarantine, the one the input gave it (null for a line
      * that is not UTF-8): --rejected held the id the reader made for it, which the input and the quarantine do not hold.
@@ -492,8 +496,7 @@ class CliTest {
         Path in = tmp.resolve("ids.jsonl");
         try (OutputStream os = Files.newOutputStream(in)) {
             os.write("{\"id\":\"a\",\"text\":\"ok\"}\n".getBytes(StandardCharsets.UTF_8));
-            os.write(new byte[] {'{', '"', 'i', 'd', '"', ':', '"', 'b', '"', ',', '"', 't', 'e', 'x', 't', '"', ':', '"',
-                'F', (byte) 0xFC, 'h', 'r', 'e', 'r', '"', '}', '\n'});
+            os.write(LATIN1_ROW_B);
             os.write("{\"id\":\"c\",\"text\":\"ok\"} trailing\n".getBytes(StandardCharsets.UTF_8));
         }
         Path out = tmp.resolve("ids-out");
@@ -521,8 +524,7 @@ class CliTest {
         Path in = tmp.resolve("latin1.jsonl");
         try (OutputStream os = Files.newOutputStream(in)) {
             os.write("{\"id\":\"a\",\"text\":\"ok\"}\n".getBytes(StandardCharsets.UTF_8));
-            os.write(new byte[] {'{', '"', 'i', 'd', '"', ':', '"', 'b', '"', ',', '"', 't', 'e', 'x', 't', '"', ':', '"',
-                'F', (byte) 0xFC, 'h', 'r', 'e', 'r', '"', '}', '\n'});
+            os.write(LATIN1_ROW_B);
         }
         Cli.Result r = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", tmp.resolve("o").toString());
         assertEquals(1, r.code(), r.toString());
