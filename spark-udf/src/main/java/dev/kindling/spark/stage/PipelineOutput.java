@@ -90,7 +90,7 @@ public final class PipelineOutput {
             String[] notKept = rejectedOnly.toArray(new String[0]);
             if (targets.kept() != null) {
                 Dataset<Row> out = targets.keepRejected()
-                        ? counted.drop(internal).drop(notKept)
+                        ? withInputIds(counted, context.idColumn(), context.textColumn(), "--keep-rejected").drop(internal).drop(notKept)
                         : counted.filter(col(Columns.REASON).isNull()).drop(Columns.REASON).drop(internal).drop(notKept);
                 DatasetWriter.write(out, targets.kept());
             } else {
@@ -123,19 +123,28 @@ public final class PipelineOutput {
      */
     public static void writeRejected(Dataset<Row> docs, WriteOptions where, java.util.Collection<String> metricColumns,
             String idColumn, String textColumn) {
-        Dataset<Row> rejected = docs.filter(col(Columns.REASON).isNotNull());
-        String id = idColumn == null ? null : Columns.resolve(docs.schema(), idColumn, "--rejected");
-        java.util.List<String> names = java.util.Arrays.asList(docs.columns());
-        // only rows the reader read have a made id (of their file and offset); a frame of the Spark API has none
-        if (id != null && names.contains(Columns.SOURCE_FILE) && names.contains(Columns.SOURCE_OFFSET)) {
-            // the made id of a line that did not parse is one of its file and offset, which neither the input nor the
-            // quarantine holds: the two files named the same row differently. Cast back to the id's type, so that the
-            // rejected rows' id column keeps the input's type (a Parquet long id stays a long)
-            org.apache.spark.sql.types.DataType type = docs.schema().apply(id).dataType();
-            rejected = rejected.withColumn(id, org.apache.spark.sql.functions.when(col(Columns.REASON).isin(DatasetReader.READ_ERRORS.toArray()),
-                    DatasetReader.idAsRead(docs, idColumn, textColumn).cast(type)).otherwise(Columns.named(id)));
-        }
+        Dataset<Row> rejected = withInputIds(docs.filter(col(Columns.REASON).isNotNull()), idColumn, textColumn, "--rejected");
         DatasetWriter.write(rejected.drop(Columns.RAW).drop(metricColumns.toArray(new String[0])), where);
+    }
+
+    /**
+     * {@code rows} with the {@code idColumn} of each unreadable row the quarantine's, the id the input gave it (null
+     * where the reader made one), in the id column's type: what {@code --rejected} and {@code --keep-rejected} write.
+     * {@code option} names the output for an id column {@code rows} lacks.
+     */
+    static Dataset<Row> withInputIds(Dataset<Row> rows, String idColumn, String textColumn, String option) {
+        String id = idColumn == null ? null : Columns.resolve(rows.schema(), idColumn, option);
+        java.util.List<String> names = java.util.Arrays.asList(rows.columns());
+        // only rows the reader read have a made id (of their file and offset); a frame of the Spark API has none
+        if (id == null || !names.contains(Columns.SOURCE_FILE) || !names.contains(Columns.SOURCE_OFFSET)) {
+            return rows;
+        }
+        // the made id of a line that did not parse is one of its file and offset, which neither the input nor the
+        // quarantine holds: the files named the same row differently. Cast back to the id's type, so that the id column
+        // keeps the input's type (a Parquet long id stays a long; without ANSI mode a CASE of a string and a long is a string)
+        org.apache.spark.sql.types.DataType type = rows.schema().apply(id).dataType();
+        return rows.withColumn(id, org.apache.spark.sql.functions.when(col(Columns.REASON).isin(DatasetReader.READ_ERRORS.toArray()),
+                DatasetReader.idAsRead(rows, idColumn, textColumn).cast(type)).otherwise(Columns.named(id)));
     }
 
     /**

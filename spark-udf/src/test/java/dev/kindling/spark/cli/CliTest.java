@@ -519,6 +519,38 @@ class CliTest {
         assertEquals(expected, inRejected);
     }
 
+    /**
+     * --keep-rejected gives an unreadable row the quarantine's id too: it kept the id the reader made of the row's file
+     * and offset (here SHA-256 hex for the line that is not UTF-8), where the quarantine and --rejected hold null.
+     */
+    @Test
+    void anUnreadableRowHasTheSameIdWithKeepRejectedAsInTheQuarantine() throws Exception {
+        Path in = tmp.resolve("ids.jsonl");
+        try (OutputStream os = Files.newOutputStream(in)) {
+            os.write("{\"id\":\"a\",\"text\":\"ok\"}\n".getBytes(StandardCharsets.UTF_8));
+            os.write(LATIN1_ROW_B);
+            os.write("{\"id\":\"c\",\"text\":\"ok\"} trailing\n".getBytes(StandardCharsets.UTF_8));
+        }
+        Path out = tmp.resolve("ids-out");
+        Cli.Result r = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", out.toString(), "--on-error", "quarantine",
+                "--keep-rejected");
+        assertEquals(0, r.code(), r.toString());
+        java.util.Map<String, String> quarantined = new java.util.TreeMap<>();
+        for (Row q : TestSpark.session().read().json(out + ".quarantine").collectAsList()) {
+            quarantined.put(q.getString(q.fieldIndex("reason")), q.getString(q.fieldIndex("id")));
+        }
+        java.util.Map<String, String> kept = new java.util.TreeMap<>();
+        for (Row q : TestSpark.session().read().json(out.toString()).collectAsList()) {
+            kept.put(q.isNullAt(q.fieldIndex("reason")) ? "kept" : q.getString(q.fieldIndex("reason")), q.getString(q.fieldIndex("id")));
+        }
+        java.util.Map<String, String> expected = new java.util.TreeMap<>();
+        expected.put("read:invalid_utf8", null);  // not UTF-8: no id could be read
+        expected.put("read:malformed_json", "c"); // more after its object: its own id
+        assertEquals(expected, quarantined);
+        expected.put("kept", "a");
+        assertEquals(expected, kept);
+    }
+
     @Test
     void invalidUtf8IsReportedNotAltered() throws Exception {
         Path in = tmp.resolve("latin1.jsonl");

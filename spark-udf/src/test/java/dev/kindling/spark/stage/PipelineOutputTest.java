@@ -79,4 +79,31 @@ class PipelineOutputTest {
         assertEquals(DataTypes.LongType, back.schema().apply("id").dataType(), back.schema().treeString());
         assertEquals(List.of(2L, 3L), back.orderBy("id").select("id").as(org.apache.spark.sql.Encoders.LONG()).collectAsList());
     }
+
+    /**
+     * --keep-rejected gives an unreadable row the input's id as --rejected does (see CliTest), and the id column keeps
+     * the input's type through that rewrite: without ANSI mode a CASE of a string and a long is a string.
+     */
+    @Test
+    void theKeptRejectedRowsKeepTheIdColumnsType(@TempDir Path tmp) {
+        SparkSession spark = TestSpark.session();
+        StructType schema = new StructType().add("id", DataTypes.LongType).add("text", DataTypes.StringType)
+                .add("reason", DataTypes.StringType).add("source_file", DataTypes.StringType).add("source_offset", DataTypes.LongType);
+        Dataset<Row> docs = spark.createDataFrame(List.of(RowFactory.create(1L, "kept", null, "file:/in.parquet", 0L),
+                RowFactory.create(2L, null, "read:invalid_utf8", "file:/in.parquet", 1L),
+                RowFactory.create(3L, "x", "len:too_short", "file:/in.parquet", 2L)), schema);
+        Path kept = tmp.resolve("kept");
+        PipelineOutput.Targets targets = new PipelineOutput.Targets(new WriteOptions(kept.toString(), DataFormat.PARQUET, false, null),
+                true, null, null);
+        String ansi = spark.conf().get("spark.sql.ansi.enabled");
+        spark.conf().set("spark.sql.ansi.enabled", "false");
+        try {
+            PipelineOutput.write(docs, new StageContext(spark, "id", "text"), targets, List.of("read"), Set.of(), System.nanoTime());
+        } finally {
+            spark.conf().set("spark.sql.ansi.enabled", ansi);
+        }
+        Dataset<Row> back = spark.read().parquet(kept.toString());
+        assertEquals(DataTypes.LongType, back.schema().apply("id").dataType(), back.schema().treeString());
+        assertEquals(List.of(1L, 2L, 3L), back.orderBy("id").select("id").as(org.apache.spark.sql.Encoders.LONG()).collectAsList());
+    }
 }
