@@ -435,6 +435,16 @@ public final class JobRun {
      */
     public RunReport runPipeline(Dataset<Row> docs, List<PipelineStage> stages, WriteOptions output, PipelineOptions p,
             java.util.Set<String> rejectedOnly) {
+        return runPipeline(docs, stages, output, p, rejectedOnly, java.util.Set.of());
+    }
+
+    /**
+     * As {@link #runPipeline(Dataset, List, WriteOptions, PipelineOptions, java.util.Set)}, with {@code keptOnly}: the
+     * command's results, which its stages compute for the rows the reader kept and reject none by, left out of {@code
+     * --rejected} (null in every row there), so that its rejected rows hold what filter's do.
+     */
+    public RunReport runPipeline(Dataset<Row> docs, List<PipelineStage> stages, WriteOptions output, PipelineOptions p,
+            java.util.Set<String> rejectedOnly, java.util.Set<String> keptOnly) {
         StageContext ctx = new StageContext(spark, options.idColumn, options.textColumn);
         List<String> names = new ArrayList<>();
         names.add("read");
@@ -447,7 +457,7 @@ public final class JobRun {
         String quarantine = options.quarantinePath(output == null ? null : output.path());
         PipelineOutput.Targets targets = new PipelineOutput.Targets(output, p != null && p.keepRejected,
                 p == null ? null : p.rejected, quarantine);
-        RunReport report = PipelineOutput.write(docs, ctx, targets, names, rejectedOnly, startNanos);
+        RunReport report = PipelineOutput.write(docs, ctx, targets, names, rejectedOnly, keptOnly, startNanos);
         outputsWritten();
         if (progress != null) {
             progress.close();

@@ -74,7 +74,8 @@ public final class EmbedCommand extends SparkCommand {
                     + " to name the new one apart (--column embedding_2)");
         }
         InferenceProgress.attach(run, embed::metrics);
-        run.runPipeline(input, List.of(new InferenceStage("embed", embed)), out, pipeline);
+        // only the reader rejects: a rejected row's embedding is null, and --rejected holds the input's columns, as filter's
+        run.runPipeline(input, List.of(new InferenceStage("embed", embed)), out, pipeline, java.util.Set.of(), java.util.Set.of(column));
         return 0;
     }
 }

@@ -366,7 +366,11 @@ public final class GenerateCommand extends SparkCommand {
             // them); the messages column is what the output shows
             g.setMessagesCol(Columns.MESSAGES_JSON);
         }
-        run.runPipeline(docs, stages, out, pipeline);
+        // only the reader rejects: a rejected row's completion columns are null, and --rejected holds the input's columns
+        // (the prompt as prompt), as filter's
+        java.util.Set<String> results = new java.util.LinkedHashSet<>(written);
+        results.remove(promptName);
+        run.runPipeline(docs, stages, out, pipeline, java.util.Set.of(), results);
         run.out().println(progress.summary("generate"));
         return 0;
     }

@@ -115,7 +115,11 @@ public final class ScoreCommand extends SparkCommand {
             stage = new InferenceStage("score", score).reportTotal(score.getCountCol(), "scored tokens");
         }
         InferenceProgress.attach(run, score::metrics);
-        run.runPipeline(input, List.of(stage), out, pipeline);
+        // without a threshold only the reader rejects, and a rejected row's scores are null: --rejected holds the input's
+        // columns, as filter's. With one they stay: a perplexity:too_high row's perplexity is why it was rejected
+        java.util.Set<String> keptOnly = maxPerplexity != null || keepFraction != null ? java.util.Set.of()
+                : java.util.Set.of(score.getLogprobCol(), score.getPerplexityCol(), score.getCountCol());
+        run.runPipeline(input, List.of(stage), out, pipeline, java.util.Set.of(), keptOnly);
         return 0;
     }
 }

@@ -53,6 +53,16 @@ public final class PipelineOutput {
      */
     public static RunReport write(Dataset<Row> annotated, StageContext context, Targets targets, List<String> stageOrder,
             Set<String> rejectedOnly, long startNanos) {
+        return write(annotated, context, targets, stageOrder, rejectedOnly, Set.of(), startNanos);
+    }
+
+    /**
+     * As {@link #write(Dataset, StageContext, Targets, List, Set, long)}, with {@code keptOnly}: columns left out of
+     * {@code --rejected}, the results a command's stages compute for the rows no earlier step rejected (tokenize's
+     * {@code ids}), null in every rejected row where those stages reject none themselves.
+     */
+    public static RunReport write(Dataset<Row> annotated, StageContext context, Targets targets, List<String> stageOrder,
+            Set<String> rejectedOnly, Set<String> keptOnly, long startNanos) {
         SparkSession spark = context.spark();
         Map<String, String> sumsOverKept = context.sums();
         Map<String, String> metricColumns = context.metricColumns();
@@ -99,7 +109,9 @@ public final class PipelineOutput {
             if (targets.rejectedPath() != null) {
                 WriteOptions ro = targets.kept() != null ? targets.kept().withPath(targets.rejectedPath())
                         : new WriteOptions(targets.rejectedPath(), DataFormat.JSONL, false, null);
-                writeRejected(docs, ro, metricColumns.keySet(), context.idColumn(), context.textColumn());
+                Set<String> leftOut = new java.util.LinkedHashSet<>(metricColumns.keySet());
+                leftOut.addAll(keptOnly);
+                writeRejected(docs, ro, leftOut, context.idColumn(), context.textColumn());
             }
             if (targets.quarantinePath() != null) {
                 writeQuarantine(docs, targets.quarantinePath(), targets.kept() != null && targets.kept().overwrite(), context.idColumn(),
@@ -118,13 +130,14 @@ public final class PipelineOutput {
 
     /**
      * Writes the rejected rows of {@code docs} (a reason set), every column with them but the raw line (the quarantine
-     * holds it) and the internal {@code metricColumns}, to {@code where}: {@code --rejected}. An unreadable row's
-     * {@code idColumn} is the quarantine's, the id the input gave it (null where the reader made one).
+     * holds it) and {@code leftOut} (the internal metric columns, a command's results no rejected row holds), to {@code
+     * where}: {@code --rejected}. An unreadable row's {@code idColumn} is the quarantine's, the id the input gave it (null
+     * where the reader made one).
      */
-    public static void writeRejected(Dataset<Row> docs, WriteOptions where, java.util.Collection<String> metricColumns,
+    public static void writeRejected(Dataset<Row> docs, WriteOptions where, java.util.Collection<String> leftOut,
             String idColumn, String textColumn) {
         Dataset<Row> rejected = withInputIds(docs.filter(col(Columns.REASON).isNotNull()), idColumn, textColumn, "--rejected");
-        DatasetWriter.write(rejected.drop(Columns.RAW).drop(metricColumns.toArray(new String[0])), where);
+        DatasetWriter.write(rejected.drop(Columns.RAW).drop(leftOut.toArray(new String[0])), where);
     }
 
     /**

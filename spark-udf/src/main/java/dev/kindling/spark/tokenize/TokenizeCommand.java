@@ -72,8 +72,10 @@ public final class TokenizeCommand extends SparkCommand {
         String value = countOnly ? TokenizeStage.N_TOKENS : TokenizeStage.IDS;
         List<PipelineStage> stages = List.of(new TokenizeStage(tokenizer, addSpecialTokens, !countOnly, splitSpecialTokens), project(value));
         // the text of a rejected row is with it in --rejected (and, null for the kept rows, with --keep-rejected), as the
-        // other commands keep it: without it, a row read:text_not_string showed no trace of what was rejected
-        run.runPipeline(run.readInput(), stages, out, pipeline, pipeline.keepRejected ? java.util.Set.of() : java.util.Set.of(job.textColumn));
+        // other commands keep it: without it, a row read:text_not_string showed no trace of what was rejected. Its ids,
+        // null (only the reader rejects), are not
+        run.runPipeline(run.readInput(), stages, out, pipeline, pipeline.keepRejected ? java.util.Set.of() : java.util.Set.of(job.textColumn),
+                java.util.Set.of(value));
         return 0;
     }
 

@@ -828,6 +828,56 @@ class InferenceCliTest {
         assertEquals(alone.text(), row.get("completion").asText(), row.toString());
     }
 
+    /**
+     * The --rejected rows of tokenize, score, embed and generate hold what filter's hold, the input's columns with the
+     * reason, where each was read and the error: they also held the command's results (ids, logprob, embedding,
+     * completion ...), null in every one of them, as the command ran on none. Score with a threshold keeps its scores,
+     * which say why a row was perplexity:too_high.
+     */
+    @Test
+    void rejectedRowsHoldTheInputsColumnsNotTheCommandsNullResults() throws Exception {
+        TestSpark.session();
+        Path dir = tmp.resolve("rejected-columns");
+        Files.createDirectories(dir);
+        Path in = dir.resolve("in.jsonl");
+        Files.write(in, List.of("{\"id\":\"a\",\"text\":\"Once upon a time, there was a dog.\",\"lang\":\"en\"}", "{not json",
+                "{\"id\":\"n\",\"text\":null,\"lang\":\"en\"}"), StandardCharsets.UTF_8);
+        String model = Stories.model().toString();
+        Map<String, List<String>> runs = new java.util.LinkedHashMap<>();
+        runs.put("tokenize", List.of("tokenize", "--tokenizer", "byte-level"));
+        runs.put("score", List.of("score", "--model", model, "--threads", "2"));
+        runs.put("embed", List.of("embed", "--model", model, "--threads", "2"));
+        runs.put("generate", List.of("generate", "--model", model, "--threads", "2", "--prompt-column", "text", "--max-tokens", "2"));
+        Map<String, java.util.Set<String>> expected = Map.of(
+                "tokenize", java.util.Set.of("id", "text", "reason", "source_file", "source_offset", "source_line", "error"),
+                "score", java.util.Set.of("id", "text", "lang", "reason", "source_file", "source_offset", "source_line", "error"),
+                "embed", java.util.Set.of("id", "text", "lang", "reason", "source_file", "source_offset", "source_line", "error"),
+                // generate writes the prompt column as prompt
+                "generate", java.util.Set.of("id", "prompt", "lang", "reason", "source_file", "source_offset", "source_line", "error"));
+        for (Map.Entry<String, List<String>> run : runs.entrySet()) {
+            List<String> args = new ArrayList<>(run.getValue());
+            args.addAll(List.of("--no-progress", "-i", in.toString(), "-o", dir.resolve(run.getKey()).toString(), "--on-error", "skip",
+                    "--rejected", dir.resolve(run.getKey() + "-rejected").toString()));
+            Cli.Result r = Cli.run(args.toArray(new String[0]));
+            assertEquals(0, r.code(), r.toString());
+            List<JsonNode> rejected = readJsonl(dir.resolve(run.getKey() + "-rejected"));
+            assertEquals(2, rejected.size(), run.getKey() + ": " + rejected);
+            for (JsonNode row : rejected) {
+                assertEquals(expected.get(run.getKey()), new java.util.HashSet<>(fieldNames(row)), run.getKey() + ": " + row);
+            }
+        }
+        // with a threshold the scores stay: a perplexity:too_high row holds the perplexity that rejected it
+        Cli.Result r = Cli.run("score", "--model", model, "--threads", "2", "--max-perplexity", "1", "--no-progress", "-i", in.toString(),
+                "-o", dir.resolve("filtered").toString(), "--on-error", "skip", "--rejected", dir.resolve("filtered-rejected").toString());
+        assertEquals(0, r.code(), r.toString());
+        Map<String, JsonNode> byReason = new HashMap<>();
+        for (JsonNode row : readJsonl(dir.resolve("filtered-rejected"))) {
+            byReason.put(row.get("reason").asText(), row);
+        }
+        assertEquals(java.util.Set.of("perplexity:too_high", "read:malformed_json", "read:null_text"), byReason.keySet());
+        assertTrue(byReason.get("perplexity:too_high").get("perplexity").asDouble() > 1, byReason.toString());
+    }
+
     static List<String> fieldNames(JsonNode n) {
         List<String> f = new ArrayList<>();
         n.fieldNames().forEachRemaining(f::add);
