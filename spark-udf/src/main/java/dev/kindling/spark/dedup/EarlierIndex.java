@@ -195,12 +195,22 @@ public record EarlierIndex(String path, String label, JsonNode manifest) {
                     + "): make it with the stages this run has");
         }
         for (Map.Entry<String, Object> p : params.entrySet()) {
+            if (p.getKey().equals(ExactDedup.NORMALISED_TO_NOTHING) && !part.has(p.getKey())) {
+                continue; // an index of before the entry: refused below, saying why, once its other parameters fit
+            }
             String want = String.valueOf(p.getValue());
             String got = part.has(p.getKey()) ? part.get(p.getKey()).asText() : "(none)";
             if (!want.equals(got)) {
                 throw KindlingException.usage(label + " was made with " + stage + " " + p.getKey() + " '" + got + "', this run's is '"
                         + want + "': an index stands for the earlier texts only under the parameters it was made with");
             }
+        }
+        if (params.containsKey(ExactDedup.NORMALISED_TO_NOTHING) && !part.has(ExactDedup.NORMALISED_TO_NOTHING)) {
+            // its keys cannot be mended: the part holds keys and ids, not the texts they were made of
+            throw KindlingException.usage(label + " was made before " + stage + " keyed a text that normalises to nothing (invisible "
+                    + "characters only; emoji or punctuation only under normalize near) by the text as it is: it holds the empty key "
+                    + "for every such earlier text, so their copies would not be found; make the index again (kindling dedup -i "
+                    + "EARLIER --save-index DIR --index-only)");
         }
     }
 

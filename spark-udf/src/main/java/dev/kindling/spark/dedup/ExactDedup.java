@@ -73,6 +73,12 @@ public final class ExactDedup extends CurationStage<ExactDedup> {
     public static final String EARLIER_REASON = "duplicate_of_earlier";
     /** The hash seed of a key made of a value as it is (one that normalises to nothing): {@link #key}. */
     private static final int RAW_KEY_SEED = 1;
+    /**
+     * A saved index's entry ({@link #indexParams}) that says how a value that normalises to nothing was keyed: as it is
+     * ({@link #key}). An index written before holds the empty key for each such earlier text, and is refused
+     * ({@link EarlierIndex#requireMatches(String, java.util.Map)}).
+     */
+    static final String NORMALISED_TO_NOTHING = "normalised_to_nothing";
 
     private final Param<String> column = new Param<>(this, "column", "column to compare (empty: the text column)",
             ParamChecks.optional(this, "column", "a column name"));
@@ -329,6 +335,11 @@ public final class ExactDedup extends CurationStage<ExactDedup> {
         String n = getOrDefault(normalize);
         m.put("normalize", n.isEmpty() ? (byText() ? "exact" : "none") : n.toLowerCase(java.util.Locale.ROOT));
         m.put("key", "murmur3_x64_128");
+        if (!m.get("normalize").equals("none")) {
+            // written since a value that normalises to nothing is keyed as it is (key): an index without it keyed every
+            // such value by the empty key (without normalising, only the empty value normalises to nothing: no change)
+            m.put(NORMALISED_TO_NOTHING, "as_is");
+        }
         return m;
     }
 

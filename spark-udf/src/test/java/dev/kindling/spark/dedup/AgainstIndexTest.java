@@ -226,6 +226,67 @@ class AgainstIndexTest {
                 AgainstEarlierCorpusTest.verdicts(out));
     }
 
+    /**
+     * An index made before exact dedup keyed a text that normalises to nothing by the text as it is (625b0366) holds the
+     * empty key for each such earlier text, which this Kindling's keys never meet, and its manifest has no
+     * normalised_to_nothing: it is refused, saying to make it again, where it was used without a word and an earlier
+     * text's exact copy was kept. One made now finds the copy: under near, of "🎉🎉"; under exact (the CLI's), of a
+     * zero-width space.
+     */
+    @Test
+    void anIndexMadeBeforeTextsThatNormaliseToNothingWereKeyedAsTheyAreIsRefused() throws Exception {
+        Map<String, String> earlierDocs = new LinkedHashMap<>();
+        earlierDocs.put("e1", "\uD83C\uDF89\uD83C\uDF89");
+        earlierDocs.put("e2", "\u200B");
+        earlierDocs.put("e3", "An earlier text of words.");
+        Path earlier = tmp.resolve("nothing/part-0.jsonl");
+        write(earlier, earlierDocs);
+        Map<String, String> newDocs = new LinkedHashMap<>();
+        newDocs.put("n1", "\uD83C\uDF89\uD83C\uDF89");
+        newDocs.put("n2", "\u200B");
+        newDocs.put("n3", "???");
+
+        Path near = tmp.resolve("nothing-near-index");
+        EarlierCorpus corpus = EarlierCorpus.read(TestSpark.session(), List.of(earlier.toString()), "id", "text", "test");
+        EarlierIndex.write(TestSpark.session(), corpus, List.of(new ExactDedup().setNormalize("near")), near.toString(), earlier.toString());
+        Dataset<Row> out = new ExactDedup().setNormalize("near").setClusterColumns(true).setAgainstIndexPaths(new String[] {near.toString()})
+                .transform(AgainstEarlierCorpusTest.frame(newDocs, 2));
+        assertEquals(Map.of("n1", "exact_dedup:duplicate_of_earlier | e1 | e1", "n2", "exact_dedup:duplicate_of_earlier | e2 | e2",
+                "n3", "null | null | n3"), AgainstEarlierCorpusTest.verdicts(out));
+        asMadeBefore(near);
+        KindlingException refused = assertThrows(KindlingException.class, () -> new ExactDedup().setNormalize("near")
+                .setAgainstIndexPaths(new String[] {near.toString()}).transform(AgainstEarlierCorpusTest.frame(newDocs, 2)));
+        assertTrue(refused.getMessage().contains(near + " was made before exact_dedup keyed a text that normalises to nothing"
+                + " (invisible characters only; emoji or punctuation only under normalize near) by the text as it is")
+                && refused.getMessage().contains("make the index again"), refused.getMessage());
+
+        Path exact = tmp.resolve("nothing-exact-index");
+        Cli.Result made = dedup("-i", earlier.toString(), "--save-index", exact.toString(), "--index-only", "--exact");
+        assertEquals(0, made.code(), made.toString());
+        Path input = tmp.resolve("nothing-new/part-0.jsonl");
+        write(input, newDocs);
+        Path used = tmp.resolve("nothing-out");
+        Cli.Result run = dedup("-i", input.toString(), "-o", used.toString(), "--exact", "--against-index", exact.toString(), "--keep-duplicates");
+        assertEquals(0, run.code(), run.toString());
+        assertEquals("exact_dedup:duplicate_of_earlier | e2 | e2", verdicts(used).get("n2"));
+        asMadeBefore(exact);
+        Cli.Result old = dedup("--master", "bogus://x", "-i", input.toString(), "-o", tmp.resolve("nothing-out2").toString(), "--exact",
+                "--against-index", exact.toString());
+        assertEquals(2, old.code(), old.toString());
+        assertTrue(old.err().contains("--against-index " + exact + " was made before exact_dedup keyed a text that normalises to nothing")
+                && old.err().contains("make the index again"), old.err());
+    }
+
+    /** Writes {@code index}'s manifest as a Kindling before 625b0366 wrote it: its exact part without normalised_to_nothing. */
+    private static void asMadeBefore(Path index) throws Exception {
+        com.fasterxml.jackson.databind.node.ObjectNode manifest =
+                (com.fasterxml.jackson.databind.node.ObjectNode) new ObjectMapper().readTree(index.resolve("manifest.json").toFile());
+        com.fasterxml.jackson.databind.node.ObjectNode part = (com.fasterxml.jackson.databind.node.ObjectNode) manifest.at("/stages/exact_dedup");
+        assertEquals("as_is", part.path("normalised_to_nothing").asText(), manifest.toString());
+        part.remove("normalised_to_nothing");
+        Files.writeString(index.resolve("manifest.json"), manifest.toPrettyString());
+    }
+
     /** The refusals, before Spark starts where the index is local (an unreachable --master shows it). */
     @Test
     void refusesAnIndexThatDoesNotFitMissingOrDamaged() throws Exception {
