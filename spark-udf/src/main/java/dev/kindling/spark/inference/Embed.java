@@ -74,6 +74,7 @@ public final class Embed extends EngineStage<Embed> {
 
     @Override
     public StructType transformSchema(StructType schema) {
+        requireEngineTokenizer();
         requireColumn(schema, getOrDefault(inputCol), "inputCol", DataTypes.StringType);
         requireAbsent(schema, getOrDefault(outputCol));
         return job(schema, null).outputSchema(schema, getErrorCol());

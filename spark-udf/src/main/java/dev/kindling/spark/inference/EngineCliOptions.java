@@ -49,7 +49,7 @@ public class EngineCliOptions {
      */
     public EngineSpec spec(java.util.Map<String, String> conf) {
         // the engine options' own mistakes first (--threads -1 with a model name that is nothing was said as the model)
-        EngineSpec spec = spec();
+        EngineSpec spec = spec(false);
         checkBareNames("--model", model, "--tokenizer", tokenizer, conf);
         return spec;
     }
@@ -72,20 +72,40 @@ public class EngineCliOptions {
         }
         if (tokenizerOption != null && dev.kindling.spark.executor.LocalFiles.bareNameFoundNowhere(tokenizer, conf)) {
             throw KindlingException.usage(notFound(tokenizerOption, tokenizer)
-                    + (tokenizer.equals(dev.kindling.spark.tokenize.ExecutorTokenizers.BYTE_LEVEL) ? "; the built-in byte-level "
-                    + "tokenizer counts tokens (tokenize, pack, demo), a model reads with its own vocabulary: give its tokenizer "
-                    + "file, or no " + tokenizerOption : ""));
+                    + (tokenizer.equals(dev.kindling.spark.tokenize.ExecutorTokenizers.BYTE_LEVEL) ? "; " + BYTE_LEVEL_REASON
+                    + ", or no " + tokenizerOption : ""));
         }
     }
+
+    /**
+     * Why {@code byte-level} is no engine's tokenizer, where a model is given it: the commands' {@code --tokenizer}, the
+     * stages' {@code tokenizer} param ({@link EngineStage}), each followed by its own "or none".
+     */
+    public static final String BYTE_LEVEL_REASON = "the built-in byte-level tokenizer counts tokens (tokenize, pack, demo), a model "
+            + "reads with its own vocabulary: give its tokenizer file";
 
     private static String notFound(String option, String path) {
         return option + " '" + path + "': no such file (looked in " + java.nio.file.Path.of("").toAbsolutePath()
                 + " and among the files given to Spark with --files)";
     }
 
+    /**
+     * The engine {@code generate --prompt} runs in this process, without Spark: the engine options' checks, and {@code
+     * --tokenizer byte-level} (where no file has that name here) refused saying why, as {@link #checkBareNames} refuses it
+     * for a Spark job: the engine's bare "--tokenizer byte-level does not exist" said nothing of it.
+     */
     public EngineSpec spec() {
+        return spec(true);
+    }
+
+    private EngineSpec spec(boolean inThisProcess) {
         // a local model or tokenizer that is not there was reported only after Spark had started and read the input
         ExecutorEngines.checkLocalModel("--model", model);
+        if (inThisProcess && dev.kindling.spark.tokenize.ExecutorTokenizers.BYTE_LEVEL.equals(tokenizer)
+                && !java.nio.file.Files.exists(java.nio.file.Path.of(tokenizer))) {
+            throw KindlingException.usage("--tokenizer '" + tokenizer + "': no such file (looked in " + java.nio.file.Path.of("").toAbsolutePath()
+                    + "); " + BYTE_LEVEL_REASON + ", or no --tokenizer");
+        }
         dev.kindling.spark.tokenize.ExecutorTokenizers.checkLocal("--tokenizer", tokenizer);
         requireTokenizer("--model", model, "--tokenizer", tokenizer);
         checkValues(device, threads, maxSequences, maxInFlight, kvCacheType);

@@ -268,6 +268,21 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
         return w > 0 ? w : 2 * seqs;
     }
 
+    /**
+     * Refuses {@code tokenizer} {@code byte-level}, the token counts' built-in tokenizer, where no file of that name can be
+     * found (the stage's session's files among the places looked in), as the commands' {@code --tokenizer} is refused
+     * ({@link EngineCliOptions#checkBareNames}): the engine opens its tokenizer as a file, and it failed as "byte-level does
+     * not exist" once Spark ran the job. Each stage's {@code transformSchema} calls it first.
+     */
+    protected final void requireEngineTokenizer() {
+        String t = getOrDefault(tokenizer);
+        if (dev.kindling.spark.tokenize.ExecutorTokenizers.BYTE_LEVEL.equals(t)
+                && dev.kindling.spark.executor.LocalFiles.bareNameFoundNowhere(t, java.util.Map.of())) {
+            throw KindlingException.usage(who() + ".tokenizer '" + t + "': no such file (looked in " + java.nio.file.Path.of("").toAbsolutePath()
+                    + " and among the files given to Spark); " + EngineCliOptions.BYTE_LEVEL_REASON + ", or none (empty: the model's own)");
+        }
+    }
+
     private transient InferenceMetrics lastMetrics;
 
     /**

@@ -304,6 +304,7 @@ public final class Generate extends EngineStage<Generate> {
 
     @Override
     public StructType transformSchema(StructType schema) {
+        requireEngineTokenizer();
         if (usesMessages()) {
             String m = getOrDefault(messagesCol);
             int at = Columns.indexOf(schema, m, who());

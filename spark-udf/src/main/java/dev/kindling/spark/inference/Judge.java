@@ -174,6 +174,7 @@ public final class Judge extends EngineStage<Judge> {
 
     /** transformSchema's checks; returns the rubric, read once per call (a template may be a remote file). */
     private Rubric checked(StructType schema) {
+        requireEngineTokenizer();
         requireColumn(schema, getOrDefault(instructionCol), "instructionCol", DataTypes.StringType);
         requireColumn(schema, getOrDefault(responseCol), "responseCol", DataTypes.StringType, DataTypes.createArrayType(DataTypes.StringType, true));
         requireAbsent(schema, getOrDefault(outputCol));

@@ -107,6 +107,7 @@ public final class Score extends EngineStage<Score> {
 
     @Override
     public StructType transformSchema(StructType schema) {
+        requireEngineTokenizer();
         requireColumn(schema, getOrDefault(inputCol), "inputCol", DataTypes.StringType);
         requireAbsent(schema, getOrDefault(logprobCol), getOrDefault(perplexityCol), getOrDefault(countCol));
         String lt = getOrDefault(longTexts);

@@ -222,6 +222,20 @@ class HelpAndEarlyChecksTest {
     }
 
     /**
+     * generate --prompt (the engine without Spark) says why --tokenizer byte-level is refused, as the Spark jobs do: its
+     * error was the engine's bare "--tokenizer byte-level does not exist".
+     */
+    @Test
+    void generatePromptSaysWhyTheByteLevelTokenizerIsRefused() throws Exception {
+        String model = SharedData.require("llama2c/stories260K.gguf").toString();
+        ModeOptionsTest.Result b = ModeOptionsTest.run("generate", "--model", model, "--tokenizer", "byte-level", "--prompt", "hi");
+        assertEquals("kindling: error: --tokenizer 'byte-level': no such file (looked in " + Path.of("").toAbsolutePath() + "); the "
+                + "built-in byte-level tokenizer counts tokens (tokenize, pack, demo), a model reads with its own vocabulary: give its "
+                + "tokenizer file, or no --tokenizer", b.err().strip(), b.err());
+        assertEquals(2, b.code(), b.err());
+    }
+
+    /**
      * The engine commands (generate, score, embed) refuse a bare --model or --tokenizer name that is nothing as tokenize
      * does its --tokenizer: they failed ~10 s later, once Spark had started, as "nosuchmodel does not exist". A name
      * --files gives is left to the job, and the command's own option mistakes are still said first.

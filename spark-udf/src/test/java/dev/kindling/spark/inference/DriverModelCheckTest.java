@@ -49,4 +49,26 @@ class DriverModelCheckTest {
         assertEquals("TokenizerTransformer(" + tok.uid() + ").tokenizer rel/tok does not exist (relative to the working directory "
                 + Path.of("").toAbsolutePath() + ")", e.getMessage());
     }
+
+    /**
+     * An inference stage given tokenizer byte-level (the token counts' built-in tokenizer, which the engine cannot read:
+     * it opens its tokenizer as a file) is refused by transformSchema, naming the stage and saying why, as the commands
+     * refuse --tokenizer byte-level: it passed every check and failed once Spark ran the job, as "byte-level does not exist".
+     */
+    @Test
+    void theByteLevelTokenizerIsRefusedForAModelByTransformSchema() {
+        StructType schema = new StructType().add("id", DataTypes.StringType).add("text", DataTypes.StringType);
+        String model = dev.kindling.testing.SharedData.require("llama2c/stories260K.gguf").toString();
+        List<EngineStage<?>> stages = List.of(new Generate().setPromptCol("text"), new Score(), new Embed(),
+                new Judge().setInstructionCol("id").setResponseCol("text"));
+        for (EngineStage<?> stage : stages) {
+            stage.setModel(model).setTokenizer("byte-level");
+            KindlingException e = assertThrows(KindlingException.class, () -> stage.transformSchema(schema), stage.uid());
+            assertEquals(stage.getClass().getSimpleName() + "(" + stage.uid() + ").tokenizer 'byte-level': no such file (looked in "
+                    + Path.of("").toAbsolutePath() + " and among the files given to Spark); the built-in byte-level tokenizer "
+                    + "counts tokens (tokenize, pack, demo), a model reads with its own vocabulary: give its tokenizer file, or none "
+                    + "(empty: the model's own)", e.getMessage());
+            assertEquals(KindlingException.USAGE, e.exitCode());
+        }
+    }
 }
