@@ -268,6 +268,13 @@ public final class Engine implements AutoCloseable {
             // a text prompt the engine cannot read: the request's to fix (a tokenizer, or ids), as its other refusals
             throw new RequestRefusedException(noTokenizer());
         }
+        int vocab = model.config().vocabSize();
+        for (int id : r.stopTokens()) {
+            if (id >= vocab) {
+                // never sampled, so the generation ran on to max tokens as if no stop id were given
+                throw new RequestRefusedException(source + ": stop token id " + id + " is outside the vocabulary (0.." + (vocab - 1) + ")");
+            }
+        }
         int[] ids = r.promptTokens() != null ? r.promptTokens() : codec.encode(r.prompt());
         if (ids.length == 0) {
             throw new RequestRefusedException(source + ": the prompt is empty (use \"\" with a tokenizer that adds BOS, or give tokens)");

@@ -20,7 +20,10 @@ import java.util.List;
  * @param maxTokens     most tokens to generate (the context length also ends a generation)
  * @param stopStrings   generation ends when the output text contains one; it is cut before it. Matched on the
  *                      output's UTF-8 bytes, so one holding U+FFFD (which the text shows for invalid bytes) is refused
- * @param stopTokens    extra token ids that end generation (besides the vocabulary's EOS/EOT)
+ * @param stopTokens    extra token ids that end generation (besides the vocabulary's EOS/EOT), vLLM's {@code stop_token_ids}:
+ *                      also with {@code ignoreEos}; as an end token, the id is the last of the completion's tokens and its
+ *                      text is not in the completion's text (vLLM's without {@code include_stop_str_in_output}), and
+ *                      the finish reason is {@link FinishReason#STOP}. An id outside the model's vocabulary is refused
  * @param ignoreEos     keep going past the vocabulary's end tokens
  * @param topLogprobs   -1: no log-probs; 0: the chosen token's; n: also the n most likely. They are the
  *                      model's own distribution, log-softmax of the raw logits, before penalties,
@@ -48,6 +51,12 @@ public record GenerationRequest(String prompt, int[] promptTokens, SamplingParam
         sampling = sampling == null ? SamplingParams.greedy() : sampling;
         stopStrings = stopStrings == null ? List.of() : List.copyOf(stopStrings);
         stopTokens = stopTokens == null ? new int[0] : stopTokens.clone();
+        for (int id : stopTokens) {
+            if (id < 0) {
+                // no token has it, so the generation would never stop there (one past the vocabulary is the engine's to refuse)
+                throw new IllegalArgumentException("stop token ids must be >= 0, got " + id);
+            }
+        }
         for (int i = 0; i < stopStrings.size(); i++) {
             String s = stopStrings.get(i);
             String problem = stopStringProblem(s);

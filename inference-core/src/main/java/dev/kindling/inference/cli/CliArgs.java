@@ -12,7 +12,7 @@ import java.util.Set;
  */
 final class CliArgs {
     /** The options that may be given more than once, each value kept ({@link #getAll}). */
-    static final Set<String> REPEATABLE = Set.of("stop");
+    static final Set<String> REPEATABLE = Set.of("stop", "stop-token-ids");
     /** Each option's value (a repeatable one's last). */
     private final Map<String, String> values = new HashMap<>();
     /** Every value of each {@link #REPEATABLE} option, in the order given. */

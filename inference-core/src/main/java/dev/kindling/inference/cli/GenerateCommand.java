@@ -35,7 +35,8 @@ import java.util.concurrent.atomic.AtomicReference;
  *   generate --model M (--prompt TEXT | --prompt-file FILE | --input IN.jsonl --output OUT.jsonl) [--max-tokens N]
  *            [--temperature T] [--top-p P] [--top-k K] [--min-p P] [--repetition-penalty R]
  *            [--frequency-penalty F] [--presence-penalty F] [--seed S]
- *            [--threads N] [--tokenizer FILE] [--llama2c-sampler] [--stop STRING]... [--device auto|cpu|cuda]
+ *            [--threads N] [--tokenizer FILE] [--llama2c-sampler] [--stop STRING]... [--stop-token-ids ID[,ID...]]
+ *            [--device auto|cpu|cuda]
  *            [--gpu N] [--kv-cache-type f32|f16] [--kv-budget-mb MIB] [--max-sequences N] [--max-in-flight N]
  *            [--truncate-prompts]
  * </pre>
@@ -50,7 +51,7 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class GenerateCommand {
     static final Set<String> OPTIONS = Set.of("model", "prompt", "prompt-file", "input", "output", "max-tokens", "temperature", "top-p",
             "top-k", "min-p", "repetition-penalty", "frequency-penalty", "presence-penalty", "seed", "threads", "tokenizer", "stop",
-            "device", "gpu", "kv-cache-type", "kv-budget-mb", "max-sequences", "max-in-flight");
+            "stop-token-ids", "device", "gpu", "kv-cache-type", "kv-budget-mb", "max-sequences", "max-in-flight");
     static final Set<String> FLAGS = Set.of("llama2c-sampler", "truncate-prompts");
 
     /** What the error of a prompt longer than the context advises here: this command's flag. */
@@ -59,7 +60,7 @@ public final class GenerateCommand {
             Usage: generate --model M (--prompt TEXT | --prompt-file FILE | --input IN.jsonl --output OUT.jsonl)
                             [--max-tokens N] [--temperature T] [--top-p P] [--top-k K] [--min-p P]
                             [--repetition-penalty R] [--frequency-penalty F] [--presence-penalty F] [--seed S]
-                            [--stop TEXT]... [--llama2c-sampler] [--tokenizer FILE] [--threads N]
+                            [--stop TEXT]... [--stop-token-ids ID[,ID...]] [--llama2c-sampler] [--tokenizer FILE] [--threads N]
                             [--device auto|cpu|cuda] [--gpu N] [--kv-cache-type f32|f16] [--kv-budget-mb MIB]
                             [--max-sequences N] [--max-in-flight N] [--truncate-prompts]
             The engine alone, without Spark: --prompt prints the completion; --input reads JSON Lines rows {id, prompt}
@@ -82,6 +83,40 @@ public final class GenerateCommand {
     public static String stopRefusal(String stop) {
         String problem = GenerationRequest.stopStringProblem(stop);
         return problem == null ? null : stop.isEmpty() ? "--stop must not be empty" : "--stop '" + stop + "' " + problem;
+    }
+
+    /**
+     * The ids of {@code --stop-token-ids} (vLLM's {@code stop_token_ids}), each value a comma-separated list; an
+     * {@link IllegalArgumentException} naming the option for one that is not a token id (an integer >= 0).
+     */
+    static int[] stopTokenIds(List<String> values) {
+        List<Integer> ids = new java.util.ArrayList<>();
+        for (String v : values) {
+            for (String id : v.split(",", -1)) {
+                int parsed;
+                try {
+                    parsed = Integer.parseInt(id.strip());
+                } catch (NumberFormatException e) {
+                    parsed = -1;
+                }
+                if (parsed < 0) {
+                    throw new IllegalArgumentException("--stop-token-ids takes token ids (integers >= 0) separated by commas, got '"
+                            + v + "'");
+                }
+                ids.add(parsed);
+            }
+        }
+        return ids.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * Why {@code --stop-token-ids} holding {@code id} is refused for {@code model}, whose vocabulary has {@code vocab}
+     * ids, or null: in the words both command lines print, before the model loads (the engine refuses it too, as the
+     * request's error).
+     */
+    public static String stopTokenIdRefusal(int id, int vocab, String model) {
+        return id >= 0 && id < vocab ? null
+                : "--stop-token-ids " + id + " is outside the vocabulary of " + model + " (0.." + (vocab - 1) + ")";
     }
 
     /** {@code --help} or {@code -h} where an option's name goes (a --prompt of "-h" is a prompt). */
@@ -142,6 +177,7 @@ public final class GenerateCommand {
         // and from kindling generate --prompt's, which never read them
         SamplingParams sampling;
         long seed;
+        int[] stopTokenIds;
         try {
             o = a.device(EngineOptions.defaults());
             o = a.threads(o);
@@ -182,6 +218,7 @@ public final class GenerateCommand {
                     throw new IllegalArgumentException(refusal);
                 }
             }
+            stopTokenIds = stopTokenIds(a.getAll("stop-token-ids"));
         } catch (SamplingParams.InvalidParameterException e) {
             // the engine's message names the parameter ("temperature must be a finite number >= 0, got NaN"), not the option typed
             err.println(errorPrefix + "--" + e.parameter() + " " + e.requirement() + ", got " + a.get(e.parameter()));
@@ -197,6 +234,21 @@ public final class GenerateCommand {
             if (a.has("tokenizer")) {
                 LocalModel.checkLocalTokenizer("--tokenizer", Path.of(a.get("tokenizer")));
             }
+            if (stopTokenIds.length > 0) {
+                // an id the model never samples would never stop a generation: refused before the model loads
+                int vocab;
+                try {
+                    vocab = LocalModel.vocabularySize(Path.of(a.get("model")));
+                } catch (dev.kindling.formats.ModelFormatException unreadable) {
+                    vocab = Integer.MAX_VALUE; // opening the model says what is wrong with it, as without stop ids
+                }
+                for (int id : stopTokenIds) {
+                    String refusal = stopTokenIdRefusal(id, vocab, a.get("model"));
+                    if (refusal != null) {
+                        throw new IllegalArgumentException(refusal);
+                    }
+                }
+            }
         } catch (IllegalArgumentException e) {
             err.println(errorPrefix + e.getMessage());
             return 2;
@@ -204,7 +256,8 @@ public final class GenerateCommand {
         if (a.has("tokenizer")) {
             o = o.withTokenizer(Path.of(a.get("tokenizer")));
         }
-        List<String> stops = a.getAll("stop"); // every one given (only the last was kept)
+        // every one given (only the last was kept), and the stop ids with them
+        Stops stops = new Stops(a.getAll("stop"), stopTokenIds);
         if (!a.has("input")) {
             return prompt(a, o, prompt, sampling, seed, stops, out, err, errorPrefix);
         }
@@ -270,7 +323,7 @@ public final class GenerateCommand {
     }
 
     /** {@code --prompt} or {@code --prompt-file}: the completion streamed to {@code out}. */
-    private static int prompt(CliArgs a, EngineOptions o, String prompt, SamplingParams sampling, long seed, List<String> stops,
+    private static int prompt(CliArgs a, EngineOptions o, String prompt, SamplingParams sampling, long seed, Stops stops,
             PrintStream out, PrintStream err, String errorPrefix) {
         Engine opened = CliArgs.openEngine(errorPrefix, Path.of(a.get("model")), o, err);
         if (opened == null) {
@@ -278,8 +331,8 @@ public final class GenerateCommand {
         }
         try (Engine engine = opened) {
             int maxTokens = a.getInt("max-tokens", 256);
-            GenerationRequest r = GenerationRequest.of(prompt).withSampling(forPrompt(sampling, seed, prompt)).withMaxTokens(maxTokens)
-                    .withStopStrings(stops);
+            GenerationRequest r = stops.applyTo(GenerationRequest.of(prompt).withSampling(forPrompt(sampling, seed, prompt))
+                    .withMaxTokens(maxTokens));
             // streamed as it comes; with --stop the engine holds back text that may begin the stop string. Once nobody
             // reads stdout (| head) or it cannot be written, the request is cancelled: a PrintStream swallows the error, and
             // the engine generated on to --max-tokens for no one. Cancelled, not failed from the listener, which the
@@ -369,7 +422,7 @@ public final class GenerateCommand {
      * #inFlight} rows are read ahead and in the engine at once, so memory does not grow with the input. Stops at a row's
      * end when {@code hook} is stopping. Returns the exit code.
      */
-    private static int rows(Engine engine, InputRows input, Path inputPath, SamplingParams sp, long seed, int maxTokens, List<String> stops,
+    private static int rows(Engine engine, InputRows input, Path inputPath, SamplingParams sp, long seed, int maxTokens, Stops stops,
             int maxInFlight, BufferedWriter w, InterruptHook.Output output, InterruptHook hook, PrintStream err, String errorPrefix)
             throws IOException {
         ObjectMapper json = new ObjectMapper();
@@ -435,12 +488,19 @@ public final class GenerateCommand {
         return 0;
     }
 
+    /** What ends a generation besides the model's end tokens: {@code --stop} strings and {@code --stop-token-ids}. */
+    private record Stops(List<String> strings, int[] tokenIds) {
+        GenerationRequest applyTo(GenerationRequest r) {
+            return r.withStopStrings(strings).withStopTokens(tokenIds);
+        }
+    }
+
     /** An input row and its generation (failed at once for a row without a string prompt). */
     private record Pending(InputRows.Row row, CompletableFuture<Completion> result) {
     }
 
     private static Pending submit(Engine engine, InputRows.Row row, Path inputPath, SamplingParams sp, long seed, int maxTokens,
-            List<String> stops) {
+            Stops stops) {
         JsonNode p = row.json() == null ? null : row.json().get("prompt");
         // the file too, as the reader's errors (not JSON, not UTF-8) name it, and what the field holds instead: "line 3 has no
         // string field prompt" was all a row with "prompt": 5 (or a "text" field instead) said
@@ -450,8 +510,8 @@ public final class GenerateCommand {
                 ? CompletableFuture.failedFuture(new IllegalArgumentException(inputPath + " line " + row.line() + " has no string field prompt"
                         + (p == null ? " (fields: " + String.join(", ", (Iterable<String>) row.json()::fieldNames) + ")"
                                 : " (it holds " + (p.isNull() ? "null" : "a " + p.getNodeType().name().toLowerCase(java.util.Locale.ROOT)) + ")")))
-                : engine.submit(GenerationRequest.of(p.asText()).withSampling(forPrompt(sp, seed, p.asText())).withMaxTokens(maxTokens)
-                        .withStopStrings(stops), null);
+                : engine.submit(stops.applyTo(GenerationRequest.of(p.asText()).withSampling(forPrompt(sp, seed, p.asText()))
+                        .withMaxTokens(maxTokens)), null);
         return new Pending(row, result);
     }
 

@@ -68,6 +68,22 @@ public final class LocalModel {
         }
     }
 
+    /**
+     * The vocabulary size of a local model that {@link #checkLocalModel} accepted, read from its header, GGUF metadata or
+     * {@code config.json} without loading the weights: to check token ids given on a command line before the model loads.
+     */
+    public static int vocabularySize(Path path) {
+        if (Files.isDirectory(path)) {
+            return HfModelLoader.config(path).vocabSize();
+        }
+        if (GgufFile.looksLikeGguf(path)) {
+            try (GgufFile gguf = GgufFile.open(path)) {
+                return dev.kindling.inference.gguf.GgufModelLoader.config(gguf).vocabSize();
+            }
+        }
+        return Llama2cLoader.vocabSize(path);
+    }
+
     /** The first bytes, as hex and as text where printable: {@code 7b 22 69 64 ("{"id")}. */
     private static String describe(byte[] head) {
         StringBuilder hex = new StringBuilder();

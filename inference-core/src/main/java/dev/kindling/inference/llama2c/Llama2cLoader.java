@@ -152,6 +152,18 @@ public final class Llama2cLoader {
         return null;
     }
 
+    /** The header's vocabulary size (a negative one, an unshared classifier's, as its size), without reading the weights. */
+    public static int vocabSize(Path path) {
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            ByteBuffer h = ByteBuffer.allocate(36).order(ByteOrder.LITTLE_ENDIAN);
+            while (h.hasRemaining() && ch.read(h, h.position()) > 0) { /* fill */ }
+            int p = h.getInt(0) == MAGIC_V1 ? 8 : 0;
+            return Math.abs(h.getInt(p + 20));
+        } catch (IOException e) {
+            throw new ModelFormatException(path, "cannot read: " + e, e);
+        }
+    }
+
     public static Model load(Path path) {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             return read(path, ch);

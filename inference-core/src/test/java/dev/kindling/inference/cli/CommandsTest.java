@@ -106,6 +106,55 @@ class CommandsTest {
         assertTrue(json.readTree(lines.get(2)).has("error"));
     }
 
+    /**
+     * stories260K ends a story by sampling BOS (id 1): llama2.c's run.c stops there, and Kindling, as llama.cpp, ran on into
+     * the next story. With {@code --stop-token-ids 1} the greedy story from BOS ends there, BOS the last of its tokens (as
+     * an end token is counted) and not in its text, {@code finish_reason} {@code stop}; its text begins with run.c's
+     * 256-step greedy text, and the 200- and 256-step texts are reproduced as before (no BOS comes before step 345).
+     */
+    @Test
+    void stopTokenIdsEndTheStoryWhereLlama2cStops(@TempDir Path dir) throws Exception {
+        String model = SharedData.require("llama2c/stories260K.bin").toString();
+        String tokenizer = SharedData.require("llama2c/tok512.bin").toString();
+        Path in = Files.write(dir.resolve("in.jsonl"), List.of("{\"id\":\"story\",\"prompt\":\"\"}"));
+        ObjectMapper json = new ObjectMapper();
+        JsonNode[] rows = new JsonNode[2];
+        String[][] stopIds = {{}, {"--stop-token-ids", "1"}};
+        for (int i = 0; i < 2; i++) {
+            Path out = dir.resolve("out" + i + ".jsonl");
+            List<String> args = new java.util.ArrayList<>(List.of("--model", model, "--tokenizer", tokenizer, "--input", in.toString(),
+                    "--output", out.toString(), "--max-tokens", "500", "--threads", "1"));
+            args.addAll(List.of(stopIds[i]));
+            assertEquals(0, GenerateCommand.run(args.toArray(new String[0]), System.out, System.err));
+            rows[i] = json.readTree(Files.readAllLines(out).get(0));
+        }
+        JsonNode runOn = rows[0];
+        JsonNode stopped = rows[1];
+        assertEquals("length", runOn.get("finish_reason").asText(), "past BOS without stop ids");
+        assertEquals(500, runOn.get("n_tokens").asInt());
+        int bosAt;
+        try (dev.kindling.inference.Engine e = dev.kindling.inference.Engine.open(Path.of(model),
+                dev.kindling.inference.EngineOptions.defaults().withThreads(1).withTokenizer(Path.of(tokenizer)))) {
+            int[] tokens = e.generate(dev.kindling.inference.GenerationRequest.of("").withMaxTokens(500)).tokens();
+            bosAt = java.util.stream.IntStream.range(0, tokens.length).filter(t -> tokens[t] == 1).findFirst().orElseThrow();
+        }
+        assertEquals("stop", stopped.get("finish_reason").asText(), stopped.toString());
+        assertEquals(bosAt + 1, stopped.get("n_tokens").asInt(), "BOS counted, as the end token is");
+        String story = stopped.get("completion").asText();
+        String expected256 = Files.readString(SharedData.require("llama2c/stories260K.expected-greedy-256steps.txt"));
+        assertTrue(story.startsWith(expected256) && !story.contains("<s>"), story);
+        String next = runOn.get("completion").asText();
+        assertTrue(next.startsWith(story) && next.length() > story.length(), "the story runs on into another without the stop id");
+        for (String steps : new String[] {"200", "256"}) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            assertEquals(0, GenerateCommand.run(new String[] {"--model", model, "--tokenizer", tokenizer, "--prompt", "",
+                    "--stop-token-ids", "1", "--max-tokens", steps, "--threads", "1"}, new PrintStream(out, true, StandardCharsets.UTF_8),
+                    System.err));
+            assertEquals(Files.readString(SharedData.require("llama2c/stories260K.expected-greedy-" + steps + "steps.txt")) + "\n",
+                    out.toString(StandardCharsets.UTF_8));
+        }
+    }
+
     @Test
     void badOptionValuesAreOneUsageLineBeforeTheModelLoads() throws Exception {
         String model = SharedData.require("llama2c/stories260K.gguf").toString();
@@ -121,6 +170,10 @@ class CommandsTest {
                 {"--presence-penalty", "-3", "--presence-penalty"}, {"--presence-penalty", "NaN", "--presence-penalty"},
                 {"--frequency-penalty", "some", "--frequency-penalty"}, {"--max-tokens", "-2", "--max-tokens"},
                 {"--max-tokens", "ten", "--max-tokens"}, {"--seed", "x", "--seed"}, {"--stop", "", "--stop"},
+                // stories260K has 512 ids: 512 was never sampled, and the generation ran on as if no id were given
+                {"--stop-token-ids", "512", "--stop-token-ids 512 is outside the vocabulary of " + model + " (0..511)"},
+                {"--stop-token-ids", "1,x", "--stop-token-ids takes token ids (integers >= 0) separated by commas, got '1,x'"},
+                {"--stop-token-ids", "-1", "--stop-token-ids takes token ids"}, {"--stop-token-ids", "1,", "--stop-token-ids takes"},
                 {"--kv-budget-mb", "-1", "--kv-budget-mb"}, {"--kv-budget-mb", "lots", "--kv-budget-mb"},
                 // more threads than processors spun on each other: 1000 on 2 cores made a token in over 10 s, as if hung
                 {"--threads", String.valueOf(Runtime.getRuntime().availableProcessors() + 1), "--threads must be 0 (every processor) to"},

@@ -62,6 +62,33 @@ class Stories260KTest {
         }
     }
 
+    /**
+     * run.c's rule, EOS an ordinary token and BOS the end of the story: stop token ids apply with ignoreEos (vLLM's too),
+     * the id ends the tokens and is not in the text. An id past the vocabulary is the request's error: never sampled, it
+     * let the generation run on to max tokens.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"llama2c/stories260K.bin", "llama2c/stories260K.gguf"})
+    void stopTokenIdsEndWithIgnoreEosAndMustBeInTheVocabulary(String file) throws IOException {
+        try (Engine e = open(file)) {
+            int[] runOn = e.generate(GenerationRequest.of("").withMaxTokens(500).withIgnoreEos(true)).tokens();
+            int bosAt = Arrays.stream(runOn).boxed().toList().indexOf(1);
+            Completion story = e.generate(GenerationRequest.of("").withMaxTokens(500).withIgnoreEos(true).withStopTokens(1));
+            assertArrayEquals(Arrays.copyOf(runOn, bosAt + 1), story.tokens());
+            assertArrayEquals(expectedGreedyIds(), Arrays.copyOf(story.tokens(), 256));
+            assertEquals(FinishReason.STOP, story.finishReason());
+            assertEquals(e.decode(Arrays.copyOf(runOn, bosAt)).stripLeading(), story.text());
+            org.junit.jupiter.api.Assertions.assertTrue(story.text().startsWith(expected("stories260K.expected-greedy-256steps.txt")));
+            dev.kindling.inference.RequestRefusedException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                    dev.kindling.inference.RequestRefusedException.class,
+                    () -> e.generate(GenerationRequest.of("").withMaxTokens(4).withStopTokens(2, 512)));
+            org.junit.jupiter.api.Assertions.assertTrue(refused.getMessage().contains("stop token id 512 is outside the vocabulary (0..511)"),
+                    refused.getMessage());
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> GenerationRequest.of("").withStopTokens(-1));
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"llama2c/stories260K.bin", "llama2c/stories260K.gguf"})
     void llama2cSamplerReproducesSeed133742(String file) throws IOException {
