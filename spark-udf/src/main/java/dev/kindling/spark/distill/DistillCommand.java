@@ -76,7 +76,7 @@ public final class DistillCommand implements Runnable {
                 // --text-column won and --prompt-column was dropped without a word
                 throw KindlingException.usage("--prompt-column and --text-column name the same column; give one");
             }
-            teacher.teacherSpec();
+            sampling.checkStopTokenIds(teacher.teacherSpec().model());
             teacher.requireChatTemplateFits();
         }
 
@@ -339,7 +339,7 @@ public final class DistillCommand implements Runnable {
                 throw KindlingException.usage("--rouge-threshold must be above 0 and at most 1 (1 keeps every instruction), got "
                         + rougeThreshold);
             }
-            teacher.teacherSpec();
+            sampling.checkStopTokenIds(teacher.teacherSpec().model());
             teacher.checkBareNames(job.conf);
         }
 

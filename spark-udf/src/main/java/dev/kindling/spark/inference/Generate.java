@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.DoubleParam;
+import org.apache.spark.ml.param.IntArrayParam;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.LongParam;
 import org.apache.spark.ml.param.Param;
@@ -48,8 +49,8 @@ import org.apache.spark.sql.types.StructType;
  * the prefilled part, as vLLM's chat completions return it.
  *
  * <p>Output fields: {@code text} (the completion, cut before a stop string), {@code tokens} (the
- * generated ids, the end token included when one stopped it), {@code finish_reason} ({@code stop}:
- * an end token or stop string; {@code length}: max tokens or the context), {@code logprob} (sum of
+ * generated ids, the end token included when one stopped it, a {@code stopTokenIds} id too), {@code finish_reason} ({@code stop}:
+ * an end token, a stop token id or a stop string; {@code length}: max tokens or the context), {@code logprob} (sum of
  * the chosen tokens' log-probabilities) and, with {@code logprobs >= 0}, {@code token_logprobs} (per generated token its
  * id, vocabulary string, log-prob and bytes, with the {@code logprobs} most likely tokens at that step). A row whose prompt is null gets nulls; a row that fails
  * (prompt longer than the context, a template error) gets a null output and its {@code error}; the
@@ -115,6 +116,7 @@ public final class Generate extends EngineStage<Generate> {
     private final DoubleParam presencePenalty;
     private final LongParam seed;
     private final StringArrayParam stop;
+    private final IntArrayParam stopTokenIds;
 
     public Generate() {
         this(Identifiable.randomUID("kindlingGenerate"));
@@ -166,6 +168,9 @@ public final class Generate extends EngineStage<Generate> {
                 ParamChecks.number(this, "seed", "a number", (Long v) -> true));
         stop = new StringArrayParam(this, "stop", "stop strings (the text is cut before the first one)",
                 ParamChecks.value(this, "stop", "non-empty strings", Generate::checkStops));
+        stopTokenIds = new IntArrayParam(this, "stopTokenIds", "token ids that end a generation besides the model's end tokens "
+                + "(vLLM's stop_token_ids): the id is the last of the tokens, and not in the text",
+                ParamChecks.value(this, "stopTokenIds", "token ids (>= 0)", (int[] ids) -> java.util.Arrays.stream(ids).allMatch(id -> id >= 0)));
         setDefault(promptCol, "prompt");
         setDefault(messagesCol, "");
         setDefault(chat, "off");
@@ -184,6 +189,7 @@ public final class Generate extends EngineStage<Generate> {
         setDefault(presencePenalty, 0.0);
         setDefault(seed, 0L);
         setDefault(stop, new String[0]);
+        setDefault(stopTokenIds, new int[0]);
     }
 
     @Override
@@ -216,6 +222,7 @@ public final class Generate extends EngineStage<Generate> {
     public DoubleParam presencePenalty() { return presencePenalty; }
     public LongParam seed() { return seed; }
     public StringArrayParam stop() { return stop; }
+    public IntArrayParam stopTokenIds() { return stopTokenIds; }
 
     public Generate setPromptCol(String v) { set(promptCol, v); return this; }
     public Generate setMessagesCol(String v) { set(messagesCol, v == null ? "" : v); return this; }
@@ -237,6 +244,11 @@ public final class Generate extends EngineStage<Generate> {
     public Generate setSeed(long v) { set(seed, v); return this; }
     public Generate setStop(String... v) {
         set(stop, v == null ? new String[0] : v);
+        return this;
+    }
+
+    public Generate setStopTokenIds(int... v) {
+        set(stopTokenIds, v == null ? new int[0] : v.clone());
         return this;
     }
 
@@ -301,6 +313,7 @@ public final class Generate extends EngineStage<Generate> {
     public double getPresencePenalty() { return (Double) getOrDefault(presencePenalty); }
     public long getSeed() { return (Long) getOrDefault(seed); }
     public String[] getStop() { return getOrDefault(stop).clone(); }
+    public int[] getStopTokenIds() { return getOrDefault(stopTokenIds).clone(); }
 
     @Override
     public StructType transformSchema(StructType schema) {
@@ -368,7 +381,7 @@ public final class Generate extends EngineStage<Generate> {
                 : new Prompts(Columns.indexOf(schema, getOrDefault(promptCol), who()), -1, Prompts.Chat.parse(getOrDefault(chat)), getOrDefault(systemPrompt));
         prompts.forModel(who(), getModel(), getTokenizer());
         Job job = new Job(engineSpec(), window(), metrics, prompts, getOutputCol(), outputType(), getN(), getLogprobs(), sampling(),
-                getMaxTokens(), List.of(getOrDefault(stop)));
+                getMaxTokens(), List.of(getOrDefault(stop)), getStopTokenIds());
         job.adviseOnLongPrompts(longPromptAdvice());
         return job;
     }
@@ -376,20 +389,21 @@ public final class Generate extends EngineStage<Generate> {
     /** Generation for one prompt: what the stage asks the engine, reusable by other stages. */
     public static CompletableFuture<List<Completion>> submit(Engine engine, Prompts.Prompt prompt, SamplingSpec sampling,
             int n, int maxTokens, List<String> stop) {
-        return submit(engine, prompt, sampling, n, 0, maxTokens, stop, false);
+        return submit(engine, prompt, sampling, n, 0, maxTokens, stop, new int[0], false);
     }
 
     /**
      * As {@link #submit(Engine, Prompts.Prompt, SamplingSpec, int, int, List)}, with the {@code top} most likely tokens at each
-     * step, and a prompt longer than the context cut to its end when {@code truncatePrompt} (else as the engine's options say).
+     * step, the generation also ended by {@code stopTokenIds}, and a prompt longer than the context cut to its end when
+     * {@code truncatePrompt} (else as the engine's options say).
      */
     static CompletableFuture<List<Completion>> submit(Engine engine, Prompts.Prompt prompt, SamplingSpec sampling,
-            int n, int top, int maxTokens, List<String> stop, boolean truncatePrompt) {
+            int n, int top, int maxTokens, List<String> stop, int[] stopTokenIds, boolean truncatePrompt) {
         String id = prompt.id();
         List<CompletableFuture<Completion>> parts = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             SamplingParams s = sampling.params(sampling.temperature() > 0 ? RowSeeds.of(sampling.seed(), id, i) : sampling.seed());
-            GenerationRequest r = prompt.request().withSampling(s).withMaxTokens(maxTokens).withStopStrings(stop).withLogprobs(Math.max(0, top))
+            GenerationRequest r = prompt.request().withSampling(s).withMaxTokens(maxTokens).withStopStrings(stop).withStopTokens(stopTokenIds).withLogprobs(Math.max(0, top))
                     .withTruncatePrompt(truncatePrompt);
             parts.add(engine.submit(r, null));
         }
@@ -456,9 +470,10 @@ public final class Generate extends EngineStage<Generate> {
         private final SamplingSpec sampling;
         private final int maxTokens;
         private final List<String> stop;
+        private final int[] stopTokenIds;
 
         Job(EngineSpec engine, int window, InferenceMetrics metrics, Prompts prompts, String outputCol, DataType type, int n,
-                int logprobs, SamplingSpec sampling, int maxTokens, List<String> stop) {
+                int logprobs, SamplingSpec sampling, int maxTokens, List<String> stop, int[] stopTokenIds) {
             super("generate", engine, window, metrics);
             this.prompts = prompts;
             this.columns = new StructType().add(outputCol, type, true);
@@ -467,13 +482,14 @@ public final class Generate extends EngineStage<Generate> {
             this.sampling = sampling;
             this.maxTokens = maxTokens;
             this.stop = new ArrayList<>(stop);
+            this.stopTokenIds = stopTokenIds.clone();
         }
 
         @Override
         protected CompletableFuture<Samples> start(Engine engine, Row row) {
             Tokenizer tokenizer = logprobs >= 0 ? engine.tokenizer().orElse(null) : null;
             // map, not thenApply: cancelling the row's future must cancel the engine's requests
-            return InOrderWindow.map(submit(engine, prompts.of(engine, row), sampling, n, logprobs, maxTokens, stop, false),
+            return InOrderWindow.map(submit(engine, prompts.of(engine, row), sampling, n, logprobs, maxTokens, stop, stopTokenIds, false),
                     c -> new Samples(c, tokenizer));
         }
 

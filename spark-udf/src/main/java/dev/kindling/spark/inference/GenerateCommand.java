@@ -116,7 +116,7 @@ public final class GenerateCommand extends SparkCommand {
     public static final Set<String> PROMPT_OPTIONS = Set.of("--prompt", "--prompt-file", "--verbose",
             "--model", "--tokenizer", "--device", "--threads", "--kv-cache-type", "--kv-budget-mb", "--truncate-prompts",
             "--max-tokens", "--temperature", "--top-p", "--top-k", "--min-p", "--repetition-penalty", "--frequency-penalty",
-            "--presence-penalty", "--seed", "--stop");
+            "--presence-penalty", "--seed", "--stop", "--stop-token-ids");
 
     @Override
     protected void validate() {
@@ -189,6 +189,7 @@ public final class GenerateCommand extends SparkCommand {
         }
         // --prompt runs the engine here, without Spark: a missing model is "--model M does not exist", no files given to Spark
         EngineSpec engineSpec = prompt != null ? engine.spec() : engine.spec(job.conf);
+        sampling.checkStopTokenIds(engineSpec.model());
         if (messagesColumn != null) {
             requireChatTemplate(engineSpec);
         } else if (prompt == null) {
@@ -278,6 +279,10 @@ public final class GenerateCommand extends SparkCommand {
         }
         for (String stop : sampling.stop) {
             args.addAll(List.of("--stop", stop));
+        }
+        if (!sampling.stopTokenIds.isEmpty()) {
+            args.addAll(List.of("--stop-token-ids", sampling.stopTokenIds.stream().map(String::valueOf)
+                    .collect(java.util.stream.Collectors.joining(","))));
         }
         PrintStream out = printStream(spec.commandLine().getOut(), System.out);
         PrintStream err = printStream(spec.commandLine().getErr(), System.err);

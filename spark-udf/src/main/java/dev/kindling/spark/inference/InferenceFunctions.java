@@ -46,7 +46,8 @@ import scala.collection.Seq;
  *
  * {@code options} is a {@code map<string,string>}: {@code max_tokens}, {@code temperature},
  * {@code top_p}, {@code top_k}, {@code min_p}, {@code repetition_penalty}, {@code frequency_penalty},
- * {@code presence_penalty} (each in [-2, 2], as vLLM), {@code seed}, {@code stop}, {@code system}
+ * {@code presence_penalty} (each in [-2, 2], as vLLM), {@code seed}, {@code stop}, {@code stop_token_ids} (ids separated
+ * by commas), {@code system}
  * (kindling_chat only: a usage error with a plain prompt), {@code continue_final_message} ({@code true|false},
  * kindling_chat only: the final message is left open for the model to continue, as transformers' and vLLM's option,
  * and the text is the continuation alone), {@code truncate_prompts} ({@code true|false}: a prompt longer than the
@@ -192,7 +193,7 @@ public final class InferenceFunctions {
         Engine engine = engine(model, hadoop);
         try {
             Prompts.Prompt p = prompt.of(engine);
-            Completion c = await(Generate.submit(engine, p, g.sampling(), 1, 0, g.maxTokens(), g.stop(), g.truncate())).get(0);
+            Completion c = await(Generate.submit(engine, p, g.sampling(), 1, 0, g.maxTokens(), g.stop(), g.stopTokenIds(), g.truncate())).get(0);
             Row r = Generate.toRow(c);
             return RowFactory.create(r.get(0), r.get(1), r.get(2), r.get(3), null);
         } catch (KindlingException | TaskKilledException | CancellationException | EngineClosedException
@@ -204,7 +205,7 @@ public final class InferenceFunctions {
     }
 
     /** What the generation options say, checked: the same on every row, and at analysis for a constant map. */
-    private record GenerationSettings(SamplingSpec sampling, int maxTokens, List<String> stop, boolean truncate) {}
+    private record GenerationSettings(SamplingSpec sampling, int maxTokens, List<String> stop, int[] stopTokenIds, boolean truncate) {}
 
     /**
      * The sampling, token limit, stop string and truncation of a generation function's options ({@code needSeed}:
@@ -235,7 +236,33 @@ public final class InferenceFunctions {
             // a usage error like the other options', not a failure of every row
             throw KindlingException.usage("generation option stop must not be empty");
         }
-        return new GenerationSettings(s, maxTokens, o.containsKey("stop") ? List.of(o.get("stop")) : List.of(), flag(o, "truncate_prompts"));
+        return new GenerationSettings(s, maxTokens, o.containsKey("stop") ? List.of(o.get("stop")) : List.of(), stopTokenIds(o),
+                flag(o, "truncate_prompts"));
+    }
+
+    /**
+     * The {@code stop_token_ids} option, ids separated by commas ({@code map('stop_token_ids', '1,2')}: a map's values
+     * share one type); one that is not an id is a usage error naming it, one past the model's vocabulary the row's error.
+     */
+    private static int[] stopTokenIds(Map<String, String> o) {
+        String v = o.get("stop_token_ids");
+        if (v == null) {
+            return new int[0];
+        }
+        String[] parts = v.split(",", -1);
+        int[] ids = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                ids[i] = Integer.parseInt(parts[i].strip());
+            } catch (NumberFormatException e) {
+                ids[i] = -1;
+            }
+            if (ids[i] < 0) {
+                throw KindlingException.usage("generation option stop_token_ids takes token ids (integers >= 0) separated by commas, "
+                        + "got '" + v + "'");
+            }
+        }
+        return ids;
     }
 
     /** A prompt the model reads as it is: a system message would never reach it, so the option is refused. */
@@ -262,8 +289,8 @@ public final class InferenceFunctions {
     }
 
     static final List<String> OPTION_NAMES = List.of("max_tokens", "temperature", "top_p", "top_k", "min_p",
-            "repetition_penalty", "frequency_penalty", "presence_penalty", "seed", "stop", "system", "continue_final_message",
-            "truncate_prompts");
+            "repetition_penalty", "frequency_penalty", "presence_penalty", "seed", "stop", "stop_token_ids", "system",
+            "continue_final_message", "truncate_prompts");
 
     /** A true/false option, false when absent; anything else is a usage error naming it. */
     static boolean flag(Map<String, String> o, String name) {

@@ -54,6 +54,11 @@ public class SamplingCliOptions {
     @Option(names = "--stop", paramLabel = "TEXT", description = "A stop string (repeatable); the completion is cut before it.")
     public List<String> stop = new ArrayList<>();
 
+    @Option(names = "--stop-token-ids", split = ",", paramLabel = "ID",
+            description = "Token ids that end a completion besides the model's end tokens (vLLM's stop_token_ids; comma-separated or "
+                    + "repeated): the id is counted in n_tokens and left out of the text, finish_reason stop.")
+    public List<Integer> stopTokenIds = new ArrayList<>();
+
     /**
      * Other defaults for some of these options ({@code @Command(defaultValueProvider = ...)}): picocli applies them when
      * the option is not given and prints them as the option's {@code ${DEFAULT-VALUE}}.
@@ -68,6 +73,34 @@ public class SamplingCliOptions {
         @Override
         public String defaultValue(ArgSpec arg) {
             return arg instanceof OptionSpec option ? byOption.get(option.longestName()) : null;
+        }
+    }
+
+    /**
+     * {@code --stop-token-ids} checked against the vocabulary of {@code model} when it is a local file or directory, as the
+     * engine's command checks it: an id past it was never sampled, and the job would start Spark and load the model on
+     * every executor to fail each row with it. A model elsewhere ({@code s3a://}) is checked by the engine, each row's error.
+     */
+    public void checkStopTokenIds(String model) {
+        if (stopTokenIds.isEmpty() || model == null || model.contains("://")) {
+            return;
+        }
+        java.nio.file.Path path = java.nio.file.Path.of(model);
+        if (!java.nio.file.Files.exists(path)) {
+            return; // reported as a missing model where it is opened
+        }
+        int vocab;
+        try {
+            dev.kindling.inference.cli.LocalModel.checkLocalModel("--model", path);
+            vocab = dev.kindling.inference.cli.LocalModel.vocabularySize(path);
+        } catch (RuntimeException unreadable) {
+            return; // not a model this can read: opening it says what is wrong, as without stop ids
+        }
+        for (int id : stopTokenIds) {
+            String refusal = dev.kindling.inference.cli.GenerateCommand.stopTokenIdRefusal(id, vocab, model);
+            if (refusal != null) {
+                throw KindlingException.usage(refusal);
+            }
         }
     }
 
@@ -146,9 +179,15 @@ public class SamplingCliOptions {
             // the engine's message names the parameter ("temperature must be a finite number >= 0, got -1.0"), not the option typed
             throw KindlingException.usage("--" + e.parameter() + " " + e.requirement() + ", got " + typed(given.get(e.parameter())));
         }
+        for (int id : stopTokenIds) {
+            if (id < 0) {
+                throw KindlingException.usage("--stop-token-ids takes token ids (integers >= 0), got " + id);
+            }
+        }
         g.setMaxTokens(maxTokens).setTemperature(temperature).setTopP(topP).setTopK(topK).setMinP(minP)
                 .setRepetitionPenalty(repetitionPenalty).setFrequencyPenalty(frequencyPenalty).setPresencePenalty(presencePenalty)
-                .setSeed(seedOrDefault()).setStop(stop.toArray(new String[0]));
+                .setSeed(seedOrDefault()).setStop(stop.toArray(new String[0]))
+                .setStopTokenIds(stopTokenIds.stream().mapToInt(Integer::intValue).toArray());
         g.sampling(); // validates
         return g;
     }

@@ -189,6 +189,32 @@ class DistillTest {
         assertEquals(Map.of("k1", PROMPTS.get(0), "k2", PROMPTS.get(1)), prompts);
     }
 
+    /**
+     * {@code --stop-token-ids} reaches the teacher: stories260K's greedy story ends at the BOS (id 1) llama2.c stops at,
+     * the engine's answer with that stop id, where it ran on into another story.
+     */
+    @Test
+    void sftTeacherStopsAtTheStopTokenIds() throws Exception {
+        SparkSession spark = TestSpark.session();
+        String prompt = "Once upon a time";
+        Path in = prompts("sft-stop-ids", List.of(prompt), null);
+        Path out = tmp.resolve("sft-stop-ids-out");
+        Cli.Result r = Cli.run("distill", "sft", "--no-progress", "--teacher", model().toString(), "--threads", "2", "--prompts",
+                in.toString(), "--output", out.toString(), "--max-tokens", "500", "--stop-token-ids", "1");
+        assertEquals(0, r.code(), r.toString());
+        Completion story;
+        String runOn;
+        try (Engine e = Engine.open(model(), EngineOptions.defaults().withThreads(2))) {
+            story = e.generate(GenerationRequest.of(prompt).withMaxTokens(500).withStopTokens(1));
+            runOn = e.generate(GenerationRequest.of(prompt).withMaxTokens(500)).text();
+        }
+        assertEquals(1, story.tokens()[story.tokens().length - 1], "the story ends at BOS");
+        assertTrue(runOn.length() > story.text().length(), "without the id it runs on");
+        Row row = spark.read().json(out.toString()).collectAsList().get(0);
+        List<Row> messages = row.getList(row.fieldIndex("messages"));
+        assertEquals(story.text(), messages.get(1).getString(0));
+    }
+
     /** Settings that make every dpo sample one answer, and options that would be ignored, are refused before Spark starts. */
     @Test
     void distillRefusesSettingsThatWouldWasteTheRun() throws Exception {
@@ -203,6 +229,11 @@ class DistillTest {
                 "--samples must be in 2..1024, got 100000");
         refused.put(List.of("distill", "dpo", "-t", m, "--prompts", in.toString(), "-o", "x", "--rubric", noPlaceholder.toString()),
                 "--rubric: rubric bad-rubric.txt has no {response} placeholder");
+        // an id past stories260K's 512 is never sampled: the teacher would answer on as if no id were given
+        refused.put(List.of("distill", "sft", "-t", m, "--prompts", in.toString(), "-o", "x", "--stop-token-ids", "1,512"),
+                "--stop-token-ids 512 is outside the vocabulary of " + m + " (0..511)");
+        refused.put(List.of("distill", "self-instruct", "-t", m, "--seed-tasks", in.toString(), "-o", "x", "--num", "2",
+                "--instruction-column", "prompt", "--stop-token-ids", "600"), "--stop-token-ids 600 is outside the vocabulary of");
         // a teacher that answers nothing: every sft row was rejected as sft:empty_answer (exit 0), and self-instruct ran its
         // rounds to the end to keep none
         refused.put(List.of("distill", "sft", "-t", m, "--prompts", in.toString(), "-o", "x", "--max-tokens", "0"),

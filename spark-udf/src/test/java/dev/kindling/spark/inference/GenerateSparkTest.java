@@ -16,6 +16,7 @@ import dev.kindling.inference.GenerationRequest;
 import dev.kindling.inference.KvCacheType;
 import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.TestSpark;
+import dev.kindling.spark.sql.KindlingFunctions;
 import dev.kindling.tokenizer.Tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -260,6 +261,54 @@ class GenerateSparkTest {
      * {@code Engine.generate} with the same {@code SamplingParams} and per-row seeds, and not the unpenalised text.
      * They were the engine's alone (the Java API), with no stage param, SQL option or CLI flag.
      */
+    /**
+     * The stage's stopTokenIds and kindling_generate_ex's stop_token_ids end a generation at the id, as the engine's
+     * withStopTokens does: stories260K's greedy story from BOS ends at the BOS (id 1) llama2.c's run.c stops at, the id
+     * the last of the tokens and not in the text, finish_reason stop; without it the story ran on. An id that is no token
+     * is refused by the setter; one past the vocabulary is each row's error, naming it.
+     */
+    @Test
+    void stopTokenIdsReachTheEngineFromTheStageAndSql() {
+        SparkSession spark = TestSpark.session();
+        List<String> prompts = List.of("", "Once upon a time");
+        List<GenerationRequest> reqs = new ArrayList<>();
+        for (String p : prompts) {
+            reqs.add(GenerationRequest.of(p).withMaxTokens(500).withStopTokens(1));
+        }
+        List<Completion> alone = alone(Stories.model(), reqs);
+        assertEquals(1, alone.get(0).tokens()[alone.get(0).tokens().length - 1], "the story from BOS ends at BOS");
+        Map<String, Row> out = byId(generate().setMaxTokens(500).setStopTokenIds(1).transform(Stories.promptFrame(spark, prompts, 2)),
+                "generation");
+        Map<String, Row> runOn = byId(generate().setMaxTokens(500).transform(Stories.promptFrame(spark, prompts, 2)), "generation");
+        for (int i = 0; i < prompts.size(); i++) {
+            Row r = out.get(String.format("p%03d", i));
+            assertEquals(alone.get(i).text(), r.getString(0), "prompt " + i);
+            assertArrayEquals(alone.get(i).tokens(), toInts(r.getList(1)), "tokens of prompt " + i);
+            assertEquals(alone.get(i).finishReason().label(), r.getString(2));
+        }
+        Row story = out.get("p000");
+        assertEquals("stop", story.getString(2));
+        assertEquals("length", runOn.get("p000").getString(2), "without the id the story runs on");
+        assertTrue(runOn.get("p000").getString(0).startsWith(story.getString(0))
+                && runOn.get("p000").getString(0).length() > story.getString(0).length());
+        KindlingFunctions.register(spark);
+        Row sql = spark.sql("SELECT kindling_generate_ex('', '" + Stories.model() + "', map('max_tokens', '500', 'stop_token_ids', '1'))")
+                .collectAsList().get(0).getStruct(0);
+        assertEquals(story.getString(0), sql.getString(0));
+        assertArrayEquals(toInts(story.getList(1)), toInts(sql.getList(1)));
+        assertEquals("stop", sql.getString(2));
+        Row outside = spark.sql("SELECT kindling_generate_ex('', '" + Stories.model() + "', map('max_tokens', '4', 'stop_token_ids', '2,512'))")
+                .collectAsList().get(0).getStruct(0);
+        assertTrue(String.valueOf(outside.getString(4)).contains("stop token id 512 is outside the vocabulary (0..511)"), outside.toString());
+        KindlingException notAnId = assertThrows(KindlingException.class, () -> spark.sql("SELECT kindling_generate_ex('', '"
+                + Stories.model() + "', map('stop_token_ids', '1;2'))"));
+        assertTrue(notAnId.getMessage().contains("stop_token_ids takes token ids (integers >= 0) separated by commas, got '1;2'"),
+                notAnId.getMessage());
+        Generate g = generate();
+        KindlingException negative = assertThrows(KindlingException.class, () -> g.setStopTokenIds(1, -1));
+        assertTrue(negative.getMessage().startsWith("Generate(" + g.uid() + ").stopTokenIds must be token ids (>= 0)"), negative.getMessage());
+    }
+
     @Test
     void frequencyAndPresencePenaltiesReachTheEngine() {
         SparkSession spark = TestSpark.session();

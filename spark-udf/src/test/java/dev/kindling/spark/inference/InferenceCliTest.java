@@ -1295,6 +1295,50 @@ class InferenceCliTest {
         assertTrue(vocab.err().contains("holds no tensors: a vocabulary-only GGUF"), vocab.toString());
     }
 
+    /**
+     * {@code --stop-token-ids} on {@code generate --prompt} and the Spark job: stories260K's greedy story from BOS ends at
+     * the BOS (id 1) where llama2.c's run.c stops, as the engine's withStopTokens ends it (BOS in n_tokens, not in the
+     * text, finish_reason stop); without it the job ran on to --max-tokens. An id past the vocabulary is a usage error
+     * naming the option before Spark starts, as is one that is no id.
+     */
+    @Test
+    void stopTokenIdsEndThePromptAndTheJob() throws Exception {
+        String model = Stories.model().toString();
+        Completion story;
+        try (Engine e = Engine.open(Stories.model(), EngineOptions.defaults().withThreads(2))) {
+            story = e.generate(GenerationRequest.of("").withMaxTokens(500).withStopTokens(1));
+        }
+        assertEquals(1, story.tokens()[story.tokens().length - 1]);
+        Cli.Result prompt = Cli.run("generate", "--model", model, "--prompt", "", "--max-tokens", "500", "--threads", "2",
+                "--stop-token-ids", "1");
+        assertEquals(0, prompt.code(), prompt.toString());
+        assertEquals(story.text() + "\n", prompt.out());
+        Path in = promptsFile(tmp.resolve("stop-ids"), List.of("", "Once upon a time"), false);
+        Path out = tmp.resolve("stop-ids-out");
+        Cli.Result job = Cli.run("generate", "--model", model, "-i", in.toString(), "-o", out.toString(), "--max-tokens", "500",
+                "--threads", "2", "--stop-token-ids", "2,1");
+        assertEquals(0, job.code(), job.toString());
+        JsonNode row = readJsonl(out).stream().filter(r -> r.get("id").asText().equals("q0")).findFirst().orElseThrow();
+        assertEquals(story.text(), row.get("completion").asText());
+        assertEquals(story.tokens().length, row.get("n_tokens").asInt());
+        assertEquals("stop", row.get("finish_reason").asText());
+        String[][] bad = {{"--stop-token-ids", "512"}, {"--stop-token-ids", "1,x"}, {"--stop-token-ids", "-3"}};
+        String[] says = {"kindling: error: --stop-token-ids 512 is outside the vocabulary of " + model + " (0..511)",
+                "--stop-token-ids", "kindling: error: --stop-token-ids takes token ids (integers >= 0), got -3"};
+        for (int i = 0; i < bad.length; i++) {
+            for (boolean asJob : new boolean[] {false, true}) {
+                Path never = tmp.resolve("stop-ids-never");
+                List<String> args = new ArrayList<>(asJob ? List.of("generate", "--model", model, "-i", in.toString(), "-o", never.toString())
+                        : List.of("generate", "--model", model, "--prompt", "x"));
+                args.addAll(List.of(bad[i]));
+                Cli.Result r = Cli.run(args.toArray(new String[0]));
+                assertEquals(2, r.code(), args + ": " + r);
+                assertTrue(r.err().lines().findFirst().orElse("").contains(says[i]), args + ": " + r.err());
+                assertTrue(!Files.exists(never), "refused before Spark wrote anything");
+            }
+        }
+    }
+
     /** Every --stop of --prompt stops it (one was allowed: the engine's own command kept only the last). */
     @Test
     void aPromptTakesEveryStopString() {
