@@ -8,6 +8,7 @@ import dev.kindling.inference.Engine;
 import dev.kindling.inference.EngineOptions;
 import dev.kindling.inference.GenerationRequest;
 import dev.kindling.inference.PromptTooLongException;
+import dev.kindling.inference.hf.GenerationConfig;
 import dev.kindling.inference.sample.RowSeeds;
 import dev.kindling.inference.sample.SamplingParams;
 import java.io.BufferedWriter;
@@ -19,6 +20,7 @@ import java.nio.file.Path;
 import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CancellationException;
@@ -38,7 +40,7 @@ import java.util.concurrent.atomic.AtomicReference;
  *            [--threads N] [--tokenizer FILE] [--llama2c-sampler] [--stop STRING]... [--stop-token-ids ID[,ID...]]
  *            [--device auto|cpu|cuda]
  *            [--gpu N] [--kv-cache-type f32|f16] [--kv-budget-mb MIB] [--max-sequences N] [--max-in-flight N]
- *            [--truncate-prompts]
+ *            [--truncate-prompts] [--generation-config auto|none]
  * </pre>
  * With {@code --prompt} only the completion goes to stdout, streamed ({@code --prompt ""} starts
  * from BOS alone); {@code --prompt-file} is the same with a file's text ({@link PromptFile}). With {@code --input} (JSON lines {@code {id, prompt}}) the rows are read a line at a time
@@ -46,12 +48,14 @@ import java.util.concurrent.atomic.AtomicReference;
  * as {@code {id, prompt, completion, n_tokens, finish_reason}} in input order as they finish; a row that fails gets
  * {@code error} instead. Interrupted, it stops at a row's end and says what the output holds ({@link InterruptHook}). Defaults:
  * {@code kindling generate}'s (greedy, 256 tokens), a Hugging Face directory's {@code generation_config.json} included,
- * whose sampling defaults the Spark job and its stages do not read either: a prompt gets the same text from each.
+ * whose sampling defaults the Spark job and its stages do not read either: a prompt gets the same text from each. With
+ * {@code --generation-config auto} (vLLM's flag), as on each of them, the sampling options not given take the file's
+ * values ({@link GenerationConfig#samplingDefaults}), and stderr says which.
  */
 public final class GenerateCommand {
     static final Set<String> OPTIONS = Set.of("model", "prompt", "prompt-file", "input", "output", "max-tokens", "temperature", "top-p",
             "top-k", "min-p", "repetition-penalty", "frequency-penalty", "presence-penalty", "seed", "threads", "tokenizer", "stop",
-            "stop-token-ids", "device", "gpu", "kv-cache-type", "kv-budget-mb", "max-sequences", "max-in-flight");
+            "stop-token-ids", "generation-config", "device", "gpu", "kv-cache-type", "kv-budget-mb", "max-sequences", "max-in-flight");
     static final Set<String> FLAGS = Set.of("llama2c-sampler", "truncate-prompts");
 
     /** What the error of a prompt longer than the context advises here: this command's flag. */
@@ -63,6 +67,7 @@ public final class GenerateCommand {
                             [--stop TEXT]... [--stop-token-ids ID[,ID...]] [--llama2c-sampler] [--tokenizer FILE] [--threads N]
                             [--device auto|cpu|cuda] [--gpu N] [--kv-cache-type f32|f16] [--kv-budget-mb MIB]
                             [--max-sequences N] [--max-in-flight N] [--truncate-prompts]
+                            [--generation-config auto|none]
             The engine alone, without Spark: --prompt prints the completion; --input reads JSON Lines rows {id, prompt}
             and writes {id, prompt, completion, n_tokens, finish_reason} (or error) in input order. The options are
             kindling generate's (see its --help and the README); --seed (default 0) and each prompt give the same text
@@ -117,6 +122,53 @@ public final class GenerateCommand {
     public static String stopTokenIdRefusal(int id, int vocab, String model) {
         return id >= 0 && id < vocab ? null
                 : "--stop-token-ids " + id + " is outside the vocabulary of " + model + " (0.." + (vocab - 1) + ")";
+    }
+
+    /** The options {@code --generation-config auto} gives values to, by the generation_config.json key they take. */
+    static final Map<String, String> OPTION_OF_KEY = Map.of("temperature", "temperature", "top_k", "top-k", "top_p", "top-p",
+            "min_p", "min-p", "repetition_penalty", "repetition-penalty", "max_new_tokens", "max-tokens");
+
+    /**
+     * With {@code --generation-config auto}, the model's sampling defaults ({@link GenerationConfig#samplingDefaults}) for
+     * the options not given, and a line on {@code err} saying which they are or that the model has none; empty with
+     * {@code none} (the default). An {@link IllegalArgumentException} for a value other than auto or none, or auto with
+     * {@code --llama2c-sampler}, which takes --temperature and --top-p alone.
+     */
+    static Map<String, Double> authorsDefaults(CliArgs a) {
+        String mode = a.has("generation-config") ? a.get("generation-config") : "none";
+        if (!mode.equals("auto") && !mode.equals("none")) {
+            throw new IllegalArgumentException("--generation-config must be auto (the model's generation_config.json gives the "
+                    + "sampling options not given) or none (the default: Kindling's), got '" + mode + "'");
+        }
+        if (mode.equals("none")) {
+            return Map.of();
+        }
+        if (a.has("llama2c-sampler")) {
+            throw new IllegalArgumentException("--generation-config auto gives Kindling's sampler the model's defaults (top_k, min_p, "
+                    + "repetition_penalty among them); --llama2c-sampler takes --temperature and --top-p alone: give them instead");
+        }
+        Map<String, Double> taken = new java.util.LinkedHashMap<>();
+        GenerationConfig.samplingDefaults(Path.of(a.get("model"))).forEach((key, v) -> {
+            if (!a.has(OPTION_OF_KEY.get(key))) {
+                taken.put(key, v);
+            }
+        });
+        return taken;
+    }
+
+    /** What {@code --generation-config auto} took from {@code model}'s file, for the line a run prints on stderr. */
+    public static String describeAuthorsDefaults(String model, Map<String, Double> taken, boolean fileFound) {
+        if (!fileFound) {
+            return "--generation-config auto: " + model + " has no generation_config.json (a GGUF or llama2.c file never has; "
+                    + "vLLM reads none beside one either): Kindling's defaults";
+        }
+        if (taken.isEmpty()) {
+            return "--generation-config auto: " + model + "/generation_config.json sets no sampling default an option does not give";
+        }
+        StringBuilder b = new StringBuilder();
+        taken.forEach((key, v) -> b.append(b.length() == 0 ? "" : ", ").append("--").append(OPTION_OF_KEY.get(key)).append(' ')
+                .append(v == Math.rint(v) && Math.abs(v) < 1e15 ? String.valueOf((long) (double) v) : String.valueOf(v)));
+        return "--generation-config auto: " + b + " from " + model + "/generation_config.json";
     }
 
     /** {@code --help} or {@code -h} where an option's name goes (a --prompt of "-h" is a prompt). */
@@ -178,6 +230,18 @@ public final class GenerateCommand {
         SamplingParams sampling;
         long seed;
         int[] stopTokenIds;
+        int maxTokens;
+        // --generation-config auto: the options not given take the model's generation_config.json values (vLLM's flag)
+        Map<String, Double> authors;
+        try {
+            authors = authorsDefaults(a);
+        } catch (IllegalArgumentException e) {
+            err.println(errorPrefix + e.getMessage());
+            return 2;
+        } catch (dev.kindling.formats.ModelFormatException e) {
+            err.println(errorPrefix + e.getMessage()); // a generation_config.json that cannot be read: the model's fault
+            return 1;
+        }
         try {
             o = a.device(EngineOptions.defaults());
             o = a.threads(o);
@@ -199,17 +263,20 @@ public final class GenerateCommand {
             // run() after loading it, with a stack trace and exit status 1
             // 0 by default, as the Spark job's: a run repeats exactly (it was the clock's nanoseconds)
             seed = a.getLong("seed", 0L);
-            float temperature = a.getFloat("temperature", 0f);
+            float temperature = a.getFloat("temperature", authors.getOrDefault("temperature", 0.0).floatValue());
             sampling = !a.has("llama2c-sampler")
-                    ? new SamplingParams(temperature, a.getInt("top-k", 0), a.getFloat("top-p", 1f), a.getFloat("min-p", 0f),
-                            a.getFloat("repetition-penalty", 1f), penalty(a, "frequency-penalty"), penalty(a, "presence-penalty"),
-                            seed, SamplingParams.Kind.DEFAULT)
+                    ? new SamplingParams(temperature, a.getInt("top-k", authors.getOrDefault("top_k", 0.0).intValue()),
+                            a.getFloat("top-p", authors.getOrDefault("top_p", 1.0).floatValue()),
+                            a.getFloat("min-p", authors.getOrDefault("min_p", 0.0).floatValue()),
+                            a.getFloat("repetition-penalty", authors.getOrDefault("repetition_penalty", 1.0).floatValue()),
+                            penalty(a, "frequency-penalty"), penalty(a, "presence-penalty"), seed, SamplingParams.Kind.DEFAULT)
                     // top-k, min-p and penalties given with it are refused (SamplingParams), not dropped
                     : SamplingParams.llama2c(temperature, a.getFloat("top-p", 0.9f), seed)
                             .withTopK(a.getInt("top-k", 0)).withMinP(a.getFloat("min-p", 0f))
                             .withPenalties(a.getFloat("repetition-penalty", 1f), penalty(a, "frequency-penalty"),
                                     penalty(a, "presence-penalty"));
-            if (a.getInt("max-tokens", 0) < 0) {
+            maxTokens = a.getInt("max-tokens", authors.getOrDefault("max_new_tokens", 256.0).intValue());
+            if (maxTokens < 0) {
                 throw new IllegalArgumentException("--max-tokens must be >= 0, got " + a.get("max-tokens"));
             }
             for (String stop : a.getAll("stop")) {
@@ -226,6 +293,12 @@ public final class GenerateCommand {
         } catch (IllegalArgumentException e) {
             err.println(errorPrefix + e.getMessage());
             return 2;
+        }
+        if ("auto".equals(a.get("generation-config"))) {
+            // which values came from the file, or that none could: a sampled text is otherwise unexplained
+            Path model = Path.of(a.get("model"));
+            err.println("generate: " + describeAuthorsDefaults(a.get("model"), authors,
+                    Files.isDirectory(model) && Files.isRegularFile(model.resolve("generation_config.json"))));
         }
         o = o.withTruncatePrompts(a.has("truncate-prompts"));
         try {
@@ -259,7 +332,7 @@ public final class GenerateCommand {
         // every one given (only the last was kept), and the stop ids with them
         Stops stops = new Stops(a.getAll("stop"), stopTokenIds);
         if (!a.has("input")) {
-            return prompt(a, o, prompt, sampling, seed, stops, out, err, errorPrefix);
+            return prompt(a, o, prompt, sampling, seed, maxTokens, stops, out, err, errorPrefix);
         }
         // the input is opened and the output checked before anything is generated: a missing input or an output that
         // cannot be written threw out of run() with a stack trace, the latter only after every row was generated
@@ -293,7 +366,6 @@ public final class GenerateCommand {
                 if (hook.stopping()) {
                     return 1; // interrupted while the model loaded: the output is left as it was
                 }
-                int maxTokens = a.getInt("max-tokens", 256);
                 BufferedWriter w;
                 try {
                     w = Files.newBufferedWriter(output, StandardCharsets.UTF_8);
@@ -323,14 +395,13 @@ public final class GenerateCommand {
     }
 
     /** {@code --prompt} or {@code --prompt-file}: the completion streamed to {@code out}. */
-    private static int prompt(CliArgs a, EngineOptions o, String prompt, SamplingParams sampling, long seed, Stops stops,
+    private static int prompt(CliArgs a, EngineOptions o, String prompt, SamplingParams sampling, long seed, int maxTokens, Stops stops,
             PrintStream out, PrintStream err, String errorPrefix) {
         Engine opened = CliArgs.openEngine(errorPrefix, Path.of(a.get("model")), o, err);
         if (opened == null) {
             return 1;
         }
         try (Engine engine = opened) {
-            int maxTokens = a.getInt("max-tokens", 256);
             GenerationRequest r = stops.applyTo(GenerationRequest.of(prompt).withSampling(forPrompt(sampling, seed, prompt))
                     .withMaxTokens(maxTokens));
             // streamed as it comes; with --stop the engine holds back text that may begin the stop string. Once nobody

@@ -71,6 +71,69 @@ public record GenerationConfig(boolean doSample, float temperature, int topK, fl
     }
 
     /**
+     * The keys of a {@code generation_config.json} that vLLM's {@code --generation-config auto} takes as sampling defaults
+     * ({@code ModelConfig.get_diff_sampling_param}), in that order; {@code max_new_tokens} is its {@code max_tokens}.
+     * {@code do_sample} is not among them: a temperature in the file samples whatever it says.
+     */
+    public static final java.util.List<String> SAMPLING_KEYS = java.util.List.of("temperature", "top_k", "top_p", "min_p",
+            "repetition_penalty", "max_new_tokens");
+
+    /**
+     * The sampling defaults of the model at {@code model}, as vLLM's {@code --generation-config auto} reads them: the
+     * {@link #SAMPLING_KEYS} its directory's {@code generation_config.json} holds, not null, in that order. Empty when
+     * the model is a file (GGUF, llama2.c: vLLM reads no file beside one) or the directory has none.
+     */
+    public static java.util.Map<String, Double> samplingDefaults(Path model) {
+        Path p = model.resolve("generation_config.json");
+        if (!Files.isDirectory(model) || !Files.isRegularFile(p)) {
+            return java.util.Map.of();
+        }
+        try {
+            return samplingDefaults(Files.readAllBytes(p), p);
+        } catch (IOException e) {
+            throw new ModelFormatException(p, "cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * {@link #samplingDefaults(Path)} of the bytes of {@code file} (read by the caller: a Spark driver reads a remote one
+     * through Hadoop), each value checked as the option it stands for would be, the error naming the file and key.
+     */
+    public static java.util.Map<String, Double> samplingDefaults(byte[] json, Path file) {
+        JsonNode j;
+        try {
+            j = new ObjectMapper().readTree(json);
+        } catch (IOException e) {
+            throw new ModelFormatException(file, "not JSON: " + e.getMessage(), e);
+        }
+        if (j == null || !j.isObject()) {
+            throw new ModelFormatException(file, "not a JSON object");
+        }
+        java.util.Map<String, Double> values = new java.util.LinkedHashMap<>();
+        for (String key : SAMPLING_KEYS) {
+            JsonNode n = j.get(key);
+            if (n == null || n.isNull()) {
+                continue; // vLLM skips a null: top_k null is no top-k, Kindling's default
+            }
+            double v = n.isNumber() ? n.asDouble() : Double.NaN;
+            boolean whole = key.equals("top_k") || key.equals("max_new_tokens");
+            String expected = switch (key) {
+                case "temperature" -> v >= 0 && v < Double.POSITIVE_INFINITY ? null : "a finite number >= 0";
+                case "top_k" -> v >= -1 && v == Math.rint(v) && v <= Integer.MAX_VALUE ? null : "a whole number >= -1";
+                case "top_p" -> v > 0 && v <= 1 ? null : "a number in (0, 1]";
+                case "min_p" -> v >= 0 && v <= 1 ? null : "a number in [0, 1]";
+                case "repetition_penalty" -> v > 0 && v < Double.POSITIVE_INFINITY ? null : "a finite number > 0";
+                default -> v >= 0 && v == Math.rint(v) && v <= Integer.MAX_VALUE ? null : "a whole number >= 0";
+            };
+            if (expected != null) {
+                throw new ModelFormatException(file, key + " = " + n + ", expected " + expected);
+            }
+            values.put(key, whole && v == -1 ? 0.0 : v); // top_k -1 is vLLM's "off", Kindling's 0
+        }
+        return values;
+    }
+
+    /**
      * Without a {@code generation_config.json}, what Transformers derives from {@code config.json}
      * ({@code GenerationConfig.from_model_config}): greedy, ending at the model's {@code eos_token_id}. Llama 3's
      * config.json lists three end ids where its tokenizer names one, so a checkpoint without the file ran past them.

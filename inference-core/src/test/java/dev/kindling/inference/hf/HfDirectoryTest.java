@@ -238,12 +238,78 @@ public class HfDirectoryTest {
         }
     }
 
+    /**
+     * {@code --generation-config auto} (vLLM's flag): the sampling options not given take the generation_config.json's
+     * temperature, top_k, top_p, min_p, repetition_penalty and max_new_tokens, as if typed, and stderr says which; a given
+     * option wins; {@code none}, the default, reads none. A GGUF has no such file (vLLM reads none beside one): Kindling's
+     * defaults, and stderr says so. A value the file holds that the option would refuse names the file and key.
+     */
+    @Test
+    void generationConfigAutoTakesTheAuthorsSamplingDefaults() throws Exception {
+        Path model = dir.resolve("authored");
+        TinyArchs.write(TinyArchs.byName("llama"), model, null);
+        writeTokenizer(model);
+        Files.writeString(model.resolve("generation_config.json"), "{\"eos_token_id\": 2, \"do_sample\": true, \"temperature\": 0.9,"
+                + " \"top_k\": 20, \"top_p\": null, \"max_new_tokens\": 12}");
+        Path in = dir.resolve("authored-prompts.jsonl");
+        Files.writeString(in, "{\"id\": \"p0\", \"prompt\": \"a b\"}\n");
+        String[] common = {"--model", model.toString(), "--input", in.toString(), "--seed", "5", "--threads", "1"};
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        com.fasterxml.jackson.databind.JsonNode auto = generatedRow(common, new String[] {"--generation-config", "auto"},
+                dir.resolve("auto.jsonl"), err);
+        assertEquals("generate: --generation-config auto: --temperature 0.9, --top-k 20, --max-tokens 12 from " + model
+                + "/generation_config.json", err.toString().strip());
+        com.fasterxml.jackson.databind.JsonNode typed = generatedRow(common, new String[] {"--temperature", "0.9", "--top-k", "20",
+                "--max-tokens", "12"}, dir.resolve("typed.jsonl"));
+        assertEquals(typed, auto);
+        assertTrue(auto.get("n_tokens").asInt() <= 12, auto.toString());
+        com.fasterxml.jackson.databind.JsonNode none = generatedRow(common, new String[] {"--generation-config", "none"},
+                dir.resolve("none.jsonl"));
+        assertEquals(generatedRow(common, new String[0], dir.resolve("bare.jsonl")), none);
+        assertTrue(none.get("n_tokens").asInt() > 12, "none reads no max_new_tokens: " + none);
+        // an option given wins over the file's value; the others still come from it
+        err.reset();
+        com.fasterxml.jackson.databind.JsonNode greedy = generatedRow(common, new String[] {"--generation-config", "auto",
+                "--temperature", "0"}, dir.resolve("auto-greedy.jsonl"), err);
+        assertTrue(err.toString().contains("auto: --top-k 20, --max-tokens 12 from"), err.toString());
+        assertEquals(generatedRow(common, new String[] {"--temperature", "0", "--max-tokens", "12"}, dir.resolve("greedy12.jsonl")),
+                greedy);
+        // a GGUF file: no generation_config.json, Kindling's defaults
+        Path gguf = dev.kindling.testing.SharedData.require("llama2c/stories260K.gguf");
+        String[] ggufCommon = {"--model", gguf.toString(), "--input", in.toString(), "--threads", "1", "--max-tokens", "8"};
+        err.reset();
+        com.fasterxml.jackson.databind.JsonNode ggufAuto = generatedRow(ggufCommon, new String[] {"--generation-config", "auto"},
+                dir.resolve("gguf-auto.jsonl"), err);
+        assertTrue(err.toString().contains("--generation-config auto: " + gguf + " has no generation_config.json"), err.toString());
+        assertEquals(generatedRow(ggufCommon, new String[0], dir.resolve("gguf-none.jsonl")), ggufAuto);
+        // usage errors and a file value an option would refuse
+        Files.writeString(model.resolve("generation_config.json"), "{\"eos_token_id\": 2, \"top_p\": 0}");
+        String[][] bad = {{"--generation-config", "vllm"}, {"--generation-config", "auto", "--llama2c-sampler"},
+                {"--generation-config", "auto"}};
+        String[] says = {"generate: --generation-config must be auto", "--llama2c-sampler takes --temperature and --top-p alone",
+                model.resolve("generation_config.json") + ": top_p = 0, expected a number in (0, 1]"};
+        for (int i = 0; i < bad.length; i++) {
+            List<String> args = new java.util.ArrayList<>(List.of(common));
+            args.addAll(List.of(bad[i]));
+            args.addAll(List.of("--output", dir.resolve("never.jsonl").toString()));
+            java.io.ByteArrayOutputStream e = new java.io.ByteArrayOutputStream();
+            int code = dev.kindling.inference.cli.GenerateCommand.run(args.toArray(new String[0]), System.out, new java.io.PrintStream(e));
+            assertEquals(i < 2 ? 2 : 1, code, e.toString());
+            assertTrue(e.toString().contains(says[i]) && e.toString().strip().lines().count() == 1, e.toString());
+        }
+    }
+
     /** The one row GenerateCommand writes for {@code common} and {@code options} into {@code output}. */
     static com.fasterxml.jackson.databind.JsonNode generatedRow(String[] common, String[] options, Path output) throws Exception {
+        return generatedRow(common, options, output, new java.io.ByteArrayOutputStream());
+    }
+
+    /** {@link #generatedRow(String[], String[], Path)}, its stderr in {@code err}. */
+    static com.fasterxml.jackson.databind.JsonNode generatedRow(String[] common, String[] options, Path output,
+            java.io.ByteArrayOutputStream err) throws Exception {
         List<String> args = new java.util.ArrayList<>(List.of(common));
         args.addAll(List.of(options));
         args.addAll(List.of("--output", output.toString()));
-        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
         int code = dev.kindling.inference.cli.GenerateCommand.run(args.toArray(new String[0]), System.out, new java.io.PrintStream(err));
         assertEquals(0, code, err.toString());
         return new ObjectMapper().readTree(Files.readAllLines(output).get(0));
