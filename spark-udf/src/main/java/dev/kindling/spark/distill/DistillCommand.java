@@ -106,6 +106,8 @@ public final class DistillCommand implements Runnable {
         protected int run(JobRun run) {
             WriteOptions out = run.checkOutput(pipeline);
             Generate g = teacherStage();
+            // which sampling defaults the teacher's generation_config.json gave (--generation-config auto)
+            g.authorsDefaults(run.spark()).ifPresent(d -> run.out().println(spec.name() + ": teacher " + d.describe(g.getModel())));
             Sft sft = new Sft(g, teacher.modelName()).setSystemPrompt(teacher.system).setDropTruncated(dropTruncated);
             InferenceProgress progress = InferenceProgress.attach(run, sft::teacherMetrics);
             run.runPipeline(run.readInput(), List.of(sft), out, pipeline);
@@ -209,6 +211,8 @@ public final class DistillCommand implements Runnable {
         protected int run(JobRun run) {
             WriteOptions out = run.checkOutput(pipeline);
             Generate g = teacherStage().setN(samples);
+            // which sampling defaults the teacher's generation_config.json gave (--generation-config auto)
+            g.authorsDefaults(run.spark()).ifPresent(d -> run.out().println(spec.name() + ": teacher " + d.describe(g.getModel())));
             Judge j = teacher.applyTo(new Judge(), teacher.spec(judge != null ? judge : teacher.teacher,
                     judge != null ? judgeTokenizer : teacher.tokenizer))
                     .setRubric(rubric).setMethod(judgeMethod).setMaxTokens(judgeMaxTokens);
@@ -361,6 +365,8 @@ public final class DistillCommand implements Runnable {
                 }
             }
             Generate g = sampling.applyTo(teacher.applyTo(new Generate(), teacher.teacherSpec()));
+            // which sampling defaults the teacher's generation_config.json gave (--generation-config auto)
+            g.authorsDefaults(run.spark()).ifPresent(d -> run.out().println(spec.name() + ": teacher " + d.describe(g.getModel())));
             InferenceProgress progress = InferenceProgress.attach(run, g::metrics);
             SelfInstruct.Result result = new SelfInstruct(g, teacher.modelName(), o).run(run.spark(), seeds);
             if (result.instructions().isEmpty()) {

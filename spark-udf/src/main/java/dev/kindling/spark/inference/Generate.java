@@ -117,6 +117,7 @@ public final class Generate extends EngineStage<Generate> {
     private final LongParam seed;
     private final StringArrayParam stop;
     private final IntArrayParam stopTokenIds;
+    private final Param<String> generationConfig;
 
     public Generate() {
         this(Identifiable.randomUID("kindlingGenerate"));
@@ -171,6 +172,11 @@ public final class Generate extends EngineStage<Generate> {
         stopTokenIds = new IntArrayParam(this, "stopTokenIds", "token ids that end a generation besides the model's end tokens "
                 + "(vLLM's stop_token_ids): the id is the last of the tokens, and not in the text",
                 ParamChecks.value(this, "stopTokenIds", "token ids (>= 0)", (int[] ids) -> java.util.Arrays.stream(ids).allMatch(id -> id >= 0)));
+        generationConfig = new Param<>(this, "generationConfig", "none: Kindling's sampling defaults; auto: the params not set take "
+                + "the model's generation_config.json temperature, top_k, top_p, min_p, repetition_penalty and max_new_tokens "
+                + "(vLLM's --generation-config auto)", ParamChecks.value(this, "generationConfig", "auto or none",
+                        (String v) -> v.equals("auto") || v.equals("none")));
+        setDefault(generationConfig, "none");
         setDefault(promptCol, "prompt");
         setDefault(messagesCol, "");
         setDefault(chat, "off");
@@ -223,6 +229,7 @@ public final class Generate extends EngineStage<Generate> {
     public LongParam seed() { return seed; }
     public StringArrayParam stop() { return stop; }
     public IntArrayParam stopTokenIds() { return stopTokenIds; }
+    public Param<String> generationConfig() { return generationConfig; }
 
     public Generate setPromptCol(String v) { set(promptCol, v); return this; }
     public Generate setMessagesCol(String v) { set(messagesCol, v == null ? "" : v); return this; }
@@ -250,6 +257,108 @@ public final class Generate extends EngineStage<Generate> {
     public Generate setStopTokenIds(int... v) {
         set(stopTokenIds, v == null ? new int[0] : v.clone());
         return this;
+    }
+
+    public Generate setGenerationConfig(String v) { set(generationConfig, v); return this; }
+
+    /**
+     * Defaults for the sampling params that a command line gives its options ({@code distill dpo}'s temperature 0.8):
+     * what a param not set holds, unless {@code generationConfig} auto finds the model's value for it.
+     */
+    public Generate setSamplingDefaults(int maxTokensDefault, double temperatureDefault, double topPDefault, int topKDefault,
+            double minPDefault, double repetitionPenaltyDefault) {
+        setDefault(maxTokens, maxTokensDefault);
+        setDefault(temperature, temperatureDefault);
+        setDefault(topP, topPDefault);
+        setDefault(topK, topKDefault);
+        setDefault(minP, minPDefault);
+        setDefault(repetitionPenalty, repetitionPenaltyDefault);
+        return this;
+    }
+
+    /** The param each {@link dev.kindling.inference.hf.GenerationConfig#SAMPLING_KEYS} key gives a value to. */
+    private Param<?> paramOfKey(String key) {
+        return switch (key) {
+            case "temperature" -> temperature;
+            case "top_k" -> topK;
+            case "top_p" -> topP;
+            case "min_p" -> minP;
+            case "repetition_penalty" -> repetitionPenalty;
+            default -> maxTokens;
+        };
+    }
+
+    /**
+     * With {@code generationConfig} auto, the model's sampling defaults for the params not set, by generation_config.json
+     * key ({@link dev.kindling.inference.hf.GenerationConfig#samplingDefaults}), read on the driver (through Hadoop for a
+     * remote model); empty when the model has no such file (a GGUF or llama2.c file: vLLM reads none beside one either).
+     * Not present with {@code none}.
+     */
+    public java.util.Optional<AuthorsDefaults> authorsDefaults(org.apache.spark.sql.SparkSession spark) {
+        if (!getGenerationConfig().equals("auto")) {
+            return java.util.Optional.empty();
+        }
+        String model = getModel();
+        java.util.Map<String, Double> file;
+        try {
+            if (HadoopConf.remote(model)) {
+                org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(model.replaceAll("/+$", "") + "/generation_config.json");
+                org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(HadoopConf.of(spark).get());
+                if (!fs.isFile(p)) {
+                    return java.util.Optional.of(new AuthorsDefaults(false, java.util.Map.of()));
+                }
+                try (java.io.InputStream in = fs.open(p)) {
+                    file = dev.kindling.inference.hf.GenerationConfig.samplingDefaults(in.readAllBytes(), java.nio.file.Path.of(p.toString()));
+                }
+            } else {
+                java.nio.file.Path local = java.nio.file.Path.of(model);
+                if (!java.nio.file.Files.isRegularFile(local.resolve("generation_config.json"))) {
+                    return java.util.Optional.of(new AuthorsDefaults(false, java.util.Map.of()));
+                }
+                file = dev.kindling.inference.hf.GenerationConfig.samplingDefaults(local);
+            }
+        } catch (java.io.IOException e) {
+            throw new KindlingException(who() + ": cannot read " + model + "/generation_config.json: " + e.getMessage());
+        } catch (dev.kindling.formats.ModelFormatException e) {
+            throw new KindlingException(who() + ": " + e.getMessage());
+        }
+        java.util.Map<String, Double> taken = new java.util.LinkedHashMap<>();
+        file.forEach((key, v) -> {
+            if (!isSet(paramOfKey(key))) {
+                taken.put(key, v);
+            }
+        });
+        return java.util.Optional.of(new AuthorsDefaults(true, taken));
+    }
+
+    /**
+     * What {@code generationConfig} auto found: whether the model has a generation_config.json, and the values it gives
+     * the params not set, by key.
+     */
+    public record AuthorsDefaults(boolean fileFound, java.util.Map<String, Double> taken) {
+        /** One line saying which values came from the file, or that there is none, in the command lines' words. */
+        public String describe(String model) {
+            return dev.kindling.inference.cli.GenerateCommand.describeAuthorsDefaults(model, taken, fileFound);
+        }
+    }
+
+    /** This stage's sampling settings with {@code authors}' values in the params not set: a copy, or this when none. */
+    private Generate withAuthorsDefaults(java.util.Map<String, Double> authors) {
+        if (authors.isEmpty()) {
+            return this;
+        }
+        Generate g = (Generate) copy(org.apache.spark.ml.param.ParamMap.empty());
+        authors.forEach((key, v) -> {
+            switch (key) {
+                case "top_k" -> g.setTopK(v.intValue());
+                case "max_new_tokens" -> g.setMaxTokens(v.intValue());
+                case "temperature" -> g.setTemperature(v);
+                case "top_p" -> g.setTopP(v);
+                case "min_p" -> g.setMinP(v);
+                default -> g.setRepetitionPenalty(v);
+            }
+        });
+        return g;
     }
 
     /** The stop strings' check (the param's validator): refused when set rather than failing every row with the same error. */
@@ -314,6 +423,7 @@ public final class Generate extends EngineStage<Generate> {
     public long getSeed() { return (Long) getOrDefault(seed); }
     public String[] getStop() { return getOrDefault(stop).clone(); }
     public int[] getStopTokenIds() { return getOrDefault(stopTokenIds).clone(); }
+    public String getGenerationConfig() { return getOrDefault(generationConfig); }
 
     @Override
     public StructType transformSchema(StructType schema) {
@@ -367,21 +477,24 @@ public final class Generate extends EngineStage<Generate> {
         StructType schema = dataset.schema();
         transformSchema(schema);
         InferenceMetrics metrics = startTransform(dataset);
-        return job(schema, metrics).apply(dataset.toDF(), getErrorCol(), getSkipRejected());
+        Generate settings = withAuthorsDefaults(authorsDefaults(dataset.sparkSession()).map(AuthorsDefaults::taken)
+                .orElse(java.util.Map.of()));
+        return job(schema, metrics, settings).apply(dataset.toDF(), getErrorCol(), getSkipRejected());
     }
 
     private Job job(StructType schema) {
-        return job(schema, null);
+        return job(schema, null, this);
     }
 
-    private Job job(StructType schema, InferenceMetrics metrics) {
+    /** The job, sampling as {@code settings} say (this stage, or its copy with the model's defaults). */
+    private Job job(StructType schema, InferenceMetrics metrics, Generate settings) {
         Prompts prompts = usesMessages()
                 ? new Prompts(-1, Columns.indexOf(schema, getOrDefault(messagesCol), who()), Prompts.Chat.ON, getOrDefault(systemPrompt),
                         getContinueFinalMessage())
                 : new Prompts(Columns.indexOf(schema, getOrDefault(promptCol), who()), -1, Prompts.Chat.parse(getOrDefault(chat)), getOrDefault(systemPrompt));
         prompts.forModel(who(), getModel(), getTokenizer());
-        Job job = new Job(engineSpec(), window(), metrics, prompts, getOutputCol(), outputType(), getN(), getLogprobs(), sampling(),
-                getMaxTokens(), List.of(getOrDefault(stop)), getStopTokenIds());
+        Job job = new Job(engineSpec(), window(), metrics, prompts, getOutputCol(), outputType(), getN(), getLogprobs(),
+                settings.sampling(), settings.getMaxTokens(), List.of(getOrDefault(stop)), getStopTokenIds());
         job.adviseOnLongPrompts(longPromptAdvice());
         return job;
     }

@@ -116,7 +116,7 @@ public final class GenerateCommand extends SparkCommand {
     public static final Set<String> PROMPT_OPTIONS = Set.of("--prompt", "--prompt-file", "--verbose",
             "--model", "--tokenizer", "--device", "--threads", "--kv-cache-type", "--kv-budget-mb", "--truncate-prompts",
             "--max-tokens", "--temperature", "--top-p", "--top-k", "--min-p", "--repetition-penalty", "--frequency-penalty",
-            "--presence-penalty", "--seed", "--stop", "--stop-token-ids");
+            "--presence-penalty", "--seed", "--stop", "--stop-token-ids", "--generation-config");
 
     @Override
     protected void validate() {
@@ -260,11 +260,20 @@ public final class GenerateCommand extends SparkCommand {
         // command derives the same per-row seed (RowSeeds, from --seed, default 0, and the prompt) when sampling
         long seed = sampling.seedOrDefault();
         List<String> args = new ArrayList<>(List.of("--model", dev.kindling.spark.executor.LocalFiles.localize("--model", engine.model).toString(),
-                "--prompt", prompt, "--max-tokens", String.valueOf(sampling.maxTokens),
-                "--temperature", String.valueOf(sampling.temperature), "--top-p", String.valueOf(sampling.topP),
-                "--top-k", String.valueOf(sampling.topK), "--min-p", String.valueOf(sampling.minP),
-                "--repetition-penalty", String.valueOf(sampling.repetitionPenalty),
-                "--frequency-penalty", String.valueOf(sampling.frequencyPenalty),
+                "--prompt", prompt));
+        // with --generation-config auto, only the options typed: the others are the model's file's to give
+        Object[][] defaulted = {{"--max-tokens", sampling.maxTokens}, {"--temperature", sampling.temperature},
+                {"--top-p", sampling.topP}, {"--top-k", sampling.topK}, {"--min-p", sampling.minP},
+                {"--repetition-penalty", sampling.repetitionPenalty}};
+        for (Object[] o : defaulted) {
+            if (!sampling.generationConfigAuto() || sampling.typed((String) o[0])) {
+                args.addAll(List.of((String) o[0], String.valueOf(o[1])));
+            }
+        }
+        if (sampling.generationConfigAuto()) {
+            args.addAll(List.of("--generation-config", "auto"));
+        }
+        args.addAll(List.of("--frequency-penalty", String.valueOf(sampling.frequencyPenalty),
                 "--presence-penalty", String.valueOf(sampling.presencePenalty), "--seed", String.valueOf(seed),
                 "--device", engine.device, "--kv-cache-type", engine.kvCacheType,
                 "--kv-budget-mb", String.valueOf(engine.kvBudgetMb)));
@@ -328,6 +337,8 @@ public final class GenerateCommand extends SparkCommand {
         } else {
             g.setPromptCol(job.textColumn).setChat(chat);
         }
+        // which sampling defaults the model's generation_config.json gave, or that it has none, said before the run
+        g.authorsDefaults(run.spark()).ifPresent(d -> run.out().println("generate: " + d.describe(g.getModel())));
         InferenceProgress progress = InferenceProgress.attach(run, g::metrics);
         InferenceStage generate = new InferenceStage("generate", g);
         if (samples == null || samples == 1) {

@@ -59,6 +59,11 @@ public class SamplingCliOptions {
                     + "repeated): the id is counted in n_tokens and left out of the text, finish_reason stop.")
     public List<Integer> stopTokenIds = new ArrayList<>();
 
+    @Option(names = "--generation-config", defaultValue = "none", paramLabel = "MODE",
+            description = "auto: the sampling options not given take the model's generation_config.json temperature, top_k, top_p, "
+                    + "min_p, repetition_penalty and max_new_tokens (vLLM's --generation-config); none (default): these defaults.")
+    public String generationConfig = "none";
+
     /**
      * Other defaults for some of these options ({@code @Command(defaultValueProvider = ...)}): picocli applies them when
      * the option is not given and prints them as the option's {@code ${DEFAULT-VALUE}}.
@@ -138,6 +143,17 @@ public class SamplingCliOptions {
                 : maxTokens == 0 ? "max-tokens 0 (no tokens)" : null;
     }
 
+    /** Whether {@code --generation-config auto} was given. */
+    public boolean generationConfigAuto() {
+        return "auto".equals(generationConfig);
+    }
+
+    /** Whether {@code option} was typed (outside picocli, every option counts as typed). */
+    public boolean typed(String option) {
+        return mixee == null || mixee.commandLine() == null || mixee.commandLine().getParseResult() == null
+                || mixee.commandLine().getParseResult().hasMatchedOption(option);
+    }
+
     private boolean temperatureIsDefault() {
         return mixee == null || mixee.commandLine() == null || mixee.commandLine().getParseResult() == null
                 || !mixee.commandLine().getParseResult().hasMatchedOption("--temperature");
@@ -184,8 +200,37 @@ public class SamplingCliOptions {
                 throw KindlingException.usage("--stop-token-ids takes token ids (integers >= 0), got " + id);
             }
         }
-        g.setMaxTokens(maxTokens).setTemperature(temperature).setTopP(topP).setTopK(topK).setMinP(minP)
-                .setRepetitionPenalty(repetitionPenalty).setFrequencyPenalty(frequencyPenalty).setPresencePenalty(presencePenalty)
+        if (!generationConfig.equals("auto") && !generationConfig.equals("none")) {
+            throw KindlingException.usage("--generation-config must be auto (the model's generation_config.json gives the sampling "
+                    + "options not given) or none (the default: Kindling's), got '" + generationConfig + "'");
+        }
+        if (generationConfigAuto()) {
+            // the options not typed stay the stage's defaults (this command's), which the model's file replaces where it has
+            // a value: set, they would win over it
+            g.setGenerationConfig("auto").setSamplingDefaults(maxTokens, temperature, topP, topK, minP, repetitionPenalty);
+            if (typed("--max-tokens")) {
+                g.setMaxTokens(maxTokens);
+            }
+            if (typed("--temperature")) {
+                g.setTemperature(temperature);
+            }
+            if (typed("--top-p")) {
+                g.setTopP(topP);
+            }
+            if (typed("--top-k")) {
+                g.setTopK(topK);
+            }
+            if (typed("--min-p")) {
+                g.setMinP(minP);
+            }
+            if (typed("--repetition-penalty")) {
+                g.setRepetitionPenalty(repetitionPenalty);
+            }
+        } else {
+            g.setMaxTokens(maxTokens).setTemperature(temperature).setTopP(topP).setTopK(topK).setMinP(minP)
+                    .setRepetitionPenalty(repetitionPenalty);
+        }
+        g.setFrequencyPenalty(frequencyPenalty).setPresencePenalty(presencePenalty)
                 .setSeed(seedOrDefault()).setStop(stop.toArray(new String[0]))
                 .setStopTokenIds(stopTokenIds.stream().mapToInt(Integer::intValue).toArray());
         g.sampling(); // validates

@@ -215,6 +215,41 @@ class DistillTest {
         assertEquals(story.text(), messages.get(1).getString(0));
     }
 
+    /**
+     * {@code --generation-config auto} reaches the teacher: the options not typed take its generation_config.json values,
+     * the answers those of typing them, and the run says which.
+     */
+    @Test
+    void sftTeacherTakesTheCheckpointsSamplingDefaultsWithGenerationConfigAuto() throws Exception {
+        SparkSession spark = TestSpark.session();
+        Path teacher = tmp.resolve("authored-teacher");
+        dev.kindling.inference.arch.TinyArchs.write(dev.kindling.inference.arch.TinyArchs.byName("llama"), teacher, null);
+        dev.kindling.inference.hf.HfDirectoryTest.writeTokenizer(teacher);
+        Files.writeString(teacher.resolve("generation_config.json"),
+                "{\"eos_token_id\": 2, \"temperature\": 0.9, \"top_k\": 20, \"max_new_tokens\": 12}");
+        Path in = prompts("sft-auto", List.of("a b", "b a b"), null);
+        List<Map<String, String>> answers = new ArrayList<>();
+        for (String[] options : new String[][] {{"--generation-config", "auto"}, {"--temperature", "0.9", "--top-k", "20", "--max-tokens", "12"}}) {
+            Path out = tmp.resolve("sft-auto-out-" + answers.size());
+            List<String> args = new ArrayList<>(List.of("distill", "sft", "--no-progress", "--teacher", teacher.toString(), "--threads",
+                    "1", "--prompts", in.toString(), "--output", out.toString(), "--seed", "5"));
+            args.addAll(List.of(options));
+            Cli.Result r = Cli.run(args.toArray(new String[0]));
+            assertEquals(0, r.code(), r.toString());
+            if (answers.isEmpty()) {
+                assertTrue(r.out().contains("sft: teacher --generation-config auto: --temperature 0.9, --top-k 20, --max-tokens 12 from "
+                        + teacher + "/generation_config.json"), r.out());
+            }
+            Map<String, String> byId = new HashMap<>();
+            for (Row row : spark.read().json(out.toString()).collectAsList()) {
+                List<Row> messages = row.getList(row.fieldIndex("messages"));
+                byId.put(row.getAs("id"), messages == null ? null : messages.get(1).getString(0));
+            }
+            answers.add(byId);
+        }
+        assertEquals(answers.get(1), answers.get(0));
+    }
+
     /** Settings that make every dpo sample one answer, and options that would be ignored, are refused before Spark starts. */
     @Test
     void distillRefusesSettingsThatWouldWasteTheRun() throws Exception {

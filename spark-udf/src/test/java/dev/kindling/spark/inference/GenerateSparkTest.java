@@ -309,6 +309,43 @@ class GenerateSparkTest {
         assertTrue(negative.getMessage().startsWith("Generate(" + g.uid() + ").stopTokenIds must be token ids (>= 0)"), negative.getMessage());
     }
 
+    /**
+     * generationConfig auto: the params not set take the checkpoint's generation_config.json values, the same rows as
+     * setting them; a param set wins; none (the default) reads nothing; another value is refused by the setter.
+     */
+    @Test
+    void generationConfigAutoFillsTheParamsNotSet() throws Exception {
+        SparkSession spark = TestSpark.session();
+        Path model = tmp.resolve("authored-stage");
+        dev.kindling.inference.arch.TinyArchs.write(dev.kindling.inference.arch.TinyArchs.byName("llama"), model, null);
+        dev.kindling.inference.hf.HfDirectoryTest.writeTokenizer(model);
+        Files.writeString(model.resolve("generation_config.json"),
+                "{\"eos_token_id\": 2, \"temperature\": 0.9, \"top_k\": 20, \"max_new_tokens\": 12}");
+        List<String> prompts = List.of("a b", "b a b", "a a");
+        java.util.function.Supplier<Generate> stage = () -> new Generate().setModel(model.toString()).setThreads(1).setSeed(5);
+        Map<String, Row> auto = byId(stage.get().setGenerationConfig("auto").transform(Stories.promptFrame(spark, prompts, 2)),
+                "generation");
+        Map<String, Row> set = byId(stage.get().setTemperature(0.9).setTopK(20).setMaxTokens(12)
+                .transform(Stories.promptFrame(spark, prompts, 2)), "generation");
+        Map<String, Row> none = byId(stage.get().transform(Stories.promptFrame(spark, prompts, 2)), "generation");
+        Map<String, Row> greedy = byId(stage.get().setGenerationConfig("auto").setTemperature(0)
+                .transform(Stories.promptFrame(spark, prompts, 2)), "generation");
+        Map<String, Row> greedy12 = byId(stage.get().setTemperature(0).setMaxTokens(12).transform(Stories.promptFrame(spark, prompts, 2)),
+                "generation");
+        for (String id : set.keySet()) {
+            assertEquals(set.get(id).getString(0), auto.get(id).getString(0), id);
+            assertArrayEquals(toInts(set.get(id).getList(1)), toInts(auto.get(id).getList(1)), id);
+            assertArrayEquals(toInts(greedy12.get(id).getList(1)), toInts(greedy.get(id).getList(1)), id);
+            assertTrue(auto.get(id).getList(1).size() <= 12);
+        }
+        assertTrue(none.values().stream().anyMatch(r -> r.getList(1).size() > 12), "none reads no max_new_tokens");
+        Generate g = stage.get().setGenerationConfig("auto").setTopK(3);
+        assertEquals(new Generate.AuthorsDefaults(true, Map.of("temperature", 0.9, "max_new_tokens", 12.0)),
+                g.authorsDefaults(spark).orElseThrow());
+        KindlingException e = assertThrows(KindlingException.class, () -> stage.get().setGenerationConfig("vllm"));
+        assertTrue(e.getMessage().contains("generationConfig must be auto or none, got"), e.getMessage());
+    }
+
     @Test
     void frequencyAndPresencePenaltiesReachTheEngine() {
         SparkSession spark = TestSpark.session();

@@ -120,6 +120,68 @@ class InferenceCliTest {
     }
 
     /**
+     * {@code --generation-config auto} on the job and on {@code --prompt}: the options not typed take the checkpoint's
+     * generation_config.json values (temperature 0.9, top_k 20, max_new_tokens 12), the same text as typing them, and the
+     * run says which; a typed option wins. A GGUF has no such file: Kindling's defaults, and the run says so. Without the
+     * flag (none) nothing is read, as before.
+     */
+    @Test
+    void generationConfigAutoTakesTheCheckpointsDefaultsInTheJobAndThePrompt() throws Exception {
+        TestSpark.session();
+        Path model = tmp.resolve("authored-auto");
+        dev.kindling.inference.arch.TinyArchs.write(dev.kindling.inference.arch.TinyArchs.byName("llama"), model, null);
+        dev.kindling.inference.hf.HfDirectoryTest.writeTokenizer(model);
+        Files.writeString(model.resolve("generation_config.json"),
+                "{\"eos_token_id\": 2, \"do_sample\": true, \"temperature\": 0.9, \"top_k\": 20, \"max_new_tokens\": 12}");
+        Path in = promptsFile(tmp.resolve("authored-auto-in"), List.of("a b", "b a b"), false);
+        String[] typed = {"--temperature", "0.9", "--top-k", "20", "--max-tokens", "12"};
+        Map<String, JsonNode> auto = jobRows(model, in, "auto", "--generation-config", "auto");
+        Map<String, JsonNode> explicit = jobRows(model, in, "typed", typed);
+        assertEquals(explicit, auto);
+        assertTrue(auto.get("q0").get("n_tokens").asInt() <= 12, auto.toString());
+        assertTrue(jobRows(model, in, "none").get("q0").get("n_tokens").asInt() > 12, "none reads no max_new_tokens");
+        Cli.Result said = Cli.run("generate", "--no-progress", "--model", model.toString(), "-i", in.toString(), "-o",
+                tmp.resolve("authored-auto-said").toString(), "--threads", "1", "--generation-config", "auto", "--temperature", "0");
+        assertEquals(0, said.code(), said.toString());
+        assertTrue(said.out().contains("generate: --generation-config auto: --top-k 20, --max-tokens 12 from " + model
+                + "/generation_config.json"), said.out());
+        List<String> promptArgs = new ArrayList<>(List.of("generate", "--model", model.toString(), "--prompt", "a b", "--threads", "1",
+                "--seed", "3"));
+        List<String> promptAuto = new ArrayList<>(promptArgs);
+        promptAuto.addAll(List.of("--generation-config", "auto"));
+        List<String> promptTyped = new ArrayList<>(promptArgs);
+        promptTyped.addAll(List.of(typed));
+        Cli.Result a = Cli.run(promptAuto.toArray(new String[0]));
+        Cli.Result t = Cli.run(promptTyped.toArray(new String[0]));
+        assertEquals(0, a.code(), a.toString());
+        assertEquals(t.out(), a.out());
+        assertTrue(a.err().contains("--generation-config auto: --temperature 0.9, --top-k 20, --max-tokens 12 from"), a.err());
+        Cli.Result gguf = Cli.run("generate", "--no-progress", "--model", Stories.model().toString(), "-i", in.toString(), "-o",
+                tmp.resolve("gguf-auto").toString(), "--threads", "1", "--max-tokens", "4", "--generation-config", "auto");
+        assertEquals(0, gguf.code(), gguf.toString());
+        assertTrue(gguf.out().contains("generate: --generation-config auto: " + Stories.model() + " has no generation_config.json"),
+                gguf.out());
+        Cli.Result bad = Cli.run("generate", "--model", model.toString(), "--prompt", "a", "--generation-config", "vllm");
+        assertEquals(2, bad.code(), bad.toString());
+        assertTrue(bad.err().contains("--generation-config must be auto"), bad.err());
+    }
+
+    /** The rows of a generate job over {@code in} with {@code options}, by id. */
+    private static Map<String, JsonNode> jobRows(Path model, Path in, String name, String... options) throws Exception {
+        Path out = tmp.resolve("rows-" + name + "-" + model.getFileName());
+        List<String> args = new ArrayList<>(List.of("generate", "--no-progress", "--model", model.toString(), "-i", in.toString(),
+                "-o", out.toString(), "--threads", "1", "--seed", "5"));
+        args.addAll(List.of(options));
+        Cli.Result r = Cli.run(args.toArray(new String[0]));
+        assertEquals(0, r.code(), r.toString());
+        Map<String, JsonNode> rows = new HashMap<>();
+        for (JsonNode row : readJsonl(out)) {
+            rows.put(row.get("id").asText(), row);
+        }
+        return rows;
+    }
+
+    /**
      * {@code --prompt} gives exactly what a job's row with that prompt gets, with every sampling option: the same
      * per-row seed (from --seed, default 0), the repetition penalty, and an empty prompt generating from BOS (the job
      * used to drop it as an empty document). Before, --prompt ignored --repetition-penalty, --device and
