@@ -47,7 +47,8 @@ import scala.collection.Seq;
  * {@code options} is a {@code map<string,string>}: {@code max_tokens}, {@code temperature},
  * {@code top_p}, {@code top_k}, {@code min_p}, {@code repetition_penalty}, {@code frequency_penalty},
  * {@code presence_penalty} (each in [-2, 2], as vLLM), {@code seed}, {@code stop}, {@code stop_token_ids} (ids separated
- * by commas), {@code system}
+ * by commas), {@code generation_config} ({@code auto|none}: with auto the sampling options not given take the model's
+ * generation_config.json values, as {@code --generation-config auto}), {@code system}
  * (kindling_chat only: a usage error with a plain prompt), {@code continue_final_message} ({@code true|false},
  * kindling_chat only: the final message is left open for the model to continue, as transformers' and vLLM's option,
  * and the text is the continuation alone), {@code truncate_prompts} ({@code true|false}: a prompt longer than the
@@ -189,8 +190,11 @@ public final class InferenceFunctions {
     private static Row generation(HadoopConf hadoop, String model, PromptOf prompt, scala.collection.Map<?, ?> options, boolean needSeed,
             boolean chat) {
         Map<String, String> o = options(options);
-        GenerationSettings g = generationSettings(o, needSeed, chat);
         Engine engine = engine(model, hadoop);
+        if ("auto".equals(o.get("generation_config"))) {
+            o = withAuthorsDefaults(o, HadoopConf.localize(model, hadoop));
+        }
+        GenerationSettings g = generationSettings(o, needSeed, chat);
         try {
             Prompts.Prompt p = prompt.of(engine);
             Completion c = await(Generate.submit(engine, p, g.sampling(), 1, 0, g.maxTokens(), g.stop(), g.stopTokenIds(), g.truncate())).get(0);
@@ -202,6 +206,17 @@ public final class InferenceFunctions {
         } catch (RuntimeException e) {
             return RowFactory.create(null, null, null, null, RowInference.describe(unwrap(e), SQL_ADVICE));
         }
+    }
+
+    /**
+     * The options with {@code generation_config} auto: each sampling option not given takes the model's
+     * generation_config.json value, as {@code --generation-config auto} ({@code max_tokens} from {@code max_new_tokens}).
+     */
+    private static Map<String, String> withAuthorsDefaults(Map<String, String> o, java.nio.file.Path localModel) {
+        Map<String, String> filled = new java.util.HashMap<>(o);
+        dev.kindling.inference.hf.GenerationConfig.samplingDefaults(localModel).forEach((key, v) -> filled.putIfAbsent(
+                key.equals("max_new_tokens") ? "max_tokens" : key, v == Math.rint(v) ? String.valueOf((long) (double) v) : String.valueOf(v)));
+        return filled;
     }
 
     /** What the generation options say, checked: the same on every row, and at analysis for a constant map. */
@@ -231,6 +246,11 @@ public final class InferenceFunctions {
         if (maxTokens < 0) {
             // a usage error like the other options', not the engine's refusal in every row's struct
             throw KindlingException.usage("generation option max_tokens must be >= 0, got '" + o.get("max_tokens").trim() + "'");
+        }
+        String mode = o.get("generation_config");
+        if (mode != null && !mode.equals("auto") && !mode.equals("none")) {
+            throw KindlingException.usage("generation option generation_config must be auto (the model's generation_config.json "
+                    + "gives the sampling options not given) or none (the default), got '" + mode + "'");
         }
         if ("".equals(o.get("stop"))) {
             // a usage error like the other options', not a failure of every row
@@ -290,7 +310,7 @@ public final class InferenceFunctions {
 
     static final List<String> OPTION_NAMES = List.of("max_tokens", "temperature", "top_p", "top_k", "min_p",
             "repetition_penalty", "frequency_penalty", "presence_penalty", "seed", "stop", "stop_token_ids", "system",
-            "continue_final_message", "truncate_prompts");
+            "continue_final_message", "truncate_prompts", "generation_config");
 
     /** A true/false option, false when absent; anything else is a usage error naming it. */
     static boolean flag(Map<String, String> o, String name) {

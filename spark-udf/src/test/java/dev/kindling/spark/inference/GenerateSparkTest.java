@@ -342,6 +342,19 @@ class GenerateSparkTest {
         Generate g = stage.get().setGenerationConfig("auto").setTopK(3);
         assertEquals(new Generate.AuthorsDefaults(true, Map.of("temperature", 0.9, "max_new_tokens", 12.0)),
                 g.authorsDefaults(spark).orElseThrow());
+        // kindling_generate_ex's generation_config option: the same
+        KindlingFunctions.register(spark);
+        String autoSql = "SELECT kindling_generate_ex('a b', '" + model + "', map('generation_config', 'auto', 'seed', '5'))";
+        String typedSql = "SELECT kindling_generate_ex('a b', '" + model + "', map('temperature', '0.9', 'top_k', '20', "
+                + "'max_tokens', '12', 'seed', '5'))";
+        Row sqlAuto = spark.sql(autoSql).collectAsList().get(0).getStruct(0);
+        Row sqlTyped = spark.sql(typedSql).collectAsList().get(0).getStruct(0);
+        assertNull(sqlAuto.get(4), sqlAuto.toString());
+        assertEquals(sqlTyped, sqlAuto);
+        assertTrue(sqlAuto.getList(1).size() <= 12, sqlAuto.toString());
+        KindlingException sqlMode = assertThrows(KindlingException.class, () -> spark.sql("SELECT kindling_generate_ex('a', '" + model
+                + "', map('generation_config', 'vllm'))"));
+        assertTrue(sqlMode.getMessage().contains("generation_config must be auto"), sqlMode.getMessage());
         KindlingException e = assertThrows(KindlingException.class, () -> stage.get().setGenerationConfig("vllm"));
         assertTrue(e.getMessage().contains("generationConfig must be auto or none, got"), e.getMessage());
     }
