@@ -266,7 +266,7 @@ public final class GenerateCommand extends SparkCommand {
                 {"--top-p", sampling.topP}, {"--top-k", sampling.topK}, {"--min-p", sampling.minP},
                 {"--repetition-penalty", sampling.repetitionPenalty}};
         for (Object[] o : defaulted) {
-            if (!sampling.generationConfigAuto() || sampling.typed((String) o[0])) {
+            if (!sampling.generationConfigAuto() || sampling.optionTyped((String) o[0])) {
                 args.addAll(List.of((String) o[0], String.valueOf(o[1])));
             }
         }

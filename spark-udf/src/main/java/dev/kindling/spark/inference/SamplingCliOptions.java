@@ -149,7 +149,7 @@ public class SamplingCliOptions {
     }
 
     /** Whether {@code option} was typed (outside picocli, every option counts as typed). */
-    public boolean typed(String option) {
+    public boolean optionTyped(String option) {
         return mixee == null || mixee.commandLine() == null || mixee.commandLine().getParseResult() == null
                 || mixee.commandLine().getParseResult().hasMatchedOption(option);
     }
@@ -208,22 +208,22 @@ public class SamplingCliOptions {
             // the options not typed stay the stage's defaults (this command's), which the model's file replaces where it has
             // a value: set, they would win over it
             g.setGenerationConfig("auto").setSamplingDefaults(maxTokens, temperature, topP, topK, minP, repetitionPenalty);
-            if (typed("--max-tokens")) {
+            if (optionTyped("--max-tokens")) {
                 g.setMaxTokens(maxTokens);
             }
-            if (typed("--temperature")) {
+            if (optionTyped("--temperature")) {
                 g.setTemperature(temperature);
             }
-            if (typed("--top-p")) {
+            if (optionTyped("--top-p")) {
                 g.setTopP(topP);
             }
-            if (typed("--top-k")) {
+            if (optionTyped("--top-k")) {
                 g.setTopK(topK);
             }
-            if (typed("--min-p")) {
+            if (optionTyped("--min-p")) {
                 g.setMinP(minP);
             }
-            if (typed("--repetition-penalty")) {
+            if (optionTyped("--repetition-penalty")) {
                 g.setRepetitionPenalty(repetitionPenalty);
             }
         } else {
