@@ -78,7 +78,7 @@ class NotebookTest {
         // the kernel spec, by the installer users run, with this build's classpath
         Path kernelLog = dir.resolve("kernel.log");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Commands.Result install = Commands.run(List.of("bash", module.resolve("install-kernel.sh").toString(),
+        List<String> installCommand = new ArrayList<>(List.of("bash", module.resolve("install-kernel.sh").toString(),
                         "--name", KERNEL_NAME,
                         "--kernels-dir", data.resolve("kernels").toString(),
                         "--classpath", System.getProperty("java.class.path"),
@@ -89,8 +89,12 @@ class NotebookTest {
                         // where the tour finds its model (stories260K), as the tests find the shared data
                         "--jvm-opt", "-Dkindling.shared=" + SharedData.root(),
                         "--jvm-opt", "-Djava.io.tmpdir=" + dir.resolve("tmp"),
-                        "--jvm-opt", "-Duser.home=" + dir.resolve("home")),
-                module, env, dir.resolve("install-kernel.log"), Duration.ofMinutes(2));
+                        "--jvm-opt", "-Duser.home=" + dir.resolve("home")));
+        // the test JVMs' JIT (the root pom's spark.test.jit.flags): the kernel runs the same Spark work as they do
+        for (String flag : TestJvm.jitFlags()) {
+            installCommand.addAll(List.of("--jvm-opt", flag));
+        }
+        Commands.Result install = Commands.run(installCommand, module, env, dir.resolve("install-kernel.log"), Duration.ofMinutes(2));
         assertEquals(0, install.exitCode(), "install-kernel.sh failed:\n" + install.output());
         checkKernelSpec(data.resolve("kernels").resolve(KERNEL_NAME).resolve("kernel.json"), kernelJar);
 
