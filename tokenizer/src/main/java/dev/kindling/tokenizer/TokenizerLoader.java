@@ -4,6 +4,7 @@ import dev.kindling.formats.ModelFormatException;
 import dev.kindling.formats.gguf.GgufFile;
 import dev.kindling.tokenizer.hf.HfTokenizerJson;
 import dev.kindling.tokenizer.spm.Llama2cTokenizerFile;
+import dev.kindling.tokenizer.spm.SentencePieceModelFile;
 import dev.kindling.tokenizer.tiktoken.TiktokenTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +27,11 @@ final class TokenizerLoader {
                     return HfTokenizerJson.load(path.resolve(f));
                 }
             }
-            throw new ModelFormatException(path, "directory holds no tokenizer.json or tokenizer.json.gz");
+            // the checkpoints that ship only SentencePiece's file (Llama 2, Mistral v0.1, older repositories)
+            if (Files.exists(path.resolve("tokenizer.model"))) {
+                return SentencePieceModelFile.read(path.resolve("tokenizer.model"));
+            }
+            throw new ModelFormatException(path, "directory holds no tokenizer.json, tokenizer.json.gz or tokenizer.model");
         }
         String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
         if (GgufFile.looksLikeGguf(path)) {
@@ -44,7 +49,11 @@ final class TokenizerLoader {
         if (name.endsWith(".bin") && Llama2cTokenizerFile.looksLike(path)) {
             return Llama2cTokenizerFile.read(path);
         }
+        // by content: tokenizer.model, spiece.model, tok512.model, or the same bytes under another name
+        if (SentencePieceModelFile.looksLike(path)) {
+            return SentencePieceModelFile.read(path);
+        }
         throw new ModelFormatException(path, "unrecognised tokenizer format: expected tokenizer.json(.gz), a .gguf, "
-                + "a .tiktoken rank file or a llama2.c tokenizer.bin");
+                + "a .tiktoken rank file, a llama2.c tokenizer.bin or a SentencePiece tokenizer.model");
     }
 }

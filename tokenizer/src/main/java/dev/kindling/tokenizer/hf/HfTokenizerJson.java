@@ -162,7 +162,7 @@ public final class HfTokenizerJson {
         Decoder decoder = decNode.isNull() ? null : decoder(decNode);
 
         // tokenizer_config.json: BOS/EOS names and the chat template
-        JsonField config = readConfig();
+        JsonField config = readConfig(path);
         String bosName = tokenName(config, "bos_token");
         String eosName = tokenName(config, "eos_token");
         int bos = idOf(bosName, added, m);
@@ -260,8 +260,30 @@ public final class HfTokenizerJson {
         return f;
     }
 
-    /** The tokenizer_config.json beside the file (its root object), or null. */
-    private JsonField readConfig() {
+    /**
+     * What the tokenizer_config.json beside a vocabulary that is not a tokenizer.json (a SentencePiece
+     * {@code tokenizer.model}) says: BOS/EOS texts, {@code add_bos_token}/{@code add_eos_token} (null when absent), the
+     * chat template with the special tokens transformers passes it (null when none). Null when there is no such file.
+     */
+    public record SideConfig(String bosToken, String eosToken, Boolean addBosToken, Boolean addEosToken,
+            String chatTemplate, Map<String, Object> specialTokens) {}
+
+    /** The {@link SideConfig} of {@code file}'s folder, or null when it holds no tokenizer_config.json. */
+    public static SideConfig sideConfig(Path file) {
+        JsonField config = readConfig(file);
+        if (config == null) {
+            return null;
+        }
+        JsonField addBos = config.get("add_bos_token");
+        JsonField addEos = config.get("add_eos_token");
+        JsonField template = config.get("chat_template");
+        return new SideConfig(tokenName(config, "bos_token"), tokenName(config, "eos_token"),
+                addBos.isNull() ? null : addBos.bool(), addEos.isNull() ? null : addEos.bool(),
+                template.isNull() ? null : chatTemplateSource(template), specialTokens(config));
+    }
+
+    /** The tokenizer_config.json beside {@code path} (its root object), or null. */
+    private static JsonField readConfig(Path path) {
         Path dir = path.toAbsolutePath().getParent();
         if (dir == null) {
             return null;

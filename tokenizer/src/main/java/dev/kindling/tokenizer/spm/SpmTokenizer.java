@@ -32,7 +32,13 @@ import java.util.OptionalInt;
  *       after merging;</li>
  *   <li>{@link Algorithm#LLAMA2C}: llama2.c's {@code run.c encode()} for {@code tokenizer.bin}:
  *       pieces hold plain spaces, a {@code " "} dummy-prefix token starts non-empty text, unknown
- *       code points become byte ids {@code byte + 3} before merging, BOS is id 1.</li>
+ *       code points become byte ids {@code byte + 3} before merging, BOS is id 1;</li>
+ *   <li>{@link Algorithm#SENTENCEPIECE}: the {@code sentencepiece} library's BPE model for a {@code tokenizer.model}
+ *       ({@link SentencePieceModelFile}): each text fragment is normalized as its normalizer spec says (extra
+ *       spaces removed, a dummy-prefix space, spaces as U+2581) before merging, only normal, user-defined and
+ *       unused pieces are merge results (never a control or byte piece), user-defined pieces are matched in the
+ *       normalized text and never merged further, and a character no piece holds becomes its {@code <0xXX>} byte
+ *       pieces with byte fallback, else one unknown id per run of such characters.</li>
  * </ul>
  *
  * <p>Scores are turned into ranks (higher score = lower rank, equal scores = equal rank) so the
@@ -49,7 +55,7 @@ public final class SpmTokenizer extends AbstractTokenizer {
 
     private static final char SPACE_MARK = '\u2581';
 
-    public enum Algorithm { LLAMA_CPP, LLAMA2C }
+    public enum Algorithm { LLAMA_CPP, LLAMA2C, SENTENCEPIECE }
 
     private final Algorithm algorithm;
     private final String[] pieces;
@@ -67,13 +73,32 @@ public final class SpmTokenizer extends AbstractTokenizer {
     private final boolean addEos;
     private final int unkId;
     private final StringTrie specialTrie;
+    /** SENTENCEPIECE: the user-defined pieces, matched in the normalized text of each fragment. */
+    private final StringTrie userDefinedTrie;
+    private final boolean removeExtraWhitespaces;
+    private final boolean escapeWhitespaces;
+    private final boolean byteFallback;
     private final boolean[] rstrip;
     private final boolean[] lstrip;
 
-    /** Everything a vocabulary file says. */
+    /**
+     * Everything a vocabulary file says. {@code addSpacePrefix} is SentencePiece's {@code add_dummy_prefix};
+     * {@code removeExtraWhitespaces}, {@code escapeWhitespaces} and {@code byteFallback} are read by
+     * {@link Algorithm#SENTENCEPIECE} only (the others escape spaces and fall back to bytes always).
+     */
     public record Spec(String name, Algorithm algorithm, String[] pieces, float[] scores, int[] types,
             int bosId, int eosId, int unkId, int[] stopIds, boolean addBos, boolean addEos,
-            boolean addSpacePrefix, ChatTemplate chatTemplate, int[] rstripIds, int[] lstripIds) {}
+            boolean addSpacePrefix, ChatTemplate chatTemplate, int[] rstripIds, int[] lstripIds,
+            boolean removeExtraWhitespaces, boolean escapeWhitespaces, boolean byteFallback) {
+
+        /** A GGUF or llama2.c vocabulary, which has no normalizer spec. */
+        public Spec(String name, Algorithm algorithm, String[] pieces, float[] scores, int[] types,
+                int bosId, int eosId, int unkId, int[] stopIds, boolean addBos, boolean addEos,
+                boolean addSpacePrefix, ChatTemplate chatTemplate, int[] rstripIds, int[] lstripIds) {
+            this(name, algorithm, pieces, scores, types, bosId, eosId, unkId, stopIds, addBos, addEos, addSpacePrefix,
+                    chatTemplate, rstripIds, lstripIds, false, true, true);
+        }
+    }
 
     public SpmTokenizer(Spec s) {
         super(s.name(), s.bosId(), s.eosId(), s.stopIds(), s.chatTemplate());
@@ -85,6 +110,9 @@ public final class SpmTokenizer extends AbstractTokenizer {
         this.addBos = s.addBos();
         this.addEos = s.addEos();
         this.unkId = s.unkId();
+        this.removeExtraWhitespaces = s.removeExtraWhitespaces();
+        this.escapeWhitespaces = s.escapeWhitespaces();
+        this.byteFallback = s.byteFallback();
         this.pieceIds = new HashMap<>(n * 2);
         for (int i = 0; i < n; i++) {
             pieceIds.put(pieces[i], i); // a duplicate piece maps to its last id, as llama.cpp's token_to_id
@@ -93,6 +121,9 @@ public final class SpmTokenizer extends AbstractTokenizer {
         Arrays.fill(bmpIds, -1);
         this.supplementaryIds = new HashMap<>();
         for (Map.Entry<String, Integer> e : pieceIds.entrySet()) {
+            if (!mergeable(e.getValue())) {
+                continue;
+            }
             String p = e.getKey();
             if (p.length() == 1) {
                 bmpIds[p.charAt(0)] = e.getValue();
@@ -129,8 +160,8 @@ public final class SpmTokenizer extends AbstractTokenizer {
         int[] rank = scoreRanks(scores);
         PairTable.Builder pb = new PairTable.Builder(n * 2, PairTable.OnDuplicate.LOWEST_RANK);
         for (int t = 0; t < n; t++) {
-            if (pieceIds.get(pieces[t]) != t) {
-                continue; // shadowed duplicate: never produced by a lookup
+            if (pieceIds.get(pieces[t]) != t || !mergeable(t)) {
+                continue; // shadowed duplicate: never produced by a lookup; or a piece sentencepiece never merges into
             }
             if (algorithm == Algorithm.LLAMA2C && !(scores[t] > -1e10f)) {
                 continue; // run.c only merges when the score beats its initial best of -1e10
@@ -156,15 +187,21 @@ public final class SpmTokenizer extends AbstractTokenizer {
         // special text split off before merging (llama.cpp: CONTROL, USER_DEFINED and UNKNOWN tokens)
         List<String> keys = new ArrayList<>();
         List<Integer> vals = new ArrayList<>();
-        if (algorithm == Algorithm.LLAMA_CPP) {
+        List<String> userKeys = new ArrayList<>();
+        List<Integer> userVals = new ArrayList<>();
+        if (algorithm != Algorithm.LLAMA2C) {
             for (int i = 0; i < n; i++) {
-                if (types[i] == CONTROL || types[i] == USER_DEFINED || types[i] == UNKNOWN) {
+                if (algorithm == Algorithm.SENTENCEPIECE && types[i] == USER_DEFINED) {
+                    userKeys.add(pieces[i]);
+                    userVals.add(i);
+                } else if (types[i] == CONTROL || types[i] == USER_DEFINED || types[i] == UNKNOWN) {
                     keys.add(pieces[i]);
                     vals.add(i);
                 }
             }
         }
         this.specialTrie = StringTrie.build(keys, vals.stream().mapToInt(Integer::intValue).toArray());
+        this.userDefinedTrie = StringTrie.build(userKeys, userVals.stream().mapToInt(Integer::intValue).toArray());
         this.rstrip = new boolean[n];
         this.lstrip = new boolean[n];
         if (s.rstripIds() != null) {
@@ -177,6 +214,14 @@ public final class SpmTokenizer extends AbstractTokenizer {
                 lstrip[id] = true;
             }
         }
+    }
+
+    /**
+     * Whether a merge may produce piece {@code id}, or an initial symbol be it: sentencepiece merges into normal,
+     * user-defined and unused pieces only (its {@code pieces_}); control, unknown and byte pieces are reserved.
+     */
+    private boolean mergeable(int id) {
+        return algorithm != Algorithm.SENTENCEPIECE || types[id] == NORMAL || types[id] == USER_DEFINED || types[id] == UNUSED;
     }
 
     private static int[] filled(int n, int v) {
@@ -224,7 +269,7 @@ public final class SpmTokenizer extends AbstractTokenizer {
      */
     private int symbolOf(String p, int from, int to, List<Integer> virt, boolean register) {
         Integer id = pieceIds.get(p.substring(from, to));
-        if (id != null) {
+        if (id != null && mergeable(id)) {
             return id;
         }
         int cp = p.codePointAt(from);
@@ -268,6 +313,9 @@ public final class SpmTokenizer extends AbstractTokenizer {
             case NORMAL:
             case UNUSED:
                 return p.replace(SPACE_MARK, ' ').getBytes(StandardCharsets.UTF_8);
+            case USER_DEFINED:
+                // sentencepiece decodes a user-defined piece's U+2581 as a space, llama.cpp keeps its text
+                return (algorithm == Algorithm.SENTENCEPIECE ? p.replace(SPACE_MARK, ' ') : p).getBytes(StandardCharsets.UTF_8);
             default:
                 return p.getBytes(StandardCharsets.UTF_8);
         }
@@ -302,7 +350,7 @@ public final class SpmTokenizer extends AbstractTokenizer {
         String t = Utf8.scrubSurrogates(requireText(text));
         int[] ids = encode(t, addSpecialTokens, parseSpecialTokens);
         int head = addSpecialTokens && addsBos() && ids.length > 0 && ids[0] == bosId() ? 1 : 0;
-        int tail = addSpecialTokens && algorithm == Algorithm.LLAMA_CPP && addsEos() && ids.length > head
+        int tail = addSpecialTokens && algorithm != Algorithm.LLAMA2C && addsEos() && ids.length > head
                 && ids[ids.length - 1] == eosId() ? 1 : 0;
         // llama.cpp puts the space in front of the first fragment and of each one after a special token
         Encoding e = OffsetAligner.align(this, t, Arrays.copyOfRange(ids, head, ids.length - tail),
@@ -319,10 +367,10 @@ public final class SpmTokenizer extends AbstractTokenizer {
         requireText(text);
         Workspace ws = Workspace.get();
         IntBuffer out = new IntBuffer();
-        if (algorithm == Algorithm.LLAMA2C) {
-            encodeLlama2c(text, addSpecialTokens, out, ws);
-        } else {
-            encodeLlamaCpp(text, addSpecialTokens, parseSpecialTokens, out, ws);
+        switch (algorithm) {
+            case LLAMA2C -> encodeLlama2c(text, addSpecialTokens, out, ws);
+            case LLAMA_CPP -> encodeLlamaCpp(text, addSpecialTokens, parseSpecialTokens, out, ws);
+            case SENTENCEPIECE -> encodeSentencePiece(text, addSpecialTokens, parseSpecialTokens, out, ws);
         }
         return out.toArray();
     }
@@ -409,6 +457,136 @@ public final class SpmTokenizer extends AbstractTokenizer {
             for (byte b : utf8) {
                 int id = algorithm == Algorithm.LLAMA2C ? (b & 0xFF) + 3 : byteIds[b & 0xFF];
                 out.add(id >= 0 ? id : unkId);
+            }
+        }
+    }
+
+    /**
+     * sentencepiece's {@code Encode} of each fragment between control tokens (split off only with {@code parseSpecial},
+     * as Hugging Face's LlamaTokenizer and llama.cpp split them; sentencepiece itself never does): the fragment is
+     * normalized on its own, so each one gets the dummy prefix, as in both of those.
+     */
+    private void encodeSentencePiece(String text, boolean addSpecial, boolean parseSpecial, IntBuffer out, Workspace ws) {
+        if (addSpecial && addBos && bosId() >= 0) {
+            out.add(bosId());
+        }
+        int n = text.length();
+        int start = 0;
+        int i = 0;
+        while (parseSpecial && i < n && !specialTrie.isEmpty()) {
+            long m = specialTrie.longestAt(text, i, n);
+            if (m < 0) {
+                i++;
+                continue;
+            }
+            if (i > start) {
+                encodeNormalized(normalize(text, start, i), out, ws);
+            }
+            out.add((int) m);
+            i += (int) (m >>> 32);
+            start = i;
+        }
+        if (n > start) {
+            encodeNormalized(normalize(text, start, n), out, ws);
+        }
+        if (addSpecial && addEos && eosId() >= 0) {
+            out.add(eosId());
+        }
+    }
+
+    /**
+     * sentencepiece's normalizer without a character map: with {@code remove_extra_whitespaces} leading and trailing
+     * spaces go and runs of spaces become one, then ({@code add_dummy_prefix}) a space goes in front of text that is
+     * left, and ({@code escape_whitespaces}) every space becomes U+2581. Only U+0020 is a space here, as there.
+     */
+    String normalize(String text, int from, int to) {
+        StringBuilder sb = new StringBuilder(to - from + 1);
+        if (addSpacePrefix) {
+            sb.append(' ');
+        }
+        boolean prevSpace = true;
+        for (int i = from; i < to; i++) {
+            char c = text.charAt(i);
+            if (c == ' ' && removeExtraWhitespaces && prevSpace) {
+                continue;
+            }
+            prevSpace = c == ' ';
+            sb.append(Character.isSurrogate(c) && !isPairedAt(text, i, from, to) ? '\uFFFD' : c);
+        }
+        int len = sb.length();
+        if (removeExtraWhitespaces) {
+            while (len > 0 && sb.charAt(len - 1) == ' ') {
+                len--;
+            }
+        }
+        if (len <= (addSpacePrefix ? 1 : 0)) {
+            return ""; // nothing but spaces, or nothing: no dummy prefix either
+        }
+        sb.setLength(len);
+        String s = sb.toString();
+        return escapeWhitespaces ? s.replace(' ', SPACE_MARK) : s;
+    }
+
+    private static boolean isPairedAt(String s, int i, int from, int to) {
+        char c = s.charAt(i);
+        return Character.isHighSurrogate(c) ? i + 1 < to && Character.isLowSurrogate(s.charAt(i + 1))
+                : i > from && Character.isHighSurrogate(s.charAt(i - 1));
+    }
+
+    /** Merges normalized text; user-defined pieces are matched first and split it, as they are never merged. */
+    private void encodeNormalized(String s, IntBuffer out, Workspace ws) {
+        int n = s.length();
+        int start = 0;
+        int i = 0;
+        while (i < n && !userDefinedTrie.isEmpty()) {
+            long m = userDefinedTrie.longestAt(s, i, n);
+            if (m < 0) {
+                i++;
+                continue;
+            }
+            mergeAndEmit(s, start, i, out, ws);
+            out.add((int) m);
+            i += (int) (m >>> 32);
+            start = i;
+        }
+        mergeAndEmit(s, start, n, out, ws);
+    }
+
+    private void mergeAndEmit(String s, int from, int to, IntBuffer out, Workspace ws) {
+        if (to <= from) {
+            return;
+        }
+        int[] sym = ws.symbols(to - from);
+        int k = 0;
+        for (int i = from; i < to; ) {
+            int cp = s.codePointAt(i);
+            i += Character.charCount(cp);
+            sym[k++] = symbolOfCodePoint(cp);
+        }
+        k = merger.merge(sym, k, ws);
+        int n = pieces.length;
+        boolean prevUnknown = false;
+        for (int j = 0; j < k; j++) {
+            int sy = sym[j];
+            if (sy >= 0 && sy < n) {
+                out.add(sy);
+                prevUnknown = false;
+                continue;
+            }
+            int cp = sy >= n ? virtualCps[sy - n] : -(sy + 1);
+            String ch = new String(Character.toChars(cp));
+            Integer reserved = pieceIds.get(ch); // sentencepiece's PieceToId looks among control and byte pieces first
+            if (reserved != null) {
+                out.add(reserved);
+                prevUnknown = false;
+            } else if (byteFallback) {
+                for (byte b : ch.getBytes(StandardCharsets.UTF_8)) {
+                    out.add(byteIds[b & 0xFF] >= 0 ? byteIds[b & 0xFF] : unkId);
+                }
+                prevUnknown = false;
+            } else if (!prevUnknown) {
+                out.add(unkId); // sentencepiece merges a run of unknown characters into one unknown piece
+                prevUnknown = true;
             }
         }
     }

@@ -1,0 +1,198 @@
+package dev.kindling.tokenizer.spm;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kindling.testing.SharedData;
+import dev.kindling.tokenizer.Corpus;
+import dev.kindling.tokenizer.LlamaCppVectors;
+import dev.kindling.tokenizer.StreamingDecoder;
+import dev.kindling.tokenizer.Tokenizer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * SentencePiece {@code tokenizer.model} files, id for id: Llama 2's against llama2.c's upstream vectors, llama.cpp's
+ * vectors and llama.cpp's vocabulary of the same pieces on the whole corpus; tok512.model against stories260K.gguf's
+ * vocabulary on the corpus. The expected ids of the small models written here are the sentencepiece library's (0.1.97)
+ * for the same files.
+ */
+class SentencePieceModelTest {
+    static final String LLAMA2 = "llama2c/llama2-tokenizer/tokenizer.model";
+    static final String TOK512 = "llama2c/tok512.model";
+
+    @Test
+    void llama2UpstreamTestVectors() throws Exception {
+        Path dir = SharedData.require("llama2c/llama2-tokenizer");
+        Tokenizer tok = Tokenizer.load(dir.resolve("tokenizer.model"));
+        assertInstanceOf(SpmTokenizer.class, tok);
+        assertEquals(32000, tok.vocabSize());
+        assertEquals(1, tok.bosId());
+        assertEquals(2, tok.eosId());
+        assertTrue(tok.addsBos());
+        JsonNode cases = new ObjectMapper().readTree(dir.resolve("test-vectors.json").toFile()).get("cases");
+        assertEquals(5, cases.size());
+        for (JsonNode c : cases) {
+            int[] expected = new int[c.get("ids").size()];
+            for (int i = 0; i < expected.length; i++) {
+                expected[i] = c.get("ids").get(i).asInt();
+            }
+            assertArrayEquals(expected, tok.encode(c.get("text").asText(), true), c.get("text").asText());
+        }
+    }
+
+    @Test
+    void llama2ReproducesLlamaCppSpmVectors() throws Exception {
+        Tokenizer tok = Tokenizer.load(SharedData.require(LLAMA2));
+        Path gguf = SharedData.require("llamacpp-vocab/ggml-vocab-llama-spm.gguf");
+        LlamaCppVectors v = LlamaCppVectors.read(Path.of(gguf + ".inp"), Path.of(gguf + ".out"));
+        List<String> bad = v.mismatches(t -> tok.encode(t, false, false));
+        assertTrue(bad.isEmpty(), bad.size() + "/" + v.texts().size() + " mismatches:\n" + String.join("\n", bad));
+        for (int i = 0; i < v.texts().size(); i++) {
+            assertEquals(v.texts().get(i), tok.decode(v.ids().get(i), true), "decode of #" + i);
+        }
+    }
+
+    /** The same 32000 pieces as llama.cpp's llama-spm vocabulary, which Llama 2 does not normalize beyond spaces. */
+    @ParameterizedTest
+    @ValueSource(strings = {"moby-dick.jsonl", "sotu.jsonl.gz"})
+    void llama2IdsEqualLlamaCppsVocabularyOnTheCorpus(String corpus) throws Exception {
+        Tokenizer model = Tokenizer.load(SharedData.require(LLAMA2));
+        Tokenizer gguf = Tokenizer.load(SharedData.require("llamacpp-vocab/ggml-vocab-llama-spm.gguf"));
+        List<String> texts = Corpus.texts(SharedData.require("corpus/" + corpus));
+        List<String> bad = new ArrayList<>();
+        for (int i = 0; i < texts.size(); i++) {
+            int[] expected = gguf.encode(texts.get(i), true);
+            int[] got = model.encode(texts.get(i), true);
+            if (!Arrays.equals(expected, got)) {
+                bad.add("doc " + i);
+            }
+            if (i % 10 == 0) { // byte fallback makes every text round-trip
+                assertEquals(texts.get(i), model.decode(got, true), "decode of doc " + i);
+            }
+        }
+        assertTrue(bad.isEmpty(), bad.size() + "/" + texts.size() + " documents differ: " + bad);
+    }
+
+    /**
+     * tok512.model's pieces are stories260K.gguf's, but its normalizer spec keeps sentencepiece's default
+     * {@code remove_extra_whitespaces}, which llama.cpp does not apply: the GGUF vocabulary is given the text with its
+     * spaces already collapsed and trimmed, and must then give the same ids.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"moby-dick.jsonl", "sotu.jsonl.gz"})
+    void tok512IdsEqualStories260kVocabularyOnTheCorpus(String corpus) throws Exception {
+        Tokenizer model = Tokenizer.load(SharedData.require(TOK512));
+        Tokenizer gguf = Tokenizer.load(SharedData.require("llama2c/stories260K.gguf"));
+        assertEquals(512, model.vocabSize());
+        List<String> texts = Corpus.texts(SharedData.require("corpus/" + corpus));
+        List<String> bad = new ArrayList<>();
+        int collapsed = 0;
+        for (int i = 0; i < texts.size(); i++) {
+            String spaced = collapseSpaces(texts.get(i));
+            collapsed += spaced.equals(texts.get(i)) ? 0 : 1;
+            if (!Arrays.equals(gguf.encode(spaced, true), model.encode(texts.get(i), true))) {
+                bad.add("doc " + i);
+            }
+        }
+        assertTrue(bad.isEmpty(), bad.size() + "/" + texts.size() + " documents differ: " + bad);
+        assertTrue(collapsed > 0, "no document has extra spaces: the test would not see the normalizer");
+    }
+
+    /** sentencepiece's remove_extra_whitespaces: U+0020 only, leading and trailing dropped, runs made one. */
+    static String collapseSpaces(String s) {
+        return s.replaceAll(" {2,}", " ").replaceAll("^ | $", "");
+    }
+
+    @Test
+    void tok512DecodesStories260kGreedyIdsToTheExpectedText() throws Exception {
+        String expected = Files.readString(SharedData.require("llama2c/stories260K.expected-greedy-256steps.txt"));
+        Tokenizer tok = Tokenizer.load(SharedData.require(TOK512));
+        int[] withBos = new int[Llama2cTest.GREEDY_256.length + 1];
+        withBos[0] = 1;
+        System.arraycopy(Llama2cTest.GREEDY_256, 0, withBos, 1, Llama2cTest.GREEDY_256.length);
+        assertEquals(expected, tok.decode(withBos, true).stripTrailing());
+        StreamingDecoder sd = new StreamingDecoder(tok, true, true);
+        StringBuilder sb = new StringBuilder();
+        for (int id : withBos) {
+            sb.append(sd.next(id));
+        }
+        assertEquals(expected, sb.toString().stripTrailing());
+        // the same ids as from tok512.bin for a prompt (no extra spaces, so both algorithms agree)
+        Tokenizer bin = Tokenizer.load(SharedData.require("llama2c/tok512.bin"));
+        assertArrayEquals(bin.encode("Once upon a time, there was a little girl named Lily.", true),
+                tok.encode("Once upon a time, there was a little girl named Lily.", true));
+    }
+
+    // ------------------------------------------------------------------ small models (no shared data)
+
+    @Test
+    void normalizerDefaultsRemoveExtraSpacesAndAddTheDummyPrefix(@TempDir Path tmp) throws Exception {
+        Tokenizer t = Tokenizer.load(SpmModelWriter.small().write(tmp.resolve("tokenizer.model")));
+        assertArrayEquals(new int[] {4}, t.encode("ab", false));
+        assertArrayEquals(new int[] {4, 6, 9}, t.encode("  ab   c  ", false));
+        assertArrayEquals(new int[0], t.encode("   ", false));
+        assertArrayEquals(new int[] {1, 4, 6, 9}, t.encode("ab c", true));
+        assertEquals("ab c", t.decode(new int[] {1, 4, 6, 9}, true));
+    }
+
+    @Test
+    void withoutDummyPrefixAndSpaceRemovalSpacesStay(@TempDir Path tmp) throws Exception {
+        SpmModelWriter w = SpmModelWriter.small();
+        w.addDummyPrefix = false;
+        w.removeExtraWhitespaces = false;
+        Tokenizer t = Tokenizer.load(w.write(tmp.resolve("tokenizer.model")));
+        assertArrayEquals(new int[] {6, 4}, t.encode("  ab", false));
+        assertArrayEquals(new int[] {5, 6, 6, 9, 6}, t.encode("ab  c ", false));
+        assertEquals("ab  c ", t.decode(new int[] {5, 6, 6, 9, 6}, false));
+    }
+
+    @Test
+    void withoutEscapingASpaceIsAnOrdinaryCharacter(@TempDir Path tmp) throws Exception {
+        SpmModelWriter w = SpmModelWriter.small();
+        w.escapeWhitespaces = false;
+        Tokenizer t = Tokenizer.load(w.write(tmp.resolve("tokenizer.model")));
+        assertArrayEquals(new int[] {0, 5, 0, 9}, t.encode("ab c", false)); // no piece holds a plain space
+        assertArrayEquals(new int[] {0, 5}, t.encode(" ab", false));
+    }
+
+    @Test
+    void userDefinedPiecesAreMatchedAndNeverMerged(@TempDir Path tmp) throws Exception {
+        Tokenizer t = Tokenizer.load(SpmModelWriter.small().write(tmp.resolve("tokenizer.model")));
+        // no dummy prefix after a user-defined piece: it is inside the one normalized text
+        assertArrayEquals(new int[] {4, 3, 5}, t.encode("ab<sep>ab", false));
+        assertArrayEquals(new int[] {6, 9, 3, 6, 3, 9}, t.encode("c<sep>  <sep>c", false));
+        assertFalse(t.isSpecial(3));
+    }
+
+    @Test
+    void controlPiecesAreNoMergeResultAndSplitOffOnlyAsSpecialText(@TempDir Path tmp) throws Exception {
+        Tokenizer t = Tokenizer.load(SpmModelWriter.small().write(tmp.resolve("tokenizer.model")));
+        // "<s" + ">" spells the control piece <s>, which sentencepiece never merges into
+        assertArrayEquals(new int[] {6, 13, 12}, t.encode("<s>", false, false));
+        assertArrayEquals(new int[] {4, 13, 12, 5}, t.encode("ab<s>ab", false, false));
+        // as special text (HF's LlamaTokenizer, llama.cpp): split off, the text after it gets its own dummy prefix
+        assertArrayEquals(new int[] {1}, t.encode("<s>", false, true));
+        assertArrayEquals(new int[] {4, 1, 4}, t.encode("ab<s>ab", false, true));
+        assertTrue(t.isSpecial(1));
+    }
+
+    @Test
+    void aRunOfUnknownCharactersIsOneUnknownWithoutByteFallback(@TempDir Path tmp) throws Exception {
+        Tokenizer t = Tokenizer.load(SpmModelWriter.small().write(tmp.resolve("tokenizer.model")));
+        assertArrayEquals(new int[] {6, 7, 0, 8}, t.encode("a\u65e5\u672cb", false));
+        assertArrayEquals(new int[] {6, 7, 0, 8, 0}, t.encode("a\u65e5b\uD83E\uDD99", false));
+    }
+}
