@@ -113,7 +113,8 @@ public final class Engine implements AutoCloseable {
             HfConfig hf = HfModelLoader.readConfig(path);
             model = HfModelLoader.load(path, hf);
             generation = GenerationConfig.read(path).orElseGet(() -> GenerationConfig.fromModelConfig(hf));
-            if (options.tokenizer() == null && Files.isRegularFile(path.resolve("tokenizer.json"))) {
+            if (options.tokenizer() == null && (Files.isRegularFile(path.resolve("tokenizer.json"))
+                    || Files.isRegularFile(path.resolve("tokenizer.model")))) {
                 codec = TextCodec.load(path);
             }
         } else if (!Files.isRegularFile(path)) {
@@ -252,7 +253,8 @@ public final class Engine implements AutoCloseable {
 
     /** Why text cannot be read: a llama2.c checkpoint carries no tokenizer, and an HF directory may lack tokenizer.json. */
     private String noTokenizer() {
-        return source + " has no tokenizer: pass --tokenizer FILE (llama2.c's tokenizer.bin, a tokenizer.json or a GGUF vocabulary;"
+        return source + " has no tokenizer: pass --tokenizer FILE (llama2.c's tokenizer.bin, a tokenizer.json, a SentencePiece"
+                + " tokenizer.model or a GGUF vocabulary;"
                 + " EngineOptions.withTokenizer(path) in Java), or give token ids";
     }
 

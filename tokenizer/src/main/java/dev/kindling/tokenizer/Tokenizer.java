@@ -14,7 +14,7 @@ import java.util.OptionalInt;
  * Text to token ids and back, for every vocabulary format Kindling reads.
  *
  * <pre>{@code
- * Tokenizer tok = Tokenizer.load(Path.of("llama3/tokenizer.json"));   // or .json.gz, .gguf, .tiktoken, tokenizer.bin
+ * Tokenizer tok = Tokenizer.load(Path.of("llama3/tokenizer.json"));   // or .json.gz, .gguf, .tiktoken, tokenizer.bin, tokenizer.model
  * int[] ids = tok.encode("Hello world", true);                        // BOS/EOS/template as the file says
  * String back = tok.decode(ids, true);                                // "Hello world"
  * }</pre>
@@ -41,8 +41,9 @@ public interface Tokenizer {
      * Loads a tokenizer, detecting the format: a Hugging Face {@code tokenizer.json} (also
      * {@code .json.gz}, or a directory holding one, with {@code tokenizer_config.json} beside it for
      * the chat template and the BOS/EOS flags), a {@code .gguf} (the vocabulary inside), a tiktoken
-     * rank file ({@code *.tiktoken}; the encoding name comes from the file name), or a llama2.c
-     * {@code tokenizer.bin}.
+     * rank file ({@code *.tiktoken}; the encoding name comes from the file name), a llama2.c
+     * {@code tokenizer.bin}, or a SentencePiece {@code tokenizer.model} (known by its content; a directory holding
+     * no tokenizer.json is read through its {@code tokenizer.model}, with {@code tokenizer_config.json} beside it).
      *
      * @throws dev.kindling.formats.ModelFormatException naming the file and field when it cannot be read
      */

@@ -64,7 +64,8 @@ public final class LocalModel {
     public static void checkLocalTokenizer(String option, Path path) {
         if (!Files.exists(path)) {
             throw new IllegalArgumentException(option + " " + path + ": no such file or directory; expected a tokenizer.json, "
-                    + "a llama2.c tokenizer.bin, a tiktoken file, a GGUF file or a directory holding tokenizer.json");
+                    + "a llama2.c tokenizer.bin, a SentencePiece tokenizer.model, a tiktoken file, a GGUF file or a directory holding "
+                    + "tokenizer.json or tokenizer.model");
         }
     }
 

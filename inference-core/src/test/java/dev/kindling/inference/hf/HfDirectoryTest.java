@@ -110,6 +110,37 @@ public class HfDirectoryTest {
     }
 
     /**
+     * A checkpoint whose only tokenizer file is SentencePiece's tokenizer.model (older Llama 2 and Mistral repositories)
+     * reads text with it: the engine looked for tokenizer.json alone and said the checkpoint had no tokenizer.
+     */
+    @Test
+    void aCheckpointWithOnlyTokenizerModelReadsText() throws Exception {
+        Path model = dir.resolve("llama-spm");
+        TinyArchs.write(TinyArchs.byName("llama"), model, null);
+        String[] vocab = TinyArchs.vocabulary();
+        java.io.ByteArrayOutputStream file = new java.io.ByteArrayOutputStream();
+        com.google.protobuf.CodedOutputStream out = com.google.protobuf.CodedOutputStream.newInstance(file);
+        for (int id = 0; id < vocab.length; id++) { // ModelProto.pieces: piece, score, type (UNKNOWN, CONTROL, BYTE, NORMAL)
+            java.io.ByteArrayOutputStream piece = new java.io.ByteArrayOutputStream();
+            com.google.protobuf.CodedOutputStream p = com.google.protobuf.CodedOutputStream.newInstance(piece);
+            p.writeString(1, vocab[id]);
+            p.writeFloat(2, -id);
+            p.writeEnum(3, id == 0 ? 2 : id < 3 ? 3 : id < 259 ? 6 : 1);
+            p.flush();
+            out.writeByteArray(1, piece.toByteArray());
+        }
+        out.writeByteArray(2, new byte[] {0x18, 0x02, (byte) 0x98, 0x02, 0x01}); // trainer_spec: model_type BPE, byte_fallback
+        out.flush();
+        Files.write(model.resolve("tokenizer.model"), file.toByteArray());
+        assertFalse(Files.exists(model.resolve("tokenizer.json")));
+        try (Engine e = Engine.open(model, EngineOptions.defaults().withThreads(1))) {
+            assertTrue(e.hasTokenizer());
+            assertArrayEquals(new int[] {1, 286, 287}, e.tokenizer().orElseThrow().encode("a b", true)); // <s> ▁a ▁b
+            assertEquals(4, e.generate(GenerationRequest.of("a b").withMaxTokens(4).withIgnoreEos(true)).tokens().length);
+        }
+    }
+
+    /**
      * Without generation_config.json the end ids come from config.json's eos_token_id, as Transformers derives its
      * generation config (Llama 3's config.json lists three end ids where the tokenizer names one).
      */

@@ -43,7 +43,7 @@ public final class DemoCommand extends SparkCommand {
     long seed;
 
     @Option(names = "--tokenizer", paramLabel = "PATH",
-            description = "Tokenizer for the token counts (tokenizer.json, .gguf, .tiktoken or llama2.c tokenizer.bin; default: the model's, else GPT-2 style byte-level from the sample).")
+            description = "Tokenizer for the token counts (tokenizer.json, .gguf, .tiktoken, llama2.c tokenizer.bin or SentencePiece tokenizer.model; default: the model's, else GPT-2 style byte-level from the sample).")
     String tokenizer;
 
     @Option(names = "--model", paramLabel = "MODEL",

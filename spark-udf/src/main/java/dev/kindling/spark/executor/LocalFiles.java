@@ -688,7 +688,8 @@ public final class LocalFiles {
     }
 
     /**
-     * {@link #snapshot}, but a remote {@code tokenizer.json} (or {@code .json.gz}) with a {@code tokenizer_config.json}
+     * {@link #snapshot}, but a remote {@code tokenizer.json} (or {@code .json.gz}, or a SentencePiece {@code tokenizer.model})
+     * with a {@code tokenizer_config.json}
      * beside it is a folder of the two: the tokenizer reads its BOS, EOS and chat template from the config beside the file,
      * and a copy of the file alone lay apart from it ({@code pack --tokenizer s3a://.../tokenizer.json} said the tokenizer
      * had no EOS token, where the same file on a local disk packed). The copy is then that folder, which every tokenizer
@@ -696,7 +697,7 @@ public final class LocalFiles {
      */
     static Entry snapshotWithSidecars(FileSystem fs, FileStatus st) throws IOException {
         String name = st.getPath().getName();
-        if (!st.isFile() || !(name.equals("tokenizer.json") || name.equals("tokenizer.json.gz")) || st.getPath().getParent() == null) {
+        if (!st.isFile() || !(name.equals("tokenizer.json") || name.equals("tokenizer.json.gz") || name.equals("tokenizer.model")) || st.getPath().getParent() == null) {
             return snapshot(fs, st);
         }
         FileStatus config;

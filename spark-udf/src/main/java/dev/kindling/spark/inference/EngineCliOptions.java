@@ -162,7 +162,8 @@ public class EngineCliOptions {
         }
         java.nio.file.Path local = dev.kindling.spark.executor.LocalFiles.existingLocal(modelOption, model);
         if (local != null && dev.kindling.inference.hf.HfModelLoader.isCheckpoint(local)
-                && !java.nio.file.Files.isRegularFile(local.resolve("tokenizer.json"))) {
+                && !java.nio.file.Files.isRegularFile(local.resolve("tokenizer.json"))
+                && !java.nio.file.Files.isRegularFile(local.resolve("tokenizer.model"))) {
             // found when the engine opened, after Spark had started, as "give its tokenizer file (--tokenizer)", an option
             // distill does not have
             String checkpoint = modelOption + " " + model + " is a Hugging Face checkpoint without tokenizer.json";
@@ -180,7 +181,7 @@ public class EngineCliOptions {
                     + "Hugging Face checkpoint directory with its tokenizer.json");
         }
         throw KindlingException.usage(checkpoint + ": pass " + tokenizerOption + " FILE (llama2.c's tokenizer.bin, a "
-                + "tokenizer.json or a GGUF vocabulary)");
+                + "tokenizer.json, a SentencePiece tokenizer.model or a GGUF vocabulary)");
     }
 
     /**

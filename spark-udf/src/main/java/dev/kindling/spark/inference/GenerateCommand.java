@@ -228,7 +228,8 @@ public final class GenerateCommand extends SparkCommand {
             return null;
         }
         java.nio.file.Path p = java.nio.file.Path.of(source);
-        java.nio.file.Path file = java.nio.file.Files.isDirectory(p) ? p.resolve("tokenizer.json") : p;
+        java.nio.file.Path file = !java.nio.file.Files.isDirectory(p) ? p
+                : java.nio.file.Files.isRegularFile(p.resolve("tokenizer.json")) ? p.resolve("tokenizer.json") : p.resolve("tokenizer.model");
         if (!java.nio.file.Files.isRegularFile(file)) {
             return null; // a missing model is reported as such where the engine opens it
         }

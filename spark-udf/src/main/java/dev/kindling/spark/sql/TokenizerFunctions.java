@@ -176,7 +176,7 @@ public final class TokenizerFunctions {
     static Tokenizer tokenizer(String function, String tok, HadoopConf hadoop) {
         if (tok == null || tok.isBlank()) {
             throw KindlingException.usage(function + ": the tokenizer argument is " + (tok == null ? "NULL" : "empty")
-                    + " (a tokenizer.json, .gguf, .tiktoken or tokenizer.bin path, or 'byte-level')");
+                    + " (a tokenizer.json, .gguf, .tiktoken, tokenizer.bin or tokenizer.model path, or 'byte-level')");
         }
         return ExecutorTokenizers.get(tok, hadoop);
     }

@@ -46,7 +46,7 @@ public final class ExecutorTokenizers {
      */
     public static Tokenizer get(String path, HadoopConf hadoop) {
         if (path == null || path.isBlank()) {
-            throw KindlingException.usage("no tokenizer given (a tokenizer.json, .gguf, .tiktoken or tokenizer.bin path)");
+            throw KindlingException.usage("no tokenizer given (a tokenizer.json, .gguf, .tiktoken, tokenizer.bin or tokenizer.model path)");
         }
         if (path.equals(BYTE_LEVEL)) {
             return PerJvm.get("tokenizer:" + path, k -> Tokenizers.byteLevel());
@@ -130,8 +130,8 @@ public final class ExecutorTokenizers {
         }
         Path local = LocalFiles.existingLocal(option, path);
         if (local != null && java.nio.file.Files.isDirectory(local) && !java.nio.file.Files.exists(local.resolve("tokenizer.json"))
-                && !java.nio.file.Files.exists(local.resolve("tokenizer.json.gz"))) {
-            throw KindlingException.usage(option + " " + path + ": directory holds no tokenizer.json or tokenizer.json.gz");
+                && !java.nio.file.Files.exists(local.resolve("tokenizer.json.gz")) && !java.nio.file.Files.exists(local.resolve("tokenizer.model"))) {
+            throw KindlingException.usage(option + " " + path + ": directory holds no tokenizer.json, tokenizer.json.gz or tokenizer.model");
         }
         java.util.regex.Matcher data = local == null ? null
                 : DATA_FILE_NAME.matcher(String.valueOf(local.getFileName()).toLowerCase(java.util.Locale.ROOT));
@@ -139,7 +139,8 @@ public final class ExecutorTokenizers {
             // the input given as the tokenizer (-i and --tokenizer swapped): a .jsonl starts with '{' and was read as a
             // tokenizer.json once Spark had started, failing as "model: missing"
             throw KindlingException.usage(option + " " + path + ": a data file by its name (" + data.group(1) + "), not a tokenizer: "
-                    + "expected a tokenizer.json (or a folder holding one), a .gguf, a .tiktoken rank file or a llama2.c tokenizer.bin");
+                    + "expected a tokenizer.json (or a folder holding one), a .gguf, a .tiktoken rank file, a llama2.c tokenizer.bin "
+                    + "or a SentencePiece tokenizer.model");
         }
     }
 

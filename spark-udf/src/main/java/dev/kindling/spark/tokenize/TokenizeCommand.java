@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "tokenize", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Tokenize every document: rows {id, ids} (or {id, n_tokens} with --count-only), in input order.",
-                "The tokenizer is a tokenizer.json (or a directory with one), .gguf, .tiktoken or llama2.c tokenizer.bin; "
+                "The tokenizer is a tokenizer.json (or a directory with one), .gguf, .tiktoken, llama2.c tokenizer.bin or SentencePiece tokenizer.model; "
                         + "local, s3a:// or a SparkFiles name; 'byte-level' is the built-in one-token-per-byte tokenizer."})
 public final class TokenizeCommand extends SparkCommand {
     @Option(names = "--tokenizer", required = true, paramLabel = "PATH", description = "The tokenizer file.")

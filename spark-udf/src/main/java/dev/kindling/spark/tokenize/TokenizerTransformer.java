@@ -24,7 +24,7 @@ import org.apache.spark.sql.types.StructType;
 /**
  * Tokenization as a Spark ML {@link Transformer}: {@code inputCol} (string) to {@code outputCol}
  * (array&lt;int&gt;, null for null text), optionally {@code countCol} (int). The tokenizer (a path:
- * tokenizer.json, .gguf, .tiktoken, tokenizer.bin; local, a SparkFiles name or s3a://) is loaded
+ * tokenizer.json, .gguf, .tiktoken, tokenizer.bin, tokenizer.model; local, a SparkFiles name or s3a://) is loaded
  * once per executor JVM.
  *
  * <pre>{@code
@@ -56,7 +56,7 @@ public final class TokenizerTransformer extends Transformer implements DefaultPa
                 ParamChecks.column(this, "inputCol"));
         this.outputCol = new Param<>(this, "outputCol", "column of token ids (array<int>)",
                 ParamChecks.column(this, "outputCol"));
-        this.tokenizer = new Param<>(this, "tokenizer", "tokenizer path (tokenizer.json, .gguf, .tiktoken, tokenizer.bin)",
+        this.tokenizer = new Param<>(this, "tokenizer", "tokenizer path (tokenizer.json, .gguf, .tiktoken, tokenizer.bin, tokenizer.model)",
                 ParamChecks.value(this, "tokenizer", "a tokenizer path", (String v) -> !v.isBlank()));
         this.addSpecialTokens = new BooleanParam(this, "addSpecialTokens", "add BOS/EOS/template tokens as the tokenizer file says");
         this.splitSpecialTokens = new BooleanParam(this, "splitSpecialTokens", "read text that spells a special token "

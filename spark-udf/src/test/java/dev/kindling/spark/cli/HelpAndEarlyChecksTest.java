@@ -167,7 +167,7 @@ class HelpAndEarlyChecksTest {
         Path folder = Files.createDirectories(tmp.resolve("empty-folder"));
         ModeOptionsTest.Result r = ModeOptionsTest.run("tokenize", "--master", "bogus://x", "--tokenizer", folder.toString(),
                 "-i", in.toString(), "-o", tmp.resolve("out").toString());
-        assertEquals("kindling: error: --tokenizer " + folder + ": directory holds no tokenizer.json or tokenizer.json.gz",
+        assertEquals("kindling: error: --tokenizer " + folder + ": directory holds no tokenizer.json, tokenizer.json.gz or tokenizer.model",
                 r.err().strip(), r.err());
         assertEquals(2, r.code());
         assertFalse(Files.exists(tmp.resolve("out")));
@@ -181,8 +181,8 @@ class HelpAndEarlyChecksTest {
     void aDataFileGivenAsTheTokenizerIsAUsageErrorBeforeSparkStarts() throws Exception {
         Path in = Files.writeString(tmp.resolve("in.jsonl"), "{\"id\":\"a\",\"text\":\"hi\"}\n");
         Path parquet = Files.writeString(tmp.resolve("part-0.snappy.parquet"), "PAR1");
-        String expected = ", not a tokenizer: expected a tokenizer.json (or a folder holding one), a .gguf, a .tiktoken rank file or a "
-                + "llama2.c tokenizer.bin";
+        String expected = ", not a tokenizer: expected a tokenizer.json (or a folder holding one), a .gguf, a .tiktoken rank file, a "
+                + "llama2.c tokenizer.bin or a SentencePiece tokenizer.model";
         ModeOptionsTest.assertUsageNaming(ModeOptionsTest.run("tokenize", "--master", "bogus://x", "--tokenizer", in.toString(),
                 "-i", in.toString(), "-o", tmp.resolve("out").toString()), "--tokenizer " + in + ": a data file by its name (.jsonl)" + expected);
         ModeOptionsTest.assertUsageNaming(ModeOptionsTest.run("pack", "--master", "bogus://x", "--tokenizer", parquet.toString(),
@@ -524,7 +524,7 @@ class HelpAndEarlyChecksTest {
         assertEquals(2, r.code());
         r = ModeOptionsTest.run("generate", "--master", "bogus://x", "-m", SharedData.require("llama2c/stories260K.gguf").toString(),
                 "--tokenizer", folder.toString(), "-i", in.toString(), "-o", tmp.resolve("out").toString());
-        assertEquals("kindling: error: --tokenizer " + folder + ": directory holds no tokenizer.json or tokenizer.json.gz",
+        assertEquals("kindling: error: --tokenizer " + folder + ": directory holds no tokenizer.json, tokenizer.json.gz or tokenizer.model",
                 r.err().strip(), r.err());
         assertFalse(Files.exists(tmp.resolve("out")));
     }

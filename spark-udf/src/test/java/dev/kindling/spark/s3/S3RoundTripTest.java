@@ -31,7 +31,7 @@ class S3RoundTripTest {
     @BeforeAll
     static void start() throws Exception {
         s3 = S3Server.start("testbucket", "pack-tokenizers", "tokenize-tokenizers", "sql-tokenizers", "config-tokenizers",
-                "late-tokenizers");
+                "spm-tokenizers", "late-tokenizers");
         s3.attach(TestSpark.session(), tmp);
     }
 
@@ -199,6 +199,29 @@ class S3RoundTripTest {
         SparkSession spark = TestSpark.session();
         assertEquals(spark.read().json(tmp.resolve("packed-config-local").toString()).collectAsList().toString(),
                 spark.read().json(tmp.resolve("packed-config").toString()).collectAsList().toString());
+    }
+
+    /** A SentencePiece tokenizer.model on S3 is read with the tokenizer_config.json beside it, as a tokenizer.json is. */
+    @Test
+    void aTokenizerModelOnS3ReadsTheConfigBesideIt() throws Exception {
+        Path dir = java.nio.file.Files.createDirectories(tmp.resolve("spm-config"));
+        java.nio.file.Files.copy(dev.kindling.testing.SharedData.require("llama2c/tok512.model"), dir.resolve("tokenizer.model"));
+        java.nio.file.Files.writeString(dir.resolve("tokenizer_config.json"), "{\"add_eos_token\": true}");
+        String remote = upload(dir.resolve("tokenizer.model"), "spm-tokenizers");
+        upload(dir.resolve("tokenizer_config.json"), "spm-tokenizers");
+        Path local = tmp.resolve("spm-tokenizer-in.jsonl");
+        java.nio.file.Files.write(local, List.of("{\"id\":\"a\",\"text\":\"Once upon a time, there was a little dog.\"}"));
+        Cli.Result fromS3 = Cli.run("tokenize", "--no-progress", "--tokenizer", remote, "--add-special-tokens", "-i",
+                local.toString(), "-o", tmp.resolve("spm-ids").toString(), "--format", "jsonl");
+        assertEquals(0, fromS3.code(), fromS3.toString());
+        SparkSession spark = TestSpark.session();
+        List<Long> ids = spark.read().json(tmp.resolve("spm-ids").toString()).first().getList(1);
+        assertEquals(2L, ids.get(ids.size() - 1), "the config's add_eos_token: " + ids);
+        Cli.Result fromDisk = Cli.run("tokenize", "--no-progress", "--tokenizer", dir.resolve("tokenizer.model").toString(),
+                "--add-special-tokens", "-i", local.toString(), "-o", tmp.resolve("spm-ids-local").toString(), "--format", "jsonl");
+        assertEquals(0, fromDisk.code(), fromDisk.toString());
+        assertEquals(spark.read().json(tmp.resolve("spm-ids-local").toString()).collectAsList().toString(),
+                spark.read().json(tmp.resolve("spm-ids").toString()).collectAsList().toString());
     }
 
     /**

