@@ -24,10 +24,10 @@ import java.util.Map;
  * {@code ModelProto} of sentencepiece_model.proto, read field by field with protobuf's {@link CodedInputStream} (no
  * generated code): {@code pieces} (piece, score, type), {@code trainer_spec} (model_type, byte_fallback, bos_id,
  * eos_id) and {@code normalizer_spec} (precompiled_charsmap, add_dummy_prefix, remove_extra_whitespaces,
- * escape_whitespaces). A BPE model becomes an {@link SpmTokenizer} with {@link SpmTokenizer.Algorithm#SENTENCEPIECE}.
- * What the sentencepiece library would apply and Kindling does not implement is refused, naming the field: a
- * normalizer with a character map ({@code nmt_nfkc} and the like), {@code treat_whitespace_as_suffix}, unused pieces
- * in a BPE model, and the UNIGRAM, WORD and CHAR model types.
+ * escape_whitespaces). A BPE or UNIGRAM model becomes an {@link SpmTokenizer} with
+ * {@link SpmTokenizer.Algorithm#SENTENCEPIECE}. What the sentencepiece library would apply and Kindling does not
+ * implement is refused, naming the field: a normalizer with a character map ({@code nmt_nfkc} and the like),
+ * {@code treat_whitespace_as_suffix}, unused pieces in a BPE model, and the WORD and CHAR model types.
  *
  * <p>A {@code tokenizer_config.json} beside the file is read as transformers' LlamaTokenizer reads it: BOS/EOS texts,
  * {@code add_bos_token} (default true) and {@code add_eos_token} (default false), the chat template.
@@ -118,6 +118,7 @@ public final class SentencePieceModelFile {
         int[] trainer = {UNIGRAM, 0, 1, 2, 0}; // model_type, byte_fallback, bos_id, eos_id, treat_whitespace_as_suffix
         Object[] normalizer = {"", 0, true, true, true}; // name, charsmap bytes, add_dummy_prefix, remove_extra_ws, escape
         int[] denormalizerCharsmap = {0};
+        boolean[] specs = new boolean[2]; // trainer_spec, normalizer_spec seen
         String where = "ModelProto";
         try {
             CodedInputStream in = CodedInputStream.newInstance(data);
@@ -135,12 +136,14 @@ public final class SentencePieceModelFile {
                         where = "trainer_spec";
                         int old = enter(in, tag, where);
                         readTrainerSpec(in, trainer);
+                        specs[0] = true;
                         in.popLimit(old);
                     }
                     case NORMALIZER_SPEC -> {
                         where = "normalizer_spec";
                         int old = enter(in, tag, where);
                         readNormalizerSpec(in, normalizer, where);
+                        specs[1] = true;
                         in.popLimit(old);
                     }
                     case DENORMALIZER_SPEC -> {
@@ -162,6 +165,13 @@ public final class SentencePieceModelFile {
         }
         if (pieces.isEmpty()) {
             throw new ModelFormatException(path, "SentencePiece model: no pieces (ModelProto field 1)");
+        }
+        // the trainer writes both after the pieces: a file cut between two pieces is valid protobuf without them, and
+        // would load with a part of its vocabulary and the specs' defaults (UNIGRAM, extra spaces removed)
+        if (!specs[0] || !specs[1]) {
+            throw new ModelFormatException(path, "SentencePiece model: no " + (specs[0] ? "normalizer_spec (ModelProto field 3)"
+                    : "trainer_spec (ModelProto field 2)") + " after " + pieces.size() + " pieces: the file is cut short or "
+                    + "is not a whole tokenizer.model");
         }
         float[] sc = new float[scores.size()];
         for (int i = 0; i < sc.length; i++) {
@@ -307,9 +317,9 @@ public final class SentencePieceModelFile {
         if (unk < 0) {
             throw error(path, "no piece has type UNKNOWN (sentencepiece needs the unknown piece)");
         }
-        if (m.modelType() != BPE) {
+        if (m.modelType() != BPE && m.modelType() != UNIGRAM) {
             String type = m.modelType() >= 1 && m.modelType() <= 4 ? MODEL_TYPES[m.modelType()] : String.valueOf(m.modelType());
-            throw error(path, "trainer_spec.model_type " + type + " is not supported (supported: BPE)");
+            throw error(path, "trainer_spec.model_type " + type + " is not supported (supported: BPE, UNIGRAM)");
         }
         if (m.charsmapBytes() > 0) {
             throw error(path, "normalizer_spec.precompiled_charsmap: the \"" + m.normalizerName() + "\" normalizer ("
@@ -343,7 +353,7 @@ public final class SentencePieceModelFile {
         return new SpmTokenizer(new SpmTokenizer.Spec(nameOf(path), SpmTokenizer.Algorithm.SENTENCEPIECE, pieces,
                 m.scores(), types, bos, eos, unk, EndOfGeneration.ids(pieces, eos, -1, -1, -1, -1, -1), addBos, addEos,
                 m.addDummyPrefix(), template, null, null, m.removeExtraWhitespaces(), m.escapeWhitespaces(),
-                m.byteFallback()));
+                m.byteFallback(), m.modelType() == UNIGRAM));
     }
 
     private static int specialId(Path path, int id, int n, String field) {

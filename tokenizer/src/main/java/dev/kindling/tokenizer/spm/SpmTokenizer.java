@@ -9,6 +9,7 @@ import dev.kindling.tokenizer.bpe.IntBuffer;
 import dev.kindling.tokenizer.bpe.PairTable;
 import dev.kindling.tokenizer.bpe.Workspace;
 import dev.kindling.tokenizer.text.StringTrie;
+import dev.kindling.tokenizer.unigram.UnigramModel;
 import dev.kindling.tokenizer.text.Utf8;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -78,25 +79,29 @@ public final class SpmTokenizer extends AbstractTokenizer {
     private final boolean removeExtraWhitespaces;
     private final boolean escapeWhitespaces;
     private final boolean byteFallback;
+    /** SENTENCEPIECE with model type UNIGRAM: segments instead of the merger; null for BPE. */
+    private final UnigramModel unigram;
     private final boolean[] rstrip;
     private final boolean[] lstrip;
 
     /**
      * Everything a vocabulary file says. {@code addSpacePrefix} is SentencePiece's {@code add_dummy_prefix};
      * {@code removeExtraWhitespaces}, {@code escapeWhitespaces} and {@code byteFallback} are read by
-     * {@link Algorithm#SENTENCEPIECE} only (the others escape spaces and fall back to bytes always).
+     * {@link Algorithm#SENTENCEPIECE} only (the others escape spaces and fall back to bytes always), and so is
+     * {@code unigram}: a sentencepiece UNIGRAM model, each stretch between user-defined pieces segmented by
+     * {@link UnigramModel}'s Viterbi over the normal pieces' scores instead of merged.
      */
     public record Spec(String name, Algorithm algorithm, String[] pieces, float[] scores, int[] types,
             int bosId, int eosId, int unkId, int[] stopIds, boolean addBos, boolean addEos,
             boolean addSpacePrefix, ChatTemplate chatTemplate, int[] rstripIds, int[] lstripIds,
-            boolean removeExtraWhitespaces, boolean escapeWhitespaces, boolean byteFallback) {
+            boolean removeExtraWhitespaces, boolean escapeWhitespaces, boolean byteFallback, boolean unigram) {
 
         /** A GGUF or llama2.c vocabulary, which has no normalizer spec. */
         public Spec(String name, Algorithm algorithm, String[] pieces, float[] scores, int[] types,
                 int bosId, int eosId, int unkId, int[] stopIds, boolean addBos, boolean addEos,
                 boolean addSpacePrefix, ChatTemplate chatTemplate, int[] rstripIds, int[] lstripIds) {
             this(name, algorithm, pieces, scores, types, bosId, eosId, unkId, stopIds, addBos, addEos, addSpacePrefix,
-                    chatTemplate, rstripIds, lstripIds, false, true, true);
+                    chatTemplate, rstripIds, lstripIds, false, true, true, false);
         }
     }
 
@@ -113,6 +118,7 @@ public final class SpmTokenizer extends AbstractTokenizer {
         this.removeExtraWhitespaces = s.removeExtraWhitespaces();
         this.escapeWhitespaces = s.escapeWhitespaces();
         this.byteFallback = s.byteFallback();
+        this.unigram = s.unigram() && algorithm == Algorithm.SENTENCEPIECE ? unigramOf(s) : null;
         this.pieceIds = new HashMap<>(n * 2);
         for (int i = 0; i < n; i++) {
             pieceIds.put(pieces[i], i); // a duplicate piece maps to its last id, as llama.cpp's token_to_id
@@ -222,6 +228,18 @@ public final class SpmTokenizer extends AbstractTokenizer {
      */
     private boolean mergeable(int id) {
         return algorithm != Algorithm.SENTENCEPIECE || types[id] == NORMAL || types[id] == USER_DEFINED || types[id] == UNUSED;
+    }
+
+    /** The lattice of sentencepiece's unigram model: its normal pieces (user-defined ones are split off before). */
+    private UnigramModel unigramOf(Spec s) {
+        int n = pieces.length;
+        double[] scores = new double[n];
+        boolean[] inLattice = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            scores[i] = s.scores() != null ? s.scores()[i] : 0;
+            inLattice[i] = types[i] == NORMAL;
+        }
+        return new UnigramModel(pieces, scores, unkId, byteFallback, inLattice, true);
     }
 
     private static int[] filled(int n, int v) {
@@ -554,6 +572,10 @@ public final class SpmTokenizer extends AbstractTokenizer {
 
     private void mergeAndEmit(String s, int from, int to, IntBuffer out, Workspace ws) {
         if (to <= from) {
+            return;
+        }
+        if (unigram != null) {
+            unigram.encode(s, from, to, out, ws);
             return;
         }
         int[] sym = ws.symbols(to - from);

@@ -26,13 +26,28 @@ public final class UnigramModel implements Model {
     private final String[] pieces;
     private final double[] scores;
     private final Map<String, Integer> ids;
+    /** The pieces of the lattice by text (all of {@link #ids} unless a mask left some out). */
+    private final Map<String, Integer> latticeIds;
     private final StringTrie trie;
     private final int unkId;
     private final boolean byteFallback;
+    private final boolean floatSums;
     private final double unkScore;
     private final int[] byteIds = new int[256];
 
     public UnigramModel(String[] pieces, double[] scores, int unkId, boolean byteFallback) {
+        this(pieces, scores, unkId, byteFallback, null, false);
+    }
+
+    /**
+     * A Unigram model whose lattice holds only the pieces {@code inLattice} marks (null: all), as the sentencepiece
+     * library's holds its normal pieces alone (never a control, byte, unused or user-defined one); the unknown score is
+     * then the lowest of theirs. With {@code floatSums} the best path score at each position is kept as a 32-bit float,
+     * as sentencepiece's {@code best_path_score} is (HF's is 64-bit): over a long text the float loses the last
+     * digits, so which of two nearly equal paths wins depends on it.
+     */
+    public UnigramModel(String[] pieces, double[] scores, int unkId, boolean byteFallback, boolean[] inLattice,
+            boolean floatSums) {
         if (pieces.length != scores.length) {
             throw new IllegalArgumentException("pieces and scores differ in length");
         }
@@ -43,16 +58,23 @@ public final class UnigramModel implements Model {
         this.scores = scores;
         this.unkId = unkId;
         this.byteFallback = byteFallback;
+        this.floatSums = floatSums;
         this.ids = new HashMap<>(pieces.length * 2);
-        int[] vals = new int[pieces.length];
+        this.latticeIds = new HashMap<>(pieces.length * 2);
+        List<String> keys = new ArrayList<>(pieces.length);
+        List<Integer> vals = new ArrayList<>(pieces.length);
         double min = Double.MAX_VALUE;
         for (int i = 0; i < pieces.length; i++) {
             ids.putIfAbsent(pieces[i], i);
-            vals[i] = i;
-            min = Math.min(min, scores[i]);
+            if (inLattice == null || inLattice[i]) {
+                latticeIds.putIfAbsent(pieces[i], i);
+                keys.add(pieces[i]);
+                vals.add(i);
+                min = Math.min(min, scores[i]);
+            }
         }
-        this.unkScore = min - UNK_PENALTY;
-        this.trie = StringTrie.build(Arrays.asList(pieces), vals);
+        this.unkScore = floatSums ? (double) ((float) min - (float) UNK_PENALTY) : min - UNK_PENALTY;
+        this.trie = StringTrie.build(keys, vals.stream().mapToInt(Integer::intValue).toArray());
         Arrays.fill(byteIds, -1);
         for (int b = 0; b < 256; b++) {
             Integer id = ids.get(String.format("<0x%02X>", b));
@@ -85,9 +107,10 @@ public final class UnigramModel implements Model {
             }
             for (int k = 0; k < m; k++) {
                 int end = s + lens[k];
+                // sentencepiece: a double candidate (its score is a double there) against the float it stored
                 double cand = here + scores[vals[k]];
                 if (startAt[end] < 0 || cand > best[end]) {
-                    best[end] = cand;
+                    best[end] = floatSums ? (float) cand : cand;
                     startAt[end] = s;
                     idAt[end] = vals[k];
                 }
@@ -95,7 +118,7 @@ public final class UnigramModel implements Model {
             }
             if (!single) {
                 int end = s + charLen;
-                double cand = here + unkScore;
+                double cand = floatSums ? (double) ((float) here + (float) unkScore) : here + unkScore; // float + float there
                 if (startAt[end] < 0 || cand > best[end]) {
                     best[end] = cand;
                     startAt[end] = s;
@@ -118,6 +141,11 @@ public final class UnigramModel implements Model {
             }
             e = s;
         }
+        emit(text, from, spans, out);
+    }
+
+    /** Appends the ids of {@code spans} (last first; id -1: unknown text, as bytes with byte fallback, else unk). */
+    private void emit(CharSequence text, int from, List<int[]> spans, IntBuffer out) {
         for (int i = spans.size() - 1; i >= 0; i--) {
             int[] sp = spans.get(i);
             if (sp[2] >= 0) {
@@ -125,7 +153,7 @@ public final class UnigramModel implements Model {
                 continue;
             }
             String piece = text.subSequence(from + sp[0], from + sp[1]).toString();
-            Integer known = ids.get(piece);
+            Integer known = latticeIds.get(piece);
             if (known != null) {
                 out.add(known);
             } else if (byteFallback && allBytes(piece)) {

@@ -237,6 +237,58 @@ class SentencePieceModelTest {
         assertTrue(t.isSpecial(1));
     }
 
+    /**
+     * A UNIGRAM model segments by the best total score over the normal pieces (Viterbi), where BPE merges greedily:
+     * "▁abc" is ▁a + bc (-4.0) rather than ▁ab + c (-7); the unused piece "zz" is no candidate, so "zz" is one unknown.
+     */
+    @Test
+    void aUnigramModelSegmentsAsSentencepieceDoes(@TempDir Path tmp) throws Exception {
+        SpmModelWriter w = SpmModelWriter.small();
+        w.modelType = SentencePieceModelFile.UNIGRAM;
+        w.piece("\u2581a", -2.5f, SpmTokenizer.NORMAL).piece("bc", -1.5f, SpmTokenizer.NORMAL).piece("zz", -0.5f, SpmTokenizer.UNUSED);
+        Tokenizer t = Tokenizer.load(w.write(tmp.resolve("spiece.model")));
+        assertArrayEquals(new int[] {4}, t.encode("ab", false));
+        assertArrayEquals(new int[] {14, 15}, t.encode("abc", false));
+        assertArrayEquals(new int[] {14, 15, 15}, t.encode("abcbc", false));
+        assertArrayEquals(new int[] {4, 6, 9}, t.encode("  ab   c  ", false));
+        assertArrayEquals(new int[] {4, 3, 5}, t.encode("ab<sep>ab", false));
+        assertArrayEquals(new int[] {14, 0, 8}, t.encode("a\u65e5\u672cb", false));
+        assertArrayEquals(new int[] {6, 13, 12}, t.encode("<s>", false, false));
+        assertArrayEquals(new int[] {14, 6, 0}, t.encode("a zz", false));
+        assertArrayEquals(new int[] {1, 14, 15}, t.encode("abc", true));
+        assertEquals("abc", t.decode(new int[] {1, 14, 15}, true));
+    }
+
+    /**
+     * sentencepiece keeps each position's best path score as a 32-bit float: far into a text two nearly equal
+     * segmentations come out as its float sums say, not as the exact sums do (HF's 64-bit Unigram). The scores are
+     * those of two such places in a unigram model trained on Moby Dick, where the corpus first told the two apart.
+     */
+    @Test
+    void aUnigramModelKeepsPathScoresAsSentencepiecesFloats(@TempDir Path tmp) throws Exception {
+        SpmModelWriter w = new SpmModelWriter();
+        w.modelType = SentencePieceModelFile.UNIGRAM;
+        w.piece("<unk>", 0, SpmTokenizer.UNKNOWN).piece("<s>", 0, SpmTokenizer.CONTROL).piece("</s>", 0, SpmTokenizer.CONTROL)
+                .piece("\u2581", -3.8718338012695312f, SpmTokenizer.NORMAL).piece("hunter", -9.936213493347168f, SpmTokenizer.NORMAL)
+                .piece("\u2581hunt", -8.48669147491455f, SpmTokenizer.NORMAL).piece("er", -5.321267127990723f, SpmTokenizer.NORMAL)
+                .piece("\u2581q", -7f, SpmTokenizer.NORMAL).piece("\u2581to", -4.228054523468018f, SpmTokenizer.NORMAL)
+                .piece("per", -8.321883201599121f, SpmTokenizer.NORMAL).piece("s", -3.408712387084961f, SpmTokenizer.NORMAL)
+                .piece("\u2581top", -8.645978927612305f, SpmTokenizer.NORMAL).piece("ers", -7.313138484954834f, SpmTokenizer.NORMAL);
+        for (String c : new String[] {"h", "u", "n", "t", "e", "r", "q", "o", "p"}) {
+            w.piece(c, -12f, SpmTokenizer.NORMAL);
+        }
+        Tokenizer t = Tokenizer.load(w.write(tmp.resolve("tokenizer.model")));
+        // sentencepiece 0.1.97's ids: the higher exact sum wins at the start, the float sums decide after 2000 or 3000 words
+        assertArrayEquals(new int[] {8, 9, 10}, t.encode("topers", false)); // ▁to per s
+        assertArrayEquals(new int[] {7, 11, 12}, tail(t.encode("q ".repeat(2000) + "topers", false))); // ▁q ▁top ers
+        assertArrayEquals(new int[] {7, 5, 6}, tail(t.encode("q ".repeat(2000) + "hunter", false))); // ▁q ▁hunt er
+        assertArrayEquals(new int[] {7, 3, 4}, tail(t.encode("q ".repeat(3000) + "hunter", false))); // ▁q ▁ hunter
+    }
+
+    private static int[] tail(int[] ids) {
+        return Arrays.copyOfRange(ids, ids.length - 3, ids.length);
+    }
+
     @Test
     void aRunOfUnknownCharactersIsOneUnknownWithoutByteFallback(@TempDir Path tmp) throws Exception {
         Tokenizer t = Tokenizer.load(SpmModelWriter.small().write(tmp.resolve("tokenizer.model")));
