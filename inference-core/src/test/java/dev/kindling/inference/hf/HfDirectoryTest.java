@@ -130,6 +130,7 @@ public class HfDirectoryTest {
             out.writeByteArray(1, piece.toByteArray());
         }
         out.writeByteArray(2, new byte[] {0x18, 0x02, (byte) 0x98, 0x02, 0x01}); // trainer_spec: model_type BPE, byte_fallback
+        out.writeByteArray(3, new byte[] {0x0A, 0x08, 'i', 'd', 'e', 'n', 't', 'i', 't', 'y'}); // normalizer_spec: name identity
         out.flush();
         Files.write(model.resolve("tokenizer.model"), file.toByteArray());
         assertFalse(Files.exists(model.resolve("tokenizer.json")));
