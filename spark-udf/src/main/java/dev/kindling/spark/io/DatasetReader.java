@@ -150,12 +150,12 @@ public final class DatasetReader {
                 f = new StructField(f.name(), DataTypes.StringType, true, f.metadata());
             }
             if (before == null) {
-                schema = schema.add(f);
+                schema = schema.add(new StructField(f.name(), withoutRepeatedFields(f.dataType()), f.nullable(), f.metadata()));
             } else if (!before.equals(f.name())) {
                 // Spark resolves column names regardless of case: the two could not be told apart by any later step
                 throw KindlingException.usage("input " + String.join(",", paths) + " has fields '" + before + "' and '" + f.name()
                         + "', which differ only in case; rename one, or pass --conf spark.sql.caseSensitive=true");
-            } // the same key twice in an object: one field, the parser's value (a JSON object's names should be unique)
+            } // the same key twice in an object: one field (such a line is malformed, objectLineError)
         }
         // the field as the lines name it (--text-column TEXT reads "text", as Spark resolves names); finish renames it
         StructField textField = java.util.Arrays.stream(schema.fields()).filter(f -> Columns.sameName(f.name(), textColumn)).findFirst().orElse(null);
@@ -222,11 +222,12 @@ public final class DatasetReader {
         Column unpaired = when(col("value").contains("\\ud").or(col("value").contains("\\uD")), surrogate.apply(col("value")));
         verdict = verdict.when(unpaired.isNotNull(), verdict("read:malformed_json", unpaired));
         // Spark's parser stops at the object's closing brace and ignores the rest of the line: the second object of
-        // {"id":"a",...}{"id":"b",...} was dropped without a trace, and "{...} garbage" passed as a clean row. The scan
-        // reads the line's UTF-8 bytes (the structural characters are ASCII), not a decoded copy.
-        UserDefinedFunction trailing = functions.udf((UDF1<byte[], String>) DatasetReader::afterObject, DataTypes.StringType);
-        Column after = trailing.apply(col("value").cast(DataTypes.BinaryType));
-        verdict = verdict.when(after.isNotNull(), verdict("read:malformed_json", after));
+        // {"id":"a",...}{"id":"b",...} was dropped without a trace, and "{...} garbage" passed as a clean row. It keeps the
+        // last value of a key given twice ({"id":1,"text":"a","text":"b"} was read as text "b"), the first lost unseen.
+        // The scan reads the line's UTF-8 bytes (the structural characters are ASCII), not a decoded copy.
+        UserDefinedFunction objectScan = functions.udf((UDF1<byte[], String>) DatasetReader::objectLineError, DataTypes.StringType);
+        Column objectError = objectScan.apply(col("value").cast(DataTypes.BinaryType));
+        verdict = verdict.when(objectError.isNotNull(), verdict("read:malformed_json", objectError));
         if (!messages && textField != null && textField.dataType().equals(DataTypes.StringType)) {
             // a text that is a number, object, array or boolean: Spark's reader hands it over as its JSON text ("12345",
             // "{\"a\":1}"), which would then be tokenized and scored as a document
@@ -278,8 +279,10 @@ public final class DatasetReader {
                 out.add(when(reason.isNull(), value).as(Columns.MESSAGES_JSON));
             } else if (Columns.sameName(f.name(), idColumn)) {
                 // a line rejected after it parsed (more after its object, half a surrogate pair) keeps its id, which names it
-                // in the quarantine and --rejected; a line that did not parse has none (the reader makes one)
-                out.add(value.as(userColumn(f.name(), names)));
+                // in the quarantine and --rejected; a line that did not parse has none (the reader makes one), nor one that
+                // gives the id twice: Spark's value is the last, which the line does not say is the id more than the first
+                Column idTwice = col(VERDICT + ".error").startsWith("key '" + f.name() + "' given twice in " + TOP_OBJECT + ",");
+                out.add(when(reason.isNull().or(functions.not(idTwice)), value).as(userColumn(f.name(), names)));
             } else {
                 out.add(when(parsedRow, value).as(userColumn(f.name(), names)));
             }
@@ -292,6 +295,32 @@ public final class DatasetReader {
         out.add(col(VERDICT + ".error").as(Columns.ERROR));
         // a field (or the corrupt-record column) was inferred only from an object line, which is a row of the result
         return new Input(judged.select(out.toArray(new Column[0])), inferred.fields().length > 0);
+    }
+
+    /**
+     * {@code type} with each nested object's fields once: Spark's inference gives a key that a line's nested object holds
+     * twice two fields of one name ({"meta":{"lang":"en","lang":"fr"}} made meta a struct of lang and lang), and the output
+     * written with it could not be read back ("The column `lang` already exists"). The line itself is malformed (its key
+     * given twice); the field, as every other line gives it, stays.
+     */
+    static org.apache.spark.sql.types.DataType withoutRepeatedFields(org.apache.spark.sql.types.DataType type) {
+        if (type instanceof StructType st) {
+            StructType out = new StructType();
+            Set<String> seen = new java.util.HashSet<>();
+            for (StructField f : st.fields()) {
+                if (seen.add(f.name())) {
+                    out = out.add(new StructField(f.name(), withoutRepeatedFields(f.dataType()), f.nullable(), f.metadata()));
+                }
+            }
+            return out;
+        }
+        if (type instanceof org.apache.spark.sql.types.ArrayType at) {
+            return DataTypes.createArrayType(withoutRepeatedFields(at.elementType()), at.containsNull());
+        }
+        if (type instanceof org.apache.spark.sql.types.MapType mt) {
+            return DataTypes.createMapType(mt.keyType(), withoutRepeatedFields(mt.valueType()), mt.valueContainsNull());
+        }
+        return type;
     }
 
     /** One branch of the JSON reader's verdict: the reason and the row's error message. */
@@ -673,43 +702,150 @@ public final class DatasetReader {
     }
 
     /**
-     * What follows a JSON line's top-level object ({@code {"a":1}{"b":2}}, {@code {"a":1} x}), as an error naming the
-     * character where it starts (from 1, in code points), or null when only whitespace does. Strings may be
-     * single-quoted, as Spark's reader accepts them. A line whose object never closes is left to the parse, which reports it as malformed.
+     * What is wrong with a JSON line's object that Spark's parser passes over without a word, as an error naming where it
+     * is, or null when nothing is: a key given twice in one object, the top-level one or one nested in it ({@code
+     * {"id":1,"text":"a","text":"b"}}: Spark keeps the last value, the first is lost; pyarrow and Hugging Face datasets
+     * refuse the row), or more after the top-level object ({@code {"a":1}{"b":2}}, {@code {"a":1} x}: the parser stops at
+     * its closing brace). Characters are counted from 1, in code points. Strings may be single-quoted, as Spark's reader
+     * accepts them. A line whose object never closes is left to the parse, which reports it as malformed. One pass over
+     * the line's UTF-8 bytes (the structural characters are ASCII), run on every line: a key costs a small string and a
+     * comparison with the object's earlier keys.
      */
-    static String afterObject(byte[] line) {
+    static String objectLineError(byte[] line) {
         if (line == null) {
             return null;
         }
         int depth = 0;
-        byte quote = 0;
+        boolean expectKey = false;          // after an object's '{' or ',': the next string is a key
+        boolean[] inObject = new boolean[16];   // per depth (from 1): an object, not an array
+        int[] firstKey = new int[16];           // per depth: where the keys of the object open there begin in keys
+        // the keys of the open objects, innermost last: per key its opening and closing quote and a hash of its bytes
+        // (with escapes, of the key as read); a key is compared with its object's earlier keys by hash, then bytes. Flat
+        // arrays, not strings: a String per key made the scan of 300,000 short lines of 5 keys 3 to 7 times slower
+        int[] keys = new int[3 * 16];
+        int nKeys = 0;
         for (int i = 0; i < line.length; i++) {
             byte b = line[i];
-            if (quote != 0) {
-                if (b == '\\') {
-                    i++;
-                } else if (b == quote) {
-                    quote = 0;
+            if (b == '"' || b == '\'') {
+                int close = closingQuote(line, i);
+                if (close < 0) {
+                    return null; // an unclosed string: the parse reports the line as malformed
                 }
-            } else if (b == '"' || b == '\'') {
-                quote = b;
+                if (expectKey) {
+                    expectKey = false;
+                    int hash = keyHash(line, i, close);
+                    for (int k = firstKey[depth - 1]; k < nKeys; k++) {
+                        if (keys[3 * k + 2] == hash && sameKey(line, keys[3 * k], keys[3 * k + 1], i, close)) {
+                            return "key '" + keyOf(line, i, close) + "' given twice in " + (depth == 1 ? TOP_OBJECT
+                                    : "an object nested in the line's") + ", at characters " + codePointAt(line, keys[3 * k])
+                                    + " and " + codePointAt(line, i) + " of the line (a reader keeps one of its values and "
+                                    + "loses the other)";
+                        }
+                    }
+                    if (3 * nKeys + 3 > keys.length) {
+                        keys = Arrays.copyOf(keys, keys.length * 2);
+                    }
+                    keys[3 * nKeys] = i;
+                    keys[3 * nKeys + 1] = close;
+                    keys[3 * nKeys + 2] = hash;
+                    nKeys++;
+                }
+                i = close;
             } else if (b == '{' || b == '[') {
                 depth++;
-            } else if ((b == '}' || b == ']') && --depth == 0) {
-                boolean cr = false;
-                for (int k = i + 1; k < line.length; k++) {
-                    if (line[k] != ' ' && line[k] != '\t' && line[k] != '\r' && line[k] != '\n') {
-                        String before = new String(line, 0, k, StandardCharsets.UTF_8);
-                        // records separated by a \r alone (old Mac line ends) are one line, as Python's json.loads of it
-                        // says too: said, as the file was read as records before lines ended at \n alone
-                        return dev.kindling.formats.JsonLines.moreAfterObject(before.codePointCount(0, before.length()) + 1, cr);
-                    }
-                    cr |= line[k] == '\r';
+                if (depth > inObject.length) {
+                    inObject = Arrays.copyOf(inObject, depth * 2);
+                    firstKey = Arrays.copyOf(firstKey, depth * 2);
                 }
-                return null;
+                inObject[depth - 1] = b == '{';
+                firstKey[depth - 1] = nKeys;
+                expectKey = b == '{';
+            } else if (b == ',') {
+                expectKey = depth > 0 && inObject[depth - 1];
+            } else if (b == ':') {
+                expectKey = false;
+            } else if (b == '}' || b == ']') {
+                if (depth == 0) {
+                    return null; // a close before any open: the parse reports the line as malformed
+                }
+                nKeys = firstKey[depth - 1]; // the object's keys go with it
+                if (--depth == 0) {
+                    boolean cr = false;
+                    for (int k = i + 1; k < line.length; k++) {
+                        if (line[k] != ' ' && line[k] != '\t' && line[k] != '\r' && line[k] != '\n') {
+                            // records separated by a \r alone (old Mac line ends) are one line, as Python's json.loads of it
+                            // says too: said, as the file was read as records before lines ended at \n alone
+                            return dev.kindling.formats.JsonLines.moreAfterObject(codePointAt(line, k), cr);
+                        }
+                        cr |= line[k] == '\r';
+                    }
+                    return null;
+                }
             }
         }
         return null;
+    }
+
+    /** Where {@link #objectLineError} finds a top-level key given twice: "key 'id' given twice in the line's object". */
+    static final String TOP_OBJECT = "the line's object";
+
+    /** The closing quote of the string whose opening quote is at byte {@code open} of the line; -1 where none is. */
+    private static int closingQuote(byte[] line, int open) {
+        byte quote = line[open];
+        for (int i = open + 1; i < line.length; i++) {
+            byte b = line[i];
+            if (b == '\\') {
+                i++;
+            } else if (b == quote) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * {@link String#hashCode} of the key quoted at bytes {@code open} and {@code close}, as the parser reads it: of its bytes
+     * where it is ASCII without escapes, as most keys are, else of its decoded name.
+     */
+    private static int keyHash(byte[] line, int open, int close) {
+        int h = 0;
+        for (int k = open + 1; k < close; k++) {
+            if (line[k] < 0 || line[k] == '\\') {
+                return keyOf(line, open, close).hashCode();
+            }
+            h = 31 * h + line[k];
+        }
+        return h;
+    }
+
+    /** Whether the keys quoted at {@code open1..close1} and {@code open2..close2} are one name as the parser reads them. */
+    private static boolean sameKey(byte[] line, int open1, int close1, int open2, int close2) {
+        return Arrays.equals(line, open1 + 1, close1, line, open2 + 1, close2)
+                || keyOf(line, open1, close1).equals(keyOf(line, open2, close2));
+    }
+
+    /**
+     * The key whose quotes are at bytes {@code open} and {@code close} of the line, as the parser reads it: escapes decoded
+     * ({@code "\u0074ext"} is {@code text}, as Spark's parser names the field).
+     */
+    private static String keyOf(byte[] line, int open, int close) {
+        for (int k = open + 1; k < close; k++) {
+            if (line[k] == '\\') {
+                try (com.fasterxml.jackson.core.JsonParser p = JSON.createParser(line, open, close - open + 1)) {
+                    p.nextToken();
+                    return p.getText();
+                } catch (java.io.IOException e) {
+                    break; // a bad escape: the parse reports the line as malformed
+                }
+            }
+        }
+        return new String(line, open + 1, close - open - 1, StandardCharsets.UTF_8);
+    }
+
+    /** The character (from 1, in code points) that starts at byte {@code at} of a UTF-8 line. */
+    private static int codePointAt(byte[] line, int at) {
+        String before = new String(line, 0, at, StandardCharsets.UTF_8);
+        return before.codePointCount(0, before.length()) + 1;
     }
 
     private static int hex4(String s, int from) {

@@ -708,6 +708,47 @@ class CliTest {
         assertTrue(fail.err().contains("concat.jsonl: line 1: more after the JSON object at character 26"), fail.err());
     }
 
+    /**
+     * A key given twice in a line's object: Spark's parser kept its last value without a word (the text "b" of
+     * {"text":"a","text":"b"}), where pyarrow and Hugging Face datasets refuse the row. It is malformed, handled by
+     * --on-error, the whole line kept; an id given twice gives the quarantine no id, as neither value is the line's.
+     */
+    @Test
+    void aKeyGivenTwiceIsMalformedNotReadAsItsLastValue() throws Exception {
+        Path in = jsonl("twice.jsonl",
+                "{\"id\":\"a\",\"text\":\"first\"}",
+                "{\"id\":\"b\",\"text\":\"kept?\",\"text\":\"or this\"}",
+                "{\"id\":\"c\",\"id\":\"d\",\"text\":\"third\"}",
+                "{\"id\":\"e\",\"text\":\"fourth\",\"meta\":{\"lang\":\"en\",\"lang\":\"fr\"}}",
+                "{\"id\":\"f\",\"text\":\"fifth\",\"meta\":{\"lang\":\"en\"},\"tags\":[{\"k\":1},{\"k\":2}]}");
+        Path out = tmp.resolve("tw");
+        Path stats = tmp.resolve("tw-stats.json");
+        Cli.Result r = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", out.toString(), "--on-error", "quarantine",
+                "--stats", stats.toString());
+        assertEquals(0, r.code(), r.toString());
+        assertEquals(List.of("a", "f"), TestSpark.session().read().json(out.toString()).orderBy("id").select("id")
+                .as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
+        List<Row> bad = TestSpark.session().read().json(out + ".quarantine").orderBy("source_line").collectAsList();
+        assertEquals(List.of(2L, 3L, 4L), bad.stream().map(b -> b.getLong(b.fieldIndex("source_line"))).toList());
+        for (Row b : bad) {
+            assertEquals("read:malformed_json", b.getString(b.fieldIndex("reason")));
+        }
+        assertEquals("key 'text' given twice in the line's object, at characters 11 and 26 of the line (a reader keeps one of "
+                + "its values and loses the other)", bad.get(0).getString(bad.get(0).fieldIndex("error")));
+        assertEquals("{\"id\":\"b\",\"text\":\"kept?\",\"text\":\"or this\"}", bad.get(0).getString(bad.get(0).fieldIndex("raw")));
+        assertEquals("b", bad.get(0).getString(bad.get(0).fieldIndex("id")), "a text given twice: the id is the line's own");
+        assertTrue(bad.get(1).getString(bad.get(1).fieldIndex("error")).startsWith("key 'id' given twice in the line's object"));
+        assertTrue(bad.get(1).isNullAt(bad.get(1).fieldIndex("id")), "neither 'c' nor 'd' is the line's id: " + bad.get(1));
+        assertTrue(bad.get(2).getString(bad.get(2).fieldIndex("error")).startsWith("key 'lang' given twice in an object nested in "
+                + "the line's"), bad.get(2).toString());
+        JsonNode s = new ObjectMapper().readTree(stats.toFile());
+        assertEquals(3, s.get("stages").get(0).get("reasons").get("malformed_json").asLong());
+        Cli.Result fail = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", tmp.resolve("twf").toString());
+        assertEquals(1, fail.code(), fail.toString());
+        assertTrue(fail.err().contains("twice.jsonl: line 2: key 'text' given twice in the line's object, at characters 11 and 26"),
+                fail.err());
+    }
+
     /** A column named with --id-column that the input lacks: every row got a generated id, and the run exited 0. */
     @Test
     void aMissingIdColumnIsAUsageError() throws Exception {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,7 +21,7 @@ class ReadErrorPositionsTest {
     void moreAfterTheObjectNamesItsCharacterInCodePoints() {
         String line = "{\"text\":\"😀😀 party\"} tail";
         assertEquals(21, characterOf(line, "tail"));
-        String error = DatasetReader.afterObject(line.getBytes(StandardCharsets.UTF_8));
+        String error = DatasetReader.objectLineError(line.getBytes(StandardCharsets.UTF_8));
         assertTrue(error.startsWith("more after the JSON object at character 21 of the line"), error);
     }
 
@@ -32,14 +33,48 @@ class ReadErrorPositionsTest {
     @Test
     void moreAfterTheObjectBehindACrSaysLinesEndAtLfAlone() {
         String line = "{\"id\":\"a\",\"text\":\"one\"}\r{\"id\":\"b\",\"text\":\"two\"}\r";
-        String error = DatasetReader.afterObject(line.getBytes(StandardCharsets.UTF_8));
+        String error = DatasetReader.objectLineError(line.getBytes(StandardCharsets.UTF_8));
         assertEquals("more after the JSON object at character 25 of the line (JSON Lines holds one object per line; a \\r before "
                 + "it: JSON Lines lines end at \\n alone, so records separated by \\r alone are one line; convert the file with "
                 + "tr '\\r' '\\n')", error);
         // a \r that ends the line, or white space without one, says nothing of it
-        assertEquals(null, DatasetReader.afterObject("{\"a\":1}\r".getBytes(StandardCharsets.UTF_8)));
+        assertEquals(null, DatasetReader.objectLineError("{\"a\":1}\r".getBytes(StandardCharsets.UTF_8)));
         assertEquals("more after the JSON object at character 9 of the line (JSON Lines holds one object per line)",
-                DatasetReader.afterObject("{\"a\":1} {\"b\":2}".getBytes(StandardCharsets.UTF_8)));
+                DatasetReader.objectLineError("{\"a\":1} {\"b\":2}".getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * A key given twice in one object: Spark's parser kept the last value without a word ({"text":"a","text":"b"} read as
+     * "b"), where pyarrow refuses the row. Found at any depth, with escapes and single quotes read as the parser reads them;
+     * the same key in sibling objects, and a key's name as a value, are no repeat.
+     */
+    @Test
+    void aKeyGivenTwiceInOneObjectNamesTheKeyAndBothCharacters() {
+        assertEquals("key 'text' given twice in the line's object, at characters 9 and 20 of the line (a reader keeps one of "
+                + "its values and loses the other)", scan("{\"id\":1,\"text\":\"a\",\"text\":\"b\"}"));
+        String emoji = "{\"text\":\"😀😀\",\"id\":1,\"id\":2}";
+        assertEquals(characterOf(emoji, "\"id\":2"), 21);
+        assertTrue(scan(emoji).startsWith("key 'id' given twice in the line's object, at characters 14 and 21 "), scan(emoji));
+        assertTrue(scan("{\"id\":1,\"meta\":{\"lang\":\"en\",\"lang\":\"fr\"}}").startsWith(
+                "key 'lang' given twice in an object nested in the line's, at characters 17 and 29 "), "nested");
+        assertTrue(scan("{\"a\":[{\"k\":1},{\"k\":2,\"k\":3}]}").startsWith("key 'k' given twice in an object nested"), "in an array");
+        assertTrue(scan("{\"text\":\"a\",\"\\u0074ext\":\"b\"}").startsWith("key 'text' given twice in the line's object"), "escaped");
+        assertTrue(scan("{'text':'a',\"text\":'b'}").startsWith("key 'text' given twice in the line's object"), "single-quoted");
+        StringBuilder wide = new StringBuilder("{");
+        for (int k = 0; k < 40; k++) {
+            wide.append("\"f").append(k).append("\":").append(k).append(',');
+        }
+        assertEquals(null, scan(wide + "\"f40\":40}"), "40 keys, none twice");
+        assertTrue(scan(wide + "\"f3\":3}").startsWith("key 'f3' given twice"), "in a wide object too");
+        for (String clean : List.of("{\"a\":[{\"k\":1},{\"k\":2}],\"b\":{\"k\":3},\"k\":4}",
+                "{\"text\":\"text\",\"meta\":\"text\",\"list\":[\"text\",\"text\"]}",
+                "{\"text\":\"a, \\\"text\\\": b\",\"n\":{}}", "{\"Text\":\"a\",\"text\":\"b\"}", "{}")) {
+            assertEquals(null, scan(clean), clean);
+        }
+    }
+
+    private static String scan(String line) {
+        return DatasetReader.objectLineError(line.getBytes(StandardCharsets.UTF_8));
     }
 
     @Test
