@@ -145,6 +145,22 @@ class BadInputTest {
         assertEquals(1, JsonlDocuments.read(f, "id", "text").size());
     }
 
+    /** A key given twice kept its last value, the first lost without a word; pyarrow refuses the row, and so does the reader. */
+    @Test
+    void theIdOrTextGivenTwiceIsAnErrorNotItsLastValue(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("twice.jsonl");
+        Files.writeString(f, "{\"id\":\"a\",\"text\":\"one\"}\n{\"id\":\"b\",\"text\":\"two\",\"text\":\"three\"}\n");
+        var e = assertThrows(RuntimeException.class, () -> JsonlDocuments.read(f, "id", "text"));
+        assertTrue(e.getMessage().contains("twice.jsonl line 2: key 'text' given twice in the line's object, the second at "
+                + "character 24 of the line"), e.getMessage());
+        Files.writeString(f, "{\"id\":\"a\",\"id\":null,\"text\":\"one\"}\n");
+        e = assertThrows(RuntimeException.class, () -> JsonlDocuments.read(f, "id", "text"));
+        assertTrue(e.getMessage().contains("line 1: key 'id' given twice"), e.getMessage());
+        // the fields it does not read, and the same key in nested objects, are not its to refuse
+        Files.writeString(f, "{\"id\":\"a\",\"text\":\"one\",\"x\":1,\"x\":2,\"m\":{\"text\":1},\"n\":{\"text\":2}}\n");
+        assertEquals("one", JsonlDocuments.read(f, "id", "text").get(0).text());
+    }
+
     /**
      * A byte that is not UTF-8 was decoded as U+FFFD and the document read as if it were fine: the text changed
      * without a trace. It is now an error naming the file, the line and the byte (CRLF line ends still read).

@@ -21,7 +21,7 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * Reads JSON Lines of documents ({@code {"id": ..., "text": ...}}, other fields ignored; {@code .gz}
- * decompressed). A line that is not such an object fails with the file and line number (an {@link UncheckedIOException}
+ * decompressed). A line that is not such an object, or gives the id or the text twice, fails with the file and line number (an {@link UncheckedIOException}
  * caused by a {@link BadDocumentException}).
  *
  * <pre>{@code
@@ -98,12 +98,23 @@ public final class JsonlDocuments {
     static Document parse(String line, Path file, int lineNo, String idField, String textField) throws IOException {
         String id = null;
         String text = null;
+        boolean idSeen = false;
+        boolean textSeen = false;
         try (JsonParser p = JSON.createParser(line)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new BadDocumentException(file, lineNo, "expected a JSON object", null);
             }
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
+                // a key given twice kept its last value, the first lost without a word (pyarrow refuses the row, and the
+                // Spark reader sets it aside): the two fields read here are refused, as the others are not read
+                if (name.equals(idField) ? idSeen : name.equals(textField) && textSeen) {
+                    throw new BadDocumentException(file, lineNo, "key '" + name + "' given twice in the line's object, the "
+                            + "second at character " + (line.codePointCount(0, (int) p.currentTokenLocation().getCharOffset()) + 1)
+                            + " of the line (a reader keeps one of its values and loses the other)", null);
+                }
+                idSeen |= name.equals(idField);
+                textSeen |= name.equals(textField);
                 JsonToken v = p.nextToken();
                 if (name.equals(idField) && v != JsonToken.VALUE_NULL) {
                     id = v.isScalarValue() ? p.getValueAsString() : null;
