@@ -115,6 +115,41 @@ class DistillTest {
                 && !((String) bad.getAs("error")).contains("--truncate-prompts"), bad.toString());
     }
 
+    /**
+     * The README's load recipe reads the Parquet output: Hugging Face datasets types a column from the first file it reads,
+     * so a JSON Lines part file whose errors (or conversations) are all null types it null and a later value fails the load.
+     * Each Parquet part file, one whose rows all failed and one whose rows all succeeded, must carry the typed columns.
+     */
+    @Test
+    void sftParquetPartFilesEachCarryTheTypedColumnsThatAreAllNullInThem() throws Exception {
+        SparkSession spark = TestSpark.session();
+        Path in = tmp.resolve("sft-parts");
+        Files.createDirectories(in);
+        Files.write(in.resolve("a.jsonl"), List.of(JSON.writeValueAsString(Map.of("id", "ok", "prompt", PROMPTS.get(0)))),
+                StandardCharsets.UTF_8);
+        Files.write(in.resolve("b.jsonl"), List.of(JSON.writeValueAsString(Map.of("id", "long", "prompt",
+                "Lily saw a big dog. ".repeat(600)))), StandardCharsets.UTF_8);
+        Path out = tmp.resolve("sft-parts-out");
+        Cli.Result r = Cli.run("distill", "sft", "--no-progress", "--teacher", model().toString(), "--threads", "2", "--prompts",
+                in.toString(), "--output", out.toString(), "--max-tokens", "4", "--format", "parquet");
+        assertEquals(0, r.code(), r.toString());
+        List<Path> parts;
+        try (var files = Files.list(out)) {
+            parts = files.filter(f -> f.getFileName().toString().endsWith(".parquet")).sorted().toList();
+        }
+        assertEquals(2, parts.size(), parts.toString());
+        Set<String> seen = new HashSet<>();
+        for (Path part : parts) {
+            Dataset<Row> one = spark.read().parquet(part.toString());
+            assertEquals(DataTypes.StringType, one.schema().apply("error").dataType(), part.toString());
+            assertEquals("array<struct<role:string,content:string>>", one.schema().apply("messages").dataType().simpleString(),
+                    part.toString());
+            Row row = one.collectAsList().get(0);
+            seen.add(row.getAs("id") + ":" + (row.getAs("error") == null) + ":" + (row.getAs("messages") == null));
+        }
+        assertEquals(Set.of("ok:true:false", "long:false:true"), seen, "one part file all answered, one all failed");
+    }
+
     @Test
     void dpoPairsTheBestAndWorstRatedSamples() throws Exception {
         SparkSession spark = TestSpark.session();
