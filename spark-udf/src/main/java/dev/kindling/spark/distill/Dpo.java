@@ -183,7 +183,8 @@ public final class Dpo implements PipelineStage {
     /**
      * The chosen and rejected candidates: highest and lowest rating (the probability-weighted
      * rating when the judge's answer held none); the earlier sample wins ties; blank samples are left out, and those
-     * whose finish reason is {@code length} when {@code finishReasons} is given (null: none left out for it).
+     * whose finish reason is {@code length} when {@code finishReasons} is given (null: none left out for it); a candidate
+     * with the text of an earlier one takes its rating, so chosen and rejected are never one answer.
      */
     static Row pick(Seq<String> candidates, Seq<Row> judgments, Seq<String> finishReasons, int minRating) {
         if (candidates == null || judgments == null) {
@@ -194,6 +195,9 @@ public final class Dpo implements PipelineStage {
         double hi = Double.NEGATIVE_INFINITY;
         double lo = Double.POSITIVE_INFINITY;
         int rated = 0;
+        // a copy of an earlier answer keeps that answer's rating: a judge that rated the two differently (numbers that
+        // depend on what ran beside them) would otherwise make one answer both chosen and rejected
+        java.util.Map<String, Double> firstRating = new java.util.HashMap<>();
         for (int i = 0; i < candidates.size() && i < judgments.size(); i++) {
             Row j = judgments.apply(i);
             String candidate = candidates.apply(i);
@@ -204,7 +208,7 @@ public final class Dpo implements PipelineStage {
             if (finishReasons != null && i < finishReasons.size() && "length".equals(finishReasons.apply(i))) {
                 continue;
             }
-            double r = rating(j, minRating);
+            double r = firstRating.computeIfAbsent(candidate, c -> rating(j, minRating));
             rated++;
             if (r > hi) {
                 hi = r;

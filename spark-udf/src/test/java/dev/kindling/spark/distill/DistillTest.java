@@ -554,6 +554,21 @@ class DistillTest {
                 .select("reason").as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
     }
 
+    /**
+     * Chosen and rejected are two different answers: a sample with the text of an earlier one is that answer again, so a
+     * judge that rated the two copies differently (a judge whose numbers depend on what it ran beside, as a batched GPU
+     * judge's can) made one answer both chosen and rejected, a pair with no preference in it.
+     */
+    @Test
+    void dpoNeverPairsAnAnswerWithItself() {
+        Row same = Dpo.pick(seq("Two, three and five.", "Two, three and five."), judgments(4.0, 3.0), null, 1);
+        assertEquals(List.of("tied_ratings", 4.0, 4.0), List.of(same.get(4), same.get(2), same.get(3)),
+                "the copy keeps its first rating: one answer, rated alike");
+        Row pair = Dpo.pick(seq("Two, three and five.", "Four.", "Two, three and five."), judgments(5.0, 3.0, 1.0), null, 1);
+        assertEquals(List.of("Two, three and five.", "Four.", 5.0, 3.0, "ok"), List.of(pair.get(0), pair.get(1), pair.get(2),
+                pair.get(3), pair.get(4)));
+    }
+
     private static scala.collection.Seq<String> seq(String... items) {
         return scala.jdk.CollectionConverters.ListHasAsScala(List.of(items)).asScala().toSeq();
     }
