@@ -108,6 +108,7 @@ public final class DistillCommand implements Runnable {
             Generate g = teacherStage();
             // which sampling defaults the teacher's generation_config.json gave (--generation-config auto)
             g.authorsDefaults(run.spark()).ifPresent(d -> run.out().println(spec.name() + ": teacher " + d.describe(g.getModel())));
+            java.util.Optional.ofNullable(teacher.plainTextNote(spec.name())).ifPresent(run.out()::println);
             Sft sft = new Sft(g, teacher.modelName()).setSystemPrompt(teacher.system).setDropTruncated(dropTruncated);
             InferenceProgress progress = InferenceProgress.attach(run, sft::teacherMetrics);
             run.runPipeline(run.readInput(), List.of(sft), out, pipeline);
@@ -218,6 +219,7 @@ public final class DistillCommand implements Runnable {
                     .setRubric(rubric).setMethod(judgeMethod).setMaxTokens(judgeMaxTokens);
             j.loadRubric();
             j.getMethod();
+            java.util.Optional.ofNullable(teacher.plainTextNote(spec.name())).ifPresent(run.out()::println);
             Dpo dpo = new Dpo(g, j, teacher.modelName()).setSystemPrompt(teacher.system).setDropTruncated(dropTruncated);
             InferenceProgress progress = InferenceProgress.attach(run, dpo::teacherMetrics);
             run.runPipeline(run.readInput(), List.of(dpo), out, pipeline);

@@ -92,6 +92,33 @@ public class TeacherOptions {
                 + "give no --system, or a --teacher-tokenizer with a chat template");
     }
 
+    /**
+     * Why the teacher reads its prompts as plain text (--chat off, or auto on a local model or tokenizer without a chat
+     * template), or null when it reads them through a template or that is known only where the executors open it (a remote
+     * model). Its answers then continue the prompts' text, which the rows record as user and assistant turns: a student
+     * trained on them through its own chat template learns to continue a user's text, so the run says so.
+     */
+    public String plainTextPrompts() {
+        Prompts.Chat mode = Prompts.Chat.parse(chat);
+        if (mode == Prompts.Chat.OFF) {
+            return "--chat off";
+        }
+        String vocabulary = tokenizer != null ? tokenizer : teacher;
+        if (mode == Prompts.Chat.ON || vocabulary == null || vocabulary.contains("://") || vocabulary.startsWith("file:")
+                || !Files.isRegularFile(Path.of(vocabulary))
+                || hasChatTemplate(tokenizer != null ? "--teacher-tokenizer" : "--teacher", vocabulary)) {
+            return null;
+        }
+        return Path.of(vocabulary).getFileName() + " has no chat template, --chat auto";
+    }
+
+    /** The run's line for {@link #plainTextPrompts}, or null. */
+    String plainTextNote(String command) {
+        String why = plainTextPrompts();
+        return why == null ? null : command + ": the teacher reads the prompts as plain text (" + why + "): its answers "
+                + "continue them, recorded as user and assistant turns";
+    }
+
     /** Whether the vocabulary file given as {@code option} has a chat template; one that cannot be read is a usage error. */
     private static boolean hasChatTemplate(String option, String vocabulary) {
         Tokenizer t;

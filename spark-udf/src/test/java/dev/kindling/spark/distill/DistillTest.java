@@ -78,6 +78,9 @@ class DistillTest {
         Cli.Result r = Cli.run("distill", "sft", "--no-progress", "--teacher", model().toString(), "--threads", "2", "--prompts",
                 in.toString(), "--output", out.toString(), "--max-tokens", "10");
         assertEquals(0, r.code(), r.toString());
+        // the rows below record continuations of the prompts as assistant turns: the run says so
+        assertTrue(r.out().contains("sft: the teacher reads the prompts as plain text (stories260K.gguf has no chat template, "
+                + "--chat auto): its answers continue them, recorded as user and assistant turns"), r.out());
         Dataset<Row> back = spark.read().json(out.toString());
         assertEquals(List.of("error", "id", "messages", "model", "prompt", "prompt_id"), List.of(back.schema().fieldNames()));
         assertEquals(DataTypes.createArrayType(MESSAGE, true), back.schema().apply("messages").dataType());
