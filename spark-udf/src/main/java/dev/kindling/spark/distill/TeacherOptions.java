@@ -93,7 +93,7 @@ public class TeacherOptions {
     }
 
     /**
-     * Why the teacher reads its prompts as plain text (--chat off, or auto on a local model or tokenizer without a chat
+     * Why the teacher reads its prompts as plain text (--chat off, or auto on a local model or tokenizer file without a chat
      * template), or null when it reads them through a template or that is known only where the executors open it (a remote
      * model). Its answers then continue the prompts' text, which the rows record as user and assistant turns: a student
      * trained on them through its own chat template learns to continue a user's text, so the run says so.
@@ -105,9 +105,15 @@ public class TeacherOptions {
         }
         String vocabulary = tokenizer != null ? tokenizer : teacher;
         if (mode == Prompts.Chat.ON || vocabulary == null || vocabulary.contains("://") || vocabulary.startsWith("file:")
-                || !Files.isRegularFile(Path.of(vocabulary))
-                || hasChatTemplate(tokenizer != null ? "--teacher-tokenizer" : "--teacher", vocabulary)) {
+                || !Files.isRegularFile(Path.of(vocabulary))) {
             return null;
+        }
+        try {
+            if (hasChatTemplate(tokenizer != null ? "--teacher-tokenizer" : "--teacher", vocabulary)) {
+                return null;
+            }
+        } catch (KindlingException e) {
+            return null; // a file that is no vocabulary is the engine's to report, as it was: this is only a note
         }
         return Path.of(vocabulary).getFileName() + " has no chat template, --chat auto";
     }
