@@ -708,8 +708,9 @@ public final class DatasetReader {
      * refuse the row), or more after the top-level object ({@code {"a":1}{"b":2}}, {@code {"a":1} x}: the parser stops at
      * its closing brace). Characters are counted from 1, in code points. Strings may be single-quoted, as Spark's reader
      * accepts them. A line whose object never closes is left to the parse, which reports it as malformed. One pass over
-     * the line's UTF-8 bytes (the structural characters are ASCII), run on every line: a key costs a small string and a
-     * comparison with the object's earlier keys.
+     * the line's UTF-8 bytes (the structural characters are ASCII), run on every line: a key costs a hash and a
+     * comparison with the object's earlier keys, through a hash table once an object holds {@link #WIDE_OBJECT} keys, so
+     * an object of many keys costs time in proportion to them, not to their square.
      */
     static String objectLineError(byte[] line) {
         if (line == null) {
@@ -724,6 +725,10 @@ public final class DatasetReader {
         // arrays, not strings: a String per key made the scan of 300,000 short lines of 5 keys 3 to 7 times slower
         int[] keys = new int[3 * 16];
         int nKeys = 0;
+        int[] openAt = new int[16];             // per depth: the byte of the object's '{', which names it in wideKeys
+        // the keys of objects of WIDE_OBJECT keys or more, by their object's '{' and their hash: the index of the first key
+        // with that hash (made at the first such object: a line of few keys never makes it)
+        java.util.HashMap<Long, Integer> wideKeys = null;
         for (int i = 0; i < line.length; i++) {
             byte b = line[i];
             if (b == '"' || b == '\'') {
@@ -734,7 +739,23 @@ public final class DatasetReader {
                 if (expectKey) {
                     expectKey = false;
                     int hash = keyHash(line, i, close);
-                    for (int k = firstKey[depth - 1]; k < nKeys; k++) {
+                    int first = firstKey[depth - 1];
+                    int from = first;
+                    if (nKeys - first >= WIDE_OBJECT) {
+                        if (wideKeys == null) {
+                            wideKeys = new java.util.HashMap<>();
+                        }
+                        long object = (long) openAt[depth - 1] << 32;
+                        if (nKeys - first == WIDE_OBJECT) {
+                            for (int k = nKeys - 1; k >= first; k--) { // the earliest of equal hashes last, so it stays
+                                wideKeys.put(object | (keys[3 * k + 2] & 0xffffffffL), k);
+                            }
+                        }
+                        Integer seen = wideKeys.putIfAbsent(object | (hash & 0xffffffffL), nKeys);
+                        // no key of that hash: none to compare; one whose bytes differ (a collision): compare with them all
+                        from = seen == null ? nKeys : sameKey(line, keys[3 * seen], keys[3 * seen + 1], i, close) ? seen : first;
+                    }
+                    for (int k = from; k < nKeys; k++) {
                         if (keys[3 * k + 2] == hash && sameKey(line, keys[3 * k], keys[3 * k + 1], i, close)) {
                             return "key '" + keyOf(line, i, close) + "' given twice in " + (depth == 1 ? TOP_OBJECT
                                     : "an object nested in the line's") + ", at characters " + codePointAt(line, keys[3 * k])
@@ -756,9 +777,11 @@ public final class DatasetReader {
                 if (depth > inObject.length) {
                     inObject = Arrays.copyOf(inObject, depth * 2);
                     firstKey = Arrays.copyOf(firstKey, depth * 2);
+                    openAt = Arrays.copyOf(openAt, depth * 2);
                 }
                 inObject[depth - 1] = b == '{';
                 firstKey[depth - 1] = nKeys;
+                openAt[depth - 1] = i;
                 expectKey = b == '{';
             } else if (b == ',') {
                 expectKey = depth > 0 && inObject[depth - 1];
@@ -785,6 +808,12 @@ public final class DatasetReader {
         }
         return null;
     }
+
+    /**
+     * The keys an object holds before {@link #objectLineError} looks its further keys up in a hash table rather than
+     * comparing each with every earlier one: a line of a few keys, the usual one, makes no table.
+     */
+    static final int WIDE_OBJECT = 32;
 
     /** Where {@link #objectLineError} finds a top-level key given twice: "key 'id' given twice in the line's object". */
     static final String TOP_OBJECT = "the line's object";

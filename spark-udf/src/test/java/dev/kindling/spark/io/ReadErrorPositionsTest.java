@@ -73,6 +73,30 @@ class ReadErrorPositionsTest {
         }
     }
 
+    /**
+     * An object of more than {@link DatasetReader#WIDE_OBJECT} keys is looked up through a hash table: a repeat is found
+     * wherever it is, keys of one String hash but different bytes ("Aa", "BB") are no repeat, and an object nested in a
+     * wide one, and the wide one's keys after it, are checked as in a narrow one. 20,000 keys are checked as 20,000
+     * lookups (compared each with each, 200 million comparisons).
+     */
+    @Test
+    void aWideObjectIsCheckedThroughItsKeysHashes() {
+        assertEquals("Aa".hashCode(), "BB".hashCode());
+        StringBuilder wide = new StringBuilder("{\"Aa\":0,\"BB\":1,");
+        for (int k = 0; k < 20_000; k++) {
+            wide.append("\"f").append(k).append("\":").append(k).append(',');
+        }
+        assertEquals(null, scan(wide + "\"AaBB\":2,\"BBAa\":3}"), "colliding hashes, different keys");
+        assertTrue(scan(wide + "\"BB\":2}").startsWith("key 'BB' given twice in the line's object, at characters 9 and "),
+                scan(wide + "\"BB\":2}"));
+        assertTrue(scan(wide + "\"f19999\":2}").startsWith("key 'f19999' given twice in the line's object"), "the last");
+        assertTrue(scan(wide + "\"n\":{\"f1\":1,\"Aa\":2,\"Aa\":3}}").startsWith("key 'Aa' given twice in an object nested"),
+                "an object nested in a wide one");
+        assertEquals(null, scan(wide + "\"n\":{\"f1\":1,\"Aa\":2},\"m\":0}"), "its keys are its own");
+        assertTrue(scan(wide + "\"n\":{\"f1\":1},\"f7\":0}").startsWith("key 'f7' given twice in the line's object"),
+                "the wide object's keys after a nested one");
+    }
+
     private static String scan(String line) {
         return DatasetReader.objectLineError(line.getBytes(StandardCharsets.UTF_8));
     }
