@@ -46,7 +46,7 @@ class StageParamsTest {
     @Test
     void everyInferenceParamHasAGetter() throws Exception {
         for (org.apache.spark.ml.param.Params stage : java.util.List.<org.apache.spark.ml.param.Params>of(
-                new Generate().setModel("m.gguf").setStop("x"), new Score().setModel("m.gguf"),
+                new Generate().setModel("m.gguf").setStop("x").setStopTokenIds(new int[] {1, 2}), new Score().setModel("m.gguf"),
                 new dev.kindling.spark.inference.Embed().setModel("m.gguf"), new Judge().setModel("m.gguf"))) {
             for (org.apache.spark.ml.param.Param<?> param : stage.params()) {
                 if (!stage.isDefined(param)) {
@@ -55,7 +55,8 @@ class StageParamsTest {
                 String getter = "get" + Character.toUpperCase(param.name().charAt(0)) + param.name().substring(1);
                 Object got = stage.getClass().getMethod(getter).invoke(stage);
                 Object value = stage.getOrDefault(param);
-                assertTrue(value instanceof Object[] a ? java.util.Arrays.equals(a, (Object[]) got) : value.equals(got),
+                assertTrue(value instanceof Object[] a ? java.util.Arrays.equals(a, (Object[]) got)
+                        : value instanceof int[] ids ? java.util.Arrays.equals(ids, (int[]) got) : value.equals(got),
                         stage.getClass().getSimpleName() + "." + getter + "() = " + got + ", the param holds " + value);
             }
         }
