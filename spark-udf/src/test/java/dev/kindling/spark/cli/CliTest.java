@@ -493,17 +493,26 @@ class CliTest {
         'F', (byte) 0xFC, 'h', 'r', 'e', 'r', '"', '}', '\n'};
 
     /**
-     * An unreadable row has the same id in --rejected as in the quarantine, the one the input gave it (null for a line
-     * that is not UTF-8): --rejected held the id the reader made for it, which the input and the quarantine do not hold.
+     * Rows a, b and c of ids.jsonl: a readable, b not UTF-8 (no id can be read), c with more after its object (its own id
+     * read): the ids of unreadable rows in --rejected, --keep-rejected and the quarantine.
      */
-    @Test
-    void anUnreadableRowHasTheSameIdInRejectedAndTheQuarantine() throws Exception {
+    private Path readableAndTwoUnreadableRows() throws java.io.IOException {
         Path in = tmp.resolve("ids.jsonl");
         try (OutputStream os = Files.newOutputStream(in)) {
             os.write("{\"id\":\"a\",\"text\":\"ok\"}\n".getBytes(StandardCharsets.UTF_8));
             os.write(LATIN1_ROW_B);
             os.write("{\"id\":\"c\",\"text\":\"ok\"} trailing\n".getBytes(StandardCharsets.UTF_8));
         }
+        return in;
+    }
+
+    /**
+     * An unreadable row has the same id in --rejected as in the quarantine, the one the input gave it (null for a line
+     * that is not UTF-8): --rejected held the id the reader made for it, which the input and the quarantine do not hold.
+     */
+    @Test
+    void anUnreadableRowHasTheSameIdInRejectedAndTheQuarantine() throws Exception {
+        Path in = readableAndTwoUnreadableRows();
         Path out = tmp.resolve("ids-out");
         Path rejected = tmp.resolve("ids-rejected");
         Cli.Result r = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", out.toString(), "--on-error", "quarantine",
@@ -530,12 +539,7 @@ class CliTest {
      */
     @Test
     void anUnreadableRowHasTheSameIdWithKeepRejectedAsInTheQuarantine() throws Exception {
-        Path in = tmp.resolve("ids.jsonl");
-        try (OutputStream os = Files.newOutputStream(in)) {
-            os.write("{\"id\":\"a\",\"text\":\"ok\"}\n".getBytes(StandardCharsets.UTF_8));
-            os.write(LATIN1_ROW_B);
-            os.write("{\"id\":\"c\",\"text\":\"ok\"} trailing\n".getBytes(StandardCharsets.UTF_8));
-        }
+        Path in = readableAndTwoUnreadableRows();
         Path out = tmp.resolve("ids-out");
         Cli.Result r = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", out.toString(), "--on-error", "quarantine",
                 "--keep-rejected");
