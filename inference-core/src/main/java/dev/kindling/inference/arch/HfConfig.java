@@ -27,14 +27,15 @@ public final class HfConfig {
     }
 
     public static HfConfig read(Path configJson) {
+        byte[] bytes = ModelFormatException.readAllBytes(configJson);
         try {
-            JsonNode root = new ObjectMapper().readTree(Files.readAllBytes(configJson));
+            JsonNode root = new ObjectMapper().readTree(bytes);
             if (root == null || !root.isObject()) {
                 throw new ModelFormatException(configJson, "not a JSON object");
             }
             return new HfConfig(configJson, root);
         } catch (IOException e) {
-            throw new ModelFormatException(configJson, "cannot read: " + e.getMessage(), e);
+            throw new ModelFormatException(configJson, "not JSON: " + e.getMessage(), e);
         }
     }
 

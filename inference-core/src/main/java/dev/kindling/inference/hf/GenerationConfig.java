@@ -47,11 +47,12 @@ public record GenerationConfig(boolean doSample, float temperature, int topK, fl
         if (!Files.isRegularFile(p)) {
             return Optional.empty();
         }
+        byte[] bytes = ModelFormatException.readAllBytes(p);
         JsonNode j;
         try {
-            j = new ObjectMapper().readTree(Files.readAllBytes(p));
+            j = new ObjectMapper().readTree(bytes);
         } catch (IOException e) {
-            throw new ModelFormatException(p, "cannot read: " + e.getMessage(), e);
+            throw new ModelFormatException(p, "not JSON: " + e.getMessage(), e);
         }
         if (j == null || !j.isObject()) {
             throw new ModelFormatException(p, "not a JSON object");
@@ -88,11 +89,7 @@ public record GenerationConfig(boolean doSample, float temperature, int topK, fl
         if (!Files.isDirectory(model) || !Files.isRegularFile(p)) {
             return java.util.Map.of();
         }
-        try {
-            return samplingDefaults(Files.readAllBytes(p), p);
-        } catch (IOException e) {
-            throw new ModelFormatException(p, "cannot read: " + e.getMessage(), e);
-        }
+        return samplingDefaults(ModelFormatException.readAllBytes(p), p);
     }
 
     /**

@@ -433,4 +433,29 @@ public class HfDirectoryTest {
         e = assertThrows(ModelFormatException.class, () -> Engine.open(model, EngineOptions.defaults()));
         assertTrue(e.getMessage().contains("model_type mamba is not supported"), e.getMessage());
     }
+
+    /**
+     * A config file that is not JSON says so, and one that cannot be read says why, with the file named: both were
+     * "cannot read: " and Jackson's or the I/O error's bare message, which for a missing file is the path alone.
+     */
+    @Test
+    void configFilesThatAreNotJsonOrCannotBeReadSaySo() throws Exception {
+        Path model = dir.resolve("m");
+        TinyArchs.write(TinyArchs.byName("qwen2"), model, null);
+        Files.writeString(model.resolve("generation_config.json"), "{\"temperature\": 0.6,");
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> GenerationConfig.read(model));
+        assertTrue(e.getMessage().startsWith(model.resolve("generation_config.json") + ": not JSON: "), e.getMessage());
+        e = assertThrows(ModelFormatException.class, () -> GenerationConfig.samplingDefaults(model));
+        assertTrue(e.getMessage().startsWith(model.resolve("generation_config.json") + ": not JSON: "), e.getMessage());
+        Files.delete(model.resolve("generation_config.json"));
+
+        Path config = model.resolve("config.json");
+        Files.writeString(config, "not json");
+        e = assertThrows(ModelFormatException.class, () -> Engine.open(model, EngineOptions.defaults()));
+        assertTrue(e.getMessage().startsWith(config + ": not JSON: "), e.getMessage());
+        Files.delete(config);
+        Files.createDirectory(config);
+        e = assertThrows(ModelFormatException.class, () -> dev.kindling.inference.arch.HfConfig.read(config));
+        assertTrue(e.getMessage().startsWith(config + ": cannot read: java.io.IOException"), e.getMessage());
+    }
 }

@@ -293,14 +293,12 @@ public final class HfTokenizerJson {
             return null;
         }
         try {
-            JsonScanner js = new JsonScanner(Files.readAllBytes(cfg));
+            JsonScanner js = new JsonScanner(ModelFormatException.readAllBytes(cfg));
             JsonNode n = js.tree();
             if (js.peek() != -1) {
                 throw js.error("unexpected data after the JSON value");
             }
             return JsonField.of(cfg, n, "").object();
-        } catch (IOException e) {
-            throw new ModelFormatException(cfg, "cannot read: " + e, e);
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(cfg, "malformed JSON: " + e.getMessage(), e);
         }

@@ -60,12 +60,7 @@ public final class Llama2cTokenizerFile {
     }
 
     public static SpmTokenizer read(Path path) {
-        byte[] data;
-        try {
-            data = Files.readAllBytes(path);
-        } catch (IOException e) {
-            throw new ModelFormatException(path, "cannot read: " + e, e);
-        }
+        byte[] data = ModelFormatException.readAllBytes(path);
         ByteBuffer b = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
         if (b.remaining() < 4) {
             throw new ModelFormatException(path, "llama2.c tokenizer: file too short for max_token_length");

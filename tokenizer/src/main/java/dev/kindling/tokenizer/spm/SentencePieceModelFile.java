@@ -101,13 +101,7 @@ public final class SentencePieceModelFile {
     }
 
     public static SpmTokenizer read(Path path) {
-        byte[] data;
-        try {
-            data = Files.readAllBytes(path);
-        } catch (IOException e) {
-            throw new ModelFormatException(path, "cannot read: " + e, e);
-        }
-        return build(path, parse(path, data));
+        return build(path, parse(path, ModelFormatException.readAllBytes(path)));
     }
 
     /** Parses the ModelProto; every error names the message and field (and the piece index) where it happened. */
