@@ -50,7 +50,8 @@ import org.apache.spark.sql.types.StructType;
  * the few earlier documents in one, as {@code --against} does, and the text, zstd-compressed, is far smaller than a set
  * of 8 bytes a shingle (version 1's index of 37.5 MB of texts took 54 MB, this one 16 MB). Parquet reads a column only
  * where it is used: a run reads the band keys once, to find the documents that share a bucket with a new one, and the
- * texts once, in the check, where those of the documents in a candidate pair are shingled.
+ * texts of those in a candidate pair, in the check, by their {@link #ORD} ({@code MinHashDedup.EarlierTexts}): only
+ * the pages ({@link #TEXT_PAGE_ROWS}) that hold them.
  */
 public record EarlierIndex(String path, String label, JsonNode manifest) {
     static final String FORMAT = "kindling-dedup-index";
@@ -72,6 +73,11 @@ public record EarlierIndex(String path, String label, JsonNode manifest) {
      * numbers the documents by instead of sorting them again.
      */
     static final String ORD = "ord";
+    /**
+     * The most rows of a page of a part: the fewest texts a run reads to find one earlier document's (pages also end at
+     * Parquet's 1 MB, a thousand texts of about a kilobyte).
+     */
+    static final int TEXT_PAGE_ROWS = 1_000;
     /** An exact dedup part's manifest entry: true when no key is there twice. */
     static final String UNIQUE_KEYS = "unique_keys";
 
@@ -285,8 +291,10 @@ public record EarlierIndex(String path, String label, JsonNode manifest) {
                 continue;
             }
             String at = new Path(dir, s.name()).toString();
-            // zstd: the texts are most of an index, and compress to about a third of their size
-            rows.write().option("compression", "zstd").parquet(at);
+            // zstd: the texts are most of an index, and compress to about a third of their size. Pages of at most
+            // TEXT_PAGE_ROWS rows (Parquet's default is 20,000): a run reads the texts of the few earlier documents in a
+            // candidate pair by their ORD, the order the part is stored in, and Parquet skips every page that holds none
+            rows.write().option("compression", "zstd").option("parquet.page.row.count.limit", TEXT_PAGE_ROWS).parquet(at);
             ObjectNode part = parts.putObject(s.name());
             for (Map.Entry<String, Object> p : params.entrySet()) {
                 part.putPOJO(p.getKey(), p.getValue());

@@ -455,6 +455,7 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         // the earlier documents by vertex (EARLIER_V, EARLIER_ID: the id as the new ids' type, EarlierIndex.TEXT), read for
         // those in a candidate pair or a cluster only; the vertices are numbered below every rank (ranks are never negative)
         Dataset<Row> earlierByVertex = null;
+        EarlierTexts earlierTexts = null;
         LongAccumulator signedEarlier = ctx.spark().sparkContext().longAccumulator("kindling minhash earlier documents");
         Dataset<Row> allKeys = keys;
         if (!entries.isEmpty()) {
@@ -479,6 +480,7 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
                 Column v = col(EarlierIndex.ORD).plus(lit(Long.MIN_VALUE));
                 allKeys = keys.union(shared.select(col("key"), col("order"), v.as("v")));
                 earlierByVertex = e.select(v.as(EARLIER_V), earlierId, col(EarlierIndex.TEXT));
+                earlierTexts = new EarlierTexts(e, null, earlierId);
             } else {
                 // otherwise one sort of those few
                 String[] entry = {EARLIER_SOURCE, EarlierIndex.ORD};
@@ -495,6 +497,7 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
                 }
                 allKeys = keys.union(shared.join(places, entry).select(col("key"), col("order"), col(EARLIER_V).as("v")));
                 earlierByVertex = e.join(places, entry).select(col(EARLIER_V), earlierId, col(EarlierIndex.TEXT));
+                earlierTexts = new EarlierTexts(e, places, earlierId);
             }
         }
         long t2 = lap(phases, "signatures", t1);
@@ -508,19 +511,25 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         Dataset<Row> candidates = Lineage.cut(pairs.distinct());
         long t3 = lap(phases, "candidates", t2);
 
+        Dataset<Row> involved = candidates.select(col("a").as("v")).union(candidates.select(col("b").as("v"))).distinct();
+        // the earlier documents in a candidate pair (all that can be in a cluster), read by their places while they are few
+        Dataset<Row> earlierInPairs = earlierByVertex;
+        if (earlierByVertex != null && 2 * made.value() <= TEXT_READ_MAX_DOCUMENTS) {
+            earlierInPairs = earlierTexts.only(involved.where(col("v").lt(0)));
+        }
         Dataset<Row> edges = candidates;
         if (getVerify()) {
-            Dataset<Row> involved = candidates.select(col("a").as("v")).union(candidates.select(col("b").as("v"))).distinct();
             Dataset<Row> involvedTexts = texts.join(involved, texts.col(rank).equalTo(involved.col("v")), "left_semi");
             if (earlierByVertex != null) {
                 // the texts of the earlier documents in a candidate pair, shingled as the new ones are (an index's text
-                // column is read here only); they are at most twice the pairs the buckets made
+                // column is read here only, those pages of it that hold them while they are few: EarlierTexts.only); they
+                // are at most twice the pairs the buckets made
                 Dataset<Row> involvedEarlier = involved.where(col("v").lt(0));
                 if (2 * made.value() <= BROADCAST_MAX_LABELS) {
                     involvedEarlier = functions.broadcast(involvedEarlier);
                 }
-                involvedTexts = involvedTexts.union(earlierByVertex
-                        .join(involvedEarlier, earlierByVertex.col(EARLIER_V).equalTo(involvedEarlier.col("v")), "left_semi")
+                involvedTexts = involvedTexts.union(earlierInPairs
+                        .join(involvedEarlier, earlierInPairs.col(EARLIER_V).equalTo(involvedEarlier.col("v")), "left_semi")
                         .select(EARLIER_V, EarlierIndex.TEXT));
             }
             Dataset<Row> sets = Lineage.cut(involvedTexts.mapPartitions(new ShingleSets(p.ngram(), norm), Encoders.row(SETS)));
@@ -547,7 +556,7 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         if (earlierByVertex != null) {
             // a cluster rooted at an earlier document (the smallest vertex) names the smallest earlier id in it
             Dataset<Row> earlierMembers = labels.where(col(CC_VERTEX).lt(0));
-            Dataset<Row> earlierIds = earlierByVertex.select(col(EARLIER_V), col(EARLIER_ID));
+            Dataset<Row> earlierIds = earlierInPairs.select(col(EARLIER_V), col(EARLIER_ID));
             Dataset<Row> earlierRoots = earlierIds.join(broadcast ? functions.broadcast(earlierMembers) : earlierMembers,
                             earlierIds.col(EARLIER_V).equalTo(earlierMembers.col(CC_VERTEX)))
                     .groupBy(CC_ROOT).agg(functions.min(EARLIER_ID).as("_kd_root_id"));
@@ -618,6 +627,43 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
      * The entries of several earlier sources as one, each tagged with its place in {@code parts} ({@link
      * #EARLIER_SOURCE}): their ids must be of one type, as the earlier documents are ordered by id.
      */
+    /**
+     * The most earlier documents in candidate pairs whose texts are read by their places ({@link EarlierTexts#only}); the
+     * texts of more are read in full, as before. A bound on the filter Spark plans and gives to Parquet, one value each.
+     */
+    static final long TEXT_READ_MAX_DOCUMENTS = 50_000;
+
+    /**
+     * The earlier documents' texts by vertex: {@code docs} (the entries, by {@link #EARLIER_SOURCE} and {@link
+     * EarlierIndex#ORD}) and, unless they are one index's numbered in its own order, the {@code places} that number them.
+     */
+    private record EarlierTexts(Dataset<Row> docs, Dataset<Row> places, Column earlierId) {
+        /**
+         * The texts of the earlier vertices in {@code involved} only, filtered by their {@link EarlierIndex#ORD}s before
+         * anything else: an index is stored in that order, and Parquet skips the pages of its text column that hold none of
+         * them (the filter reaches the scan through the union of the sources, each of which is one literal). Without it a
+         * run against an index read and decompressed the whole text column, all the earlier texts, for the few in a pair.
+         */
+        Dataset<Row> only(Dataset<Row> involved) {
+            Dataset<Row> wanted = places == null
+                    ? involved.select(lit(0).as(EARLIER_SOURCE), col("v").minus(lit(Long.MIN_VALUE)).as(EarlierIndex.ORD))
+                    : involved.join(places, involved.col("v").equalTo(places.col(EARLIER_V))).select(EARLIER_SOURCE, EarlierIndex.ORD);
+            Map<Integer, List<Long>> bySource = new java.util.TreeMap<>();
+            for (Row r : wanted.collectAsList()) {
+                bySource.computeIfAbsent(r.getInt(0), k -> new ArrayList<>()).add(r.getLong(1));
+            }
+            Column keep = lit(false);
+            for (Map.Entry<Integer, List<Long>> s : bySource.entrySet()) {
+                keep = keep.or(col(EARLIER_SOURCE).equalTo(s.getKey()).and(col(EarlierIndex.ORD).isin(s.getValue().toArray())));
+            }
+            Dataset<Row> kept = docs.where(keep);
+            if (places == null) {
+                return kept.select(col(EarlierIndex.ORD).plus(lit(Long.MIN_VALUE)).as(EARLIER_V), earlierId, col(EarlierIndex.TEXT));
+            }
+            return kept.join(places, new String[] {EARLIER_SOURCE, EarlierIndex.ORD}).select(col(EARLIER_V), earlierId, col(EarlierIndex.TEXT));
+        }
+    }
+
     private static EarlierCorpus union(List<EarlierCorpus> parts) {
         EarlierCorpus first = parts.get(0);
         org.apache.spark.sql.types.DataType type = first.docs().schema().apply(EarlierIndex.ID).dataType();
