@@ -66,6 +66,17 @@ public final class FormAlignment {
         return new FormAlignment(f.normalized, st, en, text.length());
     }
 
+    /**
+     * A normalization whose input ranges the caller worked out (a SentencePiece character map): {@code start[u]} and
+     * {@code end[u]} are the input range of the character at UTF-16 index {@code u} of {@code normalized}.
+     */
+    public static FormAlignment ofRanges(String normalized, int[] start, int[] end, int inputLength) {
+        if (start.length != normalized.length() || end.length != normalized.length()) {
+            throw new IllegalArgumentException("one range per UTF-16 unit of the normalized text");
+        }
+        return new FormAlignment(normalized, start, end, inputLength);
+    }
+
     private static int end(String text, int charStart) {
         return charStart + Character.charCount(text.codePointAt(charStart));
     }

@@ -6,6 +6,7 @@ import dev.kindling.formats.ModelFormatException;
 import dev.kindling.tokenizer.ChatTemplate;
 import dev.kindling.tokenizer.EndOfGeneration;
 import dev.kindling.tokenizer.hf.HfTokenizerJson;
+import dev.kindling.tokenizer.normalize.PrecompiledCharsMap;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -25,8 +26,9 @@ import java.util.Map;
  * generated code): {@code pieces} (piece, score, type), {@code trainer_spec} (model_type, byte_fallback, bos_id,
  * eos_id) and {@code normalizer_spec} (precompiled_charsmap, add_dummy_prefix, remove_extra_whitespaces,
  * escape_whitespaces). A BPE or UNIGRAM model becomes an {@link SpmTokenizer} with
- * {@link SpmTokenizer.Algorithm#SENTENCEPIECE}. What the sentencepiece library would apply and Kindling does not
- * implement is refused, naming the field: a normalizer with a character map ({@code nmt_nfkc} and the like),
+ * {@link SpmTokenizer.Algorithm#SENTENCEPIECE}; a character map ({@code nmt_nfkc}, {@code nfkc_cf}, a rule TSV) is read
+ * by {@link PrecompiledCharsMap} and applied as sentencepiece applies it ({@link CharsMapNormalizer}). What the
+ * sentencepiece library would apply and Kindling does not implement is refused, naming the field: a denormalizer,
  * {@code treat_whitespace_as_suffix}, unused pieces in a BPE model, and the WORD and CHAR model types.
  *
  * <p>A {@code tokenizer_config.json} beside the file is read as transformers' LlamaTokenizer reads it: BOS/EOS texts,
@@ -70,7 +72,7 @@ public final class SentencePieceModelFile {
 
     /** What the file says, before it becomes a tokenizer (the field defaults are sentencepiece_model.proto's). */
     record Model(String[] pieces, float[] scores, int[] types, int modelType, boolean byteFallback, int bosId, int eosId,
-            boolean treatWhitespaceAsSuffix, String normalizerName, int charsmapBytes, boolean addDummyPrefix,
+            boolean treatWhitespaceAsSuffix, String normalizerName, byte[] charsmap, boolean addDummyPrefix,
             boolean removeExtraWhitespaces, boolean escapeWhitespaces, int denormalizerCharsmapBytes) {}
 
     /**
@@ -110,7 +112,7 @@ public final class SentencePieceModelFile {
         List<Float> scores = new ArrayList<>();
         List<Integer> types = new ArrayList<>();
         int[] trainer = {UNIGRAM, 0, 1, 2, 0}; // model_type, byte_fallback, bos_id, eos_id, treat_whitespace_as_suffix
-        Object[] normalizer = {"", 0, true, true, true}; // name, charsmap bytes, add_dummy_prefix, remove_extra_ws, escape
+        Object[] normalizer = {"", new byte[0], true, true, true}; // name, charsmap, add_dummy_prefix, remove_extra_ws, escape
         int[] denormalizerCharsmap = {0};
         boolean[] specs = new boolean[2]; // trainer_spec, normalizer_spec seen
         String where = "ModelProto";
@@ -143,9 +145,9 @@ public final class SentencePieceModelFile {
                     case DENORMALIZER_SPEC -> {
                         where = "denormalizer_spec";
                         int old = enter(in, tag, where);
-                        Object[] denorm = {"", 0, true, true, true};
+                        Object[] denorm = {"", new byte[0], true, true, true};
                         readNormalizerSpec(in, denorm, where);
-                        denormalizerCharsmap[0] = (int) denorm[1];
+                        denormalizerCharsmap[0] = ((byte[]) denorm[1]).length;
                         in.popLimit(old);
                     }
                     default -> in.skipField(tag);
@@ -173,7 +175,7 @@ public final class SentencePieceModelFile {
         }
         return new Model(pieces.toArray(String[]::new), sc, types.stream().mapToInt(Integer::intValue).toArray(),
                 trainer[0], trainer[1] != 0, trainer[2], trainer[3], trainer[4] != 0, (String) normalizer[0],
-                (int) normalizer[1], (boolean) normalizer[2], (boolean) normalizer[3], (boolean) normalizer[4],
+                (byte[]) normalizer[1], (boolean) normalizer[2], (boolean) normalizer[3], (boolean) normalizer[4],
                 denormalizerCharsmap[0]);
     }
 
@@ -262,7 +264,7 @@ public final class SentencePieceModelFile {
                 }
                 case NORMALIZER_CHARSMAP -> {
                     expectWireType(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, where + ".precompiled_charsmap");
-                    spec[1] = in.readByteArray().length;
+                    spec[1] = in.readByteArray();
                 }
                 case NORMALIZER_ADD_DUMMY_PREFIX, NORMALIZER_REMOVE_EXTRA_WHITESPACES, NORMALIZER_ESCAPE_WHITESPACES -> {
                     expectWireType(tag, WireFormat.WIRETYPE_VARINT, where);
@@ -315,10 +317,14 @@ public final class SentencePieceModelFile {
             String type = m.modelType() >= 1 && m.modelType() <= 4 ? MODEL_TYPES[m.modelType()] : String.valueOf(m.modelType());
             throw error(path, "trainer_spec.model_type " + type + " is not supported (supported: BPE, UNIGRAM)");
         }
-        if (m.charsmapBytes() > 0) {
-            throw error(path, "normalizer_spec.precompiled_charsmap: the \"" + m.normalizerName() + "\" normalizer ("
-                    + m.charsmapBytes() + " bytes of character map) is not supported; only models without one "
-                    + "(normalizer \"identity\") are");
+        PrecompiledCharsMap charsMap = null;
+        if (m.charsmap().length > 0) {
+            try {
+                charsMap = PrecompiledCharsMap.parse(m.charsmap());
+            } catch (PrecompiledCharsMap.Corrupt e) {
+                throw error(path, "normalizer_spec.precompiled_charsmap (the \"" + m.normalizerName() + "\" normalizer, "
+                        + m.charsmap().length + " bytes) is not a character map: " + e.getMessage());
+            }
         }
         if (m.denormalizerCharsmapBytes() > 0) {
             throw error(path, "denormalizer_spec.precompiled_charsmap (" + m.denormalizerCharsmapBytes()
@@ -347,7 +353,7 @@ public final class SentencePieceModelFile {
         return new SpmTokenizer(new SpmTokenizer.Spec(nameOf(path), SpmTokenizer.Algorithm.SENTENCEPIECE, pieces,
                 m.scores(), types, bos, eos, unk, EndOfGeneration.ids(pieces, eos, -1, -1, -1, -1, -1), addBos, addEos,
                 m.addDummyPrefix(), template, null, null, m.removeExtraWhitespaces(), m.escapeWhitespaces(),
-                m.byteFallback(), m.modelType() == UNIGRAM));
+                m.byteFallback(), m.modelType() == UNIGRAM, charsMap));
     }
 
     private static int specialId(Path path, int id, int n, String field) {

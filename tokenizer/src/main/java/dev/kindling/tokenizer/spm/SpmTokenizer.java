@@ -8,6 +8,8 @@ import dev.kindling.tokenizer.bpe.BpeMerger;
 import dev.kindling.tokenizer.bpe.IntBuffer;
 import dev.kindling.tokenizer.bpe.PairTable;
 import dev.kindling.tokenizer.bpe.Workspace;
+import dev.kindling.tokenizer.normalize.PrecompiledCharsMap;
+import dev.kindling.tokenizer.offsets.FormAlignment;
 import dev.kindling.tokenizer.text.StringTrie;
 import dev.kindling.tokenizer.unigram.UnigramModel;
 import dev.kindling.tokenizer.text.Utf8;
@@ -79,6 +81,8 @@ public final class SpmTokenizer extends AbstractTokenizer {
     private final boolean removeExtraWhitespaces;
     private final boolean escapeWhitespaces;
     private final boolean byteFallback;
+    /** SENTENCEPIECE with a character map in its normalizer spec; null without one (and for the other algorithms). */
+    private final CharsMapNormalizer charsMapNormalizer;
     /** SENTENCEPIECE with model type UNIGRAM: segments instead of the merger; null for BPE. */
     private final UnigramModel unigram;
     private final boolean[] rstrip;
@@ -89,19 +93,21 @@ public final class SpmTokenizer extends AbstractTokenizer {
      * {@code removeExtraWhitespaces}, {@code escapeWhitespaces} and {@code byteFallback} are read by
      * {@link Algorithm#SENTENCEPIECE} only (the others escape spaces and fall back to bytes always), and so is
      * {@code unigram}: a sentencepiece UNIGRAM model, each stretch between user-defined pieces segmented by
-     * {@link UnigramModel}'s Viterbi over the normal pieces' scores instead of merged.
+     * {@link UnigramModel}'s Viterbi over the normal pieces' scores instead of merged; and so is {@code charsMap},
+     * the normalizer spec's character map (null: none), which {@link CharsMapNormalizer} applies.
      */
     public record Spec(String name, Algorithm algorithm, String[] pieces, float[] scores, int[] types,
             int bosId, int eosId, int unkId, int[] stopIds, boolean addBos, boolean addEos,
             boolean addSpacePrefix, ChatTemplate chatTemplate, int[] rstripIds, int[] lstripIds,
-            boolean removeExtraWhitespaces, boolean escapeWhitespaces, boolean byteFallback, boolean unigram) {
+            boolean removeExtraWhitespaces, boolean escapeWhitespaces, boolean byteFallback, boolean unigram,
+            PrecompiledCharsMap charsMap) {
 
         /** A GGUF or llama2.c vocabulary, which has no normalizer spec. */
         public Spec(String name, Algorithm algorithm, String[] pieces, float[] scores, int[] types,
                 int bosId, int eosId, int unkId, int[] stopIds, boolean addBos, boolean addEos,
                 boolean addSpacePrefix, ChatTemplate chatTemplate, int[] rstripIds, int[] lstripIds) {
             this(name, algorithm, pieces, scores, types, bosId, eosId, unkId, stopIds, addBos, addEos, addSpacePrefix,
-                    chatTemplate, rstripIds, lstripIds, false, true, true, false);
+                    chatTemplate, rstripIds, lstripIds, false, true, true, false, null);
         }
     }
 
@@ -208,6 +214,8 @@ public final class SpmTokenizer extends AbstractTokenizer {
         }
         this.specialTrie = StringTrie.build(keys, vals.stream().mapToInt(Integer::intValue).toArray());
         this.userDefinedTrie = StringTrie.build(userKeys, userVals.stream().mapToInt(Integer::intValue).toArray());
+        this.charsMapNormalizer = s.charsMap() != null && algorithm == Algorithm.SENTENCEPIECE ? new CharsMapNormalizer(
+                s.charsMap(), userDefinedTrie, addSpacePrefix, removeExtraWhitespaces, escapeWhitespaces) : null;
         this.rstrip = new boolean[n];
         this.lstrip = new boolean[n];
         if (s.rstripIds() != null) {
@@ -370,14 +378,51 @@ public final class SpmTokenizer extends AbstractTokenizer {
         int head = addSpecialTokens && addsBos() && ids.length > 0 && ids[0] == bosId() ? 1 : 0;
         int tail = addSpecialTokens && algorithm != Algorithm.LLAMA2C && addsEos() && ids.length > head
                 && ids[ids.length - 1] == eosId() ? 1 : 0;
+        // with a character map the tokens are aligned with the mapped text, then taken back to the text through it
+        FormAlignment mapped = charsMapNormalizer == null ? null : charsMapped(t, parseSpecialTokens);
         // llama.cpp puts the space in front of the first fragment and of each one after a special token
-        Encoding e = OffsetAligner.align(this, t, Arrays.copyOfRange(ids, head, ids.length - tail),
+        Encoding e = OffsetAligner.align(this, mapped == null ? t : mapped.normalized(),
+                Arrays.copyOfRange(ids, head, ids.length - tail),
                 addSpacePrefix ? OffsetAligner.Prefix.ALWAYS : OffsetAligner.Prefix.NONE);
         int[] starts = new int[ids.length];
         int[] ends = new int[ids.length];
-        System.arraycopy(e.starts(), 0, starts, head, e.size());
-        System.arraycopy(e.ends(), 0, ends, head, e.size());
+        for (int i = 0; i < e.size(); i++) {
+            int a = e.start(i);
+            int b = e.end(i);
+            starts[head + i] = mapped == null ? a : mapped.start(a, b);
+            ends[head + i] = mapped == null ? b : mapped.end(a, b);
+        }
         return new Encoding(ids, starts, ends);
+    }
+
+    /**
+     * {@code t} through the character map, fragment by fragment as {@link #encodeSentencePiece} splits it: a special
+     * token split off is kept as it is, each character over itself.
+     */
+    private FormAlignment charsMapped(String t, boolean parseSpecial) {
+        StringBuilder out = new StringBuilder(t.length() + 8);
+        IntBuffer starts = new IntBuffer();
+        IntBuffer ends = new IntBuffer();
+        int n = t.length();
+        int start = 0;
+        int i = 0;
+        while (parseSpecial && i < n && !specialTrie.isEmpty()) {
+            long m = specialTrie.longestAt(t, i, n);
+            if (m < 0) {
+                i++;
+                continue;
+            }
+            charsMapNormalizer.mapped(t, start, i, out, starts, ends);
+            int end = i + (int) (m >>> 32);
+            for (; i < end; i++) {
+                out.append(t.charAt(i));
+                starts.add(i);
+                ends.add(i + 1);
+            }
+            start = i;
+        }
+        charsMapNormalizer.mapped(t, start, n, out, starts, ends);
+        return CharsMapNormalizer.alignment(out, starts, ends, n);
     }
 
     @Override
@@ -513,11 +558,14 @@ public final class SpmTokenizer extends AbstractTokenizer {
     }
 
     /**
-     * sentencepiece's normalizer without a character map: with {@code remove_extra_whitespaces} leading and trailing
+     * sentencepiece's normalizer ({@link CharsMapNormalizer} with a character map); without one: with {@code remove_extra_whitespaces} leading and trailing
      * spaces go and runs of spaces become one, then ({@code add_dummy_prefix}) a space goes in front of text that is
      * left, and ({@code escape_whitespaces}) every space becomes U+2581. Only U+0020 is a space here, as there.
      */
     String normalize(String text, int from, int to) {
+        if (charsMapNormalizer != null) {
+            return charsMapNormalizer.normalize(text, from, to);
+        }
         StringBuilder sb = new StringBuilder(to - from + 1);
         if (addSpacePrefix) {
             sb.append(' ');

@@ -37,10 +37,6 @@ class SentencePieceBadInputTest {
 
     @Test
     void whatKindlingDoesNotImplementIsRefusedByField() throws Exception {
-        assertMentions(refused(w -> {
-            w.normalizerName = "nmt_nfkc";
-            w.charsmap = new byte[] {1, 2, 3, 4};
-        }), "normalizer_spec.precompiled_charsmap", "nmt_nfkc", "not supported");
         assertMentions(refused(w -> w.modelType = SentencePieceModelFile.WORD), "trainer_spec.model_type WORD");
         assertMentions(refused(w -> w.modelType = SentencePieceModelFile.CHAR), "trainer_spec.model_type CHAR");
         assertMentions(refused(w -> w.piece("zz", -20, SpmTokenizer.UNUSED)), "pieces[14]", "UNUSED");
