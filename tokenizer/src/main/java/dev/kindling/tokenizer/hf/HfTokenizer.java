@@ -191,6 +191,8 @@ public final class HfTokenizer extends AbstractTokenizer {
         // NFC/NFKC/NFKD: the tokens are aligned with the text in that form, then mapped back as HF maps them
         java.text.Normalizer.Form form = Normalizers.composingForm(normalizer);
         Normalizer beforeForm = Normalizers.charWiseBeforeForm(normalizer); // what the form is given: Lowercase's output
+        // a SentencePiece map first (T5, XLM-R): the tokens are aligned with its output, mapped back as HF maps it
+        Normalizers.Precompiled precompiled = form == null ? Normalizers.leadingPrecompiled(normalizer) : null;
         for (int k = 0; k < marks.size(); k += 4) {
             int s = marks.get(k);
             int e = marks.get(k + 1);
@@ -204,7 +206,8 @@ public final class HfTokenizer extends AbstractTokenizer {
                         ? OffsetAligner.Prefix.NONE : prefixSpace; // Metaspace "first": only the segment at 0
                 String segment = t.substring(s, e);
                 String formInput = beforeForm == null ? segment : beforeForm.normalize(segment);
-                FormAlignment composed = form == null || (formInput.equals(segment) && java.text.Normalizer.isNormalized(segment, form))
+                FormAlignment composed = precompiled != null ? precompiledAlignment(precompiled, segment)
+                        : form == null || (formInput.equals(segment) && java.text.Normalizer.isNormalized(segment, form))
                         ? null : FormAlignment.of(segment, beforeForm, form);
                 Encoding seg = OffsetAligner.align(this, composed == null ? segment : composed.normalized(),
                         java.util.Arrays.copyOfRange(ids, from, to), p, rules);
@@ -222,6 +225,13 @@ public final class HfTokenizer extends AbstractTokenizer {
             trimOffsets(enc, first, ids.length - last, matched);
         }
         return enc;
+    }
+
+    private static FormAlignment precompiledAlignment(Normalizers.Precompiled precompiled, String segment) {
+        IntBuffer cps = new IntBuffer();
+        IntBuffer changes = new IntBuffer();
+        precompiled.changes(segment, cps, changes);
+        return FormAlignment.ofChanges(segment, cps, changes);
     }
 
     /**

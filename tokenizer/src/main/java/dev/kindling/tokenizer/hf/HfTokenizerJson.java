@@ -11,6 +11,7 @@ import dev.kindling.tokenizer.decode.Decoder;
 import dev.kindling.tokenizer.decode.Decoders;
 import dev.kindling.tokenizer.normalize.Normalizer;
 import dev.kindling.tokenizer.normalize.Normalizers;
+import dev.kindling.tokenizer.normalize.PrecompiledCharsMap;
 import dev.kindling.tokenizer.offsets.OffsetAligner;
 import dev.kindling.tokenizer.pretokenize.ByteLevelPreTokenizer;
 import dev.kindling.tokenizer.pretokenize.LiteralPattern;
@@ -759,11 +760,22 @@ public final class HfTokenizerJson {
             case "Precompiled" -> {
                 // an empty or null map is no normalizer: transformers.js exports (opus-mt-*, speecht5) carry null, which
                 // HF's Rust library cannot load but Kindling always has
-                String map = n.get("precompiled_charsmap").nullableString();
+                JsonField field = n.get("precompiled_charsmap");
+                String map = field.nullableString();
                 if (map == null || map.isEmpty()) {
                     yield null;
                 }
-                throw typeField.error("the SentencePiece Precompiled normalizer (precompiled_charsmap) is not supported");
+                byte[] blob;
+                try {
+                    blob = java.util.Base64.getDecoder().decode(map);
+                } catch (IllegalArgumentException e) {
+                    throw field.error("not base64: " + e.getMessage());
+                }
+                try {
+                    yield Normalizers.precompiled(PrecompiledCharsMap.parse(blob));
+                } catch (PrecompiledCharsMap.Corrupt e) {
+                    throw field.error("not a SentencePiece character map (" + blob.length + " bytes): " + e.getMessage());
+                }
             }
             case "Sequence" -> {
                 List<Normalizer> parts = new ArrayList<>();
@@ -776,7 +788,7 @@ public final class HfTokenizerJson {
                 yield parts.isEmpty() ? null : Normalizers.sequence(parts);
             }
             default -> throw typeField.error("\"" + type + "\" is not supported (supported: NFC, NFD, NFKC, NFKD, "
-                    + "Lowercase, Strip, StripAccents, Replace, Prepend, BertNormalizer, Nmt, Sequence)");
+                    + "Lowercase, Strip, StripAccents, Replace, Prepend, BertNormalizer, Nmt, Precompiled, Sequence)");
         };
     }
 

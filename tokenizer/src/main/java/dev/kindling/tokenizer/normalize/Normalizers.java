@@ -1,5 +1,6 @@
 package dev.kindling.tokenizer.normalize;
 
+import dev.kindling.tokenizer.bpe.IntBuffer;
 import dev.kindling.tokenizer.text.HfUnicode;
 import dev.kindling.tokenizer.text.Unicode;
 import java.util.List;
@@ -240,6 +241,96 @@ public final class Normalizers {
     /** HF bert.rs is_control: {@link HfUnicode#isBertControl}. */
     static boolean isBertControl(int c) {
         return HfUnicode.isBertControl(c);
+    }
+
+    /** HF's Precompiled normalizer over a SentencePiece character map ({@link Precompiled}). */
+    public static Normalizer precompiled(PrecompiledCharsMap map) {
+        return new Precompiled(map);
+    }
+
+    /** An extended grapheme cluster, as Rust's unicode-segmentation {@code graphemes(true)} gives them. */
+    private static final Pattern GRAPHEME = Pattern.compile("\\X");
+
+    /**
+     * HF's {@code Precompiled} normalizer, which applies the map as sentencepiece does not: per extended grapheme
+     * cluster, a cluster of under 6 UTF-8 bytes that some key starts is replaced whole by the output of the
+     * <em>shortest</em> such key (what follows that key in the cluster is lost: "ｶﾞ" is 6 bytes and maps per character,
+     * "\uFB01\u0301" loses its accent); any other cluster is mapped character by character, each by the shortest key
+     * it starts with, else kept. sentencepiece takes the longest key at each byte, across clusters. The two agree on
+     * the keys {@code nmt_nfkc} and {@code nfkc_cf} hold for single characters, which are most of them.
+     */
+    public record Precompiled(PrecompiledCharsMap map) implements Normalizer {
+        @Override
+        public String normalize(String s) {
+            StringBuilder sb = new StringBuilder(s.length() + 8);
+            apply(s, sb, null, null);
+            return sb.toString();
+        }
+
+        /**
+         * The output's code points with HF's change for each ({@code NormalizedString::transform}'s: 0 replaces the
+         * next input character, 1 is inserted after the last one taken, -N also removes the N after it), as HF's
+         * Precompiled gives them (tokenizers 0.23): each output character 0, then, when the output has more characters
+         * than what it replaced, its last ones 1, and when it has fewer, the last character given so far (maybe an
+         * earlier one's, when the output is empty) removes the difference. A deletion at the start of a text has no
+         * character to remove it, so the next output character takes its place: HF's offsets shift there, and
+         * Kindling's with them.
+         */
+        public void changes(String s, IntBuffer cps, IntBuffer changes) {
+            apply(s, null, cps, changes);
+        }
+
+        private void apply(String s, StringBuilder sb, IntBuffer cps, IntBuffer changes) {
+            Matcher g = GRAPHEME.matcher(s);
+            while (g.find()) {
+                String cluster = g.group();
+                byte[] b = cluster.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                if (b.length < 6) {
+                    long m = map.shortestPrefix(b, 0, b.length);
+                    if (m >= 0) {
+                        emit(map.output(m), cluster, sb, cps, changes);
+                        continue;
+                    }
+                }
+                for (int i = 0; i < cluster.length(); ) {
+                    int cp = cluster.codePointAt(i);
+                    String c = Character.toString(cp);
+                    byte[] cb = c.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                    long m = map.shortestPrefix(cb, 0, cb.length);
+                    emit(m >= 0 ? map.output(m) : c, c, sb, cps, changes);
+                    i += Character.charCount(cp);
+                }
+            }
+        }
+
+        private static void emit(String out, String replaced, StringBuilder sb, IntBuffer cps, IntBuffer changes) {
+            if (sb != null) {
+                sb.append(out);
+                return;
+            }
+            int n = out.codePointCount(0, out.length());
+            int grow = n - replaced.codePointCount(0, replaced.length());
+            for (int i = 0, k = 0; i < out.length(); k++) {
+                int cp = out.codePointAt(i);
+                cps.add(cp);
+                changes.add(grow > 0 && k >= n - grow ? 1 : 0);
+                i += Character.charCount(cp);
+            }
+            if (grow < 0 && changes.size() > 0) {
+                changes.set(changes.size() - 1, changes.get(changes.size() - 1) + grow);
+            }
+        }
+    }
+
+    /**
+     * The Precompiled step that {@code n} starts with (alone or first in a {@link #sequence}), or null: the step whose
+     * alignment offsets follow, as they follow a Unicode form's ({@link #composingForm}).
+     */
+    public static Precompiled leadingPrecompiled(Normalizer n) {
+        if (n instanceof Precompiled p) {
+            return p;
+        }
+        return n instanceof Sequence q && q.parts().length > 0 && q.parts()[0] instanceof Precompiled p ? p : null;
     }
 
     /** HF's Nmt normalizer: drops some control characters and maps others to a space. */

@@ -77,6 +77,14 @@ public final class FormAlignment {
         return new FormAlignment(normalized, start, end, inputLength);
     }
 
+    /**
+     * {@code text} rewritten into {@code cps}, each with its change as HF's {@code NormalizedString::transform} takes
+     * it (a normalizer that gives them itself: HF's Precompiled).
+     */
+    public static FormAlignment ofChanges(String text, IntBuffer cps, IntBuffer changes) {
+        return transform(text, cps, changes);
+    }
+
     private static int end(String text, int charStart) {
         return charStart + Character.charCount(text.codePointAt(charStart));
     }
