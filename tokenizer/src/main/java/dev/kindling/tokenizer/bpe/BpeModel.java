@@ -292,6 +292,11 @@ public final class BpeModel implements Model {
         return merger;
     }
 
+    /** The unknown token's id, or -1 when the model has none. */
+    public int unkId() {
+        return unkId;
+    }
+
     @Override
     public int vocabSize() {
         return vocab.length;

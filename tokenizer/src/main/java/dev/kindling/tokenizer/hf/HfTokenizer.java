@@ -8,6 +8,7 @@ import dev.kindling.tokenizer.offsets.OffsetAligner;
 import dev.kindling.tokenizer.bpe.IntBuffer;
 import dev.kindling.tokenizer.bpe.Workspace;
 import dev.kindling.tokenizer.bpe.BpeModel;
+import dev.kindling.tokenizer.unigram.UnigramModel;
 import dev.kindling.tokenizer.decode.Decoder;
 import dev.kindling.tokenizer.decode.Decoders;
 import dev.kindling.tokenizer.normalize.Normalizer;
@@ -188,6 +189,7 @@ public final class HfTokenizer extends AbstractTokenizer {
         String[] matched = new String[ids.length]; // an added token's text, with what lstrip/rstrip swallowed
         int from = first;
         CharRules rules = new CharRules(normalizer, preTokenizer, model);
+        int unknownId = model instanceof UnigramModel u ? u.unkId() : model instanceof BpeModel b ? b.unkId() : -1;
         // NFC/NFKC/NFKD: the tokens are aligned with the text in that form, then mapped back as HF maps them
         java.text.Normalizer.Form form = Normalizers.composingForm(normalizer);
         Normalizer beforeForm = Normalizers.charWiseBeforeForm(normalizer); // what the form is given: Lowercase's output
@@ -210,7 +212,7 @@ public final class HfTokenizer extends AbstractTokenizer {
                         : form == null || (formInput.equals(segment) && java.text.Normalizer.isNormalized(segment, form))
                         ? null : FormAlignment.of(segment, beforeForm, form);
                 Encoding seg = OffsetAligner.align(this, composed == null ? segment : composed.normalized(),
-                        java.util.Arrays.copyOfRange(ids, from, to), p, rules);
+                        java.util.Arrays.copyOfRange(ids, from, to), p, rules, unknownId);
                 for (int i = from; i < to; i++) {
                     int a = seg.start(i - from);
                     int b = seg.end(i - from);

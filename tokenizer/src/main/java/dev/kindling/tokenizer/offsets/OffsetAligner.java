@@ -133,6 +133,16 @@ public final class OffsetAligner {
 
     /** As {@link #align(Tokenizer, String, int[], Prefix)}, with what the tokenizer does to single characters. */
     public static Encoding align(Tokenizer tok, String text, int[] ids, Prefix prefix, Rules rules) {
+        return align(tok, text, ids, prefix, rules, -1);
+    }
+
+    /**
+     * As {@link #align(Tokenizer, String, int[], Prefix, Rules)}, with the model's unknown token ({@code unknownId}, or
+     * -1): it stands for text that no piece holds, so it is aligned as unknown text even where the tokenizer marks it
+     * special (a SentencePiece {@code <unk>}, or the {@code <unk>} added token of a converted T5 file). As a special
+     * token it was taken for one the template added: it got {@code [0, 0)} and the tokens after it lost their place.
+     */
+    public static Encoding align(Tokenizer tok, String text, int[] ids, Prefix prefix, Rules rules, int unknownId) {
         byte[] b = text.getBytes(StandardCharsets.UTF_8);
         // per byte: the UTF-16 range of the character it belongs to
         int[] charStart = new int[b.length + 1];
@@ -150,7 +160,7 @@ public final class OffsetAligner {
         }
         charStart[b.length] = text.length();
         charEnd[b.length] = text.length();
-        return new Walk(tok, text, b, charStart, charEnd, prefix, rules).run(ids);
+        return new Walk(tok, text, b, charStart, charEnd, prefix, rules, unknownId).run(ids);
     }
 
     private static final class Walk {
@@ -161,6 +171,8 @@ public final class OffsetAligner {
         final int[] charEnd;
         final Prefix prefix;
         final Rules rules;
+        /** The model's unknown token, aligned as text though it may be special; -1: none. */
+        final int unknownId;
         /** Where the text starts past what the normalizer strips off its start (Strip), which no token holds. */
         final int textStart;
         int p;
@@ -184,8 +196,10 @@ public final class OffsetAligner {
         int[] spanStart;
         int[] spanEnd;
 
-        Walk(Tokenizer tok, String text, byte[] b, int[] charStart, int[] charEnd, Prefix prefix, Rules rules) {
+        Walk(Tokenizer tok, String text, byte[] b, int[] charStart, int[] charEnd, Prefix prefix, Rules rules,
+                int unknownId) {
             this.rules = rules;
+            this.unknownId = unknownId;
             this.tok = tok;
             this.text = text;
             this.b = b;
@@ -206,7 +220,7 @@ public final class OffsetAligner {
             for (int i = 0; i < ids.length; i++) {
                 int id = ids[i];
                 byte[] t = tok.tokenBytes(id);
-                boolean special = tok.isSpecial(id) && id != rules.wordUnknownId();
+                boolean special = tok.isSpecial(id) && id != rules.wordUnknownId() && id != unknownId;
                 int from = p;
                 int last = special ? i : partialCharacterGroupEnd(ids, i);
                 if (last > i) {

@@ -383,7 +383,7 @@ public final class SpmTokenizer extends AbstractTokenizer {
         // llama.cpp puts the space in front of the first fragment and of each one after a special token
         Encoding e = OffsetAligner.align(this, mapped == null ? t : mapped.normalized(),
                 Arrays.copyOfRange(ids, head, ids.length - tail),
-                addSpacePrefix ? OffsetAligner.Prefix.ALWAYS : OffsetAligner.Prefix.NONE);
+                addSpacePrefix ? OffsetAligner.Prefix.ALWAYS : OffsetAligner.Prefix.NONE, OffsetAligner.Rules.GUESS, unkId);
         int[] starts = new int[ids.length];
         int[] ends = new int[ids.length];
         for (int i = 0; i < e.size(); i++) {

@@ -182,6 +182,11 @@ public final class UnigramModel implements Model {
         return pieces.length;
     }
 
+    /** The unknown piece's id ({@code unk_id}), or -1. */
+    public int unkId() {
+        return unkId;
+    }
+
     @Override
     public String idToToken(int id) {
         return id >= 0 && id < pieces.length ? pieces[id] : null;

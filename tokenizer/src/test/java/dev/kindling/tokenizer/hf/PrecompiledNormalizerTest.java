@@ -74,6 +74,19 @@ class PrecompiledNormalizerTest {
                 new int[][] {{0, 1}, {0, 1}, {1, 2}, {2, 3}});
     }
 
+    /**
+     * The converter makes {@code <unk>} a special added token: it is still text no piece holds, and gets the range HF
+     * gives it (up to where the next piece matches, or the end of its word), not {@code [0, 0)} with the tokens after
+     * it out of place.
+     */
+    @Test
+    void anUnknownTokenCoversTheTextItStandsFor() throws Exception {
+        Tokenizer t = Tokenizer.load(write(Base64.getEncoder().encodeToString(MAP)));
+        OffsetAsserts.assertIdsAndOffsets(t, "a\u00e9b", false, new int[] {1, 13, 0}, new int[][] {{0, 1}, {0, 1}, {1, 3}});
+        OffsetAsserts.assertIdsAndOffsets(t, "\uFB01ne \uFF76\uFF9Ex", false, new int[] {14, 0, 1, 5, 7, 8},
+                new int[][] {{0, 1}, {1, 3}, {3, 4}, {4, 5}, {5, 6}, {6, 7}});
+    }
+
     @Test
     void aCorruptOrNonBase64MapIsAnErrorNamingTheField() throws Exception {
         Path cut = write(Base64.getEncoder().encodeToString(Arrays.copyOf(MAP, MAP.length - 3)));
