@@ -87,9 +87,9 @@ public final class DistillCommand implements Runnable {
 
     @Command(name = "sft", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Answer every prompt with the teacher and write SFT conversations "
-                    + "{id, prompt_id, prompt, messages:[{role, content}], model, error} (id: the prompt row's, --id-column; "
-                    + "then ultrachat_200k's layout; TRL's SFTTrainer reads "
-                    + "the messages column alone). An answer with no text but white space is rejected as sft:empty_answer.",
+                    + "{id, prompt_id, prompt, messages:[{role, content}], completion, finish_reason, model, error} (id: the prompt "
+                    + "row's, --id-column; then ultrachat_200k's layout; TRL's SFTTrainer reads the messages column alone, or prompt "
+                    + "and completion alone; finish_reason length: cut by --max-tokens). An answer with no text but white space is rejected as sft:empty_answer.",
                     "Example: kindling distill sft --teacher teacher.gguf --prompts prompts.jsonl --output sft/ --max-tokens 512"})
     static final class SftCommand extends PromptsCommand {
         @Option(names = "--drop-truncated", description = "Reject answers cut by --max-tokens (reason sft:truncated).")

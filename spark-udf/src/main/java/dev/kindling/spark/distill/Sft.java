@@ -20,10 +20,11 @@ import org.apache.spark.sql.Row;
 /**
  * Supervised fine-tuning data from a teacher: each prompt is answered by the teacher (through its
  * chat template when it has one) and written as a conversation, in the layout of
- * HuggingFaceH4/ultrachat_200k (which the alignment-handbook and distilabel read). TRL's
- * {@code SFTTrainer} wants {@code messages} alone: a {@code prompt} column makes it read a row as a
- * prompt-completion pair, which fails for want of {@code completion}; so select {@code messages} from
- * the rows without an error or a reason:
+ * HuggingFaceH4/ultrachat_200k (which the alignment-handbook and distilabel read), with the answer also as
+ * {@code completion} beside its {@code finish_reason}, as generate writes them. TRL's {@code SFTTrainer} takes
+ * {@code messages} alone (conversational, through the student's chat template) or {@code prompt} and {@code completion}
+ * alone (standard prompt-completion: the plain texts joined, as a plain-text teacher read and continued them); so select
+ * one of the two from the rows without an error or a reason:
  *
  * <pre>
  * {"id": "doc-17",                      the prompt row's id (the CLI's --id-column), when the input has one
@@ -31,8 +32,10 @@ import org.apache.spark.sql.Row;
  *  "prompt": "Name three primes.",
  *  "messages": [{"role": "user", "content": "Name three primes."},
  *               {"role": "assistant", "content": "2, 3 and 5."}],
+ *  "completion": "2, 3 and 5.",          the assistant turn's text
+ *  "finish_reason": "stop",              stop (an end token, stop id or stop string) or length (the token limit, the context's end)
  *  "model": "teacher.gguf",
- *  "error": null}                         the reason when the row failed (then messages is null)
+ *  "error": null}                         the reason when the row failed (then messages, completion, finish_reason are null)
  * </pre>
  *
  * With a system prompt, {@code messages} starts with {@code {"role": "system", ...}}. An answer
@@ -47,7 +50,8 @@ import org.apache.spark.sql.Row;
  */
 public final class Sft implements PipelineStage {
     /** The stage's own output columns (an input id column of one of these names is not carried). */
-    static final List<String> OUTPUT = List.of("prompt_id", "prompt", "messages", "model", Columns.ERROR, Columns.REASON);
+    static final List<String> OUTPUT = List.of("prompt_id", "prompt", "messages", "completion", "finish_reason", "model", Columns.ERROR,
+            Columns.REASON);
     private final Generate teacher;
     private final String modelName;
     private String promptColumn;
@@ -119,12 +123,13 @@ public final class Sft implements PipelineStage {
         List<Column> out = new ArrayList<>(Distill.idColumn(answered, context, OUTPUT));
         out.addAll(List.of(Distill.promptId(Columns.named(prompt)).as("prompt_id"), Columns.named(prompt).as("prompt"),
                 when(answer.isNotNull(), Distill.conversation(system, Columns.named(prompt), answer.getField("text"))).as("messages"),
+                answer.getField("text").as("completion"), answer.getField("finish_reason").as("finish_reason"),
                 lit(modelName).as("model")));
         return Distill.select(answered, out);
     }
 
     /**
-     * The SFT rows for a DataFrame of prompts: {@code prompt_id, prompt, messages, model, error,
+     * The SFT rows for a DataFrame of prompts: {@code prompt_id, prompt, messages, completion, finish_reason, model, error,
      * reason} (reason null unless rejected: {@code sft:empty_answer}, {@code sft:truncated}).
      */
     public Dataset<Row> transform(Dataset<Row> prompts) {

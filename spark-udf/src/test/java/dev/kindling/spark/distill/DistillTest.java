@@ -82,7 +82,8 @@ class DistillTest {
         assertTrue(r.out().contains("sft: the teacher reads the prompts as plain text (stories260K.gguf has no chat template, "
                 + "--chat auto): its answers continue them, recorded as user and assistant turns"), r.out());
         Dataset<Row> back = spark.read().json(out.toString());
-        assertEquals(List.of("error", "id", "messages", "model", "prompt", "prompt_id"), List.of(back.schema().fieldNames()));
+        assertEquals(List.of("completion", "error", "finish_reason", "id", "messages", "model", "prompt", "prompt_id"),
+                List.of(back.schema().fieldNames()));
         assertEquals(DataTypes.createArrayType(MESSAGE, true), back.schema().apply("messages").dataType());
         Map<String, Row> byPrompt = new HashMap<>();
         for (Row row : back.collectAsList()) {
@@ -97,6 +98,7 @@ class DistillTest {
         try (Engine e = Engine.open(model(), EngineOptions.defaults().withThreads(2))) {
             alone = e.generate(reqs);
         }
+        Set<String> finishReasons = new HashSet<>();
         for (int i = 0; i < PROMPTS.size(); i++) {
             Row row = byPrompt.get(PROMPTS.get(i));
             assertEquals(Prompts.sha256Hex(PROMPTS.get(i)), row.getAs("prompt_id"));
@@ -109,9 +111,16 @@ class DistillTest {
             // stories260K has no chat template: with --chat auto the teacher reads the prompt as it is (and --system, which
             // it would never see, is an error: DistillSystemPromptTest)
             assertEquals(List.of("assistant", alone.get(i).text()), List.of(messages.get(1).getString(1), messages.get(1).getString(0)));
+            // TRL's standard prompt-completion form, and why the answer ended: a cut one can be filtered out afterwards
+            assertEquals(alone.get(i).text(), row.getAs("completion"));
+            assertEquals(alone.get(i).finishReason().label(), row.getAs("finish_reason"));
+            finishReasons.add(row.getAs("finish_reason"));
         }
+        assertTrue(finishReasons.contains("length"), "10 tokens cut some of the stories: " + finishReasons);
         Row bad = byPrompt.get(huge.toString());
         assertNull(bad.getAs("messages"));
+        assertNull(bad.getAs("completion"));
+        assertNull(bad.getAs("finish_reason"));
         assertTrue(((String) bad.getAs("error")).startsWith("generate: stories260K.gguf: the prompt has "), bad.toString());
         // the engine's advice (--truncate-prompts) is one distill refuses: the row says why distill does not cut prompts
         assertTrue(((String) bad.getAs("error")).contains("distill answers whole prompts only")
@@ -147,10 +156,13 @@ class DistillTest {
             assertEquals(DataTypes.StringType, one.schema().apply("error").dataType(), part.toString());
             assertEquals("array<struct<role:string,content:string>>", one.schema().apply("messages").dataType().simpleString(),
                     part.toString());
+            assertEquals(DataTypes.StringType, one.schema().apply("completion").dataType(), part.toString());
+            assertEquals(DataTypes.StringType, one.schema().apply("finish_reason").dataType(), part.toString());
             Row row = one.collectAsList().get(0);
-            seen.add(row.getAs("id") + ":" + (row.getAs("error") == null) + ":" + (row.getAs("messages") == null));
+            seen.add(row.getAs("id") + ":" + (row.getAs("error") == null) + ":" + (row.getAs("messages") == null) + ":"
+                    + row.getAs("finish_reason"));
         }
-        assertEquals(Set.of("ok:true:false", "long:false:true"), seen, "one part file all answered, one all failed");
+        assertEquals(Set.of("ok:true:false:length", "long:false:true:null"), seen, "one part file all answered, one all failed");
     }
 
     @Test
@@ -468,7 +480,8 @@ class DistillTest {
         dev.kindling.spark.inference.Generate g = new dev.kindling.spark.inference.Generate().setModel(model().toString())
                 .setThreads(2).setMaxTokens(6);
         Dataset<Row> sft = new Sft(g, "stories260K").transform(prompts);
-        assertEquals(List.of("prompt_id", "prompt", "messages", "model", "error", "reason"), List.of(sft.columns()));
+        assertEquals(List.of("prompt_id", "prompt", "messages", "completion", "finish_reason", "model", "error", "reason"),
+                List.of(sft.columns()));
         assertEquals(2, sft.filter("error IS NULL AND reason IS NULL AND size(messages) = 2").count());
         // a null prompt is a rejected row with its reason (it came out empty, with no error and no reason, like a kept row)
         Dataset<Row> withNull = spark.createDataset(java.util.Arrays.asList("Once upon a time", null), org.apache.spark.sql.Encoders.STRING())
