@@ -477,6 +477,11 @@ public final class KindlingCli implements Runnable {
         }
     }
 
+    /** Kindling's version, as {@code --version} gives it ("unknown" outside a build). */
+    public static String version() {
+        return buildProperties().getProperty("version", "unknown");
+    }
+
     static Properties buildProperties() {
         Properties p = new Properties();
         try (InputStream in = KindlingCli.class.getResourceAsStream("/kindling-build.properties")) {

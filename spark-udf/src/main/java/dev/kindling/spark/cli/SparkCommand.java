@@ -114,6 +114,16 @@ public abstract class SparkCommand implements Callable<Integer> {
         return ClosedStdout.closed(w);
     }
 
+    /**
+     * A manifest of a generation this command ran ({@link dev.kindling.spark.inference.GenerationManifest}): the command as
+     * typed and its arguments as given.
+     */
+    protected dev.kindling.spark.inference.GenerationManifest generationManifest() {
+        List<String> args = spec.commandLine().getParseResult() == null ? List.of()
+                : spec.commandLine().getParseResult().originalArgs();
+        return new dev.kindling.spark.inference.GenerationManifest(spec.qualifiedName(), args, KindlingCli.version());
+    }
+
     /** The job itself. Returns the exit code. */
     protected abstract int run(JobRun run) throws Exception;
 

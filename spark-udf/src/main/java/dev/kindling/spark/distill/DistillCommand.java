@@ -112,6 +112,8 @@ public final class DistillCommand implements Runnable {
             Sft sft = new Sft(g, teacher.modelName()).setSystemPrompt(teacher.system).setDropTruncated(dropTruncated);
             InferenceProgress progress = InferenceProgress.attach(run, sft::teacherMetrics);
             run.runPipeline(run.readInput(), List.of(sft), out, pipeline);
+            generationManifest().generator("teacher", g.settingsAsRun(run.spark()), teacher.modelName(), teacher.system,
+                    g.authorsDefaults(run.spark())).write(run.spark(), out.path());
             run.out().println(progress.summary("teacher"));
             return 0;
         }
@@ -223,6 +225,8 @@ public final class DistillCommand implements Runnable {
             Dpo dpo = new Dpo(g, j, teacher.modelName()).setSystemPrompt(teacher.system).setDropTruncated(dropTruncated);
             InferenceProgress progress = InferenceProgress.attach(run, dpo::teacherMetrics);
             run.runPipeline(run.readInput(), List.of(dpo), out, pipeline);
+            generationManifest().generator("teacher", g.settingsAsRun(run.spark()), teacher.modelName(), teacher.system,
+                    g.authorsDefaults(run.spark())).judge(j).write(run.spark(), out.path());
             run.out().println(progress.summary("teacher"));
             return 0;
         }

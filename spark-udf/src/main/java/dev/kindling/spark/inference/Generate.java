@@ -342,6 +342,14 @@ public final class Generate extends EngineStage<Generate> {
         }
     }
 
+    /**
+     * The settings the rows are generated with: this stage, or with {@code generationConfig} auto a copy holding the
+     * model's defaults in the params not set (what {@link #transform} samples with, and what a run's manifest records).
+     */
+    public Generate settingsAsRun(org.apache.spark.sql.SparkSession spark) {
+        return withAuthorsDefaults(authorsDefaults(spark).map(AuthorsDefaults::taken).orElse(java.util.Map.of()));
+    }
+
     /** This stage's sampling settings with {@code authors}' values in the params not set: a copy, or this when none. */
     private Generate withAuthorsDefaults(java.util.Map<String, Double> authors) {
         if (authors.isEmpty()) {
@@ -477,8 +485,7 @@ public final class Generate extends EngineStage<Generate> {
         StructType schema = dataset.schema();
         transformSchema(schema);
         InferenceMetrics metrics = startTransform(dataset);
-        Generate settings = withAuthorsDefaults(authorsDefaults(dataset.sparkSession()).map(AuthorsDefaults::taken)
-                .orElse(java.util.Map.of()));
+        Generate settings = settingsAsRun(dataset.sparkSession());
         return job(schema, metrics, settings).apply(dataset.toDF(), getErrorCol(), getSkipRejected());
     }
 

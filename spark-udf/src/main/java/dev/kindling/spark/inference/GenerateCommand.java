@@ -388,6 +388,8 @@ public final class GenerateCommand extends SparkCommand {
         java.util.Set<String> results = new java.util.LinkedHashSet<>(written);
         results.remove(promptName);
         run.runPipeline(docs, stages, out, pipeline, java.util.Set.of(), results);
+        generationManifest().generator("model", g.settingsAsRun(run.spark()), g.engineSpec().modelName(), system,
+                g.authorsDefaults(run.spark())).write(run.spark(), out.path());
         run.out().println(progress.summary("generate"));
         return 0;
     }

@@ -81,6 +81,14 @@ class DistillTest {
         // the rows below record continuations of the prompts as assistant turns: the run says so
         assertTrue(r.out().contains("sft: the teacher reads the prompts as plain text (stories260K.gguf has no chat template, "
                 + "--chat auto): its answers continue them, recorded as user and assistant turns"), r.out());
+        // how the rows were made, beside them (Spark's reader passes over it, as over _SUCCESS)
+        com.fasterxml.jackson.databind.JsonNode manifest = JSON.readTree(out.resolve("_manifest.json").toFile());
+        assertEquals("kindling distill sft", manifest.get("command").asText());
+        assertEquals(List.of(model().toString(), "stories260K.gguf", "auto"), List.of(manifest.at("/teacher/path").asText(),
+                manifest.at("/teacher/name").asText(), manifest.at("/teacher/chat").asText()), manifest.toString());
+        assertEquals(List.of(1, 10, 0.0, 0L), List.of(manifest.at("/sampling/n").asInt(), manifest.at("/sampling/max_tokens").asInt(),
+                manifest.at("/sampling/temperature").asDouble(), manifest.at("/sampling/seed").asLong()), manifest.toString());
+        assertTrue(manifest.at("/judge").isMissingNode(), manifest.toString());
         Dataset<Row> back = spark.read().json(out.toString());
         assertEquals(List.of("completion", "error", "finish_reason", "id", "messages", "model", "prompt", "prompt_id"),
                 List.of(back.schema().fieldNames()));
@@ -186,15 +194,27 @@ class DistillTest {
         long tied = Files.exists(rejected) ? spark.read().json(rejected.toString()).count() : 0;
         assertEquals(PROMPTS.size(), rows.size() + tied, "every prompt is a pair or a rejected tie: " + r.out());
         assertTrue(rows.size() >= PROMPTS.size() / 2, "most prompts give a pair: " + r.out());
-        // the candidates are the teacher's samples with the per-row seeds (temperature 0.8 by default for dpo)
+        // the manifest records how the pairs were made: the teacher's sampling, the default temperature too, and the judge
+        com.fasterxml.jackson.databind.JsonNode manifest = JSON.readTree(out.resolve("_manifest.json").toFile());
+        assertEquals("kindling distill dpo", manifest.get("command").asText());
+        assertEquals(model().toString(), manifest.at("/teacher/path").asText());
+        assertEquals("stories260K.gguf", manifest.at("/teacher/name").asText());
+        assertEquals(List.of(3, 10, 0.8, 11L), List.of(manifest.at("/sampling/n").asInt(), manifest.at("/sampling/max_tokens").asInt(),
+                manifest.at("/sampling/temperature").asDouble(), manifest.at("/sampling/seed").asLong()), manifest.toString());
+        assertEquals(List.of(model().toString(), rubric.toString(), "logprobs"), List.of(manifest.at("/judge/path").asText(),
+                manifest.at("/judge/rubric").asText(), manifest.at("/judge/method").asText()), manifest.toString());
+        // the candidates are the teacher's samples with the per-row seeds, from the settings the manifest records
+        float temperature = (float) manifest.at("/sampling/temperature").asDouble();
+        long seed = manifest.at("/sampling/seed").asLong();
+        int maxTokens = manifest.at("/sampling/max_tokens").asInt();
         try (Engine e = Engine.open(model(), EngineOptions.defaults().withThreads(2))) {
             for (Row row : rows) {
                 String prompt = row.getAs("prompt");
                 Set<String> samples = new HashSet<>();
                 String id = new Prompts.Prompt(prompt, null).id();
-                for (int i = 0; i < 3; i++) {
-                    samples.add(e.generate(GenerationRequest.of(prompt).withMaxTokens(10)
-                            .withSampling(SamplingSpec.temperature(0.8f, 11).params(RowSeeds.of(11, id, i)))).text());
+                for (int i = 0; i < manifest.at("/sampling/n").asInt(); i++) {
+                    samples.add(e.generate(GenerationRequest.of(prompt).withMaxTokens(maxTokens)
+                            .withSampling(SamplingSpec.temperature(temperature, seed).params(RowSeeds.of(seed, id, i)))).text());
                 }
                 List<Row> chosen = row.getList(row.fieldIndex("chosen"));
                 List<Row> rej = row.getList(row.fieldIndex("rejected"));

@@ -140,6 +140,13 @@ class InferenceCliTest {
         assertEquals(explicit, auto);
         assertTrue(auto.get("q0").get("n_tokens").asInt() <= 12, auto.toString());
         assertTrue(jobRows(model, in, "none").get("q0").get("n_tokens").asInt() > 12, "none reads no max_new_tokens");
+        // the manifest records the settings the rows were made with, the file's among them, and which those were
+        JsonNode autoManifest = JSON.readTree(tmp.resolve("rows-auto-" + model.getFileName()).resolve("_manifest.json").toFile());
+        JsonNode typedManifest = JSON.readTree(tmp.resolve("rows-typed-" + model.getFileName()).resolve("_manifest.json").toFile());
+        assertEquals(typedManifest.get("sampling"), autoManifest.get("sampling"));
+        assertEquals(12, autoManifest.at("/sampling/max_tokens").asInt(), autoManifest.toString());
+        assertEquals(JSON.readTree("{\"mode\": \"auto\", \"file_found\": true, \"taken\": {\"temperature\": 0.9, \"top_k\": 20.0, "
+                + "\"max_new_tokens\": 12.0}}"), autoManifest.get("generation_config"));
         Cli.Result said = Cli.run("generate", "--no-progress", "--model", model.toString(), "-i", in.toString(), "-o",
                 tmp.resolve("authored-auto-said").toString(), "--threads", "1", "--generation-config", "auto", "--temperature", "0");
         assertEquals(0, said.code(), said.toString());
@@ -164,6 +171,65 @@ class InferenceCliTest {
         Cli.Result bad = Cli.run("generate", "--model", model.toString(), "--prompt", "a", "--generation-config", "vllm");
         assertEquals(2, bad.code(), bad.toString());
         assertTrue(bad.err().contains("--generation-config must be auto"), bad.err());
+    }
+
+    /**
+     * A generate job writes {@code _manifest.json} beside its part files: the model and the sampling settings its rows were
+     * made with. Another run given those settings, with other engine threads and batch, writes the same rows (each row's
+     * seed derives from the seed and its prompt), and one with another seed does not. Spark, reading the output folder,
+     * passes over the manifest, and {@code --overwrite} replaces an output that holds one.
+     */
+    @Test
+    void generateJobRecordsItsSettingsAndARerunWithThemWritesTheSameRows() throws Exception {
+        org.apache.spark.sql.SparkSession spark = TestSpark.session();
+        Path in = promptsFile(tmp.resolve("manifest-in"), Stories.prompts(6), false);
+        Path out = tmp.resolve("manifest-out");
+        Cli.Result r = Cli.run("generate", "--no-progress", "--model", Stories.model().toString(), "--threads", "2", "-i", in.toString(),
+                "-o", out.toString(), "--max-tokens", "12", "--temperature", "0.8", "--top-p", "0.95", "--top-k", "40", "--min-p", "0.01",
+                "--presence-penalty", "0.5", "--seed", "7", "--stop", "!", "--stop-token-ids", "1");
+        assertEquals(0, r.code(), r.toString());
+        JsonNode manifest = JSON.readTree(out.resolve("_manifest.json").toFile());
+        assertEquals("kindling generate", manifest.get("command").asText(), manifest.toString());
+        assertTrue(manifest.get("args").toString().contains("\"--seed\",\"7\""), manifest.toString());
+        assertEquals(Stories.model().toString(), manifest.at("/model/path").asText());
+        assertEquals("stories260K.gguf", manifest.at("/model/name").asText());
+        assertEquals(JSON.readTree("{\"n\": 1, \"max_tokens\": 12, \"temperature\": 0.8, \"top_p\": 0.95, \"top_k\": 40, "
+                + "\"min_p\": 0.01, \"repetition_penalty\": 1.0, \"frequency_penalty\": 0.0, \"presence_penalty\": 0.5, \"seed\": 7, "
+                + "\"stop\": [\"!\"], \"stop_token_ids\": [1]}"), manifest.get("sampling"));
+        assertEquals("none", manifest.at("/generation_config/mode").asText());
+        assertEquals(6, spark.read().json(out.toString()).count(), "Spark passes over the manifest, as over _SUCCESS");
+
+        Path again = tmp.resolve("manifest-again");
+        List<String> rerun = new ArrayList<>(List.of("generate", "--no-progress", "--model", manifest.at("/model/path").asText(),
+                "-i", in.toString(), "-o", again.toString(), "--threads", "1", "--max-sequences", "2"));
+        rerun.addAll(samplingOptions(manifest.get("sampling")));
+        Cli.Result r2 = Cli.run(rerun.toArray(new String[0]));
+        assertEquals(0, r2.code(), r2.toString());
+        List<JsonNode> first = readJsonl(out);
+        assertEquals(first, readJsonl(again));
+        assertEquals(manifest.get("sampling"), JSON.readTree(again.resolve("_manifest.json").toFile()).get("sampling"));
+
+        // another seed samples other rows: the seed recorded is the one that made these
+        List<String> otherSeed = new ArrayList<>(rerun);
+        otherSeed.set(otherSeed.indexOf(again.toString()), out.toString());
+        otherSeed.set(otherSeed.indexOf("--seed") + 1, "8");
+        otherSeed.add("--overwrite");
+        Cli.Result r3 = Cli.run(otherSeed.toArray(new String[0]));
+        assertEquals(0, r3.code(), r3.toString());
+        assertNotEquals(first, readJsonl(out));
+        assertEquals(8, JSON.readTree(out.resolve("_manifest.json").toFile()).at("/sampling/seed").asLong());
+    }
+
+    /** The command-line options that give a manifest's {@code sampling}. */
+    static List<String> samplingOptions(JsonNode sampling) {
+        List<String> o = new ArrayList<>();
+        for (String key : List.of("max_tokens", "temperature", "top_p", "top_k", "min_p", "repetition_penalty", "frequency_penalty",
+                "presence_penalty", "seed")) {
+            o.addAll(List.of("--" + key.replace('_', '-'), sampling.get(key).asText()));
+        }
+        sampling.get("stop").forEach(t -> o.addAll(List.of("--stop", t.asText())));
+        sampling.get("stop_token_ids").forEach(t -> o.addAll(List.of("--stop-token-ids", t.asText())));
+        return o;
     }
 
     /** The rows of a generate job over {@code in} with {@code options}, by id. */

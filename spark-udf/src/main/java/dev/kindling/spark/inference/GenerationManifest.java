@@ -1,0 +1,122 @@
+package dev.kindling.spark.inference;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kindling.spark.KindlingException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * {@code _manifest.json}, written beside the part files of {@code generate}'s job and of {@code distill sft} and
+ * {@code dpo} once they are complete: how the rows were made, so that a dataset says which model wrote it and with what
+ * sampling, and a rerun with the same settings writes the same rows (each row's seed derives from the recorded seed and
+ * its prompt). The settings are the ones the rows were generated with: a {@code generation_config.json}'s values that
+ * {@code --generation-config auto} took are in them, and listed apart. The name starts with {@code _}, so Spark, and
+ * Kindling's reader of a folder, pass over it as they pass over {@code _SUCCESS}, and {@code --overwrite} replaces it.
+ */
+public final class GenerationManifest {
+    public static final String FILE = "_manifest.json";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final ObjectNode root = JSON.createObjectNode();
+
+    /** @param command the command as typed ({@code kindling distill sft}); {@code args} its arguments, as given */
+    public GenerationManifest(String command, List<String> args, String version) {
+        root.put("kindling_version", version);
+        root.put("command", command);
+        ArrayNode a = root.putArray("args");
+        args.forEach(a::add);
+    }
+
+    /**
+     * Records {@code asRun} ({@link Generate#settingsAsRun}) under {@code key} ({@code model}, {@code teacher}): the model
+     * and how it reads the prompts, and its sampling in vLLM's {@code SamplingParams} names.
+     */
+    public GenerationManifest generator(String key, Generate asRun, String modelName, String systemPrompt,
+            java.util.Optional<Generate.AuthorsDefaults> fromGenerationConfig) {
+        ObjectNode m = root.putObject(key);
+        m.put("path", asRun.getModel());
+        m.put("name", modelName);
+        m.put("tokenizer", blankAsNull(asRun.getTokenizer()));
+        m.put("chat", asRun.getMessagesCol().isEmpty() ? asRun.getChat() : "messages");
+        m.put("system_prompt", blankAsNull(systemPrompt));
+        if (!asRun.getMessagesCol().isEmpty()) {
+            m.put("continue_final_message", asRun.getContinueFinalMessage());
+        }
+        m.put("device", asRun.getDevice());
+        m.put("kv_cache_type", asRun.getKvCacheType());
+        m.put("truncate_prompts", asRun.getTruncatePrompts());
+        ObjectNode s = root.putObject("sampling");
+        s.put("n", asRun.getN());
+        s.put("max_tokens", asRun.getMaxTokens());
+        s.put("temperature", asRun.getTemperature());
+        s.put("top_p", asRun.getTopP());
+        s.put("top_k", asRun.getTopK());
+        s.put("min_p", asRun.getMinP());
+        s.put("repetition_penalty", asRun.getRepetitionPenalty());
+        s.put("frequency_penalty", asRun.getFrequencyPenalty());
+        s.put("presence_penalty", asRun.getPresencePenalty());
+        s.put("seed", asRun.getSeed());
+        ArrayNode stop = s.putArray("stop");
+        for (String t : asRun.getStop()) {
+            stop.add(t);
+        }
+        ArrayNode ids = s.putArray("stop_token_ids");
+        for (int id : asRun.getStopTokenIds()) {
+            ids.add(id);
+        }
+        if (asRun.getLogprobs() >= 0) {
+            s.put("logprobs", asRun.getLogprobs());
+        }
+        ObjectNode g = root.putObject("generation_config");
+        g.put("mode", asRun.getGenerationConfig());
+        fromGenerationConfig.ifPresent(d -> {
+            g.put("file_found", d.fileFound());
+            ObjectNode taken = g.putObject("taken");
+            d.taken().forEach(taken::put);
+        });
+        return this;
+    }
+
+    /** Records the judge of {@code distill dpo}. */
+    public GenerationManifest judge(Judge judge) {
+        ObjectNode j = root.putObject("judge");
+        j.put("path", judge.getModel());
+        j.put("tokenizer", blankAsNull(judge.getTokenizer()));
+        j.put("rubric", judge.getRubric());
+        j.put("method", judge.getMethod());
+        j.put("max_tokens", judge.getMaxTokens());
+        return this;
+    }
+
+    /** The manifest's JSON text. */
+    public String json() {
+        try {
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Writes {@link #FILE} into the (complete) output folder {@code output}, local or remote; a failure is the run's. */
+    public void write(SparkSession spark, String output) {
+        Path at = new Path(output, FILE);
+        try {
+            FileSystem fs = at.getFileSystem(HadoopConf.of(spark).get());
+            try (OutputStream out = fs.create(at, true)) {
+                out.write(json().getBytes(StandardCharsets.UTF_8));
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new KindlingException(KindlingException.FAILURE, "cannot write " + at + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String blankAsNull(String s) {
+        return s == null || s.isEmpty() ? null : s;
+    }
+}
