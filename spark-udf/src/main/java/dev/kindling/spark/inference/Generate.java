@@ -118,6 +118,7 @@ public final class Generate extends EngineStage<Generate> {
     private final StringArrayParam stop;
     private final IntArrayParam stopTokenIds;
     private final Param<String> generationConfig;
+    private final BooleanParam perRowSampling;
 
     public Generate() {
         this(Identifiable.randomUID("kindlingGenerate"));
@@ -176,6 +177,11 @@ public final class Generate extends EngineStage<Generate> {
                 + "the model's generation_config.json temperature, top_k, top_p, min_p, repetition_penalty and max_new_tokens "
                 + "(vLLM's --generation-config auto)", ParamChecks.value(this, "generationConfig", "auto or none",
                         (String v) -> v.equals("auto") || v.equals("none")));
+        perRowSampling = new BooleanParam(this, "perRowSampling", "read each row's own sampling settings from the input's "
+                + "columns max_tokens, temperature, top_p, top_k, min_p, repetition_penalty, frequency_penalty, presence_penalty, "
+                + "seed, stop and stop_token_ids where present (vLLM's SamplingParams per request): a row's value replaces the "
+                + "stage's, a null keeps it, and a value that is no setting is the row's error, naming the column");
+        setDefault(perRowSampling, false);
         setDefault(generationConfig, "none");
         setDefault(promptCol, "prompt");
         setDefault(messagesCol, "");
@@ -230,6 +236,7 @@ public final class Generate extends EngineStage<Generate> {
     public StringArrayParam stop() { return stop; }
     public IntArrayParam stopTokenIds() { return stopTokenIds; }
     public Param<String> generationConfig() { return generationConfig; }
+    public BooleanParam perRowSampling() { return perRowSampling; }
 
     public Generate setPromptCol(String v) { set(promptCol, v); return this; }
     public Generate setMessagesCol(String v) { set(messagesCol, v == null ? "" : v); return this; }
@@ -260,6 +267,16 @@ public final class Generate extends EngineStage<Generate> {
     }
 
     public Generate setGenerationConfig(String v) { set(generationConfig, v); return this; }
+    public Generate setPerRowSampling(boolean v) { set(perRowSampling, v); return this; }
+
+    /**
+     * The columns of {@code schema} that {@code perRowSampling} reads (as {@code schema} spells them): none when it has
+     * none, and a usage error for one of a type that holds no setting.
+     */
+    public List<String> rowSamplingColumns(StructType schema) {
+        RowSampling r = RowSampling.bind(schema, who());
+        return r == null ? List.of() : r.columns();
+    }
 
     /**
      * Defaults for the sampling params that a command line gives its options ({@code distill dpo}'s temperature 0.8):
@@ -432,6 +449,7 @@ public final class Generate extends EngineStage<Generate> {
     public String[] getStop() { return getOrDefault(stop).clone(); }
     public int[] getStopTokenIds() { return getOrDefault(stopTokenIds).clone(); }
     public String getGenerationConfig() { return getOrDefault(generationConfig); }
+    public boolean getPerRowSampling() { return (Boolean) getOrDefault(perRowSampling); }
 
     @Override
     public StructType transformSchema(StructType schema) {
@@ -501,7 +519,8 @@ public final class Generate extends EngineStage<Generate> {
                 : new Prompts(Columns.indexOf(schema, getOrDefault(promptCol), who()), -1, Prompts.Chat.parse(getOrDefault(chat)), getOrDefault(systemPrompt));
         prompts.forModel(who(), getModel(), getTokenizer());
         Job job = new Job(engineSpec(), window(), metrics, prompts, getOutputCol(), outputType(), getN(), getLogprobs(),
-                settings.sampling(), settings.getMaxTokens(), List.of(getOrDefault(stop)), getStopTokenIds());
+                settings.sampling(), settings.getMaxTokens(), List.of(getOrDefault(stop)), getStopTokenIds(),
+                getPerRowSampling() ? RowSampling.bind(schema, who()) : null);
         job.adviseOnLongPrompts(longPromptAdvice());
         return job;
     }
@@ -591,9 +610,11 @@ public final class Generate extends EngineStage<Generate> {
         private final int maxTokens;
         private final List<String> stop;
         private final int[] stopTokenIds;
+        /** The row's own settings' columns (perRowSampling), or null. */
+        private final RowSampling rowSampling;
 
         Job(EngineSpec engine, int window, InferenceMetrics metrics, Prompts prompts, String outputCol, DataType type, int n,
-                int logprobs, SamplingSpec sampling, int maxTokens, List<String> stop, int[] stopTokenIds) {
+                int logprobs, SamplingSpec sampling, int maxTokens, List<String> stop, int[] stopTokenIds, RowSampling rowSampling) {
             super("generate", engine, window, metrics);
             this.prompts = prompts;
             this.columns = new StructType().add(outputCol, type, true);
@@ -603,14 +624,18 @@ public final class Generate extends EngineStage<Generate> {
             this.maxTokens = maxTokens;
             this.stop = new ArrayList<>(stop);
             this.stopTokenIds = stopTokenIds.clone();
+            this.rowSampling = rowSampling;
         }
 
         @Override
         protected CompletableFuture<Samples> start(Engine engine, Row row) {
             Tokenizer tokenizer = logprobs >= 0 ? engine.tokenizer().orElse(null) : null;
+            // a row's own value that is no setting throws here, and is that row's error
+            RowSampling.Settings s = rowSampling == null ? new RowSampling.Settings(sampling, maxTokens, stop, stopTokenIds)
+                    : rowSampling.of(row, sampling, maxTokens, stop, stopTokenIds, engine.config().vocabSize());
             // map, not thenApply: cancelling the row's future must cancel the engine's requests
-            return InOrderWindow.map(submit(engine, prompts.of(engine, row), sampling, n, logprobs, maxTokens, stop, stopTokenIds, false),
-                    c -> new Samples(c, tokenizer));
+            return InOrderWindow.map(submit(engine, prompts.of(engine, row), s.sampling(), n, logprobs, s.maxTokens(), s.stop(),
+                    s.stopTokenIds(), false), c -> new Samples(c, tokenizer));
         }
 
         @Override

@@ -41,7 +41,9 @@ import picocli.CommandLine.Option;
                 "--prompt TEXT prints one completion (no Spark). --input IN --output OUT runs a Spark job over rows {id, prompt} "
                         + "and writes {id, prompt, completion, n_tokens, finish_reason, error} in input order; a row that fails "
                         + "gets its error and the others go on. --messages-column reads chat rows {id, messages: [{role, content}, ...]} "
-                        + "instead, through the model's chat template, and writes {id, messages, completion, ...}."})
+                        + "instead, through the model's chat template, and writes {id, messages, completion, ...}. Input columns "
+                        + "max_tokens, temperature, top_p, top_k, min_p, seed, stop, stop_token_ids (and the penalties, as vLLM's "
+                        + "SamplingParams names them) give a row its own settings."})
 public final class GenerateCommand extends SparkCommand {
     @Mixin
     EngineCliOptions engine;
@@ -352,6 +354,14 @@ public final class GenerateCommand extends SparkCommand {
         }
         String promptName = messagesColumn != null ? "messages" : "prompt";
         Dataset<Row> input = run.readInput();
+        // a row's own sampling settings, as vLLM takes a SamplingParams per request: said before the run, as an input
+        // column named temperature changes what the rows get
+        g.setPerRowSampling(true);
+        List<String> rowSampling = g.rowSamplingColumns(input.schema());
+        if (!rowSampling.isEmpty()) {
+            run.out().println("generate: each row's " + String.join(", ", rowSampling) + " (input columns) replace the options' "
+                    + "values for that row; a null keeps the option's");
+        }
         // the input's other columns go through, as score and embed keep them: generate wrote the id and the prompt alone,
         // and a row's metadata (its source, its language, an earlier stage's note) was lost without a word. One named as
         // a column generate writes (generate run again over its own output) goes through as input_NAME, as the reader
@@ -389,7 +399,7 @@ public final class GenerateCommand extends SparkCommand {
         results.remove(promptName);
         run.runPipeline(docs, stages, out, pipeline, java.util.Set.of(), results);
         generationManifest().generator("model", g.settingsAsRun(run.spark()), g.engineSpec().modelName(), system,
-                g.authorsDefaults(run.spark())).write(run.spark(), out.path());
+                g.authorsDefaults(run.spark())).perRowSampling(rowSampling).write(run.spark(), out.path());
         run.out().println(progress.summary("generate"));
         return 0;
     }

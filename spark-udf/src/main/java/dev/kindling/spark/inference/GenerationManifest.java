@@ -83,6 +83,18 @@ public final class GenerationManifest {
         return this;
     }
 
+    /**
+     * Records the input's columns that gave rows their own sampling settings ({@link Generate#perRowSampling()}), when
+     * there are any: those rows' settings are in the rows, the recorded ones are the others'.
+     */
+    public GenerationManifest perRowSampling(List<String> columns) {
+        if (!columns.isEmpty()) {
+            ArrayNode a = root.putArray("per_row_sampling");
+            columns.forEach(a::add);
+        }
+        return this;
+    }
+
     /** Records the judge of {@code distill dpo}. */
     public GenerationManifest judge(Judge judge) {
         ObjectNode j = root.putObject("judge");

@@ -267,6 +267,39 @@ class GenerateSparkTest {
      * the last of the tokens and not in the text, finish_reason stop; without it the story ran on. An id that is no token
      * is refused by the setter; one past the vocabulary is each row's error, naming it.
      */
+    /**
+     * perRowSampling: a row's max_tokens, temperature and seed columns (as Parquet types them: an int, a double, a long)
+     * replace the stage's settings for that row, a null keeps them; without it, the default, they are columns like any other.
+     */
+    @Test
+    void perRowSamplingTakesARowsSettingsFromItsColumns() {
+        SparkSession spark = TestSpark.session();
+        List<String> prompts = Stories.prompts(3);
+        StructType schema = new StructType().add("id", DataTypes.StringType).add("prompt", DataTypes.StringType)
+                .add("max_tokens", DataTypes.IntegerType).add("temperature", DataTypes.DoubleType).add("seed", DataTypes.LongType);
+        Dataset<Row> in = spark.createDataFrame(List.of(RowFactory.create("p000", prompts.get(0), null, null, null),
+                RowFactory.create("p001", prompts.get(1), 2, null, null), RowFactory.create("p002", prompts.get(2), null, 0.9, 3L)), schema)
+                .repartition(2);
+        assertEquals(List.of("max_tokens", "temperature", "seed"), generate().rowSamplingColumns(schema));
+        List<GenerationRequest> reqs = List.of(GenerationRequest.of(prompts.get(0)).withMaxTokens(6),
+                GenerationRequest.of(prompts.get(1)).withMaxTokens(2),
+                GenerationRequest.of(prompts.get(2)).withMaxTokens(6).withSampling(SamplingSpec.temperature(0.9f, 3)
+                        .params(RowSeeds.of(3, new Prompts.Prompt(prompts.get(2), null).id(), 0))),
+                GenerationRequest.of(prompts.get(1)).withMaxTokens(6), GenerationRequest.of(prompts.get(2)).withMaxTokens(6));
+        List<Completion> alone = alone(Stories.model(), reqs);
+        Map<String, Row> perRow = byId(generate().setMaxTokens(6).setPerRowSampling(true).transform(in), "generation");
+        for (int i = 0; i < 3; i++) {
+            Row r = perRow.get(String.format("p%03d", i));
+            assertEquals(alone.get(i).text(), r.getString(0), "prompt " + i);
+            assertArrayEquals(alone.get(i).tokens(), toInts(r.getList(1)), "tokens of prompt " + i);
+        }
+        assertEquals(2, perRow.get("p001").getList(1).size());
+        Map<String, Row> stages = byId(generate().setMaxTokens(6).transform(in), "generation");
+        assertEquals(alone.get(0).text(), stages.get("p000").getString(0));
+        assertEquals(alone.get(3).text(), stages.get("p001").getString(0), "the stage's max tokens, not the column's");
+        assertEquals(alone.get(4).text(), stages.get("p002").getString(0), "greedy, not the column's temperature");
+    }
+
     @Test
     void stopTokenIdsReachTheEngineFromTheStageAndSql() {
         SparkSession spark = TestSpark.session();

@@ -220,6 +220,79 @@ class InferenceCliTest {
         assertEquals(8, JSON.readTree(out.resolve("_manifest.json").toFile()).at("/sampling/seed").asLong());
     }
 
+    /**
+     * A generate job takes a row's own sampling settings from the input's columns named as vLLM's SamplingParams fields
+     * (max_tokens, temperature, seed, stop, stop_token_ids, ...): a row's value replaces the option's, a null keeps it. A
+     * value that is no setting (a string that is no number, where JSON Lines makes the whole column a string; a negative
+     * max_tokens; a stop id outside the vocabulary; top_p 0) is that row's error naming the column, and the job goes on.
+     */
+    @Test
+    void generateTakesEachRowsSamplingFromItsColumns() throws Exception {
+        TestSpark.session();
+        List<String> prompts = Stories.prompts(9);
+        List<String> settings = List.of("", ", \"max_tokens\": 3", ", \"temperature\": 0.8, \"seed\": 5",
+                ", \"stop_token_ids\": [1], \"max_tokens\": 40", ", \"stop\": [\".\"], \"max_tokens\": 40",
+                ", \"temperature\": \"hot\"", ", \"max_tokens\": -2", ", \"stop_token_ids\": [600]", ", \"top_p\": 0");
+        Path dir = tmp.resolve("per-row-in");
+        Files.createDirectories(dir);
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) {
+            lines.add("{\"id\": \"q" + i + "\", \"prompt\": " + JSON.writeValueAsString(prompts.get(i)) + settings.get(i) + "}");
+        }
+        Path in = dir.resolve("prompts.jsonl");
+        Files.write(in, lines, StandardCharsets.UTF_8);
+        Path out = tmp.resolve("per-row-out");
+        Cli.Result r = Cli.run("generate", "--no-progress", "--model", Stories.model().toString(), "--threads", "2", "-i", in.toString(),
+                "-o", out.toString(), "--max-tokens", "8");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("generate: each row's max_tokens, temperature, top_p, seed, stop, stop_token_ids (input columns) "
+                + "replace the options' values for that row; a null keeps the option's"), r.out());
+        Map<String, JsonNode> rows = new HashMap<>();
+        for (JsonNode row : readJsonl(out)) {
+            rows.put(row.get("id").asText(), row);
+        }
+        assertEquals(prompts.size(), rows.size());
+        GenerationRequest[] expected = {
+            GenerationRequest.of(prompts.get(0)).withMaxTokens(8),
+            GenerationRequest.of(prompts.get(1)).withMaxTokens(3),
+            GenerationRequest.of(prompts.get(2)).withMaxTokens(8).withSampling(dev.kindling.spark.inference.SamplingSpec.temperature(0.8f, 5)
+                    .params(RowSeeds.of(5, new Prompts.Prompt(prompts.get(2), null).id(), 0))),
+            GenerationRequest.of(prompts.get(3)).withMaxTokens(40).withStopTokens(new int[] {1}),
+            GenerationRequest.of(prompts.get(4)).withMaxTokens(40).withStopStrings(List.of("."))};
+        try (Engine e = Engine.open(Stories.model(), EngineOptions.defaults().withThreads(2))) {
+            for (int i = 0; i < expected.length; i++) {
+                JsonNode row = rows.get("q" + i);
+                assertTrue(row.get("error").isNull(), row.toString());
+                Completion alone = e.generate(expected[i]);
+                assertEquals(alone.text(), row.get("completion").asText(), row.toString());
+                assertEquals(alone.tokens().length, row.get("n_tokens").asInt(), row.toString());
+            }
+        }
+        assertEquals(3, rows.get("q1").get("n_tokens").asInt(), "the row's max_tokens, not --max-tokens 8");
+        assertEquals(3, rows.get("q1").get("max_tokens").asInt(), "the row's settings stay in it, as its other columns do");
+        Map<String, String> errors = Map.of(
+                "q5", "generate: column 'temperature': must be a finite number >= 0, got 'hot'",
+                "q6", "generate: column 'max_tokens': must be an integer >= 0, got -2",
+                "q7", "generate: column 'stop_token_ids': id 0 (600) is outside the vocabulary (0..511)",
+                "q8", "generate: column 'top_p': must be a number in (0, 1], got 0");
+        errors.forEach((id, error) -> {
+            assertEquals(error, rows.get(id).get("error").asText(), rows.get(id).toString());
+            assertTrue(rows.get(id).get("completion").isNull(), rows.get(id).toString());
+        });
+        JsonNode manifest = JSON.readTree(out.resolve("_manifest.json").toFile());
+        assertEquals(JSON.readTree("[\"max_tokens\", \"temperature\", \"top_p\", \"seed\", \"stop\", \"stop_token_ids\"]"),
+                manifest.get("per_row_sampling"));
+
+        // a column of a type that holds no setting is refused before the job, naming it
+        Path boolIn = tmp.resolve("per-row-bool").resolve("prompts.jsonl");
+        Files.createDirectories(boolIn.getParent());
+        Files.write(boolIn, List.of("{\"id\": \"b\", \"prompt\": \"Once\", \"temperature\": true}"), StandardCharsets.UTF_8);
+        Cli.Result bool = Cli.run("generate", "--no-progress", "--model", Stories.model().toString(), "--threads", "2", "-i",
+                boolIn.toString(), "-o", tmp.resolve("per-row-bool-out").toString());
+        assertEquals(2, bool.code(), bool.toString());
+        assertTrue(bool.err().contains("column 'temperature' is boolean, which holds no temperature (a finite number >= 0)"), bool.err());
+    }
+
     /** The command-line options that give a manifest's {@code sampling}. */
     static List<String> samplingOptions(JsonNode sampling) {
         List<String> o = new ArrayList<>();
