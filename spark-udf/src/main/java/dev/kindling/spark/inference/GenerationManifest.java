@@ -25,12 +25,41 @@ public final class GenerationManifest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final ObjectNode root = JSON.createObjectNode();
 
-    /** @param command the command as typed ({@code kindling distill sft}); {@code args} its arguments, as given */
+    /**
+     * The {@code --conf} keys whose values are left out of {@code args}: Spark's default {@code spark.redaction.regex}, as
+     * its UI and event log hide them. A manifest travels with its dataset (to a hub, to colleagues), and an S3 secret key
+     * given on the command line would have gone with it.
+     */
+    static final java.util.regex.Pattern SECRET_KEY = java.util.regex.Pattern.compile("(?i)secret|password|token|access[.]key");
+
+    /** What stands for a value left out, Spark's own. */
+    static final String REDACTED = "*********(redacted)";
+
+    /**
+     * @param command the command as typed ({@code kindling distill sft}); {@code args} its arguments, as given, the values
+     *     of secret {@code --conf} settings ({@link #SECRET_KEY}) left out
+     */
     public GenerationManifest(String command, List<String> args, String version) {
         root.put("kindling_version", version);
         root.put("command", command);
         ArrayNode a = root.putArray("args");
-        args.forEach(a::add);
+        redacted(args).forEach(a::add);
+    }
+
+    /** {@code args} with the value of each {@code --conf KEY=VALUE} (or {@code --conf=KEY=VALUE}) whose key is secret replaced. */
+    static List<String> redacted(List<String> args) {
+        List<String> out = new java.util.ArrayList<>(args.size());
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            boolean afterConf = i > 0 && args.get(i - 1).equals("--conf");
+            String prefix = arg.startsWith("--conf=") ? "--conf=" : afterConf ? "" : null;
+            int eq = prefix == null ? -1 : arg.indexOf('=', prefix.length());
+            if (eq > 0 && SECRET_KEY.matcher(arg.substring(prefix.length(), eq)).find()) {
+                arg = arg.substring(0, eq + 1) + REDACTED;
+            }
+            out.add(arg);
+        }
+        return out;
     }
 
     /**
