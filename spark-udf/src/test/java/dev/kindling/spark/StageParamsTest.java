@@ -287,6 +287,27 @@ class StageParamsTest {
         }
     }
 
+    /**
+     * truncatePrompts is the engine's option for Generate's prompts: Score and Embed never read it, so it was accepted and
+     * changed nothing (a long text was still scored in chunks, or failed its embedding row), where {@code kindling score}
+     * and {@code kindling embed} refuse {@code --truncate-prompts}. They refuse it too, naming their own way to cut a text.
+     */
+    @Test
+    void scoreAndEmbedRefuseTruncatePromptsNamingTheirOwnParam() {
+        Score score = new Score().setModel("m.gguf").setTruncatePrompts(true);
+        refused("Score(" + score.uid() + "): truncatePrompts is set, but it cuts Generate's prompts and Score reads texts: for "
+                + "those longer than the context set longTexts to truncate", () -> score.transformSchema(DOCS));
+        dev.kindling.spark.inference.Embed embed = new dev.kindling.spark.inference.Embed().setModel("m.gguf").setTruncatePrompts(true);
+        refused("Embed(" + embed.uid() + "): truncatePrompts is set, but it cuts Generate's prompts and Embed reads texts: to "
+                + "embed the first context-length tokens of those longer than the context, setTruncate(true)",
+                () -> embed.transformSchema(DOCS));
+        // their own params are the way, and a loaded or copied stage is checked the same
+        new Score().setModel("m.gguf").setLongTexts("truncate").transformSchema(DOCS);
+        new dev.kindling.spark.inference.Embed().setModel("m.gguf").setTruncate(true).transformSchema(DOCS);
+        Score plain = new Score().setModel("m.gguf");
+        refused("truncatePrompts is set", () -> plain.copy(new ParamMap().put(plain.truncatePrompts().w(true))).transformSchema(DOCS));
+    }
+
     /** A tokenizer transformer without a tokenizer fails when its schema is checked (Pipeline.transformSchema), not later. */
     @Test
     void tokenizerIsRequiredByTransformSchema() {

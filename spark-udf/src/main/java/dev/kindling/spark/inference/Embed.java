@@ -2,6 +2,7 @@ package dev.kindling.spark.inference;
 
 import dev.kindling.spark.stage.ParamChecks;
 import dev.kindling.inference.Engine;
+import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.io.Columns;
 import dev.kindling.spark.stage.StageReader;
 import java.util.Arrays;
@@ -77,6 +78,12 @@ public final class Embed extends EngineStage<Embed> {
         requireEngineTokenizer();
         requireColumn(schema, getOrDefault(inputCol), "inputCol", DataTypes.StringType);
         requireAbsent(schema, getOrDefault(outputCol));
+        if (getTruncatePrompts()) {
+            // the engine's option cuts generation prompts; an embedding never reads it, so it was accepted and did nothing (a
+            // text longer than the context still failed its row), where kindling embed refuses --truncate-prompts
+            throw KindlingException.usage(who() + ": truncatePrompts is set, but it cuts Generate's prompts and Embed reads "
+                    + "texts: to embed the first context-length tokens of those longer than the context, setTruncate(true)");
+        }
         return job(schema, null).outputSchema(schema, getErrorCol());
     }
 

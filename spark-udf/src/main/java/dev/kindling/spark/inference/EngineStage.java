@@ -57,7 +57,8 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
         maxInFlight = new IntParam(this, "maxInFlight", "rows a task keeps in the engine at once; 0 = 2 x maxSequences",
                 ParamChecks.atLeast(this, "maxInFlight", 0));
         truncatePrompts = new BooleanParam(this, "truncatePrompts",
-                "prompts longer than the context keep their end instead of failing the row");
+                "Generate's prompts longer than the context keep their end instead of failing the row (Score, Embed and Judge refuse "
+                        + "it: Score's longTexts and Embed's truncate say how their texts are cut)");
         kvCacheType = new Param<>(this, "kvCacheType", "f32 or f16: how the CPU engine stores the KV cache (f16: llama.cpp's "
                 + "default, half the memory)", ParamChecks.value(this, "kvCacheType", "f32 or f16",
                         (String v) -> KvCacheType.parse(v) != null));

@@ -114,6 +114,13 @@ public final class Score extends EngineStage<Score> {
         if (!lt.equals("chunk") && !lt.equals("truncate") && !lt.equals("error")) {
             throw KindlingException.usage(who() + ": longTexts must be chunk, truncate or error, not " + lt);
         }
+        if (getTruncatePrompts()) {
+            // the engine's option cuts generation prompts; a score never reads it, so it was accepted and did nothing (a
+            // text longer than the context was still scored in chunks), where kindling score refuses --truncate-prompts
+            throw KindlingException.usage(who() + ": truncatePrompts is set, but it cuts Generate's prompts and Score reads "
+                    + "texts: for those longer than the context set longTexts to truncate (the first window) or chunk (every "
+                    + "window, the default)");
+        }
         return job(schema, null).outputSchema(schema, getErrorCol());
     }
 
