@@ -217,6 +217,24 @@ class StageParamsTest {
     }
 
     /**
+     * {@code getParam(name)} is a {@code Param<Object>}, so Java's types do not stop a value of another type given through
+     * it (by name, as reflective, Scala or grid-building code does): a checked param refuses it as it refuses a value out
+     * of range, naming the stage, the param, what it takes and the type given, where it threw a bare ClassCastException.
+     */
+    @Test
+    void aValueOfAnotherTypeIsRefusedNamingTheParam() {
+        Score sc = new Score();
+        refused("Score(" + sc.uid() + ").threads must be 0 (the executor's cores) to", () -> sc.set(sc.getParam("threads"), "4"));
+        refused("got '4' of type String", () -> sc.set(sc.getParam("threads"), "4"));
+        refused("Score(" + sc.uid() + ").model must be a path, got 4 of type Integer",
+                () -> sc.set(sc.getParam("model"), 4));
+        MinHashDedup m = new MinHashDedup();
+        refused("MinHashDedup(" + m.uid() + ").threshold must be in (0, 1), got 1 of type Integer",
+                () -> new ParamMap().put(m.getParam("threshold"), 1));
+        refused("MinHashDedup(" + m.uid() + ").textCol must be a column name, got 7 of type Integer", () -> m.set(m.getParam("textCol"), 7));
+    }
+
+    /**
      * minRating and maxRating are one rule, checked together in transformSchema (so either may be set first): an empty or
      * backwards scale, or one with more ratings than a judge is asked for (each rating is a continuation scored for every
      * row: 0..1000 would score 1,001 of them per row; MIN_VALUE..MAX_VALUE overflowed the count (to 0: an

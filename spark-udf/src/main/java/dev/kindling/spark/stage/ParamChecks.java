@@ -120,6 +120,11 @@ public final class ParamChecks {
                 ok = value != null && test.ok(value);
             } catch (IllegalArgumentException | KindlingException e) {
                 throw KindlingException.usage(stage + "." + param + ": " + e.getMessage());
+            } catch (ClassCastException e) {
+                // a value of another type, given where Java's types do not stop it (getParam(name) is a Param<Object>, as
+                // reflective and Scala callers use): it was a bare ClassCastException naming neither the stage nor the param
+                throw KindlingException.usage(stage + "." + param + " must be " + expected + ", got " + show(value) + " of type "
+                        + value.getClass().getSimpleName());
             }
             if (!ok) {
                 throw KindlingException.usage(stage + "." + param + " must be " + expected + ", got " + show(value));
