@@ -200,6 +200,18 @@ public final class ExactDedup extends CurationStage<ExactDedup> {
         return this;
     }
 
+    /**
+     * This stage with its uid, its values and {@code extra}'s, and the earlier corpus given to {@link #setAgainst}, which
+     * is no param: a copy (what {@code transform(df, paramMap)}, {@code Pipeline.fit(df, paramMap)} and Spark's tuning run)
+     * dropped it, and deduplicated against nothing, in silence.
+     */
+    @Override
+    public ExactDedup copy(org.apache.spark.ml.param.ParamMap extra) {
+        ExactDedup copy = super.copy(extra);
+        copy.againstFrame = againstFrame;
+        return copy;
+    }
+
     public boolean getClusterColumns() {
         return (Boolean) getOrDefault(clusterColumns);
     }

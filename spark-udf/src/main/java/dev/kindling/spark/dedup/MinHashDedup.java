@@ -349,6 +349,18 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         return this;
     }
 
+    /**
+     * This stage with its uid, its values and {@code extra}'s, and the earlier corpus given to {@link #setAgainst}, which
+     * is no param: a copy (what {@code transform(df, paramMap)}, {@code Pipeline.fit(df, paramMap)} and Spark's tuning run)
+     * dropped it, and deduplicated against nothing, in silence.
+     */
+    @Override
+    public MinHashDedup copy(org.apache.spark.ml.param.ParamMap extra) {
+        MinHashDedup copy = super.copy(extra);
+        copy.againstFrame = againstFrame;
+        return copy;
+    }
+
     @Override
     public String name() {
         return NAME;

@@ -128,6 +128,28 @@ class AgainstEarlierCorpusTest {
         assertEquals(want, Oracle.run(earlierDocs(), newDocs()));
     }
 
+    /**
+     * setAgainst's DataFrame is no param, and Spark ML runs copies of a stage where a ParamMap is given ({@code
+     * transform(df, paramMap)}, {@code Pipeline.fit(df, paramMap)}, CrossValidator): a copy deduplicated against nothing,
+     * in silence, keeping every duplicate of an earlier document. A copy keeps it, and a copy's copy too.
+     */
+    @Test
+    void aCopyKeepsTheEarlierCorpus() {
+        Dataset<Row> docs = frame(newDocs(), 2);
+        Dataset<Row> earlier = frame(earlierDocs(), 1);
+        ExactDedup exact = new ExactDedup().setClusterColumns(true).setAgainst(earlier);
+        Map<String, String> byStage = verdicts(exact.transform(docs));
+        assertEquals("exact_dedup:duplicate_of_earlier | e4 | e4", byStage.get("n01"));
+        org.apache.spark.ml.param.ParamMap none = org.apache.spark.ml.param.ParamMap.empty();
+        assertEquals(byStage, verdicts(exact.copy(none).copy(none).transform(docs)));
+        assertEquals(byStage, verdicts(exact.transform(docs, none)));
+        MinHashDedup near = new MinHashDedup().setClusterColumns(true).setAgainst(earlier);
+        Map<String, String> nearByStage = verdicts(near.transform(docs));
+        assertEquals("minhash_dedup:near_duplicate_of_earlier | e1 | e1", nearByStage.get("n04"));
+        assertEquals(nearByStage, verdicts(new org.apache.spark.ml.Pipeline().setStages(new org.apache.spark.ml.PipelineStage[] {near})
+                .fit(docs, new org.apache.spark.ml.param.ParamMap().put(near.threshold(), near.getThreshold())).transform(docs)));
+    }
+
     /** Without an earlier corpus the stages do as before: the same rows as a run without the param. */
     @Test
     void withinTheNewCorpusNothingChanges() {
