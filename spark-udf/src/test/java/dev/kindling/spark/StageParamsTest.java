@@ -326,6 +326,17 @@ class StageParamsTest {
         refused("truncatePrompts is set", () -> plain.copy(new ParamMap().put(plain.truncatePrompts().w(true))).transformSchema(DOCS));
     }
 
+    /**
+     * explainParams says what the tokenizer param takes: it listed file kinds only, while the transformer also reads a
+     * folder holding a tokenizer.json and the built-in byte-level tokenizer (the tour's), which a user could not learn there.
+     */
+    @Test
+    void tokenizerParamSaysEverythingItTakes() {
+        TokenizerTransformer tokenize = new TokenizerTransformer();
+        String explained = tokenize.explainParam(tokenize.tokenizer());
+        assertTrue(explained.contains("or a folder holding one") && explained.contains("byte-level"), explained);
+    }
+
     /** A tokenizer transformer without a tokenizer fails when its schema is checked (Pipeline.transformSchema), not later. */
     @Test
     void tokenizerIsRequiredByTransformSchema() {

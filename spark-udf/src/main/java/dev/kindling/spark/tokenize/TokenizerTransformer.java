@@ -24,8 +24,8 @@ import org.apache.spark.sql.types.StructType;
 /**
  * Tokenization as a Spark ML {@link Transformer}: {@code inputCol} (string) to {@code outputCol}
  * (array&lt;int&gt;, null for null text), optionally {@code countCol} (int). The tokenizer (a path:
- * tokenizer.json, .gguf, .tiktoken, tokenizer.bin, tokenizer.model; local, a SparkFiles name or s3a://) is loaded
- * once per executor JVM.
+ * tokenizer.json or a folder holding one, .gguf, .tiktoken, tokenizer.bin, tokenizer.model; local, a SparkFiles name or
+ * s3a://; or {@code byte-level}, the built-in one token per UTF-8 byte) is loaded once per executor JVM.
  *
  * <pre>{@code
  * Dataset<Row> out = new TokenizerTransformer().setTokenizer("/models/llama3/tokenizer.json")
@@ -56,7 +56,8 @@ public final class TokenizerTransformer extends Transformer implements DefaultPa
                 ParamChecks.column(this, "inputCol"));
         this.outputCol = new Param<>(this, "outputCol", "column of token ids (array<int>)",
                 ParamChecks.column(this, "outputCol"));
-        this.tokenizer = new Param<>(this, "tokenizer", "tokenizer path (tokenizer.json, .gguf, .tiktoken, tokenizer.bin, tokenizer.model)",
+        this.tokenizer = new Param<>(this, "tokenizer", "tokenizer: a tokenizer.json (or a folder holding one), .gguf, .tiktoken, tokenizer.bin or tokenizer.model; local, a "
+                + "SparkFiles name or s3a://; or byte-level, the built-in one token per UTF-8 byte",
                 ParamChecks.value(this, "tokenizer", "a tokenizer path", (String v) -> !v.isBlank()));
         this.addSpecialTokens = new BooleanParam(this, "addSpecialTokens", "add BOS/EOS/template tokens as the tokenizer file says");
         this.splitSpecialTokens = new BooleanParam(this, "splitSpecialTokens", "read text that spells a special token "
