@@ -107,10 +107,12 @@ class AgainstEarlierCorpusTest {
         return n;
     }
 
-    @Test
-    void duplicatesOfEarlierDocumentsAreRejectedNamingThem() {
-        Map<String, String> got = verdicts(exactThenNear(frame(newDocs(), 3), frame(earlierDocs(), 2)));
-        Map<String, String> want = new TreeMap<>(Map.ofEntries(
+    /**
+     * The verdicts of {@link #newDocs} deduplicated against {@link #earlierDocs}, exact then near ("reason | duplicate_of |
+     * cluster_id"), as {@link Oracle} gives them: the CLI's tests of the same runs compare their output with it.
+     */
+    static Map<String, String> verdictsAgainstEarlierDocs() {
+        return new TreeMap<>(Map.ofEntries(
                 Map.entry("n01", "exact_dedup:duplicate_of_earlier | e4 | e4"),
                 Map.entry("n02", "exact_dedup:duplicate_of_earlier | e1 | e1"),
                 Map.entry("n03", "exact_dedup:duplicate_of_earlier | e1 | e1"),
@@ -124,6 +126,12 @@ class AgainstEarlierCorpusTest {
                 Map.entry("n11", "null | null | n11"),
                 Map.entry("n12", "minhash_dedup:near_duplicate_of_earlier | e6 | e6"),
                 Map.entry("n13", "exact_dedup:duplicate | e6 | e6")));
+    }
+
+    @Test
+    void duplicatesOfEarlierDocumentsAreRejectedNamingThem() {
+        Map<String, String> got = verdicts(exactThenNear(frame(newDocs(), 3), frame(earlierDocs(), 2)));
+        Map<String, String> want = verdictsAgainstEarlierDocs();
         assertEquals(want, got);
         assertEquals(want, Oracle.run(earlierDocs(), newDocs()));
     }
