@@ -155,6 +155,12 @@ final class InputRows implements Iterator<InputRows.Row>, Closeable {
             if (!row.isObject()) {
                 return new Row(lineNumber, null, where + " is not a JSON object");
             }
+            // a key given twice: readTree keeps its last value and loses the first without a word, where the Spark job's
+            // reader refuses the row
+            String twice = dev.kindling.formats.JsonLines.objectLineError(Arrays.copyOfRange(line, from, kept));
+            if (twice != null) {
+                return new Row(lineNumber, null, where + ": " + twice);
+            }
             // an escape of half a surrogate pair ("\ud800") is valid JSON but no text: UTF-8 cannot encode it, and writing
             // the row back failed the whole output after it (the Spark job's reader refuses such a line the same way)
             String bad = unpairedSurrogate(row, "");

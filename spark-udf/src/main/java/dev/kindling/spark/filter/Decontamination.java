@@ -331,6 +331,15 @@ public final class Decontamination extends CurationStage<Decontamination> {
             } catch (Exception e) { // Spark's SparkException is checked, thrown undeclared from Scala
                 throw unreadable(path, e, lines, folder);
             }
+            // a key given twice, refused naming its line as the input reader refuses the row: Spark's schema held a column
+            // given twice twice, and the run failed calling it ambiguous, naming no line
+            for (int i = 0; i < lines.size(); i++) {
+                String twice = dev.kindling.formats.JsonLines.objectLineError(lines.get(i).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                if (twice != null) {
+                    throw new KindlingException(KindlingException.FAILURE, NAME + ": benchmark " + path + " cannot be read: "
+                            + where(lines.get(i), i, folder) + ": " + twice);
+                }
+            }
         } else {
             df = spark.read().text(path).withColumnRenamed("value", "text");
         }

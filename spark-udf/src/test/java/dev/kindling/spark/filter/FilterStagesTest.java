@@ -193,6 +193,22 @@ class FilterStagesTest {
         assertTrue(malformed.getMessage().contains("cannot be read: line 2: malformed JSON ("), malformed.getMessage());
     }
 
+    /**
+     * A benchmark line whose object gives a key twice fails the run naming the file, the line and the key, as the input
+     * reader refuses such a row: Spark's parser kept the last value, so the first item went unchecked without a word.
+     */
+    @Test
+    void aBenchmarkKeyGivenTwiceFailsNamingFileLineAndKey() throws Exception {
+        Map<String, String> docs = new HashMap<>();
+        docs.put("a", "Minutes. the committee met on tuesday to review the annual budget of the city library and its branches.");
+        Path bench = Files.writeString(tmp.resolve("twice.jsonl"), "{\"question\": \"an item of a few words\"}\n"
+                + "{\"question\": \"the committee met on tuesday to review the annual budget of the city library\", \"question\": \"x\"}\n");
+        KindlingException twice = assertThrows(KindlingException.class, () -> new Decontamination().setBenchmark(bench.toString())
+                .setBenchmarkColumns(new String[] {"question"}).transform(frame(docs)).collectAsList());
+        assertTrue(twice.getMessage().contains("decontaminate: benchmark " + bench + " cannot be read: line 2: key 'question' given "
+                + "twice in the line's object, at characters 2 and 94 of the line"), twice.getMessage());
+    }
+
     /** Decontamination drops (or flags) exactly the documents sharing a 13-gram with the benchmark. */
     @Test
     void decontaminationDropsOrFlags() throws Exception {

@@ -74,7 +74,7 @@ class ReadErrorPositionsTest {
     }
 
     /**
-     * An object of more than {@link DatasetReader#WIDE_OBJECT} keys is looked up through a hash table: a repeat is found
+     * An object of more than {@link dev.kindling.formats.JsonLines#WIDE_OBJECT} keys is looked up through a hash table: a repeat is found
      * wherever it is, keys of one String hash but different bytes ("Aa", "BB") are no repeat, and an object nested in a
      * wide one, and the wide one's keys after it, are checked as in a narrow one. 20,000 keys are checked as 20,000
      * lookups (compared each with each, 200 million comparisons).

@@ -174,6 +174,12 @@ public final class TokenizerBench {
                     if (more != null) {
                         throw new IOException(input + " line " + n + ": " + more);
                     }
+                    // a key given twice: readTree kept its last value and lost the first without a word, where tokenize's
+                    // reader refuses the row
+                    String twice = dev.kindling.formats.JsonLines.objectLineError(line.getBytes(StandardCharsets.UTF_8));
+                    if (twice != null) {
+                        throw new IOException(input + " line " + n + ": " + twice);
+                    }
                 } catch (JsonProcessingException e) {
                     // Jackson's message counts from the line alone ("line: 1") and names no file; at a line's end it also
                     // pointed at a "[Source: REDACTED ...]" of its own

@@ -88,6 +88,23 @@ class TokenizerBenchTest {
         assertEquals(List.of("a"), TokenizerBench.readTexts(trailing, "text"));
     }
 
+    /**
+     * A line whose object gives a key twice is rejected naming file, line, key and both places, as tokenize's reader
+     * rejects the row: the parse kept the key's last value and lost the first without a word (a nested object's too).
+     */
+    @Test
+    void aKeyGivenTwiceIsAnErrorNotReadAsItsLastValue() throws IOException {
+        Path input = dir.resolve("twice.jsonl");
+        Files.writeString(input, "{\"text\":\"x\"}\n{\"text\":\"a\",\"text\":\"b\"}\n");
+        IOException e = assertThrows(IOException.class, () -> TokenizerBench.readCorpus(input, "text"));
+        assertEquals(input + " line 2: key 'text' given twice in the line's object, at characters 2 and 13 of the line (a reader "
+                + "keeps one of its values and loses the other)", e.getMessage());
+        Path nested = dir.resolve("nested-twice.jsonl");
+        Files.writeString(nested, "{\"text\":\"a\",\"meta\":{\"k\":1,\"k\":2}}\n");
+        e = assertThrows(IOException.class, () -> TokenizerBench.readTexts(nested, "text"));
+        assertTrue(e.getMessage().startsWith(nested + " line 1: key 'k' given twice in an object nested in the line's"), e.getMessage());
+    }
+
     @Test
     void malformedLineNamesFileAndLine() throws IOException {
         // the demo's sample corpus has such a line: the error must say where it is, as the Spark reader's does
