@@ -479,6 +479,7 @@ class AgainstIndexTest {
         java.util.Set<Integer> stages = java.util.concurrent.ConcurrentHashMap.newKeySet();
         List<String> jobs = java.util.Collections.synchronizedList(new ArrayList<>());
         java.util.concurrent.atomic.AtomicLong shuffled = new java.util.concurrent.atomic.AtomicLong();
+        Map<Integer, java.util.concurrent.atomic.AtomicLong> readByStage = new java.util.concurrent.ConcurrentHashMap<>();
         org.apache.spark.scheduler.SparkListener listener = new org.apache.spark.scheduler.SparkListener() {
             @Override
             public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart e) {
@@ -494,6 +495,8 @@ class AgainstIndexTest {
             public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd e) {
                 if (stages.contains(e.stageId()) && e.taskMetrics() != null) {
                     shuffled.addAndGet(e.taskMetrics().shuffleWriteMetrics().recordsWritten());
+                    readByStage.computeIfAbsent(e.stageId(), k -> new java.util.concurrent.atomic.AtomicLong())
+                            .addAndGet(e.taskMetrics().inputMetrics().recordsRead());
                 }
             }
         };
@@ -515,6 +518,13 @@ class AgainstIndexTest {
         // what is shuffled is the new documents', and the two earlier ones in their buckets: no earlier exact key
         assertTrue(shuffled.get() < n / 3, shuffled.get() + " rows shuffled, for " + n + " earlier documents");
         assertTrue(jobs.stream().noneMatch(j -> j.startsWith("parquet at EarlierIndex")), "a job read the index's schema: " + jobs);
+        // every earlier document's exact key and band keys are read once; the texts (and ids) of the two in a near pair
+        // only from the index's pages that hold them (stored in the dedup order, EarlierIndex.TEXT_PAGE_ROWS a page): a
+        // run read all n rows of the near part twice more, and all of them again to name the earlier one in a cluster
+        List<Long> reads = readByStage.values().stream().map(java.util.concurrent.atomic.AtomicLong::get)
+                .sorted(java.util.Comparator.reverseOrder()).toList();
+        assertEquals(List.of((long) n, (long) n), reads.subList(0, 2), "index rows read by each stage, most first: " + reads);
+        assertTrue(reads.get(2) <= 2L * EarlierIndex.TEXT_PAGE_ROWS + newDocs.size(), "index rows read by each stage, most first: " + reads);
     }
 
     /** The bytes of the files under {@code dir} (Spark's checksum files left out). */
