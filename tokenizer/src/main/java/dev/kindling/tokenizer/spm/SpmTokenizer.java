@@ -374,35 +374,41 @@ public final class SpmTokenizer extends AbstractTokenizer {
     @Override
     public Encoding encodeWithOffsets(String text, boolean addSpecialTokens, boolean parseSpecialTokens) {
         String t = Utf8.scrubSurrogates(requireText(text));
+        if (algorithm == Algorithm.SENTENCEPIECE) {
+            return sentencePieceOffsets(t, addSpecialTokens, parseSpecialTokens);
+        }
         int[] ids = encode(t, addSpecialTokens, parseSpecialTokens);
         int head = addSpecialTokens && addsBos() && ids.length > 0 && ids[0] == bosId() ? 1 : 0;
         int tail = addSpecialTokens && algorithm != Algorithm.LLAMA2C && addsEos() && ids.length > head
                 && ids[ids.length - 1] == eosId() ? 1 : 0;
-        // with a character map the tokens are aligned with the mapped text, then taken back to the text through it
-        FormAlignment mapped = charsMapNormalizer == null ? null : charsMapped(t, parseSpecialTokens);
         // llama.cpp puts the space in front of the first fragment and of each one after a special token
-        Encoding e = OffsetAligner.align(this, mapped == null ? t : mapped.normalized(),
-                Arrays.copyOfRange(ids, head, ids.length - tail),
+        Encoding e = OffsetAligner.align(this, t, Arrays.copyOfRange(ids, head, ids.length - tail),
                 addSpacePrefix ? OffsetAligner.Prefix.ALWAYS : OffsetAligner.Prefix.NONE, OffsetAligner.Rules.GUESS, unkId);
         int[] starts = new int[ids.length];
         int[] ends = new int[ids.length];
-        for (int i = 0; i < e.size(); i++) {
-            int a = e.start(i);
-            int b = e.end(i);
-            starts[head + i] = mapped == null ? a : mapped.start(a, b);
-            ends[head + i] = mapped == null ? b : mapped.end(a, b);
-        }
+        System.arraycopy(e.starts(), 0, starts, head, e.size());
+        System.arraycopy(e.ends(), 0, ends, head, e.size());
         return new Encoding(ids, starts, ends);
     }
 
     /**
-     * {@code t} through the character map, fragment by fragment as {@link #encodeSentencePiece} splits it: a special
-     * token split off is kept as it is, each character over itself.
+     * {@link Algorithm#SENTENCEPIECE}: the text is split at the special tokens as {@link #encodeSentencePiece} splits
+     * it, a special token covers its text, and each fragment between them is encoded and aligned on its own, as it is
+     * normalized on its own. Aligned as one text, a special token spelled after spaces that {@code
+     * remove_extra_whitespaces} dropped ({@code b <s> x}) was looked for at the first of them: it got [0, 0) and the
+     * next token the rest. With a character map each fragment's tokens are aligned with its mapped text, then taken
+     * back to the text through the map.
      */
-    private FormAlignment charsMapped(String t, boolean parseSpecial) {
-        StringBuilder out = new StringBuilder(t.length() + 8);
+    private Encoding sentencePieceOffsets(String t, boolean addSpecial, boolean parseSpecial) {
+        Workspace ws = Workspace.get();
+        IntBuffer ids = new IntBuffer();
         IntBuffer starts = new IntBuffer();
         IntBuffer ends = new IntBuffer();
+        if (addSpecial && addBos && bosId() >= 0) {
+            ids.add(bosId());
+            starts.add(0);
+            ends.add(0);
+        }
         int n = t.length();
         int start = 0;
         int i = 0;
@@ -412,17 +418,48 @@ public final class SpmTokenizer extends AbstractTokenizer {
                 i++;
                 continue;
             }
-            charsMapNormalizer.mapped(t, start, i, out, starts, ends);
-            int end = i + (int) (m >>> 32);
-            for (; i < end; i++) {
-                out.append(t.charAt(i));
-                starts.add(i);
-                ends.add(i + 1);
+            if (i > start) {
+                alignFragment(t, start, i, ids, starts, ends, ws);
             }
+            int end = i + (int) (m >>> 32);
+            ids.add((int) m);
+            starts.add(i);
+            ends.add(end);
+            i = end;
             start = i;
         }
-        charsMapNormalizer.mapped(t, start, n, out, starts, ends);
-        return CharsMapNormalizer.alignment(out, starts, ends, n);
+        if (n > start) {
+            alignFragment(t, start, n, ids, starts, ends, ws);
+        }
+        if (addSpecial && addEos && eosId() >= 0) {
+            ids.add(eosId());
+            starts.add(0);
+            ends.add(0);
+        }
+        return new Encoding(ids.toArray(), starts.toArray(), ends.toArray());
+    }
+
+    private void alignFragment(String t, int from, int to, IntBuffer ids, IntBuffer starts, IntBuffer ends, Workspace ws) {
+        IntBuffer fragment = new IntBuffer();
+        encodeNormalized(normalize(t, from, to), fragment, ws);
+        String segment = t.substring(from, to);
+        FormAlignment mapped = null;
+        if (charsMapNormalizer != null) {
+            StringBuilder out = new StringBuilder(segment.length() + 8);
+            IntBuffer st = new IntBuffer();
+            IntBuffer en = new IntBuffer();
+            charsMapNormalizer.mapped(segment, 0, segment.length(), out, st, en);
+            mapped = CharsMapNormalizer.alignment(out, st, en, segment.length());
+        }
+        Encoding e = OffsetAligner.align(this, mapped == null ? segment : mapped.normalized(), fragment.toArray(),
+                addSpacePrefix ? OffsetAligner.Prefix.ALWAYS : OffsetAligner.Prefix.NONE, OffsetAligner.Rules.GUESS, unkId);
+        for (int k = 0; k < e.size(); k++) {
+            int a = e.start(k);
+            int b = e.end(k);
+            ids.add(fragment.get(k));
+            starts.add(from + (mapped == null ? a : mapped.start(a, b)));
+            ends.add(from + (mapped == null ? b : mapped.end(a, b)));
+        }
     }
 
     @Override
