@@ -41,9 +41,9 @@ import picocli.CommandLine.Option;
                 "--prompt TEXT prints one completion (no Spark). --input IN --output OUT runs a Spark job over rows {id, prompt} "
                         + "and writes {id, prompt, completion, n_tokens, finish_reason, error} in input order; a row that fails "
                         + "gets its error and the others go on. --messages-column reads chat rows {id, messages: [{role, content}, ...]} "
-                        + "instead, through the model's chat template, and writes {id, messages, completion, ...}. Input columns "
-                        + "max_tokens, temperature, top_p, top_k, min_p, seed, stop, stop_token_ids (and the penalties, as vLLM's "
-                        + "SamplingParams names them) give a row its own settings."})
+                        + "instead, through the model's chat template, and writes {id, messages, completion, ...}. With "
+                        + "--per-row-sampling, input columns max_tokens, temperature, top_p, top_k, min_p, seed, stop, "
+                        + "stop_token_ids (and the penalties, as vLLM's SamplingParams names them) give a row its own settings."})
 public final class GenerateCommand extends SparkCommand {
     @Mixin
     EngineCliOptions engine;
@@ -106,6 +106,15 @@ public final class GenerateCommand extends SparkCommand {
                     + "(vLLM's, OpenAI's); token is the vocabulary string (convert_ids_to_tokens), bytes what it adds to "
                     + "the text (0-255 each, OpenAI's bytes).")
     Integer logprobs;
+
+    // opt-in, as vLLM reads no sampling from data: a prompts file with a column of that name for another purpose (a
+    // self-instruct seed task's seed, a note's stop) changed what its rows got without a word
+    @Option(names = "--per-row-sampling",
+            description = "Read each row's own sampling settings from the input's columns max_tokens, temperature, top_p, top_k, "
+                    + "min_p, repetition_penalty, frequency_penalty, presence_penalty, seed, stop and stop_token_ids where "
+                    + "present (vLLM's SamplingParams names, per request): a row's value replaces the option's, a null keeps it, "
+                    + "a value that is no setting is the row's error. Without it such columns are the input's other columns.")
+    boolean perRowSampling;
 
     @Mixin
     PipelineOptions pipeline;
@@ -356,11 +365,24 @@ public final class GenerateCommand extends SparkCommand {
         Dataset<Row> input = run.readInput();
         // a row's own sampling settings, as vLLM takes a SamplingParams per request: said before the run, as an input
         // column named temperature changes what the rows get
-        g.setPerRowSampling(true);
-        List<String> rowSampling = g.rowSamplingColumns(input.schema());
+        g.setPerRowSampling(perRowSampling);
+        List<String> rowSampling = perRowSampling ? g.rowSamplingColumns(input.schema()) : List.of();
+        List<String> unread = perRowSampling ? List.of() : RowSampling.named(input.schema());
         if (!rowSampling.isEmpty()) {
             run.out().println("generate: each row's " + String.join(", ", rowSampling) + " (input columns) replace the options' "
                     + "values for that row; a null keeps the option's");
+        } else if (perRowSampling || !unread.isEmpty()) {
+            // on stderr: a flag that reads nothing, or columns that look like settings and are not read, is for the user
+            // to see, not the summary's
+            java.io.PrintWriter err = spec.commandLine().getErr() != null ? spec.commandLine().getErr()
+                    : new java.io.PrintWriter(System.err, true);
+            err.println(perRowSampling
+                    ? "generate: warning: --per-row-sampling: the input has none of the columns " + String.join(", ", RowSampling.COLUMNS)
+                            + "; every row has the options' settings"
+                    : "generate: warning: not read as sampling settings: input columns " + String.join(", ", unread)
+                            + " (every row has the options'; they go through as other columns); --per-row-sampling reads "
+                            + "them as each row's own");
+            err.flush();
         }
         // the input's other columns go through, as score and embed keep them: generate wrote the id and the prompt alone,
         // and a row's metadata (its source, its language, an earlier stage's note) was lost without a word. One named as
@@ -399,7 +421,7 @@ public final class GenerateCommand extends SparkCommand {
         results.remove(promptName);
         run.runPipeline(docs, stages, out, pipeline, java.util.Set.of(), results);
         generationManifest().generator("model", g.settingsAsRun(run.spark()), g.engineSpec().modelName(), system,
-                g.authorsDefaults(run.spark())).perRowSampling(rowSampling).write(run.spark(), out.path());
+                g.authorsDefaults(run.spark())).perRowSampling(perRowSampling, rowSampling).write(run.spark(), out.path());
         run.out().println(progress.summary("generate"));
         return 0;
     }

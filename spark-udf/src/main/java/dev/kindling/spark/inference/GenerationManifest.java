@@ -113,14 +113,15 @@ public final class GenerationManifest {
     }
 
     /**
-     * Records the input's columns that gave rows their own sampling settings ({@link Generate#perRowSampling()}), when
-     * there are any: those rows' settings are in the rows, the recorded ones are the others'.
+     * Records whether {@code generate} read rows' own sampling settings ({@link Generate#perRowSampling()},
+     * {@code --per-row-sampling}) and the input's columns it read them from: those rows' settings are in the rows, the
+     * recorded ones are the others'. A rerun needs the flag as much as the settings.
      */
-    public GenerationManifest perRowSampling(List<String> columns) {
-        if (!columns.isEmpty()) {
-            ArrayNode a = root.putArray("per_row_sampling");
-            columns.forEach(a::add);
-        }
+    public GenerationManifest perRowSampling(boolean enabled, List<String> columns) {
+        ObjectNode p = root.putObject("per_row_sampling");
+        p.put("enabled", enabled);
+        ArrayNode a = p.putArray("columns");
+        columns.forEach(a::add);
         return this;
     }
 

@@ -82,6 +82,23 @@ final class RowSampling implements Serializable {
         return any ? new RowSampling(index, names) : null;
     }
 
+    /**
+     * The columns of {@code schema} named as one of {@link #COLUMNS} (as Spark finds a column: in any case unless
+     * {@code spark.sql.caseSensitive}), in that order, as {@code schema} spells them: their types unchecked and a name
+     * given twice no error, for saying what a job without per-row sampling leaves unread.
+     */
+    static List<String> named(StructType schema) {
+        List<String> out = new ArrayList<>();
+        for (String c : COLUMNS) {
+            for (String f : schema.fieldNames()) {
+                if (Columns.sameName(f, c)) {
+                    out.add(f);
+                }
+            }
+        }
+        return out;
+    }
+
     /** The names of the columns read, as the input spells them. */
     List<String> columns() {
         List<String> out = new ArrayList<>();

@@ -2,6 +2,7 @@ package dev.kindling.spark.inference;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -221,8 +222,8 @@ class InferenceCliTest {
     }
 
     /**
-     * A generate job takes a row's own sampling settings from the input's columns named as vLLM's SamplingParams fields
-     * (max_tokens, temperature, seed, stop, stop_token_ids, ...): a row's value replaces the option's, a null keeps it. A
+     * A generate job given --per-row-sampling takes a row's own sampling settings from the input's columns named as vLLM's
+     * SamplingParams fields (max_tokens, temperature, seed, stop, stop_token_ids, ...): a row's value replaces the option's, a null keeps it. A
      * value that is no setting (a string that is no number, where JSON Lines makes the whole column a string; a negative
      * max_tokens; a stop id outside the vocabulary; top_p 0) is that row's error naming the column, and the job goes on.
      */
@@ -243,7 +244,7 @@ class InferenceCliTest {
         Files.write(in, lines, StandardCharsets.UTF_8);
         Path out = tmp.resolve("per-row-out");
         Cli.Result r = Cli.run("generate", "--no-progress", "--model", Stories.model().toString(), "--threads", "2", "-i", in.toString(),
-                "-o", out.toString(), "--max-tokens", "8");
+                "-o", out.toString(), "--max-tokens", "8", "--per-row-sampling");
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().contains("generate: each row's max_tokens, temperature, top_p, seed, stop, stop_token_ids (input columns) "
                 + "replace the options' values for that row; a null keeps the option's"), r.out());
@@ -280,17 +281,86 @@ class InferenceCliTest {
             assertTrue(rows.get(id).get("completion").isNull(), rows.get(id).toString());
         });
         JsonNode manifest = JSON.readTree(out.resolve("_manifest.json").toFile());
-        assertEquals(JSON.readTree("[\"max_tokens\", \"temperature\", \"top_p\", \"seed\", \"stop\", \"stop_token_ids\"]"),
-                manifest.get("per_row_sampling"));
+        assertEquals(JSON.readTree("{\"enabled\": true, \"columns\": [\"max_tokens\", \"temperature\", \"top_p\", \"seed\", "
+                + "\"stop\", \"stop_token_ids\"]}"), manifest.get("per_row_sampling"));
 
         // a column of a type that holds no setting is refused before the job, naming it
         Path boolIn = tmp.resolve("per-row-bool").resolve("prompts.jsonl");
         Files.createDirectories(boolIn.getParent());
         Files.write(boolIn, List.of("{\"id\": \"b\", \"prompt\": \"Once\", \"temperature\": true}"), StandardCharsets.UTF_8);
         Cli.Result bool = Cli.run("generate", "--no-progress", "--model", Stories.model().toString(), "--threads", "2", "-i",
-                boolIn.toString(), "-o", tmp.resolve("per-row-bool-out").toString());
+                boolIn.toString(), "-o", tmp.resolve("per-row-bool-out").toString(), "--per-row-sampling");
         assertEquals(2, bool.code(), bool.toString());
         assertTrue(bool.err().contains("column 'temperature' is boolean, which holds no temperature (a finite number >= 0)"), bool.err());
+    }
+
+    /**
+     * Without --per-row-sampling (the default) input columns named as sampling settings are the input's other columns, as
+     * they were before rows could carry settings: a prompts file with a seed, a temperature, a max_tokens and a boolean
+     * stop (a self-instruct seed task's, a note's) gets the completions of the same prompts without those columns, keeps
+     * the columns as they are, and the run says on stderr that they were not read and how to read them. The job read
+     * them whenever the input had them, and refused the boolean stop. The manifest records whether the flag was on.
+     */
+    @Test
+    void generateWithoutPerRowSamplingLeavesSamplingNamedColumnsUnread() throws Exception {
+        TestSpark.session();
+        List<String> prompts = Stories.prompts(3);
+        Path plain = promptsFile(tmp.resolve("unread-plain-in"), prompts, false);
+        Path dir = tmp.resolve("unread-in");
+        Files.createDirectories(dir);
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) {
+            lines.add("{\"id\": \"q" + i + "\", \"prompt\": " + JSON.writeValueAsString(prompts.get(i)) + ", \"seed\": " + (i + 1)
+                    + ", \"temperature\": 0.9, \"max_tokens\": 2, \"stop\": true}");
+        }
+        Path in = Files.write(dir.resolve("prompts.jsonl"), lines, StandardCharsets.UTF_8);
+        Path plainOut = tmp.resolve("unread-plain-out");
+        Path out = tmp.resolve("unread-out");
+        Cli.Result without = Cli.run("generate", "--no-progress", "--model", Stories.model().toString(), "--threads", "2", "-i",
+                plain.toString(), "-o", plainOut.toString(), "--max-tokens", "8");
+        Cli.Result r = Cli.run("generate", "--no-progress", "--model", Stories.model().toString(), "--threads", "2", "-i", in.toString(),
+                "-o", out.toString(), "--max-tokens", "8");
+        assertEquals(0, without.code(), without.toString());
+        assertEquals(0, r.code(), r.toString());
+        assertFalse(without.err().contains("--per-row-sampling"), without.toString());
+        assertFalse(r.out().contains("each row's"), r.toString());
+        assertTrue(r.err().contains("generate: warning: not read as sampling settings: input columns max_tokens, temperature, seed, "
+                + "stop (every row has the options'; they go through as other columns); --per-row-sampling reads them as each "
+                + "row's own"), r.toString());
+        Map<String, JsonNode> expected = new HashMap<>();
+        for (JsonNode row : readJsonl(plainOut)) {
+            expected.put(row.get("id").asText(), row);
+        }
+        List<JsonNode> rows = readJsonl(out);
+        assertEquals(prompts.size(), rows.size());
+        for (JsonNode row : rows) {
+            JsonNode alone = expected.get(row.get("id").asText());
+            assertTrue(row.get("error").isNull(), row.toString());
+            for (String c : List.of("completion", "n_tokens", "finish_reason")) {
+                assertEquals(alone.get(c), row.get(c), c + " of " + row);
+            }
+            assertEquals(Integer.parseInt(row.get("id").asText().substring(1)) + 1, row.get("seed").asInt(), row.toString());
+            assertEquals(0.9, row.get("temperature").asDouble(), row.toString());
+            assertEquals(2, row.get("max_tokens").asInt(), row.toString());
+            assertTrue(row.get("stop").asBoolean(), row.toString());
+        }
+        assertTrue(expected.values().stream().anyMatch(row -> row.get("n_tokens").asInt() > 2), "the column's max_tokens would cut");
+        JsonNode manifest = JSON.readTree(out.resolve("_manifest.json").toFile());
+        assertEquals(JSON.readTree("{\"enabled\": false, \"columns\": []}"), manifest.get("per_row_sampling"));
+
+        // the flag given over an input without such columns reads nothing, and says so
+        Path flaggedOut = tmp.resolve("unread-flagged-out");
+        Cli.Result flagged = Cli.run("generate", "--no-progress", "--model", Stories.model().toString(), "--threads", "2", "-i",
+                plain.toString(), "-o", flaggedOut.toString(), "--max-tokens", "8", "--per-row-sampling");
+        assertEquals(0, flagged.code(), flagged.toString());
+        assertTrue(flagged.err().contains("generate: warning: --per-row-sampling: the input has none of the columns max_tokens, "
+                + "temperature, top_p, top_k, min_p, repetition_penalty, frequency_penalty, presence_penalty, seed, stop, "
+                + "stop_token_ids; every row has the options' settings"), flagged.toString());
+        for (JsonNode row : readJsonl(flaggedOut)) {
+            assertEquals(expected.get(row.get("id").asText()).get("completion"), row.get("completion"), row.toString());
+        }
+        assertEquals(JSON.readTree("{\"enabled\": true, \"columns\": []}"),
+                JSON.readTree(flaggedOut.resolve("_manifest.json").toFile()).get("per_row_sampling"));
     }
 
     /** The command-line options that give a manifest's {@code sampling}. */
