@@ -8,11 +8,18 @@ import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.curate.Lineage;
 import dev.kindling.spark.io.Columns;
 import dev.kindling.spark.stage.PipelineStage;
+import dev.kindling.spark.stage.ParamChecks;
 import dev.kindling.spark.stage.StageContext;
 import dev.kindling.spark.stage.Streaming;
+import org.apache.spark.ml.Transformer;
+import org.apache.spark.ml.param.DoubleParam;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * Perplexity filtering as CCNet does it: every document is scored by a language model
@@ -24,27 +31,73 @@ import org.apache.spark.sql.Row;
  * materialised when the stage is applied ({@link Lineage#cut}), then read once more for the quantile). Documents that could not be scored (their
  * {@code error} says why, or no token to predict) are rejected as {@code perplexity:unscored}.
  *
+ * <p>It is a Spark ML {@link Transformer} ({@link #transform}, typed params {@code maxPerplexity} and {@code keepFraction},
+ * {@link #copy}, {@link #transformSchema}, a stage of a Spark {@code Pipeline}) and a {@link PipelineStage} of the CLI's
+ * pipelines. It holds its {@link Score} as an object, not a param, so it is not savable with {@code write()}: save the
+ * {@code Score} and the threshold.
+ *
  * <pre>{@code
- * PipelineStage ccnet = new PerplexityFilter(new Score().setModel("/models/model.gguf")).setKeepFraction(0.66);
+ * Dataset<Row> ccnet = new PerplexityFilter(new Score().setModel("/models/model.gguf")).setKeepFraction(0.66).transform(docs);
  * }</pre>
  */
-public final class PerplexityFilter implements PipelineStage {
+public final class PerplexityFilter extends Transformer implements PipelineStage {
+    private static final long serialVersionUID = 1L;
     public static final String NAME = "perplexity";
 
+    private final String uid;
     private final Score score;
-    private double maxPerplexity = Double.NaN;
-    private double keepFraction = Double.NaN;
+    private final DoubleParam maxPerplexity;
+    private final DoubleParam keepFraction;
 
     /** @param score how to score (model, columns); its input is the pipeline's text column unless set */
     public PerplexityFilter(Score score) {
+        this(Identifiable.randomUID("kindling_perplexity_filter"), score);
+    }
+
+    public PerplexityFilter(String uid, Score score) {
+        this.uid = uid;
         this.score = score;
+        this.maxPerplexity = new DoubleParam(this, "maxPerplexity",
+                "reject documents whose perplexity is above this (give it or keepFraction)",
+                ParamChecks.number(this, "maxPerplexity", "> 0", (Double v) -> v > 0));
+        this.keepFraction = new DoubleParam(this, "keepFraction",
+                "keep this fraction of the scored documents, those with the lowest perplexity (give it or maxPerplexity)",
+                ParamChecks.number(this, "keepFraction", "in (0, 1]", (Double v) -> v > 0 && v <= 1));
+    }
+
+    @Override
+    public String uid() {
+        return uid;
+    }
+
+    /** A copy of the Score it runs (the filter scores with a copy of it, its input column chosen per call). */
+    public Score getScore() {
+        return score.copy(ParamMap.empty());
+    }
+
+    public DoubleParam maxPerplexity() {
+        return maxPerplexity;
+    }
+
+    public DoubleParam keepFraction() {
+        return keepFraction;
+    }
+
+    /** The maximum perplexity, NaN when none is set. */
+    public double getMaxPerplexity() {
+        return isDefined(maxPerplexity) ? (Double) getOrDefault(maxPerplexity) : Double.NaN;
+    }
+
+    /** The fraction to keep, NaN when none is set. */
+    public double getKeepFraction() {
+        return isDefined(keepFraction) ? (Double) getOrDefault(keepFraction) : Double.NaN;
     }
 
     public PerplexityFilter setMaxPerplexity(double v) {
         if (!(v > 0)) {
             throw KindlingException.usage("perplexity: the maximum must be > 0, got " + v);
         }
-        maxPerplexity = v;
+        set(maxPerplexity, v);
         return this;
     }
 
@@ -52,8 +105,23 @@ public final class PerplexityFilter implements PipelineStage {
         if (!(v > 0 && v <= 1)) {
             throw KindlingException.usage("perplexity: the fraction to keep must be in (0, 1], got " + v);
         }
-        keepFraction = v;
+        set(keepFraction, v);
         return this;
+    }
+
+    /** Spark's, with an array param's value as JSON, as the other stages'. */
+    @Override
+    public String explainParam(org.apache.spark.ml.param.Param<?> param) {
+        return ParamChecks.explain(this, param);
+    }
+
+    /**
+     * This filter with its uid, its values and {@code extra}'s, over the same Score: the filter never changes it (each run
+     * scores with a copy), and the caller's Score goes on reporting the counters of a copy's runs (a Pipeline runs copies).
+     */
+    @Override
+    public PerplexityFilter copy(ParamMap extra) {
+        return copyValues(new PerplexityFilter(uid, score), extra);
     }
 
     @Override
@@ -63,15 +131,15 @@ public final class PerplexityFilter implements PipelineStage {
 
     @Override
     public Dataset<Row> apply(Dataset<Row> docs, StageContext context) {
-        if (Double.isNaN(maxPerplexity) == Double.isNaN(keepFraction)) {
-            throw KindlingException.usage("perplexity: give a maximum perplexity or a fraction to keep (one of them)");
-        }
+        requireOneThreshold();
+        double maxPerplexity = getMaxPerplexity();
+        double keepFraction = getKeepFraction();
         if (!Double.isNaN(keepFraction)) {
             Streaming.requireBatch(docs, NAME + " with a fraction to keep", "its threshold is a quantile over every document");
         }
         // a copy, its input chosen per call: set on the caller's Score, the first call's text column stayed, and the
         // filter applied again to a pipeline whose text is another column scored the first one's, in silence
-        Score score = this.score.copy(org.apache.spark.ml.param.ParamMap.empty());
+        Score score = this.score.copy(ParamMap.empty());
         if (!score.isSet(score.inputCol())) {
             // named as the pipeline's text column (the score stage checks an inputCol of its own)
             Columns.require(docs.schema(), context.textColumn(), NAME, "textColumn");
@@ -100,6 +168,32 @@ public final class PerplexityFilter implements PipelineStage {
                 .when(col(ppl).gt(threshold), lit(NAME + ":too_high")));
     }
 
+    private void requireOneThreshold() {
+        if (isDefined(maxPerplexity) == isDefined(keepFraction)) {
+            throw KindlingException.usage("perplexity: give a maximum perplexity or a fraction to keep (one of them)");
+        }
+    }
+
+    /** The Score that {@code transform} runs: a copy, its input the text column unless set. */
+    private Score scoreOfTransform() {
+        Score s = score.copy(ParamMap.empty()).setSkipRejected(true); // as the filter runs it (InferenceStage)
+        if (!s.isSet(s.inputCol())) {
+            s.setInputCol("text");
+        }
+        return s;
+    }
+
+    /** The score's columns and {@code reason}; refuses a filter without a threshold, and what its Score refuses. */
+    @Override
+    public StructType transformSchema(StructType schema) {
+        requireOneThreshold();
+        StructType out = scoreOfTransform().transformSchema(schema); // it refuses a reason column that is no string
+        if (Columns.resolve(out, Columns.REASON, NAME) == null) {
+            out = out.add(Columns.REASON, DataTypes.StringType, true);
+        }
+        return out;
+    }
+
     /**
      * The filter on a DataFrame outside a pipeline: {@code docs} with the score's columns and {@code reason}
      * ({@code perplexity:too_high}, {@code perplexity:unscored}; a {@code reason} column is added when there is none, and
@@ -107,12 +201,14 @@ public final class PerplexityFilter implements PipelineStage {
      * {@link #apply} alone the rows also carried the pipeline's working columns, and an input without {@code reason}
      * failed with Spark's UNRESOLVED_COLUMN.
      */
-    public Dataset<Row> transform(Dataset<Row> docs) {
-        Dataset<Row> in = docs;
+    @Override
+    public Dataset<Row> transform(Dataset<?> dataset) {
+        transformSchema(dataset.schema());
+        Dataset<Row> in = dataset.toDF();
         if (Columns.resolve(in.schema(), Columns.REASON, NAME) == null) {
-            in = in.withColumn(Columns.REASON, lit(null).cast(org.apache.spark.sql.types.DataTypes.StringType));
+            in = in.withColumn(Columns.REASON, lit(null).cast(DataTypes.StringType));
         }
-        StageContext ctx = new StageContext(in.sparkSession(), "id", score.isSet(score.inputCol()) ? score.getInputCol() : "text");
+        StageContext ctx = new StageContext(in.sparkSession(), "id", scoreOfTransform().getInputCol());
         Dataset<Row> out = apply(in, ctx);
         return out.drop(ctx.metricColumns().keySet().toArray(new String[0]));
     }

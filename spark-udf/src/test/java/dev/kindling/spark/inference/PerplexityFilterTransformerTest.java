@@ -1,0 +1,87 @@
+package dev.kindling.spark.inference;
+
+import static org.apache.spark.sql.functions.col;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.TestSpark;
+import dev.kindling.spark.io.Columns;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+
+/**
+ * PerplexityFilter as the Spark ML Transformer the other stages are: typed params that a ParamMap gives (as
+ * CrossValidator and {@code transform(df, paramMap)} do), {@code copy}, {@code transformSchema}, a stage of a
+ * {@link Pipeline}. It was a pipeline stage of the CLI's alone, run from a notebook as {@code apply(df, new StageContext(...))}.
+ */
+class PerplexityFilterTransformerTest {
+    private static final StructType DOCS = new StructType().add("id", DataTypes.StringType).add("text", DataTypes.StringType);
+
+    private static Score score() {
+        return new Score().setModel(Stories.model().toString()).setThreads(2);
+    }
+
+    @Test
+    void itsSchemaIsTheScoresAndAReasonAndAThresholdIsRequired() {
+        StructType out = new PerplexityFilter(score()).setMaxPerplexity(60).transformSchema(DOCS);
+        assertEquals(List.of("id", "text", "logprob", "perplexity", "n_tokens", "error", Columns.REASON), List.of(out.fieldNames()));
+        assertEquals(DataTypes.StringType, out.apply(Columns.REASON).dataType());
+        KindlingException none = assertThrows(KindlingException.class, () -> new PerplexityFilter(score()).transformSchema(DOCS));
+        assertTrue(none.getMessage().contains("give a maximum perplexity or a fraction to keep"), none.getMessage());
+        KindlingException noText = assertThrows(KindlingException.class,
+                () -> new PerplexityFilter(score()).setKeepFraction(0.5).transformSchema(new StructType().add("body", DataTypes.StringType)));
+        assertTrue(noText.getMessage().contains("text"), noText.getMessage());
+        KindlingException notString = assertThrows(KindlingException.class, () -> new PerplexityFilter(score()).setMaxPerplexity(60)
+                .transformSchema(DOCS.add(Columns.REASON, DataTypes.IntegerType)));
+        assertTrue(notString.getMessage().contains("column '" + Columns.REASON + "' is int"), notString.getMessage());
+    }
+
+    @Test
+    void aParamMapGivesTheThresholdsAndIsCheckedLikeTheSetters() {
+        PerplexityFilter filter = new PerplexityFilter(score()).setMaxPerplexity(60);
+        PerplexityFilter copy = filter.copy(new ParamMap().put(filter.maxPerplexity().w(5.0)));
+        assertEquals(filter.uid(), copy.uid());
+        assertEquals(5.0, copy.getMaxPerplexity());
+        assertEquals(60.0, filter.getMaxPerplexity());
+        assertTrue(Double.isNaN(copy.getKeepFraction()));
+        assertEquals(Stories.model().toString(), copy.getScore().getModel());
+        KindlingException out = assertThrows(KindlingException.class, () -> new ParamMap().put(filter.keepFraction().w(1.5)));
+        assertTrue(out.getMessage().contains("keepFraction") && out.getMessage().contains("(0, 1]"), out.getMessage());
+        assertTrue(filter.explainParams().contains("maxPerplexity"), filter.explainParams());
+    }
+
+    @Test
+    void itRunsInASparkPipelineAndWithAParamMap() {
+        List<String> texts = new java.util.ArrayList<>(Stories.prompts(10));
+        texts.add("zq xv kjw plo qqq zzz");
+        Dataset<Row> in = ScoreJudgeEmbedTest.texts(TestSpark.session(), texts);
+        PerplexityFilter filter = new PerplexityFilter(score()).setMaxPerplexity(60);
+        PipelineModel model = new Pipeline().setStages(new PipelineStage[] {filter}).fit(in);
+        Map<String, Row> out = new HashMap<>();
+        for (Row r : model.transform(in).collectAsList()) {
+            out.put(r.getString(0), r);
+        }
+        assertEquals(texts.size(), out.size());
+        for (Row r : out.values()) {
+            double ppl = r.getDouble(r.fieldIndex("perplexity"));
+            assertEquals(ppl > 60 ? "perplexity:too_high" : null, r.getString(r.fieldIndex(Columns.REASON)), r.toString());
+        }
+        assertEquals("perplexity:too_high", out.get("t10").getString(out.get("t10").fieldIndex(Columns.REASON)));
+        // a ParamMap's threshold, through Transformer.transform(df, paramMap): everything above a perplexity of 1 goes
+        long rejected = filter.transform(in, new ParamMap().put(filter.maxPerplexity().w(1.0)))
+                .filter(col(Columns.REASON).equalTo("perplexity:too_high")).count();
+        assertEquals(texts.size(), rejected);
+    }
+}
