@@ -290,19 +290,6 @@ public abstract class SparkCommand implements Callable<Integer> {
         return List.of(value);
     }
 
-    /**
-     * The session settings of a command: its {@code --conf} and, unless that or spark-submit's (in {@code launchConf}, the
-     * system properties) gives Spark's console progress bar, the bar off: the command draws its own progress line on
-     * stderr (or none with {@code --no-progress}), which Spark's, on by default for local sessions, would overwrite.
-     */
-    static java.util.Map<String, String> sessionConf(java.util.Map<String, String> conf, org.apache.spark.SparkConf launchConf) {
-        java.util.Map<String, String> out = new java.util.LinkedHashMap<>(conf);
-        if (!out.containsKey(SparkSessions.CONSOLE_PROGRESS) && !launchConf.contains(SparkSessions.CONSOLE_PROGRESS)) {
-            out.put(SparkSessions.CONSOLE_PROGRESS, "false");
-        }
-        return out;
-    }
-
     @Override
     public final Integer call() throws Exception {
         Logs.configure(job.verbose);
@@ -319,7 +306,7 @@ public abstract class SparkCommand implements Callable<Integer> {
         ProgressBar bar = job.noProgress ? null : ProgressBar.start(spec.name());
         SparkSession spark;
         try {
-            spark = SparkSessions.getOrCreate(job.master, sessionConf(job.conf, new org.apache.spark.SparkConf(true)));
+            spark = SparkSessions.getOrCreate(job.master, job.conf);
             dev.kindling.spark.sql.KindlingFunctions.register(spark);
         } catch (RuntimeException | Error e) {
             if (bar != null) {

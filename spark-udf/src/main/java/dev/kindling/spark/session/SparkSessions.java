@@ -8,14 +8,11 @@ import org.apache.spark.sql.SparkSession;
 /**
  * Builds the SparkSession every Kindling job runs in, with the defaults a Kindling user expects:
  * the S3A connector configured for {@code s3a://} paths (credentials from the standard AWS chain unless
- * given), outputs to S3 committed by the S3A committers instead of renames, and for local runs no web UI
- * but Spark's console progress bar. Anything given with {@code --conf} wins over these defaults.
+ * given), outputs to S3 committed by the S3A committers instead of renames, and a quiet UI for local
+ * runs. Anything given with {@code --conf} wins over these defaults.
  */
 public final class SparkSessions {
     private SparkSessions() {}
-
-    /** Spark's setting for its console progress bar (stderr, a line per running stage's tasks). */
-    public static final String CONSOLE_PROGRESS = "spark.ui.showConsoleProgress";
 
     /**
      * The defaults. The S3A committer settings only take effect for {@code s3a://} outputs; they are
@@ -30,10 +27,7 @@ public final class SparkSessions {
         d.put("spark.master", master);
         if (master.startsWith("local")) {
             d.put("spark.ui.enabled", "false");
-            // Spark's progress bar (off outside its shells): a notebook cell or an application started from code shows its
-            // stages' tasks as they run, where a long cell showed nothing. The CLI draws its own line instead
-            // (SparkCommand.sessionConf turns this off)
-            d.put(CONSOLE_PROGRESS, "true");
+            d.put("spark.ui.showConsoleProgress", "false");
             d.put("spark.sql.shuffle.partitions", String.valueOf(Math.max(4, 2 * Runtime.getRuntime().availableProcessors())));
             d.put("spark.driver.host", "127.0.0.1");
             d.put("spark.driver.bindAddress", "127.0.0.1");
