@@ -21,8 +21,6 @@ Needs the sentencepiece Python module (Debian: python3-sentencepiece), which no 
 Usage, from the repository root: bench/spm-charsmap-parity.py [SHARED_DIR] [--hf REF_DIR]   (default: ../shared)
 """
 import base64
-import glob
-import gzip
 import json
 import os
 import re
@@ -31,6 +29,8 @@ import sys
 import tempfile
 
 import sentencepiece
+
+from kindling_ids import kindling_ids, rows  # bench/, the scripts' folder, is on sys.path
 
 ARGS = [a for a in sys.argv[1:]]
 HF = None
@@ -74,22 +74,6 @@ HARD = [
     "replacement \ufffd and bom \ufeff inside",
 ]
 LONE = re.compile("[\ud800-\udfff]")
-
-
-def rows(path):
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
-def kindling_ids(model, corpus, out):
-    subprocess.run(["./kindling", "tokenize", "--no-progress", "--split-special-tokens", "--tokenizer", model,
-                    "--input", corpus, "--output", out, "--format", "jsonl"], check=True, stdout=subprocess.DEVNULL)
-    ids = {}
-    for part in sorted(glob.glob(os.path.join(out, "part-*"))):
-        for r in rows(part):
-            ids[r["id"]] = r["ids"]
-    return ids
 
 
 def compare(name, docs, expected, got):

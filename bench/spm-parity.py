@@ -9,36 +9,18 @@ identical ids and the first difference of the others. Exits 1 when any document 
 Needs the sentencepiece Python module (Debian: apt-get install python3-sentencepiece; pip: sentencepiece), which no
 test uses. Usage, from the repository root: bench/spm-parity.py [SHARED_DIR]   (default: ../shared)
 """
-import glob
-import gzip
-import json
 import os
-import subprocess
 import sys
 import tempfile
 
 import sentencepiece
 
+from kindling_ids import kindling_ids, rows  # bench/, the scripts' folder, is on sys.path
+
 SHARED = sys.argv[1] if len(sys.argv) > 1 else os.path.join("..", "shared")
 DATA = os.path.join(SHARED, "data")
 MODELS = {"llama2": "llama2c/llama2-tokenizer/tokenizer.model", "tok512": "llama2c/tok512.model"}
 CORPORA = {"moby-dick": "corpus/moby-dick.jsonl", "sotu": "corpus/sotu.jsonl.gz"}
-
-
-def rows(path):
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
-def kindling_ids(model, corpus, out):
-    subprocess.run(["./kindling", "tokenize", "--no-progress", "--split-special-tokens", "--tokenizer", model,
-                    "--input", corpus, "--output", out, "--format", "jsonl"], check=True, stdout=subprocess.DEVNULL)
-    ids = {}
-    for part in sorted(glob.glob(os.path.join(out, "part-*"))):
-        for r in rows(part):
-            ids[r["id"]] = r["ids"]
-    return ids
 
 
 def main():
