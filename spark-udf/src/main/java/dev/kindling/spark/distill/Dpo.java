@@ -11,11 +11,11 @@ import dev.kindling.spark.inference.InferenceStage;
 import dev.kindling.spark.inference.Judge;
 import dev.kindling.spark.inference.SamplingSpec;
 import dev.kindling.spark.io.Columns;
-import dev.kindling.spark.stage.PipelineStage;
 import dev.kindling.spark.stage.StageContext;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -23,6 +23,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.api.java.UDF3;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import scala.collection.Seq;
 
@@ -57,8 +58,11 @@ import scala.collection.Seq;
  * carries no preference and is rejected as {@code dpo:tied_ratings}; fewer than two rated
  * candidates: {@code dpo:too_few_ratings}. A teacher or judge with {@code truncatePrompts} is refused (a prompt cut to
  * its end would be answered, or rated, as if whole).
+ *
+ * <p>A Spark ML {@code Transformer} with typed params ({@link DistillStage}); not savable, as it holds its teacher and judge.
  */
-public final class Dpo implements PipelineStage {
+public final class Dpo extends DistillStage<Dpo> {
+    private static final long serialVersionUID = 1L;
     /** The stage's own output columns (an input id column of one of these names is not carried). */
     static final List<String> OUTPUT = List.of("prompt_id", "prompt", "chosen", "rejected", "chosen_rating", "rejected_rating",
             "model", Columns.ERROR, Columns.REASON);
@@ -68,38 +72,26 @@ public final class Dpo implements PipelineStage {
             .add("chosen_rating", DataTypes.DoubleType).add("rejected_rating", DataTypes.DoubleType)
             .add("outcome", DataTypes.StringType);
 
-    private final Generate teacher;
     private final Judge judge;
-    private final String modelName;
-    private String promptColumn;
-    private String systemPrompt;
-    private boolean dropTruncated;
     private Generate used;
 
     /**
-     * @param teacher the teacher's sampling (set {@code n} >= 2 and a temperature: greedy decoding is a usage error)
-     * @param judge   the judge's model and rubric
+     * @param teacher   the teacher's sampling (set {@code n} >= 2 and a temperature: greedy decoding is a usage error)
+     * @param judge     the judge's model and rubric
+     * @param modelName what the output's {@code model} column says (the {@code modelName} param)
      */
     public Dpo(Generate teacher, Judge judge, String modelName) {
-        this.teacher = teacher;
+        this(Identifiable.randomUID("kindling_dpo"), teacher, judge, modelName);
+    }
+
+    public Dpo(String uid, Generate teacher, Judge judge, String modelName) {
+        super(uid, teacher, modelName);
         this.judge = judge;
-        this.modelName = modelName;
     }
 
-    public Dpo setPromptColumn(String c) {
-        promptColumn = c;
-        return this;
-    }
-
-    public Dpo setSystemPrompt(String s) {
-        systemPrompt = s;
-        return this;
-    }
-
-    /** Leaves samples cut by the token limit out of the pair (a prompt with fewer than two others: too_few_ratings). */
-    public Dpo setDropTruncated(boolean d) {
-        dropTruncated = d;
-        return this;
+    @Override
+    public Dpo copy(ParamMap extra) {
+        return copyValues(new Dpo(uid(), teacher, judge, null), extra);
     }
 
     @Override
@@ -113,7 +105,7 @@ public final class Dpo implements PipelineStage {
     }
 
     @Override
-    public Dataset<Row> apply(Dataset<Row> docs, StageContext context) {
+    void requireUsefulSettings() {
         if (teacher.getN() < 2) {
             throw KindlingException.usage("dpo: sample at least 2 answers per prompt (got " + teacher.getN() + ")");
         }
@@ -123,12 +115,33 @@ public final class Dpo implements PipelineStage {
         if (judge.getTruncatePrompts()) {
             throw KindlingException.usage("dpo: the judge has truncatePrompts set, but " + Judge.TRUNCATION);
         }
-        String prompt = promptColumn != null ? promptColumn : context.textColumn();
+    }
+
+    @Override
+    String answersColumn() {
+        return "_samples";
+    }
+
+    @Override
+    List<String> outputNames() {
+        return OUTPUT;
+    }
+
+    @Override
+    List<StructField> answerFields() {
+        return List.of(field("chosen", CONVERSATION), field("rejected", CONVERSATION), field("chosen_rating", DataTypes.DoubleType),
+                field("rejected_rating", DataTypes.DoubleType));
+    }
+
+    @Override
+    public Dataset<Row> apply(Dataset<Row> docs, StageContext context) {
+        requireUsefulSettings();
+        boolean dropTruncated = getDropTruncated();
+        String prompt = promptColumn(context);
         // copies: the caller's teacher and judge keep their columns, and the teacher's system prompt is the
         // conversations' unless one is set here
-        String system = systemPrompt != null ? systemPrompt : teacher.getOrDefault(teacher.systemPrompt());
-        used = ((Generate) teacher.copy(ParamMap.empty())).setPromptCol(prompt).setSystemPrompt(system).setOutputCol("_samples")
-                .adviseOnLongPrompts(Distill.LONG_PROMPT_ADVICE);
+        String system = systemPromptOfRun();
+        used = teacherRun(prompt, system);
         Column texts = col("_samples.text");
         Column finish = col("_samples.finish_reason");
         // the samples pick leaves out (blank ones, and with dropTruncated those cut by the token limit) are null to the
@@ -159,7 +172,7 @@ public final class Dpo implements PipelineStage {
                 when(ok, Distill.conversation(system, Columns.named(prompt), pair.getField("rejected"))).as("rejected"),
                 when(ok, pair.getField("chosen_rating")).as("chosen_rating"),
                 when(ok, pair.getField("rejected_rating")).as("rejected_rating"),
-                lit(modelName).as("model")));
+                lit(getModelName()).cast(DataTypes.StringType).as("model")));
         return Distill.select(paired, out);
     }
 
@@ -239,13 +252,5 @@ public final class Dpo implements PipelineStage {
             e += ((Number) p.get(i)).doubleValue() * (minRating + i);
         }
         return e;
-    }
-
-    /**
-     * The DPO rows for a DataFrame of prompts: {@code prompt_id, prompt, chosen, rejected,
-     * chosen_rating, rejected_rating, model, error, reason} (reason null for a usable pair).
-     */
-    public Dataset<Row> transform(Dataset<Row> prompts) {
-        return Distill.run(this, prompts, promptColumn != null ? promptColumn : "prompt");
     }
 }

@@ -8,14 +8,16 @@ import dev.kindling.spark.io.Columns;
 import dev.kindling.spark.inference.Generate;
 import dev.kindling.spark.inference.InferenceMetrics;
 import dev.kindling.spark.inference.InferenceStage;
-import dev.kindling.spark.stage.PipelineStage;
 import dev.kindling.spark.stage.StageContext;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
 
 /**
  * Supervised fine-tuning data from a teacher: each prompt is answered by the teacher (through its
@@ -43,41 +45,35 @@ import org.apache.spark.sql.Row;
  * {@link #setDropTruncated}, answers cut by the token limit are rejected as {@code sft:truncated}. A teacher with
  * {@code truncatePrompts} is refused: it would answer the end of a long prompt while the row records all of it.
  *
+ * <p>A Spark ML {@code Transformer} with typed params ({@link DistillStage}); not savable, as it holds its teacher.
+ *
  * <pre>{@code
  * Generate teacher = new Generate().setModel("s3a://models/teacher.gguf").setMaxTokens(512).setTemperature(0.7).setSeed(1);
  * Dataset<Row> sft = new Sft(teacher, "teacher").transform(prompts);   // prompts: a "prompt" column
  * }</pre>
  */
-public final class Sft implements PipelineStage {
+public final class Sft extends DistillStage<Sft> {
+    private static final long serialVersionUID = 1L;
     /** The stage's own output columns (an input id column of one of these names is not carried). */
     static final List<String> OUTPUT = List.of("prompt_id", "prompt", "messages", "completion", "finish_reason", "model", Columns.ERROR,
             Columns.REASON);
-    private final Generate teacher;
-    private final String modelName;
-    private String promptColumn;
-    private String systemPrompt;
-    private boolean dropTruncated;
     private Generate used;
 
-    /** @param teacher the teacher's generation settings (model, sampling, chat mode) */
+    /**
+     * @param teacher   the teacher's generation settings (model, sampling, chat mode)
+     * @param modelName what the output's {@code model} column says (the {@code modelName} param)
+     */
     public Sft(Generate teacher, String modelName) {
-        this.teacher = teacher;
-        this.modelName = modelName;
+        this(Identifiable.randomUID("kindling_sft"), teacher, modelName);
     }
 
-    public Sft setPromptColumn(String c) {
-        promptColumn = c;
-        return this;
+    public Sft(String uid, Generate teacher, String modelName) {
+        super(uid, teacher, modelName);
     }
 
-    public Sft setSystemPrompt(String s) {
-        systemPrompt = s;
-        return this;
-    }
-
-    public Sft setDropTruncated(boolean d) {
-        dropTruncated = d;
-        return this;
+    @Override
+    public Sft copy(ParamMap extra) {
+        return copyValues(new Sft(uid(), teacher, null), extra);
     }
 
     @Override
@@ -102,21 +98,46 @@ public final class Sft implements PipelineStage {
     }
 
     @Override
-    public Dataset<Row> apply(Dataset<Row> docs, StageContext context) {
+    void requireUsefulSettings() {
         Distill.requireWholePrompts(name(), teacher);
         requireAnswers(teacher.getMaxTokens(), "maxTokens");
-        String prompt = promptColumn != null ? promptColumn : context.textColumn();
+    }
+
+    @Override
+    String answersColumn() {
+        return "_answer";
+    }
+
+    @Override
+    Generate teacherRun(String prompt, String system) {
+        return super.teacherRun(prompt, system).setN(1);
+    }
+
+    @Override
+    List<String> outputNames() {
+        return OUTPUT;
+    }
+
+    @Override
+    List<StructField> answerFields() {
+        return List.of(field("messages", CONVERSATION), field("completion", DataTypes.StringType),
+                field("finish_reason", DataTypes.StringType));
+    }
+
+    @Override
+    public Dataset<Row> apply(Dataset<Row> docs, StageContext context) {
+        requireUsefulSettings();
+        String prompt = promptColumn(context);
         // a copy: the caller's teacher keeps its columns, and its system prompt is the conversation's unless one is set here
-        String system = systemPrompt != null ? systemPrompt : teacher.getOrDefault(teacher.systemPrompt());
-        used = ((Generate) teacher.copy(ParamMap.empty())).setPromptCol(prompt).setSystemPrompt(system).setOutputCol("_answer").setN(1)
-                .adviseOnLongPrompts(Distill.LONG_PROMPT_ADVICE);
+        String system = systemPromptOfRun();
+        used = teacherRun(prompt, system);
         Dataset<Row> answered = new InferenceStage("generate", used).apply(docs, context);
         Column answer = col("_answer");
         Column reason = col(Columns.REASON);
         // an empty assistant turn (the teacher ended at once, or a stop string cut the answer to nothing) would teach the
         // student to answer nothing: never a usable conversation
         reason = when(reason.isNotNull(), reason).when(answer.getField("text").rlike(Distill.BLANK), lit("sft:empty_answer"));
-        if (dropTruncated) {
+        if (getDropTruncated()) {
             reason = when(reason.isNotNull(), reason).when(answer.getField("finish_reason").equalTo("length"), lit("sft:truncated"));
         }
         answered = answered.withColumn(Columns.REASON, reason);
@@ -124,15 +145,7 @@ public final class Sft implements PipelineStage {
         out.addAll(List.of(Distill.promptId(Columns.named(prompt)).as("prompt_id"), Columns.named(prompt).as("prompt"),
                 when(answer.isNotNull(), Distill.conversation(system, Columns.named(prompt), answer.getField("text"))).as("messages"),
                 answer.getField("text").as("completion"), answer.getField("finish_reason").as("finish_reason"),
-                lit(modelName).as("model")));
+                lit(getModelName()).cast(DataTypes.StringType).as("model")));
         return Distill.select(answered, out);
-    }
-
-    /**
-     * The SFT rows for a DataFrame of prompts: {@code prompt_id, prompt, messages, completion, finish_reason, model, error,
-     * reason} (reason null unless rejected: {@code sft:empty_answer}, {@code sft:truncated}).
-     */
-    public Dataset<Row> transform(Dataset<Row> prompts) {
-        return Distill.run(this, prompts, promptColumn != null ? promptColumn : "prompt");
     }
 }
