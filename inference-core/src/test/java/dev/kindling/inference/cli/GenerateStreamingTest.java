@@ -40,19 +40,19 @@ class GenerateStreamingTest {
     }
 
     /**
-     * An input of 20 MB (10,000 rows, each with a 2,000-character field besides its prompt) in a 48 MiB heap: every row
+     * An input of 20 MB (2,000 rows, each with a 10,000-character field besides its prompt) in a 48 MiB heap: every row
      * written, in the input's order. Read whole, the file and its rows did not fit (OutOfMemoryError). The rows are few
-     * because each is a real generation (some 100 rows/s on a busy 2-core machine); their size is what the heap must not
-     * hold. {@code --kv-budget-mb 4} keeps the KV cache small, so what fills this heap can only be the input's rows
+     * and wide because each is a real generation (some 100 rows/s on a busy 2-core machine); their size is what the heap
+     * must not hold. {@code --kv-budget-mb 4} keeps the KV cache small, so what fills this heap can only be the input's rows
      * (HeapKvBudgetTest checks the default budget in a small heap).
      */
     @Test
     void aLargeInputRunsInASmallHeapAndComesOutInOrder(@TempDir Path dir) throws Exception {
         String model = SharedData.require("llama2c/stories260K.gguf").toString();
-        int n = 10_000;
+        int n = 2_000;
         Path in = dir.resolve("in.jsonl");
         String[] prompts = {"Once upon a time", "Tom", "Lily went to the park", "The sun"};
-        String note = "n".repeat(2000);
+        String note = "n".repeat(10_000);
         try (BufferedWriter w = Files.newBufferedWriter(in)) {
             for (int i = 0; i < n; i++) {
                 w.write("{\"id\":" + i + ",\"prompt\":\"" + prompts[i % prompts.length] + " " + i + "\",\"note\":\"" + note + "\"}\n");
