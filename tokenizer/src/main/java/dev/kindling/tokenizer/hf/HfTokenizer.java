@@ -12,7 +12,7 @@ import dev.kindling.tokenizer.unigram.UnigramModel;
 import dev.kindling.tokenizer.decode.Decoder;
 import dev.kindling.tokenizer.decode.Decoders;
 import dev.kindling.tokenizer.normalize.Normalizer;
-import dev.kindling.tokenizer.normalize.Normalizers;
+import dev.kindling.tokenizer.normalize.NormalizedText;
 import dev.kindling.tokenizer.pretokenize.PreTokenizer;
 import dev.kindling.tokenizer.pretokenize.Splits;
 import dev.kindling.tokenizer.text.Utf8;
@@ -175,7 +175,8 @@ public final class HfTokenizer extends AbstractTokenizer {
      * (each is normalized and pre-tokenized on its own, so a prefix space is added per segment). Aligning the
      * whole text at once lost its place at an added token whose bytes were not next (lstrip/rstrip), and did not
      * see a non-special added token as a segment boundary. Without {@code parseSpecialTokens} a special token's
-     * spelling is text of its segment, as it is to {@code encode}.
+     * spelling is text of its segment, as it is to {@code encode}. The tokens of a segment are aligned with its
+     * normalized text, then mapped back through the normalizer's alignment, as HF maps them.
      */
     @Override
     public Encoding encodeWithOffsets(String text, boolean addSpecialTokens, boolean parseSpecialTokens) {
@@ -188,13 +189,8 @@ public final class HfTokenizer extends AbstractTokenizer {
         int[] ends = new int[ids.length];
         String[] matched = new String[ids.length]; // an added token's text, with what lstrip/rstrip swallowed
         int from = first;
-        CharRules rules = new CharRules(normalizer, preTokenizer, model);
+        CharRules rules = new CharRules(preTokenizer, model);
         int unknownId = model instanceof UnigramModel u ? u.unkId() : model instanceof BpeModel b ? b.unkId() : -1;
-        // NFC/NFKC/NFKD: the tokens are aligned with the text in that form, then mapped back as HF maps them
-        java.text.Normalizer.Form form = Normalizers.composingForm(normalizer);
-        Normalizer beforeForm = Normalizers.charWiseBeforeForm(normalizer); // what the form is given: Lowercase's output
-        // a SentencePiece map first (T5, XLM-R): the tokens are aligned with its output, mapped back as HF maps it
-        Normalizers.Precompiled precompiled = form == null ? Normalizers.leadingPrecompiled(normalizer) : null;
         for (int k = 0; k < marks.size(); k += 4) {
             int s = marks.get(k);
             int e = marks.get(k + 1);
@@ -207,10 +203,7 @@ public final class HfTokenizer extends AbstractTokenizer {
                 OffsetAligner.Prefix p = prefixSpace == OffsetAligner.Prefix.FIRST_IF_NO_SPACE && s > 0
                         ? OffsetAligner.Prefix.NONE : prefixSpace; // Metaspace "first": only the segment at 0
                 String segment = t.substring(s, e);
-                String formInput = beforeForm == null ? segment : beforeForm.normalize(segment);
-                FormAlignment composed = precompiled != null ? precompiledAlignment(precompiled, segment)
-                        : form == null || (formInput.equals(segment) && java.text.Normalizer.isNormalized(segment, form))
-                        ? null : FormAlignment.of(segment, beforeForm, form);
+                FormAlignment composed = normalized(segment);
                 Encoding seg = OffsetAligner.align(this, composed == null ? segment : composed.normalized(),
                         java.util.Arrays.copyOfRange(ids, from, to), p, rules, unknownId);
                 for (int i = from; i < to; i++) {
@@ -229,11 +222,18 @@ public final class HfTokenizer extends AbstractTokenizer {
         return enc;
     }
 
-    private static FormAlignment precompiledAlignment(Normalizers.Precompiled precompiled, String segment) {
-        IntBuffer cps = new IntBuffer();
-        IntBuffer changes = new IntBuffer();
-        precompiled.changes(segment, cps, changes);
-        return FormAlignment.ofChanges(segment, cps, changes);
+    /**
+     * {@code segment} through the normalizer with, per character, the range of the segment it came from, as HF's
+     * NormalizedString keeps it through every step ({@link NormalizedText}); null when there is no normalizer or it
+     * changed nothing.
+     */
+    private FormAlignment normalized(String segment) {
+        if (normalizer == null) {
+            return null;
+        }
+        NormalizedText n = NormalizedText.of(segment);
+        normalizer.normalize(n);
+        return n.unchanged() ? null : FormAlignment.of(n);
     }
 
     /**

@@ -181,7 +181,7 @@ public final class HfTokenizerJson {
         }
         String name = nameOf(path);
         return new HfTokenizer(name, m, normalizer, pre, post, decoder, added, bos, eos,
-                stops, template, prefixSpace(normNode, preNode));
+                stops, template, prefixSpace(preNode));
     }
 
     /** A top-level section (absent when the file has none), for strict reading. */
@@ -190,13 +190,11 @@ public final class HfTokenizerJson {
     }
 
     /**
-     * Where the pipeline puts a space in front of the text, for offsets: a Prepend normalizer, Metaspace,
-     * ByteLevel. Runs after the sections were read, so their shape is already checked.
+     * Where the pre-tokenizer puts a space in front of the normalized text, for offsets: Metaspace, ByteLevel (the
+     * offsets align the tokens with the normalized text, which holds what a Prepend normalizer put there). Runs after
+     * the sections were read, so their shape is already checked.
      */
-    private OffsetAligner.Prefix prefixSpace(JsonField normalizer, JsonField pre) {
-        if (step(normalizer, "normalizers", "Prepend") != null) {
-            return OffsetAligner.Prefix.ALWAYS;
-        }
+    private OffsetAligner.Prefix prefixSpace(JsonField pre) {
         JsonField meta = step(pre, "pretokenizers", "Metaspace");
         if (meta != null) {
             return switch (prependScheme(meta)) {

@@ -18,7 +18,7 @@ public final class Normalizers {
         return new UnicodeForm(form);
     }
 
-    /** A Unicode normalization form step, which offsets follow through its own alignment ({@link #composingForm}). */
+    /** A Unicode normalization form step. */
     public record UnicodeForm(java.text.Normalizer.Form form) implements Normalizer {
         @Override
         public String normalize(String s) {
@@ -36,62 +36,37 @@ public final class Normalizers {
             }
             return HfUnicode.normalize(s, form);
         }
-    }
 
-    /**
-     * The first NFC, NFKC or NFKD step of {@code n} (alone or in a {@link #sequence}), or null: the form whose
-     * alignment Hugging Face keeps per character and offsets must follow (NFD's decompositions the aligner follows
-     * itself).
-     */
-    public static java.text.Normalizer.Form composingForm(Normalizer n) {
-        if (n instanceof UnicodeForm u && u.form() != java.text.Normalizer.Form.NFD) {
-            return u.form();
-        }
-        if (n instanceof Sequence q) {
-            for (Normalizer part : q.parts()) {
-                java.text.Normalizer.Form f = composingForm(part);
-                if (f != null) {
-                    return f;
-                }
+        /** HF's alignment of the form ({@link FormChanges}); text the form leaves as it is keeps its ranges. */
+        @Override
+        public void normalize(NormalizedText text) {
+            String s = text.text();
+            if (normalize(s) == s) {
+                return;
             }
+            IntBuffer cps = new IntBuffer();
+            IntBuffer changes = new IntBuffer();
+            FormChanges.of(s, form, cps, changes);
+            text.transform(cps, changes, 0);
         }
-        return null;
-    }
-
-    /**
-     * A normalizer that acts on each character alone: a text's output is its characters' outputs one after another.
-     * Offsets take such a step before a Unicode form into that form's alignment ({@link #charWiseBeforeForm}).
-     */
-    @FunctionalInterface
-    public interface CharWise extends Normalizer {}
-
-    /**
-     * The Lowercase, StripAccents and NFD steps of {@code n} that come before its {@link #composingForm}, as one
-     * normalizer to put each character through alone (HF's alignment: every part of a character's output comes from
-     * that character), or null when there are none. They change what the form sees (Lowercase makes I + U+0307, which
-     * NFC composes into U+0130, "i" + U+0307, which it does not). The other steps (Prepend, Strip, Replace) the
-     * aligner follows itself.
-     */
-    public static Normalizer charWiseBeforeForm(Normalizer n) {
-        if (!(n instanceof Sequence q) || composingForm(n) == null) {
-            return null;
-        }
-        List<Normalizer> before = new java.util.ArrayList<>();
-        for (Normalizer part : q.parts()) {
-            if (composingForm(part) != null) {
-                break;
-            }
-            if (part instanceof CharWise || part instanceof UnicodeForm) { // a form before the composing one is NFD
-                before.add(part);
-            }
-        }
-        return before.isEmpty() ? null : sequence(before);
     }
 
     /** HF's Lowercase normalizer: {@link #lowercase(String)}. */
     public static Normalizer lowercase() {
-        CharWise n = Normalizers::lowercase;
-        return n;
+        return new Lowercase();
+    }
+
+    /** HF's Lowercase: each character's lowercase replaces it, a second character of it inserted (U+0130's dot). */
+    private record Lowercase() implements Normalizer {
+        @Override
+        public String normalize(String s) {
+            return lowercase(s);
+        }
+
+        @Override
+        public void normalize(NormalizedText text) {
+            text.eachCharacter(c -> lowercase(Character.toString(c)));
+        }
     }
 
     /**
@@ -107,7 +82,12 @@ public final class Normalizers {
 
     /** Removes leading and/or trailing Unicode whitespace. */
     public static Normalizer strip(boolean left, boolean right) {
-        return s -> {
+        return new Strip(left, right);
+    }
+
+    private record Strip(boolean left, boolean right) implements Normalizer {
+        @Override
+        public String normalize(String s) {
             int a = 0;
             int b = s.length();
             if (left) {
@@ -121,7 +101,21 @@ public final class Normalizers {
                 }
             }
             return s.substring(a, b);
-        };
+        }
+
+        /** The whitespace at the ends removed; what is left keeps its ranges. */
+        @Override
+        public void normalize(NormalizedText text) {
+            int a = 0;
+            int b = text.size();
+            while (left && a < b && Unicode.isWhiteSpace(text.codePoint(a))) {
+                a++;
+            }
+            while (right && b > a && Unicode.isWhiteSpace(text.codePoint(b - 1))) {
+                b--;
+            }
+            text.keep(a, b);
+        }
     }
 
     /**
@@ -130,8 +124,19 @@ public final class Normalizers {
      * Unicode 9.0 tables ({@link HfUnicode#isCombiningMark}): the marks of later versions (U+07FD, Unicode 11) stay.
      */
     public static Normalizer stripAccents() {
-        CharWise n = s -> removeMarks(s, false);
-        return n;
+        return new StripAccents();
+    }
+
+    private record StripAccents() implements Normalizer {
+        @Override
+        public String normalize(String s) {
+            return removeMarks(s, false);
+        }
+
+        @Override
+        public void normalize(NormalizedText text) {
+            text.filter(c -> !HfUnicode.isCombiningMark(c));
+        }
     }
 
     /** Removes the non-spacing marks (Mn) of Unicode 8.0 only, as HF's BertNormalizer strips accents ({@link HfUnicode}). */
@@ -161,18 +166,89 @@ public final class Normalizers {
         if (pattern.isEmpty()) {
             return Normalizer.NONE;
         }
-        return s -> s.contains(pattern) ? s.replace(pattern, content) : s;
+        return new ReplaceLiteral(pattern, content);
+    }
+
+    private record ReplaceLiteral(String pattern, String content) implements Normalizer {
+        @Override
+        public String normalize(String s) {
+            return s.contains(pattern) ? s.replace(pattern, content) : s;
+        }
+
+        @Override
+        public void normalize(NormalizedText text) {
+            String s = text.text();
+            IntBuffer ranges = new IntBuffer();
+            for (int at = s.indexOf(pattern); at >= 0; at = s.indexOf(pattern, at + pattern.length())) {
+                ranges.add(at);
+                ranges.add(at + pattern.length());
+            }
+            replaceMatches(text, s, ranges, content);
+        }
     }
 
     /** Replaces every match of a regex (Java syntax, Unicode classes); a match too deep for the stack, see {@link DeepStack}. */
     public static Normalizer replaceRegex(Pattern regex, String content) {
-        String quoted = Matcher.quoteReplacement(content);
-        return s -> DeepStack.replaceAll(regex, s, quoted, "the normalizer's Replace regex", "text");
+        return new ReplaceRegex(regex, content, Matcher.quoteReplacement(content));
+    }
+
+    private record ReplaceRegex(Pattern regex, String content, String quoted) implements Normalizer {
+        @Override
+        public String normalize(String s) {
+            return DeepStack.replaceAll(regex, s, quoted, "the normalizer's Replace regex", "text");
+        }
+
+        @Override
+        public void normalize(NormalizedText text) {
+            String s = text.text();
+            int[] m = DeepStack.matches(regex, s, "the normalizer's Replace regex", "text");
+            IntBuffer ranges = new IntBuffer();
+            ranges.add(m, 0, m.length);
+            replaceMatches(text, s, ranges, content);
+        }
+    }
+
+    /** HF's Replace over the matches {@code ranges} (UTF-16 index pairs into {@code s}, the text's {@link NormalizedText#text}). */
+    private static void replaceMatches(NormalizedText text, String s, IntBuffer ranges, String content) {
+        int[] chars = new int[ranges.size()];
+        int at = 0; // UTF-16 index
+        int k = 0; // its character index
+        for (int j = 0; j < chars.length; j++) {
+            k += s.codePointCount(at, ranges.get(j));
+            at = ranges.get(j);
+            chars[j] = k;
+        }
+        text.replace(chars, content);
     }
 
     /** Prepends {@code prefix} to non-empty text. */
     public static Normalizer prepend(String prefix) {
-        return s -> s.isEmpty() ? s : prefix + s;
+        return new Prepend(prefix);
+    }
+
+    private record Prepend(String prefix) implements Normalizer {
+        @Override
+        public String normalize(String s) {
+            return s.isEmpty() ? s : prefix + s;
+        }
+
+        /** HF's prepend: the prefix's first character replaces the text's first, which with the rest is inserted after it. */
+        @Override
+        public void normalize(NormalizedText text) {
+            if (text.size() == 0 || prefix.isEmpty()) {
+                return;
+            }
+            IntBuffer cps = new IntBuffer();
+            IntBuffer changes = new IntBuffer();
+            String s = prefix + text.text();
+            for (int i = 0, n = 0; i < s.length(); n++) {
+                int c = s.codePointAt(i);
+                i += Character.charCount(c);
+                cps.add(c);
+                changes.add(n == 0 || i > prefix.length() + Character.charCount(text.codePoint(0)) ? 0 : 1);
+            }
+            text.transform(cps, changes, 0);
+        }
     }
 
     public static Normalizer sequence(List<Normalizer> parts) {
@@ -191,6 +267,14 @@ public final class Normalizers {
             }
             return s;
         }
+
+        /** Each step on what the one before made, so the ranges compose. */
+        @Override
+        public void normalize(NormalizedText text) {
+            for (Normalizer n : parts) {
+                n.normalize(text);
+            }
+        }
     }
 
     /**
@@ -199,7 +283,12 @@ public final class Normalizers {
      * accent stripping (NFD and removal of Mn) and lowercasing.
      */
     public static Normalizer bert(boolean cleanText, boolean chineseChars, boolean stripAccents, boolean lowercase) {
-        return s -> {
+        return new Bert(cleanText, chineseChars, stripAccents, lowercase);
+    }
+
+    private record Bert(boolean cleanText, boolean chineseChars, boolean stripAccents, boolean lowercase) implements Normalizer {
+        @Override
+        public String normalize(String s) {
             StringBuilder sb = new StringBuilder(s.length() + 8);
             for (int i = 0; i < s.length(); ) {
                 int cp = s.codePointAt(i);
@@ -224,11 +313,52 @@ public final class Normalizers {
                 out = removeNonSpacingMarks(HfUnicode.normalize(out, java.text.Normalizer.Form.NFD));
             }
             if (lowercase) {
-                out = lowercase(out);
+                out = Normalizers.lowercase(out);
             }
             return out;
-        };
+        }
+
+        /**
+         * As HF runs its steps: the removed characters filtered out, whitespace mapped to a space, an ideograph replaced
+         * by a space with itself and a space inserted after it, then NFD, the marks filtered out, and Lowercase.
+         */
+        @Override
+        public void normalize(NormalizedText text) {
+            if (cleanText) {
+                text.filter(c -> !(c == 0 || c == 0xFFFD || isBertControl(c)));
+                text.map(c -> isBertWhitespace(c) ? ' ' : c);
+            }
+            if (chineseChars) {
+                IntBuffer cps = new IntBuffer();
+                IntBuffer changes = new IntBuffer();
+                for (int i = 0; i < text.size(); i++) {
+                    int c = text.codePoint(i);
+                    boolean pad = Unicode.isChineseChar(c);
+                    if (pad) {
+                        cps.add(' ');
+                        changes.add(0);
+                    }
+                    cps.add(c);
+                    changes.add(pad ? 1 : 0);
+                    if (pad) {
+                        cps.add(' ');
+                        changes.add(1);
+                    }
+                }
+                text.transform(cps, changes, 0);
+            }
+            if (stripAccents) {
+                NFD.normalize(text);
+                text.filter(c -> !HfUnicode.isBertNonSpacingMark(c));
+            }
+            if (lowercase) {
+                LOWERCASE.normalize(text);
+            }
+        }
     }
+
+    private static final Normalizer NFD = unicode(java.text.Normalizer.Form.NFD);
+    private static final Normalizer LOWERCASE = lowercase();
 
     /**
      * HF bert.rs is_whitespace: \t \n \r and Rust's {@code char::is_whitespace}, the White_Space property, which holds
@@ -268,16 +398,19 @@ public final class Normalizers {
         }
 
         /**
-         * The output's code points with HF's change for each ({@code NormalizedString::transform}'s: 0 replaces the
-         * next input character, 1 is inserted after the last one taken, -N also removes the N after it), as HF's
-         * Precompiled gives them (tokenizers 0.23): each output character 0, then, when the output has more characters
-         * than what it replaced, its last ones 1, and when it has fewer, the last character given so far (maybe an
-         * earlier one's, when the output is empty) removes the difference. A deletion at the start of a text has no
+         * HF's alignment of the map's output: each output character with its change ({@link NormalizedText#transform}),
+         * as HF's Precompiled gives them (tokenizers 0.23): each output character 0, then, when the output has more
+         * characters than what it replaced, its last ones 1, and when it has fewer, the last character given so far
+         * (maybe an earlier one's, when the output is empty) removes the difference. A deletion at the start of a text has no
          * character to remove it, so the next output character takes its place: HF's offsets shift there, and
          * Kindling's with them.
          */
-        public void changes(String s, IntBuffer cps, IntBuffer changes) {
-            apply(s, null, cps, changes);
+        @Override
+        public void normalize(NormalizedText text) {
+            IntBuffer cps = new IntBuffer();
+            IntBuffer changes = new IntBuffer();
+            apply(text.text(), null, cps, changes);
+            text.transform(cps, changes, 0);
         }
 
         private void apply(String s, StringBuilder sb, IntBuffer cps, IntBuffer changes) {
@@ -322,36 +455,41 @@ public final class Normalizers {
         }
     }
 
-    /**
-     * The Precompiled step that {@code n} starts with (alone or first in a {@link #sequence}), or null: the step whose
-     * alignment offsets follow, as they follow a Unicode form's ({@link #composingForm}).
-     */
-    public static Precompiled leadingPrecompiled(Normalizer n) {
-        if (n instanceof Precompiled p) {
-            return p;
-        }
-        return n instanceof Sequence q && q.parts().length > 0 && q.parts()[0] instanceof Precompiled p ? p : null;
-    }
-
     /** HF's Nmt normalizer: drops some control characters and maps others to a space. */
     public static Normalizer nmt() {
-        return s -> {
+        return new Nmt();
+    }
+
+    private record Nmt() implements Normalizer {
+        @Override
+        public String normalize(String s) {
             StringBuilder sb = new StringBuilder(s.length());
             for (int i = 0; i < s.length(); ) {
                 int cp = s.codePointAt(i);
                 i += Character.charCount(cp);
-                if ((cp >= 0x0001 && cp <= 0x0008) || cp == 0x000B || (cp >= 0x000E && cp <= 0x001F) || cp == 0x007F
-                        || cp == 0x008F || cp == 0x009F) {
+                if (removed(cp)) {
                     continue;
                 }
-                if (cp == 0x0009 || cp == 0x000A || cp == 0x000C || cp == 0x000D || cp == 0x1680 || (cp >= 0x200B && cp <= 0x200F)
-                        || cp == 0x2028 || cp == 0x2029 || cp == 0x2581 || cp == 0xFEFF || cp == 0xFFFD) {
-                    sb.append(' ');
-                } else {
-                    sb.appendCodePoint(cp);
-                }
+                sb.appendCodePoint(space(cp) ? ' ' : cp);
             }
             return sb.toString();
-        };
+        }
+
+        /** As HF: the removed characters filtered out, then the others mapped to a space. */
+        @Override
+        public void normalize(NormalizedText text) {
+            text.filter(c -> !removed(c));
+            text.map(c -> space(c) ? ' ' : c);
+        }
+
+        private static boolean removed(int cp) {
+            return (cp >= 0x0001 && cp <= 0x0008) || cp == 0x000B || (cp >= 0x000E && cp <= 0x001F) || cp == 0x007F
+                    || cp == 0x008F || cp == 0x009F;
+        }
+
+        private static boolean space(int cp) {
+            return cp == 0x0009 || cp == 0x000A || cp == 0x000C || cp == 0x000D || cp == 0x1680 || (cp >= 0x200B && cp <= 0x200F)
+                    || cp == 0x2028 || cp == 0x2029 || cp == 0x2581 || cp == 0xFEFF || cp == 0xFFFD;
+        }
     }
 }

@@ -24,7 +24,8 @@ import java.util.Locale;
  *       marker ({@code ▁} in llama.cpp's WordPiece vocabularies) matches nothing;</li>
  *   <li>an unknown token covers its word (WordPiece) or the text up to where the next token matches (or to
  *       the end of the word), without what the normalizer removed at its ends; words and removed characters as the
- *       tokenizer's {@link Rules} say (a tokenizer.json pipeline's normalizer and pre-tokenizer), else BERT's.</li>
+ *       tokenizer's {@link Rules} say (llama.cpp's WordPiece vocabularies; a tokenizer.json pipeline gives the text its
+ *       normalizer made, with the rules of its pre-tokenizer), else BERT's.</li>
  * </ul>
  *
  * A token holding part of a multi-byte character covers the whole character. Offsets are Java string
@@ -41,7 +42,7 @@ public final class OffsetAligner {
     public enum Prefix {
         /** Never (byte-level BPE without add_prefix_space, tiktoken, Gemma 3's SentencePiece BPE). */
         NONE,
-        /** In front of every segment, even one that starts with a space (HF {@code Prepend} normalizer: Llama 2). */
+        /** In front of every segment, even one that starts with a space (SentencePiece's dummy prefix). */
         ALWAYS,
         /** In front of every segment that does not start with a space (ByteLevel {@code add_prefix_space}). */
         IF_NO_SPACE,
@@ -63,14 +64,6 @@ public final class OffsetAligner {
     public interface Rules {
         /** The normalizer removes {@code c}: no token holds anything of it. */
         boolean removed(int c);
-
-        /**
-         * The normalizer removes {@code c} at the start or end of a text, not inside it (Strip's whitespace); what it
-         * removes everywhere is {@link #removed}.
-         */
-        default boolean removedAtEdge(int c) {
-            return false;
-        }
 
         /** The pre-tokenizer ends a word before {@code c} and starts the next one after it, or with it (whitespace). */
         boolean breaksWord(int c);
@@ -173,8 +166,6 @@ public final class OffsetAligner {
         final Rules rules;
         /** The model's unknown token, aligned as text though it may be special; -1: none. */
         final int unknownId;
-        /** Where the text starts past what the normalizer strips off its start (Strip), which no token holds. */
-        final int textStart;
         int p;
         boolean segmentStart = true;
         boolean firstSegment = true;
@@ -206,17 +197,12 @@ public final class OffsetAligner {
             this.charStart = charStart;
             this.charEnd = charEnd;
             this.prefix = prefix;
-            int q = 0;
-            while (q < text.length() && rules.removedAtEdge(text.codePointAt(q))) {
-                q += Character.charCount(text.codePointAt(q));
-            }
-            this.textStart = q;
         }
 
         Encoding run(int[] ids) {
             int[] starts = new int[ids.length];
             int[] ends = new int[ids.length];
-            p = byteAt(textStart);
+            p = 0;
             for (int i = 0; i < ids.length; i++) {
                 int id = ids[i];
                 byte[] t = tok.tokenBytes(id);
@@ -576,7 +562,7 @@ public final class OffsetAligner {
          * normalizer expanded (the dot of U+0130 lowercased, after a token "i") starts at that character.
          */
         private long unknownInWord(int at, int id, int nextId, int restAt) {
-            int start = restAt >= 0 ? restAt : skipDropped(Math.max(charStart[at], textStart));
+            int start = restAt >= 0 ? restAt : skipDropped(charStart[at]);
             int word = wordEnd(start);
             int end = word;
             if (id != rules.wordUnknownId() && nextId >= 0 && !tok.isSpecial(nextId)) {
@@ -592,11 +578,6 @@ public final class OffsetAligner {
                 }
             }
             p = byteAt(end);
-            int tail = text.length();
-            while (tail > start && rules.removedAtEdge(text.codePointBefore(tail))) {
-                tail -= Character.charCount(text.codePointBefore(tail));
-            }
-            end = Math.min(end, tail);
             while (end > start && dropped(text.codePointBefore(end))) {
                 end -= Character.charCount(text.codePointBefore(end));
             }
@@ -671,8 +652,8 @@ public final class OffsetAligner {
 
     /**
      * {@link Rules#GUESS}'s match of token character {@code tc} and text character {@code ic}: modulo lowercase (HF's,
-     * {@link HfUnicode#toLowerCase}, the same on every JDK) and NFD. A tokenizer.json pipeline does not come here: its normalizer answers ({@link Rules#normalized}), with
-     * HF's lowercase (Unicode 14's capitals, U+0130's dot) and without lowercasing where it has no Lowercase step.
+     * {@link HfUnicode#toLowerCase}, the same on every JDK) and NFD. A tokenizer.json pipeline does not come here: its
+     * tokens are aligned with the text its normalizer made.
      */
     private static boolean same(int tc, int ic) {
         if (tc == ic) {

@@ -44,10 +44,39 @@ public final class DeepStack {
         try {
             return pattern.matcher(text).replaceAll(quotedReplacement);
         } catch (StackOverflowError e) {
-            return call(() -> pattern.matcher(text).replaceAll(quotedReplacement), () -> what + " /" + pattern.pattern()
-                    + "/ recursed too deeply in java.util.regex on a " + unit + " of " + text.length()
-                    + " characters; rewrite its repeated group as possessive or atomic");
+            return call(() -> pattern.matcher(text).replaceAll(quotedReplacement), overflow(pattern, text, what, unit));
         }
+    }
+
+    /**
+     * The ranges of {@code pattern}'s matches in {@code text}, as start and end pairs (UTF-16 indices), found as
+     * {@link #replaceAll} finds them, retried and named the same way when they overflow the stack.
+     */
+    public static int[] matches(java.util.regex.Pattern pattern, String text, String what, String unit) {
+        try {
+            return findAll(pattern, text);
+        } catch (StackOverflowError e) {
+            return call(() -> findAll(pattern, text), overflow(pattern, text, what, unit));
+        }
+    }
+
+    private static Supplier<String> overflow(java.util.regex.Pattern pattern, String text, String what, String unit) {
+        return () -> what + " /" + pattern.pattern() + "/ recursed too deeply in java.util.regex on a " + unit + " of "
+                + text.length() + " characters; rewrite its repeated group as possessive or atomic";
+    }
+
+    private static int[] findAll(java.util.regex.Pattern pattern, String text) {
+        java.util.regex.Matcher m = pattern.matcher(text);
+        int[] ranges = new int[8];
+        int n = 0;
+        while (m.find()) {
+            if (n + 2 > ranges.length) {
+                ranges = java.util.Arrays.copyOf(ranges, ranges.length * 2);
+            }
+            ranges[n++] = m.start();
+            ranges[n++] = m.end();
+        }
+        return java.util.Arrays.copyOf(ranges, n);
     }
 
     private static <T> T onDeepStack(Supplier<T> work, Supplier<String> overflowMessage) {

@@ -90,7 +90,7 @@ class OffsetsParityTest {
         check(tok, rows, "o200k_base");
     }
 
-    private static void check(Tokenizer tok, List<JsonNode> rows, String name) {
+    static void check(Tokenizer tok, List<JsonNode> rows, String name) {
         assertTrue(rows.size() >= 20, "expected rows for " + name);
         List<String> bad = new ArrayList<>();
         for (JsonNode row : rows) {

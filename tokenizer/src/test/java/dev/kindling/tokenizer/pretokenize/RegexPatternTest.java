@@ -57,13 +57,21 @@ class RegexPatternTest {
         assertEquals(-1, p.find("xyz", 0, 3)); // the thread's own matcher still works after the fallback
     }
 
-    /** A Replace normalizer's regex takes the same retry (it is run on whole texts). */
+    /**
+     * A Replace normalizer's regex takes the same retry (it is run on whole texts), and so do its matches for offsets,
+     * where the X, as in HF, covers the last character of the match.
+     */
     @Test
     void aReplaceNormalizerRegexTakesTheDeepStackToo() {
         var n = dev.kindling.tokenizer.normalize.Normalizers.replaceRegex(java.util.regex.Pattern.compile("(?:a|b)+"), "X");
         int deep = dev.kindling.tokenizer.text.DeepStack.RETRIES.get();
         assertEquals("<X>", n.normalize("<" + "ab".repeat(50_000) + ">"));
         assertEquals(deep + 1, dev.kindling.tokenizer.text.DeepStack.RETRIES.get());
+        var aligned = dev.kindling.tokenizer.normalize.NormalizedText.of("<" + "ab".repeat(50_000) + ">");
+        n.normalize(aligned);
+        assertEquals("<X>", aligned.text());
+        assertEquals(List.of(100_000, 100_001), List.of(aligned.start(1), aligned.end(1)));
+        assertEquals(deep + 2, dev.kindling.tokenizer.text.DeepStack.RETRIES.get());
     }
 
     /** So does a decoder's Replace regex: after Fuse its one token is the whole decoded text. */
