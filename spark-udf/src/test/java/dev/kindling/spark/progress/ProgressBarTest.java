@@ -39,22 +39,22 @@ class ProgressBarTest {
     @Test
     void aTerminalSeesTheLineBeforeAnyStageALogDoesNot() throws Exception {
         SparkSession spark = TestSpark.session();
-        String terminal = stderrOf(true, () -> {
+        String terminal = stderrOf(true, soFar -> {
             try (ProgressBar bar = ProgressBar.start(spark.sparkContext(), "test")) {
-                Thread.sleep(1500);   // no job: before, nothing was drawn
+                waitFor(soFar, "\rtest [preparing] | 0:0");   // no job: before, nothing was drawn
             }
         });
         assertTrue(terminal.contains("\rtest [preparing] | 0:0"), terminal);
         assertTrue(terminal.endsWith("\r"), "closed, the line is cleared: " + terminal);
-        String started = stderrOf(true, () -> {
+        String started = stderrOf(true, soFar -> {
             try (ProgressBar bar = ProgressBar.start("test")) {
-                Thread.sleep(800);
+                waitFor(soFar, "\rtest [starting Spark] | 0:0");
                 bar.attach(spark.sparkContext());
-                Thread.sleep(800);
+                waitFor(soFar, "\rtest [preparing] | 0:0");
             }
         });
         assertTrue(started.contains("\rtest [starting Spark] | 0:0") && started.contains("\rtest [preparing] | 0:0"), started);
-        String log = stderrOf(false, () -> {
+        String log = stderrOf(false, soFar -> {
             try (ProgressBar bar = ProgressBar.start("test")) {
                 Thread.sleep(800);
                 bar.attach(spark.sparkContext());
@@ -64,8 +64,20 @@ class ProgressBarTest {
         assertEquals("", log, "a log gets no line before a stage runs");
     }
 
+    /**
+     * Waits until what was written so far holds {@code expected} (the terminal's bar draws every 250 ms), at most 30 s: a
+     * fixed sleep waited its whole length where the line is there after a tick, and could be too short on a loaded host.
+     */
+    private static void waitFor(java.util.function.Supplier<String> soFar, String expected) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!soFar.get().contains(expected) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+    }
+
     interface Work {
-        void run() throws Exception;
+        /** {@code soFar} gives what has been written to stderr so far. */
+        void run(java.util.function.Supplier<String> soFar) throws Exception;
     }
 
     /** What {@code work} writes to stderr with the launcher saying stderr is a terminal ({@code terminal}) or not. */
@@ -76,7 +88,7 @@ class ProgressBarTest {
         try {
             System.setProperty("kindling.stderr.terminal", String.valueOf(terminal));
             System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
-            work.run();
+            work.run(() -> captured.toString(java.nio.charset.StandardCharsets.UTF_8));
         } finally {
             System.setErr(err);
             if (before == null) {
