@@ -660,7 +660,7 @@ class CliTest {
         Cli.Result tokenize = Cli.run(concat(new String[] {"tokenize", "--no-progress", "--tokenizer", "byte-level", "-i", in.toString(),
                 "-o", tmp.resolve("dots-tokenize").toString()}, columns));
         assertEquals(0, tokenize.code(), tokenize.toString());
-        assertEquals(3, TestSpark.session().read().json(tmp.resolve("dots-tokenize").toString()).count());
+        assertEquals(3, Cli.outputRows(tmp.resolve("dots-tokenize")).size());
         Cli.Result generate = Cli.run(concat(new String[] {"generate", "--no-progress", "--model",
                 dev.kindling.testing.SharedData.require("llama2c/stories260K.gguf").toString(), "--threads", "1", "--max-tokens", "2",
                 "-i", in.toString(), "-o", tmp.resolve("dots-generate").toString()}, columns));
@@ -846,13 +846,13 @@ class CliTest {
 
         Path back = tmp.resolve("back.jsonl");
         assertEquals(0, Cli.run("convert", "--no-progress", "-i", pq.toString(), "-o", back.toString()).code());
-        assertEquals(2, TestSpark.session().read().json(back.toString()).count());
+        assertEquals(2, Cli.outputRows(back).size());
 
         Path txt = Files.writeString(tmp.resolve("lines.txt"), "alpha beta\ngamma delta\n\nepsilon\n");
         Path tout = tmp.resolve("t.jsonl");
         Cli.Result t = Cli.run("convert", "--no-progress", "-i", txt.toString(), "-o", tout.toString());
         assertEquals(0, t.code(), t.toString());
-        assertEquals(3, TestSpark.session().read().json(tout.toString()).count());
+        assertEquals(3, Cli.outputRows(tout).size());
         assertTrue(t.out().contains("empty_text 1"), t.out());
 
         Path dir = Files.createDirectories(tmp.resolve("docs"));
@@ -862,8 +862,9 @@ class CliTest {
         Path fout = tmp.resolve("f.jsonl");
         Cli.Result files = Cli.run("convert", "--no-progress", "-i", dir.toString(), "--input-format", "text-files", "-o", fout.toString());
         assertEquals(0, files.code(), files.toString());
-        assertEquals(2, TestSpark.session().read().json(fout.toString()).count());
-        assertEquals(1, TestSpark.session().read().json(fout.toString()).filter("text = 'Another file.'").count(), "no BOM in the text");
+        List<JsonNode> fileRows = Cli.outputRows(fout);
+        assertEquals(2, fileRows.size());
+        assertEquals(1, fileRows.stream().filter(r -> r.path("text").asText().equals("Another file.")).count(), "no BOM in the text");
         assertTrue(files.out().contains("empty_text 1") && files.out().contains("3 in"), files.out());
     }
 
@@ -917,7 +918,7 @@ class CliTest {
         Cli.Result given = Cli.run("convert", "--no-progress", "-i", dir.toString(), "--input-format", "text-lines",
                 "-o", tmp.resolve("mixed-lines").toString());
         assertEquals(0, given.code(), given.toString());
-        assertEquals(2, TestSpark.session().read().json(tmp.resolve("mixed-lines").toString()).count());
+        assertEquals(2, Cli.outputRows(tmp.resolve("mixed-lines")).size());
     }
 
     /**
@@ -976,7 +977,7 @@ class CliTest {
             Path back = tmp.resolve("codec-" + codec + "-back");
             Cli.Result r = Cli.run("convert", "--no-progress", "-i", out.toString(), "-o", back.toString());
             assertEquals(0, r.code(), codec + ": " + r);
-            assertEquals(2, TestSpark.session().read().json(back.toString()).count(), codec);
+            assertEquals(2, Cli.outputRows(back).size(), codec);
         }
     }
 

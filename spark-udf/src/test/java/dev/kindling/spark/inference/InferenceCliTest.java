@@ -49,15 +49,7 @@ class InferenceCliTest {
     }
 
     static List<JsonNode> readJsonl(Path dir) throws Exception {
-        List<JsonNode> out = new ArrayList<>();
-        try (var files = Files.list(dir)) {
-            for (Path p : files.filter(p -> p.getFileName().toString().startsWith("part-")).sorted().toList()) {
-                for (String line : Files.readAllLines(p)) {
-                    out.add(JSON.readTree(line));
-                }
-            }
-        }
-        return out;
+        return Cli.outputRows(dir);
     }
 
     /**
