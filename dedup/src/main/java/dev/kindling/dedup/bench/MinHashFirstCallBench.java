@@ -26,7 +26,7 @@ import java.util.Locale;
  *
  * <p>Run it in a JVM of its own (only the first call in the process is a first call):
  * <pre>
- * java --add-modules jdk.incubator.vector -cp dedup/target/classes:&lt;jackson-core.jar&gt;:&lt;slf4j-api.jar&gt; \
+ * java --add-modules jdk.incubator.vector -cp dedup/target/classes:model-formats/target/classes:&lt;jackson-core.jar&gt;:&lt;slf4j-api.jar&gt; \
  *     dev.kindling.dedup.bench.MinHashFirstCallBench --input ../shared/data/corpus/moby-dick.jsonl \
  *     [--mb 10] [--kernel vector|vector256|scalar] [--seconds 5] [--mix]
  * </pre>

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.kindling.dedup.Document;
+import dev.kindling.formats.JsonLines;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,8 +22,9 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * Reads JSON Lines of documents ({@code {"id": ..., "text": ...}}, other fields ignored; {@code .gz}
- * decompressed). A line that is not such an object, or gives the id or the text twice, fails with the file and line number (an {@link UncheckedIOException}
- * caused by a {@link BadDocumentException}).
+ * decompressed). A line that is not such an object, or whose object (or an object nested in it) gives a key twice, fails
+ * with the file and line number (an {@link UncheckedIOException} caused by a {@link BadDocumentException}), worded as
+ * every JSON Lines reader of Kindling words it ({@link JsonLines#objectLineError}).
  *
  * <pre>{@code
  * List<Document> docs = JsonlDocuments.read(Path.of("corpus.jsonl.gz"), "id", "text");
@@ -91,6 +93,12 @@ public final class JsonlDocuments {
         utf8.flush(chars);
         String line = chars.flip().toString();
         if (!line.isBlank()) {
+            // a key given twice, in any field: a parser keeps its last value and loses the first without a word (pyarrow
+            // refuses the row, the Spark reader sets it aside), which the same check refuses in every reader
+            String twice = JsonLines.objectLineError(b);
+            if (twice != null) {
+                throw new BadDocumentException(file, lineNo, twice, null);
+            }
             out.add(parse(line, file, lineNo, idField, textField));
         }
     }
@@ -98,23 +106,12 @@ public final class JsonlDocuments {
     static Document parse(String line, Path file, int lineNo, String idField, String textField) throws IOException {
         String id = null;
         String text = null;
-        boolean idSeen = false;
-        boolean textSeen = false;
         try (JsonParser p = JSON.createParser(line)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new BadDocumentException(file, lineNo, "expected a JSON object", null);
             }
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
-                // a key given twice kept its last value, the first lost without a word (pyarrow refuses the row, and the
-                // Spark reader sets it aside): the two fields read here are refused, as the others are not read
-                if (name.equals(idField) ? idSeen : name.equals(textField) && textSeen) {
-                    throw new BadDocumentException(file, lineNo, "key '" + name + "' given twice in the line's object, the "
-                            + "second at character " + (line.codePointCount(0, (int) p.currentTokenLocation().getCharOffset()) + 1)
-                            + " of the line (a reader keeps one of its values and loses the other)", null);
-                }
-                idSeen |= name.equals(idField);
-                textSeen |= name.equals(textField);
                 JsonToken v = p.nextToken();
                 if (name.equals(idField) && v != JsonToken.VALUE_NULL) {
                     id = v.isScalarValue() ? p.getValueAsString() : null;
@@ -124,7 +121,7 @@ public final class JsonlDocuments {
                     p.skipChildren();
                 }
             }
-            String more = afterObject(line, (int) p.currentTokenLocation().getCharOffset() + 1);
+            String more = JsonLines.afterObject(line, (int) p.currentTokenLocation().getCharOffset() + 1);
             if (more != null) {
                 throw new BadDocumentException(file, lineNo, more, null);
             }
@@ -138,27 +135,5 @@ public final class JsonlDocuments {
             throw new BadDocumentException(file, lineNo, "field '" + textField + "' is missing or not a string", null);
         }
         return new Document(id, text);
-    }
-
-    /**
-     * What follows the object that ends before {@code from} in {@code line}, as an error naming the character where it
-     * starts (from 1, in code points, as the Spark reader counts), or null when only white space does. The parse stops at
-     * the object's closing brace: a second record on the line ({@code {...}{...}}, records separated by a {@code \r}
-     * alone) was dropped without a trace. The words are {@code dev.kindling.formats.JsonLines}'s, which the other readers
-     * call; written here again because this module does not depend on model-formats (an application that only
-     * deduplicates takes kindling-dedup and Jackson's core alone).
-     */
-    static String afterObject(String line, int from) {
-        boolean cr = false;
-        for (int k = from; k < line.length(); k++) {
-            char c = line.charAt(k);
-            if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
-                return "more after the JSON object at character " + (line.codePointCount(0, k) + 1) + " of the line (JSON Lines "
-                        + "holds one object per line" + (cr ? "; a \\r before it: JSON Lines lines end at \\n alone, so records "
-                        + "separated by \\r alone are one line; convert the file with tr '\\r' '\\n'" : "") + ")";
-            }
-            cr |= c == '\r';
-        }
-        return null;
     }
 }

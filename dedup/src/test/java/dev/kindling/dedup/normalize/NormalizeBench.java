@@ -17,7 +17,7 @@ import java.util.Locale;
  * {@code --big MB} also the documents joined into one document of about that many MB.
  *
  * <pre>
- * java -cp dedup/target/classes:dedup/target/test-classes:&lt;jackson-core.jar&gt; dev.kindling.dedup.normalize.NormalizeBench \
+ * java -cp dedup/target/classes:dedup/target/test-classes:model-formats/target/classes:&lt;jackson-core.jar&gt; dev.kindling.dedup.normalize.NormalizeBench \
  *     --mode full --big 10 ../shared/data/corpus/moby-dick.jsonl ../shared/data/corpus/sotu.jsonl.gz
  * </pre>
  */
