@@ -115,13 +115,15 @@ public abstract class SparkCommand implements Callable<Integer> {
     }
 
     /**
-     * A manifest of a generation this command ran ({@link dev.kindling.spark.inference.GenerationManifest}): the command as
-     * typed and its arguments as given.
+     * A manifest of a generation this command runs in {@code spark} ({@link dev.kindling.spark.inference.GenerationManifest}):
+     * the command as typed and its arguments as given, but for the values of the {@code --conf} settings that the session's
+     * {@code spark.redaction.regex} hides. Made before the job, so that a bad regex fails the run before it generates.
      */
-    protected dev.kindling.spark.inference.GenerationManifest generationManifest() {
+    protected dev.kindling.spark.inference.GenerationManifest generationManifest(SparkSession spark) {
         List<String> args = spec.commandLine().getParseResult() == null ? List.of()
                 : spec.commandLine().getParseResult().originalArgs();
-        return new dev.kindling.spark.inference.GenerationManifest(spec.qualifiedName(), args, KindlingCli.version());
+        return new dev.kindling.spark.inference.GenerationManifest(spec.qualifiedName(), args, KindlingCli.version(),
+                spark.sparkContext().getConf());
     }
 
     /** The job itself. Returns the exit code. */

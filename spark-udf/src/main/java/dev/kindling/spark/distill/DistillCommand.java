@@ -111,8 +111,9 @@ public final class DistillCommand implements Runnable {
             java.util.Optional.ofNullable(teacher.plainTextNote(spec.name())).ifPresent(run.out()::println);
             Sft sft = new Sft(g, teacher.modelName()).setSystemPrompt(teacher.system).setDropTruncated(dropTruncated);
             InferenceProgress progress = InferenceProgress.attach(run, sft::teacherMetrics);
+            dev.kindling.spark.inference.GenerationManifest manifest = generationManifest(run.spark());
             run.runPipeline(run.readInput(), List.of(sft), out, pipeline);
-            generationManifest().generator("teacher", g.settingsAsRun(run.spark()), teacher.modelName(), teacher.system,
+            manifest.generator("teacher", g.settingsAsRun(run.spark()), teacher.modelName(), teacher.system,
                     g.authorsDefaults(run.spark())).write(run.spark(), out.path());
             run.out().println(progress.summary("teacher"));
             return 0;
@@ -224,8 +225,9 @@ public final class DistillCommand implements Runnable {
             java.util.Optional.ofNullable(teacher.plainTextNote(spec.name())).ifPresent(run.out()::println);
             Dpo dpo = new Dpo(g, j, teacher.modelName()).setSystemPrompt(teacher.system).setDropTruncated(dropTruncated);
             InferenceProgress progress = InferenceProgress.attach(run, dpo::teacherMetrics);
+            dev.kindling.spark.inference.GenerationManifest manifest = generationManifest(run.spark());
             run.runPipeline(run.readInput(), List.of(dpo), out, pipeline);
-            generationManifest().generator("teacher", g.settingsAsRun(run.spark()), teacher.modelName(), teacher.system,
+            manifest.generator("teacher", g.settingsAsRun(run.spark()), teacher.modelName(), teacher.system,
                     g.authorsDefaults(run.spark())).judge(j).write(run.spark(), out.path());
             run.out().println(progress.summary("teacher"));
             return 0;

@@ -419,8 +419,9 @@ public final class GenerateCommand extends SparkCommand {
         // (the prompt as prompt), as filter's
         java.util.Set<String> results = new java.util.LinkedHashSet<>(written);
         results.remove(promptName);
+        GenerationManifest manifest = generationManifest(run.spark());
         run.runPipeline(docs, stages, out, pipeline, java.util.Set.of(), results);
-        generationManifest().generator("model", g.settingsAsRun(run.spark()), g.engineSpec().modelName(), system,
+        manifest.generator("model", g.settingsAsRun(run.spark()), g.engineSpec().modelName(), system,
                 g.authorsDefaults(run.spark())).perRowSampling(perRowSampling, rowSampling).write(run.spark(), out.path());
         run.out().println(progress.summary("generate"));
         return 0;

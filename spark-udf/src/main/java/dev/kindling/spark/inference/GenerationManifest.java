@@ -26,35 +26,58 @@ public final class GenerationManifest {
     private final ObjectNode root = JSON.createObjectNode();
 
     /**
-     * The {@code --conf} keys whose values are left out of {@code args}: Spark's default {@code spark.redaction.regex}, as
-     * its UI and event log hide them. A manifest travels with its dataset (to a hub, to colleagues), and an S3 secret key
-     * given on the command line would have gone with it.
+     * Spark's setting of the {@code --conf} keys whose values are left out of {@code args} ({@code spark.redaction.regex}),
+     * as its UI and event log hide their values: a manifest travels with its dataset (to a hub, to colleagues), and an S3
+     * secret key given on the command line would have gone with it. Spark's own entry, for its key and default (Spark 4.2's
+     * {@code (?i)secret|password|token|access[.]?key}).
      */
-    static final java.util.regex.Pattern SECRET_KEY = java.util.regex.Pattern.compile("(?i)secret|password|token|access[.]key");
+    private static final org.apache.spark.internal.config.ConfigEntry<?> REDACTION =
+            org.apache.spark.internal.config.package$.MODULE$.SECRET_REDACTION_PATTERN();
+
+    /** The key of {@link #REDACTION}: {@code spark.redaction.regex}. */
+    static final String REDACTION_KEY = REDACTION.key();
 
     /** What stands for a value left out, Spark's own. */
     static final String REDACTED = "*********(redacted)";
 
     /**
      * @param command the command as typed ({@code kindling distill sft}); {@code args} its arguments, as given, the values
-     *     of secret {@code --conf} settings ({@link #SECRET_KEY}) left out
+     *     of secret {@code --conf} settings left out: those whose key {@code conf}'s {@code spark.redaction.regex} matches
+     *     (the session's, as Spark's UI and event log take it), else Spark's default
      */
-    public GenerationManifest(String command, List<String> args, String version) {
+    public GenerationManifest(String command, List<String> args, String version, org.apache.spark.SparkConf conf) {
         root.put("kindling_version", version);
         root.put("command", command);
         ArrayNode a = root.putArray("args");
-        redacted(args).forEach(a::add);
+        redacted(args, redaction(conf)).forEach(a::add);
     }
 
-    /** {@code args} with the value of each {@code --conf KEY=VALUE} (or {@code --conf=KEY=VALUE}) whose key is secret replaced. */
-    static List<String> redacted(List<String> args) {
+    /**
+     * The pattern of secret keys: {@code conf}'s {@code spark.redaction.regex}, or Spark's default where it sets none. One
+     * that is not a regular expression is a usage error naming the setting (Spark's UI would fail on it too).
+     */
+    static java.util.regex.Pattern redaction(org.apache.spark.SparkConf conf) {
+        String regex = conf.get(REDACTION_KEY, REDACTION.defaultValueString());
+        try {
+            return java.util.regex.Pattern.compile(regex);
+        } catch (java.util.regex.PatternSyntaxException e) {
+            throw KindlingException.usage(REDACTION_KEY + " '" + regex + "' is not a regular expression: " + e.getDescription()
+                    + " (it says which --conf values _manifest.json leaves out, as Spark's UI hides them)");
+        }
+    }
+
+    /**
+     * {@code args} with the value of each {@code --conf KEY=VALUE} (or {@code --conf=KEY=VALUE}) whose key {@code secret}
+     * finds (anywhere in it, as Spark's redaction finds it) replaced.
+     */
+    static List<String> redacted(List<String> args, java.util.regex.Pattern secret) {
         List<String> out = new java.util.ArrayList<>(args.size());
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             boolean afterConf = i > 0 && args.get(i - 1).equals("--conf");
             String prefix = arg.startsWith("--conf=") ? "--conf=" : afterConf ? "" : null;
             int eq = prefix == null ? -1 : arg.indexOf('=', prefix.length());
-            if (eq > 0 && SECRET_KEY.matcher(arg.substring(prefix.length(), eq)).find()) {
+            if (eq > 0 && secret.matcher(arg.substring(prefix.length(), eq)).find()) {
                 arg = arg.substring(0, eq + 1) + REDACTED;
             }
             out.add(arg);
