@@ -192,8 +192,30 @@ public final class SqlUdfs {
     }
 
     /**
+     * Runs {@code registrations} (a function registered and its builder wrapped, or all of them: {@link
+     * KindlingFunctions#register}) as one step for every other user of {@code spark}'s function registry: holding the lock
+     * Spark's registry takes for each of its own lookups and changes (a Scala {@code synchronized} on the registry), so
+     * another thread's registration or query waits until the functions are there with their checks. Without it, a
+     * query that looked a function up between the drop and the register of {@link #wrapBuilder} found none (Spark's
+     * "classified as Local by full lookup but not found by quick check"), as did another registration (a
+     * NoSuchElementException); one that came between the registration and the wrap ran it unchecked; and two
+     * registrations could interleave so that the last wrap wrapped the other's unwrapped function, leaving it without its
+     * type check.
+     */
+    public static void registering(SparkSession spark, Runnable registrations) {
+        if (!(spark instanceof org.apache.spark.sql.classic.SparkSession classic)) {
+            registrations.run();
+            return;
+        }
+        synchronized (classic.sessionState().functionRegistry()) {
+            registrations.run();
+        }
+    }
+
+    /**
      * Wraps the builder of registered function {@code name} so that {@code check} sees its arguments first, and gives it
-     * the description {@code info} makes of the one it had.
+     * the description {@code info} makes of the one it had. The look-up, drop and register are one step for other users of
+     * the registry ({@link #registering}).
      */
     private static void wrapBuilder(SparkSession spark, String name, UnaryOperator<ExpressionInfo> info,
             Consumer<Seq<Expression>> check) {
@@ -204,14 +226,16 @@ public final class SqlUdfs {
         // where spark.udf().register puts a temporary function (Spark 4 keys them system.session.name)
         FunctionIdentifier id = new FunctionIdentifier(name, Option.apply(CatalogManager.SESSION_NAMESPACE()),
                 Option.apply(CatalogManager.SYSTEM_CATALOG_NAME()));
-        Tuple2<ExpressionInfo, Function1<Seq<Expression>, Expression>> entry = registry.lookupFunctionEntry(id).get();
-        Function1<Seq<Expression>, Expression> builder = entry._2();
-        // dropped first: a replaced function is a WARN of Spark's ("replaced a previously registered function") on every
-        // run where Spark's logs show (spark-submit)
-        registry.dropFunction(id);
-        registry.registerFunction(id, info.apply(entry._1()), (Function1<Seq<Expression>, Expression>) children -> {
-            check.accept(children);
-            return builder.apply(children);
+        registering(spark, () -> {
+            Tuple2<ExpressionInfo, Function1<Seq<Expression>, Expression>> entry = registry.lookupFunctionEntry(id).get();
+            Function1<Seq<Expression>, Expression> builder = entry._2();
+            // dropped first: a replaced function is a WARN of Spark's ("replaced a previously registered function") on
+            // every run where Spark's logs show (spark-submit)
+            registry.dropFunction(id);
+            registry.registerFunction(id, info.apply(entry._1()), (Function1<Seq<Expression>, Expression>) children -> {
+                check.accept(children);
+                return builder.apply(children);
+            });
         });
     }
 

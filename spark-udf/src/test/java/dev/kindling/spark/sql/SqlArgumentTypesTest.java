@@ -170,4 +170,83 @@ class SqlArgumentTypesTest {
                 () -> spark.sql("SELECT kindling_detokenize(array(72L, 4294967368L), 'byte-level')").collectAsList());
         assertTrue(chain(e).contains("kindling_detokenize: argument 1 (ids): element 1 is 4294967368, not a token id"), chain(e));
     }
+
+    /**
+     * KindlingFunctions.register from several threads on one session while others call the functions: each function was
+     * registered, then dropped and registered again with its checks, so a thread that looked it up in between found none
+     * (a registration's NoSuchElementException, a query's internal error, the catalog's no such function), one that came after the first step called
+     * it unchecked, and two registrations could interleave so that the last left a function without its type check. Every
+     * call resolves, checked, while they run and after. A race: on the code before, about one run in three met it (on a
+     * busy 2-core host); nothing in Spark's registry lets a test hold a thread in the gap.
+     */
+    @Test
+    void concurrentRegistrationsAndCallsAlwaysFindEveryFunctionChecked() throws Exception {
+        SparkSession spark = TestSpark.session();
+        KindlingFunctions.register(spark);
+        String right = "SELECT kindling_text_hash('a'), kindling_normalize('A b', 'near')";
+        String wrong = "SELECT kindling_text_hash(42)";
+        String wrongSays = "kindling_text_hash: argument 1 (text) is INT, expected STRING";
+        spark.sql(right).queryExecution().analyzed(); // Spark's SQL parser loads (seconds on a busy host) before the race
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        java.util.concurrent.atomic.AtomicInteger registering = new java.util.concurrent.atomic.AtomicInteger(4);
+        java.util.Queue<String> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        List<java.util.concurrent.Future<?>> running = new ArrayList<>();
+        try {
+            for (int t = 0; t < 4; t++) {
+                running.add(pool.submit(() -> {
+                    try {
+                        for (int i = 0; i < 50; i++) {
+                            KindlingFunctions.register(spark);
+                        }
+                    } catch (Exception e) { // Spark's SparkException too, which Scala throws unchecked
+                        failures.add("register: " + e);
+                    } finally {
+                        registering.decrementAndGet();
+                    }
+                }));
+            }
+            for (int t = 0; t < 2; t++) {
+                running.add(pool.submit(() -> {
+                    while (registering.get() > 0) {
+                        try {
+                            spark.sql(right).queryExecution().analyzed();
+                        } catch (Exception e) {
+                            failures.add(right + ": " + chain(e));
+                        }
+                        try {
+                            spark.sql(wrong);
+                            failures.add(wrong + ": analysed without the type check");
+                        } catch (Exception e) {
+                            if (!chain(e).contains(wrongSays)) {
+                                failures.add(wrong + ": " + chain(e));
+                            }
+                        }
+                        calls.incrementAndGet();
+                    }
+                }));
+                // the catalog's quick look-up, many times as often: a function missing for a moment is found missing
+                running.add(pool.submit(() -> {
+                    while (registering.get() > 0) {
+                        if (!spark.catalog().functionExists("kindling_text_hash")) {
+                            failures.add("kindling_text_hash: not in the catalog");
+                        }
+                        calls.incrementAndGet();
+                    }
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : running) {
+                f.get(120, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertTrue(failures.isEmpty(), failures.size() + " failures in " + calls.get() + " rounds of calls, the first: "
+                + failures.peek());
+        // and after: every argument still checked
+        Exception e = assertThrows(Exception.class, () -> spark.sql(wrong));
+        assertTrue(chain(e).contains(wrongSays), chain(e));
+        e = assertThrows(Exception.class, () -> spark.sql("SELECT kindling_normalize('a', 'x')"));
+        assertTrue(chain(e).contains("kindling_normalize: argument 2 (mode) 'x'"), chain(e));
+    }
 }
