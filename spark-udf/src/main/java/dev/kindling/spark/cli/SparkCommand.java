@@ -308,7 +308,8 @@ public abstract class SparkCommand implements Callable<Integer> {
         ProgressBar bar = job.noProgress ? null : ProgressBar.start(spec.name());
         SparkSession spark;
         try {
-            spark = SparkSessions.getOrCreate(job.master, job.conf);
+            // its own progress line, not the lines of a session started from code
+            spark = SparkSessions.getOrCreate(job.master, job.conf, false);
             dev.kindling.spark.sql.KindlingFunctions.register(spark);
         } catch (RuntimeException | Error e) {
             if (bar != null) {

@@ -202,25 +202,14 @@ public final class ProgressBar extends SparkListener implements AutoCloseable {
         }
         stageSeen = true;
         lastStageNanos = System.nanoTime();
-        int tasks = 0;
-        int done = 0;
-        int running = 0;
-        int stageId = Integer.MAX_VALUE;
-        for (int id : active) {
-            SparkStageInfo info = st.getStageInfo(id).getOrElse(() -> null);
-            if (info == null) {
-                continue;
-            }
-            stageId = Math.min(stageId, id);
-            tasks += info.numTasks();
-            done += info.numCompletedTasks();
-            running += info.numActiveTasks();
-        }
+        Stages stages = Stages.of(st, active);
+        int tasks = stages.tasks();
+        int done = stages.done();
+        int running = stages.running();
         double secs = (System.nanoTime() - start) / 1e9;
         long rows = rowsRead.get();
         StringBuilder sb = new StringBuilder();
-        sb.append(label).append(" [stage ").append(stageId == Integer.MAX_VALUE ? "?" : stageId)
-                .append(active.length > 1 ? "+" + (active.length - 1) : "").append("] ");
+        sb.append(label).append(' ').append(stages.name()).append(' ');
         int width = 20;
         int filled = tasks == 0 ? 0 : (int) Math.round(width * (double) done / tasks);
         sb.append('[');
@@ -242,6 +231,34 @@ public final class ProgressBar extends SparkListener implements AutoCloseable {
             sb.append(String.format(Locale.ROOT, " | ETA %d:%02d", eta / 60, eta % 60));
         }
         return sb.toString();
+    }
+
+    /**
+     * The running stages {@code ids} of a line: the first's id ({@code [stage 4]}, {@code [stage 4+1]} with one more), and
+     * their tasks in all, done and running, from Spark's status tracker.
+     */
+    record Stages(int first, int count, int tasks, int done, int running) {
+        static Stages of(SparkStatusTracker st, int[] ids) {
+            int tasks = 0;
+            int done = 0;
+            int running = 0;
+            int first = Integer.MAX_VALUE;
+            for (int id : ids) {
+                SparkStageInfo info = st.getStageInfo(id).getOrElse(() -> null);
+                if (info == null) {
+                    continue;
+                }
+                first = Math.min(first, id);
+                tasks += info.numTasks();
+                done += info.numCompletedTasks();
+                running += info.numActiveTasks();
+            }
+            return new Stages(first, ids.length, tasks, done, running);
+        }
+
+        String name() {
+            return "[stage " + (first == Integer.MAX_VALUE ? "?" : first) + (count > 1 ? "+" + (count - 1) : "") + "]";
+        }
     }
 
     static String human(double v) {

@@ -1,5 +1,6 @@
 package dev.kindling.spark.session;
 
+import dev.kindling.spark.progress.ProgressLines;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.spark.SparkConf;
@@ -56,9 +57,19 @@ public final class SparkSessions {
 
     /**
      * Returns the active session when one exists (inside spark-submit, a notebook or a test), else
-     * builds one from {@link #defaults} overlaid with {@code conf}.
+     * builds one from {@link #defaults} overlaid with {@code conf}. Its long jobs print their progress on stderr
+     * ({@link ProgressLines}: a line every 10 s, flushed, where a notebook cell showed nothing until it ended) unless
+     * {@code spark.kindling.progress} is {@code false} ({@code spark.kindling.progress.interval}: another interval).
      */
     public static SparkSession getOrCreate(String master, Map<String, String> conf) {
+        return getOrCreate(master, conf, true);
+    }
+
+    /**
+     * {@link #getOrCreate(String, Map)}, with {@link ProgressLines} only when {@code progressLines}: a command draws its own
+     * progress line ({@code ProgressBar}) and asks for none.
+     */
+    public static SparkSession getOrCreate(String master, Map<String, String> conf, boolean progressLines) {
         SparkConf sc = new SparkConf(true);
         Map<String, String> effective = new LinkedHashMap<>(defaults(master));
         // a master set by spark-submit (spark.master in the system properties) wins over --master's default
@@ -71,7 +82,11 @@ public final class SparkSessions {
                 sc.set(e.getKey(), e.getValue());
             }
         }
-        return SparkSession.builder().config(sc).getOrCreate();
+        SparkSession session = SparkSession.builder().config(sc).getOrCreate();
+        if (progressLines) {
+            ProgressLines.follow(session.sparkContext(), sc);
+        }
+        return session;
     }
 
     private static boolean classPresent(String name) {

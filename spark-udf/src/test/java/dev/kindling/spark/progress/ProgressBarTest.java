@@ -75,6 +75,66 @@ class ProgressBarTest {
         }
     }
 
+    /**
+     * A session started from code (a notebook's, SparkSessions.getOrCreate) prints a long job's progress as whole lines on
+     * stderr, each flushed as it is written (the tour's Jupyter kernel sends a cell's stderr only on flush, and Spark's
+     * console bar never flushes: a long cell showed nothing), and one when the job ends; spark.kindling.progress=false
+     * turns them off, and a command's session (getOrCreate(..., false)) has none, as it draws its own line. Stderr here
+     * is buffered and never flushed by the test, so what it holds during the job was flushed by the lines.
+     */
+    @Test
+    void aSessionStartedFromCodePrintsFlushedLinesWhileALongJobRuns() throws Exception {
+        SparkSession spark = TestSpark.session();
+        java.io.PrintStream err = System.err;
+        java.io.ByteArrayOutputStream flushed = new java.io.ByteArrayOutputStream();
+        try {
+            System.setErr(new java.io.PrintStream(new java.io.BufferedOutputStream(flushed, 1 << 16), false,
+                    java.nio.charset.StandardCharsets.UTF_8));
+            // a command's session: no lines
+            dev.kindling.spark.session.SparkSessions.getOrCreate("local[2]", java.util.Map.of(ProgressLines.INTERVAL, "200ms"), false);
+            org.junit.jupiter.api.Assertions.assertFalse(ProgressLines.following(spark.sparkContext()));
+            assertEquals(spark, dev.kindling.spark.session.SparkSessions.getOrCreate("local[2]",
+                    java.util.Map.of(ProgressLines.INTERVAL, "200ms")));
+            assertTrue(ProgressLines.following(spark.sparkContext()));
+            CompletableFuture<Long> job = CompletableFuture.supplyAsync(() -> sleepy(spark).count());
+            String during = "";
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!job.isDone() && !during.contains("\n") && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+                during = flushed.toString(java.nio.charset.StandardCharsets.UTF_8);
+            }
+            assertEquals(8L, job.get(60, TimeUnit.SECONDS));
+            assertTrue(during.matches("(?s)kindling: job \\d+ \\[stage \\d+] \\d/8 tasks \\| \\d+ rows scanned \\| .*\n.*"),
+                    "a flushed line while the job ran: '" + during + "'");
+            String all = "";
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!all.contains(" done in 0:0") && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+                all = flushed.toString(java.nio.charset.StandardCharsets.UTF_8);
+            }
+            assertTrue(all.matches("(?s).*\nkindling: job \\d+ done in 0:0\\d \\| 8 tasks \\| 8 rows scanned\n.*"), all);
+            assertTrue(all.endsWith("\n") && all.indexOf('\r') < 0, "whole lines, no redraws: " + all);
+            // off: a job as long prints nothing
+            dev.kindling.spark.session.SparkSessions.getOrCreate("local[2]", java.util.Map.of(ProgressLines.ENABLED, "false"));
+            org.junit.jupiter.api.Assertions.assertFalse(ProgressLines.following(spark.sparkContext()));
+            int before = flushed.size();
+            assertEquals(8L, sleepy(spark).count());
+            System.err.flush();
+            assertEquals(before, flushed.size(), flushed.toString(java.nio.charset.StandardCharsets.UTF_8));
+        } finally {
+            System.setErr(err);
+            ProgressLines.follow(spark.sparkContext(), new org.apache.spark.SparkConf(false).set(ProgressLines.ENABLED, "false"));
+        }
+    }
+
+    /** A job of 8 tasks of 300 ms each, with 8 rows read (on local[2,2], over a second). */
+    private static org.apache.spark.sql.Dataset<Long> sleepy(SparkSession spark) {
+        return spark.range(0, 8, 1, 8).map((org.apache.spark.api.java.function.MapFunction<Long, Long>) x -> {
+            Thread.sleep(300);
+            return x;
+        }, org.apache.spark.sql.Encoders.LONG());
+    }
+
     interface Work {
         /** {@code soFar} gives what has been written to stderr so far. */
         void run(java.util.function.Supplier<String> soFar) throws Exception;
