@@ -3,7 +3,8 @@ package dev.kindling.dedup.lsh;
 /**
  * Union–find over {@code 0..n-1} with path halving and union by smallest index: the root of every
  * set is its smallest member, which is how the representative is made deterministic. For in-memory
- * use (tests, small data); the Spark stage clusters with a distributed algorithm instead.
+ * use (tests, small data, and the Spark stage's graphs small enough to be finished on the driver; larger ones it
+ * clusters with a distributed algorithm).
  */
 public final class UnionFind {
     private final int[] parent;

@@ -9,21 +9,40 @@ import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
+import dev.kindling.dedup.lsh.UnionFind;
 import dev.kindling.spark.curate.Lineage;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.expressions.WindowSpec;
 import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Connected components of a graph of 64-bit vertex ids, distributed: the alternating large-star /
- * small-star algorithm of Kiveris, Lattanzi, Mirrokni, Rastogi and Vassilvitskii ("Connected
- * Components in MapReduce and Beyond", SoCC 2014), each step a DataFrame window aggregation, each
- * round's edges materialised with lineage cut ({@link Lineage}). Nothing is collected to the driver
- * and no vertex's neighbourhood is held in memory (window partitions spill), so the memory needed
- * does not grow with the largest component.
+ * Connected components of a graph of 64-bit vertex ids: the smallest vertex of each component is its root.
+ *
+ * <p>A small graph, of at most {@link #DRIVER_MAX_EDGES} distinct edges, is finished on the driver: its edges are
+ * collected (packed, 16 bytes an edge), joined by a {@link UnionFind} there, and the labels come back as a local
+ * DataFrame. A round of the distributed algorithm below is a few Spark jobs whatever the graph's size, and a small run
+ * (a notebook's sample, a daily batch) spent most of its jobs on them. When the caller knows a bound on the edges' rows
+ * ({@link #run(Dataset, long)}) within it, they are read once, to the driver, without counting them first.
+ *
+ * <p>A larger graph stays distributed: the alternating large-star / small-star algorithm of Kiveris, Lattanzi,
+ * Mirrokni, Rastogi and Vassilvitskii ("Connected Components in MapReduce and Beyond", SoCC 2014), each step a DataFrame
+ * window aggregation, each round's edges materialised with lineage cut ({@link Lineage}). Then nothing is collected to
+ * the driver and no vertex's neighbourhood is held in memory (window partitions spill), so the memory needed does not
+ * grow with the largest component.
  *
  * <p>Edges are kept oriented {@code (hi, lo)}, {@code hi > lo}.
  * <ul>
@@ -35,10 +54,10 @@ import org.apache.spark.sql.functions;
  * Both steps keep the components and shrink the distances to the component minimum; the rounds
  * stop when the edges form stars (every vertex with an edge points to exactly one vertex, which has
  * none of its own): then each star is a component and its centre is the component's smallest vertex.
- * The result is a set, so it does not depend on partitioning.
+ * The result is a set, so it does not depend on partitioning, nor on which of the two found it.
  *
  * <pre>{@code
- * Dataset<Row> labels = ConnectedComponents.run(edges.select("a", "b"));   // (vertex, root)
+ * Dataset<Row> labels = ConnectedComponents.run(edges.select("a", "b")).labels();   // (vertex, root)
  * }</pre>
  */
 public final class ConnectedComponents {
@@ -46,9 +65,19 @@ public final class ConnectedComponents {
     public static final String VERTEX = "vertex";
     /** Output column: the smallest vertex of its component. */
     public static final String ROOT = "root";
+    /**
+     * The most distinct edges whose components are found on the driver: 250,000 edges are 4 MB there as pairs of longs,
+     * and their labels (at most 500,000 rows) fewer than the stages broadcast to their final joins in any case.
+     */
+    public static final long DRIVER_MAX_EDGES = 250_000;
+    /** The most rounds of the distributed algorithm. */
+    static final int MAX_ROUNDS = 200;
 
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectedComponents.class);
     private static final String HI = "hi";
     private static final String LO = "lo";
+    private static final StructType LABELS = new StructType().add(VERTEX, DataTypes.LongType, false)
+            .add(ROOT, DataTypes.LongType, false);
 
     private ConnectedComponents() {}
 
@@ -56,24 +85,45 @@ public final class ConnectedComponents {
      * What a run did.
      *
      * @param labels   {@code (vertex, root)} for every vertex with an edge (derived from the final,
-     *                 materialised edges)
-     * @param rounds   large-star/small-star rounds it took (0 when the edges were stars already)
+     *                 materialised edges; a local DataFrame when found on the driver)
+     * @param rounds   large-star/small-star rounds it took (0 when the edges were stars already, or on the driver)
      * @param edges    distinct undirected edges of the input (self loops left out)
      * @param vertices vertices with at least one edge
      * @param roots    components (of two vertices or more)
+     * @param onDriver whether the graph was small enough ({@link #DRIVER_MAX_EDGES}) to be finished on the driver
      */
-    public record Result(Dataset<Row> labels, int rounds, long edges, long vertices, long roots) {}
+    public record Result(Dataset<Row> labels, int rounds, long edges, long vertices, long roots, boolean onDriver) {}
 
     /**
-     * @param edges two long columns (any names, in that order): undirected edges; self loops and
-     *              repeats are ignored. Pass a materialised dataset: it is read once or twice.
+     * @param edges two long columns (any names, in that order): undirected edges; self loops, repeats and nulls are
+     *              ignored. Pass a materialised dataset: it is read once or twice.
      */
-    public static Result run(Dataset<Row> edges, int maxRounds) {
+    public static Result run(Dataset<Row> edges) {
+        return run(edges, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #run(Dataset)}, where the caller knows that {@code edges} has at most {@code atMostRows} rows (repeats and
+     * self loops included; {@code Long.MAX_VALUE}: no bound): within {@link #DRIVER_MAX_EDGES}, {@code edges} is read
+     * once, straight to the driver, and need not be materialised.
+     */
+    public static Result run(Dataset<Row> edges, long atMostRows) {
+        return run(edges, atMostRows, DRIVER_MAX_EDGES, MAX_ROUNDS);
+    }
+
+    /** {@code driverMaxEdges}: the most distinct edges finished on the driver (a negative number: none, even no edges). */
+    static Result run(Dataset<Row> edges, long atMostRows, long driverMaxEdges, int maxRounds) {
         String[] c = edges.columns();
+        if (atMostRows <= driverMaxEdges) {
+            return onDriver(edges.select(col(c[0]), col(c[1])));
+        }
         Dataset<Row> e = edges.where(col(c[0]).notEqual(col(c[1])))
                 .select(greatest(col(c[0]), col(c[1])).as(HI), least(col(c[0]), col(c[1])).as(LO))
                 .distinct();
         Shape shape = shape(e);
+        if (shape.edges <= driverMaxEdges) {
+            return onDriver(e);
+        }
         long inputEdges = shape.edges;
         int rounds = 0;
         while (!shape.stars()) {
@@ -86,11 +136,97 @@ public final class ConnectedComponents {
         }
         Dataset<Row> labels = e.select(col(HI).as(VERTEX), col(LO).as(ROOT))
                 .union(e.select(col(LO).as(VERTEX), col(LO).as(ROOT)).distinct());
-        return new Result(labels, rounds, inputEdges, shape.leaves + shape.centres, shape.centres);
+        return new Result(labels, rounds, inputEdges, shape.leaves + shape.centres, shape.centres, false);
     }
 
-    public static Result run(Dataset<Row> edges) {
-        return run(edges, 200);
+    /**
+     * The components of {@code pairs} (two long columns) found on the driver: the pairs come packed, a byte array per
+     * partition; the vertices are numbered in increasing order, so {@link UnionFind}'s root, its set's smallest number,
+     * is the component's smallest vertex, as the rounds find it.
+     */
+    private static Result onDriver(Dataset<Row> pairs) {
+        long[] ends = endpoints(pairs);
+        int m = ends.length / 2;
+        long[] vertices = ends.clone();
+        Arrays.sort(vertices);
+        int n = 0;
+        for (int i = 0; i < vertices.length; i++) {
+            if (n == 0 || vertices[i] != vertices[n - 1]) {
+                vertices[n++] = vertices[i];
+            }
+        }
+        UnionFind uf = new UnionFind(n);
+        long[] distinct = new long[m];   // each edge as (higher number << 32 | lower number)
+        for (int i = 0; i < m; i++) {
+            int a = Arrays.binarySearch(vertices, 0, n, ends[2 * i]);
+            int b = Arrays.binarySearch(vertices, 0, n, ends[2 * i + 1]);
+            uf.union(a, b);
+            distinct[i] = (long) Math.max(a, b) << 32 | Math.min(a, b);
+        }
+        Arrays.sort(distinct);
+        long edges = 0;
+        for (int i = 0; i < m; i++) {
+            if (i == 0 || distinct[i] != distinct[i - 1]) {
+                edges++;
+            }
+        }
+        List<Row> labels = new ArrayList<>(n);
+        long roots = 0;
+        for (int i = 0; i < n; i++) {
+            int r = uf.find(i);
+            if (r == i) {
+                roots++;
+            }
+            labels.add(RowFactory.create(vertices[i], vertices[r]));
+        }
+        LOG.info("connected components of {} edges found on the driver: {} components of {} vertices", edges, roots, n);
+        return new Result(pairs.sparkSession().createDataFrame(labels, LABELS), 0, edges, n, roots, true);
+    }
+
+    /** The pairs' two ends, one after the other: (a, b, a, b, ...), self loops and nulls left out. */
+    private static long[] endpoints(Dataset<Row> pairs) {
+        List<byte[]> packed = pairs.mapPartitions(new PackEdges(), Encoders.BINARY()).collectAsList();
+        long longs = 0;
+        for (byte[] b : packed) {
+            longs += b.length / 8;
+        }
+        if (longs > Integer.MAX_VALUE - 8) {
+            throw new IllegalStateException(longs / 2 + " edges are too many to be joined on the driver");
+        }
+        long[] ends = new long[(int) longs];
+        int k = 0;
+        for (byte[] b : packed) {
+            long[] part = MinHashDedup.unpack(b);
+            System.arraycopy(part, 0, ends, k, part.length);
+            k += part.length;
+        }
+        return ends;
+    }
+
+    /** (a, b) rows → one array of a partition's edges, little-endian (a, b) longs; self loops and nulls left out. */
+    static final class PackEdges implements MapPartitionsFunction<Row, byte[]> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public Iterator<byte[]> call(Iterator<Row> in) {
+            long[] buf = new long[256];
+            int k = 0;
+            while (in.hasNext()) {
+                Row r = in.next();
+                if (r.isNullAt(0) || r.isNullAt(1) || r.getLong(0) == r.getLong(1)) {
+                    continue;
+                }
+                if (k == buf.length) {
+                    buf = Arrays.copyOf(buf, 2 * buf.length);
+                }
+                buf[k++] = r.getLong(0);
+                buf[k++] = r.getLong(1);
+            }
+            if (k == 0) {
+                return java.util.Collections.emptyIterator();
+            }
+            return List.of(MinHashDedup.pack(Arrays.copyOf(buf, k))).iterator();
+        }
     }
 
     static Dataset<Row> largeStar(Dataset<Row> e) {

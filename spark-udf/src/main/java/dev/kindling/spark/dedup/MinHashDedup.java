@@ -61,13 +61,15 @@ import org.apache.spark.util.LongAccumulator;
  *   <li><b>verification</b> (on by default): the exact Jaccard similarity of the two shingle sets of
  *       every candidate pair (sets computed only for documents in a pair, joined to the pairs), kept
  *       when at least {@code threshold};</li>
- *   <li><b>clusters</b>: {@link ConnectedComponents} (large-star/small-star on DataFrames, lineage cut
- *       every round); the representative of a cluster is its smallest document, i.e. smallest id;</li>
+ *   <li><b>clusters</b>: {@link ConnectedComponents}: a union-find on the driver when the similar pairs are few
+ *       ({@link ConnectedComponents#DRIVER_MAX_EDGES}), else large-star/small-star on DataFrames, lineage cut every round;
+ *       the representative of a cluster is its smallest document, i.e. smallest id;</li>
  *   <li>the other members get {@code minhash_dedup:near_duplicate}; with {@code clusterColumns}
  *       every row gets {@code cluster_id} and duplicates {@code duplicate_of} (representative ids).</li>
  * </ol>
- * No step collects pairs, edges or clusters to the driver, and the result depends on the data
- * only, not on its partitioning.
+ * No step collects pairs, edges or clusters to the driver but the components of a small graph (at most {@link
+ * ConnectedComponents#DRIVER_MAX_EDGES} similar pairs), and the result depends on the data only, not on its partitioning
+ * nor on where the components were found.
  *
  * <p>Against an earlier corpus ({@code againstPaths}, or {@link #setAgainst} for one already read; {@link
  * EarlierCorpus}): its documents are numbered below every new one (negative vertices), so they come first, and get
@@ -393,9 +395,11 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
      * What the last {@link #apply} (or {@code transform}) of this instance did: counts, and the
      * wall time of each phase in milliseconds (each phase is materialised before the next starts). Against an earlier
      * corpus the graph's counts ({@code clusteredDocuments}, {@code duplicates}) take its documents in clusters too.
+     * {@code componentsOnDriver}: the similar pairs were few enough to be joined on the driver ({@link
+     * ConnectedComponents#DRIVER_MAX_EDGES}), in no rounds.
      */
     public record Run(MinHashParams params, long documents, long candidatePairs, long similarPairs, long clusteredDocuments,
-                      long duplicates, int componentRounds, Map<String, Long> phaseMillis) {}
+                      long duplicates, int componentRounds, boolean componentsOnDriver, Map<String, Long> phaseMillis) {}
 
     public Run lastRun() {
         return lastRun;
@@ -553,7 +557,8 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         }
         long t4 = lap(phases, "verification", t3);
 
-        ConnectedComponents.Result cc = ConnectedComponents.run(edges);
+        // the similar pairs are at most the pairs the buckets made: while those are few, they go to the driver uncounted
+        ConnectedComponents.Result cc = ConnectedComponents.run(edges, made.value());
         // under names no input column can have (a user's "vertex" was dropped, a "root" made references ambiguous)
         Dataset<Row> labels = cc.labels().select(col(ConnectedComponents.VERTEX).as(CC_VERTEX), col(ConnectedComponents.ROOT).as(CC_ROOT));
         lap(phases, "components", t4);
@@ -592,7 +597,7 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         }
         long candidateCount = getVerify() ? checked.value() : cc.edges();
         lastRun = new Run(p, signed.value(), candidateCount, cc.edges(), cc.vertices(), cc.vertices() - cc.roots(), cc.rounds(),
-                phases);
+                cc.onDriver(), phases);
         // the documents with a shingle: one shorter than the n-gram is compared with nothing, which only this says (a run
         // whose every text was too short read "0 dropped, 0 candidate pairs")
         ctx.reportValue(NAME + "_documents_compared", signed.value());

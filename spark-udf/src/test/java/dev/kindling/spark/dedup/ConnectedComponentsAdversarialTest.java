@@ -3,29 +3,24 @@ package dev.kindling.spark.dedup;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kindling.spark.TestSpark;
+import dev.kindling.spark.curate.Lineage;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 
 /**
  * Graphs that stress the large-star/small-star rounds: a path of 2,000 vertices whose ids are shuffled
  * (no help from id order), the same path with increasing ids, a star of 3,000 leaves around its largest
  * vertex, 1,000 disjoint pairs, self loops and every edge repeated and reversed. Labels must equal a
- * union-find on the driver, and the rounds stay logarithmic-ish.
+ * union-find's, the rounds stay logarithmic-ish, and the path that finishes a small graph on the driver gives the same
+ * labels and counts.
  */
 class ConnectedComponentsAdversarialTest {
-    private static final StructType EDGES = new StructType().add("a", DataTypes.LongType).add("b", DataTypes.LongType);
-
     @Test
     void adversarialGraphsMatchUnionFind() {
         List<long[]> edges = new ArrayList<>();
@@ -57,17 +52,10 @@ class ConnectedComponentsAdversarialTest {
         edges.add(new long[] {5_000_000, 5_000_000});      // a vertex with only a self loop: no label
         Collections.shuffle(edges, r);
         Map<Long, Long> expected = ConnectedComponentsTest.unionFindRoots(edges);
-        List<Row> rows = new ArrayList<>();
-        for (long[] e : edges) {
-            rows.add(RowFactory.create(e[0], e[1]));
-        }
-        Dataset<Row> df = TestSpark.session().createDataFrame(rows, EDGES).repartition(3);
+        Dataset<Row> df = Lineage.cut(ConnectedComponentsTest.frame(edges).repartition(3));
         long t0 = System.nanoTime();
-        ConnectedComponents.Result result = ConnectedComponents.run(df);
-        Map<Long, Long> got = new HashMap<>();
-        for (Row row : result.labels().collectAsList()) {
-            assertTrue(got.put(row.getLong(0), row.getLong(1)) == null, "one label per vertex: " + row);
-        }
+        ConnectedComponents.Result result = ConnectedComponents.run(df, Long.MAX_VALUE, -1, ConnectedComponents.MAX_ROUNDS);
+        Map<Long, Long> got = ConnectedComponentsTest.labels(result);
         System.out.println("adversarial connected components: " + result.rounds() + " rounds, " + result.vertices()
                 + " vertices, " + result.roots() + " components, " + result.edges() + " edges, "
                 + (System.nanoTime() - t0) / 1_000_000 + " ms");
@@ -75,6 +63,7 @@ class ConnectedComponentsAdversarialTest {
         assertEquals(expected.size(), result.vertices());
         assertEquals(1 + 1 + 1 + 1000, result.roots());
         assertEquals(1999 + 1999 + 3000 + 1000, result.edges());
+        ConnectedComponentsTest.sameOnTheDriver(df, edges.size(), result);
         assertTrue(result.rounds() <= 30, "rounds: " + result.rounds());
     }
 }

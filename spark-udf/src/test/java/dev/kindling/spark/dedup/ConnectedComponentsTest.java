@@ -1,10 +1,13 @@
 package dev.kindling.spark.dedup;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindling.dedup.lsh.UnionFind;
 import dev.kindling.spark.TestSpark;
+import dev.kindling.spark.curate.Lineage;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -12,7 +15,10 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
@@ -22,7 +28,8 @@ class ConnectedComponentsTest {
 
     /**
      * Against union-find: a long path (many rounds), a big star given backwards, a cycle, isolated
-     * pairs and a random forest, spread over 1, 3 and 8 partitions: the same labels every time.
+     * pairs and a random forest, spread over 1, 3 and 8 partitions: the same labels every time, from the rounds and
+     * from the driver (given a bound on the rows, and counted first).
      */
     @Test
     void sameComponentsAsUnionFindWhateverThePartitioning() {
@@ -45,35 +52,136 @@ class ConnectedComponentsTest {
             edges.add(new long[] {4000 + r.nextInt(250), 4000 + r.nextInt(250)});
         }
         Map<Long, Long> expected = unionFindRoots(edges);
-        Map<Long, Long> first = null;
         for (int partitions : new int[] {1, 3, 8}) {
-            List<Row> rows = new ArrayList<>();
-            for (long[] e : edges) {
-                rows.add(RowFactory.create(e[0], e[1]));
-            }
-            Dataset<Row> df = TestSpark.session().createDataFrame(rows, EDGES).repartition(partitions);
-            ConnectedComponents.Result result = ConnectedComponents.run(df);
-            Map<Long, Long> got = new HashMap<>();
-            for (Row row : result.labels().collectAsList()) {
-                got.put(row.getLong(0), row.getLong(1));
-            }
-            assertEquals(expected, got, "partitions " + partitions);
+            Dataset<Row> df = frame(edges).repartition(partitions);
+            ConnectedComponents.Result result = ConnectedComponents.run(df, Long.MAX_VALUE, -1, ConnectedComponents.MAX_ROUNDS);
+            assertEquals(expected, labels(result), "partitions " + partitions);
+            assertFalse(result.onDriver());
             assertTrue(result.rounds() >= 2, "the path needs several rounds: " + result.rounds());
             System.out.println("connected components: " + result.rounds() + " rounds, " + result.vertices() + " vertices, "
                     + result.roots() + " components, " + result.edges() + " edges");
-            if (first != null) {
-                assertEquals(first, got);
-            }
-            first = got;
+            sameOnTheDriver(df, edges.size(), result);
+        }
+    }
+
+    /**
+     * The driver's union-find gives {@code distributed}'s labels and counts, read with the rows' bound and counted first
+     * (the path a run without a bound takes), in one Spark job or two.
+     */
+    static void sameOnTheDriver(Dataset<Row> df, long rows, ConnectedComponents.Result distributed) {
+        Map<Long, Long> expected = labels(distributed);
+        for (long atMost : new long[] {rows, Long.MAX_VALUE}) {
+            ConnectedComponents.Result[] onDriver = new ConnectedComponents.Result[1];
+            List<String> jobs = jobs(() -> onDriver[0] = ConnectedComponents.run(df, atMost, rows, ConnectedComponents.MAX_ROUNDS));
+            ConnectedComponents.Result d = onDriver[0];
+            assertTrue(d.onDriver(), "at most " + atMost);
+            assertEquals(0, d.rounds());
+            assertEquals(expected, labels(d), "at most " + atMost);
+            assertEquals(List.of(distributed.edges(), distributed.vertices(), distributed.roots()),
+                    List.of(d.edges(), d.vertices(), d.roots()), "edges, vertices, roots; at most " + atMost);
+            System.out.println("on the driver, at most " + atMost + " rows: " + jobs.size() + " Spark jobs " + jobs);
         }
     }
 
     @Test
     void emptyGraphHasNoLabels() {
-        Dataset<Row> df = TestSpark.session().createDataFrame(List.of(), EDGES);
-        ConnectedComponents.Result result = ConnectedComponents.run(df);
-        assertEquals(0, result.labels().count());
-        assertEquals(0, result.rounds());
+        Dataset<Row> df = frame(List.of());
+        for (long driverMax : new long[] {-1, 0}) {
+            ConnectedComponents.Result result = ConnectedComponents.run(df, Long.MAX_VALUE, driverMax, ConnectedComponents.MAX_ROUNDS);
+            assertEquals(driverMax == 0, result.onDriver());
+            assertEquals(0, result.labels().count());
+            assertEquals(0, result.rounds());
+            assertEquals(List.of(0L, 0L, 0L), List.of(result.edges(), result.vertices(), result.roots()));
+        }
+    }
+
+    /**
+     * A small graph is finished on the driver: a path of 300 vertices (given with a repeat and a self loop), its rows'
+     * bound known, takes one Spark job to collect its edges and none for its labels, where the large-star/small-star
+     * rounds took some thirty (each round's edges materialised and counted).
+     */
+    @Test
+    void aSmallGraphIsFinishedOnTheDriverInOneJob() {
+        List<long[]> edges = new ArrayList<>();
+        for (long v = 0; v < 299; v++) {
+            edges.add(new long[] {(v * 7919) % 300, ((v + 1) * 7919) % 300});
+        }
+        edges.add(new long[] {7919 % 300, 0});        // a repeat, reversed
+        edges.add(new long[] {5, 5});
+        Dataset<Row> df = Lineage.cut(frame(edges).repartition(3));
+        ConnectedComponents.Result[] result = new ConnectedComponents.Result[1];
+        Map<Long, Long> got = new HashMap<>();
+        List<String> jobs = jobs(() -> {
+            result[0] = ConnectedComponents.run(df, edges.size());
+            got.putAll(labels(result[0]));
+        });
+        assertEquals(unionFindRoots(edges), got);
+        assertTrue(result[0].onDriver());
+        assertTrue(jobs.size() <= 2, "Spark jobs: " + jobs);
+        assertEquals(List.of(299L, 300L, 1L), List.of(result[0].edges(), result[0].vertices(), result[0].roots()));
+    }
+
+    /** The threshold counts distinct edges: two, given four times, go to the driver at two, not at one. */
+    @Test
+    void theThresholdCountsDistinctEdges() {
+        Dataset<Row> df = frame(List.of(new long[] {2, 1}, new long[] {1, 2}, new long[] {3, 1}, new long[] {3, 1}, new long[] {3, 3}));
+        for (long driverMax : new long[] {1, 2}) {
+            ConnectedComponents.Result result = ConnectedComponents.run(df, Long.MAX_VALUE, driverMax, ConnectedComponents.MAX_ROUNDS);
+            assertEquals(driverMax == 2, result.onDriver(), "at most " + driverMax + " on the driver");
+            assertEquals(Map.of(1L, 1L, 2L, 1L, 3L, 1L), labels(result));
+            assertEquals(List.of(2L, 3L, 1L), List.of(result.edges(), result.vertices(), result.roots()));
+        }
+    }
+
+    static Dataset<Row> frame(List<long[]> edges) {
+        List<Row> rows = new ArrayList<>();
+        for (long[] e : edges) {
+            rows.add(RowFactory.create(e[0], e[1]));
+        }
+        return TestSpark.session().createDataFrame(rows, EDGES);
+    }
+
+    /** A result's labels, vertex → root, each vertex once. */
+    static Map<Long, Long> labels(ConnectedComponents.Result result) {
+        Map<Long, Long> got = new HashMap<>();
+        for (Row row : result.labels().collectAsList()) {
+            assertNull(got.put(row.getLong(0), row.getLong(1)), "one label per vertex: " + row);
+        }
+        return got;
+    }
+
+    /** The names of the Spark jobs {@code action} runs. */
+    static List<String> jobs(Runnable action) {
+        SparkSession spark = TestSpark.session();
+        String group = "kindling-connected-components-test";
+        List<String> jobs = java.util.Collections.synchronizedList(new ArrayList<>());
+        SparkListener listener = new SparkListener() {
+            @Override
+            public void onJobStart(SparkListenerJobStart e) {
+                if (e.properties() != null && group.equals(e.properties().getProperty("spark.jobGroup.id"))) {
+                    jobs.add(e.stageInfos().last().name());
+                }
+            }
+        };
+        drain(spark);
+        spark.sparkContext().addSparkListener(listener);
+        spark.sparkContext().setJobGroup(group, "connected components", false);
+        try {
+            action.run();
+            drain(spark);
+        } finally {
+            spark.sparkContext().clearJobGroup();
+            spark.sparkContext().removeSparkListener(listener);
+        }
+        return new ArrayList<>(jobs);
+    }
+
+    private static void drain(SparkSession spark) {
+        try {
+            spark.sparkContext().listenerBus().waitUntilEmpty();
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("Spark's listener bus did not drain", e);
+        }
     }
 
     /** Vertex → smallest vertex of its component, for vertices with an edge other than a self loop. */
