@@ -393,7 +393,9 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
 
     /**
      * What the last {@link #apply} (or {@code transform}) of this instance did: counts, and the
-     * wall time of each phase in milliseconds (each phase is materialised before the next starts). Against an earlier
+     * wall time of each phase in milliseconds (each phase is materialised before the next starts, but for the signatures,
+     * made by the candidates' job unless an earlier corpus reads them twice, and a small graph's verification, done as
+     * its similar pairs are collected for the components). Against an earlier
      * corpus the graph's counts ({@code clusteredDocuments}, {@code duplicates}) take its documents in clusters too.
      * {@code componentsOnDriver}: the similar pairs were few enough to be joined on the driver ({@link
      * ConnectedComponents#DRIVER_MAX_EDGES}), in no rounds.
@@ -454,7 +456,7 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         LongAccumulator signed = ctx.spark().sparkContext().longAccumulator("kindling minhash documents");
         LongAccumulator checked = ctx.spark().sparkContext().longAccumulator("kindling minhash candidate pairs");
         Dataset<Row> texts = ranked.where(col(Columns.REASON).isNull()).select(col(rank), Columns.named(text));
-        Dataset<Row> keys = Lineage.cut(texts.mapPartitions(new BandKeys(p, norm, signed), Encoders.row(KEYS)));
+        Dataset<Row> keys = texts.mapPartitions(new BandKeys(p, norm, signed), Encoders.row(KEYS));
         EarlierCorpus earlier = EarlierCorpus.forStage(against, againstFrame, getAgainstPaths(), ctx, NAME);
         // the earlier documents' entries (id, what they are ordered by, band keys, text; EarlierIndex.ORD numbers them):
         // made from the texts this run (signed once: they are read three times), or read from a saved index
@@ -467,6 +469,11 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         List<EarlierIndex> indexes = EarlierIndex.forStage(againstIndexes, getAgainstIndexPaths(), ctx, this);
         for (EarlierIndex index : indexes) {
             entries.add(index.part(ctx.spark(), NAME));
+        }
+        if (!entries.isEmpty()) {
+            // read twice against an earlier corpus (its buckets, then the candidates), and counted in between; once otherwise,
+            // by the candidates' job
+            keys = Lineage.cut(keys);
         }
         // the earlier documents by vertex (EARLIER_V, EARLIER_ID: the id as the new ids' type, EarlierIndex.TEXT), read for
         // those in a candidate pair or a cluster only; the vertices are numbered below every rank (ranks are never negative)
@@ -549,11 +556,15 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
                         .select(EARLIER_V, EarlierIndex.TEXT));
             }
             Dataset<Row> sets = Lineage.cut(involvedTexts.mapPartitions(new ShingleSets(p.ngram(), norm), Encoders.row(SETS)));
-            edges = Lineage.cut(candidates
+            edges = candidates
                     .join(sets.select(col("v").as("a"), col("set").as("sa")), "a")
                     .join(sets.select(col("v").as("b"), col("set").as("sb")), "b")
                     .select("a", "b", "sa", "sb")
-                    .mapPartitions(new Verify(t, checked), Encoders.row(PAIRS)));
+                    .mapPartitions(new Verify(t, checked), Encoders.row(PAIRS));
+            if (made.value() > ConnectedComponents.DRIVER_MAX_EDGES) {
+                // read by each round; a small graph's are read once, verified as they are collected to the driver
+                edges = Lineage.cut(edges);
+            }
         }
         long t4 = lap(phases, "verification", t3);
 
@@ -567,7 +578,9 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         // known exactly), they are broadcast to the joins with the full dataset, which is then read
         // in place instead of shuffled with its text; beyond the cap both sides are shuffled.
         boolean broadcast = cc.vertices() <= BROADCAST_MAX_LABELS;
-        Dataset<Row> roots = labels.select(CC_ROOT).distinct();
+        // a root is labelled with itself, once: those rows are the roots, with no aggregation (and, for labels found on the
+        // driver, no job: Spark filters a local table as it plans)
+        Dataset<Row> roots = labels.where(col(CC_VERTEX).equalTo(col(CC_ROOT))).select(CC_ROOT);
         Dataset<Row> rootIds = ranked.select(col(rank).as(CC_ROOT), Columns.named(id).as("_kd_root_id"))
                 .join(broadcast ? functions.broadcast(roots) : roots, CC_ROOT);
         if (earlierByVertex != null) {
