@@ -141,6 +141,8 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
     public static final String EARLIER_REASON = "near_duplicate_of_earlier";
 
     private transient Run lastRun;
+    /** The most similar pairs whose components are found on the driver ({@link ConnectedComponents#DRIVER_MAX_EDGES}). */
+    private long componentsDriverMaxEdges = ConnectedComponents.DRIVER_MAX_EDGES;
 
     public MinHashDedup() {
         this(Identifiable.randomUID("kindling_minhash_dedup"));
@@ -407,6 +409,12 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         return lastRun;
     }
 
+    /** For tests: the components of at most this many similar pairs are found on the driver (a negative number: none). */
+    MinHashDedup setComponentsDriverMaxEdges(long v) {
+        componentsDriverMaxEdges = v;
+        return this;
+    }
+
     @Override
     protected StructType addColumns(StructType in, String idColumn, String textColumn) {
         try {
@@ -561,7 +569,7 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
                     .join(sets.select(col("v").as("b"), col("set").as("sb")), "b")
                     .select("a", "b", "sa", "sb")
                     .mapPartitions(new Verify(t, checked), Encoders.row(PAIRS));
-            if (made.value() > ConnectedComponents.DRIVER_MAX_EDGES) {
+            if (made.value() > componentsDriverMaxEdges) {
                 // read by each round; a small graph's are read once, verified as they are collected to the driver
                 edges = Lineage.cut(edges);
             }
@@ -569,7 +577,7 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         long t4 = lap(phases, "verification", t3);
 
         // the similar pairs are at most the pairs the buckets made: while those are few, they go to the driver uncounted
-        ConnectedComponents.Result cc = ConnectedComponents.run(edges, made.value());
+        ConnectedComponents.Result cc = ConnectedComponents.run(edges, made.value(), componentsDriverMaxEdges, ConnectedComponents.MAX_ROUNDS);
         // under names no input column can have (a user's "vertex" was dropped, a "root" made references ambiguous)
         Dataset<Row> labels = cc.labels().select(col(ConnectedComponents.VERTEX).as(CC_VERTEX), col(ConnectedComponents.ROOT).as(CC_ROOT));
         lap(phases, "components", t4);

@@ -17,40 +17,47 @@ import org.junit.jupiter.api.Test;
 
 class MinHashDedupTest {
 
-    /** The Spark stage computes exactly what the in-memory reference computes, and only true pairs. */
+    /**
+     * The Spark stage computes exactly what the in-memory reference computes, and only true pairs, whether its graph's
+     * components are found on the driver (as a graph this small is) or by the distributed rounds.
+     */
     @Test
     void sameClustersAsTheInMemoryReferenceAndBruteForce() {
         List<Document> docs = DedupTestData.benchmark(60, 120, 9);
-        var stage = new MinHashDedup().setClusterColumns(true);
-        Map<String, Row> out = new HashMap<>();
-        for (Row r : stage.transform(DedupTestData.frame(docs, 3)).collectAsList()) {
-            out.put(r.getAs("id"), r);
-        }
-        assertEquals(docs.size(), out.size());
         var reference = new NearDuplicateFinder(NearDuplicateFinder.Config.defaults(0.8)).find(docs);
         Set<String> truth = NearDuplicateFinder.allPairsAbove(docs, 5, NormalizeOptions.NEAR, 0.8);
-        int duplicates = 0;
-        for (Document d : docs) {
-            Row r = out.get(d.id());
-            String dupOf = r.getAs(Columns.DUPLICATE_OF);
-            assertEquals(reference.duplicateOf(d.id()), dupOf, d.id());
-            assertEquals(reference.clusterId(d.id()), (String) r.getAs(Columns.CLUSTER_ID), d.id());
-            if (dupOf != null) {
-                duplicates++;
-                assertEquals("minhash_dedup:near_duplicate", (String) r.getAs(Columns.REASON));
-                assertTrue(truth.contains(dupOf + "\t" + d.id()) || sameClusterByTruth(dupOf, d.id(), truth),
-                        d.id() + " is not similar to " + dupOf);
-            } else {
-                assertEquals(null, (String) r.getAs(Columns.REASON));
+        for (long driverMax : new long[] {ConnectedComponents.DRIVER_MAX_EDGES, -1}) {
+            var stage = new MinHashDedup().setClusterColumns(true).setComponentsDriverMaxEdges(driverMax);
+            Map<String, Row> out = new HashMap<>();
+            for (Row r : stage.transform(DedupTestData.frame(docs, 3)).collectAsList()) {
+                out.put(r.getAs("id"), r);
             }
+            assertEquals(docs.size(), out.size());
+            int duplicates = 0;
+            for (Document d : docs) {
+                Row r = out.get(d.id());
+                String dupOf = r.getAs(Columns.DUPLICATE_OF);
+                assertEquals(reference.duplicateOf(d.id()), dupOf, d.id());
+                assertEquals(reference.clusterId(d.id()), (String) r.getAs(Columns.CLUSTER_ID), d.id());
+                if (dupOf != null) {
+                    duplicates++;
+                    assertEquals("minhash_dedup:near_duplicate", (String) r.getAs(Columns.REASON));
+                    assertTrue(truth.contains(dupOf + "\t" + d.id()) || sameClusterByTruth(dupOf, d.id(), truth),
+                            d.id() + " is not similar to " + dupOf);
+                } else {
+                    assertEquals(null, (String) r.getAs(Columns.REASON));
+                }
+            }
+            assertEquals(reference.duplicates(), duplicates);
+            assertTrue(duplicates >= truth.size() - 2, duplicates + " duplicates, " + truth.size() + " true pairs");
+            var run = stage.lastRun();
+            System.out.println("minhash run: " + run);
+            assertEquals(driverMax >= 0, run.componentsOnDriver());
+            assertEquals(14, run.params().bands());
+            assertEquals(reference.edges().size(), run.similarPairs());
+            assertEquals(reference.candidates(), run.candidatePairs());
+            assertEquals(duplicates, run.duplicates());
         }
-        assertEquals(reference.duplicates(), duplicates);
-        assertTrue(duplicates >= truth.size() - 2, duplicates + " duplicates, " + truth.size() + " true pairs");
-        var run = stage.lastRun();
-        System.out.println("minhash run: " + run);
-        assertEquals(14, run.params().bands());
-        assertEquals(reference.edges().size(), run.similarPairs());
-        assertEquals(reference.candidates(), run.candidatePairs());
     }
 
     /**
