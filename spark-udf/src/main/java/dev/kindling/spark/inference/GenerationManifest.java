@@ -67,8 +67,9 @@ public final class GenerationManifest {
     }
 
     /**
-     * {@code args} with the value of each {@code --conf KEY=VALUE} (or {@code --conf=KEY=VALUE}) whose key {@code secret}
-     * finds (anywhere in it, as Spark's redaction finds it) replaced.
+     * {@code args} with the value of each {@code --conf KEY=VALUE} (or {@code --conf=KEY=VALUE}) in whose key or value
+     * {@code secret} finds a match replaced, as Spark's {@code Utils.redact} takes a setting (key first, then value: a JDBC
+     * URL that carries {@code password=} is hidden whatever its key).
      */
     static List<String> redacted(List<String> args, java.util.regex.Pattern secret) {
         List<String> out = new java.util.ArrayList<>(args.size());
@@ -77,7 +78,7 @@ public final class GenerationManifest {
             boolean afterConf = i > 0 && args.get(i - 1).equals("--conf");
             String prefix = arg.startsWith("--conf=") ? "--conf=" : afterConf ? "" : null;
             int eq = prefix == null ? -1 : arg.indexOf('=', prefix.length());
-            if (eq > 0 && secret.matcher(arg.substring(prefix.length(), eq)).find()) {
+            if (eq > 0 && (secret.matcher(arg.substring(prefix.length(), eq)).find() || secret.matcher(arg.substring(eq + 1)).find())) {
                 arg = arg.substring(0, eq + 1) + REDACTED;
             }
             out.add(arg);

@@ -55,5 +55,9 @@ class GenerationManifestTest {
                 () -> new GenerationManifest("kindling generate", args, "0.1.0", new SparkConf(false).set("spark.redaction.regex", "(secret")));
         assertTrue(bad.getMessage().startsWith("spark.redaction.regex '(secret' is not a regular expression: "), bad.getMessage());
         assertEquals(KindlingException.USAGE, bad.exitCode(), bad.getMessage());
+        // a value the regex finds is hidden whatever its key, as Spark's UI hides it (Utils.redact: key, then value)
+        assertEquals(List.of("--conf", "spark.kindling.db.url=*********(redacted)", "--conf=spark.app.name=nightly"),
+                GenerationManifest.redacted(List.of("--conf", "spark.kindling.db.url=jdbc:postgresql://db/x?user=a&password=hunter2",
+                        "--conf=spark.app.name=nightly"), GenerationManifest.redaction(NO_REGEX)));
     }
 }
