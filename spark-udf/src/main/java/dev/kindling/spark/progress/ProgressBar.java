@@ -73,6 +73,7 @@ public final class ProgressBar extends SparkListener implements AutoCloseable {
     public void attach(SparkContext sc) {
         sc.addSparkListener(this);
         this.sc = sc;
+        ProgressLines.barAttached(sc); // a session's progress lines wait while this bar draws its jobs
     }
 
     /**
@@ -276,6 +277,8 @@ public final class ProgressBar extends SparkListener implements AutoCloseable {
         return rowsRead.get();
     }
 
+    private final java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+
     @Override
     public void close() {
         running = false;
@@ -285,8 +288,9 @@ public final class ProgressBar extends SparkListener implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (sc != null) {
+        if (sc != null && released.compareAndSet(false, true)) { // once: a second close must not release another bar's hold
             sc.removeSparkListener(this);
+            ProgressLines.barClosed(sc);
         }
         clearLine();
     }

@@ -34,6 +34,11 @@ public final class ProgressLines extends SparkListener {
 
     /** The lines of each context followed, one at most. */
     private static final Map<SparkContext, ProgressLines> FOLLOWING = new ConcurrentHashMap<>();
+    /**
+     * The contexts whose jobs a command's {@link ProgressBar} draws, with how many bars: their jobs get no lines meanwhile,
+     * as a command run in a notebook's session (in-process) drew both its bar and these lines.
+     */
+    private static final Map<SparkContext, Integer> BARS = new ConcurrentHashMap<>();
 
     /** A running job: when it started, its stages, the rows its tasks have read, and when its next line is due. */
     private static final class Job {
@@ -100,6 +105,16 @@ public final class ProgressLines extends SparkListener {
             sc.addSparkListener(lines);
             FOLLOWING.put(sc, lines);
         }
+    }
+
+    /** A {@link ProgressBar} draws {@code sc}'s jobs from now on. */
+    static void barAttached(SparkContext sc) {
+        BARS.merge(sc, 1, Integer::sum);
+    }
+
+    /** A {@link ProgressBar} of {@code sc} closed. */
+    static void barClosed(SparkContext sc) {
+        BARS.computeIfPresent(sc, (k, n) -> n == 1 ? null : n - 1);
     }
 
     /** Whether {@code sc}'s jobs get lines. */
@@ -171,10 +186,11 @@ public final class ProgressLines extends SparkListener {
                 return;
             }
             long now = System.nanoTime();
+            boolean drawnByABar = BARS.containsKey(sc);
             for (Job job : jobs.values()) {
                 if (now >= job.nextLine) {
                     job.nextLine = now + intervalNanos;
-                    String line = line(job, now);
+                    String line = drawnByABar ? null : line(job, now);
                     if (line != null) {
                         job.shown = true;
                         write(line);

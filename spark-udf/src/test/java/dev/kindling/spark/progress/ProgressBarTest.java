@@ -114,6 +114,15 @@ class ProgressBarTest {
             }
             assertTrue(all.matches("(?s).*\nkindling: job \\d+ done in 0:0\\d \\| 8 tasks \\| 8 rows scanned\n.*"), all);
             assertTrue(all.endsWith("\n") && all.indexOf('\r') < 0, "whole lines, no redraws: " + all);
+            // a command's bar on the same context (a command run in-process in a notebook's session): its jobs get no lines
+            int beforeBar = flushed.size();
+            try (ProgressBar bar = ProgressBar.start(spark.sparkContext(), "tokenize")) {
+                assertEquals(8L, sleepy(spark).count());
+            }
+            System.err.flush();
+            String underBar = flushed.toString(java.nio.charset.StandardCharsets.UTF_8).substring(beforeBar);
+            org.junit.jupiter.api.Assertions.assertFalse(underBar.contains("kindling: job "),
+                    "no lines while a command's bar draws the jobs: " + underBar);
             // off: a job as long prints nothing
             dev.kindling.spark.session.SparkSessions.getOrCreate("local[2]", java.util.Map.of(ProgressLines.ENABLED, "false"));
             org.junit.jupiter.api.Assertions.assertFalse(ProgressLines.following(spark.sparkContext()));
