@@ -6,11 +6,13 @@ import dev.kindling.spark.io.Columns;
 import dev.kindling.spark.stage.ParamChecks;
 import dev.kindling.spark.stage.PipelineStage;
 import dev.kindling.spark.stage.StageContext;
+import dev.kindling.spark.stage.StageWriter;
 import java.util.List;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.DataType;
@@ -24,12 +26,14 @@ import org.apache.spark.sql.types.StructType;
  * {@code systemPrompt}, {@code dropTruncated} and {@code modelName} (checked wherever a value is given, a setter or a
  * {@code ParamMap}), {@code transform} over a DataFrame of prompts and the {@code transformSchema} that says its columns
  * before anything runs, so either is a stage of a Spark {@code Pipeline}, and a {@link PipelineStage} of the CLI's
- * pipelines. Each holds its teacher (and Dpo its judge) as an object, not a param, so neither is savable with
- * {@code write()}: save the {@code Generate} (and {@code Judge}) and these params.
+ * pipelines. Each saves and loads as Spark's composite stages do ({@link #write}, {@code Sft.load}, {@code Dpo.load}, alone
+ * or in a saved {@code Pipeline} or {@code PipelineModel}): these params in {@code path/metadata}, the teacher
+ * ({@code Generate}) with its own writer in {@code path/teacher}, and Dpo's {@code Judge} in {@code path/judge}
+ * ({@link StageWriter}).
  *
  * @param <S> the stage's own class, which the setters return
  */
-public abstract class DistillStage<S extends DistillStage<S>> extends Transformer implements PipelineStage {
+public abstract class DistillStage<S extends DistillStage<S>> extends Transformer implements PipelineStage, MLWritable {
     private static final long serialVersionUID = 1L;
     /** An assistant or user turn: {@code {role, content}}, as {@link Distill#message} builds it. */
     static final DataType CONVERSATION = DataTypes.createArrayType(new StructType()
@@ -68,6 +72,11 @@ public abstract class DistillStage<S extends DistillStage<S>> extends Transforme
     @Override
     public String uid() {
         return uid;
+    }
+
+    /** A copy of its teacher's settings (each run answers with a copy, its columns and system prompt chosen per run). */
+    public Generate getTeacher() {
+        return (Generate) teacher.copy(ParamMap.empty());
     }
 
     public Param<String> promptCol() {
@@ -203,6 +212,12 @@ public abstract class DistillStage<S extends DistillStage<S>> extends Transforme
     public Dataset<Row> transform(Dataset<?> prompts) {
         transformSchema(prompts.schema());
         return Distill.run(this, prompts.toDF(), promptColumnOfTransform());
+    }
+
+    /** Its params in {@code path/metadata}, its teacher in {@code path/teacher} (and Dpo's judge in {@code path/judge}). */
+    @Override
+    public StageWriter write() {
+        return StageWriter.of(this).nested("teacher", teacher);
     }
 
     /** This stage with its uid, its values and {@code extra}'s, over the same teacher (and judge). */

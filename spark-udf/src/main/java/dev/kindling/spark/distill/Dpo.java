@@ -12,10 +12,13 @@ import dev.kindling.spark.inference.Judge;
 import dev.kindling.spark.inference.SamplingSpec;
 import dev.kindling.spark.io.Columns;
 import dev.kindling.spark.stage.StageContext;
+import dev.kindling.spark.stage.StageReader;
+import dev.kindling.spark.stage.StageWriter;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.util.Identifiable;
+import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -59,7 +62,8 @@ import scala.collection.Seq;
  * candidates: {@code dpo:too_few_ratings}. A teacher or judge with {@code truncatePrompts} is refused (a prompt cut to
  * its end would be answered, or rated, as if whole).
  *
- * <p>A Spark ML {@code Transformer} with typed params ({@link DistillStage}); not savable, as it holds its teacher and judge.
+ * <p>A Spark ML {@code Transformer} with typed params ({@link DistillStage}), saved with its teacher in {@code path/teacher}
+ * and its judge in {@code path/judge} ({@link #write}, {@link #load}).
  */
 public final class Dpo extends DistillStage<Dpo> {
     private static final long serialVersionUID = 1L;
@@ -97,6 +101,27 @@ public final class Dpo extends DistillStage<Dpo> {
     @Override
     public String name() {
         return "dpo";
+    }
+
+    /** Its params in {@code path/metadata}, its teacher in {@code path/teacher} and its judge in {@code path/judge}. */
+    @Override
+    public StageWriter write() {
+        return super.write().nested("judge", judge);
+    }
+
+    /** The reader Spark's {@code Pipeline.load} and {@code PipelineModel.load} call (by reflection) for a saved stage. */
+    public static MLReader<Dpo> read() {
+        return StageReader.of(Dpo.class,
+                (uid, nested) -> new Dpo(uid, nested.load("teacher", Generate.class), nested.load("judge", Judge.class), null));
+    }
+
+    public static Dpo load(String path) {
+        return read().load(path);
+    }
+
+    /** A copy of its judge's settings (each run rates with a copy, its columns chosen per run). */
+    public Judge getJudge() {
+        return (Judge) judge.copy(ParamMap.empty());
     }
 
     /** The counters of the teacher's last run (null before one). */

@@ -9,10 +9,12 @@ import dev.kindling.spark.inference.Generate;
 import dev.kindling.spark.inference.InferenceMetrics;
 import dev.kindling.spark.inference.InferenceStage;
 import dev.kindling.spark.stage.StageContext;
+import dev.kindling.spark.stage.StageReader;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.util.Identifiable;
+import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -45,7 +47,8 @@ import org.apache.spark.sql.types.StructField;
  * {@link #setDropTruncated}, answers cut by the token limit are rejected as {@code sft:truncated}. A teacher with
  * {@code truncatePrompts} is refused: it would answer the end of a long prompt while the row records all of it.
  *
- * <p>A Spark ML {@code Transformer} with typed params ({@link DistillStage}); not savable, as it holds its teacher.
+ * <p>A Spark ML {@code Transformer} with typed params ({@link DistillStage}), saved with its teacher in {@code path/teacher}
+ * ({@link #write}, {@link #load}).
  *
  * <pre>{@code
  * Generate teacher = new Generate().setModel("s3a://models/teacher.gguf").setMaxTokens(512).setTemperature(0.7).setSeed(1);
@@ -79,6 +82,15 @@ public final class Sft extends DistillStage<Sft> {
     @Override
     public String name() {
         return "sft";
+    }
+
+    /** The reader Spark's {@code Pipeline.load} and {@code PipelineModel.load} call (by reflection) for a saved stage. */
+    public static MLReader<Sft> read() {
+        return StageReader.of(Sft.class, (uid, nested) -> new Sft(uid, nested.load("teacher", Generate.class), null));
+    }
+
+    public static Sft load(String path) {
+        return read().load(path);
     }
 
     /** The counters of the teacher's last run (null before one). */

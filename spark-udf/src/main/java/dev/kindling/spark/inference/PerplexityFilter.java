@@ -10,11 +10,16 @@ import dev.kindling.spark.io.Columns;
 import dev.kindling.spark.stage.PipelineStage;
 import dev.kindling.spark.stage.ParamChecks;
 import dev.kindling.spark.stage.StageContext;
+import dev.kindling.spark.stage.StageReader;
+import dev.kindling.spark.stage.StageWriter;
 import dev.kindling.spark.stage.Streaming;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.util.Identifiable;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -33,14 +38,15 @@ import org.apache.spark.sql.types.StructType;
  *
  * <p>It is a Spark ML {@link Transformer} ({@link #transform}, typed params {@code maxPerplexity} and {@code keepFraction},
  * {@link #copy}, {@link #transformSchema}, a stage of a Spark {@code Pipeline}) and a {@link PipelineStage} of the CLI's
- * pipelines. It holds its {@link Score} as an object, not a param, so it is not savable with {@code write()}: save the
- * {@code Score} and the threshold.
+ * pipelines. It saves and loads as Spark's composite stages do ({@link #write}, {@link #load}, alone or in a saved
+ * {@code Pipeline} or {@code PipelineModel}): its thresholds in {@code path/metadata} and its {@code Score}, with the
+ * Score's own writer, in {@code path/score} ({@link StageWriter}).
  *
  * <pre>{@code
  * Dataset<Row> ccnet = new PerplexityFilter(new Score().setModel("/models/model.gguf")).setKeepFraction(0.66).transform(docs);
  * }</pre>
  */
-public final class PerplexityFilter extends Transformer implements PipelineStage {
+public final class PerplexityFilter extends Transformer implements PipelineStage, MLWritable {
     private static final long serialVersionUID = 1L;
     public static final String NAME = "perplexity";
 
@@ -211,5 +217,20 @@ public final class PerplexityFilter extends Transformer implements PipelineStage
         StageContext ctx = new StageContext(in.sparkSession(), "id", scoreOfTransform().getInputCol());
         Dataset<Row> out = apply(in, ctx);
         return out.drop(ctx.metricColumns().keySet().toArray(new String[0]));
+    }
+
+    /** Its thresholds in {@code path/metadata}, its Score in {@code path/score}. */
+    @Override
+    public MLWriter write() {
+        return StageWriter.of(this).nested("score", score);
+    }
+
+    /** The reader Spark's {@code Pipeline.load} and {@code PipelineModel.load} call (by reflection) for a saved stage. */
+    public static MLReader<PerplexityFilter> read() {
+        return StageReader.of(PerplexityFilter.class, (uid, nested) -> new PerplexityFilter(uid, nested.load("score", Score.class)));
+    }
+
+    public static PerplexityFilter load(String path) {
+        return read().load(path);
     }
 }

@@ -1,14 +1,18 @@
 package dev.kindling.spark.stage;
 
 import dev.kindling.spark.KindlingException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.reflect.InvocationTargetException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.Params;
 import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.sql.SparkSession;
 import org.json4s.JObject;
 import org.json4s.JValue;
 import org.slf4j.LoggerFactory;
@@ -29,34 +33,99 @@ import scala.jdk.javaapi.CollectionConverters;
  *   <li>a saved default ({@code defaultParamMap}): skipped with a warning. The class sets its own defaults; a default an
  *       older or newer version wrote is no value the user chose.
  * </ul>
+ *
+ * <p>A stage that holds other stages (a {@code PerplexityFilter} its {@code Score}, {@code Sft} and {@code Dpo} their
+ * teacher and judge) is read with {@link #of(Class, Maker)}: its maker loads each of them from the sub-directory that
+ * {@link StageWriter} saved it in ({@link Nested#load}), and a sub-directory that is missing or holds another class is
+ * an error naming the stage, its path and the sub-directory.
  */
 public final class StageReader<T extends Params> extends MLReader<T> {
     private final Class<T> stageClass;
+    /** Makes the stage from its uid; null: the class's public constructor taking a uid. */
+    private final Maker<T> maker;
 
-    private StageReader(Class<T> stageClass) {
+    private StageReader(Class<T> stageClass, Maker<T> maker) {
         this.stageClass = stageClass;
+        this.maker = maker;
     }
 
-    /** The reader of saved {@code stageClass} stages. */
+    /** The reader of saved {@code stageClass} stages, made with the class's public constructor taking a uid. */
     public static <T extends Params> StageReader<T> of(Class<T> stageClass) {
-        return new StageReader<>(stageClass);
+        return new StageReader<>(stageClass, null);
+    }
+
+    /** The reader of saved {@code stageClass} stages that hold other stages, made by {@code maker}. */
+    public static <T extends Params> StageReader<T> of(Class<T> stageClass, Maker<T> maker) {
+        return new StageReader<>(stageClass, maker);
+    }
+
+    /** Makes a stage that holds other stages from its saved uid and those stages, which it loads from {@code nested}. */
+    @FunctionalInterface
+    public interface Maker<T> {
+        T make(String uid, Nested nested);
+    }
+
+    /** The stages saved in the sub-directories of a saved stage ({@link StageWriter}'s layout). */
+    public static final class Nested {
+        private final String path;
+        private final String owner;
+        private final SparkSession spark;
+
+        private Nested(String path, String owner, SparkSession spark) {
+            this.path = path;
+            this.owner = owner;
+            this.spark = spark;
+        }
+
+        /**
+         * The {@code nestedClass} stage saved in the sub-directory {@code name}, read as {@code StageReader.of(nestedClass)}
+         * reads it (a stage made with a constructor taking its uid: the inference stages); a missing sub-directory, or one
+         * holding another class, is an error naming the holding stage, its path and the sub-directory.
+         */
+        public <N extends Params> N load(String name, Class<N> nestedClass) {
+            Path dir = new Path(path, name);
+            String within = owner + " saved at " + path + ": its " + name;
+            boolean saved;
+            try {
+                saved = dir.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(new Path(dir, "metadata"));
+            } catch (IOException e) {
+                throw new UncheckedIOException(within + ", " + dir + ": " + e.getMessage(), e);
+            }
+            if (!saved) {
+                // Spark's reader said PATH_NOT_FOUND for a metadata directory, naming no stage
+                throw KindlingException.usage(within + " (a " + nestedClass.getName() + ") is not there: no saved stage at " + dir
+                        + " (the stage saves it in that sub-directory)");
+            }
+            StageReader<N> reader = new StageReader<>(nestedClass, null);
+            reader.session(spark);
+            return reader.load(dir.toString(), within);
+        }
     }
 
     @Override
     public T load(String path) {
+        return load(path, null);
+    }
+
+    /** {@link #load(String)}; {@code within}: which stage's nested stage this is, for the errors (null: none). */
+    private T load(String path, String within) {
         DefaultParamsReader.Metadata metadata = DefaultParamsReader.loadMetadata(path, sparkSession(), "");
         if (!metadata.className().equals(stageClass.getName())) {
             // Spark's reader made the saved class and the cast to this one failed, naming neither path nor stage
-            throw KindlingException.usage(stageClass.getSimpleName() + ".load: " + path + " holds a saved " + metadata.className()
-                    + ", not a " + stageClass.getName());
+            throw KindlingException.usage((within == null ? stageClass.getSimpleName() + ".load" : within) + ": " + path
+                    + " holds a saved " + metadata.className() + ", not a " + stageClass.getName());
         }
         T stage;
-        try {
-            stage = stageClass.getConstructor(String.class).newInstance(metadata.uid());
-        } catch (InvocationTargetException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(stageClass.getName() + " has no public constructor taking a uid", e);
+        if (maker != null) {
+            stage = maker.make(metadata.uid(), new Nested(path, stageClass.getSimpleName() + "(" + metadata.uid() + ")", sparkSession()));
+        } else {
+            try {
+                stage = stageClass.getConstructor(String.class).newInstance(metadata.uid());
+            } catch (InvocationTargetException e) {
+                throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(stageClass.getName() + " has no public constructor taking a uid", e);
+            }
         }
         List<String> unknown = unknown(stage, metadata.params());
         if (!unknown.isEmpty()) {

@@ -1,5 +1,6 @@
 package dev.kindling.spark.distill;
 
+import static dev.kindling.spark.stage.SavedStages.assertSameStage;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -9,8 +10,10 @@ import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.TestSpark;
 import dev.kindling.spark.inference.Generate;
 import dev.kindling.spark.inference.Judge;
+import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.sql.Dataset;
@@ -19,15 +22,18 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Sft and Dpo as the Spark ML Transformers the other stages are: typed params that a ParamMap gives (as
  * {@code transform(df, paramMap)} and CrossValidator do) and that are checked where given, {@code copy}, a
  * {@code transformSchema} that says the columns {@code transform} writes before anything runs, a stage of a
- * {@link Pipeline}. They were plain classes with fields that no ParamMap or Pipeline could reach.
+ * {@link Pipeline}, savable alone and in a saved PipelineModel with their teacher and judge. They were plain classes with
+ * fields that no ParamMap or Pipeline could reach, and then Transformers that a Pipeline holding them could not save.
  */
 class DistillTransformerTest {
     private static final StructType PROMPTS = new StructType().add("id", DataTypes.StringType).add("prompt", DataTypes.StringType);
+    @TempDir Path tmp;
 
     private static Dataset<Row> prompts() {
         return TestSpark.session().createDataFrame(List.of(
@@ -44,7 +50,7 @@ class DistillTransformerTest {
     }
 
     @Test
-    void sftSaysItsColumnsBeforeItRunsAndAParamMapGivesItsParams() {
+    void sftSaysItsColumnsBeforeItRunsAndAParamMapGivesItsParams() throws Exception {
         Sft sft = new Sft(teacher(4), "stories260K");
         Dataset<Row> out = sft.transform(prompts());
         // the same names and types, nullability aside (catalogString leaves it out)
@@ -61,19 +67,31 @@ class DistillTransformerTest {
         assertEquals(sft.uid(), copy.uid());
         assertEquals("teacher-b", copy.getModelName());
         assertEquals("stories260K", sft.getModelName());
-        List<Row> piped = new Pipeline().setStages(new PipelineStage[] {copy}).fit(prompts()).transform(prompts())
-                .orderBy("id").collectAsList();
+        PipelineModel fitted = new Pipeline().setStages(new PipelineStage[] {copy}).fit(prompts());
+        List<Row> piped = fitted.transform(prompts()).orderBy("id").collectAsList();
         List<Row> direct = out.orderBy("id").collectAsList();
         assertEquals(2, piped.size());
         for (int i = 0; i < 2; i++) {
             assertEquals(direct.get(i).getAs("completion"), piped.get(i).<String>getAs("completion"), "a seeded teacher answers alike");
             assertEquals("teacher-b", piped.get(i).getAs("model"));
         }
+        // saved in the PipelineModel and alone, with its teacher: the same params and rows back
+        String savedModel = tmp.resolve("model").toString();
+        fitted.write().save(savedModel);
+        PipelineModel loadedModel = PipelineModel.load(savedModel);
+        assertSameStage(copy, loadedModel.stages()[0]);
+        assertEquals(piped, loadedModel.transform(prompts()).orderBy("id").collectAsList());
+        String saved = tmp.resolve("sft").toString();
+        sft.write().save(saved);
+        Sft back = Sft.load(saved);
+        assertSameStage(sft, back);
+        assertEquals(direct, back.transform(prompts()).orderBy("id").collectAsList());
         assertTrue(sft.explainParams().contains("dropTruncated"), sft.explainParams());
     }
 
+    /** And a Dpo saved in a PipelineModel loads back with its teacher and judge, giving the same rows. */
     @Test
-    void dpoSaysItsColumnsBeforeItRuns() {
+    void dpoSaysItsColumnsBeforeItRunsAndLoadsBackSaved() throws Exception {
         Generate sampler = teacher(6).setN(2).setTemperature(0.8);
         Judge judge = new Judge().setModel(DistillTest.model().toString()).setThreads(2).setMethod("logprobs");
         Dpo dpo = new Dpo(sampler, judge, "stories260K").setPromptCol("prompt");
@@ -81,7 +99,13 @@ class DistillTransformerTest {
         assertEquals(dpo.transformSchema(PROMPTS).catalogString(), out.schema().catalogString());
         assertEquals(List.of("id", "prompt_id", "prompt", "chosen", "rejected", "chosen_rating", "rejected_rating", "model", "error",
                 "reason"), List.of(out.columns()));
-        Row pair = out.filter("reason IS NULL").first();
+        List<Row> rows = out.orderBy("id").collectAsList();
+        String saved = tmp.resolve("model").toString();
+        new Pipeline().setStages(new PipelineStage[] {dpo}).fit(prompts()).write().save(saved);
+        PipelineModel loaded = PipelineModel.load(saved);
+        assertSameStage(dpo, loaded.stages()[0]);
+        assertEquals(rows, loaded.transform(prompts()).orderBy("id").collectAsList());
+        Row pair = rows.stream().filter(r -> r.isNullAt(r.fieldIndex("reason"))).findFirst().orElseThrow();
         assertEquals("assistant", pair.<Row>getList(pair.fieldIndex("chosen")).get(1).getAs("role"));
         assertNotEquals(pair.getDouble(pair.fieldIndex("chosen_rating")), pair.getDouble(pair.fieldIndex("rejected_rating")));
     }

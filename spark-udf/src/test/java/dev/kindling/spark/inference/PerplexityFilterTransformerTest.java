@@ -1,5 +1,6 @@
 package dev.kindling.spark.inference;
 
+import static dev.kindling.spark.stage.SavedStages.assertSameStage;
 import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.TestSpark;
 import dev.kindling.spark.io.Columns;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,14 +22,17 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * PerplexityFilter as the Spark ML Transformer the other stages are: typed params that a ParamMap gives (as
  * CrossValidator and {@code transform(df, paramMap)} do), {@code copy}, {@code transformSchema}, a stage of a
- * {@link Pipeline}. It was a pipeline stage of the CLI's alone, run from a notebook as {@code apply(df, new StageContext(...))}.
+ * {@link Pipeline}, savable alone and in a saved PipelineModel. It was a pipeline stage of the CLI's alone, run from a
+ * notebook as {@code apply(df, new StageContext(...))}.
  */
 class PerplexityFilterTransformerTest {
     private static final StructType DOCS = new StructType().add("id", DataTypes.StringType).add("text", DataTypes.StringType);
+    @TempDir Path tmp;
 
     private static Score score() {
         return new Score().setModel(Stories.model().toString()).setThreads(2);
@@ -62,15 +67,26 @@ class PerplexityFilterTransformerTest {
         assertTrue(filter.explainParams().contains("maxPerplexity"), filter.explainParams());
     }
 
+    /**
+     * Also saved and loaded: in a fitted Pipeline (PipelineModel.load) and alone (PerplexityFilter.load), with its
+     * thresholds and its Score's params, giving the same rows; it was not savable (a Pipeline holding it refused to save:
+     * UnsupportedOperationException, a non-writable stage).
+     */
     @Test
-    void itRunsInASparkPipelineAndWithAParamMap() {
+    void itRunsInASparkPipelineAndWithAParamMapAndLoadsBackSaved() throws Exception {
         List<String> texts = new java.util.ArrayList<>(Stories.prompts(10));
         texts.add("zq xv kjw plo qqq zzz");
         Dataset<Row> in = ScoreJudgeEmbedTest.texts(TestSpark.session(), texts);
         PerplexityFilter filter = new PerplexityFilter(score()).setMaxPerplexity(60);
         PipelineModel model = new Pipeline().setStages(new PipelineStage[] {filter}).fit(in);
+        String savedModel = tmp.resolve("model").toString();
+        model.write().save(savedModel);
+        PipelineModel loaded = PipelineModel.load(savedModel);
+        assertSameStage(filter, loaded.stages()[0]);
+        List<Row> rows = model.transform(in).orderBy("id").collectAsList();
+        assertEquals(rows, loaded.transform(in).orderBy("id").collectAsList());
         Map<String, Row> out = new HashMap<>();
-        for (Row r : model.transform(in).collectAsList()) {
+        for (Row r : rows) {
             out.put(r.getString(0), r);
         }
         assertEquals(texts.size(), out.size());
@@ -83,5 +99,11 @@ class PerplexityFilterTransformerTest {
         long rejected = filter.transform(in, new ParamMap().put(filter.maxPerplexity().w(1.0)))
                 .filter(col(Columns.REASON).equalTo("perplexity:too_high")).count();
         assertEquals(texts.size(), rejected);
+        // saved alone: the same params, Score and rows back (the pipeline ran this filter)
+        String saved = tmp.resolve("filter").toString();
+        filter.write().save(saved);
+        PerplexityFilter back = PerplexityFilter.load(saved);
+        assertSameStage(filter, back);
+        assertEquals(rows, back.transform(in).orderBy("id").collectAsList());
     }
 }

@@ -1,5 +1,6 @@
 package dev.kindling.spark.stage;
 
+import static dev.kindling.spark.stage.SavedStages.assertSameStage;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.TestSpark;
 import dev.kindling.spark.dedup.ExactDedup;
+import dev.kindling.spark.distill.Dpo;
+import dev.kindling.spark.distill.Sft;
 import dev.kindling.spark.dedup.MinHashDedup;
 import dev.kindling.spark.dedup.SentenceDedupStage;
 import dev.kindling.spark.filter.Decontamination;
@@ -15,20 +18,19 @@ import dev.kindling.spark.filter.QualityFilter;
 import dev.kindling.spark.inference.Embed;
 import dev.kindling.spark.inference.Generate;
 import dev.kindling.spark.inference.Judge;
+import dev.kindling.spark.inference.PerplexityFilter;
 import dev.kindling.spark.inference.Score;
 import dev.kindling.spark.tokenize.TokenizerTransformer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineStage;
-import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.Params;
 import org.apache.spark.ml.util.MLWritable;
 import org.junit.jupiter.api.Test;
@@ -42,7 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
 class StageReaderTest {
     @TempDir Path tmp;
 
-    /** One of every Kindling stage that Spark ML can save, each with some params set. */
+    /** One of every Kindling stage that Spark ML can save, each with some params set (and the stages it holds). */
     private static List<PipelineStage> everyStage() {
         return List.of(
                 new ExactDedup().setColumn("prompt").setNormalize("none"),
@@ -55,7 +57,12 @@ class StageReaderTest {
                 new Generate().setModel("/models/m.gguf").setMaxTokens(7).setStop("\n\n", "END"),
                 new Score().setModel("/models/m.gguf"),
                 new Embed().setModel("/models/m.gguf"),
-                new Judge().setModel("/models/m.gguf").setMinRating(1).setMaxRating(5));
+                new Judge().setModel("/models/m.gguf").setMinRating(1).setMaxRating(5),
+                new PerplexityFilter(new Score().setModel("/models/m.gguf").setInputCol("body").setThreads(2)).setKeepFraction(0.5),
+                new Sft(new Generate().setModel("/models/t.gguf").setMaxTokens(9).setSeed(3), "teacher").setPromptCol("q")
+                        .setDropTruncated(true),
+                new Dpo(new Generate().setModel("/models/t.gguf").setN(3).setTemperature(0.9),
+                        new Judge().setModel("/models/j.gguf").setMethod("logprobs"), "t").setSystemPrompt("Be brief."));
     }
 
     /**
@@ -73,14 +80,14 @@ class StageReaderTest {
             ((MLWritable) stage).write().save(saved.toString());
             assertTrue(stage.getClass().getMethod("read").invoke(null) instanceof StageReader, stage.getClass() + ".read()");
             Params back = (Params) stage.getClass().getMethod("load", String.class).invoke(null, saved.toString());
-            sameStage(stage, back);
+            assertSameStage(stage, back);
         }
         Path pipeline = tmp.resolve("pipeline");
         new Pipeline().setStages(stages.toArray(new PipelineStage[0])).write().save(pipeline.toString());
         PipelineStage[] back = Pipeline.load(pipeline.toString()).getStages();
         assertEquals(stages.size(), back.length);
         for (int i = 0; i < back.length; i++) {
-            sameStage(stages.get(i), back[i]);
+            assertSameStage(stages.get(i), back[i]);
         }
     }
 
@@ -119,7 +126,7 @@ class StageReaderTest {
         stage.write().save(saved.toString());
         edit(saved, "\"defaultParamMap\":{", "\"defaultParamMap\":{\"minSentenceChars\":10,");
         SentenceDedupStage back = SentenceDedupStage.load(saved.toString());
-        sameStage(stage, back);
+        assertSameStage(stage, back);
         assertEquals(2, back.getOrDefault(back.spanSentences()));
     }
 
@@ -134,6 +141,49 @@ class StageReaderTest {
                 + "dev.kindling.spark.dedup.MinHashDedup", e.getMessage());
     }
 
+    /**
+     * A stage that holds others (PerplexityFilter, Sft, Dpo) loads them from its sub-directories: one that is missing, or
+     * holds a stage of another class, fails the load naming the stage, its path and the sub-directory, alone and in a
+     * saved Pipeline (Spark's reader said PATH_NOT_FOUND of a metadata directory, or failed a cast).
+     */
+    @Test
+    void aHeldStageThatIsMissingOrOfAnotherClassNamesThePath() throws Exception {
+        TestSpark.session();
+        Dpo dpo = new Dpo(new Generate().setModel("/models/t.gguf").setN(2), new Judge().setModel("/models/j.gguf"), "t");
+        Path saved = tmp.resolve("dpo");
+        dpo.write().save(saved.toString());
+        assertEquals(Set.of("metadata", "teacher", "judge"), names(saved));
+        delete(saved.resolve("judge"));
+        KindlingException missing = assertThrows(KindlingException.class, () -> Dpo.load(saved.toString()));
+        assertEquals("Dpo(" + dpo.uid() + ") saved at " + saved + ": its judge (a dev.kindling.spark.inference.Judge) is not "
+                + "there: no saved stage at " + saved.resolve("judge") + " (the stage saves it in that sub-directory)", missing.getMessage());
+        assertEquals(KindlingException.USAGE, missing.exitCode());
+
+        PerplexityFilter filter = new PerplexityFilter(new Score().setModel("/models/m.gguf")).setMaxPerplexity(60);
+        Path pipeline = tmp.resolve("pipeline");
+        new Pipeline().setStages(new PipelineStage[] {new ExactDedup(), filter}).write().save(pipeline.toString());
+        Path score = pipeline.resolve("stages").resolve("1_" + filter.uid()).resolve("score");
+        delete(score);
+        new Judge().setModel("/models/m.gguf").write().save(score.toString());
+        KindlingException other = assertThrows(KindlingException.class, () -> Pipeline.load(pipeline.toString()));
+        assertEquals("PerplexityFilter(" + filter.uid() + ") saved at " + score.getParent() + ": its score: " + score
+                + " holds a saved dev.kindling.spark.inference.Judge, not a dev.kindling.spark.inference.Score", other.getMessage());
+    }
+
+    private static Set<String> names(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")).collect(Collectors.toSet());
+        }
+    }
+
+    private static void delete(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(f);
+            }
+        }
+    }
+
     /** Replaces {@code from} by {@code to} in the saved stage's metadata (a text file of one JSON line). */
     private static void edit(Path saved, String from, String to) throws IOException {
         Path metadata;
@@ -144,21 +194,6 @@ class StageReaderTest {
         assertTrue(json.contains(from), json);
         Files.writeString(metadata, json.replace(from, to));
         Files.deleteIfExists(metadata.resolveSibling("." + metadata.getFileName() + ".crc"));
-    }
-
-    /** The same class, uid, set params and defaults. */
-    private static void sameStage(Params a, Params b) {
-        String name = a.getClass().getSimpleName();
-        assertEquals(a.getClass(), b.getClass());
-        assertEquals(a.uid(), b.uid(), name);
-        for (Param<?> p : a.params()) {
-            Param<?> q = b.getParam(p.name());
-            assertEquals(a.isSet(p), b.isSet(q), name + "." + p.name() + " set");
-            assertEquals(a.hasDefault(p), b.hasDefault(q), name + "." + p.name() + " has a default");
-            Object x = a.isDefined(p) ? a.getOrDefault(p) : null;
-            Object y = b.isDefined(q) ? b.getOrDefault(q) : null;
-            assertTrue(Objects.deepEquals(x, y), name + "." + p.name() + ": " + x + " and " + y);
-        }
     }
 
     /** The concrete classes of Kindling's main code that Spark ML can save (read from its compiled classes). */
