@@ -3,7 +3,7 @@
 // special added token, as transformers' converter writes T5 and ALBERT files) under the normalizers of ALBERT (Replace
 // `` and '' by ", NFKD, StripAccents, Lowercase, Precompiled, Replace(" {2,}", " ")), XLNet (the same without
 // Lowercase), T5 (Precompiled, Replace), a Replace before NFC, BertNormalizer before NFKC, and Nmt, NFKC, Lowercase,
-// Strip, Replace; over hard Unicode lines (bench/kindling_ids.py's, unpaired surrogates left out), lines written here
+// Strip, Replace, and a Replace whose regex also matches nothing; over hard Unicode lines (bench/kindling_ids.py's, unpaired surrogates left out), lines written here
 // and slices of the shared corpora. The character map is the test's CharsMapBlob of its rules (the test checks it is
 // this one). Each layout's line holds its tokenizer.json; each text's its ids and code-point offsets. Produced with
 // (from the reference install, see shared/tools/ref/README.md):
@@ -59,6 +59,8 @@ const layouts = {
   "bert-nfkc": [{ type: "BertNormalizer", clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
     { type: "NFKC" }],
   "nmt-strip": [{ type: "Nmt" }, { type: "NFKC" }, { type: "Lowercase" }, { type: "Strip", strip_left: true, strip_right: true }, spaces],
+  // a regex that also matches nothing: HF (Oniguruma) skips an empty match right after a match, and steps over a character
+  "empty-matches": [replace(" *", " ", true)],
 };
 for (const [layout, normalizers] of Object.entries(layouts)) {
   const json = { version: "1.0", truncation: null, padding: null,

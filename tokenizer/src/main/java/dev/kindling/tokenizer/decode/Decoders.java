@@ -7,7 +7,6 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** The decoders of Hugging Face {@code tokenizers}, each as its {@code decode_chain}. */
@@ -66,8 +65,7 @@ public final class Decoders {
      * character), so a match too deep for the stack is retried as the normalizer's is ({@link DeepStack}).
      */
     public static Decoder replaceRegex(Pattern pattern, String content) {
-        String q = Matcher.quoteReplacement(content);
-        return tokens -> tokens.stream().map(t -> DeepStack.replaceAll(pattern, t, q, "the decoder's Replace regex", "token")).toList();
+        return tokens -> tokens.stream().map(t -> DeepStack.replaceAll(pattern, t, content, "the decoder's Replace regex", "token")).toList();
     }
 
     /**

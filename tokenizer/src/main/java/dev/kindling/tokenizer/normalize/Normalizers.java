@@ -189,13 +189,13 @@ public final class Normalizers {
 
     /** Replaces every match of a regex (Java syntax, Unicode classes); a match too deep for the stack, see {@link DeepStack}. */
     public static Normalizer replaceRegex(Pattern regex, String content) {
-        return new ReplaceRegex(regex, content, Matcher.quoteReplacement(content));
+        return new ReplaceRegex(regex, content);
     }
 
-    private record ReplaceRegex(Pattern regex, String content, String quoted) implements Normalizer {
+    private record ReplaceRegex(Pattern regex, String content) implements Normalizer {
         @Override
         public String normalize(String s) {
-            return DeepStack.replaceAll(regex, s, quoted, "the normalizer's Replace regex", "text");
+            return DeepStack.replaceAll(regex, s, content, "the normalizer's Replace regex", "text");
         }
 
         @Override

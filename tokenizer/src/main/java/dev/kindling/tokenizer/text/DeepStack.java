@@ -37,20 +37,30 @@ public final class DeepStack {
     }
 
     /**
-     * {@code pattern.matcher(text).replaceAll(quotedReplacement)}, retried here when it overflows the stack; past that, the
-     * error names {@code what} (e.g. "the normalizer's Replace regex") and the length of the {@code unit} it ran on.
+     * {@code text} with each of {@code pattern}'s matches ({@link #matches}) replaced by {@code content} (literal), retried
+     * here when it overflows the stack; past that, the error names {@code what} (e.g. "the normalizer's Replace regex")
+     * and the length of the {@code unit} it ran on.
      */
-    public static String replaceAll(java.util.regex.Pattern pattern, String text, String quotedReplacement, String what, String unit) {
-        try {
-            return pattern.matcher(text).replaceAll(quotedReplacement);
-        } catch (StackOverflowError e) {
-            return call(() -> pattern.matcher(text).replaceAll(quotedReplacement), overflow(pattern, text, what, unit));
+    public static String replaceAll(java.util.regex.Pattern pattern, String text, String content, String what, String unit) {
+        int[] m = matches(pattern, text, what, unit);
+        if (m.length == 0) {
+            return text;
         }
+        StringBuilder sb = new StringBuilder(text.length() + m.length / 2 * content.length());
+        int copied = 0;
+        for (int j = 0; j < m.length; j += 2) {
+            sb.append(text, copied, m[j]).append(content);
+            copied = m[j + 1];
+        }
+        return sb.append(text, copied, text.length()).toString();
     }
 
     /**
-     * The ranges of {@code pattern}'s matches in {@code text}, as start and end pairs (UTF-16 indices), found as
-     * {@link #replaceAll} finds them, retried and named the same way when they overflow the stack.
+     * The ranges of {@code pattern}'s matches in {@code text}, as start and end pairs (UTF-16 indices), found as HF's
+     * {@code tokenizers} finds a Replace's (its Oniguruma iterator): none in an empty text, and an empty match right
+     * after the last match is skipped, the search going on a whole character further, where java.util.regex takes it
+     * (" *" on "a  b" matched "  " and then nothing at the b) and steps one UTF-16 unit (a match between the halves of a
+     * surrogate pair); retried and named as {@link #replaceAll} when they overflow the stack.
      */
     public static int[] matches(java.util.regex.Pattern pattern, String text, String what, String unit) {
         try {
@@ -69,12 +79,25 @@ public final class DeepStack {
         java.util.regex.Matcher m = pattern.matcher(text);
         int[] ranges = new int[8];
         int n = 0;
-        while (m.find()) {
+        int from = 0;
+        int lastEnd = -1;
+        while (!text.isEmpty() && from <= text.length() && m.find(from)) {
+            int s = m.start();
+            int e = m.end();
+            if (s == e && e == lastEnd) {
+                if (e == text.length()) {
+                    break;
+                }
+                from = e + Character.charCount(text.codePointAt(e));
+                continue;
+            }
             if (n + 2 > ranges.length) {
                 ranges = java.util.Arrays.copyOf(ranges, ranges.length * 2);
             }
-            ranges[n++] = m.start();
-            ranges[n++] = m.end();
+            ranges[n++] = s;
+            ranges[n++] = e;
+            lastEnd = e;
+            from = e;
         }
         return java.util.Arrays.copyOf(ranges, n);
     }

@@ -38,7 +38,7 @@ class NormalizerSequenceOffsetsTest {
     static Path dir;
 
     @ParameterizedTest
-    @ValueSource(strings = {"albert", "xlnet", "t5", "replace-nfc", "bert-nfkc", "nmt-strip"})
+    @ValueSource(strings = {"albert", "xlnet", "t5", "replace-nfc", "bert-nfkc", "nmt-strip", "empty-matches"})
     void offsetsFollowEveryNormalizerStepAsHfs(String layout) throws Exception {
         ObjectMapper json = new ObjectMapper();
         JsonNode tokenizer = null;
