@@ -123,7 +123,7 @@ public abstract class SparkCommand implements Callable<Integer> {
         List<String> args = spec.commandLine().getParseResult() == null ? List.of()
                 : spec.commandLine().getParseResult().originalArgs();
         return new dev.kindling.spark.inference.GenerationManifest(spec.qualifiedName(), args, KindlingCli.version(),
-                spark.sparkContext().getConf());
+                dev.kindling.spark.inference.GenerationManifest.settingsOf(spark));
     }
 
     /** The job itself. Returns the exit code. */

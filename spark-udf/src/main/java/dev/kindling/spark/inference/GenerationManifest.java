@@ -53,6 +53,22 @@ public final class GenerationManifest {
     }
 
     /**
+     * The settings that say what the manifest of a run in {@code spark} leaves out ({@link #GenerationManifest}): its
+     * context's, with the session's own {@code spark.redaction.regex} over them, as Spark SQL's redaction of options
+     * ({@code SQLConf.redactOptions}) reads it from the session. A command run in a session already there (in-process, a
+     * notebook's) gives its {@code --conf} to the session, while the context keeps the settings it started with: a
+     * {@code --conf spark.redaction.regex} of such a run hid nothing of its manifest.
+     */
+    public static org.apache.spark.SparkConf settingsOf(org.apache.spark.sql.SparkSession spark) {
+        org.apache.spark.SparkConf conf = spark.sparkContext().getConf();
+        scala.Option<String> own = spark.conf().getOption(REDACTION_KEY);
+        if (own.isDefined()) {
+            conf.set(REDACTION_KEY, own.get());
+        }
+        return conf;
+    }
+
+    /**
      * The pattern of secret keys: {@code conf}'s {@code spark.redaction.regex}, or Spark's default where it sets none. One
      * that is not a regular expression is a usage error naming the setting (Spark's UI would fail on it too).
      */

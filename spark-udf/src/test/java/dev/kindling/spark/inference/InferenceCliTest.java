@@ -170,18 +170,31 @@ class InferenceCliTest {
      * A generate job writes {@code _manifest.json} beside its part files: the model and the sampling settings its rows were
      * made with. Another run given those settings, with other engine threads and batch, writes the same rows (each row's
      * seed derives from the seed and its prompt), and one with another seed does not. Spark, reading the output folder,
-     * passes over the manifest, and {@code --overwrite} replaces an output that holds one.
+     * passes over the manifest, and {@code --overwrite} replaces an output that holds one. Run in a session already there
+     * (in-process, as a notebook runs a command), the run's own {@code --conf spark.redaction.regex} says which values the
+     * manifest leaves out, as the session's SQL conf then holds it.
      */
     @Test
     void generateJobRecordsItsSettingsAndARerunWithThemWritesTheSameRows() throws Exception {
         org.apache.spark.sql.SparkSession spark = TestSpark.session();
         Path in = promptsFile(tmp.resolve("manifest-in"), Stories.prompts(6), false);
         Path out = tmp.resolve("manifest-out");
-        Cli.Result r = Cli.run("generate", "--no-progress", "--model", Stories.model().toString(), "--threads", "2", "-i", in.toString(),
-                "-o", out.toString(), "--max-tokens", "12", "--temperature", "0.8", "--top-p", "0.95", "--top-k", "40", "--min-p", "0.01",
-                "--presence-penalty", "0.5", "--seed", "7", "--stop", "!", "--stop-token-ids", "1");
+        Cli.Result r;
+        try {
+            r = Cli.run("generate", "--no-progress", "--model", Stories.model().toString(), "--threads", "2", "-i", in.toString(),
+                    "-o", out.toString(), "--max-tokens", "12", "--temperature", "0.8", "--top-p", "0.95", "--top-k", "40", "--min-p",
+                    "0.01", "--presence-penalty", "0.5", "--seed", "7", "--stop", "!", "--stop-token-ids", "1",
+                    "--conf", "spark.redaction.regex=(?i)secret|password|token|access[.]?key|kindling[.]note",
+                    "--conf", "spark.kindling.note=host-10-1-2-3");
+        } finally {
+            // what the run's --conf set in the shared session (Spark's RuntimeConfig refuses to unset a core setting)
+            ((org.apache.spark.sql.classic.SparkSession) spark).sessionState().conf().unsetConf("spark.redaction.regex");
+            spark.conf().unset("spark.kindling.note");
+        }
         assertEquals(0, r.code(), r.toString());
         JsonNode manifest = JSON.readTree(out.resolve("_manifest.json").toFile());
+        assertEquals(-1, manifest.toString().indexOf("host-10-1-2-3"), manifest.toString());
+        assertTrue(manifest.get("args").toString().contains("\"spark.kindling.note=*********(redacted)\""), manifest.toString());
         assertEquals("kindling generate", manifest.get("command").asText(), manifest.toString());
         assertTrue(manifest.get("args").toString().contains("\"--seed\",\"7\""), manifest.toString());
         assertEquals(Stories.model().toString(), manifest.at("/model/path").asText());
