@@ -95,8 +95,8 @@ public final class ConnectedComponents {
     public record Result(Dataset<Row> labels, int rounds, long edges, long vertices, long roots, boolean onDriver) {}
 
     /**
-     * @param edges two long columns (any names, in that order): undirected edges; self loops, repeats and nulls are
-     *              ignored. Pass a materialised dataset: it is read once or twice.
+     * @param edges two long columns (any names, in that order; int, short and byte ids are widened): undirected edges;
+     *              self loops, repeats and nulls are ignored. Pass a materialised dataset: it is read once or twice.
      */
     public static Result run(Dataset<Row> edges) {
         return run(edges, Long.MAX_VALUE);
@@ -113,12 +113,13 @@ public final class ConnectedComponents {
 
     /** {@code driverMaxEdges}: the most distinct edges finished on the driver (a negative number: none, even no edges). */
     static Result run(Dataset<Row> edges, long atMostRows, long driverMaxEdges, int maxRounds) {
-        String[] c = edges.columns();
+        Column a = vertexColumn(edges, 0);
+        Column b = vertexColumn(edges, 1);
         if (atMostRows <= driverMaxEdges) {
-            return onDriver(edges.select(col(c[0]), col(c[1])));
+            return onDriver(edges.select(a, b));
         }
-        Dataset<Row> e = edges.where(col(c[0]).notEqual(col(c[1])))
-                .select(greatest(col(c[0]), col(c[1])).as(HI), least(col(c[0]), col(c[1])).as(LO))
+        Dataset<Row> e = edges.where(a.notEqual(b))
+                .select(greatest(a, b).as(HI), least(a, b).as(LO))
                 .distinct();
         Shape shape = shape(e);
         if (shape.edges <= driverMaxEdges) {
@@ -137,6 +138,22 @@ public final class ConnectedComponents {
         Dataset<Row> labels = e.select(col(HI).as(VERTEX), col(LO).as(ROOT))
                 .union(e.select(col(LO).as(VERTEX), col(LO).as(ROOT)).distinct());
         return new Result(labels, rounds, inputEdges, shape.leaves + shape.centres, shape.centres, false);
+    }
+
+    /**
+     * Column {@code i} of {@code edges} as a long: an int, short or byte id is widened (the driver reads longs, where the
+     * rounds took any number, and an int column failed there with a ClassCastException in a task); another type is refused,
+     * naming the column.
+     */
+    private static Column vertexColumn(Dataset<Row> edges, int i) {
+        org.apache.spark.sql.types.StructField f = edges.schema().fields()[i];
+        org.apache.spark.sql.types.DataType t = f.dataType();
+        if (!(t.equals(DataTypes.LongType) || t.equals(DataTypes.IntegerType) || t.equals(DataTypes.ShortType)
+                || t.equals(DataTypes.ByteType))) {
+            throw new IllegalArgumentException("connected components: edge column '" + f.name() + "' is " + t.simpleString()
+                    + ", not a vertex id (long, int, short or byte)");
+        }
+        return col(edges.columns()[i]).cast(DataTypes.LongType);
     }
 
     /**

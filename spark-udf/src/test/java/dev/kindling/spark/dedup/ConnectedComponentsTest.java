@@ -121,6 +121,31 @@ class ConnectedComponentsTest {
         assertEquals(List.of(299L, 300L, 1L), List.of(result[0].edges(), result[0].vertices(), result[0].roots()));
     }
 
+    /**
+     * Int ids are widened, on the driver as in the rounds (the driver read longs, and an int column failed there with a
+     * ClassCastException in a task), ids at Long.MIN_VALUE and Long.MAX_VALUE are vertices as any other, and a column of
+     * another type is refused, naming it.
+     */
+    @Test
+    void intIdsAreWidenedAndExtremeIdsAreVertices() {
+        SparkSession spark = TestSpark.session();
+        Dataset<Row> ints = spark.createDataFrame(List.of(RowFactory.create(2, 1), RowFactory.create(3, 1), RowFactory.create(3, 3)),
+                new StructType().add("x", DataTypes.IntegerType).add("y", DataTypes.IntegerType));
+        Dataset<Row> extremes = frame(List.of(new long[] {Long.MAX_VALUE, 0}, new long[] {Long.MIN_VALUE, Long.MAX_VALUE},
+                new long[] {-1, Long.MIN_VALUE + 1}));
+        Map<Long, Long> extremeRoots = Map.of(Long.MAX_VALUE, Long.MIN_VALUE, 0L, Long.MIN_VALUE, Long.MIN_VALUE, Long.MIN_VALUE,
+                -1L, Long.MIN_VALUE + 1, Long.MIN_VALUE + 1, Long.MIN_VALUE + 1);
+        // on the driver, its rows' bound known or the edges counted first, and in the rounds
+        for (long[] bounds : new long[][] {{3, 3}, {Long.MAX_VALUE, 3}, {Long.MAX_VALUE, -1}}) {
+            ConnectedComponents.Result result = ConnectedComponents.run(ints, bounds[0], bounds[1], ConnectedComponents.MAX_ROUNDS);
+            assertEquals(Map.of(1L, 1L, 2L, 1L, 3L, 1L), labels(result), "at most " + bounds[1] + " on the driver");
+            assertEquals(extremeRoots, labels(ConnectedComponents.run(extremes, bounds[0], bounds[1], ConnectedComponents.MAX_ROUNDS)));
+        }
+        IllegalArgumentException text = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> ConnectedComponents.run(ints.selectExpr("x", "cast(y as string) as y")));
+        assertTrue(text.getMessage().contains("edge column 'y' is string"), text.getMessage());
+    }
+
     /** The threshold counts distinct edges: two, given four times, go to the driver at two, not at one. */
     @Test
     void theThresholdCountsDistinctEdges() {
