@@ -35,4 +35,38 @@ public final class TestSpark {
         SparkSession.setDefaultSession(session);
         return session;
     }
+
+    /**
+     * The Spark jobs {@code action} starts on this thread (a job group of its own keeps other threads' jobs out), each
+     * named by its last stage's call site ({@code json at DatasetWriter.java:338}), in the order they started.
+     */
+    public static java.util.List<String> jobsOf(Runnable action) {
+        SparkSession spark = session();
+        String group = "kindling-test-jobs-" + Thread.currentThread().getId();
+        java.util.List<String> names = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        org.apache.spark.scheduler.SparkListener listener = new org.apache.spark.scheduler.SparkListener() {
+            @Override
+            public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart start) {
+                java.util.Properties p = start.properties();
+                if (p != null && group.equals(p.getProperty("spark.jobGroup.id"))) {
+                    names.add(start.stageInfos().last().name());
+                }
+            }
+        };
+        try {
+            spark.sparkContext().listenerBus().waitUntilEmpty();
+            spark.sparkContext().addSparkListener(listener);
+            spark.sparkContext().setJobGroup(group, "jobs counted by a test", false);
+            try {
+                action.run();
+                spark.sparkContext().listenerBus().waitUntilEmpty();
+            } finally {
+                spark.sparkContext().clearJobGroup();
+                spark.sparkContext().removeSparkListener(listener);
+            }
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("Spark's listener bus did not drain", e);
+        }
+        return new java.util.ArrayList<>(names);
+    }
 }

@@ -25,7 +25,8 @@ import org.apache.spark.util.LongAccumulator;
 /**
  * The end of a pipeline: counts every row by reason (a Spark accumulator filled during the write of
  * the kept rows), writes the kept rows, the rejected rows ({@code --rejected}) and the unreadable
- * input rows ({@code --on-error quarantine}) and returns the {@link RunReport}.
+ * input rows ({@code --on-error quarantine}) and returns the {@link RunReport}. The rows are computed once: in the
+ * write's own job when nothing else is written, else cached for the outputs that read them again.
  */
 public final class PipelineOutput {
     private PipelineOutput() {}
@@ -66,7 +67,11 @@ public final class PipelineOutput {
         SparkSession spark = context.spark();
         Map<String, String> sumsOverKept = context.sums();
         Map<String, String> metricColumns = context.metricColumns();
-        Dataset<Row> docs = annotated.persist(StorageLevel.MEMORY_AND_DISK());
+        // cached only for a second output that reads the rows again (--rejected, the quarantine): for one, Spark's
+        // adaptive plan built the cache in a job of its own and the write read it back, a job and a copy of every row
+        // for nothing
+        boolean readAgain = targets.rejectedPath() != null || targets.quarantinePath() != null;
+        Dataset<Row> docs = readAgain ? annotated.persist(StorageLevel.MEMORY_AND_DISK()) : annotated;
         try {
             ReasonCounts counts = new ReasonCounts();
             spark.sparkContext().register(counts, "kindling rows by reason");
@@ -124,7 +129,9 @@ public final class PipelineOutput {
             List<String> order = new ArrayList<>(stageOrder);
             return RunReport.of(order, counts.value(), metrics, context.measures(), seconds);
         } finally {
-            docs.unpersist(false);
+            if (readAgain) {
+                docs.unpersist(false);
+            }
         }
     }
 

@@ -106,4 +106,41 @@ class PipelineOutputTest {
         assertEquals(DataTypes.LongType, back.schema().apply("id").dataType(), back.schema().treeString());
         assertEquals(List.of(1L, 2L, 3L), back.orderBy("id").select("id").as(org.apache.spark.sql.Encoders.LONG()).collectAsList());
     }
+
+    /**
+     * The kept rows of a run that writes nothing else are computed in the write's own job: they were cached first, and
+     * Spark's adaptive plan built that cache in a job of its own, which the write then read back (a job more, and a copy
+     * of every row in memory). With {@code --rejected} the cache stays, so that the rows are computed once for both
+     * outputs, and is released once they are written.
+     */
+    @Test
+    void theKeptRowsAloneAreWrittenByTheWritesOwnJob(@TempDir Path tmp) throws java.io.IOException {
+        SparkSession spark = TestSpark.session();
+        StructType schema = new StructType().add("id", DataTypes.StringType).add("text", DataTypes.StringType)
+                .add("reason", DataTypes.StringType);
+        // read from a file and shuffled, as a dedup stage's rows are: Spark's adaptive plan makes a job of its own of a
+        // cache with a shuffle in it (a file read and mapped alone was cached in the write's job)
+        Path in = tmp.resolve("in.jsonl");
+        java.nio.file.Files.write(in, List.of("{\"id\":\"a\",\"text\":\"Mail jane.doe@example.com now.\"}",
+                "{\"id\":\"b\",\"text\":\"Write to joe@example.org.\"}", "{\"id\":\"c\",\"text\":\"x\",\"reason\":\"len:too_short\"}"));
+        Dataset<Row> docs = spark.read().schema(schema).json(in.toString()).repartition(2);
+        StageContext context = new StageContext(spark, "id", "text");
+        Dataset<Row> annotated = new PiiRedaction().setKinds(new String[] {"email"}).apply(docs, context);
+        Path kept = tmp.resolve("kept");
+        RunReport[] report = new RunReport[1];
+        List<String> jobs = TestSpark.jobsOf(() -> report[0] = PipelineOutput.write(annotated, context, new PipelineOutput.Targets(
+                new WriteOptions(kept.toString(), DataFormat.JSONL, false, null), false, null, null), List.of("read", "pii"), Set.of(),
+                System.nanoTime()));
+        assertEquals(2, jobs.size(), "the shuffle's job and the write's: " + jobs);
+        assertEquals(2, report[0].documentsKept());
+        assertEquals(2L, report[0].metrics().get("pii_email"), report[0].metrics().toString());
+
+        Path again = tmp.resolve("again");
+        Path rejected = tmp.resolve("rejected");
+        List<String> both = TestSpark.jobsOf(() -> PipelineOutput.write(annotated, context, new PipelineOutput.Targets(
+                new WriteOptions(again.toString(), DataFormat.JSONL, false, null), false, rejected.toString(), null), List.of("read", "pii"),
+                Set.of(), System.nanoTime()));
+        assertTrue(both.size() <= 4, "the shuffle's, the cache's and one for each output: " + both);
+        assertEquals(org.apache.spark.storage.StorageLevel.NONE(), annotated.storageLevel(), "the rows were left cached");
+    }
 }
