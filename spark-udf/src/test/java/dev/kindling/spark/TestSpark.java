@@ -28,6 +28,8 @@ public final class TestSpark {
                     .config("spark.hadoop.hadoop.tmp.dir", tmp.resolve("hadoop").toString())
                     .config("spark.local.dir", tmp.resolve("spark-local").toString())
                     .config("spark.sql.warehouse.dir", tmp.resolve("spark-warehouse").toString())
+                    // as Kindling's local sessions (SparkSessions.defaults): no chmod process for each file written
+                    .config("spark.hadoop.fs.file.impl", dev.kindling.spark.io.NioLocalFileSystem.class.getName())
                     .getOrCreate();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> session.stop()));
         }

@@ -1,5 +1,6 @@
 package dev.kindling.spark.session;
 
+import dev.kindling.spark.io.NioLocalFileSystem;
 import dev.kindling.spark.progress.ProgressLines;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -9,10 +10,14 @@ import org.apache.spark.sql.SparkSession;
 /**
  * Builds the SparkSession every Kindling job runs in, with the defaults a Kindling user expects:
  * the S3A connector configured for {@code s3a://} paths (credentials from the standard AWS chain unless
- * given), outputs to S3 committed by the S3A committers instead of renames, and a quiet UI for local
- * runs. Anything given with {@code --conf} wins over these defaults.
+ * given), outputs to S3 committed by the S3A committers instead of renames, and, for local runs, a quiet UI and local
+ * files whose permissions are set without a process each ({@link NioLocalFileSystem}). Anything given with {@code
+ * --conf} wins over these defaults.
  */
 public final class SparkSessions {
+    /** Hadoop's setting for the class of the {@code file:} file system. */
+    private static final String LOCAL_FS = "fs.file.impl";
+
     private SparkSessions() {}
 
     /**
@@ -32,6 +37,13 @@ public final class SparkSessions {
             d.put("spark.sql.shuffle.partitions", String.valueOf(Math.max(4, 2 * Runtime.getRuntime().availableProcessors())));
             d.put("spark.driver.host", "127.0.0.1");
             d.put("spark.driver.bindAddress", "127.0.0.1");
+            // permissions set through Java NIO, where Hadoop started a chmod process for every local file and folder it
+            // made; not where the Hadoop settings (core-site.xml) name a local file system of their own, nor for
+            // local-cluster's executors, other JVMs that may not have the class
+            boolean oneJvm = master.equals("local") || master.startsWith("local[");
+            if (oneJvm && new org.apache.hadoop.conf.Configuration().get(LOCAL_FS) == null) {
+                d.put("spark.hadoop." + LOCAL_FS, NioLocalFileSystem.class.getName());
+            }
         }
         d.put("spark.sql.session.timeZone", "UTC");
         // the reader projects every input column through a when(): the optimizer's constraint propagation grows
