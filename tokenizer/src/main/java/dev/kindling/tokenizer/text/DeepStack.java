@@ -15,12 +15,20 @@ public final class DeepStack {
      * 5.4 GB of RSS): 64 MB, about 300,000 repetitions of a two-way regex group, costs ~200 MB at worst.
      */
     public static final long STACK_BYTES = 64L << 20;
-    /** One retry at a time per JVM, so that concurrent tasks cannot multiply that memory. */
+    /**
+     * One retry at a time per JVM, so that concurrent tasks cannot multiply that memory: held by the retry's thread until
+     * it ends.
+     */
     private static final Semaphore ONE_AT_A_TIME = new Semaphore(1);
     /** Calls that needed the retry (tests check that they exercise it). */
     public static final AtomicInteger RETRIES = new AtomicInteger();
 
     private DeepStack() {}
+
+    /** The retry's slot, 1 when free (tests check who holds it). */
+    static int freeSlots() {
+        return ONE_AT_A_TIME.availablePermits();
+    }
 
     /**
      * {@code work.get()} on a {@link #STACK_BYTES} stack, for work that just overflowed the caller's (callers keep their
@@ -29,11 +37,7 @@ public final class DeepStack {
      */
     public static <T> T call(Supplier<T> work, Supplier<String> overflowMessage) {
         ONE_AT_A_TIME.acquireUninterruptibly();
-        try {
-            return onDeepStack(work, overflowMessage);
-        } finally {
-            ONE_AT_A_TIME.release();
-        }
+        return onDeepStack(work, overflowMessage);
     }
 
     /**
@@ -102,23 +106,36 @@ public final class DeepStack {
         return java.util.Arrays.copyOf(ranges, n);
     }
 
+    /**
+     * Runs {@code work} on a new deep-stack thread, which holds the slot the caller took and releases it when the work ends:
+     * a caller interrupted meanwhile (a Spark task killed) stops waiting, its interrupt kept, while the work, which cannot
+     * be stopped, goes on and keeps another retry from running beside it.
+     */
     private static <T> T onDeepStack(Supplier<T> work, Supplier<String> overflowMessage) {
         RETRIES.incrementAndGet();
         Object[] result = new Object[1];
         Throwable[] failed = new Throwable[1];
-        Thread t = new Thread(null, () -> {
-            try {
-                result[0] = work.get();
-            } catch (Throwable e) {
-                failed[0] = e;
-            }
-        }, "kindling-deep-stack", STACK_BYTES);
-        t.start();
+        Thread t;
+        try {
+            t = new Thread(null, () -> {
+                try {
+                    result[0] = work.get();
+                } catch (Throwable e) {
+                    failed[0] = e;
+                } finally {
+                    ONE_AT_A_TIME.release();
+                }
+            }, "kindling-deep-stack", STACK_BYTES);
+            t.start();
+        } catch (Throwable e) {
+            ONE_AT_A_TIME.release(); // no thread runs (one could not be made): the slot is still the caller's
+            throw e;
+        }
         try {
             t.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for a deep-stack retry", e);
+            throw new IllegalStateException("interrupted while waiting for a deep-stack retry (it goes on, in its slot)", e);
         }
         if (failed[0] instanceof StackOverflowError) {
             throw new IllegalArgumentException(overflowMessage.get());

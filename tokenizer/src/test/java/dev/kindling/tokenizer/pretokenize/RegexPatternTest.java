@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
+/** Its tests count {@code DeepStack.RETRIES}: DeepStackTest's retries, which run beside them, must wait. */
+@ResourceLock("dev.kindling.tokenizer.text.DeepStack")
 class RegexPatternTest {
     static List<String> pieces(Split split, String text) {
         Splits in = new Splits();
