@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
@@ -13,6 +14,8 @@ import org.apache.spark.scheduler.SparkListenerApplicationEnd;
 import org.apache.spark.scheduler.SparkListenerJobEnd;
 import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Progress of the long jobs of a session started from code ({@code SparkSessions.getOrCreate}: a notebook cell, an
@@ -23,7 +26,9 @@ import org.apache.spark.scheduler.SparkListenerTaskEnd;
  * Kindling's local sessions, and would not do: it redraws with {@code \r} and never flushes, where the tour's Jupyter
  * kernel (rapaio-jupyter-kernel) sends a cell's stderr only when it is flushed, and shows {@code \r} redraws poorly.
  *
- * <p>{@value #ENABLED}{@code =false} turns them off; {@value #INTERVAL} sets the interval (a Spark time, {@code 30s}).
+ * <p>{@value #ENABLED}{@code =false} turns them off; {@value #INTERVAL} sets the interval (a Spark time, {@code 30s}). A
+ * line that cannot be made or written (a stream that throws) is left out with a warning, the first time only, and the
+ * lines go on.
  */
 public final class ProgressLines extends SparkListener {
     /** The setting that turns the lines off ({@code false}); on by default in sessions started from code. */
@@ -31,6 +36,7 @@ public final class ProgressLines extends SparkListener {
     /** The setting of the time between two lines of a job, and before its first. */
     public static final String INTERVAL = "spark.kindling.progress.interval";
     static final String DEFAULT_INTERVAL = "10s";
+    private static final Logger LOG = LoggerFactory.getLogger(ProgressLines.class);
 
     /** The lines of each context followed, one at most. */
     private static final Map<SparkContext, ProgressLines> FOLLOWING = new ConcurrentHashMap<>();
@@ -64,6 +70,8 @@ public final class ProgressLines extends SparkListener {
     private final Map<Integer, Job> jobOfStage = new ConcurrentHashMap<>();
     private final Thread thread;
     private volatile boolean running = true;
+    /** Whether a line failed already: one warning per context's lines, not one a tick. */
+    private final AtomicBoolean failed = new AtomicBoolean();
 
     private ProgressLines(SparkContext sc, long intervalMs) {
         this.sc = sc;
@@ -165,7 +173,7 @@ public final class ProgressLines extends SparkListener {
         if (job.shown) {
             // a job that had lines ends with one: the last line said where it was, not that it finished
             boolean ok = end.jobResult() instanceof org.apache.spark.scheduler.JobSucceeded$;
-            write(String.format(Locale.ROOT, "kindling: job %d %s in %s | %,d tasks | %,d rows scanned", job.id,
+            guarded(job, () -> String.format(Locale.ROOT, "kindling: job %d %s in %s | %,d tasks | %,d rows scanned", job.id,
                     ok ? "done" : "failed", clock(System.nanoTime() - job.start), job.tasksDone.get(), job.rows.get()));
         }
     }
@@ -190,12 +198,29 @@ public final class ProgressLines extends SparkListener {
             for (Job job : jobs.values()) {
                 if (now >= job.nextLine) {
                     job.nextLine = now + intervalNanos;
-                    String line = drawnByABar ? null : line(job, now);
-                    if (line != null) {
-                        job.shown = true;
-                        write(line);
+                    if (!drawnByABar) {
+                        guarded(job, () -> line(job, now));
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * Writes {@code line}'s line, if any, and marks {@code job} as shown; an exception (the status tracker's, a stream's)
+     * leaves the line out and is logged, the first time only: it ended the lines' thread without a word.
+     */
+    private void guarded(Job job, java.util.function.Supplier<String> line) {
+        try {
+            String text = line.get();
+            if (text != null) {
+                job.shown = true;
+                write(text);
+            }
+        } catch (RuntimeException e) {
+            if (failed.compareAndSet(false, true)) {
+                LOG.warn("A progress line of job {} failed and is left out; the lines go on, and further failures are not logged",
+                        job.id, e);
             }
         }
     }

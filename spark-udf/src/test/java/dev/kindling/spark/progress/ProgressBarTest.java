@@ -136,6 +136,51 @@ class ProgressBarTest {
         }
     }
 
+    /**
+     * A line that fails (here stderr's println throws once, as a closed kernel stream may) is logged once, as a warning,
+     * and the lines go on: the exception ended the lines' thread, and no job printed a line after it.
+     */
+    @Test
+    void aFailingLineIsLoggedOnceAndTheLinesGoOn() throws Exception {
+        SparkSession spark = TestSpark.session();
+        java.util.List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+        var logger = (org.apache.logging.log4j.core.Logger) org.apache.logging.log4j.LogManager.getLogger(ProgressLines.class);
+        var appender = new org.apache.logging.log4j.core.appender.AbstractAppender("progress-warnings", null, null, true,
+                org.apache.logging.log4j.core.config.Property.EMPTY_ARRAY) {
+            @Override
+            public void append(org.apache.logging.log4j.core.LogEvent e) {
+                warnings.add(e.getLevel() + " " + e.getMessage().getFormattedMessage()
+                        + (e.getThrown() == null ? "" : " | " + e.getThrown().getMessage()));
+            }
+        };
+        appender.start();
+        logger.addAppender(appender);
+        java.io.PrintStream err = System.err;
+        java.io.ByteArrayOutputStream written = new java.io.ByteArrayOutputStream();
+        java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger(1);
+        try {
+            System.setErr(new java.io.PrintStream(written, true, java.nio.charset.StandardCharsets.UTF_8) {
+                @Override
+                public void println(String line) {
+                    if (failures.getAndDecrement() > 0) {
+                        throw new IllegalStateException("stream closed");
+                    }
+                    super.println(line);
+                }
+            });
+            ProgressLines.follow(spark.sparkContext(), new org.apache.spark.SparkConf(false).set(ProgressLines.INTERVAL, "100ms"));
+            assertEquals(8L, sleepy(spark).count());
+        } finally {
+            System.setErr(err);
+            logger.removeAppender(appender);
+            ProgressLines.follow(spark.sparkContext(), new org.apache.spark.SparkConf(false).set(ProgressLines.ENABLED, "false"));
+        }
+        String lines = written.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(lines.matches("(?s)(.*\n)?kindling: job \\d+ \\[stage \\d+] .*"), "lines after the failure: '" + lines + "'");
+        assertEquals(1, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).startsWith("WARN ") && warnings.get(0).endsWith(" | stream closed"), warnings.get(0));
+    }
+
     /** A job of 8 tasks of 300 ms each, with 8 rows read (on local[2,2], over a second). */
     private static org.apache.spark.sql.Dataset<Long> sleepy(SparkSession spark) {
         return spark.range(0, 8, 1, 8).map((org.apache.spark.api.java.function.MapFunction<Long, Long>) x -> {
