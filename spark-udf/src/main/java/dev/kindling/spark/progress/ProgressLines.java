@@ -170,8 +170,9 @@ public final class ProgressLines extends SparkListener {
         for (int stage : job.stages) {
             jobOfStage.remove(stage, job);
         }
-        if (job.shown) {
-            // a job that had lines ends with one: the last line said where it was, not that it finished
+        if (job.shown && !BARS.containsKey(sc)) {
+            // a job that had lines ends with one: the last line said where it was, not that it finished; unless a bar
+            // attached since, which draws the job from then on, its end too
             boolean ok = end.jobResult() instanceof org.apache.spark.scheduler.JobSucceeded$;
             guarded(job, () -> String.format(Locale.ROOT, "kindling: job %d %s in %s | %,d tasks | %,d rows scanned", job.id,
                     ok ? "done" : "failed", clock(System.nanoTime() - job.start), job.tasksDone.get(), job.rows.get()));

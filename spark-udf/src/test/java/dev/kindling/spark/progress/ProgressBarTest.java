@@ -123,6 +123,25 @@ class ProgressBarTest {
             String underBar = flushed.toString(java.nio.charset.StandardCharsets.UTF_8).substring(beforeBar);
             org.junit.jupiter.api.Assertions.assertFalse(underBar.contains("kindling: job "),
                     "no lines while a command's bar draws the jobs: " + underBar);
+            // a job that has had lines when a command's bar attaches: the bar draws it from then on, its end too
+            int beforeJob = flushed.size();
+            CompletableFuture<Long> drawnLater = CompletableFuture.supplyAsync(() -> sleepy(spark).count());
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!flushed.toString(java.nio.charset.StandardCharsets.UTF_8).substring(beforeJob).contains("kindling: job ")
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            int atBar;
+            try (ProgressBar bar = ProgressBar.start(spark.sparkContext(), "tokenize")) {
+                Thread.sleep(200); // a line the lines' thread was writing as the bar attached
+                atBar = flushed.size();
+                assertEquals(8L, drawnLater.get(60, TimeUnit.SECONDS));
+                spark.sparkContext().listenerBus().waitUntilEmpty();
+            }
+            System.err.flush();
+            String endUnderBar = flushed.toString(java.nio.charset.StandardCharsets.UTF_8).substring(atBar);
+            org.junit.jupiter.api.Assertions.assertFalse(endUnderBar.contains("kindling: job "),
+                    "no done line for a job the bar draws: " + endUnderBar);
             // off: a job as long prints nothing
             dev.kindling.spark.session.SparkSessions.getOrCreate("local[2]", java.util.Map.of(ProgressLines.ENABLED, "false"));
             org.junit.jupiter.api.Assertions.assertFalse(ProgressLines.following(spark.sparkContext()));
