@@ -71,7 +71,9 @@ public final class SparkSessions {
      * Returns the active session when one exists (inside spark-submit, a notebook or a test), else
      * builds one from {@link #defaults} overlaid with {@code conf}. Its long jobs print their progress on stderr
      * ({@link ProgressLines}: a line every 10 s, flushed, where a notebook cell showed nothing until it ended) unless
-     * {@code spark.kindling.progress} is {@code false} ({@code spark.kindling.progress.interval}: another interval).
+     * {@code spark.kindling.progress} is {@code false} ({@code spark.kindling.progress.interval}: another interval): as
+     * {@code conf} gives them, else as the conf of the session already there does (a notebook's {@code .config(...)}),
+     * else the system properties ({@code --conf}, spark-submit).
      */
     public static SparkSession getOrCreate(String master, Map<String, String> conf) {
         return getOrCreate(master, conf, true);
@@ -94,11 +96,46 @@ public final class SparkSessions {
                 sc.set(e.getKey(), e.getValue());
             }
         }
+        // the session already there (a notebook's own) as it was: the builder puts these settings into its conf
+        Map<String, String> itsOwn = progressSettingsOfTheSessionThere();
         SparkSession session = SparkSession.builder().config(sc).getOrCreate();
         if (progressLines) {
-            ProgressLines.follow(session.sparkContext(), sc);
+            SparkConf progress = new SparkConf(false);
+            for (String key : PROGRESS_SETTINGS) {
+                String value = conf.containsKey(key) ? conf.get(key) : itsOwn.getOrDefault(key, sc.get(key, null));
+                if (value != null) {
+                    progress.set(key, value);
+                }
+            }
+            ProgressLines.follow(session.sparkContext(), progress);
         }
         return session;
+    }
+
+    private static final java.util.List<String> PROGRESS_SETTINGS = java.util.List.of(ProgressLines.ENABLED,
+            ProgressLines.INTERVAL);
+
+    /**
+     * The progress settings that the conf of the session the builder would return gives (the active one, else the
+     * default one, not stopped), none without one.
+     */
+    private static Map<String, String> progressSettingsOfTheSessionThere() {
+        scala.Option<SparkSession> session = running(SparkSession.getActiveSession())
+                .orElse(() -> running(SparkSession.getDefaultSession()));
+        Map<String, String> given = new LinkedHashMap<>();
+        if (session.isDefined()) {
+            for (String key : PROGRESS_SETTINGS) {
+                scala.Option<String> value = session.get().conf().getOption(key);
+                if (value.isDefined()) {
+                    given.put(key, value.get());
+                }
+            }
+        }
+        return given;
+    }
+
+    private static scala.Option<SparkSession> running(scala.Option<SparkSession> session) {
+        return session.filter(s -> !s.sparkContext().isStopped());
     }
 
     private static boolean classPresent(String name) {

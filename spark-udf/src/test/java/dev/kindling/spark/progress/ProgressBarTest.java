@@ -149,8 +149,25 @@ class ProgressBarTest {
             assertEquals(8L, sleepy(spark).count());
             System.err.flush();
             assertEquals(before, flushed.size(), flushed.toString(java.nio.charset.StandardCharsets.UTF_8));
+            dev.kindling.spark.session.SparkSessions.getOrCreate("local[2]", java.util.Map.of());
+            org.junit.jupiter.api.Assertions.assertFalse(ProgressLines.following(spark.sparkContext()),
+                    "a value given before stays in the session's conf");
+            // the session's own conf (a notebook's .config(...), spark.conf().set) counts: after the given map, before the
+            // system properties
+            dev.kindling.spark.session.SparkSessions.getOrCreate("local[2]", java.util.Map.of(ProgressLines.ENABLED, "true"));
+            assertTrue(ProgressLines.following(spark.sparkContext()));
+            spark.conf().set(ProgressLines.ENABLED, "false");
+            System.setProperty(ProgressLines.ENABLED, "true");
+            dev.kindling.spark.session.SparkSessions.getOrCreate("local[2]", java.util.Map.of());
+            org.junit.jupiter.api.Assertions.assertFalse(ProgressLines.following(spark.sparkContext()), "the session's conf said false");
+            spark.conf().set(ProgressLines.ENABLED, "false");
+            dev.kindling.spark.session.SparkSessions.getOrCreate("local[2]", java.util.Map.of(ProgressLines.ENABLED, "true"));
+            assertTrue(ProgressLines.following(spark.sparkContext()), "the given map wins");
         } finally {
             System.setErr(err);
+            System.clearProperty(ProgressLines.ENABLED);
+            spark.conf().unset(ProgressLines.ENABLED);
+            spark.conf().unset(ProgressLines.INTERVAL);
             ProgressLines.follow(spark.sparkContext(), new org.apache.spark.SparkConf(false).set(ProgressLines.ENABLED, "false"));
         }
     }
