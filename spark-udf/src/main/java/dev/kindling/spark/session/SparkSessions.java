@@ -68,8 +68,10 @@ public final class SparkSessions {
     }
 
     /**
-     * Returns the active session when one exists (inside spark-submit, a notebook or a test), else
-     * builds one from {@link #defaults} overlaid with {@code conf}. Its long jobs print their progress on stderr
+     * Returns the active session when one exists (inside spark-submit, a notebook or a test), with {@code conf}'s runtime
+     * SQL settings set in it and {@link #defaults}' only where it has no value of its own (a notebook's {@code
+     * spark.sql.shuffle.partitions} or time zone stays its own), else builds one from {@link #defaults} overlaid with
+     * {@code conf}. Its long jobs print their progress on stderr
      * ({@link ProgressLines}: a line every 10 s, flushed, where a notebook cell showed nothing until it ended) unless
      * {@code spark.kindling.progress} is {@code false} ({@code spark.kindling.progress.interval}: another interval): as
      * {@code conf} gives them, else as the conf of the session already there does (a notebook's {@code .config(...)}),
@@ -96,9 +98,24 @@ public final class SparkSessions {
                 sc.set(e.getKey(), e.getValue());
             }
         }
+        scala.Option<SparkSession> there = sessionThere();
         // the session already there (a notebook's own) as it was: the builder puts these settings into its conf
-        Map<String, String> itsOwn = progressSettingsOfTheSessionThere();
-        SparkSession session = SparkSession.builder().config(sc).getOrCreate();
+        Map<String, String> itsOwn = progressSettingsOf(there);
+        SparkSession.Builder builder = SparkSession.builder();
+        if (there.isDefined()) {
+            // the builder sets every runtime SQL setting it is given in the session's conf: Kindling's defaults would
+            // replace what the notebook or application chose (its shuffle partitions, its time zone) for its own queries
+            // too. A default fills only a setting the session has no value for; what conf gives is set, as asked
+            org.apache.spark.sql.RuntimeConfig its = there.get().conf();
+            for (Map.Entry<String, String> e : effective.entrySet()) {
+                if (conf.containsKey(e.getKey()) || !its.contains(e.getKey())) {
+                    builder.config(e.getKey(), e.getValue());
+                }
+            }
+        } else {
+            builder.config(sc);
+        }
+        SparkSession session = builder.getOrCreate();
         if (progressLines) {
             SparkConf progress = new SparkConf(false);
             for (String key : PROGRESS_SETTINGS) {
@@ -115,13 +132,8 @@ public final class SparkSessions {
     private static final java.util.List<String> PROGRESS_SETTINGS = java.util.List.of(ProgressLines.ENABLED,
             ProgressLines.INTERVAL);
 
-    /**
-     * The progress settings that the conf of the session the builder would return gives (the active one, else the
-     * default one, not stopped), none without one.
-     */
-    private static Map<String, String> progressSettingsOfTheSessionThere() {
-        scala.Option<SparkSession> session = running(SparkSession.getActiveSession())
-                .orElse(() -> running(SparkSession.getDefaultSession()));
+    /** The progress settings that {@code session}'s conf gives, none without a session. */
+    private static Map<String, String> progressSettingsOf(scala.Option<SparkSession> session) {
         Map<String, String> given = new LinkedHashMap<>();
         if (session.isDefined()) {
             for (String key : PROGRESS_SETTINGS) {
@@ -132,6 +144,11 @@ public final class SparkSessions {
             }
         }
         return given;
+    }
+
+    /** The session the builder would return (the active one, else the default one, not stopped), if any. */
+    private static scala.Option<SparkSession> sessionThere() {
+        return running(SparkSession.getActiveSession()).orElse(() -> running(SparkSession.getDefaultSession()));
     }
 
     private static scala.Option<SparkSession> running(scala.Option<SparkSession> session) {
