@@ -208,6 +208,40 @@ public enum DataFormat {
         }
     }
 
+    /** Whether Spark's readers pass over a file or folder of this name ({@code _SUCCESS}, {@code .part-0.crc}). */
+    static boolean isHidden(String name) {
+        return name.startsWith("_") || name.startsWith(".");
+    }
+
+    /**
+     * Refuses an input that names a hidden file, or a glob whose every match is hidden: Spark's readers pass over such
+     * names wherever they are listed, so none of their rows would be read. A Parquet input {@code _part.parquet} given
+     * beside another was left out in silence (the run read the other alone, exit 0); alone it failed as "Unable to infer
+     * schema", and a JSON Lines or text one as "Input path does not exist". A folder named as the input is read whatever
+     * its name, as what it holds.
+     */
+    private static void requireNotOnlyHidden(String input, FileStatus[] matches) {
+        if (!isGlob(input)) {
+            if (matches.length == 1 && matches[0].isFile() && isHidden(matches[0].getPath().getName())) {
+                throw KindlingException.usage("input " + input + " is a hidden file (its name starts with '_' or '.', as _SUCCESS "
+                        + "and .crc files): Spark's readers pass over such files, so none of its rows would be read; rename it "
+                        + "without the leading '" + matches[0].getPath().getName().charAt(0) + "'");
+            }
+            return;
+        }
+        List<String> hidden = new ArrayList<>();
+        for (FileStatus st : matches) {
+            if (!isHidden(st.getPath().getName())) {
+                return;
+            }
+            hidden.add(st.getPath().getName());
+        }
+        throw KindlingException.usage("input " + input + " matches only hidden names (" + String.join(", ", hidden.subList(0,
+                Math.min(3, hidden.size()))) + (hidden.size() > 3 ? ", ..." : "") + "; starting with '_' or '.', as _SUCCESS and "
+                + ".crc files): Spark's readers pass over them, so none of their rows would be read; rename them without the "
+                + "leading character");
+    }
+
     /**
      * The files Spark's readers read under a folder, recursively: not those with a {@code _} or {@code .} name at any
      * level below it ({@code _SUCCESS}, {@code .part-0.crc}, a {@code _temporary/} or {@code .hidden/} folder's files).
@@ -224,7 +258,7 @@ public enum DataFormat {
         while (!pending.isEmpty()) {
             FileStatus f = pending.pop();
             String name = f.getPath().getName();
-            if (name.startsWith("_") || name.startsWith(".")) {
+            if (isHidden(name)) {
                 continue;
             }
             if (f.isDirectory()) {
@@ -266,6 +300,7 @@ public enum DataFormat {
             for (FileStatus st : matches) {
                 requireRegularFile(input, st);
             }
+            requireNotOnlyHidden(input, matches);
             if (byName != null) {
                 return byName;
             }

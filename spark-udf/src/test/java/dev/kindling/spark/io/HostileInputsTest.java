@@ -1,0 +1,64 @@
+package dev.kindling.spark.io;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kindling.spark.TestSpark;
+import dev.kindling.spark.cli.Cli;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Inputs an adversarial pass over the commands' inputs found lost in silence or explained badly (hidden files named as
+ * inputs, ...): each is read, or refused naming the input and what to do.
+ */
+class HostileInputsTest {
+    @TempDir Path tmp;
+
+    private Cli.Result convert(String... args) {
+        List<String> all = new ArrayList<>(List.of("convert", "--no-progress", "-o", tmp.resolve("out-" + System.nanoTime()).toString()));
+        all.addAll(List.of(args));
+        return Cli.run(all.toArray(new String[0]));
+    }
+
+    /**
+     * A file whose name starts with _ or . given as an input is refused before the job, as Spark's readers pass over it:
+     * a Parquet one given beside another was left out in silence (exit 0, the other's rows alone), alone it failed as
+     * "Unable to infer schema", and a JSON Lines one as "Input path does not exist" (exit 1). A glob that matches only
+     * such names is refused the same way; one that matches others too passes over them, as a folder does.
+     */
+    @Test
+    void aHiddenFileNamedAsAnInputIsRefusedNotLeftOut() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("hidden"));
+        TestSpark.session().sql("SELECT * FROM VALUES ('a', 'one'), ('b', 'two') AS t(id, text)").coalesce(1).write()
+                .parquet(tmp.resolve("pq").toString());
+        Path part;
+        try (var files = Files.list(tmp.resolve("pq"))) {
+            part = files.filter(f -> f.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();
+        }
+        Path good = Files.copy(part, dir.resolve("good.parquet"));
+        Path hidden = Files.copy(part, dir.resolve("_more.parquet"));
+        Cli.Result both = convert("-i", good.toString(), "-i", hidden.toString());
+        assertEquals(2, both.code(), both.toString());
+        assertTrue(both.err().contains("input " + hidden + " is a hidden file (its name starts with '_' or '.', as _SUCCESS and .crc "
+                + "files): Spark's readers pass over such files, so none of its rows would be read; rename it without the leading '_'"),
+                both.err());
+        Path jsonl = Files.writeString(dir.resolve(".notes.jsonl"), "{\"id\":\"n\",\"text\":\"note\"}\n");
+        Cli.Result alone = convert("-i", jsonl.toString());
+        assertEquals(2, alone.code(), alone.toString());
+        assertTrue(alone.err().contains("input " + jsonl + " is a hidden file") && alone.err().contains("without the leading '.'"),
+                alone.err());
+        String onlyHidden = dir.resolve("_*").toString();
+        Cli.Result glob = convert("-i", onlyHidden);
+        assertEquals(2, glob.code(), glob.toString());
+        assertTrue(glob.err().contains("input " + onlyHidden + " matches only hidden names (_more.parquet; starting with '_' or '.'"),
+                glob.err());
+        Cli.Result some = convert("-i", dir.resolve("*.parquet").toString());
+        assertEquals(0, some.code(), some.toString());
+        assertTrue(some.out().contains("2 in, 2 kept"), some.out());
+    }
+}
