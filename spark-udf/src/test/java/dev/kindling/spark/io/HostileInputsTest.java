@@ -61,4 +61,24 @@ class HostileInputsTest {
         assertEquals(0, some.code(), some.toString());
         assertTrue(some.out().contains("2 in, 2 kept"), some.out());
     }
+
+    /**
+     * A folder named with _ or . first, given as the input, is read as what it holds, as the Parquet and text-files readers
+     * read it: the JSON Lines and text-lines reader said "Input path does not exist" of it (exit 1). Its hidden files stay
+     * hidden.
+     */
+    @Test
+    void aHiddenFolderNamedAsTheInputIsRead() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve(".cache").resolve("_data"));
+        Files.writeString(dir.resolve("a.jsonl"), "{\"id\":\"a\",\"text\":\"one\"}\n{\"id\":\"b\",\"text\":\"two\"}\n");
+        Files.writeString(dir.resolve("_SUCCESS"), "");
+        Cli.Result r = convert("-i", dir.toString());
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("2 in, 2 kept"), r.out());
+        Path lines = Files.createDirectories(tmp.resolve("_lines"));
+        Files.writeString(lines.resolve("a.txt"), "one\ntwo\nthree\n");
+        Cli.Result text = convert("-i", lines.toString());
+        assertEquals(0, text.code(), text.toString());
+        assertTrue(text.out().contains("3 in, 3 kept"), text.out());
+    }
 }
