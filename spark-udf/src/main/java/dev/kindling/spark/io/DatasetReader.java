@@ -153,8 +153,11 @@ public final class DatasetReader {
                 schema = schema.add(new StructField(f.name(), withoutRepeatedFields(f.dataType()), f.nullable(), f.metadata()));
             } else if (!before.equals(f.name())) {
                 // Spark resolves column names regardless of case: the two could not be told apart by any later step
+                Dataset<Row> objectLines = lines.filter(col(Columns.ERROR).isNull().and(isObject));
                 throw KindlingException.usage("input " + String.join(",", paths) + " has fields '" + before + "' and '" + f.name()
-                        + "', which differ only in case; rename one, or pass --conf spark.sql.caseSensitive=true");
+                        + "', which differ only in case (" + lineWithKey(objectLines, before) + " gives '" + before + "', "
+                        + lineWithKey(objectLines, f.name()) + " '" + f.name() + "'); rename one, or pass --conf "
+                        + "spark.sql.caseSensitive=true");
             } // the same key twice in an object: one field (such a line is malformed, objectLineError)
         }
         // the field as the lines name it (--text-column TEXT reads "text", as Spark resolves names); finish renames it
@@ -295,6 +298,33 @@ public final class DatasetReader {
         out.add(col(VERDICT + ".error").as(Columns.ERROR));
         // a field (or the corrupt-record column) was inferred only from an object line, which is a row of the result
         return new Input(judged.select(out.toArray(new Column[0])), inferred.fields().length > 0);
+    }
+
+    /**
+     * Where a JSON line first gives the top-level key {@code key}, spelled so ("data.jsonl: line 3"): a field whose name
+     * differs from another's only in case refused the whole input naming neither the file nor the line, one line of a
+     * corpus of millions. One Spark job, run only for that error.
+     */
+    private static String lineWithKey(Dataset<Row> objectLines, String key) {
+        UserDefinedFunction gives = functions.udf((UDF1<String, Boolean>) line -> hasTopLevelKey(line, key), DataTypes.BooleanType);
+        List<Row> first = objectLines.filter(gives.apply(col("value"))).select(Columns.SOURCE_FILE, Columns.SOURCE_OFFSET,
+                Columns.SOURCE_LINE).limit(1).collectAsList();
+        if (first.isEmpty()) {
+            return "a line"; // not found again (the input changed while read)
+        }
+        Row r = first.get(0);
+        String where = BadInputException.describe(r.getString(0), r.isNullAt(1) ? null : r.getLong(1), r.isNullAt(2) ? null
+                : r.getLong(2), "", false);
+        return where.substring(0, where.length() - 2);
+    }
+
+    /** Whether the JSON object {@code line} has the top-level key {@code key} (its escapes read, as the parser reads them). */
+    static boolean hasTopLevelKey(String line, String key) {
+        try (com.fasterxml.jackson.core.JsonParser p = JSON.createParser(line)) {
+            return toTopLevelField(p, key) != null;
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     /**

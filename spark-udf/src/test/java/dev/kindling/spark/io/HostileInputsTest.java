@@ -81,4 +81,20 @@ class HostileInputsTest {
         assertEquals(0, text.code(), text.toString());
         assertTrue(text.out().contains("3 in, 3 kept"), text.out());
     }
+
+    /**
+     * Fields whose names differ only in case refuse the input naming a line that gives each (escapes read: "\u004d" is M),
+     * where the error named the input alone: a folder of many files, one line of which spells a key otherwise.
+     */
+    @Test
+    void fieldsDifferingOnlyInCaseNameALineOfEach() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("case"));
+        Files.writeString(dir.resolve("a.jsonl"), "{\"id\":\"a\",\"text\":\"one\"}\n");
+        Path b = Files.writeString(dir.resolve("b.jsonl"), "{\"id\":\"b\",\"text\":\"two\"}\n\n{\"id\":\"c\",\"text\":\"x\","
+                + "\"meta\":{\"Meta\":1}}\n{\"id\":\"d\",\"text\":\"x\",\"\\u004deta\":1}\n{\"id\":\"e\",\"text\":\"y\",\"meta\":2}\n");
+        Cli.Result r = convert("-i", dir.toString(), "--on-error", "skip");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("input " + dir + " has fields 'Meta' and 'meta', which differ only in case (" + b + ": line 4 gives "
+                + "'Meta', " + b + ": line 3 'meta'); rename one, or pass --conf spark.sql.caseSensitive=true"), r.err());
+    }
 }
