@@ -528,11 +528,27 @@ public final class DatasetReader {
             return null;
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             String m = String.valueOf(e.getOriginalMessage()).lines().findFirst().orElse("");
-            return m + (e.getLocation() != null && e.getLocation().getColumnNr() > 0 ? " at character " + e.getLocation().getColumnNr() : "");
+            // Jackson's location of where the unclosed object or array began names a source it does not show ("[Source:
+            // REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: 1]"): the character is said
+            m = START_MARKER.matcher(m).replaceAll("(opened at character $1)");
+            String at = e.getLocation() != null && e.getLocation().getColumnNr() > 0 ? " at character " + e.getLocation().getColumnNr() : "";
+            if (m.startsWith("Unexpected end-of-input")) {
+                // a line that ends inside its object: "{" alone on line 1 of a pretty-printed file, or a line cut short
+                at += UNCLOSED_HINT;
+            }
+            return m + at;
         } catch (java.io.IOException | RuntimeException e) {
             return null;
         }
     }
+
+    private static final java.util.regex.Pattern START_MARKER = java.util.regex.Pattern.compile(
+            "\\(start marker at \\[Source: .*?; line: \\d+, column: (\\d+)]\\)");
+
+    /** What a line that ends inside its object adds to its error: the file is likely pretty-printed JSON. */
+    static final String UNCLOSED_HINT = " (the line ends inside its object: JSON Lines holds one whole object a line, so a "
+            + "pretty-printed JSON file, whose objects span lines, is not read as its objects; write it one object a line, e.g. "
+            + "jq -c . or jq -c '.[]' for an array; or the line was cut short)";
 
     /** True when {@code line} is exactly one JSON value (of any type), surrounded by whitespace at most. */
     static boolean isOneJsonValue(String line) {

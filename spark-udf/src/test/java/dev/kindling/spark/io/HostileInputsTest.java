@@ -97,4 +97,19 @@ class HostileInputsTest {
         assertTrue(r.err().contains("input " + dir + " has fields 'Meta' and 'meta', which differ only in case (" + b + ": line 4 gives "
                 + "'Meta', " + b + ": line 3 'meta'); rename one, or pass --conf spark.sql.caseSensitive=true"), r.err());
     }
+
+    /**
+     * A line that ends inside its object (line 1 of a pretty-printed JSON file, "{" alone, or a line cut short) says where
+     * the object opened and what the file likely is, where Jackson's words named a source they did not show ("start marker
+     * at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: 1]").
+     */
+    @Test
+    void aLineEndingInsideItsObjectSaysWhereItOpenedAndWhy() {
+        assertEquals("Unexpected end-of-input: expected close marker for Object (opened at character 1) at character 2"
+                + DatasetReader.UNCLOSED_HINT, DatasetReader.whyMalformed("{"));
+        String cut = DatasetReader.whyMalformed("{\"id\":\"p\",\"tags\":[\"a\",\"b\"");
+        assertTrue(cut.startsWith("Unexpected end-of-input: expected close marker for Array (opened at character 18) at character 26 "
+                + "(the line ends inside its object"), cut);
+        assertEquals("Unexpected character ('}' (code 125)): was expecting double-quote to start field name at character 8", DatasetReader.whyMalformed("{\"a\":1,}"));
+    }
 }
