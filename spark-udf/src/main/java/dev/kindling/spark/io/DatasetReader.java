@@ -955,7 +955,12 @@ public final class DatasetReader {
         Column textOfRow = o.messages() ? functions.to_json(Columns.named(text)) : Columns.named(text);
         Column generated = madeId(textOfRow);
         if (cols.contains(id)) {
-            df = df.withColumn(id, functions.coalesce(Columns.named(id).cast(DataTypes.StringType), generated));
+            // a Parquet id that is a struct, array or map is its JSON text, as the same id in a JSON line is read: Spark's
+            // cast wrote {shard: "1, 2", n: "3"} as "{1, 2, 3}", names dropped, the same string as {shard: "1", n: "2, 3"}'s
+            Column given = idType instanceof StructType || idType instanceof org.apache.spark.sql.types.ArrayType
+                    || idType instanceof org.apache.spark.sql.types.MapType ? functions.to_json(Columns.named(id))
+                    : Columns.named(id).cast(DataTypes.StringType);
+            df = df.withColumn(id, functions.coalesce(given, generated));
         } else {
             df = df.withColumn(id, generated);
         }

@@ -112,4 +112,24 @@ class HostileInputsTest {
                 + "(the line ends inside its object"), cut);
         assertEquals("Unexpected character ('}' (code 125)): was expecting double-quote to start field name at character 8", DatasetReader.whyMalformed("{\"a\":1,}"));
     }
+
+    /**
+     * A Parquet id that is a struct, array or map is its JSON text, as the same id in a JSON line is read, where Spark's cast
+     * made {shard: "1, 2", n: "3"} and {shard: "1", n: "2, 3"} one id, "{1, 2, 3}", names dropped.
+     */
+    @Test
+    void aParquetIdOfNestedValuesIsItsJsonText() throws Exception {
+        Path in = tmp.resolve("nested-ids.parquet");
+        TestSpark.session().sql("SELECT * FROM VALUES (named_struct('shard', '1, 2', 'n', '3'), array(1, 2), 'one'), "
+                + "(named_struct('shard', '1', 'n', '2, 3'), array(3), 'two') AS t(id, tags, text)").coalesce(1).write().parquet(in.toString());
+        Path out = tmp.resolve("nested-ids-out");
+        Cli.Result r = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", out.toString());
+        assertEquals(0, r.code(), r.toString());
+        assertEquals(List.of("{\"shard\":\"1, 2\",\"n\":\"3\"}", "{\"shard\":\"1\",\"n\":\"2, 3\"}"),
+                Cli.outputRows(out).stream().map(row -> row.get("id").asText()).toList());
+        Path arrays = tmp.resolve("array-ids-out");
+        Cli.Result a = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", arrays.toString(), "--id-column", "tags");
+        assertEquals(0, a.code(), a.toString());
+        assertEquals(List.of("[1,2]", "[3]"), Cli.outputRows(arrays).stream().map(row -> row.get("tags").asText()).toList());
+    }
 }
