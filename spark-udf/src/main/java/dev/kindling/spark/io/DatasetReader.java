@@ -426,7 +426,7 @@ public final class DatasetReader {
         UserDefinedFunction decode = functions.udf((UDF1<byte[], String>) DatasetReader::strictUtf8, DataTypes.StringType);
         // a stray binary (a PDF, an image) is not a document: its raw bytes are kept up to a bound, not a 1 GB JSON row
         UserDefinedFunction where = functions.udf((UDF1<byte[], String>) b -> "invalid UTF-8 at byte "
-                + LineSource.firstInvalidUtf8(b, b.length) + " of the file"
+                + LineSource.firstInvalidUtf8(b, b.length) + " of the file" + compressedFileHint(b)
                 + (b.length > MAX_RAW_FILE_BYTES ? " (raw holds its first " + MAX_RAW_FILE_BYTES + " of " + b.length + " bytes)" : ""),
                 DataTypes.StringType);
         UserDefinedFunction latin1 = functions.udf((UDF1<byte[], String>) b -> LineSource.rawBytes(b, Math.min(b.length, MAX_RAW_FILE_BYTES)),
@@ -453,6 +453,31 @@ public final class DatasetReader {
             }
         }
         return listed.isEmpty() ? docs : docs.unionByName(spark.createDataFrame(listed, docs.schema()));
+    }
+
+    /**
+     * What a {@code text-files} file that is not UTF-8 adds to its error when its first bytes are a compressed stream's
+     * magic number: text-files reads each file's bytes as they are, and a folder of {@code .txt.gz} documents failed as
+     * "invalid UTF-8 at byte 1 of the file", which named no cause.
+     */
+    static String compressedFileHint(byte[] b) {
+        String kind = startsWith(b, 0x1F, 0x8B) ? "gzip" : startsWith(b, 'B', 'Z', 'h') ? "bzip2"
+                : startsWith(b, 0x28, 0xB5, 0x2F, 0xFD) ? "zstd" : startsWith(b, 0xFD, '7', 'z', 'X', 'Z', 0) ? "xz"
+                : startsWith(b, 'P', 'K', 3, 4) ? "zip" : null;
+        return kind == null ? "" : " (it starts as a " + kind + " stream: text-files reads each file's bytes as they are, so "
+                + "decompress such files first)";
+    }
+
+    private static boolean startsWith(byte[] b, int... magic) {
+        if (b.length < magic.length) {
+            return false;
+        }
+        for (int i = 0; i < magic.length; i++) {
+            if ((b[i] & 0xFF) != magic[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -132,4 +132,21 @@ class HostileInputsTest {
         assertEquals(0, a.code(), a.toString());
         assertEquals(List.of("[1,2]", "[3]"), Cli.outputRows(arrays).stream().map(row -> row.get("tags").asText()).toList());
     }
+
+    /**
+     * A text-files file that is a compressed stream (a folder of .txt.gz documents) says so in its error, where it was
+     * "invalid UTF-8 at byte 1 of the file" alone; other bad bytes are said as before.
+     */
+    @Test
+    void aCompressedTextFileSaysItIsCompressed() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("gz-docs"));
+        try (java.io.OutputStream out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(dir.resolve("a.txt.gz")))) {
+            out.write("a document".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        Files.write(dir.resolve("b.txt"), new byte[] {'o', 'k', (byte) 0xFF});
+        List<org.apache.spark.sql.Row> rows = DatasetReader.readTextFiles(TestSpark.session(), List.of(dir.toString()), "text", 1000)
+                .orderBy(Columns.SOURCE_FILE).collectAsList();
+        assertEquals(List.of("invalid UTF-8 at byte 1 of the file (it starts as a gzip stream: text-files reads each file's bytes as "
+                + "they are, so decompress such files first)", "invalid UTF-8 at byte 2 of the file"), rows.stream().map(r -> (String) r.getAs(Columns.ERROR)).toList());
+    }
 }
