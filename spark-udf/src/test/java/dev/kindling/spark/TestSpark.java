@@ -8,8 +8,17 @@ import org.apache.spark.sql.SparkSession;
  * commands run in-process join it instead of starting their own, and do not stop it. Master
  * {@code local[2,2]}: two task threads, and a failed task is tried twice (as on a cluster), which the
  * tests of task retries rely on.
+ *
+ * <p>Spark keeps the classes its code generator compiled (Janino) in one cache per JVM, of 100 entries by default
+ * ({@code spark.sql.codegen.cache.maxEntries}, a static setting read when the first query is compiled). The tests run
+ * the same commands and stages again and again, each run a few dozen queries: with 100 entries each run compiled its
+ * classes again (AgainstIndexTest, DedupAgainstCliTest and AgainstEarlierCorpusTest 4,097 compilations together, 729
+ * distinct), so the cache here holds {@value #CODEGEN_CACHE_ENTRIES}. The code run is the same; only its compilation
+ * is not repeated.
  */
 public final class TestSpark {
+    /** The code generator's cache of compiled classes in the tests' JVM (Spark's default is 100). */
+    static final int CODEGEN_CACHE_ENTRIES = 2000;
     private static SparkSession session;
 
     private TestSpark() {}
@@ -30,6 +39,7 @@ public final class TestSpark {
                     .config("spark.sql.warehouse.dir", tmp.resolve("spark-warehouse").toString())
                     // as Kindling's local sessions (SparkSessions.defaults): no chmod process for each file written
                     .config("spark.hadoop.fs.file.impl", dev.kindling.spark.io.NioLocalFileSystem.class.getName())
+                    .config("spark.sql.codegen.cache.maxEntries", String.valueOf(CODEGEN_CACHE_ENTRIES))
                     .getOrCreate();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> session.stop()));
         }
