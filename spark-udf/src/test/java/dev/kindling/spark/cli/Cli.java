@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import picocli.CommandLine;
 
@@ -41,6 +42,28 @@ public final class Cli {
             }
         }
         return rows;
+    }
+
+    /**
+     * {@link #outputRows(Path)} in the order of {@code orderBy} as Spark's orderBy gives it: a row without the field
+     * first, numbers by value.
+     */
+    public static List<JsonNode> outputRows(Path dir, String orderBy) throws IOException {
+        Comparator<JsonNode> byValue = (a, b) -> a.isNumber() && b.isNumber() ? Double.compare(a.asDouble(), b.asDouble())
+                : a.asText().compareTo(b.asText());
+        List<JsonNode> rows = new ArrayList<>(outputRows(dir));
+        rows.sort(Comparator.comparing((JsonNode r) -> r.get(orderBy) == null || r.get(orderBy).isNull() ? null : r.get(orderBy),
+                Comparator.nullsFirst(byValue)));
+        return rows;
+    }
+
+    /**
+     * A field of an {@link #outputRows} row as Spark reads it back: its text, or null where the row has none (JSON Lines
+     * leaves a null field out) or it is null.
+     */
+    public static String text(JsonNode row, String field) {
+        JsonNode v = row.get(field);
+        return v == null || v.isNull() ? null : v.asText();
     }
 
     public static Result run(String... args) {

@@ -23,6 +23,11 @@ import org.junit.jupiter.api.io.TempDir;
 class CliTest {
     @TempDir Path tmp;
 
+    /** {@code field} of each row, null where a row has none. */
+    static List<String> column(List<JsonNode> rows, String field) {
+        return rows.stream().map(r -> Cli.text(r, field)).toList();
+    }
+
     private Path jsonl(String name, String... lines) throws Exception {
         Path p = tmp.resolve(name);
         Files.write(p, List.of(lines), StandardCharsets.UTF_8);
@@ -225,17 +230,17 @@ class CliTest {
         Path out = tmp.resolve("cols-out");
         Cli.Result r = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", out.toString());
         assertEquals(0, r.code(), r.toString());
-        Dataset<Row> back = TestSpark.session().read().json(out.toString()).orderBy("id");
-        assertEquals("boom", back.first().getAs("input_error"));
-        assertEquals("dup", back.first().getAs("input_Reason"));
+        JsonNode back = Cli.outputRows(out, "id").get(0);
+        assertEquals("boom", Cli.text(back, "input_error"));
+        assertEquals("dup", Cli.text(back, "input_Reason"));
         Path pq = tmp.resolve("cols.parquet");
         TestSpark.session().read().json(in.toString()).withColumnRenamed("Reason", "reason").write().parquet(pq.toString());
         Path pqOut = tmp.resolve("cols-pq-out");
         Cli.Result p = Cli.run("convert", "--no-progress", "-i", pq.toString(), "-o", pqOut.toString());
         assertEquals(0, p.code(), p.toString());
-        Dataset<Row> pqBack = TestSpark.session().read().json(pqOut.toString()).orderBy("id");
-        assertEquals(2, pqBack.count());
-        assertEquals("dup", pqBack.first().getAs("input_reason"), "the user's reason is kept, not replaced");
+        List<JsonNode> pqBack = Cli.outputRows(pqOut, "id");
+        assertEquals(2, pqBack.size());
+        assertEquals("dup", Cli.text(pqBack.get(0), "input_reason"), "the user's reason is kept, not replaced");
         // a dataset through two inference passes has input_error and error: the second is input_input_error (every
         // reference to the two input_errors was ambiguous, failing the job), in JSON and in Parquet
         Path twice = jsonl("twice.jsonl", "{\"id\":\"a\",\"text\":\"hello\",\"input_error\":\"first\",\"error\":\"second\"}");
@@ -245,9 +250,9 @@ class CliTest {
             Path converted = tmp.resolve(input.getFileName() + "-out");
             Cli.Result t = Cli.run("convert", "--no-progress", "-i", input.toString(), "-o", converted.toString());
             assertEquals(0, t.code(), t.toString());
-            Row tr = TestSpark.session().read().json(converted.toString()).first();
-            assertEquals("first", tr.getAs("input_error"), input.toString());
-            assertEquals("second", tr.getAs("input_input_error"), input.toString());
+            JsonNode tr = Cli.outputRows(converted).get(0);
+            assertEquals("first", Cli.text(tr, "input_error"), input.toString());
+            assertEquals("second", Cli.text(tr, "input_input_error"), input.toString());
         }
     }
 
@@ -266,9 +271,9 @@ class CliTest {
         Cli.Result r = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", tmp.resolve("keys-out").toString(),
                 "--on-error", "skip");
         assertEquals(0, r.code(), r.toString());
-        Dataset<Row> back = TestSpark.session().read().json(tmp.resolve("keys-out").toString()).orderBy("id");
-        assertEquals(1, back.count());
-        assertEquals(1L, (long) back.first().<Long>getAs("a`b"));
+        List<JsonNode> back = Cli.outputRows(tmp.resolve("keys-out"), "id");
+        assertEquals(1, back.size());
+        assertEquals(1L, back.get(0).get("a`b").longValue());
         // a text that is not a JSON string is counted, not read as its JSON text ("12345", "{\"a\":1}")
         // (nested keys named like the text field do not count: the type is the top-level field's own)
         Path typed = jsonl("typed.jsonl", "{\"id\":\"n\",\"text\":12345}", "{\"id\":\"o\",\"text\":{\"text\":\"inner\"}}",
@@ -288,15 +293,14 @@ class CliTest {
                 tmp.resolve("typed-quarantine").toString());
         assertEquals(0, t.code(), t.toString());
         assertTrue(t.out().contains("text_not_string 7") && t.out().contains("null_text 1"), t.out());
-        assertEquals(List.of("s"), TestSpark.session().read().json(tmp.resolve("typed-out").toString()).select("id")
-                .as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
+        assertEquals(List.of("s"), column(Cli.outputRows(tmp.resolve("typed-out")), "id"));
         // rejected, they keep their own ids (they got generated ones)
-        assertEquals(List.of("m", "n", "nINF", "nan", "ninf", "o", "q"), TestSpark.session().read().json(tmp.resolve("typed-rejected").toString())
-                .filter("reason = 'read:text_not_string'").orderBy("id").select("id").as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
-        List<Row> quarantined = TestSpark.session().read().json(tmp.resolve("typed-quarantine").toString()).orderBy("id").collectAsList();
-        assertEquals(List.of("m", "n", "nINF", "nan", "ninf", "o", "q"), quarantined.stream().map(q -> (String) q.getAs("id")).toList());
-        assertEquals("{\"id\":\"n\",\"text\":12345}", quarantined.get(1).getAs("raw"));
-        assertEquals("field 'text' is not a JSON string", quarantined.get(1).getAs("error"));
+        assertEquals(List.of("m", "n", "nINF", "nan", "ninf", "o", "q"), column(Cli.outputRows(tmp.resolve("typed-rejected"), "id").stream()
+                .filter(row -> "read:text_not_string".equals(Cli.text(row, "reason"))).toList(), "id"));
+        List<JsonNode> quarantined = Cli.outputRows(tmp.resolve("typed-quarantine"), "id");
+        assertEquals(List.of("m", "n", "nINF", "nan", "ninf", "o", "q"), column(quarantined, "id"));
+        assertEquals("{\"id\":\"n\",\"text\":12345}", Cli.text(quarantined.get(1), "raw"));
+        assertEquals("field 'text' is not a JSON string", Cli.text(quarantined.get(1), "error"));
         Path mixed = jsonl("case.jsonl", "{\"id\":\"a\",\"text\":\"one\"}", "{\"id\":\"b\",\"Text\":\"two\"}");
         Cli.Result c = Cli.run("convert", "--no-progress", "-i", mixed.toString(), "-o", tmp.resolve("case-out").toString());
         assertEquals(2, c.code(), c.toString());
@@ -465,14 +469,15 @@ class CliTest {
         Path out = tmp.resolve("q");
         Cli.Result q = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", out.toString(), "--on-error", "quarantine");
         assertEquals(0, q.code(), q.toString());
-        Dataset<Row> bad = TestSpark.session().read().json(out + ".quarantine");
-        assertEquals(4, bad.count());
-        Row row = bad.filter("reason = 'read:malformed_json' AND source_line = 3").first();
-        assertEquals(3L, row.getLong(row.fieldIndex("source_line")));
-        assertEquals("{\"id\":\"c\",\"text\": oops}", row.getString(row.fieldIndex("raw")));
-        Dataset<Row> kept = TestSpark.session().read().json(out.toString());
-        assertEquals(2, kept.count());
-        assertFalse(List.of(kept.columns()).contains("reason"));
+        List<JsonNode> bad = Cli.outputRows(Path.of(out + ".quarantine"));
+        assertEquals(4, bad.size());
+        JsonNode row = bad.stream().filter(b -> "read:malformed_json".equals(Cli.text(b, "reason")) && b.path("source_line").longValue() == 3)
+                .findFirst().orElseThrow();
+        assertEquals(3L, row.get("source_line").longValue());
+        assertEquals("{\"id\":\"c\",\"text\": oops}", Cli.text(row, "raw"));
+        List<JsonNode> kept = Cli.outputRows(out);
+        assertEquals(2, kept.size());
+        assertFalse(kept.stream().anyMatch(k -> k.has("reason")), "no reason column: " + kept);
     }
 
     /** A bad option is a short error naming the help, not 50 lines of usage (a usage error, exit 2). */
@@ -519,12 +524,12 @@ class CliTest {
                 "--rejected", rejected.toString());
         assertEquals(0, r.code(), r.toString());
         java.util.Map<Long, String> quarantined = new java.util.TreeMap<>();
-        for (Row q : TestSpark.session().read().json(out + ".quarantine").collectAsList()) {
-            quarantined.put(q.getLong(q.fieldIndex("source_line")), q.getString(q.fieldIndex("id")));
+        for (JsonNode q : Cli.outputRows(Path.of(out + ".quarantine"))) {
+            quarantined.put(q.get("source_line").longValue(), Cli.text(q, "id"));
         }
         java.util.Map<Long, String> inRejected = new java.util.TreeMap<>();
-        for (Row q : TestSpark.session().read().json(rejected.toString()).collectAsList()) {
-            inRejected.put(q.getLong(q.fieldIndex("source_line")), q.getString(q.fieldIndex("id")));
+        for (JsonNode q : Cli.outputRows(rejected)) {
+            inRejected.put(q.get("source_line").longValue(), Cli.text(q, "id"));
         }
         java.util.Map<Long, String> expected = new java.util.TreeMap<>();
         expected.put(2L, null);   // not UTF-8: no id could be read
@@ -545,12 +550,12 @@ class CliTest {
                 "--keep-rejected");
         assertEquals(0, r.code(), r.toString());
         java.util.Map<String, String> quarantined = new java.util.TreeMap<>();
-        for (Row q : TestSpark.session().read().json(out + ".quarantine").collectAsList()) {
-            quarantined.put(q.getString(q.fieldIndex("reason")), q.getString(q.fieldIndex("id")));
+        for (JsonNode q : Cli.outputRows(Path.of(out + ".quarantine"))) {
+            quarantined.put(Cli.text(q, "reason"), Cli.text(q, "id"));
         }
         java.util.Map<String, String> kept = new java.util.TreeMap<>();
-        for (Row q : TestSpark.session().read().json(out.toString()).collectAsList()) {
-            kept.put(q.isNullAt(q.fieldIndex("reason")) ? "kept" : q.getString(q.fieldIndex("reason")), q.getString(q.fieldIndex("id")));
+        for (JsonNode q : Cli.outputRows(out)) {
+            kept.put(Cli.text(q, "reason") == null ? "kept" : Cli.text(q, "reason"), Cli.text(q, "id"));
         }
         java.util.Map<String, String> expected = new java.util.TreeMap<>();
         expected.put("read:invalid_utf8", null);  // not UTF-8: no id could be read
@@ -574,10 +579,10 @@ class CliTest {
         // quarantined, the line's bytes come back exactly from raw (one ISO-8859-1 character per byte)
         Path q = tmp.resolve("q");
         assertEquals(0, Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", q.toString(), "--on-error", "quarantine").code());
-        Row bad = TestSpark.session().read().json(q + ".quarantine").first();
-        assertEquals("read:invalid_utf8", bad.getString(bad.fieldIndex("reason")));
+        JsonNode bad = Cli.outputRows(Path.of(q + ".quarantine")).get(0);
+        assertEquals("read:invalid_utf8", Cli.text(bad, "reason"));
         byte[] line = java.util.Arrays.copyOfRange(Files.readAllBytes(in), 23, (int) Files.size(in) - 1);
-        assertArrayEquals(line, bad.getString(bad.fieldIndex("raw")).getBytes(StandardCharsets.ISO_8859_1));
+        assertArrayEquals(line, Cli.text(bad, "raw").getBytes(StandardCharsets.ISO_8859_1));
 
         // a whole file as one document (--input-format text-files) likewise, with the byte named
         Path dir = Files.createDirectories(tmp.resolve("files"));
@@ -587,10 +592,9 @@ class CliTest {
         Cli.Result files = Cli.run("convert", "--no-progress", "-i", dir.toString(), "--input-format", "text-files", "-o", fq.toString(),
                 "--on-error", "quarantine");
         assertEquals(0, files.code(), files.toString());
-        Row badFile = TestSpark.session().read().json(fq + ".quarantine").first();
-        assertEquals("invalid UTF-8 at byte 2 of the file", badFile.getString(badFile.fieldIndex("error")));
-        assertArrayEquals(Files.readAllBytes(dir.resolve("bad.txt")),
-                badFile.getString(badFile.fieldIndex("raw")).getBytes(StandardCharsets.ISO_8859_1));
+        JsonNode badFile = Cli.outputRows(Path.of(fq + ".quarantine")).get(0);
+        assertEquals("invalid UTF-8 at byte 2 of the file", Cli.text(badFile, "error"));
+        assertArrayEquals(Files.readAllBytes(dir.resolve("bad.txt")), Cli.text(badFile, "raw").getBytes(StandardCharsets.ISO_8859_1));
         // a big binary keeps its first MiB in raw, and says so
         Path bin = Files.createDirectories(tmp.resolve("binary"));
         byte[] blob = new byte[1_500_000];
@@ -599,10 +603,9 @@ class CliTest {
         Path bq = tmp.resolve("bq");
         assertEquals(0, Cli.run("convert", "--no-progress", "-i", bin.toString(), "--input-format", "text-files", "-o", bq.toString(),
                 "--on-error", "quarantine").code());
-        Row big = TestSpark.session().read().json(bq + ".quarantine").first();
-        assertEquals(1 << 20, big.getString(big.fieldIndex("raw")).length());
-        assertTrue(big.getString(big.fieldIndex("error")).endsWith("(raw holds its first 1048576 of 1500000 bytes)"),
-                big.getString(big.fieldIndex("error")));
+        JsonNode big = Cli.outputRows(Path.of(bq + ".quarantine")).get(0);
+        assertEquals(1 << 20, Cli.text(big, "raw").length());
+        assertTrue(Cli.text(big, "error").endsWith("(raw holds its first 1048576 of 1500000 bytes)"), Cli.text(big, "error"));
     }
 
     @Test
@@ -617,16 +620,16 @@ class CliTest {
         Cli.Result r = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", out.toString(), "--on-error", "quarantine");
         assertEquals(0, r.code(), r.toString());
         java.util.Map<String, String> kept = new java.util.HashMap<>();
-        for (Row k : TestSpark.session().read().json(out.toString()).collectAsList()) {
-            kept.put(k.getString(k.fieldIndex("id")), k.getString(k.fieldIndex("text")));
+        for (JsonNode k : Cli.outputRows(out)) {
+            kept.put(Cli.text(k, "id"), Cli.text(k, "text"));
         }
         assertEquals(java.util.Map.of("pair", "smile \uD83D\uDE00 \u00e9", "escaped", "a backslash: \\ud800"), kept);
-        List<Row> bad = TestSpark.session().read().json(out + ".quarantine").orderBy("source_line").collectAsList();
+        List<JsonNode> bad = Cli.outputRows(Path.of(out + ".quarantine"), "source_line");
         assertEquals(2, bad.size());
-        assertEquals("read:malformed_json", bad.get(0).getString(bad.get(0).fieldIndex("reason")));
+        assertEquals("read:malformed_json", Cli.text(bad.get(0), "reason"));
         assertEquals("unpaired surrogate escape \\uD800 at character 27 of the line (not a Unicode character; it cannot be stored as UTF-8)",
-                bad.get(0).getString(bad.get(0).fieldIndex("error")));
-        assertTrue(bad.get(1).getString(bad.get(1).fieldIndex("error")).startsWith("unpaired surrogate escape \\uDC01"));
+                Cli.text(bad.get(0), "error"));
+        assertTrue(Cli.text(bad.get(1), "error").startsWith("unpaired surrogate escape \\uDC01"));
         Cli.Result fail = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", tmp.resolve("f").toString());
         assertEquals(1, fail.code(), fail.toString());
         assertTrue(fail.err().contains("surrogates.jsonl: line 2: unpaired surrogate escape"), fail.err());
@@ -646,15 +649,15 @@ class CliTest {
         Cli.Result convert = Cli.run(concat(new String[] {"convert", "--no-progress", "-i", in.toString(), "-o",
                 tmp.resolve("dots-convert").toString()}, columns));
         assertEquals(0, convert.code(), convert.toString());
-        List<String> ids = TestSpark.session().read().json(tmp.resolve("dots-convert").toString()).orderBy("`body.text`", "`doc.id`")
-                .select("`doc.id`").as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+        List<JsonNode> converted = new java.util.ArrayList<>(Cli.outputRows(tmp.resolve("dots-convert"), "doc.id"));
+        converted.sort(java.util.Comparator.comparing(row -> Cli.text(row, "body.text")));   // stable: by body.text, then doc.id
+        List<String> ids = column(converted, "doc.id");
         assertEquals(List.of("a", "b"), ids.subList(0, 2));
         assertEquals(24, ids.get(2).length(), "a missing id is generated: " + ids);
         Cli.Result dedup = Cli.run(concat(new String[] {"dedup", "--exact", "--no-progress", "-i", in.toString(), "-o",
                 tmp.resolve("dots-dedup").toString()}, columns));
         assertEquals(0, dedup.code(), dedup.toString());
-        List<String> kept = TestSpark.session().read().json(tmp.resolve("dots-dedup").toString()).select("`doc.id`")
-                .as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+        List<String> kept = column(Cli.outputRows(tmp.resolve("dots-dedup")), "doc.id");
         assertEquals(2, kept.size(), kept.toString());
         assertTrue(kept.contains("a") && !kept.contains("b"), "the smallest id of the two copies is kept: " + kept);
         Cli.Result tokenize = Cli.run(concat(new String[] {"tokenize", "--no-progress", "--tokenizer", "byte-level", "-i", in.toString(),
@@ -665,9 +668,8 @@ class CliTest {
                 dev.kindling.testing.SharedData.require("llama2c/stories260K.gguf").toString(), "--threads", "1", "--max-tokens", "2",
                 "-i", in.toString(), "-o", tmp.resolve("dots-generate").toString()}, columns));
         assertEquals(0, generate.code(), generate.toString());
-        assertEquals(List.of("a", "b"), TestSpark.session().read().json(tmp.resolve("dots-generate").toString())
-                .where("prompt = '" + fox + "'").orderBy("`doc.id`").select("`doc.id`").as(org.apache.spark.sql.Encoders.STRING())
-                .collectAsList());
+        assertEquals(List.of("a", "b"), column(Cli.outputRows(tmp.resolve("dots-generate"), "doc.id").stream()
+                .filter(row -> fox.equals(Cli.text(row, "prompt"))).toList(), "doc.id"));
         Cli.Result pack = Cli.run(concat(new String[] {"pack", "--no-progress", "--tokenizer", "byte-level", "--eos-id", "0",
                 "--seq-len", "16", "-i", in.toString(), "-o", tmp.resolve("dots-pack").toString()}, columns));
         assertEquals(0, pack.code(), pack.toString());
@@ -697,17 +699,16 @@ class CliTest {
         Cli.Result r = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", out.toString(), "--on-error", "quarantine",
                 "--stats", stats.toString());
         assertEquals(0, r.code(), r.toString());
-        assertEquals(List.of("braces", "single", "tabbed"), TestSpark.session().read().json(out.toString()).orderBy("id").select("id")
-                .as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
-        List<Row> bad = TestSpark.session().read().json(out + ".quarantine").orderBy("source_line").collectAsList();
-        assertEquals(List.of(1L, 2L, 3L, 6L), bad.stream().map(b -> b.getLong(b.fieldIndex("source_line"))).toList());
-        for (Row b : bad) {
-            assertEquals("read:malformed_json", b.getString(b.fieldIndex("reason")));
+        assertEquals(List.of("braces", "single", "tabbed"), column(Cli.outputRows(out, "id"), "id"));
+        List<JsonNode> bad = Cli.outputRows(Path.of(out + ".quarantine"), "source_line");
+        assertEquals(List.of(1L, 2L, 3L, 6L), bad.stream().map(b -> b.get("source_line").longValue()).toList());
+        for (JsonNode b : bad) {
+            assertEquals("read:malformed_json", Cli.text(b, "reason"));
         }
         assertEquals("more after the JSON object at character 26 of the line (JSON Lines holds one object per line)",
-                bad.get(0).getString(bad.get(0).fieldIndex("error")));
-        assertTrue(bad.get(0).getString(bad.get(0).fieldIndex("raw")).endsWith("\"second\"}"), "the whole line is kept");
-        assertTrue(bad.get(3).getString(bad.get(3).fieldIndex("error")).contains("at character 32 "), "counted in characters, not bytes");
+                Cli.text(bad.get(0), "error"));
+        assertTrue(Cli.text(bad.get(0), "raw").endsWith("\"second\"}"), "the whole line is kept");
+        assertTrue(Cli.text(bad.get(3), "error").contains("at character 32 "), "counted in characters, not bytes");
         JsonNode s = new ObjectMapper().readTree(stats.toFile());
         assertEquals(7, s.get("documents_in").asLong(), "the line of tabs is blank, no document");
         assertEquals(4, s.get("stages").get(0).get("reasons").get("malformed_json").asLong());
@@ -735,20 +736,19 @@ class CliTest {
         Cli.Result r = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", out.toString(), "--on-error", "quarantine",
                 "--stats", stats.toString());
         assertEquals(0, r.code(), r.toString());
-        assertEquals(List.of("a", "f"), TestSpark.session().read().json(out.toString()).orderBy("id").select("id")
-                .as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
-        List<Row> bad = TestSpark.session().read().json(out + ".quarantine").orderBy("source_line").collectAsList();
-        assertEquals(List.of(2L, 3L, 4L), bad.stream().map(b -> b.getLong(b.fieldIndex("source_line"))).toList());
-        for (Row b : bad) {
-            assertEquals("read:malformed_json", b.getString(b.fieldIndex("reason")));
+        assertEquals(List.of("a", "f"), column(Cli.outputRows(out, "id"), "id"));
+        List<JsonNode> bad = Cli.outputRows(Path.of(out + ".quarantine"), "source_line");
+        assertEquals(List.of(2L, 3L, 4L), bad.stream().map(b -> b.get("source_line").longValue()).toList());
+        for (JsonNode b : bad) {
+            assertEquals("read:malformed_json", Cli.text(b, "reason"));
         }
         assertEquals("key 'text' given twice in the line's object, at characters 11 and 26 of the line (a reader keeps one of "
-                + "its values and loses the other)", bad.get(0).getString(bad.get(0).fieldIndex("error")));
-        assertEquals("{\"id\":\"b\",\"text\":\"kept?\",\"text\":\"or this\"}", bad.get(0).getString(bad.get(0).fieldIndex("raw")));
-        assertEquals("b", bad.get(0).getString(bad.get(0).fieldIndex("id")), "a text given twice: the id is the line's own");
-        assertTrue(bad.get(1).getString(bad.get(1).fieldIndex("error")).startsWith("key 'id' given twice in the line's object"));
-        assertTrue(bad.get(1).isNullAt(bad.get(1).fieldIndex("id")), "neither 'c' nor 'd' is the line's id: " + bad.get(1));
-        assertTrue(bad.get(2).getString(bad.get(2).fieldIndex("error")).startsWith("key 'lang' given twice in an object nested in "
+                + "its values and loses the other)", Cli.text(bad.get(0), "error"));
+        assertEquals("{\"id\":\"b\",\"text\":\"kept?\",\"text\":\"or this\"}", Cli.text(bad.get(0), "raw"));
+        assertEquals("b", Cli.text(bad.get(0), "id"), "a text given twice: the id is the line's own");
+        assertTrue(Cli.text(bad.get(1), "error").startsWith("key 'id' given twice in the line's object"));
+        assertTrue(Cli.text(bad.get(1), "id") == null, "neither 'c' nor 'd' is the line's id: " + bad.get(1));
+        assertTrue(Cli.text(bad.get(2), "error").startsWith("key 'lang' given twice in an object nested in "
                 + "the line's"), bad.get(2).toString());
         JsonNode s = new ObjectMapper().readTree(stats.toFile());
         assertEquals(3, s.get("stages").get(0).get("reasons").get("malformed_json").asLong());

@@ -2,6 +2,7 @@ package dev.kindling.spark.curate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,7 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -98,15 +98,13 @@ class CurationCliTest {
         }
         assertEquals(in, s.get("documents_kept").asLong() + droppedSum, "in = kept + dropped");
         assertEquals(previousKept, s.get("documents_kept").asLong());
-        Dataset<Row> written = TestSpark.session().read().json(out.toString());
-        assertEquals(s.get("documents_kept").asLong(), written.count());
+        assertEquals(s.get("documents_kept").asLong(), Cli.outputRows(out).size());
         Map<String, Long> rejectedByReason = new TreeMap<>();
         Map<String, String> rejectedIds = new HashMap<>();
-        Dataset<Row> rej = TestSpark.session().read().json(rejected.toString());
-        for (Row r : rej.select("id", "reason").collectAsList()) {
-            rejectedByReason.merge(r.getString(1), 1L, Long::sum);
-            if (!r.isNullAt(0)) {
-                rejectedIds.put(r.getString(0), r.getString(1));
+        for (JsonNode r : Cli.outputRows(rejected)) {
+            rejectedByReason.merge(Cli.text(r, "reason"), 1L, Long::sum);
+            if (Cli.text(r, "id") != null) {
+                rejectedIds.put(Cli.text(r, "id"), Cli.text(r, "reason"));
             }
         }
         assertEquals(byReason, rejectedByReason, "--rejected holds exactly the dropped rows, by reason");
@@ -139,7 +137,7 @@ class CurationCliTest {
                 .select("id", "prompt").collectAsList();
         assertEquals(List.of("p1", "p3", "p5"), kept.stream().map(k -> k.getString(0)).toList(), kept.toString());
         assertTrue(kept.get(1).getString(1).contains("<EMAIL>"), kept.toString());
-        assertEquals(1, TestSpark.session().read().json(af.resolve("quarantine/2026-01-01").toString()).count());
+        assertEquals(1, Cli.outputRows(af.resolve("quarantine/2026-01-01")).size());
         JsonNode stats = new ObjectMapper().readTree(af.resolve("stats/curate.json").toFile());
         assertEquals(5, stats.get("documents_in").asLong(), stats.toString());
         assertEquals(3, stats.get("documents_kept").asLong(), stats.toString());
@@ -161,8 +159,7 @@ class CurationCliTest {
         assertEquals("minhash_dedup:near_duplicate", rejectedIds.get("x-huge-b"), "a huge document's near copy");
         assertEquals("minhash_dedup:near_duplicate", rejectedIds.get("x-ru-b"), "Cyrillic");
         assertEquals("minhash_dedup:near_duplicate", rejectedIds.get("x-ja-b"), "Japanese (character shingles)");
-        List<String> kept = TestSpark.session().read().json(out.toString()).select("id").as(org.apache.spark.sql.Encoders.STRING())
-                .collectAsList();
+        List<String> kept = Cli.outputRows(out).stream().map(row -> Cli.text(row, "id")).toList();
         for (String id : List.of("x-huge-a", "x-ru-a", "x-ja-a")) {
             assertTrue(kept.contains(id), id + " is kept, not " + rejectedIds.get(id));
         }
@@ -177,31 +174,32 @@ class CurationCliTest {
         Cli.Result r = Cli.run("dedup", "--keep-duplicates", "--no-progress", "--on-error", "skip",
                 "-i", input.toString(), "-o", out.toString());
         assertEquals(0, r.code(), r.toString());
-        List<Row> rows = TestSpark.session().read().json(out.toString()).select("id", "reason", "cluster_id", "duplicate_of")
-                .collectAsList();
-        Map<String, Row> byId = new HashMap<>();
-        for (Row row : rows) {
-            byId.put(row.getString(0), row);
+        // id, reason, cluster_id, duplicate_of of each row (null where a row leaves the field out)
+        List<String[]> rows = Cli.outputRows(out).stream().map(row -> new String[] {Cli.text(row, "id"), Cli.text(row, "reason"),
+                Cli.text(row, "cluster_id"), Cli.text(row, "duplicate_of")}).toList();
+        Map<String, String[]> byId = new HashMap<>();
+        for (String[] row : rows) {
+            byId.put(row[0], row);
         }
         int exact = 0;
         int near = 0;
-        for (Row row : rows) {
-            String reason = row.getString(1);
+        for (String[] row : rows) {
+            String reason = row[1];
             if (reason == null) {
-                assertEquals(row.getString(0), row.getString(2), "a kept row represents its own cluster");
-                assertTrue(row.isNullAt(3));
+                assertEquals(row[0], row[2], "a kept row represents its own cluster");
+                assertNull(row[3]);
             } else if (reason.startsWith("exact_dedup") || reason.startsWith("minhash_dedup")) {
-                Row rep = byId.get(row.getString(3));
-                assertNotNull(rep, "duplicate_of names a row: " + row);
-                assertEquals(null, rep.getString(1), "the representative is kept: " + rep);
-                assertEquals(row.getString(3), row.getString(2), "cluster_id = the representative: " + row);
+                String[] rep = byId.get(row[3]);
+                assertNotNull(rep, "duplicate_of names a row: " + java.util.Arrays.toString(row));
+                assertEquals(null, rep[1], "the representative is kept: " + java.util.Arrays.toString(rep));
+                assertEquals(row[3], row[2], "cluster_id = the representative: " + java.util.Arrays.toString(row));
                 exact += reason.startsWith("exact") ? 1 : 0;
                 near += reason.startsWith("minhash") ? 1 : 0;
             }
         }
         assertTrue(exact >= 25 && near >= 20, "exact " + exact + ", near " + near);
         // the table's 'kept' is the rows without a reason: the summary says the output holds the rejected ones too
-        long rejectedRows = rows.stream().filter(row -> row.getString(1) != null).count();
+        long rejectedRows = rows.stream().filter(row -> row[1] != null).count();
         assertTrue(r.out().contains("output: " + out + " (also the " + String.format(java.util.Locale.ROOT, "%,d", rejectedRows)
                 + " rejected documents, each with its reason)"), r.out());
         assertTrue(r.out().contains(String.format(java.util.Locale.ROOT, "%,d kept", rows.size() - rejectedRows)), r.out());
@@ -223,8 +221,8 @@ class CurationCliTest {
         assertTrue(rejectedIds.values().stream().anyMatch(v -> v.startsWith("decontaminate:")), rejectedIds.toString());
         JsonNode metrics = new ObjectMapper().readTree(stats.toFile()).get("metrics");
         assertTrue(metrics.get("pii_email").asLong() >= 5, metrics.toString());
-        for (Row row : TestSpark.session().read().json(out.toString()).select("text").collectAsList()) {
-            assertTrue(!row.getString(0).contains("jane.doe@example.com"), "redacted in the output");
+        for (JsonNode row : Cli.outputRows(out)) {
+            assertTrue(!Cli.text(row, "text").contains("jane.doe@example.com"), "redacted in the output");
         }
 
         Path config = tmp.resolve("pipeline.yaml");

@@ -51,11 +51,12 @@ class AgainstIndexTest {
         return Cli.run(a.toArray(new String[0]));
     }
 
-    /** id → "reason | duplicate_of | cluster_id" of an output written with --keep-duplicates. */
-    static Map<String, String> verdicts(Path out) {
+    /** id → "reason | duplicate_of | cluster_id" of an output written with --keep-duplicates (read without a Spark job). */
+    static Map<String, String> verdicts(Path out) throws java.io.IOException {
         Map<String, String> m = new TreeMap<>();
-        for (Row r : TestSpark.session().read().json(out.toString()).collectAsList()) {
-            m.put(r.getAs("id"), r.getAs(Columns.REASON) + " | " + r.getAs(Columns.DUPLICATE_OF) + " | " + r.getAs(Columns.CLUSTER_ID));
+        for (JsonNode r : Cli.outputRows(out)) {
+            m.put(Cli.text(r, "id"), Cli.text(r, Columns.REASON) + " | " + Cli.text(r, Columns.DUPLICATE_OF) + " | "
+                    + Cli.text(r, Columns.CLUSTER_ID));
         }
         return m;
     }

@@ -3,6 +3,7 @@ package dev.kindling.spark.io;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.kindling.spark.TestSpark;
 import dev.kindling.spark.cli.Cli;
 import java.io.OutputStream;
@@ -243,8 +244,7 @@ class ReaderEdgeCasesTest {
         Cli.Result q = Cli.run("convert", "--no-progress", "--on-error", "quarantine", "-i", in.toString(), "-o",
                 tmp.resolve("q-out").toString(), "--quarantine", quarantine.toString());
         assertEquals(0, q.code(), q.toString());
-        List<String> raws = spark.read().json(quarantine.toString()).orderBy("source_offset").selectExpr("raw").as(
-                org.apache.spark.sql.Encoders.STRING()).collectAsList();
+        List<String> raws = Cli.outputRows(quarantine, "source_offset").stream().map(row -> Cli.text(row, "raw")).toList();
         assertEquals(List.of("bad f\u00ffoo", "bad f\u00feoo"), raws);
     }
     /**
@@ -394,15 +394,14 @@ class ReaderEdgeCasesTest {
             assertEquals(0, q.code(), q.toString());
             String report = Files.readString(stats);
             assertTrue(report.contains("\"line_too_long\" : 2") && report.contains("\"documents_kept\" : 1"), report);
-            List<Row> bad = spark.read().json(quarantine.toString()).orderBy("id").collectAsList();
+            List<JsonNode> bad = Cli.outputRows(quarantine, "id");
             assertEquals(2, bad.size(), bad.toString());
-            for (Row r : bad) {
-                assertEquals("read:line_too_long", r.getAs("reason"), r.toString());
-                assertTrue(r.isNullAt(r.fieldIndex("raw")), "no bytes kept: " + r);
+            for (JsonNode r : bad) {
+                assertEquals("read:line_too_long", Cli.text(r, "reason"), r.toString());
+                assertEquals(null, Cli.text(r, "raw"), "no bytes kept: " + r);
             }
-            assertEquals(List.of("b", "c"), bad.stream().map(r -> (String) r.getAs("id")).toList());
-            assertEquals(List.of("x".repeat(64)), spark.read().json(tmp.resolve("long-q").toString()).selectExpr("text")
-                    .as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
+            assertEquals(List.of("b", "c"), bad.stream().map(r -> Cli.text(r, "id")).toList());
+            assertEquals(List.of("x".repeat(64)), Cli.outputRows(tmp.resolve("long-q")).stream().map(r -> Cli.text(r, "text")).toList());
         } finally {
             DatasetReader.maxParquetTextBytes = before;
         }
@@ -430,10 +429,10 @@ class ReaderEdgeCasesTest {
                         input[1], OnError.QUARANTINE, messages));
                 Path quarantine = tmp.resolve("no-ids-" + input[1] + ".quarantine");
                 dev.kindling.spark.stage.PipelineOutput.writeQuarantine(read, quarantine.toString(), false, "id", input[1]);
-                List<Row> bad = spark.read().json(quarantine.toString()).collectAsList();
+                List<JsonNode> bad = Cli.outputRows(quarantine);
                 assertEquals(1, bad.size(), bad.toString());
-                assertEquals("read:line_too_long", bad.get(0).getAs("reason"), bad.toString());
-                assertTrue(bad.get(0).isNullAt(bad.get(0).fieldIndex("id")), "no id of the input's: " + bad);
+                assertEquals("read:line_too_long", Cli.text(bad.get(0), "reason"), bad.toString());
+                assertEquals(null, Cli.text(bad.get(0), "id"), "no id of the input's: " + bad);
             }
         } finally {
             DatasetReader.maxParquetTextBytes = before;
@@ -561,10 +560,10 @@ class ReaderEdgeCasesTest {
             // quarantined with the string's bytes in raw, one char per byte, as a bad text is
             Path quarantine = tmp.resolve("bad-utf8-messages.quarantine");
             dev.kindling.spark.stage.PipelineOutput.writeQuarantine(read, quarantine.toString(), false, "id", "messages");
-            List<Row> bad = spark.read().json(quarantine.toString()).orderBy("id").collectAsList();
-            assertEquals(List.of("b", "c", "d"), bad.stream().map(r -> (String) r.getAs("id")).toList(), bad.toString());
-            assertEquals("bad f\u00ffoo", bad.get(0).getAs("raw"));
-            assertEquals("hi\u00fe", bad.get(1).getAs("raw"));
+            List<JsonNode> bad = Cli.outputRows(quarantine, "id");
+            assertEquals(List.of("b", "c", "d"), bad.stream().map(r -> Cli.text(r, "id")).toList(), bad.toString());
+            assertEquals("bad f\u00ffoo", Cli.text(bad.get(0), "raw"));
+            assertEquals("hi\u00fe", Cli.text(bad.get(1), "raw"));
         } finally {
             DatasetReader.maxParquetTextBytes = before;
         }
@@ -605,12 +604,12 @@ class ReaderEdgeCasesTest {
         org.apache.spark.sql.Dataset<Row> read = DatasetReader.read(spark, o.withOnError(OnError.QUARANTINE));
         Path quarantine = tmp.resolve("chats.quarantine");
         dev.kindling.spark.stage.PipelineOutput.writeQuarantine(read, quarantine.toString(), false, "id", "messages");
-        List<Row> bad = spark.read().json(quarantine.toString()).orderBy("source_line").collectAsList();
-        assertEquals(List.of("read:text_not_string", "read:messages_not_array"), bad.stream().map(r -> (String) r.getAs("reason")).toList(),
+        List<JsonNode> bad = Cli.outputRows(quarantine, "source_line");
+        assertEquals(List.of("read:text_not_string", "read:messages_not_array"), bad.stream().map(r -> Cli.text(r, "reason")).toList(),
                 bad.toString());
-        assertEquals(parts, bad.get(0).getAs("raw"));
-        for (Row r : bad) {
-            assertTrue(r.isNullAt(r.fieldIndex("id")), "no id of the input's: " + r);
+        assertEquals(parts, Cli.text(bad.get(0), "raw"));
+        for (JsonNode r : bad) {
+            assertEquals(null, Cli.text(r, "id"), "no id of the input's: " + r);
         }
     }
 
@@ -707,10 +706,10 @@ class ReaderEdgeCasesTest {
         Cli.Result r = Cli.run("convert", "--no-progress", "--on-error", "quarantine", "--id-column", "doc", "-i", in.toString(), "-o",
                 tmp.resolve("ids-out").toString(), "--quarantine", q.toString());
         assertEquals(0, r.code(), r.toString());
-        List<org.apache.spark.sql.Row> bad = spark.read().json(q.toString()).orderBy("source_line").collectAsList();
+        List<JsonNode> bad = Cli.outputRows(q, Columns.SOURCE_LINE);
         assertEquals(Arrays.asList("trailing", "half", null, null, null, null),
-                bad.stream().map(b -> (String) b.getAs("doc")).toList(), bad.toString());
-        assertEquals(List.of(2L, 3L, 4L, 5L, 6L, 7L), bad.stream().map(b -> (Long) b.getAs(Columns.SOURCE_LINE)).toList());
+                bad.stream().map(b -> Cli.text(b, "doc")).toList(), bad.toString());
+        assertEquals(List.of(2L, 3L, 4L, 5L, 6L, 7L), bad.stream().map(b -> b.get(Columns.SOURCE_LINE).longValue()).toList());
 
         // Parquet: the row's id, or null where the file has no id column (the reader made one from the text)
         Path pq = tmp.resolve("ids.parquet");
@@ -726,9 +725,9 @@ class ReaderEdgeCasesTest {
             Cli.Result one = Cli.run("convert", "--no-progress", "--on-error", "quarantine", "-i", input[0], "-o",
                     tmp.resolve("o-" + System.nanoTime()).toString(), "--quarantine", quarantine.toString());
             assertEquals(0, one.code(), one.toString());
-            List<org.apache.spark.sql.Row> rows = spark.read().json(quarantine.toString()).collectAsList();
+            List<JsonNode> rows = Cli.outputRows(quarantine);
             assertEquals(1, rows.size(), rows.toString());
-            assertEquals(input[1], (String) rows.get(0).getAs("id"), input[0] + ": " + rows);
+            assertEquals(input[1], Cli.text(rows.get(0), "id"), input[0] + ": " + rows);
         }
     }
 }

