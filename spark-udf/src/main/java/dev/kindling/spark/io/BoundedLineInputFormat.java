@@ -122,7 +122,8 @@ public final class BoundedLineInputFormat extends FileInputFormat<LongWritable, 
             org.apache.hadoop.fs.FileSystem fs = input.getFileSystem(conf);
             // a glob's hidden matches are passed over, as a folder's files are; a path named as it is (a folder named _data)
             // is read: it was "Input path does not exist", where the Parquet and text-files readers read such a folder
-            FileStatus[] matches = fs.globStatus(input, p -> !DataFormat.isGlob(input.toString()) || !DataFormat.isHidden(p.getName()));
+            boolean glob = DataFormat.isGlob(input.toString());
+            FileStatus[] matches = fs.globStatus(input, p -> !glob || !DataFormat.isHidden(p.getName()));
             if (matches == null) {
                 errors.add(new IOException("Input path does not exist: " + input));
             } else if (matches.length == 0) {

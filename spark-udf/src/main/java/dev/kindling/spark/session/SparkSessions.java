@@ -21,6 +21,14 @@ public final class SparkSessions {
     private SparkSessions() {}
 
     /**
+     * Whether Hadoop's own settings ({@code core-site.xml} on the classpath) name a local file system: read once per JVM, as
+     * a {@code Configuration} parses its XML resources again each time one is made, and every getOrCreate asks.
+     */
+    private static final class HadoopSettings {
+        static final boolean NAME_A_LOCAL_FS = new org.apache.hadoop.conf.Configuration().get(LOCAL_FS) != null;
+    }
+
+    /**
      * The defaults. The S3A committer settings only take effect for {@code s3a://} outputs; they are
      * the ones Spark documents for its {@code spark-hadoop-cloud} module ("Integration with Cloud
      * Infrastructures"): a {@code PathOutputCommitProtocol} that asks Hadoop's committer factory for
@@ -41,7 +49,7 @@ public final class SparkSessions {
             // made; not where the Hadoop settings (core-site.xml) name a local file system of their own, nor for
             // local-cluster's executors, other JVMs that may not have the class
             boolean oneJvm = master.equals("local") || master.startsWith("local[");
-            if (oneJvm && new org.apache.hadoop.conf.Configuration().get(LOCAL_FS) == null) {
+            if (oneJvm && !HadoopSettings.NAME_A_LOCAL_FS) {
                 d.put("spark.hadoop." + LOCAL_FS, NioLocalFileSystem.class.getName());
             }
         }

@@ -96,7 +96,7 @@ public final class StageReader<T extends Params> extends MLReader<T> {
                 throw KindlingException.usage(within + " (a " + nestedClass.getName() + ") is not there: no saved stage at " + dir
                         + " (the stage saves it in that sub-directory)");
             }
-            StageReader<N> reader = new StageReader<>(nestedClass, null);
+            StageReader<N> reader = of(nestedClass);
             reader.session(spark);
             return reader.load(dir.toString(), within);
         }
