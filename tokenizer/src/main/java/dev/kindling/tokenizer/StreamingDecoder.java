@@ -6,7 +6,11 @@ import java.util.Arrays;
  * Turns a stream of generated token ids into text without ever emitting half a character: token
  * bytes ({@link Tokenizer#tokenBytes}) accumulate, and only complete UTF-8 sequences come out.
  * Bytes that can never become valid UTF-8 come out as U+FFFD (one per maximal invalid subpart, as
- * {@link dev.kindling.tokenizer.text.Utf8#decodeLossy}); {@link #flush()} emits what is left at the end.
+ * {@link dev.kindling.tokenizer.text.Utf8#decodeLossy}); {@link #flush()} emits what is left at the end. Where the
+ * tokenizer's decoder joins runs of byte tokens as Hugging Face's ByteFallback does ({@link Tokenizer#fallbackByte}:
+ * an invalid run is one U+FFFD per byte, its valid bytes too), a run is held until a token that is not a byte token
+ * ends it (a skipped special token does not), so the pieces add up to {@code decode(ids, skipSpecialTokens)}: a
+ * Llama 2 {@code <0x0A>} before a character cut short decodes as {@code ���}, not as a newline and one U+FFFD.
  *
  * <pre>{@code
  * StreamingDecoder sd = new StreamingDecoder(tokenizer, true);
@@ -20,18 +24,38 @@ import java.util.Arrays;
 public final class StreamingDecoder {
     private final Tokenizer tokenizer;
     private final boolean skipSpecialTokens;
+    /** Whether byte runs are joined as the tokenizer's decode joins them ({@link Tokenizer#fallbackByte}). */
+    private final boolean asDecode;
     private boolean stripLeadingSpace;
     private byte[] pending = new byte[16];
     private int n;
+    /** The byte tokens of a ByteFallback run not yet ended ({@link Tokenizer#fallbackByte}). */
+    private byte[] run = new byte[16];
+    private int runLength;
 
     public StreamingDecoder(Tokenizer tokenizer, boolean skipSpecialTokens) {
         this(tokenizer, skipSpecialTokens, false);
     }
 
     public StreamingDecoder(Tokenizer tokenizer, boolean skipSpecialTokens, boolean stripLeadingSpace) {
+        this(tokenizer, skipSpecialTokens, stripLeadingSpace, true);
+    }
+
+    private StreamingDecoder(Tokenizer tokenizer, boolean skipSpecialTokens, boolean stripLeadingSpace, boolean asDecode) {
         this.tokenizer = tokenizer;
         this.skipSpecialTokens = skipSpecialTokens;
         this.stripLeadingSpace = stripLeadingSpace;
+        this.asDecode = asDecode;
+    }
+
+    /**
+     * Pieces that add up to the lossy UTF-8 of the tokens' bytes ({@link Tokenizer#tokenBytes} joined, one U+FFFD per
+     * maximal invalid subpart) whatever the decoder: the generation engine's text, which is its tokens' bytes. It
+     * differs from {@code decode} only where a ByteFallback run is not valid UTF-8 ({@code <0x0A><0xF0><0x9F>} gives
+     * a newline and one U+FFFD, HF's decode three), and holds no byte token back for the run's end.
+     */
+    public static StreamingDecoder ofTokenBytes(Tokenizer tokenizer, boolean skipSpecialTokens, boolean stripLeadingSpace) {
+        return new StreamingDecoder(tokenizer, skipSpecialTokens, stripLeadingSpace, false);
     }
 
     /** Adds one token; returns the text that is now complete (possibly empty). */
@@ -39,9 +63,43 @@ public final class StreamingDecoder {
         if (skipSpecialTokens && tokenizer.isSpecial(id)) {
             return "";
         }
-        byte[] b = tokenizer.tokenBytes(id);
+        int fallback = asDecode ? tokenizer.fallbackByte(id) : -1;
+        if (fallback >= 0) {
+            if (runLength == run.length) {
+                run = Arrays.copyOf(run, run.length * 2);
+            }
+            run[runLength++] = (byte) fallback;
+            return "";
+        }
+        endRun();
+        append(tokenizer.tokenBytes(id), !tokenizer.isSpecial(id));
+        return drain(false);
+    }
+
+    /** Emits whatever is still buffered (an incomplete sequence becomes U+FFFD). */
+    public String flush() {
+        endRun();
+        return drain(true);
+    }
+
+    /** Bytes held back because they may be the start of a character or are in a byte run not yet ended. */
+    public int pendingBytes() {
+        return n + runLength;
+    }
+
+    /** The text of the byte run that has ended goes to the pending bytes, as ByteFallback gives it. */
+    private void endRun() {
+        if (runLength > 0) {
+            String text = dev.kindling.tokenizer.decode.Decoders.byteRunText(run, 0, runLength);
+            runLength = 0;
+            append(text.getBytes(java.nio.charset.StandardCharsets.UTF_8), true);
+        }
+    }
+
+    /** Adds a token's bytes; the first text's leading space goes where it is to be stripped. */
+    private void append(byte[] b, boolean text) {
         int off = 0;
-        if (stripLeadingSpace && !tokenizer.isSpecial(id)) {
+        if (stripLeadingSpace && text) {
             if (b.length > 0 && b[0] == ' ') {
                 off = 1;
             }
@@ -52,17 +110,6 @@ public final class StreamingDecoder {
         }
         System.arraycopy(b, off, pending, n, b.length - off);
         n += b.length - off;
-        return drain(false);
-    }
-
-    /** Emits whatever is still buffered (an incomplete sequence becomes U+FFFD). */
-    public String flush() {
-        return drain(true);
-    }
-
-    /** Bytes held back because they may be the start of a character. */
-    public int pendingBytes() {
-        return n;
     }
 
     private String drain(boolean all) {

@@ -121,6 +121,17 @@ public interface Tokenizer {
      */
     byte[] tokenBytes(int id);
 
+    /**
+     * The byte a byte-fallback token ({@code <0xXX>}) stands for where the decoder joins runs of them as Hugging Face's
+     * ByteFallback decoder does (a run that is not valid UTF-8 as a whole gives one U+FFFD per byte, its valid bytes
+     * too, so a run's text is known only when it ends), else -1: a tokenizer.json whose decoder has ByteFallback
+     * (Llama 2, Mistral, Gemma). A SentencePiece model, a GGUF vocabulary and byte-level BPE give -1: their bytes
+     * decode as one UTF-8 string, one U+FFFD per maximal invalid subpart. {@link StreamingDecoder} reads it.
+     */
+    default int fallbackByte(int id) {
+        return -1;
+    }
+
     /** The raw vocabulary string (piece), for logits and debug output. */
     String tokenText(int id);
 

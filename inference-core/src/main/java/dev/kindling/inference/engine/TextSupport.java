@@ -66,7 +66,7 @@ public interface TextSupport {
 
             @Override
             public PieceDecoder newDecoder(boolean stripLeadingSpace) {
-                StreamingDecoder d = new StreamingDecoder(tokenizer, true, stripLeadingSpace);
+                StreamingDecoder d = StreamingDecoder.ofTokenBytes(tokenizer, true, stripLeadingSpace);
                 return new PieceDecoder() {
                     @Override
                     public String next(int id) {

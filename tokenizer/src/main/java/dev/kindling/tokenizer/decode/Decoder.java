@@ -9,4 +9,13 @@ import java.util.List;
 @FunctionalInterface
 public interface Decoder {
     List<String> decodeChain(List<String> tokens);
+
+    /**
+     * Whether this decoder (or a step of its sequence) is ByteFallback, which joins each run of {@code <0xXX>} tokens
+     * and gives the run's text only when the whole run is valid UTF-8, one U+FFFD per byte otherwise: so a byte token's
+     * text depends on the tokens after it, which a streaming decoder must wait for.
+     */
+    default boolean joinsByteRuns() {
+        return false;
+    }
 }

@@ -73,7 +73,17 @@ public final class Decoders {
      * valid UTF-8 become one U+FFFD per byte (as HF does).
      */
     public static Decoder byteFallback() {
-        return tokens -> {
+        return BYTE_FALLBACK;
+    }
+
+    private static final Decoder BYTE_FALLBACK = new Decoder() {
+        @Override
+        public boolean joinsByteRuns() {
+            return true;
+        }
+
+        @Override
+        public List<String> decodeChain(List<String> tokens) {
             List<String> out = new ArrayList<>(tokens.size());
             ByteArrayOutputStream pending = new ByteArrayOutputStream();
             for (String t : tokens) {
@@ -87,7 +97,16 @@ public final class Decoders {
             }
             flush(pending, out);
             return out;
-        };
+        }
+    };
+
+    /** The text of a run of ByteFallback's byte tokens: its UTF-8 when the whole run is valid, else a U+FFFD per byte. */
+    public static String byteRunText(byte[] run, int from, int length) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(run, from, length)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return "\uFFFD".repeat(length);
+        }
     }
 
     private static void flush(ByteArrayOutputStream pending, List<String> out) {
@@ -96,14 +115,11 @@ public final class Decoders {
         }
         byte[] b = pending.toByteArray();
         pending.reset();
-        try {
-            out.add(StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(b)).toString());
-        } catch (java.nio.charset.CharacterCodingException e) {
-            out.add("\uFFFD".repeat(b.length));
-        }
+        out.add(byteRunText(b, 0, b.length));
     }
 
-    static int byteToken(String t) {
+    /** The byte a ByteFallback token {@code <0xXX>} stands for, or -1 for any other token. */
+    public static int byteToken(String t) {
         if (t.length() == 6 && t.startsWith("<0x") && t.charAt(5) == '>') {
             int hi = Character.digit(t.charAt(3), 16);
             int lo = Character.digit(t.charAt(4), 16);
@@ -171,11 +187,20 @@ public final class Decoders {
 
     public static Decoder sequence(List<Decoder> steps) {
         Decoder[] d = steps.toArray(Decoder[]::new);
-        return tokens -> {
-            for (Decoder x : d) {
-                tokens = x.decodeChain(tokens);
+        boolean joins = steps.stream().anyMatch(Decoder::joinsByteRuns);
+        return new Decoder() {
+            @Override
+            public List<String> decodeChain(List<String> tokens) {
+                for (Decoder x : d) {
+                    tokens = x.decodeChain(tokens);
+                }
+                return tokens;
             }
-            return tokens;
+
+            @Override
+            public boolean joinsByteRuns() {
+                return joins;
+            }
         };
     }
 }

@@ -381,6 +381,11 @@ public final class HfTokenizer extends AbstractTokenizer {
     }
 
     @Override
+    public int fallbackByte(int id) {
+        return decoder != null && decoder.joinsByteRuns() ? Decoders.byteToken(tokenText(id)) : -1;
+    }
+
+    @Override
     public String tokenText(int id) {
         checkId(id);
         AddedToken a = added.byId(id);
