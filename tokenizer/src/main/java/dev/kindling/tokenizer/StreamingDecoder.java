@@ -96,11 +96,12 @@ public final class StreamingDecoder {
         }
     }
 
-    /** Adds a token's bytes; the first text's leading space goes where it is to be stripped. */
+    /** Adds a token's bytes; the first token's leading space goes where it is to be stripped, unless it is special. */
     private void append(byte[] b, boolean text) {
         int off = 0;
-        if (stripLeadingSpace && text) {
-            if (b.length > 0 && b[0] == ' ') {
+        if (stripLeadingSpace) {
+            // a special token kept in the text comes first and keeps the space after it, as decode keeps it
+            if (text && b.length > 0 && b[0] == ' ') {
                 off = 1;
             }
             stripLeadingSpace = false;

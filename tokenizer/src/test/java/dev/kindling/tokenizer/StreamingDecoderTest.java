@@ -50,6 +50,21 @@ class StreamingDecoderTest {
     }
 
     @Test
+    void aSpecialTokenKeptFirstKeepsTheSpaceAfterIt() {
+        Tokenizer tok = Tokenizer.load(SharedData.require("llamacpp-vocab/ggml-vocab-llama-spm.gguf"));
+        int[] ids = tok.encode("Hello world", true); // <s> ▁Hello ▁world
+        for (boolean skip : new boolean[] {true, false}) {
+            StreamingDecoder sd = new StreamingDecoder(tok, skip, true);
+            StringBuilder sb = new StringBuilder();
+            for (int id : ids) {
+                sb.append(sd.next(id));
+            }
+            assertEquals(tok.decode(ids, skip), sb.append(sd.flush()).toString());
+        }
+        assertEquals("<s> Hello world", tok.decode(ids, false));
+    }
+
+    @Test
     void invalidBytesBecomeReplacementCharacters() {
         Tokenizer tok = Tokenizer.load(SharedData.require("llamacpp-vocab/ggml-vocab-llama-spm.gguf"));
         int e2 = tok.tokenId("<0xE2>").orElseThrow();
