@@ -68,6 +68,12 @@ final class DefaultSampler implements Sampler {
                     z[t] = z[t] > 0 ? z[t] / p.repetitionPenalty() : z[t] * p.repetitionPenalty();
                 }
                 z[t] -= c[1] * p.frequencyPenalty() + (c[1] > 0 ? p.presencePenalty() : 0f);
+                if (Float.isInfinite(z[t]) && Float.isFinite(logits[off + t])) {
+                    // a penalty that pushes a logit past the float range (--repetition-penalty 1e-40 divides 3.2 into
+                    // Infinity) is the largest (or lowest) float: an infinite one made the softmax Infinity - Infinity,
+                    // NaN, and every draw token 0 (<unk>, an empty text) whatever the row said
+                    z[t] = Math.copySign(Float.MAX_VALUE, z[t]);
+                }
             }
         }
         if (p.temperature() == 0f) {

@@ -28,6 +28,8 @@ package dev.kindling.inference.sample;
  *   <li>the random generator is the engine's own: a seed reproduces Kindling's text, not another
  *       engine's (except {@link Kind#LLAMA2C}, which reproduces run.c's).</li>
  * </ul>
+ * A penalty that pushes a logit past the float range (a repetition penalty of 1e-40 divides it into infinity) leaves it
+ * the largest (or lowest) float, so the tokens pushed there tie, rather than a softmax of NaN.
  *
  * <p>{@link Kind#LLAMA2C} is llama2.c's sampler exactly ({@code run.c}: temperature, then top-p with
  * its cutoff, xorshift generator seeded with the raw seed (0, which run.c replaces by the time,

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
@@ -172,6 +173,33 @@ class DefaultSamplerTest {
         Sampler t = Sampler.create(SamplingParams.greedy().withPenalties(1.1f, 0f, 0f));
         t.accept(0, true); // -1.0 x 1.1 = -1.1 < -1.05: a penalised negative logit goes down, not up
         assertEquals(1, t.sample(neg, 0, neg.length));
+    }
+
+    /**
+     * A penalty that pushes a logit past the float range (a repetition penalty of 1e-40, which the command line takes: it
+     * is finite and above 0) makes that logit the largest float, where it was Infinity: the softmax then held
+     * Infinity - Infinity, NaN, and every draw was token 0, here the least likely one and penalised by nothing.
+     */
+    @Test
+    void aPenaltyPastTheFloatRangeSamplesThePenalisedTokensNotTokenZero() {
+        float[] z = {-1f, 1f, 2f, 0.5f};
+        int[] counts = new int[z.length];
+        for (SamplingParams sp : List.of(SamplingParams.temperature(1f, 0).withPenalties(1e-40f, 0f, 0f),
+                SamplingParams.temperature(1f, 0).withPenalties(1f, -3e38f, -3e38f))) {
+            for (int seed = 0; seed < 200; seed++) {
+                Sampler s = Sampler.create(sp.withSeed(seed));
+                s.accept(1, true);
+                s.accept(2, true);
+                counts[s.sample(z, 0, z.length)]++;
+            }
+        }
+        assertEquals(0, counts[0] + counts[3], Arrays.toString(counts));
+        assertTrue(counts[1] > 100 && counts[2] > 100, "the two tokens past the range tie: " + Arrays.toString(counts));
+        // greedy takes the first of them, as it took the first Infinity
+        Sampler greedy = Sampler.create(SamplingParams.greedy().withPenalties(1e-40f, 0f, 0f));
+        greedy.accept(1, true);
+        greedy.accept(2, true);
+        assertEquals(1, greedy.sample(z, 0, z.length));
     }
 
     /** OpenAI / vLLM: frequency x count and presence subtracted for tokens of the output only. */
