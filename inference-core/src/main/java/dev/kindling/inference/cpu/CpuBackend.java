@@ -103,12 +103,12 @@ public final class CpuBackend implements Backend {
      *                      head, before its products)
      */
     public CpuBackend(Model model, int threads, int maxBatchTokens, int kvBlockSize, long kvBudgetBytes, KvCacheType kvType) {
-        this(model, new WorkerPool(threads), maxBatchTokens, kvBlockSize, blockBytes -> kvBudgetBytes, kvType);
+        this(model, threads, WorkerPool::new, maxBatchTokens, kvBlockSize, blockBytes -> kvBudgetBytes, kvType);
     }
 
     /** With {@code pool} as its threads (a test's pool that hands every loop to the workers, {@link WorkerPool#WorkerPool(int, long)}). */
     CpuBackend(Model model, WorkerPool pool, int maxBatchTokens, int kvBlockSize, long kvBudgetBytes) {
-        this(model, pool, maxBatchTokens, kvBlockSize, blockBytes -> kvBudgetBytes, KvCacheType.F32);
+        this(model, pool.threads(), threads -> pool, maxBatchTokens, kvBlockSize, blockBytes -> kvBudgetBytes, KvCacheType.F32);
     }
 
     /**
@@ -142,20 +142,25 @@ public final class CpuBackend implements Backend {
      *                 ({@link HeapKvBudget}: the engine's default, or a budget checked against the heap)
      */
     public CpuBackend(Model model, int threads, int maxBatchTokens, int kvBlockSize, HeapKvBudget kvBudget, KvCacheType kvType) {
-        this(model, new WorkerPool(threads), maxBatchTokens, kvBlockSize,
+        this(model, threads, WorkerPool::new, maxBatchTokens, kvBlockSize,
                 blockBytes -> kvBudget.resolve(model.config(), kvBlockSize, blockBytes), kvType);
     }
 
-    /** {@code kvBudget}: one block's bytes to the budget in bytes, asked once the buffers are allocated. */
-    private CpuBackend(Model model, WorkerPool pool, int maxBatchTokens, int kvBlockSize, java.util.function.LongUnaryOperator kvBudget,
-            KvCacheType kvType) {
-        int threads = pool.threads();
+    /**
+     * {@code kvBudget}: one block's bytes to the budget in bytes, asked once the buffers are allocated; {@code pools}: the
+     * pool of {@code threads}, made last, once nothing can refuse the backend (made first, its started workers outlived a
+     * refused budget or step buffers: an engine of N threads that failed to open left N - 1 threads for the JVM's life).
+     */
+    private CpuBackend(Model model, int threads, java.util.function.IntFunction<WorkerPool> pools, int maxBatchTokens,
+            int kvBlockSize, java.util.function.LongUnaryOperator kvBudget, KvCacheType kvType) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads); // as the pool says it, before its buffers
+        }
         this.model = model;
         this.kvType = java.util.Objects.requireNonNull(kvType, "kvType");
         this.c = model.config();
         this.arch = c.architecture();
         this.w = model.weights();
-        this.pool = pool;
         this.maxTokens = maxBatchTokens;
         this.blockSize = kvBlockSize;
         this.layerBase = new int[c.layers()];
@@ -213,6 +218,7 @@ public final class CpuBackend implements Backend {
         this.blockCount = (int) Math.min(blocks, Integer.MAX_VALUE / 2);
         this.kvBlocks = halves ? null : new float[blockCount][];
         this.kvHalfBlocks = halves ? new short[blockCount][] : null;
+        this.pool = pools.apply(threads);
     }
 
     @Override

@@ -134,6 +134,35 @@ class HeapKvBudgetTest {
         }
     }
 
+    /** The live threads of CPU engines' worker pools ({@code kindling-cpu-N}). */
+    static java.util.Set<Thread> workerThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && t.getName().startsWith("kindling-cpu-"))
+                .collect(java.util.stream.Collectors.toSet());
+    }
+
+    /**
+     * An engine refused at open (a KV budget or step buffers the heap cannot hold) leaves no worker thread behind: its
+     * pool's threads were started before the refusal and never stopped, so each refused open of an engine of N threads
+     * (a Spark task that opens one again on every retry, a notebook trying budgets) kept N - 1 threads for the JVM's life.
+     */
+    @Test
+    void anEngineRefusedAtOpenLeavesNoWorkerThreads() throws Exception {
+        Path model = SharedData.require("llama2c/stories260K.gguf");
+        java.util.Set<Thread> before = workerThreads();
+        for (EngineOptions o : List.of(EngineOptions.defaults().withDevice("cpu").withThreads(3).withKvBudgetBytes(Long.MAX_VALUE / 4),
+                EngineOptions.defaults().withDevice("cpu").withThreads(3).withMaxSequences(100_000_000).withMaxBatchTokens(100_000_000))) {
+            org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, () -> Engine.open(model, o).close());
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        java.util.Set<Thread> left = workerThreads();
+        while (!before.containsAll(left) && System.nanoTime() < deadline) {
+            Thread.sleep(10); // a closed pool's workers leave as they wake
+            left = workerThreads();
+        }
+        left.removeAll(before);
+        assertEquals(java.util.Set.of(), left, "worker threads left by two refused opens of 3-thread engines");
+    }
+
     /**
      * Step buffers the heap cannot hold are refused naming the setting: a batch of 100,000,000 tokens (--max-sequences
      * raises maxBatchTokens to itself) ran the JVM out of memory allocating them.
