@@ -114,16 +114,21 @@ public record GenerationConfig(boolean doSample, float temperature, int topK, fl
             }
             double v = n.isNumber() ? n.asDouble() : Double.NaN;
             boolean whole = key.equals("top_k") || key.equals("max_new_tokens");
+            // checked as the sampler takes it, a float: 1e39 is infinity there and a top_p of 1e-50 is 0, which passed here
+            // and were refused by the option's own check, naming an option not typed: "--temperature must be a finite
+            // number >= 0, got null"
+            double f = whole ? v : (float) v;
             String expected = switch (key) {
-                case "temperature" -> v >= 0 && v < Double.POSITIVE_INFINITY ? null : "a finite number >= 0";
+                case "temperature" -> f >= 0 && f < Double.POSITIVE_INFINITY ? null : "a finite number >= 0";
                 case "top_k" -> v >= -1 && v == Math.rint(v) && v <= Integer.MAX_VALUE ? null : "a whole number >= -1";
-                case "top_p" -> v > 0 && v <= 1 ? null : "a number in (0, 1]";
-                case "min_p" -> v >= 0 && v <= 1 ? null : "a number in [0, 1]";
-                case "repetition_penalty" -> v > 0 && v < Double.POSITIVE_INFINITY ? null : "a finite number > 0";
+                case "top_p" -> f > 0 && f <= 1 ? null : "a number in (0, 1]";
+                case "min_p" -> f >= 0 && f <= 1 ? null : "a number in [0, 1]";
+                case "repetition_penalty" -> f > 0 && f < Double.POSITIVE_INFINITY ? null : "a finite number > 0";
                 default -> v >= 0 && v == Math.rint(v) && v <= Integer.MAX_VALUE ? null : "a whole number >= 0";
             };
             if (expected != null) {
-                throw new ModelFormatException(file, key + " = " + n + ", expected " + expected);
+                throw new ModelFormatException(file, key + " = " + n + ", expected " + expected
+                        + (f != v && !Double.isNaN(v) ? " (read as the sampler's 32-bit float, it is " + (float) v + ")" : ""));
             }
             values.put(key, whole && v == -1 ? 0.0 : v); // top_k -1 is vLLM's "off", Kindling's 0
         }

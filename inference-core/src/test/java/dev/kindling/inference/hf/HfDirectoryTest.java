@@ -435,6 +435,27 @@ public class HfDirectoryTest {
     }
 
     /**
+     * A generation_config.json value that no 32-bit float can hold as the option would take it (a temperature of 1e39 is
+     * infinity there, a top_p of 1e-50 is 0) is the file's error naming the key, as a value out of range is: it passed
+     * the check on the double and the option's check refused it, naming an option not typed, with "got null".
+     */
+    @Test
+    void aGenerationConfigValuePastAFloatNamesTheFileAndKey() {
+        Path file = dir.resolve("generation_config.json");
+        String[][] cases = {{"temperature", "1e39", "a finite number >= 0 (read as the sampler's 32-bit float, it is Infinity)"},
+                {"top_p", "1e-50", "a number in (0, 1] (read as the sampler's 32-bit float, it is 0.0)"},
+                {"repetition_penalty", "1e-50", "a finite number > 0 (read as the sampler's 32-bit float, it is 0.0)"}};
+        for (String[] c : cases) {
+            byte[] json = ("{\"" + c[0] + "\": " + c[1] + "}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ModelFormatException e = assertThrows(ModelFormatException.class, () -> GenerationConfig.samplingDefaults(json, file));
+            assertEquals(file + ": " + c[0] + " = " + Double.parseDouble(c[1]) + ", expected " + c[2], e.getMessage());
+        }
+        // a temperature too small for a float is 0 (greedy, its limit), a min_p 0 (off): taken
+        assertEquals(java.util.Map.of("temperature", 1e-50, "min_p", 1e-50), GenerationConfig.samplingDefaults(
+                "{\"temperature\": 1e-50, \"min_p\": 1e-50}".getBytes(java.nio.charset.StandardCharsets.UTF_8), file));
+    }
+
+    /**
      * A config file that is not JSON says so, and one that cannot be read says why, with the file named: both were
      * "cannot read: " and Jackson's or the I/O error's bare message, which for a missing file is the path alone.
      */
