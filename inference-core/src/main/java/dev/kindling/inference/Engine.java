@@ -343,12 +343,25 @@ public final class Engine implements AutoCloseable {
     /**
      * Generates completions for all requests, batched together; results in request order. The first request that
      * fails throws its error, and the requests after it are cancelled (their results would not be returned): for a
-     * result or an error per request, use {@link #submit} for each (as the Spark stages do).
+     * result or an error per request, use {@link #submit} for each (as the Spark stages do). A request the engine refuses
+     * as it is given (a prompt past the context, a stop id outside the vocabulary, more KV blocks than the budget holds)
+     * throws before any request generates.
      */
     public List<Completion> generate(List<GenerationRequest> requests) {
-        List<CompletableFuture<Completion>> fs = new ArrayList<>();
+        // every request checked before any is queued: a refused one threw only once the requests before it had generated
+        // to their last token, for nobody (4 x 1,500 tokens, 19 s on stories260K, ahead of a prompt past the context)
+        List<int[]> prompts = new ArrayList<>(requests.size());
         for (GenerationRequest r : requests) {
-            fs.add(submit(r, null));
+            int[] ids = promptIds(r);
+            String tooBig = scheduler.kvRefusal(scheduler.generationPositions(ids.length, r.maxTokens()), true);
+            if (tooBig != null) {
+                throw new RequestRefusedException(source + ": " + tooBig);
+            }
+            prompts.add(ids);
+        }
+        List<CompletableFuture<Completion>> fs = new ArrayList<>();
+        for (int i = 0; i < requests.size(); i++) {
+            fs.add(scheduler.generate(prompts.get(i), requests.get(i), null));
         }
         return awaitAll(fs);
     }
@@ -476,6 +489,11 @@ public final class Engine implements AutoCloseable {
             if (id < 0 || id >= c.vocabSize()) {
                 throw new RequestRefusedException("token id " + id + " is outside the vocabulary (0.." + (c.vocabSize() - 1) + ")");
             }
+        }
+        // here, not once queued: a batch's text past the budget failed it only after the texts before it were computed
+        String tooBig = scheduler.kvRefusal(ids.length, false);
+        if (tooBig != null) {
+            throw new RequestRefusedException(tooBig);
         }
         return ids;
     }

@@ -165,13 +165,9 @@ public final class Scheduler implements AutoCloseable {
             f.completeExceptionally(new EngineClosedException(named("engine closed")));
             return f;
         }
-        int need = KvBlockManager.blocksFor(s.reservedPositions(), blocks.blockSize());
-        if (need > blocks.capacity()) {
-            f.completeExceptionally(new dev.kindling.inference.RequestRefusedException(named("a sequence of " + s.reservedPositions()
-                    + " positions needs " + need + " KV blocks but the KV budget holds " + blocks.capacity()
-                    + " (" + (s.kind == Kind.GENERATE ? "lower max tokens" : "shorten the text") + ", halve what a position takes with --kv-cache-type f16, or raise the budget: "
-                    + "EngineOptions.withKvBudgetBytes or --kv-budget-mb, by default a quarter of the heap free after loading, at most 4 GiB:"
-                    + " give the JVM more heap, -Xmx)")));
+        String tooBig = kvRefusal(s.reservedPositions(), s.kind == Kind.GENERATE);
+        if (tooBig != null) {
+            f.completeExceptionally(new dev.kindling.inference.RequestRefusedException(named(tooBig)));
             return f;
         }
         outstanding.add(s);
@@ -183,6 +179,27 @@ public final class Scheduler implements AutoCloseable {
             f.completeExceptionally(new EngineClosedException(named("engine closed")));
         }
         return f;
+    }
+
+    /**
+     * Why a sequence of {@code positions} KV positions can never run here (it needs more KV blocks than the budget holds),
+     * without the model's name, or null: what {@link #generate}, {@link #score} and the others fail such a request with,
+     * for a caller to check a batch before queuing any of it. {@code generation}: the advice is to lower max tokens.
+     */
+    public String kvRefusal(int positions, boolean generation) {
+        int need = KvBlockManager.blocksFor(positions, blocks.blockSize());
+        if (need <= blocks.capacity()) {
+            return null;
+        }
+        return "a sequence of " + positions + " positions needs " + need + " KV blocks but the KV budget holds " + blocks.capacity()
+                + " (" + (generation ? "lower max tokens" : "shorten the text") + ", halve what a position takes with --kv-cache-type f16, or raise the budget: "
+                + "EngineOptions.withKvBudgetBytes or --kv-budget-mb, by default a quarter of the heap free after loading, at most 4 GiB:"
+                + " give the JVM more heap, -Xmx)";
+    }
+
+    /** The KV positions a generation of a {@code prompt}-token prompt and {@code maxTokens} reserves: every token but the last. */
+    public int generationPositions(int prompt, int maxTokens) {
+        return (int) Math.min(config.contextLength(), (long) prompt + Math.max(0, maxTokens - 1));
     }
 
     // ---------------------------------------------------------------- the step thread
@@ -687,13 +704,8 @@ public final class Scheduler implements AutoCloseable {
             this.length = prompt.length;
         }
 
-        private int reservedPositionsFor(int prompt, int maxTokens) {
-            // positions that get KV entries: the prompt and every generated token but the last
-            return (int) Math.min(config.contextLength(), (long) prompt + Math.max(0, maxTokens - 1));
-        }
-
         int reservedPositions() {
-            return kind == Kind.GENERATE ? reservedPositionsFor(promptLength, request.maxTokens()) : promptLength;
+            return kind == Kind.GENERATE ? generationPositions(promptLength, request.maxTokens()) : promptLength;
         }
 
         /**

@@ -144,6 +144,38 @@ class EngineFeaturesTest {
     }
 
     /**
+     * A request of the batch the engine refuses as it is given (a prompt past the context, a stop id outside the
+     * vocabulary, more KV blocks than the budget holds) throws before any request of the batch generates: placed after
+     * the others, it threw only once they had generated to their last token, for nobody. Score and embedding batches
+     * checked their texts first already, but not against the KV budget.
+     */
+    @Test
+    void aBatchWithARefusedRequestLastGeneratesNothing() {
+        long threeBlocks = 3 * 16 * 5 * 2 * 32 * 4; // 48 positions: 30 tokens fit, 100 do not
+        try (Engine e = Engine.open(SharedData.require("llama2c/stories260K.gguf"),
+                EngineOptions.defaults().withThreads(1).withKvBudgetBytes(threeBlocks))) {
+            for (GenerationRequest refused : List.of(GenerationRequest.of("Once upon a time ".repeat(600)),
+                    GenerationRequest.of("Tom").withStopTokens(99_999), GenerationRequest.of("Tom").withMaxTokens(100))) {
+                List<GenerationRequest> batch = new ArrayList<>();
+                for (int i = 0; i < 4; i++) {
+                    batch.add(GenerationRequest.of("Lily").withMaxTokens(30).withIgnoreEos(true));
+                }
+                batch.add(refused);
+                assertThrows(IllegalArgumentException.class, () -> e.generate(batch));
+            }
+            // a score or embedding batch likewise, a text past the KV budget after two that fit
+            int[] fits = new int[40];
+            java.util.Arrays.fill(fits, 300);
+            int[] tooLong = java.util.Arrays.copyOf(fits, 60);
+            java.util.Arrays.fill(tooLong, 300);
+            assertThrows(IllegalArgumentException.class, () -> e.scoreTokens(List.of(fits, fits, tooLong)));
+            assertThrows(IllegalArgumentException.class, () -> e.embedTokens(List.of(fits, fits, tooLong)));
+            assertEquals(List.of(0L, 0L), List.of(e.stats().generatedTokens, e.stats().promptTokens));
+            assertEquals(30, e.generate(List.of(GenerationRequest.of("Lily").withMaxTokens(30).withIgnoreEos(true))).get(0).tokens().length);
+        }
+    }
+
+    /**
      * A score, embedding or logits request whose caller gave up on it ({@code orTimeout}, {@code completeExceptionally})
      * is dropped as a generation's is: only a cancelled one was, so these were computed in full for nobody, holding
      * their KV blocks meanwhile. The step thread is held in a token listener while they are given up on.
