@@ -217,17 +217,15 @@ public final class Llama2cLoader {
         long floats = (long) vocab * dim + 2L * layers * dim + dim
                 + (long) layers * ((long) dim * dim * 2 + (long) dim * kvDim * 2 + 3L * dim * hidden)
                 + (v1 ? 0 : (long) seqLen * headDim) + (shared ? 0 : (long) vocab * dim);
-        if (offset + floats * 4 > size) {
-            throw new ModelFormatException(path, "truncated: the header (" + header + ") needs " + (offset + floats * 4)
-                    + " bytes, the file has " + size);
-        }
         if (offset + floats * 4 < size) {
             // llama2.c's exports write exactly what the header describes; a header field changed to a smaller value
             // (hidden_dim, n_layers, vocab_size, seq_len) read the weights from shifted offsets and generated garbage
             throw new ModelFormatException(path, "the header (" + header + ") describes " + (offset + floats * 4)
                     + " bytes but the file has " + size + ": the header or the file is corrupt");
         }
-        Reader r = new Reader(path, ch, offset);
+        // a file shorter than the header says is refused by the reader at the tensor it ends inside (it said the sizes alone)
+        Reader r = new Reader(path, ch, offset, size, "truncated: the header (" + header + ") needs " + (offset + floats * 4)
+                + " bytes, the file has " + size);
         Tensor embd;
         float[][] attNorm = new float[layers][], ffnNorm = new float[layers][];
         float[] finalNorm;
@@ -235,18 +233,18 @@ public final class Llama2cLoader {
         Tensor[] w1 = new Tensor[layers], w2 = new Tensor[layers], w3 = new Tensor[layers];
         if (v1) {
             for (int l = 0; l < layers; l++) {
-                attNorm[l] = r.vector(dim);
+                attNorm[l] = r.vector("rms_att_weight." + l, dim);
             }
             for (int l = 0; l < layers; l++) {
-                ffnNorm[l] = r.vector(dim);
+                ffnNorm[l] = r.vector("rms_ffn_weight." + l, dim);
             }
-            finalNorm = r.vector(dim);
+            finalNorm = r.vector("rms_final_weight", dim);
             embd = r.matrix("token_embedding", vocab, dim);
             matrices(r, layers, dim, kvDim, hidden, wq, wk, wv, wo, w1, w2, w3);
         } else {
             embd = r.matrix("token_embedding", vocab, dim);
             for (int l = 0; l < layers; l++) {
-                attNorm[l] = r.vector(dim);
+                attNorm[l] = r.vector("rms_att_weight." + l, dim);
             }
             for (int l = 0; l < layers; l++) {
                 wq[l] = r.matrix("wq." + l, dim, dim);
@@ -261,7 +259,7 @@ public final class Llama2cLoader {
                 wo[l] = r.matrix("wo." + l, dim, dim);
             }
             for (int l = 0; l < layers; l++) {
-                ffnNorm[l] = r.vector(dim);
+                ffnNorm[l] = r.vector("rms_ffn_weight." + l, dim);
             }
             for (int l = 0; l < layers; l++) {
                 w1[l] = r.matrix("w1." + l, hidden, dim);
@@ -272,8 +270,8 @@ public final class Llama2cLoader {
             for (int l = 0; l < layers; l++) {
                 w3[l] = r.matrix("w3." + l, hidden, dim);
             }
-            finalNorm = r.vector(dim);
-            r.skip(2L * seqLen * (headDim / 2) * 4); // freq_cis_real, freq_cis_imag (recomputed)
+            finalNorm = r.vector("rms_final_weight", dim);
+            r.skip("freq_cis_real and freq_cis_imag", 2L * seqLen * (headDim / 2) * 4); // recomputed
         }
         Tensor output = shared ? embd : r.matrix("wcls", vocab, dim);
         LayerWeights[] lw = new LayerWeights[layers];
@@ -315,21 +313,36 @@ public final class Llama2cLoader {
         private final Path path;
         private final FileChannel ch;
         private long pos;
+        private final long size;
+        private final String truncated;
 
-        Reader(Path path, FileChannel ch, long pos) {
+        /** {@code truncated}: the error of a tensor that ends past {@code size}, the file's, before the tensor is named. */
+        Reader(Path path, FileChannel ch, long pos, long size, String truncated) {
             this.path = path;
             this.ch = ch;
             this.pos = pos;
+            this.size = size;
+            this.truncated = truncated;
         }
 
-        void skip(long bytes) {
+        /** Takes {@code bytes} for {@code name}: where they end past the file, the file ends inside it. */
+        private long take(String name, long bytes) {
+            long start = pos;
+            if (start + bytes > size) {
+                throw new ModelFormatException(path, truncated + ": it ends inside " + name + " (bytes " + start + " to "
+                        + (start + bytes) + ")");
+            }
             pos += bytes;
+            return start;
+        }
+
+        void skip(String name, long bytes) {
+            take(name, bytes);
         }
 
         Tensor matrix(String name, int rows, int cols) {
-            long start = pos;
             long rowBytes = 4L * cols;
-            pos += rowBytes * rows;
+            long start = take(name, rowBytes * rows);
             return Tensors.read(name, GgmlType.F32, rows, cols, (first, count) -> {
                 try {
                     return ch.map(FileChannel.MapMode.READ_ONLY, start + first * rowBytes, count * rowBytes)
@@ -340,8 +353,8 @@ public final class Llama2cLoader {
             });
         }
 
-        float[] vector(int n) {
-            return ((F32Tensor) matrix("norm", 1, n)).toFloatArray();
+        float[] vector(String name, int n) {
+            return ((F32Tensor) matrix(name, 1, n)).toFloatArray();
         }
     }
 }

@@ -127,6 +127,18 @@ class Stories260KTest {
         Path longer = Files.write(dir.resolve("trailing.bin"), Arrays.copyOf(good, good.length + 4));
         org.junit.jupiter.api.Assertions.assertThrows(dev.kindling.formats.ModelFormatException.class,
                 () -> Engine.open(longer, EngineOptions.defaults().withThreads(1)));
+        // a truncated file names the tensor it ends inside, as a truncated GGUF does (it gave the sizes alone): the
+        // embedding is bytes 28 to 131,100, the 5 attention norms 1,280 more, then wq.0
+        Object[][] cuts = {{100_000, "token_embedding (bytes 28 to 131100)"}, {140_000, "wq.0 (bytes 132380 to 148764)"},
+                {good.length - 100, "freq_cis_real and freq_cis_imag"}};
+        for (Object[] cut : cuts) {
+            Path p = Files.write(dir.resolve("cut-" + cut[0] + ".bin"), Arrays.copyOf(good, (int) cut[0]));
+            dev.kindling.formats.ModelFormatException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    dev.kindling.formats.ModelFormatException.class, () -> Engine.open(p, EngineOptions.defaults().withThreads(1)));
+            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().startsWith(p + ": truncated: the header (dim=64 ")
+                    && e.getMessage().contains("needs " + good.length + " bytes, the file has " + cut[0] + ": it ends inside " + cut[1]),
+                    e.getMessage());
+        }
     }
 
     /**
