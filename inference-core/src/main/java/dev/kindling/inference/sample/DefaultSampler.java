@@ -2,7 +2,6 @@ package dev.kindling.inference.sample;
 
 import dev.kindling.inference.backend.LogitReduction;
 
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -117,7 +116,7 @@ final class DefaultSampler implements Sampler {
         if (m == 0) {
             return Sampler.argmax(z, 0, n);
         }
-        Arrays.sort(keys, 0, m);
+        LogitReduction.sortFirst(keys, m, p.topK()); // the top-k most likely in order: no key past them is read
         int keep = p.topK() > 0 ? Math.min(m, p.topK()) : m;
         if (p.topP() < 1f) {
             // the nucleus of what top-k kept, renormalised, as HF, vLLM and llama.cpp (LogitReduction.topKMass)

@@ -1,5 +1,6 @@
 package dev.kindling.inference.backend;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.kindling.inference.sample.LogProbs;
@@ -51,6 +52,27 @@ class LogitReductionTest {
             }
         }
         assertEquals(4 * 5 * 3 * 2 * 2 * 3, checked);
+    }
+
+    /** sortFirst leaves the k smallest keys first, in order, as a full sort would: all that the samplers read of them. */
+    @Test
+    void sortFirstGivesTheFullSortsFirstK() {
+        SplittableRandom r = new SplittableRandom(5);
+        for (int trial = 0; trial < 300; trial++) {
+            int m = 1 + r.nextInt(trial % 10 == 0 ? 20_000 : 200);
+            long[] keys = new long[m + 3];
+            for (int i = 0; i < m; i++) {
+                keys[i] = ((long) r.nextInt(50) << 32) | i; // many tied values, distinct keys, as the samplers' are
+            }
+            keys[m] = Long.MIN_VALUE; // past m: not a candidate, left alone
+            long[] sorted = java.util.Arrays.copyOf(keys, m);
+            java.util.Arrays.sort(sorted);
+            int k = trial % 3 == 0 ? 0 : 1 + r.nextInt(m + 2);
+            LogitReduction.sortFirst(keys, m, k);
+            int first = k <= 0 ? m : Math.min(m, k);
+            assertArrayEquals(java.util.Arrays.copyOf(sorted, first), java.util.Arrays.copyOf(keys, first), "m=" + m + " k=" + k);
+            assertEquals(Long.MIN_VALUE, keys[m]);
+        }
     }
 
     @Test
