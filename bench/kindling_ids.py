@@ -35,6 +35,31 @@ HARD = [
     "CJK compat 兀 﨎 丽; Thai ภาษาไทย; Devanagari हिन्दी क़",
     "replacement \ufffd and bom \ufeff inside",
 ]
+# Where grapheme clusters (UAX #29) of Unicode 17, Rust's unicode-segmentation 1.13 that HF tokenizers 0.23.2 walks in
+# its Precompiled normalizer, differ from Java 17's \X (Unicode 13): marks, prepend characters and spacing marks of
+# Unicode 14 to 17 after a character the map has a key for, Indic conjuncts (GB9c), Hangul, emoji sequences, regional
+# indicators, CR LF and controls before a mark, characters Java 17 does not know before a mark
+GRAPHEMES = [
+    "new marks after a mapped character: \u00aa\u1ac1 x\u00b2\u1dfa \u00bc\u0898 \u00a0\u0c3c \u00b5\u1acf \ufb01\u1ae0 \u2126\u0ece",
+    "a decomposed accent, then a new mark: e\u0301\u1ac1 a\u0308\u1dfa o\u0302\u0cf3 n\u0303\u0ece A\u030a\u180f",
+    "new marks in the astral planes: \u00aa\U00011f00 \u00b2\U00013440 \u00b3\U0001e4ec \u00b9\U0001cf00",
+    "prepend: \u0600\u0661 \u0890e\u0301 \u0891\u00aa \u06dd\u0662 \u0890\u00a0x \U000110bd1",
+    "spacing marks: \u00aa\u0903 \u0915\u093e \u0d15\u0d3e x\u0e33 \u00b2\u1715 \u00bd\u1734",
+    "Indic conjuncts: \u0915\u094d\u0937 \u0915\u094d\u200d\u0937 \u0924\u094d\u0930 \u0995\u09cd\u09b7 "
+    "\u099c\u09cd\u099e \u0a9c\u0acd\u0a9e \u0b37\u0b4d\u0b1f \u0c15\u0c4d\u0c37 \u0d15\u0d4d\u0d37 \u0915\u094d\u0937\u0301",
+    "Hangul: \u1100\u1161\u11a8 \ud55c\u11a8 \u1100\u1100\u1161 \uac00\u0301 \u1100\u0301 \ua960\ud7b0\ud7cb",
+    "emoji: \U0001f468\u200d\U0001f469\u200d\U0001f467 \U0001f3f3\ufe0f\u200d\U0001f308 \U0001f44d\U0001f3fd "
+    "\U0001fae0 \U0001faf1\U0001f3fb\u200d\U0001faf2\U0001f3ff \U0001fa77 \U0001f426\u200d\U0001f525 "
+    "\U0001f642\u200d\u2195\ufe0f \u00a9\u200d\u00a9 \u00a9\ufe0f \u00ae\u200d\u2640 \u00a9\u0301\u200d\u00a9\u0301",
+    "regional indicators: \U0001f1ef\U0001f1f5\U0001f1eb\U0001f1f7 \U0001f1fa \U0001f1fa\U0001f1f8\U0001f1ec "
+    "\U0001f1ea\U0001f1fa\U0001f1ea\u0301",
+    "CR LF and controls: a\r\nb \r\u0301 \n\u0301 \u0001\u0301 \u00ad\u0301 \u200b\u0301 \u2060\u0301 "
+    "\ufeff\u0301 \u200c\u0301 \u2065\u0301",
+    "keycaps and tags: 1\ufe0f\u20e3 #\u20e3 \U0001f3f4\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f "
+    "\u00aa\U000e0020",
+    "new to Java 17 before a mark: \u0870\u064e \u08c9\u0301 \u0c5d\u0301 \ua7c0\u0301 \u2c2f\u0308 "
+    "\U00010780\u0301 unassigned \u0378\u0301 \u05ff\u0301",
+]
 LONE = re.compile("[\ud800-\udfff]")
 
 

@@ -8,7 +8,8 @@ has steps before and after the character map: T5's (Precompiled, Replace(" {2,}"
 one (Replace(" {2,}", " "), Replace('' by "), NFC); also BERT's (BertNormalizer, BertPreTokenizer, WordPiece: the
 wordpiece-bert.json that tokenizer/src/test/resources/offsets/make-hf-offsets.mjs built with HF from Moby Dick) and it
 with NFKC after the BertNormalizer. Each runs over the Moby Dick and SOTU documents and the hard Unicode lines
-(bench/kindling_ids.py), through bench/hf_offsets.mjs and bench/KindlingOffsets.java (the tokenizer module's
+(bench/kindling_ids.py) and lines where grapheme clusters of Unicode 17 (HF's) and of Java 17's \\X differ
+(kindling_ids.GRAPHEMES), through bench/hf_offsets.mjs and bench/KindlingOffsets.java (the tokenizer module's
 encodeWithOffsets, offsets counted in code points as HF counts them). Prints per layout and corpus the documents whose
 ids are equal and those whose offsets are too, and the first differing token of a few; exits 1 when any differs.
 
@@ -25,7 +26,7 @@ import sys
 import tempfile
 
 # bench/, the scripts' folder, is on sys.path
-from kindling_ids import charsmap, converted_json, documents, rows, train, write_rows
+from kindling_ids import GRAPHEMES, charsmap, converted_json, documents, rows, train, write_rows
 
 ARGS = sys.argv[1:]
 MODEL = None
@@ -78,6 +79,7 @@ def main():
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
         docs = documents(SHARED)
+        docs["graphemes"] = [{"id": "graphemes:%d" % i, "text": t} for i, t in enumerate(GRAPHEMES)]
         everything = write_rows(os.path.join(tmp, "all.jsonl"), docs)
         if MODEL and os.path.exists(MODEL):
             model = MODEL

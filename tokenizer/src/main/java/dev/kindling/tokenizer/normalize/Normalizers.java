@@ -1,11 +1,11 @@
 package dev.kindling.tokenizer.normalize;
 
 import dev.kindling.tokenizer.bpe.IntBuffer;
+import dev.kindling.tokenizer.text.GraphemeBreaks;
 import dev.kindling.tokenizer.text.HfUnicode;
 import dev.kindling.tokenizer.text.Unicode;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Matcher;
 import dev.kindling.tokenizer.text.DeepStack;
 import java.util.regex.Pattern;
 
@@ -378,12 +378,9 @@ public final class Normalizers {
         return new Precompiled(map);
     }
 
-    /** An extended grapheme cluster, as Rust's unicode-segmentation {@code graphemes(true)} gives them. */
-    private static final Pattern GRAPHEME = Pattern.compile("\\X");
-
     /**
      * HF's {@code Precompiled} normalizer, which applies the map as sentencepiece does not: per extended grapheme
-     * cluster, a cluster of under 6 UTF-8 bytes that some key starts is replaced whole by the output of the
+     * cluster (Unicode 17's, as HF cuts them: {@link GraphemeBreaks}, not Java 17's {@code \X}), a cluster of under 6 UTF-8 bytes that some key starts is replaced whole by the output of the
      * <em>shortest</em> such key (what follows that key in the cluster is lost: "ｶﾞ" is 6 bytes and maps per character,
      * "\uFB01\u0301" loses its accent); any other cluster is mapped character by character, each by the shortest key
      * it starts with, else kept. sentencepiece takes the longest key at each byte, across clusters. The two agree on
@@ -414,9 +411,9 @@ public final class Normalizers {
         }
 
         private void apply(String s, StringBuilder sb, IntBuffer cps, IntBuffer changes) {
-            Matcher g = GRAPHEME.matcher(s);
-            while (g.find()) {
-                String cluster = g.group();
+            for (int at = 0, end; at < s.length(); at = end) { // clusters as HF's unicode-segmentation cuts them
+                end = GraphemeBreaks.next(s, at);
+                String cluster = s.substring(at, end);
                 byte[] b = cluster.getBytes(java.nio.charset.StandardCharsets.UTF_8);
                 if (b.length < 6) {
                     long m = map.shortestPrefix(b, 0, b.length);
