@@ -184,7 +184,7 @@ public abstract class DistillStage<S extends DistillStage<S>> extends Transforme
         requireUsefulSettings();
         String prompt = promptColumnOfTransform();
         StructField promptField = Columns.require(schema, prompt, name(), "promptCol");
-        if (!promptField.dataType().equals(DataTypes.StringType)) {
+        if (!Columns.isString(promptField.dataType())) {
             throw KindlingException.usage(name() + ": column '" + prompt + "' is " + promptField.dataType().simpleString()
                     + ", not the string of prompts that promptCol names");
         }

@@ -334,12 +334,12 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
 
     /**
      * Checks that {@code schema} has a column Spark reads for {@code column} (see {@link Columns#resolve}) of type {@code type};
-     * {@code param}, where the name came from, is named when there is none.
+     * {@code param}, where the name came from, is named when there is none. A string of any collation is a string.
      */
     protected final void requireColumn(StructType schema, String column, String param, DataType... types) {
         DataType t = Columns.require(schema, column, who(), param).dataType();
         for (DataType ok : types) {
-            if (ok.simpleString().equals(t.simpleString())) {
+            if (ok.simpleString().equals(Columns.withoutCollation(t).simpleString())) {
                 return;
             }
         }
@@ -384,12 +384,12 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
                         + f + "'; name that one or another");
             }
         }
-        if (Arrays.asList(schema.fieldNames()).contains(error) && !schema.apply(error).dataType().equals(org.apache.spark.sql.types.DataTypes.StringType)) {
+        if (Arrays.asList(schema.fieldNames()).contains(error) && !Columns.isString(schema.apply(error).dataType())) {
             throw KindlingException.usage(who() + ": error column '" + error + "' exists and is "
                     + schema.apply(error).dataType().simpleString() + ", not a string; choose another with setErrorCol");
         }
         String reason = getSkipRejected() ? Columns.resolve(schema, Columns.REASON, who()) : null;
-        if (reason != null && !schema.apply(reason).dataType().equals(org.apache.spark.sql.types.DataTypes.StringType)) {
+        if (reason != null && !Columns.isString(schema.apply(reason).dataType())) {
             // any non-null value skips its row: a user's column that happens to be called reason (a number, a flag) left
             // every row but the nulls unprocessed, with no error and outputs of null
             throw KindlingException.usage(who() + ": column '" + reason + "' is " + schema.apply(reason).dataType().simpleString()

@@ -200,7 +200,7 @@ public final class Judge extends EngineStage<Judge> {
 
     private Job job(StructType schema, InferenceMetrics metrics, Rubric rubric) {
         int responseIndex = Columns.indexOf(schema, getOrDefault(responseCol), who());
-        boolean many = !schema.apply(responseIndex).dataType().equals(DataTypes.StringType);
+        boolean many = !Columns.isString(schema.apply(responseIndex).dataType());
         DataType type = many ? DataTypes.createArrayType(RESULT, true) : RESULT;
         Job job = new Job(engineSpec(), window(), metrics, Columns.indexOf(schema, getOrDefault(instructionCol), who()), responseIndex, many,
                 new StructType().add(getOrDefault(outputCol), type, true), rubric, getMethod(), getMaxTokens());

@@ -93,7 +93,7 @@ public abstract class RowInference<R> implements Serializable {
         outputWidth = out.size();
         ownWidth = outputColumns().size();
         int existing = Arrays.asList(schema.fieldNames()).indexOf(errorCol);
-        if (existing >= 0 && !schema.apply(existing).dataType().equals(DataTypes.StringType)) {
+        if (existing >= 0 && !Columns.isString(schema.apply(existing).dataType())) {
             throw dev.kindling.spark.KindlingException.usage(stage + ": column '" + errorCol + "' exists and is "
                     + schema.apply(existing).dataType().simpleString() + ", not a string; choose another error column");
         }

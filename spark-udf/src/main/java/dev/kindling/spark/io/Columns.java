@@ -80,6 +80,37 @@ public final class Columns {
         return java.util.Arrays.stream(schema.fieldNames()).filter(f -> !READER_COLUMNS.contains(f)).toList();
     }
 
+    /**
+     * Whether {@code type} holds strings: Spark's {@code STRING} with any collation ({@code STRING COLLATE UTF8_LCASE}, a
+     * table's collated column) is a string as much as the default one, and its values are the same Java strings; a check
+     * against {@code DataTypes.StringType} refused it as "not a string".
+     */
+    public static boolean isString(org.apache.spark.sql.types.DataType type) {
+        return type instanceof org.apache.spark.sql.types.StringType;
+    }
+
+    /** {@code type} with every string in it (an array's elements, a map's keys and values, a struct's fields) uncollated. */
+    public static org.apache.spark.sql.types.DataType withoutCollation(org.apache.spark.sql.types.DataType type) {
+        if (isString(type)) {
+            return org.apache.spark.sql.types.DataTypes.StringType;
+        }
+        if (type instanceof org.apache.spark.sql.types.ArrayType a) {
+            return org.apache.spark.sql.types.DataTypes.createArrayType(withoutCollation(a.elementType()), a.containsNull());
+        }
+        if (type instanceof org.apache.spark.sql.types.MapType m) {
+            return org.apache.spark.sql.types.DataTypes.createMapType(withoutCollation(m.keyType()), withoutCollation(m.valueType()),
+                    m.valueContainsNull());
+        }
+        if (type instanceof org.apache.spark.sql.types.StructType s) {
+            org.apache.spark.sql.types.StructType out = new org.apache.spark.sql.types.StructType();
+            for (org.apache.spark.sql.types.StructField f : s.fields()) {
+                out = out.add(f.name(), withoutCollation(f.dataType()), f.nullable(), f.metadata());
+            }
+            return out;
+        }
+        return type;
+    }
+
     /** The index in {@code schema} of the field {@link #resolve} finds for {@code name}, or -1. */
     public static int indexOf(org.apache.spark.sql.types.StructType schema, String name, String who) {
         String f = resolve(schema, name, who);

@@ -702,6 +702,49 @@ class GenerateSparkTest {
         assertEquals(KindlingException.USAGE, device.exitCode());
     }
 
+    /**
+     * Spark 4's collated strings (STRING COLLATE UTF8_LCASE: a table's collated column) are strings to every inference stage
+     * and to Sft: the same rows as the uncollated input, a collated error and reason column too. They were refused as
+     * "column 'prompt' is string collate UTF8_LCASE, expected string", and an error column as "exists and is string collate
+     * UTF8_LCASE, not a string", while the SQL functions took them.
+     */
+    @Test
+    void collatedStringColumnsAreStrings() throws Exception {
+        SparkSession spark = TestSpark.session();
+        StructType schema = new StructType().add("id", DataTypes.StringType).add("prompt", DataTypes.StringType)
+                .add("error", DataTypes.StringType).add("reason", DataTypes.StringType);
+        Dataset<Row> plain = spark.createDataFrame(List.of(RowFactory.create("a", "Once upon a time", null, null),
+                RowFactory.create("b", "Tom had a red ball.", "read: earlier", null), RowFactory.create("c", "Lily", null, "x:rejected")),
+                schema).coalesce(1);
+        Dataset<Row> collated = plain.select(col("id"), org.apache.spark.sql.functions.expr("prompt COLLATE UTF8_LCASE").as("prompt"),
+                org.apache.spark.sql.functions.expr("error COLLATE UTF8_LCASE").as("error"),
+                org.apache.spark.sql.functions.expr("reason COLLATE UTF8_LCASE").as("reason"));
+        assertEquals("struct<id:string,prompt:string collate UTF8_LCASE,error:string collate UTF8_LCASE,reason:string collate "
+                + "UTF8_LCASE>", collated.schema().simpleString());
+        List<org.apache.spark.ml.Transformer> stages = List.of(generate().setMaxTokens(3),
+                new Score().setModel(Stories.model().toString()).setInputCol("prompt"),
+                new Embed().setModel(Stories.model().toString()).setInputCol("prompt"),
+                new dev.kindling.spark.distill.Sft(generate().setMaxTokens(3), "stories").setPromptCol("prompt"));
+        for (org.apache.spark.ml.Transformer stage : stages) {
+            List<Row> expected = stage.transform(plain).orderBy("id").collectAsList();
+            assertEquals(expected, stage.transform(collated).orderBy("id").collectAsList(), stage.toString());
+            assertTrue(expected.stream().anyMatch(r -> r.get(r.fieldIndex("reason")) == null && r.get(r.fieldIndex("error")) == null),
+                    "a row was run: " + expected);
+        }
+        // chat messages with collated roles and contents, and a collated JSON text of them: the plain messages' generation
+        Generate chat = generate().setModel(Stories.withChatTemplate(tmp).toString()).setMessagesCol("messages").setMaxTokens(3);
+        Row expected = chat.transform(spark.sql("SELECT array(named_struct('role', 'user', 'content', 'Hi')) AS messages")).first();
+        for (String messages : new String[] {"array(named_struct('role', 'user' COLLATE UTF8_LCASE, 'content', 'Hi' COLLATE UTF8_LCASE))",
+                "'[{\"role\": \"user\", \"content\": \"Hi\"}]' COLLATE UTF8_LCASE"}) {
+            Row got = chat.transform(spark.sql("SELECT " + messages + " AS messages")).first();
+            assertEquals(expected.get(1), got.get(1), messages);
+            assertNull(got.get(2), messages);
+        }
+        // a judge's long rubric prompts are slow to run here: its schema says it takes the columns, one response each
+        Judge judge = new Judge().setModel(Stories.model().toString()).setInstructionCol("prompt").setResponseCol("prompt");
+        assertEquals(judge.transformSchema(plain.schema()).apply("judgment"), judge.transformSchema(collated.schema()).apply("judgment"));
+    }
+
     @Test
     void aPartitionOfRejectedRowsPassesThroughWithoutOpeningTheModel() throws Exception {
         // a partition whose rows an earlier stage all rejected copied and loaded the model on its executor for nothing; a
