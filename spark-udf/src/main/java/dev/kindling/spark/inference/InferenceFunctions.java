@@ -75,6 +75,9 @@ public final class InferenceFunctions {
     /** What a row's error advises for a prompt longer than the context: the option of the functions that take options. */
     static final String SQL_ADVICE = "shorten it; to keep a prompt's end instead: the option map('truncate_prompts', 'true') of "
             + "kindling_generate_ex, kindling_chat and kindling_sample";
+    /** kindling_generate's advice for a prompt longer than the context: the function with options, kindling_generate_ex. */
+    static final String GENERATE_ADVICE = "shorten it; to keep a prompt's end instead: kindling_generate_ex(prompt, model, "
+            + "map('truncate_prompts', 'true')).text, the same greedy 256 tokens at most";
     static final List<String> EMBED_OPTION_NAMES = List.of("truncate", "normalize");
 
     private InferenceFunctions() {}
@@ -86,9 +89,13 @@ public final class InferenceFunctions {
             if (prompt == null || model == null) {
                 return null;
             }
-            Completion c = await(engine(model, hadoop).submit(
-                    new Prompts.Prompt(prompt, null).request().withMaxTokens(256), null));
-            return c.text();
+            try {
+                return await(engine(model, hadoop).submit(new Prompts.Prompt(prompt, null).request().withMaxTokens(256), null)).text();
+            } catch (dev.kindling.inference.PromptTooLongException e) {
+                // the engine's advice named Java options (GenerationRequest.withTruncatePrompt) that a query cannot set; not
+                // the cause either, whose message says so again under Spark's
+                throw new KindlingException("kindling_generate: " + e.withAdvice(GENERATE_ADVICE));
+            }
         }, DataTypes.StringType, Arg.string("prompt"), Arg.string("model"));
         SqlUdfs.register(spark, "kindling_generate_ex", (UDF3<String, String, scala.collection.Map<?, ?>, Row>)
                 (prompt, model, options) -> prompt == null || model == null ? null

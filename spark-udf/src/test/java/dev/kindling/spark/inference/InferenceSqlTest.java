@@ -211,6 +211,17 @@ class InferenceSqlTest {
         Row staged = new Generate().setModel(shortContext.toString()).setMaxTokens(4).setTruncatePrompts(true)
                 .transform(spark.sql("SELECT repeat('Lily saw a dog. ', 30) AS prompt")).first();
         assertEquals(staged.getStruct(staged.fieldIndex("generation")).getString(0), cut.getString(0));
+        // kindling_generate, which has no options, fails the query naming itself and the function that cuts the prompt (its
+        // error was the engine's, advising GenerationRequest.withTruncatePrompt(true), a Java option a query cannot set)
+        Exception tooLong = assertThrows(Exception.class, () -> spark.sql("SELECT kindling_generate(repeat('Lily saw a dog. ', 30), '"
+                + shortContext + "')").collectAsList());
+        String tooLongChain = "";
+        for (Throwable t = tooLong; t != null; t = t.getCause()) {
+            tooLongChain += t.getMessage() + "\n";
+        }
+        assertTrue(tooLongChain.contains("kindling_generate: stories260K-ctx64.gguf: the prompt has ")
+                && tooLongChain.contains("(" + InferenceFunctions.GENERATE_ADVICE + ")") && !tooLongChain.contains("GenerationRequest"),
+                tooLongChain);
         Exception badFlag = assertThrows(Exception.class, () -> spark.sql("SELECT kindling_generate_ex('x', '" + shortContext
                 + "', map('truncate_prompts', 'yes'))").collectAsList());
         assertTrue(String.valueOf(badFlag.getMessage()).contains("generation option truncate_prompts must be true or false, got 'yes'")
