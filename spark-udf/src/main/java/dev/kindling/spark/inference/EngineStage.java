@@ -321,6 +321,18 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
         lastMetrics = copy.lastMetrics;
     }
 
+    /**
+     * Spark's: a copy with {@code paramMap}'s values transforms {@code dataset}; here this stage's {@link #metrics} are then
+     * the copy's counters, where they stayed those of this stage's own last transform (or null), as if nothing had run.
+     */
+    @Override
+    public org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> transform(org.apache.spark.sql.Dataset<?> dataset, ParamMap paramMap) {
+        EngineStage<?> copy = copy(paramMap);
+        org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> out = copy.transform(dataset);
+        takeMetricsOf(copy);
+        return out;
+    }
+
     /** The short name of the stage's metrics and of its rows' errors and reasons, e.g. {@code generate}. */
     protected abstract String stageName();
 

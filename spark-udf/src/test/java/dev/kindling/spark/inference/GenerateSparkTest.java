@@ -703,6 +703,26 @@ class GenerateSparkTest {
     }
 
     /**
+     * Spark's transform(dataset, paramMap) runs a copy with the map's values; the stage's metrics() are then that run's
+     * counters. They stayed the stage's own last run's (here 2 tokens a row for a run of 4), or null before one.
+     */
+    @Test
+    void aRunWithAParamMapReportsItsCountersOnTheStage() {
+        SparkSession spark = TestSpark.session();
+        Dataset<Row> in = Stories.promptFrame(spark, Stories.prompts(3), 1);
+        Generate g = generate().setMaxTokens(2);
+        g.transform(in).collectAsList();
+        InferenceMetrics own = g.metrics();
+        List<Row> out = g.transform(in, org.apache.spark.ml.param.ParamMap.empty().put(g.maxTokens().w(4))).collectAsList();
+        long tokens = out.stream().mapToLong(r -> r.getStruct(r.fieldIndex("generation")).getList(1).size()).sum();
+        assertEquals(12, tokens, "the map's 4 tokens a row");
+        assertEquals(3, g.metrics().rows());
+        assertEquals(tokens, g.metrics().generatedTokens());
+        assertEquals(6, own.generatedTokens(), "the first run's counters are its own");
+        assertEquals(2, g.getMaxTokens(), "the stage keeps its settings");
+    }
+
+    /**
      * Spark 4's collated strings (STRING COLLATE UTF8_LCASE: a table's collated column) are strings to every inference stage
      * and to Sft: the same rows as the uncollated input, a collated error and reason column too. They were refused as
      * "column 'prompt' is string collate UTF8_LCASE, expected string", and an error column as "exists and is string collate
