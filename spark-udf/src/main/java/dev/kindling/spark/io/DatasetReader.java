@@ -285,7 +285,7 @@ public final class DatasetReader {
                 // in the quarantine and --rejected; a line that did not parse has none (the reader makes one), nor one that
                 // gives the id twice: Spark's value is the last, which the line does not say is the id more than the first
                 Column idTwice = col(VERDICT + ".error").startsWith("key '" + f.name() + "' given twice in " + TOP_OBJECT + ",");
-                out.add(when(reason.isNull().or(functions.not(idTwice)), value).as(userColumn(f.name(), names)));
+                out.add(when(reason.isNull().or(functions.not(idTwice)), idAsWritten(value, f.name())).as(userColumn(f.name(), names)));
             } else {
                 out.add(when(parsedRow, value).as(userColumn(f.name(), names)));
             }
@@ -633,6 +633,53 @@ public final class DatasetReader {
             p.skipChildren();
         }
         return null;
+    }
+
+    /**
+     * The id {@code parsed} (Spark's parse of the line's top-level field {@code key}, read as a string) as the line writes
+     * it, where it is no JSON string: Spark's parser hands a number over as the double it reads, so {@code 1e400} and
+     * {@code 2e400} were both {@code "Infinity"}, {@code 1E2} and {@code 100.0} both {@code 100.0}, {@code -0} was {@code 0}
+     * and {@code 0.1} and {@code 0.10000000000000000001} one id, and an object or array holding such numbers likewise. Only
+     * a value that can be such a copy (it starts as a number, object, array or Spark's quoted {@code "NaN"} does) is looked
+     * up in the line.
+     */
+    private static Column idAsWritten(Column parsed, String key) {
+        UserDefinedFunction written = functions.udf((UDF1<String, String>) line -> valueAsWritten(line, key), DataTypes.StringType);
+        Column copied = functions.substring(parsed, 1, 1).isin("-", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "{", "[", "\"");
+        return when(copied, functions.coalesce(written.apply(col("value")), parsed)).otherwise(parsed);
+    }
+
+    /**
+     * The JSON text of the top-level field {@code name} of the object {@code line} with each number as the line writes it
+     * (objects and arrays without white space between their tokens, as Spark's copy of them is), or null where that value
+     * is a string, null or missing, or the line does not parse.
+     */
+    static String valueAsWritten(String line, String name) {
+        try (com.fasterxml.jackson.core.JsonParser p = JSON.createParser(line)) {
+            com.fasterxml.jackson.core.JsonToken v = toTopLevelField(p, name);
+            if (v == null || v == com.fasterxml.jackson.core.JsonToken.VALUE_STRING || v == com.fasterxml.jackson.core.JsonToken.VALUE_NULL) {
+                return null;
+            }
+            if (v.isScalarValue()) {
+                return p.getText(); // a number's (or NaN's, true's) own characters
+            }
+            java.io.StringWriter text = new java.io.StringWriter();
+            try (com.fasterxml.jackson.core.JsonGenerator g = JSON.createGenerator(text)) {
+                int depth = 0;
+                do {
+                    com.fasterxml.jackson.core.JsonToken t = p.currentToken();
+                    if (t == com.fasterxml.jackson.core.JsonToken.VALUE_NUMBER_INT || t == com.fasterxml.jackson.core.JsonToken.VALUE_NUMBER_FLOAT) {
+                        g.writeNumber(p.getText());
+                    } else {
+                        g.copyCurrentEvent(p);
+                    }
+                    depth += t.isStructStart() ? 1 : t.isStructEnd() ? -1 : 0;
+                } while (depth > 0 && p.nextToken() != null);
+            }
+            return text.toString();
+        } catch (java.io.IOException e) {
+            return null; // a malformed line is reported as such by the parse itself
+        }
     }
 
     /** A map of strings to strings: a chat message as a dict, as a Parquet file may hold it. */

@@ -956,7 +956,13 @@ class CliTest {
     @Test
     void numericIdsKeepTheirDigits() throws Exception {
         Path in = jsonl("numeric-ids.jsonl", "{\"id\":1,\"text\":\"one\"}", "{\"id\":2.5,\"text\":\"two\"}",
-                "{\"id\":12345678901234567890123,\"text\":\"three\"}", "{\"id\":12345678901234567890124,\"text\":\"four\"}");
+                "{\"id\":12345678901234567890123,\"text\":\"three\"}", "{\"id\":12345678901234567890124,\"text\":\"four\"}",
+                "{\"id\":1e400,\"text\":\"over\"}", "{\"id\":2e400,\"text\":\"over2\"}", "{\"id\":-0,\"text\":\"minus0\"}",
+                "{\"id\":0,\"text\":\"zero\"}", "{\"id\":1E2,\"text\":\"e2\"}", "{\"id\":100.0,\"text\":\"hundred\"}",
+                "{\"id\":1.0,\"text\":\"onepoint\"}", "{\"id\":0.10000000000000000001,\"text\":\"tenth\"}",
+                "{\"id\":0.1,\"text\":\"tenth2\"}", "{\"id\":NaN,\"text\":\"nan\"}", "{\"id\":-Infinity,\"text\":\"inf\"}",
+                "{\"id\":{\"a\":1e400, \"b\": [1.50, \"x\"]},\"text\":\"obj\"}", "{\"id\":{\"a\":2e400},\"text\":\"obj2\"}",
+                "{\"id\":true,\"text\":\"bool\"}", "{\"id\":\"s\",\"text\":\"str\"}");
         Path out = tmp.resolve("numeric-ids-out");
         Cli.Result r = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", out.toString());
         assertEquals(0, r.code(), r.toString());
@@ -964,7 +970,15 @@ class CliTest {
         for (Row row : TestSpark.session().read().json(out.toString()).collectAsList()) {
             ids.put(row.getString(row.fieldIndex("text")), row.getString(row.fieldIndex("id")));
         }
-        assertEquals(java.util.Map.of("one", "1", "two", "2.5", "three", "12345678901234567890123", "four", "12345678901234567890124"), ids);
+        java.util.Map<String, String> expected = new java.util.TreeMap<>(java.util.Map.ofEntries(java.util.Map.entry("one", "1"),
+                java.util.Map.entry("two", "2.5"), java.util.Map.entry("three", "12345678901234567890123"),
+                java.util.Map.entry("four", "12345678901234567890124"), java.util.Map.entry("over", "1e400"), java.util.Map.entry("over2", "2e400"),
+                java.util.Map.entry("minus0", "-0"), java.util.Map.entry("zero", "0"), java.util.Map.entry("e2", "1E2"),
+                java.util.Map.entry("hundred", "100.0"), java.util.Map.entry("onepoint", "1.0"),
+                java.util.Map.entry("tenth", "0.10000000000000000001"), java.util.Map.entry("tenth2", "0.1"), java.util.Map.entry("nan", "NaN"),
+                java.util.Map.entry("inf", "-Infinity"), java.util.Map.entry("obj", "{\"a\":1e400,\"b\":[1.50,\"x\"]}"),
+                java.util.Map.entry("obj2", "{\"a\":2e400}"), java.util.Map.entry("bool", "true"), java.util.Map.entry("str", "s")));
+        assertEquals(expected, new java.util.TreeMap<>(ids));
     }
 
     /** Every JSON Lines codec Kindling writes reads back without --input-format (snappy and lz4 part files were "cannot tell the format"). */
