@@ -115,9 +115,20 @@ public final class ProgressLines extends SparkListener {
         }
     }
 
-    /** A {@link ProgressBar} draws {@code sc}'s jobs from now on. */
-    static void barAttached(SparkContext sc) {
+    /**
+     * A {@link ProgressBar} draws {@code sc}'s jobs from now on: the jobs that had lines are drawn by the bar, their ends
+     * too, so none of them gets a done line unless it gets a line again after the bar closes (another thread's job that
+     * runs on). Held off while a line is written ({@link #guarded}), and a job's end waits for it, so a job whose end
+     * Spark's listener bus handles after the bar closed, as it may, still ends without a line.
+     */
+    static synchronized void barAttached(SparkContext sc) {
         BARS.merge(sc, 1, Integer::sum);
+        ProgressLines lines = FOLLOWING.get(sc);
+        if (lines != null) {
+            for (Job job : lines.jobs.values()) {
+                job.shown = false;
+            }
+        }
     }
 
     /** A {@link ProgressBar} of {@code sc} closed. */
@@ -170,13 +181,11 @@ public final class ProgressLines extends SparkListener {
         for (int stage : job.stages) {
             jobOfStage.remove(stage, job);
         }
-        if (job.shown && !BARS.containsKey(sc)) {
-            // a job that had lines ends with one: the last line said where it was, not that it finished; unless a bar
-            // attached since, which draws the job from then on, its end too
-            boolean ok = end.jobResult() instanceof org.apache.spark.scheduler.JobSucceeded$;
-            guarded(job, () -> String.format(Locale.ROOT, "kindling: job %d %s in %s | %,d tasks | %,d rows scanned", job.id,
-                    ok ? "done" : "failed", clock(System.nanoTime() - job.start), job.tasksDone.get(), job.rows.get()));
-        }
+        // a job that had lines ends with one: the last line said where it was, not that it finished; unless a bar
+        // attached since, which draws the job from then on, its end too (barAttached)
+        boolean ok = end.jobResult() instanceof org.apache.spark.scheduler.JobSucceeded$;
+        guarded(job, true, () -> String.format(Locale.ROOT, "kindling: job %d %s in %s | %,d tasks | %,d rows scanned", job.id,
+                ok ? "done" : "failed", clock(System.nanoTime() - job.start), job.tasksDone.get(), job.rows.get()));
     }
 
     @Override
@@ -200,7 +209,7 @@ public final class ProgressLines extends SparkListener {
                 if (now >= job.nextLine) {
                     job.nextLine = now + intervalNanos;
                     if (!drawnByABar) {
-                        guarded(job, () -> line(job, now));
+                        guarded(job, false, () -> line(job, now));
                     }
                 }
             }
@@ -208,15 +217,23 @@ public final class ProgressLines extends SparkListener {
     }
 
     /**
-     * Writes {@code line}'s line, if any, and marks {@code job} as shown; an exception (the status tracker's, a stream's)
-     * leaves the line out and is logged, the first time only: it ended the lines' thread without a word.
+     * Writes {@code line}'s line, if any, and marks {@code job} as shown, unless a bar draws the context's jobs, or, for
+     * an {@code end} line, the job has not been shown since the last bar attached; an exception (the status tracker's, a
+     * stream's) leaves the line out and is logged, the first time only: it ended the lines' thread without a word. The
+     * checks and the write are one step against {@link #barAttached}: checked before it and written after, a line came
+     * under the bar, or a job shown then lost no done line.
      */
-    private void guarded(Job job, java.util.function.Supplier<String> line) {
+    private void guarded(Job job, boolean end, java.util.function.Supplier<String> line) {
         try {
+            if (end && !job.shown) {
+                return;
+            }
             String text = line.get();
-            if (text != null) {
-                job.shown = true;
-                write(text);
+            synchronized (ProgressLines.class) {
+                if (text != null && !BARS.containsKey(sc) && (!end || job.shown)) {
+                    job.shown = true;
+                    write(text);
+                }
             }
         } catch (RuntimeException e) {
             if (failed.compareAndSet(false, true)) {

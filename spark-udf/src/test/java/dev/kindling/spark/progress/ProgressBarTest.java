@@ -123,7 +123,9 @@ class ProgressBarTest {
             String underBar = flushed.toString(java.nio.charset.StandardCharsets.UTF_8).substring(beforeBar);
             org.junit.jupiter.api.Assertions.assertFalse(underBar.contains("kindling: job "),
                     "no lines while a command's bar draws the jobs: " + underBar);
-            // a job that has had lines when a command's bar attaches: the bar draws it from then on, its end too
+            // a job that has had lines when a command's bar attaches: the bar draws it from then on, its end too, also where
+            // Spark's listener bus hands the lines the job's end only after the bar closed (here held at the stage's end
+            // until then): the lines asked whether a bar was there as the end came, and printed its done line
             int beforeJob = flushed.size();
             CompletableFuture<Long> drawnLater = CompletableFuture.supplyAsync(() -> sleepy(spark).count());
             deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -132,12 +134,29 @@ class ProgressBarTest {
                 Thread.sleep(20);
             }
             int atBar;
-            try (ProgressBar bar = ProgressBar.start(spark.sparkContext(), "tokenize")) {
-                Thread.sleep(200); // a line the lines' thread was writing as the bar attached
-                atBar = flushed.size();
-                assertEquals(8L, drawnLater.get(60, TimeUnit.SECONDS));
-                spark.sparkContext().listenerBus().waitUntilEmpty();
+            java.util.concurrent.CountDownLatch barClosed = new java.util.concurrent.CountDownLatch(1);
+            org.apache.spark.scheduler.SparkListener holdTheBus = new org.apache.spark.scheduler.SparkListener() {
+                @Override
+                public void onStageCompleted(org.apache.spark.scheduler.SparkListenerStageCompleted completed) {
+                    try {
+                        barClosed.await(30, TimeUnit.SECONDS); // the job's end, after this on the same queue, waits too
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            };
+            spark.sparkContext().addSparkListener(holdTheBus);
+            try {
+                try (ProgressBar bar = ProgressBar.start(spark.sparkContext(), "tokenize")) {
+                    Thread.sleep(200); // a line the lines' thread was writing as the bar attached
+                    atBar = flushed.size();
+                    assertEquals(8L, drawnLater.get(60, TimeUnit.SECONDS));
+                }
+            } finally {
+                barClosed.countDown();
+                spark.sparkContext().removeSparkListener(holdTheBus);
             }
+            spark.sparkContext().listenerBus().waitUntilEmpty();
             System.err.flush();
             String endUnderBar = flushed.toString(java.nio.charset.StandardCharsets.UTF_8).substring(atBar);
             org.junit.jupiter.api.Assertions.assertFalse(endUnderBar.contains("kindling: job "),
