@@ -109,7 +109,7 @@ public final class StageReader<T extends Params> extends MLReader<T> {
 
     /** {@link #load(String)}; {@code within}: which stage's nested stage this is, for the errors (null: none). */
     private T load(String path, String within) {
-        DefaultParamsReader.Metadata metadata = DefaultParamsReader.loadMetadata(path, sparkSession(), "");
+        DefaultParamsReader.Metadata metadata = metadata(path, within);
         if (!metadata.className().equals(stageClass.getName())) {
             // Spark's reader made the saved class and the cast to this one failed, naming neither path nor stage
             throw KindlingException.usage((within == null ? stageClass.getSimpleName() + ".load" : within) + ": " + path
@@ -134,7 +134,9 @@ public final class StageReader<T extends Params> extends MLReader<T> {
                     + stageClass.getSimpleName() + " does not have (renamed or removed in this version of Kindling, or a hand-edited "
                     + "file?); its params: " + String.join(", ", names(stage)));
         }
+        requireReadable(stage, path, metadata.params(), "");
         List<String> unknownDefaults = unknown(stage, metadata.defaultParams());
+        requireReadable(stage, path, metadata.defaultParams(), "the default of ");
         if (!unknownDefaults.isEmpty()) {
             LoggerFactory.getLogger(StageReader.class).warn("{} saved at {}: skipped the saved default of {}, which {} does not have "
                     + "(a default of another version of Kindling; the stage's own defaults stand)", ParamChecks.who(stage), path,
@@ -143,6 +145,66 @@ public final class StageReader<T extends Params> extends MLReader<T> {
         metadata.getAndSetParams(stage, unknownDefaults.isEmpty() ? Option.empty()
                 : Option.apply(CollectionConverters.asScala(unknownDefaults).toList()));
         return stage;
+    }
+
+    /**
+     * The saved stage's metadata, Spark's {@code DefaultParamsReader.loadMetadata}; metadata that is there and cannot be
+     * read (cut short, emptied, a field such as {@code class} or {@code uid} missing) is an error naming the path, where
+     * Spark's said only what its JSON parser found ({@code Unexpected end-of-input}, {@code head of empty array}, {@code
+     * Did not find value which can be converted into java.lang.String}).
+     */
+    private DefaultParamsReader.Metadata metadata(String path, String within) {
+        try {
+            return DefaultParamsReader.loadMetadata(path, sparkSession(), "");
+        } catch (Exception e) { // Jackson's and json4s's exceptions are checked ones, thrown through Scala undeclared
+            Path dir = new Path(path, "metadata");
+            boolean there;
+            try {
+                there = dir.getFileSystem(sparkSession().sparkContext().hadoopConfiguration()).exists(dir);
+            } catch (IOException io) {
+                there = false;
+            }
+            if (!there && e instanceof RuntimeException r) {
+                throw r; // Spark's error names the path that is missing
+            }
+            String why = e instanceof java.util.NoSuchElementException ? "it holds no line"
+                    : String.valueOf(e.getMessage()).lines().findFirst().orElse(e.getClass().getSimpleName());
+            throw KindlingException.usage((within == null ? stageClass.getSimpleName() + ".load" : within) + ": " + path
+                    + " holds no saved stage that can be read: its metadata, " + dir + ", is not the one JSON line Spark ML "
+                    + "writes (cut short or edited?): " + why);
+        }
+    }
+
+    /**
+     * Refuses a saved value of {@code saved} (a JSON object of param names to values) that its param cannot read or that is
+     * null, naming the stage, the path, the param and the value: Spark's reader said {@code Cannot decode JString(x) to
+     * Double} or {@code Do not know how to convert JString(yes) into boolean}, naming neither, and read a boolean's null as
+     * false.
+     */
+    private static void requireReadable(Params stage, String path, JValue saved, String what) {
+        if (!(saved instanceof JObject o)) {
+            return;
+        }
+        for (Tuple2<String, JValue> field : CollectionConverters.asJava(o.obj())) {
+            if (!stage.hasParam(field._1())) {
+                continue; // unknown: refused or skipped above
+            }
+            String json = org.json4s.jackson.JsonMethods$.MODULE$.compact(field._2());
+            String why = null;
+            if (field._2() instanceof org.json4s.JNull$) {
+                why = "null is no value of it";
+            } else {
+                try {
+                    stage.getParam(field._1()).jsonDecode(json);
+                } catch (Exception e) { // json4s's MappingException is a checked one
+                    why = String.valueOf(e.getMessage()).lines().findFirst().orElse(e.getClass().getSimpleName());
+                }
+            }
+            if (why != null) {
+                throw KindlingException.usage(ParamChecks.who(stage) + " saved at " + path + ": " + what + "param " + field._1()
+                        + " is saved as " + json + ", which it cannot hold (a hand-edited file?): " + why);
+            }
+        }
     }
 
     /** The names in {@code saved} (a JSON object of param names to values) that {@code stage} has no param of. */

@@ -142,6 +142,62 @@ class StageReaderTest {
     }
 
     /**
+     * Saved metadata that cannot be read (cut short, emptied, its class left out) or a param saved as a value it cannot hold
+     * (a string for a double, null for a boolean) fails the load naming the path, and the stage and param where there is
+     * one, alone and as a held stage: Spark's reader said what its JSON parser found ("Unexpected end-of-input", "head of
+     * empty array", "Cannot decode JString(x) to Double"), naming no path, and read a boolean's null as false.
+     */
+    @Test
+    void corruptedMetadataOrAValueOfAnotherTypeNamesThePath() throws Exception {
+        TestSpark.session();
+        MinHashDedup stage = new MinHashDedup().setThreshold(0.7).setClusterColumns(true);
+        Path saved = tmp.resolve("minhash");
+        stage.write().save(saved.toString());
+        Path metadata = metadataFile(saved);
+        String json = Files.readString(metadata);
+        String unreadable = "MinHashDedup.load: " + saved + " holds no saved stage that can be read: its metadata, "
+                + saved.resolve("metadata") + ", is not the one JSON line Spark ML writes (cut short or edited?): ";
+        Files.writeString(metadata, json.substring(0, json.length() / 2));
+        KindlingException cut = assertThrows(KindlingException.class, () -> MinHashDedup.load(saved.toString()));
+        assertTrue(cut.getMessage().startsWith(unreadable + "Unexpected end-of-input"), cut.getMessage());
+        Files.writeString(metadata, "");
+        KindlingException empty = assertThrows(KindlingException.class, () -> MinHashDedup.load(saved.toString()));
+        assertEquals(unreadable + "it holds no line", empty.getMessage());
+        Files.writeString(metadata, json.replace("\"class\":", "\"klass\":"));
+        KindlingException noClass = assertThrows(KindlingException.class, () -> MinHashDedup.load(saved.toString()));
+        assertTrue(noClass.getMessage().startsWith(unreadable), noClass.getMessage());
+        String who = "MinHashDedup(" + stage.uid() + ") saved at " + saved + ": ";
+        Files.writeString(metadata, json.replace("\"threshold\":0.7", "\"threshold\":\"x\""));
+        KindlingException string = assertThrows(KindlingException.class, () -> MinHashDedup.load(saved.toString()));
+        assertEquals(who + "param threshold is saved as \"x\", which it cannot hold (a hand-edited file?): Cannot decode JString(x) to Double.",
+                string.getMessage());
+        Files.writeString(metadata, json.replace("\"clusterColumns\":true", "\"clusterColumns\":null"));
+        KindlingException nul = assertThrows(KindlingException.class, () -> MinHashDedup.load(saved.toString()));
+        assertEquals(who + "param clusterColumns is saved as null, which it cannot hold (a hand-edited file?): null is no value of it",
+                nul.getMessage());
+        assertEquals(KindlingException.USAGE, nul.exitCode());
+
+        // a held stage's (Sft's teacher): named as the holder's
+        Sft sft = new Sft(new Generate().setModel("/models/t.gguf").setMaxTokens(9), "t");
+        Path sftSaved = tmp.resolve("sft");
+        sft.write().save(sftSaved.toString());
+        Files.writeString(metadataFile(sftSaved.resolve("teacher")), "");
+        KindlingException held = assertThrows(KindlingException.class, () -> Sft.load(sftSaved.toString()));
+        assertTrue(held.getMessage().startsWith("Sft(" + sft.uid() + ") saved at " + sftSaved + ": its teacher: " + sftSaved.resolve("teacher")
+                + " holds no saved stage that can be read"), held.getMessage());
+    }
+
+    /** The one part file of a saved stage's metadata, its checksum removed so that it may be rewritten. */
+    private static Path metadataFile(Path saved) throws IOException {
+        Path metadata;
+        try (Stream<Path> files = Files.list(saved.resolve("metadata"))) {
+            metadata = files.filter(p -> p.getFileName().toString().startsWith("part-")).findFirst().orElseThrow();
+        }
+        Files.deleteIfExists(metadata.resolveSibling("." + metadata.getFileName() + ".crc"));
+        return metadata;
+    }
+
+    /**
      * A stage that holds others (PerplexityFilter, Sft, Dpo) loads them from its sub-directories: one that is missing, or
      * holds a stage of another class, fails the load naming the stage, its path and the sub-directory, alone and in a
      * saved Pipeline (Spark's reader said PATH_NOT_FOUND of a metadata directory, or failed a cast).
