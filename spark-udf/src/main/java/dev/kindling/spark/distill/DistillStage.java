@@ -220,7 +220,10 @@ public abstract class DistillStage<S extends DistillStage<S>> extends Transforme
         return StageWriter.of(this).nested("teacher", teacher);
     }
 
-    /** This stage with its uid, its values and {@code extra}'s, over the same teacher (and judge). */
+    /**
+     * This stage with its uid, its values and {@code extra}'s, over the same teacher (and judge); where {@code extra} has
+     * values of a held stage's params, over a copy of that stage with them ({@code Generate.heldIn}).
+     */
     @Override
     public abstract S copy(ParamMap extra);
 }

@@ -95,7 +95,7 @@ public final class Dpo extends DistillStage<Dpo> {
 
     @Override
     public Dpo copy(ParamMap extra) {
-        return copyValues(new Dpo(uid(), teacher, judge, null), extra);
+        return copyValues(new Dpo(uid(), teacher.heldIn(extra), judge.heldIn(extra), null), extra);
     }
 
     @Override

@@ -76,7 +76,7 @@ public final class Sft extends DistillStage<Sft> {
 
     @Override
     public Sft copy(ParamMap extra) {
-        return copyValues(new Sft(uid(), teacher, null), extra);
+        return copyValues(new Sft(uid(), teacher.heldIn(extra), null), extra);
     }
 
     @Override

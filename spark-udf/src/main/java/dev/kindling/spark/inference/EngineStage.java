@@ -430,6 +430,17 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
         return TRUNCATE_ADVICE;
     }
 
+    /**
+     * What a stage that holds this one (a PerplexityFilter its Score, Sft and Dpo their teacher and judge) holds in its own
+     * {@code copy(extra)}: a copy with {@code extra}'s values where {@code extra} has any param of this stage, as Spark's
+     * Pipeline and OneVsRest pass {@code extra} on to the stages they hold (a ParamGridBuilder over a held Score's params,
+     * for CrossValidator), else this stage itself, whose counters ({@link #metrics}) then report the holder's copies' runs.
+     */
+    @SuppressWarnings("unchecked")
+    public final S heldIn(ParamMap extra) {
+        return Arrays.stream(params()).anyMatch(extra::contains) ? copy(extra) : (S) this;
+    }
+
     /** This stage with its uid, its values and {@code extra}'s (Spark's CrossValidator copies a stage per ParamMap). */
     @Override
     @SuppressWarnings("unchecked")

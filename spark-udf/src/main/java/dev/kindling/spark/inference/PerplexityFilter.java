@@ -124,10 +124,11 @@ public final class PerplexityFilter extends Transformer implements PipelineStage
     /**
      * This filter with its uid, its values and {@code extra}'s, over the same Score: the filter never changes it (each run
      * scores with a copy), and the caller's Score goes on reporting the counters of a copy's runs (a Pipeline runs copies).
+     * Where {@code extra} has values of the Score's params, over a copy of the Score with them ({@link EngineStage#heldIn}).
      */
     @Override
     public PerplexityFilter copy(ParamMap extra) {
-        return copyValues(new PerplexityFilter(uid, score), extra);
+        return copyValues(new PerplexityFilter(uid, score.heldIn(extra)), extra);
     }
 
     @Override

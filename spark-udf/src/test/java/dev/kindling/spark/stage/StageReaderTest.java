@@ -31,6 +31,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.param.Params;
 import org.apache.spark.ml.util.MLWritable;
 import org.junit.jupiter.api.Test;
@@ -89,6 +90,40 @@ class StageReaderTest {
         for (int i = 0; i < back.length; i++) {
             assertSameStage(stages.get(i), back[i]);
         }
+    }
+
+    /**
+     * Every stage's {@code copy(extra)} keeps its uid, params and defaults and takes {@code extra}'s values, and a stage that
+     * holds others passes {@code extra} on to them, as Spark's Pipeline and OneVsRest do (a ParamGridBuilder over a held
+     * Score's or teacher's params): PerplexityFilter, Sft and Dpo copied them over the same held stages, their values lost.
+     */
+    @Test
+    void everyStageCopiesItsParamsAndPassesExtraOnToTheStagesItHolds() {
+        for (PipelineStage stage : everyStage()) {
+            assertSameStage(stage, stage.copy(ParamMap.empty()));
+            @SuppressWarnings("unchecked")
+            org.apache.spark.ml.param.Param<Object> someParam = (org.apache.spark.ml.param.Param<Object>) java.util.Arrays.stream(stage.params())
+                    .filter(p -> p.name().endsWith("Col") && !stage.isSet(p)).findFirst().orElse(null);
+            if (someParam == null) {
+                continue; // PerplexityFilter's are thresholds: below
+            }
+            PipelineStage copied = stage.copy(new ParamMap().put(someParam, "other_col"));
+            assertEquals("other_col", copied.getOrDefault(copied.getParam(someParam.name())), stage + "." + someParam.name());
+        }
+        Score score = new Score().setModel("/models/m.gguf");
+        PerplexityFilter filter = new PerplexityFilter(score).setMaxPerplexity(5);
+        PerplexityFilter tuned = filter.copy(new ParamMap().put(score.threads().w(3)).put(filter.maxPerplexity().w(7.0)));
+        assertEquals(3, tuned.getScore().getOrDefault(tuned.getScore().threads()));
+        assertEquals(7.0, tuned.getMaxPerplexity());
+        assertEquals(0, filter.getScore().getOrDefault(filter.getScore().threads()), "the caller's Score is not changed");
+        Generate teacher = new Generate().setModel("/models/t.gguf").setN(2);
+        Judge judge = new Judge().setModel("/models/j.gguf");
+        Dpo dpo = new Dpo(teacher, judge, "t");
+        Dpo dpoTuned = dpo.copy(new ParamMap().put(teacher.temperature().w(0.5)).put(judge.maxTokens().w(9)));
+        assertEquals(0.5, dpoTuned.getTeacher().getOrDefault(dpoTuned.getTeacher().temperature()));
+        assertEquals(9, dpoTuned.getJudge().getOrDefault(dpoTuned.getJudge().maxTokens()));
+        Sft sft = new Sft(teacher, "t");
+        assertEquals(0.5, sft.copy(new ParamMap().put(teacher.temperature().w(0.5))).getTeacher().getOrDefault(teacher.temperature()));
     }
 
     /** A param set in the saved stage that the class does not have fails the load naming stage, path and param. */
