@@ -235,6 +235,35 @@ class StageParamsTest {
     }
 
     /**
+     * Every boolean param of every stage refuses null and a value that is no boolean, when given, naming the stage and the
+     * param: Spark's BooleanParam takes any value, so a null through a ParamMap was accepted and failed later, a
+     * NullPointerException in the getter, transform or save (ExactDedup's clusterColumns, Generate's truncatePrompts, ...).
+     */
+    @Test
+    void everyBooleanParamRefusesNullAndANonBoolean() {
+        Generate teacher = new Generate();
+        java.util.List<org.apache.spark.ml.param.Params> stages = java.util.List.of(new TokenizerTransformer(), new ExactDedup(),
+                new MinHashDedup(), new Generate(), new Score(), new dev.kindling.spark.inference.Embed(), new Judge(),
+                new dev.kindling.spark.distill.Sft(teacher, "t"), new dev.kindling.spark.distill.Dpo(teacher, new Judge(), "t"));
+        int checked = 0;
+        for (org.apache.spark.ml.param.Params stage : stages) {
+            for (org.apache.spark.ml.param.Param<?> param : stage.params()) {
+                if (!(param instanceof org.apache.spark.ml.param.BooleanParam)) {
+                    continue;
+                }
+                @SuppressWarnings("unchecked")
+                org.apache.spark.ml.param.Param<Object> p = (org.apache.spark.ml.param.Param<Object>) param;
+                String where = dev.kindling.spark.stage.ParamChecks.who(stage) + "." + param.name();
+                refused(where + " must be true or false, got null", () -> stage.copy(new ParamMap().put(p, null)));
+                refused(where + " must be true or false, got 'yes' of type String", () -> stage.set(p, "yes"));
+                stage.copy(new ParamMap().put(p, true)); // a boolean is taken
+                checked++;
+            }
+        }
+        assertTrue(checked >= 14, checked + " boolean params");
+    }
+
+    /**
      * minRating and maxRating are one rule, checked together in transformSchema (so either may be set first): an empty or
      * backwards scale, or one with more ratings than a judge is asked for (each rating is a continuation scored for every
      * row: 0..1000 would score 1,001 of them per row; MIN_VALUE..MAX_VALUE overflowed the count (to 0: an

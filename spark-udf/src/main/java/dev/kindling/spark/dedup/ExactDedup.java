@@ -85,7 +85,7 @@ public final class ExactDedup extends CurationStage<ExactDedup> {
     private final Param<String> normalize = new Param<>(this, "normalize",
             "normalisation before hashing: none, exact or near (empty: exact for the text, none for other columns)",
             ParamChecks.value(this, "normalize", "none, exact or near", (String v) -> v.isEmpty() || NormalizeOptions.named(v) != null));
-    private final BooleanParam clusterColumns = new BooleanParam(this, "clusterColumns",
+    private final BooleanParam clusterColumns = ParamChecks.bool(this, "clusterColumns",
             "add cluster_id and duplicate_of columns (for --keep-duplicates)");
     private final StringArrayParam againstPaths = new StringArrayParam(this, "againstPaths",
             "an earlier corpus (files, folders, globs read as --input is): rows duplicating its documents are rejected (empty: none)",

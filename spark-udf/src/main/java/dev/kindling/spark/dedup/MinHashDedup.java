@@ -114,14 +114,14 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
     private final IntParam rows = new IntParam(this, "rows", "rows per band (0: chosen for the threshold)", ParamChecks.atLeast(this, "rows", 0));
     private final LongParam seed = new LongParam(this, "seed", "seed of the permutations",
             ParamChecks.number(this, "seed", "a number", (Long v) -> true));
-    private final BooleanParam verify = new BooleanParam(this, "verify",
+    private final BooleanParam verify = ParamChecks.bool(this, "verify",
             "keep a candidate pair only when its exact Jaccard similarity reaches the threshold");
     private final Param<String> normalize = new Param<>(this, "normalize", "normalisation before shingling: none, exact or near",
             ParamChecks.value(this, "normalize", "none, exact or near", (String v) -> NormalizeOptions.named(v) != null));
     private final IntParam allPairsMaxBucket = new IntParam(this, "allPairsMaxBucket",
             "buckets up to this size give all their pairs, larger ones a star on their first document",
             ParamChecks.atLeast(this, "allPairsMaxBucket", 1));
-    private final BooleanParam clusterColumns = new BooleanParam(this, "clusterColumns",
+    private final BooleanParam clusterColumns = ParamChecks.bool(this, "clusterColumns",
             "add cluster_id and duplicate_of columns (for --keep-duplicates)");
     private final StringArrayParam againstPaths = new StringArrayParam(this, "againstPaths",
             "an earlier corpus (files, folders, globs read as --input is): rows near-duplicating its documents are rejected (empty: none)",

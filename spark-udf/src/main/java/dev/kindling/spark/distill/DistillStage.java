@@ -54,7 +54,7 @@ public abstract class DistillStage<S extends DistillStage<S>> extends Transforme
                 + "column)", ParamChecks.column(this, "promptCol"));
         this.systemPrompt = new Param<>(this, "systemPrompt", "system message put first in the teacher's prompts and the "
                 + "conversations (default: the teacher's systemPrompt)", ParamChecks.optional(this, "systemPrompt", "a system message"));
-        this.dropTruncated = new BooleanParam(this, "dropTruncated", "leave answers cut by the token limit or the context's "
+        this.dropTruncated = ParamChecks.bool(this, "dropTruncated", "leave answers cut by the token limit or the context's "
                 + "end out (sft: rejected as sft:truncated; dpo: not a candidate)");
         this.modelName = new Param<>(this, "modelName", "what the output's model column says made the answers",
                 ParamChecks.optional(this, "modelName", "a model name"));

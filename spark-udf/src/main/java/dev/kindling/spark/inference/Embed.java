@@ -44,8 +44,8 @@ public final class Embed extends EngineStage<Embed> {
                 ParamChecks.column(this, "inputCol"));
         outputCol = new Param<>(this, "outputCol", "output column (array<float>)",
                 ParamChecks.column(this, "outputCol"));
-        normalize = new BooleanParam(this, "normalize", "scale each vector to unit L2 norm");
-        truncate = new BooleanParam(this, "truncate", "use the first context-length tokens of longer texts instead of failing the row");
+        normalize = ParamChecks.bool(this, "normalize", "scale each vector to unit L2 norm");
+        truncate = ParamChecks.bool(this, "truncate", "use the first context-length tokens of longer texts instead of failing the row");
         setDefault(inputCol, "text");
         setDefault(outputCol, "embedding");
         setDefault(normalize, false);

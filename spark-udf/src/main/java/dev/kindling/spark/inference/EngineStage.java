@@ -56,7 +56,7 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
                 ParamChecks.atLeast(this, "maxSequences", 1));
         maxInFlight = new IntParam(this, "maxInFlight", "rows a task keeps in the engine at once; 0 = 2 x maxSequences",
                 ParamChecks.atLeast(this, "maxInFlight", 0));
-        truncatePrompts = new BooleanParam(this, "truncatePrompts",
+        truncatePrompts = ParamChecks.bool(this, "truncatePrompts",
                 "Generate's prompts longer than the context keep their end instead of failing the row (Score, Embed and Judge refuse "
                         + "it: Score's longTexts and Embed's truncate say how their texts are cut)");
         kvCacheType = new Param<>(this, "kvCacheType", "f32 or f16: how the CPU engine stores the KV cache (f16: llama.cpp's "
@@ -67,7 +67,7 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
                 ParamChecks.atLeast(this, "kvBudgetMb", 0));
         errorCol = new Param<>(this, "errorCol", "column for a row's error (null when it went well)",
                 ParamChecks.column(this, "errorCol"));
-        skipRejected = new BooleanParam(this, "skipRejected",
+        skipRejected = ParamChecks.bool(this, "skipRejected",
                 "rows with a non-null 'reason' (rejected by an earlier stage) pass through untouched");
         setDefault(tokenizer, "");
         setDefault(device, "auto");

@@ -138,7 +138,7 @@ public final class Generate extends EngineStage<Generate> {
         systemPrompt = new Param<>(this, "systemPrompt", "system message put first in chat prompts (an error with text prompts the "
                 + "model reads as they are: chat off, or auto on a model without a chat template); empty for none",
                 ParamChecks.optional(this, "systemPrompt", "a system message"));
-        continueFinalMessage = new BooleanParam(this, "continueFinalMessage", "messagesCol only: leave the final message open "
+        continueFinalMessage = ParamChecks.bool(this, "continueFinalMessage", "messagesCol only: leave the final message open "
                 + "for the model to continue (transformers' continue_final_message) instead of appending the assistant header; "
                 + "the output text is the continuation alone");
         outputCol = new Param<>(this, "outputCol", "output column: struct<text, tokens, finish_reason, logprob> (array of them when n > 1)",
@@ -177,7 +177,7 @@ public final class Generate extends EngineStage<Generate> {
                 + "the model's generation_config.json temperature, top_k, top_p, min_p, repetition_penalty and max_new_tokens "
                 + "(vLLM's --generation-config auto)", ParamChecks.value(this, "generationConfig", "auto or none",
                         (String v) -> v.equals("auto") || v.equals("none")));
-        perRowSampling = new BooleanParam(this, "perRowSampling", "read each row's own sampling settings from the input's "
+        perRowSampling = ParamChecks.bool(this, "perRowSampling", "read each row's own sampling settings from the input's "
                 + "columns max_tokens, temperature, top_p, top_k, min_p, repetition_penalty, frequency_penalty, presence_penalty, "
                 + "seed, stop and stop_token_ids where present (vLLM's SamplingParams per request): a row's value replaces the "
                 + "stage's, a null keeps it, and a value that is no setting is the row's error, naming the column");

@@ -71,7 +71,7 @@ public final class Score extends EngineStage<Score> {
         setDefault(logprobCol, "logprob");
         setDefault(perplexityCol, "perplexity");
         setDefault(countCol, "n_tokens");
-        splitSpecialTokens = new BooleanParam(this, "splitSpecialTokens",
+        splitSpecialTokens = ParamChecks.bool(this, "splitSpecialTokens",
                 "read text that spells a special token (</s>) as text, not as that token (Hugging Face's split_special_tokens)");
         setDefault(longTexts, "chunk");
         setDefault(splitSpecialTokens, false);

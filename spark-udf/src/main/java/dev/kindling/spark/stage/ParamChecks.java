@@ -91,6 +91,35 @@ public final class ParamChecks {
         return value(stage, param, expected, v -> Arrays.asList(allowed).contains(v));
     }
 
+    /**
+     * A {@code BooleanParam} that refuses null and a value that is no boolean, naming the stage and param: Spark's takes any
+     * value, so a null given through a {@code ParamMap} or {@code set(getParam(name), null)} was accepted and failed later,
+     * a NullPointerException in the stage's getter, its {@code transform} or its save, naming no param.
+     */
+    public static org.apache.spark.ml.param.BooleanParam bool(Identifiable stage, String name, String doc) {
+        return new CheckedBoolean(stage, name, doc);
+    }
+
+    private static final class CheckedBoolean extends org.apache.spark.ml.param.BooleanParam {
+        private static final long serialVersionUID = 1L;
+        private final String stage;
+        private transient Function1<Object, Object> check;
+
+        CheckedBoolean(Identifiable stage, String name, String doc) {
+            super(stage, name, doc);
+            this.stage = who(stage);
+        }
+
+        /** Spark's validate reads the check through this accessor. */
+        @Override
+        public Function1<Object, Object> isValid() {
+            if (check == null) { // made when first asked (Spark's constructor may ask before this one's fields are set)
+                check = new Check<>(stage == null ? parent() : stage, name(), "true or false", (Boolean v) -> true);
+            }
+            return check;
+        }
+    }
+
     private static final class Check<T> extends AbstractFunction1<T, Object> implements Serializable {
         private static final long serialVersionUID = 1L;
         /** The stage as {@link #who} names it. */

@@ -59,8 +59,8 @@ public final class TokenizerTransformer extends Transformer implements DefaultPa
         this.tokenizer = new Param<>(this, "tokenizer", "tokenizer: a tokenizer.json (or a folder holding one), .gguf, .tiktoken, tokenizer.bin or tokenizer.model; local, a "
                 + "SparkFiles name or s3a://; or byte-level, the built-in one token per UTF-8 byte",
                 ParamChecks.value(this, "tokenizer", "a tokenizer path", (String v) -> !v.isBlank()));
-        this.addSpecialTokens = new BooleanParam(this, "addSpecialTokens", "add BOS/EOS/template tokens as the tokenizer file says");
-        this.splitSpecialTokens = new BooleanParam(this, "splitSpecialTokens", "read text that spells a special token "
+        this.addSpecialTokens = ParamChecks.bool(this, "addSpecialTokens", "add BOS/EOS/template tokens as the tokenizer file says");
+        this.splitSpecialTokens = ParamChecks.bool(this, "splitSpecialTokens", "read text that spells a special token "
                 + "(<|endoftext|>) as text, as Hugging Face's split_special_tokens=True, not as that token");
         this.countCol = new Param<>(this, "countCol", "optional column of token counts (int); empty for none",
                 ParamChecks.optional(this, "countCol", "a column name"));
