@@ -214,6 +214,13 @@ class StageParamsTest {
         refused(dc + "ngram must be >= 1, got 0", () -> new ParamMap().put(d.ngram(), 0));
         refused(dc + "mode must be drop or flag, got 'bogus'", () -> new ParamMap().put(d.mode(), "bogus"));
         assertEquals("flag", d.setMode("FLAG").getMode(), "the mode is taken in any case");
+        // the setters as a ParamMap: they said "perplexity: the maximum must be > 0", naming no stage or param
+        dev.kindling.spark.inference.PerplexityFilter f = new dev.kindling.spark.inference.PerplexityFilter(new Score());
+        String pf = "PerplexityFilter(" + f.uid() + ").";
+        refused(pf + "maxPerplexity must be > 0, got -1.0", () -> f.setMaxPerplexity(-1));
+        refused(pf + "maxPerplexity must be > 0, got NaN", () -> f.setMaxPerplexity(Double.NaN));
+        refused(pf + "keepFraction must be in (0, 1], got 1.5", () -> f.setKeepFraction(1.5));
+        refused(pf + "keepFraction must be in (0, 1], got 1.5", () -> new ParamMap().put(f.keepFraction(), 1.5));
     }
 
     /**

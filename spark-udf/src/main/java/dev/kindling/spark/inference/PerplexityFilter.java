@@ -99,18 +99,14 @@ public final class PerplexityFilter extends Transformer implements PipelineStage
         return isDefined(keepFraction) ? (Double) getOrDefault(keepFraction) : Double.NaN;
     }
 
+    /** Refused unless {@code > 0}, as in a ParamMap, naming the stage and the param. */
     public PerplexityFilter setMaxPerplexity(double v) {
-        if (!(v > 0)) {
-            throw KindlingException.usage("perplexity: the maximum must be > 0, got " + v);
-        }
         set(maxPerplexity, v);
         return this;
     }
 
+    /** Refused unless in {@code (0, 1]}, as in a ParamMap, naming the stage and the param. */
     public PerplexityFilter setKeepFraction(double v) {
-        if (!(v > 0 && v <= 1)) {
-            throw KindlingException.usage("perplexity: the fraction to keep must be in (0, 1], got " + v);
-        }
         set(keepFraction, v);
         return this;
     }
