@@ -30,6 +30,7 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.param.Params;
@@ -67,7 +68,8 @@ class StageReaderTest {
     }
 
     /**
-     * Every stage saves and loads back through its own {@code load} and through {@code Pipeline.load}, with its class,
+     * Every stage saves and loads back through its own {@code load} and through {@code Pipeline.load} (in a PipelineModel
+     * the Pipeline holds), with its class,
      * uid, set params and defaults; the list above holds every savable stage class there is (a new one must be added).
      */
     @Test
@@ -83,9 +85,13 @@ class StageReaderTest {
             Params back = (Params) stage.getClass().getMethod("load", String.class).invoke(null, saved.toString());
             assertSameStage(stage, back);
         }
+        // in a PipelineModel held by a Pipeline: the stages that hold others (PerplexityFilter, Sft, Dpo) two composites deep,
+        // each level read by its class's read() (Spark's loadParamsInstance), the held stages by the holder's
         Path pipeline = tmp.resolve("pipeline");
-        new Pipeline().setStages(stages.toArray(new PipelineStage[0])).write().save(pipeline.toString());
-        PipelineStage[] back = Pipeline.load(pipeline.toString()).getStages();
+        PipelineModel fitted = new PipelineModel("fitted", stages.stream().map(s -> (org.apache.spark.ml.Transformer) s)
+                .toArray(org.apache.spark.ml.Transformer[]::new));
+        new Pipeline().setStages(new PipelineStage[] {fitted}).write().save(pipeline.toString());
+        PipelineStage[] back = ((PipelineModel) Pipeline.load(pipeline.toString()).getStages()[0]).stages();
         assertEquals(stages.size(), back.length);
         for (int i = 0; i < back.length; i++) {
             assertSameStage(stages.get(i), back[i]);
