@@ -29,16 +29,23 @@ import java.util.Optional;
  * @param repetitionPenalty {@code repetition_penalty} (default 1)
  * @param maxNewTokens      {@code max_new_tokens}, 0 when absent
  * @param eosTokenIds       {@code eos_token_id} (a number or a list), empty when absent
+ * @param file              the file read, which {@link #sampling}'s errors name; null for none
  */
 public record GenerationConfig(boolean doSample, float temperature, int topK, float topP, float minP, float repetitionPenalty,
-        int maxNewTokens, int[] eosTokenIds) {
+        int maxNewTokens, int[] eosTokenIds, Path file) {
 
     /** No file: greedy, no extra stop ids. */
     public static final GenerationConfig NONE = new GenerationConfig(false, 1f, 50, 1f, 0f, 1f, 0, new int[0]);
 
+    /** A configuration read from no file. */
+    public GenerationConfig(boolean doSample, float temperature, int topK, float topP, float minP, float repetitionPenalty,
+            int maxNewTokens, int[] eosTokenIds) {
+        this(doSample, temperature, topK, topP, minP, repetitionPenalty, maxNewTokens, eosTokenIds, null);
+    }
+
     /** This configuration ending at {@code ids} instead. */
     public GenerationConfig withEosTokenIds(int[] ids) {
-        return new GenerationConfig(doSample, temperature, topK, topP, minP, repetitionPenalty, maxNewTokens, ids.clone());
+        return new GenerationConfig(doSample, temperature, topK, topP, minP, repetitionPenalty, maxNewTokens, ids.clone(), file);
     }
 
     /** Reads {@code dir/generation_config.json}; empty when the file is absent. */
@@ -65,7 +72,7 @@ public record GenerationConfig(boolean doSample, float temperature, int topK, fl
                     j.has("top_k") && j.get("top_k").isNull() ? 0 : (int) number(p, j, "top_k", 50),
                     number(p, j, "top_p", 1f), number(p, j, "min_p", 0f),
                     number(p, j, "repetition_penalty", 1f),
-                    (int) number(p, j, "max_new_tokens", 0), ids));
+                    (int) number(p, j, "max_new_tokens", 0), ids, p));
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(p, e.getMessage(), e);
         }
@@ -176,15 +183,38 @@ public record GenerationConfig(boolean doSample, float temperature, int topK, fl
         return (float) n.asDouble();
     }
 
-    /** The author's defaults as sampling parameters (greedy unless {@code do_sample}). */
+    /**
+     * The author's defaults as sampling parameters (greedy unless {@code do_sample}).
+     *
+     * @throws ModelFormatException naming the {@link #file} and key when a value it uses is out of the sampler's range
+     *         ({@code "top_p": 0}), as {@link #samplingDefaults} refuses it
+     */
     public SamplingParams sampling(long seed) {
-        if (!doSample || temperature == 0f) {
-            return new SamplingParams(0f, 0, 1f, 0f, repetitionPenalty, 0f, 0f, seed, SamplingParams.Kind.DEFAULT);
+        try {
+            if (!doSample || temperature == 0f) {
+                return new SamplingParams(0f, 0, 1f, 0f, repetitionPenalty, 0f, 0f, seed, SamplingParams.Kind.DEFAULT);
+            }
+            // min_p too: it was dropped, so a model whose author ships "min_p": 0.05 sampled its whole tail
+            return new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, 0f, 0f, seed, SamplingParams.Kind.DEFAULT);
+        } catch (SamplingParams.InvalidParameterException e) {
+            if (file == null) {
+                throw e;
+            }
+            // the sampler's own message named neither the file nor its key: "top-p must be in (0, 1], got 0.0"
+            String key = e.parameter().replace('-', '_');
+            Object value = switch (key) {
+                case "temperature" -> temperature;
+                case "top_k" -> topK;
+                case "top_p" -> topP;
+                case "min_p" -> minP;
+                default -> repetitionPenalty;
+            };
+            throw new ModelFormatException(file, key + " = " + value + (value instanceof Float ? " (as a 32-bit float)" : "")
+                    + ": the sampler's " + e.parameter() + " " + e.requirement(), e);
         }
-        // min_p too: it was dropped, so a model whose author ships "min_p": 0.05 sampled its whole tail
-        return new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, 0f, 0f, seed, SamplingParams.Kind.DEFAULT);
     }
 
+    /** Equal values are equal whatever file they came from. */
     @Override
     public boolean equals(Object o) {
         return o instanceof GenerationConfig g && doSample == g.doSample && temperature == g.temperature && topK == g.topK

@@ -456,6 +456,31 @@ public class HfDirectoryTest {
     }
 
     /**
+     * The file's values out of the sampler's range are refused by {@link GenerationConfig#sampling} (what
+     * {@code Engine.generationConfig().sampling(seed)} gives) naming the file and key, as {@code --generation-config auto}
+     * refuses them: the sampler's message named neither ("top-p must be in (0, 1], got 0.0").
+     */
+    @Test
+    void anOutOfRangeSamplingValueNamesTheFileAndKey() throws Exception {
+        Path file = dir.resolve("generation_config.json");
+        String[][] cases = {{"{\"do_sample\": true, \"top_p\": 0}", "top_p = 0.0 (as a 32-bit float): the sampler's top-p must be in (0, 1]"},
+                {"{\"do_sample\": true, \"temperature\": 1e39}",
+                        "temperature = Infinity (as a 32-bit float): the sampler's temperature must be a finite number >= 0"},
+                {"{\"do_sample\": true, \"top_k\": -5}", "top_k = -5: the sampler's top-k must be 0 or -1 (off) or at least 1"},
+                // greedy takes the repetition penalty too
+                {"{\"repetition_penalty\": 0}", "repetition_penalty = 0.0 (as a 32-bit float): the sampler's repetition-penalty must be a finite number > 0"}};
+        for (String[] c : cases) {
+            Files.writeString(file, c[0]);
+            GenerationConfig g = GenerationConfig.read(dir).orElseThrow();
+            ModelFormatException e = assertThrows(ModelFormatException.class, () -> g.sampling(1L), c[0]);
+            assertEquals(file + ": " + c[1], e.getMessage());
+        }
+        // greedy does not use the temperature it is given
+        Files.writeString(file, "{\"temperature\": -1}");
+        assertEquals(0f, GenerationConfig.read(dir).orElseThrow().sampling(1L).temperature());
+    }
+
+    /**
      * A config file that is not JSON says so, and one that cannot be read says why, with the file named: both were
      * "cannot read: " and Jackson's or the I/O error's bare message, which for a missing file is the path alone.
      */
