@@ -37,7 +37,7 @@ final class Bloom implements Family {
             throw j.fail("apply_residual_connection_post_layernorm = true is not supported");
         }
         int dim = j.integer("hidden_size", "n_embed");
-        int heads = j.integer("n_head", "num_attention_heads");
+        int heads = j.count("n_head", "num_attention_heads");
         return new ModelConfig(BLOOM, dim, 4 * dim, j.integer("n_layer", "num_hidden_layers"), heads, heads, dim / heads,
                 j.integer("vocab_size"), j.integer(2048, "seq_length", "max_position_embeddings"),
                 (float) j.number(1e-5, "layer_norm_epsilon"), null, 0, j.bool(true, "tie_word_embeddings"))

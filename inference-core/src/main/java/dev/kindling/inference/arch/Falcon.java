@@ -51,7 +51,7 @@ final class Falcon implements Family {
             throw j.fail("alibi = true (Falcon-RW) is not supported; Kindling runs the rotary Falcon models");
         }
         int dim = j.integer("hidden_size", "n_embed");
-        int heads = j.integer("num_attention_heads", "n_head");
+        int heads = j.count("num_attention_heads", "n_head");
         int headDim = dim / heads;
         boolean newArch = newArch(j);
         int kvHeads = newArch ? j.integer("num_kv_heads", "n_head_kv") : j.bool(true, "multi_query") ? 1 : heads;

@@ -36,7 +36,7 @@ final class GptNeoX implements Family {
     @Override
     public ModelConfig fromHf(HfConfig j) {
         int dim = j.integer("hidden_size");
-        int heads = j.integer("num_attention_heads");
+        int heads = j.count("num_attention_heads");
         int headDim = dim / heads;
         Architecture a = NEOX.withActivation(j.activation("gelu", "hidden_act"))
                 .withResidual(j.bool(true, "use_parallel_residual") ? Residual.PARALLEL : Residual.SEQUENTIAL);

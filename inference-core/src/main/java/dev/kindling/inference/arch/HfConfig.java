@@ -84,6 +84,19 @@ public final class HfConfig {
         return n.asInt();
     }
 
+    /**
+     * {@link #integer(String...)} of a count that must be at least 1 (the attention heads): a 0 divided the hidden size
+     * by it, an ArithmeticException that named neither the file nor the key.
+     */
+    public int count(String... keys) {
+        int n = integer(keys);
+        if (n < 1) {
+            String key = java.util.Arrays.stream(keys).filter(k -> node(k) != null).findFirst().orElse(keys[0]);
+            throw fail(key + " = " + n + ", expected an integer >= 1");
+        }
+        return n;
+    }
+
     public int integer(int defaultValue, String... keys) {
         return has(keys) ? integer(keys) : defaultValue;
     }

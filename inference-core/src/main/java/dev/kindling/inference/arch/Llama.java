@@ -36,7 +36,7 @@ final class Llama implements Family {
     @Override
     public ModelConfig fromHf(HfConfig j) {
         int dim = j.integer("hidden_size");
-        int heads = j.integer("num_attention_heads");
+        int heads = j.count("num_attention_heads");
         int layers = j.integer("num_hidden_layers");
         int[] kvPerLayer = j.intArray("num_key_value_heads_per_layer");
         int kvHeads = kvPerLayer != null ? max(kvPerLayer) : j.integer(heads, "num_key_value_heads");

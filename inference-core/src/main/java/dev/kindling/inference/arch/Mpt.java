@@ -43,7 +43,7 @@ final class Mpt implements Family {
         }
         boolean alibi = attn == null || attn.path("alibi").asBoolean(true);
         int dim = j.integer("d_model", "hidden_size");
-        int heads = j.integer("n_heads", "num_attention_heads");
+        int heads = j.count("n_heads", "num_attention_heads");
         Architecture a = alibi ? MPT : new Architecture("mpt", Norm.LAYER, Positions.LEARNED, Ffn.PLAIN, Activation.GELU,
                 Residual.SEQUENTIAL, 0);
         ModelConfig c = new ModelConfig(a, dim, j.integer(4, "expansion_ratio") * dim, j.integer("n_layers", "num_hidden_layers"),

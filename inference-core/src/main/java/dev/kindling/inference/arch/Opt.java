@@ -42,7 +42,7 @@ final class Opt implements Family {
     @Override
     public ModelConfig fromHf(HfConfig j) {
         int dim = j.integer("hidden_size");
-        int heads = j.integer("num_attention_heads");
+        int heads = j.count("num_attention_heads");
         if (heads <= 0 || dim % heads != 0) {
             // OPTAttention raises the same: head_dim = hidden_size // num_attention_heads must divide exactly
             throw j.fail("hidden_size " + dim + " is not divisible by num_attention_heads " + heads);

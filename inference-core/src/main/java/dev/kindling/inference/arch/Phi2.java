@@ -37,7 +37,7 @@ final class Phi2 implements Family {
             throw j.fail("qk_layernorm = true is not supported");
         }
         int dim = j.integer("hidden_size");
-        int heads = j.integer("num_attention_heads");
+        int heads = j.count("num_attention_heads");
         int headDim = dim / heads;
         return new ModelConfig(PHI2.withActivation(j.activation("gelu_new", "hidden_act")), dim, j.integer("intermediate_size"),
                 j.integer("num_hidden_layers"), heads, j.integer(heads, "num_key_value_heads"), headDim, j.integer("vocab_size"),

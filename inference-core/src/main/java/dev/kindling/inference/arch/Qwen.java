@@ -30,7 +30,7 @@ final class Qwen implements Family {
     @Override
     public ModelConfig fromHf(HfConfig j) {
         int dim = j.integer("hidden_size");
-        int heads = j.integer("num_attention_heads");
+        int heads = j.count("num_attention_heads");
         int headDim = j.integer(dim / heads, "kv_channels");
         return new ModelConfig(QWEN, dim, j.integer("intermediate_size") / 2, j.integer("num_hidden_layers"), heads, heads,
                 headDim, j.integer("vocab_size"), j.integer(2048, "seq_length", "max_position_embeddings"),

@@ -30,7 +30,7 @@ final class Qwen2 implements Family {
             throw j.fail("use_sliding_window = true (sliding attention on the upper layers only) is not supported");
         }
         int dim = j.integer("hidden_size");
-        int heads = j.integer("num_attention_heads");
+        int heads = j.count("num_attention_heads");
         int headDim = j.integer(dim / heads, "head_dim");
         return new ModelConfig(QWEN2, dim, j.integer("intermediate_size"), j.integer("num_hidden_layers"), heads,
                 j.integer(heads, "num_key_value_heads"), headDim, j.integer("vocab_size"),

@@ -39,7 +39,7 @@ final class StableLm implements Family {
             throw j.fail("qk_layernorm = true (StableLM 2 12B's per-head norms) is not supported");
         }
         int dim = j.integer("hidden_size");
-        int heads = j.integer("num_attention_heads");
+        int heads = j.count("num_attention_heads");
         int headDim = dim / heads;
         Architecture a = STABLELM.withActivation(j.activation("silu", "hidden_act"))
                 .withResidual(j.bool(false, "use_parallel_residual") ? Residual.PARALLEL : Residual.SEQUENTIAL);

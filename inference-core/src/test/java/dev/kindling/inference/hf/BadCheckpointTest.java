@@ -184,6 +184,25 @@ class BadCheckpointTest {
     }
 
     /**
+     * A head count of 0 is refused naming the file and key in every family: each divided the hidden size by it, an
+     * ArithmeticException ("/ by zero") that named neither.
+     */
+    @Test
+    void zeroAttentionHeadsNameTheKey() throws Exception {
+        for (String kase : new String[] {"llama", "qwen2", "qwen", "phi2", "gptneox", "stablelm", "falcon", "mpt", "bloom", "opt"}) {
+            Path m = dir.resolve("zero-heads-" + kase);
+            TinyArchs.write(TinyArchs.byName(kase), m, null);
+            com.fasterxml.jackson.databind.node.ObjectNode config = (com.fasterxml.jackson.databind.node.ObjectNode)
+                    new com.fasterxml.jackson.databind.ObjectMapper().readTree(m.resolve("config.json").toFile());
+            String key = java.util.stream.Stream.of("num_attention_heads", "n_head", "n_heads").filter(config::has).findFirst().orElseThrow();
+            config.put(key, 0);
+            Files.writeString(m.resolve("config.json"), config.toString());
+            ModelFormatException e = assertThrows(ModelFormatException.class, () -> Engine.open(m, EngineOptions.defaults()), kase);
+            assertTrue(e.getMessage().equals(m.resolve("config.json") + ": " + key + " = 0, expected an integer >= 1"), kase + ": " + e.getMessage());
+        }
+    }
+
+    /**
      * A {@code rope_scaling} that names no type, or a scaling type without its {@code factor}: transformers fails on
      * both (no RoPE function for type None; {@code rope_scaling["factor"]} is a KeyError). Before, the first ran as
      * plain RoPE and the second with factor 1, both without a word, so the model ran unscaled.
