@@ -10,6 +10,9 @@ import dev.kindling.inference.model.Moe;
 import dev.kindling.inference.model.Norm;
 import dev.kindling.inference.model.Weights;
 import dev.kindling.inference.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * Builds {@link Weights} for any family from canonical tensor names (see {@link Checkpoint}),
@@ -70,9 +73,16 @@ public final class WeightsLoader {
         }
         Linear projectIn = embDim != c.dim() ? linear("proj_in", c.dim(), embDim) : null;
         Norm embeddingNorm = ck.has("token_embd_norm.weight") ? norm("token_embd_norm", c.dim()) : null;
-        LayerWeights[] layers = new LayerWeights[c.layers()];
+        // grown as the layers load: a layer count past the checkpoint's (num_hidden_layers 2000000000) sized an array of
+        // them before any tensor was looked for, an OutOfMemoryError
+        List<LayerWeights> layers = new ArrayList<>();
         for (int i = 0; i < c.layers(); i++) {
-            layers[i] = layer(i);
+            String b = "blk." + i + ".";
+            if (i > 0 && Stream.of("attn_output", "ffn_down", "ffn_gate_inp").noneMatch(n -> ck.has(b + n + ".weight"))) {
+                throw bad("the configuration gives " + c.layers() + " layers (num_hidden_layers, or block_count in a GGUF), but the "
+                        + "weights hold " + i + ": there is no " + ck.describe(b + "attn_output.weight"));
+            }
+            layers.add(layer(i));
         }
         Norm finalNorm = ck.has("output_norm.weight") ? norm("output_norm", c.dim()) : null;
         // a post-norm block ends normalized; otherwise only a configuration that says so has no final norm
@@ -87,7 +97,7 @@ public final class WeightsLoader {
         } else {
             classifier = linear("output", c.vocabSize(), embDim);
         }
-        return new Weights(embedding, positions, embeddingNorm, projectIn, layers, finalNorm, projectOut, classifier);
+        return new Weights(embedding, positions, embeddingNorm, projectIn, layers.toArray(new LayerWeights[0]), finalNorm, projectOut, classifier);
     }
 
     private LayerWeights layer(int i) {

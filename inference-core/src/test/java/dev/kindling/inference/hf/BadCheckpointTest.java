@@ -203,6 +203,23 @@ class BadCheckpointTest {
     }
 
     /**
+     * A layer count past the layers the weights hold is refused naming the key and how many layers the weights hold: a
+     * num_hidden_layers of 2000000000 sized the layers' array first, an OutOfMemoryError.
+     */
+    @Test
+    void aLayerCountPastTheWeightsIsRefusedNotAnOutOfMemoryError() throws Exception {
+        Path m = dir.resolve("layers");
+        TinyArchs.write(TinyArchs.byName("qwen2"), m, null);
+        String config = Files.readString(m.resolve("config.json"));
+        for (int layers : new int[] {2000000000, 3}) {
+            Files.writeString(m.resolve("config.json"), config.replaceFirst("\"num_hidden_layers\" : \\d+", "\"num_hidden_layers\" : " + layers));
+            String msg = error(m);
+            assertTrue(msg.equals(m + ": the configuration gives " + layers + " layers (num_hidden_layers, or block_count in a GGUF), but the "
+                    + "weights hold 2: there is no model.layers.2.self_attn.o_proj.weight (blk.2.attn_output.weight)"), msg);
+        }
+    }
+
+    /**
      * A {@code rope_scaling} that names no type, or a scaling type without its {@code factor}: transformers fails on
      * both (no RoPE function for type None; {@code rope_scaling["factor"]} is a KeyError). Before, the first ran as
      * plain RoPE and the second with factor 1, both without a word, so the model ran unscaled.
