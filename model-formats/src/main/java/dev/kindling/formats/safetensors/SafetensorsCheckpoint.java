@@ -89,7 +89,9 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
         for (Iterator<Map.Entry<String, JsonNode>> it = wm.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             String shard = e.getValue().asText();
-            if (!e.getValue().isTextual() || shard.isEmpty() || shard.contains("/") || shard.contains("\\") || shard.startsWith(".")) {
+            // a name no path can hold (a NUL) too: Path.resolve threw InvalidPathException, naming neither the index nor the tensor
+            if (!e.getValue().isTextual() || shard.isEmpty() || shard.contains("/") || shard.contains("\\") || shard.startsWith(".")
+                    || !isPathName(dir, shard)) {
                 throw new ModelFormatException(index, "weight_map[" + e.getKey() + "] = " + e.getValue()
                         + " is not a shard file name in this directory");
             }
@@ -132,6 +134,15 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
         } catch (RuntimeException e) {
             files.forEach(SafetensorsFile::close);
             throw e;
+        }
+    }
+
+    private static boolean isPathName(Path dir, String name) {
+        try {
+            dir.resolve(name);
+            return true;
+        } catch (java.nio.file.InvalidPathException e) {
+            return false;
         }
     }
 

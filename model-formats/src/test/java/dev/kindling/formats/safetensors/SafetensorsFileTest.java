@@ -98,6 +98,11 @@ class SafetensorsFileTest {
         Files.writeString(dir.resolve(SafetensorsCheckpoint.INDEX), "{\"weight_map\":{\"x\":\"../model.safetensors\"}}");
         e = assertThrows(ModelFormatException.class, () -> SafetensorsCheckpoint.open(dir));
         assertTrue(e.getMessage().contains("not a shard file name"), e.getMessage());
+        // a NUL, which no path holds: it was Path.resolve's InvalidPathException, naming neither the index nor the tensor
+        Files.writeString(dir.resolve(SafetensorsCheckpoint.INDEX), "{\"weight_map\":{\"x\":\"model\\u0000.safetensors\"}}");
+        e = assertThrows(ModelFormatException.class, () -> SafetensorsCheckpoint.open(dir));
+        assertEquals(dir.resolve(SafetensorsCheckpoint.INDEX) + ": weight_map[x] = \"model\\u0000.safetensors\" is not a shard file name in this directory",
+                e.getMessage());
     }
 
     /** A file with the given header JSON and {@code data} bytes after it. */
