@@ -177,6 +177,16 @@ public final class HfConfig {
         return null;
     }
 
+    /**
+     * Refuses a {@code hidden_act} other than silu (absent is silu) for a family whose kernels run silu alone, naming the
+     * family ({@code "Llama-family"}, {@code "Qwen2"}).
+     */
+    public void requireSilu(String family) {
+        if (has("hidden_act") && activation("silu", "hidden_act") != Architecture.Activation.SILU) {
+            throw fail("hidden_act = " + string("hidden_act", "") + ": " + family + " models use silu");
+        }
+    }
+
     /** The FFN activation named by an HF {@code hidden_act} / {@code activation_function} value. */
     public Architecture.Activation activation(String defaultValue, String... keys) {
         String name = has(keys) ? node(keys).asText() : defaultValue;

@@ -46,9 +46,7 @@ final class Llama implements Family {
                 heads, kvHeads, headDim, j.integer("vocab_size"), j.integer(2048, "max_position_embeddings"),
                 (float) j.number(1e-6, "rms_norm_eps"), Ropes.fromHf(j, headDim, 1.0, j.ropeTheta(10000, "rope_theta")),
                 window, j.bool(false, "tie_word_embeddings"));
-        if (j.has("hidden_act") && j.activation("silu", "hidden_act") != Architecture.Activation.SILU) {
-            throw j.fail("hidden_act = " + j.string("hidden_act", "") + ": Llama-family models use silu");
-        }
+        j.requireSilu("Llama-family");
         if (kvPerLayer != null) {
             c = c.withPerLayer(kvPerLayer, null);
         }

@@ -29,6 +29,8 @@ final class Qwen2 implements Family {
         if (j.bool(false, "use_sliding_window")) {
             throw j.fail("use_sliding_window = true (sliding attention on the upper layers only) is not supported");
         }
+        // Qwen2MLP applies ACT2FN[hidden_act]: it was not read, so a "gelu" ran silu without a word
+        j.requireSilu("Qwen2");
         int dim = j.integer("hidden_size");
         int heads = j.count("num_attention_heads");
         int headDim = j.integer(dim / heads, "head_dim");

@@ -220,6 +220,23 @@ class BadCheckpointTest {
     }
 
     /**
+     * Qwen2's hidden_act is read: Transformers applies it (ACT2FN), and a config that names another activation than the
+     * silu Kindling runs for Qwen2 ran silu without a word, a plausible but wrong model; an unknown one was not looked at.
+     */
+    @Test
+    void aQwen2ActivationOtherThanSiluIsRefused() throws Exception {
+        Path m = dir.resolve("qwen2-act");
+        TinyArchs.write(TinyArchs.byName("qwen2"), m, null);
+        String config = Files.readString(m.resolve("config.json"));
+        String[][] cases = {{"\"gelu\"", "hidden_act = gelu: Qwen2 models use silu"},
+                {"12", "hidden_act = 12 is not supported (supported: gelu, gelu_new, gelu_pytorch_tanh, gelu_fast, relu, silu)"}};
+        for (String[] c : cases) {
+            Files.writeString(m.resolve("config.json"), config.replace("\"hidden_act\" : \"silu\"", "\"hidden_act\" : " + c[0]));
+            assertTrue(error(m).equals(m.resolve("config.json") + ": " + c[1]), c[0] + ": " + error(m));
+        }
+    }
+
+    /**
      * A {@code rope_scaling} that names no type, or a scaling type without its {@code factor}: transformers fails on
      * both (no RoPE function for type None; {@code rope_scaling["factor"]} is a KeyError). Before, the first ran as
      * plain RoPE and the second with factor 1, both without a word, so the model ran unscaled.
