@@ -40,6 +40,10 @@ public record ModelConfig(Architecture architecture, int dim, int hiddenDim, int
         check(heads > 0 && kvHeads > 0 && heads % kvHeads == 0,
                 "head count " + heads + " must be a positive multiple of the KV head count " + kvHeads);
         check(headDim > 0, "head size must be positive: " + headDim);
+        // the queries' width is an int: a head_dim of 2000000000 overflowed it, and the error blamed q_proj's shape, which
+        // was "expected -589934592 x 64 from the model's hyper-parameters"
+        check((long) heads * headDim <= Integer.MAX_VALUE, "head count " + heads + " x head size " + headDim + " = "
+                + (long) heads * headDim + " is past the largest width a model can have, " + Integer.MAX_VALUE);
         check(rope == null || rope.dims() <= headDim, "rope dimension count " + (rope == null ? 0 : rope.dims())
                 + " exceeds the head size " + headDim);
         check(vocabSize > 0, "vocabulary size must be positive: " + vocabSize);

@@ -1,5 +1,6 @@
 package dev.kindling.inference.hf;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -234,6 +235,16 @@ class BadCheckpointTest {
             Files.writeString(m.resolve("config.json"), config.replace("\"hidden_act\" : \"silu\"", "\"hidden_act\" : " + c[0]));
             assertTrue(error(m).equals(m.resolve("config.json") + ": " + c[1]), c[0] + ": " + error(m));
         }
+    }
+
+    /** A head_dim whose width over the heads no int holds is refused as such: the overflow was blamed on q_proj's shape. */
+    @Test
+    void aHeadSizePastAnIntsWidthIsNamed() throws Exception {
+        Path m = dir.resolve("head-dim");
+        TinyArchs.write(TinyArchs.byName("qwen2"), m, null);
+        Files.writeString(m.resolve("config.json"), "{\"head_dim\": 2000000000, " + Files.readString(m.resolve("config.json")).substring(1));
+        assertEquals(m.resolve("config.json") + ": inconsistent hyper-parameters: head count 4 x head size 2000000000 = 8000000000 is "
+                + "past the largest width a model can have, 2147483647", error(m));
     }
 
     /**
