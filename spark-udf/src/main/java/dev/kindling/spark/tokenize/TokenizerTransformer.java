@@ -22,7 +22,7 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Tokenization as a Spark ML {@link Transformer}: {@code inputCol} (string) to {@code outputCol}
+ * Tokenization as a Spark ML {@link Transformer}: {@code inputCol} (string, of any collation) to {@code outputCol}
  * (array&lt;int&gt;, null for null text), optionally {@code countCol} (int). The tokenizer (a path:
  * tokenizer.json or a folder holding one, .gguf, .tiktoken, tokenizer.bin, tokenizer.model; local, a SparkFiles name or
  * s3a://; or {@code byte-level}, the built-in one token per UTF-8 byte) is loaded once per executor JVM.
@@ -162,7 +162,7 @@ public final class TokenizerTransformer extends Transformer implements DefaultPa
         getTokenizer(); // a Pipeline's transformSchema finds it missing, before any stage runs
         String in = getInputCol();
         StructField f = Columns.require(schema, in, ParamChecks.who(this), "inputCol");
-        if (!f.dataType().equals(DataTypes.StringType)) {
+        if (!Columns.isString(f.dataType())) { // a collated string too: its values are the same Java strings
             throw KindlingException.usage(ParamChecks.who(this) + ": column '" + in + "' is " + f.dataType().simpleString() + ", expected string");
         }
         if (getOutputCol() == null || getOutputCol().isEmpty()) {

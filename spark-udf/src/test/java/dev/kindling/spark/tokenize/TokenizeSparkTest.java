@@ -342,6 +342,11 @@ class TokenizeSparkTest {
         Tokenizer t = Tokenizer.load(Path.of(llama3));
         assertArrayEquals(t.encode("The whale.", false), toInts(out.get(0).getList(2)));
         assertEquals(t.count("Call me Ishmael.", false), out.get(1).getInt(3));
+        // a collated string (Spark 4's STRING COLLATE UTF8_LCASE, a table's collated column) is text as it is: it was
+        // refused as "column 'content' is string collate UTF8_LCASE, expected string"
+        Dataset<Row> collated = docs.select(docs.col("id"), org.apache.spark.sql.functions.expr("content COLLATE UTF8_LCASE").as("content"));
+        assertEquals("string collate UTF8_LCASE", collated.schema().apply("content").dataType().simpleString());
+        assertEquals(out, tr.transform(collated).orderBy("id").collectAsList());
         tr.write().overwrite().save(tmp.resolve("stage").toString());
         TokenizerTransformer loaded = TokenizerTransformer.load(tmp.resolve("stage").toString());
         assertEquals(llama3, loaded.getTokenizer());
