@@ -141,11 +141,12 @@ public abstract class CurationStage<S extends CurationStage<S>> extends Transfor
 
     /**
      * Checks that {@code schema} has a column Spark reads for {@code name} (see {@link Columns#resolve}), of {@code type} if
-     * given; {@code param}, where the name came from, is named when there is none.
+     * given; {@code param}, where the name came from, is named when there is none. A string of any collation (Spark 4's
+     * {@code STRING COLLATE UTF8_LCASE}) is a string.
      */
     protected void requireColumn(StructType schema, String name, String param, org.apache.spark.sql.types.DataType type) {
         StructField f = Columns.require(schema, name, name(), param);
-        if (type != null && !f.dataType().equals(type)) {
+        if (type != null && !Columns.withoutCollation(f.dataType()).equals(type)) {
             throw KindlingException.usage(name() + ": column '" + name + "' is " + f.dataType().simpleString()
                     + ", expected " + type.simpleString());
         }

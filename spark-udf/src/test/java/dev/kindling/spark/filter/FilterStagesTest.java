@@ -371,6 +371,28 @@ class FilterStagesTest {
         assertEquals(java.util.Arrays.asList(null, "decontaminate:ngram_overlap"), decon.stream().map(r -> r.getString(1)).toList());
     }
 
+    /**
+     * A text and a reason column that are collated strings (Spark 4's STRING COLLATE UTF8_LCASE, a table's collated
+     * column) are strings to the filter stages, read as they are: the same rows as the uncollated input. They were refused
+     * as "column 'text' is string collate UTF8_LCASE, expected string".
+     */
+    @Test
+    void collatedTextIsAString() throws Exception {
+        String leaked = "the committee met on tuesday to review the annual budget of the city library and its branches";
+        Dataset<Row> plain = TestSpark.session().createDataFrame(List.of(RowFactory.create("a", "Mail jane.doe@example.com now.", null),
+                RowFactory.create("b", "We read: " + leaked + ".", null), RowFactory.create("c", "Gone.", "earlier:rejected")),
+                SCHEMA.add(Columns.REASON, DataTypes.StringType)).coalesce(1);
+        Dataset<Row> collated = plain.selectExpr("id", "text COLLATE UTF8_LCASE AS text", "reason COLLATE UTF8_LCASE AS reason");
+        assertEquals("struct<id:string,text:string collate UTF8_LCASE,reason:string collate UTF8_LCASE>", collated.schema().simpleString());
+        Path bench = tmp.resolve("leak.jsonl");
+        Files.writeString(bench, "{\"text\": \"" + leaked + "\"}\n");
+        for (var stage : List.of(new PiiRedaction(), new QualityFilter().setFilter("gopher_quality"), new QualityFilter().setFilter("c4"),
+                new Decontamination().setBenchmark(bench.toString()))) {
+            List<Row> expected = stage.transform(plain).orderBy("id").collectAsList();
+            assertEquals(expected, stage.transform(collated).orderBy("id").collectAsList(), stage.name());
+        }
+    }
+
     /** The stages 'kindling filter ARGS' runs, by name, as the command line parses them. */
     private static List<String> filterStages(String... args) {
         FilterCommand command = new FilterCommand();
