@@ -684,8 +684,7 @@ public final class DatasetReader {
 
     /** A map of strings to strings: a chat message as a dict, as a Parquet file may hold it. */
     static boolean isStringMap(org.apache.spark.sql.types.DataType t) {
-        return t instanceof org.apache.spark.sql.types.MapType m && m.keyType().equals(DataTypes.StringType)
-                && m.valueType().equals(DataTypes.StringType);
+        return t instanceof org.apache.spark.sql.types.MapType m && Columns.isString(m.keyType()) && Columns.isString(m.valueType());
     }
 
     /** An array of structs: what chat messages read from JSON are. */
@@ -930,7 +929,7 @@ public final class DatasetReader {
                     + tf.dataType().simpleString() + ", expected chat messages: an array of {role, content} objects in every row "
                     + "(structs, or maps of strings)");
         }
-        if (!o.messages() && !tf.dataType().equals(DataTypes.StringType)) {
+        if (!o.messages() && !Columns.isString(tf.dataType())) { // a collated one too (a collated table's files)
             throw KindlingException.usage("column '" + text + "' of " + String.join(",", o.paths()) + " is "
                     + tf.dataType().simpleString() + ", expected a string; choose the text with --text-column");
         }
@@ -997,7 +996,7 @@ public final class DatasetReader {
                     .otherwise(col(Columns.RAW)));
         }
         org.apache.spark.sql.types.DataType idType = cols.contains(o.idColumn()) ? df.schema().apply(o.idColumn()).dataType() : null;
-        if (parquet && (DataTypes.StringType.equals(idType) || DataTypes.BinaryType.equals(idType))) {
+        if (parquet && (Columns.isString(idType) || DataTypes.BinaryType.equals(idType))) { // a string of any collation
             // an id is bytes too (a string, or a binary column cast to one): decoded with U+FFFD in place of invalid
             // sequences, it went on altered, so the output no longer joined back to its source and two such ids became one.
             // It is the row's error as a text's is, its bytes kept in raw; a text too long or not UTF-8 is named first.
@@ -1096,7 +1095,7 @@ public final class DatasetReader {
      * right after "message i's "). Java null when {@code t} holds no string at all.
      */
     private static Column firstInvalidUtf8(Column v, org.apache.spark.sql.types.DataType t, Column where, String sep) {
-        if (t.equals(DataTypes.StringType)) {
+        if (Columns.isString(t)) { // of any collation: a collated string holds the file's bytes as unchecked
             return when(functions.not(functions.is_valid_utf8(v)),
                     functions.struct(where.as("where"), v.cast(DataTypes.BinaryType).as("bytes")));
         }
@@ -1167,7 +1166,7 @@ public final class DatasetReader {
         boolean nested = t instanceof StructType || t instanceof org.apache.spark.sql.types.ArrayType
                 || t instanceof org.apache.spark.sql.types.MapType;
         Column bytes = functions.octet_length(nested ? functions.to_json(v)
-                : t.equals(DataTypes.StringType) || t.equals(DataTypes.BinaryType) ? v : v.cast(DataTypes.StringType));
+                : Columns.isString(t) || t.equals(DataTypes.BinaryType) ? v : v.cast(DataTypes.StringType));
         return functions.coalesce(bytes.cast(DataTypes.LongType), lit(0L));
     }
 

@@ -246,6 +246,27 @@ class ReaderEdgeCasesTest {
         assertEquals(0, q.code(), q.toString());
         List<String> raws = Cli.outputRows(quarantine, "source_offset").stream().map(row -> Cli.text(row, "raw")).toList();
         assertEquals(List.of("bad f\u00ffoo", "bad f\u00feoo"), raws);
+        // a collated text and id (Spark 4's STRING COLLATE UTF8_LCASE, as a collated table's files hold them) are strings,
+        // checked as such: the text was refused as "column 'text' of ... is string collate UTF8_LCASE, expected a string"
+        Path collated = tmp.resolve("collated.parquet");
+        spark.read().parquet(in.toString()).selectExpr("id COLLATE UTF8_LCASE AS id", "text COLLATE UTF8_LCASE AS text")
+                .union(spark.sql("SELECT CAST(unhex('64FF') AS STRING) COLLATE UTF8_LCASE AS id, 'ok' COLLATE UTF8_LCASE AS text"))
+                .coalesce(1).write().parquet(collated.toString());
+        assertEquals("string collate UTF8_LCASE", spark.read().parquet(collated.toString()).schema().apply("text").dataType().simpleString());
+        Cli.Result collatedFail = Cli.run("convert", "--no-progress", "-i", collated.toString(), "-o", tmp.resolve("c-out").toString());
+        assertEquals(1, collatedFail.code(), collatedFail.toString());
+        assertTrue(collatedFail.err().contains(".parquet: row 1: the text is not valid UTF-8 (column 'text')"), collatedFail.err());
+        Cli.Result collatedSkip = Cli.run("convert", "--no-progress", "--on-error", "skip", "-i", collated.toString(), "-o",
+                tmp.resolve("cs-out").toString());
+        assertEquals(0, collatedSkip.code(), collatedSkip.toString());
+        assertEquals(List.of("fine text"), Cli.outputRows(tmp.resolve("cs-out"), "id").stream().map(row -> Cli.text(row, "text")).toList());
+        // quarantined, each row keeps its input's id (decoded for the one that is not UTF-8, as an uncollated one), its bytes in raw
+        Cli.Result collatedQ = Cli.run("convert", "--no-progress", "--on-error", "quarantine", "-i", collated.toString(), "-o",
+                tmp.resolve("cq-out").toString(), "--quarantine", tmp.resolve("cq.quarantine").toString());
+        assertEquals(0, collatedQ.code(), collatedQ.toString());
+        List<com.fasterxml.jackson.databind.JsonNode> quarantined = Cli.outputRows(tmp.resolve("cq.quarantine"), "source_offset");
+        assertEquals(List.of("a", "b", "d\ufffd"), quarantined.stream().map(row -> Cli.text(row, "id")).toList(), quarantined.toString());
+        assertEquals(List.of("bad f\u00ffoo", "bad f\u00feoo", "d\u00ff"), quarantined.stream().map(row -> Cli.text(row, "raw")).toList());
     }
     /**
      * A non-data file beside the JSON Lines of a folder input (PROVENANCE.md) is read as JSON Lines, as every file but hidden
@@ -583,6 +604,18 @@ class ReaderEdgeCasesTest {
                 .collectAsList().get(0);
         assertEquals("read:invalid_utf8", (String) map.getAs(Columns.REASON), map.toString());
         assertTrue(map.<String>getAs(Columns.ERROR).startsWith("message 1's content is not valid UTF-8"), map.toString());
+        // collated strings (Spark 4's STRING COLLATE UTF8_LCASE, as a collated table's files hold them) are checked as strings:
+        // a struct's were passed unchecked, and a map of them was refused as no chat messages
+        for (String messages : new String[] {"array(named_struct('role', 'user' COLLATE UTF8_LCASE, 'content', bad))",
+                "array(map('role', 'user' COLLATE UTF8_LCASE, 'content', bad))"}) {
+            Path collated = tmp.resolve("bad-utf8-collated-" + messages.length() + ".parquet");
+            spark.sql("SELECT 'c' AS id, " + messages + " AS messages FROM (SELECT CAST(unhex('FF') AS STRING) COLLATE UTF8_LCASE AS bad)")
+                    .write().parquet(collated.toString());
+            Row c = DatasetReader.read(spark, new ReadOptions(List.of(collated.toString()), null, "id", "messages", OnError.SKIP, true))
+                    .collectAsList().get(0);
+            assertEquals("read:invalid_utf8", (String) c.getAs(Columns.REASON), messages + ": " + c);
+            assertTrue(c.<String>getAs(Columns.ERROR).startsWith("message 0's content is not valid UTF-8"), c.toString());
+        }
     }
 
     /**
