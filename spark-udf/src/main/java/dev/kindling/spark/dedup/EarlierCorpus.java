@@ -146,14 +146,14 @@ public record EarlierCorpus(Dataset<Row> docs, String idColumn, String textColum
     public static EarlierCorpus of(Dataset<Row> docs, String idColumn, String textColumn, String label) {
         String id = require(docs, idColumn, label);
         String text = require(docs, textColumn, label);
-        if (!docs.schema().apply(text).dataType().equals(DataTypes.StringType)) {
+        if (!Columns.isString(docs.schema().apply(text).dataType())) { // a collated string (Spark 4) is a string
             throw KindlingException.usage(label + ": column '" + textColumn + "' is " + docs.schema().apply(text).dataType().simpleString()
                     + ", expected a string");
         }
         Dataset<Row> taking = docs.where(Columns.named(text).isNotNull());
         for (String rejected : new String[] {Columns.REASON, EARLIER_REASON}) {
             String found = Columns.resolve(docs.schema(), rejected, label);
-            if (found != null && docs.schema().apply(found).dataType().equals(DataTypes.StringType)) {
+            if (found != null && Columns.isString(docs.schema().apply(found).dataType())) {
                 taking = taking.where(Columns.named(found).isNull());
             }
         }

@@ -285,6 +285,25 @@ class AgainstEarlierCorpusTest {
     }
 
     /**
+     * An earlier corpus whose text and reason columns are Spark 4 collated strings ({@code STRING COLLATE UTF8_LCASE}, a
+     * table's collation) is read as one of plain strings: its text is refused no more, and a row it rejected (a reason set)
+     * takes no part, where a collated reason column was passed over and its rejected rows counted as published.
+     */
+    @Test
+    void collatedTextAndReasonColumnsAreStrings() {
+        List<Row> rows = List.of(RowFactory.create("e1", words(1), "gopher_quality:too_short"), RowFactory.create("e2", words(2), null));
+        Dataset<Row> earlier = TestSpark.session().createDataFrame(rows,
+                        new StructType().add("id", DataTypes.StringType).add("text", DataTypes.StringType).add(Columns.REASON, DataTypes.StringType))
+                .selectExpr("id", "text COLLATE UTF8_LCASE AS text", Columns.REASON + " COLLATE UTF8_LCASE AS " + Columns.REASON);
+        Map<String, String> docs = new LinkedHashMap<>();
+        docs.put("n1", words(1)); // a copy of e1, which the earlier run rejected: kept
+        docs.put("n2", words(2)); // a copy of e2: a duplicate of it
+        Map<String, String> got = verdicts(new ExactDedup().setClusterColumns(true).setAgainst(earlier).transform(frame(docs, 1)));
+        assertEquals("null | null | n1", got.get("n1"), got.toString());
+        assertEquals("exact_dedup:duplicate_of_earlier | e2 | e2", got.get("n2"), got.toString());
+    }
+
+    /**
      * An earlier id that is not of the new ids' type fails naming it and the type (Spark 4's ANSI cast failed first, as
      * CAST_INVALID_INPUT naming neither the earlier corpus nor duplicate_of).
      */
