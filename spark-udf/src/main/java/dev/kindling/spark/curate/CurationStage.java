@@ -174,7 +174,34 @@ public abstract class CurationStage<S extends CurationStage<S>> extends Transfor
         if (comparesRows()) {
             dev.kindling.spark.stage.Streaming.requireBatch(docs, ParamChecks.who(this), "a row is a duplicate of rows anywhere in it");
         }
-        return Columns.withMetadataOf(docs.schema(), run(docs, context));
+        // a collated id (Spark 4's STRING COLLATE UTF8_LCASE) is equal as its collation says: 'A' and 'a' were one id in the
+        // stage's joins and groups, so a duplicate could name an unrelated document as its duplicate_of; the stage works on
+        // the ids as written (an earlier stage's cluster columns too), and its output's columns of ids keep the input's type
+        String[] idColumns = {context.idColumn(), Columns.CLUSTER_ID, Columns.DUPLICATE_OF};
+        java.util.Map<String, org.apache.spark.sql.types.DataType> collated = new java.util.LinkedHashMap<>();
+        for (String c : idColumns) {
+            if (comparesRows() && readsIdColumn() && docs.schema().getFieldIndex(c).isDefined()) {
+                org.apache.spark.sql.types.DataType t = docs.schema().apply(c).dataType();
+                if (Columns.isString(t) && !t.equals(DataTypes.StringType)) {
+                    collated.put(c, t);
+                }
+            }
+        }
+        if (collated.isEmpty()) {
+            return Columns.withMetadataOf(docs.schema(), run(docs, context));
+        }
+        Dataset<Row> plain = docs;
+        for (String c : collated.keySet()) {
+            plain = plain.withColumn(c, Columns.named(c).cast(DataTypes.StringType));
+        }
+        Dataset<Row> out = run(plain, context);
+        org.apache.spark.sql.types.DataType idType = collated.getOrDefault(context.idColumn(), DataTypes.StringType);
+        for (String c : idColumns) {
+            if (out.schema().getFieldIndex(c).isDefined() && out.schema().apply(c).dataType().equals(DataTypes.StringType)) {
+                out = out.withColumn(c, Columns.named(c).cast(collated.getOrDefault(c, idType)));
+            }
+        }
+        return Columns.withMetadataOf(docs.schema(), out);
     }
 
     /** The stage's work on validated input. */

@@ -304,6 +304,35 @@ class AgainstEarlierCorpusTest {
     }
 
     /**
+     * Ids that are Spark 4 collated strings ({@code STRING COLLATE UTF8_LCASE}) are compared as written: under their
+     * collation 'A' and 'a' were one id in the stages' joins, so near dedup after exact dedup named the unrelated 'a' as
+     * the exact copy B's duplicate_of and cluster. The output's id columns keep the input's type.
+     */
+    @Test
+    void collatedIdsAreComparedAsWritten() {
+        Map<String, String> docs = new LinkedHashMap<>();
+        Map<String, String> expected = new TreeMap<>();
+        for (String k : List.of("A", "C", "D", "E", "F", "G", "H", "K")) {
+            long seed = k.charAt(0);
+            String lower = k.toLowerCase(java.util.Locale.ROOT);
+            docs.put(k, words(seed));
+            docs.put(lower, words(seed + 100));                       // unrelated: its id equal to k's only under the collation
+            docs.put(lower + "2", changed(words(seed), 7, "other"));  // a near copy of k
+            docs.put(k + "2", words(seed));                           // an exact copy of k
+            expected.put(k, "null | null | " + k);
+            expected.put(lower, "null | null | " + lower);
+            expected.put(lower + "2", "minhash_dedup:near_duplicate | " + k + " | " + k);
+            expected.put(k + "2", "exact_dedup:duplicate | " + k + " | " + k);
+        }
+        Dataset<Row> collated = frame(docs, 3).selectExpr("id COLLATE UTF8_LCASE AS id", "text");
+        Dataset<Row> out = exactThenNear(collated, null);
+        assertEquals(expected, verdicts(out));
+        for (String c : List.of("id", Columns.CLUSTER_ID, Columns.DUPLICATE_OF)) {
+            assertEquals(collated.schema().apply("id").dataType(), out.schema().apply(c).dataType(), c);
+        }
+    }
+
+    /**
      * An earlier id that is not of the new ids' type fails naming it and the type (Spark 4's ANSI cast failed first, as
      * CAST_INVALID_INPUT naming neither the earlier corpus nor duplicate_of).
      */
