@@ -179,12 +179,10 @@ public abstract class CurationStage<S extends CurationStage<S>> extends Transfor
         // the ids as written (an earlier stage's cluster columns too), and its output's columns of ids keep the input's type
         String[] idColumns = {context.idColumn(), Columns.CLUSTER_ID, Columns.DUPLICATE_OF};
         java.util.Map<String, org.apache.spark.sql.types.DataType> collated = new java.util.LinkedHashMap<>();
-        for (String c : idColumns) {
-            if (comparesRows() && readsIdColumn() && docs.schema().getFieldIndex(c).isDefined()) {
-                org.apache.spark.sql.types.DataType t = docs.schema().apply(c).dataType();
-                if (Columns.isString(t) && !t.equals(DataTypes.StringType)) {
-                    collated.put(c, t);
-                }
+        for (String c : comparesRows() && readsIdColumn() ? idColumns : new String[0]) {
+            org.apache.spark.sql.types.DataType t = docs.schema().getFieldIndex(c).isDefined() ? docs.schema().apply(c).dataType() : null;
+            if (Columns.isString(t) && !t.equals(DataTypes.StringType)) {
+                collated.put(c, t);
             }
         }
         if (collated.isEmpty()) {

@@ -640,12 +640,17 @@ public final class DatasetReader {
      * it, where it is no JSON string: Spark's parser hands a number over as the double it reads, so {@code 1e400} and
      * {@code 2e400} were both {@code "Infinity"}, {@code 1E2} and {@code 100.0} both {@code 100.0}, {@code -0} was {@code 0}
      * and {@code 0.1} and {@code 0.10000000000000000001} one id, and an object or array holding such numbers likewise. Only
-     * a value that can be such a copy (it starts as a number, object, array or Spark's quoted {@code "NaN"} does) is looked
-     * up in the line.
+     * a value that can be such a copy (a float's text, {@code 0}, an object, an array or Spark's quoted {@code "NaN"}) is
+     * looked up in the line.
      */
     private static Column idAsWritten(Column parsed, String key) {
         UserDefinedFunction written = functions.udf((UDF1<String, String>) line -> valueAsWritten(line, key), DataTypes.StringType);
-        Column copied = functions.substring(parsed, 1, 1).isin("-", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "{", "[", "\"");
+        // Spark's copy of an integer is its digits but for -0 ("0"); a float's is a double's text (a '.' or an 'E'), quoted
+        // where it is no finite number ("Infinity"): an id of digits alone, a string id such as a UUID, is not parsed twice
+        Column first = functions.substring(parsed, 1, 1);
+        Column number = first.isin("-", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9")
+                .and(parsed.contains(".").or(parsed.contains("E")).or(parsed.equalTo("0")));
+        Column copied = first.isin("{", "[", "\"").or(number);
         return when(copied, functions.coalesce(written.apply(col("value")), parsed)).otherwise(parsed);
     }
 
