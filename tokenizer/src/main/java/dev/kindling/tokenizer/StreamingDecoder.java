@@ -10,7 +10,10 @@ import java.util.Arrays;
  * tokenizer's decoder joins runs of byte tokens as Hugging Face's ByteFallback does ({@link Tokenizer#fallbackByte}:
  * an invalid run is one U+FFFD per byte, its valid bytes too), a run is held until a token that is not a byte token
  * ends it (a skipped special token does not), so the pieces add up to {@code decode(ids, skipSpecialTokens)}: a
- * Llama 2 {@code <0x0A>} before a character cut short decodes as {@code ���}, not as a newline and one U+FFFD.
+ * Llama 2 {@code <0x0A>} before a character cut short decodes as {@code ���}, not as a newline and one U+FFFD. Where
+ * the decoder gives a token its text by its place ({@link Tokenizer#placedText}: WordPiece, BERT's), each token comes
+ * out as decode places it: a space before a word that is not the first token, none before a {@code ##} continuation,
+ * each token cleaned up on its own.
  *
  * <pre>{@code
  * StreamingDecoder sd = new StreamingDecoder(tokenizer, true);
@@ -32,6 +35,8 @@ public final class StreamingDecoder {
     /** The byte tokens of a ByteFallback run not yet ended ({@link Tokenizer#fallbackByte}). */
     private byte[] run = new byte[16];
     private int runLength;
+    /** Whether no token has had its place yet ({@link Tokenizer#placedText}: decode's first token). */
+    private boolean first = true;
 
     public StreamingDecoder(Tokenizer tokenizer, boolean skipSpecialTokens) {
         this(tokenizer, skipSpecialTokens, false);
@@ -52,7 +57,8 @@ public final class StreamingDecoder {
      * Pieces that add up to the lossy UTF-8 of the tokens' bytes ({@link Tokenizer#tokenBytes} joined, one U+FFFD per
      * maximal invalid subpart) whatever the decoder: the generation engine's text, which is its tokens' bytes. It
      * differs from {@code decode} only where a ByteFallback run is not valid UTF-8 ({@code <0x0A><0xF0><0x9F>} gives
-     * a newline and one U+FFFD, HF's decode three), and holds no byte token back for the run's end.
+     * a newline and one U+FFFD, HF's decode three) or where the decoder places its tokens (a WordPiece
+     * tokenizer.json's words run together, {@link Tokenizer#placedText}), and holds no byte token back for the run's end.
      */
     public static StreamingDecoder ofTokenBytes(Tokenizer tokenizer, boolean skipSpecialTokens, boolean stripLeadingSpace) {
         return new StreamingDecoder(tokenizer, skipSpecialTokens, stripLeadingSpace, false);
@@ -72,7 +78,13 @@ public final class StreamingDecoder {
             return "";
         }
         endRun();
-        append(tokenizer.tokenBytes(id), !tokenizer.isSpecial(id));
+        String placed = asDecode ? tokenizer.placedText(id, first) : null;
+        if (placed != null) {
+            first = false;
+            append(placed.getBytes(java.nio.charset.StandardCharsets.UTF_8), false); // decode's text: no space to strip
+        } else {
+            append(tokenizer.tokenBytes(id), !tokenizer.isSpecial(id));
+        }
         return drain(false);
     }
 

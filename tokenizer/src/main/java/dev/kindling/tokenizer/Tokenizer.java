@@ -132,6 +132,18 @@ public interface Tokenizer {
         return -1;
     }
 
+    /**
+     * The text {@code decode} gives this token first among the tokens it decodes ({@code first}) or after another, where
+     * that depends on its place and on nothing else: Hugging Face's WordPiece decoder (BERT's) puts a space before a
+     * word's first piece that is not first, none before a {@code ##} continuation, keeps the {@code ##} of a first one,
+     * and cleans each token on its own ({@code cleanup}: {@code " ."} is {@code "."}); a tokenizer.json without a decoder
+     * joins its tokens with spaces. Null where the text is the token's bytes ({@link #tokenBytes}) wherever it comes, and
+     * for an id decode leaves out (a gap in the vocabulary). {@link StreamingDecoder} reads it.
+     */
+    default String placedText(int id, boolean first) {
+        return null;
+    }
+
     /** The raw vocabulary string (piece), for logits and debug output. */
     String tokenText(int id);
 

@@ -8,11 +8,14 @@ import dev.kindling.testing.SharedData;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-class StreamingDecoderTest {
+public class StreamingDecoderTest {
     private static final Map<String, Tokenizer> SHARED = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** A shared tokenizer file, loaded once for the class (Gemma 3's takes seconds). */
@@ -142,5 +145,58 @@ class StreamingDecoderTest {
             }
         }
         assertEquals(64, rows);
+    }
+
+    /**
+     * HF tokenizers' decode (word-pieces-hf.mjs) of sequences through the WordPiece test file as it is, with BERT's
+     * bracket tokens special, and without a decoder: the streamed pieces, special tokens skipped and kept, add up to
+     * decode's text, a space before each word but the first, none before a "##" continuation (a first one keeps its
+     * "##"), none before the marks the cleanup joins, where they ran the words together.
+     */
+    @Test
+    void wordPiecesStreamAsHfDecodesThem(@TempDir Path dir) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode base = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(
+                StreamingDecoderTest.class.getResourceAsStream("/offsets/wordpiece-bert.json"));
+        com.fasterxml.jackson.databind.node.ObjectNode special = base.deepCopy();
+        com.fasterxml.jackson.databind.node.ArrayNode added = special.putArray("added_tokens");
+        for (String t : new String[] {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"}) {
+            added.addObject().put("id", base.get("model").get("vocab").get(t).asInt()).put("content", t).put("single_word", false)
+                    .put("lstrip", false).put("rstrip", false).put("normalized", false).put("special", true);
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode none = base.deepCopy().putNull("decoder");
+        Map<String, Tokenizer> forms = new java.util.HashMap<>();
+        for (var f : Map.of("bert", base, "special", special, "none", none).entrySet()) {
+            Path file = dir.resolve(f.getKey() + ".json");
+            Files.writeString(file, json.writeValueAsString(f.getValue()));
+            forms.put(f.getKey(), Tokenizer.load(file));
+        }
+        int rows = 0;
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(StreamingDecoderTest.class
+                .getResourceAsStream("/decode/word-pieces-hf.jsonl"), StandardCharsets.UTF_8))) {
+            for (String line; (line = r.readLine()) != null; ) {
+                JsonNode row = json.readTree(line);
+                Tokenizer tok = forms.get(row.get("form").asText());
+                int[] ids = json.treeToValue(row.get("ids"), int[].class);
+                String what = row.get("form").asText() + " " + Arrays.toString(ids);
+                assertEquals(row.get("keep").asText(), tok.decode(ids, false), what);
+                assertEquals(row.get("skip").asText(), tok.decode(ids, true), what);
+                for (boolean strip : new boolean[] {false, true}) { // no space to strip: the first token has none
+                    assertEquals(row.get("keep").asText(), streamed(new StreamingDecoder(tok, false, strip), ids), what);
+                    assertEquals(row.get("skip").asText(), streamed(new StreamingDecoder(tok, true, strip), ids), what);
+                }
+                rows++;
+            }
+        }
+        assertEquals(138, rows);
+    }
+
+    /** The pieces of {@code ids} joined, the flush's included. */
+    public static String streamed(StreamingDecoder sd, int[] ids) {
+        StringBuilder sb = new StringBuilder();
+        for (int id : ids) {
+            sb.append(sd.next(id));
+        }
+        return sb.append(sd.flush()).toString();
     }
 }

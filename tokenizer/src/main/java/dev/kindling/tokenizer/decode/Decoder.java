@@ -18,4 +18,14 @@ public interface Decoder {
     default boolean joinsByteRuns() {
         return false;
     }
+
+    /**
+     * Where this decoder gives each token a text of its own that depends on nothing but the token and whether it comes
+     * first (WordPiece: a space before a word that is not first, none before a {@code ##} continuation, its cleanup per
+     * token), that text, so that a streaming decoder can give it as the token comes; null for a decoder whose tokens
+     * depend on others or whose text is the tokens' bytes.
+     */
+    default String placedText(String token, boolean first) {
+        return null;
+    }
 }

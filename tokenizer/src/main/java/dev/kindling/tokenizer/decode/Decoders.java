@@ -152,18 +152,26 @@ public final class Decoders {
         }).toList();
     }
 
-    /** WordPiece: tokens without the prefix get a leading space (except the first); optional cleanup. */
+    /**
+     * WordPiece: tokens without the prefix get a leading space (except the first), tokens with it lose it (except the
+     * first); optional cleanup, of each token on its own. Each token's text is placed ({@link Decoder#placedText}).
+     */
     public static Decoder wordPiece(String prefix, boolean cleanup) {
-        return tokens -> {
-            List<String> out = new ArrayList<>(tokens.size());
-            for (int i = 0; i < tokens.size(); i++) {
-                String t = tokens.get(i);
-                if (i != 0) {
-                    t = t.startsWith(prefix) ? t.substring(prefix.length()) : " " + t;
+        return new Decoder() {
+            @Override
+            public List<String> decodeChain(List<String> tokens) {
+                List<String> out = new ArrayList<>(tokens.size());
+                for (int i = 0; i < tokens.size(); i++) {
+                    out.add(placedText(tokens.get(i), i == 0));
                 }
-                out.add(cleanup ? cleanup(t) : t);
+                return out;
             }
-            return out;
+
+            @Override
+            public String placedText(String token, boolean first) {
+                String t = first ? token : token.startsWith(prefix) ? token.substring(prefix.length()) : " " + token;
+                return cleanup ? cleanup(t) : t;
+            }
         };
     }
 

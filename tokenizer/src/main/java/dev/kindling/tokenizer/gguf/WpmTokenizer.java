@@ -244,6 +244,13 @@ final class WpmTokenizer extends AbstractTokenizer {
         return t.startsWith("\u2581") ? t.substring(1) : "##" + t;
     }
 
+    /** As {@link #decode} gives the token there: HF's WordPiece decoder's text of its HF token. */
+    @Override
+    public String placedText(int id, boolean first) {
+        checkId(id);
+        return WORD_PIECE.placedText(hfToken(id), first);
+    }
+
     @Override
     public byte[] tokenBytes(int id) {
         checkId(id);

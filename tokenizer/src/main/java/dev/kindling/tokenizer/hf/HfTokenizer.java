@@ -386,6 +386,20 @@ public final class HfTokenizer extends AbstractTokenizer {
     }
 
     @Override
+    public String placedText(int id, boolean first) {
+        checkId(id);
+        AddedToken a = added.byId(id);
+        String t = a != null ? added.text(a) : model.idToToken(id); // the strings decode hands its decoder
+        if (t == null) {
+            return null;
+        }
+        if (decoder == null) {
+            return first ? t : " " + t; // HF joins the tokens with spaces
+        }
+        return decoder.placedText(t, first);
+    }
+
+    @Override
     public String tokenText(int id) {
         checkId(id);
         AddedToken a = added.byId(id);

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.kindling.testing.SharedData;
+import dev.kindling.tokenizer.StreamingDecoder;
+import dev.kindling.tokenizer.StreamingDecoderTest;
 import dev.kindling.tokenizer.Tokenizer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -15,7 +17,8 @@ import org.junit.jupiter.api.Test;
  * BertNormalizer with lowercase, BertPreTokenizer, decoder WordPiece "##" cleanup true), through tokenizers 0.23.2 in
  * Node, from the ref tools' copy ({@code bash /work/shared/tools/ref/setup.sh}):
  * {@code const e = await tok.encode(text, null, {addSpecialTokens: false}); ids = e.getIds();
- * keep = await tok.decode(ids, false); skip = await tok.decode(ids, true)}.
+ * keep = await tok.decode(ids, false); skip = await tok.decode(ids, true)}. A StreamingDecoder's pieces (the first space
+ * stripped, as the engine asks where decode drops it) add up to the same texts.
  */
 class WpmDecodeTest {
     private static Tokenizer bge;
@@ -34,6 +37,8 @@ class WpmDecodeTest {
     private static void assertDecodes(int[] ids, String keep, String skip) {
         assertEquals(keep, bge.decode(ids, false), "decode(skipSpecialTokens = false)");
         assertEquals(skip, bge.decode(ids, true), "decode(skipSpecialTokens = true)");
+        assertEquals(keep, StreamingDecoderTest.streamed(new StreamingDecoder(bge, false, true), ids), "streamed, special kept");
+        assertEquals(skip, StreamingDecoderTest.streamed(new StreamingDecoder(bge, true, true), ids), "streamed, special skipped");
     }
 
     @Test
