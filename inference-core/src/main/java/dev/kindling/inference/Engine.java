@@ -113,6 +113,14 @@ public final class Engine implements AutoCloseable {
             HfConfig hf = HfModelLoader.readConfig(path);
             model = HfModelLoader.load(path, hf);
             generation = GenerationConfig.read(path).orElseGet(() -> GenerationConfig.fromModelConfig(hf));
+            for (int id : generation.eosTokenIds()) {
+                if (id < 0 || id >= model.config().vocabSize()) {
+                    // no generation could end at it: the model never outputs an id past its rows
+                    throw new ModelFormatException(generation.file() != null ? generation.file() : hf.path(), "eos_token_id "
+                            + id + " is outside the model's " + model.config().vocabSize() + " output rows (0.."
+                            + (model.config().vocabSize() - 1) + "): no generation could end at it");
+                }
+            }
             if (options.tokenizer() == null && (Files.isRegularFile(path.resolve("tokenizer.json"))
                     || Files.isRegularFile(path.resolve("tokenizer.model")))) {
                 codec = TextCodec.load(path);
@@ -151,16 +159,11 @@ public final class Engine implements AutoCloseable {
         }
         if (codec != null && codec.tokenizer().vocabSize() < model.config().vocabSize()) {
             // a padded embedding (Qwen: 151,936 rows over 151,665 tokens) or a tokenizer that lost its tail: said once
-            // here, not per request; the ids without text are never sampled (Scheduler's sampledVocab)
-            LOG.info("engine: {}'s tokenizer has {} token ids, its output layer {} rows: generation samples ids below {} only",
-                    path.getFileName(), codec.tokenizer().vocabSize(), model.config().vocabSize(), codec.tokenizer().vocabSize());
-            for (int id : generation.eosTokenIds()) {
-                if (id >= codec.tokenizer().vocabSize()) {
-                    LOG.warn("engine: {}: eos_token_id {} is past the tokenizer's {} ids: it is never sampled, so it cannot end "
-                            + "a generation (give the tokenizer the model was trained with)", path.getFileName(), id,
-                            codec.tokenizer().vocabSize());
-                }
-            }
+            // here, not per request; the ids without text are never sampled (Scheduler's sampledVocab), but for the end
+            // and stop ids among them, which end a generation where they are sampled, as in Transformers
+            LOG.info("engine: {}'s tokenizer has {} token ids, its output layer {} rows: generation samples ids below {} only,"
+                    + " and the end or stop ids past them", path.getFileName(), codec.tokenizer().vocabSize(),
+                    model.config().vocabSize(), codec.tokenizer().vocabSize());
         }
         if (codec != null && generation.eosTokenIds().length > 0) {
             codec = codec.withExtraStops(generation.eosTokenIds());

@@ -586,7 +586,9 @@ public final class Scheduler implements AutoCloseable {
             Sequence s = owners.get(i);
             inSequence = i > 0 && owners.get(i - 1) == s ? inSequence + 1 : 0;
             r[i] = switch (s.kind) {
-                case GENERATE -> s.request.topLogprobs() < 0 && !s.finished ? sampledColumns(s.sampler.reduction()) : null;
+                // a generation that may end at an id past the tokenizer's samples from the whole row on the host
+                case GENERATE -> s.request.topLogprobs() < 0 && !s.finished && s.stopsPastText.length == 0
+                        ? sampledColumns(s.sampler.reduction()) : null;
                 case SCORE -> LogitReduction.logprob(s.tokens[s.computed + inSequence + 1]);
                 default -> null;
             };
@@ -691,6 +693,12 @@ public final class Scheduler implements AutoCloseable {
         byte[][] stopBytes;
         /** Output bytes already searched for stop strings without a match: a new match ends past them. */
         int searched;
+        /**
+         * The ids past the tokenizer's ({@link #sampledVocab}) within the model's rows that end this generation, sorted
+         * (an end id or stop token id of a padded output layer's tail): sampled as Transformers samples them, the other
+         * ids there never. Empty for almost every model.
+         */
+        int[] stopsPastText = new int[0];
 
         Sequence(Kind kind, int[] prompt, GenerationRequest request, TokenListener listener) {
             this.id = lastId.incrementAndGet();
@@ -725,6 +733,9 @@ public final class Scheduler implements AutoCloseable {
             switch (kind) {
                 case GENERATE -> {
                     sampler = Sampler.create(request.sampling());
+                    stopsPastText = java.util.stream.IntStream.concat(request.ignoreEos() ? java.util.stream.IntStream.empty()
+                            : Arrays.stream(endTokens), Arrays.stream(request.stopTokens()))
+                            .filter(id -> id >= sampledVocab && id < config.vocabSize()).distinct().sorted().toArray();
                     for (int i = 0; i < promptLength; i++) {
                         sampler.accept(tokens[i], false);
                     }
@@ -747,6 +758,25 @@ public final class Scheduler implements AutoCloseable {
             }
         }
 
+        /**
+         * The ids of the row to sample from: the tokenizer's, and up to the last of {@link #stopsPastText}, the ids
+         * between given the lowest float so that they are never drawn, as the ids past the tokenizer's never are.
+         */
+        int withStopsPastText(float[] logits, int off) {
+            if (stopsPastText.length == 0) {
+                return sampledVocab;
+            }
+            int last = stopsPastText[stopsPastText.length - 1];
+            for (int id = sampledVocab, k = 0; id <= last; id++) {
+                if (id == stopsPastText[k]) {
+                    k++;
+                } else {
+                    logits[off + id] = -Float.MAX_VALUE;
+                }
+            }
+            return last + 1;
+        }
+
         void registerPromptBlocks() {
             if (kind != Kind.GENERATE && kind != Kind.LOGITS) {
                 return;
@@ -766,8 +796,9 @@ public final class Scheduler implements AutoCloseable {
             int off = row * vocab;
             boolean reduced = reduced(row);
             // only ids the tokenizer has text for: a padded output layer's extra rows would end the request with
-            // "token id N is outside" (HF's decode drops such ids from the text silently; llama.cpp refuses the model)
-            int n = sampledVocab;
+            // "token id N is outside" (HF's decode drops such ids from the text silently; llama.cpp refuses the model),
+            // and the ids among them that end this generation, which need no text (Transformers stops at any eos id)
+            int n = reduced ? sampledVocab : withStopsPastText(logits, off);
             int next = reduced ? step.reducedTokens[row] : sampler.sample(logits, off, n);
             if (!Float.isFinite(reduced ? step.reducedValues[row] : logits[off + next])) {
                 // NaN spreads through every later layer, so the chosen token's logit shows it: sampling on would

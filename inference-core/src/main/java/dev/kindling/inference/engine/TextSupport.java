@@ -14,7 +14,8 @@ public interface TextSupport {
 
     /**
      * The ids this tokenizer has text for: {@code 0..vocabSize()-1}. A model's output layer may have more rows (an
-     * embedding padded to a multiple of 64 or 128, as Qwen's 151,936 rows over 151,665 tokens); those ids are never sampled.
+     * embedding padded to a multiple of 64 or 128, as Qwen's 151,936 rows over 151,665 tokens); those ids are never sampled
+     * but for a generation's end and stop ids among them, which end it and need no text.
      */
     default int vocabSize() {
         return Integer.MAX_VALUE;

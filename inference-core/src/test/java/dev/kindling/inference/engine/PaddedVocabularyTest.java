@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A model whose output layer has more rows than its tokenizer has ids (an embedding padded to a multiple of 64 or 128,
  * as Qwen's 151,936 rows over 151,665 tokens) never samples the ids without text. Each such draw failed its request with
- * "token id 505 is outside 0..499" and a warning with a stack trace per row.
+ * "token id 505 is outside 0..499" and a warning with a stack trace per row. A stop id among them is sampled, and ends
+ * the generation, as Transformers stops at any eos id whatever the tokenizer.
  */
 class PaddedVocabularyTest {
     static final int TOKENS = 500;
@@ -59,6 +60,37 @@ class PaddedVocabularyTest {
             }
             // the rows themselves stay the model's: logits of all 512, and a token-level prompt may hold any of them
             assertEquals(512, e.logits(new int[] {1, 505}).length);
+        }
+    }
+
+    /**
+     * Stop ids past the tokenizer's 500 but within the model's 512 rows end a generation where they are drawn, as the
+     * other ids there are still never drawn, where they were never sampled and every generation ran to its max tokens.
+     */
+    @Test
+    void aStopIdPastTheTokenizerEndsTheGeneration(@TempDir Path dir) throws IOException {
+        int[] stops = java.util.stream.IntStream.range(TOKENS, 512).toArray();
+        try (Engine e = Engine.open(shortVocabulary(dir), EngineOptions.defaults().withThreads(1))) {
+            // temperature 1e6 makes the rows nearly equally likely: each draw is one of the 12 stops with probability
+            // 12/512, so 300 draws reach one with probability 1 - (500/512)^300, above 0.999
+            List<GenerationRequest> batch = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                batch.add(GenerationRequest.ofTokens(1).withMaxTokens(300).withIgnoreEos(true).withStopTokens(stops)
+                        .withSampling(SamplingParams.temperature(1e6f, 200 + i)).withLogprobs(i == 0 ? -1 : 3));
+            }
+            for (Completion c : e.generate(batch)) {
+                int[] t = c.tokens();
+                assertEquals(FinishReason.STOP, c.finishReason(), t.length + " tokens");
+                assertTrue(t[t.length - 1] >= TOKENS, "last id " + t[t.length - 1]);
+                for (int k = 0; k < t.length - 1; k++) {
+                    assertTrue(t[k] >= 0 && t[k] < TOKENS, "sampled id " + t[k]);
+                }
+            }
+            // without the stop ids, the ids past the tokenizer are not drawn: the same seed runs on to its max tokens
+            Completion c = e.generate(GenerationRequest.ofTokens(1).withMaxTokens(100).withIgnoreEos(true)
+                    .withSampling(SamplingParams.temperature(1e6f, 200)));
+            assertEquals(FinishReason.LENGTH, c.finishReason());
+            assertTrue(java.util.Arrays.stream(c.tokens()).allMatch(t -> t < TOKENS));
         }
     }
 }

@@ -428,6 +428,15 @@ public class HfDirectoryTest {
         Files.writeString(model.resolve("generation_config.json"), "{\"eos_token_id\": \"</s>\"}");
         e = assertThrows(ModelFormatException.class, () -> Engine.open(model, EngineOptions.defaults()));
         assertTrue(e.getMessage().contains("generation_config.json") && e.getMessage().contains("eos_token_id"), e.getMessage());
+        // an end id past the model's rows: no generation could end at it (the tokenizer's ids may stop short of them)
+        int rows = new ObjectMapper().readTree(model.resolve("config.json").toFile()).get("vocab_size").asInt();
+        for (String eos : new String[] {"[2, " + rows + "]", "-1"}) {
+            Files.writeString(model.resolve("generation_config.json"), "{\"eos_token_id\": " + eos + "}");
+            e = assertThrows(ModelFormatException.class, () -> Engine.open(model, EngineOptions.defaults()));
+            assertEquals(model.resolve("generation_config.json") + ": eos_token_id " + eos.replaceAll("\\[2, |]", "")
+                    + " is outside the model's " + rows + " output rows (0.." + (rows - 1) + "): no generation could end at it",
+                    e.getMessage());
+        }
         Files.delete(model.resolve("generation_config.json"));
         Files.writeString(model.resolve("config.json"), Files.readString(model.resolve("config.json")).replace("\"qwen2\"", "\"mamba\""));
         e = assertThrows(ModelFormatException.class, () -> Engine.open(model, EngineOptions.defaults()));
