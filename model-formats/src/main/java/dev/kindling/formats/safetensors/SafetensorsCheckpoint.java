@@ -76,10 +76,24 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
 
     private static SafetensorsCheckpoint openSharded(Path dir, Path index) {
         JsonNode root;
+        byte[] bytes;
         try {
-            root = new ObjectMapper().readTree(Files.readAllBytes(index));
+            bytes = Files.readAllBytes(index);
         } catch (IOException e) {
-            throw new ModelFormatException(index, "cannot read the shard index: " + e.getMessage(), e);
+            throw new ModelFormatException(index, "cannot read the shard index: " + e, e);
+        }
+        try {
+            // one JSON value and nothing after it, as Python's json.load (transformers') reads it
+            root = new ObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                    .readTree(bytes);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new ModelFormatException(index, "the shard index is not JSON: " + e.getOriginalMessage()
+                    + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")" : ""), e);
+        } catch (IOException e) {
+            throw new ModelFormatException(index, "cannot read the shard index: " + e, e);
+        }
+        if (root == null || root.isMissingNode()) {
+            throw new ModelFormatException(index, "the shard index is empty: expected a JSON object with a \"weight_map\"");
         }
         JsonNode wm = root == null ? null : root.get("weight_map");
         if (wm == null || !wm.isObject()) {

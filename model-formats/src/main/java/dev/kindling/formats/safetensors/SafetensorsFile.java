@@ -30,9 +30,11 @@ import java.util.Optional;
  * ..., "__metadata__": {"k": "v"}}} — then the data; offsets are relative to the start of the data
  * (byte {@code 8 + N}), little-endian, row-major.
  *
- * <p>Everything is checked before use: the header size against the file (and the format's 100 MB
- * limit), each entry's fields, {@code end - begin == elements x dtype size}, ranges inside the data
- * and not overlapping. Errors are {@link ModelFormatException}s naming the file and the tensor.
+ * <p>Everything is checked before use, as safetensors' own reader checks it: the header size against the file (and
+ * the format's 100 MB limit), the header one JSON object (names given once; after it only the spaces it may be padded
+ * with), {@code __metadata__} strings by name, each entry's fields, {@code end - begin == elements x dtype size}, and
+ * the ranges covering the data exactly (none overlapping, no byte between or after them left to no tensor). Errors are
+ * {@link ModelFormatException}s naming the file and the tensor.
  * Unknown dtypes are rejected when the file is read; known ones Kindling does not compute with
  * (integers, FP8, F64) are listed, and refused by {@link #requireFloatWeight} when a model uses them.
  *
@@ -89,10 +91,12 @@ public final class SafetensorsFile implements AutoCloseable {
             throw new ModelFormatException(path, "not a safetensors file: the header does not start with '{'");
         }
         JsonNode root;
-        try {
-            // a name given twice (a tensor, or a field of one) is refused: which entry is meant is unknowable, and
-            // safetensors' own reader fails on such a file; Jackson would keep the last one without a word
-            root = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).readTree(json);
+        // a name given twice (a tensor, or a field of one) is refused: which entry is meant is unknowable, and
+        // safetensors' own reader fails on such a file; Jackson would keep the last one without a word
+        ObjectMapper mapper = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+        try (JsonParser parser = mapper.getFactory().createParser(json)) {
+            root = mapper.readTree(parser);
+            checkPadding(path, json, (int) parser.currentLocation().getByteOffset());
         } catch (JsonProcessingException e) {
             throw new ModelFormatException(path, "safetensors header is not valid JSON: " + e.getOriginalMessage(), e);
         } catch (IOException e) {
@@ -108,17 +112,50 @@ public final class SafetensorsFile implements AutoCloseable {
         for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             if (e.getKey().equals("__metadata__")) {
-                if (!e.getValue().isObject()) {
-                    throw new ModelFormatException(path, "__metadata__ is not a JSON object");
-                }
-                e.getValue().fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
+                readMetadata(path, e.getValue(), metadata);
                 continue;
             }
             tensors.put(e.getKey(), entry(path, e.getKey(), e.getValue(), dataOffset, dataSize));
         }
-        checkNoOverlap(path, tensors);
+        checkLayout(path, tensors, dataOffset, dataSize);
         return new SafetensorsFile(path, ch, size, dataOffset, Collections.unmodifiableMap(tensors),
                 Collections.unmodifiableMap(metadata));
+    }
+
+    /**
+     * After the header's JSON object only whitespace may follow: the format pads the header with spaces (to 8 bytes, as
+     * safetensors' writer does), and its reader (serde_json) takes JSON whitespace there and refuses anything else,
+     * which Jackson would pass over unread (a second object, NUL bytes).
+     */
+    private static void checkPadding(Path path, byte[] json, int end) {
+        for (int i = end; i < json.length; i++) {
+            byte b = json[i];
+            if (b != ' ' && b != '\t' && b != '\n' && b != '\r') {
+                String junk = new String(json, i, Math.min(16, json.length - i), java.nio.charset.StandardCharsets.ISO_8859_1);
+                throw new ModelFormatException(path, "safetensors header: its JSON object ends at byte " + (8 + end) + " of the file,"
+                        + " but the header, to byte " + (8 + json.length) + ", goes on with more than the spaces it may be padded"
+                        + " with, from byte " + (8 + i) + ": \"" + junk.replaceAll("[^\\x20-\\x7e]", "?") + "\"");
+            }
+        }
+    }
+
+    /** {@code __metadata__}: strings by name, as safetensors reads it ({@code Option<HashMap<String, String>>}: null is none). */
+    private static void readMetadata(Path path, JsonNode m, Map<String, String> metadata) {
+        if (m.isNull()) {
+            return;
+        }
+        if (!m.isObject()) {
+            throw new ModelFormatException(path, "__metadata__ is " + m.getNodeType().toString().toLowerCase(java.util.Locale.ROOT)
+                    + ", expected a JSON object of strings");
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = m.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (!e.getValue().isTextual()) {
+                throw new ModelFormatException(path, "__metadata__[" + e.getKey() + "] = " + e.getValue()
+                        + ", expected a string (the metadata maps strings to strings)");
+            }
+            metadata.put(e.getKey(), e.getValue().asText());
+        }
     }
 
     private static SafetensorsTensor entry(Path path, String name, JsonNode e, long dataOffset, long dataSize) {
@@ -172,15 +209,34 @@ public final class SafetensorsFile implements AutoCloseable {
         return new SafetensorsTensor(name, dtype, shape, dataOffset + begin, end - begin);
     }
 
-    private static void checkNoOverlap(Path path, Map<String, SafetensorsTensor> tensors) {
+    /**
+     * The tensors' data_offsets, in order, cover the data exactly, as safetensors' reader requires (its {@code validate}:
+     * each tensor begins where the one before ends, {@code InvalidOffset}, and the last ends at the end of the file,
+     * {@code MetadataIncompleteBuffer}): no two overlap, no byte between them or after them belongs to no tensor.
+     */
+    private static void checkLayout(Path path, Map<String, SafetensorsTensor> tensors, long dataOffset, long dataSize) {
         List<SafetensorsTensor> sorted = new ArrayList<>(tensors.values());
-        sorted.sort(Comparator.comparingLong(SafetensorsTensor::fileOffset));
-        for (int i = 1; i < sorted.size(); i++) {
-            SafetensorsTensor a = sorted.get(i - 1);
-            SafetensorsTensor b = sorted.get(i);
-            if (a.byteSize() > 0 && b.fileOffset() < a.fileOffset() + a.byteSize()) {
-                throw new ModelFormatException(path, "tensors " + a.name() + " and " + b.name() + " overlap in the file");
+        sorted.sort(Comparator.comparingLong(SafetensorsTensor::fileOffset).thenComparingLong(SafetensorsTensor::byteSize));
+        long covered = 0; // of the data, by the tensors so far
+        SafetensorsTensor last = null;
+        for (SafetensorsTensor t : sorted) {
+            long begin = t.fileOffset() - dataOffset;
+            if (begin < covered) {
+                throw new ModelFormatException(path, "tensors " + last.name() + " and " + t.name() + " overlap in the file");
             }
+            if (begin > covered) {
+                throw new ModelFormatException(path, "tensor " + t.name() + ": data_offsets begin at " + begin + ", but "
+                        + (last == null ? "no tensor comes before it" : "the tensor before it, " + last.name() + ", ends at "
+                        + covered) + ": bytes " + covered + " to " + begin + " of the data belong to no tensor (safetensors"
+                        + " packs the tensors without a gap, and its reader refuses such a file)");
+            }
+            covered = begin + t.byteSize();
+            last = t;
+        }
+        if (covered != dataSize) {
+            throw new ModelFormatException(path, "the data after the header holds " + dataSize + " bytes, but the tensors'"
+                    + " data_offsets end at " + covered + ": bytes " + covered + " to " + dataSize + " belong to no tensor"
+                    + " (the file was joined to something, or its header lost entries; safetensors' reader refuses it)");
         }
     }
 

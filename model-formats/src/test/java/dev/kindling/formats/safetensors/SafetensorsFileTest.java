@@ -13,6 +13,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -98,6 +99,14 @@ class SafetensorsFileTest {
         Files.writeString(dir.resolve(SafetensorsCheckpoint.INDEX), "{\"weight_map\":{\"x\":\"../model.safetensors\"}}");
         e = assertThrows(ModelFormatException.class, () -> SafetensorsCheckpoint.open(dir));
         assertTrue(e.getMessage().contains("not a shard file name"), e.getMessage());
+        // an index that is not JSON, or is more than one JSON value, or nothing (transformers' json.load refuses each)
+        for (String[] bad : new String[][] {{"{\"weight_map\": {\"x\": ", "the shard index is not JSON: Unexpected end-of-input"},
+                {"{\"weight_map\":{\"x\":\"model-00001-of-00002.safetensors\"}} {}", "the shard index is not JSON: Trailing token"},
+                {"weight_map", "the shard index is not JSON: Unrecognized token 'weight_map'"}, {"", "the shard index is empty"}}) {
+            Files.writeString(dir.resolve(SafetensorsCheckpoint.INDEX), bad[0]);
+            e = assertThrows(ModelFormatException.class, () -> SafetensorsCheckpoint.open(dir));
+            assertTrue(e.getMessage().startsWith(dir.resolve(SafetensorsCheckpoint.INDEX) + ": " + bad[1]), e.getMessage());
+        }
         // a NUL, which no path holds: it was Path.resolve's InvalidPathException, naming neither the index nor the tensor
         Files.writeString(dir.resolve(SafetensorsCheckpoint.INDEX), "{\"weight_map\":{\"x\":\"model\\u0000.safetensors\"}}");
         e = assertThrows(ModelFormatException.class, () -> SafetensorsCheckpoint.open(dir));
@@ -150,6 +159,46 @@ class SafetensorsFileTest {
         try (SafetensorsFile f = SafetensorsFile.open(ints)) {
             ModelFormatException e = assertThrows(ModelFormatException.class, () -> f.requireFloatWeight(f.tensor("mask")));
             assertTrue(e.getMessage().contains("tensor mask has dtype BOOL; Kindling reads F32, F16 and BF16"), e.getMessage());
+        }
+    }
+
+    /**
+     * What safetensors' reader accepts (a header padded with spaces, as its writer pads it, or other JSON whitespace; a
+     * null __metadata__) opens; what it refuses (anything else after the header's object, metadata values that are not
+     * strings, data_offsets that leave bytes of the data to no tensor, between tensors or after them) names the file
+     * and what is wrong, where Jackson passed the junk over unread, a number or object in the metadata became text and
+     * the bytes no tensor holds were ignored.
+     */
+    @Test
+    void headersAreReadAsSafetensorsReadsThem() throws Exception {
+        String w = "\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}";
+        for (String padding : new String[] {"", "   ", " \n\t\r "}) {
+            try (SafetensorsFile f = SafetensorsFile.open(raw("{\"__metadata__\":{\"format\":\"pt\"}," + w + "}" + padding, 4))) {
+                assertEquals(Map.of("format", "pt"), f.metadata());
+                assertEquals(4, f.tensor("w").byteSize());
+            }
+        }
+        try (SafetensorsFile f = SafetensorsFile.open(raw("{\"__metadata__\":null," + w + "}", 4))) {
+            assertEquals(Map.of(), f.metadata());
+        }
+        int end = 8 + w.length() + 2; // of the object, in the file
+        fails(raw("{" + w + "}  x ", 4), "safetensors header: its JSON object ends at byte " + end + " of the file, but the header,"
+                + " to byte " + (end + 4) + ", goes on with more than the spaces it may be padded with, from byte " + (end + 2) + ": \"x \"");
+        fails(raw("{" + w + "}}", 4), "from byte " + end + ": \"}\"");
+        fails(raw("{" + w + "}\u0000\u0000", 4), "from byte " + end + ": \"??\"");
+        fails(raw("{" + w + "}{\"v\":{}}", 4), "from byte " + end + ": \"{\"v\":{}}\"");
+        fails(raw("{\"__metadata__\":{\"format\":1}," + w + "}", 4), "__metadata__[format] = 1, expected a string");
+        fails(raw("{\"__metadata__\":{\"a\":{\"b\":\"c\"}}," + w + "}", 4), "__metadata__[a] = {\"b\":\"c\"}, expected a string");
+        fails(raw("{\"__metadata__\":[\"pt\"]," + w + "}", 4), "__metadata__ is array, expected a JSON object of strings");
+        String v = "\"v\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}";
+        fails(raw("{" + w + "," + v + "}", 12), "tensor v: data_offsets begin at 8, but the tensor before it, w, ends at 4: bytes 4 to"
+                + " 8 of the data belong to no tensor");
+        fails(raw("{" + v + "}", 12), "tensor v: data_offsets begin at 8, but no tensor comes before it: bytes 0 to 8");
+        fails(raw("{" + w + "}", 8), "the data after the header holds 8 bytes, but the tensors' data_offsets end at 4: bytes 4 to 8"
+                + " belong to no tensor");
+        fails(raw("{}", 1), "the data after the header holds 1 bytes, but the tensors' data_offsets end at 0");
+        try (SafetensorsFile f = SafetensorsFile.open(raw("{}      ", 0))) {
+            assertTrue(f.tensors().isEmpty());
         }
     }
 
