@@ -115,6 +115,30 @@ public interface Tokenizer {
     String decode(int[] ids, boolean skipSpecialTokens);
 
     /**
+     * {@link #decode(int[], boolean)}, then, with {@code cleanUpTokenizationSpaces}, transformers' clean-up of the text
+     * ({@link #cleanUpTokenizationSpaces(String)}): what a transformers user's {@code tokenizer.decode(ids)} gives where
+     * {@code tokenizer_config.json} sets {@code clean_up_tokenization_spaces} true (Llama 3's does: {@code "Hello ,
+     * world !"} decodes as {@code "Hello, world!"} there). Kindling never applies it unasked: the {@code tokenizers}
+     * library does not, and the clean-up changes text the model wrote ({@code "' hi '"} becomes {@code "'hi'"}).
+     */
+    default String decode(int[] ids, boolean skipSpecialTokens, boolean cleanUpTokenizationSpaces) {
+        String text = decode(ids, skipSpecialTokens);
+        return cleanUpTokenizationSpaces ? cleanUpTokenizationSpaces(text) : text;
+    }
+
+    /**
+     * transformers' {@code PreTrainedTokenizerBase.clean_up_tokenization} (src/transformers/tokenization_utils_base.py,
+     * transformers 4.x), which its {@code decode} applies to the whole decoded text where
+     * {@code clean_up_tokenization_spaces} is set: ten replacements, in this order, each of every occurrence left to
+     * right as Python's {@code str.replace}. Not the {@code tokenizers} WordPiece decoder's {@code cleanup}, which
+     * cleans each token and also turns {@code " do not"} into {@code " don't"}.
+     */
+    static String cleanUpTokenizationSpaces(String text) {
+        return text.replace(" .", ".").replace(" ?", "?").replace(" !", "!").replace(" ,", ",").replace(" ' ", "'")
+                .replace(" n't", "n't").replace(" 'm", "'m").replace(" 's", "'s").replace(" 've", "'ve").replace(" 're", "'re");
+    }
+
+    /**
      * The exact bytes this token contributes when decoded (byte-level characters and {@code <0xXX>}
      * tokens resolved, the SentencePiece space marker as a space). Used for streaming decode and stop
      * strings in generation. Special tokens give the UTF-8 of their text.
