@@ -75,6 +75,8 @@ public final class Generate extends EngineStage<Generate> {
      * One alternative at a generated position: the id, its vocabulary string (as {@code convert_ids_to_tokens}), log-prob
      * and the bytes it adds to the text (OpenAI's {@code bytes}: 0-255 each; a byte-fallback token such as {@code <0xE2>}
      * is one byte of a character that only the tokens after it complete, so the text of a token alone cannot say it).
+     * An id past the tokenizer's (an end or stop id among a padded output layer's rows) has a null string, as
+     * {@code convert_ids_to_tokens} gives None, and no bytes, as an end token the text leaves out.
      */
     public static final StructType TOP_LOGPROB = new StructType()
             .add("id", DataTypes.IntegerType, false)
@@ -576,20 +578,26 @@ public final class Generate extends EngineStage<Generate> {
         return RowFactory.create(c.text(), c.tokens(), c.finishReason().label(), lp, tokens);
     }
 
+    /**
+     * The vocabulary string of {@code id}: null without a tokenizer, and for an id past the tokenizer's, which a padded
+     * output layer's end or stop id is (transformers' {@code convert_ids_to_tokens} gives None there): "token id 505 is
+     * outside 0..499" failed the row that such an id ended.
+     */
     private static String tokenText(Tokenizer tokenizer, int id) {
-        return tokenizer == null ? null : tokenizer.tokenText(id);
+        return tokenizer == null || id >= tokenizer.vocabSize() ? null : tokenizer.tokenText(id);
     }
 
     /**
      * The bytes the token adds to the text, as unsigned values (a JSON array of numbers, as OpenAI writes them; null without
      * a tokenizer): none for a special token (the end token, {@code <s>}, {@code <unk>}), which the text leaves out. Its
      * vocabulary string's bytes ({@code <s>}: 60, 115, 62) were given, and the tokens' bytes joined were not the text.
+     * None for an id past the tokenizer's either: only an end or stop id is drawn there, and its text is left out.
      */
     static int[] tokenBytes(Tokenizer tokenizer, int id) {
         if (tokenizer == null) {
             return null;
         }
-        byte[] b = tokenizer.isSpecial(id) ? new byte[0] : tokenizer.tokenBytes(id);
+        byte[] b = id >= tokenizer.vocabSize() || tokenizer.isSpecial(id) ? new byte[0] : tokenizer.tokenBytes(id);
         int[] out = new int[b.length];
         for (int i = 0; i < b.length; i++) {
             out[i] = b[i] & 0xff;

@@ -206,6 +206,37 @@ class GenerateSparkTest {
         assertNull(bare.get(3));
     }
 
+    /**
+     * A stop id past the tokenizer's 500 ids within the model's 512 rows (a padded output layer) ends a generation where
+     * it is drawn: its token string is null, as transformers' convert_ids_to_tokens gives None, and its bytes none, as an
+     * end token's, where "token id 50x is outside 0..499" failed the row; an alternative there is the same.
+     */
+    @Test
+    void aStopIdPastTheTokenizerHasANullTokenAndNoBytes() throws Exception {
+        Path model = dev.kindling.inference.cuda.RandomModels.withVocabularyCut(Stories.model(), 500, tmp.resolve("cut-500.gguf"));
+        try (Engine e = Engine.open(model, EngineOptions.defaults().withThreads(1))) {
+            Tokenizer tokenizer = e.tokenizer().orElseThrow();
+            // temperature 1e6: each draw is one of the 12 stops with probability 12/512 (PaddedVocabularyTest)
+            Completion c = e.generate(GenerationRequest.ofTokens(1).withMaxTokens(300).withIgnoreEos(true).withLogprobs(2)
+                    .withStopTokens(java.util.stream.IntStream.range(500, 512).toArray())
+                    .withSampling(dev.kindling.inference.sample.SamplingParams.temperature(1e6f, 200)));
+            assertEquals("stop", c.finishReason().label());
+            Row[] tokens = (Row[]) Generate.toRowWithTokenLogprobs(c, tokenizer).get(4);
+            Row last = tokens[tokens.length - 1];
+            assertTrue(last.getInt(0) >= 500, last.toString());
+            assertNull(last.get(1));
+            assertArrayEquals(new int[0], (int[]) last.get(3));
+            assertEquals(tokenizer.tokenText(tokens[0].getInt(0)), tokens[0].getString(1));
+            int the = tokenizer.tokenId("\u2581the").orElseThrow();
+            Completion alt = new Completion(new int[] {1}, new int[] {the}, " the", dev.kindling.inference.FinishReason.LENGTH,
+                    List.of(new dev.kindling.inference.sample.TokenLogprob(the, -1f, new int[] {505, the}, new float[] {-0.5f, -1f})));
+            Row[] top = (Row[]) ((Row[]) Generate.toRowWithTokenLogprobs(alt, tokenizer).get(4))[0].get(4);
+            assertNull(top[0].get(1));
+            assertArrayEquals(new int[0], (int[]) top[0].get(3));
+            assertEquals("\u2581the", top[1].getString(1));
+        }
+    }
+
     @Test
     void rowsKeepTheirPartitionOrder() {
         SparkSession spark = TestSpark.session();

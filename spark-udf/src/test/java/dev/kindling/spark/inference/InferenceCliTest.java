@@ -633,6 +633,19 @@ class InferenceCliTest {
             assertEquals(-Math.log(z), tokens.get(0).get("logprob").asDouble(), 1e-3);
         }
 
+        // a padded output layer (stories260K's 512 rows over its first 500 tokens): a stop id past the tokenizer ends
+        // the completion with a null token and no bytes, where "token id 50x is outside 0..499" was the row's error
+        Path cut = dev.kindling.inference.cuda.RandomModels.withVocabularyCut(Stories.model(), 500, tmp.resolve("cut-500.gguf"));
+        Cli.Result padded = Cli.run("generate", "--no-progress", "--model", cut.toString(), "--threads", "2", "-i",
+                promptsFile(tmp.resolve("lp-padded"), prompts.subList(0, 1), false).toString(), "-o",
+                tmp.resolve("lp-padded-out").toString(), "--max-tokens", "300", "--temperature", "1000000", "--seed", "3",
+                "--stop-token-ids", "500,501,502,503,504,505,506,507,508,509,510,511", "--logprobs", "1");
+        assertEquals(0, padded.code(), padded.toString());
+        JsonNode row = readJsonl(tmp.resolve("lp-padded-out")).get(0);
+        assertEquals("stop", row.get("finish_reason").asText(), row.toString());
+        JsonNode end = row.get("token_logprobs").get(row.get("n_tokens").asInt() - 1);
+        assertTrue(end.get("id").asInt() >= 500 && end.get("token").isNull() && end.get("bytes").isEmpty(), end.toString());
+
         Path stats = tmp.resolve("samples-stats.json");
         Cli.Result three = Cli.run("generate", "--no-progress", "--model", model, "--threads", "2", "-i", in.toString(),
                 "-o", tmp.resolve("samples-out").toString(), "--max-tokens", "8", "--samples", "3", "--temperature", "1",
