@@ -242,9 +242,17 @@ public final class Engine implements AutoCloseable {
         return requireCodec().encode(text);
     }
 
-    /** Decodes ids to text (special tokens left out). */
+    /**
+     * Decodes ids to text (special tokens left out), the ids past the tokenizer's within the model's rows too: a padded
+     * output layer's end or stop id, which ends a completion's tokens and has no token (transformers' decode leaves such
+     * ids out), failed with "token id 505 is outside 0..499". An id past the model's rows is still refused.
+     */
     public String decode(int[] ids) {
-        return requireCodec().decode(ids);
+        TextCodec codec = requireCodec();
+        int known = codec.tokenizer().vocabSize();
+        int rows = config().vocabSize();
+        return codec.decode(Arrays.stream(ids).anyMatch(id -> id >= known && id < rows)
+                ? Arrays.stream(ids).filter(id -> id < known || id >= rows).toArray() : ids);
     }
 
     private TextCodec requireCodec() {

@@ -1,6 +1,7 @@
 package dev.kindling.inference.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindling.inference.Completion;
@@ -85,7 +86,11 @@ class PaddedVocabularyTest {
                 for (int k = 0; k < t.length - 1; k++) {
                     assertTrue(t[k] >= 0 && t[k] < TOKENS, "sampled id " + t[k]);
                 }
+                // the stop id has no token: decode leaves it out, as transformers' does ("token id 50x is outside")
+                assertEquals(e.decode(java.util.Arrays.copyOf(t, t.length - 1)), e.decode(t));
             }
+            // an id past the model's rows is no id of this model's
+            assertThrows(IllegalArgumentException.class, () -> e.decode(new int[] {1, 512}));
             // without the stop ids, the ids past the tokenizer are not drawn: the same seed runs on to its max tokens
             Completion c = e.generate(GenerationRequest.ofTokens(1).withMaxTokens(100).withIgnoreEos(true)
                     .withSampling(SamplingParams.temperature(1e6f, 200)));
