@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kindling.inference.Completion;
 import dev.kindling.inference.Engine;
@@ -191,7 +192,7 @@ class DistillTest {
         assertEquals(DataTypes.createArrayType(MESSAGE, true), back.schema().apply("chosen").dataType());
         assertEquals(DataTypes.createArrayType(MESSAGE, true), back.schema().apply("rejected").dataType());
         List<Row> rows = back.collectAsList();
-        long tied = Files.exists(rejected) ? spark.read().json(rejected.toString()).count() : 0;
+        long tied = Files.exists(rejected) ? Cli.outputRows(rejected).size() : 0;
         assertEquals(PROMPTS.size(), rows.size() + tied, "every prompt is a pair or a rejected tie: " + r.out());
         assertTrue(rows.size() >= PROMPTS.size() / 2, "most prompts give a pair: " + r.out());
         // the manifest records how the pairs were made: the teacher's sampling, the default temperature too, and the judge
@@ -250,11 +251,10 @@ class DistillTest {
         assertEquals(0, r.code(), r.toString());
         Path part = Files.list(out).filter(p -> p.getFileName().toString().startsWith("part-")).findFirst().orElseThrow();
         assertTrue(Files.readString(part).startsWith("{\"key\":\"k"), Files.readString(part)); // first in each row, as written
-        Dataset<Row> back = spark.read().json(out.toString());
         Map<String, String> prompts = new HashMap<>();
-        for (Row row : back.collectAsList()) {
-            assertNull(row.getAs("error"), row.toString());
-            prompts.put(row.getAs("key"), row.getAs("prompt"));
+        for (JsonNode row : Cli.outputRows(out)) {
+            assertNull(Cli.text(row, "error"), row.toString());
+            prompts.put(Cli.text(row, "key"), Cli.text(row, "prompt"));
         }
         assertEquals(Map.of("k1", PROMPTS.get(0), "k2", PROMPTS.get(1)), prompts);
     }
@@ -280,9 +280,8 @@ class DistillTest {
         }
         assertEquals(1, story.tokens()[story.tokens().length - 1], "the story ends at BOS");
         assertTrue(runOn.length() > story.text().length(), "without the id it runs on");
-        Row row = spark.read().json(out.toString()).collectAsList().get(0);
-        List<Row> messages = row.getList(row.fieldIndex("messages"));
-        assertEquals(story.text(), messages.get(1).getString(0));
+        JsonNode messages = Cli.outputRows(out).get(0).get("messages");
+        assertEquals(story.text(), Cli.text(messages.get(1), "content"));
     }
 
     /**
@@ -311,9 +310,9 @@ class DistillTest {
                         + teacher + "/generation_config.json"), r.out());
             }
             Map<String, String> byId = new HashMap<>();
-            for (Row row : spark.read().json(out.toString()).collectAsList()) {
-                List<Row> messages = row.getList(row.fieldIndex("messages"));
-                byId.put(row.getAs("id"), messages == null ? null : messages.get(1).getString(0));
+            for (JsonNode row : Cli.outputRows(out)) {
+                JsonNode messages = row.get("messages");
+                byId.put(Cli.text(row, "id"), messages == null || messages.isNull() ? null : Cli.text(messages.get(1), "content"));
             }
             answers.add(byId);
         }
@@ -389,16 +388,15 @@ class DistillTest {
                     "--max-tokens", "40", "--seed", "3", "--stop", ".", "--output", out.toString());
             assertEquals(0, r.code(), r.toString());
             assertTrue(r.out().contains("self-instruct: 10 seed tasks"), r.out());
-            Dataset<Row> back = spark.read().json(out.toString());
             List<String> kept = new ArrayList<>();
-            for (Row row : back.collectAsList()) {
-                String instruction = row.getAs("instruction");
+            for (JsonNode row : Cli.outputRows(out)) {
+                String instruction = Cli.text(row, "instruction");
                 kept.add(instruction);
-                assertEquals(Prompts.sha256Hex(instruction), row.getAs("id"));
+                assertEquals(Prompts.sha256Hex(instruction), Cli.text(row, "id"));
                 int words = instruction.split(" ").length;
                 assertTrue(words >= 4 && words <= 150, instruction);
-                assertNotNull(row.getAs("round"));
-                assertEquals("stories260K.gguf", row.getAs("model"));
+                assertNotNull(Cli.text(row, "round"));
+                assertEquals("stories260K.gguf", Cli.text(row, "model"));
             }
             // stories260K never ends an answer within 40 tokens, and the cut last instruction of an answer is dropped: the
             // stop string ends answers, so that instructions are kept and the checks below check something
@@ -440,10 +438,12 @@ class DistillTest {
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().contains("self-instruct: 10 seed tasks (2 rows set aside: read:empty_text 1, read:invalid_utf8 1)"), r.out());
         assertTrue(r.out().contains("(bad rows: " + quarantine + ")"), r.out());
-        List<Row> bad = spark.read().json(quarantine.toString()).collectAsList();
+        List<JsonNode> bad = Cli.outputRows(quarantine);
         assertEquals(1, bad.size(), bad.toString());
-        assertEquals("read:invalid_utf8", bad.get(0).getAs("reason"));
-        assertEquals(11L, (long) bad.get(0).<Long>getAs("source_line"));
+        assertEquals("read:invalid_utf8", Cli.text(bad.get(0), "reason"));
+        JsonNode line = bad.get(0).get("source_line");
+        assertTrue(line != null && line.isIntegralNumber(), bad.toString());
+        assertEquals(11L, line.longValue());
     }
 
     /** When every teacher generation of a round fails, the run stops with the first error (it exited 0 with no output). */

@@ -173,10 +173,11 @@ class S3RoundTripTest {
         Cli.Result tokenized = Cli.run("tokenize", "--no-progress", "--tokenizer", upload(model, "tokenize-tokenizers"),
                 "-i", local.toString(), "-o", tmp.resolve("tokenized").toString());
         assertEquals(0, tokenized.code(), tokenized.toString());
-        List<Row> ids = TestSpark.session().read().json(tmp.resolve("tokenized").toString()).orderBy("id").collectAsList();
+        List<com.fasterxml.jackson.databind.JsonNode> ids = Cli.outputRows(tmp.resolve("tokenized"), "id");
         dev.kindling.tokenizer.Tokenizer tok = dev.kindling.tokenizer.Tokenizer.load(model);
-        assertEquals(java.util.Arrays.stream(tok.encode("Once upon a time, there was a little dog.", false)).boxed().toList(),
-                ids.get(0).getList(ids.get(0).fieldIndex("ids")).stream().map(n -> ((Number) n).intValue()).toList());
+        List<Integer> first = new java.util.ArrayList<>();
+        ids.get(0).get("ids").forEach(n -> first.add(n.intValue()));
+        assertEquals(java.util.Arrays.stream(tok.encode("Once upon a time, there was a little dog.", false)).boxed().toList(), first);
     }
 
     /**
@@ -196,9 +197,7 @@ class S3RoundTripTest {
         Cli.Result fromDisk = Cli.run("pack", "--no-progress", "--tokenizer", dir.resolve("tokenizer.json").toString(), "-i",
                 local.toString(), "-o", tmp.resolve("packed-config-local").toString(), "--seq-len", "4", "--format", "jsonl");
         assertEquals(0, fromDisk.code(), fromDisk.toString());
-        SparkSession spark = TestSpark.session();
-        assertEquals(spark.read().json(tmp.resolve("packed-config-local").toString()).collectAsList().toString(),
-                spark.read().json(tmp.resolve("packed-config").toString()).collectAsList().toString());
+        assertEquals(Cli.outputRows(tmp.resolve("packed-config-local")), Cli.outputRows(tmp.resolve("packed-config")));
     }
 
     /** A SentencePiece tokenizer.model on S3 is read with the tokenizer_config.json beside it, as a tokenizer.json is. */
@@ -214,14 +213,12 @@ class S3RoundTripTest {
         Cli.Result fromS3 = Cli.run("tokenize", "--no-progress", "--tokenizer", remote, "--add-special-tokens", "-i",
                 local.toString(), "-o", tmp.resolve("spm-ids").toString(), "--format", "jsonl");
         assertEquals(0, fromS3.code(), fromS3.toString());
-        SparkSession spark = TestSpark.session();
-        List<Long> ids = spark.read().json(tmp.resolve("spm-ids").toString()).first().getList(1);
-        assertEquals(2L, ids.get(ids.size() - 1), "the config's add_eos_token: " + ids);
+        com.fasterxml.jackson.databind.JsonNode ids = Cli.outputRows(tmp.resolve("spm-ids")).get(0).get("ids");
+        assertEquals(2L, ids.get(ids.size() - 1).longValue(), "the config's add_eos_token: " + ids);
         Cli.Result fromDisk = Cli.run("tokenize", "--no-progress", "--tokenizer", dir.resolve("tokenizer.model").toString(),
                 "--add-special-tokens", "-i", local.toString(), "-o", tmp.resolve("spm-ids-local").toString(), "--format", "jsonl");
         assertEquals(0, fromDisk.code(), fromDisk.toString());
-        assertEquals(spark.read().json(tmp.resolve("spm-ids-local").toString()).collectAsList().toString(),
-                spark.read().json(tmp.resolve("spm-ids").toString()).collectAsList().toString());
+        assertEquals(Cli.outputRows(tmp.resolve("spm-ids-local")), Cli.outputRows(tmp.resolve("spm-ids")));
     }
 
     /**
@@ -282,7 +279,7 @@ class S3RoundTripTest {
         Cli.Result curated = Cli.run("curate", "--no-progress", "--config", remoteConfig, "-i", local.toString(),
                 "-o", tmp.resolve("curated-s3-config").toString());
         assertEquals(0, curated.code(), curated.toString());
-        assertEquals(2, TestSpark.session().read().json(tmp.resolve("curated-s3-config").toString()).count(), "the duplicate went");
+        assertEquals(2, Cli.outputRows(tmp.resolve("curated-s3-config")).size(), "the duplicate went");
 
         Cli.Result viaFileUri = Cli.run("curate", "--no-progress", "--config", config.toUri().toString(), "-i", local.toString(),
                 "-o", tmp.resolve("curated-file-uri").toString());
@@ -328,8 +325,8 @@ class S3RoundTripTest {
                 "--against", "s3a://testbucket/earlier", "--keep-duplicates");
         assertEquals(0, r.code(), r.toString());
         java.util.Map<String, String> got = new java.util.TreeMap<>();
-        for (Row row : spark.read().json(tmp.resolve("against-out").toString()).collectAsList()) {
-            got.put(row.getAs("id"), row.getAs("reason") + " " + row.getAs("duplicate_of"));
+        for (com.fasterxml.jackson.databind.JsonNode row : Cli.outputRows(tmp.resolve("against-out"))) {
+            got.put(Cli.text(row, "id"), Cli.text(row, "reason") + " " + Cli.text(row, "duplicate_of"));
         }
         assertEquals(java.util.Map.of("n1", "exact_dedup:duplicate_of_earlier e1", "n2", "null null"), got);
         Cli.Result missing = Cli.run("dedup", "--no-progress", "-i", in.toString(), "-o", tmp.resolve("against-out2").toString(),
@@ -345,7 +342,6 @@ class S3RoundTripTest {
      */
     @Test
     void dedupSavesAnIndexOnS3AndComparesWithIt() throws Exception {
-        SparkSession spark = TestSpark.session();
         java.util.SplittableRandom r = new java.util.SplittableRandom(11);
         List<String> e1 = new java.util.ArrayList<>();
         List<String> e2 = new java.util.ArrayList<>();
@@ -371,8 +367,8 @@ class S3RoundTripTest {
                 "--keep-duplicates");
         assertEquals(0, r2.code(), r2.toString());
         java.util.Map<String, String> got = new java.util.TreeMap<>();
-        for (Row row : spark.read().json(out.toString()).collectAsList()) {
-            got.put(row.getAs("id"), row.getAs("reason") + " " + row.getAs("duplicate_of"));
+        for (com.fasterxml.jackson.databind.JsonNode row : Cli.outputRows(out)) {
+            got.put(Cli.text(row, "id"), Cli.text(row, "reason") + " " + Cli.text(row, "duplicate_of"));
         }
         assertEquals(java.util.Map.of("n1", "exact_dedup:duplicate_of_earlier e1", "n2", "minhash_dedup:near_duplicate_of_earlier e2",
                 "n3", "null null"), got);
