@@ -178,7 +178,7 @@ public final class JobRun {
                 fs.delete(p, false);
             }
         } catch (IOException e) {
-            throw new KindlingException(KindlingException.FAILURE, "cannot remove the earlier --stats " + stats + ": " + e.getMessage(), e);
+            throw statsFailure("cannot remove the earlier --stats ", stats, e);
         }
     }
 
@@ -188,7 +188,7 @@ public final class JobRun {
             org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
             return fs.exists(p) && fs.getFileStatus(p).isDirectory();
         } catch (IOException e) {
-            throw new KindlingException(KindlingException.FAILURE, "cannot check --stats " + stats + ": " + e.getMessage(), e);
+            throw statsFailure("cannot check --stats ", stats, e);
         }
     }
 
@@ -197,11 +197,24 @@ public final class JobRun {
         try {
             return p.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(p);
         } catch (IOException e) {
-            throw new KindlingException(KindlingException.FAILURE, "cannot check --stats " + stats + ": " + e.getMessage(), e);
+            throw statsFailure("cannot check --stats ", stats, e);
         }
     }
 
     /** {@code --stats} where {@link #writeStatsFile} writes it: a path without a scheme is the driver's, whatever fs.defaultFS says. */
+    /**
+     * {@code doing} {@code --stats} failed on its store, worded as an output's failure is: a bucket that does not exist is
+     * a usage error naming it (it was exit 1 with the SDK's NoSuchBucket message twice over, where an output in that bucket
+     * said "there is no bucket"), and a refused access says which credentials to check.
+     */
+    private static KindlingException statsFailure(String doing, String stats, IOException e) {
+        if (DataFormat.isMissingBucket(e)) {
+            return KindlingException.usage("--stats " + stats + " cannot be written: there is no bucket "
+                    + statsPath(stats).toUri().getHost());
+        }
+        return new KindlingException(KindlingException.FAILURE, doing + stats + ": " + e.getMessage() + DataFormat.accessAdvice(e), e);
+    }
+
     private static org.apache.hadoop.fs.Path statsPath(String stats) {
         org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(stats);
         return p.toUri().getScheme() == null ? new org.apache.hadoop.fs.Path(Path.of(stats).toAbsolutePath().toUri()) : p;

@@ -367,7 +367,7 @@ public enum DataFormat {
         return "";
     }
 
-    static boolean isMissingBucket(Throwable e) {
+    public static boolean isMissingBucket(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t.getClass().getName().equals("org.apache.hadoop.fs.s3a.UnknownStoreException")) {
                 return true;

@@ -132,6 +132,34 @@ class S3RoundTripTest {
     }
 
     /**
+     * --stats in a bucket that does not exist, or one the credentials may not use, is named as an output there is: it was
+     * exit 1 with the SDK's NoSuchBucket message twice over, and a 403 without a word on credentials.
+     */
+    @Test
+    void statsInAMissingOrForbiddenBucketIsNamedAsAnOutputIs() throws Exception {
+        Path local = tmp.resolve("stats-bucket.jsonl");
+        java.nio.file.Files.write(local, List.of("{\"id\":\"a\",\"text\":\"hello there\"}"));
+        Cli.Result missing = Cli.run("convert", "--no-progress", "-i", local.toString(), "-o", tmp.resolve("stats-nb").toString(),
+                "--stats", "s3a://no-such-bucket/stats.json");
+        assertEquals(2, missing.code(), missing.toString());
+        assertEquals("kindling: error: --stats s3a://no-such-bucket/stats.json cannot be written: there is no bucket no-such-bucket",
+                missing.err().strip(), missing.toString());
+        org.apache.hadoop.conf.Configuration hc = TestSpark.session().sparkContext().hadoopConfiguration();
+        String key = "fs.s3a.bucket.forbidden-stats.secret.key";
+        hc.set(key, "not-the-key");
+        try {
+            Cli.Result denied = Cli.run("convert", "--no-progress", "-i", local.toString(), "-o", tmp.resolve("stats-denied").toString(),
+                    "--stats", "s3a://forbidden-stats/stats.json");
+            assertEquals(1, denied.code(), denied.toString());
+            assertTrue(denied.err().strip().startsWith("kindling: error: cannot check --stats s3a://forbidden-stats/stats.json: "), denied.err());
+            assertTrue(denied.err().contains("(access denied: check the credentials"), denied.err());
+            assertEquals(1, denied.err().strip().lines().count(), denied.err());
+        } finally {
+            hc.unset(key);
+        }
+    }
+
+    /**
      * A rerun with --overwrite that fails leaves no --stats: the earlier run's file stayed, counting the documents of an
      * output the failed rerun had already deleted.
      */
