@@ -172,8 +172,12 @@ public abstract class SparkCommand implements Callable<Integer> {
                 // job's check, which --overwrite would not mend
                 continue;
             }
-            throw dev.kindling.spark.KindlingException.usage((given[0].equals("--output") ? "output" : given[0]) + " " + given[1]
-                    + " already exists; pass --overwrite to replace it");
+            String named = (given[0].equals("--output") ? "output" : given[0]) + " " + given[1];
+            if (!given[0].equals("--stats") && java.nio.file.Files.isRegularFile(local)) {
+                // "pass --overwrite", which then refused the file as no output folder
+                throw dev.kindling.spark.io.DatasetWriter.aFileInTheOutputsPlace(named);
+            }
+            throw dev.kindling.spark.KindlingException.usage(named + " already exists; pass --overwrite to replace it");
         }
     }
 

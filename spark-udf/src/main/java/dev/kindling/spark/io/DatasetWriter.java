@@ -219,8 +219,21 @@ public final class DatasetWriter {
         if (overwrite) {
             checkReplaceable(fs, p, output, ownFile);
         } else if (fs.exists(p) && !removedIfEmpty(fs, p)) {
+            if (fs.getFileStatus(p).isFile()) {
+                // "pass --overwrite", which then refused the file as no output folder
+                throw aFileInTheOutputsPlace("output " + output);
+            }
             throw KindlingException.usage("output " + output + " already exists; pass --overwrite to replace it");
         }
+    }
+
+    /**
+     * The refusal of a file where the output folder {@code named} ("output out", "--rejected rej") goes, with or without
+     * {@code --overwrite}, which replaces an output folder only.
+     */
+    public static KindlingException aFileInTheOutputsPlace(String named) {
+        return KindlingException.usage(named + " is a file, not an output folder of an earlier run; --overwrite replaces such a "
+                + "folder only (remove the file, or write elsewhere)");
     }
 
     /**
@@ -255,8 +268,7 @@ public final class DatasetWriter {
             return;
         }
         if (!status.isDirectory()) {
-            throw KindlingException.usage("output " + output + " is a file, not an output folder of an earlier run; "
-                    + "--overwrite replaces such a folder only (remove the file, or write elsewhere)");
+            throw aFileInTheOutputsPlace("output " + output);
         }
         List<String> foreign = new ArrayList<>();
         for (FileStatus s : fs.listStatus(p)) {

@@ -71,6 +71,32 @@ class CliTest {
     }
 
     /**
+     * A file where an output folder goes is refused as one, with or without --overwrite: without, the error said "already
+     * exists; pass --overwrite to replace it", and the command so mended was refused as the file is no output folder.
+     */
+    @Test
+    void aFileWhereTheOutputGoesIsSaidToBeOneWithOrWithoutOverwrite() throws Exception {
+        Path in = jsonl("file-out-in.jsonl", "{\"id\":\"a\",\"text\":\"hello there\"}");
+        Path file = Files.writeString(tmp.resolve("report.txt"), "a file");
+        String refusal = " is a file, not an output folder of an earlier run; --overwrite replaces such a folder only (remove the file, "
+                + "or write elsewhere)";
+        for (boolean overwrite : new boolean[] {false, true}) {
+            List<String> args = new java.util.ArrayList<>(List.of("convert", "--no-progress", "-i", in.toString(), "-o", file.toString()));
+            if (overwrite) {
+                args.add("--overwrite");
+            }
+            Cli.Result r = Cli.run(args.toArray(String[]::new));
+            assertEquals(2, r.code(), r.toString());
+            assertEquals("kindling: error: output " + file + refusal, r.err().strip(), r.toString());
+        }
+        Cli.Result rejected = Cli.run("convert", "--no-progress", "-i", in.toString(), "-o", tmp.resolve("file-out").toString(),
+                "--rejected", file.toString());
+        assertEquals(2, rejected.code(), rejected.toString());
+        assertEquals("kindling: error: --rejected " + file + refusal, rejected.err().strip(), rejected.toString());
+        assertEquals("a file", Files.readString(file));
+    }
+
+    /**
      * An existing --stats file is refused without --overwrite, before any work, as an existing output is: it was replaced
      * silently, losing the accounting of the run whose output the refusal of an existing output protects.
      */

@@ -127,7 +127,7 @@ class HelpAndEarlyChecksTest {
         ModeOptionsTest.assertUsageNaming(ModeOptionsTest.run(concat(head, "-o", out.toString())),
                 "output " + out + " already exists; pass --overwrite to replace it");
         ModeOptionsTest.assertUsageNaming(ModeOptionsTest.run(concat(head, "-o", fresh.toString(), "--rejected", rejected.toString())),
-                "--rejected " + rejected + " already exists; pass --overwrite to replace it");
+                "--rejected " + rejected + " is a file, not an output folder of an earlier run; --overwrite replaces such a folder only");
         ModeOptionsTest.assertUsageNaming(ModeOptionsTest.run(concat(head, "-o", fresh.toString(), "--stats", stats.toString())),
                 "--stats " + stats + " already exists; pass --overwrite to replace it");
         Path empty = Files.createDirectories(tmp.resolve("empty"));

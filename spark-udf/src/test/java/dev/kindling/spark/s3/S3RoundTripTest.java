@@ -159,6 +159,24 @@ class S3RoundTripTest {
         }
     }
 
+    /** An object where the output folder goes is refused as a file, with or without --overwrite (without, "pass --overwrite"). */
+    @Test
+    void anObjectWhereTheOutputGoesIsSaidToBeAFile() throws Exception {
+        Path local = tmp.resolve("object-out.jsonl");
+        java.nio.file.Files.write(local, List.of("{\"id\":\"a\",\"text\":\"hello there\"}"));
+        org.apache.hadoop.fs.Path object = new org.apache.hadoop.fs.Path("s3a://testbucket/reports/daily");
+        try (java.io.OutputStream o = object.getFileSystem(TestSpark.session().sparkContext().hadoopConfiguration()).create(object)) {
+            o.write("a report".getBytes(StandardCharsets.UTF_8));
+        }
+        for (boolean overwrite : new boolean[] {false, true}) {
+            Cli.Result r = overwrite ? Cli.run("convert", "--no-progress", "-i", local.toString(), "-o", object.toString(), "--overwrite")
+                    : Cli.run("convert", "--no-progress", "-i", local.toString(), "-o", object.toString());
+            assertEquals(2, r.code(), r.toString());
+            assertEquals("kindling: error: output " + object + " is a file, not an output folder of an earlier run; --overwrite "
+                    + "replaces such a folder only (remove the file, or write elsewhere)", r.err().strip(), r.toString());
+        }
+    }
+
     /**
      * A rerun with --overwrite that fails leaves no --stats: the earlier run's file stayed, counting the documents of an
      * output the failed rerun had already deleted.
