@@ -141,6 +141,35 @@ public abstract class SparkCommand implements Callable<Integer> {
         }
     }
 
+    /** Options whose values are text, never a path: one that starts as an S3 URI there names no store. */
+    private static final java.util.Set<String> TEXT_OPTIONS = java.util.Set.of("--prompt", "--system", "--stop");
+
+    /**
+     * Refuses, before the job, a path on {@code s3://} or {@code s3n://} (the schemes of EMR's EMRFS and of Hadoop 2's
+     * removed connector) where the session's Hadoop has no file system for it: hadoop-aws reads {@code s3a://}, and each
+     * check failed on its own as an I/O error (exit 1), {@code cannot list input s3://b/in/: No FileSystem for scheme "s3"},
+     * naming neither the scheme to write nor the option. Where a file system is set for the scheme (EMR, or
+     * {@code --conf spark.hadoop.fs.s3.impl=...}) the path is the user's to read as it is.
+     */
+    private void requireS3aScheme(SparkSession spark) {
+        for (String[] given : givenStrings()) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)^(s3n?)://").matcher(given[1]);
+            if (TEXT_OPTIONS.contains(given[0]) || !m.find()) {
+                continue;
+            }
+            try {
+                org.apache.hadoop.fs.FileSystem.getFileSystemClass(m.group(1).toLowerCase(java.util.Locale.ROOT),
+                        spark.sparkContext().hadoopConfiguration());
+            } catch (org.apache.hadoop.fs.UnsupportedFileSystemException e) {
+                throw dev.kindling.spark.KindlingException.usage(given[0] + " " + given[1] + ": Hadoop has no file system for "
+                        + m.group(1) + ":// here; its S3 connector, hadoop-aws, reads s3a:// URIs: write s3a://"
+                        + given[1].substring(m.end()));
+            } catch (java.io.IOException e) {
+                // the run's own checks of the path say what is wrong with it
+            }
+        }
+    }
+
     /**
      * Refuses, before Spark starts, a local output that exists without {@code --overwrite}, as the job's own check would
      * (an empty folder is taken as new): found only after Spark had started, the refusal came some 11 seconds late. Remote
@@ -360,6 +389,7 @@ public abstract class SparkCommand implements Callable<Integer> {
             }
         }) : null;
         try {
+            requireS3aScheme(spark);
             int code = run(run);
             // a run without --output (the demo's try-out, a benchmark) has its summary or JSON line as its only product
             outputsWritten |= code == 0 && job.output != null;

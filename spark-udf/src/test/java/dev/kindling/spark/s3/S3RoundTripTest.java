@@ -178,6 +178,37 @@ class S3RoundTripTest {
     }
 
     /**
+     * A path written s3:// (EMR's scheme) or s3n:// is a usage error naming the option and the s3a:// URI to write, before
+     * the job: each was exit 1, "cannot list input s3://...: No FileSystem for scheme "s3"", naming neither.
+     */
+    @Test
+    void anS3SchemeWithoutAFileSystemNamesTheS3aUri() throws Exception {
+        Path local = tmp.resolve("scheme.jsonl");
+        java.nio.file.Files.write(local, List.of("{\"id\":\"a\",\"text\":\"hello there\"}"));
+        String[][] cases = {
+            {"--input", "s3://testbucket/corpus/jsonl", "-o", tmp.resolve("scheme-out").toString()},
+            {"--input", local.toString(), "-o", "S3N://testbucket/scheme-out"},
+            {"--input", local.toString(), "-o", tmp.resolve("scheme-out2").toString(), "--stats", "s3://testbucket/scheme/stats.json"},
+        };
+        String[] expected = {
+            "--input s3://testbucket/corpus/jsonl: Hadoop has no file system for s3:// here; its S3 connector, hadoop-aws, reads "
+                    + "s3a:// URIs: write s3a://testbucket/corpus/jsonl",
+            "--output S3N://testbucket/scheme-out: Hadoop has no file system for S3N:// here; its S3 connector, hadoop-aws, reads "
+                    + "s3a:// URIs: write s3a://testbucket/scheme-out",
+            "--stats s3://testbucket/scheme/stats.json: Hadoop has no file system for s3:// here; its S3 connector, hadoop-aws, "
+                    + "reads s3a:// URIs: write s3a://testbucket/scheme/stats.json",
+        };
+        for (int i = 0; i < cases.length; i++) {
+            List<String> args = new java.util.ArrayList<>(List.of("convert", "--no-progress"));
+            args.addAll(List.of(cases[i]));
+            Cli.Result r = Cli.run(args.toArray(String[]::new));
+            assertEquals(2, r.code(), r.toString());
+            assertEquals("kindling: error: " + expected[i], r.err().strip(), r.toString());
+        }
+        assertTrue(!java.nio.file.Files.exists(tmp.resolve("scheme-out2")), "nothing written");
+    }
+
+    /**
      * A rerun with --overwrite that fails leaves no --stats: the earlier run's file stayed, counting the documents of an
      * output the failed rerun had already deleted.
      */
