@@ -8,7 +8,7 @@ Two ``spark-submit`` jobs of Kindling's shaded jar, one after the other, for eac
 Set-up (see the README's "Airflow" section):
 
 * ``pip install apache-airflow-providers-apache-spark`` on the Airflow workers, and a Spark 4.2
-  client (``spark-submit`` on the PATH, or ``spark-home`` in the connection).
+  client, ``spark-submit`` on the PATH (the provider refuses a ``spark-home`` in the connection since 4.0).
 * The connection ``spark_default`` (type *Spark*): host = the master (``spark://spark-master`` with
   port 7077, ``yarn``, ``k8s://https://kubernetes.default.svc``), extra ``{"deploy-mode": "cluster"}``
   (or ``client``). For example:
