@@ -560,7 +560,12 @@ public final class LocalFiles {
             }
             return new Remote(uri, fs, snapshotWithSidecars(fs, st));
         } catch (IOException e) {
-            throw new KindlingException(KindlingException.FAILURE, "cannot read " + uri + ": " + e.getMessage(), e);
+            if (dev.kindling.spark.io.DataFormat.isMissingBucket(e)) {
+                // as a missing input or output in one is (exit 1 with the SDK's NoSuchBucket message twice over)
+                throw KindlingException.usage(uri + " does not exist: there is no bucket " + remote.toUri().getHost());
+            }
+            throw new KindlingException(KindlingException.FAILURE, "cannot read " + uri + ": " + e.getMessage()
+                    + dev.kindling.spark.io.DataFormat.accessAdvice(e), e);
         }
     }
 

@@ -209,6 +209,31 @@ class S3RoundTripTest {
     }
 
     /**
+     * A model or tokenizer in a bucket that does not exist, or one the credentials may not use, is named as an input there
+     * is: the executor's lookup failed with exit 1 and the SDK's NoSuchBucket message twice over, or a bare 403.
+     */
+    @Test
+    void aModelInAMissingOrForbiddenBucketIsNamedAsAnInputIs() {
+        org.apache.hadoop.conf.Configuration hc = TestSpark.session().sparkContext().hadoopConfiguration();
+        dev.kindling.spark.KindlingException missing = org.junit.jupiter.api.Assertions.assertThrows(dev.kindling.spark.KindlingException.class,
+                () -> dev.kindling.spark.executor.LocalFiles.localize("s3a://no-such-bucket/models/m.gguf", hc));
+        assertEquals(2, missing.exitCode(), missing.getMessage());
+        assertEquals("s3a://no-such-bucket/models/m.gguf does not exist: there is no bucket no-such-bucket", missing.getMessage());
+        String key = "fs.s3a.bucket.forbidden-models.secret.key";
+        hc.set(key, "not-the-key");
+        try {
+            dev.kindling.spark.KindlingException denied = org.junit.jupiter.api.Assertions.assertThrows(
+                    dev.kindling.spark.KindlingException.class,
+                    () -> dev.kindling.spark.executor.LocalFiles.localize("s3a://forbidden-models/m.gguf", hc));
+            assertEquals(1, denied.exitCode(), denied.getMessage());
+            assertTrue(denied.getMessage().startsWith("cannot read s3a://forbidden-models/m.gguf: "), denied.getMessage());
+            assertTrue(denied.getMessage().contains("(access denied: check the credentials"), denied.getMessage());
+        } finally {
+            hc.unset(key);
+        }
+    }
+
+    /**
      * A rerun with --overwrite that fails leaves no --stats: the earlier run's file stayed, counting the documents of an
      * output the failed rerun had already deleted.
      */
