@@ -141,6 +141,9 @@ public record EarlierIndex(String path, String label, JsonNode manifest) {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw KindlingException.usage(label + ": " + MANIFEST + " is not valid JSON (" + e.getOriginalMessage() + ")");
         } catch (IOException e) {
+            if (dev.kindling.spark.io.DataFormat.isMissingBucket(e)) {
+                throw KindlingException.usage(label + " does not exist: there is no bucket " + dir.toUri().getHost());
+            }
             throw KindlingException.usage(label + ": cannot read it (" + e.getMessage() + ")");
         }
         String where = label + ": " + MANIFEST;
@@ -254,6 +257,10 @@ public record EarlierIndex(String path, String label, JsonNode manifest) {
                 }
             }
         } catch (IOException e) {
+            if (dev.kindling.spark.io.DataFormat.isMissingBucket(e)) {
+                throw KindlingException.usage(option + " " + dir + " cannot be written: there is no bucket "
+                        + new Path(dir).toUri().getHost());
+            }
             throw KindlingException.usage(option + " " + dir + ": cannot check it (" + e.getMessage() + ")");
         }
     }

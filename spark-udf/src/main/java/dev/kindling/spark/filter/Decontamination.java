@@ -311,7 +311,12 @@ public final class Decontamination extends CurationStage<Decontamination> {
             folder = fs.getFileStatus(p).isDirectory();
             format = folder ? folderFormat(fs, p, path) : formatOf(path);
         } catch (java.io.IOException e) {
-            throw new KindlingException(KindlingException.FAILURE, NAME + ": cannot read benchmark " + path + ": " + e.getMessage(), e);
+            if (dev.kindling.spark.io.DataFormat.isMissingBucket(e)) {
+                throw KindlingException.usage(NAME + ": benchmark " + path + " does not exist: there is no bucket "
+                        + new Path(path).toUri().getHost());
+            }
+            throw new KindlingException(KindlingException.FAILURE, NAME + ": cannot read benchmark " + path + ": " + e.getMessage()
+                    + dev.kindling.spark.io.DataFormat.accessAdvice(e), e);
         }
         Dataset<Row> df;
         List<String> lines = null; // a JSON Lines benchmark's, to name a malformed one

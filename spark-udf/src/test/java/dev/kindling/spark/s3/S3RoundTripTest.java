@@ -234,6 +234,34 @@ class S3RoundTripTest {
     }
 
     /**
+     * The other paths a run reads or writes on S3 name a bucket that does not exist as the input and output do: dedup's
+     * --against-index and --save-index gave the SDK's NoSuchBucket message twice over, and filter's --decontaminate that
+     * too, as exit 1.
+     */
+    @Test
+    void indexAndBenchmarkPathsInAMissingBucketNameIt() throws Exception {
+        Path local = tmp.resolve("bucketless-side.jsonl");
+        java.nio.file.Files.write(local, List.of("{\"id\":\"a\",\"text\":\"hello there\"}"));
+        String[][] cases = {
+            {"dedup", "--no-progress", "-i", local.toString(), "-o", tmp.resolve("nb-index-out").toString(), "--against-index",
+                "s3a://no-such-bucket/idx"},
+            {"dedup", "--no-progress", "-i", local.toString(), "--save-index", "s3a://no-such-bucket/idx", "--index-only"},
+            {"filter", "--no-progress", "-i", local.toString(), "-o", tmp.resolve("nb-bench-out").toString(), "--decontaminate",
+                "s3a://no-such-bucket/bench.jsonl"},
+        };
+        String[] expected = {
+            "--against-index s3a://no-such-bucket/idx does not exist: there is no bucket no-such-bucket",
+            "--save-index s3a://no-such-bucket/idx cannot be written: there is no bucket no-such-bucket",
+            "decontaminate: benchmark s3a://no-such-bucket/bench.jsonl does not exist: there is no bucket no-such-bucket",
+        };
+        for (int i = 0; i < cases.length; i++) {
+            Cli.Result r = Cli.run(cases[i]);
+            assertEquals(2, r.code(), r.toString());
+            assertEquals("kindling: error: " + expected[i], r.err().strip().lines().findFirst().orElse(""), r.toString());
+        }
+    }
+
+    /**
      * A rerun with --overwrite that fails leaves no --stats: the earlier run's file stayed, counting the documents of an
      * output the failed rerun had already deleted.
      */
