@@ -136,7 +136,7 @@ class S3RoundTripTest {
      * exit 1 with the SDK's NoSuchBucket message twice over, and a 403 without a word on credentials.
      */
     @Test
-    void statsInAMissingOrForbiddenBucketIsNamedAsAnOutputIs() throws Exception {
+    void statsInAMissingOrForbiddenBucketIsNamedAsAnOutputIs() throws Throwable {
         Path local = tmp.resolve("stats-bucket.jsonl");
         java.nio.file.Files.write(local, List.of("{\"id\":\"a\",\"text\":\"hello there\"}"));
         Cli.Result missing = Cli.run("convert", "--no-progress", "-i", local.toString(), "-o", tmp.resolve("stats-nb").toString(),
@@ -144,16 +144,23 @@ class S3RoundTripTest {
         assertEquals(2, missing.code(), missing.toString());
         assertEquals("kindling: error: --stats s3a://no-such-bucket/stats.json cannot be written: there is no bucket no-such-bucket",
                 missing.err().strip(), missing.toString());
-        org.apache.hadoop.conf.Configuration hc = TestSpark.session().sparkContext().hadoopConfiguration();
-        String key = "fs.s3a.bucket.forbidden-stats.secret.key";
-        hc.set(key, "not-the-key");
-        try {
+        withAWrongSecretKeyFor("forbidden-stats", () -> {
             Cli.Result denied = Cli.run("convert", "--no-progress", "-i", local.toString(), "-o", tmp.resolve("stats-denied").toString(),
                     "--stats", "s3a://forbidden-stats/stats.json");
             assertEquals(1, denied.code(), denied.toString());
             assertTrue(denied.err().strip().startsWith("kindling: error: cannot check --stats s3a://forbidden-stats/stats.json: "), denied.err());
             assertTrue(denied.err().contains("(access denied: check the credentials"), denied.err());
             assertEquals(1, denied.err().strip().lines().count(), denied.err());
+        });
+    }
+
+    /** Runs {@code body} with a wrong secret key for {@code bucket}, which nothing opened before (S3A keeps a file system per bucket). */
+    private static void withAWrongSecretKeyFor(String bucket, org.junit.jupiter.api.function.Executable body) throws Throwable {
+        org.apache.hadoop.conf.Configuration hc = TestSpark.session().sparkContext().hadoopConfiguration();
+        String key = "fs.s3a.bucket." + bucket + ".secret.key";
+        hc.set(key, "not-the-key");
+        try {
+            body.execute();
         } finally {
             hc.unset(key);
         }
@@ -213,24 +220,20 @@ class S3RoundTripTest {
      * is: the executor's lookup failed with exit 1 and the SDK's NoSuchBucket message twice over, or a bare 403.
      */
     @Test
-    void aModelInAMissingOrForbiddenBucketIsNamedAsAnInputIs() {
+    void aModelInAMissingOrForbiddenBucketIsNamedAsAnInputIs() throws Throwable {
         org.apache.hadoop.conf.Configuration hc = TestSpark.session().sparkContext().hadoopConfiguration();
         dev.kindling.spark.KindlingException missing = org.junit.jupiter.api.Assertions.assertThrows(dev.kindling.spark.KindlingException.class,
                 () -> dev.kindling.spark.executor.LocalFiles.localize("s3a://no-such-bucket/models/m.gguf", hc));
         assertEquals(2, missing.exitCode(), missing.getMessage());
         assertEquals("s3a://no-such-bucket/models/m.gguf does not exist: there is no bucket no-such-bucket", missing.getMessage());
-        String key = "fs.s3a.bucket.forbidden-models.secret.key";
-        hc.set(key, "not-the-key");
-        try {
+        withAWrongSecretKeyFor("forbidden-models", () -> {
             dev.kindling.spark.KindlingException denied = org.junit.jupiter.api.Assertions.assertThrows(
                     dev.kindling.spark.KindlingException.class,
                     () -> dev.kindling.spark.executor.LocalFiles.localize("s3a://forbidden-models/m.gguf", hc));
             assertEquals(1, denied.exitCode(), denied.getMessage());
             assertTrue(denied.getMessage().startsWith("cannot read s3a://forbidden-models/m.gguf: "), denied.getMessage());
             assertTrue(denied.getMessage().contains("(access denied: check the credentials"), denied.getMessage());
-        } finally {
-            hc.unset(key);
-        }
+        });
     }
 
     /**
