@@ -70,9 +70,10 @@ final class RowSampling implements Serializable {
             any = true;
             DataType t = schema.apply(name).dataType();
             boolean fits = switch (i) {
-                case STOP -> t.equals(DataTypes.StringType) || (t instanceof ArrayType a && a.elementType().equals(DataTypes.StringType));
-                case STOP_TOKEN_IDS -> t instanceof ArrayType a && (number(a.elementType()) || a.elementType().equals(DataTypes.StringType));
-                default -> number(t) || t.equals(DataTypes.StringType);
+                // a string of any collation (STRING COLLATE UTF8_LCASE, a table's collated column): its values are the same
+                case STOP -> Columns.isString(t) || (t instanceof ArrayType a && Columns.isString(a.elementType()));
+                case STOP_TOKEN_IDS -> t instanceof ArrayType a && (number(a.elementType()) || Columns.isString(a.elementType()));
+                default -> number(t) || Columns.isString(t);
             };
             if (!fits) {
                 throw KindlingException.usage(who + ": column '" + name + "' is " + t.simpleString() + ", which holds no "

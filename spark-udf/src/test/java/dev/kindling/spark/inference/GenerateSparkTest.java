@@ -791,6 +791,21 @@ class GenerateSparkTest {
             assertEquals(expected.get(1), got.get(1), messages);
             assertNull(got.get(2), messages);
         }
+        // perRowSampling's string columns (a number as text, stop strings, stop ids as text) collated: the plain ones' rows, a
+        // bad value the row's error naming the column. They were refused, "column 'stop' is array<string collate UTF8_LCASE>,
+        // which holds no stop"
+        Dataset<Row> sampling = spark.sql("SELECT * FROM VALUES ('a', 'Once upon a time', '3', array('.'), array('1'), '0.5'), "
+                + "('b', 'Lily', '2', array('x'), array('1', '2'), 'warm') AS t(id, prompt, max_tokens, stop, stop_token_ids, temperature)")
+                .coalesce(1);
+        Dataset<Row> collatedSampling = sampling.selectExpr("id", "prompt", "max_tokens COLLATE UTF8_LCASE AS max_tokens",
+                "CAST(stop AS ARRAY<STRING COLLATE UTF8_LCASE>) AS stop", "CAST(stop_token_ids AS ARRAY<STRING COLLATE UTF8_LCASE>) AS "
+                + "stop_token_ids", "temperature COLLATE UTF8_LCASE AS temperature");
+        Generate perRow = generate().setMaxTokens(8).setPerRowSampling(true);
+        assertEquals(List.of("max_tokens", "temperature", "stop", "stop_token_ids"), perRow.rowSamplingColumns(collatedSampling.schema()));
+        List<Row> plainRows = perRow.transform(sampling).orderBy("id").collectAsList();
+        assertEquals(plainRows, perRow.transform(collatedSampling).orderBy("id").collectAsList());
+        assertTrue(plainRows.get(0).getStruct(6).getList(1).size() <= 3, "row a's max_tokens: " + plainRows);
+        assertTrue(plainRows.get(1).getString(7).contains("temperature"), plainRows.get(1).toString());
         // a judge's long rubric prompts are slow to run here: its schema says it takes the columns, one response each
         Judge judge = new Judge().setModel(Stories.model().toString()).setInstructionCol("prompt").setResponseCol("prompt");
         assertEquals(judge.transformSchema(plain.schema()).apply("judgment"), judge.transformSchema(collated.schema()).apply("judgment"));
