@@ -460,7 +460,7 @@ public final class Generate extends EngineStage<Generate> {
             String m = getOrDefault(messagesCol);
             int at = Columns.indexOf(schema, m, who());
             // a string holds the messages as JSON text (Prompts.messages(String)): their keys reach the template in its order
-            if (at < 0 || !Prompts.isMessages(Columns.withoutCollation(schema.apply(at).dataType())) && !Columns.isString(schema.apply(at).dataType())) {
+            if (at < 0 || !Prompts.isMessages(schema.apply(at).dataType()) && !Columns.isString(schema.apply(at).dataType())) {
                 requireColumn(schema, m, "messagesCol", Prompts.MESSAGES, Prompts.MESSAGES_WITH_PARTS, Prompts.MESSAGE_MAPS,
                         DataTypes.StringType); // names the missing column or its type
             }

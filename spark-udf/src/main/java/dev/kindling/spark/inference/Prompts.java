@@ -3,6 +3,7 @@ package dev.kindling.spark.inference;
 import dev.kindling.inference.sample.RowSeeds;
 import dev.kindling.inference.Engine;
 import dev.kindling.inference.GenerationRequest;
+import dev.kindling.spark.io.Columns;
 import dev.kindling.tokenizer.ChatTemplate;
 import dev.kindling.tokenizer.Tokenizer;
 import java.io.Serializable;
@@ -45,7 +46,8 @@ public final class Prompts implements Serializable {
             DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType, true), true);
 
     /**
-     * True for an array of structs with string {@code role} and {@code content} fields, in any order and with any other
+     * True for an array of structs with string {@code role} and {@code content} fields (strings of any collation, Spark 4's
+     * {@code STRING COLLATE UTF8_LCASE}, too), in any order and with any other
      * fields ({@link #messages} reads them by name): chat data read from JSON has its fields sorted
      * ({@code struct<content, role>}) and may carry more keys ({@code name}), which the chat template sees as a Hugging Face
      * message dict's. The content may instead be a list of parts as OpenAI's API gives it (structs with a string
@@ -61,20 +63,19 @@ public final class Prompts implements Serializable {
             return false;
         }
         List<String> names = List.of(s.fieldNames());
-        return names.contains("role") && names.contains("content") && s.apply("role").dataType().equals(DataTypes.StringType)
-                && (s.apply("content").dataType().equals(DataTypes.StringType) || isParts(s.apply("content").dataType()));
+        return names.contains("role") && names.contains("content") && Columns.isString(s.apply("role").dataType())
+                && (Columns.isString(s.apply("content").dataType()) || isParts(s.apply("content").dataType()));
     }
 
-    /** A map of strings to strings: a message as a dict ({@link #MESSAGE_MAPS}). */
+    /** A map of strings to strings (of any collation): a message as a dict ({@link #MESSAGE_MAPS}). */
     public static boolean isMessageMap(DataType type) {
-        return type instanceof org.apache.spark.sql.types.MapType m && m.keyType().equals(DataTypes.StringType)
-                && m.valueType().equals(DataTypes.StringType);
+        return type instanceof org.apache.spark.sql.types.MapType m && Columns.isString(m.keyType()) && Columns.isString(m.valueType());
     }
 
     /** An array of structs with a string {@code type} field: OpenAI's content parts. */
     private static boolean isParts(DataType type) {
         return type instanceof org.apache.spark.sql.types.ArrayType a && a.elementType() instanceof StructType part
-                && List.of(part.fieldNames()).contains("type") && part.apply("type").dataType().equals(DataTypes.StringType);
+                && List.of(part.fieldNames()).contains("type") && Columns.isString(part.apply("type").dataType());
     }
 
     /** Whether a text prompt goes through the chat template. */

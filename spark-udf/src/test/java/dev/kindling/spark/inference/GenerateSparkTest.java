@@ -786,6 +786,7 @@ class GenerateSparkTest {
         Generate chat = generate().setModel(Stories.withChatTemplate(tmp).toString()).setMessagesCol("messages").setMaxTokens(3);
         Row expected = chat.transform(spark.sql("SELECT array(named_struct('role', 'user', 'content', 'Hi')) AS messages")).first();
         for (String messages : new String[] {"array(named_struct('role', 'user' COLLATE UTF8_LCASE, 'content', 'Hi' COLLATE UTF8_LCASE))",
+                "array(map('role', 'user' COLLATE UTF8_LCASE, 'content', 'Hi' COLLATE UTF8_LCASE))",
                 "'[{\"role\": \"user\", \"content\": \"Hi\"}]' COLLATE UTF8_LCASE"}) {
             Row got = chat.transform(spark.sql("SELECT " + messages + " AS messages")).first();
             assertEquals(expected.get(1), got.get(1), messages);

@@ -112,6 +112,10 @@ class TokenizeSparkTest {
         // refused for its type)
         assertEquals(prompt, spark.sql("SELECT kindling_apply_chat_template(array(map('role', 'user', 'content', 'Hi!')), '"
                 + qwen3 + "')").first().getString(0));
+        // maps of collated strings (Spark 4's STRING COLLATE UTF8_LCASE, a table's collated column) too: they were refused,
+        // "argument 1 (messages) is ARRAY<MAP<STRING, STRING COLLATE UTF8_LCASE>>"
+        assertEquals(prompt, spark.sql("SELECT kindling_apply_chat_template(array(map('role', 'user' COLLATE UTF8_LCASE, 'content', "
+                + "'Hi!' COLLATE UTF8_LCASE)), '" + qwen3 + "')").first().getString(0));
         Exception noRole = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> spark.sql(
                 "SELECT kindling_apply_chat_template(array(map('content', 'Hi!')), '" + qwen3 + "')").collect());
         assertTrue(String.valueOf(noRole.getMessage()).contains("message 0 has no role")
