@@ -1202,7 +1202,7 @@ public final class DatasetReader {
         org.apache.spark.sql.types.DataType type = text == null ? null : docs.schema().apply(text).dataType();
         // chat messages' id is made from their JSON text, as finish makes it: a row set aside for a message's content (its
         // messages kept) showed its made id as the input's
-        Column made = madeId(DataTypes.StringType.equals(type) ? Columns.named(text)
+        Column made = madeId(Columns.isString(type) ? Columns.named(text) // of any collation, as finish made it
                 : type instanceof org.apache.spark.sql.types.ArrayType ? functions.to_json(Columns.named(text))
                 : lit(null).cast(DataTypes.StringType));
         Column given = Columns.named(id).cast(DataTypes.StringType);

@@ -267,6 +267,15 @@ class ReaderEdgeCasesTest {
         List<com.fasterxml.jackson.databind.JsonNode> quarantined = Cli.outputRows(tmp.resolve("cq.quarantine"), "source_offset");
         assertEquals(List.of("a", "b", "d\ufffd"), quarantined.stream().map(row -> Cli.text(row, "id")).toList(), quarantined.toString());
         assertEquals(List.of("bad f\u00ffoo", "bad f\u00feoo", "d\u00ff"), quarantined.stream().map(row -> Cli.text(row, "raw")).toList());
+        // a collated text without an id column: the id the reader made is not shown as the input's, as for a plain text (it
+        // was, the made id taken for one given, as the quarantine made it again from no text)
+        Path textOnly = tmp.resolve("collated-text-only.parquet");
+        spark.read().parquet(collated.toString()).select("text").coalesce(1).write().parquet(textOnly.toString());
+        Cli.Result textOnlyQ = Cli.run("convert", "--no-progress", "--on-error", "quarantine", "-i", textOnly.toString(), "-o",
+                tmp.resolve("tq-out").toString(), "--quarantine", tmp.resolve("tq.quarantine").toString());
+        assertEquals(0, textOnlyQ.code(), textOnlyQ.toString());
+        quarantined = Cli.outputRows(tmp.resolve("tq.quarantine"), "source_offset");
+        assertEquals(Arrays.asList(null, null), quarantined.stream().map(row -> Cli.text(row, "id")).toList(), quarantined.toString());
     }
     /**
      * A non-data file beside the JSON Lines of a folder input (PROVENANCE.md) is read as JSON Lines, as every file but hidden
