@@ -2,6 +2,7 @@ package dev.kindling.spark.distill;
 
 import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.inference.Generate;
+import dev.kindling.spark.inference.InferenceMetrics;
 import dev.kindling.spark.io.Columns;
 import dev.kindling.spark.stage.ParamChecks;
 import dev.kindling.spark.stage.PipelineStage;
@@ -42,6 +43,8 @@ public abstract class DistillStage<S extends DistillStage<S>> extends Transforme
     private final String uid;
     /** The teacher's settings, as the caller gave them: each run answers with a copy ({@link #teacherRun}). */
     final Generate teacher;
+    /** The teacher's copy that the last run answered with (its counters are {@link #teacherMetrics}), null before one. */
+    Generate used;
     private final Param<String> promptCol;
     private final Param<String> systemPrompt;
     private final BooleanParam dropTruncated;
@@ -212,6 +215,24 @@ public abstract class DistillStage<S extends DistillStage<S>> extends Transforme
     public Dataset<Row> transform(Dataset<?> prompts) {
         transformSchema(prompts.schema());
         return Distill.run(this, prompts.toDF(), promptColumnOfTransform());
+    }
+
+    /**
+     * Spark's: a copy with {@code paramMap}'s values transforms {@code prompts}; here this stage's {@link #teacherMetrics}
+     * are then the copy's teacher's counters, where they stayed those of this stage's own last run (or null), as
+     * {@code EngineStage.transform(dataset, paramMap)} keeps an inference stage's.
+     */
+    @Override
+    public Dataset<Row> transform(Dataset<?> prompts, ParamMap paramMap) {
+        DistillStage<?> copy = copy(paramMap);
+        Dataset<Row> out = copy.transform(prompts);
+        used = copy.used;
+        return out;
+    }
+
+    /** The counters of the teacher's last run (null before one). */
+    public InferenceMetrics teacherMetrics() {
+        return used == null ? null : used.metrics();
     }
 
     /** Its params in {@code path/metadata}, its teacher in {@code path/teacher} (and Dpo's judge in {@code path/judge}). */

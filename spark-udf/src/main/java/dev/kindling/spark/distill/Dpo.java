@@ -6,7 +6,6 @@ import static org.apache.spark.sql.functions.when;
 
 import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.inference.Generate;
-import dev.kindling.spark.inference.InferenceMetrics;
 import dev.kindling.spark.inference.InferenceStage;
 import dev.kindling.spark.inference.Judge;
 import dev.kindling.spark.inference.SamplingSpec;
@@ -77,7 +76,6 @@ public final class Dpo extends DistillStage<Dpo> {
             .add("outcome", DataTypes.StringType);
 
     private final Judge judge;
-    private Generate used;
 
     /**
      * @param teacher   the teacher's sampling (set {@code n} >= 2 and a temperature: greedy decoding is a usage error)
@@ -122,11 +120,6 @@ public final class Dpo extends DistillStage<Dpo> {
     /** A copy of its judge's settings (each run rates with a copy, its columns chosen per run). */
     public Judge getJudge() {
         return (Judge) judge.copy(ParamMap.empty());
-    }
-
-    /** The counters of the teacher's last run (null before one). */
-    public InferenceMetrics teacherMetrics() {
-        return used == null ? null : used.metrics();
     }
 
     @Override

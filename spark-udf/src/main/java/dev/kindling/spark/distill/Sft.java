@@ -6,7 +6,6 @@ import static org.apache.spark.sql.functions.when;
 
 import dev.kindling.spark.io.Columns;
 import dev.kindling.spark.inference.Generate;
-import dev.kindling.spark.inference.InferenceMetrics;
 import dev.kindling.spark.inference.InferenceStage;
 import dev.kindling.spark.stage.StageContext;
 import dev.kindling.spark.stage.StageReader;
@@ -60,7 +59,6 @@ public final class Sft extends DistillStage<Sft> {
     /** The stage's own output columns (an input id column of one of these names is not carried). */
     static final List<String> OUTPUT = List.of("prompt_id", "prompt", "messages", "completion", "finish_reason", "model", Columns.ERROR,
             Columns.REASON);
-    private Generate used;
 
     /**
      * @param teacher   the teacher's generation settings (model, sampling, chat mode)
@@ -91,11 +89,6 @@ public final class Sft extends DistillStage<Sft> {
 
     public static Sft load(String path) {
         return read().load(path);
-    }
-
-    /** The counters of the teacher's last run (null before one). */
-    public InferenceMetrics teacherMetrics() {
-        return used == null ? null : used.metrics();
     }
 
     /**

@@ -51,7 +51,8 @@ class DistillTransformerTest {
 
     @Test
     void sftSaysItsColumnsBeforeItRunsAndAParamMapGivesItsParams() throws Exception {
-        Sft sft = new Sft(teacher(4), "stories260K");
+        Generate teacher = teacher(4);
+        Sft sft = new Sft(teacher, "stories260K");
         Dataset<Row> out = sft.transform(prompts());
         // the same names and types, nullability aside (catalogString leaves it out)
         assertEquals(sft.transformSchema(PROMPTS).catalogString(), out.schema().catalogString());
@@ -59,9 +60,15 @@ class DistillTransformerTest {
                 List.of(out.columns()));
         // four tokens cut every answer: dropTruncated through a ParamMap rejects them all, the caller's stage keeps them
         assertEquals(java.util.Arrays.asList(null, null), reasons(out));
-        assertEquals(List.of("sft:truncated", "sft:truncated"),
-                reasons(sft.transform(prompts(), new ParamMap().put(sft.dropTruncated().w(true)))));
+        // (and the teacher's 2 tokens: teacherMetrics are then that run's, where they stayed the run before's, 4 tokens a
+        // prompt. Collected unordered: an orderBy runs the plan once more for its sample, and the counters count both)
+        List<Row> truncated = sft.transform(prompts(), new ParamMap().put(sft.dropTruncated().w(true)).put(teacher.maxTokens().w(2)))
+                .collectAsList();
+        assertEquals(List.of("sft:truncated", "sft:truncated"), truncated.stream().map(r -> r.<String>getAs("reason")).toList());
+        assertEquals(4, sft.teacherMetrics().generatedTokens(), "the map's 2 tokens for each of 2 prompts");
+        assertEquals(2, sft.teacherMetrics().rows());
         assertEquals(false, sft.getDropTruncated());
+        assertEquals(4, teacher.getMaxTokens());
         // a Pipeline runs a copy: the same uid, params and teacher
         Sft copy = sft.copy(new ParamMap().put(sft.modelName().w("teacher-b")));
         assertEquals(sft.uid(), copy.uid());
@@ -95,11 +102,13 @@ class DistillTransformerTest {
         Generate sampler = teacher(6).setN(2).setTemperature(0.8);
         Judge judge = new Judge().setModel(DistillTest.model().toString()).setThreads(2).setMethod("logprobs");
         Dpo dpo = new Dpo(sampler, judge, "stories260K").setPromptCol("prompt");
-        Dataset<Row> out = dpo.transform(prompts());
+        // run as Spark's transform(dataset, paramMap) runs it, a copy: teacherMetrics are that run's (they were null)
+        Dataset<Row> out = dpo.transform(prompts(), ParamMap.empty());
         assertEquals(dpo.transformSchema(PROMPTS).catalogString(), out.schema().catalogString());
         assertEquals(List.of("id", "prompt_id", "prompt", "chosen", "rejected", "chosen_rating", "rejected_rating", "model", "error",
                 "reason"), List.of(out.columns()));
         List<Row> rows = out.orderBy("id").collectAsList();
+        assertTrue(dpo.teacherMetrics() != null && dpo.teacherMetrics().rows() > 0 && dpo.teacherMetrics().generatedTokens() > 0);
         String saved = tmp.resolve("model").toString();
         new Pipeline().setStages(new PipelineStage[] {dpo}).fit(prompts()).write().save(saved);
         PipelineModel loaded = PipelineModel.load(saved);
