@@ -283,6 +283,21 @@ class InferenceSqlTest {
                 + "', map('max_tokens', '4'))").first().getStruct(0);
         assertNull(c.get(4));
         assertEquals(4, c.getList(1).size());
+        // messages no template can take are each their row's error, naming the message, beside a row that is answered
+        Map<String, Row> chats = new java.util.HashMap<>();
+        for (Row row : spark.sql("SELECT id, kindling_chat(m, '" + chat + "', map('max_tokens', '4')) FROM VALUES "
+                + "('ok', array(named_struct('role', 'user', 'content', 'Hi'))), "
+                + "('no-role', array(named_struct('role', CAST(NULL AS STRING), 'content', 'Hi'))), "
+                + "('empty', CAST(array() AS ARRAY<STRUCT<role: STRING, content: STRING>>)), "
+                + "('null-message', array(named_struct('role', 'user', 'content', 'Hi'), CAST(NULL AS STRUCT<role: STRING, content: STRING>))) "
+                + "AS t(id, m)").collectAsList()) {
+            chats.put(row.getString(0), row.getStruct(1));
+        }
+        assertEquals(java.util.Arrays.asList(c.get(0), null), java.util.Arrays.asList(chats.get("ok").get(0), chats.get("ok").get(4)));
+        assertNull(chats.get("no-role").get(0));
+        assertEquals("message 0 has no role", chats.get("no-role").get(4));
+        assertEquals("the messages are empty: a chat template needs at least one message", chats.get("empty").get(4));
+        assertEquals("message 1 is null", chats.get("null-message").get(4));
     }
 
     /**
