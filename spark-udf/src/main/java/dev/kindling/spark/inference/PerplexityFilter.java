@@ -204,6 +204,19 @@ public final class PerplexityFilter extends Transformer implements PipelineStage
      * {@link #apply} alone the rows also carried the pipeline's working columns, and an input without {@code reason}
      * failed with Spark's UNRESOLVED_COLUMN.
      */
+    /**
+     * Spark's: a copy with {@code paramMap}'s values filters {@code dataset}; where the map has values of the Score's params
+     * the copy scores with a copy of the Score ({@link EngineStage#heldIn}), whose counters the caller's Score then reports,
+     * as it does those of the filter's own runs: it kept the counters of its own last run.
+     */
+    @Override
+    public Dataset<Row> transform(Dataset<?> dataset, ParamMap paramMap) {
+        PerplexityFilter copy = copy(paramMap);
+        Dataset<Row> out = copy.transform(dataset);
+        score.takeMetricsOf(copy.score);
+        return out;
+    }
+
     @Override
     public Dataset<Row> transform(Dataset<?> dataset) {
         transformSchema(dataset.schema());

@@ -3,6 +3,7 @@ package dev.kindling.spark.inference;
 import static dev.kindling.spark.stage.SavedStages.assertSameStage;
 import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -77,7 +78,8 @@ class PerplexityFilterTransformerTest {
         List<String> texts = new java.util.ArrayList<>(Stories.prompts(10));
         texts.add("zq xv kjw plo qqq zzz");
         Dataset<Row> in = ScoreJudgeEmbedTest.texts(TestSpark.session(), texts);
-        PerplexityFilter filter = new PerplexityFilter(score()).setMaxPerplexity(60);
+        Score score = score();
+        PerplexityFilter filter = new PerplexityFilter(score).setMaxPerplexity(60);
         PipelineModel model = new Pipeline().setStages(new PipelineStage[] {filter}).fit(in);
         String savedModel = tmp.resolve("model").toString();
         model.write().save(savedModel);
@@ -96,9 +98,15 @@ class PerplexityFilterTransformerTest {
         }
         assertEquals("perplexity:too_high", out.get("t10").getString(out.get("t10").fieldIndex(Columns.REASON)));
         // a ParamMap's threshold, through Transformer.transform(df, paramMap): everything above a perplexity of 1 goes
-        long rejected = filter.transform(in, new ParamMap().put(filter.maxPerplexity().w(1.0)))
+        // (and one thread, a Score param: the filter's copy scores with a copy of the Score, whose counters the caller's Score
+        // then reports, where it kept its own last run's)
+        InferenceMetrics before = score.metrics();
+        long rejected = filter.transform(in, new ParamMap().put(filter.maxPerplexity().w(1.0)).put(score.threads().w(1)))
                 .filter(col(Columns.REASON).equalTo("perplexity:too_high")).count();
         assertEquals(texts.size(), rejected);
+        assertNotSame(before, score.metrics());
+        assertEquals(texts.size(), score.metrics().rows());
+        assertEquals(2, score.getThreads());
         // saved alone: the same params, Score and rows back (the pipeline ran this filter)
         String saved = tmp.resolve("filter").toString();
         filter.write().save(saved);
