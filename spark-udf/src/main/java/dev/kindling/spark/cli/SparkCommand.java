@@ -1,13 +1,20 @@
 package dev.kindling.spark.cli;
 
+import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.progress.ProgressBar;
 import dev.kindling.spark.session.SparkSessions;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.UnsupportedFileSystemException;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -142,7 +149,10 @@ public abstract class SparkCommand implements Callable<Integer> {
     }
 
     /** Options whose values are text, never a path: one that starts as an S3 URI there names no store. */
-    private static final java.util.Set<String> TEXT_OPTIONS = java.util.Set.of("--prompt", "--system", "--stop");
+    private static final Set<String> TEXT_OPTIONS = Set.of("--prompt", "--system", "--stop");
+
+    /** The schemes of EMR's EMRFS and of Hadoop 2's removed S3 connector, as a user may write them. */
+    private static final Pattern S3_NOT_S3A = Pattern.compile("(?i)^(s3n?)://");
 
     /**
      * Refuses, before the job, a path on {@code s3://} or {@code s3n://} (the schemes of EMR's EMRFS and of Hadoop 2's
@@ -153,18 +163,18 @@ public abstract class SparkCommand implements Callable<Integer> {
      */
     private void requireS3aScheme(SparkSession spark) {
         for (String[] given : givenStrings()) {
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)^(s3n?)://").matcher(given[1]);
+            Matcher m = S3_NOT_S3A.matcher(given[1]);
             if (TEXT_OPTIONS.contains(given[0]) || !m.find()) {
                 continue;
             }
             try {
-                org.apache.hadoop.fs.FileSystem.getFileSystemClass(m.group(1).toLowerCase(java.util.Locale.ROOT),
+                FileSystem.getFileSystemClass(m.group(1).toLowerCase(Locale.ROOT),
                         spark.sparkContext().hadoopConfiguration());
-            } catch (org.apache.hadoop.fs.UnsupportedFileSystemException e) {
-                throw dev.kindling.spark.KindlingException.usage(given[0] + " " + given[1] + ": Hadoop has no file system for "
+            } catch (UnsupportedFileSystemException e) {
+                throw KindlingException.usage(given[0] + " " + given[1] + ": Hadoop has no file system for "
                         + m.group(1) + ":// here; its S3 connector, hadoop-aws, reads s3a:// URIs: write s3a://"
                         + given[1].substring(m.end()));
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 // the run's own checks of the path say what is wrong with it
             }
         }
