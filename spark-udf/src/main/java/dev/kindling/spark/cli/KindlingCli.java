@@ -334,6 +334,9 @@ public final class KindlingCli implements Runnable {
             if (command.outputHelp() != null) {
                 help.add(new Object[] {SparkJobOptions.OUTPUT_HELP_KEY, command.outputHelp()});
             }
+            if (command.onErrorHelp() != null) {
+                help.add(new Object[] {SparkJobOptions.ON_ERROR_HELP_KEY, command.onErrorHelp()});
+            }
             if (!help.isEmpty()) {
                 spec.resourceBundle(new java.util.ListResourceBundle() {
                     @Override

@@ -71,6 +71,11 @@ public abstract class SparkCommand implements Callable<Integer> {
         return null;
     }
 
+    /** This command's help for {@code --on-error}, where its default is not the shared {@code fail} (demo's is skip). */
+    protected String onErrorHelp() {
+        return null;
+    }
+
     /**
      * Refuses, as one usage error naming them all, the options the user gave that this run's mode does not read: a
      * command with two ways of running ({@code generate --prompt} or {@code --input}) keeps the other way's options in

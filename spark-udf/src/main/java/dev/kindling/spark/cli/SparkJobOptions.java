@@ -73,7 +73,10 @@ public class SparkJobOptions {
     /** The option that named {@link #textColumn}, for the reader's message when the input lacks it (generate sets its own). */
     public String textColumnOption = "--text-column";
 
-    @Option(names = "--on-error", defaultValue = "fail", paramLabel = "POLICY",
+    /** The key of {@code --on-error}'s help, which a command with another default replaces ({@link SparkCommand#onErrorHelp}). */
+    public static final String ON_ERROR_HELP_KEY = "on-error";
+
+    @Option(names = "--on-error", defaultValue = "fail", paramLabel = "POLICY", descriptionKey = ON_ERROR_HELP_KEY,
             description = "Unreadable input rows: fail (stop, naming file and line), skip (drop and count) or quarantine "
                     + "(write them aside to --quarantine). Default: ${DEFAULT-VALUE}.")
     public String onError;

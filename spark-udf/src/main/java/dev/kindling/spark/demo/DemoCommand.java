@@ -39,6 +39,13 @@ public final class DemoCommand extends SparkCommand {
                 + "commands write to s3a://).";
     }
 
+    /** The sample holds a malformed line on purpose, so the demo skips unreadable rows unless told otherwise; its help said "Default: fail". */
+    @Override
+    protected String onErrorHelp() {
+        return "Unreadable input rows: fail (stop, naming file and line), skip (drop and count) or quarantine (write them aside "
+                + "to --quarantine). Default here: skip (the sample holds a malformed line on purpose).";
+    }
+
     @Option(names = "--seed", defaultValue = "42", paramLabel = "SEED", description = "Seed of the sample corpus (default: ${DEFAULT-VALUE}).")
     long seed;
 

@@ -707,6 +707,9 @@ class HelpAndEarlyChecksTest {
                 "demo writes nothing without --output DIR; --format, --overwrite apply");
         String help = help("demo");
         assertTrue(help.contains("--format and --compression say how DIR/documents and DIR/rejected are written") && help.contains("--id-column"), help);
+        // demo skips unreadable rows unless told otherwise: its --on-error help said "Default: fail"
+        assertTrue(help.contains("Default here: skip") && !help.contains("Default: fail"), help);
+        assertTrue(help("convert").contains("Default: fail."));
     }
 
     /**
