@@ -185,6 +185,27 @@ public abstract class SparkCommand implements Callable<Integer> {
         }
     }
 
+    /** The options that name a model, and those that name a tokenizer, as the engines and tokenizers open them. */
+    private static final Set<String> MODEL_OPTIONS = Set.of("--model", "--teacher", "--judge");
+    private static final Set<String> TOKENIZER_OPTIONS = Set.of("--tokenizer", "--teacher-tokenizer", "--judge-tokenizer");
+
+    /**
+     * Refuses, on the driver before the job, a remote model or tokenizer ({@code s3a://}, {@code hdfs://}) that is not
+     * there, is empty, or is a folder that holds none ({@link dev.kindling.spark.inference.ExecutorEngines#checkRemoteModel},
+     * {@link dev.kindling.spark.tokenize.ExecutorTokenizers#checkRemote}), with the session's Hadoop settings: it failed in
+     * the job's first task, exit 1, {@code s3a://b/models/x.gguf does not exist}, naming no option, once Spark had started
+     * a job (on a cluster, executors). Local ones are checked before Spark starts.
+     */
+    private void requireRemoteModels(org.apache.hadoop.conf.Configuration conf) {
+        for (String[] given : givenStrings()) {
+            if (MODEL_OPTIONS.contains(given[0])) {
+                dev.kindling.spark.inference.ExecutorEngines.checkRemoteModel(given[0], given[1], conf);
+            } else if (TOKENIZER_OPTIONS.contains(given[0])) {
+                dev.kindling.spark.tokenize.ExecutorTokenizers.checkRemote(given[0], given[1], conf);
+            }
+        }
+    }
+
     /**
      * Refuses, before Spark starts, a local output that exists without {@code --overwrite}, as the job's own check would
      * (an empty folder is taken as new): found only after Spark had started, the refusal came some 11 seconds late. Remote
@@ -405,6 +426,7 @@ public abstract class SparkCommand implements Callable<Integer> {
         }) : null;
         try {
             requireS3aScheme(spark);
+            requireRemoteModels(spark.sparkContext().hadoopConfiguration());
             int code = run(run);
             // a run without --output (the demo's try-out, a benchmark) has its summary or JSON line as its only product
             outputsWritten |= code == 0 && job.output != null;

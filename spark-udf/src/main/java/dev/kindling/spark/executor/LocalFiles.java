@@ -131,6 +131,55 @@ public final class LocalFiles {
         return null;
     }
 
+    /** A remote file or directory the driver found ({@link #existingRemote}), and for a directory the names of its files. */
+    public record RemoteEntry(FileStatus status, Set<String> files) {}
+
+    /**
+     * For the driver's checks before the job: the remote file or directory {@code uri} ({@code s3a://}, {@code hdfs://})
+     * given as {@code option}, or null where it is no remote path. One that is not there (its bucket either), or an empty
+     * file, is a usage error naming the option and the URI: it failed in the job's first task, naming no option
+     * ("s3a://b/m.gguf does not exist"). A store that refuses or cannot be asked fails as the executor's lookup would,
+     * with the option said. Asked through a file system of its own, closed after, so that the executors' lookups open
+     * theirs with the job's settings as before. The executor still looks it up: it may go between the two.
+     */
+    public static RemoteEntry existingRemote(String option, String uri, Configuration conf) {
+        if (uri == null || !uri.contains("://") || uri.startsWith("file:")) {
+            return null;
+        }
+        org.apache.hadoop.fs.Path remote;
+        try {
+            remote = new org.apache.hadoop.fs.Path(uri);
+        } catch (IllegalArgumentException e) {
+            return null; // no URI Hadoop reads: the job's lookup says so, as before
+        }
+        RemoteEntry found;
+        try (FileSystem fs = FileSystem.newInstance(remote.toUri(), conf)) {
+            FileStatus st = fs.getFileStatus(remote);
+            Set<String> files = new HashSet<>();
+            if (st.isDirectory()) {
+                for (FileStatus child : fs.listStatus(remote)) {
+                    if (child.isFile()) {
+                        files.add(child.getPath().getName());
+                    }
+                }
+            }
+            found = new RemoteEntry(st, files);
+        } catch (java.io.FileNotFoundException e) {
+            throw KindlingException.usage(option + " " + uri + " does not exist");
+        } catch (IOException e) {
+            if (dev.kindling.spark.io.DataFormat.isMissingBucket(e)) {
+                throw KindlingException.usage(option + " " + uri + " does not exist: there is no bucket " + remote.toUri().getHost());
+            }
+            throw new KindlingException(KindlingException.FAILURE, "cannot read " + option + " " + uri + ": " + e.getMessage()
+                    + dev.kindling.spark.io.DataFormat.accessAdvice(e), e);
+        }
+        if (found.status().isFile() && found.status().getLen() == 0) {
+            // an upload that wrote nothing, as a local 0-byte model is refused
+            throw KindlingException.usage(option + " " + uri + " is empty (0 bytes)");
+        }
+        return found;
+    }
+
     public static Path localize(String uri, Configuration conf) {
         if (uri == null || uri.isBlank()) {
             throw KindlingException.usage("empty path");

@@ -61,16 +61,15 @@ public final class ExecutorEngines {
     /**
      * Checks, before Spark starts, a model given as a local path ({@code --model}, {@code --teacher}, {@code --judge}): a
      * missing one, or a directory that is no Hugging Face checkpoint, was reported only once the session had started,
-     * read the input and failed a task. A remote one ({@code s3a://}) is read later, and a bare name that is no local
+     * read the input and failed a task. A remote one ({@code s3a://}) is checked once the session is there
+     * ({@link #checkRemoteModel}), and a bare name that is no local
      * file may be a SparkFiles name, found only in the session (as {@link
      * dev.kindling.spark.tokenize.ExecutorTokenizers#checkLocal} for a tokenizer).
      */
     public static void checkLocalModel(String option, String path) {
         Path local = LocalFiles.existingLocal(option, path);
         if (local != null && java.nio.file.Files.isDirectory(local) && !dev.kindling.inference.hf.HfModelLoader.isCheckpoint(local)) {
-            throw KindlingException.usage(option + " " + path + ": directory holds no model (config.json and model.safetensors, "
-                    + "or model.safetensors.index.json and its shards); give a .gguf file, a llama2.c checkpoint or a Hugging "
-                    + "Face checkpoint directory");
+            throw noModelIn(option, path);
         }
         if (local != null && java.nio.file.Files.isDirectory(local)) {
             // its index and shards, as the engine opens them: a shard the index lists that is not there failed every task
@@ -90,6 +89,26 @@ public final class ExecutorEngines {
             } catch (IllegalArgumentException e) {
                 throw KindlingException.usage(e.getMessage());
             }
+        }
+    }
+
+    private static KindlingException noModelIn(String option, String path) {
+        return KindlingException.usage(option + " " + path + ": directory holds no model (config.json and model.safetensors, "
+                + "or model.safetensors.index.json and its shards); give a .gguf file, a llama2.c checkpoint or a Hugging "
+                + "Face checkpoint directory");
+    }
+
+    /**
+     * Checks, on the driver before the job, a model given as a remote path ({@code s3a://}, {@code hdfs://}) with the
+     * session's Hadoop settings ({@link LocalFiles#existingRemote}): an object that is not there, an empty one, or a
+     * directory without {@code config.json} and its weights failed in the job's first task (exit 1, naming no option).
+     */
+    public static void checkRemoteModel(String option, String path, org.apache.hadoop.conf.Configuration conf) {
+        LocalFiles.RemoteEntry found = LocalFiles.existingRemote(option, path, conf);
+        if (found != null && found.status().isDirectory() && !(found.files().contains("config.json")
+                && (found.files().contains(dev.kindling.formats.safetensors.SafetensorsCheckpoint.SINGLE)
+                        || found.files().contains(dev.kindling.formats.safetensors.SafetensorsCheckpoint.INDEX)))) {
+            throw noModelIn(option, path);
         }
     }
 

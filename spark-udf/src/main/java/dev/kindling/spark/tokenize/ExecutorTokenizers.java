@@ -121,7 +121,8 @@ public final class ExecutorTokenizers {
 
     /**
      * Checks, before Spark starts, a tokenizer given as a local path ({@code --tokenizer}): a missing one was reported only
-     * once the session had started and read the input. A remote one ({@code s3a://}) is read later, and a bare name that
+     * once the session had started and read the input. A remote one ({@code s3a://}) is checked once the session is there
+     * ({@link #checkRemote}), and a bare name that
      * is no local file may be a SparkFiles name, found only in the session.
      */
     public static void checkLocal(String option, String path) {
@@ -129,9 +130,9 @@ public final class ExecutorTokenizers {
             return;
         }
         Path local = LocalFiles.existingLocal(option, path);
-        if (local != null && java.nio.file.Files.isDirectory(local) && !java.nio.file.Files.exists(local.resolve("tokenizer.json"))
-                && !java.nio.file.Files.exists(local.resolve("tokenizer.json.gz")) && !java.nio.file.Files.exists(local.resolve("tokenizer.model"))) {
-            throw KindlingException.usage(option + " " + path + ": directory holds no tokenizer.json, tokenizer.json.gz or tokenizer.model");
+        if (local != null && java.nio.file.Files.isDirectory(local)
+                && DIRECTORY_FILES.stream().noneMatch(name -> java.nio.file.Files.exists(local.resolve(name)))) {
+            throw noTokenizerIn(option, path);
         }
         java.util.regex.Matcher data = local == null ? null
                 : DATA_FILE_NAME.matcher(String.valueOf(local.getFileName()).toLowerCase(java.util.Locale.ROOT));
@@ -141,6 +142,25 @@ public final class ExecutorTokenizers {
             throw KindlingException.usage(option + " " + path + ": a data file by its name (" + data.group(1) + "), not a tokenizer: "
                     + "expected a tokenizer.json (or a folder holding one), a .gguf, a .tiktoken rank file, a llama2.c tokenizer.bin "
                     + "or a SentencePiece tokenizer.model");
+        }
+    }
+
+    /** The files a tokenizer directory is read through, any one of them. */
+    private static final List<String> DIRECTORY_FILES = List.of("tokenizer.json", "tokenizer.json.gz", "tokenizer.model");
+
+    private static KindlingException noTokenizerIn(String option, String path) {
+        return KindlingException.usage(option + " " + path + ": directory holds no tokenizer.json, tokenizer.json.gz or tokenizer.model");
+    }
+
+    /**
+     * Checks, on the driver before the job, a tokenizer given as a remote path ({@code s3a://}, {@code hdfs://}) with the
+     * session's Hadoop settings ({@link LocalFiles#existingRemote}), as {@link #checkLocal} checks a local one: one that is
+     * not there failed in the job's first task (exit 1, naming no option).
+     */
+    public static void checkRemote(String option, String path, org.apache.hadoop.conf.Configuration conf) {
+        LocalFiles.RemoteEntry found = LocalFiles.existingRemote(option, path, conf);
+        if (found != null && found.status().isDirectory() && DIRECTORY_FILES.stream().noneMatch(found.files()::contains)) {
+            throw noTokenizerIn(option, path);
         }
     }
 

@@ -237,6 +237,58 @@ class S3RoundTripTest {
     }
 
     /**
+     * A model or tokenizer on S3 whose object is not there (the bucket is), is empty, or is a folder that holds no model or
+     * tokenizer is a usage error naming the option and the URI, found by the driver before the job: it failed in the first
+     * task, as "s3a://.../missing.gguf does not exist", naming no option, once Spark had started a job. One the credentials
+     * may not use fails there too (exit 1), saying which to check.
+     */
+    @Test
+    void aMissingOrEmptyModelOnS3IsNamedWithItsOptionBeforeTheJob() throws Throwable {
+        Path model = dev.kindling.testing.SharedData.require("llama2c/stories260K.gguf");
+        Path prompts = tmp.resolve("remote-model-prompts.jsonl");
+        java.nio.file.Files.write(prompts, List.of("{\"id\":\"a\",\"prompt\":\"Once upon a time\"}"));
+        FileSystem fs = new org.apache.hadoop.fs.Path("s3a://testbucket/").getFileSystem(TestSpark.session().sparkContext().hadoopConfiguration());
+        fs.create(new org.apache.hadoop.fs.Path("s3a://testbucket/models/empty.gguf")).close();
+        try (java.io.OutputStream o = fs.create(new org.apache.hadoop.fs.Path("s3a://testbucket/models/hf-no-config/model.safetensors"))) {
+            o.write(new byte[] {8, 0, 0, 0, 0, 0, 0, 0, '{', '}', ' ', ' ', ' ', ' ', ' ', ' '});
+        }
+        String in = prompts.toString();
+        String out = tmp.resolve("remote-model-out").toString();
+        String[][] cases = {
+            {"generate", "--no-progress", "-i", in, "-o", out, "--model", "s3a://testbucket/models/missing.gguf"},
+            {"generate", "--no-progress", "-i", in, "-o", out, "--model", "s3a://testbucket/models/hf-no-config"},
+            {"generate", "--no-progress", "-i", in, "-o", out, "--model", model.toString(), "--tokenizer", "s3a://testbucket/models/hf-no-config"},
+            {"tokenize", "--no-progress", "-i", in, "-o", out, "--text-column", "prompt", "--tokenizer", "s3a://testbucket/tokenizers/missing.json"},
+            {"distill", "sft", "--no-progress", "--prompts", in, "-o", out, "--teacher", "s3a://testbucket/models/empty.gguf"},
+            {"distill", "dpo", "--no-progress", "--prompts", in, "-o", out, "--teacher", model.toString(), "--judge", "s3a://testbucket/models/missing-judge.gguf"},
+        };
+        String[] expected = {
+            "--model s3a://testbucket/models/missing.gguf does not exist",
+            "--model s3a://testbucket/models/hf-no-config: directory holds no model (config.json and model.safetensors, or "
+                    + "model.safetensors.index.json and its shards); give a .gguf file, a llama2.c checkpoint or a Hugging Face "
+                    + "checkpoint directory",
+            "--tokenizer s3a://testbucket/models/hf-no-config: directory holds no tokenizer.json, tokenizer.json.gz or tokenizer.model",
+            "--tokenizer s3a://testbucket/tokenizers/missing.json does not exist",
+            "--teacher s3a://testbucket/models/empty.gguf is empty (0 bytes)",
+            "--judge s3a://testbucket/models/missing-judge.gguf does not exist",
+        };
+        for (int i = 0; i < cases.length; i++) {
+            String[] args = cases[i];
+            Cli.Result[] r = new Cli.Result[1];
+            List<String> jobs = TestSpark.jobsOf(() -> r[0] = Cli.run(args));
+            assertEquals(2, r[0].code(), r[0].toString());
+            assertEquals("kindling: error: " + expected[i], r[0].err().strip(), r[0].toString());
+            assertEquals(List.of(), jobs, "no job started: " + r[0]);
+        }
+        withAWrongSecretKeyFor("forbidden-teachers", () -> {
+            Cli.Result denied = Cli.run("generate", "--no-progress", "-i", in, "-o", out, "--model", "s3a://forbidden-teachers/m.gguf");
+            assertEquals(1, denied.code(), denied.toString());
+            assertTrue(denied.err().startsWith("kindling: error: cannot read --model s3a://forbidden-teachers/m.gguf: "), denied.err());
+            assertTrue(denied.err().contains("(access denied: check the credentials"), denied.err());
+        });
+    }
+
+    /**
      * The other paths a run reads or writes on S3 name a bucket that does not exist as the input and output do: dedup's
      * --against-index and --save-index gave the SDK's NoSuchBucket message twice over, and filter's --decontaminate that
      * too, as exit 1.
