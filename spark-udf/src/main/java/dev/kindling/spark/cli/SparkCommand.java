@@ -164,17 +164,17 @@ public abstract class SparkCommand implements Callable<Integer> {
      * removed connector) where the session's Hadoop has no file system for it: hadoop-aws reads {@code s3a://}, and each
      * check failed on its own as an I/O error (exit 1), {@code cannot list input s3://b/in/: No FileSystem for scheme "s3"},
      * naming neither the scheme to write nor the option. Where a file system is set for the scheme (EMR, or
-     * {@code --conf spark.hadoop.fs.s3.impl=...}) the path is the user's to read as it is.
+     * {@code --conf spark.hadoop.fs.s3.impl=...}) the path is the user's to read as it is. {@code conf} is the session's
+     * Hadoop configuration, or for a command that runs without Spark ({@code generate --prompt}) the one it reads with.
      */
-    private void requireS3aScheme(SparkSession spark) {
+    protected void requireS3aScheme(org.apache.hadoop.conf.Configuration conf) {
         for (String[] given : givenStrings()) {
             Matcher m = S3_NOT_S3A.matcher(given[1]);
             if (TEXT_OPTIONS.contains(given[0]) || !m.find()) {
                 continue;
             }
             try {
-                FileSystem.getFileSystemClass(m.group(1).toLowerCase(Locale.ROOT),
-                        spark.sparkContext().hadoopConfiguration());
+                FileSystem.getFileSystemClass(m.group(1).toLowerCase(Locale.ROOT), conf);
             } catch (UnsupportedFileSystemException e) {
                 throw KindlingException.usage(given[0] + " " + given[1] + ": Hadoop has no file system for "
                         + m.group(1) + ":// here; its S3 connector, hadoop-aws, reads s3a:// URIs: write s3a://"
@@ -425,7 +425,7 @@ public abstract class SparkCommand implements Callable<Integer> {
             }
         }) : null;
         try {
-            requireS3aScheme(spark);
+            requireS3aScheme(spark.sparkContext().hadoopConfiguration());
             requireRemoteModels(spark.sparkContext().hadoopConfiguration());
             int code = run(run);
             // a run without --output (the demo's try-out, a benchmark) has its summary or JSON line as its only product

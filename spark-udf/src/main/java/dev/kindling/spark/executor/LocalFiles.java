@@ -81,8 +81,12 @@ public final class LocalFiles {
 
     /** Localizes with the active Spark Hadoop configuration (or a default one outside Spark). */
     public static Path localize(String uri) {
-        Configuration conf = SparkEnv.get() != null ? org.apache.spark.deploy.SparkHadoopUtil.get().conf() : new Configuration();
-        return localize(uri, conf);
+        return localize(uri, hadoopConf());
+    }
+
+    /** The Hadoop configuration {@link #localize(String)} reads with: the active Spark one, or a default one outside Spark. */
+    public static Configuration hadoopConf() {
+        return SparkEnv.get() != null ? org.apache.spark.deploy.SparkHadoopUtil.get().conf() : new Configuration();
     }
 
     /**

@@ -268,6 +268,8 @@ public final class GenerateCommand extends SparkCommand {
         if (prompt == null) {
             return null;
         }
+        // an s3:// model was "cannot read s3://b/m.gguf: No FileSystem for scheme "s3"" (exit 1), where a job says which URI to write
+        requireS3aScheme(dev.kindling.spark.executor.LocalFiles.hadoopConf());
         // every option the Spark job honours, so that --prompt gives what a row with that prompt gets: the engine's
         // command derives the same per-row seed (RowSeeds, from --seed, default 0, and the prompt) when sampling
         long seed = sampling.seedOrDefault();

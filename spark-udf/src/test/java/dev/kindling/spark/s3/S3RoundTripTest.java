@@ -186,7 +186,8 @@ class S3RoundTripTest {
 
     /**
      * A path written s3:// (EMR's scheme) or s3n:// is a usage error naming the option and the s3a:// URI to write, before
-     * the job: each was exit 1, "cannot list input s3://...: No FileSystem for scheme "s3"", naming neither.
+     * the job: each was exit 1, "cannot list input s3://...: No FileSystem for scheme "s3"", naming neither. So is a model
+     * of generate --prompt, which runs without Spark.
      */
     @Test
     void anS3SchemeWithoutAFileSystemNamesTheS3aUri() throws Exception {
@@ -213,6 +214,11 @@ class S3RoundTripTest {
             assertEquals("kindling: error: " + expected[i], r.err().strip(), r.toString());
         }
         assertTrue(!java.nio.file.Files.exists(tmp.resolve("scheme-out2")), "nothing written");
+        // generate --prompt runs without Spark: it was exit 1, "cannot read s3://...: No FileSystem for scheme "s3""
+        Cli.Result prompt = Cli.run("generate", "--prompt", "Once", "--model", "s3://testbucket/models/m.gguf");
+        assertEquals(2, prompt.code(), prompt.toString());
+        assertEquals("kindling: error: --model s3://testbucket/models/m.gguf: Hadoop has no file system for s3:// here; its S3 "
+                + "connector, hadoop-aws, reads s3a:// URIs: write s3a://testbucket/models/m.gguf", prompt.err().strip(), prompt.toString());
     }
 
     /**
