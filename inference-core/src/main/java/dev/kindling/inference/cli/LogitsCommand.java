@@ -16,8 +16,8 @@ import java.util.Set;
  * JSON object {@code {"tokens":[...],"logits":[... full vocabulary at the last position ...],
  * "top":[{"id","piece","logit"}...]}} (the prompt is encoded with BOS as the vocabulary says).
  *
- * <p>{@code --prompt-file} reads the prompt from a file ({@link PromptFile}); {@code --tokens 1,2,3} gives the ids instead of a prompt (no tokenizer needed; {@code top} then
- * has no pieces); {@code --all-positions} adds {@code "positions":[[... logits after token 0 ...], ...]},
+ * <p>{@code --prompt-file} reads the prompt from a file ({@link PromptFile}); {@code --tokens 1,2,3} gives the ids instead of a prompt (no tokenizer needed; {@code top}'s
+ * pieces are then null); {@code --all-positions} adds {@code "positions":[[... logits after token 0 ...], ...]},
  * the full vocabulary after every prefix (as llama.cpp's reference script's {@code --all-positions}).
  * {@code logits} and {@code top} hold all the model's rows, as a Transformers model's logits do: a padded output layer's
  * rows past the tokenizer's ids too (untrained rows, whatever they score), their {@code piece} null, as no token has
@@ -127,11 +127,10 @@ public final class LogitsCommand {
             for (int i = 0; i < top; i++) {
                 ObjectNode n = topNode.addObject();
                 n.put("id", order[i]);
-                // a padded output layer scores ids the tokenizer has no text for (they threw out of run()): null, as
-                // transformers' convert_ids_to_tokens gives None and generate's token_logprobs give their token
-                if (tok != null) {
-                    n.put("piece", order[i] < tok.vocabSize() ? tok.tokenText(order[i]) : null);
-                }
+                // a padded output layer scores ids the tokenizer has no text for (they threw out of run()), and without
+                // a tokenizer no id has one: null, as transformers' convert_ids_to_tokens gives None and generate's
+                // token_logprobs give their token (the key was left out without a tokenizer)
+                n.put("piece", tok == null || order[i] >= tok.vocabSize() ? null : tok.tokenText(order[i]));
                 n.put("logit", logits[order[i]]);
             }
             if (a.has("all-positions")) {

@@ -372,18 +372,31 @@ class CommandsTest {
         Files.writeString(tok, "{\"version\":\"1.0\",\"added_tokens\":[],\"model\":{\"type\":\"WordLevel\","
                 + "\"vocab\":{\"<unk>\":0,\"Once\":1,\"upon\":2},\"unk_token\":\"<unk>\"},"
                 + "\"pre_tokenizer\":{\"type\":\"Whitespace\"}}");
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int rc = LogitsCommand.run(new String[] {"--model", SharedData.require("llama2c/stories260K.bin").toString(),
-                "--tokenizer", tok.toString(), "--prompt", "Once upon", "--top", "512"},
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-        assertEquals(0, rc, err.toString(StandardCharsets.UTF_8));
-        JsonNode top = new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8)).get("top");
+        String model = SharedData.require("llama2c/stories260K.bin").toString();
+        JsonNode top = logitsTop(model, "--tokenizer", tok.toString(), "--prompt", "Once upon", "--top", "512");
         assertEquals(512, top.size());
         for (JsonNode n : top) {
             // all 512 rows, as a Transformers model's logits; an id no token has is a null piece (it was left out)
             assertEquals(n.get("id").asInt() >= 3, n.get("piece").isNull(), n.toString());
         }
+        // without a tokenizer no id has a piece: null too, as generate's token without one (the key was left out)
+        JsonNode bare = logitsTop(model, "--tokens", "1,2", "--top", "3");
+        assertEquals(3, bare.size());
+        for (JsonNode n : bare) {
+            assertTrue(n.has("piece") && n.get("piece").isNull(), n.toString());
+        }
+    }
+
+    /** The {@code top} array of {@code kindling logits} run with {@code args} (exit 0). */
+    private static JsonNode logitsTop(String model, String... args) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        List<String> all = new java.util.ArrayList<>(List.of("--model", model));
+        all.addAll(List.of(args));
+        int rc = LogitsCommand.run(all.toArray(new String[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(0, rc, err.toString(StandardCharsets.UTF_8));
+        return new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8)).get("top");
     }
 
     @Test
