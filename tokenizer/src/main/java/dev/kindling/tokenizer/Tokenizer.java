@@ -168,7 +168,11 @@ public interface Tokenizer {
         return null;
     }
 
-    /** The raw vocabulary string (piece), for logits and debug output. */
+    /**
+     * The raw vocabulary string (piece), for logits and debug output: null for an id with no token (a gap in a
+     * tokenizer.json's vocab or a tiktoken file's ranks), as transformers' {@code convert_ids_to_tokens} gives None, where
+     * "" passed for a token's string; an id outside 0..vocabSize()-1 is refused.
+     */
     String tokenText(int id);
 
     /** The id of a vocabulary string (piece or added token), if there is one. */

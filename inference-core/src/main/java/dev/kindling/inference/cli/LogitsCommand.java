@@ -21,7 +21,7 @@ import java.util.Set;
  * the full vocabulary after every prefix (as llama.cpp's reference script's {@code --all-positions}).
  * {@code logits} and {@code top} hold all the model's rows, as a Transformers model's logits do: a padded output layer's
  * rows past the tokenizer's ids too (untrained rows, whatever they score), their {@code piece} null, as no token has
- * that id (llama.cpp refuses such a model).
+ * that id (llama.cpp refuses such a model), as is an id in a gap of the vocabulary's.
  */
 public final class LogitsCommand {
     private LogitsCommand() {}
@@ -127,9 +127,9 @@ public final class LogitsCommand {
             for (int i = 0; i < top; i++) {
                 ObjectNode n = topNode.addObject();
                 n.put("id", order[i]);
-                // a padded output layer scores ids the tokenizer has no text for (they threw out of run()), and without
-                // a tokenizer no id has one: null, as transformers' convert_ids_to_tokens gives None and generate's
-                // token_logprobs give their token (the key was left out without a tokenizer)
+                // a padded output layer scores ids the tokenizer has no text for (they threw out of run()), a gap in the
+                // vocabulary has none (tokenText's null), and without a tokenizer no id has one: null, as transformers'
+                // convert_ids_to_tokens gives None and generate's token_logprobs give their token
                 n.put("piece", tok == null || order[i] >= tok.vocabSize() ? null : tok.tokenText(order[i]));
                 n.put("logit", logits[order[i]]);
             }

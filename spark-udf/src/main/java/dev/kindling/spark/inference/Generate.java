@@ -76,7 +76,8 @@ public final class Generate extends EngineStage<Generate> {
      * and the bytes it adds to the text (OpenAI's {@code bytes}: 0-255 each; a byte-fallback token such as {@code <0xE2>}
      * is one byte of a character that only the tokens after it complete, so the text of a token alone cannot say it).
      * An id past the tokenizer's (an end or stop id among a padded output layer's rows) has a null string, as
-     * {@code convert_ids_to_tokens} gives None, and no bytes, as an end token the text leaves out.
+     * {@code convert_ids_to_tokens} gives None, and no bytes, as an end token the text leaves out; so has an id in a gap
+     * of the tokenizer's vocabulary (its string was "").
      */
     public static final StructType TOP_LOGPROB = new StructType()
             .add("id", DataTypes.IntegerType, false)

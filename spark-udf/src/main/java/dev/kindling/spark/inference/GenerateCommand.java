@@ -104,7 +104,7 @@ public final class GenerateCommand extends SparkCommand {
                     + "bytes, top_logprobs: [{id, token, logprob, bytes}, ...K most likely]}, ...] per generated token (K = 0: "
                     + "the generated tokens alone; at most 100). The model's distribution, before temperature and penalties "
                     + "(vLLM's, OpenAI's); token is the vocabulary string (convert_ids_to_tokens; null for an id past the "
-                    + "tokenizer's, a padded output layer's end id), bytes what it adds to the text (0-255 each, OpenAI's bytes).")
+                    + "tokenizer's, a padded output layer's end id, or one no token has), bytes what it adds to the text (0-255 each, OpenAI's bytes).")
     Integer logprobs;
 
     // opt-in, as vLLM reads no sampling from data: a prompts file with a column of that name for another purpose (a

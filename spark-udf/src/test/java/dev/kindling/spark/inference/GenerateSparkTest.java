@@ -235,6 +235,17 @@ class GenerateSparkTest {
             assertArrayEquals(new int[0], (int[]) top[0].get(3));
             assertEquals("\u2581the", top[1].getString(1));
         }
+        // an id inside the tokenizer's range that no token has (2, a gap in the vocab) is the same, where its token was ""
+        Tokenizer gap = Tokenizer.load(Files.writeString(tmp.resolve("gap.json"), "{\"model\": {\"type\": \"WordLevel\", "
+                + "\"unk_token\": \"<unk>\", \"vocab\": {\"<unk>\": 0, \"a\": 1, \"c\": 3}}, \"pre_tokenizer\": {\"type\": \"Whitespace\"}}"));
+        Completion c = new Completion(new int[] {1}, new int[] {2}, "", dev.kindling.inference.FinishReason.LENGTH,
+                List.of(new dev.kindling.inference.sample.TokenLogprob(2, -1f, new int[] {2, 3}, new float[] {-1f, -2f})));
+        Row token = ((Row[]) Generate.toRowWithTokenLogprobs(c, gap).get(4))[0];
+        assertNull(token.get(1));
+        assertArrayEquals(new int[0], (int[]) token.get(3));
+        Row[] top = (Row[]) token.get(4);
+        assertNull(top[0].get(1));
+        assertEquals("c", top[1].getString(1));
     }
 
     @Test

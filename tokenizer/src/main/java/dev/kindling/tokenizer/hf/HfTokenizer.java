@@ -382,7 +382,8 @@ public final class HfTokenizer extends AbstractTokenizer {
 
     @Override
     public int fallbackByte(int id) {
-        return decoder != null && decoder.joinsByteRuns() ? Decoders.byteToken(tokenText(id)) : -1;
+        String t = decoder != null && decoder.joinsByteRuns() ? tokenText(id) : null;
+        return t == null ? -1 : Decoders.byteToken(t);
     }
 
     @Override
@@ -406,8 +407,7 @@ public final class HfTokenizer extends AbstractTokenizer {
         if (a != null) {
             return added.text(a);
         }
-        String t = model.idToToken(id);
-        return t == null ? "" : t;
+        return model.idToToken(id); // null for a gap in the vocab, as convert_ids_to_tokens' None ("" passed for a token)
     }
 
     @Override

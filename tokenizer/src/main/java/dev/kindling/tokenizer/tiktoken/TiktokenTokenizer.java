@@ -286,7 +286,7 @@ public final class TiktokenTokenizer extends AbstractTokenizer {
             return new String(tokenBytes(id), StandardCharsets.UTF_8);
         }
         byte[] b = id < tokens.length ? tokens[id] : null;
-        return b == null ? "" : Utf8.decodeLossy(b);
+        return b == null ? null : Utf8.decodeLossy(b); // a gap in the ranks: no token, as convert_ids_to_tokens' None
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.kindling.tokenizer.hf;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.kindling.tokenizer.Tokenizer;
 import java.nio.file.Files;
@@ -71,6 +72,18 @@ class ModelsTest {
         assertArrayEquals(new int[] {4, 3, 0, 7, 8, 8, 6, 1, 4, 6, 1}, p.encode("abc ab a b c cab abcab", false));
         assertArrayEquals(new int[] {6, 6, 0, 6, 6, 4, 6, 6}, p.encode("\u00e9 a\u00e9 abc\u00e9", false));
         assertArrayEquals(new int[] {4, 6, 7, 2, 6, 8, 6, 1}, p.encode("abcd bca cab", false));
+    }
+
+    @Test
+    void anIdInAGapOfTheVocabHasNoToken(@TempDir Path tmp) throws Exception {
+        // ids 0, 1 and 3: 2 is no token's, as transformers' convert_ids_to_tokens(2) gives None (it was "", a token's string)
+        Tokenizer t = Tokenizer.load(Files.writeString(tmp.resolve("gap.json"), "{\"model\": {\"type\": \"WordLevel\", "
+                + "\"unk_token\": \"<unk>\", \"vocab\": {\"<unk>\": 0, \"a\": 1, \"c\": 3}}, \"pre_tokenizer\": {\"type\": \"Whitespace\"}}"));
+        assertEquals(4, t.vocabSize());
+        assertNull(t.tokenText(2));
+        assertEquals("c", t.tokenText(3));
+        assertArrayEquals(new byte[0], t.tokenBytes(2));
+        assertEquals(-1, t.fallbackByte(2));
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.kindling.tokenizer.tiktoken;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -51,6 +52,18 @@ class TiktokenTest {
         Tokenizer t = Tokenizer.load(SharedData.require("tokenizers/tiktoken/cl100k_base.tiktoken"));
         // upstream [220, 126, 227, 15]; JavaScript's \s (no U+0085) gives [2188, 227, 15]
         assertArrayEquals(new int[] {220, 126, 227, 15}, t.encode(" \u00850", false));
+    }
+
+    @Test
+    void anIdInAGapOfTheRanksHasNoToken() {
+        // cl100k_base's ranks end at 100255 and its special tokens are 100257..100260 and 100276: the ids between are no
+        // token's, as transformers' convert_ids_to_tokens gives None (they were "", a token's string)
+        Tokenizer t = Tokenizer.load(SharedData.require("tokenizers/tiktoken/cl100k_base.tiktoken"));
+        assertEquals(100277, t.vocabSize());
+        assertNull(t.tokenText(100256));
+        assertNull(t.tokenText(100270));
+        assertEquals("<|endoftext|>", t.tokenText(100257));
+        assertEquals("<|endofprompt|>", t.tokenText(100276));
     }
 
     @Test
