@@ -40,7 +40,8 @@ import scala.collection.Seq;
  * kindling_count_tokens(text, tokenizer)            -> int
  * kindling_count_tokens_ex(text, tokenizer, add_special) -> int
  * kindling_count_tokens_split_special(text, tokenizer, add_special, split_special_tokens) -> int
- * kindling_detokenize(ids, tokenizer)               -> string       (special tokens kept, NULL elements skipped)
+ * kindling_detokenize(ids, tokenizer)               -> string       (special tokens kept, NULL elements skipped; an id
+ *                                                      outside the tokenizer's fails the query, naming it)
  * kindling_apply_chat_template(messages, tokenizer) -> string       (messages: array&lt;struct&lt;role, content&gt;&gt;,
  *                                                                    with the generation prompt)
  * kindling_apply_chat_template_ex(messages, tokenizer, add_generation_prompt, continue_final_message)
@@ -95,7 +96,7 @@ public final class TokenizerFunctions {
                                 split == null || !split).length,
                 DataTypes.IntegerType, Arg.string("text"), Arg.string("tokenizer"), Arg.bool("add_special"), Arg.bool("split_special_tokens"));
         SqlUdfs.register(spark, "kindling_detokenize",
-                (UDF2<Seq<Number>, String, String>) (ids, tok) -> ids == null ? null : tokenizer("kindling_detokenize", tok, hadoop).decode(toInts(ids), false),
+                (UDF2<Seq<Number>, String, String>) (ids, tok) -> ids == null ? null : detokenize(ids, tok, hadoop),
                 DataTypes.StringType, Arg.ids("ids"), Arg.string("tokenizer"));
         SqlUdfs.register(spark, "kindling_apply_chat_template",
                 (UDF2<Seq<Row>, String, String>) (messages, tok) -> messages == null ? null
@@ -143,6 +144,32 @@ public final class TokenizerFunctions {
             rows.add(RowFactory.create(e.ids()[i], start, end));
         }
         return rows;
+    }
+
+    /**
+     * The text of {@code ids} (special tokens kept). An id outside the tokenizer's is refused, as {@code decode} refuses it,
+     * naming the element and the way to HF's text: a generation's tokens end with such an id where a padded output layer's
+     * end or stop id past the tokenizer's stopped it (they keep it, as vLLM's {@code token_ids} and transformers'
+     * {@code generate} output keep the end token), and the tokenizer alone cannot tell it from a damaged id or another
+     * tokenizer's; the query failed with "token id 505 is outside 0..499 of llama", which named neither.
+     */
+    static String detokenize(Seq<? extends Number> ids, String tok, HadoopConf hadoop) {
+        Tokenizer t = tokenizer("kindling_detokenize", tok, hadoop);
+        int[] a = toInts(ids);
+        for (int i = 0, element = 0; i < a.length; i++, element++) {
+            while (ids.apply(element) == null) {
+                element++; // the element's place in the array as given, its NULLs counted
+            }
+            if (a[i] < 0 || a[i] >= t.vocabSize()) {
+                int last = t.vocabSize() - 1;
+                throw new KindlingException(KindlingException.FAILURE, "kindling_detokenize: argument 1 (ids): element " + element
+                        + " is token id " + a[i] + ", outside 0.." + last + " of tokenizer " + tok + ": an id of another tokenizer "
+                        + "or a damaged one, or a padded output layer's end or stop id that ended a generation (its text, "
+                        + "kindling_generate_ex's text, leaves it out); for the text of the others, filter(ids, i -> i BETWEEN 0 AND "
+                        + last + ")");
+            }
+        }
+        return t.decode(a, false);
     }
 
     /**

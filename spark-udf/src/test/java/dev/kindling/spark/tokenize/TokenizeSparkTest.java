@@ -71,11 +71,13 @@ class TokenizeSparkTest {
         assertEquals("Hello world, it's Kindling.", rows.get(0).getString(3));
         assertTrue(rows.get(1).isNullAt(1) && rows.get(1).isNullAt(2) && rows.get(1).isNullAt(3), "null text gives nulls");
         // an id the tokenizer does not know fails the query, naming the function and the id, where HF's decode leaves
-        // the id out; filtering the ids first gives HF's text
+        // the id out; filtering the ids first gives HF's text, and the error says how (a padded model's end id past the
+        // tokenizer's ends a generation's tokens: the error named neither the element nor the way out)
         Exception unknown = assertThrows(Exception.class,
-                () -> spark.sql("SELECT kindling_detokenize(array(72, 999999), 'byte-level')").collectAsList());
-        assertTrue(unknown.getMessage().contains("kindling_detokenize")
-                && unknown.getMessage().contains("token id 999999 is outside 0..255 of byte-level"), unknown.getMessage());
+                () -> spark.sql("SELECT kindling_detokenize(array(72, NULL, 999999), 'byte-level')").collectAsList());
+        assertTrue(unknown.getMessage().contains("kindling_detokenize: argument 1 (ids): element 2 is token id 999999, outside "
+                + "0..255 of tokenizer byte-level") && unknown.getMessage().contains("filter(ids, i -> i BETWEEN 0 AND 255)"),
+                unknown.getMessage());
         assertEquals("H", spark.sql("SELECT kindling_detokenize(filter(array(72, 999999), i -> i BETWEEN 0 AND 255), 'byte-level')")
                 .first().getString(0));
         // a NULL or empty tokenizer names the function and the argument ("no tokenizer given" named neither)
