@@ -403,6 +403,10 @@ public final class PackCommand extends SparkCommand {
         if (id != null && (id < 0 || id >= tok.vocabSize())) {
             throw KindlingException.usage(option + " " + id + " is outside the vocabulary of " + tokenizer + " (0.." + (tok.vocabSize() - 1) + ")");
         }
+        if (id != null && tok.tokenText(id) == null) {
+            // a gap in the vocabulary (cl100k_base's 100256): no token, so none to separate or pad with
+            throw KindlingException.usage(option + " " + id + " is no token of " + tokenizer + " (a gap in its vocabulary)");
+        }
     }
 
     /** Packs one partition's documents into rows of {@code input_ids}. */

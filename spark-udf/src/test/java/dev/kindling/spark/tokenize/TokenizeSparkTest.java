@@ -518,6 +518,13 @@ class TokenizeSparkTest {
             assertEquals(2, r2.code(), r2.toString());
             assertTrue(r2.err().contains(bad[0] + " " + bad[1] + " is outside the vocabulary"), r2.err());
         }
+        // an id in a gap of the vocabulary (2 of ids 0, 1, 3) is no token to separate with (it failed on its null text)
+        Path gap = Files.writeString(tmp.resolve("gap.json"), "{\"model\": {\"type\": \"WordLevel\", \"unk_token\": \"<unk>\", "
+                + "\"vocab\": {\"<unk>\": 0, \"a\": 1, \"c\": 3}}, \"pre_tokenizer\": {\"type\": \"Whitespace\"}}");
+        Cli.Result gapEos = Cli.run("pack", "--no-progress", "--tokenizer", gap.toString(), "--seq-len", "4", "--input",
+                small.toString(), "--output", tmp.resolve("gap-eos").toString(), "--eos-id", "2");
+        assertEquals(2, gapEos.code(), gapEos.toString());
+        assertTrue(gapEos.err().contains("--eos-id 2 is no token of " + gap + " (a gap in its vocabulary)"), gapEos.err());
         // no EOS and none given: a usage error
         Cli.Result bad = Cli.run("pack", "--no-progress", "--tokenizer", "byte-level", "--seq-len", "8", "--input", input.toString(),
                 "--output", tmp.resolve("x").toString());
