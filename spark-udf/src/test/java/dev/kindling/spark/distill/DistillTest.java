@@ -65,6 +65,14 @@ class DistillTest {
         return f;
     }
 
+    /** The prompt and generated tokens of the run's summary line, {@code teacher: N rows (F failed), P prompt tokens, G generated tokens}. */
+    static long[] teacherTokens(String out) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("teacher: [\\d,]+ rows \\([\\d,]+ failed\\), ([\\d,]+) prompt "
+                + "tokens, ([\\d,]+) generated tokens").matcher(out);
+        assertTrue(m.find(), out);
+        return new long[] {Long.parseLong(m.group(1).replace(",", "")), Long.parseLong(m.group(2).replace(",", ""))};
+    }
+
     static final StructType MESSAGE = new StructType().add("content", DataTypes.StringType).add("role", DataTypes.StringType);
 
     @Test
@@ -76,8 +84,9 @@ class DistillTest {
         }
         Path in = prompts("sft", PROMPTS, JSON.writeValueAsString(Map.of("id", "long", "prompt", huge.toString())));
         Path out = tmp.resolve("sft-out");
+        Path stats = tmp.resolve("sft-stats.json");
         Cli.Result r = Cli.run("distill", "sft", "--no-progress", "--teacher", model().toString(), "--threads", "2", "--prompts",
-                in.toString(), "--output", out.toString(), "--max-tokens", "10");
+                in.toString(), "--output", out.toString(), "--max-tokens", "10", "--stats", stats.toString());
         assertEquals(0, r.code(), r.toString());
         // the rows below record continuations of the prompts as assistant turns: the run says so
         assertTrue(r.out().contains("sft: the teacher reads the prompts as plain text (stories260K.gguf has no chat template, "
@@ -126,6 +135,14 @@ class DistillTest {
             finishReasons.add(row.getAs("finish_reason"));
         }
         assertTrue(finishReasons.contains("length"), "10 tokens cut some of the stories: " + finishReasons);
+        // --stats holds the teacher's tokens, as the summary line counts them: the prompts' and the answers' (the long prompt
+        // failed before any)
+        JsonNode metrics = JSON.readTree(stats.toFile()).get("metrics");
+        long[] teacher = teacherTokens(r.out());
+        assertEquals(alone.stream().mapToLong(c -> c.promptTokens().length).sum(), teacher[0], r.out());
+        assertEquals(alone.stream().mapToLong(c -> c.tokens().length).sum(), teacher[1], r.out());
+        assertEquals(List.of(teacher[0], teacher[1], 1L), List.of(metrics.path("teacher prompt tokens").asLong(-1),
+                metrics.path("teacher generated tokens").asLong(-1), metrics.path("rows with an error").asLong(-1)), metrics.toString());
         Row bad = byPrompt.get(huge.toString());
         assertNull(bad.getAs("messages"));
         assertNull(bad.getAs("completion"));
@@ -184,8 +201,15 @@ class DistillTest {
         Path rejected = tmp.resolve("dpo-rejected");
         Cli.Result r = Cli.run("distill", "dpo", "--no-progress", "--teacher", model().toString(), "--judge", model().toString(),
                 "--threads", "2", "--samples", "3", "--seed", "11", "--max-tokens", "10", "--rubric", rubric.toString(),
-                "--judge-method", "logprobs", "--prompts", in.toString(), "--output", out.toString(), "--rejected", rejected.toString());
+                "--judge-method", "logprobs", "--prompts", in.toString(), "--output", out.toString(), "--rejected", rejected.toString(),
+                "--stats", tmp.resolve("dpo-stats.json").toString());
         assertEquals(0, r.code(), r.toString());
+        // --stats holds the teacher's tokens as the summary line counts them (every sample's)
+        JsonNode metrics = JSON.readTree(tmp.resolve("dpo-stats.json").toFile()).get("metrics");
+        long[] teacher = teacherTokens(r.out());
+        assertTrue(teacher[0] > 0 && teacher[1] > PROMPTS.size() * 3 * 2, r.out());
+        assertEquals(List.of(teacher[0], teacher[1]), List.of(metrics.path("teacher prompt tokens").asLong(-1),
+                metrics.path("teacher generated tokens").asLong(-1)), metrics.toString());
         Dataset<Row> back = spark.read().json(out.toString());
         assertEquals(List.of("chosen", "chosen_rating", "error", "id", "model", "prompt", "prompt_id", "rejected", "rejected_rating"),
                 List.of(back.schema().fieldNames()));
