@@ -291,24 +291,28 @@ public final class DistillCommand implements Runnable {
         @Option(names = "--no-keyword-filter", description = "Keep instructions about images, files, programs... (the paper drops them).")
         boolean noKeywordFilter;
 
-        /** The teacher continues few-shot prompts as plain text (as in the paper), never through its chat template. */
-        @Override
-        protected Set<String> unusedInheritedOptions() {
-            return Set.of("--chat", "--system");
-        }
-
         /**
          * {@code --text-column} is read as {@code --instruction-column} and {@code --id-column} is refused (the output's
          * instructions are new): the help listed them as "Text column (default: text)" and "Id column (default: id)",
-         * where the seeds' column defaults to instruction and their ids are never read.
+         * where the seeds' column defaults to instruction and their ids are never read. {@code --chat} and {@code --system}
+         * are refused saying why: the teacher continues few-shot prompts as plain text (as in the paper), never through its
+         * chat template (picocli's "Unknown options: '--system', 'hi'" said nothing of it).
          */
         @Override
         protected Set<String> hiddenInheritedOptions() {
-            return Set.of("--text-column", "--id-column");
+            return Set.of("--text-column", "--id-column", "--chat", "--system");
         }
 
         @Override
         protected void validate() {
+            if (teacher.system != null) {
+                throw KindlingException.usage("self-instruct takes no --system: the teacher continues plain few-shot text, "
+                        + "never through its chat template, so it would never see a system message");
+            }
+            if (spec.commandLine().getParseResult().hasMatchedOption("--chat")) {
+                throw KindlingException.usage("self-instruct takes no --chat (--chat " + teacher.chat + " given): the teacher "
+                        + "continues plain few-shot text, never through its chat template");
+            }
             job.input.addAll(seedTasks);
             if (job.input.isEmpty() || job.output == null) {
                 throw KindlingException.usage("self-instruct needs --seed-tasks IN and --output OUT");

@@ -53,6 +53,8 @@ class HelpAndEarlyChecksTest {
         ModeOptionsTest.assertUsageNaming(ModeOptionsTest.run("distill", "self-instruct", "--master", "bogus://x", "--teacher", model,
                 "--seed-tasks", in.toString(), "--num", "2", "-o", tmp.resolve("si-out").toString(), "--id-column", "key"),
                 "give no --id-column");
+        // nor --system or --chat, which it refuses saying why (DistillSystemPromptTest.selfInstructRefusesSystemAndChat)
+        assertTrue(!selfInstruct.contains("--system") && !selfInstruct.contains("--chat"), selfInstruct);
     }
 
     /** A text or id column named as tokenize's result was replaced by it: a text column "ids" came out without ids, exit 0. */
