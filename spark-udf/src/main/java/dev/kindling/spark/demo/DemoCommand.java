@@ -233,6 +233,10 @@ public final class DemoCommand extends SparkCommand {
         }
         if (job.output == null) {
             run.out().println("(pass --output DIR to keep the documents, the rejected rows and stats.json)");
+        } else {
+            // the output line names documents and rejected: the folder's other entries were left for the user to find
+            run.out().println("also in " + work + ": stats.json (the accounting above, as JSON)" + (benchmark != null
+                    ? ", sample-input/ (the sample corpus and benchmark the run read)" : ""));
         }
         if (model == null) {
             run.out().println(noModelHint(System.getProperty("kindling.home")));

@@ -63,6 +63,9 @@ class DemoCommandTest {
         assertTrue(!dups.isEmpty() && dups.stream().allMatch(d -> d.hasNonNull("duplicate_of")), "duplicates name their kept document");
         assertTrue(documents.stream().noneMatch(d -> d.has("duplicate_of")));
         assertTrue(Files.exists(out.resolve("sample-input/corpus.jsonl")));
+        // the summary names everything the folder holds, not only documents and rejected
+        assertTrue(r.out().contains("output: " + out.resolve("documents") + " (rejected: " + out.resolve("rejected") + ")\nalso in "
+                + out + ": stats.json (the accounting above, as JSON), sample-input/ (the sample corpus and benchmark the run read)\n"), r.out());
         // the curation stages run and act on the sample
         java.util.Map<String, Long> droppedByStage = new java.util.HashMap<>();
         stats.get("stages").forEach(st -> droppedByStage.put(st.get("stage").asText(), st.get("dropped").asLong()));
@@ -118,6 +121,9 @@ class DemoCommandTest {
         try (var files = Files.list(out.resolve("documents"))) {
             assertTrue(files.anyMatch(f -> f.getFileName().toString().endsWith(".gz.parquet")), r.out());
         }
+        // read from -i: no sample input in the folder, and the summary names none
+        assertTrue(r.out().contains("also in " + out + ": stats.json (the accounting above, as JSON)\n")
+                && !Files.exists(out.resolve("sample-input")), r.out());
     }
 
     /**
