@@ -62,7 +62,7 @@ final class Distill {
     }
 
     /**
-     * Reports the prompt and generated tokens of {@code who}'s run (the teacher's) as {@code WHO prompt
+     * Reports the prompt and generated tokens of {@code who}'s run (the teacher's, the judge's) as {@code WHO prompt
      * tokens} and {@code WHO generated tokens} in the run's metrics ({@code --stats}), read once the output is written:
      * the counters the run's summary line gives, counted as the tasks ran.
      */

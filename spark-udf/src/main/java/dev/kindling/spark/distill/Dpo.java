@@ -173,6 +173,7 @@ public final class Dpo extends DistillStage<Dpo> {
                 .setOutputCol("_judgments").adviseOnLongPrompts(Distill.LONG_PROMPT_ADVICE);
         Dataset<Row> judged = new InferenceStage("judge", rater).apply(sampled, context);
         Distill.reportTokens(context, "teacher", used.metrics());
+        Distill.reportTokens(context, "judge", rater.metrics());
         int min = judge.loadRubric().minRating();
         UserDefinedFunction pick = org.apache.spark.sql.functions.udf(
                 (UDF3<Seq<String>, Seq<Row>, Seq<String>, Row>) (c, j, f) -> pick(c, j, f, min), PAIR);

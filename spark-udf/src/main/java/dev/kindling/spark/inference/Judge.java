@@ -284,7 +284,14 @@ public final class Judge extends EngineStage<Judge> {
 
         @Override
         protected long[] tokenCounts(List<Judging.Judgment> js) {
-            return new long[2];
+            long[] t = new long[2];
+            for (Judging.Judgment j : js) {
+                if (j != null) { // a candidate not judged (null)
+                    t[0] += j.promptTokens();
+                    t[1] += j.generatedTokens();
+                }
+            }
+            return t;
         }
     }
 

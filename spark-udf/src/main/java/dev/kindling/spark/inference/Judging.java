@@ -36,8 +36,12 @@ import java.util.concurrent.CompletableFuture;
 public final class Judging {
     private Judging() {}
 
-    /** A rating and how it was obtained. */
-    public record Judgment(double rating, String source, String text, double[] probabilities) {
+    /**
+     * A rating and how it was obtained, with the tokens the judge read (its prompt, and the rating passes' prompts when
+     * the probabilities decided) and wrote (its answer).
+     */
+    public record Judgment(double rating, String source, String text, double[] probabilities, long promptTokens,
+            long generatedTokens) {
         /** The probability-weighted rating when the probabilities are known, else the rating. */
         public double expected(int minRating) {
             if (probabilities == null) {
@@ -108,20 +112,25 @@ public final class Judging {
             String method, int maxTokens) {
         Request r = request(engine, rubric, instruction, response);
         if (method.equals("logprobs")) {
-            return probabilities(engine, rubric, r, null);
+            return probabilities(engine, rubric, r, null, 0);
         }
         GenerationRequest g = GenerationRequest.ofTokens(r.prompt()).withMaxTokens(maxTokens);
         return InOrderWindow.flatMap(engine.submit(g, null), c -> {
             OptionalDouble parsed = RatingParser.parse(c.text(), rubric.minRating(), rubric.maxRating());
             if (parsed.isPresent()) {
-                return CompletableFuture.completedFuture(new Judgment(parsed.getAsDouble(), "parsed", c.text(), null));
+                return CompletableFuture.completedFuture(new Judgment(parsed.getAsDouble(), "parsed", c.text(), null,
+                        r.prompt().length, c.tokens().length));
             }
-            return probabilities(engine, rubric, r, c.text());
+            return probabilities(engine, rubric, r, c.text(), c.tokens().length);
         });
     }
 
-    private static CompletableFuture<Judgment> probabilities(Engine engine, Rubric rubric, Request r, String text) {
+    /** The judgment by the ratings' probabilities; {@code generated}: the tokens of the answer {@code text} (0 for none). */
+    private static CompletableFuture<Judgment> probabilities(Engine engine, Rubric rubric, Request r, String text, long generated) {
         int n = r.continuations().length;
+        // what the judge read: its prompt when it wrote an answer first, then the rating passes' prompts
+        long read = (text != null ? r.prompt().length : 0)
+                + (r.singlePass() ? r.prefix().length : Arrays.stream(r.continuations()).mapToLong(c -> c.length).sum());
         if (r.singlePass()) {
             return InOrderWindow.map(engine.submitLogits(r.prefix()), logits -> {
                 double lse = LogProbs.logSumExp(logits, 0, logits.length);
@@ -129,7 +138,7 @@ public final class Judging {
                 for (int i = 0; i < n; i++) {
                     lp[i] = logits[r.continuations()[i][r.divergeAt()]] - lse;
                 }
-                return judgment(rubric, lp, text);
+                return judgment(rubric, lp, text, read, generated);
             });
         }
         List<CompletableFuture<ScoreResult>> parts = new ArrayList<>(n);
@@ -144,7 +153,7 @@ public final class Judging {
                     lp[i] += l[pos - 1];
                 }
             }
-            return judgment(rubric, endingThere(r.continuations(), lp), text);
+            return judgment(rubric, endingThere(r.continuations(), lp), text, read, generated);
         });
     }
 
@@ -186,7 +195,7 @@ public final class Judging {
         return false;
     }
 
-    private static Judgment judgment(Rubric rubric, double[] logprobs, String text) {
+    private static Judgment judgment(Rubric rubric, double[] logprobs, String text, long promptTokens, long generatedTokens) {
         double max = Double.NEGATIVE_INFINITY;
         int best = 0;
         for (int i = 0; i < logprobs.length; i++) {
@@ -204,6 +213,6 @@ public final class Judging {
         for (int i = 0; i < p.length; i++) {
             p[i] /= sum;
         }
-        return new Judgment(rubric.minRating() + best, "logprobs", text, p);
+        return new Judgment(rubric.minRating() + best, "logprobs", text, p, promptTokens, generatedTokens);
     }
 }

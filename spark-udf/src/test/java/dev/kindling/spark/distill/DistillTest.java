@@ -204,12 +204,15 @@ class DistillTest {
                 "--judge-method", "logprobs", "--prompts", in.toString(), "--output", out.toString(), "--rejected", rejected.toString(),
                 "--stats", tmp.resolve("dpo-stats.json").toString());
         assertEquals(0, r.code(), r.toString());
-        // --stats holds the teacher's tokens as the summary line counts them (every sample's)
+        // --stats holds the teacher's tokens as the summary line counts them (every sample's), and the judge's apart: it
+        // read each prompt with each of its answers under the rubric (more than the teacher read and wrote), and wrote
+        // nothing (logprobs)
         JsonNode metrics = JSON.readTree(tmp.resolve("dpo-stats.json").toFile()).get("metrics");
         long[] teacher = teacherTokens(r.out());
         assertTrue(teacher[0] > 0 && teacher[1] > PROMPTS.size() * 3 * 2, r.out());
-        assertEquals(List.of(teacher[0], teacher[1]), List.of(metrics.path("teacher prompt tokens").asLong(-1),
-                metrics.path("teacher generated tokens").asLong(-1)), metrics.toString());
+        assertEquals(List.of(teacher[0], teacher[1], 0L), List.of(metrics.path("teacher prompt tokens").asLong(-1),
+                metrics.path("teacher generated tokens").asLong(-1), metrics.path("judge generated tokens").asLong(-1)), metrics.toString());
+        assertTrue(metrics.path("judge prompt tokens").asLong(-1) > teacher[0] + teacher[1], metrics.toString());
         Dataset<Row> back = spark.read().json(out.toString());
         assertEquals(List.of("chosen", "chosen_rating", "error", "id", "model", "prompt", "prompt_id", "rejected", "rejected_rating"),
                 List.of(back.schema().fieldNames()));

@@ -316,9 +316,12 @@ class ScoreJudgeEmbedTest {
         Path template = scaleTemplate(1, 5);
         Judge judge = new Judge().setModel(Stories.model().toString()).setThreads(2).setMaxTokens(8).setRubric(template.toString());
         List<Row> auto = judge.transform(in).collectAsList();
-        List<Row> probs = new Judge().setModel(Stories.model().toString()).setThreads(2).setMethod("logprobs")
-                .setRubric(template.toString()).transform(in).collectAsList();
+        Judge byProbabilities = new Judge().setModel(Stories.model().toString()).setThreads(2).setMethod("logprobs")
+                .setRubric(template.toString());
+        List<Row> probs = byProbabilities.transform(in).collectAsList();
         Rubric rubric = Rubric.load(template.toString());
+        long ratingPasses = 0;
+        long prompts = 0;
         for (int i = 0; i < rows.size(); i++) {
             Row j = auto.get(i).getStruct(2);
             assertNull(auto.get(i).get(3));
@@ -336,6 +339,8 @@ class ScoreJudgeEmbedTest {
             assertNull(jp.get(2), "logprobs method writes no answer");
             // the probabilities are the engine's for "Rating: r" after the prompt, each continuation in full
             Judging.Request req = Judging.request(engine, rubric, rows.get(i).getString(0), rows.get(i).getString(1));
+            prompts += req.prompt().length;
+            ratingPasses += req.singlePass() ? req.prefix().length : Arrays.stream(req.continuations()).mapToLong(c -> c.length).sum();
             double[] lp = new double[5];
             for (int r = 0; r < 5; r++) {
                 int[] c = req.continuations()[r];
@@ -350,6 +355,11 @@ class ScoreJudgeEmbedTest {
                 assertEquals(Math.exp(lp[r] - max) / sum, p.get(r), 1e-4, "P(rating " + (r + 1) + ")");
             }
         }
+        // the judges' counters: every token read (the prompt the judge answered, then the rating passes') and written
+        // (its answers, at most 8 tokens each; none with logprobs), where the judge counted none
+        assertEquals(List.of(prompts + ratingPasses, ratingPasses, 0L), List.of(judge.metrics().promptTokens(),
+                byProbabilities.metrics().promptTokens(), byProbabilities.metrics().generatedTokens()));
+        assertTrue(judge.metrics().generatedTokens() > 0 && judge.metrics().generatedTokens() <= 2 * 8, "" + judge.metrics().generatedTokens());
     }
 
     /** log P(continuation r | the tokens all continuations share), each continuation scored in full by the engine. */
