@@ -39,6 +39,15 @@ public final class HfModelLoader {
         return Files.isRegularFile(dir.resolve("config.json")) && SafetensorsCheckpoint.isCheckpointDir(dir);
     }
 
+    /**
+     * {@link #isCheckpoint(Path)} over the names of a directory's files, as a listing of a remote one ({@code s3a://})
+     * gives them.
+     */
+    public static boolean isCheckpoint(java.util.Collection<String> fileNames) {
+        return fileNames.contains("config.json")
+                && (fileNames.contains(SafetensorsCheckpoint.SINGLE) || fileNames.contains(SafetensorsCheckpoint.INDEX));
+    }
+
     /** The configuration only. */
     public static ModelConfig config(Path dir) {
         HfConfig j = readConfig(dir);

@@ -105,9 +105,7 @@ public final class ExecutorEngines {
      */
     public static void checkRemoteModel(String option, String path, org.apache.hadoop.conf.Configuration conf) {
         LocalFiles.RemoteEntry found = LocalFiles.existingRemote(option, path, conf);
-        if (found != null && found.status().isDirectory() && !(found.files().contains("config.json")
-                && (found.files().contains(dev.kindling.formats.safetensors.SafetensorsCheckpoint.SINGLE)
-                        || found.files().contains(dev.kindling.formats.safetensors.SafetensorsCheckpoint.INDEX)))) {
+        if (found != null && found.status().isDirectory() && !dev.kindling.inference.hf.HfModelLoader.isCheckpoint(found.files())) {
             throw noModelIn(option, path);
         }
     }
