@@ -333,4 +333,21 @@ class StageConfigTest {
                 "stages:\n  - decontaminate: {benchmark: mmlu.jsonl, columns: [Question, answer]}\n");
         assertEquals(1, StageConfig.read(ok.toString(), null, false).size());
     }
+
+    /**
+     * The README's example config (its ```yaml block, as a user copies it, beside a benchmark file of the name it gives)
+     * is read as the stages it lists, in its order.
+     */
+    @Test
+    void theReadmesConfigIsReadAsItsStages(@TempDir java.nio.file.Path tmp) throws Exception {
+        List<String> readme = java.nio.file.Files.readAllLines(java.nio.file.Path.of("../README.md"));
+        int from = readme.indexOf("```yaml");
+        assertTrue(from >= 0, "README.md has no ```yaml block");
+        String config = String.join("\n", readme.subList(from + 1, readme.subList(from, readme.size()).indexOf("```") + from)) + "\n";
+        java.nio.file.Files.writeString(tmp.resolve("pipeline.yaml"), config);
+        java.nio.file.Files.writeString(tmp.resolve("mmlu_test.jsonl"), "{\"question\": \"an item\", \"answer\": \"A\"}\n");
+        List<PipelineStage> stages = StageConfig.read(tmp.resolve("pipeline.yaml").toString(), null, false);
+        assertEquals(List.of("exact_dedup", "exact_dedup_url", "gopher_repetition", "gopher_quality", "c4", "fineweb", "pii",
+                "minhash_dedup", "sentence_dedup", "decontaminate"), stages.stream().map(PipelineStage::name).toList(), config);
+    }
 }
