@@ -3,7 +3,8 @@
 Two ``spark-submit`` jobs of Kindling's shaded jar, one after the other, for each daily run:
 
     curate       kindling curate      raw prompts  -> deduplicated, filtered prompts (every drop counted)
-    distill_sft  kindling distill sft curated prompts + teacher model -> SFT rows {prompt_id, prompt, messages, completion, finish_reason, model}
+    distill_sft  kindling distill sft curated prompts + teacher model -> SFT rows {id, prompt_id, prompt, messages,
+                                      completion, finish_reason, model, error}
 
 Set-up (see the README's "Airflow" section):
 
