@@ -52,6 +52,11 @@ public final class PerplexityFilter extends Transformer implements PipelineStage
 
     private final String uid;
     private final Score score;
+    /**
+     * The caller's Score where this filter is a copy that scores with a copy of it ({@link #copy}), else null: its
+     * {@code metrics()} report the copy's runs too, as they report the filter's own.
+     */
+    private transient Score callersScore;
     private final DoubleParam maxPerplexity;
     private final DoubleParam keepFraction;
 
@@ -120,11 +125,16 @@ public final class PerplexityFilter extends Transformer implements PipelineStage
     /**
      * This filter with its uid, its values and {@code extra}'s, over the same Score: the filter never changes it (each run
      * scores with a copy), and the caller's Score goes on reporting the counters of a copy's runs (a Pipeline runs copies).
-     * Where {@code extra} has values of the Score's params, over a copy of the Score with them ({@link EngineStage#heldIn}).
+     * Where {@code extra} has values of the Score's params, over a copy of the Score with them ({@link EngineStage#heldIn}),
+     * whose runs the caller's Score reports all the same: Spark's {@code transform(dataset, paramMap)} runs such a copy,
+     * the filter's and a fitted {@code PipelineModel}'s alike, and the caller's Score kept the counters of an earlier run.
      */
     @Override
     public PerplexityFilter copy(ParamMap extra) {
-        return copyValues(new PerplexityFilter(uid, score.heldIn(extra)), extra);
+        PerplexityFilter copy = copyValues(new PerplexityFilter(uid, score.heldIn(extra)), extra);
+        Score callers = callersScore != null ? callersScore : score;
+        copy.callersScore = copy.score == callers ? null : callers;
+        return copy;
     }
 
     @Override
@@ -150,6 +160,9 @@ public final class PerplexityFilter extends Transformer implements PipelineStage
         }
         Dataset<Row> scored = new InferenceStage(NAME, score).reportTotal(score.getCountCol(), "scored tokens").apply(docs, context);
         this.score.takeMetricsOf(score); // the caller's Score reports the counters, as it did when it ran itself
+        if (callersScore != null) {
+            callersScore.takeMetricsOf(score); // and the one this filter's copy was made from
+        }
         String ppl = score.getPerplexityCol();
         double threshold = maxPerplexity;
         if (!Double.isNaN(keepFraction)) {
@@ -204,19 +217,6 @@ public final class PerplexityFilter extends Transformer implements PipelineStage
      * {@link #apply} alone the rows also carried the pipeline's working columns, and an input without {@code reason}
      * failed with Spark's UNRESOLVED_COLUMN.
      */
-    /**
-     * Spark's: a copy with {@code paramMap}'s values filters {@code dataset}; where the map has values of the Score's params
-     * the copy scores with a copy of the Score ({@link EngineStage#heldIn}), whose counters the caller's Score then reports,
-     * as it does those of the filter's own runs: it kept the counters of its own last run.
-     */
-    @Override
-    public Dataset<Row> transform(Dataset<?> dataset, ParamMap paramMap) {
-        PerplexityFilter copy = copy(paramMap);
-        Dataset<Row> out = copy.transform(dataset);
-        score.takeMetricsOf(copy.score);
-        return out;
-    }
-
     @Override
     public Dataset<Row> transform(Dataset<?> dataset) {
         transformSchema(dataset.schema());

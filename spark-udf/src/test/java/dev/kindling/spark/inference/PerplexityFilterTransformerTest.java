@@ -107,6 +107,14 @@ class PerplexityFilterTransformerTest {
         assertNotSame(before, score.metrics());
         assertEquals(texts.size(), score.metrics().rows());
         assertEquals(2, score.getThreads());
+        // and through the fitted Pipeline, which runs its copy of the filter (PipelineModel.copy(paramMap)): the caller's
+        // Score reports that run too, where it kept the run above's
+        before = score.metrics();
+        assertEquals(out.values().stream().filter(r -> !r.isNullAt(r.fieldIndex(Columns.REASON))).count(),
+                model.transform(in, new ParamMap().put(score.threads().w(1)))
+                        .filter(col(Columns.REASON).equalTo("perplexity:too_high")).count());
+        assertNotSame(before, score.metrics());
+        assertEquals(texts.size(), score.metrics().rows());
         // saved alone: the same params, Score and rows back (the pipeline ran this filter)
         String saved = tmp.resolve("filter").toString();
         filter.write().save(saved);
