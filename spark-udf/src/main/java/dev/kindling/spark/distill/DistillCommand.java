@@ -230,6 +230,7 @@ public final class DistillCommand implements Runnable {
             manifest.generator("teacher", g.settingsAsRun(run.spark()), teacher.modelName(), teacher.system,
                     g.authorsDefaults(run.spark())).judge(j).write(run.spark(), out.path());
             run.out().println(progress.summary("teacher"));
+            run.out().println(progress.summary("judge", dpo.judgeMetrics()));
             return 0;
         }
     }

@@ -219,15 +219,20 @@ public abstract class DistillStage<S extends DistillStage<S>> extends Transforme
 
     /**
      * Spark's: a copy with {@code paramMap}'s values transforms {@code prompts}; here this stage's {@link #teacherMetrics}
-     * are then the copy's teacher's counters, where they stayed those of this stage's own last run (or null), as
+     * (and Dpo's {@code judgeMetrics}) are then the copy's teacher's (and judge's) counters, where they stayed those of this stage's own last run (or null), as
      * {@code EngineStage.transform(dataset, paramMap)} keeps an inference stage's.
      */
     @Override
     public Dataset<Row> transform(Dataset<?> prompts, ParamMap paramMap) {
-        DistillStage<?> copy = copy(paramMap);
+        S copy = copy(paramMap);
         Dataset<Row> out = copy.transform(prompts);
-        used = copy.used;
+        takeRunOf(copy);
         return out;
+    }
+
+    /** Makes this stage's counters ({@link #teacherMetrics}, Dpo's judge's) those of {@code copy}'s last run. */
+    void takeRunOf(S copy) {
+        used = copy.used;
     }
 
     /** The counters of the teacher's last run (null before one). */

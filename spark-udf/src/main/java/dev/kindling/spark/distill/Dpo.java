@@ -76,6 +76,8 @@ public final class Dpo extends DistillStage<Dpo> {
             .add("outcome", DataTypes.StringType);
 
     private final Judge judge;
+    /** The judge's copy that the last run rated with (its counters are {@link #judgeMetrics}), null before one. */
+    private Judge rated;
 
     /**
      * @param teacher   the teacher's sampling (set {@code n} >= 2 and a temperature: greedy decoding is a usage error)
@@ -115,6 +117,17 @@ public final class Dpo extends DistillStage<Dpo> {
 
     public static Dpo load(String path) {
         return read().load(path);
+    }
+
+    /** The counters of the judge's last run (null before one): what it read and wrote, as {@link #teacherMetrics} the teacher's. */
+    public dev.kindling.spark.inference.InferenceMetrics judgeMetrics() {
+        return rated == null ? null : rated.metrics();
+    }
+
+    @Override
+    void takeRunOf(Dpo copy) {
+        super.takeRunOf(copy);
+        rated = copy.rated;
     }
 
     /** A copy of its judge's settings (each run rates with a copy, its columns chosen per run). */
@@ -172,6 +185,7 @@ public final class Dpo extends DistillStage<Dpo> {
         Judge rater = ((Judge) judge.copy(ParamMap.empty())).setInstructionCol(prompt).setResponseCol("_to_judge")
                 .setOutputCol("_judgments").adviseOnLongPrompts(Distill.LONG_PROMPT_ADVICE);
         Dataset<Row> judged = new InferenceStage("judge", rater).apply(sampled, context);
+        rated = rater;
         Distill.reportTokens(context, "teacher", used.metrics());
         Distill.reportTokens(context, "judge", rater.metrics());
         int min = judge.loadRubric().minRating();

@@ -38,7 +38,14 @@ public final class InferenceProgress {
 
     /** One line: rows, failed rows, prompt and generated tokens, and generated tokens per second. */
     public String summary(String what) {
-        InferenceMetrics m = metrics.get();
+        return summary(what, metrics.get());
+    }
+
+    /**
+     * {@link #summary(String)}'s line for another model of the same job ({@code distill dpo}'s judge): {@code m}'s counters,
+     * its rate over the job's time.
+     */
+    public String summary(String what, InferenceMetrics m) {
         double s = Math.max(1e-3, (System.nanoTime() - start) / 1e9);
         if (m == null) {
             return String.format(Locale.ROOT, "%s: %,d rows in %.1f s", what, InferenceMetrics.LIVE_ROWS.get() - rowsBase, s);

@@ -67,7 +67,12 @@ class DistillTest {
 
     /** The prompt and generated tokens of the run's summary line, {@code teacher: N rows (F failed), P prompt tokens, G generated tokens}. */
     static long[] teacherTokens(String out) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("teacher: [\\d,]+ rows \\([\\d,]+ failed\\), ([\\d,]+) prompt "
+        return tokens(out, "teacher");
+    }
+
+    /** The prompt and generated tokens of the summary line of {@code who} (teacher, judge), as {@link #teacherTokens}. */
+    static long[] tokens(String out, String who) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + who + ": [\\d,]+ rows \\([\\d,]+ failed\\), ([\\d,]+) prompt "
                 + "tokens, ([\\d,]+) generated tokens").matcher(out);
         assertTrue(m.find(), out);
         return new long[] {Long.parseLong(m.group(1).replace(",", "")), Long.parseLong(m.group(2).replace(",", ""))};
@@ -213,6 +218,10 @@ class DistillTest {
         assertEquals(List.of(teacher[0], teacher[1], 0L), List.of(metrics.path("teacher prompt tokens").asLong(-1),
                 metrics.path("teacher generated tokens").asLong(-1), metrics.path("judge generated tokens").asLong(-1)), metrics.toString());
         assertTrue(metrics.path("judge prompt tokens").asLong(-1) > teacher[0] + teacher[1], metrics.toString());
+        // and the summary says the judge's in the teacher's format, the numbers of --stats
+        long[] judge = tokens(r.out(), "judge");
+        assertEquals(List.of(judge[0], judge[1]), List.of(metrics.path("judge prompt tokens").asLong(-1),
+                metrics.path("judge generated tokens").asLong(-1)), r.out());
         Dataset<Row> back = spark.read().json(out.toString());
         assertEquals(List.of("chosen", "chosen_rating", "error", "id", "model", "prompt", "prompt_id", "rejected", "rejected_rating"),
                 List.of(back.schema().fieldNames()));

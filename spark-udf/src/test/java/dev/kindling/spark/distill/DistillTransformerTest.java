@@ -102,13 +102,16 @@ class DistillTransformerTest {
         Generate sampler = teacher(6).setN(2).setTemperature(0.8);
         Judge judge = new Judge().setModel(DistillTest.model().toString()).setThreads(2).setMethod("logprobs");
         Dpo dpo = new Dpo(sampler, judge, "stories260K").setPromptCol("prompt");
-        // run as Spark's transform(dataset, paramMap) runs it, a copy: teacherMetrics are that run's (they were null)
+        // run as Spark's transform(dataset, paramMap) runs it, a copy: teacherMetrics and judgeMetrics are that run's (they
+        // were null)
         Dataset<Row> out = dpo.transform(prompts(), ParamMap.empty());
         assertEquals(dpo.transformSchema(PROMPTS).catalogString(), out.schema().catalogString());
         assertEquals(List.of("id", "prompt_id", "prompt", "chosen", "rejected", "chosen_rating", "rejected_rating", "model", "error",
                 "reason"), List.of(out.columns()));
         List<Row> rows = out.orderBy("id").collectAsList();
         assertTrue(dpo.teacherMetrics() != null && dpo.teacherMetrics().rows() > 0 && dpo.teacherMetrics().generatedTokens() > 0);
+        assertTrue(dpo.judgeMetrics() != null && dpo.judgeMetrics().promptTokens() > dpo.teacherMetrics().generatedTokens(),
+                "the judge read every answer: " + dpo.judgeMetrics());
         String saved = tmp.resolve("model").toString();
         new Pipeline().setStages(new PipelineStage[] {dpo}).fit(prompts()).write().save(saved);
         PipelineModel loaded = PipelineModel.load(saved);
