@@ -241,6 +241,9 @@ public final class DistillCommand implements Runnable {
                     + "against every kept one). Writes {id, instruction, round, max_rouge_l, most_similar, model}.",
                     "Example: kindling distill self-instruct --teacher t.gguf --seed-tasks seed_tasks.jsonl --num 1000 --output instr/"})
     static final class SelfInstructCommand extends SparkCommand {
+        /** The stage of its --stats: the candidate instructions, kept or dropped by reason. */
+        static final String NAME = "self-instruct";
+
         /** bootstrap_instructions.py's sampling: temperature 0.7, top-p 0.5, presence penalty 2. */
         static final class Sampling extends SamplingCliOptions.Defaults {
             Sampling() {
@@ -291,6 +294,11 @@ public final class DistillCommand implements Runnable {
 
         @Option(names = "--no-keyword-filter", description = "Keep instructions about images, files, programs... (the paper drops them).")
         boolean noKeywordFilter;
+
+        @Option(names = "--stats", paramLabel = "FILE.json", description = "Write the run's accounting as JSON: the candidate "
+                + "instructions in, kept and dropped by reason, the seed tasks read and set aside, the teacher's tokens (an existing "
+                + "file is an error without --overwrite).")
+        String stats;
 
         /**
          * {@code --text-column} is read as {@code --instruction-column} and {@code --id-column} is refused (the output's
@@ -362,7 +370,9 @@ public final class DistillCommand implements Runnable {
 
         @Override
         protected int run(JobRun run) {
-            WriteOptions out = run.checkOutput(null);
+            PipelineOptions statsOnly = new PipelineOptions(); // no --rejected or --keep-rejected: no row is rejected
+            statsOnly.stats = stats;
+            WriteOptions out = run.checkOutput(statsOnly);
             SelfInstruct.Options o = new SelfInstruct.Options(num, promptsPerRound, maxRounds, shots, machineShots, rougeThreshold,
                     minWords, maxWords, !noKeywordFilter, sampling.seedOrDefault());
             Dataset<Row> read = run.readInput();
@@ -380,8 +390,9 @@ public final class DistillCommand implements Runnable {
             Generate g = sampling.applyTo(teacher.applyTo(new Generate(), teacher.teacherSpec()));
             // which sampling defaults the teacher's generation_config.json gave (--generation-config auto)
             g.authorsDefaults(run.spark()).ifPresent(d -> run.out().println(spec.name() + ": teacher " + d.describe(g.getModel())));
-            InferenceProgress progress = InferenceProgress.attach(run, g::metrics);
-            SelfInstruct.Result result = new SelfInstruct(g, teacher.modelName(), o).run(run.spark(), seeds);
+            SelfInstruct selfInstruct = new SelfInstruct(g, teacher.modelName(), o);
+            InferenceProgress progress = InferenceProgress.attach(run, selfInstruct::teacherMetrics);
+            SelfInstruct.Result result = selfInstruct.run(run.spark(), seeds);
             if (result.instructions().isEmpty()) {
                 // an empty output and exit 0 told a scheduler the run had made what it asked for; nothing is written
                 if (run.progress() != null) {
@@ -425,7 +436,46 @@ public final class DistillCommand implements Runnable {
             }
             run.out().println(progress.summary("teacher"));
             run.out().println("output: " + out.path() + (quarantine != null ? " (bad rows: " + quarantine + ")" : ""));
+            if (stats != null) {
+                run.writeStats(stats, statsJson(result, seeds.size(), setAside, selfInstruct.teacherMetrics(), run.startNanos()));
+            }
             return 0;
+        }
+
+        /**
+         * {@code --stats}: the candidate instructions as the documents (in, kept: the rows written, dropped by reason, in the
+         * stage {@code self-instruct}), the seed tasks the reader read and set aside beside them, as {@code seed_tasks}, and
+         * the teacher's counters over every round among the metrics.
+         */
+        static String statsJson(SelfInstruct.Result result, int seeds, Map<String, Long> setAside,
+                dev.kindling.spark.inference.InferenceMetrics teacher, long startNanos) {
+            Map<String, Long> byReason = new java.util.LinkedHashMap<>();
+            byReason.put(dev.kindling.spark.stage.ReasonCounts.KEPT, (long) result.instructions().size());
+            result.dropped().forEach((why, n) -> byReason.put(NAME + ":" + why, n));
+            Map<String, Long> metrics = new java.util.LinkedHashMap<>();
+            metrics.put("rounds", (long) result.rounds());
+            metrics.put("failed teacher answers", (long) result.failedAnswers());
+            metrics.put("teacher prompt tokens", teacher == null ? 0 : teacher.promptTokens());
+            metrics.put("teacher generated tokens", teacher == null ? 0 : teacher.generatedTokens());
+            Map<String, Object> json = dev.kindling.spark.stage.RunReport.of(List.of(NAME), byReason, metrics,
+                    (System.nanoTime() - startNanos) / 1e9).toJsonMap();
+            Map<String, Long> seedReasons = new java.util.TreeMap<>();
+            setAside.forEach((reason, n) -> seedReasons.put(reason.startsWith("read:") ? reason.substring(5) : reason, n));
+            long setAsideCount = setAside.values().stream().mapToLong(Long::longValue).sum();
+            Map<String, Object> seedTasks = new java.util.LinkedHashMap<>();
+            seedTasks.put("stage", "read");
+            seedTasks.put("in", seeds + setAsideCount);
+            seedTasks.put("kept", (long) seeds);
+            seedTasks.put("dropped", setAsideCount);
+            seedTasks.put("reasons", seedReasons);
+            Map<String, Object> ordered = new java.util.LinkedHashMap<>();
+            json.forEach((key, value) -> {
+                ordered.put(key, value);
+                if (key.equals("stages")) {
+                    ordered.put("seed_tasks", seedTasks); // beside the instructions' stage
+                }
+            });
+            return dev.kindling.spark.stage.RunReport.json(ordered);
         }
     }
 }

@@ -119,6 +119,8 @@ public final class SelfInstruct {
     private final java.util.function.BiFunction<Generate, Dataset<Row>, Dataset<Row>> call;
     private final String modelName;
     private final Options options;
+    /** The teacher's counters of each round of the last run so far ({@link #teacherMetrics}; a progress line reads them). */
+    private final List<dev.kindling.spark.inference.InferenceMetrics> rounds = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /**
      * @param teacher the teacher's generation settings (model, sampling, max tokens), used through a copy with this
@@ -165,6 +167,7 @@ public final class SelfInstruct {
         if (seeds.isEmpty()) {
             throw KindlingException.usage("self-instruct: no seed tasks (rows with an instruction)");
         }
+        rounds.clear();
         Novelty pool = new Novelty(options.rougeThreshold());
         for (String s : seeds) {
             pool.add(s);
@@ -184,9 +187,12 @@ public final class SelfInstruct {
             }
             Dataset<Row> df = spark.createDataFrame(prompts, new StructType().add("id", DataTypes.StringType).add("prompt", DataTypes.StringType));
             int partitions = Math.max(1, Math.min(prompts.size(), spark.sparkContext().defaultParallelism()));
-            List<Row> answers = new ArrayList<>(call.apply(teacher, df.repartition(partitions)).select(functions.col("id"),
-                    functions.col("_answer.text"), functions.col(teacher.getErrorCol()), functions.col("_answer.finish_reason"))
-                    .collectAsList());
+            Dataset<Row> answered = call.apply(teacher, df.repartition(partitions));
+            if (teacher.metrics() != null && (rounds.isEmpty() || rounds.get(rounds.size() - 1) != teacher.metrics())) {
+                rounds.add(teacher.metrics()); // the round's own counters, filled as its job runs
+            }
+            List<Row> answers = new ArrayList<>(answered.select(functions.col("id"), functions.col("_answer.text"),
+                    functions.col(teacher.getErrorCol()), functions.col("_answer.finish_reason")).collectAsList());
             // in prompt order, sorted here: Spark's orderBy samples its input in a job of its own first, which ran every
             // generation of the round twice
             answers.sort(Comparator.comparing((Row a) -> a.getString(0)));
@@ -239,6 +245,15 @@ public final class SelfInstruct {
             round++;
         }
         return new Result(kept, dropped, round, candidates, failedAnswers, null);
+    }
+
+    /**
+     * The teacher's counters over every round of the last run so far, as they stand now (null before one): its rows (the prompts),
+     * failed rows, and the tokens it read and generated. The caller's teacher reports none of them: each round answers with
+     * a copy of it.
+     */
+    public dev.kindling.spark.inference.InferenceMetrics teacherMetrics() {
+        return rounds.isEmpty() ? null : dev.kindling.spark.inference.InferenceMetrics.sum("generate", rounds);
     }
 
     /** The few-shot prompt of prompt {@code p} of {@code round}. */

@@ -52,6 +52,22 @@ public final class InferenceMetrics implements Serializable {
                 sc.longAccumulator("kindling " + stage + " generated tokens"));
     }
 
+    /**
+     * The counters of several runs added up, as they stand now (a snapshot, not a live counter): {@code distill
+     * self-instruct}'s teacher runs once per round.
+     */
+    public static InferenceMetrics sum(String stage, java.util.List<InferenceMetrics> runs) {
+        InferenceMetrics total = new InferenceMetrics(stage, new LongAccumulator(), new LongAccumulator(), new LongAccumulator(),
+                new LongAccumulator());
+        for (InferenceMetrics m : runs) {
+            total.rows.add(m.rows());
+            total.failed.add(m.failedRows());
+            total.promptTokens.add(m.promptTokens());
+            total.generatedTokens.add(m.generatedTokens());
+        }
+        return total;
+    }
+
     public long rows() {
         return rows.value();
     }

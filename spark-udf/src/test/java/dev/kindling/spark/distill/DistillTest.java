@@ -78,6 +78,36 @@ class DistillTest {
         return new long[] {Long.parseLong(m.group(1).replace(",", "")), Long.parseLong(m.group(2).replace(",", ""))};
     }
 
+    /**
+     * A self-instruct run's {@code --stats}, checked against its summary: the candidate instructions in, kept (the rows
+     * written) and dropped by reason (each a "dropped" line), and the teacher's tokens over every round, its summary line's
+     * (which counted none: "teacher: N rows in T s").
+     */
+    static JsonNode selfInstructStats(Cli.Result r, Path stats, Path out) throws java.io.IOException {
+        java.util.regex.Matcher summary = java.util.regex.Pattern.compile("(\\d+) rounds, (\\d+) candidate instructions, (\\d+) kept")
+                .matcher(r.out());
+        assertTrue(summary.find(), r.out());
+        long rounds = Long.parseLong(summary.group(1));
+        JsonNode report = JSON.readTree(stats.toFile());
+        assertEquals("self-instruct", report.at("/stages/0/stage").asText(), report.toString());
+        long dropped = 0;
+        for (java.util.Iterator<Map.Entry<String, JsonNode>> it = report.at("/stages/0/reasons").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            dropped += e.getValue().asLong();
+            assertTrue(r.out().matches("(?s).*\\n  dropped " + e.getKey() + " +" + e.getValue().asLong() + "\\n.*"), e + " in " + r.out());
+        }
+        assertEquals(List.of(Long.parseLong(summary.group(2)), Long.parseLong(summary.group(3)), dropped, (long) Cli.outputRows(out).size()),
+                List.of(report.get("documents_in").asLong(), report.get("documents_kept").asLong(), report.get("documents_dropped").asLong(),
+                        report.get("documents_kept").asLong()), report.toString());
+        long[] teacher = teacherTokens(r.out());
+        assertTrue(teacher[0] > 0 && teacher[1] > 0, r.out());
+        JsonNode metrics = report.get("metrics");
+        assertEquals(List.of(teacher[0], teacher[1], rounds, 0L), List.of(metrics.path("teacher prompt tokens").asLong(-1),
+                metrics.path("teacher generated tokens").asLong(-1), metrics.path("rounds").asLong(-1),
+                metrics.path("failed teacher answers").asLong(-1)), metrics.toString());
+        return report;
+    }
+
     static final StructType MESSAGE = new StructType().add("content", DataTypes.StringType).add("role", DataTypes.StringType);
 
     @Test
@@ -417,13 +447,18 @@ class DistillTest {
         }
         Files.write(seeds, lines, StandardCharsets.UTF_8);
         List<List<String>> runs = new ArrayList<>();
+        List<JsonNode> stats = new ArrayList<>();
         for (String name : List.of("si-a", "si-b")) {
             Path out = tmp.resolve(name);
             Cli.Result r = Cli.run("distill", "self-instruct", "--no-progress", "--teacher", model().toString(), "--threads", "2",
                     "--seed-tasks", seeds.toString(), "--num", "4", "--prompts-per-round", "3", "--max-rounds", "2",
-                    "--max-tokens", "40", "--seed", "3", "--stop", ".", "--output", out.toString());
+                    "--max-tokens", "40", "--seed", "3", "--stop", ".", "--output", out.toString(),
+                    "--stats", tmp.resolve(name + ".json").toString());
             assertEquals(0, r.code(), r.toString());
             assertTrue(r.out().contains("self-instruct: 10 seed tasks"), r.out());
+            // --stats says what the summary says, and the teacher answered each round's 3 prompts
+            stats.add(selfInstructStats(r, tmp.resolve(name + ".json"), out));
+            assertTrue(r.out().contains("teacher: " + 3 * stats.get(stats.size() - 1).at("/metrics/rounds").asLong() + " rows (0 failed)"), r.out());
             List<String> kept = new ArrayList<>();
             for (JsonNode row : Cli.outputRows(out)) {
                 String instruction = Cli.text(row, "instruction");
@@ -440,6 +475,8 @@ class DistillTest {
             runs.add(kept);
         }
         assertEquals(runs.get(0), runs.get(1), "the same seed gives the same instructions");
+        assertEquals(stats.get(0).get("stages"), stats.get(1).get("stages"), "and the same accounting");
+        assertTrue(stats.get(0).get("documents_dropped").asLong() > 0, "some candidates were dropped: " + stats.get(0));
         // novelty: every kept instruction is below 0.7 ROUGE-L against the seeds and the ones kept before it
         List<String> pool = new ArrayList<>(SEEDS);
         for (String k : runs.get(0)) {
@@ -467,12 +504,18 @@ class DistillTest {
         Files.write(seeds, bytes.toByteArray());
         Path out = tmp.resolve("si-quarantine");
         Path quarantine = tmp.resolve("si-quarantine-bad");
+        Path stats = tmp.resolve("si-stats.json");
         Cli.Result r = Cli.run("distill", "self-instruct", "--no-progress", "--teacher", model().toString(), "--threads", "2",
                 "--seed-tasks", seeds.toString(), "--num", "1", "--prompts-per-round", "2", "--max-rounds", "2",
                 "--max-tokens", "40", "--seed", "3", "--stop", ".", "--output", out.toString(),
-                "--on-error", "quarantine", "--quarantine", quarantine.toString());
+                "--on-error", "quarantine", "--quarantine", quarantine.toString(), "--stats", stats.toString());
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().contains("self-instruct: 10 seed tasks (2 rows set aside: read:empty_text 1, read:invalid_utf8 1)"), r.out());
+        // --stats: the seed rows read and set aside beside the candidate instructions
+        JsonNode report = selfInstructStats(r, stats, out);
+        assertEquals(List.of(12L, 10L, 2L, 1L, 1L), List.of(report.at("/seed_tasks/in").asLong(), report.at("/seed_tasks/kept").asLong(),
+                report.at("/seed_tasks/dropped").asLong(), report.at("/seed_tasks/reasons/empty_text").asLong(),
+                report.at("/seed_tasks/reasons/invalid_utf8").asLong()), report.toString());
         assertTrue(r.out().contains("(bad rows: " + quarantine + ")"), r.out());
         List<JsonNode> bad = Cli.outputRows(quarantine);
         assertEquals(1, bad.size(), bad.toString());
@@ -494,10 +537,11 @@ class DistillTest {
         Files.write(seeds, lines, StandardCharsets.UTF_8);
         Cli.Result r = Cli.run("distill", "self-instruct", "--no-progress", "--teacher", model().toString(), "--threads", "2",
                 "--seed-tasks", seeds.toString(), "--num", "2", "--prompts-per-round", "2", "--max-rounds", "3",
-                "--max-tokens", "8", "--output", tmp.resolve("si-fail").toString());
+                "--max-tokens", "8", "--output", tmp.resolve("si-fail").toString(), "--stats", tmp.resolve("si-fail.json").toString());
         assertEquals(1, r.code(), r.toString());
         assertTrue(r.err().contains("teacher generations of round 0 failed") && r.err().contains("context"), r.err());
         assertFalse(Files.exists(tmp.resolve("si-fail")), "no output left behind");
+        assertFalse(Files.exists(tmp.resolve("si-fail.json")), "--stats only when the run succeeds");
 
         // answers that all run out of tokens keep no instruction: a failure, not an empty output and exit 0
         Path shortSeeds = tmp.resolve("short-seeds.jsonl");
@@ -712,6 +756,9 @@ class DistillTest {
                 "kept + dropped = candidates");
         assertEquals("all 4 teacher generations of round 1 failed, the first with: injected: the teacher is gone", r.stoppedBy());
         assertEquals(r.instructions().size(), r.toDataFrame(spark).count());
+        // the teacher's counters add up both rounds' (the injected failures came after it, which answered every prompt)
+        assertEquals(List.of(8L, 0L), List.of(si.teacherMetrics().rows(), si.teacherMetrics().failedRows()));
+        assertTrue(si.teacherMetrics().promptTokens() > 0 && si.teacherMetrics().generatedTokens() > 0);
         // the caller's teacher is as it was (run() set its prompt column, chat mode, n and output column: "_answer")
         assertEquals("generation", g.getOutputCol());
     }
