@@ -60,7 +60,9 @@ import scala.collection.Seq;
  *
  * <p>Each call waits for its row, so a task feeds the engine one row at a time (the engine still
  * batches the rows of concurrent tasks): for throughput over many rows use the stages
- * ({@link Generate}, {@link Score}...), which keep a window of rows in flight per task.
+ * ({@link Generate}, {@link Score}...), which keep a window of rows in flight per task. The functions count nothing for
+ * the session (no accumulator): the tokens are in the rows ({@code tokens}, {@code n_tokens}); kindling_judge's struct holds
+ * none, and the {@link Judge} stage's {@code metrics()} count what a judge read and wrote.
  */
 public final class InferenceFunctions {
     /** The struct of the generation functions. */
