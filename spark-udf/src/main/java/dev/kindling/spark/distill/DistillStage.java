@@ -218,21 +218,28 @@ public abstract class DistillStage<S extends DistillStage<S>> extends Transforme
     }
 
     /**
-     * Spark's: a copy with {@code paramMap}'s values transforms {@code prompts}; here this stage's {@link #teacherMetrics}
-     * (and Dpo's {@code judgeMetrics}) are then the copy's teacher's (and judge's) counters, where they stayed those of this stage's own last run (or null), as
-     * {@code EngineStage.transform(dataset, paramMap)} keeps an inference stage's.
+     * The stage this one is a copy of ({@link #copy}), which reports this one's runs too, as the one it is a copy of
+     * does, or null: Spark runs copies, for {@code transform(dataset, paramMap)}, the stage's and a fitted
+     * {@code PipelineModel}'s alike, and the stage the caller holds kept the counters of its own last run (or null).
      */
-    @Override
-    public Dataset<Row> transform(Dataset<?> prompts, ParamMap paramMap) {
-        S copy = copy(paramMap);
-        Dataset<Row> out = copy.transform(prompts);
-        takeRunOf(copy);
-        return out;
+    private transient DistillStage<S> copiedFrom;
+
+    /** {@code copy}, a copy of this stage, whose runs this stage reports too. */
+    final S linked(S copy) {
+        ((DistillStage<S>) copy).copiedFrom = this;
+        return copy;
     }
 
-    /** Makes this stage's counters ({@link #teacherMetrics}, Dpo's judge's) those of {@code copy}'s last run. */
+    /** Called by a run once it has chosen its teacher (and judge): the stages this one is a copy of report that run too. */
+    final void reportRun() {
+        for (DistillStage<S> s = copiedFrom; s != null; s = s.copiedFrom) {
+            s.takeRunOf(self());
+        }
+    }
+
+    /** Makes this stage's counters ({@link #teacherMetrics}, Dpo's judge's) those of {@code copy}'s run. */
     void takeRunOf(S copy) {
-        used = copy.used;
+        used = ((DistillStage<S>) copy).used;
     }
 
     /** The counters of the teacher's last run (null before one). */
@@ -248,7 +255,8 @@ public abstract class DistillStage<S extends DistillStage<S>> extends Transforme
 
     /**
      * This stage with its uid, its values and {@code extra}'s, over the same teacher (and judge); where {@code extra} has
-     * values of a held stage's params, over a copy of that stage with them ({@code Generate.heldIn}).
+     * values of a held stage's params, over a copy of that stage with them ({@code Generate.heldIn}). This stage's
+     * {@link #teacherMetrics} (and Dpo's judge's) report the copy's runs ({@link #linked}).
      */
     @Override
     public abstract S copy(ParamMap extra);

@@ -95,7 +95,7 @@ public final class Dpo extends DistillStage<Dpo> {
 
     @Override
     public Dpo copy(ParamMap extra) {
-        return copyValues(new Dpo(uid(), teacher.heldIn(extra), judge.heldIn(extra), null), extra);
+        return linked(copyValues(new Dpo(uid(), teacher.heldIn(extra), judge.heldIn(extra), null), extra));
     }
 
     @Override
@@ -186,6 +186,7 @@ public final class Dpo extends DistillStage<Dpo> {
                 .setOutputCol("_judgments").adviseOnLongPrompts(Distill.LONG_PROMPT_ADVICE);
         Dataset<Row> judged = new InferenceStage("judge", rater).apply(sampled, context);
         rated = rater;
+        reportRun();
         Distill.reportTokens(context, "teacher", used.metrics());
         Distill.reportTokens(context, "judge", rater.metrics());
         int min = judge.loadRubric().minRating();

@@ -74,7 +74,7 @@ public final class Sft extends DistillStage<Sft> {
 
     @Override
     public Sft copy(ParamMap extra) {
-        return copyValues(new Sft(uid(), teacher.heldIn(extra), null), extra);
+        return linked(copyValues(new Sft(uid(), teacher.heldIn(extra), null), extra));
     }
 
     @Override
@@ -136,6 +136,7 @@ public final class Sft extends DistillStage<Sft> {
         // a copy: the caller's teacher keeps its columns, and its system prompt is the conversation's unless one is set here
         String system = systemPromptOfRun();
         used = teacherRun(prompt, system);
+        reportRun();
         Dataset<Row> answered = new InferenceStage("generate", used).apply(docs, context);
         Distill.reportTokens(context, "teacher", used.metrics());
         Column answer = col("_answer");

@@ -53,10 +53,10 @@ public final class PerplexityFilter extends Transformer implements PipelineStage
     private final String uid;
     private final Score score;
     /**
-     * The caller's Score where this filter is a copy that scores with a copy of it ({@link #copy}), else null: its
-     * {@code metrics()} report the copy's runs too, as they report the filter's own.
+     * The filter this one is a copy of ({@link #copy}), else null: its Score (and that of the one it is a copy of) reports
+     * this one's runs too, as it reports its own filter's, also where this copy scores with a copy of that Score.
      */
-    private transient Score callersScore;
+    private transient PerplexityFilter copiedFrom;
     private final DoubleParam maxPerplexity;
     private final DoubleParam keepFraction;
 
@@ -132,8 +132,7 @@ public final class PerplexityFilter extends Transformer implements PipelineStage
     @Override
     public PerplexityFilter copy(ParamMap extra) {
         PerplexityFilter copy = copyValues(new PerplexityFilter(uid, score.heldIn(extra)), extra);
-        Score callers = callersScore != null ? callersScore : score;
-        copy.callersScore = copy.score == callers ? null : callers;
+        copy.copiedFrom = this;
         return copy;
     }
 
@@ -159,9 +158,10 @@ public final class PerplexityFilter extends Transformer implements PipelineStage
             score.setInputCol(context.textColumn());
         }
         Dataset<Row> scored = new InferenceStage(NAME, score).reportTotal(score.getCountCol(), "scored tokens").apply(docs, context);
-        this.score.takeMetricsOf(score); // the caller's Score reports the counters, as it did when it ran itself
-        if (callersScore != null) {
-            callersScore.takeMetricsOf(score); // and the one this filter's copy was made from
+        // the caller's Score reports the counters, as it did when it ran itself, and so do those of the filters this one is
+        // a copy of (a copy given a value of the Score's params holds a copy of the Score)
+        for (PerplexityFilter f = this; f != null; f = f.copiedFrom) {
+            f.score.takeMetricsOf(score);
         }
         String ppl = score.getPerplexityCol();
         double threshold = maxPerplexity;

@@ -82,6 +82,10 @@ class DistillTransformerTest {
             assertEquals(direct.get(i).getAs("completion"), piped.get(i).<String>getAs("completion"), "a seeded teacher answers alike");
             assertEquals("teacher-b", piped.get(i).getAs("model"));
         }
+        // the fitted pipeline with a map of the teacher's params runs its copy of the stage over a copy of the teacher: the
+        // stage the caller holds reports that run, 1 token a prompt, where it kept the run above's (4 a prompt, counted twice)
+        assertEquals(2, fitted.transform(prompts(), new ParamMap().put(teacher.maxTokens().w(1))).collectAsList().size());
+        assertEquals(List.of(2L, 2L), List.of(copy.teacherMetrics().rows(), copy.teacherMetrics().generatedTokens()));
         // saved in the PipelineModel and alone, with its teacher: the same params and rows back
         String savedModel = tmp.resolve("model").toString();
         fitted.write().save(savedModel);
