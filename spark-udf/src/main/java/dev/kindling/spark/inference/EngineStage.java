@@ -289,15 +289,24 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
     /**
      * What each {@code transform} does first, on the driver: with a local master (the executors read the driver's disk),
      * a model or tokenizer given as a local path that is not there, or is no model, is refused naming the stage and param
-     * (it failed in the first task, naming neither); then this stage's counters are registered.
+     * (it failed in the first task, naming neither); with any master, so is a remote one ({@code s3a://}) that is not
+     * there, is empty or is a folder that holds none, looked up with the session's Hadoop settings as the commands' are
+     * ({@link ExecutorEngines#checkRemoteModel}): it failed in the first task once an action had started the job, and
+     * on a cluster after Spark's retries. Then this stage's counters are registered.
      */
     protected final InferenceMetrics startTransform(org.apache.spark.sql.Dataset<?> dataset) {
-        if (dataset.sparkSession().sparkContext().isLocal()) {
+        org.apache.spark.SparkContext sc = dataset.sparkSession().sparkContext();
+        String t = getOrDefault(tokenizer);
+        boolean ownTokenizer = t != null && !t.isEmpty();
+        if (sc.isLocal()) {
             ExecutorEngines.checkLocalModel(who() + ".model", getModel());
-            String t = getOrDefault(tokenizer);
-            if (t != null && !t.isEmpty()) {
+            if (ownTokenizer) {
                 dev.kindling.spark.tokenize.ExecutorTokenizers.checkLocal(who() + ".tokenizer", t);
             }
+        }
+        ExecutorEngines.checkRemoteModel(who() + ".model", getModel(), sc.hadoopConfiguration());
+        if (ownTokenizer) {
+            dev.kindling.spark.tokenize.ExecutorTokenizers.checkRemote(who() + ".tokenizer", t, sc.hadoopConfiguration());
         }
         return newMetrics(dataset);
     }

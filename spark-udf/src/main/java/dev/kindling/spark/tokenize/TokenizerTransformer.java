@@ -188,6 +188,8 @@ public final class TokenizerTransformer extends Transformer implements DefaultPa
         dev.kindling.spark.inference.HadoopConf hadoop = dev.kindling.spark.inference.HadoopConf.forPath(dataset.sparkSession(), path);
         // named as the stage's param, a relative path with the folder it was looked in (a saved stage loaded elsewhere)
         ExecutorTokenizers.checkLocal(ParamChecks.who(this) + ".tokenizer", path);
+        // a remote one too, named as the param: the load below said only "s3a://b/tok.json does not exist"
+        ExecutorTokenizers.checkRemote(ParamChecks.who(this) + ".tokenizer", path, dataset.sparkSession().sparkContext().hadoopConfiguration());
         ExecutorTokenizers.get(path, hadoop); // a missing or malformed tokenizer fails here, on the driver
         Dataset<Row> out = dataset.toDF().withColumn(getOutputCol(),
                 TokenizeStage.encodeUdf(path, getAddSpecialTokens(), getSplitSpecialTokens(), hadoop).apply(Columns.named(getInputCol())));

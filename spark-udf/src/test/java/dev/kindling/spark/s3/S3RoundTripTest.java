@@ -295,6 +295,49 @@ class S3RoundTripTest {
     }
 
     /**
+     * A stage's model or tokenizer on S3 that is not there, is empty, or is a folder that holds none is refused when
+     * {@code transform} is called, on the driver, naming the stage's param and the URI, as the commands' options are: the
+     * inference stages found it only in the first task of the first action over their output (with a local master alone
+     * they checked a local path), and the TokenizerTransformer's load named no param.
+     */
+    @Test
+    void aStagesModelOrTokenizerOnS3IsRefusedWhenTransformIsCalled() throws Exception {
+        Path model = dev.kindling.testing.SharedData.require("llama2c/stories260K.gguf");
+        SparkSession spark = TestSpark.session();
+        Dataset<Row> docs = spark.createDataFrame(List.of(org.apache.spark.sql.RowFactory.create("a", "Once upon a time")),
+                new org.apache.spark.sql.types.StructType().add("id", "string").add("text", "string"));
+        FileSystem fs = new org.apache.hadoop.fs.Path("s3a://testbucket/").getFileSystem(spark.sparkContext().hadoopConfiguration());
+        fs.create(new org.apache.hadoop.fs.Path("s3a://testbucket/stage-models/empty.gguf")).close();
+        dev.kindling.spark.inference.Generate generate = new dev.kindling.spark.inference.Generate()
+                .setModel("s3a://testbucket/stage-models/missing.gguf").setPromptCol("text");
+        dev.kindling.spark.inference.Embed embed = new dev.kindling.spark.inference.Embed().setModel("s3a://testbucket/stage-models/empty.gguf");
+        dev.kindling.spark.inference.Score score = new dev.kindling.spark.inference.Score().setModel(model.toString())
+                .setTokenizer("s3a://testbucket/stage-models");
+        dev.kindling.spark.inference.PerplexityFilter filter = new dev.kindling.spark.inference.PerplexityFilter(
+                new dev.kindling.spark.inference.Score().setModel("s3a://no-such-bucket/m.gguf")).setKeepFraction(0.5);
+        dev.kindling.spark.tokenize.TokenizerTransformer tokenize = new dev.kindling.spark.tokenize.TokenizerTransformer()
+                .setTokenizer("s3a://testbucket/stage-models/tokenizer.json");
+        List<org.apache.spark.ml.Transformer> stages = List.of(generate, embed, score, filter, tokenize);
+        String[] expected = {
+            "Generate(" + generate.uid() + ").model s3a://testbucket/stage-models/missing.gguf does not exist",
+            "Embed(" + embed.uid() + ").model s3a://testbucket/stage-models/empty.gguf is empty (0 bytes)",
+            "Score(" + score.uid() + ").tokenizer s3a://testbucket/stage-models: directory holds no tokenizer.json, "
+                    + "tokenizer.json.gz or tokenizer.model",
+            "Score(" + filter.getScore().uid() + ").model s3a://no-such-bucket/m.gguf does not exist: there is no bucket no-such-bucket",
+            "TokenizerTransformer(" + tokenize.uid() + ").tokenizer s3a://testbucket/stage-models/tokenizer.json does not exist",
+        };
+        for (int i = 0; i < stages.size(); i++) {
+            org.apache.spark.ml.Transformer stage = stages.get(i);
+            dev.kindling.spark.KindlingException[] e = new dev.kindling.spark.KindlingException[1];
+            List<String> jobs = TestSpark.jobsOf(() -> e[0] = org.junit.jupiter.api.Assertions.assertThrows(
+                    dev.kindling.spark.KindlingException.class, () -> stage.transform(docs), stage.uid()));
+            assertEquals(expected[i], e[0].getMessage());
+            assertEquals(2, e[0].exitCode(), e[0].getMessage());
+            assertEquals(List.of(), jobs, "no job started: " + stage.uid());
+        }
+    }
+
+    /**
      * The other paths a run reads or writes on S3 name a bucket that does not exist as the input and output do: dedup's
      * --against-index and --save-index gave the SDK's NoSuchBucket message twice over, and filter's --decontaminate that
      * too, as exit 1.
