@@ -296,18 +296,8 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
      */
     protected final InferenceMetrics startTransform(org.apache.spark.sql.Dataset<?> dataset) {
         org.apache.spark.SparkContext sc = dataset.sparkSession().sparkContext();
-        String t = getOrDefault(tokenizer);
-        boolean ownTokenizer = t != null && !t.isEmpty();
-        if (sc.isLocal()) {
-            ExecutorEngines.checkLocalModel(who() + ".model", getModel());
-            if (ownTokenizer) {
-                dev.kindling.spark.tokenize.ExecutorTokenizers.checkLocal(who() + ".tokenizer", t);
-            }
-        }
-        ExecutorEngines.checkRemoteModel(who() + ".model", getModel(), sc.hadoopConfiguration());
-        if (ownTokenizer) {
-            dev.kindling.spark.tokenize.ExecutorTokenizers.checkRemote(who() + ".tokenizer", t, sc.hadoopConfiguration());
-        }
+        ExecutorEngines.checkOnDriver(who() + ".model", getModel(), sc);
+        dev.kindling.spark.tokenize.ExecutorTokenizers.checkOnDriver(who() + ".tokenizer", getOrDefault(tokenizer), sc);
         return newMetrics(dataset);
     }
 

@@ -110,6 +110,18 @@ public final class ExecutorEngines {
         }
     }
 
+    /**
+     * Checks, on the driver before the job, a model a stage or a SQL function's constant argument gives: a local path with
+     * a local master ({@link #checkLocalModel}; a cluster's executors read their own disks), a remote one with any
+     * ({@link #checkRemoteModel}), with the session's Hadoop settings as they are now.
+     */
+    public static void checkOnDriver(String option, String path, org.apache.spark.SparkContext sc) {
+        if (sc.isLocal()) {
+            checkLocalModel(option, path);
+        }
+        checkRemoteModel(option, path, sc.hadoopConfiguration());
+    }
+
     /** The engine for {@code spec} on this JVM (opened on first use), remote files read with this JVM's Hadoop settings. */
     public static Engine get(EngineSpec spec) {
         return get(spec, null);

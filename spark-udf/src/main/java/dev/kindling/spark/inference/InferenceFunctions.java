@@ -56,7 +56,9 @@ import scala.collection.Seq;
  * {@code kindling_chat} sample only with a {@code seed} (the per-row seed derives from it and the
  * prompt: the same result every time); unseeded sampling is {@code kindling_sample}, registered as
  * nondeterministic. Null inputs give null; a row that fails gets its {@code error} in the struct
- * (the scalar functions throw).
+ * (the scalar functions throw). A constant {@code model} is looked up as the query is analysed ({@link
+ * ExecutorEngines#checkOnDriver}): one that is not there or is no model fails before any task, naming the function and
+ * the argument; a column's are known to the tasks only.
  *
  * <p>Each call waits for its row, so a task feeds the engine one row at a time (the engine still
  * batches the rows of concurrent tasks): for throughput over many rows use the stages
@@ -180,6 +182,14 @@ public final class InferenceFunctions {
                 return RowFactory.create(null, null, null, null, RowInference.describe(unwrap(e), SQL_ADVICE));
             }
         }, JUDGMENT, Arg.string("instruction"), Arg.string("response"), Arg.string("model"), Arg.string("rubric"));
+        // a constant model is looked up as the query is analysed, as a stage's model when transform is called
+        java.util.function.BiConsumer<String, String> checkModel = (argument, model) -> ExecutorEngines.checkOnDriver(argument, model,
+                spark.sparkContext());
+        for (String f : List.of("kindling_generate", "kindling_generate_ex", "kindling_chat", "kindling_sample", "kindling_score",
+                "kindling_perplexity", "kindling_embed", "kindling_embed_ex")) {
+            SqlUdfs.checkConstantPath(spark, f, 1, "model", checkModel);
+        }
+        SqlUdfs.checkConstantPath(spark, "kindling_judge", 2, "model", checkModel);
     }
 
     /**

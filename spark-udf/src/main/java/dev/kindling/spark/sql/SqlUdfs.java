@@ -124,8 +124,12 @@ public final class SqlUdfs {
      * "kindling_normalize: argument 2 (mode) 'x': unknown normalisation 'x': expected none, exact or near"}.
      */
     public static KindlingException badArgument(String name, int index, String argName, String value, IllegalArgumentException e) {
-        return new KindlingException(KindlingException.USAGE, name + ": argument " + (index + 1) + " (" + argName + ") '" + value
-                + "': " + e.getMessage(), e);
+        return new KindlingException(KindlingException.USAGE, argument(name, index, argName) + " '" + value + "': " + e.getMessage(), e);
+    }
+
+    /** How an error names argument {@code index} (0-based) of function {@code name}: {@code kindling_score: argument 2 (model)}. */
+    public static String argument(String name, int index, String argName) {
+        return name + ": argument " + (index + 1) + " (" + argName + ")";
     }
 
     /**
@@ -133,7 +137,7 @@ public final class SqlUdfs {
      * "kindling_quality_reason: argument 2 (filters) is NULL: <what>"}.
      */
     public static KindlingException nullArgument(String name, int index, String argName, String what) {
-        return new KindlingException(KindlingException.USAGE, name + ": argument " + (index + 1) + " (" + argName + ") is NULL: " + what);
+        return new KindlingException(KindlingException.USAGE, argument(name, index, argName) + " is NULL: " + what);
     }
 
     /**
@@ -178,6 +182,21 @@ public final class SqlUdfs {
         checkConstant(spark, name, index, e -> {
             if (e.dataType() instanceof org.apache.spark.sql.types.MapType && constant(e) instanceof org.apache.spark.sql.catalyst.util.MapData m) {
                 check.accept((scala.collection.Map<?, ?>) org.apache.spark.sql.catalyst.CatalystTypeConverters.convertToScala(m, e.dataType()));
+            }
+        });
+    }
+
+    /**
+     * Makes a constant path argument (a model, a tokenizer) of the registered function {@code name} checked as the query is
+     * analysed, on the driver before any task: {@code check} gets how errors name the argument ({@link #argument}) and the
+     * path, and throws its usage error (a path that is not there: {@code kindling_score: argument 2 (model)
+     * s3a://b/m.gguf does not exist}). A column of paths is left to the tasks.
+     */
+    public static void checkConstantPath(SparkSession spark, String name, int index, String argName,
+            java.util.function.BiConsumer<String, String> check) {
+        checkConstant(spark, name, index, e -> {
+            if (constant(e) instanceof UTF8String path) {
+                check.accept(argument(name, index, argName), path.toString());
             }
         });
     }

@@ -47,7 +47,9 @@ import scala.collection.Seq;
  * kindling_apply_chat_template_ex(messages, tokenizer, add_generation_prompt, continue_final_message)
  *                                                   -> string       (transformers' two flags; not both)
  * </pre>
- * Null text or ids give null; a NULL element of the ids is skipped, as {@code array_join} skips them. A registered
+ * Null text or ids give null; a NULL element of the ids is skipped, as {@code array_join} skips them. A constant
+ * {@code tokenizer} is looked up as the query is analysed ({@link ExecutorTokenizers#checkOnDriver}), naming the function
+ * and the argument where it is not there or holds no tokenizer. A registered
  * Spark function has one arity, so the form with the special-token flag is
  * {@code kindling_tokenize_ex(text, tokenizer, add_special)}, and the form with both flags
  * {@code kindling_tokenize_split_special(text, tokenizer, add_special, split_special_tokens)}; the counts and offsets
@@ -108,6 +110,14 @@ public final class TokenizerFunctions {
                                 generationPrompt != null && generationPrompt, continueFinal != null && continueFinal, hadoop),
                 DataTypes.StringType, Arg.messages("messages"), Arg.string("tokenizer"), Arg.bool("add_generation_prompt"),
                 Arg.bool("continue_final_message"));
+        // a constant tokenizer is looked up as the query is analysed, as a stage's tokenizer when transform is called
+        for (String f : List.of("kindling_tokenize", "kindling_tokenize_ex", "kindling_tokenize_split_special", "kindling_tokenize_offsets",
+                "kindling_tokenize_offsets_split_special", "kindling_count_tokens", "kindling_count_tokens_ex",
+                "kindling_count_tokens_split_special", "kindling_detokenize", "kindling_apply_chat_template",
+                "kindling_apply_chat_template_ex")) {
+            SqlUdfs.checkConstantPath(spark, f, 1, "tokenizer", (argument, tok) -> ExecutorTokenizers.checkOnDriver(argument, tok,
+                    spark.sparkContext()));
+        }
     }
 
     /** One token of {@code kindling_tokenize_offsets}. */

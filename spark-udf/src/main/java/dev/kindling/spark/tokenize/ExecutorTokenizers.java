@@ -164,6 +164,21 @@ public final class ExecutorTokenizers {
         }
     }
 
+    /**
+     * Checks, on the driver before the job, a tokenizer a stage or a SQL function's constant argument gives, as {@link
+     * dev.kindling.spark.inference.ExecutorEngines#checkOnDriver} a model: a local path with a local master, a remote one
+     * with any. An empty one is left to the caller, which names it its own way.
+     */
+    public static void checkOnDriver(String option, String path, org.apache.spark.SparkContext sc) {
+        if (path == null || path.isBlank()) {
+            return;
+        }
+        if (sc.isLocal()) {
+            checkLocal(option, path);
+        }
+        checkRemote(option, path, sc.hadoopConfiguration());
+    }
+
     /** Names of the data files Kindling reads (JSON Lines, compressed or not, and Parquet), which no tokenizer has. */
     private static final java.util.regex.Pattern DATA_FILE_NAME = java.util.regex.Pattern.compile(".*(\\.jsonl(?:"
             + dev.kindling.spark.io.DataFormat.CODEC_SUFFIXES.stream().map(java.util.regex.Pattern::quote)

@@ -338,6 +338,42 @@ class S3RoundTripTest {
     }
 
     /**
+     * A SQL function's constant model or tokenizer argument, on S3 or (with a local master) a local path, that is not there,
+     * is empty, or is no model is refused as the query is analysed, naming the function, the argument and the path, as a
+     * stage's is when transform is called: it failed in the first task once the query ran (on a cluster after Spark's
+     * retries), naming neither function nor argument.
+     */
+    @Test
+    void aSqlFunctionsConstantModelOrTokenizerIsCheckedAsTheQueryIsAnalysed() throws Exception {
+        SparkSession spark = TestSpark.session();
+        dev.kindling.spark.sql.KindlingFunctions.register(spark);
+        FileSystem fs = new org.apache.hadoop.fs.Path("s3a://testbucket/").getFileSystem(spark.sparkContext().hadoopConfiguration());
+        fs.create(new org.apache.hadoop.fs.Path("s3a://testbucket/sql-models/empty.gguf")).close();
+        Path notAModel = java.nio.file.Files.writeString(tmp.resolve("sql-not-a-model.gguf"), "<html>not found</html>");
+        String missingLocal = tmp.resolve("sql-nope.gguf").toString();
+        String[][] cases = {
+            {"kindling_generate('Once', 's3a://testbucket/sql-models/missing.gguf')",
+                "kindling_generate: argument 2 (model) s3a://testbucket/sql-models/missing.gguf does not exist"},
+            {"kindling_judge('q', 'a', 's3a://testbucket/sql-models/empty.gguf', NULL)",
+                "kindling_judge: argument 3 (model) s3a://testbucket/sql-models/empty.gguf is empty (0 bytes)"},
+            {"kindling_count_tokens('Once', 's3a://no-such-bucket/tokenizer.json')",
+                "kindling_count_tokens: argument 2 (tokenizer) s3a://no-such-bucket/tokenizer.json does not exist: there is no bucket "
+                        + "no-such-bucket"},
+            {"kindling_score('Once', '" + missingLocal + "')", "kindling_score: argument 2 (model) " + missingLocal + " does not exist"},
+            {"kindling_embed_ex('Once', '" + notAModel + "', map('normalize', 'true'))",
+                "kindling_embed_ex: argument 2 (model) " + notAModel + " is not a model"},
+            {"kindling_detokenize(array(1, 2), '" + missingLocal + "')",
+                "kindling_detokenize: argument 2 (tokenizer) " + missingLocal + " does not exist"},
+        };
+        for (String[] c : cases) {
+            dev.kindling.spark.KindlingException e = org.junit.jupiter.api.Assertions.assertThrows(dev.kindling.spark.KindlingException.class,
+                    () -> spark.sql("SELECT " + c[0]), c[0]);
+            assertTrue(e.getMessage().startsWith(c[1]), e.getMessage());
+            assertEquals(2, e.exitCode(), e.getMessage());
+        }
+    }
+
+    /**
      * The other paths a run reads or writes on S3 name a bucket that does not exist as the input and output do: dedup's
      * --against-index and --save-index gave the SDK's NoSuchBucket message twice over, and filter's --decontaminate that
      * too, as exit 1.
