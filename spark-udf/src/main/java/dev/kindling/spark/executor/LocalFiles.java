@@ -184,6 +184,21 @@ public final class LocalFiles {
         return found;
     }
 
+    /**
+     * {@code failure}, met in a task opening {@code path} as {@code option} gave it (a stage's param, a SQL function's
+     * argument), with the option said first, as the driver's checks say it: {@code Generate(uid).model s3a://b/m.gguf does
+     * not exist} (the object gone since the check, or a path from a column), where it said only {@code s3a://b/m.gguf does
+     * not exist}. One that names the option already is returned as it is.
+     */
+    public static KindlingException naming(String option, String path, KindlingException failure) {
+        String m = String.valueOf(failure.getMessage());
+        if (m.startsWith(option)) {
+            return failure;
+        }
+        String named = m.startsWith(path + " ") || m.startsWith(path + ":") ? option + " " + m : option + ": " + m;
+        return new KindlingException(failure.exitCode(), named, failure);
+    }
+
     public static Path localize(String uri, Configuration conf) {
         if (uri == null || uri.isBlank()) {
             throw KindlingException.usage("empty path");

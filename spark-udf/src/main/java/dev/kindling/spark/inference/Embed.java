@@ -91,7 +91,7 @@ public final class Embed extends EngineStage<Embed> {
     public Dataset<Row> transform(Dataset<?> dataset) {
         transformSchema(dataset.schema());
         InferenceMetrics metrics = startTransform(dataset);
-        return job(dataset.schema(), metrics).apply(dataset.toDF(), getErrorCol(), getSkipRejected());
+        return run(job(dataset.schema(), metrics), dataset);
     }
 
     private Job job(StructType schema, InferenceMetrics metrics) {

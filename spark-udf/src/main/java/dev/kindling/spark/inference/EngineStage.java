@@ -301,6 +301,11 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
         return newMetrics(dataset);
     }
 
+    /** {@code job} over {@code dataset}, its errors naming this stage (a model or tokenizer a task cannot open). */
+    protected final org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> run(RowInference<?> job, org.apache.spark.sql.Dataset<?> dataset) {
+        return job.namedAs(who()).apply(dataset.toDF(), getErrorCol(), getSkipRejected());
+    }
+
     /** Registers this stage's counters for a new {@link #transform}. */
     private InferenceMetrics newMetrics(org.apache.spark.sql.Dataset<?> dataset) {
         lastMetrics = InferenceMetrics.register(dataset.sparkSession().sparkContext(), stageName());

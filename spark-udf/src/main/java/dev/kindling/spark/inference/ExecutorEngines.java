@@ -122,6 +122,18 @@ public final class ExecutorEngines {
         checkRemoteModel(option, path, sc.hadoopConfiguration());
     }
 
+    /**
+     * {@code failure}, met opening {@code spec}'s files in a task, named with the param of {@code stage} that gave the file
+     * it is about ({@link LocalFiles#naming}): {@code Generate(uid).tokenizer s3a://b/t.json does not exist}.
+     */
+    static KindlingException naming(KindlingException failure, EngineSpec spec, String stage) {
+        String m = String.valueOf(failure.getMessage());
+        String tok = spec.tokenizer();
+        boolean aboutTokenizer = tok != null && !tok.isEmpty() && m.contains(tok)
+                && !(m.contains(spec.model()) && spec.model().length() > tok.length());
+        return aboutTokenizer ? LocalFiles.naming(stage + ".tokenizer", tok, failure) : LocalFiles.naming(stage + ".model", spec.model(), failure);
+    }
+
     /** The engine for {@code spec} on this JVM (opened on first use), remote files read with this JVM's Hadoop settings. */
     public static Engine get(EngineSpec spec) {
         return get(spec, null);

@@ -507,7 +507,7 @@ public final class Generate extends EngineStage<Generate> {
         transformSchema(schema);
         InferenceMetrics metrics = startTransform(dataset);
         Generate settings = settingsAsRun(dataset.sparkSession());
-        return job(schema, metrics, settings).apply(dataset.toDF(), getErrorCol(), getSkipRejected());
+        return run(job(schema, metrics, settings), dataset);
     }
 
     private Job job(StructType schema) {

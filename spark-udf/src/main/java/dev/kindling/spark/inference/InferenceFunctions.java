@@ -94,7 +94,7 @@ public final class InferenceFunctions {
                 return null;
             }
             try {
-                return await(engine(model, hadoop).submit(new Prompts.Prompt(prompt, null).request().withMaxTokens(256), null)).text();
+                return await(engine("kindling_generate", 1, model, hadoop).submit(new Prompts.Prompt(prompt, null).request().withMaxTokens(256), null)).text();
             } catch (dev.kindling.inference.PromptTooLongException e) {
                 // the engine's advice named Java options (GenerationRequest.withTruncatePrompt) that a query cannot set; not
                 // the cause either, whose message says so again under Spark's
@@ -103,15 +103,15 @@ public final class InferenceFunctions {
         }, DataTypes.StringType, Arg.string("prompt"), Arg.string("model"));
         SqlUdfs.register(spark, "kindling_generate_ex", (UDF3<String, String, scala.collection.Map<?, ?>, Row>)
                 (prompt, model, options) -> prompt == null || model == null ? null
-                        : generation(hadoop, model, m -> plainPrompt("kindling_generate_ex", prompt, options), options, true,
+                        : generation("kindling_generate_ex", hadoop, model, m -> plainPrompt("kindling_generate_ex", prompt, options), options, true,
                                 false), GENERATION, Arg.string("prompt"), Arg.string("model"), Arg.options("options"));
         SqlUdfs.register(spark, "kindling_chat", (UDF3<Seq<Row>, String, scala.collection.Map<?, ?>, Row>)
                 (messages, model, options) -> messages == null || model == null ? null
-                        : generation(hadoop, model, engine -> chatPrompt(engine, model, messages, options), options, true, true),
+                        : generation("kindling_chat", hadoop, model, engine -> chatPrompt(engine, model, messages, options), options, true, true),
                 GENERATION, Arg.messages("messages"), Arg.string("model"), Arg.options("options"));
         SqlUdfs.registerNondeterministic(spark, "kindling_sample",
                 (UDF3<String, String, scala.collection.Map<?, ?>, Row>) (prompt, model, options) -> prompt == null
-                        || model == null ? null : generation(hadoop, model, m -> plainPrompt("kindling_sample", prompt, options),
+                        || model == null ? null : generation("kindling_sample", hadoop, model, m -> plainPrompt("kindling_sample", prompt, options),
                         options, false, false),
                 GENERATION, Arg.string("prompt"), Arg.string("model"), Arg.options("options"));
         // a constant options map is checked as the query is analysed: a bad option failed in a task, once per row, behind
@@ -130,7 +130,7 @@ public final class InferenceFunctions {
                 return null;
             }
             try {
-                Score.TextScore s = await(Score.submit(engine(model, hadoop), text, "chunk"));
+                Score.TextScore s = await(Score.submit(engine("kindling_score", 1, model, hadoop), text, "chunk"));
                 return RowFactory.create(s.logprob(), s.perplexity(), s.predicted(), null);
             } catch (KindlingException | TaskKilledException | CancellationException | EngineClosedException
                     | EngineStepException e) {
@@ -140,10 +140,10 @@ public final class InferenceFunctions {
             }
         }, SCORE, Arg.string("text"), Arg.string("model"));
         SqlUdfs.register(spark, "kindling_perplexity", (UDF2<String, String, Double>) (text, model) -> text == null || model == null
-                ? null : await(Score.submit(engine(model, hadoop), text, "chunk")).perplexity(),
+                ? null : await(Score.submit(engine("kindling_perplexity", 1, model, hadoop), text, "chunk")).perplexity(),
                 DataTypes.DoubleType, Arg.string("text"), Arg.string("model"));
         SqlUdfs.register(spark, "kindling_embed", (UDF2<String, String, float[]>) (text, model) -> text == null || model == null
-                ? null : await(Embed.submit(engine(model, hadoop), text, false, false)),
+                ? null : await(Embed.submit(engine("kindling_embed", 1, model, hadoop), text, false, false)),
                 DataTypes.createArrayType(DataTypes.FloatType, false), Arg.string("text"), Arg.string("model"));
         // a row's error in the struct, and the stage's settings: kindling_embed throws for a text past the context, failing
         // the query, and its error pointed to a truncate setting SQL had no way to give
@@ -155,7 +155,7 @@ public final class InferenceFunctions {
             boolean truncate = flag(o, "truncate", "embedding");
             boolean normalize = flag(o, "normalize", "embedding");
             try {
-                return RowFactory.create(await(Embed.submit(engine(model, hadoop), text, normalize, truncate)), null);
+                return RowFactory.create(await(Embed.submit(engine("kindling_embed_ex", 1, model, hadoop), text, normalize, truncate)), null);
             } catch (KindlingException | TaskKilledException | CancellationException | EngineClosedException
                     | EngineStepException e) {
                 throw e; // a usage error, the task is being killed, the engine closed or failed under it: not the row's error
@@ -172,7 +172,7 @@ public final class InferenceFunctions {
             String name = rubric == null ? "helpfulness" : rubric;
             Rubric r = PerTask.get("rubric:" + name, () -> Rubric.load(name, 1, 5, hadoop.get()));
             try {
-                Judging.Judgment j = await(Judging.submit(engine(model, hadoop), r,
+                Judging.Judgment j = await(Judging.submit(engine("kindling_judge", 2, model, hadoop), r,
                         instruction == null ? "" : instruction, response, "auto", 128));
                 return RowFactory.create(j.rating(), j.source(), j.text(), j.probabilities(), null);
             } catch (KindlingException | TaskKilledException | CancellationException | EngineClosedException
@@ -198,18 +198,26 @@ public final class InferenceFunctions {
      * would otherwise make per row. A task's rows are so served by one engine even if the file changes under it, as a stage's
      * partition is. Only a row with input looks it up: a task whose rows are all null opens no model.
      */
-    private static Engine engine(String model, HadoopConf hadoop) {
-        return PerTask.get("engine:" + model, () -> ExecutorEngines.get(EngineSpec.of(model), hadoop));
+    private static Engine engine(String function, int index, String model, HadoopConf hadoop) {
+        return PerTask.get("engine:" + model, () -> {
+            try {
+                return ExecutorEngines.get(EngineSpec.of(model), hadoop);
+            } catch (KindlingException e) {
+                // a model from a column, or one gone since the query was analysed: "s3a://b/m.gguf does not exist" named
+                // neither the function nor the argument
+                throw dev.kindling.spark.executor.LocalFiles.naming(SqlUdfs.argument(function, index, "model"), model, e);
+            }
+        });
     }
 
     private interface PromptOf {
         Prompts.Prompt of(Engine engine);
     }
 
-    private static Row generation(HadoopConf hadoop, String model, PromptOf prompt, scala.collection.Map<?, ?> options, boolean needSeed,
+    private static Row generation(String function, HadoopConf hadoop, String model, PromptOf prompt, scala.collection.Map<?, ?> options, boolean needSeed,
             boolean chat) {
         Map<String, String> o = options(options);
-        Engine engine = engine(model, hadoop);
+        Engine engine = engine(function, 1, model, hadoop);
         if ("auto".equals(o.get("generation_config"))) {
             o = withAuthorsDefaults(o, HadoopConf.localize(model, hadoop));
         }

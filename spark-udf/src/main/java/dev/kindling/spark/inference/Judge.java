@@ -195,7 +195,7 @@ public final class Judge extends EngineStage<Judge> {
         Rubric rubric = checked(dataset.schema());
         job(dataset.schema(), null, rubric).outputSchema(dataset.schema(), getErrorCol());
         InferenceMetrics metrics = startTransform(dataset);
-        return job(dataset.schema(), metrics, rubric).apply(dataset.toDF(), getErrorCol(), getSkipRejected());
+        return run(job(dataset.schema(), metrics, rubric), dataset);
     }
 
     private Job job(StructType schema, InferenceMetrics metrics, Rubric rubric) {

@@ -45,6 +45,8 @@ public abstract class RowInference<R> implements Serializable {
     private int outputWidth;
     private int ownWidth;
     private String longPromptAdvice = EngineStage.TRUNCATE_ADVICE;
+    /** The stage as its errors name it ({@code Generate(uid)}), for a model or tokenizer the task cannot open; null: none. */
+    private String who;
 
     protected RowInference(String stage, EngineSpec engine, int window, InferenceMetrics metrics) {
         this.stage = stage;
@@ -132,7 +134,12 @@ public abstract class RowInference<R> implements Serializable {
             public Row next() {
                 Row row = rows.next();
                 if (e[0] == null && needsEngine(row)) {
-                    e[0] = ExecutorEngines.get(engine, hadoop);
+                    try {
+                        e[0] = ExecutorEngines.get(engine, hadoop);
+                    } catch (dev.kindling.spark.KindlingException failure) {
+                        // a file gone since transform checked it: named with the stage's param, as that check names it
+                        throw who == null ? failure : ExecutorEngines.naming(failure, engine, who);
+                    }
                 }
                 return row;
             }
@@ -184,6 +191,12 @@ public abstract class RowInference<R> implements Serializable {
     /** A row the engine works on: not rejected, and with input. */
     private boolean needsEngine(Row row) {
         return !rejected(row) && hasInput(row);
+    }
+
+    /** Names the stage ({@code Generate(uid)}) in the error of a model or tokenizer a task cannot open. */
+    final RowInference<R> namedAs(String stageWho) {
+        who = stageWho;
+        return this;
     }
 
     /** What a row's error advises for a prompt longer than the context: the stage's words ({@link EngineStage#longPromptAdvice}). */

@@ -128,7 +128,7 @@ public final class Score extends EngineStage<Score> {
     public Dataset<Row> transform(Dataset<?> dataset) {
         transformSchema(dataset.schema());
         InferenceMetrics metrics = startTransform(dataset);
-        return job(dataset.schema(), metrics).apply(dataset.toDF(), getErrorCol(), getSkipRejected());
+        return run(job(dataset.schema(), metrics), dataset);
     }
 
     private Job job(StructType schema, InferenceMetrics metrics) {

@@ -215,7 +215,12 @@ public final class TokenizerFunctions {
             throw KindlingException.usage(function + ": the tokenizer argument is " + (tok == null ? "NULL" : "empty")
                     + " (a tokenizer.json, .gguf, .tiktoken, tokenizer.bin or tokenizer.model path, or 'byte-level')");
         }
-        return ExecutorTokenizers.get(tok, hadoop);
+        try {
+            return ExecutorTokenizers.get(tok, hadoop);
+        } catch (KindlingException e) {
+            // a tokenizer from a column, or one gone since the query was analysed: named as a constant one is
+            throw dev.kindling.spark.executor.LocalFiles.naming(SqlUdfs.argument(function, 1, "tokenizer"), tok, e);
+        }
     }
 
     /**

@@ -374,6 +374,42 @@ class S3RoundTripTest {
     }
 
     /**
+     * A model or tokenizer a task cannot find on S3 (gone since the driver's check, or a SQL function's path from a
+     * column) is named with the stage's param or the function's argument, as the driver's check names it: the task
+     * said only "s3a://testbucket/gone-models/m.gguf does not exist".
+     */
+    @Test
+    void aModelOrTokenizerATaskCannotFindIsNamedWithItsParamOrArgument() throws Exception {
+        SparkSession spark = TestSpark.session();
+        dev.kindling.spark.sql.KindlingFunctions.register(spark);
+        String gone = "s3a://testbucket/gone-models/m.gguf";
+        FileSystem fs = new org.apache.hadoop.fs.Path(gone).getFileSystem(spark.sparkContext().hadoopConfiguration());
+        try (java.io.OutputStream o = fs.create(new org.apache.hadoop.fs.Path(gone))) {
+            o.write("GGUF, for the driver's check".getBytes(StandardCharsets.UTF_8));
+        }
+        Dataset<Row> docs = spark.range(0, 1, 1, 1).selectExpr("'Once upon a time' AS text");
+        dev.kindling.spark.inference.Score score = new dev.kindling.spark.inference.Score().setModel(gone);
+        Dataset<Row> scored = score.transform(docs);
+        fs.delete(new org.apache.hadoop.fs.Path(gone), false);
+        String[][] cases = {
+            {null, "Score(" + score.uid() + ").model " + gone + " does not exist"},
+            {"kindling_score(text, CONCAT('s3a://testbucket/gone-models/m', id, '.gguf'))",
+                "kindling_score: argument 2 (model) s3a://testbucket/gone-models/m0.gguf does not exist"},
+            {"kindling_count_tokens(text, CONCAT('s3a://testbucket/gone-models/t', id, '.json'))",
+                "kindling_count_tokens: argument 2 (tokenizer) s3a://testbucket/gone-models/t0.json does not exist"},
+        };
+        for (String[] c : cases) {
+            Dataset<Row> query = c[0] == null ? scored : spark.range(0, 1, 1, 1).selectExpr("id", "'Once' AS text").selectExpr(c[0]);
+            Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, query::collectAsList, c[1]);
+            StringBuilder chain = new StringBuilder();
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                chain.append(t.getMessage()).append('\n');
+            }
+            assertTrue(chain.toString().contains(c[1]), chain.toString());
+        }
+    }
+
+    /**
      * The other paths a run reads or writes on S3 name a bucket that does not exist as the input and output do: dedup's
      * --against-index and --save-index gave the SDK's NoSuchBucket message twice over, and filter's --decontaminate that
      * too, as exit 1.
