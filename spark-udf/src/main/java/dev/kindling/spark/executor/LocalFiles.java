@@ -174,8 +174,8 @@ public final class LocalFiles {
             if (dev.kindling.spark.io.DataFormat.isMissingBucket(e)) {
                 throw KindlingException.usage(option + " " + uri + " does not exist: there is no bucket " + remote.toUri().getHost());
             }
-            throw new KindlingException(KindlingException.FAILURE, "cannot read " + option + " " + uri + ": " + e.getMessage()
-                    + dev.kindling.spark.io.DataFormat.accessAdvice(e), e);
+            throw new KindlingException(KindlingException.FAILURE, "cannot read " + option + " " + uri + ": "
+                    + dev.kindling.spark.io.DataFormat.storeFailure(e, uri, conf), e);
         }
         if (found.status().isFile() && found.status().getLen() == 0) {
             // an upload that wrote nothing, as a local 0-byte model is refused
@@ -632,8 +632,8 @@ public final class LocalFiles {
                 // as a missing input or output in one is (exit 1 with the SDK's NoSuchBucket message twice over)
                 throw KindlingException.usage(uri + " does not exist: there is no bucket " + remote.toUri().getHost());
             }
-            throw new KindlingException(KindlingException.FAILURE, "cannot read " + uri + ": " + e.getMessage()
-                    + dev.kindling.spark.io.DataFormat.accessAdvice(e), e);
+            throw new KindlingException(KindlingException.FAILURE, "cannot read " + uri + ": "
+                    + dev.kindling.spark.io.DataFormat.storeFailure(e, uri, conf), e);
         }
     }
 

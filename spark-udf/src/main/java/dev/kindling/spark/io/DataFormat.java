@@ -342,8 +342,7 @@ public enum DataFormat {
             if (isMissingBucket(e)) {
                 throw KindlingException.usage("input " + input + " does not exist: there is no bucket " + p.toUri().getHost());
             }
-            throw new KindlingException(KindlingException.FAILURE, "cannot list input " + input + ": " + e.getMessage()
-                    + accessAdvice(e), e);
+            throw new KindlingException(KindlingException.FAILURE, "cannot list input " + input + ": " + storeFailure(e, input, conf), e);
         }
         throw KindlingException.usage("cannot tell the format of " + input + " from its file names; " + whenUnknown);
     }
@@ -365,6 +364,54 @@ public enum DataFormat {
             }
         }
         return "";
+    }
+
+    /**
+     * What to say of {@code e}, a failure of the store {@code uri} is on, read with {@code conf}: for an S3 store that
+     * cannot be reached at all (a wrong {@code fs.s3a.endpoint}, no store running there, a host that does not resolve)
+     * first what to check, the endpoint setting in force for the bucket and its value, then the connection's own error
+     * once, where S3A's message gave the SDK's text twice over and named no setting (the connection may also fail
+     * slowly, see the README's "A wrong endpoint fails slowly"); otherwise {@code e}'s message, and for a refused access
+     * which credentials to check ({@link #accessAdvice}).
+     */
+    public static String storeFailure(IOException e, String uri, Configuration conf) {
+        Throwable refused = connectionFailure(e);
+        String bucket;
+        try {
+            bucket = uri == null ? null : new Path(uri).toUri().getHost();
+        } catch (IllegalArgumentException notAPath) {
+            bucket = null; // said as the failure says it
+        }
+        if (refused == null || conf == null || bucket == null || !uri.regionMatches(true, 0, "s3a:", 0, 4)) {
+            return e.getMessage() + accessAdvice(e);
+        }
+        // S3A's own per-bucket setting wins over the general one
+        String key = "fs.s3a.bucket." + bucket + ".endpoint";
+        String value = conf.getTrimmed(key, "");
+        if (value.isEmpty()) {
+            key = "fs.s3a.endpoint";
+            value = conf.getTrimmed(key, "");
+        }
+        return "no S3 store answers at " + (value.isEmpty() ? "AWS's endpoint for the region (" + key + " is not set)"
+                : key + " = " + value) + ": check that setting, that the store runs there, and that this machine reaches it ("
+                + (refused instanceof java.net.UnknownHostException ? "unknown host " : "")
+                + (refused.getMessage() != null ? refused.getMessage() : refused.getClass().getSimpleName()) + ")";
+    }
+
+    /**
+     * The failure to connect at all in {@code e}'s causes (refused, no route, unknown host, connect timeout), or null: the
+     * innermost, whose message is the connection's own ("Connection refused"), where the outer ones (S3A's, the SDK's)
+     * repeat each other's text.
+     */
+    private static Throwable connectionFailure(Throwable e) {
+        Throwable found = null;
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException
+                    || t instanceof java.net.NoRouteToHostException || t.getClass().getName().endsWith(".ConnectTimeoutException")) {
+                found = t;
+            }
+        }
+        return found;
     }
 
     public static boolean isMissingBucket(Throwable e) {

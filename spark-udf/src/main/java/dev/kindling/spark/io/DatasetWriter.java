@@ -204,8 +204,8 @@ public final class DatasetWriter {
             if (DataFormat.isMissingBucket(e)) {
                 throw KindlingException.usage("output " + o.path() + " cannot be written: there is no bucket " + p.toUri().getHost());
             }
-            throw new KindlingException(KindlingException.FAILURE, "cannot check output " + o.path() + ": " + e.getMessage()
-                    + DataFormat.accessAdvice(e), e);
+            throw new KindlingException(KindlingException.FAILURE, "cannot check output " + o.path() + ": "
+                    + DataFormat.storeFailure(e, o.path(), spark.sparkContext().hadoopConfiguration()), e);
         }
     }
 

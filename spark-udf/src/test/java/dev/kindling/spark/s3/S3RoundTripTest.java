@@ -410,6 +410,55 @@ class S3RoundTripTest {
     }
 
     /**
+     * An S3 endpoint where no store answers (a closed port) is said first, with the setting and its value, for an input,
+     * a model checked on the driver and a model a task looks up: each repeated the SDK's "Unable to execute HTTP request"
+     * text twice over and named no setting. One attempt, no retries (else minutes: README's "A wrong endpoint fails slowly").
+     */
+    @Test
+    void anEndpointWhereNoStoreAnswersIsNamedWithItsSetting() throws Exception {
+        org.apache.hadoop.conf.Configuration hc = TestSpark.session().sparkContext().hadoopConfiguration();
+        int port;
+        try (java.net.ServerSocket closed = new java.net.ServerSocket(0)) {
+            port = closed.getLocalPort();
+        }
+        String bucket = "fs.s3a.bucket.unreachable-store.";
+        List<String> keys = List.of(bucket + "endpoint", bucket + "retry.limit", bucket + "attempts.maximum");
+        hc.set(keys.get(0), "http://127.0.0.1:" + port);
+        hc.set(keys.get(1), "0");
+        hc.set(keys.get(2), "0");
+        String says = "no S3 store answers at fs.s3a.bucket.unreachable-store.endpoint = http://127.0.0.1:" + port + ": check that "
+                + "setting, that the store runs there, and that this machine reaches it (";
+        try {
+            Path local = tmp.resolve("unreachable.jsonl");
+            java.nio.file.Files.write(local, List.of("{\"id\":\"a\",\"prompt\":\"Once upon a time\"}"));
+            Cli.Result input = Cli.run("convert", "--no-progress", "-i", "s3a://unreachable-store/in/", "-o", tmp.resolve("unreachable-out").toString());
+            Cli.Result output = Cli.run("convert", "--no-progress", "-i", local.toString(), "-o", "s3a://unreachable-store/out");
+            Cli.Result model = Cli.run("generate", "--no-progress", "-i", local.toString(), "-o", tmp.resolve("unreachable-gen").toString(),
+                    "--model", "s3a://unreachable-store/m.gguf");
+            String task;
+            try {
+                dev.kindling.spark.executor.LocalFiles.localize("s3a://unreachable-store/t.gguf", hc);
+                task = "found";
+            } catch (dev.kindling.spark.KindlingException e) {
+                task = e.getMessage();
+            }
+            String[] got = {input.err().strip(), output.err().strip(), model.err().strip(), task};
+            String[] starts = {"kindling: error: cannot list input s3a://unreachable-store/in/: " + says,
+                "kindling: error: cannot check output s3a://unreachable-store/out: " + says,
+                "kindling: error: cannot read --model s3a://unreachable-store/m.gguf: " + says, "cannot read s3a://unreachable-store/t.gguf: " + says};
+            for (int i = 0; i < got.length; i++) {
+                assertTrue(got[i].startsWith(starts[i]), got[i]);
+                assertEquals(1, got[i].split("Connection refused", -1).length - 1, got[i]);
+            }
+            assertEquals(1, input.code(), input.toString());
+            assertEquals(1, output.code(), output.toString());
+            assertEquals(1, model.code(), model.toString());
+        } finally {
+            keys.forEach(hc::unset);
+        }
+    }
+
+    /**
      * The other paths a run reads or writes on S3 name a bucket that does not exist as the input and output do: dedup's
      * --against-index and --save-index gave the SDK's NoSuchBucket message twice over, and filter's --decontaminate that
      * too, as exit 1.
