@@ -578,34 +578,12 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
 
         // the similar pairs are at most the pairs the buckets made: while those are few, they go to the driver uncounted
         ConnectedComponents.Result cc = ConnectedComponents.run(edges, made.value(), componentsDriverMaxEdges, ConnectedComponents.MAX_ROUNDS);
-        // under names no input column can have (a user's "vertex" was dropped, a "root" made references ambiguous)
-        Dataset<Row> labels = cc.labels().select(col(ConnectedComponents.VERTEX).as(CC_VERTEX), col(ConnectedComponents.ROOT).as(CC_ROOT));
         lap(phases, "components", t4);
 
-        // The labels cover only the documents in clusters. While they are few (their number is
-        // known exactly), they are broadcast to the joins with the full dataset, which is then read
-        // in place instead of shuffled with its text; beyond the cap both sides are shuffled.
-        boolean broadcast = cc.vertices() <= BROADCAST_MAX_LABELS;
-        // a root is labelled with itself, once: those rows are the roots, with no aggregation (and, for labels found on the
-        // driver, no job: Spark filters a local table as it plans)
-        Dataset<Row> roots = labels.where(col(CC_VERTEX).equalTo(col(CC_ROOT))).select(CC_ROOT);
-        Dataset<Row> rootIds = ranked.select(col(rank).as(CC_ROOT), Columns.named(id).as("_kd_root_id"))
-                .join(broadcast ? functions.broadcast(roots) : roots, CC_ROOT);
-        if (earlierByVertex != null) {
-            // a cluster rooted at an earlier document (the smallest vertex) names the smallest earlier id in it
-            Dataset<Row> earlierMembers = labels.where(col(CC_VERTEX).lt(0));
-            Dataset<Row> earlierIds = earlierInPairs.select(col(EARLIER_V), col(EARLIER_ID));
-            Dataset<Row> earlierRoots = earlierIds.join(broadcast ? functions.broadcast(earlierMembers) : earlierMembers,
-                            earlierIds.col(EARLIER_V).equalTo(earlierMembers.col(CC_VERTEX)))
-                    .groupBy(CC_ROOT).agg(functions.min(EARLIER_ID).as("_kd_root_id"));
-            rootIds = rootIds.unionByName(earlierRoots);
-            labels = labels.where(col(CC_VERTEX).geq(0));
-        }
-        Dataset<Row> assign = labels.join(rootIds, CC_ROOT);
-        if (broadcast) {
-            assign = functions.broadcast(assign);
-        }
-        Dataset<Row> out = ranked.join(assign, ranked.col(rank).equalTo(assign.col(CC_VERTEX)), "left");
+        // each row's root (CC_ROOT) and the root's id, null outside the clusters
+        Dataset<Row> earlierVertexIds = earlierByVertex == null ? null : earlierInPairs;
+        Dataset<Row> out = cc.onDriver() ? withRootsFoundOnTheDriver(ranked, cc.labels(), Columns.named(id), earlierVertexIds)
+                : withRoots(ranked, cc, id, earlierVertexIds);
         Column root = col(CC_ROOT);
         // the verdict columns first: "eligible" reads the reason column, which is rewritten next
         out = out.withColumn(ELIGIBLE, col(Columns.REASON).isNull());
@@ -629,6 +607,93 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
             ctx.reportValue(NAME + "_earlier_documents_compared", signedEarlier.value());
         }
         return out.drop(rank, CC_VERTEX, CC_ROOT, "_kd_root_id", ELIGIBLE);
+    }
+
+    /**
+     * {@code ranked} with each row's cluster root ({@link #CC_ROOT}) and the root's id ({@code _kd_root_id}; for a root that
+     * is an earlier document, the smallest earlier id in its cluster), both null for a row in no cluster, from the labels of
+     * {@code cc}; {@code earlierInPairs}: the earlier documents' vertices and ids, or null without an earlier corpus.
+     */
+    private static Dataset<Row> withRoots(Dataset<Row> ranked, ConnectedComponents.Result cc, String id, Dataset<Row> earlierInPairs) {
+        String rank = RowOrder.RANK;
+        // under names no input column can have (a user's "vertex" was dropped, a "root" made references ambiguous)
+        Dataset<Row> labels = cc.labels().select(col(ConnectedComponents.VERTEX).as(CC_VERTEX), col(ConnectedComponents.ROOT).as(CC_ROOT));
+
+        // The labels cover only the documents in clusters. While they are few (their number is
+        // known exactly), they are broadcast to the joins with the full dataset, which is then read
+        // in place instead of shuffled with its text; beyond the cap both sides are shuffled.
+        boolean broadcast = cc.vertices() <= BROADCAST_MAX_LABELS;
+        // a root is labelled with itself, once: those rows are the roots, with no aggregation
+        Dataset<Row> roots = labels.where(col(CC_VERTEX).equalTo(col(CC_ROOT))).select(CC_ROOT);
+        Dataset<Row> rootIds = ranked.select(col(rank).as(CC_ROOT), Columns.named(id).as("_kd_root_id"))
+                .join(broadcast ? functions.broadcast(roots) : roots, CC_ROOT);
+        if (earlierInPairs != null) {
+            // a cluster rooted at an earlier document (the smallest vertex) names the smallest earlier id in it
+            Dataset<Row> earlierMembers = labels.where(col(CC_VERTEX).lt(0));
+            Dataset<Row> earlierIds = earlierInPairs.select(col(EARLIER_V), col(EARLIER_ID));
+            Dataset<Row> earlierRoots = earlierIds.join(broadcast ? functions.broadcast(earlierMembers) : earlierMembers,
+                            earlierIds.col(EARLIER_V).equalTo(earlierMembers.col(CC_VERTEX)))
+                    .groupBy(CC_ROOT).agg(functions.min(EARLIER_ID).as("_kd_root_id"));
+            rootIds = rootIds.unionByName(earlierRoots);
+            labels = labels.where(col(CC_VERTEX).geq(0));
+        }
+        Dataset<Row> assign = labels.join(rootIds, CC_ROOT);
+        if (broadcast) {
+            assign = functions.broadcast(assign);
+        }
+        return ranked.join(assign, ranked.col(rank).equalTo(assign.col(CC_VERTEX)), "left");
+    }
+
+    /**
+     * As {@link #withRoots} for a graph whose components were found on the driver: without an earlier corpus one Spark job
+     * (the roots' ids, broadcast) where the joins with the labels, a local table, took three (Spark broadcasts a local
+     * table in a job of its own: the labels to the roots' join, the roots to the rows', then their join to the output's),
+     * and against one a fourth (the earlier members). The labels go to the executors as a broadcast variable, which takes
+     * no job, and each row looks its root up there; the same rows, roots and ids, in the same order.
+     */
+    private static Dataset<Row> withRootsFoundOnTheDriver(Dataset<Row> ranked, Dataset<Row> labels, Column id,
+            Dataset<Row> earlierInPairs) {
+        List<Row> rows = new ArrayList<>(labels.collectAsList());   // a local table's rows: no job
+        rows.sort(java.util.Comparator.comparingLong(r -> r.getLong(0)));
+        long[] vertices = new long[rows.size()];
+        long[] roots = new long[rows.size()];
+        for (int i = 0; i < vertices.length; i++) {
+            vertices[i] = rows.get(i).getLong(0);
+            roots[i] = rows.get(i).getLong(1);
+        }
+        org.apache.spark.broadcast.Broadcast<long[][]> table = org.apache.spark.api.java.JavaSparkContext
+                .fromSparkContext(ranked.sparkSession().sparkContext()).broadcast(new long[][] {vertices, roots});
+        org.apache.spark.sql.expressions.UserDefinedFunction rootOfVertex = functions.udf(new RootOf(table), DataTypes.LongType);
+        Column rootOf = rootOfVertex.apply(col(RowOrder.RANK));
+        Dataset<Row> rootIds = ranked.where(rootOf.equalTo(col(RowOrder.RANK)))
+                .select(col(RowOrder.RANK).as("_kd_root_rank"), id.as("_kd_root_id"));
+        if (earlierInPairs != null) {
+            // a cluster rooted at an earlier document (the smallest vertex) names the smallest earlier id in it
+            Dataset<Row> earlierRoots = earlierInPairs.select(rootOfVertex.apply(col(EARLIER_V)).as("_kd_root_rank"), col(EARLIER_ID))
+                    .where(col("_kd_root_rank").isNotNull())
+                    .groupBy("_kd_root_rank").agg(functions.min(EARLIER_ID).as("_kd_root_id"));
+            rootIds = rootIds.unionByName(earlierRoots);
+        }
+        Dataset<Row> withRoot = ranked.withColumn(CC_ROOT, rootOf);
+        return withRoot.join(functions.broadcast(rootIds), withRoot.col(CC_ROOT).equalTo(rootIds.col("_kd_root_rank")), "left")
+                .drop("_kd_root_rank");
+    }
+
+    /** A vertex's root in labels found on the driver (sorted vertices, their roots), null for a vertex in no cluster. */
+    static final class RootOf implements org.apache.spark.sql.api.java.UDF1<Long, Long> {
+        private static final long serialVersionUID = 1L;
+        private final org.apache.spark.broadcast.Broadcast<long[][]> table;
+
+        RootOf(org.apache.spark.broadcast.Broadcast<long[][]> table) {
+            this.table = table;
+        }
+
+        @Override
+        public Long call(Long vertex) {
+            long[][] t = table.value();
+            int i = java.util.Arrays.binarySearch(t[0], vertex);
+            return i < 0 ? null : t[1][i];
+        }
     }
 
     /**

@@ -130,7 +130,12 @@ class AgainstEarlierCorpusTest {
 
     @Test
     void duplicatesOfEarlierDocumentsAreRejectedNamingThem() {
-        Map<String, String> got = verdicts(exactThenNear(frame(newDocs(), 3), frame(earlierDocs(), 2)));
+        Dataset<Row> out = exactThenNear(frame(newDocs(), 3), frame(earlierDocs(), 2));
+        Map<String, String> got = new TreeMap<>();
+        List<String> jobs = TestSpark.jobsOf(() -> got.putAll(verdicts(out)));
+        // near dedup's labels, found on the driver, reach the rows without a job of their own (it broadcast the labels,
+        // the roots and the earlier members, each in a job)
+        assertEquals(7, jobs.size(), "Spark jobs of reading the output: " + jobs);
         Map<String, String> want = verdictsAgainstEarlierDocs();
         assertEquals(want, got);
         assertEquals(want, Oracle.run(earlierDocs(), newDocs()));

@@ -29,8 +29,12 @@ class MinHashDedupTest {
         for (long driverMax : new long[] {ConnectedComponents.DRIVER_MAX_EDGES, -1}) {
             var stage = new MinHashDedup().setClusterColumns(true).setComponentsDriverMaxEdges(driverMax);
             Map<String, Row> out = new HashMap<>();
-            for (Row r : stage.transform(DedupTestData.frame(docs, 3)).collectAsList()) {
-                out.put(r.getAs("id"), r);
+            org.apache.spark.sql.Dataset<Row> transformed = stage.transform(DedupTestData.frame(docs, 3));
+            List<String> jobs = dev.kindling.spark.TestSpark.jobsOf(() -> transformed.collectAsList().forEach(r -> out.put(r.getAs("id"), r)));
+            if (driverMax >= 0) {
+                // the labels found on the driver reach the rows without a job of their own: the roots' ids, then the rows
+                // (it was four: the labels, the roots and the roots' ids broadcast, each in a job, then the rows)
+                assertEquals(2, jobs.size(), "Spark jobs of reading the output: " + jobs);
             }
             assertEquals(docs.size(), out.size());
             int duplicates = 0;
