@@ -22,11 +22,15 @@ import dev.kindling.spark.stage.StageContext;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntParam;
@@ -41,6 +45,8 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
@@ -125,11 +131,11 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
             "add cluster_id and duplicate_of columns (for --keep-duplicates)");
     private final StringArrayParam againstPaths = new StringArrayParam(this, "againstPaths",
             "an earlier corpus (files, folders, globs read as --input is): rows near-duplicating its documents are rejected (empty: none)",
-            ParamChecks.value(this, "againstPaths", "paths, none blank", (String[] v) -> java.util.Arrays.stream(v).noneMatch(p -> p == null || p.isBlank())));
+            ParamChecks.value(this, "againstPaths", "paths, none blank", (String[] v) -> Arrays.stream(v).noneMatch(p -> p == null || p.isBlank())));
     private final StringArrayParam againstIndexPaths = new StringArrayParam(this, "againstIndexPaths",
             "saved dedup indexes of earlier corpora (kindling dedup --save-index): compared with as againstPaths is, their texts "
                     + "not read again (empty: none)",
-            ParamChecks.value(this, "againstIndexPaths", "paths, none blank", (String[] v) -> java.util.Arrays.stream(v).noneMatch(p -> p == null || p.isBlank())));
+            ParamChecks.value(this, "againstIndexPaths", "paths, none blank", (String[] v) -> Arrays.stream(v).noneMatch(p -> p == null || p.isBlank())));
     /** Indexes already opened and checked (the CLI's, before Spark started): not a param; before againstIndexPaths. */
     private transient java.util.List<EarlierIndex> againstIndexes;
     /** An earlier corpus already read (the CLI's): not a param, so not saved; before againstPaths. */
@@ -654,16 +660,16 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
     private static Dataset<Row> withRootsFoundOnTheDriver(Dataset<Row> ranked, Dataset<Row> labels, Column id,
             Dataset<Row> earlierInPairs) {
         List<Row> rows = new ArrayList<>(labels.collectAsList());   // a local table's rows: no job
-        rows.sort(java.util.Comparator.comparingLong(r -> r.getLong(0)));
+        rows.sort(Comparator.comparingLong(r -> r.getLong(0)));
         long[] vertices = new long[rows.size()];
         long[] roots = new long[rows.size()];
         for (int i = 0; i < vertices.length; i++) {
             vertices[i] = rows.get(i).getLong(0);
             roots[i] = rows.get(i).getLong(1);
         }
-        org.apache.spark.broadcast.Broadcast<long[][]> table = org.apache.spark.api.java.JavaSparkContext
+        Broadcast<long[][]> table = JavaSparkContext
                 .fromSparkContext(ranked.sparkSession().sparkContext()).broadcast(new long[][] {vertices, roots});
-        org.apache.spark.sql.expressions.UserDefinedFunction rootOfVertex = functions.udf(new RootOf(table), DataTypes.LongType);
+        UserDefinedFunction rootOfVertex = functions.udf(new RootOf(table), DataTypes.LongType);
         Column rootOf = rootOfVertex.apply(col(RowOrder.RANK));
         Dataset<Row> rootIds = ranked.where(rootOf.equalTo(col(RowOrder.RANK)))
                 .select(col(RowOrder.RANK).as("_kd_root_rank"), id.as("_kd_root_id"));
@@ -680,18 +686,18 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
     }
 
     /** A vertex's root in labels found on the driver (sorted vertices, their roots), null for a vertex in no cluster. */
-    static final class RootOf implements org.apache.spark.sql.api.java.UDF1<Long, Long> {
+    static final class RootOf implements UDF1<Long, Long> {
         private static final long serialVersionUID = 1L;
-        private final org.apache.spark.broadcast.Broadcast<long[][]> table;
+        private final Broadcast<long[][]> table;
 
-        RootOf(org.apache.spark.broadcast.Broadcast<long[][]> table) {
+        RootOf(Broadcast<long[][]> table) {
             this.table = table;
         }
 
         @Override
         public Long call(Long vertex) {
             long[][] t = table.value();
-            int i = java.util.Arrays.binarySearch(t[0], vertex);
+            int i = Arrays.binarySearch(t[0], vertex);
             return i < 0 ? null : t[1][i];
         }
     }
@@ -705,7 +711,7 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
      */
     EarlierCorpus earlierEntries(EarlierCorpus earlier) {
         Dataset<Row> e = earlier.docs();
-        List<String> columns = java.util.Arrays.asList(e.columns());
+        List<String> columns = Arrays.asList(e.columns());
         Column text = Columns.named(earlier.textColumn());
         Dataset<Row> slim = e.select(earlier.idAs(e.schema().apply(earlier.idColumn()).dataType()).as(EarlierIndex.ID),
                 (columns.contains(Columns.SOURCE_FILE) ? col(Columns.SOURCE_FILE) : lit(null)).cast(DataTypes.StringType).as(Columns.SOURCE_FILE),
