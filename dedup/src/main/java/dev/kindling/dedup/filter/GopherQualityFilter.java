@@ -55,8 +55,7 @@ public final class GopherQualityFilter implements DocumentFilter {
 
     @Override
     public FilterResult apply(String text) {
-        WordCounts counts = new WordCounts(c.stopWords());
-        WordTokenizer.wordTokenize(text, counts);   // counted as they come: a long text's words are never all held
+        WordCounts counts = count(text);
         long nWords = counts.words;
         long nonSymbol = counts.nonSymbol;
         long nonSymbolChars = counts.nonSymbolChars;
@@ -116,13 +115,28 @@ public final class GopherQualityFilter implements DocumentFilter {
         return FilterResult.keep(text);
     }
 
+    /**
+     * The tallies of {@link #apply}, counted as the words come (a long text's words are never all held), and only until
+     * the text has more non-symbol words than {@code maxDocWords} (and at least {@code minDocWords}): it is then
+     * {@code gopher_long_doc} whatever the rest holds, the first rule to fail, so a 50 MB document is not tokenized
+     * whole to be told it is long. The sentence in which the count passes the bound is tokenized whole.
+     */
+    WordCounts count(String text) {
+        WordCounts counts = new WordCounts(c.stopWords());
+        Integer max = c.maxDocWords();
+        Integer min = c.minDocWords();
+        WordTokenizer.wordTokenize(text, counts,
+                () -> on(max) && counts.nonSymbol > max && !(on(min) && counts.nonSymbol < min));
+        return counts;
+    }
+
     /** A threshold that is set: datatrove's truth test, under which 0 is off too. */
     private static boolean on(Number threshold) {
         return threshold != null && threshold.doubleValue() != 0.0;
     }
 
     /** The per-word tallies of {@link #apply}. */
-    private static final class WordCounts implements Consumer<String> {
+    static final class WordCounts implements Consumer<String> {
         private final Set<String> stopWords;
         long words;
         long nonSymbol;

@@ -189,8 +189,17 @@ public final class WordTokenizer {
      * caller that only counts or interns them never holds a list of every token of a long document.
      */
     public static void wordTokenize(String text, Consumer<String> sink) {
+        wordTokenize(text, sink, () -> false);
+    }
+
+    /**
+     * {@link #wordTokenize(String, Consumer)} that stops at the end of the first sentence after which {@code enough} is
+     * true, so a caller whose answer is settled by a text's first words (more words than a bound) does not tokenize the
+     * rest of a long document. A single sentence is tokenized whole.
+     */
+    public static void wordTokenize(String text, Consumer<String> sink, java.util.function.BooleanSupplier enough) {
         int[] spans = SentenceSplitter.spans(text);
-        for (int i = 0; i < spans.length; i += 2) {
+        for (int i = 0; i < spans.length && !enough.getAsBoolean(); i += 2) {
             for (String t : tokenize(text.substring(spans[i], spans[i + 1]))) {
                 sink.accept(t);
             }

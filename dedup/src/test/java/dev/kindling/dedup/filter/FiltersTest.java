@@ -114,6 +114,27 @@ class FiltersTest {
         });
     }
 
+    /**
+     * A text with more words than max_doc_words is gopher_long_doc whatever follows them, so its words are counted only
+     * until the bound is passed (up to the end of that sentence): a 50 MB document was tokenized whole (a minute and
+     * more of a task) to be told it is long. A minimum above the maximum still counts them all, as it decides.
+     */
+    @Test
+    void gopherQualityCountsALongDocsWordsOnlyPastTheBound() {
+        String sentence = "The house and the garden were quiet in the evening light. ";
+        String text = sentence.repeat(10_000); // 11 words a sentence, 110,000 in all
+        GopherQualityFilter g = new GopherQualityFilter();
+        assertEquals("gopher_long_doc", g.apply(text).reason());
+        long counted = g.count(text).nonSymbol;
+        assertTrue(counted > 100_000 && counted <= 100_011, "words counted: " + counted);
+        GopherQualityFilter.Config d = GopherQualityFilter.Config.DEFAULT;
+        GopherQualityFilter minAboveMax = new GopherQualityFilter(new GopherQualityFilter.Config(300_000, d.maxDocWords(),
+                d.minAvgWordLength(), d.maxAvgWordLength(), d.maxSymbolWordRatio(), d.maxBulletLinesRatio(),
+                d.maxEllipsisLinesRatio(), d.minAlphaWordsRatio(), d.minStopWords(), d.stopWords()));
+        assertEquals("gopher_short_doc", minAboveMax.apply(text).reason());
+        assertEquals(110_000, minAboveMax.count(text).nonSymbol);
+    }
+
     @Test
     void gopherRepetitionReasons() {
         GopherRepetitionFilter g = new GopherRepetitionFilter();
