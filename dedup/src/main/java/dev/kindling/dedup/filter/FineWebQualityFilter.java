@@ -1,5 +1,6 @@
 package dev.kindling.dedup.filter;
 
+import dev.kindling.dedup.text.SentenceSplitter;
 import dev.kindling.dedup.text.WordTokenizer;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,10 +68,22 @@ public final class FineWebQualityFilter implements DocumentFilter {
         if (chars == 0 || (double) TextStats.findDuplicates(nonEmpty)[1] / chars >= c.charDuplicatesRatio()) {
             return FilterResult.drop("char_dup_ratio");
         }
-        int words = WordTokenizer.wordTokenize(text).size();
-        if (words == 0 || (double) TextStats.count(text, "\n") / words > c.newLineRatio()) {
+        int newLines = TextStats.count(text, "\n");
+        int words = words(text, newLines);
+        if (words == 0 || (double) newLines / words > c.newLineRatio()) {
             return FilterResult.drop("list_ratio");
         }
         return FilterResult.keep(text);
+    }
+
+    /**
+     * The text's words for {@code list_ratio}, counted only up to the number that settles it for {@code newLines} line
+     * breaks ({@link WordTokenizer#countUpTo}): with that many or more the ratio is under {@code newLineRatio} (a word
+     * over the exact bound, against rounding), so a long document's first sentences decide, where every word of it was
+     * tokenized and held in a list to be counted.
+     */
+    int words(String text, int newLines) {
+        double bound = c.newLineRatio() > 0 ? Math.floor(newLines / c.newLineRatio()) + 2 : Integer.MAX_VALUE;
+        return WordTokenizer.countUpTo(text, SentenceSplitter.spans(text), (int) Math.min(bound, Integer.MAX_VALUE));
     }
 }

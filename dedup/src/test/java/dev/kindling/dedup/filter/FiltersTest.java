@@ -192,6 +192,28 @@ class FiltersTest {
         assertEquals("line_punct_ratio", f.apply("").reason());
     }
 
+    /**
+     * list_ratio compares the line breaks with the words, so words past newLines / new_line_ratio cannot change it: they
+     * are counted up to that many (a word over), where every word of a 10 MB document was tokenized and held in a list.
+     */
+    @Test
+    void fineWebCountsOnlyTheWordsThatSettleTheListRatio() {
+        FineWebQualityFilter f = new FineWebQualityFilter();
+        StringBuilder text = new StringBuilder();
+        for (int line = 0; line < 9; line++) {
+            text.append(line == 0 ? "" : "\n").append("The house and the garden were quiet in the evening light. ".repeat(2_000))
+                    .append("That was line ").append(word(line)).append('.');
+        }
+        assertTrue(f.apply(text.toString()).keep(), f.apply(text.toString()).reason());
+        assertEquals(28, f.words(text.toString(), 8), "8 / 0.3 = 26.7 words settle it, and a word over");
+        StringBuilder list = new StringBuilder();
+        for (int i = 0; i < 12; i++) {
+            list.append("Internationalization").append(word(i)).append(" considerations.\n");
+        }
+        assertEquals("list_ratio", f.apply(list.toString()).reason());
+        assertEquals(36, f.words(list.toString(), 12), "under the bound (42) every word is counted");
+    }
+
     @Test
     void chainAndNames() {
         List<DocumentFilter> chain = Filters.parse("gopher, c4,fineweb");
