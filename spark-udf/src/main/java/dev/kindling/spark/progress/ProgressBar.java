@@ -11,8 +11,8 @@ import org.apache.spark.scheduler.SparkListenerStageSubmitted;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 
 /**
- * A one-line progress display for long jobs, from Spark's status tracker (stages, tasks) and task
- * metrics (rows read): {@code [stage 4] 12/16 tasks | 1,204,331 rows | 45.1k rows/s | 0:27}.
+ * A one-line progress display for long jobs, from Spark's status tracker (stages, tasks) and the rows the tasks scanned
+ * ({@link ScannedRows}: a DataFrame's scans' rows, a cached one's too, else the task's input records): {@code [stage 4] 12/16 tasks | 1,204,331 rows | 45.1k rows/s | 0:27}.
  *
  * <p>On a terminal the line redraws in place every 250 ms, from the command's start: while Spark starts, and while no
  * stage runs for a second (the driver plans the next one), it says so with the time so far ({@code demo [starting Spark]
@@ -41,6 +41,7 @@ public final class ProgressBar extends SparkListener implements AutoCloseable {
     private final AtomicLong rowsRead = new AtomicLong();
     private final AtomicLong rowsWritten = new AtomicLong();
     private final java.util.Set<Integer> uncountedStages = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final ScannedRows scanned = new ScannedRows();
     private volatile String counterName;
     private volatile java.util.function.LongSupplier counter;
     private final long start = System.nanoTime();
@@ -119,9 +120,19 @@ public final class ProgressBar extends SparkListener implements AutoCloseable {
     }
 
     @Override
+    public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart start) {
+        scanned.onJobStart(start);
+    }
+
+    @Override
+    public void onOtherEvent(org.apache.spark.scheduler.SparkListenerEvent event) {
+        scanned.onOtherEvent(event);
+    }
+
+    @Override
     public void onTaskEnd(SparkListenerTaskEnd end) {
         if (end.taskMetrics() != null && !uncountedStages.contains(end.stageId())) {
-            rowsRead.addAndGet(end.taskMetrics().inputMetrics().recordsRead());
+            rowsRead.addAndGet(scanned.of(end));
             rowsWritten.addAndGet(end.taskMetrics().outputMetrics().recordsWritten());
         }
     }

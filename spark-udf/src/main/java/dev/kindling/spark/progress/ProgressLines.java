@@ -68,6 +68,7 @@ public final class ProgressLines extends SparkListener {
     private final Map<Integer, Job> jobs = new ConcurrentHashMap<>();
     /** The job of each running stage, for its tasks' rows. */
     private final Map<Integer, Job> jobOfStage = new ConcurrentHashMap<>();
+    private final ScannedRows scanned = new ScannedRows();
     private final Thread thread;
     private volatile boolean running = true;
     /** Whether a line failed already: one warning per context's lines, not one a tick. */
@@ -154,6 +155,7 @@ public final class ProgressLines extends SparkListener {
         for (int i = 0; i < stages.length; i++) {
             stages[i] = (Integer) start.stageIds().apply(i);
         }
+        scanned.onJobStart(start);
         Job job = new Job(start.jobId(), stages, intervalNanos);
         jobs.put(job.id, job);
         for (int stage : stages) {
@@ -164,12 +166,17 @@ public final class ProgressLines extends SparkListener {
     @Override
     public void onTaskEnd(SparkListenerTaskEnd end) {
         Job job = jobOfStage.get(end.stageId());
-        if (job != null && end.taskMetrics() != null) {
-            job.rows.addAndGet(end.taskMetrics().inputMetrics().recordsRead());
+        if (job != null) {
+            job.rows.addAndGet(scanned.of(end));
         }
         if (job != null && end.reason() instanceof org.apache.spark.Success$) {
             job.tasksDone.incrementAndGet();
         }
+    }
+
+    @Override
+    public void onOtherEvent(org.apache.spark.scheduler.SparkListenerEvent event) {
+        scanned.onOtherEvent(event);
     }
 
     @Override
@@ -184,8 +191,9 @@ public final class ProgressLines extends SparkListener {
         // a job that had lines ends with one: the last line said where it was, not that it finished; unless a bar
         // attached since, which draws the job from then on, its end too (barAttached)
         boolean ok = end.jobResult() instanceof org.apache.spark.scheduler.JobSucceeded$;
-        guarded(job, true, () -> String.format(Locale.ROOT, "kindling: job %d %s in %s | %,d tasks | %,d rows scanned", job.id,
-                ok ? "done" : "failed", clock(System.nanoTime() - job.start), job.tasksDone.get(), job.rows.get()));
+        guarded(job, true, () -> String.format(Locale.ROOT, "kindling: job %d %s in %s | %,d task%s | %,d rows scanned", job.id,
+                ok ? "done" : "failed", clock(System.nanoTime() - job.start), job.tasksDone.get(), job.tasksDone.get() == 1 ? "" : "s",
+                job.rows.get()));
     }
 
     @Override

@@ -236,6 +236,44 @@ class ProgressBarTest {
         assertTrue(warnings.get(0).startsWith("WARN ") && warnings.get(0).endsWith(" | stream closed"), warnings.get(0));
     }
 
+    /**
+     * A job over a cached DataFrame (the tour's score job over its 12 cached documents) counts the rows it scanned, in the
+     * lines and in a command's bar: Spark's input records of a cache read are its batches, up to 10,000 rows each, and
+     * the done line said {@code 1 tasks | 1 rows scanned}.
+     */
+    @Test
+    void aJobOverACachedDataFrameCountsItsRowsNotItsBatches() throws Exception {
+        SparkSession spark = TestSpark.session();
+        org.apache.spark.sql.Dataset<Long> cached = spark.range(0, 12, 1, 1).cache();
+        try {
+            assertEquals(12L, cached.count());
+            org.apache.spark.api.java.function.MapFunction<Long, Long> slow = x -> {
+                Thread.sleep(50);
+                return x;
+            };
+            java.io.PrintStream err = System.err;
+            java.io.ByteArrayOutputStream written = new java.io.ByteArrayOutputStream();
+            try {
+                System.setErr(new java.io.PrintStream(written, true, java.nio.charset.StandardCharsets.UTF_8));
+                ProgressLines.follow(spark.sparkContext(), new org.apache.spark.SparkConf(false).set(ProgressLines.INTERVAL, "100ms"));
+                assertEquals(12, cached.map(slow, org.apache.spark.sql.Encoders.LONG()).collectAsList().size());
+                spark.sparkContext().listenerBus().waitUntilEmpty();
+            } finally {
+                System.setErr(err);
+                ProgressLines.follow(spark.sparkContext(), new org.apache.spark.SparkConf(false).set(ProgressLines.ENABLED, "false"));
+            }
+            String lines = written.toString(java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(lines.matches("(?s).*\nkindling: job \\d+ done in 0:0\\d \\| 1 task \\| 12 rows scanned\n.*"), lines);
+            try (ProgressBar bar = ProgressBar.start(spark.sparkContext(), "score")) {
+                assertEquals(12, cached.map(slow, org.apache.spark.sql.Encoders.LONG()).collectAsList().size());
+                spark.sparkContext().listenerBus().waitUntilEmpty();
+                assertEquals(12L, bar.rowsRead());
+            }
+        } finally {
+            cached.unpersist();
+        }
+    }
+
     /** A job of 8 tasks of 300 ms each, with 8 rows read (on local[2,2], over a second). */
     private static org.apache.spark.sql.Dataset<Long> sleepy(SparkSession spark) {
         return spark.range(0, 8, 1, 8).map((org.apache.spark.api.java.function.MapFunction<Long, Long>) x -> {
