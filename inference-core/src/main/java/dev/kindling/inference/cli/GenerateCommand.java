@@ -121,7 +121,22 @@ public final class GenerateCommand {
      */
     public static String stopTokenIdRefusal(int id, int vocab, String model) {
         return id >= 0 && id < vocab ? null
-                : "--stop-token-ids " + id + " is outside the vocabulary of " + model + " (0.." + (vocab - 1) + ")";
+                : "--stop-token-ids " + id + " is outside the vocabulary of " + shownModel(model) + " (0.." + (vocab - 1) + ")";
+    }
+
+    /**
+     * {@code model} as the messages name it: a local path normalised ({@code /work/h4/../shared/m.gguf} is
+     * {@code /work/shared/m.gguf}, {@code dir/} is {@code dir}), a URI ({@code s3a://b/m}) as given less a trailing slash.
+     */
+    public static String shownModel(String model) {
+        if (model.matches("[A-Za-z][A-Za-z0-9+.-]*:.*")) {
+            return model.replaceAll("(?<=[^/])/+$", "");
+        }
+        try {
+            return Path.of(model).normalize().toString();
+        } catch (java.nio.file.InvalidPathException e) {
+            return model;
+        }
     }
 
     /** The options {@code --generation-config auto} gives values to, by the generation_config.json key they take. */
@@ -157,7 +172,8 @@ public final class GenerateCommand {
     }
 
     /** What {@code --generation-config auto} took from {@code model}'s file, for the line a run prints on stderr. */
-    public static String describeAuthorsDefaults(String model, Map<String, Double> taken, boolean fileFound) {
+    public static String describeAuthorsDefaults(String given, Map<String, Double> taken, boolean fileFound) {
+        String model = shownModel(given);
         if (!fileFound) {
             return "--generation-config auto: " + model + " has no generation_config.json (a GGUF or llama2.c file never has; "
                     + "vLLM reads none beside one either): Kindling's defaults";

@@ -286,8 +286,11 @@ public class HfDirectoryTest {
         Path in = dir.resolve("authored-prompts.jsonl");
         Files.writeString(in, "{\"id\": \"p0\", \"prompt\": \"a b\"}\n");
         String[] common = {"--model", model.toString(), "--input", in.toString(), "--seed", "5", "--threads", "1"};
+        // given as a path not normalised (a launcher's $PWD/../shared/...): the line names it normalised
+        String[] unnormalised = common.clone();
+        unnormalised[1] = model.resolve("..").resolve("authored").toString();
         java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-        com.fasterxml.jackson.databind.JsonNode auto = generatedRow(common, new String[] {"--generation-config", "auto"},
+        com.fasterxml.jackson.databind.JsonNode auto = generatedRow(unnormalised, new String[] {"--generation-config", "auto"},
                 dir.resolve("auto.jsonl"), err);
         assertEquals("generate: --generation-config auto: --temperature 0.9, --top-k 20, --max-tokens 12 from " + model
                 + "/generation_config.json", err.toString().strip());

@@ -338,7 +338,8 @@ public final class Generate extends EngineStage<Generate> {
                 file = dev.kindling.inference.hf.GenerationConfig.samplingDefaults(local);
             }
         } catch (java.io.IOException e) {
-            throw new KindlingException(who() + ": cannot read " + model + "/generation_config.json: " + e.getMessage());
+            throw new KindlingException(who() + ": cannot read " + dev.kindling.inference.cli.GenerateCommand.shownModel(model)
+                    + "/generation_config.json: " + e.getMessage());
         } catch (dev.kindling.formats.ModelFormatException e) {
             throw new KindlingException(who() + ": " + e.getMessage());
         }
