@@ -205,14 +205,16 @@ public final class JobRun {
     /**
      * {@code doing} {@code --stats} failed on its store, worded as an output's failure is: a bucket that does not exist is
      * a usage error naming it (it was exit 1 with the SDK's NoSuchBucket message twice over, where an output in that bucket
-     * said "there is no bucket"), and a refused access says which credentials to check.
+     * said "there is no bucket"), a store that does not answer names the endpoint setting, and a refused access says which
+     * credentials to check ({@link DataFormat#storeFailure}).
      */
-    private static KindlingException statsFailure(String doing, String stats, IOException e) {
+    private KindlingException statsFailure(String doing, String stats, IOException e) {
         if (DataFormat.isMissingBucket(e)) {
             return KindlingException.usage("--stats " + stats + " cannot be written: there is no bucket "
                     + statsPath(stats).toUri().getHost());
         }
-        return new KindlingException(KindlingException.FAILURE, doing + stats + ": " + e.getMessage() + DataFormat.accessAdvice(e), e);
+        return new KindlingException(KindlingException.FAILURE, doing + stats + ": "
+                + DataFormat.storeFailure(e, stats, spark.sparkContext().hadoopConfiguration()), e);
     }
 
     private static org.apache.hadoop.fs.Path statsPath(String stats) {
@@ -429,7 +431,8 @@ public final class JobRun {
         try {
             writeStatsFile(json, stats);
         } catch (IOException e) {
-            throw new KindlingException(KindlingException.FAILURE, "cannot write --stats " + stats + ": " + e.getMessage(), e);
+            throw new KindlingException(KindlingException.FAILURE, "cannot write --stats " + stats + ": "
+                    + DataFormat.storeFailure(e, stats, spark.sparkContext().hadoopConfiguration()), e);
         }
     }
 

@@ -315,8 +315,8 @@ public final class Decontamination extends CurationStage<Decontamination> {
                 throw KindlingException.usage(NAME + ": benchmark " + path + " does not exist: there is no bucket "
                         + new Path(path).toUri().getHost());
             }
-            throw new KindlingException(KindlingException.FAILURE, NAME + ": cannot read benchmark " + path + ": " + e.getMessage()
-                    + dev.kindling.spark.io.DataFormat.accessAdvice(e), e);
+            throw new KindlingException(KindlingException.FAILURE, NAME + ": cannot read benchmark " + path + ": "
+                    + dev.kindling.spark.io.DataFormat.storeFailure(e, path, spark.sparkContext().hadoopConfiguration()), e);
         }
         Dataset<Row> df;
         List<String> lines = null; // a JSON Lines benchmark's, to name a malformed one

@@ -411,7 +411,7 @@ class S3RoundTripTest {
 
     /**
      * An S3 endpoint where no store answers (a closed port) is said first, with the setting and its value, for an input,
-     * a model checked on the driver and a model a task looks up: each repeated the SDK's "Unable to execute HTTP request"
+     * an output, a model checked on the driver, a model a task looks up, --stats and --decontaminate's benchmark: each repeated the SDK's "Unable to execute HTTP request"
      * text twice over and named no setting. One attempt, no retries (else minutes: README's "A wrong endpoint fails slowly").
      */
     @Test
@@ -442,10 +442,16 @@ class S3RoundTripTest {
             } catch (dev.kindling.spark.KindlingException e) {
                 task = e.getMessage();
             }
-            String[] got = {input.err().strip(), output.err().strip(), model.err().strip(), task};
+            Cli.Result stats = Cli.run("convert", "--no-progress", "-i", local.toString(), "-o", tmp.resolve("unreachable-stats-out").toString(),
+                    "--stats", "s3a://unreachable-store/stats.json");
+            Cli.Result bench = Cli.run("filter", "--no-progress", "-i", local.toString(), "-o", tmp.resolve("unreachable-bench-out").toString(),
+                    "--text-column", "prompt", "--decontaminate", "s3a://unreachable-store/bench.jsonl");
+            String[] got = {input.err().strip(), output.err().strip(), model.err().strip(), task, stats.err().strip(), bench.err().strip()};
             String[] starts = {"kindling: error: cannot list input s3a://unreachable-store/in/: " + says,
                 "kindling: error: cannot check output s3a://unreachable-store/out: " + says,
-                "kindling: error: cannot read --model s3a://unreachable-store/m.gguf: " + says, "cannot read s3a://unreachable-store/t.gguf: " + says};
+                "kindling: error: cannot read --model s3a://unreachable-store/m.gguf: " + says, "cannot read s3a://unreachable-store/t.gguf: " + says,
+                "kindling: error: cannot check --stats s3a://unreachable-store/stats.json: " + says,
+                "kindling: error: decontaminate: cannot read benchmark s3a://unreachable-store/bench.jsonl: " + says};
             for (int i = 0; i < got.length; i++) {
                 assertTrue(got[i].startsWith(starts[i]), got[i]);
                 assertEquals(1, got[i].split("Connection refused", -1).length - 1, got[i]);
@@ -453,6 +459,8 @@ class S3RoundTripTest {
             assertEquals(1, input.code(), input.toString());
             assertEquals(1, output.code(), output.toString());
             assertEquals(1, model.code(), model.toString());
+            assertEquals(1, stats.code(), stats.toString());
+            assertEquals(1, bench.code(), bench.toString());
         } finally {
             keys.forEach(hc::unset);
         }
