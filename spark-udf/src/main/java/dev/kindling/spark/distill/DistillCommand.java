@@ -398,9 +398,9 @@ public final class DistillCommand implements Runnable {
                 if (run.progress() != null) {
                     run.progress().close();
                 }
-                throw new KindlingException(KindlingException.FAILURE, String.format("self-instruct: kept none of %d candidate "
-                        + "instructions after %d rounds (%s); nothing written. Raise --max-tokens if they were truncated, "
-                        + "--max-rounds, or use a stronger teacher", result.candidates(), result.rounds(),
+                throw new KindlingException(KindlingException.FAILURE, String.format("self-instruct: kept none of %s after %s (%s); "
+                        + "nothing written. Raise --max-tokens if they were truncated, --max-rounds, or use a stronger teacher",
+                        count(result.candidates(), "candidate instruction"), count(result.rounds(), "round"),
                         result.dropped().isEmpty() ? "none dropped" : "dropped: " + result.dropped().entrySet().stream()
                                 .map(e -> e.getKey() + " " + e.getValue()).collect(java.util.stream.Collectors.joining(", "))));
             }
@@ -414,25 +414,25 @@ public final class DistillCommand implements Runnable {
             if (run.progress() != null) {
                 run.progress().close();
             }
-            String notRead = setAside.isEmpty() ? "" : " (" + setAside.values().stream().mapToLong(Long::longValue).sum()
-                    + " rows set aside: " + setAside.entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
+            String notRead = setAside.isEmpty() ? "" : " (" + count(setAside.values().stream().mapToLong(Long::longValue).sum(), "row")
+                    + " set aside: " + setAside.entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
                     .collect(java.util.stream.Collectors.joining(", ")) + ")";
-            run.out().printf("self-instruct: %d seed tasks%s, %d rounds, %d candidate instructions, %d kept%n", seeds.size(),
-                    notRead, result.rounds(), result.candidates(), result.instructions().size());
+            run.out().printf("self-instruct: %s%s, %s, %s, %d kept%n", count(seeds.size(), "seed task"), notRead,
+                    count(result.rounds(), "round"), count(result.candidates(), "candidate instruction"), result.instructions().size());
             for (Map.Entry<String, Long> e : result.dropped().entrySet()) {
                 run.out().printf("  dropped %-18s %d%n", e.getKey(), e.getValue());
             }
             if (result.failedAnswers() > 0) {
                 // answers, not candidates: listed under "dropped" they made kept + dropped exceed the candidates
-                run.out().printf("self-instruct: %d teacher answers failed (their instructions are not among the candidates)%n",
-                        result.failedAnswers());
+                run.out().printf("self-instruct: %s failed (their instructions are not among the candidates)%n",
+                        count(result.failedAnswers(), "teacher answer"));
             }
             if (result.stoppedBy() != null) {
                 run.out().printf("self-instruct: stopped early: %s%n", result.stoppedBy());
             }
             if (result.instructions().size() < num) {
-                run.out().printf("self-instruct: only %d of %d instructions after %d rounds (raise --max-rounds, or use a stronger "
-                        + "teacher)%n", result.instructions().size(), num, result.rounds());
+                run.out().printf("self-instruct: only %d of %s after %s (raise --max-rounds, or use a stronger teacher)%n",
+                        result.instructions().size(), count(num, "instruction"), count(result.rounds(), "round"));
             }
             run.out().println(progress.summary("teacher"));
             run.out().println("output: " + out.path() + (quarantine != null ? " (bad rows: " + quarantine + ")" : ""));
@@ -440,6 +440,11 @@ public final class DistillCommand implements Runnable {
                 run.writeStats(stats, statsJson(result, seeds.size(), setAside, selfInstruct.teacherMetrics(), run.startNanos()));
             }
             return 0;
+        }
+
+        /** {@code n} and {@code noun}, plural unless {@code n} is 1: "1 round", "3 rounds" (the summary said "1 rounds"). */
+        private static String count(long n, String noun) {
+            return n + " " + noun + (n == 1 ? "" : "s");
         }
 
         /**

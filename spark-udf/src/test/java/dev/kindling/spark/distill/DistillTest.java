@@ -84,10 +84,13 @@ class DistillTest {
      * (which counted none: "teacher: N rows in T s").
      */
     static JsonNode selfInstructStats(Cli.Result r, Path stats, Path out) throws java.io.IOException {
-        java.util.regex.Matcher summary = java.util.regex.Pattern.compile("(\\d+) rounds, (\\d+) candidate instructions, (\\d+) kept")
+        java.util.regex.Matcher summary = java.util.regex.Pattern.compile("(\\d+) (rounds?), (\\d+) (candidate instructions?), (\\d+) kept")
                 .matcher(r.out());
         assertTrue(summary.find(), r.out());
         long rounds = Long.parseLong(summary.group(1));
+        // "1 round", "1 candidate instruction": the summary said "1 rounds"
+        assertEquals(List.of(rounds == 1 ? "round" : "rounds", summary.group(3).equals("1") ? "candidate instruction" : "candidate instructions"),
+                List.of(summary.group(2), summary.group(4)), r.out());
         JsonNode report = JSON.readTree(stats.toFile());
         assertEquals("self-instruct", report.at("/stages/0/stage").asText(), report.toString());
         long dropped = 0;
@@ -96,7 +99,7 @@ class DistillTest {
             dropped += e.getValue().asLong();
             assertTrue(r.out().matches("(?s).*\\n  dropped " + e.getKey() + " +" + e.getValue().asLong() + "\\n.*"), e + " in " + r.out());
         }
-        assertEquals(List.of(Long.parseLong(summary.group(2)), Long.parseLong(summary.group(3)), dropped, (long) Cli.outputRows(out).size()),
+        assertEquals(List.of(Long.parseLong(summary.group(3)), Long.parseLong(summary.group(5)), dropped, (long) Cli.outputRows(out).size()),
                 List.of(report.get("documents_in").asLong(), report.get("documents_kept").asLong(), report.get("documents_dropped").asLong(),
                         report.get("documents_kept").asLong()), report.toString());
         long[] teacher = teacherTokens(r.out());
@@ -551,7 +554,7 @@ class DistillTest {
                 "--seed-tasks", shortSeeds.toString(), "--num", "2", "--prompts-per-round", "2", "--max-rounds", "1",
                 "--max-tokens", "6", "--output", tmp.resolve("si-none").toString());
         assertEquals(1, none.code(), none.toString());
-        assertTrue(none.err().contains("self-instruct: kept none of") && none.err().contains("dropped: truncated")
+        assertTrue(none.err().contains("self-instruct: kept none of") && none.err().contains(" after 1 round (dropped: truncated")
                 && none.err().contains("nothing written"), none.err());
         assertFalse(Files.exists(tmp.resolve("si-none")), "no empty output");
     }
