@@ -298,7 +298,8 @@ class S3RoundTripTest {
      * A stage's model or tokenizer on S3 that is not there, is empty, or is a folder that holds none is refused when
      * {@code transform} is called, on the driver, naming the stage's param and the URI, as the commands' options are: the
      * inference stages found it only in the first task of the first action over their output (with a local master alone
-     * they checked a local path), and the TokenizerTransformer's load named no param.
+     * they checked a local path), and the TokenizerTransformer's load named no param. Judge's model and Sft's teacher are
+     * checked the same way (each well under a second, no job).
      */
     @Test
     void aStagesModelOrTokenizerOnS3IsRefusedWhenTransformIsCalled() throws Exception {
@@ -317,7 +318,12 @@ class S3RoundTripTest {
                 new dev.kindling.spark.inference.Score().setModel("s3a://no-such-bucket/m.gguf")).setKeepFraction(0.5);
         dev.kindling.spark.tokenize.TokenizerTransformer tokenize = new dev.kindling.spark.tokenize.TokenizerTransformer()
                 .setTokenizer("s3a://testbucket/stage-models/tokenizer.json");
-        List<org.apache.spark.ml.Transformer> stages = List.of(generate, embed, score, filter, tokenize);
+        dev.kindling.spark.inference.Judge judge = new dev.kindling.spark.inference.Judge()
+                .setModel("s3a://testbucket/stage-models/judge.gguf").setInstructionCol("text").setResponseCol("text");
+        dev.kindling.spark.inference.Generate teacher = new dev.kindling.spark.inference.Generate()
+                .setModel("s3a://testbucket/stage-models/empty.gguf");
+        dev.kindling.spark.distill.Sft sft = new dev.kindling.spark.distill.Sft(teacher, "teacher").setPromptCol("text");
+        List<org.apache.spark.ml.Transformer> stages = List.of(generate, embed, score, filter, tokenize, judge, sft);
         String[] expected = {
             "Generate(" + generate.uid() + ").model s3a://testbucket/stage-models/missing.gguf does not exist",
             "Embed(" + embed.uid() + ").model s3a://testbucket/stage-models/empty.gguf is empty (0 bytes)",
@@ -325,6 +331,8 @@ class S3RoundTripTest {
                     + "tokenizer.json.gz or tokenizer.model",
             "Score(" + filter.getScore().uid() + ").model s3a://no-such-bucket/m.gguf does not exist: there is no bucket no-such-bucket",
             "TokenizerTransformer(" + tokenize.uid() + ").tokenizer s3a://testbucket/stage-models/tokenizer.json does not exist",
+            "Judge(" + judge.uid() + ").model s3a://testbucket/stage-models/judge.gguf does not exist",
+            "Generate(" + teacher.uid() + ").model s3a://testbucket/stage-models/empty.gguf is empty (0 bytes)",
         };
         for (int i = 0; i < stages.size(); i++) {
             org.apache.spark.ml.Transformer stage = stages.get(i);
