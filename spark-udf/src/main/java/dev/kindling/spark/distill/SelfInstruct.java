@@ -249,8 +249,8 @@ public final class SelfInstruct {
 
     /**
      * The teacher's counters over every round of the last run so far, as they stand now (null before one): its rows (the prompts),
-     * failed rows, and the tokens it read and generated. The caller's teacher reports none of them: each round answers with
-     * a copy of it.
+     * failed rows, and the tokens it read and generated. The caller's teacher's {@code metrics()} report the last round's
+     * alone: each round answers with a copy of it, whose runs it reports.
      */
     public dev.kindling.spark.inference.InferenceMetrics teacherMetrics() {
         return rounds.isEmpty() ? null : dev.kindling.spark.inference.InferenceMetrics.sum("generate", rounds);

@@ -285,6 +285,14 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
     }
 
     private transient InferenceMetrics lastMetrics;
+    /**
+     * The stage this one is a copy of ({@link #copy}), else null: it reports this one's runs too ({@link #metrics}), as the
+     * one it is a copy of does. Spark runs copies, for {@code transform(dataset, paramMap)}, the stage's and a fitted
+     * {@code PipelineModel}'s alike, and so do the stages that hold one (a PerplexityFilter its Score, Sft and Dpo their
+     * teacher and judge, a curation pipeline's step): the stage the caller holds kept the counters of its own last run.
+     * Transient, like the counters: a copy reaches the stages it came from, never the other way round.
+     */
+    private transient EngineStage<?> copiedFrom;
 
     /**
      * What each {@code transform} does first, on the driver: with a local master (the executors read the driver's disk),
@@ -306,35 +314,22 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
         return job.namedAs(who()).apply(dataset.toDF(), getErrorCol(), getSkipRejected());
     }
 
-    /** Registers this stage's counters for a new {@link #transform}. */
+    /** Registers the counters of a new {@link #transform}, this stage's and those of the stages it is a copy of. */
     private InferenceMetrics newMetrics(org.apache.spark.sql.Dataset<?> dataset) {
-        lastMetrics = InferenceMetrics.register(dataset.sparkSession().sparkContext(), stageName());
-        return lastMetrics;
+        InferenceMetrics metrics = InferenceMetrics.register(dataset.sparkSession().sparkContext(), stageName());
+        for (EngineStage<?> s = this; s != null; s = s.copiedFrom) {
+            s.lastMetrics = metrics;
+        }
+        return metrics;
     }
 
-    /** The counters of the last {@link #transform} (filled as its result is computed), or null before one. */
+    /**
+     * The counters of the last {@link #transform} (filled as its result is computed), this stage's or a copy's
+     * ({@link #copy}: Spark's {@code transform(dataset, paramMap)}, a fitted {@code PipelineModel}'s, a holder's), or null
+     * before one.
+     */
     public InferenceMetrics metrics() {
         return lastMetrics;
-    }
-
-    /**
-     * Makes {@link #metrics} this stage's the counters of {@code copy}'s last transform: a pipeline step runs a copy (so
-     * that the caller's stage keeps its settings), and the caller reads the counters from its own object.
-     */
-    final void takeMetricsOf(EngineStage<?> copy) {
-        lastMetrics = copy.lastMetrics;
-    }
-
-    /**
-     * Spark's: a copy with {@code paramMap}'s values transforms {@code dataset}; here this stage's {@link #metrics} are then
-     * the copy's counters, where they stayed those of this stage's own last transform (or null), as if nothing had run.
-     */
-    @Override
-    public org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> transform(org.apache.spark.sql.Dataset<?> dataset, ParamMap paramMap) {
-        EngineStage<?> copy = copy(paramMap);
-        org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> out = copy.transform(dataset);
-        takeMetricsOf(copy);
-        return out;
     }
 
     /** The short name of the stage's metrics and of its rows' errors and reasons, e.g. {@code generate}. */
@@ -438,19 +433,24 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
      * What a stage that holds this one (a PerplexityFilter its Score, Sft and Dpo their teacher and judge) holds in its own
      * {@code copy(extra)}: a copy with {@code extra}'s values where {@code extra} has any param of this stage, as Spark's
      * Pipeline and OneVsRest pass {@code extra} on to the stages they hold (a ParamGridBuilder over a held Score's params,
-     * for CrossValidator), else this stage itself, whose counters ({@link #metrics}) then report the holder's copies' runs.
+     * for CrossValidator), else this stage itself; either way this stage's counters ({@link #metrics}) report the holder's
+     * copies' runs.
      */
     @SuppressWarnings("unchecked")
     public final S heldIn(ParamMap extra) {
         return Arrays.stream(params()).anyMatch(extra::contains) ? copy(extra) : (S) this;
     }
 
-    /** This stage with its uid, its values and {@code extra}'s (Spark's CrossValidator copies a stage per ParamMap). */
+    /**
+     * This stage with its uid, its values and {@code extra}'s (Spark's CrossValidator copies a stage per ParamMap), whose
+     * runs this stage's {@link #metrics} report too.
+     */
     @Override
     @SuppressWarnings("unchecked")
     public S copy(ParamMap extra) {
         S copy = (S) defaultCopy(extra);
         ((EngineStage<?>) copy).longPromptAdvice = longPromptAdvice;
+        ((EngineStage<?>) copy).copiedFrom = this;
         return copy;
     }
 }

@@ -66,10 +66,9 @@ public final class InferenceStage implements PipelineStage {
             context.keepInOutput(Columns.ERROR);
         }
         sums.forEach(context::reportSum);
-        // on a copy: the caller's stage (a Score given to a PerplexityFilter, say) keeps the skipRejected it was given
-        EngineStage<?> copy = stage.copy(ParamMap.empty());
-        Dataset<Row> out = copy.setSkipRejected(true).transform(docs);
-        stage.takeMetricsOf(copy);
+        // on a copy: the caller's stage (a Score given to a PerplexityFilter, say) keeps the skipRejected it was given, and
+        // reports the copy's counters (EngineStage.copy)
+        Dataset<Row> out = stage.copy(ParamMap.empty()).setSkipRejected(true).transform(docs);
         for (Map.Entry<String, Column> t : totals.entrySet()) {
             // rows an earlier stage rejected were not run (their column is null) and add nothing
             String metricColumn = dev.kindling.spark.io.DatasetReader.METRIC_PREFIX + name + "_" + t.getKey();

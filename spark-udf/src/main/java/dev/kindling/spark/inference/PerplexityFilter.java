@@ -52,11 +52,6 @@ public final class PerplexityFilter extends Transformer implements PipelineStage
 
     private final String uid;
     private final Score score;
-    /**
-     * The filter this one is a copy of ({@link #copy}), else null: its Score (and that of the one it is a copy of) reports
-     * this one's runs too, as it reports its own filter's, also where this copy scores with a copy of that Score.
-     */
-    private transient PerplexityFilter copiedFrom;
     private final DoubleParam maxPerplexity;
     private final DoubleParam keepFraction;
 
@@ -131,9 +126,7 @@ public final class PerplexityFilter extends Transformer implements PipelineStage
      */
     @Override
     public PerplexityFilter copy(ParamMap extra) {
-        PerplexityFilter copy = copyValues(new PerplexityFilter(uid, score.heldIn(extra)), extra);
-        copy.copiedFrom = this;
-        return copy;
+        return copyValues(new PerplexityFilter(uid, score.heldIn(extra)), extra);
     }
 
     @Override
@@ -158,11 +151,6 @@ public final class PerplexityFilter extends Transformer implements PipelineStage
             score.setInputCol(context.textColumn());
         }
         Dataset<Row> scored = new InferenceStage(NAME, score).reportTotal(score.getCountCol(), "scored tokens").apply(docs, context);
-        // the caller's Score reports the counters, as it did when it ran itself, and so do those of the filters this one is
-        // a copy of (a copy given a value of the Score's params holds a copy of the Score)
-        for (PerplexityFilter f = this; f != null; f = f.copiedFrom) {
-            f.score.takeMetricsOf(score);
-        }
         String ppl = score.getPerplexityCol();
         double threshold = maxPerplexity;
         if (!Double.isNaN(keepFraction)) {

@@ -21,6 +21,10 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -118,9 +122,17 @@ class ScoreJudgeEmbedTest {
         texts.add(longText);
         texts.add("");
         Map<String, Row> got = new HashMap<>();
-        for (Row r : new Score().setModel(model.toString()).setThreads(2).transform(texts(spark, texts)).collectAsList()) {
+        // in a fitted PipelineModel, its threads given as a ParamMap: Spark runs a copy of the Score (PipelineModel.copy),
+        // whose counters the caller's Score reports, where they stayed null (its own last run's); its settings stay its own
+        Score score = new Score().setModel(model.toString());
+        Dataset<Row> in = texts(spark, texts);
+        PipelineModel pipeline = new Pipeline().setStages(new PipelineStage[] {score}).fit(in);
+        for (Row r : pipeline.transform(in, new ParamMap().put(score.threads().w(2))).collectAsList()) {
             got.put(r.getString(0), r);
         }
+        assertNotNull(score.metrics(), "the pipeline's run");
+        assertEquals(texts.size(), score.metrics().rows());
+        assertEquals(0, score.getThreads());
         Engine engine = Engine.open(model, EngineOptions.defaults().withThreads(2));
         List<ScoreResult> alone = engine.score(texts.subList(0, 31));
         for (int i = 0; i < 31; i++) {
