@@ -119,7 +119,8 @@ public record EarlierIndex(String path, String label, JsonNode manifest) {
 
     /**
      * Opens the index at {@code path}, reading its manifest only (no Spark job): a usage error naming {@code option} and
-     * the path when it is missing, has no manifest, or the manifest is not one this version reads.
+     * the path when it is missing, has no manifest, or the manifest is not one this version reads; a store that fails
+     * (one where none answers names its endpoint setting: {@link dev.kindling.spark.io.DataFormat#storeFailure}) exit 1.
      */
     public static EarlierIndex open(Configuration conf, String path, String option) {
         String label = option + " " + path;
@@ -144,7 +145,8 @@ public record EarlierIndex(String path, String label, JsonNode manifest) {
             if (dev.kindling.spark.io.DataFormat.isMissingBucket(e)) {
                 throw KindlingException.usage(label + " does not exist: there is no bucket " + dir.toUri().getHost());
             }
-            throw KindlingException.usage(label + ": cannot read it (" + e.getMessage() + ")");
+            throw new KindlingException(KindlingException.FAILURE, label + ": cannot read it: "
+                    + dev.kindling.spark.io.DataFormat.storeFailure(e, path, conf), e);
         }
         String where = label + ": " + MANIFEST;
         if (m == null || !m.isObject() || !FORMAT.equals(m.path("format").asText(null))) {
@@ -244,7 +246,10 @@ public record EarlierIndex(String path, String label, JsonNode manifest) {
         }
     }
 
-    /** Refuses {@code dir} when it exists and is not an empty folder: an index is written into a new one. */
+    /**
+     * Refuses {@code dir} when it exists and is not an empty folder: an index is written into a new one. A store that
+     * fails is exit 1, said as {@link dev.kindling.spark.io.DataFormat#storeFailure} says it.
+     */
     static void requireNew(Configuration conf, String dir, String option) {
         try {
             Path p = new Path(dir);
@@ -261,7 +266,8 @@ public record EarlierIndex(String path, String label, JsonNode manifest) {
                 throw KindlingException.usage(option + " " + dir + " cannot be written: there is no bucket "
                         + new Path(dir).toUri().getHost());
             }
-            throw KindlingException.usage(option + " " + dir + ": cannot check it (" + e.getMessage() + ")");
+            throw new KindlingException(KindlingException.FAILURE, option + " " + dir + ": cannot check it: "
+                    + dev.kindling.spark.io.DataFormat.storeFailure(e, dir, conf), e);
         }
     }
 

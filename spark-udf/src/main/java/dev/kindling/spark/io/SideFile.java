@@ -56,7 +56,8 @@ public final class SideFile {
             if (DataFormat.isMissingBucket(e)) {
                 throw KindlingException.usage(what + " " + path + " does not exist: there is no bucket " + URI.create(path).getHost());
             }
-            throw new KindlingException(KindlingException.FAILURE, "cannot read " + what + " " + path + ": " + e.getMessage(), e);
+            throw new KindlingException(KindlingException.FAILURE, "cannot read " + what + " " + path + ": "
+                    + DataFormat.storeFailure(e, path, conf), e);
         } catch (IllegalArgumentException e) {   // java.nio's InvalidPathException too
             throw KindlingException.usage(what + " " + path + " is not a valid path: " + e.getMessage());
         }

@@ -419,8 +419,9 @@ class S3RoundTripTest {
 
     /**
      * An S3 endpoint where no store answers (a closed port) is said first, with the setting and its value, for an input,
-     * an output, a model checked on the driver, a model a task looks up, --stats and --decontaminate's benchmark: each repeated the SDK's "Unable to execute HTTP request"
-     * text twice over and named no setting. One attempt, no retries (else minutes: README's "A wrong endpoint fails slowly").
+     * an output, a model checked on the driver, a model a task looks up, --stats, --decontaminate's benchmark, dedup's
+     * --against-index and --save-index and curate's --config: each repeated the SDK's "Unable to execute HTTP request"
+     * text twice over and named no setting (the index paths as a usage error, exit 2). One attempt, no retries (else minutes: README's "A wrong endpoint fails slowly").
      */
     @Test
     void anEndpointWhereNoStoreAnswersIsNamedWithItsSetting() throws Exception {
@@ -454,21 +455,30 @@ class S3RoundTripTest {
                     "--stats", "s3a://unreachable-store/stats.json");
             Cli.Result bench = Cli.run("filter", "--no-progress", "-i", local.toString(), "-o", tmp.resolve("unreachable-bench-out").toString(),
                     "--text-column", "prompt", "--decontaminate", "s3a://unreachable-store/bench.jsonl");
-            String[] got = {input.err().strip(), output.err().strip(), model.err().strip(), task, stats.err().strip(), bench.err().strip()};
+            Cli.Result against = Cli.run("dedup", "--no-progress", "-i", local.toString(), "-o", tmp.resolve("unreachable-against-out").toString(),
+                    "--text-column", "prompt", "--against-index", "s3a://unreachable-store/idx");
+            Cli.Result save = Cli.run("dedup", "--no-progress", "-i", local.toString(), "--text-column", "prompt",
+                    "--save-index", "s3a://unreachable-store/idx", "--index-only");
+            Cli.Result config = Cli.run("curate", "--no-progress", "-i", local.toString(), "-o", tmp.resolve("unreachable-curate-out").toString(),
+                    "--config", "s3a://unreachable-store/c.yaml");
+            Cli.Result[] runs = {input, output, model, stats, bench, against, save, config};
+            String[] got = {input.err().strip(), output.err().strip(), model.err().strip(), task, stats.err().strip(), bench.err().strip(),
+                against.err().strip(), save.err().strip(), config.err().strip()};
             String[] starts = {"kindling: error: cannot list input s3a://unreachable-store/in/: " + says,
                 "kindling: error: cannot check output s3a://unreachable-store/out: " + says,
                 "kindling: error: cannot read --model s3a://unreachable-store/m.gguf: " + says, "cannot read s3a://unreachable-store/t.gguf: " + says,
                 "kindling: error: cannot check --stats s3a://unreachable-store/stats.json: " + says,
-                "kindling: error: decontaminate: cannot read benchmark s3a://unreachable-store/bench.jsonl: " + says};
+                "kindling: error: decontaminate: cannot read benchmark s3a://unreachable-store/bench.jsonl: " + says,
+                "kindling: error: --against-index s3a://unreachable-store/idx: cannot read it: " + says,
+                "kindling: error: --save-index s3a://unreachable-store/idx: cannot check it: " + says,
+                "kindling: error: cannot read config s3a://unreachable-store/c.yaml: " + says};
             for (int i = 0; i < got.length; i++) {
                 assertTrue(got[i].startsWith(starts[i]), got[i]);
                 assertEquals(1, got[i].split("Connection refused", -1).length - 1, got[i]);
             }
-            assertEquals(1, input.code(), input.toString());
-            assertEquals(1, output.code(), output.toString());
-            assertEquals(1, model.code(), model.toString());
-            assertEquals(1, stats.code(), stats.toString());
-            assertEquals(1, bench.code(), bench.toString());
+            for (Cli.Result r : runs) {
+                assertEquals(1, r.code(), r.toString());
+            }
         } finally {
             keys.forEach(hc::unset);
         }
