@@ -298,8 +298,8 @@ class S3RoundTripTest {
      * A stage's model or tokenizer on S3 that is not there, is empty, or is a folder that holds none is refused when
      * {@code transform} is called, on the driver, naming the stage's param and the URI, as the commands' options are: the
      * inference stages found it only in the first task of the first action over their output (with a local master alone
-     * they checked a local path), and the TokenizerTransformer's load named no param. Judge's model and Sft's teacher are
-     * checked the same way (each well under a second, no job).
+     * they checked a local path), and the TokenizerTransformer's load named no param. Judge's model, Sft's teacher and
+     * Dpo's judge are checked the same way (each well under a second, no job).
      */
     @Test
     void aStagesModelOrTokenizerOnS3IsRefusedWhenTransformIsCalled() throws Exception {
@@ -323,7 +323,11 @@ class S3RoundTripTest {
         dev.kindling.spark.inference.Generate teacher = new dev.kindling.spark.inference.Generate()
                 .setModel("s3a://testbucket/stage-models/empty.gguf");
         dev.kindling.spark.distill.Sft sft = new dev.kindling.spark.distill.Sft(teacher, "teacher").setPromptCol("text");
-        List<org.apache.spark.ml.Transformer> stages = List.of(generate, embed, score, filter, tokenize, judge, sft);
+        dev.kindling.spark.inference.Judge dpoJudge = new dev.kindling.spark.inference.Judge()
+                .setModel("s3a://testbucket/stage-models/dpo-judge.gguf").setMethod("logprobs");
+        dev.kindling.spark.distill.Dpo dpo = new dev.kindling.spark.distill.Dpo(new dev.kindling.spark.inference.Generate()
+                .setModel(model.toString()).setN(2).setTemperature(0.8).setMaxTokens(6), dpoJudge, "teacher").setPromptCol("text");
+        List<org.apache.spark.ml.Transformer> stages = List.of(generate, embed, score, filter, tokenize, judge, sft, dpo);
         String[] expected = {
             "Generate(" + generate.uid() + ").model s3a://testbucket/stage-models/missing.gguf does not exist",
             "Embed(" + embed.uid() + ").model s3a://testbucket/stage-models/empty.gguf is empty (0 bytes)",
@@ -333,6 +337,7 @@ class S3RoundTripTest {
             "TokenizerTransformer(" + tokenize.uid() + ").tokenizer s3a://testbucket/stage-models/tokenizer.json does not exist",
             "Judge(" + judge.uid() + ").model s3a://testbucket/stage-models/judge.gguf does not exist",
             "Generate(" + teacher.uid() + ").model s3a://testbucket/stage-models/empty.gguf is empty (0 bytes)",
+            "Judge(" + dpoJudge.uid() + ").model s3a://testbucket/stage-models/dpo-judge.gguf does not exist",
         };
         for (int i = 0; i < stages.size(); i++) {
             org.apache.spark.ml.Transformer stage = stages.get(i);
