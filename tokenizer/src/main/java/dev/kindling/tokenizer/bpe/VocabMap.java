@@ -90,11 +90,16 @@ public final class VocabMap {
 
     /** The id of {@code a + b.substring(from)}, or -1, without building that string. */
     public int getConcat(String a, String b, int from) {
+        return getConcat(a, b, from, b.length());
+    }
+
+    /** The id of {@code a + b.subSequence(from, to)}, or -1, without building that string. */
+    public int getConcat(String a, CharSequence b, int from, int to) {
         int h = a.hashCode();
-        for (int j = from; j < b.length(); j++) {
+        for (int j = from; j < to; j++) {
             h = 31 * h + b.charAt(j);
         }
-        int len = a.length() + b.length() - from;
+        int len = a.length() + to - from;
         int mask = keys.length - 1;
         int i = spread(h) & mask;
         while (true) {
@@ -102,11 +107,23 @@ public final class VocabMap {
             if (k == null) {
                 return -1;
             }
-            if (hashes[i] == h && k.length() == len && k.startsWith(a) && k.regionMatches(a.length(), b, from, len - a.length())) {
+            if (hashes[i] == h && k.length() == len && k.startsWith(a) && regionMatches(k, a.length(), b, from, to)) {
                 return ids[i];
             }
             i = (i + 1) & mask;
         }
+    }
+
+    private static boolean regionMatches(String k, int at, CharSequence b, int from, int to) {
+        if (b instanceof String s) {
+            return k.regionMatches(at, s, from, to - from);
+        }
+        for (int j = from; j < to; j++, at++) {
+            if (k.charAt(at) != b.charAt(j)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public int size() {

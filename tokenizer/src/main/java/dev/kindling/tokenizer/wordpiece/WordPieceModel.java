@@ -1,6 +1,7 @@
 package dev.kindling.tokenizer.wordpiece;
 
 import dev.kindling.tokenizer.bpe.IntBuffer;
+import dev.kindling.tokenizer.bpe.VocabMap;
 import dev.kindling.tokenizer.bpe.Workspace;
 import dev.kindling.tokenizer.hf.Model;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +14,8 @@ import java.util.Map;
  * unknown token.
  */
 public final class WordPieceModel implements Model {
-    private final Map<String, Integer> vocab;
+    /** Pieces are looked up in the text itself ({@link VocabMap#getConcat}), building no string per try. */
+    private final VocabMap vocab;
     private final String[] tokens;
     private final int unkId;
     private final String unkToken;
@@ -23,7 +25,7 @@ public final class WordPieceModel implements Model {
     private final int maxKeyChars;
 
     public WordPieceModel(Map<String, Integer> vocab, String unkToken, String continuingSubwordPrefix, int maxInputCharsPerWord) {
-        this.vocab = vocab;
+        this.vocab = VocabMap.of(vocab);
         int size = 0;
         for (int id : vocab.values()) {
             size = Math.max(size, id + 1);
@@ -35,8 +37,8 @@ public final class WordPieceModel implements Model {
             longest = Math.max(longest, k.length());
         }
         this.maxKeyChars = longest;
-        Integer unk = vocab.get(unkToken);
-        if (unk == null) {
+        int unk = this.vocab.get(unkToken);
+        if (unk < 0) {
             throw new IllegalArgumentException("unk_token \"" + unkToken + "\" is not in the vocab");
         }
         this.unkId = unk;
@@ -54,29 +56,27 @@ public final class WordPieceModel implements Model {
         if (from >= to) {
             return;
         }
-        String word = text.subSequence(from, to).toString();
-        if (word.codePointCount(0, word.length()) > maxInputCharsPerWord) {
+        if (Character.codePointCount(text, from, to) > maxInputCharsPerWord) {
             out.add(unkId);
             return;
         }
         int mark = out.size();
-        int start = 0;
-        while (start < word.length()) {
+        int start = from;
+        while (start < to) {
             // the match is tried from the longest piece down, but none longer than a key: a word of n characters took
             // n²/2 lookups of as many new strings (BERT on 10 MB of base64: 12 s and 24 GB allocated)
-            int end = (int) Math.min(word.length(), (long) start + maxKeyChars);
-            if (end < word.length() && Character.isLowSurrogate(word.charAt(end)) && Character.isHighSurrogate(word.charAt(end - 1))) {
+            int end = (int) Math.min(to, (long) start + maxKeyChars);
+            if (end < to && Character.isLowSurrogate(text.charAt(end)) && Character.isHighSurrogate(text.charAt(end - 1))) {
                 end--; // not inside a surrogate pair
             }
             int found = -1;
             while (start < end) {
-                String sub = word.substring(start, end);
-                Integer id = vocab.get(start > 0 ? prefix + sub : sub);
-                if (id != null) {
-                    found = id;
+                found = vocab.getConcat(start > from ? prefix : "", text, start, end);
+                if (found >= 0) {
                     break;
                 }
-                end -= Character.charCount(word.codePointBefore(end));
+                boolean pair = end - 1 > from && Character.isLowSurrogate(text.charAt(end - 1)) && Character.isHighSurrogate(text.charAt(end - 2));
+                end -= pair ? 2 : 1; // one code point of the word shorter
             }
             if (found < 0) {
                 // one uncovered position makes the whole word unknown
@@ -101,8 +101,7 @@ public final class WordPieceModel implements Model {
 
     @Override
     public int tokenToId(String token) {
-        Integer id = vocab.get(token);
-        return id == null ? -1 : id;
+        return vocab.get(token);
     }
 
     @Override
