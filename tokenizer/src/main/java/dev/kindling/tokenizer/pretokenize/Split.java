@@ -57,10 +57,13 @@ public final class Split extends SpanSplitter {
             out.add(prev, to);
             return;
         }
-        // general case: collect (start, end, isMatch) parts, then apply the behaviour
-        int[] ps = new int[16];
-        int[] pe = new int[16];
-        boolean[] pm = new boolean[16];
+        // general case: collect (start, end, isMatch) parts, then apply the behaviour; REMOVED adds the parts that are
+        // not delimiters (the matches, inverted) as it finds them, where it too held every part in arrays grown per call
+        // (Whitespace splitting, BERT's first step)
+        boolean removed = behavior == Behavior.REMOVED;
+        int[] ps = removed ? null : new int[16];
+        int[] pe = removed ? null : new int[16];
+        boolean[] pm = removed ? null : new boolean[16];
         int n = 0;
         int prev = from;
         int searchFrom = from;
@@ -71,22 +74,32 @@ public final class Split extends SpanSplitter {
             }
             int s = (int) (m >>> 32);
             int e = (int) m;
-            if (n + 2 >= ps.length) {
-                ps = java.util.Arrays.copyOf(ps, ps.length * 2);
-                pe = java.util.Arrays.copyOf(pe, pe.length * 2);
-                pm = java.util.Arrays.copyOf(pm, pm.length * 2);
+            if (removed) {
+                out.add(invert ? s : prev, invert ? e : s);
+            } else {
+                if (n + 2 >= ps.length) {
+                    ps = java.util.Arrays.copyOf(ps, ps.length * 2);
+                    pe = java.util.Arrays.copyOf(pe, pe.length * 2);
+                    pm = java.util.Arrays.copyOf(pm, pm.length * 2);
+                }
+                if (prev != s) {
+                    ps[n] = prev;
+                    pe[n] = s;
+                    pm[n++] = invert;
+                }
+                ps[n] = s;
+                pe[n] = e;
+                pm[n++] = !invert;
             }
-            if (prev != s) {
-                ps[n] = prev;
-                pe[n] = s;
-                pm[n++] = invert;
-            }
-            ps[n] = s;
-            pe[n] = e;
-            pm[n++] = !invert;
             prev = e;
             // after an empty match the search resumes one character later (as Oniguruma's find_iter)
             searchFrom = e > s ? e : (s < to ? s + Character.charCount(Character.codePointAt(text, s)) : to + 1);
+        }
+        if (removed) {
+            if (!invert) {
+                out.add(prev, to);
+            }
+            return;
         }
         if (prev < to) {
             if (n + 1 >= ps.length) {
@@ -99,13 +112,6 @@ public final class Split extends SpanSplitter {
             pm[n++] = invert;
         }
         switch (behavior) {
-            case REMOVED -> {
-                for (int i = 0; i < n; i++) {
-                    if (!pm[i]) {
-                        out.add(ps[i], pe[i]);
-                    }
-                }
-            }
             case CONTIGUOUS -> {
                 boolean prevMatch = false;
                 int cs = -1;
