@@ -68,26 +68,6 @@ final class TextStats {
         return out;
     }
 
-    /** Python's {@code str.split()} with no argument. */
-    static List<String> splitWhitespace(String s) {
-        List<String> out = new ArrayList<>();
-        int i = 0;
-        int n = s.length();
-        while (i < n) {
-            while (i < n && isPySpace(s.charAt(i))) {
-                i++;
-            }
-            int st = i;
-            while (i < n && !isPySpace(s.charAt(i))) {
-                i++;
-            }
-            if (i > st) {
-                out.add(s.substring(st, i));
-            }
-        }
-        return out;
-    }
-
     /** Python's {@code len}: code points. */
     static int len(String s) {
         return s.codePointCount(0, s.length());

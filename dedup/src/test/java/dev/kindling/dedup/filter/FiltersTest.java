@@ -178,6 +178,27 @@ class FiltersTest {
         }
     }
 
+    /**
+     * c4 counts a line's words in place and looks for citations only where a line has a '[', as most lines of a page
+     * are dropped: an empty line allocated about 400 bytes (a list of its words, a stream over them, a citation
+     * matcher), 10 MB of newlines 4 GB. A word of 1000 code points (1001 chars here) is still allowed, one more is not.
+     */
+    @Test
+    void c4AllocatesLittleForTheLinesItDrops() {
+        C4QualityFilter c4 = new C4QualityFilter();
+        String word = "a".repeat(999) + "\uD835\uDC00";
+        assertTrue(c4.apply(prose(5) + "A long word " + word + " is fine.").text().endsWith(" is fine."));
+        assertTrue(c4.apply(prose(5) + "A long word a" + word + " is not.").text().endsWith(prose(5).strip()));
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long tid = Thread.currentThread().getId();
+        for (String text : new String[] {"\n".repeat(100_000), "a.\n".repeat(33_000)}) {
+            long a0 = mx.getThreadAllocatedBytes(tid);
+            assertEquals("too_few_sentences", c4.apply(text).reason());
+            double perChar = (mx.getThreadAllocatedBytes(tid) - a0) / (double) text.length();
+            assertTrue(perChar < 60, text.substring(0, 3).replace("\n", "\\n") + "...: " + perChar + " bytes allocated per character");
+        }
+    }
+
     @Test
     void fineWebReasons() {
         FineWebQualityFilter f = new FineWebQualityFilter();
