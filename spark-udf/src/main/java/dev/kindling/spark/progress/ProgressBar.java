@@ -228,7 +228,7 @@ public final class ProgressBar extends SparkListener implements AutoCloseable {
         for (int i = 0; i < width; i++) {
             sb.append(i < filled ? '=' : i == filled && running > 0 ? '>' : ' ');
         }
-        sb.append("] ").append(done).append('/').append(tasks).append(" tasks");
+        sb.append("] ").append(stages.counts());
         // every pass over the input counts (a job reading it twice shows twice its rows): "scanned", not the input's size
         sb.append(String.format(Locale.ROOT, " | %,d rows scanned | %s rows/s", rows, human(rows / Math.max(secs, 1e-3))));
         java.util.function.LongSupplier c = counter;
@@ -270,6 +270,11 @@ public final class ProgressBar extends SparkListener implements AutoCloseable {
 
         String name() {
             return "[stage " + (first == Integer.MAX_VALUE ? "?" : first) + (count > 1 ? "+" + (count - 1) : "") + "]";
+        }
+
+        /** The tasks done of those in all, {@code 12/40 tasks}, {@code 0/1 task} (a job's done line says {@code 1 task}). */
+        String counts() {
+            return done + "/" + tasks + (tasks == 1 ? " task" : " tasks");
         }
     }
 

@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * Progress of the long jobs of a session started from code ({@code SparkSessions.getOrCreate}: a notebook cell, an
  * application), as whole lines on stderr, each flushed: a job that runs longer than the interval ({@value #DEFAULT_INTERVAL}
  * by default) gets a line every interval, {@code kindling: job 3 [stage 5] 12/40 tasks | 1,204,331 rows scanned | 45.1k
- * rows/s | 0:27}, and one when it ends, {@code kindling: job 3 done in 0:47 | 40 tasks | 2,001,544 rows scanned}; a
- * shorter job prints nothing. A command's session has {@link ProgressBar} instead. Spark's console bar is off in
+ * rows/s | 0:27}, and one when it ends, {@code kindling: job 3 done in 0:47 | 40 tasks | 2,001,544 rows scanned} (one
+ * task: {@code 0/1 task}, {@code 1 task}); a shorter job prints nothing. A command's session has {@link ProgressBar} instead. Spark's console bar is off in
  * Kindling's local sessions, and would not do: it redraws with {@code \r} and never flushes, where the tour's Jupyter
  * kernel (rapaio-jupyter-kernel) sends a cell's stderr only when it is flushed, and shows {@code \r} redraws poorly.
  *
@@ -265,8 +265,8 @@ public final class ProgressLines extends SparkListener {
         ProgressBar.Stages stages = ProgressBar.Stages.of(st, running);
         double secs = Math.max(1e-3, (now - job.start) / 1e9);
         long rows = job.rows.get();
-        return String.format(Locale.ROOT, "kindling: job %d %s %d/%d tasks | %,d rows scanned | %s rows/s | %s", job.id,
-                stages.name(), stages.done(), stages.tasks(), rows, ProgressBar.human(rows / secs), clock(now - job.start));
+        return String.format(Locale.ROOT, "kindling: job %d %s %s | %,d rows scanned | %s rows/s | %s", job.id,
+                stages.name(), stages.counts(), rows, ProgressBar.human(rows / secs), clock(now - job.start));
     }
 
     private static String clock(long nanos) {

@@ -264,6 +264,11 @@ class ProgressBarTest {
             }
             String lines = written.toString(java.nio.charset.StandardCharsets.UTF_8);
             assertTrue(lines.matches("(?s).*\nkindling: job \\d+ done in 0:0\\d \\| 1 task \\| 12 rows scanned\n.*"), lines);
+            // its one task in the singular while it runs too (it said 0/1 tasks), as in a command's bar
+            assertTrue(lines.matches("(?s)(.*\n)?kindling: job \\d+ \\[stage \\d+] 0/1 task \\| \\d+ rows scanned \\| .*")
+                    && !lines.contains(" tasks"), lines);
+            assertEquals("0/1 task", new ProgressBar.Stages(4, 1, 1, 0, 1).counts());
+            assertEquals("12/40 tasks", new ProgressBar.Stages(4, 2, 40, 12, 2).counts());
             try (ProgressBar bar = ProgressBar.start(spark.sparkContext(), "score")) {
                 assertEquals(12, cached.map(slow, org.apache.spark.sql.Encoders.LONG()).collectAsList().size());
                 spark.sparkContext().listenerBus().waitUntilEmpty();
