@@ -16,8 +16,10 @@ import org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionStart;
 /**
  * The rows a task scanned, for the progress lines' "rows scanned": for a DataFrame's job, the rows its plan's scans output
  * (the {@code number of output rows} of each leaf, a cached DataFrame's {@code InMemoryTableScan} taken as one), else
- * (an RDD's job) the task's input records. A DataFrame's input records would not do: a read of a cached DataFrame counts
- * one record per cached batch of up to 10,000 rows, so the tour's score job over 12 cached documents said "1 rows scanned".
+ * (an RDD's job) the task's input records, as for a task that ran none of its plan's scans (the job AQE runs to fill a
+ * cache before a shuffle over it reads the input through the cache's own plan). A DataFrame's input records would not do:
+ * a read of a cached DataFrame counts one record per cached batch of up to 10,000 rows, so the tour's score job over 12
+ * cached documents said "1 rows scanned".
  * Fed by its listener's events, in their order: an execution's plan comes before its jobs, a job before its tasks.
  */
 final class ScannedRows {
@@ -55,14 +57,18 @@ final class ScannedRows {
             return end.taskMetrics() == null ? 0 : end.taskMetrics().inputMetrics().recordsRead();
         }
         long rows = 0;
+        boolean ranAScan = false;
         scala.collection.Iterator<AccumulableInfo> it = end.taskInfo().accumulables().iterator();
         while (it.hasNext()) {
             AccumulableInfo acc = it.next();
             if (scans.contains(acc.id()) && acc.update().isDefined() && acc.update().get() instanceof Long n) {
                 rows += n;
+                ranAScan = true;
             }
         }
-        return rows;
+        // a task that ran none of the plan's scans, as those of the job AQE runs to fill a cache (the cache's own plan,
+        // its scans not walked), read its input records: it read the input, and said 0 rows
+        return ranAScan || end.taskMetrics() == null ? rows : end.taskMetrics().inputMetrics().recordsRead();
     }
 
     private void addScans(long execution, SparkPlanInfo plan) {

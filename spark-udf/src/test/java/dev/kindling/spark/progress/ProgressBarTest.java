@@ -279,6 +279,51 @@ class ProgressBarTest {
         }
     }
 
+    /**
+     * A shuffle over a cached DataFrame not yet filled: AQE fills the cache in a job of its own, which reads the input
+     * through the cache's plan (no scan of the query's plan), and said 0 rows scanned for the 30 rows it read.
+     */
+    @Test
+    void theJobThatFillsACacheCountsTheRowsItRead(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        SparkSession spark = TestSpark.session();
+        java.nio.file.Files.writeString(dir.resolve("a.json"), "{\"x\":0}\n{\"x\":1}\n{\"x\":2}\n".repeat(10));
+        org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> cached = spark.read().json(dir.toString()).cache();
+        ScannedRows scanned = new ScannedRows();
+        java.util.Map<Integer, Integer> jobOfStage = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.Map<Integer, long[]> jobs = new java.util.concurrent.ConcurrentSkipListMap<>(); // scanned, input records
+        org.apache.spark.scheduler.SparkListener listener = new org.apache.spark.scheduler.SparkListener() {
+            @Override
+            public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart start) {
+                scanned.onJobStart(start);
+                start.stageIds().foreach(stage -> jobOfStage.put((Integer) stage, start.jobId()));
+                jobs.put(start.jobId(), new long[2]);
+            }
+
+            @Override
+            public void onOtherEvent(org.apache.spark.scheduler.SparkListenerEvent event) {
+                scanned.onOtherEvent(event);
+            }
+
+            @Override
+            public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd end) {
+                long[] job = jobs.get(jobOfStage.get(end.stageId()));
+                job[0] += scanned.of(end);
+                job[1] += end.taskMetrics().inputMetrics().recordsRead();
+            }
+        };
+        spark.sparkContext().addSparkListener(listener);
+        try {
+            assertEquals(3, cached.groupBy("x").count().collectAsList().size());
+            spark.sparkContext().listenerBus().waitUntilEmpty();
+        } finally {
+            spark.sparkContext().removeSparkListener(listener);
+            cached.unpersist();
+        }
+        long[] reading = jobs.values().stream().filter(j -> j[1] == 30).findFirst().orElseThrow();
+        assertEquals(30, reading[0], () -> "scanned, input records per job: " + jobs.values().stream()
+                .map(java.util.Arrays::toString).toList());
+    }
+
     /** A job of 8 tasks of 300 ms each, with 8 rows read (on local[2,2], over a second). */
     private static org.apache.spark.sql.Dataset<Long> sleepy(SparkSession spark) {
         return spark.range(0, 8, 1, 8).map((org.apache.spark.api.java.function.MapFunction<Long, Long>) x -> {
