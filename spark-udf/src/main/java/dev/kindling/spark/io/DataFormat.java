@@ -348,16 +348,11 @@ public enum DataFormat {
     }
 
     /**
-     * Whether {@code e} is s3a's "no such bucket" ({@code UnknownStoreException}, named rather than caught so that this
-     * class loads without hadoop-aws): a path in a bucket that does not exist is a missing path, a usage error as a
-     * missing prefix is, not an I/O failure with the SDK's message twice over.
-     */
-    /**
      * What to check when a store refused access (S3A turns a 403 into an AccessDeniedException): its message is the
      * SDK's "Forbidden ... Status Code: 403", which never says credentials. Empty for any other failure.
      */
     public static String accessAdvice(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+        for (Throwable t : causes(e)) {
             if (t instanceof java.nio.file.AccessDeniedException) {
                 return " (access denied: check the credentials, fs.s3a.access.key and fs.s3a.secret.key or the AWS credential "
                         + "chain, and that they may use this bucket)";
@@ -405,7 +400,7 @@ public enum DataFormat {
      */
     private static Throwable connectionFailure(Throwable e) {
         Throwable found = null;
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+        for (Throwable t : causes(e)) {
             if (t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException
                     || t instanceof java.net.NoRouteToHostException || t.getClass().getName().endsWith(".ConnectTimeoutException")) {
                 found = t;
@@ -414,13 +409,31 @@ public enum DataFormat {
         return found;
     }
 
+    /**
+     * Whether {@code e} is s3a's "no such bucket" ({@code UnknownStoreException}, named rather than caught so that this
+     * class loads without hadoop-aws): a path in a bucket that does not exist is a missing path, a usage error as a
+     * missing prefix is, not an I/O failure with the SDK's message twice over.
+     */
     public static boolean isMissingBucket(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+        for (Throwable t : causes(e)) {
             if (t.getClass().getName().equals("org.apache.hadoop.fs.s3a.UnknownStoreException")) {
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * {@code e} and its causes, each once: a chain of causes can loop (A caused by B caused by A: Throwable refuses only a
+     * cause that is itself), and a walk to its end would then never return.
+     */
+    private static List<Throwable> causes(Throwable e) {
+        List<Throwable> chain = new ArrayList<>();
+        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Throwable t = e; t != null && seen.add(t); t = t.getCause()) {
+            chain.add(t);
+        }
+        return chain;
     }
 
     /** The file extension Kindling uses when it writes this format. */
