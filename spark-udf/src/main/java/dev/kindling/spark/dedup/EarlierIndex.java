@@ -57,6 +57,8 @@ public record EarlierIndex(String path, String label, JsonNode manifest) {
     static final String FORMAT = "kindling-dedup-index";
     static final int VERSION = 2;
     static final String MANIFEST = "manifest.json";
+    /** The option that writes an index, as its errors name it. */
+    static final String SAVE_INDEX = "--save-index";
     /** Exact dedup's key of an earlier document: the hex of its 128-bit key. */
     static final String KEY = "key";
     /** The earlier document's id, of the earlier corpus's id type. */
@@ -274,7 +276,8 @@ public record EarlierIndex(String path, String label, JsonNode manifest) {
     /**
      * Writes the index of {@code corpus} for the stages among {@code stages} that compare with an earlier corpus into
      * {@code dir} (new: {@link #requireNew}), its manifest last; {@code source} says what it was made from. Returns the
-     * documents of each part.
+     * documents of each part. A store that fails on the driver (a part's write or read back, the manifest's write) is exit
+     * 1 naming {@code --save-index}, the folder and what was written ({@link #writeManifest}).
      */
     static Map<String, Long> write(SparkSession spark, EarlierCorpus corpus, List<PipelineStage> stages, String dir, String source) {
         ObjectMapper json = new ObjectMapper();
@@ -307,27 +310,51 @@ public record EarlierIndex(String path, String label, JsonNode manifest) {
             // zstd: the texts are most of an index, and compress to about a third of their size. Pages of at most
             // TEXT_PAGE_ROWS rows (Parquet's default is 20,000): a run reads the texts of the few earlier documents in a
             // candidate pair by their ORD, the order the part is stored in, and Parquet skips every page that holds none
-            rows.write().option("compression", "zstd").option("parquet.page.row.count.limit", TEXT_PAGE_ROWS).parquet(at);
+            Row exact;
+            long n;
+            try {
+                rows.write().option("compression", "zstd").option("parquet.page.row.count.limit", TEXT_PAGE_ROWS).parquet(at);
+                Dataset<Row> written = spark.read().parquet(at);
+                exact = s instanceof ExactDedup ? written.agg(functions.count(functions.lit(1)), functions.countDistinct(col(KEY))).first() : null;
+                n = exact != null ? exact.getLong(0) : written.count();
+            } catch (Exception e) { // the store's failure on the driver, an IOException thrown undeclared from Scala
+                if (e instanceof IOException io) {
+                    throw cannotWrite(dir, s.name() + " part", io, spark.sparkContext().hadoopConfiguration());
+                }
+                throw e; // a task's failure (Spark's SparkException), which names what failed there
+            }
             ObjectNode part = parts.putObject(s.name());
             for (Map.Entry<String, Object> p : params.entrySet()) {
                 part.putPOJO(p.getKey(), p.getValue());
             }
-            Dataset<Row> written = spark.read().parquet(at);
-            Row exact = s instanceof ExactDedup ? written.agg(functions.count(functions.lit(1)), functions.countDistinct(col(KEY))).first() : null;
-            long n = exact != null ? exact.getLong(0) : written.count();
             part.put("documents", n);
             if (exact != null) {
                 part.put(UNIQUE_KEYS, exact.getLong(1) == n);
             }
             counts.put(s.name(), n);
         }
-        Path manifest = new Path(dir, MANIFEST);
-        try (OutputStream out = manifestFileSystem(manifest, spark.sparkContext().hadoopConfiguration()).create(manifest, false)) {
-            out.write(json.writerWithDefaultPrettyPrinter().writeValueAsString(m).getBytes(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new KindlingException(KindlingException.FAILURE, "cannot write " + manifest + ": " + e.getMessage(), e);
-        }
+        writeManifest(spark.sparkContext().hadoopConfiguration(), dir, m);
         return counts;
+    }
+
+    /**
+     * Writes {@code m} as the manifest of the index in {@code dir}: a store that fails is exit 1, naming the option and the
+     * folder and said as {@link dev.kindling.spark.io.DataFormat#storeFailure} says it (an S3 endpoint where none answers
+     * by its setting), where S3A's text came as it was.
+     */
+    static void writeManifest(Configuration conf, String dir, ObjectNode m) {
+        Path manifest = new Path(dir, MANIFEST);
+        try (OutputStream out = manifestFileSystem(manifest, conf).create(manifest, false)) {
+            out.write(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(m).getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw cannotWrite(dir, MANIFEST, e, conf);
+        }
+    }
+
+    /** {@code --save-index dir: cannot write its what: } and the store's failure ({@link dev.kindling.spark.io.DataFormat#storeFailure}). */
+    private static KindlingException cannotWrite(String dir, String what, IOException e, Configuration conf) {
+        return new KindlingException(KindlingException.FAILURE, SAVE_INDEX + " " + dir + ": cannot write its " + what + ": "
+                + dev.kindling.spark.io.DataFormat.storeFailure(e, dir, conf), e);
     }
 
     /**

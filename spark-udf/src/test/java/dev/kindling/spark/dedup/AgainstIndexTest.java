@@ -528,6 +528,48 @@ class AgainstIndexTest {
         assertTrue(reads.get(2) <= 2L * EarlierIndex.TEXT_PAGE_ROWS + newDocs.size(), "index rows read by each stage, most first: " + reads);
     }
 
+    /**
+     * A store that fails under --save-index's writes (an S3 endpoint where none answers, as when it stops answering after
+     * the run's check) is said as an output's check says it, naming the option, the path and the endpoint setting in
+     * force (DataFormat.storeFailure), exit 1: the manifest's write gave S3A's text and named neither, and a part's
+     * write Spark's.
+     */
+    @Test
+    void aStoreThatFailsUnderTheIndexsWritesIsNamedWithItsSetting() throws Exception {
+        org.apache.spark.sql.SparkSession spark = TestSpark.session();
+        org.apache.hadoop.conf.Configuration hc = spark.sparkContext().hadoopConfiguration();
+        int port;
+        try (java.net.ServerSocket closed = new java.net.ServerSocket(0)) {
+            port = closed.getLocalPort();
+        }
+        String bucket = "fs.s3a.bucket.unreachable-index.";
+        Map<String, String> settings = Map.of(bucket + "endpoint", "http://127.0.0.1:" + port, bucket + "retry.limit", "0",
+                bucket + "attempts.maximum", "0", bucket + "path.style.access", "true", bucket + "connection.ssl.enabled", "false",
+                bucket + "endpoint.region", "us-east-1", bucket + "access.key", "k", bucket + "secret.key", "s",
+                bucket + "aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
+        settings.forEach(hc::set);
+        String dir = "s3a://unreachable-index/idx";
+        String says = "no S3 store answers at fs.s3a.bucket.unreachable-index.endpoint = http://127.0.0.1:" + port + ": check that "
+                + "setting, that the store runs there, and that this machine reaches it (";
+        try {
+            KindlingException manifest = assertThrows(KindlingException.class, () -> EarlierIndex.writeManifest(hc, dir,
+                    new ObjectMapper().createObjectNode().put("format", EarlierIndex.FORMAT)));
+            assertEquals(KindlingException.FAILURE, manifest.exitCode());
+            assertTrue(manifest.getMessage().startsWith("--save-index " + dir + ": cannot write its manifest.json: " + says),
+                    manifest.getMessage());
+            assertEquals(1, manifest.getMessage().split("Connection refused", -1).length - 1, manifest.getMessage());
+
+            EarlierCorpus corpus = new EarlierCorpus(AgainstEarlierCorpusTest.frame(Map.of("e1", "An earlier text."), 1), "id", "text", "test");
+            KindlingException part = assertThrows(KindlingException.class, () -> EarlierIndex.write(spark, corpus,
+                    List.of(new ExactDedup()), dir, "test"));
+            assertEquals(KindlingException.FAILURE, part.exitCode());
+            assertTrue(part.getMessage().startsWith("--save-index " + dir + ": cannot write its exact_dedup part: " + says),
+                    part.getMessage());
+        } finally {
+            settings.keySet().forEach(hc::unset);
+        }
+    }
+
     /** The bytes of the files under {@code dir} (Spark's checksum files left out). */
     private static long bytes(Path dir) throws java.io.IOException {
         try (var files = Files.walk(dir)) {
