@@ -12,7 +12,8 @@ import org.apache.spark.scheduler.SparkListenerTaskEnd;
 
 /**
  * A one-line progress display for long jobs, from Spark's status tracker (stages, tasks) and the rows the tasks scanned
- * ({@link ScannedRows}: a DataFrame's scans' rows, a cached one's too, else the task's input records): {@code [stage 4] 12/16 tasks | 1,204,331 rows | 45.1k rows/s | 0:27}.
+ * ({@link ScannedRows}: a DataFrame's scans' rows, a cached one's too, also through an RDD made of it, else the task's
+ * input records): {@code [stage 4] 12/16 tasks | 1,204,331 rows | 45.1k rows/s | 0:27}.
  *
  * <p>On a terminal the line redraws in place every 250 ms, from the command's start: while Spark starts, and while no
  * stage runs for a second (the driver plans the next one), it says so with the time so far ({@code demo [starting Spark]

@@ -19,7 +19,9 @@ import org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionStart;
  * (an RDD's job) the task's input records, as for a task that ran none of its plan's scans (the job AQE runs to fill a
  * cache before a shuffle over it reads the input through the cache's own plan). A DataFrame's input records would not do:
  * a read of a cached DataFrame counts one record per cached batch of up to 10,000 rows, so the tour's score job over 12
- * cached documents said "1 rows scanned".
+ * cached documents said "1 rows scanned". An RDD made of a DataFrame ({@code df.rdd()}, {@code df.javaRDD().map(...)})
+ * runs the DataFrame's plan in a job of no SQL execution: Spark posts the plan in one that ends as the RDD is made, so
+ * the scans of the last {@link #ENDED_KEPT} executions that ended are kept, and such a task counts theirs.
  * Fed by its listener's events, in their order: an execution's plan comes before its jobs, a job before its tasks.
  */
 final class ScannedRows {
@@ -28,6 +30,15 @@ final class ScannedRows {
     private final Map<Long, Set<Long>> scansOfExecution = new ConcurrentHashMap<>();
     /** The SQL execution of each stage of a job that has one. */
     private final Map<Integer, Long> executionOfStage = new ConcurrentHashMap<>();
+    /** How many ended executions' scans are kept for the RDDs made of their DataFrames. */
+    static final int ENDED_KEPT = 64;
+    /** The scans of the executions that ended last, oldest first. */
+    private final Map<Long, Set<Long>> scansOfEnded = new java.util.LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Set<Long>> eldest) {
+            return size() > ENDED_KEPT;
+        }
+    };
 
     void onOtherEvent(SparkListenerEvent event) {
         if (event instanceof SparkListenerSQLExecutionStart start) {
@@ -35,8 +46,13 @@ final class ScannedRows {
         } else if (event instanceof SparkListenerSQLAdaptiveExecutionUpdate update) {
             addScans(update.executionId(), update.sparkPlanInfo());
         } else if (event instanceof SparkListenerSQLExecutionEnd end) {
-            scansOfExecution.remove(end.executionId());
+            Set<Long> scans = scansOfExecution.remove(end.executionId());
             executionOfStage.values().removeIf(id -> id == end.executionId());
+            if (scans != null) {
+                synchronized (scansOfEnded) {
+                    scansOfEnded.put(end.executionId(), scans);
+                }
+            }
         }
     }
 
@@ -53,22 +69,37 @@ final class ScannedRows {
     long of(SparkListenerTaskEnd end) {
         Long execution = executionOfStage.get(end.stageId());
         Set<Long> scans = execution == null ? null : scansOfExecution.get(execution);
-        if (scans == null) {
-            return end.taskMetrics() == null ? 0 : end.taskMetrics().inputMetrics().recordsRead();
-        }
+        // a job of no execution: an RDD's, or one made of a DataFrame, which runs the plan of an execution that ended
+        long rows = scans != null ? scanned(end, scans::contains) : scanned(end, this::isScanOfEnded);
+        // a task that ran none of the plan's scans, as those of the job AQE runs to fill a cache (the cache's own plan,
+        // its scans not walked), read its input records: it read the input, and said 0 rows; so did an RDD's
+        return rows >= 0 || end.taskMetrics() == null ? Math.max(rows, 0) : end.taskMetrics().inputMetrics().recordsRead();
+    }
+
+    /** The rows output by the scans ({@code isScan}, by accumulator id) {@code end}'s task ran; -1 when it ran none. */
+    private static long scanned(SparkListenerTaskEnd end, java.util.function.LongPredicate isScan) {
         long rows = 0;
         boolean ranAScan = false;
         scala.collection.Iterator<AccumulableInfo> it = end.taskInfo().accumulables().iterator();
         while (it.hasNext()) {
             AccumulableInfo acc = it.next();
-            if (scans.contains(acc.id()) && acc.update().isDefined() && acc.update().get() instanceof Long n) {
+            if (isScan.test(acc.id()) && acc.update().isDefined() && acc.update().get() instanceof Long n) {
                 rows += n;
                 ranAScan = true;
             }
         }
-        // a task that ran none of the plan's scans, as those of the job AQE runs to fill a cache (the cache's own plan,
-        // its scans not walked), read its input records: it read the input, and said 0 rows
-        return ranAScan || end.taskMetrics() == null ? rows : end.taskMetrics().inputMetrics().recordsRead();
+        return ranAScan ? rows : -1;
+    }
+
+    private boolean isScanOfEnded(long accumulator) {
+        synchronized (scansOfEnded) {
+            for (Set<Long> scans : scansOfEnded.values()) {
+                if (scans.contains(accumulator)) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 
     private void addScans(long execution, SparkPlanInfo plan) {

@@ -274,6 +274,12 @@ class ProgressBarTest {
                 spark.sparkContext().listenerBus().waitUntilEmpty();
                 assertEquals(12L, bar.rowsRead());
             }
+            // an RDD made of it (df.javaRDD(), df.rdd()): its job runs the DataFrame's plan with no SQL execution (Spark posts
+            // one as the RDD is made, which has ended when the job starts), and counted the cache's one batch
+            java.util.List<long[]> rdd = perJob(spark, () -> assertEquals(12L, cached.javaRDD().map(x -> x + 1).count()));
+            assertEquals(java.util.List.of("[12, 1]"), show(rdd));
+            java.util.List<long[]> rows = perJob(spark, () -> assertEquals(12L, cached.toDF().rdd().count()));
+            assertEquals(java.util.List.of("[12, 1]"), show(rows));
         } finally {
             cached.unpersist();
         }
@@ -281,13 +287,31 @@ class ProgressBarTest {
 
     /**
      * A shuffle over a cached DataFrame not yet filled: AQE fills the cache in a job of its own, which reads the input
-     * through the cache's plan (no scan of the query's plan), and said 0 rows scanned for the 30 rows it read.
+     * through the cache's plan (no scan of the query's plan), and said 0 rows scanned for the 30 rows it read. The job
+     * that then reads the cache counts its 30 rows too: two passes over the rows, each counted, as the line counts every
+     * pass (the same query over the filled cache counts 30, its one pass).
      */
     @Test
     void theJobThatFillsACacheCountsTheRowsItRead(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         SparkSession spark = TestSpark.session();
         java.nio.file.Files.writeString(dir.resolve("a.json"), "{\"x\":0}\n{\"x\":1}\n{\"x\":2}\n".repeat(10));
         org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> cached = spark.read().json(dir.toString()).cache();
+        java.util.List<long[]> jobs;
+        try {
+            jobs = perJob(spark, () -> assertEquals(3, cached.groupBy("x").count().collectAsList().size()));
+        } finally {
+            cached.unpersist();
+        }
+        long[] reading = jobs.stream().filter(j -> j[1] == 30).findFirst().orElseThrow();
+        assertEquals(30, reading[0], () -> "scanned, input records per job: " + show(jobs));
+        assertEquals(60, jobs.stream().mapToLong(j -> j[0]).sum(), () -> "scanned, input records per job: " + show(jobs));
+    }
+
+    /**
+     * What {@link ScannedRows} counts for each job {@code work} runs (in the order they started), beside the tasks' input
+     * records: {@code [scanned, input records]}.
+     */
+    private static java.util.List<long[]> perJob(SparkSession spark, Runnable work) throws Exception {
         ScannedRows scanned = new ScannedRows();
         java.util.Map<Integer, Integer> jobOfStage = new java.util.concurrent.ConcurrentHashMap<>();
         java.util.Map<Integer, long[]> jobs = new java.util.concurrent.ConcurrentSkipListMap<>(); // scanned, input records
@@ -311,17 +335,19 @@ class ProgressBarTest {
                 job[1] += end.taskMetrics().inputMetrics().recordsRead();
             }
         };
+        spark.sparkContext().listenerBus().waitUntilEmpty();
         spark.sparkContext().addSparkListener(listener);
         try {
-            assertEquals(3, cached.groupBy("x").count().collectAsList().size());
+            work.run();
             spark.sparkContext().listenerBus().waitUntilEmpty();
         } finally {
             spark.sparkContext().removeSparkListener(listener);
-            cached.unpersist();
         }
-        long[] reading = jobs.values().stream().filter(j -> j[1] == 30).findFirst().orElseThrow();
-        assertEquals(30, reading[0], () -> "scanned, input records per job: " + jobs.values().stream()
-                .map(java.util.Arrays::toString).toList());
+        return new java.util.ArrayList<>(jobs.values());
+    }
+
+    private static java.util.List<String> show(java.util.List<long[]> jobs) {
+        return jobs.stream().map(java.util.Arrays::toString).toList();
     }
 
     /** A job of 8 tasks of 300 ms each, with 8 rows read (on local[2,2], over a second). */
