@@ -327,6 +327,8 @@ public final class DedupCommand extends SparkCommand {
         org.apache.hadoop.conf.Configuration conf = run.spark().sparkContext().hadoopConfiguration();
         if (saveIndex != null) {
             EarlierIndex.requireNew(conf, saveIndex, "--save-index");
+            // a file where one of its folders would be, before any work: its first part's write found it after the run's
+            dev.kindling.spark.io.DatasetWriter.checkParentWritable(run.spark(), saveIndex, "--save-index");
         }
         if (indexOnly) {
             checkAgainstApart(run, List.of());

@@ -365,6 +365,13 @@ class AgainstIndexTest {
         Cli.Result withOutput = dedup("--master", bogus, "-i", input.toString(), "-o", tmp.resolve("o7").toString(), "--save-index", index.toString());
         assertEquals(2, withOutput.code(), withOutput.toString());
         assertTrue(withOutput.err().contains("--save-index " + index + " exists and is not an empty folder"), withOutput.err());
+        // a file where a folder of the index would be: refused before any job, as an output is, where the index's first
+        // part failed as it was written, after the run's work (with --output, once the output was written)
+        Path notes = Files.writeString(tmp.resolve("notes.txt"), "not a folder");
+        Cli.Result underAFile = dedup("-i", earlier.toString(), "--save-index", notes.resolve("idx").toString(), "--index-only");
+        assertEquals(2, underAFile.code(), underAFile.toString());
+        assertEquals("kindling: error: --save-index " + notes.resolve("idx") + " cannot be written: " + notes + " is a file, not a folder",
+                underAFile.err().strip());
         Cli.Result onlyWithoutIndex = dedup("--master", bogus, "-i", input.toString(), "--index-only", "-o", tmp.resolve("o8").toString(),
                 "--save-index", tmp.resolve("new-index").toString());
         assertEquals(2, onlyWithoutIndex.code(), onlyWithoutIndex.toString());
