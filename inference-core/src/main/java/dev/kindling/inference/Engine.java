@@ -63,7 +63,8 @@ public final class Engine implements AutoCloseable {
     /** The model file or directory name, for messages. */
     private final String source;
 
-    private Engine(Model model, Backend backend, TextCodec codec, EngineOptions options, GenerationConfig generation, String source) {
+    private Engine(Model model, Backend backend, TextCodec codec, EngineOptions options, GenerationConfig generation,
+            String source, OpenedFiles files) {
         this.source = source;
         this.model = model;
         this.generation = generation;
@@ -73,7 +74,8 @@ public final class Engine implements AutoCloseable {
         // without a tokenizer (prompts as ids) the author's end ids still end a generation, as in Transformers' generate
         int[] ends = codec != null ? codec.stopIds() : generation.eosTokenIds().clone();
         int bos = codec != null ? codec.bosId() : 1;
-        this.scheduler = new Scheduler(backend, codec != null ? codec.textSupport() : null, ends, bos, options.maxSequences(), source);
+        this.scheduler = new Scheduler(backend, codec != null ? codec.textSupport() : null, ends, bos, options.maxSequences(), source,
+                files::changed);
     }
 
     private static long sizeOf(Path file) {
@@ -89,7 +91,8 @@ public final class Engine implements AutoCloseable {
      * content), or a Hugging Face checkpoint directory ({@code config.json} + safetensors weights, with
      * {@code tokenizer.json} / {@code tokenizer_config.json} for text and the chat template, and
      * {@code generation_config.json} for the author's sampling defaults and end tokens, see
-     * {@link #generationConfig()}).
+     * {@link #generationConfig()}). F32, F16 and BF16 weights are read from the file as mapped: replace a model an engine
+     * has open by moving a new file to its path, not by writing over it (the engine's steps then fail, naming the file).
      *
      * @throws ModelFormatException naming the file (and tensor or key) when it cannot be used
      */
@@ -102,6 +105,8 @@ public final class Engine implements AutoCloseable {
                     + " raise maxBatchTokens (EngineOptions.withMaxBatchTokens) to at least " + options.maxSequences()
                     + " or lower maxSequences (EngineOptions.withMaxSequences)");
         }
+        // as they are before they are read: a step that fails later says if one was written over since (OpenedFiles)
+        OpenedFiles files = OpenedFiles.of(path);
         Model model;
         TextCodec codec = null;
         GenerationConfig generation = GenerationConfig.NONE;
@@ -172,7 +177,7 @@ public final class Engine implements AutoCloseable {
         Backend backend = Devices.open(model, options, () -> cpuBackend(loaded, options, String.valueOf(path.getFileName())));
         LOG.info("engine: {} on {}, KV cache {} blocks x {} positions", path.getFileName(), backend.describe(),
                 backend.kvBlockCount(), backend.kvBlockSize());
-        return new Engine(model, backend, codec, options, generation, String.valueOf(path.getFileName()));
+        return new Engine(model, backend, codec, options, generation, String.valueOf(path.getFileName()), files);
     }
 
     /** The CPU backend, its KV budget fitted to the heap left after the model and its buffers ({@link HeapKvBudget}). */

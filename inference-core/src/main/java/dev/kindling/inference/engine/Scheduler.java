@@ -89,6 +89,8 @@ public final class Scheduler implements AutoCloseable {
     static volatile java.util.function.Consumer<Step> faultInjector;
     /** The model's file name, which every error of a request begins with; null: none. */
     private final String source;
+    /** What changed in the model's files since the engine opened them, or null (see the constructor). */
+    private final java.util.function.Supplier<String> filesChanged;
     /** The last request id given out: requests are numbered from 1 in the order they were submitted. */
     private final java.util.concurrent.atomic.AtomicLong lastId = new java.util.concurrent.atomic.AtomicLong();
 
@@ -101,15 +103,19 @@ public final class Scheduler implements AutoCloseable {
     }
 
     public Scheduler(Backend backend, TextSupport text, int[] endTokens, int bosId, int maxSequences) {
-        this(backend, text, endTokens, bosId, maxSequences, null);
+        this(backend, text, endTokens, bosId, maxSequences, null, () -> null);
     }
 
     /**
      * @param source the model's file name, put before the message of every error a request fails with ("engine closed"
      *               alone did not say which model's engine, in the log of a job with a teacher and a judge)
+     * @param filesChanged what changed in the model's files since they were opened, or null: said first in the error of a
+     *               step that fails as no one request's failure (a model file written over under the engine fails its reads)
      */
-    public Scheduler(Backend backend, TextSupport text, int[] endTokens, int bosId, int maxSequences, String source) {
+    public Scheduler(Backend backend, TextSupport text, int[] endTokens, int bosId, int maxSequences, String source,
+            java.util.function.Supplier<String> filesChanged) {
         this.source = source;
+        this.filesChanged = filesChanged;
         this.backend = backend;
         this.config = backend.config();
         this.text = text;
@@ -1009,12 +1015,19 @@ public final class Scheduler implements AutoCloseable {
     }
 
     private EngineStepException stepFailure(Throwable cause) {
-        return new EngineStepException(named("engine step failed, not because of one request: " + cause), cause);
+        return new EngineStepException(named("engine step failed, not because of one request: " + whyFailed(cause)), cause);
     }
 
     /** As {@link #stepFailure(Throwable)}, saying where it failed ({@code reading the results of request 3}). */
     private EngineStepException stepFailure(Throwable cause, String where) {
-        return new EngineStepException(named("engine step failed, not because of one request, " + where + ": " + cause), cause);
+        return new EngineStepException(named("engine step failed, not because of one request, " + where + ": "
+                + whyFailed(cause)), cause);
+    }
+
+    /** {@code cause}, after what changed in the model's files when they changed (see {@link #filesChanged}). */
+    private String whyFailed(Throwable cause) {
+        String changed = filesChanged.get();
+        return changed == null ? String.valueOf(cause) : changed + " (" + cause + ")";
     }
 
     private ArithmeticException nonFinite(String what, int position) {

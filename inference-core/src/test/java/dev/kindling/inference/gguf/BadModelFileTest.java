@@ -330,6 +330,34 @@ class BadModelFileTest {
                 + "before GGUF"), rejects(legacy).getMessage());
     }
 
+    /**
+     * The weights are read where the file is mapped: a model file written over in place under its engine (cut short here,
+     * as a copy or a download to its path starts) failed the engine's steps with "java.lang.InternalError: a fault occurred
+     * in a recent unsafe memory access operation in compiled Java code", naming no file; the error now says which file was
+     * written over and how to replace a model. One moved into place (a rename) leaves the engine reading the old file.
+     */
+    @Test
+    void aModelFileWrittenOverUnderItsEngineIsNamed() throws IOException {
+        Path m = Files.copy(stories(), dir.resolve("served.gguf"));
+        Path moved = Files.copy(stories(), dir.resolve("moved.gguf"));
+        GenerationRequest r = GenerationRequest.of("Once").withMaxTokens(8);
+        try (Engine e = Engine.open(m, EngineOptions.defaults().withThreads(1));
+                Engine renamed = Engine.open(moved, EngineOptions.defaults().withThreads(1))) {
+            String text = e.generate(r).text();
+            Files.move(Files.write(dir.resolve("new.gguf"), new byte[] {1, 2, 3}), moved, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            assertEquals(text, renamed.generate(r).text(), "a file moved to the path leaves the open one's data as it was");
+            long size = Files.size(m);
+            assertTrue(m.toFile().setWritable(true), "a copy of a read-only file");
+            try (var ch = java.nio.channels.FileChannel.open(m, java.nio.file.StandardOpenOption.WRITE)) {
+                ch.truncate(size / 3);
+            }
+            Exception x = assertThrows(Exception.class, () -> e.generate(r));
+            assertTrue(x.getMessage().contains("the model file " + m + " was written over while the engine had it open (" + size
+                    + " bytes when it opened, " + size / 3 + " now)")
+                    && x.getMessage().contains("(mv)") && x.getMessage().contains("unsafe memory access"), x.getMessage());
+        }
+    }
+
     @Test
     void promptLongerThanTheContext() {
         Path m = SharedData.require("llama2c/stories260K.bin");
