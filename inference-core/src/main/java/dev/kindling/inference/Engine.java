@@ -95,6 +95,7 @@ public final class Engine implements AutoCloseable {
      * has open by moving a new file to its path, not by writing over it (the engine's steps then fail, naming the file).
      *
      * @throws ModelFormatException naming the file (and tensor or key) when it cannot be used
+     * @throws CancellationException when the calling thread is interrupted as it opens the model
      */
     public static Engine open(Path path, EngineOptions options) {
         if (options.maxBatchTokens() < options.maxSequences()) {
@@ -105,6 +106,23 @@ public final class Engine implements AutoCloseable {
                     + " raise maxBatchTokens (EngineOptions.withMaxBatchTokens) to at least " + options.maxSequences()
                     + " or lower maxSequences (EngineOptions.withMaxSequences)");
         }
+        try {
+            return load(path, options);
+        } catch (RuntimeException | Error e) {
+            if (!Thread.currentThread().isInterrupted()) {
+                throw e;
+            }
+            // an interrupt closes the channel a file is read through (ClosedByInterruptException): a good model's first
+            // bytes read as none was "neither a GGUF file, a llama2.c checkpoint nor ...", and its tensors as "cannot be
+            // read", for a Spark task killed as it opened the engine, or a notebook cell or command interrupted then
+            CancellationException c = new CancellationException(path + ": opening the model was interrupted (the thread's"
+                    + " interrupt closes the file it reads), so it was not read; nothing is known to be wrong with it");
+            c.initCause(e);
+            throw c;
+        }
+    }
+
+    private static Engine load(Path path, EngineOptions options) {
         // as they are before they are read: a step that fails later says if one was written over since (OpenedFiles)
         OpenedFiles files = OpenedFiles.of(path);
         Model model;

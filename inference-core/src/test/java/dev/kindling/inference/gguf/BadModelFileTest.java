@@ -331,6 +331,30 @@ class BadModelFileTest {
     }
 
     /**
+     * An interrupt closes the channel a file is read through: a good model opened on an interrupted thread (a Spark task
+     * killed as it opens the engine, a notebook cell interrupted) was "neither a GGUF file, a llama2.c checkpoint nor a
+     * Hugging Face checkpoint directory". It is now said to be interrupted, and the file opens on a thread that is not.
+     */
+    @Test
+    void anInterruptedOpenSaysSoAndBlamesNoFile() {
+        for (Path m : new Path[] {stories(), SharedData.require("llama2c/stories260K.bin")}) {
+            Thread.currentThread().interrupt();
+            try {
+                Exception x = assertThrows(java.util.concurrent.CancellationException.class,
+                        () -> Engine.open(m, EngineOptions.defaults().withThreads(1)).close());
+                assertEquals(m + ": opening the model was interrupted (the thread's interrupt closes the file it reads), so it"
+                        + " was not read; nothing is known to be wrong with it", x.getMessage());
+                assertTrue(Thread.currentThread().isInterrupted(), "the interrupt is left for the caller");
+            } finally {
+                Thread.interrupted();
+            }
+            try (Engine e = Engine.open(m, EngineOptions.defaults().withThreads(1))) {
+                assertEquals(1, e.logits(new int[] {1}).length / e.config().vocabSize());
+            }
+        }
+    }
+
+    /**
      * The weights are read where the file is mapped: a model file written over in place under its engine (cut short here,
      * as a copy or a download to its path starts) failed the engine's steps with "java.lang.InternalError: a fault occurred
      * in a recent unsafe memory access operation in compiled Java code", naming no file; the error now says which file was
