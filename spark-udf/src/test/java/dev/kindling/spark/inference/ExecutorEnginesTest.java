@@ -56,6 +56,56 @@ class ExecutorEnginesTest {
         assertSame(second, ExecutorEngines.get(spec));
     }
 
+    /**
+     * A model cut short on an executor (a copy that stopped) fails each of two tasks that ask for it at once, naming the
+     * file and what is wrong (neither waits for ever on the other's failed load), and no engine is kept for it: once the
+     * whole file is at the path, the next lookup opens it, and the one after gets that engine. (One load for tasks that
+     * ask at once: PerJvmTest, whose loader is slow enough for them to meet.)
+     */
+    @Test
+    void aTruncatedModelFailsNamingItAndTheWholeOneOpensAfter() throws Exception {
+        Path model = tmp.resolve("cut-short.gguf");
+        byte[] whole = Files.readAllBytes(Stories.model());
+        Files.write(model, java.util.Arrays.copyOf(whole, whole.length / 3));
+        EngineSpec spec = EngineSpec.of(model.toString()).withThreads(1).withMaxSequences(7);
+        List<Object> cut = atOnce(() -> ExecutorEngines.get(spec));
+        for (Object o : cut) {
+            String m = String.valueOf(o instanceof Throwable t ? t.getMessage() : o);
+            org.junit.jupiter.api.Assertions.assertTrue(m.startsWith("model " + model + ": ")
+                    && m.contains(": tensor ") && m.contains("extends past the end of the file"), m);
+        }
+        Files.write(model, whole);
+        Engine opened = ExecutorEngines.get(spec);
+        assertSame(opened, ExecutorEngines.get(spec));
+        assertEquals(2, opened.generate(GenerationRequest.of("Once").withMaxTokens(2).withIgnoreEos(true)).tokens().length);
+    }
+
+    /** What {@code call} gave (or threw) on each of two threads started together. */
+    private static List<Object> atOnce(java.util.concurrent.Callable<Object> call) throws Exception {
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            List<java.util.concurrent.Future<Object>> fs = new java.util.ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                fs.add(pool.submit(() -> {
+                    start.await();
+                    try {
+                        return call.call();
+                    } catch (RuntimeException e) {
+                        return e;
+                    }
+                }));
+            }
+            List<Object> out = new java.util.ArrayList<>();
+            for (java.util.concurrent.Future<Object> f : fs) {
+                out.add(f.get(60, java.util.concurrent.TimeUnit.SECONDS));
+            }
+            return out;
+        } finally {
+            pool.shutdown();
+        }
+    }
+
     static final AtomicReference<Engine> IN_TASK_OLD = new AtomicReference<>();
     static final AtomicReference<Engine> IN_TASK_NEW = new AtomicReference<>();
     static final AtomicInteger IN_TASK_OLD_TOKENS = new AtomicInteger();
