@@ -375,7 +375,11 @@ public final class ExecutorEngines {
         try {
             engine = Engine.open(model, options);
         } catch (ModelFormatException e) {
-            throw new KindlingException(KindlingException.FAILURE, "model " + spec.model() + ": " + e.getMessage(), e);
+            // its message names the file it read: a local model's path was said twice, "model /m/x.gguf: /m/x.gguf: tensor
+            // ...", where a remote one's cached copy is worth saying after its URI
+            String m = String.valueOf(e.getMessage());
+            throw new KindlingException(KindlingException.FAILURE, "model " + (m.startsWith(spec.model() + ": ") ? m
+                    : spec.model() + ": " + m), e);
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new KindlingException(KindlingException.FAILURE, "cannot open model " + spec.model() + ": " + e.getMessage(), e);
         }
