@@ -519,22 +519,28 @@ class EngineFeaturesTest {
         }
     }
 
+    /** Threads generating, scoring and embedding at once on one engine get what each gets alone (seeded sampling). */
     @Test
     void concurrentCallersJoinOneBatchAndGetTheirOwnResults() throws Exception {
         GenerationRequest base = GenerationRequest.of("The sun").withMaxTokens(30).withIgnoreEos(true);
-        List<int[]> single = new ArrayList<>();
-        for (int i = 0; i < 6; i++) {
-            single.add(engine.generate(base.withSampling(SamplingParams.temperature(0.8f, 100 + i))).tokens());
+        String[] texts = {"The dog ran to the park.", "Lily", "She was happy and she played with her toys all day."};
+        List<java.util.concurrent.Callable<Object>> calls = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            int seed = 100 + i;
+            String text = texts[i % texts.length];
+            calls.add(() -> engine.generate(base.withSampling(SamplingParams.temperature(0.8f, seed))).tokens());
+            calls.add(() -> engine.score(List.of(text)).get(0).logprobs());
+            calls.add(() -> engine.embed(List.of(text))[0]);
         }
-        ExecutorService pool = Executors.newFixedThreadPool(6);
+        List<Object> single = new ArrayList<>();
+        for (java.util.concurrent.Callable<Object> c : calls) {
+            single.add(c.call());
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(calls.size());
         try {
-            List<Future<int[]>> fs = new ArrayList<>();
-            for (int i = 0; i < 6; i++) {
-                int seed = 100 + i;
-                fs.add(pool.submit(() -> engine.generate(base.withSampling(SamplingParams.temperature(0.8f, seed))).tokens()));
-            }
-            for (int i = 0; i < 6; i++) {
-                assertArrayEquals(single.get(i), fs.get(i).get());
+            List<Future<Object>> fs = pool.invokeAll(calls);
+            for (int i = 0; i < calls.size(); i++) {
+                assertTrue(java.util.Objects.deepEquals(single.get(i), fs.get(i).get()), "call " + i);
             }
         } finally {
             pool.shutdown();
