@@ -380,6 +380,9 @@ public final class ExecutorEngines {
             String m = String.valueOf(e.getMessage());
             throw new KindlingException(KindlingException.FAILURE, "model " + (m.startsWith(spec.model() + ": ") ? m
                     : spec.model() + ": " + m), e);
+        } catch (java.util.concurrent.CancellationException e) {
+            // the task was killed as it opened the engine (Engine.open says the file was not read): not the model's failure
+            throw e;
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new KindlingException(KindlingException.FAILURE, "cannot open model " + spec.model() + ": " + e.getMessage(), e);
         }

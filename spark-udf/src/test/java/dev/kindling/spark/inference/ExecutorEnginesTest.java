@@ -59,7 +59,8 @@ class ExecutorEnginesTest {
     /**
      * A model cut short on an executor (a copy that stopped) fails each of two tasks that ask for it at once, naming the
      * file once and what is wrong (neither waits for ever on the other's failed load; a local path was said twice, "model
-     * /m/x.gguf: /m/x.gguf: tensor ..."), and no engine is kept for it: once the
+     * /m/x.gguf: /m/x.gguf: tensor ..."), and no engine is kept for it, nor for the whole file when the lookup's thread is
+     * interrupted (a task killed as it opens the engine, said so, where it was "cannot open model"); once the
      * whole file is at the path, the next lookup opens it, and the one after gets that engine. (One load for tasks that
      * ask at once: PerJvmTest, whose loader is slow enough for them to meet.)
      */
@@ -76,6 +77,15 @@ class ExecutorEnginesTest {
                     && m.contains("extends past the end of the file"), m);
         }
         Files.write(model, whole);
+        // a task killed (interrupted) as it opens the engine: said so, not as the model's failure, and nothing is kept
+        Thread.currentThread().interrupt();
+        try {
+            Exception x = assertThrows(java.util.concurrent.CancellationException.class, () -> ExecutorEngines.get(spec));
+            org.junit.jupiter.api.Assertions.assertTrue(x.getMessage().startsWith(model + ": opening the model was interrupted"),
+                    x.getMessage());
+        } finally {
+            Thread.interrupted();
+        }
         Engine opened = ExecutorEngines.get(spec);
         assertSame(opened, ExecutorEngines.get(spec));
         assertEquals(2, opened.generate(GenerationRequest.of("Once").withMaxTokens(2).withIgnoreEos(true)).tokens().length);
