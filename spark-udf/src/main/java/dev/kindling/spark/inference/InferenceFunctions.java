@@ -89,6 +89,8 @@ public final class InferenceFunctions {
     public static void register(SparkSession spark) {
         // the session's Hadoop settings travel with each query's tasks, for models on s3a://
         HadoopConf hadoop = HadoopConf.live(spark);
+        // a constant model is looked up as the query is analysed, as a stage's model when transform is called
+        Arg modelArg = Arg.path("model", ExecutorEngines::checkOnDriver);
         SqlUdfs.register(spark, "kindling_generate", (UDF2<String, String, String>) (prompt, model) -> {
             if (prompt == null || model == null) {
                 return null;
@@ -100,20 +102,20 @@ public final class InferenceFunctions {
                 // the cause either, whose message says so again under Spark's
                 throw new KindlingException("kindling_generate: " + e.withAdvice(GENERATE_ADVICE));
             }
-        }, DataTypes.StringType, Arg.string("prompt"), Arg.string("model"));
+        }, DataTypes.StringType, Arg.string("prompt"), modelArg);
         SqlUdfs.register(spark, "kindling_generate_ex", (UDF3<String, String, scala.collection.Map<?, ?>, Row>)
                 (prompt, model, options) -> prompt == null || model == null ? null
                         : generation("kindling_generate_ex", hadoop, model, m -> plainPrompt("kindling_generate_ex", prompt, options), options, true,
-                                false), GENERATION, Arg.string("prompt"), Arg.string("model"), Arg.options("options"));
+                                false), GENERATION, Arg.string("prompt"), modelArg, Arg.options("options"));
         SqlUdfs.register(spark, "kindling_chat", (UDF3<Seq<Row>, String, scala.collection.Map<?, ?>, Row>)
                 (messages, model, options) -> messages == null || model == null ? null
                         : generation("kindling_chat", hadoop, model, engine -> chatPrompt(engine, model, messages, options), options, true, true),
-                GENERATION, Arg.messages("messages"), Arg.string("model"), Arg.options("options"));
+                GENERATION, Arg.messages("messages"), modelArg, Arg.options("options"));
         SqlUdfs.registerNondeterministic(spark, "kindling_sample",
                 (UDF3<String, String, scala.collection.Map<?, ?>, Row>) (prompt, model, options) -> prompt == null
                         || model == null ? null : generation("kindling_sample", hadoop, model, m -> plainPrompt("kindling_sample", prompt, options),
                         options, false, false),
-                GENERATION, Arg.string("prompt"), Arg.string("model"), Arg.options("options"));
+                GENERATION, Arg.string("prompt"), modelArg, Arg.options("options"));
         // a constant options map is checked as the query is analysed: a bad option failed in a task, once per row, behind
         // Spark's stack trace (what each function does with it on a row, without a model)
         SqlUdfs.checkConstantMap(spark, "kindling_generate_ex", 2, m -> {
@@ -138,13 +140,13 @@ public final class InferenceFunctions {
             } catch (RuntimeException e) {
                 return RowFactory.create(null, null, null, RowInference.describe(unwrap(e), SQL_ADVICE));
             }
-        }, SCORE, Arg.string("text"), Arg.string("model"));
+        }, SCORE, Arg.string("text"), modelArg);
         SqlUdfs.register(spark, "kindling_perplexity", (UDF2<String, String, Double>) (text, model) -> text == null || model == null
                 ? null : await(Score.submit(engine("kindling_perplexity", 1, model, hadoop), text, "chunk")).perplexity(),
-                DataTypes.DoubleType, Arg.string("text"), Arg.string("model"));
+                DataTypes.DoubleType, Arg.string("text"), modelArg);
         SqlUdfs.register(spark, "kindling_embed", (UDF2<String, String, float[]>) (text, model) -> text == null || model == null
                 ? null : await(Embed.submit(engine("kindling_embed", 1, model, hadoop), text, false, false)),
-                DataTypes.createArrayType(DataTypes.FloatType, false), Arg.string("text"), Arg.string("model"));
+                DataTypes.createArrayType(DataTypes.FloatType, false), Arg.string("text"), modelArg);
         // a row's error in the struct, and the stage's settings: kindling_embed throws for a text past the context, failing
         // the query, and its error pointed to a truncate setting SQL had no way to give
         SqlUdfs.register(spark, "kindling_embed_ex", (UDF3<String, String, scala.collection.Map<?, ?>, Row>) (text, model, options) -> {
@@ -162,7 +164,7 @@ public final class InferenceFunctions {
             } catch (RuntimeException e) {
                 return RowFactory.create(null, RowInference.describe(unwrap(e), SQL_ADVICE));
             }
-        }, EMBEDDING, Arg.string("text"), Arg.string("model"), Arg.options("options"));
+        }, EMBEDDING, Arg.string("text"), modelArg, Arg.options("options"));
         SqlUdfs.register(spark, "kindling_judge", (UDF4<String, String, String, String, Row>) (instruction, response, model, rubric) -> {
             if (response == null || model == null) {
                 return null;
@@ -181,15 +183,7 @@ public final class InferenceFunctions {
             } catch (RuntimeException e) {
                 return RowFactory.create(null, null, null, null, RowInference.describe(unwrap(e), SQL_ADVICE));
             }
-        }, JUDGMENT, Arg.string("instruction"), Arg.string("response"), Arg.string("model"), Arg.string("rubric"));
-        // a constant model is looked up as the query is analysed, as a stage's model when transform is called
-        java.util.function.BiConsumer<String, String> checkModel = (argument, model) -> ExecutorEngines.checkOnDriver(argument, model,
-                spark.sparkContext());
-        for (String f : List.of("kindling_generate", "kindling_generate_ex", "kindling_chat", "kindling_sample", "kindling_score",
-                "kindling_perplexity", "kindling_embed", "kindling_embed_ex")) {
-            SqlUdfs.checkConstantPath(spark, f, 1, "model", checkModel);
-        }
-        SqlUdfs.checkConstantPath(spark, "kindling_judge", 2, "model", checkModel);
+        }, JUDGMENT, Arg.string("instruction"), Arg.string("response"), modelArg, Arg.string("rubric"));
     }
 
     /**

@@ -40,43 +40,65 @@ import scala.collection.immutable.Seq;
  * registered with its arguments ({@link Arg}), checked as Spark builds the call: {@code kindling_text_hash: argument 1
  * (text) is INT, expected STRING}, before any task. Where Spark cannot check (a session without a function registry,
  * a UserDefinedFunction called directly) the casts happen in the lambda's bridge method, inside the wrapper's
- * {@code try}, and still name the function.
+ * {@code try}, and still name the function. An argument that is a model's or a tokenizer's path ({@link Arg#path}) is
+ * looked up as well when it is a constant, on the driver as Spark builds the call.
  */
 public final class SqlUdfs {
     private SqlUdfs() {}
 
     /**
-     * An argument of a registered function: its name, as the README's "SQL functions" table gives it, the SQL type it
-     * takes and an example of a value of it, as the error shows them, and the types it accepts. A NULL constant (Spark's
-     * NULL type) fits every argument.
+     * How a path argument of a registered function (a model, a tokenizer) is checked on the driver ({@code
+     * ExecutorEngines.checkOnDriver}, {@code ExecutorTokenizers.checkOnDriver}): {@code argument} is how its errors name
+     * it ({@link #argument}), and a path that is not there, or holds no model or tokenizer, is a usage error.
      */
-    public record Arg(String name, String type, String example, Predicate<DataType> accepts) {
+    @FunctionalInterface
+    public interface PathCheck {
+        void check(String argument, String path, org.apache.spark.SparkContext sc);
+    }
+
+    /**
+     * An argument of a registered function: its name, as the README's "SQL functions" table gives it, the SQL type it
+     * takes and an example of a value of it, as the error shows them, the types it accepts, and for a path to a model or
+     * tokenizer, how a constant one is checked on the driver (else null). A NULL constant (Spark's NULL type) fits every
+     * argument.
+     */
+    public record Arg(String name, String type, String example, Predicate<DataType> accepts, PathCheck onDriver) {
         public static Arg string(String name) {
-            return new Arg(name, "STRING", "CAST(x AS STRING)", t -> t instanceof StringType);
+            return path(name, null);
+        }
+
+        /**
+         * A string that is a path to a model or tokenizer: a constant one is looked up by {@code onDriver} as the query
+         * is analysed, before any task ({@code kindling_score: argument 2 (model) s3a://b/m.gguf does not exist}), with
+         * the function's registration, so a function cannot be registered without it; a column of paths is left to the
+         * tasks.
+         */
+        public static Arg path(String name, PathCheck onDriver) {
+            return new Arg(name, "STRING", "CAST(x AS STRING)", t -> t instanceof StringType, onDriver);
         }
 
         public static Arg bool(String name) {
-            return new Arg(name, "BOOLEAN", "true", t -> t instanceof BooleanType);
+            return new Arg(name, "BOOLEAN", "true", t -> t instanceof BooleanType, null);
         }
 
         /** Token ids: an array of INT, or of a narrower or wider integer type (Parquet written from Python holds BIGINT). */
         public static Arg ids(String name) {
             return new Arg(name, "ARRAY<INT>", "array(1, 2)", t -> t instanceof ArrayType a && (a.elementType() instanceof IntegerType
                     || a.elementType() instanceof LongType || a.elementType() instanceof ShortType
-                    || a.elementType() instanceof ByteType || a.elementType() instanceof NullType));
+                    || a.elementType() instanceof ByteType || a.elementType() instanceof NullType), null);
         }
 
         /** Chat messages: an array of structs, whose fields the function reads by name, or of maps of strings (their keys). */
         public static Arg messages(String name) {
             return new Arg(name, "ARRAY<STRUCT<role: STRING, content: STRING>> or ARRAY<MAP<STRING, STRING>>", "array(named_struct('role', 'user', 'content', 'Hi'))",
                     t -> t instanceof ArrayType a && (a.elementType() instanceof StructType || a.elementType() instanceof NullType
-                            || dev.kindling.spark.inference.Prompts.isMessageMap(a.elementType())));
+                            || dev.kindling.spark.inference.Prompts.isMessageMap(a.elementType())), null);
         }
 
         /** An options map: string keys; the function checks the names and values. */
         public static Arg options(String name) {
             return new Arg(name, "MAP<STRING, ...>", "map('max_tokens', 5)",
-                    t -> t instanceof MapType m && (m.keyType() instanceof StringType || m.keyType() instanceof NullType));
+                    t -> t instanceof MapType m && (m.keyType() instanceof StringType || m.keyType() instanceof NullType), null);
         }
 
         boolean fits(DataType t) {
@@ -87,10 +109,10 @@ public final class SqlUdfs {
     /**
      * Makes the registered function {@code name} check its arguments' SQL types as Spark builds the call (its arguments
      * are resolved by then: Spark's analyzer resolves a function once its arguments are), naming the first that does not
-     * fit. Spark itself checks the count. {@code DESCRIBE FUNCTION} shows the arguments and what it returns (a Java UDF's
-     * said nothing: "Usage: N/A.").
+     * fit, then look up a constant path to a model or tokenizer ({@link Arg#path}). Spark itself checks the count. {@code
+     * DESCRIBE FUNCTION} shows the arguments and what it returns (a Java UDF's said nothing: "Usage: N/A.").
      */
-    private static void checkTypes(SparkSession spark, String name, DataType returnType, Arg[] args) {
+    private static void checkArguments(SparkSession spark, String name, DataType returnType, Arg[] args) {
         List<String> names = new ArrayList<>();
         StringBuilder arguments = new StringBuilder("\n    Arguments:\n");
         for (Arg a : args) {
@@ -109,6 +131,11 @@ public final class SqlUdfs {
                     throw new KindlingException(KindlingException.USAGE, name + ": argument " + (i + 1) + " (" + args[i].name()
                             + ") is " + e.dataType().sql() + ", expected " + args[i].type() + " (e.g. " + args[i].example()
                             + "); the README's \"SQL functions\" table gives each argument's type");
+                }
+            }
+            for (int i = 0; i < args.length && i < children.size(); i++) {
+                if (args[i].onDriver() != null && constant(children.apply(i)) instanceof UTF8String path) {
+                    args[i].onDriver().check(argument(name, i, args[i].name()), path.toString(), spark.sparkContext());
                 }
             }
         });
@@ -182,21 +209,6 @@ public final class SqlUdfs {
         checkConstant(spark, name, index, e -> {
             if (e.dataType() instanceof org.apache.spark.sql.types.MapType && constant(e) instanceof org.apache.spark.sql.catalyst.util.MapData m) {
                 check.accept((scala.collection.Map<?, ?>) org.apache.spark.sql.catalyst.CatalystTypeConverters.convertToScala(m, e.dataType()));
-            }
-        });
-    }
-
-    /**
-     * Makes a constant path argument (a model, a tokenizer) of the registered function {@code name} checked as the query is
-     * analysed, on the driver before any task: {@code check} gets how errors name the argument ({@link #argument}) and the
-     * path, and throws its usage error (a path that is not there: {@code kindling_score: argument 2 (model)
-     * s3a://b/m.gguf does not exist}). A column of paths is left to the tasks.
-     */
-    public static void checkConstantPath(SparkSession spark, String name, int index, String argName,
-            java.util.function.BiConsumer<String, String> check) {
-        checkConstant(spark, name, index, e -> {
-            if (constant(e) instanceof UTF8String path) {
-                check.accept(argument(name, index, argName), path.toString());
             }
         });
     }
@@ -291,7 +303,7 @@ public final class SqlUdfs {
                 throw wrongType(name, e);
             }
         }, returnType);
-        checkTypes(spark, name, returnType, new Arg[] {a0});
+        checkArguments(spark, name, returnType, new Arg[] {a0});
     }
 
     @SuppressWarnings("unchecked")
@@ -303,20 +315,20 @@ public final class SqlUdfs {
                 throw wrongType(name, e);
             }
         }, returnType);
-        checkTypes(spark, name, returnType, new Arg[] {a0, a1});
+        checkArguments(spark, name, returnType, new Arg[] {a0, a1});
     }
 
     public static <A, B, C, R> void register(SparkSession spark, String name, UDF3<A, B, C, R> f, DataType returnType, Arg a0,
             Arg a1, Arg a2) {
         spark.udf().register(name, checked(name, f), returnType);
-        checkTypes(spark, name, returnType, new Arg[] {a0, a1, a2});
+        checkArguments(spark, name, returnType, new Arg[] {a0, a1, a2});
     }
 
     /** As {@link #register(SparkSession, String, UDF3, DataType, Arg, Arg, Arg)}, for a function Spark must treat as nondeterministic. */
     public static <A, B, C, R> void registerNondeterministic(SparkSession spark, String name, UDF3<A, B, C, R> f, DataType returnType,
             Arg a0, Arg a1, Arg a2) {
         spark.udf().register(name, org.apache.spark.sql.functions.udf(checked(name, f), returnType).asNondeterministic());
-        checkTypes(spark, name, returnType, new Arg[] {a0, a1, a2});
+        checkArguments(spark, name, returnType, new Arg[] {a0, a1, a2});
     }
 
     @SuppressWarnings("unchecked")
@@ -340,6 +352,6 @@ public final class SqlUdfs {
                 throw wrongType(name, e);
             }
         }, returnType);
-        checkTypes(spark, name, returnType, new Arg[] {a0, a1, a2, a3});
+        checkArguments(spark, name, returnType, new Arg[] {a0, a1, a2, a3});
     }
 }

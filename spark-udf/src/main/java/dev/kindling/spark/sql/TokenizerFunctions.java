@@ -62,62 +62,56 @@ public final class TokenizerFunctions {
         // the session's Hadoop settings travel with each query's tasks, for tokenizers on s3a:// (as the inference
         // functions' for models): an executor's default configuration lacks the job's endpoint and keys
         HadoopConf hadoop = HadoopConf.live(spark);
+        // a constant tokenizer is looked up as the query is analysed, as a stage's tokenizer when transform is called
+        Arg tokenizerArg = Arg.path("tokenizer", ExecutorTokenizers::checkOnDriver);
         SqlUdfs.register(spark, "kindling_tokenize",
                 (UDF2<String, String, int[]>) (text, tok) -> text == null ? null : tokenizer("kindling_tokenize", tok, hadoop).encode(text, false),
-                DataTypes.createArrayType(DataTypes.IntegerType, false), Arg.string("text"), Arg.string("tokenizer"));
+                DataTypes.createArrayType(DataTypes.IntegerType, false), Arg.string("text"), tokenizerArg);
         SqlUdfs.register(spark, "kindling_tokenize_ex",
                 (UDF3<String, String, Boolean, int[]>) (text, tok, special) -> text == null ? null
                         : tokenizer("kindling_tokenize_ex", tok, hadoop).encode(text, special != null && special),
-                DataTypes.createArrayType(DataTypes.IntegerType, false), Arg.string("text"), Arg.string("tokenizer"), Arg.bool("add_special"));
+                DataTypes.createArrayType(DataTypes.IntegerType, false), Arg.string("text"), tokenizerArg, Arg.bool("add_special"));
         SqlUdfs.register(spark, "kindling_tokenize_split_special",
                 (UDF4<String, String, Boolean, Boolean, int[]>) (text, tok, special, split) -> text == null ? null
                         : tokenizer("kindling_tokenize_split_special", tok, hadoop).encode(text, special != null && special,
                                 split == null || !split),
-                DataTypes.createArrayType(DataTypes.IntegerType, false), Arg.string("text"), Arg.string("tokenizer"), Arg.bool("add_special"),
+                DataTypes.createArrayType(DataTypes.IntegerType, false), Arg.string("text"), tokenizerArg, Arg.bool("add_special"),
                 Arg.bool("split_special_tokens"));
         SqlUdfs.register(spark, "kindling_tokenize_offsets",
                 (UDF3<String, String, Boolean, List<Row>>) (text, tok, special) -> text == null ? null
                         : offsetRows(text, tokenizer("kindling_tokenize_offsets", tok, hadoop).encodeWithOffsets(text, special != null && special)),
-                DataTypes.createArrayType(OFFSET_TYPE, false), Arg.string("text"), Arg.string("tokenizer"), Arg.bool("add_special"));
+                DataTypes.createArrayType(OFFSET_TYPE, false), Arg.string("text"), tokenizerArg, Arg.bool("add_special"));
         SqlUdfs.register(spark, "kindling_tokenize_offsets_split_special",
                 (UDF4<String, String, Boolean, Boolean, List<Row>>) (text, tok, special, split) -> text == null ? null
                         : offsetRows(text, tokenizer("kindling_tokenize_offsets_split_special", tok, hadoop).encodeWithOffsets(text,
                                 special != null && special, split == null || !split)),
-                DataTypes.createArrayType(OFFSET_TYPE, false), Arg.string("text"), Arg.string("tokenizer"), Arg.bool("add_special"),
+                DataTypes.createArrayType(OFFSET_TYPE, false), Arg.string("text"), tokenizerArg, Arg.bool("add_special"),
                 Arg.bool("split_special_tokens"));
         SqlUdfs.register(spark, "kindling_count_tokens",
                 (UDF2<String, String, Integer>) (text, tok) -> text == null ? null : tokenizer("kindling_count_tokens", tok, hadoop).count(text, false),
-                DataTypes.IntegerType, Arg.string("text"), Arg.string("tokenizer"));
+                DataTypes.IntegerType, Arg.string("text"), tokenizerArg);
         SqlUdfs.register(spark, "kindling_count_tokens_ex",
                 (UDF3<String, String, Boolean, Integer>) (text, tok, special) -> text == null ? null
                         : tokenizer("kindling_count_tokens_ex", tok, hadoop).count(text, special != null && special),
-                DataTypes.IntegerType, Arg.string("text"), Arg.string("tokenizer"), Arg.bool("add_special"));
+                DataTypes.IntegerType, Arg.string("text"), tokenizerArg, Arg.bool("add_special"));
         SqlUdfs.register(spark, "kindling_count_tokens_split_special",
                 (UDF4<String, String, Boolean, Boolean, Integer>) (text, tok, special, split) -> text == null ? null
                         : tokenizer("kindling_count_tokens_split_special", tok, hadoop).encode(text, special != null && special,
                                 split == null || !split).length,
-                DataTypes.IntegerType, Arg.string("text"), Arg.string("tokenizer"), Arg.bool("add_special"), Arg.bool("split_special_tokens"));
+                DataTypes.IntegerType, Arg.string("text"), tokenizerArg, Arg.bool("add_special"), Arg.bool("split_special_tokens"));
         SqlUdfs.register(spark, "kindling_detokenize",
                 (UDF2<Seq<Number>, String, String>) (ids, tok) -> ids == null ? null : detokenize(ids, tok, hadoop),
-                DataTypes.StringType, Arg.ids("ids"), Arg.string("tokenizer"));
+                DataTypes.StringType, Arg.ids("ids"), tokenizerArg);
         SqlUdfs.register(spark, "kindling_apply_chat_template",
                 (UDF2<Seq<Row>, String, String>) (messages, tok) -> messages == null ? null
                         : applyChatTemplate("kindling_apply_chat_template", messages, tok, true, false, hadoop),
-                DataTypes.StringType, Arg.messages("messages"), Arg.string("tokenizer"));
+                DataTypes.StringType, Arg.messages("messages"), tokenizerArg);
         SqlUdfs.register(spark, "kindling_apply_chat_template_ex",
                 (UDF4<Seq<Row>, String, Boolean, Boolean, String>) (messages, tok, generationPrompt, continueFinal) -> messages == null
                         ? null : applyChatTemplate("kindling_apply_chat_template_ex", messages, tok,
                                 generationPrompt != null && generationPrompt, continueFinal != null && continueFinal, hadoop),
-                DataTypes.StringType, Arg.messages("messages"), Arg.string("tokenizer"), Arg.bool("add_generation_prompt"),
+                DataTypes.StringType, Arg.messages("messages"), tokenizerArg, Arg.bool("add_generation_prompt"),
                 Arg.bool("continue_final_message"));
-        // a constant tokenizer is looked up as the query is analysed, as a stage's tokenizer when transform is called
-        for (String f : List.of("kindling_tokenize", "kindling_tokenize_ex", "kindling_tokenize_split_special", "kindling_tokenize_offsets",
-                "kindling_tokenize_offsets_split_special", "kindling_count_tokens", "kindling_count_tokens_ex",
-                "kindling_count_tokens_split_special", "kindling_detokenize", "kindling_apply_chat_template",
-                "kindling_apply_chat_template_ex")) {
-            SqlUdfs.checkConstantPath(spark, f, 1, "tokenizer", (argument, tok) -> ExecutorTokenizers.checkOnDriver(argument, tok,
-                    spark.sparkContext()));
-        }
     }
 
     /** One token of {@code kindling_tokenize_offsets}. */

@@ -89,12 +89,7 @@ class SqlArgumentTypesTest {
         SparkSession spark = TestSpark.session();
         KindlingFunctions.register(spark);
         // the table covers every registered function: one added later is checked here too
-        TreeSet<String> registered = new TreeSet<>();
-        for (Row r : spark.sql("SHOW USER FUNCTIONS LIKE 'kindling_*'").collectAsList()) {
-            String name = r.getString(0);
-            registered.add(name.substring(name.lastIndexOf('.') + 1));
-        }
-        assertEquals(new TreeSet<>(FUNCTIONS.keySet()), registered);
+        assertEquals(new TreeSet<>(FUNCTIONS.keySet()), registered(spark));
         for (Map.Entry<String, String[]> f : FUNCTIONS.entrySet()) {
             String[] args = f.getValue();
             // the right types, as NULLs, are analysed without complaint (nothing runs: no tokenizer or model is loaded)
@@ -124,6 +119,56 @@ class SqlArgumentTypesTest {
                 }
             }
         }
+    }
+
+    /** The kindling_* functions registered in {@code spark}, by name. */
+    private static TreeSet<String> registered(SparkSession spark) {
+        TreeSet<String> registered = new TreeSet<>();
+        for (Row r : spark.sql("SHOW USER FUNCTIONS LIKE 'kindling_*'").collectAsList()) {
+            String name = r.getString(0);
+            registered.add(name.substring(name.lastIndexOf('.') + 1));
+        }
+        return registered;
+    }
+
+    /**
+     * Every registered kindling_* function that takes a model or a tokenizer (its arguments as DESCRIBE FUNCTION names
+     * them: one registered later is walked too) refuses a constant path that is not there as the query is analysed,
+     * naming the function and the argument, before any task. The check was registered from a list of the functions' names
+     * apart from their registrations, which a function could miss.
+     */
+    @Test
+    void everyConstantModelOrTokenizerIsLookedUpWhenTheQueryIsAnalysed(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
+        SparkSession spark = TestSpark.session();
+        KindlingFunctions.register(spark);
+        String missing = tmp.resolve("missing").toString();
+        java.util.regex.Pattern argument = java.util.regex.Pattern.compile("^\\s*\\* (\\w+) - ");
+        TreeSet<String> kinds = new TreeSet<>();
+        for (String f : registered(spark)) {
+            List<String> names = new ArrayList<>();
+            for (String line : spark.sql("DESCRIBE FUNCTION EXTENDED " + f).as(org.apache.spark.sql.Encoders.STRING()).collectAsList()) {
+                for (String l : line.split("\n")) {
+                    java.util.regex.Matcher m = argument.matcher(l);
+                    if (m.find()) {
+                        names.add(m.group(1));
+                    }
+                }
+            }
+            for (int i = 0; i < names.size(); i++) {
+                if (!names.get(i).equals("model") && !names.get(i).equals("tokenizer")) {
+                    continue;
+                }
+                List<String> values = new ArrayList<>(java.util.Collections.nCopies(names.size(), "NULL"));
+                values.set(i, "'" + missing + "'");
+                String sql = "SELECT " + f + "(" + String.join(", ", values) + ")";
+                dev.kindling.spark.KindlingException e = assertThrows(dev.kindling.spark.KindlingException.class, () -> spark.sql(sql), sql);
+                assertTrue(e.getMessage().startsWith(f + ": argument " + (i + 1) + " (" + names.get(i) + ") " + missing + " does not exist"),
+                        sql + ": " + e.getMessage());
+                assertEquals(dev.kindling.spark.KindlingException.USAGE, e.exitCode(), e.getMessage());
+                kinds.add(names.get(i));
+            }
+        }
+        assertEquals(new TreeSet<>(List.of("model", "tokenizer")), kinds, "the functions' arguments as DESCRIBE FUNCTION gives them");
     }
 
     @Test
