@@ -342,6 +342,35 @@ class StageParamsTest {
     }
 
     /**
+     * A copy holds the stages it was made from weakly: a loop {@code s = s.copy(paramMap)} kept every earlier copy alive
+     * through the link each held to its original (about 10 KB a copy of a Generate), none of which the caller could
+     * reach. A copy of a copy still reports its run to the original the caller holds once the copy between them is gone.
+     */
+    @Test
+    void aCopyKeepsNoStageItWasMadeFromAliveAndReportsToTheOnesHeld() throws Exception {
+        String model = dev.kindling.testing.SharedData.require("llama2c/stories260K.gguf").toString();
+        Score original = new Score().setModel(model);
+        Score middle = original.copy(new ParamMap());
+        Score copy = middle.copy(new ParamMap());
+        dev.kindling.spark.distill.Sft sft = new dev.kindling.spark.distill.Sft(new Generate().setModel(model), "teacher");
+        dev.kindling.spark.distill.Sft sftCopy = sft.copy(new ParamMap());
+        java.lang.ref.WeakReference<Score> middleGone = new java.lang.ref.WeakReference<>(middle);
+        java.lang.ref.WeakReference<dev.kindling.spark.distill.Sft> sftGone = new java.lang.ref.WeakReference<>(sft);
+        middle = null;
+        sft = null;
+        for (int i = 0; i < 50 && (middleGone.get() != null || sftGone.get() != null); i++) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertTrue(middleGone.get() == null, "the Score copied from is collected");
+        assertTrue(sftGone.get() == null, "the Sft copied from is collected");
+        // transform registers the run's counters (no job runs: nothing reads the result)
+        copy.transform(TestSpark.session().range(1).selectExpr("'Once' AS text"));
+        assertTrue(copy.metrics() != null && copy.metrics() == original.metrics(), "the original reports its copy's copy's run");
+        assertEquals("teacher", sftCopy.getModelName());
+    }
+
+    /**
      * truncatePrompts is the engine's option for Generate's prompts: Score and Embed never read it, so it was accepted and
      * changed nothing (a long text was still scored in chunks, or failed its embedding row), where {@code kindling score}
      * and {@code kindling embed} refuse {@code --truncate-prompts}. They refuse it too, naming their own way to cut a text.

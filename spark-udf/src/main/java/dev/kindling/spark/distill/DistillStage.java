@@ -4,6 +4,7 @@ import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.inference.Generate;
 import dev.kindling.spark.inference.InferenceMetrics;
 import dev.kindling.spark.io.Columns;
+import dev.kindling.spark.stage.CopiedFrom;
 import dev.kindling.spark.stage.ParamChecks;
 import dev.kindling.spark.stage.PipelineStage;
 import dev.kindling.spark.stage.StageContext;
@@ -218,22 +219,23 @@ public abstract class DistillStage<S extends DistillStage<S>> extends Transforme
     }
 
     /**
-     * The stage this one is a copy of ({@link #copy}), which reports this one's runs too, as the one it is a copy of
-     * does, or null: Spark runs copies, for {@code transform(dataset, paramMap)}, the stage's and a fitted
-     * {@code PipelineModel}'s alike, and the stage the caller holds kept the counters of its own last run (or null).
+     * The stages this one is a copy of ({@link #copy}: its original, that one's, and so on), which report this one's runs
+     * too, or null: Spark runs copies, for {@code transform(dataset, paramMap)}, the stage's and a fitted
+     * {@code PipelineModel}'s alike, and the stage the caller holds kept the counters of its own last run (or null). Held
+     * weakly ({@link CopiedFrom}), so a copy keeps none of them alive.
      */
-    private transient DistillStage<S> copiedFrom;
+    private transient CopiedFrom<DistillStage<S>> copiedFrom;
 
     /** {@code copy}, a copy of this stage, whose runs this stage reports too. */
     final S linked(S copy) {
-        ((DistillStage<S>) copy).copiedFrom = this;
+        ((DistillStage<S>) copy).copiedFrom = CopiedFrom.copyOf(this, copiedFrom);
         return copy;
     }
 
     /** Called by a run once it has chosen its teacher (and judge): the stages this one is a copy of report that run too. */
     final void reportRun() {
-        for (DistillStage<S> s = copiedFrom; s != null; s = s.copiedFrom) {
-            s.takeRunOf(self());
+        if (copiedFrom != null) {
+            copiedFrom.forEach(s -> s.takeRunOf(self()));
         }
     }
 

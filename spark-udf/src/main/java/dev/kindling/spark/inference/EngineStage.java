@@ -3,6 +3,7 @@ package dev.kindling.spark.inference;
 import dev.kindling.inference.KvCacheType;
 import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.io.Columns;
+import dev.kindling.spark.stage.CopiedFrom;
 import java.util.Arrays;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.param.BooleanParam;
@@ -286,13 +287,14 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
 
     private transient InferenceMetrics lastMetrics;
     /**
-     * The stage this one is a copy of ({@link #copy}), else null: it reports this one's runs too ({@link #metrics}), as the
-     * one it is a copy of does. Spark runs copies, for {@code transform(dataset, paramMap)}, the stage's and a fitted
-     * {@code PipelineModel}'s alike, and so do the stages that hold one (a PerplexityFilter its Score, Sft and Dpo their
-     * teacher and judge, a curation pipeline's step): the stage the caller holds kept the counters of its own last run.
-     * Transient, like the counters: a copy reaches the stages it came from, never the other way round.
+     * The stages this one is a copy of ({@link #copy}: its original, that one's, and so on), else null: they report this
+     * one's runs too ({@link #metrics}). Spark runs copies, for {@code transform(dataset, paramMap)}, the stage's and a
+     * fitted {@code PipelineModel}'s alike, and so do the stages that hold one (a PerplexityFilter its Score, Sft and Dpo
+     * their teacher and judge, a curation pipeline's step): the stage the caller holds kept the counters of its own last
+     * run. Held weakly ({@link CopiedFrom}), so a copy keeps none of them alive; transient, like the counters: a copy
+     * reaches the stages it came from, never the other way round.
      */
-    private transient EngineStage<?> copiedFrom;
+    private transient CopiedFrom<EngineStage<?>> copiedFrom;
 
     /**
      * What each {@code transform} does first, on the driver: with a local master (the executors read the driver's disk),
@@ -317,8 +319,9 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
     /** Registers the counters of a new {@link #transform}, this stage's and those of the stages it is a copy of. */
     private InferenceMetrics newMetrics(org.apache.spark.sql.Dataset<?> dataset) {
         InferenceMetrics metrics = InferenceMetrics.register(dataset.sparkSession().sparkContext(), stageName());
-        for (EngineStage<?> s = this; s != null; s = s.copiedFrom) {
-            s.lastMetrics = metrics;
+        lastMetrics = metrics;
+        if (copiedFrom != null) {
+            copiedFrom.forEach(s -> s.lastMetrics = metrics);
         }
         return metrics;
     }
@@ -450,7 +453,7 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
     public S copy(ParamMap extra) {
         S copy = (S) defaultCopy(extra);
         ((EngineStage<?>) copy).longPromptAdvice = longPromptAdvice;
-        ((EngineStage<?>) copy).copiedFrom = this;
+        ((EngineStage<?>) copy).copiedFrom = CopiedFrom.copyOf(this, copiedFrom);
         return copy;
     }
 }
