@@ -371,6 +371,31 @@ class StageParamsTest {
     }
 
     /**
+     * getScore() and getTeacher() (as getJudge()) give copies of the held stages' settings, whose metrics() count their own
+     * runs only: the holder's runs are its scoreMetrics() and teacherMetrics() (Dpo's judgeMetrics()), a loaded filter's
+     * too, whose Score was reached only through getScore(), though README said a PerplexityFilter's Score's metrics()
+     * count its runs.
+     */
+    @Test
+    void theHeldStagesCopiesCountTheirOwnRunsAndTheHoldersAccessorsItsRuns() throws Exception {
+        String model = dev.kindling.testing.SharedData.require("llama2c/stories260K.gguf").toString();
+        // its Score reached only through the filter, as a loaded filter's is
+        dev.kindling.spark.inference.PerplexityFilter filter = new dev.kindling.spark.inference.PerplexityFilter(
+                new Score().setModel(model)).setMaxPerplexity(100);
+        dev.kindling.spark.distill.Sft sft = new dev.kindling.spark.distill.Sft(new Generate().setModel(model), "teacher");
+        assertTrue(filter.scoreMetrics() == null && sft.teacherMetrics() == null, "none before a run");
+        // transform registers the run's counters (no job runs: nothing reads the result)
+        org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> docs = TestSpark.session().range(1).selectExpr("'Once' AS text",
+                "'Once' AS prompt");
+        filter.transform(docs);
+        sft.transform(docs);
+        assertTrue(filter.scoreMetrics() != null, "the filter's run");
+        assertTrue(sft.teacherMetrics() != null, "the Sft's run");
+        assertTrue(filter.getScore().metrics() == null, "a copy of the filter's Score counts its own runs");
+        assertTrue(sft.getTeacher().metrics() == null, "a copy of the Sft's teacher counts its own runs");
+    }
+
+    /**
      * truncatePrompts is the engine's option for Generate's prompts: Score and Embed never read it, so it was accepted and
      * changed nothing (a long text was still scored in chunks, or failed its embedding row), where {@code kindling score}
      * and {@code kindling embed} refuse {@code --truncate-prompts}. They refuse it too, naming their own way to cut a text.

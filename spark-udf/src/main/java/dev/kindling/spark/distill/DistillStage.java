@@ -78,7 +78,10 @@ public abstract class DistillStage<S extends DistillStage<S>> extends Transforme
         return uid;
     }
 
-    /** A copy of its teacher's settings (each run answers with a copy, its columns and system prompt chosen per run). */
+    /**
+     * A copy of its teacher's settings (each run answers with a copy, its columns and system prompt chosen per run): its
+     * {@code metrics()} count its own runs only, never this stage's ({@link #teacherMetrics}).
+     */
     public Generate getTeacher() {
         return (Generate) teacher.copy(ParamMap.empty());
     }

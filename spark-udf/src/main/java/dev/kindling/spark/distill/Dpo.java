@@ -130,7 +130,10 @@ public final class Dpo extends DistillStage<Dpo> {
         rated = copy.rated;
     }
 
-    /** A copy of its judge's settings (each run rates with a copy, its columns chosen per run). */
+    /**
+     * A copy of its judge's settings (each run rates with a copy, its columns chosen per run): its {@code metrics()} count
+     * its own runs only, never this stage's ({@link #judgeMetrics}).
+     */
     public Judge getJudge() {
         return (Judge) judge.copy(ParamMap.empty());
     }

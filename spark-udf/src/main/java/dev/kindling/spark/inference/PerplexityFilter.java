@@ -76,9 +76,22 @@ public final class PerplexityFilter extends Transformer implements PipelineStage
         return uid;
     }
 
-    /** A copy of the Score it runs (the filter scores with a copy of it, its input column chosen per call). */
+    /**
+     * A copy of the Score it runs (the filter scores with a copy of it, its input column chosen per call). A copy of its
+     * settings: its {@code metrics()} count its own runs only, never the filter's ({@link #scoreMetrics}).
+     */
     public Score getScore() {
         return score.copy(ParamMap.empty());
+    }
+
+    /**
+     * The counters of its Score's last run (null before one): what the filter's last {@code transform} or pipeline step
+     * scored, a copy's too ({@link #copy}: Spark's {@code transform(dataset, paramMap)}, a fitted {@code PipelineModel}'s),
+     * as {@code Sft.teacherMetrics} the teacher's. The Score given to the filter reports them too, but a loaded filter's
+     * is reached only through {@link #getScore}, a copy whose {@code metrics()} are its own.
+     */
+    public InferenceMetrics scoreMetrics() {
+        return score.metrics();
     }
 
     public DoubleParam maxPerplexity() {
