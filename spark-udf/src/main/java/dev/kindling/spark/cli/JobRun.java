@@ -210,8 +210,8 @@ public final class JobRun {
      */
     private KindlingException statsFailure(String doing, String stats, IOException e) {
         if (DataFormat.isMissingBucket(e)) {
-            return KindlingException.usage("--stats " + stats + " cannot be written: there is no bucket "
-                    + statsPath(stats).toUri().getHost());
+            return KindlingException.usage("--stats " + stats + " cannot be written: "
+                    + DataFormat.noBucket(statsPath(stats).toUri().getHost()));
         }
         return new KindlingException(KindlingException.FAILURE, doing + stats + ": "
                 + DataFormat.storeFailure(e, stats, spark.sparkContext().hadoopConfiguration()), e);

@@ -150,6 +150,11 @@ public abstract class SparkCommand implements Callable<Integer> {
             if (given[0].equals("--input") || OUTPUT_OPTIONS.contains(given[0])) {
                 dev.kindling.spark.io.LocalPaths.requireHadoopPath(given[0], given[1]);
             }
+            // any option's S3 bucket S3A cannot read (an input, a model, --stats ...): "bucket is null/empty", exit 1
+            String bucket = TEXT_OPTIONS.contains(given[0]) ? null : dev.kindling.spark.io.DataFormat.unreadableBucket(given[1]);
+            if (bucket != null) {
+                throw KindlingException.usage(given[0] + " " + bucket);
+            }
         }
     }
 

@@ -145,7 +145,8 @@ public record EarlierIndex(String path, String label, JsonNode manifest) {
             throw KindlingException.usage(label + ": " + MANIFEST + " is not valid JSON (" + e.getOriginalMessage() + ")");
         } catch (IOException e) {
             if (dev.kindling.spark.io.DataFormat.isMissingBucket(e)) {
-                throw KindlingException.usage(label + " does not exist: there is no bucket " + dir.toUri().getHost());
+                throw KindlingException.usage(label + " does not exist: "
+                        + dev.kindling.spark.io.DataFormat.noBucket(dir.toUri().getHost()));
             }
             throw new KindlingException(KindlingException.FAILURE, label + ": cannot read it: "
                     + dev.kindling.spark.io.DataFormat.storeFailure(e, path, conf), e);
@@ -265,8 +266,8 @@ public record EarlierIndex(String path, String label, JsonNode manifest) {
             }
         } catch (IOException e) {
             if (dev.kindling.spark.io.DataFormat.isMissingBucket(e)) {
-                throw KindlingException.usage(option + " " + dir + " cannot be written: there is no bucket "
-                        + new Path(dir).toUri().getHost());
+                throw KindlingException.usage(option + " " + dir + " cannot be written: "
+                        + dev.kindling.spark.io.DataFormat.noBucket(new Path(dir).toUri().getHost()));
             }
             throw new KindlingException(KindlingException.FAILURE, option + " " + dir + ": cannot check it: "
                     + dev.kindling.spark.io.DataFormat.storeFailure(e, dir, conf), e);

@@ -156,6 +156,10 @@ public final class LocalFiles {
         } catch (IllegalArgumentException e) {
             return null; // no URI Hadoop reads: the job's lookup says so, as before
         }
+        String bucket = dev.kindling.spark.io.DataFormat.unreadableBucket(uri);
+        if (bucket != null) {
+            throw KindlingException.usage(option + " " + bucket);
+        }
         RemoteEntry found;
         try (FileSystem fs = FileSystem.newInstance(remote.toUri(), conf)) {
             FileStatus st = fs.getFileStatus(remote);
@@ -172,7 +176,8 @@ public final class LocalFiles {
             throw KindlingException.usage(option + " " + uri + " does not exist");
         } catch (IOException e) {
             if (dev.kindling.spark.io.DataFormat.isMissingBucket(e)) {
-                throw KindlingException.usage(option + " " + uri + " does not exist: there is no bucket " + remote.toUri().getHost());
+                throw KindlingException.usage(option + " " + uri + " does not exist: "
+                        + dev.kindling.spark.io.DataFormat.noBucket(remote.toUri().getHost()));
             }
             throw new KindlingException(KindlingException.FAILURE, "cannot read " + option + " " + uri + ": "
                     + dev.kindling.spark.io.DataFormat.storeFailure(e, uri, conf), e);
@@ -617,6 +622,10 @@ public final class LocalFiles {
     record Entry(FileStatus status, String stamp, List<Entry> children) {}
 
     static Remote lookUp(String uri, Configuration conf) {
+        String bucket = dev.kindling.spark.io.DataFormat.unreadableBucket(uri);
+        if (bucket != null) {
+            throw KindlingException.usage(bucket); // a path from a column: S3A said "bucket is null/empty"
+        }
         org.apache.hadoop.fs.Path remote = new org.apache.hadoop.fs.Path(uri);
         try {
             FileSystem fs = remote.getFileSystem(conf);
@@ -630,7 +639,8 @@ public final class LocalFiles {
         } catch (IOException e) {
             if (dev.kindling.spark.io.DataFormat.isMissingBucket(e)) {
                 // as a missing input or output in one is (exit 1 with the SDK's NoSuchBucket message twice over)
-                throw KindlingException.usage(uri + " does not exist: there is no bucket " + remote.toUri().getHost());
+                throw KindlingException.usage(uri + " does not exist: "
+                        + dev.kindling.spark.io.DataFormat.noBucket(remote.toUri().getHost()));
             }
             throw new KindlingException(KindlingException.FAILURE, "cannot read " + uri + ": "
                     + dev.kindling.spark.io.DataFormat.storeFailure(e, uri, conf), e);

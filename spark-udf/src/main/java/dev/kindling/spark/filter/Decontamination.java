@@ -312,8 +312,8 @@ public final class Decontamination extends CurationStage<Decontamination> {
             format = folder ? folderFormat(fs, p, path) : formatOf(path);
         } catch (java.io.IOException e) {
             if (dev.kindling.spark.io.DataFormat.isMissingBucket(e)) {
-                throw KindlingException.usage(NAME + ": benchmark " + path + " does not exist: there is no bucket "
-                        + new Path(path).toUri().getHost());
+                throw KindlingException.usage(NAME + ": benchmark " + path + " does not exist: "
+                        + dev.kindling.spark.io.DataFormat.noBucket(new Path(path).toUri().getHost()));
             }
             throw new KindlingException(KindlingException.FAILURE, NAME + ": cannot read benchmark " + path + ": "
                     + dev.kindling.spark.io.DataFormat.storeFailure(e, path, spark.sparkContext().hadoopConfiguration()), e);

@@ -340,7 +340,7 @@ public enum DataFormat {
             }
         } catch (IOException e) {
             if (isMissingBucket(e)) {
-                throw KindlingException.usage("input " + input + " does not exist: there is no bucket " + p.toUri().getHost());
+                throw KindlingException.usage("input " + input + " does not exist: " + noBucket(p.toUri().getHost()));
             }
             throw new KindlingException(KindlingException.FAILURE, "cannot list input " + input + ": " + storeFailure(e, input, conf), e);
         }
@@ -407,6 +407,43 @@ public enum DataFormat {
             }
         }
         return found;
+    }
+
+    /** Amazon S3's rule for a bucket's name, as the errors about one say it. */
+    public static final String BUCKET_RULE = "an S3 bucket's name is 3 to 63 lowercase letters, digits, dots and hyphens, "
+            + "beginning and ending with a letter or digit, without two dots in a row";
+    private static final java.util.regex.Pattern BUCKET_NAME = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
+
+    /**
+     * What is wrong with {@code uri}, an {@code s3a://} URI whose bucket is no host name ({@code s3a://my_bucket/x},
+     * {@code s3a://b..c/x}: Java's URI then has no host, where S3A reads the bucket), else null: S3A failed with "bucket is
+     * null/empty" (exit 1, for a stage or a SQL function a bare IllegalArgumentException), naming neither the option nor
+     * the name's rule.
+     */
+    public static String unreadableBucket(String uri) {
+        if (uri == null || !uri.regionMatches(true, 0, "s3a://", 0, 6)) {
+            return null;
+        }
+        java.net.URI u;
+        try {
+            u = new Path(uri).toUri();
+        } catch (IllegalArgumentException notAPath) {
+            return null; // said as Hadoop's refusal of it
+        }
+        String authority = u.getAuthority();
+        if (u.getHost() != null || authority == null || authority.contains("@")) {
+            return null;
+        }
+        return uri + ": '" + authority + "' is no S3 bucket name: " + BUCKET_RULE;
+    }
+
+    /**
+     * "there is no bucket {@code bucket}", with {@link #BUCKET_RULE} where the name breaks it ({@code s3a://Bucket/x}: S3A
+     * reads it, and the store has no such bucket).
+     */
+    public static String noBucket(String bucket) {
+        boolean valid = bucket != null && BUCKET_NAME.matcher(bucket).matches() && !bucket.contains("..");
+        return "there is no bucket " + bucket + (valid ? "" : " (" + BUCKET_RULE + ")");
     }
 
     /**

@@ -202,7 +202,8 @@ public final class DatasetWriter {
             checkOutputPlace(p.getFileSystem(spark.sparkContext().hadoopConfiguration()), p, o.path(), o.overwrite(), name -> false);
         } catch (IOException e) {
             if (DataFormat.isMissingBucket(e)) {
-                throw KindlingException.usage("output " + o.path() + " cannot be written: there is no bucket " + p.toUri().getHost());
+                throw KindlingException.usage("output " + o.path() + " cannot be written: "
+                        + DataFormat.noBucket(p.toUri().getHost()));
             }
             throw new KindlingException(KindlingException.FAILURE, "cannot check output " + o.path() + ": "
                     + DataFormat.storeFailure(e, o.path(), spark.sparkContext().hadoopConfiguration()), e);

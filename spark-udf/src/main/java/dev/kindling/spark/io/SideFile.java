@@ -54,7 +54,8 @@ public final class SideFile {
             throw KindlingException.usage(what + " " + path + " does not exist");
         } catch (IOException e) {
             if (DataFormat.isMissingBucket(e)) {
-                throw KindlingException.usage(what + " " + path + " does not exist: there is no bucket " + URI.create(path).getHost());
+                throw KindlingException.usage(what + " " + path + " does not exist: "
+                        + DataFormat.noBucket(URI.create(path).getHost()));
             }
             throw new KindlingException(KindlingException.FAILURE, "cannot read " + what + " " + path + ": "
                     + DataFormat.storeFailure(e, path, conf), e);

@@ -132,6 +132,37 @@ class S3RoundTripTest {
     }
 
     /**
+     * A bucket name S3 cannot have is refused naming the option and the rule: one that is no host name
+     * ({@code s3a://my_bucket/x}, {@code b..c}, {@code -bucket}) failed in S3A with "bucket is null/empty", exit 1 for the
+     * CLI and a bare IllegalArgumentException from a stage's transform and a SQL query's analysis; one S3A reads but no
+     * bucket can have ({@code s3a://Bucket/x}) is said to be missing with the rule.
+     */
+    @Test
+    void aBucketNameS3CannotHaveIsRefusedWithTheRule() {
+        String rule = "an S3 bucket's name is 3 to 63 lowercase letters, digits, dots and hyphens, beginning and ending with a "
+                + "letter or digit, without two dots in a row";
+        Cli.Result cli = Cli.run("tokenize", "--no-progress", "--tokenizer", "byte-level", "-i", "s3a://my_bucket/x", "-o",
+                tmp.resolve("bucket-name-out").toString());
+        assertEquals(2, cli.code(), cli.toString());
+        assertEquals("kindling: error: --input s3a://my_bucket/x: 'my_bucket' is no S3 bucket name: " + rule, cli.err().strip());
+        SparkSession spark = TestSpark.session();
+        dev.kindling.spark.inference.Score score = new dev.kindling.spark.inference.Score().setModel("s3a://b..c/m.gguf");
+        dev.kindling.spark.KindlingException e = org.junit.jupiter.api.Assertions.assertThrows(dev.kindling.spark.KindlingException.class,
+                () -> score.transform(spark.range(1).selectExpr("'a' AS text")));
+        assertEquals("Score(" + score.uid() + ").model s3a://b..c/m.gguf: 'b..c' is no S3 bucket name: " + rule, e.getMessage());
+        assertEquals(2, e.exitCode());
+        dev.kindling.spark.sql.KindlingFunctions.register(spark);
+        e = org.junit.jupiter.api.Assertions.assertThrows(dev.kindling.spark.KindlingException.class,
+                () -> spark.sql("SELECT kindling_count_tokens('a', 's3a://-bucket/t.json')"));
+        assertEquals("kindling_count_tokens: argument 2 (tokenizer) s3a://-bucket/t.json: '-bucket' is no S3 bucket name: " + rule,
+                e.getMessage());
+        Cli.Result upper = Cli.run("convert", "--no-progress", "-i", "s3a://Bucket/x", "-o", tmp.resolve("bucket-upper-out").toString());
+        assertEquals(2, upper.code(), upper.toString());
+        assertEquals("kindling: error: input s3a://Bucket/x does not exist: there is no bucket Bucket (" + rule + ")",
+                upper.err().strip());
+    }
+
+    /**
      * --stats in a bucket that does not exist, or one the credentials may not use, is named as an output there is: it was
      * exit 1 with the SDK's NoSuchBucket message twice over, and a 403 without a word on credentials.
      */
