@@ -83,19 +83,46 @@ class ModelsTest {
     /**
      * WordPiece tries the longest piece first, then shorter ones, but no piece longer than the vocabulary's longest key
      * can match and none is looked up: a word of n characters took about n²/2 lookups, each of a new string (BERT's
-     * shape on 10 MB of base64, words of up to 100 characters: 12 s of CPU and 24 GB allocated).
+     * shape on 10 MB of base64, words of up to 100 characters: 12 s of CPU and 24 GB allocated). The lookups hash the
+     * piece in the text itself ({@code VocabMap.getConcat}), so they are counted as the characters of the text read.
      */
     @Test
     void wordPieceTakesTheLongestPieceFirst() {
-        // its lookups (no piece longer than the longest key) are in a VocabMap now, not countable through the Map given
         Map<String, Integer> vocab = Map.of("[UNK]", 0, "a", 1, "##a", 2, "ab", 3, "##ab", 4);
         WordPieceModel m = new WordPieceModel(vocab, "[UNK]", "##", 100);
         IntBuffer out = new IntBuffer();
-        m.encode("ab".repeat(50), 0, 100, out, new Workspace());
+        String word = "ab".repeat(50);
+        int[] reads = {0};
+        CharSequence counted = new CharSequence() {
+            @Override
+            public int length() {
+                return word.length();
+            }
+
+            @Override
+            public char charAt(int i) {
+                reads[0]++;
+                return word.charAt(i);
+            }
+
+            @Override
+            public CharSequence subSequence(int from, int to) {
+                return word.subSequence(from, to);
+            }
+
+            @Override
+            public String toString() {
+                return word;
+            }
+        };
+        m.encode(counted, 0, 100, out, new Workspace());
         int[] expected = new int[50];
         Arrays.fill(expected, 4);
         expected[0] = 3;
         assertArrayEquals(expected, out.toArray());
+        // pieces of 5 characters ([UNK]'s) down to the 2 that match: 1,077 characters read in all; every piece from the
+        // rest of the word down read 89,725
+        assertTrue(reads[0] <= 100 * 30, "characters of a 100-character word read: " + reads[0]);
         out = new IntBuffer();
         m.encode("ab".repeat(49) + "ac", 0, 100, out, new Workspace());
         assertArrayEquals(new int[] {0}, out.toArray(), "an uncovered character makes the word unknown");
