@@ -46,26 +46,30 @@ final class TextStats {
     /** Python's {@code str.splitlines()} (no trailing empty line, every Unicode line boundary). */
     static List<String> splitlines(String s) {
         List<String> out = new ArrayList<>();
-        int start = 0;
-        int i = 0;
-        int n = s.length();
-        while (i < n) {
+        for (int start = 0, end; start < s.length(); start = nextLine(s, end)) {
+            end = lineEnd(s, start);
+            out.add(s.substring(start, end));
+        }
+        return out;
+    }
+
+    /** The end of the line of {@code s} that starts at {@code start}: its first line break ({@link #splitlines}'s), or the end. */
+    static int lineEnd(String s, int start) {
+        int i = start;
+        while (i < s.length()) {
             char c = s.charAt(i);
-            boolean br = c == '\n' || c == '\r' || c == 0x0b || c == 0x0c || (c >= 0x1c && c <= 0x1e)
-                    || c == 0x85 || c == 0x2028 || c == 0x2029;
-            if (br) {
-                out.add(s.substring(start, i));
-                if (c == '\r' && i + 1 < n && s.charAt(i + 1) == '\n') {
-                    i++;
-                }
-                start = i + 1;
+            if (c == '\n' || c == '\r' || c == 0x0b || c == 0x0c || (c >= 0x1c && c <= 0x1e) || c == 0x85 || c == 0x2028
+                    || c == 0x2029) {
+                break;
             }
             i++;
         }
-        if (start < n) {
-            out.add(s.substring(start));
-        }
-        return out;
+        return i;
+    }
+
+    /** Where the line after the one that ends at {@code end} starts: past its line break, a CRLF as one. */
+    static int nextLine(String s, int end) {
+        return end + 1 < s.length() && s.charAt(end) == '\r' && s.charAt(end + 1) == '\n' ? end + 2 : end + 1;
     }
 
     /** Python's {@code len}: code points. */
