@@ -146,7 +146,7 @@ public final class HfTokenizer extends AbstractTokenizer {
             } else if (normalizer == null) {
                 encodeNormalized(text, s, e, s == 0, parseSpecialTokens, st, ws);
             } else {
-                String norm = normalizer.normalize(text.substring(s, e));
+                CharSequence norm = normalizer.normalizedChars(text.substring(s, e));
                 encodeNormalized(norm, 0, norm.length(), s == 0, parseSpecialTokens, st, ws);
             }
             if (marks != null) {

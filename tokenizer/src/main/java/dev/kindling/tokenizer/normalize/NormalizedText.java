@@ -14,7 +14,7 @@ import java.util.function.IntUnaryOperator;
  * ({@link #replace}). A token's offsets are then the start of its first character's range and the end of its last's.
  *
  * <p>Ranges are Java string (UTF-16) indices of the original; characters are code points. Used for offsets only: the
- * {@code encode} path runs {@link Normalizer#normalize(String)}, which allocates none of this.
+ * {@code encode} path runs {@link Normalizer#normalizedChars(String)}, which allocates none of this.
  */
 public final class NormalizedText {
     private final String original;

@@ -289,7 +289,51 @@ public final class Normalizers {
     private record Bert(boolean cleanText, boolean chineseChars, boolean stripAccents, boolean lowercase) implements Normalizer {
         @Override
         public String normalize(String s) {
-            StringBuilder sb = new StringBuilder(s.length() + 8);
+            String out = cleanedAndPadded(s, false).toString();
+            if (stripAccents) {
+                out = removeNonSpacingMarks(HfUnicode.normalize(out, java.text.Normalizer.Form.NFD));
+            }
+            if (lowercase) {
+                out = Normalizers.lowercase(out);
+            }
+            return out;
+        }
+
+        /**
+         * Where the text holds only ASCII and CJK unified ideographs, which NFD leaves as they are, none of them a mark,
+         * and only ASCII capitals have a lowercase, all the steps run in one pass, and a text of two bytes a char stays
+         * in its builder: CJK padded with spaces was copied from a growing builder into a String (24 bytes allocated
+         * per character of 1 MB). Latin-1 text is copied into a String still (a byte a char), which the pre-tokenizer and
+         * model read through String's own paths (VocabMap's regionMatches).
+         */
+        @Override
+        public CharSequence normalizedChars(String s) {
+            return (stripAccents || lowercase) && !asciiOrUnifiedIdeographs(s) ? normalize(s) : cleanedAndPadded(s, lowercase);
+        }
+
+        /**
+         * {@code cleanText}'s and {@code chineseChars}' steps (with {@code lowercaseAscii}, A-Z lowercased too), made in a
+         * builder with room for the text and two spaces around each char from U+3400 on (an ideograph's first, which is
+         * all of CJK text): a String where no char of the text is past Latin-1, else the builder, which holds two bytes a
+         * char from the start (so it is not copied when the first ideograph comes).
+         */
+        private CharSequence cleanedAndPadded(String s, boolean lowercaseAscii) {
+            int high = 0;
+            boolean wide = false;
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                wide |= c > 0xFF;
+                high += c >= 0x3400 ? 1 : 0;
+            }
+            int capacity = chineseChars ? s.length() + 2 * high : s.length();
+            StringBuilder sb;
+            if (wide) {
+                sb = new StringBuilder("\u0100");
+                sb.setLength(0);
+                sb.ensureCapacity(capacity);
+            } else {
+                sb = new StringBuilder(capacity);
+            }
             for (int i = 0; i < s.length(); ) {
                 int cp = s.codePointAt(i);
                 i += Character.charCount(cp);
@@ -305,17 +349,23 @@ public final class Normalizers {
                 if (chineseChars && Unicode.isChineseChar(cp)) {
                     sb.append(' ').appendCodePoint(cp).append(' ');
                 } else {
-                    sb.appendCodePoint(cp);
+                    sb.appendCodePoint(lowercaseAscii && cp >= 'A' && cp <= 'Z' ? cp + ('a' - 'A') : cp);
                 }
             }
-            String out = sb.toString();
-            if (stripAccents) {
-                out = removeNonSpacingMarks(HfUnicode.normalize(out, java.text.Normalizer.Form.NFD));
+            return wide ? sb : sb.toString();
+        }
+
+        /** Whether {@code s} holds nothing but ASCII and CJK unified ideographs (not the compatibility ones, which NFD maps). */
+        private static boolean asciiOrUnifiedIdeographs(String s) {
+            for (int i = 0; i < s.length(); ) {
+                int cp = s.codePointAt(i);
+                i += Character.charCount(cp);
+                boolean compatibility = (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x2F800 && cp <= 0x2FA1F);
+                if (cp >= 0x80 && (compatibility || !Unicode.isChineseChar(cp))) {
+                    return false;
+                }
             }
-            if (lowercase) {
-                out = Normalizers.lowercase(out);
-            }
-            return out;
+            return true;
         }
 
         /**

@@ -150,6 +150,27 @@ class ModelsTest {
     }
 
     @Test
+    void bertPadsCjkWithoutCopyingTheText() throws Exception {
+        // BertNormalizer pads each ideograph with spaces: a growing builder copied into a String came to 24 bytes
+        // allocated per character of CJK, 28 with the ids; the padded text now stays in a builder of its size
+        Tokenizer bert = Tokenizer.load(Path.of(ModelsTest.class.getResource("/offsets/wordpiece-bert.json").toURI()));
+        java.util.Random r = new java.util.Random(7);
+        StringBuilder b = new StringBuilder();
+        while (b.length() < 100_000) {
+            b.appendCodePoint(0x4E00 + r.nextInt(0x9FFF - 0x4E00));
+        }
+        String text = b.toString();
+        int[] expected = bert.encode(text, false); // also grows the thread's buffers to this text's size
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = threads.getCurrentThreadAllocatedBytes();
+        int[] ids = bert.encode(text, false);
+        double perChar = (threads.getCurrentThreadAllocatedBytes() - before) / (double) text.length();
+        assertArrayEquals(expected, ids);
+        assertEquals(100_000, ids.length, "an id per ideograph");
+        assertTrue(perChar < 15, "bytes allocated per character: " + perChar); // 10 now: the padded text and the ids
+    }
+
+    @Test
     void anIdInAGapOfTheVocabHasNoToken(@TempDir Path tmp) throws Exception {
         // ids 0, 1 and 3: 2 is no token's, as transformers' convert_ids_to_tokens(2) gives None (it was "", a token's string)
         Tokenizer t = Tokenizer.load(Files.writeString(tmp.resolve("gap.json"), "{\"model\": {\"type\": \"WordLevel\", "
