@@ -13,6 +13,8 @@ import dev.kindling.spark.stage.StageContext;
 import dev.kindling.spark.stage.StageReader;
 import dev.kindling.spark.stage.StageWriter;
 import dev.kindling.spark.stage.Streaming;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.ParamMap;
@@ -22,7 +24,9 @@ import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
@@ -32,7 +36,7 @@ import org.apache.spark.sql.types.StructType;
  * {@code perplexity:too_high} (kept in the data with their reason, counted, written aside with
  * {@code --rejected}). The threshold is a perplexity ({@link #setMaxPerplexity}), or relative
  * ({@link #setKeepFraction}: keep the given fraction with the lowest perplexity — CCNet's
- * "head" is its lowest third — from an approximate quantile over the scored documents: the scores are
+ * "head" is its lowest third — from the exact quantile over the scored documents ({@link #threshold}): the scores are
  * materialised when the stage is applied ({@link Lineage#cut}), then read once more for the quantile). Documents that could not be scored (their
  * {@code error} says why, or no token to predict) are rejected as {@code perplexity:unscored}.
  *
@@ -172,8 +176,7 @@ public final class PerplexityFilter extends Transformer implements PipelineStage
             // Dataset derived from it), while a local checkpoint is freed once the result is no longer referenced
             scored = Lineage.cut(scored);
             Dataset<Row> candidates = scored.filter(col(Columns.REASON).isNull().and(col(ppl).isNotNull()));
-            double[] q = candidates.stat().approxQuantile(ppl, new double[] {keepFraction}, 0.001);
-            threshold = q.length == 0 ? Double.POSITIVE_INFINITY : q[0];
+            threshold = threshold(candidates, ppl, keepFraction);
             if (Double.isFinite(threshold)) { // none when no document was scored
                 // named after its column when that is not the default, so that two filters' thresholds stay apart
                 context.reportMeasure(ppl.equals("perplexity") ? "perplexity threshold" : "perplexity threshold (" + ppl + ")", threshold);
@@ -183,6 +186,25 @@ public final class PerplexityFilter extends Transformer implements PipelineStage
         return scored.withColumn(Columns.REASON, when(reason.isNotNull(), reason)
                 .when(col(ppl).isNull(), lit(NAME + ":unscored"))
                 .when(col(ppl).gt(threshold), lit(NAME + ":too_high")));
+    }
+
+    /**
+     * The {@code fraction}'s perplexity among {@code candidates}' values of {@code column} (a NaN left out): the ⌈fraction ×
+     * n⌉-th smallest (at least the first; the fraction as written, so 0.7 of 10 is the 7th), or +∞ when there is none.
+     * Exact, so the same for any partitioning and row order, where Spark's approxQuantile at relative error 0.001 gave 5,000
+     * scores' median as the 2,496th, 2,498th or 2,500th as their partitions went. Costs a count and a sort of the numbers,
+     * little beside the scoring that made them.
+     */
+    static double threshold(Dataset<Row> candidates, String column, double fraction) {
+        Dataset<Double> values = candidates.select(col(column)).where(functions.not(functions.isnan(col(column))))
+                .as(Encoders.DOUBLE());
+        long n = values.count();
+        if (n == 0) {
+            return Double.POSITIVE_INFINITY;
+        }
+        long rank = Math.max(1, new BigDecimal(Double.toString(fraction)).multiply(BigDecimal.valueOf(n))
+                .setScale(0, RoundingMode.CEILING).longValueExact());
+        return values.sort(col(column)).javaRDD().zipWithIndex().filter(t -> t._2() == rank - 1).map(t -> t._1()).first();
     }
 
     private void requireOneThreshold() {

@@ -32,7 +32,7 @@ public final class ScoreCommand extends SparkCommand {
     Double maxPerplexity;
 
     @Option(names = "--keep-fraction", paramLabel = "F",
-            description = "Keep the fraction F of documents with the lowest perplexity (approximate quantile), reject the rest.")
+            description = "Keep the fraction F of documents with the lowest perplexity (those up to the ceil(F x n)-th lowest of the n scored, ties kept), reject the rest.")
     Double keepFraction;
 
     @Option(names = "--column-prefix", paramLabel = "P",

@@ -73,6 +73,36 @@ class PerplexityFilterTransformerTest {
      * thresholds and its Score's params, giving the same rows; it was not savable (a Pipeline holding it refused to save:
      * UnsupportedOperationException, a non-writable stage).
      */
+    /**
+     * keepFraction's threshold is the ⌈F × n⌉-th smallest perplexity, F as written (0.7 of 10 is 7), the same for any
+     * partitioning or row order: Spark's approxQuantile, at relative error 0.001, gave 5,000 scores' median as the
+     * 2,496th, 2,498th or 2,500th of them as their partitions and order went.
+     */
+    @Test
+    void keepFractionsThresholdIsTheExactRankWhateverThePartitioning() {
+        org.apache.spark.sql.SparkSession spark = TestSpark.session();
+        StructType schema = new StructType().add("perplexity", DataTypes.DoubleType);
+        java.util.Random random = new java.util.Random(5);
+        List<Row> rows = new java.util.ArrayList<>();
+        for (int i = 0; i < 5000; i++) {
+            rows.add(org.apache.spark.sql.RowFactory.create(Math.exp(random.nextGaussian())));
+        }
+        List<Double> sorted = new java.util.ArrayList<>(rows.stream().map(r -> r.getDouble(0)).toList());
+        java.util.Collections.sort(sorted);
+        for (int partitions : new int[] {1, 7}) {
+            List<Row> shuffled = new java.util.ArrayList<>(rows);
+            java.util.Collections.shuffle(shuffled, new java.util.Random(partitions));
+            Dataset<Row> scores = spark.createDataFrame(shuffled, schema).repartition(partitions);
+            assertEquals(sorted.get(2499), PerplexityFilter.threshold(scores, "perplexity", 0.5), "median, partitions " + partitions);
+        }
+        Dataset<Row> ten = spark.createDataFrame(rows.subList(0, 10), schema);
+        List<Double> firstTen = new java.util.ArrayList<>(rows.subList(0, 10).stream().map(r -> r.getDouble(0)).toList());
+        java.util.Collections.sort(firstTen);
+        assertEquals(firstTen.get(6), PerplexityFilter.threshold(ten, "perplexity", 0.7), "7 of 10 (0.7 * 10 is 7.000000000000001)");
+        assertEquals(firstTen.get(0), PerplexityFilter.threshold(ten, "perplexity", 0.01), "at least the first");
+        assertEquals(Double.POSITIVE_INFINITY, PerplexityFilter.threshold(ten.limit(0), "perplexity", 0.5), "none scored");
+    }
+
     @Test
     void itRunsInASparkPipelineAndWithAParamMapAndLoadsBackSaved() throws Exception {
         List<String> texts = new java.util.ArrayList<>(Stories.prompts(10));
