@@ -263,7 +263,8 @@ public final class PackCommand extends SparkCommand {
                 Dataset<Row> written = run.spark().read().format(format == DataFormat.JSONL ? "json" : "parquet").load(job.output);
                 sequences = written.count();
                 documents = readable;
-                // counted as the write runs (a retried task would count twice)
+                // counted as the write's tasks run, in its result stage (the runs are joined without a shuffle): Spark adds a
+                // task's counts once, from its attempt that succeeded, so a killed or failed attempt adds nothing
                 tokens = allTokens.value();
                 dropped = droppedTokens.value();
                 withoutTokens = noTokens.value();
