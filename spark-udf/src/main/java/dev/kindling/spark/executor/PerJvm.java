@@ -52,8 +52,9 @@ public final class PerJvm {
             }
             try {
                 return (T) f.get();
-            } catch (ExecutionException e) {
-                // another task's load failed (and is forgotten): try it here, as computeIfAbsent did
+            } catch (ExecutionException | CancellationException e) {
+                // another task's load failed (and is forgotten): try it here, as computeIfAbsent did; so too where it was
+                // interrupted (its task killed as it opened its engine), which get() throws as that CancellationException
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt(); // the task is being killed
                 throw new CancellationException("interrupted while waiting for " + key + " to load");

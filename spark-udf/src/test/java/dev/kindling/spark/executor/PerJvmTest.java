@@ -62,6 +62,48 @@ class PerJvmTest {
         assertEquals("ok", PerJvm.get("per-jvm-test:fails", k -> "ok"));
     }
 
+    /**
+     * A load that ends in a CancellationException (its task killed as it opened its engine: Engine.open says the model was
+     * not read) is that task's: a task waiting on it, not interrupted, loads the value itself. CompletableFuture.get throws
+     * a CancellationException as it is, not as an ExecutionException, so the waiting task failed with the other's.
+     */
+    @Test
+    void aTaskWaitingOnALoadThatWasInterruptedLoadsItItself() throws Exception {
+        String key = "per-jvm-test:interrupted-load";
+        CountDownLatch loading = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<String> killed = CompletableFuture.supplyAsync(() -> PerJvm.get(key, k -> {
+            loading.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            throw new java.util.concurrent.CancellationException("/m/x.gguf: opening the model was interrupted");
+        }));
+        loading.await();
+        CompletableFuture<String> waiting = new CompletableFuture<>();
+        Thread waiter = new Thread(() -> {
+            try {
+                waiting.complete(PerJvm.get(key, k -> "loaded by the waiting task"));
+            } catch (Throwable t) {
+                waiting.completeExceptionally(t);
+            }
+        });
+        waiter.start();
+        try {
+            while (waiter.getState() != Thread.State.WAITING && !waiting.isDone()) {
+                Thread.sleep(1); // until it waits on the load in progress
+            }
+        } finally {
+            release.countDown();
+        }
+        java.util.concurrent.ExecutionException x = assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> killed.get(5, TimeUnit.SECONDS));
+        assertEquals(java.util.concurrent.CancellationException.class, x.getCause().getClass());
+        assertEquals("loaded by the waiting task", waiting.get(5, TimeUnit.SECONDS));
+    }
+
     @Test
     void aValueEvictedWhileItLoadsIsClosedWhenTheLoadEnds() throws Exception {
         // ExecutorEngines.closeAll() while an engine opens: the loader hands the engine to its task, but it was no longer
