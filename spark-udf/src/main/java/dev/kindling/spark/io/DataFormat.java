@@ -434,7 +434,16 @@ public enum DataFormat {
         if (u.getHost() != null || authority == null || authority.contains("@")) {
             return null;
         }
+        if (isBucketName(authority)) { // s3a://logs.2024/x: S3 has it, but S3A takes a bucket from the URI's host
+            return uri + ": '" + authority + "' is an S3 bucket name S3A cannot read: S3A takes the bucket from the URI's host"
+                    + " name, which a name whose last dot-separated part begins with a digit, or one of whose parts begins or"
+                    + " ends with a hyphen, is not";
+        }
         return uri + ": '" + authority + "' is no S3 bucket name: " + BUCKET_RULE;
+    }
+
+    private static boolean isBucketName(String name) {
+        return name != null && BUCKET_NAME.matcher(name).matches() && !name.contains("..");
     }
 
     /**
@@ -442,8 +451,7 @@ public enum DataFormat {
      * reads it, and the store has no such bucket).
      */
     public static String noBucket(String bucket) {
-        boolean valid = bucket != null && BUCKET_NAME.matcher(bucket).matches() && !bucket.contains("..");
-        return "there is no bucket " + bucket + (valid ? "" : " (" + BUCKET_RULE + ")");
+        return "there is no bucket " + bucket + (isBucketName(bucket) ? "" : " (" + BUCKET_RULE + ")");
     }
 
     /**

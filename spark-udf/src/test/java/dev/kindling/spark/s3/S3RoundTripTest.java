@@ -145,6 +145,13 @@ class S3RoundTripTest {
                 tmp.resolve("bucket-name-out").toString());
         assertEquals(2, cli.code(), cli.toString());
         assertEquals("kindling: error: --input s3a://my_bucket/x: 'my_bucket' is no S3 bucket name: " + rule, cli.err().strip());
+        // a name S3 allows that is no host name either: it keeps the rule, so the error does not say it breaks it
+        Cli.Result digit = Cli.run("tokenize", "--no-progress", "--tokenizer", "byte-level", "-i", "s3a://logs.2024/x", "-o",
+                tmp.resolve("bucket-name-out").toString());
+        assertEquals(2, digit.code(), digit.toString());
+        assertEquals("kindling: error: --input s3a://logs.2024/x: 'logs.2024' is an S3 bucket name S3A cannot read: S3A takes"
+                + " the bucket from the URI's host name, which a name whose last dot-separated part begins with a digit, or one"
+                + " of whose parts begins or ends with a hyphen, is not", digit.err().strip());
         SparkSession spark = TestSpark.session();
         dev.kindling.spark.inference.Score score = new dev.kindling.spark.inference.Score().setModel("s3a://b..c/m.gguf");
         dev.kindling.spark.KindlingException e = org.junit.jupiter.api.Assertions.assertThrows(dev.kindling.spark.KindlingException.class,
