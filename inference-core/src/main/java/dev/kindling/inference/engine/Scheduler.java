@@ -109,13 +109,14 @@ public final class Scheduler implements AutoCloseable {
     /**
      * @param source the model's file name, put before the message of every error a request fails with ("engine closed"
      *               alone did not say which model's engine, in the log of a job with a teacher and a judge)
-     * @param filesChanged what changed in the model's files since they were opened, or null: said first in the error of a
-     *               step that fails as no one request's failure (a model file written over under the engine fails its reads)
+     * @param filesChanged what changed in the model's files since they were opened (its value null when nothing did), or
+     *               null for no check: said first in the error of a step that fails as no one request's failure (a model
+     *               file written over under the engine fails its reads)
      */
     public Scheduler(Backend backend, TextSupport text, int[] endTokens, int bosId, int maxSequences, String source,
             java.util.function.Supplier<String> filesChanged) {
         this.source = source;
-        this.filesChanged = filesChanged;
+        this.filesChanged = filesChanged != null ? filesChanged : () -> null;
         this.backend = backend;
         this.config = backend.config();
         this.text = text;

@@ -210,6 +210,31 @@ class StepFailureTest {
         }
     }
 
+    /**
+     * A scheduler made with a model's name and no check of its files (the constructor's {@code filesChanged}, null) says a
+     * step's failure as any other: making its message threw a NullPointerException that ended the engine's thread, and
+     * every request failed as the engine closed.
+     */
+    @Test
+    void aStepFailureWithNoCheckOfTheModelsFilesIsSaid() throws Exception {
+        boolean[] thrown = {false};
+        Failing b = new Failing(new OutOfMemoryError("injected"), step -> {
+            boolean now = !thrown[0] && step.sequenceCount() == 2;
+            thrown[0] |= now;
+            return now;
+        });
+        try (Scheduler s = new Scheduler(b, null, new int[] {2}, 1, 16, "m.gguf", null)) {
+            for (CompletableFuture<Completion> f : twoGenerations(s)) {
+                ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(60, TimeUnit.SECONDS));
+                assertInstanceOf(EngineStepException.class, e.getCause());
+                assertTrue(e.getCause().getMessage().startsWith("m.gguf: engine step failed, not because of one request: "
+                        + "java.lang.OutOfMemoryError: injected"), e.getCause().getMessage());
+            }
+        } finally {
+            b.close();
+        }
+    }
+
     @Test
     void anOutOfMemoryErrorAsARequestStartsFailsItAsTheEnginesFailure() throws Exception {
         // was the OutOfMemoryError as the request's error: a Spark stage kept it in the row's error column
