@@ -1027,7 +1027,14 @@ public final class Scheduler implements AutoCloseable {
 
     /** {@code cause}, after what changed in the model's files when they changed (see {@link #filesChanged}). */
     private String whyFailed(Throwable cause) {
-        String changed = filesChanged.get();
+        String changed;
+        try {
+            changed = filesChanged.get();
+        } catch (RuntimeException checkFailed) {
+            // it runs on the engine's thread: an exception here would end that thread, and the step's failure with it
+            cause.addSuppressed(checkFailed);
+            changed = null;
+        }
         return changed == null ? String.valueOf(cause) : changed + " (" + cause + ")";
     }
 

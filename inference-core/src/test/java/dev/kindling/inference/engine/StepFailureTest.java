@@ -217,21 +217,30 @@ class StepFailureTest {
      */
     @Test
     void aStepFailureWithNoCheckOfTheModelsFilesIsSaid() throws Exception {
-        boolean[] thrown = {false};
-        Failing b = new Failing(new OutOfMemoryError("injected"), step -> {
-            boolean now = !thrown[0] && step.sequenceCount() == 2;
-            thrown[0] |= now;
-            return now;
+        // no check at all, and a check that itself fails (it runs on the engine's thread: its exception ended that thread,
+        // and every request then failed as closed, the step's failure lost)
+        List<java.util.function.Supplier<String>> checks = new ArrayList<>();
+        checks.add(null);
+        checks.add(() -> {
+            throw new SecurityException("injected: the file's attributes cannot be read");
         });
-        try (Scheduler s = new Scheduler(b, null, new int[] {2}, 1, 16, "m.gguf", null)) {
-            for (CompletableFuture<Completion> f : twoGenerations(s)) {
-                ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(60, TimeUnit.SECONDS));
-                assertInstanceOf(EngineStepException.class, e.getCause());
-                assertTrue(e.getCause().getMessage().startsWith("m.gguf: engine step failed, not because of one request: "
-                        + "java.lang.OutOfMemoryError: injected"), e.getCause().getMessage());
+        for (java.util.function.Supplier<String> check : checks) {
+            boolean[] thrown = {false};
+            Failing b = new Failing(new OutOfMemoryError("injected"), step -> {
+                boolean now = !thrown[0] && step.sequenceCount() == 2;
+                thrown[0] |= now;
+                return now;
+            });
+            try (Scheduler s = new Scheduler(b, null, new int[] {2}, 1, 16, "m.gguf", check)) {
+                for (CompletableFuture<Completion> f : twoGenerations(s)) {
+                    ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(60, TimeUnit.SECONDS));
+                    assertInstanceOf(EngineStepException.class, e.getCause());
+                    assertTrue(e.getCause().getMessage().startsWith("m.gguf: engine step failed, not because of one request: "
+                            + "java.lang.OutOfMemoryError: injected"), e.getCause().getMessage());
+                }
+            } finally {
+                b.close();
             }
-        } finally {
-            b.close();
         }
     }
 
