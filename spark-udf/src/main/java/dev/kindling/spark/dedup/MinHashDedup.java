@@ -39,6 +39,7 @@ import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.StringArrayParam;
 import dev.kindling.spark.stage.ParamChecks;
 import dev.kindling.spark.stage.StageReader;
+import dev.kindling.spark.stage.TaskCount;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Column;
@@ -51,7 +52,6 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.util.LongAccumulator;
 
 /**
  * Near dedup with MinHash LSH, distributed end to end:
@@ -465,10 +465,11 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         Dataset<Row> ranked = RowOrder.rank(docs, NAME, id, text);
         long t1 = lap(phases, "order", t0);
 
-        // counts for the report, from accumulators of jobs that run once each (a retried task could
-        // count twice; they are statistics, never used for a decision)
-        LongAccumulator signed = ctx.spark().sparkContext().longAccumulator("kindling minhash documents");
-        LongAccumulator checked = ctx.spark().sparkContext().longAccumulator("kindling minhash candidate pairs");
+        // counts for the report (and the plan's choices, never the result), most of them made in shuffle-map stages: a
+        // TaskCount keeps one count per stage and partition, so a partition Spark ran again (its shuffle output lost)
+        // counts once, where a LongAccumulator added each successful attempt's
+        TaskCount signed = counter(ctx, "kindling minhash documents");
+        TaskCount checked = counter(ctx, "kindling minhash candidate pairs");
         Dataset<Row> texts = ranked.where(col(Columns.REASON).isNull()).select(col(rank), Columns.named(text));
         Dataset<Row> keys = texts.mapPartitions(new BandKeys(p, norm, signed), Encoders.row(KEYS));
         EarlierCorpus earlier = EarlierCorpus.forStage(against, againstFrame, getAgainstPaths(), ctx, NAME);
@@ -493,7 +494,7 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         // those in a candidate pair or a cluster only; the vertices are numbered below every rank (ranks are never negative)
         Dataset<Row> earlierByVertex = null;
         EarlierTexts earlierTexts = null;
-        LongAccumulator signedEarlier = ctx.spark().sparkContext().longAccumulator("kindling minhash earlier documents");
+        TaskCount signedEarlier = counter(ctx, "kindling minhash earlier documents");
         Dataset<Row> allKeys = keys;
         if (!entries.isEmpty()) {
             EarlierCorpus all = union(entries);
@@ -539,7 +540,7 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         }
         long t2 = lap(phases, "signatures", t1);
 
-        LongAccumulator made = ctx.spark().sparkContext().longAccumulator("kindling minhash pairs made");
+        TaskCount made = counter(ctx, "kindling minhash pairs made");
         Dataset<Row> pairs = allKeys.repartition(col("key")).sortWithinPartitions("key", "order", "v")
                 .mapPartitions(new Buckets(getAllPairsMaxBucket(), getVerify() ? BucketPairs.DEFAULT_NEIGHBOURS : 0, made), Encoders.row(PAIRS));
         if (earlierByVertex != null) {
@@ -613,6 +614,12 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
             ctx.reportValue(NAME + "_earlier_documents_compared", signedEarlier.value());
         }
         return out.drop(rank, CC_VERTEX, CC_ROOT, "_kd_root_id", ELIGIBLE);
+    }
+
+    private static TaskCount counter(StageContext ctx, String name) {
+        TaskCount c = new TaskCount();
+        ctx.spark().sparkContext().register(c, name);
+        return c;
     }
 
     /**
@@ -842,9 +849,9 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
     static final class Verify implements MapPartitionsFunction<Row, Row> {
         private static final long serialVersionUID = 1L;
         private final double threshold;
-        private final LongAccumulator checked;
+        private final TaskCount checked;
 
-        Verify(double threshold, LongAccumulator checked) {
+        Verify(double threshold, TaskCount checked) {
             this.threshold = threshold;
             this.checked = checked;
         }
@@ -868,9 +875,9 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         private static final long serialVersionUID = 1L;
         private final MinHashParams params;
         private final NormalizeOptions norm;
-        private final LongAccumulator signed;
+        private final TaskCount signed;
 
-        BandKeys(MinHashParams params, NormalizeOptions norm, LongAccumulator signed) {
+        BandKeys(MinHashParams params, NormalizeOptions norm, TaskCount signed) {
             this.params = params;
             this.norm = norm;
             this.signed = signed;
@@ -907,9 +914,9 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
      */
     static final class StoredBandKeys implements MapPartitionsFunction<Row, Row> {
         private static final long serialVersionUID = 1L;
-        private final LongAccumulator signed;
+        private final TaskCount signed;
 
-        StoredBandKeys(LongAccumulator signed) {
+        StoredBandKeys(TaskCount signed) {
             this.signed = signed;
         }
 
@@ -965,9 +972,9 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
         private static final long serialVersionUID = 1L;
         private final int allPairsMax;
         private final int neighbours;
-        private final LongAccumulator made;
+        private final TaskCount made;
 
-        Buckets(int allPairsMax, int neighbours, LongAccumulator made) {
+        Buckets(int allPairsMax, int neighbours, TaskCount made) {
             this.allPairsMax = allPairsMax;
             this.neighbours = neighbours;
             this.made = made;

@@ -171,4 +171,41 @@ class MinHashDedupTest {
         }
         return seen.contains(b);
     }
+
+    /**
+     * A signature stage Spark runs again counts its documents once: a fetch failure in the stage after it (what an
+     * executor's loss makes on a cluster, here thrown by the first attempt of that stage's first task) has Spark drop
+     * the shuffle output and run the signatures' partitions a second time, which a LongAccumulator beside them counts
+     * twice; the documents signed (minhash_dedup_documents_compared) count once.
+     */
+    @Test
+    void aSignatureStageRunAgainCountsItsDocumentsOnce() throws Exception {
+        org.apache.spark.sql.SparkSession spark = dev.kindling.spark.TestSpark.session();
+        List<Document> docs = DedupTestData.benchmark(6, 40, 5);
+        org.apache.spark.sql.Dataset<Row> texts = DedupTestData.frame(docs, 3)
+                .select(org.apache.spark.sql.functions.monotonically_increasing_id(), org.apache.spark.sql.functions.col("text"));
+        org.apache.spark.util.LongAccumulator attempts = spark.sparkContext().longAccumulator("test rows read");
+        dev.kindling.spark.stage.TaskCount signed = new dev.kindling.spark.stage.TaskCount();
+        spark.sparkContext().register(signed, "test documents signed");
+        MinHashDedup.BandKeys keys = new MinHashDedup.BandKeys(new MinHashDedup().minHashParams(), NormalizeOptions.NEAR, signed);
+        org.apache.spark.api.java.JavaPairRDD<Long, Integer> buckets = texts.javaRDD()
+                .map(r -> {
+                    attempts.add(1);
+                    return r;
+                })
+                .mapPartitions(keys::call)
+                .mapToPair(r -> new scala.Tuple2<>(r.getLong(0), 1))
+                .partitionBy(new org.apache.spark.HashPartitioner(2));
+        int shuffle = ((org.apache.spark.ShuffleDependency<?, ?, ?>) buckets.rdd().dependencies().head()).shuffleId();
+        long n = buckets.mapPartitionsWithIndex((i, rows) -> {
+            if (i == 0 && org.apache.spark.TaskContext.get().stageAttemptNumber() == 0) {
+                throw new org.apache.spark.shuffle.FetchFailedException(org.apache.spark.SparkEnv.get().blockManager().blockManagerId(),
+                        shuffle, 0L, 0, i, "shuffle output lost (test)", null);
+            }
+            return rows;
+        }, false).count();
+        assertTrue(n > 0);
+        assertTrue(attempts.value() > docs.size(), attempts.value() + " rows read: the stage did not run again");
+        assertEquals(docs.size(), signed.value());
+    }
 }
