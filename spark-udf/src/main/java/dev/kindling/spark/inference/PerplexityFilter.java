@@ -204,7 +204,8 @@ public final class PerplexityFilter extends Transformer implements PipelineStage
         }
         long rank = Math.max(1, new BigDecimal(Double.toString(fraction)).multiply(BigDecimal.valueOf(n))
                 .setScale(0, RoundingMode.CEILING).longValueExact());
-        return values.sort(col(column)).javaRDD().zipWithIndex().filter(t -> t._2() == rank - 1).map(t -> t._1()).first();
+        // collect, not first: first scans the partitions a few at a time, a job each, and the rank is often in a late one
+        return values.sort(col(column)).javaRDD().zipWithIndex().filter(t -> t._2() == rank - 1).map(t -> t._1()).collect().get(0);
     }
 
     private void requireOneThreshold() {
