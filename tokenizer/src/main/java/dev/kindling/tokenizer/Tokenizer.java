@@ -46,6 +46,8 @@ public interface Tokenizer {
      * no tokenizer.json is read through its {@code tokenizer.model}, with {@code tokenizer_config.json} beside it).
      *
      * @throws dev.kindling.formats.ModelFormatException naming the file and field when it cannot be read
+     * @throws java.util.concurrent.CancellationException naming the file when the calling thread is interrupted and the
+     *     load fails (the interrupt closes the file a .gguf is read through); the interrupt is left set
      */
     static Tokenizer load(Path path) {
         return TokenizerLoader.load(path);

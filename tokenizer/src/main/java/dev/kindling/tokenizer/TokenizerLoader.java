@@ -9,6 +9,7 @@ import dev.kindling.tokenizer.tiktoken.TiktokenTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.concurrent.CancellationException;
 
 /** Format detection behind {@link Tokenizer#load}. */
 final class TokenizerLoader {
@@ -18,6 +19,23 @@ final class TokenizerLoader {
         if (path == null) {
             throw new IllegalArgumentException("tokenizer path is null");
         }
+        try {
+            return detect(path);
+        } catch (RuntimeException | Error e) {
+            if (!Thread.currentThread().isInterrupted()) {
+                throw e;
+            }
+            // an interrupt closes a FileChannel the file is read through (ClosedByInterruptException): a good .gguf's
+            // magic read as none was "unrecognised tokenizer format", for a Spark task killed as it loaded the tokenizer,
+            // or a notebook cell interrupted then (Engine.open says the same of a model)
+            CancellationException c = new CancellationException(path + ": loading the tokenizer was interrupted (the thread's"
+                    + " interrupt closes the file it reads), so it was not read; nothing is known to be wrong with it");
+            c.initCause(e);
+            throw c;
+        }
+    }
+
+    private static Tokenizer detect(Path path) {
         if (!Files.exists(path)) {
             throw new ModelFormatException(path, "no such file or directory");
         }

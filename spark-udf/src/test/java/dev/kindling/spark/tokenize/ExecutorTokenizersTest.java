@@ -1,10 +1,13 @@
 package dev.kindling.spark.tokenize;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.TestSpark;
+import dev.kindling.testing.SharedData;
+import dev.kindling.tokenizer.Tokenizer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -59,5 +62,30 @@ class ExecutorTokenizersTest {
         ExecutorTokenizers.checkBareName("--tokenizer", "nosuchname", Map.of(), List.of(), true);
         assertThrows(KindlingException.class,
                 () -> ExecutorTokenizers.checkBareName("--tokenizer", "nosuchname", Map.of(), List.of("file:/data/other.json"), false));
+    }
+
+    /**
+     * A task killed (interrupted) as it loads its tokenizer gets the loader's CancellationException as it is, naming the
+     * file and blaming nothing in it, where a .gguf's vocabulary, its channel closed by the interrupt, was the tokenizer's
+     * failure, "tokenizer ...: unrecognised tokenizer format"; nothing is kept, and the next lookup loads it.
+     */
+    @Test
+    void aTaskInterruptedAsItLoadsTheTokenizerIsToldSoAndTheNextLoadsIt() {
+        Path gguf = SharedData.require("llamacpp-vocab/ggml-vocab-gpt-2.gguf");
+        // an executor has its classes and logging set up before a task is killed: here another tokenizer's lookup does it
+        // (a JVM's logging set up on an interrupted thread fails, whatever is looked up)
+        ExecutorTokenizers.get(SharedData.require("llama2c/tok512.bin").toString());
+        Thread.currentThread().interrupt();
+        try {
+            java.util.concurrent.CancellationException e = assertThrows(java.util.concurrent.CancellationException.class,
+                    () -> ExecutorTokenizers.get(gguf.toString()));
+            assertEquals(gguf + ": loading the tokenizer was interrupted (the thread's interrupt closes the file it reads), so it"
+                    + " was not read; nothing is known to be wrong with it", e.getMessage());
+        } finally {
+            Thread.interrupted();
+        }
+        Tokenizer loaded = ExecutorTokenizers.get(gguf.toString());
+        assertSame(loaded, ExecutorTokenizers.get(gguf.toString()));
+        assertEquals(Tokenizer.load(gguf).vocabSize(), loaded.vocabSize());
     }
 }
