@@ -58,7 +58,8 @@ import scala.collection.Seq;
  * nondeterministic. Null inputs give null; a row that fails gets its {@code error} in the struct
  * (the scalar functions throw). A constant {@code model} is looked up as the query is analysed ({@link
  * ExecutorEngines#checkOnDriver}): one that is not there or is no model fails before any task, naming the function and
- * the argument; a column's are known to the tasks only.
+ * the argument, and so is kindling_judge's constant {@code rubric} ({@link Rubric#checkOnDriver}); a column's are known to
+ * the tasks only.
  *
  * <p>Each call waits for its row, so a task feeds the engine one row at a time (the engine still
  * batches the rows of concurrent tasks): for throughput over many rows use the stages
@@ -172,7 +173,8 @@ public final class InferenceFunctions {
             // read once per task, as the engine is looked up: a per-JVM cache kept a rubric file's first text for the
             // notebook's life, edits and deletion unseen, where the Judge stage read the file anew
             String name = rubric == null ? "helpfulness" : rubric;
-            Rubric r = PerTask.get("rubric:" + name, () -> Rubric.load(name, 1, 5, hadoop.get()));
+            Rubric r = PerTask.get("rubric:" + name, () -> Rubric.load(name, 1, 5, hadoop.get(),
+                    SqlUdfs.argument("kindling_judge", 3, "rubric")));
             try {
                 Judging.Judgment j = await(Judging.submit(engine("kindling_judge", 2, model, hadoop), r,
                         instruction == null ? "" : instruction, response, "auto", 128));
@@ -183,7 +185,7 @@ public final class InferenceFunctions {
             } catch (RuntimeException e) {
                 return RowFactory.create(null, null, null, null, RowInference.describe(unwrap(e), SQL_ADVICE));
             }
-        }, JUDGMENT, Arg.string("instruction"), Arg.string("response"), modelArg, Arg.string("rubric"));
+        }, JUDGMENT, Arg.string("instruction"), Arg.string("response"), modelArg, Arg.path("rubric", Rubric::checkOnDriver));
     }
 
     /**

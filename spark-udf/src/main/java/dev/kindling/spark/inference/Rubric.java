@@ -45,6 +45,14 @@ public record Rubric(String name, String template, int minRating, int maxRating)
      * read through Hadoop with {@code conf} (the job's settings; null for Hadoop's defaults).
      */
     public static Rubric load(String nameOrPath, int min, int max, org.apache.hadoop.conf.Configuration conf) {
+        return load(nameOrPath, min, max, conf, "rubric");
+    }
+
+    /**
+     * {@link #load(String, int, int, org.apache.hadoop.conf.Configuration)}, a template file that is not there or cannot
+     * be read named as {@code what} gave it (a SQL function's argument: {@code kindling_judge: argument 4 (rubric)}).
+     */
+    public static Rubric load(String nameOrPath, int min, int max, org.apache.hadoop.conf.Configuration conf, String what) {
         if (BUILT_IN.contains(nameOrPath) && (min != 1 || max != 5)) {
             // their text describes five levels and asks for "a number from 1 to 5": another scale would be parsed from
             // answers the judge was never asked for
@@ -61,8 +69,8 @@ public record Rubric(String name, String template, int minRating, int maxRating)
                 throw new IllegalStateException(e);
             }
         }
-        requireFound("rubric", nameOrPath);
-        String template = new String(SideFile.read(nameOrPath, conf, "rubric"), StandardCharsets.UTF_8);
+        requireFound(what, nameOrPath);
+        String template = new String(SideFile.read(nameOrPath, conf, what), StandardCharsets.UTF_8);
         return new Rubric(new org.apache.hadoop.fs.Path(nameOrPath).getName(), template, min, max);
     }
 
@@ -74,6 +82,23 @@ public record Rubric(String name, String template, int minRating, int maxRating)
         if (!BUILT_IN.contains(nameOrPath) && SideFile.scheme(nameOrPath) == null && !Files.isRegularFile(Path.of(nameOrPath))) {
             throw KindlingException.usage(what + " " + nameOrPath + " is neither a built-in rubric (" + String.join(", ", BUILT_IN)
                     + ") nor a template file");
+        }
+    }
+
+    /**
+     * Checks, on the driver as the query is analysed, the constant rubric a SQL function's argument gives ({@code argument}
+     * names it), read as its tasks read it: a built-in rubric's name, or a template file, a remote one with the session's
+     * Hadoop settings with any master, a local one with a local master (a cluster's executors read their own disks). One
+     * that is not there, or whose text has no {@code {response}}, failed in the query's first task, naming no function.
+     */
+    public static void checkOnDriver(String argument, String nameOrPath, org.apache.spark.SparkContext sc) {
+        if (!BUILT_IN.contains(nameOrPath) && !SideFile.remote(nameOrPath) && !sc.isLocal()) {
+            return;
+        }
+        try {
+            load(nameOrPath, 1, 5, SideFile.remote(nameOrPath) ? sc.hadoopConfiguration() : null, argument);
+        } catch (KindlingException e) {
+            throw dev.kindling.spark.executor.LocalFiles.naming(argument, nameOrPath, e);
         }
     }
 

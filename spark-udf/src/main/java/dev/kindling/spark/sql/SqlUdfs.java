@@ -40,16 +40,17 @@ import scala.collection.immutable.Seq;
  * registered with its arguments ({@link Arg}), checked as Spark builds the call: {@code kindling_text_hash: argument 1
  * (text) is INT, expected STRING}, before any task. Where Spark cannot check (a session without a function registry,
  * a UserDefinedFunction called directly) the casts happen in the lambda's bridge method, inside the wrapper's
- * {@code try}, and still name the function. An argument that is a model's or a tokenizer's path ({@link Arg#path}) is
- * looked up as well when it is a constant, on the driver as Spark builds the call.
+ * {@code try}, and still name the function. An argument that is a model's, a tokenizer's or a rubric's path ({@link
+ * Arg#path}) is looked up as well when it is a constant, on the driver as Spark builds the call.
  */
 public final class SqlUdfs {
     private SqlUdfs() {}
 
     /**
-     * How a path argument of a registered function (a model, a tokenizer) is checked on the driver ({@code
-     * ExecutorEngines.checkOnDriver}, {@code ExecutorTokenizers.checkOnDriver}): {@code argument} is how its errors name
-     * it ({@link #argument}), and a path that is not there, or holds no model or tokenizer, is a usage error.
+     * How a path argument of a registered function (a model, a tokenizer, a rubric) is checked on the driver ({@code
+     * ExecutorEngines.checkOnDriver}, {@code ExecutorTokenizers.checkOnDriver}, {@code Rubric.checkOnDriver}): {@code
+     * argument} is how its errors name it ({@link #argument}), and a path that is not there, or holds no model, tokenizer
+     * or rubric, is a usage error.
      */
     @FunctionalInterface
     public interface PathCheck {
@@ -68,7 +69,7 @@ public final class SqlUdfs {
         }
 
         /**
-         * A string that is a path to a model or tokenizer: a constant one is looked up by {@code onDriver} as the query
+         * A string that is a path to a model, tokenizer or rubric: a constant one is looked up by {@code onDriver} as the query
          * is analysed, before any task ({@code kindling_score: argument 2 (model) s3a://b/m.gguf does not exist}), with
          * the function's registration, so a function cannot be registered without it; a column of paths is left to the
          * tasks.

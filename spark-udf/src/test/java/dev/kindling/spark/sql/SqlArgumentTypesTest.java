@@ -132,13 +132,15 @@ class SqlArgumentTypesTest {
     }
 
     /**
-     * Every registered kindling_* function that takes a model or a tokenizer (its arguments as DESCRIBE FUNCTION names
-     * them: one registered later is walked too) refuses a constant path that is not there as the query is analysed,
+     * Every registered kindling_* function that takes a model, a tokenizer or a rubric (its arguments as DESCRIBE FUNCTION
+     * names them: one registered later is walked too) refuses a constant path that is not there as the query is analysed,
      * naming the function and the argument, before any task. The check was registered from a list of the functions' names
-     * apart from their registrations, which a function could miss.
+     * apart from their registrations, which a function could miss; kindling_judge's rubric was not checked (its first task
+     * failed, naming no function).
      */
     @Test
-    void everyConstantModelOrTokenizerIsLookedUpWhenTheQueryIsAnalysed(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
+    void everyConstantModelTokenizerOrRubricIsLookedUpWhenTheQueryIsAnalysed(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws java.io.IOException {
         SparkSession spark = TestSpark.session();
         KindlingFunctions.register(spark);
         String missing = tmp.resolve("missing").toString();
@@ -155,20 +157,27 @@ class SqlArgumentTypesTest {
                 }
             }
             for (int i = 0; i < names.size(); i++) {
-                if (!names.get(i).equals("model") && !names.get(i).equals("tokenizer")) {
+                if (!List.of("model", "tokenizer", "rubric").contains(names.get(i))) {
                     continue;
                 }
                 List<String> values = new ArrayList<>(java.util.Collections.nCopies(names.size(), "NULL"));
                 values.set(i, "'" + missing + "'");
                 String sql = "SELECT " + f + "(" + String.join(", ", values) + ")";
                 dev.kindling.spark.KindlingException e = assertThrows(dev.kindling.spark.KindlingException.class, () -> spark.sql(sql), sql);
-                assertTrue(e.getMessage().startsWith(f + ": argument " + (i + 1) + " (" + names.get(i) + ") " + missing + " does not exist"),
+                assertTrue(e.getMessage().startsWith(f + ": argument " + (i + 1) + " (" + names.get(i) + ") " + missing
+                        + (names.get(i).equals("rubric") ? " is neither a built-in rubric (helpfulness, " : " does not exist")),
                         sql + ": " + e.getMessage());
                 assertEquals(dev.kindling.spark.KindlingException.USAGE, e.exitCode(), e.getMessage());
                 kinds.add(names.get(i));
             }
         }
-        assertEquals(new TreeSet<>(List.of("model", "tokenizer")), kinds, "the functions' arguments as DESCRIBE FUNCTION gives them");
+        assertEquals(new TreeSet<>(List.of("model", "rubric", "tokenizer")), kinds, "the functions' arguments as DESCRIBE FUNCTION gives them");
+        // a rubric is read as the tasks read it: a template without {response} is refused too
+        java.nio.file.Path noResponse = tmp.resolve("no-response.txt");
+        java.nio.file.Files.writeString(noResponse, "Rate it: {instruction}");
+        String sql = "SELECT kindling_judge(NULL, NULL, NULL, '" + noResponse + "')";
+        dev.kindling.spark.KindlingException e = assertThrows(dev.kindling.spark.KindlingException.class, () -> spark.sql(sql), sql);
+        assertEquals("kindling_judge: argument 4 (rubric): rubric no-response.txt has no {response} placeholder", e.getMessage());
     }
 
     @Test
