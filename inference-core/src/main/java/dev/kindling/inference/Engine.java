@@ -1,5 +1,6 @@
 package dev.kindling.inference;
 
+import dev.kindling.formats.InterruptedRead;
 import dev.kindling.formats.ModelFormatException;
 import dev.kindling.formats.gguf.GgufFile;
 import dev.kindling.inference.arch.HfConfig;
@@ -106,20 +107,9 @@ public final class Engine implements AutoCloseable {
                     + " raise maxBatchTokens (EngineOptions.withMaxBatchTokens) to at least " + options.maxSequences()
                     + " or lower maxSequences (EngineOptions.withMaxSequences)");
         }
-        try {
-            return load(path, options);
-        } catch (RuntimeException | Error e) {
-            if (!Thread.currentThread().isInterrupted()) {
-                throw e;
-            }
-            // an interrupt closes the channel a file is read through (ClosedByInterruptException): a good model's first
-            // bytes read as none was "neither a GGUF file, a llama2.c checkpoint nor ...", and its tensors as "cannot be
-            // read", for a Spark task killed as it opened the engine, or a notebook cell or command interrupted then
-            CancellationException c = new CancellationException(path + ": opening the model was interrupted (the thread's"
-                    + " interrupt closes the file it reads), so it was not read; nothing is known to be wrong with it");
-            c.initCause(e);
-            throw c;
-        }
+        // a good model's first bytes read on an interrupted thread were "neither a GGUF file, a llama2.c checkpoint nor ...",
+        // and its tensors "cannot be read"
+        return InterruptedRead.of(path, "opening the model", () -> load(path, options));
     }
 
     private static Engine load(Path path, EngineOptions options) {

@@ -1,5 +1,6 @@
 package dev.kindling.tokenizer;
 
+import dev.kindling.formats.InterruptedRead;
 import dev.kindling.formats.ModelFormatException;
 import dev.kindling.formats.gguf.GgufFile;
 import dev.kindling.tokenizer.hf.HfTokenizerJson;
@@ -9,7 +10,6 @@ import dev.kindling.tokenizer.tiktoken.TiktokenTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.concurrent.CancellationException;
 
 /** Format detection behind {@link Tokenizer#load}. */
 final class TokenizerLoader {
@@ -19,20 +19,8 @@ final class TokenizerLoader {
         if (path == null) {
             throw new IllegalArgumentException("tokenizer path is null");
         }
-        try {
-            return detect(path);
-        } catch (RuntimeException | Error e) {
-            if (!Thread.currentThread().isInterrupted()) {
-                throw e;
-            }
-            // an interrupt closes a FileChannel the file is read through (ClosedByInterruptException): a good .gguf's
-            // magic read as none was "unrecognised tokenizer format", for a Spark task killed as it loaded the tokenizer,
-            // or a notebook cell interrupted then (Engine.open says the same of a model)
-            CancellationException c = new CancellationException(path + ": loading the tokenizer was interrupted (the thread's"
-                    + " interrupt closes the file it reads), so it was not read; nothing is known to be wrong with it");
-            c.initCause(e);
-            throw c;
-        }
+        // a good .gguf's magic read on an interrupted thread was none: "unrecognised tokenizer format"
+        return InterruptedRead.of(path, "loading the tokenizer", () -> detect(path));
     }
 
     private static Tokenizer detect(Path path) {
