@@ -418,7 +418,7 @@ public enum DataFormat {
      * What is wrong with {@code uri}, an {@code s3a://} URI whose bucket is no host name ({@code s3a://my_bucket/x},
      * {@code s3a://b..c/x}: Java's URI then has no host, where S3A reads the bucket), else null: S3A failed with "bucket is
      * null/empty" (exit 1, for a stage or a SQL function a bare IllegalArgumentException), naming neither the option nor
-     * the name's rule.
+     * the name's rule. The name is quoted without a port the URI gives ({@code s3a://my_bucket:9000/x}: 'my_bucket').
      */
     public static String unreadableBucket(String uri) {
         if (uri == null || !uri.regionMatches(true, 0, "s3a://", 0, 6)) {
@@ -434,6 +434,8 @@ public enum DataFormat {
         if (u.getHost() != null || authority == null || authority.contains("@")) {
             return null;
         }
+        // the bucket alone (s3a://my_bucket:9000/x): S3A takes the URI's host and passes over a port
+        authority = authority.replaceFirst(":[0-9]*$", "");
         if (isBucketName(authority)) { // s3a://logs.2024/x: S3 has it, but S3A takes a bucket from the URI's host
             return uri + ": '" + authority + "' is an S3 bucket name S3A cannot read: S3A takes the bucket from the URI's host"
                     + " name, which a name whose last dot-separated part begins with a digit, or one of whose parts begins or"

@@ -145,6 +145,13 @@ class S3RoundTripTest {
                 tmp.resolve("bucket-name-out").toString());
         assertEquals(2, cli.code(), cli.toString());
         assertEquals("kindling: error: --input s3a://my_bucket/x: 'my_bucket' is no S3 bucket name: " + rule, cli.err().strip());
+        // the bucket alone, without the authority's port (S3A's bucket is the URI's host); and each path of a comma-separated --input
+        Cli.Result port = Cli.run("tokenize", "--no-progress", "--tokenizer", "byte-level", "-i", "s3a://my_bucket:9000/x", "-o",
+                tmp.resolve("bucket-name-out").toString());
+        assertEquals("kindling: error: --input s3a://my_bucket:9000/x: 'my_bucket' is no S3 bucket name: " + rule, port.err().strip());
+        Cli.Result second = Cli.run("tokenize", "--no-progress", "--tokenizer", "byte-level", "-i", "s3a://testbucket/x,s3a://b..c/y",
+                "-o", tmp.resolve("bucket-name-out").toString());
+        assertEquals("kindling: error: --input s3a://b..c/y: 'b..c' is no S3 bucket name: " + rule, second.err().strip());
         // a name S3 allows that is no host name either: it keeps the rule, so the error does not say it breaks it
         Cli.Result digit = Cli.run("tokenize", "--no-progress", "--tokenizer", "byte-level", "-i", "s3a://logs.2024/x", "-o",
                 tmp.resolve("bucket-name-out").toString());
