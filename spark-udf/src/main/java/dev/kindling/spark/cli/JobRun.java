@@ -209,12 +209,8 @@ public final class JobRun {
      * credentials to check ({@link DataFormat#storeFailure}).
      */
     private KindlingException statsFailure(String doing, String stats, IOException e) {
-        if (DataFormat.isMissingBucket(e)) {
-            return KindlingException.usage("--stats " + stats + " cannot be written: "
-                    + DataFormat.noBucket(statsPath(stats).toUri().getHost()));
-        }
-        return new KindlingException(KindlingException.FAILURE, doing + stats + ": "
-                + DataFormat.storeFailure(e, stats, spark.sparkContext().hadoopConfiguration()), e);
+        return DataFormat.storeError(e, "--stats " + stats + " cannot be written: ", doing + stats + ": ", stats,
+                spark.sparkContext().hadoopConfiguration());
     }
 
     private static org.apache.hadoop.fs.Path statsPath(String stats) {

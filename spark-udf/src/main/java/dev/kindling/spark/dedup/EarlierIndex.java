@@ -144,12 +144,7 @@ public record EarlierIndex(String path, String label, JsonNode manifest) {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw KindlingException.usage(label + ": " + MANIFEST + " is not valid JSON (" + e.getOriginalMessage() + ")");
         } catch (IOException e) {
-            if (dev.kindling.spark.io.DataFormat.isMissingBucket(e)) {
-                throw KindlingException.usage(label + " does not exist: "
-                        + dev.kindling.spark.io.DataFormat.noBucket(dir.toUri().getHost()));
-            }
-            throw new KindlingException(KindlingException.FAILURE, label + ": cannot read it: "
-                    + dev.kindling.spark.io.DataFormat.storeFailure(e, path, conf), e);
+            throw dev.kindling.spark.io.DataFormat.storeError(e, label + " does not exist: ", label + ": cannot read it: ", path, conf);
         }
         String where = label + ": " + MANIFEST;
         if (m == null || !m.isObject() || !FORMAT.equals(m.path("format").asText(null))) {
@@ -265,12 +260,8 @@ public record EarlierIndex(String path, String label, JsonNode manifest) {
                 }
             }
         } catch (IOException e) {
-            if (dev.kindling.spark.io.DataFormat.isMissingBucket(e)) {
-                throw KindlingException.usage(option + " " + dir + " cannot be written: "
-                        + dev.kindling.spark.io.DataFormat.noBucket(new Path(dir).toUri().getHost()));
-            }
-            throw new KindlingException(KindlingException.FAILURE, option + " " + dir + ": cannot check it: "
-                    + dev.kindling.spark.io.DataFormat.storeFailure(e, dir, conf), e);
+            throw dev.kindling.spark.io.DataFormat.storeError(e, option + " " + dir + " cannot be written: ",
+                    option + " " + dir + ": cannot check it: ", dir, conf);
         }
     }
 

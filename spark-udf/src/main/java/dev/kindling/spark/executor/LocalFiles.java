@@ -175,12 +175,8 @@ public final class LocalFiles {
         } catch (java.io.FileNotFoundException e) {
             throw KindlingException.usage(option + " " + uri + " does not exist");
         } catch (IOException e) {
-            if (dev.kindling.spark.io.DataFormat.isMissingBucket(e)) {
-                throw KindlingException.usage(option + " " + uri + " does not exist: "
-                        + dev.kindling.spark.io.DataFormat.noBucket(remote.toUri().getHost()));
-            }
-            throw new KindlingException(KindlingException.FAILURE, "cannot read " + option + " " + uri + ": "
-                    + dev.kindling.spark.io.DataFormat.storeFailure(e, uri, conf), e);
+            throw dev.kindling.spark.io.DataFormat.storeError(e, option + " " + uri + " does not exist: ",
+                    "cannot read " + option + " " + uri + ": ", uri, conf);
         }
         if (found.status().isFile() && found.status().getLen() == 0) {
             // an upload that wrote nothing, as a local 0-byte model is refused
@@ -637,13 +633,8 @@ public final class LocalFiles {
             }
             return new Remote(uri, fs, snapshotWithSidecars(fs, st));
         } catch (IOException e) {
-            if (dev.kindling.spark.io.DataFormat.isMissingBucket(e)) {
-                // as a missing input or output in one is (exit 1 with the SDK's NoSuchBucket message twice over)
-                throw KindlingException.usage(uri + " does not exist: "
-                        + dev.kindling.spark.io.DataFormat.noBucket(remote.toUri().getHost()));
-            }
-            throw new KindlingException(KindlingException.FAILURE, "cannot read " + uri + ": "
-                    + dev.kindling.spark.io.DataFormat.storeFailure(e, uri, conf), e);
+            // a missing bucket as a missing input or output in one is
+            throw dev.kindling.spark.io.DataFormat.storeError(e, uri + " does not exist: ", "cannot read " + uri + ": ", uri, conf);
         }
     }
 

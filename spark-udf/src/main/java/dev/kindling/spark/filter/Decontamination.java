@@ -311,12 +311,8 @@ public final class Decontamination extends CurationStage<Decontamination> {
             folder = fs.getFileStatus(p).isDirectory();
             format = folder ? folderFormat(fs, p, path) : formatOf(path);
         } catch (java.io.IOException e) {
-            if (dev.kindling.spark.io.DataFormat.isMissingBucket(e)) {
-                throw KindlingException.usage(NAME + ": benchmark " + path + " does not exist: "
-                        + dev.kindling.spark.io.DataFormat.noBucket(new Path(path).toUri().getHost()));
-            }
-            throw new KindlingException(KindlingException.FAILURE, NAME + ": cannot read benchmark " + path + ": "
-                    + dev.kindling.spark.io.DataFormat.storeFailure(e, path, spark.sparkContext().hadoopConfiguration()), e);
+            throw dev.kindling.spark.io.DataFormat.storeError(e, NAME + ": benchmark " + path + " does not exist: ",
+                    NAME + ": cannot read benchmark " + path + ": ", path, spark.sparkContext().hadoopConfiguration());
         }
         Dataset<Row> df;
         List<String> lines = null; // a JSON Lines benchmark's, to name a malformed one

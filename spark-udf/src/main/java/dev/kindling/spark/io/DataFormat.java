@@ -339,10 +339,7 @@ public enum DataFormat {
                         + "_SUCCESS, are not data)");
             }
         } catch (IOException e) {
-            if (isMissingBucket(e)) {
-                throw KindlingException.usage("input " + input + " does not exist: " + noBucket(p.toUri().getHost()));
-            }
-            throw new KindlingException(KindlingException.FAILURE, "cannot list input " + input + ": " + storeFailure(e, input, conf), e);
+            throw storeError(e, "input " + input + " does not exist: ", "cannot list input " + input + ": ", input, conf);
         }
         throw KindlingException.usage("cannot tell the format of " + input + " from its file names; " + whenUnknown);
     }
@@ -371,12 +368,7 @@ public enum DataFormat {
      */
     public static String storeFailure(IOException e, String uri, Configuration conf) {
         Throwable refused = connectionFailure(e);
-        String bucket;
-        try {
-            bucket = uri == null ? null : new Path(uri).toUri().getHost();
-        } catch (IllegalArgumentException notAPath) {
-            bucket = null; // said as the failure says it
-        }
+        String bucket = bucketOf(uri);
         if (refused == null || conf == null || bucket == null || !uri.regionMatches(true, 0, "s3a:", 0, 4)) {
             return e.getMessage() + accessAdvice(e);
         }
@@ -391,6 +383,29 @@ public enum DataFormat {
                 : key + " = " + value) + ": check that setting, that the store runs there, and that this machine reaches it ("
                 + (refused instanceof java.net.UnknownHostException ? "unknown host " : "")
                 + (refused.getMessage() != null ? refused.getMessage() : refused.getClass().getSimpleName()) + ")";
+    }
+
+    /**
+     * The error for {@code e}, a failure of the store {@code uri} is on, met on the driver checking or reading it: a
+     * bucket that does not exist is a usage error, {@code missing} and {@link #noBucket} (a path in it is missing, as one
+     * under a missing prefix is, where S3A gave the SDK's NoSuchBucket message twice over, exit 1); any other failure is
+     * exit 1, {@code failed} and {@link #storeFailure}. {@code missing} and {@code failed} are the caller's words for the
+     * path ("input s3a://b/in does not exist: ", "cannot list input s3a://b/in: ").
+     */
+    public static KindlingException storeError(IOException e, String missing, String failed, String uri, Configuration conf) {
+        if (isMissingBucket(e)) {
+            return KindlingException.usage(missing + noBucket(bucketOf(uri)));
+        }
+        return new KindlingException(KindlingException.FAILURE, failed + storeFailure(e, uri, conf), e);
+    }
+
+    /** The bucket (the URI's host) of {@code uri} as Hadoop reads it, or null. */
+    private static String bucketOf(String uri) {
+        try {
+            return uri == null ? null : new Path(uri).toUri().getHost();
+        } catch (IllegalArgumentException notAPath) {
+            return null; // said as the failure says it
+        }
     }
 
     /**

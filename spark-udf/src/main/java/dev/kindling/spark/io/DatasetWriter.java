@@ -201,12 +201,8 @@ public final class DatasetWriter {
         try {
             checkOutputPlace(p.getFileSystem(spark.sparkContext().hadoopConfiguration()), p, o.path(), o.overwrite(), name -> false);
         } catch (IOException e) {
-            if (DataFormat.isMissingBucket(e)) {
-                throw KindlingException.usage("output " + o.path() + " cannot be written: "
-                        + DataFormat.noBucket(p.toUri().getHost()));
-            }
-            throw new KindlingException(KindlingException.FAILURE, "cannot check output " + o.path() + ": "
-                    + DataFormat.storeFailure(e, o.path(), spark.sparkContext().hadoopConfiguration()), e);
+            throw DataFormat.storeError(e, "output " + o.path() + " cannot be written: ", "cannot check output " + o.path() + ": ",
+                    o.path(), spark.sparkContext().hadoopConfiguration());
         }
     }
 

@@ -4,7 +4,6 @@ import dev.kindling.spark.KindlingException;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import org.apache.hadoop.conf.Configuration;
@@ -53,12 +52,7 @@ public final class SideFile {
         } catch (NoSuchFileException | FileNotFoundException e) {
             throw KindlingException.usage(what + " " + path + " does not exist");
         } catch (IOException e) {
-            if (DataFormat.isMissingBucket(e)) {
-                throw KindlingException.usage(what + " " + path + " does not exist: "
-                        + DataFormat.noBucket(URI.create(path).getHost()));
-            }
-            throw new KindlingException(KindlingException.FAILURE, "cannot read " + what + " " + path + ": "
-                    + DataFormat.storeFailure(e, path, conf), e);
+            throw DataFormat.storeError(e, what + " " + path + " does not exist: ", "cannot read " + what + " " + path + ": ", path, conf);
         } catch (IllegalArgumentException e) {   // java.nio's InvalidPathException too
             throw KindlingException.usage(what + " " + path + " is not a valid path: " + e.getMessage());
         }
