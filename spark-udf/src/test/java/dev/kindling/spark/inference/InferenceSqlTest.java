@@ -387,6 +387,8 @@ class InferenceSqlTest {
         long generated = GenerateSparkTest.tokensOfAJobCancelledWithoutInterrupting(spark, e, 40,
                 () -> spark.sql("SELECT kindling_generate_ex(prompt, '" + m + "', map('max_tokens', 480)) FROM cancelled_prompts")
                         .write().format("noop").mode("overwrite").save());
-        assertTrue(generated < 480, "generated " + generated + " tokens");
+        // each of the two calls in flight waited for its 480 tokens (at least 960 in all); a cancel Spark delivers late on a
+        // loaded host may let one of them end (518 seen at load 8), not both
+        assertTrue(generated < 2 * 480, "generated " + generated + " tokens");
     }
 }
