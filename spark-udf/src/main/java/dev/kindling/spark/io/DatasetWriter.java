@@ -348,5 +348,45 @@ public final class DatasetWriter {
             case PARQUET -> w.parquet(o.path());
             default -> throw KindlingException.usage("cannot write " + o.format() + "; --format must be jsonl or parquet");
         }
+        requireOneWrite(df.sparkSession(), o.path());
+    }
+
+    /** A part file's name as Spark's writers make it: its number, then the write job's UUID. */
+    private static final java.util.regex.Pattern PART = java.util.regex.Pattern.compile(
+            "part-\\d+-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}).*");
+
+    /**
+     * Fails when the output just written holds the part files of more than one write: another run wrote the same output at
+     * the same time (two scheduler workers on one task, a retry started while the first attempt ran on). Both runs exited
+     * 0, the output their rows together (255k rows for 200k input rows, each under its own write's UUID), the stats of
+     * each counting its own. The output is removed, as it holds neither run's rows alone.
+     */
+    static void requireOneWrite(SparkSession spark, String output) {
+        Path p = new Path(output);
+        java.util.Set<String> writes = new java.util.TreeSet<>();
+        FileSystem fs;
+        try {
+            fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            for (FileStatus st : fs.listStatus(p)) {
+                java.util.regex.Matcher m = PART.matcher(st.getPath().getName());
+                if (m.matches()) {
+                    writes.add(m.group(1));
+                }
+            }
+        } catch (IOException e) {
+            return; // the write itself succeeded; what cannot be listed now, a reader will say
+        }
+        if (writes.size() > 1) {
+            boolean removed;
+            try {
+                removed = fs.delete(p, true);
+            } catch (IOException e) {
+                removed = false;
+            }
+            throw new KindlingException(KindlingException.FAILURE, "output " + output + " was written by another run at the same "
+                    + "time: it held the part files of " + writes.size() + " writes (" + String.join(", ", writes) + "), their rows "
+                    + "mixed, " + (removed ? "and was removed" : "and could not be removed: remove it") + "; run one writer per "
+                    + "output at a time, then run again");
+        }
     }
 }

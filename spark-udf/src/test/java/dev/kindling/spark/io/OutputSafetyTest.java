@@ -237,6 +237,32 @@ class OutputSafetyTest {
         assertTrue(r.err().contains("input " + fifo + " is not a regular file (a pipe"), r.err());
     }
 
+    /**
+     * Two runs writing one output at once (two scheduler workers on one task): both exited 0 and the output held the part
+     * files of both writes, 255k rows for 200k input rows. Here a task of this write puts another write's part file in the
+     * output, as the other run's commit does: the write fails naming the output and both writes, and removes it.
+     */
+    @Test
+    void anOutputAnotherRunWroteAtTheSameTimeIsRefusedAndRemoved() throws Exception {
+        Path out = tmp.resolve("two-writers");
+        String other = "part-00000-00000000-1111-2222-3333-444444444444-c000.json";
+        String folder = out.toString();
+        org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> rows = dev.kindling.spark.TestSpark.session().range(0, 2, 1, 1)
+                .map((org.apache.spark.api.java.function.MapFunction<Long, Long>) x -> {
+                    if (x == 0) {
+                        Files.writeString(Path.of(folder, other), "{\"id\":9}\n");
+                    }
+                    return x;
+                }, org.apache.spark.sql.Encoders.LONG()).toDF("id");
+        KindlingException e = org.junit.jupiter.api.Assertions.assertThrows(KindlingException.class,
+                () -> DatasetWriter.write(rows, new WriteOptions(folder, DataFormat.JSONL, false, null)));
+        assertEquals(KindlingException.FAILURE, e.exitCode());
+        assertTrue(e.getMessage().startsWith("output " + out + " was written by another run at the same time: it held the part files "
+                + "of 2 writes (00000000-1111-2222-3333-444444444444, ") && e.getMessage().endsWith("their rows mixed, and was "
+                + "removed; run one writer per output at a time, then run again"), e.getMessage());
+        assertFalse(Files.exists(out));
+    }
+
     /** A --stats that cannot be written was found after the output had been written: exit 1, and the retry refused. */
     @Test
     void anUnwritableStatsFileIsAUsageErrorBeforeTheJob() throws Exception {
