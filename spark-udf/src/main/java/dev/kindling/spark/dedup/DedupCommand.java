@@ -377,17 +377,33 @@ public final class DedupCommand extends SparkCommand {
         }
         Set<String> rejectedOnly = !keepDuplicates && pipeline.rejected != null
                 ? ClusterColumns.forRejectedOnly(stages, docs.schema()) : Set.of();
-        run.runPipeline(docs, stages, out, pipeline, rejectedOnly);
+        // with --save-index, --stats waits for the index: written before it, a run whose index then failed (exit 1) left
+        // them for a scheduler to read as a finished run's
+        String stats = pipeline.stats;
+        if (saveIndex != null) {
+            pipeline.stats = null;
+        }
+        dev.kindling.spark.stage.RunReport report = run.runPipeline(docs, stages, out, pipeline, rejectedOnly);
         if (saveIndex != null) {
             // the output as written, read back as a later --against would read it: the index stands for exactly that
             EarlierCorpus kept = EarlierCorpus.read(run.spark(), List.of(out.path()), job.idColumn, job.textColumn, "--save-index: --output");
             writeIndex(run, kept, out.path());
+            if (stats != null) {
+                run.writeStats(stats, report.toJson());
+            }
         }
         return 0;
     }
 
+    /**
+     * Writes the index into {@code --save-index}, new or empty ({@link EarlierIndex#requireNew}): removed if the run fails
+     * or is interrupted before it is whole, as an unfinished output is, where its parts stayed without a manifest and the
+     * retry of the same command was refused as the folder was not empty.
+     */
     private void writeIndex(JobRun run, EarlierCorpus corpus, String source) {
+        run.claimReplaced(saveIndex);
         java.util.Map<String, Long> parts = EarlierIndex.write(run.spark(), corpus, stages(), saveIndex, source);
+        run.outputsWritten();
         List<String> said = new ArrayList<>();
         parts.forEach((stage, n) -> said.add(stage + " " + n + " documents"));
         run.out().println("index: " + saveIndex + " (" + String.join(", ", said) + ")");

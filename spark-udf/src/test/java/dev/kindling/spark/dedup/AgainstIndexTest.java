@@ -577,6 +577,63 @@ class AgainstIndexTest {
         }
     }
 
+    /**
+     * The local file system under the scheme {@value #SCHEME}, whose next write of a {@code manifest.json} fails once
+     * {@link #failNext} is set: an index that fails after the run's output (a store gone under it, an interrupt).
+     */
+    public static final class FailingManifestFileSystem extends org.apache.hadoop.fs.RawLocalFileSystem {
+        static final String SCHEME = "failmanifest";
+        static final java.util.concurrent.atomic.AtomicBoolean failNext = new java.util.concurrent.atomic.AtomicBoolean();
+
+        @Override
+        public java.net.URI getUri() {
+            return java.net.URI.create(SCHEME + ":///");
+        }
+
+        @Override
+        public String getScheme() {
+            return SCHEME;
+        }
+
+        @Override
+        public org.apache.hadoop.fs.FSDataOutputStream create(org.apache.hadoop.fs.Path f, boolean overwrite, int bufferSize,
+                short replication, long blockSize, org.apache.hadoop.util.Progressable progress) throws java.io.IOException {
+            if (f.getName().equals(EarlierIndex.MANIFEST) && failNext.getAndSet(false)) {
+                throw new java.io.IOException("the store failed under the test");
+            }
+            return super.create(f, overwrite, bufferSize, replication, blockSize, progress);
+        }
+    }
+
+    /**
+     * A dedup run whose --save-index fails after its output, retried as a scheduler retries it (the same command): the
+     * failed run wrote --stats before the index (exit 1 with a finished run's stats in place) and left the index's parts
+     * without a manifest, so that the retry was refused, exit 2, as the folder was not empty.
+     */
+    @Test
+    void aRunWhoseIndexFailsLeavesNeitherStatsNorPartOfItAndItsRetryRuns() throws Exception {
+        TestSpark.session().sparkContext().hadoopConfiguration().set("fs." + FailingManifestFileSystem.SCHEME + ".impl",
+                FailingManifestFileSystem.class.getName());
+        Path input = tmp.resolve("retry/docs.jsonl");
+        write(input, Map.of("n1", AgainstEarlierCorpusTest.words(1), "n2", AgainstEarlierCorpusTest.words(2)));
+        Path out = tmp.resolve("retry-out");
+        Path stats = tmp.resolve("retry-stats.json");
+        Path index = tmp.resolve("retry-index");
+        String[] args = {"-i", input.toString(), "-o", out.toString(), "--exact", "--save-index", FailingManifestFileSystem.SCHEME
+                + "://" + index, "--stats", stats.toString(), "--overwrite"};
+        FailingManifestFileSystem.failNext.set(true);
+        Cli.Result failed = dedup(args);
+        assertEquals(1, failed.code(), failed.toString());
+        assertTrue(failed.err().contains("cannot write its manifest.json") && failed.err().contains("kindling: removed the unfinished "
+                + "output " + FailingManifestFileSystem.SCHEME + ":" + index), failed.err());
+        assertFalse(Files.exists(stats), "a failed run leaves no --stats");
+        assertFalse(Files.exists(index), "nor part of its index");
+        Cli.Result retry = dedup(args);
+        assertEquals(0, retry.code(), retry.toString());
+        assertTrue(Files.exists(index.resolve(EarlierIndex.MANIFEST)), "the index is whole");
+        assertEquals(2, new ObjectMapper().readTree(stats.toFile()).get("documents_in").asLong());
+    }
+
     /** The bytes of the files under {@code dir} (Spark's checksum files left out). */
     private static long bytes(Path dir) throws java.io.IOException {
         try (var files = Files.walk(dir)) {
