@@ -286,6 +286,13 @@ public final class JobRun {
         }
     }
 
+    /** {@code path}, claimed or replaced, is not this run's to remove ({@link DatasetWriter.OutputTaken}). */
+    synchronized void release(String path) {
+        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
+        claimed.remove(p);
+        replaced.remove(p);
+    }
+
     /** The claimed outputs are complete: a later failure (e.g. writing --stats) leaves them. */
     public synchronized void outputsWritten() {
         claimed.clear();

@@ -340,15 +340,42 @@ public final class DatasetWriter {
         if (o.compression() != null) {
             w = w.option("compression", o.compression());
         }
-        switch (o.format()) {
-            // timestamps to the microsecond Spark holds them in: its JSON default (.SSS) cut a Parquet input's
-            // 03:04:05.123456 to 03:04:05.123 in silence
-            case JSONL -> w.option("ignoreNullFields", "false").option("timestampFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX")
-                    .option("timestampNTZFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSSSS").json(o.path());
-            case PARQUET -> w.parquet(o.path());
-            default -> throw KindlingException.usage("cannot write " + o.format() + "; --format must be jsonl or parquet");
+        try {
+            switch (o.format()) {
+                // timestamps to the microsecond Spark holds them in: its JSON default (.SSS) cut a Parquet input's
+                // 03:04:05.123456 to 03:04:05.123 in silence
+                case JSONL -> w.option("ignoreNullFields", "false").option("timestampFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX")
+                        .option("timestampNTZFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSSSS").json(o.path());
+                case PARQUET -> w.parquet(o.path());
+                default -> throw KindlingException.usage("cannot write " + o.format() + "; --format must be jsonl or parquet");
+            }
+        } catch (Exception e) { // Spark's AnalysisException, thrown undeclared from Scala; rethrown as it is
+            if (e instanceof org.apache.spark.SparkThrowable t && "PATH_ALREADY_EXISTS".equals(t.getCondition())) {
+                throw new OutputTaken(o.path(), e);
+            }
+            throw e;
         }
         requireOneWrite(df.sparkSession(), o.path());
+    }
+
+    /**
+     * An output that was new when the run checked it and that another run made before this one wrote it (two runs writing
+     * one output at once): not this run's, so its failure leaves it as it is, where it removed it as its own unfinished
+     * output, under the other run's commit (which then exited 0 with 54,933 of its 200,000 rows).
+     */
+    public static final class OutputTaken extends KindlingException {
+        private final String path;
+
+        OutputTaken(String path, Throwable cause) {
+            super(KindlingException.FAILURE, "output " + path + " was made by another run after this one checked that it was new "
+                    + "(two runs writing one output at once?); it is left as it is: run one writer per output at a time", cause);
+            this.path = path;
+        }
+
+        /** The output as given to the write. */
+        public String path() {
+            return path;
+        }
     }
 
     /** A part file's name as Spark's writers make it: its number, then the write job's UUID. */

@@ -263,6 +263,59 @@ class OutputSafetyTest {
         assertFalse(Files.exists(out));
     }
 
+    /**
+     * The local file system under the scheme {@value #SCHEME}, which, as it opens a file to read, makes {@link #rival} an
+     * output another run finished: that run's write, come between this run's check and its own.
+     */
+    public static final class RivalWriterFileSystem extends org.apache.hadoop.fs.RawLocalFileSystem {
+        static final String SCHEME = "rivalwriter";
+        static volatile Path rival;
+
+        @Override
+        public java.net.URI getUri() {
+            return java.net.URI.create(SCHEME + ":///");
+        }
+
+        @Override
+        public String getScheme() {
+            return SCHEME;
+        }
+
+        @Override
+        public org.apache.hadoop.fs.FSDataInputStream open(org.apache.hadoop.fs.Path f, int bufferSize) throws java.io.IOException {
+            Path r = rival;
+            if (r != null && !Files.exists(r)) {
+                Files.createDirectories(r);
+                Files.writeString(r.resolve("part-00000-00000000-1111-2222-3333-444444444444-c000.json"), "{\"id\":\"theirs\"}\n");
+                Files.writeString(r.resolve("_SUCCESS"), "");
+            }
+            return super.open(f, bufferSize);
+        }
+    }
+
+    /**
+     * Two runs writing one new output at once: the one whose write found the other's output there (Spark's
+     * PATH_ALREADY_EXISTS) removed it as its own unfinished output, under the other's commit, which exited 0 with 54,933
+     * of its 200,000 rows in place. It fails saying so and leaves the other's output as it is.
+     */
+    @Test
+    void aRunLeavesTheOutputAnotherRunMadeMeanwhile() throws Exception {
+        dev.kindling.spark.TestSpark.session().sparkContext().hadoopConfiguration().set("fs." + RivalWriterFileSystem.SCHEME + ".impl",
+                RivalWriterFileSystem.class.getName());
+        Path in = jsonl(tmp.resolve("rival-in/a.jsonl"), "a", "b");
+        Path out = tmp.resolve("rival-out");
+        RivalWriterFileSystem.rival = out;
+        try {
+            Cli.Result r = Cli.run("convert", "--no-progress", "-i", RivalWriterFileSystem.SCHEME + "://" + in, "-o", out.toString());
+            assertEquals(1, r.code(), r.toString());
+            assertEquals("kindling: error: output " + out + " was made by another run after this one checked that it was new (two "
+                    + "runs writing one output at once?); it is left as it is: run one writer per output at a time", r.err().strip());
+            assertEquals(List.of("theirs"), Cli.outputRows(out).stream().map(n -> n.get("id").asText()).toList());
+        } finally {
+            RivalWriterFileSystem.rival = null;
+        }
+    }
+
     /** A --stats that cannot be written was found after the output had been written: exit 1, and the retry refused. */
     @Test
     void anUnwritableStatsFileIsAUsageErrorBeforeTheJob() throws Exception {
