@@ -581,18 +581,12 @@ class AgainstIndexTest {
      * The local file system under the scheme {@value #SCHEME}, whose next write of a {@code manifest.json} fails once
      * {@link #failNext} is set: an index that fails after the run's output (a store gone under it, an interrupt).
      */
-    public static final class FailingManifestFileSystem extends org.apache.hadoop.fs.RawLocalFileSystem {
+    public static final class FailingManifestFileSystem extends dev.kindling.spark.io.SchemedLocalFileSystem {
         static final String SCHEME = "failmanifest";
         static final java.util.concurrent.atomic.AtomicBoolean failNext = new java.util.concurrent.atomic.AtomicBoolean();
 
-        @Override
-        public java.net.URI getUri() {
-            return java.net.URI.create(SCHEME + ":///");
-        }
-
-        @Override
-        public String getScheme() {
-            return SCHEME;
+        public FailingManifestFileSystem() {
+            super(SCHEME);
         }
 
         @Override

@@ -267,18 +267,12 @@ class OutputSafetyTest {
      * The local file system under the scheme {@value #SCHEME}, which, as it opens a file to read, makes {@link #rival} an
      * output another run finished: that run's write, come between this run's check and its own.
      */
-    public static final class RivalWriterFileSystem extends org.apache.hadoop.fs.RawLocalFileSystem {
+    public static final class RivalWriterFileSystem extends SchemedLocalFileSystem {
         static final String SCHEME = "rivalwriter";
         static volatile Path rival;
 
-        @Override
-        public java.net.URI getUri() {
-            return java.net.URI.create(SCHEME + ":///");
-        }
-
-        @Override
-        public String getScheme() {
-            return SCHEME;
+        public RivalWriterFileSystem() {
+            super(SCHEME);
         }
 
         @Override

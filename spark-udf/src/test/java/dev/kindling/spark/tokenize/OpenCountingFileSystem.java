@@ -1,19 +1,17 @@
 package dev.kindling.spark.tokenize;
 
 import java.io.IOException;
-import java.net.URI;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.fs.RawLocalFileSystem;
 
 /**
  * The local file system under the scheme {@value #SCHEME} ({@code fs.opencount.impl}), counting how often each file is
  * opened: how many times a job read its input.
  */
-public final class OpenCountingFileSystem extends RawLocalFileSystem {
+public final class OpenCountingFileSystem extends dev.kindling.spark.io.SchemedLocalFileSystem {
     public static final String SCHEME = "opencount";
     private static final Map<String, AtomicInteger> OPENS = new ConcurrentHashMap<>();
 
@@ -23,14 +21,8 @@ public final class OpenCountingFileSystem extends RawLocalFileSystem {
         return n == null ? 0 : n.get();
     }
 
-    @Override
-    public URI getUri() {
-        return URI.create(SCHEME + ":///");
-    }
-
-    @Override
-    public String getScheme() {
-        return SCHEME;
+    public OpenCountingFileSystem() {
+        super(SCHEME);
     }
 
     @Override
