@@ -199,7 +199,13 @@ class MinHashDedupTest {
         int shuffle = ((org.apache.spark.ShuffleDependency<?, ?, ?>) buckets.rdd().dependencies().head()).shuffleId();
         long n = buckets.mapPartitionsWithIndex((i, rows) -> {
             if (i == 0 && org.apache.spark.TaskContext.get().stageAttemptNumber() == 0) {
-                throw new org.apache.spark.shuffle.FetchFailedException(org.apache.spark.SparkEnv.get().blockManager().blockManagerId(),
+                // the outputs dropped here (local mode: the driver's tracker), and the failure blamed on an executor that is
+                // not there: naming this JVM's block manager had the driver drop it until a heartbeat, so a later test's task
+                // result too big to send directly was lost (CliTest.aTwentyMillionCharacterTextIsADocument: TaskResultLost)
+                ((org.apache.spark.MapOutputTrackerMaster) org.apache.spark.SparkEnv.get().mapOutputTracker())
+                        .unregisterAllMapAndMergeOutput(shuffle);
+                throw new org.apache.spark.shuffle.FetchFailedException(
+                        org.apache.spark.storage.BlockManagerId.apply("lost-executor", "localhost", 1, scala.Option.empty()),
                         shuffle, 0L, 0, i, "shuffle output lost (test)", null);
             }
             return rows;
