@@ -65,7 +65,7 @@ public final class SqlUdfs {
      */
     public record Arg(String name, String type, String example, Predicate<DataType> accepts, PathCheck onDriver) {
         public static Arg string(String name) {
-            return path(name, null);
+            return new Arg(name, "STRING", "CAST(x AS STRING)", t -> t instanceof StringType, null);
         }
 
         /**
@@ -75,7 +75,8 @@ public final class SqlUdfs {
          * tasks.
          */
         public static Arg path(String name, PathCheck onDriver) {
-            return new Arg(name, "STRING", "CAST(x AS STRING)", t -> t instanceof StringType, onDriver);
+            Arg s = string(name);
+            return new Arg(name, s.type(), s.example(), s.accepts(), java.util.Objects.requireNonNull(onDriver, "a path argument's check"));
         }
 
         public static Arg bool(String name) {
