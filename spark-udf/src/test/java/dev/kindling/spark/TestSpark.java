@@ -65,20 +65,34 @@ public final class TestSpark {
                 }
             }
         };
+        listening(listener, () -> {
+            spark.sparkContext().setJobGroup(group, "jobs counted by a test", false);
+            try {
+                action.run();
+            } finally {
+                spark.sparkContext().clearJobGroup();
+            }
+        });
+        return new java.util.ArrayList<>(names);
+    }
+
+    /**
+     * Runs {@code action} with {@code listener} on the session's listener bus, which is drained before it is added and
+     * before it is removed, so it hears the events of {@code action}'s jobs, all of them, and of no earlier job.
+     */
+    public static void listening(org.apache.spark.scheduler.SparkListener listener, Runnable action) {
+        SparkSession spark = session();
         try {
             spark.sparkContext().listenerBus().waitUntilEmpty();
             spark.sparkContext().addSparkListener(listener);
-            spark.sparkContext().setJobGroup(group, "jobs counted by a test", false);
             try {
                 action.run();
                 spark.sparkContext().listenerBus().waitUntilEmpty();
             } finally {
-                spark.sparkContext().clearJobGroup();
                 spark.sparkContext().removeSparkListener(listener);
             }
         } catch (java.util.concurrent.TimeoutException e) {
             throw new AssertionError("Spark's listener bus did not drain", e);
         }
-        return new java.util.ArrayList<>(names);
     }
 }

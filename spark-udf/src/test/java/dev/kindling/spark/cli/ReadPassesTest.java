@@ -15,7 +15,6 @@ import java.util.List;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,8 +37,7 @@ class ReadPassesTest {
     }
 
     /** The call sites of the Spark jobs {@code read} started, and the rows it read. */
-    private static List<String> jobsOf(Runnable read) throws java.util.concurrent.TimeoutException {
-        SparkSession spark = TestSpark.session();
+    private static List<String> jobsOf(Runnable read) {
         List<String> jobs = Collections.synchronizedList(new ArrayList<>());
         SparkListener listener = new SparkListener() {
             @Override
@@ -47,14 +45,7 @@ class ReadPassesTest {
                 jobs.add(e.stageInfos().head().name());
             }
         };
-        spark.sparkContext().listenerBus().waitUntilEmpty();
-        spark.sparkContext().addSparkListener(listener);
-        try {
-            read.run();
-            spark.sparkContext().listenerBus().waitUntilEmpty();
-        } finally {
-            spark.sparkContext().removeSparkListener(listener);
-        }
+        TestSpark.listening(listener, read);
         return new ArrayList<>(jobs);
     }
 

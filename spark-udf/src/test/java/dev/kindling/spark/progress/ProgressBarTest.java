@@ -335,14 +335,7 @@ class ProgressBarTest {
                 job[1] += end.taskMetrics().inputMetrics().recordsRead();
             }
         };
-        spark.sparkContext().listenerBus().waitUntilEmpty();
-        spark.sparkContext().addSparkListener(listener);
-        try {
-            work.run();
-            spark.sparkContext().listenerBus().waitUntilEmpty();
-        } finally {
-            spark.sparkContext().removeSparkListener(listener);
-        }
+        dev.kindling.spark.TestSpark.listening(listener, work);
         return new java.util.ArrayList<>(jobs.values());
     }
 
