@@ -11,6 +11,7 @@ import dev.kindling.dedup.normalize.NormalizeOptions;
 import dev.kindling.dedup.normalize.TextNormalizer;
 import dev.kindling.dedup.pii.PiiRedactor;
 import dev.kindling.spark.dedup.ExactDedup;
+import dev.kindling.spark.sql.SqlFunction;
 import dev.kindling.spark.sql.SqlUdfs;
 import dev.kindling.spark.sql.SqlUdfs.Arg;
 import java.util.ArrayList;
@@ -59,26 +60,30 @@ public final class CurationFunctions {
                 }
             });
     private static final PiiRedactor PII = PiiRedactor.defaults();
+    private static final SqlFunction NORMALIZE = SqlUdfs.function("kindling_normalize", Arg.string("text"), Arg.string("mode"));
+    /** kindling_normalize's mode, as its errors name it. */
+    private static final SqlFunction.Argument MODE = NORMALIZE.argument("mode");
+    private static final SqlFunction QUALITY_REASON = SqlUdfs.function("kindling_quality_reason", Arg.string("text"),
+            Arg.string("filters"));
+    /** kindling_quality_reason's filters, as its errors name them. */
+    private static final SqlFunction.Argument FILTERS_ARGUMENT = QUALITY_REASON.argument("filters");
 
     public static void register(SparkSession spark) {
-        SqlUdfs.register(spark, "kindling_minhash", (UDF1<String, List<Long>>) CurationFunctions::minhash,
-                DataTypes.createArrayType(DataTypes.LongType, false), Arg.string("text"));
-        SqlUdfs.register(spark, "kindling_jaccard", (UDF2<String, String, Double>) CurationFunctions::jaccard, DataTypes.DoubleType,
-                Arg.string("text_a"), Arg.string("text_b"));
-        SqlUdfs.register(spark, "kindling_text_hash",
-                (UDF1<String, String>) t -> t == null ? null : ExactDedup.key(t, NormalizeOptions.EXACT).toHex(), DataTypes.StringType,
-                Arg.string("text"));
-        SqlUdfs.register(spark, "kindling_normalize",
+        SqlUdfs.register(spark, SqlUdfs.function("kindling_minhash", Arg.string("text")),
+                (UDF1<String, List<Long>>) CurationFunctions::minhash, DataTypes.createArrayType(DataTypes.LongType, false));
+        SqlUdfs.register(spark, SqlUdfs.function("kindling_jaccard", Arg.string("text_a"), Arg.string("text_b")),
+                (UDF2<String, String, Double>) CurationFunctions::jaccard, DataTypes.DoubleType);
+        SqlUdfs.register(spark, SqlUdfs.function("kindling_text_hash", Arg.string("text")),
+                (UDF1<String, String>) t -> t == null ? null : ExactDedup.key(t, NormalizeOptions.EXACT).toHex(), DataTypes.StringType);
+        SqlUdfs.register(spark, NORMALIZE,
                 (UDF2<String, String, String>) (t, mode) -> t == null || mode == null ? null : TextNormalizer.normalize(t, mode(mode)),
-                DataTypes.StringType, Arg.string("text"), Arg.string("mode"));
-        SqlUdfs.register(spark, "kindling_quality_reason", (UDF2<String, String, String>) CurationFunctions::qualityReason,
-                DataTypes.StringType, Arg.string("text"), Arg.string("filters"));
+                DataTypes.StringType);
+        SqlUdfs.register(spark, QUALITY_REASON, (UDF2<String, String, String>) CurationFunctions::qualityReason, DataTypes.StringType);
         // a misspelt constant fails as the query is analysed, naming the function, not in the first task
-        SqlUdfs.checkConstantArgument(spark, "kindling_normalize", 1, "mode", NormalizeOptions::named);
-        SqlUdfs.checkConstantArgument(spark, "kindling_quality_reason", 1, "filters", CurationFunctions::parseFilters,
-                NULL_FILTERS);
-        SqlUdfs.register(spark, "kindling_redact_pii", (UDF1<String, String>) t -> t == null ? null : PII.redact(t).text(),
-                DataTypes.StringType, Arg.string("text"));
+        SqlUdfs.checkConstantArgument(spark, MODE, NormalizeOptions::named);
+        SqlUdfs.checkConstantArgument(spark, FILTERS_ARGUMENT, CurationFunctions::parseFilters, NULL_FILTERS);
+        SqlUdfs.register(spark, SqlUdfs.function("kindling_redact_pii", Arg.string("text")),
+                (UDF1<String, String>) t -> t == null ? null : PII.redact(t).text(), DataTypes.StringType);
     }
 
     static List<Long> minhash(String text) {
@@ -106,7 +111,7 @@ public final class CurationFunctions {
         try {
             return NormalizeOptions.named(mode);
         } catch (IllegalArgumentException e) {
-            throw SqlUdfs.badArgument("kindling_normalize", 1, "mode", mode, e);
+            throw MODE.bad(mode, e);
         }
     }
 
@@ -147,13 +152,13 @@ public final class CurationFunctions {
      */
     static String qualityReason(String text, String filters) {
         if (filters == null) {
-            throw SqlUdfs.nullArgument("kindling_quality_reason", 1, "filters", NULL_FILTERS);
+            throw FILTERS_ARGUMENT.isNull(NULL_FILTERS);
         }
         List<DocumentFilter> chain;
         try {
             chain = FILTERS.computeIfAbsent(filters, CurationFunctions::parseFilters);
         } catch (IllegalArgumentException e) {
-            throw SqlUdfs.badArgument("kindling_quality_reason", 1, "filters", filters, e);
+            throw FILTERS_ARGUMENT.bad(filters, e);
         }
         if (text == null) {
             return chain.isEmpty() ? null : chain.get(0).name() + ":" + dev.kindling.spark.filter.QualityFilter.NULL_TEXT;

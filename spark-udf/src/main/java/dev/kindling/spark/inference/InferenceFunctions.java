@@ -6,6 +6,7 @@ import dev.kindling.inference.EngineClosedException;
 import dev.kindling.inference.EngineStepException;
 import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.executor.PerTask;
+import dev.kindling.spark.sql.SqlFunction;
 import dev.kindling.spark.sql.SqlUdfs;
 import dev.kindling.spark.sql.SqlUdfs.Arg;
 import java.util.HashMap;
@@ -92,48 +93,59 @@ public final class InferenceFunctions {
         HadoopConf hadoop = HadoopConf.live(spark);
         // a constant model is looked up as the query is analysed, as a stage's model when transform is called
         Arg modelArg = Arg.path("model", ExecutorEngines::checkOnDriver);
-        SqlUdfs.register(spark, "kindling_generate", (UDF2<String, String, String>) (prompt, model) -> {
+        // each function's model (and rubric), as its errors name it, is asked of the function's arguments
+        SqlFunction generate = SqlUdfs.function("kindling_generate", Arg.string("prompt"), modelArg);
+        SqlFunction.Argument generateModel = generate.argument("model");
+        SqlUdfs.register(spark, generate, (UDF2<String, String, String>) (prompt, model) -> {
             if (prompt == null || model == null) {
                 return null;
             }
             try {
-                return await(engine("kindling_generate", 1, model, hadoop).submit(new Prompts.Prompt(prompt, null).request().withMaxTokens(256), null)).text();
+                return await(engine(generateModel, model, hadoop).submit(new Prompts.Prompt(prompt, null).request().withMaxTokens(256), null)).text();
             } catch (dev.kindling.inference.PromptTooLongException e) {
                 // the engine's advice named Java options (GenerationRequest.withTruncatePrompt) that a query cannot set; not
                 // the cause either, whose message says so again under Spark's
-                throw new KindlingException("kindling_generate: " + e.withAdvice(GENERATE_ADVICE));
+                throw new KindlingException(generateModel.function() + ": " + e.withAdvice(GENERATE_ADVICE));
             }
-        }, DataTypes.StringType, Arg.string("prompt"), modelArg);
-        SqlUdfs.register(spark, "kindling_generate_ex", (UDF3<String, String, scala.collection.Map<?, ?>, Row>)
+        }, DataTypes.StringType);
+        SqlFunction generateEx = SqlUdfs.function("kindling_generate_ex", Arg.string("prompt"), modelArg, Arg.options("options"));
+        SqlFunction.Argument generateExModel = generateEx.argument("model");
+        SqlUdfs.register(spark, generateEx, (UDF3<String, String, scala.collection.Map<?, ?>, Row>)
                 (prompt, model, options) -> prompt == null || model == null ? null
-                        : generation("kindling_generate_ex", hadoop, model, m -> plainPrompt("kindling_generate_ex", prompt, options), options, true,
-                                false), GENERATION, Arg.string("prompt"), modelArg, Arg.options("options"));
-        SqlUdfs.register(spark, "kindling_chat", (UDF3<Seq<Row>, String, scala.collection.Map<?, ?>, Row>)
+                        : generation(generateExModel, hadoop, model, m -> plainPrompt(generateExModel.function(), prompt, options), options,
+                                true, false), GENERATION);
+        SqlFunction chat = SqlUdfs.function("kindling_chat", Arg.messages("messages"), modelArg, Arg.options("options"));
+        SqlFunction.Argument chatModel = chat.argument("model");
+        SqlUdfs.register(spark, chat, (UDF3<Seq<Row>, String, scala.collection.Map<?, ?>, Row>)
                 (messages, model, options) -> messages == null || model == null ? null
-                        : generation("kindling_chat", hadoop, model, engine -> chatPrompt(engine, model, messages, options), options, true, true),
-                GENERATION, Arg.messages("messages"), modelArg, Arg.options("options"));
-        SqlUdfs.registerNondeterministic(spark, "kindling_sample",
+                        : generation(chatModel, hadoop, model, engine -> chatPrompt(engine, model, messages, options), options, true, true),
+                GENERATION);
+        SqlFunction sample = SqlUdfs.function("kindling_sample", Arg.string("prompt"), modelArg, Arg.options("options"));
+        SqlFunction.Argument sampleModel = sample.argument("model");
+        SqlUdfs.registerNondeterministic(spark, sample,
                 (UDF3<String, String, scala.collection.Map<?, ?>, Row>) (prompt, model, options) -> prompt == null
-                        || model == null ? null : generation("kindling_sample", hadoop, model, m -> plainPrompt("kindling_sample", prompt, options),
+                        || model == null ? null : generation(sampleModel, hadoop, model, m -> plainPrompt(sampleModel.function(), prompt, options),
                         options, false, false),
-                GENERATION, Arg.string("prompt"), modelArg, Arg.options("options"));
+                GENERATION);
         // a constant options map is checked as the query is analysed: a bad option failed in a task, once per row, behind
         // Spark's stack trace (what each function does with it on a row, without a model)
-        SqlUdfs.checkConstantMap(spark, "kindling_generate_ex", 2, m -> {
+        SqlUdfs.checkConstantMap(spark, generateEx.argument("options"), m -> {
             generationSettings(options(m), true, false);
-            plainPrompt("kindling_generate_ex", "", m);
+            plainPrompt(generateEx.name(), "", m);
         });
-        SqlUdfs.checkConstantMap(spark, "kindling_chat", 2, m -> generationSettings(options(m), true, true));
-        SqlUdfs.checkConstantMap(spark, "kindling_sample", 2, m -> {
+        SqlUdfs.checkConstantMap(spark, chat.argument("options"), m -> generationSettings(options(m), true, true));
+        SqlUdfs.checkConstantMap(spark, sample.argument("options"), m -> {
             generationSettings(options(m), false, false);
-            plainPrompt("kindling_sample", "", m);
+            plainPrompt(sample.name(), "", m);
         });
-        SqlUdfs.register(spark, "kindling_score", (UDF2<String, String, Row>) (text, model) -> {
+        SqlFunction score = SqlUdfs.function("kindling_score", Arg.string("text"), modelArg);
+        SqlFunction.Argument scoreModel = score.argument("model");
+        SqlUdfs.register(spark, score, (UDF2<String, String, Row>) (text, model) -> {
             if (text == null || model == null) {
                 return null;
             }
             try {
-                Score.TextScore s = await(Score.submit(engine("kindling_score", 1, model, hadoop), text, "chunk"));
+                Score.TextScore s = await(Score.submit(engine(scoreModel, model, hadoop), text, "chunk"));
                 return RowFactory.create(s.logprob(), s.perplexity(), s.predicted(), null);
             } catch (KindlingException | TaskKilledException | CancellationException | EngineClosedException
                     | EngineStepException e) {
@@ -141,16 +153,22 @@ public final class InferenceFunctions {
             } catch (RuntimeException e) {
                 return RowFactory.create(null, null, null, RowInference.describe(unwrap(e), SQL_ADVICE));
             }
-        }, SCORE, Arg.string("text"), modelArg);
-        SqlUdfs.register(spark, "kindling_perplexity", (UDF2<String, String, Double>) (text, model) -> text == null || model == null
-                ? null : await(Score.submit(engine("kindling_perplexity", 1, model, hadoop), text, "chunk")).perplexity(),
-                DataTypes.DoubleType, Arg.string("text"), modelArg);
-        SqlUdfs.register(spark, "kindling_embed", (UDF2<String, String, float[]>) (text, model) -> text == null || model == null
-                ? null : await(Embed.submit(engine("kindling_embed", 1, model, hadoop), text, false, false)),
-                DataTypes.createArrayType(DataTypes.FloatType, false), Arg.string("text"), modelArg);
+        }, SCORE);
+        SqlFunction perplexity = SqlUdfs.function("kindling_perplexity", Arg.string("text"), modelArg);
+        SqlFunction.Argument perplexityModel = perplexity.argument("model");
+        SqlUdfs.register(spark, perplexity, (UDF2<String, String, Double>) (text, model) -> text == null || model == null
+                ? null : await(Score.submit(engine(perplexityModel, model, hadoop), text, "chunk")).perplexity(),
+                DataTypes.DoubleType);
+        SqlFunction embed = SqlUdfs.function("kindling_embed", Arg.string("text"), modelArg);
+        SqlFunction.Argument embedModel = embed.argument("model");
+        SqlUdfs.register(spark, embed, (UDF2<String, String, float[]>) (text, model) -> text == null || model == null
+                ? null : await(Embed.submit(engine(embedModel, model, hadoop), text, false, false)),
+                DataTypes.createArrayType(DataTypes.FloatType, false));
         // a row's error in the struct, and the stage's settings: kindling_embed throws for a text past the context, failing
         // the query, and its error pointed to a truncate setting SQL had no way to give
-        SqlUdfs.register(spark, "kindling_embed_ex", (UDF3<String, String, scala.collection.Map<?, ?>, Row>) (text, model, options) -> {
+        SqlFunction embedEx = SqlUdfs.function("kindling_embed_ex", Arg.string("text"), modelArg, Arg.options("options"));
+        SqlFunction.Argument embedExModel = embedEx.argument("model");
+        SqlUdfs.register(spark, embedEx, (UDF3<String, String, scala.collection.Map<?, ?>, Row>) (text, model, options) -> {
             if (text == null || model == null) {
                 return null;
             }
@@ -158,25 +176,28 @@ public final class InferenceFunctions {
             boolean truncate = flag(o, "truncate", "embedding");
             boolean normalize = flag(o, "normalize", "embedding");
             try {
-                return RowFactory.create(await(Embed.submit(engine("kindling_embed_ex", 1, model, hadoop), text, normalize, truncate)), null);
+                return RowFactory.create(await(Embed.submit(engine(embedExModel, model, hadoop), text, normalize, truncate)), null);
             } catch (KindlingException | TaskKilledException | CancellationException | EngineClosedException
                     | EngineStepException e) {
                 throw e; // a usage error, the task is being killed, the engine closed or failed under it: not the row's error
             } catch (RuntimeException e) {
                 return RowFactory.create(null, RowInference.describe(unwrap(e), SQL_ADVICE));
             }
-        }, EMBEDDING, Arg.string("text"), modelArg, Arg.options("options"));
-        SqlUdfs.register(spark, "kindling_judge", (UDF4<String, String, String, String, Row>) (instruction, response, model, rubric) -> {
+        }, EMBEDDING);
+        SqlFunction judge = SqlUdfs.function("kindling_judge", Arg.string("instruction"), Arg.string("response"), modelArg,
+                Arg.path("rubric", Rubric::checkOnDriver));
+        SqlFunction.Argument judgeModel = judge.argument("model");
+        SqlFunction.Argument judgeRubric = judge.argument("rubric");
+        SqlUdfs.register(spark, judge, (UDF4<String, String, String, String, Row>) (instruction, response, model, rubric) -> {
             if (response == null || model == null) {
                 return null;
             }
             // read once per task, as the engine is looked up: a per-JVM cache kept a rubric file's first text for the
             // notebook's life, edits and deletion unseen, where the Judge stage read the file anew
             String name = rubric == null ? "helpfulness" : rubric;
-            Rubric r = PerTask.get("rubric:" + name, () -> Rubric.load(name, 1, 5, hadoop.get(),
-                    SqlUdfs.argument("kindling_judge", 3, "rubric")));
+            Rubric r = PerTask.get("rubric:" + name, () -> Rubric.load(name, 1, 5, hadoop.get(), judgeRubric.named()));
             try {
-                Judging.Judgment j = await(Judging.submit(engine("kindling_judge", 2, model, hadoop), r,
+                Judging.Judgment j = await(Judging.submit(engine(judgeModel, model, hadoop), r,
                         instruction == null ? "" : instruction, response, "auto", 128));
                 return RowFactory.create(j.rating(), j.source(), j.text(), j.probabilities(), null);
             } catch (KindlingException | TaskKilledException | CancellationException | EngineClosedException
@@ -185,23 +206,23 @@ public final class InferenceFunctions {
             } catch (RuntimeException e) {
                 return RowFactory.create(null, null, null, null, RowInference.describe(unwrap(e), SQL_ADVICE));
             }
-        }, JUDGMENT, Arg.string("instruction"), Arg.string("response"), modelArg, Arg.path("rubric", Rubric::checkOnDriver));
+        }, JUDGMENT);
     }
 
     /**
-     * The engine of {@code model}, looked up once per task and kept to its end: each lookup compares the model's files on
+     * The engine of {@code model}, argument {@code argument} of its function, looked up once per task and kept to its end: each lookup compares the model's files on
      * disk with the engine's ({@link ExecutorEngines}), a few file-system calls that the functions, called for every row,
      * would otherwise make per row. A task's rows are so served by one engine even if the file changes under it, as a stage's
      * partition is. Only a row with input looks it up: a task whose rows are all null opens no model.
      */
-    private static Engine engine(String function, int index, String model, HadoopConf hadoop) {
+    private static Engine engine(SqlFunction.Argument argument, String model, HadoopConf hadoop) {
         return PerTask.get("engine:" + model, () -> {
             try {
                 return ExecutorEngines.get(EngineSpec.of(model), hadoop);
             } catch (KindlingException e) {
                 // a model from a column, or one gone since the query was analysed: "s3a://b/m.gguf does not exist" named
                 // neither the function nor the argument
-                throw dev.kindling.spark.executor.LocalFiles.naming(SqlUdfs.argument(function, index, "model"), model, e);
+                throw dev.kindling.spark.executor.LocalFiles.naming(argument.named(), model, e);
             }
         });
     }
@@ -210,10 +231,10 @@ public final class InferenceFunctions {
         Prompts.Prompt of(Engine engine);
     }
 
-    private static Row generation(String function, HadoopConf hadoop, String model, PromptOf prompt, scala.collection.Map<?, ?> options, boolean needSeed,
-            boolean chat) {
+    private static Row generation(SqlFunction.Argument modelArgument, HadoopConf hadoop, String model, PromptOf prompt,
+            scala.collection.Map<?, ?> options, boolean needSeed, boolean chat) {
         Map<String, String> o = options(options);
-        Engine engine = engine(function, 1, model, hadoop);
+        Engine engine = engine(modelArgument, model, hadoop);
         if ("auto".equals(o.get("generation_config"))) {
             o = withAuthorsDefaults(o, HadoopConf.localize(model, hadoop));
         }

@@ -37,11 +37,12 @@ import scala.collection.immutable.Seq;
  * Registers Kindling's Java SQL functions so that an argument of the wrong SQL type fails with the function's name.
  * A Java UDF carries no input types, so Spark neither casts nor checks them at analysis: {@code kindling_text_hash(123)}
  * reached the function as an Integer and failed inside the task with a bare ClassCastException. Each function is
- * registered with its arguments ({@link Arg}), checked as Spark builds the call: {@code kindling_text_hash: argument 1
+ * registered as a {@link SqlFunction}, its name and arguments ({@link Arg}), checked as Spark builds the call: {@code kindling_text_hash: argument 1
  * (text) is INT, expected STRING}, before any task. Where Spark cannot check (a session without a function registry,
  * a UserDefinedFunction called directly) the casts happen in the lambda's bridge method, inside the wrapper's
  * {@code try}, and still name the function. An argument that is a model's, a tokenizer's or a rubric's path ({@link
- * Arg#path}) is looked up as well when it is a constant, on the driver as Spark builds the call.
+ * Arg#path}) is looked up as well when it is a constant, on the driver as Spark builds the call. The function's own
+ * errors name an argument as its {@link SqlFunction} gives it, by name, never by a position written out.
  */
 public final class SqlUdfs {
     private SqlUdfs() {}
@@ -49,7 +50,7 @@ public final class SqlUdfs {
     /**
      * How a path argument of a registered function (a model, a tokenizer, a rubric) is checked on the driver ({@code
      * ExecutorEngines.checkOnDriver}, {@code ExecutorTokenizers.checkOnDriver}, {@code Rubric.checkOnDriver}): {@code
-     * argument} is how its errors name it ({@link #argument}), and a path that is not there, or holds no model, tokenizer
+     * argument} is how its errors name it ({@link SqlFunction.Argument#named}), and a path that is not there, or holds no model, tokenizer
      * or rubric, is a usage error.
      */
     @FunctionalInterface
@@ -114,7 +115,9 @@ public final class SqlUdfs {
      * fit, then look up a constant path to a model or tokenizer ({@link Arg#path}). Spark itself checks the count. {@code
      * DESCRIBE FUNCTION} shows the arguments and what it returns (a Java UDF's said nothing: "Usage: N/A.").
      */
-    private static void checkArguments(SparkSession spark, String name, DataType returnType, Arg[] args) {
+    private static void checkArguments(SparkSession spark, SqlFunction f, DataType returnType) {
+        String name = f.name();
+        List<Arg> args = f.args();
         List<String> names = new ArrayList<>();
         StringBuilder arguments = new StringBuilder("\n    Arguments:\n");
         for (Arg a : args) {
@@ -127,17 +130,18 @@ public final class SqlUdfs {
                 + "; the README's \"SQL functions\" table says what it does";
         wrapBuilder(spark, name, info -> new ExpressionInfo(info.getClassName(), info.getDb(), info.getName(), usage,
                 arguments + "  ", "", "", "", "", "", info.getSource()), children -> {
-            for (int i = 0; i < args.length && i < children.size(); i++) {
+            for (int i = 0; i < args.size() && i < children.size(); i++) {
                 Expression e = children.apply(i);
-                if (e.resolved() && !args[i].fits(e.dataType())) {
-                    throw new KindlingException(KindlingException.USAGE, name + ": argument " + (i + 1) + " (" + args[i].name()
-                            + ") is " + e.dataType().sql() + ", expected " + args[i].type() + " (e.g. " + args[i].example()
+                Arg a = args.get(i);
+                if (e.resolved() && !a.fits(e.dataType())) {
+                    throw new KindlingException(KindlingException.USAGE, f.argument(i).named() + " is " + e.dataType().sql()
+                            + ", expected " + a.type() + " (e.g. " + a.example()
                             + "); the README's \"SQL functions\" table gives each argument's type");
                 }
             }
-            for (int i = 0; i < args.length && i < children.size(); i++) {
-                if (args[i].onDriver() != null && constant(children.apply(i)) instanceof UTF8String path) {
-                    args[i].onDriver().check(argument(name, i, args[i].name()), path.toString(), spark.sparkContext());
+            for (int i = 0; i < args.size() && i < children.size(); i++) {
+                if (args.get(i).onDriver() != null && constant(children.apply(i)) instanceof UTF8String path) {
+                    args.get(i).onDriver().check(f.argument(i).named(), path.toString(), spark.sparkContext());
                 }
             }
         });
@@ -149,77 +153,56 @@ public final class SqlUdfs {
     }
 
     /**
-     * The error for a bad value of argument {@code index} (0-based) of function {@code name}: {@code
-     * "kindling_normalize: argument 2 (mode) 'x': unknown normalisation 'x': expected none, exact or near"}.
+     * Makes a constant string argument {@code a} of its registered function fail when the query is analysed, not in a
+     * task once per row: when it is a constant string, {@code check} runs on it as Spark builds the call, and an
+     * IllegalArgumentException from it becomes {@link SqlFunction.Argument#bad}. A NULL constant and a column are left to
+     * the function. Only a classic session has a function registry to wrap; in another the function still names itself
+     * when it runs.
      */
-    public static KindlingException badArgument(String name, int index, String argName, String value, IllegalArgumentException e) {
-        return new KindlingException(KindlingException.USAGE, argument(name, index, argName) + " '" + value + "': " + e.getMessage(), e);
-    }
-
-    /** How an error names argument {@code index} (0-based) of function {@code name}: {@code kindling_score: argument 2 (model)}. */
-    public static String argument(String name, int index, String argName) {
-        return name + ": argument " + (index + 1) + " (" + argName + ")";
-    }
-
-    /**
-     * The error for a NULL argument {@code index} (0-based) of function {@code name} that has no NULL answer: {@code
-     * "kindling_quality_reason: argument 2 (filters) is NULL: <what>"}.
-     */
-    public static KindlingException nullArgument(String name, int index, String argName, String what) {
-        return new KindlingException(KindlingException.USAGE, argument(name, index, argName) + " is NULL: " + what);
+    public static void checkConstantArgument(SparkSession spark, SqlFunction.Argument a, Consumer<String> check) {
+        checkConstantArgument(spark, a, check, null);
     }
 
     /**
-     * Makes a constant string argument of the registered function {@code name} fail when the query is analysed, not in
-     * a task once per row: when argument {@code index} (0-based) is a constant string, {@code check} runs on it as
-     * Spark builds the call, and an IllegalArgumentException from it becomes {@link #badArgument}. A NULL constant and a
-     * column are left to the function. Only a classic session has a function registry to wrap; in another the
-     * function still names itself when it runs.
+     * {@link #checkConstantArgument(SparkSession, SqlFunction.Argument, Consumer)}, and a NULL constant fails too, as
+     * {@link SqlFunction.Argument#isNull} with {@code nullWhat}, where the function has no answer for a NULL there (null:
+     * left to it).
      */
-    public static void checkConstantArgument(SparkSession spark, String name, int index, String argName, Consumer<String> check) {
-        checkConstantArgument(spark, name, index, argName, check, null);
-    }
-
-    /**
-     * {@link #checkConstantArgument(SparkSession, String, int, String, Consumer)}, and a NULL constant fails too, as
-     * {@link #nullArgument} with {@code nullWhat}, where the function has no answer for a NULL there (null: left to it).
-     */
-    public static void checkConstantArgument(SparkSession spark, String name, int index, String argName, Consumer<String> check,
-                                             String nullWhat) {
-        checkConstant(spark, name, index, e -> {
+    public static void checkConstantArgument(SparkSession spark, SqlFunction.Argument a, Consumer<String> check, String nullWhat) {
+        checkConstant(spark, a, e -> {
             if (nullWhat != null && isNullConstant(e)) {
-                throw nullArgument(name, index, argName, nullWhat);
+                throw a.isNull(nullWhat);
             }
             if (constant(e) instanceof UTF8String constant) {
                 String value = constant.toString();
                 try {
                     check.accept(value);
                 } catch (IllegalArgumentException bad) {
-                    throw badArgument(name, index, argName, value, bad);
+                    throw a.bad(value, bad);
                 }
             }
         });
     }
 
     /**
-     * Makes a constant map argument (an options map, {@code map('max_tokens', 5, 'temperature', 0.8)}) of the registered
-     * function {@code name} fail when the query is analysed: {@code check} gets it as the function would (a Scala map of
+     * Makes a constant map argument {@code a} (an options map, {@code map('max_tokens', 5, 'temperature', 0.8)}) of its
+     * registered function fail when the query is analysed: {@code check} gets it as the function would (a Scala map of
      * strings, numbers and booleans) and throws the function's own usage error. A bad option was found in a task, once per
      * row, behind Spark's stack trace.
      */
-    public static void checkConstantMap(SparkSession spark, String name, int index, Consumer<scala.collection.Map<?, ?>> check) {
-        checkConstant(spark, name, index, e -> {
+    public static void checkConstantMap(SparkSession spark, SqlFunction.Argument a, Consumer<scala.collection.Map<?, ?>> check) {
+        checkConstant(spark, a, e -> {
             if (e.dataType() instanceof org.apache.spark.sql.types.MapType && constant(e) instanceof org.apache.spark.sql.catalyst.util.MapData m) {
                 check.accept((scala.collection.Map<?, ?>) org.apache.spark.sql.catalyst.CatalystTypeConverters.convertToScala(m, e.dataType()));
             }
         });
     }
 
-    /** Wraps the builder of registered function {@code name} so that {@code check} sees argument {@code index} first. */
-    private static void checkConstant(SparkSession spark, String name, int index, Consumer<Expression> check) {
-        wrapBuilder(spark, name, info -> info, children -> {
-            if (children.size() > index) {
-                check.accept(children.apply(index));
+    /** Wraps the builder of {@code a}'s registered function so that {@code check} sees {@code a} first. */
+    private static void checkConstant(SparkSession spark, SqlFunction.Argument a, Consumer<Expression> check) {
+        wrapBuilder(spark, a.function(), info -> info, children -> {
+            if (children.size() > a.index()) {
+                check.accept(children.apply(a.index()));
             }
         });
     }
@@ -296,41 +279,54 @@ public final class SqlUdfs {
         }
     }
 
+    /**
+     * The function {@code name} with the arguments {@code args}, in order, to register ({@link #register}) and to ask for
+     * the arguments its errors name ({@link SqlFunction#argument}).
+     */
+    public static SqlFunction function(String name, Arg... args) {
+        return new SqlFunction(name, List.of(args));
+    }
+
     @SuppressWarnings("unchecked")
-    public static <A, R> void register(SparkSession spark, String name, UDF1<A, R> f, DataType returnType, Arg a0) {
+    public static <A, R> void register(SparkSession spark, SqlFunction f, UDF1<A, R> fn, DataType returnType) {
+        f.requireArity(1);
+        String name = f.name();
         spark.udf().register(name, (UDF1<Object, R>) a -> {
             try {
-                return f.call((A) a);
+                return fn.call((A) a);
             } catch (ClassCastException e) {
                 throw wrongType(name, e);
             }
         }, returnType);
-        checkArguments(spark, name, returnType, new Arg[] {a0});
+        checkArguments(spark, f, returnType);
     }
 
     @SuppressWarnings("unchecked")
-    public static <A, B, R> void register(SparkSession spark, String name, UDF2<A, B, R> f, DataType returnType, Arg a0, Arg a1) {
+    public static <A, B, R> void register(SparkSession spark, SqlFunction f, UDF2<A, B, R> fn, DataType returnType) {
+        f.requireArity(2);
+        String name = f.name();
         spark.udf().register(name, (UDF2<Object, Object, R>) (a, b) -> {
             try {
-                return f.call((A) a, (B) b);
+                return fn.call((A) a, (B) b);
             } catch (ClassCastException e) {
                 throw wrongType(name, e);
             }
         }, returnType);
-        checkArguments(spark, name, returnType, new Arg[] {a0, a1});
+        checkArguments(spark, f, returnType);
     }
 
-    public static <A, B, C, R> void register(SparkSession spark, String name, UDF3<A, B, C, R> f, DataType returnType, Arg a0,
-            Arg a1, Arg a2) {
-        spark.udf().register(name, checked(name, f), returnType);
-        checkArguments(spark, name, returnType, new Arg[] {a0, a1, a2});
+    public static <A, B, C, R> void register(SparkSession spark, SqlFunction f, UDF3<A, B, C, R> fn, DataType returnType) {
+        f.requireArity(3);
+        spark.udf().register(f.name(), checked(f.name(), fn), returnType);
+        checkArguments(spark, f, returnType);
     }
 
-    /** As {@link #register(SparkSession, String, UDF3, DataType, Arg, Arg, Arg)}, for a function Spark must treat as nondeterministic. */
-    public static <A, B, C, R> void registerNondeterministic(SparkSession spark, String name, UDF3<A, B, C, R> f, DataType returnType,
-            Arg a0, Arg a1, Arg a2) {
-        spark.udf().register(name, org.apache.spark.sql.functions.udf(checked(name, f), returnType).asNondeterministic());
-        checkArguments(spark, name, returnType, new Arg[] {a0, a1, a2});
+    /** As {@link #register(SparkSession, SqlFunction, UDF3, DataType)}, for a function Spark must treat as nondeterministic. */
+    public static <A, B, C, R> void registerNondeterministic(SparkSession spark, SqlFunction f, UDF3<A, B, C, R> fn,
+            DataType returnType) {
+        f.requireArity(3);
+        spark.udf().register(f.name(), org.apache.spark.sql.functions.udf(checked(f.name(), fn), returnType).asNondeterministic());
+        checkArguments(spark, f, returnType);
     }
 
     @SuppressWarnings("unchecked")
@@ -345,15 +341,16 @@ public final class SqlUdfs {
     }
 
     @SuppressWarnings("unchecked")
-    public static <A, B, C, D, R> void register(SparkSession spark, String name, UDF4<A, B, C, D, R> f, DataType returnType, Arg a0,
-            Arg a1, Arg a2, Arg a3) {
+    public static <A, B, C, D, R> void register(SparkSession spark, SqlFunction f, UDF4<A, B, C, D, R> fn, DataType returnType) {
+        f.requireArity(4);
+        String name = f.name();
         spark.udf().register(name, (UDF4<Object, Object, Object, Object, R>) (a, b, c, d) -> {
             try {
-                return f.call((A) a, (B) b, (C) c, (D) d);
+                return fn.call((A) a, (B) b, (C) c, (D) d);
             } catch (ClassCastException e) {
                 throw wrongType(name, e);
             }
         }, returnType);
-        checkArguments(spark, name, returnType, new Arg[] {a0, a1, a2, a3});
+        checkArguments(spark, f, returnType);
     }
 }

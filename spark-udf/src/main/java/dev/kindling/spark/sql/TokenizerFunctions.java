@@ -64,54 +64,77 @@ public final class TokenizerFunctions {
         HadoopConf hadoop = HadoopConf.live(spark);
         // a constant tokenizer is looked up as the query is analysed, as a stage's tokenizer when transform is called
         Arg tokenizerArg = Arg.path("tokenizer", ExecutorTokenizers::checkOnDriver);
-        SqlUdfs.register(spark, "kindling_tokenize",
-                (UDF2<String, String, int[]>) (text, tok) -> text == null ? null : tokenizer("kindling_tokenize", tok, hadoop).encode(text, false),
-                DataTypes.createArrayType(DataTypes.IntegerType, false), Arg.string("text"), tokenizerArg);
-        SqlUdfs.register(spark, "kindling_tokenize_ex",
+        // each function's tokenizer, as its errors name it, is asked of the function's arguments
+        SqlFunction tokenize = SqlUdfs.function("kindling_tokenize", Arg.string("text"), tokenizerArg);
+        SqlFunction.Argument tokenizeTok = tokenize.argument("tokenizer");
+        SqlUdfs.register(spark, tokenize,
+                (UDF2<String, String, int[]>) (text, tok) -> text == null ? null : tokenizer(tokenizeTok, tok, hadoop).encode(text, false),
+                DataTypes.createArrayType(DataTypes.IntegerType, false));
+        SqlFunction tokenizeEx = SqlUdfs.function("kindling_tokenize_ex", Arg.string("text"), tokenizerArg, Arg.bool("add_special"));
+        SqlFunction.Argument tokenizeExTok = tokenizeEx.argument("tokenizer");
+        SqlUdfs.register(spark, tokenizeEx,
                 (UDF3<String, String, Boolean, int[]>) (text, tok, special) -> text == null ? null
-                        : tokenizer("kindling_tokenize_ex", tok, hadoop).encode(text, special != null && special),
-                DataTypes.createArrayType(DataTypes.IntegerType, false), Arg.string("text"), tokenizerArg, Arg.bool("add_special"));
-        SqlUdfs.register(spark, "kindling_tokenize_split_special",
+                        : tokenizer(tokenizeExTok, tok, hadoop).encode(text, special != null && special),
+                DataTypes.createArrayType(DataTypes.IntegerType, false));
+        SqlFunction tokenizeSplit = SqlUdfs.function("kindling_tokenize_split_special", Arg.string("text"), tokenizerArg,
+                Arg.bool("add_special"), Arg.bool("split_special_tokens"));
+        SqlFunction.Argument tokenizeSplitTok = tokenizeSplit.argument("tokenizer");
+        SqlUdfs.register(spark, tokenizeSplit,
                 (UDF4<String, String, Boolean, Boolean, int[]>) (text, tok, special, split) -> text == null ? null
-                        : tokenizer("kindling_tokenize_split_special", tok, hadoop).encode(text, special != null && special,
-                                split == null || !split),
-                DataTypes.createArrayType(DataTypes.IntegerType, false), Arg.string("text"), tokenizerArg, Arg.bool("add_special"),
-                Arg.bool("split_special_tokens"));
-        SqlUdfs.register(spark, "kindling_tokenize_offsets",
+                        : tokenizer(tokenizeSplitTok, tok, hadoop).encode(text, special != null && special, split == null || !split),
+                DataTypes.createArrayType(DataTypes.IntegerType, false));
+        SqlFunction offsets = SqlUdfs.function("kindling_tokenize_offsets", Arg.string("text"), tokenizerArg, Arg.bool("add_special"));
+        SqlFunction.Argument offsetsTok = offsets.argument("tokenizer");
+        SqlUdfs.register(spark, offsets,
                 (UDF3<String, String, Boolean, List<Row>>) (text, tok, special) -> text == null ? null
-                        : offsetRows(text, tokenizer("kindling_tokenize_offsets", tok, hadoop).encodeWithOffsets(text, special != null && special)),
-                DataTypes.createArrayType(OFFSET_TYPE, false), Arg.string("text"), tokenizerArg, Arg.bool("add_special"));
-        SqlUdfs.register(spark, "kindling_tokenize_offsets_split_special",
+                        : offsetRows(text, tokenizer(offsetsTok, tok, hadoop).encodeWithOffsets(text, special != null && special)),
+                DataTypes.createArrayType(OFFSET_TYPE, false));
+        SqlFunction offsetsSplit = SqlUdfs.function("kindling_tokenize_offsets_split_special", Arg.string("text"), tokenizerArg,
+                Arg.bool("add_special"), Arg.bool("split_special_tokens"));
+        SqlFunction.Argument offsetsSplitTok = offsetsSplit.argument("tokenizer");
+        SqlUdfs.register(spark, offsetsSplit,
                 (UDF4<String, String, Boolean, Boolean, List<Row>>) (text, tok, special, split) -> text == null ? null
-                        : offsetRows(text, tokenizer("kindling_tokenize_offsets_split_special", tok, hadoop).encodeWithOffsets(text,
+                        : offsetRows(text, tokenizer(offsetsSplitTok, tok, hadoop).encodeWithOffsets(text,
                                 special != null && special, split == null || !split)),
-                DataTypes.createArrayType(OFFSET_TYPE, false), Arg.string("text"), tokenizerArg, Arg.bool("add_special"),
-                Arg.bool("split_special_tokens"));
-        SqlUdfs.register(spark, "kindling_count_tokens",
-                (UDF2<String, String, Integer>) (text, tok) -> text == null ? null : tokenizer("kindling_count_tokens", tok, hadoop).count(text, false),
-                DataTypes.IntegerType, Arg.string("text"), tokenizerArg);
-        SqlUdfs.register(spark, "kindling_count_tokens_ex",
+                DataTypes.createArrayType(OFFSET_TYPE, false));
+        SqlFunction count = SqlUdfs.function("kindling_count_tokens", Arg.string("text"), tokenizerArg);
+        SqlFunction.Argument countTok = count.argument("tokenizer");
+        SqlUdfs.register(spark, count,
+                (UDF2<String, String, Integer>) (text, tok) -> text == null ? null : tokenizer(countTok, tok, hadoop).count(text, false),
+                DataTypes.IntegerType);
+        SqlFunction countEx = SqlUdfs.function("kindling_count_tokens_ex", Arg.string("text"), tokenizerArg, Arg.bool("add_special"));
+        SqlFunction.Argument countExTok = countEx.argument("tokenizer");
+        SqlUdfs.register(spark, countEx,
                 (UDF3<String, String, Boolean, Integer>) (text, tok, special) -> text == null ? null
-                        : tokenizer("kindling_count_tokens_ex", tok, hadoop).count(text, special != null && special),
-                DataTypes.IntegerType, Arg.string("text"), tokenizerArg, Arg.bool("add_special"));
-        SqlUdfs.register(spark, "kindling_count_tokens_split_special",
+                        : tokenizer(countExTok, tok, hadoop).count(text, special != null && special),
+                DataTypes.IntegerType);
+        SqlFunction countSplit = SqlUdfs.function("kindling_count_tokens_split_special", Arg.string("text"), tokenizerArg,
+                Arg.bool("add_special"), Arg.bool("split_special_tokens"));
+        SqlFunction.Argument countSplitTok = countSplit.argument("tokenizer");
+        SqlUdfs.register(spark, countSplit,
                 (UDF4<String, String, Boolean, Boolean, Integer>) (text, tok, special, split) -> text == null ? null
-                        : tokenizer("kindling_count_tokens_split_special", tok, hadoop).encode(text, special != null && special,
-                                split == null || !split).length,
-                DataTypes.IntegerType, Arg.string("text"), tokenizerArg, Arg.bool("add_special"), Arg.bool("split_special_tokens"));
-        SqlUdfs.register(spark, "kindling_detokenize",
-                (UDF2<Seq<Number>, String, String>) (ids, tok) -> ids == null ? null : detokenize(ids, tok, hadoop),
-                DataTypes.StringType, Arg.ids("ids"), tokenizerArg);
-        SqlUdfs.register(spark, "kindling_apply_chat_template",
+                        : tokenizer(countSplitTok, tok, hadoop).encode(text, special != null && special, split == null || !split).length,
+                DataTypes.IntegerType);
+        SqlFunction detokenize = SqlUdfs.function("kindling_detokenize", Arg.ids("ids"), tokenizerArg);
+        SqlFunction.Argument detokenizeIds = detokenize.argument("ids");
+        SqlFunction.Argument detokenizeTok = detokenize.argument("tokenizer");
+        SqlUdfs.register(spark, detokenize,
+                (UDF2<Seq<Number>, String, String>) (ids, tok) -> ids == null ? null : detokenize(detokenizeIds, ids, detokenizeTok, tok, hadoop),
+                DataTypes.StringType);
+        SqlFunction chat = SqlUdfs.function("kindling_apply_chat_template", Arg.messages("messages"), tokenizerArg);
+        SqlFunction.Argument chatTok = chat.argument("tokenizer");
+        SqlUdfs.register(spark, chat,
                 (UDF2<Seq<Row>, String, String>) (messages, tok) -> messages == null ? null
-                        : applyChatTemplate("kindling_apply_chat_template", messages, tok, true, false, hadoop),
-                DataTypes.StringType, Arg.messages("messages"), tokenizerArg);
-        SqlUdfs.register(spark, "kindling_apply_chat_template_ex",
+                        : applyChatTemplate(messages, chatTok, tok, true, false, hadoop),
+                DataTypes.StringType);
+        SqlFunction chatEx = SqlUdfs.function("kindling_apply_chat_template_ex", Arg.messages("messages"), tokenizerArg,
+                Arg.bool("add_generation_prompt"), Arg.bool("continue_final_message"));
+        SqlFunction.Argument chatExTok = chatEx.argument("tokenizer");
+        SqlUdfs.register(spark, chatEx,
                 (UDF4<Seq<Row>, String, Boolean, Boolean, String>) (messages, tok, generationPrompt, continueFinal) -> messages == null
-                        ? null : applyChatTemplate("kindling_apply_chat_template_ex", messages, tok,
-                                generationPrompt != null && generationPrompt, continueFinal != null && continueFinal, hadoop),
-                DataTypes.StringType, Arg.messages("messages"), tokenizerArg, Arg.bool("add_generation_prompt"),
-                Arg.bool("continue_final_message"));
+                        ? null : applyChatTemplate(messages, chatExTok, tok, generationPrompt != null && generationPrompt,
+                                continueFinal != null && continueFinal, hadoop),
+                DataTypes.StringType);
     }
 
     /** One token of {@code kindling_tokenize_offsets}. */
@@ -157,16 +180,17 @@ public final class TokenizerFunctions {
      * {@code generate} output keep the end token), and the tokenizer alone cannot tell it from a damaged id or another
      * tokenizer's; the query failed with "token id 505 is outside 0..499 of llama", which named neither.
      */
-    static String detokenize(Seq<? extends Number> ids, String tok, HadoopConf hadoop) {
-        Tokenizer t = tokenizer("kindling_detokenize", tok, hadoop);
-        int[] a = toInts(ids);
+    static String detokenize(SqlFunction.Argument idsArgument, Seq<? extends Number> ids, SqlFunction.Argument tokArgument, String tok,
+            HadoopConf hadoop) {
+        Tokenizer t = tokenizer(tokArgument, tok, hadoop);
+        int[] a = toInts(idsArgument, ids);
         for (int i = 0, element = 0; i < a.length; i++, element++) {
             while (ids.apply(element) == null) {
                 element++; // the element's place in the array as given, its NULLs counted
             }
             if (a[i] < 0 || a[i] >= t.vocabSize()) {
                 int last = t.vocabSize() - 1;
-                throw new KindlingException(KindlingException.FAILURE, "kindling_detokenize: argument 1 (ids): element " + element
+                throw new KindlingException(KindlingException.FAILURE, idsArgument.named() + ": element " + element
                         + " is token id " + a[i] + ", outside 0.." + last + " of tokenizer " + tok + ": an id of another tokenizer "
                         + "or a damaged one, or a padded output layer's end or stop id that ended a generation (its text, "
                         + "kindling_generate_ex's text, leaves it out); for the text of the others, filter(ids, i -> i BETWEEN 0 AND "
@@ -182,7 +206,7 @@ public final class TokenizerFunctions {
      * ({@code transform(ids, x -> IF(x < 32000, x, NULL))}) holds them by design. The elements may be of any integer
      * type: token ids written from Python are often BIGINT.
      */
-    static int[] toInts(Seq<? extends Number> ids) {
+    static int[] toInts(SqlFunction.Argument idsArgument, Seq<? extends Number> ids) {
         int[] a = new int[ids.size()];
         int n = 0;
         for (int i = 0; i < a.length; i++) {
@@ -191,7 +215,7 @@ public final class TokenizerFunctions {
                 // BIGINT ids (Parquet from Python) are taken, but not cut to an int in silence
                 long id = v.longValue();
                 if (id != (int) id) {
-                    throw new KindlingException(KindlingException.FAILURE, "kindling_detokenize: argument 1 (ids): element " + i
+                    throw new KindlingException(KindlingException.FAILURE, idsArgument.named() + ": element " + i
                             + " is " + id + ", not a token id (outside INT's range)");
                 }
                 a[n++] = (int) id;
@@ -201,33 +225,35 @@ public final class TokenizerFunctions {
     }
 
     /**
-     * The tokenizer argument of {@code function}: a NULL or empty one is refused naming the function and the argument
-     * (ExecutorTokenizers' "no tokenizer given" named neither, under Spark's FAILED_EXECUTE_UDF).
+     * The tokenizer {@code tok}, argument {@code argument} of its function: a NULL or empty one is refused naming the
+     * function and the argument (ExecutorTokenizers' "no tokenizer given" named neither, under Spark's FAILED_EXECUTE_UDF).
      */
-    static Tokenizer tokenizer(String function, String tok, HadoopConf hadoop) {
+    static Tokenizer tokenizer(SqlFunction.Argument argument, String tok, HadoopConf hadoop) {
         if (tok == null || tok.isBlank()) {
-            throw KindlingException.usage(function + ": the tokenizer argument is " + (tok == null ? "NULL" : "empty")
+            throw KindlingException.usage(argument.function() + ": the tokenizer argument is " + (tok == null ? "NULL" : "empty")
                     + " (a tokenizer.json, .gguf, .tiktoken, tokenizer.bin or tokenizer.model path, or 'byte-level')");
         }
         try {
             return ExecutorTokenizers.get(tok, hadoop);
         } catch (KindlingException e) {
             // a tokenizer from a column, or one gone since the query was analysed: named as a constant one is
-            throw dev.kindling.spark.executor.LocalFiles.naming(SqlUdfs.argument(function, 1, "tokenizer"), tok, e);
+            throw dev.kindling.spark.executor.LocalFiles.naming(argument.named(), tok, e);
         }
     }
 
     /**
-     * {@code messages} through the tokenizer's chat template, as {@code apply_chat_template(tokenize=False)} with
-     * {@code add_generation_prompt} and {@code continue_final_message}, which it refuses together.
+     * {@code messages} through the chat template of the tokenizer {@code tok}, argument {@code tokArgument} of its
+     * function, as {@code apply_chat_template(tokenize=False)} with {@code add_generation_prompt} and {@code
+     * continue_final_message}, which it refuses together.
      */
-    static String applyChatTemplate(String function, Seq<Row> messages, String tok, boolean addGenerationPrompt,
+    static String applyChatTemplate(Seq<Row> messages, SqlFunction.Argument tokArgument, String tok, boolean addGenerationPrompt,
             boolean continueFinalMessage, HadoopConf hadoop) {
+        String function = tokArgument.function();
         if (addGenerationPrompt && continueFinalMessage) {
             throw KindlingException.usage(function + ": continue_final_message and add_generation_prompt are not compatible: "
                     + "continue_final_message continues the final message, add_generation_prompt starts a new assistant message");
         }
-        Tokenizer t = tokenizer(function, tok, hadoop);
+        Tokenizer t = tokenizer(tokArgument, tok, hadoop);
         ChatTemplate template = t.chatTemplate().orElseThrow(() -> new KindlingException(KindlingException.FAILURE,
                 function + ": tokenizer " + tok + " has no chat template"));
         List<Map<String, Object>> list;

@@ -180,6 +180,24 @@ class SqlArgumentTypesTest {
         assertEquals("kindling_judge: argument 4 (rubric): rubric no-response.txt has no {response} placeholder", e.getMessage());
     }
 
+    /**
+     * A function's errors take an argument's position from the function's arguments, asked for by name: a name it lacks
+     * (an argument renamed, a function copied from another) fails at registration, as does a lambda of another number of
+     * arguments, where a name and an index written beside the registration named the wrong argument once they drifted.
+     */
+    @Test
+    void aFunctionsArgumentsAreAskedForByNameAndRegisteredWithTheirNumber() {
+        SqlFunction f = SqlUdfs.function("kindling_drift", SqlUdfs.Arg.string("prompt"), SqlUdfs.Arg.options("options"));
+        assertEquals("kindling_drift: argument 2 (options)", f.argument("options").named());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> f.argument("model"));
+        assertEquals("kindling_drift has no argument named model (its arguments: prompt, options)", e.getMessage());
+        SparkSession spark = TestSpark.session();
+        e = assertThrows(IllegalArgumentException.class, () -> SqlUdfs.register(spark, f,
+                (org.apache.spark.sql.api.java.UDF1<String, String>) p -> p, org.apache.spark.sql.types.DataTypes.StringType));
+        assertEquals("kindling_drift declares 2 arguments but is registered with a function of 1", e.getMessage());
+        assertTrue(!registered(spark).contains("kindling_drift"), "registered without its checks");
+    }
+
     @Test
     void theDataFrameApiIsCheckedAsSqlIs() {
         SparkSession spark = TestSpark.session();
