@@ -59,21 +59,30 @@ public final class TestSpark {
         org.apache.spark.scheduler.SparkListener listener = new org.apache.spark.scheduler.SparkListener() {
             @Override
             public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart start) {
-                java.util.Properties p = start.properties();
-                if (p != null && group.equals(p.getProperty("spark.jobGroup.id"))) {
+                if (ofJobGroup(start, group)) {
                     names.add(start.stageInfos().last().name());
                 }
             }
         };
-        listening(listener, () -> {
-            spark.sparkContext().setJobGroup(group, "jobs counted by a test", false);
-            try {
-                action.run();
-            } finally {
-                spark.sparkContext().clearJobGroup();
-            }
-        });
+        listening(listener, () -> inJobGroup(group, action));
         return new java.util.ArrayList<>(names);
+    }
+
+    /** Runs {@code action} with the jobs it starts on this thread in job group {@code group} ({@link #ofJobGroup}). */
+    public static void inJobGroup(String group, Runnable action) {
+        org.apache.spark.SparkContext sc = session().sparkContext();
+        sc.setJobGroup(group, "jobs a test listens to", false);
+        try {
+            action.run();
+        } finally {
+            sc.clearJobGroup();
+        }
+    }
+
+    /** Whether the job that {@code start} starts is in job group {@code group} ({@link #inJobGroup}). */
+    public static boolean ofJobGroup(org.apache.spark.scheduler.SparkListenerJobStart start, String group) {
+        java.util.Properties p = start.properties();
+        return p != null && group.equals(p.getProperty("spark.jobGroup.id"));
     }
 
     /**

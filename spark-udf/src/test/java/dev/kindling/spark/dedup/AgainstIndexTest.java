@@ -491,7 +491,7 @@ class AgainstIndexTest {
         org.apache.spark.scheduler.SparkListener listener = new org.apache.spark.scheduler.SparkListener() {
             @Override
             public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart e) {
-                if (e.properties() != null && group.equals(e.properties().getProperty("spark.jobGroup.id"))) {
+                if (TestSpark.ofJobGroup(e, group)) {
                     jobs.add(e.stageInfos().head().name());
                     for (Object id : scala.jdk.javaapi.CollectionConverters.asJava(e.stageIds())) {
                         stages.add((Integer) id);
@@ -508,18 +508,10 @@ class AgainstIndexTest {
                 }
             }
         };
-        Map<String, String> got;
-        spark.sparkContext().listenerBus().waitUntilEmpty();
-        spark.sparkContext().addSparkListener(listener);
-        spark.sparkContext().setJobGroup(group, "against an index", false);
-        try {
-            got = AgainstEarlierCorpusTest.verdicts(new MinHashDedup().setClusterColumns(true).setAgainstIndexPaths(indexes)
-                    .transform(new ExactDedup().setClusterColumns(true).setAgainstIndexPaths(indexes).transform(docs)));
-            spark.sparkContext().listenerBus().waitUntilEmpty();
-        } finally {
-            spark.sparkContext().clearJobGroup();
-            spark.sparkContext().removeSparkListener(listener);
-        }
+        Map<String, String> got = new java.util.TreeMap<>();
+        TestSpark.listening(listener, () -> TestSpark.inJobGroup(group, () -> got.putAll(AgainstEarlierCorpusTest.verdicts(
+                new MinHashDedup().setClusterColumns(true).setAgainstIndexPaths(indexes)
+                        .transform(new ExactDedup().setClusterColumns(true).setAgainstIndexPaths(indexes).transform(docs))))));
         assertEquals(Map.of("n1", "minhash_dedup:near_duplicate_of_earlier | e0100 | e0100",
                 "n2", "minhash_dedup:near_duplicate_of_earlier | e2000 | e2000", "n3", "null | null | n3",
                 "n4", "exact_dedup:duplicate_of_earlier | e0300 | e0300"), got);

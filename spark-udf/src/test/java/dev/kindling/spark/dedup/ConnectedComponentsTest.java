@@ -15,8 +15,6 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.scheduler.SparkListener;
-import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
@@ -72,7 +70,7 @@ class ConnectedComponentsTest {
         Map<Long, Long> expected = labels(distributed);
         for (long atMost : new long[] {rows, Long.MAX_VALUE}) {
             ConnectedComponents.Result[] onDriver = new ConnectedComponents.Result[1];
-            List<String> jobs = jobs(() -> onDriver[0] = ConnectedComponents.run(df, atMost, rows, ConnectedComponents.MAX_ROUNDS));
+            List<String> jobs = TestSpark.jobsOf(() -> onDriver[0] = ConnectedComponents.run(df, atMost, rows, ConnectedComponents.MAX_ROUNDS));
             ConnectedComponents.Result d = onDriver[0];
             assertTrue(d.onDriver(), "at most " + atMost);
             assertEquals(0, d.rounds());
@@ -111,7 +109,7 @@ class ConnectedComponentsTest {
         Dataset<Row> df = Lineage.cut(frame(edges).repartition(3));
         ConnectedComponents.Result[] result = new ConnectedComponents.Result[1];
         Map<Long, Long> got = new HashMap<>();
-        List<String> jobs = jobs(() -> {
+        List<String> jobs = TestSpark.jobsOf(() -> {
             result[0] = ConnectedComponents.run(df, edges.size());
             got.putAll(labels(result[0]));
         });
@@ -173,40 +171,6 @@ class ConnectedComponentsTest {
             assertNull(got.put(row.getLong(0), row.getLong(1)), "one label per vertex: " + row);
         }
         return got;
-    }
-
-    /** The names of the Spark jobs {@code action} runs. */
-    static List<String> jobs(Runnable action) {
-        SparkSession spark = TestSpark.session();
-        String group = "kindling-connected-components-test";
-        List<String> jobs = java.util.Collections.synchronizedList(new ArrayList<>());
-        SparkListener listener = new SparkListener() {
-            @Override
-            public void onJobStart(SparkListenerJobStart e) {
-                if (e.properties() != null && group.equals(e.properties().getProperty("spark.jobGroup.id"))) {
-                    jobs.add(e.stageInfos().last().name());
-                }
-            }
-        };
-        drain(spark);
-        spark.sparkContext().addSparkListener(listener);
-        spark.sparkContext().setJobGroup(group, "connected components", false);
-        try {
-            action.run();
-            drain(spark);
-        } finally {
-            spark.sparkContext().clearJobGroup();
-            spark.sparkContext().removeSparkListener(listener);
-        }
-        return new ArrayList<>(jobs);
-    }
-
-    private static void drain(SparkSession spark) {
-        try {
-            spark.sparkContext().listenerBus().waitUntilEmpty();
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new AssertionError("Spark's listener bus did not drain", e);
-        }
     }
 
     /** Vertex → smallest vertex of its component, for vertices with an edge other than a self loop. */
