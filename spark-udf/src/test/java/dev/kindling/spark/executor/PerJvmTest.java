@@ -22,25 +22,14 @@ class PerJvmTest {
         assertEquals(first.hashCode(), slow.hashCode());
         PerJvm.get(first, k -> "first");
         PerJvm.get(loaded, k -> "loaded");
-        CountDownLatch loading = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        CompletableFuture<String> slowValue = CompletableFuture.supplyAsync(() -> PerJvm.get(slow, k -> {
-            loading.countDown();
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-            return "slow";
-        }));
+        HeldLoad<String> slowValue = new HeldLoad<>(slow, () -> "slow");
         try {
-            loading.await();
             CompletableFuture<String> other = CompletableFuture.supplyAsync(() -> PerJvm.get(loaded, k -> "loaded again"));
             assertEquals("loaded", other.get(5, TimeUnit.SECONDS));
         } finally {
-            release.countDown();
+            slowValue.release();
         }
-        assertEquals("slow", slowValue.get(5, TimeUnit.SECONDS));
+        assertEquals("slow", slowValue.value.get(5, TimeUnit.SECONDS));
         assertEquals("slow", PerJvm.get(slow, k -> "again"));
     }
 
@@ -70,18 +59,9 @@ class PerJvmTest {
     @Test
     void aTaskWaitingOnALoadThatWasInterruptedLoadsItItself() throws Exception {
         String key = "per-jvm-test:interrupted-load";
-        CountDownLatch loading = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        CompletableFuture<String> killed = CompletableFuture.supplyAsync(() -> PerJvm.get(key, k -> {
-            loading.countDown();
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
+        HeldLoad<String> killed = new HeldLoad<>(key, () -> {
             throw new java.util.concurrent.CancellationException("/m/x.gguf: opening the model was interrupted");
-        }));
-        loading.await();
+        });
         CompletableFuture<String> waiting = new CompletableFuture<>();
         Thread waiter = new Thread(() -> {
             try {
@@ -96,10 +76,10 @@ class PerJvmTest {
                 Thread.sleep(1); // until it waits on the load in progress
             }
         } finally {
-            release.countDown();
+            killed.release();
         }
         java.util.concurrent.ExecutionException x = assertThrows(java.util.concurrent.ExecutionException.class,
-                () -> killed.get(5, TimeUnit.SECONDS));
+                () -> killed.value.get(5, TimeUnit.SECONDS));
         assertEquals(java.util.concurrent.CancellationException.class, x.getCause().getClass());
         assertEquals("loaded by the waiting task", waiting.get(5, TimeUnit.SECONDS));
     }
@@ -110,22 +90,35 @@ class PerJvmTest {
         // in the map, so nothing ever closed it (its threads and KV cache stayed for the JVM's life)
         String key = "per-jvm-test:evicted-while-loading";
         java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
-        CountDownLatch loading = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        CompletableFuture<AutoCloseable> value = CompletableFuture.supplyAsync(() -> PerJvm.get(key, k -> {
-            loading.countDown();
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-            return (AutoCloseable) () -> closed.set(true);
-        }));
-        loading.await();
+        HeldLoad<AutoCloseable> value = new HeldLoad<>(key, () -> () -> closed.set(true));
         assertEquals(1, PerJvm.evictAll(key));
-        release.countDown();
-        value.get(5, TimeUnit.SECONDS);
+        value.release();
+        value.value.get(5, TimeUnit.SECONDS);
         org.junit.jupiter.api.Assertions.assertTrue(closed.get(), "the value loaded after its eviction is closed");
         assertEquals("new", PerJvm.get(key, k -> "new"));
+    }
+
+    /** A load of {@code key} on another thread, under way when made, that gives {@code result} once released. */
+    private static final class HeldLoad<T> {
+        private final CountDownLatch release = new CountDownLatch(1);
+        final CompletableFuture<T> value;
+
+        HeldLoad(String key, java.util.function.Supplier<T> result) throws InterruptedException {
+            CountDownLatch loading = new CountDownLatch(1);
+            value = CompletableFuture.supplyAsync(() -> PerJvm.get(key, k -> {
+                loading.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+                return result.get();
+            }));
+            loading.await();
+        }
+
+        void release() {
+            release.countDown();
+        }
     }
 }
