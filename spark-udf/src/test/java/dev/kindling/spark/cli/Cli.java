@@ -9,9 +9,13 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import picocli.CommandLine;
 
 /** Runs the CLI in-process against the shared test session and captures what it prints. */
@@ -64,6 +68,24 @@ public final class Cli {
     public static String text(JsonNode row, String field) {
         JsonNode v = row.get(field);
         return v == null || v.isNull() ? null : v.asText();
+    }
+
+    /**
+     * Every command of Kindling's CLI, once each (an alias is its command's), the top one and the groups ({@code bench},
+     * {@code distill}) included, picocli's own {@code help} left out, in the order of the commands' help.
+     */
+    public static List<CommandLine> commands() {
+        List<CommandLine> commands = new ArrayList<>();
+        Deque<CommandLine> pending = new ArrayDeque<>(List.of(KindlingCli.commandLine()));
+        Set<Object> seen = new HashSet<>();
+        while (!pending.isEmpty()) {
+            CommandLine cl = pending.pop();
+            if (seen.add(cl.getCommand()) && cl.getCommand().getClass().getName().startsWith("dev.kindling.")) {
+                commands.add(cl);
+                pending.addAll(cl.getSubcommands().values());
+            }
+        }
+        return commands;
     }
 
     public static Result run(String... args) {
