@@ -26,16 +26,16 @@ public final class TokenizerBenchCommand implements Callable<Integer> {
     @Option(names = "--input", required = true, paramLabel = "FILE.jsonl", description = "JSON Lines corpus (.gz allowed).")
     String input;
 
-    @Option(names = "--field", defaultValue = "text", description = "Text field (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--field", paramLabel = "NAME", defaultValue = "text", description = "Text field (default: ${DEFAULT-VALUE}).")
     String field;
 
-    @Option(names = "--threads", defaultValue = "1", description = "Encoding threads sharing one tokenizer (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "1", description = "Encoding threads sharing one tokenizer (default: ${DEFAULT-VALUE}).")
     int threads;
 
-    @Option(names = "--repeat", defaultValue = "3", description = "Timed passes; the best is reported (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--repeat", paramLabel = "N", defaultValue = "3", description = "Timed passes; the best is reported (default: ${DEFAULT-VALUE}).")
     int repeat;
 
-    @Option(names = "--warmup", defaultValue = "1", description = "Untimed passes first (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "1", description = "Untimed passes first (default: ${DEFAULT-VALUE}).")
     int warmup;
 
     @Option(names = "--add-special-tokens", description = "Encode with special tokens.")

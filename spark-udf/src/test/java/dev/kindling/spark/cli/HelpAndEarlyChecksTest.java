@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kindling.testing.SharedData;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
  * What the command line checks and says before Spark starts (a bad --master makes a check that does not fire fail
@@ -693,13 +695,24 @@ class HelpAndEarlyChecksTest {
         }
     }
 
-    /** demo and dedup showed {@code --seed=<seed>}, where every other option names its value in capitals. */
+    /**
+     * Every option that takes a value names it in its command's help ({@code --seed=SEED}, {@code --threads=N}), not by
+     * picocli's default, its field's name in angle brackets: demo and dedup showed {@code --seed=<seed>}, and bench
+     * tokenizer and bench dedup nine more ({@code --threads=<threads>}, {@code --page-words=<pageWords>}), where the
+     * README writes {@code --threads N}.
+     */
     @Test
-    void seedsHaveAParamLabel() {
-        for (String command : new String[] {"demo", "dedup"}) {
-            String help = help(command);
-            assertTrue(help.contains("--seed=SEED"), command + ": " + help);
+    void everyOptionNamesItsValue() {
+        List<String> unnamed = new ArrayList<>();
+        for (CommandLine cl : Cli.commands()) {
+            for (CommandLine.Model.OptionSpec o : cl.getCommandSpec().options()) {
+                if (o.arity().max() > 0 && !o.hidden() && o.paramLabel().startsWith("<")) {
+                    unnamed.add(cl.getCommandSpec().qualifiedName() + " " + o.longestName() + "=" + o.paramLabel());
+                }
+            }
         }
+        assertEquals(List.of(), unnamed, "options whose value the help names by a field's name");
+        assertTrue(help("demo").contains("--seed=SEED") && help("dedup").contains("--seed=SEED"), help("dedup"));
     }
 
     /** demo without --output writes nothing: --format, --compression and --overwrite were accepted there and did nothing. */

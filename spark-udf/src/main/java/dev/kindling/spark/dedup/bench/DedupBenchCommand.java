@@ -74,10 +74,10 @@ public final class DedupBenchCommand extends SparkCommand {
     @Option(names = "--compare-mllib", description = "Also run Spark MLlib's MinHashLSH (5 tables) + approxSimilarityJoin + GraphX.")
     boolean compareMllib;
 
-    @Option(names = "--threshold", defaultValue = "0.8", description = "Jaccard threshold (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--threshold", paramLabel = "J", defaultValue = "0.8", description = "Jaccard threshold (default: ${DEFAULT-VALUE}).")
     double threshold;
 
-    @Option(names = "--seconds", defaultValue = "5", description = "Time budget of the one-thread signature measurement (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seconds", paramLabel = "S", defaultValue = "5", description = "Time budget of the one-thread signature measurement (default: ${DEFAULT-VALUE}).")
     double seconds;
 
     @Option(names = "--no-truth", description = "Skip the exact all-pairs truth (and precision/recall).")
@@ -89,13 +89,13 @@ public final class DedupBenchCommand extends SparkCommand {
     @Option(names = "--corpus", paramLabel = "DIR", description = "Directory holding sotu.jsonl.gz and moby-dick.jsonl (shared/data/corpus).")
     Path corpus;
 
-    @Option(names = "--bases", defaultValue = "500", description = "With --generate: base documents (x3 with their variants; default: ${DEFAULT-VALUE}).")
+    @Option(names = "--bases", paramLabel = "N", defaultValue = "500", description = "With --generate: base documents (x3 with their variants; default: ${DEFAULT-VALUE}).")
     int bases;
 
-    @Option(names = "--pages", defaultValue = "750", description = "With --generate: short pages sharing a boilerplate line (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--pages", paramLabel = "N", defaultValue = "750", description = "With --generate: short pages sharing a boilerplate line (default: ${DEFAULT-VALUE}).")
     int pages;
 
-    @Option(names = "--page-words", defaultValue = "40", description = "With --generate: words per page before the boilerplate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--page-words", paramLabel = "N", defaultValue = "40", description = "With --generate: words per page before the boilerplate (default: ${DEFAULT-VALUE}).")
     int pageWords;
 
     @Option(names = "--memory", paramLabel = "N", description = "Memory benchmark: the --minhash job over N generated short documents.")
