@@ -29,6 +29,9 @@ public final class PerJvm {
         Runtime.getRuntime().addShutdownHook(new Thread(PerJvm::closeAll, "kindling-per-jvm-close"));
     }
 
+    /** How often a task waiting on another's load looks whether it was killed (a wait, not a generation: no hurry). */
+    static final long KILL_CHECK_MILLIS = 100;
+
     private PerJvm() {}
 
     @SuppressWarnings("unchecked")
@@ -51,13 +54,35 @@ public final class PerJvm {
                 }
             }
             try {
-                return (T) f.get();
+                return (T) await(f, key);
             } catch (ExecutionException | CancellationException e) {
                 // another task's load failed (and is forgotten): try it here, as computeIfAbsent did; so too where it was
                 // interrupted (its task killed as it opened its engine), which get() throws as that CancellationException
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt(); // the task is being killed
                 throw new CancellationException("interrupted while waiting for " + key + " to load");
+            }
+        }
+    }
+
+    /**
+     * The load's value. A Spark task killed without an interrupt ({@code spark.task.interruptOnKill} false, a SQL query
+     * cancelled) is only told by its flag, so the wait looks at it every {@link #KILL_CHECK_MILLIS}: it waited out the whole
+     * load (a model downloaded and opened, minutes), its kill unseen.
+     */
+    private static Object await(CompletableFuture<Object> f, String key) throws InterruptedException, ExecutionException {
+        org.apache.spark.TaskContext task = org.apache.spark.TaskContext.get();
+        if (task == null) {
+            return f.get();
+        }
+        while (true) {
+            if (task.isInterrupted()) {
+                throw new org.apache.spark.TaskKilledException("killed while waiting for " + key + " to load");
+            }
+            try {
+                return f.get(KILL_CHECK_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                // still loading: look at the flag again
             }
         }
     }

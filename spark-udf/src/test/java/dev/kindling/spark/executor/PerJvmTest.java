@@ -121,4 +121,83 @@ class PerJvmTest {
             release.countDown();
         }
     }
+
+    static final CountDownLatch LOADING = new CountDownLatch(1);
+    static final CountDownLatch RELEASE = new CountDownLatch(1);
+    static volatile long waiterAttempt = -1;
+    static volatile Thread waiterThread;
+
+    /** Partition 0 loads the key (until RELEASE); partition 1 waits on that load, its first attempt saying which it is. */
+    static final class LoadOrWait implements org.apache.spark.api.java.function.Function<Integer, String> {
+        private final String key;
+
+        LoadOrWait(String key) {
+            this.key = key;
+        }
+
+        @Override
+        public String call(Integer partition) throws Exception {
+            if (partition == 0) {
+                return PerJvm.get(key, k -> {
+                    LOADING.countDown();
+                    try {
+                        RELEASE.await(60, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                    return "loaded";
+                });
+            }
+            LOADING.await(60, TimeUnit.SECONDS);
+            org.apache.spark.TaskContext tc = org.apache.spark.TaskContext.get();
+            if (tc.attemptNumber() == 0) {
+                waiterThread = Thread.currentThread();
+                waiterAttempt = tc.taskAttemptId();
+            }
+            return PerJvm.get(key, k -> "loaded by the waiting task");
+        }
+    }
+
+    /**
+     * A task killed without an interrupt (spark.task.interruptOnKill false, a SQL query cancelled: only the task's flag is
+     * set) while it waits on another task's load (a model downloaded and opened, minutes) ends then, as a task killed as it
+     * generates does; its retry takes the value loaded. It waited for the whole load, its kill unseen.
+     */
+    @Test
+    void aTaskKilledWithoutAnInterruptWhileWaitingOnALoadEndsThen() throws Exception {
+        org.apache.spark.sql.SparkSession spark = dev.kindling.spark.TestSpark.session();
+        String key = "per-jvm-test:killed-waiter";
+        CountDownLatch waiterKilled = new CountDownLatch(1);
+        org.apache.spark.scheduler.SparkListener listener = new org.apache.spark.scheduler.SparkListener() {
+            @Override
+            public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd end) {
+                if (end.taskInfo().taskId() == waiterAttempt && end.reason() instanceof org.apache.spark.TaskKilled) {
+                    waiterKilled.countDown();
+                }
+            }
+        };
+        dev.kindling.spark.TestSpark.listening(listener, () -> {
+            CompletableFuture<java.util.List<String>> job = CompletableFuture.supplyAsync(() -> new org.apache.spark.api.java.JavaSparkContext(
+                    spark.sparkContext()).parallelize(java.util.List.of(0, 1), 2).map(new LoadOrWait(key)).collect());
+            try {
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (waiterThread == null || waiterThread.getState() == Thread.State.RUNNABLE) {
+                    org.junit.jupiter.api.Assertions.assertTrue(System.nanoTime() < until, "the second task waits on the load");
+                    Thread.sleep(5);
+                }
+                spark.sparkContext().killTaskAttempt(waiterAttempt, false, "test: killed without an interrupt");
+                org.junit.jupiter.api.Assertions.assertTrue(waiterKilled.await(10, TimeUnit.SECONDS),
+                        "the killed task ended while the load went on");
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            } finally {
+                RELEASE.countDown();
+            }
+            try {
+                assertEquals(java.util.List.of("loaded", "loaded"), job.get(30, TimeUnit.SECONDS), "the retry took the value loaded");
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+    }
 }
