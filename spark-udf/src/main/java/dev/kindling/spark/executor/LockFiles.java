@@ -155,6 +155,8 @@ final class LockFiles {
             boolean taken;
             synchronized (f) {
                 while (!(taken = take(f, position, shared)) && wait) {
+                    // a task killed without an interrupt waited out the holder (another executor's copy of a model: minutes)
+                    PerTask.stopIfKilled("the lock on " + path);
                     f.wait(POLL_MS); // this JVM's holder leaving wakes it; another JVM's, the next try
                 }
             }

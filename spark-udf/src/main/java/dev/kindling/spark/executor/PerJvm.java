@@ -76,9 +76,7 @@ public final class PerJvm {
             return f.get();
         }
         while (true) {
-            if (task.isInterrupted()) {
-                throw new org.apache.spark.TaskKilledException("killed while waiting for " + key + " to load");
-            }
+            PerTask.stopIfKilled(key + " to load");
             try {
                 return f.get(KILL_CHECK_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
             } catch (java.util.concurrent.TimeoutException e) {

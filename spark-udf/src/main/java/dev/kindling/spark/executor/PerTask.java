@@ -37,4 +37,16 @@ public final class PerTask {
         }
         return (T) v;
     }
+
+    /**
+     * Ends the Spark task this thread runs if it was killed, with a {@code TaskKilledException} saying what it waited for:
+     * a task killed without an interrupt ({@code spark.task.interruptOnKill} false, a cancelled SQL query) is only told by
+     * its flag, which a wait on another task or process has to look at. Outside a task, nothing.
+     */
+    public static void stopIfKilled(String waitingFor) {
+        TaskContext task = TaskContext.get();
+        if (task != null && task.isInterrupted()) {
+            throw new org.apache.spark.TaskKilledException("killed while waiting for " + waitingFor);
+        }
+    }
 }

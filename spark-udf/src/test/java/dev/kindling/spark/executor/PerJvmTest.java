@@ -122,37 +122,54 @@ class PerJvmTest {
         }
     }
 
-    static final CountDownLatch LOADING = new CountDownLatch(1);
-    static final CountDownLatch RELEASE = new CountDownLatch(1);
-    static volatile long waiterAttempt = -1;
+    static volatile CountDownLatch loading;
+    static volatile CountDownLatch release;
+    static volatile long waiterAttempt;
     static volatile Thread waiterThread;
 
-    /** Partition 0 loads the key (until RELEASE); partition 1 waits on that load, its first attempt saying which it is. */
+    /**
+     * Partition 0 loads the key through PerJvm, or holds the lock file's lock, until {@link #release}; partition 1 waits on
+     * that load or lock, its first attempt saying which it is.
+     */
     static final class LoadOrWait implements org.apache.spark.api.java.function.Function<Integer, String> {
         private final String key;
+        private final String lockFile;
 
-        LoadOrWait(String key) {
+        LoadOrWait(String key, String lockFile) {
             this.key = key;
+            this.lockFile = lockFile;
         }
 
         @Override
         public String call(Integer partition) throws Exception {
             if (partition == 0) {
+                if (lockFile != null) {
+                    try (LockFiles.Lock held = LockFiles.lock(java.nio.file.Path.of(lockFile), 0, false)) {
+                        loading.countDown();
+                        release.await(60, TimeUnit.SECONDS);
+                        return "loaded";
+                    }
+                }
                 return PerJvm.get(key, k -> {
-                    LOADING.countDown();
+                    loading.countDown();
                     try {
-                        RELEASE.await(60, TimeUnit.SECONDS);
+                        release.await(60, TimeUnit.SECONDS);
                     } catch (InterruptedException e) {
                         throw new IllegalStateException(e);
                     }
                     return "loaded";
                 });
             }
-            LOADING.await(60, TimeUnit.SECONDS);
+            loading.await(60, TimeUnit.SECONDS);
             org.apache.spark.TaskContext tc = org.apache.spark.TaskContext.get();
             if (tc.attemptNumber() == 0) {
                 waiterThread = Thread.currentThread();
                 waiterAttempt = tc.taskAttemptId();
+            }
+            if (lockFile != null) {
+                try (LockFiles.Lock mine = LockFiles.lock(java.nio.file.Path.of(lockFile), 0, false)) {
+                    return "loaded";
+                }
             }
             return PerJvm.get(key, k -> "loaded by the waiting task");
         }
@@ -164,9 +181,26 @@ class PerJvmTest {
      * generates does; its retry takes the value loaded. It waited for the whole load, its kill unseen.
      */
     @Test
-    void aTaskKilledWithoutAnInterruptWhileWaitingOnALoadEndsThen() throws Exception {
+    void aTaskKilledWithoutAnInterruptWhileWaitingOnALoadEndsThen() {
+        killedWithoutAnInterruptWhileWaiting(new LoadOrWait("per-jvm-test:killed-waiter", null));
+    }
+
+    /**
+     * So too a task waiting for a lock file's lock (LocalFiles: another executor on the host copying the model from S3), which
+     * waited for the holder to let it go.
+     */
+    @Test
+    void aTaskKilledWithoutAnInterruptWhileWaitingForALockEndsThen(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        killedWithoutAnInterruptWhileWaiting(new LoadOrWait(null, dir.resolve("copy.lock").toString()));
+    }
+
+    /** Runs {@code tasks} over partitions 0 and 1, kills partition 1's first attempt as it waits, and sees it end before the release. */
+    static void killedWithoutAnInterruptWhileWaiting(LoadOrWait tasks) {
         org.apache.spark.sql.SparkSession spark = dev.kindling.spark.TestSpark.session();
-        String key = "per-jvm-test:killed-waiter";
+        loading = new CountDownLatch(1);
+        release = new CountDownLatch(1);
+        waiterThread = null;
+        waiterAttempt = -1;
         CountDownLatch waiterKilled = new CountDownLatch(1);
         org.apache.spark.scheduler.SparkListener listener = new org.apache.spark.scheduler.SparkListener() {
             @Override
@@ -178,20 +212,20 @@ class PerJvmTest {
         };
         dev.kindling.spark.TestSpark.listening(listener, () -> {
             CompletableFuture<java.util.List<String>> job = CompletableFuture.supplyAsync(() -> new org.apache.spark.api.java.JavaSparkContext(
-                    spark.sparkContext()).parallelize(java.util.List.of(0, 1), 2).map(new LoadOrWait(key)).collect());
+                    spark.sparkContext()).parallelize(java.util.List.of(0, 1), 2).map(tasks).collect());
             try {
                 long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
                 while (waiterThread == null || waiterThread.getState() == Thread.State.RUNNABLE) {
-                    org.junit.jupiter.api.Assertions.assertTrue(System.nanoTime() < until, "the second task waits on the load");
+                    org.junit.jupiter.api.Assertions.assertTrue(System.nanoTime() < until, "the second task waits");
                     Thread.sleep(5);
                 }
                 spark.sparkContext().killTaskAttempt(waiterAttempt, false, "test: killed without an interrupt");
                 org.junit.jupiter.api.Assertions.assertTrue(waiterKilled.await(10, TimeUnit.SECONDS),
-                        "the killed task ended while the load went on");
+                        "the killed task ended while the other held on");
             } catch (InterruptedException e) {
                 throw new IllegalStateException(e);
             } finally {
-                RELEASE.countDown();
+                release.countDown();
             }
             try {
                 assertEquals(java.util.List.of("loaded", "loaded"), job.get(30, TimeUnit.SECONDS), "the retry took the value loaded");
