@@ -729,6 +729,131 @@ class DistillTest {
         assertEquals(List.of("completion", "judgment"), List.of(j.getOrDefault(j.responseCol()), j.getOrDefault(j.outputCol())));
     }
 
+    /** Kills every task's first attempt as it starts (with an interrupt, as Spark kills a speculative copy), counting the kills. */
+    static final class KillFirstAttempts extends org.apache.spark.scheduler.SparkListener {
+        final java.util.concurrent.atomic.AtomicInteger killed = new java.util.concurrent.atomic.AtomicInteger();
+
+        @Override
+        public void onTaskStart(org.apache.spark.scheduler.SparkListenerTaskStart start) {
+            if (start.taskInfo().attemptNumber() == 0) {
+                TestSpark.session().sparkContext().killTaskAttempt(start.taskInfo().taskId(), true, "test: every first attempt killed");
+            }
+        }
+
+        @Override
+        public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd end) {
+            if (end.reason() instanceof org.apache.spark.TaskKilled) {
+                killed.incrementAndGet();
+            }
+        }
+    }
+
+    /** {@code lines} as JSON Lines in {@code files} files of {@code dir}, the first file the shortest (a reader in size order reads it last). */
+    static Path jsonl(String dir, List<String> lines, int files) throws Exception {
+        Path d = tmp.resolve(dir);
+        Files.createDirectories(d);
+        for (int f = 0, from = 0; f < files; f++) {
+            int to = f == files - 1 ? lines.size() : Math.min(lines.size(), from + f + 1);
+            Files.write(d.resolve("part-" + f + ".jsonl"), lines.subList(from, to), StandardCharsets.UTF_8);
+            from = to;
+        }
+        return d;
+    }
+
+    /** A folder's output rows as JSON text, sorted, and its manifest's; a --stats file without its seconds. */
+    static List<String> outputOf(Path out, Path stats) throws Exception {
+        List<String> rows = new ArrayList<>();
+        for (JsonNode row : Cli.outputRows(out)) {
+            rows.add(row.toString());
+        }
+        java.util.Collections.sort(rows);
+        if (Files.exists(out.resolve("_manifest.json"))) {
+            rows.add(JSON.readTree(out.resolve("_manifest.json").toFile()).toString());
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode report = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(stats.toFile());
+        report.remove("seconds");
+        rows.add(report.toString());
+        return rows;
+    }
+
+    /**
+     * With a seed, generate's samples, sft's answers, dpo's pairs and self-instruct's instructions, their manifests and --stats (teacher and
+     * judge tokens included) are the same whether the input is one file or three, on 1 or 7 shuffle partitions with AQE on
+     * or off, and with every task's first attempt killed: each row's seed derives from the seed and its prompt, never from its
+     * partition or position, and a killed attempt counts nothing.
+     */
+    @Test
+    void generationAndDistillationGiveTheSameRowsWhateverTheFilesPartitionsAndRetries() throws Exception {
+        SparkSession spark = TestSpark.session();
+        List<String> prompts = new ArrayList<>();
+        for (int i = 0; i < PROMPTS.size(); i++) {
+            prompts.add(JSON.writeValueAsString(Map.of("id", "p" + i, "prompt", PROMPTS.get(i))));
+        }
+        List<String> seeds = new ArrayList<>();
+        for (int i = 0; i < SEEDS.size(); i++) {
+            seeds.add(JSON.writeValueAsString(Map.of("id", "seed_task_" + i, "instruction", SEEDS.get(i))));
+        }
+        Path rubric = tmp.resolve("same-rubric.txt");
+        Files.writeString(rubric, "Rate the answer from 1 to 5.\nQuestion: {instruction}\nAnswer: {response}\n");
+        List<List<String>> runs = new ArrayList<>();
+        int killed = 0;
+        for (int files : new int[] {1, 3}) {
+            String run = "same-" + files;
+            Path in = jsonl(run + "-prompts", prompts, files);
+            Path seedTasks = jsonl(run + "-seeds", seeds, files);
+            KillFirstAttempts killer = new KillFirstAttempts();
+            List<String> got = new ArrayList<>();
+            Runnable commands = () -> {
+                for (String[] args : List.of(
+                        new String[] {"generate", "--model", model().toString(), "-i", in.toString(), "--samples", "2",
+                                "--temperature", "0.8", "--seed", "5", "--max-tokens", "12"},
+                        new String[] {"distill", "sft", "--teacher", model().toString(), "--temperature", "0.8", "--seed", "7",
+                                "--max-tokens", "10", "--prompts", in.toString()},
+                        new String[] {"distill", "dpo", "--teacher", model().toString(), "--judge", model().toString(), "--samples", "3",
+                                "--seed", "11", "--max-tokens", "10", "--rubric", rubric.toString(), "--judge-method", "logprobs",
+                                "--prompts", in.toString()},
+                        new String[] {"distill", "self-instruct", "--teacher", model().toString(), "--seed-tasks", seedTasks.toString(),
+                                "--num", "4", "--prompts-per-round", "3", "--max-rounds", "2", "--max-tokens", "40", "--seed", "3",
+                                "--stop", "."})) {
+                    Path out = tmp.resolve(run + "-" + args[args[0].equals("distill") ? 1 : 0]);
+                    Path stats = tmp.resolve(out.getFileName() + ".json");
+                    List<String> all = new ArrayList<>(List.of(args));
+                    all.addAll(List.of("--no-progress", "--threads", "2", "--output", out.toString(), "--stats", stats.toString()));
+                    Cli.Result r = Cli.run(all.toArray(new String[0]));
+                    assertEquals(0, r.code(), r.toString());
+                    try {
+                        got.addAll(outputOf(out, stats));
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                }
+            };
+            org.apache.spark.sql.RuntimeConfig conf = spark.conf();
+            String partitions = conf.get("spark.sql.shuffle.partitions");
+            String aqe = conf.get("spark.sql.adaptive.enabled");
+            try {
+                conf.set("spark.sql.shuffle.partitions", files == 1 ? "1" : "7");
+                conf.set("spark.sql.adaptive.enabled", String.valueOf(files == 1));
+                if (files == 1) {
+                    commands.run();
+                } else {
+                    TestSpark.listening(killer, commands);
+                }
+            } finally {
+                conf.set("spark.sql.shuffle.partitions", partitions);
+                conf.set("spark.sql.adaptive.enabled", aqe);
+            }
+            killed = killer.killed.get();
+            runs.add(got);
+        }
+        assertTrue(killed > 0, "no first attempt was killed");
+        assertEquals(runs.get(0).size(), runs.get(1).size());
+        for (int i = 0; i < runs.get(0).size(); i++) {
+            assertEquals(runs.get(0).get(i).replace("same-1", "same-N"), runs.get(1).get(i).replace("same-3", "same-N"), "line " + i
+                    + " (" + killed + " first attempts killed)");
+        }
+    }
+
     /** A later round failing entirely stops the run and keeps what the earlier rounds kept, saying why. */
     @Test
     void selfInstructKeepsEarlierRoundsWhenALaterRoundFails() {
