@@ -451,12 +451,24 @@ class DistillTest {
         Files.write(seeds, lines, StandardCharsets.UTF_8);
         List<List<String>> runs = new ArrayList<>();
         List<JsonNode> stats = new ArrayList<>();
+        // the first run on 1 shuffle partition, the second with the seeds in three files (the first the shortest), on 7
+        // without AQE and with every task's first attempt killed: the same seeds in the same order, and each round's answers
+        // taken in prompt order, give the same instructions and counts
+        Path seedFiles = jsonl("seeds-in-three", lines, 3);
+        int killed = 0;
         for (String name : List.of("si-a", "si-b")) {
             Path out = tmp.resolve(name);
-            Cli.Result r = Cli.run("distill", "self-instruct", "--no-progress", "--teacher", model().toString(), "--threads", "2",
-                    "--seed-tasks", seeds.toString(), "--num", "4", "--prompts-per-round", "3", "--max-rounds", "2",
-                    "--max-tokens", "40", "--seed", "3", "--stop", ".", "--output", out.toString(),
-                    "--stats", tmp.resolve(name + ".json").toString());
+            Cli.Result[] ran = new Cli.Result[1];
+            Runnable selfInstruct = () -> ran[0] = Cli.run("distill", "self-instruct", "--no-progress", "--teacher", model().toString(),
+                    "--threads", "2", "--seed-tasks", (name.equals("si-a") ? seeds : seedFiles).toString(), "--num", "4",
+                    "--prompts-per-round", "3", "--max-rounds", "2", "--max-tokens", "40", "--seed", "3", "--stop", ".",
+                    "--output", out.toString(), "--stats", tmp.resolve(name + ".json").toString());
+            if (name.equals("si-a")) {
+                onOnePartition(selfInstruct);
+            } else {
+                killed = onSevenPartitionsWithoutAqeKillingFirstAttempts(selfInstruct);
+            }
+            Cli.Result r = ran[0];
             assertEquals(0, r.code(), r.toString());
             assertTrue(r.out().contains("self-instruct: 10 seed tasks"), r.out());
             // --stats says what the summary says, and the teacher answered each round's 3 prompts
@@ -477,8 +489,11 @@ class DistillTest {
             assertTrue(kept.size() >= 1 && kept.size() <= 4, kept.toString());
             runs.add(kept);
         }
+        assertTrue(killed > 0, "no first attempt was killed");
         assertEquals(runs.get(0), runs.get(1), "the same seed gives the same instructions");
         assertEquals(stats.get(0).get("stages"), stats.get(1).get("stages"), "and the same accounting");
+        assertEquals(stats.get(0).get("seed_tasks"), stats.get(1).get("seed_tasks"));
+        assertEquals(stats.get(0).get("metrics"), stats.get(1).get("metrics"), "the teacher's tokens too");
         assertTrue(stats.get(0).get("documents_dropped").asLong() > 0, "some candidates were dropped: " + stats.get(0));
         // novelty: every kept instruction is below 0.7 ROUGE-L against the seeds and the ones kept before it
         List<String> pool = new ArrayList<>(SEEDS);
@@ -748,6 +763,38 @@ class DistillTest {
         }
     }
 
+    /** Runs {@code action} on 1 shuffle partition (the session's setting again after it). */
+    static void onOnePartition(Runnable action) {
+        org.apache.spark.sql.RuntimeConfig conf = TestSpark.session().conf();
+        String partitions = conf.get("spark.sql.shuffle.partitions");
+        try {
+            conf.set("spark.sql.shuffle.partitions", "1");
+            action.run();
+        } finally {
+            conf.set("spark.sql.shuffle.partitions", partitions);
+        }
+    }
+
+    /**
+     * Runs {@code action} on 7 shuffle partitions with AQE off (the session's settings again after it) and with every task's
+     * first attempt killed; the attempts killed.
+     */
+    static int onSevenPartitionsWithoutAqeKillingFirstAttempts(Runnable action) {
+        org.apache.spark.sql.RuntimeConfig conf = TestSpark.session().conf();
+        String partitions = conf.get("spark.sql.shuffle.partitions");
+        String aqe = conf.get("spark.sql.adaptive.enabled");
+        KillFirstAttempts killer = new KillFirstAttempts();
+        try {
+            conf.set("spark.sql.shuffle.partitions", "7");
+            conf.set("spark.sql.adaptive.enabled", "false");
+            TestSpark.listening(killer, action);
+        } finally {
+            conf.set("spark.sql.shuffle.partitions", partitions);
+            conf.set("spark.sql.adaptive.enabled", aqe);
+        }
+        return killer.killed.get();
+    }
+
     /** {@code lines} as JSON Lines in {@code files} files of {@code dir}, the first file the shortest (a reader in size order reads it last). */
     static Path jsonl(String dir, List<String> lines, int files) throws Exception {
         Path d = tmp.resolve(dir);
@@ -777,10 +824,10 @@ class DistillTest {
     }
 
     /**
-     * With a seed, generate's samples, sft's answers, dpo's pairs and self-instruct's instructions, their manifests and --stats (teacher and
-     * judge tokens included) are the same whether the input is one file or three, on 1 or 7 shuffle partitions with AQE on
-     * or off, and with every task's first attempt killed: each row's seed derives from the seed and its prompt, never from its
-     * partition or position, and a killed attempt counts nothing.
+     * With a seed, generate's samples, sft's answers and dpo's pairs, their manifests and --stats (teacher and judge tokens
+     * included) are the same whether the input is one file or three, on 1 or 7 shuffle partitions with AQE on or off, and with
+     * every task's first attempt killed: each row's seed derives from the seed and its prompt, never from its partition or
+     * position, and a killed attempt counts nothing (self-instruct: selfInstructKeepsNovelInstructionsOfSaneLength).
      */
     @Test
     void generationAndDistillationGiveTheSameRowsWhateverTheFilesPartitionsAndRetries() throws Exception {
@@ -789,10 +836,6 @@ class DistillTest {
         for (int i = 0; i < PROMPTS.size(); i++) {
             prompts.add(JSON.writeValueAsString(Map.of("id", "p" + i, "prompt", PROMPTS.get(i))));
         }
-        List<String> seeds = new ArrayList<>();
-        for (int i = 0; i < SEEDS.size(); i++) {
-            seeds.add(JSON.writeValueAsString(Map.of("id", "seed_task_" + i, "instruction", SEEDS.get(i))));
-        }
         Path rubric = tmp.resolve("same-rubric.txt");
         Files.writeString(rubric, "Rate the answer from 1 to 5.\nQuestion: {instruction}\nAnswer: {response}\n");
         List<List<String>> runs = new ArrayList<>();
@@ -800,8 +843,6 @@ class DistillTest {
         for (int files : new int[] {1, 3}) {
             String run = "same-" + files;
             Path in = jsonl(run + "-prompts", prompts, files);
-            Path seedTasks = jsonl(run + "-seeds", seeds, files);
-            KillFirstAttempts killer = new KillFirstAttempts();
             List<String> got = new ArrayList<>();
             Runnable commands = () -> {
                 for (String[] args : List.of(
@@ -811,10 +852,7 @@ class DistillTest {
                                 "--max-tokens", "10", "--prompts", in.toString()},
                         new String[] {"distill", "dpo", "--teacher", model().toString(), "--judge", model().toString(), "--samples", "3",
                                 "--seed", "11", "--max-tokens", "10", "--rubric", rubric.toString(), "--judge-method", "logprobs",
-                                "--prompts", in.toString()},
-                        new String[] {"distill", "self-instruct", "--teacher", model().toString(), "--seed-tasks", seedTasks.toString(),
-                                "--num", "4", "--prompts-per-round", "3", "--max-rounds", "2", "--max-tokens", "40", "--seed", "3",
-                                "--stop", "."})) {
+                                "--prompts", in.toString()})) {
                     Path out = tmp.resolve(run + "-" + args[args[0].equals("distill") ? 1 : 0]);
                     Path stats = tmp.resolve(out.getFileName() + ".json");
                     List<String> all = new ArrayList<>(List.of(args));
@@ -828,22 +866,11 @@ class DistillTest {
                     }
                 }
             };
-            org.apache.spark.sql.RuntimeConfig conf = spark.conf();
-            String partitions = conf.get("spark.sql.shuffle.partitions");
-            String aqe = conf.get("spark.sql.adaptive.enabled");
-            try {
-                conf.set("spark.sql.shuffle.partitions", files == 1 ? "1" : "7");
-                conf.set("spark.sql.adaptive.enabled", String.valueOf(files == 1));
-                if (files == 1) {
-                    commands.run();
-                } else {
-                    TestSpark.listening(killer, commands);
-                }
-            } finally {
-                conf.set("spark.sql.shuffle.partitions", partitions);
-                conf.set("spark.sql.adaptive.enabled", aqe);
+            if (files == 1) {
+                onOnePartition(commands);
+            } else {
+                killed = onSevenPartitionsWithoutAqeKillingFirstAttempts(commands);
             }
-            killed = killer.killed.get();
             runs.add(got);
         }
         assertTrue(killed > 0, "no first attempt was killed");
