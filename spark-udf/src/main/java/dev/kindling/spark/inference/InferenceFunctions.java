@@ -77,13 +77,13 @@ public final class InferenceFunctions {
     public static final StructType JUDGMENT = Judge.RESULT.add("error", DataTypes.StringType, true);
     public static final StructType EMBEDDING = new StructType().add("embedding", DataTypes.createArrayType(DataTypes.FloatType, false), true)
             .add("error", DataTypes.StringType, true);
-    /** kindling_embed_ex's options: the Embed stage's settings. */
     /** What a row's error advises for a prompt longer than the context: the option of the functions that take options. */
     static final String SQL_ADVICE = "shorten it; to keep a prompt's end instead: the option map('truncate_prompts', 'true') of "
             + "kindling_generate_ex, kindling_chat and kindling_sample";
     /** kindling_generate's advice for a prompt longer than the context: the function with options, kindling_generate_ex. */
     static final String GENERATE_ADVICE = "shorten it; to keep a prompt's end instead: kindling_generate_ex(prompt, model, "
             + "map('truncate_prompts', 'true')).text, the same greedy 256 tokens at most";
+    /** kindling_embed_ex's options: the Embed stage's settings. */
     static final List<String> EMBED_OPTION_NAMES = List.of("truncate", "normalize");
 
     private InferenceFunctions() {}
@@ -172,11 +172,9 @@ public final class InferenceFunctions {
             if (text == null || model == null) {
                 return null;
             }
-            Map<String, String> o = options(options, EMBED_OPTION_NAMES, "embedding");
-            boolean truncate = flag(o, "truncate", "embedding");
-            boolean normalize = flag(o, "normalize", "embedding");
+            EmbedSettings settings = EmbedSettings.of(options);
             try {
-                return RowFactory.create(await(Embed.submit(engine(embedExModel, model, hadoop), text, normalize, truncate)), null);
+                return RowFactory.create(await(Embed.submit(engine(embedExModel, model, hadoop), text, settings.normalize(), settings.truncate())), null);
             } catch (KindlingException | TaskKilledException | CancellationException | EngineClosedException
                     | EngineStepException e) {
                 throw e; // a usage error, the task is being killed, the engine closed or failed under it: not the row's error
@@ -184,6 +182,8 @@ public final class InferenceFunctions {
                 return RowFactory.create(null, RowInference.describe(unwrap(e), SQL_ADVICE));
             }
         }, EMBEDDING);
+        // as the generation functions' maps: an unknown option or a flag not true/false failed in a task, once per row
+        SqlUdfs.checkConstantMap(spark, embedEx.argument("options"), EmbedSettings::of);
         SqlFunction judge = SqlUdfs.function("kindling_judge", Arg.string("instruction"), Arg.string("response"), modelArg,
                 Arg.path("rubric", Rubric::checkOnDriver));
         SqlFunction.Argument judgeModel = judge.argument("model");
@@ -261,6 +261,14 @@ public final class InferenceFunctions {
         dev.kindling.inference.hf.GenerationConfig.samplingDefaults(localModel).forEach((key, v) -> filled.putIfAbsent(
                 key.equals("max_new_tokens") ? "max_tokens" : key, v == Math.rint(v) ? String.valueOf((long) (double) v) : String.valueOf(v)));
         return filled;
+    }
+
+    /** What kindling_embed_ex's options say ({@link #EMBED_OPTION_NAMES}), checked: on every row, and at analysis for a constant map. */
+    private record EmbedSettings(boolean truncate, boolean normalize) {
+        static EmbedSettings of(scala.collection.Map<?, ?> options) {
+            Map<String, String> o = options(options, EMBED_OPTION_NAMES, "embedding");
+            return new EmbedSettings(flag(o, "truncate", "embedding"), flag(o, "normalize", "embedding"));
+        }
     }
 
     /** What the generation options say, checked: the same on every row, and at analysis for a constant map. */

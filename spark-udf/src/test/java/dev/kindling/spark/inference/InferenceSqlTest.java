@@ -105,7 +105,9 @@ class InferenceSqlTest {
                 {"kindling_generate_ex", "map('max_tokens', '5', 'temperature', 0.8)", "only with a 'seed' option"},
                 {"kindling_generate_ex", "map('max_tokens', -1)", "max_tokens must be >= 0"},
                 {"kindling_sample", "map('system', 'Be brief.')", "kindling_chat"},
-                {"kindling_chat", "map('tempreature', '0.5')", "unknown generation option 'tempreature'"}};
+                {"kindling_chat", "map('tempreature', '0.5')", "unknown generation option 'tempreature'"},
+                {"kindling_embed_ex", "map('pooling', 'cls')", "unknown embedding option 'pooling' (known: truncate, normalize)"},
+                {"kindling_embed_ex", "map('truncate', 'yes')", "embedding option truncate must be true or false, got 'yes'"}};
         for (String[] b : bad) {
             String first = b[0].equals("kindling_chat") ? "array(named_struct('role', 'user', 'content', 'Hi'))" : "'Once'";
             // spark.sql analyses the query; nothing is collected, and the model path names no file
@@ -115,6 +117,7 @@ class InferenceSqlTest {
         }
         // valid constants pass analysis (the query is not run)
         spark.sql("SELECT kindling_generate_ex('Once', 'no-such-model.gguf', map('max_tokens', 5, 'temperature', 0.8, 'seed', 1))");
+        spark.sql("SELECT kindling_embed_ex('Once', 'no-such-model.gguf', map('truncate', true, 'normalize', 'FALSE'))");
     }
 
     /** The penalties in SQL: the engine's text with the same parameters and per-row seed, not the unpenalised one. */
