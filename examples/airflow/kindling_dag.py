@@ -64,7 +64,7 @@ SPARK_CONF = {
     "spark.hadoop.mapreduce.outputcommitter.factory.scheme.s3a": "org.apache.hadoop.fs.s3a.commit.S3ACommitterFactory",
     "spark.hadoop.fs.s3a.committer.name": "magic",
     "spark.hadoop.fs.s3a.committer.magic.enabled": "true",
-    "spark.sql.sources.commitProtocolClass": "org.apache.spark.internal.io.cloud.PathOutputCommitProtocol",
+    "spark.sql.sources.commitProtocolClass": "dev.kindling.spark.io.CountingPathOutputCommitProtocol",
     "spark.sql.parquet.output.committer.class": "org.apache.spark.internal.io.cloud.BindingParquetOutputCommitter",
     "spark.hadoop.fs.s3a.endpoint.region": "us-east-1",
     # The one JVM flag of Kindling's list that spark-submit does not add itself (the README's spark-submit

@@ -15,7 +15,9 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * Writes JSON Lines or Parquet through Spark's output committer (for {@code s3a://} the S3A
- * committer configured by {@code SparkSessions}), refusing to replace an existing output unless asked.
+ * committer configured by {@code SparkSessions}), refusing to replace an existing output unless asked, and failing a
+ * write whose output, once committed, does not hold exactly its part files ({@link #requireOwnWrite}: another run wrote
+ * it at the same time).
  */
 public final class DatasetWriter {
     private DatasetWriter() {}
@@ -336,6 +338,7 @@ public final class DatasetWriter {
     }
 
     public static void write(Dataset<Row> df, WriteOptions o) {
+        CommittedWrite.take(); // what an earlier write on this thread committed is not this one's
         DataFrameWriter<Row> w = df.write().mode(o.overwrite() ? SaveMode.Overwrite : SaveMode.ErrorIfExists);
         if (o.compression() != null) {
             w = w.option("compression", o.compression());
@@ -355,7 +358,7 @@ public final class DatasetWriter {
             }
             throw e;
         }
-        requireOneWrite(df.sparkSession(), o.path());
+        requireOwnWrite(df.sparkSession(), o.path(), CommittedWrite.take());
     }
 
     /**
@@ -367,8 +370,12 @@ public final class DatasetWriter {
         private final String path;
 
         OutputTaken(String path, Throwable cause) {
-            super(KindlingException.FAILURE, "output " + path + " was made by another run after this one checked that it was new "
-                    + "(two runs writing one output at once?); it is left as it is: run one writer per output at a time", cause);
+            this(path, "output " + path + " was made by another run after this one checked that it was new (two runs writing one "
+                    + "output at once?); it is left as it is: run one writer per output at a time", cause);
+        }
+
+        OutputTaken(String path, String message, Throwable cause) {
+            super(KindlingException.FAILURE, message, cause);
             this.path = path;
         }
 
@@ -383,37 +390,70 @@ public final class DatasetWriter {
             "part-\\d+-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}).*");
 
     /**
-     * Fails when the output just written holds the part files of more than one write: another run wrote the same output at
-     * the same time (two scheduler workers on one task, a retry started while the first attempt ran on). Both runs exited
-     * 0, the output their rows together (255k rows for 200k input rows, each under its own write's UUID), the stats of
-     * each counting its own. The output is removed, as it holds neither run's rows alone.
+     * Fails unless the output just written holds exactly this write's part files ({@code write}: its job UUID and the files
+     * its committed tasks wrote, as its commit protocol counted them), as another run writing the same output at the same
+     * time (two scheduler workers on one task, a retry started while the first attempt ran on) leaves it otherwise:
+     * <ul>
+     * <li>the part files of two writes, their rows mixed (both runs exited 0, 255k rows for 200k input rows): removed;
+     * <li>some of this write's part files and no other's: each run's {@code --overwrite} deletes the folder as its write
+     * starts, and a commit deletes the committer's {@code _temporary}, where both writes' tasks put what they committed (both
+     * runs exited 0, the output 100,000 of 200,000 rows, the part file of one of two tasks): removed, as it lacks rows;
+     * <li>none of this write's part files but another write's: left as it is, that run's own check says whether it is
+     * its whole write ({@link OutputTaken}).
+     * </ul>
+     * Where no count was made ({@code write} null: a commit protocol of the session's own) only the first is found.
      */
-    static void requireOneWrite(SparkSession spark, String output) {
+    static void requireOwnWrite(SparkSession spark, String output, CommittedWrite write) {
         Path p = new Path(output);
-        java.util.Set<String> writes = new java.util.TreeSet<>();
+        java.util.Map<String, Integer> filesOf = new java.util.TreeMap<>();
         FileSystem fs;
+        boolean exists = true;
         try {
             fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
             for (FileStatus st : fs.listStatus(p)) {
                 java.util.regex.Matcher m = PART.matcher(st.getPath().getName());
                 if (m.matches()) {
-                    writes.add(m.group(1));
+                    filesOf.merge(m.group(1), 1, Integer::sum);
                 }
             }
+        } catch (java.io.FileNotFoundException e) {
+            exists = false;
+            fs = null;
         } catch (IOException e) {
             return; // the write itself succeeded; what cannot be listed now, a reader will say
         }
-        if (writes.size() > 1) {
-            boolean removed;
-            try {
-                removed = fs.delete(p, true);
-            } catch (IOException e) {
-                removed = false;
+        int own = write == null ? 0 : filesOf.getOrDefault(write.jobId(), 0);
+        boolean othersOnly = write != null && own == 0 && !filesOf.isEmpty();
+        if (filesOf.size() > 1 || othersOnly) {
+            if (othersOnly) {
+                throw new OutputTaken(output, "output " + output + " was written by another run at the same time: it holds none of "
+                        + "the " + write.files() + " part files this write committed but " + filesOf.values().iterator().next()
+                        + " of another write's (" + filesOf.keySet().iterator().next() + "); it is left as it is, for that run "
+                        + "to check as its own: run one writer per output at a time (Airflow: max_active_tis_per_dag=1)", null);
             }
             throw new KindlingException(KindlingException.FAILURE, "output " + output + " was written by another run at the same "
-                    + "time: it held the part files of " + writes.size() + " writes (" + String.join(", ", writes) + "), their rows "
-                    + "mixed, " + (removed ? "and was removed" : "and could not be removed: remove it") + "; run one writer per "
-                    + "output at a time, then run again");
+                    + "time: it held the part files of " + filesOf.size() + " writes (" + String.join(", ", filesOf.keySet())
+                    + "), their rows mixed, " + removal(fs, p) + "; run one writer per output at a time (Airflow: "
+                    + "max_active_tis_per_dag=1), then run again");
         }
+        if (write != null && own != write.files()) {
+            throw new KindlingException(KindlingException.FAILURE, "output " + output + " was written by another run at the same "
+                    + "time: " + (exists ? "it held " + own + " of the " + write.files() + " part files this write committed, "
+                    + "the others' rows lost, " + removal(fs, p) : "it is gone, with the " + write.files() + " part files this "
+                    + "write committed") + " (a run's --overwrite deletes the output as its write starts, and a commit deletes "
+                    + "the _temporary folder both writes commit their tasks' files into); run one writer per output at a time "
+                    + "(Airflow: max_active_tis_per_dag=1), then run again");
+        }
+    }
+
+    /** Removes the output {@code p}, saying how that went. */
+    private static String removal(FileSystem fs, Path p) {
+        boolean removed;
+        try {
+            removed = fs.delete(p, true);
+        } catch (IOException e) {
+            removed = false;
+        }
+        return removed ? "and was removed" : "and could not be removed: remove it";
     }
 }

@@ -18,6 +18,12 @@ public final class SparkSessions {
     /** Hadoop's setting for the class of the {@code file:} file system. */
     private static final String LOCAL_FS = "fs.file.impl";
 
+    /** Spark's setting for the commit protocol of file writes. */
+    private static final String COMMIT_PROTOCOL = "spark.sql.sources.commitProtocolClass";
+    private static final String PATH_OUTPUT_PROTOCOL = "org.apache.spark.internal.io.cloud.PathOutputCommitProtocol";
+    /** Named, not loaded: it extends {@link #PATH_OUTPUT_PROTOCOL}, which only spark-hadoop-cloud brings. */
+    private static final String COUNTING_PATH_OUTPUT_PROTOCOL = "dev.kindling.spark.io.CountingPathOutputCommitProtocol";
+
     private SparkSessions() {}
 
     /**
@@ -33,7 +39,9 @@ public final class SparkSessions {
      * the ones Spark documents for its {@code spark-hadoop-cloud} module ("Integration with Cloud
      * Infrastructures"): a {@code PathOutputCommitProtocol} that asks Hadoop's committer factory for
      * the {@code fs.s3a.committer.name} committer ({@code magic} by default: no rename, the data
-     * is written as pending multipart uploads and made visible at job commit).
+     * is written as pending multipart uploads and made visible at job commit). The protocol is Kindling's subclass of it
+     * (without spark-hadoop-cloud, of Spark's own), which commits alike and counts the files each write committed, for
+     * {@code DatasetWriter}'s check that an output holds exactly its run's write.
      */
     public static Map<String, String> defaults(String master) {
         Map<String, String> d = new LinkedHashMap<>();
@@ -62,15 +70,16 @@ public final class SparkSessions {
         // fs.s3a.access.key/secret.key are given with --conf spark.hadoop.fs.s3a.*
         d.put("spark.hadoop.fs.s3a.impl", "org.apache.hadoop.fs.s3a.S3AFileSystem");
         // S3A committers for s3a:// outputs (requires spark-hadoop-cloud on the classpath)
-        if (classPresent("org.apache.spark.internal.io.cloud.PathOutputCommitProtocol")) {
+        if (classPresent(PATH_OUTPUT_PROTOCOL)) {
             d.put("spark.hadoop.mapreduce.outputcommitter.factory.scheme.s3a",
                     "org.apache.hadoop.fs.s3a.commit.S3ACommitterFactory");
             d.put("spark.hadoop.fs.s3a.committer.name", "magic");
             d.put("spark.hadoop.fs.s3a.committer.magic.enabled", "true");
-            d.put("spark.sql.sources.commitProtocolClass",
-                    "org.apache.spark.internal.io.cloud.PathOutputCommitProtocol");
+            d.put(COMMIT_PROTOCOL, COUNTING_PATH_OUTPUT_PROTOCOL);
             d.put("spark.sql.parquet.output.committer.class",
                     "org.apache.spark.internal.io.cloud.BindingParquetOutputCommitter");
+        } else {
+            d.put(COMMIT_PROTOCOL, dev.kindling.spark.io.CountingCommitProtocol.class.getName());
         }
         return d;
     }
@@ -124,6 +133,7 @@ public final class SparkSessions {
             builder.config(sc);
         }
         SparkSession session = builder.getOrCreate();
+        countingCommits(session);
         if (progressLines) {
             SparkConf progress = new SparkConf(false);
             for (String key : PROGRESS_SETTINGS) {
@@ -135,6 +145,21 @@ public final class SparkSessions {
             ProgressLines.follow(session.sparkContext(), progress);
         }
         return session;
+    }
+
+    /**
+     * Spark's own commit protocol or spark-hadoop-cloud's, set as such (a {@code --conf} that follows Spark's documentation,
+     * a session already there), is replaced by Kindling's subclass of it, which commits alike and counts what each write
+     * committed; any other protocol is left as it is (DatasetWriter then finds mixed writes only).
+     */
+    private static void countingCommits(SparkSession session) {
+        String protocol = session.conf().get(COMMIT_PROTOCOL);
+        String counting = PATH_OUTPUT_PROTOCOL.equals(protocol) ? COUNTING_PATH_OUTPUT_PROTOCOL
+                : org.apache.spark.sql.execution.datasources.SQLHadoopMapReduceCommitProtocol.class.getName().equals(protocol)
+                ? dev.kindling.spark.io.CountingCommitProtocol.class.getName() : null;
+        if (counting != null) {
+            session.conf().set(COMMIT_PROTOCOL, counting);
+        }
     }
 
     private static final java.util.List<String> PROGRESS_SETTINGS = java.util.List.of(ProgressLines.ENABLED,

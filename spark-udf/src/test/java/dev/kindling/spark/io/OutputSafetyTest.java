@@ -259,17 +259,22 @@ class OutputSafetyTest {
         assertEquals(KindlingException.FAILURE, e.exitCode());
         assertTrue(e.getMessage().startsWith("output " + out + " was written by another run at the same time: it held the part files "
                 + "of 2 writes (00000000-1111-2222-3333-444444444444, ") && e.getMessage().endsWith("their rows mixed, and was "
-                + "removed; run one writer per output at a time, then run again"), e.getMessage());
+                + "removed; run one writer per output at a time (Airflow: max_active_tis_per_dag=1), then run again"), e.getMessage());
         assertFalse(Files.exists(out));
     }
 
     /**
-     * The local file system under the scheme {@value #SCHEME}, which, as it opens a file to read, makes {@link #rival} an
-     * output another run finished: that run's write, come between this run's check and its own.
+     * The local file system under the scheme {@value #SCHEME}, which, as it opens a file to read, runs {@link #rival}: what
+     * another run writing the same output does at that moment.
      */
     public static final class RivalWriterFileSystem extends SchemedLocalFileSystem {
         static final String SCHEME = "rivalwriter";
-        static volatile Path rival;
+        static volatile Rival rival;
+
+        /** What the other run does as this one opens the file {@code name} to read. */
+        interface Rival {
+            void act(String name) throws java.io.IOException;
+        }
 
         public RivalWriterFileSystem() {
             super(SCHEME);
@@ -277,13 +282,16 @@ class OutputSafetyTest {
 
         @Override
         public org.apache.hadoop.fs.FSDataInputStream open(org.apache.hadoop.fs.Path f, int bufferSize) throws java.io.IOException {
-            Path r = rival;
-            if (r != null && !Files.exists(r)) {
-                Files.createDirectories(r);
-                Files.writeString(r.resolve("part-00000-00000000-1111-2222-3333-444444444444-c000.json"), "{\"id\":\"theirs\"}\n");
-                Files.writeString(r.resolve("_SUCCESS"), "");
+            Rival r = rival;
+            if (r != null) {
+                r.act(f.getName());
             }
             return super.open(f, bufferSize);
+        }
+
+        static void use() {
+            dev.kindling.spark.TestSpark.session().sparkContext().hadoopConfiguration().set("fs." + SCHEME + ".impl",
+                    RivalWriterFileSystem.class.getName());
         }
     }
 
@@ -294,11 +302,16 @@ class OutputSafetyTest {
      */
     @Test
     void aRunLeavesTheOutputAnotherRunMadeMeanwhile() throws Exception {
-        dev.kindling.spark.TestSpark.session().sparkContext().hadoopConfiguration().set("fs." + RivalWriterFileSystem.SCHEME + ".impl",
-                RivalWriterFileSystem.class.getName());
+        RivalWriterFileSystem.use();
         Path in = jsonl(tmp.resolve("rival-in/a.jsonl"), "a", "b");
         Path out = tmp.resolve("rival-out");
-        RivalWriterFileSystem.rival = out;
+        RivalWriterFileSystem.rival = name -> { // the other run's output, finished
+            if (!Files.exists(out)) {
+                Files.createDirectories(out);
+                Files.writeString(out.resolve("part-00000-00000000-1111-2222-3333-444444444444-c000.json"), "{\"id\":\"theirs\"}\n");
+                Files.writeString(out.resolve("_SUCCESS"), "");
+            }
+        };
         try {
             Cli.Result r = Cli.run("convert", "--no-progress", "-i", RivalWriterFileSystem.SCHEME + "://" + in, "-o", out.toString());
             assertEquals(1, r.code(), r.toString());
@@ -307,6 +320,104 @@ class OutputSafetyTest {
             assertEquals(List.of("theirs"), Cli.outputRows(out).stream().map(n -> n.get("id").asText()).toList());
         } finally {
             RivalWriterFileSystem.rival = null;
+        }
+    }
+
+    /**
+     * Two runs with --overwrite writing one output at once: each run's Spark deletes the folder as its write starts, and a
+     * commit deletes the _temporary folder both writes commit their tasks' files into, so both exited 0 with the part file
+     * of one task of one write in place (100,000 of 200,000 rows, two threads running convert in-process). Here the other
+     * run's write starts, deleting the folder, once this write's first task has committed: the run fails saying so and
+     * removes what is left of its write.
+     */
+    @Test
+    void anOverwriteThatLostPartFilesToAnotherRunFails() throws Exception {
+        RivalWriterFileSystem.use();
+        Path in = tmp.resolve("lost-in");
+        jsonl(in.resolve("a.jsonl"), "a", "b", "c");
+        jsonl(in.resolve("b.jsonl"), "d"); // each file a task of its own
+        Path out = tmp.resolve("lost-out");
+        java.util.concurrent.atomic.AtomicBoolean deleted = new java.util.concurrent.atomic.AtomicBoolean();
+        RivalWriterFileSystem.rival = name -> {
+            Path committed = out.resolve("_temporary/0");
+            if (name.equals("b.jsonl") && Files.isDirectory(committed) && !deleted.get()) {
+                long deadline = System.nanoTime() + 60_000_000_000L;
+                while (!committedTask(committed) && System.nanoTime() < deadline) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
+                }
+                assertTrue(committedTask(committed), "the other task committed");
+                org.apache.commons.io.FileUtils.deleteDirectory(out.toFile()); // the other run's --overwrite
+                deleted.set(true);
+            }
+        };
+        try {
+            Cli.Result r = Cli.run("convert", "--no-progress", "-i", RivalWriterFileSystem.SCHEME + "://" + in, "-o", out.toString(),
+                    "--overwrite");
+            assertTrue(deleted.get(), "the other run deleted the output");
+            assertEquals(1, r.code(), r.toString());
+            assertEquals("kindling: error: output " + out + " was written by another run at the same time: it held 1 of the 2 part "
+                    + "files this write committed, the others' rows lost, and was removed (a run's --overwrite deletes the output as "
+                    + "its write starts, and a commit deletes the _temporary folder both writes commit their tasks' files into); run "
+                    + "one writer per output at a time (Airflow: max_active_tis_per_dag=1), then run again", r.err().strip());
+            assertFalse(Files.exists(out));
+        } finally {
+            RivalWriterFileSystem.rival = null;
+        }
+    }
+
+    /**
+     * As {@link #anOverwriteThatLostPartFilesToAnotherRunFails}, where the other run's write deletes this one's only
+     * committed part file and commits a task of its own into the _temporary folder both share, which this write's commit
+     * then moves into the output: the output holds the other write's part file alone, is the other run's to check as its own,
+     * and is left. Through Spark's own commit protocol (Kindling's subclass of it) where the CLI's runs use
+     * spark-hadoop-cloud's.
+     */
+    @Test
+    void anOutputAnotherRunReplacedIsLeftToThatRun() throws Exception {
+        org.apache.spark.sql.SparkSession spark = dev.kindling.spark.TestSpark.session();
+        String protocol = "spark.sql.sources.commitProtocolClass";
+        scala.Option<String> before = spark.conf().getOption(protocol);
+        Path out = tmp.resolve("replaced");
+        String folder = out.toString();
+        String theirs = "part-00000-00000000-1111-2222-3333-444444444444-c000.json";
+        org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> rows = spark.range(0, 2, 1, 2)
+                .filter((org.apache.spark.api.java.function.FilterFunction<Long>) x -> {
+                    if (x == 1) { // the second task, which writes nothing, once the first has committed its file
+                        Path job = Path.of(folder, "_temporary", "0");
+                        long deadline = System.nanoTime() + 60_000_000_000L;
+                        while (!committedTask(job) && System.nanoTime() < deadline) {
+                            java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
+                        }
+                        org.apache.commons.io.FileUtils.deleteDirectory(new java.io.File(folder)); // its --overwrite
+                        Path task = Files.createDirectories(job.resolve("task_202401010000_0000_m_000000")); // its committed task
+                        Files.writeString(task.resolve(theirs), "{\"id\":9}\n");
+                    }
+                    return x == 0;
+                }).toDF("id");
+        spark.conf().set(protocol, CountingCommitProtocol.class.getName());
+        try {
+            DatasetWriter.OutputTaken e = org.junit.jupiter.api.Assertions.assertThrows(DatasetWriter.OutputTaken.class,
+                    () -> DatasetWriter.write(rows, new WriteOptions(folder, DataFormat.JSONL, true, null)));
+            assertEquals("output " + out + " was written by another run at the same time: it holds none of the 1 part files this "
+                    + "write committed but 1 of another write's (00000000-1111-2222-3333-444444444444); it is left as it is, for "
+                    + "that run to check as its own: run one writer per output at a time (Airflow: max_active_tis_per_dag=1)",
+                    e.getMessage());
+            assertTrue(Files.exists(out.resolve(theirs)) && Files.exists(out.resolve("_SUCCESS")), List.of(out.toFile().list()).toString());
+            assertEquals(1, out.toFile().list((d, n) -> n.startsWith("part-")).length, List.of(out.toFile().list()).toString());
+        } finally {
+            if (before.isDefined()) {
+                spark.conf().set(protocol, before.get());
+            } else {
+                spark.conf().unset(protocol);
+            }
+        }
+    }
+
+    private static boolean committedTask(Path jobAttempt) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> s = Files.list(jobAttempt)) {
+            return s.anyMatch(p -> p.getFileName().toString().startsWith("task_"));
+        } catch (java.nio.file.NoSuchFileException e) {
+            return false;
         }
     }
 

@@ -1,0 +1,47 @@
+package dev.kindling.spark.io;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.internal.io.FileCommitProtocol.TaskCommitMessage;
+
+/**
+ * What a write committed, as its commit protocol ({@link CountingCommitProtocol}, {@link CountingPathOutputCommitProtocol})
+ * saw it: the write's job UUID, which Spark puts in each part file's name, and the number of files its committed tasks
+ * wrote. Kept for the thread that ran the write (Spark commits a write's job on the thread that asked for it), so that
+ * {@link DatasetWriter} can find out whether the output holds exactly this write.
+ */
+record CommittedWrite(String jobId, long files) {
+    private static final ThreadLocal<CommittedWrite> LAST = new ThreadLocal<>();
+
+    /** The write this thread committed last, taken (null when none since the last call). */
+    static CommittedWrite take() {
+        CommittedWrite w = LAST.get();
+        LAST.remove();
+        return w;
+    }
+
+    /** A task's commit message, with the number of files the task wrote. */
+    record Counted(Object message, int files) implements Serializable {}
+
+    static TaskCommitMessage counted(TaskCommitMessage message, int files) {
+        return new TaskCommitMessage(new Counted(message.obj(), files));
+    }
+
+    /**
+     * The tasks' messages as the protocol made them, for its own commit; notes the write for this thread, {@code jobId}
+     * and the files the messages count.
+     */
+    static scala.collection.immutable.Seq<TaskCommitMessage> committing(String jobId,
+            scala.collection.immutable.Seq<TaskCommitMessage> taskCommits) {
+        List<TaskCommitMessage> inner = new ArrayList<>();
+        long files = 0;
+        for (TaskCommitMessage m : scala.jdk.javaapi.CollectionConverters.asJava(taskCommits)) {
+            Counted c = (Counted) m.obj();
+            inner.add(new TaskCommitMessage(c.message()));
+            files += c.files();
+        }
+        LAST.set(new CommittedWrite(jobId, files));
+        return scala.jdk.javaapi.CollectionConverters.asScala(inner).toSeq();
+    }
+}

@@ -1,0 +1,50 @@
+package dev.kindling.spark.io;
+
+import org.apache.hadoop.mapreduce.JobContext;
+import org.apache.hadoop.mapreduce.TaskAttemptContext;
+import org.apache.spark.internal.io.FileNameSpec;
+import org.apache.spark.internal.io.cloud.PathOutputCommitProtocol;
+
+/**
+ * spark-hadoop-cloud's {@code PathOutputCommitProtocol} (the S3A committers on {@code s3a://}, Hadoop's file committer
+ * elsewhere), which also counts the files each task commits and notes the write it committed ({@link CommittedWrite}),
+ * as {@link CountingCommitProtocol} does for Spark's own protocol. {@code SparkSessions} names it where
+ * spark-hadoop-cloud is on the class path.
+ */
+public class CountingPathOutputCommitProtocol extends PathOutputCommitProtocol {
+    private final String jobId;
+    private transient int files;
+
+    public CountingPathOutputCommitProtocol(String jobId, String path, boolean dynamicPartitionOverwrite) {
+        super(jobId, path, dynamicPartitionOverwrite);
+        this.jobId = jobId;
+    }
+
+    @Override
+    public void setupTask(TaskAttemptContext taskContext) {
+        super.setupTask(taskContext);
+        files = 0;
+    }
+
+    @Override
+    public String newTaskTempFile(TaskAttemptContext taskContext, scala.Option<String> dir, FileNameSpec spec) {
+        files++;
+        return super.newTaskTempFile(taskContext, dir, spec);
+    }
+
+    @Override
+    public String newTaskTempFileAbsPath(TaskAttemptContext taskContext, String absoluteDir, FileNameSpec spec) {
+        files++;
+        return super.newTaskTempFileAbsPath(taskContext, absoluteDir, spec);
+    }
+
+    @Override
+    public TaskCommitMessage commitTask(TaskAttemptContext taskContext) {
+        return CommittedWrite.counted(super.commitTask(taskContext), files);
+    }
+
+    @Override
+    public void commitJob(JobContext jobContext, scala.collection.immutable.Seq<TaskCommitMessage> taskCommits) {
+        super.commitJob(jobContext, CommittedWrite.committing(jobId, taskCommits));
+    }
+}
