@@ -153,7 +153,12 @@ public final class SparkSessions {
      * committed; any other protocol is left as it is (DatasetWriter then finds mixed writes only).
      */
     private static void countingCommits(SparkSession session) {
-        String protocol = session.conf().get(COMMIT_PROTOCOL);
+        String protocol;
+        try {
+            protocol = session.conf().get(COMMIT_PROTOCOL);
+        } catch (RuntimeException e) {
+            return; // Spark checks the class as it reads the setting: one that cannot be loaded fails the write, as before
+        }
         String counting = PATH_OUTPUT_PROTOCOL.equals(protocol) ? COUNTING_PATH_OUTPUT_PROTOCOL
                 : org.apache.spark.sql.execution.datasources.SQLHadoopMapReduceCommitProtocol.class.getName().equals(protocol)
                 ? dev.kindling.spark.io.CountingCommitProtocol.class.getName() : null;

@@ -4,9 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import dev.kindling.spark.TestSpark;
+import dev.kindling.spark.io.CountingCommitProtocol;
+import dev.kindling.spark.io.CountingPathOutputCommitProtocol;
 import dev.kindling.spark.progress.ProgressLines;
 import java.util.Map;
+import org.apache.spark.internal.io.HadoopMapReduceCommitProtocol;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.execution.datasources.SQLHadoopMapReduceCommitProtocol;
 import org.junit.jupiter.api.Test;
 
 class SparkSessionsTest {
@@ -37,6 +41,36 @@ class SparkSessionsTest {
             spark.conf().set(TIME_ZONE, "UTC");
             spark.conf().set(PARTITIONS, "4");
             spark.conf().set(CONSTRAINTS, "false");
+        }
+    }
+
+    /**
+     * A plain commit protocol set in the session, spark-hadoop-cloud's (as Spark's documentation and Airflow DAGs give it)
+     * or Spark's own, becomes Kindling's subclass of it, which commits alike and counts what each write committed (for
+     * DatasetWriter's check that an output holds exactly its run's write); any other (here Spark's HadoopMapReduceCommitProtocol,
+     * as one's own would be) is left.
+     */
+    @Test
+    void aPlainCommitProtocolBecomesKindlingsCountingOne() {
+        SparkSession spark = TestSpark.session();
+        String protocol = "spark.sql.sources.commitProtocolClass";
+        Map<String, String> off = Map.of(ProgressLines.ENABLED, "false");
+        scala.Option<String> before = spark.conf().getOption(protocol);
+        try {
+            for (String[] plainAndCounting : new String[][] {
+                    {"org.apache.spark.internal.io.cloud.PathOutputCommitProtocol", CountingPathOutputCommitProtocol.class.getName()},
+                    {SQLHadoopMapReduceCommitProtocol.class.getName(), CountingCommitProtocol.class.getName()},
+                    {HadoopMapReduceCommitProtocol.class.getName(), HadoopMapReduceCommitProtocol.class.getName()}}) {
+                spark.conf().set(protocol, plainAndCounting[0]);
+                SparkSessions.getOrCreate("local[2]", off);
+                assertEquals(plainAndCounting[1], spark.conf().get(protocol), plainAndCounting[0]);
+            }
+        } finally {
+            if (before.isDefined()) {
+                spark.conf().set(protocol, before.get());
+            } else {
+                spark.conf().unset(protocol);
+            }
         }
     }
 }
