@@ -268,8 +268,13 @@ public final class TextNormalizer {
         if (isAscii(s)) {
             return s;
         }
-        if (o.nfkc() && !Normalizer.isNormalized(s, Normalizer.Form.NFKC)) {
-            s = Normalizer.normalize(s, Normalizer.Form.NFKC);
+        if (o.nfkc()) {
+            if (CanonicalOrder.hasLongMarkRun(s)) {
+                // put in canonical order here, which the JDK's check and normaliser do in quadratic time (CanonicalOrder)
+                s = Normalizer.normalize(CanonicalOrder.decompose(s, Normalizer.Form.NFKD), Normalizer.Form.NFKC);
+            } else if (!Normalizer.isNormalized(s, Normalizer.Form.NFKC)) {
+                s = Normalizer.normalize(s, Normalizer.Form.NFKC);
+            }
         }
         if (o.stripDiacritics()) {
             s = stripMarks(s);
@@ -278,7 +283,8 @@ public final class TextNormalizer {
     }
 
     private static String stripMarks(String s) {
-        String d = Normalizer.normalize(s, Normalizer.Form.NFD);
+        String d = CanonicalOrder.hasLongMarkRun(s) ? CanonicalOrder.decompose(s, Normalizer.Form.NFD)
+                : Normalizer.normalize(s, Normalizer.Form.NFD);
         StringBuilder sb = new StringBuilder(d.length());
         for (int i = 0; i < d.length(); ) {
             int cp = d.codePointAt(i);

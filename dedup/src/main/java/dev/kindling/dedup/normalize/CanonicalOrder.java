@@ -1,0 +1,138 @@
+package dev.kindling.dedup.normalize;
+
+import java.text.Normalizer;
+import java.util.Arrays;
+import java.util.HashMap;
+
+/**
+ * A text's canonical decomposition (NFD or NFKD) with each run of combining marks put in canonical order by a merge
+ * sort, where {@link Normalizer} inserts each mark of a run into place one by one (insertion sort): a run of k marks
+ * of alternating combining classes ("a" and U+0301 U+0316 repeated) costs it k²/4 moves, 43 s for 262,144 chars
+ * and hours for a few MB, one web-crawl row holding a Spark stage. The result is the JDK's, exactly: each code point
+ * is decomposed on its own by {@link Normalizer}, and two marks are ordered by whether {@link Normalizer} swaps them
+ * (the combining class itself is not public in the JDK); a text so decomposed is already in canonical order, so NFKC,
+ * NFD and NFC of it take the JDK one pass.
+ */
+final class CanonicalOrder {
+
+    /** Marks in a row from which a piece is decomposed here first; shorter runs cost the JDK little. */
+    static final int LONG_RUN = 64;
+
+    /** What the JDK was asked, for the code points and pairs of one text (a few distinct ones in any real run). */
+    private final HashMap<Integer, Boolean> nonStarter = new HashMap<>();
+    private final HashMap<Long, Integer> order = new HashMap<>();
+    private final HashMap<Integer, String> decomposition = new HashMap<>();
+    /** Code point pairs the JDK was asked to order (the tests bound them). */
+    int pairsAsked;
+    /** Marks of the runs sorted here, in this JVM (the tests see a long run go through here, not the JDK's insertion). */
+    static final java.util.concurrent.atomic.AtomicLong MARKS_SORTED = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * Whether {@code s} has {@link #LONG_RUN} code points in a row that are marks or modifier letters (what decomposes
+     * to combining marks: U+FF9E is a modifier letter whose NFKD is U+3099).
+     */
+    static boolean hasLongMarkRun(CharSequence s) {
+        int run = 0;
+        for (int i = 0; i < s.length(); ) {
+            int cp = Character.codePointAt(s, i);
+            i += Character.charCount(cp);
+            int type = Character.getType(cp);
+            boolean mark = type == Character.NON_SPACING_MARK || type == Character.COMBINING_SPACING_MARK
+                    || type == Character.ENCLOSING_MARK || type == Character.MODIFIER_LETTER;
+            run = mark ? run + 1 : 0;
+            if (run >= LONG_RUN) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code Normalizer.normalize(s, form)} for {@code form} NFD or NFKD, each run of marks merge-sorted. */
+    static String decompose(CharSequence s, Normalizer.Form form) {
+        return new CanonicalOrder().decomposed(s, form);
+    }
+
+    String decomposed(CharSequence s, Normalizer.Form form) {
+        int[] cps = new int[s.length() + 16];
+        int n = 0;
+        StringBuilder one = new StringBuilder(2);
+        for (int i = 0; i < s.length(); ) {
+            int cp = Character.codePointAt(s, i);
+            i += Character.charCount(cp);
+            String d = cp < 128 ? null : decomposition.computeIfAbsent(cp, c -> {
+                one.setLength(0);
+                return Normalizer.normalize(one.appendCodePoint(c), form);
+            });
+            int count = d == null ? 1 : d.codePointCount(0, d.length());
+            if (n + count > cps.length) {
+                cps = Arrays.copyOf(cps, Math.max(cps.length * 2, n + count));
+            }
+            if (d == null) {
+                cps[n++] = cp;
+            } else {
+                for (int j = 0; j < d.length(); ) {
+                    int c = d.codePointAt(j);
+                    j += Character.charCount(c);
+                    cps[n++] = c;
+                }
+            }
+        }
+        Integer[] run = new Integer[0];
+        for (int i = 0; i < n; ) {
+            if (!isNonStarter(cps[i])) {
+                i++;
+                continue;
+            }
+            int end = i + 1;
+            while (end < n && isNonStarter(cps[end])) {
+                end++;
+            }
+            if (end - i > 1) {
+                if (run.length < end - i) {
+                    run = new Integer[end - i];
+                }
+                for (int k = i; k < end; k++) {
+                    run[k - i] = cps[k];
+                }
+                Arrays.sort(run, 0, end - i, this::compareClass);   // a stable merge sort
+                MARKS_SORTED.addAndGet(end - i);
+                for (int k = i; k < end; k++) {
+                    cps[k] = run[k - i];
+                }
+            }
+            i = end;
+        }
+        StringBuilder out = new StringBuilder(n + n / 4);
+        for (int i = 0; i < n; i++) {
+            out.appendCodePoint(cps[i]);
+        }
+        return out.toString();
+    }
+
+    /** A decomposed code point of combining class above 0: one the JDK moves past U+0334 (class 1) or U+0301 (230) past. */
+    boolean isNonStarter(int cp) {
+        if (cp < 0x300) {
+            return false;   // Latin-1 and Latin Extended: all starters
+        }
+        return nonStarter.computeIfAbsent(cp, c -> swaps(c, 0x0334) || swaps(0x0301, c));
+    }
+
+    /**
+     * The order of two decomposed non-starters' combining classes: positive where the JDK's NFD puts {@code y} before
+     * {@code x}, negative where it puts {@code x} before {@code y} in {@code y x}, 0 where it keeps both orders.
+     */
+    int compareClass(int x, int y) {
+        if (x == y) {
+            return 0;
+        }
+        return order.computeIfAbsent(((long) x << 32) | y, k -> {
+            pairsAsked++;
+            return swaps(x, y) ? 1 : swaps(y, x) ? -1 : 0;
+        });
+    }
+
+    private static boolean swaps(int x, int y) {
+        String xy = new StringBuilder(4).appendCodePoint(x).appendCodePoint(y).toString();
+        return !Normalizer.normalize(xy, Normalizer.Form.NFD).equals(xy);
+    }
+}
