@@ -413,17 +413,38 @@ public final class PackCommand extends SparkCommand {
         }
     }
 
-    /** Packs one partition's documents into rows of {@code input_ids}. */
-    static final class PackPartition implements MapPartitionsFunction<Row, Row> {
+    /** What packing a partition takes, for rows or for Megatron shards: the tokenizer, how it reads, and the sequences. */
+    abstract static class Packing implements java.io.Serializable {
         private static final long serialVersionUID = 1L;
-        private final String tokenizer;
-        private final HadoopConf hadoop;
-        private final boolean special;
-        private final boolean split;
-        private final int seqLen;
-        private final int eos;
-        private final boolean pad;
-        private final int padId;
+        final String tokenizer;
+        final HadoopConf hadoop;
+        final boolean special;
+        final boolean split;
+        final int seqLen;
+        final int eos;
+        final boolean pad;
+        final int padId;
+
+        Packing(String tokenizer, HadoopConf hadoop, boolean special, boolean split, int seqLen, int eos, boolean pad, int padId) {
+            this.tokenizer = tokenizer;
+            this.hadoop = hadoop;
+            this.special = special;
+            this.split = split;
+            this.seqLen = seqLen;
+            this.eos = eos;
+            this.pad = pad;
+            this.padId = padId;
+        }
+
+        /** A document's ids (its text is the row's first field), as the options read it. */
+        final int[] ids(Tokenizer tok, Row row) {
+            return tok.encode(row.getString(0), special, !split);
+        }
+    }
+
+    /** Packs one partition's documents into rows of {@code input_ids}. */
+    static final class PackPartition extends Packing implements MapPartitionsFunction<Row, Row> {
+        private static final long serialVersionUID = 1L;
 
         private final org.apache.spark.util.LongAccumulator tokens;
         private final org.apache.spark.util.LongAccumulator dropped;
@@ -438,18 +459,11 @@ public final class PackCommand extends SparkCommand {
         PackPartition(String tokenizer, HadoopConf hadoop, boolean special, boolean split, int seqLen, int eos, boolean pad, int padId,
                 org.apache.spark.util.LongAccumulator tokens, org.apache.spark.util.LongAccumulator dropped,
                 org.apache.spark.util.LongAccumulator withoutTokens, org.apache.spark.util.LongAccumulator padding) {
+            super(tokenizer, hadoop, special, split, seqLen, eos, pad, padId);
             this.tokens = tokens;
             this.dropped = dropped;
             this.withoutTokens = withoutTokens;
             this.padding = padding;
-            this.tokenizer = tokenizer;
-            this.hadoop = hadoop;
-            this.special = special;
-            this.split = split;
-            this.seqLen = seqLen;
-            this.eos = eos;
-            this.pad = pad;
-            this.padId = padId;
         }
 
         /**
@@ -470,7 +484,7 @@ public final class PackCommand extends SparkCommand {
                 public boolean hasNext() {
                     while (ready.isEmpty() && !finished) {
                         if (rows.hasNext()) {
-                            p.add(tok.encode(rows.next().getString(0), special, !split));
+                            p.add(ids(tok, rows.next()));
                         } else {
                             p.finish(pad, padId);
                             tokens.add(p.tokens());
@@ -522,16 +536,8 @@ public final class PackCommand extends SparkCommand {
      * Writes one partition's sequences as a Megatron shard; returns its counts. {@code seqLen} 0: each document is one
      * sequence (its ids, then EOS; none for a document without ids).
      */
-    static final class ShardPartition implements MapPartitionsFunction<Row, Row> {
+    static final class ShardPartition extends Packing implements MapPartitionsFunction<Row, Row> {
         private static final long serialVersionUID = 1L;
-        private final String tokenizer;
-        private final HadoopConf hadoop;
-        private final boolean special;
-        private final boolean split;
-        private final int seqLen;
-        private final int eos;
-        private final boolean pad;
-        private final int padId;
         private final String dir;
         private final String dtype;
         /** Opens the shards' files; null: the disk (tests give a stream that fails; not sent to the executors). */
@@ -544,14 +550,7 @@ public final class PackCommand extends SparkCommand {
 
         ShardPartition(String tokenizer, HadoopConf hadoop, boolean special, boolean split, int seqLen, int eos, boolean pad, int padId, String dir,
                 String dtype, TokenShardWriter.Sink sink) {
-            this.tokenizer = tokenizer;
-            this.hadoop = hadoop;
-            this.special = special;
-            this.split = split;
-            this.seqLen = seqLen;
-            this.eos = eos;
-            this.pad = pad;
-            this.padId = padId;
+            super(tokenizer, hadoop, special, split, seqLen, eos, pad, padId);
             this.dir = dir;
             this.dtype = dtype;
             this.sink = sink;
@@ -644,7 +643,7 @@ public final class PackCommand extends SparkCommand {
                 }
             });
             while (rows.hasNext()) {
-                p.add(tok.encode(rows.next().getString(0), special, !split));
+                p.add(ids(tok, rows.next()));
             }
             p.finish(pad, padId);
             return RowFactory.create(p.documents(), p.sequences(), p.tokens(), p.droppedTokens(), p.documentsWithoutTokens(),
@@ -657,7 +656,7 @@ public final class PackCommand extends SparkCommand {
             long tokens = 0;
             long withoutTokens = 0;
             while (rows.hasNext()) {
-                int[] ids = tok.encode(rows.next().getString(0), special, !split);
+                int[] ids = ids(tok, rows.next());
                 documents++;
                 withoutTokens += ids.length == 0 ? 1 : 0;
                 if (ids.length > 0) {
