@@ -1,5 +1,6 @@
 package dev.kindling.dedup.normalize;
 
+import dev.kindling.formats.text.CanonicalOrder;
 import java.text.Normalizer;
 
 /**

@@ -1,8 +1,10 @@
-package dev.kindling.dedup.normalize;
+package dev.kindling.formats.text;
 
 import java.text.Normalizer;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntPredicate;
 
 /**
  * A text's canonical decomposition (NFD or NFKD) with each run of combining marks put in canonical order by a merge
@@ -11,27 +13,54 @@ import java.util.HashMap;
  * and hours for a few MB, one web-crawl row holding a Spark stage. The result is the JDK's, exactly: each code point
  * is decomposed on its own by {@link Normalizer}, and two marks are ordered by whether {@link Normalizer} swaps them
  * (the combining class itself is not public in the JDK); a text so decomposed is already in canonical order, so NFKC,
- * NFD and NFC of it take the JDK one pass.
+ * NFD and NFC of it take the JDK one pass ({@link #normalize}).
+ *
+ * <p>It lives in {@code model-formats}, the base module, because both {@code dedup} (its text normalisation) and
+ * {@code tokenizer} (the NFC/NFD/NFKC normalizers of tokenizer.json, BERT's accent stripping, their offsets) normalise
+ * text with the JDK and neither depends on the other.
  */
-final class CanonicalOrder {
+public final class CanonicalOrder {
 
     /** Marks in a row from which a piece is decomposed here first; shorter runs cost the JDK little. */
-    static final int LONG_RUN = 64;
+    public static final int LONG_RUN = 64;
 
+    /** Marks of the runs sorted here, in this JVM (the tests see a long run go through here, not the JDK's insertion). */
+    private static final AtomicLong MARKS_SORTED = new AtomicLong();
+
+    /** Code points taken as of combining class 0 whatever the JDK's tables say (ones a tokenizer's tables lack). */
+    private final IntPredicate starter;
     /** What the JDK was asked, for the code points and pairs of one text (a few distinct ones in any real run). */
     private final HashMap<Integer, Boolean> nonStarter = new HashMap<>();
     private final HashMap<Long, Integer> order = new HashMap<>();
     private final HashMap<Integer, String> decomposition = new HashMap<>();
     /** Code point pairs the JDK was asked to order (the tests bound them). */
-    int pairsAsked;
-    /** Marks of the runs sorted here, in this JVM (the tests see a long run go through here, not the JDK's insertion). */
-    static final java.util.concurrent.atomic.AtomicLong MARKS_SORTED = new java.util.concurrent.atomic.AtomicLong();
+    private int pairsAsked;
+
+    /** Ordering by the JDK's combining classes. */
+    public CanonicalOrder() {
+        this(c -> false);
+    }
+
+    /** Ordering by the JDK's combining classes, the code points {@code starter} accepts being of class 0 (unmoved, and nothing moves past them). */
+    public CanonicalOrder(IntPredicate starter) {
+        this.starter = starter;
+    }
+
+    /** Marks sorted here so far in this JVM. */
+    public static long marksSorted() {
+        return MARKS_SORTED.get();
+    }
+
+    /** Code point pairs this instance asked the JDK to order. */
+    public int pairsAsked() {
+        return pairsAsked;
+    }
 
     /**
      * Whether {@code s} has {@link #LONG_RUN} code points in a row that are marks or modifier letters (what decomposes
      * to combining marks: U+FF9E is a modifier letter whose NFKD is U+3099).
      */
-    static boolean hasLongMarkRun(CharSequence s) {
+    public static boolean hasLongMarkRun(CharSequence s) {
         int run = 0;
         for (int i = 0; i < s.length(); ) {
             int cp = Character.codePointAt(s, i);
@@ -47,12 +76,26 @@ final class CanonicalOrder {
         return false;
     }
 
+    /**
+     * {@code Normalizer.normalize(s, form)}, exactly, where a text with a {@link #hasLongMarkRun long run of marks} is
+     * decomposed and ordered here first, so the JDK composes (NFC, NFKC) an ordered text in one pass.
+     */
+    public static String normalize(CharSequence s, Normalizer.Form form) {
+        if (!hasLongMarkRun(s)) {
+            return Normalizer.normalize(s, form);
+        }
+        boolean compatibility = form == Normalizer.Form.NFKC || form == Normalizer.Form.NFKD;
+        String d = decompose(s, compatibility ? Normalizer.Form.NFKD : Normalizer.Form.NFD);
+        return form == Normalizer.Form.NFD || form == Normalizer.Form.NFKD ? d : Normalizer.normalize(d, form);
+    }
+
     /** {@code Normalizer.normalize(s, form)} for {@code form} NFD or NFKD, each run of marks merge-sorted. */
-    static String decompose(CharSequence s, Normalizer.Form form) {
+    public static String decompose(CharSequence s, Normalizer.Form form) {
         return new CanonicalOrder().decomposed(s, form);
     }
 
-    String decomposed(CharSequence s, Normalizer.Form form) {
+    /** {@link #decompose} with this instance's answers. */
+    public String decomposed(CharSequence s, Normalizer.Form form) {
         int[] cps = new int[s.length() + 16];
         int n = 0;
         StringBuilder one = new StringBuilder(2);
@@ -77,7 +120,21 @@ final class CanonicalOrder {
                 }
             }
         }
+        sortRuns(cps, null, n);
+        StringBuilder out = new StringBuilder(n + n / 4);
+        for (int i = 0; i < n; i++) {
+            out.appendCodePoint(cps[i]);
+        }
+        return out.toString();
+    }
+
+    /**
+     * Canonical ordering of the decomposed code points {@code cps[0, n)}: each run of non-starters stably sorted by
+     * combining class (a merge sort), {@code with} (null, or as long) permuted alongside.
+     */
+    public void sortRuns(int[] cps, int[] with, int n) {
         Integer[] run = new Integer[0];
+        int[] moved = new int[0];
         for (int i = 0; i < n; ) {
             if (!isNonStarter(cps[i])) {
                 i++;
@@ -87,41 +144,46 @@ final class CanonicalOrder {
             while (end < n && isNonStarter(cps[end])) {
                 end++;
             }
-            if (end - i > 1) {
-                if (run.length < end - i) {
-                    run = new Integer[end - i];
+            int length = end - i;
+            if (length > 1) {
+                if (run.length < length) {
+                    run = new Integer[length];
+                    moved = new int[length];
                 }
-                for (int k = i; k < end; k++) {
-                    run[k - i] = cps[k];
+                for (int k = 0; k < length; k++) {
+                    run[k] = i + k;
                 }
-                Arrays.sort(run, 0, end - i, this::compareClass);   // a stable merge sort
-                MARKS_SORTED.addAndGet(end - i);
-                for (int k = i; k < end; k++) {
-                    cps[k] = run[k - i];
+                Arrays.sort(run, 0, length, (x, y) -> compareClass(cps[x], cps[y]));   // a stable merge sort
+                MARKS_SORTED.addAndGet(length);
+                permute(cps, run, moved, i, length);
+                if (with != null) {
+                    permute(with, run, moved, i, length);
                 }
             }
             i = end;
         }
-        StringBuilder out = new StringBuilder(n + n / 4);
-        for (int i = 0; i < n; i++) {
-            out.appendCodePoint(cps[i]);
+    }
+
+    private static void permute(int[] a, Integer[] from, int[] tmp, int at, int length) {
+        for (int k = 0; k < length; k++) {
+            tmp[k] = a[from[k]];
         }
-        return out.toString();
+        System.arraycopy(tmp, 0, a, at, length);
     }
 
     /** A decomposed code point of combining class above 0: one the JDK moves past U+0334 (class 1) or U+0301 (230) past. */
-    boolean isNonStarter(int cp) {
+    public boolean isNonStarter(int cp) {
         if (cp < 0x300) {
             return false;   // Latin-1 and Latin Extended: all starters
         }
-        return nonStarter.computeIfAbsent(cp, c -> swaps(c, 0x0334) || swaps(0x0301, c));
+        return nonStarter.computeIfAbsent(cp, c -> !starter.test(c) && (swaps(c, 0x0334) || swaps(0x0301, c)));
     }
 
     /**
      * The order of two decomposed non-starters' combining classes: positive where the JDK's NFD puts {@code y} before
      * {@code x}, negative where it puts {@code x} before {@code y} in {@code y x}, 0 where it keeps both orders.
      */
-    int compareClass(int x, int y) {
+    public int compareClass(int x, int y) {
         if (x == y) {
             return 0;
         }
