@@ -1,8 +1,8 @@
 package dev.kindling.tokenizer.normalize;
 
+import dev.kindling.formats.text.CanonicalOrder;
 import dev.kindling.tokenizer.bpe.IntBuffer;
 import dev.kindling.tokenizer.text.HfUnicode;
-import dev.kindling.tokenizer.text.Unicode;
 import java.text.Normalizer.Form;
 
 /**
@@ -61,28 +61,12 @@ final class FormChanges {
     }
 
     /**
-     * Canonical ordering: adjacent marks swap (with their changes) while the first has the higher combining class.
-     * Java has no public combining class, but NFD of two decomposed characters is exactly that reordering.
+     * Canonical ordering: each run of marks stably sorted by combining class, each with its change ({@link
+     * CanonicalOrder}'s merge sort, where swapping adjacent marks took k² steps on a run of k); a character HF's tables
+     * do not know is of class 0 there.
      */
     private static void reorder(int[] cp, int[] ch) {
-        for (int i = 1; i < cp.length; i++) {
-            for (int j = i; j > 0 && swaps(cp[j - 1], cp[j]); j--) {
-                int t = cp[j];
-                cp[j] = cp[j - 1];
-                cp[j - 1] = t;
-                t = ch[j];
-                ch[j] = ch[j - 1];
-                ch[j - 1] = t;
-            }
-        }
-    }
-
-    private static boolean swaps(int x, int y) {
-        if (x == y || !Unicode.isMark(x) || !Unicode.isMark(y)) { // the same, or combining class 0 (no mark)
-            return false;
-        }
-        String xy = Character.toString(x) + Character.toString(y);
-        return HfUnicode.normalize(xy, Form.NFD).codePointAt(0) == y;
+        new CanonicalOrder(HfUnicode::isNormalizationUnknown).sortRuns(cp, ch, cp.length);
     }
 
     /**

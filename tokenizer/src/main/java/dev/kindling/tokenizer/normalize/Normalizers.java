@@ -1,5 +1,6 @@
 package dev.kindling.tokenizer.normalize;
 
+import dev.kindling.formats.text.CanonicalOrder;
 import dev.kindling.tokenizer.bpe.IntBuffer;
 import dev.kindling.tokenizer.text.GraphemeBreaks;
 import dev.kindling.tokenizer.text.HfUnicode;
@@ -31,7 +32,15 @@ public final class Normalizers {
                     break;
                 }
             }
-            if (simple || java.text.Normalizer.isNormalized(s, form)) {
+            if (simple) {
+                return s;
+            }
+            if (CanonicalOrder.hasLongMarkRun(s)) {
+                // the JDK's check inserts each mark of the run into place, quadratic in it; normalizing here is not
+                String n = HfUnicode.normalize(s, form);
+                return n.equals(s) ? s : n;
+            }
+            if (java.text.Normalizer.isNormalized(s, form)) {
                 return s;
             }
             return HfUnicode.normalize(s, form);

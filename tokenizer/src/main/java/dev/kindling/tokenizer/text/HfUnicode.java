@@ -1,5 +1,7 @@
 package dev.kindling.tokenizer.text;
 
+import dev.kindling.formats.text.CanonicalOrder;
+
 /**
  * Per-character Unicode rules of Hugging Face tokenizers that Java's tables do not give, the same on every JDK.
  * HF's Lowercase normalizer is Rust's {@code char::to_lowercase} with the Unicode of HF's Rust toolchain (17.0
@@ -175,7 +177,9 @@ public final class HfUnicode {
      * {@code unicode-normalization} tables predate Unicode 10: a character they do not know ({@link
      * #NORMALIZATION_UNKNOWN}: marks such as U+A82C or U+1DF6, compatibility characters such as U+32FF) stays as it is
      * and, being of combining class 0 there, nothing is reordered or composed across it, where Java's tables (Unicode 13
-     * on Java 17) would move the mark or decompose the character. So the text is normalized piece by piece between them.
+     * on Java 17) would move the mark or decompose the character. So the text is normalized piece by piece between them,
+     * each through {@link CanonicalOrder#normalize}, the JDK's text, whose merge sort orders a long run of marks the JDK
+     * would insert into place one by one (quadratic in the run).
      */
     public static String normalize(CharSequence s, java.text.Normalizer.Form form) {
         int from = 0;
@@ -183,19 +187,24 @@ public final class HfUnicode {
         for (int i = 0; i < s.length(); ) {
             int c = Character.codePointAt(s, i);
             int n = Character.charCount(c);
-            if (c >= NORMALIZATION_UNKNOWN[0] && inRanges(NORMALIZATION_UNKNOWN, c)) {
+            if (isNormalizationUnknown(c)) {
                 if (sb == null) {
                     sb = new StringBuilder(s.length() + 8);
                 }
-                sb.append(java.text.Normalizer.normalize(s.subSequence(from, i), form)).appendCodePoint(c);
+                sb.append(CanonicalOrder.normalize(s.subSequence(from, i), form)).appendCodePoint(c);
                 from = i + n;
             }
             i += n;
         }
         if (sb == null) {
-            return java.text.Normalizer.normalize(s, form);
+            return CanonicalOrder.normalize(s, form);
         }
-        return sb.append(java.text.Normalizer.normalize(s.subSequence(from, s.length()), form)).toString();
+        return sb.append(CanonicalOrder.normalize(s.subSequence(from, s.length()), form)).toString();
+    }
+
+    /** A character HF's normalization tables do not know ({@link #normalize}): it stays, of combining class 0. */
+    public static boolean isNormalizationUnknown(int c) {
+        return c >= NORMALIZATION_UNKNOWN[0] && inRanges(NORMALIZATION_UNKNOWN, c);
     }
 
     /** Whether {@code c} lies in one of the [first, last] pairs of {@code ranges} (sorted, disjoint). */

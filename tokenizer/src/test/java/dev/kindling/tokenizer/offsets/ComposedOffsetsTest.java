@@ -1,8 +1,11 @@
 package dev.kindling.tokenizer.offsets;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kindling.formats.text.CanonicalOrder;
 import dev.kindling.testing.SharedData;
 import dev.kindling.tokenizer.Encoding;
 import dev.kindling.tokenizer.Tokenizer;
@@ -159,5 +162,35 @@ class ComposedOffsetsTest {
         // from the marks fuzz (seed 1, text 77)
         check(lowercaseNfkc, "\uB4A1iI\u0307\u0303u\uC9F8", new int[] {124577, 94, 3808, 136, 229, 136, 225, 84, 83666},
                 new int[][] {{0, 1}, {0, 1}, {1, 3}, {3, 4}, {3, 4}, {4, 5}, {4, 5}, {5, 6}, {6, 7}});
+    }
+
+    /**
+     * A letter and 10,000 pairs of U+0301 U+0316 (two combining classes): NFC's check and form and its offsets'
+     * ordering (FormChanges) put the marks in order with CanonicalOrder's merge sort, where the JDK's check and form
+     * inserted each mark into place and FormChanges swapped neighbours, asking the JDK about each pair, all quadratic in
+     * the run (encode took 12.9 s at 65,536 chars). á covers the a, the acute it absorbed belongs to no token, and the
+     * rest keep their places in order; NFD with StripAccents leaves the a.
+     */
+    @Test
+    void aLongRunOfMarksIsOrderedByCanonicalOrder() {
+        String text = "a" + "\u0301\u0316".repeat(10_000);
+        long before = CanonicalOrder.marksSorted();
+        int[] ids = nfc.encode(text, false);
+        assertTrue(CanonicalOrder.marksSorted() - before >= 20_000, "marks sorted by CanonicalOrder: "
+                + (CanonicalOrder.marksSorted() - before));
+        assertEquals("\u00E1" + "\u0316".repeat(10_000) + "\u0301".repeat(9_999), nfc.decode(ids, false));
+        before = CanonicalOrder.marksSorted();
+        Encoding e = nfc.encodeWithOffsets(text, false);
+        assertTrue(CanonicalOrder.marksSorted() - before >= 40_000, "marks sorted by CanonicalOrder, the check's and "
+                + "the offsets': " + (CanonicalOrder.marksSorted() - before));
+        assertArrayEquals(ids, e.ids());
+        assertEquals(0, e.start(0));
+        assertEquals(text.length(), e.end(e.size() - 1));
+        for (int i = 0; i < e.size(); i++) {
+            assertTrue(e.end(i) <= 1 || e.start(i) >= 2, "token " + i + " covers the absorbed acute: " + e.start(i));
+            assertTrue(i == 0 || e.start(i) >= e.start(i - 1), "token " + i + " goes back");
+        }
+        assertArrayEquals(nfdStripLowercase.encode("a", false), nfdStripLowercase.encodeWithOffsets(text, false).ids());
+        assertArrayEquals(nfdStripLowercase.encode("a", false), nfdStripLowercase.encode(text, false));
     }
 }
