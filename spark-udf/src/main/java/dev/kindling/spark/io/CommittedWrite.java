@@ -1,6 +1,5 @@
 package dev.kindling.spark.io;
 
-import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.internal.io.FileCommitProtocol.TaskCommitMessage;
@@ -21,11 +20,15 @@ record CommittedWrite(String jobId, long files) {
         return w;
     }
 
-    /** A task's commit message, with the number of files the task wrote. */
-    record Counted(Object message, int files) implements Serializable {}
-
+    /**
+     * A task's commit message, with the number of files the task wrote: a {@code Tuple2} of the protocol's own message and
+     * the count, as a task's result goes to the driver through {@code spark.serializer}, and Spark's Kryo serializer takes
+     * a {@code Tuple2} (it registers it, for {@code spark.kryo.registrationRequired}) where it failed every write's task
+     * on a class of Kindling's (a record: "Unable to create serializer FieldSerializer"; registered: "Class is not
+     * registered").
+     */
     static TaskCommitMessage counted(TaskCommitMessage message, int files) {
-        return new TaskCommitMessage(new Counted(message.obj(), files));
+        return new TaskCommitMessage(new scala.Tuple2<Object, Object>(message.obj(), files));
     }
 
     /**
@@ -37,9 +40,9 @@ record CommittedWrite(String jobId, long files) {
         List<TaskCommitMessage> inner = new ArrayList<>();
         long files = 0;
         for (TaskCommitMessage m : scala.jdk.javaapi.CollectionConverters.asJava(taskCommits)) {
-            Counted c = (Counted) m.obj();
-            inner.add(new TaskCommitMessage(c.message()));
-            files += c.files();
+            scala.Tuple2<?, ?> c = (scala.Tuple2<?, ?>) m.obj();
+            inner.add(new TaskCommitMessage(c._1()));
+            files += (Integer) c._2();
         }
         LAST.set(new CommittedWrite(jobId, files));
         return scala.jdk.javaapi.CollectionConverters.asScala(inner).toSeq();

@@ -421,6 +421,29 @@ class OutputSafetyTest {
         }
     }
 
+    /**
+     * A task's commit message as Kindling's commit protocols count it goes to the driver through {@code spark.serializer}:
+     * under Spark's Kryo serializer (a common setting, often with registration required) every write's tasks failed, the
+     * message's class of Kindling's being a record Kryo could not serialize and one Spark does not register. It comes back
+     * through Kryo, registration required or not, with the protocol's own message and the files counted.
+     */
+    @Test
+    void aCountedCommitMessageGoesThroughSparksKryoSerializer() {
+        scala.Tuple2<?, ?> protocols = new scala.Tuple2<>(scala.collection.immutable.Map$.MODULE$.<String, String>empty(),
+                scala.collection.immutable.Set$.MODULE$.<String>empty());
+        for (String required : new String[] {"false", "true"}) {
+            org.apache.spark.serializer.SerializerInstance kryo = new org.apache.spark.serializer.KryoSerializer(
+                    new org.apache.spark.SparkConf().set("spark.kryo.registrationRequired", required)).newInstance();
+            scala.reflect.ClassTag<Object> any = scala.reflect.ClassTag$.MODULE$.Any();
+            Object sent = CommittedWrite.counted(new org.apache.spark.internal.io.FileCommitProtocol.TaskCommitMessage(protocols), 3);
+            org.apache.spark.internal.io.FileCommitProtocol.TaskCommitMessage back =
+                    (org.apache.spark.internal.io.FileCommitProtocol.TaskCommitMessage) kryo.deserialize(kryo.serialize(sent, any), any);
+            var inner = CommittedWrite.committing("job", scala.jdk.javaapi.CollectionConverters.asScala(List.of(back)).toList());
+            assertEquals(protocols, inner.head().obj(), required);
+            assertEquals(new CommittedWrite("job", 3), CommittedWrite.take(), required);
+        }
+    }
+
     /** A --stats that cannot be written was found after the output had been written: exit 1, and the retry refused. */
     @Test
     void anUnwritableStatsFileIsAUsageErrorBeforeTheJob() throws Exception {
