@@ -72,7 +72,7 @@ public final class PerJvm {
      */
     private static Object await(CompletableFuture<Object> f, String key) throws InterruptedException, ExecutionException {
         org.apache.spark.TaskContext task = org.apache.spark.TaskContext.get();
-        if (task == null) {
+        if (task == null || f.isDone()) {   // a value there already is taken, killed or not: nothing is waited for
             return f.get();
         }
         while (true) {

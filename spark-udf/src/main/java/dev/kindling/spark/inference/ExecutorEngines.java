@@ -176,11 +176,19 @@ public final class ExecutorEngines {
                 // the shared one loaded the model twice, and the first tasks of every GPU held a copy each meanwhile
                 String sharedKey = sharedSpec + files;
                 current(sharedSpec, sharedKey);
-                CachedEngine shared = PerJvm.get(sharedKey, s -> mine);
-                while (shared != mine && shared.isClosed()) {
-                    // closed as retired under a GPU's key (the files changed and changed back): not to be shared again
-                    PerJvm.forget(sharedKey, shared);
+                CachedEngine shared;
+                try {
                     shared = PerJvm.get(sharedKey, s -> mine);
+                    while (shared != mine && shared.isClosed()) {
+                        // closed as retired under a GPU's key (the files changed and changed back): not to be shared again
+                        PerJvm.forget(sharedKey, shared);
+                        shared = PerJvm.get(sharedKey, s -> mine);
+                    }
+                } catch (RuntimeException | Error e) {
+                    // the task killed as it waited on another's load of the shared engine: the engine it opened, in no
+                    // cache, stayed open (its model mapped, its cached copy of a remote file held on disk)
+                    mine.close();
+                    throw e;
                 }
                 if (shared != mine) {
                     mine.close();

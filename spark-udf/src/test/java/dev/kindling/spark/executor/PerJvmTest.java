@@ -33,6 +33,28 @@ class PerJvmTest {
         assertEquals("slow", PerJvm.get(slow, k -> "again"));
     }
 
+    /**
+     * A killed task that asks for a value already loaded gets it (Spark ends the task at its next check): the kill check
+     * is for a wait on another task's load, and a task that got an engine open only for the check to throw left that
+     * engine open in no cache (ExecutorEngines, an auto-placed engine finding the shared one loaded).
+     */
+    @Test
+    void aKilledTaskAskingForALoadedValueGetsIt() {
+        String key = "per-jvm-test:loaded-before-the-kill";
+        PerJvm.get(key, k -> "loaded");
+        org.apache.spark.TaskContext outer = org.apache.spark.TaskContext.get();
+        org.apache.spark.TaskContextImpl task = new org.apache.spark.TaskContextImpl(0, 0, 0, 1, 0, 1, null,
+                new java.util.Properties(), null, org.apache.spark.executor.TaskMetrics.empty(), 1,
+                scala.collection.immutable.Map$.MODULE$.empty());
+        task.markInterrupted("test: killed without an interrupt");
+        org.apache.spark.TaskContext$.MODULE$.setTaskContext(task);
+        try {
+            assertEquals("loaded", PerJvm.get(key, k -> "loaded again"));
+        } finally {
+            org.apache.spark.TaskContext$.MODULE$.setTaskContext(outer);
+        }
+    }
+
     @Test
     void oneLoadPerKeyAndAFailedLoadIsTriedAgain() throws Exception {
         AtomicInteger loads = new AtomicInteger();
