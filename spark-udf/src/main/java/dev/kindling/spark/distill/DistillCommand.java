@@ -243,6 +243,15 @@ public final class DistillCommand implements Runnable {
     static final class SelfInstructCommand extends SparkCommand {
         /** The stage of its --stats: the candidate instructions, kept or dropped by reason. */
         static final String NAME = "self-instruct";
+        /**
+         * The most bytes (listed before reading) and rows (read no further) {@code --seed-tasks} may hold: every seed task is
+         * brought to the driver, and a seed file is a few hundred tasks (Self-Instruct's 175); a corpus given as one
+         * ran minutes before the driver ran out of memory.
+         */
+        static final long MAX_SEED_BYTES = 64L << 20;
+        static final int MAX_SEED_ROWS = 10_000;
+        private static final String SEED_FILE = "seed tasks are a seed set, a few hundred hand-written instructions "
+                + "(Self-Instruct's 175), all brought to the driver: give a seed file, not a corpus";
 
         /** bootstrap_instructions.py's sampling: temperature 0.7, top-p 0.5, presence penalty 2. */
         static final class Sampling extends SamplingCliOptions.Defaults {
@@ -370,6 +379,12 @@ public final class DistillCommand implements Runnable {
 
         @Override
         protected int run(JobRun run) {
+            long bytes = dev.kindling.spark.io.DatasetReader.inputBytes(run.spark(), job.input);
+            if (bytes > MAX_SEED_BYTES) {
+                // before anything is read or the output claimed: JSON Lines' schema inference alone reads every line
+                throw KindlingException.usage(String.format(java.util.Locale.ROOT, "--seed-tasks %s holds %,d bytes, over the "
+                        + "%d MiB a seed file may hold: %s", String.join(",", job.input), bytes, MAX_SEED_BYTES >> 20, SEED_FILE));
+            }
             PipelineOptions statsOnly = new PipelineOptions(); // no --rejected or --keep-rejected: no row is rejected
             statsOnly.stats = stats;
             WriteOptions out = run.checkOutput(statsOnly);
@@ -378,9 +393,18 @@ public final class DistillCommand implements Runnable {
             Dataset<Row> read = run.readInput();
             List<String> seeds = new ArrayList<>();
             // the rows the reader set aside, by reason: they were dropped unsaid, and --on-error quarantine wrote none of
-            // them (a seed file is small: its rows are all brought to the driver anyway)
+            // them (a seed file is small: its rows are all brought to the driver, read no further than one over the bound)
             Map<String, Long> setAside = new java.util.TreeMap<>();
-            for (Row r : read.select(Columns.named(job.textColumn), org.apache.spark.sql.functions.col(Columns.REASON)).collectAsList()) {
+            List<Row> rows = read.select(Columns.named(job.textColumn), org.apache.spark.sql.functions.col(Columns.REASON))
+                    .limit(MAX_SEED_ROWS + 1).collectAsList();
+            if (rows.size() > MAX_SEED_ROWS) {
+                if (run.progress() != null) {
+                    run.progress().close();
+                }
+                throw KindlingException.usage(String.format(java.util.Locale.ROOT, "--seed-tasks %s holds over %,d rows, the "
+                        + "most a seed file may hold: %s", String.join(",", job.input), MAX_SEED_ROWS, SEED_FILE));
+            }
+            for (Row r : rows) {
                 if (r.isNullAt(1)) {
                     seeds.add(r.getString(0));
                 } else {

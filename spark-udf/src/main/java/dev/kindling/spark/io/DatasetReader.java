@@ -506,6 +506,15 @@ public final class DatasetReader {
         return null;
     }
 
+    /** The bytes of the data files under {@code paths} ({@link #inputFiles}' files), listed, not read. */
+    public static long inputBytes(SparkSession spark, List<String> paths) {
+        long bytes = 0;
+        for (org.apache.hadoop.fs.FileStatus f : inputFiles(spark, paths)) {
+            bytes += f.getLen();
+        }
+        return bytes;
+    }
+
     /** The data files under {@code paths} (globs and folders, recursively; not _hidden or .hidden). */
     private static List<org.apache.hadoop.fs.FileStatus> inputFiles(SparkSession spark, List<String> paths) {
         List<org.apache.hadoop.fs.FileStatus> out = new ArrayList<>();

@@ -506,6 +506,29 @@ class DistillTest {
     }
 
     /**
+     * A corpus given as --seed-tasks is refused, exit 2, before it is collected whole onto the driver: by its bytes as listed,
+     * before anything is read (a sparse file, never read), and by its rows, read no further than one past the bound.
+     */
+    @Test
+    void selfInstructRefusesACorpusAsSeedTasks() throws Exception {
+        TestSpark.session();
+        Path big = tmp.resolve("corpus.jsonl");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+            f.setLength(DistillCommand.SelfInstructCommand.MAX_SEED_BYTES + 1);
+        }
+        Path many = Files.writeString(tmp.resolve("many-seeds.jsonl"),
+                "{\"instruction\": \"Name a colour.\"}\n".repeat(DistillCommand.SelfInstructCommand.MAX_SEED_ROWS + 1));
+        Map<Path, String> refused = Map.of(big, "--seed-tasks " + big + " holds 67,108,865 bytes, over the 64 MiB a seed file may hold",
+                many, "--seed-tasks " + many + " holds over 10,000 rows, the most a seed file may hold");
+        for (Map.Entry<Path, String> e : refused.entrySet()) {
+            Cli.Result r = Cli.run("distill", "self-instruct", "--no-progress", "--teacher", model().toString(), "--seed-tasks",
+                    e.getKey().toString(), "--num", "1", "--output", tmp.resolve("si-" + e.getKey().getFileName()).toString());
+            assertEquals(2, r.code(), r.toString());
+            assertTrue(r.err().contains(e.getValue()) && r.err().contains("(Self-Instruct's 175)"), r.err());
+        }
+    }
+
+    /**
      * Seed rows the reader sets aside are said, and with --on-error quarantine written aside: the quarantine was checked and
      * claimed but never written, so an unreadable seed was dropped unsaid.
      */
