@@ -198,6 +198,22 @@ public final class SqlUdfs {
         });
     }
 
+    /**
+     * Makes a call of {@code a}'s registered function whose arguments {@code a} and {@code b} are both constant booleans
+     * fail when the query is analysed if {@code check}, given their values, throws the function's own usage error (an
+     * impossible pair of flags was found in a task, once per row). A NULL, a column or a value of another type is left to
+     * the function.
+     */
+    public static void checkConstantBooleans(SparkSession spark, SqlFunction.Argument a, SqlFunction.Argument b,
+            java.util.function.BiConsumer<Boolean, Boolean> check) {
+        wrapBuilder(spark, a.function(), info -> info, children -> {
+            if (children.size() > Math.max(a.index(), b.index()) && constant(children.apply(a.index())) instanceof Boolean x
+                    && constant(children.apply(b.index())) instanceof Boolean y) {
+                check.accept(x, y);
+            }
+        });
+    }
+
     /** Wraps the builder of {@code a}'s registered function so that {@code check} sees {@code a} first. */
     private static void checkConstant(SparkSession spark, SqlFunction.Argument a, Consumer<Expression> check) {
         wrapBuilder(spark, a.function(), info -> info, children -> {

@@ -135,6 +135,9 @@ public final class TokenizerFunctions {
                         ? null : applyChatTemplate(messages, chatExTok, tok, generationPrompt != null && generationPrompt,
                                 continueFinal != null && continueFinal, hadoop),
                 DataTypes.StringType);
+        // both constant true is refused as the query is analysed, not in a task once per row
+        SqlUdfs.checkConstantBooleans(spark, chatEx.argument("add_generation_prompt"), chatEx.argument("continue_final_message"),
+                (generationPrompt, continueFinal) -> checkChatFlags(chatEx.name(), generationPrompt, continueFinal));
     }
 
     /** One token of {@code kindling_tokenize_offsets}. */
@@ -241,6 +244,14 @@ public final class TokenizerFunctions {
         }
     }
 
+    /** Refuses {@code add_generation_prompt} with {@code continue_final_message}, as transformers' apply_chat_template does. */
+    static void checkChatFlags(String function, boolean addGenerationPrompt, boolean continueFinalMessage) {
+        if (addGenerationPrompt && continueFinalMessage) {
+            throw KindlingException.usage(function + ": continue_final_message and add_generation_prompt are not compatible: "
+                    + "continue_final_message continues the final message, add_generation_prompt starts a new assistant message");
+        }
+    }
+
     /**
      * {@code messages} through the chat template of the tokenizer {@code tok}, argument {@code tokArgument} of its
      * function, as {@code apply_chat_template(tokenize=False)} with {@code add_generation_prompt} and {@code
@@ -249,10 +260,7 @@ public final class TokenizerFunctions {
     static String applyChatTemplate(Seq<Row> messages, SqlFunction.Argument tokArgument, String tok, boolean addGenerationPrompt,
             boolean continueFinalMessage, HadoopConf hadoop) {
         String function = tokArgument.function();
-        if (addGenerationPrompt && continueFinalMessage) {
-            throw KindlingException.usage(function + ": continue_final_message and add_generation_prompt are not compatible: "
-                    + "continue_final_message continues the final message, add_generation_prompt starts a new assistant message");
-        }
+        checkChatFlags(function, addGenerationPrompt, continueFinalMessage);
         Tokenizer t = tokenizer(tokArgument, tok, hadoop);
         ChatTemplate template = t.chatTemplate().orElseThrow(() -> new KindlingException(KindlingException.FAILURE,
                 function + ": tokenizer " + tok + " has no chat template"));
