@@ -69,14 +69,8 @@ public final class C4QualityFilter implements DocumentFilter {
         int bracket = text.indexOf('['); // the next '[' from the line on, looked for once per '['
         for (int start = 0, end; start < text.length(); start = TextStats.nextLine(text, end)) {
             end = TextStats.lineEnd(text, start);
-            int a = start;
-            int b = end;
-            while (a < b && TextStats.isPySpace(text.charAt(a))) {
-                a++;
-            }
-            while (b > a && TextStats.isPySpace(text.charAt(b - 1))) {
-                b--;
-            }
+            int a = TextStats.lstripFrom(text, start, end);
+            int b = TextStats.rstripTo(text, a, end);
             int words = wordsUnlessOneIsTooLong(text, a, b);
             if (words < 0) {
                 continue;

@@ -1,7 +1,6 @@
 package dev.kindling.dedup.filter;
 
 import dev.kindling.dedup.normalize.TextNormalizer;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -16,44 +15,32 @@ final class TextStats {
     }
 
     static String strip(String s) {
-        int a = 0;
-        int b = s.length();
-        while (a < b && isPySpace(s.charAt(a))) {
+        int a = lstripFrom(s, 0, s.length());
+        return s.substring(a, rstripTo(s, a, s.length()));
+    }
+
+    /** Where {@code s}'s {@code [from, to)} starts once lstripped: past its leading white space ({@code to} if all is). */
+    static int lstripFrom(String s, int from, int to) {
+        int a = from;
+        while (a < to && isPySpace(s.charAt(a))) {
             a++;
         }
-        while (b > a && isPySpace(s.charAt(b - 1))) {
+        return a;
+    }
+
+    /** Where {@code s}'s {@code [from, to)} ends once rstripped: before its trailing white space ({@code from} if all is). */
+    static int rstripTo(String s, int from, int to) {
+        int b = to;
+        while (b > from && isPySpace(s.charAt(b - 1))) {
             b--;
         }
-        return s.substring(a, b);
+        return b;
     }
 
-    static String lstrip(String s) {
-        int a = 0;
-        while (a < s.length() && isPySpace(s.charAt(a))) {
-            a++;
-        }
-        return s.substring(a);
-    }
-
-    static String rstrip(String s) {
-        int b = s.length();
-        while (b > 0 && isPySpace(s.charAt(b - 1))) {
-            b--;
-        }
-        return s.substring(0, b);
-    }
-
-    /** Python's {@code str.splitlines()} (no trailing empty line, every Unicode line boundary). */
-    static List<String> splitlines(String s) {
-        List<String> out = new ArrayList<>();
-        for (int start = 0, end; start < s.length(); start = nextLine(s, end)) {
-            end = lineEnd(s, start);
-            out.add(s.substring(start, end));
-        }
-        return out;
-    }
-
-    /** The end of the line of {@code s} that starts at {@code start}: its first line break ({@link #splitlines}'s), or the end. */
+    /**
+     * The end of the line of {@code s} that starts at {@code start}: its first line break (one of those of Python's
+     * {@code str.splitlines()}), or the end.
+     */
     static int lineEnd(String s, int start) {
         int i = start;
         while (i < s.length()) {
