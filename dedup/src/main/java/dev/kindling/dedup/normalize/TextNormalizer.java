@@ -294,8 +294,11 @@ public final class TextNormalizer {
                 sb.appendCodePoint(cp);
             }
         }
-        // Recompose what is left (Hangul syllables, for instance) so lengths stay as users expect.
-        return Normalizer.normalize(sb, Normalizer.Form.NFC);
+        // Recompose what is left (Hangul syllables, for instance) so lengths stay as users expect. Dropping the
+        // non-spacing marks of class 0 between marks (U+0902 between U+1D16D and U+1D165) joins the runs they split into
+        // one the JDK's NFC would sort one mark at a time: a long one is put in order here first (CanonicalOrder)
+        return Normalizer.normalize(CanonicalOrder.hasLongMarkRun(sb) ? CanonicalOrder.decompose(sb, Normalizer.Form.NFD) : sb,
+                Normalizer.Form.NFC);
     }
 
     /** True when every char is below 128. */
