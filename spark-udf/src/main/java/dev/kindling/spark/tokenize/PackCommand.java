@@ -609,6 +609,14 @@ public final class PackCommand extends SparkCommand {
                 if (!r.isNullAt(7)) {
                     Path from = dir.resolve(ATTEMPTS).resolve(r.getString(7));
                     String shard = shardName(r.getInt(6));
+                    if (!Files.exists(Path.of(from + ".bin"))) {
+                        // on a cluster whose executors each write to their own disk, it raised NoSuchFileException naming
+                        // the attempt's file, with the run's shards scattered over the executors' hosts
+                        throw new KindlingException(KindlingException.FAILURE, "pack: the Megatron shard " + shard + ".bin of output folder " + dir
+                                + " is not where its task wrote it, " + from + ".bin: the driver moves each shard into its name, so the"
+                                + " output folder must be one the driver and every executor share (a shared mount on a cluster), and one"
+                                + " run at a time writes it");
+                    }
                     for (String ext : new String[] {".bin", ".idx"}) {
                         Files.move(Path.of(from + ext), dir.resolve(shard + ext), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
                     }

@@ -96,6 +96,21 @@ class MegatronShardErrorsTest {
         }
     }
 
+    /**
+     * A shard the driver cannot find where its task wrote it (executors of a cluster each writing to their own disk) is
+     * named with what the folder must be, where a NoSuchFileException named the attempt's file.
+     */
+    @Test
+    void aShardNotWhereItsTaskWroteItIsNamed() throws Exception {
+        Path out = Files.createDirectories(tmp.resolve("elsewhere"));
+        KindlingException e = assertThrows(KindlingException.class,
+                () -> commit(out, List.of(RowFactory.create(1L, 1L, 64L, 0L, 0L, 0L, 4, "shard-00004.attempt-9"))));
+        assertEquals("pack: the Megatron shard shard-00004.bin of output folder " + out + " is not where its task wrote it, "
+                + out.resolve("_temporary/shard-00004.attempt-9.bin") + ": the driver moves each shard into its name, so the output folder"
+                + " must be one the driver and every executor share (a shared mount on a cluster), and one run at a time writes it",
+                e.getMessage());
+    }
+
     private static void commit(Path dir, List<Row> results) throws IOException {
         PackCommand.ShardPartition.commit(dir, results);
     }
