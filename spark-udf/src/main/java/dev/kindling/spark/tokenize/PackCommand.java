@@ -605,6 +605,15 @@ public final class PackCommand extends SparkCommand {
          * still writing leaves only that folder, which Megatron's merge_datasets.py skips (it takes the folder's files).
          */
         static void commit(Path dir, List<Row> results) throws IOException {
+            commit(dir, results, dev.kindling.spark.executor.LocalFiles::deleteRecursively);
+        }
+
+        /** What removes {@link #ATTEMPTS}: the tests' stands for an attempt still closing its shard there. */
+        interface Removal {
+            void remove(Path folder) throws IOException;
+        }
+
+        static void commit(Path dir, List<Row> results, Removal removal) throws IOException {
             for (Row r : results) {
                 if (!r.isNullAt(7)) {
                     Path from = dir.resolve(ATTEMPTS).resolve(r.getString(7));
@@ -622,7 +631,15 @@ public final class PackCommand extends SparkCommand {
                     }
                 }
             }
-            dev.kindling.spark.executor.LocalFiles.deleteRecursively(dir.resolve(ATTEMPTS));
+            try {
+                removal.remove(dir.resolve(ATTEMPTS));
+            } catch (IOException | UncheckedIOException e) {
+                // an attempt Spark killed (a speculative copy that came second) may still be closing its shard there, its
+                // .idx made as it closes: the folder is no shard (merge_datasets.py takes files), where the run failed
+                // after its whole job and removed the shards it had written
+                org.slf4j.LoggerFactory.getLogger(PackCommand.class).warn("pack: could not remove {} ({}); an attempt Spark"
+                        + " ended may still have been writing there; it holds no shard of the output", dir.resolve(ATTEMPTS), e.toString());
+            }
         }
 
         /**

@@ -111,6 +111,25 @@ class MegatronShardErrorsTest {
                 e.getMessage());
     }
 
+    /**
+     * The attempts' folder that cannot be removed (an attempt Spark killed as another finished first, still closing its
+     * shard there: its .idx appears as the folder is walked) leaves the run's shards in place, where the commit threw
+     * and the run removed every shard after its whole job.
+     */
+    @Test
+    void anAttemptStillClosingItsShardDoesNotFailTheCommit() throws Exception {
+        Path out = tmp.resolve("closing");
+        Path attempts = Files.createDirectories(out.resolve(PackCommand.ShardPartition.ATTEMPTS));
+        Files.write(attempts.resolve("shard-00002.attempt-5.bin"), new byte[] {1, 2});
+        Files.write(attempts.resolve("shard-00002.attempt-5.idx"), new byte[] {3});
+        PackCommand.ShardPartition.commit(out, List.of(RowFactory.create(1L, 1L, 64L, 0L, 0L, 0L, 2, "shard-00002.attempt-5")),
+                folder -> {
+                    throw new java.nio.file.DirectoryNotEmptyException(folder.toString());
+                });
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new byte[] {1, 2}, Files.readAllBytes(out.resolve("shard-00002.bin")));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new byte[] {3}, Files.readAllBytes(out.resolve("shard-00002.idx")));
+    }
+
     private static void commit(Path dir, List<Row> results) throws IOException {
         PackCommand.ShardPartition.commit(dir, results);
     }
