@@ -385,11 +385,8 @@ public final class DistillCommand implements Runnable {
                 throw KindlingException.usage(String.format(java.util.Locale.ROOT, "--seed-tasks %s holds %,d bytes, over the "
                         + "%d MiB a seed file may hold: %s", String.join(",", job.input), bytes, MAX_SEED_BYTES >> 20, SEED_FILE));
             }
-            PipelineOptions statsOnly = new PipelineOptions(); // no --rejected or --keep-rejected: no row is rejected
-            statsOnly.stats = stats;
-            WriteOptions out = run.checkOutput(statsOnly);
-            SelfInstruct.Options o = new SelfInstruct.Options(num, promptsPerRound, maxRounds, shots, machineShots, rougeThreshold,
-                    minWords, maxWords, !noKeywordFilter, sampling.seedOrDefault());
+            // the seeds are read before the outputs are checked: a seed file refused for its rows after --overwrite had
+            // removed the earlier --stats cost it for nothing (the bound on its bytes bounds this read)
             Dataset<Row> read = run.readInput();
             List<String> seeds = new ArrayList<>();
             // the rows the reader set aside, by reason: they were dropped unsaid, and --on-error quarantine wrote none of
@@ -404,6 +401,11 @@ public final class DistillCommand implements Runnable {
                 throw KindlingException.usage(String.format(java.util.Locale.ROOT, "--seed-tasks %s holds over %,d rows, the "
                         + "most a seed file may hold: %s", String.join(",", job.input), MAX_SEED_ROWS, SEED_FILE));
             }
+            PipelineOptions statsOnly = new PipelineOptions(); // no --rejected or --keep-rejected: no row is rejected
+            statsOnly.stats = stats;
+            WriteOptions out = run.checkOutput(statsOnly);
+            SelfInstruct.Options o = new SelfInstruct.Options(num, promptsPerRound, maxRounds, shots, machineShots, rougeThreshold,
+                    minWords, maxWords, !noKeywordFilter, sampling.seedOrDefault());
             for (Row r : rows) {
                 if (r.isNullAt(1)) {
                     seeds.add(r.getString(0));

@@ -521,10 +521,16 @@ class DistillTest {
         Map<Path, String> refused = Map.of(big, "--seed-tasks " + big + " holds 67,108,865 bytes, over the 64 MiB a seed file may hold",
                 many, "--seed-tasks " + many + " holds over 10,000 rows, the most a seed file may hold");
         for (Map.Entry<Path, String> e : refused.entrySet()) {
+            // an earlier run's output and --stats, which a refused run under --overwrite leaves as they were
+            Path out = Files.createDirectories(tmp.resolve("si-" + e.getKey().getFileName()));
+            Files.writeString(out.resolve("part-00000.json"), "{}\n");
+            Files.writeString(out.resolve("_SUCCESS"), "");
+            Path stats = Files.writeString(tmp.resolve("si-stats-" + e.getKey().getFileName()), "{}");
             Cli.Result r = Cli.run("distill", "self-instruct", "--no-progress", "--teacher", model().toString(), "--seed-tasks",
-                    e.getKey().toString(), "--num", "1", "--output", tmp.resolve("si-" + e.getKey().getFileName()).toString());
+                    e.getKey().toString(), "--num", "1", "--output", out.toString(), "--stats", stats.toString(), "--overwrite");
             assertEquals(2, r.code(), r.toString());
             assertTrue(r.err().contains(e.getValue()) && r.err().contains("(Self-Instruct's 175)"), r.err());
+            assertTrue(Files.exists(stats) && Files.exists(out.resolve("part-00000.json")), "the earlier run's --stats and output are kept");
         }
     }
 
