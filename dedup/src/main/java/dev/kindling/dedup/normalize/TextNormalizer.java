@@ -270,11 +270,10 @@ public final class TextNormalizer {
             return s;
         }
         if (o.nfkc()) {
-            if (CanonicalOrder.hasLongMarkRun(s)) {
-                // put in canonical order here, which the JDK's check and normaliser do in quadratic time (CanonicalOrder)
-                s = Normalizer.normalize(CanonicalOrder.decompose(s, Normalizer.Form.NFKD), Normalizer.Form.NFKC);
-            } else if (!Normalizer.isNormalized(s, Normalizer.Form.NFKC)) {
-                s = Normalizer.normalize(s, Normalizer.Form.NFKC);
+            // a long run of marks is put in canonical order by CanonicalOrder, which the JDK's check and normaliser do in
+            // quadratic time
+            if (CanonicalOrder.hasLongMarkRun(s) || !Normalizer.isNormalized(s, Normalizer.Form.NFKC)) {
+                s = CanonicalOrder.normalize(s, Normalizer.Form.NFKC);
             }
         }
         if (o.stripDiacritics()) {
@@ -284,8 +283,7 @@ public final class TextNormalizer {
     }
 
     private static String stripMarks(String s) {
-        String d = CanonicalOrder.hasLongMarkRun(s) ? CanonicalOrder.decompose(s, Normalizer.Form.NFD)
-                : Normalizer.normalize(s, Normalizer.Form.NFD);
+        String d = CanonicalOrder.normalize(s, Normalizer.Form.NFD);
         StringBuilder sb = new StringBuilder(d.length());
         for (int i = 0; i < d.length(); ) {
             int cp = d.codePointAt(i);
@@ -297,8 +295,7 @@ public final class TextNormalizer {
         // Recompose what is left (Hangul syllables, for instance) so lengths stay as users expect. Dropping the
         // non-spacing marks of class 0 between marks (U+0902 between U+1D16D and U+1D165) joins the runs they split into
         // one the JDK's NFC would sort one mark at a time: a long one is put in order here first (CanonicalOrder)
-        return Normalizer.normalize(CanonicalOrder.hasLongMarkRun(sb) ? CanonicalOrder.decompose(sb, Normalizer.Form.NFD) : sb,
-                Normalizer.Form.NFC);
+        return CanonicalOrder.normalize(sb, Normalizer.Form.NFC);
     }
 
     /** True when every char is below 128. */

@@ -85,4 +85,13 @@ public class CanonicalOrderTest {
         assertEquals("\u00E1" + "\u0316".repeat(20_000) + "\u0301".repeat(19_999),
                 CanonicalOrder.normalize(text, Normalizer.Form.NFC));
     }
+
+    /** One instance asked for NFD and then NFKD of a ligature gives each form's, where it kept NFD's for both. */
+    @Test
+    void anInstanceDecomposesEachFormAsItsOwn() {
+        CanonicalOrder o = new CanonicalOrder();
+        assertEquals("\uFB01", o.decomposed("\uFB01", Normalizer.Form.NFD));
+        assertEquals("fi", o.decomposed("\uFB01", Normalizer.Form.NFKD));
+        assertEquals("\uFB01", o.decomposed("\uFB01", Normalizer.Form.NFD));
+    }
 }
