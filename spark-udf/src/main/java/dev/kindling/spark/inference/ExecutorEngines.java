@@ -187,7 +187,11 @@ public final class ExecutorEngines {
                 } catch (RuntimeException | Error e) {
                     // the task killed as it waited on another's load of the shared engine: the engine it opened, in no
                     // cache, stayed open (its model mapped, its cached copy of a remote file held on disk)
-                    mine.close();
+                    try {
+                        mine.close();
+                    } catch (RuntimeException | Error closing) {
+                        e.addSuppressed(closing);   // the kill stays the task's end, not a close's failure counted against it
+                    }
                     throw e;
                 }
                 if (shared != mine) {
