@@ -270,10 +270,12 @@ public final class TextNormalizer {
             return s;
         }
         if (o.nfkc()) {
-            // a long run of marks is put in canonical order by CanonicalOrder, which the JDK's check and normaliser do in
-            // quadratic time
-            if (CanonicalOrder.hasLongMarkRun(s) || !Normalizer.isNormalized(s, Normalizer.Form.NFKC)) {
-                s = CanonicalOrder.normalize(s, Normalizer.Form.NFKC);
+            if (CanonicalOrder.hasLongMarkRun(s)) {
+                // put in canonical order here, which the JDK's check and normaliser do in quadratic time (CanonicalOrder);
+                // decomposed here, not through CanonicalOrder.normalize, which would look for the run again on every piece
+                s = Normalizer.normalize(CanonicalOrder.decompose(s, Normalizer.Form.NFKD), Normalizer.Form.NFKC);
+            } else if (!Normalizer.isNormalized(s, Normalizer.Form.NFKC)) {
+                s = Normalizer.normalize(s, Normalizer.Form.NFKC);
             }
         }
         if (o.stripDiacritics()) {
