@@ -57,6 +57,13 @@ public final class JobRun {
         return progress;
     }
 
+    /** Ends the progress display (its last line) before a result or an error is printed; nothing with {@code --no-progress}. */
+    public void closeProgress() {
+        if (progress != null) {
+            progress.close();
+        }
+    }
+
     public long startNanos() {
         return startNanos;
     }

@@ -395,9 +395,7 @@ public final class DistillCommand implements Runnable {
             List<Row> rows = read.select(Columns.named(job.textColumn), org.apache.spark.sql.functions.col(Columns.REASON))
                     .limit(MAX_SEED_ROWS + 1).collectAsList();
             if (rows.size() > MAX_SEED_ROWS) {
-                if (run.progress() != null) {
-                    run.progress().close();
-                }
+                run.closeProgress();
                 throw KindlingException.usage(String.format(java.util.Locale.ROOT, "--seed-tasks %s holds over %,d rows, the "
                         + "most a seed file may hold: %s", String.join(",", job.input), MAX_SEED_ROWS, SEED_FILE));
             }
@@ -421,9 +419,7 @@ public final class DistillCommand implements Runnable {
             SelfInstruct.Result result = selfInstruct.run(run.spark(), seeds);
             if (result.instructions().isEmpty()) {
                 // an empty output and exit 0 told a scheduler the run had made what it asked for; nothing is written
-                if (run.progress() != null) {
-                    run.progress().close();
-                }
+                run.closeProgress();
                 throw new KindlingException(KindlingException.FAILURE, String.format("self-instruct: kept none of %s after %s (%s); "
                         + "nothing written. Raise --max-tokens if they were truncated, --max-rounds, or use a stronger teacher",
                         count(result.candidates(), "candidate instruction"), count(result.rounds(), "round"),
@@ -437,9 +433,7 @@ public final class DistillCommand implements Runnable {
                 PipelineOutput.writeQuarantine(read, quarantine, job.overwrite, job.idColumn, job.textColumn);
             }
             run.outputsWritten();
-            if (run.progress() != null) {
-                run.progress().close();
-            }
+            run.closeProgress();
             String notRead = setAside.isEmpty() ? "" : " (" + count(setAside.values().stream().mapToLong(Long::longValue).sum(), "row")
                     + " set aside: " + setAside.entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
                     .collect(java.util.stream.Collectors.joining(", ")) + ")";
