@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.apache.spark.TaskContext;
+import org.apache.spark.TaskKilledException;
 import org.apache.spark.util.TaskCompletionListener;
 
 /**
@@ -44,9 +45,20 @@ public final class PerTask {
      * its flag, which a wait on another task or process has to look at. Outside a task, nothing.
      */
     public static void stopIfKilled(String waitingFor) {
-        TaskContext task = TaskContext.get();
+        stopIfKilled(TaskContext.get(), "killed while waiting for " + waitingFor);
+    }
+
+    /**
+     * Ends {@code task} (null: none, nothing done) if it was killed, with a {@code TaskKilledException} whose reason is
+     * Spark's (what the UI and the task's end give: {@code another attempt succeeded}, {@code Stage cancelled: ...}) and
+     * then, in brackets, {@code what} the task was doing: {@code Stage cancelled: Job group g cancelled (killed while
+     * waiting for the lock on /tmp/m.lock)}. The exception's text is the task's kill reason, where it replaced Spark's.
+     */
+    public static void stopIfKilled(TaskContext task, String what) {
         if (task != null && task.isInterrupted()) {
-            throw new org.apache.spark.TaskKilledException("killed while waiting for " + waitingFor);
+            // private[spark] in Scala, public in the bytecode javac reads; empty only if the flag was set without a reason
+            scala.Option<String> reason = task.getKillReason();
+            throw new TaskKilledException(reason.isDefined() ? reason.get() + " (" + what + ")" : what);
         }
     }
 }

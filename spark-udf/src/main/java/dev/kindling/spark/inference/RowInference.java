@@ -1,6 +1,7 @@
 package dev.kindling.spark.inference;
 
 import dev.kindling.inference.Engine;
+import dev.kindling.spark.executor.PerTask;
 import dev.kindling.spark.io.Columns;
 import dev.kindling.spark.io.RowEncoders;
 import java.io.Serializable;
@@ -8,7 +9,6 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.concurrent.CompletableFuture;
 import org.apache.spark.TaskContext;
-import org.apache.spark.TaskKilledException;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -115,11 +115,7 @@ public abstract class RowInference<R> implements Serializable {
         TaskContext tc = TaskContext.get();
         // a task killed without an interrupt (RDD jobs, spark.sql.execution.interruptOnCancel false) only has its flag
         // set: with the partition's rows all in flight, nothing else would look at it before the last row was done
-        Runnable stopIfKilled = () -> {
-            if (tc != null && tc.isInterrupted()) {
-                throw new TaskKilledException("killed while its rows were in the engine");
-            }
-        };
+        Runnable stopIfKilled = () -> PerTask.stopIfKilled(tc, "killed while its rows were in the engine");
         // the engine is opened when the first row that needs it is read: a partition whose rows an earlier stage all
         // rejected, or whose texts are all null, copied and loaded the model on its executor for nothing. Opened as the window reads the row, not in
         // start, whose errors become the row's: an engine that cannot be opened fails the task, as before

@@ -204,7 +204,8 @@ class PerJvmTest {
      */
     @Test
     void aTaskKilledWithoutAnInterruptWhileWaitingOnALoadEndsThen() {
-        killedWithoutAnInterruptWhileWaiting(new LoadOrWait("per-jvm-test:killed-waiter", null));
+        assertEquals("test: killed without an interrupt (killed while waiting for per-jvm-test:killed-waiter to load)",
+                killedWithoutAnInterruptWhileWaiting(new LoadOrWait("per-jvm-test:killed-waiter", null)));
     }
 
     /**
@@ -213,21 +214,28 @@ class PerJvmTest {
      */
     @Test
     void aTaskKilledWithoutAnInterruptWhileWaitingForALockEndsThen(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
-        killedWithoutAnInterruptWhileWaiting(new LoadOrWait(null, dir.resolve("copy.lock").toString()));
+        assertEquals("test: killed without an interrupt (killed while waiting for the lock on " + dir.resolve("copy.lock") + ")",
+                killedWithoutAnInterruptWhileWaiting(new LoadOrWait(null, dir.resolve("copy.lock").toString())));
     }
 
-    /** Runs {@code tasks} over partitions 0 and 1, kills partition 1's first attempt as it waits, and sees it end before the release. */
-    static void killedWithoutAnInterruptWhileWaiting(LoadOrWait tasks) {
+    /**
+     * Runs {@code tasks} over partitions 0 and 1, kills partition 1's first attempt as it waits, and sees it end before the
+     * release; returns the reason its end gives (the UI's): Spark's, then what it waited for, where the wait's text
+     * replaced Spark's reason.
+     */
+    static String killedWithoutAnInterruptWhileWaiting(LoadOrWait tasks) {
         org.apache.spark.sql.SparkSession spark = dev.kindling.spark.TestSpark.session();
         loading = new CountDownLatch(1);
         release = new CountDownLatch(1);
         waiterThread = null;
         waiterAttempt = -1;
         CountDownLatch waiterKilled = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicReference<String> killReason = new java.util.concurrent.atomic.AtomicReference<>();
         org.apache.spark.scheduler.SparkListener listener = new org.apache.spark.scheduler.SparkListener() {
             @Override
             public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd end) {
-                if (end.taskInfo().taskId() == waiterAttempt && end.reason() instanceof org.apache.spark.TaskKilled) {
+                if (end.taskInfo().taskId() == waiterAttempt && end.reason() instanceof org.apache.spark.TaskKilled killed) {
+                    killReason.set(killed.reason());
                     waiterKilled.countDown();
                 }
             }
@@ -255,5 +263,6 @@ class PerJvmTest {
                 throw new AssertionError(e);
             }
         });
+        return killReason.get();
     }
 }
