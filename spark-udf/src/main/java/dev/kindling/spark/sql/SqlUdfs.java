@@ -187,13 +187,18 @@ public final class SqlUdfs {
     /**
      * Makes a constant map argument {@code a} (an options map, {@code map('max_tokens', 5, 'temperature', 0.8)}) of its
      * registered function fail when the query is analysed: {@code check} gets it as the function would (a Scala map of
-     * strings, numbers and booleans) and throws the function's own usage error. A bad option was found in a task, once per
-     * row, behind Spark's stack trace.
+     * strings, numbers and booleans) and throws the function's own usage error, which is thrown naming the function and
+     * argument as the other checks' errors do ({@code kindling_embed_ex: argument 3 (options): unknown embedding option
+     * 'pooling' ...}). A bad option was found in a task, once per row, behind Spark's stack trace.
      */
     public static void checkConstantMap(SparkSession spark, SqlFunction.Argument a, Consumer<scala.collection.Map<?, ?>> check) {
         checkConstant(spark, a, e -> {
             if (e.dataType() instanceof org.apache.spark.sql.types.MapType && constant(e) instanceof org.apache.spark.sql.catalyst.util.MapData m) {
-                check.accept((scala.collection.Map<?, ?>) org.apache.spark.sql.catalyst.CatalystTypeConverters.convertToScala(m, e.dataType()));
+                try {
+                    check.accept((scala.collection.Map<?, ?>) org.apache.spark.sql.catalyst.CatalystTypeConverters.convertToScala(m, e.dataType()));
+                } catch (KindlingException bad) {
+                    throw new KindlingException(bad.exitCode(), a.named() + ": " + bad.getMessage(), bad);
+                }
             }
         });
     }

@@ -94,8 +94,9 @@ class InferenceSqlTest {
 
     /**
      * A constant options map is checked as the query is analysed, with no model opened and no task run (a missing seed,
-     * a bad value, an unknown option failed in a task, once per row, behind Spark's stack trace); a column's map is left
-     * to the rows.
+     * a bad value, an unknown option failed in a task, once per row, behind Spark's stack trace), its error naming the
+     * function and argument as the other analysis-time errors do (it gave the option's error alone); a column's map is
+     * left to the rows.
      */
     @Test
     void aConstantOptionsMapIsCheckedAtAnalysis() {
@@ -113,7 +114,8 @@ class InferenceSqlTest {
             // spark.sql analyses the query; nothing is collected, and the model path names no file
             KindlingException e = assertThrows(KindlingException.class, () -> spark.sql("SELECT " + b[0] + "(" + first
                     + ", 'no-such-model.gguf', " + b[1] + ")"), b[0] + " " + b[1]);
-            assertTrue(e.getMessage().contains(b[2]), e.getMessage());
+            assertTrue(e.getMessage().startsWith(b[0] + ": argument 3 (options): ") && e.getMessage().contains(b[2]), e.getMessage());
+            assertEquals(KindlingException.USAGE, e.exitCode(), e.getMessage());
         }
         // valid constants pass analysis (the query is not run)
         spark.sql("SELECT kindling_generate_ex('Once', 'no-such-model.gguf', map('max_tokens', 5, 'temperature', 0.8, 'seed', 1))");
