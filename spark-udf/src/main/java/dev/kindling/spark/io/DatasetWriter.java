@@ -426,10 +426,15 @@ public final class DatasetWriter {
         boolean othersOnly = write != null && own == 0 && !filesOf.isEmpty();
         if (filesOf.size() > 1 || othersOnly) {
             if (othersOnly) {
+                // each other write named with its part files: there may be two or more (three runs at once)
+                String[] theirs = filesOf.entrySet().stream().map(f -> f.getValue() + " of " + f.getKey()).toArray(String[]::new);
+                String others = filesOf.size() == 1 ? filesOf.values().iterator().next() + " of another write's ("
+                        + filesOf.keySet().iterator().next() + "); it is left as it is, for that run to check as its own"
+                        : "those of " + filesOf.size() + " other writes (" + String.join(", ", theirs) + "); it is left as it "
+                        + "is, for those runs to check as their own";
                 throw new OutputTaken(output, "output " + output + " was written by another run at the same time: it holds none of "
-                        + "the " + write.files() + " part files this write committed but " + filesOf.values().iterator().next()
-                        + " of another write's (" + filesOf.keySet().iterator().next() + "); it is left as it is, for that run "
-                        + "to check as its own: run one writer per output at a time (Airflow: max_active_tis_per_dag=1)", null);
+                        + "the " + write.files() + " part files this write committed but " + others + ": run one writer per "
+                        + "output at a time (Airflow: max_active_tis_per_dag=1)", null);
             }
             throw new KindlingException(KindlingException.FAILURE, "output " + output + " was written by another run at the same "
                     + "time: it held the part files of " + filesOf.size() + " writes (" + String.join(", ", filesOf.keySet())

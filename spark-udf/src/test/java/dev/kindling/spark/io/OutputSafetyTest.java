@@ -413,6 +413,29 @@ class OutputSafetyTest {
         }
     }
 
+    /**
+     * An output holding none of this write's part files but those of two other writes (three runs at once) names both
+     * and how many part files each left, where it named the first of them alone; it is left as it is.
+     */
+    @Test
+    void anOutputOfTwoOtherWritesNamesBoth() throws Exception {
+        Path out = Files.createDirectories(tmp.resolve("two-others"));
+        String a = "00000000-1111-2222-3333-444444444444";
+        String b = "55555555-6666-7777-8888-999999999999";
+        for (String part : new String[] {"part-00000-" + a + "-c000.json", "part-00000-" + b + "-c000.json",
+                "part-00001-" + b + "-c000.json"}) {
+            Files.writeString(out.resolve(part), "{\"id\":9}\n");
+        }
+        DatasetWriter.OutputTaken e = org.junit.jupiter.api.Assertions.assertThrows(DatasetWriter.OutputTaken.class,
+                () -> DatasetWriter.requireOwnWrite(dev.kindling.spark.TestSpark.session(), out.toString(),
+                        new CommittedWrite("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee", 2)));
+        assertEquals("output " + out + " was written by another run at the same time: it holds none of the 2 part files this "
+                + "write committed but those of 2 other writes (1 of " + a + ", 2 of " + b + "); it is left as it is, for "
+                + "those runs to check as their own: run one writer per output at a time (Airflow: max_active_tis_per_dag=1)",
+                e.getMessage());
+        assertEquals(3, out.toFile().list().length, "left as it is");
+    }
+
     private static boolean committedTask(Path jobAttempt) throws java.io.IOException {
         try (java.util.stream.Stream<Path> s = Files.list(jobAttempt)) {
             return s.anyMatch(p -> p.getFileName().toString().startsWith("task_"));
