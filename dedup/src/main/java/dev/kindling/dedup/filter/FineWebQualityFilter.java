@@ -2,8 +2,6 @@ package dev.kindling.dedup.filter;
 
 import dev.kindling.dedup.text.SentenceSplitter;
 import dev.kindling.dedup.text.WordTokenizer;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * FineWeb's extra quality rules (Penedo et al. 2024, "The FineWeb Datasets", arXiv:2406.17557)
@@ -86,16 +84,79 @@ public final class FineWebQualityFilter implements DocumentFilter {
         return end < 0 ? text.length() : end;
     }
 
-    /** datatrove's {@code find_duplicates(non_empty_lines)}'s characters: those of the non-empty lines seen before. */
-    private static long duplicateChars(String text) {
-        List<String> nonEmpty = new ArrayList<>();
+    /**
+     * datatrove's {@code find_duplicates(non_empty_lines)}'s characters: those of the non-empty lines seen before, found
+     * in place. A table of the distinct lines' starts, placed by a hash of their chars, each match checked against the
+     * text (the same chars up to a newline or the end), where each non-empty line was made a String kept in a list and a
+     * HashSet. The hash is polynomial modulo 2^61 - 1 in a base drawn once per JVM, so no text can be written whose
+     * distinct lines all land together (String.hashCode's "Aa" and "BB", which the HashSet's tree bins bounded): a lookup
+     * checks about one other line.
+     */
+    static long duplicateChars(String text) {
+        int nonEmpty = 0;
         for (int start = 0, end; start <= text.length(); start = end + 1) {
             end = lineEnd(text, start);
             if (TextStats.lstripFrom(text, start, end) < end) {
-                nonEmpty.add(text.substring(start, end));
+                nonEmpty++;
             }
         }
-        return TextStats.findDuplicates(nonEmpty)[1];
+        int slots = 2;
+        while (slots < 2L * nonEmpty && slots < 1 << 30) {
+            slots <<= 1;
+        }
+        int[] starts = new int[slots]; // a line's start + 1; 0: free
+        long chars = 0;
+        for (int start = 0, end; start <= text.length(); start = end + 1) {
+            end = lineEnd(text, start);
+            if (TextStats.lstripFrom(text, start, end) == end) {
+                continue;
+            }
+            long h = lineHash(text, start, end);
+            for (int i = (int) (h ^ (h >>> 31)) & (slots - 1); ; i = (i + 1) & (slots - 1)) {
+                int seen = starts[i] - 1;
+                if (seen < 0) {
+                    starts[i] = start + 1;
+                    break;
+                }
+                if (sameLine(text, seen, start, end)) {
+                    chars += text.codePointCount(start, end);
+                    break;
+                }
+            }
+        }
+        return chars;
+    }
+
+    /** 2^61 - 1, a prime: the lines' hashes are polynomials in {@link #BASE} modulo it. */
+    private static final long PRIME = (1L << 61) - 1;
+    private static final long BASE = (1L << 32) + new java.util.SplittableRandom().nextLong(PRIME - (1L << 33));
+
+    /** The hash of {@code text}'s chars from {@code start} to {@code end}, three chars (each + 1) to a digit. */
+    private static long lineHash(String text, int start, int end) {
+        long h = 0;
+        int i = start;
+        for (; i + 3 <= end; i += 3) {
+            h = mulAdd(h, (long) (text.charAt(i) + 1) << 34 | (long) (text.charAt(i + 1) + 1) << 17 | text.charAt(i + 2) + 1);
+        }
+        if (i < end) { // one or two chars: a digit below 2^34, where a whole one is above it
+            h = mulAdd(h, i + 1 < end ? (long) (text.charAt(i) + 1) << 17 | text.charAt(i + 1) + 1 : text.charAt(i) + 1);
+        }
+        return h;
+    }
+
+    /** {@code h * BASE + digit} modulo {@link #PRIME}, {@code h} and {@code digit} below it. */
+    private static long mulAdd(long h, long digit) {
+        long lo = h * BASE; // the product is hi * 2^64 + lo, and 2^61 is 1 modulo PRIME
+        long r = (lo & PRIME) + ((lo >>> 61) | (Math.multiplyHigh(h, BASE) << 3)) + digit;
+        r = (r & PRIME) + (r >>> 61);
+        return r >= PRIME ? r - PRIME : r;
+    }
+
+    /** Whether the line of {@code text} at {@code other} is {@code text}'s chars from {@code start} to {@code end}. */
+    private static boolean sameLine(String text, int other, int start, int end) {
+        int otherEnd = other + end - start;
+        return otherEnd <= text.length() && (otherEnd == text.length() || text.charAt(otherEnd) == '\n')
+                && text.regionMatches(other, text, start, end - start);
     }
 
     /**
