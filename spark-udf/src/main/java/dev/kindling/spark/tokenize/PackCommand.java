@@ -18,9 +18,16 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.TreeMap;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
@@ -211,7 +218,7 @@ public final class PackCommand extends SparkCommand {
         try {
             // the documents by reason (null: readable) in one pass, which fills the cache the packing and the other
             // outputs then read
-            java.util.Map<String, Long> byReason = new java.util.TreeMap<>();
+            Map<String, Long> byReason = new TreeMap<>();
             long unreadable = 0;
             long readable = 0;
             for (Row r : docs.groupBy(col(Columns.REASON)).count().collectAsList()) {
@@ -308,7 +315,7 @@ public final class PackCommand extends SparkCommand {
             // every document read, then those packed and those not: "N documents (1 unreadable ...)" read as if the
             // unreadable one were among the N packed
             // thousands separated, as the other commands' summaries are
-            java.util.Locale en = java.util.Locale.ROOT;
+            Locale en = Locale.ROOT;
             String skipped = withoutTokens == 0 ? "" : String.format(en, ", %,d without a token (%s)", withoutTokens, NO_TOKENS);
             String counted = String.format(en, "%,d documents read, %,d packed (not packed: %,d unreadable or empty%s)",
                     unreadable + documents, documents - withoutTokens, unreadable, skipped);
@@ -335,7 +342,7 @@ public final class PackCommand extends SparkCommand {
                 }
                 // the summary's numbers: what the documents' tokens (with their EOS) became, so that document tokens -
                 // dropped tokens + padding tokens = sequence tokens
-                java.util.Map<String, Long> metrics = new java.util.LinkedHashMap<>();
+                Map<String, Long> metrics = new LinkedHashMap<>();
                 metrics.put("document tokens", tokens);
                 metrics.put("sequences", sequences);
                 metrics.put("sequence tokens", wholeDocuments ? tokens : sequences * seqLen);
@@ -343,8 +350,8 @@ public final class PackCommand extends SparkCommand {
                 metrics.put("padding tokens", padding);
                 dev.kindling.spark.stage.RunReport report = dev.kindling.spark.stage.RunReport.of(List.of("read", "pack"), byReason,
                         metrics, (System.nanoTime() - run.startNanos()) / 1e9);
-                java.util.Map<String, Object> json = report.toJsonMap();
-                java.util.Map<String, Object> after = new java.util.LinkedHashMap<>();
+                Map<String, Object> json = report.toJsonMap();
+                Map<String, Object> after = new LinkedHashMap<>();
                 after.put("token", tok.tokenText(eos));
                 after.put("id", eos);
                 after.put("from", eosId != null ? "--eos-id" : "tokenizer");
@@ -370,7 +377,7 @@ public final class PackCommand extends SparkCommand {
                 case '\t' -> b.append("\\t");
                 default -> {
                     if (Character.isISOControl(c)) {
-                        b.append(String.format(java.util.Locale.ROOT, "\\u%04X", c));
+                        b.append(String.format(Locale.ROOT, "\\u%04X", c));
                     } else {
                         b.appendCodePoint(c);
                     }
@@ -396,7 +403,7 @@ public final class PackCommand extends SparkCommand {
         if (f == null || !ROW_FORMATS.contains(f)) {
             List<String> names = new ArrayList<>();
             for (DataFormat r : ROW_FORMATS) {
-                names.add(r.name().toLowerCase(java.util.Locale.ROOT));
+                names.add(r.name().toLowerCase(Locale.ROOT));
             }
             throw KindlingException.usage("pack writes " + String.join(", ", names) + " or " + MEGATRON + ", not " + job.format);
         }
@@ -475,7 +482,7 @@ public final class PackCommand extends SparkCommand {
         @Override
         public Iterator<Row> call(Iterator<Row> rows) {
             Tokenizer tok = ExecutorTokenizers.get(tokenizer, hadoop);
-            java.util.ArrayDeque<Row> ready = new java.util.ArrayDeque<>();
+            ArrayDeque<Row> ready = new ArrayDeque<>();
             SequencePacker p = new SequencePacker(seqLen, eos, seq -> ready.add(RowFactory.create((Object) seq)));
             return new Iterator<>() {
                 private boolean finished;
@@ -500,7 +507,7 @@ public final class PackCommand extends SparkCommand {
                 @Override
                 public Row next() {
                     if (!hasNext()) {
-                        throw new java.util.NoSuchElementException();
+                        throw new NoSuchElementException();
                     }
                     return ready.poll();
                 }
@@ -595,7 +602,7 @@ public final class PackCommand extends SparkCommand {
         static final String ATTEMPTS = "_temporary";
 
         private static String shardName(int partition) {
-            return String.format(java.util.Locale.ROOT, "shard-%05d", partition);
+            return String.format(Locale.ROOT, "shard-%05d", partition);
         }
 
         /**
@@ -685,7 +692,7 @@ public final class PackCommand extends SparkCommand {
                 documents++;
                 withoutTokens += ids.length == 0 ? 1 : 0;
                 if (ids.length > 0) {
-                    int[] document = java.util.Arrays.copyOf(ids, ids.length + 1);
+                    int[] document = Arrays.copyOf(ids, ids.length + 1);
                     document[ids.length] = eos;
                     w.addDocument(document);
                     sequences++;
