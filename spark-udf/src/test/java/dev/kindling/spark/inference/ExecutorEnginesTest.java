@@ -193,6 +193,60 @@ class ExecutorEnginesTest {
                 .tokens().length, "kept open");
     }
 
+    /**
+     * A task assigned a GPU, its auto-placed engine opened on the CPU, killed (without an interrupt) as it waits on another
+     * task's load of the shared engine: the engine it opened, in no cache, is closed, and the close failing too (made to
+     * here, through ExecutorEngines.closeUnused) is suppressed in the kill, which stays the task's end, where the close's
+     * exception replaced it and the killed task ended as failed, counted against spark.task.maxFailures.
+     */
+    @Test
+    void aTaskKilledWaitingOnTheSharedEngineClosesTheOneItOpenedAndEndsKilled() throws Exception {
+        assumeNoCuda();
+        EngineSpec spec = EngineSpec.of(Stories.model().toString()).withThreads(1).withMaxSequences(6);
+        String sharedKey = spec.key(1) + "|files=" + dev.kindling.spark.executor.LocalFiles.identity(Stories.model());
+        java.util.concurrent.CountDownLatch loading = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CompletableFuture<Object> other = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> dev.kindling.spark.executor.PerJvm.get(sharedKey, k -> {   // another task's load of the shared engine
+                    loading.countDown();
+                    try {
+                        release.await(60, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    throw new IllegalStateException("the other task's load, not kept");
+                }));
+        loading.await(60, java.util.concurrent.TimeUnit.SECONDS);
+        AtomicReference<Engine> closed = new AtomicReference<>();
+        org.apache.spark.TaskContext outer = org.apache.spark.TaskContext.get();
+        org.apache.spark.TaskContextImpl task = new org.apache.spark.TaskContextImpl(0, 0, 0, 1, 0, 1, null,
+                new java.util.Properties(), null, org.apache.spark.executor.TaskMetrics.empty(), 1,
+                scala.collection.immutable.Map$.MODULE$.empty());
+        task.markInterrupted("test: killed");
+        ExecutorEngines.closeUnused = c -> {
+            c.close();
+            closed.set(c.engine);
+            throw new IllegalStateException("test: the close failed");
+        };
+        org.apache.spark.TaskContext$.MODULE$.setTaskContext(task);
+        try {
+            org.apache.spark.TaskKilledException killed = assertThrows(org.apache.spark.TaskKilledException.class,
+                    () -> ExecutorEngines.get(spec, null, ExecutorEngines.placement(spec, 7, true)));
+            assertEquals("test: killed (killed while waiting for " + sharedKey + " to load)", killed.getMessage());
+            assertEquals(List.of("test: the close failed"), java.util.Arrays.stream(killed.getSuppressed())
+                    .map(Throwable::getMessage).toList());
+            assertEquals(7, closed.get().options().gpuDevice(), "the engine the task opened for GPU 7");
+            assertThrows(Exception.class, () -> closed.get().generate(GenerationRequest.of("Once").withMaxTokens(2)), "closed");
+        } finally {
+            org.apache.spark.TaskContext$.MODULE$.setTaskContext(outer);
+            ExecutorEngines.closeUnused = ExecutorEngines.CachedEngine::close;
+            release.countDown();
+        }
+        java.util.concurrent.ExecutionException x = assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> other.get(60, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals("the other task's load, not kept", x.getCause().getMessage());
+    }
+
     /** These tests need auto to fall back to the CPU: on a host with a CUDA driver the tasks' GPUs would take the model. */
     private static void assumeNoCuda() {
         org.junit.jupiter.api.Assumptions.assumeFalse(dev.kindling.inference.cuda.CudaProbe.get().available(),
