@@ -997,9 +997,27 @@ class GenerateSparkTest {
         Dataset<Row> in = Stories.promptFrame(spark, Stories.prompts(48), 1);
         Generate g = generate().setThreads(1).setMaxSequences(48).setMaxTokens(400).setTemperature(0.8).setSeed(3);
         Engine e = ExecutorEngines.get(g.engineSpec());
-        long generated = tokensOfAJobCancelledWithoutInterrupting(spark, e, 200,
-                () -> g.transform(in).write().format("noop").mode("overwrite").save());
-        assertTrue(generated < 48 * 400 / 2, "generated " + generated + " tokens");
+        List<String> killReasons = new java.util.concurrent.CopyOnWriteArrayList<>();
+        long[] generated = new long[1];
+        TestSpark.listening(new org.apache.spark.scheduler.SparkListener() {
+            @Override
+            public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd end) {
+                if (end.reason() instanceof org.apache.spark.TaskKilled killed) {
+                    killReasons.add(killed.reason());
+                }
+            }
+        }, () -> {
+            try {
+                generated[0] = tokensOfAJobCancelledWithoutInterrupting(spark, e, 200,
+                        () -> g.transform(in).write().format("noop").mode("overwrite").save());
+            } catch (InterruptedException x) {
+                throw new IllegalStateException(x);
+            }
+        });
+        assertTrue(generated[0] < 48 * 400 / 2, "generated " + generated[0] + " tokens");
+        // the task's end gives Spark's reason, then what it did, where the stage's text replaced Spark's reason
+        assertTrue(killReasons.stream().anyMatch(r -> r.startsWith("Stage cancelled: ")
+                && r.endsWith(" (killed while its rows were in the engine)")), killReasons.toString());
     }
 
     /**
