@@ -17,7 +17,7 @@ import org.apache.spark.sql.SparkSession;
  * Writes JSON Lines or Parquet through Spark's output committer (for {@code s3a://} the S3A
  * committer configured by {@code SparkSessions}), refusing to replace an existing output unless asked, and failing a
  * write whose output, once committed, does not hold exactly its part files ({@link #requireOwnWrite}: another run wrote
- * it at the same time).
+ * it at the same time), or whose commit failed with its part files in the output, which it then removes.
  */
 public final class DatasetWriter {
     private DatasetWriter() {}
@@ -356,9 +356,73 @@ public final class DatasetWriter {
             if (e instanceof org.apache.spark.SparkThrowable t && "PATH_ALREADY_EXISTS".equals(t.getCondition())) {
                 throw new OutputTaken(o.path(), e);
             }
+            CommittedWrite failed = CommittedWrite.take(); // set as the job's commit began
+            if (failed != null) {
+                removeFailedCommit(df.sparkSession(), o.path(), failed, e);
+            }
             throw e;
         }
-        requireOwnWrite(df.sparkSession(), o.path(), CommittedWrite.take());
+        try {
+            requireOwnWrite(df.sparkSession(), o.path(), CommittedWrite.take());
+        } catch (OutputTaken t) {
+            throw new OutputTaken(o.path(), t.getMessage() + unmark(df.sparkSession(), o.path()), null);
+        }
+    }
+
+    /**
+     * Removes the {@code _SUCCESS} marker this write's commit put in an output that holds another write's part files alone
+     * ({@link OutputTaken}): it vouched for a write this run did not make, and stayed when that other run failed too (its
+     * commit finding the {@code _temporary} folder this one's had deleted), so that an output both runs had failed on
+     * looked complete to whatever waits for the marker (Airflow's S3KeySensor). The other run's commit, if it succeeds,
+     * writes its own. Returns what to add to the error.
+     */
+    private static String unmark(SparkSession spark, String output) {
+        Path marker = new Path(output, "_SUCCESS");
+        try {
+            FileSystem fs = marker.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            if (fs.delete(marker, false) || !fs.exists(marker)) {
+                return "; the _SUCCESS marker this write's commit put there was removed, for that run's commit to write its own";
+            }
+        } catch (IOException e) {
+            // said below
+        }
+        return "; remove the _SUCCESS marker this write's commit put there (" + marker + "): it vouches for a write this run "
+                + "did not make";
+    }
+
+    /**
+     * Fails the write whose job commit failed ({@code e}) with its output holding part files of this write ({@code
+     * failed}) and of no other, removing the output: it is this run's unfinished write, which a {@code _SUCCESS} marker
+     * may make look complete. Another run writing the output at the same time makes it so: its commit moves the tasks'
+     * files this write had committed into the output, deletes the {@code _temporary} folder this write's commit then does
+     * not find, and marks the output complete; that run, finding none of its own files there, fails too ({@link
+     * OutputTaken}), and the output both runs had failed on stayed, marker and all. Returns when the output holds anything
+     * else (the earlier output, another write's part files) or cannot be listed.
+     */
+    private static void removeFailedCommit(SparkSession spark, String output, CommittedWrite failed, Exception e) {
+        Path p = new Path(output);
+        FileSystem fs;
+        java.util.Map<String, Integer> filesOf;
+        boolean marked;
+        try {
+            fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            filesOf = partFiles(fs, p);
+            marked = fs.exists(new Path(p, "_SUCCESS"));
+        } catch (IOException gone) {
+            return;
+        }
+        if (!filesOf.keySet().equals(java.util.Set.of(failed.jobId()))) {
+            return;
+        }
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        throw new KindlingException(KindlingException.FAILURE, "output " + output + " could not be committed (" + root + "): it "
+                + "held " + filesOf.get(failed.jobId()) + " of the " + failed.files() + " part files this write committed"
+                + (marked ? " under a _SUCCESS marker (another run writing it at the same time can commit this write's tasks' "
+                + "files as its own and mark it complete)" : "") + ", " + removal(fs, p) + "; run one writer per output at a "
+                + "time (Airflow: max_active_tis_per_dag=1), then run again", e);
     }
 
     /**
@@ -410,12 +474,7 @@ public final class DatasetWriter {
         boolean exists = true;
         try {
             fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
-            for (FileStatus st : fs.listStatus(p)) {
-                java.util.regex.Matcher m = PART.matcher(st.getPath().getName());
-                if (m.matches()) {
-                    filesOf.merge(m.group(1), 1, Integer::sum);
-                }
-            }
+            filesOf = partFiles(fs, p);
         } catch (java.io.FileNotFoundException e) {
             exists = false;
             fs = null;
@@ -449,6 +508,18 @@ public final class DatasetWriter {
                     + "the _temporary folder both writes commit their tasks' files into); run one writer per output at a time "
                     + "(Airflow: max_active_tis_per_dag=1), then run again");
         }
+    }
+
+    /** The part files in the folder {@code p}, counted by the UUID of the write that made them, in its order. */
+    private static java.util.Map<String, Integer> partFiles(FileSystem fs, Path p) throws IOException {
+        java.util.Map<String, Integer> filesOf = new java.util.TreeMap<>();
+        for (FileStatus st : fs.listStatus(p)) {
+            java.util.regex.Matcher m = PART.matcher(st.getPath().getName());
+            if (m.matches()) {
+                filesOf.merge(m.group(1), 1, Integer::sum);
+            }
+        }
+        return filesOf;
     }
 
     /** Removes the output {@code p}, saying how that went. */

@@ -375,8 +375,6 @@ class OutputSafetyTest {
     @Test
     void anOutputAnotherRunReplacedIsLeftToThatRun() throws Exception {
         org.apache.spark.sql.SparkSession spark = dev.kindling.spark.TestSpark.session();
-        String protocol = "spark.sql.sources.commitProtocolClass";
-        scala.Option<String> before = spark.conf().getOption(protocol);
         Path out = tmp.resolve("replaced");
         String folder = out.toString();
         String theirs = "part-00000-00000000-1111-2222-3333-444444444444-c000.json";
@@ -394,21 +392,85 @@ class OutputSafetyTest {
                     }
                     return x == 0;
                 }).toDF("id");
-        spark.conf().set(protocol, CountingCommitProtocol.class.getName());
-        try {
+        withCommitProtocol(CountingCommitProtocol.class, () -> {
             DatasetWriter.OutputTaken e = org.junit.jupiter.api.Assertions.assertThrows(DatasetWriter.OutputTaken.class,
                     () -> DatasetWriter.write(rows, new WriteOptions(folder, DataFormat.JSONL, true, null)));
             assertEquals("output " + out + " was written by another run at the same time: it holds none of the 1 part files this "
                     + "write committed but 1 of another write's (00000000-1111-2222-3333-444444444444); it is left as it is, for "
-                    + "that run to check as its own: run one writer per output at a time (Airflow: max_active_tis_per_dag=1)",
+                    + "that run to check as its own: run one writer per output at a time (Airflow: max_active_tis_per_dag=1); the "
+                    + "_SUCCESS marker this write's commit put there was removed, for that run's commit to write its own",
                     e.getMessage());
-            assertTrue(Files.exists(out.resolve(theirs)) && Files.exists(out.resolve("_SUCCESS")), List.of(out.toFile().list()).toString());
+            // the marker vouched for a write this run did not make: had the other run failed too, the output stayed marked
+            assertTrue(Files.exists(out.resolve(theirs)) && !Files.exists(out.resolve("_SUCCESS")), List.of(out.toFile().list()).toString());
             assertEquals(1, out.toFile().list((d, n) -> n.startsWith("part-")).length, List.of(out.toFile().list()).toString());
+        });
+    }
+
+    /**
+     * The other side of {@link #anOutputAnotherRunReplacedIsLeftToThatRun}: the other run's commit moves this write's
+     * committed task file into the output, deletes the _temporary folder both writes share and marks the output complete
+     * (then fails itself, finding none of its own files there), and this write's commit finds _temporary gone. Both runs
+     * exited 1, and the output, this write's part file under the other's _SUCCESS, stayed, looking complete to
+     * whatever waits for the marker. This write fails saying so, and removes it. Through spark-hadoop-cloud's protocol
+     * (Kindling's subclass), the CLI's.
+     */
+    @Test
+    void aCommitFindingItsFilesUnderAnotherRunsMarkerRemovesThem() throws Exception {
+        org.apache.spark.sql.SparkSession spark = dev.kindling.spark.TestSpark.session();
+        Path out = tmp.resolve("both-failed");
+        String folder = out.toString();
+        org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> rows = spark.range(0, 4, 1, 2)
+                .filter((org.apache.spark.api.java.function.FilterFunction<Long>) x -> {
+                    if (x == 2) { // the second task, once the first has committed its file: the other run's commit
+                        Path job = Path.of(folder, "_temporary", "0");
+                        long deadline = System.nanoTime() + 60_000_000_000L;
+                        while (!committedTask(job) && System.nanoTime() < deadline) {
+                            java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
+                        }
+                        try (java.util.stream.Stream<Path> tasks = Files.list(job)) {
+                            for (Path task : tasks.filter(t -> t.getFileName().toString().startsWith("task_")).toList()) {
+                                try (java.util.stream.Stream<Path> files = Files.list(task)) {
+                                    for (Path f : files.toList()) {
+                                        Files.move(f, Path.of(folder).resolve(f.getFileName()));
+                                    }
+                                }
+                            }
+                        }
+                        org.apache.commons.io.FileUtils.deleteDirectory(new java.io.File(folder, "_temporary"));
+                        Files.writeString(Path.of(folder, "_SUCCESS"), "");
+                    }
+                    return x < 2; // this task writes nothing: the commit's is the first step after the other's
+
+                }).toDF("id");
+        withCommitProtocol(CountingPathOutputCommitProtocol.class, () -> {
+            KindlingException e = org.junit.jupiter.api.Assertions.assertThrows(KindlingException.class,
+                    () -> DatasetWriter.write(rows, new WriteOptions(folder, DataFormat.JSONL, true, null)));
+            assertEquals(KindlingException.FAILURE, e.exitCode());
+            assertTrue(e.getMessage().startsWith("output " + out + " could not be committed (") && e.getMessage().endsWith("): it held "
+                    + "1 of the 1 part files this write committed under a _SUCCESS marker (another run writing it at the same time "
+                    + "can commit this write's tasks' files as its own and mark it complete), and was removed; run one writer per "
+                    + "output at a time (Airflow: max_active_tis_per_dag=1), then run again"), e.getMessage());
+            assertFalse(Files.exists(out), "no output that both runs failed on looks complete");
+        });
+    }
+
+    /** Runs {@code body} with the session's file commit protocol set to {@code protocol}, then as it was. */
+    private static void withCommitProtocol(Class<?> protocol, org.junit.jupiter.api.function.Executable body) throws Exception {
+        org.apache.spark.sql.SparkSession spark = dev.kindling.spark.TestSpark.session();
+        String key = "spark.sql.sources.commitProtocolClass";
+        scala.Option<String> before = spark.conf().getOption(key);
+        spark.conf().set(key, protocol.getName());
+        try {
+            body.execute();
+        } catch (Exception | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
         } finally {
             if (before.isDefined()) {
-                spark.conf().set(protocol, before.get());
+                spark.conf().set(key, before.get());
             } else {
-                spark.conf().unset(protocol);
+                spark.conf().unset(key);
             }
         }
     }
