@@ -587,6 +587,76 @@ class S3RoundTripTest {
     }
 
     /**
+     * Two runs writing one output on S3 at once, through the S3A magic committer and Kindling's counting protocol
+     * (CountingPathOutputCommitProtocol), as on a local disk (OutputSafetyTest): a write whose output holds another
+     * write's part file beside its own (the other run's commit, here made by a task of this write) fails naming both
+     * writes and removes it; one whose committed task's pending upload the other run's --overwrite deleted (its folder
+     * with this job's __magic_job-* files, once the first task has committed) fails, its output missing that task's rows.
+     */
+    @Test
+    void twoWritesMeetingInOneOutputFailOnS3Too() throws Exception {
+        SparkSession spark = TestSpark.session();
+        assertEquals(dev.kindling.spark.io.CountingPathOutputCommitProtocol.class.getName(),
+                spark.conf().get("spark.sql.sources.commitProtocolClass"));
+        String mixed = "s3a://testbucket/race/mixed";
+        String theirs = "part-00000-00000000-1111-2222-3333-444444444444-c000.json";
+        Dataset<Row> rows = spark.range(0, 2, 1, 1).map((org.apache.spark.api.java.function.MapFunction<Long, Long>) x -> {
+            if (x == 0) {
+                org.apache.hadoop.fs.Path other = new org.apache.hadoop.fs.Path(mixed, theirs);
+                try (java.io.OutputStream o = other.getFileSystem(TestSpark.session().sparkContext().hadoopConfiguration())
+                        .create(other)) {
+                    o.write("{\"id\":9}\n".getBytes(StandardCharsets.UTF_8));
+                }
+            }
+            return x;
+        }, org.apache.spark.sql.Encoders.LONG()).toDF("id");
+        dev.kindling.spark.KindlingException e = org.junit.jupiter.api.Assertions.assertThrows(dev.kindling.spark.KindlingException.class,
+                () -> dev.kindling.spark.io.DatasetWriter.write(rows, new dev.kindling.spark.io.WriteOptions(mixed,
+                        dev.kindling.spark.io.DataFormat.JSONL, false, null)));
+        assertTrue(e.getMessage().startsWith("output " + mixed + " was written by another run at the same time: it held the part "
+                + "files of 2 writes (00000000-1111-2222-3333-444444444444, ") && e.getMessage().contains("and was removed"),
+                e.getMessage());
+        FileSystem fs = new org.apache.hadoop.fs.Path(mixed).getFileSystem(spark.sparkContext().hadoopConfiguration());
+        assertTrue(!fs.exists(new org.apache.hadoop.fs.Path(mixed)), "the mixed output is removed");
+
+        String lost = "s3a://testbucket/race/lost";
+        Dataset<Row> two = spark.range(0, 4, 1, 2).filter((org.apache.spark.api.java.function.FilterFunction<Long>) x -> {
+            if (x == 2) { // the second task, once the first has committed: the other run's --overwrite deletes the output
+                org.apache.hadoop.fs.Path out = new org.apache.hadoop.fs.Path(lost);
+                FileSystem s3fs = out.getFileSystem(TestSpark.session().sparkContext().hadoopConfiguration());
+                long deadline = System.nanoTime() + 60_000_000_000L;
+                while (!pendingSet(s3fs, out) && System.nanoTime() < deadline) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
+                }
+                assertTrue(pendingSet(s3fs, out), "the first task committed");
+                s3fs.delete(out, true);
+            }
+            return true;
+        }).toDF("id");
+        dev.kindling.spark.KindlingException l = org.junit.jupiter.api.Assertions.assertThrows(dev.kindling.spark.KindlingException.class,
+                () -> dev.kindling.spark.io.DatasetWriter.write(two, new dev.kindling.spark.io.WriteOptions(lost,
+                        dev.kindling.spark.io.DataFormat.JSONL, true, null)));
+        assertTrue(l.getMessage().startsWith("output " + lost + " was written by another run at the same time: it held 1 of the 2 "
+                + "part files this write committed, the others' rows lost, and was removed"), l.getMessage());
+        assertTrue(!fs.exists(new org.apache.hadoop.fs.Path(lost)), "the output missing rows is removed");
+    }
+
+    /** Whether a task of the write to {@code out} has committed: the magic committer's pending set under its folder. */
+    private static boolean pendingSet(FileSystem fs, org.apache.hadoop.fs.Path out) throws java.io.IOException {
+        try {
+            org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.LocatedFileStatus> files = fs.listFiles(out, true);
+            while (files.hasNext()) {
+                if (files.next().getPath().getName().endsWith(".pendingset")) {
+                    return true;
+                }
+            }
+        } catch (java.io.FileNotFoundException e) {
+            // not yet
+        }
+        return false;
+    }
+
+    /**
      * A tokenizer on S3 is read with the job's s3a settings (here the session's, as {@code --conf spark.hadoop.fs.s3a.*}
      * gives them) by the driver and the executors: it was read with Spark's default Hadoop configuration, which lacks them
      * on an executor and under {@code ./kindling}, and failed with "No AWS Credentials" unless a file system for that
