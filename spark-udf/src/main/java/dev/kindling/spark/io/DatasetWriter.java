@@ -504,8 +504,9 @@ public final class DatasetWriter {
             throw new KindlingException(KindlingException.FAILURE, "output " + output + " was written by another run at the same "
                     + "time: " + (exists ? "it held " + own + " of the " + write.files() + " part files this write committed, "
                     + "the others' rows lost, " + removal(fs, p) : "it is gone, with the " + write.files() + " part files this "
-                    + "write committed") + " (a run's --overwrite deletes the output as its write starts, and a commit deletes "
-                    + "the _temporary folder both writes commit their tasks' files into); run one writer per output at a time "
+                    + "write committed") + " (a run's --overwrite deletes the output as its write starts, with what the other write's "
+                    + "tasks had committed under it, _temporary or on S3 __magic_job-*; a rename-based commit deletes the "
+                    + "_temporary folder both writes commit their tasks' files into); run one writer per output at a time "
                     + "(Airflow: max_active_tis_per_dag=1), then run again");
         }
     }

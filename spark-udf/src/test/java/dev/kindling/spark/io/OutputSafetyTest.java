@@ -357,7 +357,9 @@ class OutputSafetyTest {
             assertEquals(1, r.code(), r.toString());
             assertEquals("kindling: error: output " + out + " was written by another run at the same time: it held 1 of the 2 part "
                     + "files this write committed, the others' rows lost, and was removed (a run's --overwrite deletes the output as "
-                    + "its write starts, and a commit deletes the _temporary folder both writes commit their tasks' files into); run "
+                    + "its write starts, with what the other write's tasks had committed under it, _temporary or on S3 "
+                    + "__magic_job-*; a rename-based commit deletes the _temporary folder both writes commit their tasks' files "
+                    + "into); run "
                     + "one writer per output at a time (Airflow: max_active_tis_per_dag=1), then run again", r.err().strip());
             assertFalse(Files.exists(out));
         } finally {

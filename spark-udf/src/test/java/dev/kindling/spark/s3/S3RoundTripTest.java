@@ -637,7 +637,9 @@ class S3RoundTripTest {
                 () -> dev.kindling.spark.io.DatasetWriter.write(two, new dev.kindling.spark.io.WriteOptions(lost,
                         dev.kindling.spark.io.DataFormat.JSONL, true, null)));
         assertTrue(l.getMessage().startsWith("output " + lost + " was written by another run at the same time: it held 1 of the 2 "
-                + "part files this write committed, the others' rows lost, and was removed"), l.getMessage());
+                + "part files this write committed, the others' rows lost, and was removed (a run's --overwrite deletes the "
+                + "output as its write starts, with what the other write's tasks had committed under it, _temporary or on S3 "
+                + "__magic_job-*;"), l.getMessage());
         assertTrue(!fs.exists(new org.apache.hadoop.fs.Path(lost)), "the output missing rows is removed");
     }
 
