@@ -380,8 +380,11 @@ public final class DatasetWriter {
         Path marker = new Path(output, "_SUCCESS");
         try {
             FileSystem fs = marker.getFileSystem(spark.sparkContext().hadoopConfiguration());
-            if (fs.delete(marker, false) || !fs.exists(marker)) {
+            if (fs.delete(marker, false)) {
                 return "; the _SUCCESS marker this write's commit put there was removed, for that run's commit to write its own";
+            }
+            if (!fs.exists(marker)) {
+                return ""; // none written (mapreduce.fileoutputcommitter.marksuccessfuljobs false)
             }
         } catch (IOException e) {
             // said below
