@@ -45,7 +45,8 @@ public final class HadoopConf implements Serializable {
      */
     public static HadoopConf live(SparkSession spark) {
         HadoopConf h = new HadoopConf(null);
-        h.live = spark.sparkContext();
+        // no session: the functions' declaring run (SqlUdfs.declared), which registers nothing to carry it
+        h.live = spark == null ? null : spark.sparkContext();
         return h;
     }
 

