@@ -10,8 +10,10 @@ import java.util.Map;
  * pieces as the regex (via {@link RegexPattern}) on the corpora and on fuzzed Unicode text.
  * Unknown patterns fall back to the regex.
  *
- * <p>All these patterns match at every position (every character is a letter, number, whitespace
- * or "other"), so a scanner's match always starts where the search starts.
+ * <p>All these patterns but llama.cpp's GPT-2 form match at every position (every character is a letter, number,
+ * whitespace or "other"), so a scanner's match starts where the search starts; that form, which lacks the final
+ * {@code \s+}, matches nowhere at a lone whitespace character other than a space before a non-space one, and its
+ * {@link Scanner#find} looks one character on there.
  */
 public final class Scanners {
     private Scanners() {}
@@ -30,14 +32,19 @@ public final class Scanners {
     public static final String O200K_PATTERN = "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
     /** llama.cpp's adapted Llama 3 form (case-insensitive contractions spelled out). */
     public static final String LLAMA3_LLAMACPP_PATTERN = "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
-    /** llama.cpp's GPT-2 form (no final {@code \s+}: leftover whitespace stays a piece anyway). */
+    /**
+     * llama.cpp's GPT-2 form (no final {@code \s+}: leftover whitespace stays a piece anyway), the {@code tokenizer.ggml.pre}
+     * of GPT-2, MPT, OLMo, Falcon, StarCoder and others. Its scanner cuts the pieces {@link #GPT2_PATTERN}'s does.
+     */
     public static final String GPT2_LLAMACPP_PATTERN = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)";
 
-    enum Kind { GPT2, R50K, LLAMA3, QWEN2, CL100K, O200K }
+    enum Kind { GPT2, GPT2_LLAMACPP, R50K, LLAMA3, LLAMA3_LLAMACPP, QWEN2, CL100K, O200K }
 
     private static final Map<String, Kind> KNOWN = Map.of(
             GPT2_PATTERN, Kind.GPT2,
+            GPT2_LLAMACPP_PATTERN, Kind.GPT2_LLAMACPP,
             LLAMA3_PATTERN, Kind.LLAMA3,
+            LLAMA3_LLAMACPP_PATTERN, Kind.LLAMA3_LLAMACPP,
             QWEN2_PATTERN, Kind.QWEN2,
             CL100K_PATTERN, Kind.CL100K,
             R50K_PATTERN, Kind.R50K,
@@ -169,10 +176,28 @@ public final class Scanners {
             if (from >= to) {
                 return -1;
             }
+            if (kind == Kind.GPT2_LLAMACPP && loneSpace(t, from, to)) {
+                from++; // no alternative matches here; the character after it, not white space, starts a match
+            }
             return ((long) from << 32) | matchAt(t, from, to);
         }
 
-        /** Adds every piece of {@code t[from, to)} to {@code out} (the Isolated split, without find's overhead). */
+        /** White space other than ' ' at p with a character that is not white space after it. */
+        private static boolean loneSpace(CharSequence t, int p, int to) {
+            char c = t.charAt(p);
+            if (c == ' ' || p + 1 >= to) {
+                return false;
+            }
+            byte k = classOf(c);
+            byte k1 = classOf(cp(t, p + 1));
+            return (k == SPACE || k == NEWLINE) && k1 != SPACE && k1 != NEWLINE;
+        }
+
+        /**
+         * Adds every piece of {@code t[from, to)} to {@code out} (the Isolated split, without find's overhead); where
+         * llama.cpp's GPT-2 form matches nowhere, the character left is a piece of its own, as a match of GPT-2's
+         * final {@code \s+} is.
+         */
         void splitAll(CharSequence t, int from, int to, Splits out) {
             int p = from;
             while (p < to) {
@@ -190,9 +215,10 @@ public final class Scanners {
             int c = cp(t, p);
             int n1 = p + Character.charCount(c);
             byte k = classOf(c);
-            boolean gpt2 = kind == Kind.GPT2 || kind == Kind.R50K;
+            boolean gpt2 = kind == Kind.GPT2 || kind == Kind.R50K || kind == Kind.GPT2_LLAMACPP;
             if (c == '\'' && n1 < to) {
-                int m = contraction(t, n1, to, !gpt2);
+                // llama.cpp's Llama 3 form spells the case out ('[sS]): no U+017F
+                int m = contraction(t, n1, to, !gpt2, kind != Kind.LLAMA3_LLAMACPP);
                 if (m > 0) {
                     return m;
                 }
@@ -345,7 +371,7 @@ public final class Scanners {
 
         private static int optionalContraction(CharSequence t, int e, int to) {
             if (e + 1 < to && t.charAt(e) == '\'') {
-                int m = contraction(t, e + 1, to, true);
+                int m = contraction(t, e + 1, to, true, true);
                 if (m > 0) {
                     return m;
                 }
@@ -353,14 +379,17 @@ public final class Scanners {
             return e;
         }
 
-        /** After an apostrophe at i-1: 's 't 're 've 'm 'll 'd; returns the end or -1. */
-        private static int contraction(CharSequence t, int i, int to, boolean ignoreCase) {
-            char a = fold(t.charAt(i), ignoreCase);
+        /**
+         * After an apostrophe at i-1: 's 't 're 've 'm 'll 'd; returns the end or -1. Ignoring case, U+017F (long s)
+         * is an s too when {@code longS}, as Unicode case folding has it.
+         */
+        private static int contraction(CharSequence t, int i, int to, boolean ignoreCase, boolean longS) {
+            char a = fold(t.charAt(i), ignoreCase, longS);
             if (a == 's' || a == 't' || a == 'm' || a == 'd') {
                 return i + 1;
             }
             if (i + 1 < to) {
-                char b = fold(t.charAt(i + 1), ignoreCase);
+                char b = fold(t.charAt(i + 1), ignoreCase, longS);
                 if ((a == 'r' && b == 'e') || (a == 'v' && b == 'e') || (a == 'l' && b == 'l')) {
                     return i + 2;
                 }
@@ -368,15 +397,15 @@ public final class Scanners {
             return -1;
         }
 
-        /** Case folding for the contraction letters: ASCII, plus U+017F (long s), which folds to s. */
-        private static char fold(char c, boolean ignoreCase) {
+        /** Case folding for the contraction letters: ASCII, plus U+017F (long s), which folds to s, if {@code longS}. */
+        private static char fold(char c, boolean ignoreCase, boolean longS) {
             if (!ignoreCase) {
                 return c;
             }
             if (c >= 'A' && c <= 'Z') {
                 return (char) (c + 32);
             }
-            return c == '\u017F' ? 's' : c;
+            return c == '\u017F' && longS ? 's' : c;
         }
 
         /** Whitespace alternatives at p: {@code [\s++$] | \s*[\r\n]+ | \s+(?!\S) | \s+}. */
