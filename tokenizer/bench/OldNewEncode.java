@@ -120,7 +120,7 @@ public class OldNewEncode {
         return r;
     }
 
-    /** punct, apos, letters, digits, cjk, spaces, nl-letter, tab-letter, two-spaces-letter, mixed, accented. */
+    /** punct, apos, letters, digits, cjk, spaces, nl-letter, tab-letter, two-spaces-letter, mixed, accented, cyrillic, french. */
     static String shape(String spec) {
         String[] p = spec.split(":");
         int n = p.length > 1 ? Integer.parseInt(p[1]) : 1_000_000;
@@ -136,6 +136,8 @@ public class OldNewEncode {
             case "two-spaces-letter" -> "  a";
             case "mixed" -> "a\u0436\u4E2D7!";
             case "accented" -> "\u00C9\uFB01 ";
+            case "cyrillic" -> "\u041F\u0440\u0438\u0432\u0435\u0442 \u0451\u0436 ";
+            case "french" -> "\u00C9l\u00E8ve na\u00EFve \u00E0 l'\u00E9t\u00E9, \u201Cd\u00E9j\u00E0\u201D ";
             default -> throw new IllegalArgumentException("unknown shape " + p[0]);
         };
         return unit.repeat(n / unit.length());

@@ -89,6 +89,47 @@ public final class Normalizers {
         return HfUnicode.lowercaseNewerCapitals(s.replace('\u03A3', '\u03C3')).toLowerCase(Locale.ROOT);
     }
 
+    /** HF's NFD of each BMP character asked for so far ({@link HfUnicode#normalize}), null where not asked yet. */
+    private static final String[] NFD_OF = new String[0x10000];
+
+    /** HF's NFD of {@code c} alone (kept for a BMP character: a race writes an equal string). */
+    static String nfdOf(int c) {
+        if (c >= NFD_OF.length) {
+            return HfUnicode.normalize(Character.toString(c), java.text.Normalizer.Form.NFD);
+        }
+        String d = NFD_OF[c];
+        if (d == null) {
+            d = HfUnicode.normalize(String.valueOf((char) c), java.text.Normalizer.Form.NFD);
+            NFD_OF[c] = d;
+        }
+        return d;
+    }
+
+    /** A mark (Mn, Mc, Me): every code point of a combining class above 0 is one, so two marks apart are never reordered. */
+    private static boolean isMark(int c) {
+        if (c < 0x300) {
+            return false;
+        }
+        int t = Character.getType(c);
+        return t == Character.NON_SPACING_MARK || t == Character.COMBINING_SPACING_MARK || t == Character.ENCLOSING_MARK;
+    }
+
+    /**
+     * Appends {@link #lowercase(String)} of {@code c} alone: what lowercasing a text gives, character by character (its
+     * one context rule, Final_Sigma, is what {@code lowercase} takes out).
+     */
+    static void appendLowercase(StringBuilder sb, int c) {
+        if (c < 0x80) {
+            sb.append((char) (c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c));
+        } else if (c == '\u0130') {
+            sb.append("i\u0307"); // its full lowercase, as String.toLowerCase gives it
+        } else if (c == '\u03A3') {
+            sb.append('\u03C3');
+        } else {
+            sb.appendCodePoint(HfUnicode.toLowerCase(c));
+        }
+    }
+
     /** Removes leading and/or trailing Unicode whitespace. */
     public static Normalizer strip(boolean left, boolean right) {
         return new Strip(left, right);
@@ -139,35 +180,25 @@ public final class Normalizers {
     private record StripAccents() implements Normalizer {
         @Override
         public String normalize(String s) {
-            return removeMarks(s, false);
+            StringBuilder sb = null;
+            for (int i = 0; i < s.length(); ) {
+                int cp = s.codePointAt(i);
+                boolean mark = HfUnicode.isCombiningMark(cp);
+                if (mark && sb == null) {
+                    sb = new StringBuilder(s.length());
+                    sb.append(s, 0, i);
+                } else if (!mark && sb != null) {
+                    sb.appendCodePoint(cp);
+                }
+                i += Character.charCount(cp);
+            }
+            return sb == null ? s : sb.toString();
         }
 
         @Override
         public void normalize(NormalizedText text) {
             text.filter(c -> !HfUnicode.isCombiningMark(c));
         }
-    }
-
-    /** Removes the non-spacing marks (Mn) of Unicode 8.0 only, as HF's BertNormalizer strips accents ({@link HfUnicode}). */
-    static String removeNonSpacingMarks(String s) {
-        return removeMarks(s, true);
-    }
-
-    private static String removeMarks(String s, boolean bertNonSpacingOnly) {
-        StringBuilder sb = null;
-        for (int i = 0; i < s.length(); ) {
-            int cp = s.codePointAt(i);
-            int n = Character.charCount(cp);
-            boolean mark = bertNonSpacingOnly ? HfUnicode.isBertNonSpacingMark(cp) : HfUnicode.isCombiningMark(cp);
-            if (mark && sb == null) {
-                sb = new StringBuilder(s.length());
-                sb.append(s, 0, i);
-            } else if (!mark && sb != null) {
-                sb.appendCodePoint(cp);
-            }
-            i += n;
-        }
-        return sb == null ? s : sb.toString();
     }
 
     /** Replaces every occurrence of a literal string. */
@@ -298,14 +329,84 @@ public final class Normalizers {
     private record Bert(boolean cleanText, boolean chineseChars, boolean stripAccents, boolean lowercase) implements Normalizer {
         @Override
         public String normalize(String s) {
-            String out = cleanedAndPadded(s, false).toString();
-            if (stripAccents) {
-                out = removeNonSpacingMarks(HfUnicode.normalize(out, java.text.Normalizer.Form.NFD));
+            return normalizedChars(s).toString();
+        }
+
+        /**
+         * The steps past {@code cleanText}'s and {@code chineseChars}' on their text: NFD, then the non-spacing marks
+         * dropped and each character lowercased alone ({@link #appendLowercase}), in one pass into one builder, where
+         * the cleaned text, its NFD, the text without marks and its lowercase were each a string of the whole text
+         * (8.4 bytes allocated a character of Moby-Dick, 27.7 of accented Latin). A char below U+00C0 (ASCII, Latin-1's
+         * signs) has no decomposition and is of combining class 0, so nothing is reordered across it: it is copied (A-Z
+         * lowercased). A stretch of the other chars is NFD's when the chars' own decompositions ({@link #nfdOf}, each in
+         * canonical order) put no mark beside a mark of another (nothing to reorder), else it goes through NFD whole. A builder where a char of the
+         * result is past Latin-1 (of two bytes a char from the start where the cleaned text is), else a String.
+         */
+        private CharSequence accentsAndCase(CharSequence cleaned) {
+            if (!stripAccents) {
+                String c = cleaned.toString();
+                return lowercase ? Normalizers.lowercase(c) : c;
+            }
+            int n = cleaned.length();
+            StringBuilder sb = new StringBuilder(cleaned instanceof StringBuilder ? "\u0100" : ""); // two bytes a char from the start
+            sb.setLength(0);
+            sb.ensureCapacity(n);
+            for (int i = 0; i < n; ) {
+                char ch = cleaned.charAt(i);
+                if (ch < 0xC0) {
+                    sb.append(lowercase && ch >= 'A' && ch <= 'Z' ? (char) (ch + ('a' - 'A')) : ch);
+                    i++;
+                    continue;
+                }
+                int j = i + 1;
+                while (j < n && cleaned.charAt(j) >= 0xC0) {
+                    j++;
+                }
+                int before = sb.length();
+                boolean lastMark = false;
+                for (int k = i; k < j; ) {
+                    int cp = Character.codePointAt(cleaned, k);
+                    k += Character.charCount(cp);
+                    String d = nfdOf(cp);
+                    for (int m = 0; m < d.length(); ) {
+                        int x = d.codePointAt(m);
+                        boolean mark = isMark(x);
+                        if (mark && lastMark && m == 0) {
+                            k = j; // marks to put in canonical order: the stretch's NFD whole
+                            sb.setLength(before);
+                            String nfd = HfUnicode.normalize(cleaned.subSequence(i, j), java.text.Normalizer.Form.NFD);
+                            for (int q = 0; q < nfd.length(); ) {
+                                int y = nfd.codePointAt(q);
+                                q += Character.charCount(y);
+                                appendUnlessMark(sb, y);
+                            }
+                            break;
+                        }
+                        m += Character.charCount(x);
+                        lastMark = mark;
+                        appendUnlessMark(sb, x);
+                    }
+                }
+                i = j;
+            }
+            for (int k = 0; k < sb.length(); k++) {
+                if (sb.charAt(k) > 0xFF) {
+                    return sb;
+                }
+            }
+            return sb.toString();
+        }
+
+        /** {@code c} lowercased where this normalizer lowercases, unless it is a non-spacing mark of Unicode 8.0. */
+        private void appendUnlessMark(StringBuilder sb, int c) {
+            if (HfUnicode.isBertNonSpacingMark(c)) {
+                return;
             }
             if (lowercase) {
-                out = Normalizers.lowercase(out);
+                appendLowercase(sb, c);
+            } else {
+                sb.appendCodePoint(c);
             }
-            return out;
         }
 
         /**
@@ -317,7 +418,8 @@ public final class Normalizers {
          */
         @Override
         public CharSequence normalizedChars(String s) {
-            return (stripAccents || lowercase) && !asciiOrUnifiedIdeographs(s) ? normalize(s) : cleanedAndPadded(s, lowercase);
+            return (stripAccents || lowercase) && !asciiOrUnifiedIdeographs(s) ? accentsAndCase(cleanedAndPadded(s, false))
+                    : cleanedAndPadded(s, lowercase);
         }
 
         /**
