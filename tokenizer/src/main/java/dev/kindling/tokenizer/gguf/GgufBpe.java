@@ -11,12 +11,15 @@ import dev.kindling.tokenizer.hf.AddedVocabulary;
 import dev.kindling.tokenizer.hf.HfTokenizer;
 import dev.kindling.tokenizer.hf.PostProcessor;
 import dev.kindling.tokenizer.offsets.OffsetAligner;
+import dev.kindling.tokenizer.pretokenize.CharPattern;
 import dev.kindling.tokenizer.pretokenize.PreTokenizer;
 import dev.kindling.tokenizer.pretokenize.RegexPattern;
 import dev.kindling.tokenizer.pretokenize.Scanners;
 import dev.kindling.tokenizer.pretokenize.SequencePreTokenizer;
 import dev.kindling.tokenizer.pretokenize.Split;
+import dev.kindling.tokenizer.pretokenize.SplitPattern;
 import dev.kindling.tokenizer.spm.SpmTokenizer;
+import dev.kindling.tokenizer.text.Unicode;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -61,6 +64,18 @@ final class GgufBpe {
         };
     }
 
+    /**
+     * A hand-made scanner for a known regex, {@code \p{N}} (starcoder's, refact's and others' first step: each number
+     * alone) as a CharPattern of {@link Unicode#isNumber}, where java.util.regex searched each piece for it, else the
+     * regex.
+     */
+    static SplitPattern splitPattern(String re) {
+        if (re.equals("\\p{N}")) {
+            return new CharPattern(re, Unicode::isNumber);
+        }
+        return Scanners.hasScanner(re) ? Scanners.forPattern(re) : new RegexPattern(re);
+    }
+
     static Tokenizer load(GgufFile gguf) {
         String[] tokens = GgufTokenizers.tokens(gguf);
         int n = tokens.length;
@@ -92,7 +107,7 @@ final class GgufBpe {
 
         List<PreTokenizer> stages = new ArrayList<>();
         for (String re : regexes) {
-            stages.add(new Split(Scanners.hasScanner(re) ? Scanners.forPattern(re) : new RegexPattern(re), Split.Behavior.ISOLATED, false));
+            stages.add(new Split(splitPattern(re), Split.Behavior.ISOLATED, false));
         }
         PreTokenizer preTokenizer = stages.size() == 1 ? stages.get(0) : new SequencePreTokenizer(stages);
 

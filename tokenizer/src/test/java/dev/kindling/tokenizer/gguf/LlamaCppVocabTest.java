@@ -2,11 +2,17 @@ package dev.kindling.tokenizer.gguf;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindling.testing.SharedData;
+import dev.kindling.tokenizer.Corpus;
 import dev.kindling.tokenizer.LlamaCppVectors;
 import dev.kindling.tokenizer.Tokenizer;
+import dev.kindling.tokenizer.pretokenize.RegexPattern;
+import dev.kindling.tokenizer.pretokenize.Split;
+import dev.kindling.tokenizer.pretokenize.SplitPattern;
+import dev.kindling.tokenizer.pretokenize.Splits;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -56,6 +62,35 @@ class LlamaCppVocabTest {
         assertArrayEquals(new int[] {64, 100012, 65, 207, 100005}, ids);
         assertEquals("a\u00c1b \u00ff", tok.decode(ids, false));
         assertEquals("a\u00c1b \u00ff", tok.decode(ids, true));
+    }
+
+    /**
+     * StarCoder's, Refact's and others' first step, {@code \p{N}} (each number alone), is no java.util.regex search per
+     * piece but a CharPattern, which finds what the regex finds for every code point, and cuts the corpus as it does.
+     */
+    @Test
+    void eachNumberAloneIsFoundWithoutARegex() throws Exception {
+        SplitPattern numbers = GgufBpe.splitPattern("\\p{N}");
+        RegexPattern regex = new RegexPattern("\\p{N}");
+        assertFalse(numbers instanceof RegexPattern, "a regex: " + numbers);
+        for (int c = 0; c <= Character.MAX_CODE_POINT; c++) {
+            String s = "a" + Character.toString(c);
+            if (numbers.find(s, 0, s.length()) != regex.find(s, 0, s.length())) {
+                assertEquals(regex.find(s, 0, s.length()), numbers.find(s, 0, s.length()), "U+" + Integer.toHexString(c));
+            }
+        }
+        for (String doc : Corpus.texts(SharedData.require("corpus/moby-dick.jsonl"))) {
+            Splits in = new Splits();
+            in.single(doc, true);
+            Splits a = new Splits();
+            Splits b = new Splits();
+            new Split(numbers, Split.Behavior.ISOLATED, false).apply(in, a);
+            new Split(regex, Split.Behavior.ISOLATED, false).apply(in, b);
+            assertEquals(b.count, a.count);
+            for (int i = 0; i < a.count; i++) {
+                assertEquals(b.piece(i), a.piece(i));
+            }
+        }
     }
 
     @ParameterizedTest
