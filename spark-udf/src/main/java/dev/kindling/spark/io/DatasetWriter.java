@@ -362,11 +362,7 @@ public final class DatasetWriter {
             }
             throw e;
         }
-        try {
-            requireOwnWrite(df.sparkSession(), o.path(), CommittedWrite.take());
-        } catch (OutputTaken t) {
-            throw new OutputTaken(o.path(), t.getMessage() + unmark(df.sparkSession(), o.path()), null);
-        }
+        requireOwnWrite(df.sparkSession(), o.path(), CommittedWrite.take());
     }
 
     /**
@@ -381,7 +377,7 @@ public final class DatasetWriter {
         try {
             FileSystem fs = marker.getFileSystem(spark.sparkContext().hadoopConfiguration());
             if (fs.delete(marker, false)) {
-                return "; the _SUCCESS marker this write's commit put there was removed, for that run's commit to write its own";
+                return "; the _SUCCESS marker this write's commit put there was removed (another run's commit writes its own)";
             }
             if (!fs.exists(marker)) {
                 return ""; // none written (mapreduce.fileoutputcommitter.marksuccessfuljobs false)
@@ -399,8 +395,10 @@ public final class DatasetWriter {
      * may make look complete. Another run writing the output at the same time makes it so: its commit moves the tasks'
      * files this write had committed into the output, deletes the {@code _temporary} folder this write's commit then does
      * not find, and marks the output complete; that run, finding none of its own files there, fails too ({@link
-     * OutputTaken}), and the output both runs had failed on stayed, marker and all. Returns when the output holds anything
-     * else (the earlier output, another write's part files) or cannot be listed.
+     * OutputTaken}), and the output both runs had failed on stayed, marker and all. An output holding other writes' part
+     * files alone is theirs, maybe a run's that exited 0 on it: handed over ({@link OutputTaken}, which the run's failure
+     * does not remove). Returns when the output holds anything else (the earlier output, this and another write's part
+     * files) or cannot be listed.
      */
     private static void removeFailedCommit(SparkSession spark, String output, CommittedWrite failed, Exception e) {
         Path p = new Path(output);
@@ -414,14 +412,22 @@ public final class DatasetWriter {
         } catch (IOException gone) {
             return;
         }
+        Throwable root = e;
+        for (int depth = 0; depth < 20 && root.getCause() != null && root.getCause() != root; depth++) {
+            root = root.getCause();
+        }
+        String why = root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage().lines().findFirst().orElse(""));
+        if (!filesOf.isEmpty() && !filesOf.containsKey(failed.jobId())) {
+            // another run's write, maybe complete and checked by a run that exited 0: handed over as requireOwnWrite does,
+            // where the run's failure went on to remove its claimed output, that run's rows and all
+            throw new OutputTaken(output, "output " + output + " could not be committed (" + why + "): it holds none of the "
+                    + failed.files() + " part files this write committed but " + others(filesOf) + ": run one writer per "
+                    + "output at a time (Airflow: max_active_tis_per_dag=1)", e);
+        }
         if (!filesOf.keySet().equals(java.util.Set.of(failed.jobId()))) {
             return;
         }
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        throw new KindlingException(KindlingException.FAILURE, "output " + output + " could not be committed (" + root + "): it "
+        throw new KindlingException(KindlingException.FAILURE, "output " + output + " could not be committed (" + why + "): it "
                 + "held " + filesOf.get(failed.jobId()) + " of the " + failed.files() + " part files this write committed"
                 + (marked ? " under a _SUCCESS marker (another run writing it at the same time can commit this write's tasks' "
                 + "files as its own and mark it complete)" : "") + ", " + removal(fs, p) + "; run one writer per output at a "
@@ -488,14 +494,9 @@ public final class DatasetWriter {
         boolean othersOnly = write != null && own == 0 && !filesOf.isEmpty();
         if (filesOf.size() > 1 || othersOnly) {
             if (othersOnly) {
-                // each other write named with its part files: there may be two or more (three runs at once)
-                String[] theirs = filesOf.entrySet().stream().map(f -> f.getValue() + " of " + f.getKey()).toArray(String[]::new);
-                String others = filesOf.size() == 1 ? filesOf.values().iterator().next() + " of another write's ("
-                        + filesOf.keySet().iterator().next() + "); it is left as it is, for that run to check as its own"
-                        : "those of " + filesOf.size() + " other writes (" + String.join(", ", theirs) + "); it is left as it "
-                        + "is, for those runs to check as their own";
                 throw new OutputTaken(output, "output " + output + " was written by another run at the same time: it holds none of "
-                        + "the " + write.files() + " part files this write committed but " + others + ": run one writer per "
+                        + "the " + write.files() + " part files this write committed but " + others(filesOf) + unmark(spark, output)
+                        + ": run one writer per "
                         + "output at a time (Airflow: max_active_tis_per_dag=1)", null);
             }
             throw new KindlingException(KindlingException.FAILURE, "output " + output + " was written by another run at the same "
@@ -512,6 +513,20 @@ public final class DatasetWriter {
                     + "_temporary folder both writes commit their tasks' files into); run one writer per output at a time "
                     + "(Airflow: max_active_tis_per_dag=1), then run again");
         }
+    }
+
+    /**
+     * The other writes whose part files ({@code filesOf}, none of this write's) an output holds, each named with its part
+     * files: there may be two or more (three runs at once), and the output is theirs to check.
+     */
+    private static String others(java.util.Map<String, Integer> filesOf) {
+        if (filesOf.size() == 1) {
+            return filesOf.values().iterator().next() + " of another write's (" + filesOf.keySet().iterator().next()
+                    + "); it is left as it is, for that run to check as its own";
+        }
+        String[] theirs = filesOf.entrySet().stream().map(f -> f.getValue() + " of " + f.getKey()).toArray(String[]::new);
+        return "those of " + filesOf.size() + " other writes (" + String.join(", ", theirs) + "); it is left as it is, for "
+                + "those runs to check as their own";
     }
 
     /** The part files in the folder {@code p}, counted by the UUID of the write that made them, in its order. */

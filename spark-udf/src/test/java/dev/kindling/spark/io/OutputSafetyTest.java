@@ -399,8 +399,8 @@ class OutputSafetyTest {
                     () -> DatasetWriter.write(rows, new WriteOptions(folder, DataFormat.JSONL, true, null)));
             assertEquals("output " + out + " was written by another run at the same time: it holds none of the 1 part files this "
                     + "write committed but 1 of another write's (00000000-1111-2222-3333-444444444444); it is left as it is, for "
-                    + "that run to check as its own: run one writer per output at a time (Airflow: max_active_tis_per_dag=1); the "
-                    + "_SUCCESS marker this write's commit put there was removed, for that run's commit to write its own",
+                    + "that run to check as its own; the _SUCCESS marker this write's commit put there was removed (another run's "
+                    + "commit writes its own): run one writer per output at a time (Airflow: max_active_tis_per_dag=1)",
                     e.getMessage());
             // the marker vouched for a write this run did not make: had the other run failed too, the output stayed marked
             assertTrue(Files.exists(out.resolve(theirs)) && !Files.exists(out.resolve("_SUCCESS")), List.of(out.toFile().list()).toString());
@@ -453,6 +453,45 @@ class OutputSafetyTest {
                     + "can commit this write's tasks' files as its own and mark it complete), and was removed; run one writer per "
                     + "output at a time (Airflow: max_active_tis_per_dag=1), then run again"), e.getMessage());
             assertFalse(Files.exists(out), "no output that both runs failed on looks complete");
+        });
+    }
+
+    /**
+     * A write whose commit fails with its output holding another write's part files alone: the other run's
+     * {@code --overwrite} deleted the folder, this write's committed task file with it, and its commit made a complete
+     * output that its own check passed (it exited 0). This write's commit then finds its {@code _temporary} gone. The output
+     * is handed over ({@link DatasetWriter.OutputTaken}, which the CLI leaves in place), where Spark's exception went on to
+     * the run's removal of its unfinished (claimed) output, the other run's rows and all.
+     */
+    @Test
+    void aFailedCommitLeavesAnOutputOfAnotherWriteAlone() throws Exception {
+        org.apache.spark.sql.SparkSession spark = dev.kindling.spark.TestSpark.session();
+        Path out = tmp.resolve("theirs-after-failed-commit");
+        String folder = out.toString();
+        String theirs = "part-00000-00000000-1111-2222-3333-444444444444-c000.json";
+        org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> rows = spark.range(0, 4, 1, 2)
+                .filter((org.apache.spark.api.java.function.FilterFunction<Long>) x -> {
+                    if (x == 2) { // the second task, once the first has committed its file: the other run's whole write
+                        Path job = Path.of(folder, "_temporary", "0");
+                        long deadline = System.nanoTime() + 60_000_000_000L;
+                        while (!committedTask(job) && System.nanoTime() < deadline) {
+                            java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
+                        }
+                        org.apache.commons.io.FileUtils.deleteDirectory(new java.io.File(folder, "_temporary"));
+                        Files.writeString(Path.of(folder, theirs), "{\"id\":7}\n");
+                        Files.writeString(Path.of(folder, "_SUCCESS"), "");
+                    }
+                    return x < 2;
+                }).toDF("id");
+        withCommitProtocol(CountingPathOutputCommitProtocol.class, () -> {
+            DatasetWriter.OutputTaken e = org.junit.jupiter.api.Assertions.assertThrows(DatasetWriter.OutputTaken.class,
+                    () -> DatasetWriter.write(rows, new WriteOptions(folder, DataFormat.JSONL, true, null)));
+            assertTrue(e.getMessage().startsWith("output " + out + " could not be committed (") && e.getMessage().endsWith("): it "
+                    + "holds none of the 1 part files this write committed but 1 of another write's (00000000-1111-2222-3333-"
+                    + "444444444444); it is left as it is, for that run to check as its own: run one writer per output at a time "
+                    + "(Airflow: max_active_tis_per_dag=1)"), e.getMessage());
+            assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
+            assertTrue(Files.exists(out.resolve(theirs)) && Files.exists(out.resolve("_SUCCESS")), List.of(out.toFile().list()).toString());
         });
     }
 
