@@ -112,7 +112,7 @@ public final class InferenceFunctions {
         SqlFunction.Argument generateExModel = generateEx.argument("model");
         SqlUdfs.register(spark, generateEx, (UDF3<String, String, scala.collection.Map<?, ?>, Row>)
                 (prompt, model, options) -> prompt == null || model == null ? null
-                        : generation(generateExModel, hadoop, model, m -> plainPrompt(generateExModel.function(), prompt, options), options,
+                        : generation(generateExModel, hadoop, model, m -> plainPrompt(prompt, options), options,
                                 true, false), GENERATION);
         SqlFunction chat = SqlUdfs.function("kindling_chat", Arg.messages("messages"), modelArg, Arg.options("options"));
         SqlFunction.Argument chatModel = chat.argument("model");
@@ -124,19 +124,19 @@ public final class InferenceFunctions {
         SqlFunction.Argument sampleModel = sample.argument("model");
         SqlUdfs.registerNondeterministic(spark, sample,
                 (UDF3<String, String, scala.collection.Map<?, ?>, Row>) (prompt, model, options) -> prompt == null
-                        || model == null ? null : generation(sampleModel, hadoop, model, m -> plainPrompt(sampleModel.function(), prompt, options),
+                        || model == null ? null : generation(sampleModel, hadoop, model, m -> plainPrompt(prompt, options),
                         options, false, false),
                 GENERATION);
         // a constant options map is checked as the query is analysed: a bad option failed in a task, once per row, behind
         // Spark's stack trace (what each function does with it on a row, without a model)
         SqlUdfs.checkConstantMap(spark, generateEx.argument("options"), m -> {
             generationSettings(options(m), true, false);
-            plainPrompt(generateEx.name(), "", m);
+            plainPrompt("", m);
         });
         SqlUdfs.checkConstantMap(spark, chat.argument("options"), m -> generationSettings(options(m), true, true));
         SqlUdfs.checkConstantMap(spark, sample.argument("options"), m -> {
             generationSettings(options(m), false, false);
-            plainPrompt(sample.name(), "", m);
+            plainPrompt("", m);
         });
         SqlFunction score = SqlUdfs.function("kindling_score", Arg.string("text"), modelArg);
         SqlFunction.Argument scoreModel = score.argument("model");
@@ -288,7 +288,7 @@ public final class InferenceFunctions {
         // row the same text. The others are greedy unless a temperature (and a seed) is given
         SamplingSpec s = sampling(o, needSeed ? "0" : "1");
         if (needSeed && s.temperature() > 0 && !o.containsKey("seed")) {
-            throw KindlingException.usage("kindling_generate_ex/kindling_chat sample (temperature > 0) only with a 'seed' option, "
+            throw KindlingException.usage("temperature > 0 is taken only with a 'seed' option, "
                     + "as Spark may evaluate a row twice; use kindling_sample for unseeded sampling");
         }
         if (!needSeed && !o.containsKey("seed")) {
@@ -338,9 +338,10 @@ public final class InferenceFunctions {
     }
 
     /** A prompt the model reads as it is: a system message would never reach it, so the option is refused. */
-    private static Prompts.Prompt plainPrompt(String function, String prompt, scala.collection.Map<?, ?> options) {
+    private static Prompts.Prompt plainPrompt(String prompt, scala.collection.Map<?, ?> options) {
         if (options(options).containsKey("system")) {
-            throw KindlingException.usage(function + " reads its prompt as plain text, so the model would never see the "
+            // the function is named where the error is thrown: at analysis (SqlUdfs.checkConstantMap), in Spark's UDF failure
+            throw KindlingException.usage("the prompt is read as plain text, so the model would never see the "
                     + "'system' option; give messages to kindling_chat, which renders them with it through the chat template");
         }
         return new Prompts.Prompt(prompt, null);

@@ -248,7 +248,9 @@ public final class SqlUdfs {
      */
     public static void checkConstantMap(SparkSession spark, SqlFunction.Argument a, Consumer<scala.collection.Map<?, ?>> check) {
         checkConstant(spark, a, e -> {
-            if (e.dataType() instanceof org.apache.spark.sql.types.MapType && constant(e) instanceof org.apache.spark.sql.catalyst.util.MapData m) {
+            // a map whose keys are not strings is left to the type check, which names what it should be
+            if (e.dataType() instanceof org.apache.spark.sql.types.MapType t && (t.keyType() instanceof org.apache.spark.sql.types.StringType
+                    || t.keyType() instanceof org.apache.spark.sql.types.NullType) && constant(e) instanceof org.apache.spark.sql.catalyst.util.MapData m) {
                 try {
                     check.accept((scala.collection.Map<?, ?>) org.apache.spark.sql.catalyst.CatalystTypeConverters.convertToScala(m, e.dataType()));
                 } catch (KindlingException bad) {

@@ -2,6 +2,7 @@ package dev.kindling.spark.inference;
 
 import dev.kindling.inference.sample.RowSeeds;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -115,8 +116,13 @@ class InferenceSqlTest {
             KindlingException e = assertThrows(KindlingException.class, () -> spark.sql("SELECT " + b[0] + "(" + first
                     + ", 'no-such-model.gguf', " + b[1] + ")"), b[0] + " " + b[1]);
             assertTrue(e.getMessage().startsWith(b[0] + ": argument 3 (options): ") && e.getMessage().contains(b[2]), e.getMessage());
+            assertFalse(e.getMessage().substring(b[0].length()).contains(b[0]), "the function named once: " + e.getMessage());
             assertEquals(KindlingException.USAGE, e.exitCode(), e.getMessage());
         }
+        // a map of other keys is the type check's to refuse, naming the type expected, not an option's check with key '1'
+        KindlingException keys = assertThrows(KindlingException.class,
+                () -> spark.sql("SELECT kindling_embed_ex('Once', 'no-such-model.gguf', map(1, 'a'))"));
+        assertTrue(keys.getMessage().contains("MAP<INT, STRING>") && !keys.getMessage().contains("option '1'"), keys.getMessage());
         // valid constants pass analysis (the query is not run)
         spark.sql("SELECT kindling_generate_ex('Once', 'no-such-model.gguf', map('max_tokens', 5, 'temperature', 0.8, 'seed', 1))");
         spark.sql("SELECT kindling_embed_ex('Once', 'no-such-model.gguf', map('truncate', true, 'normalize', 'FALSE'))");
