@@ -376,24 +376,14 @@ class OutputSafetyTest {
      */
     @Test
     void anOutputAnotherRunReplacedIsLeftToThatRun() throws Exception {
-        org.apache.spark.sql.SparkSession spark = dev.kindling.spark.TestSpark.session();
         Path out = tmp.resolve("replaced");
         String folder = out.toString();
-        String theirs = "part-00000-00000000-1111-2222-3333-444444444444-c000.json";
-        org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> rows = spark.range(0, 2, 1, 2)
-                .filter((org.apache.spark.api.java.function.FilterFunction<Long>) x -> {
-                    if (x == 1) { // the second task, which writes nothing, once the first has committed its file
-                        Path job = Path.of(folder, "_temporary", "0");
-                        long deadline = System.nanoTime() + 60_000_000_000L;
-                        while (!committedTask(job) && System.nanoTime() < deadline) {
-                            java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
-                        }
-                        org.apache.commons.io.FileUtils.deleteDirectory(new java.io.File(folder)); // its --overwrite
-                        Path task = Files.createDirectories(job.resolve("task_202401010000_0000_m_000000")); // its committed task
-                        Files.writeString(task.resolve(theirs), "{\"id\":9}\n");
-                    }
-                    return x == 0;
-                }).toDF("id");
+        // the second task writes nothing
+        org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> rows = rowsWithRival(folder, 2, job -> {
+            org.apache.commons.io.FileUtils.deleteDirectory(new java.io.File(folder)); // its --overwrite
+            Path task = Files.createDirectories(job.resolve("task_202401010000_0000_m_000000")); // its committed task
+            Files.writeString(task.resolve(THEIRS), "{\"id\":9}\n");
+        });
         withCommitProtocol(CountingCommitProtocol.class, () -> {
             DatasetWriter.OutputTaken e = org.junit.jupiter.api.Assertions.assertThrows(DatasetWriter.OutputTaken.class,
                     () -> DatasetWriter.write(rows, new WriteOptions(folder, DataFormat.JSONL, true, null)));
@@ -403,7 +393,7 @@ class OutputSafetyTest {
                     + "commit writes its own): run one writer per output at a time (Airflow: max_active_tis_per_dag=1)",
                     e.getMessage());
             // the marker vouched for a write this run did not make: had the other run failed too, the output stayed marked
-            assertTrue(Files.exists(out.resolve(theirs)) && !Files.exists(out.resolve("_SUCCESS")), List.of(out.toFile().list()).toString());
+            assertTrue(Files.exists(out.resolve(THEIRS)) && !Files.exists(out.resolve("_SUCCESS")), List.of(out.toFile().list()).toString());
             assertEquals(1, out.toFile().list((d, n) -> n.startsWith("part-")).length, List.of(out.toFile().list()).toString());
         });
     }
@@ -418,32 +408,22 @@ class OutputSafetyTest {
      */
     @Test
     void aCommitFindingItsFilesUnderAnotherRunsMarkerRemovesThem() throws Exception {
-        org.apache.spark.sql.SparkSession spark = dev.kindling.spark.TestSpark.session();
         Path out = tmp.resolve("both-failed");
         String folder = out.toString();
-        org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> rows = spark.range(0, 4, 1, 2)
-                .filter((org.apache.spark.api.java.function.FilterFunction<Long>) x -> {
-                    if (x == 2) { // the second task, once the first has committed its file: the other run's commit
-                        Path job = Path.of(folder, "_temporary", "0");
-                        long deadline = System.nanoTime() + 60_000_000_000L;
-                        while (!committedTask(job) && System.nanoTime() < deadline) {
-                            java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
+        // the other run's commit; the second task writes nothing: this write's commit is the first step after the other's
+        org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> rows = rowsWithRival(folder, 4, job -> {
+            try (java.util.stream.Stream<Path> tasks = Files.list(job)) {
+                for (Path task : tasks.filter(t -> t.getFileName().toString().startsWith("task_")).toList()) {
+                    try (java.util.stream.Stream<Path> files = Files.list(task)) {
+                        for (Path f : files.toList()) {
+                            Files.move(f, Path.of(folder).resolve(f.getFileName()));
                         }
-                        try (java.util.stream.Stream<Path> tasks = Files.list(job)) {
-                            for (Path task : tasks.filter(t -> t.getFileName().toString().startsWith("task_")).toList()) {
-                                try (java.util.stream.Stream<Path> files = Files.list(task)) {
-                                    for (Path f : files.toList()) {
-                                        Files.move(f, Path.of(folder).resolve(f.getFileName()));
-                                    }
-                                }
-                            }
-                        }
-                        org.apache.commons.io.FileUtils.deleteDirectory(new java.io.File(folder, "_temporary"));
-                        Files.writeString(Path.of(folder, "_SUCCESS"), "");
                     }
-                    return x < 2; // this task writes nothing: the commit's is the first step after the other's
-
-                }).toDF("id");
+                }
+            }
+            org.apache.commons.io.FileUtils.deleteDirectory(new java.io.File(folder, "_temporary"));
+            Files.writeString(Path.of(folder, "_SUCCESS"), "");
+        });
         withCommitProtocol(CountingPathOutputCommitProtocol.class, () -> {
             KindlingException e = org.junit.jupiter.api.Assertions.assertThrows(KindlingException.class,
                     () -> DatasetWriter.write(rows, new WriteOptions(folder, DataFormat.JSONL, true, null)));
@@ -465,24 +445,14 @@ class OutputSafetyTest {
      */
     @Test
     void aFailedCommitLeavesAnOutputOfAnotherWriteAlone() throws Exception {
-        org.apache.spark.sql.SparkSession spark = dev.kindling.spark.TestSpark.session();
         Path out = tmp.resolve("theirs-after-failed-commit");
         String folder = out.toString();
-        String theirs = "part-00000-00000000-1111-2222-3333-444444444444-c000.json";
-        org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> rows = spark.range(0, 4, 1, 2)
-                .filter((org.apache.spark.api.java.function.FilterFunction<Long>) x -> {
-                    if (x == 2) { // the second task, once the first has committed its file: the other run's whole write
-                        Path job = Path.of(folder, "_temporary", "0");
-                        long deadline = System.nanoTime() + 60_000_000_000L;
-                        while (!committedTask(job) && System.nanoTime() < deadline) {
-                            java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
-                        }
-                        org.apache.commons.io.FileUtils.deleteDirectory(new java.io.File(folder, "_temporary"));
-                        Files.writeString(Path.of(folder, theirs), "{\"id\":7}\n");
-                        Files.writeString(Path.of(folder, "_SUCCESS"), "");
-                    }
-                    return x < 2;
-                }).toDF("id");
+        // the other run's whole write
+        org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> rows = rowsWithRival(folder, 4, job -> {
+            org.apache.commons.io.FileUtils.deleteDirectory(new java.io.File(folder, "_temporary"));
+            Files.writeString(Path.of(folder, THEIRS), "{\"id\":7}\n");
+            Files.writeString(Path.of(folder, "_SUCCESS"), "");
+        });
         withCommitProtocol(CountingPathOutputCommitProtocol.class, () -> {
             DatasetWriter.OutputTaken e = org.junit.jupiter.api.Assertions.assertThrows(DatasetWriter.OutputTaken.class,
                     () -> DatasetWriter.write(rows, new WriteOptions(folder, DataFormat.JSONL, true, null)));
@@ -491,7 +461,7 @@ class OutputSafetyTest {
                     + "444444444444); it is left as it is, for that run to check as its own: run one writer per output at a time "
                     + "(Airflow: max_active_tis_per_dag=1)"), e.getMessage());
             assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
-            assertTrue(Files.exists(out.resolve(theirs)) && Files.exists(out.resolve("_SUCCESS")), List.of(out.toFile().list()).toString());
+            assertTrue(Files.exists(out.resolve(THEIRS)) && Files.exists(out.resolve("_SUCCESS")), List.of(out.toFile().list()).toString());
         });
     }
 
@@ -537,6 +507,33 @@ class OutputSafetyTest {
                 + "those runs to check as their own: run one writer per output at a time (Airflow: max_active_tis_per_dag=1)",
                 e.getMessage());
         assertEquals(3, out.toFile().list().length, "left as it is");
+    }
+
+    /** The part file of another write (its job UUID made up) that the simulated rival runs put in the output. */
+    private static final String THEIRS = "part-00000-00000000-1111-2222-3333-444444444444-c000.json";
+
+    /** What a simulated rival run does to a write's output, given the write's job attempt folder under {@code _temporary}. */
+    private interface Rival extends java.io.Serializable {
+        void run(Path jobAttempt) throws Exception;
+    }
+
+    /**
+     * Rows 0 to {@code n - 1} in two tasks, for a write into {@code folder}: the second task, once the first has committed
+     * its file (waiting up to a minute), runs {@code rival}, and writes no row of its own.
+     */
+    private static org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> rowsWithRival(String folder, int n, Rival rival) {
+        return dev.kindling.spark.TestSpark.session().range(0, n, 1, 2)
+                .filter((org.apache.spark.api.java.function.FilterFunction<Long>) x -> {
+                    if (x == n / 2) {
+                        Path job = Path.of(folder, "_temporary", "0");
+                        long deadline = System.nanoTime() + 60_000_000_000L;
+                        while (!committedTask(job) && System.nanoTime() < deadline) {
+                            java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
+                        }
+                        rival.run(job);
+                    }
+                    return x < n / 2;
+                }).toDF("id");
     }
 
     private static boolean committedTask(Path jobAttempt) throws java.io.IOException {
