@@ -89,18 +89,23 @@ public final class Normalizers {
         return HfUnicode.lowercaseNewerCapitals(s.replace('\u03A3', '\u03C3')).toLowerCase(Locale.ROOT);
     }
 
-    /** HF's NFD of each BMP character asked for so far ({@link HfUnicode#normalize}), null where not asked yet. */
-    private static final String[] NFD_OF = new String[0x10000];
+    /**
+     * HF's NFD of each character asked for so far ({@link HfUnicode#normalize}), by plane (made as a character of it is
+     * first asked for: emoji are plane 1's), null where not asked yet.
+     */
+    private static final String[][] NFD_OF = new String[Character.MAX_CODE_POINT + 1 >>> 16][];
 
-    /** HF's NFD of {@code c} alone (kept for a BMP character: a race writes an equal string). */
+    /** HF's NFD of {@code c} alone, kept (a race makes a plane or a string twice, equal: one is kept, both right). */
     static String nfdOf(int c) {
-        if (c >= NFD_OF.length) {
-            return HfUnicode.normalize(Character.toString(c), java.text.Normalizer.Form.NFD);
+        String[] plane = NFD_OF[c >>> 16];
+        if (plane == null) {
+            plane = new String[0x10000];
+            NFD_OF[c >>> 16] = plane;
         }
-        String d = NFD_OF[c];
+        String d = plane[c & 0xFFFF];
         if (d == null) {
-            d = HfUnicode.normalize(String.valueOf((char) c), java.text.Normalizer.Form.NFD);
-            NFD_OF[c] = d;
+            d = HfUnicode.normalize(Character.toString(c), java.text.Normalizer.Form.NFD);
+            plane[c & 0xFFFF] = d;
         }
         return d;
     }
