@@ -396,8 +396,8 @@ public final class DatasetWriter {
      * files this write had committed into the output, deletes the {@code _temporary} folder this write's commit then does
      * not find, and marks the output complete; that run, finding none of its own files there, fails too ({@link
      * OutputTaken}), and the output both runs had failed on stayed, marker and all. An output holding other writes' part
-     * files alone is theirs, maybe a run's that exited 0 on it: handed over ({@link OutputTaken}, which the run's failure
-     * does not remove). Returns when the output holds anything else (the earlier output, this and another write's part
+     * files alone under a {@code _SUCCESS} marker is theirs, maybe a run's that exited 0 on it: handed over ({@link
+     * OutputTaken}, which the run's failure does not remove). Returns when the output holds anything else (the earlier output, this and another write's part
      * files) or cannot be listed.
      */
     private static void removeFailedCommit(SparkSession spark, String output, CommittedWrite failed, Exception e) {
@@ -416,10 +416,13 @@ public final class DatasetWriter {
         for (int depth = 0; depth < 20 && root.getCause() != null && root.getCause() != root; depth++) {
             root = root.getCause();
         }
-        String why = root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage().lines().findFirst().orElse(""));
-        if (!filesOf.isEmpty() && !filesOf.containsKey(failed.jobId())) {
-            // another run's write, maybe complete and checked by a run that exited 0: handed over as requireOwnWrite does,
-            // where the run's failure went on to remove its claimed output, that run's rows and all
+        String why = root.getClass().getSimpleName() + (root.getMessage() == null || root.getMessage().isBlank() ? ""
+                : ": " + root.getMessage().lines().findFirst().orElse(""));
+        if (marked && !filesOf.isEmpty() && !filesOf.containsKey(failed.jobId())) {
+            // another run's write, marked complete and maybe checked by a run that exited 0: handed over as requireOwnWrite
+            // does, where the run's failure went on to remove its claimed output, that run's rows and all. Unmarked, it is a
+            // commit that ended (a run killed in it) or has yet to end: left to the run's failure, as before (a claimed output
+            // removed, which a live run's own check then finds)
             throw new OutputTaken(output, "output " + output + " could not be committed (" + why + "): it holds none of the "
                     + failed.files() + " part files this write committed but " + others(filesOf) + ": run one writer per "
                     + "output at a time (Airflow: max_active_tis_per_dag=1)", e);
