@@ -101,7 +101,7 @@ public final class SqlUdfs {
         /** An options map: string keys; the function checks the names and values. */
         public static Arg options(String name) {
             return new Arg(name, "MAP<STRING, ...>", "map('max_tokens', 5)",
-                    t -> t instanceof MapType m && (m.keyType() instanceof StringType || m.keyType() instanceof NullType), null);
+                    SqlUdfs::optionsMap, null);
         }
 
         boolean fits(DataType t) {
@@ -239,6 +239,11 @@ public final class SqlUdfs {
         });
     }
 
+    /** An options map's type ({@link Arg#options}): string keys, or none ({@code map()}). */
+    private static boolean optionsMap(DataType t) {
+        return t instanceof MapType m && (m.keyType() instanceof StringType || m.keyType() instanceof NullType);
+    }
+
     /**
      * Makes a constant map argument {@code a} (an options map, {@code map('max_tokens', 5, 'temperature', 0.8)}) of its
      * registered function fail when the query is analysed: {@code check} gets it as the function would (a Scala map of
@@ -249,8 +254,7 @@ public final class SqlUdfs {
     public static void checkConstantMap(SparkSession spark, SqlFunction.Argument a, Consumer<scala.collection.Map<?, ?>> check) {
         checkConstant(spark, a, e -> {
             // a map whose keys are not strings is left to the type check, which names what it should be
-            if (e.dataType() instanceof org.apache.spark.sql.types.MapType t && (t.keyType() instanceof org.apache.spark.sql.types.StringType
-                    || t.keyType() instanceof org.apache.spark.sql.types.NullType) && constant(e) instanceof org.apache.spark.sql.catalyst.util.MapData m) {
+            if (optionsMap(e.dataType()) && constant(e) instanceof org.apache.spark.sql.catalyst.util.MapData m) {
                 try {
                     check.accept((scala.collection.Map<?, ?>) org.apache.spark.sql.catalyst.CatalystTypeConverters.convertToScala(m, e.dataType()));
                 } catch (KindlingException bad) {
