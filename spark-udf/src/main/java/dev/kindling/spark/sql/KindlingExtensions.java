@@ -22,9 +22,13 @@ import scala.runtime.BoxedUnit;
  * register} cannot run then. Each function ({@link KindlingFunctions#declared}) is injected instead, with its
  * description, and a builder that, the first time a call of any of them is built in a session, registers them all there
  * ({@code KindlingFunctions.register} of the session building the call, Spark's active one) and hands the call to the
- * registered function's builder, with its checks. Spark resolves a temporary function before an injected one of the same
- * name, so from then on the session calls the registered ones directly; a user's own {@code register} call in such a
- * session replaces them quietly. A session built without the setting is left as it is.
+ * registered function's builder, with its checks. Spark 4.2 resolves an unqualified name among the built-in functions,
+ * where it keeps the injected ones ({@code system.builtin}), before the temporary ones ({@code
+ * spark.sql.functionResolution.sessionOrder}'s default, {@code second}), so every later call of one in the session is
+ * built by the injected builder too, which finds the session's temporary function of that name each time: a lookup under
+ * the registry's lock per call built, as a query is analysed (not per row). A user's own {@code register} call in such a
+ * session replaces them quietly, and a temporary function of the user's own of that name takes the call. A session
+ * built without the setting is left as it is.
  */
 public final class KindlingExtensions implements Function1<SparkSessionExtensions, BoxedUnit> {
     /** What {@code DESCRIBE FUNCTION EXTENDED} gives as an injected function's class and source. */

