@@ -1,6 +1,8 @@
 package dev.kindling.spark.sql;
 
 import dev.kindling.spark.KindlingException;
+import java.util.List;
+import java.util.function.Supplier;
 import org.apache.spark.sql.SparkSessionExtensions;
 import org.apache.spark.sql.catalyst.FunctionIdentifier;
 import org.apache.spark.sql.catalyst.analysis.FunctionRegistry;
@@ -35,12 +37,33 @@ public final class KindlingExtensions implements Function1<SparkSessionExtension
     private static final String CLASS = KindlingFunctions.class.getName();
     private static final String SOURCE = "java_udf";
 
-    /** Spark makes one by name, with this constructor, for each session its builder creates. */
-    public KindlingExtensions() {}
+    /** The functions to inject: {@link KindlingFunctions#declared}, or a test's. */
+    private final Supplier<List<SqlUdfs.Declared>> declared;
 
+    /** Spark makes one by name, with this constructor, for each session its builder creates. */
+    public KindlingExtensions() {
+        this(KindlingFunctions::declared);
+    }
+
+    KindlingExtensions(Supplier<List<SqlUdfs.Declared>> declared) {
+        this.declared = declared;
+    }
+
+    /**
+     * Injects the functions; where finding them fails, a KindlingException naming the cause fails the session's build:
+     * Spark's {@code applyExtensions} rethrows it, where a {@code NoClassDefFoundError} (what the declaring run's failure
+     * is to every session after the first in the JVM), a {@code ClassNotFoundException} or a {@code ClassCastException}
+     * gets a WARN only, and the session none of the functions.
+     */
     @Override
     public BoxedUnit apply(SparkSessionExtensions extensions) {
-        for (SqlUdfs.Declared d : KindlingFunctions.declared()) {
+        List<SqlUdfs.Declared> functions;
+        try {
+            functions = declared.get();
+        } catch (RuntimeException | LinkageError e) {
+            throw notDeclared(e);
+        }
+        for (SqlUdfs.Declared d : functions) {
             String name = d.function().name();
             ExpressionInfo info = SqlUdfs.described(d.function(), d.returnType(),
                     new ExpressionInfo(CLASS, null, name, "", "", "", "", "", "", "", SOURCE));
@@ -48,6 +71,20 @@ public final class KindlingExtensions implements Function1<SparkSessionExtension
             extensions.injectFunction(new Tuple3<>(FunctionIdentifier.apply(name), info, builder));
         }
         return BoxedUnit.UNIT;
+    }
+
+    private static KindlingException notDeclared(Throwable e) {
+        Throwable root = e;
+        for (int i = 0; i < 16 && root.getCause() != null; i++) {
+            root = root.getCause();
+        }
+        String m = root.getMessage() == null ? "" : ": " + root.getMessage().lines().findFirst().orElse("");
+        String again = e instanceof NoClassDefFoundError && root == e && m.startsWith(": Could not initialize class")
+                ? " (the declaring run failed earlier in this JVM; the first session built with the setting failed with its cause)"
+                : "";
+        return new KindlingException(KindlingException.FAILURE, "spark.sql.extensions=" + KindlingExtensions.class.getName()
+                + ": Kindling's SQL functions could not be declared, running their registrations with no session ("
+                + root.getClass().getName() + m + ")" + again + "; the session is not built without them", e);
     }
 
     /**

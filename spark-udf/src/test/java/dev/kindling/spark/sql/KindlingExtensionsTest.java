@@ -31,8 +31,12 @@ import scala.collection.immutable.Seq;
 class KindlingExtensionsTest {
     /** A session Spark builds on the tests' context with the setting, as spark-submit's {@code --conf} gives it. */
     private static SparkSession withTheExtension(SparkContext sc) {
+        return withExtension(sc, KindlingExtensions.class);
+    }
+
+    private static SparkSession withExtension(SparkContext sc, Class<?> extension) {
         // Spark reads the setting from the context's configuration as its builder creates a session
-        sc.conf().set("spark.sql.extensions", KindlingExtensions.class.getName());
+        sc.conf().set("spark.sql.extensions", extension.getName());
         try {
             return org.apache.spark.sql.classic.SparkSession.builder().sparkContext(sc).create();
         } finally {
@@ -147,6 +151,33 @@ class KindlingExtensionsTest {
         } finally {
             TestSpark.session(); // the tests' session active again
         }
+    }
+
+    /** The extension with a declaring run that fails, as every session after the first in the JVM finds it failed. */
+    public static final class NotDeclaring implements Function1<org.apache.spark.sql.SparkSessionExtensions, scala.runtime.BoxedUnit> {
+        @Override
+        public scala.runtime.BoxedUnit apply(org.apache.spark.sql.SparkSessionExtensions extensions) {
+            return new KindlingExtensions(() -> {
+                throw new NoClassDefFoundError("Could not initialize class dev.kindling.spark.sql.KindlingFunctions$Declarations");
+            }).apply(extensions);
+        }
+    }
+
+    @Test
+    void aFailedDeclaringRunFailsTheSessionsBuild() {
+        // Spark's applyExtensions logs a NoClassDefFoundError from an extension as a WARN and builds the session without it
+        KindlingException e = assertThrows(KindlingException.class, () -> withExtension(TestSpark.session().sparkContext(), NotDeclaring.class));
+        assertEquals("spark.sql.extensions=dev.kindling.spark.sql.KindlingExtensions: Kindling's SQL functions could not be "
+                + "declared, running their registrations with no session (java.lang.NoClassDefFoundError: Could not initialize "
+                + "class dev.kindling.spark.sql.KindlingFunctions$Declarations) (the declaring run failed earlier in this JVM; "
+                + "the first session built with the setting failed with its cause); the session is not built without them",
+                e.getMessage());
+        // the first session's: the class's initializer's error, named by its cause
+        String first = assertThrows(KindlingException.class, () -> new KindlingExtensions(() -> {
+            throw new ExceptionInInitializerError(new IllegalStateException("kindling_x: registered with no session\nat ..."));
+        }).apply(new org.apache.spark.sql.SparkSessionExtensions())).getMessage();
+        assertTrue(first.endsWith("with no session (java.lang.IllegalStateException: kindling_x: registered with no session); "
+                + "the session is not built without them"), first);
     }
 
     /** Spark's function registry's warnings while {@code action} runs (its level raised from the tests' ERROR). */
