@@ -470,7 +470,9 @@ public final class DatasetWriter {
      * its committed tasks wrote, as its commit protocol counted them), as another run writing the same output at the same
      * time (two scheduler workers on one task, a retry started while the first attempt ran on) leaves it otherwise:
      * <ul>
-     * <li>the part files of two writes, their rows mixed (both runs exited 0, 255k rows for 200k input rows): removed;
+     * <li>the part files of two writes, their rows mixed (both runs exited 0, 255k rows for 200k input rows): this
+     * write's removed, the other's left for its run to check ({@link OutputTaken}; the whole output where no count was
+     * made);
      * <li>some of this write's part files and no other's: each run's {@code --overwrite} deletes the folder as its write
      * starts, and a commit deletes the committer's {@code _temporary}, where both writes' tasks put what they committed (both
      * runs exited 0, the output 100,000 of 200,000 rows, the part file of one of two tasks): removed, as it lacks rows;
@@ -502,10 +504,17 @@ public final class DatasetWriter {
                         + ": run one writer per "
                         + "output at a time (Airflow: max_active_tis_per_dag=1)", null);
             }
-            throw new KindlingException(KindlingException.FAILURE, "output " + output + " was written by another run at the same "
-                    + "time: it held the part files of " + filesOf.size() + " writes (" + String.join(", ", filesOf.keySet())
-                    + "), their rows mixed, " + removal(fs, p) + "; run one writer per output at a time (Airflow: "
-                    + "max_active_tis_per_dag=1), then run again");
+            String mixed = "output " + output + " was written by another run at the same time: it held the part files of "
+                    + filesOf.size() + " writes (" + String.join(", ", filesOf.keySet()) + "), their rows mixed, ";
+            if (write != null) {
+                // this write's files out, the other's left: that run may have exited 0 on it (its check found its files
+                // alone), and its check, where it has yet to run, still decides; the whole folder went, that run's rows too
+                throw new OutputTaken(output, mixed + removalOf(fs, p, write) + ", the rest left as it is, for the other "
+                        + "writes' runs to check as their own: run one writer per output at a time (Airflow: "
+                        + "max_active_tis_per_dag=1), then run again", null);
+            }
+            throw new KindlingException(KindlingException.FAILURE, mixed + removal(fs, p) + "; run one writer per output at a "
+                    + "time (Airflow: max_active_tis_per_dag=1), then run again");
         }
         if (write != null && own != write.files()) {
             throw new KindlingException(KindlingException.FAILURE, "output " + output + " was written by another run at the same "
@@ -542,6 +551,26 @@ public final class DatasetWriter {
             }
         }
         return filesOf;
+    }
+
+    /** Removes {@code write}'s part files from the output {@code p}, saying how that went. */
+    private static String removalOf(FileSystem fs, Path p, CommittedWrite write) {
+        int removed = 0;
+        boolean all = true;
+        try {
+            for (FileStatus st : fs.listStatus(p)) {
+                java.util.regex.Matcher m = PART.matcher(st.getPath().getName());
+                if (m.matches() && m.group(1).equals(write.jobId())) {
+                    boolean gone = fs.delete(st.getPath(), false); // a checksummed file system takes its .crc with it
+                    removed += gone ? 1 : 0;
+                    all &= gone;
+                }
+            }
+        } catch (IOException e) {
+            all = false;
+        }
+        return all ? "and this write's " + removed + " were removed" : "and this write's could not all be removed (" + removed
+                + " were): remove the output";
     }
 
     /** Removes the output {@code p}, saying how that went. */

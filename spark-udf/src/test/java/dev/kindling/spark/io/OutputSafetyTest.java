@@ -240,7 +240,9 @@ class OutputSafetyTest {
     /**
      * Two runs writing one output at once (two scheduler workers on one task): both exited 0 and the output held the part
      * files of both writes, 255k rows for 200k input rows. Here a task of this write puts another write's part file in the
-     * output, as the other run's commit does: the write fails naming the output and both writes, and removes it.
+     * output, as the other run's commit does: the write fails naming the output and both writes, and removes its own part
+     * files, leaving the other's for that run to check (it may have exited 0 on them: the whole output was removed, its
+     * rows too). Through Kindling's counting protocol, as the CLI's runs are; without a count the whole output goes.
      */
     @Test
     void anOutputAnotherRunWroteAtTheSameTimeIsRefusedAndRemoved() throws Exception {
@@ -254,13 +256,16 @@ class OutputSafetyTest {
                     }
                     return x;
                 }, org.apache.spark.sql.Encoders.LONG()).toDF("id");
-        KindlingException e = org.junit.jupiter.api.Assertions.assertThrows(KindlingException.class,
-                () -> DatasetWriter.write(rows, new WriteOptions(folder, DataFormat.JSONL, false, null)));
-        assertEquals(KindlingException.FAILURE, e.exitCode());
-        assertTrue(e.getMessage().startsWith("output " + out + " was written by another run at the same time: it held the part files "
-                + "of 2 writes (00000000-1111-2222-3333-444444444444, ") && e.getMessage().endsWith("their rows mixed, and was "
-                + "removed; run one writer per output at a time (Airflow: max_active_tis_per_dag=1), then run again"), e.getMessage());
-        assertFalse(Files.exists(out));
+        withCommitProtocol(CountingCommitProtocol.class, () -> {
+            DatasetWriter.OutputTaken e = org.junit.jupiter.api.Assertions.assertThrows(DatasetWriter.OutputTaken.class,
+                    () -> DatasetWriter.write(rows, new WriteOptions(folder, DataFormat.JSONL, false, null)));
+            assertEquals(KindlingException.FAILURE, e.exitCode());
+            assertTrue(e.getMessage().startsWith("output " + out + " was written by another run at the same time: it held the part "
+                    + "files of 2 writes (00000000-1111-2222-3333-444444444444, ") && e.getMessage().endsWith("their rows mixed, and "
+                    + "this write's 1 were removed, the rest left as it is, for the other writes' runs to check as their own: run one "
+                    + "writer per output at a time (Airflow: max_active_tis_per_dag=1), then run again"), e.getMessage());
+            assertEquals(List.of(other), List.of(out.toFile().list((d, n) -> n.startsWith("part-"))), "the other write's alone");
+        });
     }
 
     /**

@@ -590,7 +590,7 @@ class S3RoundTripTest {
      * Two runs writing one output on S3 at once, through the S3A magic committer and Kindling's counting protocol
      * (CountingPathOutputCommitProtocol), as on a local disk (OutputSafetyTest): a write whose output holds another
      * write's part file beside its own (the other run's commit, here made by a task of this write) fails naming both
-     * writes and removes it; one whose committed task's pending upload the other run's --overwrite deleted (its folder
+     * writes and removes its own, leaving the other's to that run; one whose committed task's pending upload the other run's --overwrite deleted (its folder
      * with this job's __magic_job-* files, once the first task has committed) fails, its output missing that task's rows.
      */
     @Test
@@ -614,10 +614,17 @@ class S3RoundTripTest {
                 () -> dev.kindling.spark.io.DatasetWriter.write(rows, new dev.kindling.spark.io.WriteOptions(mixed,
                         dev.kindling.spark.io.DataFormat.JSONL, false, null)));
         assertTrue(e.getMessage().startsWith("output " + mixed + " was written by another run at the same time: it held the part "
-                + "files of 2 writes (00000000-1111-2222-3333-444444444444, ") && e.getMessage().contains("and was removed"),
-                e.getMessage());
+                + "files of 2 writes (00000000-1111-2222-3333-444444444444, ") && e.getMessage().contains("and this write's 1 were "
+                + "removed, the rest left as it is"), e.getMessage());
+        assertTrue(e instanceof dev.kindling.spark.io.DatasetWriter.OutputTaken, "the rest is the other run's: " + e);
         FileSystem fs = new org.apache.hadoop.fs.Path(mixed).getFileSystem(spark.sparkContext().hadoopConfiguration());
-        assertTrue(!fs.exists(new org.apache.hadoop.fs.Path(mixed)), "the mixed output is removed");
+        List<String> left = new java.util.ArrayList<>();
+        for (org.apache.hadoop.fs.FileStatus st : fs.listStatus(new org.apache.hadoop.fs.Path(mixed))) {
+            if (st.getPath().getName().startsWith("part-")) {
+                left.add(st.getPath().getName());
+            }
+        }
+        assertEquals(List.of(theirs), left, "this write's part file removed, the other's left");
 
         String lost = "s3a://testbucket/race/lost";
         Dataset<Row> two = spark.range(0, 4, 1, 2).filter((org.apache.spark.api.java.function.FilterFunction<Long>) x -> {
