@@ -366,9 +366,10 @@ public final class DatasetWriter {
     }
 
     /**
-     * Removes the {@code _SUCCESS} marker this write's commit put in an output that holds another write's part files alone
-     * ({@link OutputTaken}): it vouched for a write this run did not make, and stayed when that other run failed too (its
-     * commit finding the {@code _temporary} folder this one's had deleted), so that an output both runs had failed on
+     * Removes the {@code _SUCCESS} marker this write's commit put in an output it hands over to another write, whose part
+     * files it holds alone or beside this write's, now removed ({@link OutputTaken}): it vouched for a write this run did
+     * not make, and stayed when that other run failed too (its commit finding the {@code _temporary} folder this one's had
+     * deleted, or a run killed in its commit), so that an output both runs had failed on
      * looked complete to whatever waits for the marker (Airflow's S3KeySensor). The other run's commit, if it succeeds,
      * writes its own. Returns what to add to the error.
      */
@@ -508,9 +509,10 @@ public final class DatasetWriter {
                     + filesOf.size() + " writes (" + String.join(", ", filesOf.keySet()) + "), their rows mixed, ";
             if (write != null) {
                 // this write's files out, the other's left: that run may have exited 0 on it (its check found its files
-                // alone), and its check, where it has yet to run, still decides; the whole folder went, that run's rows too
+                // alone), and its check, where it has yet to run, still decides; the whole folder went, that run's rows too.
+                // The marker this write's commit wrote goes too: the other's commit may not have ended (a run killed in it)
                 throw new OutputTaken(output, mixed + removalOf(fs, p, write) + ", the rest left as it is, for the other "
-                        + "writes' runs to check as their own: run one writer per output at a time (Airflow: "
+                        + "writes' runs to check as their own" + unmark(spark, output) + ": run one writer per output at a time (Airflow: "
                         + "max_active_tis_per_dag=1), then run again", null);
             }
             throw new KindlingException(KindlingException.FAILURE, mixed + removal(fs, p) + "; run one writer per output at a "

@@ -262,9 +262,11 @@ class OutputSafetyTest {
             assertEquals(KindlingException.FAILURE, e.exitCode());
             assertTrue(e.getMessage().startsWith("output " + out + " was written by another run at the same time: it held the part "
                     + "files of 2 writes (00000000-1111-2222-3333-444444444444, ") && e.getMessage().endsWith("their rows mixed, and "
-                    + "this write's 1 were removed, the rest left as it is, for the other writes' runs to check as their own: run one "
+                    + "this write's 1 were removed, the rest left as it is, for the other writes' runs to check as their own; the "
+                    + "_SUCCESS marker this write's commit put there was removed (another run's commit writes its own): run one "
                     + "writer per output at a time (Airflow: max_active_tis_per_dag=1), then run again"), e.getMessage());
             assertEquals(List.of(other), List.of(out.toFile().list((d, n) -> n.startsWith("part-"))), "the other write's alone");
+            assertFalse(Files.exists(out.resolve("_SUCCESS")), "no marker vouching for a write this run did not make");
         });
     }
 
