@@ -428,6 +428,14 @@ public final class DatasetWriter {
                     + failed.files() + " part files this write committed but " + others(filesOf) + ": run one writer per "
                     + "output at a time (Airflow: max_active_tis_per_dag=1)", e);
         }
+        if (filesOf.containsKey(failed.jobId()) && filesOf.size() > 1) {
+            // this write's files beside another's, whose run may have exited 0 on its own: handed over as requireOwnWrite
+            // does, where the run's failure removed the whole output as its own unfinished one
+            throw new OutputTaken(output, "output " + output + " could not be committed (" + why + "): it held the part files of "
+                    + filesOf.size() + " writes (" + String.join(", ", filesOf.keySet()) + "), their rows mixed, "
+                    + handOver(spark, fs, p, failed.jobId()) + ": run one writer per output at a time (Airflow: "
+                    + "max_active_tis_per_dag=1), then run again", e);
+        }
         if (!filesOf.keySet().equals(java.util.Set.of(failed.jobId()))) {
             return;
         }
@@ -511,8 +519,7 @@ public final class DatasetWriter {
                 // this write's files out, the other's left: that run may have exited 0 on it (its check found its files
                 // alone), and its check, where it has yet to run, still decides; the whole folder went, that run's rows too.
                 // The marker this write's commit wrote goes too: the other's commit may not have ended (a run killed in it)
-                throw new OutputTaken(output, mixed + removalOf(fs, p, write) + ", the rest left as it is, for the other "
-                        + "writes' runs to check as their own" + unmark(spark, output) + ": run one writer per output at a time (Airflow: "
+                throw new OutputTaken(output, mixed + handOver(spark, fs, p, write.jobId()) + ": run one writer per output at a time (Airflow: "
                         + "max_active_tis_per_dag=1), then run again", null);
             }
             throw new KindlingException(KindlingException.FAILURE, mixed + removal(fs, p) + "; run one writer per output at a "
@@ -555,24 +562,41 @@ public final class DatasetWriter {
         return filesOf;
     }
 
-    /** Removes {@code write}'s part files from the output {@code p}, saying how that went. */
-    private static String removalOf(FileSystem fs, Path p, CommittedWrite write) {
+    /**
+     * Hands over an output that holds this write's part files ({@code jobId}) and another write's: removes this write's
+     * and the {@code _SUCCESS} marker its commit wrote ({@link #unmark}: the other write's commit may not have ended, a run
+     * killed in it), leaving the other's for that run to check as its own; where no part file is left (that run removed
+     * its own too), the folder goes. Says how that went.
+     */
+    private static String handOver(SparkSession spark, FileSystem fs, Path p, String jobId) {
         int removed = 0;
         boolean all = true;
         try {
             for (FileStatus st : fs.listStatus(p)) {
                 java.util.regex.Matcher m = PART.matcher(st.getPath().getName());
-                if (m.matches() && m.group(1).equals(write.jobId())) {
+                if (m.matches() && m.group(1).equals(jobId)) {
                     boolean gone = fs.delete(st.getPath(), false); // a checksummed file system takes its .crc with it
                     removed += gone ? 1 : 0;
                     all &= gone;
                 }
             }
+        } catch (java.io.FileNotFoundException gone) {
+            return "and it is gone";
         } catch (IOException e) {
             all = false;
         }
-        return all ? "and this write's " + removed + " were removed" : "and this write's could not all be removed (" + removed
-                + " were): remove the output";
+        String files = all ? "and this write's " + (removed == 1 ? "part file was" : removed + " part files were") + " removed"
+                : "and this write's part files (part-*-" + jobId + "*) could not all be removed (" + removed + " were): remove them";
+        String marker = unmark(spark, p.toString());
+        try {
+            if (all && partFiles(fs, p).isEmpty()) {
+                return files + ", and the output, no other write's part file left in it, " + (fs.delete(p, true) ? "was removed"
+                        : "could not be removed: remove it");
+            }
+        } catch (IOException e) {
+            // listed again to find none left; the other run's own check decides
+        }
+        return files + ", the rest left as it is, for the other writes' runs to check as their own" + marker;
     }
 
     /** Removes the output {@code p}, saying how that went. */

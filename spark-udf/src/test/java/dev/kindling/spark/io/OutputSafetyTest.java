@@ -262,7 +262,7 @@ class OutputSafetyTest {
             assertEquals(KindlingException.FAILURE, e.exitCode());
             assertTrue(e.getMessage().startsWith("output " + out + " was written by another run at the same time: it held the part "
                     + "files of 2 writes (00000000-1111-2222-3333-444444444444, ") && e.getMessage().endsWith("their rows mixed, and "
-                    + "this write's 1 were removed, the rest left as it is, for the other writes' runs to check as their own; the "
+                    + "this write's part file was removed, the rest left as it is, for the other writes' runs to check as their own; the "
                     + "_SUCCESS marker this write's commit put there was removed (another run's commit writes its own): run one "
                     + "writer per output at a time (Airflow: max_active_tis_per_dag=1), then run again"), e.getMessage());
             assertEquals(List.of(other), List.of(out.toFile().list((d, n) -> n.startsWith("part-"))), "the other write's alone");
@@ -453,23 +453,13 @@ class OutputSafetyTest {
     @Test
     void aFailedCommitLeavesAnOutputOfAnotherWriteAlone() throws Exception {
         Path out = tmp.resolve("theirs-after-failed-commit");
-        String folder = out.toString();
-        // the other run's whole write
-        org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> rows = rowsWithRival(folder, 4, job -> {
-            org.apache.commons.io.FileUtils.deleteDirectory(new java.io.File(folder, "_temporary"));
-            Files.writeString(Path.of(folder, THEIRS), "{\"id\":7}\n");
-            Files.writeString(Path.of(folder, "_SUCCESS"), "");
-        });
-        withCommitProtocol(CountingPathOutputCommitProtocol.class, () -> {
-            DatasetWriter.OutputTaken e = org.junit.jupiter.api.Assertions.assertThrows(DatasetWriter.OutputTaken.class,
-                    () -> DatasetWriter.write(rows, new WriteOptions(folder, DataFormat.JSONL, true, null)));
-            assertTrue(e.getMessage().startsWith("output " + out + " could not be committed (") && e.getMessage().endsWith("): it "
-                    + "holds none of the 1 part files this write committed but 1 of another write's (00000000-1111-2222-3333-"
-                    + "444444444444); it is left as it is, for that run to check as its own: run one writer per output at a time "
-                    + "(Airflow: max_active_tis_per_dag=1)"), e.getMessage());
-            assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
-            assertTrue(Files.exists(out.resolve(THEIRS)) && Files.exists(out.resolve("_SUCCESS")), List.of(out.toFile().list()).toString());
-        });
+        DatasetWriter.OutputTaken e = failedCommitUnderAnotherWrite(out, false);
+        assertTrue(e.getMessage().startsWith("output " + out + " could not be committed (") && e.getMessage().endsWith("): it "
+                + "holds none of the 1 part files this write committed but 1 of another write's (00000000-1111-2222-3333-"
+                + "444444444444); it is left as it is, for that run to check as its own: run one writer per output at a time "
+                + "(Airflow: max_active_tis_per_dag=1)"), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
+        assertTrue(Files.exists(out.resolve(THEIRS)) && Files.exists(out.resolve("_SUCCESS")), List.of(out.toFile().list()).toString());
     }
 
     /** Runs {@code body} with the session's file commit protocol set to {@code protocol}, then as it was. */
@@ -518,6 +508,49 @@ class OutputSafetyTest {
 
     /** The part file of another write (its job UUID made up) that the simulated rival runs put in the output. */
     private static final String THEIRS = "part-00000-00000000-1111-2222-3333-444444444444-c000.json";
+
+    /**
+     * A write whose commit fails with its own part files beside another write's: the other run's commit moved this write's
+     * committed task file into the output beside its own, deleted _temporary and marked the output, and this write's commit
+     * then finds _temporary gone. This write's file and the marker go, the other's is handed over ({@link
+     * DatasetWriter.OutputTaken}), where the run's failure removed the whole output as its own unfinished one.
+     */
+    @Test
+    void aFailedCommitBesideAnotherWritesFilesRemovesItsOwnAlone() throws Exception {
+        Path out = tmp.resolve("mixed-after-failed-commit");
+        DatasetWriter.OutputTaken e = failedCommitUnderAnotherWrite(out, true);
+        assertTrue(e.getMessage().startsWith("output " + out + " could not be committed (") && e.getMessage().contains("their "
+                + "rows mixed, and this write's part file was removed, the rest left as it is, for the other writes' runs to "
+                + "check as their own; the _SUCCESS marker this write's commit put there was removed"), e.getMessage());
+        assertEquals(List.of(THEIRS), List.of(out.toFile().list((d, n) -> n.startsWith("part-"))), "the other write's alone");
+        assertFalse(Files.exists(out.resolve("_SUCCESS")));
+    }
+
+    /**
+     * A write into {@code out} whose commit fails under another run's whole write: once this write's first task has
+     * committed, the other run's commit moves that task's file into the output ({@code withOwn}) or not (its --overwrite
+     * had deleted it), deletes the _temporary folder both share, puts its own part file there and marks the output
+     * complete. Returns what the write threw.
+     */
+    private static DatasetWriter.OutputTaken failedCommitUnderAnotherWrite(Path out, boolean withOwn) throws Exception {
+        String folder = out.toString();
+        org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> rows = rowsWithRival(folder, 4, job -> {
+            if (withOwn) {
+                try (java.util.stream.Stream<Path> files = Files.walk(job)) {
+                    for (Path f : files.filter(f -> f.getFileName().toString().startsWith("part-")).toList()) {
+                        Files.move(f, Path.of(folder).resolve(f.getFileName()));
+                    }
+                }
+            }
+            org.apache.commons.io.FileUtils.deleteDirectory(new java.io.File(folder, "_temporary"));
+            Files.writeString(Path.of(folder, THEIRS), "{\"id\":7}\n");
+            Files.writeString(Path.of(folder, "_SUCCESS"), "");
+        });
+        java.util.concurrent.atomic.AtomicReference<DatasetWriter.OutputTaken> taken = new java.util.concurrent.atomic.AtomicReference<>();
+        withCommitProtocol(CountingPathOutputCommitProtocol.class, () -> taken.set(org.junit.jupiter.api.Assertions.assertThrows(
+                DatasetWriter.OutputTaken.class, () -> DatasetWriter.write(rows, new WriteOptions(folder, DataFormat.JSONL, true, null)))));
+        return taken.get();
+    }
 
     /** What a simulated rival run does to a write's output, given the write's job attempt folder under {@code _temporary}. */
     private interface Rival extends java.io.Serializable {

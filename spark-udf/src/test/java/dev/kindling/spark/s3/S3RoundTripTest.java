@@ -614,8 +614,8 @@ class S3RoundTripTest {
                 () -> dev.kindling.spark.io.DatasetWriter.write(rows, new dev.kindling.spark.io.WriteOptions(mixed,
                         dev.kindling.spark.io.DataFormat.JSONL, false, null)));
         assertTrue(e.getMessage().startsWith("output " + mixed + " was written by another run at the same time: it held the part "
-                + "files of 2 writes (00000000-1111-2222-3333-444444444444, ") && e.getMessage().contains("and this write's 1 were "
-                + "removed, the rest left as it is"), e.getMessage());
+                + "files of 2 writes (00000000-1111-2222-3333-444444444444, ") && e.getMessage().contains("and this write's part file "
+                + "was removed, the rest left as it is"), e.getMessage());
         assertTrue(e instanceof dev.kindling.spark.io.DatasetWriter.OutputTaken, "the rest is the other run's: " + e);
         FileSystem fs = new org.apache.hadoop.fs.Path(mixed).getFileSystem(spark.sparkContext().hadoopConfiguration());
         List<String> left = new java.util.ArrayList<>();
