@@ -33,4 +33,13 @@ public class KindlingException extends RuntimeException {
     public int exitCode() {
         return exitCode;
     }
+
+    /** The innermost cause of {@code e} ({@code e} itself where it has none), at most 20 deep, so a cycle of causes ends. */
+    public static Throwable rootCause(Throwable e) {
+        Throwable root = e;
+        for (int depth = 0; depth < 20 && root.getCause() != null && root.getCause() != root; depth++) {
+            root = root.getCause();
+        }
+        return root;
+    }
 }

@@ -447,10 +447,7 @@ public final class KindlingCli implements Runnable {
                 m += " (" + lead.getClass().getSimpleName() + " in a Spark task)";
             }
         }
-        Throwable root = lead;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
+        Throwable root = KindlingException.rootCause(lead);
         if (root != lead && root.getMessage() != null && !m.contains(firstLine(root.getMessage()))) {
             m += " (caused by " + root.getClass().getSimpleName() + ": " + firstLine(root.getMessage()) + ")";
         }

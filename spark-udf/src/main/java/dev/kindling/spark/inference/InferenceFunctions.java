@@ -500,7 +500,7 @@ public final class InferenceFunctions {
             while (true) {
                 if (task != null && task.isInterrupted()) {
                     f.cancel(true);
-                    throw new TaskKilledException("killed while its row was in the engine");
+                    PerTask.stopIfKilled(task, "killed while its row was in the engine");
                 }
                 try {
                     return f.get(InOrderWindow.STOP_CHECK_MILLIS, TimeUnit.MILLISECONDS);

@@ -413,10 +413,7 @@ public final class DatasetWriter {
         } catch (IOException gone) {
             return;
         }
-        Throwable root = e;
-        for (int depth = 0; depth < 20 && root.getCause() != null && root.getCause() != root; depth++) {
-            root = root.getCause();
-        }
+        Throwable root = KindlingException.rootCause(e);
         String why = root.getClass().getSimpleName() + (root.getMessage() == null || root.getMessage().isBlank() ? ""
                 : ": " + root.getMessage().lines().findFirst().orElse(""));
         if (marked && !filesOf.isEmpty() && !filesOf.containsKey(failed.jobId())) {

@@ -74,10 +74,7 @@ public final class KindlingExtensions implements Function1<SparkSessionExtension
     }
 
     private static KindlingException notDeclared(Throwable e) {
-        Throwable root = e;
-        for (int i = 0; i < 16 && root.getCause() != null; i++) {
-            root = root.getCause();
-        }
+        Throwable root = KindlingException.rootCause(e);
         String m = root.getMessage() == null ? "" : ": " + root.getMessage().lines().findFirst().orElse("");
         String again = e instanceof NoClassDefFoundError && root == e && m.startsWith(": Could not initialize class")
                 ? " (the declaring run failed earlier in this JVM; the first session built with the setting failed with its cause)"
