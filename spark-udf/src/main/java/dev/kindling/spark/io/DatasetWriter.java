@@ -17,7 +17,8 @@ import org.apache.spark.sql.SparkSession;
  * Writes JSON Lines or Parquet through Spark's output committer (for {@code s3a://} the S3A
  * committer configured by {@code SparkSessions}), refusing to replace an existing output unless asked, and failing a
  * write whose output, once committed, does not hold exactly its part files ({@link #requireOwnWrite}: another run wrote
- * it at the same time), or whose commit failed with its part files in the output, which it then removes.
+ * it at the same time), or whose commit failed with its part files in the output, which it then removes. The committer
+ * writes no {@code _SUCCESS} marker: Kindling writes one once the output is found to hold exactly its write.
  */
 public final class DatasetWriter {
     private DatasetWriter() {}
@@ -337,9 +338,20 @@ public final class DatasetWriter {
         }
     }
 
+    /**
+     * Hadoop's setting for the {@code _SUCCESS} marker a job's commit writes (FileOutputCommitter's empty file, the S3A
+     * committers' JSON summary): off for Kindling's writes, which mark an output themselves once it is checked.
+     */
+    private static final String MARK_SUCCESSFUL_JOBS = "mapreduce.fileoutputcommitter.marksuccessfuljobs";
+
     public static void write(Dataset<Row> df, WriteOptions o) {
         CommittedWrite.take(); // what an earlier write on this thread committed is not this one's
-        DataFrameWriter<Row> w = df.write().mode(o.overwrite() ? SaveMode.Overwrite : SaveMode.ErrorIfExists);
+        // the committer marks no output: the marker is written below once the output is found to hold exactly this
+        // write, where the commit wrote it first and a run whose check then failed had to take down a marker that might
+        // be another run's. A user who set the setting false gets none, as before
+        boolean mark = marksSuccessfulJobs(df.sparkSession());
+        DataFrameWriter<Row> w = df.write().mode(o.overwrite() ? SaveMode.Overwrite : SaveMode.ErrorIfExists)
+                .option(MARK_SUCCESSFUL_JOBS, "false");
         if (o.compression() != null) {
             w = w.option("compression", o.compression());
         }
@@ -363,43 +375,52 @@ public final class DatasetWriter {
             throw e;
         }
         requireOwnWrite(df.sparkSession(), o.path(), CommittedWrite.take());
+        if (mark) {
+            markChecked(df.sparkSession(), o.path());
+        }
+    }
+
+    /** Whether the session's Hadoop settings ask for a {@code _SUCCESS} marker (Hadoop's default: yes). */
+    private static boolean marksSuccessfulJobs(SparkSession spark) {
+        org.apache.hadoop.conf.Configuration conf = spark instanceof org.apache.spark.sql.classic.SparkSession classic
+                ? classic.sessionState().newHadoopConf() : spark.sparkContext().hadoopConfiguration();
+        return conf.getBoolean(MARK_SUCCESSFUL_JOBS, true);
     }
 
     /**
-     * Removes the {@code _SUCCESS} marker this write's commit put in an output it hands over to another write, whose part
-     * files it holds alone or beside this write's, now removed ({@link OutputTaken}): it vouched for a write this run did
-     * not make, and stayed when that other run failed too (its commit finding the {@code _temporary} folder this one's had
-     * deleted, or a run killed in its commit), so that an output both runs had failed on
-     * looked complete to whatever waits for the marker (Airflow's S3KeySensor). The other run's commit, if it succeeds,
-     * writes its own. Returns what to add to the error.
+     * Writes the empty {@code _SUCCESS} marker (what FileOutputCommitter writes) in {@code output}, which {@link
+     * #requireOwnWrite} found to hold exactly this write's part files: the marker says that a run's check passed, and no
+     * other run removes it. Not where the output has gone since (another run's removal): no folder of a lone marker,
+     * where the store has folders to tell (a local disk, HDFS; S3 has none).
      */
-    private static String unmark(SparkSession spark, String output) {
+    private static void markChecked(SparkSession spark, String output) {
         Path marker = new Path(output, "_SUCCESS");
         try {
             FileSystem fs = marker.getFileSystem(spark.sparkContext().hadoopConfiguration());
-            if (fs.delete(marker, false)) {
-                return "; the _SUCCESS marker this write's commit put there was removed (another run's commit writes its own)";
+            try {
+                fs.createNonRecursive(marker, true, 4096, fs.getDefaultReplication(marker), fs.getDefaultBlockSize(marker), null)
+                        .close();
+            } catch (UnsupportedOperationException notHere) { // a store without it (FileSystem's own refuses)
+                fs.create(marker, true).close();
             }
-            if (!fs.exists(marker)) {
-                return ""; // none written (mapreduce.fileoutputcommitter.marksuccessfuljobs false)
-            }
+        } catch (java.io.FileNotFoundException gone) {
+            throw new KindlingException(KindlingException.FAILURE, "output " + output + " was removed by another run after this "
+                    + "write's check found it whole: run one writer per output at a time (Airflow: max_active_tis_per_dag=1), "
+                    + "then run again", gone);
         } catch (IOException e) {
-            // said below
+            throw new KindlingException(KindlingException.FAILURE, "output " + output + " was written and checked, but its "
+                    + "_SUCCESS marker could not be written (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
         }
-        return "; remove the _SUCCESS marker this write's commit put there (" + marker + "): it vouches for a write this run "
-                + "did not make";
     }
 
     /**
      * Fails the write whose job commit failed ({@code e}) with its output holding part files of this write ({@code
-     * failed}) and of no other, removing the output: it is this run's unfinished write, which a {@code _SUCCESS} marker
-     * may make look complete. Another run writing the output at the same time makes it so: its commit moves the tasks'
-     * files this write had committed into the output, deletes the {@code _temporary} folder this write's commit then does
-     * not find, and marks the output complete; that run, finding none of its own files there, fails too ({@link
-     * OutputTaken}), and the output both runs had failed on stayed, marker and all. An output holding other writes' part
-     * files alone under a {@code _SUCCESS} marker is theirs, maybe a run's that exited 0 on it: handed over ({@link
-     * OutputTaken}, which the run's failure does not remove). Returns when the output holds anything else (the earlier output, this and another write's part
-     * files) or cannot be listed.
+     * failed}) and of no other, removing the output: it is this run's unfinished write (another run writing the output at
+     * the same time can move the tasks' files this write had committed into it, and delete the {@code _temporary} folder
+     * this write's commit then does not find). An output holding other writes' part files alone under a {@code _SUCCESS}
+     * marker is theirs, a run's whose check found exactly its own files there: handed over ({@link OutputTaken}, which
+     * the run's failure does not remove). Returns when the output holds anything else (the earlier output, this and
+     * another write's part files) or cannot be listed.
      */
     private static void removeFailedCommit(SparkSession spark, String output, CommittedWrite failed, Exception e) {
         Path p = new Path(output);
@@ -417,10 +438,10 @@ public final class DatasetWriter {
         String why = root.getClass().getSimpleName() + (root.getMessage() == null || root.getMessage().isBlank() ? ""
                 : ": " + root.getMessage().lines().findFirst().orElse(""));
         if (marked && !filesOf.isEmpty() && !filesOf.containsKey(failed.jobId())) {
-            // another run's write, marked complete and maybe checked by a run that exited 0: handed over as requireOwnWrite
-            // does, where the run's failure went on to remove its claimed output, that run's rows and all. Unmarked, it is a
-            // commit that ended (a run killed in it) or has yet to end: left to the run's failure, as before (a claimed output
-            // removed, which a live run's own check then finds)
+            // another run's write, which that run's check found whole (the marker is written after it): handed over as
+            // requireOwnWrite does, where the run's failure went on to remove its claimed output, that run's rows and all.
+            // Unmarked, it is a commit that ended (a run killed in it) or one whose check has yet to end: left to the run's
+            // failure, as before (a claimed output removed, which a live run's own check then finds)
             throw new OutputTaken(output, "output " + output + " could not be committed (" + why + "): it holds none of the "
                     + failed.files() + " part files this write committed but " + others(filesOf) + ": run one writer per "
                     + "output at a time (Airflow: max_active_tis_per_dag=1)", e);
@@ -430,16 +451,15 @@ public final class DatasetWriter {
             // does, where the run's failure removed the whole output as its own unfinished one
             throw new OutputTaken(output, "output " + output + " could not be committed (" + why + "): it held the part files of "
                     + filesOf.size() + " writes (" + String.join(", ", filesOf.keySet()) + "), their rows mixed, "
-                    + handOver(spark, fs, p, failed.jobId()) + ": run one writer per output at a time (Airflow: "
+                    + handOver(fs, p, failed.jobId()) + ": run one writer per output at a time (Airflow: "
                     + "max_active_tis_per_dag=1), then run again", e);
         }
         if (!filesOf.keySet().equals(java.util.Set.of(failed.jobId()))) {
             return;
         }
         throw new KindlingException(KindlingException.FAILURE, "output " + output + " could not be committed (" + why + "): it "
-                + "held " + filesOf.get(failed.jobId()) + " of the " + failed.files() + " part files this write committed"
-                + (marked ? " under a _SUCCESS marker (another run writing it at the same time can commit this write's tasks' "
-                + "files as its own and mark it complete)" : "") + ", " + removal(fs, p) + "; run one writer per output at a "
+                + "held " + filesOf.get(failed.jobId()) + " of the " + failed.files() + " part files this write committed, "
+                + removal(fs, p) + "; run one writer per output at a "
                 + "time (Airflow: max_active_tis_per_dag=1), then run again", e);
     }
 
@@ -506,17 +526,16 @@ public final class DatasetWriter {
         if (filesOf.size() > 1 || othersOnly) {
             if (othersOnly) {
                 throw new OutputTaken(output, "output " + output + " was written by another run at the same time: it holds none of "
-                        + "the " + write.files() + " part files this write committed but " + others(filesOf) + unmark(spark, output)
-                        + ": run one writer per "
-                        + "output at a time (Airflow: max_active_tis_per_dag=1)", null);
+                        + "the " + write.files() + " part files this write committed but " + others(filesOf) + ": run one writer "
+                        + "per output at a time (Airflow: max_active_tis_per_dag=1)", null);
             }
             String mixed = "output " + output + " was written by another run at the same time: it held the part files of "
                     + filesOf.size() + " writes (" + String.join(", ", filesOf.keySet()) + "), their rows mixed, ";
             if (write != null) {
                 // this write's files out, the other's left: that run may have exited 0 on it (its check found its files
-                // alone), and its check, where it has yet to run, still decides; the whole folder went, that run's rows too.
-                // The marker this write's commit wrote goes too: the other's commit may not have ended (a run killed in it)
-                throw new OutputTaken(output, mixed + handOver(spark, fs, p, write.jobId()) + ": run one writer per output at a time (Airflow: "
+                // alone, and marked it), and its check, where it has yet to run, still decides; the whole folder went, that
+                // run's rows too
+                throw new OutputTaken(output, mixed + handOver(fs, p, write.jobId()) + ": run one writer per output at a time (Airflow: "
                         + "max_active_tis_per_dag=1), then run again", null);
             }
             throw new KindlingException(KindlingException.FAILURE, mixed + removal(fs, p) + "; run one writer per output at a "
@@ -560,12 +579,12 @@ public final class DatasetWriter {
     }
 
     /**
-     * Hands over an output that holds this write's part files ({@code jobId}) and another write's: removes this write's
-     * and the {@code _SUCCESS} marker its commit wrote ({@link #unmark}: the other write's commit may not have ended, a run
-     * killed in it), leaving the other's for that run to check as its own; where no part file is left (that run removed
-     * its own too), the folder goes. Says how that went.
+     * Hands over an output that holds this write's part files ({@code jobId}) and another write's: removes this write's,
+     * leaving the other's for that run to check as its own, and a {@code _SUCCESS} marker there, which that run's check
+     * wrote on finding its own files alone before this write's came; where no part file is left (that run removed its own
+     * too), the folder goes. Says how that went.
      */
-    private static String handOver(SparkSession spark, FileSystem fs, Path p, String jobId) {
+    private static String handOver(FileSystem fs, Path p, String jobId) {
         int removed = 0;
         boolean all = true;
         try {
@@ -584,7 +603,6 @@ public final class DatasetWriter {
         }
         String files = all ? "and this write's " + (removed == 1 ? "part file was" : removed + " part files were") + " removed"
                 : "and this write's part files (part-*-" + jobId + "*) could not all be removed (" + removed + " were): remove them";
-        String marker = unmark(spark, p.toString());
         try {
             if (all && partFiles(fs, p).isEmpty()) {
                 return files + ", and the output, no other write's part file left in it, " + (fs.delete(p, true) ? "was removed"
@@ -593,7 +611,7 @@ public final class DatasetWriter {
         } catch (IOException e) {
             // listed again to find none left; the other run's own check decides
         }
-        return files + ", the rest left as it is, for the other writes' runs to check as their own" + marker;
+        return files + ", the rest left as it is, for the other writes' runs to check as their own";
     }
 
     /** Removes the output {@code p}, saying how that went. */

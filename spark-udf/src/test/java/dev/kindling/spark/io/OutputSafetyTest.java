@@ -239,20 +239,22 @@ class OutputSafetyTest {
 
     /**
      * Two runs writing one output at once (two scheduler workers on one task): both exited 0 and the output held the part
-     * files of both writes, 255k rows for 200k input rows. Here a task of this write puts another write's part file in the
-     * output, as the other run's commit does: the write fails naming the output and both writes, and removes its own part
-     * files, leaving the other's for that run to check (it may have exited 0 on them: the whole output was removed, its
-     * rows too). Through Kindling's counting protocol, as the CLI's runs are; without a count the whole output goes.
+     * files of both writes, 255k rows for 200k input rows. Here a task of this write puts another write's part file and
+     * its {@code _SUCCESS} marker in the output, as the other run does that committed, found its own files alone and
+     * exited 0: the write fails naming the output and both writes, and removes its own part files, leaving the other's and
+     * its marker (the whole output was removed, its rows too; then the marker this write's commit had written over it
+     * was taken down, the other run's good output left unmarked). Through Kindling's counting protocol, as the CLI's runs
+     * are; without a count the whole output goes.
      */
     @Test
     void anOutputAnotherRunWroteAtTheSameTimeIsRefusedAndRemoved() throws Exception {
         Path out = tmp.resolve("two-writers");
-        String other = "part-00000-00000000-1111-2222-3333-444444444444-c000.json";
         String folder = out.toString();
         org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> rows = dev.kindling.spark.TestSpark.session().range(0, 2, 1, 1)
                 .map((org.apache.spark.api.java.function.MapFunction<Long, Long>) x -> {
                     if (x == 0) {
-                        Files.writeString(Path.of(folder, other), "{\"id\":9}\n");
+                        Files.writeString(Path.of(folder, THEIRS), "{\"id\":9}\n");
+                        Files.writeString(Path.of(folder, "_SUCCESS"), "");
                     }
                     return x;
                 }, org.apache.spark.sql.Encoders.LONG()).toDF("id");
@@ -262,12 +264,32 @@ class OutputSafetyTest {
             assertEquals(KindlingException.FAILURE, e.exitCode());
             assertTrue(e.getMessage().startsWith("output " + out + " was written by another run at the same time: it held the part "
                     + "files of 2 writes (00000000-1111-2222-3333-444444444444, ") && e.getMessage().endsWith("their rows mixed, and "
-                    + "this write's part file was removed, the rest left as it is, for the other writes' runs to check as their own; the "
-                    + "_SUCCESS marker this write's commit put there was removed (another run's commit writes its own): run one "
-                    + "writer per output at a time (Airflow: max_active_tis_per_dag=1), then run again"), e.getMessage());
-            assertEquals(List.of(other), List.of(out.toFile().list((d, n) -> n.startsWith("part-"))), "the other write's alone");
-            assertFalse(Files.exists(out.resolve("_SUCCESS")), "no marker vouching for a write this run did not make");
+                    + "this write's part file was removed, the rest left as it is, for the other writes' runs to check as their own: "
+                    + "run one writer per output at a time (Airflow: max_active_tis_per_dag=1), then run again"), e.getMessage());
+            assertEquals(List.of(THEIRS), List.of(out.toFile().list((d, n) -> n.startsWith("part-"))), "the other write's alone");
+            assertTrue(Files.exists(out.resolve("_SUCCESS")), "the other run's marker, its check's, is kept");
         });
+    }
+
+    /**
+     * The committer writes no {@code _SUCCESS} marker for Kindling's writes: Kindling writes FileOutputCommitter's empty one
+     * once the output is found to hold exactly the write, and none where the user's Hadoop settings ask for none.
+     */
+    @Test
+    void theMarkerIsWrittenAfterTheCheckAsTheUserAsks() throws Exception {
+        org.apache.spark.sql.SparkSession spark = dev.kindling.spark.TestSpark.session();
+        Path marked = tmp.resolve("marked");
+        DatasetWriter.write(spark.range(0, 1).toDF("id"), new WriteOptions(marked.toString(), DataFormat.JSONL, false, null));
+        assertEquals(0, Files.size(marked.resolve("_SUCCESS")));
+        String key = "mapreduce.fileoutputcommitter.marksuccessfuljobs";
+        spark.sparkContext().hadoopConfiguration().set(key, "false"); // --conf spark.hadoop.mapreduce...=false
+        try {
+            Path unmarked = tmp.resolve("unmarked");
+            DatasetWriter.write(spark.range(0, 1).toDF("id"), new WriteOptions(unmarked.toString(), DataFormat.JSONL, false, null));
+            assertTrue(Files.exists(unmarked) && !Files.exists(unmarked.resolve("_SUCCESS")), List.of(unmarked.toFile().list()).toString());
+        } finally {
+            spark.sparkContext().hadoopConfiguration().unset(key);
+        }
     }
 
     /**
@@ -396,10 +418,9 @@ class OutputSafetyTest {
                     () -> DatasetWriter.write(rows, new WriteOptions(folder, DataFormat.JSONL, true, null)));
             assertEquals("output " + out + " was written by another run at the same time: it holds none of the 1 part files this "
                     + "write committed but 1 of another write's (00000000-1111-2222-3333-444444444444); it is left as it is, for "
-                    + "that run to check as its own; the _SUCCESS marker this write's commit put there was removed (another run's "
-                    + "commit writes its own): run one writer per output at a time (Airflow: max_active_tis_per_dag=1)",
+                    + "that run to check as its own: run one writer per output at a time (Airflow: max_active_tis_per_dag=1)",
                     e.getMessage());
-            // the marker vouched for a write this run did not make: had the other run failed too, the output stayed marked
+            // no marker: this write's commit writes none, and the other run's check has yet to find its files whole
             assertTrue(Files.exists(out.resolve(THEIRS)) && !Files.exists(out.resolve("_SUCCESS")), List.of(out.toFile().list()).toString());
             assertEquals(1, out.toFile().list((d, n) -> n.startsWith("part-")).length, List.of(out.toFile().list()).toString());
         });
@@ -407,14 +428,14 @@ class OutputSafetyTest {
 
     /**
      * The other side of {@link #anOutputAnotherRunReplacedIsLeftToThatRun}: the other run's commit moves this write's
-     * committed task file into the output, deletes the _temporary folder both writes share and marks the output complete
-     * (then fails itself, finding none of its own files there), and this write's commit finds _temporary gone. Both runs
-     * exited 1, and the output, this write's part file under the other's _SUCCESS, stayed, looking complete to
-     * whatever waits for the marker. This write fails saying so, and removes it. Through spark-hadoop-cloud's protocol
+     * committed task file into the output and deletes the _temporary folder both writes share (its check then fails,
+     * finding none of its own files there), and this write's commit finds _temporary gone. Both runs exited 1, and the
+     * output, this write's part file, stayed (under the _SUCCESS marker the other run's commit wrote, looking complete to
+     * whatever waits for it). This write fails saying so, and removes it. Through spark-hadoop-cloud's protocol
      * (Kindling's subclass), the CLI's.
      */
     @Test
-    void aCommitFindingItsFilesUnderAnotherRunsMarkerRemovesThem() throws Exception {
+    void aCommitFindingItsFilesMovedByAnotherRunsCommitRemovesThem() throws Exception {
         Path out = tmp.resolve("both-failed");
         String folder = out.toString();
         // the other run's commit; the second task writes nothing: this write's commit is the first step after the other's
@@ -429,17 +450,15 @@ class OutputSafetyTest {
                 }
             }
             org.apache.commons.io.FileUtils.deleteDirectory(new java.io.File(folder, "_temporary"));
-            Files.writeString(Path.of(folder, "_SUCCESS"), "");
         });
         withCommitProtocol(CountingPathOutputCommitProtocol.class, () -> {
             KindlingException e = org.junit.jupiter.api.Assertions.assertThrows(KindlingException.class,
                     () -> DatasetWriter.write(rows, new WriteOptions(folder, DataFormat.JSONL, true, null)));
             assertEquals(KindlingException.FAILURE, e.exitCode());
             assertTrue(e.getMessage().startsWith("output " + out + " could not be committed (") && e.getMessage().endsWith("): it held "
-                    + "1 of the 1 part files this write committed under a _SUCCESS marker (another run writing it at the same time "
-                    + "can commit this write's tasks' files as its own and mark it complete), and was removed; run one writer per "
-                    + "output at a time (Airflow: max_active_tis_per_dag=1), then run again"), e.getMessage());
-            assertFalse(Files.exists(out), "no output that both runs failed on looks complete");
+                    + "1 of the 1 part files this write committed, and was removed; run one writer per output at a time (Airflow: "
+                    + "max_active_tis_per_dag=1), then run again"), e.getMessage());
+            assertFalse(Files.exists(out), "no output that both runs failed on is left");
         });
     }
 
@@ -511,9 +530,9 @@ class OutputSafetyTest {
 
     /**
      * A write whose commit fails with its own part files beside another write's: the other run's commit moved this write's
-     * committed task file into the output beside its own, deleted _temporary and marked the output, and this write's commit
-     * then finds _temporary gone. This write's file and the marker go, the other's is handed over ({@link
-     * DatasetWriter.OutputTaken}), where the run's failure removed the whole output as its own unfinished one.
+     * committed task file into the output beside its own and deleted _temporary (its check, finding this write's file,
+     * marks nothing), and this write's commit then finds _temporary gone. This write's file goes, the other's is handed
+     * over ({@link DatasetWriter.OutputTaken}), where the run's failure removed the whole output as its own unfinished one.
      */
     @Test
     void aFailedCommitBesideAnotherWritesFilesRemovesItsOwnAlone() throws Exception {
@@ -521,7 +540,7 @@ class OutputSafetyTest {
         DatasetWriter.OutputTaken e = failedCommitUnderAnotherWrite(out, true);
         assertTrue(e.getMessage().startsWith("output " + out + " could not be committed (") && e.getMessage().contains("their "
                 + "rows mixed, and this write's part file was removed, the rest left as it is, for the other writes' runs to "
-                + "check as their own; the _SUCCESS marker this write's commit put there was removed"), e.getMessage());
+                + "check as their own: run one writer"), e.getMessage());
         assertEquals(List.of(THEIRS), List.of(out.toFile().list((d, n) -> n.startsWith("part-"))), "the other write's alone");
         assertFalse(Files.exists(out.resolve("_SUCCESS")));
     }
@@ -529,8 +548,8 @@ class OutputSafetyTest {
     /**
      * A write into {@code out} whose commit fails under another run's whole write: once this write's first task has
      * committed, the other run's commit moves that task's file into the output ({@code withOwn}) or not (its --overwrite
-     * had deleted it), deletes the _temporary folder both share, puts its own part file there and marks the output
-     * complete. Returns what the write threw.
+     * had deleted it), deletes the _temporary folder both share and puts its own part file there; its check marks the
+     * output complete where it finds that file alone. Returns what the write threw.
      */
     private static DatasetWriter.OutputTaken failedCommitUnderAnotherWrite(Path out, boolean withOwn) throws Exception {
         String folder = out.toString();
@@ -544,7 +563,9 @@ class OutputSafetyTest {
             }
             org.apache.commons.io.FileUtils.deleteDirectory(new java.io.File(folder, "_temporary"));
             Files.writeString(Path.of(folder, THEIRS), "{\"id\":7}\n");
-            Files.writeString(Path.of(folder, "_SUCCESS"), "");
+            if (!withOwn) {
+                Files.writeString(Path.of(folder, "_SUCCESS"), "");
+            }
         });
         java.util.concurrent.atomic.AtomicReference<DatasetWriter.OutputTaken> taken = new java.util.concurrent.atomic.AtomicReference<>();
         withCommitProtocol(CountingPathOutputCommitProtocol.class, () -> taken.set(org.junit.jupiter.api.Assertions.assertThrows(
