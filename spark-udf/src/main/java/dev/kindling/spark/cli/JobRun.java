@@ -33,6 +33,8 @@ public final class JobRun {
     private final List<org.apache.hadoop.fs.Path> claimed = new ArrayList<>();
     /** Outputs that existed and {@code --overwrite} replaces: Spark deletes them when it starts writing them. */
     private final List<org.apache.hadoop.fs.Path> replaced = new ArrayList<>();
+    /** The writes this run makes, whose part files its failure removes from an output it claimed ({@link #removePartialOutputs}). */
+    private final dev.kindling.spark.io.RunWrites writes;
     /** Whether the inputs were checked for reaching one file twice (checkOutput and readInput each need it first). */
     private boolean inputsDisjoint;
 
@@ -42,6 +44,7 @@ public final class JobRun {
         this.progress = progress;
         this.startNanos = startNanos;
         this.out = out;
+        this.writes = dev.kindling.spark.io.RunWrites.start(); // made on the run's thread, which makes its writes
     }
 
     public SparkSession spark() {
@@ -307,7 +310,10 @@ public final class JobRun {
     }
 
     /**
-     * Deletes the claimed outputs of a run that failed before writing them all, and each output {@code --overwrite}
+     * Deletes what the run wrote in its claimed outputs, as it failed before writing them all ({@link
+     * dev.kindling.spark.io.RunWrites#removeOwn}: the whole output, but for another write's under the marker of that run's
+     * check, where the run's own part files alone go; it removed the whole folder, an output another run had written
+     * and exited 0 on when this run failed on another output first), and each output {@code --overwrite}
      * replaces that Spark has emptied: no {@code _SUCCESS} marker, and nothing in it or its committer's {@code
      * _temporary} folder (Spark deleted the earlier output before writing, and what is there is this run's unfinished
      * write). One with other files and no marker (a Megatron output, a folder not written by Spark) is kept: it may be
@@ -316,21 +322,27 @@ public final class JobRun {
     synchronized List<String> removePartialOutputs() {
         List<String> removed = new ArrayList<>();
         for (org.apache.hadoop.fs.Path p : claimed) {
-            remove(p, false, removed);
+            try {
+                String gone = writes.removeOwn(p.getFileSystem(spark.sparkContext().hadoopConfiguration()), p);
+                if (gone != null) {
+                    removed.add(gone);
+                }
+            } catch (IOException | RuntimeException e) {
+                // the run's own error is the one to report
+            }
         }
         for (org.apache.hadoop.fs.Path p : replaced) {
-            remove(p, true, removed);
+            removeUnfinished(p, removed);
         }
         claimed.clear();
         replaced.clear();
         return removed;
     }
 
-    private void remove(org.apache.hadoop.fs.Path p, boolean unlessComplete, List<String> removed) {
+    private void removeUnfinished(org.apache.hadoop.fs.Path p, List<String> removed) {
         try {
             org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
-            if (fs.exists(p) && (!unlessComplete || (!fs.exists(new org.apache.hadoop.fs.Path(p, "_SUCCESS"))
-                    && onlyUnfinishedWork(fs, p)))) {
+            if (fs.exists(p) && !fs.exists(new org.apache.hadoop.fs.Path(p, "_SUCCESS")) && onlyUnfinishedWork(fs, p)) {
                 fs.delete(p, true);
                 removed.add(p.toString());
             }

@@ -458,6 +458,7 @@ public abstract class SparkCommand implements Callable<Integer> {
             }
             throw e;
         } finally {
+            dev.kindling.spark.io.RunWrites.stop();
             if (stdoutWatch != null) {
                 // joined: a watch still cancelling would cancel the jobs of whoever uses the session next (a joined one)
                 stdoutWatch.interrupt();

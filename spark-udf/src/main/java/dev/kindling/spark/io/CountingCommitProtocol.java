@@ -6,8 +6,9 @@ import org.apache.spark.internal.io.FileNameSpec;
 import org.apache.spark.sql.execution.datasources.SQLHadoopMapReduceCommitProtocol;
 
 /**
- * Spark's own file commit protocol, which also counts the files each task commits and notes the write it committed
- * ({@link CommittedWrite}) for {@link DatasetWriter}'s check that the output holds exactly this write. {@code
+ * Spark's own file commit protocol, which also counts the files each task commits and notes the write as it begins and as
+ * it commits ({@link CommittedWrite}), for {@link DatasetWriter}'s check that the output holds exactly this write and a
+ * failed run's removal of what it wrote ({@link RunWrites}). {@code
  * SparkSessions} names it where {@link CountingPathOutputCommitProtocol} (spark-hadoop-cloud) is not there.
  */
 public class CountingCommitProtocol extends SQLHadoopMapReduceCommitProtocol {
@@ -17,6 +18,7 @@ public class CountingCommitProtocol extends SQLHadoopMapReduceCommitProtocol {
     public CountingCommitProtocol(String jobId, String path, boolean dynamicPartitionOverwrite) {
         super(jobId, path, dynamicPartitionOverwrite);
         this.jobId = jobId;
+        CommittedWrite.begun(jobId);
     }
 
     @Override

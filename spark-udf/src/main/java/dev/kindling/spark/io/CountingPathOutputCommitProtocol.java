@@ -7,8 +7,8 @@ import org.apache.spark.internal.io.cloud.PathOutputCommitProtocol;
 
 /**
  * spark-hadoop-cloud's {@code PathOutputCommitProtocol} (the S3A committers on {@code s3a://}, Hadoop's file committer
- * elsewhere), which also counts the files each task commits and notes the write it committed ({@link CommittedWrite}),
- * as {@link CountingCommitProtocol} does for Spark's own protocol. {@code SparkSessions} names it where
+ * elsewhere), which also counts the files each task commits and notes the write as it begins and as it commits ({@link
+ * CommittedWrite}), as {@link CountingCommitProtocol} does for Spark's own protocol. {@code SparkSessions} names it where
  * spark-hadoop-cloud is on the class path.
  */
 public class CountingPathOutputCommitProtocol extends PathOutputCommitProtocol {
@@ -18,6 +18,7 @@ public class CountingPathOutputCommitProtocol extends PathOutputCommitProtocol {
     public CountingPathOutputCommitProtocol(String jobId, String path, boolean dynamicPartitionOverwrite) {
         super(jobId, path, dynamicPartitionOverwrite);
         this.jobId = jobId;
+        CommittedWrite.begun(jobId);
     }
 
     @Override

@@ -345,7 +345,8 @@ public final class DatasetWriter {
     private static final String MARK_SUCCESSFUL_JOBS = "mapreduce.fileoutputcommitter.marksuccessfuljobs";
 
     public static void write(Dataset<Row> df, WriteOptions o) {
-        CommittedWrite.take(); // what an earlier write on this thread committed is not this one's
+        CommittedWrite.take(); // what an earlier write on this thread committed or began is not this one's
+        CommittedWrite.takeBegun();
         // the committer marks no output: the marker is written below once the output is found to hold exactly this
         // write, where the commit wrote it first and a run whose check then failed had to take down a marker that might
         // be another run's. A user who set the setting false gets none, as before
@@ -356,14 +357,7 @@ public final class DatasetWriter {
             w = w.option("compression", o.compression());
         }
         try {
-            switch (o.format()) {
-                // timestamps to the microsecond Spark holds them in: its JSON default (.SSS) cut a Parquet input's
-                // 03:04:05.123456 to 03:04:05.123 in silence
-                case JSONL -> w.option("ignoreNullFields", "false").option("timestampFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX")
-                        .option("timestampNTZFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSSSS").json(o.path());
-                case PARQUET -> w.parquet(o.path());
-                default -> throw KindlingException.usage("cannot write " + o.format() + "; --format must be jsonl or parquet");
-            }
+            writeAs(w, o);
         } catch (Exception e) { // Spark's AnalysisException, thrown undeclared from Scala; rethrown as it is
             if (e instanceof org.apache.spark.SparkThrowable t && "PATH_ALREADY_EXISTS".equals(t.getCondition())) {
                 throw new OutputTaken(o.path(), e);
@@ -373,10 +367,25 @@ public final class DatasetWriter {
                 removeFailedCommit(df.sparkSession(), o.path(), failed, e);
             }
             throw e;
+        } finally {
+            // for the run's failure to remove from the output what this write put there, and no more
+            RunWrites.wrote(df.sparkSession(), o.path(), CommittedWrite.takeBegun());
         }
         requireOwnWrite(df.sparkSession(), o.path(), CommittedWrite.take());
         if (mark) {
             markChecked(df.sparkSession(), o.path());
+        }
+    }
+
+    /** Writes through {@code w} in {@code o}'s format to its path. */
+    private static void writeAs(DataFrameWriter<Row> w, WriteOptions o) {
+        switch (o.format()) {
+            // timestamps to the microsecond Spark holds them in: its JSON default (.SSS) cut a Parquet input's
+            // 03:04:05.123456 to 03:04:05.123 in silence
+            case JSONL -> w.option("ignoreNullFields", "false").option("timestampFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX")
+                    .option("timestampNTZFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSSSS").json(o.path());
+            case PARQUET -> w.parquet(o.path());
+            default -> throw KindlingException.usage("cannot write " + o.format() + "; --format must be jsonl or parquet");
         }
     }
 
@@ -567,7 +576,7 @@ public final class DatasetWriter {
     }
 
     /** The part files in the folder {@code p}, counted by the UUID of the write that made them, in its order. */
-    private static java.util.Map<String, Integer> partFiles(FileSystem fs, Path p) throws IOException {
+    static java.util.Map<String, Integer> partFiles(FileSystem fs, Path p) throws IOException {
         java.util.Map<String, Integer> filesOf = new java.util.TreeMap<>();
         for (FileStatus st : fs.listStatus(p)) {
             java.util.regex.Matcher m = PART.matcher(st.getPath().getName());
@@ -585,20 +594,16 @@ public final class DatasetWriter {
      * too), the folder goes. Says how that went.
      */
     private static String handOver(FileSystem fs, Path p, String jobId) {
-        int removed = 0;
-        boolean all = true;
+        int removed;
+        boolean all;
         try {
-            for (FileStatus st : fs.listStatus(p)) {
-                java.util.regex.Matcher m = PART.matcher(st.getPath().getName());
-                if (m.matches() && m.group(1).equals(jobId)) {
-                    boolean gone = fs.delete(st.getPath(), false); // a checksummed file system takes its .crc with it
-                    removed += gone ? 1 : 0;
-                    all &= gone;
-                }
-            }
+            int[] of = removePartFiles(fs, p, java.util.Set.of(jobId));
+            removed = of[1];
+            all = of[0] == of[1];
         } catch (java.io.FileNotFoundException gone) {
             return "and it is gone";
         } catch (IOException e) {
+            removed = 0;
             all = false;
         }
         String files = all ? "and this write's " + (removed == 1 ? "part file was" : removed + " part files were") + " removed"
@@ -612,6 +617,22 @@ public final class DatasetWriter {
             // listed again to find none left; the other run's own check decides
         }
         return files + ", the rest left as it is, for the other writes' runs to check as their own";
+    }
+
+    /**
+     * Deletes the part files in the folder {@code p} of the writes {@code jobIds} (a checksummed file system takes each
+     * one's {@code .crc} with it); returns how many there were and how many went.
+     */
+    static int[] removePartFiles(FileSystem fs, Path p, java.util.Set<String> jobIds) throws IOException {
+        int[] ofAndRemoved = new int[2];
+        for (FileStatus st : fs.listStatus(p)) {
+            java.util.regex.Matcher m = PART.matcher(st.getPath().getName());
+            if (m.matches() && jobIds.contains(m.group(1))) {
+                ofAndRemoved[0]++;
+                ofAndRemoved[1] += fs.delete(st.getPath(), false) ? 1 : 0;
+            }
+        }
+        return ofAndRemoved;
     }
 
     /** Removes the output {@code p}, saying how that went. */

@@ -75,6 +75,53 @@ class InterruptTest {
         assertEquals("kindling: interrupted; no unfinished output to remove", again.toString().trim());
     }
 
+    /**
+     * A failed run removes from the outputs it claimed as new what its writes put there: where another run's write is
+     * there under the marker of that run's check, this run's part files alone (it removed the whole folder, an output
+     * that run had exited 0 on); another write's part files with no marker (a run killed in its commit) go with the
+     * folder, as before.
+     */
+    @Test
+    void aFailedRunRemovesItsOwnPartFilesAndLeavesAnotherRunsCheckedOutput() throws Exception {
+        String theirs = "part-00000-00000000-1111-2222-3333-444444444444-c000.json";
+        Path checked = tmp.resolve("checked");
+        Path unmarked = tmp.resolve("unmarked");
+        Path mixed = tmp.resolve("mixed");
+        JobRun run = new JobRun(TestSpark.session(), new SparkJobOptions(), null, System.nanoTime(),
+                new PrintStream(OutputStream.nullOutputStream()));
+        for (Path p : List.of(checked, unmarked, mixed)) {
+            run.claimOutput(p.toString());
+        }
+        // made by another run after this one claimed them as new
+        Files.writeString(Files.createDirectories(checked).resolve(theirs), "{}\n");
+        Files.writeString(checked.resolve("_SUCCESS"), "");
+        Files.writeString(Files.createDirectories(unmarked).resolve(theirs), "{}\n");
+        // this run's write, checked and marked, through the CLI's counting protocol (which notes its job UUID); then
+        // another's part file beside it (that run's commit)
+        org.apache.spark.sql.RuntimeConfig conf = TestSpark.session().conf();
+        String protocol = "spark.sql.sources.commitProtocolClass";
+        scala.Option<String> before = conf.getOption(protocol);
+        conf.set(protocol, dev.kindling.spark.io.CountingCommitProtocol.class.getName());
+        try {
+            dev.kindling.spark.io.DatasetWriter.write(TestSpark.session().range(0, 1, 1, 1).toDF("id"),
+                    new dev.kindling.spark.io.WriteOptions(mixed.toString(), dev.kindling.spark.io.DataFormat.JSONL, false, null));
+        } finally {
+            if (before.isDefined()) {
+                conf.set(protocol, before.get());
+            } else {
+                conf.unset(protocol);
+            }
+        }
+        Files.writeString(mixed.resolve(theirs), "{}\n");
+
+        List<String> removed = run.removePartialOutputs();
+        assertEquals(java.util.Set.of(theirs, "_SUCCESS"), java.util.Set.of(checked.toFile().list()), "left as it is");
+        assertFalse(Files.exists(unmarked));
+        assertEquals(List.of(theirs), List.of(mixed.toFile().list((d, n) -> n.startsWith("part-"))), "this run's part file alone goes");
+        assertEquals(java.util.Set.of(unmarked.toString(), mixed + " (this run's part file; the rest is another run's, which its check "
+                + "found whole)"), java.util.Set.copyOf(removed));
+    }
+
     /** {@code kindling convert -i in -o out} on local Spark in a child JVM with the build's flags and {@code jvmOptions}. */
     private static List<String> childConvert(List<String> jvmOptions, Path in, Path out) throws Exception {
         List<String> cmd = new ArrayList<>();

@@ -327,26 +327,33 @@ class OutputSafetyTest {
     /**
      * Two runs writing one new output at once: the one whose write found the other's output there (Spark's
      * PATH_ALREADY_EXISTS) removed it as its own unfinished output, under the other's commit, which exited 0 with 54,933
-     * of its 200,000 rows in place. It fails saying so and leaves the other's output as it is.
+     * of its 200,000 rows in place. It fails saying so and leaves the other's output as it is, and its {@code --rejected},
+     * which it claimed as new too and the other run wrote and checked: the run's failure removed it whole.
      */
     @Test
     void aRunLeavesTheOutputAnotherRunMadeMeanwhile() throws Exception {
         RivalWriterFileSystem.use();
         Path in = jsonl(tmp.resolve("rival-in/a.jsonl"), "a", "b");
         Path out = tmp.resolve("rival-out");
-        RivalWriterFileSystem.rival = name -> { // the other run's output, finished
-            if (!Files.exists(out)) {
-                Files.createDirectories(out);
-                Files.writeString(out.resolve("part-00000-00000000-1111-2222-3333-444444444444-c000.json"), "{\"id\":\"theirs\"}\n");
-                Files.writeString(out.resolve("_SUCCESS"), "");
+        Path rejected = tmp.resolve("rival-rejected");
+        RivalWriterFileSystem.rival = name -> { // the other run's outputs, finished and checked
+            for (Path o : List.of(out, rejected)) {
+                if (!Files.exists(o)) {
+                    Files.createDirectories(o);
+                    Files.writeString(o.resolve(THEIRS), "{\"id\":\"theirs\"}\n");
+                    Files.writeString(o.resolve("_SUCCESS"), "");
+                }
             }
         };
         try {
-            Cli.Result r = Cli.run("convert", "--no-progress", "-i", RivalWriterFileSystem.SCHEME + "://" + in, "-o", out.toString());
+            Cli.Result r = Cli.run("convert", "--no-progress", "-i", RivalWriterFileSystem.SCHEME + "://" + in, "-o", out.toString(),
+                    "--rejected", rejected.toString());
             assertEquals(1, r.code(), r.toString());
             assertEquals("kindling: error: output " + out + " was made by another run after this one checked that it was new (two "
                     + "runs writing one output at once?); it is left as it is: run one writer per output at a time", r.err().strip());
             assertEquals(List.of("theirs"), Cli.outputRows(out).stream().map(n -> n.get("id").asText()).toList());
+            assertEquals(List.of("theirs"), Cli.outputRows(rejected).stream().map(n -> n.get("id").asText()).toList());
+            assertTrue(Files.exists(rejected.resolve("_SUCCESS")));
         } finally {
             RivalWriterFileSystem.rival = null;
         }
@@ -472,7 +479,7 @@ class OutputSafetyTest {
     @Test
     void aFailedCommitLeavesAnOutputOfAnotherWriteAlone() throws Exception {
         Path out = tmp.resolve("theirs-after-failed-commit");
-        DatasetWriter.OutputTaken e = failedCommitUnderAnotherWrite(out, false);
+        DatasetWriter.OutputTaken e = (DatasetWriter.OutputTaken) failedCommitUnderAnotherWrite(out, false, true);
         assertTrue(e.getMessage().startsWith("output " + out + " could not be committed (") && e.getMessage().endsWith("): it "
                 + "holds none of the 1 part files this write committed but 1 of another write's (00000000-1111-2222-3333-"
                 + "444444444444); it is left as it is, for that run to check as its own: run one writer per output at a time "
@@ -537,7 +544,7 @@ class OutputSafetyTest {
     @Test
     void aFailedCommitBesideAnotherWritesFilesRemovesItsOwnAlone() throws Exception {
         Path out = tmp.resolve("mixed-after-failed-commit");
-        DatasetWriter.OutputTaken e = failedCommitUnderAnotherWrite(out, true);
+        DatasetWriter.OutputTaken e = (DatasetWriter.OutputTaken) failedCommitUnderAnotherWrite(out, true, false);
         assertTrue(e.getMessage().startsWith("output " + out + " could not be committed (") && e.getMessage().contains("their "
                 + "rows mixed, and this write's part file was removed, the rest left as it is, for the other writes' runs to "
                 + "check as their own: run one writer"), e.getMessage());
@@ -546,12 +553,25 @@ class OutputSafetyTest {
     }
 
     /**
+     * A failed commit that finds another write's part files alone with no {@code _SUCCESS} marker (that run was killed in
+     * its commit, or its check has yet to end) does not hand the output over: Spark's error goes on to the run's failure,
+     * which removes the output it claimed as new, as before ({@code InterruptTest} removes such an output).
+     */
+    @Test
+    void aFailedCommitUnderAnUnmarkedWriteIsLeftToTheRunsFailure() throws Exception {
+        Path out = tmp.resolve("unmarked-after-failed-commit");
+        Exception e = failedCommitUnderAnotherWrite(out, false, false);
+        assertFalse(e instanceof KindlingException, e.toString());
+        assertEquals(List.of(THEIRS), List.of(out.toFile().list((d, n) -> n.startsWith("part-"))));
+    }
+
+    /**
      * A write into {@code out} whose commit fails under another run's whole write: once this write's first task has
      * committed, the other run's commit moves that task's file into the output ({@code withOwn}) or not (its --overwrite
-     * had deleted it), deletes the _temporary folder both share and puts its own part file there; its check marks the
-     * output complete where it finds that file alone. Returns what the write threw.
+     * had deleted it), deletes the _temporary folder both share and puts its own part file there, and its check marks
+     * the output complete ({@code marked}, where it finds that file alone). Returns what the write threw.
      */
-    private static DatasetWriter.OutputTaken failedCommitUnderAnotherWrite(Path out, boolean withOwn) throws Exception {
+    private static Exception failedCommitUnderAnotherWrite(Path out, boolean withOwn, boolean marked) throws Exception {
         String folder = out.toString();
         org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> rows = rowsWithRival(folder, 4, job -> {
             if (withOwn) {
@@ -563,13 +583,13 @@ class OutputSafetyTest {
             }
             org.apache.commons.io.FileUtils.deleteDirectory(new java.io.File(folder, "_temporary"));
             Files.writeString(Path.of(folder, THEIRS), "{\"id\":7}\n");
-            if (!withOwn) {
+            if (marked) {
                 Files.writeString(Path.of(folder, "_SUCCESS"), "");
             }
         });
-        java.util.concurrent.atomic.AtomicReference<DatasetWriter.OutputTaken> taken = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<Exception> taken = new java.util.concurrent.atomic.AtomicReference<>();
         withCommitProtocol(CountingPathOutputCommitProtocol.class, () -> taken.set(org.junit.jupiter.api.Assertions.assertThrows(
-                DatasetWriter.OutputTaken.class, () -> DatasetWriter.write(rows, new WriteOptions(folder, DataFormat.JSONL, true, null)))));
+                Exception.class, () -> DatasetWriter.write(rows, new WriteOptions(folder, DataFormat.JSONL, true, null)))));
         return taken.get();
     }
 
