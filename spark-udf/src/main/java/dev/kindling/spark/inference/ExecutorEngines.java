@@ -43,13 +43,6 @@ public final class ExecutorEngines {
      */
     private static final CurrentKeys CURRENT = new CurrentKeys(CachedEngine::retireValue);
 
-    /**
-     * How an engine a task opened for an auto placement and does not keep (the shared one is another's, or the task was
-     * killed waiting for it) is closed: {@link CachedEngine#close}. A seam for tests, which make it fail: a CPU engine's
-     * close does not today, and should one fail under a kill, the kill must stay the task's end.
-     */
-    static volatile java.util.function.Consumer<CachedEngine> closeUnused = CachedEngine::close;
-
     private ExecutorEngines() {}
 
     /**
@@ -158,6 +151,16 @@ public final class ExecutorEngines {
 
     /** {@link #get(EngineSpec, HadoopConf)} for a given placement. */
     static Engine get(EngineSpec spec, HadoopConf hadoop, Placement placement) {
+        return get(spec, hadoop, placement, CachedEngine::close);
+    }
+
+    /**
+     * {@link #get(EngineSpec, HadoopConf, Placement)}, where {@code closeUnused} closes an engine the task opened for an
+     * auto placement and does not keep (the shared one is another's, or the task was killed waiting for it): {@link
+     * CachedEngine#close}, or a test's that fails (a CPU engine's close does not today, and should one fail under a kill,
+     * the kill must stay the task's end).
+     */
+    static Engine get(EngineSpec spec, HadoopConf hadoop, Placement placement, java.util.function.Consumer<CachedEngine> closeUnused) {
         int threads = spec.threads() > 0 ? spec.threads() : ExecutorCores.current();
         TaskContext task = TaskContext.get();
         while (true) {

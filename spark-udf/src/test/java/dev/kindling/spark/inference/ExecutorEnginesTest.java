@@ -196,8 +196,8 @@ class ExecutorEnginesTest {
     /**
      * A task assigned a GPU, its auto-placed engine opened on the CPU, killed (without an interrupt) as it waits on another
      * task's load of the shared engine: the engine it opened, in no cache, is closed, and the close failing too (made to
-     * here, through ExecutorEngines.closeUnused) is suppressed in the kill, which stays the task's end, where the close's
-     * exception replaced it and the killed task ended as failed, counted against spark.task.maxFailures.
+     * here, through the closer ExecutorEngines.get takes) is suppressed in the kill, which stays the task's end, where the
+     * close's exception replaced it and the killed task ended as failed, counted against spark.task.maxFailures.
      */
     @Test
     void aTaskKilledWaitingOnTheSharedEngineClosesTheOneItOpenedAndEndsKilled() throws Exception {
@@ -223,7 +223,7 @@ class ExecutorEnginesTest {
                 new java.util.Properties(), null, org.apache.spark.executor.TaskMetrics.empty(), 1,
                 scala.collection.immutable.Map$.MODULE$.empty());
         task.markInterrupted("test: killed");
-        ExecutorEngines.closeUnused = c -> {
+        java.util.function.Consumer<ExecutorEngines.CachedEngine> failingClose = c -> {
             c.close();
             closed.set(c.engine);
             throw new IllegalStateException("test: the close failed");
@@ -231,7 +231,7 @@ class ExecutorEnginesTest {
         org.apache.spark.TaskContext$.MODULE$.setTaskContext(task);
         try {
             org.apache.spark.TaskKilledException killed = assertThrows(org.apache.spark.TaskKilledException.class,
-                    () -> ExecutorEngines.get(spec, null, ExecutorEngines.placement(spec, 7, true)));
+                    () -> ExecutorEngines.get(spec, null, ExecutorEngines.placement(spec, 7, true), failingClose));
             assertEquals("test: killed (killed while waiting for " + sharedKey + " to load)", killed.getMessage());
             assertEquals(List.of("test: the close failed"), java.util.Arrays.stream(killed.getSuppressed())
                     .map(Throwable::getMessage).toList());
@@ -239,7 +239,6 @@ class ExecutorEnginesTest {
             assertThrows(Exception.class, () -> closed.get().generate(GenerationRequest.of("Once").withMaxTokens(2)), "closed");
         } finally {
             org.apache.spark.TaskContext$.MODULE$.setTaskContext(outer);
-            ExecutorEngines.closeUnused = ExecutorEngines.CachedEngine::close;
             release.countDown();
         }
         java.util.concurrent.ExecutionException x = assertThrows(java.util.concurrent.ExecutionException.class,
