@@ -153,6 +153,46 @@ class KindlingExtensionsTest {
         }
     }
 
+    /** How many functions {@code SHOW USER}, {@code SHOW SYSTEM} and {@code SHOW} (all) {@code FUNCTIONS LIKE 'kindling*'} list. */
+    private static List<Long> shown(SparkSession spark) {
+        return java.util.stream.Stream.of("USER ", "SYSTEM ", "").map(kind -> spark.sql("SHOW " + kind + "FUNCTIONS LIKE 'kindling*'")
+                .count()).toList();
+    }
+
+    /** {@code DESCRIBE FUNCTION EXTENDED name}'s rows. */
+    private static List<String> described(SparkSession spark, String name) {
+        return spark.sql("DESCRIBE FUNCTION EXTENDED " + name).collectAsList().stream().map(r -> r.getString(0)).toList();
+    }
+
+    @Test
+    void describeShowsTheFunctionThatTakesTheCallAndShowListsThemAsUserFunctions() {
+        // without the extension: none until register, then the 26 as the user's (temporary) functions
+        SparkSession plain = TestSpark.session().newSession();
+        assertEquals(List.of(0L, 0L, 0L), shown(plain));
+        KindlingFunctions.register(plain);
+        assertEquals(List.of(26L, 0L, 26L), shown(plain));
+        SparkSession spark = withTheExtension(plain.sparkContext());
+        try {
+            // Spark lists the functions an extension injects as the user's too, before any call, and once each after it
+            assertEquals(List.of(26L, 0L, 26L), shown(spark));
+            List<String> kindlings = described(spark, "kindling_text_hash");
+            assertTrue(kindlings.contains("Usage: kindling_text_hash(text) - returns STRING; the README's \"SQL functions\" table "
+                    + "says what it does"), kindlings.toString());
+            spark.udf().register("kindling_text_hash", (org.apache.spark.sql.api.java.UDF1<String, String>) x -> "mine " + x,
+                    org.apache.spark.sql.types.DataTypes.StringType);
+            assertEquals("mine a", spark.sql("SELECT kindling_text_hash('a')").first().getString(0));
+            // the user's function takes the call, so DESCRIBE describes it (Kindling's was shown), as its qualified name does
+            List<String> mine = described(spark, "session.kindling_text_hash");
+            assertTrue(mine.contains("Usage: N/A."), mine.toString());
+            assertEquals(mine, described(spark, "kindling_text_hash"));
+            assertEquals(List.of(26L, 0L, 26L), shown(spark));
+            KindlingFunctions.register(spark);
+            assertEquals(kindlings, described(spark, "kindling_text_hash"), "Kindling's again");
+        } finally {
+            TestSpark.session(); // the tests' session active again
+        }
+    }
+
     /** The extension with a declaring run that fails, as every session after the first in the JVM finds it failed. */
     public static final class NotDeclaring implements Function1<org.apache.spark.sql.SparkSessionExtensions, scala.runtime.BoxedUnit> {
         @Override
