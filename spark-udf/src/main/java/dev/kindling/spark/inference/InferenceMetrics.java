@@ -16,9 +16,12 @@ import org.slf4j.LoggerFactory;
  * tasks run (local mode: the tasks run in the driver's JVM). Each task also logs its rate every
  * 30 s (rows/s, tokens/s).
  *
- * <p>Accumulators updated inside transformations count again when Spark recomputes a partition
- * (a retried task, an evicted cache); the exact totals of a CLI run come from its accounting
- * (sums over the written rows).
+ * <p>Accumulators updated inside transformations count again when Spark computes a partition again
+ * (a cached partition lost with its executor, a shuffle-map stage run again, each action over an
+ * uncached result; a failed attempt adds nothing). A CLI run's {@code tokens}, {@code generated
+ * tokens} and {@code scored tokens} are sums over the written rows, counted once; its teacher's and
+ * judge's tokens are these counters, as what the model read is in no row to sum (README
+ * "Counted once, whatever Spark runs again" says when they exceed the rows).
  */
 public final class InferenceMetrics implements Serializable {
     private static final long serialVersionUID = 1L;

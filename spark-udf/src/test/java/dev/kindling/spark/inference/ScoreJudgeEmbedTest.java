@@ -460,4 +460,45 @@ class ScoreJudgeEmbedTest {
         KindlingException e = assertThrows(KindlingException.class, () -> Rubric.load("honesty", 1, 10));
         assertTrue(e.getMessage().contains("built-in 1 to 5 scale"), e.getMessage());
     }
+
+    /**
+     * README "Counted once, whatever Spark runs again": a model's counters, which a run's {@code --stats} reports as the
+     * teacher's and judge's tokens ({@code StageContext.reportCounter}) and the API as {@code metrics()}, count a cached
+     * partition again where its cached copy is lost (as with its executor) and the next output computes it anew; a count
+     * made from the rows, as {@code scored tokens} is (a metric column the write sums), counts it once.
+     */
+    @Test
+    void aLostCachedPartitionCountsAgainInTheModelsCountersAndOnceInTheRowsCount(@TempDir Path dir) {
+        SparkSession spark = TestSpark.session();
+        Dataset<Row> in = texts(spark, List.of("Once upon a time", "The cat sat on the mat", "Lily went to the park"))
+                .withColumn(Columns.REASON, org.apache.spark.sql.functions.lit(null).cast("string"));
+        StageContext ctx = new StageContext(spark, "id", "text");
+        Score score = new Score().setModel(Stories.model().toString()).setThreads(2);
+        Dataset<Row> scored = new InferenceStage("score", score).reportTotal(score.getCountCol(), "scored tokens").apply(in, ctx);
+        ctx.reportCounter("model prompt tokens", () -> score.metrics().promptTokens());
+        // computed and cached, as for a run's two outputs, then the cached copy lost
+        java.util.Set<Integer> cachedBefore = new java.util.HashSet<>(
+                org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext()).getPersistentRDDs().keySet());
+        scored.persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
+        assertEquals(3, scored.count());
+        long once = score.metrics().promptTokens();
+        assertEquals(3, score.metrics().rows());
+        java.util.Set<Integer> cached = new java.util.HashSet<>(
+                org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext()).getPersistentRDDs().keySet());
+        cached.removeAll(cachedBefore);
+        assertTrue(!cached.isEmpty(), "nothing cached");
+        cached.forEach(id -> org.apache.spark.SparkEnv.get().blockManager().master().removeRdd(id, true));
+
+        dev.kindling.spark.stage.RunReport report = dev.kindling.spark.stage.PipelineOutput.write(scored, ctx,
+                new dev.kindling.spark.stage.PipelineOutput.Targets(new dev.kindling.spark.io.WriteOptions(dir.resolve("kept").toString(),
+                        dev.kindling.spark.io.DataFormat.JSONL, false, null), false, dir.resolve("rejected").toString(), null),
+                List.of("read", "score"), java.util.Set.of(), System.nanoTime());
+        // computed again once (the write's job), and read from the cache it filled again by the second output
+        assertEquals(6, score.metrics().rows());
+        assertEquals(2 * once, report.metrics().get("model prompt tokens"), report.metrics().toString());
+        long rowsTokens = spark.read().json(dir.resolve("kept").toString()).agg(org.apache.spark.sql.functions.sum("n_tokens"))
+                .first().getLong(0);
+        assertEquals(rowsTokens, report.metrics().get("scored tokens"), report.metrics().toString());
+        assertTrue(spark.sharedState().cacheManager().isEmpty(), "left cached");
+    }
 }
