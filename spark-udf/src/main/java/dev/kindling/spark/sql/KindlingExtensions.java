@@ -29,9 +29,9 @@ import scala.runtime.BoxedUnit;
  * spark.sql.functionResolution.sessionOrder}'s default, {@code second}), so every later call of one in the session is
  * built by the injected builder too, which finds the session's temporary function of that name each time: a lookup under
  * the registry's lock per call built, as a query is analysed (not per row). A user's own {@code register} call in such a
- * session replaces them quietly, and a temporary function of the user's own of that name takes the call, and is what
- * {@code DESCRIBE FUNCTION} of the name describes ({@link Injected}). A session built without the setting is left as it
- * is.
+ * session replaces them quietly, and a temporary function of the user's own of that name takes the call (one made
+ * before the session's first call stays: that call registers the others), and is what {@code DESCRIBE FUNCTION} of the
+ * name describes ({@link Injected}). A session built without the setting is left as it is.
  */
 public final class KindlingExtensions implements Function1<SparkSessionExtensions, BoxedUnit> {
     /** What {@code DESCRIBE FUNCTION EXTENDED} gives as an injected function's class and source. */
@@ -152,10 +152,34 @@ public final class KindlingExtensions implements Function1<SparkSessionExtension
         // the registry's lock, as SqlUdfs.registering takes it: two threads' first calls register once
         synchronized (registry) {
             if (!registry.functionExists(id)) {
-                KindlingFunctions.register(session);
+                registerKeepingTheUsersOwn(session, registry);
             }
             registered = registry.lookupFunctionBuilder(id).get();
         }
         return registered.apply(children);
+    }
+
+    /**
+     * {@code KindlingFunctions.register} of {@code session}, but a temporary function of the user's own that it replaced
+     * (one of Kindling's names, made before this session's first call of one of them) is put back: the first call of
+     * {@code kindling_jaccard} replaced the user's {@code kindling_text_hash} with Kindling's, in silence.
+     */
+    private static void registerKeepingTheUsersOwn(org.apache.spark.sql.classic.SparkSession session, FunctionRegistry registry) {
+        java.util.Map<FunctionIdentifier, scala.Tuple2<ExpressionInfo, Function1<Seq<Expression>, Expression>>> before =
+                new java.util.LinkedHashMap<>();
+        for (SqlUdfs.Declared d : KindlingFunctions.declared()) {
+            FunctionIdentifier f = SqlUdfs.temporaryFunction(d.function().name());
+            var entry = registry.lookupFunctionEntry(f);
+            if (entry.isDefined() && !(entry.get()._1() instanceof SqlUdfs.Description)) {
+                before.put(f, entry.get());
+            }
+        }
+        KindlingFunctions.register(session);
+        before.forEach((f, entry) -> {
+            if (registry.lookupFunction(f).exists(info -> info instanceof SqlUdfs.Description)) {
+                registry.dropFunction(f); // dropped first, as SqlUdfs does: a replaced function is a WARN of Spark's
+                registry.registerFunction(f, entry._1(), entry._2());
+            }
+        });
     }
 }

@@ -186,6 +186,10 @@ class KindlingExtensionsTest {
             assertTrue(mine.contains("Usage: N/A."), mine.toString());
             assertEquals(mine, described(spark, "kindling_text_hash"));
             assertEquals(List.of(26L, 0L, 26L), shown(spark));
+            // made before the session's first call of another, which registers Kindling's: the user's stays
+            assertEquals(0.5, spark.sql("SELECT kindling_jaccard('a b c d e f g', 'a b c d e f h')").first().getDouble(0), 1e-9);
+            assertEquals("mine a", spark.sql("SELECT kindling_text_hash('a')").first().getString(0));
+            assertEquals(mine, described(spark, "kindling_text_hash"));
             KindlingFunctions.register(spark);
             assertEquals(kindlings, described(spark, "kindling_text_hash"), "Kindling's again");
         } finally {
