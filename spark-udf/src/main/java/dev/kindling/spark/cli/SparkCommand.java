@@ -366,6 +366,22 @@ public abstract class SparkCommand implements Callable<Integer> {
         return List.of(value);
     }
 
+    /**
+     * A master URL Spark cannot parse ({@code --master bogus}) as a usage error naming the option that gave it, where Spark's
+     * {@code SparkException} ("Could not parse Master URL: 'bogus'") was a failure (exit 1) pointing to {@code --verbose};
+     * any other exception as it is.
+     */
+    private Exception unknownMaster(Exception e) {
+        if (!(e instanceof org.apache.spark.SparkException) || e.getMessage() == null
+                || !e.getMessage().startsWith("Could not parse Master URL")) {
+            return e;
+        }
+        String given = job.conf.containsKey("spark.master") ? "--conf spark.master=" + job.conf.get("spark.master")
+                : "--master " + job.master;
+        return KindlingException.usage(given + " is no Spark master URL (Spark: " + e.getMessage() + "): give local, local[N], "
+                + "local[*], spark://HOST:PORT, yarn or k8s://https://HOST:PORT");
+    }
+
     @Override
     public final Integer call() throws Exception {
         Logs.configure(job.verbose);
@@ -385,9 +401,12 @@ public abstract class SparkCommand implements Callable<Integer> {
             // its own progress line, not the lines of a session started from code
             spark = SparkSessions.getOrCreate(job.master, job.conf, false);
             dev.kindling.spark.sql.KindlingFunctions.register(spark);
-        } catch (RuntimeException | Error e) {
+        } catch (Exception | Error e) {
             if (bar != null) {
                 bar.close();
+            }
+            if (e instanceof Exception x) {
+                throw unknownMaster(x);
             }
             throw e;
         }

@@ -59,6 +59,26 @@ class HelpAndEarlyChecksTest {
         assertTrue(!selfInstruct.contains("--system") && !selfInstruct.contains("--chat"), selfInstruct);
     }
 
+    /**
+     * A master URL Spark cannot parse is a usage error naming --master (exit 2), where Spark's "Could not parse Master
+     * URL" was a failure, exit 1, with "run with --verbose for the stack trace". In a child JVM: in this one a session may
+     * be running already, which a command joins whatever its --master.
+     */
+    @Test
+    void aMasterSparkCannotParseIsAUsageError() throws Exception {
+        Path in = Files.writeString(tmp.resolve("m.jsonl"), "{\"id\":\"a\",\"text\":\"hi\"}\n");
+        Path out = tmp.resolve("m-out");
+        Path err = tmp.resolve("m-stderr.txt");
+        Process p = new ProcessBuilder(InterruptTest.childConvert(List.of("-XX:TieredStopAtLevel=1"), "bogus", in, out))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(err.toFile()).start();
+        assertTrue(p.waitFor(180, java.util.concurrent.TimeUnit.SECONDS), "the run ended");
+        String stderr = Files.readString(err);
+        assertEquals(2, p.exitValue(), stderr);
+        assertTrue(stderr.contains("kindling: error: --master bogus is no Spark master URL (Spark: Could not parse Master URL: "
+                + "'bogus'): give local, local[N], local[*], spark://HOST:PORT, yarn or k8s://https://HOST:PORT"), stderr);
+        assertFalse(stderr.contains("--verbose") || Files.exists(out), stderr);
+    }
+
     /** A text or id column named as tokenize's result was replaced by it: a text column "ids" came out without ids, exit 0. */
     /** picocli takes no option's name as a value, even attached (--prompt=-h): the error says how to give one. */
     @Test

@@ -124,6 +124,11 @@ class InterruptTest {
 
     /** {@code kindling convert -i in -o out} on local Spark in a child JVM with the build's flags and {@code jvmOptions}. */
     private static List<String> childConvert(List<String> jvmOptions, Path in, Path out) throws Exception {
+        return childConvert(jvmOptions, "local[1]", in, out);
+    }
+
+    /** {@link #childConvert(List, Path, Path)} on {@code master}. */
+    static List<String> childConvert(List<String> jvmOptions, String master, Path in, Path out) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         try (InputStream flags = InterruptTest.class.getResourceAsStream("/kindling-jvm-flags.txt")) {
@@ -131,7 +136,7 @@ class InterruptTest {
         }
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
-                "dev.kindling.spark.cli.KindlingCli", "convert", "--master", "local[1]", "--no-progress",
+                "dev.kindling.spark.cli.KindlingCli", "convert", "--master", master, "--no-progress",
                 "--conf", "spark.ui.enabled=false", "--conf", "spark.driver.host=127.0.0.1",
                 "--conf", "spark.driver.bindAddress=127.0.0.1", "-i", in.toString(), "-o", out.toString()));
         return cmd;
