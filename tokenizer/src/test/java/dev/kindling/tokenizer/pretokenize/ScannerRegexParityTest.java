@@ -51,7 +51,7 @@ class ScannerRegexParityTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"GPT2", "GPT2_LLAMACPP", "LLAMA3", "LLAMA3_LLAMACPP", "QWEN2", "CL100K", "R50K", "O200K"})
+    @ValueSource(strings = {"GPT2", "GPT2_LLAMACPP", "LLAMA3", "LLAMA3_LLAMACPP", "QWEN2", "QWEN2_LLAMACPP", "CL100K", "R50K", "O200K"})
     void scannerEqualsRegex(String kind) throws Exception {
         String pattern = switch (kind) {
             case "GPT2" -> Scanners.GPT2_PATTERN;
@@ -59,6 +59,7 @@ class ScannerRegexParityTest {
             case "LLAMA3" -> Scanners.LLAMA3_PATTERN;
             case "LLAMA3_LLAMACPP" -> Scanners.LLAMA3_LLAMACPP_PATTERN;
             case "QWEN2" -> Scanners.QWEN2_PATTERN;
+            case "QWEN2_LLAMACPP" -> Scanners.QWEN2_LLAMACPP_PATTERN;
             case "CL100K" -> Scanners.CL100K_PATTERN;
             case "R50K" -> Scanners.R50K_PATTERN;
             default -> Scanners.O200K_PATTERN;
