@@ -53,7 +53,7 @@ final class GgufBpe {
             case "qwen2", "deepseek-r1-qwen", "stablelm2" -> List.of(Scanners.QWEN2_LLAMACPP_PATTERN);
             case "poro-chat", "bloom", "gpt3-finnish" -> List.of(" ?[^(\\s|.,!?…。，、।۔،)]+");
             case "viking" -> List.of(" ?[^(\\s|.,!?…。，、।۔،)]+", "\\p{N}");
-            case "tekken" -> List.of("[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+");
+            case "tekken" -> List.of(Scanners.TEKKEN_PATTERN);
             case "gpt-4o" -> List.of(Scanners.O200K_PATTERN);
             case "chameleon" -> List.of("<sentinel:[0-9]+>", "(IMGIMG)((A|B|C|D|E|F|G|H|I){1,4})Z", "([\\t\\n]|    |  )", "\\p{N}",
                     "[\\p{P}!-/:-@\\[-`{-~]", gpt2);

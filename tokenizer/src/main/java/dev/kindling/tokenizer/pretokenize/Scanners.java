@@ -28,6 +28,11 @@ public final class Scanners {
     public static final String CL100K_PATTERN = "'(?i:[sdmt]|ll|ve|re)|[^\\r\\n\\p{L}\\p{N}]?+\\p{L}++|\\p{N}{1,3}+| ?[^\\s\\p{L}\\p{N}]++[\\r\\n]*+|\\s++$|\\s*[\\r\\n]|\\s+(?!\\S)|\\s";
     /** tiktoken r50k/p50k (openai_public.py; possessive form with {@code \s++$}). */
     public static final String R50K_PATTERN = "'(?:[sdmt]|ll|ve|re)| ?\\p{L}++| ?\\p{N}++| ?[^\\s\\p{L}\\p{N}]++|\\s++$|\\s+(?!\\S)|\\s";
+    /**
+     * Mistral's Tekken (tokenizer.json of Mistral Nemo, Pixtral, Ministral, Mistral Small 3; {@code tokenizer.ggml.pre}
+     * tekken): o200k's without the contractions, single digits.
+     */
+    public static final String TEKKEN_PATTERN = "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
     /** o200k_base / GPT-4o. */
     public static final String O200K_PATTERN = "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
     /** llama.cpp's adapted Llama 3 form (case-insensitive contractions spelled out). */
@@ -40,7 +45,7 @@ public final class Scanners {
      */
     public static final String GPT2_LLAMACPP_PATTERN = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)";
 
-    enum Kind { GPT2, GPT2_LLAMACPP, R50K, LLAMA3, LLAMA3_LLAMACPP, QWEN2, QWEN2_LLAMACPP, CL100K, O200K }
+    enum Kind { GPT2, GPT2_LLAMACPP, R50K, LLAMA3, LLAMA3_LLAMACPP, QWEN2, QWEN2_LLAMACPP, CL100K, O200K, TEKKEN }
 
     private static final Map<String, Kind> KNOWN = Map.of(
             GPT2_PATTERN, Kind.GPT2,
@@ -51,7 +56,8 @@ public final class Scanners {
             QWEN2_LLAMACPP_PATTERN, Kind.QWEN2_LLAMACPP,
             CL100K_PATTERN, Kind.CL100K,
             R50K_PATTERN, Kind.R50K,
-            O200K_PATTERN, Kind.O200K);
+            O200K_PATTERN, Kind.O200K,
+            TEKKEN_PATTERN, Kind.TEKKEN);
 
     /** A scanner when {@code regex} is one of the known patterns, else the regex itself. */
     public static SplitPattern forPattern(String regex) {
@@ -211,7 +217,7 @@ public final class Scanners {
         }
 
         int matchAt(CharSequence t, int p, int to) {
-            return kind == Kind.O200K ? o200k(t, p, to) : classic(t, p, to);
+            return kind == Kind.O200K || kind == Kind.TEKKEN ? o200k(t, p, to) : classic(t, p, to);
         }
 
         private int classic(CharSequence t, int p, int to) {
@@ -249,16 +255,7 @@ public final class Scanners {
                 return run(t, n1, to, LETTER); // [^\r\n\p{L}\p{N}]?\p{L}+
             }
             if (k == NUMBER) {
-                int max = kind == Kind.QWEN2 || kind == Kind.QWEN2_LLAMACPP ? 1 : 3;
-                int e = p;
-                for (int i = 0; i < max && e < to; i++) {
-                    int d = cp(t, e);
-                    if (classOf(d) != NUMBER) {
-                        break;
-                    }
-                    e += Character.charCount(d);
-                }
-                return e;
+                return numbers(t, p, to, kind == Kind.QWEN2 || kind == Kind.QWEN2_LLAMACPP ? 1 : 3);
             }
             if (c == ' ' && n1 < to && classOf(cp(t, n1)) == OTHER) {
                 return newlines(t, run(t, n1, to, OTHER), to, false);
@@ -269,7 +266,9 @@ public final class Scanners {
             return whitespace(t, p, to, kind == Kind.CL100K);
         }
 
+        /** o200k's alternatives, and Tekken's: the same without the optional contraction, single digits. */
         private int o200k(CharSequence t, int p, int to) {
+            boolean contractions = kind == Kind.O200K;
             int c = cp(t, p);
             int n1 = p + Character.charCount(c);
             byte k = classOf(c);
@@ -279,38 +278,30 @@ public final class Scanners {
             if (prefixOk && n1 < to) {
                 int e = lettersLowerTail(t, n1, to);
                 if (e > 0) {
-                    return optionalContraction(t, e, to);
+                    return contractions ? optionalContraction(t, e, to) : e;
                 }
             }
             if (k == LETTER || mark) {
                 int e = lettersLowerTail(t, p, to);
                 if (e > 0) {
-                    return optionalContraction(t, e, to);
+                    return contractions ? optionalContraction(t, e, to) : e;
                 }
             }
             // alternative 2: prefix? [U]+[Lw]* contraction?
             if (prefixOk && n1 < to) {
                 int e = lettersUpperHead(t, n1, to);
                 if (e > 0) {
-                    return optionalContraction(t, e, to);
+                    return contractions ? optionalContraction(t, e, to) : e;
                 }
             }
             if (k == LETTER || mark) {
                 int e = lettersUpperHead(t, p, to);
                 if (e > 0) {
-                    return optionalContraction(t, e, to);
+                    return contractions ? optionalContraction(t, e, to) : e;
                 }
             }
             if (k == NUMBER) {
-                int e = p;
-                for (int i = 0; i < 3 && e < to; i++) {
-                    int d = cp(t, e);
-                    if (classOf(d) != NUMBER) {
-                        break;
-                    }
-                    e += Character.charCount(d);
-                }
-                return e;
+                return numbers(t, p, to, kind == Kind.TEKKEN ? 1 : 3);
             }
             if (c == ' ' && n1 < to && classOf(cp(t, n1)) == OTHER) {
                 return newlines(t, run(t, n1, to, OTHER), to, true);
@@ -319,6 +310,19 @@ public final class Scanners {
                 return newlines(t, run(t, p, to, OTHER), to, true);
             }
             return whitespace(t, p, to, false);
+        }
+
+        /** \p{N}{1,max} at p, which holds a number. */
+        private static int numbers(CharSequence t, int p, int to, int max) {
+            int e = p;
+            for (int i = 0; i < max && e < to; i++) {
+                int d = cp(t, e);
+                if (classOf(d) != NUMBER) {
+                    break;
+                }
+                e += Character.charCount(d);
+            }
+            return e;
         }
 
         /** [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+ at q, as backtracking finds it; -1 if none. */

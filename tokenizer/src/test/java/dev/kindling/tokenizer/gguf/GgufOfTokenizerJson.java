@@ -11,7 +11,8 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * A GGUF {@code gpt2} vocabulary made from a byte-level BPE tokenizer.json (its vocabulary, merges and added tokens,
- * control where special and user-defined where not, as llama.cpp's converter marks them) under a
+ * control where special and user-defined where not, an id of none an unused {@code [PADi]}, as llama.cpp's converter
+ * writes them) under a
  * {@code tokenizer.ggml.pre} of the caller's, for the vectors and benchmarks of a pre-tokenizer whose GGUF data/ lacks.
  * Also a command, for {@code tokenizer/bench/OldNewEncode.java}: {@code java -cp tokenizer/target/test-classes:tokenizer/target/classes:DEPS
  * dev.kindling.tokenizer.gguf.GgufOfTokenizerJson TOKENIZER_JSON[.gz] PRE OUT.gguf}.
@@ -46,8 +47,9 @@ public final class GgufOfTokenizerJson {
             types[t.get("id").asInt()] = t.get("special").asBoolean() ? 3 : 4;
         }
         for (int i = 0; i < n; i++) {
-            if (tokens[i] == null) {
-                throw new IOException(tokenizerJson + ": no token has id " + i);
+            if (tokens[i] == null) { // an id no token has: a pad, as llama.cpp's converter writes it
+                tokens[i] = "[PAD" + i + "]";
+                types[i] = 5;
             }
         }
         JsonNode list = json.get("model").get("merges");

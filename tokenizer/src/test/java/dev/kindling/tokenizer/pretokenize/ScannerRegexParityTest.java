@@ -51,7 +51,7 @@ class ScannerRegexParityTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"GPT2", "GPT2_LLAMACPP", "LLAMA3", "LLAMA3_LLAMACPP", "QWEN2", "QWEN2_LLAMACPP", "CL100K", "R50K", "O200K"})
+    @ValueSource(strings = {"GPT2", "GPT2_LLAMACPP", "LLAMA3", "LLAMA3_LLAMACPP", "QWEN2", "QWEN2_LLAMACPP", "CL100K", "R50K", "O200K", "TEKKEN"})
     void scannerEqualsRegex(String kind) throws Exception {
         String pattern = switch (kind) {
             case "GPT2" -> Scanners.GPT2_PATTERN;
@@ -62,6 +62,7 @@ class ScannerRegexParityTest {
             case "QWEN2_LLAMACPP" -> Scanners.QWEN2_LLAMACPP_PATTERN;
             case "CL100K" -> Scanners.CL100K_PATTERN;
             case "R50K" -> Scanners.R50K_PATTERN;
+            case "TEKKEN" -> Scanners.TEKKEN_PATTERN;
             default -> Scanners.O200K_PATTERN;
         };
         SplitPattern scanner = Scanners.forPattern(pattern);
