@@ -12,6 +12,7 @@ import dev.kindling.tokenizer.hf.HfTokenizer;
 import dev.kindling.tokenizer.hf.PostProcessor;
 import dev.kindling.tokenizer.offsets.OffsetAligner;
 import dev.kindling.tokenizer.pretokenize.CharPattern;
+import dev.kindling.tokenizer.pretokenize.ClassRun;
 import dev.kindling.tokenizer.pretokenize.PreTokenizer;
 import dev.kindling.tokenizer.pretokenize.RegexPattern;
 import dev.kindling.tokenizer.pretokenize.Scanners;
@@ -65,14 +66,18 @@ final class GgufBpe {
 
     /**
      * A hand-made scanner for a known regex, {@code \p{N}} (starcoder's, refact's and others' first step: each number
-     * alone) as a CharPattern of {@link Unicode#isNumber}, where java.util.regex searched each piece for it, else the
-     * regex.
+     * alone) as a CharPattern of {@link Unicode#isNumber}, where java.util.regex searched each piece for it, a
+     * {@link ClassRun} for a run of one character class (falcon's, deepseek's and others' other steps), else the regex.
      */
     static SplitPattern splitPattern(String re) {
         if (re.equals("\\p{N}")) {
             return new CharPattern(re, Unicode::isNumber);
         }
-        return Scanners.hasScanner(re) ? Scanners.forPattern(re) : new RegexPattern(re);
+        if (Scanners.hasScanner(re)) {
+            return Scanners.forPattern(re);
+        }
+        ClassRun run = ClassRun.of(re);
+        return run != null ? run : new RegexPattern(re);
     }
 
     static Tokenizer load(GgufFile gguf) {

@@ -11,11 +11,16 @@ import dev.kindling.tokenizer.LlamaCppVectors;
 import dev.kindling.tokenizer.Tokenizer;
 import dev.kindling.tokenizer.pretokenize.Scanners;
 import dev.kindling.tokenizer.pretokenize.RegexPattern;
+import dev.kindling.tokenizer.pretokenize.ScannerRegexParityTest;
 import dev.kindling.tokenizer.pretokenize.Split;
 import dev.kindling.tokenizer.pretokenize.SplitPattern;
 import dev.kindling.tokenizer.pretokenize.Splits;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -91,6 +96,52 @@ class LlamaCppVocabTest {
             assertEquals(b.count, a.count);
             for (int i = 0; i < a.count; i++) {
                 assertEquals(b.piece(i), a.piece(i));
+            }
+        }
+    }
+
+    /**
+     * The steps of falcon, default, deepseek-coder, deepseek-llm, bloom and viking that are one character class repeated
+     * (and deepseek-v3's first two, chameleon's punctuation) are ClassRuns, not java.util.regex searches, and cut as the regex does: random texts
+     * of the scanners' alphabet with each class's characters and lone surrogates, with the matches kept and removed,
+     * and Moby-Dick.
+     */
+    @Test
+    void classStepsAreFoundWithoutARegex() throws Exception {
+        Set<String> steps = new LinkedHashSet<>();
+        for (String pre : List.of("falcon", "default", "deepseek-coder", "deepseek-llm", "deepseek-v3", "viking", "bloom", "chameleon")) {
+            steps.addAll(GgufBpe.regexes(pre, null));
+        }
+        // left to the regex: deepseek-v3's third step, chameleon's sentinels, images and white space
+        steps.removeIf(re -> re.equals("\\p{N}") || re.equals(Scanners.GPT2_LLAMACPP_PATTERN) || re.startsWith("[!\"#$%&'()*+,")
+                || re.startsWith("<sentinel") || re.startsWith("(IMGIMG)") || re.startsWith("([\\t"));
+        assertEquals(15, steps.size(), steps.toString());
+        List<String> alphabet = new ArrayList<>(List.of(ScannerRegexParityTest.ALPHABET));
+        alphabet.addAll(List.of("\uD800", "\uDC00", "\uDBFF\uDFFF", "123", "4567", "\u4E00", "\u9FA5", "\u9FA6", "\u0800", "\uAC00",
+                "\uD7FF", "\u3041", "\u30A1", "\u30FF", "\uFF01", "\uFF0F", "\uFF1A", "\uFF5E", "\u2018", "\u201F", "\u3000", "\u3002",
+                "\u00B5", "\u01BB", "\u1F7D", "\u212A", "\uD801\uDC00", "\uD83A\uDD00", "+", "<", "=", "^", "~", "|", "`", "@", "[", "\\",
+                "\u2026", "\u3001", "\uFF0C", "\u0964", "\u06D4", "\u060C", "?", " \n", "\u0627", "\u00BF"));
+        String[] letters = alphabet.toArray(String[]::new);
+        List<String> moby = Corpus.texts(SharedData.require("corpus/moby-dick.jsonl"));
+        for (String re : steps) {
+            SplitPattern fast = GgufBpe.splitPattern(re);
+            RegexPattern regex = new RegexPattern(re);
+            assertFalse(fast instanceof RegexPattern, "a regex: " + re);
+            Random rnd = new Random(re.hashCode());
+            for (int i = 0; i < 2500; i++) {
+                StringBuilder sb = new StringBuilder();
+                for (int n = 1 + rnd.nextInt(24); n > 0; n--) {
+                    sb.append(letters[rnd.nextInt(letters.length)]);
+                }
+                String s = sb.toString();
+                for (Split.Behavior b : List.of(Split.Behavior.ISOLATED, Split.Behavior.REMOVED)) {
+                    assertEquals(ScannerRegexParityTest.pieces(regex, s, b), ScannerRegexParityTest.pieces(fast, s, b),
+                            () -> re + " " + b + " on " + LlamaCppVectors.escape(s));
+                }
+            }
+            for (int d = 0; d < moby.size(); d += 8) {
+                assertEquals(ScannerRegexParityTest.pieces(regex, moby.get(d), Split.Behavior.ISOLATED),
+                        ScannerRegexParityTest.pieces(fast, moby.get(d), Split.Behavior.ISOLATED), re + " on Moby-Dick");
             }
         }
     }

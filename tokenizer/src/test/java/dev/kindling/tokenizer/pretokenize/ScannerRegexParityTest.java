@@ -19,14 +19,14 @@ import org.junit.jupiter.params.provider.ValueSource;
  * removed, where a scanner's {@code find} must tell matches from the text between them (llama.cpp's GPT-2 form matches
  * nowhere at a lone tab before a letter).
  */
-class ScannerRegexParityTest {
-    static final String[] ALPHABET = {"a", "Z", "e", "s", "S", "t", "T", "r", "R", "v", "l", "L", "m", "d", "D", "'", "\u017F",
+public class ScannerRegexParityTest {
+    public static final String[] ALPHABET = {"a", "Z", "e", "s", "S", "t", "T", "r", "R", "v", "l", "L", "m", "d", "D", "'", "\u017F",
             " ", " ", "  ", "\t", "\n", "\r", "\r\n", "\u0085", "\u00A0", "\u2028", "\u3000", "0", "7", "\u0663", "\u2163", "\u00B2",
             ".", ",", "!", "/", "-", "(", "\"", "\u0301", "\u0903", "\u02B0", "\u4E2D", "\u05D0", "\u01C5", "\u00C9", "\u00E9",
             "\uD83D\uDE00", "\uD835\uDC00", "\u00AD", "$", "_", "'s", "'RE", "'Ll",
             "\uD838\uDE90", "\uD807\uDF50", "\uD803\uDD50", "\uD803\uDD70", "\u2C2F", "\u0897", "\u1734", "\uD83E\uDEE8"};
 
-    static String fuzz(Random rnd, int len) {
+    public static String fuzz(Random rnd, int len) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < len; i++) {
             sb.append(ALPHABET[rnd.nextInt(ALPHABET.length)]);
@@ -38,7 +38,7 @@ class ScannerRegexParityTest {
         return pieces(p, text, Split.Behavior.ISOLATED);
     }
 
-    static List<String> pieces(SplitPattern p, String text, Split.Behavior behavior) {
+    public static List<String> pieces(SplitPattern p, String text, Split.Behavior behavior) {
         Splits in = new Splits();
         in.single(text, true);
         Splits out = new Splits();
