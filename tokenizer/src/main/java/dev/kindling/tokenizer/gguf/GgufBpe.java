@@ -13,6 +13,7 @@ import dev.kindling.tokenizer.hf.PostProcessor;
 import dev.kindling.tokenizer.offsets.OffsetAligner;
 import dev.kindling.tokenizer.pretokenize.CharPattern;
 import dev.kindling.tokenizer.pretokenize.ClassRun;
+import dev.kindling.tokenizer.pretokenize.DeepSeekV3Scanner;
 import dev.kindling.tokenizer.pretokenize.PreTokenizer;
 import dev.kindling.tokenizer.pretokenize.RegexPattern;
 import dev.kindling.tokenizer.pretokenize.Scanners;
@@ -45,8 +46,7 @@ final class GgufBpe {
                     "\\s?[A-Za-zµÀ-ÖØ-öø-ƺƼ-ƿǄ-ʓʕ-ʯͰ-ͳͶͷͻ-ͽͿΆΈ-ΊΌΎ-ΡΣ-ϵϷ-ҁҊ-ԯԱ-ՖႠ-ჅᎠ-Ᏽᏸ-ᏽᲐ-ᲺᲽ-Ჿᴀ-ᴫᵫ-ᵷᵹ-ᶚḀ-ἕἘ-Ἕἠ-ὅὈ-Ὅὐ-ὗὙὛὝὟ-\u1F7Dᾀ-ᾴᾶ-ᾼ\u1FBEῂ-ῄῆ-ῌῐ-\u1FD3ῖ-\u1FDBῠ-Ῥῲ-ῴῶ-ῼℂℇℊ-ℓℕℙ-ℝℤ\u2126ℨ\u212A-ℭℯ-ℴℹℼ-ℿⅅ-ⅉⅎↃↄⰀ-ⱻⱾ-ⳤⳫ-ⳮⳲⳳꙀ-ꙭꚀ-ꚛꜢ-ꝯꝱ-ꞇꞋ-ꞎꭰ-ꮿﬀ-ﬆﬓ-ﬗＡ-Ｚａ-ｚ𐐀-𐑏𐒰-𐓓𐓘-𐓻𐲀-𐲲𐳀-𐳲𑢠-𑣟𞤀-𞥃]+",
                     "\\s?[!-/:-~！-／：-～‘-‟　-。]+", "\\s+\\z", "[一-龥ࠀ-一가-퟿]+", "\\p{N}+");
             case "deepseek-coder" -> List.of("[\r\n]", "\\s?\\p{L}+", "\\s?\\p{P}+", "[一-龥ࠀ-一가-퟿]+", "\\p{N}");
-            case "deepseek-v3" -> List.of("\\p{N}{1,3}", "[一-龥぀-ゟ゠-ヿ]+",
-                    "[!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+|[^\r\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+| ?[\\p{P}\\p{S}]+[\r\n]*|\\s*[\r\n]+|\\s+(?!\\S)|\\s+");
+            case "deepseek-v3" -> List.of("\\p{N}{1,3}", "[一-龥぀-ゟ゠-ヿ]+", DeepSeekV3Scanner.PATTERN);
             case "falcon" -> List.of("[\\p{P}\\$\\+<=>\\^~\\|`]+", gpt2, "[0-9][0-9][0-9]");
             case "starcoder", "refact", "command-r", "smollm", "codeshell", "exaone", "minerva-7b" -> List.of("\\p{N}", gpt2);
             case "gpt-2", "phi-2", "jina-es", "jina-de", "gigachat", "jina-v1-en", "jina-v2-es", "jina-v2-de", "jina-v2-code",
@@ -75,6 +75,9 @@ final class GgufBpe {
         }
         if (Scanners.hasScanner(re)) {
             return Scanners.forPattern(re);
+        }
+        if (re.equals(DeepSeekV3Scanner.PATTERN)) {
+            return new DeepSeekV3Scanner();
         }
         ClassRun run = ClassRun.of(re);
         return run != null ? run : new RegexPattern(re);

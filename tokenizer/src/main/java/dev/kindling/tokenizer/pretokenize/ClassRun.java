@@ -162,7 +162,7 @@ public final class ClassRun implements SplitPattern {
         return count >= min ? i : -1;
     }
 
-    private static int cp(CharSequence t, int i, int to) {
+    static int cp(CharSequence t, int i, int to) {
         char c = t.charAt(i);
         if (Character.isHighSurrogate(c) && i + 1 < to) {
             char d = t.charAt(i + 1);
@@ -174,7 +174,7 @@ public final class ClassRun implements SplitPattern {
     }
 
     /** A character class, each block of 256 code points asked of the regex's class as the text first reaches it. */
-    private static final class CharClass {
+    static final class CharClass {
         private final Pattern pattern;
         private final AtomicReferenceArray<long[]> blocks = new AtomicReferenceArray<>((Character.MAX_CODE_POINT + 1) >> 8);
 
@@ -189,6 +189,18 @@ public final class ClassRun implements SplitPattern {
                 blocks.set(c >> 8, b);
             }
             return (b[(c >> 6) & 3] & (1L << c)) != 0;
+        }
+
+        /** The end of the run of the class's characters at i. */
+        int runEnd(CharSequence t, int i, int to) {
+            while (i < to) {
+                int c = cp(t, i, to);
+                if (!has(c)) {
+                    break;
+                }
+                i += Character.charCount(c);
+            }
+            return i;
         }
 
         private long[] block(int k) {

@@ -416,7 +416,7 @@ public final class Scanners {
         }
 
         /** Whitespace alternatives at p: {@code [\s++$] | \s*[\r\n]+ | \s+(?!\S) | \s+}. */
-        private static int whitespace(CharSequence t, int p, int to, boolean endRule) {
+        static int whitespace(CharSequence t, int p, int to, boolean endRule) {
             int r = p;
             int lastNewline = -1;
             while (r < to) {
@@ -441,7 +441,7 @@ public final class Scanners {
         }
 
         /** Extends over [\r\n]* (or [\r\n/]* for o200k). */
-        private static int newlines(CharSequence t, int e, int to, boolean slash) {
+        static int newlines(CharSequence t, int e, int to, boolean slash) {
             while (e < to) {
                 char c = t.charAt(e);
                 if (c == '\r' || c == '\n' || (slash && c == '/')) {
