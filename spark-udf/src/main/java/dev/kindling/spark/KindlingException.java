@@ -30,6 +30,11 @@ public class KindlingException extends RuntimeException {
         return new KindlingException(USAGE, message);
     }
 
+    /** A usage error whose {@code cause} ({@code --verbose} shows its stack trace) is what found it. */
+    public static KindlingException usage(String message, Throwable cause) {
+        return new KindlingException(USAGE, message, cause);
+    }
+
     public int exitCode() {
         return exitCode;
     }

@@ -367,19 +367,30 @@ public abstract class SparkCommand implements Callable<Integer> {
     }
 
     /**
-     * A master URL Spark cannot parse ({@code --master bogus}) as a usage error naming the option that gave it, where Spark's
-     * {@code SparkException} ("Could not parse Master URL: 'bogus'") was a failure (exit 1) pointing to {@code --verbose};
-     * any other exception as it is.
+     * A master URL Spark cannot start as a usage error naming where it came from, with Spark's {@code SparkException}
+     * ("Could not parse Master URL: 'bogus'") as its cause, which {@code --verbose} shows, where it was a failure (exit 1).
+     * Spark says the same of a valid {@code yarn} or {@code k8s://...} master where no module on the class path runs it
+     * (spark-yarn, spark-kubernetes: {@code ./kindling} has neither), so those are sent to {@code spark-submit}; any other
+     * exception as it is.
      */
     private Exception unknownMaster(Exception e) {
-        if (!(e instanceof org.apache.spark.SparkException) || e.getMessage() == null
-                || !e.getMessage().startsWith("Could not parse Master URL")) {
+        String prefix = "Could not parse Master URL: '";
+        String m = e.getMessage();
+        if (!(e instanceof org.apache.spark.SparkException) || m == null || !m.startsWith(prefix) || !m.endsWith("'")) {
             return e;
         }
-        String given = job.conf.containsKey("spark.master") ? "--conf spark.master=" + job.conf.get("spark.master")
-                : "--master " + job.master;
-        return KindlingException.usage(given + " is no Spark master URL (Spark: " + e.getMessage() + "): give local, local[N], "
-                + "local[*], spark://HOST:PORT, yarn or k8s://https://HOST:PORT");
+        String master = m.substring(prefix.length(), m.length() - 1);
+        // SparkSessions.getOrCreate keeps a spark.master system property (spark-submit's) unless --conf gives one
+        String given = job.conf.containsKey("spark.master") ? "--conf spark.master=" + master
+                : master.equals(job.master) ? "--master " + master : "spark.master=" + master + " (a system property)";
+        if (master.equals("yarn") || master.startsWith("k8s://")) {
+            String module = master.equals("yarn") ? "YARN module (spark-yarn)" : "Kubernetes module (spark-kubernetes)";
+            return KindlingException.usage(given + ": this class path has no Spark " + module + " to run it; submit the "
+                    + "shaded jar (kindling-VERSION-all.jar) with spark-submit --master " + master + " --class "
+                    + KindlingCli.class.getName() + " from a Spark distribution that has it", e);
+        }
+        return KindlingException.usage(given + " is no Spark master URL (Spark: " + m + "): give local, local[N], local[*] or "
+                + "spark://HOST:PORT (yarn and k8s://https://HOST:PORT through spark-submit)", e);
     }
 
     @Override

@@ -27,7 +27,8 @@ public class SparkJobOptions {
     public static final Set<String> OUTPUT_OPTIONS = Set.of("--output", "--format", "--compression", "--overwrite");
 
     @Option(names = "--master", defaultValue = "local[*]", paramLabel = "URL",
-            description = "Spark master (default: ${DEFAULT-VALUE}; under spark-submit the submitted master wins).")
+            description = "Spark master (default: ${DEFAULT-VALUE}; under spark-submit the submitted master wins; yarn and k8s://... "
+                    + "only through spark-submit).")
     public String master;
 
     @Option(names = "--conf", paramLabel = "KEY=VALUE",

@@ -61,22 +61,39 @@ class HelpAndEarlyChecksTest {
 
     /**
      * A master URL Spark cannot parse is a usage error naming --master (exit 2), where Spark's "Could not parse Master
-     * URL" was a failure, exit 1, with "run with --verbose for the stack trace". In a child JVM: in this one a session may
-     * be running already, which a command joins whatever its --master.
+     * URL" was a failure, exit 1, with "run with --verbose for the stack trace"; Spark says the same of {@code yarn} where
+     * spark-yarn is not on the class path, which is sent to spark-submit (the error told it to give yarn), with Spark's exception
+     * as the cause --verbose shows. In child JVMs, run at once: in this one a session may be running already, which a
+     * command joins whatever its --master.
      */
     @Test
     void aMasterSparkCannotParseIsAUsageError() throws Exception {
         Path in = Files.writeString(tmp.resolve("m.jsonl"), "{\"id\":\"a\",\"text\":\"hi\"}\n");
-        Path out = tmp.resolve("m-out");
-        Path err = tmp.resolve("m-stderr.txt");
-        Process p = new ProcessBuilder(InterruptTest.childConvert(List.of("-XX:TieredStopAtLevel=1"), "bogus", in, out))
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(err.toFile()).start();
-        assertTrue(p.waitFor(180, java.util.concurrent.TimeUnit.SECONDS), "the run ended");
-        String stderr = Files.readString(err);
-        assertEquals(2, p.exitValue(), stderr);
-        assertTrue(stderr.contains("kindling: error: --master bogus is no Spark master URL (Spark: Could not parse Master URL: "
-                + "'bogus'): give local, local[N], local[*], spark://HOST:PORT, yarn or k8s://https://HOST:PORT"), stderr);
-        assertFalse(stderr.contains("--verbose") || Files.exists(out), stderr);
+        List<String> verbose = new ArrayList<>(InterruptTest.childConvert(List.of("-XX:TieredStopAtLevel=1"), "yarn", in,
+                tmp.resolve("yarn-out")));
+        verbose.add("--verbose");
+        List<Process> children = new ArrayList<>();
+        for (List<String> cmd : List.of(InterruptTest.childConvert(List.of("-XX:TieredStopAtLevel=1"), "bogus", in,
+                tmp.resolve("bogus-out")), verbose)) {
+            children.add(new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(tmp.resolve("stderr-" + children.size() + ".txt").toFile()).start());
+        }
+        List<String> stderr = new ArrayList<>();
+        for (Process p : children) {
+            assertTrue(p.waitFor(180, java.util.concurrent.TimeUnit.SECONDS), "the run ended");
+            stderr.add(Files.readString(tmp.resolve("stderr-" + stderr.size() + ".txt")));
+            assertEquals(2, p.exitValue(), stderr.get(stderr.size() - 1));
+        }
+        assertTrue(stderr.get(1).contains("kindling: error: --master yarn: this class path has no Spark YARN module (spark-yarn) "
+                + "to run it; submit the shaded jar (kindling-VERSION-all.jar) with spark-submit --master yarn --class "
+                + "dev.kindling.spark.cli.KindlingCli from a Spark distribution that has it"), stderr.get(1));
+        assertTrue(stderr.get(1).contains("Caused by: org.apache.spark.SparkException: Could not parse Master URL: 'yarn'"),
+                stderr.get(1));
+        assertTrue(stderr.get(0).contains("kindling: error: --master bogus is no Spark master URL (Spark: Could not parse Master "
+                + "URL: 'bogus'): give local, local[N], local[*] or spark://HOST:PORT (yarn and k8s://https://HOST:PORT through "
+                + "spark-submit)"), stderr.get(0));
+        assertFalse(stderr.get(0).contains("--verbose"), stderr.get(0));
+        assertFalse(Files.exists(tmp.resolve("bogus-out")) || Files.exists(tmp.resolve("yarn-out")));
     }
 
     /** A text or id column named as tokenize's result was replaced by it: a text column "ids" came out without ids, exit 0. */
