@@ -160,26 +160,29 @@ public final class KindlingExtensions implements Function1<SparkSessionExtension
     }
 
     /**
-     * {@code KindlingFunctions.register} of {@code session}, but a temporary function of the user's own that it replaced
-     * (one of Kindling's names, made before this session's first call of one of them) is put back: the first call of
-     * {@code kindling_jaccard} replaced the user's {@code kindling_text_hash} with Kindling's, in silence.
+     * {@code KindlingFunctions.register} of {@code session}, with every temporary function of one of Kindling's names that
+     * was there before put back afterwards, whether the registration ends or fails: the first call of {@code
+     * kindling_jaccard} replaced the user's own {@code kindling_text_hash} with Kindling's, in silence. It runs only where
+     * the called function is not there, so an entry there of Kindling's own (one {@code register} gave, the user's dropped
+     * since) is put back as it was, the same function.
      */
     private static void registerKeepingTheUsersOwn(org.apache.spark.sql.classic.SparkSession session, FunctionRegistry registry) {
         java.util.Map<FunctionIdentifier, scala.Tuple2<ExpressionInfo, Function1<Seq<Expression>, Expression>>> before =
                 new java.util.LinkedHashMap<>();
         for (SqlUdfs.Declared d : KindlingFunctions.declared()) {
             FunctionIdentifier f = SqlUdfs.temporaryFunction(d.function().name());
-            var entry = registry.lookupFunctionEntry(f);
-            if (entry.isDefined() && !(entry.get()._1() instanceof SqlUdfs.Description)) {
+            Option<scala.Tuple2<ExpressionInfo, Function1<Seq<Expression>, Expression>>> entry = registry.lookupFunctionEntry(f);
+            if (entry.isDefined()) {
                 before.put(f, entry.get());
             }
         }
-        KindlingFunctions.register(session);
-        before.forEach((f, entry) -> {
-            if (registry.lookupFunction(f).exists(info -> info instanceof SqlUdfs.Description)) {
+        try {
+            KindlingFunctions.register(session);
+        } finally {
+            before.forEach((f, entry) -> {
                 registry.dropFunction(f); // dropped first, as SqlUdfs does: a replaced function is a WARN of Spark's
                 registry.registerFunction(f, entry._1(), entry._2());
-            }
-        });
+            });
+        }
     }
 }

@@ -178,19 +178,22 @@ class KindlingExtensionsTest {
             List<String> kindlings = described(spark, "kindling_text_hash");
             assertTrue(kindlings.contains("Usage: kindling_text_hash(text) - returns STRING; the README's \"SQL functions\" table "
                     + "says what it does"), kindlings.toString());
-            spark.udf().register("kindling_text_hash", (org.apache.spark.sql.api.java.UDF1<String, String>) x -> "mine " + x,
+            // the user's own, made before the session's first call of a Kindling function: a SQL one and a Java UDF
+            spark.sql("CREATE TEMPORARY FUNCTION kindling_text_hash(x STRING) RETURNS STRING RETURN 'sql ' || x");
+            spark.udf().register("kindling_normalize", (org.apache.spark.sql.api.java.UDF1<String, String>) x -> "mine " + x,
                     org.apache.spark.sql.types.DataTypes.StringType);
-            assertEquals("mine a", spark.sql("SELECT kindling_text_hash('a')").first().getString(0));
-            // the user's function takes the call, so DESCRIBE describes it (Kindling's was shown), as its qualified name does
             List<String> mine = described(spark, "session.kindling_text_hash");
-            assertTrue(mine.contains("Usage: N/A."), mine.toString());
+            assertTrue(mine.stream().anyMatch(l -> l.startsWith("Body:") && l.endsWith("'sql ' || x")), mine.toString());
+            assertEquals(mine, described(spark, "kindling_text_hash"));
+            // the first call of another registers Kindling's functions there: the user's stay, and take their calls
+            assertEquals(0.5, spark.sql("SELECT kindling_jaccard('a b c d e f g', 'a b c d e f h')").first().getDouble(0), 1e-9);
+            assertEquals("[sql a,mine a]", spark.sql("SELECT kindling_text_hash('a'), kindling_normalize('a')").first().toString());
+            assertEquals(mine, described(spark, "session.kindling_text_hash"));
             assertEquals(mine, described(spark, "kindling_text_hash"));
             assertEquals(List.of(26L, 0L, 26L), shown(spark));
-            // made before the session's first call of another, which registers Kindling's: the user's stays
-            assertEquals(0.5, spark.sql("SELECT kindling_jaccard('a b c d e f g', 'a b c d e f h')").first().getDouble(0), 1e-9);
-            assertEquals("mine a", spark.sql("SELECT kindling_text_hash('a')").first().getString(0));
-            assertEquals(mine, described(spark, "kindling_text_hash"));
+            // an explicit register puts Kindling's back over the user's
             KindlingFunctions.register(spark);
+            assertEquals(plain.sql("SELECT kindling_text_hash('a')").first(), spark.sql("SELECT kindling_text_hash('a')").first());
             assertEquals(kindlings, described(spark, "kindling_text_hash"), "Kindling's again");
         } finally {
             TestSpark.session(); // the tests' session active again
