@@ -30,8 +30,9 @@ import scala.runtime.BoxedUnit;
  * built by the injected builder too, which finds the session's temporary function of that name each time: a lookup under
  * the registry's lock per call built, as a query is analysed (not per row). A user's own {@code register} call in such a
  * session replaces them quietly, and a temporary function of the user's own of that name takes the call (one made
- * before the session's first call stays: that call registers the others), and is what {@code DESCRIBE FUNCTION} of the
- * name describes ({@link Injected}). A session built without the setting is left as it is.
+ * before the session's first call stays: that call registers the others). {@code DESCRIBE FUNCTION} of the name
+ * describes Kindling's (the injected description, which Spark finds first), {@code DESCRIBE FUNCTION session.name} the
+ * temporary function of the name, which takes the call. A session built without the setting is left as it is.
  */
 public final class KindlingExtensions implements Function1<SparkSessionExtensions, BoxedUnit> {
     /** What {@code DESCRIBE FUNCTION EXTENDED} gives as an injected function's class and source. */
@@ -66,8 +67,8 @@ public final class KindlingExtensions implements Function1<SparkSessionExtension
         }
         for (SqlUdfs.Declared d : functions) {
             String name = d.function().name();
-            ExpressionInfo info = new Injected(SqlUdfs.described(d.function(), d.returnType(),
-                    new ExpressionInfo(CLASS, null, name, "", "", "", "", "", "", "", SOURCE)));
+            ExpressionInfo info = SqlUdfs.described(d.function(), d.returnType(),
+                    new ExpressionInfo(CLASS, null, name, "", "", "", "", "", "", "", SOURCE));
             Function1<Seq<Expression>, Expression> builder = children -> build(name, children);
             extensions.injectFunction(new Tuple3<>(FunctionIdentifier.apply(name), info, builder));
         }
@@ -83,57 +84,6 @@ public final class KindlingExtensions implements Function1<SparkSessionExtension
         return new KindlingException(KindlingException.FAILURE, "spark.sql.extensions=" + KindlingExtensions.class.getName()
                 + ": Kindling's SQL functions could not be declared, running their registrations with no session ("
                 + root.getClass().getName() + m + ")" + again + "; the session is not built without them", e);
-    }
-
-    /**
-     * An injected function's description, which {@code DESCRIBE FUNCTION} of its unqualified name finds before the
-     * temporary function's (as a call's resolution does): where the active session has a temporary function of the name
-     * of the user's own, which takes the call ({@link #build}), what {@code DESCRIBE FUNCTION} reads of it ({@code getDb},
-     * {@code getClassName}, {@code getUsage}, {@code getExtended}) is that function's, so it describes the function that
-     * runs (Kindling's was shown while the user's ran); Kindling's own, registered, is described as it is.
-     */
-    static final class Injected extends SqlUdfs.Description {
-        Injected(ExpressionInfo kindlings) {
-            super(kindlings.getClassName(), kindlings.getDb(), kindlings.getName(), kindlings.getUsage(),
-                    kindlings.getArguments(), kindlings.getSource());
-        }
-
-        /** The user's own temporary function of this name in the active session; null where there is none. */
-        private ExpressionInfo usersOwn() {
-            Option<org.apache.spark.sql.SparkSession> active = org.apache.spark.sql.SparkSession.getActiveSession();
-            if (active.isEmpty() || !(active.get() instanceof org.apache.spark.sql.classic.SparkSession session)) {
-                return null;
-            }
-            Option<ExpressionInfo> temporary = session.sessionState().functionRegistry()
-                    .lookupFunction(SqlUdfs.temporaryFunction(getName()));
-            return temporary.isDefined() && !(temporary.get() instanceof SqlUdfs.Description) ? temporary.get() : null;
-        }
-
-        /** {@code field} of the user's own temporary function of the name where there is one, else {@code kindlings}. */
-        private String shown(java.util.function.Function<ExpressionInfo, String> field, String kindlings) {
-            ExpressionInfo own = usersOwn();
-            return own == null ? kindlings : field.apply(own);
-        }
-
-        @Override
-        public String getDb() {
-            return shown(ExpressionInfo::getDb, super.getDb());
-        }
-
-        @Override
-        public String getClassName() {
-            return shown(ExpressionInfo::getClassName, super.getClassName());
-        }
-
-        @Override
-        public String getUsage() {
-            return shown(ExpressionInfo::getUsage, super.getUsage());
-        }
-
-        @Override
-        public String getExtended() {
-            return shown(ExpressionInfo::getExtended, super.getExtended());
-        }
     }
 
     /**

@@ -140,7 +140,7 @@ public final class SqlUdfs {
      * {@code info} (Spark's description of the registered function, or {@link KindlingExtensions}'s of the function it
      * injects) with the usage and arguments {@code DESCRIBE FUNCTION} shows of {@code f}, which returns {@code returnType}.
      */
-    static Description described(SqlFunction f, DataType returnType, ExpressionInfo info) {
+    static ExpressionInfo described(SqlFunction f, DataType returnType, ExpressionInfo info) {
         List<String> names = new ArrayList<>();
         StringBuilder arguments = new StringBuilder("\n    Arguments:\n");
         for (Arg a : f.args()) {
@@ -151,17 +151,8 @@ public final class SqlUdfs {
         }
         String usage = f.name() + "(" + String.join(", ", names) + ") - returns " + returnType.sql()
                 + "; the README's \"SQL functions\" table says what it does";
-        return new Description(info.getClassName(), info.getDb(), info.getName(), usage, arguments + "  ", info.getSource());
-    }
-
-    /**
-     * Kindling's description of one of its functions ({@link #described}): what tells a temporary function Kindling
-     * registered from one of the user's own of the name ({@link KindlingExtensions} describes the latter's).
-     */
-    static class Description extends ExpressionInfo {
-        Description(String className, String db, String name, String usage, String arguments, String source) {
-            super(className, db, name, usage, arguments, "", "", "", "", "", source);
-        }
+        return new ExpressionInfo(info.getClassName(), info.getDb(), info.getName(), usage, arguments + "  ", "", "", "", "", "",
+                info.getSource());
     }
 
     /** A function as a registration declares it ({@link #declared}): what it is called, takes and returns. */
