@@ -479,26 +479,32 @@ class ScoreJudgeEmbedTest {
         // computed and cached, as for a run's two outputs, then the cached copy lost
         java.util.Set<Integer> cachedBefore = new java.util.HashSet<>(
                 org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext()).getPersistentRDDs().keySet());
-        scored.persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
-        assertEquals(3, scored.count());
-        long once = score.metrics().promptTokens();
-        assertEquals(3, score.metrics().rows());
-        java.util.Set<Integer> cached = new java.util.HashSet<>(
-                org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext()).getPersistentRDDs().keySet());
-        cached.removeAll(cachedBefore);
-        assertTrue(!cached.isEmpty(), "nothing cached");
-        cached.forEach(id -> org.apache.spark.SparkEnv.get().blockManager().master().removeRdd(id, true));
+        // unpersisted whatever fails: data left cached in the tests' session fails later tests' checks that none is
+        try {
+            scored.persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
+            assertEquals(3, scored.count());
+            long once = score.metrics().promptTokens();
+            assertEquals(3, score.metrics().rows());
+            java.util.Set<Integer> cached = new java.util.HashSet<>(
+                    org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext()).getPersistentRDDs().keySet());
+            cached.removeAll(cachedBefore);
+            assertTrue(!cached.isEmpty(), "nothing cached");
+            cached.forEach(id -> org.apache.spark.SparkEnv.get().blockManager().master().removeRdd(id, true));
 
-        dev.kindling.spark.stage.RunReport report = dev.kindling.spark.stage.PipelineOutput.write(scored, ctx,
-                new dev.kindling.spark.stage.PipelineOutput.Targets(new dev.kindling.spark.io.WriteOptions(dir.resolve("kept").toString(),
-                        dev.kindling.spark.io.DataFormat.JSONL, false, null), false, dir.resolve("rejected").toString(), null),
-                List.of("read", "score"), java.util.Set.of(), System.nanoTime());
-        // computed again once (the write's job), and read from the cache it filled again by the second output
-        assertEquals(6, score.metrics().rows());
-        assertEquals(2 * once, report.metrics().get("model prompt tokens"), report.metrics().toString());
-        long rowsTokens = spark.read().json(dir.resolve("kept").toString()).agg(org.apache.spark.sql.functions.sum("n_tokens"))
-                .first().getLong(0);
-        assertEquals(rowsTokens, report.metrics().get("scored tokens"), report.metrics().toString());
-        assertTrue(spark.sharedState().cacheManager().isEmpty(), "left cached");
+            dev.kindling.spark.stage.RunReport report = dev.kindling.spark.stage.PipelineOutput.write(scored, ctx,
+                    new dev.kindling.spark.stage.PipelineOutput.Targets(new dev.kindling.spark.io.WriteOptions(dir.resolve("kept").toString(),
+                            dev.kindling.spark.io.DataFormat.JSONL, false, null), false, dir.resolve("rejected").toString(), null),
+                    List.of("read", "score"), java.util.Set.of(), System.nanoTime());
+            // computed again once (the write's job), and read from the cache it filled again by the second output
+            assertEquals(6, score.metrics().rows());
+            assertEquals(2 * once, report.metrics().get("model prompt tokens"), report.metrics().toString());
+            // read with the one field's type: no job to infer the schema
+            long rowsTokens = spark.read().schema("n_tokens LONG").json(dir.resolve("kept").toString())
+                    .agg(org.apache.spark.sql.functions.sum("n_tokens")).first().getLong(0);
+            assertEquals(rowsTokens, report.metrics().get("scored tokens"), report.metrics().toString());
+            assertTrue(spark.sharedState().cacheManager().isEmpty(), "left cached");
+        } finally {
+            scored.unpersist(true);
+        }
     }
 }
