@@ -9,9 +9,11 @@ import dev.kindling.testing.SharedData;
 import dev.kindling.tokenizer.Corpus;
 import dev.kindling.tokenizer.LlamaCppVectors;
 import dev.kindling.tokenizer.Tokenizer;
-import dev.kindling.tokenizer.pretokenize.Scanners;
+import dev.kindling.tokenizer.pretokenize.PreTokenizer;
 import dev.kindling.tokenizer.pretokenize.RegexPattern;
+import dev.kindling.tokenizer.pretokenize.Scanners;
 import dev.kindling.tokenizer.pretokenize.ScannerRegexParityTest;
+import dev.kindling.tokenizer.pretokenize.SequencePreTokenizer;
 import dev.kindling.tokenizer.pretokenize.Split;
 import dev.kindling.tokenizer.pretokenize.SplitPattern;
 import dev.kindling.tokenizer.pretokenize.Splits;
@@ -21,6 +23,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -106,6 +110,13 @@ class LlamaCppVocabTest {
      * not java.util.regex searches, and cut as the regex does: random texts of the scanners' alphabet with each class's
      * characters and lone surrogates, with the matches kept and removed, and Moby-Dick.
      */
+    /** The scanners' alphabet with the GGUF class steps' edges: their classes' first and last characters, lone surrogates. */
+    static final String[] CLASS_ALPHABET = Stream.concat(Stream.of(ScannerRegexParityTest.ALPHABET), Stream.of("\uD800", "\uDC00",
+            "\uDBFF\uDFFF", "123", "4567", "\u4E00", "\u9FA5", "\u9FA6", "\u0800", "\uAC00", "\uD7FF", "\u3041", "\u30A1", "\u30FF",
+            "\uFF01", "\uFF0F", "\uFF1A", "\uFF5E", "\u2018", "\u201F", "\u3000", "\u3002", "\u00B5", "\u01BB", "\u1F7D", "\u212A",
+            "\uD801\uDC00", "\uD83A\uDD00", "+", "<", "=", "^", "~", "|", "`", "@", "[", "\\", "\u2026", "\u3001", "\uFF0C", "\u0964",
+            "\u06D4", "\u060C", "?", " \n", "\u0627", "\u00BF")).toArray(String[]::new);
+
     @Test
     void classStepsAreFoundWithoutARegex() throws Exception {
         Set<String> steps = new LinkedHashSet<>();
@@ -116,12 +127,7 @@ class LlamaCppVocabTest {
         steps.removeIf(re -> re.equals("\\p{N}") || re.equals(Scanners.GPT2_LLAMACPP_PATTERN)
                 || re.startsWith("<sentinel") || re.startsWith("(IMGIMG)") || re.startsWith("([\\t"));
         assertEquals(16, steps.size(), steps.toString());
-        List<String> alphabet = new ArrayList<>(List.of(ScannerRegexParityTest.ALPHABET));
-        alphabet.addAll(List.of("\uD800", "\uDC00", "\uDBFF\uDFFF", "123", "4567", "\u4E00", "\u9FA5", "\u9FA6", "\u0800", "\uAC00",
-                "\uD7FF", "\u3041", "\u30A1", "\u30FF", "\uFF01", "\uFF0F", "\uFF1A", "\uFF5E", "\u2018", "\u201F", "\u3000", "\u3002",
-                "\u00B5", "\u01BB", "\u1F7D", "\u212A", "\uD801\uDC00", "\uD83A\uDD00", "+", "<", "=", "^", "~", "|", "`", "@", "[", "\\",
-                "\u2026", "\u3001", "\uFF0C", "\u0964", "\u06D4", "\u060C", "?", " \n", "\u0627", "\u00BF"));
-        String[] letters = alphabet.toArray(String[]::new);
+        String[] letters = CLASS_ALPHABET;
         List<String> moby = Corpus.texts(SharedData.require("corpus/moby-dick.jsonl"));
         for (String re : steps) {
             SplitPattern fast = GgufBpe.splitPattern(re);
@@ -138,11 +144,51 @@ class LlamaCppVocabTest {
                     assertEquals(ScannerRegexParityTest.pieces(regex, s, b), ScannerRegexParityTest.pieces(fast, s, b),
                             () -> re + " " + b + " on " + LlamaCppVectors.escape(s));
                 }
+                if (i % 2 == 0) {
+                    assertEquals(ScannerRegexParityTest.piecesInside(regex, s, Split.Behavior.ISOLATED),
+                            ScannerRegexParityTest.piecesInside(fast, s, Split.Behavior.ISOLATED), () -> re + " inside a text on " + LlamaCppVectors.escape(s));
+                }
             }
             for (int d = 0; d < moby.size(); d += 8) {
                 assertEquals(ScannerRegexParityTest.pieces(regex, moby.get(d), Split.Behavior.ISOLATED),
                         ScannerRegexParityTest.pieces(fast, moby.get(d), Split.Behavior.ISOLATED), re + " on Moby-Dick");
             }
+        }
+    }
+
+    /**
+     * Each GGUF {@code pre}'s whole sequence of steps cuts text as the same steps run by java.util.regex: later steps see
+     * only the pieces earlier ones cut, on 400 random texts (whole, and as a piece inside a longer text) and every 64th
+     * Moby-Dick document.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"falcon", "default", "deepseek-coder", "deepseek-llm", "deepseek-v3", "bloom", "viking", "chameleon",
+            "qwen2", "tekken", "gpt-4o", "llama-bpe", "starcoder", "gpt-2"})
+    void preTokenizerSequenceCutsAsItsRegexes(String pre) throws Exception {
+        Function<Function<String, SplitPattern>, PreTokenizer> sequence = pattern -> new SequencePreTokenizer(GgufBpe.regexes(pre, null)
+                .stream().map(re -> (PreTokenizer) new Split(pattern.apply(re), Split.Behavior.ISOLATED, false)).toList());
+        PreTokenizer regex = sequence.apply(RegexPattern::new);
+        PreTokenizer fast = sequence.apply(GgufBpe::splitPattern);
+        Random rnd = new Random(pre.hashCode());
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            StringBuilder sb = new StringBuilder();
+            for (int n = 1 + rnd.nextInt(24); n > 0; n--) {
+                sb.append(CLASS_ALPHABET[rnd.nextInt(CLASS_ALPHABET.length)]);
+            }
+            texts.add(sb.toString());
+        }
+        List<String> moby = Corpus.texts(SharedData.require("corpus/moby-dick.jsonl"));
+        for (int d = 0; d < moby.size(); d += 64) {
+            texts.add(moby.get(d));
+        }
+        for (String s : texts) {
+            Splits whole = new Splits();
+            whole.single(s, true);
+            assertEquals(ScannerRegexParityTest.pieces(regex, whole), ScannerRegexParityTest.pieces(fast, whole),
+                    () -> pre + " on " + LlamaCppVectors.escape(s));
+            assertEquals(ScannerRegexParityTest.piecesInside(regex, s), ScannerRegexParityTest.piecesInside(fast, s),
+                    () -> pre + " inside a text on " + LlamaCppVectors.escape(s));
         }
     }
 

@@ -41,8 +41,39 @@ public class ScannerRegexParityTest {
     public static List<String> pieces(SplitPattern p, String text, Split.Behavior behavior) {
         Splits in = new Splits();
         in.single(text, true);
+        return pieces(new Split(p, behavior, false), in);
+    }
+
+    /**
+     * Text before and after a piece, pairwise: a later step's piece (or one between added tokens) is not the whole text,
+     * and what follows it (a letter, white space or punctuation first, then a digit and a line break) must not be read.
+     */
+    public static final String[][] AROUND = {{"a '", "a1 \n's"}, {"'s ", " \n!1a"}, {"1 ", "!1 a\n"}};
+
+    /**
+     * The pieces of {@code text} as a piece inside a longer text (between each pair of {@link #AROUND}), only it split,
+     * one list after the other: what a step sees after an earlier one cut the text, where a search must stop at the piece's
+     * end.
+     */
+    public static List<String> piecesInside(PreTokenizer p, String text) {
+        List<String> r = new ArrayList<>();
+        for (String[] around : AROUND) {
+            Splits in = new Splits();
+            in.reset(around[0] + text + around[1]);
+            in.add(around[0].length(), around[0].length() + text.length());
+            r.addAll(pieces(p, in));
+            r.add("|");
+        }
+        return r;
+    }
+
+    public static List<String> piecesInside(SplitPattern p, String text, Split.Behavior behavior) {
+        return piecesInside(new Split(p, behavior, false), text);
+    }
+
+    public static List<String> pieces(PreTokenizer p, Splits in) {
         Splits out = new Splits();
-        new Split(p, behavior, false).apply(in, out);
+        p.apply(in, out);
         List<String> r = new ArrayList<>();
         for (int i = 0; i < out.count; i++) {
             r.add(out.piece(i));
@@ -77,6 +108,10 @@ public class ScannerRegexParityTest {
             assertEquals(pieces(regex, s), pieces(scanner, s), () -> kind + " on " + dev.kindling.tokenizer.LlamaCppVectors.escape(s));
             assertEquals(pieces(regex, s, Split.Behavior.REMOVED), pieces(scanner, s, Split.Behavior.REMOVED),
                     () -> kind + " removed on " + dev.kindling.tokenizer.LlamaCppVectors.escape(s));
+            if (i % 8 == 0) {
+                assertEquals(piecesInside(regex, s, Split.Behavior.ISOLATED), piecesInside(scanner, s, Split.Behavior.ISOLATED),
+                        () -> kind + " inside a text on " + dev.kindling.tokenizer.LlamaCppVectors.escape(s));
+            }
         }
         for (String doc : Corpus.texts(SharedData.require("corpus/moby-dick.jsonl"))) {
             assertEquals(pieces(regex, doc), pieces(scanner, doc), kind + " on Moby Dick");
