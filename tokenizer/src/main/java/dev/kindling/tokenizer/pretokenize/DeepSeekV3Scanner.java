@@ -1,11 +1,14 @@
 package dev.kindling.tokenizer.pretokenize;
 
+import dev.kindling.tokenizer.text.Unicode;
+
 /**
  * llama.cpp's deepseek-v3 third step, {@link #PATTERN}, without java.util.regex: an ASCII punctuation character before
  * ASCII letters, letters and marks with one character of none of the classes before them, punctuation and symbols with
  * a space before them and line breaks after, then white space as Llama 3's. Its classes are the regex's own
- * ({@link ClassRun.CharClass}); where none of the alternatives matches (a digit, a control character) the search
- * goes on at the next character, as the regex's does.
+ * ({@link ClassRun.CharClass}), its white space ({@code \s}) the Llama 3 scanner's, {@link Unicode#isWhiteSpace} (the
+ * regex's {@code \s} on every code point: ScannerRegexParityTest); where none of the alternatives matches (a digit, a
+ * control character) the search goes on at the next character, as the regex's does.
  */
 public final class DeepSeekV3Scanner implements SplitPattern {
     public static final String PATTERN = "[!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+|[^\r\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+"
@@ -14,7 +17,6 @@ public final class DeepSeekV3Scanner implements SplitPattern {
     private final ClassRun.CharClass before = new ClassRun.CharClass("[^\r\n\\p{L}\\p{P}\\p{S}]");
     private final ClassRun.CharClass letters = new ClassRun.CharClass("[\\p{L}\\p{M}]");
     private final ClassRun.CharClass punctuation = new ClassRun.CharClass("[\\p{P}\\p{S}]");
-    private final ClassRun.CharClass space = new ClassRun.CharClass("\\s");
 
     @Override
     public String source() {
@@ -26,7 +28,7 @@ public final class DeepSeekV3Scanner implements SplitPattern {
         for (int p = from; p < to; ) {
             int c = ClassRun.cp(t, p, to);
             int e = matchAt(t, p, c, to);
-            if (e > 0) {
+            if (e > p) { // a match, never empty
                 return ((long) p << 32) | e;
             }
             p += Character.charCount(c);
@@ -56,7 +58,7 @@ public final class DeepSeekV3Scanner implements SplitPattern {
         if (punctuation.has(c)) {
             return Scanners.Scanner.newlines(t, punctuation.runEnd(t, p, to), to, false);
         }
-        return space.has(c) ? Scanners.Scanner.whitespace(t, p, to, false) : -1;
+        return Unicode.isWhiteSpace(c) ? Scanners.Scanner.whitespace(t, p, to, false) : -1;
     }
 
     private static boolean isAsciiLetter(int c) {

@@ -7,6 +7,9 @@ import dev.kindling.tokenizer.Corpus;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import dev.kindling.tokenizer.text.Unicode;
+import java.util.regex.Matcher;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -79,6 +82,38 @@ public class ScannerRegexParityTest {
             r.add(out.piece(i));
         }
         return r;
+    }
+
+    /** The scanners' white space (Unicode.isWhiteSpace, DeepSeekV3Scanner's too) is the regex's \\s on every code point. */
+    @Test
+    void whiteSpaceIsTheRegexs() {
+        // every code point but the surrogates in one text, searched once (a lone high and low surrogate side by side
+        // would make a pair), the surrogates one by one
+        StringBuilder all = new StringBuilder();
+        for (int c = 0; c <= Character.MAX_CODE_POINT; c++) {
+            if (c < Character.MIN_SURROGATE || c > Character.MAX_SURROGATE) {
+                all.appendCodePoint(c);
+            }
+        }
+        List<Integer> regex = new ArrayList<>();
+        Matcher m = RegexPattern.compile("\\s").matcher(all);
+        while (m.find()) {
+            regex.add(all.codePointAt(m.start()));
+        }
+        for (int c = Character.MIN_SURROGATE; c <= Character.MAX_SURROGATE; c++) {
+            if (m.reset(Character.toString(c)).matches()) {
+                regex.add(c);
+            }
+        }
+        List<Integer> scanners = new ArrayList<>();
+        for (int c = 0; c <= Character.MAX_CODE_POINT; c++) {
+            if (Unicode.isWhiteSpace(c)) {
+                scanners.add(c);
+            }
+        }
+        regex.sort(null);
+        assertEquals(regex, scanners);
+        assertEquals(25, scanners.size());
     }
 
     @ParameterizedTest
