@@ -150,16 +150,7 @@ public final class ClassRun implements SplitPattern {
 
     /** The end of the class's greedy run at i, at most max, or -1 when it holds fewer than min characters. */
     private int run(CharSequence t, int i, int to) {
-        int count = 0;
-        while (count < max && i < to) {
-            int c = cp(t, i, to);
-            if (!cls.has(c)) {
-                break;
-            }
-            i += Character.charCount(c);
-            count++;
-        }
-        return count >= min ? i : -1;
+        return cls.runEnd(t, i, to, min, max);
     }
 
     static int cp(CharSequence t, int i, int to) {
@@ -193,14 +184,21 @@ public final class ClassRun implements SplitPattern {
 
         /** The end of the run of the class's characters at i. */
         int runEnd(CharSequence t, int i, int to) {
-            while (i < to) {
+            return runEnd(t, i, to, 0, Integer.MAX_VALUE);
+        }
+
+        /** The end of the run of the class's characters at i, at most max of them, or -1 when it has fewer than min. */
+        int runEnd(CharSequence t, int i, int to, int min, int max) {
+            int count = 0;
+            while (count < max && i < to) {
                 int c = cp(t, i, to);
                 if (!has(c)) {
                     break;
                 }
                 i += Character.charCount(c);
+                count++;
             }
-            return i;
+            return count >= min ? i : -1;
         }
 
         private long[] block(int k) {
