@@ -7,13 +7,14 @@ import java.util.regex.Pattern;
 /**
  * A regex that is one character class repeated, with an optional one-character prefix, found without running the regex
  * per search: {@code C}, {@code C+}, {@code C{m,n}}, {@code CCC} (the class written m times), {@code C+\z}, and
- * {@code \s?C+} or {@code " ?C+"}, where C is a bracket class ({@code [\p{P}\$\+<=>\^~\|]}, {@code [一-龥ࠀ-一가-퟿]}, a
- * negated one) or a single escape ({@code \p{N}}, {@code \s}). These are the steps of llama.cpp's falcon, deepseek-llm,
- * deepseek-coder, bloom, viking and default pre-tokenizers (and deepseek-v3's first two, chameleon's punctuation).
- * Which characters a class holds is asked of the regex's own class ({@link RegexPattern#compile}, Unicode 16's
- * categories), once for each block of 256 code points, as the text first reaches one, so the class is the regex's for
- * every code point and nothing is worked out at load. The search is the regex's leftmost one: at each position the
- * prefix is taken if the class can follow it, else the class alone.
+ * {@code \s?} or {@code " ?"} before {@code C}, {@code C+} or {@code C{1,n}}, where C is a bracket class
+ * ({@code [\p{P}\$\+<=>\^~\|]}, {@code [一-龥ࠀ-一가-퟿]}, a negated one) or a single escape ({@code \p{N}}, {@code \s}). These are
+ * the steps of llama.cpp's falcon, deepseek-llm, deepseek-coder, bloom, viking and default pre-tokenizers (and
+ * deepseek-v3's first two, chameleon's punctuation). Which characters a class holds is asked of the regex's own class
+ * ({@link RegexPattern#compile}, Unicode 16's categories), once for each block of 256 code points, as the text first
+ * reaches one (twice where two threads reach it at once, to the same table), so the class is the regex's for every code
+ * point and nothing is worked out at load. The search is the regex's leftmost one: at each position the prefix is taken
+ * if the class can follow it, else the class alone.
  */
 public final class ClassRun implements SplitPattern {
     private final String source;
@@ -174,10 +175,12 @@ public final class ClassRun implements SplitPattern {
         }
 
         boolean has(int c) {
-            long[] b = blocks.get(c >> 8);
+            // a table is written before it is published (release) and read after it is seen (acquire): a thread that
+            // sees one sees its contents, with no full fence per character
+            long[] b = blocks.getAcquire(c >> 8);
             if (b == null) {
                 b = block(c >> 8);
-                blocks.set(c >> 8, b);
+                blocks.setRelease(c >> 8, b);
             }
             return (b[(c >> 6) & 3] & (1L << c)) != 0;
         }
