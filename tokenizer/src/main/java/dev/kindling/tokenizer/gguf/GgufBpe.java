@@ -28,7 +28,11 @@ import java.util.List;
 /**
  * GGUF {@code tokenizer.ggml.model = gpt2}: byte-level BPE with merges, pre-tokenized by the
  * regexes llama.cpp's {@code llm_tokenizer_bpe} uses for the {@code tokenizer.ggml.pre} name, each
- * applied in turn (every regex splits the pieces of the previous one, keeping unmatched text).
+ * applied in turn (every regex splits the pieces of the previous one, keeping unmatched text). For gpt-4o and tekken
+ * they are the tokenizer's own (o200k's, Tekken's), where llama.cpp runs a rewritten form in which a combining mark is
+ * no letter and a non-ASCII letter is both cases: its tokenizer cuts a mark off the letter before it
+ * ({@code नमस्ते दुनिया} in 9 tokens, where Kindling, HF and tiktoken's o200k_base, the model's own, give 5), so
+ * Kindling keeps the ids the model was trained on there (the README's tokenizer section).
  * Control, unknown and user-defined tokens are split off first (user-defined ones even when special
  * parsing is off, as llama.cpp does).
  */
