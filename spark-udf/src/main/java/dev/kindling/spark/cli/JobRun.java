@@ -30,7 +30,11 @@ public final class JobRun {
     private final ProgressBar progress;
     private final long startNanos;
     private final PrintStream out;
-    private final List<org.apache.hadoop.fs.Path> claimed = new ArrayList<>();
+    /**
+     * Outputs new when the run checked them, each with whether it is wholly this run's to remove on failure (a folder the
+     * run fills itself, {@link #claimReplaced}) or only what its writes put there ({@link #removePartialOutputs}).
+     */
+    private final java.util.Map<org.apache.hadoop.fs.Path, Boolean> claimed = new java.util.LinkedHashMap<>();
     /** Outputs that existed and {@code --overwrite} replaces: Spark deletes them when it starts writing them. */
     private final List<org.apache.hadoop.fs.Path> replaced = new ArrayList<>();
     /** The writes this run makes, whose part files its failure removes from an output it claimed ({@link #removePartialOutputs}). */
@@ -234,11 +238,23 @@ public final class JobRun {
      * fail with "already exists". Call after the output checks passed (a run refused for an existing output claims
      * nothing, so it cannot delete another run's).
      */
-    public synchronized void claimOutput(String path) {
+    public void claimOutput(String path) {
+        claimOutput(path, false);
+    }
+
+    /**
+     * As {@link #claimOutput(String)}, for a folder the run fills itself, not through DatasetWriter alone (the demo's folder
+     * of outputs): if new, a failed run removes it whole.
+     */
+    public void claimFolder(String path) {
+        claimOutput(path, true);
+    }
+
+    private synchronized void claimOutput(String path, boolean whole) {
         try {
             org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
             if (!p.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(p)) {
-                claimed.add(p);
+                claimed.put(p, whole);
             } else if (options.overwrite) {
                 replaced.add(p);
             }
@@ -263,7 +279,7 @@ public final class JobRun {
         }
         replaced.remove(p);
         replaced.remove(qualified);
-        claimed.add(p);
+        claimed.put(p, true);
     }
 
     /** Set when the JVM stops mid-run (a signal, a task's fatal error): the shutdown hook reports it. */
@@ -310,20 +326,21 @@ public final class JobRun {
     }
 
     /**
-     * Deletes what the run wrote in its claimed outputs, as it failed before writing them all ({@link
-     * dev.kindling.spark.io.RunWrites#removeOwn}: the whole output, but for another write's under the marker of that run's
-     * check, where the run's own part files alone go; it removed the whole folder, an output another run had written
-     * and exited 0 on when this run failed on another output first), and each output {@code --overwrite}
-     * replaces that Spark has emptied: no {@code _SUCCESS} marker, and nothing in it or its committer's {@code
-     * _temporary} folder (Spark deleted the earlier output before writing, and what is there is this run's unfinished
-     * write). One with other files and no marker (a Megatron output, a folder not written by Spark) is kept: it may be
-     * the earlier output, not reached yet. Returns the paths deleted.
+     * Deletes what the run wrote in its claimed outputs, as it failed before writing them all: of an output that was new,
+     * what its own writes put there ({@link dev.kindling.spark.io.RunWrites#removeOwn}); a folder it fills itself ({@link
+     * #claimFolder}, {@link #claimReplaced}) whole; and each output {@code --overwrite} replaces that Spark has emptied: no
+     * {@code _SUCCESS} marker, and nothing in it or its committer's {@code _temporary} folder (Spark deleted the earlier
+     * output before writing, and what is there is this run's unfinished write). One with other files and no marker (a
+     * Megatron output, a folder not written by Spark) is kept: it may be the earlier output, not reached yet. Returns the
+     * paths deleted.
      */
     synchronized List<String> removePartialOutputs() {
         List<String> removed = new ArrayList<>();
-        for (org.apache.hadoop.fs.Path p : claimed) {
+        for (java.util.Map.Entry<org.apache.hadoop.fs.Path, Boolean> c : claimed.entrySet()) {
+            org.apache.hadoop.fs.Path p = c.getKey();
             try {
-                String gone = writes.removeOwn(p.getFileSystem(spark.sparkContext().hadoopConfiguration()), p);
+                org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+                String gone = c.getValue() ? (fs.delete(p, true) ? p.toString() : null) : writes.removeOwn(fs, p);
                 if (gone != null) {
                     removed.add(gone);
                 }

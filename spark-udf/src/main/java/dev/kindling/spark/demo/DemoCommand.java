@@ -190,7 +190,7 @@ public final class DemoCommand extends SparkCommand {
             }
             // this run's, if new: removed if it fails or is interrupted (a rerun was refused as existing); documents and
             // rejected as the pipeline commands claim theirs
-            run.claimOutput(work.toString());
+            run.claimFolder(work.toString());
             run.claimOutput(out.path());
             run.claimOutput(p.rejected);
         }

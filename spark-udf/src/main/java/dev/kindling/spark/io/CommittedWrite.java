@@ -13,21 +13,12 @@ import org.apache.spark.internal.io.FileCommitProtocol.TaskCommitMessage;
 record CommittedWrite(String jobId, long files) {
     private static final ThreadLocal<CommittedWrite> LAST = new ThreadLocal<>();
 
-    private static final ThreadLocal<String> BEGUN = new ThreadLocal<>();
-
     /**
      * Notes the job UUID of a write this thread asked for, as Spark makes its commit protocol (on that thread, before any
      * task runs), so that a failed run can tell the part files its write left from another write's ({@link RunWrites}).
      */
     static void begun(String jobId) {
-        BEGUN.set(jobId);
-    }
-
-    /** The job UUID of the write this thread began last, taken (null when none since the last call). */
-    static String takeBegun() {
-        String jobId = BEGUN.get();
-        BEGUN.remove();
-        return jobId;
+        RunWrites.begun(jobId);
     }
 
     /** The write this thread committed last, taken (null when none since the last call). */

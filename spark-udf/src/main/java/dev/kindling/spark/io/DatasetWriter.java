@@ -345,8 +345,11 @@ public final class DatasetWriter {
     private static final String MARK_SUCCESSFUL_JOBS = "mapreduce.fileoutputcommitter.marksuccessfuljobs";
 
     public static void write(Dataset<Row> df, WriteOptions o) {
-        CommittedWrite.take(); // what an earlier write on this thread committed or began is not this one's
-        CommittedWrite.takeBegun();
+        CommittedWrite.take(); // what an earlier write on this thread committed is not this one's
+        RunWrites run = RunWrites.current();
+        if (run != null) { // for the run's failure to remove from the output what this write put there, and no more
+            run.writing(df.sparkSession(), o.path(), kindlingProtocol(df.sparkSession()));
+        }
         // the committer marks no output: the marker is written below once the output is found to hold exactly this
         // write, where the commit wrote it first and a run whose check then failed had to take down a marker that might
         // be another run's. A user who set the setting false gets none, as before
@@ -367,14 +370,38 @@ public final class DatasetWriter {
                 removeFailedCommit(df.sparkSession(), o.path(), failed, e);
             }
             throw e;
-        } finally {
-            // for the run's failure to remove from the output what this write put there, and no more
-            RunWrites.wrote(df.sparkSession(), o.path(), CommittedWrite.takeBegun());
         }
         requireOwnWrite(df.sparkSession(), o.path(), CommittedWrite.take());
         if (mark) {
             markChecked(df.sparkSession(), o.path());
+            if (run != null) {
+                run.marked(df.sparkSession(), o.path());
+            }
         }
+    }
+
+    /** Kindling's commit protocols, which note each write's UUID ({@link RunWrites}), by class name (or a superclass's). */
+    private static final java.util.Set<String> KINDLING_PROTOCOLS = java.util.Set.of(CountingCommitProtocol.class.getName(),
+            "dev.kindling.spark.io.CountingPathOutputCommitProtocol");
+
+    /**
+     * Whether the session writes through one of Kindling's commit protocols (or a subclass), by its {@code
+     * spark.sql.sources.commitProtocolClass}: any other notes no write's UUID, so a failed run cannot tell its files there.
+     */
+    private static boolean kindlingProtocol(SparkSession spark) {
+        try {
+            ClassLoader loader = Thread.currentThread().getContextClassLoader();
+            Class<?> c = Class.forName(spark.conf().get("spark.sql.sources.commitProtocolClass"), false,
+                    loader != null ? loader : DatasetWriter.class.getClassLoader());
+            for (; c != null; c = c.getSuperclass()) {
+                if (KINDLING_PROTOCOLS.contains(c.getName())) {
+                    return true;
+                }
+            }
+        } catch (ClassNotFoundException | LinkageError | RuntimeException e) {
+            // the write fails on it
+        }
+        return false;
     }
 
     /** Writes through {@code w} in {@code o}'s format to its path. */
@@ -597,9 +624,9 @@ public final class DatasetWriter {
         int removed;
         boolean all;
         try {
-            int[] of = removePartFiles(fs, p, java.util.Set.of(jobId));
-            removed = of[1];
-            all = of[0] == of[1];
+            RemovedParts of = removePartFiles(fs, p, java.util.Set.of(jobId));
+            removed = of.removed();
+            all = of.all();
         } catch (java.io.FileNotFoundException gone) {
             return "and it is gone";
         } catch (IOException e) {
@@ -623,16 +650,24 @@ public final class DatasetWriter {
      * Deletes the part files in the folder {@code p} of the writes {@code jobIds} (a checksummed file system takes each
      * one's {@code .crc} with it); returns how many there were and how many went.
      */
-    static int[] removePartFiles(FileSystem fs, Path p, java.util.Set<String> jobIds) throws IOException {
-        int[] ofAndRemoved = new int[2];
+    static RemovedParts removePartFiles(FileSystem fs, Path p, java.util.Set<String> jobIds) throws IOException {
+        int of = 0;
+        int removed = 0;
         for (FileStatus st : fs.listStatus(p)) {
             java.util.regex.Matcher m = PART.matcher(st.getPath().getName());
             if (m.matches() && jobIds.contains(m.group(1))) {
-                ofAndRemoved[0]++;
-                ofAndRemoved[1] += fs.delete(st.getPath(), false) ? 1 : 0;
+                of++;
+                removed += fs.delete(st.getPath(), false) ? 1 : 0;
             }
         }
-        return ofAndRemoved;
+        return new RemovedParts(of, removed);
+    }
+
+    /** How many part files of the writes asked for a folder held ({@code of}), and how many of them went. */
+    record RemovedParts(int of, int removed) {
+        boolean all() {
+            return of == removed;
+        }
     }
 
     /** Removes the output {@code p}, saying how that went. */

@@ -11,16 +11,29 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * The writes one run made through {@link DatasetWriter}, by output: each write's job UUID, which Spark puts in the names of
- * its part files, as Kindling's commit protocols note it for the thread that asked for the write. A failed run removes
- * from an output it claimed as new what its writes put there ({@link #removeOwn}), where it removed the whole folder: an
- * output it never came to write (its main output failed first), or one whose write it handed over, may hold another run's
- * part files under the {@code _SUCCESS} marker of that run's check, that run having exited 0.
+ * its part files, as Kindling's commit protocols note it for the thread that asked for the write (as Spark makes the
+ * protocol, before any task runs); whether a write went through a commit protocol of the user's own, whose files cannot be
+ * told; and whether this run wrote the output's {@code _SUCCESS} marker. A failed run removes from an output it claimed as
+ * new what its writes put there, and nothing else ({@link #removeOwn}).
  */
 public final class RunWrites {
     private static final ThreadLocal<RunWrites> RECORDING = new ThreadLocal<>();
 
-    /** Job UUIDs by qualified output; null for a write that noted none (a commit protocol of the user's own). */
-    private final Map<Path, Set<String>> jobIds = new HashMap<>();
+    /** What this run's writes did in one output. */
+    private static final class Output {
+        /** The UUIDs of the writes Spark began there: a write that failed before had no commit protocol and wrote nothing. */
+        final Set<String> jobIds = new HashSet<>();
+        /** Whether a write went through a commit protocol that is not Kindling's (no UUID noted: its files cannot be told). */
+        boolean userProtocol;
+        /** Whether this run wrote the {@code _SUCCESS} marker there, its check having passed. */
+        boolean marked;
+    }
+
+    /** By qualified output. */
+    private final Map<Path, Output> outputs = new HashMap<>();
+
+    /** The output this run's thread is writing now, whose write's UUID {@link #begun} notes. */
+    private Path writing;
 
     private RunWrites() {}
 
@@ -36,43 +49,80 @@ public final class RunWrites {
         RECORDING.remove();
     }
 
-    /** Notes that this thread wrote {@code output}, its write's job UUID {@code jobId} (null where none was noted). */
-    static void wrote(SparkSession spark, String output, String jobId) {
+    /** This thread's record, null where none is kept (an API caller's write). */
+    static RunWrites current() {
+        return RECORDING.get();
+    }
+
+    /**
+     * Notes that this run's thread starts writing {@code output} through the session's commit protocol, Kindling's ({@code
+     * kindlingProtocol}: it notes the write's UUID, {@link #begun}) or not.
+     */
+    synchronized void writing(SparkSession spark, String output, boolean kindlingProtocol) {
+        writing = qualified(spark, output);
+        Output o = outputs.computeIfAbsent(writing, k -> new Output());
+        o.userProtocol |= !kindlingProtocol;
+    }
+
+    /** Notes the UUID of the write Spark began on this thread, as it makes Kindling's commit protocol. */
+    static void begun(String jobId) {
         RunWrites w = RECORDING.get();
-        if (w == null) {
-            return;
+        if (w != null) {
+            synchronized (w) {
+                if (w.writing != null) {
+                    w.outputs.get(w.writing).jobIds.add(jobId);
+                }
+            }
         }
+    }
+
+    /** Notes that this run wrote {@code output}'s {@code _SUCCESS} marker. */
+    synchronized void marked(SparkSession spark, String output) {
+        outputs.computeIfAbsent(qualified(spark, output), k -> new Output()).marked = true;
+    }
+
+    private static Path qualified(SparkSession spark, String output) {
         Path p = new Path(output);
         try {
-            p = p.getFileSystem(spark.sparkContext().hadoopConfiguration()).makeQualified(p);
+            return p.getFileSystem(spark.sparkContext().hadoopConfiguration()).makeQualified(p);
         } catch (IOException | IllegalArgumentException e) {
-            // as given: the write failed on it too
-        }
-        synchronized (w) {
-            w.jobIds.computeIfAbsent(p, k -> new HashSet<>()).add(jobId);
+            return p; // as given: the write fails on it too
         }
     }
 
     /**
-     * Removes what this run's writes put in the output {@code p}, which the run claimed as new: the whole folder, unless
-     * it holds part files of another write under a {@code _SUCCESS} marker (a run's check found them whole, and that run
-     * exited 0), where this run's part files alone go. Another write's files without a marker (a run killed in its
-     * commit, or one whose check has yet to end, which then finds them gone) go with the folder, as before; so does
-     * everything where a write of this run noted no UUID. Returns what was removed, null for nothing.
+     * Removes what this run's writes put in the output {@code p}, which the run claimed as new, and nothing else: all of it
+     * where a write of this run went through a commit protocol of the user's own (its files cannot be told); nothing where
+     * no write of this run began there and it wrote no marker there (another run made it: that run's check decides).
+     * Otherwise its own {@code _SUCCESS} marker first, so that nothing is left under a marker of this run's, then its part
+     * files, then the folder where no write's part file is left in it (only debris: the committer's {@code _temporary},
+     * {@code .crc} files); another write's part files stay as they are, unmarked, for their run's check. No decision rests
+     * on a marker another run wrote. Returns what was removed, null for nothing.
      */
     public synchronized String removeOwn(FileSystem fs, Path p) throws IOException {
         if (!fs.exists(p)) {
             return null;
         }
-        Set<String> own = jobIds.getOrDefault(fs.makeQualified(p), java.util.Collections.emptySet()); // null-tolerant
-        boolean othersChecked = !own.contains(null) && !own.containsAll(DatasetWriter.partFiles(fs, p).keySet())
-                && fs.exists(new Path(p, "_SUCCESS"));
-        if (!othersChecked) {
+        Output o = outputs.get(fs.makeQualified(p));
+        if (o != null && o.userProtocol) {
             fs.delete(p, true);
             return p.toString();
         }
-        int removed = own.isEmpty() ? 0 : DatasetWriter.removePartFiles(fs, p, own)[1];
-        return removed == 0 ? null : p + " (this run's " + (removed == 1 ? "part file" : removed + " part files") + "; the rest "
-                + "is another run's, which its check found whole)";
+        if (o == null || o.jobIds.isEmpty() && !o.marked) {
+            return null;
+        }
+        boolean unmarked = o.marked && fs.delete(new Path(p, "_SUCCESS"), false);
+        int removed = o.jobIds.isEmpty() ? 0 : DatasetWriter.removePartFiles(fs, p, o.jobIds).removed();
+        if (DatasetWriter.partFiles(fs, p).isEmpty()) {
+            fs.delete(p, true);
+            return p.toString();
+        }
+        if (removed == 0 && !unmarked) {
+            return null;
+        }
+        String what = (removed == 0 ? "" : removed == 1 ? "part file" : removed + " part files")
+                + (removed > 0 && unmarked ? " and " : "") + (unmarked ? "_SUCCESS marker" : "");
+        return p + " (this run's " + what + "; another write's part files are left as they are, unmarked, for its run's "
+                + "check)";
     }
 }

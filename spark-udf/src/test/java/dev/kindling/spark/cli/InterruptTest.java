@@ -53,8 +53,9 @@ class InterruptTest {
         run.claimOutput(replacedMagic.toString());
         run.claimOutput(replacedByShards.toString());
         run.claimReplaced(replacedByShards.toString());
+        // this run's write there, and its committer's work folder (a later write's, cut short)
+        write(fresh, dev.kindling.spark.io.CountingCommitProtocol.class);
         Files.createDirectories(fresh.resolve("_temporary").resolve("0"));
-        Files.writeString(fresh.resolve("part-00000.json"), "{\"id\":\"a\",\"text\":\"x\"}\n");
 
         StringWriter err = new StringWriter();
         run.interrupted(new PrintWriter(err));
@@ -76,10 +77,11 @@ class InterruptTest {
     }
 
     /**
-     * A failed run removes from the outputs it claimed as new what its writes put there: where another run's write is
-     * there under the marker of that run's check, this run's part files alone (it removed the whole folder, an output
-     * that run had exited 0 on); another write's part files with no marker (a run killed in its commit) go with the
-     * folder, as before.
+     * A failed run removes from the outputs it claimed as new what its writes put there, and nothing else: another run's
+     * output, marked or not, is left as it is (that run's check decides); where another write's part file lies beside this
+     * run's write, this run's marker goes first, then its part file, and the other's stays, unmarked (it stayed under this
+     * run's marker, which vouched for a write its check never saw); an output this run wrote through a commit protocol not
+     * Kindling's, which notes no write's UUID, goes whole.
      */
     @Test
     void aFailedRunRemovesItsOwnPartFilesAndLeavesAnotherRunsCheckedOutput() throws Exception {
@@ -87,9 +89,10 @@ class InterruptTest {
         Path checked = tmp.resolve("checked");
         Path unmarked = tmp.resolve("unmarked");
         Path mixed = tmp.resolve("mixed");
+        Path users = tmp.resolve("users");
         JobRun run = new JobRun(TestSpark.session(), new SparkJobOptions(), null, System.nanoTime(),
                 new PrintStream(OutputStream.nullOutputStream()));
-        for (Path p : List.of(checked, unmarked, mixed)) {
+        for (Path p : List.of(checked, unmarked, mixed, users)) {
             run.claimOutput(p.toString());
         }
         // made by another run after this one claimed them as new
@@ -97,29 +100,37 @@ class InterruptTest {
         Files.writeString(checked.resolve("_SUCCESS"), "");
         Files.writeString(Files.createDirectories(unmarked).resolve(theirs), "{}\n");
         // this run's write, checked and marked, through the CLI's counting protocol (which notes its job UUID); then
-        // another's part file beside it (that run's commit)
-        org.apache.spark.sql.RuntimeConfig conf = TestSpark.session().conf();
-        String protocol = "spark.sql.sources.commitProtocolClass";
-        scala.Option<String> before = conf.getOption(protocol);
-        conf.set(protocol, dev.kindling.spark.io.CountingCommitProtocol.class.getName());
-        try {
-            dev.kindling.spark.io.DatasetWriter.write(TestSpark.session().range(0, 1, 1, 1).toDF("id"),
-                    new dev.kindling.spark.io.WriteOptions(mixed.toString(), dev.kindling.spark.io.DataFormat.JSONL, false, null));
-        } finally {
-            if (before.isDefined()) {
-                conf.set(protocol, before.get());
-            } else {
-                conf.unset(protocol);
-            }
-        }
+        // another's part file beside it (that run's commit, after this run's check)
+        write(mixed, dev.kindling.spark.io.CountingCommitProtocol.class);
         Files.writeString(mixed.resolve(theirs), "{}\n");
+        write(users, org.apache.spark.sql.execution.datasources.SQLHadoopMapReduceCommitProtocol.class);
+        Files.writeString(users.resolve(theirs), "{}\n");
 
         List<String> removed = run.removePartialOutputs();
         assertEquals(java.util.Set.of(theirs, "_SUCCESS"), java.util.Set.of(checked.toFile().list()), "left as it is");
-        assertFalse(Files.exists(unmarked));
-        assertEquals(List.of(theirs), List.of(mixed.toFile().list((d, n) -> n.startsWith("part-"))), "this run's part file alone goes");
-        assertEquals(java.util.Set.of(unmarked.toString(), mixed + " (this run's part file; the rest is another run's, which its check "
-                + "found whole)"), java.util.Set.copyOf(removed));
+        assertEquals(List.of(theirs), List.of(unmarked.toFile().list()), "left as it is");
+        assertEquals(List.of(theirs), List.of(mixed.toFile().list((d, n) -> !n.startsWith("."))), "this run's marker and part file go");
+        assertFalse(Files.exists(users));
+        assertEquals(java.util.Set.of(users.toString(), mixed + " (this run's part file and _SUCCESS marker; another write's part "
+                + "files are left as they are, unmarked, for its run's check)"), java.util.Set.copyOf(removed));
+    }
+
+    /** Writes one row into {@code out} through the commit protocol {@code protocol}, as a run's thread does. */
+    private static void write(Path out, Class<?> protocol) {
+        org.apache.spark.sql.RuntimeConfig conf = TestSpark.session().conf();
+        String key = "spark.sql.sources.commitProtocolClass";
+        scala.Option<String> before = conf.getOption(key);
+        conf.set(key, protocol.getName());
+        try {
+            dev.kindling.spark.io.DatasetWriter.write(TestSpark.session().range(0, 1, 1, 1).toDF("id"),
+                    new dev.kindling.spark.io.WriteOptions(out.toString(), dev.kindling.spark.io.DataFormat.JSONL, false, null));
+        } finally {
+            if (before.isDefined()) {
+                conf.set(key, before.get());
+            } else {
+                conf.unset(key);
+            }
+        }
     }
 
     /** {@code kindling convert -i in -o out} on local Spark in a child JVM with the build's flags and {@code jvmOptions}. */
