@@ -427,7 +427,8 @@ public final class DatasetWriter {
      * Writes the empty {@code _SUCCESS} marker (what FileOutputCommitter writes) in {@code output}, which {@link
      * #requireOwnWrite} found to hold exactly this write's part files: the marker says that a run's check passed, and no
      * other run removes it. Not where the output has gone since (another run's removal): no folder of a lone marker,
-     * where the store has folders to tell (a local disk, HDFS; S3 has none).
+     * where the store has folders to tell (a local disk, HDFS; S3 has none). A store that cannot create a file only in an
+     * existing folder gets a plain create once the output is found to be a folder still.
      */
     private static void markChecked(SparkSession spark, String output) {
         Path marker = new Path(output, "_SUCCESS");
@@ -436,7 +437,15 @@ public final class DatasetWriter {
             try {
                 fs.createNonRecursive(marker, true, 4096, fs.getDefaultReplication(marker), fs.getDefaultBlockSize(marker), null)
                         .close();
-            } catch (UnsupportedOperationException notHere) { // a store without it (FileSystem's own refuses)
+            } catch (java.io.FileNotFoundException | org.apache.hadoop.fs.ParentNotDirectoryException gone) {
+                throw gone;
+            } catch (IOException | UnsupportedOperationException notHere) {
+                // a store without it: Hadoop's FileSystem refuses with an IOException ("createNonRecursive unsupported for
+                // this filesystem", FTP, SFTP, a store of one's own), where every checked write failed and its output
+                // was removed. A plain create, where the output is still a folder
+                if (!fs.getFileStatus(new Path(output)).isDirectory()) {
+                    throw new java.io.FileNotFoundException(output + " is no folder");
+                }
                 fs.create(marker, true).close();
             }
         } catch (java.io.FileNotFoundException gone) {

@@ -293,6 +293,45 @@ class OutputSafetyTest {
     }
 
     /**
+     * A store whose file system refuses {@code createNonRecursive} as Hadoop's own FileSystem does (FTP, SFTP, one of the
+     * user's) gets its marker through a plain create: every checked write failed there, its output removed.
+     */
+    @Test
+    void theMarkerIsWrittenWhereTheStoreCannotCreateInAnExistingFolderOnly() throws Exception {
+        org.apache.spark.sql.SparkSession spark = dev.kindling.spark.TestSpark.session();
+        spark.sparkContext().hadoopConfiguration().set("fs." + NoNonRecursiveFileSystem.SCHEME + ".impl",
+                NoNonRecursiveFileSystem.class.getName());
+        Path out = tmp.resolve("no-non-recursive");
+        DatasetWriter.write(spark.range(0, 1).toDF("id"), new WriteOptions(NoNonRecursiveFileSystem.SCHEME + "://" + out,
+                DataFormat.JSONL, false, null));
+        assertTrue(Files.exists(out.resolve("_SUCCESS")), List.of(out.toFile().list()).toString());
+    }
+
+    /** The local file system under the scheme {@value #SCHEME}, refusing {@code createNonRecursive} as FileSystem's own does. */
+    public static final class NoNonRecursiveFileSystem extends SchemedLocalFileSystem {
+        static final String SCHEME = "nononrecursive";
+
+        public NoNonRecursiveFileSystem() {
+            super(SCHEME);
+        }
+
+        @Override
+        public org.apache.hadoop.fs.FSDataOutputStream createNonRecursive(org.apache.hadoop.fs.Path f,
+                org.apache.hadoop.fs.permission.FsPermission permission, java.util.EnumSet<org.apache.hadoop.fs.CreateFlag> flags,
+                int bufferSize, short replication, long blockSize, org.apache.hadoop.util.Progressable progress)
+                throws java.io.IOException {
+            throw new java.io.IOException("createNonRecursive unsupported for this filesystem " + getClass());
+        }
+
+        @Override
+        public org.apache.hadoop.fs.FSDataOutputStream createNonRecursive(org.apache.hadoop.fs.Path f,
+                org.apache.hadoop.fs.permission.FsPermission permission, boolean overwrite, int bufferSize, short replication,
+                long blockSize, org.apache.hadoop.util.Progressable progress) throws java.io.IOException {
+            throw new java.io.IOException("createNonRecursive unsupported for this filesystem " + getClass());
+        }
+    }
+
+    /**
      * The local file system under the scheme {@value #SCHEME}, which, as it opens a file to read, runs {@link #rival}: what
      * another run writing the same output does at that moment.
      */
