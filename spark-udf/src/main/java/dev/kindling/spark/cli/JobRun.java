@@ -48,7 +48,12 @@ public final class JobRun {
         this.progress = progress;
         this.startNanos = startNanos;
         this.out = out;
-        this.writes = dev.kindling.spark.io.RunWrites.start(); // made on the run's thread, which makes its writes
+        this.writes = new dev.kindling.spark.io.RunWrites();
+    }
+
+    /** Runs {@code body} (the command) with the writes this thread makes through DatasetWriter recorded as this run's. */
+    <T> T recordingWrites(java.util.concurrent.Callable<T> body) throws Exception {
+        return writes.recording(body);
     }
 
     public SparkSession spark() {
@@ -335,6 +340,7 @@ public final class JobRun {
      * paths deleted.
      */
     synchronized List<String> removePartialOutputs() {
+        writes.end(); // before anything is removed: from now on the run's thread neither writes nor marks
         List<String> removed = new ArrayList<>();
         for (java.util.Map.Entry<org.apache.hadoop.fs.Path, Boolean> c : claimed.entrySet()) {
             org.apache.hadoop.fs.Path p = c.getKey();

@@ -462,7 +462,7 @@ public abstract class SparkCommand implements Callable<Integer> {
         try {
             requireS3aScheme(spark.sparkContext().hadoopConfiguration());
             requireRemoteModels(spark.sparkContext().hadoopConfiguration());
-            int code = run(run);
+            int code = run.recordingWrites(() -> run(run));
             // a run without --output (the demo's try-out, a benchmark) has its summary or JSON line as its only product
             outputsWritten |= code == 0 && job.output != null;
             return run.stdoutClosed() ? ClosedStdout.EXIT_CODE : code;
@@ -488,7 +488,6 @@ public abstract class SparkCommand implements Callable<Integer> {
             }
             throw e;
         } finally {
-            dev.kindling.spark.io.RunWrites.stop();
             if (stdoutWatch != null) {
                 // joined: a watch still cancelling would cancel the jobs of whoever uses the session next (a joined one)
                 stdoutWatch.interrupt();

@@ -372,11 +372,10 @@ public final class DatasetWriter {
             throw e;
         }
         requireOwnWrite(df.sparkSession(), o.path(), CommittedWrite.take());
-        if (mark) {
-            markChecked(df.sparkSession(), o.path());
-            if (run != null) {
-                run.marked(df.sparkSession(), o.path());
-            }
+        if (mark && run != null) {
+            run.mark(df.sparkSession(), o.path(), () -> markChecked(df.sparkSession(), o.path()));
+        } else if (mark) {
+            markChecked(df.sparkSession(), o.path()); // an API caller's write, which no run records
         }
     }
 

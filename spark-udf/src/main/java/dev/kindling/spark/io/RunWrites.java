@@ -1,5 +1,6 @@
 package dev.kindling.spark.io;
 
+import dev.kindling.spark.KindlingException;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -35,18 +36,37 @@ public final class RunWrites {
     /** The output this run's thread is writing now, whose write's UUID {@link #begun} notes. */
     private Path writing;
 
-    private RunWrites() {}
+    /** Set as the run's removal starts ({@link #end}): from then on no write of the run starts and none marks its output. */
+    private boolean ending;
 
-    /** A new record of the writes this thread makes from now on (a run's thread, as the run starts), until {@link #stop}. */
-    public static RunWrites start() {
-        RunWrites w = new RunWrites();
-        RECORDING.set(w);
-        return w;
+    /** A record for one run, which keeps it ({@code JobRun}); it takes the writes of the thread running {@link #recording}. */
+    public RunWrites() {}
+
+    /**
+     * Runs {@code body} (a run's command) with the writes this thread makes through {@link DatasetWriter} recorded here,
+     * and no longer once it returns.
+     */
+    public <T> T recording(java.util.concurrent.Callable<T> body) throws Exception {
+        RunWrites before = RECORDING.get();
+        RECORDING.set(this);
+        try {
+            return body.call();
+        } finally {
+            if (before == null) {
+                RECORDING.remove();
+            } else {
+                RECORDING.set(before);
+            }
+        }
     }
 
-    /** Stops recording this thread's writes. */
-    public static void stop() {
-        RECORDING.remove();
+    /**
+     * The run is ending (failed, or interrupted: the shutdown hook removes its outputs while its thread may still be in a
+     * write's check): no write of it starts from now on, and none marks its output, where the run thread's marker went
+     * into an output the removal had just taken (on S3, which has no folders to refuse it, a lone {@code _SUCCESS}).
+     */
+    public synchronized void end() {
+        ending = true;
     }
 
     /** This thread's record, null where none is kept (an API caller's write). */
@@ -59,6 +79,10 @@ public final class RunWrites {
      * kindlingProtocol}: it notes the write's UUID, {@link #begun}) or not.
      */
     synchronized void writing(SparkSession spark, String output, boolean kindlingProtocol) {
+        if (ending) {
+            throw new KindlingException(KindlingException.FAILURE, "output " + output + " is not written: the run is ending "
+                    + "(interrupted, or failed), and removes what it wrote");
+        }
         writing = qualified(spark, output);
         Output o = outputs.computeIfAbsent(writing, k -> new Output());
         o.userProtocol |= !kindlingProtocol;
@@ -76,8 +100,16 @@ public final class RunWrites {
         }
     }
 
-    /** Notes that this run wrote {@code output}'s {@code _SUCCESS} marker. */
-    synchronized void marked(SparkSession spark, String output) {
+    /**
+     * Writes {@code output}'s {@code _SUCCESS} marker ({@code mark}) and notes it, unless the run is ending: its removal
+     * then takes the output, or has taken it, and a marker would be left there alone. Serialised against the removal.
+     */
+    synchronized void mark(SparkSession spark, String output, Runnable mark) {
+        if (ending) {
+            throw new KindlingException(KindlingException.FAILURE, "output " + output + " is not marked: the run is ending "
+                    + "(interrupted, or failed), and removes what it wrote");
+        }
+        mark.run();
         outputs.computeIfAbsent(qualified(spark, output), k -> new Output()).marked = true;
     }
 

@@ -54,7 +54,7 @@ class InterruptTest {
         run.claimOutput(replacedByShards.toString());
         run.claimReplaced(replacedByShards.toString());
         // this run's write there, and its committer's work folder (a later write's, cut short)
-        write(fresh, dev.kindling.spark.io.CountingCommitProtocol.class);
+        write(run, fresh.toString(), dev.kindling.spark.io.CountingCommitProtocol.class);
         Files.createDirectories(fresh.resolve("_temporary").resolve("0"));
 
         StringWriter err = new StringWriter();
@@ -101,9 +101,9 @@ class InterruptTest {
         Files.writeString(Files.createDirectories(unmarked).resolve(theirs), "{}\n");
         // this run's write, checked and marked, through the CLI's counting protocol (which notes its job UUID); then
         // another's part file beside it (that run's commit, after this run's check)
-        write(mixed, dev.kindling.spark.io.CountingCommitProtocol.class);
+        write(run, mixed.toString(), dev.kindling.spark.io.CountingCommitProtocol.class);
         Files.writeString(mixed.resolve(theirs), "{}\n");
-        write(users, org.apache.spark.sql.execution.datasources.SQLHadoopMapReduceCommitProtocol.class);
+        write(run, users.toString(), org.apache.spark.sql.execution.datasources.SQLHadoopMapReduceCommitProtocol.class);
         Files.writeString(users.resolve(theirs), "{}\n");
 
         List<String> removed = run.removePartialOutputs();
@@ -115,15 +115,84 @@ class InterruptTest {
                 + "files are left as they are, unmarked, for its run's check)"), java.util.Set.copyOf(removed));
     }
 
-    /** Writes one row into {@code out} through the commit protocol {@code protocol}, as a run's thread does. */
-    private static void write(Path out, Class<?> protocol) {
+    /**
+     * The shutdown hook removes a run's output while the run's thread is in its write's check: the thread then marks
+     * nothing, where on a store without folders (S3) its marker went in alone after the removal, and starts no other write.
+     */
+    @Test
+    void aRunBeingRemovedMarksNothingAndStartsNoWrite() throws Exception {
+        TestSpark.session().sparkContext().hadoopConfiguration().set("fs." + NoFoldersFileSystem.SCHEME + ".impl",
+                NoFoldersFileSystem.class.getName());
+        Path out = tmp.resolve("removed-in-check");
+        String uri = NoFoldersFileSystem.SCHEME + "://" + out;
+        JobRun run = new JobRun(TestSpark.session(), new SparkJobOptions(), null, System.nanoTime(),
+                new PrintStream(OutputStream.nullOutputStream()));
+        run.claimOutput(uri);
+        NoFoldersFileSystem.onListing = p -> {
+            if (p.equals(out.toString()) && List.of(out.toFile().list()).stream().anyMatch(n -> n.startsWith("part-"))) {
+                NoFoldersFileSystem.onListing = null;
+                run.removePartialOutputs(); // the hook, as the check has listed the output
+            }
+        };
+        try {
+            RuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+                    () -> write(run, uri, dev.kindling.spark.io.CountingCommitProtocol.class));
+            assertEquals("output " + uri + " is not marked: the run is ending (interrupted, or failed), and removes what it wrote",
+                    e.getMessage());
+            assertFalse(Files.exists(out), "no marker left alone");
+            Path next = tmp.resolve("after-removal");
+            RuntimeException refused = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+                    () -> write(run, next.toString(), dev.kindling.spark.io.CountingCommitProtocol.class));
+            assertTrue(refused.getMessage().endsWith("is not written: the run is ending (interrupted, or failed), and removes what it "
+                    + "wrote"), refused.getMessage());
+            assertFalse(Files.exists(next));
+        } finally {
+            NoFoldersFileSystem.onListing = null;
+        }
+    }
+
+    /**
+     * The local file system under the scheme {@value #SCHEME}, whose non-recursive create makes the folders as S3 (which has
+     * none) does, and which runs {@link #onListing} once a folder is listed.
+     */
+    public static final class NoFoldersFileSystem extends dev.kindling.spark.io.SchemedLocalFileSystem {
+        static final String SCHEME = "nofolders";
+        static volatile java.util.function.Consumer<String> onListing;
+
+        public NoFoldersFileSystem() {
+            super(SCHEME);
+        }
+
+        @Override
+        public org.apache.hadoop.fs.FileStatus[] listStatus(org.apache.hadoop.fs.Path f) throws java.io.IOException {
+            org.apache.hadoop.fs.FileStatus[] listed = super.listStatus(f);
+            java.util.function.Consumer<String> hook = onListing;
+            if (hook != null) {
+                hook.accept(f.toUri().getPath());
+            }
+            return listed;
+        }
+
+        @Override
+        public org.apache.hadoop.fs.FSDataOutputStream createNonRecursive(org.apache.hadoop.fs.Path f,
+                org.apache.hadoop.fs.permission.FsPermission permission, boolean overwrite, int bufferSize, short replication,
+                long blockSize, org.apache.hadoop.util.Progressable progress) throws java.io.IOException {
+            return create(f, permission, overwrite, bufferSize, replication, blockSize, progress);
+        }
+    }
+
+    /** Writes one row into {@code out} through the commit protocol {@code protocol}, as {@code run}'s thread does. */
+    private static void write(JobRun run, String out, Class<?> protocol) throws Exception {
         org.apache.spark.sql.RuntimeConfig conf = TestSpark.session().conf();
         String key = "spark.sql.sources.commitProtocolClass";
         scala.Option<String> before = conf.getOption(key);
         conf.set(key, protocol.getName());
         try {
-            dev.kindling.spark.io.DatasetWriter.write(TestSpark.session().range(0, 1, 1, 1).toDF("id"),
-                    new dev.kindling.spark.io.WriteOptions(out.toString(), dev.kindling.spark.io.DataFormat.JSONL, false, null));
+            run.recordingWrites(() -> {
+                dev.kindling.spark.io.DatasetWriter.write(TestSpark.session().range(0, 1, 1, 1).toDF("id"),
+                        new dev.kindling.spark.io.WriteOptions(out, dev.kindling.spark.io.DataFormat.JSONL, false, null));
+                return null;
+            });
         } finally {
             if (before.isDefined()) {
                 conf.set(key, before.get());
