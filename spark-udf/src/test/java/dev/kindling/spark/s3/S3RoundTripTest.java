@@ -52,61 +52,63 @@ class S3RoundTripTest {
         Path summaries = tmp.resolve("s3a-summaries");
         String summaryDir = "fs.s3a.committer.summary.report.directory";
         spark.sparkContext().hadoopConfiguration().set(summaryDir, summaries.toUri().toString());
-
-        Cli.Result up = Cli.run("convert", "--no-progress", "--on-error", "skip", "-i", local.toString(),
-                "-o", "s3a://testbucket/corpus/jsonl");
-        assertEquals(0, up.code(), up.toString());
-        Cli.Result pq = Cli.run("convert", "--no-progress", "-i", "s3a://testbucket/corpus/jsonl",
-                "-o", "s3a://testbucket/corpus/parquet", "--format", "parquet");
-        assertEquals(0, pq.code(), pq.toString());
-        // a key with ':' (an ISO time) is refused as an input of its own, naming the way out, and read through its folder
-        org.apache.hadoop.fs.Path colon = new org.apache.hadoop.fs.Path("s3a://testbucket/ts/2024-01-01T00:00:00.jsonl");
-        try (java.io.OutputStream o = colon.getFileSystem(spark.sparkContext().hadoopConfiguration()).create(colon)) {
-            o.write("{\"id\":\"t\",\"text\":\"a time-stamped document\"}\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        }
-        Cli.Result byName = Cli.run("convert", "--no-progress", "-i", colon.toString(), "-o", "s3a://testbucket/ts-out");
-        assertEquals(2, byName.code(), byName.toString());
-        assertTrue(byName.err().contains("read the folder that holds it (s3a://testbucket/ts)"), byName.err());
-        Cli.Result byFolder = Cli.run("convert", "--no-progress", "-i", "s3a://testbucket/ts/", "-o", "s3a://testbucket/ts-out");
-        assertEquals(0, byFolder.code(), byFolder.toString());
-        assertEquals(1, spark.read().json("s3a://testbucket/ts-out").count());
-        // a bucket's root is no output: Spark failed in its committer ("Can not create a Path from an empty string")
-        for (String root : java.util.List.of("s3a://testbucket/", "s3a://testbucket")) {
-            Cli.Result r = Cli.run("convert", "--no-progress", "-i", local.toString(), "-o", root, "--overwrite");
-            assertEquals(2, r.code(), r.toString());
-            assertTrue(r.err().contains("output " + root + " is the root of bucket testbucket"), r.err());
-        }
-
-        Dataset<Row> expected = spark.read().json(local.toString())
-                .filter("text is not null and text rlike '\\S'").select("id", "text").na().drop(new String[] {"id"});
-        Dataset<Row> fromJson = spark.read().json("s3a://testbucket/corpus/jsonl").select("id", "text");
-        Dataset<Row> fromParquet = spark.read().parquet("s3a://testbucket/corpus/parquet").select("id", "text");
-        long n = fromJson.count();
-        assertTrue(n > 300, "documents written: " + n);
-        assertEquals(n, fromParquet.count());
-        assertEquals(0, fromJson.except(fromParquet).count());
-        assertEquals(0, expected.except(fromJson).count(), "every readable input row with an id arrived");
-
-        // written through the magic committer, whose summary names it and the files it made visible; the _SUCCESS marker
-        // is Kindling's, empty as FileOutputCommitter's, written once the output was found to hold exactly the write
-        spark.sparkContext().hadoopConfiguration().unset(summaryDir);
-        List<String> summary = new java.util.ArrayList<>();
-        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(summaries)) {
-            for (Path f : files.filter(f -> f.getFileName().toString().endsWith(".json")).toList()) {
-                summary.add(java.nio.file.Files.readString(f));
+        try {
+            Cli.Result up = Cli.run("convert", "--no-progress", "--on-error", "skip", "-i", local.toString(),
+                    "-o", "s3a://testbucket/corpus/jsonl");
+            assertEquals(0, up.code(), up.toString());
+            Cli.Result pq = Cli.run("convert", "--no-progress", "-i", "s3a://testbucket/corpus/jsonl",
+                    "-o", "s3a://testbucket/corpus/parquet", "--format", "parquet");
+            assertEquals(0, pq.code(), pq.toString());
+            // a key with ':' (an ISO time) is refused as an input of its own, naming the way out, and read through its folder
+            org.apache.hadoop.fs.Path colon = new org.apache.hadoop.fs.Path("s3a://testbucket/ts/2024-01-01T00:00:00.jsonl");
+            try (java.io.OutputStream o = colon.getFileSystem(spark.sparkContext().hadoopConfiguration()).create(colon)) {
+                o.write("{\"id\":\"t\",\"text\":\"a time-stamped document\"}\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
             }
+            Cli.Result byName = Cli.run("convert", "--no-progress", "-i", colon.toString(), "-o", "s3a://testbucket/ts-out");
+            assertEquals(2, byName.code(), byName.toString());
+            assertTrue(byName.err().contains("read the folder that holds it (s3a://testbucket/ts)"), byName.err());
+            Cli.Result byFolder = Cli.run("convert", "--no-progress", "-i", "s3a://testbucket/ts/", "-o", "s3a://testbucket/ts-out");
+            assertEquals(0, byFolder.code(), byFolder.toString());
+            assertEquals(1, spark.read().json("s3a://testbucket/ts-out").count());
+            // a bucket's root is no output: Spark failed in its committer ("Can not create a Path from an empty string")
+            for (String root : java.util.List.of("s3a://testbucket/", "s3a://testbucket")) {
+                Cli.Result r = Cli.run("convert", "--no-progress", "-i", local.toString(), "-o", root, "--overwrite");
+                assertEquals(2, r.code(), r.toString());
+                assertTrue(r.err().contains("output " + root + " is the root of bucket testbucket"), r.err());
+            }
+
+            Dataset<Row> expected = spark.read().json(local.toString())
+                    .filter("text is not null and text rlike '\\S'").select("id", "text").na().drop(new String[] {"id"});
+            Dataset<Row> fromJson = spark.read().json("s3a://testbucket/corpus/jsonl").select("id", "text");
+            Dataset<Row> fromParquet = spark.read().parquet("s3a://testbucket/corpus/parquet").select("id", "text");
+            long n = fromJson.count();
+            assertTrue(n > 300, "documents written: " + n);
+            assertEquals(n, fromParquet.count());
+            assertEquals(0, fromJson.except(fromParquet).count());
+            assertEquals(0, expected.except(fromJson).count(), "every readable input row with an id arrived");
+
+            // written through the magic committer, whose summary names it and the files it made visible; the _SUCCESS marker
+            // is Kindling's, empty as FileOutputCommitter's, written once the output was found to hold exactly the write
+            List<String> summary = new java.util.ArrayList<>();
+            try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(summaries)) {
+                for (Path f : files.filter(f -> f.getFileName().toString().endsWith(".json")).toList()) {
+                    summary.add(java.nio.file.Files.readString(f));
+                }
+            }
+            for (String out : List.of("s3a://testbucket/corpus/jsonl", "s3a://testbucket/corpus/parquet")) {
+                String key = out.substring("s3a://testbucket".length()) + "/part-";
+                assertTrue(summary.stream().anyMatch(j -> j.contains(key) && (j.contains("\"committer\" : \"magic\"")
+                        || j.contains("\"committer\":\"magic\""))), out + ": " + summary);
+                org.apache.hadoop.fs.Path success = new org.apache.hadoop.fs.Path(out + "/_SUCCESS");
+                FileSystem fs = success.getFileSystem(spark.sparkContext().hadoopConfiguration());
+                assertEquals(0, fs.getFileStatus(success).getLen(), out + " _SUCCESS");
+            }
+            Cli.Result again = Cli.run("convert", "--no-progress", "-i", local.toString(), "--on-error", "skip",
+                    "-o", "s3a://testbucket/corpus/jsonl");
+            assertEquals(2, again.code(), "an existing s3a output is refused: " + again);
+        } finally {
+            spark.sparkContext().hadoopConfiguration().unset(summaryDir);
         }
-        for (String out : List.of("s3a://testbucket/corpus/jsonl", "s3a://testbucket/corpus/parquet")) {
-            String key = out.substring("s3a://testbucket".length()) + "/part-";
-            assertTrue(summary.stream().anyMatch(j -> j.contains(key) && (j.contains("\"committer\" : \"magic\"")
-                    || j.contains("\"committer\":\"magic\""))), out + ": " + summary);
-            org.apache.hadoop.fs.Path success = new org.apache.hadoop.fs.Path(out + "/_SUCCESS");
-            FileSystem fs = success.getFileSystem(spark.sparkContext().hadoopConfiguration());
-            assertEquals(0, fs.getFileStatus(success).getLen(), out + " _SUCCESS");
-        }
-        Cli.Result again = Cli.run("convert", "--no-progress", "-i", local.toString(), "--on-error", "skip",
-                "-o", "s3a://testbucket/corpus/jsonl");
-        assertEquals(2, again.code(), "an existing s3a output is refused: " + again);
     }
 
     /** --stats on s3a:// is written there (it went to a local folder named "s3a:" in the driver's working directory). */
@@ -636,6 +638,9 @@ class S3RoundTripTest {
             }
         }
         assertEquals(List.of(theirs), left, "this write's part file removed, the other's left");
+        // the write option that turns the committer's marker off reaches the magic committer: its JSON _SUCCESS would be
+        // there, under a write whose check failed (Kindling's own marker comes only after a check that passed)
+        assertTrue(!fs.exists(new org.apache.hadoop.fs.Path(mixed, "_SUCCESS")), "no marker under a write whose check failed");
 
         String lost = "s3a://testbucket/race/lost";
         Dataset<Row> two = spark.range(0, 4, 1, 2).filter((org.apache.spark.api.java.function.FilterFunction<Long>) x -> {
