@@ -483,9 +483,9 @@ public final class DatasetWriter {
                 : ": " + root.getMessage().lines().findFirst().orElse(""));
         if (marked && !filesOf.isEmpty() && !filesOf.containsKey(failed.jobId())) {
             // another run's write, which that run's check found whole (the marker is written after it): handed over as
-            // requireOwnWrite does, where the run's failure went on to remove its claimed output, that run's rows and all.
-            // Unmarked, it is a commit that ended (a run killed in it) or one whose check has yet to end: left to the run's
-            // failure, as before (a claimed output removed, which a live run's own check then finds)
+            // requireOwnWrite does. Unmarked (a run killed in its commit, one whose check has yet to end, or no markers at
+            // all: marksuccessfuljobs=false), it is left to the run's failure, which removes this run's own files alone
+            // (RunWrites.removeOwn) and leaves the other write's for its run's check
             throw new OutputTaken(output, "output " + output + " could not be committed (" + why + "): it holds none of the "
                     + failed.files() + " part files this write committed but " + others(filesOf) + ": run one writer per "
                     + "output at a time (Airflow: max_active_tis_per_dag=1)", e);

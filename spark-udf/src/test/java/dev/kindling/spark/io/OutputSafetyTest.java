@@ -594,7 +594,7 @@ class OutputSafetyTest {
     /**
      * A failed commit that finds another write's part files alone with no {@code _SUCCESS} marker (that run was killed in
      * its commit, or its check has yet to end) does not hand the output over: Spark's error goes on to the run's failure,
-     * which removes the output it claimed as new, as before ({@code InterruptTest} removes such an output).
+     * which removes from an output it claimed as new only what its own writes put there ({@code InterruptTest}).
      */
     @Test
     void aFailedCommitUnderAnUnmarkedWriteIsLeftToTheRunsFailure() throws Exception {
