@@ -370,6 +370,10 @@ public final class DatasetWriter {
                 removeFailedCommit(df.sparkSession(), o.path(), failed, e);
             }
             throw e;
+        } finally {
+            if (run != null) {
+                run.written(); // a later job of this thread (one not made through here) is not this write's
+            }
         }
         requireOwnWrite(df.sparkSession(), o.path(), CommittedWrite.take());
         if (mark && run != null) {

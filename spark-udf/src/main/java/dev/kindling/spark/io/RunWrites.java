@@ -88,6 +88,11 @@ public final class RunWrites {
         o.userProtocol |= !kindlingProtocol;
     }
 
+    /** This thread's write has ended: a job it starts later without {@link #writing} is no write of an output of the run's. */
+    synchronized void written() {
+        writing = null;
+    }
+
     /** Notes the UUID of the write Spark began on this thread, as it makes Kindling's commit protocol. */
     static void begun(String jobId) {
         RunWrites w = RECORDING.get();
