@@ -259,7 +259,7 @@ public final class JobRun {
         try {
             org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
             if (!p.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(p)) {
-                claimed.put(p, whole);
+                claimed.merge(p, whole, Boolean::logicalOr); // a folder claimed whole stays so
             } else if (options.overwrite) {
                 replaced.add(p);
             }
@@ -399,6 +399,9 @@ public final class JobRun {
      */
     void interrupted(PrintWriter err) {
         stopping = true;
+        // first: cancelAllJobs cancels the jobs running now, and a write the run's thread started while the hook waited
+        // for them would run on into the output the hook then removes
+        writes.end();
         try {
             spark.sparkContext().cancelAllJobs();
             long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);

@@ -363,6 +363,9 @@ public final class DatasetWriter {
             writeAs(w, o);
         } catch (Exception e) { // Spark's AnalysisException, thrown undeclared from Scala; rethrown as it is
             if (e instanceof org.apache.spark.SparkThrowable t && "PATH_ALREADY_EXISTS".equals(t.getCondition())) {
+                if (run != null) {
+                    run.refused(); // Spark made the protocol, noting a UUID, before it found the output there
+                }
                 throw new OutputTaken(o.path(), e);
             }
             CommittedWrite failed = CommittedWrite.take(); // set as the job's commit began
@@ -443,15 +446,19 @@ public final class DatasetWriter {
             } catch (java.io.FileNotFoundException | org.apache.hadoop.fs.ParentNotDirectoryException gone) {
                 throw gone;
             } catch (IOException | UnsupportedOperationException notHere) {
-                // a store without it: Hadoop's FileSystem refuses with an IOException ("createNonRecursive unsupported for
-                // this filesystem", FTP, SFTP, a store of one's own), where every checked write failed and its output
-                // was removed. A plain create, where the output is still a folder
+                // a store without it: Hadoop's FileSystem refuses with a plain IOException ("createNonRecursive unsupported
+                // for this filesystem", FTP, SFTP, a store of one's own), where every checked write failed and its output
+                // was removed. A plain create, where the output is still a folder; any other failure (access denied, a
+                // quota) is the marker's own, said as it is, not retried
+                if (notHere instanceof IOException io && io.getClass() != IOException.class) {
+                    throw io;
+                }
                 if (!fs.getFileStatus(new Path(output)).isDirectory()) {
                     throw new java.io.FileNotFoundException(output + " is no folder");
                 }
                 fs.create(marker, true).close();
             }
-        } catch (java.io.FileNotFoundException gone) {
+        } catch (java.io.FileNotFoundException | org.apache.hadoop.fs.ParentNotDirectoryException gone) {
             throw new KindlingException(KindlingException.FAILURE, "output " + output + " was removed by another run after this "
                     + "write's check found it whole: run one writer per output at a time (Airflow: max_active_tis_per_dag=1), "
                     + "then run again", gone);

@@ -22,7 +22,10 @@ public final class RunWrites {
 
     /** What this run's writes did in one output. */
     private static final class Output {
-        /** The UUIDs of the writes Spark began there: a write that failed before had no commit protocol and wrote nothing. */
+        /**
+         * The UUIDs of the writes Spark began there: a write that failed before had no commit protocol and wrote nothing;
+         * one Spark refused as the output was there already ({@link #refused}) wrote nothing either.
+         */
         final Set<String> jobIds = new HashSet<>();
         /** Whether a write went through a commit protocol that is not Kindling's (no UUID noted: its files cannot be told). */
         boolean userProtocol;
@@ -35,6 +38,9 @@ public final class RunWrites {
 
     /** The output this run's thread is writing now, whose write's UUID {@link #begun} notes. */
     private Path writing;
+
+    /** The UUIDs {@link #begun} noted for the write of {@link #writing}. */
+    private final Set<String> begunNow = new HashSet<>();
 
     /** Set as the run's removal starts ({@link #end}): from then on no write of the run starts and none marks its output. */
     private boolean ending;
@@ -84,6 +90,7 @@ public final class RunWrites {
                     + "(interrupted, or failed), and removes what it wrote");
         }
         writing = qualified(spark, output);
+        begunNow.clear();
         Output o = outputs.computeIfAbsent(writing, k -> new Output());
         o.userProtocol |= !kindlingProtocol;
     }
@@ -91,6 +98,19 @@ public final class RunWrites {
     /** This thread's write has ended: a job it starts later without {@link #writing} is no write of an output of the run's. */
     synchronized void written() {
         writing = null;
+        begunNow.clear();
+    }
+
+    /**
+     * This thread's write was refused, its output there already (Spark's PATH_ALREADY_EXISTS, another run's): the UUID
+     * Spark noted as it made the protocol, before it looked, is no write of this run's there, where an interrupt's removal
+     * (which comes before the run's release of the output) took the other run's folder for one this run had begun.
+     */
+    synchronized void refused() {
+        if (writing != null) {
+            outputs.get(writing).jobIds.removeAll(begunNow);
+            begunNow.clear();
+        }
     }
 
     /** Notes the UUID of the write Spark began on this thread, as it makes Kindling's commit protocol. */
@@ -100,6 +120,7 @@ public final class RunWrites {
             synchronized (w) {
                 if (w.writing != null) {
                     w.outputs.get(w.writing).jobIds.add(jobId);
+                    w.begunNow.add(jobId);
                 }
             }
         }
@@ -131,7 +152,8 @@ public final class RunWrites {
      * Removes what this run's writes put in the output {@code p}, which the run claimed as new, and nothing else: all of it
      * where a write of this run went through a commit protocol of the user's own (its files cannot be told); nothing where
      * no write of this run began there and it wrote no marker there (another run made it: that run's check decides).
-     * Otherwise its own {@code _SUCCESS} marker first, so that nothing is left under a marker of this run's, then its part
+     * Otherwise its own {@code _SUCCESS} marker first (while its part files are there, or none are: a run that replaced
+     * the output since wrote the one there), so that nothing is left under a marker of this run's, then its part
      * files, then the folder where no write's part file is left in it (only debris: the committer's {@code _temporary},
      * {@code .crc} files); another write's part files stay as they are, unmarked, for their run's check. No decision rests
      * on a marker another run wrote. Returns what was removed, null for nothing.
@@ -148,7 +170,11 @@ public final class RunWrites {
         if (o == null || o.jobIds.isEmpty() && !o.marked) {
             return null;
         }
-        boolean unmarked = o.marked && fs.delete(new Path(p, "_SUCCESS"), false);
+        // the marker is this run's while its part files are there, or none are: a run that replaced the output since
+        // (--overwrite, a retry) wrote the one over its own part files, and exited 0 on them
+        java.util.Map<String, Integer> parts = DatasetWriter.partFiles(fs, p);
+        boolean ownMarker = o.marked && (parts.isEmpty() || parts.keySet().stream().anyMatch(o.jobIds::contains));
+        boolean unmarked = ownMarker && fs.delete(new Path(p, "_SUCCESS"), false);
         int removed = o.jobIds.isEmpty() ? 0 : DatasetWriter.removePartFiles(fs, p, o.jobIds).removed();
         if (DatasetWriter.partFiles(fs, p).isEmpty()) {
             fs.delete(p, true);

@@ -90,9 +90,11 @@ class InterruptTest {
         Path unmarked = tmp.resolve("unmarked");
         Path mixed = tmp.resolve("mixed");
         Path users = tmp.resolve("users");
+        Path replaced = tmp.resolve("replaced");
+        Path taken = tmp.resolve("taken");
         JobRun run = new JobRun(TestSpark.session(), new SparkJobOptions(), null, System.nanoTime(),
                 new PrintStream(OutputStream.nullOutputStream()));
-        for (Path p : List.of(checked, unmarked, mixed, users)) {
+        for (Path p : List.of(checked, unmarked, mixed, users, replaced, taken)) {
             run.claimOutput(p.toString());
         }
         // made by another run after this one claimed them as new
@@ -105,12 +107,27 @@ class InterruptTest {
         Files.writeString(mixed.resolve(theirs), "{}\n");
         write(run, users.toString(), org.apache.spark.sql.execution.datasources.SQLHadoopMapReduceCommitProtocol.class);
         Files.writeString(users.resolve(theirs), "{}\n");
+        // this run's write, checked and marked; then another run replaced it (--overwrite, a retry) and marked its own
+        write(run, replaced.toString(), dev.kindling.spark.io.CountingCommitProtocol.class);
+        for (java.io.File f : replaced.toFile().listFiles()) {
+            Files.delete(f.toPath());
+        }
+        Files.writeString(replaced.resolve(theirs), "{}\n");
+        Files.writeString(replaced.resolve("_SUCCESS"), "");
+        // another run's write under way there (no part file yet): this run's write is refused, though Spark made its
+        // protocol (a UUID noted) before it looked
+        Files.writeString(Files.createDirectories(taken.resolve("_temporary").resolve("0")).resolve("task"), "");
+        org.junit.jupiter.api.Assertions.assertThrows(dev.kindling.spark.io.DatasetWriter.OutputTaken.class,
+                () -> write(run, taken.toString(), dev.kindling.spark.io.CountingCommitProtocol.class));
 
-        List<String> removed = run.removePartialOutputs();
+        List<String> removed = run.removePartialOutputs(); // as an interrupt's, which comes before the run's release
         assertEquals(java.util.Set.of(theirs, "_SUCCESS"), java.util.Set.of(checked.toFile().list()), "left as it is");
         assertEquals(List.of(theirs), List.of(unmarked.toFile().list()), "left as it is");
         assertEquals(List.of(theirs), List.of(mixed.toFile().list((d, n) -> !n.startsWith("."))), "this run's marker and part file go");
         assertFalse(Files.exists(users));
+        assertEquals(java.util.Set.of(theirs, "_SUCCESS"), java.util.Set.of(replaced.toFile().list()), "the marker of the run that "
+                + "replaced it stays");
+        assertTrue(Files.exists(taken.resolve("_temporary").resolve("0").resolve("task")), "the other run's write left to it");
         assertEquals(java.util.Set.of(users.toString(), mixed + " (this run's part file and _SUCCESS marker; another write's part "
                 + "files are left as they are, unmarked, for its run's check)"), java.util.Set.copyOf(removed));
     }
