@@ -276,12 +276,7 @@ public final class JobRun {
      */
     public synchronized void claimReplaced(String path) {
         org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
-        org.apache.hadoop.fs.Path qualified = p;
-        try {
-            qualified = p.getFileSystem(spark.sparkContext().hadoopConfiguration()).makeQualified(p);
-        } catch (IOException | IllegalArgumentException e) {
-            // as given
-        }
+        org.apache.hadoop.fs.Path qualified = dev.kindling.spark.io.RunWrites.qualified(spark.sparkContext().hadoopConfiguration(), p);
         replaced.remove(p);
         replaced.remove(qualified);
         claimed.put(p, true);

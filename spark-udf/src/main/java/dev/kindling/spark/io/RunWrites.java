@@ -140,11 +140,15 @@ public final class RunWrites {
     }
 
     private static Path qualified(SparkSession spark, String output) {
-        Path p = new Path(output);
+        return qualified(spark.sparkContext().hadoopConfiguration(), new Path(output));
+    }
+
+    /** {@code p} qualified by its file system (scheme, authority, absolute), or as given where it cannot be resolved. */
+    public static Path qualified(org.apache.hadoop.conf.Configuration conf, Path p) {
         try {
-            return p.getFileSystem(spark.sparkContext().hadoopConfiguration()).makeQualified(p);
+            return p.getFileSystem(conf).makeQualified(p);
         } catch (IOException | IllegalArgumentException e) {
-            return p; // as given: the write fails on it too
+            return p; // as given: a write or removal fails on it too
         }
     }
 
