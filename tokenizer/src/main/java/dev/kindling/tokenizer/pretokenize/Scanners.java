@@ -1,6 +1,7 @@
 package dev.kindling.tokenizer.pretokenize;
 
 import dev.kindling.tokenizer.text.Unicode;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -45,24 +46,89 @@ public final class Scanners {
      */
     public static final String GPT2_LLAMACPP_PATTERN = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)";
 
-    enum Kind { GPT2, GPT2_LLAMACPP, R50K, LLAMA3, LLAMA3_LLAMACPP, QWEN2, QWEN2_LLAMACPP, CL100K, O200K, TEKKEN }
+    /**
+     * The known patterns, one row each, with what its scanner does differently: the form of its alternatives, its
+     * contractions, the most digits one number piece holds, whether white space that ends the text is one piece
+     * ({@code \s++$} before {@code \s*[\r\n]}; the GPT-2 form's {@code \s+(?!\S)} takes it whole anyway), and whether a
+     * match starts at every position. A pattern of one of the three forms is one more row.
+     */
+    enum Kind {
+        //              pattern                  form         contractions              digits     trailing  everywhere
+        GPT2(           GPT2_PATTERN,            Form.GPT2,   Contractions.LOWER_CASE,  ANY_COUNT, false,    true),
+        GPT2_LLAMACPP(  GPT2_LLAMACPP_PATTERN,   Form.GPT2,   Contractions.LOWER_CASE,  ANY_COUNT, false,    false),
+        R50K(           R50K_PATTERN,            Form.GPT2,   Contractions.LOWER_CASE,  ANY_COUNT, true,     true),
+        LLAMA3(         LLAMA3_PATTERN,          Form.LLAMA3, Contractions.ANY_CASE,    3,         false,    true),
+        LLAMA3_LLAMACPP(LLAMA3_LLAMACPP_PATTERN, Form.LLAMA3, Contractions.ASCII_CASES, 3,         false,    true),
+        QWEN2(          QWEN2_PATTERN,           Form.LLAMA3, Contractions.ANY_CASE,    1,         false,    true),
+        QWEN2_LLAMACPP( QWEN2_LLAMACPP_PATTERN,  Form.LLAMA3, Contractions.ASCII_CASES, 1,         false,    true),
+        CL100K(         CL100K_PATTERN,          Form.LLAMA3, Contractions.ANY_CASE,    3,         true,     true),
+        O200K(          O200K_PATTERN,           Form.O200K,  Contractions.ANY_CASE,    3,         false,    true),
+        TEKKEN(         TEKKEN_PATTERN,          Form.O200K,  Contractions.NONE,        1,         false,    true);
 
-    private static final Map<String, Kind> KNOWN = Map.of(
-            GPT2_PATTERN, Kind.GPT2,
-            GPT2_LLAMACPP_PATTERN, Kind.GPT2_LLAMACPP,
-            LLAMA3_PATTERN, Kind.LLAMA3,
-            LLAMA3_LLAMACPP_PATTERN, Kind.LLAMA3_LLAMACPP,
-            QWEN2_PATTERN, Kind.QWEN2,
-            QWEN2_LLAMACPP_PATTERN, Kind.QWEN2_LLAMACPP,
-            CL100K_PATTERN, Kind.CL100K,
-            R50K_PATTERN, Kind.R50K,
-            O200K_PATTERN, Kind.O200K,
-            TEKKEN_PATTERN, Kind.TEKKEN);
+        final String pattern;
+        final Form form;
+        final Contractions contractions;
+        final int digitsPerPiece;
+        final boolean trailingWhitespaceWhole;
+        final boolean matchesEverywhere;
+
+        Kind(String pattern, Form form, Contractions contractions, int digitsPerPiece, boolean trailingWhitespaceWhole,
+                boolean matchesEverywhere) {
+            this.pattern = pattern;
+            this.form = form;
+            this.contractions = contractions;
+            this.digitsPerPiece = digitsPerPiece;
+            this.trailingWhitespaceWhole = trailingWhitespaceWhole;
+            this.matchesEverywhere = matchesEverywhere;
+        }
+    }
+
+    /** The digits of the GPT-2 form's number piece, {@code \p{N}+}: all of the run. */
+    private static final int ANY_COUNT = Integer.MAX_VALUE;
+
+    /** The alternatives a pattern is made of, its contractions and digits aside. */
+    enum Form {
+        /** Contractions, then {@code  ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+}. */
+        GPT2,
+        /**
+         * Contractions, then
+         * {@code [^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,n}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+}.
+         */
+        LLAMA3,
+        /**
+         * Words cut where the case changes, a combining mark a letter of either case, each with an optional contraction
+         * after it: {@code [^\r\n\p{L}\p{N}]?[U]*[Lw]+|[^\r\n\p{L}\p{N}]?[U]+[Lw]*}, then
+         * {@code \p{N}{1,n}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+}.
+         */
+        O200K
+    }
+
+    /** The contractions 's 't 're 've 'm 'll 'd, and which cases of their letters they take. */
+    enum Contractions {
+        /** None (Tekken's). */
+        NONE,
+        /** As written, in lower case: {@code 'S} is none. */
+        LOWER_CASE,
+        /** Either ASCII case, llama.cpp's spelling {@code '[sS]}: U+017F (long s) is no s. */
+        ASCII_CASES,
+        /** {@code (?i:'s|...)}: Unicode case folding, so U+017F (long s) is an s too. */
+        ANY_CASE
+    }
+
+    private static final Map<String, Kind> KNOWN = known();
+
+    private static Map<String, Kind> known() {
+        Map<String, Kind> known = new HashMap<>();
+        for (Kind k : Kind.values()) {
+            known.put(k.pattern, k);
+        }
+        return Map.copyOf(known);
+    }
 
     /** A scanner when {@code regex} is one of the known patterns, else the regex itself. */
     public static SplitPattern forPattern(String regex) {
         Kind k = KNOWN.get(regex);
-        return k != null ? new Scanner(k, regex) : new RegexPattern(regex);
+        return k != null ? new Scanner(k) : new RegexPattern(regex);
     }
 
     /** Whether {@code regex} has a hand-made scanner. */
@@ -167,12 +233,21 @@ public final class Scanners {
 
     /** A scanner for one known pattern. */
     static final class Scanner implements SplitPattern {
-        private final Kind kind;
         private final String source;
+        // the kind's properties, read once: the loops compare these fields
+        private final Form form;
+        private final Contractions contractions;
+        private final int digitsPerPiece;
+        private final boolean trailingWhitespaceWhole;
+        private final boolean matchesEverywhere;
 
-        Scanner(Kind kind, String source) {
-            this.kind = kind;
-            this.source = source;
+        Scanner(Kind kind) {
+            source = kind.pattern;
+            form = kind.form;
+            contractions = kind.contractions;
+            digitsPerPiece = kind.digitsPerPiece;
+            trailingWhitespaceWhole = kind.trailingWhitespaceWhole;
+            matchesEverywhere = kind.matchesEverywhere;
         }
 
         @Override
@@ -185,7 +260,7 @@ public final class Scanners {
             if (from >= to) {
                 return -1;
             }
-            if (kind == Kind.GPT2_LLAMACPP && loneSpace(t, from, to)) {
+            if (!matchesEverywhere && loneSpace(t, from, to)) {
                 from++; // no alternative matches here; the character after it, not white space, starts a match
             }
             return ((long) from << 32) | matchAt(t, from, to);
@@ -217,22 +292,20 @@ public final class Scanners {
         }
 
         int matchAt(CharSequence t, int p, int to) {
-            return kind == Kind.O200K || kind == Kind.TEKKEN ? o200k(t, p, to) : classic(t, p, to);
+            return form == Form.O200K ? o200k(t, p, to) : classic(t, p, to);
         }
 
         private int classic(CharSequence t, int p, int to) {
             int c = cp(t, p);
             int n1 = p + Character.charCount(c);
             byte k = classOf(c);
-            boolean gpt2 = kind == Kind.GPT2 || kind == Kind.R50K || kind == Kind.GPT2_LLAMACPP;
-            if (c == '\'' && n1 < to) {
-                // llama.cpp's Llama 3 and Qwen2 forms spell the case out ('[sS]): no U+017F
-                int m = contraction(t, n1, to, !gpt2, kind != Kind.LLAMA3_LLAMACPP && kind != Kind.QWEN2_LLAMACPP);
+            if (c == '\'' && n1 < to && contractions != Contractions.NONE) {
+                int m = contraction(t, n1, to, contractions);
                 if (m > 0) {
                     return m;
                 }
             }
-            if (gpt2) {
+            if (form == Form.GPT2) {
                 if (c == ' ' && n1 < to) {
                     byte k1 = classOf(cp(t, n1));
                     if (k1 == LETTER || k1 == NUMBER || k1 == OTHER) {
@@ -255,7 +328,7 @@ public final class Scanners {
                 return run(t, n1, to, LETTER); // [^\r\n\p{L}\p{N}]?\p{L}+
             }
             if (k == NUMBER) {
-                return numbers(t, p, to, kind == Kind.QWEN2 || kind == Kind.QWEN2_LLAMACPP ? 1 : 3);
+                return numbers(t, p, to, digitsPerPiece);
             }
             if (c == ' ' && n1 < to && classOf(cp(t, n1)) == OTHER) {
                 return newlines(t, run(t, n1, to, OTHER), to, false);
@@ -263,12 +336,11 @@ public final class Scanners {
             if (k == OTHER) {
                 return newlines(t, run(t, p, to, OTHER), to, false);
             }
-            return whitespace(t, p, to, kind == Kind.CL100K);
+            return whitespace(t, p, to, trailingWhitespaceWhole);
         }
 
-        /** o200k's alternatives, and Tekken's: the same without the optional contraction, single digits. */
+        /** The alternatives of {@link Form#O200K}. */
         private int o200k(CharSequence t, int p, int to) {
-            boolean contractions = kind == Kind.O200K;
             int c = cp(t, p);
             int n1 = p + Character.charCount(c);
             byte k = classOf(c);
@@ -278,30 +350,30 @@ public final class Scanners {
             if (prefixOk && n1 < to) {
                 int e = lettersLowerTail(t, n1, to);
                 if (e > 0) {
-                    return contractions ? optionalContraction(t, e, to) : e;
+                    return optionalContraction(t, e, to);
                 }
             }
             if (k == LETTER || mark) {
                 int e = lettersLowerTail(t, p, to);
                 if (e > 0) {
-                    return contractions ? optionalContraction(t, e, to) : e;
+                    return optionalContraction(t, e, to);
                 }
             }
             // alternative 2: prefix? [U]+[Lw]* contraction?
             if (prefixOk && n1 < to) {
                 int e = lettersUpperHead(t, n1, to);
                 if (e > 0) {
-                    return contractions ? optionalContraction(t, e, to) : e;
+                    return optionalContraction(t, e, to);
                 }
             }
             if (k == LETTER || mark) {
                 int e = lettersUpperHead(t, p, to);
                 if (e > 0) {
-                    return contractions ? optionalContraction(t, e, to) : e;
+                    return optionalContraction(t, e, to);
                 }
             }
             if (k == NUMBER) {
-                return numbers(t, p, to, kind == Kind.TEKKEN ? 1 : 3);
+                return numbers(t, p, to, digitsPerPiece);
             }
             if (c == ' ' && n1 < to && classOf(cp(t, n1)) == OTHER) {
                 return newlines(t, run(t, n1, to, OTHER), to, true);
@@ -309,7 +381,7 @@ public final class Scanners {
             if (k == OTHER) {
                 return newlines(t, run(t, p, to, OTHER), to, true);
             }
-            return whitespace(t, p, to, false);
+            return whitespace(t, p, to, trailingWhitespaceWhole);
         }
 
         /** \p{N}{1,max} at p, which holds a number. */
@@ -376,9 +448,10 @@ public final class Scanners {
             return i;
         }
 
-        private static int optionalContraction(CharSequence t, int e, int to) {
-            if (e + 1 < to && t.charAt(e) == '\'') {
-                int m = contraction(t, e + 1, to, true, true);
+        /** The word that ends at e, with the contraction after it if there is one. */
+        private int optionalContraction(CharSequence t, int e, int to) {
+            if (contractions != Contractions.NONE && e + 1 < to && t.charAt(e) == '\'') {
+                int m = contraction(t, e + 1, to, contractions);
                 if (m > 0) {
                     return m;
                 }
@@ -386,17 +459,14 @@ public final class Scanners {
             return e;
         }
 
-        /**
-         * After an apostrophe at i-1: 's 't 're 've 'm 'll 'd; returns the end or -1. Ignoring case, U+017F (long s)
-         * is an s too when {@code longS}, as Unicode case folding has it.
-         */
-        private static int contraction(CharSequence t, int i, int to, boolean ignoreCase, boolean longS) {
-            char a = fold(t.charAt(i), ignoreCase, longS);
+        /** After an apostrophe at i-1: 's 't 're 've 'm 'll 'd, in the cases {@code cases} takes; returns the end or -1. */
+        private static int contraction(CharSequence t, int i, int to, Contractions cases) {
+            char a = fold(t.charAt(i), cases);
             if (a == 's' || a == 't' || a == 'm' || a == 'd') {
                 return i + 1;
             }
             if (i + 1 < to) {
-                char b = fold(t.charAt(i + 1), ignoreCase, longS);
+                char b = fold(t.charAt(i + 1), cases);
                 if ((a == 'r' && b == 'e') || (a == 'v' && b == 'e') || (a == 'l' && b == 'l')) {
                     return i + 2;
                 }
@@ -404,15 +474,15 @@ public final class Scanners {
             return -1;
         }
 
-        /** Case folding for the contraction letters: ASCII, plus U+017F (long s), which folds to s, if {@code longS}. */
-        private static char fold(char c, boolean ignoreCase, boolean longS) {
-            if (!ignoreCase) {
+        /** Case folding for the contraction letters: ASCII, plus U+017F (long s), which folds to s, for ANY_CASE. */
+        private static char fold(char c, Contractions cases) {
+            if (cases == Contractions.LOWER_CASE) {
                 return c;
             }
             if (c >= 'A' && c <= 'Z') {
                 return (char) (c + 32);
             }
-            return c == '\u017F' && longS ? 's' : c;
+            return c == '\u017F' && cases == Contractions.ANY_CASE ? 's' : c;
         }
 
         /** Whitespace alternatives at p: {@code [\s++$] | \s*[\r\n]+ | \s+(?!\S) | \s+}. */
