@@ -204,7 +204,8 @@ public final class InferenceFunctions {
                     | EngineStepException e) {
                 throw e; // a usage error, the task is being killed, the engine closed or failed under it: not the row's error
             } catch (RuntimeException e) {
-                return RowFactory.create(null, null, null, null, RowInference.describe(unwrap(e), SQL_ADVICE));
+                // not SQL_ADVICE: kindling_judge takes no options, and a judge never cuts its prompt
+                return RowFactory.create(null, null, null, null, RowInference.describe(unwrap(e), Judge.LONG_PROMPT_ADVICE));
             }
         }, JUDGMENT);
     }

@@ -54,6 +54,13 @@ public final class Judge extends EngineStage<Judge> {
             + "instruction) and its rating would not be the rubric's; setTruncatePrompts(false): a prompt too long then "
             + "fails its row with an error";
 
+    /**
+     * What the error of a judge prompt longer than the context advises, here and in {@code kindling_judge}: not a truncation,
+     * which the judge never does ({@link #TRUNCATION}), where it advised setTruncatePrompts(true), which this stage refuses.
+     */
+    public static final String LONG_PROMPT_ADVICE = "shorten the instruction or the response, or judge with a model of a longer "
+            + "context: a judge never cuts its prompt, which would lose the rubric and the instruction";
+
     private final Param<String> instructionCol;
     private final Param<String> responseCol;
     private final Param<String> outputCol;
@@ -95,6 +102,11 @@ public final class Judge extends EngineStage<Judge> {
     @Override
     protected String stageName() {
         return "judge";
+    }
+
+    @Override
+    protected String defaultLongPromptAdvice() {
+        return LONG_PROMPT_ADVICE;
     }
 
     public Param<String> instructionCol() { return instructionCol; }

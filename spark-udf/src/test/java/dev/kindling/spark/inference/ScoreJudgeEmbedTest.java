@@ -13,6 +13,7 @@ import dev.kindling.inference.EngineOptions;
 import dev.kindling.inference.ScoreResult;
 import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.TestSpark;
+import dev.kindling.spark.sql.KindlingFunctions;
 import dev.kindling.spark.io.Columns;
 import dev.kindling.spark.stage.StageContext;
 import java.nio.file.Path;
@@ -459,6 +460,28 @@ class ScoreJudgeEmbedTest {
         // a built-in rubric asks for 1 to 5 whatever the stage's scale said: another scale is refused, not misread
         KindlingException e = assertThrows(KindlingException.class, () -> Rubric.load("honesty", 1, 10));
         assertTrue(e.getMessage().contains("built-in 1 to 5 scale"), e.getMessage());
+    }
+
+    /**
+     * A judge prompt longer than the context is its row's error, and the advice is not the setting the Judge stage refuses
+     * (it advised setTruncatePrompts(true), which transformSchema then refuses), nor, from kindling_judge, the option of
+     * the generation functions, which kindling_judge does not take.
+     */
+    @Test
+    void aJudgePromptPastTheContextDoesNotAdviseTheTruncationJudgeRefuses() throws Exception {
+        SparkSession spark = TestSpark.session();
+        String model = Stories.withContext(tmp, 64).toString();
+        Dataset<Row> in = spark.createDataFrame(List.of(RowFactory.create("Tell a story.", "A dog ran.")),
+                new StructType().add("prompt", DataTypes.StringType).add("completion", DataTypes.StringType));
+        Row r = new Judge().setModel(model).setThreads(2).transform(in).select("error").first();
+        String error = r.getString(0);
+        assertTrue(error != null && error.contains("but the context holds 64"), String.valueOf(error));
+        assertTrue(!error.contains("setTruncatePrompts(true)") && error.contains(Judge.LONG_PROMPT_ADVICE), error);
+        KindlingFunctions.register(spark);
+        String sql = spark.sql("SELECT kindling_judge('Tell a story.', 'A dog ran.', '" + model + "', 'helpfulness')")
+                .first().getStruct(0).getString(4);
+        assertTrue(sql != null && sql.contains("but the context holds 64"), String.valueOf(sql));
+        assertTrue(!sql.contains("truncate_prompts") && sql.contains(Judge.LONG_PROMPT_ADVICE), sql);
     }
 
     /**
