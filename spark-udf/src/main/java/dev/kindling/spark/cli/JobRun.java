@@ -51,9 +51,17 @@ public final class JobRun {
         this.writes = new dev.kindling.spark.io.RunWrites();
     }
 
+    /** Whether the run's thread is in its command ({@link #recordingWrites}): the shutdown hook removes nothing until it has left. */
+    private volatile boolean inCommand;
+
     /** Runs {@code body} (the command) with the writes this thread makes through DatasetWriter recorded as this run's. */
     <T> T recordingWrites(java.util.concurrent.Callable<T> body) throws Exception {
-        return writes.recording(body);
+        inCommand = true;
+        try {
+            return writes.recording(body);
+        } finally {
+            inCommand = false;
+        }
     }
 
     public SparkSession spark() {
@@ -387,7 +395,8 @@ public final class JobRun {
 
     /**
      * What the shutdown hook does when the run is interrupted (SIGINT, SIGTERM: Ctrl-C, a scheduler's timeout): cancels
-     * the Spark jobs, waits a little for their tasks to stop writing, deletes this run's unfinished outputs (as a failed
+     * the Spark jobs, and those the run's thread starts after, until that thread has left its command and the jobs have
+     * stopped (up to 10 s), deletes this run's unfinished outputs (as a failed
      * run does; an interrupted one ran nothing, and left part files, or a {@code _temporary} folder, that looked like an
      * output) and says on {@code err}, in one line, what it removed. {@code --stats} is written only after the outputs,
      * so an interrupted run never has one.
@@ -398,11 +407,17 @@ public final class JobRun {
         // for them would run on into the output the hook then removes
         writes.end();
         try {
-            spark.sparkContext().cancelAllJobs();
+            // the jobs cancelled again until the run's thread has left its command, and nothing removed before: a job it
+            // starts that is not made through DatasetWriter (dedup's --save-index, pack's shards, a count) ran on, and a
+            // file it writes on the driver (the index's manifest) went in, after the removal, and the folder came back
             long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
-            while (spark.sparkContext().statusTracker().getActiveJobIds().length > 0 && System.nanoTime() < deadline) {
+            do {
+                spark.sparkContext().cancelAllJobs();
+                if (!inCommand && spark.sparkContext().statusTracker().getActiveJobIds().length == 0) {
+                    break;
+                }
                 Thread.sleep(100);
-            }
+            } while (System.nanoTime() < deadline);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {

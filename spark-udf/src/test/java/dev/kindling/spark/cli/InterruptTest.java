@@ -169,6 +169,52 @@ class InterruptTest {
     }
 
     /**
+     * The shutdown hook removes nothing until the run's thread has left its command, cancelling the Spark jobs it starts
+     * meanwhile: a job not made through DatasetWriter (dedup's {@code --save-index} writes its index's parts so) and a file
+     * written on the driver (the index's manifest) went into the folder after its removal, which came back.
+     */
+    @Test
+    void theHookRemovesAFolderOnlyOnceTheRunsThreadHasLeftItsCommand() throws Exception {
+        Path index = tmp.resolve("index");
+        JobRun run = new JobRun(TestSpark.session(), new SparkJobOptions(), null, System.nanoTime(),
+                new PrintStream(OutputStream.nullOutputStream()));
+        run.claimReplaced(index.toString()); // a folder the command fills itself, as dedup's --save-index
+        java.util.concurrent.CountDownLatch inCommand = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicReference<Exception> jobFailure = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread command = new Thread(() -> {
+            try {
+                run.recordingWrites(() -> {
+                    inCommand.countDown();
+                    while (!run.stopping()) {
+                        Thread.sleep(10);
+                    }
+                    Thread.sleep(300); // the hook has ended the run's writing and cancelled the jobs there were
+                    try {
+                        TestSpark.session().range(0, 100_000, 1, 2).write().parquet(index.resolve("part").toString());
+                    } catch (Exception cancelled) {
+                        jobFailure.set(cancelled);
+                    }
+                    Files.writeString(index.resolve("manifest.json"), "{}"); // as the index's manifest, whatever the job did
+                    return null;
+                });
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, "command");
+        command.start();
+        assertTrue(inCommand.await(60, TimeUnit.SECONDS));
+
+        StringWriter err = new StringWriter();
+        run.interrupted(new PrintWriter(err));
+        command.join(60_000);
+
+        assertFalse(command.isAlive());
+        assertFalse(Files.exists(index), "the folder stays removed: " + (Files.exists(index)
+                ? List.of(index.toFile().list()) + ", the job's failure: " + jobFailure.get() : ""));
+        assertEquals("kindling: interrupted; removed the unfinished output " + index, err.toString().trim());
+    }
+
+    /**
      * The local file system under the scheme {@value #SCHEME}, whose non-recursive create makes the folders as S3 (which has
      * none) does, and which runs {@link #onListing} once a folder is listed.
      */
