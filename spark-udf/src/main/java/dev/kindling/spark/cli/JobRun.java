@@ -320,11 +320,27 @@ public final class JobRun {
         }
     }
 
-    /** {@code path}, claimed or replaced, is not this run's to remove ({@link DatasetWriter.OutputTaken}). */
+    /**
+     * {@code path}, claimed or replaced, is not this run's to remove ({@link DatasetWriter.OutputTaken}); nor whole is a
+     * folder claimed whole that holds it ({@link #claimFolder}, the demo's), where the other run's output went with it.
+     */
     synchronized void release(String path) {
         org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
         claimed.remove(p);
         replaced.remove(p);
+        org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
+        org.apache.hadoop.fs.Path released = dev.kindling.spark.io.RunWrites.qualified(conf, p);
+        claimed.entrySet().removeIf(c -> c.getValue() && holds(dev.kindling.spark.io.RunWrites.qualified(conf, c.getKey()), released));
+    }
+
+    /** Whether the folder {@code folder} holds {@code p}, both qualified. */
+    private static boolean holds(org.apache.hadoop.fs.Path folder, org.apache.hadoop.fs.Path p) {
+        for (org.apache.hadoop.fs.Path above = p.getParent(); above != null; above = above.getParent()) {
+            if (above.equals(folder)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The claimed outputs are complete: a later failure (e.g. writing --stats) leaves them. */

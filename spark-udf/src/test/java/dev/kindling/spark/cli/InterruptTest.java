@@ -169,6 +169,34 @@ class InterruptTest {
     }
 
     /**
+     * A folder a run fills itself and claimed whole (the demo's {@code --output}) that holds an output another run made
+     * after this one claimed the folder as new (its documents, another demo run's at the same time, exited 0 on): this
+     * run's write there is refused and the output released, and the folder, that output in it, is left, where it went
+     * whole.
+     */
+    @Test
+    void aFolderClaimedWholeIsLeftWhenAnOutputInItIsReleased() throws Exception {
+        String theirs = "part-00000-00000000-1111-2222-3333-444444444444-c000.json";
+        Path work = tmp.resolve("demo");
+        Path documents = work.resolve("documents");
+        JobRun run = new JobRun(TestSpark.session(), new SparkJobOptions(), null, System.nanoTime(),
+                new PrintStream(OutputStream.nullOutputStream()));
+        run.claimFolder(work.toString()); // as DemoCommand claims its folder and the outputs in it
+        run.claimOutput(documents.toString());
+        run.claimOutput(work.resolve("rejected").toString());
+        Files.writeString(Files.createDirectories(documents).resolve(theirs), "{}\n");
+        Files.writeString(documents.resolve("_SUCCESS"), "");
+        dev.kindling.spark.io.DatasetWriter.OutputTaken taken = org.junit.jupiter.api.Assertions.assertThrows(
+                dev.kindling.spark.io.DatasetWriter.OutputTaken.class,
+                () -> write(run, documents.toString(), dev.kindling.spark.io.CountingCommitProtocol.class));
+        run.release(taken.path()); // as SparkCommand does with an OutputTaken
+
+        assertEquals(List.of(), run.removePartialOutputs());
+        assertEquals(java.util.Set.of(theirs, "_SUCCESS"), java.util.Set.of(documents.toFile().list((d, n) -> !n.startsWith("."))),
+                "the other run's output is left");
+    }
+
+    /**
      * The shutdown hook removes nothing until the run's thread has left its command, cancelling the Spark jobs it starts
      * meanwhile: a job not made through DatasetWriter (dedup's {@code --save-index} writes its index's parts so) and a file
      * written on the driver (the index's manifest) went into the folder after its removal, which came back.
