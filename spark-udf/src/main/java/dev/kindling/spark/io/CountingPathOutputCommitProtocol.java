@@ -21,6 +21,18 @@ public class CountingPathOutputCommitProtocol extends PathOutputCommitProtocol {
         CommittedWrite.begun(jobId);
     }
 
+    /**
+     * Names the S3A committers' job UUID after this write's, which Spark puts in its part files' names: the magic
+     * committer's work folder is then {@code __magic_job-<that UUID>}, which a failed run tells from another write's as it
+     * tells its part files ({@link RunWrites#removeOwn}), where it was named after Hadoop's job ID ({@code job_<time>_0000}).
+     * The committer takes it from the job's settings, and its tasks from the settings it passes them.
+     */
+    @Override
+    public void setupJob(JobContext jobContext) {
+        jobContext.getConfiguration().set("fs.s3a.committer.uuid", jobId);
+        super.setupJob(jobContext);
+    }
+
     @Override
     public void setupTask(TaskAttemptContext taskContext) {
         super.setupTask(taskContext);

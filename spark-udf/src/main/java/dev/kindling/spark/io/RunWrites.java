@@ -33,6 +33,9 @@ public final class RunWrites {
         boolean marked;
     }
 
+    /** The S3A magic committer's work folder in an output, before the write's UUID. */
+    private static final String MAGIC_JOB = "__magic_job-";
+
     /** By qualified output. */
     private final Map<Path, Output> outputs = new HashMap<>();
 
@@ -180,16 +183,30 @@ public final class RunWrites {
         boolean ownMarker = o.marked && (parts.isEmpty() || parts.keySet().stream().anyMatch(o.jobIds::contains));
         boolean unmarked = ownMarker && fs.delete(new Path(p, "_SUCCESS"), false);
         int removed = o.jobIds.isEmpty() ? 0 : DatasetWriter.removePartFiles(fs, p, o.jobIds).removed();
+        // a write of this run's under way on S3: the magic committer's work folder, named by its UUID
+        // (CountingPathOutputCommitProtocol), its tasks' pending uploads in it, was left beside another write's part files
+        boolean unfinished = false;
+        for (String id : o.jobIds) {
+            unfinished |= fs.delete(new Path(p, MAGIC_JOB + id), true);
+        }
         if (DatasetWriter.partFiles(fs, p).isEmpty()) {
             fs.delete(p, true);
             return p.toString();
         }
-        if (removed == 0 && !unmarked) {
+        java.util.List<String> what = new java.util.ArrayList<>();
+        if (removed > 0) {
+            what.add(removed == 1 ? "part file" : removed + " part files");
+        }
+        if (unmarked) {
+            what.add("_SUCCESS marker");
+        }
+        if (unfinished) {
+            what.add("unfinished write's " + MAGIC_JOB + "*");
+        }
+        if (what.isEmpty()) {
             return null;
         }
-        String what = (removed == 0 ? "" : removed == 1 ? "part file" : removed + " part files")
-                + (removed > 0 && unmarked ? " and " : "") + (unmarked ? "_SUCCESS marker" : "");
-        return p + " (this run's " + what + "; another write's part files are left as they are, unmarked, for its run's "
+        return p + " (this run's " + String.join(" and ", what) + "; another write's part files are left as they are, unmarked, for its run's "
                 + "check)";
     }
 }

@@ -666,6 +666,67 @@ class S3RoundTripTest {
         assertTrue(!fs.exists(new org.apache.hadoop.fs.Path(lost)), "the output missing rows is removed");
     }
 
+    /** The record whose removal a task of {@link #aRunsRemovalTakesItsOwnMagicFolderAndNoOtherWritesOnS3} runs, as a hook would. */
+    private static volatile dev.kindling.spark.io.RunWrites removing;
+    /** What that removal said it removed. */
+    private static volatile String saidByRemoval;
+    /** What that removal left in the output, as it left it (null until it ran). */
+    private static volatile List<String> leftByRemoval;
+
+    /**
+     * A failed run's removal that comes while its write on S3 is under way (an interrupt whose write's abort has not run:
+     * the JVM ends after the hook), in an output holding another write's part file: it takes its own write's {@code
+     * __magic_job-<uuid>} folder with it (its tasks' pending uploads), where it left it there, beside the other write's
+     * files; another write's {@code __magic_job-*} stays.
+     */
+    @Test
+    void aRunsRemovalTakesItsOwnMagicFolderAndNoOtherWritesOnS3() throws Exception {
+        SparkSession spark = TestSpark.session();
+        String out = "s3a://testbucket/race/removed-under-way";
+        String theirs = "part-00000-00000000-1111-2222-3333-444444444444-c000.json";
+        String theirWork = "__magic_job-00000000-1111-2222-3333-444444444444/work";
+        dev.kindling.spark.io.RunWrites run = new dev.kindling.spark.io.RunWrites();
+        removing = run;
+        leftByRemoval = null;
+        Dataset<Row> rows = spark.range(0, 4, 1, 2).map((org.apache.spark.api.java.function.MapFunction<Long, Long>) x -> {
+            org.apache.hadoop.fs.Path o = new org.apache.hadoop.fs.Path(out);
+            FileSystem s3fs = o.getFileSystem(TestSpark.session().sparkContext().hadoopConfiguration());
+            if (x == 0) { // the other run's write: a part file committed, and its work folder
+                for (String name : List.of(theirs, theirWork)) {
+                    try (java.io.OutputStream w = s3fs.create(new org.apache.hadoop.fs.Path(o, name))) {
+                        w.write("{\"id\":9}\n".getBytes(StandardCharsets.UTF_8));
+                    }
+                }
+            }
+            if (x == 3 && leftByRemoval == null) { // the first task has committed (its pending set): the run is removed
+                long deadline = System.nanoTime() + 60_000_000_000L;
+                while (!pendingSet(s3fs, o) && System.nanoTime() < deadline) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
+                }
+                removing.end();
+                saidByRemoval = removing.removeOwn(s3fs, o);
+                List<String> left = new java.util.ArrayList<>();
+                org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.LocatedFileStatus> files = s3fs.listFiles(o, true);
+                while (files.hasNext()) {
+                    left.add(files.next().getPath().toUri().getPath().substring(o.toUri().getPath().length() + 1));
+                }
+                leftByRemoval = left;
+                throw new IllegalStateException("the run is interrupted");
+            }
+            return x;
+        }, org.apache.spark.sql.Encoders.LONG()).toDF("id");
+        org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> run.recording(() -> {
+            dev.kindling.spark.io.DatasetWriter.write(rows, new dev.kindling.spark.io.WriteOptions(out,
+                    dev.kindling.spark.io.DataFormat.JSONL, false, null));
+            return null;
+        }));
+        assertTrue(leftByRemoval.contains(theirs) && leftByRemoval.contains(theirWork), "the other write's files stay: " + leftByRemoval);
+        assertEquals(List.of(), leftByRemoval.stream().filter(n -> !n.equals(theirs) && !n.startsWith(theirWork.substring(0,
+                theirWork.indexOf('/') + 1))).toList(), "this run's write leaves nothing");
+        assertEquals(out + " (this run's unfinished write's __magic_job-*; another write's part files are left as they are, "
+                + "unmarked, for its run's check)", saidByRemoval);
+    }
+
     /** Whether a task of the write to {@code out} has committed: the magic committer's pending set under its folder. */
     private static boolean pendingSet(FileSystem fs, org.apache.hadoop.fs.Path out) throws java.io.IOException {
         try {
