@@ -419,8 +419,8 @@ public final class JobRun {
      */
     void interrupted(PrintWriter err) {
         stopping = true;
-        // first: cancelAllJobs cancels the jobs running now, and a write the run's thread started while the hook waited
-        // for them would run on into the output the hook then removes
+        // first: from here the run's thread starts no write through DatasetWriter and marks no output (its other jobs are
+        // cancelled below as they come)
         writes.end();
         try {
             // the jobs cancelled again until the run's thread has left its command, and nothing removed before: a job it

@@ -161,7 +161,8 @@ public final class RunWrites {
      * no write of this run began there and it wrote no marker there (another run made it: that run's check decides).
      * Otherwise its own {@code _SUCCESS} marker first (while its part files are there, or none are: a run that replaced
      * the output since wrote the one there), so that nothing is left under a marker of this run's, then its part
-     * files, then the folder where no write's part file is left in it (only debris: the committer's {@code _temporary},
+     * files and the S3A magic committer's work folder of a write of its still under way ({@code __magic_job-<its UUID>}),
+     * then the folder where no write's part file is left in it (only debris: the committer's {@code _temporary},
      * {@code .crc} files); another write's part files stay as they are, unmarked, for their run's check. No decision rests
      * on a marker another run wrote. Returns what was removed, null for nothing.
      */
@@ -206,7 +207,7 @@ public final class RunWrites {
         if (what.isEmpty()) {
             return null;
         }
-        return p + " (this run's " + String.join(" and ", what) + "; another write's part files are left as they are, unmarked, for its run's "
-                + "check)";
+        return p + " (this run's " + String.join(" and ", what) + "; another write's part files are left as they are, "
+                + "unmarked, for its run's check)";
     }
 }
