@@ -54,11 +54,18 @@ public final class JobRun {
     /** Whether the run's thread is in its command ({@link #recordingWrites}): the shutdown hook removes nothing until it has left. */
     private volatile boolean inCommand;
 
-    /** Runs {@code body} (the command) with the writes this thread makes through DatasetWriter recorded as this run's. */
+    /**
+     * Runs {@code body} (the command) with the writes this thread makes through DatasetWriter recorded as this run's; an
+     * output another run has ({@link DatasetWriter.OutputTaken}) is released as the command fails on it, before an
+     * interrupt's removal, which waits for that, where the stopping run never released it.
+     */
     <T> T recordingWrites(java.util.concurrent.Callable<T> body) throws Exception {
         inCommand = true;
         try {
             return writes.recording(body);
+        } catch (DatasetWriter.OutputTaken taken) {
+            release(taken.path()); // another run's, complete or on its way
+            throw taken;
         } finally {
             inCommand = false;
         }

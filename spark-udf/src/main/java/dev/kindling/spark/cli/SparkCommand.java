@@ -478,9 +478,6 @@ public abstract class SparkCommand implements Callable<Integer> {
                 run.removePartialOutputs();
                 return ClosedStdout.EXIT_CODE;
             }
-            if (e instanceof dev.kindling.spark.io.DatasetWriter.OutputTaken taken) {
-                run.release(taken.path()); // another run's, complete or on its way
-            }
             List<String> removed = run.removePartialOutputs();
             if (!removed.isEmpty()) {
                 // said after the error, as an interrupt says it: the earlier output --overwrite had replaced went silently

@@ -197,6 +197,48 @@ class InterruptTest {
     }
 
     /**
+     * An interrupt that comes as Spark refuses the run's write, the output there already (another demo run's documents, in
+     * the folder this run claimed whole as new): the output is released before the hook removes anything, and the folder
+     * is left, where the run's thread, stopping, never released it and the hook removed the folder with the other run's
+     * output.
+     */
+    @Test
+    void anOutputRefusedAsTheHookBeginsIsReleasedBeforeItRemoves() throws Exception {
+        TestSpark.session().sparkContext().hadoopConfiguration().set("fs." + NoFoldersFileSystem.SCHEME + ".impl",
+                NoFoldersFileSystem.class.getName());
+        String theirs = "part-00000-00000000-1111-2222-3333-444444444444-c000.json";
+        Path work = tmp.resolve("demo-interrupted");
+        Path documents = work.resolve("documents");
+        String workUri = NoFoldersFileSystem.SCHEME + "://" + work;
+        JobRun run = new JobRun(TestSpark.session(), new SparkJobOptions(), null, System.nanoTime(),
+                new PrintStream(OutputStream.nullOutputStream()));
+        run.claimFolder(workUri);
+        run.claimOutput(workUri + "/documents");
+        Files.writeString(Files.createDirectories(documents).resolve(theirs), "{}\n");
+        StringWriter err = new StringWriter();
+        Thread hook = new Thread(() -> run.interrupted(new PrintWriter(err)), "hook");
+        NoFoldersFileSystem.onExists = p -> {
+            if (p.equals(documents.toString())) { // Spark looks whether the output is there: the interrupt comes
+                NoFoldersFileSystem.onExists = null;
+                hook.start();
+                while (!run.stopping()) {
+                    Thread.onSpinWait();
+                }
+            }
+        };
+        try {
+            org.junit.jupiter.api.Assertions.assertThrows(dev.kindling.spark.io.DatasetWriter.OutputTaken.class,
+                    () -> write(run, workUri + "/documents", dev.kindling.spark.io.CountingCommitProtocol.class));
+        } finally {
+            NoFoldersFileSystem.onExists = null;
+        }
+        hook.join(60_000);
+
+        assertTrue(Files.exists(documents.resolve(theirs)), "the other run's output is left: " + err);
+        assertEquals("kindling: interrupted; no unfinished output to remove", err.toString().trim());
+    }
+
+    /**
      * The shutdown hook removes nothing until the run's thread has left its command, cancelling the Spark jobs it starts
      * meanwhile: a job not made through DatasetWriter (dedup's {@code --save-index} writes its index's parts so) and a file
      * written on the driver (the index's manifest) went into the folder after its removal, which came back.
@@ -249,6 +291,8 @@ class InterruptTest {
     public static final class NoFoldersFileSystem extends dev.kindling.spark.io.SchemedLocalFileSystem {
         static final String SCHEME = "nofolders";
         static volatile java.util.function.Consumer<String> onListing;
+        /** Run once a path's existence is asked for, after the answer is known. */
+        static volatile java.util.function.Consumer<String> onExists;
 
         public NoFoldersFileSystem() {
             super(SCHEME);
@@ -262,6 +306,16 @@ class InterruptTest {
                 hook.accept(f.toUri().getPath());
             }
             return listed;
+        }
+
+        @Override
+        public boolean exists(org.apache.hadoop.fs.Path f) throws java.io.IOException {
+            boolean there = super.exists(f);
+            java.util.function.Consumer<String> hook = onExists;
+            if (hook != null) {
+                hook.accept(f.toUri().getPath());
+            }
+            return there;
         }
 
         @Override
