@@ -68,10 +68,13 @@ public final class DatasetReader {
     private static final String VERDICT = "_read_verdict";
     /** Internal metric columns start with this, so that {@link #selectWithAccounting} keeps them. */
     public static final String METRIC_PREFIX = "_kindling_";
-    /** A text with nothing but white space (Unicode's spaces and the BOM too), or nothing at all: read:empty_text. */
     /** The longest Parquet text read as a document, as the line readers' bound; tests lower it (package-private). */
     static int maxParquetTextBytes = LineSource.MAX_LINE_BYTES;
-    public static final String BLANK_TEXT = "^[\\s\\p{Z}\\x{FEFF}]*$";
+    /**
+     * A text with nothing but white space (Unicode's spaces, NEL and the BOM too), or nothing at all: read:empty_text.
+     * Anchored with {@code \z}: Java's {@code $} also matches before a final line terminator.
+     */
+    public static final String BLANK_TEXT = "^[\\s\\p{Z}\\x{85}\\x{FEFF}]*\\z";
     /**
      * Jackson's 20M-character default (since 2.15) made a longer text field "malformed JSON": a whole book in one
      * document is valid input. The JVM's own string limit remains.

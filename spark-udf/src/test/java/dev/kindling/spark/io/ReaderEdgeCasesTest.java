@@ -718,6 +718,31 @@ class ReaderEdgeCasesTest {
                 .collectAsList());
     }
 
+    /**
+     * A text of nothing but white space is read:empty_text, with U+0085 (NEL) among the white space as the README says:
+     * the reader's pattern lacked it, and its end anchor, which Java's regex lets match before a final line terminator, took
+     * a text of NEL alone as blank while " NEL " and "NEL NEL" were documents. U+001C is not white space here.
+     */
+    @Test
+    void whiteSpaceWithNelIsAnEmptyText() throws Exception {
+        Path in = tmp.resolve("blank.jsonl");
+        String[] blank = {"\u0085", " \u0085 ", "\u0085\u0085", "\u00a0\u3000\u2028\u0085", "\ufeff\u0085 "};
+        StringBuilder lines = new StringBuilder();
+        for (int i = 0; i < blank.length; i++) {
+            lines.append("{\"id\":\"b").append(i).append("\",\"text\":\"").append(blank[i]).append("\"}\n");
+        }
+        lines.append("{\"id\":\"fs\",\"text\":\"\\u001c\"}\n{\"id\":\"word\",\"text\":\"\u0085word\u0085\"}\n");
+        Files.writeString(in, lines);
+        List<Row> rows = DatasetReader.read(TestSpark.session(), new ReadOptions(List.of(in.toString()), null, "id", "text",
+                OnError.FAIL)).orderBy(Columns.SOURCE_OFFSET).collectAsList();
+        assertEquals(blank.length + 2, rows.size(), rows.toString());
+        for (int i = 0; i < blank.length; i++) {
+            assertEquals("read:empty_text", (String) rows.get(i).getAs(Columns.REASON), rows.get(i).toString());
+        }
+        assertEquals(null, (String) rows.get(blank.length).getAs(Columns.REASON), rows.get(blank.length).toString());
+        assertEquals(null, (String) rows.get(blank.length + 1).getAs(Columns.REASON), rows.get(blank.length + 1).toString());
+    }
+
     /** A key given twice: Spark keeps the last value, and the text's type check judged the first ({"text":"hi","text":5} kept as "5"). */
     @Test
     void theTextsTypeIsJudgedOnTheValueSparkKeeps() {
