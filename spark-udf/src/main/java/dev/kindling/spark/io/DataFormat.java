@@ -104,6 +104,21 @@ public enum DataFormat {
     }
 
     /**
+     * Whether {@code p}, whose glob matched nothing, names a file or folder as it is written: {@code data[1].jsonl} was
+     * refused as "does not exist" while there, its brackets read as a set of characters (only {@code data1.jsonl}).
+     */
+    private static boolean literalNameThere(FileSystem fs, Path p) {
+        if (!p.toString().matches(".*[\\[\\]{}*?].*")) {
+            return false;
+        }
+        try {
+            return fs.exists(p);
+        } catch (IOException | RuntimeException e) {
+            return false; // the usual "does not exist" then
+        }
+    }
+
+    /**
      * {@code fs.globStatus(p)}, a name with ':' in the listing refused naming it: Hadoop reads what comes before the colon
      * of a name it globs (an S3 key with an ISO time, {@code 2024-01-01T00:00:00.jsonl}) as a URI scheme and threw
      * "URISyntaxException: Relative path in absolute URI", exit 1, for the file itself and for any glob over its folder.
@@ -295,7 +310,10 @@ public enum DataFormat {
             FileSystem fs = p.getFileSystem(conf);
             FileStatus[] matches = globStatus(fs, p, input);
             if (matches == null || matches.length == 0) {
-                throw KindlingException.usage("input " + input + " does not exist");
+                throw KindlingException.usage(literalNameThere(fs, p) ? "input " + input + " matches no file as a glob (Hadoop "
+                        + "reads every input as one: [ ] { } * ? are patterns), though a file of that name is there; "
+                        + "escape them with a backslash: " + input.replaceAll("([\\[\\]{}*?])", "\\\\$1")
+                        : "input " + input + " does not exist");
             }
             for (FileStatus st : matches) {
                 requireRegularFile(input, st);

@@ -1,6 +1,10 @@
 package dev.kindling.spark.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kindling.spark.KindlingException;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,5 +37,26 @@ class DataFilesTest {
         assertEquals(List.of("part-00000.json", "part-00003.json"),
                 files.stream().map(f -> f.getPath().getName()).sorted().toList());
         assertEquals(DataFormat.JSONL, DataFormat.infer(out.toString(), conf));
+    }
+
+    /**
+     * Hadoop reads every input as a glob, so a file whose name holds {@code [1]} or {@code {x}} is matched by its pattern,
+     * not its name: {@code data[1].jsonl} was refused as "does not exist", though it is there. The error says so and how
+     * to escape the name; a name that matches nothing and is not there stays "does not exist", unexplained.
+     */
+    @Test
+    void aFileWhoseNameReadsAsAGlobIsNotSaidToBeMissing() throws Exception {
+        Configuration conf = new Configuration();
+        for (String name : new String[] {"data[1].jsonl", "h{x}.jsonl"}) {
+            Path file = Files.writeString(tmp.resolve(name), "{\"text\":\"a\"}\n");
+            String escaped = file.toString().replaceAll("([\\[\\]{}])", "\\\\$1");
+            KindlingException e = assertThrows(KindlingException.class, () -> DataFormat.infer(file.toString(), conf));
+            assertTrue(e.getMessage().contains("input " + file + " matches no file as a glob") && e.getMessage().contains("is there")
+                    && e.getMessage().contains(escaped), e.getMessage());
+            assertEquals(DataFormat.JSONL, DataFormat.infer(escaped, conf), "the escaped name reads the file");
+        }
+        KindlingException missing = assertThrows(KindlingException.class,
+                () -> DataFormat.infer(tmp.resolve("gone[2].jsonl").toString(), conf));
+        assertEquals("input " + tmp.resolve("gone[2].jsonl") + " does not exist", missing.getMessage());
     }
 }
