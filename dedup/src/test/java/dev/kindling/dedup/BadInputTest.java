@@ -114,6 +114,21 @@ class BadInputTest {
         assertTrue(e.getMessage().contains("cr.jsonl line 2: invalid JSON"), e.getMessage());
     }
 
+    /**
+     * A UTF-8 byte order mark at the file's start is no part of its first line, as the Spark reader drops it (Windows
+     * tools write one): it failed line 1 as invalid JSON. One later in the file is an error still, as there.
+     */
+    @Test
+    void aByteOrderMarkAtTheStartIsDropped(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("bom.jsonl");
+        Files.writeString(f, "\uFEFF{\"id\":\"a\",\"text\":\"one\"}\n{\"id\":\"b\",\"text\":\"two\"}\n");
+        assertEquals(List.of("a:one", "b:two"), JsonlDocuments.read(f, "id", "text").stream()
+                .map(d -> d.id() + ":" + d.text()).toList());
+        Files.writeString(f, "{\"id\":\"a\",\"text\":\"one\"}\n\uFEFF{\"id\":\"b\",\"text\":\"two\"}\n");
+        var e = assertThrows(RuntimeException.class, () -> JsonlDocuments.read(f, "id", "text"));
+        assertTrue(e.getMessage().contains("bom.jsonl line 2: invalid JSON"), e.getMessage());
+    }
+
     /** A text past Jackson's 20M-character default is a document, as the Spark reader reads it, not invalid JSON. */
     @Test
     void aTwentyMillionCharacterTextIsADocument(@TempDir Path dir) throws Exception {

@@ -47,7 +47,7 @@ public final class JsonlDocuments {
      * read them: a raw {@code \r} inside a record is JSON white space, which {@code json.loads} of the {@code \n}-split
      * line takes (ended there, the record was cut into two malformed lines, and the lines after it numbered one too far).
      * Each line is decoded on its own, so a byte that is not UTF-8 is an error naming its line and byte (a decoding reader
-     * would have put U+FFFD in its place and read on).
+     * would have put U+FFFD in its place and read on). A UTF-8 byte order mark that starts the file is dropped.
      */
     public static List<Document> read(Path file, String idField, String textField) {
         List<Document> out = new ArrayList<>();
@@ -82,6 +82,9 @@ public final class JsonlDocuments {
                             String idField, String textField) throws IOException {
         byte[] b = bytes.toByteArray();
         bytes.reset();
+        if (lineNo == 1 && b.length >= 3 && b[0] == (byte) 0xEF && b[1] == (byte) 0xBB && b[2] == (byte) 0xBF) {
+            b = java.util.Arrays.copyOfRange(b, 3, b.length); // a UTF-8 byte order mark, as the Spark reader drops it
+        }
         // a \r that ends the line is part of its line end (\r\n, or a \r that ends the file)
         ByteBuffer in = ByteBuffer.wrap(b, 0, b.length > 0 && b[b.length - 1] == '\r' ? b.length - 1 : b.length);
         CharBuffer chars = CharBuffer.allocate(in.remaining());
