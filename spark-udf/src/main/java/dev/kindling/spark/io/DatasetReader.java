@@ -209,6 +209,10 @@ public final class DatasetReader {
         Column notAnObject = functions.not(isObject).and(isJson.apply(col("value")));
         // a JSON array, pretty-printed ("[" alone on line 1) or on one line: a file of JSON, not JSON Lines
         Column array = functions.ltrim(col("value"), " \t\r").startsWith("[");
+        // what the parser found, also for a line that does not begin an object ("not json", a byte order mark before the
+        // object), which said "malformed JSON" alone
+        Column malformed = functions.concat_ws(": ", lit("malformed JSON"), functions.udf((UDF1<String, String>) DatasetReader::whyMalformed,
+                DataTypes.StringType).apply(col("value")));
         // the reason and its message, as one chain of conditions: each check (and its UDF) runs once per clean row. As two
         // chains, one for the reason and one for the error, every line's checks ran twice (afterObject 200 times for
         // 100 lines). A rejected row runs its own check once more, for the message.
@@ -216,10 +220,8 @@ public final class DatasetReader {
                 .when(notAnObject, verdict("read:not_an_object", when(array, lit("not a JSON object" + ARRAY_HINT))
                         .otherwise(lit("not a JSON object"))))
                 .when(functions.not(isObject), verdict("read:malformed_json", when(array, lit("malformed JSON" + ARRAY_HINT))
-                        .otherwise(lit("malformed JSON"))))
-                .when(col("_parsed." + CORRUPT).isNotNull().or(col("_parsed").isNull()), verdict("read:malformed_json",
-                        functions.concat_ws(": ", lit("malformed JSON"), functions.udf((UDF1<String, String>) DatasetReader::whyMalformed,
-                                DataTypes.StringType).apply(col("value")))));
+                        .otherwise(malformed)))
+                .when(col("_parsed." + CORRUPT).isNotNull().or(col("_parsed").isNull()), verdict("read:malformed_json", malformed));
         // "\ud800" alone parses, but Spark stores strings as UTF-8, which has no code for half a surrogate pair: it
         // would be written as '?', silently. Python's json.loads accepts it too and pyarrow then refuses the string.
         // Only lines with a \\uD800-\\uDFFF escape can hold one (the strict decode refused encoded surrogates): the scan
@@ -572,6 +574,8 @@ public final class DatasetReader {
             if (m.startsWith("Unexpected end-of-input")) {
                 // a line that ends inside its object: "{" alone on line 1 of a pretty-printed file, or a line cut short
                 at += UNCLOSED_HINT;
+            } else if (m.startsWith("Unexpected character ('\uFEFF'")) {
+                at += BOM_HINT;
             }
             return m + at;
         } catch (java.io.IOException | RuntimeException e) {
@@ -581,6 +585,10 @@ public final class DatasetReader {
 
     private static final java.util.regex.Pattern START_MARKER = java.util.regex.Pattern.compile(
             "\\(start marker at \\[Source: .*?; line: \\d+, column: (\\d+)]\\)");
+
+    /** What a line with a byte order mark adds to its error: the mark is invisible, and only a file's start may hold one. */
+    static final String BOM_HINT = " (a byte order mark, U+FEFF, which only a file's start may hold: files joined after the "
+            + "first, as cat joins them, keep theirs; remove them, e.g. sed 's/^\\xEF\\xBB\\xBF//')";
 
     /** What a line that ends inside its object adds to its error: the file is likely pretty-printed JSON. */
     static final String UNCLOSED_HINT = " (the line ends inside its object: JSON Lines holds one whole object a line, so a "

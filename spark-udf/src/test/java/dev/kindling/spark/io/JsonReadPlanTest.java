@@ -35,7 +35,7 @@ class JsonReadPlanTest {
         assertEquals(19L, rows.get(0).getLong(1));
         assertTrue(rows.get(0).isNullAt(2) && rows.get(0).isNullAt(3), rows.get(0).toString());
         assertEquals("read:malformed_json", rows.get(1).getString(2));
-        assertEquals("malformed JSON", rows.get(1).getString(3));
+        assertTrue(rows.get(1).getString(3).startsWith("malformed JSON: Unrecognized token"), rows.get(1).toString());
         assertTrue(rows.get(1).isNullAt(1), "an unparsed line has no fields: " + rows.get(1));
         assertEquals("read:not_an_object", rows.get(2).getString(2));
         assertEquals("not a JSON object" + DatasetReader.ARRAY_HINT, rows.get(2).getString(3));

@@ -743,6 +743,29 @@ class ReaderEdgeCasesTest {
         assertEquals(null, (String) rows.get(blank.length + 1).getAs(Columns.REASON), rows.get(blank.length + 1).toString());
     }
 
+    /**
+     * A line that does not begin an object says what the parser found, as a malformed object line does: it said
+     * "malformed JSON" alone, also of a line led by a byte order mark (files joined with cat after the first, each with
+     * its mark), which no one can see. The mark is named.
+     */
+    @Test
+    void aLineThatIsNoJsonSaysWhy() throws Exception {
+        Path in = tmp.resolve("joined.jsonl");
+        Files.write(in, "{\"id\":\"a\",\"text\":\"one\"}\n\uFEFF{\"id\":\"b\",\"text\":\"two\"}\nnot json\n"
+                .getBytes(StandardCharsets.UTF_8));
+        List<Row> rows = DatasetReader.read(TestSpark.session(), new ReadOptions(List.of(in.toString()), null, "id", "text",
+                OnError.SKIP)).orderBy(Columns.SOURCE_OFFSET).collectAsList();
+        assertEquals(3, rows.size(), rows.toString());
+        String bom = rows.get(1).getAs(Columns.ERROR);
+        assertTrue(bom.startsWith("malformed JSON: Unexpected character") && bom.contains("at character 1")
+                && bom.contains("a byte order mark"), bom);
+        String noJson = rows.get(2).getAs(Columns.ERROR);
+        assertTrue(noJson.startsWith("malformed JSON: Unrecognized token 'not'"), noJson);
+        Cli.Result fail = convert("-i", in.toString());
+        assertEquals(1, fail.code(), fail.toString());
+        assertTrue(fail.err().contains("joined.jsonl: line 2: malformed JSON: Unexpected character"), fail.err());
+    }
+
     /** A key given twice: Spark keeps the last value, and the text's type check judged the first ({"text":"hi","text":5} kept as "5"). */
     @Test
     void theTextsTypeIsJudgedOnTheValueSparkKeeps() {
