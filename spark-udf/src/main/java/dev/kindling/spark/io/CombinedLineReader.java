@@ -89,7 +89,8 @@ final class CombinedLineReader extends RecordReader<LongWritable, Line> {
     }
 
     private BadInputException unreadable(Exception e) {
-        String where = exactLines ? "after line " + lines : "after byte offset " + lastOffset;
+        // ("after line 0" named a line no file has)
+        String where = !exactLines ? "after byte offset " + lastOffset : lines == 0 ? "before its first line" : "after line " + lines;
         return new BadInputException(BadInputException.shown(file) + ": unreadable " + where + ": " + e.getMessage()
                 + (e instanceof BoundedLineInputFormat.UncountableLineException ? "" : LinesReader.compressedHint(file)));
     }

@@ -162,6 +162,25 @@ class ReaderEdgeCasesTest {
         assertTrue(alone.err().contains(gz + ": unreadable at its start: the file is empty"), alone.err());
     }
 
+    /**
+     * A .gz cut before its first line ends fails saying so: it said "unreadable after line 0", a line no file has. One
+     * cut later still names the last line read.
+     */
+    @Test
+    void aCompressedFileCutBeforeItsFirstLineSaysSo() throws Exception {
+        java.io.ByteArrayOutputStream whole = new java.io.ByteArrayOutputStream();
+        try (OutputStream out = new java.util.zip.GZIPOutputStream(whole)) {
+            for (int i = 0; i < 3; i++) {
+                out.write(("{\"id\":\"" + i + "\",\"text\":\"document " + i + "\"}\n").getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        Path cut = Files.write(tmp.resolve("cut.jsonl.gz"), Arrays.copyOf(whole.toByteArray(), 30));
+        Cli.Result r = convert("-i", cut.toString());
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.err().contains(cut + ": unreadable before its first line: ") && r.err().contains("a truncated or corrupt "
+                + "compressed file?"), r.err());
+    }
+
     /** Parquet columns that differ only in case are refused as JSON fields are, not with Spark's COLUMN_ALREADY_EXISTS. */
     @Test
     void parquetColumnsDifferingOnlyInCase() throws Exception {
