@@ -13,6 +13,7 @@ import dev.kindling.inference.backend.Step;
 import dev.kindling.inference.model.ModelConfig;
 import dev.kindling.inference.sample.LogProbs;
 import dev.kindling.inference.sample.Sampler;
+import dev.kindling.inference.sample.SamplingParams;
 import dev.kindling.inference.sample.TokenLogprob;
 import dev.kindling.tokenizer.text.Utf8;
 import java.nio.charset.StandardCharsets;
@@ -739,7 +740,10 @@ public final class Scheduler implements AutoCloseable {
             registeredBlocks = r.cachedPositions() / blocks.blockSize();
             switch (kind) {
                 case GENERATE -> {
-                    sampler = Sampler.create(request.sampling());
+                    SamplingParams sampling = request.sampling();
+                    // a top-k of every id sampled keeps them all: off, as vLLM, so that it draws what no top-k draws with
+                    // the same seed (the top-k draw walks the ids by probability, the other by id)
+                    sampler = Sampler.create(sampling.topK() >= sampledVocab ? sampling.withTopK(0) : sampling);
                     stopsPastText = java.util.stream.IntStream.concat(request.ignoreEos() ? java.util.stream.IntStream.empty()
                             : Arrays.stream(endTokens), Arrays.stream(request.stopTokens()))
                             .filter(id -> id >= sampledVocab && id < config.vocabSize()).distinct().sorted().toArray();

@@ -36,7 +36,8 @@ package dev.kindling.inference.sample;
  * with a fixed non-zero state), one coin per step); top-k, min-p and penalties are refused with it.
  *
  * @param temperature       0 = greedy
- * @param topK              keep the k most likely tokens; 0 = off (-1, vLLM's off, is taken as 0)
+ * @param topK              keep the k most likely tokens; 0 = off (-1, vLLM's off, is taken as 0; the engine takes
+ *                          a k of the vocabulary's size or more as 0 too, as it keeps every token)
  * @param topP              nucleus mass in (0, 1]; 1 = off
  * @param minP              minimum probability relative to the most likely token; 0 = off
  * @param repetitionPenalty > 1 discourages tokens already in prompt or output; 1 = off

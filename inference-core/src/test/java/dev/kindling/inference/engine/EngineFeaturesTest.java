@@ -238,6 +238,23 @@ class EngineFeaturesTest {
         assertFalse(java.util.Arrays.equals(greedy.tokens(), pen.tokens()));
     }
 
+    /**
+     * A top-k of the vocabulary's size or more keeps every token, so it draws what no top-k draws with the same seed, as
+     * vLLM (which ignores such a top-k): the draw walked the tokens sorted by probability, not by id, and gave other
+     * tokens. Both ways to draw: the reduction the backend runs, and the sampler's own, with penalties.
+     */
+    @Test
+    void aTopKOfTheWholeVocabularyDrawsAsNoTopK() {
+        GenerationRequest g = GenerationRequest.of("The cat").withMaxTokens(40);
+        int vocab = engine.config().vocabSize();
+        for (SamplingParams sp : List.of(SamplingParams.temperature(1.0f, 11), SamplingParams.temperature(1.0f, 11)
+                .withPenalties(1.1f, 0f, 0f))) {
+            int[] all = engine.generate(g.withSampling(sp)).tokens();
+            assertArrayEquals(all, engine.generate(g.withSampling(sp.withTopK(vocab))).tokens(), sp.toString());
+            assertArrayEquals(all, engine.generate(g.withSampling(sp.withTopK(vocab + 100))).tokens(), sp.toString());
+        }
+    }
+
     @Test
     void stopStringsStopTokensAndMaxTokens() {
         Completion full = engine.generate(GenerationRequest.of("").withMaxTokens(120));
