@@ -225,6 +225,11 @@ public final class Engine implements AutoCloseable {
         return generation;
     }
 
+    /** The model's file or directory name, as the engine's messages begin: for a caller's own errors about a request. */
+    public String source() {
+        return source;
+    }
+
     /** The backend description, e.g. {@code "cpu (2 threads, 512-bit vectors, f32 KV cache)"}. */
     public String device() {
         return backend.describe();

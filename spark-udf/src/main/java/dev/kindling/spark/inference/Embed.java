@@ -106,14 +106,14 @@ public final class Embed extends EngineStage<Embed> {
         int ctx = engine.config().contextLength();
         if (ids.length > ctx) {
             if (!truncate) {
-                throw new IllegalArgumentException("the text has " + ids.length + " tokens but the context holds " + ctx
-                        + " (truncate embeds its first " + ctx + ": kindling embed --truncate, Embed.setTruncate(true),"
+                throw new IllegalArgumentException(engine.source() + ": the text has " + ids.length + " tokens but the context holds "
+                        + ctx + " (truncate embeds its first " + ctx + ": kindling embed --truncate, Embed.setTruncate(true),"
                         + " kindling_embed_ex(text, model, map('truncate', 'true')))");
             }
             ids = Arrays.copyOf(ids, ctx);
         }
         if (ids.length == 0) {
-            throw new IllegalArgumentException("the text has no tokens");
+            throw new IllegalArgumentException(engine.source() + ": the text has no tokens");
         }
         return InOrderWindow.map(engine.submitEmbed(ids), v -> normalize ? unit(v) : v);
     }

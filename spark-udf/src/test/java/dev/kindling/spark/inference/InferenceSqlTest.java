@@ -202,6 +202,9 @@ class InferenceSqlTest {
         Row longOne = spark.sql("SELECT kindling_embed_ex(t, '" + shortContext + "', map()) AS plain, kindling_embed_ex(t, '"
                 + shortContext + "', map('truncate', 'true')) AS cut FROM VALUES (repeat('Lily saw a dog. ', 30)) AS v(t)").first();
         assertNull(longOne.getStruct(0).get(0));
+        // a row's error starts with the model's name, as kindling_generate_ex's below does
+        String modelName = shortContext.getFileName() + ": ";
+        assertTrue(longOne.getStruct(0).getString(1).startsWith(modelName + "the text has "), longOne.getStruct(0).getString(1));
         assertTrue(longOne.getStruct(0).getString(1).contains("context holds 64") && longOne.getStruct(0).getString(1)
                 .contains("map('truncate', 'true')"), longOne.getStruct(0).getString(1));
         assertEquals(64, longOne.getStruct(1).getList(0).size());
@@ -212,7 +215,8 @@ class InferenceSqlTest {
         Row err = spark.sql("SELECT kindling_generate_ex(repeat('Lily saw a dog. ', 30), '" + shortContext
                 + "', map('max_tokens', '4'))").first().getStruct(0);
         assertNull(err.get(0));
-        assertTrue(err.getString(4).contains("context holds 64"), err.getString(4));
+        assertTrue(err.getString(4).startsWith(modelName + "the prompt has ") && err.getString(4).contains("context holds 64"),
+                err.getString(4));
         // SQL cannot cut a prompt: its advice says where that is done, not a setting the function has no way to take
         assertTrue(err.getString(4).endsWith("(" + InferenceFunctions.SQL_ADVICE + ")"), err.getString(4));
         // the option it names keeps the prompt's end, as the Generate stage's truncatePrompts does: the same text
