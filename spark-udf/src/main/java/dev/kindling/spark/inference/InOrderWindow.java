@@ -167,7 +167,11 @@ public final class InOrderWindow<I, O> implements Iterator<InOrderWindow.Outcome
         inFlight.clear();
     }
 
-    /** A future of all {@code parts}, in order; cancelling it cancels the parts. */
+    /**
+     * A future of all {@code parts}, in order. The first part to fail fails it at once, with that part's error, and
+     * cancels the others (their results would be thrown away: the engine stops their work and frees their KV blocks,
+     * where {@code CompletableFuture.allOf} waited for each to finish); cancelling it cancels the parts.
+     */
     public static <T> CompletableFuture<java.util.List<T>> allOf(java.util.List<CompletableFuture<T>> parts) {
         CompletableFuture<java.util.List<T>> all = CompletableFuture.allOf(parts.toArray(new CompletableFuture[0]))
                 .thenApply(v -> {
@@ -177,8 +181,17 @@ public final class InOrderWindow<I, O> implements Iterator<InOrderWindow.Outcome
                     }
                     return out;
                 });
+        for (CompletableFuture<T> p : parts) {
+            p.whenComplete((v, t) -> {
+                if (t != null) {
+                    // wrapped as CompletableFuture.allOf wraps it; a later failure, or a cancelled sibling, changes nothing
+                    all.completeExceptionally(t instanceof java.util.concurrent.CompletionException ? t
+                            : new java.util.concurrent.CompletionException(t));
+                }
+            });
+        }
         all.whenComplete((v, t) -> {
-            if (all.isCancelled()) {
+            if (t != null) {
                 for (CompletableFuture<T> p : parts) {
                     p.cancel(true);
                 }

@@ -6,7 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kindling.inference.Completion;
+import dev.kindling.inference.Engine;
+import dev.kindling.inference.EngineOptions;
 import dev.kindling.inference.EngineStepException;
+import dev.kindling.inference.GenerationRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -131,6 +135,50 @@ class InOrderWindowTest {
         CompletableFuture<String> c = CompletableFuture.completedFuture("c");
         CompletableFuture<String> d = CompletableFuture.completedFuture("d");
         assertEquals(List.of("c", "d"), InOrderWindow.allOf(List.of(c, d)).join());
+    }
+
+    /**
+     * A part that fails fails the whole at once, with its error, and cancels the other parts: their results would be
+     * thrown away (a Score's later windows after the first was refused, the other samples of a Generate with n > 1), and
+     * {@code CompletableFuture.allOf} waited for every one of them to finish first.
+     */
+    @Test
+    void allOfFailsWithTheFirstPartThatFailsAndCancelsTheOthers() {
+        CompletableFuture<String> a = new CompletableFuture<>();
+        CompletableFuture<String> b = new CompletableFuture<>();
+        CompletableFuture<String> c = new CompletableFuture<>();
+        CompletableFuture<List<String>> all = InOrderWindow.allOf(List.of(a, b, c));
+        IllegalArgumentException refused = new IllegalArgumentException("refused");
+        b.completeExceptionally(refused);
+        assertTrue(all.isCompletedExceptionally(), "failed without waiting for the other parts");
+        java.util.concurrent.CompletionException e = assertThrows(java.util.concurrent.CompletionException.class, all::join);
+        assertSame(refused, e.getCause(), "the part's own error");
+        assertTrue(a.isCancelled() && c.isCancelled(), "the other parts are cancelled");
+        c.completeExceptionally(new IllegalStateException("later")); // a later failure changes nothing
+        assertSame(refused, assertThrows(java.util.concurrent.CompletionException.class, all::join).getCause());
+    }
+
+    /** The engine stops the generation of a part cancelled so: a refused sibling leaves no 400 tokens generated for nobody. */
+    @Test
+    void aRefusedPartStopsItsSiblingsGenerationInTheEngine() throws Exception {
+        try (Engine e = Engine.open(Stories.model(), EngineOptions.defaults().withThreads(1))) {
+            e.generate(GenerationRequest.of("Once").withMaxTokens(2)); // warm
+            long before = e.stats().generatedTokens;
+            CompletableFuture<Completion> sibling = e.submit(GenerationRequest.of("Once").withMaxTokens(400).withIgnoreEos(true), null);
+            CompletableFuture<Completion> refused = e.submit(GenerationRequest.ofTokens(new int[] {1, 99999}), null);
+            java.util.concurrent.CompletionException x = assertThrows(java.util.concurrent.CompletionException.class,
+                    () -> InOrderWindow.allOf(List.of(sibling, refused)).join());
+            assertTrue(x.getCause().getMessage().contains("99999"), x.getCause().toString());
+            assertTrue(sibling.isCancelled());
+            long steps = -1;
+            while (steps != e.stats().steps) { // until the engine is idle (it is warm: a step takes milliseconds)
+                steps = e.stats().steps;
+                Thread.sleep(500);
+            }
+            long generated = e.stats().generatedTokens - before;
+            assertTrue(generated < 200, "generated for nobody: " + generated);
+            assertEquals(2, e.generate(GenerationRequest.of("Once").withMaxTokens(2)).tokens().length, "the engine goes on");
+        }
     }
 
     @Test
