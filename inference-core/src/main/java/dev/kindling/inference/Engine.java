@@ -382,9 +382,10 @@ public final class Engine implements AutoCloseable {
         List<int[]> prompts = new ArrayList<>(requests.size());
         for (GenerationRequest r : requests) {
             int[] ids = promptIds(r);
-            String tooBig = scheduler.kvRefusal(scheduler.generationPositions(ids.length, r.maxTokens()), true);
+            KvBudgetRefusedException tooBig = scheduler.kvRefusal(source, scheduler.generationPositions(ids.length, r.maxTokens()),
+                    true);
             if (tooBig != null) {
-                throw new RequestRefusedException(source + ": " + tooBig);
+                throw tooBig;
             }
             prompts.add(ids);
         }
@@ -520,9 +521,9 @@ public final class Engine implements AutoCloseable {
             }
         }
         // here, not once queued: a batch's text past the budget failed it only after the texts before it were computed
-        String tooBig = scheduler.kvRefusal(ids.length, false);
+        KvBudgetRefusedException tooBig = scheduler.kvRefusal(null, ids.length, false); // checkNotTruncated names the model
         if (tooBig != null) {
-            throw new RequestRefusedException(tooBig);
+            throw tooBig;
         }
         return ids;
     }

@@ -7,6 +7,7 @@ import dev.kindling.inference.Completion;
 import dev.kindling.inference.Engine;
 import dev.kindling.inference.EngineOptions;
 import dev.kindling.inference.GenerationRequest;
+import dev.kindling.inference.KvBudgetRefusedException;
 import dev.kindling.inference.PromptTooLongException;
 import dev.kindling.inference.hf.GenerationConfig;
 import dev.kindling.inference.sample.RowSeeds;
@@ -60,6 +61,9 @@ public final class GenerateCommand {
 
     /** What the error of a prompt longer than the context advises here: this command's flag. */
     static final String LONG_PROMPT_ADVICE = "shorten it; to keep a prompt's end instead: --truncate-prompts";
+    /** What a refusal for the KV budget advises: this command's flags. */
+    static final String KV_BUDGET_ADVICE = "halve what a position takes with --kv-cache-type f16, or raise the budget: "
+            + "--kv-budget-mb, by default a quarter of the heap free after loading, at most 4 GiB: give the JVM more heap, -Xmx";
     static final String USAGE = """
             Usage: generate --model M (--prompt TEXT | --prompt-file FILE | --input IN.jsonl --output OUT.jsonl)
                             [--max-tokens N] [--temperature T] [--top-p P] [--top-k K] [--min-p P]
@@ -455,7 +459,7 @@ public final class GenerateCommand {
                 // the context, a KV budget too small for it, no tokenizer to read it) is a usage error, exit 2 as logits gives it; any other
                 // (non-finite logits, a fault of ours) exit 1, whatever its type
                 Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-                err.println(errorPrefix + PromptTooLongException.describe(cause, LONG_PROMPT_ADVICE));
+                err.println(errorPrefix + describe(cause));
                 return cause instanceof dev.kindling.inference.RequestRefusedException ? 2 : 1;
             }
             if (stdoutLost.get()) {
@@ -531,7 +535,7 @@ public final class GenerateCommand {
                 try {
                     c = await(p.result(), hook);
                 } catch (ExecutionException e) {
-                    error = PromptTooLongException.describe(e.getCause() != null ? e.getCause() : e, LONG_PROMPT_ADVICE);
+                    error = describe(e.getCause() != null ? e.getCause() : e);
                 }
                 if (hook.stopping()) {
                     break; // the rows from here on are not written: the output ends at a whole row
@@ -627,5 +631,11 @@ public final class GenerateCommand {
                 throw new ExecutionException("cancelled", e);
             }
         }
+    }
+
+    /** A request's error as this command words it: a refusal's advice names this command's flags. */
+    private static String describe(Throwable t) {
+        return PromptTooLongException.in(t) != null ? PromptTooLongException.describe(t, LONG_PROMPT_ADVICE)
+                : KvBudgetRefusedException.describe(t, KV_BUDGET_ADVICE);
     }
 }

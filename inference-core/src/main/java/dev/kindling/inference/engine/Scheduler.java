@@ -5,6 +5,7 @@ import dev.kindling.inference.EngineClosedException;
 import dev.kindling.inference.EngineStepException;
 import dev.kindling.inference.FinishReason;
 import dev.kindling.inference.GenerationRequest;
+import dev.kindling.inference.KvBudgetRefusedException;
 import dev.kindling.inference.ScoreResult;
 import dev.kindling.inference.TokenListener;
 import dev.kindling.inference.backend.Backend;
@@ -173,9 +174,9 @@ public final class Scheduler implements AutoCloseable {
             f.completeExceptionally(new EngineClosedException(named("engine closed")));
             return f;
         }
-        String tooBig = kvRefusal(s.reservedPositions(), s.kind == Kind.GENERATE);
+        KvBudgetRefusedException tooBig = kvRefusal(source, s.reservedPositions(), s.kind == Kind.GENERATE);
         if (tooBig != null) {
-            f.completeExceptionally(new dev.kindling.inference.RequestRefusedException(named(tooBig)));
+            f.completeExceptionally(tooBig);
             return f;
         }
         outstanding.add(s);
@@ -191,18 +192,16 @@ public final class Scheduler implements AutoCloseable {
 
     /**
      * Why a sequence of {@code positions} KV positions can never run here (it needs more KV blocks than the budget holds),
-     * without the model's name, or null: what {@link #generate}, {@link #score} and the others fail such a request with,
-     * for a caller to check a batch before queuing any of it. {@code generation}: the advice is to lower max tokens.
+     * or null: what {@link #generate}, {@link #score} and the others fail such a request with, for a caller to check a
+     * batch before queuing any of it. {@code source}: the model's name its message begins with, or null for none;
+     * {@code generation}: the advice is to lower max tokens.
      */
-    public String kvRefusal(int positions, boolean generation) {
+    public KvBudgetRefusedException kvRefusal(String source, int positions, boolean generation) {
         int need = KvBlockManager.blocksFor(positions, blocks.blockSize());
         if (need <= blocks.capacity()) {
             return null;
         }
-        return "a sequence of " + positions + " positions needs " + need + " KV blocks but the KV budget holds " + blocks.capacity()
-                + " (" + (generation ? "lower max tokens" : "shorten the text") + ", halve what a position takes with --kv-cache-type f16, or raise the budget: "
-                + "EngineOptions.withKvBudgetBytes or --kv-budget-mb, by default a quarter of the heap free after loading, at most 4 GiB:"
-                + " give the JVM more heap, -Xmx)";
+        return new KvBudgetRefusedException(source, positions, need, blocks.capacity(), generation);
     }
 
     /** The KV positions a generation of a {@code prompt}-token prompt and {@code maxTokens} reserves: every token but the last. */

@@ -443,6 +443,9 @@ class CommandsTest {
         assertEquals(2, GenerateCommand.run(small, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8)));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("needs 57 KV blocks but the KV budget holds 51"), err.toString(StandardCharsets.UTF_8));
         assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("generate: stories260K.gguf: a sequence of "), err.toString(StandardCharsets.UTF_8));
+        // its advice is this command's flags, not the Java options
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--kv-cache-type f16, or raise the budget: --kv-budget-mb")
+                && !err.toString(StandardCharsets.UTF_8).contains("EngineOptions"), err.toString(StandardCharsets.UTF_8));
         small[args.length + 1] = "2";
         assertEquals(0, GenerateCommand.run(small, new PrintStream(new ByteArrayOutputStream()), System.err));
     }

@@ -14,6 +14,7 @@ import dev.kindling.inference.Engine;
 import dev.kindling.inference.EngineOptions;
 import dev.kindling.inference.FinishReason;
 import dev.kindling.inference.GenerationRequest;
+import dev.kindling.inference.KvBudgetRefusedException;
 import dev.kindling.inference.KvCacheType;
 import dev.kindling.inference.ScoreResult;
 import dev.kindling.inference.sample.LogProbs;
@@ -163,13 +164,22 @@ class EngineFeaturesTest {
                 batch.add(refused);
                 assertThrows(IllegalArgumentException.class, () -> e.generate(batch));
             }
+            // the KV refusal is typed, its advice the engine's options (a command line and a stage word their own)
+            KvBudgetRefusedException kv = assertThrows(KvBudgetRefusedException.class,
+                    () -> e.generate(List.of(GenerationRequest.of("Tom").withMaxTokens(100))));
+            assertTrue(kv.getMessage().startsWith("stories260K.gguf: a sequence of ") && kv.getMessage().contains("lower max tokens")
+                    && kv.getMessage().contains("EngineOptions.withKvBudgetBytes") && !kv.getMessage().contains("--kv-"), kv.getMessage());
+            assertEquals("stories260K.gguf: a sequence of 102 positions needs 7 KV blocks but the KV budget holds 3 (lower max tokens, "
+                    + "raise it)", kv.withAdvice("raise it"));
             // a score or embedding batch likewise, a text past the KV budget after two that fit
             int[] fits = new int[40];
             java.util.Arrays.fill(fits, 300);
             int[] tooLong = java.util.Arrays.copyOf(fits, 60);
             java.util.Arrays.fill(tooLong, 300);
             assertThrows(IllegalArgumentException.class, () -> e.scoreTokens(List.of(fits, fits, tooLong)));
-            assertThrows(IllegalArgumentException.class, () -> e.embedTokens(List.of(fits, fits, tooLong)));
+            IllegalArgumentException embed = assertThrows(IllegalArgumentException.class, () -> e.embedTokens(List.of(fits, fits, tooLong)));
+            assertEquals("stories260K.gguf: text 2 of 3 (counting from 0): a sequence of 60 positions needs 4 KV blocks but the KV budget"
+                    + " holds 3 (shorten the text, raise it)", KvBudgetRefusedException.describe(embed, "raise it"));
             assertEquals(List.of(0L, 0L), List.of(e.stats().generatedTokens, e.stats().promptTokens));
             assertEquals(30, e.generate(List.of(GenerationRequest.of("Lily").withMaxTokens(30).withIgnoreEos(true))).get(0).tokens().length);
         }

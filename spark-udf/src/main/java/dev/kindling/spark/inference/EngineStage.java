@@ -40,6 +40,10 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
 
     /** What a stage's row error advises for a prompt longer than the context, unless told otherwise. */
     static final String TRUNCATE_ADVICE = "shorten it; to keep a prompt's end instead: setTruncatePrompts(true) on the stage";
+    /** What a row's error advises for a sequence past the KV budget: the stage's settings. */
+    static final String KV_BUDGET_ADVICE = "halve what a position takes with setKvCacheType(\"f16\") on the stage, or raise the "
+            + "budget: setKvBudgetMb, by default a quarter of the heap free after loading, at most 4 GiB: give the executors "
+            + "more heap, spark.executor.memory";
 
     protected EngineStage(String uid) {
         this.uid = uid;

@@ -329,7 +329,8 @@ public final class Judge extends EngineStage<Judge> {
                                 throw e;
                             }
                             why.append(why.length() == 0 ? "" : "; ").append("candidate at index ").append(i)
-                                    .append(" (of ").append(parts.size()).append("): ").append(RowInference.describe(c, longPromptAdvice));
+                                    .append(" (of ").append(parts.size()).append("): ")
+                                    .append(RowInference.describe(c, longPromptAdvice, EngineStage.KV_BUDGET_ADVICE));
                         }
                     }
                     if (why.length() > 0) {

@@ -1,6 +1,8 @@
 package dev.kindling.spark.inference;
 
 import dev.kindling.inference.Engine;
+import dev.kindling.inference.KvBudgetRefusedException;
+import dev.kindling.inference.PromptTooLongException;
 import dev.kindling.spark.executor.PerTask;
 import dev.kindling.spark.io.Columns;
 import dev.kindling.spark.io.RowEncoders;
@@ -204,14 +206,18 @@ public abstract class RowInference<R> implements Serializable {
         return longPromptAdvice;
     }
 
-    /** A row's error: the failure's message, a prompt longer than the context with the stage's advice. */
+    /** A row's error: the failure's message, a refusal with the stage's advice. */
     private String describe(Throwable t) {
-        return describe(t, longPromptAdvice);
+        return describe(t, longPromptAdvice, EngineStage.KV_BUDGET_ADVICE);
     }
 
-    /** {@code t}'s message for a row's error (its type where it has none); a prompt too long gets {@code longPromptAdvice}. */
-    static String describe(Throwable t, String longPromptAdvice) {
-        String m = dev.kindling.inference.PromptTooLongException.describe(t, longPromptAdvice);
+    /**
+     * {@code t}'s message for a row's error (its type where it has none); a prompt too long gets {@code longPromptAdvice},
+     * a sequence past the KV budget {@code kvBudgetAdvice} (the surface's settings, {@link KvBudgetRefusedException#withAdvice}).
+     */
+    static String describe(Throwable t, String longPromptAdvice, String kvBudgetAdvice) {
+        String m = PromptTooLongException.in(t) != null ? PromptTooLongException.describe(t, longPromptAdvice)
+                : KvBudgetRefusedException.describe(t, kvBudgetAdvice);
         return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
     }
 

@@ -165,6 +165,21 @@ class GenerateSparkTest {
     }
 
     /**
+     * A row past the KV budget: its error advises the stage's setters, where it named the engine's Java option and the
+     * command line's flag, neither of which a stage has.
+     */
+    @Test
+    void aRowPastTheKvBudgetAdvisesTheStagesSetters() {
+        Dataset<Row> in = TestSpark.session().createDataFrame(List.of(RowFactory.create("p0", "")),
+                new StructType().add("id", DataTypes.StringType).add("prompt", DataTypes.StringType));
+        // stories260K takes 1,280 bytes a position: 1 MiB holds 51 blocks of 16, and 900 positions need 57
+        String error = generate().setKvBudgetMb(1).setMaxTokens(900).transform(in).select("error").first().getString(0);
+        assertTrue(error.contains("needs 57 KV blocks but the KV budget holds 51 (lower max tokens, halve what a position takes "
+                + "with setKvCacheType(\"f16\") on the stage, or raise the budget: setKvBudgetMb,") && !error.contains("--kv-")
+                && !error.contains("EngineOptions"), error);
+    }
+
+    /**
      * A byte-fallback token's {@code bytes} are its one byte (its {@code token} string {@code <0xC3>} says nothing a reader
      * can join): two of them give "é" as OpenAI's bytes do, and a piece with the SentencePiece marker gives its space. A
      * special token, which the text leaves out, has none.

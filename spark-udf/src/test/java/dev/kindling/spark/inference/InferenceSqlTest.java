@@ -128,6 +128,19 @@ class InferenceSqlTest {
         spark.sql("SELECT kindling_embed_ex('Once', 'no-such-model.gguf', map('truncate', true, 'normalize', 'FALSE'))");
     }
 
+    /**
+     * A row past the KV budget: the functions' error says they cannot set their engine's budget and what does, where it
+     * named the engine's Java option and the command line's flag, neither of which SQL has. (The functions' default
+     * budget holds stories260K's whole context, so the refusal is made here.)
+     */
+    @Test
+    void aRowPastTheKvBudgetSaysTheFunctionsCannotSetIt() {
+        String error = RowInference.describe(new dev.kindling.inference.KvBudgetRefusedException("m.gguf", 900, 57, 51, true),
+                InferenceFunctions.SQL_ADVICE, InferenceFunctions.SQL_KV_BUDGET_ADVICE);
+        assertEquals("m.gguf: a sequence of 900 positions needs 57 KV blocks but the KV budget holds 51 (lower max tokens, "
+                + InferenceFunctions.SQL_KV_BUDGET_ADVICE + ")", error);
+    }
+
     /** The penalties in SQL: the engine's text with the same parameters and per-row seed, not the unpenalised one. */
     @Test
     void penaltyOptionsReachTheEngine() {
