@@ -130,6 +130,11 @@ public final class VocabMap {
         return size;
     }
 
+    /** Takes the ids below {@code limit} as the vocabulary's, where the largest put is below it (ids with no string). */
+    public void coverIds(int limit) {
+        maxId = Math.max(maxId, limit - 1);
+    }
+
     /** The largest id + 1. */
     public int idLimit() {
         return maxId + 1;

