@@ -15,8 +15,8 @@
 # mismatch. Known differences against llama.cpp (README "Exactness"): a bert vocabulary (bert-bge) normalises and
 # decodes as HF's BertNormalizer and WordPiece decoder, user-defined tokens that look like end or fill-in-the-middle
 # markers stay user-defined (deepseek), Unicode 16 letters and digits (Garay, U+10D40) are letters and digits to Kindling,
-# and decode does not apply llama.cpp's clean_spaces (counted as known-differences ...:clean_spaces where llama.cpp's
-# text is exactly the cleaned one).
+# and decode does not apply llama.cpp's clean_spaces. FuzzCompare counts the last three apart, each by its rule
+# (known-differences=CHECK:fim-control, :unicode16, :clean_spaces), and exits 1 on any other difference.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 # shellcheck source=../unpack.sh
