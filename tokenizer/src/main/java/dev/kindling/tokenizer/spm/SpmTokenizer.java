@@ -336,8 +336,10 @@ public final class SpmTokenizer extends AbstractTokenizer {
                     return new byte[] {(byte) b};
                 }
                 return p.getBytes(StandardCharsets.UTF_8);
-            case NORMAL:
             case UNUSED:
+                // llama.cpp's token_to_piece gives an unused token (a converter's [PADi]) no text; sentencepiece a piece's
+                return algorithm == Algorithm.LLAMA_CPP ? new byte[0] : p.replace(SPACE_MARK, ' ').getBytes(StandardCharsets.UTF_8);
+            case NORMAL:
                 return p.replace(SPACE_MARK, ' ').getBytes(StandardCharsets.UTF_8);
             case USER_DEFINED:
                 // sentencepiece decodes a user-defined piece's U+2581 as a space, llama.cpp keeps its text

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import dev.kindling.formats.gguf.GgufFile;
+import dev.kindling.formats.gguf.GgufWriter;
 import dev.kindling.testing.SharedData;
 import dev.kindling.tokenizer.Corpus;
 import dev.kindling.tokenizer.Tokenizer;
@@ -18,7 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * llama.cpp's converter writes an id no token has as an unused {@code [PADi]} (token type UNUSED, 5); llama.cpp's
  * token_to_piece gives such a token no text, and a tokenizer.json has no token there. GPT-4o's tokenizer.json has 19
- * such ids (199998, 200000-200017), so its GGUF made by {@link GgufOfTokenizerJson} has 19 unused tokens.
+ * such ids (199998, 200000-200017), so its GGUF made by {@link GgufOfTokenizerJson} has 19 unused tokens. A
+ * SentencePiece ({@code llama}) vocabulary padded so (llama.cpp's converter pads one to the model's vocab_size) decodes
+ * them as nothing too.
  */
 class GgufUnusedTokenTest {
     private static final int[] UNUSED = IntStream.concat(IntStream.of(199998), IntStream.rangeClosed(200000, 200017)).toArray();
@@ -52,5 +56,34 @@ class GgufUnusedTokenTest {
                 }
             }
         }
+    }
+
+    /** Llama's SentencePiece GGUF vocabulary with an unused {@code [PAD32000]} after its 32,000 pieces. */
+    @Test
+    void aSentencePieceVocabularysUnusedTokenDecodesAsNothing(@TempDir Path tmp) throws Exception {
+        GgufFile spm = GgufFile.open(SharedData.require("llamacpp-vocab/ggml-vocab-llama-spm.gguf"));
+        String[] tokens = spm.getStringArray("tokenizer.ggml.tokens");
+        float[] scores = spm.getFloatArray("tokenizer.ggml.scores");
+        int[] types = spm.getIntArray("tokenizer.ggml.token_type");
+        int pad = tokens.length;
+        Path file = tmp.resolve("llama-spm-padded.gguf");
+        new GgufWriter().putString("general.architecture", "llama").putString("tokenizer.ggml.model", "llama")
+                .putStrings("tokenizer.ggml.tokens", append(tokens, "[PAD" + pad + "]"))
+                .putF32s("tokenizer.ggml.scores", Arrays.copyOf(scores, pad + 1))
+                .putI32s("tokenizer.ggml.token_type", IntStream.concat(Arrays.stream(types), IntStream.of(5)).toArray()).write(file);
+        Tokenizer padded = Tokenizer.load(file);
+        int[] hello = padded.encode("Hello world", false, false);
+        int[] around = IntStream.concat(IntStream.concat(Arrays.stream(hello, 0, 1), IntStream.of(pad)),
+                Arrays.stream(hello, 1, hello.length)).toArray();
+        assertEquals("Hello world", padded.decode(around, false));
+        for (String text : List.of("[PAD" + pad + "]", "a [PAD" + pad + "] b")) {
+            assertEquals(-1, Arrays.stream(padded.encode(text, false, true)).filter(i -> i == pad).findFirst().orElse(-1), text);
+        }
+    }
+
+    private static String[] append(String[] a, String last) {
+        String[] out = Arrays.copyOf(a, a.length + 1);
+        out[a.length] = last;
+        return out;
     }
 }
