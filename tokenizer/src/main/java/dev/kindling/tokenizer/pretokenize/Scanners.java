@@ -47,23 +47,27 @@ public final class Scanners {
     public static final String GPT2_LLAMACPP_PATTERN = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)";
 
     /**
-     * The known patterns, one row each, with what its scanner does differently: the form of its alternatives, its
-     * contractions, the most digits one number piece holds, whether white space that ends the text is one piece
-     * ({@code \s++$} before {@code \s*[\r\n]}; the GPT-2 form's {@code \s+(?!\S)} takes it whole anyway), and whether a
-     * match starts at every position. A pattern of one of the three forms is one more row.
+     * The known patterns, one row each, with what its scanner does differently. A row of the GPT-2 form gives its
+     * contractions and whether a match starts at every position: that form's {@code \p{N}+} takes a number whole and
+     * its {@code \s+(?!\S)} white space that ends the text, whatever the regex says after it, and only llama.cpp's
+     * form, which lacks the final {@code \s+}, matches nowhere at a lone white space. A row of the other forms, which
+     * match everywhere, gives its contractions, the most digits one number piece holds, and whether white space that
+     * ends the text is one piece ({@code \s++$} before {@code \s*[\r\n]}). The constructors take only what a form
+     * reads and refuse a row that gives a column its form ignores. A pattern of one of the three forms is one more row.
      */
     enum Kind {
-        //              pattern                  form         contractions              digits     trailing  everywhere
-        GPT2(           GPT2_PATTERN,            Form.GPT2,   Contractions.LOWER_CASE,  ANY_COUNT, false,    true),
-        GPT2_LLAMACPP(  GPT2_LLAMACPP_PATTERN,   Form.GPT2,   Contractions.LOWER_CASE,  ANY_COUNT, false,    false),
-        R50K(           R50K_PATTERN,            Form.GPT2,   Contractions.LOWER_CASE,  ANY_COUNT, true,     true),
-        LLAMA3(         LLAMA3_PATTERN,          Form.LLAMA3, Contractions.ANY_CASE,    3,         false,    true),
-        LLAMA3_LLAMACPP(LLAMA3_LLAMACPP_PATTERN, Form.LLAMA3, Contractions.ASCII_CASES, 3,         false,    true),
-        QWEN2(          QWEN2_PATTERN,           Form.LLAMA3, Contractions.ANY_CASE,    1,         false,    true),
-        QWEN2_LLAMACPP( QWEN2_LLAMACPP_PATTERN,  Form.LLAMA3, Contractions.ASCII_CASES, 1,         false,    true),
-        CL100K(         CL100K_PATTERN,          Form.LLAMA3, Contractions.ANY_CASE,    3,         true,     true),
-        O200K(          O200K_PATTERN,           Form.O200K,  Contractions.ANY_CASE,    3,         false,    true),
-        TEKKEN(         TEKKEN_PATTERN,          Form.O200K,  Contractions.NONE,        1,         false,    true);
+        //              pattern                  contractions              everywhere
+        GPT2(           GPT2_PATTERN,            Contractions.LOWER_CASE,  true),
+        GPT2_LLAMACPP(  GPT2_LLAMACPP_PATTERN,   Contractions.LOWER_CASE,  false),
+        R50K(           R50K_PATTERN,            Contractions.LOWER_CASE,  true),
+        //              pattern                  form         contractions              digits  trailing
+        LLAMA3(         LLAMA3_PATTERN,          Form.LLAMA3, Contractions.ANY_CASE,    3,      false),
+        LLAMA3_LLAMACPP(LLAMA3_LLAMACPP_PATTERN, Form.LLAMA3, Contractions.ASCII_CASES, 3,      false),
+        QWEN2(          QWEN2_PATTERN,           Form.LLAMA3, Contractions.ANY_CASE,    1,      false),
+        QWEN2_LLAMACPP( QWEN2_LLAMACPP_PATTERN,  Form.LLAMA3, Contractions.ASCII_CASES, 1,      false),
+        CL100K(         CL100K_PATTERN,          Form.LLAMA3, Contractions.ANY_CASE,    3,      true),
+        O200K(          O200K_PATTERN,           Form.O200K,  Contractions.ANY_CASE,    3,      false),
+        TEKKEN(         TEKKEN_PATTERN,          Form.O200K,  Contractions.NONE,        1,      false);
 
         final String pattern;
         final Form form;
@@ -72,8 +76,23 @@ public final class Scanners {
         final boolean trailingWhitespaceWhole;
         final boolean matchesEverywhere;
 
-        Kind(String pattern, Form form, Contractions contractions, int digitsPerPiece, boolean trailingWhitespaceWhole,
-                boolean matchesEverywhere) {
+        /** A row of the GPT-2 form: its number and trailing white space pieces are the form's, not the row's. */
+        Kind(String pattern, Contractions contractions, boolean matchesEverywhere) {
+            this(pattern, Form.GPT2, contractions, ANY_COUNT, true, matchesEverywhere);
+        }
+
+        /** A row of the Llama 3 or o200k form, which matches at every position. */
+        Kind(String pattern, Form form, Contractions contractions, int digitsPerPiece, boolean trailingWhitespaceWhole) {
+            this(pattern, form, contractions, digitsPerPiece, trailingWhitespaceWhole, true);
+        }
+
+        /** Refuses a column the form's scanner does not read unless it holds what that form does. */
+        private Kind(String pattern, Form form, Contractions contractions, int digitsPerPiece,
+                boolean trailingWhitespaceWhole, boolean matchesEverywhere) {
+            if (form == Form.GPT2 ? digitsPerPiece != ANY_COUNT || !trailingWhitespaceWhole : !matchesEverywhere) {
+                throw new IllegalArgumentException(name() + ": a row of the GPT-2 form is (pattern, contractions, everywhere),"
+                        + " one of the other forms (pattern, form, contractions, digits, trailing)");
+            }
             this.pattern = pattern;
             this.form = form;
             this.contractions = contractions;
