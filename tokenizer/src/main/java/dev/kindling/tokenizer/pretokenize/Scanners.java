@@ -1,8 +1,9 @@
 package dev.kindling.tokenizer.pretokenize;
 
 import dev.kindling.tokenizer.text.Unicode;
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * Hand-made scanners for the split regexes every popular byte-level BPE uses, so the hot path does
@@ -134,15 +135,9 @@ public final class Scanners {
         ANY_CASE
     }
 
-    private static final Map<String, Kind> KNOWN = known();
-
-    private static Map<String, Kind> known() {
-        Map<String, Kind> known = new HashMap<>();
-        for (Kind k : Kind.values()) {
-            known.put(k.pattern, k);
-        }
-        return Map.copyOf(known);
-    }
+    /** The rows by pattern; two rows of one pattern fail here ("Duplicate key"), not the later one winning. */
+    private static final Map<String, Kind> KNOWN = Arrays.stream(Kind.values())
+            .collect(Collectors.toUnmodifiableMap(k -> k.pattern, k -> k));
 
     /** A scanner when {@code regex} is one of the known patterns, else the regex itself. */
     public static SplitPattern forPattern(String regex) {
