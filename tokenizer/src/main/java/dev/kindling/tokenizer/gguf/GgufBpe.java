@@ -98,7 +98,8 @@ final class GgufBpe {
             throw new ModelFormatException(gguf.path(), "tokenizer.ggml.merges is missing (a BPE vocabulary needs its merges)");
         }
         String[] merges = gguf.getStringArray("tokenizer.ggml.merges");
-        boolean ignoreMerges = List.of("llama3", "llama-v3", "llama-bpe", "falcon3").contains(pre);
+        // llama-vocab.cpp sets ignore_merges and add_bos (the default of tokenizer.ggml.add_bos_token, below) for these
+        boolean ignoreMerges = List.of("llama3", "llama-v3", "llama-bpe", "falcon3", "tekken").contains(pre);
 
         VocabMap vocab = new VocabMap(n);
         for (int i = 0; i < n; i++) {
