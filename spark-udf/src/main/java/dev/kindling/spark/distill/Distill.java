@@ -42,8 +42,9 @@ final class Distill {
     }
 
     /**
-     * What a row's error advises for a prompt longer than the teacher's (or judge's) context: distill refuses truncation
-     * ({@link #requireWholePrompts}), so pointing to it would name an option the command will not take.
+     * What a row's error advises for a prompt longer than the teacher's context: distill refuses truncation
+     * ({@link #requireWholePrompts}), so pointing to it would name an option the command will not take. Dpo's judge has
+     * its own ({@link Dpo#JUDGE_LONG_PROMPT_ADVICE}).
      */
     static final String LONG_PROMPT_ADVICE = "shorten it: distill answers whole prompts only, as a prompt cut to fit would be "
             + "recorded whole beside an answer to its end";

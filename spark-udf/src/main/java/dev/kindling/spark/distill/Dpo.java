@@ -69,6 +69,16 @@ public final class Dpo extends DistillStage<Dpo> {
     /** The stage's own output columns (an input id column of one of these names is not carried). */
     static final List<String> OUTPUT = List.of("prompt_id", "prompt", "chosen", "rejected", "chosen_rating", "rejected_rating",
             "model", Columns.ERROR, Columns.REASON);
+    /**
+     * What a row's error advises for a judge prompt longer than the judge's context: what shortens it, or a judge of a
+     * longer context. The judge's prompt is the rubric, the prompt and one sampled answer, and the judge is by default the
+     * teacher, so a prompt and answers that fit the teacher can overflow it once the rubric is added; distill's advice for
+     * the teacher ({@link Distill#LONG_PROMPT_ADVICE}) gives a reason that is none for a judge, which never cuts its prompt.
+     */
+    static final String JUDGE_LONG_PROMPT_ADVICE = "shorten the prompt, sample shorter answers (--max-tokens; setMaxTokens on "
+            + "the teacher Generate given to Dpo) or judge with a model of a longer context (--judge, by default the teacher; "
+            + "setModel on the Judge given to Dpo): the judge's prompt is the rubric, the prompt and a sampled answer, and a "
+            + "judge never cuts its prompt";
     /** What {@link #pick} returns. */
     static final StructType PAIR = new StructType()
             .add("chosen", DataTypes.StringType).add("rejected", DataTypes.StringType)
@@ -186,7 +196,7 @@ public final class Dpo extends DistillStage<Dpo> {
                         when(t.rlike(Distill.BLANK).or(dropTruncated ? f.equalTo("length") : lit(false)),
                                 lit(null).cast(DataTypes.StringType)).otherwise(t)));
         Judge rater = ((Judge) judge.copy(ParamMap.empty())).setInstructionCol(prompt).setResponseCol("_to_judge")
-                .setOutputCol("_judgments").adviseOnLongPrompts(Distill.LONG_PROMPT_ADVICE);
+                .setOutputCol("_judgments").adviseOnLongPrompts(JUDGE_LONG_PROMPT_ADVICE);
         Dataset<Row> judged = new InferenceStage("judge", rater).apply(sampled, context);
         rated = rater;
         reportRun();

@@ -83,7 +83,7 @@ public final class Stories {
      * A copy of stories260K with a shorter context (the weights unchanged; positions below it behave
      * the same), so tests of texts longer than the context stay small.
      */
-    static Path withContext(Path dir, int contextLength) throws IOException {
+    public static Path withContext(Path dir, int contextLength) throws IOException {
         return variant(dir, "stories260K-ctx" + contextLength + ".gguf", null, contextLength);
     }
 
