@@ -36,9 +36,10 @@ import java.util.TreeMap;
  * against llama.cpp (--gguf; README, tokenizer section), each recognised by a rule of its own and counted apart per
  * check and class ({@code known-differences=}): {@code clean_spaces} (decode), {@code leading-space-after-skipped-special}
  * (decode), {@code fim-control} (ids and skipping decodes that part at a user-defined fill-in-the-middle marker, which
- * llama.cpp makes control), {@code unicode16} (ids that part at a character new in Unicode 16) and {@code regex-form}
+ * llama.cpp makes control), {@code unicode16} (ids that part at a character new in Unicode 16), {@code regex-form}
  * (ids that llama.cpp's rewritten form of the vocabulary's regex, in the tokenizer.json {@code --regex-form} names,
- * gives too).
+ * gives too) and {@code ranged-white-space} (deepseek-llm's and deepseek-coder's ids that part in white space holding
+ * a character of a range in their regexes).
  */
 public class FuzzCompare {
     static final int SHOW = 8;
@@ -61,6 +62,7 @@ public class FuzzCompare {
     static int texts(Path tokenizerFile, Path ref, boolean tiktoken, boolean gguf, String regexForm) throws Exception {
         Tokenizer tok = Tokenizer.load(tokenizerFile);
         Tokenizer form = regexForm == null ? null : Tokenizer.load(Path.of(regexForm));
+        boolean rangedWhiteSpace = gguf && RANGED_WHITE_SPACE_PRE.contains(pre(tokenizerFile));
         ObjectMapper json = new ObjectMapper();
         Map<String, Integer> byCheck = new TreeMap<>();
         Map<String, Integer> byKind = new TreeMap<>();
@@ -79,16 +81,16 @@ public class FuzzCompare {
             List<String> failed = new ArrayList<>();
             StringBuilder detail = new StringBuilder();
             try {
-                Known plainKnown = gguf ? new Known(tok, text, form == null ? null : () -> form.encode(text, false, false)) : null;
+                Known plainKnown = gguf ? new Known(tok, text, form == null ? null : () -> form.encode(text, false, false), rangedWhiteSpace) : null;
                 ids(failed, detail, "plain", plain, tiktoken || gguf ? tok.encode(text, false, false) : tok.encode(text, false),
                         plainKnown, known);
-                Known specialKnown = gguf ? new Known(tok, text, form == null ? null : () -> form.encode(text, false, true)) : null;
+                Known specialKnown = gguf ? new Known(tok, text, form == null ? null : () -> form.encode(text, false, true), rangedWhiteSpace) : null;
                 ids(failed, detail, "special", special, gguf ? tok.encode(text, false, true) : tok.encode(text, true),
                         specialKnown, known);
                 if (r.hasNonNull("bytes")) {
                     byte[] utf8 = java.util.Base64.getDecoder().decode(r.get("bytes").asText());
                     text(failed, detail, "utf8Lossy", text, Utf8.decodeLossy(utf8));
-                    Known bytesKnown = gguf ? new Known(tok, Utf8.decodeLossy(utf8), form == null ? null : () -> form.encode(utf8, false)) : null;
+                    Known bytesKnown = gguf ? new Known(tok, Utf8.decodeLossy(utf8), form == null ? null : () -> form.encode(utf8, false), rangedWhiteSpace) : null;
                     ids(failed, detail, "bytes", special, tok.encode(utf8, !gguf), bytesKnown, known);
                 }
                 if (r.hasNonNull("offsets")) {
@@ -160,10 +162,13 @@ public class FuzzCompare {
      * <li>{@code regex-form}: the tokenizer.json of {@code --regex-form} (the same vocabulary with llama.cpp's rewritten
      *     form of the regex in its Split, run by Kindling) gives llama.cpp's ids, so the difference is the regex's alone
      *     (gpt-4o's and tekken's: a combining mark cut off its letter);</li>
-     * <li>{@code regex-form+unicode16}: that tokenizer.json's ids part from llama.cpp's as {@code unicode16} says.</li>
+     * <li>{@code regex-form+unicode16}: that tokenizer.json's ids part from llama.cpp's as {@code unicode16} says;</li>
+     * <li>{@code ranged-white-space}: for a pre-tokenizer of {@link #RANGED_WHITE_SPACE_PRE}, the first token that
+     *     differs starts in a run of white space that holds a character of {@link #isRangedWhiteSpace}, or right after
+     *     such a run, which llama.cpp's regex steps do not see in the range that holds it.</li>
      * </ul>
      */
-    record Known(Tokenizer tok, String text, java.util.function.Supplier<int[]> regexForm) {
+    record Known(Tokenizer tok, String text, java.util.function.Supplier<int[]> regexForm, boolean rangedWhiteSpace) {
         String classOf(int[] expected, int[] got) {
             int d = 0;
             while (d < Math.min(expected.length, got.length) && expected[d] == got[d]) {
@@ -175,6 +180,9 @@ public class FuzzCompare {
             if (partsAtUnicode16(expected, got)) {
                 return "unicode16";
             }
+            if (rangedWhiteSpace && partsAt(expected, got, FuzzCompare::inWhiteSpaceWithRangedOne)) {
+                return "ranged-white-space";
+            }
             if (regexForm == null) {
                 return null;
             }
@@ -183,6 +191,17 @@ public class FuzzCompare {
         }
 
         private boolean partsAtUnicode16(int[] expected, int[] got) {
+            return partsAt(expected, got, (t, i) -> {
+                int next = i + 1;
+                while (next < t.length && Unicode.isWhiteSpace(t[next]) && Unicode.isWhiteSpace(t[i])) {
+                    next++; // a run of white space before the character: the regexes give a word one space of it
+                }
+                return isUnicode16(t[i]) || i > 0 && isUnicode16(t[i - 1]) || next < t.length && isUnicode16(t[next]);
+            });
+        }
+
+        /** Whether {@code rule} holds of the code points of the text and the index of the one the ids part in. */
+        private boolean partsAt(int[] expected, int[] got, java.util.function.BiPredicate<int[], Integer> rule) {
             long at = 0; // UTF-8 bytes of the tokens both have before the first that differs
             for (int i = 0; i < Math.min(expected.length, got.length) && expected[i] == got[i]; i++) {
                 at += tok.tokenBytes(expected[i]).length;
@@ -191,15 +210,61 @@ public class FuzzCompare {
             for (int i = 0; i < t.length; i++) {
                 int len = Utf8.encode(Character.toString(t[i])).length;
                 if (at < len) { // the difference starts in t[i]
-                    int next = i + 1;
-                    while (next < t.length && Unicode.isWhiteSpace(t[next]) && Unicode.isWhiteSpace(t[i])) {
-                        next++; // a run of white space before the character: the regexes give a word one space of it
-                    }
-                    return isUnicode16(t[i]) || i > 0 && isUnicode16(t[i - 1]) || next < t.length && isUnicode16(t[next]);
+                    return rule.test(t, i);
                 }
                 at -= len;
             }
             return false;
+        }
+    }
+
+    /**
+     * The pre-tokenizers with a step that names a range of code points holding white space: deepseek-llm's and
+     * deepseek-coder's {@code [一-龥ࠀ-一가-퟿]+} (U+0800 to U+4E00), deepseek-llm's {@code \s?[...　-。]+} (U+3000 to
+     * U+3002). llama.cpp runs such a step (one without {@code \p{..}}) with std::wregex over the text with every non-ASCII
+     * white space character made U+000B first, so that {@code \s} matches it (unicode.cpp, unicode_regex_split: "std::wregex
+     * \s does not mach non-ASCII whitespaces, using 0x0B as fallback"); the range then no longer holds that character.
+     * HF's Oniguruma and Kindling match it, as the model's own tokenizer.json does: {@code "\u1680\u2029 "} is one piece in
+     * llama.cpp ([155, 95300, 350, 20535], its last token {@code \xA9 }), two in Kindling ({@code \u1680\u2029} and the
+     * space: [155, 95300, 350, 102, 207]).
+     */
+    static final java.util.Set<String> RANGED_WHITE_SPACE_PRE = java.util.Set.of("deepseek-llm", "deepseek-coder");
+
+    /** The white space characters of {@link #RANGED_WHITE_SPACE_PRE}'s ranges (all of them lie in U+0800 to U+4E00). */
+    static boolean isRangedWhiteSpace(int c) {
+        return c >= 0x0800 && c <= 0x4E00 && Unicode.isWhiteSpace(c);
+    }
+
+    /**
+     * Whether the white space that {@code t[i]} is in, or that ends right before it, holds a character of
+     * {@link #isRangedWhiteSpace}: llama.cpp keeps such a run with what follows it where the range cuts it.
+     */
+    static boolean inWhiteSpaceWithRangedOne(int[] t, int i) {
+        int from = i;
+        if (!Unicode.isWhiteSpace(t[i])) {
+            if (i == 0 || !Unicode.isWhiteSpace(t[i - 1])) {
+                return false;
+            }
+            from = i - 1;
+        }
+        while (from > 0 && Unicode.isWhiteSpace(t[from - 1])) {
+            from--;
+        }
+        for (int j = from; j < t.length && Unicode.isWhiteSpace(t[j]); j++) {
+            if (isRangedWhiteSpace(t[j])) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A GGUF's tokenizer.ggml.pre ("default" where it has none, as llama.cpp), or null for any other file. */
+    static String pre(Path file) {
+        if (!dev.kindling.formats.gguf.GgufFile.looksLikeGguf(file)) {
+            return null;
+        }
+        try (dev.kindling.formats.gguf.GgufFile g = dev.kindling.formats.gguf.GgufFile.open(file)) {
+            return g.getString("tokenizer.ggml.pre", "default");
         }
     }
 

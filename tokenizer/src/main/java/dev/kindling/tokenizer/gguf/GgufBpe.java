@@ -32,7 +32,10 @@ import java.util.List;
  * they are the tokenizer's own (o200k's, Tekken's), where llama.cpp runs a rewritten form in which a combining mark is
  * no letter and a non-ASCII letter is both cases: its tokenizer cuts a mark off the letter before it
  * ({@code नमस्ते दुनिया} in 9 tokens, where Kindling, HF and tiktoken's o200k_base, the model's own, give 5), so
- * Kindling keeps the ids the model was trained on there (the README's tokenizer section).
+ * Kindling keeps the ids the model was trained on there (the README's tokenizer section). So too deepseek-llm's and
+ * deepseek-coder's ranges hold the white space in them (U+0800 to U+4E00: U+1680, U+2028, U+3000, ...) as in HF's
+ * tokenizer.json, where llama.cpp's std::wregex sees each non-ASCII white space character as U+000B, which no range
+ * holds ({@code GgufOwnRegexTest}).
  * Control, unknown and user-defined tokens are split off first (user-defined ones even when special
  * parsing is off, as llama.cpp does); an unused token decodes as nothing, as in llama.cpp.
  */

@@ -57,6 +57,26 @@ class GgufOwnRegexTest {
         assertEquals(List.of("e\u0301", "'S"), pieces("tekken", "e\u0301'S")); // no contractions: ' starts a word
     }
 
+    /**
+     * deepseek-llm's step {@code [一-龥ࠀ-一가-퟿]+} (U+0800 to U+4E00) and its {@code \s?[...　-。]+} (U+3000 to U+3002)
+     * hold white space (U+1680, U+2000 to U+200A, U+2028, U+2029, U+202F, U+205F, U+3000), and Kindling matches it there
+     * as HF's Oniguruma does (tokenizers 0.23.2, these regexes in Split steps: the same pieces). llama.cpp runs such a
+     * step with std::wregex over the text with each non-ASCII white space character made U+000B (so that {@code \s}
+     * matches it), which no range holds: it keeps {@code "\u1680\u2029 "} as one piece, [155, 95300, 350, 20535]
+     * (node-llama-cpp 3.21.1), where Kindling cuts the space off.
+     */
+    @Test
+    void deepseekLlmsRangesHoldTheirWhiteSpaceAsInHf() {
+        assertEquals(List.of("\u1680\u2029", " "), pieces("deepseek-llm", "\u1680\u2029 "));
+        assertEquals(List.of("a", "\u2029", " b"), pieces("deepseek-llm", "a\u2029 b"));
+        assertEquals(List.of("  ", "\u3000", "x"), pieces("deepseek-llm", "  \u3000x"));
+        assertEquals(List.of("x", "\u2003", "\u2003", "y"), pieces("deepseek-llm", "x\u2003\u2003y"));
+        assertEquals(List.of("\u3000\u3000\u3002", " "), pieces("deepseek-llm", "\u3000\u3000\u3002 "));
+        assertEquals(List.of("\u3000", "!"), pieces("deepseek-llm", "\u3000!"));
+        Tokenizer deepseek = Tokenizer.load(SharedData.require("llamacpp-vocab/ggml-vocab-deepseek-llm.gguf"));
+        assertArrayEquals(new int[] {155, 95300, 350, 102, 207}, deepseek.encode("\u1680\u2029 ", false, false));
+    }
+
     private static Tokenizer gguf(Path tokenizerJson, String pre, Path dir) throws Exception {
         Path gguf = dir.resolve(pre + ".gguf");
         GgufOfTokenizerJson.write(tokenizerJson, pre, gguf);
