@@ -274,7 +274,11 @@ public class FuzzCompare {
      * Arabic mark, Balinese punctuation, two Cyrillic letters, control pictures, CJK strokes, Latin letters, Todhri,
      * Garay, Arabic Extended-C letters and a mark, Tulu-Tigalari, Myanmar Extended-C, Sunuwar, a Kawi sign, Egyptian
      * Hieroglyphs Extended-A, Gurung Khema, Kirat Rai, a Khitan character, Symbols for Legacy Computing Supplement, Ol
-     * Onal, arrows, emoji and legacy computing symbols.
+     * Onal, arrows, emoji and legacy computing symbols. Checked: the code points of these ranges that JDK 25 (Unicode
+     * 16.0) assigns are exactly those it assigns and the llama.cpp of node-llama-cpp 3.21.1 (src/unicode-data.cpp,
+     * unicode_ranges_flags) takes for UNDEFINED, 5,185, the number of characters Unicode 16.0 added; that llama.cpp
+     * assigns none JDK 25 leaves unassigned, and the 5,116 JDK 25 assigns beyond Python 3.11's Unicode 14.0 and llama.cpp
+     * does not take for UNDEFINED are the 4,489 + 627 of Unicode 15.0 and 15.1, so its tables are 15.1's.
      */
     static final int[] UNICODE_16 = {0x0897, 0x0897, 0x1B4E, 0x1B4F, 0x1B7F, 0x1B7F, 0x1C89, 0x1C8A, 0x2427, 0x2429,
         0x31E4, 0x31E5, 0xA7CB, 0xA7CD, 0xA7DA, 0xA7DC, 0x105C0, 0x105FF, 0x10D40, 0x10D8F, 0x10EC2, 0x10EC4, 0x10EFC, 0x10EFC,
