@@ -164,7 +164,7 @@ public final class Score extends EngineStage<Score> {
             return InOrderWindow.map(engine.submitScore(ids), r -> new TextScore(r.logprob(), r.logprobs().length));
         }
         if (longTexts.equals("error")) {
-            throw new IllegalArgumentException("the text has " + ids.length + " tokens but the context holds " + ctx
+            throw new IllegalArgumentException(engine.source() + ": the text has " + ids.length + " tokens but the context holds " + ctx
                     + " (longTexts chunk or truncate, kindling score's --long-texts, score it anyway)");
         }
         if (longTexts.equals("truncate")) {

@@ -169,7 +169,8 @@ class ScoreJudgeEmbedTest {
         // long texts as errors, or truncated
         Row err = new Score().setModel(model.toString()).setThreads(2).setLongTexts("error")
                 .transform(texts(spark, List.of(longText))).first();
-        assertTrue(err.getString(5).startsWith("score: the text has "), err.toString());
+        // the model's name first, as every other row error of the engine's
+        assertTrue(err.getString(5).startsWith("score: " + model.getFileName() + ": the text has "), err.toString());
         Row cut = new Score().setModel(model.toString()).setThreads(2).setLongTexts("truncate")
                 .transform(texts(spark, List.of(longText))).first();
         assertEquals(63, cut.getInt(4));
