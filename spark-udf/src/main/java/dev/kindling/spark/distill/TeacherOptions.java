@@ -177,9 +177,10 @@ public class TeacherOptions {
         return modelName != null ? modelName : teacherSpec().modelName();
     }
 
+    /** Applies these options to the teacher's or judge's stage, whose row errors then advise these flags. */
     public <S extends EngineStage<S>> S applyTo(S stage, EngineSpec spec) {
         stage.setEngine(spec);
         stage.setMaxInFlight(maxInFlight);
-        return stage;
+        return stage.adviseOnKvBudget(EngineCliOptions.KV_BUDGET_ADVICE);
     }
 }

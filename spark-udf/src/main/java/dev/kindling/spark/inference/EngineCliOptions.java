@@ -195,10 +195,20 @@ public class EngineCliOptions {
         return (long) mib << 20;
     }
 
-    /** Applies these options to a stage. */
+    /** What a job's row error advises for a prompt longer than the context: generate's flag (score and embed refuse it). */
+    static final String LONG_PROMPT_ADVICE = "shorten it; to keep a prompt's end instead: --truncate-prompts";
+    /**
+     * What a job's row error advises for a sequence past the KV budget: these options' flags, which the distill commands'
+     * teacher (and judge) options share. The stages' own advice named their setters, which a command line cannot call.
+     */
+    public static final String KV_BUDGET_ADVICE = "halve what a position takes with --kv-cache-type f16, or raise the budget: "
+            + "--kv-budget-mb, by default a quarter of the heap free after loading, at most 4 GiB: give the executors more heap, "
+            + "-Xmx in KINDLING_JAVA_OPTS with a local master, --conf spark.executor.memory on a cluster";
+
+    /** Applies these options to a stage, whose row errors then advise these flags. */
     public <S extends EngineStage<S>> S applyTo(S stage) {
         stage.setEngine(spec());
         stage.setMaxInFlight(maxInFlight);
-        return stage;
+        return stage.adviseOnKvBudget(KV_BUDGET_ADVICE);
     }
 }

@@ -35,8 +35,8 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
     private final IntParam kvBudgetMb;
     private final Param<String> errorCol;
     private final BooleanParam skipRejected;
-    /** Not a param: it words a row's error and changes no result (see {@link #adviseOnLongPrompts}). */
-    private String longPromptAdvice;
+    /** Not a param: it words a row's error and changes no result (see {@link #adviseOnLongPrompts}); a null part: the stage's. */
+    private RefusalAdvice advice = new RefusalAdvice(null, null);
 
     /** What a stage's row error advises for a prompt longer than the context, unless told otherwise. */
     static final String TRUNCATE_ADVICE = "shorten it; to keep a prompt's end instead: setTruncatePrompts(true) on the stage";
@@ -44,6 +44,8 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
     static final String KV_BUDGET_ADVICE = "halve what a position takes with setKvCacheType(\"f16\") on the stage, or raise the "
             + "budget: setKvBudgetMb, by default a quarter of the heap free after loading, at most 4 GiB: give the executors "
             + "more heap, spark.executor.memory";
+    /** A stage's advice unless told otherwise: its setters. */
+    static final RefusalAdvice STAGE_ADVICE = new RefusalAdvice(TRUNCATE_ADVICE, KV_BUDGET_ADVICE);
 
     protected EngineStage(String uid) {
         this.uid = uid;
@@ -315,9 +317,12 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
         return newMetrics(dataset);
     }
 
-    /** {@code job} over {@code dataset}, its errors naming this stage (a model or tokenizer a task cannot open). */
+    /**
+     * {@code job} over {@code dataset}, its errors naming this stage (a model or tokenizer a task cannot open) and advising
+     * as {@link #refusalAdvice} says.
+     */
     protected final org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> run(RowInference<?> job, org.apache.spark.sql.Dataset<?> dataset) {
-        return job.namedAs(who()).apply(dataset.toDF(), getErrorCol(), getSkipRejected());
+        return job.namedAs(who()).advisedWith(refusalAdvice()).apply(dataset.toDF(), getErrorCol(), getSkipRejected());
     }
 
     /** Registers the counters of a new {@link #transform}, this stage's and those of the stages it is a copy of. */
@@ -418,17 +423,29 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
 
     /**
      * What a row's error advises for a prompt longer than the context (the engine refuses it unless truncatePrompts): a
-     * caller that never cuts prompts says why here, as distillation does, instead of pointing to a setting it refuses.
-     * Null: the stage's own advice. Kept by {@link #copy}; not saved with the stage (it changes no result).
+     * caller that never cuts prompts says why here, as distillation does, instead of pointing to a setting it refuses; a
+     * command line names its flag. Null: the stage's own advice. Kept by {@link #copy}; not saved with the stage (it
+     * changes no result).
      */
-    public S adviseOnLongPrompts(String advice) {
-        longPromptAdvice = advice;
+    public S adviseOnLongPrompts(String words) {
+        advice = new RefusalAdvice(words, advice.kvBudget());
         return self();
     }
 
-    /** The advice a row's error gives for a prompt longer than the context. */
-    protected String longPromptAdvice() {
-        return longPromptAdvice != null ? longPromptAdvice : defaultLongPromptAdvice();
+    /**
+     * What a row's error advises, after what to ask for less of, for a sequence the KV budget can never hold: how the
+     * caller halves what a position takes or raises the budget (a command line's flags, where the stage's own advice names
+     * its setters). Null: the stage's own advice. Kept by {@link #copy}, not saved, as {@link #adviseOnLongPrompts}.
+     */
+    public S adviseOnKvBudget(String settings) {
+        advice = new RefusalAdvice(advice.longPrompts(), settings);
+        return self();
+    }
+
+    /** The advice a row's error gives for a refusal: the caller's, else the stage's own. */
+    protected RefusalAdvice refusalAdvice() {
+        return new RefusalAdvice(advice.longPrompts() != null ? advice.longPrompts() : defaultLongPromptAdvice(),
+                advice.kvBudget() != null ? advice.kvBudget() : KV_BUDGET_ADVICE);
     }
 
     /** The stage's own advice for a prompt longer than the context. */
@@ -456,7 +473,7 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
     @SuppressWarnings("unchecked")
     public S copy(ParamMap extra) {
         S copy = (S) defaultCopy(extra);
-        ((EngineStage<?>) copy).longPromptAdvice = longPromptAdvice;
+        ((EngineStage<?>) copy).advice = advice;
         ((EngineStage<?>) copy).copiedFrom = CopiedFrom.copyOf(this, copiedFrom);
         return copy;
     }

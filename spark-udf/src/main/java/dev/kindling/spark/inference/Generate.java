@@ -212,13 +212,6 @@ public final class Generate extends EngineStage<Generate> {
         return "generate";
     }
 
-    /** The command line runs this stage too: its flag beside the param. */
-    @Override
-    protected String defaultLongPromptAdvice() {
-        return "shorten it; to keep a prompt's end instead: kindling generate --truncate-prompts, setTruncatePrompts(true) on "
-                + "the stage";
-    }
-
     public Param<String> promptCol() { return promptCol; }
     public Param<String> messagesCol() { return messagesCol; }
     public Param<String> chat() { return chat; }
@@ -522,11 +515,9 @@ public final class Generate extends EngineStage<Generate> {
                         getContinueFinalMessage())
                 : new Prompts(Columns.indexOf(schema, getOrDefault(promptCol), who()), -1, Prompts.Chat.parse(getOrDefault(chat)), getOrDefault(systemPrompt));
         prompts.forModel(who(), getModel(), getTokenizer());
-        Job job = new Job(engineSpec(), window(), metrics, prompts, getOutputCol(), outputType(), getN(), getLogprobs(),
+        return new Job(engineSpec(), window(), metrics, prompts, getOutputCol(), outputType(), getN(), getLogprobs(),
                 settings.sampling(), settings.getMaxTokens(), List.of(getOrDefault(stop)), getStopTokenIds(),
                 getPerRowSampling() ? RowSampling.bind(schema, who()) : null);
-        job.adviseOnLongPrompts(longPromptAdvice());
-        return job;
     }
 
     /** Generation for one prompt: what the stage asks the engine, reusable by other stages. */

@@ -345,7 +345,8 @@ public final class GenerateCommand extends SparkCommand {
     protected int run(JobRun run) {
         WriteOptions out = run.checkOutput(pipeline);
         Generate g = engine.applyTo(sampling.applyTo(new Generate())).setSystemPrompt(system).setOutputCol("_generation")
-                .setN(samples == null ? 1 : samples).setLogprobs(logprobs == null ? -1 : logprobs);
+                .setN(samples == null ? 1 : samples).setLogprobs(logprobs == null ? -1 : logprobs)
+                .adviseOnLongPrompts(EngineCliOptions.LONG_PROMPT_ADVICE);
         if (messagesColumn != null) {
             g.setMessagesCol(job.textColumn).setContinueFinalMessage(continueFinalMessage);
         } else {

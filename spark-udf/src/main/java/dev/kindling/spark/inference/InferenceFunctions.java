@@ -84,6 +84,8 @@ public final class InferenceFunctions {
     static final String SQL_KV_BUDGET_ADVICE = "the functions' engine has the default KV cache, which no option of theirs sets: "
             + "f32, a quarter of the heap free after loading, at most 4 GiB; give the executors more heap, spark.executor.memory, "
             + "or run the stage, whose setKvCacheType(\"f16\") and setKvBudgetMb set it";
+    /** The functions' advice for their refusals. */
+    static final RefusalAdvice SQL_REFUSAL_ADVICE = new RefusalAdvice(SQL_ADVICE, SQL_KV_BUDGET_ADVICE);
     /** kindling_generate's advice for a prompt longer than the context: the function with options, kindling_generate_ex. */
     static final String GENERATE_ADVICE = "shorten it; to keep a prompt's end instead: kindling_generate_ex(prompt, model, "
             + "map('truncate_prompts', 'true')).text, the same greedy 256 tokens at most";
@@ -155,7 +157,7 @@ public final class InferenceFunctions {
                     | EngineStepException e) {
                 throw e; // a usage error, the task is being killed, the engine closed or failed under it: not the row's error
             } catch (RuntimeException e) {
-                return RowFactory.create(null, null, null, RowInference.describe(unwrap(e), SQL_ADVICE, SQL_KV_BUDGET_ADVICE));
+                return RowFactory.create(null, null, null, SQL_REFUSAL_ADVICE.describe(unwrap(e)));
             }
         }, SCORE);
         SqlFunction perplexity = SqlUdfs.function("kindling_perplexity", Arg.string("text"), modelArg);
@@ -183,7 +185,7 @@ public final class InferenceFunctions {
                     | EngineStepException e) {
                 throw e; // a usage error, the task is being killed, the engine closed or failed under it: not the row's error
             } catch (RuntimeException e) {
-                return RowFactory.create(null, RowInference.describe(unwrap(e), SQL_ADVICE, SQL_KV_BUDGET_ADVICE));
+                return RowFactory.create(null, SQL_REFUSAL_ADVICE.describe(unwrap(e)));
             }
         }, EMBEDDING);
         // as the generation functions' maps: an unknown option or a flag not true/false failed in a task, once per row
@@ -210,7 +212,7 @@ public final class InferenceFunctions {
             } catch (RuntimeException e) {
                 // not SQL_ADVICE: kindling_judge takes no options, and a judge never cuts its prompt
                 return RowFactory.create(null, null, null, null,
-                        RowInference.describe(unwrap(e), Judge.LONG_PROMPT_ADVICE, SQL_KV_BUDGET_ADVICE));
+                        new RefusalAdvice(Judge.LONG_PROMPT_ADVICE, SQL_KV_BUDGET_ADVICE).describe(unwrap(e)));
             }
         }, JUDGMENT);
     }
@@ -255,7 +257,7 @@ public final class InferenceFunctions {
             throw e; // a usage error, the task is being killed, the engine closed or failed under it: not the row's error
         } catch (RuntimeException e) {
             return RowFactory.create(null, null, null, null,
-                    RowInference.describe(unwrap(e), SQL_ADVICE, SQL_KV_BUDGET_ADVICE));
+                    SQL_REFUSAL_ADVICE.describe(unwrap(e)));
         }
     }
 

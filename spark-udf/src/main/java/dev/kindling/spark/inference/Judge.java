@@ -214,10 +214,8 @@ public final class Judge extends EngineStage<Judge> {
         int responseIndex = Columns.indexOf(schema, getOrDefault(responseCol), who());
         boolean many = !Columns.isString(schema.apply(responseIndex).dataType());
         DataType type = many ? DataTypes.createArrayType(RESULT, true) : RESULT;
-        Job job = new Job(engineSpec(), window(), metrics, Columns.indexOf(schema, getOrDefault(instructionCol), who()), responseIndex, many,
-                new StructType().add(getOrDefault(outputCol), type, true), rubric, getMethod(), getMaxTokens());
-        job.adviseOnLongPrompts(longPromptAdvice());
-        return job;
+        return new Job(engineSpec(), window(), metrics, Columns.indexOf(schema, getOrDefault(instructionCol), who()), responseIndex,
+                many, new StructType().add(getOrDefault(outputCol), type, true), rubric, getMethod(), getMaxTokens());
     }
 
     /** A judgment as the output struct. */
@@ -269,7 +267,7 @@ public final class Judge extends EngineStage<Judge> {
                 }
                 parts.add(part);
             }
-            return candidates(parts, longPromptAdvice());
+            return candidates(parts, advice());
         }
 
         @Override
@@ -314,7 +312,7 @@ public final class Judge extends EngineStage<Judge> {
      * a cancellation pass through as they are, for the window to act on.
      */
     static CompletableFuture<List<Judging.Judgment>> candidates(List<CompletableFuture<Judging.Judgment>> parts,
-            String longPromptAdvice) {
+            RefusalAdvice advice) {
         CompletableFuture<List<Judging.Judgment>> all = CompletableFuture.allOf(parts.toArray(new CompletableFuture[0]))
                 .handle((v, t) -> {
                     List<Judging.Judgment> out = new ArrayList<>(parts.size());
@@ -330,7 +328,7 @@ public final class Judge extends EngineStage<Judge> {
                             }
                             why.append(why.length() == 0 ? "" : "; ").append("candidate at index ").append(i)
                                     .append(" (of ").append(parts.size()).append("): ")
-                                    .append(RowInference.describe(c, longPromptAdvice, EngineStage.KV_BUDGET_ADVICE));
+                                    .append(advice.describe(c));
                         }
                     }
                     if (why.length() > 0) {

@@ -1,8 +1,6 @@
 package dev.kindling.spark.inference;
 
 import dev.kindling.inference.Engine;
-import dev.kindling.inference.KvBudgetRefusedException;
-import dev.kindling.inference.PromptTooLongException;
 import dev.kindling.spark.executor.PerTask;
 import dev.kindling.spark.io.Columns;
 import dev.kindling.spark.io.RowEncoders;
@@ -46,7 +44,7 @@ public abstract class RowInference<R> implements Serializable {
     private int reasonIndex = -1;
     private int outputWidth;
     private int ownWidth;
-    private String longPromptAdvice = EngineStage.TRUNCATE_ADVICE;
+    private RefusalAdvice advice = EngineStage.STAGE_ADVICE;
     /** The stage as its errors name it ({@code Generate(uid)}), for a model or tokenizer the task cannot open; null: none. */
     private String who;
 
@@ -170,7 +168,7 @@ public abstract class RowInference<R> implements Serializable {
                     v[inputWidth + i] = mine == null ? null : mine[i];
                 }
                 if (o.error() != null && (errorIndex >= inputWidth || in.isNullAt(errorIndex))) {
-                    v[errorIndex] = stage + ": " + describe(o.error());
+                    v[errorIndex] = stage + ": " + advice.describe(o.error());
                 }
                 if (!skipped) {
                     long[] t = o.value() != null ? tokenCounts(o.value()) : new long[2];
@@ -197,28 +195,14 @@ public abstract class RowInference<R> implements Serializable {
         return this;
     }
 
-    /** What a row's error advises for a prompt longer than the context: the stage's words ({@link EngineStage#longPromptAdvice}). */
-    final void adviseOnLongPrompts(String advice) {
-        longPromptAdvice = advice;
+    /** What a row's error advises for a refusal: the stage's words, or its caller's ({@link EngineStage#refusalAdvice}). */
+    final RowInference<R> advisedWith(RefusalAdvice words) {
+        advice = words;
+        return this;
     }
 
-    protected final String longPromptAdvice() {
-        return longPromptAdvice;
-    }
-
-    /** A row's error: the failure's message, a refusal with the stage's advice. */
-    private String describe(Throwable t) {
-        return describe(t, longPromptAdvice, EngineStage.KV_BUDGET_ADVICE);
-    }
-
-    /**
-     * {@code t}'s message for a row's error (its type where it has none); a prompt too long gets {@code longPromptAdvice},
-     * a sequence past the KV budget {@code kvBudgetAdvice} (the surface's settings, {@link KvBudgetRefusedException#withAdvice}).
-     */
-    static String describe(Throwable t, String longPromptAdvice, String kvBudgetAdvice) {
-        String m = PromptTooLongException.in(t) != null ? PromptTooLongException.describe(t, longPromptAdvice)
-                : KvBudgetRefusedException.describe(t, kvBudgetAdvice);
-        return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
+    protected final RefusalAdvice advice() {
+        return advice;
     }
 
     public String stage() {

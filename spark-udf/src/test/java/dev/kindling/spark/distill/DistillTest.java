@@ -192,6 +192,24 @@ class DistillTest {
     }
 
     /**
+     * A teacher's answer refused for the KV budget advises distill's flags (--kv-cache-type, --kv-budget-mb, which the
+     * judge shares), not the Generate stage's setters, which a command-line user cannot call.
+     */
+    @Test
+    void aTeachersAnswerPastTheKvBudgetAdvisesTheCommandsFlags() throws Exception {
+        SparkSession spark = TestSpark.session();
+        Path in = prompts("sft-kv", List.of(PROMPTS.get(0)), null);
+        Path out = tmp.resolve("sft-kv-out");
+        // stories260K takes 1,280 bytes a position: 1 MiB holds 51 blocks of 16, and 900 tokens after the prompt need more
+        Cli.Result r = Cli.run("distill", "sft", "--no-progress", "--teacher", model().toString(), "--threads", "1", "--prompts",
+                in.toString(), "--output", out.toString(), "--max-tokens", "900", "--kv-budget-mb", "1");
+        assertEquals(0, r.code(), r.toString());
+        String error = spark.read().json(out.toString()).first().getAs("error");
+        assertTrue(error != null && error.contains("KV budget holds 51 (lower max tokens, halve what a position takes with "
+                + "--kv-cache-type f16, or raise the budget: --kv-budget-mb,") && !error.contains("setKv"), String.valueOf(error));
+    }
+
+    /**
      * The README's load recipe reads the Parquet output: Hugging Face datasets types a column from the first file it reads,
      * so a JSON Lines part file whose errors (or conversations) are all null types it null and a later value fails the load.
      * Each Parquet part file, one whose rows all failed and one whose rows all succeeded, must carry the typed columns.

@@ -177,6 +177,11 @@ class GenerateSparkTest {
         assertTrue(error.contains("needs 57 KV blocks but the KV budget holds 51 (lower max tokens, halve what a position takes "
                 + "with setKvCacheType(\"f16\") on the stage, or raise the budget: setKvBudgetMb,") && !error.contains("--kv-")
                 && !error.contains("EngineOptions"), error);
+        // a caller's own settings (a command line's flags), kept by copy
+        Generate advised = generate().setKvBudgetMb(1).setMaxTokens(900).adviseOnKvBudget("more memory");
+        String flags = ((Generate) advised.copy(org.apache.spark.ml.param.ParamMap.empty())).transform(in).select("error").first()
+                .getString(0);
+        assertTrue(flags.endsWith("KV budget holds 51 (lower max tokens, more memory)"), flags);
     }
 
     /**
@@ -509,10 +514,12 @@ class GenerateSparkTest {
         assertNull(out.get("b").get(2));
         assertTrue(out.get("b").getString(3).startsWith("generate: stories260K-ctx64.gguf: the prompt has "), out.get("b").getString(3));
         assertTrue(out.get("b").getString(3).contains("context holds 64"), out.get("b").getString(3));
-        assertTrue(out.get("b").getString(3).endsWith("(shorten it; to keep a prompt's end instead: kindling generate "
-                + "--truncate-prompts, setTruncatePrompts(true) on the stage)"), out.get("b").getString(3));
-        // a caller's own advice, kept by copy (distill's says why it never cuts prompts)
-        Generate advised = generate().setModel(shortContext.toString()).setMaxTokens(6).adviseOnLongPrompts("ask less");
+        // the stage's setter (kindling generate advises its flag: InferenceCliTest)
+        assertTrue(out.get("b").getString(3).endsWith("(shorten it; to keep a prompt's end instead: setTruncatePrompts(true) "
+                + "on the stage)"), out.get("b").getString(3));
+        // a caller's own advice, kept by copy (distill's says why it never cuts prompts), advice on the KV budget beside it
+        Generate advised = generate().setModel(shortContext.toString()).setMaxTokens(6).adviseOnLongPrompts("ask less")
+                .adviseOnKvBudget("more memory");
         String error = ((Generate) advised.copy(org.apache.spark.ml.param.ParamMap.empty())).transform(in.filter("id = 'b'"))
                 .first().getString(3);
         assertTrue(error.startsWith("generate: stories260K-ctx64.gguf: the prompt has ") && error.endsWith(" (ask less)"), error);

@@ -65,6 +65,45 @@ class InferenceCliTest {
         assertTrue(r.err().contains("needs 57 KV blocks but the KV budget holds 51"), r.err());
     }
 
+    /**
+     * The Spark jobs' row errors advise the commands' flags: a generate job's long prompt and a generate, score or embed
+     * job's sequence past the KV budget named the stage's setters (setTruncatePrompts(true), setKvCacheType("f16"),
+     * setKvBudgetMb), which a command-line user cannot call.
+     */
+    @Test
+    void jobRowErrorsAdviseTheCommandsFlagsNotTheStagesSetters() throws Exception {
+        TestSpark.session();
+        Path dir = tmp.resolve("flag-advice");
+        String longText = "Lily saw a dog. ".repeat(150);
+        Path in = promptsFile(dir, List.of("Once upon a time", longText), false);
+        Cli.Result shortContext = Cli.run("generate", "--no-progress", "-m", Stories.withContext(dir, 64).toString(), "--threads", "1",
+                "--max-tokens", "4", "-i", in.toString(), "-o", dir.resolve("generate-ctx64").toString());
+        assertEquals(0, shortContext.code(), shortContext.toString());
+        String tooLong = errorsById(dir.resolve("generate-ctx64")).get("q1");
+        assertTrue(tooLong.contains("context holds 64 (shorten it; to keep a prompt's end instead: --truncate-prompts)"), tooLong);
+        // a context of 2,048 lets a sequence outgrow a budget of 1 MiB: 51 blocks of 16 positions, at 1,280 bytes a position
+        Path longContext = Stories.withContext(dir, 2048);
+        String flags = "halve what a position takes with --kv-cache-type f16, or raise the budget: --kv-budget-mb, by default";
+        Path texts = dir.resolve("texts.jsonl");
+        Files.writeString(texts, JSON.writeValueAsString(Map.of("id", "t0", "text", longText)) + "\n");
+        for (String command : List.of("generate", "score", "embed")) {
+            Cli.Result r = Cli.run(command, "--no-progress", "-m", longContext.toString(), "--threads", "1", "--kv-budget-mb", "1",
+                    "-i", command.equals("generate") ? in.toString() : texts.toString(), "-o", dir.resolve(command).toString());
+            assertEquals(0, r.code(), r.toString());
+            String refused = errorsById(dir.resolve(command)).get(command.equals("generate") ? "q1" : "t0");
+            assertTrue(refused.contains("KV blocks but the KV budget holds 51 (") && refused.contains(flags)
+                    && !refused.contains("setKv"), command + ": " + refused);
+        }
+    }
+
+    private static Map<String, String> errorsById(Path out) throws Exception {
+        Map<String, String> errors = new HashMap<>();
+        for (JsonNode row : readJsonl(out)) {
+            errors.put(row.get("id").asText(), row.path("error").asText(null));
+        }
+        return errors;
+    }
+
     @Test
     void generateWithPromptPrintsOnlyTheCompletion() throws Exception {
         Cli.Result r = Cli.run("generate", "--model", Stories.model().toString(), "--prompt", "Once upon a time", "--max-tokens", "12",

@@ -135,8 +135,8 @@ class InferenceSqlTest {
      */
     @Test
     void aRowPastTheKvBudgetSaysTheFunctionsCannotSetIt() {
-        String error = RowInference.describe(new dev.kindling.inference.KvBudgetRefusedException("m.gguf", 900, 57, 51, true),
-                InferenceFunctions.SQL_ADVICE, InferenceFunctions.SQL_KV_BUDGET_ADVICE);
+        String error = InferenceFunctions.SQL_REFUSAL_ADVICE.describe(
+                new dev.kindling.inference.KvBudgetRefusedException("m.gguf", 900, 57, 51, true));
         assertEquals("m.gguf: a sequence of 900 positions needs 57 KV blocks but the KV budget holds 51 (lower max tokens, "
                 + InferenceFunctions.SQL_KV_BUDGET_ADVICE + ")", error);
     }
