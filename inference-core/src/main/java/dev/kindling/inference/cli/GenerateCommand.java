@@ -59,8 +59,8 @@ public final class GenerateCommand {
             "stop-token-ids", "generation-config", "device", "gpu", "kv-cache-type", "kv-budget-mb", "max-sequences", "max-in-flight");
     static final Set<String> FLAGS = Set.of("llama2c-sampler", "truncate-prompts");
 
-    /** What the error of a prompt longer than the context advises here: this command's flag. */
-    static final String LONG_PROMPT_ADVICE = "shorten it; to keep a prompt's end instead: --truncate-prompts";
+    /** What the error of a prompt longer than the context advises here, and in a row of kindling's generate job: the flag. */
+    public static final String LONG_PROMPT_ADVICE = "shorten it; to keep a prompt's end instead: --truncate-prompts";
     /** What a refusal for the KV budget advises: this command's flags. */
     static final String KV_BUDGET_ADVICE = "halve what a position takes with --kv-cache-type f16, or raise the budget: "
             + "--kv-budget-mb, by default a quarter of the heap free after loading, at most 4 GiB: give the JVM more heap, -Xmx";

@@ -195,8 +195,11 @@ public class EngineCliOptions {
         return (long) mib << 20;
     }
 
-    /** What a job's row error advises for a prompt longer than the context: generate's flag (score and embed refuse it). */
-    static final String LONG_PROMPT_ADVICE = "shorten it; to keep a prompt's end instead: --truncate-prompts";
+    /**
+     * What a job's row error advises for a prompt longer than the context: generate's flag (score and embed refuse it), as
+     * {@code generate --prompt} (the engine's own command) advises it.
+     */
+    static final String LONG_PROMPT_ADVICE = dev.kindling.inference.cli.GenerateCommand.LONG_PROMPT_ADVICE;
     /**
      * What a job's row error advises for a sequence past the KV budget: these options' flags, which the distill commands'
      * teacher (and judge) options share. The stages' own advice named their setters, which a command line cannot call.
