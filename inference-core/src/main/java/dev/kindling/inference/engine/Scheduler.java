@@ -740,12 +740,14 @@ public final class Scheduler implements AutoCloseable {
             switch (kind) {
                 case GENERATE -> {
                     SamplingParams sampling = request.sampling();
-                    // a top-k of every id sampled keeps them all: off, as vLLM, so that it draws what no top-k draws with
-                    // the same seed (the top-k draw walks the ids by probability, the other by id)
-                    sampler = Sampler.create(sampling.topK() >= sampledVocab ? sampling.withTopK(0) : sampling);
                     stopsPastText = java.util.stream.IntStream.concat(request.ignoreEos() ? java.util.stream.IntStream.empty()
                             : Arrays.stream(endTokens), Arrays.stream(request.stopTokens()))
                             .filter(id -> id >= sampledVocab && id < config.vocabSize()).distinct().sorted().toArray();
+                    // a top-k of every id that can be drawn (the tokenizer's and the stops past them) keeps them all: off,
+                    // as vLLM, so that it draws what no top-k draws with the same seed (the top-k draw walks the ids by
+                    // probability, the other by id); a top-k below that drops the least likely, stops past the text too
+                    sampler = Sampler.create(sampling.topK() >= sampledVocab + stopsPastText.length
+                            ? sampling.withTopK(0) : sampling);
                     for (int i = 0; i < promptLength; i++) {
                         sampler.accept(tokens[i], false);
                     }

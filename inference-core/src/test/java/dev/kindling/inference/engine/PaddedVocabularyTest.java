@@ -98,4 +98,37 @@ class PaddedVocabularyTest {
             assertTrue(java.util.Arrays.stream(c.tokens()).allMatch(t -> t < TOKENS));
         }
     }
+    /**
+     * With the 12 stop ids past the tokenizer drawn from too, 512 ids can be drawn: a top-k of 500 drops the 12 least
+     * likely. It was taken as off (at least the tokenizer's 500 ids) and drew them.
+     */
+    @Test
+    void aTopKBelowTheIdsDrawnWithStopsPastTheTokenizerDropsTheLeastLikely(@TempDir Path dir) throws IOException {
+        int[] stops = java.util.stream.IntStream.range(TOKENS, 512).toArray();
+        try (Engine e = Engine.open(shortVocabulary(dir), EngineOptions.defaults().withThreads(1))) {
+            float[] first = e.logits(new int[] {1});
+            Integer[] byLogit = java.util.stream.IntStream.range(0, first.length).boxed().toArray(Integer[]::new);
+            java.util.Arrays.sort(byLogit, (x, y) -> Float.compare(first[x], first[y]));
+            assertTrue(first[byLogit[11]] < first[byLogit[12]], "the 12 least likely are not set apart");
+            java.util.Set<Integer> leastLikely = java.util.Set.of(java.util.Arrays.copyOf(byLogit, 12));
+            // temperature 100 makes the 512 ids nearly equally likely: each draw without the top-k is one of the 12 with
+            // probability over 2%, so 400 draws reach one with probability above 0.9997
+            double all = 0;
+            double twelve = 0;
+            for (int id = 0; id < first.length; id++) {
+                double w = Math.exp((first[id] - first[byLogit[first.length - 1]]) / 100.0);
+                all += w;
+                twelve += leastLikely.contains(id) ? w : 0;
+            }
+            assertTrue(twelve / all > 0.02, "the 12 least likely hold " + twelve / all);
+            List<GenerationRequest> batch = new ArrayList<>();
+            for (int i = 0; i < 400; i++) {
+                batch.add(GenerationRequest.ofTokens(1).withMaxTokens(1).withIgnoreEos(true).withStopTokens(stops)
+                        .withSampling(SamplingParams.temperature(100f, 300 + i).withTopK(TOKENS)));
+            }
+            for (Completion c : e.generate(batch)) {
+                assertTrue(!leastLikely.contains(c.tokens()[0]), "drew " + c.tokens()[0] + ", among the 12 least likely");
+            }
+        }
+    }
 }
