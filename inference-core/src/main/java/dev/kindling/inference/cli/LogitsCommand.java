@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kindling.inference.Engine;
 import dev.kindling.inference.EngineOptions;
+import dev.kindling.inference.KvBudgetRefusedException;
 import dev.kindling.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -78,7 +79,7 @@ public final class LogitsCommand {
             } catch (dev.kindling.inference.RequestRefusedException | IllegalStateException ex) {
                 // ids outside the vocabulary, an empty or too long sequence, no tokenizer for --prompt: these threw
                 // out of run() with a stack trace. Only these: another failure of the step is not the caller's to fix
-                err.println("logits: " + ex.getMessage());
+                err.println("logits: " + describe(ex));
                 return ex instanceof dev.kindling.inference.EngineClosedException ? 1 : 2;
             } catch (RuntimeException ex) {
                 if (ex.getMessage() == null) {
@@ -145,6 +146,18 @@ public final class LogitsCommand {
             out.println(json.writeValueAsString(root));
             return 0;
         }
+    }
+
+    /**
+     * A KV-budget refusal's advice as this command can follow it: {@code --kv-cache-type}, and the heap, since logits has
+     * no {@code --kv-budget-mb} (its budget is the engine's default); the engine's own advice names EngineOptions.
+     */
+    static final String KV_BUDGET_ADVICE = "halve what a position takes with --kv-cache-type f16, or raise the budget, "
+            + "a quarter of the heap free after loading, at most 4 GiB: give the JVM more heap, -Xmx (KINDLING_JAVA_OPTS)";
+
+    /** A refusal's message as this command words it: a KV-budget refusal's advice is {@link #KV_BUDGET_ADVICE}. */
+    static String describe(Throwable t) {
+        return KvBudgetRefusedException.describe(t, KV_BUDGET_ADVICE);
     }
 
     /**

@@ -426,6 +426,19 @@ class CommandsTest {
     }
 
     /**
+     * The engine's KV-budget refusal as logits prints it advises what logits has ({@code --kv-cache-type}, the heap), where
+     * it named {@code EngineOptions.withKvCacheType}. A logits run cannot be refused here: it has no {@code --kv-budget-mb},
+     * and the default budget holds one full-context sequence unless the heap is within about 1 MiB of full.
+     */
+    @Test
+    void logitsAdvisesItsOwnFlagsForAKvBudgetRefusal() {
+        String m = LogitsCommand.describe(new dev.kindling.inference.KvBudgetRefusedException("stories260K.gguf", 512, 32, 20, false));
+        assertTrue(m.startsWith("stories260K.gguf: a sequence of 512 positions needs 32 KV blocks but the KV budget holds 20"
+                + " (shorten the text, halve what a position takes with --kv-cache-type f16"), m);
+        assertTrue(m.contains("-Xmx") && !m.contains("EngineOptions") && !m.contains("--kv-budget-mb"), m);
+    }
+
+    /**
      * {@code --kv-budget-mb} reaches the engine of {@code generate --prompt} (the README gives generate every engine
      * option; it was not an option here, and {@code kindling generate --prompt} dropped it, so a budget raised for a long
      * generation or lowered to fit the heap did nothing).
