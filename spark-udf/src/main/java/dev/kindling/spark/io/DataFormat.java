@@ -104,17 +104,18 @@ public enum DataFormat {
     }
 
     /**
-     * Whether {@code p}, whose glob matched nothing, names a file or folder as it is written: {@code data[1].jsonl} was
-     * refused as "does not exist" while there, its brackets read as a set of characters (only {@code data1.jsonl}).
+     * The file or folder {@code p} names as it is written, where its name holds glob characters (else null, nothing asked
+     * of the file system): Hadoop reads {@code data[1].jsonl} as a pattern (only {@code data1.jsonl}), so the named file
+     * was refused as "does not exist" while there, or, {@code data1.jsonl} there too, that other file was read in silence.
      */
-    private static boolean literalNameThere(FileSystem fs, Path p) {
+    private static FileStatus literallyNamed(FileSystem fs, Path p) {
         if (!p.toString().matches(".*[\\[\\]{}*?].*")) {
-            return false;
+            return null;
         }
         try {
-            return fs.exists(p);
+            return fs.getFileStatus(p);
         } catch (IOException | RuntimeException e) {
-            return false; // the usual "does not exist" then
+            return null; // not there (or not to be asked): the glob's matches stand
         }
     }
 
@@ -309,11 +310,17 @@ public enum DataFormat {
         try {
             FileSystem fs = p.getFileSystem(conf);
             FileStatus[] matches = globStatus(fs, p, input);
-            if (matches == null || matches.length == 0) {
-                throw KindlingException.usage(literalNameThere(fs, p) ? "input " + input + " matches no file as a glob (Hadoop "
-                        + "reads every input as one: [ ] { } * ? are patterns), though a file of that name is there; "
-                        + "escape them with a backslash: " + input.replaceAll("([\\[\\]{}*?])", "\\\\$1")
-                        : "input " + input + " does not exist");
+            boolean none = matches == null || matches.length == 0;
+            FileStatus named = literallyNamed(fs, p);
+            if (named != null && (none || java.util.Arrays.stream(matches).noneMatch(m -> m.getPath().equals(named.getPath())))) {
+                String matched = none ? "no file" : matches[0].getPath().getName() + (matches.length > 1 ? " and "
+                        + (matches.length - 1) + " more" : "");
+                throw KindlingException.usage("input " + input + " matches " + matched + " as a glob (Hadoop reads every "
+                        + "input as one: [ ] { } * ? are patterns), though a " + (named.isDirectory() ? "folder" : "file")
+                        + " of that name is there; escape them with a backslash: " + input.replaceAll("([\\[\\]{}*?])", "\\\\$1"));
+            }
+            if (none) {
+                throw KindlingException.usage("input " + input + " does not exist");
             }
             for (FileStatus st : matches) {
                 requireRegularFile(input, st);

@@ -59,4 +59,26 @@ class DataFilesTest {
                 () -> DataFormat.infer(tmp.resolve("gone[2].jsonl").toString(), conf));
         assertEquals("input " + tmp.resolve("gone[2].jsonl") + " does not exist", missing.getMessage());
     }
+
+    /**
+     * A name whose glob matches another file, the named one there too ({@code data[1].jsonl} beside {@code data1.jsonl}),
+     * read the other file in silence, exit 0. It is refused as the unmatched name is, naming what the glob matched; a
+     * folder of such a name is said to be a folder.
+     */
+    @Test
+    void aGlobThatMatchesAnotherFileThanTheNamedOneIsRefused() throws Exception {
+        Configuration conf = new Configuration();
+        Path named = Files.writeString(tmp.resolve("data[1].jsonl"), "{\"text\":\"named\"}\n");
+        Files.writeString(tmp.resolve("data1.jsonl"), "{\"text\":\"other\"}\n");
+        KindlingException e = assertThrows(KindlingException.class, () -> DataFormat.infer(named.toString(), conf));
+        assertTrue(e.getMessage().contains("input " + named + " matches data1.jsonl as a glob")
+                && e.getMessage().contains("though a file of that name is there")
+                && e.getMessage().contains(named.toString().replaceAll("([\\[\\]])", "\\\\$1")), e.getMessage());
+
+        Path folder = Files.createDirectories(tmp.resolve("f[2]"));
+        Files.writeString(folder.resolve("x.jsonl"), "{\"text\":\"in folder\"}\n");
+        KindlingException f = assertThrows(KindlingException.class, () -> DataFormat.infer(folder.toString(), conf));
+        assertTrue(f.getMessage().contains("matches no file as a glob") && f.getMessage().contains("though a folder of that name is there"),
+                f.getMessage());
+    }
 }
