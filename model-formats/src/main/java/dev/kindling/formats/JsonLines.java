@@ -5,11 +5,37 @@ package dev.kindling.formats;
  * {@code bench dedup}'s and {@code bench tokenizer}'s): a parser stops at the first object's closing brace, so a second
  * record on the line ({@code {...}{...}}, or records separated by a {@code \r} alone) was dropped without a trace; and
  * of an object that gives a key twice, whose first value a parser loses (the Spark reader, {@code bench tokenizer}'s,
- * decontaminate's benchmark reader, the engine's {@code generate --input}). Here, in the module every reader depends on,
- * so that the readers word it alike.
+ * decontaminate's benchmark reader, the engine's {@code generate --input}); and what they take as a blank text and drop
+ * as a file's leading byte order mark. Here, in the module every reader depends on, so that the readers word it alike.
  */
 public final class JsonLines {
     private JsonLines() {}
+
+    /**
+     * A text with nothing but white space (Unicode's spaces, NEL and the BOM too), or nothing at all: the Spark reader's
+     * read:empty_text, distill's empty prompt or answer, a row bench tokenizer skips. A regular expression for Spark's
+     * {@code rlike} as for Java; anchored with {@code \z}, as Java's {@code $} also matches before a final line terminator.
+     */
+    public static final String BLANK_TEXT = "^[\\s\\p{Z}\\x{85}\\x{FEFF}]*\\z";
+    private static final java.util.regex.Pattern BLANK = java.util.regex.Pattern.compile(BLANK_TEXT);
+
+    /** Whether {@code text} is {@link #BLANK_TEXT}. */
+    public static boolean isBlankText(String text) {
+        return BLANK.matcher(text).matches();
+    }
+
+    /**
+     * {@code in} past a UTF-8 byte order mark that starts it (Windows tools write one), as the Spark reader drops it;
+     * a mark later in the input stays, an error where it stands.
+     */
+    public static java.io.InputStream skipByteOrderMark(java.io.InputStream in) throws java.io.IOException {
+        java.io.PushbackInputStream p = new java.io.PushbackInputStream(in, 3);
+        byte[] head = p.readNBytes(3);
+        if (!(head.length == 3 && head[0] == (byte) 0xEF && head[1] == (byte) 0xBB && head[2] == (byte) 0xBF)) {
+            p.unread(head);
+        }
+        return p;
+    }
 
     /**
      * What follows the JSON value that ends before {@code from} in {@code line}, as an error naming the character where it

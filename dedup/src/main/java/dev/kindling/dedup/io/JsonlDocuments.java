@@ -52,7 +52,7 @@ public final class JsonlDocuments {
     public static List<Document> read(Path file, String idField, String textField) {
         List<Document> out = new ArrayList<>();
         try (InputStream raw = Files.newInputStream(file);
-             InputStream in = file.toString().endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw) {
+             InputStream in = JsonLines.skipByteOrderMark(file.toString().endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw)) {
             CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder();   // reports malformed input
             ByteArrayOutputStream line = new ByteArrayOutputStream(1 << 12);
             byte[] buf = new byte[1 << 16];
@@ -82,9 +82,6 @@ public final class JsonlDocuments {
                             String idField, String textField) throws IOException {
         byte[] b = bytes.toByteArray();
         bytes.reset();
-        if (lineNo == 1 && b.length >= 3 && b[0] == (byte) 0xEF && b[1] == (byte) 0xBB && b[2] == (byte) 0xBF) {
-            b = java.util.Arrays.copyOfRange(b, 3, b.length); // a UTF-8 byte order mark, as the Spark reader drops it
-        }
         // a \r that ends the line is part of its line end (\r\n, or a \r that ends the file)
         ByteBuffer in = ByteBuffer.wrap(b, 0, b.length > 0 && b[b.length - 1] == '\r' ? b.length - 1 : b.length);
         CharBuffer chars = CharBuffer.allocate(in.remaining());

@@ -27,7 +27,7 @@ final class Distill {
      * A prompt or answer with nothing but white space, or nothing at all (as the CLI's reader judges a text empty): never
      * a usable turn of a conversation.
      */
-    static final String BLANK = DatasetReader.BLANK_TEXT;
+    static final String BLANK = dev.kindling.formats.JsonLines.BLANK_TEXT;
 
     /**
      * Refuses a teacher that truncates long prompts: the engine would answer the end of a prompt too long for its context

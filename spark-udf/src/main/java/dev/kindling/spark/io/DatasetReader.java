@@ -71,11 +71,6 @@ public final class DatasetReader {
     /** The longest Parquet text read as a document, as the line readers' bound; tests lower it (package-private). */
     static int maxParquetTextBytes = LineSource.MAX_LINE_BYTES;
     /**
-     * A text with nothing but white space (Unicode's spaces, NEL and the BOM too), or nothing at all: read:empty_text.
-     * Anchored with {@code \z}: Java's {@code $} also matches before a final line terminator.
-     */
-    public static final String BLANK_TEXT = "^[\\s\\p{Z}\\x{85}\\x{FEFF}]*\\z";
-    /**
      * Jackson's 20M-character default (since 2.15) made a longer text field "malformed JSON": a whole book in one
      * document is valid input. The JVM's own string limit remains.
      */
@@ -1038,7 +1033,7 @@ public final class DatasetReader {
         // after the checks of bytes: a row that is unreadable (its id not UTF-8) is a read error, not a rejection
         marked = marked.when(Columns.named(text).isNull(), lit("read:null_text"));
         if (!o.messages()) {
-            marked = marked.when(Columns.named(text).rlike(BLANK_TEXT), lit("read:empty_text"));
+            marked = marked.when(Columns.named(text).rlike(dev.kindling.formats.JsonLines.BLANK_TEXT), lit("read:empty_text"));
         }
         df = df.withColumn(Columns.REASON, marked);
         if (tooLong != null) {

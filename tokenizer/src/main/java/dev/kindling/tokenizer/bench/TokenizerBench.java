@@ -109,8 +109,6 @@ public final class TokenizerBench {
      */
     public record Corpus(List<String> texts, int skipped) {}
 
-    private static final java.util.regex.Pattern BLANK = java.util.regex.Pattern.compile("[\\s\\p{Z}\\x{FEFF}]*");
-
     public static List<String> readTexts(Path input, String field) throws IOException {
         return readCorpus(input, field).texts();
     }
@@ -156,7 +154,7 @@ public final class TokenizerBench {
         List<String> texts = new ArrayList<>();
         int skipped = 0;
         try (InputStream raw = Files.newInputStream(input);
-                InputStream in = input.toString().endsWith(".gz") ? gunzip(input, raw) : raw;
+                InputStream in = dev.kindling.formats.JsonLines.skipByteOrderMark(input.toString().endsWith(".gz") ? gunzip(input, raw) : raw);
                 BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16)) {
             String line;
             int n = 0;
@@ -187,7 +185,7 @@ public final class TokenizerBench {
                             ? "the line ends before its JSON value does (cut short?)" : e.getOriginalMessage()), e);
                 }
                 JsonNode t = row.get(field);
-                if (t == null || !t.isTextual() || BLANK.matcher(t.textValue()).matches()) {
+                if (t == null || !t.isTextual() || dev.kindling.formats.JsonLines.isBlankText(t.textValue())) {
                     skipped++;
                     continue;
                 }

@@ -38,6 +38,20 @@ class TokenizerBenchTest {
     }
 
     /**
+     * Blank as the Spark reader's read:empty_text has it, NEL (U+0085) too: bench tokenizer kept its own older pattern,
+     * without it, and tokenized " \u0085 " as a document. A UTF-8 byte order mark that starts the file is dropped, as the
+     * Spark reader and bench dedup drop it (line 1 was "malformed JSON").
+     */
+    @Test
+    void blankIsTheReadersBlankAndALeadingByteOrderMarkIsDropped() throws IOException {
+        Path input = dir.resolve("bom.jsonl");
+        Files.writeString(input, "\uFEFF{\"text\":\"hello\"}\n{\"text\":\" \\u0085 \"}\n{\"text\":\"\u0085\"}\n");
+        TokenizerBench.Corpus c = TokenizerBench.readCorpus(input, "text");
+        assertEquals(List.of("hello"), c.texts());
+        assertEquals(2, c.skipped());
+    }
+
+    /**
      * Lines end at \n alone, as the Spark reader's JSON Lines do, a \r before it being part of the line end: a raw \r
      * inside a record (JSON white space, which json.loads of the \n-split line takes) cut the record into two malformed
      * lines, failing a corpus Python reads, and lines are numbered as \n splits them.
