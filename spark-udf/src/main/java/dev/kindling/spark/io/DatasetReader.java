@@ -565,11 +565,13 @@ public final class DatasetReader {
             // Jackson's location of where the unclosed object or array began names a source it does not show ("[Source:
             // REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: 1]"): the character is said
             m = START_MARKER.matcher(m).replaceAll("(opened at character $1)");
-            String at = e.getLocation() != null && e.getLocation().getColumnNr() > 0 ? " at character " + e.getLocation().getColumnNr() : "";
+            int column = e.getLocation() != null ? e.getLocation().getColumnNr() : -1;
+            String at = column > 0 ? " at character " + column : "";
             if (m.startsWith("Unexpected end-of-input")) {
                 // a line that ends inside its object: "{" alone on line 1 of a pretty-printed file, or a line cut short
                 at += UNCLOSED_HINT;
-            } else if (m.startsWith("Unexpected character ('\uFEFF'")) {
+            } else if (column == 1 && m.startsWith("Unexpected character ('\uFEFF'")) {
+                // only a mark that leads the line is a file's, joined on by cat (the hint's sed removes that one only)
                 at += BOM_HINT;
             }
             return m + at;

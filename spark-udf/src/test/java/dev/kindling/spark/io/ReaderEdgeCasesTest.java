@@ -785,6 +785,19 @@ class ReaderEdgeCasesTest {
         assertTrue(fail.err().contains("joined.jsonl: line 2: malformed JSON: Unexpected character"), fail.err());
     }
 
+    /**
+     * The byte order mark note (a file's mark, joined on by cat; its sed removes a leading one) is for a mark that leads
+     * the line: it was added wherever U+FEFF stood, inside an object too, where it is a stray character.
+     */
+    @Test
+    void aByteOrderMarkInsideTheLineIsNotSaidToBeAFilesMark() {
+        String leading = DatasetReader.whyMalformed("\uFEFF{\"id\":\"a\"}");
+        assertTrue(leading.contains("at character 1" + DatasetReader.BOM_HINT), leading);
+        String inside = DatasetReader.whyMalformed("{\"id\":\"a\",\uFEFF\"text\":\"one\"}");
+        assertTrue(inside.contains("Unexpected character") && inside.contains("at character 11")
+                && !inside.contains("byte order mark"), inside);
+    }
+
     /** A key given twice: Spark keeps the last value, and the text's type check judged the first ({"text":"hi","text":5} kept as "5"). */
     @Test
     void theTextsTypeIsJudgedOnTheValueSparkKeeps() {
