@@ -164,7 +164,7 @@ class ReaderEdgeCasesTest {
 
     /**
      * A .gz cut before its first line ends fails saying so: it said "unreadable after line 0", a line no file has. One
-     * cut later still names the last line read.
+     * cut inside line 2 still names the last line read, line 1.
      */
     @Test
     void aCompressedFileCutBeforeItsFirstLineSaysSo() throws Exception {
@@ -179,6 +179,22 @@ class ReaderEdgeCasesTest {
         assertEquals(1, r.code(), r.toString());
         assertTrue(r.err().contains(cut + ": unreadable before its first line: ") && r.err().contains("a truncated or corrupt "
                 + "compressed file?"), r.err());
+
+        // stored, not compressed, so that a cut at a byte falls at a known place of the text: inside line 2
+        java.io.ByteArrayOutputStream stored = new java.io.ByteArrayOutputStream();
+        String first = "{\"id\":\"0\",\"text\":\"document 0\"}\n";
+        try (OutputStream out = new java.util.zip.GZIPOutputStream(stored) {
+            {
+                def.setLevel(java.util.zip.Deflater.NO_COMPRESSION);
+            }
+        }) {
+            out.write((first + "{\"id\":\"1\",\"text\":\"document 1\"}\n").getBytes(StandardCharsets.UTF_8));
+        }
+        // the gzip header (10 bytes) and the stored block's (5), line 1, and 10 bytes of line 2
+        Path later = Files.write(tmp.resolve("later.jsonl.gz"), Arrays.copyOf(stored.toByteArray(), 10 + 5 + first.length() + 10));
+        Cli.Result l = convert("-i", later.toString());
+        assertEquals(1, l.code(), l.toString());
+        assertTrue(l.err().contains(later + ": unreadable after line 1"), l.err());
     }
 
     /** Parquet columns that differ only in case are refused as JSON fields are, not with Spark's COLUMN_ALREADY_EXISTS. */
