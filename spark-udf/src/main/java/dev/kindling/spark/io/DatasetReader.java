@@ -552,12 +552,18 @@ public final class DatasetReader {
     /**
      * What a JSON parser says is wrong with {@code line} and where ("Unexpected character ('}' ...) at character 12",
      * "Document nesting depth (1001) exceeds the maximum allowed (1000 ...)"), or null when it parses: a rejected line's
-     * error said "malformed JSON" alone, of a stray control character and of valid JSON nested past the parser's limit.
+     * error said "malformed JSON" alone, of a stray control character and of valid JSON nested past the parser's limit,
+     * and of a line of several values ({@code 1 2}), which the parser reads as a sequence without an error.
      */
     static String whyMalformed(String line) {
         try (com.fasterxml.jackson.core.JsonParser p = JSON.createParser(line)) {
-            while (p.nextToken() != null) {
-                // to the end, or the first error
+            if (p.nextToken() == null) {
+                return null;
+            }
+            p.skipChildren();
+            if (p.nextToken() != null) {
+                return "a second JSON value at character " + p.currentTokenLocation().getColumnNr()
+                        + " (JSON Lines holds one object per line)";
             }
             return null;
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

@@ -814,6 +814,18 @@ class ReaderEdgeCasesTest {
                 && !inside.contains("byte order mark"), inside);
     }
 
+    /**
+     * A line of several JSON values ({@code 1 2}, {@code "a" "b"}) is not one object, but Jackson reads a value sequence
+     * without an error, so its error said "malformed JSON" alone: it names where the second value starts.
+     */
+    @Test
+    void aLineOfSeveralJsonValuesSaysWhereTheSecondStarts() {
+        assertEquals("a second JSON value at character 3 (JSON Lines holds one object per line)", DatasetReader.whyMalformed("1 2"));
+        assertEquals("a second JSON value at character 6 (JSON Lines holds one object per line)",
+                DatasetReader.whyMalformed("[1]  {\"a\":1}"));
+        assertEquals(null, DatasetReader.whyMalformed(" 1 "), "one value");
+    }
+
     /** A key given twice: Spark keeps the last value, and the text's type check judged the first ({"text":"hi","text":5} kept as "5"). */
     @Test
     void theTextsTypeIsJudgedOnTheValueSparkKeeps() {
