@@ -241,16 +241,24 @@ class InterruptTest {
     /**
      * The shutdown hook removes nothing until the run's thread has left its command, cancelling the Spark jobs it starts
      * meanwhile: a job not made through DatasetWriter (dedup's {@code --save-index} writes its index's parts so) and a file
-     * written on the driver (the index's manifest) went into the folder after its removal, which came back.
+     * written on the driver (the index's manifest) went into the folder after its removal, which came back. The command
+     * writes the manifest and leaves only after the hook has begun, so the folder is gone only if the hook waited for it;
+     * and the hook must have waited for the command, not for its own time limit, which removes the folder under a command
+     * still in it (as a cold JVM's first parquet write, ~10 s to plan on a loaded host, once did here: the test passed only
+     * because the manifest could not be written in the removed local folder, where on S3 it goes in).
      */
     @Test
     void theHookRemovesAFolderOnlyOnceTheRunsThreadHasLeftItsCommand() throws Exception {
+        // Spark's first write in a JVM plans for seconds: warmed here, the command's write below is cancelled at once
+        TestSpark.session().range(0, 10, 1, 1).write().parquet(tmp.resolve("warm-up").toString());
         Path index = tmp.resolve("index");
         JobRun run = new JobRun(TestSpark.session(), new SparkJobOptions(), null, System.nanoTime(),
                 new PrintStream(OutputStream.nullOutputStream()));
         run.claimReplaced(index.toString()); // a folder the command fills itself, as dedup's --save-index
         java.util.concurrent.CountDownLatch inCommand = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.atomic.AtomicReference<Exception> jobFailure = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<Throwable> commandFailure = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean manifestWritten = new java.util.concurrent.atomic.AtomicBoolean();
         Thread command = new Thread(() -> {
             try {
                 run.recordingWrites(() -> {
@@ -265,20 +273,28 @@ class InterruptTest {
                         jobFailure.set(cancelled);
                     }
                     Files.writeString(index.resolve("manifest.json"), "{}"); // as the index's manifest, whatever the job did
+                    // still there as the command leaves: the hook has removed nothing yet
+                    manifestWritten.set(Files.exists(index.resolve("manifest.json")));
                     return null;
                 });
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
+            } catch (Throwable e) {
+                commandFailure.set(e);
             }
         }, "command");
         command.start();
         assertTrue(inCommand.await(60, TimeUnit.SECONDS));
 
         StringWriter err = new StringWriter();
+        long hookStart = System.nanoTime();
         run.interrupted(new PrintWriter(err));
+        long hookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - hookStart);
         command.join(60_000);
 
         assertFalse(command.isAlive());
+        assertEquals(null, commandFailure.get(), "the command ran to its end, the folder there until it left");
+        assertTrue(manifestWritten.get(), "manifest.json was written before the removal");
+        // the hook's limit is 10 s: one that ended near it removed the folder while the command was still in it
+        assertTrue(hookMillis < 5_000, "the hook waited for the command, not for its time limit: " + hookMillis + " ms");
         assertFalse(Files.exists(index), "the folder stays removed: " + (Files.exists(index)
                 ? List.of(index.toFile().list()) + ", the job's failure: " + jobFailure.get() : ""));
         assertEquals("kindling: interrupted; removed the unfinished output " + index, err.toString().trim());
