@@ -271,6 +271,7 @@ public final class JobRun {
     }
 
     private synchronized void claimOutput(String path, boolean whole) {
+        refuseClaimWhenStopping(path);
         try {
             org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
             if (!p.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(p)) {
@@ -290,11 +291,28 @@ public final class JobRun {
      * wrong (pack's empty output, with the _SUCCESS of its write).
      */
     public synchronized void claimReplaced(String path) {
+        refuseClaimWhenStopping(path);
         org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
         org.apache.hadoop.fs.Path qualified = dev.kindling.spark.io.RunWrites.qualified(spark.sparkContext().hadoopConfiguration(), p);
         replaced.remove(p);
         replaced.remove(qualified);
         claimed.put(p, true);
+    }
+
+    /**
+     * Once the shutdown hook has begun, the run claims nothing more: the hook may have found nothing claimed and ended its
+     * wait for the run's thread at once ({@link #interrupted}), and a folder claimed after would be left unfinished.
+     */
+    private void refuseClaimWhenStopping(String path) {
+        if (stopping) {
+            throw new KindlingException(KindlingException.FAILURE, "output " + path + " is not written: the run is ending "
+                    + "(interrupted, or failed)");
+        }
+    }
+
+    /** Whether the run has no output to remove: nothing claimed, nothing replaced. */
+    private synchronized boolean claimsNothing() {
+        return claimed.isEmpty() && replaced.isEmpty();
     }
 
     /** Set when the JVM stops mid-run (a signal, a task's fatal error): the shutdown hook reports it. */
@@ -419,9 +437,10 @@ public final class JobRun {
     /**
      * What the shutdown hook does when the run is interrupted (SIGINT, SIGTERM: Ctrl-C, a scheduler's timeout): cancels
      * the Spark jobs, and those the run's thread starts after, until that thread has left its command and the jobs have
-     * stopped (up to 10 s), deletes this run's unfinished outputs (as a failed
-     * run does; an interrupted one ran nothing, and left part files, or a {@code _temporary} folder, that looked like an
-     * output) and says on {@code err}, in one line, what it removed. {@code --stats} is written only after the outputs,
+     * stopped (up to 10 s; not at all when the run claimed no output, as the demo without {@code --output} whose stdout
+     * nobody reads any more: there is nothing to remove, and it claims nothing after), deletes this run's unfinished
+     * outputs (as a failed run does; an interrupted one ran nothing, and left part files, or a {@code _temporary} folder,
+     * that looked like an output) and says on {@code err}, in one line, what it removed. {@code --stats} is written only after the outputs,
      * so an interrupted run never has one.
      */
     void interrupted(PrintWriter err) {
@@ -436,7 +455,7 @@ public final class JobRun {
             long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
             do {
                 spark.sparkContext().cancelAllJobs();
-                if (!inCommand && spark.sparkContext().statusTracker().getActiveJobIds().length == 0) {
+                if (claimsNothing() || !inCommand && spark.sparkContext().statusTracker().getActiveJobIds().length == 0) {
                     break;
                 }
                 Thread.sleep(100);

@@ -452,7 +452,8 @@ public abstract class SparkCommand implements Callable<Integer> {
             run.stopForClosedStdout();
             if (ClosedStdout.commandOwnsTheJvm()) {
                 // the driver may plan for seconds before its next job, which is when a cancel would stop it: the CLI's JVM
-                // ends now, its shutdown hooks cleaning up as after SIGTERM (the interrupt hook above, quietly)
+                // exits now, its shutdown hooks cleaning up as after SIGTERM (the interrupt hook above, quietly: at once
+                // where the run claimed no output, else once the run's thread has left its command, up to 10 s)
                 if (bar != null) {
                     bar.close();
                 }

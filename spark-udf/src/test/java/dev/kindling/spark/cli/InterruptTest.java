@@ -301,6 +301,51 @@ class InterruptTest {
     }
 
     /**
+     * A run that claimed no output (the demo without {@code --output}, whose stdout nobody reads any more) has nothing to
+     * remove: the hook does not wait for the run's thread to leave its command (it waited its 10 s limit, where
+     * {@code kindling demo | head -1} had stopped within a second), and the thread claims nothing after.
+     */
+    @Test
+    void theHookOfARunThatClaimedNothingDoesNotWaitForIt() throws Exception {
+        JobRun run = new JobRun(TestSpark.session(), new SparkJobOptions(), null, System.nanoTime(),
+                new PrintStream(OutputStream.nullOutputStream()));
+        java.util.concurrent.CountDownLatch inCommand = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch hookReturned = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicReference<Throwable> lateClaim = new java.util.concurrent.atomic.AtomicReference<>();
+        Path late = tmp.resolve("claimed-late");
+        Thread command = new Thread(() -> {
+            try {
+                run.recordingWrites(() -> {
+                    inCommand.countDown();
+                    hookReturned.await(); // the command is still in it all the while the hook runs
+                    try {
+                        run.claimReplaced(late.toString());
+                    } catch (RuntimeException refused) {
+                        lateClaim.set(refused);
+                    }
+                    return null;
+                });
+            } catch (Exception e) {
+                lateClaim.set(e);
+            }
+        }, "command");
+        command.start();
+        assertTrue(inCommand.await(60, TimeUnit.SECONDS));
+
+        StringWriter err = new StringWriter();
+        long hookStart = System.nanoTime();
+        run.interrupted(new PrintWriter(err));
+        long hookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - hookStart);
+        hookReturned.countDown();
+        command.join(60_000);
+
+        assertTrue(hookMillis < 5_000, "the hook did not wait for its 10 s limit: " + hookMillis + " ms");
+        assertEquals("kindling: interrupted; no unfinished output to remove", err.toString().trim());
+        assertTrue(lateClaim.get() instanceof dev.kindling.spark.KindlingException, String.valueOf(lateClaim.get()));
+        assertEquals("output " + late + " is not written: the run is ending (interrupted, or failed)", lateClaim.get().getMessage());
+    }
+
+    /**
      * The local file system under the scheme {@value #SCHEME}, whose non-recursive create makes the folders as S3 (which has
      * none) does, and which runs {@link #onListing} once a folder is listed.
      */
