@@ -161,7 +161,8 @@ public final class RunWrites {
      * no write of this run began there and it wrote no marker there (another run made it: that run's check decides).
      * Otherwise its own {@code _SUCCESS} marker first (while its part files are there, or none are: a run that replaced
      * the output since wrote the one there), so that nothing is left under a marker of this run's, then its part
-     * files and the S3A magic committer's work folder of a write of its still under way ({@code __magic_job-<its UUID>}),
+     * files and the S3A magic committer's work folder of a write of its still under way ({@code __magic_job-<its UUID>}:
+     * the records of its tasks' multipart uploads, not the uploads, which this does not abort),
      * then the folder where no write's part file is left in it (only debris: the committer's {@code _temporary},
      * {@code .crc} files); another write's part files stay as they are, unmarked, for their run's check. No decision rests
      * on a marker another run wrote. Returns what was removed, null for nothing.
@@ -185,7 +186,10 @@ public final class RunWrites {
         boolean unmarked = ownMarker && fs.delete(new Path(p, "_SUCCESS"), false);
         int removed = o.jobIds.isEmpty() ? 0 : DatasetWriter.removePartFiles(fs, p, o.jobIds).removed();
         // a write of this run's under way on S3: the magic committer's work folder, named by its UUID
-        // (CountingPathOutputCommitProtocol), its tasks' pending uploads in it, was left beside another write's part files
+        // (CountingPathOutputCommitProtocol), was left beside another write's part files. The write's own abort deletes it
+        // and aborts its uploads when the run's thread leaves its command in the hook's time; past that, or if the abort
+        // failed, this deletes only its records (.pending, .pendingset): the multipart uploads they name are not aborted
+        // and stay, billed and unlisted, for the bucket's lifecycle rule (README)
         boolean unfinished = false;
         for (String id : o.jobIds) {
             unfinished |= fs.delete(new Path(p, MAGIC_JOB + id), true);
@@ -202,7 +206,7 @@ public final class RunWrites {
             what.add("_SUCCESS marker");
         }
         if (unfinished) {
-            what.add("unfinished write's " + MAGIC_JOB + "*");
+            what.add("unfinished write's " + MAGIC_JOB + "* (the records of its uploads; the uploads are not aborted)");
         }
         if (what.isEmpty()) {
             return null;

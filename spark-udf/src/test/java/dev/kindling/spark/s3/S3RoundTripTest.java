@@ -676,8 +676,8 @@ class S3RoundTripTest {
     /**
      * A failed run's removal that comes while its write on S3 is under way (an interrupt whose write's abort has not run:
      * the JVM ends after the hook), in an output holding another write's part file: it takes its own write's {@code
-     * __magic_job-<uuid>} folder with it (its tasks' pending uploads), where it left it there, beside the other write's
-     * files; another write's {@code __magic_job-*} stays.
+     * __magic_job-<uuid>} folder with it (its tasks' records of their pending uploads; it does not abort the uploads, and
+     * says so), where it left it there, beside the other write's files; another write's {@code __magic_job-*} stays.
      */
     @Test
     void aRunsRemovalTakesItsOwnMagicFolderAndNoOtherWritesOnS3() throws Exception {
@@ -723,7 +723,8 @@ class S3RoundTripTest {
         assertTrue(leftByRemoval.contains(theirs) && leftByRemoval.contains(theirWork), "the other write's files stay: " + leftByRemoval);
         assertEquals(List.of(), leftByRemoval.stream().filter(n -> !n.equals(theirs) && !n.startsWith(theirWork.substring(0,
                 theirWork.indexOf('/') + 1))).toList(), "this run's write leaves nothing");
-        assertEquals(out + " (this run's unfinished write's __magic_job-*; another write's part files are left as they are, "
+        assertEquals(out + " (this run's unfinished write's __magic_job-* (the records of its uploads; the uploads are not "
+                + "aborted); another write's part files are left as they are, "
                 + "unmarked, for its run's check)", saidByRemoval);
     }
 
