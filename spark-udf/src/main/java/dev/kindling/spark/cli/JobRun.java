@@ -358,14 +358,9 @@ public final class JobRun {
         claimed.entrySet().removeIf(c -> c.getValue() && holds(dev.kindling.spark.io.RunWrites.qualified(conf, c.getKey()), released));
     }
 
-    /** Whether the folder {@code folder} holds {@code p}, both qualified. */
+    /** Whether the folder {@code folder} holds {@code p} (not {@code p} itself), both qualified. */
     private static boolean holds(org.apache.hadoop.fs.Path folder, org.apache.hadoop.fs.Path p) {
-        for (org.apache.hadoop.fs.Path above = p.getParent(); above != null; above = above.getParent()) {
-            if (above.equals(folder)) {
-                return true;
-            }
-        }
-        return false;
+        return !p.equals(folder) && DatasetWriter.within(p.toString(), folder.toString());
     }
 
     /** The claimed outputs are complete: a later failure (e.g. writing --stats) leaves them. */
@@ -427,7 +422,7 @@ public final class JobRun {
         org.apache.hadoop.fs.FileStatus[] in = fs.listStatus(p);
         for (org.apache.hadoop.fs.FileStatus st : in) {
             String name = st.getPath().getName();
-            if (name.equals("_temporary") || name.startsWith("__magic")) {
+            if (name.equals("_temporary") || name.startsWith(dev.kindling.spark.io.RunWrites.MAGIC_JOB)) {
                 return true;
             }
         }

@@ -176,7 +176,8 @@ public final class DatasetWriter {
         return within(i, o) || within(realLocal(i), realLocal(o));
     }
 
-    private static boolean within(String a, String folder) {
+    /** Whether the path {@code a} is {@code folder} or lies inside it, both qualified (or both real local paths). */
+    public static boolean within(String a, String folder) {
         String f = folder.endsWith("/") ? folder : folder + "/";
         return a.equals(folder) || a.startsWith(f);
     }

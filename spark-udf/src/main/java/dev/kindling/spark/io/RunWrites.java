@@ -34,7 +34,7 @@ public final class RunWrites {
     }
 
     /** The S3A magic committer's work folder in an output, before the write's UUID. */
-    private static final String MAGIC_JOB = "__magic_job-";
+    public static final String MAGIC_JOB = "__magic_job-";
 
     /** By qualified output. */
     private final Map<Path, Output> outputs = new HashMap<>();
