@@ -25,7 +25,9 @@ public class CountingPathOutputCommitProtocol extends PathOutputCommitProtocol {
      * Names the S3A committers' job UUID after this write's, which Spark puts in its part files' names: the magic
      * committer's work folder is then {@code __magic_job-<that UUID>}, which a failed run tells from another write's as it
      * tells its part files ({@link RunWrites#removeOwn}), where it was named after Hadoop's job ID ({@code job_<time>_0000}).
-     * The committer takes it from the job's settings, and its tasks from the settings it passes them.
+     * The committer takes it from the job's settings, and its tasks from the settings it passes them. A {@code
+     * fs.s3a.committer.uuid} of the user's own is replaced, without a word: one UUID for every write would give two writes
+     * of one output (a run's and a retry's) one work folder, whose commit or abort by either takes the other's uploads.
      */
     @Override
     public void setupJob(JobContext jobContext) {
