@@ -60,6 +60,15 @@ public final class SelfInstruct {
      * anywhere in a line it cut an instruction that names a task ("Compare task 1 and task 2." kept "Compare task 1 and").
      */
     private static final Pattern TASK = Pattern.compile("\\n[ \\t]*Task[ \\t]*\\d+[ \\t]*[:.]", Pattern.CASE_INSENSITIVE);
+    /**
+     * What a row's error advises for a prompt longer than the teacher's context: the prompt is this stage's, built from the
+     * seed tasks and the shots, so the caller's Generate's own advice (its setTruncatePrompts, or the caller's words for
+     * prompts it wrote) names no remedy here. As {@link Dpo#JUDGE_LONG_PROMPT_ADVICE}, the command's flags and the API's.
+     */
+    static final String LONG_PROMPT_ADVICE = "show fewer instructions per prompt (--shots and --machine-shots; Options' shots and "
+            + "machineShots), shorten the seed tasks, or use a teacher with a longer context: each prompt holds that many seed "
+            + "tasks and generated instructions";
+
     /** Where the paper stops the teacher ({@code "\n\n"}): the task list ends there, and what follows is something else. */
     private static final Pattern BLANK_LINE = Pattern.compile("\\n[ \\t]*\\n");
 
@@ -124,7 +133,8 @@ public final class SelfInstruct {
 
     /**
      * @param teacher the teacher's generation settings (model, sampling, max tokens), used through a copy with this
-     *                stage's columns: the caller's object is left as it was (as {@link Sft} and {@link Dpo} leave theirs)
+     *                stage's columns and its advice for a prompt too long ({@link #LONG_PROMPT_ADVICE}): the caller's
+     *                object is left as it was (as {@link Sft} and {@link Dpo} leave theirs)
      */
     public SelfInstruct(Generate teacher, String modelName, Options options) {
         this(teacher, modelName, options, Generate::transform);
@@ -136,7 +146,7 @@ public final class SelfInstruct {
      */
     SelfInstruct(Generate teacher, String modelName, Options options, java.util.function.BiFunction<Generate, Dataset<Row>, Dataset<Row>> call) {
         this.teacher = teacher == null ? null : ((Generate) teacher.copy(org.apache.spark.ml.param.ParamMap.empty()))
-                .setPromptCol("prompt").setChat("off").setOutputCol("_answer").setN(1);
+                .setPromptCol("prompt").setChat("off").setOutputCol("_answer").setN(1).adviseOnLongPrompts(LONG_PROMPT_ADVICE);
         if (this.teacher != null) {
             // the paper's stop sequence: the task list ends at a blank line, and what the teacher wrote after it was cut
             // off anyway (BLANK_LINE), generated for nothing up to the token limit

@@ -605,8 +605,20 @@ class DistillTest {
                 "--max-tokens", "8", "--output", tmp.resolve("si-fail").toString(), "--stats", tmp.resolve("si-fail.json").toString());
         assertEquals(1, r.code(), r.toString());
         assertTrue(r.err().contains("teacher generations of round 0 failed") && r.err().contains("context"), r.err());
+        // the prompt is self-instruct's, built from the seed tasks and --shots: its remedies, not the Generate stage's setter
+        assertTrue(r.err().contains(SelfInstruct.LONG_PROMPT_ADVICE) && !r.err().contains("setTruncatePrompts"), r.err());
         assertFalse(Files.exists(tmp.resolve("si-fail")), "no output left behind");
         assertFalse(Files.exists(tmp.resolve("si-fail.json")), "--stats only when the run succeeds");
+        // the API's stage advises the same (its teacher is the caller's Generate, which would name its own setter)
+        List<String> longSeeds = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            longSeeds.add("Tell a story about a dog and a cat. ".repeat(150));
+        }
+        dev.kindling.spark.inference.Generate teacher = new dev.kindling.spark.inference.Generate().setModel(model().toString())
+                .setThreads(2).setMaxTokens(8);
+        dev.kindling.spark.KindlingException api = org.junit.jupiter.api.Assertions.assertThrows(dev.kindling.spark.KindlingException.class,
+                () -> new SelfInstruct(teacher, "stories260K", SelfInstruct.Options.paper(2, 1)).run(TestSpark.session(), longSeeds));
+        assertTrue(api.getMessage().contains(SelfInstruct.LONG_PROMPT_ADVICE), api.getMessage());
 
         // answers that all run out of tokens keep no instruction: a failure, not an empty output and exit 0
         Path shortSeeds = tmp.resolve("short-seeds.jsonl");
