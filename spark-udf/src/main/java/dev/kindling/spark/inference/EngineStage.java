@@ -44,8 +44,6 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
     static final String KV_BUDGET_ADVICE = "halve what a position takes with setKvCacheType(\"f16\") on the stage, or raise the "
             + "budget: setKvBudgetMb, by default a quarter of the heap free after loading, at most 4 GiB: give the executors "
             + "more heap, spark.executor.memory";
-    /** A stage's advice unless told otherwise: its setters. */
-    static final RefusalAdvice STAGE_ADVICE = new RefusalAdvice(TRUNCATE_ADVICE, KV_BUDGET_ADVICE);
 
     protected EngineStage(String uid) {
         this.uid = uid;

@@ -44,7 +44,8 @@ public abstract class RowInference<R> implements Serializable {
     private int reasonIndex = -1;
     private int outputWidth;
     private int ownWidth;
-    private RefusalAdvice advice = EngineStage.STAGE_ADVICE;
+    /** Its stage's ({@link #advisedWith}); none of its own, as only the stage knows its words (Judge's are not Generate's). */
+    private RefusalAdvice advice;
     /** The stage as its errors name it ({@code Generate(uid)}), for a model or tokenizer the task cannot open; null: none. */
     private String who;
 
@@ -87,6 +88,9 @@ public abstract class RowInference<R> implements Serializable {
 
     /** Applies the stage to {@code in}: a lazy Dataset, computed when an action runs. */
     public final Dataset<Row> apply(Dataset<Row> in, String errorCol, boolean skipRejected) {
+        if (advice == null) {
+            throw new IllegalStateException(stage + ": a job runs advisedWith its stage's advice (EngineStage.run gives it)");
+        }
         StructType schema = in.schema();
         bind(schema);
         hadoop = HadoopConf.forSpec(in.sparkSession(), engine);
