@@ -35,8 +35,9 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
     private final IntParam kvBudgetMb;
     private final Param<String> errorCol;
     private final BooleanParam skipRejected;
-    /** Not a param: it words a row's error and changes no result (see {@link #adviseOnLongPrompts}); a null part: the stage's. */
-    private RefusalAdvice advice = new RefusalAdvice(null, null);
+    /** Not params: they word a row's error and change no result (see {@link #adviseOnLongPrompts}); null: the stage's own. */
+    private String longPromptAdvice;
+    private String kvBudgetAdvice;
 
     /** What a stage's row error advises for a prompt longer than the context, unless told otherwise. */
     static final String TRUNCATE_ADVICE = "shorten it; to keep a prompt's end instead: setTruncatePrompts(true) on the stage";
@@ -426,7 +427,7 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
      * changes no result).
      */
     public S adviseOnLongPrompts(String words) {
-        advice = new RefusalAdvice(words, advice.kvBudget());
+        longPromptAdvice = words;
         return self();
     }
 
@@ -436,14 +437,14 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
      * its setters). Null: the stage's own advice. Kept by {@link #copy}, not saved, as {@link #adviseOnLongPrompts}.
      */
     public S adviseOnKvBudget(String settings) {
-        advice = new RefusalAdvice(advice.longPrompts(), settings);
+        kvBudgetAdvice = settings;
         return self();
     }
 
     /** The advice a row's error gives for a refusal: the caller's, else the stage's own. */
-    protected RefusalAdvice refusalAdvice() {
-        return new RefusalAdvice(advice.longPrompts() != null ? advice.longPrompts() : defaultLongPromptAdvice(),
-                advice.kvBudget() != null ? advice.kvBudget() : KV_BUDGET_ADVICE);
+    RefusalAdvice refusalAdvice() {
+        return new RefusalAdvice(longPromptAdvice != null ? longPromptAdvice : defaultLongPromptAdvice(),
+                kvBudgetAdvice != null ? kvBudgetAdvice : KV_BUDGET_ADVICE);
     }
 
     /** The stage's own advice for a prompt longer than the context. */
@@ -471,7 +472,8 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
     @SuppressWarnings("unchecked")
     public S copy(ParamMap extra) {
         S copy = (S) defaultCopy(extra);
-        ((EngineStage<?>) copy).advice = advice;
+        ((EngineStage<?>) copy).longPromptAdvice = longPromptAdvice;
+        ((EngineStage<?>) copy).kvBudgetAdvice = kvBudgetAdvice;
         ((EngineStage<?>) copy).copiedFrom = CopiedFrom.copyOf(this, copiedFrom);
         return copy;
     }

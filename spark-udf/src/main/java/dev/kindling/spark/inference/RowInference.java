@@ -205,7 +205,7 @@ public abstract class RowInference<R> implements Serializable {
         return this;
     }
 
-    protected final RefusalAdvice advice() {
+    final RefusalAdvice advice() {
         return advice;
     }
 

@@ -14,6 +14,14 @@ import org.junit.jupiter.api.Test;
 
 /** A job's row errors have no advice of their own: its stage gives it ({@link EngineStage#run}), or it refuses to run. */
 class RowInferenceAdviceTest {
+    /** A part left to the stage is resolved before a row's error reads it: a null part was printed as "(null)". */
+    @Test
+    void aPartialAdviceIsRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new RefusalAdvice("shorten it", null));
+        assertTrue(e.getMessage().contains("both parts"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new RefusalAdvice(null, "more memory"));
+    }
+
     @Test
     void aJobNotAdvisedByItsStageRefusesToRun() {
         RowInference<String> job = new RowInference<>("probe", EngineSpec.of("unused.gguf"), 1, null) {
